@@ -1,0 +1,58 @@
+// Package agents holds the participants of a parley conversation: an
+// OpenAI-compatible chat model, a replay of one side of a recorded
+// transcript, a scripted list of lines, and a person at the keyboard.
+//
+// Every participant implements Agent, a single method that streams the next
+// reply. The orchestrator decides what each agent sees; an agent only speaks.
+package agents
+
+import (
+	"context"
+	"errors"
+	"iter"
+
+	"github.com/parleyhq/parley/transcripts"
+)
+
+// Agent is one side of a conversation.
+type Agent interface {
+	// Reply streams the agent's next message, given the conversation as this
+	// agent sees it: its own earlier messages with RoleAssistant, the other
+	// side's with RoleUser, oldest first. The history holds no system
+	// message; an agent with a system prompt adds its own.
+	//
+	// Chunks arrive in order; their Text concatenates to the reply. The last
+	// chunk may carry Usage and FinishReason with or without text. A chunk
+	// with Retry set means the attempt failed: the text yielded so far is to
+	// be discarded, and a fresh attempt follows.
+	//
+	// A non-nil error is yielded at most once, as the last element. Breaking
+	// out of the loop, or cancelling ctx, stops the reply and releases its
+	// connection before the iterator returns. When an agent has nothing left
+	// to say it yields ErrExhausted.
+	Reply(ctx context.Context, history []Message) iter.Seq2[Chunk, error]
+}
+
+// Roles of history messages, from the replying agent's point of view.
+const (
+	RoleUser      = "user"
+	RoleAssistant = "assistant"
+)
+
+// Message is one entry of the history an agent is given.
+type Message struct {
+	Role    string // RoleUser or RoleAssistant
+	Content string
+}
+
+// Chunk is one piece of a streamed reply.
+type Chunk struct {
+	Text         string             // the next piece of text; may be empty
+	Model        string             // the model the server says answered, when known
+	Usage        *transcripts.Usage // token usage, usually on the last chunk
+	FinishReason string             // "stop", "length", …, on the last chunk
+	Retry        *Retry             // non-nil: discard the text so far; another attempt follows
+}
+
+// ErrExhausted is yielded by replay and scripted agents that have no lines left.
+var ErrExhausted = errors.New("no lines left to say")

@@ -1,0 +1,107 @@
+// Command parley stages conversations between two language models, stops
+// them when they start to loop, and records every one as a transcript.
+//
+//	parley demo                      the offline demo, no API key needed
+//	parley run SCENARIO.yaml         stage a conversation
+//	parley validate SCENARIO.yaml    check a scenario
+//	parley providers                 list the provider presets
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/spf13/cobra"
+)
+
+// Exit codes.
+const (
+	exitOK          = 0   // a completed run; a policy stop is a normal end
+	exitFailure     = 1   // a runtime failure
+	exitUsage       = 2   // bad usage or a bad scenario
+	exitInterrupted = 130 // stopped by SIGINT or SIGTERM
+)
+
+// exitError carries an exit code with the sentence to print.
+type exitError struct {
+	code int
+	err  error
+}
+
+func (e *exitError) Error() string { return e.err.Error() }
+func (e *exitError) Unwrap() error { return e.err }
+
+func usageErr(err error) error   { return &exitError{code: exitUsage, err: err} }
+func failureErr(err error) error { return &exitError{code: exitFailure, err: err} }
+
+func main() {
+	ctx, stop := signalContext()
+	defer stop()
+	os.Exit(run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
+}
+
+// signalContext is cancelled by the first SIGINT or SIGTERM. A second one
+// exits at once: every completed message is already on disk.
+func signalContext() (context.Context, func()) {
+	ctx, cancel := context.WithCancel(context.Background())
+	ch := make(chan os.Signal, 2)
+	signal.Notify(ch, os.Interrupt, syscall.SIGTERM)
+	go func() {
+		select {
+		case <-ch:
+		case <-ctx.Done():
+			return
+		}
+		cancel()
+		select {
+		case <-ch:
+			fmt.Fprintln(os.Stderr, "parley: interrupted twice; exiting now. Every completed message is on disk.")
+			os.Exit(exitInterrupted)
+		case <-ctx.Done():
+		}
+	}()
+	return ctx, func() { signal.Stop(ch); cancel() }
+}
+
+// run executes the command line and returns the exit code.
+func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	root := newRoot(stdin, stdout, stderr)
+	root.SetArgs(args)
+	err := root.ExecuteContext(ctx)
+	if err == nil {
+		return exitOK
+	}
+	fmt.Fprintln(stderr, "parley:", err)
+	var ee *exitError
+	if errors.As(err, &ee) {
+		return ee.code
+	}
+	// Anything cobra reports itself (unknown command, bad flag) is usage.
+	return exitUsage
+}
+
+func newRoot(stdin io.Reader, stdout, stderr io.Writer) *cobra.Command {
+	root := &cobra.Command{
+		Use:   "parley",
+		Short: "Stage conversations between two language models, stop their loops, record every word",
+		Long: `parley stages a conversation between two language models (or a model and a
+recording, a script, or you), stops it when it starts to loop, and records it
+as a Markdown transcript with a JSONL sidecar.
+
+Start with the offline demo, which needs no API key:
+
+  parley demo`,
+		SilenceUsage:  true,
+		SilenceErrors: true,
+	}
+	root.SetIn(stdin)
+	root.SetOut(stdout)
+	root.SetErr(stderr)
+	root.AddCommand(newRunCmd(), newDemoCmd(), newValidateCmd(), newProvidersCmd())
+	return root
+}

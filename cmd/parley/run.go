@@ -1,0 +1,154 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/parleyhq/parley/configs"
+	"github.com/parleyhq/parley/orchestrator"
+	"github.com/parleyhq/parley/transcripts"
+)
+
+// runFlags are shared by run and demo.
+type runFlags struct {
+	out   string
+	noTUI bool
+	pace  string
+}
+
+func (f *runFlags) register(c *cobra.Command) {
+	c.Flags().StringVar(&f.out, "out", "", "directory for the transcripts (default: the scenario's output.dir, else transcripts)")
+	c.Flags().BoolVar(&f.noTUI, "no-tui", false, "print plain text instead of opening the live view")
+	c.Flags().StringVar(&f.pace, "pace", "", "override the pace of replay and scripted agents, such as 0 (instant) or 5ms")
+}
+
+func newRunCmd() *cobra.Command {
+	var f runFlags
+	c := &cobra.Command{
+		Use:   "run SCENARIO.yaml",
+		Short: "Stage the conversation a scenario describes and record it",
+		Args:  exactArgs(1, "run takes one scenario file, such as configs/kimi-k2-vs-grok-4.yaml"),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			s, err := configs.Load(args[0])
+			if err != nil {
+				return usageErr(err)
+			}
+			_, err = stage(cmd.Context(), cmd, s, f)
+			return err
+		},
+	}
+	f.register(c)
+	return c
+}
+
+func newDemoCmd() *cobra.Command {
+	var f runFlags
+	c := &cobra.Command{
+		Use:   "demo",
+		Short: "Re-stage a recorded Kimi K2 ↔ grok-4 conversation offline, under the default policies",
+		Args:  exactArgs(0, "demo takes no arguments"),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			s, err := configs.LoadExample(configs.DemoName)
+			if err != nil {
+				return failureErr(err)
+			}
+			res, err := stage(cmd.Context(), cmd, s, f)
+			if err != nil {
+				return err
+			}
+			seed, _ := transcripts.ReadEmbedded(s.Agents[0].Transcript)
+			w := cmd.OutOrStdout()
+			fmt.Fprintf(w, "\nThe recorded conversation ran %d messages. parley stopped it after message %d: %s.\n",
+				len(seed.Messages), res.Stop.At, res.Stop.Reason)
+			if saved := len(seed.Messages) - res.Stop.At; saved > 0 && res.Stop.Kind == transcripts.StopPolicy {
+				fmt.Fprintf(w, "That saves %d messages of looping.\n", saved)
+			}
+			return nil
+		},
+	}
+	f.register(c)
+	return c
+}
+
+// result is what a staged run ended with.
+type result struct {
+	Stop     transcripts.Stop
+	Markdown string
+	JSONL    string
+}
+
+// stage runs a scenario with the recorder and the headless printer.
+func stage(ctx context.Context, cmd *cobra.Command, s *configs.Scenario, f runFlags) (result, error) {
+	stderr := cmd.ErrOrStderr()
+	opt := orchestrator.Options{Warn: func(msg string) { fmt.Fprintln(stderr, "parley: warning:", msg) }}
+	if f.pace != "" {
+		d, err := parsePace(f.pace)
+		if err != nil {
+			return result{}, usageErr(err)
+		}
+		opt.Pace = &d
+	}
+	cfg, err := orchestrator.FromScenario(s, opt)
+	if err != nil {
+		return result{}, usageErr(err)
+	}
+	dir := f.out
+	if dir == "" {
+		dir = s.Output.Dir
+	}
+	if dir == "" {
+		dir = "transcripts"
+	}
+	rec := &orchestrator.Recorder{Dir: dir}
+	conv := orchestrator.New(cfg)
+	stop, runErr := conv.Run(ctx, rec, newPrinter(cmd.OutOrStdout()))
+	md, jl := rec.Paths()
+	res := result{Stop: stop, Markdown: md, JSONL: jl}
+	printEnd(cmd.OutOrStdout(), res)
+	if runErr != nil {
+		if errors.Is(runErr, context.Canceled) {
+			return res, &exitError{code: exitInterrupted, err: errors.New("interrupted; every completed message is saved")}
+		}
+		return res, failureErr(errors.New(orchestrator.Sentence(runErr)))
+	}
+	return res, nil
+}
+
+func printEnd(w io.Writer, r result) {
+	fmt.Fprintf(w, "Stopped after message %d (%s): %s.\n", r.Stop.At, stopName(r.Stop), r.Stop.Reason)
+	if r.Markdown != "" {
+		fmt.Fprintf(w, "Transcript: %s\nJSONL:      %s\n", r.Markdown, r.JSONL)
+	}
+}
+
+func stopName(s transcripts.Stop) string {
+	if s.Policy != "" {
+		return s.Policy
+	}
+	return s.Kind
+}
+
+func parsePace(s string) (time.Duration, error) {
+	if s == "0" {
+		return 0, nil
+	}
+	d, err := time.ParseDuration(s)
+	if err != nil || d < 0 {
+		return 0, fmt.Errorf("--pace %q is not a duration such as 0, 5ms or 20ms", s)
+	}
+	return d, nil
+}
+
+func exactArgs(n int, msg string) cobra.PositionalArgs {
+	return func(cmd *cobra.Command, args []string) error {
+		if len(args) != n {
+			return usageErr(errors.New(msg))
+		}
+		return nil
+	}
+}

@@ -1,0 +1,429 @@
+// Package orchestrator runs a conversation between two agents: it hands
+// each agent the conversation from its own point of view, alternates turns,
+// applies the termination policy after every message and emits one stream
+// of events that every consumer (the transcript recorder, the headless
+// printer, the live view) reads alike. It knows nothing of any UI.
+package orchestrator
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/parleyhq/parley/agents"
+	"github.com/parleyhq/parley/orchestrator/policy"
+	"github.com/parleyhq/parley/transcripts"
+)
+
+// Seat is one side of the conversation.
+type Seat struct {
+	Name  string
+	Agent agents.Agent
+	Model string // recorded with each message when the server names none
+}
+
+// Config is everything a run needs.
+type Config struct {
+	Run     transcripts.Run // recorded as the run's header; Title and Started are filled in if empty
+	Seats   [2]Seat
+	First   int    // index into Seats of the agent that opens
+	Opening string // handed to the first speaker as if the other side had said it; blank means none
+	// HistoryWindow keeps only the most recent messages in what agents are
+	// shown (0 keeps all).
+	HistoryWindow int
+	Policy        policy.Policy
+	// Prior holds messages already recorded, when resuming.
+	Prior []transcripts.Message
+	// Now is the clock; nil means time.Now.
+	Now func() time.Time
+}
+
+// Conversation is one run. Its control methods (Pause, Step, End, Inject)
+// may be called from any goroutine while Run runs.
+type Conversation struct {
+	cfg Config
+
+	mu      sync.Mutex
+	paused  bool
+	steps   int
+	ended   bool
+	injects []transcripts.Message
+	wake    chan struct{}
+	cancel  context.CancelFunc // cancels the turn in flight
+}
+
+// New prepares a conversation.
+func New(cfg Config) *Conversation {
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if cfg.Policy == nil {
+		cfg.Policy = policy.Default()
+	}
+	if cfg.Run.Title == "" {
+		cfg.Run.Title = cfg.Seats[0].Name + " ↔ " + cfg.Seats[1].Name
+	}
+	return &Conversation{cfg: cfg, wake: make(chan struct{}, 1)}
+}
+
+// Pause holds the conversation after the message in flight; Resume lets it go on.
+func (c *Conversation) Pause() { c.set(func() { c.paused = true }) }
+
+// Resume undoes Pause.
+func (c *Conversation) Resume() { c.set(func() { c.paused, c.steps = false, 0 }) }
+
+// Paused reports whether the conversation is paused.
+func (c *Conversation) Paused() bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.paused
+}
+
+// Step lets one more message through while paused.
+func (c *Conversation) Step() { c.set(func() { c.steps++ }) }
+
+// End stops the conversation now, as the operator's decision. The message
+// in flight is recorded as interrupted.
+func (c *Conversation) End() {
+	c.set(func() {
+		c.ended = true
+		if c.cancel != nil {
+			c.cancel()
+		}
+	})
+}
+
+// Inject adds a line to the conversation before the next turn. With
+// speaker "" (or "Moderator") it is a moderator note that both agents see;
+// with a seat's name it is recorded as that speaker's, marked injected, and
+// the other seat speaks next.
+func (c *Conversation) Inject(speaker, text string) error {
+	m := transcripts.Message{Speaker: speaker, Content: text, Origin: transcripts.OriginInjected}
+	switch speaker {
+	case "", transcripts.ModeratorSpeaker:
+		m.Speaker, m.Origin = transcripts.ModeratorSpeaker, transcripts.OriginModerator
+	case c.cfg.Seats[0].Name, c.cfg.Seats[1].Name:
+	default:
+		return fmt.Errorf("no seat is named %q; inject as %q, %q or the moderator",
+			speaker, c.cfg.Seats[0].Name, c.cfg.Seats[1].Name)
+	}
+	c.set(func() { c.injects = append(c.injects, m) })
+	return nil
+}
+
+func (c *Conversation) set(f func()) {
+	c.mu.Lock()
+	f()
+	c.mu.Unlock()
+	select {
+	case c.wake <- struct{}{}:
+	default:
+	}
+}
+
+// ErrSink wraps an error a sink returned, such as a failed transcript write.
+type ErrSink struct{ Err error }
+
+func (e *ErrSink) Error() string { return e.Err.Error() }
+func (e *ErrSink) Unwrap() error { return e.Err }
+
+// Run runs the conversation to its end and returns why it stopped. Every
+// sink sees every event. A policy stop, a replay running out and an
+// operator's End are normal ends (a nil error); the error is non-nil when
+// an agent failed, a sink failed, or ctx was cancelled. In every case each
+// sink sees Stopped last.
+func (c *Conversation) Run(ctx context.Context, sinks ...Sink) (transcripts.Stop, error) {
+	r := &run{c: c, sinks: sinks, msgs: append([]transcripts.Message(nil), c.cfg.Prior...)}
+	stop, partial, err := r.loop(ctx)
+	ended := c.cfg.Now()
+	ev := Stopped{Stop: stop, Ended: ended, Partial: partial, Err: err}
+	if e := r.emit(ev); e != nil && err == nil {
+		err = e
+	}
+	return stop, err
+}
+
+type run struct {
+	c     *Conversation
+	sinks []Sink
+	msgs  []transcripts.Message
+}
+
+func (r *run) emit(e Event) error {
+	var first error
+	for _, s := range r.sinks {
+		if err := s.Handle(e); err != nil && first == nil {
+			first = &ErrSink{Err: err}
+		}
+	}
+	return first
+}
+
+func (r *run) loop(ctx context.Context) (transcripts.Stop, *transcripts.Message, error) {
+	c := r.c
+	cfg := &c.cfg
+	run := cfg.Run
+	if run.Started.IsZero() {
+		run.Started = cfg.Now()
+	}
+	limit := 0
+	for _, p := range cfg.Policy.Check(r.msgs).Progress {
+		if p.Policy == "max_messages" {
+			limit = p.Limit
+		}
+	}
+	if err := r.emit(Started{Run: run, Speakers: [2]string{cfg.Seats[0].Name, cfg.Seats[1].Name}, Prior: cfg.Prior, Limit: limit}); err != nil {
+		return errorStop(len(r.msgs), err), nil, err
+	}
+	next := cfg.First
+	if last := lastSpeaker(r.msgs); last != "" {
+		next = 0
+		if cfg.Seats[0].Name == last {
+			next = 1
+		}
+	}
+	for {
+		// Between turns: honour End, pauses and injected lines.
+		if stop, ok := r.between(ctx, &next); !ok {
+			if ctx.Err() != nil {
+				return transcripts.Stop{Kind: transcripts.StopInterrupted, Reason: "the run was interrupted", At: len(r.msgs)}, nil, ctx.Err()
+			}
+			return stop, nil, nil
+		}
+		if stop, done, err := r.judge(); done || err != nil {
+			return stop, nil, err
+		}
+		stop, partial, err := r.turn(ctx, next)
+		if stop != nil {
+			return *stop, partial, err
+		}
+		if stop, done, err := r.judge(); done || err != nil {
+			return stop, nil, err
+		}
+		next = 1 - next
+	}
+}
+
+// judge applies the policy to the messages so far.
+func (r *run) judge() (transcripts.Stop, bool, error) {
+	if len(r.msgs) == 0 {
+		return transcripts.Stop{}, false, nil
+	}
+	v := r.c.cfg.Policy.Check(r.msgs)
+	if err := r.emit(Progress{Index: len(r.msgs), Progress: v.Progress}); err != nil {
+		return errorStop(len(r.msgs), err), true, err
+	}
+	if !v.Stop {
+		return transcripts.Stop{}, false, nil
+	}
+	return transcripts.Stop{Kind: transcripts.StopPolicy, Policy: v.Policy, Reason: v.Reason, At: len(r.msgs)}, true, nil
+}
+
+func errorStop(at int, err error) transcripts.Stop {
+	return transcripts.Stop{Kind: transcripts.StopError, Reason: Sentence(err), At: at}
+}
+
+// Sentence is the person-facing sentence of an error: an agent's own
+// sentence when it has one, the error's text otherwise.
+func Sentence(err error) string {
+	var ae *agents.Error
+	if errors.As(err, &ae) {
+		return ae.Sentence
+	}
+	return err.Error()
+}
+
+// between waits out a pause and applies injected lines. It returns false
+// when the run must stop (End or ctx).
+func (r *run) between(ctx context.Context, next *int) (transcripts.Stop, bool) {
+	c := r.c
+	for {
+		c.mu.Lock()
+		ended := c.ended
+		injects := c.injects
+		c.injects = nil
+		paused := c.paused && c.steps == 0
+		if !paused && c.paused {
+			c.steps--
+		}
+		c.mu.Unlock()
+		if ended {
+			return transcripts.Stop{Kind: transcripts.StopOperator, Reason: "the operator ended the conversation", At: len(r.msgs)}, false
+		}
+		for _, m := range injects {
+			now := c.cfg.Now()
+			m.Started, m.Ended = now, now
+			r.msgs = append(r.msgs, m)
+			if err := r.emit(MessageFinished{Index: len(r.msgs), Message: m}); err != nil {
+				return errorStop(len(r.msgs), err), false
+			}
+			if m.Origin == transcripts.OriginInjected {
+				*next = 0
+				if c.cfg.Seats[0].Name == m.Speaker {
+					*next = 1
+				}
+			}
+		}
+		if !paused {
+			return transcripts.Stop{}, true
+		}
+		select {
+		case <-ctx.Done():
+			return transcripts.Stop{}, false
+		case <-c.wake:
+		}
+	}
+}
+
+// turn runs one message. It returns a non-nil stop when the run must end.
+func (r *run) turn(ctx context.Context, seat int) (*transcripts.Stop, *transcripts.Message, error) {
+	c := r.c
+	cfg := &c.cfg
+	s := cfg.Seats[seat]
+	index := len(r.msgs) + 1
+	turnCtx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	c.mu.Lock()
+	c.cancel = cancel
+	ended := c.ended
+	c.mu.Unlock()
+	defer func() {
+		c.mu.Lock()
+		c.cancel = nil
+		c.mu.Unlock()
+	}()
+	if ended {
+		cancel()
+	}
+
+	history := Perspective(r.msgs, s.Name, r.opening(seat), cfg.HistoryWindow)
+	start := cfg.Now()
+	if err := r.emit(TurnStarted{Index: index, Speaker: s.Name, Time: start}); err != nil {
+		st := errorStop(len(r.msgs), err)
+		return &st, nil, err
+	}
+	m := transcripts.Message{Speaker: s.Name, Model: s.Model, Started: start}
+	var text strings.Builder
+	var firstToken time.Time
+	attemptStart := start
+	var replyErr error
+	for ch, err := range s.Agent.Reply(turnCtx, history) {
+		if err != nil {
+			replyErr = err
+			break
+		}
+		if ch.Retry != nil {
+			text.Reset()
+			firstToken = time.Time{}
+			now := cfg.Now()
+			if err := r.emit(Retrying{Index: index, Speaker: s.Name, Attempt: ch.Retry.Attempt, Max: ch.Retry.Max,
+				Wait: ch.Retry.Wait, Reason: ch.Retry.Reason, Time: now}); err != nil {
+				replyErr = err
+				break
+			}
+			attemptStart = now.Add(ch.Retry.Wait)
+			continue
+		}
+		if ch.Text != "" {
+			if firstToken.IsZero() {
+				firstToken = cfg.Now()
+			}
+			text.WriteString(ch.Text)
+			if err := r.emit(Delta{Index: index, Speaker: s.Name, Text: ch.Text}); err != nil {
+				replyErr = err
+				break
+			}
+		}
+		if ch.Model != "" {
+			m.Model = ch.Model
+		}
+		if ch.Usage != nil {
+			m.Usage = ch.Usage
+		}
+		if ch.FinishReason != "" {
+			m.FinishReason = ch.FinishReason
+		}
+	}
+	end := cfg.Now()
+	m.Content = text.String()
+	m.Ended = end
+	m.Latency = end.Sub(attemptStart)
+	if !firstToken.IsZero() {
+		m.TTFT = firstToken.Sub(attemptStart)
+	}
+	if replyErr != nil {
+		var partial *transcripts.Message
+		if m.Content != "" {
+			m.Partial = true
+			partial = &m
+		}
+		var se *ErrSink
+		switch {
+		case errors.As(replyErr, &se):
+			st := errorStop(len(r.msgs), replyErr)
+			return &st, partial, replyErr
+		case errors.Is(replyErr, agents.ErrExhausted):
+			st := transcripts.Stop{Kind: transcripts.StopExhausted, Policy: "exhausted",
+				Reason: fmt.Sprintf("%s has no recorded lines left", s.Name), At: len(r.msgs)}
+			return &st, nil, nil
+		case c.isEnded():
+			st := transcripts.Stop{Kind: transcripts.StopOperator, Reason: "the operator ended the conversation", At: len(r.msgs)}
+			return &st, partial, nil
+		case ctx.Err() != nil:
+			st := transcripts.Stop{Kind: transcripts.StopInterrupted, Reason: "the run was interrupted", At: len(r.msgs)}
+			return &st, partial, ctx.Err()
+		default:
+			st := errorStop(len(r.msgs), replyErr)
+			return &st, partial, replyErr
+		}
+	}
+	if c.isEnded() {
+		// End arrived as the last token did: keep the whole message.
+		r.msgs = append(r.msgs, m)
+		if err := r.emit(MessageFinished{Index: index, Message: m}); err != nil {
+			st := errorStop(len(r.msgs), err)
+			return &st, nil, err
+		}
+		st := transcripts.Stop{Kind: transcripts.StopOperator, Reason: "the operator ended the conversation", At: len(r.msgs)}
+		return &st, nil, nil
+	}
+	if m.Usage == nil {
+		var prompt strings.Builder
+		for _, h := range history {
+			prompt.WriteString(h.Content)
+		}
+		m.Usage = agents.EstimateUsage(prompt.String(), m.Content)
+	}
+	r.msgs = append(r.msgs, m)
+	if err := r.emit(MessageFinished{Index: index, Message: m}); err != nil {
+		st := errorStop(len(r.msgs), err)
+		return &st, nil, err
+	}
+	return nil, nil, nil
+}
+
+func (c *Conversation) isEnded() bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.ended
+}
+
+// opening is the opening text for seat, which only the first speaker is handed.
+func (r *run) opening(seat int) string {
+	if seat != r.c.cfg.First {
+		return ""
+	}
+	return r.c.cfg.Opening
+}
+
+func lastSpeaker(msgs []transcripts.Message) string {
+	for i := len(msgs) - 1; i >= 0; i-- {
+		if msgs[i].Origin != transcripts.OriginModerator && !msgs[i].Partial {
+			return msgs[i].Speaker
+		}
+	}
+	return ""
+}

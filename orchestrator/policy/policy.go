@@ -1,0 +1,114 @@
+// Package policy decides when a conversation should stop.
+//
+// A Policy is a pure function of the message sequence: given the messages
+// so far it says whether to stop, why, and how close each rule is to
+// firing. The same code judges a live run after every message and a
+// recorded transcript in `parley check`.
+//
+// Policies are written in a scenario's YAML under `termination:` and compose
+// with `any:` and `all:`, which nest:
+//
+//	termination:
+//	  any:
+//	    - max_messages: 100
+//	    - end_token: {token: "[END]", exchanges: 2}
+package policy
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/parleyhq/parley/transcripts"
+)
+
+// Policy judges a conversation.
+type Policy interface {
+	// Check judges msgs, the whole conversation so far, oldest first. It
+	// must not modify msgs and must give the same verdict for the same
+	// messages.
+	Check(msgs []transcripts.Message) Verdict
+}
+
+// Verdict is a policy's judgement of a conversation.
+type Verdict struct {
+	Stop     bool
+	Policy   string     // the rule that fired, such as "end_token"
+	Reason   string     // why it fired, in a sentence
+	Progress []Progress // how close each rule is to firing, for a status line
+}
+
+// Progress is how close one rule is to firing.
+type Progress struct {
+	Policy string // the rule, such as "end_token"
+	Label  string // what is counted, such as "[END] exchanges"
+	Count  int
+	Limit  int
+}
+
+func (p Progress) String() string { return fmt.Sprintf("%s %d/%d", p.Label, p.Count, p.Limit) }
+
+// FormatProgress joins progress values for a status line:
+// "[END] exchanges 1/2 · messages 14/100".
+func FormatProgress(ps []Progress) string {
+	parts := make([]string, len(ps))
+	for i, p := range ps {
+		parts[i] = p.String()
+	}
+	return strings.Join(parts, " · ")
+}
+
+// Any stops when any of its policies stops; the first in order names the reason.
+type Any []Policy
+
+// Check implements Policy.
+func (a Any) Check(msgs []transcripts.Message) Verdict {
+	var out Verdict
+	for _, p := range a {
+		v := p.Check(msgs)
+		out.Progress = append(out.Progress, v.Progress...)
+		if v.Stop && !out.Stop {
+			out.Stop, out.Policy, out.Reason = true, v.Policy, v.Reason
+		}
+	}
+	return out
+}
+
+// All stops when every one of its policies stops at once.
+type All []Policy
+
+// Check implements Policy.
+func (a All) Check(msgs []transcripts.Message) Verdict {
+	out := Verdict{Stop: len(a) > 0}
+	var names, reasons []string
+	for _, p := range a {
+		v := p.Check(msgs)
+		out.Progress = append(out.Progress, v.Progress...)
+		if !v.Stop {
+			out.Stop = false
+		}
+		names = append(names, v.Policy)
+		reasons = append(reasons, v.Reason)
+	}
+	if out.Stop {
+		out.Policy = strings.Join(names, "+")
+		out.Reason = strings.Join(reasons, "; and ")
+	}
+	return out
+}
+
+// spoken returns the messages agents spoke, leaving out moderator notes,
+// which no rule counts.
+func spoken(msgs []transcripts.Message) []transcripts.Message {
+	for _, m := range msgs {
+		if m.Origin == transcripts.OriginModerator {
+			out := make([]transcripts.Message, 0, len(msgs))
+			for _, m := range msgs {
+				if m.Origin != transcripts.OriginModerator {
+					out = append(out, m)
+				}
+			}
+			return out
+		}
+	}
+	return msgs
+}

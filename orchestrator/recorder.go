@@ -1,0 +1,61 @@
+package orchestrator
+
+import (
+	"fmt"
+
+	"github.com/parleyhq/parley/transcripts"
+)
+
+// Recorder is the sink that writes the transcript: NAME.md and NAME.jsonl
+// in Dir, each completed message on disk (the JSONL synced) before Handle
+// returns, so before the next turn starts.
+type Recorder struct {
+	Dir string
+	// Recording, when set before the run, is continued instead of creating
+	// a new one (resume).
+	Recording *transcripts.Recording
+}
+
+var _ Sink = (*Recorder)(nil)
+
+// Paths returns the files being written, once the run has started.
+func (r *Recorder) Paths() (markdown, jsonl string) {
+	if r.Recording == nil {
+		return "", ""
+	}
+	return r.Recording.MarkdownPath, r.Recording.JSONLPath
+}
+
+// Handle implements Sink.
+func (r *Recorder) Handle(e Event) error {
+	switch e := e.(type) {
+	case Started:
+		if r.Recording != nil {
+			return r.Recording.Resumed(e.Run)
+		}
+		rec, err := transcripts.Create(r.Dir, e.Run)
+		if err != nil {
+			return err
+		}
+		r.Recording = rec
+	case MessageFinished:
+		return r.Recording.Append(e.Message)
+	case Retrying:
+		return r.Recording.Event(transcripts.Event{Time: e.Time, Kind: "retry", Speaker: e.Speaker,
+			Detail: fmt.Sprintf("attempt %d of %d failed (%s); retrying in %s", e.Attempt, e.Max, e.Reason, e.Wait)})
+	case Notice:
+		return r.Recording.Event(transcripts.Event{Time: e.Time, Kind: e.Kind, Detail: e.Detail})
+	case Stopped:
+		if r.Recording == nil {
+			return nil
+		}
+		if e.Partial != nil {
+			if err := r.Recording.Append(*e.Partial); err != nil {
+				r.Recording.Close()
+				return err
+			}
+		}
+		return r.Recording.Finish(e.Ended, e.Stop)
+	}
+	return nil
+}

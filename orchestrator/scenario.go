@@ -1,0 +1,217 @@
+package orchestrator
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"net/http"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/parleyhq/parley/agents"
+	"github.com/parleyhq/parley/configs"
+	"github.com/parleyhq/parley/transcripts"
+)
+
+// Options adjust how a scenario is turned into a run.
+type Options struct {
+	// Getenv looks up environment variables; nil means os.Getenv.
+	Getenv func(string) string
+	// Pace, when set, overrides every replay and scripted agent's pace
+	// (tests and `--pace 0` make replays instant).
+	Pace *time.Duration
+	// HTTPClient, when set, carries every OpenAI-compatible agent's requests.
+	HTTPClient *http.Client
+	// Prior holds the messages already recorded, when resuming.
+	Prior []transcripts.Message
+	// Human builds the agent for a type: human seat; nil means none can be seated.
+	Human func(name string) (agents.Agent, error)
+	// Warn receives warnings, such as a key sent over plain HTTP.
+	Warn func(string)
+}
+
+// FromScenario builds a run's configuration from a scenario. Its errors are
+// sentences that name the agent and the field or variable to fix.
+func FromScenario(s *configs.Scenario, opt Options) (Config, error) {
+	if opt.Getenv == nil {
+		opt.Getenv = os.Getenv
+	}
+	p, err := s.Policy()
+	if err != nil {
+		return Config{}, fmt.Errorf("%s: termination: %w", s.Path, err)
+	}
+	cfg := Config{
+		Run: transcripts.Run{
+			Title:        s.Title,
+			ScenarioPath: s.Path,
+			Scenario:     s.Source,
+		},
+		First:         s.FirstIndex(),
+		HistoryWindow: s.History.MaxMessages,
+		Policy:        p,
+		Prior:         opt.Prior,
+	}
+	if s.Opening != nil {
+		cfg.Opening = *s.Opening
+	}
+	for i, a := range s.Agents {
+		ag, info, err := buildAgent(s, a, opt)
+		if err != nil {
+			return Config{}, err
+		}
+		cfg.Seats[i] = Seat{Name: a.Name, Agent: ag, Model: a.Model}
+		cfg.Run.Agents = append(cfg.Run.Agents, info)
+	}
+	return cfg, nil
+}
+
+func buildAgent(s *configs.Scenario, a configs.Agent, opt Options) (agents.Agent, transcripts.AgentInfo, error) {
+	info := transcripts.AgentInfo{Name: a.Name, Type: a.Type, Provider: a.Provider, Model: a.Model, APIKeyEnv: a.APIKeyEnv}
+	pace := time.Duration(a.Pace)
+	if opt.Pace != nil {
+		pace = *opt.Pace
+	}
+	spoken := 0
+	for _, m := range opt.Prior {
+		if m.Speaker == a.Name && m.Origin == transcripts.OriginAgent && !m.Partial {
+			spoken++
+		}
+	}
+	switch a.Type {
+	case configs.TypeScripted:
+		sc := agents.NewScripted(a.Lines, pace)
+		sc.Skip(spoken)
+		info.Settings = map[string]any{"lines": len(a.Lines)}
+		return sc, info, nil
+	case configs.TypeReplay:
+		t, src, err := readReplay(s, a.Transcript)
+		if err != nil {
+			return nil, info, fmt.Errorf("agent %q: transcript: %w", a.Name, err)
+		}
+		r, err := agents.NewReplay(t, src, a.Speaker, pace)
+		if err != nil {
+			return nil, info, fmt.Errorf("agent %q: speaker: %w", a.Name, err)
+		}
+		r.Skip(spoken)
+		info.Settings = map[string]any{"transcript": a.Transcript, "speaker": a.Speaker}
+		return r, info, nil
+	case configs.TypeHuman:
+		if opt.Human == nil {
+			return nil, info, fmt.Errorf("agent %q is type: human, which needs the live view; run on a terminal without --no-tui", a.Name)
+		}
+		h, err := opt.Human(a.Name)
+		return h, info, err
+	}
+	oc, err := openAIConfig(a, opt)
+	if err != nil {
+		return nil, info, err
+	}
+	info.BaseURL = oc.BaseURL
+	info.APIKeyEnv = oc.KeyEnv
+	info.Settings = settings(a)
+	return agents.NewOpenAI(oc), info, nil
+}
+
+func openAIConfig(a configs.Agent, opt Options) (agents.OpenAIConfig, error) {
+	oc := agents.OpenAIConfig{
+		Name: a.Name, Model: a.Model, BaseURL: a.BaseURL, System: a.System,
+		Temperature: a.Temperature, TopP: a.TopP, MaxTokens: a.MaxTokens, Seed: a.Seed,
+		Stop: a.Stop, Headers: a.Headers, HTTPClient: opt.HTTPClient, KeyEnv: a.APIKeyEnv,
+		Retries: a.Retries, Timeout: time.Duration(a.Timeout), IdleTimeout: time.Duration(a.IdleTimeout),
+	}
+	if a.Provider != "" {
+		p, _ := agents.LookupProvider(a.Provider)
+		if oc.BaseURL == "" {
+			oc.BaseURL = p.BaseURL
+		}
+		if oc.KeyEnv == "" {
+			oc.KeyEnv = p.KeyEnv
+		}
+	}
+	switch {
+	case a.APIKeyFile != "":
+		data, err := os.ReadFile(a.APIKeyFile)
+		if err != nil {
+			return oc, fmt.Errorf("agent %q: api_key_file: cannot read %s: %w", a.Name, a.APIKeyFile, errors.Unwrap(err))
+		}
+		oc.APIKey = strings.TrimSpace(string(data))
+		oc.KeyEnv = ""
+		if oc.APIKey == "" {
+			return oc, fmt.Errorf("agent %q: api_key_file: %s is empty", a.Name, a.APIKeyFile)
+		}
+	case oc.KeyEnv != "":
+		oc.APIKey = opt.Getenv(oc.KeyEnv)
+		if oc.APIKey == "" {
+			return oc, fmt.Errorf("agent %q needs an API key: set the environment variable %s", a.Name, oc.KeyEnv)
+		}
+	}
+	if oc.APIKey != "" && opt.Warn != nil {
+		if u, err := url.Parse(oc.BaseURL); err == nil && u.Scheme == "http" && !isLoopback(u.Hostname()) {
+			opt.Warn(fmt.Sprintf("agent %q sends its API key over plain http:// to %s; use https://", a.Name, u.Host))
+		}
+	}
+	return oc, nil
+}
+
+func isLoopback(host string) bool {
+	if host == "localhost" {
+		return true
+	}
+	return strings.HasPrefix(host, "127.") || host == "::1"
+}
+
+func settings(a configs.Agent) map[string]any {
+	m := map[string]any{}
+	if a.System != "" {
+		m["system"] = a.System
+	}
+	if a.Temperature != nil {
+		m["temperature"] = *a.Temperature
+	}
+	if a.TopP != nil {
+		m["top_p"] = *a.TopP
+	}
+	if a.MaxTokens != nil {
+		m["max_tokens"] = *a.MaxTokens
+	}
+	if a.Seed != nil {
+		m["seed"] = *a.Seed
+	}
+	if len(a.Stop) > 0 {
+		m["stop"] = a.Stop
+	}
+	if len(a.Headers) > 0 {
+		// Header values can hold credentials; record only their names.
+		var names []string
+		for k := range a.Headers {
+			names = append(names, k)
+		}
+		m["headers"] = names
+	}
+	return m
+}
+
+// readReplay finds a replay transcript: as given, then beside the
+// scenario, then among the recordings shipped in the binary.
+func readReplay(s *configs.Scenario, path string) (*transcripts.Transcript, string, error) {
+	candidates := []string{path}
+	if !filepath.IsAbs(path) && s.Path != "" && !strings.HasPrefix(s.Path, "embedded:") {
+		candidates = append(candidates, filepath.Join(filepath.Dir(s.Path), path))
+	}
+	for _, c := range candidates {
+		t, err := transcripts.Read(c)
+		if err == nil {
+			return t, c, nil
+		}
+		if !errors.Is(err, fs.ErrNotExist) {
+			return nil, c, err
+		}
+	}
+	if t, ok := transcripts.ReadEmbedded(path); ok {
+		return t, path, nil
+	}
+	return nil, path, fmt.Errorf("%s does not exist", path)
+}

@@ -1,0 +1,241 @@
+package transcripts
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"time"
+)
+
+// Read reads a transcript file, Markdown or JSONL, telling them apart by
+// content. Errors name the file.
+func Read(path string) (*Transcript, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	t, err := Parse(data)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return t, nil
+}
+
+// Parse reads a transcript from bytes, Markdown or JSONL.
+func Parse(data []byte) (*Transcript, error) {
+	if LooksLikeJSONL(data) {
+		return ParseJSONL(data)
+	}
+	return ParseMarkdown(data)
+}
+
+// Recording is a transcript being written as a conversation runs: NAME.md
+// and NAME.jsonl side by side. Each Append reaches the disk (the JSONL is
+// synced) before it returns. Methods are not safe for concurrent use.
+type Recording struct {
+	MarkdownPath string
+	JSONLPath    string
+
+	md, jl *os.File
+	t      Transcript
+}
+
+var unsafeName = regexp.MustCompile(`[^a-z0-9]+`)
+
+// Slug turns a title into a file-name stem: "Kimi K2 ↔ grok-4" → "kimi-k2-vs-grok-4".
+func Slug(title string) string {
+	s := strings.ToLower(strings.ReplaceAll(title, "↔", " vs "))
+	s = strings.Trim(unsafeName.ReplaceAllString(s, "-"), "-")
+	if len(s) > 60 {
+		s = strings.Trim(s[:60], "-")
+	}
+	if s == "" {
+		s = "conversation"
+	}
+	return s
+}
+
+// Create starts a new recording in dir, named from the title and start
+// time. It never overwrites: when the name is taken it adds -2, -3, ….
+// The directory is created 0700 if needed, the files 0600.
+func Create(dir string, run Run) (*Recording, error) {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return nil, fmt.Errorf("creating the transcript directory %s: %w", dir, err)
+	}
+	stem := run.Started.Format("2006-01-02T150405") + "-" + Slug(run.Title)
+	for n := 1; n < 10000; n++ {
+		name := stem
+		if n > 1 {
+			name = fmt.Sprintf("%s-%d", stem, n)
+		}
+		mdPath := filepath.Join(dir, name+".md")
+		jlPath := filepath.Join(dir, name+".jsonl")
+		md, err := os.OpenFile(mdPath, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+		if errors.Is(err, fs.ErrExist) {
+			continue
+		}
+		if err != nil {
+			return nil, fmt.Errorf("creating %s: %w", mdPath, err)
+		}
+		jl, err := os.OpenFile(jlPath, os.O_WRONLY|os.O_CREATE|os.O_EXCL|os.O_APPEND, 0o600)
+		if err != nil {
+			md.Close()
+			os.Remove(mdPath)
+			if errors.Is(err, fs.ErrExist) {
+				continue
+			}
+			return nil, fmt.Errorf("creating %s: %w", jlPath, err)
+		}
+		r := &Recording{MarkdownPath: mdPath, JSONLPath: jlPath, md: md, jl: jl}
+		r.t = Transcript{Title: run.Title, Started: run.Started}
+		if err := r.start(run); err != nil {
+			r.Close()
+			return nil, err
+		}
+		return r, nil
+	}
+	return nil, fmt.Errorf("no free transcript name for %q in %s", stem, dir)
+}
+
+// Open continues an existing recording (for resume): the JSONL is appended
+// to and the Markdown is rebuilt from it.
+func Open(jsonlPath string) (*Recording, *Transcript, error) {
+	t, err := Read(jsonlPath)
+	if err != nil {
+		return nil, nil, err
+	}
+	if t.Run == nil {
+		return nil, nil, fmt.Errorf("%s is not a JSONL transcript", jsonlPath)
+	}
+	mdPath := strings.TrimSuffix(jsonlPath, ".jsonl") + ".md"
+	jl, err := os.OpenFile(jsonlPath, os.O_WRONLY|os.O_APPEND, 0o600)
+	if err != nil {
+		return nil, nil, err
+	}
+	// A torn last line must not glue onto the next record.
+	if st, err := jl.Stat(); err == nil && st.Size() > 0 {
+		data, _ := os.ReadFile(jsonlPath)
+		if !bytes.HasSuffix(data, []byte("\n")) {
+			jl.Write([]byte("\n"))
+		}
+	}
+	r := &Recording{MarkdownPath: mdPath, JSONLPath: jsonlPath, jl: jl}
+	// Drop a partial last message: resume speaks it again.
+	if n := len(t.Messages); n > 0 && t.Messages[n-1].Partial {
+		t.Messages = t.Messages[:n-1]
+	}
+	r.t = *t
+	r.t.Ended = time.Time{}
+	if err := r.rewriteMarkdown(); err != nil {
+		jl.Close()
+		return nil, nil, err
+	}
+	md, err := os.OpenFile(mdPath, os.O_WRONLY|os.O_APPEND, 0o600)
+	if err != nil {
+		jl.Close()
+		return nil, nil, err
+	}
+	r.md = md
+	return r, t, nil
+}
+
+func (r *Recording) start(run Run) error {
+	if err := MarkdownHeader(r.md, run.Title, run.Started, time.Time{}, 0); err != nil {
+		return fmt.Errorf("writing %s: %w", r.MarkdownPath, err)
+	}
+	return r.writeJSONL(JSONLRun(run))
+}
+
+// Resumed records that the run continues, with the settings it continues under.
+func (r *Recording) Resumed(run Run) error { return r.writeJSONL(JSONLRun(run)) }
+
+func (r *Recording) writeJSONL(b []byte) error {
+	if _, err := r.jl.Write(b); err != nil {
+		return fmt.Errorf("writing %s: %w", r.JSONLPath, err)
+	}
+	if err := r.jl.Sync(); err != nil {
+		return fmt.Errorf("syncing %s: %w", r.JSONLPath, err)
+	}
+	return nil
+}
+
+// Append records one finished message in both files.
+func (r *Recording) Append(m Message) error {
+	r.t.Messages = append(r.t.Messages, m)
+	if err := r.writeJSONL(JSONLMessage(len(r.t.Messages), m)); err != nil {
+		return err
+	}
+	if err := AppendMarkdownMessage(r.md, m); err != nil {
+		return fmt.Errorf("writing %s: %w", r.MarkdownPath, err)
+	}
+	return nil
+}
+
+// Event records a retry, wait, error or operator action in the JSONL.
+func (r *Recording) Event(e Event) error { return r.writeJSONL(JSONLEvent(e)) }
+
+// Messages returns the messages recorded so far.
+func (r *Recording) Messages() []Message { return r.t.Messages }
+
+// Finish records the stop and finalizes the Markdown header's counts. The
+// Markdown is rewritten to a temporary file and renamed into place, so a
+// crash leaves either the old or the new file, never a mix.
+func (r *Recording) Finish(ended time.Time, s Stop) error {
+	r.t.Ended = ended
+	err := r.writeJSONL(JSONLStop(ended, s))
+	if e := r.rewriteMarkdown(); err == nil {
+		err = e
+	}
+	if e := r.Close(); err == nil {
+		err = e
+	}
+	return err
+}
+
+func (r *Recording) rewriteMarkdown() error {
+	tmp, err := os.CreateTemp(filepath.Dir(r.MarkdownPath), ".parley-*.md.tmp")
+	if err != nil {
+		return fmt.Errorf("finalizing %s: %w", r.MarkdownPath, err)
+	}
+	defer os.Remove(tmp.Name())
+	if err := WriteMarkdown(tmp, &r.t); err != nil {
+		tmp.Close()
+		return fmt.Errorf("finalizing %s: %w", r.MarkdownPath, err)
+	}
+	if err := tmp.Sync(); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Close(); err != nil {
+		return err
+	}
+	if r.md != nil {
+		r.md.Close()
+		r.md = nil
+	}
+	if err := os.Rename(tmp.Name(), r.MarkdownPath); err != nil {
+		return fmt.Errorf("finalizing %s: %w", r.MarkdownPath, err)
+	}
+	return nil
+}
+
+// Close releases the files without finalizing.
+func (r *Recording) Close() error {
+	var err error
+	if r.md != nil {
+		err = r.md.Close()
+		r.md = nil
+	}
+	if r.jl != nil {
+		if e := r.jl.Close(); err == nil {
+			err = e
+		}
+		r.jl = nil
+	}
+	return err
+}

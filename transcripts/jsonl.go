@@ -1,0 +1,253 @@
+package transcripts
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"time"
+)
+
+// The JSONL sidecar holds one JSON object a line, each with a "type":
+//
+//	{"type":"run", ...}      once at the start, and again on each resume
+//	{"type":"message", ...}  one per completed (or interrupted) message
+//	{"type":"event", ...}    retries, waits, errors and operator actions
+//	{"type":"stop", ...}     the stop reason; the last one counts
+//
+// Lines are only ever appended. A reader skips a torn last line (a crash in
+// the middle of a write) and reports it in Warnings.
+
+// Run is what the JSONL records about a whole conversation.
+type Run struct {
+	ID           string            `json:"id,omitempty"`
+	Title        string            `json:"title,omitempty"`
+	Started      time.Time         `json:"started,omitzero"`
+	Ended        time.Time         `json:"ended,omitzero"`
+	ScenarioPath string            `json:"scenario_path,omitempty"`
+	Scenario     string            `json:"scenario,omitempty"` // the scenario's YAML, as run
+	Agents       []AgentInfo       `json:"agents,omitempty"`
+	Vary         map[string]string `json:"vary,omitempty"` // batch values this run used
+	Stop         *Stop             `json:"stop,omitempty"`
+	Events       []Event           `json:"events,omitempty"`
+	Resumes      int               `json:"resumes,omitempty"`
+
+	// Warnings lists lines a reader skipped, such as a torn last line.
+	Warnings []string `json:"-"`
+}
+
+// AgentInfo records one agent's settings. It never holds an API key: only
+// the name of the variable the key came from.
+type AgentInfo struct {
+	Name      string         `json:"name"`
+	Type      string         `json:"type"`
+	Provider  string         `json:"provider,omitempty"`
+	Model     string         `json:"model,omitempty"`
+	BaseURL   string         `json:"base_url,omitempty"`
+	APIKeyEnv string         `json:"api_key_env,omitempty"`
+	Settings  map[string]any `json:"settings,omitempty"`
+}
+
+// Event is something that happened during a run that is not a message:
+// a retry, a wait, an error, an operator action.
+type Event struct {
+	Time    time.Time `json:"time"`
+	Kind    string    `json:"kind"` // "retry", "wait", "error", "operator", "policy", …
+	Speaker string    `json:"speaker,omitempty"`
+	Detail  string    `json:"detail"`
+}
+
+type jsonlLine struct {
+	Type string `json:"type"`
+}
+
+type runLine struct {
+	Type string `json:"type"`
+	Run
+}
+
+type messageLine struct {
+	Type         string    `json:"type"`
+	Index        int       `json:"index"`
+	Speaker      string    `json:"speaker"`
+	Content      string    `json:"content"`
+	Model        string    `json:"model,omitempty"`
+	Started      time.Time `json:"started,omitzero"`
+	Ended        time.Time `json:"ended,omitzero"`
+	LatencyMS    float64   `json:"latency_ms,omitempty"`
+	TTFTMS       float64   `json:"ttft_ms,omitempty"`
+	Usage        *Usage    `json:"usage,omitempty"`
+	FinishReason string    `json:"finish_reason,omitempty"`
+	Origin       string    `json:"origin,omitempty"`
+	Partial      bool      `json:"partial,omitempty"`
+}
+
+type eventLine struct {
+	Type string `json:"type"`
+	Event
+}
+
+type stopLine struct {
+	Type  string    `json:"type"`
+	Ended time.Time `json:"ended,omitzero"`
+	Stop  Stop      `json:"stop"`
+}
+
+func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
+
+func fromMS(f float64) time.Duration { return time.Duration(f * float64(time.Millisecond)) }
+
+// JSONLRun encodes the run line.
+func JSONLRun(r Run) []byte {
+	return line(runLine{Type: "run", Run: r})
+}
+
+// JSONLMessage encodes one message line; index is 1-based.
+func JSONLMessage(index int, m Message) []byte {
+	return line(messageLine{
+		Type: "message", Index: index, Speaker: m.Speaker, Content: m.Content, Model: m.Model,
+		Started: m.Started, Ended: m.Ended, LatencyMS: ms(m.Latency), TTFTMS: ms(m.TTFT),
+		Usage: m.Usage, FinishReason: m.FinishReason, Origin: m.Origin, Partial: m.Partial,
+	})
+}
+
+// JSONLEvent encodes an event line.
+func JSONLEvent(e Event) []byte { return line(eventLine{Type: "event", Event: e}) }
+
+// JSONLStop encodes a stop line.
+func JSONLStop(ended time.Time, s Stop) []byte {
+	return line(stopLine{Type: "stop", Ended: ended, Stop: s})
+}
+
+func line(v any) []byte {
+	b, err := json.Marshal(v)
+	if err != nil {
+		// Every field is a plain value; this cannot fail for valid UTF-8 or
+		// otherwise. json.Marshal replaces invalid UTF-8 rather than failing.
+		panic(fmt.Sprintf("transcripts: encoding a JSONL line: %v", err))
+	}
+	return append(b, '\n')
+}
+
+// WriteJSONL writes a whole transcript as JSONL.
+func WriteJSONL(w io.Writer, t *Transcript) error {
+	bw := bufio.NewWriter(w)
+	run := Run{Title: t.Title, Started: t.Started}
+	if t.Run != nil {
+		run = *t.Run
+		run.Stop, run.Events = nil, nil
+	}
+	bw.Write(JSONLRun(run))
+	for i, m := range t.Messages {
+		bw.Write(JSONLMessage(i+1, m))
+	}
+	if t.Run != nil {
+		for _, e := range t.Run.Events {
+			bw.Write(JSONLEvent(e))
+		}
+		if t.Run.Stop != nil {
+			bw.Write(JSONLStop(t.Ended, *t.Run.Stop))
+		}
+	}
+	return bw.Flush()
+}
+
+// ReadJSONL reads a JSONL sidecar. A line that cannot be decoded is skipped
+// and noted in Run.Warnings when it is the last line (a torn write); in the
+// middle of the file it is an error naming the line.
+func ReadJSONL(r io.Reader) (*Transcript, error) {
+	data, err := io.ReadAll(r)
+	if err != nil {
+		return nil, err
+	}
+	return ParseJSONL(data)
+}
+
+// ParseJSONL is ReadJSONL on bytes.
+func ParseJSONL(data []byte) (*Transcript, error) {
+	t := &Transcript{Run: &Run{}}
+	lines := bytes.Split(data, []byte("\n"))
+	last := len(lines) - 1
+	for last >= 0 && len(bytes.TrimSpace(lines[last])) == 0 {
+		last--
+	}
+	for i := 0; i <= last; i++ {
+		l := bytes.TrimSpace(lines[i])
+		if len(l) == 0 {
+			continue
+		}
+		if err := decodeLine(t, l); err != nil {
+			if i == last {
+				t.Run.Warnings = append(t.Run.Warnings,
+					fmt.Sprintf("line %d is incomplete (the run was cut off while writing it) and was skipped", i+1))
+				continue
+			}
+			return nil, &ParseError{Line: i + 1, Msg: err.Error()}
+		}
+	}
+	return t, nil
+}
+
+func decodeLine(t *Transcript, l []byte) error {
+	var head jsonlLine
+	if err := json.Unmarshal(l, &head); err != nil {
+		return fmt.Errorf("not a JSON object: %v", err)
+	}
+	switch head.Type {
+	case "run":
+		var r runLine
+		if err := json.Unmarshal(l, &r); err != nil {
+			return fmt.Errorf("run line: %v", err)
+		}
+		if t.Run.Title != "" || !t.Run.Started.IsZero() {
+			// A resume: keep the first start, take the newer settings.
+			r.Run.Started = t.Run.Started
+			r.Run.Resumes = t.Run.Resumes + 1
+		}
+		r.Run.Events, r.Run.Stop, r.Run.Warnings = t.Run.Events, t.Run.Stop, t.Run.Warnings
+		*t.Run = r.Run
+		t.Title = r.Title
+		t.Started = t.Run.Started
+	case "message":
+		var m messageLine
+		if err := json.Unmarshal(l, &m); err != nil {
+			return fmt.Errorf("message line: %v", err)
+		}
+		msg := Message{
+			Speaker: m.Speaker, Content: m.Content, Model: m.Model, Started: m.Started, Ended: m.Ended,
+			Latency: fromMS(m.LatencyMS), TTFT: fromMS(m.TTFTMS), Usage: m.Usage,
+			FinishReason: m.FinishReason, Origin: m.Origin, Partial: m.Partial,
+		}
+		// A resumed run replaces an interrupted (partial) last message.
+		if n := len(t.Messages); n > 0 && t.Messages[n-1].Partial && m.Index == n {
+			t.Messages[n-1] = msg
+		} else {
+			t.Messages = append(t.Messages, msg)
+		}
+	case "event":
+		var e eventLine
+		if err := json.Unmarshal(l, &e); err != nil {
+			return fmt.Errorf("event line: %v", err)
+		}
+		t.Run.Events = append(t.Run.Events, e.Event)
+	case "stop":
+		var s stopLine
+		if err := json.Unmarshal(l, &s); err != nil {
+			return fmt.Errorf("stop line: %v", err)
+		}
+		st := s.Stop
+		t.Run.Stop = &st
+		t.Run.Ended = s.Ended
+		t.Ended = s.Ended
+	default:
+		return fmt.Errorf("unknown line type %q", head.Type)
+	}
+	return nil
+}
+
+// LooksLikeJSONL reports whether data starts like a parley JSONL sidecar.
+func LooksLikeJSONL(data []byte) bool {
+	d := bytes.TrimLeft(data, " \r\n\t")
+	return bytes.HasPrefix(d, []byte(`{"type":`))
+}

@@ -1,0 +1,99 @@
+// Package transcripts reads and writes parley's recorded conversations.
+//
+// A conversation is recorded twice, side by side:
+//
+//   - NAME.md, the human-readable Markdown layout (see markdown.go), and
+//   - NAME.jsonl, an append-only sidecar that holds what Markdown cannot:
+//     per-message timings, token usage, finish reasons, the scenario, each
+//     agent's settings and the stop reason (see jsonl.go).
+//
+// Both grow while a conversation runs. The JSONL is the source of truth: the
+// Markdown can always be rebuilt from it.
+package transcripts
+
+import (
+	"time"
+)
+
+// TimeLayout is how times are written in the Markdown header.
+const TimeLayout = "2006-01-02 15:04:05"
+
+// Usage is the token usage of one message, as the provider reported it or,
+// when Estimated is set, as parley estimated it.
+type Usage struct {
+	PromptTokens     int  `json:"prompt_tokens"`
+	CompletionTokens int  `json:"completion_tokens"`
+	TotalTokens      int  `json:"total_tokens"`
+	Estimated        bool `json:"estimated,omitempty"`
+}
+
+// Origins of a message other than an agent's reply.
+const (
+	OriginAgent     = ""          // an agent's own reply
+	OriginInjected  = "injected"  // typed by the operator in a speaker's seat
+	OriginModerator = "moderator" // a note from the operator that both agents see
+)
+
+// ModeratorSpeaker is the speaker name under which moderator notes are recorded.
+const ModeratorSpeaker = "Moderator"
+
+// Message is one message of a conversation.
+type Message struct {
+	Speaker string
+	Content string
+
+	// The fields below are known for messages parley recorded itself (they
+	// live in the JSONL sidecar) and are zero for messages read from Markdown.
+	Model        string
+	Started      time.Time
+	Ended        time.Time
+	Latency      time.Duration // from the request leaving parley to the last token
+	TTFT         time.Duration // time to first token
+	Usage        *Usage
+	FinishReason string
+	Origin       string // OriginAgent, OriginInjected or OriginModerator
+	Partial      bool   // cut short by an interruption; never shown to agents
+}
+
+// Stop kinds: why a conversation ended.
+const (
+	StopPolicy      = "policy"      // a termination policy fired
+	StopExhausted   = "exhausted"   // a replay or scripted agent ran out of lines
+	StopOperator    = "operator"    // the person at the keyboard ended it
+	StopInterrupted = "interrupted" // a signal or quit cut it short
+	StopError       = "error"       // an error the run could not recover from
+)
+
+// Stop records why and where a conversation ended.
+type Stop struct {
+	Kind   string `json:"kind"`
+	Policy string `json:"policy,omitempty"` // the policy that fired, for StopPolicy
+	Reason string `json:"reason"`           // a sentence for people
+	At     int    `json:"at"`               // the 1-based index of the last message judged
+}
+
+// Transcript is a whole recorded conversation.
+type Transcript struct {
+	Title    string
+	Started  time.Time
+	Ended    time.Time
+	Messages []Message
+
+	// Run holds what only the JSONL sidecar records; nil when read from Markdown.
+	Run *Run
+}
+
+// Speakers returns the distinct speakers in order of first appearance,
+// leaving out moderator notes.
+func (t *Transcript) Speakers() []string {
+	var out []string
+	seen := map[string]bool{}
+	for _, m := range t.Messages {
+		if m.Origin == OriginModerator || seen[m.Speaker] {
+			continue
+		}
+		seen[m.Speaker] = true
+		out = append(out, m.Speaker)
+	}
+	return out
+}
