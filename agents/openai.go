@@ -8,7 +8,6 @@ import (
 	"net/http"
 	"time"
 
-
 	openai "github.com/sashabaranov/go-openai"
 
 	"github.com/parleyhq/parley/transcripts"
@@ -154,5 +153,3 @@ func (a *OpenAI) Reply(ctx context.Context, history []Message) iter.Seq2[Chunk, 
 		}
 	}
 }
-
-

@@ -216,8 +216,6 @@ func yamlError(file string, data []byte, err error) error {
 	return &Error{File: file, Msg: strings.TrimPrefix(msg, "yaml: ")}
 }
 
-
-
 // column finds the column of a syntax error on line: yaml.v3 reports only
 // the line, so parley points at the first character a YAML reader trips on
 // there (a tab, or else the first non-blank).

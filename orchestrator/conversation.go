@@ -147,9 +147,10 @@ func (c *Conversation) Run(ctx context.Context, sinks ...Sink) (transcripts.Stop
 }
 
 type run struct {
-	c     *Conversation
-	sinks []Sink
-	msgs  []transcripts.Message
+	c      *Conversation
+	sinks  []Sink
+	msgs   []transcripts.Message
+	judged int // how many messages the policy last judged
 }
 
 func (r *run) emit(e Event) error {
@@ -193,14 +194,14 @@ func (r *run) loop(ctx context.Context) (transcripts.Stop, *transcripts.Message,
 			}
 			return stop, nil, nil
 		}
-		if stop, done, err := r.judge(); done || err != nil {
+		if stop, done, err := r.judge(ctx); done || err != nil {
 			return stop, nil, err
 		}
 		stop, partial, err := r.turn(ctx, next)
 		if stop != nil {
 			return *stop, partial, err
 		}
-		if stop, done, err := r.judge(); done || err != nil {
+		if stop, done, err := r.judge(ctx); done || err != nil {
 			return stop, nil, err
 		}
 		next = 1 - next
@@ -208,9 +209,18 @@ func (r *run) loop(ctx context.Context) (transcripts.Stop, *transcripts.Message,
 }
 
 // judge applies the policy to the messages so far.
-func (r *run) judge() (transcripts.Stop, bool, error) {
-	if len(r.msgs) == 0 {
+func (r *run) judge(ctx context.Context) (transcripts.Stop, bool, error) {
+	if len(r.msgs) == 0 || r.judged == len(r.msgs) {
 		return transcripts.Stop{}, false, nil
+	}
+	r.judged = len(r.msgs)
+	if p, ok := r.c.cfg.Policy.(policy.Preparer); ok {
+		if err := p.Prepare(ctx, r.msgs); err != nil {
+			if ctx.Err() != nil {
+				return transcripts.Stop{Kind: transcripts.StopInterrupted, Reason: "the run was interrupted", At: len(r.msgs)}, true, ctx.Err()
+			}
+			return errorStop(len(r.msgs), err), true, err
+		}
 	}
 	v := r.c.cfg.Policy.Check(r.msgs)
 	if err := r.emit(Progress{Index: len(r.msgs), Progress: v.Progress}); err != nil {

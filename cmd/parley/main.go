@@ -102,6 +102,12 @@ Start with the offline demo, which needs no API key:
 	root.SetIn(stdin)
 	root.SetOut(stdout)
 	root.SetErr(stderr)
-	root.AddCommand(newRunCmd(), newDemoCmd(), newValidateCmd(), newProvidersCmd())
+	for _, c := range commands {
+		root.AddCommand(c())
+	}
 	return root
 }
+
+// commands lists the subcommands. Each command's file adds its own in an
+// init function, so commands stay independent of one another.
+var commands = []func() *cobra.Command{newRunCmd, newDemoCmd, newValidateCmd, newProvidersCmd}

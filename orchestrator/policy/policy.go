@@ -15,6 +15,7 @@
 package policy
 
 import (
+	"context"
 	"fmt"
 	"strings"
 
@@ -27,6 +28,14 @@ type Policy interface {
 	// must not modify msgs and must give the same verdict for the same
 	// messages.
 	Check(msgs []transcripts.Message) Verdict
+}
+
+// Preparer is implemented by policies that need work done outside Check,
+// such as asking a judge model, before they can judge msgs. The
+// orchestrator calls Prepare before each Check in a live run; Check itself
+// stays a pure function of msgs and what Prepare stored for them.
+type Preparer interface {
+	Prepare(ctx context.Context, msgs []transcripts.Message) error
 }
 
 // Verdict is a policy's judgement of a conversation.
@@ -71,6 +80,27 @@ func (a Any) Check(msgs []transcripts.Message) Verdict {
 		}
 	}
 	return out
+}
+
+// Prepare forwards to the policies that need it.
+func (a Any) Prepare(ctx context.Context, msgs []transcripts.Message) error {
+	return prepareAll(ctx, msgs, a)
+}
+
+// Prepare forwards to the policies that need it.
+func (a All) Prepare(ctx context.Context, msgs []transcripts.Message) error {
+	return prepareAll(ctx, msgs, a)
+}
+
+func prepareAll(ctx context.Context, msgs []transcripts.Message, ps []Policy) error {
+	for _, p := range ps {
+		if pr, ok := p.(Preparer); ok {
+			if err := pr.Prepare(ctx, msgs); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }
 
 // All stops when every one of its policies stops at once.
