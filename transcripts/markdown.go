@@ -98,7 +98,11 @@ func MarkdownHeader(w io.Writer, title string, started, ended time.Time, n int) 
 	return writeHeader(w, title, started, ended, n)
 }
 
+// isSeparatorLike reports whether a line reads as a separator, or as an
+// escaped one: "---", "\---", "\\---", … (a trailing \r is ignored, so
+// files with Windows line ends read the same).
 func isSeparatorLike(line string) bool {
+	line = strings.TrimSuffix(line, "\r")
 	return strings.HasSuffix(line, "---") && strings.Trim(line[:len(line)-3], `\`) == ""
 }
 
@@ -196,14 +200,14 @@ func ParseMarkdown(data []byte) (*Transcript, error) {
 		}
 		body := lines[start:j]
 		// Drop the blank line after the heading and the one before "---".
-		if len(body) > 0 && body[0] == "" {
+		if len(body) > 0 && isBlankLine(body[0]) {
 			body = body[1:]
 		}
-		if j < len(lines) && len(body) > 0 && body[len(body)-1] == "" {
+		if j < len(lines) && len(body) > 0 && isBlankLine(body[len(body)-1]) {
 			body = body[:len(body)-1]
 		} else if j >= len(lines) {
 			// A torn last block: trim the blank tail a crash may leave.
-			for len(body) > 0 && body[len(body)-1] == "" {
+			for len(body) > 0 && isBlankLine(body[len(body)-1]) {
 				body = body[:len(body)-1]
 			}
 		}
@@ -216,6 +220,8 @@ func ParseMarkdown(data []byte) (*Transcript, error) {
 	}
 	return t, nil
 }
+
+func isBlankLine(l string) bool { return l == "" || l == "\r" }
 
 func parseSpeaker(s string) Message {
 	s = strings.TrimSuffix(s, "\r")
@@ -248,8 +254,9 @@ func headerField(l string) (key, val string, ok bool) {
 }
 
 func clip(s string) string {
-	if len(s) > 60 {
-		return s[:60] + "…"
+	r := []rune(s)
+	if len(r) > 60 {
+		return string(r[:60]) + "…"
 	}
 	return s
 }
