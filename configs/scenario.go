@@ -44,6 +44,10 @@ type Scenario struct {
 	History     History   `yaml:"history"`
 	Termination yaml.Node `yaml:"termination"`
 	Output      Output    `yaml:"output"`
+	// Limits bound the requests sent to a provider (keyed by preset name,
+	// such as "openai") or to an endpoint (keyed by base URL), shared by
+	// every conversation running at once in this process.
+	Limits map[string]Limit `yaml:"limits"`
 
 	// Path is the file the scenario came from ("" or "embedded:NAME").
 	Path string `yaml:"-"`
@@ -72,6 +76,7 @@ type Agent struct {
 	Provider    string            `yaml:"provider"`
 	Model       string            `yaml:"model"`
 	BaseURL     string            `yaml:"base_url"`
+	BaseURLs    []string          `yaml:"base_urls"` // replicas of one model; requests spread across the healthy ones; base_url defaults to the first
 	APIKeyEnv   string            `yaml:"api_key_env"`
 	APIKeyFile  string            `yaml:"api_key_file"`
 	System      string            `yaml:"system"`
@@ -100,6 +105,13 @@ type Agent struct {
 
 	// Line is where the agent is defined in its file.
 	Line int `yaml:"-"`
+}
+
+// Limit bounds the requests parley sends to one provider or endpoint.
+// Zero means no bound.
+type Limit struct {
+	Concurrent int `yaml:"concurrent"` // most requests in flight at once
+	PerMinute  int `yaml:"per_minute"` // most requests started in any 60 seconds
 }
 
 // Duration is a time.Duration written in YAML as "250ms", "2s", "1m30s".
@@ -251,15 +263,16 @@ func goTypeName(t string) string {
 }
 
 var fieldsOf = map[string][]string{
-	"Scenario": {"title", "agents", "first", "opening", "history", "termination", "output"},
-	"Agent": {"name", "type", "provider", "model", "base_url", "api_key_env", "api_key_file", "system",
+	"Scenario": {"title", "agents", "first", "opening", "history", "termination", "output", "limits"},
+	"Agent": {"name", "type", "provider", "model", "base_url", "base_urls", "api_key_env", "api_key_file", "system",
 		"temperature", "top_p", "max_tokens", "seed", "stop", "headers", "retries", "timeout",
 		"idle_timeout", "transcript", "speaker", "lines", "pace"},
 	"History": {"max_messages"},
 	"Output":  {"dir"},
+	"Limit":   {"concurrent", "per_minute"},
 }
 
-var where = map[string]string{"Scenario": "the scenario", "Agent": "an agent", "History": "history", "Output": "output"}
+var where = map[string]string{"Scenario": "the scenario", "Agent": "an agent", "History": "history", "Output": "output", "Limit": "a limit"}
 
 func unknownField(field, typ string) string {
 	msg := fmt.Sprintf("unknown field %q in %s", field, where[typ])

@@ -42,7 +42,20 @@ func (s *Scenario) validate() error {
 	if _, err := s.Policy(); err != nil {
 		return &Error{Msg: "termination: " + err.Error()}
 	}
+	for key, l := range s.Limits {
+		if _, ok := agents.LookupProvider(key); !ok && !isHTTPURL(key) {
+			return &Error{Msg: fmt.Sprintf("limits: %q is neither a provider (%s) nor an http:// or https:// base URL", key, agents.ProviderNames())}
+		}
+		if l.Concurrent < 0 || l.PerMinute < 0 {
+			return &Error{Msg: fmt.Sprintf("limits: %q: concurrent and per_minute must not be negative (0 means no bound)", key)}
+		}
+	}
 	return nil
+}
+
+func isHTTPURL(s string) bool {
+	u, err := url.Parse(s)
+	return err == nil && (u.Scheme == "http" || u.Scheme == "https") && u.Host != ""
 }
 
 // Policy builds the scenario's termination policy, or the default set when
@@ -94,6 +107,14 @@ func (a *Agent) validate(i int) error {
 		if a.Model == "" {
 			return fail("model: is required for an OpenAI-compatible agent")
 		}
+		for j, u := range a.BaseURLs {
+			if !isHTTPURL(u) {
+				return fail("base_urls[%d]: %q is not an http:// or https:// URL", j, u)
+			}
+		}
+		if a.BaseURL == "" && len(a.BaseURLs) > 0 {
+			a.BaseURL = a.BaseURLs[0]
+		}
 		if a.Provider == "" && a.BaseURL == "" {
 			return fail("set provider: (one of %s) or base_url:", agents.ProviderNames())
 		}
@@ -102,11 +123,8 @@ func (a *Agent) validate(i int) error {
 				return fail("provider: %q is not a known provider; known providers are %s (or set base_url: for any other OpenAI-compatible server)", a.Provider, agents.ProviderNames())
 			}
 		}
-		if a.BaseURL != "" {
-			u, err := url.Parse(a.BaseURL)
-			if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-				return fail("base_url: %q is not an http:// or https:// URL", a.BaseURL)
-			}
+		if a.BaseURL != "" && !isHTTPURL(a.BaseURL) {
+			return fail("base_url: %q is not an http:// or https:// URL", a.BaseURL)
 		}
 		if a.Temperature != nil && (*a.Temperature < 0 || *a.Temperature > 2) {
 			return fail("temperature: %v is outside 0 to 2", *a.Temperature)
@@ -141,8 +159,8 @@ func (a *Agent) validate(i int) error {
 	default:
 		return fail("type: %q is not an agent type; use openai (the default), replay, scripted or human", a.Type)
 	}
-	if a.Type != TypeOpenAI && (a.Provider != "" || a.Model != "" || a.BaseURL != "") {
-		if a.Type != TypeReplay || a.Provider != "" || a.BaseURL != "" {
+	if a.Type != TypeOpenAI && (a.Provider != "" || a.Model != "" || a.BaseURL != "" || len(a.BaseURLs) > 0) {
+		if a.Type != TypeReplay || a.Provider != "" || a.BaseURL != "" || len(a.BaseURLs) > 0 {
 			return fail("provider:, model: and base_url: belong to OpenAI-compatible agents, not type: %s", a.Type)
 		}
 	}
