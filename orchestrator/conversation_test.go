@@ -1,0 +1,359 @@
+package orchestrator
+
+import (
+	"context"
+	"errors"
+	"iter"
+
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"go.uber.org/goleak"
+
+	"github.com/parleyhq/parley/agents"
+	"github.com/parleyhq/parley/orchestrator/policy"
+	"github.com/parleyhq/parley/transcripts"
+)
+
+func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+
+// agentFunc lets a test write an agent as a function.
+type agentFunc func(ctx context.Context, h []agents.Message) iter.Seq2[agents.Chunk, error]
+
+func (f agentFunc) Reply(ctx context.Context, h []agents.Message) iter.Seq2[agents.Chunk, error] {
+	return f(ctx, h)
+}
+
+// say is an agent that answers with its name and turn number and
+// remembers every history it was given.
+type say struct {
+	name string
+	mu   sync.Mutex
+	seen [][]agents.Message
+}
+
+func (s *say) Reply(ctx context.Context, h []agents.Message) iter.Seq2[agents.Chunk, error] {
+	s.mu.Lock()
+	s.seen = append(s.seen, h)
+	n := len(s.seen)
+	s.mu.Unlock()
+	return func(yield func(agents.Chunk, error) bool) {
+		if !yield(agents.Chunk{Text: s.name + " "}, nil) {
+			return
+		}
+		yield(agents.Chunk{Text: strings.Repeat("!", n), FinishReason: "stop"}, nil)
+	}
+}
+
+// collect is a sink that keeps every event.
+type collect struct {
+	mu     sync.Mutex
+	events []Event
+}
+
+func (c *collect) Handle(e Event) error {
+	c.mu.Lock()
+	c.events = append(c.events, e)
+	c.mu.Unlock()
+	return nil
+}
+
+func (c *collect) finished() []transcripts.Message {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	var out []transcripts.Message
+	for _, e := range c.events {
+		if f, ok := e.(MessageFinished); ok {
+			out = append(out, f.Message)
+		}
+	}
+	return out
+}
+
+func seats(a, b agents.Agent) [2]Seat {
+	return [2]Seat{{Name: "A", Agent: a, Model: "ma"}, {Name: "B", Agent: b, Model: "mb"}}
+}
+
+func TestRunAlternatesFromTheFirstSpeaker(t *testing.T) {
+	a, b := &say{name: "a"}, &say{name: "b"}
+	var sink collect
+	conv := New(Config{Seats: seats(a, b), First: 1, Opening: "Begin.", Policy: policy.MaxMessages{N: 4}})
+	stop, err := conv.Run(context.Background(), &sink)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if stop.Kind != transcripts.StopPolicy || stop.Policy != "max_messages" || stop.At != 4 {
+		t.Fatalf("stop = %+v", stop)
+	}
+	got := sink.finished()
+	want := []string{"B:b !", "A:a !", "B:b !!", "A:a !!"}
+	for i, m := range got {
+		if s := m.Speaker + ":" + m.Content; s != want[i] {
+			t.Errorf("message %d = %q, want %q", i+1, s, want[i])
+		}
+		if m.FinishReason != "stop" || m.Usage == nil || !m.Usage.Estimated {
+			t.Errorf("message %d lacks finish reason or estimated usage: %+v", i+1, m)
+		}
+	}
+	// B opened and was handed the opening; A never saw it.
+	if h := b.seen[0]; len(h) != 1 || h[0].Content != "Begin." || h[0].Role != agents.RoleUser {
+		t.Errorf("B's first history = %+v", h)
+	}
+	if h := a.seen[0]; len(h) != 1 || h[0].Content != "b !" {
+		t.Errorf("A's first history = %+v", h)
+	}
+	// Event order: Started first, Stopped last, Progress after each message.
+	if _, ok := sink.events[0].(Started); !ok {
+		t.Errorf("first event = %T", sink.events[0])
+	}
+	if s, ok := sink.events[len(sink.events)-1].(Stopped); !ok || s.Stop != stop {
+		t.Errorf("last event = %#v", sink.events[len(sink.events)-1])
+	}
+	progress := 0
+	for _, e := range sink.events {
+		if _, ok := e.(Progress); ok {
+			progress++
+		}
+	}
+	if progress != 4 {
+		t.Errorf("progress events = %d, want one per message", progress)
+	}
+}
+
+func TestExhaustedReplayEndsTheRun(t *testing.T) {
+	a := agents.NewScripted([]string{"one", "two"}, 0)
+	b := agents.NewScripted([]string{"uno", "dos", "tres"}, 0)
+	stop, err := New(Config{Seats: seats(a, b), Policy: policy.MaxMessages{N: 100}}).Run(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if stop.Kind != transcripts.StopExhausted || stop.At != 4 || !strings.Contains(stop.Reason, "A has no recorded lines left") {
+		t.Fatalf("stop = %+v", stop)
+	}
+}
+
+func TestEndTokenStopsAfterTwoExchanges(t *testing.T) {
+	a := agents.NewScripted([]string{"hello [END]", "more", "bye [END]", "[END]", "[END]"}, 0)
+	b := agents.NewScripted([]string{"go on", "ok [END]", "[END]", "[END]"}, 0)
+	var sink collect
+	stop, err := New(Config{Seats: seats(a, b), Policy: policy.Default()}).Run(context.Background(), &sink)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Message 1's lone [END] is not echoed; the run goes on until 4 in a row.
+	if stop.Kind != transcripts.StopPolicy || stop.At != 7 {
+		t.Fatalf("stop = %+v, want a policy stop at message 7", stop)
+	}
+}
+
+// blocker streams one piece, then waits for ctx.
+func blocker(started chan<- struct{}) agents.Agent {
+	return agentFunc(func(ctx context.Context, _ []agents.Message) iter.Seq2[agents.Chunk, error] {
+		return func(yield func(agents.Chunk, error) bool) {
+			if !yield(agents.Chunk{Text: "half a"}, nil) {
+				return
+			}
+			close(started)
+			<-ctx.Done()
+			yield(agents.Chunk{}, ctx.Err())
+		}
+	})
+}
+
+func TestCancelRecordsTheMessageInFlightAsInterrupted(t *testing.T) {
+	dir := t.TempDir()
+	started := make(chan struct{})
+	a := agents.NewScripted([]string{"first"}, 0)
+	rec := &Recorder{Dir: dir}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	go func() { <-started; cancel() }()
+	stop, err := New(Config{Seats: seats(a, blocker(started))}).Run(ctx, rec)
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("err = %v, want context.Canceled", err)
+	}
+	if stop.Kind != transcripts.StopInterrupted || stop.At != 1 {
+		t.Fatalf("stop = %+v", stop)
+	}
+	md, jl := rec.Paths()
+	for _, p := range []string{md, jl} {
+		tr, err := transcripts.Read(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(tr.Messages) != 2 || tr.Messages[0].Content != "first" || !tr.Messages[1].Partial || tr.Messages[1].Content != "half a" {
+			t.Errorf("%s holds %+v", p, tr.Messages)
+		}
+	}
+	tr, _ := transcripts.Read(jl)
+	if tr.Run.Stop == nil || tr.Run.Stop.Kind != transcripts.StopInterrupted {
+		t.Errorf("JSONL stop = %+v", tr.Run.Stop)
+	}
+}
+
+func TestEndIsTheOperatorsStop(t *testing.T) {
+	started := make(chan struct{})
+	a := agents.NewScripted([]string{"first"}, 0)
+	conv := New(Config{Seats: seats(a, blocker(started))})
+	go func() { <-started; conv.End() }()
+	var sink collect
+	stop, err := conv.Run(context.Background(), &sink)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if stop.Kind != transcripts.StopOperator || stop.At != 1 {
+		t.Fatalf("stop = %+v", stop)
+	}
+	last := sink.events[len(sink.events)-1].(Stopped)
+	if last.Partial == nil || last.Partial.Content != "half a" {
+		t.Errorf("partial = %+v", last.Partial)
+	}
+}
+
+func TestPauseStepAndResume(t *testing.T) {
+	a := agents.NewScripted([]string{"a1", "a2", "a3"}, 0)
+	b := agents.NewScripted([]string{"b1", "b2", "b3"}, 0)
+	conv := New(Config{Seats: seats(a, b), Policy: policy.MaxMessages{N: 6}})
+	conv.Pause()
+	turns := make(chan int, 10)
+	done := make(chan transcripts.Stop)
+	go func() {
+		stop, _ := conv.Run(context.Background(), SinkFunc(func(e Event) error {
+			if f, ok := e.(MessageFinished); ok {
+				turns <- f.Index
+			}
+			return nil
+		}))
+		done <- stop
+	}()
+	select {
+	case i := <-turns:
+		t.Fatalf("message %d arrived while paused", i)
+	case <-time.After(50 * time.Millisecond):
+	}
+	conv.Step()
+	if i := <-turns; i != 1 {
+		t.Fatalf("step gave message %d, want 1", i)
+	}
+	select {
+	case i := <-turns:
+		t.Fatalf("message %d arrived after a single step", i)
+	case <-time.After(50 * time.Millisecond):
+	}
+	if !conv.Paused() {
+		t.Fatal("stepping unpaused the conversation")
+	}
+	conv.Resume()
+	stop := <-done
+	if stop.At != 6 {
+		t.Fatalf("stop = %+v", stop)
+	}
+}
+
+func TestInjectedLines(t *testing.T) {
+	a, b := &say{name: "a"}, &say{name: "b"}
+	conv := New(Config{Seats: seats(a, b), Policy: policy.MaxMessages{N: 4}})
+	if err := conv.Inject("C", "x"); err == nil || !strings.Contains(err.Error(), `"A", "B"`) {
+		t.Fatalf("injecting as an unknown seat: err = %v", err)
+	}
+	conv.Inject("", "be brief")
+	conv.Inject("A", "typed by a person")
+	var sink collect
+	if _, err := conv.Run(context.Background(), &sink); err != nil {
+		t.Fatal(err)
+	}
+	got := sink.finished()
+	if got[0].Origin != transcripts.OriginModerator || got[1].Origin != transcripts.OriginInjected || got[1].Speaker != "A" {
+		t.Fatalf("injected messages = %+v", got[:2])
+	}
+	// A's line was injected, so B speaks next, and sees both lines.
+	if got[2].Speaker != "B" {
+		t.Fatalf("after an injected A line, %s spoke", got[2].Speaker)
+	}
+	h := b.seen[0]
+	if len(h) != 1 || h[0].Content != "[Moderator] be brief\n\ntyped by a person" {
+		t.Errorf("B saw %q", h)
+	}
+}
+
+func TestAgentErrorStopsTheRunAndKeepsMessages(t *testing.T) {
+	dir := t.TempDir()
+	a := agents.NewScripted([]string{"one", "two"}, 0)
+	failing := agentFunc(func(ctx context.Context, _ []agents.Message) iter.Seq2[agents.Chunk, error] {
+		return func(yield func(agents.Chunk, error) bool) {
+			yield(agents.Chunk{}, &agents.Error{Agent: "B", Sentence: "B: model \"x\" not found at http://h/v1 (404)", Status: 404, Err: errors.New("raw")})
+		}
+	})
+	rec := &Recorder{Dir: dir}
+	stop, err := New(Config{Seats: seats(a, failing)}).Run(context.Background(), rec)
+	var ae *agents.Error
+	if !errors.As(err, &ae) || ae.Status != 404 {
+		t.Fatalf("err = %v", err)
+	}
+	if stop.Kind != transcripts.StopError || stop.Reason != ae.Sentence || stop.At != 1 {
+		t.Fatalf("stop = %+v", stop)
+	}
+	_, jl := rec.Paths()
+	tr, _ := transcripts.Read(jl)
+	if len(tr.Messages) != 1 || tr.Run.Stop == nil || tr.Run.Stop.Reason != ae.Sentence {
+		t.Fatalf("JSONL = %+v stop %+v", tr.Messages, tr.Run.Stop)
+	}
+}
+
+func TestRetryDiscardsTheFailedAttempt(t *testing.T) {
+	flaky := agentFunc(func(ctx context.Context, _ []agents.Message) iter.Seq2[agents.Chunk, error] {
+		return func(yield func(agents.Chunk, error) bool) {
+			_ = yield(agents.Chunk{Text: "garbled"}, nil) &&
+				yield(agents.Chunk{Retry: &agents.Retry{Attempt: 1, Max: 3, Wait: time.Second, Reason: "stream cut off"}}, nil) &&
+				yield(agents.Chunk{Text: "clean"}, nil)
+		}
+	})
+	var sink collect
+	New(Config{Seats: seats(flaky, flaky), Policy: policy.MaxMessages{N: 1}}).Run(context.Background(), &sink)
+	got := sink.finished()
+	if len(got) != 1 || got[0].Content != "clean" {
+		t.Fatalf("messages = %+v", got)
+	}
+	var retried bool
+	for _, e := range sink.events {
+		if r, ok := e.(Retrying); ok && r.Reason == "stream cut off" && r.Attempt == 1 {
+			retried = true
+		}
+	}
+	if !retried {
+		t.Error("no Retrying event")
+	}
+}
+
+func TestSinkFailureStopsTheRun(t *testing.T) {
+	a := agents.NewScripted([]string{"one", "two"}, 0)
+	diskFull := errors.New("no space left on device")
+	stop, err := New(Config{Seats: seats(a, a)}).Run(context.Background(), SinkFunc(func(e Event) error {
+		if _, ok := e.(MessageFinished); ok {
+			return diskFull
+		}
+		return nil
+	}))
+	if !errors.Is(err, diskFull) || stop.Kind != transcripts.StopError || stop.At != 1 {
+		t.Fatalf("stop = %+v, err = %v", stop, err)
+	}
+}
+
+func TestResumeContinuesFromPriorMessages(t *testing.T) {
+	prior := msgs("A", "a1", "B", "b1", "A", "a2")
+	a, b := &say{name: "a"}, &say{name: "b"}
+	var sink collect
+	stop, err := New(Config{Seats: seats(a, b), Prior: prior, Policy: policy.MaxMessages{N: 5}}).Run(context.Background(), &sink)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := sink.finished()
+	if stop.At != 5 || len(got) != 2 || got[0].Speaker != "B" {
+		t.Fatalf("stop %+v, new messages %+v", stop, got)
+	}
+	if h := b.seen[0]; len(h) != 3 || h[2].Content != "a2" {
+		t.Errorf("B resumed with history %+v", h)
+	}
+}
