@@ -16,6 +16,8 @@ import (
 	"strings"
 	"time"
 
+	goccy "github.com/goccy/go-yaml"
+	goccyparser "github.com/goccy/go-yaml/parser"
 	"gopkg.in/yaml.v3"
 )
 
@@ -201,8 +203,11 @@ func yamlError(file string, data []byte, err error) error {
 	}
 	msg := err.Error()
 	if m := lineRe.FindStringSubmatch(msg); m != nil {
+		if line, col, what, ok := syntaxPosition(data); ok {
+			return &Error{File: file, Line: line, Msg: fmt.Sprintf("YAML syntax error, column %d: %s", col, what)}
+		}
 		line, _ := strconv.Atoi(m[1])
-		return &Error{File: file, Line: line, Msg: "YAML syntax error" + column(data, line) + ": " + m[2]}
+		return &Error{File: file, Line: line, Msg: "YAML syntax error: " + m[2]}
 	}
 	var te *yaml.TypeError
 	if errors.As(err, &te) && len(te.Errors) > 0 {
@@ -228,20 +233,21 @@ func yamlError(file string, data []byte, err error) error {
 	return &Error{File: file, Msg: strings.TrimPrefix(msg, "yaml: ")}
 }
 
-// column finds the column of a syntax error on line: yaml.v3 reports only
-// the line, so parley points at the first character a YAML reader trips on
-// there (a tab, or else the first non-blank).
-func column(data []byte, line int) string {
-	lines := strings.Split(string(data), "\n")
-	if line < 1 || line > len(lines) {
-		return ""
+// syntaxPosition finds where a YAML syntax error is. yaml.v3 reports
+// only a line, and sometimes that of the enclosing block rather than the
+// fault; goccy/go-yaml's parser points at the token, with its column.
+func syntaxPosition(data []byte) (line, col int, what string, ok bool) {
+	_, err := goccyparser.ParseBytes(data, 0)
+	var ye goccy.Error
+	if !errors.As(err, &ye) || ye.GetToken() == nil || ye.GetToken().Position == nil {
+		return 0, 0, "", false
 	}
-	l := lines[line-1]
-	if i := strings.IndexByte(l, '\t'); i >= 0 {
-		return fmt.Sprintf(", column %d (a tab: YAML indents with spaces)", i+1)
+	p := ye.GetToken().Position
+	what = ye.GetMessage()
+	if strings.Contains(what, "'\t'") || strings.Contains(what, "\t") || strings.Contains(what, "	") {
+		what = "a tab character; YAML indents with spaces"
 	}
-	i := len(l) - len(strings.TrimLeft(l, " "))
-	return fmt.Sprintf(", column %d", i+1)
+	return p.Line, p.Column, what, true
 }
 
 func goTypeName(t string) string {

@@ -1,0 +1,128 @@
+package configs
+
+import (
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func TestExamplesValidate(t *testing.T) {
+	names, err := fs.Glob(Examples, "*.yaml")
+	if err != nil || len(names) < 5 {
+		t.Fatalf("examples = %v, %v", names, err)
+	}
+	for _, n := range names {
+		t.Run(n, func(t *testing.T) {
+			if _, err := LoadExample(n); err != nil {
+				t.Fatal(err)
+			}
+		})
+	}
+}
+
+func TestDemoDefaults(t *testing.T) {
+	s, err := LoadExample(DemoName)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.Title != "Kimi K2 ↔ grok-4" || s.First != "Kimi K2" || s.FirstIndex() != 0 {
+		t.Errorf("demo = %q first %q", s.Title, s.First)
+	}
+	if s.Agents[0].Type != TypeReplay || s.Agents[1].Speaker != "grok-4" {
+		t.Errorf("agents = %+v", s.Agents)
+	}
+}
+
+const good = `title: T
+agents:
+  - name: A
+    provider: openai
+    model: gpt-4o
+  - name: B
+    base_url: http://127.0.0.1:9/v1
+    model: m
+`
+
+func TestBadInputNamesWhatToFix(t *testing.T) {
+	cases := []struct {
+		name string
+		yaml string
+		want []string // every part must appear in the sentence
+	}{
+		{"syntax error gives line and column", "agents:\n  - name: A\n   model: x\n", []string{"bad.yaml:3", "column", "YAML syntax error"}},
+		{"tab indentation", "agents:\n\t- name: A\n", []string{"bad.yaml:2", "column 1", "tab character"}},
+		{"typo in an agent field", strings.Replace(good, "model: gpt-4o", "model: gpt-4o\n    temprature: 0.7", 1),
+			[]string{"bad.yaml:6", `unknown field "temprature"`, `did you mean "temperature"`}},
+		{"unknown top-level field", good + "turns: 3\n", []string{"bad.yaml:9", `unknown field "turns"`}},
+		{"missing model", strings.Replace(good, "    model: gpt-4o\n", "", 1), []string{`agent "A"`, "model: is required"}},
+		{"missing name", strings.Replace(good, "- name: A\n    provider", "- provider", 1), []string{"bad.yaml:3", "agents[0]", "name: is required"}},
+		{"unknown provider lists known ones", strings.Replace(good, "provider: openai", "provider: opnai", 1),
+			[]string{`provider: "opnai" is not a known provider`, "openai", "xai", "ollama"}},
+		{"literal api key refused", strings.Replace(good, "model: m", "model: m\n    api_key: sk-secret", 1),
+			[]string{"api_key_env"}},
+		{"one agent", "agents:\n  - name: A\n    provider: openai\n    model: m\n", []string{"exactly two agents", "found 1"}},
+		{"same names", strings.Replace(good, "name: B", "name: A", 1), []string{`both agents are named "A"`}},
+		{"first names nobody", good + "first: C\n", []string{`first: is "C"`}},
+		{"wrong type for a number", strings.Replace(good, "model: m", "model: m\n    temperature: hot", 1),
+			[]string{"bad.yaml:9", `"hot"`, "a number"}},
+		{"temperature out of range", strings.Replace(good, "model: m", "model: m\n    temperature: 3", 1), []string{"temperature: 3 is outside 0 to 2"}},
+		{"bad base url", strings.Replace(good, "http://127.0.0.1:9/v1", "127.0.0.1:9", 1), []string{"base_url:", "http://"}},
+		{"unknown policy", good + "termination:\n  any:\n    - max_mesages: 3\n", []string{"termination:", "line 11", `unknown termination policy "max_mesages"`}},
+		{"unknown policy field", good + "termination:\n  end_token: {tokn: x}\n", []string{"line 10", `unknown field "tokn"`}},
+		{"empty file", "", []string{"the scenario is empty"}},
+		{"replay needs a transcript", "agents:\n  - name: A\n    type: replay\n  - name: B\n    type: scripted\n    lines: [hi]\n", []string{`agent "A"`, "transcript: is required"}},
+		{"unknown type", strings.Replace(good, "provider: openai", "type: robot\n    provider: openai", 1), []string{`type: "robot"`}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			_, err := Parse("bad.yaml", []byte(c.yaml))
+			if err == nil {
+				t.Fatal("accepted")
+			}
+			for _, w := range c.want {
+				if !strings.Contains(err.Error(), w) {
+					t.Errorf("%q\n  does not contain %q", err, w)
+				}
+			}
+			if strings.Contains(err.Error(), "sk-secret") {
+				t.Errorf("the error repeats the key: %v", err)
+			}
+		})
+	}
+}
+
+func TestLoadNamesAMissingFile(t *testing.T) {
+	_, err := Load(filepath.Join(t.TempDir(), "nope.yaml"))
+	if err == nil || !strings.Contains(err.Error(), "nope.yaml") {
+		t.Fatalf("err = %v", err)
+	}
+}
+
+func TestLoadKeepsSource(t *testing.T) {
+	p := filepath.Join(t.TempDir(), "s.yaml")
+	os.WriteFile(p, []byte(good), 0o600)
+	s, err := Load(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.Source != good || s.Path != p || s.Title != "T" {
+		t.Errorf("scenario = %+v", s)
+	}
+}
+
+func FuzzParse(f *testing.F) {
+	names, _ := fs.Glob(Examples, "*.yaml")
+	for _, n := range names {
+		data, _ := Examples.ReadFile(n)
+		f.Add(data)
+	}
+	f.Add([]byte(good))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		s, err := Parse("fuzz.yaml", data)
+		if err == nil && len(s.Agents) != 2 {
+			t.Fatalf("accepted a scenario with %d agents", len(s.Agents))
+		}
+	})
+}
