@@ -1,6 +1,7 @@
 package agents
 
 import (
+	"errors"
 	"time"
 )
 
@@ -31,3 +32,9 @@ func (e *Error) Error() string {
 }
 
 func (e *Error) Unwrap() error { return e.Err }
+
+// ErrContextLength is wrapped by the *Error an agent returns when the
+// server refused the request because the conversation is longer than the
+// model's context. Retrying the same request cannot help; the caller can
+// shrink the history it sends and try again. Check with errors.Is.
+var ErrContextLength = errors.New("the conversation is longer than the model's context")

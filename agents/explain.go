@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"strings"
@@ -11,82 +12,166 @@ import (
 	openai "github.com/sashabaranov/go-openai"
 )
 
-// explain wraps a request or stream error in an *Error whose sentence says
-// what to fix. It never includes the API key.
-func (a *OpenAI) explain(err error) error {
+// explain wraps the error that ended a reply, after attempts attempts, in
+// an *Error whose sentence says what went wrong and what to fix, naming the
+// agent and the URL. Neither the sentence nor the wrapped error contains
+// the API key. Context errors are returned as they are.
+func (a *OpenAI) explain(err error, attempts int) error {
 	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
 		return err
 	}
-	e := &Error{Agent: a.cfg.Name, Err: redactErr(err, a.cfg.APIKey)}
-	status, msg := 0, ""
+	e := &Error{Agent: a.cfg.Name, Err: a.scrub(err), Status: statusOf(err)}
+	name, url, status := a.cfg.Name, a.url, e.Status
+	msg := ""
+	var apiErr *openai.APIError
+	if errors.As(err, &apiErr) {
+		msg = a.redact(strings.TrimSpace(apiErr.Message))
+	}
+	key := "its API key"
+	switch {
+	case a.cfg.KeyEnv != "":
+		key = "the key in " + a.cfg.KeyEnv
+	case a.cfg.APIKey == "":
+		key = "the request, which carried no API key"
+	}
+	switch {
+	case IsContextLength(err):
+		e.Err = fmt.Errorf("%w: %w", ErrContextLength, e.Err)
+		e.Sentence = fmt.Sprintf("%s: the conversation is longer than model %q's context; lower history.max_messages", name, a.cfg.Model)
+	case errors.Is(err, errHTML):
+		e.Sentence = fmt.Sprintf("%s: the server at %s answered with HTML, not an OpenAI-compatible stream; check base_url", name, url)
+	case errors.Is(err, errNotStream):
+		e.Sentence = fmt.Sprintf("%s: the server at %s did not answer with an OpenAI-compatible event stream; check base_url", name, url)
+	case errors.Is(err, errEventTooLarge):
+		e.Sentence = fmt.Sprintf("%s: %s sent a single stream event larger than %d MB; the reply was abandoned", name, url, maxEventBytes>>20)
+	case errors.Is(err, errIdle):
+		e.Sentence = fmt.Sprintf("%s: %s sent nothing for %s; raise idle_timeout: for this agent if the model needs longer", name, url, a.idleTimeout())
+	case errors.Is(err, errRequestTimeout):
+		e.Sentence = fmt.Sprintf("%s: %s did not finish a reply within %s; raise timeout: for this agent", name, url, a.timeout())
+	case errors.Is(err, errStreamCut):
+		e.Sentence = fmt.Sprintf("%s: the reply from %s was cut off before it finished", name, url)
+	case status == http.StatusUnauthorized:
+		e.Sentence = fmt.Sprintf("%s: %s refused %s (401 Unauthorized); check that it is set to a valid key", name, url, key)
+	case status == http.StatusForbidden:
+		e.Sentence = fmt.Sprintf("%s: %s refused access to model %q (403 Forbidden); check that %s may use it", name, url, a.cfg.Model, key)
+	case status == http.StatusNotFound:
+		e.Sentence = fmt.Sprintf("%s: model %q not found at %s (404); check model: and base_url: for this agent", name, a.cfg.Model, url)
+	case status == http.StatusTooManyRequests:
+		e.Sentence = fmt.Sprintf("%s: %s is rate limiting requests (429 Too Many Requests)", name, url)
+	case status >= 500:
+		e.Sentence = fmt.Sprintf("%s: %s failed with %s", name, url, statusPhrase(status))
+	case status >= 400:
+		detail := msg
+		if detail == "" {
+			detail = http.StatusText(status)
+		}
+		e.Sentence = fmt.Sprintf("%s: %s rejected the request (%d): %s", name, url, status, clip(detail, 300))
+	case apiErr != nil:
+		e.Sentence = fmt.Sprintf("%s: %s reported an error mid-stream: %s", name, url, clip(msg, 300))
+	case isDNS(err):
+		e.Sentence = fmt.Sprintf("%s: cannot reach %s: its host name does not resolve; check base_url: for this agent", name, url)
+	case isUnreachable(err):
+		e.Sentence = fmt.Sprintf("%s: cannot reach %s; check base_url: and that the server is running", name, url)
+	case isNetwork(err):
+		e.Sentence = fmt.Sprintf("%s: the connection to %s failed", name, url)
+	default:
+		e.Sentence = fmt.Sprintf("%s: the reply from %s failed", name, url)
+	}
+	if attempts > 1 {
+		e.Sentence += fmt.Sprintf(" (gave up after %d attempts)", attempts)
+	}
+	return e
+}
+
+// statusOf is the HTTP status an error carries, or 0.
+func statusOf(err error) int {
 	var apiErr *openai.APIError
 	var reqErr *openai.RequestError
 	switch {
 	case errors.As(err, &apiErr):
-		status, msg = apiErr.HTTPStatusCode, apiErr.Message
+		return apiErr.HTTPStatusCode
 	case errors.As(err, &reqErr):
-		status = reqErr.HTTPStatusCode
+		return reqErr.HTTPStatusCode
 	}
-	e.Status = status
-	url := a.cfg.BaseURL
-	key := "its API key"
-	if a.cfg.KeyEnv != "" {
-		key = "the key in " + a.cfg.KeyEnv
-	}
-	switch {
-	case status == http.StatusUnauthorized:
-		e.Sentence = fmt.Sprintf("%s: %s refused %s (401 Unauthorized); check that it is set to a valid key", a.cfg.Name, url, key)
-	case status == http.StatusForbidden:
-		e.Sentence = fmt.Sprintf("%s: %s refused access to model %q (403 Forbidden); check that %s may use it", a.cfg.Name, url, a.cfg.Model, key)
-	case status == http.StatusNotFound:
-		e.Sentence = fmt.Sprintf("%s: model %q not found at %s (404); check model: and base_url: for this agent", a.cfg.Name, a.cfg.Model, url)
-	case status == http.StatusTooManyRequests:
-		e.Sentence = fmt.Sprintf("%s: %s is rate limiting requests (429 Too Many Requests)", a.cfg.Name, url)
-	case IsContextLength(err):
-		e.Sentence = fmt.Sprintf("%s: the conversation is longer than model %q's context; lower history.max_messages", a.cfg.Name, a.cfg.Model)
-	case status >= 500:
-		e.Sentence = fmt.Sprintf("%s: %s failed with %d %s", a.cfg.Name, url, status, http.StatusText(status))
-	case status >= 400:
-		detail := strings.TrimSpace(msg)
-		if detail == "" {
-			detail = http.StatusText(status)
-		}
-		e.Sentence = fmt.Sprintf("%s: %s rejected the request (%d): %s", a.cfg.Name, url, status, redact(detail, a.cfg.APIKey))
-	case isUnreachable(err):
-		e.Sentence = fmt.Sprintf("%s: cannot reach %s; check base_url: and that the server is running", a.cfg.Name, url)
-	default:
-		e.Sentence = fmt.Sprintf("%s: the reply from %s failed", a.cfg.Name, url)
-	}
-	return e
+	return 0
 }
 
 // IsContextLength reports whether err says the prompt was longer than the
 // model's context.
 func IsContextLength(err error) bool {
+	if errors.Is(err, ErrContextLength) {
+		return true
+	}
 	var apiErr *openai.APIError
 	if errors.As(err, &apiErr) {
-		if code, ok := apiErr.Code.(string); ok && code == "context_length_exceeded" {
+		if code, ok := apiErr.Code.(string); ok && (code == "context_length_exceeded" || code == "string_above_max_length") {
 			return true
 		}
 		m := strings.ToLower(apiErr.Message)
 		return strings.Contains(m, "context length") || strings.Contains(m, "context window") ||
-			strings.Contains(m, "maximum context") || strings.Contains(m, "too many tokens")
+			strings.Contains(m, "maximum context") || strings.Contains(m, "too many tokens") ||
+			strings.Contains(m, "prompt is too long")
 	}
 	return false
 }
 
-func isUnreachable(err error) bool {
+// isNetwork reports whether err is a failure of the connection: refused,
+// reset, or closed before the server answered.
+func isNetwork(err error) bool {
 	var opErr *net.OpError
-	var dnsErr *net.DNSError
-	return errors.As(err, &opErr) || errors.As(err, &dnsErr)
+	return errors.As(err, &opErr) || errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF)
 }
 
-// redact removes key from s.
-func redact(s, key string) string {
-	if len(key) < 4 {
+// isUnreachable reports whether err is a failure to connect at all.
+func isUnreachable(err error) bool {
+	var opErr *net.OpError
+	return isDNS(err) || errors.As(err, &opErr) && opErr.Op == "dial"
+}
+
+func isDNS(err error) bool {
+	var dnsErr *net.DNSError
+	return errors.As(err, &dnsErr) && dnsErr.IsNotFound
+}
+
+func clip(s string, n int) string {
+	if len(s) <= n {
 		return s
 	}
-	return strings.ReplaceAll(s, key, "[redacted]")
+	i := n
+	for i > 0 && s[i]&0xC0 == 0x80 {
+		i--
+	}
+	return s[:i] + "…"
+}
+
+// redact removes every secret from s.
+func (a *OpenAI) redact(s string) string {
+	for _, k := range a.secrets {
+		if len(k) >= 4 {
+			s = strings.ReplaceAll(s, k, "[redacted]")
+		}
+	}
+	return s
+}
+
+// scrub removes secrets from err: from the text of the server's error
+// kept in the chain, and from err's own text.
+func (a *OpenAI) scrub(err error) error {
+	if err == nil || len(a.secrets) == 0 {
+		return err
+	}
+	var apiErr *openai.APIError
+	if errors.As(err, &apiErr) {
+		apiErr.Message = a.redact(apiErr.Message)
+	}
+	var reqErr *openai.RequestError
+	if errors.As(err, &reqErr) {
+		reqErr.Body = []byte(a.redact(string(reqErr.Body)))
+	}
+	if msg := err.Error(); a.redact(msg) != msg {
+		return &redactedError{msg: a.redact(msg), cause: err}
+	}
+	return err
 }
 
 type redactedError struct {
@@ -96,11 +181,3 @@ type redactedError struct {
 
 func (e *redactedError) Error() string { return e.msg }
 func (e *redactedError) Unwrap() error { return e.cause }
-
-// redactErr keeps err's chain for errors.As but scrubs key from its text.
-func redactErr(err error, key string) error {
-	if err == nil || len(key) < 4 || !strings.Contains(err.Error(), key) {
-		return err
-	}
-	return &redactedError{msg: redact(err.Error(), key), cause: err}
-}

@@ -2,10 +2,16 @@ package agents
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"io"
 	"iter"
+	"math/rand/v2"
 	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"sync/atomic"
 	"time"
 
 	openai "github.com/sashabaranov/go-openai"
@@ -14,6 +20,14 @@ import (
 )
 
 var _ Agent = (*OpenAI)(nil)
+
+// Defaults of OpenAIConfig's reliability settings.
+const (
+	DefaultAttempts    = 5
+	DefaultTimeout     = 10 * time.Minute
+	DefaultIdleTimeout = 60 * time.Second
+	DefaultBackoff     = time.Second
+)
 
 // OpenAIConfig configures an agent on any OpenAI-compatible
 // chat-completions endpoint.
@@ -32,12 +46,16 @@ type OpenAIConfig struct {
 	Stop        []string
 	Headers     map[string]string
 
-	// Retries is the most attempts per reply (nil: 5). Timeout bounds each
-	// request (0: 10 minutes); IdleTimeout bounds the wait for the next
-	// token of a stream (0: 60 seconds).
+	// Retries is the most attempts per reply (nil: 5; 1 means no retry).
+	// Timeout bounds each attempt (0: 10 minutes); IdleTimeout bounds the
+	// wait for the next bytes of a reply, headers included (0: 60 seconds).
 	Retries     *int
 	Timeout     time.Duration
 	IdleTimeout time.Duration
+	// Backoff is the wait after the first failed attempt (0: 1 second).
+	// Each later wait doubles, up to 30 seconds, with jitter; a server's
+	// Retry-After replaces it.
+	Backoff time.Duration
 
 	// HTTPClient, when set, carries the requests (tests use it).
 	HTTPClient *http.Client
@@ -46,47 +64,59 @@ type OpenAIConfig struct {
 // OpenAI is an agent backed by an OpenAI-compatible chat-completions
 // endpoint. It streams, and asks for usage in the stream
 // (stream_options.include_usage); for servers that ignore that option the
-// orchestrator estimates usage instead.
+// orchestrator estimates usage instead, and for servers that reject it the
+// agent asks again without it.
+//
+// A failed attempt (429, 5xx, a dropped connection, a stream cut off, a
+// timeout or an idle stream) is retried from scratch with exponential
+// backoff and jitter, honouring Retry-After, up to Retries attempts; each
+// retry is announced with a Chunk whose Retry is set. 401, 403, 404 and
+// other refusals are not retried. A conversation too long for the model
+// yields an *Error wrapping ErrContextLength.
 type OpenAI struct {
-	cfg    OpenAIConfig
-	client *openai.Client
+	cfg     OpenAIConfig
+	client  *openai.Client
+	url     string   // BaseURL with any password removed, for sentences
+	secrets []string // never to appear in an error
+
+	noStreamOptions atomic.Bool // the server rejected stream_options once
+
+	// Seams for tests.
+	sleep  func(ctx context.Context, d time.Duration) error
+	jitter func() float64 // in [0, 1)
+	now    func() time.Time
 }
 
 // NewOpenAI builds the agent.
 func NewOpenAI(cfg OpenAIConfig) *OpenAI {
 	oc := openai.DefaultConfig(cfg.APIKey)
 	oc.BaseURL = cfg.BaseURL
+	oc.EmptyMessagesLimit = emptyMessagesLimit
 	hc := cfg.HTTPClient
 	if hc == nil {
 		hc = &http.Client{}
 	}
-	if len(cfg.Headers) > 0 {
-		c := *hc
-		base := c.Transport
-		if base == nil {
-			base = http.DefaultTransport
+	oc.HTTPClient = &doer{client: hc, headers: cfg.Headers}
+	a := &OpenAI{cfg: cfg, client: openai.NewClientWithConfig(oc), url: cfg.BaseURL,
+		sleep: sleepCtx, jitter: rand.Float64, now: time.Now}
+	if u, err := url.Parse(cfg.BaseURL); err == nil && u.User != nil {
+		a.url = u.Redacted()
+	}
+	if cfg.APIKey != "" {
+		a.secrets = append(a.secrets, cfg.APIKey)
+	}
+	for _, v := range cfg.Headers {
+		// Header values can hold credentials too.
+		if len(v) >= 8 {
+			a.secrets = append(a.secrets, v)
 		}
-		c.Transport = headerTransport{headers: cfg.Headers, base: base}
-		hc = &c
 	}
-	oc.HTTPClient = hc
-	return &OpenAI{cfg: cfg, client: openai.NewClientWithConfig(oc)}
+	return a
 }
 
-type headerTransport struct {
-	headers map[string]string
-	base    http.RoundTripper
-}
-
-func (t headerTransport) RoundTrip(req *http.Request) (*http.Response, error) {
-	req = req.Clone(req.Context())
-	for k, v := range t.headers {
-		req.Header.Set(k, v)
-	}
-	return t.base.RoundTrip(req)
-}
-
-// Request builds the chat-completions request for history.
+// Request builds the chat-completions request for history: the system
+// prompt first, then history in order. A temperature or top_p set to zero
+// is sent as zero as well, which go-openai alone would leave out.
 func (a *OpenAI) Request(history []Message) openai.ChatCompletionRequest {
 	req := openai.ChatCompletionRequest{
 		Model:         a.cfg.Model,
@@ -118,38 +148,241 @@ func (a *OpenAI) Request(history []Message) openai.ChatCompletionRequest {
 	return req
 }
 
+// encode is the body sent for req: go-openai's encoding, plus the
+// sampling fields set to zero that its encoding leaves out.
+func (a *OpenAI) encode(req openai.ChatCompletionRequest) []byte {
+	b, err := json.Marshal(req)
+	if err != nil || len(b) < 2 {
+		return nil // go-openai encodes it itself and reports the error
+	}
+	var extra []byte
+	if a.cfg.Temperature != nil && *a.cfg.Temperature == 0 {
+		extra = append(extra, `,"temperature":0`...)
+	}
+	if a.cfg.TopP != nil && *a.cfg.TopP == 0 {
+		extra = append(extra, `,"top_p":0`...)
+	}
+	if len(extra) == 0 {
+		return b
+	}
+	out := append(b[:len(b)-1:len(b)-1], extra...)
+	return append(out, '}')
+}
+
+func (a *OpenAI) attempts() int {
+	if a.cfg.Retries == nil {
+		return DefaultAttempts
+	}
+	return max(*a.cfg.Retries, 1)
+}
+
+func (a *OpenAI) timeout() time.Duration {
+	if a.cfg.Timeout > 0 {
+		return a.cfg.Timeout
+	}
+	return DefaultTimeout
+}
+
+func (a *OpenAI) idleTimeout() time.Duration {
+	if a.cfg.IdleTimeout > 0 {
+		return a.cfg.IdleTimeout
+	}
+	return DefaultIdleTimeout
+}
+
 // Reply implements Agent.
 func (a *OpenAI) Reply(ctx context.Context, history []Message) iter.Seq2[Chunk, error] {
 	return func(yield func(Chunk, error) bool) {
-		stream, err := a.client.CreateChatCompletionStream(ctx, a.Request(history))
-		if err != nil {
-			yield(Chunk{}, a.explain(err))
-			return
-		}
-		defer stream.Close()
-		for {
-			resp, err := stream.Recv()
-			if errors.Is(err, io.EOF) {
+		most := a.attempts()
+		for n := 1; ; {
+			out := a.try(ctx, history, yield)
+			switch {
+			case out.stopped:
+				return
+			case out.fail == nil:
+				return
+			case ctx.Err() != nil:
+				yield(Chunk{}, ctx.Err())
+				return
+			case out.again:
+				continue
+			case !out.retry || n >= most:
+				yield(Chunk{}, a.explain(out.fail, n))
 				return
 			}
-			if err != nil {
-				yield(Chunk{}, a.explain(err))
+			wait := a.backoff(n, out.retryAfter, out.hasRetryAfter)
+			if wait > maxRetryAfter {
+				yield(Chunk{}, a.tooLong(out, wait))
 				return
 			}
-			ch := Chunk{Model: resp.Model}
-			if resp.Usage != nil {
-				ch.Usage = &transcripts.Usage{PromptTokens: resp.Usage.PromptTokens,
-					CompletionTokens: resp.Usage.CompletionTokens, TotalTokens: resp.Usage.TotalTokens}
-			}
-			for _, c := range resp.Choices {
-				ch.Text += c.Delta.Content
-				if c.FinishReason != "" {
-					ch.FinishReason = string(c.FinishReason)
-				}
-			}
-			if !yield(ch, nil) {
+			if !yield(Chunk{Retry: &Retry{Attempt: n, Max: most, Wait: wait, Reason: out.reason}}, nil) {
 				return
 			}
+			if err := a.sleep(ctx, wait); err != nil {
+				yield(Chunk{}, err)
+				return
+			}
+			n++
 		}
 	}
+}
+
+// outcome is how one attempt ended.
+type outcome struct {
+	fail          error // nil: the reply is complete
+	stopped       bool  // the consumer stopped reading
+	retry         bool  // another attempt may succeed
+	again         bool  // ask again at once, without stream_options
+	reason        string
+	retryAfter    time.Duration
+	hasRetryAfter bool
+}
+
+// try makes one attempt, yielding its chunks.
+func (a *OpenAI) try(ctx context.Context, history []Message, yield func(Chunk, error) bool) outcome {
+	withOptions := !a.noStreamOptions.Load()
+	req := a.Request(history)
+	if !withOptions {
+		req.StreamOptions = nil
+	}
+	at := &attempt{body: a.encode(req)}
+
+	actx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+	rctx, cancelTimeout := context.WithTimeoutCause(actx, a.timeout(), errRequestTimeout)
+	defer cancelTimeout()
+	idle := a.idleTimeout()
+	at.idle = idle
+	at.timer = time.AfterFunc(idle, func() { cancel(errIdle) })
+	defer at.timer.Stop()
+	rctx = context.WithValue(rctx, attemptKey{}, at)
+
+	stream, err := a.client.CreateChatCompletionStream(rctx, req)
+	if err != nil {
+		return a.classify(ctx, rctx, at, err, withOptions, false)
+	}
+	defer stream.Close()
+	if isHTML(at.header.Get("Content-Type")) {
+		return outcome{fail: errHTML}
+	}
+	finished, parsed, bad := false, false, 0
+	model := ""
+	for {
+		resp, err := stream.Recv()
+		if err != nil {
+			if errors.Is(err, io.EOF) && at.resp != nil && at.resp.err == nil {
+				switch {
+				case finished || at.resp.sawDone():
+					return outcome{}
+				case !parsed && at.resp.looksHTML():
+					return outcome{fail: errHTML}
+				case !parsed && bad > 0:
+					return outcome{fail: errNotStream}
+				}
+				return outcome{fail: errStreamCut, retry: true, reason: "stream cut off"}
+			}
+			if isBadEvent(err) && ctx.Err() == nil && context.Cause(rctx) == nil {
+				// An event that is not JSON: skip it, as far as reason allows.
+				if bad++; bad > maxBadEvents {
+					return outcome{fail: errNotStream}
+				}
+				continue
+			}
+			return a.classify(ctx, rctx, at, err, withOptions, true)
+		}
+		parsed = true
+		ch := Chunk{}
+		if resp.Model != model {
+			ch.Model, model = resp.Model, resp.Model
+		}
+		if resp.Usage != nil {
+			ch.Usage = &transcripts.Usage{PromptTokens: resp.Usage.PromptTokens,
+				CompletionTokens: resp.Usage.CompletionTokens, TotalTokens: resp.Usage.TotalTokens}
+		}
+		for _, c := range resp.Choices {
+			if c.Index != 0 {
+				continue
+			}
+			ch.Text += c.Delta.Content
+			if c.FinishReason != "" {
+				ch.FinishReason = string(c.FinishReason)
+				finished = true
+			}
+		}
+		if ch.Text == "" && ch.Usage == nil && ch.FinishReason == "" && ch.Model == "" {
+			continue
+		}
+		if !yield(ch, nil) {
+			return outcome{stopped: true}
+		}
+	}
+}
+
+// classify decides what a failed attempt means.
+func (a *OpenAI) classify(ctx, rctx context.Context, at *attempt, err error, withOptions, midStream bool) outcome {
+	if ctx.Err() != nil {
+		return outcome{fail: ctx.Err()}
+	}
+	switch cause := context.Cause(rctx); {
+	case errors.Is(cause, errIdle):
+		return outcome{fail: errIdle, retry: true, reason: "no data for " + at.idle.String()}
+	case errors.Is(cause, errRequestTimeout):
+		return outcome{fail: errRequestTimeout, retry: true, reason: "no complete reply within " + a.timeout().String()}
+	}
+	switch {
+	case errors.Is(err, errEventTooLarge):
+		return outcome{fail: errEventTooLarge}
+	case errors.Is(err, openai.ErrTooManyEmptyStreamMessages):
+		if at.resp != nil && at.resp.looksHTML() {
+			return outcome{fail: errHTML}
+		}
+		return outcome{fail: errNotStream}
+	}
+	status, msg := 0, ""
+	var apiErr *openai.APIError
+	var reqErr *openai.RequestError
+	switch {
+	case errors.As(err, &apiErr):
+		status, msg = apiErr.HTTPStatusCode, apiErr.Message
+	case errors.As(err, &reqErr):
+		status, msg = reqErr.HTTPStatusCode, string(reqErr.Body)
+	}
+	out := outcome{fail: err}
+	switch {
+	case withOptions && (status == http.StatusBadRequest || status == http.StatusUnprocessableEntity) &&
+		strings.Contains(msg, "stream_options"):
+		a.noStreamOptions.Store(true)
+		out.again = true
+	case IsContextLength(err):
+	case status == http.StatusTooManyRequests || status == http.StatusRequestTimeout || status >= 500:
+		out.retry = true
+		out.reason = statusPhrase(status)
+		out.retryAfter, out.hasRetryAfter = parseRetryAfter(at.header, a.now())
+	case status >= 400:
+	case apiErr != nil && midStream:
+		out.retry, out.reason = true, "error reported mid-stream"
+	case isDNS(err):
+	case midStream:
+		out.fail, out.retry, out.reason = errors.Join(errStreamCut, err), true, "stream cut off"
+	case isNetwork(err):
+		out.retry, out.reason = true, "connection failed"
+	}
+	return out
+}
+
+func isHTML(contentType string) bool {
+	return strings.Contains(strings.ToLower(contentType), "text/html")
+}
+
+func isBadEvent(err error) bool {
+	var syn *json.SyntaxError
+	var typ *json.UnmarshalTypeError
+	return errors.As(err, &syn) || errors.As(err, &typ)
+}
+
+func statusPhrase(status int) string {
+	if t := http.StatusText(status); t != "" {
+		return strings.TrimSpace(strconv.Itoa(status) + " " + t)
+	}
+	return "HTTP " + strconv.Itoa(status)
 }

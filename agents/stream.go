@@ -1,0 +1,132 @@
+package agents
+
+import (
+	"bytes"
+	"errors"
+	"io"
+	"net/http"
+	"time"
+)
+
+// Limits on what a server may send.
+const (
+	// emptyMessagesLimit is how many lines that are not data events (SSE
+	// comments, keep-alives, blank lines) may come in a row.
+	emptyMessagesLimit = 10000
+	// maxBadEvents is how many data events that are not JSON a reply may
+	// hold before the stream is given up as not OpenAI-compatible.
+	maxBadEvents = 100
+)
+
+// maxEventBytes bounds a single line of a stream (a variable for tests).
+var maxEventBytes = 32 << 20
+
+// Failures an attempt can end with besides the server's own errors.
+var (
+	errStreamCut      = errors.New("the stream ended before the reply was complete")
+	errIdle           = errors.New("the server sent nothing for longer than the idle timeout")
+	errRequestTimeout = errors.New("the reply took longer than the request timeout")
+	errHTML           = errors.New("the server answered with HTML")
+	errNotStream      = errors.New("the server's answer is not an OpenAI-compatible event stream")
+	errEventTooLarge  = errors.New("a single stream event exceeded the size limit")
+)
+
+// attempt is the state of one request, shared with doer through the
+// request's context.
+type attempt struct {
+	body   []byte // the request body to send; nil: go-openai's own
+	idle   time.Duration
+	timer  *time.Timer // cancels the attempt when idle fires
+	header http.Header // the response's headers
+	status int
+	resp   *watchedBody
+}
+
+type attemptKey struct{}
+
+// doer carries go-openai's requests: it sends the agent's own body and
+// headers, and watches the response for activity, its end and its size.
+type doer struct {
+	client  *http.Client
+	headers map[string]string
+}
+
+func (d *doer) Do(req *http.Request) (*http.Response, error) {
+	for k, v := range d.headers {
+		req.Header.Set(k, v)
+	}
+	at, _ := req.Context().Value(attemptKey{}).(*attempt)
+	if at != nil && at.body != nil {
+		body := at.body
+		req.Body = io.NopCloser(bytes.NewReader(body))
+		req.GetBody = func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(body)), nil }
+		req.ContentLength = int64(len(body))
+	}
+	resp, err := d.client.Do(req)
+	if err != nil || at == nil {
+		return resp, err
+	}
+	at.status, at.header = resp.StatusCode, resp.Header
+	at.timer.Reset(at.idle)
+	at.resp = &watchedBody{rc: resp.Body, at: at}
+	resp.Body = at.resp
+	return resp, nil
+}
+
+// watchedBody is a response body that resets the idle timer on every read,
+// remembers how the body began and ended, and refuses a line longer than
+// maxEventBytes.
+type watchedBody struct {
+	rc   io.ReadCloser
+	at   *attempt
+	head []byte
+	tail []byte
+	line int   // bytes since the last newline
+	err  error // errEventTooLarge, once hit
+}
+
+const watchKeep = 64 // bytes of the head and tail a watchedBody remembers
+
+func (w *watchedBody) Read(p []byte) (int, error) {
+	if w.err != nil {
+		return 0, w.err
+	}
+	n, err := w.rc.Read(p)
+	if n > 0 {
+		w.at.timer.Reset(w.at.idle)
+		b := p[:n]
+		if len(w.head) < watchKeep {
+			w.head = append(w.head, b[:min(n, watchKeep-len(w.head))]...)
+		}
+		if len(b) >= watchKeep {
+			w.tail = append(w.tail[:0], b[len(b)-watchKeep:]...)
+		} else {
+			w.tail = append(w.tail, b...)
+			if len(w.tail) > watchKeep {
+				w.tail = append(w.tail[:0], w.tail[len(w.tail)-watchKeep:]...)
+			}
+		}
+		if i := bytes.LastIndexByte(b, '\n'); i >= 0 {
+			w.line = n - 1 - i
+		} else {
+			w.line += n
+		}
+		if w.line > maxEventBytes {
+			w.err = errEventTooLarge
+			return n, w.err
+		}
+	}
+	return n, err
+}
+
+func (w *watchedBody) Close() error { return w.rc.Close() }
+
+// sawDone reports whether the body ended with data: [DONE].
+func (w *watchedBody) sawDone() bool {
+	return bytes.HasSuffix(bytes.TrimSpace(w.tail), []byte("[DONE]"))
+}
+
+// looksHTML reports whether the body began like an HTML page.
+func (w *watchedBody) looksHTML() bool {
+	return bytes.HasPrefix(bytes.TrimSpace(w.head), []byte("<"))
+}
