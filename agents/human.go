@@ -1,0 +1,60 @@
+package agents
+
+import (
+	"context"
+	"fmt"
+	"iter"
+	"strings"
+)
+
+var _ Agent = (*Human)(nil)
+
+// Human is a person at the keyboard taking one seat (`type: human`). Its
+// Reply waits for the person's message, which the live view hands over
+// with Say, and yields it whole; the person reads the conversation on
+// screen, so the history is not used.
+//
+// A message said before the turn starts is kept for that turn; at most one
+// can wait.
+type Human struct {
+	Name  string
+	lines chan string
+}
+
+// NewHuman seats a person under name.
+func NewHuman(name string) *Human {
+	return &Human{Name: name, lines: make(chan string, 1)}
+}
+
+// Say hands the person's message to the turn waiting for it. It never
+// blocks. It refuses a blank message, and a second message while one still
+// waits to be taken.
+func (h *Human) Say(text string) error {
+	if strings.TrimSpace(text) == "" {
+		return fmt.Errorf("%s's message is empty; type something before sending", h.Name)
+	}
+	select {
+	case h.lines <- text:
+		return nil
+	default:
+		return fmt.Errorf("%s already has a message waiting to be sent", h.Name)
+	}
+}
+
+// Reply waits for the message handed over with Say and yields it, then a
+// final chunk with finish reason "stop". It leaves usage to the caller's
+// estimate. Cancelling ctx ends the wait with ctx's error; a message said
+// later is kept for the next turn.
+func (h *Human) Reply(ctx context.Context, _ []Message) iter.Seq2[Chunk, error] {
+	return func(yield func(Chunk, error) bool) {
+		select {
+		case <-ctx.Done():
+			yield(Chunk{}, ctx.Err())
+		case text := <-h.lines:
+			if !yield(Chunk{Text: text}, nil) {
+				return
+			}
+			yield(Chunk{FinishReason: "stop"}, nil)
+		}
+	}
+}
