@@ -3,6 +3,8 @@ package configs
 import (
 	"fmt"
 	"net/url"
+	"regexp"
+	"strconv"
 	"strings"
 
 	"github.com/parleyhq/parley/agents"
@@ -40,7 +42,7 @@ func (s *Scenario) validate() error {
 		return &Error{Msg: "history.max_messages must not be negative (0 keeps the whole history)"}
 	}
 	if _, err := s.Policy(); err != nil {
-		return &Error{Msg: "termination: " + err.Error()}
+		return withLine("", "termination: ", err)
 	}
 	for key, l := range s.Limits {
 		if _, ok := agents.LookupProvider(key); !ok && !isHTTPURL(key) {
@@ -168,4 +170,16 @@ func (a *Agent) validate(i int) error {
 		return fail("pace: must not be negative")
 	}
 	return nil
+}
+
+var policyLineRe = regexp.MustCompile(`^line (\d+): (.*)$`)
+
+// withLine turns a policy error that starts "line N: " into an *Error
+// with that line.
+func withLine(file, prefix string, err error) error {
+	if m := policyLineRe.FindStringSubmatch(err.Error()); m != nil {
+		line, _ := strconv.Atoi(m[1])
+		return &Error{File: file, Line: line, Msg: prefix + m[2]}
+	}
+	return &Error{File: file, Msg: prefix + err.Error()}
 }

@@ -11,6 +11,7 @@ import (
 
 	"github.com/parleyhq/parley/configs"
 	"github.com/parleyhq/parley/orchestrator"
+	"github.com/parleyhq/parley/orchestrator/policy"
 	"github.com/parleyhq/parley/transcripts"
 )
 
@@ -38,7 +39,7 @@ func newRunCmd() *cobra.Command {
 			if err != nil {
 				return usageErr(err)
 			}
-			_, err = stage(cmd.Context(), cmd, s, f)
+			_, err = stage(cmd.Context(), cmd, s, f, nil)
 			return err
 		},
 	}
@@ -57,7 +58,7 @@ func newDemoCmd() *cobra.Command {
 			if err != nil {
 				return failureErr(err)
 			}
-			res, err := stage(cmd.Context(), cmd, s, f)
+			res, err := stage(cmd.Context(), cmd, s, f, nil)
 			if err != nil {
 				return err
 			}
@@ -82,10 +83,21 @@ type result struct {
 	JSONL    string
 }
 
-// stage runs a scenario with the recorder and the headless printer.
-func stage(ctx context.Context, cmd *cobra.Command, s *configs.Scenario, f runFlags) (result, error) {
+// resumption carries what `parley resume` continues from.
+type resumption struct {
+	recording *transcripts.Recording
+	started   time.Time
+	policy    func(policy.Policy) policy.Policy // adjusts the scenario's policy, or nil
+}
+
+// stage runs a scenario with the recorder and the headless printer. With a
+// resumption it continues that recording instead of starting a new one.
+func stage(ctx context.Context, cmd *cobra.Command, s *configs.Scenario, f runFlags, resume *resumption) (result, error) {
 	stderr := cmd.ErrOrStderr()
 	opt := orchestrator.Options{Warn: func(msg string) { fmt.Fprintln(stderr, "parley: warning:", msg) }}
+	if resume != nil {
+		opt.Prior = resume.recording.Messages()
+	}
 	if f.pace != "" {
 		d, err := parsePace(f.pace)
 		if err != nil {
@@ -105,6 +117,13 @@ func stage(ctx context.Context, cmd *cobra.Command, s *configs.Scenario, f runFl
 		dir = "transcripts"
 	}
 	rec := &orchestrator.Recorder{Dir: dir}
+	if resume != nil {
+		rec.Recording = resume.recording
+		cfg.Run.Started = resume.started
+		if resume.policy != nil {
+			cfg.Policy = resume.policy(cfg.Policy)
+		}
+	}
 	conv := orchestrator.New(cfg)
 	stop, runErr := conv.Run(ctx, rec, newPrinter(cmd.OutOrStdout()))
 	md, jl := rec.Paths()

@@ -1,0 +1,240 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/parleyhq/parley/transcripts"
+)
+
+// These tests run the real parley binary as a separate process, to prove
+// what happens when it is signalled or killed.
+
+var (
+	binOnce sync.Once
+	binPath string
+	binErr  error
+)
+
+// parleyBinary builds parley once per test run.
+func parleyBinary(t *testing.T) string {
+	t.Helper()
+	binOnce.Do(func() {
+		dir, err := os.MkdirTemp("", "parley-bin-")
+		if err != nil {
+			binErr = err
+			return
+		}
+		binPath = filepath.Join(dir, "parley")
+		out, err := exec.Command("go", "build", "-o", binPath, ".").CombinedOutput()
+		if err != nil {
+			binErr = fmt.Errorf("go build: %v\n%s", err, out)
+		}
+	})
+	if binErr != nil {
+		t.Fatal(binErr)
+	}
+	return binPath
+}
+
+// slowScenario writes a scenario of two scripted agents that stream slowly,
+// with n lines each.
+func slowScenario(t *testing.T, dir string, n int, pace string) string {
+	t.Helper()
+	var a, b strings.Builder
+	for i := 1; i <= n; i++ {
+		fmt.Fprintf(&a, "      - \"A says line %d, which takes a while to stream out in full.\"\n", i)
+		fmt.Fprintf(&b, "      - \"B answers line %d, also slowly, piece by piece.\"\n", i)
+	}
+	y := fmt.Sprintf(`title: A ↔ B
+agents:
+  - name: A
+    type: scripted
+    pace: %s
+    lines:
+%s  - name: B
+    type: scripted
+    pace: %s
+    lines:
+%stermination:
+  max_messages: %d
+`, pace, a.String(), pace, b.String(), 2*n)
+	p := filepath.Join(dir, "slow.yaml")
+	if err := os.WriteFile(p, []byte(y), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// waitForMessages polls the JSONL in dir until it holds at least n
+// complete messages.
+func waitForMessages(t *testing.T, dir string, n int) string {
+	t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for time.Now().Before(deadline) {
+		matches, _ := filepath.Glob(filepath.Join(dir, "*.jsonl"))
+		if len(matches) == 1 {
+			if tr, err := transcripts.Read(matches[0]); err == nil && len(tr.Messages) >= n {
+				return matches[0]
+			}
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	t.Fatalf("no transcript with %d messages appeared in %s", n, dir)
+	return ""
+}
+
+func startParley(t *testing.T, args ...string) (*exec.Cmd, *bytes.Buffer) {
+	t.Helper()
+	cmd := exec.Command(parleyBinary(t), args...)
+	var out bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
+	return cmd, &out
+}
+
+func exitCode(err error) int {
+	if ee, ok := err.(*exec.ExitError); ok {
+		return ee.ExitCode()
+	}
+	if err != nil {
+		return -1
+	}
+	return 0
+}
+
+func TestSIGKILLThenResumeFinishesTheConversation(t *testing.T) {
+	dir := t.TempDir()
+	scenario := slowScenario(t, dir, 4, "3ms")
+	out := filepath.Join(dir, "out")
+	cmd, _ := startParley(t, "run", "--no-tui", "--out", out, scenario)
+	jsonl := waitForMessages(t, out, 3)
+	time.Sleep(15 * time.Millisecond) // well inside message 4's stream
+	cmd.Process.Signal(syscall.SIGKILL)
+	cmd.Wait()
+
+	// Whatever the moment, both files read, and every complete message is there.
+	md := strings.TrimSuffix(jsonl, ".jsonl") + ".md"
+	for _, p := range []string{jsonl, md} {
+		tr, err := transcripts.Read(p)
+		if err != nil {
+			t.Fatalf("after SIGKILL, %s does not read: %v", p, err)
+		}
+		if len(tr.Messages) < 3 {
+			t.Fatalf("after SIGKILL, %s holds %d messages, want at least 3", p, len(tr.Messages))
+		}
+	}
+	killed, _ := transcripts.Read(jsonl)
+	kept := len(killed.Messages)
+
+	res := exec.Command(parleyBinary(t), "resume", "--no-tui", "--pace", "0", jsonl)
+	var buf bytes.Buffer
+	res.Stdout, res.Stderr = &buf, &buf
+	if err := res.Run(); err != nil {
+		t.Fatalf("resume: %v\n%s", err, buf.String())
+	}
+	for _, p := range []string{jsonl, md} {
+		tr, err := transcripts.Read(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(tr.Messages) != 8 {
+			t.Fatalf("%s holds %d messages after resume, want 8 (kept %d):\n%s", p, len(tr.Messages), kept, buf.String())
+		}
+		for i, m := range tr.Messages {
+			want := fmt.Sprintf("A says line %d,", i/2+1)
+			if i%2 == 1 {
+				want = fmt.Sprintf("B answers line %d,", i/2+1)
+			}
+			if !strings.HasPrefix(m.Content, want) || m.Partial {
+				t.Errorf("%s message %d = %q, want it to start %q", filepath.Base(p), i+1, m.Content, want)
+			}
+		}
+	}
+	final, _ := transcripts.Read(jsonl)
+	if final.Run.Stop == nil || final.Run.Stop.Policy != "max_messages" || final.Run.Resumes != 1 {
+		t.Errorf("stop = %+v, resumes = %d", final.Run.Stop, final.Run.Resumes)
+	}
+}
+
+func TestSIGINTFinalizesTheTranscript(t *testing.T) {
+	dir := t.TempDir()
+	scenario := slowScenario(t, dir, 50, "5ms")
+	cmd, out := startParley(t, "run", "--no-tui", "--out", dir, scenario)
+	jsonl := waitForMessages(t, dir, 2)
+	time.Sleep(20 * time.Millisecond)
+	cmd.Process.Signal(syscall.SIGINT)
+	err := waitTimeout(t, cmd, 10*time.Second)
+	if code := exitCode(err); code != exitInterrupted {
+		t.Fatalf("exit code = %d, want %d\n%s", code, exitInterrupted, out)
+	}
+	tr, err := transcripts.Read(jsonl)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if tr.Run.Stop == nil || tr.Run.Stop.Kind != transcripts.StopInterrupted {
+		t.Fatalf("stop = %+v", tr.Run.Stop)
+	}
+	last := tr.Messages[len(tr.Messages)-1]
+	if !last.Partial || last.Content == "" {
+		t.Errorf("the message in flight was not recorded as interrupted: %+v", last)
+	}
+	md, _ := os.ReadFile(strings.TrimSuffix(jsonl, ".jsonl") + ".md")
+	if !bytes.Contains(md, []byte(fmt.Sprintf("**Messages:** %d\n", len(tr.Messages)))) {
+		t.Errorf("Markdown header not finalized:\n%s", md[:150])
+	}
+}
+
+func TestSecondSIGINTExitsAtOnce(t *testing.T) {
+	dir := t.TempDir()
+	scenario := slowScenario(t, dir, 50, "5ms")
+	cmd, out := startParley(t, "run", "--no-tui", "--out", dir, scenario)
+	jsonl := waitForMessages(t, dir, 2)
+	cmd.Process.Signal(syscall.SIGINT)
+	cmd.Process.Signal(syscall.SIGINT)
+	err := waitTimeout(t, cmd, 10*time.Second)
+	if code := exitCode(err); code != exitInterrupted {
+		t.Fatalf("exit code = %d, want %d\n%s", code, exitInterrupted, out)
+	}
+	tr, err := transcripts.Read(jsonl)
+	if err != nil {
+		t.Fatal(err)
+	}
+	complete := 0
+	for _, m := range tr.Messages {
+		if !m.Partial {
+			complete++
+		}
+	}
+	if complete < 2 {
+		t.Fatalf("only %d complete messages on disk after two SIGINTs", complete)
+	}
+}
+
+func waitTimeout(t *testing.T, cmd *exec.Cmd, d time.Duration) error {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), d)
+	defer cancel()
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	select {
+	case err := <-done:
+		return err
+	case <-ctx.Done():
+		cmd.Process.Kill()
+		t.Fatalf("parley did not exit within %s of the signal", d)
+		return nil
+	}
+}
