@@ -1,0 +1,370 @@
+// Package batch stages many conversations at once: N runs of each
+// scenario, J at a time, with fields varied across runs (--vary), provider
+// limits shared by every running conversation, a manifest that lets an
+// interrupted batch be finished later, and a summary of the whole batch.
+//
+// The unit of work is a Job: one conversation from a self-contained spec
+// (the scenario's YAML, the values varied for this run, and a run id).
+// RunJob runs one and returns its Result; the local Runner and a
+// distributed queue call it alike.
+package batch
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/parleyhq/parley/configs"
+	"github.com/parleyhq/parley/orchestrator"
+	"github.com/parleyhq/parley/orchestrator/policy"
+	"github.com/parleyhq/parley/transcripts"
+)
+
+// Job is one conversation of a batch. It holds everything needed to run it
+// on any machine.
+type Job struct {
+	ID           string            `json:"id"`
+	ScenarioPath string            `json:"scenario_path"` // names the scenario in sentences; resolves relative replay transcripts
+	Scenario     string            `json:"scenario"`      // the scenario's YAML, before the varied values
+	Vary         map[string]string `json:"vary,omitempty"`
+}
+
+// Load parses the job's scenario with its varied values set. Errors name
+// the scenario file and the varied values.
+func (j Job) Load() (*configs.Scenario, error) {
+	data, err := Apply([]byte(j.Scenario), j.Vary)
+	if err != nil {
+		return nil, fmt.Errorf("%s: --vary %w", j.ScenarioPath, err)
+	}
+	s, err := configs.Parse(j.ScenarioPath, data)
+	if err != nil {
+		if len(j.Vary) > 0 {
+			return nil, fmt.Errorf("with --vary %s: %w", FormatValues(j.Vary), err)
+		}
+		return nil, err
+	}
+	for _, a := range s.Agents {
+		if a.Type == configs.TypeHuman {
+			return nil, fmt.Errorf("%s: agent %q is type: human, which a batch cannot seat; use a scripted or model agent", j.ScenarioPath, a.Name)
+		}
+	}
+	return s, nil
+}
+
+// Env is what the machine running a job provides.
+type Env struct {
+	// HTTPClient carries every model request; build it with NewHTTPClient
+	// so provider limits are shared by all jobs in the process.
+	HTTPClient *http.Client
+	// Getenv looks up API keys; nil means os.Getenv.
+	Getenv func(string) string
+	// Pace, when set, overrides replay and scripted agents' pace.
+	Pace *time.Duration
+	// Sinks, when set, returns extra sinks for one job's events, such as
+	// a progress counter.
+	Sinks func(Job) []orchestrator.Sink
+	// Warn receives warnings, such as a key sent over plain HTTP.
+	Warn func(string)
+}
+
+// Run states of a job.
+const (
+	StatePlanned     = "planned"
+	StateRunning     = "running"
+	StateDone        = "done"        // ended normally: a policy, a script running out, the operator
+	StateFailed      = "failed"      // ended by an error
+	StateInterrupted = "interrupted" // cut short; --resume continues it
+)
+
+// Result is what one job produced. It is computed from the recorded
+// transcript, so a result read back from disk is the same as a live one.
+type Result struct {
+	ID           string            `json:"id"`
+	Title        string            `json:"title"`
+	ScenarioPath string            `json:"scenario_path"`
+	Vary         map[string]string `json:"vary,omitempty"`
+	State        string            `json:"state"`
+	Error        string            `json:"error,omitempty"` // the sentence, when the job could not start or failed
+
+	Stop      transcripts.Stop `json:"stop"`
+	Messages  int              `json:"messages"` // completed messages, moderator notes left out
+	Markdown  string           `json:"markdown,omitempty"`
+	JSONL     string           `json:"jsonl,omitempty"`
+	Started   time.Time        `json:"started,omitzero"`
+	Ended     time.Time        `json:"ended,omitzero"`
+	ModelTime time.Duration    `json:"model_time_ns"` // the messages' latencies summed: time spent waiting on models
+	Tokens    []AgentTokens    `json:"tokens,omitempty"`
+	Retries   int              `json:"retries"`
+	Resumes   int              `json:"resumes,omitempty"`
+
+	// Ceiling is the max_messages budget the run had (0: none); Policies
+	// says where each rule alone would have stopped the run.
+	Ceiling  int            `json:"ceiling,omitempty"`
+	Policies []PolicyResult `json:"policies,omitempty"`
+}
+
+// AgentTokens is one agent's token usage in one run.
+type AgentTokens struct {
+	Agent     string `json:"agent"`
+	In        int    `json:"in"`
+	Out       int    `json:"out"`
+	Estimated bool   `json:"estimated,omitempty"` // some counts were estimated, not reported
+}
+
+// PolicyResult is where one termination rule, on its own, would have
+// stopped a run: StopsAt is the first message count at which its Check
+// says stop (0: it never would have, within the messages recorded). Saved
+// is the messages it spares against the run's max_messages budget:
+// Ceiling − StopsAt, or 0 when there is no budget or it never fires.
+type PolicyResult struct {
+	Policy  string `json:"policy"`
+	StopsAt int    `json:"stops_at"`
+	Saved   int    `json:"saved"`
+	Skipped string `json:"skipped,omitempty"` // why it was not replayed, such as a rule that asks a judge model
+}
+
+// RunJob runs one job, recording its transcript in dir. When dir already
+// holds the job's recording, RunJob continues it instead: a finished
+// recording is returned as it is, an interrupted one goes on from its last
+// completed message. The error is non-nil when the conversation failed or
+// ctx was cancelled; the Result says what was recorded either way.
+func RunJob(ctx context.Context, job Job, dir string, env Env) (Result, error) {
+	res := Result{ID: job.ID, ScenarioPath: job.ScenarioPath, Vary: job.Vary, State: StateFailed}
+	s, err := job.Load()
+	if err != nil {
+		res.Error = err.Error()
+		res.Stop = transcripts.Stop{Kind: transcripts.StopError, Reason: res.Error}
+		return res, err
+	}
+	res.Title = s.Title
+	p, _ := s.Policy()
+
+	rec := &orchestrator.Recorder{Dir: dir}
+	var prior []transcripts.Message
+	if path, err := existingJSONL(dir); err != nil {
+		res.Error = err.Error()
+		return res, err
+	} else if path != "" {
+		t, err := transcripts.Read(path)
+		if err != nil {
+			res.Error = fmt.Sprintf("cannot continue job %s: %v", job.ID, err)
+			return res, errors.New(res.Error)
+		}
+		if t.Run != nil && t.Run.Stop != nil && t.Run.Stop.Kind != transcripts.StopInterrupted {
+			out := ResultFromTranscript(t, p)
+			fill(&out, res, path)
+			return out, nil
+		}
+		r, t, err := transcripts.Open(path)
+		if err != nil {
+			res.Error = fmt.Sprintf("cannot continue job %s: %v", job.ID, err)
+			return res, errors.New(res.Error)
+		}
+		rec.Recording = r
+		prior = t.Messages
+	}
+
+	cfg, err := orchestrator.FromScenario(s, orchestrator.Options{
+		Getenv: env.Getenv, Pace: env.Pace, HTTPClient: env.HTTPClient, Prior: prior, Warn: env.Warn,
+	})
+	if err != nil {
+		if rec.Recording != nil {
+			rec.Recording.Close()
+		}
+		res.Error = err.Error()
+		res.Stop = transcripts.Stop{Kind: transcripts.StopError, Reason: res.Error}
+		return res, err
+	}
+	cfg.Run.ID = job.ID
+	cfg.Run.Vary = job.Vary
+	sinks := []orchestrator.Sink{rec}
+	if env.Sinks != nil {
+		sinks = append(sinks, env.Sinks(job)...)
+	}
+	stop, runErr := orchestrator.New(cfg).Run(ctx, sinks...)
+	_, jl := rec.Paths()
+	if jl == "" {
+		res.Stop = stop
+		if runErr != nil {
+			res.Error = orchestrator.Sentence(runErr)
+		}
+		return res, runErr
+	}
+	t, err := transcripts.Read(jl)
+	if err != nil {
+		res.Stop = stop
+		res.Error = fmt.Sprintf("reading back %s: %v", jl, err)
+		return res, errors.Join(runErr, err)
+	}
+	out := ResultFromTranscript(t, p)
+	fill(&out, res, jl)
+	if runErr != nil && out.State != StateInterrupted {
+		out.Error = orchestrator.Sentence(runErr)
+	}
+	return out, runErr
+}
+
+func fill(out *Result, from Result, jsonl string) {
+	out.ID, out.ScenarioPath, out.Vary = from.ID, from.ScenarioPath, from.Vary
+	if out.Title == "" {
+		out.Title = from.Title
+	}
+	out.JSONL = jsonl
+	out.Markdown = strings.TrimSuffix(jsonl, ".jsonl") + ".md"
+}
+
+// existingJSONL finds the recording a job left in dir, if any.
+func existingJSONL(dir string) (string, error) {
+	found, err := filepath.Glob(filepath.Join(dir, "*.jsonl"))
+	if err != nil {
+		return "", err
+	}
+	if len(found) == 0 {
+		return "", nil
+	}
+	if len(found) > 1 {
+		sort.Strings(found)
+		return "", fmt.Errorf("%s holds %d transcripts (%s); a job's folder holds one, so move the extra ones out",
+			dir, len(found), strings.Join(found, ", "))
+	}
+	if _, err := os.Stat(found[0]); err != nil {
+		return "", err
+	}
+	return found[0], nil
+}
+
+// ResultFromTranscript computes a job's result from its recorded
+// transcript and the policy it ran under.
+func ResultFromTranscript(t *transcripts.Transcript, p policy.Policy) Result {
+	res := Result{Title: t.Title, Started: t.Started, Ended: t.Ended}
+	var msgs []transcripts.Message
+	tokens := map[string]*AgentTokens{}
+	var order []string
+	for _, m := range t.Messages {
+		if !m.Partial {
+			msgs = append(msgs, m)
+		}
+		if m.Origin == transcripts.OriginModerator {
+			continue
+		}
+		if !m.Partial {
+			res.Messages++
+		}
+		res.ModelTime += m.Latency
+		if m.Usage != nil && m.Origin == transcripts.OriginAgent {
+			at := tokens[m.Speaker]
+			if at == nil {
+				at = &AgentTokens{Agent: m.Speaker}
+				tokens[m.Speaker] = at
+				order = append(order, m.Speaker)
+			}
+			at.In += m.Usage.PromptTokens
+			at.Out += m.Usage.CompletionTokens
+			at.Estimated = at.Estimated || m.Usage.Estimated
+		}
+	}
+	for _, name := range order {
+		res.Tokens = append(res.Tokens, *tokens[name])
+	}
+	res.State = StateInterrupted
+	if t.Run != nil {
+		res.Resumes = t.Run.Resumes
+		for _, e := range t.Run.Events {
+			if e.Kind == "retry" {
+				res.Retries++
+			}
+		}
+		if t.Run.Stop != nil {
+			res.Stop = *t.Run.Stop
+			switch res.Stop.Kind {
+			case transcripts.StopError:
+				res.State = StateFailed
+				res.Error = res.Stop.Reason
+			case transcripts.StopInterrupted:
+			default:
+				res.State = StateDone
+			}
+		}
+	}
+	if p != nil {
+		res.Ceiling, res.Policies = replayPolicies(p, msgs)
+	}
+	return res
+}
+
+// replayPolicies finds where each rule of p, alone, would have stopped msgs.
+func replayPolicies(p policy.Policy, msgs []transcripts.Message) (int, []PolicyResult) {
+	ceiling := 0
+	for _, pr := range p.Check(nil).Progress {
+		if pr.Policy == "max_messages" && (ceiling == 0 || pr.Limit < ceiling) {
+			ceiling = pr.Limit
+		}
+	}
+	var out []PolicyResult
+	for _, leaf := range leaves(p) {
+		r := PolicyResult{Policy: policyName(leaf, msgs)}
+		if _, ok := leaf.(policy.Preparer); ok {
+			r.Skipped = "it asks a model, so it is not replayed"
+			out = append(out, r)
+			continue
+		}
+		for k := 1; k <= len(msgs); k++ {
+			if leaf.Check(msgs[:k:k]).Stop {
+				r.StopsAt = k
+				break
+			}
+		}
+		if r.StopsAt > 0 && ceiling > r.StopsAt {
+			r.Saved = ceiling - r.StopsAt
+		}
+		out = append(out, r)
+	}
+	return ceiling, out
+}
+
+// leaves flattens any: groups; an all: group counts as one rule.
+func leaves(p policy.Policy) []policy.Policy {
+	if a, ok := p.(policy.Any); ok {
+		var out []policy.Policy
+		for _, x := range a {
+			out = append(out, leaves(x)...)
+		}
+		return out
+	}
+	return []policy.Policy{p}
+}
+
+func policyName(p policy.Policy, msgs []transcripts.Message) string {
+	v := p.Check(msgs)
+	if v.Policy != "" {
+		return v.Policy
+	}
+	var names []string
+	for _, pr := range v.Progress {
+		if !containsString(names, pr.Policy) {
+			names = append(names, pr.Policy)
+		}
+	}
+	if len(names) > 0 {
+		if _, ok := p.(policy.All); ok {
+			return strings.Join(names, "+")
+		}
+		return names[0]
+	}
+	return fmt.Sprintf("%T", p)
+}
+
+func containsString(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,242 @@
+package batch
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"sync"
+	"time"
+
+	"github.com/parleyhq/parley/configs"
+)
+
+// A batch directory holds:
+//
+//	batch.json    the manifest: the scenarios, the --vary flags and every planned job
+//	state.jsonl   one line per change of a job's state, appended and synced;
+//	              the last line for a job wins
+//	runs/ID/      each job's transcript (NAME.md and NAME.jsonl)
+//	summary.json  the summary, and summary.md the same as a Markdown table
+const (
+	ManifestFile = "batch.json"
+	StateFile    = "state.jsonl"
+	RunsDir      = "runs"
+)
+
+// Manifest is the plan of a batch, written once when it starts.
+type Manifest struct {
+	Version   int              `json:"version"`
+	ID        string           `json:"id"`
+	Created   time.Time        `json:"created"`
+	N         int              `json:"n"`
+	Parallel  int              `json:"parallel"`
+	Vary      []string         `json:"vary,omitempty"`
+	Scenarios []ScenarioSource `json:"scenarios"`
+	Jobs      []PlannedJob     `json:"jobs"`
+}
+
+// ScenarioSource is a scenario as the batch read it.
+type ScenarioSource struct {
+	Path   string `json:"path"`
+	Source string `json:"source"`
+}
+
+// PlannedJob is one job of the manifest.
+type PlannedJob struct {
+	ID       string            `json:"id"`
+	Scenario int               `json:"scenario"` // index into Scenarios
+	Vary     map[string]string `json:"vary,omitempty"`
+}
+
+// Plan builds the manifest for n runs of each scenario and each combination
+// of the varied values, checking every combination loads. id names the
+// batch (a time stamp when empty).
+func Plan(id string, scenarios []*configs.Scenario, n, parallel int, vary []Vary, now time.Time) (*Manifest, error) {
+	if n < 1 {
+		return nil, fmt.Errorf("-n must be at least 1")
+	}
+	if len(scenarios) == 0 {
+		return nil, fmt.Errorf("name at least one scenario")
+	}
+	grid, err := Grid(vary)
+	if err != nil {
+		return nil, err
+	}
+	if id == "" {
+		id = now.UTC().Format("20060102T150405")
+	}
+	m := &Manifest{Version: 1, ID: id, Created: now, N: n, Parallel: parallel}
+	for _, v := range vary {
+		m.Vary = append(m.Vary, v.String())
+	}
+	for si, s := range scenarios {
+		m.Scenarios = append(m.Scenarios, ScenarioSource{Path: s.Path, Source: s.Source})
+		for _, combo := range grid {
+			// Check the combination once, before anything runs.
+			if _, err := (Job{ScenarioPath: s.Path, Scenario: s.Source, Vary: combo}).Load(); err != nil {
+				return nil, err
+			}
+			for range n {
+				m.Jobs = append(m.Jobs, PlannedJob{Scenario: si, Vary: combo})
+			}
+		}
+	}
+	width := len(fmt.Sprint(len(m.Jobs)))
+	for i := range m.Jobs {
+		m.Jobs[i].ID = fmt.Sprintf("%s-%0*d", id, max(width, 4), i+1)
+	}
+	return m, nil
+}
+
+// Job returns planned job i as a self-contained job.
+func (m *Manifest) Job(i int) Job {
+	p := m.Jobs[i]
+	s := m.Scenarios[p.Scenario]
+	return Job{ID: p.ID, ScenarioPath: s.Path, Scenario: s.Source, Vary: p.Vary}
+}
+
+// WriteManifest writes m to dir/batch.json, refusing to overwrite another
+// batch's manifest.
+func WriteManifest(dir string, m *Manifest) error {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return fmt.Errorf("creating the batch directory %s: %w", dir, err)
+	}
+	path := filepath.Join(dir, ManifestFile)
+	data, err := json.MarshalIndent(m, "", "  ")
+	if err != nil {
+		return err
+	}
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if errors.Is(err, fs.ErrExist) {
+		return fmt.Errorf("%s already holds a batch; finish it with --resume %s or choose another --out", dir, dir)
+	}
+	if err != nil {
+		return err
+	}
+	if _, err := f.Write(append(data, '\n')); err != nil {
+		f.Close()
+		return fmt.Errorf("writing %s: %w", path, err)
+	}
+	if err := f.Sync(); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
+}
+
+// ReadManifest reads dir/batch.json.
+func ReadManifest(dir string) (*Manifest, error) {
+	path := filepath.Join(dir, ManifestFile)
+	data, err := os.ReadFile(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, fmt.Errorf("%s is not a batch directory: it has no %s", dir, ManifestFile)
+	}
+	if err != nil {
+		return nil, err
+	}
+	var m Manifest
+	if err := json.Unmarshal(data, &m); err != nil {
+		return nil, fmt.Errorf("%s: %v", path, err)
+	}
+	if m.Version != 1 {
+		return nil, fmt.Errorf("%s: version %d is not one this parley reads", path, m.Version)
+	}
+	return &m, nil
+}
+
+// StateRecord is one line of state.jsonl.
+type StateRecord struct {
+	ID     string    `json:"id,omitempty"`
+	State  string    `json:"state,omitempty"`
+	Time   time.Time `json:"time"`
+	Result *Result   `json:"result,omitempty"` // on done, failed and interrupted
+	// Session lines record the wall time of one run of the batch command.
+	Session time.Duration `json:"session_ns,omitempty"`
+}
+
+// stateLog appends to state.jsonl.
+type stateLog struct {
+	mu sync.Mutex
+	f  *os.File
+}
+
+func openStateLog(dir string) (*stateLog, error) {
+	f, err := os.OpenFile(filepath.Join(dir, StateFile), os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o600)
+	if err != nil {
+		return nil, err
+	}
+	// A torn last line must not glue onto the next record.
+	if st, err := f.Stat(); err == nil && st.Size() > 0 {
+		data, _ := os.ReadFile(f.Name())
+		if !bytes.HasSuffix(data, []byte("\n")) {
+			f.Write([]byte("\n"))
+		}
+	}
+	return &stateLog{f: f}, nil
+}
+
+func (l *stateLog) write(r StateRecord) error {
+	b, err := json.Marshal(r)
+	if err != nil {
+		return err
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if _, err := l.f.Write(append(b, '\n')); err != nil {
+		return fmt.Errorf("writing %s: %w", l.f.Name(), err)
+	}
+	return l.f.Sync()
+}
+
+func (l *stateLog) Close() error { return l.f.Close() }
+
+// BatchState is what state.jsonl says so far.
+type BatchState struct {
+	Last     map[string]StateRecord // the last record for each job
+	Sessions []time.Duration
+}
+
+// ReadState reads dir/state.jsonl; a missing file is an empty state. A torn
+// last line (a crash while writing it) is skipped.
+func ReadState(dir string) (BatchState, error) {
+	st := BatchState{Last: map[string]StateRecord{}}
+	path := filepath.Join(dir, StateFile)
+	data, err := os.ReadFile(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return st, nil
+	}
+	if err != nil {
+		return st, err
+	}
+	sc := bufio.NewScanner(bytes.NewReader(data))
+	sc.Buffer(make([]byte, 64<<10), 64<<20)
+	line := 0
+	var pending error
+	for sc.Scan() {
+		line++
+		b := bytes.TrimSpace(sc.Bytes())
+		if len(b) == 0 {
+			continue
+		}
+		if pending != nil {
+			return st, pending
+		}
+		var r StateRecord
+		if err := json.Unmarshal(b, &r); err != nil {
+			pending = fmt.Errorf("%s: line %d is not a state record: %v", path, line, err)
+			continue
+		}
+		if r.Session > 0 {
+			st.Sessions = append(st.Sessions, r.Session)
+		}
+		if r.ID != "" {
+			st.Last[r.ID] = r
+		}
+	}
+	return st, sc.Err()
+}

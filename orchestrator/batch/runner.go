@@ -1,0 +1,388 @@
+package batch
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"net/http"
+	"path/filepath"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/parleyhq/parley/agents"
+	"github.com/parleyhq/parley/configs"
+	"github.com/parleyhq/parley/orchestrator"
+)
+
+// Runner runs the jobs of a batch directory on this machine.
+type Runner struct {
+	Dir      string
+	Manifest *Manifest
+	// Parallel is how many conversations run at once (0: the manifest's).
+	Parallel int
+	// Env is handed to every job; Env.HTTPClient should come from
+	// NewHTTPClient so limits are shared.
+	Env Env
+	// Progress, when set, counts what happens; OnFinish, when set, hears
+	// of each finished job. Both are called from the jobs' goroutines.
+	Progress *Progress
+	OnFinish func(Result)
+	// Transport, when set, is the limits transport whose counts go in
+	// the summary.
+	Transport *agents.Transport
+	Limiters  []*agents.Limiter
+}
+
+// Run runs every job the state log does not list as done or failed, at
+// most Parallel at a time. A failed job never stops the others. When ctx
+// is cancelled no new job starts; the ones in flight are stopped and their
+// transcripts finalized as interrupted, to be continued by a later Run on
+// the same directory. Run returns the summary of every job of the batch
+// finished so far, and ctx's error when it was cancelled.
+func (r *Runner) Run(ctx context.Context) (*Summary, error) {
+	start := time.Now()
+	m := r.Manifest
+	st, err := ReadState(r.Dir)
+	if err != nil {
+		return nil, err
+	}
+	log, err := openStateLog(r.Dir)
+	if err != nil {
+		return nil, err
+	}
+	defer log.Close()
+	parallel := r.Parallel
+	if parallel <= 0 {
+		parallel = m.Parallel
+	}
+	parallel = max(parallel, 1)
+
+	results := make([]*Result, len(m.Jobs))
+	var todo []int
+	for i, j := range m.Jobs {
+		rec, ok := st.Last[j.ID]
+		if ok && (rec.State == StateDone || rec.State == StateFailed) && rec.Result != nil {
+			res := *rec.Result
+			results[i] = &res
+			continue
+		}
+		todo = append(todo, i)
+	}
+	if r.Progress != nil {
+		r.Progress.begin(len(m.Jobs), len(m.Jobs)-len(todo))
+	}
+
+	var (
+		wg       sync.WaitGroup
+		mu       sync.Mutex
+		logErr   error
+		slots    = make(chan struct{}, parallel)
+		env      = r.Env
+		progress = r.Progress
+	)
+	if progress != nil {
+		outer := env.Sinks
+		env.Sinks = func(j Job) []orchestrator.Sink {
+			s := []orchestrator.Sink{progress.sink()}
+			if outer != nil {
+				s = append(s, outer(j)...)
+			}
+			return s
+		}
+	}
+	record := func(rec StateRecord) {
+		if err := log.write(rec); err != nil {
+			mu.Lock()
+			if logErr == nil {
+				logErr = err
+			}
+			mu.Unlock()
+		}
+	}
+launch:
+	for _, i := range todo {
+		select {
+		case <-ctx.Done():
+			break launch
+		case slots <- struct{}{}:
+		}
+		if ctx.Err() != nil {
+			<-slots
+			break
+		}
+		job := m.Job(i)
+		record(StateRecord{ID: job.ID, State: StateRunning, Time: time.Now()})
+		if progress != nil {
+			progress.running.Add(1)
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			defer func() { <-slots }()
+			res, _ := RunJob(ctx, job, filepath.Join(r.Dir, RunsDir, job.ID), env)
+			if res.State == StateFailed && ctx.Err() != nil && res.Stop.Kind == "" {
+				res.State = StateInterrupted
+			}
+			record(StateRecord{ID: job.ID, State: res.State, Time: time.Now(), Result: &res})
+			mu.Lock()
+			results[i] = &res
+			mu.Unlock()
+			if progress != nil {
+				progress.finish(res)
+			}
+			if r.OnFinish != nil {
+				r.OnFinish(res)
+			}
+		}()
+	}
+	wg.Wait()
+	session := time.Since(start)
+	record(StateRecord{Time: time.Now(), Session: session})
+
+	var all []Result
+	for _, res := range results {
+		if res != nil {
+			all = append(all, *res)
+		}
+	}
+	wall := session
+	for _, s := range st.Sessions {
+		wall += s
+	}
+	sum := Summarize(m, all, wall)
+	sum.Parallel = parallel
+	if r.Transport != nil {
+		sum.Replicas = r.Transport.Replicas()
+	}
+	for _, l := range r.Limiters {
+		sum.Limits = append(sum.Limits, l.Stats())
+	}
+	if err := sum.Write(r.Dir); err != nil {
+		return sum, err
+	}
+	if logErr != nil {
+		return sum, logErr
+	}
+	return sum, ctx.Err()
+}
+
+// Progress counts a running batch for a progress display. Its methods are
+// safe for concurrent use.
+type Progress struct {
+	start                          time.Time
+	total, skipped                 atomic.Int64
+	done, failed, interrupted      atomic.Int64
+	running                        atomic.Int64
+	messages, tokensIn, tokensOut  atomic.Int64
+	retries                        atomic.Int64
+	finishedWall, finishedSessions atomic.Int64
+}
+
+// Snapshot is the progress at one moment.
+type Snapshot struct {
+	Total, Done, Failed, Interrupted, Running int
+	Skipped                                   int // finished in an earlier session
+	Messages                                  int
+	TokensIn, TokensOut                       int
+	Retries                                   int
+	Elapsed                                   time.Duration
+	MessagesPerSecond                         float64
+	ETA                                       time.Duration // 0 until a job has finished
+}
+
+func (p *Progress) begin(total, skipped int) {
+	p.start = time.Now()
+	p.total.Store(int64(total))
+	p.skipped.Store(int64(skipped))
+}
+
+func (p *Progress) finish(r Result) {
+	p.running.Add(-1)
+	switch r.State {
+	case StateDone:
+		p.done.Add(1)
+	case StateInterrupted:
+		p.interrupted.Add(1)
+	default:
+		p.failed.Add(1)
+	}
+}
+
+func (p *Progress) sink() orchestrator.Sink {
+	return orchestrator.SinkFunc(func(e orchestrator.Event) error {
+		switch e := e.(type) {
+		case orchestrator.MessageFinished:
+			p.messages.Add(1)
+			if u := e.Message.Usage; u != nil {
+				p.tokensIn.Add(int64(u.PromptTokens))
+				p.tokensOut.Add(int64(u.CompletionTokens))
+			}
+		case orchestrator.Retrying:
+			p.retries.Add(1)
+		}
+		return nil
+	})
+}
+
+// Snapshot reads the counters.
+func (p *Progress) Snapshot() Snapshot {
+	s := Snapshot{
+		Total: int(p.total.Load()), Skipped: int(p.skipped.Load()),
+		Done: int(p.done.Load()), Failed: int(p.failed.Load()), Interrupted: int(p.interrupted.Load()),
+		Running: int(p.running.Load()), Messages: int(p.messages.Load()),
+		TokensIn: int(p.tokensIn.Load()), TokensOut: int(p.tokensOut.Load()), Retries: int(p.retries.Load()),
+	}
+	if !p.start.IsZero() {
+		s.Elapsed = time.Since(p.start)
+	}
+	if secs := s.Elapsed.Seconds(); secs > 0 {
+		s.MessagesPerSecond = float64(s.Messages) / secs
+	}
+	finished := s.Done + s.Failed + s.Interrupted
+	if left := s.Total - s.Skipped - finished; finished > 0 && left > 0 {
+		s.ETA = time.Duration(float64(s.Elapsed) / float64(finished) * float64(left))
+	}
+	return s
+}
+
+// Line renders the snapshot as one line:
+// "12/50 done · 10 running · 1 failed · 3.2 msg/s · 12.3k tokens · ETA 1m20s".
+func (s Snapshot) Line() string {
+	parts := []string{fmt.Sprintf("%d/%d done", s.Done+s.Skipped, s.Total), fmt.Sprintf("%d running", s.Running)}
+	if s.Failed > 0 {
+		parts = append(parts, fmt.Sprintf("%d failed", s.Failed))
+	}
+	if s.Interrupted > 0 {
+		parts = append(parts, fmt.Sprintf("%d interrupted", s.Interrupted))
+	}
+	parts = append(parts, fmt.Sprintf("%.1f msg/s", s.MessagesPerSecond),
+		fmt.Sprintf("%s tokens in, %s out", compact(s.TokensIn), compact(s.TokensOut)))
+	if s.Retries > 0 {
+		parts = append(parts, fmt.Sprintf("%d retries", s.Retries))
+	}
+	if s.ETA > 0 {
+		parts = append(parts, "ETA "+s.ETA.Round(time.Second).String())
+	}
+	return strings.Join(parts, " · ")
+}
+
+func compact(n int) string {
+	switch {
+	case n >= 1_000_000:
+		return fmt.Sprintf("%.1fM", float64(n)/1e6)
+	case n >= 10_000:
+		return fmt.Sprintf("%.0fk", float64(n)/1e3)
+	case n >= 1_000:
+		return fmt.Sprintf("%.1fk", float64(n)/1e3)
+	}
+	return fmt.Sprint(n)
+}
+
+// NewHTTPClient builds the client every job of a batch shares: one
+// connection pool sized for parallel conversations, the provider limits
+// the scenarios declare (limits: keyed by provider or base URL; when two
+// scenarios bound the same key, the stricter bound holds), and the
+// replicas they name (base_urls:). Every distinct base URL gets a route,
+// so replicas and limits apply whichever agent sends.
+func NewHTTPClient(scenarios []*configs.Scenario, parallel int) (*http.Client, *agents.Transport, []*agents.Limiter, error) {
+	limits := map[string]configs.Limit{}
+	for _, s := range scenarios {
+		for k, l := range s.Limits {
+			k = strings.TrimRight(k, "/")
+			cur, ok := limits[k]
+			if !ok {
+				limits[k] = l
+				continue
+			}
+			limits[k] = configs.Limit{Concurrent: stricter(cur.Concurrent, l.Concurrent), PerMinute: stricter(cur.PerMinute, l.PerMinute)}
+		}
+	}
+	limiters := map[string]*agents.Limiter{}
+	var order []*agents.Limiter
+	limiter := func(key string) *agents.Limiter {
+		l, ok := limits[key]
+		if !ok || (l.Concurrent == 0 && l.PerMinute == 0) {
+			return nil
+		}
+		if lim := limiters[key]; lim != nil {
+			return lim
+		}
+		lim := agents.NewLimiter(key, agents.Limit{Concurrent: l.Concurrent, PerMinute: l.PerMinute})
+		limiters[key] = lim
+		order = append(order, lim)
+		return lim
+	}
+	type routeInfo struct {
+		route    agents.Route
+		replicas map[string]bool
+	}
+	routes := map[string]*routeInfo{}
+	var keys []string
+	for _, s := range scenarios {
+		for _, a := range s.Agents {
+			if a.Type != configs.TypeOpenAI {
+				continue
+			}
+			base := a.BaseURL
+			if base == "" {
+				p, _ := agents.LookupProvider(a.Provider)
+				base = p.BaseURL
+			}
+			base = strings.TrimRight(base, "/")
+			ri := routes[base]
+			if ri == nil {
+				ri = &routeInfo{route: agents.Route{BaseURL: base}, replicas: map[string]bool{}}
+				routes[base] = ri
+				keys = append(keys, base)
+			}
+			if ri.route.Limiter == nil {
+				ri.route.Limiter = limiter(base)
+			}
+			if ri.route.Limiter == nil && a.Provider != "" {
+				ri.route.Limiter = limiter(strings.ToLower(a.Provider))
+			}
+			for _, u := range a.BaseURLs {
+				u = strings.TrimRight(u, "/")
+				if !ri.replicas[u] {
+					ri.replicas[u] = true
+					ri.route.Replicas = append(ri.route.Replicas, u)
+				}
+			}
+		}
+	}
+	var rs []agents.Route
+	for _, k := range keys {
+		rs = append(rs, routes[k].route)
+	}
+	base := &http.Transport{
+		Proxy:                 http.ProxyFromEnvironment,
+		DialContext:           (&net.Dialer{Timeout: 30 * time.Second, KeepAlive: 30 * time.Second}).DialContext,
+		ForceAttemptHTTP2:     true,
+		MaxIdleConns:          max(100, 2*parallel),
+		MaxIdleConnsPerHost:   max(16, 2*parallel),
+		IdleConnTimeout:       90 * time.Second,
+		TLSHandshakeTimeout:   10 * time.Second,
+		ExpectContinueTimeout: time.Second,
+	}
+	t := agents.NewTransport(base, rs...)
+	return &http.Client{Transport: t}, t, order, nil
+}
+
+func stricter(a, b int) int {
+	switch {
+	case a == 0:
+		return b
+	case b == 0:
+		return a
+	}
+	return min(a, b)
+}
+
+// CloseIdle releases the pooled connections of a client NewHTTPClient built.
+func CloseIdle(c *http.Client) {
+	if c != nil {
+		c.CloseIdleConnections()
+	}
+}

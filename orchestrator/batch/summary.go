@@ -1,0 +1,364 @@
+package batch
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/parleyhq/parley/agents"
+)
+
+// Summary describes a whole batch.
+type Summary struct {
+	Batch       string `json:"batch"`
+	Planned     int    `json:"planned"`
+	Done        int    `json:"done"`
+	Failed      int    `json:"failed"`
+	Interrupted int    `json:"interrupted"`
+	NotStarted  int    `json:"not_started"`
+	Parallel    int    `json:"parallel"`
+
+	// Wall is the time the batch command ran, over every session.
+	// ModelTime is the time spent waiting on models, summed over all
+	// messages; ModelTime ÷ Parallel is the wall time of a batch that kept
+	// every slot busy and cost nothing itself.
+	Wall      time.Duration `json:"wall_ns"`
+	ModelTime time.Duration `json:"model_time_ns"`
+
+	StopReasons []Count        `json:"stop_reasons"`
+	Length      Distribution   `json:"length"`
+	Policies    []PolicySaving `json:"policies"`
+	Tokens      []AgentTokens  `json:"tokens"`
+	Retries     int            `json:"retries"`
+	Errors      []Count        `json:"errors,omitempty"`
+	Groups      []Group        `json:"groups"`
+
+	Limits   []agents.LimiterStats `json:"limits,omitempty"`
+	Replicas []agents.ReplicaStats `json:"replicas,omitempty"`
+}
+
+// Count is a label and how often it occurred.
+type Count struct {
+	Label string `json:"label"`
+	Count int    `json:"count"`
+}
+
+// Distribution summarizes conversation lengths in messages.
+type Distribution struct {
+	N      int     `json:"n"`
+	Min    int     `json:"min"`
+	Median float64 `json:"median"`
+	P90    int     `json:"p90"`
+	Max    int     `json:"max"`
+	Mean   float64 `json:"mean"`
+}
+
+// PolicySaving is what one termination rule did across the batch.
+//
+// For each finished run parley replays the rule alone over the run's
+// messages (message 1, then 1–2, 1–3, …) to find where it would have
+// stopped the run by itself. Saved is the messages it spares against the
+// run's max_messages budget (budget − that point), summed over runs; a run
+// with no budget, or where the rule never fires, counts 0.
+type PolicySaving struct {
+	Policy     string  `json:"policy"`
+	Runs       int     `json:"runs"`        // finished runs that had the rule
+	FiredFirst int     `json:"fired_first"` // runs it actually stopped
+	WouldStop  int     `json:"would_stop"`  // runs where it alone would have stopped within the messages recorded
+	Saved      int     `json:"saved"`
+	MeanSaved  float64 `json:"mean_saved"` // Saved ÷ WouldStop
+	Skipped    string  `json:"skipped,omitempty"`
+}
+
+// Group is the runs of one scenario under one combination of varied values.
+type Group struct {
+	Scenario string       `json:"scenario"`
+	Vary     string       `json:"vary,omitempty"`
+	Runs     int          `json:"runs"`
+	Failed   int          `json:"failed"`
+	Length   Distribution `json:"length"`
+	Stops    []Count      `json:"stops"`
+}
+
+// Summarize computes the summary of a batch from its jobs' results. wall is
+// the time the batch ran.
+func Summarize(m *Manifest, results []Result, wall time.Duration) *Summary {
+	s := &Summary{Batch: m.ID, Planned: len(m.Jobs), Parallel: m.Parallel, Wall: wall}
+	stops := map[string]int{}
+	errs := map[string]int{}
+	tokens := map[string]*AgentTokens{}
+	var tokenOrder []string
+	policies := map[string]*PolicySaving{}
+	var policyOrder []string
+	type gkey struct{ scenario, vary string }
+	groups := map[gkey]*Group{}
+	groupLens := map[gkey][]int{}
+	groupStops := map[gkey]map[string]int{}
+	var gorder []gkey
+	var lengths []int
+	for _, r := range results {
+		switch r.State {
+		case StateDone:
+			s.Done++
+		case StateFailed:
+			s.Failed++
+		case StateInterrupted:
+			s.Interrupted++
+			continue
+		default:
+			continue
+		}
+		s.ModelTime += r.ModelTime
+		s.Retries += r.Retries
+		label := stopLabel(r)
+		stops[label]++
+		if r.State == StateFailed {
+			errs[firstNonEmpty(r.Error, r.Stop.Reason)]++
+		}
+		lengths = append(lengths, r.Messages)
+		for _, t := range r.Tokens {
+			at := tokens[t.Agent]
+			if at == nil {
+				at = &AgentTokens{Agent: t.Agent}
+				tokens[t.Agent] = at
+				tokenOrder = append(tokenOrder, t.Agent)
+			}
+			at.In += t.In
+			at.Out += t.Out
+			at.Estimated = at.Estimated || t.Estimated
+		}
+		for _, p := range r.Policies {
+			ps := policies[p.Policy]
+			if ps == nil {
+				ps = &PolicySaving{Policy: p.Policy}
+				policies[p.Policy] = ps
+				policyOrder = append(policyOrder, p.Policy)
+			}
+			ps.Runs++
+			ps.Skipped = p.Skipped
+			if r.Stop.Kind == "policy" && r.Stop.Policy == p.Policy {
+				ps.FiredFirst++
+			}
+			if p.StopsAt > 0 {
+				ps.WouldStop++
+				ps.Saved += p.Saved
+			}
+		}
+		k := gkey{firstNonEmpty(r.Title, r.ScenarioPath), FormatValues(r.Vary)}
+		g := groups[k]
+		if g == nil {
+			g = &Group{Scenario: k.scenario, Vary: k.vary}
+			groups[k] = g
+			groupStops[k] = map[string]int{}
+			gorder = append(gorder, k)
+		}
+		g.Runs++
+		if r.State == StateFailed {
+			g.Failed++
+		}
+		groupLens[k] = append(groupLens[k], r.Messages)
+		groupStops[k][label]++
+	}
+	s.NotStarted = s.Planned - s.Done - s.Failed - s.Interrupted
+	s.StopReasons = counts(stops)
+	s.Errors = counts(errs)
+	s.Length = distribution(lengths)
+	for _, name := range tokenOrder {
+		s.Tokens = append(s.Tokens, *tokens[name])
+	}
+	for _, name := range policyOrder {
+		p := policies[name]
+		if p.WouldStop > 0 {
+			p.MeanSaved = float64(p.Saved) / float64(p.WouldStop)
+		}
+		s.Policies = append(s.Policies, *p)
+	}
+	for _, k := range gorder {
+		g := groups[k]
+		g.Length = distribution(groupLens[k])
+		g.Stops = counts(groupStops[k])
+		s.Groups = append(s.Groups, *g)
+	}
+	return s
+}
+
+func stopLabel(r Result) string {
+	if r.Stop.Policy != "" {
+		return r.Stop.Policy
+	}
+	if r.Stop.Kind != "" {
+		return r.Stop.Kind
+	}
+	return r.State
+}
+
+func firstNonEmpty(a, b string) string {
+	if a != "" {
+		return a
+	}
+	return b
+}
+
+func counts(m map[string]int) []Count {
+	out := make([]Count, 0, len(m))
+	for k, v := range m {
+		out = append(out, Count{k, v})
+	}
+	sort.Slice(out, func(i, j int) bool {
+		if out[i].Count != out[j].Count {
+			return out[i].Count > out[j].Count
+		}
+		return out[i].Label < out[j].Label
+	})
+	return out
+}
+
+// distribution uses the nearest-rank p90; the median of an even count is
+// the mean of the middle two.
+func distribution(xs []int) Distribution {
+	if len(xs) == 0 {
+		return Distribution{}
+	}
+	s := append([]int(nil), xs...)
+	sort.Ints(s)
+	d := Distribution{N: len(s), Min: s[0], Max: s[len(s)-1]}
+	if len(s)%2 == 1 {
+		d.Median = float64(s[len(s)/2])
+	} else {
+		d.Median = float64(s[len(s)/2-1]+s[len(s)/2]) / 2
+	}
+	rank := (90*len(s) + 99) / 100 // ceil(0.9 n)
+	d.P90 = s[max(rank, 1)-1]
+	sum := 0
+	for _, x := range s {
+		sum += x
+	}
+	d.Mean = float64(sum) / float64(len(s))
+	return d
+}
+
+// Write writes summary.json and summary.md into dir.
+func (s *Summary) Write(dir string) error {
+	data, err := json.MarshalIndent(s, "", "  ")
+	if err != nil {
+		return err
+	}
+	if err := writeFile(filepath.Join(dir, "summary.json"), append(data, '\n')); err != nil {
+		return err
+	}
+	var md strings.Builder
+	s.Markdown(&md)
+	return writeFile(filepath.Join(dir, "summary.md"), []byte(md.String()))
+}
+
+func writeFile(path string, data []byte) error {
+	tmp := path + ".tmp"
+	if err := os.WriteFile(tmp, data, 0o600); err != nil {
+		return fmt.Errorf("writing %s: %w", path, err)
+	}
+	if err := os.Rename(tmp, path); err != nil {
+		return fmt.Errorf("writing %s: %w", path, err)
+	}
+	return nil
+}
+
+// Markdown writes the summary as Markdown tables.
+func (s *Summary) Markdown(w io.Writer) {
+	fmt.Fprintf(w, "# Batch %s\n\n", s.Batch)
+	fmt.Fprintf(w, "%d planned · %d done · %d failed", s.Planned, s.Done, s.Failed)
+	if s.Interrupted > 0 {
+		fmt.Fprintf(w, " · %d interrupted", s.Interrupted)
+	}
+	if s.NotStarted > 0 {
+		fmt.Fprintf(w, " · %d not started", s.NotStarted)
+	}
+	fmt.Fprintf(w, " · %d at a time\n\n", s.Parallel)
+	ideal := time.Duration(0)
+	if s.Parallel > 0 {
+		ideal = s.ModelTime / time.Duration(s.Parallel)
+	}
+	fmt.Fprintf(w, "Wall time %s; model time %s summed over all messages (%s per slot, the least a batch at %d at a time could take).\n\n",
+		round(s.Wall), round(s.ModelTime), round(ideal), s.Parallel)
+
+	fmt.Fprintf(w, "## Stop reasons\n\n| Stop | Conversations |\n|---|---:|\n")
+	for _, c := range s.StopReasons {
+		fmt.Fprintf(w, "| %s | %d |\n", cell(c.Label), c.Count)
+	}
+	d := s.Length
+	fmt.Fprintf(w, "\n## Length in messages\n\n| n | min | median | p90 | max | mean |\n|---:|---:|---:|---:|---:|---:|\n")
+	fmt.Fprintf(w, "| %d | %d | %g | %d | %d | %.1f |\n", d.N, d.Min, d.Median, d.P90, d.Max, d.Mean)
+
+	if len(s.Policies) > 0 {
+		fmt.Fprintf(w, "\n## Messages each policy would have saved\n\n")
+		fmt.Fprintf(w, "Each rule is replayed alone over every finished run's messages to find where it, by itself, would have stopped the run; it saves the messages between that point and the run's max_messages budget.\n\n")
+		fmt.Fprintf(w, "| Policy | Runs | Stopped the run | Would stop alone | Messages saved | Mean per stop |\n|---|---:|---:|---:|---:|---:|\n")
+		for _, p := range s.Policies {
+			if p.Skipped != "" {
+				fmt.Fprintf(w, "| %s | %d | %d | — | — | %s |\n", cell(p.Policy), p.Runs, p.FiredFirst, cell(p.Skipped))
+				continue
+			}
+			fmt.Fprintf(w, "| %s | %d | %d | %d | %d | %.1f |\n", cell(p.Policy), p.Runs, p.FiredFirst, p.WouldStop, p.Saved, p.MeanSaved)
+		}
+	}
+	if len(s.Tokens) > 0 {
+		fmt.Fprintf(w, "\n## Tokens\n\n| Agent | In | Out |\n|---|---:|---:|\n")
+		for _, t := range s.Tokens {
+			note := ""
+			if t.Estimated {
+				note = " (some estimated)"
+			}
+			fmt.Fprintf(w, "| %s%s | %d | %d |\n", cell(t.Agent), note, t.In, t.Out)
+		}
+	}
+	fmt.Fprintf(w, "\n## Errors and retries\n\n%d retries; %d failed conversations.\n", s.Retries, s.Failed)
+	if len(s.Errors) > 0 {
+		fmt.Fprintf(w, "\n| Error | Conversations |\n|---|---:|\n")
+		for _, c := range s.Errors {
+			fmt.Fprintf(w, "| %s | %d |\n", cell(c.Label), c.Count)
+		}
+	}
+	if len(s.Limits) > 0 {
+		fmt.Fprintf(w, "\n| Limit | Requests | Waited | Time waited | 429s | Most in flight |\n|---|---:|---:|---:|---:|---:|\n")
+		for _, l := range s.Limits {
+			fmt.Fprintf(w, "| %s | %d | %d | %s | %d | %d |\n", cell(l.Name), l.Requests, l.Waited, round(l.WaitTotal), l.Throttled, l.MaxInFlight)
+		}
+	}
+	if len(s.Replicas) > 1 {
+		fmt.Fprintf(w, "\n| Endpoint | Requests | Failures |\n|---|---:|---:|\n")
+		for _, r := range s.Replicas {
+			fmt.Fprintf(w, "| %s | %d | %d |\n", cell(r.BaseURL), r.Requests, r.Failures)
+		}
+	}
+	if len(s.Groups) > 1 || (len(s.Groups) == 1 && s.Groups[0].Vary != "") {
+		fmt.Fprintf(w, "\n## By scenario and varied values\n\n| Scenario | Values | Runs | Failed | Median | p90 | Stops |\n|---|---|---:|---:|---:|---:|---|\n")
+		for _, g := range s.Groups {
+			var stops []string
+			for _, c := range g.Stops {
+				stops = append(stops, fmt.Sprintf("%s %d", c.Label, c.Count))
+			}
+			fmt.Fprintf(w, "| %s | %s | %d | %d | %g | %d | %s |\n", cell(g.Scenario), cell(g.Vary), g.Runs, g.Failed,
+				g.Length.Median, g.Length.P90, cell(strings.Join(stops, ", ")))
+		}
+	}
+}
+
+func round(d time.Duration) time.Duration {
+	switch {
+	case d >= time.Minute:
+		return d.Round(time.Second)
+	case d >= time.Second:
+		return d.Round(10 * time.Millisecond)
+	}
+	return d.Round(time.Microsecond)
+}
+
+// cell makes text safe inside a Markdown table cell.
+func cell(s string) string {
+	s = strings.ReplaceAll(s, "|", `\|`)
+	return strings.ReplaceAll(strings.ReplaceAll(s, "\r", " "), "\n", " ")
+}

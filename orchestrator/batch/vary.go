@@ -1,0 +1,355 @@
+package batch
+
+import (
+	"bytes"
+	"fmt"
+	"slices"
+	"sort"
+	"strconv"
+	"strings"
+
+	"gopkg.in/yaml.v3"
+)
+
+// Vary is one --vary flag: a scenario field and the values it takes across
+// the runs of a batch.
+//
+// The field is a path into the scenario's YAML: "agents[1].temperature",
+// "agents[grok-4].model" (an agent by name), "history.max_messages",
+// "termination.any[0].max_messages". A path that starts with an agent field
+// rather than a scenario field, such as "seed" or "temperature", sets that
+// field on every OpenAI-compatible agent; an agent's own path
+// ("agents[0].seed") wins over it.
+//
+// Values are separated by commas; "A..B" stands for the whole numbers from
+// A to B: "seed=1..20", "agents[1].temperature=0.2,0.7,1.0".
+type Vary struct {
+	Path   string
+	Values []string
+}
+
+// String gives the flag back as it would be typed.
+func (v Vary) String() string { return v.Path + "=" + strings.Join(v.Values, ",") }
+
+// scenarioFields are the top-level keys of a scenario; any other first
+// segment of a path names an agent field.
+var scenarioFields = []string{"title", "agents", "first", "opening", "history", "termination", "output", "limits"}
+
+// ParseVary reads one --vary flag, such as "agents[1].temperature=0.2,0.7".
+func ParseVary(spec string) (Vary, error) {
+	path, list, ok := strings.Cut(spec, "=")
+	path = strings.TrimSpace(path)
+	if !ok || path == "" || strings.TrimSpace(list) == "" {
+		return Vary{}, fmt.Errorf("--vary %q: write FIELD=VALUES, such as agents[1].temperature=0.2,0.7,1.0 or seed=1..20", spec)
+	}
+	if _, err := parsePath(path); err != nil {
+		return Vary{}, fmt.Errorf("--vary %q: %v", spec, err)
+	}
+	v := Vary{Path: path}
+	for _, item := range strings.Split(list, ",") {
+		item = strings.TrimSpace(item)
+		if lo, hi, ok := strings.Cut(item, ".."); ok {
+			a, err1 := strconv.Atoi(strings.TrimSpace(lo))
+			b, err2 := strconv.Atoi(strings.TrimSpace(hi))
+			if err1 != nil || err2 != nil || b < a {
+				return Vary{}, fmt.Errorf("--vary %q: %q is not a range of whole numbers such as 1..20", spec, item)
+			}
+			if b-a >= 100000 {
+				return Vary{}, fmt.Errorf("--vary %q: the range %q has more than 100000 values", spec, item)
+			}
+			for n := a; n <= b; n++ {
+				v.Values = append(v.Values, strconv.Itoa(n))
+			}
+			continue
+		}
+		v.Values = append(v.Values, item)
+	}
+	seen := map[string]bool{}
+	for _, x := range v.Values {
+		if seen[x] {
+			return Vary{}, fmt.Errorf("--vary %q: the value %q is listed twice", spec, x)
+		}
+		seen[x] = true
+	}
+	return v, nil
+}
+
+// Grid returns every combination of the varied values, the first flag
+// varying slowest. With no flags it holds one empty combination.
+func Grid(vs []Vary) ([]map[string]string, error) {
+	paths := map[string]bool{}
+	for _, v := range vs {
+		if paths[v.Path] {
+			return nil, fmt.Errorf("--vary %s is given twice; list all its values in one flag", v.Path)
+		}
+		paths[v.Path] = true
+	}
+	out := []map[string]string{{}}
+	for _, v := range vs {
+		var next []map[string]string
+		for _, combo := range out {
+			for _, val := range v.Values {
+				m := make(map[string]string, len(combo)+1)
+				for k, x := range combo {
+					m[k] = x
+				}
+				m[v.Path] = val
+				next = append(next, m)
+			}
+		}
+		out = next
+	}
+	return out, nil
+}
+
+// FormatValues writes a combination as "seed=3 agents[1].temperature=0.7",
+// in a stable order.
+func FormatValues(vals map[string]string) string {
+	var parts []string
+	for _, k := range orderedPaths(vals) {
+		parts = append(parts, k+"="+vals[k])
+	}
+	return strings.Join(parts, " ")
+}
+
+// orderedPaths puts paths that set every agent first, so that a path
+// naming one agent overrides them.
+func orderedPaths(vals map[string]string) []string {
+	keys := make([]string, 0, len(vals))
+	for k := range vals {
+		keys = append(keys, k)
+	}
+	sort.Slice(keys, func(i, j int) bool {
+		bi, bj := isBroadcast(keys[i]), isBroadcast(keys[j])
+		if bi != bj {
+			return bi
+		}
+		return keys[i] < keys[j]
+	})
+	return keys
+}
+
+func isBroadcast(path string) bool {
+	segs, err := parsePath(path)
+	return err == nil && !slices.Contains(scenarioFields, segs[0].key)
+}
+
+type segment struct {
+	key      string
+	index    string
+	hasIndex bool
+}
+
+func parsePath(path string) ([]segment, error) {
+	var segs []segment
+	rest := path
+	for rest != "" {
+		var part string
+		// An index may hold an agent's name, dots included.
+		if i := strings.IndexAny(rest, ".["); i >= 0 && rest[i] == '[' {
+			j := strings.IndexByte(rest[i:], ']')
+			if j < 0 {
+				return nil, fmt.Errorf("%q has an unclosed [", path)
+			}
+			part, rest = rest[:i+j+1], rest[i+j+1:]
+			if rest != "" && rest[0] != '.' {
+				return nil, fmt.Errorf("%q: expected a dot after ]", path)
+			}
+			rest = strings.TrimPrefix(rest, ".")
+		} else if i >= 0 {
+			part, rest = rest[:i], rest[i+1:]
+			if rest == "" {
+				return nil, fmt.Errorf("%q ends with a dot", path)
+			}
+		} else {
+			part, rest = rest, ""
+		}
+		s := segment{key: part}
+		if k, idx, ok := strings.Cut(part, "["); ok {
+			s = segment{key: k, index: strings.TrimSuffix(idx, "]"), hasIndex: true}
+			if s.index == "" {
+				return nil, fmt.Errorf("%q has an empty []", path)
+			}
+		}
+		if s.key == "" {
+			return nil, fmt.Errorf("%q has an empty field name", path)
+		}
+		segs = append(segs, s)
+	}
+	if len(segs) == 0 {
+		return nil, fmt.Errorf("the field is empty")
+	}
+	return segs, nil
+}
+
+// Apply returns the scenario YAML src with vals set. The result is YAML
+// again, so the scenario loader validates it like any other file.
+func Apply(src []byte, vals map[string]string) ([]byte, error) {
+	if len(vals) == 0 {
+		return src, nil
+	}
+	var doc yaml.Node
+	if err := yaml.Unmarshal(src, &doc); err != nil {
+		return nil, err
+	}
+	if doc.Kind != yaml.DocumentNode || len(doc.Content) == 0 || doc.Content[0].Kind != yaml.MappingNode {
+		return nil, fmt.Errorf("the scenario is not a YAML mapping")
+	}
+	root := doc.Content[0]
+	for _, path := range orderedPaths(vals) {
+		val, err := valueNode(vals[path])
+		if err != nil {
+			return nil, fmt.Errorf("%s=%s: %v", path, vals[path], err)
+		}
+		segs, err := parsePath(path)
+		if err != nil {
+			return nil, err
+		}
+		if slices.Contains(scenarioFields, segs[0].key) {
+			err = set(root, segs, val)
+		} else {
+			err = setEveryOpenAIAgent(root, segs, val)
+		}
+		if err != nil {
+			return nil, fmt.Errorf("%s=%s: %v", path, vals[path], err)
+		}
+	}
+	var b bytes.Buffer
+	enc := yaml.NewEncoder(&b)
+	enc.SetIndent(2)
+	if err := enc.Encode(&doc); err != nil {
+		return nil, err
+	}
+	enc.Close()
+	return b.Bytes(), nil
+}
+
+func valueNode(v string) (*yaml.Node, error) {
+	if v == "" {
+		return &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: ""}, nil
+	}
+	var n yaml.Node
+	if err := yaml.Unmarshal([]byte(v), &n); err != nil || len(n.Content) != 1 {
+		return &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: v}, nil
+	}
+	c := n.Content[0]
+	c.Line, c.Column = 0, 0
+	return c, nil
+}
+
+func setEveryOpenAIAgent(root *yaml.Node, segs []segment, val *yaml.Node) error {
+	list := lookup(root, "agents")
+	if list == nil || list.Kind != yaml.SequenceNode {
+		return fmt.Errorf("the scenario has no agents: list")
+	}
+	n := 0
+	for _, a := range list.Content {
+		if a.Kind != yaml.MappingNode {
+			continue
+		}
+		if t := lookup(a, "type"); t != nil && t.Value != "openai" {
+			continue
+		}
+		if err := set(a, segs, cloneNode(val)); err != nil {
+			return err
+		}
+		n++
+	}
+	if n == 0 {
+		return fmt.Errorf("no agent is OpenAI-compatible; address one as agents[0].%s", segs[0].key)
+	}
+	return nil
+}
+
+func cloneNode(n *yaml.Node) *yaml.Node {
+	c := *n
+	c.Content = nil
+	for _, x := range n.Content {
+		c.Content = append(c.Content, cloneNode(x))
+	}
+	return &c
+}
+
+func lookup(m *yaml.Node, key string) *yaml.Node {
+	for i := 0; i+1 < len(m.Content); i += 2 {
+		if m.Content[i].Value == key {
+			return m.Content[i+1]
+		}
+	}
+	return nil
+}
+
+// set puts val at segs under the mapping m, creating mappings on the way.
+func set(m *yaml.Node, segs []segment, val *yaml.Node) error {
+	s := segs[0]
+	last := len(segs) == 1
+	if m.Kind != yaml.MappingNode {
+		return fmt.Errorf("%s: the scenario holds a %s here, not a mapping", s.key, kindName(m))
+	}
+	child := lookup(m, s.key)
+	if child == nil {
+		if s.hasIndex {
+			return fmt.Errorf("the scenario has no %s: list", s.key)
+		}
+		if last {
+			m.Content = append(m.Content, &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: s.key}, val)
+			return nil
+		}
+		child = &yaml.Node{Kind: yaml.MappingNode, Tag: "!!map"}
+		m.Content = append(m.Content, &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: s.key}, child)
+	}
+	if s.hasIndex {
+		item, err := index(child, s)
+		if err != nil {
+			return err
+		}
+		if last {
+			*item = *val
+			return nil
+		}
+		return set(item, segs[1:], val)
+	}
+	if last {
+		for i := 0; i+1 < len(m.Content); i += 2 {
+			if m.Content[i].Value == s.key {
+				m.Content[i+1] = val
+			}
+		}
+		return nil
+	}
+	return set(child, segs[1:], val)
+}
+
+func index(list *yaml.Node, s segment) (*yaml.Node, error) {
+	if list.Kind != yaml.SequenceNode {
+		return nil, fmt.Errorf("%s: the scenario holds a %s here, not a list", s.key, kindName(list))
+	}
+	if i, err := strconv.Atoi(s.index); err == nil {
+		if i < 0 || i >= len(list.Content) {
+			return nil, fmt.Errorf("%s[%d]: the list has %d items, counted from 0", s.key, i, len(list.Content))
+		}
+		return list.Content[i], nil
+	}
+	var names []string
+	for _, item := range list.Content {
+		if item.Kind == yaml.MappingNode {
+			if n := lookup(item, "name"); n != nil {
+				if n.Value == s.index {
+					return item, nil
+				}
+				names = append(names, strconv.Quote(n.Value))
+			}
+		}
+	}
+	return nil, fmt.Errorf("%s[%s]: no item is named %q; use an index from 0 or one of %s", s.key, s.index, s.index, strings.Join(names, ", "))
+}
+
+func kindName(n *yaml.Node) string {
+	switch n.Kind {
+	case yaml.SequenceNode:
+		return "list"
+	case yaml.MappingNode:
+		return "mapping"
+	}
+	return "single value"
+}
