@@ -37,7 +37,7 @@ func (a *OpenAI) explain(err error, attempts int) error {
 	switch {
 	case IsContextLength(err):
 		e.Err = fmt.Errorf("%w: %w", ErrContextLength, e.Err)
-		e.Sentence = fmt.Sprintf("%s: the conversation is longer than model %q's context; lower history.max_messages", name, a.cfg.Model)
+		e.Sentence = fmt.Sprintf("%s: the conversation is longer than model %q's context at %s; lower history.max_messages", name, a.cfg.Model, url)
 	case errors.Is(err, errHTML):
 		e.Sentence = fmt.Sprintf("%s: the server at %s answered with HTML, not an OpenAI-compatible stream; check base_url", name, url)
 	case errors.Is(err, errNotStream):

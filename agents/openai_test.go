@@ -1,0 +1,658 @@
+package agents
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"net"
+	"net/http"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+	"unicode/utf8"
+
+	openai "github.com/sashabaranov/go-openai"
+
+	"github.com/parleyhq/parley/agents/openaitest"
+)
+
+const testKey = "sk-test-0123456789abcdef"
+
+// testAgent is an agent on srv whose waits are recorded instead of slept.
+type testAgent struct {
+	*OpenAI
+	mu    sync.Mutex
+	waits []time.Duration
+}
+
+func newTestAgent(t *testing.T, srv *openaitest.Server, cfg OpenAIConfig) *testAgent {
+	t.Helper()
+	if cfg.Name == "" {
+		cfg.Name = "Alice"
+	}
+	if cfg.Model == "" {
+		cfg.Model = "test-model"
+	}
+	if cfg.BaseURL == "" && srv != nil {
+		cfg.BaseURL = srv.URL
+	}
+	tr := &http.Transport{}
+	t.Cleanup(tr.CloseIdleConnections)
+	cfg.HTTPClient = &http.Client{Transport: tr}
+	ta := &testAgent{OpenAI: NewOpenAI(cfg)}
+	ta.sleep = func(ctx context.Context, d time.Duration) error {
+		ta.mu.Lock()
+		ta.waits = append(ta.waits, d)
+		ta.mu.Unlock()
+		return ctx.Err()
+	}
+	ta.jitter = func() float64 { return 0.5 }
+	return ta
+}
+
+// result is what the orchestrator would make of a reply: the text of the
+// last attempt, the retries announced, the final chunk fields and error.
+type result struct {
+	text    string
+	retries []Retry
+	usage   *Usage
+	finish  string
+	model   string
+	err     error
+	chunks  int
+}
+
+// Usage is shorthand in tests.
+type Usage = struct{ Prompt, Completion, Total int }
+
+func collect(ctx context.Context, a Agent, history []Message) result {
+	var r result
+	var b strings.Builder
+	for ch, err := range a.Reply(ctx, history) {
+		if err != nil {
+			r.err = err
+			break
+		}
+		r.chunks++
+		if ch.Retry != nil {
+			b.Reset()
+			r.retries = append(r.retries, *ch.Retry)
+			continue
+		}
+		b.WriteString(ch.Text)
+		if ch.Usage != nil {
+			r.usage = &Usage{ch.Usage.PromptTokens, ch.Usage.CompletionTokens, ch.Usage.TotalTokens}
+		}
+		if ch.FinishReason != "" {
+			r.finish = ch.FinishReason
+		}
+		if ch.Model != "" {
+			r.model = ch.Model
+		}
+	}
+	r.text = b.String()
+	return r
+}
+
+func ptr[T any](v T) *T { return &v }
+
+var hello = []Message{{Role: RoleUser, Content: "Hello there, how are you?"}}
+
+func TestRequestFields(t *testing.T) {
+	cases := []struct {
+		name    string
+		cfg     OpenAIConfig
+		history []Message
+		// want
+		messages []openai.ChatCompletionMessage
+		fields   map[string]string // top-level fields as raw JSON; "" means absent
+		headers  map[string]string // "" means absent
+	}{
+		{
+			name: "every sampling field",
+			cfg: OpenAIConfig{Model: "grok-4", System: "You are terse.", APIKey: testKey,
+				Temperature: ptr(0.7), TopP: ptr(0.9), MaxTokens: ptr(256), Seed: ptr(42), Stop: []string{"[END]", "\n\n"},
+				Headers: map[string]string{"X-Title": "parley", "HTTP-Referer": "https://example.org"}},
+			history: []Message{
+				{Role: RoleUser, Content: "Opening line."},
+				{Role: RoleAssistant, Content: "My first answer."},
+				{Role: RoleUser, Content: "Their reply."},
+			},
+			messages: []openai.ChatCompletionMessage{
+				{Role: "system", Content: "You are terse."},
+				{Role: "user", Content: "Opening line."},
+				{Role: "assistant", Content: "My first answer."},
+				{Role: "user", Content: "Their reply."},
+			},
+			fields: map[string]string{"model": `"grok-4"`, "stream": "true", "stream_options": `{"include_usage":true}`,
+				"temperature": "0.7", "top_p": "0.9", "max_tokens": "256", "seed": "42", "stop": `["[END]","\n\n"]`},
+			headers: map[string]string{"Authorization": "Bearer " + testKey, "X-Title": "parley",
+				"Http-Referer": "https://example.org", "Accept": "text/event-stream", "Content-Type": "application/json"},
+		},
+		{
+			name:     "no system prompt, no key, nothing optional",
+			cfg:      OpenAIConfig{Model: "llama3"},
+			history:  hello,
+			messages: []openai.ChatCompletionMessage{{Role: "user", Content: hello[0].Content}},
+			fields: map[string]string{"model": `"llama3"`, "temperature": "", "top_p": "", "max_tokens": "",
+				"seed": "", "stop": ""},
+			headers: map[string]string{"Authorization": ""},
+		},
+		{
+			name:     "temperature zero is sent as zero",
+			cfg:      OpenAIConfig{Temperature: ptr(0.0), TopP: ptr(0.0), Seed: ptr(0)},
+			history:  hello,
+			messages: []openai.ChatCompletionMessage{{Role: "user", Content: hello[0].Content}},
+			fields:   map[string]string{"temperature": "0", "top_p": "0", "seed": "0"},
+		},
+		{
+			name:    "blank opening: a cue, never an empty user message",
+			cfg:     OpenAIConfig{System: "Be kind."},
+			history: nil,
+			messages: []openai.ChatCompletionMessage{
+				{Role: "system", Content: "Be kind."},
+				{Role: "user", Content: "Hello."},
+			},
+		},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			srv := openaitest.Start(t, openaitest.Queue(openaitest.Words("Fine, thanks.")))
+			a := newTestAgent(t, srv, tc.cfg)
+			r := collect(context.Background(), a, tc.history)
+			if r.err != nil || r.text != "Fine, thanks." {
+				t.Fatalf("reply = %q, %v; want %q", r.text, r.err, "Fine, thanks.")
+			}
+			reqs := srv.Requests()
+			if len(reqs) != 1 {
+				t.Fatalf("server saw %d requests, want 1", len(reqs))
+			}
+			req := reqs[0]
+			if req.Method != http.MethodPost || req.Path != "/v1/chat/completions" {
+				t.Errorf("request line = %s %s", req.Method, req.Path)
+			}
+			if len(req.Body.Messages) != len(tc.messages) {
+				t.Fatalf("messages = %+v, want %+v", req.Body.Messages, tc.messages)
+			}
+			for i, m := range tc.messages {
+				got := req.Body.Messages[i]
+				if got.Role != m.Role || got.Content != m.Content {
+					t.Errorf("message %d = %s %q, want %s %q", i, got.Role, got.Content, m.Role, m.Content)
+				}
+				if strings.TrimSpace(got.Content) == "" {
+					t.Errorf("message %d is empty", i)
+				}
+			}
+			for k, want := range tc.fields {
+				got := string(req.Fields[k])
+				if want == "" && got != "" {
+					t.Errorf("field %s = %s, want it left out", k, got)
+				}
+				if want != "" && !jsonEqual(got, want) {
+					t.Errorf("field %s = %s, want %s", k, got, want)
+				}
+			}
+			for k, want := range tc.headers {
+				if got := req.Header.Get(k); got != want {
+					t.Errorf("header %s = %q, want %q", k, got, want)
+				}
+			}
+		})
+	}
+}
+
+func jsonEqual(a, b string) bool {
+	var x, y any
+	if json.Unmarshal([]byte(a), &x) != nil || json.Unmarshal([]byte(b), &y) != nil {
+		return false
+	}
+	xa, _ := json.Marshal(x)
+	ya, _ := json.Marshal(y)
+	return string(xa) == string(ya)
+}
+
+func TestStreamShapes(t *testing.T) {
+	huge := openaitest.Huge(4 << 20)
+	cases := []struct {
+		name   string
+		reply  openaitest.Reply
+		text   string
+		finish string
+		usage  *Usage // nil: none
+	}{
+		{name: "plain", reply: openaitest.Words("One two three."), text: "One two three.", finish: "stop",
+			usage: &Usage{5, 3, 8}},
+		{name: "ollama: role in every delta, capped", reply: openaitest.Reply{Pieces: []string{"Once", " upon"},
+			FinishReason: "length", Quirks: openaitest.RoleEveryDelta}, text: "Once upon", finish: "length", usage: &Usage{5, 2, 7}},
+		{name: "server ignores include_usage", reply: openaitest.Reply{Pieces: []string{"No", " usage"},
+			Quirks: openaitest.IgnoreIncludeUsage}, text: "No usage", finish: "stop"},
+		{name: "server's own usage", reply: openaitest.Reply{Pieces: []string{"x"}, Usage: &openai.Usage{PromptTokens: 11, CompletionTokens: 1, TotalTokens: 12}},
+			text: "x", finish: "stop", usage: &Usage{11, 1, 12}},
+		{name: "garbage lines between events", reply: openaitest.Reply{Pieces: []string{"Still", " readable."},
+			Quirks: openaitest.Garbage}, text: "Still readable.", finish: "stop", usage: &Usage{5, 2, 7}},
+		{name: "no [DONE] after finish_reason", reply: openaitest.Reply{Pieces: []string{"Done", " anyway."},
+			Quirks: openaitest.NoDone}, text: "Done anyway.", finish: "stop", usage: &Usage{5, 2, 7}},
+		{name: "[DONE] without finish_reason", reply: openaitest.Reply{Pieces: []string{"Fine."},
+			Quirks: openaitest.NoFinish}, text: "Fine.", usage: &Usage{5, 1, 6}},
+		{name: "one event of 4 MB", reply: huge, text: huge.Pieces[0], finish: "stop", usage: &Usage{5, 1, 6}},
+		{name: "invalid UTF-8 is replaced, the rest kept", reply: openaitest.Text("caf\xc3", "\xff ok é"),
+			text: "caf\ufffd\ufffd ok é", finish: "stop", usage: &Usage{5, 2, 7}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			srv := openaitest.Start(t, openaitest.Queue(tc.reply))
+			a := newTestAgent(t, srv, OpenAIConfig{})
+			r := collect(context.Background(), a, hello)
+			if r.err != nil {
+				t.Fatalf("error: %v", r.err)
+			}
+			if r.text != tc.text {
+				t.Errorf("text = %.80q (%d bytes), want %.80q (%d bytes)", r.text, len(r.text), tc.text, len(tc.text))
+			}
+			if !utf8.ValidString(r.text) {
+				t.Errorf("text is not valid UTF-8")
+			}
+			if r.finish != tc.finish {
+				t.Errorf("finish = %q, want %q", r.finish, tc.finish)
+			}
+			if (r.usage == nil) != (tc.usage == nil) || r.usage != nil && *r.usage != *tc.usage {
+				t.Errorf("usage = %v, want %v", r.usage, tc.usage)
+			}
+			if r.model != "test-model" {
+				t.Errorf("model = %q, want the server's test-model", r.model)
+			}
+			if len(r.retries) != 0 || len(srv.Requests()) != 1 {
+				t.Errorf("%d retries, %d requests; want none and 1", len(r.retries), len(srv.Requests()))
+			}
+		})
+	}
+}
+
+func TestRetries(t *testing.T) {
+	ok := openaitest.Words("The answer.")
+	fixedNow := time.Date(2025, 3, 1, 12, 0, 0, 0, time.UTC)
+	cases := []struct {
+		name    string
+		cfg     OpenAIConfig
+		replies []openaitest.Reply
+		reasons []string
+		waits   []time.Duration
+	}{
+		{name: "429 with Retry-After in seconds", replies: []openaitest.Reply{openaitest.RateLimited("7"), ok},
+			reasons: []string{"429 Too Many Requests"}, waits: []time.Duration{7 * time.Second}},
+		{name: "429 with Retry-After as an HTTP date", replies: []openaitest.Reply{
+			openaitest.RateLimited(fixedNow.Add(90 * time.Second).Format(http.TimeFormat)), ok},
+			reasons: []string{"429 Too Many Requests"}, waits: []time.Duration{90 * time.Second}},
+		{name: "429 without Retry-After backs off", replies: []openaitest.Reply{openaitest.RateLimited(""), openaitest.RateLimited(""), ok},
+			reasons: []string{"429 Too Many Requests", "429 Too Many Requests"}, waits: []time.Duration{750 * time.Millisecond, 1500 * time.Millisecond}},
+		{name: "500, 502, 503 then success", replies: []openaitest.Reply{openaitest.Error(500, ""), openaitest.Error(502, ""),
+			{Status: 503, RetryAfter: "2"}, ok},
+			reasons: []string{"500 Internal Server Error", "502 Bad Gateway", "503 Service Unavailable"},
+			waits:   []time.Duration{750 * time.Millisecond, 1500 * time.Millisecond, 2 * time.Second}},
+		{name: "502 with an HTML body from a proxy", replies: []openaitest.Reply{{Status: 502, Body: "<html>Bad Gateway</html>", ContentType: "text/html"}, ok},
+			reasons: []string{"502 Bad Gateway"}, waits: []time.Duration{750 * time.Millisecond}},
+		{name: "stream cut off mid-way is retried from scratch", replies: []openaitest.Reply{openaitest.Cut(2, "Partial", " text", " lost"), ok},
+			reasons: []string{"stream cut off"}, waits: []time.Duration{750 * time.Millisecond}},
+		{name: "body ends without finish_reason or [DONE]", replies: []openaitest.Reply{{Pieces: []string{"Half"}, Quirks: openaitest.NoDone | openaitest.NoFinish}, ok},
+			reasons: []string{"stream cut off"}, waits: []time.Duration{750 * time.Millisecond}},
+		{name: "stall hits the idle timeout", cfg: OpenAIConfig{IdleTimeout: 50 * time.Millisecond},
+			replies: []openaitest.Reply{openaitest.Stalled(1, "Thinking", " forever"), ok},
+			reasons: []string{"no data for 50ms"}, waits: []time.Duration{750 * time.Millisecond}},
+		{name: "slow reply hits the request timeout", cfg: OpenAIConfig{Timeout: 100 * time.Millisecond},
+			replies: []openaitest.Reply{{Pieces: []string{"a", "b", "c", "d", "e", "f"}, Delay: 30 * time.Millisecond}, ok},
+			reasons: []string{"no complete reply within 100ms"}, waits: []time.Duration{750 * time.Millisecond}},
+		{name: "error event mid-stream", replies: []openaitest.Reply{{ContentType: "text/event-stream",
+			Body: "data: {\"error\":{\"message\":\"overloaded\",\"type\":\"server_error\"}}\n\n"}, ok},
+			reasons: []string{"error reported mid-stream"}, waits: []time.Duration{750 * time.Millisecond}},
+		{name: "custom backoff doubles", cfg: OpenAIConfig{Backoff: 10 * time.Millisecond},
+			replies: []openaitest.Reply{openaitest.Error(500, ""), openaitest.Error(500, ""), openaitest.Error(500, ""), ok},
+			reasons: []string{"500 Internal Server Error", "500 Internal Server Error", "500 Internal Server Error"},
+			waits:   []time.Duration{7500 * time.Microsecond, 15 * time.Millisecond, 30 * time.Millisecond}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			srv := openaitest.Start(t, openaitest.Queue(tc.replies...))
+			a := newTestAgent(t, srv, tc.cfg)
+			a.now = func() time.Time { return fixedNow }
+			r := collect(context.Background(), a, hello)
+			if r.err != nil {
+				t.Fatalf("error: %v", r.err)
+			}
+			if r.text != "The answer." {
+				t.Errorf("text = %q, want only the successful attempt's %q", r.text, "The answer.")
+			}
+			if got := len(srv.Requests()); got != len(tc.replies) {
+				t.Errorf("server saw %d requests, want %d", got, len(tc.replies))
+			}
+			if len(r.retries) != len(tc.reasons) {
+				t.Fatalf("retries = %+v, want %d", r.retries, len(tc.reasons))
+			}
+			for i, rt := range r.retries {
+				want := Retry{Attempt: i + 1, Max: DefaultAttempts, Wait: tc.waits[i], Reason: tc.reasons[i]}
+				if rt != want {
+					t.Errorf("retry %d = %+v, want %+v", i, rt, want)
+				}
+			}
+			if len(a.waits) != len(tc.waits) {
+				t.Fatalf("waited %v, want %v", a.waits, tc.waits)
+			}
+			for i := range tc.waits {
+				if a.waits[i] != tc.waits[i] {
+					t.Errorf("wait %d = %s, want %s", i, a.waits[i], tc.waits[i])
+				}
+			}
+		})
+	}
+}
+
+func TestFailures(t *testing.T) {
+	cases := []struct {
+		name     string
+		cfg      OpenAIConfig
+		replies  []openaitest.Reply
+		requests int
+		status   int
+		contains []string
+		is       error
+	}{
+		{name: "401", cfg: OpenAIConfig{KeyEnv: "XAI_API_KEY", APIKey: testKey}, replies: []openaitest.Reply{openaitest.Error(401, "")},
+			requests: 1, status: 401, contains: []string{"Alice: ", "refused the key in XAI_API_KEY (401 Unauthorized)", "/v1"}},
+		{name: "401 without a key", replies: []openaitest.Reply{openaitest.Error(401, "")},
+			requests: 1, status: 401, contains: []string{"carried no API key (401 Unauthorized)"}},
+		{name: "403", cfg: OpenAIConfig{KeyEnv: "XAI_API_KEY", APIKey: testKey}, replies: []openaitest.Reply{openaitest.Error(403, "")},
+			requests: 1, status: 403, contains: []string{`refused access to model "test-model" (403 Forbidden)`}},
+		{name: "404", replies: []openaitest.Reply{openaitest.Error(404, "")},
+			requests: 1, status: 404, contains: []string{`model "test-model" not found at`, "(404); check model: and base_url:"}},
+		{name: "400 says what the server said", replies: []openaitest.Reply{openaitest.Error(400, "max_tokens is too large")},
+			requests: 1, status: 400, contains: []string{"rejected the request (400): max_tokens is too large"}},
+		{name: "context length", replies: []openaitest.Reply{openaitest.ContextLengthExceeded()},
+			requests: 1, status: 400, contains: []string{"longer than model \"test-model\"'s context"}, is: ErrContextLength},
+		{name: "200 with HTML", replies: []openaitest.Reply{openaitest.HTML()},
+			requests: 1, contains: []string{"answered with HTML, not an OpenAI-compatible stream; check base_url"}, is: errHTML},
+		{name: "200 with HTML but no content type", replies: []openaitest.Reply{{Body: "<html><body>hi</body></html>\n"}},
+			requests: 1, contains: []string{"answered with HTML"}, is: errHTML},
+		{name: "200 with text that is not a stream", replies: []openaitest.Reply{{Body: "data: hello\n\ndata: world\n\n"}},
+			requests: 1, contains: []string{"did not answer with an OpenAI-compatible event stream"}, is: errNotStream},
+		{name: "retries run out", cfg: OpenAIConfig{Retries: ptr(3)},
+			replies:  []openaitest.Reply{openaitest.Error(503, ""), openaitest.Error(503, ""), openaitest.Error(503, ""), openaitest.Words("never")},
+			requests: 3, status: 503, contains: []string{"failed with 503 Service Unavailable (gave up after 3 attempts)"}},
+		{name: "cut streams run out", cfg: OpenAIConfig{Retries: ptr(2)},
+			replies:  []openaitest.Reply{openaitest.Cut(1, "a", "b"), openaitest.Cut(1, "a", "b")},
+			requests: 2, contains: []string{"was cut off before it finished (gave up after 2 attempts)"}, is: errStreamCut},
+		{name: "Retries of 1 makes one attempt", cfg: OpenAIConfig{Retries: ptr(1)},
+			replies: []openaitest.Reply{openaitest.RateLimited("1")}, requests: 1, status: 429,
+			contains: []string{"is rate limiting requests (429 Too Many Requests)"}},
+		{name: "a wait longer than ten minutes is not waited", replies: []openaitest.Reply{openaitest.RateLimited("86400")},
+			requests: 1, status: 429, contains: []string{"asks to wait 24h0m0s before trying again (429 Too Many Requests); try again later"}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			srv := openaitest.Start(t, openaitest.Queue(tc.replies...))
+			a := newTestAgent(t, srv, tc.cfg)
+			r := collect(context.Background(), a, hello)
+			if r.err == nil {
+				t.Fatalf("no error; text %q", r.text)
+			}
+			var ae *Error
+			if !errors.As(r.err, &ae) {
+				t.Fatalf("error %T %v is not an *Error", r.err, r.err)
+			}
+			for _, s := range tc.contains {
+				if !strings.Contains(ae.Sentence, s) {
+					t.Errorf("sentence %q does not contain %q", ae.Sentence, s)
+				}
+			}
+			if !strings.Contains(ae.Sentence, srv.URL) {
+				t.Errorf("sentence %q does not name %s", ae.Sentence, srv.URL)
+			}
+			if ae.Agent != "Alice" || ae.Status != tc.status {
+				t.Errorf("agent, status = %q, %d; want Alice, %d", ae.Agent, ae.Status, tc.status)
+			}
+			if tc.is != nil && !errors.Is(r.err, tc.is) {
+				t.Errorf("errors.Is(%v, %v) is false", r.err, tc.is)
+			}
+			if tc.is != ErrContextLength && errors.Is(r.err, ErrContextLength) {
+				t.Errorf("error %v claims a context-length failure", r.err)
+			}
+			if got := len(srv.Requests()); got != tc.requests {
+				t.Errorf("server saw %d requests, want %d", got, tc.requests)
+			}
+			if len(r.retries) != tc.requests-1 {
+				t.Errorf("%d retries announced, want %d", len(r.retries), tc.requests-1)
+			}
+		})
+	}
+}
+
+func TestStreamOptionsRejected(t *testing.T) {
+	rej := openaitest.Reply{Pieces: []string{"Hi."}, Quirks: openaitest.RejectStreamOptions}
+	srv := openaitest.Start(t, func(openaitest.Request) openaitest.Reply { return rej })
+	a := newTestAgent(t, srv, OpenAIConfig{})
+	for i := range 2 {
+		r := collect(context.Background(), a, hello)
+		if r.err != nil || r.text != "Hi." || len(r.retries) != 0 {
+			t.Fatalf("reply %d = %q, %v, retries %v; want Hi. with no retry", i, r.text, r.err, r.retries)
+		}
+		if r.usage != nil {
+			t.Errorf("reply %d has usage %v from a server that was not asked for it", i, r.usage)
+		}
+	}
+	reqs := srv.Requests()
+	if len(reqs) != 3 {
+		t.Fatalf("server saw %d requests, want 3 (rejected, again without, then without from the start)", len(reqs))
+	}
+	for i, want := range []bool{true, false, false} {
+		if got := reqs[i].Fields["stream_options"] != nil; got != want {
+			t.Errorf("request %d has stream_options = %v, want %v", i, got, want)
+		}
+	}
+}
+
+func TestKeyNeverLeaks(t *testing.T) {
+	const headerSecret = "hdr-secret-abcdef123456"
+	cases := []struct {
+		name  string
+		reply openaitest.Reply
+	}{
+		{"401 echoing the header", openaitest.Reply{Status: 401, EchoAuthorization: true}},
+		{"400 echoing the header", openaitest.Reply{Status: 400, EchoAuthorization: true}},
+		{"500 echoing the header until retries run out", openaitest.Reply{Status: 500, EchoAuthorization: true}},
+		{"502 plain body echoing the key", openaitest.Reply{Status: 502, Body: "upstream refused key " + testKey + " and " + headerSecret}},
+		{"error event mid-stream echoing the key", openaitest.Reply{ContentType: "text/event-stream",
+			Body: "data: {\"error\":{\"message\":\"bad key " + testKey + "\"}}\n\n"}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			srv := openaitest.Start(t, func(openaitest.Request) openaitest.Reply { return tc.reply })
+			a := newTestAgent(t, srv, OpenAIConfig{APIKey: testKey, KeyEnv: "TEST_KEY", Retries: ptr(2),
+				Headers: map[string]string{"X-Secret": headerSecret}})
+			r := collect(context.Background(), a, hello)
+			if r.err == nil {
+				t.Fatal("no error")
+			}
+			if !strings.Contains(string(srv.Requests()[0].Header.Get("Authorization")), testKey) {
+				t.Fatal("the key was not sent, so the test proves nothing")
+			}
+			var texts []string
+			texts = append(texts, r.err.Error())
+			var ae *Error
+			if errors.As(r.err, &ae) {
+				texts = append(texts, ae.Sentence)
+			}
+			var apiErr *openai.APIError
+			if errors.As(r.err, &apiErr) {
+				texts = append(texts, apiErr.Message, apiErr.Error())
+			}
+			var reqErr *openai.RequestError
+			if errors.As(r.err, &reqErr) {
+				texts = append(texts, string(reqErr.Body), reqErr.Error())
+			}
+			for _, s := range texts {
+				if strings.Contains(s, testKey) || strings.Contains(s, headerSecret) {
+					t.Errorf("a secret leaked: %q", s)
+				}
+			}
+			if !strings.Contains(r.err.Error(), "[redacted]") {
+				t.Errorf("error %q shows no sign of the echoed secret being redacted", r.err)
+			}
+		})
+	}
+}
+
+func TestUnreachable(t *testing.T) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	url := "http://" + l.Addr().String() + "/v1"
+	l.Close()
+	a := newTestAgent(t, nil, OpenAIConfig{BaseURL: url, Retries: ptr(2)})
+	r := collect(context.Background(), a, hello)
+	var ae *Error
+	if !errors.As(r.err, &ae) {
+		t.Fatalf("error %v is not an *Error", r.err)
+	}
+	want := "Alice: cannot reach " + url + "; check base_url: and that the server is running (gave up after 2 attempts)"
+	if ae.Sentence != want {
+		t.Errorf("sentence = %q, want %q", ae.Sentence, want)
+	}
+	if len(r.retries) != 1 || r.retries[0].Reason != "connection failed" {
+		t.Errorf("retries = %+v, want one for the failed connection", r.retries)
+	}
+}
+
+func TestStopReading(t *testing.T) {
+	slow := openaitest.Reply{Pieces: []string{"one", " two", " three", " four"}, Delay: 20 * time.Millisecond}
+	cases := []struct {
+		name  string
+		reply openaitest.Reply
+		stop  func(cancel context.CancelFunc) bool // called after the first text chunk; true: break out
+		err   error
+	}{
+		{name: "break out of the loop", reply: slow, stop: func(context.CancelFunc) bool { return true }},
+		{name: "cancel the context mid-stream", reply: slow,
+			stop: func(cancel context.CancelFunc) bool { cancel(); return false }, err: context.Canceled},
+		{name: "cancel during a stall", reply: openaitest.Stalled(1, "one", " two"),
+			stop: func(cancel context.CancelFunc) bool { cancel(); return false }, err: context.Canceled},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			srv := openaitest.Start(t, openaitest.Queue(tc.reply))
+			a := newTestAgent(t, srv, OpenAIConfig{})
+			ctx, cancel := context.WithCancel(context.Background())
+			defer cancel()
+			var gotErr error
+			texts := 0
+			for ch, err := range a.Reply(ctx, hello) {
+				if err != nil {
+					gotErr = err
+					break
+				}
+				if ch.Text != "" {
+					texts++
+					if tc.stop(cancel) {
+						break
+					}
+				}
+			}
+			if !errors.Is(gotErr, tc.err) || (tc.err == nil) != (gotErr == nil) {
+				t.Errorf("error = %v, want %v", gotErr, tc.err)
+			}
+			if texts != 1 {
+				t.Errorf("%d text chunks after stopping at the first", texts)
+			}
+			req, ok := srv.WaitEnded(0, 5*time.Second)
+			if !ok {
+				t.Fatal("the server is still answering: the connection was not closed")
+			}
+			if !req.ClientGone {
+				t.Errorf("the server did not see the client go away (sent %d pieces)", req.Sent)
+			}
+			if req.Sent >= len(tc.reply.Pieces) {
+				t.Errorf("the server sent all %d pieces", req.Sent)
+			}
+		})
+	}
+}
+
+func TestEventTooLarge(t *testing.T) {
+	defer func(n int) { maxEventBytes = n }(maxEventBytes)
+	maxEventBytes = 1 << 20
+	srv := openaitest.Start(t, openaitest.Queue(openaitest.Huge(3<<20)))
+	a := newTestAgent(t, srv, OpenAIConfig{})
+	r := collect(context.Background(), a, hello)
+	var ae *Error
+	if !errors.As(r.err, &ae) || !errors.Is(r.err, errEventTooLarge) {
+		t.Fatalf("error = %v, want an *Error for the oversized event", r.err)
+	}
+	if !strings.Contains(ae.Sentence, "sent a single stream event larger than 1 MB") {
+		t.Errorf("sentence = %q", ae.Sentence)
+	}
+	if len(srv.Requests()) != 1 {
+		t.Errorf("an oversized event was retried")
+	}
+}
+
+func TestParseRetryAfter(t *testing.T) {
+	now := time.Date(2025, 3, 1, 12, 0, 0, 0, time.UTC)
+	cases := []struct {
+		name   string
+		header map[string]string
+		want   time.Duration
+		ok     bool
+	}{
+		{"none", nil, 0, false},
+		{"seconds", map[string]string{"Retry-After": "3"}, 3 * time.Second, true},
+		{"fractional seconds", map[string]string{"Retry-After": "1.5"}, 1500 * time.Millisecond, true},
+		{"negative seconds", map[string]string{"Retry-After": "-4"}, 0, true},
+		{"HTTP date", map[string]string{"Retry-After": "Sat, 01 Mar 2025 12:00:30 GMT"}, 30 * time.Second, true},
+		{"date in the past", map[string]string{"Retry-After": "Sat, 01 Mar 2025 11:00:00 GMT"}, 0, true},
+		{"milliseconds win", map[string]string{"Retry-After": "3", "Retry-After-Ms": "250"}, 250 * time.Millisecond, true},
+		{"nonsense", map[string]string{"Retry-After": "soon"}, 0, false},
+		{"NaN", map[string]string{"Retry-After": "NaN"}, 0, false},
+		{"huge is clamped", map[string]string{"Retry-After": "1e300"}, 30 * 24 * time.Hour, true},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			h := http.Header{}
+			for k, v := range tc.header {
+				h.Set(k, v)
+			}
+			got, ok := parseRetryAfter(h, now)
+			if got != tc.want || ok != tc.ok {
+				t.Errorf("parseRetryAfter = %s, %v; want %s, %v", got, ok, tc.want, tc.ok)
+			}
+		})
+	}
+}
+
+func TestBackoff(t *testing.T) {
+	cases := []struct {
+		name   string
+		base   time.Duration
+		jitter float64
+		n      int
+		want   time.Duration
+	}{
+		{"first wait, no jitter", 0, 0, 1, 500 * time.Millisecond},
+		{"first wait, most jitter", 0, 0.999999, 1, 999999500 * time.Nanosecond},
+		{"third wait doubles twice", 0, 0.5, 3, 3 * time.Second},
+		{"capped at 30 seconds", 0, 1, 20, 30 * time.Second},
+		{"large n does not overflow", time.Second, 0, 1000, 15 * time.Second},
+		{"base above the cap", time.Minute, 0, 3, 30 * time.Second},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			a := NewOpenAI(OpenAIConfig{Backoff: tc.base})
+			a.jitter = func() float64 { return tc.jitter }
+			if got := a.backoff(tc.n, 0, false); got != tc.want {
+				t.Errorf("backoff(%d) = %s, want %s", tc.n, got, tc.want)
+			}
+		})
+	}
+	a := NewOpenAI(OpenAIConfig{})
+	if got := a.backoff(1, 42*time.Second, true); got != 42*time.Second {
+		t.Errorf("Retry-After 42s gave a wait of %s", got)
+	}
+}
