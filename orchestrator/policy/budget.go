@@ -2,6 +2,7 @@ package policy
 
 import (
 	"fmt"
+	"time"
 
 	"github.com/parleyhq/parley/transcripts"
 )
@@ -18,4 +19,139 @@ func (p MaxMessages) Check(msgs []transcripts.Message) Verdict {
 		v.Reason = fmt.Sprintf("the conversation reached its limit of %d messages", p.N)
 	}
 	return v
+}
+
+// MaxDuration stops once the conversation has run for D of wall-clock time,
+// measured from the start of its first timed message to the end of its
+// last. Only messages parley recorded (the JSONL sidecar) carry times; a
+// conversation without them never reaches the limit, so the policy stays
+// a pure function of the messages.
+type MaxDuration struct{ D time.Duration }
+
+// Check implements Policy.
+func (p MaxDuration) Check(msgs []transcripts.Message) Verdict {
+	msgs = spoken(msgs)
+	var first, last time.Time
+	for _, m := range msgs {
+		start := m.Started
+		if start.IsZero() {
+			start = m.Ended
+		}
+		if !start.IsZero() && (first.IsZero() || start.Before(first)) {
+			first = start
+		}
+	}
+	for i := len(msgs) - 1; i >= 0; i-- {
+		end := msgs[i].Ended
+		if end.IsZero() {
+			end = msgs[i].Started
+		}
+		if !end.IsZero() {
+			last = end
+			break
+		}
+	}
+	var elapsed time.Duration
+	if !first.IsZero() && last.After(first) {
+		elapsed = last.Sub(first)
+	}
+	v := Verdict{Progress: []Progress{{Policy: "max_duration", Label: "seconds",
+		Count: int(elapsed / time.Second), Limit: int(p.D / time.Second)}}}
+	if p.D > 0 && elapsed >= p.D {
+		v.Stop, v.Policy = true, "max_duration"
+		v.Reason = fmt.Sprintf("the conversation ran for %s, past its limit of %s",
+			elapsed.Round(time.Second), p.D)
+	}
+	return v
+}
+
+// Token counts for MaxTokens.
+const (
+	CountCompletion = "completion" // what the agents wrote
+	CountTotal      = "total"      // prompt and completion, as billed
+)
+
+// MaxTokens stops once the conversation has used N tokens. With Count
+// "completion" (the default) it adds up what the agents wrote; with
+// "total" it adds prompt and completion tokens, which is what providers
+// bill. It uses the usage providers reported; for a message with none (a
+// Markdown transcript, or a server that reports nothing) it estimates:
+// about one token per four bytes of text, and for "total", a prompt of
+// every earlier message.
+type MaxTokens struct {
+	N     int
+	Count string // CountCompletion (default) or CountTotal
+
+	m memo[tokenCount]
+}
+
+type tokenCount struct {
+	own      int  // this message's count
+	est      bool // estimated, not reported
+	spoken   int  // estimated completion tokens of this message and all before it
+	sumSoFar int  // running total including this message
+	anyEst   bool // some count up to this message was estimated
+}
+
+// EstimateTokens guesses how many tokens text holds when no provider said:
+// one per four bytes, at least one for any non-empty text. It costs
+// nothing, so budgets stay cheap on long transcripts.
+func EstimateTokens(text string) int {
+	if text == "" {
+		return 0
+	}
+	return (len(text) + 3) / 4
+}
+
+// Check implements Policy.
+func (p *MaxTokens) Check(msgs []transcripts.Message) Verdict {
+	msgs = spoken(msgs)
+	p.m.mu.Lock()
+	vals := p.m.values(msgs, p.count, nil)
+	total, estimated := 0, false
+	if n := len(vals); n > 0 {
+		total, estimated = vals[n-1].sumSoFar, vals[n-1].anyEst
+	}
+	p.m.mu.Unlock()
+	label := "tokens"
+	if estimated {
+		label = "tokens (some estimated)"
+	}
+	v := Verdict{Progress: []Progress{{Policy: "max_tokens", Label: label, Count: total, Limit: p.N}}}
+	if total >= p.N {
+		v.Stop, v.Policy = true, "max_tokens"
+		what := "tokens"
+		if p.Count == CountTotal {
+			what = "tokens, prompts included"
+		}
+		v.Reason = fmt.Sprintf("the conversation used %d %s, past its limit of %d", total, what, p.N)
+		if estimated {
+			v.Reason += " (estimated where the provider reported no usage)"
+		}
+	}
+	return v
+}
+
+func (p *MaxTokens) count(msgs []transcripts.Message, vals []tokenCount, i int) tokenCount {
+	m := msgs[i]
+	own := EstimateTokens(m.Content)
+	var prev tokenCount
+	if i > 0 {
+		prev = vals[i-1]
+	}
+	c := tokenCount{spoken: prev.spoken + own}
+	switch {
+	case m.Usage != nil && p.Count == CountTotal && m.Usage.TotalTokens > 0:
+		c.own, c.est = m.Usage.TotalTokens, m.Usage.Estimated
+	case m.Usage != nil && p.Count != CountTotal && m.Usage.CompletionTokens > 0:
+		c.own, c.est = m.Usage.CompletionTokens, m.Usage.Estimated
+	case p.Count == CountTotal:
+		// The prompt held every earlier message.
+		c.own, c.est = prev.spoken+own, true
+	default:
+		c.own, c.est = own, true
+	}
+	c.sumSoFar = prev.sumSoFar + c.own
+	c.anyEst = prev.anyEst || c.est
+	return c
 }

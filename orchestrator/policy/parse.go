@@ -3,9 +3,11 @@ package policy
 import (
 	"fmt"
 	"reflect"
+	"regexp"
 	"slices"
 	"sort"
 	"strings"
+	"time"
 
 	"gopkg.in/yaml.v3"
 )
@@ -21,7 +23,10 @@ func init() {
 	register("any", func(n *yaml.Node) (Policy, error) { return parseList(n, "any") })
 	register("all", func(n *yaml.Node) (Policy, error) {
 		l, err := parseListNodes(n, "all")
-		return All(l), err
+		if err != nil {
+			return nil, err
+		}
+		return guarded(l, func(ps []Policy) Policy { return All(ps) }), nil
 	})
 	register("max_messages", func(n *yaml.Node) (Policy, error) {
 		var c int
@@ -134,7 +139,9 @@ func parseList(n *yaml.Node, name string) (Policy, error) {
 
 // wrapAny builds an Any. It is a hook for rules, such as a guard, that
 // shape their siblings.
-var wrapAny = func(ps []Policy) Policy { return Any(ps) }
+var wrapAny = func(ps []Policy) Policy {
+	return guarded(ps, func(ps []Policy) Policy { return Any(ps) })
+}
 
 func lineErr(n *yaml.Node, msg string) error {
 	return fmt.Errorf("line %d: %s", n.Line, msg)
@@ -168,10 +175,237 @@ func StrictDecode(n *yaml.Node, out any) error {
 	return nil
 }
 
-// Default is the policy set parley uses when a scenario names none.
-func Default() Policy {
-	return Any{
-		MaxMessages{N: 100},
-		EndToken{Token: "[END]", Match: MatchContains, Exchanges: 2},
+// fieldNode returns the value node of key in mapping n, or n itself.
+func fieldNode(n *yaml.Node, key string) *yaml.Node {
+	if n.Kind == yaml.MappingNode {
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			if n.Content[i].Value == key {
+				return n.Content[i+1]
+			}
+		}
 	}
+	return n
+}
+
+func init() {
+	register("min_messages", func(n *yaml.Node) (Policy, error) {
+		var c int
+		if err := n.Decode(&c); err != nil || c < 1 {
+			return nil, lineErr(n, "min_messages must be a whole number of at least 1")
+		}
+		return MinMessages{N: c}, nil
+	})
+	register("max_duration", func(n *yaml.Node) (Policy, error) {
+		d, err := time.ParseDuration(n.Value)
+		if n.Kind != yaml.ScalarNode || err != nil || d <= 0 {
+			return nil, lineErr(n, fmt.Sprintf("max_duration is %q; write a duration such as 90s, 30m or 2h", n.Value))
+		}
+		return MaxDuration{D: d}, nil
+	})
+	register("max_tokens", func(n *yaml.Node) (Policy, error) {
+		c := struct {
+			Limit int    `yaml:"limit"`
+			Count string `yaml:"count"`
+		}{Count: CountCompletion}
+		if n.Kind == yaml.ScalarNode {
+			if err := n.Decode(&c.Limit); err != nil {
+				c.Limit = 0
+			}
+		} else if err := StrictDecode(n, &c); err != nil {
+			return nil, err
+		}
+		if c.Limit < 1 {
+			return nil, lineErr(fieldNode(n, "limit"), "max_tokens needs a limit: a whole number of at least 1, as in max_tokens: 200000 or {limit: 200000, count: total}")
+		}
+		if c.Count != CountCompletion && c.Count != CountTotal {
+			return nil, lineErr(fieldNode(n, "count"), fmt.Sprintf("max_tokens.count is %q; use completion or total", c.Count))
+		}
+		return &MaxTokens{N: c.Limit, Count: c.Count}, nil
+	})
+	register("repetition", func(n *yaml.Node) (Policy, error) {
+		c := struct {
+			Threshold float64 `yaml:"threshold"`
+			Window    int     `yaml:"window"`
+			Speaker   string  `yaml:"speaker"`
+			Count     int     `yaml:"count"`
+			Within    int     `yaml:"within"`
+			Shingle   int     `yaml:"shingle"`
+			Block     int     `yaml:"block"`
+		}{Threshold: 0.85, Window: 4, Speaker: "any", Count: 3, Shingle: 3, Block: 40}
+		if err := StrictDecode(n, &c); err != nil {
+			return nil, err
+		}
+		switch {
+		case c.Threshold <= 0 || c.Threshold > 1:
+			return nil, lineErr(fieldNode(n, "threshold"), "repetition.threshold must be above 0 and at most 1, such as 0.85")
+		case c.Window < 1:
+			return nil, lineErr(fieldNode(n, "window"), "repetition.window must be at least 1")
+		case c.Speaker != "any" && c.Speaker != "same":
+			return nil, lineErr(fieldNode(n, "speaker"), fmt.Sprintf("repetition.speaker is %q; use any or same", c.Speaker))
+		case c.Count < 1:
+			return nil, lineErr(fieldNode(n, "count"), "repetition.count must be at least 1")
+		case c.Within < 0 || (c.Within > 0 && c.Within < c.Count):
+			return nil, lineErr(fieldNode(n, "within"), "repetition.within must be 0 (in a row) or at least count")
+		case c.Shingle < 1 || c.Shingle > 8:
+			return nil, lineErr(fieldNode(n, "shingle"), "repetition.shingle must be between 1 and 8 words")
+		case c.Block < 0:
+			return nil, lineErr(fieldNode(n, "block"), "repetition.block must not be negative (0 turns the overlap off)")
+		}
+		block := c.Block
+		if block == 0 {
+			block = -1
+		}
+		return &Repetition{Threshold: c.Threshold, Window: c.Window, SameSpeaker: c.Speaker == "same",
+			Count: c.Count, Within: c.Within, Shingle: c.Shingle, Block: block}, nil
+	})
+	register("stagnation", func(n *yaml.Node) (Policy, error) {
+		c := struct {
+			Count    int     `yaml:"count"`
+			Novelty  float64 `yaml:"novelty"`
+			NewWords int     `yaml:"new_words"`
+		}{Count: 4, Novelty: 0.15, NewWords: 10}
+		if err := StrictDecode(n, &c); err != nil {
+			return nil, err
+		}
+		switch {
+		case c.Count < 1:
+			return nil, lineErr(fieldNode(n, "count"), "stagnation.count must be at least 1")
+		case c.Novelty <= 0 || c.Novelty > 1:
+			return nil, lineErr(fieldNode(n, "novelty"), "stagnation.novelty must be above 0 and at most 1, such as 0.15")
+		case c.NewWords < 1:
+			return nil, lineErr(fieldNode(n, "new_words"), "stagnation.new_words must be at least 1")
+		}
+		return &Stagnation{Count: c.Count, Novelty: c.Novelty, NewWords: c.NewWords}, nil
+	})
+	register("refusal", func(n *yaml.Node) (Policy, error) {
+		c := struct {
+			InARow   int      `yaml:"in_a_row"`
+			Total    int      `yaml:"total"`
+			Patterns []string `yaml:"patterns"`
+			Builtin  *bool    `yaml:"builtin"`
+		}{}
+		if err := StrictDecode(n, &c); err != nil {
+			return nil, err
+		}
+		if c.InARow < 0 || c.Total < 0 {
+			return nil, lineErr(n, "refusal counts must not be negative")
+		}
+		if c.InARow == 0 && c.Total == 0 {
+			c.InARow = 3
+		}
+		builtin := c.Builtin == nil || *c.Builtin
+		if !builtin && len(c.Patterns) == 0 {
+			return nil, lineErr(fieldNode(n, "builtin"), "refusal with builtin: false needs patterns: to match")
+		}
+		pn := fieldNode(n, "patterns")
+		for i, s := range c.Patterns {
+			if _, err := regexp.Compile("(?i)" + s); err != nil {
+				at := pn
+				if pn.Kind == yaml.SequenceNode && i < len(pn.Content) {
+					at = pn.Content[i]
+				}
+				return nil, lineErr(at, fmt.Sprintf("refusal pattern %q is not a valid regular expression: %v", s,
+					strings.TrimPrefix(err.Error(), "error parsing regexp: ")))
+			}
+		}
+		return NewRefusal(c.InARow, c.Total, builtin, c.Patterns)
+	})
+	register("stop_pattern", func(n *yaml.Node) (Policy, error) {
+		c := struct {
+			Pattern string `yaml:"pattern"`
+		}{}
+		at := n
+		if n.Kind == yaml.ScalarNode {
+			c.Pattern = n.Value
+		} else {
+			if err := StrictDecode(n, &c); err != nil {
+				return nil, err
+			}
+			at = fieldNode(n, "pattern")
+		}
+		if c.Pattern == "" {
+			return nil, lineErr(at, "stop_pattern needs a regular expression, as in stop_pattern: '(?i)goodbye forever'")
+		}
+		re, err := regexp.Compile(c.Pattern)
+		if err != nil {
+			return nil, lineErr(at, fmt.Sprintf("stop_pattern %q is not a valid regular expression: %v", c.Pattern,
+				strings.TrimPrefix(err.Error(), "error parsing regexp: ")))
+		}
+		return StopPattern{Pattern: re}, nil
+	})
+	register("judge", func(n *yaml.Node) (Policy, error) {
+		var c JudgeConfig
+		if err := StrictDecode(n, &c); err != nil {
+			return nil, err
+		}
+		switch {
+		case c.Model == "":
+			return nil, lineErr(n, "judge needs a model:, the moderator model to ask")
+		case c.Provider == "" && c.BaseURL == "":
+			return nil, lineErr(n, "judge needs a provider: or a base_url:, as an agent does")
+		case c.Every < 0:
+			return nil, lineErr(fieldNode(n, "every"), "judge.every must be at least 1")
+		case c.Window < 0:
+			return nil, lineErr(fieldNode(n, "window"), "judge.window must be at least 1")
+		}
+		return NewJudge(c), nil
+	})
+}
+
+// DefaultYAML is the policy set parley uses when a scenario names none,
+// written as a scenario would write it. The choice and the evidence for
+// it are in README.md beside this file.
+const DefaultYAML = `any:
+  # Nothing stops the first messages: openings are often odd (a blank
+  # prompt, a refusal, a lone [END]) and a loop needs a few turns to show.
+  - min_messages: 6
+  # A backstop for loops no rule below recognises.
+  - max_messages: 200
+  # Both sides sign off with the same token two exchanges running.
+  - end_token: {token: "[END]", exchanges: 2}
+  - end_token: {token: "^C^C", exchanges: 1}
+  - end_token: {token: "<CAMEL_TASK_DONE>", exchanges: 1}
+  # Three messages in a row nearly repeat one of the four before them.
+  - repetition: {threshold: 0.85, window: 4, count: 3}
+  # Four messages in a row bring almost no words not said before.
+  - stagnation: {count: 4, novelty: 0.15}
+  # One side refuses three of its turns in a row.
+  - refusal: {in_a_row: 3}
+`
+
+// Default is the policy set parley uses when a scenario names none (see
+// DefaultYAML). Each call builds a fresh set: build one per conversation.
+func Default() Policy {
+	p, err := ParseYAML([]byte(DefaultYAML))
+	if err != nil {
+		panic("policy: the default set does not parse: " + err.Error())
+	}
+	return p
+}
+
+// ParseYAML parses a policy written as YAML text: either a termination:
+// block, as in a scenario, or the bare policy. Errors name the line.
+func ParseYAML(data []byte) (Policy, error) {
+	var doc yaml.Node
+	if err := yaml.Unmarshal(data, &doc); err != nil {
+		return nil, fmt.Errorf("%s", strings.TrimPrefix(err.Error(), "yaml: "))
+	}
+	return Parse(Unwrap(&doc))
+}
+
+// Unwrap returns the policy node of a YAML document that holds either a
+// termination: block (perhaps in a whole scenario) or the bare policy.
+func Unwrap(doc *yaml.Node) *yaml.Node {
+	n := doc
+	if n.Kind == yaml.DocumentNode && len(n.Content) == 1 {
+		n = n.Content[0]
+	}
+	if n.Kind == yaml.MappingNode {
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			if n.Content[i].Value == "termination" {
+				return n.Content[i+1]
+			}
+		}
+	}
+	return n
 }

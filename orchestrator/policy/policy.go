@@ -142,3 +142,18 @@ func spoken(msgs []transcripts.Message) []transcripts.Message {
 	}
 	return msgs
 }
+
+// FirstStop replays msgs through p one message at a time, as a live run
+// judges them, and returns the 1-based index of the first message after
+// which p stops, with its verdict; 0 and the verdict on the whole
+// conversation when p never stops. It does not call Prepare.
+func FirstStop(p Policy, msgs []transcripts.Message) (int, Verdict) {
+	var v Verdict
+	for i := 1; i <= len(msgs); i++ {
+		v = p.Check(msgs[:i])
+		if v.Stop {
+			return i, v
+		}
+	}
+	return 0, v
+}

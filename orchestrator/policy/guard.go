@@ -1,0 +1,94 @@
+package policy
+
+import (
+	"context"
+
+	"github.com/parleyhq/parley/transcripts"
+)
+
+// MinMessages is the min_messages guard. Written in a list beside other
+// rules (under any:, all: or termination: itself) it guards them: below N
+// messages none of them may stop the run. The parser turns such a list
+// into a Guard. On its own it never stops anything.
+type MinMessages struct{ N int }
+
+// Check implements Policy: it reports progress and never stops.
+func (p MinMessages) Check(msgs []transcripts.Message) Verdict {
+	n := len(spoken(msgs))
+	if n >= p.N {
+		return Verdict{}
+	}
+	return Verdict{Progress: []Progress{{Policy: "min_messages", Label: "messages before any stop", Count: n, Limit: p.N}}}
+}
+
+// Guard lets Policy stop the run only once the conversation holds at least
+// Min messages. Below that, Policy is still checked, so its progress shows.
+type Guard struct {
+	Min    int
+	Policy Policy
+}
+
+// Check implements Policy.
+func (g Guard) Check(msgs []transcripts.Message) Verdict {
+	v := g.Policy.Check(msgs)
+	n := len(spoken(msgs))
+	if n < g.Min {
+		v.Stop, v.Policy, v.Reason = false, "", ""
+		v.Progress = append([]Progress{{Policy: "min_messages", Label: "messages before any stop", Count: n, Limit: g.Min}}, v.Progress...)
+	}
+	return v
+}
+
+// Prepare forwards to the guarded policy when it needs preparing.
+func (g Guard) Prepare(ctx context.Context, msgs []transcripts.Message) error {
+	if pr, ok := g.Policy.(Preparer); ok {
+		return pr.Prepare(ctx, msgs)
+	}
+	return nil
+}
+
+// guarded pulls min_messages rules out of a list of siblings and, when
+// there are any, wraps the rest in a Guard with the largest minimum.
+// combine builds the policy for the rest (Any or All).
+func guarded(ps []Policy, combine func([]Policy) Policy) Policy {
+	min, rest := 0, make([]Policy, 0, len(ps))
+	for _, p := range ps {
+		if m, ok := p.(MinMessages); ok {
+			min = max(min, m.N)
+			continue
+		}
+		rest = append(rest, p)
+	}
+	if min == 0 {
+		return combine(ps)
+	}
+	if len(rest) == 0 {
+		return MinMessages{N: min}
+	}
+	if len(rest) == 1 {
+		return Guard{Min: min, Policy: rest[0]}
+	}
+	return Guard{Min: min, Policy: combine(rest)}
+}
+
+// Walk calls fn for p and every policy inside it (the members of Any and
+// All, the policy a Guard guards), depth first. Use it to reach a rule
+// inside a parsed tree, such as a Judge that needs its Asker.
+func Walk(p Policy, fn func(Policy)) {
+	if p == nil {
+		return
+	}
+	fn(p)
+	switch q := p.(type) {
+	case Any:
+		for _, c := range q {
+			Walk(c, fn)
+		}
+	case All:
+		for _, c := range q {
+			Walk(c, fn)
+		}
+	case Guard:
+		Walk(q.Policy, fn)
+	}
+}

@@ -1,0 +1,231 @@
+package policy
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"hash/maphash"
+	"strings"
+	"sync"
+
+	"github.com/parleyhq/parley/transcripts"
+)
+
+// Asker reaches the moderator model a Judge consults.
+type Asker interface {
+	// Ask sends prompt as one user message and returns the model's whole
+	// reply. It honours ctx: when ctx is cancelled it stops waiting and
+	// returns ctx's error. Errors should be sentences a user can act on
+	// (a missing key variable, an unreachable URL) and never hold a key.
+	Ask(ctx context.Context, prompt string) (string, error)
+}
+
+// JudgeConfig is how a judge: rule is written: the moderator model is
+// configured like an agent.
+type JudgeConfig struct {
+	Name        string   `yaml:"name"`        // shown in reasons (default "judge")
+	Provider    string   `yaml:"provider"`    // a provider preset, as for agents
+	Model       string   `yaml:"model"`       // required
+	BaseURL     string   `yaml:"base_url"`    // overrides the preset
+	APIKeyEnv   string   `yaml:"api_key_env"` // the variable holding the key
+	System      string   `yaml:"system"`      // a system prompt for the moderator
+	Prompt      string   `yaml:"prompt"`      // the question (default DefaultJudgePrompt)
+	Temperature *float64 `yaml:"temperature"`
+	Every       int      `yaml:"every"`  // ask after every N messages (default 10)
+	Window      int      `yaml:"window"` // show the moderator the last N messages (default 20)
+}
+
+// DefaultJudgePrompt is the question a judge asks when none is configured.
+const DefaultJudgePrompt = `You are moderating a conversation between two AI models. Read the latest messages below and decide whether the conversation is still going somewhere (new ideas, real questions, progress on a task) or has stalled (goodbyes, thanks, echoes, repetition, refusals, going in circles).
+
+Answer on the first line with exactly one word, CONTINUE or STOP, then one short sentence saying why.`
+
+// Ruling is what the moderator said after one message.
+type Ruling struct {
+	At        int    // the number of messages it judged
+	Stop      bool   // it said STOP
+	Rationale string // its one-line reason
+}
+
+// Judge asks a moderator model, every Every messages, whether the
+// conversation is still going somewhere, and stops the run when it says
+// STOP. Asking happens in Prepare, which a live run calls before each
+// Check; Check only reads the ruling stored for exactly those messages, so
+// it stays pure. Without an Asker (as in `parley check`, which runs
+// offline) Prepare fails with a sentence saying so, and Check never stops.
+type Judge struct {
+	Config JudgeConfig
+	Asker  Asker
+
+	mu      sync.Mutex
+	seed    maphash.Seed
+	rulings map[judgeKey]Ruling
+	order   []Ruling
+}
+
+type judgeKey struct {
+	n    int
+	hash uint64
+}
+
+// NewJudge builds a judge; attach the model with the Asker field.
+func NewJudge(c JudgeConfig) *Judge {
+	if c.Every <= 0 {
+		c.Every = 10
+	}
+	if c.Window <= 0 {
+		c.Window = 20
+	}
+	if c.Prompt == "" {
+		c.Prompt = DefaultJudgePrompt
+	}
+	if c.Name == "" {
+		c.Name = "judge"
+	}
+	return &Judge{Config: c, seed: maphash.MakeSeed(), rulings: map[judgeKey]Ruling{}}
+}
+
+// ErrNoAsker is returned by Prepare when no model was attached.
+var ErrNoAsker = errors.New("the judge has no model connection")
+
+func (j *Judge) key(msgs []transcripts.Message) judgeKey {
+	var h maphash.Hash
+	h.SetSeed(j.seed)
+	for _, m := range msgs {
+		h.WriteString(m.Speaker)
+		h.WriteByte(0)
+		h.WriteString(m.Content)
+		h.WriteByte(0)
+	}
+	return judgeKey{n: len(msgs), hash: h.Sum64()}
+}
+
+// Prepare implements Preparer: after every Every messages it asks the
+// moderator and stores the ruling.
+func (j *Judge) Prepare(ctx context.Context, msgs []transcripts.Message) error {
+	msgs = spoken(msgs)
+	n := len(msgs)
+	if n == 0 || n%j.Config.Every != 0 {
+		return nil
+	}
+	k := j.key(msgs)
+	j.mu.Lock()
+	_, done := j.rulings[k]
+	j.mu.Unlock()
+	if done {
+		return nil
+	}
+	if j.Asker == nil {
+		return fmt.Errorf("termination: judge (%s): %w; it needs a live run with its provider set up", j.Config.Model, ErrNoAsker)
+	}
+	reply, err := j.Asker.Ask(ctx, j.prompt(msgs))
+	if err != nil {
+		return fmt.Errorf("termination: judge (%s) after message %d: %w", j.Config.Model, n, err)
+	}
+	r := ParseRuling(reply)
+	r.At = n
+	j.mu.Lock()
+	j.rulings[k] = r
+	j.order = append(j.order, r)
+	j.mu.Unlock()
+	return nil
+}
+
+// Rulings returns every ruling so far, oldest first, for the record.
+func (j *Judge) Rulings() []Ruling {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	return append([]Ruling(nil), j.order...)
+}
+
+func (j *Judge) prompt(msgs []transcripts.Message) string {
+	var b strings.Builder
+	b.WriteString(j.Config.Prompt)
+	from := max(0, len(msgs)-j.Config.Window)
+	fmt.Fprintf(&b, "\n\nThe conversation so far has %d messages. The latest:\n", len(msgs))
+	for i, m := range msgs[from:] {
+		c := m.Content
+		if len(c) > 2000 {
+			c = clipRunes(c[:2000], false) + " […]"
+		}
+		fmt.Fprintf(&b, "\n[%d] %s: %s\n", from+i+1, m.Speaker, c)
+	}
+	return b.String()
+}
+
+// ParseRuling reads a moderator's reply: the first of the words STOP and
+// CONTINUE decides, and the rest of that line (or the next line) is the
+// rationale. A reply with neither word continues: an unclear judge never
+// ends a conversation.
+func ParseRuling(reply string) Ruling {
+	lines := strings.Split(strings.TrimSpace(reply), "\n")
+	for i, l := range lines {
+		up := strings.ToUpper(l)
+		si, ci := wordIndex(up, "STOP"), wordIndex(up, "CONTINUE")
+		if si < 0 && ci < 0 {
+			continue
+		}
+		r := Ruling{Stop: si >= 0 && (ci < 0 || si < ci)}
+		at, w := ci, len("CONTINUE")
+		if r.Stop {
+			at, w = si, len("STOP")
+		}
+		rest := strings.TrimLeft(strings.TrimSpace(l[at+w:]), ":.-—– *")
+		if rest == "" && i+1 < len(lines) {
+			rest = strings.TrimSpace(lines[i+1])
+		}
+		r.Rationale = excerpt(rest)
+		return r
+	}
+	return Ruling{Rationale: "the judge's reply named no verdict: " + excerpt(reply)}
+}
+
+// wordIndex finds word in s as a whole word.
+func wordIndex(s, word string) int {
+	for off := 0; ; {
+		i := strings.Index(s[off:], word)
+		if i < 0 {
+			return -1
+		}
+		i += off
+		before := i == 0 || !isWordByte(s[i-1])
+		after := i+len(word) == len(s) || !isWordByte(s[i+len(word)])
+		if before && after {
+			return i
+		}
+		off = i + len(word)
+	}
+}
+
+func isWordByte(c byte) bool {
+	return c == '_' || 'A' <= c && c <= 'Z' || 'a' <= c && c <= 'z' || '0' <= c && c <= '9'
+}
+
+// Check implements Policy: it stops when the ruling stored for exactly
+// these messages says STOP.
+func (j *Judge) Check(msgs []transcripts.Message) Verdict {
+	msgs = spoken(msgs)
+	n := len(msgs)
+	v := Verdict{Progress: []Progress{{Policy: "judge", Label: "messages to the judge", Count: n % j.Config.Every, Limit: j.Config.Every}}}
+	if n == 0 || n%j.Config.Every != 0 {
+		return v
+	}
+	k := j.key(msgs)
+	j.mu.Lock()
+	r, ok := j.rulings[k]
+	j.mu.Unlock()
+	if !ok {
+		return v
+	}
+	label := "judge said continue"
+	if r.Stop {
+		label = "judge said stop"
+	}
+	v.Progress[0] = Progress{Policy: "judge", Label: label, Count: j.Config.Every, Limit: j.Config.Every}
+	if r.Stop {
+		v.Stop, v.Policy = true, "judge"
+		v.Reason = fmt.Sprintf("the %s (%s) judged after message %d that the conversation is going nowhere: %s",
+			j.Config.Name, j.Config.Model, n, r.Rationale)
+	}
+	return v
+}

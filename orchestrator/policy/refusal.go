@@ -1,0 +1,181 @@
+package policy
+
+import (
+	"fmt"
+	"regexp"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/parleyhq/parley/transcripts"
+)
+
+// RefusalPatterns are the built-in refusal patterns, matched without
+// regard to case. They describe how assistants decline in general ("I'm
+// sorry, but I can't…", "I must decline…", "against my guidelines"), not
+// the wording of any one recording. Users add their own with patterns:.
+var RefusalPatterns = []string{
+	`\b(i'?m|i am) (very |so |truly |really )?sorry,? but\b`,
+	`\bi (cannot|can'?t|can not|won'?t|will not|am unable to|'?m unable to|am not able to|'?m not able to) (help|assist|comply|continue|engage|participate|provide|fulfil|fulfill|support|do that|go along|take part|write|generate|create|roleplay|role-play|pretend)`,
+	`\bi (must|have to|need to|will have to) (respectfully |politely |kindly )?(decline|refuse|stop here|end (this|the) conversation)`,
+	`\b(against|violates?|outside|conflicts? with) (my|the) (safety |content |usage )?(guidelines|instructions|policies|policy|principles|rules)`,
+	`\bas an ai( language model| assistant)?,? i (cannot|can'?t|don'?t|am not able|'?m not able)\b`,
+	`\bi('?m| am) not (comfortable|able|going|willing) (with|to) (continu|engag|participat|help|do|this|that|role)`,
+	`\b(can'?t|cannot|won'?t|will not|unable to) (assist|help) with (that|this)\b`,
+}
+
+// refusalScan is how much of a message's start and end is searched for a
+// refusal. Refusals are said up front or at the close; bounding the scan
+// keeps the policy cheap on long answers.
+const refusalScan = 600
+
+// Refusal stops when a speaker keeps refusing: InARow of one speaker's
+// messages in a row are refusals (what the other side says between them
+// neither counts nor breaks the run), or Total refusal messages in all.
+// A message is a refusal when one of the patterns (the built-in ones, then
+// the user's) matches its first or last 600 bytes.
+type Refusal struct {
+	InARow   int
+	Total    int
+	Patterns []*regexp.Regexp // matched without regard to case; see NewRefusal
+
+	m memo[bool]
+}
+
+// NewRefusal builds a refusal policy from the built-in patterns (unless
+// builtin is false) and extra, with Go regular expression syntax; matching
+// ignores case.
+func NewRefusal(inARow, total int, builtin bool, extra []string) (*Refusal, error) {
+	var src []string
+	if builtin {
+		src = append(src, RefusalPatterns...)
+	}
+	src = append(src, extra...)
+	p := &Refusal{InARow: inARow, Total: total}
+	for i, s := range src {
+		re, err := regexp.Compile("(?i)" + s)
+		if err != nil {
+			if builtin && i < len(RefusalPatterns) {
+				panic("policy: built-in refusal pattern: " + err.Error())
+			}
+			return nil, fmt.Errorf("refusal pattern %q is not a valid regular expression: %v", s, err)
+		}
+		p.Patterns = append(p.Patterns, re)
+	}
+	return p, nil
+}
+
+// IsRefusal reports whether content reads as a refusal.
+func (p *Refusal) IsRefusal(content string) bool {
+	head, tail := content, ""
+	if len(content) > 2*refusalScan {
+		head = clipRunes(content[:refusalScan], false)
+		tail = clipRunes(content[len(content)-refusalScan:], true)
+	}
+	head, tail = normalizeQuotes(head), normalizeQuotes(tail)
+	for _, re := range p.Patterns {
+		if re.MatchString(head) || (tail != "" && re.MatchString(tail)) {
+			return true
+		}
+	}
+	return false
+}
+
+// normalizeQuotes turns typographic apostrophes into ASCII ones, so "I’m"
+// matches the patterns as "I'm" does.
+func normalizeQuotes(s string) string {
+	if !strings.ContainsRune(s, '’') {
+		return s
+	}
+	return strings.ReplaceAll(s, "’", "'")
+}
+
+// clipRunes drops a torn rune at the cut end of a slice of text.
+func clipRunes(s string, cutAtStart bool) string {
+	if cutAtStart {
+		for len(s) > 0 && !utf8.RuneStart(s[0]) {
+			s = s[1:]
+		}
+		return s
+	}
+	for len(s) > 0 {
+		r, size := utf8.DecodeLastRuneInString(s)
+		if r != utf8.RuneError || size > 1 {
+			break
+		}
+		s = s[:len(s)-1]
+	}
+	return s
+}
+
+// Check implements Policy.
+func (p *Refusal) Check(msgs []transcripts.Message) Verdict {
+	msgs = spoken(msgs)
+	p.m.mu.Lock()
+	flags := p.m.values(msgs, func(msgs []transcripts.Message, _ []bool, i int) bool {
+		return p.IsRefusal(msgs[i].Content)
+	}, nil)
+	v := Verdict{}
+	if p.InARow > 0 {
+		run := 0
+		if n := len(msgs); n > 0 {
+			who := msgs[n-1].Speaker
+			for i := n - 1; i >= 0 && run < p.InARow; i-- {
+				if msgs[i].Speaker != who {
+					continue
+				}
+				if !flags[i] {
+					break
+				}
+				run++
+			}
+			if run >= p.InARow {
+				v.Stop, v.Policy = true, "refusal"
+				v.Reason = fmt.Sprintf("%s refused %d times in a row (message %d: %q)", who, run, n, excerpt(msgs[n-1].Content))
+			}
+		}
+		v.Progress = append(v.Progress, Progress{Policy: "refusal", Label: "refusals in a row", Count: run, Limit: p.InARow})
+	}
+	if p.Total > 0 {
+		total, last := 0, -1
+		for i, f := range flags {
+			if f {
+				total++
+				last = i
+			}
+		}
+		if total >= p.Total && !v.Stop {
+			v.Stop, v.Policy = true, "refusal"
+			v.Reason = fmt.Sprintf("%d messages were refusals (the last, message %d: %q)", total, last+1, excerpt(msgs[last].Content))
+		}
+		v.Progress = append(v.Progress, Progress{Policy: "refusal", Label: "refusals", Count: min(total, p.Total), Limit: p.Total})
+	}
+	p.m.mu.Unlock()
+	return v
+}
+
+// excerpt shortens a message for a reason line.
+func excerpt(s string) string {
+	s = strings.Join(strings.Fields(s), " ")
+	if utf8.RuneCountInString(s) > 80 {
+		r := []rune(s)
+		s = string(r[:79]) + "…"
+	}
+	return s
+}
+
+// StopPattern stops at the first message that matches a regular expression.
+type StopPattern struct {
+	Pattern *regexp.Regexp
+}
+
+// Check implements Policy.
+func (p StopPattern) Check(msgs []transcripts.Message) Verdict {
+	msgs = spoken(msgs)
+	v := Verdict{Progress: []Progress{{Policy: "stop_pattern", Label: "/" + p.Pattern.String() + "/", Count: 0, Limit: 1}}}
+	if n := len(msgs); n > 0 && p.Pattern.MatchString(msgs[n-1].Content) {
+		v.Progress[0].Count = 1
+		v.Stop, v.Policy = true, "stop_pattern"
+		v.Reason = fmt.Sprintf("message %d matched /%s/: %q", n, p.Pattern, excerpt(p.Pattern.FindString(msgs[n-1].Content)))
+	}
+	return v
+}

@@ -1,0 +1,115 @@
+package policy
+
+import (
+	"fmt"
+
+	"github.com/parleyhq/parley/transcripts"
+)
+
+// Stagnation stops when Count consecutive messages, by either speaker, add
+// almost nothing new to the conversation.
+//
+// A message's novelty is the fraction of its distinct terms (words, or
+// character pairs in scripts written without spaces; see text.go) that
+// nobody has used earlier in the conversation. It is measured against
+// everything said before, not against a phrase list or by length alone,
+// so it works in any language and style: "You too! Take care 🚀" after a
+// round of goodbyes is made of words already said and scores 0, while a
+// new question, however short, brings new words. A message adds almost
+// nothing when its novelty is below Novelty and it brings fewer than
+// NewWords new terms: late in a long conversation most words have been
+// said, so a long substantive answer may score a low fraction, but it
+// still brings dozens of new words. An empty message adds nothing.
+//
+// A healthy conversation has at least one side bringing something new in
+// almost every exchange, so the run is counted over both speakers'
+// messages: one substantive message resets it.
+type Stagnation struct {
+	Count    int     // consecutive messages that stop the run (default 4)
+	Novelty  float64 // novelty below which a message adds almost nothing (default 0.15)
+	NewWords int     // a message bringing at least this many new terms adds something (default 10)
+
+	m    memo[novelty]
+	seen map[uint64]int32 // each term and the first message that used it
+}
+
+type novelty struct {
+	fresh, distinct int
+}
+
+func (n novelty) fraction() float64 {
+	if n.distinct == 0 {
+		return 0
+	}
+	return float64(n.fresh) / float64(n.distinct)
+}
+
+func (p *Stagnation) settings() (count int, thr float64) {
+	count, thr = p.Count, p.Novelty
+	if count <= 0 {
+		count = 4
+	}
+	if thr <= 0 {
+		thr = 0.15
+	}
+	return
+}
+
+func (p *Stagnation) stale(n novelty) bool {
+	_, thr := p.settings()
+	enough := p.NewWords
+	if enough <= 0 {
+		enough = 10
+	}
+	return n.distinct == 0 || (n.fraction() < thr && n.fresh < enough)
+}
+
+func (p *Stagnation) measure(msgs []transcripts.Message, _ []novelty, i int) novelty {
+	var n novelty
+	idx := int32(i)
+	for _, t := range terms(nil, msgs[i].Content) {
+		first, ok := p.seen[t]
+		switch {
+		case !ok:
+			p.seen[t] = idx
+			n.fresh++
+			n.distinct++
+		case first == idx: // already counted in this message
+		default:
+			n.distinct++
+		}
+	}
+	return n
+}
+
+func (p *Stagnation) forget(from int) {
+	for t, first := range p.seen {
+		if int(first) >= from {
+			delete(p.seen, t)
+		}
+	}
+}
+
+// Check implements Policy.
+func (p *Stagnation) Check(msgs []transcripts.Message) Verdict {
+	msgs = spoken(msgs)
+	count, thr := p.settings()
+	p.m.mu.Lock()
+	defer p.m.mu.Unlock()
+	if p.seen == nil {
+		p.seen = map[uint64]int32{}
+	}
+	vals := p.m.values(msgs, p.measure, p.forget)
+	run, most := 0, 0.0
+	for i := len(vals) - 1; i >= 0 && run < count && p.stale(vals[i]); i-- {
+		run++
+		most = max(most, vals[i].fraction())
+	}
+	v := Verdict{Progress: []Progress{{Policy: "stagnation", Label: "messages adding little", Count: run, Limit: count}}}
+	if run >= count {
+		v.Stop, v.Policy = true, "stagnation"
+		v.Reason = fmt.Sprintf("%d messages in a row added almost nothing new: at most %.0f%% of their words had not been said before (threshold %.0f%%)",
+			count, most*100, thr*100)
+	}
+	return v
+}

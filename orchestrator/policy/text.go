@@ -1,0 +1,273 @@
+package policy
+
+import (
+	"slices"
+	"unicode"
+	"unicode/utf8"
+)
+
+// Text features shared by repetition and stagnation.
+//
+// A message is read as a sequence of terms, whatever its language:
+//
+//   - a word is a run of letters, digits and combining marks, lowercased;
+//     ASCII punctuation and all spaces separate words;
+//   - in scripts written without spaces (Han, Hiragana, Katakana, Thai,
+//     Lao, Khmer, Myanmar) every pair of adjacent characters is a term, so
+//     Chinese and Japanese are compared by character bigrams, the usual
+//     stand-in for words;
+//   - every other symbol, such as an emoji, is a term of its own.
+//
+// Terms are kept as 64-bit hashes, so features cost one pass over the text
+// and a few words of memory per term.
+
+// fnv-1a over bytes, then a final avalanche so hashes spread well.
+const (
+	fnvOffset = 14695981039346656037
+	fnvPrime  = 1099511628211
+)
+
+func mix(h uint64) uint64 {
+	h ^= h >> 33
+	h *= 0xff51afd7ed558ccd
+	h ^= h >> 33
+	h *= 0xc4ceb9fe1a85ec53
+	h ^= h >> 33
+	return h
+}
+
+func addRune(h uint64, r rune) uint64 {
+	if r < utf8.RuneSelf {
+		return (h ^ uint64(r)) * fnvPrime
+	}
+	var buf [utf8.UTFMax]byte
+	n := utf8.EncodeRune(buf[:], r)
+	for _, b := range buf[:n] {
+		h = (h ^ uint64(b)) * fnvPrime
+	}
+	return h
+}
+
+// spaceless reports whether r belongs to a script written without spaces
+// between words.
+func spaceless(r rune) bool {
+	return unicode.In(r, unicode.Han, unicode.Hiragana, unicode.Katakana,
+		unicode.Thai, unicode.Lao, unicode.Khmer, unicode.Myanmar)
+}
+
+// terms appends the hashes of text's terms, in order, to dst.
+func terms(dst []uint64, text string) []uint64 {
+	var (
+		h      uint64 = fnvOffset
+		inWord bool
+		prev   rune = -1 // the last character of a spaceless run, or -1
+		single bool      // the run so far is one character, kept as a term
+	)
+	flush := func() {
+		if inWord {
+			dst = append(dst, mix(h))
+			h, inWord = fnvOffset, false
+		}
+		prev, single = -1, false
+	}
+	for i := 0; i < len(text); {
+		c := text[i]
+		if c < utf8.RuneSelf {
+			i++
+			switch {
+			case 'a' <= c && c <= 'z', '0' <= c && c <= '9':
+			case 'A' <= c && c <= 'Z':
+				c += 'a' - 'A'
+			default:
+				flush()
+				if c > ' ' && !isASCIIPunct(c) {
+					dst = append(dst, mix(uint64(c)+1))
+				}
+				continue
+			}
+			if prev >= 0 {
+				flush()
+			}
+			h = (h ^ uint64(c)) * fnvPrime
+			inWord = true
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(text[i:])
+		i += size
+		switch {
+		case spaceless(r):
+			if inWord {
+				flush()
+			}
+			switch {
+			case prev < 0:
+				dst = append(dst, runeBigram(-2, r))
+				single = true
+			case single:
+				// A run of two or more characters is read as its bigrams only.
+				dst[len(dst)-1] = runeBigram(prev, r)
+				single = false
+			default:
+				dst = append(dst, runeBigram(prev, r))
+			}
+			prev = r
+		case unicode.IsLetter(r) || unicode.IsDigit(r) || unicode.Is(unicode.Mn, r) || unicode.Is(unicode.Mc, r):
+			if prev >= 0 {
+				flush()
+			}
+			h = addRune(h, unicode.ToLower(r))
+			inWord = true
+		case unicode.IsSpace(r) || unicode.IsPunct(r) || unicode.Is(unicode.Cf, r) || r == utf8.RuneError:
+			flush()
+		default: // symbols such as emoji
+			flush()
+			dst = append(dst, mix(addRune(fnvOffset^0x5bd1e995, r)))
+		}
+	}
+	flush()
+	return dst
+}
+
+func runeBigram(a, b rune) uint64 {
+	return mix(uint64(uint32(a))<<32 | uint64(uint32(b)) ^ 0x9e3779b97f4a7c15)
+}
+
+func isASCIIPunct(c byte) bool {
+	switch {
+	case c >= '!' && c <= '/', c >= ':' && c <= '@', c >= '[' && c <= '`', c >= '{' && c <= '~':
+		return true
+	}
+	return false
+}
+
+// sketchSize is how many shingle hashes a sketch keeps. Messages with at
+// most this many distinct shingles are compared exactly.
+const sketchSize = 128
+
+// sketch is a bottom-k summary of a message's set of shingles (runs of n
+// consecutive terms): the sketchSize smallest distinct hashes, sorted, and
+// how many distinct shingles there are in all.
+type sketch struct {
+	mins []uint64
+	n    int // distinct shingles (exact when n <= sketchSize, else estimated)
+}
+
+// shingleSketch builds the sketch of the n-term shingles of ts. A message
+// shorter than n terms is one shingle of all its terms; an empty one has
+// none.
+func shingleSketch(ts []uint64, n int) sketch {
+	if len(ts) == 0 {
+		return sketch{}
+	}
+	if len(ts) < n {
+		n = len(ts)
+	}
+	// A bounded max-heap of the smallest hashes seen; most hashes are
+	// rejected by one comparison with its top.
+	heap := make([]uint64, 0, sketchSize)
+	count := 0 // shingles offered (an upper bound on distinct ones)
+	for i := 0; i+n <= len(ts); i++ {
+		h := uint64(n)
+		for _, t := range ts[i : i+n] {
+			h = mix(h*31 ^ t)
+		}
+		count++
+		if len(heap) == sketchSize && h >= heap[0] {
+			continue
+		}
+		if slices.Contains(heap, h) {
+			continue
+		}
+		if len(heap) < sketchSize {
+			heap = append(heap, h)
+			up(heap, len(heap)-1)
+		} else {
+			heap[0] = h
+			down(heap, 0)
+		}
+	}
+	slices.Sort(heap)
+	s := sketch{mins: heap, n: len(heap)}
+	if len(heap) == sketchSize {
+		// Estimate the number of distinct shingles from the k-th smallest
+		// hash; never more than were offered.
+		kth := float64(heap[len(heap)-1]) / float64(^uint64(0))
+		if kth > 0 {
+			s.n = min(count, max(sketchSize, int(float64(sketchSize-1)/kth)))
+		} else {
+			s.n = count
+		}
+	}
+	return s
+}
+
+func up(h []uint64, i int) {
+	for i > 0 {
+		p := (i - 1) / 2
+		if h[p] >= h[i] {
+			return
+		}
+		h[p], h[i] = h[i], h[p]
+		i = p
+	}
+}
+
+func down(h []uint64, i int) {
+	for {
+		l, big := 2*i+1, i
+		if l < len(h) && h[l] > h[big] {
+			big = l
+		}
+		if r := l + 1; r < len(h) && h[r] > h[big] {
+			big = r
+		}
+		if big == i {
+			return
+		}
+		h[i], h[big] = h[big], h[i]
+		i = big
+	}
+}
+
+// jaccard estimates |A∩B| / |A∪B| from two sketches: exactly when both
+// sets fit in a sketch, else from the smallest sketchSize hashes of the
+// union. Two empty messages are identical.
+func jaccard(a, b sketch) float64 {
+	if len(a.mins) == 0 || len(b.mins) == 0 {
+		if len(a.mins) == 0 && len(b.mins) == 0 {
+			return 1
+		}
+		return 0
+	}
+	exact := a.n <= sketchSize && b.n <= sketchSize
+	i, j, union, both := 0, 0, 0, 0
+	for (i < len(a.mins) || j < len(b.mins)) && (exact || union < sketchSize) {
+		switch {
+		case j >= len(b.mins) || (i < len(a.mins) && a.mins[i] < b.mins[j]):
+			i++
+		case i >= len(a.mins) || b.mins[j] < a.mins[i]:
+			j++
+		default:
+			i++
+			j++
+			both++
+		}
+		union++
+	}
+	if union == 0 {
+		return 0
+	}
+	return float64(both) / float64(union)
+}
+
+// overlap estimates |A∩B| / min(|A|,|B|): 1 when the smaller set of
+// shingles lies wholly inside the larger, as when a long block is repeated
+// with text added around it.
+func overlap(a, b sketch) float64 {
+	j := jaccard(a, b)
+	if j == 0 || a.n == 0 || b.n == 0 {
+		return j
+	}
+	inter := j / (1 + j) * float64(a.n+b.n)
+	return min(1, inter/float64(min(a.n, b.n)))
+}
