@@ -1,0 +1,158 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/parleyhq/parley/transcripts"
+)
+
+// parley runs the command line in-process and returns its exit code and output.
+func parley(t *testing.T, args ...string) (int, string, string) {
+	t.Helper()
+	var stdout, stderr bytes.Buffer
+	code := run(context.Background(), args, strings.NewReader(""), &stdout, &stderr)
+	return code, stdout.String(), stderr.String()
+}
+
+func TestDemoRecordsTheSeedAndStopsByPolicy(t *testing.T) {
+	dir := t.TempDir()
+	code, out, errOut := parley(t, "demo", "--no-tui", "--pace", "0", "--out", dir)
+	if code != exitOK {
+		t.Fatalf("exit %d\n%s%s", code, out, errOut)
+	}
+	seed, err := transcripts.Read("../../transcripts/seed/kimi-k2-vs-grok-4.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	mds, _ := filepath.Glob(filepath.Join(dir, "*.md"))
+	if len(mds) != 1 {
+		t.Fatalf("recorded %v", mds)
+	}
+	got, err := transcripts.Read(mds[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := len(got.Messages)
+	// The substance runs to message 15; the loop must be cut soon after.
+	if n < 16 || n > 30 {
+		t.Fatalf("the demo stopped after %d messages; want after the substance (15) and soon after the loop starts", n)
+	}
+	for i, m := range got.Messages {
+		if m.Speaker != seed.Messages[i].Speaker || m.Content != seed.Messages[i].Content {
+			t.Fatalf("message %d differs from the recording: %q vs %q", i+1, m.Content, seed.Messages[i].Content)
+		}
+	}
+	jl, err := transcripts.Read(strings.TrimSuffix(mds[0], ".md") + ".jsonl")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if jl.Run.Stop == nil || jl.Run.Stop.Kind != transcripts.StopPolicy || jl.Run.Stop.At != n {
+		t.Fatalf("JSONL stop = %+v", jl.Run.Stop)
+	}
+	for _, want := range []string{"ran 97 messages", "stopped it after message", jl.Run.Stop.Reason, mds[0]} {
+		if !strings.Contains(out, want) {
+			t.Errorf("demo output lacks %q:\n%s", want, out[max(0, len(out)-600):])
+		}
+	}
+	// Headless output is the transcript's own layout.
+	if !strings.HasPrefix(out, "# Kimi K2 ↔ grok-4\n\n### Kimi K2\n\n \n\n---\n\n### grok-4\n\n") {
+		t.Errorf("headless output starts %q", out[:80])
+	}
+}
+
+func TestValidateExamples(t *testing.T) {
+	files, _ := filepath.Glob("../../configs/*.yaml")
+	if len(files) < 5 {
+		t.Fatalf("examples: %v", files)
+	}
+	code, out, errOut := parley(t, append([]string{"validate"}, files...)...)
+	if code != exitOK {
+		t.Fatalf("exit %d\n%s%s", code, out, errOut)
+	}
+	if strings.Count(out, ": ok: ") != len(files) {
+		t.Errorf("output:\n%s", out)
+	}
+}
+
+func TestBadScenarioExitsTwoWithASentence(t *testing.T) {
+	p := filepath.Join(t.TempDir(), "typo.yaml")
+	os.WriteFile(p, []byte("agents:\n  - name: A\n    provider: openai\n    model: m\n    temprature: 1\n  - name: B\n    provider: openai\n    model: m\n"), 0o600)
+	for _, cmd := range []string{"validate", "run"} {
+		code, _, errOut := parley(t, cmd, p)
+		if code != exitUsage {
+			t.Errorf("%s: exit %d, want %d", cmd, code, exitUsage)
+		}
+		if !strings.Contains(errOut, p+":5:") || !strings.Contains(errOut, `did you mean "temperature"`) {
+			t.Errorf("%s: stderr = %q", cmd, errOut)
+		}
+	}
+}
+
+func TestMissingKeyNamesTheVariableAndTheAgent(t *testing.T) {
+	t.Setenv("XAI_API_KEY", "")
+	p := filepath.Join(t.TempDir(), "s.yaml")
+	os.WriteFile(p, []byte("agents:\n  - name: grok\n    provider: xai\n    model: grok-4\n  - name: B\n    type: scripted\n    lines: [hi]\n"), 0o600)
+	code, _, errOut := parley(t, "run", "--no-tui", "--out", t.TempDir(), p)
+	if code != exitUsage || !strings.Contains(errOut, "XAI_API_KEY") || !strings.Contains(errOut, `"grok"`) {
+		t.Fatalf("exit %d, stderr %q", code, errOut)
+	}
+}
+
+func TestProvidersListsThePresets(t *testing.T) {
+	code, out, _ := parley(t, "providers")
+	if code != exitOK {
+		t.Fatal(code)
+	}
+	for _, want := range []string{"moonshot", "MOONSHOT_API_KEY", "xai", "http://localhost:11434/v1", "llamacpp", "gemini", "anthropic"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("providers lacks %q", want)
+		}
+	}
+}
+
+func TestUsageErrorsExitTwo(t *testing.T) {
+	cases := map[string][]string{
+		"unknown command":  {"chat"},
+		"run without file": {"run"},
+		"bad flag":         {"demo", "--bogus"},
+		"bad pace":         {"demo", "--pace", "fast"},
+		"missing file":     {"run", "/nonexistent/s.yaml"},
+	}
+	for name, args := range cases {
+		t.Run(name, func(t *testing.T) {
+			code, _, errOut := parley(t, args...)
+			if code != exitUsage {
+				t.Errorf("exit %d, want %d (%s)", code, exitUsage, errOut)
+			}
+			if errOut == "" {
+				t.Error("no sentence on stderr")
+			}
+		})
+	}
+}
+
+func TestExportRebuildsMarkdownAndNeverOverwrites(t *testing.T) {
+	dir := t.TempDir()
+	if code, out, errOut := parley(t, "demo", "--no-tui", "--pace", "0", "--out", dir); code != 0 {
+		t.Fatal(out, errOut)
+	}
+	jls, _ := filepath.Glob(filepath.Join(dir, "*.jsonl"))
+	md, _ := os.ReadFile(strings.TrimSuffix(jls[0], ".jsonl") + ".md")
+	code, out, _ := parley(t, "export", jls[0])
+	if code != 0 || out != string(md) {
+		t.Fatalf("export differs from the recorded Markdown (exit %d)", code)
+	}
+	existing := strings.TrimSuffix(jls[0], ".jsonl") + ".md"
+	code, _, errOut := parley(t, "export", "-o", existing, jls[0])
+	if code != exitUsage || !strings.Contains(errOut, "never overwrites") {
+		t.Fatalf("exit %d, %q", code, errOut)
+	}
+	if again, _ := os.ReadFile(existing); !bytes.Equal(again, md) {
+		t.Fatal("export changed an existing file")
+	}
+}
