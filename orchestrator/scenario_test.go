@@ -1,0 +1,132 @@
+package orchestrator
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/parleyhq/parley/configs"
+	"github.com/parleyhq/parley/transcripts"
+)
+
+func scenario(t *testing.T, path, yaml string) *configs.Scenario {
+	t.Helper()
+	s, err := configs.Parse(path, []byte(yaml))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+const twoRemote = `agents:
+  - name: A
+    base_url: http://models.example:8080/v1
+    api_key_env: PARLEY_TEST_KEY
+    model: m
+  - name: B
+    provider: ollama
+    model: m
+`
+
+func TestFromScenarioKeys(t *testing.T) {
+	env := map[string]string{"PARLEY_TEST_KEY": "sk-test-1234567890"}
+	getenv := func(k string) string { return env[k] }
+	var warnings []string
+	cfg, err := FromScenario(scenario(t, "s.yaml", twoRemote), Options{Getenv: getenv, Warn: func(w string) { warnings = append(warnings, w) }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(warnings) != 1 || !strings.Contains(warnings[0], "plain http://") || !strings.Contains(warnings[0], `"A"`) {
+		t.Errorf("warnings = %q, want one about A's key over plain http", warnings)
+	}
+	if strings.Contains(cfg.Run.Scenario+strings.Join(warnings, ""), env["PARLEY_TEST_KEY"]) {
+		t.Error("the key leaked into the run record or a warning")
+	}
+	if cfg.Run.Agents[0].APIKeyEnv != "PARLEY_TEST_KEY" || cfg.Run.Agents[1].BaseURL != "http://localhost:11434/v1" {
+		t.Errorf("agents = %+v", cfg.Run.Agents)
+	}
+
+	delete(env, "PARLEY_TEST_KEY")
+	_, err = FromScenario(scenario(t, "s.yaml", twoRemote), Options{Getenv: getenv})
+	if err == nil || !strings.Contains(err.Error(), "PARLEY_TEST_KEY") || !strings.Contains(err.Error(), `"A"`) {
+		t.Fatalf("missing key: err = %v", err)
+	}
+}
+
+func TestFromScenarioKeyFile(t *testing.T) {
+	dir := t.TempDir()
+	keyFile := filepath.Join(dir, "key")
+	os.WriteFile(keyFile, []byte("sk-from-file\n"), 0o600)
+	y := strings.Replace(twoRemote, "api_key_env: PARLEY_TEST_KEY", "api_key_file: "+keyFile, 1)
+	y = strings.Replace(y, "http://models.example", "https://models.example", 1)
+	var warned bool
+	if _, err := FromScenario(scenario(t, "s.yaml", y), Options{Warn: func(string) { warned = true }}); err != nil {
+		t.Fatal(err)
+	}
+	if warned {
+		t.Error("warned about https")
+	}
+	y = strings.Replace(y, keyFile, filepath.Join(dir, "missing"), 1)
+	if _, err := FromScenario(scenario(t, "s.yaml", y), Options{}); err == nil || !strings.Contains(err.Error(), "api_key_file") {
+		t.Fatalf("err = %v", err)
+	}
+}
+
+func TestReplayTranscriptIsFoundBesideTheScenarioOrEmbedded(t *testing.T) {
+	dir := t.TempDir()
+	rec := "# X ↔ Y\n\n---\n\n### X\n\nx1\n\n---\n\n### Y\n\ny1\n\n---\n\n"
+	os.WriteFile(filepath.Join(dir, "rec.md"), []byte(rec), 0o600)
+	y := `agents:
+  - {name: X, type: replay, transcript: rec.md}
+  - {name: Y, type: replay, transcript: transcripts/seed/kimi-k2-vs-grok-4.md, speaker: grok-4}
+`
+	cfg, err := FromScenario(scenario(t, filepath.Join(dir, "s.yaml"), y), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var sink collect
+	stop, err := New(cfg).Run(context.Background(), &sink)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := sink.finished()
+	if stop.Kind != transcripts.StopExhausted || len(got) != 2 || got[0].Content != "x1" || !strings.HasPrefix(got[1].Content, "I'm sorry") {
+		t.Fatalf("stop %+v, messages %+v", stop, got)
+	}
+
+	y = strings.Replace(y, "speaker: grok-4", "speaker: grok-5", 1)
+	_, err = FromScenario(scenario(t, filepath.Join(dir, "s.yaml"), y), Options{})
+	if err == nil || !strings.Contains(err.Error(), `"grok-5"`) || !strings.Contains(err.Error(), `"Kimi K2", "grok-4"`) {
+		t.Fatalf("unknown speaker: err = %v", err)
+	}
+	y = strings.Replace(y, "rec.md", "nowhere.md", 1)
+	_, err = FromScenario(scenario(t, filepath.Join(dir, "s.yaml"), y), Options{})
+	if err == nil || !strings.Contains(err.Error(), "nowhere.md does not exist") || !strings.Contains(err.Error(), `agent "X"`) {
+		t.Fatalf("missing transcript: err = %v", err)
+	}
+}
+
+func TestResumedScriptSkipsWhatWasSaid(t *testing.T) {
+	y := "agents:\n  - {name: A, type: scripted, lines: [a1, a2, a3]}\n  - {name: B, type: scripted, lines: [b1, b2, b3]}\n"
+	prior := msgs("A", "a1", "B", "b1", "A", "a2")
+	cfg, err := FromScenario(scenario(t, "s.yaml", y), Options{Prior: prior})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var sink collect
+	New(cfg).Run(context.Background(), &sink)
+	got := sink.finished()
+	if len(got) != 3 || got[0].Content != "b2" || got[1].Content != "a3" || got[2].Content != "b3" {
+		t.Fatalf("resumed with %+v", got)
+	}
+}
+
+func TestHumanSeatNeedsTheLiveView(t *testing.T) {
+	y := "agents:\n  - {name: Me, type: human}\n  - {name: B, type: scripted, lines: [b1]}\n"
+	_, err := FromScenario(scenario(t, "s.yaml", y), Options{})
+	if err == nil || !strings.Contains(err.Error(), "--no-tui") {
+		t.Fatalf("err = %v", err)
+	}
+}
