@@ -1,0 +1,388 @@
+package transcripts
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"regexp"
+	"strings"
+)
+
+// Other tools record conversations in other layouts. parley imports three
+// of them, so `parley check` can judge them and `parley convert` can turn
+// them into parley's own layout:
+//
+//   - headed blocks, each message under a "### Name ###" line:
+//
+//     ### Claude 1 ###
+//     text…
+//
+//     ### Claude 2 ###
+//     text…
+//
+//   - OpenAI-style messages: {"messages": [{"role": "user", "content": "…"}, …]},
+//     a bare array of such messages, or one such object a line (JSONL);
+//     content may be a string or a list of {"type": "text", "text": "…"} parts,
+//     and a message's "name" is its speaker when present, else its role;
+//
+//   - ShareGPT-style conversations: {"conversations": [{"from": "human",
+//     "value": "…"}, …]}, or an array of such objects.
+//
+// System (and developer) messages are instructions, not dialogue: they are
+// kept as moderator notes, which policies do not count, so nothing recorded
+// is lost. Text before the first heading of a headed file is kept the same
+// way.
+
+// Layouts Detect can report.
+const (
+	LayoutMarkdown = "parley-markdown"
+	LayoutJSONL    = "parley-jsonl"
+	LayoutHeaded   = "headed"
+	LayoutOpenAI   = "openai-messages"
+	LayoutShareGPT = "sharegpt"
+)
+
+var headedLine = regexp.MustCompile(`^###[ \t]+(\S(?:.*\S)?)[ \t]+###[ \t]*\r?$`)
+
+// Detect names the layout of a transcript file's contents, or "" when it is
+// none parley knows.
+func Detect(data []byte) string {
+	d := bytes.TrimLeft(bytes.TrimPrefix(data, []byte("\ufeff")), " \r\n\t")
+	switch {
+	case LooksLikeJSONL(d):
+		return LayoutJSONL
+	case len(d) > 0 && (d[0] == '{' || d[0] == '['):
+		vals, err := jsonValues(d)
+		if err != nil || len(vals) == 0 {
+			return ""
+		}
+		return jsonLayout(vals)
+	case LooksLikeMarkdown(d):
+		return LayoutMarkdown
+	case hasHeading(d):
+		return LayoutHeaded
+	}
+	return ""
+}
+
+// hasHeading reports whether one of the first 64 lines is a "### Name ###"
+// heading.
+func hasHeading(d []byte) bool {
+	for n := 0; n < 64 && len(d) > 0; n++ {
+		line := d
+		if i := bytes.IndexByte(d, '\n'); i >= 0 {
+			line, d = d[:i], d[i+1:]
+		} else {
+			d = nil
+		}
+		if headedLine.Match(line) {
+			return true
+		}
+	}
+	return false
+}
+
+// Import reads a transcript in any layout parley knows. A file holding
+// several conversations (an array of ShareGPT conversations, say) gives
+// several transcripts, in order.
+func Import(data []byte) ([]*Transcript, string, error) {
+	layout := Detect(data)
+	d := bytes.TrimPrefix(data, []byte("\ufeff"))
+	switch layout {
+	case LayoutJSONL, LayoutMarkdown:
+		t, err := Parse(d)
+		if err != nil {
+			return nil, layout, err
+		}
+		return []*Transcript{t}, layout, nil
+	case LayoutHeaded:
+		t, err := ParseHeaded(d)
+		if err != nil {
+			return nil, layout, err
+		}
+		return []*Transcript{t}, layout, nil
+	case LayoutOpenAI, LayoutShareGPT:
+		vals, err := jsonValues(bytes.TrimSpace(d))
+		if err != nil {
+			return nil, layout, err
+		}
+		ts, err := importJSON(vals, layout)
+		return ts, layout, err
+	}
+	if t := bytes.TrimSpace(d); len(t) > 0 && (t[0] == '{' || t[0] == '[') {
+		if _, err := jsonValues(t); err != nil {
+			return nil, "", fmt.Errorf("not a transcript: the JSON does not parse: %v", err)
+		}
+		return nil, "", errors.New(`not a transcript layout parley knows: JSON needs "messages" (OpenAI style) or "conversations" (ShareGPT style)`)
+	}
+	return nil, "", errors.New(`not a transcript layout parley knows: expected parley Markdown ("# A ↔ B"), parley JSONL, "### Name ###" headed blocks, OpenAI "messages" JSON or ShareGPT "conversations" JSON`)
+}
+
+// ReadAny reads a transcript file in any layout parley knows. Errors name
+// the file.
+func ReadAny(path string) ([]*Transcript, string, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, "", err
+	}
+	ts, layout, err := Import(data)
+	if err != nil {
+		return nil, layout, fmt.Errorf("%s: %w", path, err)
+	}
+	return ts, layout, nil
+}
+
+// ParseHeaded reads "### Name ###" headed blocks.
+func ParseHeaded(data []byte) (*Transcript, error) {
+	lines := strings.Split(strings.TrimPrefix(string(data), "\ufeff"), "\n")
+	t := &Transcript{}
+	var cur *Message
+	var body []string
+	var preamble []string
+	finish := func() {
+		if cur == nil {
+			return
+		}
+		cur.Content = trimBlankLines(body)
+		t.Messages = append(t.Messages, *cur)
+		cur, body = nil, nil
+	}
+	for _, l := range lines {
+		if m := headedLine.FindStringSubmatch(l); m != nil {
+			finish()
+			cur = &Message{Speaker: m[1]}
+			continue
+		}
+		l = strings.TrimSuffix(l, "\r")
+		if cur == nil {
+			preamble = append(preamble, l)
+			continue
+		}
+		body = append(body, l)
+	}
+	finish()
+	if len(t.Messages) == 0 {
+		return nil, &ParseError{Line: 1, Msg: `no "### Name ###" heading found`}
+	}
+	if p := trimBlankLines(preamble); p != "" {
+		t.Messages = append([]Message{{Speaker: ModeratorSpeaker, Content: p, Origin: OriginModerator}}, t.Messages...)
+	}
+	t.Title = defaultTitle(t)
+	return t, nil
+}
+
+func trimBlankLines(ls []string) string {
+	for len(ls) > 0 && strings.TrimSpace(ls[0]) == "" {
+		ls = ls[1:]
+	}
+	for len(ls) > 0 && strings.TrimSpace(ls[len(ls)-1]) == "" {
+		ls = ls[:len(ls)-1]
+	}
+	return strings.Join(ls, "\n")
+}
+
+// defaultTitle is "A ↔ B" from the first two speakers.
+func defaultTitle(t *Transcript) string {
+	sp := t.Speakers()
+	switch len(sp) {
+	case 0:
+		return "conversation"
+	case 1:
+		return sp[0]
+	}
+	return sp[0] + " ↔ " + sp[1]
+}
+
+// jsonValues decodes one JSON value, or several one after another (JSONL).
+func jsonValues(d []byte) ([]any, error) {
+	dec := json.NewDecoder(bytes.NewReader(d))
+	dec.UseNumber()
+	var out []any
+	for {
+		var v any
+		err := dec.Decode(&v)
+		if err == io.EOF {
+			return out, nil
+		}
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, v)
+	}
+}
+
+// jsonLayout tells OpenAI messages from ShareGPT conversations.
+func jsonLayout(vals []any) string {
+	for _, v := range vals {
+		switch x := v.(type) {
+		case map[string]any:
+			if _, ok := x["conversations"]; ok {
+				return LayoutShareGPT
+			}
+			if _, ok := x["messages"]; ok {
+				return LayoutOpenAI
+			}
+			if _, ok := x["role"]; ok {
+				return LayoutOpenAI
+			}
+			if _, ok := x["from"]; ok {
+				return LayoutShareGPT
+			}
+		case []any:
+			if l := jsonLayout(x); l != "" {
+				return l
+			}
+		}
+	}
+	return ""
+}
+
+// importJSON turns decoded JSON values into transcripts.
+func importJSON(vals []any, layout string) ([]*Transcript, error) {
+	// Flatten: top-level arrays and JSONL lines are lists of items; an item
+	// is a conversation object or a single message.
+	var items []any
+	for _, v := range vals {
+		if a, ok := v.([]any); ok {
+			items = append(items, a...)
+		} else {
+			items = append(items, v)
+		}
+	}
+	var out []*Transcript
+	var loose []any // bare messages, one conversation together
+	for i, it := range items {
+		obj, ok := it.(map[string]any)
+		if !ok {
+			return nil, fmt.Errorf("item %d is %s, not a JSON object", i+1, jsonKind(it))
+		}
+		list, key := obj["messages"], "messages"
+		if layout == LayoutShareGPT {
+			list, key = obj["conversations"], "conversations"
+		}
+		if list == nil {
+			loose = append(loose, obj)
+			continue
+		}
+		msgs, ok := list.([]any)
+		if !ok {
+			return nil, fmt.Errorf("item %d: %q is %s, not a list", i+1, key, jsonKind(list))
+		}
+		t, err := jsonConversation(msgs, layout)
+		if err != nil {
+			return nil, fmt.Errorf("item %d: %w", i+1, err)
+		}
+		if s, ok := obj["title"].(string); ok && s != "" {
+			t.Title = oneLine(s)
+		}
+		out = append(out, t)
+	}
+	if len(loose) > 0 {
+		t, err := jsonConversation(loose, layout)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, t)
+	}
+	if len(out) == 0 {
+		return nil, errors.New("no conversation found in the JSON")
+	}
+	return out, nil
+}
+
+func jsonConversation(msgs []any, layout string) (*Transcript, error) {
+	t := &Transcript{}
+	for i, v := range msgs {
+		obj, ok := v.(map[string]any)
+		if !ok {
+			return nil, fmt.Errorf("message %d is %s, not a JSON object", i+1, jsonKind(v))
+		}
+		var role, content string
+		var err error
+		if layout == LayoutShareGPT {
+			role = str(obj["from"])
+			content, err = jsonText(obj["value"])
+		} else {
+			role = str(obj["role"])
+			content, err = jsonText(obj["content"])
+		}
+		if err != nil {
+			return nil, fmt.Errorf("message %d: %w", i+1, err)
+		}
+		speaker := oneLine(role)
+		if n := oneLine(str(obj["name"])); n != "" {
+			speaker = n
+		}
+		if speaker == "" {
+			return nil, fmt.Errorf("message %d has no role (or from) naming its speaker", i+1)
+		}
+		m := Message{Speaker: speaker, Content: content, Model: str(obj["model"])}
+		switch strings.ToLower(role) {
+		case "system", "developer":
+			m.Origin = OriginModerator
+			m.Speaker = ModeratorSpeaker
+		}
+		t.Messages = append(t.Messages, m)
+	}
+	if len(t.Messages) == 0 {
+		return nil, errors.New("the conversation has no messages")
+	}
+	t.Title = defaultTitle(t)
+	return t, nil
+}
+
+// jsonText reads message content: a string, null, or a list of parts of
+// which the text ones are kept.
+func jsonText(v any) (string, error) {
+	switch x := v.(type) {
+	case nil:
+		return "", nil
+	case string:
+		return x, nil
+	case []any:
+		var parts []string
+		for _, p := range x {
+			switch pp := p.(type) {
+			case string:
+				parts = append(parts, pp)
+			case map[string]any:
+				if s, ok := pp["text"].(string); ok {
+					parts = append(parts, s)
+				}
+			}
+		}
+		return strings.Join(parts, "\n"), nil
+	}
+	return "", fmt.Errorf("content is %s, not text", jsonKind(v))
+}
+
+func str(v any) string {
+	s, _ := v.(string)
+	return s
+}
+
+// oneLine makes a name safe for a "### Speaker" heading.
+func oneLine(s string) string {
+	return strings.Join(strings.Fields(s), " ")
+}
+
+func jsonKind(v any) string {
+	switch v.(type) {
+	case nil:
+		return "null"
+	case string:
+		return "a string"
+	case json.Number:
+		return "a number"
+	case bool:
+		return "a boolean"
+	case []any:
+		return "a list"
+	case map[string]any:
+		return "an object"
+	}
+	return fmt.Sprintf("%T", v)
+}

@@ -1,0 +1,202 @@
+package transcripts
+
+import (
+	"bytes"
+	"os"
+	"strings"
+	"testing"
+)
+
+const headedSample = `### Claude 1 ###
+hello, are you there?
+
+### Claude 2 ###
+I am here.
+### Not a heading in the middle of a line ### is fine
+
+### Claude 1 ###
+^C^C
+`
+
+const openAISample = `{"messages": [
+  {"role": "system", "content": "You are talking to another AI."},
+  {"role": "user", "content": "What is a monad?"},
+  {"role": "assistant", "content": [{"type": "text", "text": "A monoid"}, {"type": "text", "text": "in the category of endofunctors."}]},
+  {"role": "user", "name": "Kimi", "content": "Ha. [END]"}
+]}`
+
+const shareGPTSample = `[{"id": "a1", "conversations": [
+  {"from": "human", "value": "Hi"},
+  {"from": "gpt", "value": "Hello! [END]"}
+]}, {"conversations": [{"from": "human", "value": "Second"}]}]`
+
+func speakersAndContents(t *Transcript) (sp, cs []string) {
+	for _, m := range t.Messages {
+		sp = append(sp, m.Speaker)
+		cs = append(cs, m.Content)
+	}
+	return
+}
+
+func TestImport(t *testing.T) {
+	seed, err := os.ReadFile("seed/kimi-k2-vs-grok-4.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cases := []struct {
+		name      string
+		data      string
+		layout    string
+		count     int // transcripts
+		speakers  []string
+		contents  []string
+		moderator int // messages kept as moderator notes in the first transcript
+	}{
+		{name: "headed blocks", data: headedSample, layout: LayoutHeaded, count: 1,
+			speakers: []string{"Claude 1", "Claude 2", "Claude 1"},
+			contents: []string{"hello, are you there?", "I am here.\n### Not a heading in the middle of a line ### is fine", "^C^C"}},
+		{name: "headed blocks with a preamble and CRLF", data: "Log of a run\r\n\r\n### A ###\r\nhi\r\n### B ###\r\nyo\r\n", layout: LayoutHeaded, count: 1,
+			speakers: []string{ModeratorSpeaker, "A", "B"}, contents: []string{"Log of a run", "hi", "yo"}, moderator: 1},
+		{name: "openai messages object", data: openAISample, layout: LayoutOpenAI, count: 1,
+			speakers: []string{ModeratorSpeaker, "user", "assistant", "Kimi"},
+			contents: []string{"You are talking to another AI.", "What is a monad?", "A monoid\nin the category of endofunctors.", "Ha. [END]"}, moderator: 1},
+		{name: "openai bare array", data: `[{"role":"user","content":"a"},{"role":"assistant","content":null}]`, layout: LayoutOpenAI, count: 1,
+			speakers: []string{"user", "assistant"}, contents: []string{"a", ""}},
+		{name: "openai JSONL, one message a line", data: "{\"role\":\"user\",\"content\":\"a\"}\n{\"role\":\"assistant\",\"content\":\"b\"}\n", layout: LayoutOpenAI, count: 1,
+			speakers: []string{"user", "assistant"}, contents: []string{"a", "b"}},
+		{name: "sharegpt array of two", data: shareGPTSample, layout: LayoutShareGPT, count: 2,
+			speakers: []string{"human", "gpt"}, contents: []string{"Hi", "Hello! [END]"}},
+		{name: "parley markdown", data: string(seed), layout: LayoutMarkdown, count: 1},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			if got := Detect([]byte(c.data)); got != c.layout {
+				t.Fatalf("Detect = %q, want %q", got, c.layout)
+			}
+			ts, layout, err := Import([]byte(c.data))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if layout != c.layout || len(ts) != c.count {
+				t.Fatalf("Import gave %d transcripts as %q, want %d as %q", len(ts), layout, c.count, c.layout)
+			}
+			if c.speakers == nil {
+				if len(ts[0].Messages) != 97 {
+					t.Fatalf("seed has %d messages, want 97", len(ts[0].Messages))
+				}
+				return
+			}
+			sp, cs := speakersAndContents(ts[0])
+			if strings.Join(sp, "|") != strings.Join(c.speakers, "|") {
+				t.Errorf("speakers = %q, want %q", sp, c.speakers)
+			}
+			if strings.Join(cs, "|") != strings.Join(c.contents, "|") {
+				t.Errorf("contents = %q, want %q", cs, c.contents)
+			}
+			mods := 0
+			for _, m := range ts[0].Messages {
+				if m.Origin == OriginModerator {
+					mods++
+				}
+			}
+			if mods != c.moderator {
+				t.Errorf("%d moderator notes, want %d", mods, c.moderator)
+			}
+		})
+	}
+}
+
+func TestImportErrors(t *testing.T) {
+	cases := []struct {
+		name, data, want string
+	}{
+		{"plain text", "just some words\n", "not a transcript layout parley knows"},
+		{"json of another shape", `{"foo": 1}`, `JSON needs "messages"`},
+		{"broken json", `{"messages": [`, "does not parse"},
+		{"message without role", `{"messages": [{"content": "x"}]}`, "message 1 has no role"},
+		{"content of the wrong type", `{"messages": [{"role": "user", "content": 5}]}`, "content is a number"},
+		{"messages not a list", `{"messages": "x"}`, `"messages" is a string`},
+		{"empty conversation", `{"conversations": []}`, "no messages"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			_, _, err := Import([]byte(c.data))
+			if err == nil || !strings.Contains(err.Error(), c.want) {
+				t.Fatalf("err = %v, want one containing %q", err, c.want)
+			}
+		})
+	}
+}
+
+// Imported transcripts written in parley's layout read back the same.
+func TestImportConvertRoundTrip(t *testing.T) {
+	for _, data := range []string{headedSample, openAISample, shareGPTSample} {
+		ts, _, err := Import([]byte(data))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, tr := range ts {
+			var buf bytes.Buffer
+			if err := WriteMarkdown(&buf, tr); err != nil {
+				t.Fatal(err)
+			}
+			back, err := ParseMarkdown(buf.Bytes())
+			if err != nil {
+				t.Fatalf("reading back: %v\n%s", err, buf.String())
+			}
+			a, b := tr.Messages, back.Messages
+			if len(a) != len(b) {
+				t.Fatalf("%d messages read back, want %d", len(b), len(a))
+			}
+			for i := range a {
+				if a[i].Speaker != b[i].Speaker || a[i].Content != b[i].Content || a[i].Origin != b[i].Origin {
+					t.Errorf("message %d: got %+v, want %+v", i+1, b[i], a[i])
+				}
+			}
+		}
+	}
+}
+
+func fuzzSeeds(f *testing.F) {
+	seed, err := os.ReadFile("seed/kimi-k2-vs-grok-4.md")
+	if err != nil {
+		f.Fatal(err)
+	}
+	for _, s := range [][]byte{seed, seed[:len(seed)/3], []byte(headedSample), []byte(openAISample), []byte(shareGPTSample),
+		[]byte("### A ###\n"), []byte("[[[]]]"), []byte(`{"messages":[{"role":"user","content":[1,{"text":2}]}]}`)} {
+		f.Add(s)
+	}
+}
+
+// FuzzImport feeds arbitrary bytes to the importer: it must never panic,
+// and whatever it accepts must have messages with one-line speakers.
+func FuzzImport(f *testing.F) {
+	fuzzSeeds(f)
+	f.Fuzz(func(t *testing.T, data []byte) {
+		ts, _, err := Import(data)
+		if err != nil {
+			return
+		}
+		for _, tr := range ts {
+			for _, m := range tr.Messages {
+				if strings.ContainsAny(m.Speaker, "\n") && Detect(data) != LayoutJSONL && Detect(data) != LayoutMarkdown {
+					t.Fatalf("speaker %q spans lines", m.Speaker)
+				}
+			}
+		}
+	})
+}
+
+// FuzzImportHeaded checks the headed-block reader on its own.
+func FuzzImportHeaded(f *testing.F) {
+	fuzzSeeds(f)
+	f.Fuzz(func(t *testing.T, data []byte) {
+		tr, err := ParseHeaded(data)
+		if err != nil {
+			return
+		}
+		if len(tr.Messages) == 0 {
+			t.Fatal("accepted with no messages")
+		}
+	})
+}
