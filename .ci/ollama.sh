@@ -26,7 +26,7 @@ say() { echo "ollama.sh: $*"; }
 
 build() {
 	if [ -x "$bin" ]; then
-		say "reusing $bin ($("$bin" --version 2>/dev/null | tail -1))"
+		say "reusing $bin"
 		return
 	fi
 	say "building Ollama $ollama_version into .cache/bin (a cold build takes a few minutes)"

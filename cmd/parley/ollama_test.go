@@ -414,6 +414,19 @@ func renderedPrompts(t testing.TB, log []byte) []string {
 	return out
 }
 
+var cacheSlotPrompt = regexp.MustCompile(`msg="loading cache slot".* prompt=(\d+)`)
+
+// promptTokenCounts returns the prompt lengths, in tokens, that the model
+// runner logged (at OLLAMA_DEBUG=1) for each request in log bytes.
+func promptTokenCounts(log []byte) []int {
+	var out []int
+	for _, m := range cacheSlotPrompt.FindAllSubmatch(log, -1) {
+		n, _ := strconv.Atoi(string(m[1]))
+		out = append(out, n)
+	}
+	return out
+}
+
 // renderTemplate is what configs/ollama/Modelfile's TEMPLATE makes of a
 // system prompt and the history an agent sends.
 func renderTemplate(system string, history []struct{ Role, Content string }) string {
@@ -529,6 +542,27 @@ termination:
 		}
 	})
 
+	t.Run("prompt tokens equal the server's own count", func(t *testing.T) {
+		if o.log == "" {
+			t.Skip("skipping: the server's log is unknown (PARLEY_OLLAMA_LOG is unset)")
+		}
+		log, err := os.ReadFile(o.log)
+		if err != nil {
+			t.Fatal(err)
+		}
+		// The model runner logs each request's prompt length, in tokens,
+		// as it loads the request into its cache.
+		counts := promptTokenCounts(log[logStart:])
+		if len(counts) != len(jl.Messages) {
+			t.Fatalf("the server logged %d prompt lengths for %d messages (is OLLAMA_DEBUG=1 set?)", len(counts), len(jl.Messages))
+		}
+		for i, m := range jl.Messages {
+			if m.Usage == nil || m.Usage.PromptTokens != counts[i] {
+				t.Errorf("message %d: JSONL usage %+v; the server's runner counted %d prompt tokens", i+1, m.Usage, counts[i])
+			}
+		}
+	})
+
 	t.Run("ttft, latency and finish reason recorded", func(t *testing.T) {
 		for i, m := range jl.Messages {
 			if m.FinishReason != "length" {
@@ -569,8 +603,14 @@ termination:
 		}
 		system := map[string]string{"Lily": systemLily, "Tom": systemTom}
 		for i, m := range jl.Messages {
+			// The opening is handed to the first speaker only, as if the
+			// other side had said it.
+			open := ""
+			if m.Speaker == "Lily" {
+				open = opening
+			}
 			var history []struct{ Role, Content string }
-			for _, h := range orchestrator.Perspective(jl.Messages[:i], m.Speaker, opening, 0) {
+			for _, h := range orchestrator.Perspective(jl.Messages[:i], m.Speaker, open, 0) {
 				history = append(history, struct{ Role, Content string }{h.Role, h.Content})
 			}
 			want := renderTemplate(system[m.Speaker], history)
