@@ -287,6 +287,14 @@ func compact(n int) string {
 // replicas they name (base_urls:). Every distinct base URL gets a route,
 // so replicas and limits apply whichever agent sends.
 func NewHTTPClient(scenarios []*configs.Scenario, parallel int) (*http.Client, *agents.Transport, []*agents.Limiter, error) {
+	return NewHTTPClientVia(scenarios, parallel, nil)
+}
+
+// NewHTTPClientVia is NewHTTPClient with one more layer: when wrap is set,
+// each request, once it holds its local slot and has its replica chosen,
+// goes out through wrap(the pooled transport). A batch spread over several
+// machines uses it to add limits that all of them share.
+func NewHTTPClientVia(scenarios []*configs.Scenario, parallel int, wrap func(http.RoundTripper) http.RoundTripper) (*http.Client, *agents.Transport, []*agents.Limiter, error) {
 	limits := map[string]configs.Limit{}
 	for _, s := range scenarios {
 		for k, l := range s.Limits {
@@ -366,7 +374,11 @@ func NewHTTPClient(scenarios []*configs.Scenario, parallel int) (*http.Client, *
 		TLSHandshakeTimeout:   10 * time.Second,
 		ExpectContinueTimeout: time.Second,
 	}
-	t := agents.NewTransport(base, rs...)
+	var rt http.RoundTripper = base
+	if wrap != nil {
+		rt = wrap(base)
+	}
+	t := agents.NewTransport(rt, rs...)
 	return &http.Client{Transport: t}, t, order, nil
 }
 
