@@ -21,8 +21,8 @@ import (
 	"github.com/parleyhq/parley/transcripts"
 )
 
-// benchTokens is the reply length every way of streaming is held to.
-const benchTokens = 200
+// ollamaBenchTokens is the reply length every way of streaming is held to.
+const ollamaBenchTokens = 200
 
 // BenchmarkOllamaThroughput measures end-to-end tokens per second for one
 // reply of the same prompt, model and server, three ways, side by side in
@@ -43,7 +43,7 @@ func BenchmarkOllamaThroughput(b *testing.B) {
 	if _, err := exec.LookPath("curl"); err != nil {
 		b.Skip("skipping: curl is not installed")
 	}
-	bin := buildParley(b)
+	bin := ollamaParleyBinary(b)
 	dir := b.TempDir()
 	base := o.url() + "/v1"
 
@@ -52,12 +52,12 @@ func BenchmarkOllamaThroughput(b *testing.B) {
 		Model:         ollamaModel,
 		Stream:        true,
 		StreamOptions: &openai.StreamOptions{IncludeUsage: true},
-		MaxTokens:     benchTokens,
+		MaxTokens:     ollamaBenchTokens,
 		Temperature:   float32(temperature),
 		Seed:          &seed,
 		Messages: []openai.ChatCompletionMessage{
-			{Role: openai.ChatMessageRoleSystem, Content: systemLily},
-			{Role: openai.ChatMessageRoleUser, Content: opening},
+			{Role: openai.ChatMessageRoleSystem, Content: ollamaSystemLily},
+			{Role: openai.ChatMessageRoleUser, Content: ollamaOpening},
 		},
 	}
 	body, err := json.Marshal(req)
@@ -68,7 +68,7 @@ func BenchmarkOllamaThroughput(b *testing.B) {
 	if err := os.WriteFile(bodyPath, body, 0o644); err != nil {
 		b.Fatal(err)
 	}
-	scenario := writeScenario(b, dir, fmt.Sprintf(`agents:
+	scenario := ollamaScenarioFile(b, dir, fmt.Sprintf(`agents:
   - name: Lily
     provider: ollama
     base_url: %[1]s
@@ -82,10 +82,10 @@ func BenchmarkOllamaThroughput(b *testing.B) {
     base_url: %[1]s
     model: %[2]s
 first: Lily
-opening: %[7]s
+ollamaOpening: %[7]s
 termination:
   max_messages: 1
-`, base, ollamaModel, systemLily, temperature, seed, benchTokens, opening))
+`, base, ollamaModel, ollamaSystemLily, temperature, seed, ollamaBenchTokens, ollamaOpening))
 
 	cfg := openai.DefaultConfig("")
 	cfg.BaseURL = base
@@ -101,7 +101,7 @@ termination:
 			if msg, err := cmd.CombinedOutput(); err != nil {
 				return 0, fmt.Errorf("parley run: %v\n%s", err, msg)
 			}
-			jl, err := transcripts.Read(mustGlob(b, out, "*.jsonl"))
+			jl, err := transcripts.Read(ollamaGlob(b, out, "*.jsonl"))
 			if err != nil {
 				return 0, err
 			}
@@ -137,7 +137,7 @@ termination:
 			if err != nil {
 				return 0, fmt.Errorf("curl: %v", err)
 			}
-			return sseCompletionTokens(out)
+			return ollamaSSETokens(out)
 		}},
 	}
 
@@ -147,8 +147,8 @@ termination:
 		if err != nil {
 			b.Fatalf("%s: %v", w.name, err)
 		}
-		if n != benchTokens {
-			b.Fatalf("%s: the server reported %d completion tokens; want %d", w.name, n, benchTokens)
+		if n != ollamaBenchTokens {
+			b.Fatalf("%s: the server reported %d completion tokens; want %d", w.name, n, ollamaBenchTokens)
 		}
 	}
 
@@ -178,9 +178,9 @@ termination:
 	b.ReportMetric(0, "ns/op")
 }
 
-// sseCompletionTokens reads the completion tokens from the usage chunk of
+// ollamaSSETokens reads the completion tokens from the usage chunk of
 // a chat-completions event stream.
-func sseCompletionTokens(stream []byte) (int, error) {
+func ollamaSSETokens(stream []byte) (int, error) {
 	for _, line := range bytes.Split(stream, []byte("\n")) {
 		data, ok := bytes.CutPrefix(bytes.TrimRight(line, "\r"), []byte("data: "))
 		if !ok || !bytes.Contains(data, []byte(`"usage"`)) {

@@ -42,8 +42,8 @@ import (
 
 const ollamaModel = "stories260k"
 
-// repoRoot is the repository root, two levels above this package.
-func repoRoot(t testing.TB) string {
+// ollamaRepoRoot is the repository root, two levels above this package.
+func ollamaRepoRoot(t testing.TB) string {
 	t.Helper()
 	root, err := filepath.Abs(filepath.Join("..", ".."))
 	if err != nil {
@@ -56,7 +56,7 @@ func repoRoot(t testing.TB) string {
 // test with a sentence that says what is missing.
 func ollamaPrereqs(t testing.TB) (bin, gguf string) {
 	t.Helper()
-	root := repoRoot(t)
+	root := ollamaRepoRoot(t)
 	gguf = filepath.Join(root, "..", "shared", "models", "stories260K.gguf")
 	if _, err := os.Stat(gguf); err != nil {
 		t.Skipf("skipping: the model %s is absent; it comes with a ../shared folder beside the repository", gguf)
@@ -174,7 +174,7 @@ func (o *ollamaServer) stop() {
 // create makes the model from the repository's Modelfile.
 func (o *ollamaServer) create(t testing.TB) {
 	t.Helper()
-	cmd := exec.Command(o.bin, "create", ollamaModel, "-f", filepath.Join(repoRoot(t), "configs", "ollama", "Modelfile"))
+	cmd := exec.Command(o.bin, "create", ollamaModel, "-f", filepath.Join(ollamaRepoRoot(t), "configs", "ollama", "Modelfile"))
 	cmd.Env = append(os.Environ(), "HOME="+o.home, "OLLAMA_HOST="+o.addr)
 	if out, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("ollama create %s -f configs/ollama/Modelfile: %v\n%s", ollamaModel, err, out)
@@ -182,48 +182,48 @@ func (o *ollamaServer) create(t testing.TB) {
 }
 
 var (
-	parleyOnce sync.Once
-	parleyBin  string
-	parleyErr  error
+	ollamaParleyOnce sync.Once
+	ollamaParleyPath string
+	ollamaParleyErr  error
 )
 
-// buildParley builds the parley binary once per test binary.
-func buildParley(t testing.TB) string {
+// ollamaParleyBinary builds the parley binary once per test binary.
+func ollamaParleyBinary(t testing.TB) string {
 	t.Helper()
-	parleyOnce.Do(func() {
+	ollamaParleyOnce.Do(func() {
 		dir, err := os.MkdirTemp("", "parley-ollama-bin")
 		if err != nil {
-			parleyErr = err
+			ollamaParleyErr = err
 			return
 		}
-		parleyBin = filepath.Join(dir, "parley")
-		out, err := exec.Command("go", "build", "-o", parleyBin, ".").CombinedOutput()
+		ollamaParleyPath = filepath.Join(dir, "parley")
+		out, err := exec.Command("go", "build", "-o", ollamaParleyPath, ".").CombinedOutput()
 		if err != nil {
-			parleyErr = fmt.Errorf("go build: %v\n%s", err, out)
+			ollamaParleyErr = fmt.Errorf("go build: %v\n%s", err, out)
 		}
 	})
-	if parleyErr != nil {
-		t.Fatal(parleyErr)
+	if ollamaParleyErr != nil {
+		t.Fatal(ollamaParleyErr)
 	}
-	return parleyBin
+	return ollamaParleyPath
 }
 
-// ranParley is one finished run of the binary.
-type ranParley struct {
+// ollamaRun is one finished run of the binary.
+type ollamaRun struct {
 	code           int
 	stdout, stderr string
 	dir            string // the --out folder
 }
 
-func runParley(t testing.TB, dir string, args ...string) ranParley {
+func ollamaRunParley(t testing.TB, dir string, args ...string) ollamaRun {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, buildParley(t), args...)
+	cmd := exec.CommandContext(ctx, ollamaParleyBinary(t), args...)
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	err := cmd.Run()
-	r := ranParley{stdout: stdout.String(), stderr: stderr.String(), dir: dir}
+	r := ollamaRun{stdout: stdout.String(), stderr: stderr.String(), dir: dir}
 	var ee *exec.ExitError
 	switch {
 	case err == nil:
@@ -235,8 +235,8 @@ func runParley(t testing.TB, dir string, args ...string) ranParley {
 	return r
 }
 
-// recording reads the one transcript a run wrote into dir, both files.
-func recording(t testing.TB, dir string) (md, jl *transcripts.Transcript) {
+// ollamaRecording reads the one transcript a run wrote into dir, both files.
+func ollamaRecording(t testing.TB, dir string) (md, jl *transcripts.Transcript) {
 	t.Helper()
 	mdPaths, _ := filepath.Glob(filepath.Join(dir, "*.md"))
 	jlPaths, _ := filepath.Glob(filepath.Join(dir, "*.jsonl"))
@@ -254,7 +254,7 @@ func recording(t testing.TB, dir string) (md, jl *transcripts.Transcript) {
 	return md, jl
 }
 
-func writeScenario(t testing.TB, dir, yaml string) string {
+func ollamaScenarioFile(t testing.TB, dir, yaml string) string {
 	t.Helper()
 	p := filepath.Join(dir, "scenario.yaml")
 	if err := os.WriteFile(p, []byte(yaml), 0o644); err != nil {
@@ -263,10 +263,10 @@ func writeScenario(t testing.TB, dir, yaml string) string {
 	return p
 }
 
-// exchange is one chat-completions request and its streamed response, as
+// ollamaExchange is one chat-completions request and its streamed response, as
 // they crossed the wire between parley and the server.
-type exchange struct {
-	Request  chatRequest
+type ollamaExchange struct {
+	Request  ollamaChatRequest
 	Status   int
 	Content  string // the deltas' text joined
 	Finish   string
@@ -274,7 +274,7 @@ type exchange struct {
 	Complete bool // the stream ended with data: [DONE]
 }
 
-type chatRequest struct {
+type ollamaChatRequest struct {
 	Model       string   `json:"model"`
 	MaxTokens   int      `json:"max_tokens"`
 	Temperature *float64 `json:"temperature"`
@@ -284,30 +284,30 @@ type chatRequest struct {
 	} `json:"messages"`
 }
 
-// wireRecorder is a reverse proxy on loopback that passes everything
+// ollamaWire is a reverse proxy on loopback that passes everything
 // through untouched, streaming as it goes, and records each
 // chat-completions exchange.
-type wireRecorder struct {
+type ollamaWire struct {
 	*httptest.Server
 	mu        sync.Mutex
-	exchanges []exchange
+	exchanges []ollamaExchange
 }
 
-func newWireRecorder(t testing.TB, target string) *wireRecorder {
+func newOllamaWire(t testing.TB, target string) *ollamaWire {
 	t.Helper()
 	u, err := url.Parse(target)
 	if err != nil {
 		t.Fatal(err)
 	}
-	w := &wireRecorder{}
+	w := &ollamaWire{}
 	rp := httputil.NewSingleHostReverseProxy(u)
 	rp.FlushInterval = -1
 	rp.ModifyResponse = func(resp *http.Response) error {
-		req, _ := resp.Request.Context().Value(requestBodyKey{}).([]byte)
+		req, _ := resp.Request.Context().Value(ollamaBodyKey{}).([]byte)
 		if !strings.HasSuffix(resp.Request.URL.Path, "/chat/completions") {
 			return nil
 		}
-		resp.Body = &teeBody{rc: resp.Body, done: func(body []byte) { w.add(req, resp.StatusCode, body) }}
+		resp.Body = &ollamaTeeBody{rc: resp.Body, done: func(body []byte) { w.add(req, resp.StatusCode, body) }}
 		return nil
 	}
 	w.Server = httptest.NewServer(http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
@@ -317,16 +317,16 @@ func newWireRecorder(t testing.TB, target string) *wireRecorder {
 			return
 		}
 		r.Body = io.NopCloser(bytes.NewReader(body))
-		rp.ServeHTTP(rw, r.WithContext(context.WithValue(r.Context(), requestBodyKey{}, body)))
+		rp.ServeHTTP(rw, r.WithContext(context.WithValue(r.Context(), ollamaBodyKey{}, body)))
 	}))
 	t.Cleanup(w.Close)
 	return w
 }
 
-type requestBodyKey struct{}
+type ollamaBodyKey struct{}
 
-func (w *wireRecorder) add(reqBody []byte, status int, body []byte) {
-	x := exchange{Status: status}
+func (w *ollamaWire) add(reqBody []byte, status int, body []byte) {
+	x := ollamaExchange{Status: status}
 	json.Unmarshal(reqBody, &x.Request)
 	for _, line := range strings.Split(string(body), "\n") {
 		data, ok := strings.CutPrefix(strings.TrimRight(line, "\r"), "data: ")
@@ -362,35 +362,35 @@ func (w *wireRecorder) add(reqBody []byte, status int, body []byte) {
 	w.mu.Unlock()
 }
 
-func (w *wireRecorder) recorded() []exchange {
+func (w *ollamaWire) recorded() []ollamaExchange {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	return append([]exchange(nil), w.exchanges...)
+	return append([]ollamaExchange(nil), w.exchanges...)
 }
 
-// teeBody keeps a copy of what passes through and hands it over on Close.
-type teeBody struct {
+// ollamaTeeBody keeps a copy of what passes through and hands it over on Close.
+type ollamaTeeBody struct {
 	rc   io.ReadCloser
 	buf  bytes.Buffer
 	done func([]byte)
 	once sync.Once
 }
 
-func (b *teeBody) Read(p []byte) (int, error) {
+func (b *ollamaTeeBody) Read(p []byte) (int, error) {
 	n, err := b.rc.Read(p)
 	b.buf.Write(p[:n])
 	return n, err
 }
 
-func (b *teeBody) Close() error {
+func (b *ollamaTeeBody) Close() error {
 	err := b.rc.Close()
 	b.once.Do(func() { b.done(b.buf.Bytes()) })
 	return err
 }
 
-// renderedPrompts returns the prompts the server rendered from chat
+// ollamaRenderedPrompts returns the prompts the server rendered from chat
 // requests (its OLLAMA_DEBUG "chat request" lines) in log bytes.
-func renderedPrompts(t testing.TB, log []byte) []string {
+func ollamaRenderedPrompts(t testing.TB, log []byte) []string {
 	t.Helper()
 	var out []string
 	sc := bufio.NewScanner(bytes.NewReader(log))
@@ -414,22 +414,22 @@ func renderedPrompts(t testing.TB, log []byte) []string {
 	return out
 }
 
-var cacheSlotPrompt = regexp.MustCompile(`msg="loading cache slot".* prompt=(\d+)`)
+var ollamaCacheSlotPrompt = regexp.MustCompile(`msg="loading cache slot".* prompt=(\d+)`)
 
-// promptTokenCounts returns the prompt lengths, in tokens, that the model
+// ollamaPromptTokens returns the prompt lengths, in tokens, that the model
 // runner logged (at OLLAMA_DEBUG=1) for each request in log bytes.
-func promptTokenCounts(log []byte) []int {
+func ollamaPromptTokens(log []byte) []int {
 	var out []int
-	for _, m := range cacheSlotPrompt.FindAllSubmatch(log, -1) {
+	for _, m := range ollamaCacheSlotPrompt.FindAllSubmatch(log, -1) {
 		n, _ := strconv.Atoi(string(m[1]))
 		out = append(out, n)
 	}
 	return out
 }
 
-// renderTemplate is what configs/ollama/Modelfile's TEMPLATE makes of a
+// ollamaRenderTemplate is what configs/ollama/Modelfile's TEMPLATE makes of a
 // system prompt and the history an agent sends.
-func renderTemplate(system string, history []struct{ Role, Content string }) string {
+func ollamaRenderTemplate(system string, history []struct{ Role, Content string }) string {
 	var b strings.Builder
 	if system != "" {
 		b.WriteString(system + "\n")
@@ -447,10 +447,10 @@ func renderTemplate(system string, history []struct{ Role, Content string }) str
 }
 
 const (
-	systemLily = "Lily is a little girl who loves her red ball."
-	systemTom  = "Tom is a big dog who likes to play in the park."
-	opening    = "Once upon a time, there was a little girl named Lily."
-	maxTokens  = 12
+	ollamaSystemLily = "Lily is a little girl who loves her red ball."
+	ollamaSystemTom  = "Tom is a big dog who likes to play in the park."
+	ollamaOpening    = "Once upon a time, there was a little girl named Lily."
+	ollamaMaxTokens  = 12
 )
 
 // TestOllamaConversation holds a 10-message conversation between two
@@ -458,10 +458,10 @@ const (
 // recording against the wire and against the server's own log.
 func TestOllamaConversation(t *testing.T) {
 	o := useOllama(t)
-	wire := newWireRecorder(t, o.url())
+	wire := newOllamaWire(t, o.url())
 	logStart := o.logSize(t)
 	dir := t.TempDir()
-	scenario := writeScenario(t, dir, fmt.Sprintf(`title: Lily ↔ Tom
+	scenario := ollamaScenarioFile(t, dir, fmt.Sprintf(`title: Lily ↔ Tom
 agents:
   - name: Lily
     provider: ollama
@@ -483,14 +483,14 @@ first: Lily
 opening: %[5]s
 termination:
   max_messages: 10
-`, wire.URL, ollamaModel, systemLily, systemTom, opening, maxTokens))
+`, wire.URL, ollamaModel, ollamaSystemLily, ollamaSystemTom, ollamaOpening, ollamaMaxTokens))
 
 	out := filepath.Join(dir, "out")
-	r := runParley(t, out, "run", scenario, "--no-tui", "--out", out)
+	r := ollamaRunParley(t, out, "run", scenario, "--no-tui", "--out", out)
 	if r.code != 0 {
 		t.Fatalf("parley run exited %d\nstdout:\n%s\nstderr:\n%s", r.code, r.stdout, r.stderr)
 	}
-	md, jl := recording(t, out)
+	md, jl := ollamaRecording(t, out)
 
 	t.Run("ten non-empty messages in both files", func(t *testing.T) {
 		if len(jl.Messages) != 10 || len(md.Messages) != 10 {
@@ -533,11 +533,11 @@ termination:
 			}
 			// Checks that hold whatever the proxy saw: a reply capped by
 			// max_tokens is exactly that long, and the total adds up.
-			if w.Usage.CompletionTokens != maxTokens || w.Usage.TotalTokens != w.Usage.PromptTokens+w.Usage.CompletionTokens {
-				t.Errorf("message %d: server usage %+v; want %d completion tokens and a total that adds up", i+1, *w.Usage, maxTokens)
+			if w.Usage.CompletionTokens != ollamaMaxTokens || w.Usage.TotalTokens != w.Usage.PromptTokens+w.Usage.CompletionTokens {
+				t.Errorf("message %d: server usage %+v; want %d completion tokens and a total that adds up", i+1, *w.Usage, ollamaMaxTokens)
 			}
-			if w.Request.MaxTokens != maxTokens {
-				t.Errorf("message %d: parley asked for max_tokens %d; want %d", i+1, w.Request.MaxTokens, maxTokens)
+			if w.Request.MaxTokens != ollamaMaxTokens {
+				t.Errorf("message %d: parley asked for max_tokens %d; want %d", i+1, w.Request.MaxTokens, ollamaMaxTokens)
 			}
 		}
 	})
@@ -552,7 +552,7 @@ termination:
 		}
 		// The model runner logs each request's prompt length, in tokens,
 		// as it loads the request into its cache.
-		counts := promptTokenCounts(log[logStart:])
+		counts := ollamaPromptTokens(log[logStart:])
 		if len(counts) != len(jl.Messages) {
 			t.Fatalf("the server logged %d prompt lengths for %d messages (is OLLAMA_DEBUG=1 set?)", len(counts), len(jl.Messages))
 		}
@@ -578,7 +578,7 @@ termination:
 				t.Errorf("message %d: no model recorded", i+1)
 			}
 		}
-		raw, err := os.ReadFile(mustGlob(t, out, "*.jsonl"))
+		raw, err := os.ReadFile(ollamaGlob(t, out, "*.jsonl"))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -597,29 +597,29 @@ termination:
 		if err != nil {
 			t.Fatal(err)
 		}
-		prompts := renderedPrompts(t, log[logStart:])
+		prompts := ollamaRenderedPrompts(t, log[logStart:])
 		if len(prompts) != len(jl.Messages) {
 			t.Fatalf("the server logged %d rendered chat prompts for %d messages (is OLLAMA_DEBUG=1 set?)", len(prompts), len(jl.Messages))
 		}
-		system := map[string]string{"Lily": systemLily, "Tom": systemTom}
+		system := map[string]string{"Lily": ollamaSystemLily, "Tom": ollamaSystemTom}
 		for i, m := range jl.Messages {
 			// The opening is handed to the first speaker only, as if the
 			// other side had said it.
 			open := ""
 			if m.Speaker == "Lily" {
-				open = opening
+				open = ollamaOpening
 			}
 			var history []struct{ Role, Content string }
 			for _, h := range orchestrator.Perspective(jl.Messages[:i], m.Speaker, open, 0) {
 				history = append(history, struct{ Role, Content string }{h.Role, h.Content})
 			}
-			want := renderTemplate(system[m.Speaker], history)
+			want := ollamaRenderTemplate(system[m.Speaker], history)
 			if prompts[i] != want {
 				t.Errorf("message %d (%s): the server rendered\n%q\nwant\n%q", i+1, m.Speaker, prompts[i], want)
 			}
-			other := systemTom
+			other := ollamaSystemTom
 			if m.Speaker == "Tom" {
-				other = systemLily
+				other = ollamaSystemLily
 			}
 			if !strings.HasPrefix(prompts[i], system[m.Speaker]+"\n") || strings.Contains(prompts[i], other) {
 				t.Errorf("message %d (%s): the rendered prompt does not open with only its own system prompt: %q", i+1, m.Speaker, prompts[i])
@@ -628,7 +628,7 @@ termination:
 	})
 }
 
-func mustGlob(t testing.TB, dir, pattern string) string {
+func ollamaGlob(t testing.TB, dir, pattern string) string {
 	t.Helper()
 	m, _ := filepath.Glob(filepath.Join(dir, pattern))
 	if len(m) != 1 {
@@ -642,7 +642,7 @@ func mustGlob(t testing.TB, dir, pattern string) string {
 func TestOllamaUnknownModel(t *testing.T) {
 	o := useOllama(t)
 	dir := t.TempDir()
-	scenario := writeScenario(t, dir, fmt.Sprintf(`agents:
+	scenario := ollamaScenarioFile(t, dir, fmt.Sprintf(`agents:
   - name: Lily
     provider: ollama
     base_url: %[1]s/v1
@@ -658,7 +658,7 @@ termination:
   max_messages: 4
 `, o.url(), ollamaModel))
 	out := filepath.Join(dir, "out")
-	r := runParley(t, out, "run", scenario, "--no-tui", "--out", out)
+	r := ollamaRunParley(t, out, "run", scenario, "--no-tui", "--out", out)
 	if r.code != exitFailure {
 		t.Fatalf("parley run exited %d; want %d\nstdout:\n%s\nstderr:\n%s", r.code, exitFailure, r.stdout, r.stderr)
 	}
@@ -666,7 +666,7 @@ termination:
 	if !strings.Contains(r.stderr, want) {
 		t.Errorf("stderr does not say %q:\n%s", want, r.stderr)
 	}
-	_, jl := recording(t, out)
+	_, jl := ollamaRecording(t, out)
 	if len(jl.Messages) != 0 {
 		t.Errorf("the JSONL holds %d messages; want none", len(jl.Messages))
 	}
@@ -691,7 +691,7 @@ func TestOllamaServerKilledMidStream(t *testing.T) {
 	o.create(t)
 
 	const messages, killAt = 4, 3
-	scenario := writeScenario(t, dir, fmt.Sprintf(`title: Lily ↔ Tom
+	scenario := ollamaScenarioFile(t, dir, fmt.Sprintf(`title: Lily ↔ Tom
 agents:
   - name: Lily
     provider: ollama
@@ -711,12 +711,12 @@ first: Lily
 opening: %[5]s
 termination:
   max_messages: %[6]d
-`, o.url(), ollamaModel, systemLily, systemTom, opening, messages))
+`, o.url(), ollamaModel, ollamaSystemLily, ollamaSystemTom, ollamaOpening, messages))
 	out := filepath.Join(dir, "out")
 
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, buildParley(t), "run", scenario, "--no-tui", "--out", out)
+	cmd := exec.CommandContext(ctx, ollamaParleyBinary(t), "run", scenario, "--no-tui", "--out", out)
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -737,10 +737,10 @@ termination:
 	for {
 		n, err := stdout.Read(buf)
 		seen.Write(buf[:n])
-		if !killed && streaming(seen.Bytes(), killAt) {
+		if !killed && ollamaStreaming(seen.Bytes(), killAt) {
 			o.stop()
 			killed = true
-			atKill, _ = os.ReadFile(mustGlob(t, out, "*.jsonl"))
+			atKill, _ = os.ReadFile(ollamaGlob(t, out, "*.jsonl"))
 			killedAfter = bytes.Count(seen.Bytes(), []byte("\n---\n")) < killAt+1
 			time.Sleep(time.Second)
 			o.start(t) // same port: o.addr now holds it
@@ -757,7 +757,7 @@ termination:
 		t.Logf("message %d had finished streaming before the kill landed; the retry covers the next request instead", killAt)
 	}
 
-	md, jl := recording(t, out)
+	md, jl := ollamaRecording(t, out)
 	var retries []transcripts.Event
 	for _, e := range jl.Run.Events {
 		if e.Kind == "retry" {
@@ -809,9 +809,9 @@ termination:
 	}
 }
 
-// streaming reports whether the headless output shows message n (1-based)
+// ollamaStreaming reports whether the headless output shows message n (1-based)
 // under way: its speaker line printed and some of its text after it.
-func streaming(out []byte, n int) bool {
+func ollamaStreaming(out []byte, n int) bool {
 	idx, from := -1, 0
 	for k := 0; k < n; k++ {
 		i := bytes.Index(out[from:], []byte("### "))
@@ -830,11 +830,11 @@ func streaming(out []byte, n int) bool {
 // It skips until the batch command exists.
 func TestOllamaBatch(t *testing.T) {
 	o := useOllama(t)
-	if r := runParley(t, "", "batch", "--help"); r.code != 0 {
+	if r := ollamaRunParley(t, "", "batch", "--help"); r.code != 0 {
 		t.Skip("skipping: parley has no batch command yet; this test runs `parley batch -n 10 -j 2` once it does")
 	}
 	dir := t.TempDir()
-	scenario := writeScenario(t, dir, fmt.Sprintf(`agents:
+	scenario := ollamaScenarioFile(t, dir, fmt.Sprintf(`agents:
   - name: Lily
     provider: ollama
     base_url: %[1]s/v1
@@ -850,9 +850,9 @@ func TestOllamaBatch(t *testing.T) {
 opening: %[5]s
 termination:
   max_messages: 4
-`, o.url(), ollamaModel, systemLily, systemTom, opening))
+`, o.url(), ollamaModel, ollamaSystemLily, ollamaSystemTom, ollamaOpening))
 	out := filepath.Join(dir, "out")
-	r := runParley(t, out, "batch", scenario, "-n", "10", "-j", "2", "--out", out)
+	r := ollamaRunParley(t, out, "batch", scenario, "-n", "10", "-j", "2", "--out", out)
 	if r.code != 0 {
 		t.Fatalf("parley batch exited %d\nstdout:\n%s\nstderr:\n%s", r.code, r.stdout, r.stderr)
 	}
