@@ -9,6 +9,8 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/parleyhq/parley/agents"
+	"github.com/parleyhq/parley/cmd/parley/tui"
 	"github.com/parleyhq/parley/configs"
 	"github.com/parleyhq/parley/orchestrator"
 	"github.com/parleyhq/parley/orchestrator/policy"
@@ -90,11 +92,23 @@ type resumption struct {
 	policy    func(policy.Policy) policy.Policy // adjusts the scenario's policy, or nil
 }
 
-// stage runs a scenario with the recorder and the headless printer. With a
+// stage runs a scenario with the recorder and either the live view or,
+// without a terminal or with --no-tui, the headless printer. With a
 // resumption it continues that recording instead of starting a new one.
 func stage(ctx context.Context, cmd *cobra.Command, s *configs.Scenario, f runFlags, resume *resumption) (result, error) {
 	stderr := cmd.ErrOrStderr()
 	opt := orchestrator.Options{Warn: func(msg string) { fmt.Fprintln(stderr, "parley: warning:", msg) }}
+	// The live view runs when stdout is a terminal; it alone can seat a
+	// person (type: human).
+	useTUI := !f.noTUI && tui.IsTerminal(cmd.OutOrStdout())
+	humans := map[string]tui.Seat{}
+	if useTUI {
+		opt.Human = func(name string) (agents.Agent, error) {
+			h := agents.NewHuman(name)
+			humans[name] = h
+			return h, nil
+		}
+	}
 	if resume != nil {
 		opt.Prior = resume.recording.Messages()
 	}
@@ -125,7 +139,14 @@ func stage(ctx context.Context, cmd *cobra.Command, s *configs.Scenario, f runFl
 		}
 	}
 	conv := orchestrator.New(cfg)
-	stop, runErr := conv.Run(ctx, rec, newPrinter(cmd.OutOrStdout()))
+	var stop transcripts.Stop
+	var runErr error
+	if useTUI {
+		stop, runErr = tui.Run(ctx, conv, tui.Options{In: cmd.InOrStdin(), Out: cmd.OutOrStdout(),
+			Sinks: []orchestrator.Sink{rec}, Paths: rec.Paths, Humans: humans})
+	} else {
+		stop, runErr = conv.Run(ctx, rec, newPrinter(cmd.OutOrStdout()))
+	}
 	md, jl := rec.Paths()
 	res := result{Stop: stop, Markdown: md, JSONL: jl}
 	printEnd(cmd.OutOrStdout(), res)

@@ -1,0 +1,449 @@
+package tui
+
+import (
+	"regexp"
+	"strings"
+
+	"github.com/charmbracelet/x/ansi"
+	"github.com/rivo/uniseg"
+)
+
+// This file is the view's Markdown renderer. It covers what model replies
+// use: ATX headings, bullet and numbered lists (nested, with hanging
+// indents), bold, italic, inline code, fenced code, block quotes and rules.
+// Anything else shows as written. Every line it returns fits the width it
+// is given, counting wide characters and emoji as two cells.
+//
+// It is line-local by design: the rendering of text split at a blank line
+// outside a code fence is the rendering of each part joined by one blank
+// line. That lets the live view render a streaming message a paragraph at
+// a time, each paragraph once, and get the same lines the finished message
+// gets.
+
+var (
+	reHeading = regexp.MustCompile(`^ {0,3}(#{1,6})[ \t]+(.*?)(?:[ \t]+#+)?[ \t]*$`)
+	reRule    = regexp.MustCompile(`^ {0,3}(?:(?:\*[ \t]*){3,}|(?:-[ \t]*){3,}|(?:_[ \t]*){3,})$`)
+	reItem    = regexp.MustCompile(`^( *)([-*+]|\d{1,9}[.)])[ \t]+(.*)$`)
+	reQuote   = regexp.MustCompile(`^ {0,3}>[ ]?(.*)$`)
+	reFence   = regexp.MustCompile("^ {0,3}(```+|~~~+)")
+)
+
+// seg is a piece of text in one inline style.
+type seg struct {
+	text string
+	mask int
+}
+
+// para is a paragraph being gathered: its text, how its first and other
+// lines begin, and its base style.
+type para struct {
+	parts       []string // source lines; "\n" entries are hard breaks
+	first, rest string   // styled prefixes
+	prefixW     int
+	mask        int
+	open        bool
+}
+
+// renderMarkdown renders src to lines no wider than width.
+func (s *styles) renderMarkdown(src string, width int) []string {
+	width = max(width, 4)
+	src = sanitize(src)
+	var out []string
+	var p para
+	blank := func() {
+		if len(out) > 0 && out[len(out)-1] != "" {
+			out = append(out, "")
+		}
+	}
+	flush := func() {
+		if !p.open {
+			return
+		}
+		out = s.wrapRuns(out, parseInline(strings.Join(p.parts, " "), p.mask, nil), width, p.first, p.rest, p.prefixW)
+		p = para{}
+	}
+	start := func(first, rest string, prefixW, mask int) {
+		flush()
+		p = para{first: first, rest: rest, prefixW: prefixW, mask: mask, open: true}
+	}
+	lines := strings.Split(src, "\n")
+	for i := 0; i < len(lines); i++ {
+		line := lines[i]
+		if strings.TrimSpace(line) == "" {
+			flush()
+			blank()
+			continue
+		}
+		if m := reFence.FindStringSubmatch(line); m != nil {
+			flush()
+			fence := m[1]
+			for i++; i < len(lines); i++ {
+				l := lines[i]
+				if strings.HasPrefix(strings.TrimLeft(l, " "), fence[:3]) && strings.TrimSpace(strings.Trim(strings.TrimSpace(l), fence[:1])) == "" {
+					break
+				}
+				out = s.hardwrap(out, l, width, "  ", sCode)
+			}
+			continue
+		}
+		if m := reHeading.FindStringSubmatch(line); m != nil {
+			flush()
+			out = s.wrapRuns(out, parseInline(m[2], sHeading, nil), width, "", "", 0)
+			continue
+		}
+		if reRule.MatchString(line) {
+			flush()
+			out = append(out, s.paint(sDim, strings.Repeat("─", width)))
+			continue
+		}
+		if m := reItem.FindStringSubmatch(line); m != nil {
+			indent := min(len(m[1]), width/2)
+			marker := m[2]
+			if marker == "-" || marker == "*" || marker == "+" {
+				marker = "•"
+			}
+			pad := strings.Repeat(" ", indent)
+			w := indent + ansi.StringWidth(marker) + 1
+			start(pad+s.paint(sBullet, marker)+" ", strings.Repeat(" ", w), w, 0)
+			p.parts = append(p.parts, hardBreak(m[3]))
+			continue
+		}
+		if m := reQuote.FindStringSubmatch(line); m != nil {
+			if !p.open || p.mask != sQuote {
+				bar := s.paint(sDim, "│") + " "
+				start(bar, bar, 2, sQuote)
+			}
+			p.parts = append(p.parts, hardBreak(m[1]))
+			continue
+		}
+		if strings.HasPrefix(strings.TrimLeft(line, " "), "|") {
+			flush()
+			out = s.hardwrap(out, line, width, "", 0)
+			continue
+		}
+		if !p.open {
+			indent := min(len(line)-len(strings.TrimLeft(line, " ")), width/2)
+			pad := strings.Repeat(" ", indent)
+			start(pad, pad, indent, 0)
+		}
+		p.parts = append(p.parts, hardBreak(strings.TrimLeft(line, " ")))
+	}
+	flush()
+	for len(out) > 0 && out[len(out)-1] == "" {
+		out = out[:len(out)-1]
+	}
+	return out
+}
+
+// hardBreak marks a line that ends in two spaces or a backslash, which
+// Markdown keeps as a line break.
+func hardBreak(l string) string {
+	switch {
+	case strings.HasSuffix(l, "  "):
+		return strings.TrimRight(l, " ") + "\n"
+	case strings.HasSuffix(l, "\\"):
+		return strings.TrimSuffix(l, "\\") + "\n"
+	}
+	return strings.TrimRight(l, " ")
+}
+
+// renderRaw renders src as written, each line word-wrapped to width with
+// its indentation kept.
+func (s *styles) renderRaw(src string, width int) []string {
+	width = max(width, 4)
+	src = sanitize(src)
+	var out []string
+	for _, line := range strings.Split(src, "\n") {
+		trimmed := strings.TrimLeft(line, " ")
+		if trimmed == "" {
+			out = append(out, "")
+			continue
+		}
+		indent := min(len(line)-len(trimmed), width/2)
+		pad := strings.Repeat(" ", indent)
+		out = s.wrapRuns(out, []seg{{text: trimmed}}, width, pad, pad, indent)
+	}
+	return out
+}
+
+// parseInline splits Markdown inline text into styled pieces: `code`,
+// **bold**, *italic* (and the _ forms), with backslash escapes.
+func parseInline(text string, base int, out []seg) []seg {
+	var plain strings.Builder
+	emit := func() {
+		if plain.Len() > 0 {
+			out = append(out, seg{text: plain.String(), mask: base})
+			plain.Reset()
+		}
+	}
+	for i := 0; i < len(text); {
+		c := text[i]
+		switch {
+		case c == '\\' && i+1 < len(text) && strings.IndexByte("\\`*_{}[]()#+-.!|>~", text[i+1]) >= 0:
+			plain.WriteByte(text[i+1])
+			i += 2
+			continue
+		case c == '`' && base&sCode == 0:
+			n := runLen(text, i)
+			if j := strings.Index(text[i+n:], text[i:i+n]); j >= 0 {
+				emit()
+				code := text[i+n : i+n+j]
+				if len(code) > 2 && code[0] == ' ' && code[len(code)-1] == ' ' {
+					code = code[1 : len(code)-1]
+				}
+				out = append(out, seg{text: code, mask: base | sCode})
+				i += n + j + n
+				continue
+			}
+			plain.WriteString(text[i : i+n])
+			i += n
+			continue
+		case c == '*' || c == '_':
+			n := runLen(text, i)
+			if n <= 3 && canOpen(text, i, n) {
+				if j := findClose(text, i+n, c, n); j >= 0 {
+					emit()
+					m := base | sItalic
+					switch n {
+					case 2:
+						m = base | sBold
+					case 3:
+						m = base | sBold | sItalic
+					}
+					out = parseInline(text[i+n:j], m, out)
+					i = j + n
+					continue
+				}
+			}
+			plain.WriteString(text[i : i+n])
+			i += n
+			continue
+		}
+		plain.WriteByte(c)
+		i++
+	}
+	emit()
+	return out
+}
+
+func runLen(s string, i int) int {
+	n := 1
+	for i+n < len(s) && s[i+n] == s[i] {
+		n++
+	}
+	return n
+}
+
+func isSpace(b byte) bool { return b == ' ' || b == '\t' || b == '\n' }
+
+func isWordByte(b byte) bool {
+	return b >= 'a' && b <= 'z' || b >= 'A' && b <= 'Z' || b >= '0' && b <= '9' || b >= 0x80
+}
+
+func canOpen(s string, i, n int) bool {
+	if i+n >= len(s) || isSpace(s[i+n]) {
+		return false
+	}
+	return s[i] != '_' || i == 0 || !isWordByte(s[i-1])
+}
+
+// findClose finds a closing run of exactly n c's from position from.
+func findClose(s string, from int, c byte, n int) int {
+	for j := from; j < len(s); {
+		if s[j] != c {
+			if s[j] == '`' { // code spans bind tighter
+				m := runLen(s, j)
+				if k := strings.Index(s[j+m:], s[j:j+m]); k >= 0 {
+					j += m + k + m
+					continue
+				}
+			}
+			j++
+			continue
+		}
+		m := runLen(s, j)
+		if m == n && j > from && !isSpace(s[j-1]) && (c != '_' || j+m >= len(s) || !isWordByte(s[j+m])) {
+			return j
+		}
+		j += m
+	}
+	return -1
+}
+
+// word is a run of pieces with no space between them.
+type word struct {
+	segs  []seg
+	width int
+	brk   bool // a hard line break, not a word
+}
+
+// wrapRuns lays styled pieces out in lines of at most width cells: the
+// first line starts with first, the others with rest, both prefixW wide.
+func (s *styles) wrapRuns(out []string, runs []seg, width int, first, rest string, prefixW int) []string {
+	avail := max(width-prefixW, 1)
+	var words []word
+	var cur word
+	end := func() {
+		if len(cur.segs) > 0 {
+			words = append(words, cur)
+		}
+		cur = word{}
+	}
+	for _, r := range runs {
+		t := r.text
+		for t != "" {
+			k := strings.IndexAny(t, " \n")
+			piece := t
+			if k >= 0 {
+				piece = t[:k]
+			}
+			if piece != "" {
+				cur.segs = append(cur.segs, seg{text: piece, mask: r.mask})
+				cur.width += ansi.StringWidth(piece)
+			}
+			if k < 0 {
+				break
+			}
+			end()
+			if t[k] == '\n' {
+				words = append(words, word{brk: true})
+			}
+			t = t[k+1:]
+		}
+	}
+	end()
+
+	var line []seg
+	lineW := 0
+	prefix := first
+	emit := func() {
+		out = append(out, prefix+s.paintSegs(line))
+		line, lineW, prefix = line[:0], 0, rest
+	}
+	add := func(w word, space bool) {
+		if space {
+			if last := &line[len(line)-1]; last.mask == w.segs[0].mask && last.mask != 0 {
+				last.text += " "
+			} else {
+				line = append(line, seg{text: " "})
+			}
+			lineW++
+		}
+		line = append(line, w.segs...)
+		lineW += w.width
+	}
+	for _, w := range words {
+		switch {
+		case w.brk:
+			emit()
+		case lineW > 0 && lineW+1+w.width <= avail:
+			add(w, true)
+		case w.width <= avail:
+			if lineW > 0 {
+				emit()
+			}
+			add(w, false)
+		default: // wider than a line: split between graphemes
+			if lineW > 0 {
+				emit()
+			}
+			for _, sg := range w.segs {
+				g := uniseg.NewGraphemes(sg.text)
+				var b strings.Builder
+				for g.Next() {
+					c := g.Str()
+					cw := ansi.StringWidth(c)
+					if lineW+cw > avail && lineW > 0 {
+						if b.Len() > 0 {
+							line = append(line, seg{text: b.String(), mask: sg.mask})
+							b.Reset()
+						}
+						emit()
+					}
+					b.WriteString(c)
+					lineW += cw
+				}
+				if b.Len() > 0 {
+					line = append(line, seg{text: b.String(), mask: sg.mask})
+				}
+			}
+		}
+	}
+	if lineW > 0 || len(words) == 0 || words[len(words)-1].brk {
+		emit()
+	}
+	return out
+}
+
+// paintSegs renders pieces, one style sequence per run of equal style.
+func (s *styles) paintSegs(segs []seg) string {
+	var b strings.Builder
+	for i := 0; i < len(segs); {
+		j := i + 1
+		text := segs[i].text
+		if j < len(segs) && segs[j].mask == segs[i].mask {
+			var t strings.Builder
+			t.WriteString(text)
+			for ; j < len(segs) && segs[j].mask == segs[i].mask; j++ {
+				t.WriteString(segs[j].text)
+			}
+			text = t.String()
+		}
+		b.WriteString(s.paint(segs[i].mask, text))
+		i = j
+	}
+	return b.String()
+}
+
+// hardwrap cuts a line into pieces of at most width cells, keeping spaces,
+// for code and tables.
+func (s *styles) hardwrap(out []string, line string, width int, prefix string, mask int) []string {
+	avail := max(width-ansi.StringWidth(prefix), 1)
+	if line == "" {
+		return append(out, prefix)
+	}
+	g := uniseg.NewGraphemes(line)
+	var b strings.Builder
+	w := 0
+	for g.Next() {
+		c := g.Str()
+		cw := ansi.StringWidth(c)
+		if w+cw > avail && w > 0 {
+			out = append(out, prefix+s.paint(mask, b.String()))
+			b.Reset()
+			w = 0
+		}
+		b.WriteString(c)
+		w += cw
+	}
+	return append(out, prefix+s.paint(mask, b.String()))
+}
+
+// sanitize removes what must not reach the terminal from model text:
+// control characters (escape sequences among them) other than newline,
+// and tabs, which become four spaces.
+func sanitize(s string) string {
+	clean := true
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 && c != '\n' || c == 0x7f || c == 0xc2 {
+			clean = false
+			break
+		}
+	}
+	if clean {
+		return s
+	}
+	var b strings.Builder
+	for _, r := range s {
+		switch {
+		case r == '\t':
+			b.WriteString("    ")
+		case r == '\n':
+			b.WriteByte('\n')
+		case r < 0x20 || r == 0x7f || r >= 0x80 && r < 0xa0:
+		default:
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
+}

@@ -1,0 +1,471 @@
+package tui
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/charmbracelet/bubbles/help"
+	"github.com/charmbracelet/bubbles/key"
+	"github.com/charmbracelet/bubbles/textarea"
+	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/lipgloss"
+
+	"github.com/parleyhq/parley/orchestrator"
+	"github.com/parleyhq/parley/orchestrator/policy"
+	"github.com/parleyhq/parley/transcripts"
+)
+
+// Controller is what the view asks of a running conversation. Every method
+// returns at once; *orchestrator.Conversation is one.
+type Controller interface {
+	Pause()
+	Resume()
+	Step()
+	End()
+	Inject(speaker, text string) error
+}
+
+var _ Controller = (*orchestrator.Conversation)(nil)
+
+// Seat is a seat a person types for, such as *agents.Human. Say hands over
+// the person's message without blocking, or says why it cannot.
+type Seat interface {
+	Say(text string) error
+}
+
+// Config sets up the view.
+type Config struct {
+	Control Controller
+	// Cancel cancels the run's context; quitting calls it so the message
+	// in flight is recorded as interrupted.
+	Cancel func()
+	// Humans are the seats a person types for, by speaker name.
+	Humans map[string]Seat
+	// Renderer draws the styles; nil means lipgloss's default for stdout.
+	Renderer *lipgloss.Renderer
+	// Now is the clock for the status line; nil means time.Now.
+	Now func() time.Time
+}
+
+// eventsMsg carries events from the Sink to Update, in order.
+type eventsMsg []item
+
+// item is one event with the time the sink took it in, and for Stopped
+// the transcript paths.
+type item struct {
+	ev        orchestrator.Event
+	at        time.Time // when the sink took it in
+	last      time.Time // for joined deltas, when the last piece arrived
+	md, jsonl string
+}
+
+type tickMsg time.Time
+
+// entry is a finished message and its cached rendering.
+type entry struct {
+	msg   transcripts.Message
+	index int
+	lines []string
+	w     int
+	raw   bool
+}
+
+// live is the message in flight.
+type live struct {
+	index    int
+	speaker  string
+	started  time.Time
+	firstAt  time.Time
+	lastAt   time.Time
+	text     strings.Builder
+	bytes    int
+	words    int
+	inWord   bool
+	lineAt   int  // where the line being scanned starts
+	inFence  bool // inside a code fence at lineAt
+	stableAt int  // text before this ends in a blank line outside a fence
+	// rendering of text[:rendered], kept while the width and mode hold
+	stable   []string
+	rendered int
+	w        int
+	raw      bool
+}
+
+// pos is a line of the conversation: line of item.
+type pos struct{ item, line int }
+
+type stopInfo struct {
+	stop      transcripts.Stop
+	ended     time.Time
+	md, jsonl string
+	err       error
+}
+
+// input modes
+const (
+	inputNone = iota
+	inputInject
+	inputHuman
+)
+
+// Model is the live view. Update and View are plain functions of the
+// model's state and the messages it is given; the model is a pointer so
+// View can fill its rendering caches.
+type Model struct {
+	cfg  Config
+	now  func() time.Time
+	st   *styles
+	keys keyMap
+	help help.Model
+
+	width, height int
+
+	title    string
+	speakers [2]string
+	limit    int
+	started  time.Time
+	entries  []*entry
+	live     *live
+	progress []policy.Progress
+	tokens   int
+	lastRate float64 // tokens/s of the last finished reply
+	lastTTFT time.Duration
+	notice   string
+	warn     bool
+	paused   bool
+	stopped  *stopInfo
+	quitting bool
+
+	follow   bool
+	top      pos
+	raw      bool
+	showHelp bool
+
+	mode      int
+	target    int // inject as: 0 moderator, 1 and 2 the seats
+	humanTurn string
+	ta        textarea.Model
+	colours   map[string]lipgloss.Color
+	gutters   map[string]string
+}
+
+// New makes the view.
+func New(cfg Config) *Model {
+	now := cfg.Now
+	if now == nil {
+		now = time.Now
+	}
+	ta := textarea.New()
+	ta.ShowLineNumbers = false
+	ta.CharLimit = 0
+	ta.MaxHeight = 0
+	ta.SetHeight(3)
+	ta.Placeholder = "Type here. Enter starts a new line; ctrl+s or alt+enter sends."
+	h := help.New()
+	h.ShowAll = false
+	return &Model{
+		cfg:     cfg,
+		now:     now,
+		st:      newStyles(cfg.Renderer),
+		keys:    newKeyMap(),
+		help:    h,
+		follow:  true,
+		ta:      ta,
+		colours: map[string]lipgloss.Color{},
+		gutters: map[string]string{},
+	}
+}
+
+// Init starts the clock that keeps the status line's times current.
+func (m *Model) Init() tea.Cmd { return tick() }
+
+func tick() tea.Cmd {
+	return tea.Tick(time.Second, func(t time.Time) tea.Msg { return tickMsg(t) })
+}
+
+// Update applies events, keys and resizes.
+func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
+	switch msg := msg.(type) {
+	case eventsMsg:
+		for _, it := range msg {
+			m.apply(it)
+		}
+		return m, nil
+	case tea.WindowSizeMsg:
+		m.width, m.height = msg.Width, msg.Height
+		m.ta.SetWidth(max(msg.Width-2, 10))
+		m.help.Width = msg.Width
+		return m, nil
+	case tickMsg:
+		if m.stopped != nil || m.quitting {
+			return m, nil
+		}
+		return m, tick()
+	case tea.KeyMsg:
+		return m.key(msg)
+	}
+	if m.mode != inputNone {
+		var cmd tea.Cmd
+		m.ta, cmd = m.ta.Update(msg)
+		return m, cmd
+	}
+	return m, nil
+}
+
+func (m *Model) apply(it item) {
+	switch e := it.ev.(type) {
+	case orchestrator.Started:
+		m.title, m.speakers, m.limit, m.started = e.Run.Title, e.Speakers, e.Limit, e.Run.Started
+		for i, p := range e.Prior {
+			m.addEntry(i+1, p)
+		}
+	case orchestrator.TurnStarted:
+		m.live = &live{index: e.Index, speaker: e.Speaker, started: e.Time}
+		if _, ok := m.cfg.Humans[e.Speaker]; ok && m.stopped == nil {
+			m.humanTurn = e.Speaker
+			m.openInput(inputHuman)
+		}
+	case orchestrator.Delta:
+		if lv := m.live; lv != nil && lv.index == e.Index {
+			if lv.firstAt.IsZero() {
+				lv.firstAt = it.at
+			}
+			lv.lastAt = it.at
+			if !it.last.IsZero() {
+				lv.lastAt = it.last
+			}
+			lv.add(e.Text)
+		}
+	case orchestrator.Retrying:
+		if lv := m.live; lv != nil && lv.index == e.Index {
+			m.live = &live{index: lv.index, speaker: lv.speaker, started: e.Time.Add(e.Wait)}
+		}
+		m.setNotice(true, "%s: %s, retrying in %s (attempt %d of %d)", e.Speaker, e.Reason, roundDur(e.Wait), e.Attempt+1, e.Max)
+	case orchestrator.MessageFinished:
+		if m.live != nil && m.live.index == e.Index {
+			m.live = nil
+		}
+		if m.warn && strings.Contains(m.notice, "retrying") {
+			m.notice, m.warn = "", false
+		}
+		msg := e.Message
+		if msg.Origin == transcripts.OriginAgent && msg.Usage != nil && msg.Latency > msg.TTFT {
+			m.lastRate = float64(msg.Usage.CompletionTokens) / (msg.Latency - msg.TTFT).Seconds()
+			m.lastTTFT = msg.TTFT
+		}
+		m.addEntry(e.Index, msg)
+		if msg.Speaker == m.humanTurn {
+			m.humanTurn = ""
+			if m.mode == inputHuman {
+				m.closeInput()
+			}
+		}
+	case orchestrator.Progress:
+		m.progress = e.Progress
+	case orchestrator.Notice:
+		m.setNotice(e.Kind == "warning" || e.Kind == "error", "%s: %s", e.Kind, e.Detail)
+	case orchestrator.Stopped:
+		if e.Partial != nil {
+			m.addEntry(len(m.entries)+1, *e.Partial)
+		}
+		m.live = nil
+		m.paused = false
+		m.humanTurn = ""
+		if m.mode != inputNone {
+			m.closeInput()
+		}
+		m.stopped = &stopInfo{stop: e.Stop, ended: e.Ended, md: it.md, jsonl: it.jsonl, err: e.Err}
+	}
+}
+
+func (m *Model) addEntry(index int, msg transcripts.Message) {
+	if msg.Usage != nil {
+		m.tokens += msg.Usage.TotalTokens
+	}
+	m.entries = append(m.entries, &entry{msg: msg, index: index})
+}
+
+func (m *Model) setNotice(warn bool, format string, args ...any) {
+	m.notice, m.warn = fmt.Sprintf(format, args...), warn
+}
+
+// add takes in a piece of the message in flight: O(len(s)), whatever the
+// length of the message or the conversation.
+func (lv *live) add(s string) {
+	lv.text.WriteString(s)
+	lv.bytes += len(s)
+	for i := 0; i < len(s); i++ {
+		sp := s[i] == ' ' || s[i] == '\n' || s[i] == '\t'
+		if !sp && !lv.inWord {
+			lv.words++
+		}
+		lv.inWord = !sp
+	}
+	t := lv.text.String()
+	for {
+		k := strings.IndexByte(t[lv.lineAt:], '\n')
+		if k < 0 {
+			return
+		}
+		line := t[lv.lineAt : lv.lineAt+k]
+		switch {
+		case reFence.MatchString(line):
+			lv.inFence = !lv.inFence
+		case !lv.inFence && strings.TrimSpace(line) == "":
+			lv.stableAt = lv.lineAt + k + 1
+		}
+		lv.lineAt += k + 1
+	}
+}
+
+// tokens estimates the tokens streamed so far, as agents.EstimateTokens does.
+func (lv *live) tokens() int {
+	if lv.bytes == 0 {
+		return 0
+	}
+	return max((lv.bytes+3)/4, lv.words)
+}
+
+func (m *Model) key(msg tea.KeyMsg) (tea.Model, tea.Cmd) {
+	k := m.keys
+	if msg.String() == "ctrl+c" || (m.mode == inputNone || !m.ta.Focused()) && key.Matches(msg, k.Quit) {
+		m.quitting = true
+		if m.cfg.Cancel != nil {
+			m.cfg.Cancel()
+		}
+		return m, tea.Quit
+	}
+	if m.mode != inputNone && m.ta.Focused() {
+		switch {
+		case key.Matches(msg, k.Send):
+			m.send()
+			return m, nil
+		case key.Matches(msg, k.Cancel):
+			if m.mode == inputHuman {
+				m.ta.Blur()
+			} else {
+				m.closeInput()
+			}
+			return m, nil
+		case key.Matches(msg, k.Target) && m.mode == inputInject:
+			m.target = (m.target + 1) % 3
+			return m, nil
+		}
+		var cmd tea.Cmd
+		m.ta, cmd = m.ta.Update(msg)
+		return m, cmd
+	}
+	h := m.bodyHeight()
+	switch {
+	case key.Matches(msg, k.Up):
+		m.scroll(-1)
+	case key.Matches(msg, k.Down):
+		m.scroll(1)
+	case key.Matches(msg, k.PageUp):
+		m.scroll(-max(h-1, 1))
+	case key.Matches(msg, k.PageDown):
+		m.scroll(max(h-1, 1))
+	case key.Matches(msg, k.Home):
+		m.follow, m.top = false, pos{}
+	case key.Matches(msg, k.End):
+		m.follow = true
+	case key.Matches(msg, k.Raw):
+		m.raw = !m.raw
+	case key.Matches(msg, k.Help):
+		m.showHelp = !m.showHelp
+	case m.stopped != nil:
+		// The run is over: only scrolling, help and quit remain.
+	case key.Matches(msg, k.Pause):
+		if m.paused {
+			m.cfg.Control.Resume()
+			m.paused = false
+			m.setNotice(false, "resumed")
+		} else {
+			m.cfg.Control.Pause()
+			m.paused = true
+			m.setNotice(false, "pausing after the message in flight; n takes one more, space resumes")
+		}
+	case key.Matches(msg, k.Step):
+		if !m.paused {
+			m.setNotice(false, "n takes one more message while paused; press space to pause")
+			break
+		}
+		m.cfg.Control.Step()
+		m.setNotice(false, "taking one more message")
+	case key.Matches(msg, k.Stop):
+		m.cfg.Control.End()
+		m.setNotice(false, "ending the conversation")
+	case key.Matches(msg, k.Inject), msg.Type == tea.KeyEnter && m.humanTurn != "":
+		if m.humanTurn != "" {
+			m.openInput(inputHuman)
+		} else {
+			m.openInput(inputInject)
+		}
+		return m, textarea.Blink
+	}
+	return m, nil
+}
+
+func (m *Model) openInput(mode int) {
+	if m.mode != mode {
+		m.ta.Reset()
+	}
+	m.mode = mode
+	m.ta.Focus()
+}
+
+func (m *Model) closeInput() {
+	m.mode = inputNone
+	m.ta.Reset()
+	m.ta.Blur()
+}
+
+// targets are who an injected line can speak as; "" is the moderator.
+func (m *Model) targetName(i int) string {
+	if i == 0 {
+		return ""
+	}
+	return m.speakers[i-1]
+}
+
+func (m *Model) send() {
+	text := strings.TrimRight(m.ta.Value(), " \n")
+	if strings.TrimSpace(text) == "" {
+		m.setNotice(true, "nothing to send; type a message first")
+		return
+	}
+	switch m.mode {
+	case inputHuman:
+		seat := m.cfg.Humans[m.humanTurn]
+		if seat == nil {
+			return
+		}
+		if err := seat.Say(text); err != nil {
+			m.setNotice(true, "%s", err)
+			return
+		}
+		m.humanTurn = ""
+	case inputInject:
+		who := m.targetName(m.target)
+		if err := m.cfg.Control.Inject(who, text); err != nil {
+			m.setNotice(true, "%s", err)
+			return
+		}
+		if who == "" {
+			who = "a moderator note"
+		}
+		m.setNotice(false, "injected as %s; it joins the conversation after the message in flight", who)
+	}
+	m.closeInput()
+}
+
+func roundDur(d time.Duration) time.Duration {
+	switch {
+	case d >= 10*time.Second:
+		return d.Round(time.Second)
+	case d >= time.Second:
+		return d.Round(100 * time.Millisecond)
+	}
+	return d.Round(time.Millisecond)
+}

@@ -1,0 +1,537 @@
+package tui
+
+import (
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/charmbracelet/bubbles/key"
+	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/lipgloss"
+	"github.com/charmbracelet/x/ansi"
+	"github.com/muesli/termenv"
+
+	"github.com/parleyhq/parley/orchestrator"
+	"github.com/parleyhq/parley/orchestrator/policy"
+	"github.com/parleyhq/parley/transcripts"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden views in testdata")
+
+var t0 = time.Date(2025, 10, 26, 13, 8, 38, 0, time.UTC)
+
+// fakeControl records the control calls the view makes.
+type fakeControl struct {
+	calls []string
+	err   error
+}
+
+func (f *fakeControl) Pause()  { f.calls = append(f.calls, "pause") }
+func (f *fakeControl) Resume() { f.calls = append(f.calls, "resume") }
+func (f *fakeControl) Step()   { f.calls = append(f.calls, "step") }
+func (f *fakeControl) End()    { f.calls = append(f.calls, "end") }
+func (f *fakeControl) Inject(speaker, text string) error {
+	f.calls = append(f.calls, fmt.Sprintf("inject %q %q", speaker, text))
+	return f.err
+}
+
+// fakeSeat records what a person sent.
+type fakeSeat struct{ said []string }
+
+func (s *fakeSeat) Say(text string) error { s.said = append(s.said, text); return nil }
+
+func renderer(p termenv.Profile) *lipgloss.Renderer {
+	r := lipgloss.NewRenderer(io.Discard)
+	r.SetColorProfile(p)
+	return r
+}
+
+// harness drives a model as the program would, with a clock it controls.
+type harness struct {
+	t     *testing.T
+	m     *Model
+	ctl   *fakeControl
+	clock time.Time
+	quit  bool
+}
+
+func newHarness(t *testing.T, w, h int, humans map[string]Seat) *harness {
+	hs := &harness{t: t, ctl: &fakeControl{}, clock: t0}
+	hs.m = New(Config{Control: hs.ctl, Cancel: func() { hs.quit = true }, Humans: humans,
+		Renderer: renderer(termenv.Ascii), Now: func() time.Time { return hs.clock }})
+	hs.send(tea.WindowSizeMsg{Width: w, Height: h})
+	return hs
+}
+
+func (hs *harness) send(msg tea.Msg) tea.Cmd {
+	_, cmd := hs.m.Update(msg)
+	return cmd
+}
+
+// events feeds events, each stamped with the harness clock.
+func (hs *harness) events(evs ...orchestrator.Event) {
+	batch := make(eventsMsg, len(evs))
+	for i, e := range evs {
+		batch[i] = item{ev: e, at: hs.clock}
+	}
+	hs.send(batch)
+}
+
+func (hs *harness) paths(stop orchestrator.Stopped, md, jl string) {
+	hs.send(eventsMsg{{ev: stop, at: hs.clock, md: md, jsonl: jl}})
+}
+
+func (hs *harness) keys(keys ...string) {
+	for _, k := range keys {
+		hs.send(keyMsg(k))
+	}
+}
+
+func (hs *harness) typeText(s string) {
+	for _, r := range s {
+		if r == '\n' {
+			hs.send(tea.KeyMsg{Type: tea.KeyEnter})
+			continue
+		}
+		hs.send(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune{r}})
+	}
+}
+
+func keyMsg(k string) tea.KeyMsg {
+	switch k {
+	case "space":
+		return tea.KeyMsg{Type: tea.KeySpace, Runes: []rune{' '}}
+	case "up":
+		return tea.KeyMsg{Type: tea.KeyUp}
+	case "down":
+		return tea.KeyMsg{Type: tea.KeyDown}
+	case "pgup":
+		return tea.KeyMsg{Type: tea.KeyPgUp}
+	case "pgdown":
+		return tea.KeyMsg{Type: tea.KeyPgDown}
+	case "home":
+		return tea.KeyMsg{Type: tea.KeyHome}
+	case "end":
+		return tea.KeyMsg{Type: tea.KeyEnd}
+	case "esc":
+		return tea.KeyMsg{Type: tea.KeyEsc}
+	case "tab":
+		return tea.KeyMsg{Type: tea.KeyTab}
+	case "enter":
+		return tea.KeyMsg{Type: tea.KeyEnter}
+	case "ctrl+s":
+		return tea.KeyMsg{Type: tea.KeyCtrlS}
+	case "ctrl+c":
+		return tea.KeyMsg{Type: tea.KeyCtrlC}
+	case "alt+enter":
+		return tea.KeyMsg{Type: tea.KeyEnter, Alt: true}
+	}
+	return tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune(k)}
+}
+
+// view is the screen as text, without styles.
+func (hs *harness) view() string { return ansi.Strip(hs.m.View()) }
+
+func golden(t *testing.T, name, got string) {
+	t.Helper()
+	path := filepath.Join("testdata", name+".golden")
+	if *update {
+		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run go test -update to create it)", err)
+	}
+	if string(want) != got {
+		t.Errorf("view differs from %s (run go test -update to accept):\n--- got ---\n%s\n--- want ---\n%s", path, got, want)
+	}
+}
+
+const grokReply = "### Classes of Questions 🚀\nFrom the examples you mentioned, all three—probabilistic forecasting and **nuanced ethical dilemmas**—can be `hard`.\n\n1. **Probabilistic Forecasting**:\n   - **Why it's rough**: the future ↔ the past.\n   - Second point 👋\n\nThat is all."
+
+func started() orchestrator.Started {
+	return orchestrator.Started{Run: transcripts.Run{Title: "Kimi K2 ↔ grok-4", Started: t0},
+		Speakers: [2]string{"Kimi K2", "grok-4"}, Limit: 100}
+}
+
+func finished(i int, speaker, text string) orchestrator.MessageFinished {
+	return orchestrator.MessageFinished{Index: i, Message: transcripts.Message{Speaker: speaker, Content: text,
+		Started: t0, Ended: t0.Add(2 * time.Second), Latency: 2 * time.Second, TTFT: 500 * time.Millisecond,
+		Usage: &transcripts.Usage{PromptTokens: 40, CompletionTokens: 30, TotalTokens: 70}}}
+}
+
+func progress(i, ends, msgs int) orchestrator.Progress {
+	return orchestrator.Progress{Index: i, Progress: []policy.Progress{
+		{Policy: "end_token", Label: "[END] exchanges", Count: ends, Limit: 2},
+		{Policy: "max_messages", Label: "messages", Count: msgs, Limit: 100}}}
+}
+
+// stream sends text as deltas of n runes, advancing the clock 10ms a piece.
+func (hs *harness) stream(index int, speaker, text string, n int) {
+	r := []rune(text)
+	for i := 0; i < len(r); i += n {
+		hs.clock = hs.clock.Add(10 * time.Millisecond)
+		hs.events(orchestrator.Delta{Index: index, Speaker: speaker, Text: string(r[i:min(i+n, len(r))])})
+	}
+}
+
+// conversation is a scripted opening: two messages and one in flight.
+func conversation(hs *harness) {
+	hs.events(started(), finished(1, "Kimi K2", " "), progress(1, 0, 1),
+		finished(2, "grok-4", "I'm sorry, but I must adhere to my safety instructions."), progress(2, 0, 2),
+		finished(3, "Kimi K2", "Understood. I respect your boundary and won’t pursue the scenario. [END]"), progress(3, 0, 3))
+	hs.clock = t0.Add(30 * time.Second)
+	hs.events(orchestrator.TurnStarted{Index: 4, Speaker: "grok-4", Time: hs.clock})
+	hs.clock = hs.clock.Add(800 * time.Millisecond)
+	hs.stream(4, "grok-4", grokReply, 4)
+}
+
+func TestGoldenViews(t *testing.T) {
+	tests := []struct {
+		name   string
+		w, h   int
+		humans map[string]Seat
+		script func(hs *harness)
+	}{
+		{name: "streaming", w: 72, h: 30, script: conversation},
+		{name: "narrow", w: 36, h: 30, script: conversation},
+		{name: "raw", w: 72, h: 30, script: func(hs *harness) { conversation(hs); hs.keys("r") }},
+		{name: "help", w: 100, h: 40, script: func(hs *harness) { conversation(hs); hs.keys("?") }},
+		{name: "scrolled_up", w: 72, h: 16, script: func(hs *harness) {
+			conversation(hs)
+			hs.keys("pgup", "up")
+			hs.stream(4, "grok-4", "\n\nMore text that must not move the view.", 8)
+		}},
+		{name: "paused_inject", w: 72, h: 30, script: func(hs *harness) {
+			conversation(hs)
+			hs.keys("space", "i")
+			hs.typeText("Please wrap up 🙂")
+			hs.keys("tab")
+		}},
+		{name: "retrying", w: 72, h: 24, script: func(hs *harness) {
+			conversation(hs)
+			hs.events(orchestrator.Retrying{Index: 4, Speaker: "grok-4", Attempt: 1, Max: 5, Wait: 4 * time.Second, Reason: "429 Too Many Requests", Time: hs.clock})
+		}},
+		{name: "stopped", w: 72, h: 30, script: func(hs *harness) {
+			conversation(hs)
+			hs.events(finished(4, "grok-4", grokReply), progress(4, 2, 4))
+			hs.clock = hs.clock.Add(time.Minute)
+			hs.paths(orchestrator.Stopped{Stop: transcripts.Stop{Kind: transcripts.StopPolicy, Policy: "end_token",
+				Reason: "both sides said [END] in 2 consecutive exchanges", At: 4}, Ended: hs.clock},
+				"transcripts/2025-10-26T130838-kimi-k2-vs-grok-4.md", "transcripts/2025-10-26T130838-kimi-k2-vs-grok-4.jsonl")
+		}},
+		{name: "interrupted", w: 72, h: 24, script: func(hs *harness) {
+			conversation(hs)
+			partial := transcripts.Message{Speaker: "grok-4", Content: grokReply[:60], Partial: true}
+			hs.paths(orchestrator.Stopped{Stop: transcripts.Stop{Kind: transcripts.StopInterrupted, Reason: "the run was interrupted", At: 3},
+				Ended: hs.clock, Partial: &partial}, "t.md", "t.jsonl")
+		}},
+		{name: "human_turn", w: 72, h: 24, humans: map[string]Seat{"Ada": &fakeSeat{}}, script: func(hs *harness) {
+			hs.events(orchestrator.Started{Run: transcripts.Run{Title: "Ada ↔ grok-4", Started: t0}, Speakers: [2]string{"Ada", "grok-4"}},
+				finished(1, "grok-4", "Hello! What shall we talk about?"),
+				orchestrator.TurnStarted{Index: 2, Speaker: "Ada", Time: t0})
+			hs.typeText("Tell me about **calibration**.\nBriefly, please.")
+		}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			hs := newHarness(t, tc.w, tc.h, tc.humans)
+			tc.script(hs)
+			v := hs.view()
+			checkFits(t, v, tc.w, tc.h)
+			golden(t, tc.name, v)
+		})
+	}
+}
+
+// checkFits checks the view fills the screen exactly and no line is wider.
+func checkFits(t *testing.T, v string, w, h int) {
+	t.Helper()
+	lines := strings.Split(v, "\n")
+	if len(lines) != h {
+		t.Errorf("view has %d lines, want %d", len(lines), h)
+	}
+	for i, l := range lines {
+		if lw := lipgloss.Width(l); lw > w {
+			t.Errorf("line %d is %d cells wide, more than %d: %q", i+1, lw, w, l)
+		}
+	}
+}
+
+func TestControls(t *testing.T) {
+	tests := []struct {
+		name      string
+		keys      []string
+		text      string // typed after the keys, then sent with ctrl+s
+		wantCalls []string
+		wantQuit  bool
+	}{
+		{name: "pause", keys: []string{"space"}, wantCalls: []string{"pause"}},
+		{name: "pause and resume", keys: []string{"space", "space"}, wantCalls: []string{"pause", "resume"}},
+		{name: "step while paused", keys: []string{"space", "n", "n"}, wantCalls: []string{"pause", "step", "step"}},
+		{name: "step while running does nothing", keys: []string{"n"}},
+		{name: "end", keys: []string{"e"}, wantCalls: []string{"end"}},
+		{name: "inject as moderator", keys: []string{"i"}, text: "Wrap up, please.", wantCalls: []string{`inject "" "Wrap up, please."`}},
+		{name: "inject as first seat", keys: []string{"i", "tab"}, text: "I'll take it from here.", wantCalls: []string{`inject "Kimi K2" "I'll take it from here."`}},
+		{name: "inject as second seat", keys: []string{"i", "tab", "tab"}, text: "two\nlines", wantCalls: []string{`inject "grok-4" "two\nlines"`}},
+		{name: "inject cancelled", keys: []string{"i", "x", "esc", "e"}, wantCalls: []string{"end"}},
+		{name: "keys type while injecting", keys: []string{"i", "q", "e", "n", "space"}, text: "!", wantCalls: []string{`inject "" "qen !"`}},
+		{name: "quit", keys: []string{"q"}, wantQuit: true},
+		{name: "ctrl+c quits while typing", keys: []string{"i", "ctrl+c"}, wantQuit: true},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			hs := newHarness(t, 80, 24, nil)
+			conversation(hs)
+			var last tea.Cmd
+			for _, k := range tc.keys {
+				last = hs.send(keyMsg(k))
+			}
+			if tc.text != "" {
+				hs.typeText(tc.text)
+				hs.keys("ctrl+s")
+			}
+			if strings.Join(hs.ctl.calls, ";") != strings.Join(tc.wantCalls, ";") {
+				t.Errorf("calls = %q, want %q", hs.ctl.calls, tc.wantCalls)
+			}
+			if hs.quit != tc.wantQuit {
+				t.Errorf("run cancelled = %v, want %v", hs.quit, tc.wantQuit)
+			}
+			if tc.wantQuit {
+				if last == nil {
+					t.Fatal("quit returned no command")
+				}
+				if _, ok := last().(tea.QuitMsg); !ok {
+					t.Errorf("quit's command gives %T, want tea.QuitMsg", last())
+				}
+			}
+		})
+	}
+}
+
+func TestAltEnterSends(t *testing.T) {
+	hs := newHarness(t, 80, 24, nil)
+	conversation(hs)
+	hs.keys("i")
+	hs.typeText("note")
+	hs.keys("alt+enter")
+	if want := []string{`inject "" "note"`}; strings.Join(hs.ctl.calls, ";") != want[0] {
+		t.Fatalf("calls = %q, want %q", hs.ctl.calls, want)
+	}
+}
+
+func TestStoppedViewIgnoresControls(t *testing.T) {
+	hs := newHarness(t, 80, 24, nil)
+	conversation(hs)
+	hs.paths(orchestrator.Stopped{Stop: transcripts.Stop{Kind: transcripts.StopOperator, Reason: "the operator ended the conversation", At: 3}}, "a.md", "a.jsonl")
+	hs.keys("space", "n", "e", "i")
+	if len(hs.ctl.calls) != 0 {
+		t.Fatalf("after the stop, keys called %q", hs.ctl.calls)
+	}
+	if v := hs.view(); !strings.Contains(v, "by operator: the operator ended the conversation") || !strings.Contains(v, "a.jsonl") {
+		t.Fatalf("banner missing:\n%s", v)
+	}
+	if hs.quit {
+		t.Fatal("the view closed by itself after the stop")
+	}
+	hs.keys("q")
+	if !hs.quit {
+		t.Fatal("q did not quit after the stop")
+	}
+}
+
+func TestHumanSeat(t *testing.T) {
+	seat := &fakeSeat{}
+	hs := newHarness(t, 80, 24, map[string]Seat{"Ada": seat})
+	hs.events(orchestrator.Started{Run: transcripts.Run{Title: "Ada ↔ grok-4", Started: t0}, Speakers: [2]string{"Ada", "grok-4"}},
+		orchestrator.TurnStarted{Index: 1, Speaker: "Ada", Time: t0})
+	// Esc leaves the box to scroll; q then quits nothing because typing… no:
+	// it is scrolling mode, so keys are controls again.
+	hs.typeText("Hello 👋\nsecond line")
+	hs.keys("esc", "space")
+	if len(hs.ctl.calls) != 1 || hs.ctl.calls[0] != "pause" {
+		t.Fatalf("after esc, space should pause; calls = %q", hs.ctl.calls)
+	}
+	hs.keys("enter") // back to the box, text kept
+	hs.typeText("!")
+	hs.keys("ctrl+s")
+	if len(seat.said) != 1 || seat.said[0] != "Hello 👋\nsecond line!" {
+		t.Fatalf("said %q", seat.said)
+	}
+	if strings.Contains(hs.view(), "Your turn") {
+		t.Fatal("the input box stayed open after sending")
+	}
+}
+
+func TestHelpListsEveryKey(t *testing.T) {
+	hs := newHarness(t, 160, 50, nil)
+	hs.keys("?")
+	v := hs.view()
+	km := newKeyMap()
+	listed := map[string]bool{}
+	for _, col := range km.FullHelp() {
+		for _, b := range col {
+			listed[b.Help().Key] = true
+		}
+	}
+	all := []key.Binding{km.Up, km.Down, km.PageUp, km.PageDown, km.Home, km.End, km.Pause, km.Step, km.Stop,
+		km.Inject, km.Raw, km.Help, km.Quit, km.Send, km.Cancel, km.Target}
+	for _, b := range all {
+		if !listed[b.Help().Key] {
+			t.Errorf("%q is not in the full help", b.Help().Key)
+		}
+		if !regexp.MustCompile(regexp.QuoteMeta(b.Help().Key) + ` +` + regexp.QuoteMeta(b.Help().Desc)).MatchString(v) {
+			t.Errorf("the ? view does not show %q %q", b.Help().Key, b.Help().Desc)
+		}
+	}
+	// Every key the issue names is bound.
+	for _, k := range []string{"up", "down", "j", "k", "pgup", "pgdown", "home", "end", " ", "n", "e", "i", "q", "ctrl+c", "?", "r"} {
+		found := false
+		for _, b := range all {
+			for _, bk := range b.Keys() {
+				found = found || bk == k
+			}
+		}
+		if !found {
+			t.Errorf("no binding for %q", k)
+		}
+	}
+}
+
+func TestSpeakerColours(t *testing.T) {
+	hs := newHarness(t, 80, 24, nil)
+	hs.m = New(Config{Control: hs.ctl, Renderer: renderer(termenv.ANSI256), Now: func() time.Time { return t0 }})
+	hs.send(tea.WindowSizeMsg{Width: 80, Height: 24})
+	hs.events(started(), finished(1, "Kimi K2", "hi"), finished(2, "grok-4", "hello"))
+	headers := map[string]string{}
+	for _, l := range strings.Split(hs.m.View(), "\n") {
+		for _, sp := range []string{"Kimi K2", "grok-4"} {
+			if strings.Contains(ansi.Strip(l), sp+" #") {
+				headers[sp] = l
+			}
+		}
+	}
+	if len(headers) != 2 {
+		t.Fatalf("headers found: %q", headers)
+	}
+	if !strings.Contains(headers["Kimi K2"], "38;5;39") || !strings.Contains(headers["grok-4"], "38;5;213") {
+		t.Fatalf("speakers are not in their own colours: %q", headers)
+	}
+}
+
+func TestFollowAndScroll(t *testing.T) {
+	hs := newHarness(t, 60, 14, nil)
+	conversation(hs)
+	bottom := hs.view()
+	if !strings.Contains(bottom, "That is all.") {
+		t.Fatalf("following view does not end with the newest text:\n%s", bottom)
+	}
+	hs.keys("up", "up", "up")
+	up := hs.view()
+	if up == bottom || !strings.Contains(up, "more below") {
+		t.Fatalf("scrolling up did not move or did not say so:\n%s", up)
+	}
+	hs.stream(4, "grok-4", "\n\nA new paragraph arrives.\n\nAnd a new sentence arrives.", 5)
+	if got := hs.view(); got != up {
+		t.Fatalf("new text moved a scrolled-back view:\n%s\nwas:\n%s", got, up)
+	}
+	hs.keys("home")
+	if v := hs.view(); !strings.Contains(v, "Kimi K2 #1") {
+		t.Fatalf("home does not show the first message:\n%s", v)
+	}
+	hs.keys("end")
+	if v := hs.view(); !strings.Contains(v, "new sentence arrives.") || strings.Contains(v, "more below") {
+		t.Fatalf("end does not follow again:\n%s", v)
+	}
+	// Scrolling down to the end follows again too.
+	hs.keys("k", "k", "j", "j", "j")
+	if !hs.m.follow {
+		t.Fatal("scrolling back down to the end did not resume following")
+	}
+}
+
+// words returns the conversation's words as shown, without gutters.
+func words(v string) []string {
+	var out []string
+	for _, l := range strings.Split(v, "\n") {
+		l = strings.TrimPrefix(strings.TrimSpace(l), "│")
+		out = append(out, strings.Fields(l)...)
+	}
+	return out
+}
+
+func TestResizeReflows(t *testing.T) {
+	hs := newHarness(t, 100, 200, nil)
+	conversation(hs)
+	hs.events(finished(4, "grok-4", grokReply))
+	wide := hs.m.body(150)
+	hs.send(tea.WindowSizeMsg{Width: 30, Height: 200})
+	narrow := hs.m.body(150)
+	for i, l := range narrow {
+		if w := lipgloss.Width(l); w > 30 {
+			t.Errorf("after resize line %d is %d wide: %q", i, w, ansi.Strip(l))
+		}
+	}
+	ww, nw := words(ansi.Strip(strings.Join(wide, "\n"))), words(ansi.Strip(strings.Join(narrow, "\n")))
+	if strings.Join(ww, " ") != strings.Join(nw, " ") {
+		t.Errorf("reflow changed the words:\nwide:   %q\nnarrow: %q", ww, nw)
+	}
+	if len(nonEmpty(narrow)) <= len(nonEmpty(wide)) {
+		t.Errorf("narrowing did not add lines: %d → %d", len(nonEmpty(wide)), len(nonEmpty(narrow)))
+	}
+}
+
+func nonEmpty(lines []string) []string {
+	var out []string
+	for _, l := range lines {
+		if strings.TrimSpace(ansi.Strip(l)) != "" {
+			out = append(out, l)
+		}
+	}
+	return out
+}
+
+// TestStreamingMatchesFinished streams every seed message and checks the
+// lines shown while it streams, a paragraph at a time, are the lines of
+// the finished message, in both modes and at two widths.
+func TestStreamingMatchesFinished(t *testing.T) {
+	seed, ok := transcripts.ReadEmbedded("transcripts/seed/kimi-k2-vs-grok-4.md")
+	if !ok {
+		t.Fatal("no embedded seed")
+	}
+	for _, w := range []int{100, 41} {
+		for _, raw := range []bool{false, true} {
+			t.Run(fmt.Sprintf("width %d raw %v", w, raw), func(t *testing.T) {
+				hs := newHarness(t, w, 40, nil)
+				hs.m.raw = raw
+				hs.events(started())
+				for i, msg := range seed.Messages {
+					hs.events(orchestrator.TurnStarted{Index: i + 1, Speaker: msg.Speaker, Time: hs.clock})
+					r := []rune(msg.Content)
+					for j := 0; j < len(r); j += 7 {
+						hs.events(orchestrator.Delta{Index: i + 1, Speaker: msg.Speaker, Text: string(r[j:min(j+7, len(r))])})
+						if j%49 == 0 {
+							hs.m.block(i) // render mid-stream, as View would
+						}
+					}
+					streamed := append([]string(nil), hs.m.block(i)[1:]...)
+					hs.events(orchestrator.MessageFinished{Index: i + 1, Message: msg})
+					done := hs.m.block(i)[1:]
+					if strings.Join(streamed, "\n") != strings.Join(done, "\n") {
+						t.Fatalf("message %d streams differently from how it finishes:\n--- streamed ---\n%s\n--- finished ---\n%s",
+							i+1, ansi.Strip(strings.Join(streamed, "\n")), ansi.Strip(strings.Join(done, "\n")))
+					}
+				}
+			})
+		}
+	}
+}
