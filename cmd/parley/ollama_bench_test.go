@@ -82,7 +82,7 @@ func BenchmarkOllamaThroughput(b *testing.B) {
     base_url: %[1]s
     model: %[2]s
 first: Lily
-ollamaOpening: %[7]s
+opening: %[7]s
 termination:
   max_messages: 1
 `, base, ollamaModel, ollamaSystemLily, temperature, seed, ollamaBenchTokens, ollamaOpening))
