@@ -312,9 +312,12 @@ func (a *OpenAI) try(ctx context.Context, history []Message, yield func(Chunk, e
 		if ch.Text == "" && ch.Usage == nil && ch.FinishReason == "" && ch.Model == "" {
 			continue
 		}
+		// The idle timeout measures the server, not the consumer.
+		at.timer.Stop()
 		if !yield(ch, nil) {
 			return outcome{stopped: true}
 		}
+		at.timer.Reset(idle)
 	}
 }
 

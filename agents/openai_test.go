@@ -656,3 +656,22 @@ func TestBackoff(t *testing.T) {
 		t.Errorf("Retry-After 42s gave a wait of %s", got)
 	}
 }
+
+func TestSlowConsumerIsNotIdle(t *testing.T) {
+	srv := openaitest.Start(t, openaitest.Queue(openaitest.Words("one two three")))
+	a := newTestAgent(t, srv, OpenAIConfig{IdleTimeout: 20 * time.Millisecond})
+	var text strings.Builder
+	for ch, err := range a.Reply(context.Background(), hello) {
+		if err != nil {
+			t.Fatal(err)
+		}
+		if ch.Retry != nil {
+			t.Fatalf("retried while the consumer, not the server, was slow: %+v", ch.Retry)
+		}
+		text.WriteString(ch.Text)
+		time.Sleep(60 * time.Millisecond) // a consumer slower than the idle timeout
+	}
+	if text.String() != "one two three" {
+		t.Errorf("text = %q", text.String())
+	}
+}
