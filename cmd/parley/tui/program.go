@@ -69,7 +69,11 @@ func Run(ctx context.Context, conv Conversation, opt Options) (transcripts.Stop,
 	if out == nil {
 		out = os.Stdout
 	}
-	m := New(Config{Control: conv, Cancel: cancel, Humans: opt.Humans, Renderer: lipgloss.NewRenderer(out)})
+	lr := lipgloss.NewRenderer(out)
+	// Ask the terminal for its background colour now, before the view
+	// reads the keyboard, so the answer is not taken for key presses.
+	lipgloss.SetHasDarkBackground(lr.HasDarkBackground())
+	m := New(Config{Control: conv, Cancel: cancel, Humans: opt.Humans, Renderer: lr})
 	progOpts := []tea.ProgramOption{tea.WithAltScreen(), tea.WithOutput(out), tea.WithContext(ctx), tea.WithoutSignalHandler()}
 	if f, ok := opt.In.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
 		progOpts = append(progOpts, tea.WithInput(f))

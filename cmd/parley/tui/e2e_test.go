@@ -1,0 +1,316 @@
+package tui
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"runtime"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/creack/pty"
+
+	"github.com/parleyhq/parley/transcripts"
+)
+
+// e2eScenario is a scripted conversation slow enough to steer by hand:
+// each line streams for about half a second.
+const e2eScenario = `title: Alpha ↔ Beta
+agents:
+  - name: Alpha
+    type: scripted
+    pace: 12ms
+    lines:
+%s
+  - name: Beta
+    type: scripted
+    pace: 12ms
+    lines:
+%s
+first: Alpha
+termination:
+  max_messages: 16
+`
+
+func e2eLines(who string) string {
+	var b strings.Builder
+	for i := 1; i <= 8; i++ {
+		fmt.Fprintf(&b, "      - \"%s line %d: **bold** words 👋 and wide 漢字 text that streams a few runes at a time, so there is time to press keys while it arrives. [%s-%d-end]\"\n", who, i, who, i)
+	}
+	return b.String()
+}
+
+// parleyBinary builds the binary, or takes PARLEY_BIN when set.
+func parleyBinary(t *testing.T) string {
+	if bin := os.Getenv("PARLEY_BIN"); bin != "" {
+		return bin
+	}
+	bin := filepath.Join(t.TempDir(), "parley")
+	cmd := exec.Command("go", "build", "-o", bin, "github.com/parleyhq/parley/cmd/parley")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("building parley: %v\n%s", err, out)
+	}
+	return bin
+}
+
+// ptyTerm is the binary running in a pseudo-terminal, with its screen.
+type ptyTerm struct {
+	t    *testing.T
+	ptmx *os.File
+	cmd  *exec.Cmd
+
+	mu     sync.Mutex
+	scr    *screen
+	raw    bytes.Buffer
+	closed chan struct{}
+}
+
+func startTerm(t *testing.T, rows, cols int, name string, args ...string) *ptyTerm {
+	cmd := exec.Command(name, args...)
+	cmd.Env = append(os.Environ(), "TERM=xterm-256color", "COLORTERM=", "NO_COLOR=")
+	ptmx, err := pty.StartWithSize(cmd, &pty.Winsize{Rows: uint16(rows), Cols: uint16(cols)})
+	if err != nil {
+		t.Skipf("no pseudo-terminal can be opened here (%v); the end-to-end test needs one", err)
+	}
+	tm := &ptyTerm{t: t, ptmx: ptmx, cmd: cmd, closed: make(chan struct{})}
+	tm.scr = newScreen(rows, cols, func(s string) { go ptmx.WriteString(s) })
+	go func() {
+		defer close(tm.closed)
+		buf := make([]byte, 32<<10)
+		for {
+			n, err := ptmx.Read(buf)
+			if n > 0 {
+				tm.mu.Lock()
+				tm.raw.Write(buf[:n])
+				tm.scr.feed(buf[:n])
+				tm.mu.Unlock()
+			}
+			if err != nil {
+				return
+			}
+		}
+	}()
+	t.Cleanup(func() {
+		if cmd.ProcessState == nil {
+			cmd.Process.Kill()
+			cmd.Wait()
+		}
+		ptmx.Close()
+	})
+	return tm
+}
+
+func (tm *ptyTerm) text() string {
+	tm.mu.Lock()
+	defer tm.mu.Unlock()
+	return tm.scr.Text()
+}
+
+// waitFor polls the screen until cond holds, failing after a timeout.
+func (tm *ptyTerm) waitFor(what string, cond func(screen string) bool) string {
+	tm.t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		s := tm.text()
+		if cond(s) {
+			return s
+		}
+		if time.Now().After(deadline) {
+			tm.t.Fatalf("timed out waiting for %s; the screen shows:\n%s", what, s)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+func (tm *ptyTerm) press(keys string) {
+	tm.t.Helper()
+	if _, err := tm.ptmx.WriteString(keys); err != nil {
+		tm.t.Fatalf("typing %q: %v", keys, err)
+	}
+}
+
+// typeSlowly types text a key at a time, as a person does. (Written in
+// one go, bubbletea would read a word such as "up" as one key name.)
+func (tm *ptyTerm) typeSlowly(text string) {
+	for _, r := range text {
+		tm.press(string(r))
+		time.Sleep(3 * time.Millisecond)
+	}
+}
+
+var statusRE = regexp.MustCompile(`message (\d+) of 16`)
+
+// status returns the message number on the status line and whether
+// someone is speaking.
+func status(screen string) (n int, speaking bool) {
+	for _, l := range strings.Split(screen, "\n") {
+		if m := statusRE.FindStringSubmatch(l); m != nil && strings.Contains(l, "Alpha ↔ Beta") {
+			n, _ = strconv.Atoi(m[1])
+			return n, strings.Contains(l, " speaking ")
+		}
+	}
+	return -1, false
+}
+
+func TestEndToEndInTerminal(t *testing.T) {
+	if runtime.GOOS == "windows" {
+		t.Skip("pseudo-terminals are Unix-only here")
+	}
+	if testing.Short() {
+		t.Skip("the end-to-end test builds and drives the binary; skipped with -short")
+	}
+	bin := parleyBinary(t)
+	dir := t.TempDir()
+	scenario := filepath.Join(dir, "steer.yaml")
+	if err := os.WriteFile(scenario, []byte(fmt.Sprintf(e2eScenario, e2eLines("Alpha"), e2eLines("Beta"))), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(dir, "out")
+	tm := startTerm(t, 30, 100, bin, "run", scenario, "--out", out)
+
+	tm.waitFor("the first message streaming", func(s string) bool { return strings.Contains(s, "Alpha #1") && strings.Contains(s, "Alpha line 1") })
+
+	// Pause: the message in flight finishes, then nothing more comes.
+	tm.press(" ")
+	s := tm.waitFor("the pause to take hold", func(s string) bool {
+		_, speaking := status(s)
+		return strings.Contains(s, "PAUSED") && !speaking
+	})
+	paused, _ := status(s)
+	if paused < 1 {
+		t.Fatalf("no message number on the status line:\n%s", s)
+	}
+	time.Sleep(400 * time.Millisecond) // nearly a message's time: nothing may start
+	if n, speaking := status(tm.text()); n != paused || speaking {
+		t.Fatalf("while paused the conversation went on: message %d (speaking %v), paused at %d", n, speaking, paused)
+	}
+
+	// One step: exactly one more message, then paused again.
+	tm.press("n")
+	tm.waitFor("the stepped message to start", func(s string) bool { n, _ := status(s); return n == paused+1 })
+	s = tm.waitFor("the stepped message to finish", func(s string) bool {
+		n, speaking := status(s)
+		return n == paused+1 && !speaking && strings.Contains(s, fmt.Sprintf("-%d-end]", (paused+2)/2))
+	})
+	if !strings.Contains(s, "PAUSED") {
+		t.Fatalf("after one step the view no longer says paused:\n%s", s)
+	}
+
+	// A moderator note while paused.
+	tm.press("i")
+	tm.waitFor("the input box", func(s string) bool { return strings.Contains(s, "Inject as a moderator note") })
+	tm.typeSlowly("Time to wrap up ↔ please")
+	tm.press("\x13") // ctrl+s
+	tm.waitFor("the box to close", func(s string) bool { return strings.Contains(s, "injected as a moderator note") })
+
+	// Resume: the conversation goes on by itself.
+	tm.press(" ")
+	tm.waitFor("the run to resume past the step", func(s string) bool {
+		n, speaking := status(s)
+		return n >= paused+4 && speaking && !strings.Contains(s, "PAUSED")
+	})
+	s = tm.waitFor("text of the message in flight", func(s string) bool {
+		_, speaking := status(s)
+		return speaking && strings.Contains(s, "tok/s")
+	})
+	inFlight, _ := status(s)
+	for _, want := range []string{"Moderator", "Time to wrap up ↔ please", "tok/s", "TTFT", "policies: messages"} {
+		if !strings.Contains(s, want) {
+			t.Errorf("the screen lacks %q:\n%s", want, s)
+		}
+	}
+	// Wide characters keep the gutter aligned: every line fits the width.
+	for _, l := range strings.Split(s, "\n") {
+		if w := stringCells(l); w > 100 {
+			t.Errorf("screen line wider than the terminal (%d): %q", w, l)
+		}
+	}
+
+	// Quit mid-message.
+	tm.press("q")
+	done := make(chan error, 1)
+	go func() { done <- tm.cmd.Wait() }()
+	var err error
+	select {
+	case err = <-done:
+	case <-time.After(20 * time.Second):
+		t.Fatalf("parley did not exit after q; the screen shows:\n%s", tm.text())
+	}
+	<-tm.closed
+	var ee *exec.ExitError
+	if !errors.As(err, &ee) || ee.ExitCode() != 130 {
+		t.Errorf("exit after quitting mid-run = %v, want status 130 (interrupted)", err)
+	}
+	tm.mu.Lock()
+	rawOut := tm.raw.String()
+	tm.mu.Unlock()
+	if !strings.Contains(rawOut, "Transcript: ") || !strings.Contains(rawOut, "interrupted; every completed message is saved") {
+		t.Errorf("after the view closed parley did not print the stop and the paths:\n%q", lastBytes(rawOut, 600))
+	}
+
+	// The transcript holds every completed message, the note, and the
+	// message in flight marked interrupted.
+	files, _ := filepath.Glob(filepath.Join(out, "*.jsonl"))
+	if len(files) != 1 {
+		t.Fatalf("transcripts in %s: %v", out, files)
+	}
+	tr, err := transcripts.Read(files[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	last := tr.Messages[len(tr.Messages)-1]
+	if !last.Partial || last.Speaker == "" {
+		t.Errorf("the last message is not recorded as interrupted: %+v", last)
+	}
+	if tr.Run == nil || tr.Run.Stop == nil || tr.Run.Stop.Kind != transcripts.StopInterrupted {
+		t.Errorf("stop = %+v, want interrupted", tr.Run)
+	}
+	if len(tr.Messages) != inFlight {
+		t.Errorf("transcript has %d messages, the screen showed message %d in flight", len(tr.Messages), inFlight)
+	}
+	var moderator int
+	for i, m := range tr.Messages[:len(tr.Messages)-1] {
+		if m.Partial {
+			t.Errorf("message %d is partial but not last", i+1)
+		}
+		if m.Origin == transcripts.OriginModerator {
+			moderator++
+			if m.Content != "Time to wrap up ↔ please" || i != paused+1 {
+				t.Errorf("moderator note %d = %q, want it after message %d", i+1, m.Content, paused+1)
+			}
+		}
+	}
+	if moderator != 1 {
+		t.Errorf("%d moderator notes recorded, want 1", moderator)
+	}
+	md, err := os.ReadFile(strings.TrimSuffix(files[0], ".jsonl") + ".md")
+	if err != nil || !bytes.Contains(md, []byte("Time to wrap up ↔ please")) {
+		t.Errorf("the Markdown transcript lacks the note (%v)", err)
+	}
+}
+
+func stringCells(s string) int {
+	n := 0
+	for _, r := range s {
+		if r >= 0x1100 && (r <= 0x115f || r >= 0x2e80 && r <= 0xa4cf || r >= 0xac00 && r <= 0xd7a3 || r >= 0xf900 && r <= 0xfaff || r >= 0x1f300 && r <= 0x1faff) {
+			n += 2
+		} else {
+			n++
+		}
+	}
+	return n
+}
+
+func lastBytes(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[len(s)-n:]
+}
