@@ -8,9 +8,9 @@
 #   .ci/ollama.sh build    only build Ollama into .cache/bin when it is missing
 #
 # The server listens on 127.0.0.1 on a port the kernel picks, with a private
-# HOME and OLLAMA_MODELS in a temporary folder. It is stopped by its PID (its
-# process group, so its model runner goes too) on every exit, including a
-# failed test or an interrupt. Without ../shared/models/stories260K.gguf the
+# HOME and OLLAMA_MODELS in a temporary folder. It is stopped by its PID on
+# every exit, including a failed test or an interrupt, and stops the model
+# runner it started. Without ../shared/models/stories260K.gguf the
 # script says so and exits 0: a fresh clone has no model to test against.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -57,19 +57,28 @@ mkdir -p "$tmp/home" "$tmp/models"
 pid=
 stop_server() {
 	if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then
-		kill -TERM -- "-$pid" 2>/dev/null || kill -TERM "$pid" 2>/dev/null || true
-		for _ in $(seq 50); do
+		# TERM lets the server stop the model runner it started; KILL the
+		# runner and the server if they are still there after 10 seconds.
+		kill -TERM "$pid" 2>/dev/null || true
+		for _ in $(seq 100); do
 			kill -0 "$pid" 2>/dev/null || break
 			sleep 0.1
 		done
-		kill -KILL -- "-$pid" 2>/dev/null || true
+		if kill -0 "$pid" 2>/dev/null; then
+			pkill -KILL -P "$pid" 2>/dev/null || true
+			kill -KILL "$pid" 2>/dev/null || true
+		fi
 		wait "$pid" 2>/dev/null || true
 		say "stopped the server (pid $pid)"
 	fi
 	pid=
 }
+tests=
 cleanup() {
 	status=$?
+	if [ -n "$tests" ]; then
+		kill -KILL -- "-$tests" 2>/dev/null || true
+	fi
 	stop_server
 	if [ "$status" -ne 0 ] && [ -f "$tmp/serve.log" ]; then
 		say "the server's last log lines:"
@@ -81,10 +90,10 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-# setsid puts the server in a process group of its own, led by $pid, so
-# stopping it also stops the runner process it starts for the model.
+# The server stays in this script's process group, so a CI job that stops
+# the group stops the server and its model runner too.
 HOME=$tmp/home OLLAMA_MODELS=$tmp/models OLLAMA_HOST=127.0.0.1:0 OLLAMA_DEBUG=1 \
-	OLLAMA_NOPRUNE=1 setsid "$bin" serve >"$tmp/serve.log" 2>&1 &
+	OLLAMA_NOPRUNE=1 "$bin" serve >"$tmp/serve.log" 2>&1 &
 pid=$!
 
 addr=
@@ -113,7 +122,14 @@ say "created model $model from configs/ollama/Modelfile"
 export PARLEY_OLLAMA_HOST=$addr PARLEY_OLLAMA_MODEL=$model PARLEY_OLLAMA_LOG=$tmp/serve.log \
 	PARLEY_OLLAMA_BIN=$bin PARLEY_OLLAMA_MODELS=$tmp/models
 if [ "$mode" = bench ]; then
-	go test -tags ollama -run '^$' -bench Ollama -benchtime "${BENCHTIME:-10x}" ./cmd/parley/
+	args=(-run '^$' -bench Ollama -benchtime "${BENCHTIME:-10x}")
 else
-	go test -tags ollama -count 1 -run Ollama -v ./cmd/parley/
+	args=(-count 1 -run Ollama -v)
 fi
+# The tests run in a process group of their own, led by $tests, which
+# cleanup stops whole: servers a test started (the kill-and-restart test
+# runs its own) and their model runners go with it, even if the test
+# binary crashed or timed out.
+setsid go test -tags ollama "${args[@]}" ./cmd/parley/ &
+tests=$!
+wait "$tests"

@@ -111,8 +111,9 @@ func useOllama(t testing.TB) *ollamaServer {
 	return o
 }
 
-// start runs `ollama serve` in a process group of its own (so stopping it
-// also stops the model runner it starts) and waits until it answers.
+// start runs `ollama serve` and waits until it answers. The server stays
+// in the test's process group, so whatever stops the group (.ci/ollama.sh
+// does on exit) stops the server and its model runner too.
 func (o *ollamaServer) start(t testing.TB) {
 	t.Helper()
 	for _, d := range []string{o.home, o.models} {
@@ -130,7 +131,7 @@ func (o *ollamaServer) start(t testing.TB) {
 		"OLLAMA_DEBUG=1", "OLLAMA_NOPRUNE=1")
 	cmd.Stdout, cmd.Stderr = f, f
 	// Pdeathsig stops the server even if the test binary dies.
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
+	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
 	if err := cmd.Start(); err != nil {
 		f.Close()
 		t.Fatalf("starting %s serve: %v", o.bin, err)
@@ -159,16 +160,46 @@ func (o *ollamaServer) start(t testing.TB) {
 	t.Fatalf("ollama serve did not answer within 30 seconds; its log:\n%s", data)
 }
 
-// stop kills the server's process group and waits for it. It is safe to
-// call more than once.
+// stop kills the server at once, as a crash would, with the model runner
+// it started, and waits for it. It is safe to call more than once.
 func (o *ollamaServer) stop() {
 	if o.cmd == nil {
 		return
 	}
-	syscall.Kill(-o.cmd.Process.Pid, syscall.SIGKILL)
+	pid := o.cmd.Process.Pid
+	children := childPIDs(pid)
+	o.cmd.Process.Kill()
+	for _, c := range children {
+		syscall.Kill(c, syscall.SIGKILL)
+	}
 	o.cmd.Wait()
 	o.logf.Close()
 	o.cmd, o.logf = nil, nil
+}
+
+// childPIDs lists the processes whose parent is pid.
+func childPIDs(pid int) []int {
+	var out []int
+	stats, _ := filepath.Glob("/proc/[0-9]*/stat")
+	for _, p := range stats {
+		data, err := os.ReadFile(p)
+		if err != nil {
+			continue
+		}
+		// The fields after the command name, which is in parentheses and
+		// may hold spaces: state, then the parent's pid.
+		i := bytes.LastIndexByte(data, ')')
+		if i < 0 {
+			continue
+		}
+		f := strings.Fields(string(data[i+1:]))
+		if len(f) > 1 && f[1] == strconv.Itoa(pid) {
+			if c, err := strconv.Atoi(filepath.Base(filepath.Dir(p))); err == nil {
+				out = append(out, c)
+			}
+		}
+	}
+	return out
 }
 
 // create makes the model from the repository's Modelfile.
