@@ -1,0 +1,103 @@
+package queue
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path"
+	"path/filepath"
+	"time"
+
+	"github.com/parleyhq/parley/orchestrator/batch"
+)
+
+// Download writes a record's transcripts into dir/runs/JOB/ under their
+// own names, as a local batch lays them out, and returns the record with
+// Markdown and JSONL naming those files. Files already there with the same
+// size are left alone.
+func (q *Queue) Download(ctx context.Context, r Record, dir string) (batch.Result, error) {
+	res := r.Result
+	if r.JSONL == "" {
+		return res, nil
+	}
+	runDir := filepath.Join(dir, batch.RunsDir, r.ID)
+	if err := os.MkdirAll(runDir, 0o700); err != nil {
+		return res, fmt.Errorf("creating %s: %w", runDir, err)
+	}
+	for _, p := range []*string{&res.JSONL, &res.Markdown} {
+		name := *p
+		local := filepath.Join(runDir, path.Base(name))
+		info, err := q.transcripts.GetInfo(ctx, name)
+		if err != nil {
+			return res, fmt.Errorf("looking up %s in %s: %w", name, TranscriptsBucket, err)
+		}
+		if st, err := os.Stat(local); err == nil && st.Size() == int64(info.Size) {
+			*p = local
+			continue
+		}
+		data, err := q.transcripts.GetBytes(ctx, name)
+		if err != nil {
+			return res, fmt.Errorf("downloading %s from %s: %w", name, TranscriptsBucket, err)
+		}
+		tmp := local + ".tmp"
+		if err := os.WriteFile(tmp, data, 0o600); err != nil {
+			return res, fmt.Errorf("writing %s: %w", local, err)
+		}
+		if err := os.Rename(tmp, local); err != nil {
+			return res, fmt.Errorf("writing %s: %w", local, err)
+		}
+		*p = local
+	}
+	return res, nil
+}
+
+// Collected is what Collect fetched.
+type Collected struct {
+	Manifest *batch.Manifest
+	Results  []batch.Result
+	Summary  *batch.Summary
+}
+
+// Collect downloads a batch's finished transcripts into dir (dir/runs/JOB/),
+// writes its manifest (dir/batch.json) unless dir already holds it, and
+// writes the summary of the jobs finished so far (dir/summary.json and
+// dir/summary.md). The wall time is the one the batch command stored when
+// it followed the batch to its end, otherwise the span from the batch's
+// creation to the last conversation's end.
+func (q *Queue) Collect(ctx context.Context, batchID, dir string) (*Collected, error) {
+	m, err := q.Manifest(ctx, batchID)
+	if err != nil {
+		return nil, err
+	}
+	if prev, err := batch.ReadManifest(dir); err == nil {
+		if prev.ID != m.ID {
+			return nil, fmt.Errorf("%s holds batch %s, not %s; choose another --out", dir, prev.ID, m.ID)
+		}
+	} else if err := batch.WriteManifest(dir, m); err != nil {
+		return nil, err
+	}
+	records, err := q.Records(ctx, m)
+	if err != nil {
+		return nil, err
+	}
+	c := &Collected{Manifest: m}
+	var last time.Time
+	for _, r := range records {
+		res, err := q.Download(ctx, r, dir)
+		if err != nil {
+			return c, err
+		}
+		c.Results = append(c.Results, res)
+		if res.Ended.After(last) {
+			last = res.Ended
+		}
+	}
+	wall := time.Duration(0)
+	if s := q.storedSummary(ctx, batchID); s != nil && s.Done+s.Failed == len(c.Results) {
+		wall = s.Wall
+	} else if !last.IsZero() {
+		wall = last.Sub(m.Created)
+	}
+	c.Summary = batch.Summarize(m, c.Results, wall)
+	return c, c.Summary.Write(dir)
+}

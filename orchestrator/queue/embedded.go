@@ -1,0 +1,106 @@
+package queue
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"strconv"
+	"time"
+
+	"github.com/nats-io/nats-server/v2/server"
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+)
+
+// Embedded is a NATS server with JetStream running inside the parley
+// process: the same queue as a standalone nats-server -js, with no setup.
+type Embedded struct {
+	srv *server.Server
+}
+
+// StartEmbedded starts a server storing its streams in dir. With listen
+// empty it takes no network connections (Connect reaches it in-process);
+// otherwise it listens there, such as "127.0.0.1:4222" or "127.0.0.1:0"
+// for a free port.
+func StartEmbedded(dir, listen string) (*Embedded, error) {
+	opts := &server.Options{
+		ServerName: "parley",
+		JetStream:  true,
+		StoreDir:   dir,
+		NoLog:      true,
+		NoSigs:     true,
+		DontListen: listen == "",
+	}
+	if listen != "" {
+		host, port, err := net.SplitHostPort(listen)
+		if err != nil {
+			return nil, fmt.Errorf("the queue's listen address %q is not HOST:PORT: %v", listen, err)
+		}
+		opts.Host = host
+		if opts.Port, err = strconv.Atoi(port); err != nil {
+			return nil, fmt.Errorf("the queue's listen address %q has no port number", listen)
+		}
+		if opts.Port == 0 {
+			opts.Port = server.RANDOM_PORT
+		}
+	}
+	srv, err := server.NewServer(opts)
+	if err != nil {
+		return nil, fmt.Errorf("starting the embedded queue in %s: %w", dir, err)
+	}
+	srv.Start()
+	if !srv.ReadyForConnections(10 * time.Second) {
+		srv.Shutdown()
+		srv.WaitForShutdown()
+		return nil, fmt.Errorf("the embedded queue in %s did not start within 10s", dir)
+	}
+	return &Embedded{srv: srv}, nil
+}
+
+// URL is the address other processes connect to ("" when not listening).
+func (e *Embedded) URL() string {
+	if e.srv.Addr() == nil {
+		return ""
+	}
+	return e.srv.ClientURL()
+}
+
+// Connect opens a connection to the server, in-process.
+func (e *Embedded) Connect() (*nats.Conn, error) {
+	return nats.Connect("", nats.InProcessServer(e.srv), nats.Name("parley"))
+}
+
+// Shutdown stops the server and waits until it has.
+func (e *Embedded) Shutdown() {
+	e.srv.Shutdown()
+	e.srv.WaitForShutdown()
+}
+
+// Dial connects to the NATS server at url and opens parley's queue on it.
+// The connection keeps reconnecting while the server restarts.
+func Dial(ctx context.Context, url, name string) (*nats.Conn, *Queue, error) {
+	nc, err := nats.Connect(url, nats.Name(name), nats.MaxReconnects(-1), nats.ReconnectWait(time.Second),
+		nats.Timeout(10*time.Second))
+	if err != nil {
+		return nil, nil, fmt.Errorf("cannot reach the queue at %s: %w (start one with nats-server -js, or use --queue embedded)", url, err)
+	}
+	q, err := OpenConn(ctx, nc)
+	if err != nil {
+		nc.Close()
+		return nil, nil, err
+	}
+	return nc, q, nil
+}
+
+// OpenConn opens parley's queue on a connection.
+func OpenConn(ctx context.Context, nc *nats.Conn) (*Queue, error) {
+	js, err := jetstream.New(nc)
+	if err != nil {
+		return nil, err
+	}
+	q, err := Open(ctx, js)
+	if err != nil {
+		return nil, fmt.Errorf("%w (is JetStream enabled? start the server with nats-server -js)", err)
+	}
+	return q, nil
+}

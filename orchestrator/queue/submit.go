@@ -1,0 +1,271 @@
+package queue
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/parleyhq/parley/orchestrator/batch"
+)
+
+// Submitted says what Submit did.
+type Submitted struct {
+	Published int // jobs put on the stream
+	Finished  int // jobs that already had a result
+	Queued    int // jobs already waiting or running, left as they were
+}
+
+// Submit puts a batch on the queue: its manifest in the object store and
+// one message per job on the stream. ackWait, when positive, sets how long
+// a job may go without word from its worker before it is handed to another.
+//
+// Submitting the same batch again (to follow it after an interruption)
+// publishes only the jobs that have neither a result nor a message on the
+// stream; a different batch under a taken id is refused.
+func (q *Queue) Submit(ctx context.Context, m *batch.Manifest, ackWait time.Duration) (Submitted, error) {
+	var out Submitted
+	if err := checkID("batch id", m.ID); err != nil {
+		return out, err
+	}
+	data, err := json.MarshalIndent(m, "", "  ")
+	if err != nil {
+		return out, err
+	}
+	existing, err := q.transcripts.GetBytes(ctx, manifestObject(m.ID))
+	switch {
+	case err == nil:
+		var prev batch.Manifest
+		if json.Unmarshal(existing, &prev) != nil || !sameBatch(&prev, m) {
+			return out, fmt.Errorf("the queue already holds a different batch named %s; run the batch again to get a new id", m.ID)
+		}
+	case errors.Is(err, jetstream.ErrObjectNotFound):
+		if _, err := q.transcripts.PutBytes(ctx, manifestObject(m.ID), data); err != nil {
+			return out, fmt.Errorf("storing the batch's manifest: %w", err)
+		}
+	default:
+		return out, fmt.Errorf("reading the queue's manifest for %s: %w", m.ID, err)
+	}
+	if _, err := q.consumer(ctx, ackWait); err != nil {
+		return out, fmt.Errorf("setting up the workers' consumer %s: %w", ConsumerName, err)
+	}
+	done, err := q.resultKeys(ctx, m.ID)
+	if err != nil {
+		return out, err
+	}
+	var futures []jetstream.PubAckFuture
+	for i := range m.Jobs {
+		job := m.Job(i)
+		if err := checkID("job id", job.ID); err != nil {
+			return out, err
+		}
+		if done[resultKey(m.ID, job.ID)] {
+			out.Finished++
+			continue
+		}
+		subj := subject(m.ID, job.ID)
+		if _, err := q.stream.GetLastMsgForSubject(ctx, subj); err == nil {
+			out.Queued++
+			continue
+		} else if !errors.Is(err, jetstream.ErrMsgNotFound) {
+			return out, fmt.Errorf("looking for job %s on the stream: %w", job.ID, err)
+		}
+		body, err := json.Marshal(Message{Batch: m.ID, Job: job})
+		if err != nil {
+			return out, err
+		}
+		f, err := q.js.PublishAsync(subj, body, jetstream.WithMsgID(m.ID+"/"+job.ID))
+		if err != nil {
+			return out, fmt.Errorf("publishing job %s: %w", job.ID, err)
+		}
+		futures = append(futures, f)
+	}
+	select {
+	case <-q.js.PublishAsyncComplete():
+	case <-ctx.Done():
+		return out, ctx.Err()
+	}
+	for _, f := range futures {
+		select {
+		case <-f.Ok():
+			out.Published++
+		case err := <-f.Err():
+			return out, fmt.Errorf("publishing job on %s: %w", f.Msg().Subject, err)
+		}
+	}
+	return out, nil
+}
+
+func sameBatch(a, b *batch.Manifest) bool {
+	if a.ID != b.ID || len(a.Jobs) != len(b.Jobs) || len(a.Scenarios) != len(b.Scenarios) {
+		return false
+	}
+	for i := range a.Scenarios {
+		if a.Scenarios[i].Source != b.Scenarios[i].Source {
+			return false
+		}
+	}
+	return true
+}
+
+// Manifest reads a batch's manifest from the object store.
+func (q *Queue) Manifest(ctx context.Context, batchID string) (*batch.Manifest, error) {
+	data, err := q.transcripts.GetBytes(ctx, manifestObject(batchID))
+	if errors.Is(err, jetstream.ErrObjectNotFound) {
+		return nil, fmt.Errorf("the queue holds no batch %s (no %s in the object store %s)", batchID, manifestObject(batchID), TranscriptsBucket)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("reading the manifest of batch %s: %w", batchID, err)
+	}
+	var m batch.Manifest
+	if err := json.Unmarshal(data, &m); err != nil {
+		return nil, fmt.Errorf("the manifest of batch %s in the object store is not valid: %v", batchID, err)
+	}
+	return &m, nil
+}
+
+// Batches lists the batches the queue holds, newest first.
+func (q *Queue) Batches(ctx context.Context) ([]*batch.Manifest, error) {
+	infos, err := q.transcripts.List(ctx)
+	if errors.Is(err, jetstream.ErrNoObjectsFound) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	var out []*batch.Manifest
+	for _, info := range infos {
+		if len(info.Name) < len("/batch.json") || info.Name[len(info.Name)-len("/batch.json"):] != "/batch.json" {
+			continue
+		}
+		m, err := q.Manifest(ctx, info.Name[:len(info.Name)-len("/batch.json")])
+		if err != nil {
+			continue
+		}
+		out = append(out, m)
+	}
+	for i := 1; i < len(out); i++ {
+		for j := i; j > 0 && out[j].Created.After(out[j-1].Created); j-- {
+			out[j], out[j-1] = out[j-1], out[j]
+		}
+	}
+	return out, nil
+}
+
+func (q *Queue) resultKeys(ctx context.Context, batchID string) (map[string]bool, error) {
+	out := map[string]bool{}
+	l, err := q.results.ListKeysFiltered(ctx, batchID+".*")
+	if err != nil {
+		return nil, fmt.Errorf("listing the results of batch %s: %w", batchID, err)
+	}
+	for k := range l.Keys() {
+		out[k] = true
+	}
+	return out, nil
+}
+
+// Follow calls onRecord once for each job of the batch that has a result,
+// those stored already first, then each as it is stored, and returns every
+// record once all jobs have one. When ctx ends first it returns the records
+// so far and ctx's error.
+func (q *Queue) Follow(ctx context.Context, m *batch.Manifest, onRecord func(Record)) ([]Record, error) {
+	w, err := q.results.Watch(ctx, m.ID+".*", jetstream.IgnoreDeletes())
+	if err != nil {
+		return nil, fmt.Errorf("watching the results of batch %s: %w", m.ID, err)
+	}
+	defer w.Stop()
+	jobs := map[string]bool{}
+	for _, j := range m.Jobs {
+		jobs[resultKey(m.ID, j.ID)] = true
+	}
+	seen := map[string]bool{}
+	var out []Record
+	for len(out) < len(jobs) {
+		select {
+		case <-ctx.Done():
+			return out, ctx.Err()
+		case e, ok := <-w.Updates():
+			if !ok {
+				return out, fmt.Errorf("the queue stopped sending the results of batch %s", m.ID)
+			}
+			if e == nil || !jobs[e.Key()] || seen[e.Key()] {
+				continue
+			}
+			var r Record
+			if err := json.Unmarshal(e.Value(), &r); err != nil {
+				return out, fmt.Errorf("the result %s in %s is not valid: %v", e.Key(), ResultsBucket, err)
+			}
+			seen[e.Key()] = true
+			out = append(out, r)
+			if onRecord != nil {
+				onRecord(r)
+			}
+		}
+	}
+	return out, nil
+}
+
+// Records returns the results stored so far for a batch.
+func (q *Queue) Records(ctx context.Context, m *batch.Manifest) ([]Record, error) {
+	keys, err := q.resultKeys(ctx, m.ID)
+	if err != nil {
+		return nil, err
+	}
+	var out []Record
+	for i := range m.Jobs {
+		key := resultKey(m.ID, m.Jobs[i].ID)
+		if !keys[key] {
+			continue
+		}
+		e, err := q.results.Get(ctx, key)
+		if err != nil {
+			return nil, fmt.Errorf("reading the result %s: %w", key, err)
+		}
+		var r Record
+		if err := json.Unmarshal(e.Value(), &r); err != nil {
+			return nil, fmt.Errorf("the result %s in %s is not valid: %v", key, ResultsBucket, err)
+		}
+		out = append(out, r)
+	}
+	return out, nil
+}
+
+// Running is how many jobs, of every batch, workers hold right now.
+func (q *Queue) Running(ctx context.Context) int {
+	c, err := q.stream.Consumer(ctx, ConsumerName)
+	if err != nil {
+		return 0
+	}
+	info, err := c.Info(ctx)
+	if err != nil {
+		return 0
+	}
+	return info.NumAckPending
+}
+
+// PutSummary stores the batch's summary beside its manifest.
+func (q *Queue) PutSummary(ctx context.Context, s *batch.Summary) error {
+	data, err := json.MarshalIndent(s, "", "  ")
+	if err != nil {
+		return err
+	}
+	_, err = q.transcripts.PutBytes(ctx, summaryObject(s.Batch), append(data, '\n'))
+	return err
+}
+
+// storedSummary reads the summary the batch command stored, if any.
+func (q *Queue) storedSummary(ctx context.Context, batchID string) *batch.Summary {
+	data, err := q.transcripts.GetBytes(ctx, summaryObject(batchID))
+	if err != nil {
+		return nil
+	}
+	var s batch.Summary
+	if json.Unmarshal(bytes.TrimSpace(data), &s) != nil {
+		return nil
+	}
+	return &s
+}
