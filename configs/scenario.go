@@ -92,6 +92,7 @@ type Agent struct {
 	Retries     *int     `yaml:"retries"`      // most attempts per reply (default 5)
 	Timeout     Duration `yaml:"timeout"`      // per request (default 10m)
 	IdleTimeout Duration `yaml:"idle_timeout"` // no token for this long is a fault (default 60s)
+	Backoff     Duration `yaml:"backoff"`      // the first wait between attempts, doubling after (default 1s)
 
 	// Replay.
 	Transcript string `yaml:"transcript"`
@@ -272,7 +273,7 @@ var fieldsOf = map[string][]string{
 	"Scenario": {"title", "agents", "first", "opening", "history", "termination", "output", "limits"},
 	"Agent": {"name", "type", "provider", "model", "base_url", "base_urls", "api_key_env", "api_key_file", "system",
 		"temperature", "top_p", "max_tokens", "seed", "stop", "headers", "retries", "timeout",
-		"idle_timeout", "transcript", "speaker", "lines", "pace"},
+		"idle_timeout", "backoff", "transcript", "speaker", "lines", "pace"},
 	"History": {"max_messages"},
 	"Output":  {"dir"},
 	"Limit":   {"concurrent", "per_minute"},

@@ -140,8 +140,8 @@ func (a *Agent) validate(i int) error {
 		if a.Retries != nil && *a.Retries < 1 {
 			return fail("retries: is the most attempts per reply and must be at least 1")
 		}
-		if a.Timeout < 0 || a.IdleTimeout < 0 {
-			return fail("timeout: and idle_timeout: must not be negative")
+		if a.Timeout < 0 || a.IdleTimeout < 0 || a.Backoff < 0 {
+			return fail("timeout:, idle_timeout: and backoff: must not be negative")
 		}
 		if a.Transcript != "" || a.Speaker != "" || len(a.Lines) > 0 {
 			return fail("transcript:, speaker: and lines: belong to replay and scripted agents; set type: replay or type: scripted")

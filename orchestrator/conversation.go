@@ -136,7 +136,8 @@ func (e *ErrSink) Unwrap() error { return e.Err }
 // an agent failed, a sink failed, or ctx was cancelled. In every case each
 // sink sees Stopped last.
 func (c *Conversation) Run(ctx context.Context, sinks ...Sink) (transcripts.Stop, error) {
-	r := &run{c: c, sinks: sinks, msgs: append([]transcripts.Message(nil), c.cfg.Prior...)}
+	r := &run{c: c, sinks: sinks, msgs: append([]transcripts.Message(nil), c.cfg.Prior...),
+		windows: map[int]int{}, shrunk: map[int]bool{}}
 	stop, partial, err := r.loop(ctx)
 	ended := c.cfg.Now()
 	ev := Stopped{Stop: stop, Ended: ended, Partial: partial, Err: err}
@@ -147,10 +148,12 @@ func (c *Conversation) Run(ctx context.Context, sinks ...Sink) (transcripts.Stop
 }
 
 type run struct {
-	c      *Conversation
-	sinks  []Sink
-	msgs   []transcripts.Message
-	judged int // how many messages the policy last judged
+	c       *Conversation
+	sinks   []Sink
+	msgs    []transcripts.Message
+	judged  int          // how many messages the policy last judged
+	windows map[int]int  // history windows shrunk after a context-length error, by seat
+	shrunk  map[int]bool // seats whose window was shrunk already
 }
 
 func (r *run) emit(e Event) error {
@@ -309,60 +312,33 @@ func (r *run) turn(ctx context.Context, seat int) (*transcripts.Stop, *transcrip
 		cancel()
 	}
 
-	history := Perspective(r.msgs, s.Name, r.opening(seat), cfg.HistoryWindow)
+	window := cfg.HistoryWindow
+	if w, ok := r.windows[seat]; ok {
+		window = w
+	}
+	history := Perspective(r.msgs, s.Name, r.opening(seat), window)
 	start := cfg.Now()
 	if err := r.emit(TurnStarted{Index: index, Speaker: s.Name, Time: start}); err != nil {
 		st := errorStop(len(r.msgs), err)
 		return &st, nil, err
 	}
-	m := transcripts.Message{Speaker: s.Name, Model: s.Model, Started: start}
-	var text strings.Builder
-	var firstToken time.Time
-	attemptStart := start
-	var replyErr error
-	for ch, err := range s.Agent.Reply(turnCtx, history) {
-		if err != nil {
-			replyErr = err
-			break
+	m, replyErr := r.stream(turnCtx, s, index, history, start)
+	if errors.Is(replyErr, agents.ErrContextLength) && !r.shrunk[seat] {
+		// Shrink this agent's window once, for the rest of the run, and ask again.
+		r.shrunk[seat] = true
+		visible := len(r.msgs)
+		if window > 0 {
+			visible = min(visible, window)
 		}
-		if ch.Retry != nil {
-			text.Reset()
-			firstToken = time.Time{}
-			now := cfg.Now()
-			if err := r.emit(Retrying{Index: index, Speaker: s.Name, Attempt: ch.Retry.Attempt, Max: ch.Retry.Max,
-				Wait: ch.Retry.Wait, Reason: ch.Retry.Reason, Time: now}); err != nil {
-				replyErr = err
-				break
-			}
-			attemptStart = now.Add(ch.Retry.Wait)
-			continue
+		window = max(2, visible/2)
+		r.windows[seat] = window
+		if err := r.emit(Notice{Kind: "context", Time: cfg.Now(), Detail: fmt.Sprintf(
+			"%s: the conversation is longer than its model's context; it now sees only the last %d messages", s.Name, window)}); err != nil {
+			st := errorStop(len(r.msgs), err)
+			return &st, nil, err
 		}
-		if ch.Text != "" {
-			if firstToken.IsZero() {
-				firstToken = cfg.Now()
-			}
-			text.WriteString(ch.Text)
-			if err := r.emit(Delta{Index: index, Speaker: s.Name, Text: ch.Text}); err != nil {
-				replyErr = err
-				break
-			}
-		}
-		if ch.Model != "" {
-			m.Model = ch.Model
-		}
-		if ch.Usage != nil {
-			m.Usage = ch.Usage
-		}
-		if ch.FinishReason != "" {
-			m.FinishReason = ch.FinishReason
-		}
-	}
-	end := cfg.Now()
-	m.Content = text.String()
-	m.Ended = end
-	m.Latency = end.Sub(attemptStart)
-	if !firstToken.IsZero() {
-		m.TTFT = firstToken.Sub(attemptStart)
+		history = Perspective(r.msgs, s.Name, r.opening(seat), window)
+		m, replyErr = r.stream(turnCtx, s, index, history, cfg.Now())
 	}
 	if replyErr != nil {
 		var partial *transcripts.Message
@@ -413,6 +389,62 @@ func (r *run) turn(ctx context.Context, seat int) (*transcripts.Stop, *transcrip
 		return &st, nil, err
 	}
 	return nil, nil, nil
+}
+
+// stream asks the seat's agent for its reply to history and emits its
+// deltas and retries. The message it returns holds what arrived.
+func (r *run) stream(ctx context.Context, s Seat, index int, history []agents.Message, start time.Time) (transcripts.Message, error) {
+	now := r.c.cfg.Now
+	m := transcripts.Message{Speaker: s.Name, Model: s.Model, Started: start}
+	var text strings.Builder
+	var firstToken time.Time
+	attemptStart := start
+	var replyErr error
+	for ch, err := range s.Agent.Reply(ctx, history) {
+		if err != nil {
+			replyErr = err
+			break
+		}
+		if ch.Retry != nil {
+			text.Reset()
+			firstToken = time.Time{}
+			t := now()
+			if err := r.emit(Retrying{Index: index, Speaker: s.Name, Attempt: ch.Retry.Attempt, Max: ch.Retry.Max,
+				Wait: ch.Retry.Wait, Reason: ch.Retry.Reason, Time: t}); err != nil {
+				replyErr = err
+				break
+			}
+			attemptStart = t.Add(ch.Retry.Wait)
+			continue
+		}
+		if ch.Text != "" {
+			if firstToken.IsZero() {
+				firstToken = now()
+			}
+			text.WriteString(ch.Text)
+			if err := r.emit(Delta{Index: index, Speaker: s.Name, Text: ch.Text}); err != nil {
+				replyErr = err
+				break
+			}
+		}
+		if ch.Model != "" {
+			m.Model = ch.Model
+		}
+		if ch.Usage != nil {
+			m.Usage = ch.Usage
+		}
+		if ch.FinishReason != "" {
+			m.FinishReason = ch.FinishReason
+		}
+	}
+	end := now()
+	m.Content = text.String()
+	m.Ended = end
+	m.Latency = end.Sub(attemptStart)
+	if !firstToken.IsZero() {
+		m.TTFT = firstToken.Sub(attemptStart)
+	}
+	return m, replyErr
 }
 
 func (c *Conversation) isEnded() bool {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"iter"
+	"slices"
 
 	"strings"
 	"sync"
@@ -355,5 +356,50 @@ func TestResumeContinuesFromPriorMessages(t *testing.T) {
 	}
 	if h := b.seen[0]; len(h) != 3 || h[2].Content != "a2" {
 		t.Errorf("B resumed with history %+v", h)
+	}
+}
+
+func TestContextLengthShrinksTheWindowOnce(t *testing.T) {
+	// small answers only when shown at most two messages.
+	var shown []int
+	small := agentFunc(func(ctx context.Context, h []agents.Message) iter.Seq2[agents.Chunk, error] {
+		shown = append(shown, len(h))
+		return func(yield func(agents.Chunk, error) bool) {
+			if len(h) > 2 {
+				yield(agents.Chunk{}, &agents.Error{Agent: "B", Sentence: "B: too long", Err: agents.ErrContextLength})
+				return
+			}
+			yield(agents.Chunk{Text: "short"}, nil)
+		}
+	})
+	prior := msgs("A", "a1", "B", "b1", "A", "a2", "B", "b2", "A", "a3")
+	var sink collect
+	stop, err := New(Config{Seats: seats(agents.NewScripted([]string{"a4"}, 0), small), Prior: prior,
+		Policy: policy.MaxMessages{N: 8}}).Run(context.Background(), &sink)
+	if err != nil || stop.Kind != transcripts.StopPolicy {
+		t.Fatalf("stop %+v, err %v", stop, err)
+	}
+	if want := []int{5, 2, 2}; !slices.Equal(shown, want) {
+		t.Errorf("B was shown %v messages per request, want %v", shown, want)
+	}
+	var notices int
+	for _, e := range sink.events {
+		if n, ok := e.(Notice); ok && n.Kind == "context" && strings.Contains(n.Detail, "last 2 messages") {
+			notices++
+		}
+	}
+	if notices != 1 {
+		t.Errorf("context notices = %d, want 1", notices)
+	}
+
+	// A model that rejects even the shrunk window stops the run with its sentence.
+	never := agentFunc(func(ctx context.Context, h []agents.Message) iter.Seq2[agents.Chunk, error] {
+		return func(yield func(agents.Chunk, error) bool) {
+			yield(agents.Chunk{}, &agents.Error{Agent: "B", Sentence: "B: too long", Err: agents.ErrContextLength})
+		}
+	})
+	stop, err = New(Config{Seats: seats(agents.NewScripted([]string{"a4"}, 0), never), Prior: prior}).Run(context.Background())
+	if !errors.Is(err, agents.ErrContextLength) || stop.Kind != transcripts.StopError || stop.Reason != "B: too long" {
+		t.Fatalf("stop %+v, err %v", stop, err)
 	}
 }
