@@ -65,6 +65,9 @@ func (p EndToken) Check(msgs []transcripts.Message) Verdict {
 	if count >= limit {
 		v.Stop, v.Policy = true, "end_token"
 		v.Reason = fmt.Sprintf("both sides used %s in %d consecutive %s", p.Token, limit, unit)
+		if limit == 1 {
+			v.Reason = fmt.Sprintf("both sides signed off with %s, one right after the other", p.Token)
+		}
 		if p.Messages > 0 {
 			v.Reason = fmt.Sprintf("%d consecutive messages used %s", limit, p.Token)
 		}

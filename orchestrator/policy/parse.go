@@ -359,10 +359,10 @@ const DefaultYAML = `any:
   # Nothing stops the first messages: openings are often odd (a blank
   # prompt, a refusal, a lone [END]) and a loop needs a few turns to show.
   - min_messages: 6
-  # A backstop for loops no rule below recognises.
-  - max_messages: 200
-  # Both sides sign off with the same token two exchanges running.
-  - end_token: {token: "[END]", exchanges: 2}
+  # A backstop for runaway costs, far above any healthy recording we have.
+  - max_messages: 300
+  # Both sides sign off with the same token, one right after the other.
+  - end_token: {token: "[END]", exchanges: 1}
   - end_token: {token: "^C^C", exchanges: 1}
   - end_token: {token: "<CAMEL_TASK_DONE>", exchanges: 1}
   # Three messages in a row nearly repeat one of the four before them.
