@@ -139,7 +139,8 @@ func TestEndTokenStopsAfterTwoExchanges(t *testing.T) {
 	a := agents.NewScripted([]string{"hello [END]", "more", "bye [END]", "[END]", "[END]"}, 0)
 	b := agents.NewScripted([]string{"go on", "ok [END]", "[END]", "[END]"}, 0)
 	var sink collect
-	stop, err := New(Config{Seats: seats(a, b), Policy: policy.Default()}).Run(context.Background(), &sink)
+	endToken := policy.Any{policy.MaxMessages{N: 100}, policy.EndToken{Token: "[END]", Match: policy.MatchContains, Exchanges: 2}}
+	stop, err := New(Config{Seats: seats(a, b), Policy: endToken}).Run(context.Background(), &sink)
 	if err != nil {
 		t.Fatal(err)
 	}
