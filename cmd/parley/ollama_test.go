@@ -769,9 +769,10 @@ termination:
 		n, err := stdout.Read(buf)
 		seen.Write(buf[:n])
 		if !killed && ollamaStreaming(seen.Bytes(), killAt) {
+			// Message killAt is in flight: the JSONL holds those before it.
+			atKill, _ = os.ReadFile(ollamaGlob(t, out, "*.jsonl"))
 			o.stop()
 			killed = true
-			atKill, _ = os.ReadFile(ollamaGlob(t, out, "*.jsonl"))
 			killedAfter = bytes.Count(seen.Bytes(), []byte("\n---\n")) < killAt+1
 			time.Sleep(time.Second)
 			o.start(t) // same port: o.addr now holds it
