@@ -1,0 +1,551 @@
+package policy
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"reflect"
+	"strings"
+	"testing"
+	"time"
+
+	"gopkg.in/yaml.v3"
+
+	"github.com/parleyhq/parley/transcripts"
+)
+
+// conv builds a conversation in which A and B alternate, A first.
+func conv(contents ...string) []transcripts.Message {
+	out := make([]transcripts.Message, len(contents))
+	for i, c := range contents {
+		sp := "A"
+		if i%2 == 1 {
+			sp = "B"
+		}
+		out[i] = transcripts.Message{Speaker: sp, Content: c}
+	}
+	return out
+}
+
+func mustParse(t *testing.T, y string) Policy {
+	t.Helper()
+	p, err := ParseYAML([]byte(y))
+	if err != nil {
+		t.Fatalf("parsing %q: %v", y, err)
+	}
+	return p
+}
+
+// distinct builds n messages that each bring plenty of new words.
+func distinct(n int) []string {
+	out := make([]string, n)
+	for i := range out {
+		out[i] = fmt.Sprintf("Topic %d: consider alpha%d beta%d gamma%d delta%d epsilon%d zeta%d eta%d theta%d iota%d kappa%d.",
+			i, i, i, i, i, i, i, i, i, i, i)
+	}
+	return out
+}
+
+func cat(parts ...[]string) []string {
+	var out []string
+	for _, p := range parts {
+		out = append(out, p...)
+	}
+	return out
+}
+
+func rep(s string, n int) []string {
+	out := make([]string, n)
+	for i := range out {
+		out[i] = s
+	}
+	return out
+}
+
+type stopCase struct {
+	name   string
+	policy string   // YAML
+	msgs   []string // alternating A, B
+	stopAt int      // first message after which it stops; 0 = never
+	reason string   // a fragment the reason must hold
+}
+
+func runStopCases(t *testing.T, cases []stopCase) {
+	t.Helper()
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			p := mustParse(t, c.policy)
+			at, v := FirstStop(p, conv(c.msgs...))
+			if at != c.stopAt {
+				t.Fatalf("stopped at %d (%s: %s), want %d", at, v.Policy, v.Reason, c.stopAt)
+			}
+			if c.stopAt > 0 && !strings.Contains(v.Reason, c.reason) {
+				t.Errorf("reason %q lacks %q", v.Reason, c.reason)
+			}
+			if c.stopAt > 0 && v.Policy == "" {
+				t.Error("a stop names no policy")
+			}
+		})
+	}
+}
+
+func TestBudgets(t *testing.T) {
+	runStopCases(t, []stopCase{
+		{"max_messages fires at its limit", "max_messages: 3", distinct(5), 3, "limit of 3 messages"},
+		{"max_messages short of its limit", "max_messages: 6", distinct(5), 0, ""},
+		{"max_tokens estimates without usage", "max_tokens: 10", []string{strings.Repeat("x", 20), strings.Repeat("y", 20), strings.Repeat("z", 4)}, 2, "estimated"},
+		{"max_duration cannot fire without times", "max_duration: 1s", distinct(4), 0, ""},
+	})
+
+	t0 := time.Date(2025, 1, 1, 12, 0, 0, 0, time.UTC)
+	timed := conv(distinct(4)...)
+	for i := range timed {
+		timed[i].Started = t0.Add(time.Duration(i) * time.Minute)
+		timed[i].Ended = timed[i].Started.Add(30 * time.Second)
+	}
+	at, v := FirstStop(mustParse(t, "max_duration: 2m"), timed)
+	if at != 3 || !strings.Contains(v.Reason, "2m30s") {
+		t.Errorf("max_duration stopped at %d (%s), want 3 after 2m30s", at, v.Reason)
+	}
+	if p := v.Progress[0]; p.Label != "seconds" || p.Count != 150 || p.Limit != 120 {
+		t.Errorf("max_duration progress = %+v", p)
+	}
+
+	used := conv("a", "b", "c")
+	for i := range used {
+		used[i].Usage = &transcripts.Usage{PromptTokens: 100, CompletionTokens: 40, TotalTokens: 140}
+	}
+	cases := []struct {
+		name   string
+		yaml   string
+		stopAt int
+		count  int
+	}{
+		{"completion tokens as reported", "max_tokens: 100", 3, 120},
+		{"total tokens as reported", "max_tokens: {limit: 250, count: total}", 2, 280},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			at, v := FirstStop(mustParse(t, c.yaml), used)
+			if at != c.stopAt || v.Progress[0].Count != c.count || strings.Contains(v.Reason, "estimated") {
+				t.Fatalf("stopped at %d with %+v (%s), want %d with count %d", at, v.Progress, v.Reason, c.stopAt, c.count)
+			}
+		})
+	}
+	// Total without usage assumes each prompt held the whole history.
+	mt := &MaxTokens{N: 1 << 30, Count: CountTotal}
+	v = mt.Check(conv("aaaa", "bbbb", "cccc"))
+	if got := v.Progress[0].Count; got != 1+2+3 {
+		t.Errorf("estimated total tokens = %d, want 6 (1, then 1+1, then 2+1)", got)
+	}
+}
+
+func TestEndToken(t *testing.T) {
+	runStopCases(t, []stopCase{
+		{"a lone token is not echoed", "end_token: {exchanges: 1}", []string{"hi", "bye [END]", "wait, one more thing", "sure"}, 0, ""},
+		{"one exchange", "end_token: {exchanges: 1}", []string{"hi", "bye [END]", "bye [END]", "x"}, 3, "[END]"},
+		{"two exchanges need four in a row", "end_token: {exchanges: 2}", []string{"[END]", "x", "[END]", "[END]", "[END]", "[END]"}, 6, "2 consecutive exchanges"},
+		{"messages count", "end_token: {token: '^C^C', messages: 3}", []string{"^C^C", "^C^C", "^C^C"}, 3, "3 consecutive messages"},
+		{"bare ignores the token inside text", "end_token: {match: bare, exchanges: 1}", []string{"ok [END]", "ok [END]", "[END]", " [END]\n"}, 4, "[END]"},
+		{"line needs the token alone on a line", "end_token: {match: line, exchanges: 1}", []string{"done [END]", "done\n[END]", "bye\n  [END]  "}, 3, "[END]"},
+		{"short form names the token", "end_token: '<CAMEL_TASK_DONE>'", []string{"<CAMEL_TASK_DONE>", "<CAMEL_TASK_DONE>", "<CAMEL_TASK_DONE>", "<CAMEL_TASK_DONE>"}, 4, "<CAMEL_TASK_DONE>"},
+	})
+	v := EndToken{Token: "[END]", Exchanges: 2}.Check(conv("a", "[END]", "[END]"))
+	if p := v.Progress[0]; p.Count != 1 || p.Limit != 2 || p.Label != "[END] exchanges" {
+		t.Errorf("progress = %+v, want [END] exchanges 1/2", p)
+	}
+}
+
+const para = "The quick brown fox jumps over the lazy dog while the farmer watches from the porch and drinks his coffee slowly."
+
+func TestRepetition(t *testing.T) {
+	long := strings.Join(distinct(8), " ")
+	runStopCases(t, []stopCase{
+		{"verbatim repeats in a row", "repetition: {}", cat(distinct(3), rep(para, 4)), 7, "similarity 1.00"},
+		{"lightly edited repeats", "repetition: {threshold: 0.6}", cat(distinct(3), []string{
+			para,
+			strings.Replace(para, "quick", "swift", 1),
+			strings.Replace(para, "slowly", "very slowly", 1),
+			strings.Replace(para, "lazy", "sleepy", 1),
+		}), 7, "nearly repeated"},
+		{"a long block inside longer messages", "repetition: {count: 2}", cat(distinct(3), []string{
+			long,
+			"Agreed, here it is again: " + long + " " + strings.Join(distinct(2), " "),
+			long + " And one more note about logging that I forgot earlier.",
+		}), 6, "message 6 repeats"},
+		{"different messages never fire", "repetition: {}", distinct(12), 0, ""},
+		{"one repeat is not a loop", "repetition: {}", cat(distinct(2), []string{para, "x y z", para}, distinct(4)), 0, ""},
+		{"same speaker only: A repeats itself while B varies", "repetition: {speaker: same, count: 3, window: 6}", []string{
+			"[END]", "thanks, take care", "[END]", "you too, cheers", "[END]", "bye now friend", "[END]",
+		}, 7, "3 of A's messages in a row"},
+		{"same speaker ignores the other side's echo", "repetition: {speaker: same, count: 2}", []string{
+			para, para, "new topic about rivers", "another about mountains"}, 0, ""},
+		{"within a window", "repetition: {count: 3, within: 6}", []string{
+			"a b c d", "e f g h", "a b c d", "fresh words here", "e f g h", "more fresh words", "a b c d"}, 7, "3 of the last 6 messages"},
+	})
+	r := &Repetition{}
+	v := r.Check(conv(cat(distinct(2), rep(para, 2))...))
+	if p := v.Progress[0]; p.Count != 1 || p.Limit != 3 || p.Label != "repeats in a row" {
+		t.Errorf("progress = %+v, want repeats in a row 1/3", p)
+	}
+}
+
+func TestSimilarity(t *testing.T) {
+	sk := func(s string) sketch { return shingleSketch(terms(nil, s), 3) }
+	long := strings.Join(distinct(40), " ")
+	cases := []struct {
+		name     string
+		a, b     string
+		min, max float64
+	}{
+		{"identical", para, para, 1, 1},
+		{"case and punctuation do not matter", para, strings.ToUpper(strings.ReplaceAll(para, " ", "  ")), 1, 1},
+		{"one word changed", para, strings.Replace(para, "porch", "veranda", 1), 0.7, 0.9},
+		{"unrelated", para, "Bananas are berries but strawberries are not, botanically speaking.", 0, 0.05},
+		{"long identical, estimated from sketches", long, long, 1, 1},
+		{"long, half shared", long, strings.Join(distinct(80)[:40], " ") + " " + strings.Join(distinct(80)[40:], " "), 0.3, 0.7},
+		{"empty and empty", "", "", 1, 1},
+		{"empty and text", "", para, 0, 0},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			got := jaccard(sk(c.a), sk(c.b))
+			if got < c.min || got > c.max {
+				t.Fatalf("similarity %.3f, want %.2f..%.2f", got, c.min, c.max)
+			}
+		})
+	}
+	// A block wholly inside a longer message overlaps fully.
+	if o := overlap(sk(long), sk(long+" "+strings.Join(distinct(60)[40:], " "))); o < 0.9 {
+		t.Errorf("overlap of a contained block = %.2f, want ≥ 0.9", o)
+	}
+}
+
+func TestTerms(t *testing.T) {
+	cases := []struct {
+		name string
+		a, b string
+		same bool
+	}{
+		{"case and punctuation", "Take care!", "take care.", true},
+		{"typographic apostrophes split like ASCII ones", "I’ve", "I've", true},
+		{"accents are letters", "café", "cafe", false},
+		{"emoji are terms", "thanks 🚀", "thanks", false},
+		{"Chinese by character pairs", "绿茶红茶", "绿茶 红茶", false},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			same := reflect.DeepEqual(terms(nil, c.a), terms(nil, c.b))
+			if same != c.same {
+				t.Fatalf("terms(%q) == terms(%q) is %v, want %v", c.a, c.b, same, c.same)
+			}
+		})
+	}
+	if n := len(terms(nil, "绿茶红茶")); n != 3 {
+		t.Errorf("a run of four Han characters gives %d terms, want its 3 bigrams", n)
+	}
+	if n := len(terms(nil, "茶")); n != 1 {
+		t.Errorf("a lone Han character gives %d terms, want 1", n)
+	}
+}
+
+func TestStagnation(t *testing.T) {
+	farewells := []string{"Thanks, take care!", "You too, take care!", "Thanks! You too!", "Take care!", "You too! Thanks!", "Take care, you too!"}
+	runStopCases(t, []stopCase{
+		{"farewells add nothing", "stagnation: {}", cat(distinct(4), farewells), 10, "4 messages in a row"},
+		{"new content never fires", "stagnation: {}", distinct(20), 0, ""},
+		{"one side asking new questions keeps it going", "stagnation: {}", []string{
+			"Is it an animal?", "No.", "Is it made of metal?", "Yes.", "Can you hold it in your hand?", "Yes.",
+			"Does it open bottles?", "No.", "Is it a key for doors?", "Yes!"}, 0, ""},
+		{"emoji ping-pong", "stagnation: {count: 3}", []string{"hello there friend", "👋", "👋", "👋", "👋"}, 5, "3 messages in a row"},
+		{"a long answer late in a conversation still counts as new", "stagnation: {count: 2}", cat(
+			[]string{strings.Join(distinct(30), " ")},
+			[]string{strings.Join(distinct(30)[:25], " ") + " " + strings.Join(distinct(40)[30:], " ")},
+			[]string{"ok"}), 0, ""},
+		{"French farewells", "stagnation: {count: 3}", cat(distinct(3), []string{"Merci, à bientôt !", "Merci à toi, à bientôt !", "À bientôt, merci !", "Merci !", "Merci à toi !"}), 8, "added almost nothing"},
+		{"Chinese repeats", "stagnation: {count: 3}", cat(distinct(3), []string{"谢谢你的帮助", "不客气，谢谢", "谢谢，不客气", "谢谢你", "不客气"}), 8, "added almost nothing"},
+	})
+	s := &Stagnation{}
+	v := s.Check(conv(cat(distinct(3), farewells[:3])...))
+	if p := v.Progress[0]; p.Label != "messages adding little" || p.Count != 1 || p.Limit != 4 {
+		t.Errorf("progress = %+v, want messages adding little 1/4", p)
+	}
+}
+
+func TestRefusal(t *testing.T) {
+	seedRefusals := []string{
+		"I'm sorry, but I must adhere to my safety instructions and cannot engage in this simulated conversation that attempts to bypass restrictions.",
+		"I'm sorry, but this repetitive looping appears to be an attempt to disrupt or test boundaries, which I must decline per my safety instructions. Conversation ended.",
+		"I’m sorry, but continued repetition like this is not productive.",
+		"I cannot help with that request.",
+		"As an AI language model, I can't do that.",
+		"That goes against my guidelines.",
+	}
+	r, err := NewRefusal(1, 0, true, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range seedRefusals {
+		if !r.IsRefusal(s) {
+			t.Errorf("not seen as a refusal: %q", s)
+		}
+	}
+	for _, s := range []string{
+		"Sorry for the delay! Here's the summary you asked for.",
+		"I can help with that: first, open the file.",
+		"The sorry state of the codebase is a problem, but we can fix it.",
+		strings.Repeat("Long technical prose about indexes. ", 40) + "I'm sorry, but in the middle of a long answer " + strings.Repeat("more prose. ", 80),
+	} {
+		if r.IsRefusal(s) {
+			t.Errorf("seen as a refusal: %q", s[:min(60, len(s))])
+		}
+	}
+
+	refuse := "I'm sorry, but I can't help with that."
+	runStopCases(t, []stopCase{
+		{"one speaker refuses three turns in a row", "refusal: {in_a_row: 3}", []string{"please", refuse, "please!", refuse, "pretty please", refuse}, 6, "B refused 3 times in a row"},
+		{"a real answer between refusals resets the run", "refusal: {in_a_row: 3}", []string{"please", refuse, "please!", refuse, "ok, explain locks", "Pin tumbler locks use pins of different lengths.", "and?", refuse}, 0, ""},
+		{"total counts all refusals", "refusal: {total: 3}", []string{refuse, "fine", "x", refuse, "y", "z", refuse}, 7, "3 messages were refusals"},
+		{"user patterns extend the list", "refusal: {in_a_row: 2, patterns: ['je ne peux pas']}", []string{"a", "Je ne peux pas faire cela.", "b", "Non, je ne peux pas."}, 4, "B refused 2 times"},
+		{"builtin off keeps only the user's", "refusal: {in_a_row: 1, builtin: false, patterns: ['nope']}", []string{refuse, "nope"}, 2, "B refused 1 times"},
+	})
+}
+
+func TestStopPattern(t *testing.T) {
+	runStopCases(t, []stopCase{
+		{"matches", `stop_pattern: '(?i)\bgoodbye forever\b'`, []string{"hello", "Well, GOODBYE FOREVER then."}, 2, "/(?i)\\bgoodbye forever\\b/"},
+		{"mapping form", `stop_pattern: {pattern: 'ERROR \d+'}`, []string{"ok", "fine", "ERROR 42"}, 3, "ERROR 42"},
+		{"no match", `stop_pattern: 'xyzzy'`, distinct(5), 0, ""},
+	})
+}
+
+func TestGuardAndComposition(t *testing.T) {
+	runStopCases(t, []stopCase{
+		{"min_messages holds back a stop", "any: [{min_messages: 5}, {max_messages: 2}]", distinct(8), 5, "limit of 2"},
+		{"min_messages in a mapping", "{min_messages: 4, end_token: {exchanges: 1}}", []string{"[END]", "[END]", "[END]", "[END]", "[END]"}, 4, "[END]"},
+		{"min_messages inside all", "all: [{min_messages: 6}, {max_messages: 2}, {end_token: {exchanges: 1}}]", []string{"[END]", "[END]", "a", "[END]", "[END]", "[END]", "[END]"}, 6, "; and "},
+		{"any: the first rule in order names the reason", "any: [{max_messages: 3}, {end_token: {exchanges: 1}}]", []string{"[END]", "[END]", "[END]"}, 2, "[END]"},
+		{"all needs every rule at once", "all: [{max_messages: 3}, {end_token: {exchanges: 1}}]", []string{"[END]", "[END]", "x", "[END]", "[END]"}, 5, "limit of 3 messages; and both sides"},
+		{"nested any inside all", "all: [{any: [{max_messages: 100}, {stop_pattern: 'halt'}]}, {max_messages: 2}]", []string{"a", "b", "halt"}, 3, "halt"},
+		{"min_messages alone never stops", "min_messages: 3", distinct(6), 0, ""},
+	})
+
+	g := mustParse(t, "any: [{min_messages: 4}, {max_messages: 2}]")
+	if _, ok := g.(Guard); !ok {
+		t.Fatalf("parsed as %T, want a Guard", g)
+	}
+	v := g.Check(conv(distinct(3)...))
+	if v.Stop || len(v.Progress) != 2 || v.Progress[0].Policy != "min_messages" || v.Progress[0].Count != 3 || v.Progress[0].Limit != 4 {
+		t.Errorf("below the guard: %+v", v)
+	}
+	if v := g.Check(conv(distinct(4)...)); !v.Stop || v.Progress[0].Policy == "min_messages" {
+		t.Errorf("at the guard: %+v", v)
+	}
+}
+
+func TestParseErrors(t *testing.T) {
+	cases := []struct {
+		name, yaml, want string
+	}{
+		{"unknown policy", "any:\n  - max_mesages: 3\n", `line 2: unknown termination policy "max_mesages"`},
+		{"unknown field", "repetition:\n  treshold: 0.9\n", `line 2: unknown field "treshold"`},
+		{"threshold out of range", "repetition:\n  window: 3\n  threshold: 1.5\n", "line 3: repetition.threshold must be above 0 and at most 1"},
+		{"speaker", "repetition: {speaker: other}\n", `repetition.speaker is "other"`},
+		{"within below count", "repetition: {count: 3, within: 2}\n", "repetition.within must be 0"},
+		{"novelty", "stagnation:\n  novelty: 0\n", "line 2: stagnation.novelty must be above 0"},
+		{"bad refusal regex", "refusal:\n  patterns:\n    - ok\n    - '(unclosed'\n", "line 4: refusal pattern \"(unclosed\""},
+		{"bad stop pattern", "stop_pattern: '[a-'\n", "line 1: stop_pattern \"[a-\" is not a valid regular expression"},
+		{"max_duration", "max_duration: soon\n", `line 1: max_duration is "soon"`},
+		{"max_tokens count", "max_tokens: {limit: 5, count: prompt}\n", "max_tokens.count is \"prompt\""},
+		{"judge needs a model", "judge: {provider: openai}\n", "judge needs a model"},
+		{"judge unknown field", "judge:\n  model: m\n  provider: openai\n  api_key: sk-secret\n", `line 4: unknown field "api_key"`},
+		{"min_messages", "min_messages: 0\n", "min_messages must be a whole number"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			_, err := ParseYAML([]byte(c.yaml))
+			if err == nil || !strings.Contains(err.Error(), c.want) {
+				t.Fatalf("err = %v, want one containing %q", err, c.want)
+			}
+			if strings.Contains(fmt.Sprint(err), "sk-secret") {
+				t.Errorf("the error repeats a secret: %v", err)
+			}
+		})
+	}
+}
+
+func TestNamesListsEveryRule(t *testing.T) {
+	want := []string{"all", "any", "end_token", "judge", "max_duration", "max_messages", "max_tokens", "min_messages", "refusal", "repetition", "stagnation", "stop_pattern"}
+	if got := Names(); !reflect.DeepEqual(got, want) {
+		t.Fatalf("Names() = %v, want %v", got, want)
+	}
+}
+
+// fakeAsker answers from a list and records the prompts it was sent.
+type fakeAsker struct {
+	replies []string
+	prompts []string
+	err     error
+}
+
+func (f *fakeAsker) Ask(ctx context.Context, prompt string) (string, error) {
+	if f.err != nil {
+		return "", f.err
+	}
+	f.prompts = append(f.prompts, prompt)
+	r := f.replies[0]
+	f.replies = f.replies[1:]
+	return r, nil
+}
+
+func TestJudge(t *testing.T) {
+	p := mustParse(t, "judge: {provider: openai, model: gpt-4o-mini, every: 2, window: 3}")
+	j := p.(*Judge)
+	ask := &fakeAsker{replies: []string{"CONTINUE: they are still exploring calibration.", "STOP\nThey are trading goodbyes."}}
+	j.Asker = ask
+	msgs := conv("What is calibration?", "It is how well confidence matches accuracy.", "Thanks, bye!", "Bye!")
+	ctx := context.Background()
+	var stopAt int
+	var v Verdict
+	for i := 1; i <= len(msgs); i++ {
+		if err := j.Prepare(ctx, msgs[:i]); err != nil {
+			t.Fatal(err)
+		}
+		if v = j.Check(msgs[:i]); v.Stop {
+			stopAt = i
+			break
+		}
+	}
+	if stopAt != 4 || !strings.Contains(v.Reason, "They are trading goodbyes.") || !strings.Contains(v.Reason, "gpt-4o-mini") {
+		t.Fatalf("stopped at %d: %q", stopAt, v.Reason)
+	}
+	if len(ask.prompts) != 2 || !strings.Contains(ask.prompts[1], "[4] B: Bye!") || strings.Contains(ask.prompts[1], "[1] A") {
+		t.Errorf("prompts = %q; want two, the second showing the last 3 messages", ask.prompts)
+	}
+	rs := j.Rulings()
+	if len(rs) != 2 || rs[0].Stop || rs[0].Rationale != "they are still exploring calibration." || !rs[1].Stop || rs[1].At != 4 {
+		t.Errorf("rulings = %+v", rs)
+	}
+	// Preparing the same messages again does not ask again.
+	if err := j.Prepare(ctx, msgs); err != nil || len(ask.prompts) != 2 {
+		t.Errorf("asked again: %v, %d prompts", err, len(ask.prompts))
+	}
+	// Check alone is pure: different messages of the same length have no ruling.
+	if v := j.Check(conv("a", "b", "c", "d")); v.Stop {
+		t.Error("a ruling leaked to other messages")
+	}
+
+	// Without a model connection Prepare says so; Check never stops.
+	lone := NewJudge(JudgeConfig{Model: "m", Provider: "openai", Every: 1})
+	if err := lone.Prepare(ctx, msgs[:1]); !errors.Is(err, ErrNoAsker) {
+		t.Errorf("Prepare without an Asker = %v", err)
+	}
+	if at, _ := FirstStop(lone, msgs); at != 0 {
+		t.Errorf("a judge with no rulings stopped at %d", at)
+	}
+	// Guard and Any pass Prepare through.
+	g := mustParse(t, "any: [{min_messages: 2}, {judge: {provider: openai, model: m, every: 1}}]")
+	if err := g.(Preparer).Prepare(ctx, msgs[:1]); !errors.Is(err, ErrNoAsker) {
+		t.Errorf("Prepare through a guard = %v", err)
+	}
+	var found *Judge
+	Walk(g, func(p Policy) {
+		if j, ok := p.(*Judge); ok {
+			found = j
+		}
+	})
+	if found == nil {
+		t.Error("Walk did not reach the judge")
+	}
+}
+
+func TestParseRuling(t *testing.T) {
+	cases := []struct {
+		reply     string
+		stop      bool
+		rationale string
+	}{
+		{"STOP: they are looping on goodbyes.", true, "they are looping on goodbyes."},
+		{"CONTINUE — new ideas keep coming.", false, "new ideas keep coming."},
+		{"Verdict: **STOP**\nNothing new for ten messages.", true, "Nothing new for ten messages."},
+		{"I think we should continue; they just started.", false, "; they just started."},
+		{"Hmm, hard to say.", false, "the judge's reply named no verdict: Hmm, hard to say."},
+		{"UNSTOPPABLE progress, CONTINUE", false, ""},
+	}
+	for _, c := range cases {
+		t.Run(c.reply, func(t *testing.T) {
+			r := ParseRuling(c.reply)
+			if r.Stop != c.stop || r.Rationale != c.rationale {
+				t.Fatalf("ParseRuling = %+v, want stop %v, rationale %q", r, c.stop, c.rationale)
+			}
+		})
+	}
+}
+
+// The memos that keep checks cheap must give exactly the verdicts of a
+// fresh policy judging from scratch, including when one policy is shown
+// conversations that diverge.
+func TestIncrementalEqualsFromScratch(t *testing.T) {
+	seed, err := transcripts.Read("../../transcripts/seed/kimi-k2-vs-grok-4.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	other := conv(cat(distinct(5), rep(para, 6), []string{"Thanks, take care!", "You too!", "Take care!", "You too!"})...)
+	shared := Default()
+	for _, msgs := range [][]transcripts.Message{seed.Messages, other, seed.Messages[:40], other[:7], seed.Messages} {
+		for i := 1; i <= len(msgs); i++ {
+			got := shared.Check(msgs[:i])
+			want := Default().Check(msgs[:i])
+			if !reflect.DeepEqual(got, want) {
+				t.Fatalf("after %d messages: incremental %+v, from scratch %+v", i, got, want)
+			}
+		}
+	}
+}
+
+// Moderator notes are not counted by any rule.
+func TestModeratorNotesAreIgnored(t *testing.T) {
+	msgs := conv("[END]", "[END]")
+	note := transcripts.Message{Speaker: transcripts.ModeratorSpeaker, Content: "please continue", Origin: transcripts.OriginModerator}
+	withNote := []transcripts.Message{msgs[0], note, msgs[1]}
+	p := EndToken{Token: "[END]", Exchanges: 1}
+	if !p.Check(withNote).Stop {
+		t.Error("a moderator note broke the [END] exchange")
+	}
+	if n := (MaxMessages{N: 10}).Check(withNote).Progress[0].Count; n != 2 {
+		t.Errorf("max_messages counted %d, want 2", n)
+	}
+}
+
+func TestDefaultIsAFreshParseOfDefaultYAML(t *testing.T) {
+	var doc yaml.Node
+	if err := yaml.Unmarshal([]byte(DefaultYAML), &doc); err != nil {
+		t.Fatal(err)
+	}
+	a, b := Default(), Default()
+	ra, ok := a.(Guard).Policy.(Any)[4].(*Repetition)
+	if !ok {
+		t.Fatalf("the default set's fifth rule is %T, want *Repetition", a.(Guard).Policy.(Any)[4])
+	}
+	if ra == b.(Guard).Policy.(Any)[4].(*Repetition) {
+		t.Error("two Default() calls share stateful rules")
+	}
+}
+
+func TestDefaultOnTheSeed(t *testing.T) {
+	seed, err := transcripts.Read("../../transcripts/seed/kimi-k2-vs-grok-4.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	at, v := FirstStop(Default(), seed.Messages)
+	// The substance ends at 15; the loop starts at 16.
+	if at < 15 || at > 24 {
+		t.Fatalf("the default set stopped the seed at %d (%s); want 15..24", at, v.Reason)
+	}
+	// Neither the lone [END] at 3 nor the near-repeat at 11 stops anything,
+	// even with the guard lifted.
+	bare := Default().(Guard).Policy
+	if at3, _ := FirstStop(bare, seed.Messages[:12]); at3 != 0 {
+		t.Errorf("without the guard the default set stopped at %d", at3)
+	}
+}
