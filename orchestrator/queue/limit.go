@@ -50,6 +50,8 @@ type SharedLimiter struct {
 
 	mu    sync.Mutex
 	stats SharedLimiterStats
+
+	onGrant func(time.Time) // tests: hears each start as recorded
 }
 
 // SharedLimiterStats counts what one worker's SharedLimiter did.
@@ -129,6 +131,9 @@ func (l *SharedLimiter) Acquire(ctx context.Context) error {
 		if !ok {
 			l.count(func(s *SharedLimiterStats) { s.Conflicts++ })
 			continue
+		}
+		if l.onGrant != nil {
+			l.onGrant(now)
 		}
 		l.count(func(s *SharedLimiterStats) {
 			s.Requests++

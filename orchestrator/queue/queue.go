@@ -149,10 +149,10 @@ func checkID(what, id string) error {
 	return nil
 }
 
-func subject(batchID, jobID string) string { return SubjectPrefix + "." + batchID + "." + jobID }
+func subject(batchID, jobID string) string   { return SubjectPrefix + "." + batchID + "." + jobID }
 func resultKey(batchID, jobID string) string { return batchID + "." + jobID }
-func manifestObject(batchID string) string  { return batchID + "/batch.json" }
-func summaryObject(batchID string) string   { return batchID + "/summary.json" }
+func manifestObject(batchID string) string   { return batchID + "/batch.json" }
+func summaryObject(batchID string) string    { return batchID + "/summary.json" }
 func partialObject(batchID, jobID string) string {
 	return batchID + "/partial/" + jobID + ".jsonl"
 }

@@ -298,6 +298,7 @@ func (w *Worker) keepAlive(ctx context.Context, msg jetstream.Msg, ackWait time.
 // first, this worker's copy is removed and the job acked: the record
 // bucket keeps exactly one result per job.
 func (w *Worker) store(ctx context.Context, msg jetstream.Msg, key string, rec Record, up *uploader) error {
+	rec.Worker = w.Name
 	attempt := fmt.Sprintf("%s-%d", w.Name, rec.Deliveries)
 	var uploaded []string
 	if up != nil && rec.JSONL != "" {

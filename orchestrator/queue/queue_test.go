@@ -1,0 +1,521 @@
+package queue
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/nats-io/nats.go/jetstream"
+	"go.uber.org/goleak"
+
+	"github.com/parleyhq/parley/agents/openaitest"
+	"github.com/parleyhq/parley/configs"
+	"github.com/parleyhq/parley/orchestrator"
+	"github.com/parleyhq/parley/orchestrator/batch"
+	"github.com/parleyhq/parley/transcripts"
+)
+
+func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+
+// startQueue starts a real NATS server with JetStream in the test process.
+func startQueue(t *testing.T) *Embedded {
+	t.Helper()
+	e, err := StartEmbedded(t.TempDir(), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(e.Shutdown)
+	return e
+}
+
+// connect opens the queue on a connection of its own, as a separate
+// worker or machine would.
+func connect(t *testing.T, e *Embedded) *Queue {
+	t.Helper()
+	nc, err := e.Connect()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(nc.Close)
+	q, err := OpenConn(context.Background(), nc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return q
+}
+
+func TestLimitStateWait(t *testing.T) {
+	now := time.Unix(1000, 0)
+	ns := func(d time.Duration) int64 { return now.Add(d).UnixNano() }
+	cases := []struct {
+		name     string
+		st       limitState
+		limit    int
+		want     time.Duration
+		wantKept int
+	}{
+		{name: "empty log", limit: 3, want: 0},
+		{name: "room left", st: limitState{Starts: []int64{ns(-500 * time.Millisecond), ns(-100 * time.Millisecond)}}, limit: 3, want: 0, wantKept: 2},
+		{name: "full waits for the oldest to leave the window", st: limitState{Starts: []int64{ns(-800 * time.Millisecond), ns(-300 * time.Millisecond), ns(-100 * time.Millisecond)}},
+			limit: 3, want: 200 * time.Millisecond, wantKept: 3},
+		{name: "starts older than the window are dropped", st: limitState{Starts: []int64{ns(-3 * time.Second), ns(-time.Second), ns(-100 * time.Millisecond)}},
+			limit: 2, want: 0, wantKept: 1},
+		{name: "a 429 holds every request", st: limitState{HeldUntil: ns(700 * time.Millisecond)}, limit: 3, want: 700 * time.Millisecond},
+		{name: "an expired hold is ignored", st: limitState{HeldUntil: ns(-time.Millisecond)}, limit: 3, want: 0},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			got := c.st.wait(now, c.limit, time.Second)
+			if got != c.want {
+				t.Errorf("wait = %v, want %v", got, c.want)
+			}
+			if c.want == 0 && len(c.st.Starts) != c.wantKept {
+				t.Errorf("kept %d starts, want %d", len(c.st.Starts), c.wantKept)
+			}
+		})
+	}
+}
+
+func TestSharedLimiterHoldsAcrossConnections(t *testing.T) {
+	e := startQueue(t)
+	const (
+		limit   = 4
+		window  = 250 * time.Millisecond
+		workers = 3
+		each    = 8
+	)
+	var mu sync.Mutex
+	var granted []time.Time
+	var wg sync.WaitGroup
+	start := time.Now()
+	for w := range workers {
+		l := connect(t, e).NewSharedLimiter("https://api.example.test/v1", limit, window)
+		l.onGrant = func(at time.Time) {
+			mu.Lock()
+			granted = append(granted, at)
+			mu.Unlock()
+		}
+		for g := range 2 {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for range each / 2 {
+					if err := l.Acquire(context.Background()); err != nil {
+						t.Errorf("worker %d goroutine %d: %v", w, g, err)
+						return
+					}
+				}
+			}()
+		}
+	}
+	wg.Wait()
+	elapsed := time.Since(start)
+	if len(granted) != workers*each {
+		t.Fatalf("granted %d requests, want %d", len(granted), workers*each)
+	}
+	if most := mostInWindow(granted, window); most > limit {
+		t.Errorf("%d requests started within %v across the workers; the limit is %d", most, window, limit)
+	}
+	// 24 starts at 4 per window need at least 5 full windows.
+	if min := time.Duration(workers*each/limit-1) * window; elapsed < min {
+		t.Errorf("took %v; a limit that held needs at least %v", elapsed, min)
+	}
+}
+
+// mostInWindow is the most times within any span of length w.
+func mostInWindow(ts []time.Time, w time.Duration) int {
+	most := 0
+	for i := range ts {
+		n := 0
+		for j := range ts {
+			if !ts[j].Before(ts[i]) && ts[j].Sub(ts[i]) < w {
+				n++
+			}
+		}
+		most = max(most, n)
+	}
+	return most
+}
+
+func TestThrottledHoldsEveryWorker(t *testing.T) {
+	e := startQueue(t)
+	a := connect(t, e).NewSharedLimiter("openai", 100, time.Minute)
+	b := connect(t, e).NewSharedLimiter("openai", 100, time.Minute)
+	if err := a.Throttled(context.Background(), 300*time.Millisecond); err != nil {
+		t.Fatal(err)
+	}
+	start := time.Now()
+	if err := b.Acquire(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if waited := time.Since(start); waited < 250*time.Millisecond {
+		t.Errorf("the other worker started after %v; a 429 should hold it about 300ms", waited)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	if err := a.Throttled(context.Background(), time.Hour); err != nil {
+		t.Fatal(err)
+	}
+	cancel()
+	if err := b.Acquire(ctx); !errors.Is(err, context.Canceled) {
+		t.Errorf("Acquire under a long hold with a cancelled context = %v, want context.Canceled", err)
+	}
+}
+
+func TestSharedLimitsKeyLikeTheLocalClient(t *testing.T) {
+	y := `title: t
+agents:
+  - name: A
+    base_url: http://127.0.0.1:9/v1/
+    base_urls: [http://127.0.0.1:9/v1, http://127.0.0.1:10/v1]
+    model: m
+  - name: B
+    provider: openai
+    model: gpt-4o-mini
+limits:
+  http://127.0.0.1:9/v1: {per_minute: 30, concurrent: 2}
+  openai: {per_minute: 60}
+`
+	s, err := configs.Parse("t.yaml", []byte(y))
+	if err != nil {
+		t.Fatal(err)
+	}
+	perMinute, prefixes, local := sharedLimits([]*configs.Scenario{s})
+	if perMinute["http://127.0.0.1:9/v1"] != 30 || perMinute["openai"] != 60 {
+		t.Errorf("per-minute limits = %v", perMinute)
+	}
+	want := map[string]string{
+		"http://127.0.0.1:9/v1":     "http://127.0.0.1:9/v1",
+		"http://127.0.0.1:10/v1":    "http://127.0.0.1:9/v1",
+		"https://api.openai.com/v1": "openai",
+	}
+	for p, name := range want {
+		if prefixes[p] != name {
+			t.Errorf("requests to %s count against %q, want %q (all: %v)", p, prefixes[p], name, prefixes)
+		}
+	}
+	l := local[0].Limits["http://127.0.0.1:9/v1"]
+	if l.PerMinute != 0 || l.Concurrent != 2 {
+		t.Errorf("the local client keeps %+v; want the concurrency bound alone", l)
+	}
+	if s.Limits["openai"].PerMinute != 60 {
+		t.Error("sharedLimits changed the scenario it was given")
+	}
+}
+
+var turnPattern = regexp.MustCompile(`turn (\d+)\b`)
+
+// turnServer answers every request with a reply naming how many messages
+// the request carried, so a transcript shows any message lost or repeated.
+func turnServer(t *testing.T, delay time.Duration) *openaitest.Server {
+	words := []string{"harbour", "lantern", "meadow", "quartz", "saffron", "thimble", "vapour", "willow"}
+	return openaitest.Start(t, func(r openaitest.Request) openaitest.Reply {
+		// A sees the opening and B does not, so B's requests carry one
+		// message fewer for the same place in the conversation.
+		n := len(r.Body.Messages)
+		if r.Body.Model == "model-b" {
+			n++
+		}
+		text := fmt.Sprintf("%s says turn %d: %s %s %s.", r.Body.Model, n, words[n%len(words)], words[(n*3+1)%len(words)], words[(n*5+2)%len(words)])
+		rep := openaitest.Words(text)
+		rep.Delay = delay
+		return rep
+	})
+}
+
+func turnScenario(t *testing.T, url string, messages int, perMinute int) *configs.Scenario {
+	t.Helper()
+	y := fmt.Sprintf(`title: Turns
+agents:
+  - name: A
+    base_url: %s
+    model: model-a
+    api_key_env: PARLEY_QUEUE_TEST_KEY
+  - name: B
+    base_url: %s
+    model: model-b
+    api_key_env: PARLEY_QUEUE_TEST_KEY
+opening: Count with me.
+termination:
+  max_messages: %d
+limits:
+  %s: {per_minute: %d}
+`, url, url, messages, url, perMinute)
+	s, err := configs.Parse("turns.yaml", []byte(y))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+// checkTurns fails unless the transcript holds want complete messages whose
+// turn numbers rise by one each: nothing lost, nothing repeated.
+func checkTurns(t *testing.T, id string, tr *transcripts.Transcript, want int) {
+	t.Helper()
+	var msgs []transcripts.Message
+	for _, m := range tr.Messages {
+		if !m.Partial {
+			msgs = append(msgs, m)
+		}
+	}
+	if len(msgs) != want {
+		t.Errorf("%s: %d messages, want %d", id, len(msgs), want)
+		return
+	}
+	prev := -1
+	for i, m := range msgs {
+		sm := turnPattern.FindStringSubmatch(m.Content)
+		if sm == nil {
+			t.Errorf("%s: message %d %q names no turn", id, i+1, m.Content)
+			return
+		}
+		n, _ := strconv.Atoi(sm[1])
+		if prev >= 0 && n != prev+1 {
+			t.Errorf("%s: message %d is turn %d after turn %d", id, i+1, n, prev)
+		}
+		prev = n
+	}
+}
+
+// interruptedRun records a conversation of job that stops after n
+// messages, as a worker that died would have left it, and returns the
+// JSONL.
+func interruptedRun(t *testing.T, job batch.Job, n int) []byte {
+	t.Helper()
+	dir := t.TempDir()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	count := 0
+	client := &http.Client{Transport: &http.Transport{}}
+	defer client.CloseIdleConnections()
+	env := batch.Env{HTTPClient: client, Sinks: func(batch.Job) []orchestrator.Sink {
+		return []orchestrator.Sink{orchestrator.SinkFunc(func(e orchestrator.Event) error {
+			if _, ok := e.(orchestrator.MessageFinished); ok {
+				if count++; count == n {
+					cancel()
+				}
+			}
+			return nil
+		})}
+	}}
+	res, _ := batch.RunJob(ctx, job, dir, env)
+	if res.State != batch.StateInterrupted || res.Messages != n {
+		t.Fatalf("the prepared run ended %s after %d messages; want interrupted after %d", res.State, res.Messages, n)
+	}
+	data, err := os.ReadFile(res.JSONL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return data
+}
+
+func TestBatchRunsOnTheQueueAndAJobTakenOverResumes(t *testing.T) {
+	t.Setenv("PARLEY_QUEUE_TEST_KEY", "sk-queue-test-3b9f")
+	srv := turnServer(t, time.Millisecond)
+	e := startQueue(t)
+	sub := connect(t, e)
+	ctx := context.Background()
+
+	s := turnScenario(t, srv.URL, 4, 10000)
+	m, err := batch.Plan("qtest", []*configs.Scenario{s}, 6, 2, nil, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := sub.Submit(ctx, m, time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Published != 6 {
+		t.Fatalf("published %d jobs, want 6", got.Published)
+	}
+
+	// A worker takes a job, records two messages, uploads them, and dies
+	// without an ack.
+	dead := connect(t, e)
+	cons, err := dead.consumer(ctx, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	taken, err := cons.Next(jetstream.FetchMaxWait(5 * time.Second))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var tm Message
+	if err := json.Unmarshal(taken.Data(), &tm); err != nil {
+		t.Fatal(err)
+	}
+	partial := interruptedRun(t, tm.Job, 2)
+	// Cut the stop line: a killed worker never writes one.
+	partial = []byte(strings.Join(strings.SplitAfter(string(partial), "\n")[:countLines(partial)-1], ""))
+	up := &uploader{q: dead, m: tm, worker: "dead"}
+	up.dir = t.TempDir()
+	if err := os.WriteFile(filepath.Join(up.dir, "run.jsonl"), partial, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := up.upload(ctx, true); err != nil {
+		t.Fatal(err)
+	}
+
+	wctx, stop := context.WithCancel(ctx)
+	var wg sync.WaitGroup
+	var logMu sync.Mutex
+	var logs []string
+	for i := range 2 {
+		w := &Worker{Queue: connect(t, e), Name: fmt.Sprintf("w%d", i+1), Parallel: 2, UploadEvery: 10 * time.Millisecond,
+			Log: func(s string) { logMu.Lock(); logs = append(logs, s); logMu.Unlock() }}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if err := w.Run(wctx); err != nil {
+				t.Error(err)
+			}
+		}()
+	}
+	fctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	seen := map[string]int{}
+	records, err := sub.Follow(fctx, m, func(r Record) { seen[r.ID]++ })
+	stop()
+	wg.Wait()
+	if err != nil {
+		t.Fatalf("following: %v (logs:\n%s)", err, strings.Join(logs, "\n"))
+	}
+	if len(records) != 6 || len(seen) != 6 {
+		t.Fatalf("%d records for %d jobs, want 6 of 6", len(records), len(seen))
+	}
+
+	out := t.TempDir()
+	col, err := sub.Collect(ctx, m.ID, out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if col.Summary.Done != 6 || col.Summary.Planned != 6 || col.Summary.Failed != 0 {
+		t.Errorf("summary: %d done, %d failed of %d planned; want 6 done of 6", col.Summary.Done, col.Summary.Failed, col.Summary.Planned)
+	}
+	for _, r := range col.Results {
+		tr, err := transcripts.Read(r.JSONL)
+		if err != nil {
+			t.Fatal(err)
+		}
+		checkTurns(t, r.ID, tr, 4)
+		if _, err := os.Stat(r.Markdown); err != nil {
+			t.Errorf("%s: no Markdown transcript: %v", r.ID, err)
+		}
+		if r.ID != tm.Job.ID {
+			continue
+		}
+		if r.Resumes != 1 {
+			t.Errorf("the job taken over resumed %d times, want 1", r.Resumes)
+		}
+		before, _ := transcripts.ParseJSONL(partial)
+		for i, pm := range before.Messages {
+			if tr.Messages[i].Content != pm.Content || !tr.Messages[i].Ended.Equal(pm.Ended) {
+				t.Errorf("message %d of the resumed run differs from the one stored before the worker died", i+1)
+			}
+		}
+	}
+	for _, rec := range records {
+		if rec.ID == tm.Job.ID && rec.Deliveries < 2 {
+			t.Errorf("the job taken over was delivered %d times; want a redelivery", rec.Deliveries)
+		}
+	}
+	if _, err := sub.transcripts.GetInfo(ctx, partialObject(m.ID, tm.Job.ID)); !errors.Is(err, jetstream.ErrObjectNotFound) {
+		t.Errorf("the running transcript is still stored after the job finished: %v", err)
+	}
+
+	again, err := sub.Submit(ctx, m, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if again.Published != 0 || again.Finished != 6 {
+		t.Errorf("submitting the finished batch again published %d and found %d finished; want 0 and 6", again.Published, again.Finished)
+	}
+	other := *m
+	other.Scenarios = []batch.ScenarioSource{{Path: "x.yaml", Source: "title: other"}}
+	if _, err := sub.Submit(ctx, &other, 0); err == nil || !strings.Contains(err.Error(), "different batch named qtest") {
+		t.Errorf("a different batch under a taken id: %v", err)
+	}
+	for _, l := range logs {
+		if strings.Contains(l, "sk-queue-test") {
+			t.Errorf("a log line holds the API key: %s", l)
+		}
+	}
+}
+
+func countLines(b []byte) int { return strings.Count(string(b), "\n") }
+
+// fakeMsg is a job message whose acks are counted.
+type fakeMsg struct {
+	jetstream.Msg
+	mu                 sync.Mutex
+	acks, naks, inprog int
+}
+
+func (m *fakeMsg) DoubleAck(context.Context) error { m.mu.Lock(); m.acks++; m.mu.Unlock(); return nil }
+func (m *fakeMsg) Ack() error                      { m.mu.Lock(); m.acks++; m.mu.Unlock(); return nil }
+func (m *fakeMsg) Nak() error                      { m.mu.Lock(); m.naks++; m.mu.Unlock(); return nil }
+func (m *fakeMsg) NakWithDelay(time.Duration) error {
+	m.mu.Lock()
+	m.naks++
+	m.mu.Unlock()
+	return nil
+}
+
+func TestOnlyTheFirstResultOfAJobIsKept(t *testing.T) {
+	e := startQueue(t)
+	ctx := context.Background()
+	dir := t.TempDir()
+	write := func(name, text string) string {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, []byte(text), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	first := Record{Batch: "b1", Deliveries: 1, Result: batch.Result{ID: "b1-0001", State: batch.StateDone, Messages: 4,
+		JSONL: write("a.jsonl", "first jsonl"), Markdown: write("a.md", "first md")}}
+	second := Record{Batch: "b1", Deliveries: 2, Result: batch.Result{ID: "b1-0001", State: batch.StateDone, Messages: 4,
+		JSONL: write("b.jsonl", "second jsonl"), Markdown: write("b.md", "second md")}}
+	w1 := &Worker{Queue: connect(t, e), Name: "w1"}
+	w2 := &Worker{Queue: connect(t, e), Name: "w2"}
+	m1, m2 := &fakeMsg{}, &fakeMsg{}
+	if err := w1.store(ctx, m1, resultKey("b1", "b1-0001"), first, &uploader{}); err != nil {
+		t.Fatal(err)
+	}
+	if err := w2.store(ctx, m2, resultKey("b1", "b1-0001"), second, &uploader{}); err != nil {
+		t.Fatal(err)
+	}
+	if m1.acks != 1 || m2.acks != 1 || m1.naks+m2.naks != 0 {
+		t.Errorf("acks %d and %d, naks %d and %d; want each job message acked once", m1.acks, m2.acks, m1.naks, m2.naks)
+	}
+	q := connect(t, e)
+	got, err := q.results.Get(ctx, resultKey("b1", "b1-0001"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rec Record
+	if err := json.Unmarshal(got.Value(), &rec); err != nil {
+		t.Fatal(err)
+	}
+	if rec.Worker != "w1" {
+		t.Errorf("kept the record of %s, want the first (w1)", rec.Worker)
+	}
+	if data, err := q.transcripts.GetString(ctx, rec.JSONL); err != nil || data != "first jsonl" {
+		t.Errorf("the kept record's JSONL = %q, %v", data, err)
+	}
+	for _, f := range []string{"b.jsonl", "b.md"} {
+		name := runObject("b1", "b1-0001", "w2-2", f)
+		if _, err := q.transcripts.GetInfo(ctx, name); !errors.Is(err, jetstream.ErrObjectNotFound) {
+			t.Errorf("the losing copy %s is still stored (%v)", name, err)
+		}
+	}
+}
