@@ -74,7 +74,8 @@ func (s *styles) renderMarkdown(src string, width int) []string {
 			blank()
 			continue
 		}
-		if m := reFence.FindStringSubmatch(line); m != nil {
+		lead := strings.TrimLeft(line, " ")[0]
+		if m := maybe(lead, "`~", reFence, line); m != nil {
 			flush()
 			fence := m[1]
 			for i++; i < len(lines); i++ {
@@ -86,17 +87,17 @@ func (s *styles) renderMarkdown(src string, width int) []string {
 			}
 			continue
 		}
-		if m := reHeading.FindStringSubmatch(line); m != nil {
+		if m := maybe(lead, "#", reHeading, line); m != nil {
 			flush()
 			out = s.wrapRuns(out, parseInline(m[2], sHeading, nil), width, "", "", 0)
 			continue
 		}
-		if reRule.MatchString(line) {
+		if maybe(lead, "*-_", reRule, line) != nil {
 			flush()
 			out = append(out, s.paint(sDim, strings.Repeat("─", width)))
 			continue
 		}
-		if m := reItem.FindStringSubmatch(line); m != nil {
+		if m := maybe(lead, "-*+0123456789", reItem, line); m != nil {
 			indent := min(len(m[1]), width/2)
 			marker := m[2]
 			if marker == "-" || marker == "*" || marker == "+" {
@@ -108,7 +109,7 @@ func (s *styles) renderMarkdown(src string, width int) []string {
 			p.parts = append(p.parts, hardBreak(m[3]))
 			continue
 		}
-		if m := reQuote.FindStringSubmatch(line); m != nil {
+		if m := maybe(lead, ">", reQuote, line); m != nil {
 			if !p.open || p.mask != sQuote {
 				bar := s.paint(sDim, "│") + " "
 				start(bar, bar, 2, sQuote)
@@ -133,6 +134,15 @@ func (s *styles) renderMarkdown(src string, width int) []string {
 		out = out[:len(out)-1]
 	}
 	return out
+}
+
+// maybe runs re on line only when the line's first non-space byte is one
+// that can start a match: most lines are plain text.
+func maybe(lead byte, starts string, re *regexp.Regexp, line string) []string {
+	if strings.IndexByte(starts, lead) < 0 {
+		return nil
+	}
+	return re.FindStringSubmatch(line)
 }
 
 // hardBreak marks a line that ends in two spaces or a backslash, which
@@ -270,24 +280,40 @@ func findClose(s string, from int, c byte, n int) int {
 	return -1
 }
 
-// word is a run of pieces with no space between them.
+// word is a run of pieces with no space between them: segs[from:to].
 type word struct {
-	segs  []seg
-	width int
-	brk   bool // a hard line break, not a word
+	from, to int
+	width    int
+	brk      bool // a hard line break, not a word
+}
+
+// textWidth is the width of plain text in cells; ASCII is one a byte.
+func textWidth(s string) int {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= 0x80 {
+			return ansi.StringWidth(s)
+		}
+	}
+	return len(s)
 }
 
 // wrapRuns lays styled pieces out in lines of at most width cells: the
 // first line starts with first, the others with rest, both prefixW wide.
 func (s *styles) wrapRuns(out []string, runs []seg, width int, first, rest string, prefixW int) []string {
+	if prefixW >= width { // too narrow for the indent: keep one cell for text
+		first, rest = ansi.Truncate(first, width-1, ""), ansi.Truncate(rest, width-1, "")
+		prefixW = width - 1
+	}
 	avail := max(width-prefixW, 1)
+	segs := make([]seg, 0, len(runs)*4)
 	var words []word
-	var cur word
+	cur := word{}
 	end := func() {
-		if len(cur.segs) > 0 {
+		cur.to = len(segs)
+		if cur.to > cur.from {
 			words = append(words, cur)
 		}
-		cur = word{}
+		cur = word{from: len(segs)}
 	}
 	for _, r := range runs {
 		t := r.text
@@ -298,8 +324,8 @@ func (s *styles) wrapRuns(out []string, runs []seg, width int, first, rest strin
 				piece = t[:k]
 			}
 			if piece != "" {
-				cur.segs = append(cur.segs, seg{text: piece, mask: r.mask})
-				cur.width += ansi.StringWidth(piece)
+				segs = append(segs, seg{text: piece, mask: r.mask})
+				cur.width += textWidth(piece)
 			}
 			if k < 0 {
 				break
@@ -322,14 +348,14 @@ func (s *styles) wrapRuns(out []string, runs []seg, width int, first, rest strin
 	}
 	add := func(w word, space bool) {
 		if space {
-			if last := &line[len(line)-1]; last.mask == w.segs[0].mask && last.mask != 0 {
-				last.text += " "
-			} else {
-				line = append(line, seg{text: " "})
+			mask := 0
+			if last := line[len(line)-1].mask; last == segs[w.from].mask {
+				mask = last // a space inside a styled phrase keeps its style
 			}
+			line = append(line, seg{text: " ", mask: mask})
 			lineW++
 		}
-		line = append(line, w.segs...)
+		line = append(line, segs[w.from:w.to]...)
 		lineW += w.width
 	}
 	for _, w := range words {
@@ -347,7 +373,7 @@ func (s *styles) wrapRuns(out []string, runs []seg, width int, first, rest strin
 			if lineW > 0 {
 				emit()
 			}
-			for _, sg := range w.segs {
+			for _, sg := range segs[w.from:w.to] {
 				g := uniseg.NewGraphemes(sg.text)
 				var b strings.Builder
 				for g.Next() {

@@ -88,6 +88,7 @@ type live struct {
 	// rendering of text[:rendered], kept while the width and mode hold
 	stable   []string
 	rendered int
+	sep      bool // a blank line ends text[:rendered]: the next lines start after a gap
 	w        int
 	raw      bool
 }
@@ -146,8 +147,14 @@ type Model struct {
 	target    int // inject as: 0 moderator, 1 and 2 the seats
 	humanTurn string
 	ta        textarea.Model
-	colours   map[string]lipgloss.Color
-	gutters   map[string]string
+	short     string // the key reminder line
+	ruleCache struct {
+		w      int
+		follow bool
+		s      string
+	}
+	colours map[string]lipgloss.Color
+	gutters map[string]string
 }
 
 // New makes the view.
@@ -309,11 +316,16 @@ func (lv *live) add(s string) {
 			return
 		}
 		line := t[lv.lineAt : lv.lineAt+k]
+		trimmed := strings.TrimLeft(line, " ")
 		switch {
-		case reFence.MatchString(line):
+		case trimmed != "" && maybe(trimmed[0], "`~", reFence, line) != nil:
 			lv.inFence = !lv.inFence
-		case !lv.inFence && strings.TrimSpace(line) == "":
+		case lv.inFence:
+		case strings.TrimSpace(line) == "":
 			lv.stableAt = lv.lineAt + k + 1
+		case maybe(trimmed[0], "-*+0123456789", reItem, line) != nil, maybe(trimmed[0], "#", reHeading, line) != nil:
+			// A list item or heading starts afresh: what came before is settled.
+			lv.stableAt = lv.lineAt
 		}
 		lv.lineAt += k + 1
 	}

@@ -1,6 +1,8 @@
 package tui
 
 import (
+	"strings"
+
 	"github.com/charmbracelet/lipgloss"
 )
 
@@ -25,15 +27,38 @@ const moderatorColor = lipgloss.Color("214")
 // styles is every style the view uses, made from one lipgloss renderer so a
 // test can fix the colour profile.
 type styles struct {
-	r      *lipgloss.Renderer
-	masks  map[int]lipgloss.Style
-	dim    lipgloss.Style
-	bold   lipgloss.Style
-	warn   lipgloss.Style
-	status lipgloss.Style
-	paused lipgloss.Style
-	banner lipgloss.Style
-	rule   lipgloss.Style
+	r       *lipgloss.Renderer
+	masks   map[int]sgr
+	dim     sgr
+	bold    sgr
+	warn    sgr
+	status  sgr
+	paused  sgr
+	rule    sgr
+	banner  lipgloss.Style
+	speaker map[lipgloss.Color]sgr
+}
+
+// sgr is a style reduced to the escape sequences around its text, which
+// costs a concatenation to apply where lipgloss's Render costs
+// microseconds. It serves single-line text without padding or borders.
+type sgr struct{ pre, post string }
+
+func newSGR(st lipgloss.Style) sgr {
+	out := st.Render("\x00")
+	i := strings.IndexByte(out, 0)
+	if i < 0 {
+		return sgr{}
+	}
+	return sgr{pre: out[:i], post: out[i+1:]}
+}
+
+// Render styles text.
+func (g sgr) Render(text string) string {
+	if g.pre == "" || text == "" {
+		return text
+	}
+	return g.pre + text + g.post
 }
 
 func newStyles(r *lipgloss.Renderer) *styles {
@@ -41,22 +66,23 @@ func newStyles(r *lipgloss.Renderer) *styles {
 		r = lipgloss.DefaultRenderer()
 	}
 	return &styles{
-		r:      r,
-		masks:  map[int]lipgloss.Style{},
-		dim:    r.NewStyle().Foreground(lipgloss.Color("245")),
-		bold:   r.NewStyle().Bold(true),
-		warn:   r.NewStyle().Foreground(lipgloss.Color("208")).Bold(true),
-		status: r.NewStyle().Foreground(lipgloss.Color("252")),
-		paused: r.NewStyle().Foreground(lipgloss.Color("0")).Background(lipgloss.Color("220")).Bold(true),
-		banner: r.NewStyle().Border(lipgloss.RoundedBorder()).BorderForeground(lipgloss.Color("220")).Padding(0, 1),
-		rule:   r.NewStyle().Foreground(lipgloss.Color("238")),
+		r:       r,
+		masks:   map[int]sgr{},
+		speaker: map[lipgloss.Color]sgr{},
+		dim:     newSGR(r.NewStyle().Foreground(lipgloss.Color("245"))),
+		bold:    newSGR(r.NewStyle().Bold(true)),
+		warn:    newSGR(r.NewStyle().Foreground(lipgloss.Color("208")).Bold(true)),
+		status:  newSGR(r.NewStyle().Foreground(lipgloss.Color("252"))),
+		paused:  newSGR(r.NewStyle().Foreground(lipgloss.Color("0")).Background(lipgloss.Color("220")).Bold(true)),
+		rule:    newSGR(r.NewStyle().Foreground(lipgloss.Color("238"))),
+		banner:  r.NewStyle().Border(lipgloss.RoundedBorder()).BorderForeground(lipgloss.Color("220")).Padding(0, 1),
 	}
 }
 
 // mask returns the style for a combination of inline style bits.
-func (s *styles) mask(m int) lipgloss.Style {
-	if st, ok := s.masks[m]; ok {
-		return st
+func (s *styles) mask(m int) sgr {
+	if g, ok := s.masks[m]; ok {
+		return g
 	}
 	st := s.r.NewStyle()
 	if m&(sBold|sHeading) != 0 {
@@ -74,8 +100,9 @@ func (s *styles) mask(m int) lipgloss.Style {
 	if m&(sQuote|sBullet|sDim) != 0 && m&sCode == 0 && m&sHeading == 0 {
 		st = st.Foreground(lipgloss.Color("245"))
 	}
-	s.masks[m] = st
-	return st
+	g := newSGR(st)
+	s.masks[m] = g
+	return g
 }
 
 // paint renders text in the style for mask m; mask 0 is plain text.
@@ -86,7 +113,12 @@ func (s *styles) paint(m int, text string) string {
 	return s.mask(m).Render(text)
 }
 
-// speaker returns the style of a speaker's name and gutter.
-func (s *styles) speaker(c lipgloss.Color) lipgloss.Style {
-	return s.r.NewStyle().Foreground(c).Bold(true)
+// speakerStyle returns the style of a speaker's name and gutter.
+func (s *styles) speakerStyle(c lipgloss.Color) sgr {
+	if g, ok := s.speaker[c]; ok {
+		return g
+	}
+	g := newSGR(s.r.NewStyle().Foreground(c).Bold(true))
+	s.speaker[c] = g
+	return g
 }

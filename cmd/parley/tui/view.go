@@ -102,18 +102,21 @@ func (m *Model) content(speaker, text string) []string {
 func (m *Model) liveBlock() []string {
 	lv := m.live
 	if lv.w != m.width || lv.raw != m.raw {
-		lv.stable, lv.rendered, lv.w, lv.raw = nil, 0, m.width, m.raw
+		lv.stable, lv.rendered, lv.sep, lv.w, lv.raw = nil, 0, false, m.width, m.raw
 	}
 	t := lv.text.String()
 	if lv.stableAt > lv.rendered {
 		chunk := t[lv.rendered:lv.stableAt]
 		if m.raw {
 			lv.stable = append(lv.stable, m.content(lv.speaker, strings.TrimSuffix(chunk, "\n"))...)
-		} else if more := m.content(lv.speaker, chunk); len(more) > 0 {
-			if len(lv.stable) > 0 {
-				lv.stable = append(lv.stable, m.gutter(lv.speaker))
+		} else {
+			if more := m.content(lv.speaker, chunk); len(more) > 0 {
+				if lv.sep && len(lv.stable) > 0 {
+					lv.stable = append(lv.stable, m.gutter(lv.speaker))
+				}
+				lv.stable, lv.sep = append(lv.stable, more...), false
 			}
-			lv.stable = append(lv.stable, more...)
+			lv.sep = lv.sep || endsBlank(chunk)
 		}
 		lv.rendered = lv.stableAt
 	}
@@ -121,7 +124,7 @@ func (m *Model) liveBlock() []string {
 	lines := make([]string, 0, len(lv.stable)+len(tail)+3)
 	lines = append(lines, m.header(lv.speaker, lv.index, "speaking…"))
 	lines = append(lines, lv.stable...)
-	if !m.raw && len(lv.stable) > 0 && len(tail) > 0 {
+	if !m.raw && lv.sep && len(lv.stable) > 0 && len(tail) > 0 {
 		lines = append(lines, m.gutter(lv.speaker))
 	}
 	lines = append(lines, tail...)
@@ -158,13 +161,13 @@ func (m *Model) gutter(speaker string) string {
 	if g, ok := m.gutters[speaker]; ok {
 		return g
 	}
-	g := m.st.speaker(m.colour(speaker)).Render("│")
+	g := m.st.speakerStyle(m.colour(speaker)).Render("│")
 	m.gutters[speaker] = g
 	return g
 }
 
 func (m *Model) header(speaker string, index int, tag string) string {
-	h := m.st.speaker(m.colour(speaker)).Render(speaker) + m.st.paint(sDim, fmt.Sprintf(" #%d", index))
+	h := m.st.speakerStyle(m.colour(speaker)).Render(speaker) + m.st.paint(sDim, fmt.Sprintf(" #%d", index))
 	if tag != "" {
 		h += m.st.paint(sDim, " · "+tag)
 	}
@@ -311,14 +314,30 @@ func (m *Model) footer() []string {
 	case m.notice != "":
 		out = append(out, m.fit(m.st.dim.Render(m.notice)))
 	default:
-		out = append(out, m.fit(m.shortHelp(m.keys.ShortHelp())))
+		if m.short == "" {
+			m.short = m.shortHelp(m.keys.ShortHelp())
+		}
+		out = append(out, m.fit(m.short))
 	}
 	return out
 }
 
-func (m *Model) fit(s string) string { return ansi.Truncate(s, m.width, "…") }
+func (m *Model) fit(s string) string {
+	if len(s) <= m.width || ansi.StringWidth(s) <= m.width {
+		return s
+	}
+	return ansi.Truncate(s, m.width, "…")
+}
 
 func (m *Model) rule() string {
+	if m.ruleCache.w == m.width && m.ruleCache.follow == m.follow {
+		return m.ruleCache.s
+	}
+	m.ruleCache.w, m.ruleCache.follow, m.ruleCache.s = m.width, m.follow, m.drawRule()
+	return m.ruleCache.s
+}
+
+func (m *Model) drawRule() string {
 	left := ""
 	if !m.follow {
 		left = m.st.warn.Render(" ↓ more below · end follows the conversation again ")
@@ -379,7 +398,7 @@ func (m *Model) statusLine() string {
 	}
 	now := m.now()
 	if lv := m.live; lv != nil {
-		parts = append(parts, m.st.speaker(m.colour(lv.speaker)).Render(lv.speaker)+" speaking "+clock(now.Sub(lv.started)))
+		parts = append(parts, m.st.speakerStyle(m.colour(lv.speaker)).Render(lv.speaker)+" speaking "+clock(now.Sub(lv.started)))
 		switch {
 		case lv.firstAt.IsZero():
 			parts = append(parts, "waiting for the first token")
@@ -464,4 +483,10 @@ func (m *Model) shortHelp(bs []key.Binding) string {
 var shortNames = map[string]string{
 	"?": "keys", "space": "pause/resume", "n": "step", "e": "end", "i": "inject", "q/ctrl+c": "quit",
 	"ctrl+s/alt+enter": "send", "esc": "close", "tab": "speak as",
+}
+
+// endsBlank reports whether chunk, a run of whole lines, ends with a blank one.
+func endsBlank(chunk string) bool {
+	body := strings.TrimSuffix(chunk, "\n")
+	return strings.TrimSpace(body[strings.LastIndexByte(body, '\n')+1:]) == ""
 }

@@ -1,0 +1,199 @@
+package tui
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+
+	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/glamour"
+	"github.com/charmbracelet/lipgloss"
+	"github.com/charmbracelet/x/ansi"
+	"github.com/muesli/termenv"
+
+	"github.com/parleyhq/parley/orchestrator"
+	"github.com/parleyhq/parley/transcripts"
+)
+
+func TestRenderMarkdown(t *testing.T) {
+	tests := []struct {
+		name  string
+		src   string
+		width int
+		want  []string
+	}{
+		{name: "heading loses its marks", src: "### Classes of **Questions**", width: 40, want: []string{"Classes of Questions"}},
+		{name: "paragraph lines join", src: "one\ntwo", width: 40, want: []string{"one two"}},
+		{name: "hard break kept", src: "one  \ntwo\\\nthree", width: 40, want: []string{"one", "two", "three"}},
+		{name: "blank lines collapse", src: "\n\na\n\n\n\nb\n\n", width: 40, want: []string{"a", "", "b"}},
+		{name: "bullets and nesting", src: "- a\n  - b\n* c\n+ d", width: 40, want: []string{"• a", "  • b", "• c", "• d"}},
+		{name: "numbers kept", src: "1. one\n2) two\n10. ten", width: 40, want: []string{"1. one", "2) two", "10. ten"}},
+		{name: "hanging indent", src: "- aaa bbb ccc", width: 8, want: []string{"• aaa", "  bbb", "  ccc"}},
+		{name: "list item continues", src: "1. first\ncontinued here", width: 40, want: []string{"1. first continued here"}},
+		{name: "inline marks", src: "**b** *i* `c` ***bi*** __u__ _e_", width: 40, want: []string{"b i c bi u e"}},
+		{name: "not emphasis", src: "2 * 3 * 4 and snake_case_name and a*b", width: 60, want: []string{"2 * 3 * 4 and snake_case_name and a*b"}},
+		{name: "unclosed marks stay", src: "**open and `tick", width: 40, want: []string{"**open and `tick"}},
+		{name: "escapes", src: `\*not italic\* and \_x\_`, width: 40, want: []string{"*not italic* and _x_"}},
+		{name: "code span keeps stars", src: "use `a**b**c` here", width: 40, want: []string{"use a**b**c here"}},
+		{name: "fenced code kept as written", src: "```go\nfunc  main() {}\n\n  x := 1\n```\nafter", width: 40,
+			want: []string{"  func  main() {}", "  ", "    x := 1", "after"}},
+		{name: "code hard-wraps", src: "```\nabcdefghij\n```", width: 6, want: []string{"  abcd", "  efgh", "  ij"}},
+		{name: "rule", src: "a\n\n---\n\nb", width: 6, want: []string{"a", "", "──────", "", "b"}},
+		{name: "quote", src: "> quoted\n> more", width: 40, want: []string{"│ quoted more"}},
+		{name: "table shown as written", src: "| a | b |\n|---|---|", width: 40, want: []string{"| a | b |", "|---|---|"}},
+		{name: "emoji are two cells", src: "👋 👋 👋", width: 5, want: []string{"👋 👋", "👋"}},
+		{name: "wide text splits between characters", src: "漢字漢字漢字", width: 5, want: []string{"漢字", "漢字", "漢字"}},
+		{name: "arrow and dash are one cell", src: "a ↔ b — c", width: 9, want: []string{"a ↔ b — c"}},
+		{name: "escape sequences removed", src: "a\x1b[31mred\x1b[0m\r\tb", width: 40, want: []string{"a[31mred[0m b"}},
+		{name: "long word splits", src: "abcdefghijkl", width: 5, want: []string{"abcde", "fghij", "kl"}},
+	}
+	st := newStyles(renderer(termenv.Ascii))
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			got := st.renderMarkdown(tc.src, tc.width)
+			for i := range got {
+				got[i] = ansi.Strip(got[i])
+			}
+			if strings.Join(got, "\n") != strings.Join(tc.want, "\n") {
+				t.Errorf("renderMarkdown(%q, %d) =\n%q\nwant\n%q", tc.src, tc.width, got, tc.want)
+			}
+			for _, l := range got {
+				if lipgloss.Width(l) > tc.width {
+					t.Errorf("line %q is wider than %d", l, tc.width)
+				}
+			}
+		})
+	}
+}
+
+func TestRenderRaw(t *testing.T) {
+	st := newStyles(renderer(termenv.Ascii))
+	got := st.renderRaw("### **Title**\n\n  - item one two\n\n\nend", 13)
+	want := []string{"### **Title**", "", "  - item one", "  two", "", "", "end"}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("renderRaw = %q, want %q", got, want)
+	}
+}
+
+func TestRenderStyles(t *testing.T) {
+	st := newStyles(renderer(termenv.ANSI256))
+	got := strings.Join(st.renderMarkdown("# Head\n**bold** `code`", 40), "\n")
+	for _, want := range []string{"\x1b[1;", "Head", "bold", "code"} {
+		if !strings.Contains(got, want) {
+			t.Errorf("styled output %q lacks %q", got, want)
+		}
+	}
+	if strings.Contains(got, "**") || strings.Contains(got, "`") {
+		t.Errorf("markers left in styled output: %q", got)
+	}
+}
+
+// TestSeedFitsEveryWidth renders every seed message at many widths: no
+// line may be wider than asked, and no word may be lost.
+func TestSeedFitsEveryWidth(t *testing.T) {
+	seed, _ := transcripts.ReadEmbedded("transcripts/seed/kimi-k2-vs-grok-4.md")
+	st := newStyles(renderer(termenv.ANSI256))
+	for _, w := range []int{4, 9, 20, 37, 80, 131} {
+		for i, m := range seed.Messages {
+			for _, raw := range []bool{false, true} {
+				var lines []string
+				if raw {
+					lines = st.renderRaw(m.Content, w)
+				} else {
+					lines = st.renderMarkdown(m.Content, w)
+				}
+				for _, l := range lines {
+					if lw := lipgloss.Width(l); lw > w {
+						t.Fatalf("message %d at width %d (raw %v): line %d wide: %q", i+1, w, raw, lw, ansi.Strip(l))
+					}
+				}
+				if raw {
+					if a, b := strings.Join(strings.Fields(m.Content), ""), strings.Join(strings.Fields(ansi.Strip(strings.Join(lines, " "))), ""); a != b {
+						t.Fatalf("message %d at width %d: raw text changed", i+1, w)
+					}
+				}
+			}
+		}
+	}
+}
+
+// BenchmarkMarkdown renders every seed message once, with this renderer
+// and with glamour, side by side: the measurement behind choosing our own.
+func BenchmarkMarkdown(b *testing.B) {
+	seed, _ := transcripts.ReadEmbedded("transcripts/seed/kimi-k2-vs-grok-4.md")
+	size := 0
+	for _, m := range seed.Messages {
+		size += len(m.Content)
+	}
+	b.Run("parley", func(b *testing.B) {
+		st := newStyles(renderer(termenv.ANSI256))
+		b.SetBytes(int64(size))
+		for b.Loop() {
+			for _, m := range seed.Messages {
+				st.renderMarkdown(m.Content, 80)
+			}
+		}
+	})
+	b.Run("glamour", func(b *testing.B) {
+		r, err := glamour.NewTermRenderer(glamour.WithStandardStyle("dark"), glamour.WithWordWrap(80), glamour.WithColorProfile(termenv.ANSI256))
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.SetBytes(int64(size))
+		for b.Loop() {
+			for _, m := range seed.Messages {
+				if _, err := r.Render(m.Content); err != nil {
+					b.Fatal(err)
+				}
+			}
+		}
+	})
+}
+
+// BenchmarkDelta is the cost of taking one streamed piece into the view
+// and drawing it (Update plus View), with 10, 1,000 and 10,000 messages
+// already in the conversation. It must not grow with the conversation.
+func BenchmarkDelta(b *testing.B) {
+	seed, _ := transcripts.ReadEmbedded("transcripts/seed/kimi-k2-vs-grok-4.md")
+	for _, n := range []int{10, 1000, 10000} {
+		b.Run(fmt.Sprintf("messages=%d", n), func(b *testing.B) {
+			m := New(Config{Control: &fakeControl{}, Renderer: renderer(termenv.ANSI256)})
+			m.Update(tea.WindowSizeMsg{Width: 120, Height: 40})
+			m.Update(eventsMsg{{ev: started()}})
+			evs := make(eventsMsg, n)
+			for i := range evs {
+				msg := seed.Messages[i%len(seed.Messages)]
+				evs[i] = item{ev: orchestrator.MessageFinished{Index: i + 1, Message: msg}}
+			}
+			m.Update(evs)
+			m.View()
+			// The stream: the longest seed reply, in pieces of 4 runes.
+			var pieces []string
+			long := ""
+			for _, msg := range seed.Messages {
+				if len(msg.Content) > len(long) {
+					long = msg.Content
+				}
+			}
+			r := []rune(long)
+			for i := 0; i < len(r); i += 4 {
+				pieces = append(pieces, string(r[i:min(i+4, len(r))]))
+			}
+			index := n + 1
+			m.Update(eventsMsg{{ev: orchestrator.TurnStarted{Index: index, Speaker: "grok-4"}}})
+			k := 0
+			b.ResetTimer()
+			for b.Loop() {
+				if k == len(pieces) { // the reply is complete: the next one starts
+					m.Update(eventsMsg{{ev: orchestrator.MessageFinished{Index: index, Message: transcripts.Message{Speaker: "grok-4", Content: long}}}})
+					index++
+					m.Update(eventsMsg{{ev: orchestrator.TurnStarted{Index: index, Speaker: "grok-4"}}})
+					k = 0
+				}
+				m.Update(eventsMsg{{ev: orchestrator.Delta{Index: index, Speaker: "grok-4", Text: pieces[k]}}})
+				k++
+				m.View()
+			}
+		})
+	}
+}
