@@ -30,7 +30,9 @@ const ollamaBenchTokens = 200
 // on all three alike):
 //
 //   - parley: the whole path, from starting the binary on a one-message
-//     scenario to its exit, with the transcript written;
+//     scenario to its exit, with the transcript written (parley-stream-tok/s
+//     is the same runs over parley's own recorded latency, request to last
+//     token, without starting the process and writing the files);
 //   - go-openai: a bare CreateChatCompletionStream loop;
 //   - curl: `curl -sN` posting the same request body.
 //
@@ -91,6 +93,12 @@ termination:
 	cfg.BaseURL = base
 	client := openai.NewClientWithConfig(cfg)
 
+	// parley's own latency for the reply (request to last token, as its
+	// JSONL records it) separates streaming from starting the process and
+	// writing the transcript.
+	var streamTime time.Duration
+	var streamTokens int
+
 	ways := []struct {
 		name string
 		run  func(i int) (int, error)
@@ -107,6 +115,10 @@ termination:
 			}
 			if len(jl.Messages) != 1 || jl.Messages[0].Usage == nil {
 				return 0, fmt.Errorf("parley recorded %d messages, without usage", len(jl.Messages))
+			}
+			if i >= 0 {
+				streamTime += jl.Messages[0].Latency
+				streamTokens += jl.Messages[0].Usage.CompletionTokens
 			}
 			return jl.Messages[0].Usage.CompletionTokens, nil
 		}},
@@ -173,6 +185,7 @@ termination:
 		rate[w] = float64(tokens[w]) / elapsed[w].Seconds()
 		b.ReportMetric(rate[w], ways[w].name+"-tok/s")
 	}
+	b.ReportMetric(float64(streamTokens)/streamTime.Seconds(), "parley-stream-tok/s")
 	b.ReportMetric(rate[0]/rate[1], "parley/go-openai")
 	b.ReportMetric(rate[2]/rate[1], "curl/go-openai")
 	b.ReportMetric(0, "ns/op")
