@@ -340,6 +340,16 @@ func (lv *live) tokens() int {
 }
 
 func (m *Model) key(msg tea.KeyMsg) (tea.Model, tea.Cmd) {
+	if msg.Type == tea.KeyRunes && len(msg.Runes) > 1 && !msg.Paste {
+		// Keys typed faster than they are read arrive together ("kk?", or
+		// "up", which would read as the arrow key): take them one by one.
+		var cmds []tea.Cmd
+		for _, r := range msg.Runes {
+			_, cmd := m.key(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune{r}, Alt: msg.Alt})
+			cmds = append(cmds, cmd)
+		}
+		return m, tea.Batch(cmds...)
+	}
 	k := m.keys
 	if msg.String() == "ctrl+c" || (m.mode == inputNone || !m.ta.Focused()) && key.Matches(msg, k.Quit) {
 		m.quitting = true

@@ -535,3 +535,16 @@ func TestStreamingMatchesFinished(t *testing.T) {
 		}
 	}
 }
+
+func TestKeysArrivingTogether(t *testing.T) {
+	hs := newHarness(t, 80, 24, nil)
+	conversation(hs)
+	hs.send(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune("i")})
+	hs.send(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune("wrap up")}) // one read, as a fast typist or a loaded machine gives
+	hs.keys("ctrl+s")
+	hs.send(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune(" n")})
+	want := `inject "" "wrap up";pause;step`
+	if got := strings.Join(hs.ctl.calls, ";"); got != want {
+		t.Fatalf("calls = %q, want %q", got, want)
+	}
+}

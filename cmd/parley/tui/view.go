@@ -303,11 +303,7 @@ func (m *Model) footer() []string {
 		out = append(out, m.fullHelp()...)
 	}
 	out = append(out, m.fit(m.statusLine()))
-	prog := "policies: " + policy.FormatProgress(m.progress)
-	if len(m.progress) == 0 {
-		prog = "policies: no message judged yet"
-	}
-	out = append(out, m.fit(m.st.status.Render(prog)))
+	out = append(out, m.progressLines()...)
 	switch {
 	case m.notice != "" && m.warn:
 		out = append(out, m.fit(m.st.warn.Render("⚠ "+m.notice)))
@@ -489,4 +485,35 @@ var shortNames = map[string]string{
 func endsBlank(chunk string) bool {
 	body := strings.TrimSuffix(chunk, "\n")
 	return strings.TrimSpace(body[strings.LastIndexByte(body, '\n')+1:]) == ""
+}
+
+// progressLines shows each policy's progress, on a second line when one
+// is too narrow for them all.
+func (m *Model) progressLines() []string {
+	if len(m.progress) == 0 {
+		return []string{m.fit(m.st.status.Render("policies: no message judged yet"))}
+	}
+	line := "policies: " + policy.FormatProgress(m.progress)
+	if textWidth(line) <= m.width {
+		return []string{m.st.status.Render(line)}
+	}
+	var lines []string
+	cur := "policies:"
+	for _, p := range m.progress {
+		part := p.String()
+		switch {
+		case cur == "policies:" || cur == "":
+			cur += " " + part
+		case textWidth(cur+" · "+part) <= m.width || len(lines) == 1:
+			cur += " · " + part
+		default:
+			lines = append(lines, cur)
+			cur = "         " + part
+		}
+	}
+	lines = append(lines, cur)
+	for i, l := range lines {
+		lines[i] = m.fit(m.st.status.Render(l))
+	}
+	return lines
 }
