@@ -2,11 +2,16 @@ package queue
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"path"
 	"path/filepath"
+	"strconv"
+	"strings"
 	"time"
+
+	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/parleyhq/parley/orchestrator/batch"
 )
@@ -100,4 +105,41 @@ func (q *Queue) Collect(ctx context.Context, batchID, dir string) (*Collected, e
 	}
 	c.Summary = batch.Summarize(m, c.Results, wall)
 	return c, c.Summary.Write(dir)
+}
+
+// Partial is the stored JSONL of a conversation still running (or left by
+// a worker that died).
+type Partial struct {
+	Batch, Job string
+	Worker     string // the worker that uploaded it
+	Messages   int    // the completed messages it holds
+	Modified   time.Time
+}
+
+// Partials lists the running conversations' stored JSONL, of one batch or
+// (batchID "") of all.
+func (q *Queue) Partials(ctx context.Context, batchID string) ([]Partial, error) {
+	infos, err := q.transcripts.List(ctx)
+	if errors.Is(err, jetstream.ErrNoObjectsFound) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	var out []Partial
+	for _, info := range infos {
+		b, rest, ok := strings.Cut(info.Name, "/partial/")
+		if !ok || (batchID != "" && b != batchID) {
+			continue
+		}
+		n, _ := strconv.Atoi(info.Metadata["messages"])
+		out = append(out, Partial{Batch: b, Job: strings.TrimSuffix(rest, ".jsonl"), Worker: info.Metadata["worker"],
+			Messages: n, Modified: info.ModTime})
+	}
+	return out, nil
+}
+
+// PartialJSONL returns the stored JSONL of a running conversation.
+func (q *Queue) PartialJSONL(ctx context.Context, batchID, jobID string) ([]byte, error) {
+	return q.transcripts.GetBytes(ctx, partialObject(batchID, jobID))
 }

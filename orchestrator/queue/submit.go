@@ -100,6 +100,8 @@ func (q *Queue) Submit(ctx context.Context, m *batch.Manifest, ackWait time.Dura
 	return out, nil
 }
 
+var errBadManifest = errors.New("the manifest in the object store is not valid")
+
 func sameBatch(a, b *batch.Manifest) bool {
 	if a.ID != b.ID || len(a.Jobs) != len(b.Jobs) || len(a.Scenarios) != len(b.Scenarios) {
 		return false
@@ -116,14 +118,14 @@ func sameBatch(a, b *batch.Manifest) bool {
 func (q *Queue) Manifest(ctx context.Context, batchID string) (*batch.Manifest, error) {
 	data, err := q.transcripts.GetBytes(ctx, manifestObject(batchID))
 	if errors.Is(err, jetstream.ErrObjectNotFound) {
-		return nil, fmt.Errorf("the queue holds no batch %s (no %s in the object store %s)", batchID, manifestObject(batchID), TranscriptsBucket)
+		return nil, fmt.Errorf("the queue holds no batch %s (no %s in the object store %s): %w", batchID, manifestObject(batchID), TranscriptsBucket, err)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("reading the manifest of batch %s: %w", batchID, err)
 	}
 	var m batch.Manifest
 	if err := json.Unmarshal(data, &m); err != nil {
-		return nil, fmt.Errorf("the manifest of batch %s in the object store is not valid: %v", batchID, err)
+		return nil, fmt.Errorf("%w: batch %s: %v", errBadManifest, batchID, err)
 	}
 	return &m, nil
 }

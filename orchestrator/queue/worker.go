@@ -50,9 +50,6 @@ type Worker struct {
 	Log func(string)
 	// Warn receives warnings, such as a key sent over plain HTTP.
 	Warn func(string)
-	// Started, when set, hears of each job as it starts: its id and how
-	// many messages it resumes after.
-	Started func(jobID string, resumedAfter int)
 
 	mu      sync.Mutex
 	clients map[string]*batchClient
@@ -91,7 +88,6 @@ func (w *Worker) Run(ctx context.Context) error {
 	defer w.closeClients()
 	parallel := max(w.Parallel, 1)
 	var wg sync.WaitGroup
-	errs := make(chan error, parallel)
 	for range parallel {
 		wg.Add(1)
 		go func() {
@@ -117,20 +113,12 @@ func (w *Worker) Run(ctx context.Context) error {
 					continue
 				}
 				if err := w.handle(ctx, cons, msg); err != nil {
-					select {
-					case errs <- err:
-					default:
-					}
+					w.logf("settling a job: %v", err)
 				}
 			}
 		}()
 	}
 	wg.Wait()
-	select {
-	case err := <-errs:
-		return err
-	default:
-	}
 	return nil
 }
 
@@ -185,15 +173,20 @@ func (w *Worker) handle(ctx context.Context, cons jetstream.Consumer, msg jetstr
 		ackWait = info.Config.AckWait
 	}
 	env, err := w.env(ctx, m.Batch)
-	if err != nil {
-		// Without the manifest no worker can run the batch's jobs.
+	var bad *badBatchError
+	switch {
+	case errors.As(err, &bad):
+		// No worker can run the batch's jobs: record the reason once.
 		rec.Result = batch.Result{ID: m.Job.ID, ScenarioPath: m.Job.ScenarioPath, Vary: m.Job.Vary, State: batch.StateFailed, Error: err.Error()}
 		return w.store(bg, msg, key, rec, nil)
+	case err != nil:
+		w.logf("%s: %v; handing the job back", m.Job.ID, err)
+		return msg.NakWithDelay(time.Second)
 	}
 
 	dir, err := os.MkdirTemp("", "parley-job-")
 	if err != nil {
-		msg.Nak()
+		msg.NakWithDelay(time.Second)
 		return fmt.Errorf("a folder for the job's transcript: %w", err)
 	}
 	defer os.RemoveAll(dir)
@@ -206,9 +199,6 @@ func (w *Worker) handle(ctx context.Context, cons jetstream.Consumer, msg jetstr
 		w.logf("%s started (delivery %d), resuming after %d messages", m.Job.ID, meta.NumDelivered, resumed)
 	} else {
 		w.logf("%s started (delivery %d)", m.Job.ID, meta.NumDelivered)
-	}
-	if w.Started != nil {
-		w.Started(m.Job.ID, resumed)
 	}
 
 	// Keep the job: in-progress acks every third of AckWait, and an upload
@@ -374,8 +364,9 @@ func (w *Worker) env(ctx context.Context, batchID string) (batch.Env, error) {
 	c := w.clients[batchID]
 	if c == nil {
 		c = w.newClient(ctx, batchID)
-		if c.err != nil && ctx.Err() != nil {
-			return batch.Env{}, c.err // not cached: try again next time
+		var bad *badBatchError
+		if c.err != nil && !errors.As(c.err, &bad) {
+			return batch.Env{}, c.err // not cached: the next job tries again
 		}
 		w.clients[batchID] = c
 	}
@@ -385,14 +376,24 @@ func (w *Worker) env(ctx context.Context, batchID string) (batch.Env, error) {
 	return batch.Env{HTTPClient: c.client, Getenv: w.Getenv, Pace: w.Pace, Warn: w.Warn}, nil
 }
 
+// badBatchError is a batch no worker can run: its manifest is missing or
+// does not load.
+type badBatchError struct{ err error }
+
+func (e *badBatchError) Error() string { return e.err.Error() }
+func (e *badBatchError) Unwrap() error { return e.err }
+
 func (w *Worker) newClient(ctx context.Context, batchID string) *batchClient {
 	m, err := w.Queue.Manifest(ctx, batchID)
 	if err != nil {
+		if errors.Is(err, jetstream.ErrObjectNotFound) || errors.Is(err, errBadManifest) {
+			err = &badBatchError{err}
+		}
 		return &batchClient{err: err}
 	}
 	scenarios, err := Scenarios(m)
 	if err != nil {
-		return &batchClient{err: err}
+		return &batchClient{err: &badBatchError{err}}
 	}
 	perMinute, prefixes, local := sharedLimits(scenarios)
 	limiters := map[string]*SharedLimiter{}

@@ -1,0 +1,396 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/nats-io/nats.go"
+	"github.com/spf13/cobra"
+
+	"github.com/parleyhq/parley/orchestrator/batch"
+	"github.com/parleyhq/parley/orchestrator/queue"
+)
+
+// Batches across machines: `parley batch --queue` puts the jobs on a NATS
+// JetStream queue, `parley worker` runs them on any number of hosts, and
+// `parley collect` fetches the transcripts and the summary.
+
+func init() { commands = append(commands, newWorkerCmd, newCollectCmd) }
+
+// embeddedQueue is the --queue value that starts a NATS server inside parley.
+const embeddedQueue = "embedded"
+
+// queueFlags are the batch command's flags for running on a queue.
+type queueFlags struct {
+	url         string
+	dir         string
+	ackWait     time.Duration
+	limitWindow time.Duration
+}
+
+func (f *queueFlags) register(c *cobra.Command) {
+	c.Flags().StringVar(&f.url, "queue", "", `run the batch on a NATS JetStream queue (nats://HOST:4222) served by parley worker processes, or "embedded" for a queue and workers inside this process`)
+	c.Flags().StringVar(&f.dir, "queue-dir", "", "with --queue embedded: where the queue stores its data (default: DIR/queue, removed once the batch is complete)")
+	c.Flags().DurationVar(&f.ackWait, "ack-wait", queue.DefaultAckWait, "with --queue: how long a job may go without word from its worker before another worker takes it over")
+	c.Flags().DurationVar(&f.limitWindow, "limit-window", 0, "count each per_minute limit over this span instead of a minute (for tests)")
+	c.Flags().MarkHidden("limit-window")
+}
+
+// dialQueue connects to the queue a --queue flag names. For "embedded" it
+// starts the server in dir; stop releases everything.
+func dialQueue(ctx context.Context, url, dir, name string) (q *queue.Queue, stop func(), err error) {
+	if url != embeddedQueue {
+		if !strings.Contains(url, "://") {
+			return nil, nil, fmt.Errorf("--queue %q is neither a NATS URL such as nats://HOST:4222 nor %q", url, embeddedQueue)
+		}
+		nc, q, err := queue.Dial(ctx, url, name)
+		if err != nil {
+			return nil, nil, err
+		}
+		return q, func() { nc.Drain(); nc.Close() }, nil
+	}
+	srv, err := queue.StartEmbedded(dir, "")
+	if err != nil {
+		return nil, nil, err
+	}
+	nc, err := srv.Connect()
+	if err != nil {
+		srv.Shutdown()
+		return nil, nil, err
+	}
+	q, err = queue.OpenConn(ctx, nc)
+	if err != nil {
+		nc.Close()
+		srv.Shutdown()
+		return nil, nil, err
+	}
+	return q, func() { closeConn(nc); srv.Shutdown() }, nil
+}
+
+func closeConn(nc *nats.Conn) {
+	nc.Drain()
+	nc.Close()
+}
+
+// runQueuedBatch is `parley batch --queue`: it puts the planned batch m
+// (its manifest already in dir) on the queue, follows it while workers run
+// it, downloads each transcript into dir/runs/ID/ as it is stored, and
+// prints and writes the same summary as a local batch.
+func runQueuedBatch(ctx context.Context, cmd *cobra.Command, m *batch.Manifest, dir string, qf queueFlags, parallel int, pace string) error {
+	out, stderr := cmd.OutOrStdout(), cmd.ErrOrStderr()
+	start := time.Now()
+	embedded := qf.url == embeddedQueue
+	queueDir := qf.dir
+	if embedded && queueDir == "" {
+		queueDir = filepath.Join(dir, "queue")
+	}
+	var worker queue.Worker
+	if embedded {
+		d, err := parseOptionalPace(pace)
+		if err != nil {
+			return usageErr(err)
+		}
+		worker = queue.Worker{Name: "local", Parallel: parallel, Pace: d, LimitWindow: qf.limitWindow, Warn: queueWarn(stderr)}
+	} else if pace != "" {
+		return usageErr(errors.New("--pace applies to local runs; with --queue give it to each parley worker"))
+	}
+	q, stop, err := dialQueue(ctx, qf.url, queueDir, "parley batch "+m.ID)
+	if err != nil {
+		return failureErr(err)
+	}
+	var workers sync.WaitGroup
+	stopWorkers := func() {}
+	if embedded {
+		wctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+		worker.Queue = q
+		workers.Add(1)
+		go func() {
+			defer workers.Done()
+			if err := worker.Run(wctx); err != nil {
+				fmt.Fprintln(stderr, "parley: local workers:", err)
+			}
+		}()
+		// On Ctrl-C the workers finalize their conversations and hand the
+		// jobs back, so --resume continues them.
+		go func() {
+			select {
+			case <-ctx.Done():
+				cancel()
+			case <-wctx.Done():
+			}
+		}()
+		stopWorkers = func() { cancel(); workers.Wait() }
+	}
+	defer func() { stopWorkers(); stop() }()
+
+	sub, err := q.Submit(ctx, m, qf.ackWait)
+	if err != nil {
+		return failureErr(err)
+	}
+	where := qf.url
+	if embedded {
+		where = fmt.Sprintf("an embedded queue in %s, %d at a time", queueDir, parallel)
+	}
+	fmt.Fprintf(out, "Batch %s: %d conversations on %s, in %s", m.ID, len(m.Jobs), where, dir)
+	if sub.Finished > 0 || sub.Queued > 0 {
+		fmt.Fprintf(out, " (%d finished before, %d still queued)", sub.Finished, sub.Queued)
+	}
+	fmt.Fprintln(out)
+
+	var (
+		results []batch.Result
+		snap    = batch.Snapshot{Total: len(m.Jobs)}
+		dlErr   error
+	)
+	records, followErr := q.Follow(ctx, m, func(r queue.Record) {
+		res, err := q.Download(ctx, r, dir)
+		if err != nil && dlErr == nil {
+			dlErr = err
+		}
+		results = append(results, res)
+		switch res.State {
+		case batch.StateDone:
+			snap.Done++
+		default:
+			snap.Failed++
+		}
+		snap.Messages += res.Messages
+		for _, t := range res.Tokens {
+			snap.TokensIn += t.In
+			snap.TokensOut += t.Out
+		}
+		snap.Retries += res.Retries
+		snap.Running = q.Running(ctx)
+		snap.Elapsed = time.Since(start)
+		if s := snap.Elapsed.Seconds(); s > 0 {
+			snap.MessagesPerSecond = float64(snap.Messages) / s
+		}
+		if finished := snap.Done + snap.Failed; finished < snap.Total {
+			snap.ETA = time.Duration(float64(snap.Elapsed) / float64(finished) * float64(snap.Total-finished))
+		} else {
+			snap.ETA = 0
+		}
+		what := res.State
+		if res.Stop.Reason != "" {
+			what += ": " + res.Stop.Reason
+		} else if res.Error != "" {
+			what += ": " + res.Error
+		}
+		fmt.Fprintf(out, "%s %s after %d messages on %s · %s\n", res.ID, what, res.Messages, r.Worker, snap.Line())
+	})
+	_ = records
+	wall := time.Since(start)
+	stopWorkers()
+	stopWorkers = func() {}
+
+	sum := batch.Summarize(m, results, wall)
+	if err := sum.Write(dir); err != nil {
+		return failureErr(err)
+	}
+	complete := followErr == nil && dlErr == nil
+	if complete {
+		if err := q.PutSummary(context.WithoutCancel(ctx), sum); err != nil {
+			fmt.Fprintln(stderr, "parley: storing the summary on the queue:", err)
+		}
+	}
+	fmt.Fprintln(out)
+	sum.Markdown(out)
+	fmt.Fprintf(out, "\nSummary: %s and %s\n", filepath.Join(dir, "summary.md"), filepath.Join(dir, "summary.json"))
+
+	switch {
+	case errors.Is(followErr, context.Canceled):
+		if embedded {
+			return &exitError{code: exitInterrupted, err: fmt.Errorf(
+				"interrupted: %d of %d conversations finished; the rest are kept in %s; finish the batch with: parley batch --resume %s --queue embedded%s",
+				len(results), len(m.Jobs), queueDir, dir, queueDirFlag(qf.dir))}
+		}
+		return &exitError{code: exitInterrupted, err: fmt.Errorf(
+			"stopped following: %d of %d conversations finished; the workers carry on. Follow again with: parley batch --resume %s --queue %s, or fetch later with: parley collect --queue %s --batch %s --out %s",
+			len(results), len(m.Jobs), dir, qf.url, qf.url, m.ID, dir)}
+	case followErr != nil:
+		return failureErr(followErr)
+	case dlErr != nil:
+		return failureErr(fmt.Errorf("%w; fetch the transcripts again with: parley collect --queue %s --batch %s --out %s", dlErr, qf.url, m.ID, dir))
+	}
+	if embedded && qf.dir == "" {
+		// Every transcript and the summary are in dir now.
+		stop()
+		stop = func() {}
+		if err := os.RemoveAll(queueDir); err != nil {
+			fmt.Fprintln(stderr, "parley: removing the embedded queue's data:", err)
+		}
+	}
+	if sum.Failed > 0 {
+		return failureErr(fmt.Errorf("%d of %d conversations failed; their errors are in %s", sum.Failed, sum.Planned, filepath.Join(dir, "summary.md")))
+	}
+	return nil
+}
+
+func queueDirFlag(dir string) string {
+	if dir == "" {
+		return ""
+	}
+	return " --queue-dir " + dir
+}
+
+func parseOptionalPace(s string) (*time.Duration, error) {
+	if s == "" {
+		return nil, nil
+	}
+	d, err := parsePace(s)
+	if err != nil {
+		return nil, err
+	}
+	return &d, nil
+}
+
+// queueWarn prints each distinct warning once.
+func queueWarn(w io.Writer) func(string) {
+	var mu sync.Mutex
+	seen := map[string]bool{}
+	return func(msg string) {
+		mu.Lock()
+		defer mu.Unlock()
+		if !seen[msg] {
+			seen[msg] = true
+			fmt.Fprintln(w, "parley: warning:", msg)
+		}
+	}
+}
+
+func newWorkerCmd() *cobra.Command {
+	var (
+		url         string
+		name        string
+		parallel    int
+		pace        string
+		limitWindow time.Duration
+		uploadEvery time.Duration
+	)
+	c := &cobra.Command{
+		Use:   "worker --queue nats://HOST:4222 [-j J]",
+		Short: "Run the conversations of batches queued with parley batch --queue",
+		Long: `worker pulls conversations from the NATS JetStream queue that
+parley batch --queue fills, runs them J at a time, and stores each
+transcript and result on the queue. Run one on every host that should take
+part; they share the work and the scenarios' provider limits.
+
+A worker acknowledges a conversation only once its result is stored, and
+uploads the running transcript after each message. When a worker dies, its
+conversations go to other workers after the batch's --ack-wait and continue
+from their last stored message. Ctrl-C finalizes the running conversations
+and hands them back to the queue at once.
+
+API keys come from this host's environment (or key files), as named in the
+scenarios.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			stderr := cmd.ErrOrStderr()
+			if url == "" {
+				return usageErr(errors.New("worker needs --queue nats://HOST:4222, the queue parley batch --queue fills"))
+			}
+			if url == embeddedQueue {
+				return usageErr(errors.New(`--queue embedded runs its own workers inside parley batch; a worker joins a queue by its URL, such as nats://HOST:4222`))
+			}
+			if parallel < 1 {
+				return usageErr(errors.New("-j must be at least 1"))
+			}
+			d, err := parseOptionalPace(pace)
+			if err != nil {
+				return usageErr(err)
+			}
+			if name == "" {
+				host, _ := os.Hostname()
+				name = fmt.Sprintf("%s-%d", host, os.Getpid())
+			}
+			var logMu sync.Mutex
+			logLine := func(s string) {
+				logMu.Lock()
+				fmt.Fprintf(stderr, "%s %s\n", time.Now().Format("15:04:05.000"), s)
+				logMu.Unlock()
+			}
+			_, q, err := queue.Dial(cmd.Context(), url, "parley worker "+name)
+			if err != nil {
+				return failureErr(err)
+			}
+			w := &queue.Worker{Queue: q, Name: name, Parallel: parallel, Pace: d, LimitWindow: limitWindow,
+				UploadEvery: uploadEvery, Log: logLine, Warn: queueWarn(stderr)}
+			logLine(fmt.Sprintf("%s pulling from %s, %d at a time", name, url, parallel))
+			if err := w.Run(cmd.Context()); err != nil {
+				return failureErr(err)
+			}
+			logLine(name + " stopped")
+			return nil
+		},
+	}
+	c.Flags().StringVar(&url, "queue", "", "the NATS JetStream server, such as nats://HOST:4222")
+	c.Flags().StringVar(&name, "name", "", "this worker's name in results and logs (default: HOST-PID)")
+	c.Flags().IntVarP(&parallel, "jobs", "j", 4, "conversations running at once")
+	c.Flags().StringVar(&pace, "pace", "", "override the pace of replay and scripted agents, such as 0 (instant)")
+	c.Flags().DurationVar(&limitWindow, "limit-window", 0, "count each per_minute limit over this span instead of a minute (for tests)")
+	c.Flags().DurationVar(&uploadEvery, "upload-every", 0, "least time between uploads of a running transcript (default 1s)")
+	c.Flags().MarkHidden("limit-window")
+	return c
+}
+
+func newCollectCmd() *cobra.Command {
+	var (
+		url, dir, out, batchID string
+	)
+	c := &cobra.Command{
+		Use:   "collect --queue nats://HOST:4222 --out DIR [--batch ID]",
+		Short: "Download a queued batch's transcripts and summary",
+		Long: `collect downloads the transcripts of a batch run with parley batch --queue
+into DIR/runs/ID/, and writes its manifest (DIR/batch.json) and the summary
+of the conversations finished so far (DIR/summary.md, DIR/summary.json).
+Without --batch it takes the newest batch on the queue.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			w := cmd.OutOrStdout()
+			if url == "" || out == "" {
+				return usageErr(errors.New("collect needs --queue nats://HOST:4222 (or embedded with --queue-dir) and --out DIR"))
+			}
+			if url == embeddedQueue && dir == "" {
+				return usageErr(errors.New("--queue embedded needs --queue-dir, the folder the batch's embedded queue kept"))
+			}
+			q, stop, err := dialQueue(cmd.Context(), url, dir, "parley collect")
+			if err != nil {
+				return failureErr(err)
+			}
+			defer stop()
+			if batchID == "" {
+				all, err := q.Batches(cmd.Context())
+				if err != nil {
+					return failureErr(err)
+				}
+				if len(all) == 0 {
+					return usageErr(fmt.Errorf("the queue at %s holds no batch", url))
+				}
+				batchID = all[0].ID
+			}
+			got, err := q.Collect(cmd.Context(), batchID, out)
+			if err != nil {
+				return failureErr(err)
+			}
+			got.Summary.Markdown(w)
+			fmt.Fprintf(w, "\n%d transcripts in %s; summary: %s and %s\n", len(got.Results), filepath.Join(out, batch.RunsDir),
+				filepath.Join(out, "summary.md"), filepath.Join(out, "summary.json"))
+			if left := len(got.Manifest.Jobs) - len(got.Results); left > 0 {
+				fmt.Fprintf(w, "%d conversations are not finished yet; collect again later.\n", left)
+			}
+			return nil
+		},
+	}
+	c.Flags().StringVar(&url, "queue", "", "the NATS JetStream server, such as nats://HOST:4222")
+	c.Flags().StringVar(&dir, "queue-dir", "", `with --queue embedded: the folder the embedded queue kept`)
+	c.Flags().StringVar(&out, "out", "", "the folder to write the batch into")
+	c.Flags().StringVar(&batchID, "batch", "", "the batch id (default: the newest on the queue)")
+	return c
+}
