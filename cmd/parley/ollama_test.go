@@ -393,10 +393,20 @@ func (w *ollamaWire) add(reqBody []byte, status int, body []byte) {
 	w.mu.Unlock()
 }
 
-func (w *ollamaWire) recorded() []ollamaExchange {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	return append([]ollamaExchange(nil), w.exchanges...)
+// recorded returns the exchanges so far, waiting up to two seconds for
+// there to be at least n: the proxy records an exchange as its handler
+// returns, which can be just after the client has read the last event.
+func (w *ollamaWire) recorded(n int) []ollamaExchange {
+	deadline := time.Now().Add(2 * time.Second)
+	for {
+		w.mu.Lock()
+		x := append([]ollamaExchange(nil), w.exchanges...)
+		w.mu.Unlock()
+		if len(x) >= n || time.Now().After(deadline) {
+			return x
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
 }
 
 // ollamaTeeBody keeps a copy of what passes through and hands it over on Close.
@@ -541,7 +551,7 @@ termination:
 		}
 	})
 
-	x := wire.recorded()
+	x := wire.recorded(len(jl.Messages))
 	t.Run("usage and text equal what the server sent", func(t *testing.T) {
 		if len(x) != len(jl.Messages) {
 			t.Fatalf("the server answered %d chat requests for %d messages", len(x), len(jl.Messages))
