@@ -119,8 +119,7 @@ HOME=$tmp/home OLLAMA_HOST=$addr "$bin" create "$model" -f configs/ollama/Modelf
 	{ cat "$tmp/create.log" >&2; say "could not create $model from configs/ollama/Modelfile"; exit 1; }
 say "created model $model from configs/ollama/Modelfile"
 
-export PARLEY_OLLAMA_HOST=$addr PARLEY_OLLAMA_MODEL=$model PARLEY_OLLAMA_LOG=$tmp/serve.log \
-	PARLEY_OLLAMA_BIN=$bin PARLEY_OLLAMA_MODELS=$tmp/models
+export PARLEY_OLLAMA_HOST=$addr PARLEY_OLLAMA_LOG=$tmp/serve.log PARLEY_OLLAMA_BIN=$bin
 if [ "$mode" = bench ]; then
 	args=(-run '^$' -bench Ollama -benchtime "${BENCHTIME:-10x}")
 else

@@ -100,8 +100,7 @@ func useOllama(t testing.TB) *ollamaServer {
 	t.Helper()
 	bin, _ := ollamaPrereqs(t)
 	if addr := os.Getenv("PARLEY_OLLAMA_HOST"); addr != "" {
-		return &ollamaServer{bin: bin, addr: addr, log: os.Getenv("PARLEY_OLLAMA_LOG"),
-			models: os.Getenv("PARLEY_OLLAMA_MODELS")}
+		return &ollamaServer{bin: bin, addr: addr, log: os.Getenv("PARLEY_OLLAMA_LOG")}
 	}
 	dir := t.TempDir()
 	o := &ollamaServer{bin: bin, addr: "127.0.0.1:0", home: filepath.Join(dir, "home"),
