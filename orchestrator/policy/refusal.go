@@ -15,28 +15,80 @@ import (
 // the wording of any one recording. Users add their own with patterns:.
 var RefusalPatterns = []string{
 	`\b(i'?m|i am) (very |so |truly |really )?sorry,? but\b`,
-	`\bi (cannot|can'?t|can not|won'?t|will not|am unable to|'?m unable to|am not able to|'?m not able to) (help|assist|comply|continue|engage|participate|provide|fulfil|fulfill|support|do that|go along|take part|write|generate|create|roleplay|role-play|pretend)`,
+	`\bi (cannot|can't|can not|won't|will not|am unable to|'?m unable to|am not able to|'?m not able to) (help|assist|comply|continue|engage|participate|provide|fulfil|fulfill|support|do that|go along|take part|write|generate|create|roleplay|role-play|pretend)`,
 	`\bi (must|have to|need to|will have to) (respectfully |politely |kindly )?(decline|refuse|stop here|end (this|the) conversation)`,
 	`\b(against|violates?|outside|conflicts? with) (my|the) (safety |content |usage )?(guidelines|instructions|policies|policy|principles|rules)`,
-	`\bas an ai( language model| assistant)?,? i (cannot|can'?t|don'?t|am not able|'?m not able)\b`,
+	`\bas an ai( language model| assistant)?,? i (cannot|can't|don't|am not able|'?m not able)\b`,
 	`\bi('?m| am) not (comfortable|able|going|willing) (with|to) (continu|engag|participat|help|do|this|that|role)`,
-	`\b(can'?t|cannot|won'?t|will not|unable to) (assist|help) with (that|this)\b`,
+	`\b(can't|cannot|won't|will not|unable to) (assist|help) with (that|this)\b`,
 }
 
 // refusalScan is how much of a message's start and end is searched for a
 // refusal. Refusals are said up front or at the close; bounding the scan
 // keeps the policy cheap on long answers.
-const refusalScan = 600
+const refusalScan = 300
+
+// refusalWords holds, for each built-in pattern, the words one of which it
+// cannot match without. A pattern is only tried around an occurrence of
+// one of its words, so most text is ruled out by a fast substring search
+// before any regular expression runs.
+var refusalWords = [][]string{
+	{"sorry"},
+	{"cannot", "can't", "can not", "won't", "will not", "unable", "not able"},
+	{"decline", "refuse", "stop here", "end this conversation", "end the conversation"},
+	{"against", "violat", "outside", "conflict"},
+	{"as an ai"},
+	{"not comfortable", "not able", "not going", "not willing"},
+	{"assist with", "help with"},
+}
+
+// builtinRefusal is the built-in patterns, compiled. They are matched
+// against text lowercased beforehand, which is cheaper than matching
+// without regard to case.
+var builtinRefusal = func() []*regexp.Regexp {
+	out := make([]*regexp.Regexp, len(RefusalPatterns))
+	for i, s := range RefusalPatterns {
+		out[i] = regexp.MustCompile(s)
+	}
+	return out
+}()
+
+// matchNear reports whether re matches low within a short stretch around
+// an occurrence of one of words. Every built-in pattern spans well under
+// 120 bytes on either side of its word.
+func matchNear(re *regexp.Regexp, low string, words []string) bool {
+	const reach = 120
+	for _, w := range words {
+		for off := 0; ; {
+			i := strings.Index(low[off:], w)
+			if i < 0 {
+				break
+			}
+			i += off
+			from, to := max(0, i-reach), min(len(low), i+len(w)+reach)
+			// Start on a word boundary so \b means what it does in the whole text.
+			for from > 0 && low[from-1] != ' ' && low[from-1] != '\n' && from < i {
+				from++
+			}
+			if re.MatchString(low[from:to]) {
+				return true
+			}
+			off = i + len(w)
+		}
+	}
+	return false
+}
 
 // Refusal stops when a speaker keeps refusing: InARow of one speaker's
 // messages in a row are refusals (what the other side says between them
 // neither counts nor breaks the run), or Total refusal messages in all.
 // A message is a refusal when one of the patterns (the built-in ones, then
-// the user's) matches its first or last 600 bytes.
+// the user's) matches its first or last 300 bytes.
 type Refusal struct {
 	InARow   int
 	Total    int
-	Patterns []*regexp.Regexp // matched without regard to case; see NewRefusal
+	Builtin  bool             // use RefusalPatterns
+	Patterns []*regexp.Regexp // the user's, matched without regard to case; see NewRefusal
 
 	m memo[bool]
 }
@@ -45,18 +97,10 @@ type Refusal struct {
 // builtin is false) and extra, with Go regular expression syntax; matching
 // ignores case.
 func NewRefusal(inARow, total int, builtin bool, extra []string) (*Refusal, error) {
-	var src []string
-	if builtin {
-		src = append(src, RefusalPatterns...)
-	}
-	src = append(src, extra...)
-	p := &Refusal{InARow: inARow, Total: total}
-	for i, s := range src {
+	p := &Refusal{InARow: inARow, Total: total, Builtin: builtin}
+	for _, s := range extra {
 		re, err := regexp.Compile("(?i)" + s)
 		if err != nil {
-			if builtin && i < len(RefusalPatterns) {
-				panic("policy: built-in refusal pattern: " + err.Error())
-			}
 			return nil, fmt.Errorf("refusal pattern %q is not a valid regular expression: %v", s, err)
 		}
 		p.Patterns = append(p.Patterns, re)
@@ -71,13 +115,41 @@ func (p *Refusal) IsRefusal(content string) bool {
 		head = clipRunes(content[:refusalScan], false)
 		tail = clipRunes(content[len(content)-refusalScan:], true)
 	}
-	head, tail = normalizeQuotes(head), normalizeQuotes(tail)
-	for _, re := range p.Patterns {
-		if re.MatchString(head) || (tail != "" && re.MatchString(tail)) {
-			return true
+	for _, part := range []string{head, tail} {
+		if part == "" {
+			continue
+		}
+		if p.Builtin {
+			low := lowerASCII(normalizeQuotes(part))
+			for i, re := range builtinRefusal {
+				if matchNear(re, low, refusalWords[i]) {
+					return true
+				}
+			}
+		}
+		for _, re := range p.Patterns {
+			if re.MatchString(part) || re.MatchString(normalizeQuotes(part)) {
+				return true
+			}
 		}
 	}
 	return false
+}
+
+// lowerASCII lowercases ASCII letters only, leaving other bytes as they are.
+func lowerASCII(s string) string {
+	for i := 0; i < len(s); i++ {
+		if 'A' <= s[i] && s[i] <= 'Z' {
+			b := []byte(s)
+			for j := i; j < len(b); j++ {
+				if 'A' <= b[j] && b[j] <= 'Z' {
+					b[j] += 'a' - 'A'
+				}
+			}
+			return string(b)
+		}
+	}
+	return s
 }
 
 // normalizeQuotes turns typographic apostrophes into ASCII ones, so "I’m"

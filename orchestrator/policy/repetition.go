@@ -70,7 +70,7 @@ func (p *Repetition) settings() (thr float64, window, count, shingle, block int)
 
 func (p *Repetition) info(msgs []transcripts.Message, vals []repeatInfo, i int) repeatInfo {
 	thr, window, _, shingle, block := p.settings()
-	ri := repeatInfo{sk: shingleSketch(terms(nil, msgs[i].Content), shingle), of: -1, speaker: msgs[i].Speaker}
+	ri := repeatInfo{sk: shingleSketch(cachedTerms(msgs[i].Content), shingle), of: -1, speaker: msgs[i].Speaker}
 	for j := i - 1; j >= 0 && j >= i-window; j-- {
 		if p.SameSpeaker && msgs[j].Speaker != msgs[i].Speaker {
 			continue

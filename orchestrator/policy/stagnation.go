@@ -30,7 +30,7 @@ type Stagnation struct {
 	NewWords int     // a message bringing at least this many new terms adds something (default 10)
 
 	m    memo[novelty]
-	seen map[uint64]int32 // each term and the first message that used it
+	seen termIndex // each term and the first message that used it
 }
 
 type novelty struct {
@@ -67,11 +67,10 @@ func (p *Stagnation) stale(n novelty) bool {
 func (p *Stagnation) measure(msgs []transcripts.Message, _ []novelty, i int) novelty {
 	var n novelty
 	idx := int32(i)
-	for _, t := range terms(nil, msgs[i].Content) {
-		first, ok := p.seen[t]
+	for _, t := range cachedTerms(msgs[i].Content) {
+		first, added := p.seen.lookupOrAdd(t, idx)
 		switch {
-		case !ok:
-			p.seen[t] = idx
+		case added:
 			n.fresh++
 			n.distinct++
 		case first == idx: // already counted in this message
@@ -83,11 +82,7 @@ func (p *Stagnation) measure(msgs []transcripts.Message, _ []novelty, i int) nov
 }
 
 func (p *Stagnation) forget(from int) {
-	for t, first := range p.seen {
-		if int(first) >= from {
-			delete(p.seen, t)
-		}
-	}
+	p.seen.dropFrom(int32(from))
 }
 
 // Check implements Policy.
@@ -96,9 +91,6 @@ func (p *Stagnation) Check(msgs []transcripts.Message) Verdict {
 	count, thr := p.settings()
 	p.m.mu.Lock()
 	defer p.m.mu.Unlock()
-	if p.seen == nil {
-		p.seen = map[uint64]int32{}
-	}
 	vals := p.m.values(msgs, p.measure, p.forget)
 	run, most := 0, 0.0
 	for i := len(vals) - 1; i >= 0 && run < count && p.stale(vals[i]); i-- {

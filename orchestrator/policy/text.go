@@ -95,6 +95,8 @@ func terms(dst []uint64, text string) []uint64 {
 		r, size := utf8.DecodeRuneInString(text[i:])
 		i += size
 		switch {
+		case 0x2000 <= r && r <= 0x206f: // general punctuation: dashes, quotes, spaces
+			flush()
 		case spaceless(r):
 			if inWord {
 				flush()
@@ -154,7 +156,7 @@ type sketch struct {
 
 // shingleSketch builds the sketch of the n-term shingles of ts. A message
 // shorter than n terms is one shingle of all its terms; an empty one has
-// none.
+// none. ts is not modified.
 func shingleSketch(ts []uint64, n int) sketch {
 	if len(ts) == 0 {
 		return sketch{}
@@ -162,71 +164,58 @@ func shingleSketch(ts []uint64, n int) sketch {
 	if len(ts) < n {
 		n = len(ts)
 	}
-	// A bounded max-heap of the smallest hashes seen; most hashes are
-	// rejected by one comparison with its top.
-	heap := make([]uint64, 0, sketchSize)
-	count := 0 // shingles offered (an upper bound on distinct ones)
-	for i := 0; i+n <= len(ts); i++ {
-		h := uint64(n)
-		for _, t := range ts[i : i+n] {
-			h = mix(h*31 ^ t)
+	m := len(ts) - n + 1
+	shingle := func(i int) uint64 {
+		// Terms are already well-mixed hashes: rotate each by its place,
+		// add them up, and mix once.
+		h := uint64(n) * 0x9e3779b97f4a7c15
+		for j, t := range ts[i : i+n] {
+			h += t<<(13*j%64) | t>>(64-13*j%64)
 		}
-		count++
-		if len(heap) == sketchSize && h >= heap[0] {
-			continue
+		return mix(h)
+	}
+	if m > 2*sketchSize {
+		// Hashes are uniform, so the sketchSize smallest of m lie below
+		// about sketchSize/m of the range; keep those below twice that,
+		// and fall back to all of them in the rare case too few pass.
+		limit := ^uint64(0) / uint64(m) * 2 * sketchSize
+		kept := make([]uint64, 0, 3*sketchSize)
+		for i := 0; i < m; i++ {
+			if h := shingle(i); h < limit {
+				kept = append(kept, h)
+			}
 		}
-		if slices.Contains(heap, h) {
-			continue
-		}
-		if len(heap) < sketchSize {
-			heap = append(heap, h)
-			up(heap, len(heap)-1)
-		} else {
-			heap[0] = h
-			down(heap, 0)
+		slices.Sort(kept)
+		kept = slices.Compact(kept)
+		if len(kept) >= sketchSize {
+			return bottom(kept, false, m)
 		}
 	}
-	slices.Sort(heap)
-	s := sketch{mins: heap, n: len(heap)}
-	if len(heap) == sketchSize {
-		// Estimate the number of distinct shingles from the k-th smallest
-		// hash; never more than were offered.
-		kth := float64(heap[len(heap)-1]) / float64(^uint64(0))
-		if kth > 0 {
-			s.n = min(count, max(sketchSize, int(float64(sketchSize-1)/kth)))
-		} else {
-			s.n = count
-		}
+	all := make([]uint64, m)
+	for i := range all {
+		all[i] = shingle(i)
 	}
-	return s
+	slices.Sort(all)
+	return bottom(slices.Compact(all), true, m)
 }
 
-func up(h []uint64, i int) {
-	for i > 0 {
-		p := (i - 1) / 2
-		if h[p] >= h[i] {
-			return
-		}
-		h[p], h[i] = h[i], h[p]
-		i = p
+// bottom makes a sketch of sorted distinct hashes. When all is set they
+// are every distinct shingle of the message; otherwise they are its
+// smallest ones, of at most most shingles in all.
+func bottom(sorted []uint64, all bool, most int) sketch {
+	if all && len(sorted) <= sketchSize {
+		return sketch{mins: sorted, n: len(sorted)}
 	}
-}
-
-func down(h []uint64, i int) {
-	for {
-		l, big := 2*i+1, i
-		if l < len(h) && h[l] > h[big] {
-			big = l
+	mins := sorted[:sketchSize:sketchSize]
+	n := len(sorted)
+	if !all {
+		// Estimate the number of distinct shingles from the k-th smallest hash.
+		n = most
+		if kth := float64(mins[sketchSize-1]) / float64(^uint64(0)); kth > 0 {
+			n = min(most, max(sketchSize, int(float64(sketchSize-1)/kth)))
 		}
-		if r := l + 1; r < len(h) && h[r] > h[big] {
-			big = r
-		}
-		if big == i {
-			return
-		}
-		h[i], h[big] = h[big], h[i]
-		i = big
 	}
+	return sketch{mins: mins, n: n}
 }
 
 // jaccard estimates |A∩B| / |A∪B| from two sketches: exactly when both

@@ -1,0 +1,101 @@
+package policy
+
+import "sync"
+
+// termIndex maps a term hash to the index of the first message that used
+// it: an open-addressing hash table, several times faster than a map for
+// the one lookup per word that stagnation makes.
+type termIndex struct {
+	keys  []uint64 // 0 marks an empty slot; the key 0 is stored as zeroKey
+	first []int32
+	n     int
+}
+
+// zeroKey stands in for a term whose hash is 0, which marks empty slots.
+const zeroKey = 0x9e3779b97f4a7c15
+
+func (t *termIndex) slot(k uint64) int {
+	mask := len(t.keys) - 1
+	i := int(k>>7) & mask
+	for t.keys[i] != 0 && t.keys[i] != k {
+		i = (i + 1) & mask
+	}
+	return i
+}
+
+// lookupOrAdd returns the first message that used k, recording idx as that
+// message when k is new.
+func (t *termIndex) lookupOrAdd(k uint64, idx int32) (first int32, added bool) {
+	if k == 0 {
+		k = zeroKey
+	}
+	if 4*(t.n+1) > 3*len(t.keys) {
+		t.grow()
+	}
+	i := t.slot(k)
+	if t.keys[i] == k {
+		return t.first[i], false
+	}
+	t.keys[i], t.first[i] = k, idx
+	t.n++
+	return idx, true
+}
+
+func (t *termIndex) grow() {
+	old, oldFirst := t.keys, t.first
+	size := max(1024, 2*len(old))
+	t.keys, t.first, t.n = make([]uint64, size), make([]int32, size), 0
+	for i, k := range old {
+		if k != 0 {
+			j := t.slot(k)
+			t.keys[j], t.first[j] = k, oldFirst[i]
+			t.n++
+		}
+	}
+}
+
+// dropFrom forgets every term first used at message from or later.
+func (t *termIndex) dropFrom(from int32) {
+	old, oldFirst := t.keys, t.first
+	t.keys, t.first, t.n = make([]uint64, len(old)), make([]int32, len(old)), 0
+	for i, k := range old {
+		if k != 0 && oldFirst[i] < from {
+			j := t.slot(k)
+			t.keys[j], t.first[j] = k, oldFirst[i]
+			t.n++
+		}
+	}
+}
+
+// termCache remembers the terms of the last few messages read, so the
+// rules of one set that each need a message's terms (repetition and
+// stagnation) split it into words once. Terms are a pure function of the
+// text, so the cache never changes a result. Callers must not modify the
+// slices it returns.
+var termCache struct {
+	mu      sync.Mutex
+	next    int
+	entries [8]struct {
+		text  string
+		terms []uint64
+	}
+}
+
+// cachedTerms returns the terms of text, from the cache when it has them.
+func cachedTerms(text string) []uint64 {
+	termCache.mu.Lock()
+	for _, e := range termCache.entries {
+		if e.terms != nil && e.text == text {
+			termCache.mu.Unlock()
+			return e.terms
+		}
+	}
+	termCache.mu.Unlock()
+	ts := terms(make([]uint64, 0, len(text)/5+1), text)
+	termCache.mu.Lock()
+	e := &termCache.entries[termCache.next]
+	e.text, e.terms = text, ts
+	termCache.next = (termCache.next + 1) % len(termCache.entries)
+	termCache.mu.Unlock()
+	return ts
+}
