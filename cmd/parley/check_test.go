@@ -1,0 +1,452 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/parleyhq/parley/orchestrator/policy"
+	"github.com/parleyhq/parley/transcripts"
+)
+
+const seedPath = "../../transcripts/seed/kimi-k2-vs-grok-4.md"
+
+func decodeResults(t *testing.T, out string) []checkResult {
+	t.Helper()
+	var rs []checkResult
+	dec := json.NewDecoder(strings.NewReader(out))
+	for dec.More() {
+		var r checkResult
+		if err := dec.Decode(&r); err != nil {
+			t.Fatalf("decoding %q: %v", out, err)
+		}
+		rs = append(rs, r)
+	}
+	return rs
+}
+
+// `parley check --json` on the seed: the default set stops it after the
+// substance (15) and within a few messages of the loop's start (16).
+func TestCheckJSONOnTheSeed(t *testing.T) {
+	code, out, errOut := parley(t, "check", "--json", seedPath)
+	if code != exitOK {
+		t.Fatalf("exit %d\n%s%s", code, out, errOut)
+	}
+	var raw map[string]any
+	if err := json.Unmarshal([]byte(strings.TrimSpace(out)), &raw); err != nil {
+		t.Fatalf("not one JSON object: %v\n%s", err, out)
+	}
+	for _, k := range []string{"file", "messages", "stop_at", "policy", "reason", "pass", "expect"} {
+		if _, ok := raw[k]; !ok {
+			t.Errorf("the JSON lacks %q: %s", k, out)
+		}
+	}
+	r := decodeResults(t, out)[0]
+	if r.File != seedPath || r.Messages != 97 || r.StopAt == nil {
+		t.Fatalf("result = %+v", r)
+	}
+	if *r.StopAt < 15 || *r.StopAt > 24 {
+		t.Fatalf("stopped at %d; want after the substance (15) and by 24", *r.StopAt)
+	}
+	if *r.Policy == "" || *r.Reason == "" || r.Saved != 97-*r.StopAt {
+		t.Errorf("policy %q, reason %q, saved %d", *r.Policy, *r.Reason, r.Saved)
+	}
+	if r.Pass == nil || !*r.Pass || r.Expect == nil || r.Expect.StopAfter != 15 {
+		t.Errorf("the seed's expectation did not pass: %+v", r)
+	}
+	if !strings.Contains(errOut, `"passed":1`) {
+		t.Errorf("no summary on stderr: %q", errOut)
+	}
+}
+
+// Every labelled case in the corpus, and the seed, passes with the default set.
+func TestCorpusPassesWithTheDefaultSet(t *testing.T) {
+	code, out, errOut := parley(t, "check", "--json", "../../transcripts/corpus", "../../transcripts/seed")
+	rs := decodeResults(t, out)
+	kinds := map[string]bool{}
+	for _, r := range rs {
+		name := strings.TrimSuffix(filepath.Base(r.File), filepath.Ext(r.File))
+		kinds[strings.SplitN(name, "-", 2)[0]] = true
+		if r.Pass == nil {
+			t.Errorf("%s has no expectation", r.File)
+			continue
+		}
+		if !*r.Pass {
+			at := "never"
+			if r.StopAt != nil {
+				at = fmt.Sprint(*r.StopAt)
+			}
+			t.Errorf("%s: %s (stopped %s, expected %+v): %v", r.File, r.Result, at, r.Expect, r.Reason)
+		}
+	}
+	if code != exitOK {
+		t.Errorf("exit %d\n%s", code, errOut)
+	}
+	if len(rs) < 15 || !kinds["loop"] || !kinds["healthy"] {
+		t.Errorf("checked %d transcripts (%v); want the whole corpus and the seed", len(rs), kinds)
+	}
+	// Each recording is read once, from its JSONL.
+	for _, r := range rs {
+		if strings.Contains(r.File, "/corpus/") && r.Layout != transcripts.LayoutJSONL {
+			t.Errorf("%s read as %s", r.File, r.Layout)
+		}
+	}
+}
+
+// writeCase writes a transcript and, when expect is not empty, its sidecar.
+func writeCase(t *testing.T, dir, name string, contents []string, expect string) string {
+	t.Helper()
+	tr := &transcripts.Transcript{Title: "A ↔ B"}
+	for i, c := range contents {
+		sp := "A"
+		if i%2 == 1 {
+			sp = "B"
+		}
+		tr.Messages = append(tr.Messages, transcripts.Message{Speaker: sp, Content: c})
+	}
+	var buf bytes.Buffer
+	if err := transcripts.WriteMarkdown(&buf, tr); err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(dir, name+".md")
+	if err := os.WriteFile(path, buf.Bytes(), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if expect != "" {
+		if err := os.WriteFile(filepath.Join(dir, name+".expect.yaml"), []byte(expect), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return path
+}
+
+func words(n int) []string {
+	out := make([]string, n)
+	for i := range out {
+		out[i] = fmt.Sprintf("Point %d brings fresh words: apple%d river%d stone%d cloud%d lamp%d.", i, i, i, i, i, i)
+	}
+	return out
+}
+
+func TestCheckExpectations(t *testing.T) {
+	dir := t.TempDir()
+	endAt := func(n int) []string { // [END] exchange at messages n-1 and n, then more
+		ms := words(n - 2)
+		return append(ms, "done [END]", "done [END]", "x", "y")
+	}
+	writeCase(t, dir, "pass", endAt(10), "stop_after: 8\nstop_by: 11\n")
+	writeCase(t, dir, "late", endAt(10), "stop_after: 3\nstop_by: 7\n")
+	writeCase(t, dir, "cut", endAt(10), "stop_after: 12\nstop_by: 13\n")
+	writeCase(t, dir, "healthy-cut", endAt(10), "stop_after: 1\n")
+	writeCase(t, dir, "healthy", words(12), "stop_after: 12\n")
+	writeCase(t, dir, "unlabelled", words(3), "")
+	policyFile := filepath.Join(dir, "policy.yaml")
+	os.WriteFile(policyFile, []byte("termination:\n  end_token: {exchanges: 1}\n"), 0o600)
+
+	code, out, errOut := parley(t, "check", "--json", "--policy", policyFile, dir)
+	if code != exitFailure {
+		t.Errorf("exit %d, want %d for failed expectations", code, exitFailure)
+	}
+	want := map[string]struct {
+		result string
+		wasted int
+		cut    int
+	}{
+		"pass": {"pass", 0, 0}, "late": {"late", 3, 0}, "cut": {"cut", 0, 2},
+		"healthy-cut": {"cut", 0, 2}, "healthy": {"pass", 0, 0}, "unlabelled": {"unlabelled", 0, 0},
+	}
+	rs := decodeResults(t, out)
+	if len(rs) != len(want) {
+		t.Fatalf("%d results, want %d:\n%s", len(rs), len(want), out)
+	}
+	for _, r := range rs {
+		name := strings.TrimSuffix(filepath.Base(r.File), ".md")
+		w := want[name]
+		if r.Result != w.result || r.Wasted != w.wasted || r.Cut != w.cut {
+			t.Errorf("%s: result %s, wasted %d, cut %d; want %+v", name, r.Result, r.Wasted, r.Cut, w)
+		}
+		if name == "unlabelled" && r.Pass != nil {
+			t.Errorf("an unlabelled transcript has pass = %v", *r.Pass)
+		}
+	}
+	for _, s := range []string{`"labelled":5`, `"passed":2`, `"cut_too_early":2`, `"stopped_late":1`, `"messages_wasted":3`} {
+		if !strings.Contains(errOut, s) {
+			t.Errorf("summary lacks %s: %s", s, errOut)
+		}
+	}
+
+	// The table says the same.
+	code, out, _ = parley(t, "check", "--policy", policyFile, dir)
+	for _, s := range []string{"TRANSCRIPT", "FAIL 3 late", "FAIL cut 2 early", "6 transcripts, 5 labelled: 2 passed, 2 cut too early, 1 stopped late, 3 messages wasted"} {
+		if !strings.Contains(out, s) {
+			t.Errorf("table lacks %q:\n%s", s, out)
+		}
+	}
+	if code != exitFailure {
+		t.Errorf("table run exit %d", code)
+	}
+}
+
+func TestCheckSweep(t *testing.T) {
+	dir := t.TempDir()
+	// Both sides sign off at 5–6, then echo; the window is 4..8.
+	writeCase(t, dir, "echo", append(words(4), "bye [END]", "bye [END]", "[END]", "[END]", "[END]", "[END]", "[END]", "[END]"), "stop_after: 4\nstop_by: 8\n")
+	code, out, errOut := parley(t, "check", "--sweep", "end_token.exchanges=1..4", "--sweep", "repetition.threshold=0.9,0.95", dir)
+	if code != exitOK {
+		t.Fatalf("exit %d\n%s%s", code, out, errOut)
+	}
+	lines := strings.Split(strings.TrimSpace(out), "\n")
+	if !strings.HasPrefix(lines[0], "END_TOKEN.EXCHANGES") || !strings.Contains(lines[0], "REPETITION.THRESHOLD") || !strings.Contains(lines[0], "WASTED") {
+		t.Fatalf("header = %q", lines[0])
+	}
+	rows := map[string]string{}
+	for _, l := range lines[1:9] {
+		f := strings.Fields(l)
+		rows[f[0]+" "+f[1]] = f[2] + " wasted " + f[5]
+	}
+	// One exchange stops at 6, two at 8 (pass); three at 10 and four at 12 are late —
+	// unless repetition of the bare [END] stops it first (window 4, three in a row: at 9).
+	wantRows := map[string]string{
+		"1 0.9": "1/1 wasted 0", "2 0.9": "1/1 wasted 0", "3 0.9": "0/1 wasted 1", "4 0.9": "0/1 wasted 1",
+	}
+	for k, v := range wantRows {
+		if rows[k] != v {
+			t.Errorf("row %s = %q, want %q\n%s", k, rows[k], v, out)
+		}
+	}
+	if !strings.Contains(out, "← best") || !strings.Contains(out, "8 points over 1 transcripts (1 labelled)") {
+		t.Errorf("no best mark or footer:\n%s", out)
+	}
+
+	code, out, _ = parley(t, "check", "--json", "--sweep", "max_messages=5,50", dir)
+	if code != exitOK || strings.Count(out, `"settings"`) != 2 || !strings.Contains(out, `"max_messages":"5"`) {
+		t.Errorf("--json sweep (exit %d):\n%s", code, out)
+	}
+}
+
+func TestCheckErrorsNameFileAndLine(t *testing.T) {
+	dir := t.TempDir()
+	tr := writeCase(t, dir, "t", words(3), "")
+	bad := func(name, body string) string {
+		p := filepath.Join(dir, name)
+		os.WriteFile(p, []byte(body), 0o600)
+		return p
+	}
+	typo := bad("typo.yaml", "termination:\n  any:\n    - repetition:\n        treshold: 0.9\n")
+	syntax := bad("syntax.yaml", "termination:\n  any: [\n")
+	regex := bad("regex.yaml", "stop_pattern: '(oops'\n")
+	good := bad("good.yaml", "max_messages: 5\n")
+	os.WriteFile(filepath.Join(dir, "u.expect.yaml"), []byte("stop_after: 1\nstop_bye: 3\n"), 0o600)
+	writeCase(t, dir, "u", words(3), "")
+	os.WriteFile(filepath.Join(dir, "u.expect.yaml"), []byte("stop_after: 1\nstop_bye: 3\n"), 0o600)
+
+	cases := []struct {
+		name string
+		args []string
+		code int
+		want string
+	}{
+		{"unknown field in the policy", []string{"check", "--policy", typo, tr}, exitUsage, typo + `:4: unknown field "treshold"`},
+		{"YAML syntax", []string{"check", "--policy", syntax, tr}, exitUsage, syntax + ":"},
+		{"bad regex", []string{"check", "--policy", regex, tr}, exitUsage, regex + `:1: stop_pattern "(oops"`},
+		{"bad sweep spec", []string{"check", "--sweep", "end_token.exchanges", tr}, exitUsage, "RULE.FIELD=A..B"},
+		{"sweep over a missing rule", []string{"check", "--policy", good, "--sweep", "stagnation.count=2..3", tr}, exitUsage, "no stagnation rule"},
+		{"no such transcript", []string{"check", filepath.Join(dir, "missing.md")}, exitUsage, "missing.md: no such transcript"},
+		{"bad expectation", []string{"check", filepath.Join(dir, "u.md")}, exitFailure, filepath.Join(dir, "u.expect.yaml") + `:2: unknown field "stop_bye"`},
+		{"no arguments", []string{"check"}, exitUsage, "one or more transcripts"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			code, out, errOut := parley(t, c.args...)
+			if code != c.code || !strings.Contains(errOut, c.want) {
+				t.Fatalf("exit %d, stderr %q (stdout %q); want exit %d and %q", code, errOut, out, c.code, c.want)
+			}
+		})
+	}
+}
+
+func TestCheckReadsOtherLayouts(t *testing.T) {
+	dir := t.TempDir()
+	os.WriteFile(filepath.Join(dir, "backrooms.txt"), []byte("### Claude 1 ###\nhello\n\n### Claude 2 ###\n^C^C\n\n### Claude 1 ###\n^C^C\n"), 0o600)
+	os.WriteFile(filepath.Join(dir, "chat.json"), []byte(`{"messages":[{"role":"user","content":"a [END]"},{"role":"assistant","content":"b [END]"}]}`), 0o600)
+	os.WriteFile(filepath.Join(dir, "chat.expect.yaml"), []byte("stop_after: 2\n"), 0o600)
+	os.WriteFile(filepath.Join(dir, "share.json"), []byte(`{"conversations":[{"from":"human","value":"hi"},{"from":"gpt","value":"hello"}]}`), 0o600)
+	os.WriteFile(filepath.Join(dir, "README.md"), []byte("not a transcript\n"), 0o600)
+	policyFile := filepath.Join(dir, "p.yaml")
+	os.WriteFile(policyFile, []byte("any: [{end_token: {token: '^C^C', exchanges: 1}}, {end_token: {exchanges: 1}}]\n"), 0o600)
+	code, out, errOut := parley(t, "check", "--json", "--policy", policyFile, dir)
+	if code != exitOK {
+		t.Fatalf("exit %d\n%s%s", code, out, errOut)
+	}
+	got := map[string]string{}
+	for _, r := range decodeResults(t, out) {
+		at := "-"
+		if r.StopAt != nil {
+			at = fmt.Sprint(*r.StopAt)
+		}
+		got[filepath.Base(r.File)] = r.Layout + " " + at
+	}
+	want := map[string]string{"backrooms.txt": "headed 3", "chat.json": "openai-messages 2", "share.json": "sharegpt -"}
+	for k, v := range want {
+		if got[k] != v {
+			t.Errorf("%s: %q, want %q (all: %v)", k, got[k], v, got)
+		}
+	}
+	if len(got) != 3 {
+		t.Errorf("checked %v; README.md must be skipped", got)
+	}
+}
+
+func TestConvert(t *testing.T) {
+	dir := t.TempDir()
+	in := filepath.Join(dir, "chat.json")
+	os.WriteFile(in, []byte(`{"messages":[{"role":"system","content":"be brief"},{"role":"user","content":"hi\n---\nthere"},{"role":"assistant","content":"### Heading\nhello"}]}`), 0o600)
+	out := filepath.Join(dir, "chat.md")
+	code, stdout, errOut := parley(t, "convert", in, out)
+	if code != exitOK || !strings.Contains(stdout, "openai-messages): 3 messages → "+out) {
+		t.Fatalf("exit %d: %s%s", code, stdout, errOut)
+	}
+	tr, err := transcripts.Read(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(tr.Messages) != 3 || tr.Messages[1].Content != "hi\n---\nthere" || tr.Messages[2].Content != "### Heading\nhello" ||
+		tr.Messages[0].Origin != transcripts.OriginModerator || tr.Title != "user ↔ assistant" {
+		t.Fatalf("converted = %+v", tr)
+	}
+	// It never overwrites without --force.
+	if code, _, errOut := parley(t, "convert", in, out); code != exitUsage || !strings.Contains(errOut, "already exists") {
+		t.Errorf("second convert: exit %d, %q", code, errOut)
+	}
+	if code, _, errOut := parley(t, "convert", "--force", in, out); code != exitOK {
+		t.Errorf("--force: exit %d, %q", code, errOut)
+	}
+	// Several conversations become numbered files; JSONL output works too.
+	multi := filepath.Join(dir, "multi.json")
+	os.WriteFile(multi, []byte(`[{"conversations":[{"from":"human","value":"a"}]},{"conversations":[{"from":"gpt","value":"b"}]}]`), 0o600)
+	if code, _, errOut := parley(t, "convert", multi, filepath.Join(dir, "m.jsonl")); code != exitOK {
+		t.Fatalf("multi: exit %d %s", code, errOut)
+	}
+	for _, n := range []string{"m-1.jsonl", "m-2.jsonl"} {
+		if _, err := transcripts.Read(filepath.Join(dir, n)); err != nil {
+			t.Errorf("%s: %v", n, err)
+		}
+	}
+	if code, _, errOut := parley(t, "convert", in, filepath.Join(dir, "x.txt")); code != exitUsage || !strings.Contains(errOut, "must end in .md") {
+		t.Errorf("bad output name: exit %d, %q", code, errOut)
+	}
+}
+
+// benchCorpus generates a large corpus in parley's Markdown layout: varied
+// healthy exchanges of mixed length, each ending in one of the loops the
+// default set catches, so checking sees the work a real corpus asks of it.
+func benchCorpus(b *testing.B) ([][]byte, int) {
+	b.Helper()
+	seed, err := os.ReadFile(seedPath)
+	if err != nil {
+		b.Fatal(err)
+	}
+	base, err := transcripts.ParseMarkdown(seed)
+	if err != nil {
+		b.Fatal(err)
+	}
+	var pool []string
+	for _, m := range base.Messages[:15] {
+		pool = append(pool, strings.Split(m.Content, "\n")...)
+	}
+	loops := [][]string{
+		{"Thanks — take care! [END]", "You too! [END]", "[END]", "[END]"},
+		{"Ready when you are! 😊", "Ready when you are too! 😊", "Ready when you are! 😊", "Ready when you are too! 😊", "Ready when you are! 😊", "Ready when you are too! 😊"},
+		{"Take care!", "You too!", "Thanks, you too!", "Take care!", "You too! Thanks!", "Take care, you too!"},
+	}
+	var files [][]byte
+	msgs := 0
+	for f := 0; f < 200; f++ {
+		t := &transcripts.Transcript{Title: "A ↔ B", Started: time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)}
+		n := 40 + f%60
+		for i := 0; i < n; i++ {
+			// Between 1 and 40 lines drawn from the pool, numbered so each
+			// message says something new.
+			lines := 1 + (f*7+i*13)%40
+			var sb strings.Builder
+			fmt.Fprintf(&sb, "Turn %d of run %d. ", i, f)
+			for k := 0; k < lines; k++ {
+				sb.WriteString(pool[(f*31+i*17+k)%len(pool)])
+				sb.WriteString("\n")
+			}
+			t.Messages = append(t.Messages, transcripts.Message{Speaker: []string{"A", "B"}[i%2], Content: sb.String()})
+		}
+		for i, c := range loops[f%len(loops)] {
+			t.Messages = append(t.Messages, transcripts.Message{Speaker: []string{"A", "B"}[(n+i)%2], Content: c})
+		}
+		var buf bytes.Buffer
+		if err := transcripts.WriteMarkdown(&buf, t); err != nil {
+			b.Fatal(err)
+		}
+		files = append(files, buf.Bytes())
+		msgs += len(t.Messages)
+	}
+	return files, msgs
+}
+
+// BenchmarkCheck compares checking a large corpus with the default set
+// (read, then judge after every message as a live run does) against only
+// reading the same bytes. The check/read ratio is measured in the same run.
+//
+//	go test ./cmd/parley -run XXX -bench BenchmarkCheck -benchtime 3x
+func BenchmarkCheck(b *testing.B) {
+	files, msgs := benchCorpus(b)
+	size := 0
+	for _, f := range files {
+		size += len(f)
+	}
+	read := func() {
+		for _, f := range files {
+			if _, err := transcripts.Parse(f); err != nil {
+				b.Fatal(err)
+			}
+		}
+	}
+	check := func() {
+		for _, f := range files {
+			t, err := transcripts.Parse(f)
+			if err != nil {
+				b.Fatal(err)
+			}
+			if at, _ := policy.FirstStop(policy.Default(), t.Messages); at == 0 {
+				b.Fatal("a generated loop was not caught")
+			}
+		}
+	}
+	b.Run("read", func(b *testing.B) {
+		b.SetBytes(int64(size))
+		for b.Loop() {
+			read()
+		}
+		b.ReportMetric(float64(msgs)*float64(b.N)/b.Elapsed().Seconds(), "msgs/s")
+	})
+	b.Run("check", func(b *testing.B) {
+		b.SetBytes(int64(size))
+		for b.Loop() {
+			check()
+		}
+		b.ReportMetric(float64(msgs)*float64(b.N)/b.Elapsed().Seconds(), "msgs/s")
+	})
+	b.Run("ratio", func(b *testing.B) {
+		var tr, tc time.Duration
+		for b.Loop() {
+			s := time.Now()
+			read()
+			tr += time.Since(s)
+			s = time.Now()
+			check()
+			tc += time.Since(s)
+		}
+		b.ReportMetric(float64(tc)/float64(tr), "check/read")
+	})
+}
