@@ -1,0 +1,270 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"sync"
+	"time"
+
+	"github.com/spf13/cobra"
+	"golang.org/x/term"
+
+	"github.com/parleyhq/parley/configs"
+	"github.com/parleyhq/parley/orchestrator/batch"
+)
+
+func init() { commands = append(commands, newBatchCmd) }
+
+type batchFlags struct {
+	n        int
+	parallel int
+	vary     []string
+	out      string
+	resume   string
+	pace     string
+	plain    bool
+}
+
+func newBatchCmd() *cobra.Command {
+	var f batchFlags
+	c := &cobra.Command{
+		Use:   "batch SCENARIO.yaml... -n N [-j J] [--vary FIELD=VALUES]... [--out DIR] | --resume DIR",
+		Short: "Stage many conversations at once and summarize them",
+		Long: `batch runs N conversations of each scenario, J at a time, recording each one
+as usual in DIR/runs/ID/, and ends with a summary (printed, and written to
+DIR/summary.json and DIR/summary.md).
+
+--vary changes a field across runs; every combination of the values given
+runs N times, and each run records the values it used:
+
+  --vary agents[1].temperature=0.2,0.7,1.0   one agent's field (agents from 0, or by name)
+  --vary seed=1..20                          every OpenAI-compatible agent's seed
+  --vary history.max_messages=10,40          any scenario field
+
+Provider limits come from the scenarios' limits: section (concurrent
+requests and requests per minute, per provider or base URL) and hold across
+all running conversations; a 429 holds the whole provider. An agent with
+base_urls: spreads its requests across those replicas.
+
+A failed conversation never stops the others. Ctrl-C starts no new
+conversation and finalizes the ones in flight as interrupted;
+parley batch --resume DIR finishes the batch: finished conversations are
+kept, interrupted ones continue from their last completed message.`,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return runBatch(cmd.Context(), cmd, args, f)
+		},
+	}
+	c.Flags().IntVarP(&f.n, "n", "n", 1, "conversations per scenario and per combination of --vary values")
+	c.Flags().IntVarP(&f.parallel, "jobs", "j", 4, "conversations running at once")
+	c.Flags().StringArrayVar(&f.vary, "vary", nil, "FIELD=VALUES to vary across runs, such as seed=1..20 (repeatable)")
+	c.Flags().StringVar(&f.out, "out", "", "the batch directory (default: transcripts/batch-TIME)")
+	c.Flags().StringVar(&f.resume, "resume", "", "finish the interrupted batch in this directory")
+	c.Flags().StringVar(&f.pace, "pace", "", "override the pace of replay and scripted agents, such as 0 (instant)")
+	c.Flags().BoolVar(&f.plain, "plain", false, "print plain progress lines even on a terminal")
+	return c
+}
+
+func runBatch(ctx context.Context, cmd *cobra.Command, args []string, f batchFlags) error {
+	out := cmd.OutOrStdout()
+	stderr := cmd.ErrOrStderr()
+	if f.parallel < 1 {
+		return usageErr(errors.New("-j must be at least 1"))
+	}
+	var (
+		m   *batch.Manifest
+		dir string
+		err error
+	)
+	if f.resume != "" {
+		if len(args) > 0 || len(f.vary) > 0 || f.out != "" {
+			return usageErr(errors.New("--resume takes the batch directory alone; its scenarios and --vary values are in its batch.json"))
+		}
+		dir = f.resume
+		if m, err = batch.ReadManifest(dir); err != nil {
+			return usageErr(err)
+		}
+		if !cmd.Flags().Changed("jobs") {
+			f.parallel = m.Parallel
+		}
+	} else {
+		if len(args) == 0 {
+			return usageErr(errors.New("batch takes one or more scenario files, such as configs/ollama-pair.yaml, or --resume DIR"))
+		}
+		if f.n < 1 {
+			return usageErr(errors.New("-n must be at least 1"))
+		}
+		var scenarios []*configs.Scenario
+		for _, a := range args {
+			s, err := configs.Load(a)
+			if err != nil {
+				return usageErr(err)
+			}
+			scenarios = append(scenarios, s)
+		}
+		var vary []batch.Vary
+		for _, spec := range f.vary {
+			v, err := batch.ParseVary(spec)
+			if err != nil {
+				return usageErr(err)
+			}
+			vary = append(vary, v)
+		}
+		if m, err = batch.Plan("", scenarios, f.n, f.parallel, vary, time.Now()); err != nil {
+			return usageErr(err)
+		}
+		dir = f.out
+		if dir == "" {
+			dir = filepath.Join("transcripts", "batch-"+m.ID)
+		}
+		if err := batch.WriteManifest(dir, m); err != nil {
+			return usageErr(err)
+		}
+	}
+
+	// Every distinct scenario and combination of values, for the shared
+	// client's routes and limits.
+	seen := map[string]bool{}
+	var loaded []*configs.Scenario
+	for i := range m.Jobs {
+		j := m.Job(i)
+		key := fmt.Sprint(m.Jobs[i].Scenario, batch.FormatValues(j.Vary))
+		if seen[key] {
+			continue
+		}
+		seen[key] = true
+		s, err := j.Load()
+		if err != nil {
+			return usageErr(err)
+		}
+		loaded = append(loaded, s)
+	}
+	client, transport, limiters, err := batch.NewHTTPClient(loaded, f.parallel)
+	if err != nil {
+		return usageErr(err)
+	}
+	defer batch.CloseIdle(client)
+	env := batch.Env{HTTPClient: client, Warn: warnOnce(stderr)}
+	if f.pace != "" {
+		d, err := parsePace(f.pace)
+		if err != nil {
+			return usageErr(err)
+		}
+		env.Pace = &d
+	}
+
+	progress := &batch.Progress{}
+	r := &batch.Runner{Dir: dir, Manifest: m, Parallel: f.parallel, Env: env, Progress: progress,
+		Transport: transport, Limiters: limiters}
+	tty := !f.plain && isTerminal(out)
+	fmt.Fprintf(out, "Batch %s: %d conversations, %d at a time, in %s\n", m.ID, len(m.Jobs), f.parallel, dir)
+	stopDisplay := showProgress(out, progress, r, tty)
+	sum, runErr := r.Run(ctx)
+	stopDisplay()
+	if sum == nil {
+		return failureErr(runErr)
+	}
+	fmt.Fprintln(out)
+	sum.Markdown(out)
+	fmt.Fprintf(out, "\nSummary: %s and %s\n", filepath.Join(dir, "summary.md"), filepath.Join(dir, "summary.json"))
+	switch {
+	case errors.Is(runErr, context.Canceled):
+		return &exitError{code: exitInterrupted, err: fmt.Errorf(
+			"interrupted: %d conversations finished, %d finalized as interrupted, %d not started; finish the batch with: parley batch --resume %s",
+			sum.Done+sum.Failed, sum.Interrupted, sum.NotStarted, dir)}
+	case runErr != nil:
+		return failureErr(runErr)
+	case sum.Failed > 0:
+		return failureErr(fmt.Errorf("%d of %d conversations failed; their errors are in %s", sum.Failed, sum.Planned, filepath.Join(dir, "summary.md")))
+	}
+	return nil
+}
+
+// warnOnce prints each distinct warning once, however many runs raise it.
+func warnOnce(w io.Writer) func(string) {
+	var mu sync.Mutex
+	seen := map[string]bool{}
+	return func(msg string) {
+		mu.Lock()
+		defer mu.Unlock()
+		if !seen[msg] {
+			seen[msg] = true
+			fmt.Fprintln(w, "parley: warning:", msg)
+		}
+	}
+}
+
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	return ok && term.IsTerminal(int(f.Fd()))
+}
+
+// showProgress starts the progress display: on a terminal one line redrawn
+// in place, elsewhere a plain line for each finished conversation and a
+// heartbeat every 30 seconds. The returned function stops it.
+func showProgress(w io.Writer, p *batch.Progress, r *batch.Runner, tty bool) func() {
+	var mu sync.Mutex
+	done := make(chan struct{})
+	var wg sync.WaitGroup
+	if tty {
+		r.OnFinish = func(res batch.Result) {
+			if res.State == batch.StateFailed {
+				mu.Lock()
+				fmt.Fprintf(w, "\r\033[K%s failed: %s\n", res.ID, res.Error)
+				mu.Unlock()
+			}
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			t := time.NewTicker(200 * time.Millisecond)
+			defer t.Stop()
+			for {
+				select {
+				case <-done:
+					mu.Lock()
+					fmt.Fprintf(w, "\r\033[K%s\n", p.Snapshot().Line())
+					mu.Unlock()
+					return
+				case <-t.C:
+					mu.Lock()
+					fmt.Fprintf(w, "\r\033[K%s", p.Snapshot().Line())
+					mu.Unlock()
+				}
+			}
+		}()
+	} else {
+		r.OnFinish = func(res batch.Result) {
+			what := res.State
+			if res.Stop.Reason != "" {
+				what += ": " + res.Stop.Reason
+			}
+			mu.Lock()
+			fmt.Fprintf(w, "%s %s after %d messages · %s\n", res.ID, what, res.Messages, p.Snapshot().Line())
+			mu.Unlock()
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			t := time.NewTicker(30 * time.Second)
+			defer t.Stop()
+			for {
+				select {
+				case <-done:
+					return
+				case <-t.C:
+					mu.Lock()
+					fmt.Fprintln(w, p.Snapshot().Line())
+					mu.Unlock()
+				}
+			}
+		}()
+	}
+	return func() {
+		close(done)
+		wg.Wait()
+	}
+}

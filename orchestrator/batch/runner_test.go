@@ -1,0 +1,520 @@
+package batch
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"go.uber.org/goleak"
+
+	"github.com/parleyhq/parley/agents/openaitest"
+	"github.com/parleyhq/parley/configs"
+	"github.com/parleyhq/parley/orchestrator"
+	"github.com/parleyhq/parley/transcripts"
+)
+
+func TestMain(m *testing.M) {
+	if os.Getenv(serverEnv) != "" {
+		serveForBenchmark() // the loopback server process of BenchmarkBatchScale
+		return
+	}
+	goleak.VerifyTestMain(m)
+}
+
+// talk answers each request with a short line that signs off with [END]
+// once the conversation holds 4 + seed%5 messages, so lengths vary with
+// the seed.
+func talk(r openaitest.Request) openaitest.Reply {
+	seed := 0
+	if r.Body.Seed != nil {
+		seed = *r.Body.Seed
+	}
+	n := len(r.Body.Messages) // the system prompt and the history
+	text := fmt.Sprintf("Reply %d from %s.", n, r.Body.Model)
+	if n >= 4+seed%5 {
+		text += " [END]"
+	}
+	return openaitest.Words(text)
+}
+
+func pairYAML(url string, extra string) string {
+	return fmt.Sprintf(`title: Lily ↔ Tom
+agents:
+  - name: Lily
+    base_url: %[1]s
+    model: lily-1
+    system: You are Lily.
+  - name: Tom
+    base_url: %[1]s
+    model: tom-1
+    system: You are Tom.
+opening: Hello.
+termination:
+  any:
+    - max_messages: 20
+    - end_token: {token: "[END]", exchanges: 1}
+%[2]s`, url, extra)
+}
+
+func scenario(t *testing.T, yaml string) *configs.Scenario {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "pair.yaml")
+	if err := os.WriteFile(path, []byte(yaml), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	s, err := configs.Load(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+// runner plans and prepares a batch in a fresh directory.
+func runner(t *testing.T, scenarios []*configs.Scenario, n, j int, vary ...string) *Runner {
+	t.Helper()
+	var vs []Vary
+	for _, spec := range vary {
+		v, err := ParseVary(spec)
+		if err != nil {
+			t.Fatal(err)
+		}
+		vs = append(vs, v)
+	}
+	m, err := Plan("", scenarios, n, j, vs, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := filepath.Join(t.TempDir(), "batch")
+	if err := WriteManifest(dir, m); err != nil {
+		t.Fatal(err)
+	}
+	return prepared(t, dir, m, j)
+}
+
+func prepared(t *testing.T, dir string, m *Manifest, j int) *Runner {
+	t.Helper()
+	var loaded []*configs.Scenario
+	for i := range m.Jobs {
+		s, err := m.Job(i).Load()
+		if err != nil {
+			t.Fatal(err)
+		}
+		loaded = append(loaded, s)
+	}
+	client, tr, lims, err := NewHTTPClient(loaded, j)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { CloseIdle(client) })
+	return &Runner{Dir: dir, Manifest: m, Parallel: j, Env: Env{HTTPClient: client}, Progress: &Progress{},
+		Transport: tr, Limiters: lims}
+}
+
+// jsonls lists the transcripts under a batch directory.
+func jsonls(t *testing.T, dir string) []string {
+	t.Helper()
+	var out []string
+	filepath.WalkDir(filepath.Join(dir, RunsDir), func(p string, d os.DirEntry, err error) error {
+		if err == nil && strings.HasSuffix(p, ".jsonl") {
+			out = append(out, p)
+		}
+		return nil
+	})
+	return out
+}
+
+func TestBatchRecordsEveryRunAndSummarizes(t *testing.T) {
+	srv := openaitest.Start(t, talk)
+	r := runner(t, []*configs.Scenario{scenario(t, pairYAML(srv.URL, ""))}, 50, 10, "seed=0..4")
+	sum, err := r.Run(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sum.Planned != 250 || sum.Done != 250 || sum.Failed != 0 {
+		t.Fatalf("planned %d, done %d, failed %d; want 250 done", sum.Planned, sum.Done, sum.Failed)
+	}
+	files := jsonls(t, r.Dir)
+	if len(files) != 250 {
+		t.Fatalf("%d transcripts recorded; want 250", len(files))
+	}
+	// Each run records its values, and the lengths follow the seed:
+	// [END] from message 4+seed%5 (in history terms), one exchange ends it.
+	lengths := map[string]int{}
+	for _, f := range files {
+		tr, err := transcripts.Read(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		seed := tr.Run.Vary["seed"]
+		if seed == "" || tr.Run.ID == "" {
+			t.Fatalf("%s records vary %v and id %q; want the seed and the job id", f, tr.Run.Vary, tr.Run.ID)
+		}
+		if old, ok := lengths[seed]; ok && old != len(tr.Messages) {
+			t.Errorf("seed %s ran %d and %d messages; the same seed must give the same length", seed, old, len(tr.Messages))
+		}
+		lengths[seed] = len(tr.Messages)
+		md, err := os.ReadFile(strings.TrimSuffix(f, ".jsonl") + ".md")
+		if err != nil || !strings.Contains(string(md), fmt.Sprintf("**Messages:** %d", len(tr.Messages))) {
+			t.Errorf("%s: the Markdown is missing or its header was not finalized", f)
+		}
+	}
+	if len(lengths) != 5 || lengths["0"] == lengths["4"] {
+		t.Errorf("lengths by seed = %v; want five seeds with lengths that differ", lengths)
+	}
+	if len(sum.StopReasons) != 1 || sum.StopReasons[0] != (Count{"end_token", 250}) {
+		t.Errorf("stop reasons = %+v; want end_token 250", sum.StopReasons)
+	}
+	if sum.Length.N != 250 || sum.Length.Min == sum.Length.Max {
+		t.Errorf("length = %+v; want 250 runs of varying length", sum.Length)
+	}
+	var et *PolicySaving
+	for i := range sum.Policies {
+		if sum.Policies[i].Policy == "end_token" {
+			et = &sum.Policies[i]
+		}
+	}
+	if et == nil || et.FiredFirst != 250 || et.WouldStop != 250 || et.Saved != 250*20-sumLengths(files, t) {
+		t.Errorf("end_token saving = %+v; want it to have stopped all 250 runs and saved 20 − length each", et)
+	}
+	if len(sum.Tokens) != 2 || sum.Tokens[0].Agent != "Lily" || sum.Tokens[0].Out == 0 || sum.Tokens[1].In == 0 {
+		t.Errorf("tokens = %+v; want in and out for Lily and Tom", sum.Tokens)
+	}
+	if len(sum.Groups) != 5 {
+		t.Errorf("%d groups; want one per seed", len(sum.Groups))
+	}
+	for _, name := range []string{"summary.json", "summary.md", ManifestFile, StateFile} {
+		if _, err := os.Stat(filepath.Join(r.Dir, name)); err != nil {
+			t.Errorf("%s was not written: %v", name, err)
+		}
+	}
+	md, _ := os.ReadFile(filepath.Join(r.Dir, "summary.md"))
+	for _, want := range []string{"| end_token | 250 |", "## Length in messages", "| Lily | ", "## Messages each policy would have saved"} {
+		if !strings.Contains(string(md), want) {
+			t.Errorf("summary.md lacks %q:\n%s", want, md)
+		}
+	}
+}
+
+func sumLengths(files []string, t *testing.T) int {
+	n := 0
+	for _, f := range files {
+		tr, err := transcripts.Read(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		n += len(tr.Messages)
+	}
+	return n
+}
+
+func TestVaryGridReachesTheServer(t *testing.T) {
+	srv := openaitest.Start(t, talk)
+	r := runner(t, []*configs.Scenario{scenario(t, pairYAML(srv.URL, ""))}, 2, 3,
+		"agents[1].temperature=0.2,0.7", "seed=1..3")
+	sum, err := r.Run(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sum.Done != 12 {
+		t.Fatalf("%d runs done; want 2 × 2 × 3 = 12", sum.Done)
+	}
+	// Every request carries its run's values: Tom's temperature, both seeds.
+	type combo struct {
+		temp float32
+		seed int
+	}
+	seen := map[combo]int{}
+	for _, q := range srv.Requests() {
+		if q.Body.Seed == nil {
+			t.Fatalf("request %d has no seed", q.N)
+		}
+		switch q.Body.Model {
+		case "tom-1":
+			seen[combo{q.Body.Temperature, *q.Body.Seed}]++
+		case "lily-1":
+			if _, sent := q.Fields["temperature"]; sent {
+				t.Errorf("request %d: Lily sent a temperature; only agents[1] varies it", q.N)
+			}
+		}
+	}
+	for _, temp := range []float32{0.2, 0.7} {
+		for seed := 1; seed <= 3; seed++ {
+			if seen[combo{temp, seed}] == 0 {
+				t.Errorf("no request from Tom with temperature %v and seed %d", temp, seed)
+			}
+		}
+	}
+	if len(seen) != 6 {
+		t.Errorf("Tom sent %d combinations; want 6: %v", len(seen), seen)
+	}
+}
+
+func TestAFailedConversationDoesNotStopTheOthers(t *testing.T) {
+	srv := openaitest.Start(t, func(r openaitest.Request) openaitest.Reply {
+		if r.Body.Model == "broken" {
+			return openaitest.Error(http.StatusBadRequest, "This model is broken.")
+		}
+		return talk(r)
+	})
+	r := runner(t, []*configs.Scenario{scenario(t, pairYAML(srv.URL, ""))}, 10, 4, "agents[0].model=lily-1,broken")
+	sum, err := r.Run(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sum.Done != 10 || sum.Failed != 10 {
+		t.Fatalf("done %d, failed %d; want 10 and 10", sum.Done, sum.Failed)
+	}
+	if len(sum.Errors) != 1 || sum.Errors[0].Count != 10 || !strings.Contains(sum.Errors[0].Label, "This model is broken.") {
+		t.Errorf("errors = %+v; want the server's sentence, 10 times", sum.Errors)
+	}
+	if len(jsonls(t, r.Dir)) != 20 {
+		t.Errorf("%d transcripts; want all 20 recorded, failures included", len(jsonls(t, r.Dir)))
+	}
+}
+
+// countingServer is a loopback server that counts requests in flight
+// exactly: a request counts from its arrival until just before its last
+// bytes are written, so the count never exceeds what the client had open.
+type countingServer struct {
+	url string
+
+	mu      sync.Mutex
+	now     int
+	max     int
+	starts  []time.Time
+	answers func(n int) (status int, retryAfter string)
+}
+
+func newCountingServer(t *testing.T, hold time.Duration) *countingServer {
+	c := &countingServer{}
+	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		c.mu.Lock()
+		c.now++
+		c.max = max(c.max, c.now)
+		c.starts = append(c.starts, time.Now())
+		n := len(c.starts)
+		c.mu.Unlock()
+		done := func() {
+			c.mu.Lock()
+			c.now--
+			c.mu.Unlock()
+		}
+		if c.answers != nil {
+			if status, ra := c.answers(n); status != 0 {
+				done()
+				if ra != "" {
+					w.Header().Set("Retry-After", ra)
+				}
+				w.Header().Set("Content-Type", "application/json")
+				w.WriteHeader(status)
+				fmt.Fprintf(w, `{"error":{"message":"slow down","type":"requests","code":"rate_limit_exceeded"}}`)
+				return
+			}
+		}
+		w.Header().Set("Content-Type", "text/event-stream")
+		fl := w.(http.Flusher)
+		fmt.Fprint(w, `data: {"id":"x","object":"chat.completion.chunk","created":1,"model":"m","choices":[{"index":0,"delta":{"role":"assistant","content":"Hi"},"finish_reason":null}]}`+"\n\n")
+		fl.Flush()
+		time.Sleep(hold)
+		fmt.Fprint(w, `data: {"id":"x","object":"chat.completion.chunk","created":1,"model":"m","choices":[{"index":0,"delta":{"content":" [END]"},"finish_reason":"stop"}]}`+"\n\n")
+		fl.Flush()
+		done()
+		fmt.Fprint(w, "data: [DONE]\n\n")
+	})
+	srv := newLoopback(t, h)
+	c.url = srv + "/v1"
+	return c
+}
+
+func TestProviderLimitsHoldAcrossConversations(t *testing.T) {
+	cs := newCountingServer(t, 5*time.Millisecond)
+	limits := fmt.Sprintf("limits:\n  %s: {concurrent: 3}\n", cs.url)
+	r := runner(t, []*configs.Scenario{scenario(t, pairYAML(cs.url, limits))}, 30, 10)
+	sum, err := r.Run(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sum.Done != 30 {
+		t.Fatalf("%d done; want 30", sum.Done)
+	}
+	if cs.max > 3 {
+		t.Errorf("the server saw %d requests at once; the limit is 3", cs.max)
+	}
+	if cs.max < 2 {
+		t.Errorf("the server never saw more than %d request at once; the batch should use the 3 allowed", cs.max)
+	}
+	if len(sum.Limits) != 1 || sum.Limits[0].Requests != len(cs.starts) || sum.Limits[0].MaxInFlight != 3 || sum.Limits[0].Waited == 0 {
+		t.Errorf("limit stats = %+v; want every request counted, 3 at most in flight, and waits", sum.Limits)
+	}
+}
+
+func TestA429HoldsTheWholeProvider(t *testing.T) {
+	cs := newCountingServer(t, 0)
+	cs.answers = func(n int) (int, string) {
+		if n == 5 {
+			return http.StatusTooManyRequests, "0.3"
+		}
+		return 0, ""
+	}
+	limits := fmt.Sprintf("limits:\n  %s: {concurrent: 8}\n", cs.url)
+	r := runner(t, []*configs.Scenario{scenario(t, pairYAML(cs.url, limits))}, 8, 8)
+	sum, err := r.Run(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sum.Done != 8 {
+		t.Fatalf("%d done; want 8 (the 429 is retried)", sum.Done)
+	}
+	cs.mu.Lock()
+	defer cs.mu.Unlock()
+	throttledAt := cs.starts[4]
+	late := 0
+	for _, s := range cs.starts[5:] {
+		if s.Sub(throttledAt) < 250*time.Millisecond {
+			t.Errorf("a request arrived %s after the 429; the provider should be held 300ms", s.Sub(throttledAt))
+		}
+		late++
+	}
+	if late == 0 || sum.Limits[0].Throttled != 1 || sum.Retries != 1 {
+		t.Errorf("after the 429: %d requests, %d throttles, %d retries; want later requests, 1, 1", late, sum.Limits[0].Throttled, sum.Retries)
+	}
+}
+
+func TestCancelFinalizesInFlightRunsAndResumeFinishesTheBatch(t *testing.T) {
+	var slow atomic.Bool
+	slow.Store(true)
+	srv := openaitest.Start(t, func(r openaitest.Request) openaitest.Reply {
+		rep := talk(r)
+		if slow.Load() && len(r.Body.Messages) >= 4 {
+			return openaitest.Stalled(2, rep.Pieces...)
+		}
+		return rep
+	})
+	r := runner(t, []*configs.Scenario{scenario(t, pairYAML(srv.URL, ""))}, 12, 4, "seed=3")
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	// The server stalls from the third message (Lily's second: her system
+	// prompt, the opening and two messages). Cancel once all four running
+	// conversations have streamed part of it.
+	var stalled atomic.Int64
+	r.Env.Sinks = func(Job) []orchestrator.Sink {
+		seen := false
+		return []orchestrator.Sink{orchestrator.SinkFunc(func(e orchestrator.Event) error {
+			if d, ok := e.(orchestrator.Delta); ok && d.Index == 3 && !seen {
+				seen = true
+				if stalled.Add(1) == 4 {
+					cancel()
+				}
+			}
+			return nil
+		})}
+	}
+	sum, err := r.Run(ctx)
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("Run error = %v; want context.Canceled", err)
+	}
+	if sum.Interrupted != 4 || sum.NotStarted != 8 || sum.Done != 0 {
+		t.Fatalf("interrupted %d, not started %d, done %d; want 4, 8, 0", sum.Interrupted, sum.NotStarted, sum.Done)
+	}
+	files := jsonls(t, r.Dir)
+	if len(files) != 4 {
+		t.Fatalf("%d transcripts after the interruption; want the 4 in flight", len(files))
+	}
+	for _, f := range files {
+		tr, err := transcripts.Read(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if tr.Run.Stop == nil || tr.Run.Stop.Kind != transcripts.StopInterrupted {
+			t.Errorf("%s: stop = %+v; want interrupted", f, tr.Run.Stop)
+		}
+		if n := len(tr.Messages); n != 3 || !tr.Messages[2].Partial || tr.Messages[2].Content == "" {
+			t.Errorf("%s: %d messages; want 2 complete and the stalled one kept as partial", f, n)
+		}
+	}
+	st, err := ReadState(r.Dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	interrupted := 0
+	for _, rec := range st.Last {
+		if rec.State == StateInterrupted {
+			interrupted++
+		}
+	}
+	if interrupted != 4 {
+		t.Errorf("the state log lists %d interrupted jobs; want 4", interrupted)
+	}
+
+	// Resume: the four continue in their own files, the eight start.
+	slow.Store(false)
+	before := len(srv.Requests())
+	m, err := ReadManifest(r.Dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r2 := prepared(t, r.Dir, m, 4)
+	sum, err = r2.Run(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sum.Done != 12 || sum.Interrupted != 0 || sum.NotStarted != 0 {
+		t.Fatalf("after resume: done %d, interrupted %d, not started %d; want 12, 0, 0", sum.Done, sum.Interrupted, sum.NotStarted)
+	}
+	files = jsonls(t, r.Dir)
+	if len(files) != 12 {
+		t.Fatalf("%d transcripts after resume; want 12 (one per job)", len(files))
+	}
+	resumed := 0
+	for _, f := range files {
+		tr, _ := transcripts.Read(f)
+		if tr.Run.Stop == nil || tr.Run.Stop.Kind != transcripts.StopPolicy {
+			t.Errorf("%s: stop = %+v; want a policy stop", f, tr.Run.Stop)
+		}
+		if tr.Run.Resumes > 0 {
+			resumed++
+			for i, m := range tr.Messages {
+				if m.Partial {
+					t.Errorf("%s: message %d is still partial after resume", f, i+1)
+				}
+			}
+		}
+	}
+	if resumed != 4 {
+		t.Errorf("%d transcripts were continued; want the 4 interrupted ones", resumed)
+	}
+	// The resumed runs did not start over: each sent only the messages it
+	// still lacked.
+	tr, _ := transcripts.Read(files[0])
+	length := len(tr.Messages)
+	if got, want := len(srv.Requests())-before, 8*length+4*(length-2); got != want {
+		t.Errorf("resume sent %d requests; want %d: %d for each new run and %d for each continued one", got, want, length, length-2)
+	}
+
+	// A third run has nothing left to do and sends nothing.
+	n := len(srv.Requests())
+	sum, err = prepared(t, r.Dir, m, 4).Run(context.Background())
+	if err != nil || sum.Done != 12 || len(srv.Requests()) != n {
+		t.Errorf("re-running a finished batch: err %v, done %d, %d new requests; want nil, 12, 0", err, sum.Done, len(srv.Requests())-n)
+	}
+}
+
+func TestWriteManifestRefusesAnotherBatch(t *testing.T) {
+	dir := t.TempDir()
+	m := &Manifest{Version: 1, ID: "x"}
+	if err := WriteManifest(dir, m); err != nil {
+		t.Fatal(err)
+	}
+	err := WriteManifest(dir, m)
+	if err == nil || !strings.Contains(err.Error(), "--resume "+dir) {
+		t.Errorf("second WriteManifest error = %v; want one pointing at --resume", err)
+	}
+}

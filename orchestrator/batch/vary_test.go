@@ -1,0 +1,240 @@
+package batch
+
+import (
+	"reflect"
+	"strings"
+	"testing"
+
+	"github.com/parleyhq/parley/configs"
+	"github.com/parleyhq/parley/orchestrator/policy"
+	"github.com/parleyhq/parley/transcripts"
+)
+
+func TestParseVary(t *testing.T) {
+	tests := []struct {
+		name    string
+		spec    string
+		want    Vary
+		wantErr string
+	}{
+		{"list of floats", "agents[1].temperature=0.2,0.7,1.0", Vary{"agents[1].temperature", []string{"0.2", "0.7", "1.0"}}, ""},
+		{"range", "seed=1..4", Vary{"seed", []string{"1", "2", "3", "4"}}, ""},
+		{"range and values", "seed=1..2, 9", Vary{"seed", []string{"1", "2", "9"}}, ""},
+		{"agent by name with a dot", "agents[gpt-4.1].model=a,b", Vary{"agents[gpt-4.1].model", []string{"a", "b"}}, ""},
+		{"no equals", "seed", Vary{}, "write FIELD=VALUES"},
+		{"no values", "seed=", Vary{}, "write FIELD=VALUES"},
+		{"backwards range", "seed=5..1", Vary{}, "not a range of whole numbers"},
+		{"float range", "seed=0.1..0.5", Vary{}, "not a range of whole numbers"},
+		{"repeated value", "seed=1,1", Vary{}, "listed twice"},
+		{"unclosed index", "agents[1.model=x", Vary{}, "unclosed ["},
+		{"empty index", "agents[].model=x", Vary{}, "empty []"},
+		{"trailing dot", "history.=3", Vary{}, "ends with a dot"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := ParseVary(tt.spec)
+			if tt.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+					t.Fatalf("ParseVary(%q) error = %v; want one containing %q", tt.spec, err, tt.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !reflect.DeepEqual(got, tt.want) {
+				t.Errorf("ParseVary(%q) = %#v; want %#v", tt.spec, got, tt.want)
+			}
+		})
+	}
+}
+
+func TestGridIsEveryCombination(t *testing.T) {
+	a, _ := ParseVary("seed=1..3")
+	b, _ := ParseVary("agents[0].temperature=0.2,0.7")
+	g, err := Grid([]Vary{a, b})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, c := range g {
+		got = append(got, FormatValues(c))
+	}
+	want := []string{
+		"seed=1 agents[0].temperature=0.2", "seed=1 agents[0].temperature=0.7",
+		"seed=2 agents[0].temperature=0.2", "seed=2 agents[0].temperature=0.7",
+		"seed=3 agents[0].temperature=0.2", "seed=3 agents[0].temperature=0.7",
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("grid = %q; want %q", got, want)
+	}
+	if _, err := Grid([]Vary{a, a}); err == nil || !strings.Contains(err.Error(), "given twice") {
+		t.Errorf("the same field twice: error = %v; want one saying it is given twice", err)
+	}
+}
+
+const twoAgents = `title: A ↔ B
+agents:
+  - name: A
+    base_url: http://127.0.0.1:1/v1
+    model: m
+    temperature: 0.5   # a comment survives
+  - name: B
+    base_url: http://127.0.0.1:1/v1
+    model: m
+  - name: C
+    type: scripted
+    lines: [hi]
+`
+
+// threeToTwo keeps the test scenario loadable: Apply is tested on YAML, and
+// only two agents make a valid scenario.
+func loadApplied(t *testing.T, src string, vals map[string]string) (*configs.Scenario, error) {
+	t.Helper()
+	data, err := Apply([]byte(src), vals)
+	if err != nil {
+		return nil, err
+	}
+	return configs.Parse("test.yaml", data)
+}
+
+func TestApplySetsFields(t *testing.T) {
+	two := strings.Replace(twoAgents, "  - name: C\n    type: scripted\n    lines: [hi]\n", "", 1)
+	withScript := strings.Replace(two, "  - name: B\n    base_url: http://127.0.0.1:1/v1\n    model: m\n",
+		"  - name: B\n    type: scripted\n    lines: [hi]\n", 1)
+	f := func(x float64) *float64 { return &x }
+	i := func(x int) *int { return &x }
+	tests := []struct {
+		name  string
+		src   string
+		vals  map[string]string
+		check func(t *testing.T, s *configs.Scenario)
+	}{
+		{"one agent's temperature", two, map[string]string{"agents[1].temperature": "0.7"}, func(t *testing.T, s *configs.Scenario) {
+			if !reflect.DeepEqual(s.Agents[1].Temperature, f(0.7)) || !reflect.DeepEqual(s.Agents[0].Temperature, f(0.5)) {
+				t.Errorf("temperatures = %v, %v; want 0.5, 0.7", *s.Agents[0].Temperature, *s.Agents[1].Temperature)
+			}
+		}},
+		{"seed on every model agent", two, map[string]string{"seed": "7"}, func(t *testing.T, s *configs.Scenario) {
+			if !reflect.DeepEqual(s.Agents[0].Seed, i(7)) || !reflect.DeepEqual(s.Agents[1].Seed, i(7)) {
+				t.Errorf("seeds = %v, %v; want 7, 7", s.Agents[0].Seed, s.Agents[1].Seed)
+			}
+		}},
+		{"an agent's own seed wins", two, map[string]string{"seed": "7", "agents[0].seed": "3"}, func(t *testing.T, s *configs.Scenario) {
+			if *s.Agents[0].Seed != 3 || *s.Agents[1].Seed != 7 {
+				t.Errorf("seeds = %d, %d; want 3, 7", *s.Agents[0].Seed, *s.Agents[1].Seed)
+			}
+		}},
+		{"seed skips scripted agents", withScript, map[string]string{"seed": "4"}, func(t *testing.T, s *configs.Scenario) {
+			if *s.Agents[0].Seed != 4 || s.Agents[1].Seed != nil {
+				t.Errorf("seeds = %v, %v; want 4 and none", s.Agents[0].Seed, s.Agents[1].Seed)
+			}
+		}},
+		{"an agent by name", two, map[string]string{"agents[B].model": "other"}, func(t *testing.T, s *configs.Scenario) {
+			if s.Agents[1].Model != "other" || s.Agents[0].Model != "m" {
+				t.Errorf("models = %q, %q; want m, other", s.Agents[0].Model, s.Agents[1].Model)
+			}
+		}},
+		{"a section that was not there", two, map[string]string{"history.max_messages": "12"}, func(t *testing.T, s *configs.Scenario) {
+			if s.History.MaxMessages != 12 {
+				t.Errorf("history.max_messages = %d; want 12", s.History.MaxMessages)
+			}
+		}},
+		{"a text value that looks like nothing else", two, map[string]string{"opening": "Hello there"}, func(t *testing.T, s *configs.Scenario) {
+			if s.Opening == nil || *s.Opening != "Hello there" {
+				t.Errorf("opening = %v; want Hello there", s.Opening)
+			}
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s, err := loadApplied(t, tt.src, tt.vals)
+			if err != nil {
+				t.Fatal(err)
+			}
+			tt.check(t, s)
+		})
+	}
+}
+
+func TestApplyErrorsNameTheProblem(t *testing.T) {
+	tests := []struct {
+		name string
+		vals map[string]string
+		want string
+	}{
+		{"index past the end", map[string]string{"agents[5].model": "x"}, "the list has 3 items, counted from 0"},
+		{"unknown agent name", map[string]string{"agents[Z].model": "x"}, `no item is named "Z"`},
+		{"index into a mapping", map[string]string{"history[0].x": "1"}, "no history: list"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := Apply([]byte(twoAgents), tt.vals)
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Errorf("Apply error = %v; want one containing %q", err, tt.want)
+			}
+		})
+	}
+}
+
+func TestJobLoadValidatesVariedValues(t *testing.T) {
+	two := strings.Replace(twoAgents, "  - name: C\n    type: scripted\n    lines: [hi]\n", "", 1)
+	_, err := Job{ScenarioPath: "pair.yaml", Scenario: two, Vary: map[string]string{"agents[0].temperature": "5"}}.Load()
+	if err == nil || !strings.Contains(err.Error(), "agents[0].temperature=5") || !strings.Contains(err.Error(), "temperature: 5 is outside 0 to 2") {
+		t.Errorf("error = %v; want one naming the varied value and the rule it breaks", err)
+	}
+	_, err = Job{ScenarioPath: "pair.yaml", Scenario: two, Vary: map[string]string{"tempreature": "1"}}.Load()
+	if err == nil || !strings.Contains(err.Error(), `did you mean "temperature"`) {
+		t.Errorf("error = %v; want a did-you-mean for a misspelt field", err)
+	}
+}
+
+func TestDistribution(t *testing.T) {
+	tests := []struct {
+		name string
+		in   []int
+		want Distribution
+	}{
+		{"empty", nil, Distribution{}},
+		{"one", []int{7}, Distribution{N: 1, Min: 7, Median: 7, P90: 7, Max: 7, Mean: 7}},
+		{"even count", []int{4, 1, 3, 2}, Distribution{N: 4, Min: 1, Median: 2.5, P90: 4, Max: 4, Mean: 2.5}},
+		{"ten", []int{10, 9, 8, 7, 6, 5, 4, 3, 2, 1}, Distribution{N: 10, Min: 1, Median: 5.5, P90: 9, Max: 10, Mean: 5.5}},
+		{"eleven", []int{1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 100}, Distribution{N: 11, Min: 1, Median: 6, P90: 10, Max: 100, Mean: 155.0 / 11}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := distribution(tt.in); got != tt.want {
+				t.Errorf("distribution(%v) = %+v; want %+v", tt.in, got, tt.want)
+			}
+		})
+	}
+}
+
+func TestResultReplaysEachPolicyAlone(t *testing.T) {
+	var msgs []transcripts.Message
+	for i := range 12 {
+		text := "talk"
+		if i >= 5 { // messages 6 on use the token
+			text = "bye [END]"
+		}
+		msgs = append(msgs, transcripts.Message{Speaker: []string{"A", "B"}[i%2], Content: text,
+			Usage: &transcripts.Usage{PromptTokens: 10, CompletionTokens: 2}})
+	}
+	p := policy.Any{policy.MaxMessages{N: 40}, policy.EndToken{Token: "[END]", Match: policy.MatchContains, Exchanges: 2}}
+	tr := &transcripts.Transcript{Title: "A ↔ B", Messages: msgs, Run: &transcripts.Run{
+		Stop:   &transcripts.Stop{Kind: transcripts.StopPolicy, Policy: "end_token", At: 12},
+		Events: []transcripts.Event{{Kind: "retry"}, {Kind: "pause"}, {Kind: "retry"}},
+	}}
+	r := ResultFromTranscript(tr, p)
+	want := []PolicyResult{{Policy: "max_messages"}, {Policy: "end_token", StopsAt: 9, Saved: 31}}
+	if !reflect.DeepEqual(r.Policies, want) {
+		t.Errorf("policies = %+v; want %+v", r.Policies, want)
+	}
+	if r.Ceiling != 40 || r.State != StateDone || r.Messages != 12 || r.Retries != 2 {
+		t.Errorf("ceiling %d, state %s, messages %d, retries %d; want 40, done, 12, 2", r.Ceiling, r.State, r.Messages, r.Retries)
+	}
+	wantTokens := []AgentTokens{{Agent: "A", In: 60, Out: 12}, {Agent: "B", In: 60, Out: 12}}
+	if !reflect.DeepEqual(r.Tokens, wantTokens) {
+		t.Errorf("tokens = %+v; want %+v", r.Tokens, wantTokens)
+	}
+}
