@@ -217,20 +217,31 @@ var (
 	ollamaParleyErr  error
 )
 
-// ollamaParleyBinary builds the parley binary once per test binary.
+// ollamaParleyBinary builds the parley binary once per test binary, into
+// the repository's git-ignored .cache/bin: a fresh build replaces the last
+// one by rename, so nothing piles up and a concurrent run keeps its copy.
 func ollamaParleyBinary(t testing.TB) string {
 	t.Helper()
 	ollamaParleyOnce.Do(func() {
-		dir, err := os.MkdirTemp("", "parley-ollama-bin")
+		dir := filepath.Join(ollamaRepoRoot(t), ".cache", "bin")
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			ollamaParleyErr = err
+			return
+		}
+		f, err := os.CreateTemp(dir, "parley-ollama-test-*")
 		if err != nil {
 			ollamaParleyErr = err
 			return
 		}
-		ollamaParleyPath = filepath.Join(dir, "parley")
-		out, err := exec.Command("go", "build", "-o", ollamaParleyPath, ".").CombinedOutput()
+		f.Close()
+		out, err := exec.Command("go", "build", "-o", f.Name(), ".").CombinedOutput()
 		if err != nil {
+			os.Remove(f.Name())
 			ollamaParleyErr = fmt.Errorf("go build: %v\n%s", err, out)
+			return
 		}
+		ollamaParleyPath = filepath.Join(dir, "parley-ollama-test")
+		ollamaParleyErr = os.Rename(f.Name(), ollamaParleyPath)
 	})
 	if ollamaParleyErr != nil {
 		t.Fatal(ollamaParleyErr)
