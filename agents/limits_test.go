@@ -1,0 +1,236 @@
+package agents
+
+import (
+	"context"
+	"errors"
+	"io"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+func TestLimiterPerWindow(t *testing.T) {
+	l := NewLimiter("p", Limit{PerMinute: 3, Window: 150 * time.Millisecond})
+	var starts []time.Time
+	for range 7 {
+		if err := l.Acquire(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		starts = append(starts, time.Now())
+		l.Release()
+	}
+	// In any window of 150ms at most 3 requests started.
+	for i := range starts {
+		n := 0
+		for _, s := range starts[i:] {
+			if s.Sub(starts[i]) < 150*time.Millisecond {
+				n++
+			}
+		}
+		if n > 3 {
+			t.Errorf("%d requests started within 150ms of request %d; the limit is 3", n, i)
+		}
+	}
+	if got := starts[6].Sub(starts[0]); got < 300*time.Millisecond {
+		t.Errorf("7 requests at 3 per 150ms took %s; want at least 300ms", got)
+	}
+	if st := l.Stats(); st.Requests != 7 || st.Waited != 2 {
+		t.Errorf("stats = %+v; want 7 requests, 2 of which waited (the 4th and the 7th, each for a window)", st)
+	}
+}
+
+func TestLimiterConcurrent(t *testing.T) {
+	l := NewLimiter("p", Limit{Concurrent: 2})
+	var mu sync.Mutex
+	now, most := 0, 0
+	var wg sync.WaitGroup
+	for range 10 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if err := l.Acquire(context.Background()); err != nil {
+				t.Error(err)
+				return
+			}
+			mu.Lock()
+			now++
+			most = max(most, now)
+			mu.Unlock()
+			time.Sleep(5 * time.Millisecond)
+			mu.Lock()
+			now--
+			mu.Unlock()
+			l.Release()
+		}()
+	}
+	wg.Wait()
+	if most != 2 {
+		t.Errorf("%d requests ran at once; want exactly the limit, 2", most)
+	}
+}
+
+func TestLimiterAcquireHonoursContext(t *testing.T) {
+	l := NewLimiter("p", Limit{Concurrent: 1})
+	if err := l.Acquire(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Millisecond)
+	defer cancel()
+	if err := l.Acquire(ctx); !errors.Is(err, context.DeadlineExceeded) {
+		t.Errorf("Acquire with the slot taken = %v; want the context's error", err)
+	}
+	l.Release()
+}
+
+func TestThrottledHoldsEveryRequest(t *testing.T) {
+	tests := []struct {
+		name       string
+		retryAfter time.Duration
+		strikes    int
+		min        time.Duration
+	}{
+		{"the server's Retry-After", 120 * time.Millisecond, 1, 110 * time.Millisecond},
+		{"the backoff when none", 0, 1, 40 * time.Millisecond},
+		{"the backoff doubles", 0, 2, 90 * time.Millisecond},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			l := NewLimiter("p", Limit{Backoff: 50 * time.Millisecond})
+			start := time.Now()
+			for range tt.strikes {
+				l.Throttled(tt.retryAfter)
+			}
+			if err := l.Acquire(context.Background()); err != nil {
+				t.Fatal(err)
+			}
+			l.Release()
+			if got := time.Since(start); got < tt.min {
+				t.Errorf("a request after the 429 started after %s; want at least %s", got, tt.min)
+			}
+		})
+	}
+}
+
+func TestRetryAfterHeader(t *testing.T) {
+	tests := []struct {
+		in   string
+		want time.Duration
+	}{
+		{"", 0}, {"2", 2 * time.Second}, {"0.5", 500 * time.Millisecond}, {"soon", 0}, {"-1", 0},
+	}
+	for _, tt := range tests {
+		if got := retryAfter(tt.in); got != tt.want {
+			t.Errorf("retryAfter(%q) = %s; want %s", tt.in, got, tt.want)
+		}
+	}
+}
+
+// replicaServer answers with its name; status, when set, is its answer.
+func replicaServer(t *testing.T, name string, status int) *httptest.Server {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if status != 0 {
+			w.WriteHeader(status)
+			return
+		}
+		io.WriteString(w, name+" "+r.URL.Path)
+	}))
+	t.Cleanup(srv.Close)
+	return srv
+}
+
+func get(t *testing.T, c *http.Client, url string) (string, int) {
+	t.Helper()
+	resp, err := c.Post(url, "application/json", strings.NewReader("{}"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return string(b), resp.StatusCode
+}
+
+func TestTransportSpreadsAcrossReplicas(t *testing.T) {
+	a, b := replicaServer(t, "a", 0), replicaServer(t, "b", 0)
+	tr := NewTransport(nil, Route{BaseURL: a.URL + "/v1", Replicas: []string{a.URL + "/v1", b.URL + "/v1"}})
+	c := &http.Client{Transport: tr}
+	defer tr.CloseIdleConnections()
+	seen := map[string]int{}
+	for range 10 {
+		body, _ := get(t, c, a.URL+"/v1/chat/completions")
+		seen[body]++
+	}
+	if seen["a /v1/chat/completions"] != 5 || seen["b /v1/chat/completions"] != 5 {
+		t.Errorf("answers = %v; want 5 from each replica, the path kept", seen)
+	}
+}
+
+func TestTransportLeavesOutAFailingReplica(t *testing.T) {
+	good := replicaServer(t, "good", 0)
+	bad := replicaServer(t, "bad", http.StatusBadGateway)
+	ln, _ := net.Listen("tcp", "127.0.0.1:0")
+	down := "http://" + ln.Addr().String() + "/v1" // nothing answers here
+	ln.Close()
+	tr := NewTransport(nil, Route{BaseURL: down, Replicas: []string{down, bad.URL + "/v1", good.URL + "/v1"}, CoolDown: time.Minute})
+	c := &http.Client{Transport: tr}
+	defer tr.CloseIdleConnections()
+	var statuses []int
+	for range 6 {
+		_, status := get(t, c, down+"/chat/completions")
+		statuses = append(statuses, status)
+	}
+	// The refused connection fails over at once; the 502 is answered once
+	// and its replica is then left out; every later request goes to good.
+	bad502 := 0
+	for _, s := range statuses {
+		if s == http.StatusBadGateway {
+			bad502++
+		}
+	}
+	if bad502 != 1 || statuses[5] != http.StatusOK {
+		t.Errorf("statuses = %v; want one 502 and then only 200", statuses)
+	}
+	stats := tr.Replicas()
+	if stats[0].Failures != 1 || stats[1].Failures != 1 || stats[2].Requests < 4 {
+		t.Errorf("replica stats = %+v; want one failure each on the two broken ones and the rest on good", stats)
+	}
+}
+
+func TestTransportPassesOtherRequestsThrough(t *testing.T) {
+	a := replicaServer(t, "a", 0)
+	lim := NewLimiter("x", Limit{Concurrent: 1})
+	tr := NewTransport(nil, Route{BaseURL: "http://127.0.0.1:1/v1", Limiter: lim})
+	c := &http.Client{Transport: tr}
+	defer tr.CloseIdleConnections()
+	if body, _ := get(t, c, a.URL+"/v1/models"); body != "a /v1/models" {
+		t.Errorf("a request to another server got %q", body)
+	}
+	if lim.Stats().Requests != 0 {
+		t.Errorf("the limiter counted a request for another server")
+	}
+}
+
+func TestTransportCountsAStreamInFlightUntilClosed(t *testing.T) {
+	a := replicaServer(t, "a", 0)
+	lim := NewLimiter("a", Limit{Concurrent: 1})
+	tr := NewTransport(nil, Route{BaseURL: a.URL, Limiter: lim})
+	c := &http.Client{Transport: tr}
+	defer tr.CloseIdleConnections()
+	resp, err := c.Post(a.URL+"/v1/chat/completions", "application/json", strings.NewReader("{}"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Millisecond)
+	defer cancel()
+	req, _ := http.NewRequestWithContext(ctx, http.MethodPost, a.URL+"/v1/chat/completions", strings.NewReader("{}"))
+	if _, err := c.Do(req); !errors.Is(err, context.DeadlineExceeded) {
+		t.Errorf("a second request while the first body is open: %v; want it held until the deadline", err)
+	}
+	resp.Body.Close()
+	if body, _ := get(t, c, a.URL+"/v1/chat/completions"); body == "" {
+		t.Errorf("after the first body closed, a request got no answer")
+	}
+}
