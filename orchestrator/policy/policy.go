@@ -10,8 +10,35 @@
 //
 //	termination:
 //	  any:
-//	    - max_messages: 100
-//	    - end_token: {token: "[END]", exchanges: 2}
+//	    - min_messages: 6                          # guard: nothing stops before 6 messages
+//	    - max_messages: 100                        # budgets: max_messages, max_duration, max_tokens
+//	    - end_token: {token: "[END]", exchanges: 2} # both sides keep signing off
+//	    - repetition: {threshold: 0.85, count: 3}  # near-repeats of recent messages
+//	    - stagnation: {count: 4, novelty: 0.15}    # messages that add no new words
+//	    - refusal: {in_a_row: 3}                   # one side keeps refusing
+//	    - stop_pattern: '(?i)goodbye forever'      # any regular expression
+//	    - judge: {provider: openai, model: gpt-4o-mini, every: 10}
+//
+// The rules (see README.md in this folder for every setting, how
+// similarity and novelty are measured, and the evidence behind Default):
+//
+//   - MaxMessages, MaxDuration and MaxTokens are budgets. MaxTokens uses
+//     reported usage and estimates (EstimateTokens) where there is none.
+//   - EndToken counts consecutive exchanges (or messages) that use a token
+//     such as [END] or ^C^C, matched anywhere, bare or on a line of its own.
+//   - Repetition compares each message with the last few by the Jaccard
+//     index of their word shingles (and their overlap, for long blocks),
+//     using bottom-k sketches so long messages cost no more than short ones.
+//   - Stagnation measures each message's novelty: the fraction of its words
+//     nobody has said before in the conversation, in any language.
+//   - Refusal matches built-in and user patterns; StopPattern any regexp.
+//   - MinMessages is a guard: the parser wraps its siblings in a Guard.
+//   - Judge asks a moderator model (an Asker) every N messages, in Prepare,
+//     and only reads the stored ruling in Check.
+//
+// Rules that remember per-message work (Repetition, Stagnation, Refusal,
+// MaxTokens) are pointers and give exactly the verdicts of judging from
+// scratch; build one policy per conversation (Parse or Default again).
 package policy
 
 import (
