@@ -27,6 +27,7 @@ type batchFlags struct {
 	resume   string
 	pace     string
 	plain    bool
+	queue    queueFlags // cluster.go
 }
 
 func newBatchCmd() *cobra.Command {
@@ -65,6 +66,7 @@ kept, interrupted ones continue from their last completed message.`,
 	c.Flags().StringVar(&f.resume, "resume", "", "finish the interrupted batch in this directory")
 	c.Flags().StringVar(&f.pace, "pace", "", "override the pace of replay and scripted agents, such as 0 (instant)")
 	c.Flags().BoolVar(&f.plain, "plain", false, "print plain progress lines even on a terminal")
+	f.queue.register(c)
 	return c
 }
 
@@ -125,6 +127,9 @@ func runBatch(ctx context.Context, cmd *cobra.Command, args []string, f batchFla
 		}
 	}
 
+	if f.queue.url != "" {
+		return runQueuedBatch(ctx, cmd, m, dir, f.queue, f.parallel, f.pace)
+	}
 	// Every distinct scenario and combination of values, for the shared
 	// client's routes and limits.
 	seen := map[string]bool{}

@@ -1,0 +1,453 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/parleyhq/parley/agents/openaitest"
+	"github.com/parleyhq/parley/orchestrator/batch"
+	"github.com/parleyhq/parley/orchestrator/queue"
+	"github.com/parleyhq/parley/transcripts"
+)
+
+const queueTestKey = "sk-queue-e2e-7c1d9e2a"
+
+var queueTurn = regexp.MustCompile(`turn (\d+)\b`)
+
+// queueTurnServer answers each request with a reply naming its place in
+// the conversation, so a transcript shows any message lost or repeated.
+func queueTurnServer(t *testing.T, delay time.Duration) *openaitest.Server {
+	vocab := []string{"harbour", "lantern", "meadow", "quartz", "saffron", "thimble", "vapour", "willow", "ember", "fjord"}
+	return openaitest.Start(t, func(r openaitest.Request) openaitest.Reply {
+		// A sees the opening and B does not.
+		n := len(r.Body.Messages)
+		if r.Body.Model == "model-b" {
+			n++
+		}
+		text := fmt.Sprintf("%s says turn %d: %s %s %s %s.", r.Body.Model, n,
+			vocab[n%len(vocab)], vocab[(n*3+1)%len(vocab)], vocab[(n*7+2)%len(vocab)], vocab[(n*9+5)%len(vocab)])
+		rep := openaitest.Words(text)
+		rep.Delay = delay
+		return rep
+	})
+}
+
+func queueScenario(t *testing.T, dir, url string, messages, perMinute int) string {
+	t.Helper()
+	y := fmt.Sprintf(`title: Turns on a queue
+agents:
+  - name: A
+    base_url: %s
+    model: model-a
+    api_key_env: PARLEY_QUEUE_E2E_KEY
+  - name: B
+    base_url: %s
+    model: model-b
+    api_key_env: PARLEY_QUEUE_E2E_KEY
+opening: Count with me.
+termination:
+  max_messages: %d
+limits:
+  %s: {per_minute: %d}
+`, url, url, messages, url, perMinute)
+	p := filepath.Join(dir, "turns.yaml")
+	if err := os.WriteFile(p, []byte(y), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// checkQueueTurns fails unless the transcript holds want complete
+// messages whose turns rise by one: nothing lost, nothing repeated.
+func checkQueueTurns(t *testing.T, id string, tr *transcripts.Transcript, want int) {
+	t.Helper()
+	var msgs []transcripts.Message
+	for _, m := range tr.Messages {
+		if !m.Partial {
+			msgs = append(msgs, m)
+		}
+	}
+	if len(msgs) != want {
+		t.Errorf("%s: %d messages, want %d", id, len(msgs), want)
+		return
+	}
+	for i, m := range msgs {
+		sm := queueTurn.FindStringSubmatch(m.Content)
+		if sm == nil {
+			t.Errorf("%s: message %d %q names no turn", id, i+1, m.Content)
+			return
+		}
+		if n, _ := strconv.Atoi(sm[1]); n != i+1 {
+			t.Errorf("%s: message %d is turn %d", id, i+1, n)
+		}
+	}
+}
+
+// syncBuffer is a bytes.Buffer safe to write from a process's output
+// while the test reads it.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+func startWorker(t *testing.T, url, name string, extra ...string) (*exec.Cmd, *syncBuffer) {
+	t.Helper()
+	args := append([]string{"worker", "--queue", url, "--name", name}, extra...)
+	cmd := exec.Command(parleyBinary(t), args...)
+	cmd.Env = append(os.Environ(), "PARLEY_QUEUE_E2E_KEY="+queueTestKey)
+	out := &syncBuffer{}
+	cmd.Stdout, cmd.Stderr = out, out
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
+	return cmd, out
+}
+
+// mostWithin is the most times that fall within any span shorter than w.
+func mostWithin(ts []time.Time, w time.Duration) int {
+	s := append([]time.Time(nil), ts...)
+	sort.Slice(s, func(i, j int) bool { return s[i].Before(s[j]) })
+	most, j := 0, 0
+	for i := range s {
+		for s[i].Sub(s[j]) >= w {
+			j++
+		}
+		most = max(most, i-j+1)
+	}
+	return most
+}
+
+// TestQueuedBatchSurvivesAWorkerKilledMidConversation runs a batch of 30
+// conversations on a real NATS JetStream server (embedded in the test
+// process) across three `parley worker` processes, kills one with SIGKILL
+// while it is in the middle of conversations, and checks that every
+// conversation finished exactly once with a complete transcript, the ones
+// the dead worker held resumed from their stored messages, and the shared
+// provider limit held across the workers.
+func TestQueuedBatchSurvivesAWorkerKilledMidConversation(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts three worker processes")
+	}
+	const (
+		jobs      = 30
+		messages  = 6
+		perWindow = 30
+		window    = time.Second
+	)
+	t.Setenv("PARLEY_QUEUE_E2E_KEY", queueTestKey)
+	parleyBinary(t)
+	nats, err := queue.StartEmbedded(t.TempDir(), "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(nats.Shutdown)
+	url := nats.URL()
+	srv := queueTurnServer(t, 15*time.Millisecond)
+	dir := t.TempDir()
+	scenario := queueScenario(t, dir, srv.URL, messages, perWindow)
+	out := filepath.Join(dir, "batch")
+
+	var workerOut []*syncBuffer
+	var victim *exec.Cmd
+	for i := 1; i <= 3; i++ {
+		cmd, o := startWorker(t, url, fmt.Sprintf("w%d", i), "-j", "4", "--limit-window", window.String(), "--upload-every", "10ms")
+		workerOut = append(workerOut, o)
+		if i == 1 {
+			victim = cmd
+		}
+	}
+
+	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+		ready := 0
+		for _, o := range workerOut {
+			if strings.Contains(o.String(), "pulling from") {
+				ready++
+			}
+		}
+		if ready == len(workerOut) {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the workers did not start:\n%s\n%s\n%s", workerOut[0], workerOut[1], workerOut[2])
+		}
+	}
+
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	_, q, err := queue.Dial(ctx, url, "test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var stdout, stderr syncBuffer
+	code := make(chan int, 1)
+	start := time.Now()
+	go func() {
+		code <- run(ctx, []string{"batch", scenario, "-n", strconv.Itoa(jobs), "--queue", url, "--ack-wait", "2s", "--out", out},
+			strings.NewReader(""), &stdout, &stderr)
+	}()
+
+	// Kill w1 once it has conversations under way with stored messages.
+	var held []queue.Partial
+	var heldJSONL = map[string][]byte{}
+	for deadline := time.Now().Add(60 * time.Second); ; {
+		if time.Now().After(deadline) {
+			t.Fatalf("w1 never stored a running conversation\nw1:\n%s", workerOut[0])
+		}
+		ps, err := q.Partials(ctx, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		held = held[:0]
+		for _, p := range ps {
+			if p.Worker == "w1" && p.Messages >= 2 && p.Messages < messages {
+				held = append(held, p)
+			}
+		}
+		if len(held) > 0 {
+			break
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if err := victim.Process.Signal(syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	victim.Wait()
+	killedAt := time.Now()
+	// What w1 left: the stored JSONL of its running conversations.
+	for _, p := range held {
+		data, err := q.PartialJSONL(ctx, p.Batch, p.Job)
+		if err == nil {
+			heldJSONL[p.Job] = data
+		}
+	}
+
+	var exit int
+	select {
+	case exit = <-code:
+	case <-time.After(90 * time.Second):
+		t.Fatalf("the batch did not finish\nstdout:\n%s\nstderr:\n%s\nw2:\n%s", stdout.String(), stderr.String(), workerOut[1])
+	}
+	wall := time.Since(start)
+	if exit != 0 {
+		t.Fatalf("parley batch --queue exited %d\nstdout:\n%s\nstderr:\n%s", exit, stdout.String(), stderr.String())
+	}
+
+	// Every conversation once in the summary.
+	var sum batch.Summary
+	data, err := os.ReadFile(filepath.Join(out, "summary.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(data, &sum); err != nil {
+		t.Fatal(err)
+	}
+	if sum.Planned != jobs || sum.Done != jobs || sum.Failed != 0 || sum.Length.N != jobs || sum.Length.Min != messages || sum.Length.Max != messages {
+		t.Errorf("summary: %d planned, %d done, %d failed, lengths %+v; want %d done of %d, each %d messages",
+			sum.Planned, sum.Done, sum.Failed, sum.Length, jobs, jobs, messages)
+	}
+	if !strings.Contains(stdout.String(), fmt.Sprintf("%d planned · %d done · 0 failed", jobs, jobs)) {
+		t.Errorf("the printed summary does not count %d done:\n%s", jobs, stdout.String())
+	}
+
+	// Every conversation once in the results, with a complete transcript.
+	m, err := batch.ReadManifest(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	records, err := q.Records(ctx, m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(records) != jobs {
+		t.Errorf("%d results stored, want %d", len(records), jobs)
+	}
+	resumed := 0
+	for _, r := range records {
+		runDir := filepath.Join(out, batch.RunsDir, r.ID)
+		mds, _ := filepath.Glob(filepath.Join(runDir, "*.md"))
+		jls, _ := filepath.Glob(filepath.Join(runDir, "*.jsonl"))
+		if len(mds) != 1 || len(jls) != 1 {
+			t.Errorf("%s: %d Markdown and %d JSONL transcripts downloaded, want one of each", r.ID, len(mds), len(jls))
+			continue
+		}
+		tr, err := transcripts.Read(jls[0])
+		if err != nil {
+			t.Fatal(err)
+		}
+		checkQueueTurns(t, r.ID, tr, messages)
+		md, err := transcripts.Read(mds[0])
+		if err != nil {
+			t.Fatal(err)
+		}
+		checkQueueTurns(t, r.ID+" (Markdown)", md, messages)
+		before, ok := heldJSONL[r.ID]
+		if !ok {
+			continue
+		}
+		// A conversation w1 held: finished elsewhere, resumed after the
+		// messages w1 stored, which are kept as they were.
+		if r.Worker == "w1" {
+			t.Errorf("%s is recorded as finished by w1, which was killed", r.ID)
+		}
+		if r.Resumes < 1 || r.Deliveries < 2 {
+			t.Errorf("%s: resumed %d times over %d deliveries; want a resume after a redelivery", r.ID, r.Resumes, r.Deliveries)
+		}
+		prior, err := transcripts.ParseJSONL(before)
+		if err != nil {
+			t.Fatal(err)
+		}
+		kept := 0
+		for i, pm := range prior.Messages {
+			if pm.Partial {
+				continue
+			}
+			if tr.Messages[i].Content != pm.Content || !tr.Messages[i].Started.Equal(pm.Started) {
+				t.Errorf("%s: message %d differs from the one w1 stored before it died", r.ID, i+1)
+			}
+			kept++
+		}
+		if kept >= 2 {
+			resumed++
+		}
+	}
+	if resumed == 0 {
+		t.Errorf("no conversation w1 held was resumed from its stored messages (held: %v)", held)
+	}
+
+	// The provider limit held across the workers.
+	var times []time.Time
+	for _, r := range srv.Requests() {
+		times = append(times, r.Time)
+	}
+	// The limit counts requests as they leave the workers; the server sees
+	// each one a little later (a first request also dials its connection),
+	// and on a loaded machine that delay varies by tens of milliseconds.
+	// So the server's count is checked over the window less that slack.
+	const slack = 100 * time.Millisecond
+	most := mostWithin(times, window-slack)
+	strict := mostWithin(times, window)
+	if most > perWindow {
+		t.Errorf("the server saw %d requests within %v; the shared limit is %d per %v", most, window-slack, perWindow, window)
+	}
+	span := times[len(times)-1].Sub(times[0])
+	if bound := perWindow * (int(span/window) + 1); len(times) > bound {
+		t.Errorf("%d requests in %v; a limit of %d per %v allows at most %d", len(times), span, perWindow, window, bound)
+	}
+	if most < perWindow*2/3 {
+		t.Errorf("at most %d requests within %v: the test never pressed the limit of %d", most, window, perWindow)
+	}
+	t.Logf("%d conversations, %d requests in %v (%.1f/s; limit %d per %v); most within %v: %d (within %v: %d); w1 killed %v after the batch started holding %d conversations; batch wall %v",
+		jobs, len(times), span.Round(time.Millisecond), float64(len(times))/span.Seconds(), perWindow, window,
+		window-slack, most, window, strict, killedAt.Sub(start).Round(time.Millisecond), len(held), wall.Round(time.Millisecond))
+	noKeys(t, filepath.Join(out, batch.RunsDir, records[0].ID), stdout.String(), stderr.String(),
+		workerOut[0].String(), workerOut[1].String(), workerOut[2].String())
+}
+
+func TestEmbeddedQueueRunsABatchWithNoSetup(t *testing.T) {
+	dir := t.TempDir()
+	scenario := slowScenario(t, dir, 2, "1ms")
+	out := filepath.Join(dir, "batch")
+	var stdout, stderr bytes.Buffer
+	code := run(context.Background(), []string{"batch", scenario, "-n", "5", "-j", "3", "--queue", "embedded", "--out", out},
+		strings.NewReader(""), &stdout, &stderr)
+	if code != 0 {
+		t.Fatalf("exit %d\nstdout:\n%s\nstderr:\n%s", code, stdout.String(), stderr.String())
+	}
+	var sum batch.Summary
+	data, err := os.ReadFile(filepath.Join(out, "summary.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(data, &sum); err != nil {
+		t.Fatal(err)
+	}
+	if sum.Done != 5 || sum.Planned != 5 {
+		t.Errorf("summary counts %d done of %d; want 5 of 5", sum.Done, sum.Planned)
+	}
+	runs, _ := filepath.Glob(filepath.Join(out, batch.RunsDir, "*", "*.jsonl"))
+	if len(runs) != 5 {
+		t.Errorf("%d transcripts in %s, want 5", len(runs), out)
+	}
+	for _, r := range runs {
+		tr, err := transcripts.Read(r)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(tr.Messages) != 4 || tr.Run == nil || tr.Run.Stop == nil {
+			t.Errorf("%s: %d messages, stop %v; want 4 and a stop", r, len(tr.Messages), tr.Run)
+		}
+	}
+	if _, err := os.Stat(filepath.Join(out, "queue")); !os.IsNotExist(err) {
+		t.Errorf("the embedded queue's data is still in %s once the batch is complete", out)
+	}
+
+	// collect fetches the same batch from a kept queue.
+	qdir := filepath.Join(dir, "q")
+	out2 := filepath.Join(dir, "batch2")
+	stdout.Reset()
+	code = run(context.Background(), []string{"batch", scenario, "-n", "2", "--queue", "embedded", "--queue-dir", qdir, "--out", out2},
+		strings.NewReader(""), &stdout, &stderr)
+	if code != 0 {
+		t.Fatalf("exit %d\n%s\n%s", code, stdout.String(), stderr.String())
+	}
+	fetched := filepath.Join(dir, "fetched")
+	stdout.Reset()
+	code = run(context.Background(), []string{"collect", "--queue", "embedded", "--queue-dir", qdir, "--out", fetched},
+		strings.NewReader(""), &stdout, &stderr)
+	if code != 0 {
+		t.Fatalf("collect exit %d\n%s\n%s", code, stdout.String(), stderr.String())
+	}
+	got, _ := filepath.Glob(filepath.Join(fetched, batch.RunsDir, "*", "*.md"))
+	if len(got) != 2 || !strings.Contains(stdout.String(), "2 transcripts in") {
+		t.Errorf("collect fetched %d transcripts, want 2:\n%s", len(got), stdout.String())
+	}
+}
+
+func TestQueueCommandsRefuseBadUsage(t *testing.T) {
+	cases := []struct {
+		name string
+		args []string
+		want string
+	}{
+		{"worker without a queue", []string{"worker"}, "worker needs --queue nats://HOST:4222"},
+		{"worker on embedded", []string{"worker", "--queue", "embedded"}, "a worker joins a queue by its URL"},
+		{"worker with no slots", []string{"worker", "--queue", "nats://127.0.0.1:4222", "-j", "0"}, "-j must be at least 1"},
+		{"collect without out", []string{"collect", "--queue", "nats://127.0.0.1:4222"}, "collect needs --queue"},
+		{"collect embedded without its folder", []string{"collect", "--queue", "embedded", "--out", "x"}, "needs --queue-dir"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			var stdout, stderr bytes.Buffer
+			code := run(context.Background(), c.args, strings.NewReader(""), &stdout, &stderr)
+			if code != exitUsage || !strings.Contains(stderr.String(), c.want) {
+				t.Errorf("exit %d, stderr %q; want %d and %q", code, stderr.String(), exitUsage, c.want)
+			}
+		})
+	}
+}
