@@ -262,8 +262,8 @@ func (s Snapshot) Line() string {
 	if s.Retries > 0 {
 		parts = append(parts, fmt.Sprintf("%d retries", s.Retries))
 	}
-	if s.ETA > 0 {
-		parts = append(parts, "ETA "+s.ETA.Round(time.Second).String())
+	if eta := s.ETA.Round(time.Second); eta > 0 {
+		parts = append(parts, "ETA "+eta.String())
 	}
 	return strings.Join(parts, " · ")
 }

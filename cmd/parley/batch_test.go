@@ -1,0 +1,185 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"go.uber.org/goleak"
+
+	"github.com/parleyhq/parley/agents/openaitest"
+	"github.com/parleyhq/parley/orchestrator/batch"
+	"github.com/parleyhq/parley/transcripts"
+)
+
+// signOff answers with a short line that adds [END] once the request
+// carries n or more messages, n set by the seed.
+func signOff(r openaitest.Request) openaitest.Reply {
+	seed := 0
+	if r.Body.Seed != nil {
+		seed = *r.Body.Seed
+	}
+	text := fmt.Sprintf("%s says line %d.", r.Body.Model, len(r.Body.Messages))
+	if len(r.Body.Messages) >= 4+seed%4 {
+		text += " [END]"
+	}
+	return openaitest.Words(text)
+}
+
+func countJSONL(t *testing.T, dir string) []string {
+	t.Helper()
+	var out []string
+	filepath.WalkDir(dir, func(p string, d os.DirEntry, err error) error {
+		if err == nil && strings.HasSuffix(p, ".jsonl") {
+			out = append(out, p)
+		}
+		return nil
+	})
+	return out
+}
+
+// TestBatchExampleFiftyRuns is the "done means": an example
+// scenario, unchanged, 50 runs 10 at a time against a loopback server
+// (its agents' base_url pointed there with --vary), 50 transcripts and a
+// summary printed and written.
+func TestBatchExampleFiftyRuns(t *testing.T) {
+	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
+	srv := openaitest.Start(t, signOff)
+	defer srv.Close()
+	dir := filepath.Join(t.TempDir(), "b")
+	code, out, errOut := parley(t, "batch", "../../configs/ollama-pair.yaml", "-n", "50", "-j", "10", "--out", dir,
+		"--vary", "agents[0].base_url="+srv.URL, "--vary", "agents[1].base_url="+srv.URL)
+	if code != exitOK {
+		t.Fatalf("exit %d\nstdout:\n%s\nstderr:\n%s", code, out, errOut)
+	}
+	files := countJSONL(t, filepath.Join(dir, batch.RunsDir))
+	if len(files) != 50 {
+		t.Fatalf("%d transcripts; want 50", len(files))
+	}
+	for _, f := range files {
+		tr, err := transcripts.Read(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if tr.Run.Stop == nil || tr.Run.Stop.Policy != "end_token" || tr.Run.Vary["agents[0].base_url"] != srv.URL {
+			t.Fatalf("%s: stop %+v, vary %v; want an end_token stop and the varied base URL recorded", f, tr.Run.Stop, tr.Run.Vary)
+		}
+	}
+	for _, want := range []string{"Batch ", "50 conversations, 10 at a time", "| end_token | 50 |", "## Length in messages",
+		"| llama3.2 |", "| qwen2.5 |", "summary.md", "summary.json"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("output lacks %q:\n%s", want, out)
+		}
+	}
+	// Not a terminal: one plain progress line per conversation.
+	if n := strings.Count(out, " done: both sides used [END]"); n != 50 {
+		t.Errorf("%d progress lines; want 50", n)
+	}
+	var sum batch.Summary
+	data, err := os.ReadFile(filepath.Join(dir, "summary.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(data, &sum); err != nil {
+		t.Fatal(err)
+	}
+	if sum.Done != 50 || sum.Length.N != 50 || len(sum.Tokens) != 2 || sum.Wall <= 0 || sum.ModelTime <= 0 {
+		t.Errorf("summary.json = %+v; want 50 done with lengths, tokens for both agents and times", sum)
+	}
+	md, _ := os.ReadFile(filepath.Join(dir, "summary.md"))
+	if !strings.Contains(string(md), "| end_token | 50 |") {
+		t.Errorf("summary.md lacks the stop reasons:\n%s", md)
+	}
+}
+
+func TestBatchUsageErrors(t *testing.T) {
+	dir := t.TempDir()
+	tests := []struct {
+		name string
+		args []string
+		want string
+	}{
+		{"no scenario", []string{"batch", "-n", "2"}, "batch takes one or more scenario files"},
+		{"bad vary", []string{"batch", "../../configs/ollama-pair.yaml", "--vary", "seed"}, "write FIELD=VALUES"},
+		{"vary breaks a rule", []string{"batch", "../../configs/ollama-pair.yaml", "--vary", "agents[0].temperature=0.5,9"},
+			"temperature: 9 is outside 0 to 2"},
+		{"bad -j", []string{"batch", "../../configs/ollama-pair.yaml", "-j", "0"}, "-j must be at least 1"},
+		{"resume with scenarios", []string{"batch", "../../configs/ollama-pair.yaml", "--resume", dir}, "--resume takes the batch directory alone"},
+		{"resume a folder that is no batch", []string{"batch", "--resume", dir}, "is not a batch directory"},
+		{"missing key", []string{"batch", "../../configs/openai-self.yaml", "--out", filepath.Join(dir, "k")}, "OPENAI_API_KEY"},
+	}
+	t.Setenv("OPENAI_API_KEY", "")
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			code, out, errOut := parley(t, tt.args...)
+			if tt.name == "missing key" {
+				// A missing key fails every run, not the command line.
+				if code != exitFailure || !strings.Contains(out, tt.want) {
+					t.Errorf("exit %d; want 1 with %q in the summary\n%s%s", code, tt.want, out, errOut)
+				}
+				return
+			}
+			if code != exitUsage || !strings.Contains(errOut, tt.want) {
+				t.Errorf("exit %d, stderr %q; want 2 and %q", code, errOut, tt.want)
+			}
+		})
+	}
+}
+
+// TestBatchInterruptThenResume cancels a batch with conversations in
+// flight and finishes it with --resume.
+func TestBatchInterruptThenResume(t *testing.T) {
+	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
+	stall := make(chan struct{})
+	srv := openaitest.Start(t, func(r openaitest.Request) openaitest.Reply {
+		select {
+		case <-stall:
+			return signOff(r)
+		default:
+			return openaitest.Stalled(1, signOff(r).Pieces...)
+		}
+	})
+	defer srv.Close()
+	dir := filepath.Join(t.TempDir(), "b")
+	ctx, cancel := context.WithCancel(context.Background())
+	go func() {
+		for len(srv.Requests()) < 3 {
+			time.Sleep(5 * time.Millisecond)
+		}
+		time.Sleep(50 * time.Millisecond)
+		cancel()
+	}()
+	var stdout, stderr strings.Builder
+	code := run(ctx, []string{"batch", "../../configs/ollama-pair.yaml", "-n", "7", "-j", "3", "--out", dir,
+		"--vary", "agents[0].base_url=" + srv.URL, "--vary", "agents[1].base_url=" + srv.URL}, strings.NewReader(""), &stdout, &stderr)
+	if code != exitInterrupted || !strings.Contains(stderr.String(), "parley batch --resume "+dir) {
+		t.Fatalf("exit %d; want 130 and the resume command\nstdout:\n%s\nstderr:\n%s", code, stdout.String(), stderr.String())
+	}
+	runs := filepath.Join(dir, batch.RunsDir)
+	if n := len(countJSONL(t, runs)); n != 3 {
+		t.Fatalf("%d transcripts after the interruption; want the 3 in flight\n%s", n, stdout.String())
+	}
+	close(stall)
+	code, out, errOut := parley(t, "batch", "--resume", dir)
+	if code != exitOK {
+		t.Fatalf("resume: exit %d\n%s%s", code, out, errOut)
+	}
+	files := countJSONL(t, runs)
+	if len(files) != 7 {
+		t.Fatalf("%d transcripts after resume; want 7", len(files))
+	}
+	for _, f := range files {
+		tr, _ := transcripts.Read(f)
+		if tr.Run.Stop == nil || tr.Run.Stop.Kind != transcripts.StopPolicy {
+			t.Errorf("%s: stop %+v; want a policy stop", f, tr.Run.Stop)
+		}
+	}
+	if !strings.Contains(out, "7 planned · 7 done · 0 failed") {
+		t.Errorf("resume summary:\n%s", out)
+	}
+}
