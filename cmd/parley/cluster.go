@@ -31,6 +31,7 @@ const embeddedQueue = "embedded"
 type queueFlags struct {
 	url         string
 	dir         string
+	listen      string
 	ackWait     time.Duration
 	limitWindow time.Duration
 }
@@ -38,6 +39,7 @@ type queueFlags struct {
 func (f *queueFlags) register(c *cobra.Command) {
 	c.Flags().StringVar(&f.url, "queue", "", `run the batch on a NATS JetStream queue (nats://HOST:4222) served by parley worker processes, or "embedded" for a queue and workers inside this process`)
 	c.Flags().StringVar(&f.dir, "queue-dir", "", "with --queue embedded: where the queue stores its data (default: DIR/queue, removed once the batch is complete)")
+	c.Flags().StringVar(&f.listen, "queue-listen", "", "with --queue embedded: also accept workers at this address, such as 0.0.0.0:4222 (no authentication: use on a trusted network)")
 	c.Flags().DurationVar(&f.ackWait, "ack-wait", queue.DefaultAckWait, "with --queue: how long a job may go without word from its worker before another worker takes it over")
 	c.Flags().DurationVar(&f.limitWindow, "limit-window", 0, "count each per_minute limit over this span instead of a minute (for tests)")
 	c.Flags().MarkHidden("limit-window")
@@ -45,33 +47,33 @@ func (f *queueFlags) register(c *cobra.Command) {
 
 // dialQueue connects to the queue a --queue flag names. For "embedded" it
 // starts the server in dir; stop releases everything.
-func dialQueue(ctx context.Context, url, dir, name string) (q *queue.Queue, stop func(), err error) {
+func dialQueue(ctx context.Context, url, dir, listen, name string) (q *queue.Queue, stop func(), srvURL string, err error) {
 	if url != embeddedQueue {
 		if !strings.Contains(url, "://") {
-			return nil, nil, fmt.Errorf("--queue %q is neither a NATS URL such as nats://HOST:4222 nor %q", url, embeddedQueue)
+			return nil, nil, "", fmt.Errorf("--queue %q is neither a NATS URL such as nats://HOST:4222 nor %q", url, embeddedQueue)
 		}
 		nc, q, err := queue.Dial(ctx, url, name)
 		if err != nil {
-			return nil, nil, err
+			return nil, nil, "", err
 		}
-		return q, func() { nc.Drain(); nc.Close() }, nil
+		return q, func() { closeConn(nc) }, url, nil
 	}
-	srv, err := queue.StartEmbedded(dir, "")
+	srv, err := queue.StartEmbedded(dir, listen)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, "", err
 	}
 	nc, err := srv.Connect()
 	if err != nil {
 		srv.Shutdown()
-		return nil, nil, err
+		return nil, nil, "", err
 	}
 	q, err = queue.OpenConn(ctx, nc)
 	if err != nil {
 		nc.Close()
 		srv.Shutdown()
-		return nil, nil, err
+		return nil, nil, "", err
 	}
-	return q, func() { closeConn(nc); srv.Shutdown() }, nil
+	return q, func() { closeConn(nc); srv.Shutdown() }, srv.URL(), nil
 }
 
 func closeConn(nc *nats.Conn) {
@@ -101,7 +103,10 @@ func runQueuedBatch(ctx context.Context, cmd *cobra.Command, m *batch.Manifest, 
 	} else if pace != "" {
 		return usageErr(errors.New("--pace applies to local runs; with --queue give it to each parley worker"))
 	}
-	q, stop, err := dialQueue(ctx, qf.url, queueDir, "parley batch "+m.ID)
+	if qf.listen != "" && !embedded {
+		return usageErr(errors.New("--queue-listen applies to --queue embedded"))
+	}
+	q, stop, srvURL, err := dialQueue(ctx, qf.url, queueDir, qf.listen, "parley batch "+m.ID)
 	if err != nil {
 		return failureErr(err)
 	}
@@ -137,6 +142,9 @@ func runQueuedBatch(ctx context.Context, cmd *cobra.Command, m *batch.Manifest, 
 	where := qf.url
 	if embedded {
 		where = fmt.Sprintf("an embedded queue in %s, %d at a time", queueDir, parallel)
+		if srvURL != "" {
+			where += fmt.Sprintf(" here; other hosts join with: parley worker --queue %s", srvURL)
+		}
 	}
 	fmt.Fprintf(out, "Batch %s: %d conversations on %s, in %s", m.ID, len(m.Jobs), where, dir)
 	if sub.Finished > 0 || sub.Queued > 0 {
@@ -360,7 +368,7 @@ Without --batch it takes the newest batch on the queue.`,
 			if url == embeddedQueue && dir == "" {
 				return usageErr(errors.New("--queue embedded needs --queue-dir, the folder the batch's embedded queue kept"))
 			}
-			q, stop, err := dialQueue(cmd.Context(), url, dir, "parley collect")
+			q, stop, _, err := dialQueue(cmd.Context(), url, dir, "", "parley collect")
 			if err != nil {
 				return failureErr(err)
 			}

@@ -53,6 +53,8 @@ type Worker struct {
 
 	mu      sync.Mutex
 	clients map[string]*batchClient
+	lastLog string
+	lastAt  time.Time
 }
 
 // batchClient is the HTTP client every job of one batch shares on this
@@ -66,6 +68,20 @@ type batchClient struct {
 func (w *Worker) logf(format string, args ...any) {
 	if w.Log != nil {
 		w.Log(fmt.Sprintf("%s %s", w.Name, fmt.Sprintf(format, args...)))
+	}
+}
+
+// logOnce logs a line unless the same one was logged within 30 seconds.
+func (w *Worker) logOnce(format string, args ...any) {
+	line := fmt.Sprintf(format, args...)
+	w.mu.Lock()
+	repeat := line == w.lastLog && time.Since(w.lastAt) < 30*time.Second
+	if !repeat {
+		w.lastLog, w.lastAt = line, time.Now()
+	}
+	w.mu.Unlock()
+	if !repeat {
+		w.logf("%s", line)
 	}
 }
 
@@ -105,7 +121,7 @@ func (w *Worker) Run(ctx context.Context) error {
 						continue
 					}
 					// The server may be restarting: wait a little, then pull again.
-					w.logf("cannot pull a job: %v", err)
+					w.logOnce("cannot pull a job: %v (retrying every second)", err)
 					select {
 					case <-ctx.Done():
 					case <-time.After(time.Second):
