@@ -225,6 +225,9 @@ func (r *run) judge(ctx context.Context) (transcripts.Stop, bool, error) {
 			return errorStop(len(r.msgs), err), true, err
 		}
 	}
+	if err := r.recordRulings(); err != nil {
+		return errorStop(len(r.msgs), err), true, err
+	}
 	v := r.c.cfg.Policy.Check(r.msgs)
 	if err := r.emit(Progress{Index: len(r.msgs), Progress: v.Progress}); err != nil {
 		return errorStop(len(r.msgs), err), true, err
@@ -237,6 +240,30 @@ func (r *run) judge(ctx context.Context) (transcripts.Stop, bool, error) {
 
 func errorStop(at int, err error) transcripts.Stop {
 	return transcripts.Stop{Kind: transcripts.StopError, Reason: Sentence(err), At: at}
+}
+
+// recordRulings emits a notice for each judge's ruling on the messages so
+// far, so "continue" verdicts are recorded as well as stops.
+func (r *run) recordRulings() error {
+	var err error
+	policy.Walk(r.c.cfg.Policy, func(p policy.Policy) {
+		j, ok := p.(*policy.Judge)
+		if !ok || err != nil {
+			return
+		}
+		rs := j.Rulings()
+		if len(rs) == 0 || rs[len(rs)-1].At != len(r.msgs) {
+			return
+		}
+		last := rs[len(rs)-1]
+		verdict := "CONTINUE"
+		if last.Stop {
+			verdict = "STOP"
+		}
+		err = r.emit(Notice{Kind: "judge", Time: r.c.cfg.Now(),
+			Detail: fmt.Sprintf("%s after message %d: %s: %s", j.Config.Model, last.At, verdict, last.Rationale)})
+	})
+	return err
 }
 
 // Sentence is the person-facing sentence of an error: an agent's own

@@ -1,6 +1,7 @@
 package orchestrator
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -13,6 +14,7 @@ import (
 
 	"github.com/parleyhq/parley/agents"
 	"github.com/parleyhq/parley/configs"
+	"github.com/parleyhq/parley/orchestrator/policy"
 	"github.com/parleyhq/parley/transcripts"
 )
 
@@ -42,6 +44,9 @@ func FromScenario(s *configs.Scenario, opt Options) (Config, error) {
 	p, err := s.Policy()
 	if err != nil {
 		return Config{}, fmt.Errorf("%s: termination: %w", s.Path, err)
+	}
+	if err := attachJudges(p, opt); err != nil {
+		return Config{}, err
 	}
 	cfg := Config{
 		Run: transcripts.Run{
@@ -215,4 +220,49 @@ func readReplay(s *configs.Scenario, path string) (*transcripts.Transcript, stri
 		return t, path, nil
 	}
 	return nil, path, fmt.Errorf("%s does not exist", path)
+}
+
+// attachJudges connects every judge policy to its moderator model.
+func attachJudges(p policy.Policy, opt Options) error {
+	var err error
+	policy.Walk(p, func(q policy.Policy) {
+		j, ok := q.(*policy.Judge)
+		if !ok || err != nil {
+			return
+		}
+		c := j.Config
+		name := c.Name
+		if name == "" {
+			name = "judge"
+		}
+		a := configs.Agent{Name: name, Provider: c.Provider, Model: c.Model, BaseURL: c.BaseURL,
+			APIKeyEnv: c.APIKeyEnv, System: c.System, Temperature: c.Temperature}
+		var oc agents.OpenAIConfig
+		oc, err = openAIConfig(a, opt)
+		if err != nil {
+			err = fmt.Errorf("termination: %w", err)
+			return
+		}
+		j.Asker = modelAsker{agents.NewOpenAI(oc)}
+	})
+	return err
+}
+
+// modelAsker puts a judge's question to a model as one user message.
+type modelAsker struct{ agent agents.Agent }
+
+var _ policy.Asker = modelAsker{}
+
+func (m modelAsker) Ask(ctx context.Context, prompt string) (string, error) {
+	var b strings.Builder
+	for ch, err := range m.agent.Reply(ctx, []agents.Message{{Role: agents.RoleUser, Content: prompt}}) {
+		if err != nil {
+			return "", err
+		}
+		if ch.Retry != nil {
+			b.Reset()
+		}
+		b.WriteString(ch.Text)
+	}
+	return b.String(), nil
 }

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/parleyhq/parley/agents/openaitest"
 	"github.com/parleyhq/parley/configs"
 	"github.com/parleyhq/parley/transcripts"
 )
@@ -128,5 +129,47 @@ func TestHumanSeatNeedsTheLiveView(t *testing.T) {
 	_, err := FromScenario(scenario(t, "s.yaml", y), Options{})
 	if err == nil || !strings.Contains(err.Error(), "--no-tui") {
 		t.Fatalf("err = %v", err)
+	}
+}
+
+func TestJudgeAsksItsModelAndRecordsEveryRuling(t *testing.T) {
+	srv := openaitest.Start(t, openaitest.Queue(
+		openaitest.Words("CONTINUE\nThey are still trading new ideas."),
+		openaitest.Words("STOP\nThey are only saying goodbye."),
+	))
+	y := `agents:
+  - {name: A, type: scripted, lines: [a1, a2, a3, a4]}
+  - {name: B, type: scripted, lines: [b1, b2, b3, b4]}
+termination:
+  any:
+    - max_messages: 50
+    - judge: {base_url: "` + srv.URL + `", model: moderator, every: 2}
+`
+	cfg, err := FromScenario(scenario(t, "s.yaml", y), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec := &Recorder{Dir: t.TempDir()}
+	stop, err := New(cfg).Run(context.Background(), rec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if stop.Kind != transcripts.StopPolicy || stop.Policy != "judge" || stop.At != 4 || !strings.Contains(stop.Reason, "only saying goodbye") {
+		t.Fatalf("stop = %+v", stop)
+	}
+	reqs := srv.Requests()
+	if len(reqs) != 2 || reqs[0].Body.Model != "moderator" || !strings.Contains(reqs[1].Body.Messages[0].Content, "b2") {
+		t.Fatalf("the judge was asked %d times: %+v", len(reqs), reqs)
+	}
+	_, jl := rec.Paths()
+	tr, _ := transcripts.Read(jl)
+	var rulings []string
+	for _, e := range tr.Run.Events {
+		if e.Kind == "judge" {
+			rulings = append(rulings, e.Detail)
+		}
+	}
+	if len(rulings) != 2 || !strings.Contains(rulings[0], "after message 2: CONTINUE") || !strings.Contains(rulings[1], "STOP") {
+		t.Fatalf("recorded rulings = %q", rulings)
 	}
 }
