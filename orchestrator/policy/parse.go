@@ -7,6 +7,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 
 	"gopkg.in/yaml.v3"
@@ -375,12 +376,66 @@ const DefaultYAML = `any:
 
 // Default is the policy set parley uses when a scenario names none (see
 // DefaultYAML). Each call builds a fresh set: build one per conversation.
+// DefaultYAML is parsed once; each call copies its rules' settings into
+// new rules, which is cheaper than parsing, as `parley check` builds a set
+// for every transcript.
 func Default() Policy {
-	p, err := ParseYAML([]byte(DefaultYAML))
-	if err != nil {
-		panic("policy: the default set does not parse: " + err.Error())
+	defaultOnce.Do(func() {
+		p, err := ParseYAML([]byte(DefaultYAML))
+		if err != nil {
+			panic("policy: the default set does not parse: " + err.Error())
+		}
+		defaultTemplate = p
+	})
+	if p, ok := renew(defaultTemplate); ok {
+		return p
 	}
+	p, _ := ParseYAML([]byte(DefaultYAML))
 	return p
+}
+
+var (
+	defaultOnce     sync.Once
+	defaultTemplate Policy
+)
+
+// renew returns a copy of p with the same settings and none of the state
+// its rules remember between checks, as a fresh parse would give. It
+// reports false for a rule it does not know how to copy.
+func renew(p Policy) (Policy, bool) {
+	list := func(ps []Policy) ([]Policy, bool) {
+		out := make([]Policy, len(ps))
+		for i, c := range ps {
+			var ok bool
+			if out[i], ok = renew(c); !ok {
+				return nil, false
+			}
+		}
+		return out, true
+	}
+	switch q := p.(type) {
+	case Any:
+		out, ok := list(q)
+		return Any(out), ok
+	case All:
+		out, ok := list(q)
+		return All(out), ok
+	case Guard:
+		inner, ok := renew(q.Policy)
+		return Guard{Min: q.Min, Policy: inner}, ok
+	case MinMessages, MaxMessages, MaxDuration, EndToken, StopPattern:
+		return q, true // values without state
+	case *MaxTokens:
+		return &MaxTokens{N: q.N, Count: q.Count}, true
+	case *Repetition:
+		return &Repetition{Threshold: q.Threshold, Window: q.Window, SameSpeaker: q.SameSpeaker,
+			Count: q.Count, Within: q.Within, Shingle: q.Shingle, Block: q.Block}, true
+	case *Stagnation:
+		return &Stagnation{Count: q.Count, Novelty: q.Novelty, NewWords: q.NewWords}, true
+	case *Refusal:
+		return &Refusal{InARow: q.InARow, Total: q.Total, Builtin: q.Builtin, Patterns: q.Patterns}, true
+	}
+	return nil, false
 }
 
 // ParseYAML parses a policy written as YAML text: either a termination:

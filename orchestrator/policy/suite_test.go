@@ -530,6 +530,44 @@ func TestDefaultIsAFreshParseOfDefaultYAML(t *testing.T) {
 	if ra == b.(Guard).Policy.(Any)[4].(*Repetition) {
 		t.Error("two Default() calls share stateful rules")
 	}
+	// A set that has judged a conversation leaves the next one untouched.
+	FirstStop(a, conv(cat(distinct(5), rep(para, 6))...))
+	want, err := Parse(Unwrap(&doc))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := Default(); !reflect.DeepEqual(got, want) {
+		t.Errorf("Default() = %#v, want a fresh parse %#v", got, want)
+	}
+}
+
+// renew copies every rule that remembers state with all its settings, so
+// Default can copy its parsed set instead of parsing it again.
+func TestRenewCopiesSettingsNotState(t *testing.T) {
+	const every = `any:
+  - min_messages: 2
+  - max_messages: 9
+  - max_duration: 1m
+  - max_tokens: {limit: 500, count: total}
+  - end_token: {token: "^C^C", match: line, messages: 3}
+  - repetition: {threshold: 0.7, window: 6, speaker: same, count: 2, within: 5, shingle: 2, block: 10}
+  - stagnation: {count: 3, novelty: 0.2, new_words: 7}
+  - refusal: {in_a_row: 2, total: 4, builtin: false, patterns: ['nope']}
+  - stop_pattern: 'halt'
+  - all: [{max_messages: 3}, {end_token: "[END]"}]
+`
+	used := mustParse(t, every)
+	FirstStop(used, conv(cat(distinct(3), rep("nope, halt [END]", 4))...))
+	got, ok := renew(used)
+	if !ok {
+		t.Fatal("renew does not know a rule of the set")
+	}
+	if want := mustParse(t, every); !reflect.DeepEqual(got, want) {
+		t.Errorf("renew = %#v\nwant a fresh parse %#v", got, want)
+	}
+	if _, ok := renew(Any{NewJudge(JudgeConfig{Model: "m"})}); ok {
+		t.Error("renew claims to copy a judge, whose rulings it cannot know")
+	}
 }
 
 func TestDefaultOnTheSeed(t *testing.T) {
