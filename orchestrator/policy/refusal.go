@@ -53,6 +53,65 @@ var builtinRefusal = func() []*regexp.Regexp {
 	return out
 }()
 
+// refusalPrefixes maps the first four bytes of each of refusalWords, with
+// the 0x20 bit set in every byte, to the patterns whose words start so. A
+// typographic apostrophe starts with the byte 0xe2, so "can’t" and "won’t"
+// have prefixes of their own.
+var refusalPrefixes = func() map[uint32]uint8 {
+	out := map[uint32]uint8{}
+	for i, words := range refusalWords {
+		for _, w := range words {
+			variants := []string{w}
+			if strings.Contains(w, "'") {
+				variants = append(variants, strings.ReplaceAll(w, "'", "’"))
+			}
+			for _, v := range variants {
+				if len(v) < 4 {
+					panic("policy: refusal word " + w + " is shorter than four bytes")
+				}
+				out[prefix4(v)] |= 1 << i
+			}
+		}
+	}
+	if len(refusalWords) > 8 {
+		panic("policy: more refusal patterns than refusalCandidates has bits for")
+	}
+	return out
+}()
+
+// refusalFilter is a 4096-bit Bloom filter over refusalPrefixes, so most
+// places in a text are ruled out by one multiply and one bit test.
+var refusalFilter = func() (f [64]uint64) {
+	for k := range refusalPrefixes {
+		h := filterSlot(k)
+		f[h>>6] |= 1 << (h & 63)
+	}
+	return
+}()
+
+func prefix4(s string) uint32 {
+	return (uint32(s[0]) | uint32(s[1])<<8 | uint32(s[2])<<16 | uint32(s[3])<<24) | 0x20202020
+}
+
+func filterSlot(k uint32) uint32 { return (k * 0x9e3779b1) >> 20 }
+
+// refusalCandidates returns a bit for each built-in pattern whose words
+// may occur in text once typographic apostrophes are made ASCII and
+// letters lowercased: every pattern with such a word has its bit set
+// (setting the 0x20 bit lowercases ASCII letters and leaves the words'
+// spaces and apostrophes as they are), and most text sets none, so
+// matchNear, which searches for each word, runs only where it may match.
+func refusalCandidates(text string) uint8 {
+	var cand uint8
+	for i := 0; i+4 <= len(text); i++ {
+		k := prefix4(text[i:])
+		if h := filterSlot(k); refusalFilter[h>>6]&(1<<(h&63)) != 0 {
+			cand |= refusalPrefixes[k]
+		}
+	}
+	return cand
+}
+
 // matchNear reports whether re matches low within a short stretch around
 // an occurrence of one of words. Every built-in pattern spans well under
 // 120 bytes on either side of its word.
@@ -120,10 +179,12 @@ func (p *Refusal) IsRefusal(content string) bool {
 			continue
 		}
 		if p.Builtin {
-			low := lowerASCII(normalizeQuotes(part))
-			for i, re := range builtinRefusal {
-				if matchNear(re, low, refusalWords[i]) {
-					return true
+			if cand := refusalCandidates(part); cand != 0 {
+				low := lowerASCII(normalizeQuotes(part))
+				for i, re := range builtinRefusal {
+					if cand&(1<<i) != 0 && matchNear(re, low, refusalWords[i]) {
+						return true
+					}
 				}
 			}
 		}
