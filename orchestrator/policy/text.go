@@ -48,6 +48,15 @@ func addRune(h uint64, r rune) uint64 {
 	return h
 }
 
+// wordByte marks the ASCII bytes that make up words: letters and digits.
+// Setting the 0x20 bit of such a byte lowercases it (digits have it).
+var wordByte = func() (t [256]bool) {
+	for c := 0; c < utf8.RuneSelf; c++ {
+		t[c] = '0' <= c && c <= '9' || 'a' <= c|0x20 && c|0x20 <= 'z'
+	}
+	return
+}()
+
 // spaceless reports whether r belongs to a script written without spaces
 // between words.
 func spaceless(r rune) bool {
@@ -63,37 +72,47 @@ func terms(dst []uint64, text string) []uint64 {
 		prev   rune = -1 // the last character of a spaceless run, or -1
 		single bool      // the run so far is one character, kept as a term
 	)
-	flush := func() {
-		if inWord {
-			dst = append(dst, mix(h))
-			h, inWord = fnvOffset, false
-		}
-		prev, single = -1, false
-	}
 	for i := 0; i < len(text); {
 		c := text[i]
 		if c < utf8.RuneSelf {
-			i++
-			switch {
-			case 'a' <= c && c <= 'z', '0' <= c && c <= '9':
-			case 'A' <= c && c <= 'Z':
-				c += 'a' - 'A'
-			default:
-				flush()
-				if c > ' ' && !isASCIIPunct(c) {
-					dst = append(dst, mix(uint64(c)+1))
+			if wordByte[c] {
+				if prev >= 0 { // a spaceless run ends; inWord is false
+					prev, single = -1, false
 				}
+				// The ASCII stretch of a word, a byte at a time without
+				// leaving the loop: most words are nothing else.
+				for {
+					h = (h ^ uint64(c|0x20)) * fnvPrime
+					if i++; i >= len(text) {
+						break
+					}
+					if c = text[i]; !wordByte[c] {
+						break
+					}
+				}
+				inWord = true
 				continue
 			}
-			if prev >= 0 {
-				flush()
+			i++
+			if inWord {
+				dst = append(dst, mix(h))
+				h, inWord = fnvOffset, false
 			}
-			h = (h ^ uint64(c)) * fnvPrime
-			inWord = true
+			prev, single = -1, false
+			if c == 0x7f { // DEL, the one ASCII symbol that is not punctuation
+				dst = append(dst, mix(uint64(c)+1))
+			}
 			continue
 		}
 		r, size := utf8.DecodeRuneInString(text[i:])
 		i += size
+		flush := func() {
+			if inWord {
+				dst = append(dst, mix(h))
+				h, inWord = fnvOffset, false
+			}
+			prev, single = -1, false
+		}
 		switch {
 		case 0x2000 <= r && r <= 0x206f: // general punctuation: dashes, quotes, spaces
 			flush()
@@ -126,20 +145,14 @@ func terms(dst []uint64, text string) []uint64 {
 			dst = append(dst, mix(addRune(fnvOffset^0x5bd1e995, r)))
 		}
 	}
-	flush()
+	if inWord {
+		dst = append(dst, mix(h))
+	}
 	return dst
 }
 
 func runeBigram(a, b rune) uint64 {
 	return mix(uint64(uint32(a))<<32 | uint64(uint32(b)) ^ 0x9e3779b97f4a7c15)
-}
-
-func isASCIIPunct(c byte) bool {
-	switch {
-	case c >= '!' && c <= '/', c >= ':' && c <= '@', c >= '[' && c <= '`', c >= '{' && c <= '~':
-		return true
-	}
-	return false
 }
 
 // sketchSize is how many shingle hashes a sketch keeps. Messages with at
