@@ -1,6 +1,7 @@
 package policy
 
 import (
+	"math/rand"
 	"slices"
 	"strings"
 	"testing"
@@ -252,4 +253,182 @@ func BenchmarkTerms(b *testing.B) {
 			}
 		})
 	}
+}
+
+// shingleSketchSorted is how sketches were built before sketchInto: every
+// shingle hashed by a closure and sorted by comparison.
+func shingleSketchSorted(ts []uint64, n int) sketch {
+	if len(ts) == 0 {
+		return sketch{}
+	}
+	if len(ts) < n {
+		n = len(ts)
+	}
+	m := len(ts) - n + 1
+	shingle := func(i int) uint64 {
+		// Terms are already well-mixed hashes: rotate each by its place,
+		// add them up, and mix once.
+		h := uint64(n) * 0x9e3779b97f4a7c15
+		for j, t := range ts[i : i+n] {
+			h += t<<(13*j%64) | t>>(64-13*j%64)
+		}
+		return mix(h)
+	}
+	if m > 2*sketchSize {
+		// Hashes are uniform, so the sketchSize smallest of m lie below
+		// about sketchSize/m of the range; keep those below twice that,
+		// and fall back to all of them in the rare case too few pass.
+		limit := ^uint64(0) / uint64(m) * 2 * sketchSize
+		kept := make([]uint64, 0, 3*sketchSize)
+		for i := 0; i < m; i++ {
+			if h := shingle(i); h < limit {
+				kept = append(kept, h)
+			}
+		}
+		slices.Sort(kept)
+		kept = slices.Compact(kept)
+		if len(kept) >= sketchSize {
+			return bottomRef(kept, false, m)
+		}
+	}
+	all := make([]uint64, m)
+	for i := range all {
+		all[i] = shingle(i)
+	}
+	slices.Sort(all)
+	return bottomRef(slices.Compact(all), true, m)
+}
+
+// bottomRef makes a sketch of sorted distinct hashes. When all is set they
+// are every distinct shingle of the message; otherwise they are its
+// smallest ones, of at most most shingles in all.
+func bottomRef(sorted []uint64, all bool, most int) sketch {
+	if all && len(sorted) <= sketchSize {
+		return sketch{mins: sorted, n: len(sorted)}
+	}
+	mins := sorted[:sketchSize:sketchSize]
+	n := len(sorted)
+	if !all {
+		// Estimate the number of distinct shingles from the k-th smallest hash.
+		n = most
+		if kth := float64(mins[sketchSize-1]) / float64(^uint64(0)); kth > 0 {
+			n = min(most, max(sketchSize, int(float64(sketchSize-1)/kth)))
+		}
+	}
+	return sketch{mins: mins, n: n}
+}
+
+// jaccardMerge, the branching merge jaccard replaced, estimates |A∩B| / |A∪B| from two sketches: exactly when both
+// sets fit in a sketch, else from the smallest sketchSize hashes of the
+// union. Two empty messages are identical.
+func jaccardMerge(a, b sketch) float64 {
+	if len(a.mins) == 0 || len(b.mins) == 0 {
+		if len(a.mins) == 0 && len(b.mins) == 0 {
+			return 1
+		}
+		return 0
+	}
+	exact := a.n <= sketchSize && b.n <= sketchSize
+	i, j, union, both := 0, 0, 0, 0
+	for (i < len(a.mins) || j < len(b.mins)) && (exact || union < sketchSize) {
+		switch {
+		case j >= len(b.mins) || (i < len(a.mins) && a.mins[i] < b.mins[j]):
+			i++
+		case i >= len(a.mins) || b.mins[j] < a.mins[i]:
+			j++
+		default:
+			i++
+			j++
+			both++
+		}
+		union++
+	}
+	if union == 0 {
+		return 0
+	}
+	return float64(both) / float64(union)
+}
+
+// randomTerms makes n terms drawn from vocab distinct ones, so that
+// shingles repeat as they do in text.
+func randomTerms(r *rand.Rand, n, vocab int) []uint64 {
+	ts := make([]uint64, n)
+	for i := range ts {
+		ts[i] = mix(uint64(r.Intn(vocab)) + 1)
+	}
+	return ts
+}
+
+// Sketches and similarities are exactly those of sorting by comparison and
+// merging with branches, for short and long messages, many repeats or none.
+func TestSketchesAsBefore(t *testing.T) {
+	r := rand.New(rand.NewSource(1))
+	var scratch []uint64
+	var prev sketch
+	for k := 0; k < 3000; k++ {
+		n := 1 + r.Intn([]int{5, 60, 300, 3000}[k%4])
+		ts := randomTerms(r, n, 1+r.Intn(2*n))
+		for _, sh := range []int{1, 2, 3, 5} {
+			got, want := sketchInto(&scratch, ts, sh), shingleSketchSorted(ts, sh)
+			if !slices.Equal(got.mins, want.mins) || got.n != want.n {
+				t.Fatalf("%d terms, shingle %d: sketch of %d (n %d), before %d (n %d)", n, sh, len(got.mins), got.n, len(want.mins), want.n)
+			}
+		}
+		sk := sketchInto(&scratch, ts, 3)
+		if got, want := jaccard(sk, prev), jaccardMerge(sk, prev); got != want {
+			t.Fatalf("jaccard %v, before %v", got, want)
+		}
+		prev = sk
+	}
+	if got, want := jaccard(sketch{}, sketch{}), jaccardMerge(sketch{}, sketch{}); got != want {
+		t.Errorf("two empty messages: %v, before %v", got, want)
+	}
+}
+
+// sortHashes sorts whatever it is given, spread evenly or not.
+func TestSortHashes(t *testing.T) {
+	r := rand.New(rand.NewSource(2))
+	cases := map[string]func(i int) uint64{
+		"uniform":       func(int) uint64 { return r.Uint64() },
+		"small values":  func(int) uint64 { return uint64(r.Intn(1000)) },
+		"all equal":     func(int) uint64 { return 42 },
+		"clustered":     func(i int) uint64 { return uint64(i%3)<<62 | uint64(r.Intn(5)) },
+		"descending":    func(i int) uint64 { return ^uint64(i) },
+		"zeros and max": func(i int) uint64 { return uint64(i%2) * ^uint64(0) },
+	}
+	for name, gen := range cases {
+		t.Run(name, func(t *testing.T) {
+			for _, n := range []int{0, 1, 31, 32, 33, 100, 257, 5000} {
+				a := make([]uint64, n)
+				for i := range a {
+					a[i] = gen(i)
+				}
+				want := slices.Sorted(slices.Values(a))
+				if got := sortHashes(a, make([]uint64, n)); !slices.Equal(got, want) {
+					t.Fatalf("%d hashes not sorted", n)
+				}
+			}
+		})
+	}
+}
+
+func FuzzSketchesAsBefore(f *testing.F) {
+	f.Add([]byte("take care you too take care"), uint8(3))
+	f.Add([]byte(strings.Repeat("abcdefghijklmnopqrstuvwxyz", 40)), uint8(2))
+	f.Fuzz(func(t *testing.T, data []byte, sh uint8) {
+		ts := make([]uint64, len(data))
+		for i, b := range data {
+			ts[i] = mix(uint64(b) + 1)
+		}
+		n := 1 + int(sh%8)
+		var scratch []uint64
+		got, want := sketchInto(&scratch, ts, n), shingleSketchSorted(ts, n)
+		if !slices.Equal(got.mins, want.mins) || got.n != want.n {
+			t.Fatalf("sketch of %d (n %d), before %d (n %d)", len(got.mins), got.n, len(want.mins), want.n)
+		}
+		half := sketchInto(&scratch, ts[:len(ts)/2], n)
+		if a, b := jaccard(got, half), jaccardMerge(want, shingleSketchSorted(ts[:len(ts)/2], n)); a != b {
+			t.Fatalf("jaccard %v, before %v", a, b)
+		}
+	})
 }

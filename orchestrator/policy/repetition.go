@@ -37,7 +37,8 @@ type Repetition struct {
 	Shingle     int     // words per shingle (default 3)
 	Block       int     // shingles from which the overlap counts (default 40; negative: never)
 
-	m memo[repeatInfo]
+	m       memo[repeatInfo]
+	scratch []uint64 // for building sketches, under m.mu
 }
 
 type repeatInfo struct {
@@ -70,7 +71,7 @@ func (p *Repetition) settings() (thr float64, window, count, shingle, block int)
 
 func (p *Repetition) info(msgs []transcripts.Message, vals []repeatInfo, i int) repeatInfo {
 	thr, window, _, shingle, block := p.settings()
-	ri := repeatInfo{sk: shingleSketch(cachedTerms(msgs[i].Content), shingle), of: -1, speaker: msgs[i].Speaker}
+	ri := repeatInfo{sk: sketchInto(&p.scratch, cachedTerms(msgs[i].Content), shingle), of: -1, speaker: msgs[i].Speaker}
 	for j := i - 1; j >= 0 && j >= i-window; j-- {
 		if p.SameSpeaker && msgs[j].Speaker != msgs[i].Speaker {
 			continue

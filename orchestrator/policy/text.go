@@ -1,6 +1,7 @@
 package policy
 
 import (
+	"math/bits"
 	"slices"
 	"unicode"
 	"unicode/utf8"
@@ -171,6 +172,13 @@ type sketch struct {
 // shorter than n terms is one shingle of all its terms; an empty one has
 // none. ts is not modified.
 func shingleSketch(ts []uint64, n int) sketch {
+	var scratch []uint64
+	return sketchInto(&scratch, ts, n)
+}
+
+// sketchInto is shingleSketch with the caller's scratch space, which it
+// grows as needed and which the sketch does not keep.
+func sketchInto(scratch *[]uint64, ts []uint64, n int) sketch {
 	if len(ts) == 0 {
 		return sketch{}
 	}
@@ -178,38 +186,96 @@ func shingleSketch(ts []uint64, n int) sketch {
 		n = len(ts)
 	}
 	m := len(ts) - n + 1
-	shingle := func(i int) uint64 {
-		// Terms are already well-mixed hashes: rotate each by its place,
-		// add them up, and mix once.
-		h := uint64(n) * 0x9e3779b97f4a7c15
-		for j, t := range ts[i : i+n] {
-			h += t<<(13*j%64) | t>>(64-13*j%64)
-		}
-		return mix(h)
+	if cap(*scratch) < 2*m {
+		*scratch = make([]uint64, 2*m)
 	}
+	buf := (*scratch)[:2*m]
+	hashes, tmp := buf[:m], buf[m:]
+	shingles(hashes, ts, n)
 	if m > 2*sketchSize {
 		// Hashes are uniform, so the sketchSize smallest of m lie below
 		// about sketchSize/m of the range; keep those below twice that,
 		// and fall back to all of them in the rare case too few pass.
 		limit := ^uint64(0) / uint64(m) * 2 * sketchSize
-		kept := make([]uint64, 0, 3*sketchSize)
-		for i := 0; i < m; i++ {
-			if h := shingle(i); h < limit {
+		kept := tmp[:0]
+		for _, h := range hashes {
+			if h < limit {
 				kept = append(kept, h)
 			}
 		}
-		slices.Sort(kept)
-		kept = slices.Compact(kept)
+		kept = slices.Compact(sortHashes(kept, hashes[len(hashes)-len(kept):]))
 		if len(kept) >= sketchSize {
 			return bottom(kept, false, m)
 		}
+		shingles(hashes, ts, n)
 	}
-	all := make([]uint64, m)
-	for i := range all {
-		all[i] = shingle(i)
+	return bottom(slices.Compact(sortHashes(hashes, tmp)), true, m)
+}
+
+// shingles fills dst with the hash of each run of n terms of ts. Terms are
+// already well-mixed hashes: each is rotated by its place, they are added
+// up, and the sum is mixed once.
+func shingles(dst, ts []uint64, n int) {
+	seed := uint64(n) * 0x9e3779b97f4a7c15
+	if n == 3 {
+		for i := range dst {
+			dst[i] = mix(seed + ts[i] + bits.RotateLeft64(ts[i+1], 13) + bits.RotateLeft64(ts[i+2], 26))
+		}
+		return
 	}
-	slices.Sort(all)
-	return bottom(slices.Compact(all), true, m)
+	for i := range dst {
+		h := seed
+		for j, t := range ts[i : i+n] {
+			h += bits.RotateLeft64(t, 13*j%64)
+		}
+		dst[i] = mix(h)
+	}
+}
+
+// sortHashes sorts a and returns it, or tmp (at least as long) holding a
+// sorted; a's contents are then lost. Hashes are spread evenly over their
+// range, so placing each by its top bits and then straightening the few
+// in each place by insertion costs about one step per hash, where a
+// comparison sort costs a dozen.
+func sortHashes(a, tmp []uint64) []uint64 {
+	n := len(a)
+	if n < 32 {
+		slices.Sort(a)
+		return a
+	}
+	var top uint64
+	for _, x := range a {
+		top |= x
+	}
+	b := min(bits.Len(uint(n)), 12) // about one hash per place
+	shift := max(bits.Len64(top)-b, 0)
+	var start [1<<12 + 1]int32
+	places := start[:1<<b+1]
+	for _, x := range a {
+		places[x>>shift+1]++
+	}
+	for i := 1; i < len(places); i++ {
+		if places[i] > 64 { // not spread evenly after all
+			slices.Sort(a)
+			return a
+		}
+		places[i] += places[i-1]
+	}
+	out := tmp[:n]
+	for _, x := range a {
+		k := x >> shift
+		out[places[k]] = x
+		places[k]++
+	}
+	for i := 1; i < n; i++ {
+		x := out[i]
+		j := i
+		for ; j > 0 && out[j-1] > x; j-- {
+			out[j] = out[j-1]
+		}
+		out[j] = x
+	}
+	return out
 }
 
 // bottom makes a sketch of sorted distinct hashes. When all is set they
@@ -217,9 +283,9 @@ func shingleSketch(ts []uint64, n int) sketch {
 // smallest ones, of at most most shingles in all.
 func bottom(sorted []uint64, all bool, most int) sketch {
 	if all && len(sorted) <= sketchSize {
-		return sketch{mins: sorted, n: len(sorted)}
+		return sketch{mins: slices.Clone(sorted), n: len(sorted)}
 	}
-	mins := sorted[:sketchSize:sketchSize]
+	mins := slices.Clone(sorted[:sketchSize])
 	n := len(sorted)
 	if !all {
 		// Estimate the number of distinct shingles from the k-th smallest hash.
@@ -241,21 +307,22 @@ func jaccard(a, b sketch) float64 {
 		}
 		return 0
 	}
-	exact := a.n <= sketchSize && b.n <= sketchSize
+	// Merge the two sorted lists, without branches that depend on the
+	// hashes, up to the sketchSize smallest of the union unless exact.
+	limit := len(a.mins) + len(b.mins)
+	if a.n > sketchSize || b.n > sketchSize {
+		limit = sketchSize
+	}
 	i, j, union, both := 0, 0, 0, 0
-	for (i < len(a.mins) || j < len(b.mins)) && (exact || union < sketchSize) {
-		switch {
-		case j >= len(b.mins) || (i < len(a.mins) && a.mins[i] < b.mins[j]):
-			i++
-		case i >= len(a.mins) || b.mins[j] < a.mins[i]:
-			j++
-		default:
-			i++
-			j++
-			both++
-		}
+	for i < len(a.mins) && j < len(b.mins) && union < limit {
+		x, y := a.mins[i], b.mins[j]
+		i += b2i(x <= y)
+		j += b2i(y <= x)
+		both += b2i(x == y)
 		union++
 	}
+	// What is left of one list is in the union alone.
+	union = min(union+len(a.mins)-i+len(b.mins)-j, limit)
 	if union == 0 {
 		return 0
 	}
@@ -272,4 +339,11 @@ func overlap(a, b sketch) float64 {
 	}
 	inter := j / (1 + j) * float64(a.n+b.n)
 	return min(1, inter/float64(min(a.n, b.n)))
+}
+
+func b2i(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
 }
