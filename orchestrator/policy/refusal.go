@@ -53,12 +53,18 @@ var builtinRefusal = func() []*regexp.Regexp {
 	return out
 }()
 
+// refusalWord is one of refusalWords and the pattern that needs it.
+type refusalWord struct {
+	word    string
+	pattern int
+}
+
 // refusalPrefixes maps the first four bytes of each of refusalWords, with
-// the 0x20 bit set in every byte, to the patterns whose words start so. A
-// typographic apostrophe starts with the byte 0xe2, so "can’t" and "won’t"
-// have prefixes of their own.
-var refusalPrefixes = func() map[uint32]uint8 {
-	out := map[uint32]uint8{}
+// the 0x20 bit set in every byte, to those words. A typographic apostrophe
+// starts with the byte 0xe2, so "can’t" and "won’t" have prefixes of their
+// own.
+var refusalPrefixes = func() map[uint32][]refusalWord {
+	out := map[uint32][]refusalWord{}
 	for i, words := range refusalWords {
 		for _, w := range words {
 			variants := []string{w}
@@ -69,7 +75,7 @@ var refusalPrefixes = func() map[uint32]uint8 {
 				if len(v) < 4 {
 					panic("policy: refusal word " + w + " is shorter than four bytes")
 				}
-				out[prefix4(v)] |= 1 << i
+				out[prefix4(v)] = append(out[prefix4(v)], refusalWord{w, i})
 			}
 		}
 	}
@@ -95,21 +101,50 @@ func prefix4(s string) uint32 {
 
 func filterSlot(k uint32) uint32 { return (k * 0x9e3779b1) >> 20 }
 
-// refusalCandidates returns a bit for each built-in pattern whose words
-// may occur in text once typographic apostrophes are made ASCII and
-// letters lowercased: every pattern with such a word has its bit set
-// (setting the 0x20 bit lowercases ASCII letters and leaves the words'
-// spaces and apostrophes as they are), and most text sets none, so
-// matchNear, which searches for each word, runs only where it may match.
+// refusalCandidates returns a bit for each built-in pattern one of whose
+// words occurs in text once typographic apostrophes are made ASCII and
+// ASCII letters lowercased, as matchNear sees it, so matchNear runs only
+// for patterns that may match. Most places are ruled out by their first
+// four bytes (setting the 0x20 bit lowercases letters and leaves the
+// words' spaces and apostrophes as they are); the rest are compared in full.
 func refusalCandidates(text string) uint8 {
 	var cand uint8
 	for i := 0; i+4 <= len(text); i++ {
 		k := prefix4(text[i:])
 		if h := filterSlot(k); refusalFilter[h>>6]&(1<<(h&63)) != 0 {
-			cand |= refusalPrefixes[k]
+			for _, w := range refusalPrefixes[k] {
+				if cand&(1<<w.pattern) == 0 && foldedWordAt(text[i:], w.word) {
+					cand |= 1 << w.pattern
+				}
+			}
 		}
 	}
 	return cand
+}
+
+// foldedWordAt reports whether text starts with word (lower-case letters,
+// spaces and apostrophes) when ASCII letters are lowercased and a
+// typographic apostrophe counts as an ASCII one.
+func foldedWordAt(text, word string) bool {
+	k := 0
+	for i := 0; i < len(word); i++ {
+		if k >= len(text) {
+			return false
+		}
+		switch w, c := word[i], text[k]; {
+		case w == '\'' && strings.HasPrefix(text[k:], "’"):
+			k += len("’")
+			continue
+		case 'a' <= w && w <= 'z':
+			if c|0x20 != w {
+				return false
+			}
+		case c != w:
+			return false
+		}
+		k++
+	}
+	return true
 }
 
 // matchNear reports whether re matches low within a short stretch around
