@@ -4,20 +4,25 @@ import "sync"
 
 // termIndex maps a term hash to the index of the first message that used
 // it: an open-addressing hash table, several times faster than a map for
-// the one lookup per word that stagnation makes.
+// the one lookup per word that stagnation makes. A slot holds both, so a
+// lookup touches one cache line.
 type termIndex struct {
-	keys  []uint64 // 0 marks an empty slot; the key 0 is stored as zeroKey
-	first []int32
+	slots []termSlot
 	n     int
+}
+
+type termSlot struct {
+	key   uint64 // 0 marks an empty slot; the key 0 is stored as zeroKey
+	first int32
 }
 
 // zeroKey stands in for a term whose hash is 0, which marks empty slots.
 const zeroKey = 0x9e3779b97f4a7c15
 
 func (t *termIndex) slot(k uint64) int {
-	mask := len(t.keys) - 1
+	mask := len(t.slots) - 1
 	i := int(k>>7) & mask
-	for t.keys[i] != 0 && t.keys[i] != k {
+	for t.slots[i].key != 0 && t.slots[i].key != k {
 		i = (i + 1) & mask
 	}
 	return i
@@ -29,26 +34,26 @@ func (t *termIndex) lookupOrAdd(k uint64, idx int32) (first int32, added bool) {
 	if k == 0 {
 		k = zeroKey
 	}
-	if 4*(t.n+1) > 3*len(t.keys) {
-		t.grow()
+	if 4*(t.n+1) > 3*len(t.slots) {
+		t.rebuild(max(4096, 2*len(t.slots)), idx+1)
 	}
-	i := t.slot(k)
-	if t.keys[i] == k {
-		return t.first[i], false
+	s := &t.slots[t.slot(k)]
+	if s.key == k {
+		return s.first, false
 	}
-	t.keys[i], t.first[i] = k, idx
+	s.key, s.first = k, idx
 	t.n++
 	return idx, true
 }
 
-func (t *termIndex) grow() {
-	old, oldFirst := t.keys, t.first
-	size := max(1024, 2*len(old))
-	t.keys, t.first, t.n = make([]uint64, size), make([]int32, size), 0
-	for i, k := range old {
-		if k != 0 {
-			j := t.slot(k)
-			t.keys[j], t.first[j] = k, oldFirst[i]
+// rebuild moves the terms first used before message before into a table
+// of size slots.
+func (t *termIndex) rebuild(size int, before int32) {
+	old := t.slots
+	t.slots, t.n = make([]termSlot, size), 0
+	for _, s := range old {
+		if s.key != 0 && s.first < before {
+			t.slots[t.slot(s.key)] = s
 			t.n++
 		}
 	}
@@ -56,15 +61,7 @@ func (t *termIndex) grow() {
 
 // dropFrom forgets every term first used at message from or later.
 func (t *termIndex) dropFrom(from int32) {
-	old, oldFirst := t.keys, t.first
-	t.keys, t.first, t.n = make([]uint64, len(old)), make([]int32, len(old)), 0
-	for i, k := range old {
-		if k != 0 && oldFirst[i] < from {
-			j := t.slot(k)
-			t.keys[j], t.first[j] = k, oldFirst[i]
-			t.n++
-		}
-	}
+	t.rebuild(len(t.slots), from)
 }
 
 // termCache remembers the terms of the last few messages read, so the
