@@ -148,17 +148,24 @@ func (r *Recording) start(run Run) error {
 	if err := MarkdownHeader(r.md, run.Title, run.Started, time.Time{}, 0); err != nil {
 		return fmt.Errorf("writing %s: %w", r.MarkdownPath, err)
 	}
-	return r.writeJSONL(JSONLRun(run))
+	return r.writeJSONL(JSONLRun(run), false)
 }
 
 // Resumed records that the run continues, with the settings it continues under.
-func (r *Recording) Resumed(run Run) error { return r.writeJSONL(JSONLRun(run)) }
+func (r *Recording) Resumed(run Run) error { return r.writeJSONL(JSONLRun(run), false) }
 
-func (r *Recording) writeJSONL(b []byte) error {
+// writeJSONL appends a line. With durable set it also syncs the file,
+// which makes every line before it durable too: lines that matter only
+// alongside a message (the run line, events) ride on the next message's
+// sync instead of paying for their own.
+func (r *Recording) writeJSONL(b []byte, durable bool) error {
 	if _, err := r.jl.Write(b); err != nil {
 		return fmt.Errorf("writing %s: %w", r.JSONLPath, err)
 	}
-	if err := r.jl.Sync(); err != nil {
+	if !durable {
+		return nil
+	}
+	if err := syncData(r.jl); err != nil {
 		return fmt.Errorf("syncing %s: %w", r.JSONLPath, err)
 	}
 	return nil
@@ -167,7 +174,7 @@ func (r *Recording) writeJSONL(b []byte) error {
 // Append records one finished message in both files.
 func (r *Recording) Append(m Message) error {
 	r.t.Messages = append(r.t.Messages, m)
-	if err := r.writeJSONL(JSONLMessage(len(r.t.Messages), m)); err != nil {
+	if err := r.writeJSONL(JSONLMessage(len(r.t.Messages), m), true); err != nil {
 		return err
 	}
 	if err := AppendMarkdownMessage(r.md, m); err != nil {
@@ -177,7 +184,7 @@ func (r *Recording) Append(m Message) error {
 }
 
 // Event records a retry, wait, error or operator action in the JSONL.
-func (r *Recording) Event(e Event) error { return r.writeJSONL(JSONLEvent(e)) }
+func (r *Recording) Event(e Event) error { return r.writeJSONL(JSONLEvent(e), false) }
 
 // Messages returns the messages recorded so far.
 func (r *Recording) Messages() []Message { return r.t.Messages }
@@ -187,7 +194,7 @@ func (r *Recording) Messages() []Message { return r.t.Messages }
 // crash leaves either the old or the new file, never a mix.
 func (r *Recording) Finish(ended time.Time, s Stop) error {
 	r.t.Ended = ended
-	err := r.writeJSONL(JSONLStop(ended, s))
+	err := r.writeJSONL(JSONLStop(ended, s), true)
 	if e := r.rewriteMarkdown(); err == nil {
 		err = e
 	}
@@ -203,13 +210,11 @@ func (r *Recording) rewriteMarkdown() error {
 		return fmt.Errorf("finalizing %s: %w", r.MarkdownPath, err)
 	}
 	defer os.Remove(tmp.Name())
+	// No sync: the Markdown is derived from the synced JSONL, and
+	// `parley export` rebuilds it should a crash lose this copy.
 	if err := WriteMarkdown(tmp, &r.t); err != nil {
 		tmp.Close()
 		return fmt.Errorf("finalizing %s: %w", r.MarkdownPath, err)
-	}
-	if err := tmp.Sync(); err != nil {
-		tmp.Close()
-		return err
 	}
 	if err := tmp.Close(); err != nil {
 		return err
