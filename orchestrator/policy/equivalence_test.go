@@ -2,6 +2,7 @@ package policy
 
 import (
 	"math/rand"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -201,6 +202,33 @@ func TestTermsAsBefore(t *testing.T) {
 	for _, s := range append(termSamples, all, strings.ToUpper(all), strings.Repeat(all, 3)) {
 		if got, want := terms(nil, s), termsFNV(nil, s); !slices.Equal(got, want) {
 			t.Errorf("terms(%q) = %x, before %x", s, got, want)
+		}
+	}
+	// Every message of the seed and the corpus, and stretches of ASCII of
+	// every length around words that run on into other letters.
+	var texts []string
+	for _, pattern := range []string{"../../transcripts/seed/*.md", "../../transcripts/corpus/*.jsonl"} {
+		files, _ := filepath.Glob(pattern)
+		for _, f := range files {
+			tr, err := transcripts.Read(f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, m := range tr.Messages {
+				texts = append(texts, m.Content)
+			}
+		}
+	}
+	if len(texts) < 100 {
+		t.Fatalf("read only %d messages", len(texts))
+	}
+	for n := 0; n < 140; n++ {
+		ascii := strings.Repeat("Ab1 xyZ, ", 20)[:n]
+		texts = append(texts, ascii, ascii+"é", "é"+ascii, ascii+"naïve"+ascii, ascii+"\x7f"+ascii, ascii+"绿茶"+ascii, ascii+"Word")
+	}
+	for _, s := range texts {
+		if got, want := terms(nil, s), termsFNV(nil, s); !slices.Equal(got, want) {
+			t.Fatalf("terms(%q) = %x, before %x", s[:min(len(s), 80)], got, want)
 		}
 	}
 	// Distinct words hash apart; a word and its capitals do not.
