@@ -344,8 +344,12 @@ func TestConvert(t *testing.T) {
 
 // benchCorpus generates a large corpus in parley's Markdown layout: varied
 // healthy exchanges of mixed length, each ending in one of the loops the
-// default set catches, so checking sees the work a real corpus asks of it.
-func benchCorpus(b *testing.B) ([][]byte, int) {
+// default set catches, so checking sees the work a real corpus asks of it:
+// every message is judged, up to the loop. Healthy messages draw lines from
+// the seed's substance (never the same lines as the four messages before
+// them, which repetition compares with) and, as real answers do, bring new
+// words; stops reports where each loop starts.
+func benchCorpus(b *testing.B) (files [][]byte, msgs int, stops [][2]int) {
 	b.Helper()
 	seed, err := os.ReadFile(seedPath)
 	if err != nil {
@@ -357,28 +361,52 @@ func benchCorpus(b *testing.B) ([][]byte, int) {
 	}
 	var pool []string
 	for _, m := range base.Messages[:15] {
-		pool = append(pool, strings.Split(m.Content, "\n")...)
+		for _, l := range strings.Split(m.Content, "\n") {
+			if !strings.Contains(l, "[END]") {
+				pool = append(pool, l)
+			}
+		}
+	}
+	// Messages k apart, for k up to 4, start about len(pool)/5 lines apart
+	// (in a circle), and a message holds fewer lines than that.
+	stride, most := len(pool)*2/5, 40
+	for k := 1; k <= 4; k++ {
+		d := k * stride % len(pool)
+		most = min(most, d, len(pool)-d)
+	}
+	if most < 30 {
+		b.Fatalf("the seed's substance has %d lines, too few to draw messages from", len(pool))
+	}
+	syllables := strings.Fields("ka lo mi ne ru sa ti vo be da fe gu hi jo pe qua ri so tu we")
+	word := func(n int) string { // a made-up word, one for each n
+		var w strings.Builder
+		for k := 0; k < 4; k++ {
+			w.WriteString(syllables[n%len(syllables)])
+			n /= len(syllables)
+		}
+		return w.String()
 	}
 	loops := [][]string{
 		{"Thanks — take care! [END]", "You too! [END]", "[END]", "[END]"},
 		{"Ready when you are! 😊", "Ready when you are too! 😊", "Ready when you are! 😊", "Ready when you are too! 😊", "Ready when you are! 😊", "Ready when you are too! 😊"},
 		{"Take care!", "You too!", "Thanks, you too!", "Take care!", "You too! Thanks!", "Take care, you too!"},
 	}
-	var files [][]byte
-	msgs := 0
 	for f := 0; f < 200; f++ {
 		t := &transcripts.Transcript{Title: "A ↔ B", Started: time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)}
 		n := 40 + f%60
 		for i := 0; i < n; i++ {
-			// Between 1 and 40 lines drawn from the pool, numbered so each
-			// message says something new.
-			lines := 1 + (f*7+i*13)%40
+			lines := 1 + (f*7+i*13)%most
 			var sb strings.Builder
 			fmt.Fprintf(&sb, "Turn %d of run %d. ", i, f)
 			for k := 0; k < lines; k++ {
-				sb.WriteString(pool[(f*31+i*17+k)%len(pool)])
+				sb.WriteString(pool[(f*31+i*stride+k)%len(pool)])
 				sb.WriteString("\n")
 			}
+			sb.WriteString("New here:")
+			for k := 0; k < 12; k++ {
+				sb.WriteString(" " + word(f*7919+i*12+k))
+			}
+			sb.WriteString(".\n")
 			t.Messages = append(t.Messages, transcripts.Message{Speaker: []string{"A", "B"}[i%2], Content: sb.String()})
 		}
 		for i, c := range loops[f%len(loops)] {
@@ -390,8 +418,9 @@ func benchCorpus(b *testing.B) ([][]byte, int) {
 		}
 		files = append(files, buf.Bytes())
 		msgs += len(t.Messages)
+		stops = append(stops, [2]int{n + 1, len(t.Messages)})
 	}
-	return files, msgs
+	return files, msgs, stops
 }
 
 // BenchmarkCheck compares checking a large corpus with the default set
@@ -400,7 +429,7 @@ func benchCorpus(b *testing.B) ([][]byte, int) {
 //
 //	go test ./cmd/parley -run XXX -bench BenchmarkCheck -benchtime 3x
 func BenchmarkCheck(b *testing.B) {
-	files, msgs := benchCorpus(b)
+	files, msgs, stops := benchCorpus(b)
 	size := 0
 	for _, f := range files {
 		size += len(f)
@@ -413,13 +442,14 @@ func BenchmarkCheck(b *testing.B) {
 		}
 	}
 	check := func() {
-		for _, f := range files {
+		for i, f := range files {
 			t, err := transcripts.Parse(f)
 			if err != nil {
 				b.Fatal(err)
 			}
-			if at, _ := policy.FirstStop(policy.Default(), t.Messages); at == 0 {
-				b.Fatal("a generated loop was not caught")
+			// Every healthy message is judged and the loop is caught.
+			if at, v := policy.FirstStop(policy.Default(), t.Messages); at < stops[i][0] || at > stops[i][1] {
+				b.Fatalf("generated transcript %d stopped at %d (%s: %s); its loop is messages %d..%d", i, at, v.Policy, v.Reason, stops[i][0], stops[i][1])
 			}
 		}
 	}
