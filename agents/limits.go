@@ -435,7 +435,9 @@ func (r *route) markDown(rep *replica) {
 	rep.downUntil = time.Now().Add(r.coolDown)
 }
 
-// doneBody calls done once, when the body is closed or fails.
+// doneBody calls done once, when the body is read to its end, fails or is
+// closed. The end counts because go-openai reads an error answer to the
+// end without closing it.
 type doneBody struct {
 	io.ReadCloser
 	once sync.Once
@@ -444,8 +446,12 @@ type doneBody struct {
 
 func (b *doneBody) Read(p []byte) (int, error) {
 	n, err := b.ReadCloser.Read(p)
-	if err != nil && !errors.Is(err, io.EOF) {
-		b.once.Do(func() { b.done(err) })
+	if err != nil {
+		var failed error
+		if !errors.Is(err, io.EOF) {
+			failed = err
+		}
+		b.once.Do(func() { b.done(failed) })
 	}
 	return n, err
 }

@@ -234,3 +234,27 @@ func TestTransportCountsAStreamInFlightUntilClosed(t *testing.T) {
 		t.Errorf("after the first body closed, a request got no answer")
 	}
 }
+
+// An error answer that is read to its end but never closed, as go-openai
+// leaves one, must still give its slot back.
+func TestTransportReleasesABodyReadToItsEnd(t *testing.T) {
+	a := replicaServer(t, "a", http.StatusTooManyRequests)
+	lim := NewLimiter("a", Limit{Concurrent: 1, Backoff: time.Millisecond})
+	tr := NewTransport(nil, Route{BaseURL: a.URL, Limiter: lim})
+	c := &http.Client{Transport: tr}
+	defer tr.CloseIdleConnections()
+	for i := range 3 {
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+		req, _ := http.NewRequestWithContext(ctx, http.MethodPost, a.URL+"/v1/chat/completions", strings.NewReader("{}"))
+		resp, err := c.Do(req)
+		if err != nil {
+			cancel()
+			t.Fatalf("request %d: %v; the slot of an unclosed but finished body was not released", i+1, err)
+		}
+		io.ReadAll(resp.Body) // and no Close
+		cancel()
+	}
+	if st := lim.Stats(); st.Requests != 3 || st.Throttled != 3 {
+		t.Errorf("stats = %+v; want 3 requests, 3 throttled", st)
+	}
+}

@@ -364,7 +364,10 @@ func TestA429HoldsTheWholeProvider(t *testing.T) {
 		}
 		return 0, ""
 	}
-	limits := fmt.Sprintf("limits:\n  %s: {concurrent: 8}\n", cs.url)
+	// One request at a time, so every request after the 429 started after
+	// parley saw it: if the hold were the throttled conversation's alone,
+	// the other seven would go on at once.
+	limits := fmt.Sprintf("limits:\n  %s: {concurrent: 1}\n", cs.url)
 	r := runner(t, []*configs.Scenario{scenario(t, pairYAML(cs.url, limits))}, 8, 8)
 	sum, err := r.Run(context.Background())
 	if err != nil {
