@@ -78,7 +78,7 @@ func (p *Repetition) info(msgs []transcripts.Message, vals []repeatInfo, i int) 
 		}
 		sim := jaccard(ri.sk, vals[j].sk)
 		if block > 0 && ri.sk.n >= block && vals[j].sk.n >= block {
-			sim = max(sim, overlap(ri.sk, vals[j].sk))
+			sim = max(sim, overlapOf(sim, ri.sk, vals[j].sk))
 		}
 		if sim > ri.sim || ri.of < 0 {
 			ri.sim, ri.of = sim, j

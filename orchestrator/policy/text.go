@@ -333,7 +333,11 @@ func jaccard(a, b sketch) float64 {
 // shingles lies wholly inside the larger, as when a long block is repeated
 // with text added around it.
 func overlap(a, b sketch) float64 {
-	j := jaccard(a, b)
+	return overlapOf(jaccard(a, b), a, b)
+}
+
+// overlapOf is overlap given j, the jaccard of a and b.
+func overlapOf(j float64, a, b sketch) float64 {
 	if j == 0 || a.n == 0 || b.n == 0 {
 		return j
 	}
