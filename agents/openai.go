@@ -259,6 +259,11 @@ func (a *OpenAI) try(ctx context.Context, history []Message, yield func(Chunk, e
 
 	stream, err := a.client.CreateChatCompletionStream(rctx, req)
 	if err != nil {
+		// go-openai reads an error answer's body but does not close it;
+		// close it here so its connection (and any limit slot) is released.
+		if at.resp != nil {
+			at.resp.Close()
+		}
 		return a.classify(ctx, rctx, at, err, withOptions, false)
 	}
 	defer stream.Close()

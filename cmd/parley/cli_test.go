@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/parleyhq/parley/agents/openaitest"
 	"github.com/parleyhq/parley/transcripts"
 )
 
@@ -154,5 +155,29 @@ func TestExportRebuildsMarkdownAndNeverOverwrites(t *testing.T) {
 	}
 	if again, _ := os.ReadFile(existing); !bytes.Equal(again, md) {
 		t.Fatal("export changed an existing file")
+	}
+}
+
+func TestRunSpreadsRequestsAcrossReplicas(t *testing.T) {
+	script := func(openaitest.Request) openaitest.Reply { return openaitest.Words("a reply") }
+	one, two := openaitest.Start(t, script), openaitest.Start(t, script)
+	p := filepath.Join(t.TempDir(), "replicas.yaml")
+	os.WriteFile(p, []byte(`agents:
+  - name: A
+    model: m
+    base_urls: [`+one.URL+`, `+two.URL+`]
+  - name: B
+    type: scripted
+    lines: [b1, b2, b3, b4]
+termination:
+  max_messages: 8
+`), 0o600)
+	code, out, errOut := parley(t, "run", "--no-tui", "--out", t.TempDir(), p)
+	if code != exitOK {
+		t.Fatalf("exit %d\n%s%s", code, out, errOut)
+	}
+	n1, n2 := len(one.Requests()), len(two.Requests())
+	if n1+n2 != 4 || n1 == 0 || n2 == 0 {
+		t.Fatalf("replicas served %d and %d of A's 4 requests; want both used", n1, n2)
 	}
 }

@@ -13,6 +13,7 @@ import (
 	"github.com/parleyhq/parley/cmd/parley/tui"
 	"github.com/parleyhq/parley/configs"
 	"github.com/parleyhq/parley/orchestrator"
+	"github.com/parleyhq/parley/orchestrator/batch"
 	"github.com/parleyhq/parley/orchestrator/policy"
 	"github.com/parleyhq/parley/transcripts"
 )
@@ -119,6 +120,14 @@ func stage(ctx context.Context, cmd *cobra.Command, s *configs.Scenario, f runFl
 		}
 		opt.Pace = &d
 	}
+	// The same transport as a batch's: limits: and base_urls: replicas
+	// hold for a single run too.
+	client, _, _, err := batch.NewHTTPClient([]*configs.Scenario{s}, 1)
+	if err != nil {
+		return result{}, usageErr(err)
+	}
+	defer batch.CloseIdle(client)
+	opt.HTTPClient = client
 	cfg, err := orchestrator.FromScenario(s, opt)
 	if err != nil {
 		return result{}, usageErr(err)
