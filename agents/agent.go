@@ -24,7 +24,8 @@ type Agent interface {
 	// Chunks arrive in order; their Text concatenates to the reply. The last
 	// chunk may carry Usage and FinishReason with or without text. A chunk
 	// with Retry set means the attempt failed: the text yielded so far is to
-	// be discarded, and a fresh attempt follows.
+	// be discarded, and a fresh attempt follows. A chunk with Wait set says
+	// the request is held back (a rate limit) before it is sent.
 	//
 	// A non-nil error is yielded at most once, as the last element. Breaking
 	// out of the loop, or cancelling ctx, stops the reply and releases its
@@ -52,6 +53,7 @@ type Chunk struct {
 	Usage        *transcripts.Usage // token usage, usually on the last chunk
 	FinishReason string             // "stop", "length", …, on the last chunk
 	Retry        *Retry             // non-nil: discard the text so far; another attempt follows
+	Wait         *Wait              // non-nil: the request is waiting before it leaves (a rate limit)
 }
 
 // ErrExhausted is yielded by replay and scripted agents that have no lines left.

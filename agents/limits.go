@@ -3,6 +3,7 @@ package agents
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"net/url"
@@ -70,10 +71,11 @@ func NewLimiter(name string, l Limit) *Limiter {
 // flight; Release must follow. It returns ctx's error if ctx ends first.
 func (l *Limiter) Acquire(ctx context.Context) error {
 	waitedSince := time.Time{}
+	hooks := hooksFrom(ctx)
 	for {
 		l.mu.Lock()
 		now := time.Now()
-		wait, blocked := l.waitLocked(now)
+		wait, why, blocked := l.waitLocked(now)
 		if !blocked {
 			l.inFlight++
 			l.stats.Requests++
@@ -86,13 +88,19 @@ func (l *Limiter) Acquire(ctx context.Context) error {
 				l.stats.WaitTotal += now.Sub(waitedSince)
 			}
 			l.mu.Unlock()
+			if !waitedSince.IsZero() && hooks != nil {
+				hooks.end()
+			}
 			return nil
-		}
-		if waitedSince.IsZero() {
-			waitedSince = now
 		}
 		changed := l.changed
 		l.mu.Unlock()
+		if waitedSince.IsZero() {
+			waitedSince = now
+			if hooks != nil {
+				hooks.begin(Wait{Duration: wait, Reason: why})
+			}
+		}
 		var timer *time.Timer
 		var fired <-chan time.Time
 		if wait > 0 {
@@ -108,6 +116,9 @@ func (l *Limiter) Acquire(ctx context.Context) error {
 			timer.Stop()
 		}
 		if err := ctx.Err(); err != nil {
+			if hooks != nil {
+				hooks.end()
+			}
 			return err
 		}
 	}
@@ -115,9 +126,9 @@ func (l *Limiter) Acquire(ctx context.Context) error {
 
 // waitLocked reports whether a request must wait now and, when the wait
 // ends at a known time, for how long.
-func (l *Limiter) waitLocked(now time.Time) (time.Duration, bool) {
+func (l *Limiter) waitLocked(now time.Time) (time.Duration, string, bool) {
 	if now.Before(l.heldUntil) {
-		return l.heldUntil.Sub(now), true
+		return l.heldUntil.Sub(now), l.name + " is held back after a 429", true
 	}
 	if l.limit.PerMinute > 0 {
 		cut := 0
@@ -126,13 +137,14 @@ func (l *Limiter) waitLocked(now time.Time) (time.Duration, bool) {
 		}
 		l.starts = l.starts[cut:]
 		if len(l.starts) >= l.limit.PerMinute {
-			return l.starts[0].Add(l.limit.Window).Sub(now), true
+			return l.starts[0].Add(l.limit.Window).Sub(now),
+				fmt.Sprintf("%s allows %d requests a %s", l.name, l.limit.PerMinute, windowName(l.limit.Window)), true
 		}
 	}
 	if l.limit.Concurrent > 0 && l.inFlight >= l.limit.Concurrent {
-		return 0, true // until a release
+		return 0, fmt.Sprintf("%s allows %d requests at once", l.name, l.limit.Concurrent), true // until a release
 	}
-	return 0, false
+	return 0, "", false
 }
 
 // Release ends a request Acquire started.
@@ -474,4 +486,11 @@ func retryAfter(h string) time.Duration {
 		return time.Until(t)
 	}
 	return 0
+}
+
+func windowName(w time.Duration) string {
+	if w == time.Minute {
+		return "minute"
+	}
+	return w.String()
 }

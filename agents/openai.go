@@ -256,8 +256,30 @@ func (a *OpenAI) try(ctx context.Context, history []Message, yield func(Chunk, e
 	at.timer = time.AfterFunc(idle, func() { cancel(errIdle) })
 	defer at.timer.Stop()
 	rctx = context.WithValue(rctx, attemptKey{}, at)
+	// A request held by a rate limit is not idle: stop the idle clock
+	// while it waits, and tell the consumer why nothing is arriving.
+	stopped := false
+	rctx = withWaitHooks(rctx, func(w Wait) {
+		at.timer.Stop()
+		if !yield(Chunk{Wait: &w}, nil) {
+			stopped = true
+			cancel(context.Canceled)
+		}
+	}, func() {
+		at.timer.Reset(idle)
+		if !stopped && !yield(Chunk{Wait: &Wait{Over: true}}, nil) {
+			stopped = true
+			cancel(context.Canceled)
+		}
+	})
 
 	stream, err := a.client.CreateChatCompletionStream(rctx, req)
+	if stopped {
+		if stream != nil {
+			stream.Close()
+		}
+		return outcome{stopped: true}
+	}
 	if err != nil {
 		// go-openai reads an error answer's body but does not close it;
 		// close it here so its connection (and any limit slot) is released.

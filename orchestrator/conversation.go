@@ -432,6 +432,23 @@ func (r *run) stream(ctx context.Context, s Seat, index int, history []agents.Me
 			replyErr = err
 			break
 		}
+		if ch.Wait != nil && ch.Wait.Over {
+			// Timings count from when the request left, not from the wait.
+			attemptStart = now()
+			continue
+		}
+		if ch.Wait != nil {
+			t := now()
+			detail := fmt.Sprintf("%s: waiting (%s)", s.Name, ch.Wait.Reason)
+			if ch.Wait.Duration > 0 {
+				detail = fmt.Sprintf("%s: waiting %s (%s)", s.Name, ch.Wait.Duration.Round(100*time.Millisecond), ch.Wait.Reason)
+			}
+			if err := r.emit(Notice{Kind: "wait", Detail: detail, Time: t}); err != nil {
+				replyErr = err
+				break
+			}
+			continue
+		}
 		if ch.Retry != nil {
 			text.Reset()
 			firstToken = time.Time{}

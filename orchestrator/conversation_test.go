@@ -404,3 +404,31 @@ func TestContextLengthShrinksTheWindowOnce(t *testing.T) {
 		t.Fatalf("stop %+v, err %v", stop, err)
 	}
 }
+
+func TestRateLimitWaitIsANoticeAndNotTimed(t *testing.T) {
+	clock := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	now := func() time.Time { clock = clock.Add(time.Millisecond); return clock }
+	held := agentFunc(func(ctx context.Context, _ []agents.Message) iter.Seq2[agents.Chunk, error] {
+		return func(yield func(agents.Chunk, error) bool) {
+			_ = yield(agents.Chunk{Wait: &agents.Wait{Duration: 4 * time.Second, Reason: "openai allows 60 requests a minute"}}, nil) &&
+				yield(agents.Chunk{Wait: &agents.Wait{Over: true}}, nil) &&
+				yield(agents.Chunk{Text: "hello"}, nil)
+		}
+	})
+	var sink collect
+	New(Config{Seats: seats(held, held), Policy: policy.MaxMessages{N: 1}, Now: now}).Run(context.Background(), &sink)
+	var notices []string
+	for _, e := range sink.events {
+		if n, ok := e.(Notice); ok && n.Kind == "wait" {
+			notices = append(notices, n.Detail)
+		}
+	}
+	if len(notices) != 1 || notices[0] != "A: waiting 4s (openai allows 60 requests a minute)" {
+		t.Fatalf("wait notices = %q", notices)
+	}
+	m := sink.finished()[0]
+	// Each clock reading adds 1ms: the time to first token counts from the wait's end.
+	if m.Content != "hello" || m.TTFT != time.Millisecond {
+		t.Fatalf("message = %q, TTFT %v", m.Content, m.TTFT)
+	}
+}

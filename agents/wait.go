@@ -1,0 +1,34 @@
+package agents
+
+import (
+	"context"
+	"time"
+)
+
+// Wait is a pause before a request leaves parley: a rate limit, or a
+// provider held back after a 429. Agents report it as a Chunk so the wait
+// is shown live and recorded.
+type Wait struct {
+	Duration time.Duration // how long the wait is expected to last; 0 when it lasts until a request finishes
+	Reason   string        // such as "openai allows 60 requests a minute"
+	Over     bool          // the wait has ended and the request is leaving
+}
+
+// waitHooks are called around a wait by whatever makes a request wait.
+type waitHooks struct {
+	begin func(Wait)
+	end   func()
+}
+
+type waitKey struct{}
+
+// withWaitHooks returns ctx carrying hooks that a Limiter calls, on the
+// requesting goroutine, when a request starts and stops waiting.
+func withWaitHooks(ctx context.Context, begin func(Wait), end func()) context.Context {
+	return context.WithValue(ctx, waitKey{}, &waitHooks{begin: begin, end: end})
+}
+
+func hooksFrom(ctx context.Context) *waitHooks {
+	h, _ := ctx.Value(waitKey{}).(*waitHooks)
+	return h
+}
