@@ -32,3 +32,13 @@ func hooksFrom(ctx context.Context) *waitHooks {
 	h, _ := ctx.Value(waitKey{}).(*waitHooks)
 	return h
 }
+
+// WaitHooks returns what a limiter outside this package calls when it makes
+// a request wait: begin when the wait starts, end when it is over (or ctx
+// ends). Both are no-ops when the request came from no agent.
+func WaitHooks(ctx context.Context) (begin func(Wait), end func()) {
+	if h := hooksFrom(ctx); h != nil {
+		return h.begin, h.end
+	}
+	return func(Wait) {}, func() {}
+}

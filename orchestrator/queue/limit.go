@@ -97,6 +97,12 @@ func limitKey(name string) string {
 // records its start. It returns ctx's error if ctx ends first.
 func (l *SharedLimiter) Acquire(ctx context.Context) error {
 	var waitedSince time.Time
+	begin, end := agents.WaitHooks(ctx)
+	defer func() {
+		if !waitedSince.IsZero() {
+			end()
+		}
+	}()
 	for {
 		if err := ctx.Err(); err != nil {
 			return err
@@ -110,6 +116,7 @@ func (l *SharedLimiter) Acquire(ctx context.Context) error {
 		if wait > 0 {
 			if waitedSince.IsZero() {
 				waitedSince = now
+				begin(agents.Wait{Duration: wait, Reason: fmt.Sprintf("%s allows %d requests a minute across all workers", l.name, l.limit)})
 			}
 			// A little jitter keeps the waiting workers from all writing
 			// in the same instant.
