@@ -183,3 +183,14 @@ func withLine(file, prefix string, err error) error {
 	}
 	return &Error{File: file, Msg: prefix + err.Error()}
 }
+
+// Endpoint is the base URL an OpenAI-compatible agent's requests go to:
+// base_url, else its provider's, without a trailing slash.
+func (a *Agent) Endpoint() string {
+	base := a.BaseURL
+	if base == "" {
+		p, _ := agents.LookupProvider(a.Provider)
+		base = p.BaseURL
+	}
+	return strings.TrimRight(base, "/")
+}

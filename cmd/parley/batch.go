@@ -130,22 +130,9 @@ func runBatch(ctx context.Context, cmd *cobra.Command, args []string, f batchFla
 	if f.queue.url != "" {
 		return runQueuedBatch(ctx, cmd, m, dir, f.queue, f.parallel, f.pace)
 	}
-	// Every distinct scenario and combination of values, for the shared
-	// client's routes and limits.
-	seen := map[string]bool{}
-	var loaded []*configs.Scenario
-	for i := range m.Jobs {
-		j := m.Job(i)
-		key := fmt.Sprint(m.Jobs[i].Scenario, batch.FormatValues(j.Vary))
-		if seen[key] {
-			continue
-		}
-		seen[key] = true
-		s, err := j.Load()
-		if err != nil {
-			return usageErr(err)
-		}
-		loaded = append(loaded, s)
+	loaded, err := m.LoadScenarios()
+	if err != nil {
+		return usageErr(err)
 	}
 	client, transport, limiters, err := batch.NewHTTPClient(loaded, f.parallel)
 	if err != nil {

@@ -240,3 +240,25 @@ func ReadState(dir string) (BatchState, error) {
 	}
 	return st, sc.Err()
 }
+
+// LoadScenarios loads every distinct scenario and combination of varied values
+// the manifest plans, as a batch's HTTP client needs them for its routes
+// and limits.
+func (m *Manifest) LoadScenarios() ([]*configs.Scenario, error) {
+	seen := map[string]bool{}
+	var out []*configs.Scenario
+	for i := range m.Jobs {
+		j := m.Job(i)
+		key := fmt.Sprint(m.Jobs[i].Scenario, FormatValues(j.Vary))
+		if seen[key] {
+			continue
+		}
+		seen[key] = true
+		s, err := j.Load()
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, s)
+	}
+	return out, nil
+}

@@ -333,12 +333,7 @@ func NewHTTPClientVia(scenarios []*configs.Scenario, parallel int, wrap func(htt
 			if a.Type != configs.TypeOpenAI {
 				continue
 			}
-			base := a.BaseURL
-			if base == "" {
-				p, _ := agents.LookupProvider(a.Provider)
-				base = p.BaseURL
-			}
-			base = strings.TrimRight(base, "/")
+			base := a.Endpoint()
 			ri := routes[base]
 			if ri == nil {
 				ri = &routeInfo{route: agents.Route{BaseURL: base}, replicas: map[string]bool{}}

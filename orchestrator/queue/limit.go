@@ -336,12 +336,7 @@ func sharedLimits(scenarios []*configs.Scenario) (map[string]int, map[string]str
 			if a.Type != configs.TypeOpenAI {
 				continue
 			}
-			base := a.BaseURL
-			if base == "" {
-				p, _ := agents.LookupProvider(a.Provider)
-				base = p.BaseURL
-			}
-			base = strings.TrimRight(base, "/")
+			base := a.Endpoint()
 			name := ""
 			if _, ok := perMinute[base]; ok {
 				name = base

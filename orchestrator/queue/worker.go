@@ -18,7 +18,6 @@ import (
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 
-	"github.com/parleyhq/parley/configs"
 	"github.com/parleyhq/parley/orchestrator"
 	"github.com/parleyhq/parley/orchestrator/batch"
 	"github.com/parleyhq/parley/transcripts"
@@ -407,7 +406,7 @@ func (w *Worker) newClient(ctx context.Context, batchID string) *batchClient {
 		}
 		return &batchClient{err: err}
 	}
-	scenarios, err := Scenarios(m)
+	scenarios, err := m.LoadScenarios()
 	if err != nil {
 		return &batchClient{err: &badBatchError{err}}
 	}
@@ -435,27 +434,6 @@ func (w *Worker) newClient(ctx context.Context, batchID string) *batchClient {
 		return &batchClient{err: err}
 	}
 	return &batchClient{client: client, limiters: order}
-}
-
-// Scenarios loads every distinct scenario and combination of varied values
-// of a manifest, as the batch's HTTP client needs them.
-func Scenarios(m *batch.Manifest) ([]*configs.Scenario, error) {
-	seen := map[string]bool{}
-	var out []*configs.Scenario
-	for i := range m.Jobs {
-		j := m.Job(i)
-		key := fmt.Sprint(m.Jobs[i].Scenario, batch.FormatValues(j.Vary))
-		if seen[key] {
-			continue
-		}
-		seen[key] = true
-		s, err := j.Load()
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, s)
-	}
-	return out, nil
 }
 
 // fetchPartial writes the job's stored running JSONL, if any, into dir,
