@@ -78,6 +78,17 @@ func TestRefusalPrefilterKeepsEveryMatch(t *testing.T) {
 			}
 		}
 	}
+	// ... wherever it stands, as eight bytes are read four places at a time.
+	for i, words := range refusalWords {
+		for _, w := range words {
+			for pad := 0; pad < 12; pad++ {
+				v := strings.Repeat("x", pad) + strings.ToUpper(w) + strings.Repeat("y", pad%5)
+				if refusalCandidates(v)&(1<<i) == 0 {
+					t.Errorf("%q does not mark pattern %d", v, i)
+				}
+			}
+		}
+	}
 	// foldedWordAt compares letters, spaces and apostrophes only.
 	for _, words := range refusalWords {
 		for _, w := range words {
@@ -472,4 +483,54 @@ func FuzzSketchesAsBefore(f *testing.F) {
 			t.Fatalf("jaccard %v, before %v", a, b)
 		}
 	})
+}
+
+// The term index counts what a map would, through growth, the key 0 and
+// forgetting, which a diverging conversation causes. (A term said before
+// counts once for each use in a message, as novelty has always counted it.)
+func TestTermIndexCountsAsAMap(t *testing.T) {
+	r := rand.New(rand.NewSource(3))
+	var idx termIndex
+	firsts := map[uint64]int32{}
+	var msgs [][]uint64
+	for m := int32(0); m < 60; m++ {
+		ts := randomTerms(r, 1+r.Intn(400), 3000)
+		if m%7 == 0 {
+			ts = append(ts, 0, 0, zeroKey+1)
+		}
+		msgs = append(msgs, ts)
+	}
+	count := func(ts []uint64, m int32) (fresh, distinct int) {
+		for _, k := range ts {
+			switch first, ok := firsts[k]; {
+			case !ok:
+				firsts[k] = m
+				fresh++
+				distinct++
+			case first < m: // said before: each use counts
+				distinct++
+			}
+		}
+		return
+	}
+	for m, ts := range msgs {
+		f, d := idx.addMessage(ts, int32(m))
+		wf, wd := count(ts, int32(m))
+		if f != wf || d != wd {
+			t.Fatalf("message %d: fresh %d distinct %d, want %d %d", m, f, d, wf, wd)
+		}
+	}
+	// Forget from message 30 and read it again.
+	idx.dropFrom(30)
+	for k, m := range firsts {
+		if m >= 30 {
+			delete(firsts, k)
+		}
+	}
+	for m := 30; m < len(msgs); m++ {
+		f, d := idx.addMessage(msgs[m], int32(m))
+		if wf, wd := count(msgs[m], int32(m)); f != wf || d != wd {
+			t.Fatalf("again, message %d: fresh %d distinct %d, want %d %d", m, f, d, wf, wd)
+		}
+	}
 }

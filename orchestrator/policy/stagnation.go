@@ -65,20 +65,8 @@ func (p *Stagnation) stale(n novelty) bool {
 }
 
 func (p *Stagnation) measure(msgs []transcripts.Message, _ []novelty, i int) novelty {
-	var n novelty
-	idx := int32(i)
-	for _, t := range cachedTerms(msgs[i].Content) {
-		first, added := p.seen.lookupOrAdd(t, idx)
-		switch {
-		case added:
-			n.fresh++
-			n.distinct++
-		case first == idx: // already counted in this message
-		default:
-			n.distinct++
-		}
-	}
-	return n
+	fresh, distinct := p.seen.addMessage(cachedTerms(msgs[i].Content), int32(i))
+	return novelty{fresh: fresh, distinct: distinct}
 }
 
 func (p *Stagnation) forget(from int) {

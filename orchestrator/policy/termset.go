@@ -19,6 +19,7 @@ type termSlot struct {
 // zeroKey stands in for a term whose hash is 0, which marks empty slots.
 const zeroKey = 0x9e3779b97f4a7c15
 
+// slot returns where k is, or the empty slot where it would go.
 func (t *termIndex) slot(k uint64) int {
 	mask := len(t.slots) - 1
 	i := int(k>>7) & mask
@@ -28,22 +29,45 @@ func (t *termIndex) slot(k uint64) int {
 	return i
 }
 
-// lookupOrAdd returns the first message that used k, recording idx as that
-// message when k is new.
-func (t *termIndex) lookupOrAdd(k uint64, idx int32) (first int32, added bool) {
+// addMessage records the terms of message idx, which must follow every
+// message recorded so far, and counts them: fresh is the number of
+// distinct terms no earlier message used; distinct is fresh plus every use
+// in ts of a term an earlier message used (a term said before counts once
+// for each time it is said again, as novelty has always been measured).
+func (t *termIndex) addMessage(ts []uint64, idx int32) (fresh, distinct int) {
+	for _, k := range ts {
+		if 4*(t.n+1) > 3*len(t.slots) {
+			t.grow(idx)
+		}
+		k |= zeroMark(k)
+		mask := len(t.slots) - 1
+		i := int(k>>7) & mask
+		for t.slots[i].key != k && t.slots[i].key != 0 {
+			i = (i + 1) & mask
+		}
+		switch s := &t.slots[i]; {
+		case s.key == 0:
+			s.key, s.first = k, idx
+			t.n++
+			fresh++
+			distinct++
+		case s.first != idx: // said before; counted once in this message
+			distinct++
+		}
+	}
+	return fresh, distinct
+}
+
+// zeroMark turns the key 0, which marks empty slots, into zeroKey.
+func zeroMark(k uint64) uint64 {
 	if k == 0 {
-		k = zeroKey
+		return zeroKey
 	}
-	if 4*(t.n+1) > 3*len(t.slots) {
-		t.rebuild(max(4096, 2*len(t.slots)), idx+1)
-	}
-	s := &t.slots[t.slot(k)]
-	if s.key == k {
-		return s.first, false
-	}
-	s.key, s.first = k, idx
-	t.n++
-	return idx, true
+	return 0
+}
+
+func (t *termIndex) grow(idx int32) {
+	t.rebuild(max(4096, 2*len(t.slots)), idx+1)
 }
 
 // rebuild moves the terms first used before message before into a table
