@@ -355,7 +355,7 @@ func init() {
 
 // DefaultYAML is the policy set parley uses when a scenario names none,
 // written as a scenario would write it. The choice and the evidence for
-// it are in README.md beside this file.
+// it are in the repository's README.md, under the termination policies.
 const DefaultYAML = `any:
   # Nothing stops the first messages: openings are often odd (a blank
   # prompt, a refusal, a lone [END]) and a loop needs a few turns to show.

@@ -19,7 +19,7 @@
 //	    - stop_pattern: '(?i)goodbye forever'      # any regular expression
 //	    - judge: {provider: openai, model: gpt-4o-mini, every: 10}
 //
-// The rules (see README.md in this folder for every setting, how
+// The rules (see the repository's README.md for every setting, how
 // similarity and novelty are measured, and the evidence behind Default):
 //
 //   - MaxMessages, MaxDuration and MaxTokens are budgets. MaxTokens uses
