@@ -342,14 +342,17 @@ func TestConvert(t *testing.T) {
 	}
 }
 
-// benchCorpus generates a large corpus in parley's Markdown layout: varied
-// healthy exchanges of mixed length, each ending in one of the loops the
-// default set catches, so checking sees the work a real corpus asks of it:
-// every message is judged, up to the loop. Healthy messages draw lines from
-// the seed's substance (never the same lines as the four messages before
-// them, which repetition compares with) and, as real answers do, bring new
-// words; stops reports where each loop starts.
-func benchCorpus(b *testing.B) (files [][]byte, msgs int, stops [][2]int) {
+// benchTalk writes healthy messages for the check benchmarks: lines drawn
+// from the seed's substance (never the same lines as the four messages
+// before them, which repetition compares with) and, as real answers do,
+// made-up words no earlier message used.
+type benchTalk struct {
+	pool         []string
+	stride, most int
+	syllables    []string
+}
+
+func newBenchTalk(b *testing.B) *benchTalk {
 	b.Helper()
 	seed, err := os.ReadFile(seedPath)
 	if err != nil {
@@ -359,57 +362,78 @@ func benchCorpus(b *testing.B) (files [][]byte, msgs int, stops [][2]int) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	var pool []string
+	g := &benchTalk{syllables: strings.Fields("ka lo mi ne ru sa ti vo be da fe gu hi jo pe qua ri so tu we")}
 	for _, m := range base.Messages[:15] {
 		for _, l := range strings.Split(m.Content, "\n") {
 			if !strings.Contains(l, "[END]") {
-				pool = append(pool, l)
+				g.pool = append(g.pool, l)
 			}
 		}
 	}
 	// Messages k apart, for k up to 4, start about len(pool)/5 lines apart
 	// (in a circle), and a message holds fewer lines than that.
-	stride, most := len(pool)*2/5, 40
+	g.stride, g.most = len(g.pool)*2/5, 40
 	for k := 1; k <= 4; k++ {
-		d := k * stride % len(pool)
-		most = min(most, d, len(pool)-d)
+		d := k * g.stride % len(g.pool)
+		g.most = min(g.most, d, len(g.pool)-d)
 	}
-	if most < 30 {
-		b.Fatalf("the seed's substance has %d lines, too few to draw messages from", len(pool))
+	if g.most < 30 {
+		b.Fatalf("the seed's substance has %d lines, too few to draw messages from", len(g.pool))
 	}
-	syllables := strings.Fields("ka lo mi ne ru sa ti vo be da fe gu hi jo pe qua ri so tu we")
-	word := func(n int) string { // a made-up word, one for each n
-		var w strings.Builder
-		for k := 0; k < 4; k++ {
-			w.WriteString(syllables[n%len(syllables)])
-			n /= len(syllables)
-		}
-		return w.String()
+	return g
+}
+
+// word is a made-up word of syllables syllables, one for each n below
+// 20^syllables.
+func (g *benchTalk) word(n, syllables int) string {
+	var w strings.Builder
+	for k := 0; k < syllables; k++ {
+		w.WriteString(g.syllables[n%len(g.syllables)])
+		n /= len(g.syllables)
 	}
-	loops := [][]string{
-		{"Thanks — take care! [END]", "You too! [END]", "[END]", "[END]"},
-		{"Ready when you are! 😊", "Ready when you are too! 😊", "Ready when you are! 😊", "Ready when you are too! 😊", "Ready when you are! 😊", "Ready when you are too! 😊"},
-		{"Take care!", "You too!", "Thanks, you too!", "Take care!", "You too! Thanks!", "Take care, you too!"},
+	return w.String()
+}
+
+// message is healthy message i of run f, its new words made of syllables
+// syllables.
+func (g *benchTalk) message(f, i, syllables int) string {
+	lines := 1 + (f*7+i*13)%g.most
+	var sb strings.Builder
+	fmt.Fprintf(&sb, "Turn %d of run %d. ", i, f)
+	for k := 0; k < lines; k++ {
+		sb.WriteString(g.pool[(f*31+i*g.stride+k)%len(g.pool)])
+		sb.WriteString("\n")
 	}
+	sb.WriteString("New here:")
+	for k := 0; k < 12; k++ {
+		sb.WriteString(" " + g.word(f*7919+i*12+k, syllables))
+	}
+	sb.WriteString(".\n")
+	return sb.String()
+}
+
+// benchLoops are the loops that end the generated transcripts.
+var benchLoops = [][]string{
+	{"Thanks — take care! [END]", "You too! [END]", "[END]", "[END]"},
+	{"Ready when you are! 😊", "Ready when you are too! 😊", "Ready when you are! 😊", "Ready when you are too! 😊", "Ready when you are! 😊", "Ready when you are too! 😊"},
+	{"Take care!", "You too!", "Thanks, you too!", "Take care!", "You too! Thanks!", "Take care, you too!"},
+}
+
+// benchCorpus generates a large corpus in parley's Markdown layout: varied
+// healthy exchanges of mixed length, each ending in one of the loops the
+// default set catches, so checking sees the work a real corpus asks of it:
+// every message is judged, up to the loop. stops reports where each loop
+// starts and ends.
+func benchCorpus(b *testing.B) (files [][]byte, msgs int, stops [][2]int) {
+	b.Helper()
+	g := newBenchTalk(b)
 	for f := 0; f < 200; f++ {
 		t := &transcripts.Transcript{Title: "A ↔ B", Started: time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)}
 		n := 40 + f%60
 		for i := 0; i < n; i++ {
-			lines := 1 + (f*7+i*13)%most
-			var sb strings.Builder
-			fmt.Fprintf(&sb, "Turn %d of run %d. ", i, f)
-			for k := 0; k < lines; k++ {
-				sb.WriteString(pool[(f*31+i*stride+k)%len(pool)])
-				sb.WriteString("\n")
-			}
-			sb.WriteString("New here:")
-			for k := 0; k < 12; k++ {
-				sb.WriteString(" " + word(f*7919+i*12+k))
-			}
-			sb.WriteString(".\n")
-			t.Messages = append(t.Messages, transcripts.Message{Speaker: []string{"A", "B"}[i%2], Content: sb.String()})
+			t.Messages = append(t.Messages, transcripts.Message{Speaker: []string{"A", "B"}[i%2], Content: g.message(f, i, 4)})
 		}
-		for i, c := range loops[f%len(loops)] {
+		for i, c := range benchLoops[f%len(benchLoops)] {
 			t.Messages = append(t.Messages, transcripts.Message{Speaker: []string{"A", "B"}[(n+i)%2], Content: c})
 		}
 		var buf bytes.Buffer
@@ -462,6 +486,89 @@ func BenchmarkCheck(b *testing.B) {
 	})
 	b.Run("check", func(b *testing.B) {
 		b.SetBytes(int64(size))
+		for b.Loop() {
+			check()
+		}
+		b.ReportMetric(float64(msgs)*float64(b.N)/b.Elapsed().Seconds(), "msgs/s")
+	})
+	b.Run("ratio", func(b *testing.B) {
+		var tr, tc time.Duration
+		for b.Loop() {
+			s := time.Now()
+			read()
+			tr += time.Since(s)
+			s = time.Now()
+			check()
+			tc += time.Since(s)
+		}
+		b.ReportMetric(float64(tc)/float64(tr), "check/read")
+	})
+}
+
+// longPolicy is the default set without its max_messages backstop, so a
+// long transcript is judged to its end.
+func longPolicy(b *testing.B) policy.Policy {
+	b.Helper()
+	node, source, err := loadPolicyNode("")
+	if err != nil {
+		b.Fatal(err)
+	}
+	if err := setRule(node, sweepAxis{spec: "max_messages=1000000", rule: "max_messages"}, "1000000"); err != nil {
+		b.Fatal(err)
+	}
+	p, err := policy.Parse(node)
+	if err != nil {
+		b.Fatal(fileLineErr(source, err))
+	}
+	return p
+}
+
+// BenchmarkCheckLong checks one long conversation, 20,000 healthy messages
+// and then an [END] echo, with the default set (its max_messages lifted),
+// against only reading the same bytes. Checking judges the growing
+// conversation after every message, so it is linear only if one check
+// costs the same late in the conversation as early; the check/read ratio
+// is measured in the same run.
+//
+//	go test ./cmd/parley -run XXX -bench BenchmarkCheckLong -benchtime 5x
+func BenchmarkCheckLong(b *testing.B) {
+	const healthy = 20000
+	g := newBenchTalk(b)
+	t := &transcripts.Transcript{Title: "A ↔ B", Started: time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)}
+	for i := 0; i < healthy; i++ {
+		// Five syllables give every message of the run words of its own.
+		t.Messages = append(t.Messages, transcripts.Message{Speaker: []string{"A", "B"}[i%2], Content: g.message(1, i, 5)})
+	}
+	for i, c := range benchLoops[0] {
+		t.Messages = append(t.Messages, transcripts.Message{Speaker: []string{"A", "B"}[(healthy+i)%2], Content: c})
+	}
+	var buf bytes.Buffer
+	if err := transcripts.WriteMarkdown(&buf, t); err != nil {
+		b.Fatal(err)
+	}
+	file, msgs := buf.Bytes(), len(t.Messages)
+	read := func() []transcripts.Message {
+		t, err := transcripts.Parse(file)
+		if err != nil {
+			b.Fatal(err)
+		}
+		return t.Messages
+	}
+	check := func() {
+		ms := read()
+		if at, v := policy.FirstStop(longPolicy(b), ms); at <= healthy || at > msgs {
+			b.Fatalf("the long transcript stopped at %d (%s: %s); its loop is messages %d..%d", at, v.Policy, v.Reason, healthy+1, msgs)
+		}
+	}
+	b.Run("read", func(b *testing.B) {
+		b.SetBytes(int64(len(file)))
+		for b.Loop() {
+			read()
+		}
+		b.ReportMetric(float64(msgs)*float64(b.N)/b.Elapsed().Seconds(), "msgs/s")
+	})
+	b.Run("check", func(b *testing.B) {
+		b.SetBytes(int64(len(file)))
 		for b.Loop() {
 			check()
 		}
