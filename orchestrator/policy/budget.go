@@ -8,11 +8,15 @@ import (
 )
 
 // MaxMessages stops once the conversation holds N messages.
-type MaxMessages struct{ N int }
+type MaxMessages struct {
+	N int
+
+	m *memo[struct{}] // counts spoken messages; nil counts from scratch
+}
 
 // Check implements Policy.
 func (p MaxMessages) Check(msgs []transcripts.Message) Verdict {
-	n := len(spoken(msgs))
+	n := p.m.spokenCount(msgs)
 	v := Verdict{Progress: []Progress{{Policy: "max_messages", Label: "messages", Count: n, Limit: p.N}}}
 	if n >= p.N {
 		v.Stop, v.Policy = true, "max_messages"
@@ -26,31 +30,49 @@ func (p MaxMessages) Check(msgs []transcripts.Message) Verdict {
 // last. Only messages parley recorded (the JSONL sidecar) carry times; a
 // conversation without them never reaches the limit, so the policy stays
 // a pure function of the messages.
-type MaxDuration struct{ D time.Duration }
+type MaxDuration struct {
+	D time.Duration
+
+	m *memo[timeSpan] // nil measures from scratch
+}
+
+// timeSpan is the earliest start among a message and those before it, and
+// the end of the latest of them that has a time.
+type timeSpan struct {
+	first, last time.Time
+}
+
+func spanOf(msg *transcripts.Message, prev []timeSpan) timeSpan {
+	var s timeSpan
+	if n := len(prev); n > 0 {
+		s = prev[n-1]
+	}
+	start := msg.Started
+	if start.IsZero() {
+		start = msg.Ended
+	}
+	if !start.IsZero() && (s.first.IsZero() || start.Before(s.first)) {
+		s.first = start
+	}
+	end := msg.Ended
+	if end.IsZero() {
+		end = msg.Started
+	}
+	if !end.IsZero() {
+		s.last = end
+	}
+	return s
+}
 
 // Check implements Policy.
 func (p MaxDuration) Check(msgs []transcripts.Message) Verdict {
-	msgs = spoken(msgs)
+	m := p.m.orFresh()
+	m.mu.Lock()
 	var first, last time.Time
-	for _, m := range msgs {
-		start := m.Started
-		if start.IsZero() {
-			start = m.Ended
-		}
-		if !start.IsZero() && (first.IsZero() || start.Before(first)) {
-			first = start
-		}
+	if spans, _ := m.values(msgs, spanOf, nil); len(spans) > 0 {
+		first, last = spans[len(spans)-1].first, spans[len(spans)-1].last
 	}
-	for i := len(msgs) - 1; i >= 0; i-- {
-		end := msgs[i].Ended
-		if end.IsZero() {
-			end = msgs[i].Started
-		}
-		if !end.IsZero() {
-			last = end
-			break
-		}
-	}
+	m.mu.Unlock()
 	var elapsed time.Duration
 	if !first.IsZero() && last.After(first) {
 		elapsed = last.Sub(first)
@@ -105,9 +127,8 @@ func EstimateTokens(text string) int {
 
 // Check implements Policy.
 func (p *MaxTokens) Check(msgs []transcripts.Message) Verdict {
-	msgs = spoken(msgs)
 	p.m.mu.Lock()
-	vals := p.m.values(msgs, p.count, nil)
+	vals, _ := p.m.values(msgs, p.count, nil)
 	total, estimated := 0, false
 	if n := len(vals); n > 0 {
 		total, estimated = vals[n-1].sumSoFar, vals[n-1].anyEst
@@ -132,11 +153,10 @@ func (p *MaxTokens) Check(msgs []transcripts.Message) Verdict {
 	return v
 }
 
-func (p *MaxTokens) count(msgs []transcripts.Message, vals []tokenCount, i int) tokenCount {
-	m := msgs[i]
+func (p *MaxTokens) count(m *transcripts.Message, vals []tokenCount) tokenCount {
 	own := EstimateTokens(m.Content)
 	var prev tokenCount
-	if i > 0 {
+	if i := len(vals); i > 0 {
 		prev = vals[i-1]
 	}
 	c := tokenCount{spoken: prev.spoken + own}

@@ -27,6 +27,8 @@ type EndToken struct {
 	Match     string // MatchContains (default), MatchBare or MatchLine
 	Exchanges int    // consecutive exchanges; used when Messages is 0
 	Messages  int    // consecutive messages
+
+	m *memo[struct{}] // finds the spoken messages; nil finds them from scratch
 }
 
 // Matches reports whether content uses the token.
@@ -48,18 +50,25 @@ func (p EndToken) Matches(content string) bool {
 
 // Check implements Policy.
 func (p EndToken) Check(msgs []transcripts.Message) Verdict {
-	msgs = spoken(msgs)
-	run := 0
-	for i := len(msgs) - 1; i >= 0 && p.Matches(msgs[i].Content); i-- {
-		run++
-	}
-	count, limit, unit := run/2, p.Exchanges, "exchanges"
+	limit, unit, per := p.Exchanges, "exchanges", 2
 	if p.Messages > 0 {
-		count, limit, unit = run, p.Messages, "messages"
+		limit, unit, per = p.Messages, "messages", 1
 	}
 	if limit <= 0 {
 		limit = 2
 	}
+	// The trailing run of messages using the token, read back no further
+	// than it takes to reach the limit.
+	m := p.m.orFresh()
+	m.mu.Lock()
+	_, idx := m.values(msgs, nil, nil)
+	run := 0
+	for i := len(idx) - 1; i >= 0 && run < per*limit && p.Matches(msgs[idx[i]].Content); i-- {
+		run++
+	}
+	m.mu.Unlock()
+	visit(run + 1)
+	count := run / per
 	label := p.Token + " " + unit
 	v := Verdict{Progress: []Progress{{Policy: "end_token", Label: label, Count: min(count, limit), Limit: limit}}}
 	if count >= limit {

@@ -10,11 +10,15 @@ import (
 // rules (under any:, all: or termination: itself) it guards them: below N
 // messages none of them may stop the run. The parser turns such a list
 // into a Guard. On its own it never stops anything.
-type MinMessages struct{ N int }
+type MinMessages struct {
+	N int
+
+	m *memo[struct{}] // counts spoken messages; nil counts from scratch
+}
 
 // Check implements Policy: it reports progress and never stops.
 func (p MinMessages) Check(msgs []transcripts.Message) Verdict {
-	n := len(spoken(msgs))
+	n := p.m.spokenCount(msgs)
 	if n >= p.N {
 		return Verdict{}
 	}
@@ -26,12 +30,14 @@ func (p MinMessages) Check(msgs []transcripts.Message) Verdict {
 type Guard struct {
 	Min    int
 	Policy Policy
+
+	m *memo[struct{}] // counts spoken messages; nil counts from scratch
 }
 
 // Check implements Policy.
 func (g Guard) Check(msgs []transcripts.Message) Verdict {
 	v := g.Policy.Check(msgs)
-	n := len(spoken(msgs))
+	n := g.m.spokenCount(msgs)
 	if n < g.Min {
 		v.Stop, v.Policy, v.Reason = false, "", ""
 		v.Progress = append([]Progress{{Policy: "min_messages", Label: "messages before any stop", Count: n, Limit: g.Min}}, v.Progress...)
@@ -63,12 +69,12 @@ func guarded(ps []Policy, combine func([]Policy) Policy) Policy {
 		return combine(ps)
 	}
 	if len(rest) == 0 {
-		return MinMessages{N: min}
+		return MinMessages{N: min, m: new(memo[struct{}])}
 	}
 	if len(rest) == 1 {
-		return Guard{Min: min, Policy: rest[0]}
+		return Guard{Min: min, Policy: rest[0], m: new(memo[struct{}])}
 	}
-	return Guard{Min: min, Policy: combine(rest)}
+	return Guard{Min: min, Policy: combine(rest), m: new(memo[struct{}])}
 }
 
 // Walk calls fn for p and every policy inside it (the members of Any and

@@ -2,6 +2,7 @@ package policy
 
 import (
 	"context"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"hash/maphash"
@@ -61,8 +62,11 @@ type Judge struct {
 	seed    maphash.Seed
 	rulings map[judgeKey]Ruling
 	order   []Ruling
+
+	m memo[uint64] // a hash of each spoken message and all before it
 }
 
+// judgeKey names a conversation: its spoken messages and a hash of them all.
 type judgeKey struct {
 	n    int
 	hash uint64
@@ -88,27 +92,49 @@ func NewJudge(c JudgeConfig) *Judge {
 // ErrNoAsker is returned by Prepare when no model was attached.
 var ErrNoAsker = errors.New("the judge has no model connection")
 
-func (j *Judge) key(msgs []transcripts.Message) judgeKey {
+// chain hashes a message together with the hash of those before it, so
+// the hash of a conversation grows by one message at a time.
+func (j *Judge) chain(msg *transcripts.Message, prev []uint64) uint64 {
 	var h maphash.Hash
 	h.SetSeed(j.seed)
-	for _, m := range msgs {
-		h.WriteString(m.Speaker)
-		h.WriteByte(0)
-		h.WriteString(m.Content)
-		h.WriteByte(0)
+	var before [8]byte
+	if n := len(prev); n > 0 {
+		binary.LittleEndian.PutUint64(before[:], prev[n-1])
 	}
-	return judgeKey{n: len(msgs), hash: h.Sum64()}
+	h.Write(before[:])
+	h.WriteString(msg.Speaker)
+	h.WriteByte(0)
+	h.WriteString(msg.Content)
+	h.WriteByte(0)
+	return h.Sum64()
+}
+
+// spokenKey returns the key of msgs and the index in msgs of each of its
+// spoken messages. The caller must hold j.m.mu.
+func (j *Judge) spokenKey(msgs []transcripts.Message) (judgeKey, []int32) {
+	hashes, idx := j.m.values(msgs, j.chain, nil)
+	k := judgeKey{n: len(idx)}
+	if k.n > 0 {
+		k.hash = hashes[k.n-1]
+	}
+	return k, idx
 }
 
 // Prepare implements Preparer: after every Every messages it asks the
 // moderator and stores the ruling.
 func (j *Judge) Prepare(ctx context.Context, msgs []transcripts.Message) error {
-	msgs = spoken(msgs)
-	n := len(msgs)
+	j.m.mu.Lock()
+	k, idx := j.spokenKey(msgs)
+	n := k.n
 	if n == 0 || n%j.Config.Every != 0 {
+		j.m.mu.Unlock()
 		return nil
 	}
-	k := j.key(msgs)
+	shown := make([]transcripts.Message, 0, min(n, j.Config.Window))
+	for _, i := range idx[max(0, n-j.Config.Window):] {
+		shown = append(shown, msgs[i])
+	}
+	j.m.mu.Unlock()
 	j.mu.Lock()
 	_, done := j.rulings[k]
 	j.mu.Unlock()
@@ -118,7 +144,7 @@ func (j *Judge) Prepare(ctx context.Context, msgs []transcripts.Message) error {
 	if j.Asker == nil {
 		return fmt.Errorf("termination: judge (%s): %w; it needs a live run with its provider set up", j.Config.Model, ErrNoAsker)
 	}
-	reply, err := j.Asker.Ask(ctx, j.prompt(msgs))
+	reply, err := j.Asker.Ask(ctx, j.prompt(n, shown))
 	if err != nil {
 		return fmt.Errorf("termination: judge (%s) after message %d: %w", j.Config.Model, n, err)
 	}
@@ -138,12 +164,14 @@ func (j *Judge) Rulings() []Ruling {
 	return append([]Ruling(nil), j.order...)
 }
 
-func (j *Judge) prompt(msgs []transcripts.Message) string {
+// prompt asks about a conversation of n spoken messages, the latest of
+// which are shown.
+func (j *Judge) prompt(n int, shown []transcripts.Message) string {
 	var b strings.Builder
 	b.WriteString(j.Config.Prompt)
-	from := max(0, len(msgs)-j.Config.Window)
-	fmt.Fprintf(&b, "\n\nThe conversation so far has %d messages. The latest:\n", len(msgs))
-	for i, m := range msgs[from:] {
+	from := n - len(shown)
+	fmt.Fprintf(&b, "\n\nThe conversation so far has %d messages. The latest:\n", n)
+	for i, m := range shown {
 		c := m.Content
 		if len(c) > 2000 {
 			c = clipRunes(c[:2000], false) + " […]"
@@ -204,13 +232,14 @@ func isWordByte(c byte) bool {
 // Check implements Policy: it stops when the ruling stored for exactly
 // these messages says STOP.
 func (j *Judge) Check(msgs []transcripts.Message) Verdict {
-	msgs = spoken(msgs)
-	n := len(msgs)
+	j.m.mu.Lock()
+	k, _ := j.spokenKey(msgs)
+	j.m.mu.Unlock()
+	n := k.n
 	v := Verdict{Progress: []Progress{{Policy: "judge", Label: "messages to the judge", Count: n % j.Config.Every, Limit: j.Config.Every}}}
 	if n == 0 || n%j.Config.Every != 0 {
 		return v
 	}
-	k := j.key(msgs)
 	j.mu.Lock()
 	r, ok := j.rulings[k]
 	j.mu.Unlock()

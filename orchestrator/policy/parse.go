@@ -34,7 +34,7 @@ func init() {
 		if err := n.Decode(&c); err != nil || c < 1 {
 			return nil, lineErr(n, "max_messages must be a whole number of at least 1")
 		}
-		return MaxMessages{N: c}, nil
+		return MaxMessages{N: c, m: new(memo[struct{}])}, nil
 	})
 	register("end_token", func(n *yaml.Node) (Policy, error) {
 		c := struct {
@@ -63,7 +63,7 @@ func init() {
 		if c.Exchanges == 0 && c.Messages == 0 {
 			c.Exchanges = 2
 		}
-		return EndToken{Token: c.Token, Match: c.Match, Exchanges: c.Exchanges, Messages: c.Messages}, nil
+		return EndToken{Token: c.Token, Match: c.Match, Exchanges: c.Exchanges, Messages: c.Messages, m: new(memo[struct{}])}, nil
 	})
 }
 
@@ -194,14 +194,14 @@ func init() {
 		if err := n.Decode(&c); err != nil || c < 1 {
 			return nil, lineErr(n, "min_messages must be a whole number of at least 1")
 		}
-		return MinMessages{N: c}, nil
+		return MinMessages{N: c, m: new(memo[struct{}])}, nil
 	})
 	register("max_duration", func(n *yaml.Node) (Policy, error) {
 		d, err := time.ParseDuration(n.Value)
 		if n.Kind != yaml.ScalarNode || err != nil || d <= 0 {
 			return nil, lineErr(n, fmt.Sprintf("max_duration is %q; write a duration such as 90s, 30m or 2h", n.Value))
 		}
-		return MaxDuration{D: d}, nil
+		return MaxDuration{D: d, m: new(memo[timeSpan])}, nil
 	})
 	register("max_tokens", func(n *yaml.Node) (Policy, error) {
 		c := struct {
@@ -332,7 +332,7 @@ func init() {
 			return nil, lineErr(at, fmt.Sprintf("stop_pattern %q is not a valid regular expression: %v", c.Pattern,
 				strings.TrimPrefix(err.Error(), "error parsing regexp: ")))
 		}
-		return StopPattern{Pattern: re}, nil
+		return StopPattern{Pattern: re, m: new(memo[struct{}])}, nil
 	})
 	register("judge", func(n *yaml.Node) (Policy, error) {
 		var c JudgeConfig
@@ -422,9 +422,17 @@ func renew(p Policy) (Policy, bool) {
 		return All(out), ok
 	case Guard:
 		inner, ok := renew(q.Policy)
-		return Guard{Min: q.Min, Policy: inner}, ok
-	case MinMessages, MaxMessages, MaxDuration, EndToken, StopPattern:
-		return q, true // values without state
+		return Guard{Min: q.Min, Policy: inner, m: new(memo[struct{}])}, ok
+	case MinMessages:
+		return MinMessages{N: q.N, m: new(memo[struct{}])}, true
+	case MaxMessages:
+		return MaxMessages{N: q.N, m: new(memo[struct{}])}, true
+	case MaxDuration:
+		return MaxDuration{D: q.D, m: new(memo[timeSpan])}, true
+	case EndToken:
+		return EndToken{Token: q.Token, Match: q.Match, Exchanges: q.Exchanges, Messages: q.Messages, m: new(memo[struct{}])}, true
+	case StopPattern:
+		return StopPattern{Pattern: q.Pattern, m: new(memo[struct{}])}, true
 	case *MaxTokens:
 		return &MaxTokens{N: q.N, Count: q.Count}, true
 	case *Repetition:

@@ -36,9 +36,18 @@
 //   - Judge asks a moderator model (an Asker) every N messages, in Prepare,
 //     and only reads the stored ruling in Check.
 //
-// Rules that remember per-message work (Repetition, Stagnation, Refusal,
-// MaxTokens) are pointers and give exactly the verdicts of judging from
-// scratch; build one policy per conversation (Parse or Default again).
+// Checking a conversation after every message costs time linear in its
+// length: every rule remembers the conversation it judged last (see memo)
+// and, when shown it again one message longer, reads only the new message
+// and the few before it that its setting looks back on (Window, Count…).
+// Moderator notes, which no rule counts, are skipped the same way. The
+// verdicts are exactly those of judging from scratch, for any sequence of
+// calls; the one assumption is that a message, once judged, is not
+// modified in place, which parley never does. Build one policy per
+// conversation (Parse or Default again) to keep that cost: a policy shown
+// another conversation compares it with the last one before it reuses
+// anything. Rules written as literals (MaxMessages{N: 10}) remember
+// nothing and judge from scratch.
 package policy
 
 import (
@@ -53,7 +62,9 @@ import (
 type Policy interface {
 	// Check judges msgs, the whole conversation so far, oldest first. It
 	// must not modify msgs and must give the same verdict for the same
-	// messages.
+	// messages. Callers must not modify a message in place once it has
+	// been judged; growing msgs by append, or passing another slice, is
+	// always safe.
 	Check(msgs []transcripts.Message) Verdict
 }
 
@@ -151,23 +162,6 @@ func (a All) Check(msgs []transcripts.Message) Verdict {
 		out.Reason = strings.Join(reasons, "; and ")
 	}
 	return out
-}
-
-// spoken returns the messages agents spoke, leaving out moderator notes,
-// which no rule counts.
-func spoken(msgs []transcripts.Message) []transcripts.Message {
-	for _, m := range msgs {
-		if m.Origin == transcripts.OriginModerator {
-			out := make([]transcripts.Message, 0, len(msgs))
-			for _, m := range msgs {
-				if m.Origin != transcripts.OriginModerator {
-					out = append(out, m)
-				}
-			}
-			return out
-		}
-	}
-	return msgs
 }
 
 // FirstStop replays msgs through p one message at a time, as a live run

@@ -202,7 +202,16 @@ type Refusal struct {
 	Builtin  bool             // use RefusalPatterns
 	Patterns []*regexp.Regexp // the user's, matched without regard to case; see NewRefusal
 
-	m memo[bool]
+	m memo[refusalMark]
+}
+
+// refusalMark is what Refusal remembers of each message.
+type refusalMark struct {
+	speaker string
+	refusal bool
+	run     int   // this speaker's refusals in a row, ending here, up to InARow
+	total   int   // refusals up to here
+	last    int32 // the spoken index of the latest refusal up to here; -1 for none
 }
 
 // NewRefusal builds a refusal policy from the built-in patterns (unless
@@ -293,47 +302,53 @@ func clipRunes(s string, cutAtStart bool) string {
 	return s
 }
 
+func (p *Refusal) mark(msg *transcripts.Message, prev []refusalMark) refusalMark {
+	k := len(prev)
+	r := refusalMark{speaker: msg.Speaker, refusal: p.IsRefusal(msg.Content), last: -1}
+	if k > 0 {
+		r.total, r.last = prev[k-1].total, prev[k-1].last
+	}
+	if r.refusal {
+		r.total++
+		r.last = int32(k)
+		// The run continues this speaker's previous message's, whatever
+		// the other side said between them.
+		r.run = 1
+		j := k - 1
+		for ; j >= 0 && prev[j].speaker != msg.Speaker; j-- {
+		}
+		visit(k - j)
+		if j >= 0 {
+			r.run = min(prev[j].run+1, max(p.InARow, 1))
+		}
+	}
+	return r
+}
+
 // Check implements Policy.
 func (p *Refusal) Check(msgs []transcripts.Message) Verdict {
-	msgs = spoken(msgs)
 	p.m.mu.Lock()
-	flags := p.m.values(msgs, func(msgs []transcripts.Message, _ []bool, i int) bool {
-		return p.IsRefusal(msgs[i].Content)
-	}, nil)
+	marks, idx := p.m.values(msgs, p.mark, nil)
+	var last refusalMark
+	n := len(marks)
+	if n > 0 {
+		last = marks[n-1]
+	}
 	v := Verdict{}
 	if p.InARow > 0 {
-		run := 0
-		if n := len(msgs); n > 0 {
-			who := msgs[n-1].Speaker
-			for i := n - 1; i >= 0 && run < p.InARow; i-- {
-				if msgs[i].Speaker != who {
-					continue
-				}
-				if !flags[i] {
-					break
-				}
-				run++
-			}
-			if run >= p.InARow {
-				v.Stop, v.Policy = true, "refusal"
-				v.Reason = fmt.Sprintf("%s refused %d times in a row (message %d: %q)", who, run, n, excerpt(msgs[n-1].Content))
-			}
+		run := min(last.run, p.InARow)
+		if run >= p.InARow {
+			v.Stop, v.Policy = true, "refusal"
+			v.Reason = fmt.Sprintf("%s refused %d times in a row (message %d: %q)", last.speaker, run, n, excerpt(msgs[idx[n-1]].Content))
 		}
 		v.Progress = append(v.Progress, Progress{Policy: "refusal", Label: "refusals in a row", Count: run, Limit: p.InARow})
 	}
 	if p.Total > 0 {
-		total, last := 0, -1
-		for i, f := range flags {
-			if f {
-				total++
-				last = i
-			}
-		}
-		if total >= p.Total && !v.Stop {
+		if last.total >= p.Total && !v.Stop {
 			v.Stop, v.Policy = true, "refusal"
-			v.Reason = fmt.Sprintf("%d messages were refusals (the last, message %d: %q)", total, last+1, excerpt(msgs[last].Content))
+			v.Reason = fmt.Sprintf("%d messages were refusals (the last, message %d: %q)", last.total, last.last+1, excerpt(msgs[idx[last.last]].Content))
 		}
-		v.Progress = append(v.Progress, Progress{Policy: "refusal", Label: "refusals", Count: min(total, p.Total), Limit: p.Total})
+		v.Progress = append(v.Progress, Progress{Policy: "refusal", Label: "refusals", Count: min(last.total, p.Total), Limit: p.Total})
 	}
 	p.m.mu.Unlock()
 	return v
@@ -352,16 +367,26 @@ func excerpt(s string) string {
 // StopPattern stops at the first message that matches a regular expression.
 type StopPattern struct {
 	Pattern *regexp.Regexp
+
+	m *memo[struct{}] // finds the spoken messages; nil finds them from scratch
 }
 
 // Check implements Policy.
 func (p StopPattern) Check(msgs []transcripts.Message) Verdict {
-	msgs = spoken(msgs)
+	m := p.m.orFresh()
+	m.mu.Lock()
+	_, idx := m.values(msgs, nil, nil)
+	n, lastAt := len(idx), -1
+	if n > 0 {
+		lastAt = int(idx[n-1])
+	}
+	m.mu.Unlock()
+	visit(1)
 	v := Verdict{Progress: []Progress{{Policy: "stop_pattern", Label: "/" + p.Pattern.String() + "/", Count: 0, Limit: 1}}}
-	if n := len(msgs); n > 0 && p.Pattern.MatchString(msgs[n-1].Content) {
+	if lastAt >= 0 && p.Pattern.MatchString(msgs[lastAt].Content) {
 		v.Progress[0].Count = 1
 		v.Stop, v.Policy = true, "stop_pattern"
-		v.Reason = fmt.Sprintf("message %d matched /%s/: %q", n, p.Pattern, excerpt(p.Pattern.FindString(msgs[n-1].Content)))
+		v.Reason = fmt.Sprintf("message %d matched /%s/: %q", n, p.Pattern, excerpt(p.Pattern.FindString(msgs[lastAt].Content)))
 	}
 	return v
 }

@@ -69,11 +69,13 @@ func (p *Repetition) settings() (thr float64, window, count, shingle, block int)
 	return
 }
 
-func (p *Repetition) info(msgs []transcripts.Message, vals []repeatInfo, i int) repeatInfo {
+func (p *Repetition) info(msg *transcripts.Message, vals []repeatInfo) repeatInfo {
 	thr, window, _, shingle, block := p.settings()
-	ri := repeatInfo{sk: sketchInto(&p.scratch, cachedTerms(msgs[i].Content), shingle), of: -1, speaker: msgs[i].Speaker}
+	i := len(vals)
+	ri := repeatInfo{sk: sketchInto(&p.scratch, cachedTerms(msg.Content), shingle), of: -1, speaker: msg.Speaker}
+	visit(min(i, window) + 1)
 	for j := i - 1; j >= 0 && j >= i-window; j-- {
-		if p.SameSpeaker && msgs[j].Speaker != msgs[i].Speaker {
+		if p.SameSpeaker && vals[j].speaker != msg.Speaker {
 			continue
 		}
 		sim := jaccard(ri.sk, vals[j].sk)
@@ -90,11 +92,10 @@ func (p *Repetition) info(msgs []transcripts.Message, vals []repeatInfo, i int) 
 
 // Check implements Policy.
 func (p *Repetition) Check(msgs []transcripts.Message) Verdict {
-	msgs = spoken(msgs)
 	thr, _, count, _, _ := p.settings()
 	p.m.mu.Lock()
 	defer p.m.mu.Unlock()
-	vals := p.m.values(msgs, p.info, nil)
+	vals, _ := p.m.values(msgs, p.info, nil)
 
 	n := 0
 	unit := "repeats in a row"
@@ -102,6 +103,7 @@ func (p *Repetition) Check(msgs []transcripts.Message) Verdict {
 	case p.Within > 0:
 		unit = fmt.Sprintf("repeats in %d messages", p.Within)
 		for i := len(vals) - 1; i >= 0 && i >= len(vals)-p.Within; i-- {
+			visit(1)
 			if vals[i].repeat {
 				n++
 			}
@@ -112,6 +114,7 @@ func (p *Repetition) Check(msgs []transcripts.Message) Verdict {
 		runs := map[string]int{}
 		open := map[string]bool{}
 		for i := len(vals) - 1; i >= 0 && i >= len(vals)-2*count-2; i-- {
+			visit(1)
 			s := vals[i].speaker
 			if _, seen := open[s]; !seen {
 				open[s] = true
@@ -137,6 +140,7 @@ func (p *Repetition) Check(msgs []transcripts.Message) Verdict {
 		for i := len(vals) - 1; i >= 0 && vals[i].repeat && n < count; i-- {
 			n++
 		}
+		visit(n + 1)
 	}
 	v := Verdict{Progress: []Progress{{Policy: "repetition", Label: unit, Count: min(n, count), Limit: count}}}
 	if n >= count && len(vals) > 0 && vals[len(vals)-1].repeat {

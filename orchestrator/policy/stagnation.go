@@ -64,8 +64,9 @@ func (p *Stagnation) stale(n novelty) bool {
 	return n.distinct == 0 || (n.fraction() < thr && n.fresh < enough)
 }
 
-func (p *Stagnation) measure(msgs []transcripts.Message, _ []novelty, i int) novelty {
-	fresh, distinct := p.seen.addMessage(cachedTerms(msgs[i].Content), int32(i))
+func (p *Stagnation) measure(msg *transcripts.Message, prev []novelty) novelty {
+	visit(1)
+	fresh, distinct := p.seen.addMessage(cachedTerms(msg.Content), int32(len(prev)))
 	return novelty{fresh: fresh, distinct: distinct}
 }
 
@@ -75,16 +76,16 @@ func (p *Stagnation) forget(from int) {
 
 // Check implements Policy.
 func (p *Stagnation) Check(msgs []transcripts.Message) Verdict {
-	msgs = spoken(msgs)
 	count, thr := p.settings()
 	p.m.mu.Lock()
 	defer p.m.mu.Unlock()
-	vals := p.m.values(msgs, p.measure, p.forget)
+	vals, _ := p.m.values(msgs, p.measure, p.forget)
 	run, most := 0, 0.0
 	for i := len(vals) - 1; i >= 0 && run < count && p.stale(vals[i]); i-- {
 		run++
 		most = max(most, vals[i].fraction())
 	}
+	visit(run + 1)
 	v := Verdict{Progress: []Progress{{Policy: "stagnation", Label: "messages adding little", Count: run, Limit: count}}}
 	if run >= count {
 		v.Stop, v.Policy = true, "stagnation"
