@@ -486,8 +486,9 @@ func FuzzSketchesAsBefore(f *testing.F) {
 }
 
 // The term index counts what a map would, through growth, the key 0 and
-// forgetting, which a diverging conversation causes. (A term said before
-// counts once for each use in a message, as novelty has always counted it.)
+// forgetting, which a diverging conversation causes: a message's distinct
+// terms, each once however often it is used, and how many of those no
+// earlier message used.
 func TestTermIndexCountsAsAMap(t *testing.T) {
 	r := rand.New(rand.NewSource(3))
 	var idx termIndex
@@ -501,14 +502,16 @@ func TestTermIndexCountsAsAMap(t *testing.T) {
 		msgs = append(msgs, ts)
 	}
 	count := func(ts []uint64, m int32) (fresh, distinct int) {
+		inMessage := map[uint64]bool{}
 		for _, k := range ts {
-			switch first, ok := firsts[k]; {
-			case !ok:
+			if inMessage[k] {
+				continue
+			}
+			inMessage[k] = true
+			distinct++
+			if _, ok := firsts[k]; !ok {
 				firsts[k] = m
 				fresh++
-				distinct++
-			case first < m: // said before: each use counts
-				distinct++
 			}
 		}
 		return

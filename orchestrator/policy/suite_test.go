@@ -264,6 +264,11 @@ func TestStagnation(t *testing.T) {
 			[]string{"ok"}), 0, ""},
 		{"French farewells", "stagnation: {count: 3}", cat(distinct(3), []string{"Merci, à bientôt !", "Merci à toi, à bientôt !", "À bientôt, merci !", "Merci !", "Merci à toi !"}), 8, "added almost nothing"},
 		{"Chinese repeats", "stagnation: {count: 3}", cat(distinct(3), []string{"谢谢你的帮助", "不客气，谢谢", "谢谢，不客气", "谢谢你", "不客气"}), 8, "added almost nothing"},
+		// Novelty is the share of a message's distinct terms that are new:
+		// "bye" said again four times is one old term beside one new one,
+		// 50%, not four old uses beside one new (20%).
+		{"a word said again counts once", "stagnation: {count: 1, novelty: 0.3}", []string{"bye", "bye bye bye bye hello"}, 0, ""},
+		{"a message of old words alone adds nothing", "stagnation: {count: 1, novelty: 0.3}", []string{"bye hello", "bye bye bye bye hello"}, 2, "at most 0% of their words"},
 	})
 	s := &Stagnation{}
 	v := s.Check(conv(cat(distinct(3), farewells[:3])...))

@@ -13,7 +13,8 @@ type termIndex struct {
 
 type termSlot struct {
 	key   uint64 // 0 marks an empty slot; the key 0 is stored as zeroKey
-	first int32
+	first int32  // the first message that used the term
+	last  int32  // the latest message that used it, or -1 after forgetting
 }
 
 // zeroKey stands in for a term whose hash is 0, which marks empty slots.
@@ -30,10 +31,9 @@ func (t *termIndex) slot(k uint64) int {
 }
 
 // addMessage records the terms of message idx, which must follow every
-// message recorded so far, and counts them: fresh is the number of
-// distinct terms no earlier message used; distinct is fresh plus every use
-// in ts of a term an earlier message used (a term said before counts once
-// for each time it is said again, as novelty has always been measured).
+// message recorded so far, and counts them: distinct is the number of
+// distinct terms in ts, and fresh the number of those no earlier message
+// used.
 func (t *termIndex) addMessage(ts []uint64, idx int32) (fresh, distinct int) {
 	for _, k := range ts {
 		if 4*(t.n+1) > 3*len(t.slots) {
@@ -47,11 +47,12 @@ func (t *termIndex) addMessage(ts []uint64, idx int32) (fresh, distinct int) {
 		}
 		switch s := &t.slots[i]; {
 		case s.key == 0:
-			s.key, s.first = k, idx
+			s.key, s.first, s.last = k, idx, idx
 			t.n++
 			fresh++
 			distinct++
-		case s.first != idx: // said before; counted once in this message
+		case s.last != idx: // said before; counted once in this message
+			s.last = idx
 			distinct++
 		}
 	}
@@ -77,6 +78,9 @@ func (t *termIndex) rebuild(size int, before int32) {
 	t.slots, t.n = make([]termSlot, size), 0
 	for _, s := range old {
 		if s.key != 0 && s.first < before {
+			if s.last >= before {
+				s.last = -1 // the message that used it is forgotten
+			}
 			t.slots[t.slot(s.key)] = s
 			t.n++
 		}
