@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"reflect"
 	"regexp"
+	"sync"
 	"testing"
 	"time"
 
@@ -164,7 +165,7 @@ func TestVisitCountSeesRereading(t *testing.T) {
 }
 
 // checkFromScratch judges msgs with a policy that has judged nothing.
-func checkFromScratch(t *testing.T, msgs []transcripts.Message) Verdict {
+func checkFromScratch(t testing.TB, msgs []transcripts.Message) Verdict {
 	t.Helper()
 	return everyRuleAndJudge(t).Check(msgs)
 }
@@ -319,5 +320,73 @@ func TestLiteralRulesJudgeFromScratch(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// Any sequence of conversations shown to one policy (starts of one array,
+// copies, prefixes without room to grow, a conversation grown by append
+// from either of two others) gets exactly the verdicts of judging each
+// from scratch.
+func FuzzIncrementalEqualsFromScratch(f *testing.F) {
+	convs := [2][]transcripts.Message{synthetic(60, 0), synthetic(60, 1)}
+	f.Add([]byte{0x1f, 0x3f, 0x5f, 0x7f, 0x9f, 0xbf})
+	f.Add([]byte{0x40, 0x41, 0x42, 0x43, 0xc4, 0x45, 0x1e, 0x9e, 0x1e})
+	f.Fuzz(func(t *testing.T, ops []byte) {
+		if len(ops) > 200 {
+			ops = ops[:200]
+		}
+		shared := everyRuleAndJudge(t)
+		var live []transcripts.Message
+		for step, b := range ops {
+			from, l := convs[b>>7], int(b&31)*2%61
+			var m []transcripts.Message
+			switch (b >> 5) & 3 {
+			case 0: // a start of one array
+				m = from[:l]
+			case 1: // a copy
+				m = append([]transcripts.Message(nil), from[:l]...)
+			case 2: // one message more, from either conversation
+				if len(live) < len(from) {
+					live = append(live, from[len(live)])
+				}
+				m = live
+			case 3: // a start with no room to grow
+				m = from[:l:l]
+			}
+			if got, want := shared.Check(m), checkFromScratch(t, m); !reflect.DeepEqual(got, want) {
+				t.Fatalf("step %d (op %#x, %d messages): shared %+v, from scratch %+v", step, b, len(m), got, want)
+			}
+		}
+	})
+}
+
+// One policy checked from several goroutines at once, each with its own
+// conversation, gives each the verdicts of judging from scratch (run with
+// -race to see that what it remembers is guarded).
+func TestOnePolicyFromSeveralGoroutines(t *testing.T) {
+	shared := everyRuleAndJudge(t)
+	convs := [][]transcripts.Message{synthetic(80, 0), synthetic(80, 1), synthetic(80, 2)}
+	want := make([][]Verdict, len(convs))
+	for c, msgs := range convs {
+		for i := 0; i <= len(msgs); i++ {
+			want[c] = append(want[c], checkFromScratch(t, msgs[:i]))
+		}
+	}
+	var wg sync.WaitGroup
+	errs := make(chan string, len(convs))
+	for c, msgs := range convs {
+		wg.Go(func() {
+			for i := 0; i <= len(msgs); i++ {
+				if got := shared.Check(msgs[:i]); !reflect.DeepEqual(got, want[c][i]) {
+					errs <- fmt.Sprintf("conversation %d after %d messages: shared %+v, from scratch %+v", c, i, got, want[c][i])
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	close(errs)
+	for e := range errs {
+		t.Error(e)
 	}
 }
