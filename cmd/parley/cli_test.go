@@ -3,12 +3,14 @@ package main
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/parleyhq/parley/agents/openaitest"
+	"github.com/parleyhq/parley/orchestrator/policy"
 	"github.com/parleyhq/parley/transcripts"
 )
 
@@ -179,5 +181,43 @@ termination:
 	n1, n2 := len(one.Requests()), len(two.Requests())
 	if n1+n2 != 4 || n1 == 0 || n2 == 0 {
 		t.Fatalf("replicas served %d and %d of A's 4 requests; want both used", n1, n2)
+	}
+}
+
+func TestWithMaxMessagesReplacesEveryBudget(t *testing.T) {
+	msgs := make([]transcripts.Message, 350)
+	for i := range msgs {
+		msgs[i] = transcripts.Message{Speaker: []string{"A", "B"}[i%2], Content: fmt.Sprintf("new idea number %d about topic %d", i, i*7)}
+	}
+	cases := map[string]struct {
+		policy string
+		stopAt int // with --max-messages 320
+	}{
+		"the default set, whose cap sits under a guard": {"", 320},
+		"a lone budget":             {"max_messages: 10", 320},
+		"a budget inside all:":      {"all:\n  - max_messages: 10\n  - max_messages: 20", 320},
+		"no budget at all gets one": {"end_token: \"[END]\"", 320},
+	}
+	for name, c := range cases {
+		t.Run(name, func(t *testing.T) {
+			p := policy.Default()
+			if c.policy != "" {
+				var err error
+				if p, err = policy.ParseYAML([]byte(c.policy)); err != nil {
+					t.Fatal(err)
+				}
+			}
+			p = withMaxMessages(p, 320)
+			stopAt := 0
+			for n := 1; n <= len(msgs); n++ {
+				if p.Check(msgs[:n]).Stop {
+					stopAt = n
+					break
+				}
+			}
+			if stopAt != c.stopAt {
+				t.Fatalf("stopped at %d, want %d", stopAt, c.stopAt)
+			}
+		})
 	}
 }

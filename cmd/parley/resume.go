@@ -91,31 +91,21 @@ func sidecar(path string) string {
 // withMaxMessages replaces every max_messages budget in p with n, or adds
 // one when p has none.
 func withMaxMessages(p policy.Policy, n int) policy.Policy {
-	replaced := false
-	var walk func(policy.Policy) policy.Policy
-	walk = func(p policy.Policy) policy.Policy {
-		switch q := p.(type) {
-		case policy.MaxMessages:
-			replaced = true
-			return policy.MaxMessages{N: n}
-		case policy.Any:
-			out := make(policy.Any, len(q))
-			for i, c := range q {
-				out[i] = walk(c)
-			}
-			return out
-		case policy.All:
-			out := make(policy.All, len(q))
-			for i, c := range q {
-				out[i] = walk(c)
-			}
-			return out
-		}
-		return p
+	budget, err := policy.ParseYAML([]byte(fmt.Sprintf("max_messages: %d", n)))
+	if err != nil {
+		// n comes from an int flag; a budget of it always parses.
+		panic(err)
 	}
-	p = walk(p)
+	replaced := false
+	p = policy.Map(p, func(q policy.Policy) policy.Policy {
+		if _, ok := q.(policy.MaxMessages); ok {
+			replaced = true
+			return budget
+		}
+		return q
+	})
 	if !replaced {
-		return policy.Any{p, policy.MaxMessages{N: n}}
+		return policy.Any{p, budget}
 	}
 	return p
 }

@@ -98,3 +98,28 @@ func Walk(p Policy, fn func(Policy)) {
 		Walk(q.Policy, fn)
 	}
 }
+
+// Map rebuilds p with fn applied to every policy inside it, members
+// before the composites that hold them (fn sees an Any or All already
+// holding its mapped members, and a Guard its mapped policy). It leaves p
+// itself unchanged.
+func Map(p Policy, fn func(Policy) Policy) Policy {
+	switch q := p.(type) {
+	case Any:
+		out := make(Any, len(q))
+		for i, c := range q {
+			out[i] = Map(c, fn)
+		}
+		return fn(out)
+	case All:
+		out := make(All, len(q))
+		for i, c := range q {
+			out[i] = Map(c, fn)
+		}
+		return fn(out)
+	case Guard:
+		q.Policy = Map(q.Policy, fn)
+		return fn(q)
+	}
+	return fn(p)
+}
