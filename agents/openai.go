@@ -253,20 +253,20 @@ func (a *OpenAI) try(ctx context.Context, history []Message, yield func(Chunk, e
 	defer cancelTimeout()
 	idle := a.idleTimeout()
 	at.idle = idle
-	at.timer = time.AfterFunc(idle, func() { cancel(errIdle) })
-	defer at.timer.Stop()
+	at.clock = newIdleClock(idle, func() { cancel(errIdle) })
+	defer at.clock.stop()
 	rctx = context.WithValue(rctx, attemptKey{}, at)
 	// A request held by a rate limit is not idle: stop the idle clock
 	// while it waits, and tell the consumer why nothing is arriving.
 	stopped := false
 	rctx = withWaitHooks(rctx, func(w Wait) {
-		at.timer.Stop()
+		at.clock.pause()
 		if !yield(Chunk{Wait: &w}, nil) {
 			stopped = true
 			cancel(context.Canceled)
 		}
 	}, func() {
-		at.timer.Reset(idle)
+		at.clock.resume()
 		if !stopped && !yield(Chunk{Wait: &Wait{Over: true}}, nil) {
 			stopped = true
 			cancel(context.Canceled)
@@ -340,11 +340,11 @@ func (a *OpenAI) try(ctx context.Context, history []Message, yield func(Chunk, e
 			continue
 		}
 		// The idle timeout measures the server, not the consumer.
-		at.timer.Stop()
+		at.clock.pause()
 		if !yield(ch, nil) {
 			return outcome{stopped: true}
 		}
-		at.timer.Reset(idle)
+		at.clock.resume()
 	}
 }
 

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"io"
 	"net/http"
+	"sync/atomic"
 	"time"
 )
 
@@ -36,7 +37,7 @@ var (
 type attempt struct {
 	body   []byte // the request body to send; nil: go-openai's own
 	idle   time.Duration
-	timer  *time.Timer // cancels the attempt when idle fires
+	clock  *idleClock  // cancels the attempt when the server goes quiet
 	header http.Header // the response's headers
 	status int
 	resp   *watchedBody
@@ -67,13 +68,13 @@ func (d *doer) Do(req *http.Request) (*http.Response, error) {
 		return resp, err
 	}
 	at.status, at.header = resp.StatusCode, resp.Header
-	at.timer.Reset(at.idle)
+	at.clock.touch()
 	at.resp = &watchedBody{rc: resp.Body, at: at}
 	resp.Body = at.resp
 	return resp, nil
 }
 
-// watchedBody is a response body that resets the idle timer on every read,
+// watchedBody is a response body that marks the idle clock on every read,
 // remembers how the body began and ended, and refuses a line longer than
 // maxEventBytes.
 type watchedBody struct {
@@ -93,7 +94,7 @@ func (w *watchedBody) Read(p []byte) (int, error) {
 	}
 	n, err := w.rc.Read(p)
 	if n > 0 {
-		w.at.timer.Reset(w.at.idle)
+		w.at.clock.touch()
 		b := p[:n]
 		if len(w.head) < watchKeep {
 			w.head = append(w.head, b[:min(n, watchKeep-len(w.head))]...)
@@ -129,4 +130,61 @@ func (w *watchedBody) sawDone() bool {
 // looksHTML reports whether the body began like an HTML page.
 func (w *watchedBody) looksHTML() bool {
 	return bytes.HasPrefix(bytes.TrimSpace(w.head), []byte("<"))
+}
+
+// idleClock calls fire when the server has sent nothing for idle. Reads
+// mark activity with one atomic store; the timer re-arms itself for the
+// time left when it fires early, rather than being reset on every read.
+// While paused (the consumer is handling a chunk, or a rate limit holds
+// the request) the clock does not run: it measures the server alone.
+type idleClock struct {
+	idle    time.Duration
+	base    time.Time    // the monotonic origin of last
+	last    atomic.Int64 // nanoseconds after base of the last activity
+	paused  atomic.Int32 // above 0: paused
+	stopped atomic.Bool
+	timer   *time.Timer
+	fire    func()
+}
+
+func newIdleClock(idle time.Duration, fire func()) *idleClock {
+	c := &idleClock{idle: idle, base: time.Now(), fire: fire}
+	c.timer = time.AfterFunc(idle, c.check)
+	return c
+}
+
+func (c *idleClock) since() int64 { return int64(time.Since(c.base)) }
+
+// touch records activity now.
+func (c *idleClock) touch() { c.last.Store(c.since()) }
+
+// pause stops the clock until resume; pauses nest.
+func (c *idleClock) pause() { c.paused.Add(1) }
+
+// resume restarts the clock, counting from now.
+func (c *idleClock) resume() {
+	c.last.Store(c.since())
+	c.paused.Add(-1)
+}
+
+// stop ends the clock for good.
+func (c *idleClock) stop() {
+	c.stopped.Store(true)
+	c.timer.Stop()
+}
+
+func (c *idleClock) check() {
+	if c.stopped.Load() {
+		return
+	}
+	if c.paused.Load() > 0 {
+		c.timer.Reset(c.idle)
+		return
+	}
+	quiet := time.Duration(c.since() - c.last.Load())
+	if quiet >= c.idle {
+		c.fire()
+		return
+	}
+	c.timer.Reset(c.idle - quiet)
 }
