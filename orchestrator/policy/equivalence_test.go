@@ -1,6 +1,7 @@
 package policy
 
 import (
+	"encoding/binary"
 	"math/rand"
 	"path/filepath"
 	"slices"
@@ -119,52 +120,41 @@ func FuzzRefusalPrefilter(f *testing.F) {
 	})
 }
 
-// termsFNV is how terms were read before ASCII text was split eight bytes
-// at a time: byte by byte. It is kept to show that terms gives exactly the
-// same hashes, so no similarity estimate and no verdict changes.
-func termsFNV(dst []uint64, text string) []uint64 {
+// termsRef reads text into terms as the README documents them, one
+// character at a time and without shortcuts: lowercased words of letters
+// and digits in any alphabet, each emoji or other symbol, and each pair of
+// neighbouring characters in scripts written without spaces. Words are
+// collected as strings and hashed by hashWordRef. terms must agree with it.
+func termsRef(text string) []uint64 {
 	var (
-		h      uint64 = fnvOffset
-		inWord bool
+		dst    []uint64
+		word   []byte
 		prev   rune = -1 // the last character of a spaceless run, or -1
 		single bool      // the run so far is one character, kept as a term
 	)
 	flush := func() {
-		if inWord {
-			dst = append(dst, mix(h))
-			h, inWord = fnvOffset, false
+		if len(word) > 0 {
+			dst = append(dst, hashWordRef(word))
+			word = word[:0]
 		}
 		prev, single = -1, false
 	}
 	for i := 0; i < len(text); {
-		c := text[i]
-		if c < utf8.RuneSelf {
-			i++
-			switch {
-			case 'a' <= c && c <= 'z', '0' <= c && c <= '9':
-			case 'A' <= c && c <= 'Z':
-				c += 'a' - 'A'
-			default:
-				flush()
-				if c > ' ' && !isASCIIPunct(c) {
-					dst = append(dst, mix(uint64(c)+1))
-				}
-				continue
-			}
-			if prev >= 0 {
-				flush()
-			}
-			h = (h ^ uint64(c)) * fnvPrime
-			inWord = true
-			continue
-		}
 		r, size := utf8.DecodeRuneInString(text[i:])
 		i += size
 		switch {
-		case 0x2000 <= r && r <= 0x206f: // general punctuation: dashes, quotes, spaces
+		case r < utf8.RuneSelf && ('0' <= r && r <= '9' || 'a' <= r && r <= 'z' || 'A' <= r && r <= 'Z'):
+			if prev >= 0 {
+				flush()
+			}
+			word = append(word, byte(unicode.ToLower(r)))
+		case r == 0x7f: // DEL, the one ASCII symbol that is not punctuation
+			flush()
+			dst = append(dst, mix(0x7f+1))
+		case r < utf8.RuneSelf, 0x2000 <= r && r <= 0x206f: // ASCII punctuation and spaces; general punctuation
 			flush()
 		case spaceless(r):
-			if inWord {
+			if len(word) > 0 {
 				flush()
 			}
 			switch {
@@ -172,7 +162,6 @@ func termsFNV(dst []uint64, text string) []uint64 {
 				dst = append(dst, runeBigram(-2, r))
 				single = true
 			case single:
-				// A run of two or more characters is read as its bigrams only.
 				dst[len(dst)-1] = runeBigram(prev, r)
 				single = false
 			default:
@@ -183,17 +172,35 @@ func termsFNV(dst []uint64, text string) []uint64 {
 			if prev >= 0 {
 				flush()
 			}
-			h = addRune(h, unicode.ToLower(r))
-			inWord = true
+			word = utf8.AppendRune(word, unicode.ToLower(r))
 		case unicode.IsSpace(r) || unicode.IsPunct(r) || unicode.Is(unicode.Cf, r) || r == utf8.RuneError:
 			flush()
-		default: // symbols such as emoji
+		default: // symbols such as emoji: FNV-1a over their bytes
 			flush()
-			dst = append(dst, mix(addRune(fnvOffset^0x5bd1e995, r)))
+			h := uint64(fnvOffset ^ 0x5bd1e995)
+			for _, b := range []byte(string(r)) {
+				h = (h ^ uint64(b)) * fnvPrime
+			}
+			dst = append(dst, mix(h))
 		}
 	}
 	flush()
 	return dst
+}
+
+// hashWordRef is the word hash as documented in text.go: the lowercased
+// bytes as little-endian 64-bit chunks, the last padded with zeros, each
+// folded in by a multiply, starting from the length; then mixed once.
+func hashWordRef(w []byte) uint64 {
+	h := uint64(wordSeed) ^ uint64(len(w))*wordMul
+	full := len(w) / 8 * 8
+	for k := 0; k < full; k += 8 {
+		h = (h ^ binary.LittleEndian.Uint64(w[k:])) * wordMul
+		h ^= h >> 29
+	}
+	var pad [8]byte
+	copy(pad[:], w[full:])
+	return mix(h ^ binary.LittleEndian.Uint64(pad[:]))
 }
 
 var termSamples = []string{
@@ -207,12 +214,12 @@ var termSamples = []string{
 	"Turn 3 of run 7. **Bold** `code` <tag> a/b c.d e,f g;h",
 }
 
-// terms gives exactly the hashes the byte-by-byte reading gave.
-func TestTermsAsBefore(t *testing.T) {
+// terms gives exactly the hashes of the documented reading.
+func TestTermsAsDocumented(t *testing.T) {
 	all := strings.Join(termSamples, " ")
 	for _, s := range append(termSamples, all, strings.ToUpper(all), strings.Repeat(all, 3)) {
-		if got, want := terms(nil, s), termsFNV(nil, s); !slices.Equal(got, want) {
-			t.Errorf("terms(%q) = %x, before %x", s, got, want)
+		if got, want := terms(nil, s), termsRef(s); !slices.Equal(got, want) {
+			t.Errorf("terms(%q) = %x, documented %x", s, got, want)
 		}
 	}
 	// Every message of the seed and the corpus, and stretches of ASCII of
@@ -238,8 +245,8 @@ func TestTermsAsBefore(t *testing.T) {
 		texts = append(texts, ascii, ascii+"é", "é"+ascii, ascii+"naïve"+ascii, ascii+"\x7f"+ascii, ascii+"绿茶"+ascii, ascii+"Word")
 	}
 	for _, s := range texts {
-		if got, want := terms(nil, s), termsFNV(nil, s); !slices.Equal(got, want) {
-			t.Fatalf("terms(%q) = %x, before %x", s[:min(len(s), 80)], got, want)
+		if got, want := terms(nil, s), termsRef(s); !slices.Equal(got, want) {
+			t.Fatalf("terms(%q) = %x, documented %x", s[:min(len(s), 80)], got, want)
 		}
 	}
 	// Distinct words hash apart; a word and its capitals do not.
@@ -259,27 +266,41 @@ func TestTermsAsBefore(t *testing.T) {
 	}
 }
 
-func FuzzTermsAsBefore(f *testing.F) {
+// Term hashes are fixed, the same in every run and process: these values
+// change only if the documented hash does.
+func TestTermHashesArePinned(t *testing.T) {
+	for _, c := range []struct {
+		text string
+		want uint64
+	}{
+		{"hello", 0x6efbc76368511c45},
+		{"HeLLo", 0x6efbc76368511c45},
+		{"Supercalifragilistic", 0x482a42f9e6adf531},
+		{"naïve", 0xcfaf19f5ef82fad7},
+		{"NAÏVE", 0xcfaf19f5ef82fad7},
+		{"🚀", 0xe6004c15ccbbcd7b},
+		{"绿茶", 0x60329739edcc1667},
+	} {
+		if got := terms(nil, c.text); len(got) != 1 || got[0] != c.want {
+			t.Errorf("terms(%q) = %#x, want [%#x]", c.text, got, c.want)
+		}
+	}
+}
+
+func FuzzTermsAsDocumented(f *testing.F) {
 	for _, s := range termSamples {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
-		if got, want := terms(nil, s), termsFNV(nil, s); !slices.Equal(got, want) {
-			t.Fatalf("terms(%q) = %x, before %x", s, got, want)
+		if got, want := terms(nil, s), termsRef(s); !slices.Equal(got, want) {
+			t.Fatalf("terms(%q) = %x, documented %x", s, got, want)
 		}
 	})
 }
 
-func isASCIIPunct(c byte) bool {
-	switch {
-	case c >= '!' && c <= '/', c >= ':' && c <= '@', c >= '[' && c <= '`', c >= '{' && c <= '~':
-		return true
-	}
-	return false
-}
-
-// BenchmarkTerms compares splitting text into terms now and byte by byte,
-// over the seed's messages, in one run.
+// BenchmarkTerms compares splitting text into terms now and by the
+// documented reading, one character at a time, over the seed's messages,
+// in one run.
 //
 //	go test ./orchestrator/policy -run XXX -bench BenchmarkTerms
 func BenchmarkTerms(b *testing.B) {
@@ -294,7 +315,7 @@ func BenchmarkTerms(b *testing.B) {
 	for _, c := range []struct {
 		name  string
 		split func([]uint64, string) []uint64
-	}{{"now", terms}, {"bytewise", termsFNV}} {
+	}{{"now", terms}, {"reference", func(_ []uint64, s string) []uint64 { return termsRef(s) }}} {
 		b.Run(c.name, func(b *testing.B) {
 			b.SetBytes(int64(size))
 			var buf []uint64

@@ -22,8 +22,15 @@ import (
 // Terms are kept as 64-bit hashes, so features cost one pass over the text
 // and a few words of memory per term.
 
-// fnv-1a over bytes, then a final avalanche so hashes spread well.
+// Words are hashed eight bytes at a time: their lowercased UTF-8 bytes
+// are read as little-endian 64-bit chunks (the last one padded with
+// zeros), each folded in by a multiply, with the word's length, and the
+// result mixed once. The hash is fixed: the same word hashes alike in
+// every run and process. Symbols are hashed with FNV-1a over their UTF-8
+// bytes.
 const (
+	wordSeed  = 0x243f6a8885a308d3
+	wordMul   = 0x9fb21c651e98df25
 	fnvOffset = 14695981039346656037
 	fnvPrime  = 1099511628211
 )
@@ -37,16 +44,52 @@ func mix(h uint64) uint64 {
 	return h
 }
 
-func addRune(h uint64, r rune) uint64 {
-	if r < utf8.RuneSelf {
-		return (h ^ uint64(r)) * fnvPrime
+// hashWord hashes the bytes of w with fold ORed into each: 0x20 for a
+// word of ASCII letters and digits, which it lowercases (digits already
+// have the bit), or 0 for bytes already lowercased.
+func hashWord(w string, fold byte) uint64 {
+	f := uint64(fold) * 0x0101010101010101
+	h := wordSeed ^ uint64(len(w))*wordMul
+	for ; len(w) >= 8; w = w[8:] {
+		c := uint64(w[0]) | uint64(w[1])<<8 | uint64(w[2])<<16 | uint64(w[3])<<24 |
+			uint64(w[4])<<32 | uint64(w[5])<<40 | uint64(w[6])<<48 | uint64(w[7])<<56
+		h = (h ^ (c | f)) * wordMul
+		h ^= h >> 29
 	}
+	var t uint64
+	for i := len(w) - 1; i >= 0; i-- {
+		t = t<<8 | uint64(w[i]|fold)
+	}
+	return mix(h ^ t)
+}
+
+func symbolHash(r rune) uint64 {
+	h := uint64(fnvOffset ^ 0x5bd1e995)
 	var buf [utf8.UTFMax]byte
-	n := utf8.EncodeRune(buf[:], r)
-	for _, b := range buf[:n] {
+	for _, b := range utf8.AppendRune(buf[:0], r) {
 		h = (h ^ uint64(b)) * fnvPrime
 	}
-	return h
+	return mix(h)
+}
+
+const (
+	ones  = 0x0101010101010101
+	highs = 0x8080808080808080
+)
+
+// ge sets the top bit of each byte of x whose low seven bits are at
+// least lo (lo < 0x80). Setting every top bit first keeps one byte's
+// subtraction from borrowing from the next.
+func ge(x uint64, lo byte) uint64 {
+	return ((x | highs) - uint64(lo)*ones) & highs
+}
+
+// wordBytes sets the top bit of each byte of x that is an ASCII letter or
+// digit, as wordByte does for one byte.
+func wordBytes(x uint64) uint64 {
+	xh := x | highs      // every top bit set, so no subtraction borrows
+	yh := xh | 0x20*ones // letters lowercased
+	return ((xh-'0'*ones)&^(xh-('9'+1)*ones) | (yh-'a'*ones)&^(yh-('z'+1)*ones)) & highs &^ x
 }
 
 // wordByte marks the ASCII bytes that make up words: letters and digits.
@@ -68,36 +111,71 @@ func spaceless(r rune) bool {
 // terms appends the hashes of text's terms, in order, to dst.
 func terms(dst []uint64, text string) []uint64 {
 	var (
-		h      uint64 = fnvOffset
-		inWord bool
-		prev   rune = -1 // the last character of a spaceless run, or -1
-		single bool      // the run so far is one character, kept as a term
+		wbuf   [64]byte
+		word   = wbuf[:0]      // the lowercased bytes of a word holding more than ASCII, so far
+		inWord bool            // word holds a word in progress
+		prev   rune       = -1 // the last character of a spaceless run, or -1
+		single bool            // the run so far is one character, kept as a term
 	)
 	for i := 0; i < len(text); {
+		if i+8 <= len(text) && !inWord && prev < 0 {
+			// Eight bytes at a time, between words: a short ASCII word is
+			// found and hashed at once, and ASCII separators are skipped.
+			x := load64(text, i)
+			w := wordBytes(x)
+			// Where a separator run may end: a word, a non-ASCII
+			// character or DEL.
+			stop := w | x&highs | ge(x, 0x7f)&^x
+			if w&0x80 != 0 { // a word starts here
+				if rest := ^w & highs; rest != 0 {
+					n := bits.TrailingZeros64(rest) >> 3
+					if x>>(8*n)&0x80 == 0 { // it ends at an ASCII byte
+						below := uint64(1)<<(8*n) - 1
+						dst = append(dst, mix(wordSeed^uint64(n)*wordMul^(x|0x20*ones)&below))
+						// Skip the separators after it too.
+						if stop &^= below; stop == 0 {
+							i += 8
+						} else {
+							i += bits.TrailingZeros64(stop) >> 3
+						}
+						continue
+					}
+				}
+			} else {
+				if stop == 0 {
+					i += 8
+					continue
+				}
+				if n := bits.TrailingZeros64(stop) >> 3; n > 0 {
+					i += n
+					continue
+				}
+			}
+		}
 		c := text[i]
 		if c < utf8.RuneSelf {
 			if wordByte[c] {
-				if prev >= 0 { // a spaceless run ends; inWord is false
-					prev, single = -1, false
+				prev, single = -1, false // a spaceless run ends; inWord is false
+				j := i + 1
+				for j < len(text) && wordByte[text[j]] {
+					j++
 				}
-				// The ASCII stretch of a word, a byte at a time without
-				// leaving the loop: most words are nothing else.
-				for {
-					h = (h ^ uint64(c|0x20)) * fnvPrime
-					if i++; i >= len(text) {
-						break
+				if !inWord && (j == len(text) || text[j] < utf8.RuneSelf) {
+					// A word of ASCII alone, the common case: hashed in place.
+					dst = append(dst, hashWord(text[i:j], 0x20))
+				} else {
+					for ; i < j; i++ {
+						word = append(word, text[i]|0x20)
 					}
-					if c = text[i]; !wordByte[c] {
-						break
-					}
+					inWord = true
 				}
-				inWord = true
+				i = j
 				continue
 			}
 			i++
 			if inWord {
-				dst = append(dst, mix(h))
-				h, inWord = fnvOffset, false
+				dst = append(dst, hashWord(string(word), 0))
+				word, inWord = word[:0], false
 			}
 			prev, single = -1, false
 			if c == 0x7f { // DEL, the one ASCII symbol that is not punctuation
@@ -109,8 +187,8 @@ func terms(dst []uint64, text string) []uint64 {
 		i += size
 		flush := func() {
 			if inWord {
-				dst = append(dst, mix(h))
-				h, inWord = fnvOffset, false
+				dst = append(dst, hashWord(string(word), 0))
+				word, inWord = word[:0], false
 			}
 			prev, single = -1, false
 		}
@@ -137,17 +215,17 @@ func terms(dst []uint64, text string) []uint64 {
 			if prev >= 0 {
 				flush()
 			}
-			h = addRune(h, unicode.ToLower(r))
+			word = utf8.AppendRune(word, unicode.ToLower(r))
 			inWord = true
 		case unicode.IsSpace(r) || unicode.IsPunct(r) || unicode.Is(unicode.Cf, r) || r == utf8.RuneError:
 			flush()
 		default: // symbols such as emoji
 			flush()
-			dst = append(dst, mix(addRune(fnvOffset^0x5bd1e995, r)))
+			dst = append(dst, symbolHash(r))
 		}
 	}
 	if inWord {
-		dst = append(dst, mix(h))
+		dst = append(dst, hashWord(string(word), 0))
 	}
 	return dst
 }
