@@ -48,16 +48,22 @@ func mix(h uint64) uint64 {
 // word of ASCII letters and digits, which it lowercases (digits already
 // have the bit), or 0 for bytes already lowercased.
 func hashWord(w string, fold byte) uint64 {
-	f := uint64(fold) * 0x0101010101010101
-	h := wordSeed ^ uint64(len(w))*wordMul
-	for ; len(w) >= 8; w = w[8:] {
-		c := uint64(w[0]) | uint64(w[1])<<8 | uint64(w[2])<<16 | uint64(w[3])<<24 |
-			uint64(w[4])<<32 | uint64(w[5])<<40 | uint64(w[6])<<48 | uint64(w[7])<<56
-		h = (h ^ (c | f)) * wordMul
-		h ^= h >> 29
-	}
+	f := uint64(fold) * ones
+	n := len(w)
+	h := wordSeed ^ uint64(n)*wordMul
 	var t uint64
-	for i := len(w) - 1; i >= 0; i-- {
+	if n >= 8 {
+		// The last bytes, read as the top of the last eight.
+		if rem := n % 8; rem > 0 {
+			t = (load64(w, n-8) | f) >> (64 - 8*rem)
+		}
+		for i := 0; i+8 <= n; i += 8 {
+			h = (h ^ (load64(w, i) | f)) * wordMul
+			h ^= h >> 29
+		}
+		return mix(h ^ t)
+	}
+	for i := n - 1; i >= 0; i-- {
 		t = t<<8 | uint64(w[i]|fold)
 	}
 	return mix(h ^ t)
@@ -127,7 +133,26 @@ func terms(dst []uint64, text string) []uint64 {
 			// character or DEL.
 			stop := w | x&highs | ge(x, 0x7f)&^x
 			if w&0x80 != 0 { // a word starts here
-				if rest := ^w & highs; rest != 0 {
+				rest := ^w & highs
+				if rest == 0 {
+					// A word of eight letters or more: find its end eight
+					// bytes at a time.
+					j := i + 8
+					for ; j+8 <= len(text); j += 8 {
+						if r := ^wordBytes(load64(text, j)) & highs; r != 0 {
+							j += bits.TrailingZeros64(r) >> 3
+							break
+						}
+					}
+					for j < len(text) && wordByte[text[j]] {
+						j++
+					}
+					if j == len(text) || text[j] < utf8.RuneSelf {
+						dst = append(dst, hashWord(text[i:j], 0x20))
+						i = j
+						continue
+					}
+				} else {
 					n := bits.TrailingZeros64(rest) >> 3
 					if x>>(8*n)&0x80 == 0 { // it ends at an ASCII byte
 						below := uint64(1)<<(8*n) - 1
