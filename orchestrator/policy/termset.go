@@ -7,8 +7,9 @@ import "sync"
 // the one lookup per word that stagnation makes. A slot holds both, so a
 // lookup touches one cache line.
 type termIndex struct {
-	slots []termSlot
-	n     int
+	slots   []termSlot
+	n       int
+	touched uint64 // keeps the loads that warm the cache from being dropped
 }
 
 type termSlot struct {
@@ -35,12 +36,20 @@ func (t *termIndex) slot(k uint64) int {
 // distinct terms in ts, and fresh the number of those no earlier message
 // used.
 func (t *termIndex) addMessage(ts []uint64, idx int32) (fresh, distinct int) {
+	for 4*(t.n+len(ts)) > 3*len(t.slots) {
+		t.grow(idx)
+	}
+	mask := len(t.slots) - 1
+	// Touch every term's home slot first: the loads do not wait on each
+	// other, so a large table's cache misses overlap instead of being
+	// paid one after another in the probing loop below.
+	var touch uint64
 	for _, k := range ts {
-		if 4*(t.n+1) > 3*len(t.slots) {
-			t.grow(idx)
-		}
+		touch += t.slots[int((k|zeroMark(k))>>7)&mask].key
+	}
+	t.touched = touch
+	for _, k := range ts {
 		k |= zeroMark(k)
-		mask := len(t.slots) - 1
 		i := int(k>>7) & mask
 		for t.slots[i].key != k && t.slots[i].key != 0 {
 			i = (i + 1) & mask
