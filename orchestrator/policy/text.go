@@ -354,8 +354,15 @@ func sortHashes(a, tmp []uint64) []uint64 {
 	}
 	b := min(bits.Len(uint(n)), 12) // about one hash per place
 	shift := max(bits.Len64(top)-b, 0)
-	var start [1<<12 + 1]int32
-	places := start[:1<<b+1]
+	// Zero only as many places as a sketch's candidates need, unless
+	// there are more of them.
+	var small [1<<9 + 1]int32
+	places := small[:]
+	if b > 9 {
+		var start [1<<12 + 1]int32
+		places = start[:]
+	}
+	places = places[:1<<b+1]
 	for _, x := range a {
 		places[x>>shift+1]++
 	}
