@@ -109,7 +109,8 @@ type Any []Policy
 
 // Check implements Policy.
 func (a Any) Check(msgs []transcripts.Message) Verdict {
-	var out Verdict
+	// Most rules report one progress entry: one allocation, not several.
+	out := Verdict{Progress: make([]Progress, 0, len(a))}
 	for _, p := range a {
 		v := p.Check(msgs)
 		out.Progress = append(out.Progress, v.Progress...)
