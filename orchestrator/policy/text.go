@@ -69,6 +69,7 @@ func hashWord(w string, fold byte) uint64 {
 	return mix(h ^ t)
 }
 
+// symbolHash hashes a symbol that is a term of its own, such as an emoji.
 func symbolHash(r rune) uint64 {
 	h := uint64(fnvOffset ^ 0x5bd1e995)
 	var buf [utf8.UTFMax]byte
@@ -155,6 +156,7 @@ func terms(dst []uint64, text string) []uint64 {
 				} else {
 					n := bits.TrailingZeros64(rest) >> 3
 					if x>>(8*n)&0x80 == 0 { // it ends at an ASCII byte
+						// hashWord(text[i:i+n], 0x20), with the bytes at hand.
 						below := uint64(1)<<(8*n) - 1
 						dst = append(dst, mix(wordSeed^uint64(n)*wordMul^(x|0x20*ones)&below))
 						// Skip the separators after it too.
