@@ -5,14 +5,13 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"path/filepath"
 	"sync"
 	"time"
 
 	"github.com/spf13/cobra"
-	"golang.org/x/term"
 
+	"github.com/parleyhq/parley/cmd/parley/tui"
 	"github.com/parleyhq/parley/configs"
 	"github.com/parleyhq/parley/orchestrator/batch"
 )
@@ -140,18 +139,14 @@ func runBatch(ctx context.Context, cmd *cobra.Command, args []string, f batchFla
 	}
 	defer batch.CloseIdle(client)
 	env := batch.Env{HTTPClient: client, Warn: warnOnce(stderr)}
-	if f.pace != "" {
-		d, err := parsePace(f.pace)
-		if err != nil {
-			return usageErr(err)
-		}
-		env.Pace = &d
+	if env.Pace, err = parsePace(f.pace); err != nil {
+		return usageErr(err)
 	}
 
 	progress := &batch.Progress{}
 	r := &batch.Runner{Dir: dir, Manifest: m, Parallel: f.parallel, Env: env, Progress: progress,
 		Transport: transport, Limiters: limiters}
-	tty := !f.plain && isTerminal(out)
+	tty := !f.plain && tui.IsTerminal(out)
 	fmt.Fprintf(out, "Batch %s: %d conversations, %d at a time, in %s\n", m.ID, len(m.Jobs), f.parallel, dir)
 	stopDisplay := showProgress(out, progress, r, tty)
 	sum, runErr := r.Run(ctx)
@@ -187,11 +182,6 @@ func warnOnce(w io.Writer) func(string) {
 			fmt.Fprintln(w, "parley: warning:", msg)
 		}
 	}
-}
-
-func isTerminal(w io.Writer) bool {
-	f, ok := w.(*os.File)
-	return ok && term.IsTerminal(int(f.Fd()))
 }
 
 // showProgress starts the progress display: on a terminal one line redrawn

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -95,11 +94,11 @@ func runQueuedBatch(ctx context.Context, cmd *cobra.Command, m *batch.Manifest, 
 	}
 	var worker queue.Worker
 	if embedded {
-		d, err := parseOptionalPace(pace)
+		d, err := parsePace(pace)
 		if err != nil {
 			return usageErr(err)
 		}
-		worker = queue.Worker{Name: "local", Parallel: parallel, Pace: d, LimitWindow: qf.limitWindow, Warn: queueWarn(stderr)}
+		worker = queue.Worker{Name: "local", Parallel: parallel, Pace: d, LimitWindow: qf.limitWindow, Warn: warnOnce(stderr)}
 	} else if pace != "" {
 		return usageErr(errors.New("--pace applies to local runs; with --queue give it to each parley worker"))
 	}
@@ -248,31 +247,6 @@ func queueDirFlag(dir string) string {
 	return " --queue-dir " + dir
 }
 
-func parseOptionalPace(s string) (*time.Duration, error) {
-	if s == "" {
-		return nil, nil
-	}
-	d, err := parsePace(s)
-	if err != nil {
-		return nil, err
-	}
-	return &d, nil
-}
-
-// queueWarn prints each distinct warning once.
-func queueWarn(w io.Writer) func(string) {
-	var mu sync.Mutex
-	seen := map[string]bool{}
-	return func(msg string) {
-		mu.Lock()
-		defer mu.Unlock()
-		if !seen[msg] {
-			seen[msg] = true
-			fmt.Fprintln(w, "parley: warning:", msg)
-		}
-	}
-}
-
 func newWorkerCmd() *cobra.Command {
 	var (
 		url         string
@@ -310,7 +284,7 @@ scenarios.`,
 			if parallel < 1 {
 				return usageErr(errors.New("-j must be at least 1"))
 			}
-			d, err := parseOptionalPace(pace)
+			d, err := parsePace(pace)
 			if err != nil {
 				return usageErr(err)
 			}
@@ -329,7 +303,7 @@ scenarios.`,
 				return failureErr(err)
 			}
 			w := &queue.Worker{Queue: q, Name: name, Parallel: parallel, Pace: d, LimitWindow: limitWindow,
-				UploadEvery: uploadEvery, Log: logLine, Warn: queueWarn(stderr)}
+				UploadEvery: uploadEvery, Log: logLine, Warn: warnOnce(stderr)}
 			logLine(fmt.Sprintf("%s pulling from %s, %d at a time", name, url, parallel))
 			if err := w.Run(cmd.Context()); err != nil {
 				return failureErr(err)

@@ -113,13 +113,11 @@ func stage(ctx context.Context, cmd *cobra.Command, s *configs.Scenario, f runFl
 	if resume != nil {
 		opt.Prior = resume.recording.Messages()
 	}
-	if f.pace != "" {
-		d, err := parsePace(f.pace)
-		if err != nil {
-			return result{}, usageErr(err)
-		}
-		opt.Pace = &d
+	pace, err := parsePace(f.pace)
+	if err != nil {
+		return result{}, usageErr(err)
 	}
+	opt.Pace = pace
 	// The same transport as a batch's: limits: and base_urls: replicas
 	// hold for a single run too.
 	client, _, _, err := batch.NewHTTPClient([]*configs.Scenario{s}, 1)
@@ -182,15 +180,20 @@ func stopName(s transcripts.Stop) string {
 	return s.Kind
 }
 
-func parsePace(s string) (time.Duration, error) {
+// parsePace reads a --pace flag: "" (not given) is nil.
+func parsePace(s string) (*time.Duration, error) {
+	if s == "" {
+		return nil, nil
+	}
 	if s == "0" {
-		return 0, nil
+		d := time.Duration(0)
+		return &d, nil
 	}
 	d, err := time.ParseDuration(s)
 	if err != nil || d < 0 {
-		return 0, fmt.Errorf("--pace %q is not a duration such as 0, 5ms or 20ms", s)
+		return nil, fmt.Errorf("--pace %q is not a duration such as 0, 5ms or 20ms", s)
 	}
-	return d, nil
+	return &d, nil
 }
 
 func exactArgs(n int, msg string) cobra.PositionalArgs {
