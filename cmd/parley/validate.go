@@ -21,29 +21,22 @@ func newValidateCmd() *cobra.Command {
 			return nil
 		},
 		RunE: func(cmd *cobra.Command, args []string) error {
-			var failed error
+			bad := 0
 			for _, path := range args {
 				s, err := configs.Load(path)
 				if err != nil {
 					fmt.Fprintln(cmd.ErrOrStderr(), err)
-					failed = usageErr(fmt.Errorf("%d of %d scenarios have problems", countErrs(args), len(args)))
+					bad++
 					continue
 				}
 				fmt.Fprintf(cmd.OutOrStdout(), "%s: ok: %s, %s opens\n", path, s.Title, s.First)
 			}
-			return failed
+			if bad > 0 {
+				return usageErr(fmt.Errorf("%d of %d scenarios have problems", bad, len(args)))
+			}
+			return nil
 		},
 	}
-}
-
-func countErrs(paths []string) int {
-	n := 0
-	for _, p := range paths {
-		if _, err := configs.Load(p); err != nil {
-			n++
-		}
-	}
-	return n
 }
 
 func newProvidersCmd() *cobra.Command {
