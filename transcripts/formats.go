@@ -184,7 +184,8 @@ func trimBlankLines(ls []string) string {
 	return strings.Join(ls, "\n")
 }
 
-// defaultTitle is "A ↔ B" from the first two speakers.
+// defaultTitle is "A ↔ B" from the speakers, every one of them named so that
+// the Markdown reader knows whose headings end a message.
 func defaultTitle(t *Transcript) string {
 	sp := t.Speakers()
 	switch len(sp) {
@@ -193,7 +194,7 @@ func defaultTitle(t *Transcript) string {
 	case 1:
 		return sp[0]
 	}
-	return sp[0] + " ↔ " + sp[1]
+	return strings.Join(sp, " ↔ ")
 }
 
 // jsonValues decodes one JSON value, or several one after another (JSONL).

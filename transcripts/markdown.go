@@ -26,12 +26,24 @@ import (
 //
 //	---
 //
-// and so on, one block per message. A line that is exactly "---" always ends
-// a message, so a "### Heading" inside content can never be mistaken for a
-// speaker. Content lines that would read as a separator ("---", and "\---",
-// "\\---", …) are written with one more leading backslash and read back
-// with one less, so any content round-trips to the same string. In rendered
-// Markdown, "\---" shows as the literal dashes the speaker wrote.
+// and so on, one block per message. Other tools write the same layout
+// without escaping anything, so model output holding its own "---" rules
+// and "### Heading" lines is common. The reader therefore takes a "---"
+// line as the end of a message only when the next non-blank line is
+// "### S" for one of the conversation's speakers S (or when nothing but
+// blank lines follows); any other "---" line is content. The speakers come
+// from the "# A ↔ B" title, or, when the title does not name the first
+// speaker, from the first two speakers' headings.
+//
+// One layout is ambiguous: a message holding a "---" line, then blank
+// lines, then "### B" where B is a speaker. parley's own writer escapes a
+// content line that reads as a separator ("---", "\---", …) with one more
+// leading backslash when the next non-blank line of the message starts
+// with "### ", and the reader removes one backslash from such a line when
+// the next non-blank line starts with "### ". So parley's files read back
+// byte for byte, and another tool's file reads as written unless a message
+// holds that ambiguous "---" and heading pair (or a line of backslashes
+// and dashes right before a heading, which loses one backslash).
 
 // Header writes the Markdown header. A zero ended time is written as blank.
 func writeHeader(w io.Writer, title string, started, ended time.Time, n int) error {
@@ -106,24 +118,31 @@ func isSeparatorLike(line string) bool {
 	return strings.HasSuffix(line, "---") && strings.Trim(line[:len(line)-3], `\`) == ""
 }
 
+// escapeContent adds a backslash to each content line that reads as a
+// separator when the next non-blank line starts with "### ", the only place
+// where a reader could take it for the end of the message.
 func escapeContent(s string) string {
 	if !strings.Contains(s, "---") {
 		return s
 	}
 	lines := strings.Split(s, "\n")
 	for i, l := range lines {
-		if isSeparatorLike(l) {
+		if isSeparatorLike(l) && headingFollows(lines, i+1) {
 			lines[i] = `\` + l
 		}
 	}
 	return strings.Join(lines, "\n")
 }
 
-func unescapeLine(l string) string {
-	if strings.HasPrefix(l, `\`) && isSeparatorLike(l) {
-		return l[1:]
+// headingFollows reports whether the first non-blank line of lines[from:]
+// starts with "### ".
+func headingFollows(lines []string, from int) bool {
+	for _, l := range lines[from:] {
+		if strings.TrimSpace(l) != "" {
+			return strings.HasPrefix(l, "### ")
+		}
 	}
-	return l
+	return false
 }
 
 // ParseError reports where a Markdown transcript could not be read.
@@ -145,15 +164,14 @@ func ReadMarkdown(r io.Reader) (*Transcript, error) {
 	return ParseMarkdown(data)
 }
 
-// ParseMarkdown is ReadMarkdown on bytes.
+// ParseMarkdown is ReadMarkdown on bytes. Whatever it noticed but could
+// read past (a header count that disagrees with the messages, a last
+// message with no closing "---") is in the transcript's Warnings.
 func ParseMarkdown(data []byte) (*Transcript, error) {
-	text := string(data)
-	text = strings.TrimPrefix(text, "\ufeff")
-	lines := strings.Split(text, "\n")
-	// A trailing newline leaves one empty element; keep indexes 1-based for errors.
+	text := strings.TrimPrefix(string(data), "\ufeff")
+	lines, starts := splitLines(text)
 	t := &Transcript{}
 	i := 0
-	// Skip leading blank lines.
 	for i < len(lines) && strings.TrimSpace(lines[i]) == "" {
 		i++
 	}
@@ -162,7 +180,7 @@ func ParseMarkdown(data []byte) (*Transcript, error) {
 	}
 	t.Title = strings.TrimSuffix(lines[i][2:], "\r")
 	i++
-	// Header fields until the first separator.
+	declared := -1
 	for ; i < len(lines); i++ {
 		l := strings.TrimSuffix(lines[i], "\r")
 		if l == "---" {
@@ -176,13 +194,32 @@ func ParseMarkdown(data []byte) (*Transcript, error) {
 			case "Ended":
 				t.Ended, _ = time.ParseInLocation(TimeLayout, v, time.Local)
 			case "Messages":
-				if _, err := strconv.Atoi(v); err != nil && v != "" {
+				n, err := strconv.Atoi(v)
+				if err != nil && v != "" {
 					return nil, &ParseError{Line: i + 1, Msg: fmt.Sprintf("**Messages:** is %q, not a number", v)}
+				}
+				if err == nil {
+					declared = n
 				}
 			}
 		}
 	}
-	// Message blocks: "### Speaker", "", content..., "", "---", "".
+	next := nextNonBlank(lines)
+	speakers := titleSpeakers(t.Title)
+	if first := firstHeading(lines, i); first == "" || !speakers[first] {
+		speakers = headingSpeakers(lines, i, next)
+	}
+	speakers[ModeratorSpeaker] = true
+	// ends reports whether the "---" at line j closes a message.
+	ends := func(j int) bool {
+		n := next[j+1]
+		if n >= len(lines) {
+			return true
+		}
+		l := lines[n]
+		return strings.HasPrefix(l, "### ") && speakers[parseSpeaker(l[4:]).Speaker]
+	}
+	torn := false
 	for i < len(lines) {
 		l := strings.TrimSuffix(lines[i], "\r")
 		if strings.TrimSpace(l) == "" {
@@ -195,30 +232,155 @@ func ParseMarkdown(data []byte) (*Transcript, error) {
 		m := parseSpeaker(l[4:])
 		start := i + 1
 		j := start
-		for j < len(lines) && strings.TrimSuffix(lines[j], "\r") != "---" {
+		for j < len(lines) && !(strings.TrimSuffix(lines[j], "\r") == "---" && ends(j)) {
 			j++
 		}
-		body := lines[start:j]
 		// Drop the blank line after the heading and the one before "---".
-		if len(body) > 0 && isBlankLine(body[0]) {
-			body = body[1:]
+		from, to := start, j
+		if from < to && isBlankLine(lines[from]) {
+			from++
 		}
-		if j < len(lines) && len(body) > 0 && isBlankLine(body[len(body)-1]) {
-			body = body[:len(body)-1]
+		if j < len(lines) && from < to && isBlankLine(lines[to-1]) {
+			to--
 		} else if j >= len(lines) {
 			// A torn last block: trim the blank tail a crash may leave.
-			for len(body) > 0 && isBlankLine(body[len(body)-1]) {
-				body = body[:len(body)-1]
+			for from < to && isBlankLine(lines[to-1]) {
+				to--
 			}
+			torn = true
 		}
-		for k, b := range body {
-			body[k] = unescapeLine(b)
-		}
-		m.Content = strings.Join(body, "\n")
+		m.Content = joinContent(text, lines, starts, from, to)
 		t.Messages = append(t.Messages, m)
 		i = j + 1
 	}
+	if torn {
+		t.Warnings = append(t.Warnings, fmt.Sprintf(
+			"message %d has no closing \"---\" line: the file may have been cut off while it was written, so that message may be incomplete", len(t.Messages)))
+	}
+	if declared > 0 && declared != len(t.Messages) {
+		t.Warnings = append(t.Warnings, fmt.Sprintf(
+			"the header says **Messages:** %d, but %d messages were read", declared, len(t.Messages)))
+	}
 	return t, nil
+}
+
+// splitLines splits text at "\n" and gives each line's offset in text; a
+// trailing newline leaves one empty last line, as strings.Split does.
+func splitLines(text string) (lines []string, starts []int) {
+	n := strings.Count(text, "\n") + 1
+	lines, starts = make([]string, 0, n), make([]int, 0, n)
+	off := 0
+	for {
+		k := strings.IndexByte(text[off:], '\n')
+		starts = append(starts, off)
+		if k < 0 {
+			return append(lines, text[off:]), starts
+		}
+		lines = append(lines, text[off:off+k])
+		off += k + 1
+	}
+}
+
+// nextNonBlank[i] is the index of the first non-blank line at or after i
+// (len(lines) when there is none); it has len(lines)+1 entries.
+func nextNonBlank(lines []string) []int {
+	next := make([]int, len(lines)+1)
+	next[len(lines)] = len(lines)
+	for i := len(lines) - 1; i >= 0; i-- {
+		if strings.TrimSpace(lines[i]) == "" {
+			next[i] = next[i+1]
+		} else {
+			next[i] = i
+		}
+	}
+	return next
+}
+
+// joinContent returns the content of lines[from:to], removing the escape
+// backslash from a separator-like line that a heading follows. A message
+// needing no change is a slice of text, not a copy.
+func joinContent(text string, lines []string, starts []int, from, to int) string {
+	if from >= to {
+		return ""
+	}
+	body := lines[from:to]
+	for k, l := range body {
+		if strings.HasPrefix(l, `\`) && isSeparatorLike(l) && headingFollows(body, k+1) {
+			out := make([]string, len(body))
+			copy(out, body)
+			for k := range out {
+				if l := out[k]; strings.HasPrefix(l, `\`) && isSeparatorLike(l) && headingFollows(body, k+1) {
+					out[k] = l[1:]
+				}
+			}
+			return strings.Join(out, "\n")
+		}
+	}
+	return text[starts[from] : starts[to-1]+len(lines[to-1])]
+}
+
+// titleSpeakers reads the speakers from a "# A ↔ B" title (an imported
+// conversation of more speakers is titled "A ↔ B ↔ C").
+func titleSpeakers(title string) map[string]bool {
+	out := map[string]bool{}
+	names := strings.Split(title, " ↔ ")
+	if len(names) < 2 {
+		return out
+	}
+	for _, n := range names {
+		if n = strings.TrimSpace(n); n != "" {
+			out[n] = true
+		}
+	}
+	return out
+}
+
+// firstHeading is the speaker of the first block at or after from, not
+// counting moderator notes; "" when there is none.
+func firstHeading(lines []string, from int) string {
+	inNote, afterSeparator := false, true
+	for _, l := range lines[from:] {
+		l = strings.TrimSuffix(l, "\r")
+		if strings.TrimSpace(l) == "" {
+			continue
+		}
+		if afterSeparator && strings.HasPrefix(l, "### ") {
+			if s := parseSpeaker(l[4:]).Speaker; s != ModeratorSpeaker {
+				return s
+			}
+			inNote, afterSeparator = true, false
+			continue
+		}
+		if !inNote {
+			return ""
+		}
+		afterSeparator = l == "---"
+	}
+	return ""
+}
+
+// headingSpeakers finds the speakers when the title does not name them:
+// the first two distinct names that head a block, taking every "---" line
+// followed by a heading as a block's end.
+func headingSpeakers(lines []string, from int, next []int) map[string]bool {
+	out := map[string]bool{}
+	if s := firstHeading(lines, from); s != "" {
+		out[s] = true
+	}
+	if len(out) == 0 {
+		return out
+	}
+	for j := from; j < len(lines) && len(out) < 2; j++ {
+		if strings.TrimSuffix(lines[j], "\r") != "---" {
+			continue
+		}
+		if n := next[j+1]; n < len(lines) && strings.HasPrefix(lines[n], "### ") {
+			if s := parseSpeaker(lines[n][4:]).Speaker; s != ModeratorSpeaker {
+				out[s] = true
+			}
+		}
+	}
+	return out
 }
 
 func isBlankLine(l string) bool { return l == "" || l == "\r" }

@@ -2,7 +2,9 @@ package transcripts
 
 import (
 	"bytes"
+	"math/rand/v2"
 	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
@@ -232,3 +234,226 @@ func firstDiff(want, got []byte) string {
 }
 
 func itoa(i int) string { return strconv.Itoa(i) }
+
+// writeUnescaped writes a conversation the way other tools write parley's
+// layout: the same blocks, with nothing escaped.
+func writeUnescaped(title string, msgs []Message) []byte {
+	var b strings.Builder
+	b.WriteString("# " + title + "\n\n**Started:** 2025-10-26 13:08:38\n**Ended:** 2025-10-26 13:47:24\n")
+	b.WriteString("**Messages:** " + itoa(len(msgs)) + "\n\n---\n\n")
+	for _, m := range msgs {
+		b.WriteString("### " + m.Speaker + "\n\n" + m.Content + "\n\n---\n\n")
+	}
+	return []byte(b.String())
+}
+
+func TestUnescapedRulesAndHeadingsStayInsideMessages(t *testing.T) {
+	msgs := []Message{
+		{Speaker: "Alice", Content: "The outage, in short.\n\n---\n\n### Root cause\n\nA stale cache."},
+		{Speaker: "Bob", Content: "---"},
+		{Speaker: "Alice", Content: "## Plan\n---\n### Steps\n\n1. purge\n\n---"},
+		{Speaker: "Bob", Content: "Agreed.\n\n---\n\n#### Next\n\n### Alice's part"},
+	}
+	tr, err := ParseMarkdown(writeUnescaped("Alice ↔ Bob", msgs))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(tr.Messages) != len(msgs) {
+		t.Fatalf("read %d messages, want %d: %q", len(tr.Messages), len(msgs), tr.Speakers())
+	}
+	for i, m := range msgs {
+		if tr.Messages[i].Speaker != m.Speaker || tr.Messages[i].Content != m.Content {
+			t.Errorf("message %d = %s: %q, want %s: %q", i+1, tr.Messages[i].Speaker, tr.Messages[i].Content, m.Speaker, m.Content)
+		}
+	}
+	if len(tr.Warnings) != 0 {
+		t.Errorf("warnings = %q, want none", tr.Warnings)
+	}
+}
+
+// Without a title that names them, the speakers are the first two to head a block.
+func TestSpeakersFromHeadingsWhenTheTitleNamesNone(t *testing.T) {
+	msgs := []Message{
+		{Speaker: "Alice", Content: "Notes.\n\n---\n\n### Root cause\n\nA stale cache."},
+		{Speaker: "Bob", Content: "ok"},
+		{Speaker: "Alice", Content: "---\n\n### Summary\n\ndone"},
+	}
+	tr, err := ParseMarkdown(writeUnescaped("Incident review", msgs))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(tr.Messages) != 3 || tr.Messages[2].Content != msgs[2].Content {
+		t.Fatalf("read %+v", tr.Messages)
+	}
+}
+
+// The one ambiguous layout: a message holding "---", a blank line and
+// "### B" where B is the other speaker reads as two messages.
+func TestAmbiguousSpeakerHeadingAfterARule(t *testing.T) {
+	msgs := []Message{
+		{Speaker: "A", Content: "first\n\n---\n\n### B\n\nquoted"},
+		{Speaker: "B", Content: "reply"},
+	}
+	tr, err := ParseMarkdown(writeUnescaped("A ↔ B", msgs))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(tr.Messages) != 3 {
+		t.Fatalf("read %d messages, want the documented 3", len(tr.Messages))
+	}
+	if len(tr.Warnings) != 1 || !strings.Contains(tr.Warnings[0], "**Messages:** 2, but 3") {
+		t.Errorf("warnings = %q, want the header count disagreeing", tr.Warnings)
+	}
+	// parley's own writer escapes it, so its files are not ambiguous.
+	var buf bytes.Buffer
+	WriteMarkdown(&buf, &Transcript{Title: "A ↔ B", Messages: msgs})
+	back, err := ParseMarkdown(buf.Bytes())
+	if err != nil || len(back.Messages) != 2 || back.Messages[0].Content != msgs[0].Content {
+		t.Fatalf("parley's own file: %v %+v", err, back)
+	}
+}
+
+func TestMarkdownWarnings(t *testing.T) {
+	full := writeUnescaped("A ↔ B", []Message{{Speaker: "A", Content: "one"}, {Speaker: "B", Content: "two"}})
+	cases := []struct {
+		name string
+		data string
+		want []string
+	}{
+		{"whole", string(full), nil},
+		{"count disagrees", strings.Replace(string(full), "**Messages:** 2", "**Messages:** 4", 1),
+			[]string{"the header says **Messages:** 4, but 2 messages were read"}},
+		{"torn last message", string(full[:len(full)-len("two\n\n---\n\n")+2]),
+			[]string{`message 2 has no closing "---" line`}},
+		{"a live recording's header", strings.Replace(string(full), "**Messages:** 2", "**Messages:** 0", 1), nil},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			tr, err := ParseMarkdown([]byte(c.data))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(tr.Warnings) != len(c.want) {
+				t.Fatalf("warnings = %q, want %q", tr.Warnings, c.want)
+			}
+			for i, w := range c.want {
+				if !strings.Contains(tr.Warnings[i], w) {
+					t.Errorf("warning %d = %q, want it to contain %q", i, tr.Warnings[i], w)
+				}
+			}
+		})
+	}
+}
+
+// unescapedPieces are the lines generated conversations are made of: model
+// output's own rules, headings and dashes among plain text.
+var unescapedPieces = []string{
+	"", "", "plain words", "---", "### Root cause", "#### Details", "### A", "### B", `\---`,
+	"- item", "--- not a rule", "**bold**", " ", "👋 ↔ —", "### Moderator", "----", "***",
+}
+
+// genMessage builds a message from pieces; it never produces the ambiguous
+// layout ("---", blank lines, then "### <a speaker>").
+func genMessage(r *rand.Rand) string {
+	n := r.IntN(8)
+	var ls []string
+	for len(ls) < n {
+		p := unescapedPieces[r.IntN(len(unescapedPieces))]
+		if p == `\---` {
+			continue // documented: loses a backslash before a heading
+		}
+		if strings.HasPrefix(p, "### ") {
+			k := len(ls) - 1
+			for k >= 0 && strings.TrimSpace(ls[k]) == "" {
+				k--
+			}
+			if k >= 0 && ls[k] == "---" || k < 0 && len(ls) > 0 {
+				continue
+			}
+		}
+		ls = append(ls, p)
+	}
+	s := strings.Join(ls, "\n")
+	if strings.TrimSpace(s) == "" {
+		s += "x" // a blank message's blank lines are not kept apart from the block's
+	}
+	return s
+}
+
+// Property: any conversation written the way the seed's system writes it
+// reads back exactly, message for message.
+func TestUnescapedConversationsReadBackExactly(t *testing.T) {
+	r := rand.New(rand.NewPCG(1, 2))
+	for round := 0; round < 3000; round++ {
+		msgs := make([]Message, 1+r.IntN(6))
+		for i := range msgs {
+			msgs[i] = Message{Speaker: []string{"A", "B"}[i%2], Content: genMessage(r)}
+		}
+		data := writeUnescaped("A ↔ B", msgs)
+		tr, err := ParseMarkdown(data)
+		if err != nil {
+			t.Fatalf("round %d: %v\n%s", round, err, data)
+		}
+		if len(tr.Messages) != len(msgs) {
+			t.Fatalf("round %d: %d messages read, want %d\n%s", round, len(tr.Messages), len(msgs), data)
+		}
+		for i := range msgs {
+			if tr.Messages[i].Content != msgs[i].Content || tr.Messages[i].Speaker != msgs[i].Speaker {
+				t.Fatalf("round %d, message %d: %q, want %q\n%s", round, i+1, tr.Messages[i].Content, msgs[i].Content, data)
+			}
+		}
+	}
+}
+
+func FuzzParseUnescaped(f *testing.F) {
+	f.Add("a\n\n---\n\n### Root cause\n\nb", "---")
+	f.Add("---", "### B")
+	f.Fuzz(func(t *testing.T, a, b string) {
+		data := writeUnescaped("A ↔ B", []Message{{Speaker: "A", Content: a}, {Speaker: "B", Content: b}})
+		tr, err := ParseMarkdown(data)
+		if err != nil {
+			t.Fatalf("%v\n%s", err, data)
+		}
+		// Whatever was read, parley's own writer writes it back byte for byte.
+		var buf bytes.Buffer
+		WriteMarkdown(&buf, tr)
+		again, err := ParseMarkdown(buf.Bytes())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(again.Messages) != len(tr.Messages) {
+			t.Fatalf("%d messages became %d", len(tr.Messages), len(again.Messages))
+		}
+		for i := range tr.Messages {
+			if again.Messages[i].Content != tr.Messages[i].Content {
+				t.Fatalf("message %d changed: %q became %q", i+1, tr.Messages[i].Content, again.Messages[i].Content)
+			}
+		}
+	})
+}
+
+// Every real file of the seed's system in the labelled corpus reads, with as
+// many messages as its header says.
+func TestCorpusAttractorsRead(t *testing.T) {
+	files, _ := filepath.Glob("../../shared/corpus/attractors/*.md")
+	if len(files) == 0 {
+		t.Skip("../shared/corpus/attractors is absent (it sits beside the repository); nothing to read")
+	}
+	for _, f := range files {
+		data, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		tr, err := ParseMarkdown(data)
+		if err != nil {
+			t.Errorf("%s: %v", filepath.Base(f), err)
+			continue
+		}
+		if len(tr.Warnings) > 0 {
+			t.Errorf("%s: %q", filepath.Base(f), tr.Warnings)
+		}
+		if got := tr.Speakers(); len(got) != 2 {
+			t.Errorf("%s: speakers %q", filepath.Base(f), got)
+		}
+	}
+}

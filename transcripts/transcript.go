@@ -81,6 +81,10 @@ type Transcript struct {
 
 	// Run holds what only the JSONL sidecar records; nil when read from Markdown.
 	Run *Run
+
+	// Warnings are what a reader noticed but could read past, each a
+	// sentence for people (the caller adds the file's name).
+	Warnings []string
 }
 
 // Speakers returns the distinct speakers in order of first appearance,
