@@ -291,6 +291,10 @@ func unknownField(field, typ string) string {
 	return msg
 }
 
+// Closest returns the candidate within two edits of s, if any, for "did
+// you mean" sentences.
+func Closest(s string, candidates []string) string { return closest(s, candidates) }
+
 // closest returns the candidate within two edits of s, if any.
 func closest(s string, candidates []string) string {
 	best, bestD := "", 3

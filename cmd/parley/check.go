@@ -5,10 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"io/fs"
 	"os"
-	"path/filepath"
 	"regexp"
+	"sort"
 	"strconv"
 	"strings"
 	"text/tabwriter"
@@ -16,8 +15,8 @@ import (
 	"github.com/spf13/cobra"
 	"gopkg.in/yaml.v3"
 
+	"github.com/parleyhq/parley/analysis"
 	"github.com/parleyhq/parley/orchestrator/policy"
-	"github.com/parleyhq/parley/transcripts"
 )
 
 func init() { commands = append(commands, newCheckCmd) }
@@ -71,45 +70,24 @@ many labelled transcripts pass and how many messages are wasted:
 	return c
 }
 
-// expectation is a transcript's labelled stopping window.
-type expectation struct {
-	StopAfter int    `yaml:"stop_after" json:"stop_after"`
-	StopBy    *int   `yaml:"stop_by" json:"stop_by"`
-	Note      string `yaml:"note" json:"-"`
-}
-
-// checked is one transcript, read and labelled.
-type checked struct {
-	name   string
-	layout string
-	msgs   []transcripts.Message
-	expect *expectation
-}
-
 // checkResult is what check reports for one transcript.
 type checkResult struct {
-	File     string       `json:"file"`
-	Layout   string       `json:"layout"`
-	Messages int          `json:"messages"`
-	StopAt   *int         `json:"stop_at"`
-	Policy   *string      `json:"policy"`
-	Reason   *string      `json:"reason"`
-	Saved    int          `json:"saved"`
-	Expect   *expectation `json:"expect"`
-	Pass     *bool        `json:"pass"`   // null when unlabelled
-	Result   string       `json:"result"` // pass, cut, late or unlabelled
-	Wasted   int          `json:"wasted"` // messages spoken after stop_by
-	Cut      int          `json:"cut"`    // labelled messages lost before stop_after
-}
-
-type summary struct {
-	Transcripts int `json:"transcripts"`
-	Labelled    int `json:"labelled"`
-	Passed      int `json:"passed"`
-	Cut         int `json:"cut_too_early"`
-	Late        int `json:"stopped_late"`
-	Wasted      int `json:"messages_wasted"`
-	Saved       int `json:"messages_saved"`
+	File     string             `json:"file"`
+	Folder   string             `json:"folder"` // the path given on the command line it was found under
+	Layout   string             `json:"layout"`
+	Messages int                `json:"messages"`
+	StopAt   *int               `json:"stop_at"`
+	Policy   *string            `json:"policy"`
+	Reason   *string            `json:"reason"`
+	Saved    int                `json:"saved"`
+	Expect   *analysis.Label    `json:"expect"`
+	Pass     *bool              `json:"pass"`    // null when unlabelled
+	Verdict  string             `json:"verdict"` // pass, early, late or unlabelled
+	Wasted   int                `json:"wasted"`  // messages spoken after stop_by
+	Cut      int                `json:"cut"`     // labelled messages lost before stop_after
+	outcome  analysis.Outcome   `json:"-"`
+	points   []analysis.Outcome // one per sweep point
+	saved    []int              // one per sweep point
 }
 
 func runCheck(cmd *cobra.Command, f checkFlags, args []string) error {
@@ -118,58 +96,135 @@ func runCheck(cmd *cobra.Command, f checkFlags, args []string) error {
 	if err != nil {
 		return usageErr(err)
 	}
-	grid, err := parseSweeps(f.sweeps)
+	grid, err := analysis.ParseSweeps(f.sweeps)
 	if err != nil {
 		return usageErr(err)
 	}
-	files, err := gatherTranscripts(args)
+	points, err := analysis.Points(base, grid)
 	if err != nil {
 		return usageErr(err)
 	}
-	var items []checked
-	var readErrs int
-	for _, path := range files {
-		cs, err := readChecked(path)
-		if err != nil {
-			fmt.Fprintln(errw, "parley:", err)
-			readErrs++
-			continue
+	// Parse every point once now, so a bad value shows before any transcript is read.
+	for _, pt := range points {
+		if _, err := policy.Parse(pt.Node); err != nil {
+			return usageErr(fmt.Errorf("--sweep at %s: %w", describe(pt), fileLineErr(source, err)))
 		}
-		items = append(items, cs...)
 	}
-	if len(grid) > 0 {
-		if err := runSweep(out, f.json, base, source, grid, items); err != nil {
-			return usageErr(err)
-		}
-		if readErrs > 0 {
-			return failureErr(fmt.Errorf("%d files could not be read", readErrs))
-		}
-		return nil
-	}
-	results, sum, err := evaluate(base, source, items)
+	files, err := analysis.Gather(args)
 	if err != nil {
 		return usageErr(err)
 	}
-	if f.json {
-		enc := json.NewEncoder(out)
-		enc.SetEscapeHTML(false)
-		for _, r := range results {
-			if err := enc.Encode(r); err != nil {
-				return failureErr(err)
+	if len(files) == 0 {
+		return failureErr(fmt.Errorf("no transcripts found in %s; check takes parley Markdown or JSONL, \"### Name ###\" logs, or OpenAI or ShareGPT JSON", strings.Join(args, ", ")))
+	}
+	var (
+		readErrs int
+		folders  []string
+		byFolder = map[string]*[]checkResult{}
+		all      []checkResult
+		enc      = json.NewEncoder(out)
+	)
+	enc.SetEscapeHTML(false)
+	work := func(it analysis.Item) checkResult {
+		r := checkResult{File: it.Name, Folder: it.File.Root, Layout: it.Layout, Messages: len(it.Messages), Expect: it.Label}
+		for _, w := range it.Warnings {
+			fmt.Fprintln(errw, "parley: warning:", w)
+		}
+		for _, pt := range points {
+			p, _ := policy.Parse(pt.Node) // parsed above: cannot fail
+			st := analysis.Judge(p, it.Messages)
+			o := analysis.Score(it.Label, len(it.Messages), st.At)
+			saved := 0
+			if st.At > 0 {
+				saved = len(it.Messages) - st.At
 			}
+			if len(grid) == 0 {
+				r.fill(st, o, saved)
+			}
+			r.points, r.saved = append(r.points, o), append(r.saved, saved)
 		}
-		b, _ := json.Marshal(sum)
-		fmt.Fprintf(errw, "summary: %s\n", b)
-	} else {
-		printResults(out, results, sum)
+		return r
+	}
+	emit := func(r checkResult) {
+		if _, ok := byFolder[r.Folder]; !ok {
+			folders = append(folders, r.Folder)
+			byFolder[r.Folder] = new([]checkResult)
+		}
+		if len(grid) == 0 && f.json {
+			enc.Encode(r)
+			r.Reason, r.Expect = nil, nil // keep only what the summary needs
+		}
+		*byFolder[r.Folder] = append(*byFolder[r.Folder], r)
+		all = append(all, r)
+	}
+	failed := func(file analysis.File, err error) {
+		fmt.Fprintln(errw, "parley:", err)
+		readErrs++
+	}
+	analysis.Each(files, work, emit, failed)
+
+	if len(grid) > 0 {
+		printSweep(out, f.json, grid, points, all, len(folders) > 1)
+	} else if !f.json {
+		printResults(out, all)
+	}
+	var total analysis.Tally
+	for _, r := range all {
+		total.Add(r.outcome, r.Saved)
 	}
 	switch {
-	case sum.Cut+sum.Late > 0:
-		return failureErr(fmt.Errorf("%d of %d labelled transcripts failed their expectations", sum.Cut+sum.Late, sum.Labelled))
+	case len(grid) > 0:
+	case f.json:
+		s := jsonSummary{Tally: total}
+		if len(folders) > 1 {
+			s.Folders = map[string]analysis.Tally{}
+			for _, f := range folders {
+				s.Folders[f] = tallyOf(*byFolder[f])
+			}
+		}
+		b, _ := json.Marshal(s)
+		fmt.Fprintf(errw, "summary: %s\n", b)
+	default:
+		printTallies(out, folders, byFolder, total)
+	}
+	switch {
+	case len(grid) == 0 && total.Failed() > 0:
+		return failureErr(fmt.Errorf("%d of %d labelled transcripts failed their expectations", total.Failed(), total.Labelled))
 	case readErrs > 0:
-		return failureErr(fmt.Errorf("%d files could not be read", readErrs))
+		return failureErr(fmt.Errorf("%s could not be read", plural(readErrs, "file")))
+	case len(all) == 0:
+		return failureErr(errors.New("no transcript could be read"))
 	}
 	return nil
+}
+
+func (r *checkResult) fill(st analysis.Stop, o analysis.Outcome, saved int) {
+	if st.At > 0 {
+		at, pol, reason := st.At, st.Policy, st.Reason
+		r.StopAt, r.Policy, r.Reason = &at, &pol, &reason
+	}
+	r.Saved, r.outcome, r.Verdict, r.Wasted, r.Cut = saved, o, o.Verdict, o.Wasted, o.Cut
+	if o.Verdict != analysis.Unlabelled {
+		pass := o.Verdict == analysis.Pass
+		r.Pass = &pass
+	}
+}
+
+// plural is "1 file" or "3 files".
+func plural(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
+}
+
+func describe(pt analysis.Point) string {
+	var parts []string
+	for k, v := range pt.Settings {
+		parts = append(parts, k+"="+v)
+	}
+	sort.Strings(parts)
+	return strings.Join(parts, " ")
 }
 
 // loadPolicyNode reads the policy to check: the file's termination: block
@@ -212,170 +267,7 @@ func fileLineErr(path string, err error) error {
 	return fmt.Errorf("%s: %s", path, msg)
 }
 
-// transcriptExts are the files a directory is searched for.
-var transcriptExts = map[string]bool{".md": true, ".jsonl": true, ".json": true, ".txt": true}
-
-// gatherTranscripts expands directories into the transcript files they
-// hold. When NAME.md and NAME.jsonl sit side by side (a parley recording)
-// only the JSONL is read: it holds the timings and usage.
-func gatherTranscripts(args []string) ([]string, error) {
-	var out []string
-	for _, a := range args {
-		st, err := os.Stat(a)
-		if err != nil {
-			return nil, fmt.Errorf("%s: no such transcript or directory", a)
-		}
-		if !st.IsDir() {
-			out = append(out, a)
-			continue
-		}
-		err = filepath.WalkDir(a, func(p string, d fs.DirEntry, err error) error {
-			if err != nil {
-				return err
-			}
-			name := d.Name()
-			if d.IsDir() {
-				if p != a && strings.HasPrefix(name, ".") {
-					return filepath.SkipDir
-				}
-				return nil
-			}
-			ext := filepath.Ext(name)
-			if !transcriptExts[ext] || strings.HasPrefix(strings.ToUpper(name), "README") {
-				return nil
-			}
-			if ext == ".md" {
-				if _, err := os.Stat(strings.TrimSuffix(p, ext) + ".jsonl"); err == nil {
-					return nil
-				}
-			}
-			out = append(out, p)
-			return nil
-		})
-		if err != nil {
-			return nil, fmt.Errorf("searching %s: %w", a, err)
-		}
-	}
-	return out, nil
-}
-
-// readChecked reads a transcript file and its expectation, if any.
-func readChecked(path string) ([]checked, error) {
-	ts, layout, err := transcripts.ReadAny(path)
-	if err != nil {
-		return nil, err
-	}
-	exp, err := readExpect(strings.TrimSuffix(path, filepath.Ext(path)) + ".expect.yaml")
-	if err != nil {
-		return nil, err
-	}
-	var out []checked
-	for i, t := range ts {
-		c := checked{name: path, layout: layout, msgs: t.Messages}
-		if len(ts) > 1 {
-			c.name = fmt.Sprintf("%s#%d", path, i+1)
-		} else {
-			c.expect = exp
-		}
-		if c.expect != nil && c.expect.StopBy == nil && c.expect.StopAfter > len(c.msgs) {
-			return nil, fmt.Errorf("%s: stop_after is %d but the transcript has %d messages",
-				strings.TrimSuffix(path, filepath.Ext(path))+".expect.yaml", c.expect.StopAfter, len(c.msgs))
-		}
-		out = append(out, c)
-	}
-	return out, nil
-}
-
-// readExpect reads NAME.expect.yaml; nil when there is none.
-func readExpect(path string) (*expectation, error) {
-	data, err := os.ReadFile(path)
-	if errors.Is(err, fs.ErrNotExist) {
-		return nil, nil
-	}
-	if err != nil {
-		return nil, err
-	}
-	var doc yaml.Node
-	if err := yaml.Unmarshal(data, &doc); err != nil {
-		return nil, fileLineErr(path, errors.New(strings.TrimPrefix(err.Error(), "yaml: ")))
-	}
-	if len(doc.Content) == 0 {
-		return nil, fmt.Errorf("%s: is empty; write stop_after: and stop_by:", path)
-	}
-	var e expectation
-	if err := policy.StrictDecode(doc.Content[0], &e); err != nil {
-		return nil, fileLineErr(path, err)
-	}
-	switch {
-	case e.StopAfter < 0:
-		return nil, fmt.Errorf("%s: stop_after must not be negative", path)
-	case e.StopBy != nil && *e.StopBy < e.StopAfter:
-		return nil, fmt.Errorf("%s: stop_by (%d) comes before stop_after (%d)", path, *e.StopBy, e.StopAfter)
-	}
-	return &e, nil
-}
-
-// evaluate checks every transcript with a fresh policy built from node.
-func evaluate(node *yaml.Node, source string, items []checked) ([]checkResult, summary, error) {
-	var sum summary
-	results := make([]checkResult, 0, len(items))
-	for _, it := range items {
-		p, err := policy.Parse(node)
-		if err != nil {
-			return nil, sum, fileLineErr(source, err)
-		}
-		r := judgeOne(p, it)
-		results = append(results, r)
-		sum.Transcripts++
-		sum.Saved += r.Saved
-		if r.Pass != nil {
-			sum.Labelled++
-			sum.Wasted += r.Wasted
-			switch r.Result {
-			case "pass":
-				sum.Passed++
-			case "cut":
-				sum.Cut++
-			case "late":
-				sum.Late++
-			}
-		}
-	}
-	return results, sum, nil
-}
-
-// judgeOne replays one transcript through p and grades it.
-func judgeOne(p policy.Policy, it checked) checkResult {
-	n := len(it.msgs)
-	at, v := policy.FirstStop(p, it.msgs)
-	r := checkResult{File: it.name, Layout: it.layout, Messages: n, Expect: it.expect, Result: "unlabelled"}
-	end := n
-	if at > 0 {
-		r.StopAt, r.Policy, r.Reason = &at, &v.Policy, &v.Reason
-		r.Saved = n - at
-		end = at
-	}
-	if e := it.expect; e != nil {
-		pass := true
-		switch {
-		case at > 0 && at < e.StopAfter:
-			pass, r.Result, r.Cut = false, "cut", e.StopAfter-at
-		case e.StopBy == nil && at > 0 && at < n:
-			pass, r.Result, r.Cut = false, "cut", n-at
-		case e.StopBy != nil && end > *e.StopBy:
-			pass, r.Result = false, "late"
-		default:
-			r.Result = "pass"
-		}
-		if e.StopBy != nil && end > *e.StopBy {
-			r.Wasted = end - *e.StopBy
-		}
-		r.Pass = &pass
-	}
-	return r
-}
-
-func printResults(w io.Writer, results []checkResult, sum summary) {
+func printResults(w io.Writer, results []checkResult) {
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "TRANSCRIPT\tMSGS\tSTOP AT\tPOLICY\tSAVED\tEXPECT\tRESULT\tREASON")
 	for _, r := range results {
@@ -390,18 +282,111 @@ func printResults(w io.Writer, results []checkResult, sum summary) {
 				exp = fmt.Sprintf("%d..%d", e.StopAfter, *e.StopBy)
 			}
 		}
-		res := r.Result
-		switch {
-		case r.Result == "cut":
+		res := r.Verdict
+		switch r.Verdict {
+		case analysis.Early:
 			res = fmt.Sprintf("FAIL cut %d early", r.Cut)
-		case r.Result == "late":
+		case analysis.Late:
 			res = fmt.Sprintf("FAIL %d late", r.Wasted)
-		case r.Result == "pass":
+			if r.Wasted == 0 {
+				res = "FAIL late"
+			}
+		case analysis.Pass:
 			res = "ok"
 		}
 		fmt.Fprintf(tw, "%s\t%d\t%s\t%s\t%d\t%s\t%s\t%s\n", r.File, r.Messages, stop, pol, r.Saved, exp, res, reason)
 	}
 	tw.Flush()
-	fmt.Fprintf(w, "\n%d transcripts, %d labelled: %d passed, %d cut too early, %d stopped late, %d messages wasted; %d messages saved in all.\n",
-		sum.Transcripts, sum.Labelled, sum.Passed, sum.Cut, sum.Late, sum.Wasted, sum.Saved)
+}
+
+// printTallies prints one summary line per folder given on the command
+// line (when there are several) and one for all of them.
+func printTallies(w io.Writer, folders []string, byFolder map[string]*[]checkResult, total analysis.Tally) {
+	fmt.Fprintln(w)
+	if len(folders) > 1 {
+		for _, f := range folders {
+			fmt.Fprintf(w, "%s: %s\n", f, tallyLine(tallyOf(*byFolder[f])))
+		}
+		fmt.Fprintf(w, "in all: %s\n", tallyLine(total))
+		return
+	}
+	fmt.Fprintln(w, tallyLine(total))
+}
+
+// jsonSummary is the summary --json prints on stderr.
+type jsonSummary struct {
+	analysis.Tally
+	Folders map[string]analysis.Tally `json:"folders,omitempty"`
+}
+
+func tallyOf(rs []checkResult) analysis.Tally {
+	var t analysis.Tally
+	for _, r := range rs {
+		t.Add(r.outcome, r.Saved)
+	}
+	return t
+}
+
+func tallyLine(t analysis.Tally) string {
+	s := fmt.Sprintf("%s, %d labelled: %d passed", plural(t.Transcripts, "transcript"), t.Labelled, t.Passed)
+	if t.Labelled > 0 {
+		s += fmt.Sprintf(" (%.0f%%)", 100*float64(t.Passed)/float64(t.Labelled))
+	}
+	return s + fmt.Sprintf(", %d cut too early, %d stopped late, %d messages wasted; %d messages saved in all.",
+		t.Early, t.Late, t.Wasted, t.Saved)
+}
+
+// sweepLine is one grid point and how the policy fared there.
+type sweepLine struct {
+	Settings map[string]string         `json:"settings"`
+	Folders  map[string]analysis.Tally `json:"folders,omitempty"`
+	analysis.Tally
+}
+
+func printSweep(w io.Writer, asJSON bool, grid []analysis.Axis, points []analysis.Point, results []checkResult, perFolder bool) {
+	lines := make([]sweepLine, len(points))
+	for i, pt := range points {
+		lines[i].Settings = pt.Settings
+		if perFolder {
+			lines[i].Folders = map[string]analysis.Tally{}
+		}
+		for _, r := range results {
+			lines[i].Tally.Add(r.points[i], r.saved[i])
+			if perFolder {
+				t := lines[i].Folders[r.Folder]
+				t.Add(r.points[i], r.saved[i])
+				lines[i].Folders[r.Folder] = t
+			}
+		}
+	}
+	if asJSON {
+		enc := json.NewEncoder(w)
+		for _, l := range lines {
+			enc.Encode(l)
+		}
+		return
+	}
+	best := 0
+	for i, l := range lines {
+		b := lines[best]
+		if l.Passed > b.Passed || (l.Passed == b.Passed && (l.Early < b.Early || l.Early == b.Early && l.Wasted < b.Wasted)) {
+			best = i
+		}
+	}
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	var head []string
+	for _, ax := range grid {
+		head = append(head, strings.ToUpper(ax.Name()))
+	}
+	fmt.Fprintf(tw, "%s\tPASS\tEARLY\tLATE\tWASTED\tSAVED\t\n", strings.Join(head, "\t"))
+	for i, l := range lines {
+		mark := ""
+		if i == best {
+			mark = "← best"
+		}
+		fmt.Fprintf(tw, "%s\t%d/%d\t%d\t%d\t%d\t%d\t%s\n", strings.Join(points[i].Values, "\t"), l.Passed, l.Labelled, l.Early, l.Late, l.Wasted, l.Saved, mark)
+	}
+	tw.Flush()
+	fmt.Fprintf(w, "\n%d points over %s (%d labelled). PASS counts labelled transcripts stopped inside their window; EARLY those cut before their last new message; WASTED counts messages spoken past stop_by.\n",
+		len(lines), plural(len(results), "transcript"), lines[0].Labelled)
 }

@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/parleyhq/parley/analysis"
 	"github.com/parleyhq/parley/orchestrator/policy"
 	"github.com/parleyhq/parley/transcripts"
 )
@@ -81,7 +82,7 @@ func TestCorpusPassesWithTheDefaultSet(t *testing.T) {
 			if r.StopAt != nil {
 				at = fmt.Sprint(*r.StopAt)
 			}
-			t.Errorf("%s: %s (stopped %s, expected %+v): %v", r.File, r.Result, at, r.Expect, r.Reason)
+			t.Errorf("%s: %s (stopped %s, expected %+v): %v", r.File, r.Verdict, at, r.Expect, r.Reason)
 		}
 	}
 	if code != exitOK {
@@ -157,8 +158,8 @@ func TestCheckExpectations(t *testing.T) {
 		wasted int
 		cut    int
 	}{
-		"pass": {"pass", 0, 0}, "late": {"late", 3, 0}, "cut": {"cut", 0, 2},
-		"healthy-cut": {"cut", 0, 2}, "healthy": {"pass", 0, 0}, "unlabelled": {"unlabelled", 0, 0},
+		"pass": {"pass", 0, 0}, "late": {"late", 3, 0}, "cut": {"early", 0, 2},
+		"healthy-cut": {"early", 0, 2}, "healthy": {"pass", 0, 0}, "unlabelled": {"unlabelled", 0, 0},
 	}
 	rs := decodeResults(t, out)
 	if len(rs) != len(want) {
@@ -167,8 +168,8 @@ func TestCheckExpectations(t *testing.T) {
 	for _, r := range rs {
 		name := strings.TrimSuffix(filepath.Base(r.File), ".md")
 		w := want[name]
-		if r.Result != w.result || r.Wasted != w.wasted || r.Cut != w.cut {
-			t.Errorf("%s: result %s, wasted %d, cut %d; want %+v", name, r.Result, r.Wasted, r.Cut, w)
+		if r.Verdict != w.result || r.Wasted != w.wasted || r.Cut != w.cut {
+			t.Errorf("%s: result %s, wasted %d, cut %d; want %+v", name, r.Verdict, r.Wasted, r.Cut, w)
 		}
 		if name == "unlabelled" && r.Pass != nil {
 			t.Errorf("an unlabelled transcript has pass = %v", *r.Pass)
@@ -182,7 +183,7 @@ func TestCheckExpectations(t *testing.T) {
 
 	// The table says the same.
 	code, out, _ = parley(t, "check", "--policy", policyFile, dir)
-	for _, s := range []string{"TRANSCRIPT", "FAIL 3 late", "FAIL cut 2 early", "6 transcripts, 5 labelled: 2 passed, 2 cut too early, 1 stopped late, 3 messages wasted"} {
+	for _, s := range []string{"TRANSCRIPT", "FAIL 3 late", "FAIL cut 2 early", "6 transcripts, 5 labelled: 2 passed (40%), 2 cut too early, 1 stopped late, 3 messages wasted"} {
 		if !strings.Contains(out, s) {
 			t.Errorf("table lacks %q:\n%s", s, out)
 		}
@@ -219,7 +220,7 @@ func TestCheckSweep(t *testing.T) {
 			t.Errorf("row %s = %q, want %q\n%s", k, rows[k], v, out)
 		}
 	}
-	if !strings.Contains(out, "← best") || !strings.Contains(out, "8 points over 1 transcripts (1 labelled)") {
+	if !strings.Contains(out, "← best") || !strings.Contains(out, "8 points over 1 transcript (1 labelled)") {
 		t.Errorf("no best mark or footer:\n%s", out)
 	}
 
@@ -520,10 +521,15 @@ func longPolicy(b *testing.B) policy.Policy {
 	if err != nil {
 		b.Fatal(err)
 	}
-	if err := setRule(node, sweepAxis{spec: "max_messages=1000000", rule: "max_messages"}, "1000000"); err != nil {
+	grid, err := analysis.ParseSweeps([]string{"max_messages=1000000"})
+	if err != nil {
 		b.Fatal(err)
 	}
-	p, err := policy.Parse(node)
+	pts, err := analysis.Points(node, grid)
+	if err != nil {
+		b.Fatal(err)
+	}
+	p, err := policy.Parse(pts[0].Node)
 	if err != nil {
 		b.Fatal(fileLineErr(source, err))
 	}

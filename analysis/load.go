@@ -1,0 +1,106 @@
+package analysis
+
+import (
+	"fmt"
+	"runtime"
+	"sync"
+
+	"github.com/parleyhq/parley/transcripts"
+)
+
+// Item is one conversation read from a file, with its label.
+type Item struct {
+	File     File
+	Name     string // the path, with "#N" for the Nth conversation of a file holding several
+	Layout   string
+	Messages []transcripts.Message
+	Label    *Label
+	Warnings []string // what the reader noticed, each naming the file
+}
+
+// Load reads a transcript file and its label. A file holding several
+// conversations gives several items; a label applies only to a file of one.
+func Load(f File) ([]Item, error) {
+	ts, layout, err := transcripts.ReadAny(f.Path)
+	if err != nil {
+		return nil, err
+	}
+	lp := LabelPath(f.Path)
+	label, err := ReadLabel(lp)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]Item, 0, len(ts))
+	for i, t := range ts {
+		it := Item{File: f, Name: f.Path, Layout: layout, Messages: t.Messages}
+		for _, w := range t.Warnings {
+			it.Warnings = append(it.Warnings, f.Path+": "+w)
+		}
+		if len(ts) > 1 {
+			it.Name = fmt.Sprintf("%s#%d", f.Path, i+1)
+		} else if label != nil {
+			if err := label.Check(lp, len(t.Messages)); err != nil {
+				return nil, err
+			}
+			it.Label = label
+		}
+		out = append(out, it)
+	}
+	return out, nil
+}
+
+// Each reads files one at a time on one worker per core, hands each item
+// to work, and passes work's results to emit in the order of files (emit
+// runs on the calling goroutine). A file that cannot be read reaches
+// failed, in order too. Only a few files are held at once, so memory stays
+// flat however many files there are.
+func Each[R any](files []File, work func(Item) R, emit func(R), failed func(File, error)) {
+	type slot struct {
+		res []R
+		err error
+	}
+	workers := max(1, min(runtime.GOMAXPROCS(0), len(files)))
+	out := make([]chan slot, len(files))
+	for i := range out {
+		out[i] = make(chan slot, 1)
+	}
+	next := make(chan int)
+	// At most 2×workers files are read ahead of the one being emitted.
+	tokens := make(chan struct{}, 2*workers)
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range next {
+				items, err := Load(files[i])
+				var s slot
+				if err != nil {
+					s.err = err
+				}
+				for _, it := range items {
+					s.res = append(s.res, work(it))
+				}
+				out[i] <- s
+			}
+		}()
+	}
+	go func() {
+		for i := range files {
+			tokens <- struct{}{}
+			next <- i
+		}
+		close(next)
+	}()
+	for i := range files {
+		s := <-out[i]
+		<-tokens
+		if s.err != nil {
+			failed(files[i], s.err)
+		}
+		for _, r := range s.res {
+			emit(r)
+		}
+	}
+	wg.Wait()
+}

@@ -1,0 +1,65 @@
+package analysis
+
+import (
+	"strings"
+	"testing"
+)
+
+func ip(i int) *int { return &i }
+
+// The cases follow the corpus README's definition of scoring, one by one.
+func TestScore(t *testing.T) {
+	loop := &Label{StopAfter: 40, StopBy: ip(50), Loops: [][2]int{{10, 20}}}
+	cases := []struct {
+		name    string
+		label   *Label
+		n, stop int
+		want    Outcome
+	}{
+		{"unlabelled", nil, 10, 3, Outcome{Verdict: Unlabelled}},
+		{"inside the window", &Label{StopAfter: 14, StopBy: ip(21)}, 97, 18, Outcome{Verdict: Pass}},
+		{"at stop_after", &Label{StopAfter: 14, StopBy: ip(21)}, 97, 14, Outcome{Verdict: Pass}},
+		{"at stop_by", &Label{StopAfter: 14, StopBy: ip(21)}, 97, 21, Outcome{Verdict: Pass}},
+		{"before stop_after", &Label{StopAfter: 14, StopBy: ip(21)}, 97, 10, Outcome{Verdict: Early, Cut: 4}},
+		{"after stop_by", &Label{StopAfter: 14, StopBy: ip(21)}, 97, 30, Outcome{Verdict: Late, Wasted: 9}},
+		{"never, with a loop to the end", &Label{StopAfter: 14, StopBy: ip(21)}, 97, 0, Outcome{Verdict: Late, Wasted: 76}},
+		{"healthy, never stopped", &Label{StopAfter: 30}, 30, 0, Outcome{Verdict: Pass}},
+		{"healthy, stopped at the last message", &Label{StopAfter: 30}, 30, 30, Outcome{Verdict: Pass}},
+		{"healthy, stopped before its end", &Label{StopAfter: 30}, 30, 25, Outcome{Verdict: Early, Cut: 5}},
+		{"in a broken-out loop, its first message", loop, 97, 10, Outcome{Verdict: Late}},
+		{"in a broken-out loop, one in", loop, 97, 11, Outcome{Verdict: Pass}},
+		{"in a broken-out loop, six in", loop, 97, 16, Outcome{Verdict: Pass}},
+		{"in a broken-out loop, seven in", loop, 97, 17, Outcome{Verdict: Late}},
+		{"after a broken-out loop", loop, 97, 25, Outcome{Verdict: Early, Cut: 15}},
+		{"short loop: its end caps the window", &Label{StopAfter: 40, StopBy: ip(50), Loops: [][2]int{{10, 12}}}, 97, 13, Outcome{Verdict: Early, Cut: 27}},
+		{"healthy with a loop", &Label{StopAfter: 97, Loops: [][2]int{{29, 43}}}, 97, 33, Outcome{Verdict: Pass}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			if got := Score(c.label, c.n, c.stop); got != c.want {
+				t.Errorf("Score = %+v, want %+v", got, c.want)
+			}
+		})
+	}
+}
+
+func TestParseLabelNamesTheFix(t *testing.T) {
+	cases := map[string]string{
+		"stop_after: 3\nstop_by: 1\n":         "stop_by (1) comes before stop_after (3)",
+		"stop_after: 3\nloops: [[5, 2]]\n":    "loop 1 is [5, 2]",
+		"stop_after: 3\nstop_byy: 4\n":        `x.expect.yaml:2: unknown field "stop_byy"`,
+		"stop_after: 3\nloops: [[1, 2, 3]]\n": "x.expect.yaml",
+		"":                                    "is empty",
+	}
+	for in, want := range cases {
+		_, err := ParseLabel("x.expect.yaml", []byte(in))
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("%q: err = %v, want one containing %q", in, err, want)
+		}
+	}
+	l, err := ParseLabel("x.expect.yaml", []byte("stop_after: 97\nstop_by: null\nloops: [[29, 43], [84, 95]]\nnote: \"x\"\n"))
+	if err != nil || len(l.Loops) != 2 || l.Loops[1] != [2]int{84, 95} || l.StopBy != nil {
+		t.Fatalf("label = %+v, %v", l, err)
+	}
+}
+

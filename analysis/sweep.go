@@ -1,0 +1,195 @@
+package analysis
+
+import (
+	"errors"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+
+	"gopkg.in/yaml.v3"
+
+	"github.com/parleyhq/parley/configs"
+	"github.com/parleyhq/parley/orchestrator/policy"
+)
+
+// Axis is one --sweep: a rule's field and the values to try.
+type Axis struct {
+	Spec   string
+	Rule   string
+	Field  string // "" sets the rule's own value, as for max_messages
+	Values []string
+}
+
+// ParseSweeps reads specs such as "end_token.exchanges=1..4" or
+// "repetition.threshold=0.8,0.85,0.9".
+func ParseSweeps(specs []string) ([]Axis, error) {
+	var out []Axis
+	for _, s := range specs {
+		key, vals, ok := strings.Cut(s, "=")
+		if !ok || key == "" || vals == "" {
+			return nil, fmt.Errorf("--sweep %q: write RULE.FIELD=A..B or RULE.FIELD=X,Y,Z, such as end_token.exchanges=1..4", s)
+		}
+		rule, field, _ := strings.Cut(key, ".")
+		if !slices.Contains(policy.Names(), rule) {
+			msg := fmt.Sprintf("--sweep %q: there is no %q rule", s, rule)
+			if c := configs.Closest(rule, policy.Names()); c != "" {
+				msg += fmt.Sprintf("; did you mean %q?", c)
+			} else {
+				msg += "; the rules are " + strings.Join(policy.Names(), ", ")
+			}
+			return nil, errors.New(msg)
+		}
+		ax := Axis{Spec: s, Rule: rule, Field: field}
+		if lo, hi, isRange := strings.Cut(vals, ".."); isRange {
+			a, err1 := strconv.Atoi(strings.TrimSpace(lo))
+			b, err2 := strconv.Atoi(strings.TrimSpace(hi))
+			if err1 != nil || err2 != nil || b < a || b-a > 1000 {
+				return nil, fmt.Errorf("--sweep %q: a range is two whole numbers, low..high, such as 1..4", s)
+			}
+			for v := a; v <= b; v++ {
+				ax.Values = append(ax.Values, strconv.Itoa(v))
+			}
+		} else {
+			for _, v := range strings.Split(vals, ",") {
+				if v = strings.TrimSpace(v); v != "" {
+					ax.Values = append(ax.Values, v)
+				}
+			}
+		}
+		if len(ax.Values) == 0 {
+			return nil, fmt.Errorf("--sweep %q: no values to try", s)
+		}
+		out = append(out, ax)
+	}
+	return out, nil
+}
+
+// Point is one combination of a grid's values, with the policy it makes.
+type Point struct {
+	Settings map[string]string // "rule.field" → value
+	Values   []string          // the values, in the grid's axis order
+	Node     *yaml.Node        // the policy with those values set
+}
+
+// Points makes every combination of the grid's values, the first axis
+// varying slowest, each applied to a copy of base.
+func Points(base *yaml.Node, grid []Axis) ([]Point, error) {
+	combos := [][]string{nil}
+	for _, ax := range grid {
+		var next [][]string
+		for _, c := range combos {
+			for _, v := range ax.Values {
+				next = append(next, append(append([]string(nil), c...), v))
+			}
+		}
+		combos = next
+	}
+	points := make([]Point, 0, len(combos))
+	for _, combo := range combos {
+		pt := Point{Settings: map[string]string{}, Values: combo, Node: cloneNode(base)}
+		for i, ax := range grid {
+			if err := setRule(pt.Node, ax, combo[i]); err != nil {
+				return nil, err
+			}
+			pt.Settings[ax.Name()] = combo[i]
+		}
+		points = append(points, pt)
+	}
+	return points, nil
+}
+
+// Name is the axis as written, "rule.field" or "rule".
+func (ax Axis) Name() string { return ax.Rule + dotField(ax.Field) }
+
+func dotField(f string) string {
+	if f == "" {
+		return ""
+	}
+	return "." + f
+}
+
+// setRule sets field to value in every rule named ax.Rule in the policy
+// tree. A rule written in its short scalar form (end_token: "[END]")
+// becomes a mapping that keeps its value under its main field.
+func setRule(n *yaml.Node, ax Axis, value string) error {
+	found := 0
+	var visit func(n *yaml.Node) error
+	visit = func(n *yaml.Node) error {
+		if n.Kind == yaml.MappingNode {
+			for i := 0; i+1 < len(n.Content); i += 2 {
+				k, v := n.Content[i], n.Content[i+1]
+				if k.Value == ax.Rule {
+					found++
+					if err := setField(v, ax, value); err != nil {
+						return err
+					}
+					continue
+				}
+				if err := visit(v); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+		for _, c := range n.Content {
+			if err := visit(c); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	if err := visit(n); err != nil {
+		return err
+	}
+	if found == 0 {
+		return fmt.Errorf("--sweep %q: the policy has no %s rule to vary; add one to the file given to --policy", ax.Spec, ax.Rule)
+	}
+	return nil
+}
+
+// shortForms names the field a rule's short scalar form sets.
+var shortForms = map[string]string{"end_token": "token", "stop_pattern": "pattern", "max_tokens": "limit"}
+
+func setField(v *yaml.Node, ax Axis, value string) error {
+	scalar := func(s string) *yaml.Node { return &yaml.Node{Kind: yaml.ScalarNode, Value: s} }
+	if ax.Field == "" {
+		if v.Kind != yaml.ScalarNode {
+			return fmt.Errorf("--sweep %q: %s takes settings; name one, as in %s.FIELD=…", ax.Spec, ax.Rule, ax.Rule)
+		}
+		*v = *scalar(value)
+		return nil
+	}
+	if v.Kind == yaml.ScalarNode {
+		main, ok := shortForms[ax.Rule]
+		if !ok {
+			return fmt.Errorf("--sweep %q: %s takes a single value; write --sweep %s=…", ax.Spec, ax.Rule, ax.Rule)
+		}
+		old := *v
+		*v = yaml.Node{Kind: yaml.MappingNode, Content: []*yaml.Node{scalar(main), &old}}
+	}
+	if v.Kind != yaml.MappingNode {
+		return fmt.Errorf("--sweep %q: %s is not a mapping of settings", ax.Spec, ax.Rule)
+	}
+	for i := 0; i+1 < len(v.Content); i += 2 {
+		if v.Content[i].Value == ax.Field {
+			v.Content[i+1] = scalar(value)
+			return nil
+		}
+	}
+	v.Content = append(v.Content, scalar(ax.Field), scalar(value))
+	return nil
+}
+
+func cloneNode(n *yaml.Node) *yaml.Node {
+	if n == nil {
+		return nil
+	}
+	c := *n
+	c.Content = make([]*yaml.Node, len(n.Content))
+	for i, k := range n.Content {
+		c.Content[i] = cloneNode(k)
+	}
+	return &c
+}
+
