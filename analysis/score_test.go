@@ -62,4 +62,3 @@ func TestParseLabelNamesTheFix(t *testing.T) {
 		t.Fatalf("label = %+v, %v", l, err)
 	}
 }
-

@@ -192,4 +192,3 @@ func cloneNode(n *yaml.Node) *yaml.Node {
 	}
 	return &c
 }
-
