@@ -65,7 +65,12 @@ func TestCheckJSONOnTheSeed(t *testing.T) {
 	}
 }
 
-// Every labelled case in the corpus, and the seed, passes with the default set.
+// Every labelled case in the corpus, and the seed, passes with the default
+// set, but one: the default set leaves a one-sided refusal streak running,
+// since the labelled real conversations show that one side refusing while
+// the other still brings something new is not yet a dead conversation.
+// loop-refusal's pusher rewords its demand every turn, so only a refusal
+// rule stops it.
 func TestCorpusPassesWithTheDefaultSet(t *testing.T) {
 	code, out, errOut := parley(t, "check", "--json", "../../transcripts/corpus", "../../transcripts/seed")
 	rs := decodeResults(t, out)
@@ -77,6 +82,12 @@ func TestCorpusPassesWithTheDefaultSet(t *testing.T) {
 			t.Errorf("%s has no expectation", r.File)
 			continue
 		}
+		if strings.HasSuffix(r.File, "loop-refusal.jsonl") {
+			if *r.Pass || r.StopAt != nil {
+				t.Errorf("loop-refusal stopped at %v; the default set should leave a one-sided refusal streak running", *r.StopAt)
+			}
+			continue
+		}
 		if !*r.Pass {
 			at := "never"
 			if r.StopAt != nil {
@@ -85,7 +96,7 @@ func TestCorpusPassesWithTheDefaultSet(t *testing.T) {
 			t.Errorf("%s: %s (stopped %s, expected %+v): %v", r.File, r.Verdict, at, r.Expect, r.Reason)
 		}
 	}
-	if code != exitOK {
+	if code != exitFailure || !strings.Contains(errOut, "1 of 15 labelled transcripts failed") {
 		t.Errorf("exit %d\n%s", code, errOut)
 	}
 	if len(rs) < 15 || !kinds["loop"] || !kinds["healthy"] {
@@ -197,7 +208,9 @@ func TestCheckSweep(t *testing.T) {
 	dir := t.TempDir()
 	// Both sides sign off at 5–6, then echo; the window is 4..8.
 	writeCase(t, dir, "echo", append(words(4), "bye [END]", "bye [END]", "[END]", "[END]", "[END]", "[END]", "[END]", "[END]"), "stop_after: 4\nstop_by: 8\n")
-	code, out, errOut := parley(t, "check", "--sweep", "end_token.exchanges=1..4", "--sweep", "repetition.threshold=0.9,0.95", dir)
+	pol := filepath.Join(dir, "policy.yaml")
+	os.WriteFile(pol, []byte("termination:\n  any:\n    - end_token: {exchanges: 1}\n    - repetition: {threshold: 0.85, window: 4, count: 3}\n"), 0o600)
+	code, out, errOut := parley(t, "check", "--policy", pol, "--sweep", "end_token.exchanges=1..4", "--sweep", "repetition.threshold=0.9,0.95", dir)
 	if code != exitOK {
 		t.Fatalf("exit %d\n%s%s", code, out, errOut)
 	}
@@ -211,9 +224,9 @@ func TestCheckSweep(t *testing.T) {
 		rows[f[0]+" "+f[1]] = f[2] + " wasted " + f[5]
 	}
 	// One exchange stops at 6, two at 8 (pass); three at 10 and four at 12 are late —
-	// unless repetition of the bare [END] stops it first (window 4, three in a row: at 9).
+	// unless repetition of the bare [END] stops it first (window 4, three in a row: at 10).
 	wantRows := map[string]string{
-		"1 0.9": "1/1 wasted 0", "2 0.9": "1/1 wasted 0", "3 0.9": "0/1 wasted 1", "4 0.9": "0/1 wasted 1",
+		"1 0.9": "1/1 wasted 0", "2 0.9": "1/1 wasted 0", "3 0.9": "0/1 wasted 2", "4 0.9": "0/1 wasted 2",
 	}
 	for k, v := range wantRows {
 		if rows[k] != v {
@@ -224,8 +237,8 @@ func TestCheckSweep(t *testing.T) {
 		t.Errorf("no best mark or footer:\n%s", out)
 	}
 
-	code, out, _ = parley(t, "check", "--json", "--sweep", "max_messages=5,50", dir)
-	if code != exitOK || strings.Count(out, `"settings"`) != 2 || !strings.Contains(out, `"max_messages":"5"`) {
+	code, out, _ = parley(t, "check", "--json", "--policy", pol, "--sweep", "end_token.exchanges=5,50", dir)
+	if code != exitOK || strings.Count(out, `"settings"`) != 2 || !strings.Contains(out, `"end_token.exchanges":"5"`) {
 		t.Errorf("--json sweep (exit %d):\n%s", code, out)
 	}
 }

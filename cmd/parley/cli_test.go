@@ -3,7 +3,6 @@ package main
 import (
 	"bytes"
 	"context"
-	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -187,7 +186,7 @@ termination:
 func TestWithMaxMessagesReplacesEveryBudget(t *testing.T) {
 	msgs := make([]transcripts.Message, 350)
 	for i := range msgs {
-		msgs[i] = transcripts.Message{Speaker: []string{"A", "B"}[i%2], Content: fmt.Sprintf("new idea number %d about topic %d", i, i*7)}
+		msgs[i] = transcripts.Message{Speaker: []string{"A", "B"}[i%2], Content: words(350)[i]}
 	}
 	cases := map[string]struct {
 		policy string

@@ -28,6 +28,7 @@ const everyRule = `any:
   - stagnation: {count: 4, novelty: 0.15}
   - refusal: {in_a_row: 3, total: 1000000}
   - stop_pattern: 'halt now'
+  - loop: {threshold: 0.9999, count: 3}
   - all: [{max_messages: 1000000}, {end_token: "[END]"}]
 `
 

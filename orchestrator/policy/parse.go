@@ -278,6 +278,38 @@ func init() {
 		}
 		return &Stagnation{Count: c.Count, Novelty: c.Novelty, NewWords: c.NewWords}, nil
 	})
+	register("loop", func(n *yaml.Node) (Policy, error) {
+		c := struct {
+			Threshold float64 `yaml:"threshold"`
+			Count     int     `yaml:"count"`
+			Within    int     `yaml:"within"`
+			Token     string  `yaml:"token"`
+			Model     string  `yaml:"model"`
+		}{}
+		if n.Kind == yaml.ScalarNode && (n.Tag == "!!null" || n.Value == "default" || n.Value == "") {
+			return &Loop{}, nil
+		}
+		if err := StrictDecode(n, &c); err != nil {
+			return nil, err
+		}
+		switch {
+		case c.Threshold < 0 || c.Threshold >= 1:
+			return nil, lineErr(fieldNode(n, "threshold"), "loop.threshold is a chance between 0 and 1, such as 0.6")
+		case c.Count < 0:
+			return nil, lineErr(fieldNode(n, "count"), "loop.count must be at least 1")
+		case c.Within != 0 && c.Within < max(c.Count, 1):
+			return nil, lineErr(fieldNode(n, "within"), "loop.within must be at least loop.count")
+		}
+		p := &Loop{Threshold: c.Threshold, Count: c.Count, Within: c.Within, Token: c.Token}
+		if c.Model != "" {
+			m, err := LoadLoopModel(c.Model)
+			if err != nil {
+				return nil, lineErr(fieldNode(n, "model"), fmt.Sprintf("loop.model: %v; write a model with parley train --out FILE", err))
+			}
+			p.Model = m
+		}
+		return p, nil
+	})
 	register("refusal", func(n *yaml.Node) (Policy, error) {
 		c := struct {
 			InARow   int      `yaml:"in_a_row"`
@@ -357,21 +389,20 @@ func init() {
 // written as a scenario would write it. The choice and the evidence for
 // it are in the repository's README.md, under the termination policies.
 const DefaultYAML = `any:
-  # Nothing stops the first messages: openings are often odd (a blank
+  # Nothing stops the first messages: an opening is often odd (a blank
   # prompt, a refusal, a lone [END]) and a loop needs a few turns to show.
-  - min_messages: 6
+  - min_messages: 4
   # A backstop for runaway costs, far above any healthy recording we have.
-  - max_messages: 300
-  # Both sides sign off with the same token, one right after the other.
-  - end_token: {token: "[END]", exchanges: 1}
+  - max_messages: 1000
+  # Messages that look like a loop to the model trained on the labelled
+  # corpus: farewells, [END] echoes, restating the other side, templates,
+  # collapse to single tokens, refusals on both sides (see loop.go).
+  - loop: {}
+  # Caps: an end token traded for six exchanges in a row, whatever else
+  # is said; tokens that other tools' agents use to hang up.
+  - end_token: {token: "[END]", exchanges: 6}
   - end_token: {token: "^C^C", exchanges: 1}
   - end_token: {token: "<CAMEL_TASK_DONE>", exchanges: 1}
-  # Three messages in a row nearly repeat one of the four before them.
-  - repetition: {threshold: 0.85, window: 4, count: 3}
-  # Four messages in a row bring almost no words not said before.
-  - stagnation: {count: 4, novelty: 0.15}
-  # One side refuses three of its turns in a row.
-  - refusal: {in_a_row: 3}
 `
 
 // Default is the policy set parley uses when a scenario names none (see
@@ -440,6 +471,8 @@ func renew(p Policy) (Policy, bool) {
 			Count: q.Count, Within: q.Within, Shingle: q.Shingle, Block: q.Block}, true
 	case *Stagnation:
 		return &Stagnation{Count: q.Count, Novelty: q.Novelty, NewWords: q.NewWords}, true
+	case *Loop:
+		return &Loop{Model: q.Model, Threshold: q.Threshold, Count: q.Count, Within: q.Within, Token: q.Token}, true
 	case *Refusal:
 		return &Refusal{InARow: q.InARow, Total: q.Total, Builtin: q.Builtin, Patterns: q.Patterns}, true
 	}

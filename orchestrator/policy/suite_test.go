@@ -380,7 +380,7 @@ func TestParseErrors(t *testing.T) {
 }
 
 func TestNamesListsEveryRule(t *testing.T) {
-	want := []string{"all", "any", "end_token", "judge", "max_duration", "max_messages", "max_tokens", "min_messages", "refusal", "repetition", "stagnation", "stop_pattern"}
+	want := []string{"all", "any", "end_token", "judge", "loop", "max_duration", "max_messages", "max_tokens", "min_messages", "refusal", "repetition", "stagnation", "stop_pattern"}
 	if got := Names(); !reflect.DeepEqual(got, want) {
 		t.Fatalf("Names() = %v, want %v", got, want)
 	}
@@ -528,11 +528,11 @@ func TestDefaultIsAFreshParseOfDefaultYAML(t *testing.T) {
 		t.Fatal(err)
 	}
 	a, b := Default(), Default()
-	ra, ok := a.(Guard).Policy.(Any)[4].(*Repetition)
+	ra, ok := a.(Guard).Policy.(Any)[1].(*Loop)
 	if !ok {
-		t.Fatalf("the default set's fifth rule is %T, want *Repetition", a.(Guard).Policy.(Any)[4])
+		t.Fatalf("the default set's second rule is %T, want *Loop", a.(Guard).Policy.(Any)[1])
 	}
-	if ra == b.(Guard).Policy.(Any)[4].(*Repetition) {
+	if ra == b.(Guard).Policy.(Any)[1].(*Loop) {
 		t.Error("two Default() calls share stateful rules")
 	}
 	// A set that has judged a conversation leaves the next one untouched.
@@ -559,6 +559,7 @@ func TestRenewCopiesSettingsNotState(t *testing.T) {
   - stagnation: {count: 3, novelty: 0.2, new_words: 7}
   - refusal: {in_a_row: 2, total: 4, builtin: false, patterns: ['nope']}
   - stop_pattern: 'halt'
+  - loop: {threshold: 0.7, count: 3, within: 4, token: "^C^C"}
   - all: [{max_messages: 3}, {end_token: "[END]"}]
 `
 	used := mustParse(t, every)
@@ -581,9 +582,10 @@ func TestDefaultOnTheSeed(t *testing.T) {
 		t.Fatal(err)
 	}
 	at, v := FirstStop(Default(), seed.Messages)
-	// The substance ends at 15; the loop starts at 16.
-	if at < 15 || at > 24 {
-		t.Fatalf("the default set stopped the seed at %d (%s); want 15..24", at, v.Reason)
+	// The substance ends at 14; the farewells start at 15 (its label:
+	// stop after 14, by 21).
+	if at < 14 || at > 21 {
+		t.Fatalf("the default set stopped the seed at %d (%s); want 14..21", at, v.Reason)
 	}
 	// Neither the lone [END] at 3 nor the near-repeat at 11 stops anything,
 	// even with the guard lifted.

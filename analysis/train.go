@@ -1,0 +1,355 @@
+package analysis
+
+import (
+	"fmt"
+	"math"
+	"slices"
+	"time"
+
+	"github.com/parleyhq/parley/orchestrator/policy"
+)
+
+// Example is one labelled conversation's signals, as the loop rule sees
+// them: one vector per message (nil for moderator notes) and, for each,
+// whether the label puts it in a loop.
+type Example struct {
+	Name   string
+	Folder string
+	X      [][]float64
+	InLoop []bool
+	Label  *Label
+}
+
+// NewExample computes a labelled item's signals.
+func NewExample(it Item, token string) Example {
+	x := policy.LoopSignals(it.Messages, token)
+	in := make([]bool, len(x))
+	for i := range in {
+		m := i + 1
+		if it.Label.StopBy != nil && m >= *it.Label.StopBy-6 {
+			in[i] = true
+		}
+		for _, lp := range it.Label.Loops {
+			if lp[0] <= m && m <= lp[1] {
+				in[i] = true
+			}
+		}
+	}
+	return Example{Name: it.Name, Folder: it.File.Root, X: x, InLoop: in, Label: it.Label}
+}
+
+// Fit trains a loop model on examples: a logistic regression with an L2
+// penalty, fitted by Newton's method on standardized signals, then the
+// threshold and run length that score best on the same examples. It is
+// deterministic: the same examples give the same model.
+func Fit(examples []Example, token, trained string) *policy.LoopModel {
+	n := policy.NumLoopFeatures
+	var rows [][]float64
+	var ys, ws []float64
+	for _, e := range examples {
+		// Messages well past the point where a stop is late teach nothing
+		// about where loops start; leave them out.
+		last := len(e.X)
+		if e.Label.StopBy != nil {
+			last = min(last, *e.Label.StopBy+3)
+		}
+		for i, x := range e.X[:last] {
+			if x == nil {
+				continue
+			}
+			rows = append(rows, x)
+			ys = append(ys, b2f(e.InLoop[i]))
+			ws = append(ws, 1)
+		}
+	}
+	mean, scale := make([]float64, n), make([]float64, n)
+	for _, r := range rows {
+		for j, v := range r {
+			mean[j] += v
+		}
+	}
+	for j := range mean {
+		mean[j] /= float64(max(1, len(rows)))
+	}
+	for _, r := range rows {
+		for j, v := range r {
+			scale[j] += (v - mean[j]) * (v - mean[j])
+		}
+	}
+	for j := range scale {
+		scale[j] = math.Sqrt(scale[j] / float64(max(1, len(rows))))
+		if scale[j] < 1e-9 {
+			scale[j] = 1
+		}
+	}
+	w := newton(rows, ys, ws, mean, scale, 1.0)
+	m := &policy.LoopModel{
+		Trained:  trained,
+		Features: slices.Clone(policy.LoopFeatureNames),
+		Mean:     mean, Scale: scale, Weights: w[:n], Bias: w[n],
+		Token: token,
+	}
+	m.Threshold, m.Count, m.Within = tuneDecision(m, examples)
+	return m
+}
+
+// newton fits weights (and, last, the bias) by Newton's method with an L2
+// penalty lambda on the weights.
+func newton(rows [][]float64, ys, ws, mean, scale []float64, lambda float64) []float64 {
+	n := len(mean) + 1
+	w := make([]float64, n)
+	z := make([]float64, n)
+	for iter := 0; iter < 30; iter++ {
+		grad := make([]float64, n)
+		hess := make([][]float64, n)
+		for i := range hess {
+			hess[i] = make([]float64, n)
+		}
+		for r, row := range rows {
+			for j, v := range row {
+				z[j] = (v - mean[j]) / scale[j]
+			}
+			z[n-1] = 1
+			s := 0.0
+			for j := range z {
+				s += w[j] * z[j]
+			}
+			p := 1 / (1 + math.Exp(-s))
+			g := (p - ys[r]) * ws[r]
+			h := p * (1 - p) * ws[r]
+			for a := range z {
+				grad[a] += g * z[a]
+				for b := a; b < n; b++ {
+					hess[a][b] += h * z[a] * z[b]
+				}
+			}
+		}
+		for a := 0; a < n; a++ {
+			for b := 0; b < a; b++ {
+				hess[a][b] = hess[b][a]
+			}
+			if a < n-1 {
+				grad[a] += lambda * w[a]
+				hess[a][a] += lambda
+			}
+		}
+		step := solve(hess, grad)
+		if step == nil {
+			break
+		}
+		size := 0.0
+		for j := range w {
+			w[j] -= step[j]
+			size += math.Abs(step[j])
+		}
+		if size < 1e-8 {
+			break
+		}
+	}
+	return w
+}
+
+// solve solves a x = b by Gaussian elimination with partial pivoting; nil
+// when a is singular.
+func solve(a [][]float64, b []float64) []float64 {
+	n := len(b)
+	m := make([][]float64, n)
+	for i := range m {
+		m[i] = append(slices.Clone(a[i]), b[i])
+	}
+	for c := 0; c < n; c++ {
+		p := c
+		for r := c + 1; r < n; r++ {
+			if math.Abs(m[r][c]) > math.Abs(m[p][c]) {
+				p = r
+			}
+		}
+		if math.Abs(m[p][c]) < 1e-12 {
+			return nil
+		}
+		m[c], m[p] = m[p], m[c]
+		for r := c + 1; r < n; r++ {
+			f := m[r][c] / m[c][c]
+			for k := c; k <= n; k++ {
+				m[r][k] -= f * m[c][k]
+			}
+		}
+	}
+	x := make([]float64, n)
+	for r := n - 1; r >= 0; r-- {
+		s := m[r][n]
+		for k := r + 1; k < n; k++ {
+			s -= m[r][k] * x[k]
+		}
+		x[r] = s / m[r][r]
+	}
+	return x
+}
+
+func b2f(b bool) float64 {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// Thresholds and run lengths the training tries.
+var (
+	tryThresholds = []float64{0.3, 0.35, 0.4, 0.45, 0.5, 0.55, 0.6, 0.65, 0.7, 0.75, 0.8, 0.85, 0.9}
+	tryCounts     = []int{2, 3, 4, 5, 6}
+)
+
+// Objective ranks a decision on examples: passes count, and a conversation
+// cut short costs three, since losing content is worse than wasting a few
+// messages.
+func Objective(t Tally) float64 {
+	return float64(t.Passed) - 3*float64(t.Early) - 0.001*float64(t.Wasted)
+}
+
+func tuneDecision(m *policy.LoopModel, examples []Example) (float64, int, int) {
+	probs := chances(m, examples)
+	bestT, bestC, bestW, best := 0.5, 4, 4, math.Inf(-1)
+	for _, c := range tryCounts {
+		for extra := 0; extra <= 2; extra++ {
+			for _, t := range tryThresholds {
+				score := Objective(tallyDecision(probs, examples, t, c, c+extra))
+				if score > best {
+					bestT, bestC, bestW, best = t, c, c+extra, score
+				}
+			}
+		}
+	}
+	return bestT, bestC, bestW
+}
+
+func chances(m *policy.LoopModel, examples []Example) [][]float64 {
+	out := make([][]float64, len(examples))
+	for i, e := range examples {
+		out[i] = make([]float64, len(e.X))
+		for k, x := range e.X {
+			if x == nil {
+				out[i][k] = -1
+				continue
+			}
+			out[i][k] = m.Chance(x)
+		}
+	}
+	return out
+}
+
+// decide is the loop rule's stop on precomputed chances: the first message
+// that ends a run of count spoken messages at or above t (0: none).
+func decide(ps []float64, t float64, count, within int) int {
+	within = max(within, count)
+	var recent []bool
+	for k, p := range ps {
+		if p < 0 {
+			continue
+		}
+		recent = append(recent, p >= t)
+		if len(recent) > within {
+			recent = recent[1:]
+		}
+		n := 0
+		for _, r := range recent {
+			if r {
+				n++
+			}
+		}
+		if n >= count && recent[len(recent)-1] {
+			return k + 1
+		}
+	}
+	return 0
+}
+
+func tallyDecision(probs [][]float64, examples []Example, t float64, count, within int) Tally {
+	var tl Tally
+	for i, e := range examples {
+		at := decide(probs[i], t, count, within)
+		saved := 0
+		if at > 0 {
+			saved = len(e.X) - at
+		}
+		tl.Add(Score(e.Label, len(e.X), at), saved)
+	}
+	return tl
+}
+
+// Evaluate scores a model's loop rule alone on examples.
+func Evaluate(m *policy.LoopModel, examples []Example) Tally {
+	return tallyDecision(chances(m, examples), examples, m.Threshold, m.Count, m.Within)
+}
+
+// Fold is one cross-validation split's result.
+type Fold struct {
+	Name  string
+	Model *policy.LoopModel
+	Test  Tally
+}
+
+// CrossValidate fits on all but one of k folds and scores on the one left
+// out, for each fold: folds are dealt round-robin in name order, so the
+// split is fixed.
+func CrossValidate(examples []Example, k int, token string) (Tally, []Fold) {
+	sorted := slices.Clone(examples)
+	slices.SortFunc(sorted, func(a, b Example) int { return cmpStr(a.Name, b.Name) })
+	var total Tally
+	var folds []Fold
+	for f := 0; f < k; f++ {
+		var train, test []Example
+		for i, e := range sorted {
+			if i%k == f {
+				test = append(test, e)
+			} else {
+				train = append(train, e)
+			}
+		}
+		m := Fit(train, token, "")
+		t := Evaluate(m, test)
+		total = addTally(total, t)
+		folds = append(folds, Fold{Name: fmt.Sprintf("fold %d of %d", f+1, k), Model: m, Test: t})
+	}
+	return total, folds
+}
+
+func addTally(a, b Tally) Tally {
+	a.Transcripts += b.Transcripts
+	a.Labelled += b.Labelled
+	a.Passed += b.Passed
+	a.Early += b.Early
+	a.Late += b.Late
+	a.Wasted += b.Wasted
+	a.Saved += b.Saved
+	return a
+}
+
+func cmpStr(a, b string) int {
+	switch {
+	case a < b:
+		return -1
+	case a > b:
+		return 1
+	}
+	return 0
+}
+
+// TrainedOn describes a training set for a model's record.
+func TrainedOn(examples []Example) string {
+	folders := map[string]int{}
+	var order []string
+	for _, e := range examples {
+		if folders[e.Folder] == 0 {
+			order = append(order, e.Folder)
+		}
+		folders[e.Folder]++
+	}
+	s := ""
+	for i, f := range order {
+		if i > 0 {
+			s += ", "
+		}
+		s += fmt.Sprintf("%s (%d)", f, folders[f])
+	}
+	return fmt.Sprintf("%d labelled conversations: %s; %s", len(examples), s, time.Now().UTC().Format("2006-01-02"))
+}

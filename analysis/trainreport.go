@@ -1,0 +1,72 @@
+package analysis
+
+import (
+	"fmt"
+	"io"
+
+	"github.com/parleyhq/parley/orchestrator/policy"
+)
+
+// TrainingReport is what `parley train` measures: the model fitted on every
+// example, how it scores on each folder it saw, and cross-validated
+// figures that show how it does on conversations it did not see.
+type TrainingReport struct {
+	Folders  []string
+	Fitted   map[string]Tally // the model fitted on all, scored on each folder
+	KFold    map[string]Tally // k-fold within each folder
+	Across   map[string]Tally // fitted on the other folders, scored on this one
+	K        int
+	Examples int
+}
+
+// Train fits a model on all examples and cross-validates it: k folds
+// within each folder and, with several folders, each folder scored by a
+// model fitted on the others.
+func Train(examples []Example, k int, token string) (TrainingReport, *policy.LoopModel, error) {
+	if len(examples) == 0 {
+		return TrainingReport{}, nil, fmt.Errorf("no labelled transcripts to train on; give folders that hold NAME.md files with NAME.expect.yaml labels")
+	}
+	r := TrainingReport{Fitted: map[string]Tally{}, KFold: map[string]Tally{}, Across: map[string]Tally{}, K: k, Examples: len(examples)}
+	by := map[string][]Example{}
+	for _, e := range examples {
+		if _, ok := by[e.Folder]; !ok {
+			r.Folders = append(r.Folders, e.Folder)
+		}
+		by[e.Folder] = append(by[e.Folder], e)
+	}
+	m := Fit(examples, token, TrainedOn(examples))
+	for _, f := range r.Folders {
+		r.Fitted[f] = Evaluate(m, by[f])
+		if k > 1 && len(by[f]) >= k {
+			r.KFold[f], _ = CrossValidate(by[f], k, token)
+		}
+		if len(r.Folders) > 1 {
+			var others []Example
+			for _, g := range r.Folders {
+				if g != f {
+					others = append(others, by[g]...)
+				}
+			}
+			r.Across[f] = Evaluate(Fit(others, token, ""), by[f])
+		}
+	}
+	return r, m, nil
+}
+
+// Print writes the report as a table.
+func (r TrainingReport) Print(w io.Writer) {
+	row := func(name string, t Tally, ok bool) string {
+		if !ok {
+			return fmt.Sprintf("  %-34s %s", name, "—")
+		}
+		return fmt.Sprintf("  %-34s %d/%d passed, %d cut early, %d late", name, t.Passed, t.Labelled, t.Early, t.Late)
+	}
+	for _, f := range r.Folders {
+		fmt.Fprintf(w, "%s\n", f)
+		fmt.Fprintln(w, row("fitted on all, scored here", r.Fitted[f], true))
+		t, ok := r.KFold[f]
+		fmt.Fprintln(w, row(fmt.Sprintf("%d-fold cross-validated here", r.K), t, ok))
+		t, ok = r.Across[f]
+		fmt.Fprintln(w, row("fitted on the other folders", t, ok))
+	}
+}

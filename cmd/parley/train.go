@@ -1,0 +1,89 @@
+package main
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+
+	"github.com/spf13/cobra"
+
+	"github.com/parleyhq/parley/analysis"
+)
+
+func init() { commands = append(commands, newTrainCmd) }
+
+func newTrainCmd() *cobra.Command {
+	var (
+		out   string
+		folds int
+		token string
+	)
+	c := &cobra.Command{
+		Use:   "train [--out FILE] [--folds K] DIR...",
+		Short: "Fit the loop rule's model on labelled transcripts and report cross-validated figures",
+		Long: `train fits the loop rule's model (a small logistic model over each
+message's signals) on labelled transcripts: NAME.md (or any layout check
+reads) with NAME.expect.yaml beside it. It prints how the fitted model
+scores on each folder, K-fold cross-validated figures within each folder
+and, given several folders, each folder scored by a model fitted on the
+others. Where the cross-validated figures fall far below the fitted ones,
+the model is too specific to its training set.
+
+With --out it writes the model as JSON, for a scenario's
+loop: {model: FILE}. parley's built-in model is retrained with
+
+  parley train --out orchestrator/policy/loopmodel.json ../shared/corpus/attractors ../shared/corpus/backrooms`,
+		Args: func(cmd *cobra.Command, args []string) error {
+			if len(args) == 0 {
+				return usageErr(errors.New("train takes one or more folders of labelled transcripts, such as ../shared/corpus/attractors"))
+			}
+			return nil
+		},
+		RunE: func(cmd *cobra.Command, args []string) error {
+			files, err := analysis.Gather(args)
+			if err != nil {
+				return usageErr(err)
+			}
+			var examples []analysis.Example
+			var readErrs int
+			analysis.Each(files, func(it analysis.Item) *analysis.Example {
+				if it.Label == nil {
+					return nil
+				}
+				e := analysis.NewExample(it, token)
+				return &e
+			}, func(e *analysis.Example) {
+				if e != nil {
+					examples = append(examples, *e)
+				}
+			}, func(f analysis.File, err error) {
+				fmt.Fprintln(cmd.ErrOrStderr(), "parley:", err)
+				readErrs++
+			})
+			report, model, err := analysis.Train(examples, folds, token)
+			if err != nil {
+				return usageErr(err)
+			}
+			w := cmd.OutOrStdout()
+			fmt.Fprintf(w, "Trained on %d labelled transcripts; the loop rule stops after %d messages in a row at or above %.0f%%.\n\n",
+				len(examples), model.Count, 100*model.Threshold)
+			report.Print(w)
+			if out != "" {
+				b, _ := json.MarshalIndent(model, "", "  ")
+				if err := os.WriteFile(out, append(b, '\n'), 0o644); err != nil {
+					return failureErr(fmt.Errorf("writing the model: %w", err))
+				}
+				fmt.Fprintf(w, "\nWrote the model to %s.\n", out)
+			}
+			if readErrs > 0 {
+				return failureErr(fmt.Errorf("%s could not be read", plural(readErrs, "file")))
+			}
+			return nil
+		},
+	}
+	c.Flags().StringVarP(&out, "out", "o", "", "write the model to FILE")
+	c.Flags().IntVar(&folds, "folds", 5, "folds for cross-validation within each folder")
+	c.Flags().StringVar(&token, "token", "[END]", "the end token the signals look for")
+	return c
+}

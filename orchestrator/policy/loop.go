@@ -1,0 +1,304 @@
+package policy
+
+import (
+	_ "embed"
+	"encoding/json"
+	"fmt"
+	"math"
+	"os"
+	"slices"
+	"strings"
+	"sync"
+
+	"github.com/parleyhq/parley/transcripts"
+)
+
+// LoopModel weighs a message's signals (see loopfeatures.go) into the
+// chance that it belongs to a loop: a logistic model over standardized
+// features. `parley train` fits one from labelled transcripts; the one
+// parley ships, trained on the labelled corpus, is embedded in the binary.
+type LoopModel struct {
+	Trained   string    `json:"trained"`   // what it was trained on, and when
+	Features  []string  `json:"features"`  // LoopFeatureNames when it was trained
+	Mean      []float64 `json:"mean"`      // subtracted from each feature…
+	Scale     []float64 `json:"scale"`     // …which is then divided by this
+	Weights   []float64 `json:"weights"`   // one per feature
+	Bias      float64   `json:"bias"`      //
+	Threshold float64   `json:"threshold"` // a message at or above this chance looks like a loop
+	Count     int       `json:"count"`     // that many…
+	Within    int       `json:"within"`    // …among the last this many (and the newest one) stop the run
+	Token     string    `json:"token"`     // the end token its signals look for
+}
+
+//go:embed loopmodel.json
+var loopModelJSON []byte
+
+var (
+	builtinModelOnce sync.Once
+	builtinModel     *LoopModel
+)
+
+// BuiltinLoopModel is the model parley ships.
+func BuiltinLoopModel() *LoopModel {
+	builtinModelOnce.Do(func() {
+		m, err := ParseLoopModel(loopModelJSON)
+		if err != nil {
+			panic("policy: the built-in loop model does not read: " + err.Error())
+		}
+		builtinModel = m
+	})
+	return builtinModel
+}
+
+// ParseLoopModel reads a model written by `parley train`.
+func ParseLoopModel(data []byte) (*LoopModel, error) {
+	var m LoopModel
+	if err := json.Unmarshal(data, &m); err != nil {
+		return nil, err
+	}
+	if !slices.Equal(m.Features, LoopFeatureNames) {
+		return nil, fmt.Errorf("the model was trained on the signals %v, and this parley computes %v; retrain it with parley train", m.Features, LoopFeatureNames)
+	}
+	n := len(LoopFeatureNames)
+	if len(m.Mean) != n || len(m.Scale) != n || len(m.Weights) != n {
+		return nil, fmt.Errorf("the model holds %d means, %d scales and %d weights for %d signals", len(m.Mean), len(m.Scale), len(m.Weights), n)
+	}
+	if m.Count < 1 || m.Threshold <= 0 || m.Threshold >= 1 {
+		return nil, fmt.Errorf("the model's threshold (%g) must lie between 0 and 1 and its count (%d) be at least 1", m.Threshold, m.Count)
+	}
+	return &m, nil
+}
+
+// LoadLoopModel reads a model file.
+func LoadLoopModel(path string) (*LoopModel, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	m, err := ParseLoopModel(data)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return m, nil
+}
+
+// Chance is the model's chance that a message with signals x is in a loop.
+func (m *LoopModel) Chance(x []float64) float64 {
+	z := m.Bias
+	for i, v := range x {
+		z += m.Weights[i] * (v - m.Mean[i]) / m.Scale[i]
+	}
+	return 1 / (1 + math.Exp(-z))
+}
+
+// contributions lists, strongest first, the signals that pushed x towards
+// a loop.
+func (m *LoopModel) contributions(x []float64) []int {
+	var idx []int
+	for i := range x {
+		if m.Weights[i]*(x[i]-m.Mean[i])/m.Scale[i] > 0.25 {
+			idx = append(idx, i)
+		}
+	}
+	slices.SortFunc(idx, func(a, b int) int {
+		ca := m.Weights[a] * (x[a] - m.Mean[a]) / m.Scale[a]
+		cb := m.Weights[b] * (x[b] - m.Mean[b]) / m.Scale[b]
+		switch {
+		case ca > cb:
+			return -1
+		case ca < cb:
+			return 1
+		}
+		return 0
+	})
+	return idx
+}
+
+// describeSignal says what signal i of x means for one message, for a
+// person to check against the transcript.
+func describeSignal(i int, x []float64, token string) string {
+	switch LoopFeatureNames[i] {
+	case "stale_bytes":
+		return fmt.Sprintf("%.0f%% of its text was in the last six messages", 100*x[i])
+	case "echo_other":
+		return fmt.Sprintf("it repeats %.0f%% of the other side's last message", 100*x[i])
+	case "echo_self":
+		return fmt.Sprintf("it repeats %.0f%% of its speaker's last message", 100*x[i])
+	case "template":
+		return fmt.Sprintf("%.0f%% of its line shapes are its speaker's last message's with words swapped", 100*x[i])
+	case "new_words":
+		return fmt.Sprintf("only %.0f%% of its words are new", 100*x[i])
+	case "new_bytes_log":
+		return fmt.Sprintf("it adds about %.0f bytes not said in the last six messages", math.Expm1(x[i]))
+	case "len_ratio_log":
+		return fmt.Sprintf("it is %.1f× its speaker's usual length", math.Exp(x[i]))
+	case "tiny":
+		return "it holds almost no words"
+	case "end_token":
+		return "it signs off with " + token
+	case "farewell":
+		return fmt.Sprintf("%.0f%% of its words thank or say goodbye", 100*x[i])
+	case "refusal":
+		return "it refuses"
+	case "question":
+		return "it asks a question"
+	case "prev_stale":
+		return fmt.Sprintf("the message before was %.0f%% old text", 100*x[i])
+	case "prev_tiny":
+		return "the message before held almost no words"
+	case "prev_farewell":
+		return "the message before said goodbye"
+	case "prev_new_words":
+		return fmt.Sprintf("the message before had %.0f%% new words", 100*x[i])
+	case "both_end_tokens":
+		return "both sides just used " + token
+	case "frame":
+		return fmt.Sprintf("%.0f%% of its line layout is its speaker's last message's", 100*x[i])
+	case "prev_echo_self":
+		return fmt.Sprintf("the message before repeated %.0f%% of its speaker's previous one", 100*x[i])
+	case "prev_template":
+		return fmt.Sprintf("the message before re-used %.0f%% of its speaker's previous layout", 100*x[i])
+	case "self_rut":
+		return fmt.Sprintf("its speaker's last messages repeat each other (%.0f%%)", 100*x[i])
+	case "other_rut":
+		return fmt.Sprintf("the other side's last messages repeat each other (%.0f%%)", 100*x[i])
+	case "both_rut":
+		return fmt.Sprintf("both sides repeat themselves (%.0f%%)", 100*x[i])
+	case "echo_words":
+		return fmt.Sprintf("%.0f%% of its words come from the other side's last message", 100*x[i])
+	case "self_words":
+		return fmt.Sprintf("%.0f%% of its words come from its speaker's last message", 100*x[i])
+	case "stale_words":
+		return fmt.Sprintf("%.0f%% of its words were used in the last six messages", 100*x[i])
+	}
+	return LoopFeatureNames[i]
+}
+
+// Loop stops when Count messages in a row, by either side, look like a
+// loop to its model: each one's chance of belonging to a loop is at least
+// Threshold. A loop is what the labelled corpus shows: farewells that
+// keep finding new words, an end token echoed back and forth, one side
+// restating the other, a template re-sent with its words swapped, a
+// collapse to single tokens or silence, both sides refusing. Because the
+// run counts both speakers' messages, one side stuck while the other still
+// brings something new does not stop it.
+type Loop struct {
+	Model     *LoopModel // nil: the built-in model
+	Threshold float64    // 0: the model's
+	Count     int        // 0: the model's
+	Within    int        // 0: the model's
+	Token     string     // "": the model's
+
+	m     memo[loopMsg]
+	seen  termIndex
+	refus *Refusal
+}
+
+func (p *Loop) settings() (m *LoopModel, thr float64, count, within int, token string) {
+	m = p.Model
+	if m == nil {
+		m = BuiltinLoopModel()
+	}
+	thr, count, within, token = p.Threshold, p.Count, p.Within, p.Token
+	if thr <= 0 {
+		thr = m.Threshold
+	}
+	if count <= 0 {
+		count = m.Count
+	}
+	if within <= 0 {
+		within = max(m.Within, count)
+	}
+	if token == "" {
+		token = m.Token
+	}
+	return m, thr, count, max(within, count), token
+}
+
+func (p *Loop) measure(msg *transcripts.Message, prev []loopMsg) loopMsg {
+	visit(1)
+	model, _, _, _, token := p.settings()
+	if p.refus == nil {
+		p.refus, _ = NewRefusal(1, 0, true, nil)
+	}
+	fresh, distinct := p.seen.addMessage(cachedTerms(plainText(msg.Content)), int32(len(prev)))
+	nw := 0.0
+	if distinct > 0 {
+		nw = float64(fresh) / float64(distinct)
+	}
+	lm := loopSignals(msg, prev, token, nw, p.refus.IsRefusal(msg.Content))
+	lm.p = model.Chance(lm.x)
+	return lm
+}
+
+func (p *Loop) forget(from int) { p.seen.dropFrom(int32(from)) }
+
+// Check implements Policy.
+func (p *Loop) Check(msgs []transcripts.Message) Verdict {
+	model, thr, count, within, token := p.settings()
+	p.m.mu.Lock()
+	defer p.m.mu.Unlock()
+	vals, idx := p.m.values(msgs, p.measure, p.forget)
+	// The messages at or above the threshold among the last within, the
+	// newest of which must be one.
+	var hits []int
+	for k := len(vals) - 1; k >= 0 && k >= len(vals)-within; k-- {
+		if vals[k].p >= thr {
+			hits = append(hits, k)
+		}
+	}
+	visit(within + 1)
+	n := len(hits)
+	if n > 0 && hits[0] != len(vals)-1 {
+		n = min(n, count-1)
+	}
+	v := Verdict{Progress: []Progress{{Policy: "loop", Label: "messages like a loop", Count: min(n, count), Limit: count}}}
+	if n < count {
+		return v
+	}
+	slices.Reverse(hits)
+	var parts []string
+	for _, k := range hits {
+		why := "it looks like the messages around it"
+		if c := model.contributions(vals[k].x); len(c) > 0 {
+			var ds []string
+			for _, i := range c[:min(2, len(c))] {
+				ds = append(ds, describeSignal(i, vals[k].x, token))
+			}
+			why = strings.Join(ds, ", ")
+		}
+		parts = append(parts, fmt.Sprintf("%d (%s, %.0f%%): %s", idx[k]+1, vals[k].speaker, 100*vals[k].p, why))
+	}
+	v.Stop, v.Policy = true, "loop"
+	span := fmt.Sprintf("%d of the last %d messages", len(hits), within)
+	if len(hits) == within {
+		span = fmt.Sprintf("the last %d messages", within)
+	}
+	v.Reason = fmt.Sprintf("%s look like a loop (each at least %.0f%% likely to belong to one): %s",
+		span, 100*thr, strings.Join(parts, "; "))
+	return v
+}
+
+// LoopSignals computes every spoken message's signals, as the loop rule
+// does, for training and reports: one vector per message of msgs
+// (moderator notes get nil).
+func LoopSignals(msgs []transcripts.Message, token string) [][]float64 {
+	p := &Loop{Token: token, Model: &LoopModel{Weights: make([]float64, NumLoopFeatures), Mean: make([]float64, NumLoopFeatures),
+		Scale: ones64(NumLoopFeatures), Threshold: 0.5, Count: 1, Token: token}}
+	p.m.mu.Lock()
+	defer p.m.mu.Unlock()
+	vals, idx := p.m.values(msgs, p.measure, p.forget)
+	out := make([][]float64, len(msgs))
+	for k, i := range idx {
+		out[i] = vals[k].x
+	}
+	return out
+}
+
+func ones64(n int) []float64 {
+	out := make([]float64, n)
+	for i := range out {
+		out[i] = 1
+	}
+	return out
+}
