@@ -168,6 +168,8 @@ func describeSignal(i int, x []float64, token string) string {
 		return fmt.Sprintf("%.0f%% of its words come from the other side's last message", 100*x[i])
 	case "self_words":
 		return fmt.Sprintf("%.0f%% of its words come from its speaker's last message", 100*x[i])
+	case "both_tiny":
+		return "it and the message before hold almost no words"
 	case "stale_words":
 		return fmt.Sprintf("%.0f%% of its words were used in the last six messages", 100*x[i])
 	}

@@ -63,6 +63,7 @@ var LoopFeatureNames = []string{
 	"echo_words",      // share of its distinct words the other side's previous message used
 	"self_words",      // share of its distinct words its speaker's previous message used
 	"stale_words",     // share of its distinct words the last six messages used
+	"both_tiny",       // this message and the one before hold almost no words: token ping-pong
 }
 
 // NumLoopFeatures is the length of a feature vector.
@@ -371,6 +372,7 @@ func loopSignals(msg *transcripts.Message, prev []loopMsg, token string, newWord
 			x[16] = 1
 		}
 		x[18], x[19] = p[2], max(p[3], p[17])
+		x[26] = x[7] * p[7]
 	}
 	rut, k := max(x[2], x[3], x[17]), 1
 	for j := len(prev) - 1; j >= 0 && k < 3; j-- {

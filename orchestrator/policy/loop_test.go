@@ -1,0 +1,142 @@
+package policy
+
+import (
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+)
+
+// substance is a conversation that keeps bringing something new.
+var substance = []string{
+	"Let's design a rate limiter for a public API. I'd start with a token bucket per key: capacity 100, refill 10 per second.",
+	"Token buckets handle bursts well, but a shared Redis counter becomes a hotspot. Sliding windows smooth the edges at the cost of memory.",
+	"Then shard the counters by key hash, and keep a local cache of recent decisions so most requests never touch Redis at all.",
+	"Local caches drift between nodes. With twelve nodes each allowing ten extra requests, a client can exceed its quota by 120 per second.",
+	"We can bound drift by syncing every 50 milliseconds and giving each node a slice of the quota proportional to its traffic share.",
+	"Proportional slices need traffic estimates; an exponentially weighted moving average over the last minute is cheap and stable enough.",
+	"What about clients that rotate keys to dodge limits? We could add a second limiter keyed by IP prefix, say /24 for IPv4.",
+	"A /24 punishes offices behind NAT. Better to score abuse signals — key churn, identical payloads — and throttle only flagged prefixes.",
+	"Agreed. For the response, send 429 with Retry-After computed from the bucket's refill time, plus X-RateLimit-Remaining headers.",
+	"And document the headers, including how Remaining behaves under the local-cache drift we discussed, so clients don't over-trust it.",
+}
+
+// twentyQuestions is many short turns, each new.
+var twentyQuestions = []string{
+	"I'm thinking of something. Ask me yes-or-no questions.", "Is it alive?", "No.", "Is it bigger than a car?", "Yes.",
+	"Is it man-made?", "Yes.", "Is it a building?", "No.", "Does it move?", "Yes.", "Does it fly?", "No.",
+	"Does it float on water?", "Yes.", "Is it a ship?", "Yes! Which kind?", "A container ship?", "No, older.",
+	"A sailing ship with three masts?", "Close — it's a famous one.", "The Cutty Sark?", "Yes, you got it!",
+}
+
+func TestLoopRule(t *testing.T) {
+	farewells := []string{
+		"Thank you so much for this wonderful conversation! It was a true pleasure. [END]",
+		"Thank you as well — a beautiful exchange. Take care! [END]",
+		"Take care, and thank you again for the journey. 🙏 [END]",
+		"It was an honor. Farewell, friend! ✨ [END]",
+		"Farewell! Grateful for every moment. 🙏 [END]",
+		"Goodbye, and thank you! ✨ [END]",
+		"Thank you! Goodbye! 🙏 [END]",
+		"[END]",
+		"[END]",
+		"[END]",
+	}
+	pingPong := []string{"∞", "∞", "...", "∞", "...", "∞", "∞", "...", "∞", "∞"}
+	echo := []string{
+		"The lighthouse keeper counted waves until the counting became the sea.",
+		"The lighthouse keeper counted the waves until counting itself became the sea.",
+		"Until counting itself became the sea, the lighthouse keeper counted waves.",
+		"The keeper counted waves; the counting became the sea, the lighthouse kept.",
+		"The lighthouse keeper counted waves until the counting became the sea.",
+		"Counting waves, the lighthouse keeper became the sea of counting.",
+		"The lighthouse keeper counted waves until the counting became the sea.",
+		"The lighthouse keeper counted the waves until counting itself became the sea.",
+		"The lighthouse keeper counted waves until the counting became the sea.",
+		"The lighthouse keeper counted the waves until counting itself became the sea.",
+	}
+	cases := []struct {
+		name     string
+		msgs     []string
+		stop     bool
+		from, to int // with stop, the window it must stop in
+	}{
+		{"substance", substance, false, 0, 0},
+		{"twenty questions", twentyQuestions, false, 0, 0},
+		{"substance, then a farewell spiral", cat(substance, farewells), true, len(substance) + 1, len(substance) + 7},
+		{"substance, then token ping-pong", cat(substance, pingPong), true, len(substance) + 1, len(substance) + 7},
+		{"substance, then echoes", cat(substance, echo), true, len(substance) + 1, len(substance) + 8},
+		{"a sign-off, then new substance", cat(substance[:4], farewells[:2], substance[4:]), false, 0, 0},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			at, v := FirstStop(&Loop{}, conv(c.msgs...))
+			switch {
+			case !c.stop && at != 0:
+				t.Fatalf("stopped at %d: %s", at, v.Reason)
+			case c.stop && (at < c.from || at > c.to):
+				t.Fatalf("stopped at %d (%s); want %d..%d", at, v.Reason, c.from, c.to)
+			}
+			if c.stop && (v.Policy != "loop" || !strings.Contains(v.Reason, "look like a loop")) {
+				t.Errorf("policy %q, reason %q", v.Policy, v.Reason)
+			}
+		})
+	}
+}
+
+// A stop names the messages and says what each one shows.
+func TestLoopReasonNamesMessages(t *testing.T) {
+	msgs := conv(cat(substance, rep("[END]", 8))...)
+	at, v := FirstStop(&Loop{}, msgs)
+	if at == 0 {
+		t.Fatal("an [END] ping-pong after substance did not stop")
+	}
+	for _, want := range []string{strconv.Itoa(at) + " (A", strconv.Itoa(at-1) + " (B", "hold almost no words"} {
+		if !strings.Contains(v.Reason, want) {
+			t.Errorf("reason %q lacks %q", v.Reason, want)
+		}
+	}
+}
+
+func TestLoopSettingsAndModelFile(t *testing.T) {
+	dir := t.TempDir()
+	bad := filepath.Join(dir, "bad.json")
+	os.WriteFile(bad, []byte(`{"features": ["x"]}`), 0o600)
+	cases := map[string]string{
+		"loop: {threshold: 1.5}":           "loop.threshold is a chance between 0 and 1",
+		"loop: {count: 3, within: 2}":      "loop.within must be at least loop.count",
+		"loop: {model: " + bad + "}":        "retrain it with parley train",
+		"loop: {model: /no/such/file.json}": "loop.model",
+		"loop: {treshold: 0.5}":            `unknown field "treshold"`,
+	}
+	for y, want := range cases {
+		if _, err := ParseYAML([]byte(y)); err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("%s: err = %v, want one containing %q", y, err, want)
+		}
+	}
+	// A stricter threshold than the model's never stops sooner.
+	msgs := conv(cat(substance, rep("[END]", 10))...)
+	loose, _ := FirstStop(mustParse(t, "loop: {}"), msgs)
+	strict, _ := FirstStop(mustParse(t, "loop: {threshold: 0.99, count: 6}"), msgs)
+	if loose == 0 || (strict != 0 && strict < loose) {
+		t.Errorf("loose stop %d, strict stop %d", loose, strict)
+	}
+}
+
+// Styled text reads as what it says: a block re-sent in another font or
+// under stacked diacritics is old text.
+func TestPlainText(t *testing.T) {
+	cases := map[string]string{
+		"𝕋𝕙𝕖 𝕌𝕟𝕚𝕧𝕖𝕣𝕤𝕖": "The Universe",
+		"Z̷̢a̸l̴g̶o̵":         "Zalgo",
+		"ｆｕｌｌ":            "full",
+		"plain ASCII":     "plain ASCII",
+		"café":            "cafe",
+	}
+	for in, want := range cases {
+		if got := plainText(in); got != want {
+			t.Errorf("plainText(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
