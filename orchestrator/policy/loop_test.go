@@ -104,11 +104,11 @@ func TestLoopSettingsAndModelFile(t *testing.T) {
 	bad := filepath.Join(dir, "bad.json")
 	os.WriteFile(bad, []byte(`{"features": ["x"]}`), 0o600)
 	cases := map[string]string{
-		"loop: {threshold: 1.5}":           "loop.threshold is a chance between 0 and 1",
-		"loop: {count: 3, within: 2}":      "loop.within must be at least loop.count",
+		"loop: {threshold: 1.5}":            "loop.threshold is a chance between 0 and 1",
+		"loop: {count: 3, within: 2}":       "loop.within must be at least loop.count",
 		"loop: {model: " + bad + "}":        "retrain it with parley train",
 		"loop: {model: /no/such/file.json}": "loop.model",
-		"loop: {treshold: 0.5}":            `unknown field "treshold"`,
+		"loop: {treshold: 0.5}":             `unknown field "treshold"`,
 	}
 	for y, want := range cases {
 		if _, err := ParseYAML([]byte(y)); err == nil || !strings.Contains(err.Error(), want) {
@@ -129,10 +129,10 @@ func TestLoopSettingsAndModelFile(t *testing.T) {
 func TestPlainText(t *testing.T) {
 	cases := map[string]string{
 		"𝕋𝕙𝕖 𝕌𝕟𝕚𝕧𝕖𝕣𝕤𝕖": "The Universe",
-		"Z̷̢a̸l̴g̶o̵":         "Zalgo",
-		"ｆｕｌｌ":            "full",
-		"plain ASCII":     "plain ASCII",
-		"café":            "cafe",
+		"Z̷̢a̸l̴g̶o̵":  "Zalgo",
+		"ｆｕｌｌ":         "full",
+		"plain ASCII":  "plain ASCII",
+		"café":         "cafe",
 	}
 	for in, want := range cases {
 		if got := plainText(in); got != want {
