@@ -398,9 +398,9 @@ const DefaultYAML = `any:
   # corpus: farewells, [END] echoes, restating the other side, templates,
   # collapse to single tokens, refusals on both sides (see loop.go).
   - loop: {}
-  # Caps: an end token traded for six exchanges in a row, whatever else
+  # Caps: an end token traded for ten exchanges in a row, whatever else
   # is said; tokens that other tools' agents use to hang up.
-  - end_token: {token: "[END]", exchanges: 6}
+  - end_token: {token: "[END]", exchanges: 10}
   - end_token: {token: "^C^C", exchanges: 1}
   - end_token: {token: "<CAMEL_TASK_DONE>", exchanges: 1}
 `
