@@ -33,12 +33,44 @@ type Job struct {
 	ScenarioPath string            `json:"scenario_path"` // names the scenario in sentences; resolves relative replay transcripts
 	Scenario     string            `json:"scenario"`      // the scenario's YAML, before the varied values
 	Vary         map[string]string `json:"vary,omitempty"`
+	// Pair, for a roster scenario, is the pair this conversation stages;
+	// Run numbers the conversations of one pair (and one combination of
+	// varied values) from 1.
+	Pair *configs.Pair `json:"pair,omitempty"`
+	Run  int           `json:"run,omitempty"`
+}
+
+// Line describes the job in one line, as batch --dry-run lists it:
+// "Kimi K2 ↔ grok-4, run 1", with the varied values after.
+func (j Job) Line() (string, error) {
+	title := ""
+	if j.Pair != nil {
+		title = j.Pair.String()
+	} else {
+		s, err := j.Load()
+		if err != nil {
+			return "", err
+		}
+		title = s.Title
+	}
+	line := fmt.Sprintf("%s, run %d", title, max(j.Run, 1))
+	if len(j.Vary) > 0 {
+		line += " (" + FormatValues(j.Vary) + ")"
+	}
+	return line, nil
 }
 
 // Load parses the job's scenario with its varied values set. Errors name
 // the scenario file and the varied values.
 func (j Job) Load() (*configs.Scenario, error) {
-	data, err := Apply([]byte(j.Scenario), j.Vary)
+	src := []byte(j.Scenario)
+	if j.Pair != nil {
+		var err error
+		if src, err = configs.PairSource(src, *j.Pair); err != nil {
+			return nil, fmt.Errorf("%s: staging %s: %w", j.ScenarioPath, j.Pair, err)
+		}
+	}
+	data, err := Apply(src, j.Vary)
 	if err != nil {
 		return nil, fmt.Errorf("%s: --vary %w", j.ScenarioPath, err)
 	}
@@ -48,6 +80,9 @@ func (j Job) Load() (*configs.Scenario, error) {
 			return nil, fmt.Errorf("with --vary %s: %w", FormatValues(j.Vary), err)
 		}
 		return nil, err
+	}
+	if s.IsRoster() {
+		return nil, fmt.Errorf("%s names a roster; its batch stages one job per pair", j.ScenarioPath)
 	}
 	for _, a := range s.Agents {
 		if a.Type == configs.TypeHuman {
@@ -89,6 +124,8 @@ type Result struct {
 	Title        string            `json:"title"`
 	ScenarioPath string            `json:"scenario_path"`
 	Vary         map[string]string `json:"vary,omitempty"`
+	Pair         string            `json:"pair,omitempty"` // "A ↔ B", for a roster's conversation
+	Run          int               `json:"run,omitempty"`
 	State        string            `json:"state"`
 	Error        string            `json:"error,omitempty"` // the sentence, when the job could not start or failed
 
@@ -135,7 +172,10 @@ type PolicyResult struct {
 // completed message. The error is non-nil when the conversation failed or
 // ctx was cancelled; the Result says what was recorded either way.
 func RunJob(ctx context.Context, job Job, dir string, env Env) (Result, error) {
-	res := Result{ID: job.ID, ScenarioPath: job.ScenarioPath, Vary: job.Vary, State: StateFailed}
+	res := Result{ID: job.ID, ScenarioPath: job.ScenarioPath, Vary: job.Vary, Run: job.Run, State: StateFailed}
+	if job.Pair != nil {
+		res.Pair = job.Pair.String()
+	}
 	s, err := job.Load()
 	if err != nil {
 		res.Error = err.Error()
@@ -183,6 +223,9 @@ func RunJob(ctx context.Context, job Job, dir string, env Env) (Result, error) {
 	}
 	cfg.Run.ID = job.ID
 	cfg.Run.Vary = job.Vary
+	if job.Pair != nil {
+		cfg.Run.Pairing = &transcripts.Pairing{Opener: job.Pair.Names[0], Responder: job.Pair.Names[1], Run: job.Run}
+	}
 	sinks := []orchestrator.Sink{rec}
 	if env.Sinks != nil {
 		sinks = append(sinks, env.Sinks(job)...)
@@ -211,7 +254,7 @@ func RunJob(ctx context.Context, job Job, dir string, env Env) (Result, error) {
 }
 
 func fill(out *Result, from Result, jsonl string) {
-	out.ID, out.ScenarioPath, out.Vary = from.ID, from.ScenarioPath, from.Vary
+	out.ID, out.ScenarioPath, out.Vary, out.Pair, out.Run = from.ID, from.ScenarioPath, from.Vary, from.Pair, from.Run
 	if out.Title == "" {
 		out.Title = from.Title
 	}
