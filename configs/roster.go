@@ -49,8 +49,8 @@ const (
 // conversation) and B (the responder, agents[1]), by index into
 // Roster.Agents and by name.
 type Pair struct {
-	A     int    `json:"a"`
-	B     int    `json:"b"`
+	A     int       `json:"a"`
+	B     int       `json:"b"`
 	Names [2]string `json:"names"`
 }
 
