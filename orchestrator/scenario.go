@@ -165,6 +165,7 @@ func openAIConfig(a configs.Agent, opt Options) (agents.OpenAIConfig, error) {
 			oc.KeyEnv = p.KeyEnv
 		}
 	}
+	oc.ReportCost = agents.ReportsCost(a.Provider, oc.BaseURL)
 	switch {
 	case a.APIKeyFile != "":
 		data, err := os.ReadFile(a.APIKeyFile)

@@ -23,6 +23,7 @@ import (
 	"github.com/parleyhq/parley/configs"
 	"github.com/parleyhq/parley/orchestrator"
 	"github.com/parleyhq/parley/orchestrator/policy"
+	"github.com/parleyhq/parley/pricing"
 	"github.com/parleyhq/parley/transcripts"
 )
 
@@ -137,6 +138,7 @@ type Result struct {
 	Ended     time.Time        `json:"ended,omitzero"`
 	ModelTime time.Duration    `json:"model_time_ns"` // the messages' latencies summed: time spent waiting on models
 	Tokens    []AgentTokens    `json:"tokens,omitempty"`
+	Cost      []AgentCost      `json:"cost,omitempty"` // per agent: reported, estimated or unknown
 	Retries   int              `json:"retries"`
 	Resumes   int              `json:"resumes,omitempty"`
 
@@ -152,6 +154,13 @@ type AgentTokens struct {
 	In        int    `json:"in"`
 	Out       int    `json:"out"`
 	Estimated bool   `json:"estimated,omitempty"` // some counts were estimated, not reported
+}
+
+// AgentCost is what one agent's messages cost in one run.
+type AgentCost struct {
+	Agent string        `json:"agent"`
+	Model string        `json:"model,omitempty"`
+	Cost  pricing.Total `json:"cost"`
 }
 
 // PolicyResult is where one termination rule, on its own, would have
@@ -289,6 +298,14 @@ func ResultFromTranscript(t *transcripts.Transcript, p policy.Policy) Result {
 	var msgs []transcripts.Message
 	tokens := map[string]*AgentTokens{}
 	var order []string
+	models := map[string]string{}
+	if t.Run != nil {
+		for _, a := range t.Run.Agents {
+			models[a.Name] = a.Model
+		}
+	}
+	costs := map[string]*AgentCost{}
+	var costOrder []string
 	for _, m := range t.Messages {
 		if !m.Partial {
 			msgs = append(msgs, m)
@@ -300,6 +317,15 @@ func ResultFromTranscript(t *transcripts.Transcript, p policy.Policy) Result {
 			res.Messages++
 		}
 		res.ModelTime += m.Latency
+		if m.Origin == transcripts.OriginAgent {
+			ac := costs[m.Speaker]
+			if ac == nil {
+				ac = &AgentCost{Agent: m.Speaker, Model: firstNonEmpty(models[m.Speaker], m.Model)}
+				costs[m.Speaker] = ac
+				costOrder = append(costOrder, m.Speaker)
+			}
+			ac.Cost.Add(pricing.Of(m, models[m.Speaker]))
+		}
 		if m.Usage != nil && m.Origin == transcripts.OriginAgent {
 			at := tokens[m.Speaker]
 			if at == nil {
@@ -314,6 +340,9 @@ func ResultFromTranscript(t *transcripts.Transcript, p policy.Policy) Result {
 	}
 	for _, name := range order {
 		res.Tokens = append(res.Tokens, *tokens[name])
+	}
+	for _, name := range costOrder {
+		res.Cost = append(res.Cost, *costs[name])
 	}
 	res.State = StateInterrupted
 	if t.Run != nil {
