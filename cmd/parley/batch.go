@@ -230,12 +230,8 @@ func dryRun(w, errOut io.Writer, m *batch.Manifest, dir string) error {
 	}
 	finished := map[string]bool{}
 	if dir != "" {
-		st, err := batch.ReadState(dir)
-		if err != nil {
+		if finished, err = batch.Finished(dir, m); err != nil {
 			return failureErr(err)
-		}
-		for id, rec := range st.Last {
-			finished[id] = rec.State == batch.StateDone || rec.State == batch.StateFailed
 		}
 	}
 	n := 0

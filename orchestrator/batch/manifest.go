@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/parleyhq/parley/configs"
+	"github.com/parleyhq/parley/transcripts"
 )
 
 // A batch directory holds:
@@ -303,6 +304,32 @@ func ReadState(dir string) (BatchState, error) {
 		}
 	}
 	return st, sc.Err()
+}
+
+// Finished lists the jobs of m that dir holds a finished result for: done
+// or failed in its state log, or (for a batch run on a queue, whose
+// results live on the queue) a transcript in runs/ID/ that records a stop
+// other than an interruption.
+func Finished(dir string, m *Manifest) (map[string]bool, error) {
+	st, err := ReadState(dir)
+	if err != nil {
+		return nil, err
+	}
+	out := map[string]bool{}
+	for _, j := range m.Jobs {
+		if rec, ok := st.Last[j.ID]; ok && (rec.State == StateDone || rec.State == StateFailed) {
+			out[j.ID] = true
+			continue
+		}
+		path, err := existingJSONL(filepath.Join(dir, RunsDir, j.ID))
+		if err != nil || path == "" {
+			continue
+		}
+		if t, err := transcripts.Read(path); err == nil && t.Run != nil && t.Run.Stop != nil && t.Run.Stop.Kind != transcripts.StopInterrupted {
+			out[j.ID] = true
+		}
+	}
+	return out, nil
 }
 
 // LoadScenarios loads every distinct scenario and combination of varied values
