@@ -59,6 +59,9 @@ type OpenAIConfig struct {
 
 	// HTTPClient, when set, carries the requests (tests use it).
 	HTTPClient *http.Client
+	// ReportCost asks the server to report each request's cost (see
+	// ReportsCost); the cost is recorded with the usage.
+	ReportCost bool
 }
 
 // OpenAI is an agent backed by an OpenAI-compatible chat-completions
@@ -161,6 +164,9 @@ func (a *OpenAI) encode(req openai.ChatCompletionRequest) []byte {
 	}
 	if a.cfg.TopP != nil && *a.cfg.TopP == 0 {
 		extra = append(extra, `,"top_p":0`...)
+	}
+	if a.cfg.ReportCost {
+		extra = append(extra, usageInclude...)
 	}
 	if len(extra) == 0 {
 		return b
@@ -295,7 +301,7 @@ func (a *OpenAI) try(ctx context.Context, history []Message, yield func(Chunk, e
 	finished, parsed, bad := false, false, 0
 	model := ""
 	for {
-		resp, err := stream.Recv()
+		resp, cost, err := recv(stream)
 		if err != nil {
 			if errors.Is(err, io.EOF) && at.resp != nil && at.resp.err == nil {
 				switch {
@@ -324,7 +330,7 @@ func (a *OpenAI) try(ctx context.Context, history []Message, yield func(Chunk, e
 		}
 		if resp.Usage != nil {
 			ch.Usage = &transcripts.Usage{PromptTokens: resp.Usage.PromptTokens,
-				CompletionTokens: resp.Usage.CompletionTokens, TotalTokens: resp.Usage.TotalTokens}
+				CompletionTokens: resp.Usage.CompletionTokens, TotalTokens: resp.Usage.TotalTokens, Cost: cost}
 		}
 		for _, c := range resp.Choices {
 			if c.Index != 0 {

@@ -50,6 +50,9 @@ type Scenario struct {
 	// such as "openai") or to an endpoint (keyed by base URL), shared by
 	// every conversation running at once in this process.
 	Limits map[string]Limit `yaml:"limits"`
+	// Roster, when set, names many agents in place of two: `parley batch`
+	// stages its pairs (see roster.go).
+	Roster *Roster `yaml:"roster"`
 
 	// Path is the file the scenario came from ("" or "embedded:NAME").
 	Path string `yaml:"-"`
@@ -101,6 +104,10 @@ type Agent struct {
 	Lines []string `yaml:"lines"`
 	// Replay and scripted: the delay between streamed pieces (default 0).
 	Pace Duration `yaml:"pace"`
+
+	// Formerly lists earlier names of this seat: messages recorded under
+	// them count as its own (a fork that hands a seat to another model).
+	Formerly []string `yaml:"formerly"`
 
 	// APIKey is accepted only to refuse it with a hint: keys come from the
 	// environment or a key file.
@@ -270,16 +277,17 @@ func goTypeName(t string) string {
 }
 
 var fieldsOf = map[string][]string{
-	"Scenario": {"title", "agents", "first", "opening", "history", "termination", "output", "limits"},
+	"Scenario": {"title", "agents", "first", "opening", "history", "termination", "output", "limits", "roster"},
 	"Agent": {"name", "type", "provider", "model", "base_url", "base_urls", "api_key_env", "api_key_file", "system",
 		"temperature", "top_p", "max_tokens", "seed", "stop", "headers", "retries", "timeout",
-		"idle_timeout", "backoff", "transcript", "speaker", "lines", "pace"},
+		"idle_timeout", "backoff", "transcript", "speaker", "lines", "pace", "formerly"},
+	"Roster":  {"defaults", "agents", "pairs", "self_play", "runs", "first", "parallel"},
 	"History": {"max_messages"},
 	"Output":  {"dir"},
 	"Limit":   {"concurrent", "per_minute"},
 }
 
-var where = map[string]string{"Scenario": "the scenario", "Agent": "an agent", "History": "history", "Output": "output", "Limit": "a limit"}
+var where = map[string]string{"Roster": "roster:", "Scenario": "the scenario", "Agent": "an agent", "History": "history", "Output": "output", "Limit": "a limit"}
 
 func unknownField(field, typ string) string {
 	msg := fmt.Sprintf("unknown field %q in %s", field, where[typ])
@@ -338,6 +346,20 @@ func (s *Scenario) recordLines(doc *yaml.Node) {
 				if j < len(s.Agents) {
 					s.Agents[j].Line = a.Line
 				}
+			}
+		}
+		if root.Content[i].Value == "roster" && s.Roster != nil {
+			r := root.Content[i+1]
+			s.Roster.line = root.Content[i].Line
+			if l := mapValue(r, "agents"); l != nil && l.Kind == yaml.SequenceNode {
+				for j, a := range l.Content {
+					if j < len(s.Roster.Agents) {
+						s.Roster.Agents[j].Line = a.Line
+					}
+				}
+			}
+			if d := mapValue(r, "defaults"); d != nil {
+				s.Roster.Defaults.Line = d.Line
 			}
 		}
 	}

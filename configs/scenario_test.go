@@ -121,8 +121,11 @@ func FuzzParse(f *testing.F) {
 	f.Add([]byte(good))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		s, err := Parse("fuzz.yaml", data)
-		if err == nil && len(s.Agents) != 2 {
+		if err == nil && !s.IsRoster() && len(s.Agents) != 2 {
 			t.Fatalf("accepted a scenario with %d agents", len(s.Agents))
+		}
+		if err == nil && s.IsRoster() && (len(s.Agents) != 0 || len(s.Roster.PairList()) == 0) {
+			t.Fatalf("accepted a roster with %d agents beside it and %d pairs", len(s.Agents), len(s.Roster.PairList()))
 		}
 	})
 }

@@ -13,6 +13,9 @@ import (
 
 // validate checks the scenario and fills in defaults.
 func (s *Scenario) validate() error {
+	if s.Roster != nil {
+		return s.validateRoster()
+	}
 	if len(s.Agents) != 2 {
 		return &Error{Msg: fmt.Sprintf("a scenario needs exactly two agents under agents:, found %d", len(s.Agents))}
 	}
@@ -38,6 +41,23 @@ func (s *Scenario) validate() error {
 	} else if !seen[s.First] {
 		return &Error{Msg: fmt.Sprintf("first: is %q, but the agents are %q and %q", s.First, s.Agents[0].Name, s.Agents[1].Name)}
 	}
+	return s.validateShared()
+}
+
+// validateRoster checks a roster scenario: the roster itself and the fields
+// its pairs share.
+func (s *Scenario) validateRoster() error {
+	if err := s.validateRosterShape(); err != nil {
+		return err
+	}
+	if s.Title == "" {
+		s.Title = fmt.Sprintf("roster of %d agents", len(s.Roster.Agents))
+	}
+	return s.validateShared()
+}
+
+// validateShared checks what two-agent and roster scenarios have alike.
+func (s *Scenario) validateShared() error {
 	if s.History.MaxMessages < 0 {
 		return &Error{Msg: "history.max_messages must not be negative (0 keeps the whole history)"}
 	}
@@ -168,6 +188,11 @@ func (a *Agent) validate(i int) error {
 	}
 	if a.Pace < 0 {
 		return fail("pace: must not be negative")
+	}
+	for _, f := range a.Formerly {
+		if strings.TrimSpace(f) == "" || f == a.Name || f == "Moderator" {
+			return fail("formerly: lists earlier names of this seat; %q is not one", f)
+		}
 	}
 	return nil
 }

@@ -14,6 +14,9 @@ type Recorder struct {
 	// Recording, when set before the run, is continued instead of creating
 	// a new one (resume).
 	Recording *transcripts.Recording
+	// Inherited, for a new recording, is written first, as recorded
+	// elsewhere: the messages a fork keeps from its parent.
+	Inherited []transcripts.Message
 }
 
 var _ Sink = (*Recorder)(nil)
@@ -38,6 +41,11 @@ func (r *Recorder) Handle(e Event) error {
 			return err
 		}
 		r.Recording = rec
+		for _, m := range r.Inherited {
+			if err := rec.Append(m); err != nil {
+				return err
+			}
+		}
 	case MessageFinished:
 		return r.Recording.Append(e.Message)
 	case Retrying:

@@ -41,6 +41,10 @@ func FromScenario(s *configs.Scenario, opt Options) (Config, error) {
 	if opt.Getenv == nil {
 		opt.Getenv = os.Getenv
 	}
+	if s.IsRoster() {
+		return Config{}, fmt.Errorf("%s names a roster of %d agents, not one conversation; stage its pairs with parley batch %s",
+			s.Path, len(s.Roster.Agents), s.Path)
+	}
 	p, err := s.Policy()
 	if err != nil {
 		return Config{}, fmt.Errorf("%s: termination: %w", s.Path, err)
@@ -48,6 +52,7 @@ func FromScenario(s *configs.Scenario, opt Options) (Config, error) {
 	if err := attachJudges(p, opt); err != nil {
 		return Config{}, err
 	}
+	opt.Prior = asSeats(s, opt.Prior)
 	cfg := Config{
 		Run: transcripts.Run{
 			Title:        s.Title,
@@ -71,6 +76,29 @@ func FromScenario(s *configs.Scenario, opt Options) (Config, error) {
 		cfg.Run.Agents = append(cfg.Run.Agents, info)
 	}
 	return cfg, nil
+}
+
+// asSeats relabels messages recorded under a seat's former names (an
+// agent's formerly:) with the seat's name, so each side sees that seat's
+// earlier messages as its own. prior itself is left as it is.
+func asSeats(s *configs.Scenario, prior []transcripts.Message) []transcripts.Message {
+	renamed := map[string]string{}
+	for _, a := range s.Agents {
+		for _, f := range a.Formerly {
+			renamed[f] = a.Name
+		}
+	}
+	if len(renamed) == 0 || len(prior) == 0 {
+		return prior
+	}
+	out := make([]transcripts.Message, len(prior))
+	for i, m := range prior {
+		if to, ok := renamed[m.Speaker]; ok && m.Origin != transcripts.OriginModerator {
+			m.Speaker = to
+		}
+		out[i] = m
+	}
+	return out
 }
 
 func buildAgent(s *configs.Scenario, a configs.Agent, opt Options) (agents.Agent, transcripts.AgentInfo, error) {
@@ -137,6 +165,7 @@ func openAIConfig(a configs.Agent, opt Options) (agents.OpenAIConfig, error) {
 			oc.KeyEnv = p.KeyEnv
 		}
 	}
+	oc.ReportCost = agents.ReportsCost(a.Provider, oc.BaseURL)
 	switch {
 	case a.APIKeyFile != "":
 		data, err := os.ReadFile(a.APIKeyFile)

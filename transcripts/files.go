@@ -93,6 +93,9 @@ func Create(dir string, run Run) (*Recording, error) {
 		}
 		r := &Recording{MarkdownPath: mdPath, JSONLPath: jlPath, md: md, jl: jl}
 		r.t = Transcript{Title: run.Title, Started: run.Started}
+		if run.Parent != nil {
+			r.t.Run = &Run{Parent: run.Parent}
+		}
 		if err := r.start(run); err != nil {
 			r.Close()
 			return nil, err
@@ -145,7 +148,7 @@ func Open(jsonlPath string) (*Recording, *Transcript, error) {
 }
 
 func (r *Recording) start(run Run) error {
-	if err := MarkdownHeader(r.md, run.Title, run.Started, time.Time{}, 0); err != nil {
+	if err := writeHeader(r.md, run.Title, run.Started, time.Time{}, 0, run.Parent); err != nil {
 		return fmt.Errorf("writing %s: %w", r.MarkdownPath, err)
 	}
 	return r.writeJSONL(JSONLRun(run), false)

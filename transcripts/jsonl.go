@@ -32,9 +32,30 @@ type Run struct {
 	Stop         *Stop             `json:"stop,omitempty"`
 	Events       []Event           `json:"events,omitempty"`
 	Resumes      int               `json:"resumes,omitempty"`
+	// Pairing places the run in a roster tournament: its two roster
+	// agents (opener and responder) and its run number for that pair.
+	Pairing *Pairing `json:"pairing,omitempty"`
+	// Parent, for a fork, names the transcript it continues and the
+	// message it branched at.
+	Parent *Parent `json:"parent,omitempty"`
 
 	// Warnings lists lines a reader skipped, such as a torn last line.
 	Warnings []string `json:"-"`
+}
+
+// Pairing is a run's place in a roster tournament.
+type Pairing struct {
+	Opener    string `json:"opener"`
+	Responder string `json:"responder"`
+	Run       int    `json:"run"`
+}
+
+// Parent is the recorded conversation a fork continues: its transcript,
+// its title and the last of its messages the fork keeps.
+type Parent struct {
+	Path  string `json:"path"`
+	Title string `json:"title,omitempty"`
+	At    int    `json:"at"`
 }
 
 // AgentInfo records one agent's settings. It never holds an API key: only
@@ -204,6 +225,14 @@ func decodeLine(t *Transcript, l []byte) error {
 			// A resume: keep the first start, take the newer settings.
 			r.Run.Started = t.Run.Started
 			r.Run.Resumes = t.Run.Resumes + 1
+			// What places the run (a tournament pairing, a fork's parent)
+			// stays with it when a resume does not restate it.
+			if r.Run.Pairing == nil {
+				r.Run.Pairing = t.Run.Pairing
+			}
+			if r.Run.Parent == nil {
+				r.Run.Parent = t.Run.Parent
+			}
 		}
 		r.Run.Events, r.Run.Stop, r.Run.Warnings = t.Run.Events, t.Run.Stop, t.Run.Warnings
 		*t.Run = r.Run

@@ -46,9 +46,14 @@ import (
 // and dashes right before a heading, which loses one backslash).
 
 // Header writes the Markdown header. A zero ended time is written as blank.
-func writeHeader(w io.Writer, title string, started, ended time.Time, n int) error {
-	_, err := fmt.Fprintf(w, "# %s\n\n**Started:** %s\n**Ended:** %s\n**Messages:** %d\n\n---\n\n",
-		title, formatTime(started), formatTime(ended), n)
+// A fork's header adds "**Forked from:** PARENT, message N".
+func writeHeader(w io.Writer, title string, started, ended time.Time, n int, parent *Parent) error {
+	fork := ""
+	if parent != nil {
+		fork = fmt.Sprintf("**Forked from:** %s, message %d\n", parent.Path, parent.At)
+	}
+	_, err := fmt.Fprintf(w, "# %s\n\n**Started:** %s\n**Ended:** %s\n**Messages:** %d\n%s\n---\n\n",
+		title, formatTime(started), formatTime(ended), n, fork)
 	return err
 }
 
@@ -93,7 +98,11 @@ const (
 // WriteMarkdown writes a whole transcript.
 func WriteMarkdown(w io.Writer, t *Transcript) error {
 	bw := bufio.NewWriter(w)
-	if err := writeHeader(bw, t.Title, t.Started, t.Ended, len(t.Messages)); err != nil {
+	var parent *Parent
+	if t.Run != nil {
+		parent = t.Run.Parent
+	}
+	if err := writeHeader(bw, t.Title, t.Started, t.Ended, len(t.Messages), parent); err != nil {
 		return err
 	}
 	for _, m := range t.Messages {
@@ -107,7 +116,7 @@ func WriteMarkdown(w io.Writer, t *Transcript) error {
 // MarkdownHeader writes the header alone, for writers that append messages
 // as a conversation runs.
 func MarkdownHeader(w io.Writer, title string, started, ended time.Time, n int) error {
-	return writeHeader(w, title, started, ended, n)
+	return writeHeader(w, title, started, ended, n, nil)
 }
 
 // isSeparatorLike reports whether a line reads as a separator, or as an

@@ -24,7 +24,10 @@ type Usage struct {
 	PromptTokens     int  `json:"prompt_tokens"`
 	CompletionTokens int  `json:"completion_tokens"`
 	TotalTokens      int  `json:"total_tokens"`
-	Estimated        bool `json:"estimated,omitempty"`
+	Estimated        bool `json:"estimated,omitempty"` // the token counts were estimated
+	// Cost is what the provider said the request cost, in US dollars,
+	// when it said (OpenRouter does); nil when it did not.
+	Cost *float64 `json:"cost,omitempty"`
 }
 
 // Origins of a message other than an agent's reply.

@@ -67,6 +67,15 @@ func (r Request) IncludeUsage() bool {
 	return r.Body.StreamOptions != nil && r.Body.StreamOptions.IncludeUsage
 }
 
+// IncludeCost reports whether the request asked for its cost in the
+// usage, with OpenRouter's "usage": {"include": true}.
+func (r Request) IncludeCost() bool {
+	var u struct {
+		Include bool `json:"include"`
+	}
+	return json.Unmarshal(r.Fields["usage"], &u) == nil && u.Include
+}
+
 // Fault is a way a stream breaks off.
 type Fault int
 
@@ -111,10 +120,14 @@ type Reply struct {
 	Model        string        // the model named in the chunks; "": the requested model
 	FinishReason string        // "": "stop"
 	Usage        *openai.Usage // nil: prompt tokens = words in the request's messages, completion tokens = pieces
-	Delay        time.Duration // pause before each piece (a slow stream)
-	Quirks       Quirk
-	Fault        Fault
-	At           int // for CutOff and Stall: how many pieces go out first
+	// Cost, when set, goes in the usage chunk as usage.cost (US dollars)
+	// if the request asked for it with "usage": {"include": true}, as
+	// OpenRouter does.
+	Cost   *float64
+	Delay  time.Duration // pause before each piece (a slow stream)
+	Quirks Quirk
+	Fault  Fault
+	At     int // for CutOff and Stall: how many pieces go out first
 
 	// Status, when neither 0 nor 200, answers with that status and an
 	// OpenAI-style JSON error body built from Code, Type and Message
@@ -400,6 +413,9 @@ func (s *Server) stream(w http.ResponseWriter, ctx context.Context, rep Reply, r
 		role:    rep.Quirks&RoleEveryDelta != 0,
 		garbage: rep.Quirks&Garbage != 0,
 	}
+	if rep.Cost != nil && req.IncludeCost() {
+		c.cost = rep.Cost
+	}
 	flush := func() bool {
 		if _, err := w.Write(c.buf); err != nil {
 			return false
@@ -501,8 +517,9 @@ type chunker struct {
 	id      string
 	model   string
 	created int64
-	usage   bool // include_usage is in effect: "usage":null on every chunk, then a usage chunk
-	role    bool // role in every delta
+	usage   bool     // include_usage is in effect: "usage":null on every chunk, then a usage chunk
+	cost    *float64 // usage.cost in the usage chunk
+	role    bool     // role in every delta
 	garbage bool
 }
 
@@ -551,6 +568,10 @@ func (c *chunker) event(first bool, content *string, finish string, u *openai.Us
 		b = strconv.AppendInt(b, int64(u.CompletionTokens), 10)
 		b = append(b, `,"total_tokens":`...)
 		b = strconv.AppendInt(b, int64(u.TotalTokens), 10)
+		if c.cost != nil {
+			b = append(b, `,"cost":`...)
+			b = strconv.AppendFloat(b, *c.cost, 'g', -1, 64)
+		}
 		b = append(b, '}')
 	} else if c.usage {
 		b = append(b, `,"usage":null`...)

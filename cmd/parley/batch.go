@@ -26,6 +26,7 @@ type batchFlags struct {
 	resume   string
 	pace     string
 	plain    bool
+	dryRun   bool
 	queue    queueFlags // cluster.go
 }
 
@@ -53,7 +54,16 @@ base_urls: spreads its requests across those replicas.
 A failed conversation never stops the others. Ctrl-C starts no new
 conversation and finalizes the ones in flight as interrupted;
 parley batch --resume DIR finishes the batch: finished conversations are
-kept, interrupted ones continue from their last completed message.`,
+kept, interrupted ones continue from their last completed message.
+
+A scenario with a roster: instead of two agents is a tournament: batch
+stages every pair it names (roster.pairs: ordered or unordered, self_play:),
+roster.runs times each (times -n), roster.parallel at a time unless -j says
+otherwise. Each conversation is titled and recorded with its own two names.
+
+--dry-run lists every conversation the batch would stage, one a line
+("Kimi K2 ↔ grok-4, run 1"), and sends no request; with --resume it lists
+those still to run.`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return runBatch(cmd.Context(), cmd, args, f)
 		},
@@ -65,6 +75,7 @@ kept, interrupted ones continue from their last completed message.`,
 	c.Flags().StringVar(&f.resume, "resume", "", "finish the interrupted batch in this directory")
 	c.Flags().StringVar(&f.pace, "pace", "", "override the pace of replay and scripted agents, such as 0 (instant)")
 	c.Flags().BoolVar(&f.plain, "plain", false, "print plain progress lines even on a terminal")
+	c.Flags().BoolVar(&f.dryRun, "dry-run", false, "list every conversation the batch would stage, one a line, and send no request")
 	f.queue.register(c)
 	return c
 }
@@ -87,6 +98,9 @@ func runBatch(ctx context.Context, cmd *cobra.Command, args []string, f batchFla
 		dir = f.resume
 		if m, err = batch.ReadManifest(dir); err != nil {
 			return usageErr(err)
+		}
+		if f.dryRun {
+			return dryRun(out, stderr, m, dir)
 		}
 		if !cmd.Flags().Changed("jobs") {
 			f.parallel = m.Parallel
@@ -114,12 +128,18 @@ func runBatch(ctx context.Context, cmd *cobra.Command, args []string, f batchFla
 			}
 			vary = append(vary, v)
 		}
+		if !cmd.Flags().Changed("jobs") {
+			f.parallel = rosterParallel(scenarios, f.parallel)
+		}
 		if m, err = batch.Plan("", scenarios, f.n, f.parallel, vary, time.Now()); err != nil {
 			return usageErr(err)
 		}
+		if f.dryRun {
+			return dryRun(out, stderr, m, "")
+		}
 		dir = f.out
 		if dir == "" {
-			dir = filepath.Join("transcripts", "batch-"+m.ID)
+			dir = filepath.Join(outputDir(scenarios), "batch-"+m.ID)
 		}
 		if err := batch.WriteManifest(dir, m); err != nil {
 			return usageErr(err)
@@ -167,6 +187,62 @@ func runBatch(ctx context.Context, cmd *cobra.Command, args []string, f batchFla
 	case sum.Failed > 0:
 		return failureErr(fmt.Errorf("%d of %d conversations failed; their errors are in %s", sum.Failed, sum.Planned, filepath.Join(dir, "summary.md")))
 	}
+	return nil
+}
+
+// rosterParallel is how many conversations run at once when -j is not
+// given: the most any roster asks for (roster.parallel), else def.
+func rosterParallel(scenarios []*configs.Scenario, def int) int {
+	most := 0
+	for _, s := range scenarios {
+		if s.IsRoster() {
+			most = max(most, s.Roster.Parallel)
+		}
+	}
+	if most > 0 {
+		return most
+	}
+	return def
+}
+
+// outputDir is where a new batch's folder goes: the scenarios' output.dir
+// when they all name the same one, else transcripts.
+func outputDir(scenarios []*configs.Scenario) string {
+	dir := ""
+	for i, s := range scenarios {
+		if i > 0 && s.Output.Dir != dir {
+			return "transcripts"
+		}
+		dir = s.Output.Dir
+	}
+	if dir == "" {
+		return "transcripts"
+	}
+	return dir
+}
+
+// dryRun prints one line for every conversation m plans (with dir, only
+// those its state log does not list as finished) and runs none.
+func dryRun(w, errOut io.Writer, m *batch.Manifest, dir string) error {
+	lines, err := m.Lines()
+	if err != nil {
+		return usageErr(err)
+	}
+	finished := map[string]bool{}
+	if dir != "" {
+		if finished, err = batch.Finished(dir, m); err != nil {
+			return failureErr(err)
+		}
+	}
+	n := 0
+	for i, l := range lines {
+		if finished[m.Jobs[i].ID] {
+			continue
+		}
+		fmt.Fprintln(w, l)
+		n++
+	}
+	fmt.Fprintf(errOut, "parley: %d conversations; none staged (--dry-run)\n", n)
 	return nil
 }
 

@@ -10,6 +10,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/parleyhq/parley/configs"
 	"github.com/parleyhq/parley/transcripts"
 )
 
@@ -18,18 +19,29 @@ func init() { commands = append(commands, newConvertCmd) }
 func newConvertCmd() *cobra.Command {
 	var force bool
 	c := &cobra.Command{
-		Use:   "convert IN OUT.md",
-		Short: "Write a transcript from another tool in parley's own layout",
+		Use:   "convert IN OUT.md | CONFIG.json ROSTER.yaml",
+		Short: "Write a transcript, or a tournament config, from another tool in parley's own layout",
 		Long: `convert reads a transcript in any layout parley knows ("### Name ###"
 headed blocks, OpenAI "messages" JSON, ShareGPT "conversations" JSON, or
 parley's own Markdown and JSONL) and writes it in parley's Markdown layout,
 or as parley JSONL when OUT ends in .jsonl.
 
+Given the config of the attractors tournament script (a JSON file with
+models, system_prompt, initial_message, max_turns, end_codeword,
+conversations_per_pair, max_workers), convert writes a parley roster
+scenario instead: parley batch ROSTER.yaml stages the same tournament.
+
 A file holding several conversations is written as OUT-1.md, OUT-2.md, ….
 convert never overwrites a file unless given --force.`,
-		Args: exactArgs(2, "convert takes an input transcript and an output path, such as convert chat.json chat.md"),
+		Args: exactArgs(2, "convert takes an input and an output path, such as convert chat.json chat.md or convert config.json roster.yaml"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			in, out := args[0], args[1]
+			if data, err := os.ReadFile(in); err == nil && configs.LooksLikeAttractorsConfig(data) {
+				return convertConfig(cmd, in, out, data, force)
+			}
+			if ext := filepath.Ext(out); ext == ".yaml" || ext == ".yml" {
+				return usageErr(fmt.Errorf("%s: only a tournament config (JSON with models, each with a model_id) converts to a scenario; a transcript converts to .md or .jsonl", in))
+			}
 			ts, layout, err := transcripts.ReadAny(in)
 			if err != nil {
 				if errors.Is(err, fs.ErrNotExist) {
@@ -66,6 +78,56 @@ convert never overwrites a file unless given --force.`,
 	}
 	c.Flags().BoolVar(&force, "force", false, "overwrite existing output files")
 	return c
+}
+
+// convertConfig writes the roster scenario of a tournament config.
+func convertConfig(cmd *cobra.Command, in, out string, data []byte, force bool) error {
+	if ext := filepath.Ext(out); ext != ".yaml" && ext != ".yml" {
+		return usageErr(fmt.Errorf("%s is a tournament config; convert writes it as a roster scenario, so the output must end in .yaml", in))
+	}
+	src, err := configs.ConvertAttractors(in, data)
+	if err != nil {
+		return usageErr(err)
+	}
+	s, err := configs.Parse(out, src)
+	if err != nil {
+		return failureErr(fmt.Errorf("the converted scenario does not load: %w", err))
+	}
+	if !force {
+		if _, err := os.Stat(out); err == nil {
+			return usageErr(fmt.Errorf("%s already exists; choose another name or pass --force", out))
+		}
+	}
+	if err := writeFileAtomic(out, src); err != nil {
+		return failureErr(err)
+	}
+	r := s.Roster
+	fmt.Fprintf(cmd.OutOrStdout(), "%s (tournament config): %d models, %d %s pairs × %d runs → %s\n",
+		in, len(r.Agents), len(r.PairList()), r.Pairs, r.Runs, out)
+	return nil
+}
+
+// writeFileAtomic writes data to path through a temporary file.
+func writeFileAtomic(path string, data []byte) error {
+	tmp, err := os.CreateTemp(filepath.Dir(path), ".parley-convert-*")
+	if err != nil {
+		return fmt.Errorf("writing %s: %w", path, err)
+	}
+	defer os.Remove(tmp.Name())
+	_, err = tmp.Write(data)
+	if e := tmp.Close(); err == nil {
+		err = e
+	}
+	if err == nil {
+		err = os.Chmod(tmp.Name(), 0o644)
+	}
+	if err == nil {
+		err = os.Rename(tmp.Name(), path)
+	}
+	if err != nil {
+		return fmt.Errorf("writing %s: %w", path, err)
+	}
+	return nil
 }
 
 // writeTranscript writes t to path through a temporary file, so a failure

@@ -29,6 +29,17 @@ func newValidateCmd() *cobra.Command {
 					bad++
 					continue
 				}
+				if s.IsRoster() {
+					if err := checkPairs(s); err != nil {
+						fmt.Fprintln(cmd.ErrOrStderr(), err)
+						bad++
+						continue
+					}
+					r := s.Roster
+					fmt.Fprintf(cmd.OutOrStdout(), "%s: ok: %s, %d %s pairs × %d runs; stage it with parley batch\n",
+						path, s.Title, len(r.PairList()), r.Pairs, r.Runs)
+					continue
+				}
 				fmt.Fprintf(cmd.OutOrStdout(), "%s: ok: %s, %s opens\n", path, s.Title, s.First)
 			}
 			if bad > 0 {
@@ -37,6 +48,16 @@ func newValidateCmd() *cobra.Command {
 			return nil
 		},
 	}
+}
+
+// checkPairs loads every pair of a roster scenario as its own scenario.
+func checkPairs(s *configs.Scenario) error {
+	for _, p := range s.Roster.PairList() {
+		if _, err := s.ForPair(p); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 func newProvidersCmd() *cobra.Command {

@@ -23,6 +23,7 @@ import (
 	"github.com/parleyhq/parley/configs"
 	"github.com/parleyhq/parley/orchestrator"
 	"github.com/parleyhq/parley/orchestrator/policy"
+	"github.com/parleyhq/parley/pricing"
 	"github.com/parleyhq/parley/transcripts"
 )
 
@@ -33,12 +34,44 @@ type Job struct {
 	ScenarioPath string            `json:"scenario_path"` // names the scenario in sentences; resolves relative replay transcripts
 	Scenario     string            `json:"scenario"`      // the scenario's YAML, before the varied values
 	Vary         map[string]string `json:"vary,omitempty"`
+	// Pair, for a roster scenario, is the pair this conversation stages;
+	// Run numbers the conversations of one pair (and one combination of
+	// varied values) from 1.
+	Pair *configs.Pair `json:"pair,omitempty"`
+	Run  int           `json:"run,omitempty"`
+}
+
+// Line describes the job in one line, as batch --dry-run lists it:
+// "Kimi K2 ↔ grok-4, run 1", with the varied values after.
+func (j Job) Line() (string, error) {
+	title := ""
+	if j.Pair != nil {
+		title = j.Pair.String()
+	} else {
+		s, err := j.Load()
+		if err != nil {
+			return "", err
+		}
+		title = s.Title
+	}
+	line := fmt.Sprintf("%s, run %d", title, max(j.Run, 1))
+	if len(j.Vary) > 0 {
+		line += " (" + FormatValues(j.Vary) + ")"
+	}
+	return line, nil
 }
 
 // Load parses the job's scenario with its varied values set. Errors name
 // the scenario file and the varied values.
 func (j Job) Load() (*configs.Scenario, error) {
-	data, err := Apply([]byte(j.Scenario), j.Vary)
+	src := []byte(j.Scenario)
+	if j.Pair != nil {
+		var err error
+		if src, err = configs.PairSource(src, *j.Pair); err != nil {
+			return nil, fmt.Errorf("%s: staging %s: %w", j.ScenarioPath, j.Pair, err)
+		}
+	}
+	data, err := Apply(src, j.Vary)
 	if err != nil {
 		return nil, fmt.Errorf("%s: --vary %w", j.ScenarioPath, err)
 	}
@@ -48,6 +81,9 @@ func (j Job) Load() (*configs.Scenario, error) {
 			return nil, fmt.Errorf("with --vary %s: %w", FormatValues(j.Vary), err)
 		}
 		return nil, err
+	}
+	if s.IsRoster() {
+		return nil, fmt.Errorf("%s names a roster; its batch stages one job per pair", j.ScenarioPath)
 	}
 	for _, a := range s.Agents {
 		if a.Type == configs.TypeHuman {
@@ -89,6 +125,8 @@ type Result struct {
 	Title        string            `json:"title"`
 	ScenarioPath string            `json:"scenario_path"`
 	Vary         map[string]string `json:"vary,omitempty"`
+	Pair         string            `json:"pair,omitempty"` // "A ↔ B", for a roster's conversation
+	Run          int               `json:"run,omitempty"`
 	State        string            `json:"state"`
 	Error        string            `json:"error,omitempty"` // the sentence, when the job could not start or failed
 
@@ -100,6 +138,7 @@ type Result struct {
 	Ended     time.Time        `json:"ended,omitzero"`
 	ModelTime time.Duration    `json:"model_time_ns"` // the messages' latencies summed: time spent waiting on models
 	Tokens    []AgentTokens    `json:"tokens,omitempty"`
+	Cost      []AgentCost      `json:"cost,omitempty"` // per agent: reported, estimated or unknown
 	Retries   int              `json:"retries"`
 	Resumes   int              `json:"resumes,omitempty"`
 
@@ -115,6 +154,13 @@ type AgentTokens struct {
 	In        int    `json:"in"`
 	Out       int    `json:"out"`
 	Estimated bool   `json:"estimated,omitempty"` // some counts were estimated, not reported
+}
+
+// AgentCost is what one agent's messages cost in one run.
+type AgentCost struct {
+	Agent string        `json:"agent"`
+	Model string        `json:"model,omitempty"`
+	Cost  pricing.Total `json:"cost"`
 }
 
 // PolicyResult is where one termination rule, on its own, would have
@@ -135,7 +181,10 @@ type PolicyResult struct {
 // completed message. The error is non-nil when the conversation failed or
 // ctx was cancelled; the Result says what was recorded either way.
 func RunJob(ctx context.Context, job Job, dir string, env Env) (Result, error) {
-	res := Result{ID: job.ID, ScenarioPath: job.ScenarioPath, Vary: job.Vary, State: StateFailed}
+	res := Result{ID: job.ID, ScenarioPath: job.ScenarioPath, Vary: job.Vary, Run: job.Run, State: StateFailed}
+	if job.Pair != nil {
+		res.Pair = job.Pair.String()
+	}
 	s, err := job.Load()
 	if err != nil {
 		res.Error = err.Error()
@@ -183,6 +232,9 @@ func RunJob(ctx context.Context, job Job, dir string, env Env) (Result, error) {
 	}
 	cfg.Run.ID = job.ID
 	cfg.Run.Vary = job.Vary
+	if job.Pair != nil {
+		cfg.Run.Pairing = &transcripts.Pairing{Opener: job.Pair.Names[0], Responder: job.Pair.Names[1], Run: job.Run}
+	}
 	sinks := []orchestrator.Sink{rec}
 	if env.Sinks != nil {
 		sinks = append(sinks, env.Sinks(job)...)
@@ -211,7 +263,7 @@ func RunJob(ctx context.Context, job Job, dir string, env Env) (Result, error) {
 }
 
 func fill(out *Result, from Result, jsonl string) {
-	out.ID, out.ScenarioPath, out.Vary = from.ID, from.ScenarioPath, from.Vary
+	out.ID, out.ScenarioPath, out.Vary, out.Pair, out.Run = from.ID, from.ScenarioPath, from.Vary, from.Pair, from.Run
 	if out.Title == "" {
 		out.Title = from.Title
 	}
@@ -246,6 +298,14 @@ func ResultFromTranscript(t *transcripts.Transcript, p policy.Policy) Result {
 	var msgs []transcripts.Message
 	tokens := map[string]*AgentTokens{}
 	var order []string
+	models := map[string]string{}
+	if t.Run != nil {
+		for _, a := range t.Run.Agents {
+			models[a.Name] = a.Model
+		}
+	}
+	costs := map[string]*AgentCost{}
+	var costOrder []string
 	for _, m := range t.Messages {
 		if !m.Partial {
 			msgs = append(msgs, m)
@@ -257,6 +317,15 @@ func ResultFromTranscript(t *transcripts.Transcript, p policy.Policy) Result {
 			res.Messages++
 		}
 		res.ModelTime += m.Latency
+		if m.Origin == transcripts.OriginAgent {
+			ac := costs[m.Speaker]
+			if ac == nil {
+				ac = &AgentCost{Agent: m.Speaker, Model: firstNonEmpty(models[m.Speaker], m.Model)}
+				costs[m.Speaker] = ac
+				costOrder = append(costOrder, m.Speaker)
+			}
+			ac.Cost.Add(pricing.Of(m, models[m.Speaker]))
+		}
 		if m.Usage != nil && m.Origin == transcripts.OriginAgent {
 			at := tokens[m.Speaker]
 			if at == nil {
@@ -271,6 +340,9 @@ func ResultFromTranscript(t *transcripts.Transcript, p policy.Policy) Result {
 	}
 	for _, name := range order {
 		res.Tokens = append(res.Tokens, *tokens[name])
+	}
+	for _, name := range costOrder {
+		res.Cost = append(res.Cost, *costs[name])
 	}
 	res.State = StateInterrupted
 	if t.Run != nil {

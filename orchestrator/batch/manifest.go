@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/parleyhq/parley/configs"
+	"github.com/parleyhq/parley/transcripts"
 )
 
 // A batch directory holds:
@@ -51,6 +52,8 @@ type PlannedJob struct {
 	ID       string            `json:"id"`
 	Scenario int               `json:"scenario"` // index into Scenarios
 	Vary     map[string]string `json:"vary,omitempty"`
+	Pair     *configs.Pair     `json:"pair,omitempty"` // for a roster scenario
+	Run      int               `json:"run,omitempty"`  // from 1, within its pair and combination
 }
 
 // Plan builds the manifest for n runs of each scenario and each combination
@@ -76,13 +79,19 @@ func Plan(id string, scenarios []*configs.Scenario, n, parallel int, vary []Vary
 	}
 	for si, s := range scenarios {
 		m.Scenarios = append(m.Scenarios, ScenarioSource{Path: s.Path, Source: s.Source})
+		if s.IsRoster() {
+			if err := m.planRoster(si, s, n, grid); err != nil {
+				return nil, err
+			}
+			continue
+		}
 		for _, combo := range grid {
 			// Check the combination once, before anything runs.
 			if _, err := (Job{ScenarioPath: s.Path, Scenario: s.Source, Vary: combo}).Load(); err != nil {
 				return nil, err
 			}
-			for range n {
-				m.Jobs = append(m.Jobs, PlannedJob{Scenario: si, Vary: combo})
+			for r := range n {
+				m.Jobs = append(m.Jobs, PlannedJob{Scenario: si, Vary: combo, Run: r + 1})
 			}
 		}
 	}
@@ -93,11 +102,67 @@ func Plan(id string, scenarios []*configs.Scenario, n, parallel int, vary []Vary
 	return m, nil
 }
 
+// planRoster plans a roster scenario: for each combination of varied
+// values, runs × n conversations of every pair. Runs go round the pairs
+// (run 1 of every pair, then run 2, …) so that a tournament cut short has
+// covered every pair as evenly as it could.
+func (m *Manifest) planRoster(si int, s *configs.Scenario, n int, grid []map[string]string) error {
+	pairs := s.Roster.PairList()
+	runs := s.Roster.Runs * n
+	for _, combo := range grid {
+		for _, p := range pairs {
+			// Check each pair once, before anything runs.
+			if _, err := (Job{ScenarioPath: s.Path, Scenario: s.Source, Vary: combo, Pair: &p}).Load(); err != nil {
+				return err
+			}
+		}
+		for r := range runs {
+			for _, p := range pairs {
+				m.Jobs = append(m.Jobs, PlannedJob{Scenario: si, Vary: combo, Pair: &p, Run: r + 1})
+			}
+		}
+	}
+	return nil
+}
+
 // Job returns planned job i as a self-contained job.
 func (m *Manifest) Job(i int) Job {
 	p := m.Jobs[i]
 	s := m.Scenarios[p.Scenario]
-	return Job{ID: p.ID, ScenarioPath: s.Path, Scenario: s.Source, Vary: p.Vary}
+	return Job{ID: p.ID, ScenarioPath: s.Path, Scenario: s.Source, Vary: p.Vary, Pair: p.Pair, Run: p.Run}
+}
+
+// Lines lists every planned conversation, one line each, as
+// batch --dry-run prints them.
+func (m *Manifest) Lines() ([]string, error) {
+	out := make([]string, 0, len(m.Jobs))
+	titles := map[string]string{}
+	for i := range m.Jobs {
+		j := m.Job(i)
+		if j.Pair == nil {
+			// Load each scenario and combination once, not once per run.
+			key := fmt.Sprint(m.Jobs[i].Scenario, FormatValues(j.Vary))
+			if _, ok := titles[key]; !ok {
+				s, err := j.Load()
+				if err != nil {
+					return nil, err
+				}
+				titles[key] = s.Title
+			}
+			line := fmt.Sprintf("%s, run %d", titles[key], max(j.Run, 1))
+			if len(j.Vary) > 0 {
+				line += " (" + FormatValues(j.Vary) + ")"
+			}
+			out = append(out, line)
+			continue
+		}
+		line, err := j.Line()
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, line)
+	}
+	return out, nil
 }
 
 // WriteManifest writes m to dir/batch.json, refusing to overwrite another
@@ -241,6 +306,32 @@ func ReadState(dir string) (BatchState, error) {
 	return st, sc.Err()
 }
 
+// Finished lists the jobs of m that dir holds a finished result for: done
+// or failed in its state log, or (for a batch run on a queue, whose
+// results live on the queue) a transcript in runs/ID/ that records a stop
+// other than an interruption.
+func Finished(dir string, m *Manifest) (map[string]bool, error) {
+	st, err := ReadState(dir)
+	if err != nil {
+		return nil, err
+	}
+	out := map[string]bool{}
+	for _, j := range m.Jobs {
+		if rec, ok := st.Last[j.ID]; ok && (rec.State == StateDone || rec.State == StateFailed) {
+			out[j.ID] = true
+			continue
+		}
+		path, err := existingJSONL(filepath.Join(dir, RunsDir, j.ID))
+		if err != nil || path == "" {
+			continue
+		}
+		if t, err := transcripts.Read(path); err == nil && t.Run != nil && t.Run.Stop != nil && t.Run.Stop.Kind != transcripts.StopInterrupted {
+			out[j.ID] = true
+		}
+	}
+	return out, nil
+}
+
 // LoadScenarios loads every distinct scenario and combination of varied values
 // the manifest plans, as a batch's HTTP client needs them for its routes
 // and limits.
@@ -250,6 +341,9 @@ func (m *Manifest) LoadScenarios() ([]*configs.Scenario, error) {
 	for i := range m.Jobs {
 		j := m.Job(i)
 		key := fmt.Sprint(m.Jobs[i].Scenario, FormatValues(j.Vary))
+		if p := j.Pair; p != nil {
+			key += fmt.Sprint(" pair ", p.A, p.B)
+		}
 		if seen[key] {
 			continue
 		}

@@ -248,7 +248,7 @@ func (p *Progress) Snapshot() Snapshot {
 }
 
 // Line renders the snapshot as one line:
-// "12/50 done · 10 running · 1 failed · 3.2 msg/s · 12.3k tokens · ETA 1m20s".
+// "12/50 done · 10 running · 1 failed · 412 messages · 3.2 msg/s · 12.3k tokens in, 3.1k out · ETA 1m20s".
 func (s Snapshot) Line() string {
 	parts := []string{fmt.Sprintf("%d/%d done", s.Done+s.Skipped, s.Total), fmt.Sprintf("%d running", s.Running)}
 	if s.Failed > 0 {
@@ -257,7 +257,7 @@ func (s Snapshot) Line() string {
 	if s.Interrupted > 0 {
 		parts = append(parts, fmt.Sprintf("%d interrupted", s.Interrupted))
 	}
-	parts = append(parts, fmt.Sprintf("%.1f msg/s", s.MessagesPerSecond),
+	parts = append(parts, fmt.Sprintf("%s messages", compact(s.Messages)), fmt.Sprintf("%.1f msg/s", s.MessagesPerSecond),
 		fmt.Sprintf("%s tokens in, %s out", compact(s.TokensIn), compact(s.TokensOut)))
 	if s.Retries > 0 {
 		parts = append(parts, fmt.Sprintf("%d retries", s.Retries))

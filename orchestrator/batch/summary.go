@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/parleyhq/parley/agents"
+	"github.com/parleyhq/parley/pricing"
 )
 
 // Summary describes a whole batch.
@@ -34,12 +35,30 @@ type Summary struct {
 	Length      Distribution   `json:"length"`
 	Policies    []PolicySaving `json:"policies"`
 	Tokens      []AgentTokens  `json:"tokens"`
+	Cost        pricing.Total  `json:"cost"`
+	CostByPair  []PairCost     `json:"cost_by_pair,omitempty"`
+	CostByModel []ModelCost    `json:"cost_by_model,omitempty"`
 	Retries     int            `json:"retries"`
 	Errors      []Count        `json:"errors,omitempty"`
 	Groups      []Group        `json:"groups"`
 
 	Limits   []agents.LimiterStats `json:"limits,omitempty"`
 	Replicas []agents.ReplicaStats `json:"replicas,omitempty"`
+}
+
+// PairCost is what the runs of one pair (a roster's "A ↔ B", or a
+// scenario's title) cost together.
+type PairCost struct {
+	Pair string        `json:"pair"`
+	Runs int           `json:"runs"`
+	Cost pricing.Total `json:"cost"`
+}
+
+// ModelCost is what one agent and model cost across the batch.
+type ModelCost struct {
+	Agent string        `json:"agent"`
+	Model string        `json:"model,omitempty"`
+	Cost  pricing.Total `json:"cost"`
 }
 
 // Count is a label and how often it occurred.
@@ -101,6 +120,11 @@ func Summarize(m *Manifest, results []Result, wall time.Duration) *Summary {
 	groupStops := map[gkey]map[string]int{}
 	var gorder []gkey
 	var lengths []int
+	pairCost := map[string]*PairCost{}
+	var pairOrder []string
+	type mkey struct{ agent, model string }
+	modelCost := map[mkey]*ModelCost{}
+	var modelOrder []mkey
 	for _, r := range results {
 		switch r.State {
 		case StateDone:
@@ -121,6 +145,26 @@ func Summarize(m *Manifest, results []Result, wall time.Duration) *Summary {
 			errs[firstNonEmpty(r.Error, r.Stop.Reason)]++
 		}
 		lengths = append(lengths, r.Messages)
+		pair := firstNonEmpty(r.Pair, firstNonEmpty(r.Title, r.ScenarioPath))
+		pc := pairCost[pair]
+		if pc == nil {
+			pc = &PairCost{Pair: pair}
+			pairCost[pair] = pc
+			pairOrder = append(pairOrder, pair)
+		}
+		pc.Runs++
+		for _, c := range r.Cost {
+			s.Cost.Merge(c.Cost)
+			pc.Cost.Merge(c.Cost)
+			k := mkey{c.Agent, c.Model}
+			mc := modelCost[k]
+			if mc == nil {
+				mc = &ModelCost{Agent: c.Agent, Model: c.Model}
+				modelCost[k] = mc
+				modelOrder = append(modelOrder, k)
+			}
+			mc.Cost.Merge(c.Cost)
+		}
 		for _, t := range r.Tokens {
 			at := tokens[t.Agent]
 			if at == nil {
@@ -170,6 +214,12 @@ func Summarize(m *Manifest, results []Result, wall time.Duration) *Summary {
 	s.Length = distribution(lengths)
 	for _, name := range tokenOrder {
 		s.Tokens = append(s.Tokens, *tokens[name])
+	}
+	for _, p := range pairOrder {
+		s.CostByPair = append(s.CostByPair, *pairCost[p])
+	}
+	for _, k := range modelOrder {
+		s.CostByModel = append(s.CostByModel, *modelCost[k])
 	}
 	for _, name := range policyOrder {
 		p := policies[name]
@@ -315,6 +365,7 @@ func (s *Summary) Markdown(w io.Writer) {
 			fmt.Fprintf(w, "| %s%s | %d | %d |\n", cell(t.Agent), note, t.In, t.Out)
 		}
 	}
+	s.costMarkdown(w)
 	fmt.Fprintf(w, "\n## Errors and retries\n\n%d retries; %d failed conversations.\n", s.Retries, s.Failed)
 	if len(s.Errors) > 0 {
 		fmt.Fprintf(w, "\n| Error | Conversations |\n|---|---:|\n")
@@ -344,6 +395,25 @@ func (s *Summary) Markdown(w io.Writer) {
 			fmt.Fprintf(w, "| %s | %s | %d | %d | %g | %d | %s |\n", cell(g.Scenario), cell(g.Vary), g.Runs, g.Failed,
 				g.Length.Median, g.Length.P90, cell(strings.Join(stops, ", ")))
 		}
+	}
+}
+
+// costMarkdown writes the cost section: the total, then per pair and per
+// model, each as reported, estimated from the price table, or unknown.
+func (s *Summary) costMarkdown(w io.Writer) {
+	c := s.Cost
+	if c.Reported+c.Estimated+c.Unknown == 0 {
+		return
+	}
+	fmt.Fprintf(w, "\n## Cost\n\n%s in all: %d messages reported by their provider, %d estimated from list prices of %s, %d of unknown cost.\n",
+		c, c.Reported, c.Estimated, pricing.TableDate, c.Unknown)
+	fmt.Fprintf(w, "\n| Pair | Runs | Cost |\n|---|---:|---:|\n")
+	for _, p := range s.CostByPair {
+		fmt.Fprintf(w, "| %s | %d | %s |\n", cell(p.Pair), p.Runs, cell(p.Cost.String()))
+	}
+	fmt.Fprintf(w, "\n| Agent | Model | Cost |\n|---|---|---:|\n")
+	for _, m := range s.CostByModel {
+		fmt.Fprintf(w, "| %s | %s | %s |\n", cell(m.Agent), cell(m.Model), cell(m.Cost.String()))
 	}
 }
 

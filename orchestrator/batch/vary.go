@@ -196,6 +196,7 @@ func Apply(src []byte, vals map[string]string) ([]byte, error) {
 		return nil, fmt.Errorf("the scenario is not a YAML mapping")
 	}
 	root := doc.Content[0]
+	before := seatsOf(root)
 	for _, path := range orderedPaths(vals) {
 		val, err := valueNode(vals[path])
 		if err != nil {
@@ -214,6 +215,7 @@ func Apply(src []byte, vals map[string]string) ([]byte, error) {
 			return nil, fmt.Errorf("%s=%s: %v", path, vals[path], err)
 		}
 	}
+	followModels(root, before)
 	var b bytes.Buffer
 	enc := yaml.NewEncoder(&b)
 	enc.SetIndent(2)
@@ -222,6 +224,77 @@ func Apply(src []byte, vals map[string]string) ([]byte, error) {
 	}
 	enc.Close()
 	return b.Bytes(), nil
+}
+
+// seat is an agent's name and model as a scenario's YAML writes them.
+type seat struct{ name, model string }
+
+func seatsOf(root *yaml.Node) []seat {
+	list := lookup(root, "agents")
+	if list == nil || list.Kind != yaml.SequenceNode {
+		return nil
+	}
+	var out []seat
+	for _, a := range list.Content {
+		var s seat
+		if a.Kind == yaml.MappingNode {
+			if n := lookup(a, "name"); n != nil {
+				s.name = n.Value
+			}
+			if m := lookup(a, "model"); m != nil {
+				s.model = m.Value
+			}
+		}
+		out = append(out, s)
+	}
+	return out
+}
+
+// followModels renames each agent whose model a varied value changed and
+// whose name it left alone, so that transcripts are titled and recorded
+// with the model that spoke: an agent named after its model takes the new
+// model's name, any other gets it in brackets ("optimist (gpt-4o)").
+// first: follows the rename, and so does a title that was the agents'
+// two names.
+func followModels(root *yaml.Node, before []seat) {
+	after := seatsOf(root)
+	if len(after) != len(before) {
+		return
+	}
+	list := lookup(root, "agents")
+	renamed := map[string]string{}
+	taken := map[string]bool{}
+	for _, s := range after {
+		taken[s.name] = true
+	}
+	for i, s := range after {
+		b := before[i]
+		if s.model == b.model || s.name != b.name || b.name == "" || s.model == "" {
+			continue
+		}
+		name := b.name + " (" + s.model + ")"
+		if b.name == b.model {
+			name = s.model
+		}
+		for n, base := 2, name; taken[name]; n++ {
+			name = fmt.Sprintf("%s (%d)", base, n)
+		}
+		taken[name] = true
+		renamed[b.name] = name
+		lookup(list.Content[i], "name").Value = name
+	}
+	if len(renamed) == 0 {
+		return
+	}
+	if f := lookup(root, "first"); f != nil {
+		if to, ok := renamed[f.Value]; ok {
+			f.Value = to
+		}
+	}
+	if t := lookup(root, "title"); t != nil && len(before) == 2 && t.Value == before[0].name+" ↔ "+before[1].name {
+		names := seatsOf(root)
+		t.Value = names[0].name + " ↔ " + names[1].name
+	}
 }
 
 func valueNode(v string) (*yaml.Node, error) {

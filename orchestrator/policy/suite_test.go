@@ -380,7 +380,7 @@ func TestParseErrors(t *testing.T) {
 }
 
 func TestNamesListsEveryRule(t *testing.T) {
-	want := []string{"all", "any", "end_token", "judge", "loop", "max_duration", "max_messages", "max_tokens", "min_messages", "refusal", "repetition", "stagnation", "stop_pattern"}
+	want := []string{"all", "any", "end_token", "judge", "loop", "max_cost", "max_duration", "max_messages", "max_tokens", "min_messages", "refusal", "repetition", "stagnation", "stop_pattern"}
 	if got := Names(); !reflect.DeepEqual(got, want) {
 		t.Fatalf("Names() = %v, want %v", got, want)
 	}

@@ -1,0 +1,53 @@
+package agents
+
+import (
+	"bytes"
+	"encoding/json"
+	"net/url"
+	"strings"
+
+	openai "github.com/sashabaranov/go-openai"
+)
+
+// Money. OpenRouter reports what each request cost, in US dollars, as
+// usage.cost in the last chunk of a stream, when the request carries
+// "usage": {"include": true}. go-openai v1.43's Usage has no field for it,
+// so the agent reads each event itself: the same JSON decoding as
+// go-openai's Recv, plus the cost.
+
+// ReportsCost reports whether requests to the endpoint base (or to the
+// provider preset named provider) can ask for their cost: OpenRouter's.
+func ReportsCost(provider, base string) bool {
+	if strings.EqualFold(provider, "openrouter") {
+		return true
+	}
+	u, err := url.Parse(base)
+	return err == nil && (u.Hostname() == "openrouter.ai" || strings.HasSuffix(u.Hostname(), ".openrouter.ai"))
+}
+
+// usageInclude is the request field that asks OpenRouter for the cost.
+const usageInclude = `,"usage":{"include":true}`
+
+// recv reads the next event of stream and the cost it reports, if any.
+func recv(stream *openai.ChatCompletionStream) (openai.ChatCompletionStreamResponse, *float64, error) {
+	var resp openai.ChatCompletionStreamResponse
+	raw, err := stream.RecvRaw()
+	if err != nil {
+		return resp, nil, err
+	}
+	if err := json.Unmarshal(raw, &resp); err != nil {
+		return resp, nil, err
+	}
+	if resp.Usage == nil || !bytes.Contains(raw, []byte(`"cost"`)) {
+		return resp, nil, nil
+	}
+	var extra struct {
+		Usage struct {
+			Cost *float64 `json:"cost"`
+		} `json:"usage"`
+	}
+	if json.Unmarshal(raw, &extra) != nil {
+		return resp, nil, nil
+	}
+	return resp, extra.Usage.Cost, nil
+}

@@ -1,0 +1,160 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/parleyhq/parley/agents"
+	"github.com/parleyhq/parley/cmd/parley/tui"
+	"github.com/parleyhq/parley/configs"
+	"github.com/parleyhq/parley/orchestrator"
+	"github.com/parleyhq/parley/orchestrator/batch"
+	"github.com/parleyhq/parley/transcripts"
+)
+
+func init() { commands = append(commands, newForkCmd) }
+
+func newForkCmd() *cobra.Command {
+	var (
+		f        runFlags
+		at       int
+		scenario string
+		replace  []string
+	)
+	c := &cobra.Command{
+		Use:   "fork TRANSCRIPT --at N [--scenario FILE] [--agent SEAT=SPEC]...",
+		Short: "Continue a recorded conversation from message N, under another scenario or with a seat handed to another model",
+		Long: `fork keeps the first N messages of a recorded conversation and continues it
+as a new transcript, whose JSONL run line and Markdown header name the
+parent and the message it branched at. The seat whose turn comes after
+message N speaks first. The parent is never changed.
+
+It runs under the scenario recorded in the parent's JSONL, or --scenario
+FILE. --agent hands one seat to another model from message N on:
+
+  --agent 'grok-4=openrouter:openai/gpt-5'                 PROVIDER:MODEL
+  --agent 'grok-4={base_url: http://127.0.0.1:8080/v1, model: m, name: M}'
+
+The seat keeps its system prompt and other settings unless the spec sets
+them, takes the new model's name (or name:), and sees the messages it
+spoke before as its own. For example, to see which model breaks a loop,
+fork message 40 once per model:
+
+  parley fork loop.jsonl --at 40 --agent 'grok-4=openrouter:openai/gpt-5'`,
+		Args: exactArgs(1, "fork takes one transcript, NAME.jsonl or NAME.md, and --at N"),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if at < 1 {
+				return usageErr(errors.New("fork needs --at N, the last message of the parent to keep (from 1)"))
+			}
+			path := args[0]
+			if jl := sidecar(path); jl != path {
+				if _, err := os.Stat(jl); err == nil {
+					path = jl
+				}
+			}
+			parent, err := transcripts.Read(path)
+			if err != nil {
+				if errors.Is(err, fs.ErrNotExist) {
+					return usageErr(fmt.Errorf("%s does not exist", path))
+				}
+				return usageErr(err)
+			}
+			var src []byte
+			scenarioPath := scenario
+			switch {
+			case scenario != "":
+				if src, err = os.ReadFile(scenario); err != nil {
+					return usageErr(fmt.Errorf("reading the scenario: %w", err))
+				}
+			case parent.Run != nil && parent.Run.Scenario != "":
+				src, scenarioPath = []byte(parent.Run.Scenario), parent.Run.ScenarioPath
+			default:
+				return usageErr(fmt.Errorf("%s records no scenario; give one with --scenario", path))
+			}
+			for _, r := range replace {
+				seat, spec, ok := strings.Cut(r, "=")
+				if !ok || seat == "" || spec == "" {
+					return usageErr(fmt.Errorf("--agent %q: write SEAT=PROVIDER:MODEL, such as grok-4=openrouter:openai/gpt-5", r))
+				}
+				if src, err = configs.ReplaceAgent(src, seat, spec); err != nil {
+					return usageErr(fmt.Errorf("--agent %s: %w", r, err))
+				}
+			}
+			s, err := configs.Parse(scenarioPath, src)
+			if err != nil {
+				return usageErr(err)
+			}
+			return stageFork(cmd.Context(), cmd, s, parent, path, at, f)
+		},
+	}
+	f.register(c)
+	c.Flags().IntVar(&at, "at", 0, "the last message of the parent to keep; the fork continues after it")
+	c.Flags().StringVar(&scenario, "scenario", "", "continue under this scenario instead of the one recorded in the parent's JSONL")
+	c.Flags().StringArrayVar(&replace, "agent", nil, "SEAT=PROVIDER:MODEL or SEAT={agent fields}: hand a seat to another model (repeatable)")
+	return c
+}
+
+// stageFork runs a fork as stage runs a scenario: the live view on a
+// terminal, else the headless printer, recording a new transcript that
+// starts with the parent's kept messages.
+func stageFork(ctx context.Context, cmd *cobra.Command, s *configs.Scenario, parent *transcripts.Transcript, parentPath string, at int, f runFlags) error {
+	stderr := cmd.ErrOrStderr()
+	opt := orchestrator.Options{Warn: func(msg string) { fmt.Fprintln(stderr, "parley: warning:", msg) }}
+	useTUI := !f.noTUI && tui.IsTerminal(cmd.OutOrStdout())
+	humans := map[string]tui.Seat{}
+	if useTUI {
+		opt.Human = func(name string) (agents.Agent, error) {
+			h := agents.NewHuman(name)
+			humans[name] = h
+			return h, nil
+		}
+	}
+	pace, err := parsePace(f.pace)
+	if err != nil {
+		return usageErr(err)
+	}
+	opt.Pace = pace
+	client, _, _, err := batch.NewHTTPClient([]*configs.Scenario{s}, 1)
+	if err != nil {
+		return usageErr(err)
+	}
+	defer batch.CloseIdle(client)
+	opt.HTTPClient = client
+	cfg, inherited, err := orchestrator.Fork(s, parent, parentPath, at, opt)
+	if err != nil {
+		return usageErr(err)
+	}
+	dir := f.out
+	if dir == "" {
+		dir = s.Output.Dir
+	}
+	if dir == "" {
+		dir = "transcripts"
+	}
+	rec := &orchestrator.Recorder{Dir: dir, Inherited: inherited}
+	fmt.Fprintf(stderr, "parley: forking %s after message %d\n", parentPath, at)
+	conv := orchestrator.New(cfg)
+	var stop transcripts.Stop
+	var runErr error
+	if useTUI {
+		stop, runErr = tui.Run(ctx, conv, tui.Options{In: cmd.InOrStdin(), Out: cmd.OutOrStdout(),
+			Sinks: []orchestrator.Sink{rec}, Paths: rec.Paths, Humans: humans})
+	} else {
+		stop, runErr = conv.Run(ctx, rec, newPrinter(cmd.OutOrStdout()))
+	}
+	md, jl := rec.Paths()
+	printEnd(cmd.OutOrStdout(), result{Stop: stop, Markdown: md, JSONL: jl})
+	if runErr != nil {
+		if errors.Is(runErr, context.Canceled) {
+			return &exitError{code: exitInterrupted, err: errors.New("interrupted; every completed message is saved")}
+		}
+		return failureErr(errors.New(orchestrator.Sentence(runErr)))
+	}
+	return nil
+}

@@ -1,0 +1,142 @@
+package main
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+
+	openai "github.com/sashabaranov/go-openai"
+
+	"github.com/parleyhq/parley/agents/openaitest"
+	"github.com/parleyhq/parley/transcripts"
+)
+
+func TestForkKeepsTheParentAndShowsEachSideItsHistory(t *testing.T) {
+	srv := openaitest.Start(t, func(r openaitest.Request) openaitest.Reply {
+		return openaitest.Words(fmt.Sprintf("%s, turn %d.", r.Body.Model, len(r.Body.Messages)))
+	})
+	dir := t.TempDir()
+	scenario := filepath.Join(dir, "pair.yaml")
+	os.WriteFile(scenario, []byte(fmt.Sprintf(`agents:
+  - {name: A, base_url: %[1]s, model: a-1, system: You are A.}
+  - {name: B, base_url: %[1]s, model: b-1, system: You are B.}
+opening: Let us begin.
+termination: {max_messages: 5}
+`, srv.URL)), 0o600)
+	if code, out, errOut := parley(t, "run", scenario, "--no-tui", "--out", filepath.Join(dir, "parent")); code != exitOK {
+		t.Fatalf("run: exit %d\n%s%s", code, out, errOut)
+	}
+	parentJSONL, _ := filepath.Glob(filepath.Join(dir, "parent", "*.jsonl"))
+	parent, err := transcripts.Read(parentJSONL[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	before, _ := os.ReadFile(parentJSONL[0])
+	served := len(srv.Requests())
+
+	code, out, errOut := parley(t, "fork", strings.TrimSuffix(parentJSONL[0], ".jsonl")+".md", "--at", "3",
+		"--agent", fmt.Sprintf("B={base_url: %s, model: c-1, name: C}", srv.URL), "--no-tui", "--out", filepath.Join(dir, "fork"))
+	if code != exitOK {
+		t.Fatalf("fork: exit %d\n%s%s", code, out, errOut)
+	}
+	forks, _ := filepath.Glob(filepath.Join(dir, "fork", "*.jsonl"))
+	if len(forks) != 1 {
+		t.Fatalf("fork wrote %v", forks)
+	}
+	child, err := transcripts.Read(forks[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The parent link, in the JSONL and the Markdown.
+	if p := child.Run.Parent; p == nil || p.Path != parentJSONL[0] || p.At != 3 || p.Title != "A ↔ B" {
+		t.Errorf("parent = %+v; want %s at message 3", child.Run.Parent, parentJSONL[0])
+	}
+	md, _ := os.ReadFile(strings.TrimSuffix(forks[0], ".jsonl") + ".md")
+	if !strings.Contains(string(md), fmt.Sprintf("**Forked from:** %s, message 3\n", parentJSONL[0])) || !strings.HasPrefix(string(md), "# A ↔ C\n") {
+		t.Errorf("the Markdown header does not name the parent:\n%s", md)
+	}
+	if after, _ := os.ReadFile(parentJSONL[0]); string(after) != string(before) {
+		t.Error("fork changed the parent")
+	}
+	// The first three messages are the parent's, then C answers A.
+	var speakers []string
+	for i, m := range child.Messages {
+		speakers = append(speakers, m.Speaker)
+		if i < 3 && (m.Speaker != parent.Messages[i].Speaker || m.Content != parent.Messages[i].Content) {
+			t.Errorf("message %d is %s: %q; want the parent's %s: %q", i+1, m.Speaker, m.Content, parent.Messages[i].Speaker, parent.Messages[i].Content)
+		}
+	}
+	if strings.Join(speakers, " ") != "A B A C A" || child.Messages[3].Model != "c-1" {
+		t.Errorf("speakers %v, message 4 by model %q; want A B A C A with c-1 in the seat after message 3", speakers, child.Messages[3].Model)
+	}
+	// The exact history each side was shown.
+	reqs := srv.Requests()[served:]
+	if len(reqs) != 2 {
+		t.Fatalf("%d requests after the fork; want 2 (messages 4 and 5)", len(reqs))
+	}
+	type msg struct{ Role, Content string }
+	shown := func(r openaitest.Request) []msg {
+		var out []msg
+		for _, m := range r.Body.Messages {
+			out = append(out, msg{m.Role, m.Content})
+		}
+		return out
+	}
+	p := parent.Messages
+	wantC := []msg{
+		{openai.ChatMessageRoleSystem, "You are B."}, // the seat keeps its system prompt
+		{"user", p[0].Content},
+		{"assistant", p[1].Content}, // B's message, now C's own
+		{"user", p[2].Content},
+	}
+	if reqs[0].Body.Model != "c-1" || !reflect.DeepEqual(shown(reqs[0]), wantC) {
+		t.Errorf("C (%s) was shown %+v\nwant %+v", reqs[0].Body.Model, shown(reqs[0]), wantC)
+	}
+	wantA := []msg{
+		{openai.ChatMessageRoleSystem, "You are A."},
+		{"user", "Let us begin."},
+		{"assistant", p[0].Content},
+		{"user", p[1].Content},
+		{"assistant", p[2].Content},
+		{"user", child.Messages[3].Content},
+	}
+	if reqs[1].Body.Model != "a-1" || !reflect.DeepEqual(shown(reqs[1]), wantA) {
+		t.Errorf("A was shown %+v\nwant %+v", shown(reqs[1]), wantA)
+	}
+
+	// Under another scenario, the same seats.
+	other := filepath.Join(dir, "other.yaml")
+	os.WriteFile(other, []byte(fmt.Sprintf(`agents:
+  - {name: A, base_url: %[1]s, model: a-2, system: Be brief.}
+  - {name: B, base_url: %[1]s, model: b-2, system: Be brief too.}
+termination: {max_messages: 3}
+`, srv.URL)), 0o600)
+	served = len(srv.Requests())
+	if code, out, errOut := parley(t, "fork", parentJSONL[0], "--at", "2", "--scenario", other, "--no-tui", "--out", filepath.Join(dir, "fork2")); code != exitOK {
+		t.Fatalf("fork --scenario: exit %d\n%s%s", code, out, errOut)
+	}
+	reqs = srv.Requests()[served:]
+	want := []msg{{openai.ChatMessageRoleSystem, "Be brief."}, {"assistant", p[0].Content}, {"user", p[1].Content}}
+	if len(reqs) != 1 || reqs[0].Body.Model != "a-2" || !reflect.DeepEqual(shown(reqs[0]), want) {
+		t.Errorf("under the other scenario A was shown %+v; want %+v", shown(reqs[0]), want)
+	}
+
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"fork", parentJSONL[0], "--at", "9"}, "holds 5 completed messages; --at must be from 1 to 5"},
+		{[]string{"fork", parentJSONL[0]}, "fork needs --at N"},
+		{[]string{"fork", parentJSONL[0], "--at", "2", "--agent", "Z=openai:gpt-4o"}, `no seat is named "Z"; the seats are "A" and "B"`},
+		{[]string{"fork", parentJSONL[0], "--at", "2", "--agent", "B=gpt-4o"}, "neither PROVIDER:MODEL"},
+		{[]string{"fork", parentJSONL[0], "--at", "2", "--agent", "B={modle: x}"}, `did you mean "model"?`},
+	} {
+		code, _, errOut := parley(t, c.args...)
+		if code != exitUsage || !strings.Contains(errOut, c.want) {
+			t.Errorf("%v: exit %d, %s; want %q", c.args[2:], code, errOut, c.want)
+		}
+	}
+}

@@ -1,0 +1,88 @@
+package main
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/parleyhq/parley/agents/openaitest"
+)
+
+func TestConvertTheTournamentConfigAndListItsConversations(t *testing.T) {
+	config := "../../../shared/seed/attractors-config.json"
+	if _, err := os.Stat(config); err != nil {
+		config = "../../configs/testdata/attractors-config.json" // a copy of it
+	}
+	roster := filepath.Join(t.TempDir(), "roster.yaml")
+	code, out, errOut := parley(t, "convert", config, roster)
+	if code != exitOK || !strings.Contains(out, "8 models, 56 ordered pairs × 2 runs") {
+		t.Fatalf("convert: exit %d\n%s%s", code, out, errOut)
+	}
+	if code, out, errOut := parley(t, "validate", roster); code != exitOK {
+		t.Fatalf("validate: exit %d\n%s%s", code, out, errOut)
+	}
+	code, out, errOut = parley(t, "batch", roster, "--dry-run")
+	if code != exitOK {
+		t.Fatalf("batch --dry-run: exit %d\n%s%s", code, out, errOut)
+	}
+	lines := strings.Split(strings.TrimSuffix(out, "\n"), "\n")
+	if len(lines) != 112 || lines[0] != "Kimi K2 ↔ 4o, run 1" || lines[111] != "deepseek 3.1 ↔ gemini-2.5-flash, run 2" {
+		t.Fatalf("%d lines, first %q, last %q; want 112 from Kimi K2 ↔ 4o, run 1", len(lines), lines[0], lines[len(lines)-1])
+	}
+	seen := map[string]bool{}
+	for _, l := range lines {
+		if seen[l] {
+			t.Errorf("%q is listed twice", l)
+		}
+		seen[l] = true
+	}
+	if _, err := os.Stat("conversations"); err == nil { // output.dir, relative to where batch runs
+		t.Error("--dry-run created the batch folder")
+	}
+	if code, _, errOut := parley(t, "convert", config, roster); code != exitUsage || !strings.Contains(errOut, "already exists") {
+		t.Errorf("converting over an existing file: exit %d, %s", code, errOut)
+	}
+	if code, _, errOut := parley(t, "run", roster, "--no-tui"); code != exitUsage || !strings.Contains(errOut, "stage its pairs with parley batch") {
+		t.Errorf("run of a roster: exit %d, %s; want a sentence pointing at batch", code, errOut)
+	}
+}
+
+func TestBatchStagesARosterLocallyAndOnAnEmbeddedQueue(t *testing.T) {
+	srv := openaitest.Start(t, func(r openaitest.Request) openaitest.Reply {
+		return openaitest.Words("This is " + r.Body.Model + ".")
+	})
+	dir := t.TempDir()
+	roster := filepath.Join(dir, "roster.yaml")
+	os.WriteFile(roster, []byte(fmt.Sprintf(`roster:
+  defaults: {base_url: %s, system: Talk.}
+  agents:
+    - {name: Alpha, model: gpt-4o}
+    - {name: Beta, model: grok-4}
+    - {name: Gamma, model: gamma-1}
+    - {name: Delta, model: delta-1}
+  runs: 2
+termination: {max_messages: 3}
+`, srv.URL)), 0o600)
+	for _, queue := range [][]string{nil, {"--queue", "embedded"}} {
+		out := filepath.Join(dir, fmt.Sprintf("batch-%d", len(queue)))
+		args := append([]string{"batch", roster, "-j", "4", "--plain", "--out", out}, queue...)
+		code, stdout, errOut := parley(t, args...)
+		if code != exitOK {
+			t.Fatalf("%v: exit %d\n%s%s", queue, code, stdout, errOut)
+		}
+		files, _ := filepath.Glob(filepath.Join(out, "runs", "*", "*.jsonl"))
+		if len(files) != 24 {
+			t.Errorf("%v: %d transcripts; want 12 ordered pairs × 2 runs = 24", queue, len(files))
+		}
+		if code, left, errOut := parley(t, "batch", "--resume", out, "--dry-run"); code != exitOK || left != "" || !strings.Contains(errOut, "0 conversations") {
+			t.Errorf("--resume --dry-run of a finished tournament: exit %d, listed %q, %s", code, left, errOut)
+		}
+		for _, want := range []string{"24 planned · 24 done", "## Cost", "| Alpha ↔ Beta | 2 | ", "| Gamma | gamma-1 | unknown |", " messages · "} {
+			if !strings.Contains(stdout, want) {
+				t.Errorf("%v: the output lacks %q:\n%s", queue, want, stdout)
+			}
+		}
+	}
+}

@@ -1,0 +1,172 @@
+package configs
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"regexp"
+	"strconv"
+	"strings"
+
+	"gopkg.in/yaml.v3"
+)
+
+// AttractorsConfig is the config file of the attractors tournament script:
+// a roster of OpenRouter models, every ordered pair staged
+// conversations_per_pair times with one system prompt and opening, each
+// run ended after max_turns replies or by a message that ends with
+// end_codeword.
+type AttractorsConfig struct {
+	InitialMessage       *string           `json:"initial_message"`
+	MaxWorkers           int               `json:"max_workers"`
+	MaxTurns             int               `json:"max_turns"`
+	OutputDir            string            `json:"output_dir"`
+	EndCodeword          string            `json:"end_codeword"`
+	ConversationsPerPair int               `json:"conversations_per_pair"`
+	SystemPrompt         string            `json:"system_prompt"`
+	Models               []AttractorsModel `json:"models"`
+}
+
+// AttractorsModel is one model of an AttractorsConfig.
+type AttractorsModel struct {
+	Name        string   `json:"name"`
+	ModelID     string   `json:"model_id"`
+	Temperature *float64 `json:"temperature"`
+}
+
+// LooksLikeAttractorsConfig reports whether data is a JSON object with a
+// models list whose entries carry model_id, as that script's config does.
+func LooksLikeAttractorsConfig(data []byte) bool {
+	var probe struct {
+		Models []map[string]any `json:"models"`
+	}
+	if json.Unmarshal(data, &probe) != nil || len(probe.Models) == 0 {
+		return false
+	}
+	_, ok := probe.Models[0]["model_id"]
+	return ok
+}
+
+var jsonFieldRe = regexp.MustCompile(`unknown field "([^"]+)"`)
+
+// ConvertAttractors turns the attractors script's config into a parley
+// roster scenario, keeping the meaning of every field:
+//
+//	models[].name, model_id, temperature   roster.agents[]: name, model, temperature (provider: openrouter)
+//	system_prompt                          roster.defaults.system
+//	initial_message                        opening, which the second of each pair answers (roster.first: responder)
+//	conversations_per_pair                 roster.runs, over every ordered pair (roster.pairs: ordered)
+//	max_workers                            roster.parallel: conversations at once
+//	max_turns                              termination: max_messages (replies; the opening is not one)
+//	end_codeword                           termination: stop_pattern, the codeword at the very end of a message
+//	output_dir                             output.dir, under which batch writes its folder
+//
+// file names the config in errors. A field it does not know is refused,
+// so nothing is dropped silently.
+func ConvertAttractors(file string, data []byte) ([]byte, error) {
+	var c AttractorsConfig
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&c); err != nil {
+		if m := jsonFieldRe.FindStringSubmatch(err.Error()); m != nil {
+			return nil, &Error{File: file, Msg: fmt.Sprintf("the field %q has no parley counterpart that convert knows; remove it or write the roster by hand", m[1])}
+		}
+		var se *json.SyntaxError
+		if errors.As(err, &se) {
+			return nil, &Error{File: file, Msg: fmt.Sprintf("not valid JSON at byte %d: %v", se.Offset, err)}
+		}
+		return nil, &Error{File: file, Msg: err.Error()}
+	}
+	fail := func(format string, args ...any) error { return &Error{File: file, Msg: fmt.Sprintf(format, args...)} }
+	switch {
+	case len(c.Models) < 2:
+		return nil, fail("models: needs at least two models to pair, found %d", len(c.Models))
+	case c.MaxTurns < 0 || c.ConversationsPerPair < 0 || c.MaxWorkers < 0:
+		return nil, fail("max_turns, conversations_per_pair and max_workers must not be negative")
+	}
+	for i, m := range c.Models {
+		if strings.TrimSpace(m.Name) == "" || m.ModelID == "" {
+			return nil, fail("models[%d]: needs a name and a model_id", i)
+		}
+	}
+
+	str := func(s string) *yaml.Node { return &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: s} }
+	num := func(v int) *yaml.Node { return &yaml.Node{Kind: yaml.ScalarNode, Value: strconv.Itoa(v)} }
+	mapping := func(kv ...any) *yaml.Node {
+		n := &yaml.Node{Kind: yaml.MappingNode, Tag: "!!map"}
+		for i := 0; i+1 < len(kv); i += 2 {
+			k := str(kv[i].(string))
+			v := kv[i+1].(*yaml.Node)
+			n.Content = append(n.Content, k, v)
+		}
+		return n
+	}
+	comment := func(n *yaml.Node, c string) *yaml.Node { n.LineComment = c; return n }
+
+	defaults := mapping("provider", comment(str("openrouter"), "# the model ids are OpenRouter's; the key is OPENROUTER_API_KEY"))
+	if c.SystemPrompt != "" {
+		defaults.Content = append(defaults.Content, str("system"), comment(str(c.SystemPrompt), "# system_prompt"))
+	}
+	list := &yaml.Node{Kind: yaml.SequenceNode, Tag: "!!seq"}
+	for _, m := range c.Models {
+		a := mapping("name", str(m.Name), "model", str(m.ModelID))
+		if m.Temperature != nil {
+			a.Content = append(a.Content, str("temperature"), &yaml.Node{Kind: yaml.ScalarNode,
+				Value: strconv.FormatFloat(*m.Temperature, 'f', -1, 64)})
+		}
+		list.Content = append(list.Content, a)
+	}
+	runs := max(c.ConversationsPerPair, 1)
+	roster := mapping(
+		"defaults", defaults,
+		"agents", list,
+		"pairs", comment(str(PairsOrdered), "# every pair both ways round, as the script stages them"),
+		"runs", comment(num(runs), "# conversations_per_pair"),
+		"first", comment(str(FirstResponder), "# the first of each pair sends initial_message; the second answers it first"),
+	)
+	if c.MaxWorkers > 0 {
+		roster.Content = append(roster.Content, str("parallel"), comment(num(c.MaxWorkers), "# max_workers: conversations at once (-j overrides)"))
+	}
+	root := mapping("title", str(fmt.Sprintf("tournament of %d models", len(c.Models))), "roster", roster)
+	if c.InitialMessage != nil {
+		root.Content = append(root.Content, str("opening"), comment(str(*c.InitialMessage), "# initial_message"))
+	}
+	var rules []*yaml.Node
+	if c.MaxTurns > 0 {
+		rules = append(rules, mapping("max_messages", comment(num(c.MaxTurns), "# max_turns: replies; the opening is not counted")))
+	}
+	if c.EndCodeword != "" {
+		rules = append(rules, mapping("stop_pattern", comment(str(EndCodewordPattern(c.EndCodeword)),
+			fmt.Sprintf("# end_codeword: a message that ends with %s ends the run", c.EndCodeword))))
+	}
+	if len(rules) > 0 {
+		// Only the script's own rules: parley's default set would stop
+		// loops the tournament exists to observe.
+		root.Content = append(root.Content, str("termination"), mapping("any", &yaml.Node{Kind: yaml.SequenceNode, Tag: "!!seq", Content: rules}))
+	}
+	if c.OutputDir != "" {
+		root.Content = append(root.Content, str("output"), mapping("dir", comment(str(c.OutputDir), "# output_dir: batch writes its folder under it")))
+	}
+	root.HeadComment = fmt.Sprintf("A roster converted from %s by parley convert.\n"+
+		"%d models, every ordered pair (%d pairs), %d runs each: %d conversations.\n"+
+		"  parley batch THIS.yaml --dry-run    lists them and sends nothing\n"+
+		"  export OPENROUTER_API_KEY=...\n"+
+		"  parley batch THIS.yaml", file, len(c.Models), len(c.Models)*(len(c.Models)-1), runs, len(c.Models)*(len(c.Models)-1)*runs)
+
+	var buf bytes.Buffer
+	enc := yaml.NewEncoder(&buf)
+	enc.SetIndent(2)
+	if err := enc.Encode(&yaml.Node{Kind: yaml.DocumentNode, Content: []*yaml.Node{root}}); err != nil {
+		return nil, err
+	}
+	enc.Close()
+	return buf.Bytes(), nil
+}
+
+// EndCodewordPattern is the stop_pattern that fires when a message ends
+// with codeword, trailing white space aside — the script's end_codeword.
+// The codeword elsewhere in a message does not end the run.
+func EndCodewordPattern(codeword string) string {
+	return regexp.QuoteMeta(codeword) + `\s*\z`
+}

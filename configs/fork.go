@@ -1,0 +1,185 @@
+package configs
+
+import (
+	"bytes"
+	"fmt"
+	"strings"
+
+	"gopkg.in/yaml.v3"
+)
+
+// ReplaceAgent hands the seat named seat of the scenario YAML src to
+// another model and returns the new YAML. spec is either
+//
+//	PROVIDER:MODEL                  a provider preset and a model, such as openrouter:openai/gpt-5
+//	{model: …, base_url: …, …}      agent fields as a YAML flow mapping
+//
+// The seat keeps its other settings (system prompt, temperature, …) unless
+// spec sets them; naming a provider or base URL drops the old endpoint,
+// key and headers. The seat takes the new model's name (the model id's
+// last path segment) unless spec gives a name:, and lists its old name
+// under formerly:, so the new model sees that seat's earlier messages as
+// its own. first: follows the rename, and so does a title that was the two
+// seats' names.
+func ReplaceAgent(src []byte, seat, spec string) ([]byte, error) {
+	var doc yaml.Node
+	if err := yaml.Unmarshal(src, &doc); err != nil {
+		return nil, err
+	}
+	if doc.Kind != yaml.DocumentNode || len(doc.Content) == 0 || doc.Content[0].Kind != yaml.MappingNode {
+		return nil, fmt.Errorf("the scenario is not a YAML mapping")
+	}
+	root := doc.Content[0]
+	list := mapValue(root, "agents")
+	if list == nil || list.Kind != yaml.SequenceNode {
+		return nil, fmt.Errorf("the scenario has no agents: list")
+	}
+	var old *yaml.Node
+	var names []string
+	for _, a := range list.Content {
+		n := scalar(a, "name")
+		names = append(names, n)
+		if n == seat {
+			old = a
+		}
+	}
+	if old == nil {
+		return nil, fmt.Errorf("no seat is named %q; the seats are %s", seat, quoteAll(names))
+	}
+	fields, err := parseAgentSpec(spec)
+	if err != nil {
+		return nil, err
+	}
+	has := func(k string) bool { return mapValue(fields, k) != nil }
+
+	next := &yaml.Node{Kind: yaml.MappingNode, Tag: "!!map"}
+	endpoint := map[string]bool{"provider": true, "base_url": true, "base_urls": true, "api_key_env": true, "api_key_file": true, "headers": true}
+	if t := scalar(old, "type"); t == "" || t == TypeOpenAI {
+		for i := 0; i+1 < len(old.Content); i += 2 {
+			k := old.Content[i].Value
+			if has(k) || (endpoint[k] && (has("provider") || has("base_url") || has("base_urls"))) {
+				continue
+			}
+			next.Content = append(next.Content, old.Content[i], old.Content[i+1])
+		}
+	} else {
+		next.Content = append(next.Content, str("name"), str(seat))
+	}
+	next.Content = append(next.Content, fields.Content...)
+	if mapValue(next, "model") == nil {
+		return nil, fmt.Errorf("--agent %s=%s names no model", seat, spec)
+	}
+
+	name := scalar(fields, "name")
+	if name == "" {
+		name = modelName(scalar(next, "model"))
+		for n, base := 2, name; name != seat && contains(names, name); n++ {
+			name = fmt.Sprintf("%s (%d)", base, n)
+		}
+	}
+	setKey(next, "name", str(name))
+	if name != seat {
+		formerly := mapValue(next, "formerly")
+		if formerly == nil || formerly.Kind != yaml.SequenceNode {
+			formerly = &yaml.Node{Kind: yaml.SequenceNode, Tag: "!!seq", Style: yaml.FlowStyle}
+			setKey(next, "formerly", formerly)
+		}
+		formerly.Content = append(formerly.Content, str(seat))
+		if f := mapValue(root, "first"); f != nil && f.Value == seat {
+			f.Value = name
+		}
+		if t := mapValue(root, "title"); t != nil && len(names) == 2 && t.Value == names[0]+" ↔ "+names[1] {
+			renamed := append([]string(nil), names...)
+			for i := range renamed {
+				if renamed[i] == seat {
+					renamed[i] = name
+				}
+			}
+			t.Value = renamed[0] + " ↔ " + renamed[1]
+		}
+	}
+	*old = *next
+
+	var buf bytes.Buffer
+	enc := yaml.NewEncoder(&buf)
+	enc.SetIndent(2)
+	if err := enc.Encode(&doc); err != nil {
+		return nil, err
+	}
+	enc.Close()
+	return buf.Bytes(), nil
+}
+
+// parseAgentSpec reads PROVIDER:MODEL or a flow mapping of agent fields.
+func parseAgentSpec(spec string) (*yaml.Node, error) {
+	spec = strings.TrimSpace(spec)
+	if strings.HasPrefix(spec, "{") {
+		var doc yaml.Node
+		if err := yaml.Unmarshal([]byte(spec), &doc); err != nil || len(doc.Content) == 0 || doc.Content[0].Kind != yaml.MappingNode {
+			return nil, fmt.Errorf("%q is not a mapping of agent fields such as {provider: openrouter, model: openai/gpt-5}", spec)
+		}
+		m := doc.Content[0]
+		var probe Agent
+		dec := yaml.NewDecoder(strings.NewReader(spec))
+		dec.KnownFields(true)
+		if err := dec.Decode(&probe); err != nil {
+			if mm := unknownRe.FindStringSubmatch(err.Error()); mm != nil {
+				return nil, fmt.Errorf("%s: %s", spec, unknownField(mm[2], "Agent"))
+			}
+			return nil, fmt.Errorf("%s: %v", spec, strings.TrimPrefix(err.Error(), "yaml: "))
+		}
+		clearPositions(m)
+		return m, nil
+	}
+	provider, model, ok := strings.Cut(spec, ":")
+	if !ok || provider == "" || model == "" || strings.Contains(provider, "/") {
+		return nil, fmt.Errorf("%q is neither PROVIDER:MODEL (such as openrouter:openai/gpt-5) nor a mapping such as {base_url: http://127.0.0.1:8080/v1, model: m}", spec)
+	}
+	return &yaml.Node{Kind: yaml.MappingNode, Tag: "!!map", Content: []*yaml.Node{
+		str("provider"), str(provider), str("model"), str(model)}}, nil
+}
+
+// modelName is the name a seat takes from its model: the id's last path
+// segment ("openai/gpt-5" → "gpt-5").
+func modelName(model string) string {
+	if i := strings.LastIndexByte(model, '/'); i >= 0 && i < len(model)-1 {
+		return model[i+1:]
+	}
+	return model
+}
+
+func str(s string) *yaml.Node { return &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: s} }
+
+func setKey(m *yaml.Node, key string, v *yaml.Node) {
+	for i := 0; i+1 < len(m.Content); i += 2 {
+		if m.Content[i].Value == key {
+			m.Content[i+1] = v
+			return
+		}
+	}
+	m.Content = append(m.Content, str(key), v)
+}
+
+func clearPositions(n *yaml.Node) {
+	n.Line, n.Column = 0, 0
+	for _, c := range n.Content {
+		clearPositions(c)
+	}
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+func quoteAll(list []string) string {
+	q := make([]string, len(list))
+	for i, s := range list {
+		q[i] = fmt.Sprintf("%q", s)
+	}
+	return strings.Join(q, " and ")
+}

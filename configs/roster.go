@@ -1,0 +1,312 @@
+package configs
+
+import (
+	"bytes"
+	"fmt"
+	"reflect"
+	"strings"
+
+	"gopkg.in/yaml.v3"
+)
+
+// Roster is a scenario's tournament: a list of agents in place of two,
+// the settings they share, and which pairs of them to stage. `parley
+// batch` stages every pair; each conversation is an ordinary two-agent
+// scenario (see PairSource), titled and recorded with its own two names.
+type Roster struct {
+	// Defaults holds agent fields every roster agent gets unless it sets
+	// its own: provider, system, temperature, max_tokens, …
+	Defaults Agent `yaml:"defaults"`
+	// Agents are the contestants.
+	Agents []Agent `yaml:"agents"`
+	// Pairs says which pairs are staged: PairsOrdered (every ordered pair:
+	// A ↔ B and B ↔ A, the default) or PairsUnordered (each pair once).
+	Pairs string `yaml:"pairs"`
+	// SelfPlay adds each agent against itself.
+	SelfPlay bool `yaml:"self_play"`
+	// Runs is how many conversations each pair gets (default 1).
+	Runs int `yaml:"runs"`
+	// First says who speaks first in each pair A ↔ B: FirstOpener (A, the
+	// default, handed the opening as if B had said it) or FirstResponder
+	// (B, answering the opening as if A had said it).
+	First string `yaml:"first"`
+	// Parallel is how many conversations a batch runs at once unless -j
+	// says otherwise (0: the batch's default).
+	Parallel int `yaml:"parallel"`
+
+	line int
+}
+
+// Values of Roster.Pairs and Roster.First.
+const (
+	PairsOrdered   = "ordered"
+	PairsUnordered = "unordered"
+	FirstOpener    = "opener"
+	FirstResponder = "responder"
+)
+
+// Pair is one pairing of a roster: agents A (the opener, agents[0] of the
+// conversation) and B (the responder, agents[1]), by index into
+// Roster.Agents and by name.
+type Pair struct {
+	A     int       `json:"a"`
+	B     int       `json:"b"`
+	Names [2]string `json:"names"`
+}
+
+// String is "A ↔ B".
+func (p Pair) String() string { return p.Names[0] + " ↔ " + p.Names[1] }
+
+func (r *Roster) validate() error {
+	fail := func(format string, args ...any) error {
+		return &Error{Line: r.line, Msg: "roster: " + fmt.Sprintf(format, args...)}
+	}
+	switch r.Pairs {
+	case "":
+		r.Pairs = PairsOrdered
+	case PairsOrdered, PairsUnordered:
+	default:
+		return fail("pairs: is %q; use ordered (every ordered pair, both ways round) or unordered (each pair once)", r.Pairs)
+	}
+	switch r.First {
+	case "":
+		r.First = FirstOpener
+	case FirstOpener, FirstResponder:
+	default:
+		return fail("first: is %q; use opener (the first of each pair speaks first) or responder (the second answers the opening)", r.First)
+	}
+	if r.Runs < 0 {
+		return fail("runs: must be at least 1")
+	}
+	if r.Runs == 0 {
+		r.Runs = 1
+	}
+	if r.Parallel < 0 {
+		return fail("parallel: must not be negative")
+	}
+	if r.Defaults.Name != "" {
+		return &Error{Line: r.Defaults.Line, Msg: "roster.defaults: name: belongs to each agent, not to the defaults"}
+	}
+	need := 2
+	if r.SelfPlay {
+		need = 1
+	}
+	if len(r.Agents) < need {
+		return fail("agents: needs at least %d agents to pair, found %d", need, len(r.Agents))
+	}
+	seen := map[string]bool{}
+	for i := range r.Agents {
+		a := r.Merged(i)
+		if err := a.validate(i); err != nil {
+			var e *Error
+			if ok := asError(err, &e); ok {
+				e.Msg = "roster." + e.Msg
+			}
+			return err
+		}
+		if seen[a.Name] {
+			return &Error{Line: a.Line, Msg: fmt.Sprintf("roster: two agents are named %q; give each its own name", a.Name)}
+		}
+		seen[a.Name] = true
+	}
+	return nil
+}
+
+func asError(err error, e **Error) bool {
+	x, ok := err.(*Error)
+	if ok {
+		*e = x
+	}
+	return ok
+}
+
+// Merged is roster agent i with the defaults filled in: every field the
+// agent leaves unset takes the default's value.
+func (r *Roster) Merged(i int) Agent {
+	a := r.Agents[i]
+	av := reflect.ValueOf(&a).Elem()
+	dv := reflect.ValueOf(r.Defaults)
+	for f := 0; f < av.NumField(); f++ {
+		name := av.Type().Field(f).Name
+		if name == "Name" || name == "Line" || !av.Field(f).CanSet() {
+			continue
+		}
+		if av.Field(f).IsZero() && !dv.Field(f).IsZero() {
+			av.Field(f).Set(dv.Field(f))
+		}
+	}
+	return a
+}
+
+// PairList lists the roster's pairs in a stable order: by opener, then by
+// responder, as the agents are listed.
+func (r *Roster) PairList() []Pair {
+	var out []Pair
+	n := len(r.Agents)
+	for i := 0; i < n; i++ {
+		for j := 0; j < n; j++ {
+			switch {
+			case i == j && !r.SelfPlay:
+				continue
+			case r.Pairs == PairsUnordered && j < i:
+				continue
+			}
+			out = append(out, Pair{A: i, B: j, Names: [2]string{r.Agents[i].Name, r.Agents[j].Name}})
+		}
+	}
+	return out
+}
+
+// selfPlayName is the second seat's name when an agent plays itself: two
+// seats of one conversation need two names.
+func selfPlayName(name string) string { return name + " (2)" }
+
+// PairSource is the two-agent scenario YAML for pair p of the roster
+// scenario src: the roster replaced by agents: (each with the defaults
+// filled in), first: and title: "A ↔ B". Everything else — the opening,
+// history, termination, limits, output — is kept as written. The result
+// is recorded in each conversation's transcript, so it can be resumed or
+// forked like any other run.
+func PairSource(src []byte, p Pair) ([]byte, error) {
+	var doc yaml.Node
+	if err := yaml.Unmarshal(src, &doc); err != nil {
+		return nil, err
+	}
+	if doc.Kind != yaml.DocumentNode || len(doc.Content) == 0 || doc.Content[0].Kind != yaml.MappingNode {
+		return nil, fmt.Errorf("the scenario is not a YAML mapping")
+	}
+	root := doc.Content[0]
+	roster := mapValue(root, "roster")
+	if roster == nil {
+		return nil, fmt.Errorf("the scenario has no roster:")
+	}
+	agentsNode := mapValue(roster, "agents")
+	if agentsNode == nil || agentsNode.Kind != yaml.SequenceNode || p.A >= len(agentsNode.Content) || p.B >= len(agentsNode.Content) {
+		return nil, fmt.Errorf("the roster has no agents %d and %d", p.A, p.B)
+	}
+	defaults := mapValue(roster, "defaults")
+	first := FirstOpener
+	if f := mapValue(roster, "first"); f != nil && f.Value != "" {
+		first = f.Value
+	}
+	a := mergedNode(defaults, agentsNode.Content[p.A], "")
+	rename := ""
+	if p.A == p.B {
+		rename = selfPlayName(p.Names[1])
+	}
+	b := mergedNode(defaults, agentsNode.Content[p.B], rename)
+	names := [2]string{scalar(a, "name"), scalar(b, "name")}
+
+	out := &yaml.Node{Kind: yaml.MappingNode, Tag: "!!map"}
+	add := func(key string, val *yaml.Node) {
+		out.Content = append(out.Content, &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: key}, val)
+	}
+	str := func(s string) *yaml.Node { return &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: s} }
+	add("title", str(names[0]+" ↔ "+names[1]))
+	add("agents", &yaml.Node{Kind: yaml.SequenceNode, Tag: "!!seq", Content: []*yaml.Node{a, b}})
+	speaker := names[0]
+	if first == FirstResponder {
+		speaker = names[1]
+	}
+	add("first", str(speaker))
+	for i := 0; i+1 < len(root.Content); i += 2 {
+		switch root.Content[i].Value {
+		case "roster", "title", "agents", "first":
+			continue
+		}
+		out.Content = append(out.Content, root.Content[i], root.Content[i+1])
+	}
+	var buf bytes.Buffer
+	enc := yaml.NewEncoder(&buf)
+	enc.SetIndent(2)
+	if err := enc.Encode(out); err != nil {
+		return nil, err
+	}
+	enc.Close()
+	return buf.Bytes(), nil
+}
+
+// mergedNode is an agent's mapping with the defaults' fields it does not
+// set, and its name replaced when rename is set.
+func mergedNode(defaults, agent *yaml.Node, rename string) *yaml.Node {
+	out := &yaml.Node{Kind: yaml.MappingNode, Tag: "!!map"}
+	has := map[string]bool{}
+	if agent != nil && agent.Kind == yaml.MappingNode {
+		for i := 0; i+1 < len(agent.Content); i += 2 {
+			k, v := agent.Content[i], agent.Content[i+1]
+			if isZeroNode(v) {
+				continue
+			}
+			has[k.Value] = true
+			if k.Value == "name" && rename != "" {
+				v = &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: rename}
+			}
+			out.Content = append(out.Content, k, v)
+		}
+	}
+	if defaults != nil && defaults.Kind == yaml.MappingNode {
+		for i := 0; i+1 < len(defaults.Content); i += 2 {
+			if !has[defaults.Content[i].Value] {
+				out.Content = append(out.Content, defaults.Content[i], defaults.Content[i+1])
+			}
+		}
+	}
+	return out
+}
+
+// isZeroNode reports a value that leaves a field unset, as Merged reads
+// it: null, or an empty string, list or mapping.
+func isZeroNode(n *yaml.Node) bool {
+	switch n.Kind {
+	case yaml.ScalarNode:
+		return n.Tag == "!!null" || n.Value == ""
+	case yaml.SequenceNode, yaml.MappingNode:
+		return len(n.Content) == 0
+	}
+	return false
+}
+
+func mapValue(m *yaml.Node, key string) *yaml.Node {
+	if m == nil || m.Kind != yaml.MappingNode {
+		return nil
+	}
+	for i := 0; i+1 < len(m.Content); i += 2 {
+		if m.Content[i].Value == key {
+			return m.Content[i+1]
+		}
+	}
+	return nil
+}
+
+func scalar(m *yaml.Node, key string) string {
+	if v := mapValue(m, key); v != nil {
+		return v.Value
+	}
+	return ""
+}
+
+// IsRoster reports whether the scenario names a roster rather than two agents.
+func (s *Scenario) IsRoster() bool { return s.Roster != nil }
+
+// ForPair loads the two-agent scenario of one pair of a roster scenario.
+func (s *Scenario) ForPair(p Pair) (*Scenario, error) {
+	src, err := PairSource([]byte(s.Source), p)
+	if err != nil {
+		return nil, &Error{File: s.Path, Msg: fmt.Sprintf("staging %s: %v", p, err)}
+	}
+	return Parse(s.Path, src)
+}
+
+// validateRosterShape checks a roster scenario's top level and its roster.
+func (s *Scenario) validateRosterShape() error {
+	if len(s.Agents) > 0 {
+		return &Error{Line: s.Roster.line, Msg: "a scenario names either two agents under agents: or a roster under roster:, not both; move the agents into roster.agents"}
+	}
+	if s.First != "" {
+		return &Error{Line: s.Roster.line, Msg: "first: names one agent of a pair; in a roster say roster.first: opener or responder"}
+	}
+	if strings.ContainsAny(s.Title, "\r\n") {
+		return &Error{Msg: "title: must be one line"}
+	}
+	return s.Roster.validate()
+}

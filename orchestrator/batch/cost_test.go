@@ -1,0 +1,69 @@
+package batch
+
+import (
+	"math"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/parleyhq/parley/transcripts"
+)
+
+func TestSummarySumsCostPerPairAndPerModel(t *testing.T) {
+	cost := func(v float64) *float64 { return &v }
+	run := func(a, b, modelA, modelB string, msgs ...transcripts.Message) Result {
+		tr := &transcripts.Transcript{Title: a + " ↔ " + b, Run: &transcripts.Run{
+			Agents: []transcripts.AgentInfo{{Name: a, Model: modelA}, {Name: b, Model: modelB}},
+			Stop:   &transcripts.Stop{Kind: transcripts.StopPolicy, Policy: "max_messages"}}}
+		tr.Messages = msgs
+		r := ResultFromTranscript(tr, nil)
+		r.Pair = tr.Title
+		return r
+	}
+	u := func(p, c int, usd *float64) *transcripts.Usage {
+		return &transcripts.Usage{PromptTokens: p, CompletionTokens: c, TotalTokens: p + c, Cost: usd}
+	}
+	results := []Result{
+		// grok-4 reported by OpenRouter; gpt-4o from the table: 1000×2.5 + 1000×10 per million.
+		run("grok-4", "4o", "x-ai/grok-4", "openai/gpt-4o",
+			transcripts.Message{Speaker: "grok-4", Content: "a", Usage: u(10, 10, cost(0.03))},
+			transcripts.Message{Speaker: "4o", Content: "b", Usage: u(1000, 1000, nil)}),
+		run("grok-4", "4o", "x-ai/grok-4", "openai/gpt-4o",
+			transcripts.Message{Speaker: "grok-4", Content: "a", Usage: u(10, 10, cost(0.01))},
+			transcripts.Message{Speaker: "4o", Content: "b", Usage: u(1000, 1000, nil)}),
+		// A local model: unknown, never a guess.
+		run("4o", "llama", "openai/gpt-4o", "llama3.2",
+			transcripts.Message{Speaker: "4o", Content: "a", Usage: u(1000, 1000, nil)},
+			transcripts.Message{Speaker: "llama", Content: "b", Usage: u(1000, 1000, nil)}),
+	}
+	s := Summarize(&Manifest{ID: "x", Jobs: make([]PlannedJob, 3)}, results, time.Second)
+	near := func(a, b float64) bool { return math.Abs(a-b) < 1e-9 }
+	if !near(s.Cost.USD, 0.04+3*0.0125) || s.Cost.Reported != 2 || s.Cost.Estimated != 3 || s.Cost.Unknown != 1 {
+		t.Errorf("total = %+v; want $0.0775 from 2 reported, 3 estimated, 1 unknown", s.Cost)
+	}
+	if len(s.CostByPair) != 2 || s.CostByPair[0].Pair != "grok-4 ↔ 4o" || s.CostByPair[0].Runs != 2 || !near(s.CostByPair[0].Cost.USD, 0.065) {
+		t.Errorf("by pair = %+v; want grok-4 ↔ 4o twice for $0.065", s.CostByPair)
+	}
+	if p := s.CostByPair[1]; !near(p.Cost.USD, 0.0125) || p.Cost.Unknown != 1 || p.Cost.String() != "$0.0125 (estimated) + 1 message of unknown cost" {
+		t.Errorf("4o ↔ llama = %+v (%s)", p, p.Cost)
+	}
+	want := map[string]float64{"grok-4": 0.04, "4o": 0.0375, "llama": 0}
+	if len(s.CostByModel) != 3 {
+		t.Fatalf("by model = %+v", s.CostByModel)
+	}
+	for _, m := range s.CostByModel {
+		if !near(m.Cost.USD, want[m.Agent]) {
+			t.Errorf("%s (%s) cost %v; want %v", m.Agent, m.Model, m.Cost.USD, want[m.Agent])
+		}
+		if m.Agent == "llama" && m.Cost.String() != "unknown" {
+			t.Errorf("llama's cost reads %q; want unknown", m.Cost)
+		}
+	}
+	var md strings.Builder
+	s.Markdown(&md)
+	for _, line := range []string{"## Cost", "| grok-4 ↔ 4o | 2 | $0.065 (partly estimated) |", "| llama | llama3.2 | unknown |"} {
+		if !strings.Contains(md.String(), line) {
+			t.Errorf("summary.md lacks %q:\n%s", line, md.String())
+		}
+	}
+}

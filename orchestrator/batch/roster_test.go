@@ -1,0 +1,213 @@
+package batch
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/parleyhq/parley/agents/openaitest"
+	"github.com/parleyhq/parley/configs"
+	"github.com/parleyhq/parley/transcripts"
+)
+
+// RosterYAML is a tournament of four models on one server, for tests here
+// and in the queue package.
+func rosterYAML(url string) string {
+	return fmt.Sprintf(`title: four models
+roster:
+  defaults:
+    base_url: %s
+    system: You are talking with another AI.
+    temperature: 0.5
+    max_tokens: 64
+  agents:
+    - {name: Alpha, model: alpha-1}
+    - {name: Beta, model: beta-1, temperature: 1.2}
+    - {name: Gamma, model: gamma-1}
+    - {name: Delta, model: delta-1}
+  pairs: ordered
+  runs: 2
+opening: " "
+limits:
+  %s: {concurrent: 2}
+termination:
+  any:
+    - max_messages: 4
+`, url, url)
+}
+
+func TestRosterStagesEveryOrderedPairTwice(t *testing.T) {
+	var mu sync.Mutex
+	byModel := map[string][]openaitest.Request{}
+	srv := openaitest.Start(t, func(r openaitest.Request) openaitest.Reply {
+		mu.Lock()
+		byModel[r.Body.Model] = append(byModel[r.Body.Model], r)
+		mu.Unlock()
+		return openaitest.Words("This is " + r.Body.Model + " speaking.")
+	})
+	s := scenario(t, rosterYAML(srv.URL))
+	r := runner(t, []*configs.Scenario{s}, 1, 8)
+	if len(r.Manifest.Jobs) != 24 {
+		t.Fatalf("planned %d conversations; want 12 ordered pairs × 2 runs = 24", len(r.Manifest.Jobs))
+	}
+	lines, err := r.Manifest.Lines()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if lines[0] != "Alpha ↔ Beta, run 1" || lines[12] != "Alpha ↔ Beta, run 2" || lines[23] != "Delta ↔ Gamma, run 2" {
+		t.Errorf("dry-run lines start %q, %q and end %q; want every pair's run 1, then every pair's run 2", lines[0], lines[12], lines[23])
+	}
+	sum, err := r.Run(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sum.Done != 24 {
+		t.Fatalf("%d of %d conversations done; want 24", sum.Done, sum.Planned)
+	}
+	pairs := map[string]int{}
+	for _, f := range jsonls(t, r.Dir) {
+		tr, err := transcripts.Read(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		p := tr.Run.Pairing
+		if p == nil {
+			t.Fatalf("%s records no pairing", f)
+		}
+		want := p.Opener + " ↔ " + p.Responder
+		if tr.Title != want || tr.Run.Agents[0].Name != p.Opener || tr.Run.Agents[1].Name != p.Responder {
+			t.Errorf("%s is titled %q with agents %s and %s; want %q", f, tr.Title, tr.Run.Agents[0].Name, tr.Run.Agents[1].Name, want)
+		}
+		if got := tr.Speakers(); len(got) != 2 || got[0] != p.Opener || got[1] != p.Responder {
+			t.Errorf("%s: speakers %v; want %s then %s", f, got, p.Opener, p.Responder)
+		}
+		for _, m := range tr.Messages {
+			if !strings.Contains(m.Content, strings.ToLower(m.Speaker)) {
+				t.Errorf("%s: %s said %q; each agent must speak with its own model", f, m.Speaker, m.Content)
+			}
+		}
+		pairs[want]++
+	}
+	if len(pairs) != 12 {
+		t.Errorf("%d distinct pairs recorded; want 12: %v", len(pairs), pairs)
+	}
+	for p, n := range pairs {
+		if n != 2 {
+			t.Errorf("%s ran %d times; want 2", p, n)
+		}
+	}
+	// The defaults reach every agent; an agent's own setting wins.
+	for model, reqs := range byModel {
+		for _, q := range reqs {
+			temp := float32(0.5)
+			if model == "beta-1" {
+				temp = 1.2
+			}
+			if q.Body.Temperature != temp || q.Body.MaxTokens != 64 || q.Body.Messages[0].Content != "You are talking with another AI." {
+				t.Fatalf("%s was sent temperature %v, max_tokens %d, system %q; want %v, 64 and the shared prompt",
+					model, q.Body.Temperature, q.Body.MaxTokens, q.Body.Messages[0].Content, temp)
+			}
+		}
+	}
+	// One provider limit for the whole roster: never more than 2 at once.
+	if len(sum.Limits) != 1 || sum.Limits[0].MaxInFlight > 2 {
+		t.Errorf("limits = %+v; want one limit of 2 concurrent requests shared by every pair", sum.Limits)
+	}
+}
+
+func TestRosterPairsUnorderedAndSelfPlay(t *testing.T) {
+	src := `roster:
+  defaults: {base_url: http://127.0.0.1:9/v1}
+  agents:
+    - {name: A, model: a}
+    - {name: B, model: b}
+    - {name: C, model: c}
+  pairs: unordered
+  self_play: true
+  first: responder
+`
+	s := scenario(t, src)
+	m, err := Plan("x", []*configs.Scenario{s}, 1, 1, nil, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines, _ := m.Lines()
+	want := []string{"A ↔ A, run 1", "A ↔ B, run 1", "A ↔ C, run 1", "B ↔ B, run 1", "B ↔ C, run 1", "C ↔ C, run 1"}
+	if strings.Join(lines, "\n") != strings.Join(want, "\n") {
+		t.Errorf("lines:\n%s\nwant:\n%s", strings.Join(lines, "\n"), strings.Join(want, "\n"))
+	}
+	self, err := m.Job(0).Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if self.Agents[0].Name != "A" || self.Agents[1].Name != "A (2)" || self.Agents[1].Model != "a" || self.First != "A (2)" {
+		t.Errorf("self-play seats %q and %q (model %q), first %q; want A and A (2), both model a, the responder first",
+			self.Agents[0].Name, self.Agents[1].Name, self.Agents[1].Model, self.First)
+	}
+}
+
+func TestVariedModelRenamesItsAgent(t *testing.T) {
+	s := scenario(t, pairYAML("http://127.0.0.1:9/v1", ""))
+	m, err := Plan("x", []*configs.Scenario{s}, 1, 1, []Vary{{Path: "agents[1].model", Values: []string{"tom-2"}}}, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := m.Job(0).Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Agents[1].Name != "Tom (tom-2)" || got.Title != "Lily ↔ Tom (tom-2)" {
+		t.Errorf("agent %q, title %q; want the name and title to follow the varied model", got.Agents[1].Name, got.Title)
+	}
+	// An agent named after its model takes the new model's name.
+	src := strings.Replace(strings.Replace(pairYAML("http://127.0.0.1:9/v1", ""), "name: Tom", "name: tom-1", 1), "title: Lily ↔ Tom", "title: Lily ↔ tom-1", 1)
+	s = scenario(t, src)
+	m, err = Plan("x", []*configs.Scenario{s}, 1, 1, []Vary{{Path: "agents[1].model", Values: []string{"tom-2"}}}, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, _ = m.Job(0).Load(); got.Agents[1].Name != "tom-2" || got.Title != "Lily ↔ tom-2" {
+		t.Errorf("agent %q, title %q; want tom-2 and Lily ↔ tom-2", got.Agents[1].Name, got.Title)
+	}
+}
+
+func TestRosterResumeFinishesTheTournament(t *testing.T) {
+	srv := openaitest.Start(t, func(r openaitest.Request) openaitest.Reply { return openaitest.Words("Hi from " + r.Body.Model) })
+	s := scenario(t, rosterYAML(srv.URL))
+	r := runner(t, []*configs.Scenario{s}, 1, 2)
+	ctx, cancel := context.WithCancel(context.Background())
+	var once sync.Once
+	r.OnFinish = func(Result) { once.Do(cancel) }
+	if _, err := r.Run(ctx); err == nil {
+		t.Fatal("the cancelled tournament reported no error")
+	}
+	m, err := ReadManifest(r.Dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	again := prepared(t, r.Dir, m, 4)
+	sum, err := again.Run(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sum.Done != 24 {
+		t.Fatalf("after --resume %d of 24 done", sum.Done)
+	}
+	var ids []string
+	for _, f := range jsonls(t, r.Dir) {
+		ids = append(ids, filepath.Base(filepath.Dir(f)))
+	}
+	sort.Strings(ids)
+	if len(ids) != 24 {
+		t.Errorf("%d transcripts; want one per conversation, 24", len(ids))
+	}
+	if _, err := os.Stat(filepath.Join(r.Dir, "summary.md")); err != nil {
+		t.Error(err)
+	}
+}
