@@ -213,7 +213,8 @@ func tuneDecision(m *policy.LoopModel, examples []Example) (float64, int, int) {
 		for extra := 0; extra <= 2; extra++ {
 			for _, t := range tryThresholds {
 				score := Objective(tallyDecision(probs, examples, t, c, c+extra))
-				if score > best {
+				// On a tie, the later (more cautious) setting wins.
+				if score >= best {
 					bestT, bestC, bestW, best = t, c, c+extra, score
 				}
 			}

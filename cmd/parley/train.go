@@ -66,8 +66,8 @@ loop: {model: FILE}. parley's built-in model is retrained with
 				return usageErr(err)
 			}
 			w := cmd.OutOrStdout()
-			fmt.Fprintf(w, "Trained on %d labelled transcripts; the loop rule stops after %d messages in a row at or above %.0f%%.\n\n",
-				len(examples), model.Count, 100*model.Threshold)
+			fmt.Fprintf(w, "Trained on %d labelled transcripts; the loop rule stops when %d of the last %d messages, the newest among them, are each at least %.0f%% likely to belong to a loop.\n\n",
+				len(examples), model.Count, model.Within, 100*model.Threshold)
 			report.Print(w)
 			if out != "" {
 				b, _ := json.MarshalIndent(model, "", "  ")
