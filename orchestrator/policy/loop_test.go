@@ -92,7 +92,7 @@ func TestLoopReasonNamesMessages(t *testing.T) {
 	if at == 0 {
 		t.Fatal("an [END] ping-pong after substance did not stop")
 	}
-	for _, want := range []string{strconv.Itoa(at) + " (A", strconv.Itoa(at-1) + " (B", "hold almost no words"} {
+	for _, want := range []string{strconv.Itoa(at) + " (" + msgs[at-1].Speaker, strconv.Itoa(at-1) + " (" + msgs[at-2].Speaker, "hold almost no words"} {
 		if !strings.Contains(v.Reason, want) {
 			t.Errorf("reason %q lacks %q", v.Reason, want)
 		}

@@ -89,21 +89,32 @@ const gramLen = 8
 // another font, or buried in diacritics, reads as what it says. ASCII text
 // is returned as it is.
 func plainText(text string) string {
-	ascii := true
-	for i := 0; i < len(text); i++ {
-		if text[i] >= 0x80 {
-			ascii = false
-			break
-		}
+	i := 0
+	for i < len(text) && text[i] < utf8.RuneSelf {
+		i++
 	}
-	if ascii {
+	if i == len(text) {
 		return text
 	}
-	folded := norm.NFKD.String(text)
+	if norm.NFKD.QuickSpanString(text) == len(text) {
+		// Already decomposed: only combining marks may need dropping.
+		marks := false
+		for _, r := range text[i:] {
+			if r >= 0x300 && unicode.Is(unicode.Mn, r) {
+				marks = true
+				break
+			}
+		}
+		if !marks {
+			return text
+		}
+	} else {
+		text = norm.NFKD.String(text)
+	}
 	var b strings.Builder
-	b.Grow(len(folded))
-	for _, r := range folded {
-		if unicode.Is(unicode.Mn, r) {
+	b.Grow(len(text))
+	for _, r := range text {
+		if r >= 0x300 && unicode.Is(unicode.Mn, r) {
 			continue
 		}
 		b.WriteRune(r)
@@ -139,60 +150,102 @@ func byteGrams(text string) []uint64 {
 		copy(pad[:], buf)
 		return []uint64{mix(binary.LittleEndian.Uint64(pad[:]) ^ uint64(len(buf)))}
 	}
-	out := make([]uint64, 0, len(buf)-gramLen+1)
+	out := make([]uint64, 0, (len(buf)-gramLen)/gramSample+2)
 	for i := 0; i+gramLen <= len(buf); i++ {
-		out = append(out, mix(binary.LittleEndian.Uint64(buf[i:])))
+		if h := mix(binary.LittleEndian.Uint64(buf[i:])); h%gramSample == 0 {
+			out = append(out, h)
+		}
 	}
 	slices.Sort(out)
 	return slices.Compact(out)
 }
 
-// lineShapes returns the sorted distinct hashes of text's line shapes: each
-// run of letters becomes "a" and each run of digits "0"; punctuation,
-// symbols, emoji and the line's layout stay.
-func lineShapes(text string) []uint64 { return shapesOf(text, false) }
+// gramSample keeps one 8-byte run in gramSample, chosen by its hash, so the
+// same runs are kept in every message: shares of runs held elsewhere are
+// estimated from the sample, at a fraction of the cost.
+const gramSample = 4
 
-// frameShapes is lineShapes with every run of words and symbols, and the
-// spaces between them, masked to one mark, and indentation dropped: what
-// stays is the frame a message's lines hang on.
-func frameShapes(text string) []uint64 { return shapesOf(text, true) }
-
-func shapesOf(text string, coarse bool) []uint64 {
-	var out []uint64
-	for line := range strings.SplitSeq(text, "\n") {
+// lineShapes returns the sorted distinct hashes of text's line shapes and
+// of its frames. In a line's shape each run of letters becomes "a" and each
+// run of digits "0"; punctuation, symbols, emoji and the line's layout
+// stay. Its frame masks more: every run of words, spaces and non-ASCII
+// symbols becomes one mark, so what stays is the ASCII punctuation a
+// message's lines hang on. Leading and trailing space is dropped.
+func lineShapes(text string) (shapes, frames []uint64) {
+	for len(text) > 0 {
+		line := text
+		if k := strings.IndexByte(text, '\n'); k >= 0 {
+			line, text = text[:k], text[k+1:]
+		} else {
+			text = ""
+		}
 		line = strings.TrimSpace(line)
 		if line == "" {
 			continue
 		}
-		h := uint64(fnvOffset)
-		prev := rune(0)
-		for _, r := range line {
-			switch {
-			case unicode.IsLetter(r) || unicode.IsMark(r):
-				r = 'a'
-			case unicode.IsDigit(r):
-				r = '0'
-			case coarse && (r == ' ' || r >= 0x80 && !unicode.IsPunct(r)):
-				r = 'a'
+		hs, hf := uint64(fnvOffset), uint64(fnvOffset)
+		ps, pf := rune(-1), rune(-1)
+		for i := 0; i < len(line); {
+			var r rune
+			var kind byte
+			if c := line[i]; c < utf8.RuneSelf {
+				r, kind = rune(c), asciiKind[c]
+				i++
+			} else {
+				var size int
+				r, size = utf8.DecodeRuneInString(line[i:])
+				i += size
+				switch {
+				case unicode.IsLetter(r) || unicode.IsMark(r):
+					kind = 'a'
+				case unicode.IsDigit(r):
+					kind = '0'
+				case unicode.IsPunct(r):
+					kind = 'p'
+				default:
+					kind = 's'
+				}
 			}
-			if coarse && r == '0' {
-				r = 'a'
+			s, f := r, r
+			switch kind {
+			case 'a', '0':
+				s, f = rune(kind), 'a'
+			case ' ', 's':
+				f = 'a'
 			}
-			if (r == 'a' || r == '0') && r == prev {
-				continue
+			if s != ps || (s != 'a' && s != '0') {
+				hs = (hs ^ uint64(s)) * fnvPrime
 			}
-			prev = r
-			var b [4]byte
-			n := utf8.EncodeRune(b[:], r)
-			for _, c := range b[:n] {
-				h = (h ^ uint64(c)) * fnvPrime
+			if f != pf || f != 'a' {
+				hf = (hf ^ uint64(f)) * fnvPrime
 			}
+			ps, pf = s, f
 		}
-		out = append(out, h)
+		shapes = append(shapes, hs)
+		frames = append(frames, hf)
 	}
-	slices.Sort(out)
-	return slices.Compact(out)
+	slices.Sort(shapes)
+	slices.Sort(frames)
+	return slices.Compact(shapes), slices.Compact(frames)
 }
+
+// asciiKind classes ASCII bytes for lineShapes: 'a' letters, '0' digits,
+// ' ' space and the byte itself for punctuation.
+var asciiKind = func() (t [utf8.RuneSelf]byte) {
+	for c := range t {
+		switch {
+		case c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z':
+			t[c] = 'a'
+		case c >= '0' && c <= '9':
+			t[c] = '0'
+		case c == ' ' || c == '\t' || c == '\r':
+			t[c] = ' '
+		default:
+			t[c] = byte(c)
+		}
+	}
+	return t
+}()
 
 // sharedShare is the share of a (sorted, distinct) that b holds.
 func sharedShare(a, b []uint64) float64 {
@@ -254,7 +307,7 @@ var farewellWords = func() map[uint64]bool {
 		merci gracias danke adiós adieu au revoir tschüss ciao grazie obrigado 谢谢 再见 ありがとう さようなら
 		🙏 ✨ 💫 🌟 👋 ❤ 💙 💜 🌙 🌌 🕊 🌸 😊 🤝 💖 🌿 ☀ 🌅 🫶 ♥ 💛 💚`
 	out := map[uint64]bool{}
-	for _, h := range terms(nil, words) {
+	for _, h := range terms(nil, plainText(words)) {
 		out[h] = true
 	}
 	return out
@@ -276,14 +329,23 @@ func farewellShare(ts []uint64) float64 {
 
 // lettersBesides counts the letters and digits of text outside token.
 func lettersBesides(text, token string) int {
-	if token != "" {
+	if token != "" && strings.Contains(text, token) {
 		text = strings.ReplaceAll(text, token, " ")
 	}
 	n := 0
-	for _, r := range text {
+	for i := 0; i < len(text); {
+		if c := text[i]; c < utf8.RuneSelf {
+			if k := asciiKind[c]; k == 'a' || k == '0' {
+				n++
+			}
+			i++
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(text[i:])
 		if unicode.IsLetter(r) || unicode.IsDigit(r) {
 			n++
 		}
+		i += size
 	}
 	return n
 }
@@ -308,14 +370,15 @@ func recentMedianLen(prev []loopMsg, speaker string) float64 {
 // it. newWords is the share of its distinct words nobody said before.
 func loopSignals(msg *transcripts.Message, prev []loopMsg, token string, newWords float64, refusal bool) loopMsg {
 	text := plainText(msg.Content)
+	ts := cachedTerms(text)
 	lm := loopMsg{
 		speaker: msg.Speaker,
 		grams:   byteGrams(text),
-		shapes:  lineShapes(text),
-		frames:  frameShapes(text),
-		words:   distinctSorted(cachedTerms(text)),
+
+		words:   distinctSorted(ts),
 		letters: lettersBesides(text, token),
 	}
+	lm.shapes, lm.frames = lineShapes(text)
 	x := make([]float64, NumLoopFeatures)
 	var recent, recentWords [][]uint64
 	var other, self *loopMsg
@@ -358,7 +421,7 @@ func loopSignals(msg *transcripts.Message, prev []loopMsg, token string, newWord
 	if hasToken {
 		x[8] = 1
 	}
-	x[9] = farewellShare(cachedTerms(msg.Content))
+	x[9] = farewellShare(ts)
 	if refusal {
 		x[10] = 1
 	}
