@@ -31,7 +31,12 @@ func Parse(data []byte) (*Transcript, error) {
 	if LooksLikeJSONL(data) {
 		return ParseJSONL(data)
 	}
-	return ParseMarkdown(data)
+	t, err := ParseMarkdown(data)
+	if err != nil {
+		return nil, err
+	}
+	readOpeningMarks(t)
+	return t, nil
 }
 
 // Recording is a transcript being written as a conversation runs: NAME.md
@@ -177,7 +182,7 @@ func (r *Recording) Append(m Message) error {
 	if err := r.writeJSONL(JSONLMessage(len(r.t.Messages), m), true); err != nil {
 		return err
 	}
-	if err := AppendMarkdownMessage(r.md, m); err != nil {
+	if err := AppendMessage(r.md, m); err != nil {
 		return fmt.Errorf("writing %s: %w", r.MarkdownPath, err)
 	}
 	return nil
@@ -212,7 +217,7 @@ func (r *Recording) rewriteMarkdown() error {
 	defer os.Remove(tmp.Name())
 	// No sync: the Markdown is derived from the synced JSONL, and
 	// `parley export` rebuilds it should a crash lose this copy.
-	if err := WriteMarkdown(tmp, &r.t); err != nil {
+	if err := writeMarkdown(tmp, &r.t, true); err != nil {
 		tmp.Close()
 		return fmt.Errorf("finalizing %s: %w", r.MarkdownPath, err)
 	}

@@ -32,6 +32,10 @@ type Run struct {
 	Stop         *Stop             `json:"stop,omitempty"`
 	Events       []Event           `json:"events,omitempty"`
 	Resumes      int               `json:"resumes,omitempty"`
+	// System is the system prompt of an imported conversation (the leading
+	// "system" messages of OpenAI or ShareGPT JSON); runs parley staged
+	// record each agent's prompt in its Settings instead.
+	System string `json:"system,omitempty"`
 
 	// Warnings lists lines a reader skipped, such as a torn last line.
 	Warnings []string `json:"-"`
@@ -137,6 +141,12 @@ func WriteJSONL(w io.Writer, t *Transcript) error {
 	if t.Run != nil {
 		run = *t.Run
 		run.Stop, run.Events = nil, nil
+		if run.Title == "" {
+			run.Title = t.Title
+		}
+		if run.Started.IsZero() {
+			run.Started = t.Started
+		}
 	}
 	bw.Write(JSONLRun(run))
 	for i, m := range t.Messages {

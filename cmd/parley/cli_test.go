@@ -145,18 +145,34 @@ func TestExportRebuildsMarkdownAndNeverOverwrites(t *testing.T) {
 		t.Fatal(out, errOut)
 	}
 	jls, _ := filepath.Glob(filepath.Join(dir, "*.jsonl"))
-	md, _ := os.ReadFile(strings.TrimSuffix(jls[0], ".jsonl") + ".md")
-	code, out, _ := parley(t, "export", jls[0])
+	existing := strings.TrimSuffix(jls[0], ".jsonl") + ".md"
+	md, _ := os.ReadFile(existing)
+	code, out, _ := parley(t, "export", "-o", "-", jls[0])
 	if code != 0 || out != string(md) {
 		t.Fatalf("export differs from the recorded Markdown (exit %d)", code)
 	}
-	existing := strings.TrimSuffix(jls[0], ".jsonl") + ".md"
-	code, _, errOut := parley(t, "export", "-o", existing, jls[0])
-	if code != exitUsage || !strings.Contains(errOut, "never overwrites") {
+	// By default export rebuilds NAME.md beside the JSONL, and never
+	// replaces it without --force.
+	code, _, errOut := parley(t, "export", jls[0])
+	if code != exitUsage || !strings.Contains(errOut, "never overwrites") || !strings.Contains(errOut, "--force") {
 		t.Fatalf("exit %d, %q", code, errOut)
 	}
 	if again, _ := os.ReadFile(existing); !bytes.Equal(again, md) {
 		t.Fatal("export changed an existing file")
+	}
+	os.WriteFile(existing, []byte("lost"), 0o600)
+	if code, _, errOut := parley(t, "export", "--force", jls[0]); code != 0 {
+		t.Fatalf("export --force: exit %d, %s", code, errOut)
+	}
+	if again, _ := os.ReadFile(existing); !bytes.Equal(again, md) {
+		t.Fatalf("export --force did not rebuild %s:\n%s", existing, again)
+	}
+	os.Remove(existing)
+	if code, out, errOut := parley(t, "export", jls[0]); code != 0 || !strings.Contains(out, existing) {
+		t.Fatalf("export: exit %d, %s%s", code, out, errOut)
+	}
+	if again, _ := os.ReadFile(existing); !bytes.Equal(again, md) {
+		t.Fatal("export did not rebuild NAME.md beside the JSONL")
 	}
 }
 

@@ -111,39 +111,49 @@ func withMaxMessages(p policy.Policy, n int) policy.Policy {
 }
 
 func newExportCmd() *cobra.Command {
-	var out string
+	var (
+		out   string
+		force bool
+	)
 	c := &cobra.Command{
-		Use:   "export TRANSCRIPT.jsonl",
-		Short: "Rebuild a transcript's Markdown from its JSONL sidecar",
-		Args:  exactArgs(1, "export takes one JSONL transcript"),
+		Use:   "export NAME.jsonl",
+		Short: "Rebuild a transcript's Markdown (NAME.md, beside it) from its JSONL sidecar",
+		Long: `export rebuilds NAME.md from NAME.jsonl, beside it: after a crash, or when
+the Markdown was lost or edited. It never replaces an existing file unless
+given --force. -o FILE writes elsewhere, -o - to standard output.`,
+		Args: exactArgs(1, "export takes one JSONL transcript"),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			t, err := transcripts.Read(args[0])
+			in := args[0]
+			t, err := transcripts.Read(in)
 			if err != nil {
 				return usageErr(err)
 			}
 			if t.Run == nil {
-				return usageErr(fmt.Errorf("%s is not a JSONL transcript", args[0]))
+				return usageErr(fmt.Errorf("%s is not a JSONL transcript", in))
 			}
 			for _, w := range t.Run.Warnings {
-				fmt.Fprintf(cmd.ErrOrStderr(), "parley: %s: %s\n", args[0], w)
+				fmt.Fprintf(cmd.ErrOrStderr(), "parley: %s: %s\n", in, w)
 			}
-			if out == "" || out == "-" {
-				return transcripts.WriteMarkdown(cmd.OutOrStdout(), t)
+			if out == "-" {
+				return transcripts.WriteFile(cmd.OutOrStdout(), t)
 			}
-			f, err := os.OpenFile(out, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
-			if err != nil {
-				if errors.Is(err, fs.ErrExist) {
-					return usageErr(fmt.Errorf("%s already exists; parley never overwrites a transcript (choose another -o)", out))
+			if out == "" {
+				out = strings.TrimSuffix(in, ".jsonl") + ".md"
+				if out == in {
+					return usageErr(fmt.Errorf("%s does not end in .jsonl; name the Markdown to write with -o", in))
 				}
+			}
+			if _, err := os.Stat(out); err == nil && !force {
+				return usageErr(fmt.Errorf("%s already exists; parley never overwrites a transcript unless given --force (or choose another -o)", out))
+			}
+			if err := writeTranscript(out, t, false); err != nil {
 				return failureErr(err)
 			}
-			if err := transcripts.WriteMarkdown(f, t); err != nil {
-				f.Close()
-				return failureErr(err)
-			}
-			return f.Close()
+			fmt.Fprintf(cmd.OutOrStdout(), "%s: %d messages → %s\n", in, len(t.Messages), out)
+			return nil
 		},
 	}
-	c.Flags().StringVarP(&out, "output", "o", "", "write the Markdown to this new file (default: standard output)")
+	c.Flags().StringVarP(&out, "output", "o", "", "write the Markdown to this file instead of NAME.md beside the JSONL (- for standard output)")
+	c.Flags().BoolVar(&force, "force", false, "replace the Markdown file if it exists")
 	return c
 }
