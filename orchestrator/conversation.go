@@ -27,10 +27,16 @@ type Seat struct {
 
 // Config is everything a run needs.
 type Config struct {
-	Run     transcripts.Run // recorded as the run's header; Title and Started are filled in if empty
-	Seats   [2]Seat
-	First   int    // index into Seats of the agent that opens
-	Opening string // handed to the first speaker as if the other side had said it; blank means none
+	Run   transcripts.Run // recorded as the run's header; Title and Started are filled in if empty
+	Seats [2]Seat
+	First int // index into Seats of the agent that opens
+	// Opening is handed to the first speaker as if the other side had said
+	// it; blank means Cue. A new run records it as message 1, marked as the
+	// opening, under the other seat's name, and the policies judge it.
+	Opening string
+	// EmptyReply is what an empty or whitespace-only message is shown to
+	// the agents as; blank means DefaultEmptyReply.
+	EmptyReply string
 	// HistoryWindow keeps only the most recent messages in what agents are
 	// shown (0 keeps all).
 	HistoryWindow int
@@ -181,6 +187,20 @@ func (r *run) loop(ctx context.Context) (transcripts.Stop, *transcripts.Message,
 	}
 	if err := r.emit(Started{Run: run, Speakers: [2]string{cfg.Seats[0].Name, cfg.Seats[1].Name}, Prior: cfg.Prior, Limit: limit}); err != nil {
 		return errorStop(len(r.msgs), err), nil, err
+	}
+	if len(r.msgs) == 0 {
+		// What the first speaker is shown first is message 1.
+		open := cfg.Opening
+		if strings.TrimSpace(open) == "" {
+			open = Cue
+		}
+		now := cfg.Now()
+		m := transcripts.Message{Speaker: cfg.Seats[1-cfg.First].Name, Content: open,
+			Origin: transcripts.OriginOpening, Started: now, Ended: now}
+		r.msgs = append(r.msgs, m)
+		if err := r.emit(MessageFinished{Index: 1, Message: m}); err != nil {
+			return errorStop(0, err), nil, err
+		}
 	}
 	next := cfg.First
 	if last := lastSpeaker(r.msgs); last != "" {
@@ -343,7 +363,7 @@ func (r *run) turn(ctx context.Context, seat int) (*transcripts.Stop, *transcrip
 	if w, ok := r.windows[seat]; ok {
 		window = w
 	}
-	history := Perspective(r.msgs, s.Name, r.opening(seat), window)
+	history := Perspective(r.msgs, s.Name, window, cfg.EmptyReply)
 	start := cfg.Now()
 	if err := r.emit(TurnStarted{Index: index, Speaker: s.Name, Time: start}); err != nil {
 		st := errorStop(len(r.msgs), err)
@@ -364,7 +384,7 @@ func (r *run) turn(ctx context.Context, seat int) (*transcripts.Stop, *transcrip
 			st := errorStop(len(r.msgs), err)
 			return &st, nil, err
 		}
-		history = Perspective(r.msgs, s.Name, r.opening(seat), window)
+		history = Perspective(r.msgs, s.Name, window, cfg.EmptyReply)
 		m, replyErr = r.stream(turnCtx, s, index, history, cfg.Now())
 	}
 	if replyErr != nil {
@@ -414,6 +434,18 @@ func (r *run) turn(ctx context.Context, seat int) (*transcripts.Stop, *transcrip
 	if err := r.emit(MessageFinished{Index: index, Message: m}); err != nil {
 		st := errorStop(len(r.msgs), err)
 		return &st, nil, err
+	}
+	if strings.TrimSpace(m.Content) == "" {
+		shown := cfg.EmptyReply
+		if strings.TrimSpace(shown) == "" {
+			shown = DefaultEmptyReply
+		}
+		if err := r.emit(Notice{Kind: "warning", Time: cfg.Now(), Detail: fmt.Sprintf(
+			"%s: message %d is an empty reply (finish reason %q); the agents are shown %q in its place",
+			s.Name, index, m.FinishReason, shown)}); err != nil {
+			st := errorStop(len(r.msgs), err)
+			return &st, nil, err
+		}
 	}
 	return nil, nil, nil
 }
@@ -495,14 +527,6 @@ func (c *Conversation) isEnded() bool {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	return c.ended
-}
-
-// opening is the opening text for seat, which only the first speaker is handed.
-func (r *run) opening(seat int) string {
-	if seat != r.c.cfg.First {
-		return ""
-	}
-	return r.c.cfg.Opening
 }
 
 func lastSpeaker(msgs []transcripts.Message) string {

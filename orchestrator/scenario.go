@@ -62,8 +62,13 @@ func FromScenario(s *configs.Scenario, opt Options) (Config, error) {
 	if s.Opening != nil {
 		cfg.Opening = *s.Opening
 	}
+	cfg.EmptyReply = s.EmptyReply
 	for i, a := range s.Agents {
-		ag, info, err := buildAgent(s, a, opt)
+		var opening *string
+		if s.Opening == nil && i != cfg.First {
+			opening = &cfg.Opening
+		}
+		ag, info, err := buildAgent(s, a, opt, opening)
 		if err != nil {
 			return Config{}, err
 		}
@@ -73,7 +78,9 @@ func FromScenario(s *configs.Scenario, opt Options) (Config, error) {
 	return cfg, nil
 }
 
-func buildAgent(s *configs.Scenario, a configs.Agent, opt Options) (agents.Agent, transcripts.AgentInfo, error) {
+// buildAgent builds one seat's agent. opening, when not nil, is where a
+// replay seated on the side that does not open puts its recording's opening.
+func buildAgent(s *configs.Scenario, a configs.Agent, opt Options, opening *string) (agents.Agent, transcripts.AgentInfo, error) {
 	info := transcripts.AgentInfo{Name: a.Name, Type: a.Type, Provider: a.Provider, Model: a.Model, APIKeyEnv: a.APIKeyEnv}
 	pace := time.Duration(a.Pace)
 	if opt.Pace != nil {
@@ -99,6 +106,11 @@ func buildAgent(s *configs.Scenario, a configs.Agent, opt Options) (agents.Agent
 		r, err := agents.NewReplay(t, src, a.Speaker, pace)
 		if err != nil {
 			return nil, info, fmt.Errorf("agent %q: speaker: %w", a.Name, err)
+		}
+		if opening != nil {
+			if text, ok := r.TakeOpening(); ok {
+				*opening = text
+			}
 		}
 		r.Skip(spoken)
 		info.Settings = map[string]any{"transcript": a.Transcript, "speaker": a.Speaker}

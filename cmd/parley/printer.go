@@ -26,7 +26,7 @@ func (p *printer) Handle(e orchestrator.Event) error {
 	case orchestrator.Started:
 		fmt.Fprintf(p.w, "# %s\n\n", e.Run.Title)
 		for _, m := range e.Prior {
-			transcripts.AppendMarkdownMessage(p.w, m)
+			transcripts.AppendMessage(p.w, m)
 		}
 	case orchestrator.TurnStarted:
 		fmt.Fprintf(p.w, "### %s\n\n", e.Speaker)
@@ -37,7 +37,7 @@ func (p *printer) Handle(e orchestrator.Event) error {
 			e.Speaker, e.Reason, e.Wait.Round(100*1e6), e.Attempt+1, e.Max)
 	case orchestrator.MessageFinished:
 		if e.Message.Origin != transcripts.OriginAgent {
-			transcripts.AppendMarkdownMessage(p.w, e.Message)
+			transcripts.AppendMessage(p.w, e.Message)
 			break
 		}
 		p.w.WriteString("\n\n---\n\n")

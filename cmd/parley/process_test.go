@@ -67,7 +67,7 @@ agents:
     lines:
 %stermination:
   max_messages: %d
-`, pace, a.String(), pace, b.String(), 2*n)
+`, pace, a.String(), pace, b.String(), 2*n+1) // the opening and n lines each
 	p := filepath.Join(dir, "slow.yaml")
 	if err := os.WriteFile(p, []byte(y), 0o600); err != nil {
 		t.Fatal(err)
@@ -150,16 +150,19 @@ func TestSIGKILLThenResumeFinishesTheConversation(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if len(tr.Messages) != 8 {
-			t.Fatalf("%s holds %d messages after resume, want 8 (kept %d):\n%s", p, len(tr.Messages), kept, buf.String())
+		if len(tr.Messages) != 9 {
+			t.Fatalf("%s holds %d messages after resume, want 9 (kept %d):\n%s", p, len(tr.Messages), kept, buf.String())
 		}
-		for i, m := range tr.Messages {
+		if tr.Messages[0].Origin != transcripts.OriginOpening {
+			t.Errorf("%s message 1 = %+v, want the opening", filepath.Base(p), tr.Messages[0])
+		}
+		for i, m := range tr.Messages[1:] {
 			want := fmt.Sprintf("A says line %d,", i/2+1)
 			if i%2 == 1 {
 				want = fmt.Sprintf("B answers line %d,", i/2+1)
 			}
 			if !strings.HasPrefix(m.Content, want) || m.Partial {
-				t.Errorf("%s message %d = %q, want it to start %q", filepath.Base(p), i+1, m.Content, want)
+				t.Errorf("%s message %d = %q, want it to start %q", filepath.Base(p), i+2, m.Content, want)
 			}
 		}
 	}

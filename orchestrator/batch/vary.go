@@ -33,7 +33,7 @@ func (v Vary) String() string { return v.Path + "=" + strings.Join(v.Values, ","
 
 // scenarioFields are the top-level keys of a scenario; any other first
 // segment of a path names an agent field.
-var scenarioFields = []string{"title", "agents", "first", "opening", "history", "termination", "output", "limits"}
+var scenarioFields = []string{"title", "agents", "first", "opening", "empty_reply", "history", "termination", "output", "limits"}
 
 // ParseVary reads one --vary flag, such as "agents[1].temperature=0.2,0.7".
 func ParseVary(spec string) (Vary, error) {
