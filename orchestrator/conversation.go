@@ -318,7 +318,7 @@ func (r *run) between(ctx context.Context, next *int) (transcripts.Stop, bool) {
 			m.Started, m.Ended = now, now
 			r.msgs = append(r.msgs, m)
 			if err := r.emit(MessageFinished{Index: len(r.msgs), Message: m}); err != nil {
-				return errorStop(len(r.msgs), err), false
+				return errorStop(len(r.msgs)-1, err), false // say only what is on disk
 			}
 			if m.Origin == transcripts.OriginInjected {
 				*next = 0
@@ -417,7 +417,7 @@ func (r *run) turn(ctx context.Context, seat int) (*transcripts.Stop, *transcrip
 		// End arrived as the last token did: keep the whole message.
 		r.msgs = append(r.msgs, m)
 		if err := r.emit(MessageFinished{Index: index, Message: m}); err != nil {
-			st := errorStop(len(r.msgs), err)
+			st := errorStop(len(r.msgs)-1, err) // say only what is on disk
 			return &st, nil, err
 		}
 		st := transcripts.Stop{Kind: transcripts.StopOperator, Reason: "the operator ended the conversation", At: len(r.msgs)}
@@ -432,7 +432,9 @@ func (r *run) turn(ctx context.Context, seat int) (*transcripts.Stop, *transcrip
 	}
 	r.msgs = append(r.msgs, m)
 	if err := r.emit(MessageFinished{Index: index, Message: m}); err != nil {
-		st := errorStop(len(r.msgs), err)
+		// A sink failed to record it (a full disk): the stop names the
+		// last message that is surely on disk, not this one.
+		st := errorStop(len(r.msgs)-1, err)
 		return &st, nil, err
 	}
 	if strings.TrimSpace(m.Content) == "" {

@@ -337,6 +337,36 @@ func TestRetryDiscardsTheFailedAttempt(t *testing.T) {
 	}
 }
 
+// When the retries run out mid-stream, the last attempt's text is kept as
+// an interrupted message (never shown to the agents); earlier attempts'
+// text is not. The README says the same.
+func TestRetriesRunningOutKeepTheLastAttemptAsInterrupted(t *testing.T) {
+	cutOff := errors.New("stream cut off")
+	flaky := agentFunc(func(ctx context.Context, _ []agents.Message) iter.Seq2[agents.Chunk, error] {
+		return func(yield func(agents.Chunk, error) bool) {
+			_ = yield(agents.Chunk{Text: "first try"}, nil) &&
+				yield(agents.Chunk{Retry: &agents.Retry{Attempt: 1, Max: 2, Reason: "stream cut off"}}, nil) &&
+				yield(agents.Chunk{Text: "second"}, nil) &&
+				yield(agents.Chunk{}, cutOff)
+		}
+	})
+	rec := &Recorder{Dir: t.TempDir()}
+	stop, err := New(Config{Seats: seats(flaky, flaky)}).Run(context.Background(), rec)
+	if !errors.Is(err, cutOff) || stop.Kind != transcripts.StopError || stop.At != 1 {
+		t.Fatalf("stop %+v, err %v", stop, err)
+	}
+	md, jl := rec.Paths()
+	for _, p := range []string{md, jl} {
+		tr, err := transcripts.Read(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(tr.Messages) != 2 || !tr.Messages[1].Partial || tr.Messages[1].Content != "second" {
+			t.Errorf("%s holds %+v; want the opening and the last attempt's text, interrupted", p, tr.Messages)
+		}
+	}
+}
+
 func TestSinkFailureStopsTheRun(t *testing.T) {
 	a := agents.NewScripted([]string{"one", "two"}, 0)
 	diskFull := errors.New("no space left on device")
@@ -348,6 +378,29 @@ func TestSinkFailureStopsTheRun(t *testing.T) {
 	}))
 	if !errors.Is(err, diskFull) || stop.Kind != transcripts.StopError || stop.At != 0 {
 		t.Fatalf("stop = %+v, err = %v", stop, err)
+	}
+}
+
+// When a message fails to reach the disk, the stop names the last message
+// that did, never the one that was lost.
+func TestSinkFailureStopsAtTheLastMessageOnDisk(t *testing.T) {
+	a := agents.NewScripted([]string{"one", "two"}, 0)
+	b := agents.NewScripted([]string{"uno", "dos"}, 0)
+	diskFull := errors.New("no space left on device")
+	var stopped Stopped
+	stop, err := New(Config{Seats: seats(a, b)}).Run(context.Background(), SinkFunc(func(e Event) error {
+		switch e := e.(type) {
+		case MessageFinished:
+			if e.Index == 3 {
+				return diskFull
+			}
+		case Stopped:
+			stopped = e
+		}
+		return nil
+	}))
+	if !errors.Is(err, diskFull) || stop.Kind != transcripts.StopError || stop.At != 2 || stopped.Stop.At != 2 {
+		t.Fatalf("stop = %+v (sinks saw %+v), err = %v; want an error stop at message 2", stop, stopped.Stop, err)
 	}
 }
 

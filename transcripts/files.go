@@ -2,8 +2,10 @@ package transcripts
 
 import (
 	"bytes"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -96,6 +98,11 @@ func Create(dir string, run Run) (*Recording, error) {
 			}
 			return nil, fmt.Errorf("creating %s: %w", jlPath, err)
 		}
+		if err := lockFile(jl, jlPath, "transcript"); err != nil {
+			md.Close()
+			jl.Close()
+			return nil, err
+		}
 		r := &Recording{MarkdownPath: mdPath, JSONLPath: jlPath, md: md, jl: jl}
 		r.t = Transcript{Title: run.Title, Started: run.Started}
 		if err := r.start(run); err != nil {
@@ -108,27 +115,44 @@ func Create(dir string, run Run) (*Recording, error) {
 }
 
 // Open continues an existing recording (for resume): the JSONL is appended
-// to and the Markdown is rebuilt from it.
+// to and the Markdown is rebuilt from it. It takes the transcript's lock
+// (see LockedError) for as long as the recording stays open.
+//
+// A last line cut off mid-write (a crash, a full disk) is cut from the
+// file before anything is appended, so the file stays readable; its bytes
+// are kept in NAME.jsonl.torn and a warning in Run.Warnings says so.
 func Open(jsonlPath string) (*Recording, *Transcript, error) {
-	t, err := Read(jsonlPath)
+	jl, err := os.OpenFile(jsonlPath, os.O_RDWR|os.O_APPEND, 0o600)
 	if err != nil {
 		return nil, nil, err
 	}
-	if t.Run == nil {
-		return nil, nil, fmt.Errorf("%s is not a JSONL transcript", jsonlPath)
+	fail := func(err error) (*Recording, *Transcript, error) {
+		jl.Close()
+		return nil, nil, err
+	}
+	if err := lockFile(jl, jsonlPath, "transcript"); err != nil {
+		return fail(err)
+	}
+	data, err := io.ReadAll(jl)
+	if err != nil {
+		return fail(err)
+	}
+	if !LooksLikeJSONL(data) {
+		return fail(fmt.Errorf("%s is not a JSONL transcript", jsonlPath))
+	}
+	torn, err := cutTornLine(jl, jsonlPath, data)
+	if err != nil {
+		return fail(err)
+	}
+	data = data[:len(data)-len(torn.bytes)]
+	t, err := ParseJSONL(data)
+	if err != nil {
+		return fail(fmt.Errorf("%s: %w", jsonlPath, err))
+	}
+	if torn.warning != "" {
+		t.Run.Warnings = append([]string{torn.warning}, t.Run.Warnings...)
 	}
 	mdPath := strings.TrimSuffix(jsonlPath, ".jsonl") + ".md"
-	jl, err := os.OpenFile(jsonlPath, os.O_WRONLY|os.O_APPEND, 0o600)
-	if err != nil {
-		return nil, nil, err
-	}
-	// A torn last line must not glue onto the next record.
-	if st, err := jl.Stat(); err == nil && st.Size() > 0 {
-		data, _ := os.ReadFile(jsonlPath)
-		if !bytes.HasSuffix(data, []byte("\n")) {
-			jl.Write([]byte("\n"))
-		}
-	}
 	r := &Recording{MarkdownPath: mdPath, JSONLPath: jsonlPath, jl: jl}
 	// Drop a partial last message: resume speaks it again.
 	if n := len(t.Messages); n > 0 && t.Messages[n-1].Partial {
@@ -137,16 +161,65 @@ func Open(jsonlPath string) (*Recording, *Transcript, error) {
 	r.t = *t
 	r.t.Ended = time.Time{}
 	if err := r.rewriteMarkdown(); err != nil {
-		jl.Close()
-		return nil, nil, err
+		return fail(err)
 	}
 	md, err := os.OpenFile(mdPath, os.O_WRONLY|os.O_APPEND, 0o600)
 	if err != nil {
-		jl.Close()
-		return nil, nil, err
+		return fail(err)
 	}
 	r.md = md
 	return r, t, nil
+}
+
+type tornLine struct {
+	bytes   []byte
+	warning string
+}
+
+// cutTornLine cuts the last line of a JSONL file when it is incomplete: no
+// newline after it, or not a whole JSON value. The bytes cut are appended
+// to PATH.torn first, so nothing is lost.
+func cutTornLine(f *os.File, path string, data []byte) (tornLine, error) {
+	end := len(data)
+	for end > 0 && (data[end-1] == '\n' || data[end-1] == '\r' || data[end-1] == ' ') {
+		end--
+	}
+	start := bytes.LastIndexByte(data[:end], '\n') + 1
+	last := data[start:end]
+	switch {
+	case len(last) == 0:
+		return tornLine{}, nil
+	case json.Valid(last):
+		// Whole, but for the newline: complete it, so the next line starts on its own.
+		if end == len(data) {
+			if _, err := f.Write([]byte("\n")); err != nil {
+				return tornLine{}, fmt.Errorf("writing %s: %w", path, err)
+			}
+		}
+		return tornLine{}, nil
+	}
+	cut := data[start:]
+	side := path + ".torn"
+	sf, err := os.OpenFile(side, os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o600)
+	if err != nil {
+		return tornLine{}, fmt.Errorf("keeping the cut-off last line of %s: %w", path, err)
+	}
+	_, err = sf.Write(append(append([]byte(nil), cut...), '\n'))
+	if e := sf.Close(); err == nil {
+		err = e
+	}
+	if err == nil {
+		err = f.Truncate(int64(start))
+	}
+	if err == nil {
+		err = syncData(f)
+	}
+	if err != nil {
+		return tornLine{}, fmt.Errorf("cutting the cut-off last line of %s: %w", path, err)
+	}
+	line := bytes.Count(data[:start], []byte("\n")) + 1
+	return tornLine{bytes: cut, warning: fmt.Sprintf(
+		"line %d was cut off mid-write; its %d bytes are kept in %s and the transcript now ends at the last complete line", line, len(cut), side)}, nil
 }
 
 func (r *Recording) start(run Run) error {

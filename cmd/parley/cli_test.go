@@ -242,3 +242,29 @@ func TestWithMaxMessagesReplacesEveryBudget(t *testing.T) {
 		})
 	}
 }
+
+// resume refuses a conversation its policy already ends, naming the flags
+// that would extend it, and leaves the files alone; with them it goes on.
+func TestResumeOfAFinishedTranscriptRefuses(t *testing.T) {
+	dir := t.TempDir()
+	p := filepath.Join(dir, "s.yaml")
+	os.WriteFile(p, []byte("agents:\n  - {name: A, type: scripted, lines: [a1, a2, a3]}\n  - {name: B, type: scripted, lines: [b1, b2, b3]}\ntermination:\n  max_messages: 3\n"), 0o600)
+	if code, out, errOut := parley(t, "run", "--no-tui", "--out", dir, p); code != exitOK {
+		t.Fatalf("run: exit %d %s%s", code, out, errOut)
+	}
+	jls, _ := filepath.Glob(filepath.Join(dir, "*.jsonl"))
+	before, _ := os.ReadFile(jls[0])
+	code, _, errOut := parley(t, "resume", "--no-tui", jls[0])
+	if code != exitUsage || !strings.Contains(errOut, "--max-messages") || !strings.Contains(errOut, "--policy") || !strings.Contains(errOut, "max_messages") {
+		t.Fatalf("exit %d, stderr %q", code, errOut)
+	}
+	if after, _ := os.ReadFile(jls[0]); !bytes.Equal(after, before) {
+		t.Fatal("the refused resume changed the transcript")
+	}
+	if code, out, errOut := parley(t, "resume", "--no-tui", "--max-messages", "5", jls[0]); code != exitOK {
+		t.Fatalf("resume --max-messages 5: exit %d %s%s", code, out, errOut)
+	}
+	if tr, _ := transcripts.Read(jls[0]); len(tr.Messages) != 5 {
+		t.Errorf("extended to %d messages, want 5", len(tr.Messages))
+	}
+}

@@ -68,6 +68,10 @@ that a budget stopped needs --max-messages or --policy to go further.`,
 			case maxMessages > 0:
 				res.policy = func(p policy.Policy) policy.Policy { return withMaxMessages(p, maxMessages) }
 			}
+			if err := stillStopped(s, res, rec.Messages(), jsonl); err != nil {
+				rec.Close()
+				return usageErr(err)
+			}
 			fmt.Fprintf(cmd.ErrOrStderr(), "parley: resuming %s after message %d\n", jsonl, len(rec.Messages()))
 			_, err = stage(cmd.Context(), cmd, s, f, res)
 			return err
@@ -78,6 +82,25 @@ that a budget stopped needs --max-messages or --policy to go further.`,
 	c.Flags().IntVar(&maxMessages, "max-messages", 0, "raise (or set) the max_messages budget, to extend a conversation a budget stopped")
 	c.Flags().StringVar(&policyFile, "policy", "", "a YAML file with the termination policies to continue under")
 	return c
+}
+
+// stillStopped refuses to resume a conversation its policy (the
+// scenario's, as --max-messages or --policy change it) already ends:
+// resuming it would only record the same stop again.
+func stillStopped(s *configs.Scenario, res *resumption, msgs []transcripts.Message, jsonl string) error {
+	p, err := s.Policy()
+	if err != nil {
+		return nil // the run itself reports a bad policy
+	}
+	if res.policy != nil {
+		p = res.policy(p)
+	}
+	v := p.Check(msgs)
+	if !v.Stop {
+		return nil
+	}
+	return fmt.Errorf("%s is finished: %s stops it after message %d (%s); to continue it, raise the budget with --max-messages N or give other rules with --policy FILE",
+		jsonl, v.Policy, len(msgs), v.Reason)
 }
 
 // sidecar maps a transcript path to its JSONL sidecar.

@@ -14,6 +14,7 @@ import (
 	"github.com/parleyhq/parley/agents"
 	"github.com/parleyhq/parley/configs"
 	"github.com/parleyhq/parley/orchestrator"
+	"github.com/parleyhq/parley/transcripts"
 )
 
 // Runner runs the jobs of a batch directory on this machine.
@@ -44,6 +45,13 @@ type Runner struct {
 func (r *Runner) Run(ctx context.Context) (*Summary, error) {
 	start := time.Now()
 	m := r.Manifest
+	// One process at a time runs a batch folder: a second (a batch
+	// --resume while the batch still runs) stops with the holder's pid.
+	release, err := transcripts.LockDir(r.Dir, "batch folder")
+	if err != nil {
+		return nil, err
+	}
+	defer release()
 	st, err := ReadState(r.Dir)
 	if err != nil {
 		return nil, err

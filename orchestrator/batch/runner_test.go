@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -519,5 +520,32 @@ func TestWriteManifestRefusesAnotherBatch(t *testing.T) {
 	err := WriteManifest(dir, m)
 	if err == nil || !strings.Contains(err.Error(), "--resume "+dir) {
 		t.Errorf("second WriteManifest error = %v; want one pointing at --resume", err)
+	}
+}
+
+// One process at a time runs a batch folder: while one holds it, a second
+// (batch --resume while the batch still runs) stops with a sentence naming
+// the holder, and touches nothing.
+func TestABatchFolderHasOneRunner(t *testing.T) {
+	srv := openaitest.Start(t, talk)
+	r := runner(t, []*configs.Scenario{scenario(t, pairYAML(srv.URL, ""))}, 2, 1)
+	release, err := transcripts.LockDir(r.Dir, "batch folder")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = r.Run(context.Background())
+	var le *transcripts.LockedError
+	if !errors.As(err, &le) || !strings.Contains(err.Error(), "batch folder "+r.Dir) {
+		t.Fatalf("Run on a held folder: err = %v", err)
+	}
+	if runtime.GOOS == "linux" && !strings.Contains(err.Error(), fmt.Sprintf("pid %d", os.Getpid())) {
+		t.Errorf("the sentence does not name the holder: %v", err)
+	}
+	if n := len(srv.Requests()); n != 0 {
+		t.Errorf("%d requests sent while the folder was held", n)
+	}
+	release()
+	if _, err := r.Run(context.Background()); err != nil {
+		t.Fatalf("after release: %v", err)
 	}
 }
