@@ -8,7 +8,6 @@ import (
 	"iter"
 	"math/rand/v2"
 	"net/http"
-	"net/url"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -76,7 +75,7 @@ type OpenAIConfig struct {
 type OpenAI struct {
 	cfg     OpenAIConfig
 	client  *openai.Client
-	url     string   // BaseURL with any password removed, for sentences
+	url     string   // BaseURL with any user and password removed, for sentences
 	secrets []string // never to appear in an error
 
 	noStreamOptions atomic.Bool // the server rejected stream_options once
@@ -99,9 +98,7 @@ func NewOpenAI(cfg OpenAIConfig) *OpenAI {
 	oc.HTTPClient = &doer{client: hc, headers: cfg.Headers}
 	a := &OpenAI{cfg: cfg, client: openai.NewClientWithConfig(oc), url: cfg.BaseURL,
 		sleep: sleepCtx, jitter: rand.Float64, now: time.Now}
-	if u, err := url.Parse(cfg.BaseURL); err == nil && u.User != nil {
-		a.url = u.Redacted()
-	}
+	a.url = RedactURL(cfg.BaseURL)
 	if cfg.APIKey != "" {
 		a.secrets = append(a.secrets, cfg.APIKey)
 	}

@@ -52,13 +52,14 @@ func FromScenario(s *configs.Scenario, opt Options) (Config, error) {
 		Run: transcripts.Run{
 			Title:        s.Title,
 			ScenarioPath: s.Path,
-			Scenario:     s.Source,
 		},
 		First:         s.FirstIndex(),
 		HistoryWindow: s.History.MaxMessages,
 		Policy:        p,
 		Prior:         opt.Prior,
 	}
+	// Secrets a scenario holds never reach the transcript.
+	cfg.Run.Scenario, cfg.Run.ScenarioRedacted = configs.RedactSource(s.Source)
 	if s.Opening != nil {
 		cfg.Opening = *s.Opening
 	}
@@ -126,7 +127,7 @@ func buildAgent(s *configs.Scenario, a configs.Agent, opt Options, opening *stri
 	if err != nil {
 		return nil, info, err
 	}
-	info.BaseURL = oc.BaseURL
+	info.BaseURL = agents.RedactURL(oc.BaseURL)
 	info.APIKeyEnv = oc.KeyEnv
 	info.Settings = settings(a)
 	return agents.NewOpenAI(oc), info, nil

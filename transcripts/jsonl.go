@@ -21,17 +21,20 @@ import (
 
 // Run is what the JSONL records about a whole conversation.
 type Run struct {
-	ID           string            `json:"id,omitempty"`
-	Title        string            `json:"title,omitempty"`
-	Started      time.Time         `json:"started,omitzero"`
-	Ended        time.Time         `json:"ended,omitzero"`
-	ScenarioPath string            `json:"scenario_path,omitempty"`
-	Scenario     string            `json:"scenario,omitempty"` // the scenario's YAML, as run
-	Agents       []AgentInfo       `json:"agents,omitempty"`
-	Vary         map[string]string `json:"vary,omitempty"` // batch values this run used
-	Stop         *Stop             `json:"stop,omitempty"`
-	Events       []Event           `json:"events,omitempty"`
-	Resumes      int               `json:"resumes,omitempty"`
+	ID           string    `json:"id,omitempty"`
+	Title        string    `json:"title,omitempty"`
+	Started      time.Time `json:"started,omitzero"`
+	Ended        time.Time `json:"ended,omitzero"`
+	ScenarioPath string    `json:"scenario_path,omitempty"`
+	Scenario     string    `json:"scenario,omitempty"` // the scenario's YAML, as run
+	// ScenarioRedacted says Scenario has URL passwords and header values
+	// hidden; resuming reads the scenario from ScenarioPath instead.
+	ScenarioRedacted bool              `json:"scenario_redacted,omitempty"`
+	Agents           []AgentInfo       `json:"agents,omitempty"`
+	Vary             map[string]string `json:"vary,omitempty"` // batch values this run used
+	Stop             *Stop             `json:"stop,omitempty"`
+	Events           []Event           `json:"events,omitempty"`
+	Resumes          int               `json:"resumes,omitempty"`
 	// System is the system prompt of an imported conversation (the leading
 	// "system" messages of OpenAI or ShareGPT JSON); runs parley staged
 	// record each agent's prompt in its Settings instead.

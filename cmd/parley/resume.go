@@ -47,6 +47,16 @@ that a budget stopped needs --max-messages or --policy to go further.`,
 			switch {
 			case scenario != "":
 				s, err = configs.Load(scenario)
+			case t.Run.ScenarioRedacted:
+				// The recording hides the scenario's secrets: run it from its file.
+				s, err = configs.Load(t.Run.ScenarioPath)
+				if err == nil {
+					if again, _ := configs.RedactSource(s.Source); again != t.Run.Scenario {
+						err = fmt.Errorf("%s has changed since %s was recorded, which keeps it with its secrets hidden; give the scenario to continue under with --scenario", t.Run.ScenarioPath, jsonl)
+					}
+				} else {
+					err = fmt.Errorf("%s records its scenario with its secrets hidden, and %w; give the scenario with --scenario", jsonl, err)
+				}
 			case t.Run.Scenario != "":
 				s, err = configs.Parse(t.Run.ScenarioPath, []byte(t.Run.Scenario))
 			default:

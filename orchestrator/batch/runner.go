@@ -163,9 +163,14 @@ launch:
 	sum.Parallel = parallel
 	if r.Transport != nil {
 		sum.Replicas = r.Transport.Replicas()
+		for i := range sum.Replicas {
+			sum.Replicas[i].BaseURL = agents.RedactURL(sum.Replicas[i].BaseURL)
+		}
 	}
 	for _, l := range r.Limiters {
-		sum.Limits = append(sum.Limits, l.Stats())
+		st := l.Stats()
+		st.Name = agents.RedactURL(st.Name)
+		sum.Limits = append(sum.Limits, st)
 	}
 	if err := sum.Write(r.Dir); err != nil {
 		return sum, err
