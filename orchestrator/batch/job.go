@@ -308,8 +308,8 @@ func replayPolicies(p policy.Policy, msgs []transcripts.Message) (int, []PolicyR
 	}
 	var out []PolicyResult
 	for _, leaf := range leaves(p) {
-		r := PolicyResult{Policy: policyName(leaf, msgs)}
-		if _, ok := leaf.(policy.Preparer); ok {
+		r := PolicyResult{Policy: policyName(unguarded(leaf), msgs)}
+		if _, ok := unguarded(leaf).(policy.Preparer); ok {
 			r.Skipped = "it asks a model, so it is not replayed"
 			out = append(out, r)
 			continue
@@ -328,16 +328,33 @@ func replayPolicies(p policy.Policy, msgs []transcripts.Message) (int, []PolicyR
 	return ceiling, out
 }
 
-// leaves flattens any: groups; an all: group counts as one rule.
+// leaves flattens any: groups; an all: group counts as one rule. Rules
+// under a min_messages guard (the default set has one) are each replayed
+// under the same guard.
 func leaves(p policy.Policy) []policy.Policy {
-	if a, ok := p.(policy.Any); ok {
+	switch x := p.(type) {
+	case policy.Any:
 		var out []policy.Policy
-		for _, x := range a {
-			out = append(out, leaves(x)...)
+		for _, y := range x {
+			out = append(out, leaves(y)...)
+		}
+		return out
+	case policy.Guard:
+		var out []policy.Policy
+		for _, y := range leaves(x.Policy) {
+			out = append(out, policy.Guard{Min: x.Min, Policy: y})
 		}
 		return out
 	}
 	return []policy.Policy{p}
+}
+
+// unguarded is the rule a min_messages guard guards.
+func unguarded(p policy.Policy) policy.Policy {
+	if g, ok := p.(policy.Guard); ok {
+		return g.Policy
+	}
+	return p
 }
 
 func policyName(p policy.Policy, msgs []transcripts.Message) string {
