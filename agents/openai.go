@@ -203,11 +203,14 @@ func (a *OpenAI) Reply(ctx context.Context, history []Message) iter.Seq2[Chunk, 
 				return
 			case out.again:
 				continue
-			case !out.retry || n >= most:
+			case !out.retry || n >= most || out.refused && n >= refusedAttempts:
 				yield(Chunk{}, a.explain(out.fail, n))
 				return
 			}
 			wait := a.backoff(n, out.retryAfter, out.hasRetryAfter)
+			if out.refused {
+				wait = min(wait, refusedBackoff<<(n-1))
+			}
 			if wait > maxRetryAfter {
 				yield(Chunk{}, a.tooLong(out, wait))
 				return
@@ -233,6 +236,7 @@ type outcome struct {
 	reason        string
 	retryAfter    time.Duration
 	hasRetryAfter bool
+	refused       bool // nothing listens at the address: retried briefly, see refusedAttempts
 }
 
 // try makes one attempt, yielding its chunks.
@@ -389,6 +393,8 @@ func (a *OpenAI) classify(ctx, rctx context.Context, at *attempt, err error, wit
 	case apiErr != nil && midStream:
 		out.retry, out.reason = true, "error reported mid-stream"
 	case isDNS(err):
+	case !midStream && isRefused(err):
+		out.retry, out.reason, out.refused = true, "connection refused", true
 	case midStream:
 		out.fail, out.retry, out.reason = errors.Join(errStreamCut, err), true, "stream cut off"
 	case isNetwork(err):

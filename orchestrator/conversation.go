@@ -57,6 +57,7 @@ type Conversation struct {
 	steps   int
 	ended   bool
 	injects []transcripts.Message
+	actions []Operator // operator actions not yet emitted
 	wake    chan struct{}
 	cancel  context.CancelFunc // cancels the turn in flight
 }
@@ -76,10 +77,20 @@ func New(cfg Config) *Conversation {
 }
 
 // Pause holds the conversation after the message in flight; Resume lets it go on.
-func (c *Conversation) Pause() { c.set(func() { c.paused = true }) }
+func (c *Conversation) Pause() {
+	c.set(func() { c.paused = true; c.act("paused the conversation") })
+}
 
 // Resume undoes Pause.
-func (c *Conversation) Resume() { c.set(func() { c.paused, c.steps = false, 0 }) }
+func (c *Conversation) Resume() {
+	c.set(func() { c.paused, c.steps = false, 0; c.act("resumed the conversation") })
+}
+
+// act notes an operator action, to be emitted (and so recorded) from the
+// run's goroutine. c.mu must be held.
+func (c *Conversation) act(detail string) {
+	c.actions = append(c.actions, Operator{Detail: "the operator " + detail, Time: c.cfg.Now()})
+}
 
 // Paused reports whether the conversation is paused.
 func (c *Conversation) Paused() bool {
@@ -89,13 +100,16 @@ func (c *Conversation) Paused() bool {
 }
 
 // Step lets one more message through while paused.
-func (c *Conversation) Step() { c.set(func() { c.steps++ }) }
+func (c *Conversation) Step() {
+	c.set(func() { c.steps++; c.act("let one more message through") })
+}
 
 // End stops the conversation now, as the operator's decision. The message
 // in flight is recorded as interrupted.
 func (c *Conversation) End() {
 	c.set(func() {
 		c.ended = true
+		c.act("ended the conversation")
 		if c.cancel != nil {
 			c.cancel()
 		}
@@ -116,7 +130,14 @@ func (c *Conversation) Inject(speaker, text string) error {
 		return fmt.Errorf("no seat is named %q; inject as %q, %q or the moderator",
 			speaker, c.cfg.Seats[0].Name, c.cfg.Seats[1].Name)
 	}
-	c.set(func() { c.injects = append(c.injects, m) })
+	c.set(func() {
+		c.injects = append(c.injects, m)
+		if m.Origin == transcripts.OriginModerator {
+			c.act("injected a moderator note")
+		} else {
+			c.act("injected a line as " + m.Speaker)
+		}
+	})
 	return nil
 }
 
@@ -145,6 +166,16 @@ func (c *Conversation) Run(ctx context.Context, sinks ...Sink) (transcripts.Stop
 	r := &run{c: c, sinks: sinks, msgs: append([]transcripts.Message(nil), c.cfg.Prior...),
 		windows: map[int]int{}, shrunk: map[int]bool{}}
 	stop, partial, err := r.loop(ctx)
+	// Operator actions the loop did not reach (an End mid-turn) are still recorded.
+	c.mu.Lock()
+	actions := c.actions
+	c.actions = nil
+	c.mu.Unlock()
+	for _, a := range actions {
+		if e := r.emit(a); e != nil && err == nil {
+			err = e
+		}
+	}
 	ended := c.cfg.Now()
 	ev := Stopped{Stop: stop, Ended: ended, Partial: partial, Err: err}
 	if e := r.emit(ev); e != nil && err == nil {
@@ -304,12 +335,18 @@ func (r *run) between(ctx context.Context, next *int) (transcripts.Stop, bool) {
 		c.mu.Lock()
 		ended := c.ended
 		injects := c.injects
-		c.injects = nil
+		actions := c.actions
+		c.injects, c.actions = nil, nil
 		paused := c.paused && c.steps == 0
 		if !paused && c.paused {
 			c.steps--
 		}
 		c.mu.Unlock()
+		for _, a := range actions {
+			if err := r.emit(a); err != nil {
+				return errorStop(len(r.msgs), err), false
+			}
+		}
 		if ended {
 			return transcripts.Stop{Kind: transcripts.StopOperator, Reason: "the operator ended the conversation", At: len(r.msgs)}, false
 		}

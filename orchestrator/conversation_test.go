@@ -262,6 +262,41 @@ func TestPauseStepAndResume(t *testing.T) {
 	}
 }
 
+// Pause, step, resume, inject and end are recorded as operator events in
+// the JSONL, in order.
+func TestOperatorActionsAreRecorded(t *testing.T) {
+	started := make(chan struct{})
+	a := agents.NewScripted([]string{"a1", "a2", "a3"}, 0)
+	conv := New(Config{Seats: seats(a, blocker(started)), Policy: policy.MaxMessages{N: 20}})
+	conv.Pause()
+	conv.Step()
+	conv.Resume()
+	conv.Inject("", "be brief")
+	conv.Inject("B", "typed by a person")
+	go func() { <-started; conv.End() }()
+	rec := &Recorder{Dir: t.TempDir()}
+	if _, err := conv.Run(context.Background(), rec); err != nil {
+		t.Fatal(err)
+	}
+	_, jl := rec.Paths()
+	tr, err := transcripts.Read(jl)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, e := range tr.Run.Events {
+		if e.Kind == "operator" {
+			got = append(got, e.Detail)
+		}
+	}
+	want := []string{"the operator paused the conversation", "the operator let one more message through",
+		"the operator resumed the conversation", "the operator injected a moderator note",
+		"the operator injected a line as B", "the operator ended the conversation"}
+	if strings.Join(got, "|") != strings.Join(want, "|") {
+		t.Errorf("operator events:\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+}
+
 func TestInjectedLines(t *testing.T) {
 	a, b := &say{name: "a"}, &say{name: "b"}
 	conv := New(Config{Seats: seats(a, b), Policy: policy.MaxMessages{N: 5}})

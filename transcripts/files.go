@@ -307,6 +307,17 @@ func (r *Recording) rewriteMarkdown() error {
 	return nil
 }
 
+// Remove closes the recording and deletes both its files, for a run that
+// ended before it had anything worth keeping.
+func (r *Recording) Remove() error {
+	r.Close()
+	err := os.Remove(r.JSONLPath)
+	if e := os.Remove(r.MarkdownPath); err == nil {
+		err = e
+	}
+	return err
+}
+
 // Close releases the files without finalizing.
 func (r *Recording) Close() error {
 	var err error

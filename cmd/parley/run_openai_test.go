@@ -10,6 +10,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/parleyhq/parley/agents/openaitest"
 	"github.com/parleyhq/parley/transcripts"
@@ -331,11 +332,25 @@ func TestRunUnreachable(t *testing.T) {
 	url := "http://" + l.Addr().String() + "/v1"
 	l.Close()
 	dir := t.TempDir()
-	sc := writeScenario(t, dir, e2eScenario{URLAlpha: url, Opening: "Hi.", Window: 4, Max: 4, Extra: "\n    retries: 1"})
+	// The default retries: a refused connection still fails within a second.
+	sc := writeScenario(t, dir, e2eScenario{URLAlpha: url, Opening: "Hi.", Window: 4, Max: 4})
+	start := time.Now()
 	code, out, errOut := runParley(t, sc, dir)
+	if took := time.Since(start); took > 3*time.Second {
+		t.Errorf("a refused connection took %s to fail; want a short, bounded retry", took)
+	}
 	want := "Alpha: cannot reach " + url + "; check base_url: and that the server is running"
 	if code != exitFailure || !strings.Contains(errOut, want) {
 		t.Errorf("exit %d, stderr %q; want %d and %q", code, errOut, exitFailure, want)
+	}
+	if n := strings.Count(out+errOut, want); n != 1 {
+		t.Errorf("the error is printed %d times:\n%s%s", n, out, errOut)
+	}
+	if strings.Contains(out, "text above is discarded") {
+		t.Errorf("a retry with no text says text is discarded:\n%s", out)
+	}
+	if files, _ := filepath.Glob(filepath.Join(dir, "*.*")); len(files) != 1 {
+		t.Errorf("files left behind: %v; want only the scenario", files)
 	}
 	noKeys(t, dir, out, errOut)
 }
