@@ -170,7 +170,8 @@ func fuzzSeeds(f *testing.F) {
 		f.Fatal(err)
 	}
 	for _, s := range [][]byte{seed, seed[:len(seed)/3], []byte(headedSample), []byte(openAISample), []byte(shareGPTSample),
-		[]byte("### A ###\n"), []byte("[[[]]]"), []byte(`{"messages":[{"role":"user","content":[1,{"text":2}]}]}`)} {
+		[]byte("### A ###\n"), []byte("[[[]]]"),
+		[]byte(`{"model_a":"A","model_b":"B","initial_message":" ","messages":[{"role":"user","content":" ","speaker":"A"},{"role":"assistant","content":"x","speaker":"B"}]}`), []byte(`{"messages":[{"role":"user","content":[1,{"text":2}]}]}`)} {
 		f.Add(s)
 	}
 }
