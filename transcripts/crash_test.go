@@ -130,3 +130,28 @@ func TestOneWriterPerTranscript(t *testing.T) {
 	}
 	release2()
 }
+
+// A message the JSONL could not take (a full disk) is not in the rebuilt
+// Markdown either: the files say only what reached the disk.
+func TestAFailedAppendIsNotRecorded(t *testing.T) {
+	r, err := Create(t.TempDir(), sampleRun())
+	if err != nil {
+		t.Fatal(err)
+	}
+	msgs := sampleMessages()
+	if err := r.Append(msgs[0]); err != nil {
+		t.Fatal(err)
+	}
+	r.jl.Close() // every write now fails, as on a full disk
+	if err := r.Append(msgs[1]); err == nil {
+		t.Fatal("the append reported no error")
+	}
+	if n := len(r.Messages()); n != 1 {
+		t.Errorf("the recording counts %d messages; want the 1 on disk", n)
+	}
+	r.Finish(time.Now(), Stop{Kind: StopError, Reason: "disk full", At: 1})
+	md, err := Read(r.MarkdownPath)
+	if err != nil || len(md.Messages) != 1 {
+		t.Fatalf("the Markdown holds %v (%v); want only the message on disk", md, err)
+	}
+}

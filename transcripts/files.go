@@ -249,12 +249,14 @@ func (r *Recording) writeJSONL(b []byte, durable bool) error {
 	return nil
 }
 
-// Append records one finished message in both files.
+// Append records one finished message in both files. A message the JSONL
+// could not take is not recorded at all: Finish rebuilds the Markdown from
+// what the JSONL holds.
 func (r *Recording) Append(m Message) error {
-	r.t.Messages = append(r.t.Messages, m)
-	if err := r.writeJSONL(JSONLMessage(len(r.t.Messages), m), true); err != nil {
+	if err := r.writeJSONL(JSONLMessage(len(r.t.Messages)+1, m), true); err != nil {
 		return err
 	}
+	r.t.Messages = append(r.t.Messages, m)
 	if err := AppendMessage(r.md, m); err != nil {
 		return fmt.Errorf("writing %s: %w", r.MarkdownPath, err)
 	}
