@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/parleyhq/parley/agents/openaitest"
+	"github.com/parleyhq/parley/orchestrator"
 	"github.com/parleyhq/parley/orchestrator/policy"
 	"github.com/parleyhq/parley/transcripts"
 )
@@ -266,5 +267,25 @@ func TestResumeOfAFinishedTranscriptRefuses(t *testing.T) {
 	}
 	if tr, _ := transcripts.Read(jls[0]); len(tr.Messages) != 5 {
 		t.Errorf("extended to %d messages, want 5", len(tr.Messages))
+	}
+}
+
+// The headless printer says text is discarded on a retry only when text of
+// that attempt was printed.
+func TestPrinterSaysTextIsDiscardedOnlyWhenThereWasText(t *testing.T) {
+	var buf bytes.Buffer
+	p := newPrinter(&buf)
+	retry := orchestrator.Retrying{Index: 2, Speaker: "A", Attempt: 1, Max: 3, Reason: "connection refused"}
+	for _, e := range []orchestrator.Event{
+		orchestrator.TurnStarted{Index: 2, Speaker: "A"},
+		retry,
+		orchestrator.Delta{Index: 2, Speaker: "A", Text: "half a"},
+		retry,
+		retry,
+	} {
+		p.Handle(e)
+	}
+	if n := strings.Count(buf.String(), "the text above is discarded"); n != 1 {
+		t.Errorf("said %d times that text was discarded; want once, after the text:\n%s", n, buf.String())
 	}
 }
