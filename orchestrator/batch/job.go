@@ -45,7 +45,7 @@ func (j Job) Load() (*configs.Scenario, error) {
 	s, err := configs.Parse(j.ScenarioPath, data)
 	if err != nil {
 		if len(j.Vary) > 0 {
-			return nil, fmt.Errorf("with --vary %s: %w", FormatValues(j.Vary), err)
+			return nil, fmt.Errorf("with --vary %s: %w", FormatValues(ShownValues(j.Vary)), err)
 		}
 		return nil, err
 	}
@@ -135,7 +135,7 @@ type PolicyResult struct {
 // completed message. The error is non-nil when the conversation failed or
 // ctx was cancelled; the Result says what was recorded either way.
 func RunJob(ctx context.Context, job Job, dir string, env Env) (Result, error) {
-	res := Result{ID: job.ID, ScenarioPath: job.ScenarioPath, Vary: job.Vary, State: StateFailed}
+	res := Result{ID: job.ID, ScenarioPath: job.ScenarioPath, Vary: ShownValues(job.Vary), State: StateFailed}
 	s, err := job.Load()
 	if err != nil {
 		res.Error = err.Error()
@@ -182,7 +182,7 @@ func RunJob(ctx context.Context, job Job, dir string, env Env) (Result, error) {
 		return res, err
 	}
 	cfg.Run.ID = job.ID
-	cfg.Run.Vary = job.Vary
+	cfg.Run.Vary = ShownValues(job.Vary)
 	sinks := []orchestrator.Sink{rec}
 	if env.Sinks != nil {
 		sinks = append(sinks, env.Sinks(job)...)
