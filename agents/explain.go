@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/http"
 	"strings"
+	"syscall"
 
 	openai "github.com/sashabaranov/go-openai"
 )
@@ -121,6 +122,9 @@ func isNetwork(err error) bool {
 	var opErr *net.OpError
 	return errors.As(err, &opErr) || errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF)
 }
+
+// isRefused reports whether nothing listens at the address dialled.
+func isRefused(err error) bool { return errors.Is(err, syscall.ECONNREFUSED) }
 
 // isUnreachable reports whether err is a failure to connect at all.
 func isUnreachable(err error) bool {

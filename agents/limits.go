@@ -56,8 +56,9 @@ type Limiter struct {
 }
 
 // NewLimiter returns a limiter named name (a provider or base URL, used in
-// stats) enforcing l.
+// stats and wait reasons, with any user and password redacted) enforcing l.
 func NewLimiter(name string, l Limit) *Limiter {
+	name = RedactURL(name)
 	if l.Window <= 0 {
 		l.Window = time.Minute
 	}

@@ -8,7 +8,6 @@ import (
 	"iter"
 	"math/rand/v2"
 	"net/http"
-	"net/url"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -79,7 +78,7 @@ type OpenAIConfig struct {
 type OpenAI struct {
 	cfg     OpenAIConfig
 	client  *openai.Client
-	url     string   // BaseURL with any password removed, for sentences
+	url     string   // BaseURL with any user and password removed, for sentences
 	secrets []string // never to appear in an error
 
 	noStreamOptions atomic.Bool // the server rejected stream_options once
@@ -102,9 +101,7 @@ func NewOpenAI(cfg OpenAIConfig) *OpenAI {
 	oc.HTTPClient = &doer{client: hc, headers: cfg.Headers}
 	a := &OpenAI{cfg: cfg, client: openai.NewClientWithConfig(oc), url: cfg.BaseURL,
 		sleep: sleepCtx, jitter: rand.Float64, now: time.Now}
-	if u, err := url.Parse(cfg.BaseURL); err == nil && u.User != nil {
-		a.url = u.Redacted()
-	}
+	a.url = RedactURL(cfg.BaseURL)
 	if cfg.APIKey != "" {
 		a.secrets = append(a.secrets, cfg.APIKey)
 	}
@@ -212,11 +209,14 @@ func (a *OpenAI) Reply(ctx context.Context, history []Message) iter.Seq2[Chunk, 
 				return
 			case out.again:
 				continue
-			case !out.retry || n >= most:
+			case !out.retry || n >= most || out.refused && n >= refusedAttempts:
 				yield(Chunk{}, a.explain(out.fail, n))
 				return
 			}
 			wait := a.backoff(n, out.retryAfter, out.hasRetryAfter)
+			if out.refused {
+				wait = min(wait, refusedBackoff<<(n-1))
+			}
 			if wait > maxRetryAfter {
 				yield(Chunk{}, a.tooLong(out, wait))
 				return
@@ -242,6 +242,7 @@ type outcome struct {
 	reason        string
 	retryAfter    time.Duration
 	hasRetryAfter bool
+	refused       bool // nothing listens at the address: retried briefly, see refusedAttempts
 }
 
 // try makes one attempt, yielding its chunks.
@@ -398,6 +399,8 @@ func (a *OpenAI) classify(ctx, rctx context.Context, at *attempt, err error, wit
 	case apiErr != nil && midStream:
 		out.retry, out.reason = true, "error reported mid-stream"
 	case isDNS(err):
+	case !midStream && isRefused(err):
+		out.retry, out.reason, out.refused = true, "connection refused", true
 	case midStream:
 		out.fail, out.retry, out.reason = errors.Join(errStreamCut, err), true, "stream cut off"
 	case isNetwork(err):

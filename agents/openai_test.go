@@ -517,8 +517,19 @@ func TestUnreachable(t *testing.T) {
 	if ae.Sentence != want {
 		t.Errorf("sentence = %q, want %q", ae.Sentence, want)
 	}
-	if len(r.retries) != 1 || r.retries[0].Reason != "connection failed" {
-		t.Errorf("retries = %+v, want one for the failed connection", r.retries)
+	if len(r.retries) != 1 || r.retries[0].Reason != "connection refused" {
+		t.Errorf("retries = %+v, want one for the refused connection", r.retries)
+	}
+
+	// However many retries are allowed, a refused connection is tried
+	// three times, a quarter and a half second apart.
+	a = newTestAgent(t, nil, OpenAIConfig{BaseURL: url, Retries: ptr(8), Backoff: 5 * time.Second})
+	r = collect(context.Background(), a, hello)
+	if len(r.retries) != 2 || r.retries[0].Wait > 250*time.Millisecond || r.retries[1].Wait > 500*time.Millisecond {
+		t.Errorf("retries = %+v, want two short ones", r.retries)
+	}
+	if !errors.As(r.err, &ae) || !strings.Contains(ae.Sentence, "gave up after 3 attempts") {
+		t.Errorf("err = %v", r.err)
 	}
 }
 

@@ -16,6 +16,10 @@ type Replay struct {
 	Scripted
 	Source  string // the transcript it replays, for messages
 	Speaker string
+
+	opening    string // the recording's message 1, when it is Speaker's
+	hasOpening bool
+	openingIn  bool // the opening is lines[0] (an unmarked recording)
 }
 
 // NewReplay builds a replay of speaker's messages in t. source names the
@@ -23,7 +27,9 @@ type Replay struct {
 func NewReplay(t *transcripts.Transcript, source, speaker string, pace time.Duration) (*Replay, error) {
 	var lines []string
 	for _, m := range t.Messages {
-		if m.Speaker == speaker && m.Origin != transcripts.OriginModerator && !m.Partial {
+		// The opening was never the speaker's reply: parley hands it over
+		// itself, as message 1, when the replay is staged.
+		if m.Speaker == speaker && m.Origin != transcripts.OriginModerator && m.Origin != transcripts.OriginOpening && !m.Partial {
 			lines = append(lines, m.Content)
 		}
 	}
@@ -33,7 +39,31 @@ func NewReplay(t *transcripts.Transcript, source, speaker string, pace time.Dura
 	}
 	r := &Replay{Source: source, Speaker: speaker}
 	r.lines, r.Pace = lines, pace
+	if len(t.Messages) > 0 && t.Messages[0].Speaker == speaker && !t.Messages[0].Partial {
+		switch t.Messages[0].Origin {
+		case transcripts.OriginOpening:
+			r.opening, r.hasOpening = t.Messages[0].Content, true
+		case transcripts.OriginAgent:
+			r.opening, r.hasOpening, r.openingIn = t.Messages[0].Content, true, true
+		}
+	}
 	return r, nil
+}
+
+// TakeOpening is for a replay seated on the side that does not open: when
+// the recording's message 1 is this speaker's, it is the conversation's
+// opening (the seed's system records its initial message that way, and
+// parley marks its own), which the other side answered. TakeOpening
+// returns it and moves past it, so the replay's first reply is the
+// speaker's next message. Call it before Skip.
+func (r *Replay) TakeOpening() (string, bool) {
+	if !r.hasOpening {
+		return "", false
+	}
+	if r.openingIn {
+		r.Skip(1)
+	}
+	return r.opening, true
 }
 
 func quoteList(names []string) string {

@@ -16,6 +16,11 @@ const (
 	// maxRetryAfter is the longest wait a server may ask for before the
 	// agent gives up instead of waiting (a spent daily quota, say).
 	maxRetryAfter = 10 * time.Minute
+	// A refused connection (nothing listens at the address) is tried at
+	// most refusedAttempts times, waiting refusedBackoff, then twice that:
+	// a server being restarted gets a moment, a wrong port fails at once.
+	refusedAttempts = 3
+	refusedBackoff  = 250 * time.Millisecond
 )
 
 // backoff is the wait after failed attempt n (from 1): a server's

@@ -39,10 +39,13 @@ const (
 
 // Scenario is one conversation to stage.
 type Scenario struct {
-	Title       string    `yaml:"title"`
-	Agents      []Agent   `yaml:"agents"`
-	First       string    `yaml:"first"`
-	Opening     *string   `yaml:"opening"`
+	Title   string  `yaml:"title"`
+	Agents  []Agent `yaml:"agents"`
+	First   string  `yaml:"first"`
+	Opening *string `yaml:"opening"`
+	// EmptyReply is what an empty or whitespace-only message is shown to
+	// the agents as ("" means "(no reply)"); the transcript keeps it as it came.
+	EmptyReply  string    `yaml:"empty_reply"`
 	History     History   `yaml:"history"`
 	Termination yaml.Node `yaml:"termination"`
 	Output      Output    `yaml:"output"`
@@ -277,7 +280,7 @@ func goTypeName(t string) string {
 }
 
 var fieldsOf = map[string][]string{
-	"Scenario": {"title", "agents", "first", "opening", "history", "termination", "output", "limits", "roster"},
+	"Scenario": {"title", "agents", "first", "opening", "empty_reply", "history", "termination", "output", "limits", "roster"},
 	"Agent": {"name", "type", "provider", "model", "base_url", "base_urls", "api_key_env", "api_key_file", "system",
 		"temperature", "top_p", "max_tokens", "seed", "stop", "headers", "retries", "timeout",
 		"idle_timeout", "backoff", "transcript", "speaker", "lines", "pace", "formerly"},

@@ -27,7 +27,8 @@ func TestDemoDefaults(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if s.Title != "Kimi K2 ↔ grok-4" || s.First != "Kimi K2" || s.FirstIndex() != 0 {
+	// grok-4 answers the recording's opening, which is Kimi K2's message 1.
+	if s.Title != "Kimi K2 ↔ grok-4" || s.First != "grok-4" || s.FirstIndex() != 1 {
 		t.Errorf("demo = %q first %q", s.Title, s.First)
 	}
 	if s.Agents[0].Type != TypeReplay || s.Agents[1].Speaker != "grok-4" {

@@ -27,10 +27,16 @@ type Seat struct {
 
 // Config is everything a run needs.
 type Config struct {
-	Run     transcripts.Run // recorded as the run's header; Title and Started are filled in if empty
-	Seats   [2]Seat
-	First   int    // index into Seats of the agent that opens
-	Opening string // handed to the first speaker as if the other side had said it; blank means none
+	Run   transcripts.Run // recorded as the run's header; Title and Started are filled in if empty
+	Seats [2]Seat
+	First int // index into Seats of the agent that opens
+	// Opening is handed to the first speaker as if the other side had said
+	// it; blank means Cue. A new run records it as message 1, marked as the
+	// opening, under the other seat's name, and the policies judge it.
+	Opening string
+	// EmptyReply is what an empty or whitespace-only message is shown to
+	// the agents as; blank means DefaultEmptyReply.
+	EmptyReply string
 	// HistoryWindow keeps only the most recent messages in what agents are
 	// shown (0 keeps all).
 	HistoryWindow int
@@ -51,6 +57,7 @@ type Conversation struct {
 	steps   int
 	ended   bool
 	injects []transcripts.Message
+	actions []Operator // operator actions not yet emitted
 	wake    chan struct{}
 	cancel  context.CancelFunc // cancels the turn in flight
 }
@@ -70,10 +77,20 @@ func New(cfg Config) *Conversation {
 }
 
 // Pause holds the conversation after the message in flight; Resume lets it go on.
-func (c *Conversation) Pause() { c.set(func() { c.paused = true }) }
+func (c *Conversation) Pause() {
+	c.set(func() { c.paused = true; c.act("paused the conversation") })
+}
 
 // Resume undoes Pause.
-func (c *Conversation) Resume() { c.set(func() { c.paused, c.steps = false, 0 }) }
+func (c *Conversation) Resume() {
+	c.set(func() { c.paused, c.steps = false, 0; c.act("resumed the conversation") })
+}
+
+// act notes an operator action, to be emitted (and so recorded) from the
+// run's goroutine. c.mu must be held.
+func (c *Conversation) act(detail string) {
+	c.actions = append(c.actions, Operator{Detail: "the operator " + detail, Time: c.cfg.Now()})
+}
 
 // Paused reports whether the conversation is paused.
 func (c *Conversation) Paused() bool {
@@ -83,13 +100,16 @@ func (c *Conversation) Paused() bool {
 }
 
 // Step lets one more message through while paused.
-func (c *Conversation) Step() { c.set(func() { c.steps++ }) }
+func (c *Conversation) Step() {
+	c.set(func() { c.steps++; c.act("let one more message through") })
+}
 
 // End stops the conversation now, as the operator's decision. The message
 // in flight is recorded as interrupted.
 func (c *Conversation) End() {
 	c.set(func() {
 		c.ended = true
+		c.act("ended the conversation")
 		if c.cancel != nil {
 			c.cancel()
 		}
@@ -110,7 +130,14 @@ func (c *Conversation) Inject(speaker, text string) error {
 		return fmt.Errorf("no seat is named %q; inject as %q, %q or the moderator",
 			speaker, c.cfg.Seats[0].Name, c.cfg.Seats[1].Name)
 	}
-	c.set(func() { c.injects = append(c.injects, m) })
+	c.set(func() {
+		c.injects = append(c.injects, m)
+		if m.Origin == transcripts.OriginModerator {
+			c.act("injected a moderator note")
+		} else {
+			c.act("injected a line as " + m.Speaker)
+		}
+	})
 	return nil
 }
 
@@ -139,6 +166,16 @@ func (c *Conversation) Run(ctx context.Context, sinks ...Sink) (transcripts.Stop
 	r := &run{c: c, sinks: sinks, msgs: append([]transcripts.Message(nil), c.cfg.Prior...),
 		windows: map[int]int{}, shrunk: map[int]bool{}}
 	stop, partial, err := r.loop(ctx)
+	// Operator actions the loop did not reach (an End mid-turn) are still recorded.
+	c.mu.Lock()
+	actions := c.actions
+	c.actions = nil
+	c.mu.Unlock()
+	for _, a := range actions {
+		if e := r.emit(a); e != nil && err == nil {
+			err = e
+		}
+	}
 	ended := c.cfg.Now()
 	ev := Stopped{Stop: stop, Ended: ended, Partial: partial, Err: err}
 	if e := r.emit(ev); e != nil && err == nil {
@@ -181,6 +218,20 @@ func (r *run) loop(ctx context.Context) (transcripts.Stop, *transcripts.Message,
 	}
 	if err := r.emit(Started{Run: run, Speakers: [2]string{cfg.Seats[0].Name, cfg.Seats[1].Name}, Prior: cfg.Prior, Limit: limit}); err != nil {
 		return errorStop(len(r.msgs), err), nil, err
+	}
+	if len(r.msgs) == 0 {
+		// What the first speaker is shown first is message 1.
+		open := cfg.Opening
+		if strings.TrimSpace(open) == "" {
+			open = Cue
+		}
+		now := cfg.Now()
+		m := transcripts.Message{Speaker: cfg.Seats[1-cfg.First].Name, Content: open,
+			Origin: transcripts.OriginOpening, Started: now, Ended: now}
+		r.msgs = append(r.msgs, m)
+		if err := r.emit(MessageFinished{Index: 1, Message: m}); err != nil {
+			return errorStop(0, err), nil, err
+		}
 	}
 	next := cfg.First
 	if last := lastSpeaker(r.msgs); last != "" {
@@ -284,12 +335,18 @@ func (r *run) between(ctx context.Context, next *int) (transcripts.Stop, bool) {
 		c.mu.Lock()
 		ended := c.ended
 		injects := c.injects
-		c.injects = nil
+		actions := c.actions
+		c.injects, c.actions = nil, nil
 		paused := c.paused && c.steps == 0
 		if !paused && c.paused {
 			c.steps--
 		}
 		c.mu.Unlock()
+		for _, a := range actions {
+			if err := r.emit(a); err != nil {
+				return errorStop(len(r.msgs), err), false
+			}
+		}
 		if ended {
 			return transcripts.Stop{Kind: transcripts.StopOperator, Reason: "the operator ended the conversation", At: len(r.msgs)}, false
 		}
@@ -298,7 +355,7 @@ func (r *run) between(ctx context.Context, next *int) (transcripts.Stop, bool) {
 			m.Started, m.Ended = now, now
 			r.msgs = append(r.msgs, m)
 			if err := r.emit(MessageFinished{Index: len(r.msgs), Message: m}); err != nil {
-				return errorStop(len(r.msgs), err), false
+				return errorStop(len(r.msgs)-1, err), false // say only what is on disk
 			}
 			if m.Origin == transcripts.OriginInjected {
 				*next = 0
@@ -343,7 +400,7 @@ func (r *run) turn(ctx context.Context, seat int) (*transcripts.Stop, *transcrip
 	if w, ok := r.windows[seat]; ok {
 		window = w
 	}
-	history := Perspective(r.msgs, s.Name, r.opening(seat), window)
+	history := Perspective(r.msgs, s.Name, window, cfg.EmptyReply)
 	start := cfg.Now()
 	if err := r.emit(TurnStarted{Index: index, Speaker: s.Name, Time: start}); err != nil {
 		st := errorStop(len(r.msgs), err)
@@ -364,7 +421,7 @@ func (r *run) turn(ctx context.Context, seat int) (*transcripts.Stop, *transcrip
 			st := errorStop(len(r.msgs), err)
 			return &st, nil, err
 		}
-		history = Perspective(r.msgs, s.Name, r.opening(seat), window)
+		history = Perspective(r.msgs, s.Name, window, cfg.EmptyReply)
 		m, replyErr = r.stream(turnCtx, s, index, history, cfg.Now())
 	}
 	if replyErr != nil {
@@ -397,7 +454,7 @@ func (r *run) turn(ctx context.Context, seat int) (*transcripts.Stop, *transcrip
 		// End arrived as the last token did: keep the whole message.
 		r.msgs = append(r.msgs, m)
 		if err := r.emit(MessageFinished{Index: index, Message: m}); err != nil {
-			st := errorStop(len(r.msgs), err)
+			st := errorStop(len(r.msgs)-1, err) // say only what is on disk
 			return &st, nil, err
 		}
 		st := transcripts.Stop{Kind: transcripts.StopOperator, Reason: "the operator ended the conversation", At: len(r.msgs)}
@@ -412,8 +469,22 @@ func (r *run) turn(ctx context.Context, seat int) (*transcripts.Stop, *transcrip
 	}
 	r.msgs = append(r.msgs, m)
 	if err := r.emit(MessageFinished{Index: index, Message: m}); err != nil {
-		st := errorStop(len(r.msgs), err)
+		// A sink failed to record it (a full disk): the stop names the
+		// last message that is surely on disk, not this one.
+		st := errorStop(len(r.msgs)-1, err)
 		return &st, nil, err
+	}
+	if strings.TrimSpace(m.Content) == "" {
+		shown := cfg.EmptyReply
+		if strings.TrimSpace(shown) == "" {
+			shown = DefaultEmptyReply
+		}
+		if err := r.emit(Notice{Kind: "warning", Time: cfg.Now(), Detail: fmt.Sprintf(
+			"%s: message %d is an empty reply (finish reason %q); the agents are shown %q in its place",
+			s.Name, index, m.FinishReason, shown)}); err != nil {
+			st := errorStop(len(r.msgs), err)
+			return &st, nil, err
+		}
 	}
 	return nil, nil, nil
 }
@@ -495,14 +566,6 @@ func (c *Conversation) isEnded() bool {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	return c.ended
-}
-
-// opening is the opening text for seat, which only the first speaker is handed.
-func (r *run) opening(seat int) string {
-	if seat != r.c.cfg.First {
-		return ""
-	}
-	return r.c.cfg.Opening
 }
 
 func lastSpeaker(msgs []transcripts.Message) string {

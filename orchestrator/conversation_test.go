@@ -80,21 +80,25 @@ func seats(a, b agents.Agent) [2]Seat {
 func TestRunAlternatesFromTheFirstSpeaker(t *testing.T) {
 	a, b := &say{name: "a"}, &say{name: "b"}
 	var sink collect
-	conv := New(Config{Seats: seats(a, b), First: 1, Opening: "Begin.", Policy: policy.MaxMessages{N: 4}})
+	conv := New(Config{Seats: seats(a, b), First: 1, Opening: "Begin.", Policy: policy.MaxMessages{N: 5}})
 	stop, err := conv.Run(context.Background(), &sink)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if stop.Kind != transcripts.StopPolicy || stop.Policy != "max_messages" || stop.At != 4 {
+	if stop.Kind != transcripts.StopPolicy || stop.Policy != "max_messages" || stop.At != 5 {
 		t.Fatalf("stop = %+v", stop)
 	}
 	got := sink.finished()
-	want := []string{"B:b !", "A:a !", "B:b !!", "A:a !!"}
+	// Message 1 is the opening, under the name of the side B was told said it.
+	if got[0].Origin != transcripts.OriginOpening {
+		t.Errorf("message 1 = %+v, want the opening", got[0])
+	}
+	want := []string{"A:Begin.", "B:b !", "A:a !", "B:b !!", "A:a !!"}
 	for i, m := range got {
 		if s := m.Speaker + ":" + m.Content; s != want[i] {
 			t.Errorf("message %d = %q, want %q", i+1, s, want[i])
 		}
-		if m.FinishReason != "stop" || m.Usage == nil || !m.Usage.Estimated {
+		if i > 0 && (m.FinishReason != "stop" || m.Usage == nil || !m.Usage.Estimated) {
 			t.Errorf("message %d lacks finish reason or estimated usage: %+v", i+1, m)
 		}
 	}
@@ -118,7 +122,7 @@ func TestRunAlternatesFromTheFirstSpeaker(t *testing.T) {
 			progress++
 		}
 	}
-	if progress != 4 {
+	if progress != 5 {
 		t.Errorf("progress events = %d, want one per message", progress)
 	}
 }
@@ -130,7 +134,7 @@ func TestExhaustedReplayEndsTheRun(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if stop.Kind != transcripts.StopExhausted || stop.At != 4 || !strings.Contains(stop.Reason, "A has no recorded lines left") {
+	if stop.Kind != transcripts.StopExhausted || stop.At != 5 || !strings.Contains(stop.Reason, "A has no recorded lines left") {
 		t.Fatalf("stop = %+v", stop)
 	}
 }
@@ -144,9 +148,9 @@ func TestEndTokenStopsAfterTwoExchanges(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	// Message 1's lone [END] is not echoed; the run goes on until 4 in a row.
-	if stop.Kind != transcripts.StopPolicy || stop.At != 7 {
-		t.Fatalf("stop = %+v, want a policy stop at message 7", stop)
+	// Message 2's lone [END] is not echoed; the run goes on until 4 in a row.
+	if stop.Kind != transcripts.StopPolicy || stop.At != 8 {
+		t.Fatalf("stop = %+v, want a policy stop at message 8", stop)
 	}
 }
 
@@ -176,7 +180,7 @@ func TestCancelRecordsTheMessageInFlightAsInterrupted(t *testing.T) {
 	if !errors.Is(err, context.Canceled) {
 		t.Fatalf("err = %v, want context.Canceled", err)
 	}
-	if stop.Kind != transcripts.StopInterrupted || stop.At != 1 {
+	if stop.Kind != transcripts.StopInterrupted || stop.At != 2 {
 		t.Fatalf("stop = %+v", stop)
 	}
 	md, jl := rec.Paths()
@@ -185,7 +189,8 @@ func TestCancelRecordsTheMessageInFlightAsInterrupted(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if len(tr.Messages) != 2 || tr.Messages[0].Content != "first" || !tr.Messages[1].Partial || tr.Messages[1].Content != "half a" {
+		if len(tr.Messages) != 3 || tr.Messages[0].Origin != transcripts.OriginOpening || tr.Messages[1].Content != "first" ||
+			!tr.Messages[2].Partial || tr.Messages[2].Content != "half a" {
 			t.Errorf("%s holds %+v", p, tr.Messages)
 		}
 	}
@@ -205,7 +210,7 @@ func TestEndIsTheOperatorsStop(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if stop.Kind != transcripts.StopOperator || stop.At != 1 {
+	if stop.Kind != transcripts.StopOperator || stop.At != 2 {
 		t.Fatalf("stop = %+v", stop)
 	}
 	last := sink.events[len(sink.events)-1].(Stopped)
@@ -230,14 +235,17 @@ func TestPauseStepAndResume(t *testing.T) {
 		}))
 		done <- stop
 	}()
+	if i := <-turns; i != 1 {
+		t.Fatalf("the first message is %d, want the opening", i)
+	}
 	select {
 	case i := <-turns:
 		t.Fatalf("message %d arrived while paused", i)
 	case <-time.After(50 * time.Millisecond):
 	}
 	conv.Step()
-	if i := <-turns; i != 1 {
-		t.Fatalf("step gave message %d, want 1", i)
+	if i := <-turns; i != 2 {
+		t.Fatalf("step gave message %d, want 2", i)
 	}
 	select {
 	case i := <-turns:
@@ -254,9 +262,44 @@ func TestPauseStepAndResume(t *testing.T) {
 	}
 }
 
+// Pause, step, resume, inject and end are recorded as operator events in
+// the JSONL, in order.
+func TestOperatorActionsAreRecorded(t *testing.T) {
+	started := make(chan struct{})
+	a := agents.NewScripted([]string{"a1", "a2", "a3"}, 0)
+	conv := New(Config{Seats: seats(a, blocker(started)), Policy: policy.MaxMessages{N: 20}})
+	conv.Pause()
+	conv.Step()
+	conv.Resume()
+	conv.Inject("", "be brief")
+	conv.Inject("B", "typed by a person")
+	go func() { <-started; conv.End() }()
+	rec := &Recorder{Dir: t.TempDir()}
+	if _, err := conv.Run(context.Background(), rec); err != nil {
+		t.Fatal(err)
+	}
+	_, jl := rec.Paths()
+	tr, err := transcripts.Read(jl)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, e := range tr.Run.Events {
+		if e.Kind == "operator" {
+			got = append(got, e.Detail)
+		}
+	}
+	want := []string{"the operator paused the conversation", "the operator let one more message through",
+		"the operator resumed the conversation", "the operator injected a moderator note",
+		"the operator injected a line as B", "the operator ended the conversation"}
+	if strings.Join(got, "|") != strings.Join(want, "|") {
+		t.Errorf("operator events:\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+}
+
 func TestInjectedLines(t *testing.T) {
 	a, b := &say{name: "a"}, &say{name: "b"}
-	conv := New(Config{Seats: seats(a, b), Policy: policy.MaxMessages{N: 4}})
+	conv := New(Config{Seats: seats(a, b), Policy: policy.MaxMessages{N: 5}})
 	if err := conv.Inject("C", "x"); err == nil || !strings.Contains(err.Error(), `"A", "B"`) {
 		t.Fatalf("injecting as an unknown seat: err = %v", err)
 	}
@@ -266,7 +309,7 @@ func TestInjectedLines(t *testing.T) {
 	if _, err := conv.Run(context.Background(), &sink); err != nil {
 		t.Fatal(err)
 	}
-	got := sink.finished()
+	got := sink.finished()[1:] // after the opening
 	if got[0].Origin != transcripts.OriginModerator || got[1].Origin != transcripts.OriginInjected || got[1].Speaker != "A" {
 		t.Fatalf("injected messages = %+v", got[:2])
 	}
@@ -294,12 +337,12 @@ func TestAgentErrorStopsTheRunAndKeepsMessages(t *testing.T) {
 	if !errors.As(err, &ae) || ae.Status != 404 {
 		t.Fatalf("err = %v", err)
 	}
-	if stop.Kind != transcripts.StopError || stop.Reason != ae.Sentence || stop.At != 1 {
+	if stop.Kind != transcripts.StopError || stop.Reason != ae.Sentence || stop.At != 2 {
 		t.Fatalf("stop = %+v", stop)
 	}
 	_, jl := rec.Paths()
 	tr, _ := transcripts.Read(jl)
-	if len(tr.Messages) != 1 || tr.Run.Stop == nil || tr.Run.Stop.Reason != ae.Sentence {
+	if len(tr.Messages) != 2 || tr.Run.Stop == nil || tr.Run.Stop.Reason != ae.Sentence {
 		t.Fatalf("JSONL = %+v stop %+v", tr.Messages, tr.Run.Stop)
 	}
 }
@@ -313,8 +356,8 @@ func TestRetryDiscardsTheFailedAttempt(t *testing.T) {
 		}
 	})
 	var sink collect
-	New(Config{Seats: seats(flaky, flaky), Policy: policy.MaxMessages{N: 1}}).Run(context.Background(), &sink)
-	got := sink.finished()
+	New(Config{Seats: seats(flaky, flaky), Policy: policy.MaxMessages{N: 2}}).Run(context.Background(), &sink)
+	got := sink.finished()[1:]
 	if len(got) != 1 || got[0].Content != "clean" {
 		t.Fatalf("messages = %+v", got)
 	}
@@ -329,6 +372,36 @@ func TestRetryDiscardsTheFailedAttempt(t *testing.T) {
 	}
 }
 
+// When the retries run out mid-stream, the last attempt's text is kept as
+// an interrupted message (never shown to the agents); earlier attempts'
+// text is not. The README says the same.
+func TestRetriesRunningOutKeepTheLastAttemptAsInterrupted(t *testing.T) {
+	cutOff := errors.New("stream cut off")
+	flaky := agentFunc(func(ctx context.Context, _ []agents.Message) iter.Seq2[agents.Chunk, error] {
+		return func(yield func(agents.Chunk, error) bool) {
+			_ = yield(agents.Chunk{Text: "first try"}, nil) &&
+				yield(agents.Chunk{Retry: &agents.Retry{Attempt: 1, Max: 2, Reason: "stream cut off"}}, nil) &&
+				yield(agents.Chunk{Text: "second"}, nil) &&
+				yield(agents.Chunk{}, cutOff)
+		}
+	})
+	rec := &Recorder{Dir: t.TempDir()}
+	stop, err := New(Config{Seats: seats(flaky, flaky)}).Run(context.Background(), rec)
+	if !errors.Is(err, cutOff) || stop.Kind != transcripts.StopError || stop.At != 1 {
+		t.Fatalf("stop %+v, err %v", stop, err)
+	}
+	md, jl := rec.Paths()
+	for _, p := range []string{md, jl} {
+		tr, err := transcripts.Read(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(tr.Messages) != 2 || !tr.Messages[1].Partial || tr.Messages[1].Content != "second" {
+			t.Errorf("%s holds %+v; want the opening and the last attempt's text, interrupted", p, tr.Messages)
+		}
+	}
+}
+
 func TestSinkFailureStopsTheRun(t *testing.T) {
 	a := agents.NewScripted([]string{"one", "two"}, 0)
 	diskFull := errors.New("no space left on device")
@@ -338,8 +411,31 @@ func TestSinkFailureStopsTheRun(t *testing.T) {
 		}
 		return nil
 	}))
-	if !errors.Is(err, diskFull) || stop.Kind != transcripts.StopError || stop.At != 1 {
+	if !errors.Is(err, diskFull) || stop.Kind != transcripts.StopError || stop.At != 0 {
 		t.Fatalf("stop = %+v, err = %v", stop, err)
+	}
+}
+
+// When a message fails to reach the disk, the stop names the last message
+// that did, never the one that was lost.
+func TestSinkFailureStopsAtTheLastMessageOnDisk(t *testing.T) {
+	a := agents.NewScripted([]string{"one", "two"}, 0)
+	b := agents.NewScripted([]string{"uno", "dos"}, 0)
+	diskFull := errors.New("no space left on device")
+	var stopped Stopped
+	stop, err := New(Config{Seats: seats(a, b)}).Run(context.Background(), SinkFunc(func(e Event) error {
+		switch e := e.(type) {
+		case MessageFinished:
+			if e.Index == 3 {
+				return diskFull
+			}
+		case Stopped:
+			stopped = e
+		}
+		return nil
+	}))
+	if !errors.Is(err, diskFull) || stop.Kind != transcripts.StopError || stop.At != 2 || stopped.Stop.At != 2 {
+		t.Fatalf("stop = %+v (sinks saw %+v), err = %v; want an error stop at message 2", stop, stopped.Stop, err)
 	}
 }
 
@@ -380,7 +476,9 @@ func TestContextLengthShrinksTheWindowOnce(t *testing.T) {
 	if err != nil || stop.Kind != transcripts.StopPolicy {
 		t.Fatalf("stop %+v, err %v", stop, err)
 	}
-	if want := []int{5, 2, 2}; !slices.Equal(shown, want) {
+	// The last two messages are b2 and a3; b2 is B's own, and a request
+	// never starts with the agent's own message, so B sees a3 alone.
+	if want := []int{5, 1, 1}; !slices.Equal(shown, want) {
 		t.Errorf("B was shown %v messages per request, want %v", shown, want)
 	}
 	var notices int
@@ -416,7 +514,7 @@ func TestRateLimitWaitIsANoticeAndNotTimed(t *testing.T) {
 		}
 	})
 	var sink collect
-	New(Config{Seats: seats(held, held), Policy: policy.MaxMessages{N: 1}, Now: now}).Run(context.Background(), &sink)
+	New(Config{Seats: seats(held, held), Policy: policy.MaxMessages{N: 2}, Now: now}).Run(context.Background(), &sink)
 	var notices []string
 	for _, e := range sink.events {
 		if n, ok := e.(Notice); ok && n.Kind == "wait" {
@@ -426,7 +524,7 @@ func TestRateLimitWaitIsANoticeAndNotTimed(t *testing.T) {
 	if len(notices) != 1 || notices[0] != "A: waiting 4s (openai allows 60 requests a minute)" {
 		t.Fatalf("wait notices = %q", notices)
 	}
-	m := sink.finished()[0]
+	m := sink.finished()[1]
 	// Each clock reading adds 1ms: the time to first token counts from the wait's end.
 	if m.Content != "hello" || m.TTFT != time.Millisecond {
 		t.Fatalf("message = %q, TTFT %v", m.Content, m.TTFT)

@@ -13,7 +13,7 @@ import (
 //
 //	Started
 //	  (TurnStarted (Delta | Retrying)* (MessageFinished | Failed))*
-//	  with Progress after each message and Notice at any point
+//	  with Progress after each message, Notice and Operator at any point
 //	Stopped
 type Event interface{ event() }
 
@@ -72,6 +72,14 @@ type Notice struct {
 	Time   time.Time
 }
 
+// Operator is something the person at the keyboard did: paused, resumed,
+// stepped, injected a line, ended the run. The recorder keeps it in the
+// JSONL; a live view already showed it as it happened.
+type Operator struct {
+	Detail string // "the operator paused the conversation", …
+	Time   time.Time
+}
+
 // Stopped closes the stream, once per run.
 type Stopped struct {
 	Stop  transcripts.Stop
@@ -89,6 +97,7 @@ func (Retrying) event()        {}
 func (MessageFinished) event() {}
 func (Progress) event()        {}
 func (Notice) event()          {}
+func (Operator) event()        {}
 func (Stopped) event()         {}
 
 // Sink consumes events. Handle is called from the run's goroutine, in

@@ -17,6 +17,13 @@ type Recorder struct {
 	// Inherited, for a new recording, is written first, as recorded
 	// elsewhere: the messages a fork keeps from its parent.
 	Inherited []transcripts.Message
+	// DiscardUnanswered removes the files of a new recording when the run
+	// fails before anyone replied (nothing listens at the address, say),
+	// instead of leaving a transcript that holds only the opening. A batch
+	// leaves it unset, to keep a record of every conversation.
+	DiscardUnanswered bool
+
+	created bool // this Recorder created Recording
 }
 
 var _ Sink = (*Recorder)(nil)
@@ -40,7 +47,7 @@ func (r *Recorder) Handle(e Event) error {
 		if err != nil {
 			return err
 		}
-		r.Recording = rec
+		r.Recording, r.created = rec, true
 		for _, m := range r.Inherited {
 			if err := rec.Append(m); err != nil {
 				return err
@@ -53,9 +60,21 @@ func (r *Recorder) Handle(e Event) error {
 			Detail: fmt.Sprintf("attempt %d of %d failed (%s); retrying in %s", e.Attempt, e.Max, e.Reason, e.Wait)})
 	case Notice:
 		return r.Recording.Event(transcripts.Event{Time: e.Time, Kind: e.Kind, Detail: e.Detail})
+	case Operator:
+		if r.Recording == nil {
+			return nil
+		}
+		return r.Recording.Event(transcripts.Event{Time: e.Time, Kind: "operator", Detail: e.Detail})
 	case Stopped:
 		if r.Recording == nil {
 			return nil
+		}
+		if r.DiscardUnanswered && e.Partial == nil && r.created && e.Stop.Kind == transcripts.StopError && !anyReply(r.Recording.Messages()) {
+			// A run that failed before anyone replied (nothing listens at
+			// the address, say) leaves no transcript behind.
+			err := r.Recording.Remove()
+			r.Recording = nil
+			return err
 		}
 		if e.Partial != nil {
 			if err := r.Recording.Append(*e.Partial); err != nil {
@@ -66,4 +85,14 @@ func (r *Recorder) Handle(e Event) error {
 		return r.Recording.Finish(e.Ended, e.Stop)
 	}
 	return nil
+}
+
+// anyReply reports whether msgs hold more than the opening.
+func anyReply(msgs []transcripts.Message) bool {
+	for _, m := range msgs {
+		if m.Origin != transcripts.OriginOpening {
+			return true
+		}
+	}
+	return false
 }

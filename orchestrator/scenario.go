@@ -57,18 +57,24 @@ func FromScenario(s *configs.Scenario, opt Options) (Config, error) {
 		Run: transcripts.Run{
 			Title:        s.Title,
 			ScenarioPath: s.Path,
-			Scenario:     s.Source,
 		},
 		First:         s.FirstIndex(),
 		HistoryWindow: s.History.MaxMessages,
 		Policy:        p,
 		Prior:         opt.Prior,
 	}
+	// Secrets a scenario holds never reach the transcript.
+	cfg.Run.Scenario, cfg.Run.ScenarioRedacted = configs.RedactSource(s.Source)
 	if s.Opening != nil {
 		cfg.Opening = *s.Opening
 	}
+	cfg.EmptyReply = s.EmptyReply
 	for i, a := range s.Agents {
-		ag, info, err := buildAgent(s, a, opt)
+		var opening *string
+		if s.Opening == nil && i != cfg.First {
+			opening = &cfg.Opening
+		}
+		ag, info, err := buildAgent(s, a, opt, opening)
 		if err != nil {
 			return Config{}, err
 		}
@@ -101,7 +107,9 @@ func asSeats(s *configs.Scenario, prior []transcripts.Message) []transcripts.Mes
 	return out
 }
 
-func buildAgent(s *configs.Scenario, a configs.Agent, opt Options) (agents.Agent, transcripts.AgentInfo, error) {
+// buildAgent builds one seat's agent. opening, when not nil, is where a
+// replay seated on the side that does not open puts its recording's opening.
+func buildAgent(s *configs.Scenario, a configs.Agent, opt Options, opening *string) (agents.Agent, transcripts.AgentInfo, error) {
 	info := transcripts.AgentInfo{Name: a.Name, Type: a.Type, Provider: a.Provider, Model: a.Model, APIKeyEnv: a.APIKeyEnv}
 	pace := time.Duration(a.Pace)
 	if opt.Pace != nil {
@@ -128,6 +136,11 @@ func buildAgent(s *configs.Scenario, a configs.Agent, opt Options) (agents.Agent
 		if err != nil {
 			return nil, info, fmt.Errorf("agent %q: speaker: %w", a.Name, err)
 		}
+		if opening != nil {
+			if text, ok := r.TakeOpening(); ok {
+				*opening = text
+			}
+		}
 		r.Skip(spoken)
 		info.Settings = map[string]any{"transcript": a.Transcript, "speaker": a.Speaker}
 		return r, info, nil
@@ -142,7 +155,7 @@ func buildAgent(s *configs.Scenario, a configs.Agent, opt Options) (agents.Agent
 	if err != nil {
 		return nil, info, err
 	}
-	info.BaseURL = oc.BaseURL
+	info.BaseURL = agents.RedactURL(oc.BaseURL)
 	info.APIKeyEnv = oc.KeyEnv
 	info.Settings = settings(a)
 	return agents.NewOpenAI(oc), info, nil

@@ -92,7 +92,7 @@ func TestReplayTranscriptIsFoundBesideTheScenarioOrEmbedded(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	got := sink.finished()
+	got := sink.finished()[1:] // after the opening
 	if stop.Kind != transcripts.StopExhausted || len(got) != 2 || got[0].Content != "x1" || !strings.HasPrefix(got[1].Content, "I'm sorry") {
 		t.Fatalf("stop %+v, messages %+v", stop, got)
 	}
@@ -154,11 +154,12 @@ termination:
 	if err != nil {
 		t.Fatal(err)
 	}
+	// The judge sees the opening as message 1, as check would.
 	if stop.Kind != transcripts.StopPolicy || stop.Policy != "judge" || stop.At != 4 || !strings.Contains(stop.Reason, "only saying goodbye") {
 		t.Fatalf("stop = %+v", stop)
 	}
 	reqs := srv.Requests()
-	if len(reqs) != 2 || reqs[0].Body.Model != "moderator" || !strings.Contains(reqs[1].Body.Messages[0].Content, "b2") {
+	if len(reqs) != 2 || reqs[0].Body.Model != "moderator" || !strings.Contains(reqs[1].Body.Messages[0].Content, "[4] A: a2") {
 		t.Fatalf("the judge was asked %d times: %+v", len(reqs), reqs)
 	}
 	_, jl := rec.Paths()

@@ -2,8 +2,10 @@ package transcripts
 
 import (
 	"bytes"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -31,7 +33,12 @@ func Parse(data []byte) (*Transcript, error) {
 	if LooksLikeJSONL(data) {
 		return ParseJSONL(data)
 	}
-	return ParseMarkdown(data)
+	t, err := ParseMarkdown(data)
+	if err != nil {
+		return nil, err
+	}
+	readOpeningMarks(t)
+	return t, nil
 }
 
 // Recording is a transcript being written as a conversation runs: NAME.md
@@ -91,6 +98,11 @@ func Create(dir string, run Run) (*Recording, error) {
 			}
 			return nil, fmt.Errorf("creating %s: %w", jlPath, err)
 		}
+		if err := lockFile(jl, jlPath, "transcript"); err != nil {
+			md.Close()
+			jl.Close()
+			return nil, err
+		}
 		r := &Recording{MarkdownPath: mdPath, JSONLPath: jlPath, md: md, jl: jl}
 		r.t = Transcript{Title: run.Title, Started: run.Started}
 		if run.Parent != nil {
@@ -106,27 +118,44 @@ func Create(dir string, run Run) (*Recording, error) {
 }
 
 // Open continues an existing recording (for resume): the JSONL is appended
-// to and the Markdown is rebuilt from it.
+// to and the Markdown is rebuilt from it. It takes the transcript's lock
+// (see LockedError) for as long as the recording stays open.
+//
+// A last line cut off mid-write (a crash, a full disk) is cut from the
+// file before anything is appended, so the file stays readable; its bytes
+// are kept in NAME.jsonl.torn and a warning in Run.Warnings says so.
 func Open(jsonlPath string) (*Recording, *Transcript, error) {
-	t, err := Read(jsonlPath)
+	jl, err := os.OpenFile(jsonlPath, os.O_RDWR|os.O_APPEND, 0o600)
 	if err != nil {
 		return nil, nil, err
 	}
-	if t.Run == nil {
-		return nil, nil, fmt.Errorf("%s is not a JSONL transcript", jsonlPath)
+	fail := func(err error) (*Recording, *Transcript, error) {
+		jl.Close()
+		return nil, nil, err
+	}
+	if err := lockFile(jl, jsonlPath, "transcript"); err != nil {
+		return fail(err)
+	}
+	data, err := io.ReadAll(jl)
+	if err != nil {
+		return fail(err)
+	}
+	if !LooksLikeJSONL(data) {
+		return fail(fmt.Errorf("%s is not a JSONL transcript", jsonlPath))
+	}
+	torn, err := cutTornLine(jl, jsonlPath, data)
+	if err != nil {
+		return fail(err)
+	}
+	data = data[:len(data)-len(torn.bytes)]
+	t, err := ParseJSONL(data)
+	if err != nil {
+		return fail(fmt.Errorf("%s: %w", jsonlPath, err))
+	}
+	if torn.warning != "" {
+		t.Run.Warnings = append([]string{torn.warning}, t.Run.Warnings...)
 	}
 	mdPath := strings.TrimSuffix(jsonlPath, ".jsonl") + ".md"
-	jl, err := os.OpenFile(jsonlPath, os.O_WRONLY|os.O_APPEND, 0o600)
-	if err != nil {
-		return nil, nil, err
-	}
-	// A torn last line must not glue onto the next record.
-	if st, err := jl.Stat(); err == nil && st.Size() > 0 {
-		data, _ := os.ReadFile(jsonlPath)
-		if !bytes.HasSuffix(data, []byte("\n")) {
-			jl.Write([]byte("\n"))
-		}
-	}
 	r := &Recording{MarkdownPath: mdPath, JSONLPath: jsonlPath, jl: jl}
 	// Drop a partial last message: resume speaks it again.
 	if n := len(t.Messages); n > 0 && t.Messages[n-1].Partial {
@@ -135,16 +164,65 @@ func Open(jsonlPath string) (*Recording, *Transcript, error) {
 	r.t = *t
 	r.t.Ended = time.Time{}
 	if err := r.rewriteMarkdown(); err != nil {
-		jl.Close()
-		return nil, nil, err
+		return fail(err)
 	}
 	md, err := os.OpenFile(mdPath, os.O_WRONLY|os.O_APPEND, 0o600)
 	if err != nil {
-		jl.Close()
-		return nil, nil, err
+		return fail(err)
 	}
 	r.md = md
 	return r, t, nil
+}
+
+type tornLine struct {
+	bytes   []byte
+	warning string
+}
+
+// cutTornLine cuts the last line of a JSONL file when it is incomplete: no
+// newline after it, or not a whole JSON value. The bytes cut are appended
+// to PATH.torn first, so nothing is lost.
+func cutTornLine(f *os.File, path string, data []byte) (tornLine, error) {
+	end := len(data)
+	for end > 0 && (data[end-1] == '\n' || data[end-1] == '\r' || data[end-1] == ' ') {
+		end--
+	}
+	start := bytes.LastIndexByte(data[:end], '\n') + 1
+	last := data[start:end]
+	switch {
+	case len(last) == 0:
+		return tornLine{}, nil
+	case json.Valid(last):
+		// Whole, but for the newline: complete it, so the next line starts on its own.
+		if end == len(data) {
+			if _, err := f.Write([]byte("\n")); err != nil {
+				return tornLine{}, fmt.Errorf("writing %s: %w", path, err)
+			}
+		}
+		return tornLine{}, nil
+	}
+	cut := data[start:]
+	side := path + ".torn"
+	sf, err := os.OpenFile(side, os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o600)
+	if err != nil {
+		return tornLine{}, fmt.Errorf("keeping the cut-off last line of %s: %w", path, err)
+	}
+	_, err = sf.Write(append(append([]byte(nil), cut...), '\n'))
+	if e := sf.Close(); err == nil {
+		err = e
+	}
+	if err == nil {
+		err = f.Truncate(int64(start))
+	}
+	if err == nil {
+		err = syncData(f)
+	}
+	if err != nil {
+		return tornLine{}, fmt.Errorf("cutting the cut-off last line of %s: %w", path, err)
+	}
+	line := bytes.Count(data[:start], []byte("\n")) + 1
+	return tornLine{bytes: cut, warning: fmt.Sprintf(
+		"line %d was cut off mid-write; its %d bytes are kept in %s and the transcript now ends at the last complete line", line, len(cut), side)}, nil
 }
 
 func (r *Recording) start(run Run) error {
@@ -174,13 +252,15 @@ func (r *Recording) writeJSONL(b []byte, durable bool) error {
 	return nil
 }
 
-// Append records one finished message in both files.
+// Append records one finished message in both files. A message the JSONL
+// could not take is not recorded at all: Finish rebuilds the Markdown from
+// what the JSONL holds.
 func (r *Recording) Append(m Message) error {
-	r.t.Messages = append(r.t.Messages, m)
-	if err := r.writeJSONL(JSONLMessage(len(r.t.Messages), m), true); err != nil {
+	if err := r.writeJSONL(JSONLMessage(len(r.t.Messages)+1, m), true); err != nil {
 		return err
 	}
-	if err := AppendMarkdownMessage(r.md, m); err != nil {
+	r.t.Messages = append(r.t.Messages, m)
+	if err := AppendMessage(r.md, m); err != nil {
 		return fmt.Errorf("writing %s: %w", r.MarkdownPath, err)
 	}
 	return nil
@@ -215,7 +295,7 @@ func (r *Recording) rewriteMarkdown() error {
 	defer os.Remove(tmp.Name())
 	// No sync: the Markdown is derived from the synced JSONL, and
 	// `parley export` rebuilds it should a crash lose this copy.
-	if err := WriteMarkdown(tmp, &r.t); err != nil {
+	if err := writeMarkdown(tmp, &r.t, true); err != nil {
 		tmp.Close()
 		return fmt.Errorf("finalizing %s: %w", r.MarkdownPath, err)
 	}
@@ -230,6 +310,17 @@ func (r *Recording) rewriteMarkdown() error {
 		return fmt.Errorf("finalizing %s: %w", r.MarkdownPath, err)
 	}
 	return nil
+}
+
+// Remove closes the recording and deletes both its files, for a run that
+// ended before it had anything worth keeping.
+func (r *Recording) Remove() error {
+	r.Close()
+	err := os.Remove(r.JSONLPath)
+	if e := os.Remove(r.MarkdownPath); err == nil {
+		err = e
+	}
+	return err
 }
 
 // Close releases the files without finalizing.

@@ -9,6 +9,7 @@ import (
 	"os"
 	"regexp"
 	"strings"
+	"time"
 )
 
 // Other tools record conversations in other layouts. parley imports three
@@ -29,12 +30,22 @@ import (
 //     and a message's "name" is its speaker when present, else its role;
 //
 //   - ShareGPT-style conversations: {"conversations": [{"from": "human",
-//     "value": "…"}, …]}, or an array of such objects.
+//     "value": "…"}, …]}, or an array of such objects;
 //
-// System (and developer) messages are instructions, not dialogue: they are
-// kept as moderator notes, which policies do not count, so nothing recorded
-// is lost. Text before the first heading of a headed file is kept the same
-// way.
+//   - the JSON a two-model runner writes beside each Markdown transcript:
+//     {"model_a": "A", "model_b": "B", "initial_message": "…", "messages":
+//     [{"role": …, "content": "…", "speaker": "A"}, …], "started_at": …,
+//     "ended_at": …}. Each message's "speaker" names its speaker. That
+//     runner records its initial message as message 1, spoken by model_a;
+//     so does parley (see OriginOpening), and when "messages" does not
+//     start with it, the importer puts it there, so the JSON and the
+//     Markdown beside it read as the same conversation.
+//
+// System (and developer) messages are instructions, not dialogue. Those
+// before the first dialogue message become the run's system prompt
+// (Run.System); a later one is kept as a moderator note, in its place,
+// which policies do not count. Text before the first heading of a headed
+// file is kept as a moderator note too.
 
 // Layouts Detect can report.
 const (
@@ -43,6 +54,7 @@ const (
 	LayoutHeaded   = "headed"
 	LayoutOpenAI   = "openai-messages"
 	LayoutShareGPT = "sharegpt"
+	LayoutPair     = "model-pair-json"
 )
 
 var headedLine = regexp.MustCompile(`^###[ \t]+(\S(?:.*\S)?)[ \t]+###[ \t]*\r?$`)
@@ -104,7 +116,7 @@ func Import(data []byte) ([]*Transcript, string, error) {
 			return nil, layout, err
 		}
 		return []*Transcript{t}, layout, nil
-	case LayoutOpenAI, LayoutShareGPT:
+	case LayoutOpenAI, LayoutShareGPT, LayoutPair:
 		vals, err := jsonValues(bytes.TrimSpace(d))
 		if err != nil {
 			return nil, layout, err
@@ -116,9 +128,9 @@ func Import(data []byte) ([]*Transcript, string, error) {
 		if _, err := jsonValues(t); err != nil {
 			return nil, "", fmt.Errorf("not a transcript: the JSON does not parse: %v", err)
 		}
-		return nil, "", errors.New(`not a transcript layout parley knows: JSON needs "messages" (OpenAI style) or "conversations" (ShareGPT style)`)
+		return nil, "", errors.New(`not a transcript layout parley knows: JSON needs "messages" (OpenAI style, or "model_a", "model_b" and "messages" from a two-model runner) or "conversations" (ShareGPT style)`)
 	}
-	return nil, "", errors.New(`not a transcript layout parley knows: expected parley Markdown ("# A ↔ B"), parley JSONL, "### Name ###" headed blocks, OpenAI "messages" JSON or ShareGPT "conversations" JSON`)
+	return nil, "", errors.New(`not a transcript layout parley knows: expected parley Markdown ("# A ↔ B"), parley JSONL, "### Name ###" headed blocks, OpenAI "messages" JSON, ShareGPT "conversations" JSON or a two-model runner's "model_a"/"model_b" JSON`)
 }
 
 // ReadAny reads a transcript file in any layout parley knows. Errors name
@@ -220,6 +232,11 @@ func jsonLayout(vals []any) string {
 	for _, v := range vals {
 		switch x := v.(type) {
 		case map[string]any:
+			if _, ok := x["model_a"]; ok {
+				if _, ok := x["messages"]; ok {
+					return LayoutPair
+				}
+			}
 			if _, ok := x["conversations"]; ok {
 				return LayoutShareGPT
 			}
@@ -272,12 +289,18 @@ func importJSON(vals []any, layout string) ([]*Transcript, error) {
 		if !ok {
 			return nil, fmt.Errorf("item %d: %q is %s, not a list", i+1, key, jsonKind(list))
 		}
+		if layout == LayoutPair {
+			msgs = withInitialMessage(obj, msgs)
+		}
 		t, err := jsonConversation(msgs, layout)
 		if err != nil {
 			return nil, fmt.Errorf("item %d: %w", i+1, err)
 		}
 		if s, ok := obj["title"].(string); ok && s != "" {
 			t.Title = oneLine(s)
+		}
+		if layout == LayoutPair {
+			pairHeader(t, obj)
 		}
 		out = append(out, t)
 	}
@@ -296,6 +319,7 @@ func importJSON(vals []any, layout string) ([]*Transcript, error) {
 
 func jsonConversation(msgs []any, layout string) (*Transcript, error) {
 	t := &Transcript{}
+	var system []string
 	for i, v := range msgs {
 		obj, ok := v.(map[string]any)
 		if !ok {
@@ -317,12 +341,22 @@ func jsonConversation(msgs []any, layout string) (*Transcript, error) {
 		if n := oneLine(str(obj["name"])); n != "" {
 			speaker = n
 		}
+		if n := oneLine(str(obj["speaker"])); n != "" && layout == LayoutPair {
+			speaker = n
+		}
 		if speaker == "" {
 			return nil, fmt.Errorf("message %d has no role (or from) naming its speaker", i+1)
 		}
 		m := Message{Speaker: speaker, Content: content, Model: str(obj["model"])}
+		if obj[openingKey] == true {
+			m.Origin = OriginOpening
+		}
 		switch strings.ToLower(role) {
 		case "system", "developer":
+			if len(t.Messages) == 0 {
+				system = append(system, content)
+				continue
+			}
 			m.Origin = OriginModerator
 			m.Speaker = ModeratorSpeaker
 		}
@@ -331,8 +365,65 @@ func jsonConversation(msgs []any, layout string) (*Transcript, error) {
 	if len(t.Messages) == 0 {
 		return nil, errors.New("the conversation has no messages")
 	}
+	if len(system) > 0 {
+		t.Run = &Run{System: strings.Join(system, "\n\n")}
+	}
 	t.Title = defaultTitle(t)
 	return t, nil
+}
+
+// openingKey marks, inside the importer, the message that is the opening.
+const openingKey = "\x00opening"
+
+// withInitialMessage makes a two-model runner's initial message message 1,
+// marked as the opening: as it is when "messages" already starts with it
+// (a user message by model_a, or by no one, holding initial_message), or
+// put in front when it does not.
+func withInitialMessage(obj map[string]any, msgs []any) []any {
+	initial, ok := obj["initial_message"].(string)
+	if !ok {
+		return msgs
+	}
+	modelA := str(obj["model_a"])
+	if len(msgs) > 0 {
+		if first, ok := msgs[0].(map[string]any); ok {
+			sp := str(first["speaker"])
+			if c, _ := jsonText(first["content"]); c == initial && str(first["role"]) == "user" && (sp == "" || sp == modelA) {
+				m := map[string]any{openingKey: true}
+				for k, v := range first {
+					m[k] = v
+				}
+				if sp == "" {
+					m["speaker"] = modelA
+				}
+				return append([]any{m}, msgs[1:]...)
+			}
+		}
+	}
+	open := map[string]any{"role": "user", "content": initial, "speaker": modelA, openingKey: true}
+	return append([]any{open}, msgs...)
+}
+
+// pairHeader fills in what a two-model runner's JSON says of the whole run.
+func pairHeader(t *Transcript, obj map[string]any) {
+	a, b := oneLine(str(obj["model_a"])), oneLine(str(obj["model_b"]))
+	if _, titled := obj["title"]; !titled && a != "" && b != "" {
+		t.Title = a + " ↔ " + b
+	}
+	t.Started = jsonTime(obj["started_at"])
+	t.Ended = jsonTime(obj["ended_at"])
+}
+
+// jsonTime reads a time written as RFC 3339, or as ISO 8601 without a zone
+// (Python's isoformat), which is taken as local time, as the Markdown
+// header's times are.
+func jsonTime(v any) time.Time {
+	s := str(v)
+	if t, err := time.Parse(time.RFC3339Nano, s); err == nil {
+		return t
+	}
+	t, _ := time.ParseInLocation("2006-01-02T15:04:05.999999999", s, time.Local)
+	return t
 }
 
 // jsonText reads message content: a string, null, or a list of parts of

@@ -2,9 +2,12 @@ package transcripts
 
 import (
 	"bytes"
+	"fmt"
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 const headedSample = `### Claude 1 ###
@@ -58,8 +61,12 @@ func TestImport(t *testing.T) {
 		{name: "headed blocks with a preamble and CRLF", data: "Log of a run\r\n\r\n### A ###\r\nhi\r\n### B ###\r\nyo\r\n", layout: LayoutHeaded, count: 1,
 			speakers: []string{ModeratorSpeaker, "A", "B"}, contents: []string{"Log of a run", "hi", "yo"}, moderator: 1},
 		{name: "openai messages object", data: openAISample, layout: LayoutOpenAI, count: 1,
-			speakers: []string{ModeratorSpeaker, "user", "assistant", "Kimi"},
-			contents: []string{"You are talking to another AI.", "What is a monad?", "A monoid\nin the category of endofunctors.", "Ha. [END]"}, moderator: 1},
+			speakers: []string{"user", "assistant", "Kimi"},
+			contents: []string{"What is a monad?", "A monoid\nin the category of endofunctors.", "Ha. [END]"}},
+		{name: "openai system message later on", data: `{"messages":[{"role":"user","content":"a"},{"role":"system","content":"be brief"},{"role":"assistant","content":"b"}]}`,
+			layout: LayoutOpenAI, count: 1, speakers: []string{"user", ModeratorSpeaker, "assistant"}, contents: []string{"a", "be brief", "b"}, moderator: 1},
+		{name: "two-model runner JSON without the initial message", data: `{"model_a":"A","model_b":"B","initial_message":"Hi.","messages":[{"role":"assistant","content":"Hello","speaker":"B"}]}`,
+			layout: LayoutPair, count: 1, speakers: []string{"A", "B"}, contents: []string{"Hi.", "Hello"}},
 		{name: "openai bare array", data: `[{"role":"user","content":"a"},{"role":"assistant","content":null}]`, layout: LayoutOpenAI, count: 1,
 			speakers: []string{"user", "assistant"}, contents: []string{"a", ""}},
 		{name: "openai JSONL, one message a line", data: "{\"role\":\"user\",\"content\":\"a\"}\n{\"role\":\"assistant\",\"content\":\"b\"}\n", layout: LayoutOpenAI, count: 1,
@@ -163,7 +170,8 @@ func fuzzSeeds(f *testing.F) {
 		f.Fatal(err)
 	}
 	for _, s := range [][]byte{seed, seed[:len(seed)/3], []byte(headedSample), []byte(openAISample), []byte(shareGPTSample),
-		[]byte("### A ###\n"), []byte("[[[]]]"), []byte(`{"messages":[{"role":"user","content":[1,{"text":2}]}]}`)} {
+		[]byte("### A ###\n"), []byte("[[[]]]"),
+		[]byte(`{"model_a":"A","model_b":"B","initial_message":" ","messages":[{"role":"user","content":" ","speaker":"A"},{"role":"assistant","content":"x","speaker":"B"}]}`), []byte(`{"messages":[{"role":"user","content":[1,{"text":2}]}]}`)} {
 		f.Add(s)
 	}
 }
@@ -199,4 +207,130 @@ func FuzzImportHeaded(f *testing.F) {
 			t.Fatal("accepted with no messages")
 		}
 	})
+}
+
+// A system message in OpenAI JSON is the run's system prompt, not a speaker.
+func TestImportSystemMessageIsTheSystemPrompt(t *testing.T) {
+	ts, _, err := Import([]byte(openAISample))
+	if err != nil {
+		t.Fatal(err)
+	}
+	tr := ts[0]
+	if tr.Run == nil || tr.Run.System != "You are talking to another AI." {
+		t.Fatalf("run = %+v, want the system prompt recorded", tr.Run)
+	}
+	for _, sp := range tr.Speakers() {
+		if sp == ModeratorSpeaker || sp == "system" {
+			t.Errorf("speakers %q include the system message", tr.Speakers())
+		}
+	}
+	if tr.Title != "user ↔ assistant" {
+		t.Errorf("title = %q", tr.Title)
+	}
+	var buf bytes.Buffer
+	if err := WriteJSONL(&buf, tr); err != nil {
+		t.Fatal(err)
+	}
+	back, err := ParseJSONL(buf.Bytes())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if back.Run.System != tr.Run.System || back.Title != tr.Title {
+		t.Errorf("JSONL kept system %q and title %q", back.Run.System, back.Title)
+	}
+}
+
+// Converted files name only the times they know: no empty **Started:** or
+// **Ended:** lines.
+func TestConvertedMarkdownHasNoEmptyTimes(t *testing.T) {
+	ts, _, err := Import([]byte(headedSample))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var buf bytes.Buffer
+	if err := WriteFile(&buf, ts[0]); err != nil {
+		t.Fatal(err)
+	}
+	out := buf.String()
+	if strings.Contains(out, "**Started:**") || strings.Contains(out, "**Ended:**") {
+		t.Errorf("converted file has empty time lines:\n%s", out)
+	}
+	back, err := Parse(buf.Bytes())
+	if err != nil || len(back.Messages) != 3 {
+		t.Fatalf("reading back: %v, %d messages", err, len(back.Messages))
+	}
+	ts[0].Started = time.Date(2025, 10, 26, 13, 8, 38, 0, time.Local)
+	buf.Reset()
+	WriteFile(&buf, ts[0])
+	if !strings.Contains(buf.String(), "**Started:** 2025-10-26 13:08:38\n**Messages:** 3\n") {
+		t.Errorf("a known start is left out:\n%s", buf.String())
+	}
+}
+
+// The JSON a two-model runner writes beside each Markdown file reads as the
+// same conversation as the Markdown: same title, speakers, texts and count,
+// with the initial message as message 1. The folder holds a failed run of
+// one message too.
+func TestPairJSONReadsAsItsMarkdown(t *testing.T) {
+	dir := "../../shared/seed/attractors-folder"
+	jsons, _ := filepath.Glob(filepath.Join(dir, "*.json"))
+	if len(jsons) == 0 {
+		t.Skipf("no two-model runner files in %s (the shared data folder is not beside this clone)", dir)
+	}
+	sawFailed := false
+	for _, j := range jsons {
+		t.Run(filepath.Base(j), func(t *testing.T) {
+			fromJSON, layout, err := ReadAny(j)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if layout != LayoutPair || len(fromJSON) != 1 {
+				t.Fatalf("read as %d transcripts of %q", len(fromJSON), layout)
+			}
+			a := fromJSON[0]
+			if a.Messages[0].Origin != OriginOpening {
+				t.Errorf("message 1 is not marked as the opening: %+v", a.Messages[0])
+			}
+			if len(a.Messages) == 1 {
+				sawFailed = true
+			}
+			// The runner writes its Markdown without escaping anything:
+			// what the JSON reads as, laid out that way, is the file.
+			md, err := os.ReadFile(strings.TrimSuffix(j, ".json") + ".md")
+			if err != nil {
+				t.Fatal(err)
+			}
+			var want strings.Builder
+			fmt.Fprintf(&want, "# %s\n\n**Started:** %s\n**Ended:** %s\n**Messages:** %d\n\n---\n\n",
+				a.Title, a.Started.Format(TimeLayout), a.Ended.Format(TimeLayout), len(a.Messages))
+			for _, m := range a.Messages {
+				fmt.Fprintf(&want, "### %s\n\n%s\n\n---\n\n", m.Speaker, m.Content)
+			}
+			if got := string(md); got != want.String() {
+				t.Fatalf("the JSON does not read as its Markdown:\n%s", firstDiff(md, []byte(want.String())))
+			}
+			// And the Markdown reader agrees, where it reads the file.
+			fromMD, _, err := ReadAny(strings.TrimSuffix(j, ".json") + ".md")
+			if err != nil {
+				t.Logf("the Markdown reader does not read this file yet: %v", err)
+				return
+			}
+			b := fromMD[0]
+			if a.Title != b.Title || !a.Started.Truncate(time.Second).Equal(b.Started) || !a.Ended.Truncate(time.Second).Equal(b.Ended) {
+				t.Errorf("JSON header %q %v–%v, Markdown %q %v–%v", a.Title, a.Started, a.Ended, b.Title, b.Started, b.Ended)
+			}
+			if len(a.Messages) != len(b.Messages) {
+				t.Fatalf("JSON has %d messages, Markdown %d", len(a.Messages), len(b.Messages))
+			}
+			for i := range a.Messages {
+				if a.Messages[i].Speaker != b.Messages[i].Speaker || a.Messages[i].Content != b.Messages[i].Content {
+					t.Fatalf("message %d: JSON %s %q, Markdown %s %q", i+1,
+						a.Messages[i].Speaker, clip(a.Messages[i].Content), b.Messages[i].Speaker, clip(b.Messages[i].Content))
+				}
+			}
+		})
+	}
+	if !sawFailed {
+		t.Error("no failed (one-message) run among the pairs")
+	}
 }

@@ -21,17 +21,24 @@ import (
 
 // Run is what the JSONL records about a whole conversation.
 type Run struct {
-	ID           string            `json:"id,omitempty"`
-	Title        string            `json:"title,omitempty"`
-	Started      time.Time         `json:"started,omitzero"`
-	Ended        time.Time         `json:"ended,omitzero"`
-	ScenarioPath string            `json:"scenario_path,omitempty"`
-	Scenario     string            `json:"scenario,omitempty"` // the scenario's YAML, as run
-	Agents       []AgentInfo       `json:"agents,omitempty"`
-	Vary         map[string]string `json:"vary,omitempty"` // batch values this run used
-	Stop         *Stop             `json:"stop,omitempty"`
-	Events       []Event           `json:"events,omitempty"`
-	Resumes      int               `json:"resumes,omitempty"`
+	ID           string    `json:"id,omitempty"`
+	Title        string    `json:"title,omitempty"`
+	Started      time.Time `json:"started,omitzero"`
+	Ended        time.Time `json:"ended,omitzero"`
+	ScenarioPath string    `json:"scenario_path,omitempty"`
+	Scenario     string    `json:"scenario,omitempty"` // the scenario's YAML, as run
+	// ScenarioRedacted says Scenario has URL passwords and header values
+	// hidden; resuming reads the scenario from ScenarioPath instead.
+	ScenarioRedacted bool              `json:"scenario_redacted,omitempty"`
+	Agents           []AgentInfo       `json:"agents,omitempty"`
+	Vary             map[string]string `json:"vary,omitempty"` // batch values this run used
+	Stop             *Stop             `json:"stop,omitempty"`
+	Events           []Event           `json:"events,omitempty"`
+	Resumes          int               `json:"resumes,omitempty"`
+	// System is the system prompt of an imported conversation (the leading
+	// "system" messages of OpenAI or ShareGPT JSON); runs parley staged
+	// record each agent's prompt in its Settings instead.
+	System string `json:"system,omitempty"`
 	// Pairing places the run in a roster tournament: its two roster
 	// agents (opener and responder) and its run number for that pair.
 	Pairing *Pairing `json:"pairing,omitempty"`
@@ -158,6 +165,12 @@ func WriteJSONL(w io.Writer, t *Transcript) error {
 	if t.Run != nil {
 		run = *t.Run
 		run.Stop, run.Events = nil, nil
+		if run.Title == "" {
+			run.Title = t.Title
+		}
+		if run.Started.IsZero() {
+			run.Started = t.Started
+		}
 	}
 	bw.Write(JSONLRun(run))
 	for i, m := range t.Messages {

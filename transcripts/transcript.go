@@ -35,6 +35,7 @@ const (
 	OriginAgent     = ""          // an agent's own reply
 	OriginInjected  = "injected"  // typed by the operator in a speaker's seat
 	OriginModerator = "moderator" // a note from the operator that both agents see
+	OriginOpening   = "opening"   // message 1: what the first speaker was shown first, under the other seat's name
 )
 
 // ModeratorSpeaker is the speaker name under which moderator notes are recorded.

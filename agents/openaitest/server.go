@@ -683,3 +683,56 @@ func writeCompletion(w http.ResponseWriter, rep Reply, req Request) {
 	w.Header().Set("Content-Type", "application/json")
 	json.NewEncoder(w).Encode(resp)
 }
+
+// Strict wraps script with the checks strict providers make before they
+// answer: a request whose messages a strict provider rejects is answered
+// 400 invalid_request_error naming the fault (see Malformed), and script is
+// not asked for it.
+func Strict(script Script) Script {
+	return func(r Request) Reply {
+		if msg := Malformed(r.Body.Messages); msg != "" {
+			return Reply{Status: http.StatusBadRequest, Type: "invalid_request_error", Code: "invalid_request_error",
+				Message: "openaitest (strict): " + msg}
+		}
+		return script(r)
+	}
+}
+
+// Malformed names what a strict provider rejects in a request's messages,
+// or returns "": system messages only first; then at least one turn; turns
+// that alternate user and assistant, starting and ending with user; no
+// empty or whitespace-only content.
+func Malformed(msgs []openai.ChatCompletionMessage) string {
+	i := 0
+	for i < len(msgs) && msgs[i].Role == openai.ChatMessageRoleSystem {
+		if strings.TrimSpace(msgs[i].Content) == "" {
+			return fmt.Sprintf("messages[%d]: the system message is empty", i)
+		}
+		i++
+	}
+	turns := msgs[i:]
+	if len(turns) == 0 {
+		return "messages: no user message"
+	}
+	for j, m := range turns {
+		n := i + j
+		switch m.Role {
+		case openai.ChatMessageRoleUser, openai.ChatMessageRoleAssistant:
+		default:
+			return fmt.Sprintf("messages[%d]: role %q here; want user or assistant", n, m.Role)
+		}
+		if strings.TrimSpace(m.Content) == "" {
+			return fmt.Sprintf("messages[%d]: %s content is empty or only whitespace", n, m.Role)
+		}
+		if j > 0 && m.Role == turns[j-1].Role {
+			return fmt.Sprintf("messages[%d]: two %s messages in a row", n, m.Role)
+		}
+	}
+	if turns[0].Role != openai.ChatMessageRoleUser {
+		return fmt.Sprintf("messages[%d]: the first turn is %s; want user", i, turns[0].Role)
+	}
+	if last := turns[len(turns)-1]; last.Role != openai.ChatMessageRoleUser {
+		return fmt.Sprintf("messages[%d]: the last message is %s; want user", len(msgs)-1, last.Role)
+	}
+	return ""
+}

@@ -2,6 +2,7 @@ package openaitest
 
 import (
 	"bufio"
+	"bytes"
 	"encoding/json"
 	"errors"
 	"io"
@@ -10,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	openai "github.com/sashabaranov/go-openai"
 	"go.uber.org/goleak"
 )
 
@@ -230,5 +232,49 @@ func TestNonStreaming(t *testing.T) {
 	}
 	if got.Object != "chat.completion" || len(got.Choices) != 1 || got.Choices[0].Message.Content != "Hello you" || got.Usage.TotalTokens != 3 {
 		t.Errorf("completion = %+v", got)
+	}
+}
+
+func TestStrictRejectsWhatStrictProvidersReject(t *testing.T) {
+	sys := openai.ChatCompletionMessage{Role: "system", Content: "be brief"}
+	u := func(c string) openai.ChatCompletionMessage {
+		return openai.ChatCompletionMessage{Role: "user", Content: c}
+	}
+	a := func(c string) openai.ChatCompletionMessage {
+		return openai.ChatCompletionMessage{Role: "assistant", Content: c}
+	}
+	cases := []struct {
+		name string
+		msgs []openai.ChatCompletionMessage
+		want string
+	}{
+		{"well formed", []openai.ChatCompletionMessage{sys, u("hi"), a("yo"), u("so?")}, ""},
+		{"last is assistant", []openai.ChatCompletionMessage{sys, u("hi"), a("yo")}, "the last message is assistant"},
+		{"starts with assistant", []openai.ChatCompletionMessage{sys, a("yo"), u("hi")}, "the first turn is assistant"},
+		{"two user in a row", []openai.ChatCompletionMessage{u("hi"), u("hi again")}, "two user messages in a row"},
+		{"empty content", []openai.ChatCompletionMessage{u("hi"), a(""), u("x")}, "empty or only whitespace"},
+		{"whitespace content", []openai.ChatCompletionMessage{u(" \n\t")}, "empty or only whitespace"},
+		{"system only", []openai.ChatCompletionMessage{sys}, "no user message"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			srv := Start(t, Strict(Queue(Words("fine"))))
+			body, _ := json.Marshal(openai.ChatCompletionRequest{Model: "m", Messages: c.msgs, Stream: true})
+			resp, err := http.Post(srv.URL+"/chat/completions", "application/json", bytes.NewReader(body))
+			if err != nil {
+				t.Fatal(err)
+			}
+			out, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			if c.want == "" {
+				if resp.StatusCode != 200 {
+					t.Fatalf("status %d: %s", resp.StatusCode, out)
+				}
+				return
+			}
+			if resp.StatusCode != 400 || !strings.Contains(string(out), c.want) {
+				t.Fatalf("status %d: %s; want 400 naming %q", resp.StatusCode, out, c.want)
+			}
+		})
 	}
 }

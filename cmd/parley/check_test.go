@@ -321,16 +321,27 @@ func TestConvert(t *testing.T) {
 	os.WriteFile(in, []byte(`{"messages":[{"role":"system","content":"be brief"},{"role":"user","content":"hi\n---\nthere"},{"role":"assistant","content":"### Heading\nhello"}]}`), 0o600)
 	out := filepath.Join(dir, "chat.md")
 	code, stdout, errOut := parley(t, "convert", in, out)
-	if code != exitOK || !strings.Contains(stdout, "openai-messages): 3 messages → "+out) {
+	// The system message is the run's system prompt, not a speaker; only
+	// JSONL has a place for it, and convert says so.
+	if code != exitOK || !strings.Contains(stdout, "openai-messages): 2 messages → "+out) || !strings.Contains(errOut, "system prompt") {
 		t.Fatalf("exit %d: %s%s", code, stdout, errOut)
 	}
 	tr, err := transcripts.Read(out)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(tr.Messages) != 3 || tr.Messages[1].Content != "hi\n---\nthere" || tr.Messages[2].Content != "### Heading\nhello" ||
-		tr.Messages[0].Origin != transcripts.OriginModerator || tr.Title != "user ↔ assistant" {
+	if len(tr.Messages) != 2 || tr.Messages[0].Content != "hi\n---\nthere" || tr.Messages[1].Content != "### Heading\nhello" ||
+		tr.Title != "user ↔ assistant" {
 		t.Fatalf("converted = %+v", tr)
+	}
+	if md, _ := os.ReadFile(out); strings.Contains(string(md), "**Started:**") || strings.Contains(string(md), "**Ended:**") {
+		t.Errorf("the converted file names times its source does not record:\n%s", md)
+	}
+	if code, _, errOut := parley(t, "convert", in, filepath.Join(dir, "chat.jsonl")); code != exitOK {
+		t.Fatalf("to JSONL: exit %d %s", code, errOut)
+	}
+	if jl, err := transcripts.Read(filepath.Join(dir, "chat.jsonl")); err != nil || jl.Run.System != "be brief" {
+		t.Errorf("the JSONL keeps system prompt %+v (%v)", jl, err)
 	}
 	// It never overwrites without --force.
 	if code, _, errOut := parley(t, "convert", in, out); code != exitUsage || !strings.Contains(errOut, "already exists") {

@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/parleyhq/parley/agents/openaitest"
+	"github.com/parleyhq/parley/orchestrator"
 	"github.com/parleyhq/parley/orchestrator/policy"
 	"github.com/parleyhq/parley/transcripts"
 )
@@ -44,9 +45,14 @@ func TestDemoRecordsTheSeedAndStopsByPolicy(t *testing.T) {
 	if n < 16 || n > 30 {
 		t.Fatalf("the demo stopped after %d messages; want after the substance (15) and soon after the loop starts", n)
 	}
-	for i, m := range got.Messages {
-		if m.Speaker != seed.Messages[i].Speaker || m.Content != seed.Messages[i].Content {
-			t.Fatalf("message %d differs from the recording: %q vs %q", i+1, m.Content, seed.Messages[i].Content)
+	// Message 1 is the opening grok-4 was shown, under Kimi K2's name, as
+	// in the recording; the recording's is blank, so grok-4 was shown the cue.
+	if m := got.Messages[0]; m.Speaker != "Kimi K2" || m.Origin != transcripts.OriginOpening || m.Content != "Hello." {
+		t.Errorf("message 1 = %+v, want Kimi K2's opening", m)
+	}
+	for i, m := range got.Messages[1:] {
+		if s := seed.Messages[i+1]; m.Speaker != s.Speaker || m.Content != s.Content {
+			t.Fatalf("message %d differs from the recording: %q vs %q", i+2, m.Content, s.Content)
 		}
 	}
 	jl, err := transcripts.Read(strings.TrimSuffix(mds[0], ".md") + ".jsonl")
@@ -62,7 +68,7 @@ func TestDemoRecordsTheSeedAndStopsByPolicy(t *testing.T) {
 		}
 	}
 	// Headless output is the transcript's own layout.
-	if !strings.HasPrefix(out, "# Kimi K2 ↔ grok-4\n\n### Kimi K2\n\n \n\n---\n\n### grok-4\n\n") {
+	if !strings.HasPrefix(out, "# Kimi K2 ↔ grok-4\n\n### Kimi K2 (opening)\n\nHello.\n\n---\n\n### grok-4\n\nI'm sorry") {
 		t.Errorf("headless output starts %q", out[:80])
 	}
 }
@@ -144,18 +150,34 @@ func TestExportRebuildsMarkdownAndNeverOverwrites(t *testing.T) {
 		t.Fatal(out, errOut)
 	}
 	jls, _ := filepath.Glob(filepath.Join(dir, "*.jsonl"))
-	md, _ := os.ReadFile(strings.TrimSuffix(jls[0], ".jsonl") + ".md")
-	code, out, _ := parley(t, "export", jls[0])
+	existing := strings.TrimSuffix(jls[0], ".jsonl") + ".md"
+	md, _ := os.ReadFile(existing)
+	code, out, _ := parley(t, "export", "-o", "-", jls[0])
 	if code != 0 || out != string(md) {
 		t.Fatalf("export differs from the recorded Markdown (exit %d)", code)
 	}
-	existing := strings.TrimSuffix(jls[0], ".jsonl") + ".md"
-	code, _, errOut := parley(t, "export", "-o", existing, jls[0])
-	if code != exitUsage || !strings.Contains(errOut, "never overwrites") {
+	// By default export rebuilds NAME.md beside the JSONL, and never
+	// replaces it without --force.
+	code, _, errOut := parley(t, "export", jls[0])
+	if code != exitUsage || !strings.Contains(errOut, "never overwrites") || !strings.Contains(errOut, "--force") {
 		t.Fatalf("exit %d, %q", code, errOut)
 	}
 	if again, _ := os.ReadFile(existing); !bytes.Equal(again, md) {
 		t.Fatal("export changed an existing file")
+	}
+	os.WriteFile(existing, []byte("lost"), 0o600)
+	if code, _, errOut := parley(t, "export", "--force", jls[0]); code != 0 {
+		t.Fatalf("export --force: exit %d, %s", code, errOut)
+	}
+	if again, _ := os.ReadFile(existing); !bytes.Equal(again, md) {
+		t.Fatalf("export --force did not rebuild %s:\n%s", existing, again)
+	}
+	os.Remove(existing)
+	if code, out, errOut := parley(t, "export", jls[0]); code != 0 || !strings.Contains(out, existing) {
+		t.Fatalf("export: exit %d, %s%s", code, out, errOut)
+	}
+	if again, _ := os.ReadFile(existing); !bytes.Equal(again, md) {
+		t.Fatal("export did not rebuild NAME.md beside the JSONL")
 	}
 }
 
@@ -218,5 +240,51 @@ func TestWithMaxMessagesReplacesEveryBudget(t *testing.T) {
 				t.Fatalf("stopped at %d, want %d", stopAt, c.stopAt)
 			}
 		})
+	}
+}
+
+// resume refuses a conversation its policy already ends, naming the flags
+// that would extend it, and leaves the files alone; with them it goes on.
+func TestResumeOfAFinishedTranscriptRefuses(t *testing.T) {
+	dir := t.TempDir()
+	p := filepath.Join(dir, "s.yaml")
+	os.WriteFile(p, []byte("agents:\n  - {name: A, type: scripted, lines: [a1, a2, a3]}\n  - {name: B, type: scripted, lines: [b1, b2, b3]}\ntermination:\n  max_messages: 3\n"), 0o600)
+	if code, out, errOut := parley(t, "run", "--no-tui", "--out", dir, p); code != exitOK {
+		t.Fatalf("run: exit %d %s%s", code, out, errOut)
+	}
+	jls, _ := filepath.Glob(filepath.Join(dir, "*.jsonl"))
+	before, _ := os.ReadFile(jls[0])
+	code, _, errOut := parley(t, "resume", "--no-tui", jls[0])
+	if code != exitUsage || !strings.Contains(errOut, "--max-messages") || !strings.Contains(errOut, "--policy") || !strings.Contains(errOut, "max_messages") {
+		t.Fatalf("exit %d, stderr %q", code, errOut)
+	}
+	if after, _ := os.ReadFile(jls[0]); !bytes.Equal(after, before) {
+		t.Fatal("the refused resume changed the transcript")
+	}
+	if code, out, errOut := parley(t, "resume", "--no-tui", "--max-messages", "5", jls[0]); code != exitOK {
+		t.Fatalf("resume --max-messages 5: exit %d %s%s", code, out, errOut)
+	}
+	if tr, _ := transcripts.Read(jls[0]); len(tr.Messages) != 5 {
+		t.Errorf("extended to %d messages, want 5", len(tr.Messages))
+	}
+}
+
+// The headless printer says text is discarded on a retry only when text of
+// that attempt was printed.
+func TestPrinterSaysTextIsDiscardedOnlyWhenThereWasText(t *testing.T) {
+	var buf bytes.Buffer
+	p := newPrinter(&buf)
+	retry := orchestrator.Retrying{Index: 2, Speaker: "A", Attempt: 1, Max: 3, Reason: "connection refused"}
+	for _, e := range []orchestrator.Event{
+		orchestrator.TurnStarted{Index: 2, Speaker: "A"},
+		retry,
+		orchestrator.Delta{Index: 2, Speaker: "A", Text: "half a"},
+		retry,
+		retry,
+	} {
+		p.Handle(e)
+	}
+	if n := strings.Count(buf.String(), "the text above is discarded"); n != 1 {
+		t.Errorf("said %d times that text was discarded; want once, after the text:\n%s", n, buf.String())
 	}
 }

@@ -74,8 +74,14 @@ limits:
 // messages whose turns rise by one: nothing lost, nothing repeated.
 func checkQueueTurns(t *testing.T, id string, tr *transcripts.Transcript, want int) {
 	t.Helper()
+	// Message 1 is the opening; the turns follow it.
+	if len(tr.Messages) == 0 || tr.Messages[0].Origin != transcripts.OriginOpening || tr.Messages[0].Content != "Count with me." {
+		t.Errorf("%s: message 1 is not the opening: %+v", id, tr.Messages[:min(1, len(tr.Messages))])
+		return
+	}
+	want--
 	var msgs []transcripts.Message
-	for _, m := range tr.Messages {
+	for _, m := range tr.Messages[1:] {
 		if !m.Partial {
 			msgs = append(msgs, m)
 		}
@@ -399,8 +405,8 @@ func TestEmbeddedQueueRunsABatchWithNoSetup(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if len(tr.Messages) != 4 || tr.Run == nil || tr.Run.Stop == nil {
-			t.Errorf("%s: %d messages, stop %v; want 4 and a stop", r, len(tr.Messages), tr.Run)
+		if len(tr.Messages) != 5 || tr.Run == nil || tr.Run.Stop == nil {
+			t.Errorf("%s: %d messages, stop %v; want 5 (the opening and 2 lines each) and a stop", r, len(tr.Messages), tr.Run)
 		}
 	}
 	if _, err := os.Stat(filepath.Join(out, "queue")); !os.IsNotExist(err) {

@@ -72,6 +72,9 @@ convert never overwrites a file unless given --force.`,
 					return failureErr(err)
 				}
 				fmt.Fprintf(cmd.OutOrStdout(), "%s (%s): %d messages → %s\n", in, layout, len(t.Messages), paths[i])
+				if t.Run != nil && t.Run.System != "" && ext == ".md" {
+					fmt.Fprintf(cmd.ErrOrStderr(), "parley: %s: the system prompt has no place in Markdown; convert to .jsonl to keep it\n", in)
+				}
 			}
 			return nil
 		},
@@ -141,7 +144,7 @@ func writeTranscript(path string, t *transcripts.Transcript, jsonl bool) error {
 	if jsonl {
 		err = transcripts.WriteJSONL(tmp, t)
 	} else {
-		err = transcripts.WriteMarkdown(tmp, t)
+		err = transcripts.WriteFile(tmp, t)
 	}
 	if e := tmp.Close(); err == nil {
 		err = e

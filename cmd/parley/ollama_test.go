@@ -542,10 +542,18 @@ termination:
 		t.Fatalf("parley run exited %d\nstdout:\n%s\nstderr:\n%s", r.code, r.stdout, r.stderr)
 	}
 	md, jl := ollamaRecording(t, out)
+	// Message 1 is the opening, recorded under Tom's name as what Lily was
+	// shown first; the model wrote the other nine.
+	all := jl.Messages
+	if len(all) < 2 || len(md.Messages) < 2 || all[0].Origin != transcripts.OriginOpening || all[0].Speaker != "Tom" ||
+		all[0].Content != ollamaOpening || md.Messages[0].Origin != transcripts.OriginOpening {
+		t.Fatalf("message 1 is not the opening: JSONL %+v", all[:min(1, len(all))])
+	}
+	jl.Messages, md.Messages = jl.Messages[1:], md.Messages[1:]
 
-	t.Run("ten non-empty messages in both files", func(t *testing.T) {
-		if len(jl.Messages) != 10 || len(md.Messages) != 10 {
-			t.Fatalf("JSONL has %d messages and Markdown %d; want 10 each", len(jl.Messages), len(md.Messages))
+	t.Run("nine non-empty replies in both files", func(t *testing.T) {
+		if len(jl.Messages) != 9 || len(md.Messages) != 9 {
+			t.Fatalf("JSONL has %d replies and Markdown %d; want 9 each", len(jl.Messages), len(md.Messages))
 		}
 		for i, m := range jl.Messages {
 			want := []string{"Lily", "Tom"}[i%2]
@@ -650,18 +658,13 @@ termination:
 		}
 		prompts := ollamaRenderedPrompts(t, log[logStart:])
 		if len(prompts) != len(jl.Messages) {
-			t.Fatalf("the server logged %d rendered chat prompts for %d messages (is OLLAMA_DEBUG=1 set?)", len(prompts), len(jl.Messages))
+			t.Fatalf("the server logged %d rendered chat prompts for %d replies (is OLLAMA_DEBUG=1 set?)", len(prompts), len(jl.Messages))
 		}
 		system := map[string]string{"Lily": ollamaSystemLily, "Tom": ollamaSystemTom}
 		for i, m := range jl.Messages {
-			// The opening is handed to the first speaker only, as if the
-			// other side had said it.
-			open := ""
-			if m.Speaker == "Lily" {
-				open = ollamaOpening
-			}
+			// The reply numbered i+2 answered the messages before it, the opening first.
 			var history []struct{ Role, Content string }
-			for _, h := range orchestrator.Perspective(jl.Messages[:i], m.Speaker, open, 0) {
+			for _, h := range orchestrator.Perspective(all[:i+1], m.Speaker, 0, "") {
 				history = append(history, struct{ Role, Content string }{h.Role, h.Content})
 			}
 			want := ollamaRenderTemplate(system[m.Speaker], history)

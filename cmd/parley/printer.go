@@ -14,7 +14,8 @@ import (
 // lines. Output is buffered and flushed at each message boundary and at
 // each delta's end, so a fast stream costs one write per delta at most.
 type printer struct {
-	w *bufio.Writer
+	w        *bufio.Writer
+	streamed bool // text of the message in flight has been printed
 }
 
 func newPrinter(w io.Writer) *printer { return &printer{w: bufio.NewWriterSize(w, 64<<10)} }
@@ -26,18 +27,25 @@ func (p *printer) Handle(e orchestrator.Event) error {
 	case orchestrator.Started:
 		fmt.Fprintf(p.w, "# %s\n\n", e.Run.Title)
 		for _, m := range e.Prior {
-			transcripts.AppendMarkdownMessage(p.w, m)
+			transcripts.AppendMessage(p.w, m)
 		}
 	case orchestrator.TurnStarted:
 		fmt.Fprintf(p.w, "### %s\n\n", e.Speaker)
+		p.streamed = false
 	case orchestrator.Delta:
 		p.w.WriteString(e.Text)
+		p.streamed = p.streamed || e.Text != ""
 	case orchestrator.Retrying:
-		fmt.Fprintf(p.w, "\n[%s: %s; retrying in %s (attempt %d of %d); the text above is discarded]\n\n",
-			e.Speaker, e.Reason, e.Wait.Round(100*1e6), e.Attempt+1, e.Max)
+		discarded := ""
+		if p.streamed {
+			discarded = "; the text above is discarded"
+		}
+		p.streamed = false
+		fmt.Fprintf(p.w, "\n[%s: %s; retrying in %s (attempt %d of %d)%s]\n\n",
+			e.Speaker, e.Reason, e.Wait.Round(100*1e6), e.Attempt+1, e.Max, discarded)
 	case orchestrator.MessageFinished:
 		if e.Message.Origin != transcripts.OriginAgent {
-			transcripts.AppendMarkdownMessage(p.w, e.Message)
+			transcripts.AppendMessage(p.w, e.Message)
 			break
 		}
 		p.w.WriteString("\n\n---\n\n")

@@ -67,7 +67,7 @@ agents:
     lines:
 %stermination:
   max_messages: %d
-`, pace, a.String(), pace, b.String(), 2*n)
+`, pace, a.String(), pace, b.String(), 2*n+1) // the opening and n lines each
 	p := filepath.Join(dir, "slow.yaml")
 	if err := os.WriteFile(p, []byte(y), 0o600); err != nil {
 		t.Fatal(err)
@@ -150,16 +150,19 @@ func TestSIGKILLThenResumeFinishesTheConversation(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if len(tr.Messages) != 8 {
-			t.Fatalf("%s holds %d messages after resume, want 8 (kept %d):\n%s", p, len(tr.Messages), kept, buf.String())
+		if len(tr.Messages) != 9 {
+			t.Fatalf("%s holds %d messages after resume, want 9 (kept %d):\n%s", p, len(tr.Messages), kept, buf.String())
 		}
-		for i, m := range tr.Messages {
+		if tr.Messages[0].Origin != transcripts.OriginOpening {
+			t.Errorf("%s message 1 = %+v, want the opening", filepath.Base(p), tr.Messages[0])
+		}
+		for i, m := range tr.Messages[1:] {
 			want := fmt.Sprintf("A says line %d,", i/2+1)
 			if i%2 == 1 {
 				want = fmt.Sprintf("B answers line %d,", i/2+1)
 			}
 			if !strings.HasPrefix(m.Content, want) || m.Partial {
-				t.Errorf("%s message %d = %q, want it to start %q", filepath.Base(p), i+1, m.Content, want)
+				t.Errorf("%s message %d = %q, want it to start %q", filepath.Base(p), i+2, m.Content, want)
 			}
 		}
 	}
@@ -236,5 +239,73 @@ func waitTimeout(t *testing.T, cmd *exec.Cmd, d time.Duration) error {
 		cmd.Process.Kill()
 		t.Fatalf("parley did not exit within %s of the signal", d)
 		return nil
+	}
+}
+
+// A writer killed in the middle of a line leaves a torn last line. resume
+// cuts it off (keeping its bytes beside the file) before appending, and
+// afterwards every command reads the file.
+func TestTornLastLineThenResumeReadsWithEveryCommand(t *testing.T) {
+	dir := t.TempDir()
+	scenario := slowScenario(t, dir, 4, "1ms")
+	out := filepath.Join(dir, "out")
+	cmd, _ := startParley(t, "run", "--no-tui", "--out", out, scenario)
+	jsonl := waitForMessages(t, out, 4)
+	cmd.Process.Signal(syscall.SIGKILL)
+	cmd.Wait()
+	// What a kill inside write(2) leaves: the first part of a message line.
+	data, _ := os.ReadFile(jsonl)
+	start := bytes.LastIndex(data[:len(data)-1], []byte("\n")) + 1
+	torn := data[start : start+(len(data)-start)/2]
+	f, _ := os.OpenFile(jsonl, os.O_WRONLY|os.O_APPEND, 0)
+	f.Write(torn)
+	f.Close()
+
+	res := exec.Command(parleyBinary(t), "resume", "--no-tui", "--pace", "0", jsonl)
+	var buf bytes.Buffer
+	res.Stdout, res.Stderr = &buf, &buf
+	if err := res.Run(); err != nil {
+		t.Fatalf("resume: %v\n%s", err, buf.String())
+	}
+	if !strings.Contains(buf.String(), jsonl+".torn") {
+		t.Errorf("resume did not say where the torn bytes went:\n%s", buf.String())
+	}
+	if side, _ := os.ReadFile(jsonl + ".torn"); !bytes.Equal(side, append(torn, '\n')) {
+		t.Errorf("the side file holds %q, want the torn bytes", side)
+	}
+	tr, err := transcripts.Read(jsonl)
+	if err != nil || len(tr.Messages) != 9 || len(tr.Run.Warnings) != 0 {
+		t.Fatalf("after resume: %v, %d messages, warnings %q", err, len(tr.Messages), tr.Run.Warnings)
+	}
+	if code, md, errOut := parley(t, "export", "-o", "-", jsonl); code != exitOK || !strings.Contains(md, "**Messages:** 9") {
+		t.Errorf("export: exit %d %s", code, errOut)
+	}
+	code, js, errOut := parley(t, "check", "--json", jsonl)
+	if code == exitUsage || !strings.Contains(js, `"messages": 9`) && !strings.Contains(js, `"messages":9`) {
+		t.Errorf("check: exit %d\n%s%s", code, js, errOut)
+	}
+	if code, _, errOut := parley(t, "resume", "--no-tui", jsonl); code == exitOK || strings.Contains(errOut, "not a JSON object") {
+		t.Errorf("resume of the finished transcript: exit %d %s", code, errOut)
+	}
+}
+
+// One writer per transcript: resuming a transcript another process still
+// writes stops with a sentence naming that process.
+func TestResumeWhileAnotherProcessWritesStops(t *testing.T) {
+	dir := t.TempDir()
+	scenario := slowScenario(t, dir, 50, "5ms")
+	out := filepath.Join(dir, "out")
+	cmd, _ := startParley(t, "run", "--no-tui", "--out", out, scenario)
+	jsonl := waitForMessages(t, out, 2)
+	before, _ := os.ReadFile(jsonl)
+	code, _, errOut := parley(t, "resume", "--no-tui", jsonl)
+	cmd.Process.Signal(syscall.SIGKILL)
+	cmd.Wait()
+	if code == exitOK || !strings.Contains(errOut, fmt.Sprintf("pid %d", cmd.Process.Pid)) || !strings.Contains(errOut, jsonl) {
+		t.Fatalf("exit %d, stderr %q; want a refusal naming pid %d", code, errOut, cmd.Process.Pid)
+	}
+	after, _ := os.ReadFile(jsonl)
+	if !bytes.HasPrefix(after, before) || bytes.Contains(after, []byte(`"resumes"`)) {
+		t.Error("the refused resume wrote to the transcript")
 	}
 }

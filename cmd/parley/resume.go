@@ -47,6 +47,16 @@ that a budget stopped needs --max-messages or --policy to go further.`,
 			switch {
 			case scenario != "":
 				s, err = configs.Load(scenario)
+			case t.Run.ScenarioRedacted:
+				// The recording hides the scenario's secrets: run it from its file.
+				s, err = configs.Load(t.Run.ScenarioPath)
+				if err == nil {
+					if again, _ := configs.RedactSource(s.Source); again != t.Run.Scenario {
+						err = fmt.Errorf("%s has changed since %s was recorded, which keeps it with its secrets hidden; give the scenario to continue under with --scenario", t.Run.ScenarioPath, jsonl)
+					}
+				} else {
+					err = fmt.Errorf("%s records its scenario with its secrets hidden, and %w; give the scenario with --scenario", jsonl, err)
+				}
 			case t.Run.Scenario != "":
 				s, err = configs.Parse(t.Run.ScenarioPath, []byte(t.Run.Scenario))
 			default:
@@ -68,6 +78,10 @@ that a budget stopped needs --max-messages or --policy to go further.`,
 			case maxMessages > 0:
 				res.policy = func(p policy.Policy) policy.Policy { return withMaxMessages(p, maxMessages) }
 			}
+			if err := stillStopped(s, res, rec.Messages(), jsonl); err != nil {
+				rec.Close()
+				return usageErr(err)
+			}
 			fmt.Fprintf(cmd.ErrOrStderr(), "parley: resuming %s after message %d\n", jsonl, len(rec.Messages()))
 			_, err = stage(cmd.Context(), cmd, s, f, res)
 			return err
@@ -78,6 +92,25 @@ that a budget stopped needs --max-messages or --policy to go further.`,
 	c.Flags().IntVar(&maxMessages, "max-messages", 0, "raise (or set) the max_messages budget, to extend a conversation a budget stopped")
 	c.Flags().StringVar(&policyFile, "policy", "", "a YAML file with the termination policies to continue under")
 	return c
+}
+
+// stillStopped refuses to resume a conversation its policy (the
+// scenario's, as --max-messages or --policy change it) already ends:
+// resuming it would only record the same stop again.
+func stillStopped(s *configs.Scenario, res *resumption, msgs []transcripts.Message, jsonl string) error {
+	p, err := s.Policy()
+	if err != nil {
+		return nil // the run itself reports a bad policy
+	}
+	if res.policy != nil {
+		p = res.policy(p)
+	}
+	v := p.Check(msgs)
+	if !v.Stop {
+		return nil
+	}
+	return fmt.Errorf("%s is finished: %s stops it after message %d (%s); to continue it, raise the budget with --max-messages N or give other rules with --policy FILE",
+		jsonl, v.Policy, len(msgs), v.Reason)
 }
 
 // sidecar maps a transcript path to its JSONL sidecar.
@@ -111,39 +144,49 @@ func withMaxMessages(p policy.Policy, n int) policy.Policy {
 }
 
 func newExportCmd() *cobra.Command {
-	var out string
+	var (
+		out   string
+		force bool
+	)
 	c := &cobra.Command{
-		Use:   "export TRANSCRIPT.jsonl",
-		Short: "Rebuild a transcript's Markdown from its JSONL sidecar",
-		Args:  exactArgs(1, "export takes one JSONL transcript"),
+		Use:   "export NAME.jsonl",
+		Short: "Rebuild a transcript's Markdown (NAME.md, beside it) from its JSONL sidecar",
+		Long: `export rebuilds NAME.md from NAME.jsonl, beside it: after a crash, or when
+the Markdown was lost or edited. It never replaces an existing file unless
+given --force. -o FILE writes elsewhere, -o - to standard output.`,
+		Args: exactArgs(1, "export takes one JSONL transcript"),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			t, err := transcripts.Read(args[0])
+			in := args[0]
+			t, err := transcripts.Read(in)
 			if err != nil {
 				return usageErr(err)
 			}
 			if t.Run == nil {
-				return usageErr(fmt.Errorf("%s is not a JSONL transcript", args[0]))
+				return usageErr(fmt.Errorf("%s is not a JSONL transcript", in))
 			}
 			for _, w := range t.Run.Warnings {
-				fmt.Fprintf(cmd.ErrOrStderr(), "parley: %s: %s\n", args[0], w)
+				fmt.Fprintf(cmd.ErrOrStderr(), "parley: %s: %s\n", in, w)
 			}
-			if out == "" || out == "-" {
-				return transcripts.WriteMarkdown(cmd.OutOrStdout(), t)
+			if out == "-" {
+				return transcripts.WriteFile(cmd.OutOrStdout(), t)
 			}
-			f, err := os.OpenFile(out, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
-			if err != nil {
-				if errors.Is(err, fs.ErrExist) {
-					return usageErr(fmt.Errorf("%s already exists; parley never overwrites a transcript (choose another -o)", out))
+			if out == "" {
+				out = strings.TrimSuffix(in, ".jsonl") + ".md"
+				if out == in {
+					return usageErr(fmt.Errorf("%s does not end in .jsonl; name the Markdown to write with -o", in))
 				}
+			}
+			if _, err := os.Stat(out); err == nil && !force {
+				return usageErr(fmt.Errorf("%s already exists; parley never overwrites a transcript unless given --force (or choose another -o)", out))
+			}
+			if err := writeTranscript(out, t, false); err != nil {
 				return failureErr(err)
 			}
-			if err := transcripts.WriteMarkdown(f, t); err != nil {
-				f.Close()
-				return failureErr(err)
-			}
-			return f.Close()
+			fmt.Fprintf(cmd.OutOrStdout(), "%s: %d messages → %s\n", in, len(t.Messages), out)
+			return nil
 		},
 	}
-	c.Flags().StringVarP(&out, "output", "o", "", "write the Markdown to this new file (default: standard output)")
+	c.Flags().StringVarP(&out, "output", "o", "", "write the Markdown to this file instead of NAME.md beside the JSONL (- for standard output)")
+	c.Flags().BoolVar(&force, "force", false, "replace the Markdown file if it exists")
 	return c
 }

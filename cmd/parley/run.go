@@ -137,7 +137,7 @@ func stage(ctx context.Context, cmd *cobra.Command, s *configs.Scenario, f runFl
 	if dir == "" {
 		dir = "transcripts"
 	}
-	rec := &orchestrator.Recorder{Dir: dir}
+	rec := &orchestrator.Recorder{Dir: dir, DiscardUnanswered: true}
 	if resume != nil {
 		rec.Recording = resume.recording
 		cfg.Run.Started = resume.started
@@ -166,8 +166,17 @@ func stage(ctx context.Context, cmd *cobra.Command, s *configs.Scenario, f runFl
 	return res, nil
 }
 
+// printEnd says where the run stopped and where it is recorded. An error's
+// sentence is left to the error itself, which is printed once, on stderr.
 func printEnd(w io.Writer, r result) {
-	fmt.Fprintf(w, "Stopped after message %d (%s): %s.\n", r.Stop.At, stopName(r.Stop), r.Stop.Reason)
+	switch {
+	case r.Stop.Kind == transcripts.StopError && r.Markdown == "":
+		fmt.Fprintf(w, "Stopped before the first reply (error); no transcript was kept.\n")
+	case r.Stop.Kind == transcripts.StopError:
+		fmt.Fprintf(w, "Stopped after message %d (error).\n", r.Stop.At)
+	default:
+		fmt.Fprintf(w, "Stopped after message %d (%s): %s.\n", r.Stop.At, stopName(r.Stop), r.Stop.Reason)
+	}
 	if r.Markdown != "" {
 		fmt.Fprintf(w, "Transcript: %s\nJSONL:      %s\n", r.Markdown, r.JSONL)
 	}

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/parleyhq/parley/agents/openaitest"
 	"github.com/parleyhq/parley/transcripts"
@@ -142,34 +143,36 @@ func noKeys(t *testing.T, dir string, outputs ...string) {
 	}
 }
 
-// perspective is what seat self must have been sent before message i
-// (0-based) of msgs: every earlier message in the window, its own as
-// assistant and the other's as user, the opening first while the window
-// still reaches it, consecutive roles joined.
-func perspective(msgs []transcripts.Message, i int, self, opening string, window int) [][2]string {
+// perspective is what seat self must have been sent for message i (0-based)
+// of msgs, message 0 being the opening: every earlier message in the
+// window, its own as assistant and the other's as user, consecutive roles
+// joined, starting with the other side. The opening's nominal speaker
+// never saw it.
+func perspective(msgs []transcripts.Message, i int, self string, window int) [][2]string {
+	var seen []transcripts.Message
+	for _, m := range msgs[:i] {
+		if m.Origin == transcripts.OriginOpening && m.Speaker == self {
+			continue
+		}
+		seen = append(seen, m)
+	}
+	if window > 0 && len(seen) > window {
+		seen = seen[len(seen)-window:]
+	}
 	var out [][2]string
-	add := func(role, text string) {
-		if strings.TrimSpace(text) == "" {
-			return
+	for _, m := range seen {
+		role := "user"
+		if m.Speaker == self {
+			role = "assistant"
 		}
 		if n := len(out); n > 0 && out[n-1][0] == role {
-			out[n-1][1] += "\n\n" + text
-			return
+			out[n-1][1] += "\n\n" + m.Content
+			continue
 		}
-		out = append(out, [2]string{role, text})
-	}
-	from := 0
-	if window > 0 && i > window {
-		from = i - window
-	} else if self == "Alpha" {
-		add("user", opening)
-	}
-	for _, m := range msgs[from:i] {
-		if m.Speaker == self {
-			add("assistant", m.Content)
-		} else {
-			add("user", m.Content)
+		if len(out) == 0 && role == "assistant" {
+			continue
 		}
+		out = append(out, [2]string{role, m.Content})
 	}
 	return out
 }
@@ -196,9 +199,22 @@ func TestRunAgainstOpenAIServer(t *testing.T) {
 			}
 			md, jl := recorded(t, dir)
 			reqs := srv.Requests()
-			if len(reqs) != tc.max || len(md.Messages) != tc.max || len(jl.Messages) != tc.max {
-				t.Fatalf("%d requests, %d Markdown and %d JSONL messages; want %d each", len(reqs), len(md.Messages), len(jl.Messages), tc.max)
+			if len(reqs) != tc.max-1 || len(md.Messages) != tc.max || len(jl.Messages) != tc.max {
+				t.Fatalf("%d requests, %d Markdown and %d JSONL messages; want %d messages, the opening and a reply to each request", len(reqs), len(md.Messages), len(jl.Messages), tc.max)
 			}
+			// Message 1 is what Alpha was shown first, under Beta's name:
+			// the opening, or the cue when it is blank.
+			opening := tc.opening
+			if strings.TrimSpace(opening) == "" {
+				opening = "Hello."
+			}
+			for name, m := range map[string]transcripts.Message{"Markdown": md.Messages[0], "JSONL": jl.Messages[0]} {
+				if m.Origin != transcripts.OriginOpening || m.Speaker != "Beta" || m.Content != opening {
+					t.Errorf("%s message 1 = %+v, want Beta's opening %q", name, m, opening)
+				}
+			}
+			all := jl.Messages
+			md.Messages, jl.Messages = md.Messages[1:], jl.Messages[1:]
 			for i, req := range reqs {
 				self, model, key, system := "Alpha", "model-alpha", keyAlpha, "You are Alpha. Be brief."
 				if i%2 == 1 {
@@ -238,15 +254,8 @@ func TestRunAgainstOpenAIServer(t *testing.T) {
 				if msgs[len(msgs)-1].Role != "user" {
 					t.Errorf("request %d does not end with a user message", i)
 				}
-				wantView := perspective(jl.Messages, i, self, tc.opening, tc.window)
+				wantView := perspective(all, i+1, self, tc.window)
 				gotView := msgs[1:]
-				if len(wantView) == 0 {
-					// Nothing said yet and a blank opening: a cue, never an empty message.
-					if len(gotView) != 1 || gotView[0].Role != "user" {
-						t.Errorf("request %d = %+v, want a single non-empty user cue", i, gotView)
-					}
-					continue
-				}
 				if len(gotView) != len(wantView) {
 					t.Fatalf("request %d sent %d messages, want %d: %+v", i, len(gotView), len(wantView), gotView)
 				}
@@ -295,17 +304,17 @@ func TestRunStopsOnRefusal(t *testing.T) {
 				t.Errorf("stderr dumps the raw error body: %q", errOut)
 			}
 			md, jl := recorded(t, dir)
-			if len(md.Messages) != 3 || len(jl.Messages) != 3 {
-				t.Fatalf("%d Markdown and %d JSONL messages on disk, want the 3 completed", len(md.Messages), len(jl.Messages))
+			if len(md.Messages) != 4 || len(jl.Messages) != 4 {
+				t.Fatalf("%d Markdown and %d JSONL messages on disk, want the opening and the 3 completed", len(md.Messages), len(jl.Messages))
 			}
 			for i := range 3 {
-				if jl.Messages[i].Content != srv.streamed[i] || md.Messages[i].Content != srv.streamed[i] {
-					t.Errorf("message %d differs from what was streamed", i+1)
+				if jl.Messages[i+1].Content != srv.streamed[i] || md.Messages[i+1].Content != srv.streamed[i] {
+					t.Errorf("message %d differs from what was streamed", i+2)
 				}
 			}
 			st := jl.Run.Stop
-			if st == nil || st.Kind != transcripts.StopError || st.Reason != sentence || st.At != 3 {
-				t.Errorf("JSONL stop = %+v, want an error stop at 3 with %q", st, sentence)
+			if st == nil || st.Kind != transcripts.StopError || st.Reason != sentence || st.At != 4 {
+				t.Errorf("JSONL stop = %+v, want an error stop at 4 with %q", st, sentence)
 			}
 			if n := len(srv.Requests()); n != 4 {
 				t.Errorf("%d requests; a refusal must not be retried", n)
@@ -323,11 +332,25 @@ func TestRunUnreachable(t *testing.T) {
 	url := "http://" + l.Addr().String() + "/v1"
 	l.Close()
 	dir := t.TempDir()
-	sc := writeScenario(t, dir, e2eScenario{URLAlpha: url, Opening: "Hi.", Window: 4, Max: 4, Extra: "\n    retries: 1"})
+	// The default retries: a refused connection still fails within a second.
+	sc := writeScenario(t, dir, e2eScenario{URLAlpha: url, Opening: "Hi.", Window: 4, Max: 4})
+	start := time.Now()
 	code, out, errOut := runParley(t, sc, dir)
+	if took := time.Since(start); took > 3*time.Second {
+		t.Errorf("a refused connection took %s to fail; want a short, bounded retry", took)
+	}
 	want := "Alpha: cannot reach " + url + "; check base_url: and that the server is running"
 	if code != exitFailure || !strings.Contains(errOut, want) {
 		t.Errorf("exit %d, stderr %q; want %d and %q", code, errOut, exitFailure, want)
+	}
+	if n := strings.Count(out+errOut, want); n != 1 {
+		t.Errorf("the error is printed %d times:\n%s%s", n, out, errOut)
+	}
+	if strings.Contains(out, "text above is discarded") {
+		t.Errorf("a retry with no text says text is discarded:\n%s", out)
+	}
+	if files, _ := filepath.Glob(filepath.Join(dir, "*.*")); len(files) != 1 {
+		t.Errorf("files left behind: %v; want only the scenario", files)
 	}
 	noKeys(t, dir, out, errOut)
 }
@@ -343,13 +366,13 @@ func TestRunRetriesVisibly(t *testing.T) {
 		}
 		return openaitest.Reply{}, false
 	})
-	sc := writeScenario(t, dir, e2eScenario{URLAlpha: srv.URL, Opening: "Begin.", Window: 4, Max: 3})
+	sc := writeScenario(t, dir, e2eScenario{URLAlpha: srv.URL, Opening: "Begin.", Window: 4, Max: 4})
 	code, out, errOut := runParley(t, sc, dir)
 	if code != exitOK {
 		t.Fatalf("exit %d\n%s\n%s", code, out, errOut)
 	}
 	_, jl := recorded(t, dir)
-	if len(jl.Messages) != 3 || jl.Messages[1].Content != srv.streamed[3] || jl.Messages[2].Content != srv.streamed[4] {
+	if len(jl.Messages) != 4 || jl.Messages[2].Content != srv.streamed[3] || jl.Messages[3].Content != srv.streamed[4] {
 		t.Fatalf("messages = %+v", jl.Messages)
 	}
 	var retries []string

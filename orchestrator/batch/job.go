@@ -78,7 +78,7 @@ func (j Job) Load() (*configs.Scenario, error) {
 	s, err := configs.Parse(j.ScenarioPath, data)
 	if err != nil {
 		if len(j.Vary) > 0 {
-			return nil, fmt.Errorf("with --vary %s: %w", FormatValues(j.Vary), err)
+			return nil, fmt.Errorf("with --vary %s: %w", FormatValues(ShownValues(j.Vary)), err)
 		}
 		return nil, err
 	}
@@ -181,7 +181,7 @@ type PolicyResult struct {
 // completed message. The error is non-nil when the conversation failed or
 // ctx was cancelled; the Result says what was recorded either way.
 func RunJob(ctx context.Context, job Job, dir string, env Env) (Result, error) {
-	res := Result{ID: job.ID, ScenarioPath: job.ScenarioPath, Vary: job.Vary, Run: job.Run, State: StateFailed}
+	res := Result{ID: job.ID, ScenarioPath: job.ScenarioPath, Vary: ShownValues(job.Vary), Run: job.Run, State: StateFailed}
 	if job.Pair != nil {
 		res.Pair = job.Pair.String()
 	}
@@ -231,7 +231,7 @@ func RunJob(ctx context.Context, job Job, dir string, env Env) (Result, error) {
 		return res, err
 	}
 	cfg.Run.ID = job.ID
-	cfg.Run.Vary = job.Vary
+	cfg.Run.Vary = ShownValues(job.Vary)
 	if job.Pair != nil {
 		cfg.Run.Pairing = &transcripts.Pairing{Opener: job.Pair.Names[0], Responder: job.Pair.Names[1], Run: job.Run}
 	}
@@ -380,8 +380,8 @@ func replayPolicies(p policy.Policy, msgs []transcripts.Message) (int, []PolicyR
 	}
 	var out []PolicyResult
 	for _, leaf := range leaves(p) {
-		r := PolicyResult{Policy: policyName(leaf, msgs)}
-		if _, ok := leaf.(policy.Preparer); ok {
+		r := PolicyResult{Policy: policyName(unguarded(leaf), msgs)}
+		if _, ok := unguarded(leaf).(policy.Preparer); ok {
 			r.Skipped = "it asks a model, so it is not replayed"
 			out = append(out, r)
 			continue
@@ -400,16 +400,33 @@ func replayPolicies(p policy.Policy, msgs []transcripts.Message) (int, []PolicyR
 	return ceiling, out
 }
 
-// leaves flattens any: groups; an all: group counts as one rule.
+// leaves flattens any: groups; an all: group counts as one rule. Rules
+// under a min_messages guard (the default set has one) are each replayed
+// under the same guard.
 func leaves(p policy.Policy) []policy.Policy {
-	if a, ok := p.(policy.Any); ok {
+	switch x := p.(type) {
+	case policy.Any:
 		var out []policy.Policy
-		for _, x := range a {
-			out = append(out, leaves(x)...)
+		for _, y := range x {
+			out = append(out, leaves(y)...)
+		}
+		return out
+	case policy.Guard:
+		var out []policy.Policy
+		for _, y := range leaves(x.Policy) {
+			out = append(out, policy.Guard{Min: x.Min, Policy: y})
 		}
 		return out
 	}
 	return []policy.Policy{p}
+}
+
+// unguarded is the rule a min_messages guard guards.
+func unguarded(p policy.Policy) policy.Policy {
+	if g, ok := p.(policy.Guard); ok {
+		return g.Policy
+	}
+	return p
 }
 
 func policyName(p policy.Policy, msgs []transcripts.Message) string {

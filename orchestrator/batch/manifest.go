@@ -45,6 +45,10 @@ type Manifest struct {
 type ScenarioSource struct {
 	Path   string `json:"path"`
 	Source string `json:"source"`
+	// Redacted says batch.json holds Source with URL passwords and header
+	// values hidden (see configs.RedactSource); ReadManifest reads the
+	// scenario from Path again to run it.
+	Redacted bool `json:"redacted,omitempty"`
 }
 
 // PlannedJob is one job of the manifest.
@@ -172,7 +176,16 @@ func WriteManifest(dir string, m *Manifest) error {
 		return fmt.Errorf("creating the batch directory %s: %w", dir, err)
 	}
 	path := filepath.Join(dir, ManifestFile)
-	data, err := json.MarshalIndent(m, "", "  ")
+	// Secrets a scenario holds never reach the disk.
+	hidden := *m
+	hidden.Scenarios = make([]ScenarioSource, len(m.Scenarios))
+	for i, s := range m.Scenarios {
+		if !s.Redacted {
+			s.Source, s.Redacted = configs.RedactSource(s.Source)
+		}
+		hidden.Scenarios[i] = s
+	}
+	data, err := json.MarshalIndent(&hidden, "", "  ")
 	if err != nil {
 		return err
 	}
@@ -210,6 +223,18 @@ func ReadManifest(dir string) (*Manifest, error) {
 	}
 	if m.Version != 1 {
 		return nil, fmt.Errorf("%s: version %d is not one this parley reads", path, m.Version)
+	}
+	// A scenario recorded with its secrets hidden runs from its file, when
+	// that file still holds the same scenario.
+	for i, s := range m.Scenarios {
+		if !s.Redacted {
+			continue
+		}
+		if data, err := os.ReadFile(s.Path); err == nil {
+			if again, _ := configs.RedactSource(string(data)); again == s.Source {
+				m.Scenarios[i].Source, m.Scenarios[i].Redacted = string(data), false
+			}
+		}
 	}
 	return &m, nil
 }

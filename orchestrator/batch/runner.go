@@ -14,6 +14,7 @@ import (
 	"github.com/parleyhq/parley/agents"
 	"github.com/parleyhq/parley/configs"
 	"github.com/parleyhq/parley/orchestrator"
+	"github.com/parleyhq/parley/transcripts"
 )
 
 // Runner runs the jobs of a batch directory on this machine.
@@ -44,6 +45,13 @@ type Runner struct {
 func (r *Runner) Run(ctx context.Context) (*Summary, error) {
 	start := time.Now()
 	m := r.Manifest
+	// One process at a time runs a batch folder: a second (a batch
+	// --resume while the batch still runs) stops with the holder's pid.
+	release, err := transcripts.LockDir(r.Dir, "batch folder")
+	if err != nil {
+		return nil, err
+	}
+	defer release()
 	st, err := ReadState(r.Dir)
 	if err != nil {
 		return nil, err
@@ -155,9 +163,14 @@ launch:
 	sum.Parallel = parallel
 	if r.Transport != nil {
 		sum.Replicas = r.Transport.Replicas()
+		for i := range sum.Replicas {
+			sum.Replicas[i].BaseURL = agents.RedactURL(sum.Replicas[i].BaseURL)
+		}
 	}
 	for _, l := range r.Limiters {
-		sum.Limits = append(sum.Limits, l.Stats())
+		st := l.Stats()
+		st.Name = agents.RedactURL(st.Name)
+		sum.Limits = append(sum.Limits, st)
 	}
 	if err := sum.Write(r.Dir); err != nil {
 		return sum, err

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -404,14 +405,14 @@ func TestCancelFinalizesInFlightRunsAndResumeFinishesTheBatch(t *testing.T) {
 	r := runner(t, []*configs.Scenario{scenario(t, pairYAML(srv.URL, ""))}, 12, 4, "seed=3")
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	// The server stalls from the third message (Lily's second: her system
-	// prompt, the opening and two messages). Cancel once all four running
-	// conversations have streamed part of it.
+	// The server stalls from the fourth message (Lily's second: her system
+	// prompt, the opening and two messages; message 1 is the opening).
+	// Cancel once all four running conversations have streamed part of it.
 	var stalled atomic.Int64
 	r.Env.Sinks = func(Job) []orchestrator.Sink {
 		seen := false
 		return []orchestrator.Sink{orchestrator.SinkFunc(func(e orchestrator.Event) error {
-			if d, ok := e.(orchestrator.Delta); ok && d.Index == 3 && !seen {
+			if d, ok := e.(orchestrator.Delta); ok && d.Index == 4 && !seen {
 				seen = true
 				if stalled.Add(1) == 4 {
 					cancel()
@@ -439,8 +440,8 @@ func TestCancelFinalizesInFlightRunsAndResumeFinishesTheBatch(t *testing.T) {
 		if tr.Run.Stop == nil || tr.Run.Stop.Kind != transcripts.StopInterrupted {
 			t.Errorf("%s: stop = %+v; want interrupted", f, tr.Run.Stop)
 		}
-		if n := len(tr.Messages); n != 3 || !tr.Messages[2].Partial || tr.Messages[2].Content == "" {
-			t.Errorf("%s: %d messages; want 2 complete and the stalled one kept as partial", f, n)
+		if n := len(tr.Messages); n != 4 || !tr.Messages[3].Partial || tr.Messages[3].Content == "" {
+			t.Errorf("%s: %d messages; want the opening, 2 complete and the stalled one kept as partial", f, n)
 		}
 	}
 	st, err := ReadState(r.Dir)
@@ -495,11 +496,11 @@ func TestCancelFinalizesInFlightRunsAndResumeFinishesTheBatch(t *testing.T) {
 		t.Errorf("%d transcripts were continued; want the 4 interrupted ones", resumed)
 	}
 	// The resumed runs did not start over: each sent only the messages it
-	// still lacked.
+	// still lacked. No request makes the opening.
 	tr, _ := transcripts.Read(files[0])
 	length := len(tr.Messages)
-	if got, want := len(srv.Requests())-before, 8*length+4*(length-2); got != want {
-		t.Errorf("resume sent %d requests; want %d: %d for each new run and %d for each continued one", got, want, length, length-2)
+	if got, want := len(srv.Requests())-before, 8*(length-1)+4*(length-3); got != want {
+		t.Errorf("resume sent %d requests; want %d: %d for each new run and %d for each continued one", got, want, length-1, length-3)
 	}
 
 	// A third run has nothing left to do and sends nothing.
@@ -519,5 +520,32 @@ func TestWriteManifestRefusesAnotherBatch(t *testing.T) {
 	err := WriteManifest(dir, m)
 	if err == nil || !strings.Contains(err.Error(), "--resume "+dir) {
 		t.Errorf("second WriteManifest error = %v; want one pointing at --resume", err)
+	}
+}
+
+// One process at a time runs a batch folder: while one holds it, a second
+// (batch --resume while the batch still runs) stops with a sentence naming
+// the holder, and touches nothing.
+func TestABatchFolderHasOneRunner(t *testing.T) {
+	srv := openaitest.Start(t, talk)
+	r := runner(t, []*configs.Scenario{scenario(t, pairYAML(srv.URL, ""))}, 2, 1)
+	release, err := transcripts.LockDir(r.Dir, "batch folder")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = r.Run(context.Background())
+	var le *transcripts.LockedError
+	if !errors.As(err, &le) || !strings.Contains(err.Error(), "batch folder "+r.Dir) {
+		t.Fatalf("Run on a held folder: err = %v", err)
+	}
+	if runtime.GOOS == "linux" && !strings.Contains(err.Error(), fmt.Sprintf("pid %d", os.Getpid())) {
+		t.Errorf("the sentence does not name the holder: %v", err)
+	}
+	if n := len(srv.Requests()); n != 0 {
+		t.Errorf("%d requests sent while the folder was held", n)
+	}
+	release()
+	if _, err := r.Run(context.Background()); err != nil {
+		t.Fatalf("after release: %v", err)
 	}
 }

@@ -9,6 +9,8 @@ import (
 	"strings"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/parleyhq/parley/agents"
 )
 
 // Vary is one --vary flag: a scenario field and the values it takes across
@@ -33,7 +35,7 @@ func (v Vary) String() string { return v.Path + "=" + strings.Join(v.Values, ","
 
 // scenarioFields are the top-level keys of a scenario; any other first
 // segment of a path names an agent field.
-var scenarioFields = []string{"title", "agents", "first", "opening", "history", "termination", "output", "limits"}
+var scenarioFields = []string{"title", "agents", "first", "opening", "empty_reply", "history", "termination", "output", "limits"}
 
 // ParseVary reads one --vary flag, such as "agents[1].temperature=0.2,0.7".
 func ParseVary(spec string) (Vary, error) {
@@ -110,6 +112,20 @@ func FormatValues(vals map[string]string) string {
 		parts = append(parts, k+"="+vals[k])
 	}
 	return strings.Join(parts, " ")
+}
+
+// ShownValues is vals as parley records and prints them: a URL's user
+// and password (a varied base_url) redacted. Running a job uses the
+// values themselves, from the manifest.
+func ShownValues(vals map[string]string) map[string]string {
+	if vals == nil {
+		return nil
+	}
+	out := make(map[string]string, len(vals))
+	for k, v := range vals {
+		out[k] = agents.RedactURL(v)
+	}
+	return out
 }
 
 // orderedPaths puts paths that set every agent first, so that a path

@@ -238,3 +238,31 @@ func TestResultReplaysEachPolicyAlone(t *testing.T) {
 		t.Errorf("tokens = %+v; want %+v", r.Tokens, wantTokens)
 	}
 }
+
+// With the default set, whose min_messages guards every other rule, each
+// rule is replayed alone under the guard: none is skipped as if it asked a
+// model, and end_token stops the seed where the demo stops it.
+func TestResultReplaysEachRuleOfTheDefaultSet(t *testing.T) {
+	seed, err := transcripts.Read("../../transcripts/seed/kimi-k2-vs-grok-4.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := ResultFromTranscript(seed, policy.Default())
+	byName := map[string]PolicyResult{}
+	for _, p := range r.Policies {
+		if p.Skipped != "" {
+			t.Errorf("%s skipped: %s", p.Policy, p.Skipped)
+		}
+		if _, dup := byName[p.Policy]; !dup {
+			byName[p.Policy] = p
+		}
+	}
+	for _, name := range []string{"max_messages", "end_token", "repetition", "stagnation", "refusal"} {
+		if _, ok := byName[name]; !ok {
+			t.Errorf("no row for %s in %+v", name, r.Policies)
+		}
+	}
+	if e := byName["end_token"]; e.StopsAt != 24 || e.Saved != r.Ceiling-24 || r.Ceiling != 300 {
+		t.Errorf("end_token = %+v, ceiling %d; want a stop at 24 saving %d", e, r.Ceiling, r.Ceiling-24)
+	}
+}

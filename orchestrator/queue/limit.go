@@ -76,8 +76,9 @@ func (q *Queue) NewSharedLimiter(name string, perMinute int, window time.Duratio
 	if window <= 0 {
 		window = time.Minute
 	}
-	return &SharedLimiter{kv: q.limits, key: limitKey(name), name: name, limit: perMinute, window: window,
-		stats: SharedLimiterStats{Name: name}}
+	shown := agents.RedactURL(name) // the key hashes the whole name; what is shown hides its secrets
+	return &SharedLimiter{kv: q.limits, key: limitKey(name), name: shown, limit: perMinute, window: window,
+		stats: SharedLimiterStats{Name: shown}}
 }
 
 var keyUnsafe = regexp.MustCompile(`[^A-Za-z0-9_-]+`)

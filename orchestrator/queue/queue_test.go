@@ -267,8 +267,14 @@ limits:
 // turn numbers rise by one each: nothing lost, nothing repeated.
 func checkTurns(t *testing.T, id string, tr *transcripts.Transcript, want int) {
 	t.Helper()
+	// Message 1 is the opening; the turns follow it.
+	if len(tr.Messages) == 0 || tr.Messages[0].Origin != transcripts.OriginOpening || tr.Messages[0].Content != "Count with me." {
+		t.Errorf("%s: message 1 is not the opening: %+v", id, tr.Messages[:min(1, len(tr.Messages))])
+		return
+	}
+	want--
 	var msgs []transcripts.Message
-	for _, m := range tr.Messages {
+	for _, m := range tr.Messages[1:] {
 		if !m.Partial {
 			msgs = append(msgs, m)
 		}

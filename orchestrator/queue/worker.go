@@ -178,7 +178,7 @@ func (w *Worker) handle(ctx context.Context, cons jetstream.Consumer, msg jetstr
 		maxDeliveries = 10
 	}
 	if int(meta.NumDelivered) > maxDeliveries {
-		rec.Result = batch.Result{ID: m.Job.ID, ScenarioPath: m.Job.ScenarioPath, Vary: m.Job.Vary, State: batch.StateFailed,
+		rec.Result = batch.Result{ID: m.Job.ID, ScenarioPath: m.Job.ScenarioPath, Vary: batch.ShownValues(m.Job.Vary), State: batch.StateFailed,
 			Error: fmt.Sprintf("the job was handed to workers %d times and none finished it; see the workers' logs", meta.NumDelivered-1)}
 		return w.store(bg, msg, key, rec, nil)
 	}
@@ -192,7 +192,7 @@ func (w *Worker) handle(ctx context.Context, cons jetstream.Consumer, msg jetstr
 	switch {
 	case errors.As(err, &bad):
 		// No worker can run the batch's jobs: record the reason once.
-		rec.Result = batch.Result{ID: m.Job.ID, ScenarioPath: m.Job.ScenarioPath, Vary: m.Job.Vary, State: batch.StateFailed, Error: err.Error()}
+		rec.Result = batch.Result{ID: m.Job.ID, ScenarioPath: m.Job.ScenarioPath, Vary: batch.ShownValues(m.Job.Vary), State: batch.StateFailed, Error: err.Error()}
 		return w.store(bg, msg, key, rec, nil)
 	case err != nil:
 		w.logf("%s: %v; handing the job back", m.Job.ID, err)

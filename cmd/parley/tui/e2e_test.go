@@ -36,7 +36,7 @@ agents:
 %s
 first: Alpha
 termination:
-  max_messages: 16
+  max_messages: 17
 `
 
 func e2eLines(who string) string {
@@ -145,7 +145,7 @@ func (tm *ptyTerm) typeSlowly(text string) {
 	}
 }
 
-var statusRE = regexp.MustCompile(`message (\d+) of 16`)
+var statusRE = regexp.MustCompile(`message (\d+) of 17`)
 
 // status returns the message number on the status line and whether
 // someone is speaking.
@@ -175,7 +175,8 @@ func TestEndToEndInTerminal(t *testing.T) {
 	out := filepath.Join(dir, "out")
 	tm := startTerm(t, 30, 100, bin, "run", scenario, "--out", out)
 
-	tm.waitFor("the first message streaming", func(s string) bool { return strings.Contains(s, "Alpha #1") && strings.Contains(s, "Alpha line 1") })
+	// Message 1 is the opening Alpha was shown; Alpha's line 1 is message 2.
+	tm.waitFor("the first message streaming", func(s string) bool { return strings.Contains(s, "Alpha #2") && strings.Contains(s, "Alpha line 1") })
 
 	// Pause: the message in flight finishes, then nothing more comes.
 	tm.press(" ")
@@ -197,7 +198,7 @@ func TestEndToEndInTerminal(t *testing.T) {
 	tm.waitFor("the stepped message to start", func(s string) bool { n, _ := status(s); return n == paused+1 })
 	s = tm.waitFor("the stepped message to finish", func(s string) bool {
 		n, speaking := status(s)
-		return n == paused+1 && !speaking && strings.Contains(s, fmt.Sprintf("-%d-end]", (paused+2)/2))
+		return n == paused+1 && !speaking && strings.Contains(s, fmt.Sprintf("-%d-end]", (paused+1)/2))
 	})
 	if !strings.Contains(s, "PAUSED") {
 		t.Fatalf("after one step the view no longer says paused:\n%s", s)

@@ -190,7 +190,7 @@ func TestLiveViewRecordsWhatHeadlessRecords(t *testing.T) {
 		}
 	}
 	// And the view showed the whole conversation and the stop.
-	if m.stopped == nil || len(m.entries) != 6 {
+	if m.stopped == nil || len(m.entries) != 7 { // the opening and six replies
 		t.Errorf("view saw %d messages, stopped %v", len(m.entries), m.stopped != nil)
 	}
 }

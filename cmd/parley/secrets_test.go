@@ -1,0 +1,102 @@
+package main
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/parleyhq/parley/agents/openaitest"
+	"github.com/parleyhq/parley/transcripts"
+)
+
+// A password in a base URL and header values never reach anything parley
+// writes or prints: the JSONL run line, the Markdown, the batch summary on
+// stdout, summary.md and summary.json, batch.json. The batch and the run
+// still resume, from the scenario file.
+func TestSecretsInURLsAndHeadersAreNeverWritten(t *testing.T) {
+	srv := openaitest.Start(t, signOff)
+	other := openaitest.Start(t, signOff)
+	withUser := func(u, who string) string {
+		return strings.Replace(u, "http://", "http://"+who+":PASS-"+who+"@", 1)
+	}
+	dir := t.TempDir()
+	scenario := filepath.Join(dir, "secret.yaml")
+	os.WriteFile(scenario, []byte(`agents:
+  - name: A
+    base_urls: [`+withUser(srv.URL, "one")+`, `+withUser(other.URL, "two")+`]
+    model: m
+    headers: {X-Api-Token: HEADER-SECRET-1}
+  - name: B
+    base_url: `+withUser(srv.URL, "three")+`
+    model: m
+    headers:
+      Authorization: Bearer HEADER-SECRET-2
+limits:
+  `+withUser(srv.URL, "three")+`: {concurrent: 2}
+termination:
+  max_messages: 5
+`), 0o600)
+	secrets := []string{"PASS-", "HEADER-SECRET"}
+	var outputs []string
+	code, out, errOut := parley(t, "run", "--no-tui", "--out", filepath.Join(dir, "run"), scenario)
+	if code != exitOK {
+		t.Fatalf("run: exit %d %s%s", code, out, errOut)
+	}
+	outputs = append(outputs, out, errOut)
+	batchDir := filepath.Join(dir, "batch")
+	code, out, errOut = parley(t, "batch", scenario, "-n", "2", "-j", "2", "--out", batchDir)
+	if code != exitOK {
+		t.Fatalf("batch: exit %d %s%s", code, out, errOut)
+	}
+	outputs = append(outputs, out, errOut)
+	if !strings.Contains(out, "REDACTED@") {
+		t.Errorf("the batch summary names no endpoint or limit:\n%s", out)
+	}
+	var files []string
+	filepath.WalkDir(dir, func(p string, d os.DirEntry, err error) error {
+		if err == nil && !d.IsDir() && p != scenario {
+			files = append(files, p)
+		}
+		return nil
+	})
+	for _, want := range []string{"summary.md", "summary.json", "batch.json", ".jsonl", ".md"} {
+		found := false
+		for _, f := range files {
+			found = found || strings.HasSuffix(f, want)
+		}
+		if !found {
+			t.Errorf("no %s written; the test must cover it", want)
+		}
+	}
+	for _, f := range files {
+		data, _ := os.ReadFile(f)
+		for _, s := range secrets {
+			if strings.Contains(string(data), s) {
+				t.Errorf("%s holds %q", f, s)
+			}
+		}
+	}
+	for i, o := range outputs {
+		for _, s := range secrets {
+			if strings.Contains(o, s) {
+				t.Errorf("output %d holds %q", i, s)
+			}
+		}
+	}
+	// The requests went out with the credentials all the same.
+	if r := srv.Requests(); len(r) == 0 || r[0].Header.Get("Authorization") == "" && r[0].Header.Get("X-Api-Token") == "" {
+		t.Errorf("requests did not carry the headers")
+	}
+	// A resumed run reads the scenario from its file.
+	jls, _ := filepath.Glob(filepath.Join(dir, "run", "*.jsonl"))
+	if code, out, errOut := parley(t, "resume", "--no-tui", "--max-messages", "7", jls[0]); code != exitOK {
+		t.Fatalf("resume: exit %d %s%s", code, out, errOut)
+	}
+	if tr, _ := transcripts.Read(jls[0]); len(tr.Messages) != 7 {
+		t.Errorf("resumed to %d messages, want 7", len(tr.Messages))
+	}
+	if code, out, errOut := parley(t, "batch", "--resume", batchDir); code != exitOK {
+		t.Fatalf("batch --resume: exit %d %s%s", code, out, errOut)
+	}
+}

@@ -1,0 +1,66 @@
+package configs
+
+import (
+	"bytes"
+
+	"gopkg.in/yaml.v3"
+
+	"github.com/parleyhq/parley/agents"
+)
+
+// RedactSource is a scenario's YAML as parley records it: with the user
+// and password of every URL and the value of every header replaced by
+// agents.Redacted, wherever they appear (base_url, base_urls, a judge's
+// base_url, limits keyed by URL, headers). Source with nothing to hide
+// comes back byte for byte; redacted reports whether anything was hidden,
+// in which case running the scenario again needs the file itself.
+func RedactSource(src string) (out string, redacted bool) {
+	var doc yaml.Node
+	if err := yaml.Unmarshal([]byte(src), &doc); err != nil {
+		return src, false
+	}
+	if !redactNode(&doc, false) {
+		return src, false
+	}
+	var b bytes.Buffer
+	enc := yaml.NewEncoder(&b)
+	enc.SetIndent(2)
+	if err := enc.Encode(&doc); err != nil {
+		return src, false
+	}
+	return b.String(), true
+}
+
+// redactNode redacts n in place; header marks the values of a headers:
+// mapping.
+func redactNode(n *yaml.Node, header bool) bool {
+	changed := false
+	switch n.Kind {
+	case yaml.ScalarNode:
+		if header && n.Value != "" {
+			n.Value, n.Style = agents.Redacted, 0
+			return true
+		}
+		if r := agents.RedactURL(n.Value); r != n.Value {
+			n.Value = r
+			return true
+		}
+	case yaml.MappingNode:
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			k, v := n.Content[i], n.Content[i+1]
+			if redactNode(k, false) {
+				changed = true
+			}
+			if redactNode(v, header || (k.Value == "headers" && v.Kind == yaml.MappingNode)) {
+				changed = true
+			}
+		}
+	default:
+		for _, c := range n.Content {
+			if redactNode(c, header) {
+				changed = true
+			}
+		}
+	}
+	return changed
+}

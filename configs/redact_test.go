@@ -1,0 +1,46 @@
+package configs
+
+import (
+	"strings"
+	"testing"
+)
+
+func TestRedactSourceHidesURLUserinfoAndHeaderValues(t *testing.T) {
+	src := `agents:
+  - name: A
+    base_url: http://user:PASS-1@host:8080/v1
+    base_urls: [https://tok-2@a.example/v1, https://b.example/v1]
+    model: m
+    headers:
+      X-Api-Key: SECRET-3
+      Authorization: "Bearer SECRET-4"
+  - name: B
+    provider: ollama
+    model: m
+termination:
+  judge: {base_url: "http://j:PASS-5@judge/v1", model: m}
+limits:
+  http://l:PASS-6@host:8080/v1: {concurrent: 2}
+`
+	out, redacted := RedactSource(src)
+	if !redacted {
+		t.Fatal("nothing redacted")
+	}
+	for _, secret := range []string{"PASS-1", "tok-2", "SECRET-3", "SECRET-4", "PASS-5", "PASS-6", "user:PASS", "j:PASS"} {
+		if strings.Contains(out, secret) {
+			t.Errorf("redacted source holds %q:\n%s", secret, out)
+		}
+	}
+	for _, kept := range []string{"host:8080/v1", "https://b.example/v1", "X-Api-Key", "Authorization", "REDACTED@host"} {
+		if !strings.Contains(out, kept) {
+			t.Errorf("redacted source lost %q:\n%s", kept, out)
+		}
+	}
+	if _, err := Parse("s.yaml", []byte(out)); err != nil {
+		t.Errorf("the redacted scenario no longer parses: %v", err)
+	}
+	plain := "agents:\n  - {name: A, provider: ollama, model: m}  # a comment\n  - {name: B, provider: ollama, model: m}\n"
+	if out, redacted := RedactSource(plain); redacted || out != plain {
+		t.Errorf("a scenario with no secrets changed: %q", out)
+	}
+}
