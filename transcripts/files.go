@@ -37,7 +37,6 @@ func Parse(data []byte) (*Transcript, error) {
 	if err != nil {
 		return nil, err
 	}
-	readOpeningMarks(t)
 	return t, nil
 }
 

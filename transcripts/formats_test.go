@@ -224,7 +224,9 @@ func TestImportSystemMessageIsTheSystemPrompt(t *testing.T) {
 			t.Errorf("speakers %q include the system message", tr.Speakers())
 		}
 	}
-	if tr.Title != "user ↔ assistant" {
+	// Every speaker is named in the title, so the Markdown reader knows
+	// whose headings end a message.
+	if tr.Title != "user ↔ assistant ↔ Kimi" {
 		t.Errorf("title = %q", tr.Title)
 	}
 	var buf bytes.Buffer

@@ -81,6 +81,9 @@ func AppendMarkdownMessage(w io.Writer, m Message) error {
 // marks are parsed back by ReadMarkdown.
 func markdownSpeaker(m Message) string {
 	s := m.Speaker
+	if m.Origin == OriginOpening {
+		s += " " + markOpening
+	}
 	if m.Origin == OriginInjected {
 		s += " " + markInjected
 	}
@@ -95,15 +98,37 @@ const (
 	markPartial  = "(interrupted)"
 )
 
-// WriteMarkdown writes a whole transcript.
-func WriteMarkdown(w io.Writer, t *Transcript) error {
+// WriteMarkdown writes a whole transcript in the layout of a recording
+// (blank **Started:** and **Ended:** lines while unknown).
+func WriteMarkdown(w io.Writer, t *Transcript) error { return writeMarkdown(w, t, true) }
+
+// writeMarkdown writes t. live keeps blank **Started:**/**Ended:** lines,
+// the layout of a recording still being written; otherwise a time is
+// written only when known (see WriteFile).
+func writeMarkdown(w io.Writer, t *Transcript, live bool) error {
 	bw := bufio.NewWriter(w)
 	var parent *Parent
 	if t.Run != nil {
 		parent = t.Run.Parent
 	}
-	if err := writeHeader(bw, t.Title, t.Started, t.Ended, len(t.Messages), parent); err != nil {
-		return err
+	if live {
+		if err := writeHeader(bw, t.Title, t.Started, t.Ended, len(t.Messages), parent); err != nil {
+			return err
+		}
+	} else {
+		// A bufio.Writer keeps its first error; Flush below reports it.
+		fmt.Fprintf(bw, "# %s\n\n", t.Title)
+		if !t.Started.IsZero() {
+			fmt.Fprintf(bw, "**Started:** %s\n", formatTime(t.Started))
+		}
+		if !t.Ended.IsZero() {
+			fmt.Fprintf(bw, "**Ended:** %s\n", formatTime(t.Ended))
+		}
+		fmt.Fprintf(bw, "**Messages:** %d\n", len(t.Messages))
+		if parent != nil {
+			fmt.Fprintf(bw, "**Forked from:** %s, message %d\n", parent.Path, parent.At)
+		}
+		fmt.Fprintf(bw, "\n---\n\n")
 	}
 	for _, m := range t.Messages {
 		if err := AppendMarkdownMessage(bw, m); err != nil {
@@ -404,6 +429,10 @@ func parseSpeaker(s string) Message {
 	if strings.HasSuffix(s, " "+markInjected) {
 		m.Origin = OriginInjected
 		s = strings.TrimSuffix(s, " "+markInjected)
+	}
+	if strings.HasSuffix(s, " "+markOpening) {
+		m.Origin = OriginOpening
+		s = strings.TrimSuffix(s, " "+markOpening)
 	}
 	if s == ModeratorSpeaker {
 		m.Origin = OriginModerator

@@ -119,7 +119,12 @@ func TestContentRoundTrips(t *testing.T) {
 }
 
 func TestMarksRoundTrip(t *testing.T) {
-	in := &Transcript{Title: "A ↔ B", Messages: []Message{
+	// A title that names nobody: the speakers come from the headings, the
+	// opening's mark aside.
+	in := &Transcript{Title: "An experiment", Messages: []Message{
+		{Speaker: "B", Content: "Hello.", Origin: OriginOpening},
+		{Speaker: "A", Content: "notes\n\n---\n\n### Root cause\n\nx"},
+		{Speaker: "B", Content: "ok\n---\nrule"},
 		{Speaker: "A", Content: "typed by the operator", Origin: OriginInjected},
 		{Speaker: ModeratorSpeaker, Content: "a note", Origin: OriginModerator},
 		{Speaker: "B", Content: "cut off mid-", Partial: true},
@@ -129,6 +134,9 @@ func TestMarksRoundTrip(t *testing.T) {
 	out, err := ParseMarkdown(buf.Bytes())
 	if err != nil {
 		t.Fatal(err)
+	}
+	if len(out.Messages) != len(in.Messages) {
+		t.Fatalf("read %d messages, want %d", len(out.Messages), len(in.Messages))
 	}
 	for i, m := range out.Messages {
 		w := in.Messages[i]

@@ -61,7 +61,8 @@ termination: {max_messages: 5}
 	if after, _ := os.ReadFile(parentJSONL[0]); string(after) != string(before) {
 		t.Error("fork changed the parent")
 	}
-	// The first three messages are the parent's, then C answers A.
+	// The first three messages are the parent's (the opening in B's seat,
+	// A, B), then A speaks and C answers in B's seat.
 	var speakers []string
 	for i, m := range child.Messages {
 		speakers = append(speakers, m.Speaker)
@@ -69,8 +70,8 @@ termination: {max_messages: 5}
 			t.Errorf("message %d is %s: %q; want the parent's %s: %q", i+1, m.Speaker, m.Content, parent.Messages[i].Speaker, parent.Messages[i].Content)
 		}
 	}
-	if strings.Join(speakers, " ") != "A B A C A" || child.Messages[3].Model != "c-1" {
-		t.Errorf("speakers %v, message 4 by model %q; want A B A C A with c-1 in the seat after message 3", speakers, child.Messages[3].Model)
+	if strings.Join(speakers, " ") != "B A B A C" || child.Messages[4].Model != "c-1" || child.Messages[0].Origin != transcripts.OriginOpening {
+		t.Errorf("speakers %v, message 5 by model %q; want B A B A C, the opening first and c-1 in B's seat", speakers, child.Messages[4].Model)
 	}
 	// The exact history each side was shown.
 	reqs := srv.Requests()[served:]
@@ -86,25 +87,23 @@ termination: {max_messages: 5}
 		return out
 	}
 	p := parent.Messages
-	wantC := []msg{
-		{openai.ChatMessageRoleSystem, "You are B."}, // the seat keeps its system prompt
-		{"user", p[0].Content},
-		{"assistant", p[1].Content}, // B's message, now C's own
-		{"user", p[2].Content},
-	}
-	if reqs[0].Body.Model != "c-1" || !reflect.DeepEqual(shown(reqs[0]), wantC) {
-		t.Errorf("C (%s) was shown %+v\nwant %+v", reqs[0].Body.Model, shown(reqs[0]), wantC)
-	}
 	wantA := []msg{
 		{openai.ChatMessageRoleSystem, "You are A."},
-		{"user", "Let us begin."},
-		{"assistant", p[0].Content},
+		{"user", p[0].Content}, // the opening, "Let us begin."
+		{"assistant", p[1].Content},
+		{"user", p[2].Content},
+	}
+	if reqs[0].Body.Model != "a-1" || !reflect.DeepEqual(shown(reqs[0]), wantA) {
+		t.Errorf("A (%s) was shown %+v\nwant %+v", reqs[0].Body.Model, shown(reqs[0]), wantA)
+	}
+	wantC := []msg{
+		{openai.ChatMessageRoleSystem, "You are B."}, // the seat keeps its system prompt
 		{"user", p[1].Content},
-		{"assistant", p[2].Content},
+		{"assistant", p[2].Content}, // B's message, now C's own
 		{"user", child.Messages[3].Content},
 	}
-	if reqs[1].Body.Model != "a-1" || !reflect.DeepEqual(shown(reqs[1]), wantA) {
-		t.Errorf("A was shown %+v\nwant %+v", shown(reqs[1]), wantA)
+	if reqs[1].Body.Model != "c-1" || !reflect.DeepEqual(shown(reqs[1]), wantC) {
+		t.Errorf("C (%s) was shown %+v\nwant %+v", reqs[1].Body.Model, shown(reqs[1]), wantC)
 	}
 
 	// Under another scenario, the same seats.
@@ -119,9 +118,9 @@ termination: {max_messages: 3}
 		t.Fatalf("fork --scenario: exit %d\n%s%s", code, out, errOut)
 	}
 	reqs = srv.Requests()[served:]
-	want := []msg{{openai.ChatMessageRoleSystem, "Be brief."}, {"assistant", p[0].Content}, {"user", p[1].Content}}
-	if len(reqs) != 1 || reqs[0].Body.Model != "a-2" || !reflect.DeepEqual(shown(reqs[0]), want) {
-		t.Errorf("under the other scenario A was shown %+v; want %+v", shown(reqs[0]), want)
+	want := []msg{{openai.ChatMessageRoleSystem, "Be brief too."}, {"user", p[1].Content}}
+	if len(reqs) != 1 || reqs[0].Body.Model != "b-2" || !reflect.DeepEqual(shown(reqs[0]), want) {
+		t.Errorf("under the other scenario B was shown %+v; want %+v", shown(reqs[0]), want)
 	}
 
 	for _, c := range []struct {

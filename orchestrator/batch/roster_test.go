@@ -84,10 +84,16 @@ func TestRosterStagesEveryOrderedPairTwice(t *testing.T) {
 		if tr.Title != want || tr.Run.Agents[0].Name != p.Opener || tr.Run.Agents[1].Name != p.Responder {
 			t.Errorf("%s is titled %q with agents %s and %s; want %q", f, tr.Title, tr.Run.Agents[0].Name, tr.Run.Agents[1].Name, want)
 		}
-		if got := tr.Speakers(); len(got) != 2 || got[0] != p.Opener || got[1] != p.Responder {
-			t.Errorf("%s: speakers %v; want %s then %s", f, got, p.Opener, p.Responder)
+		// Message 1 is the opening, recorded under the responder's seat;
+		// the opener answers it.
+		if o := tr.Messages[0]; o.Origin != transcripts.OriginOpening || o.Speaker != p.Responder {
+			t.Errorf("%s: message 1 is %s's %q (%s); want the opening, in %s's seat", f, o.Speaker, o.Content, o.Origin, p.Responder)
 		}
-		for _, m := range tr.Messages {
+		spoken := tr.Messages[1:]
+		if len(spoken) < 2 || spoken[0].Speaker != p.Opener || spoken[1].Speaker != p.Responder {
+			t.Errorf("%s: %d replies; want %s then %s", f, len(spoken), p.Opener, p.Responder)
+		}
+		for _, m := range spoken {
 			if !strings.Contains(m.Content, strings.ToLower(m.Speaker)) {
 				t.Errorf("%s: %s said %q; each agent must speak with its own model", f, m.Speaker, m.Content)
 			}

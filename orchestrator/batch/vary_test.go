@@ -241,7 +241,7 @@ func TestResultReplaysEachPolicyAlone(t *testing.T) {
 
 // With the default set, whose min_messages guards every other rule, each
 // rule is replayed alone under the guard: none is skipped as if it asked a
-// model, and end_token stops the seed where the demo stops it.
+// model, and the loop rule stops the seed where the demo stops it.
 func TestResultReplaysEachRuleOfTheDefaultSet(t *testing.T) {
 	seed, err := transcripts.Read("../../transcripts/seed/kimi-k2-vs-grok-4.md")
 	if err != nil {
@@ -257,12 +257,13 @@ func TestResultReplaysEachRuleOfTheDefaultSet(t *testing.T) {
 			byName[p.Policy] = p
 		}
 	}
-	for _, name := range []string{"max_messages", "end_token", "repetition", "stagnation", "refusal"} {
+	for _, name := range []string{"max_messages", "loop", "end_token"} {
 		if _, ok := byName[name]; !ok {
 			t.Errorf("no row for %s in %+v", name, r.Policies)
 		}
 	}
-	if e := byName["end_token"]; e.StopsAt != 24 || e.Saved != r.Ceiling-24 || r.Ceiling != 300 {
-		t.Errorf("end_token = %+v, ceiling %d; want a stop at 24 saving %d", e, r.Ceiling, r.Ceiling-24)
+	at, _ := policy.FirstStop(policy.Default(), seed.Messages)
+	if e := byName["loop"]; e.StopsAt != at || e.Saved != r.Ceiling-at || r.Ceiling != 1000 {
+		t.Errorf("loop = %+v, ceiling %d; want a stop at %d saving %d", e, r.Ceiling, at, r.Ceiling-at)
 	}
 }
