@@ -28,7 +28,7 @@ type EndToken struct {
 	Exchanges int    // consecutive exchanges; used when Messages is 0
 	Messages  int    // consecutive messages
 
-	m *memo[struct{}] // finds the spoken messages; nil finds them from scratch
+	m *memo[int] // each spoken message's run of messages using the token; nil judges from scratch
 }
 
 // Matches reports whether content uses the token.
@@ -61,13 +61,21 @@ func (p EndToken) Check(msgs []transcripts.Message) Verdict {
 	// than it takes to reach the limit.
 	m := p.m.orFresh()
 	m.mu.Lock()
-	_, idx := m.values(msgs, nil, nil)
+	runs, _ := m.values(msgs, func(msg *transcripts.Message, prev []int) int {
+		if !p.Matches(msg.Content) {
+			return 0
+		}
+		if k := len(prev); k > 0 {
+			return prev[k-1] + 1
+		}
+		return 1
+	}, nil)
 	run := 0
-	for i := len(idx) - 1; i >= 0 && run < per*limit && p.Matches(msgs[idx[i]].Content); i-- {
-		run++
+	if k := len(runs); k > 0 {
+		run = min(runs[k-1], per*limit)
 	}
 	m.mu.Unlock()
-	visit(run + 1)
+	visit(2)
 	count := run / per
 	label := p.Token + " " + unit
 	v := Verdict{Progress: []Progress{{Policy: "end_token", Label: label, Count: min(count, limit), Limit: limit}}}

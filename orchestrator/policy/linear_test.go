@@ -131,6 +131,19 @@ func TestCheckingAfterEveryMessageIsLinear(t *testing.T) {
 			}{
 				{"every rule", everyRuleAndJudge(t)},
 				{"the default set", mustParse(t, "any: [{min_messages: 6}, {max_messages: 1000000}, {end_token: {token: '[END]', exchanges: 1}}, {repetition: {threshold: 0.85, window: 4, count: 3}}, {stagnation: {count: 4, novelty: 0.15}}, {refusal: {in_a_row: 3}}]")},
+				{"the default set of today", Default()},
+				// Every message counts towards these rules and none reaches
+				// its count: a check that walked back over the run would
+				// read n²/2 messages.
+				{"huge counts", mustParse(t, `any:
+  - end_token: {token: " ", exchanges: 100000}
+  - end_token: {token: " ", messages: 100000}
+  - repetition: {threshold: 0.0001, count: 100000}
+  - repetition: {threshold: 0.0001, within: 100000, count: 100000}
+  - repetition: {threshold: 0.0001, speaker: same, count: 100000}
+  - stagnation: {count: 100000, novelty: 1, new_words: 100000}
+  - loop: {threshold: 0.0001, count: 100000}
+  - loop: {threshold: 0.0001, count: 100000, within: 100000}`)},
 			} {
 				got := visitsOf(func() { c.judge(set.p) })
 				t.Logf("%s: %d reads for %d messages (%.1f a message)", set.name, got, n, float64(got)/n)

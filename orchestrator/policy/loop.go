@@ -219,7 +219,7 @@ func (p *Loop) settings() (m *LoopModel, thr float64, count, within int, token s
 
 func (p *Loop) measure(msg *transcripts.Message, prev []loopMsg) loopMsg {
 	visit(1)
-	model, _, _, _, token := p.settings()
+	model, thr, _, _, token := p.settings()
 	if p.refus == nil {
 		p.refus, _ = NewRefusal(1, 0, true, nil)
 	}
@@ -230,6 +230,12 @@ func (p *Loop) measure(msg *transcripts.Message, prev []loopMsg) loopMsg {
 	}
 	lm := loopSignals(msg, prev, token, nw, p.refus.IsRefusal(msg.Content))
 	lm.p = model.Chance(lm.x)
+	if k := len(prev); k > 0 {
+		lm.hits = prev[k-1].hits
+	}
+	if lm.p >= thr {
+		lm.hits++
+	}
 	return lm
 }
 
@@ -242,21 +248,28 @@ func (p *Loop) Check(msgs []transcripts.Message) Verdict {
 	defer p.m.mu.Unlock()
 	vals, idx := p.m.values(msgs, p.measure, p.forget)
 	// The messages at or above the threshold among the last within, the
-	// newest of which must be one.
-	var hits []int
-	for k := len(vals) - 1; k >= 0 && k >= len(vals)-within; k-- {
-		if vals[k].p >= thr {
-			hits = append(hits, k)
+	// newest of which must be one, from the running count: a check costs
+	// the same whatever within says.
+	n, last := 0, len(vals)-1
+	if last >= 0 {
+		n = vals[last].hits
+		if k := last - within; k >= 0 {
+			n -= vals[k].hits
+		}
+		if vals[last].p < thr {
+			n = min(n, count-1)
 		}
 	}
-	visit(within + 1)
-	n := len(hits)
-	if n > 0 && hits[0] != len(vals)-1 {
-		n = min(n, count-1)
-	}
+	visit(2)
 	v := Verdict{Progress: []Progress{{Policy: "loop", Label: "messages like a loop", Count: min(n, count), Limit: count}}}
 	if n < count {
 		return v
+	}
+	var hits []int
+	for k := last; k >= 0 && k > last-within; k-- {
+		if vals[k].p >= thr {
+			hits = append(hits, k)
+		}
 	}
 	slices.Reverse(hits)
 	var parts []string

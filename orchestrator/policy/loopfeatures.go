@@ -79,6 +79,7 @@ type loopMsg struct {
 	letters int      // letters and digits, not counting the end token
 	x       []float64
 	p       float64 // the model's chance that it belongs to a loop
+	hits    int     // messages so far, this one included, at or above the rule's threshold
 }
 
 const gramLen = 8

@@ -47,6 +47,12 @@ type repeatInfo struct {
 	sim     float64
 	of      int // index of the message it repeats
 	speaker string
+	// Running counts, so a check costs the same whatever Count or Within
+	// say: repeats so far, the run of repeats ending here, and the run of
+	// this speaker's own repeats ending here (with the index of the
+	// speaker's message before, or -1).
+	total, run, ownRun int
+	prevOwn          int
 }
 
 func (p *Repetition) settings() (thr float64, window, count, shingle, block int) {
@@ -87,6 +93,26 @@ func (p *Repetition) info(msg *transcripts.Message, vals []repeatInfo) repeatInf
 		}
 	}
 	ri.repeat = ri.of >= 0 && ri.sim >= thr
+	ri.prevOwn = -1
+	for j := i - 1; j >= 0; j-- {
+		if vals[j].speaker == msg.Speaker {
+			ri.prevOwn = j
+			break
+		}
+	}
+	if i > 0 {
+		ri.total = vals[i-1].total
+	}
+	if ri.repeat {
+		ri.total++
+		ri.run, ri.ownRun = 1, 1
+		if i > 0 {
+			ri.run = vals[i-1].run + 1
+		}
+		if ri.prevOwn >= 0 {
+			ri.ownRun = vals[ri.prevOwn].ownRun + 1
+		}
+	}
 	return ri
 }
 
@@ -99,48 +125,35 @@ func (p *Repetition) Check(msgs []transcripts.Message) Verdict {
 
 	n := 0
 	unit := "repeats in a row"
+	last := len(vals) - 1
+	visit(3)
 	switch {
+	case last < 0:
 	case p.Within > 0:
 		unit = fmt.Sprintf("repeats in %d messages", p.Within)
-		for i := len(vals) - 1; i >= 0 && i >= len(vals)-p.Within; i-- {
-			visit(1)
-			if vals[i].repeat {
-				n++
-			}
+		n = vals[last].total
+		if k := last - p.Within; k >= 0 {
+			n -= vals[k].total
 		}
 	case p.SameSpeaker:
 		// The run of the speaker who spoke last, over their own messages,
-		// and of the one before, for the status line.
-		runs := map[string]int{}
-		open := map[string]bool{}
-		for i := len(vals) - 1; i >= 0 && i >= len(vals)-2*count-2; i-- {
-			visit(1)
-			s := vals[i].speaker
-			if _, seen := open[s]; !seen {
-				open[s] = true
+		// or, when it has not reached the count, the longer of the two
+		// speakers' runs, for the status line.
+		n = vals[last].ownRun
+		if n < count {
+			for j := last - 1; j >= 0 && j >= last-2; j-- {
+				if vals[j].speaker != vals[last].speaker {
+					n = max(n, vals[j].ownRun)
+					break
+				}
 			}
-			if !open[s] {
-				continue
-			}
-			if vals[i].repeat && runs[s] < count {
-				runs[s]++
-			} else {
-				open[s] = false
-			}
-		}
-		for _, r := range runs {
-			n = max(n, r)
-		}
-		if len(vals) > 0 {
-			if last := runs[vals[len(vals)-1].speaker]; last >= count {
-				n = last
+			n = min(n, count)
+			if vals[last].ownRun < count {
+				n = min(n, count-1)
 			}
 		}
 	default:
-		for i := len(vals) - 1; i >= 0 && vals[i].repeat && n < count; i-- {
-			n++
-		}
-		visit(n + 1)
+		n = vals[last].run
 	}
 	v := Verdict{Progress: []Progress{{Policy: "repetition", Label: unit, Count: min(n, count), Limit: count}}}
 	if n >= count && len(vals) > 0 && vals[len(vals)-1].repeat {

@@ -35,6 +35,11 @@ type Stagnation struct {
 
 type novelty struct {
 	fresh, distinct int
+	// run is how many messages in a row, ending here, added almost
+	// nothing, and most the highest novelty among them: kept per message
+	// so a check costs the same whatever Count says.
+	run  int
+	most float64
 }
 
 func (n novelty) fraction() float64 {
@@ -67,7 +72,14 @@ func (p *Stagnation) stale(n novelty) bool {
 func (p *Stagnation) measure(msg *transcripts.Message, prev []novelty) novelty {
 	visit(1)
 	fresh, distinct := p.seen.addMessage(cachedTerms(msg.Content), int32(len(prev)))
-	return novelty{fresh: fresh, distinct: distinct}
+	n := novelty{fresh: fresh, distinct: distinct}
+	if p.stale(n) {
+		n.run, n.most = 1, n.fraction()
+		if k := len(prev); k > 0 && prev[k-1].run > 0 {
+			n.run, n.most = prev[k-1].run+1, max(prev[k-1].most, n.most)
+		}
+	}
+	return n
 }
 
 func (p *Stagnation) forget(from int) {
@@ -81,11 +93,18 @@ func (p *Stagnation) Check(msgs []transcripts.Message) Verdict {
 	defer p.m.mu.Unlock()
 	vals, _ := p.m.values(msgs, p.measure, p.forget)
 	run, most := 0, 0.0
-	for i := len(vals) - 1; i >= 0 && run < count && p.stale(vals[i]); i-- {
-		run++
-		most = max(most, vals[i].fraction())
+	if k := len(vals) - 1; k >= 0 && vals[k].run > 0 {
+		run = min(vals[k].run, count)
+		if vals[k].run <= count {
+			most = vals[k].most
+		} else {
+			// The highest novelty among the last count of the run.
+			for i := k; i > k-count; i-- {
+				most = max(most, vals[i].fraction())
+			}
+		}
 	}
-	visit(run + 1)
+	visit(2)
 	v := Verdict{Progress: []Progress{{Policy: "stagnation", Label: "messages adding little", Count: run, Limit: count}}}
 	if run >= count {
 		v.Stop, v.Policy = true, "stagnation"
