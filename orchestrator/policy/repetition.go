@@ -52,7 +52,7 @@ type repeatInfo struct {
 	// this speaker's own repeats ending here (with the index of the
 	// speaker's message before, or -1).
 	total, run, ownRun int
-	prevOwn          int
+	prevOwn            int
 }
 
 func (p *Repetition) settings() (thr float64, window, count, shingle, block int) {
