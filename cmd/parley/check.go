@@ -366,10 +366,11 @@ func printSweep(w io.Writer, asJSON bool, grid []analysis.Axis, points []analysi
 		}
 		return
 	}
+	// The best point passes most, a conversation cut short costing three
+	// passes (analysis.Objective), then wastes fewest messages.
 	best := 0
 	for i, l := range lines {
-		b := lines[best]
-		if l.Passed > b.Passed || (l.Passed == b.Passed && (l.Early < b.Early || l.Early == b.Early && l.Wasted < b.Wasted)) {
+		if analysis.Objective(l.Tally) > analysis.Objective(lines[best].Tally) {
 			best = i
 		}
 	}
@@ -387,6 +388,6 @@ func printSweep(w io.Writer, asJSON bool, grid []analysis.Axis, points []analysi
 		fmt.Fprintf(tw, "%s\t%d/%d\t%d\t%d\t%d\t%d\t%s\n", strings.Join(points[i].Values, "\t"), l.Passed, l.Labelled, l.Early, l.Late, l.Wasted, l.Saved, mark)
 	}
 	tw.Flush()
-	fmt.Fprintf(w, "\n%d points over %s (%d labelled). PASS counts labelled transcripts stopped inside their window; EARLY those cut before their last new message; WASTED counts messages spoken past stop_by.\n",
+	fmt.Fprintf(w, "\n%d points over %s (%d labelled). PASS counts labelled transcripts stopped inside their window; EARLY those cut before their last new message; WASTED counts messages spoken past stop_by. The best point passes most, each conversation cut early costing three passes.\n",
 		len(lines), plural(len(results), "transcript"), lines[0].Labelled)
 }

@@ -300,13 +300,10 @@ func heldByAny(a []uint64, bs ...[]uint64) int {
 // close in. A message made mostly of them, after the substance, is a
 // farewell.
 var farewellWords = func() map[uint64]bool {
-	words := `thank thanks thankful grateful gratitude appreciate appreciated appreciation farewell goodbye bye
-		journey pleasure honor honored honour honoured privilege wonderful beautiful lovely delightful joy
-		care until next time again well cheers safe travels peace warmth warmly rest wishes best luck
-		meaningful profound truly deeply heart heartfelt kind kindness connection conversation dialogue
-		exchange shared sharing together glad enjoyed enjoy inspiring inspired fond memories cherish
-		merci gracias danke adiós adieu au revoir tschüss ciao grazie obrigado 谢谢 再见 ありがとう さようなら
-		🙏 ✨ 💫 🌟 👋 ❤ 💙 💜 🌙 🌌 🕊 🌸 😊 🤝 💖 🌿 ☀ 🌅 🫶 ♥ 💛 💚`
+	words := `thank thanks thankful grateful gratitude appreciate appreciated appreciation farewell goodbye
+		goodbyes bye journey pleasure honor honored honour honoured privilege cheers warmly wishes heartfelt
+		cherish cherished until merci gracias danke adiós adieu tschüss ciao grazie obrigado 谢谢 再见
+		ありがとう さようなら 🙏 ✨ 💫 🌟 👋 ❤ 💙 💜 🫶 🕊`
 	out := map[uint64]bool{}
 	for _, h := range terms(nil, plainText(words)) {
 		out[h] = true
