@@ -71,8 +71,9 @@ func TestCheckJSONOnTheSeed(t *testing.T) {
 // of that corpus run past their window: a one-sided refusal streak whose
 // pusher rewords its demand every turn (the real conversations show one
 // side refusing while the other brings new words is not yet dead, so the
-// set leaves it running) and a slow paraphrase spiral it stops two
-// messages late.
+// set leaves it running) and a slow paraphrase spiral, each turn a new
+// word order of the last, that surface signals do not see at the default
+// set's cautious threshold.
 func TestDefaultSetOnParleysCorpus(t *testing.T) {
 	_, out, errOut := parley(t, "check", "--json", "../../transcripts/corpus", "../../transcripts/seed")
 	rs := decodeResults(t, out)
