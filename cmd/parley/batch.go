@@ -61,7 +61,7 @@ kept, interrupted ones continue from their last completed message.`,
 	c.Flags().IntVarP(&f.n, "n", "n", 1, "conversations per scenario and per combination of --vary values")
 	c.Flags().IntVarP(&f.parallel, "jobs", "j", 4, "conversations running at once")
 	c.Flags().StringArrayVar(&f.vary, "vary", nil, "FIELD=VALUES to vary across runs, such as seed=1..20 (repeatable)")
-	c.Flags().StringVar(&f.out, "out", "", "the batch directory (default: transcripts/batch-TIME)")
+	c.Flags().StringVar(&f.out, "out", "", "the batch directory (default: $PARLEY_OUT/batch-TIME, else transcripts/batch-TIME)")
 	c.Flags().StringVar(&f.resume, "resume", "", "finish the interrupted batch in this directory")
 	c.Flags().StringVar(&f.pace, "pace", "", "override the pace of replay and scripted agents, such as 0 (instant)")
 	c.Flags().BoolVar(&f.plain, "plain", false, "print plain progress lines even on a terminal")
@@ -119,7 +119,7 @@ func runBatch(ctx context.Context, cmd *cobra.Command, args []string, f batchFla
 		}
 		dir = f.out
 		if dir == "" {
-			dir = filepath.Join("transcripts", "batch-"+m.ID)
+			dir = filepath.Join(defaultOut(), "batch-"+m.ID)
 		}
 		if err := batch.WriteManifest(dir, m); err != nil {
 			return usageErr(err)

@@ -33,12 +33,20 @@ func (f *runFlags) register(c *cobra.Command) {
 
 func newRunCmd() *cobra.Command {
 	var f runFlags
+	var sf scenarioFlags
 	c := &cobra.Command{
-		Use:   "run SCENARIO.yaml",
+		Use:   "run SCENARIO.yaml | run --agent PROVIDER:MODEL --agent PROVIDER:MODEL",
 		Short: "Stage the conversation a scenario describes and record it",
-		Args:  exactArgs(1, "run takes one scenario file, such as configs/kimi-k2-vs-grok-4.yaml"),
+		Long: `Stage the conversation a scenario describes and record it.
+
+The scenario is a YAML file, - for standard input, or two --agent flags:
+
+  parley run configs/kimi-k2-vs-grok-4.yaml
+  parley run --agent ollama:llama3.2 --agent openrouter:x-ai/grok-4 --opening "Hi" --system "Be brief."
+  parley run configs/openai-self.yaml --set agents[1].temperature=1.2 --set termination.any[0].max_messages=20`,
+		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			s, err := configs.Load(args[0])
+			s, err := sf.load(cmd, args)
 			if err != nil {
 				return usageErr(err)
 			}
@@ -47,6 +55,7 @@ func newRunCmd() *cobra.Command {
 		},
 	}
 	f.register(c)
+	sf.register(c)
 	return c
 }
 
@@ -135,7 +144,7 @@ func stage(ctx context.Context, cmd *cobra.Command, s *configs.Scenario, f runFl
 		dir = s.Output.Dir
 	}
 	if dir == "" {
-		dir = "transcripts"
+		dir = defaultOut()
 	}
 	rec := &orchestrator.Recorder{Dir: dir}
 	if resume != nil {
