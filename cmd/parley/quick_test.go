@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
@@ -130,6 +131,63 @@ func TestScenarioPathHints(t *testing.T) {
 		code, out, errOut := parley(t, "validate", c.path)
 		if code != exitUsage || !strings.Contains(errOut, c.want) {
 			t.Errorf("validate %s: exit %d, want %q:\n%s%s", c.path, code, c.want, out, errOut)
+		}
+	}
+}
+
+func TestRunJSONPrintsTheEventStream(t *testing.T) {
+	srv := openaitest.Start(t, func(openaitest.Request) openaitest.Reply { return openaitest.Words("one two three") })
+	t.Setenv("PARLEY_JSON_KEY", "sk-json-secret")
+	p := filepath.Join(t.TempDir(), "s.yaml")
+	os.WriteFile(p, []byte("agents:\n  - name: A\n    base_url: "+srv.URL+"\n    api_key_env: PARLEY_JSON_KEY\n    model: m\n    headers: {X-Token: hdr-secret}\n"+
+		"  - name: B\n    type: scripted\n    lines: [b1, b2]\ntermination:\n  max_messages: 3\n"), 0o600)
+	dir := t.TempDir()
+	code, out, errOut := parley(t, "run", "--json", "--out", dir, p)
+	if code != exitOK {
+		t.Fatalf("exit %d\n%s%s", code, out, errOut)
+	}
+	var types []string
+	var text strings.Builder
+	var stopped struct {
+		Stop       transcripts.Stop `json:"stop"`
+		Transcript string           `json:"transcript"`
+	}
+	for _, line := range strings.Split(strings.TrimSpace(out), "\n") {
+		var ev struct {
+			Type  string `json:"type"`
+			Index int    `json:"index"`
+			Text  string `json:"text"`
+		}
+		if err := json.Unmarshal([]byte(line), &ev); err != nil {
+			t.Fatalf("not a JSON line: %q", line)
+		}
+		if len(types) == 0 || types[len(types)-1] != ev.Type {
+			types = append(types, ev.Type)
+		}
+		if ev.Type == "delta" && ev.Index == 1 {
+			text.WriteString(ev.Text)
+		}
+		if ev.Type == "stopped" {
+			json.Unmarshal([]byte(line), &stopped)
+		}
+	}
+	want := "started turn delta message progress turn delta message progress turn delta message progress stopped"
+	if strings.Join(types, " ") != want {
+		t.Errorf("event types:\n got %s\nwant %s", strings.Join(types, " "), want)
+	}
+	if text.String() != "one two three" {
+		t.Errorf("deltas of message 1 join to %q", text.String())
+	}
+	tr := recordedIn(t, dir)
+	if len(tr.Messages) != 3 || stopped.Stop.At != 3 || !strings.HasSuffix(stopped.Transcript, ".md") {
+		t.Errorf("recorded %d messages; stopped line %+v", len(tr.Messages), stopped)
+	}
+	if !strings.Contains(errOut, "Stopped after message 3") {
+		t.Errorf("the closing lines belong on stderr: %q", errOut)
+	}
+	for _, secret := range []string{"sk-json-secret", "hdr-secret"} {
+		if strings.Contains(out+errOut, secret) {
+			t.Errorf("%s appears in the output", secret)
 		}
 	}
 }

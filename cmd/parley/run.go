@@ -23,12 +23,14 @@ type runFlags struct {
 	out   string
 	noTUI bool
 	pace  string
+	json  bool
 }
 
 func (f *runFlags) register(c *cobra.Command) {
 	c.Flags().StringVar(&f.out, "out", "", "directory for the transcripts (default: the scenario's output.dir, else transcripts)")
 	c.Flags().BoolVar(&f.noTUI, "no-tui", false, "print plain text instead of opening the live view")
 	c.Flags().StringVar(&f.pace, "pace", "", "override the pace of replay and scripted agents, such as 0 (instant) or 5ms")
+	c.Flags().BoolVar(&f.json, "json", false, "print the event stream as JSON lines on stdout (the transcript is recorded as usual)")
 }
 
 func newRunCmd() *cobra.Command {
@@ -76,6 +78,9 @@ func newDemoCmd() *cobra.Command {
 			}
 			seed, _ := transcripts.ReadEmbedded(s.Agents[0].Transcript)
 			w := cmd.OutOrStdout()
+			if f.json {
+				w = cmd.ErrOrStderr()
+			}
 			fmt.Fprintf(w, "\nThe recorded conversation ran %d messages. parley stopped it after message %d: %s.\n",
 				len(seed.Messages), res.Stop.At, res.Stop.Reason)
 			if saved := len(seed.Messages) - res.Stop.At; saved > 0 && res.Stop.Kind == transcripts.StopPolicy {
@@ -110,7 +115,7 @@ func stage(ctx context.Context, cmd *cobra.Command, s *configs.Scenario, f runFl
 	opt := orchestrator.Options{Warn: func(msg string) { fmt.Fprintln(stderr, "parley: warning:", msg) }}
 	// The live view runs when stdout is a terminal; it alone can seat a
 	// person (type: human).
-	useTUI := !f.noTUI && tui.IsTerminal(cmd.OutOrStdout())
+	useTUI := !f.noTUI && !f.json && tui.IsTerminal(cmd.OutOrStdout())
 	humans := map[string]tui.Seat{}
 	if useTUI {
 		opt.Human = func(name string) (agents.Agent, error) {
@@ -160,12 +165,19 @@ func stage(ctx context.Context, cmd *cobra.Command, s *configs.Scenario, f runFl
 	if useTUI {
 		stop, runErr = tui.Run(ctx, conv, tui.Options{In: cmd.InOrStdin(), Out: cmd.OutOrStdout(),
 			Sinks: []orchestrator.Sink{rec}, Paths: rec.Paths, Humans: humans})
+	} else if f.json {
+		stop, runErr = conv.Run(ctx, rec, orchestrator.NewJSONLines(cmd.OutOrStdout(), rec.Paths))
 	} else {
 		stop, runErr = conv.Run(ctx, rec, newPrinter(cmd.OutOrStdout()))
 	}
 	md, jl := rec.Paths()
 	res := result{Stop: stop, Markdown: md, JSONL: jl}
-	printEnd(cmd.OutOrStdout(), res)
+	endOut := cmd.OutOrStdout()
+	if f.json {
+		// stdout carries only JSON lines.
+		endOut = cmd.ErrOrStderr()
+	}
+	printEnd(endOut, res)
 	if runErr != nil {
 		if errors.Is(runErr, context.Canceled) {
 			return res, &exitError{code: exitInterrupted, err: errors.New("interrupted; every completed message is saved")}
