@@ -64,7 +64,7 @@ func (f *scenarioFlags) load(cmd *cobra.Command, args []string) (*configs.Scenar
 	case f.system != "" || f.opening != "" || f.title != "":
 		return nil, fmt.Errorf("--system, --opening and --title go with --agent; in a scenario file set them with --set, such as --set opening=Hello")
 	case len(args) != 1:
-		return nil, fmt.Errorf("run takes one scenario file (or - for standard input), such as configs/kimi-k2-vs-grok-4.yaml, or two --agent PROVIDER:MODEL flags")
+		return nil, fmt.Errorf("%s takes one scenario file (or - for standard input), such as configs/kimi-k2-vs-grok-4.yaml, or two --agent PROVIDER:MODEL flags", cmd.Name())
 	default:
 		var err error
 		name, src, err = readScenario(cmd.InOrStdin(), args[0])
