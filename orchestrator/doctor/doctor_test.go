@@ -12,7 +12,9 @@ import (
 	"github.com/parleyhq/parley/configs"
 )
 
-func noChat(openaitest.Request) openaitest.Reply { return openaitest.Error(500, "doctor must not ask for a completion") }
+func noChat(openaitest.Request) openaitest.Reply {
+	return openaitest.Error(500, "doctor must not ask for a completion")
+}
 
 func scenario(t *testing.T, src string) *configs.Scenario {
 	t.Helper()
