@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
+	"strconv"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -24,6 +26,7 @@ type runFlags struct {
 	noTUI bool
 	pace  string
 	json  bool
+	width int
 }
 
 func (f *runFlags) register(c *cobra.Command) {
@@ -31,6 +34,15 @@ func (f *runFlags) register(c *cobra.Command) {
 	c.Flags().BoolVar(&f.noTUI, "no-tui", false, "print plain text instead of opening the live view")
 	c.Flags().StringVar(&f.pace, "pace", "", "override the pace of replay and scripted agents, such as 0 (instant) or 5ms")
 	c.Flags().BoolVar(&f.json, "json", false, "print the event stream as JSON lines on stdout (the transcript is recorded as usual)")
+	c.Flags().IntVar(&f.width, "text-width", textWidthDefault(), "the live view wraps message text at most this wide; 0 uses the whole window ($PARLEY_TEXT_WIDTH)")
+}
+
+// textWidthDefault is $PARLEY_TEXT_WIDTH, else the live view's default.
+func textWidthDefault() int {
+	if n, err := strconv.Atoi(os.Getenv("PARLEY_TEXT_WIDTH")); err == nil && n >= 0 {
+		return n
+	}
+	return tui.DefaultTextWidth
 }
 
 func newRunCmd() *cobra.Command {
@@ -164,7 +176,7 @@ func stage(ctx context.Context, cmd *cobra.Command, s *configs.Scenario, f runFl
 	var runErr error
 	if useTUI {
 		stop, runErr = tui.Run(ctx, conv, tui.Options{In: cmd.InOrStdin(), Out: cmd.OutOrStdout(),
-			Sinks: []orchestrator.Sink{rec}, Paths: rec.Paths, Humans: humans})
+			Sinks: []orchestrator.Sink{rec}, Paths: rec.Paths, Humans: humans, TextWidth: textWidthOption(f.width)})
 	} else if f.json {
 		stop, runErr = conv.Run(ctx, rec, orchestrator.NewJSONLines(cmd.OutOrStdout(), rec.Paths))
 	} else {
@@ -185,6 +197,15 @@ func stage(ctx context.Context, cmd *cobra.Command, s *configs.Scenario, f runFl
 		return res, failureErr(errors.New(orchestrator.Sentence(runErr)))
 	}
 	return res, nil
+}
+
+// textWidthOption turns --text-width into the view's setting: 0 on the
+// command line means the whole window.
+func textWidthOption(n int) int {
+	if n == 0 {
+		return -1
+	}
+	return n
 }
 
 func printEnd(w io.Writer, r result) {

@@ -45,6 +45,9 @@ type Options struct {
 	Paths func() (markdown, jsonl string)
 	// Humans are the seats a person types for, by speaker name.
 	Humans map[string]Seat
+	// TextWidth caps the columns of message text: 0 means
+	// DefaultTextWidth, a negative value the whole window.
+	TextWidth int
 }
 
 // IsTerminal reports whether w is a terminal the view can draw on.
@@ -73,7 +76,7 @@ func Run(ctx context.Context, conv Conversation, opt Options) (transcripts.Stop,
 	// Ask the terminal for its background colour now, before the view
 	// reads the keyboard, so the answer is not taken for key presses.
 	lipgloss.SetHasDarkBackground(lr.HasDarkBackground())
-	m := New(Config{Control: conv, Cancel: cancel, Humans: opt.Humans, Renderer: lr})
+	m := New(Config{Control: conv, Cancel: cancel, Humans: opt.Humans, Renderer: lr, TextWidth: opt.TextWidth})
 	progOpts := []tea.ProgramOption{tea.WithAltScreen(), tea.WithOutput(out), tea.WithContext(ctx), tea.WithoutSignalHandler()}
 	if f, ok := opt.In.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
 		progOpts = append(progOpts, tea.WithInput(f))
