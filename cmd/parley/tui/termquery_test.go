@@ -39,7 +39,7 @@ func TestSilentTerminalDoesNotStallStartup(t *testing.T) {
 func TestTerminalThatAnswersIsRead(t *testing.T) {
 	t.Setenv("COLORFGBG", "")
 	for reply, wantDark := range map[string]bool{
-		"\x1b]11;rgb:ffff/ffff/ffff\x07\x1b[5;1R": false,
+		"\x1b]11;rgb:ffff/ffff/ffff\x07\x1b[5;1R":   false,
 		"\x1b]11;rgb:1e1e/1e1e/2e2e\x1b\\\x1b[5;1R": true,
 	} {
 		ptmx, tty, err := pty.Open()
