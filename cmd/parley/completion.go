@@ -19,3 +19,8 @@ func completeAgent(cmd *cobra.Command, args []string, toComplete string) ([]stri
 func completeScenarios(cmd *cobra.Command, args []string, toComplete string) ([]string, cobra.ShellCompDirective) {
 	return []string{"yaml", "yml"}, cobra.ShellCompDirectiveFilterFileExt
 }
+
+// completeTranscripts offers transcripts in the layouts parley reads.
+func completeTranscripts(cmd *cobra.Command, args []string, toComplete string) ([]string, cobra.ShellCompDirective) {
+	return []string{"md", "jsonl", "json", "txt"}, cobra.ShellCompDirectiveFilterFileExt
+}

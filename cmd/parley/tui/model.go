@@ -164,6 +164,11 @@ type Model struct {
 	}
 	colours map[string]lipgloss.Color
 	gutters map[string]string
+
+	// A recording reopened with parley show: notes under messages and the
+	// banner's lines.
+	marks  map[int][]string
+	review []string
 }
 
 // New makes the view.
@@ -212,6 +217,10 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		m.width, m.height = msg.Width, msg.Height
 		m.ta.SetWidth(max(msg.Width-2, 10))
 		m.help.Width = msg.Width
+		if m.review != nil && !m.follow && m.top == (pos{}) && m.atEnd(m.bodyHeight()) {
+			// A recording that fits the window has nothing below.
+			m.follow = true
+		}
 		return m, nil
 	case tickMsg:
 		if m.stopped != nil || m.quitting {

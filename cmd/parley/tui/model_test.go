@@ -705,3 +705,35 @@ func TestTextWidthIsCapped(t *testing.T) {
 		}
 	}
 }
+
+func TestRecordingView(t *testing.T) {
+	rec := Recording{Title: "Kimi K2 ↔ grok-4", Speakers: [2]string{"Kimi K2", "grok-4"},
+		Messages: []transcripts.Message{
+			{Speaker: "Kimi K2", Content: "Shall we talk about tides?"},
+			{Speaker: "grok-4", Content: "Gladly. [END]"},
+			{Speaker: "Kimi K2", Content: "Thanks! [END]"},
+			{Speaker: "grok-4", Content: "[END]"},
+		},
+		Marks:    map[int][]string{3: {"end_token would fire here: both sides signed off with [END], one right after the other"}},
+		Progress: fivePolicies(3).Progress,
+		Banner: []string{"■ Recorded: stopped after message 4 by max_messages: the conversation reached its limit of 4 messages",
+			"◆ Under the default rules it would stop after message 3 by end_token (saving 1 message)", "From transcripts/x.md"},
+		Stop: transcripts.Stop{Kind: transcripts.StopPolicy, Policy: "max_messages", At: 4},
+	}
+	for _, w := range []int{40, 80} {
+		m := NewRecording(Config{Renderer: renderer(termenv.Ascii), Now: func() time.Time { return t0 }}, rec)
+		m.Update(tea.WindowSizeMsg{Width: w, Height: 30})
+		v := ansi.Strip(m.View())
+		checkFits(t, v, w, 30)
+		if !strings.Contains(v, "◆ end_token would fire here") || !strings.Contains(v, "RECORDED") {
+			t.Errorf("the recording view lacks the mark or the badge:\n%s", v)
+		}
+		golden(t, fmt.Sprintf("recording_%d", w), v)
+		// It scrolls, and keys that steer a run do nothing.
+		m.Update(keyMsg("e"))
+		m.Update(keyMsg("down"))
+		if _, cmd := m.Update(keyMsg("q")); cmd == nil {
+			t.Error("q does not quit the recording view")
+		}
+	}
+}

@@ -64,6 +64,11 @@ func (m *Model) block(i int) []string {
 		if e.msg.Partial {
 			lines = append(lines, m.gutter(e.msg.Speaker)+" "+m.st.warn.Render("[interrupted]"))
 		}
+		for _, mk := range m.marks[e.index] {
+			for _, l := range strings.Split(ansi.Wordwrap("◆ "+mk, m.textWidth(), ""), "\n") {
+				lines = append(lines, m.st.warn.Render(m.fit(l)))
+			}
+		}
 		e.lines, e.w, e.raw = append(lines, ""), m.width, m.raw
 	}
 	return e.lines
@@ -406,10 +411,16 @@ func (m *Model) banner() string {
 	if s.stop.Policy != "" {
 		who = s.stop.Policy
 	}
-	head := fmt.Sprintf("■ Stopped after message %d by %s: %s", s.stop.At, who, s.stop.Reason)
+	heads := []string{fmt.Sprintf("■ Stopped after message %d by %s: %s", s.stop.At, who, s.stop.Reason)}
 	tail := "The view stays open to scroll back; q quits."
+	if m.review != nil {
+		heads, tail = m.review, "↑/↓ and PgUp/PgDn scroll; q quits."
+	}
 	layout := func(w int) ([]string, bool) {
-		lines := strings.Split(ansi.Wordwrap(head, w, ""), "\n")
+		var lines []string
+		for _, h := range heads {
+			lines = append(lines, strings.Split(ansi.Wordwrap(h, w, ""), "\n")...)
+		}
 		fits := true
 		for _, p := range [][2]string{{"Transcript: ", s.md}, {"JSONL:      ", s.jsonl}} {
 			if p[1] == "" {
@@ -491,6 +502,8 @@ type segment struct {
 func (m *Model) statusLine() string {
 	badge := ""
 	switch {
+	case m.review != nil:
+		badge = m.st.paused.Render(" RECORDED ") + " "
 	case m.stopped != nil:
 		badge = m.st.paused.Render(" STOPPED ") + " "
 	case m.paused:
