@@ -107,6 +107,7 @@ Start with the offline demo, which needs no API key:
 	for _, c := range commands {
 		root.AddCommand(c())
 	}
+	addCompletions(root)
 	return root
 }
 

@@ -41,7 +41,6 @@ func (f *scenarioFlags) register(c *cobra.Command) {
 	fl.StringVar(&f.opening, "opening", "", "with --agent: the line handed to the first speaker")
 	fl.StringVar(&f.title, "title", "", "with --agent: the conversation's title")
 	fl.StringArrayVar(&f.sets, "set", nil, "set a scenario field, FIELD=VALUE, with the paths batch --vary takes (repeatable)")
-	_ = c.RegisterFlagCompletionFunc("agent", completeAgent)
 }
 
 // quick reports whether the flags give the whole scenario.

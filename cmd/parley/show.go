@@ -33,7 +33,6 @@ The rules are the recording's own scenario's (from its JSONL), else
 parley's default set; --policy FILE judges it under others. Without a
 terminal, or with --no-tui, it prints the same as text.`,
 		Args:              exactArgs(1, "show takes one transcript, such as transcripts/seed/kimi-k2-vs-grok-4.md"),
-		ValidArgsFunction: completeTranscripts,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			rec, err := recordingFor(args[0], policyFile)
 			if err != nil {
@@ -52,7 +51,6 @@ terminal, or with --no-tui, it prints the same as text.`,
 	c.Flags().StringVar(&policyFile, "policy", "", "judge the recording under the termination rules in this YAML file")
 	c.Flags().BoolVar(&noTUI, "no-tui", false, "print the recording and its marks as text")
 	c.Flags().IntVar(&width, "text-width", textWidthDefault(), "wrap message text at most this wide; 0 uses the whole window")
-	_ = c.RegisterFlagCompletionFunc("policy", completeScenarios)
 	return c
 }
 

@@ -52,7 +52,6 @@ parley doctor SCENARIO also reaches each endpoint.`,
 			}
 			return nil
 		},
-		ValidArgsFunction: completeScenarios,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			bad := 0
 			enc := json.NewEncoder(cmd.OutOrStdout())
