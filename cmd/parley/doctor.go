@@ -24,7 +24,7 @@ list (GET /models), so no tokens are spent.
 
   parley doctor configs/kimi-k2-vs-grok-4.yaml
   parley doctor --agent ollama:llama3.2 --agent openai:gpt-4o-mini`,
-		Args:              cobra.MaximumNArgs(1),
+		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			s, err := sf.load(cmd, args)
 			if err != nil {

@@ -32,7 +32,7 @@ the run and why, beside the stop that was recorded.
 The rules are the recording's own scenario's (from its JSONL), else
 parley's default set; --policy FILE judges it under others. Without a
 terminal, or with --no-tui, it prints the same as text.`,
-		Args:              exactArgs(1, "show takes one transcript, such as transcripts/seed/kimi-k2-vs-grok-4.md"),
+		Args: exactArgs(1, "show takes one transcript, such as transcripts/seed/kimi-k2-vs-grok-4.md"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			rec, err := recordingFor(args[0], policyFile)
 			if err != nil {
