@@ -5,11 +5,13 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"path/filepath"
 	"sync"
 	"time"
 
 	"github.com/spf13/cobra"
+	"golang.org/x/term"
 
 	"github.com/parleyhq/parley/cmd/parley/tui"
 	"github.com/parleyhq/parley/configs"
@@ -155,7 +157,7 @@ func runBatch(ctx context.Context, cmd *cobra.Command, args []string, f batchFla
 		return failureErr(runErr)
 	}
 	fmt.Fprintln(out)
-	sum.Markdown(out)
+	printSummary(out, sum)
 	fmt.Fprintf(out, "\nSummary: %s and %s\n", filepath.Join(dir, "summary.md"), filepath.Join(dir, "summary.json"))
 	switch {
 	case errors.Is(runErr, context.Canceled):
@@ -168,6 +170,20 @@ func runBatch(ctx context.Context, cmd *cobra.Command, args []string, f batchFla
 		return failureErr(fmt.Errorf("%d of %d conversations failed; their errors are in %s", sum.Failed, sum.Planned, filepath.Join(dir, "summary.md")))
 	}
 	return nil
+}
+
+// printSummary writes a batch summary: aligned tables on a terminal,
+// Markdown elsewhere (summary.md holds the Markdown either way).
+func printSummary(out io.Writer, sum *batch.Summary) {
+	if f, ok := out.(*os.File); ok && tui.IsTerminal(out) {
+		w, _, err := term.GetSize(int(f.Fd()))
+		if err != nil || w <= 0 {
+			w = 100
+		}
+		sum.Text(out, w)
+		return
+	}
+	sum.Markdown(out)
 }
 
 // warnOnce prints each distinct warning once, however many runs raise it.

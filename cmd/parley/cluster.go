@@ -208,7 +208,7 @@ func runQueuedBatch(ctx context.Context, cmd *cobra.Command, m *batch.Manifest, 
 		}
 	}
 	fmt.Fprintln(out)
-	sum.Markdown(out)
+	printSummary(out, sum)
 	fmt.Fprintf(out, "\nSummary: %s and %s\n", filepath.Join(dir, "summary.md"), filepath.Join(dir, "summary.json"))
 
 	switch {
@@ -361,7 +361,7 @@ Without --batch it takes the newest batch on the queue.`,
 			if err != nil {
 				return failureErr(err)
 			}
-			got.Summary.Markdown(w)
+			printSummary(w, got.Summary)
 			fmt.Fprintf(w, "\n%d transcripts in %s; summary: %s and %s\n", len(got.Results), filepath.Join(out, batch.RunsDir),
 				filepath.Join(out, "summary.md"), filepath.Join(out, "summary.json"))
 			if left := len(got.Manifest.Jobs) - len(got.Results); left > 0 {
