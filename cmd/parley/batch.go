@@ -167,7 +167,7 @@ func runBatch(ctx context.Context, cmd *cobra.Command, args []string, f batchFla
 	case runErr != nil:
 		return failureErr(runErr)
 	case sum.Failed > 0:
-		return failureErr(fmt.Errorf("%d of %d conversations failed; their errors are in %s", sum.Failed, sum.Planned, filepath.Join(dir, "summary.md")))
+		return failureErr(fmt.Errorf("%s failed; their errors are in %s", ofN(sum.Failed, sum.Planned, "conversation", "conversations"), filepath.Join(dir, "summary.md")))
 	}
 	return nil
 }

@@ -69,7 +69,7 @@ parley doctor SCENARIO also reaches each endpoint.`,
 				printValidation(cmd.OutOrStdout(), cmd.ErrOrStderr(), v)
 			}
 			if bad > 0 {
-				return usageErr(fmt.Errorf("%d of %d %s %s problems", bad, len(args), pick(len(args), "scenario", "scenarios"), pick(bad, "has", "have")))
+				return usageErr(fmt.Errorf("%s %s problems", ofN(bad, len(args), "scenario", "scenarios"), pick(bad, "has", "have")))
 			}
 			return nil
 		},
@@ -117,6 +117,11 @@ func printValidation(stdout, stderr io.Writer, v validation) {
 	for _, p := range v.Problems {
 		fmt.Fprintln(stderr, p.Text)
 	}
+}
+
+// ofN writes "1 of 1 conversation", "1 of 3 conversations".
+func ofN(k, n int, one, many string) string {
+	return fmt.Sprintf("%d of %d %s", k, n, pick(n, one, many))
 }
 
 // plural writes "1 file could not be read" or "3 files could not be read".

@@ -21,3 +21,14 @@ func TestSummaryTablesAreAlignedForATerminal(t *testing.T) {
 		t.Error("Markdown pipes remain")
 	}
 }
+
+func TestSummaryCountsAgreeInNumber(t *testing.T) {
+	var b strings.Builder
+	(&Summary{Batch: "b", Retries: 1, Failed: 1}).Markdown(&b)
+	if !strings.Contains(b.String(), "1 retry; 1 failed conversation.") {
+		t.Errorf("summary says:\n%s", b.String())
+	}
+	if got := (Snapshot{Retries: 1}).Line(); !strings.Contains(got, "1 retry ") && !strings.HasSuffix(got, "1 retry") {
+		t.Errorf("progress says %q", got)
+	}
+}
