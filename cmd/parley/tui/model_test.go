@@ -644,6 +644,16 @@ func TestStatusIsNeverStale(t *testing.T) {
 			t.Fatalf("after the step:\n%s", f)
 		}
 	})
+	t.Run("a notice wraps rather than being cut at 40 columns", func(t *testing.T) {
+		hs := newHarness(t, 40, 30, nil)
+		conversation(hs)
+		hs.keys("space")
+		v := hs.view()
+		checkFits(t, v, 40, 30)
+		if f := footerText(hs); !strings.Contains(f, "space resumes") {
+			t.Errorf("the pause notice is cut:\n%s", f)
+		}
+	})
 	t.Run("nothing of the running state outlives the stop", func(t *testing.T) {
 		hs := newHarness(t, 100, 30, nil)
 		conversation(hs)

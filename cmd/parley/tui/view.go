@@ -328,13 +328,26 @@ func (m *Model) footer() []string {
 	out = append(out, m.progressLines()...)
 	switch {
 	case m.notice != "" && m.warn:
-		out = append(out, m.fit(m.st.warn.Render("⚠ "+m.notice)))
+		out = append(out, m.noticeLines("⚠ "+m.notice, m.st.warn)...)
 	case m.notice != "":
-		out = append(out, m.fit(m.st.dim.Render(m.notice)))
+		out = append(out, m.noticeLines(m.notice, m.st.dim)...)
 	default:
 		out = append(out, m.keyLine())
 	}
 	return out
+}
+
+// noticeLines wraps a notice onto at most two lines rather than cutting
+// it at the first.
+func (m *Model) noticeLines(text string, st sgr) []string {
+	lines := strings.Split(ansi.Wordwrap(text, m.width, ""), "\n")
+	if len(lines) > 2 {
+		lines = []string{lines[0], strings.Join(lines[1:], " ")}
+	}
+	for i, l := range lines {
+		lines[i] = m.fit(st.Render(l))
+	}
+	return lines
 }
 
 // keyLine is the one-line key reminder, laid out for the width: keys are
