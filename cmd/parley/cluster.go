@@ -362,7 +362,7 @@ Without --batch it takes the newest batch on the queue.`,
 				return failureErr(err)
 			}
 			printSummary(w, got.Summary)
-			fmt.Fprintf(w, "\n%d transcripts in %s; summary: %s and %s\n", len(got.Results), filepath.Join(out, batch.RunsDir),
+			fmt.Fprintf(w, "\n%s in %s; summary: %s and %s\n", plural(len(got.Results), "transcript", "transcripts"), filepath.Join(out, batch.RunsDir),
 				filepath.Join(out, "summary.md"), filepath.Join(out, "summary.json"))
 			if left := len(got.Manifest.Jobs) - len(got.Results); left > 0 {
 				fmt.Fprintf(w, "%s not finished yet; collect again later.\n", plural(left, "conversation is", "conversations are"))

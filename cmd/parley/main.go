@@ -3,7 +3,10 @@
 //
 //	parley demo                      the offline demo, no API key needed
 //	parley run SCENARIO.yaml         stage a conversation
+//	parley run --agent P:M --agent P:M   stage one without a file
 //	parley validate SCENARIO.yaml    check a scenario
+//	parley doctor SCENARIO.yaml      reach each agent's endpoint before a run
+//	parley show TRANSCRIPT           reopen a recording in the live view
 //	parley providers                 list the provider presets
 package main
 

@@ -79,6 +79,7 @@ func TestQuickFormSentences(t *testing.T) {
 		{[]string{"../../configs/demo.yaml", "--agent", "ollama:a", "--agent", "ollama:b"}, "not both"},
 		{[]string{"../../configs/demo.yaml", "--system", "x"}, "go with --agent"},
 		{[]string{}, "two --agent PROVIDER:MODEL"},
+		{[]string{"a.yaml", "b.yaml"}, "to stage several, use parley batch a.yaml b.yaml"},
 	} {
 		code, out, errOut := parley(t, append([]string{"run", "--no-tui", "--out", t.TempDir()}, c.args...)...)
 		if code != exitUsage || !strings.Contains(errOut, c.want) {

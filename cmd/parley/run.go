@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -58,7 +59,12 @@ The scenario is a YAML file, - for standard input, or two --agent flags:
   parley run configs/kimi-k2-vs-grok-4.yaml
   parley run --agent ollama:llama3.2 --agent openrouter:x-ai/grok-4 --opening "Hi" --system "Be brief."
   parley run configs/openai-self.yaml --set agents[1].temperature=1.2 --set termination.any[0].max_messages=20`,
-		Args: cobra.MaximumNArgs(1),
+		Args: func(cmd *cobra.Command, args []string) error {
+			if len(args) > 1 {
+				return usageErr(fmt.Errorf("run takes one scenario file, got %d; to stage several, use parley batch %s", len(args), strings.Join(args, " ")))
+			}
+			return nil
+		},
 		RunE: func(cmd *cobra.Command, args []string) error {
 			s, err := sf.load(cmd, args)
 			if err != nil {
