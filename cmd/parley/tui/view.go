@@ -316,7 +316,7 @@ func (m *Model) footer() []string {
 		out = append(out, strings.Split(m.banner(), "\n")...)
 	}
 	if m.mode != inputNone || m.humanTurn != "" {
-		out = append(out, m.fit(m.inputLabel()))
+		out = append(out, m.inputLabel()...)
 		if m.mode != inputNone {
 			out = append(out, strings.Split(m.ta.View(), "\n")...)
 		}
@@ -488,18 +488,45 @@ func splitPath(p string, w int) []string {
 	return append(out, p)
 }
 
-func (m *Model) inputLabel() string {
-	if m.mode == inputHuman || m.humanTurn != "" {
-		if !m.ta.Focused() || m.mode != inputHuman {
-			return m.st.bold.Render(fmt.Sprintf("Your turn as %s: press i or enter to type.", m.humanTurn))
+// inputLabel says what the input box is for and how to send: on one line
+// when it fits, else the sentence wrapped and the keys on a line of their
+// own, with the shorter send key named.
+func (m *Model) inputLabel() []string {
+	var sentence string
+	var keys []key.Binding
+	switch {
+	case (m.mode == inputHuman || m.humanTurn != "") && (!m.ta.Focused() || m.mode != inputHuman):
+		sentence = fmt.Sprintf("Your turn as %s: press i or enter to type.", m.humanTurn)
+	case m.mode == inputHuman || m.humanTurn != "":
+		sentence, keys = fmt.Sprintf("Your turn as %s.", m.humanTurn), []key.Binding{m.keys.Send, m.keys.Cancel}
+	default:
+		who := "a moderator note both agents see"
+		if m.target > 0 {
+			who = m.speakers[m.target-1] + " (recorded as injected)"
 		}
-		return m.st.bold.Render(fmt.Sprintf("Your turn as %s.", m.humanTurn)) + " " + m.shortHelp([]key.Binding{m.keys.Send, m.keys.Cancel})
+		sentence, keys = "Inject as "+who+".", m.keys.inputHelp()
 	}
-	who := "a moderator note both agents see"
-	if m.target > 0 {
-		who = m.speakers[m.target-1] + " (recorded as injected)"
+	one := m.st.bold.Render(sentence)
+	if len(keys) > 0 {
+		one += " " + m.shortHelp(keys)
 	}
-	return m.st.bold.Render("Inject as "+who+".") + " " + m.shortHelp(m.keys.inputHelp())
+	if textWidth(one) <= m.width {
+		return []string{one}
+	}
+	var out []string
+	for _, l := range strings.Split(ansi.Wordwrap(sentence, m.width, ""), "\n") {
+		out = append(out, m.fit(m.st.bold.Render(l)))
+	}
+	if len(keys) > 0 {
+		help := m.shortHelp(keys)
+		if textWidth(help) > m.width {
+			short := append([]key.Binding(nil), keys...)
+			short[0] = key.NewBinding(key.WithKeys("ctrl+s"), key.WithHelp("ctrl+s", "send"))
+			help = m.shortHelp(short)
+		}
+		out = append(out, m.fit(help))
+	}
+	return out
 }
 
 // segment is one part of the status line; the lower its rank, the longer
@@ -654,7 +681,7 @@ func (m *Model) shortHelp(bs []key.Binding) string {
 // shortNames are the one-word names the reminder line uses.
 var shortNames = map[string]string{
 	"?": "keys", "space": "pause/resume", "n": "step", "e": "end", "i": "inject", "q/ctrl+c": "quit",
-	"ctrl+s/alt+enter": "send", "esc": "close", "tab": "speak as", "↑/↓": "scroll", "r": "raw", "q": "quit",
+	"ctrl+s/alt+enter": "send", "ctrl+s": "send", "esc": "close", "tab": "speak as", "↑/↓": "scroll", "r": "raw", "q": "quit",
 }
 
 // endsBlank reports whether chunk, a run of whole lines, ends with a blank one.
