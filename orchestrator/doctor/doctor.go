@@ -53,6 +53,9 @@ type target struct {
 	who, model, keyEnv, keyFile string
 	urls                        []string
 	headers                     map[string]string
+	// publicModels is set for endpoints that list models without looking
+	// at the key (OpenRouter); the key is then checked at GET /key.
+	publicModels bool
 }
 
 // Check reaches every model agent and judge of s and returns one finding
@@ -85,7 +88,8 @@ func Check(ctx context.Context, s *configs.Scenario, opt Options) []Finding {
 		if len(urls) == 0 {
 			urls = []string{a.Endpoint()}
 		}
-		f := check(ctx, opt, target{who: who, model: a.Model, keyEnv: a.KeyEnv(), keyFile: a.APIKeyFile, urls: urls, headers: a.Headers})
+		f := check(ctx, opt, target{who: who, model: a.Model, keyEnv: a.KeyEnv(), keyFile: a.APIKeyFile, urls: urls, headers: a.Headers,
+			publicModels: strings.EqualFold(a.Provider, "openrouter") || strings.Contains(a.Endpoint(), "openrouter.ai")})
 		f.Agent = a.Name
 		out = append(out, f)
 	}
@@ -192,11 +196,15 @@ func checkURL(ctx context.Context, opt Options, t target, base, key, keyName str
 	}
 	ids := make([]string, 0, len(list.Data))
 	for _, m := range list.Data {
-		if m.ID == t.model {
+		// Ollama lists "llama3.2:latest" and answers to "llama3.2".
+		if m.ID == t.model || m.ID == t.model+":latest" {
 			f.Status = OK
 			f.Sentence = fmt.Sprintf("%s: ok: %s serves %s", t.who, base, t.model)
 			if keyName != "" {
 				f.Sentence = fmt.Sprintf("%s: ok: %s accepts %s and serves %s", t.who, base, keyName, t.model)
+				if t.publicModels {
+					return checkKey(ctx, opt, t, f, base, key, keyName)
+				}
 			}
 			return f
 		}
@@ -214,6 +222,31 @@ func checkURL(ctx context.Context, opt Options, t target, base, key, keyName str
 		f.Sentence += "; it serves " + strings.Join(ids, ", ")
 	default:
 		f.Sentence += fmt.Sprintf("; it serves %d others, such as %s", len(ids), strings.Join(ids[:5], ", "))
+	}
+	return f
+}
+
+// checkKey asks an endpoint whose model list is public (OpenRouter's) about
+// the key itself, at GET /key, so a wrong key is found before a run.
+func checkKey(ctx context.Context, opt Options, t target, f Finding, base, key, keyName string) Finding {
+	ctx, cancel := context.WithTimeout(ctx, opt.Timeout)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, strings.TrimRight(base, "/")+"/key", nil)
+	if err != nil {
+		return f
+	}
+	req.Header.Set("Authorization", "Bearer "+key)
+	resp, err := opt.Client.Do(req)
+	if err != nil {
+		f.Status, f.Sentence = Fail, fmt.Sprintf("%s: cannot reach %s to check %s: %s", t.who, base, keyName, netReason(err))
+		return f
+	}
+	resp.Body.Close()
+	switch {
+	case resp.StatusCode == http.StatusUnauthorized || resp.StatusCode == http.StatusForbidden:
+		f.Status, f.Sentence = Fail, fmt.Sprintf("%s: %s refused %s (%d); check the key", t.who, base, keyName, resp.StatusCode)
+	case resp.StatusCode/100 != 2:
+		f.Status, f.Sentence = Warn, fmt.Sprintf("%s: %s serves %s, but %s could not be checked (GET /key: %d)", t.who, base, t.model, keyName, resp.StatusCode)
 	}
 	return f
 }

@@ -100,3 +100,33 @@ func TestAServerWithoutAModelListIsAWarning(t *testing.T) {
 		t.Fatalf("%+v", fs[1])
 	}
 }
+
+func TestOllamaLatestTagAndOpenRouterKeys(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch r.URL.Path {
+		case "/api/v1/models":
+			w.Write([]byte(`{"data":[{"id":"llama3.2:latest"},{"id":"x-ai/grok-4"}]}`))
+		case "/api/v1/key":
+			if r.Header.Get("Authorization") != "Bearer sk-or-good" {
+				http.Error(w, `{"error":{"message":"No auth credentials found","code":401}}`, 401)
+				return
+			}
+			w.Write([]byte(`{"data":{"label":"x"}}`))
+		default:
+			http.NotFound(w, r)
+		}
+	}))
+	t.Cleanup(srv.Close)
+	base := srv.URL + "/api/v1"
+	for key, want := range map[string]Status{"sk-or-good": OK, "sk-or-bad": Fail} {
+		s := scenario(t, "agents:\n  - {name: A, base_url: "+base+", model: llama3.2}\n"+
+			"  - {name: B, provider: openrouter, base_url: "+base+", model: x-ai/grok-4}\n")
+		fs := Check(context.Background(), s, Options{Getenv: func(string) string { return key }})
+		if fs[0].Status != OK {
+			t.Errorf("llama3.2 against llama3.2:latest: %+v", fs[0])
+		}
+		if fs[1].Status != want || (want == Fail && !strings.Contains(fs[1].Sentence, "refused the key in OPENROUTER_API_KEY (401)")) {
+			t.Errorf("key %s: %+v", key, fs[1])
+		}
+	}
+}
