@@ -574,6 +574,10 @@ func TestGoldenWidths(t *testing.T) {
 			conversation(hs)
 			hs.events(fivePolicies(3))
 		}},
+		{"help", func(hs *harness) {
+			conversation(hs)
+			hs.keys("?")
+		}},
 		{"inject", func(hs *harness) {
 			conversation(hs)
 			hs.events(fivePolicies(3))

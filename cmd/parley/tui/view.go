@@ -661,10 +661,46 @@ func (m *Model) fullHelp() []string {
 		for n < len(groups) && lipgloss.Width(m.help.FullHelpView(groups[:n+1])) <= m.width {
 			n++
 		}
-		for _, l := range strings.Split(m.help.FullHelpView(groups[:n]), "\n") {
-			out = append(out, m.fit(l))
+		if n == 1 && lipgloss.Width(m.help.FullHelpView(groups[:1])) > m.width {
+			out = append(out, m.narrowHelp(groups[0])...)
+		} else {
+			for _, l := range strings.Split(m.help.FullHelpView(groups[:n]), "\n") {
+				out = append(out, m.fit(l))
+			}
 		}
 		groups = groups[n:]
+	}
+	return out
+}
+
+// narrowHelp lists one column of keys for a window too narrow for it:
+// each description wraps under itself instead of being cut.
+func (m *Model) narrowHelp(bs []key.Binding) []string {
+	kw := 0
+	for _, b := range bs {
+		kw = max(kw, textWidth(b.Help().Key))
+	}
+	if kw > m.width/2 {
+		kw = 0
+	}
+	var out []string
+	for _, b := range bs {
+		h := b.Help()
+		pad := strings.Repeat(" ", max(kw-textWidth(h.Key), 0))
+		if kw == 0 {
+			out = append(out, m.fit(m.st.bold.Render(h.Key)))
+			for _, l := range strings.Split(ansi.Wordwrap(h.Desc, m.width-2, ""), "\n") {
+				out = append(out, m.fit("  "+m.st.dim.Render(l)))
+			}
+			continue
+		}
+		for i, l := range strings.Split(ansi.Wordwrap(h.Desc, max(m.width-kw-1, 10), ""), "\n") {
+			k := m.st.bold.Render(h.Key) + pad
+			if i > 0 {
+				k = strings.Repeat(" ", kw)
+			}
+			out = append(out, m.fit(k+" "+m.st.dim.Render(l)))
+		}
 	}
 	return out
 }
