@@ -13,8 +13,9 @@ const QuickSource = "the command line"
 
 // Quick is a scenario given on the command line instead of in a file:
 // two agents in the provider:model shorthand that ollama and mods users
-// type ("ollama:llama3.2", "openrouter:x-ai/grok-4"), an optional system
-// prompt for both and an opening line.
+// type ("ollama:llama3.2", "openrouter:x-ai/grok-4"), each optionally
+// named ("Ada=ollama:llama3.2"; else the model names it), an optional
+// system prompt for both and an opening line.
 type Quick struct {
 	Agents  []string // provider:model, one per agent
 	System  string
@@ -41,11 +42,19 @@ func (q Quick) YAML() ([]byte, error) {
 		Opening *string `yaml:"opening,omitempty"`
 	}{Title: q.Title}
 	for _, spec := range q.Agents {
-		provider, model, ok := strings.Cut(strings.TrimSpace(spec), ":")
-		if !ok || provider == "" || model == "" {
-			return nil, fmt.Errorf("--agent %q: write PROVIDER:MODEL, such as ollama:llama3.2 or openrouter:x-ai/grok-4 (parley providers lists the providers)", spec)
+		rest := strings.TrimSpace(spec)
+		name := ""
+		if n, r, ok := strings.Cut(rest, "="); ok && !strings.Contains(n, ":") {
+			name, rest = strings.TrimSpace(n), strings.TrimSpace(r)
 		}
-		a := agent{Name: model[strings.LastIndexByte(model, '/')+1:], Provider: provider, Model: model, System: q.System}
+		provider, model, ok := strings.Cut(rest, ":")
+		if !ok || provider == "" || model == "" {
+			return nil, fmt.Errorf("--agent %q: write PROVIDER:MODEL, such as ollama:llama3.2 or openrouter:x-ai/grok-4, or NAME=PROVIDER:MODEL (parley providers lists the providers)", spec)
+		}
+		if name == "" {
+			name = model[strings.LastIndexByte(model, '/')+1:]
+		}
+		a := agent{Name: name, Provider: provider, Model: model, System: q.System}
 		doc.Agents = append(doc.Agents, a)
 	}
 	if doc.Agents[0].Name == doc.Agents[1].Name {
