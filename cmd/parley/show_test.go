@@ -51,3 +51,19 @@ func TestShowUsesTheRecordedScenarioAndStop(t *testing.T) {
 		t.Errorf("a missing transcript: exit %d %q", code, errOut)
 	}
 }
+
+func TestDemoSavesWhatCheckAndShowSay(t *testing.T) {
+	_, shown, _ := parley(t, "show", "--no-tui", "../../transcripts/seed/kimi-k2-vs-grok-4.md")
+	i := strings.Index(shown, "(saving ")
+	if i < 0 {
+		t.Fatalf("show names no saving:\n%s", shown[max(0, len(shown)-400):])
+	}
+	saved := strings.Fields(shown[i+len("(saving "):])[0]
+	code, out, errOut := parley(t, "demo", "--no-tui", "--pace", "0", "--out", t.TempDir())
+	if code != exitOK {
+		t.Fatalf("exit %d %s", code, errOut)
+	}
+	if !strings.Contains(out, "That saves "+saved+" messages of looping.") {
+		t.Errorf("show says it saves %s; the demo's closing lines:\n%s", saved, out[max(0, len(out)-300):])
+	}
+}
