@@ -410,48 +410,31 @@ func fieldAt(doc *yaml.Node, line int, value string) string {
 	return strings.Replace(found, ":.", ": ", 1)
 }
 
-// yamlError turns a decoder error into sentences that name the file, line
-// and field.
+// yamlError turns a decoder error that stopped decoding (a syntax error,
+// an empty file) into a sentence that names the file and line.
 func yamlError(file string, data []byte, err error) *Error {
-	e := yamlError1(file, data, err)
-	e.File = file
-	return e
-}
-
-func yamlError1(file string, data []byte, err error) *Error {
-	if errors.Is(err, io.EOF) || strings.TrimSpace(string(data)) == "" {
-		return &Error{File: file, Msg: "the scenario is empty; see configs/demo.yaml for the shape of one"}
-	}
-	msg := err.Error()
-	if m := lineRe.FindStringSubmatch(msg); m != nil {
-		if line, col, what, ok := syntaxPosition(data); ok {
-			return &Error{File: file, Line: line, Msg: fmt.Sprintf("YAML syntax error, column %d: %s", col, what)}
-		}
-		line, _ := strconv.Atoi(m[1])
-		return &Error{File: file, Line: line, Msg: "YAML syntax error: " + m[2]}
-	}
+	e := &Error{File: file, Msg: strings.TrimPrefix(err.Error(), "yaml: ")}
 	var te *yaml.TypeError
-	if errors.As(err, &te) && len(te.Errors) > 0 {
-		first := te.Errors[0]
-		if m := unknownRe.FindStringSubmatch(first); m != nil {
-			line, _ := strconv.Atoi(m[1])
-			return &Error{File: file, Line: line, Msg: unknownField(m[2], m[3])}
+	switch {
+	case errors.Is(err, io.EOF) || strings.TrimSpace(string(data)) == "":
+		e.Msg = "the scenario is empty; see configs/demo.yaml for the shape of one"
+	case errors.As(err, &te) && len(te.Errors) > 0:
+		e = fieldError(nil, te.Errors[0])
+		e.File = file
+	default:
+		if m := lineRe.FindStringSubmatch(err.Error()); m != nil {
+			if line, col, what, ok := syntaxPosition(data); ok {
+				e.Line, e.Msg = line, fmt.Sprintf("YAML syntax error, column %d: %s", col, what)
+			} else {
+				e.Line, _ = strconv.Atoi(m[1])
+				e.Msg = "YAML syntax error: " + m[2]
+			}
+		} else if m := anyLineRe.FindStringSubmatch(err.Error()); m != nil {
+			e.Line, _ = strconv.Atoi(m[1])
+			e.Msg = m[2]
 		}
-		if m := typeRe.FindStringSubmatch(first); m != nil {
-			line, _ := strconv.Atoi(m[1])
-			return &Error{File: file, Line: line, Msg: fmt.Sprintf("%q is a %s where %s was expected", m[3], m[2], goTypeName(m[4]))}
-		}
-		if m := regexp.MustCompile(`^line (\d+): (.*)$`).FindStringSubmatch(first); m != nil {
-			line, _ := strconv.Atoi(m[1])
-			return &Error{File: file, Line: line, Msg: m[2]}
-		}
-		return &Error{File: file, Msg: first}
 	}
-	if m := regexp.MustCompile(`^line (\d+): (.*)$`).FindStringSubmatch(msg); m != nil {
-		line, _ := strconv.Atoi(m[1])
-		return &Error{File: file, Line: line, Msg: m[2]}
-	}
-	return &Error{File: file, Msg: strings.TrimPrefix(msg, "yaml: ")}
+	return e
 }
 
 // syntaxPosition finds where a YAML syntax error is. yaml.v3 reports
