@@ -13,14 +13,15 @@ func init() { commands = append(commands, newDoctorCmd) }
 
 func newDoctorCmd() *cobra.Command {
 	var sf scenarioFlags
-	var asJSON bool
+	var asJSON, ask bool
 	c := &cobra.Command{
 		Use:   "doctor SCENARIO.yaml",
 		Short: "Reach each agent's endpoint before a run: is the key accepted, is the model served? (spends no tokens)",
 		Long: `Reach each agent's endpoint before a run, as a paid batch would, and say in
 one sentence per agent whether it would work: the endpoint answers, the key
 is accepted, the model is served. parley asks only for the endpoint's model
-list (GET /models), so no tokens are spent.
+list (GET /models), so no tokens are spent; --ask also sends each model a
+one-token request.
 
   parley doctor configs/kimi-k2-vs-grok-4.yaml
   parley doctor --agent ollama:llama3.2 --agent openai:gpt-4o-mini`,
@@ -30,7 +31,7 @@ list (GET /models), so no tokens are spent.
 			if err != nil {
 				return usageErr(err)
 			}
-			fs := doctor.Check(cmd.Context(), s, doctor.Options{})
+			fs := doctor.Check(cmd.Context(), s, doctor.Options{Ask: ask})
 			failed := 0
 			enc := json.NewEncoder(cmd.OutOrStdout())
 			for _, f := range fs {
@@ -54,6 +55,7 @@ list (GET /models), so no tokens are spent.
 		},
 	}
 	sf.register(c)
+	c.Flags().BoolVar(&ask, "ask", false, "also send each model a one-token request (spends a few tokens) to show it answers")
 	c.Flags().BoolVar(&asJSON, "json", false, "print one JSON object per agent: agent, status (ok, warning, fail, skipped), url, sentence")
 	return c
 }

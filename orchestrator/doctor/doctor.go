@@ -1,10 +1,12 @@
 // Package doctor checks, before a run, that every model agent of a
 // scenario can be reached: the endpoint answers, the key is accepted and
 // the model is served. It asks only for the endpoint's model list
-// (GET /models), so it spends no tokens. Each agent gets one sentence.
+// (GET /models), so it spends no tokens unless asked to send each model a
+// one-token request (Options.Ask). Each agent gets one sentence.
 package doctor
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -46,6 +48,9 @@ type Options struct {
 	Client  *http.Client        // nil: a client with Timeout
 	Getenv  func(string) string // nil: os.Getenv
 	Timeout time.Duration       // per endpoint; 0 means 10s
+	// Ask also sends each model one tiny request (max_tokens 1), which
+	// costs a few tokens, to show it answers; off unless asked.
+	Ask bool
 }
 
 // target is one model endpoint to check.
@@ -131,6 +136,9 @@ func check(ctx context.Context, opt Options, t target) Finding {
 	var worst Finding
 	for i, u := range t.urls {
 		f := checkURL(ctx, opt, t, u, key, keyName)
+		if opt.Ask && f.Status != Fail {
+			f = ask(ctx, opt, t, f, u, key)
+		}
 		if i == 0 || rank(f.Status) > rank(worst.Status) {
 			worst = f
 		}
@@ -223,6 +231,48 @@ func checkURL(ctx context.Context, opt Options, t target, base, key, keyName str
 	default:
 		f.Sentence += fmt.Sprintf("; it serves %d others, such as %s", len(ids), strings.Join(ids[:5], ", "))
 	}
+	return f
+}
+
+// ask sends the model one request for a single token and says whether it
+// answered.
+func ask(ctx context.Context, opt Options, t target, f Finding, base, key string) Finding {
+	ctx, cancel := context.WithTimeout(ctx, opt.Timeout)
+	defer cancel()
+	body, _ := json.Marshal(map[string]any{"model": t.model, "max_tokens": 1,
+		"messages": []map[string]string{{"role": "user", "content": "Say OK."}}})
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, strings.TrimRight(base, "/")+"/chat/completions", bytes.NewReader(body))
+	if err != nil {
+		return f
+	}
+	req.Header.Set("Content-Type", "application/json")
+	for k, v := range t.headers {
+		req.Header.Set(k, v)
+	}
+	if key != "" {
+		req.Header.Set("Authorization", "Bearer "+key)
+	}
+	resp, err := opt.Client.Do(req)
+	if err != nil {
+		f.Status, f.Sentence = Fail, fmt.Sprintf("%s: %s did not answer a one-token request: %s", t.who, base, netReason(err))
+		return f
+	}
+	defer resp.Body.Close()
+	var msg struct {
+		Error struct {
+			Message string `json:"message"`
+		} `json:"error"`
+	}
+	_ = json.NewDecoder(io.LimitReader(resp.Body, 1<<20)).Decode(&msg)
+	if resp.StatusCode/100 != 2 {
+		f.Status = Fail
+		f.Sentence = fmt.Sprintf("%s: %s refused a one-token request for %s (%d)", t.who, base, t.model, resp.StatusCode)
+		if m := strings.TrimSpace(msg.Error.Message); m != "" && (key == "" || !strings.Contains(m, key)) {
+			f.Sentence += ": " + m
+		}
+		return f
+	}
+	f.Sentence += ", and answered a one-token request"
 	return f
 }
 

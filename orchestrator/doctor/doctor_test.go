@@ -130,3 +130,32 @@ func TestOllamaLatestTagAndOpenRouterKeys(t *testing.T) {
 		}
 	}
 }
+
+func TestAskSpendsOneTokenOnlyWhenAsked(t *testing.T) {
+	srv := openaitest.Start(t, func(r openaitest.Request) openaitest.Reply {
+		if r.Body.Model == "broken" {
+			return openaitest.Error(500, "the model is loading")
+		}
+		return openaitest.Text("OK")
+	})
+	srv.Models = []string{"m", "broken"}
+	s := scenario(t, "agents:\n  - {name: A, base_url: "+srv.URL+", model: m}\n  - {name: B, base_url: "+srv.URL+", model: broken}\n")
+	Check(context.Background(), s, Options{})
+	for _, r := range srv.Requests() {
+		if r.Method != "GET" {
+			t.Fatalf("without Ask doctor sent %s %s", r.Method, r.Path)
+		}
+	}
+	fs := Check(context.Background(), s, Options{Ask: true, Timeout: 5 * time.Second})
+	if fs[0].Status != OK || !strings.HasSuffix(fs[0].Sentence, "serves m, and answered a one-token request") {
+		t.Errorf("A: %+v", fs[0])
+	}
+	if fs[1].Status != Fail || !strings.Contains(fs[1].Sentence, "refused a one-token request for broken (500): the model is loading") {
+		t.Errorf("B: %+v", fs[1])
+	}
+	for _, r := range srv.Requests() {
+		if r.Method == "POST" && (r.Body.MaxTokens != 1 || r.Body.Stream) {
+			t.Errorf("the request asked for more than one token: %+v", r.Body)
+		}
+	}
+}
