@@ -20,6 +20,8 @@ import (
 	"syscall"
 
 	"github.com/spf13/cobra"
+
+	"github.com/parleyhq/parley/cmd/parley/internal/earlyterm"
 )
 
 // Exit codes.
@@ -43,6 +45,7 @@ func usageErr(err error) error   { return &exitError{code: exitUsage, err: err} 
 func failureErr(err error) error { return &exitError{code: exitFailure, err: err} }
 
 func main() {
+	earlyterm.Restore()
 	ctx, stop := signalContext()
 	defer stop()
 	os.Exit(run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr))

@@ -1,6 +1,6 @@
 //go:build unix
 
-package tui
+package earlyterm
 
 import (
 	"os"
@@ -13,27 +13,38 @@ import (
 	"golang.org/x/term"
 )
 
-// queryTimeout bounds how long startup waits for the terminal to say its
-// background colour. Terminals answer in milliseconds; one that does not
-// answer at all must not hold the view up for seconds.
-const queryTimeout = 300 * time.Millisecond
-
 var (
 	oscBackground = regexp.MustCompile(`\x1b\]11;rgba?:([0-9a-fA-F]{1,4})/([0-9a-fA-F]{1,4})/([0-9a-fA-F]{1,4})`)
 	cursorReport  = regexp.MustCompile(`\x1b\[\d+;\d+R`)
 )
 
-// darkBackground reports whether the terminal's background is dark, and
-// whether it could tell. It reads COLORFGBG when set; otherwise it asks
-// the terminal (OSC 11, then a cursor position report, which every
-// terminal answers, as a sentinel) and waits at most timeout.
-func darkBackground(in, out *os.File, timeout time.Duration) (dark, ok bool) {
-	if v := os.Getenv("COLORFGBG"); v != "" {
-		parts := strings.Split(v, ";")
-		if bg, err := strconv.Atoi(parts[len(parts)-1]); err == nil {
-			return bg != 7 && bg < 9 || bg > 15, true
-		}
+func init() {
+	t := os.Getenv("TERM")
+	if os.Getenv("PARLEY_NO_TERM_QUERY") != "" || strings.HasPrefix(t, "screen") || strings.HasPrefix(t, "tmux") || strings.HasPrefix(t, "dumb") {
+		return
 	}
+	// termenv asks through stdout, as its output; so does this.
+	fd := int(os.Stdout.Fd())
+	if !term.IsTerminal(fd) {
+		return
+	}
+	pgrp, err := unix.IoctlGetInt(fd, unix.TIOCGPGRP)
+	if err != nil || pgrp != unix.Getpgrp() {
+		return // in the background: termenv does not ask either
+	}
+	asked = true
+	dark, answered = Query(os.Stdout, os.Stdout, Timeout)
+	if !answered {
+		os.Setenv("TERM", "dumb")
+		restore = func() { os.Setenv("TERM", t) }
+	}
+}
+
+// Query asks the terminal (read from in, written to out) for its
+// background colour and waits at most timeout for the answer, which ends
+// at the cursor-position report every terminal sends. answered is false
+// when no report came.
+func Query(in, out *os.File, timeout time.Duration) (isDark, answered bool) {
 	fd := int(in.Fd())
 	if !term.IsTerminal(fd) {
 		return true, false
@@ -52,7 +63,7 @@ func darkBackground(in, out *os.File, timeout time.Duration) (dark, ok bool) {
 	for !cursorReport.Match(got) {
 		left := time.Until(deadline)
 		if left <= 0 {
-			break
+			return true, false
 		}
 		var set unix.FdSet
 		set.Set(fd)
@@ -62,17 +73,17 @@ func darkBackground(in, out *os.File, timeout time.Duration) (dark, ok bool) {
 			continue
 		}
 		if err != nil || n == 0 {
-			break
+			return true, false
 		}
-		k, err := in.Read(buf)
-		if err != nil || k == 0 {
-			break
+		k, err := unix.Read(fd, buf)
+		if err != nil || k <= 0 {
+			return true, false
 		}
 		got = append(got, buf[:k]...)
 	}
 	m := oscBackground.FindSubmatch(got)
 	if m == nil {
-		return true, false
+		return true, true // it answers, but not about colours: assume dark
 	}
 	var lum float64
 	for i, weight := range []float64{0.2126, 0.7152, 0.0722} {
