@@ -1,8 +1,11 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
+	"os"
 	"path/filepath"
 	"strings"
 
@@ -56,8 +59,22 @@ terminal, or with --no-tui, it prints the same as text.`,
 
 // recordingFor reads a transcript and judges it.
 func recordingFor(path, policyFile string) (tui.Recording, error) {
+	if fi, err := os.Stat(path); err == nil && fi.IsDir() {
+		var names []string
+		for _, ext := range []string{"*.md", "*.jsonl", "*.json"} {
+			m, _ := filepath.Glob(filepath.Join(path, ext))
+			names = append(names, m...)
+		}
+		if len(names) == 0 {
+			return tui.Recording{}, fmt.Errorf("%s is a directory with no transcripts in it; show takes one transcript file", path)
+		}
+		return tui.Recording{}, fmt.Errorf("%s is a directory; show takes one transcript, such as %s (%s there)", path, names[0], plural(len(names), "file", "files"))
+	}
 	ts, _, err := transcripts.ReadAny(path)
 	if err != nil {
+		if errors.Is(err, fs.ErrNotExist) {
+			return tui.Recording{}, fmt.Errorf("%s does not exist", path)
+		}
 		return tui.Recording{}, fmt.Errorf("%s: %w", path, err)
 	}
 	if len(ts) == 0 || len(ts[0].Messages) == 0 {

@@ -47,8 +47,12 @@ func TestShowUsesTheRecordedScenarioAndStop(t *testing.T) {
 		}
 	}
 	code, _, errOut = parley(t, "show", filepath.Join(dir, "nope.md"))
-	if code != exitUsage || !strings.Contains(errOut, "nope.md") {
+	if code != exitUsage || !strings.Contains(errOut, "nope.md does not exist") {
 		t.Errorf("a missing transcript: exit %d %q", code, errOut)
+	}
+	code, _, errOut = parley(t, "show", dir)
+	if code != exitUsage || !strings.Contains(errOut, "is a directory; show takes one transcript, such as "+mds[0]) {
+		t.Errorf("a directory: exit %d %q", code, errOut)
 	}
 }
 
