@@ -74,10 +74,8 @@ func TestValidateExamples(t *testing.T) {
 	if len(files) < 5 {
 		t.Fatalf("examples: %v", files)
 	}
-	for _, v := range []string{"MOONSHOT_API_KEY", "XAI_API_KEY", "OPENAI_API_KEY"} {
-		t.Setenv(v, "sk-set")
-	}
-	code, out, errOut := parley(t, append([]string{"validate"}, files...)...)
+	// The keys the examples need are checked elsewhere; here, the files.
+	code, out, errOut := parley(t, append([]string{"validate", "--offline"}, files...)...)
 	if code != exitOK {
 		t.Fatalf("exit %d\n%s%s", code, out, errOut)
 	}
