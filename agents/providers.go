@@ -1,6 +1,8 @@
 package agents
 
 import (
+	"net"
+	"os"
 	"sort"
 	"strings"
 )
@@ -12,6 +14,53 @@ type Provider struct {
 	BaseURL string
 	KeyEnv  string // the environment variable holding the key; "" for key-less local servers
 	Note    string
+}
+
+// BaseURLEnv names the variable that moves the preset, as that tool's own
+// users expect (OLLAMA_HOST, OPENAI_BASE_URL); "" for none.
+func (p Provider) BaseURLEnv() string { return baseURLEnv[p.Name].name }
+
+// baseURLEnv are the variables that move a preset, and how each is read.
+var baseURLEnv = map[string]struct {
+	name string
+	url  func(string) string
+}{
+	"openai": {"OPENAI_BASE_URL", func(v string) string { return strings.TrimRight(v, "/") }},
+	"ollama": {"OLLAMA_HOST", ollamaBaseURL},
+}
+
+// ollamaBaseURL reads OLLAMA_HOST as the ollama CLI does: a host, a
+// host:port or a URL. Without a scheme it is http on port 11434; with
+// http:// or https:// the port defaults to 80 or 443.
+func ollamaBaseURL(v string) string {
+	v = strings.TrimRight(strings.TrimSpace(v), "/")
+	scheme, port := "http", "11434"
+	if s, rest, ok := strings.Cut(v, "://"); ok {
+		scheme, v, port = s, rest, ""
+	}
+	host, path, _ := strings.Cut(v, "/")
+	if host == "" {
+		host = "localhost"
+	}
+	if _, _, err := net.SplitHostPort(host); err != nil && port != "" {
+		host = net.JoinHostPort(strings.Trim(host, "[]"), port)
+	}
+	base := scheme + "://" + host
+	if path = strings.TrimSuffix(path, "v1"); path != "" {
+		base += "/" + strings.TrimSuffix(path, "/")
+	}
+	return base + "/v1"
+}
+
+// withEnv applies the variable that moves p, when it is set.
+func withEnv(p Provider) Provider {
+	if e, ok := baseURLEnv[p.Name]; ok {
+		if v := os.Getenv(e.name); strings.TrimSpace(v) != "" {
+			p.BaseURL = e.url(v)
+			p.Note += " (moved by " + e.name + ")"
+		}
+	}
+	return p
 }
 
 var providers = []Provider{
@@ -33,16 +82,20 @@ var providers = []Provider{
 
 // Providers lists the presets, sorted by name.
 func Providers() []Provider {
-	out := append([]Provider(nil), providers...)
+	out := make([]Provider, 0, len(providers))
+	for _, p := range providers {
+		out = append(out, withEnv(p))
+	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
 	return out
 }
 
-// LookupProvider finds a preset by name, ignoring case.
+// LookupProvider finds a preset by name, ignoring case. OLLAMA_HOST and
+// OPENAI_BASE_URL, when set, move the ollama and openai presets.
 func LookupProvider(name string) (Provider, bool) {
 	for _, p := range providers {
 		if strings.EqualFold(p.Name, name) {
-			return p, true
+			return withEnv(p), true
 		}
 	}
 	return Provider{}, false

@@ -10,8 +10,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
+	"path/filepath"
 	"regexp"
+	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -61,6 +64,8 @@ type Scenario struct {
 	Path string `yaml:"-"`
 	// Source is the YAML as read, recorded in each transcript's JSONL.
 	Source string `yaml:"-"`
+
+	lines map[string]int // where each top-level field is, for sentences
 }
 
 // History limits what each agent is shown.
@@ -118,6 +123,8 @@ type Agent struct {
 
 	// Line is where the agent is defined in its file.
 	Line int `yaml:"-"`
+
+	lines map[string]int // where each of its fields is, for sentences
 }
 
 // Limit bounds the requests parley sends to one provider or endpoint.
@@ -134,7 +141,8 @@ type Duration time.Duration
 func (d *Duration) UnmarshalYAML(n *yaml.Node) error {
 	v, err := time.ParseDuration(n.Value)
 	if err != nil {
-		return fmt.Errorf("line %d: %q is not a duration such as 250ms, 2s or 1m30s", n.Line, n.Value)
+		// A TypeError lets the decoder go on and report the other problems.
+		return &yaml.TypeError{Errors: []string{fmt.Sprintf("line %d: %q is not a duration such as 250ms, 2s or 1m30s", n.Line, n.Value)}}
 	}
 	*d = Duration(v)
 	return nil
@@ -150,6 +158,45 @@ type Error struct {
 	Msg  string
 }
 
+// Problems are every problem found in one scenario, in the order of their
+// lines. errors.As finds the first *Error among them.
+type Problems []*Error
+
+func (p Problems) Error() string {
+	msgs := make([]string, len(p))
+	for i, e := range p {
+		msgs[i] = e.Error()
+	}
+	return strings.Join(msgs, "\n")
+}
+
+// Unwrap gives each problem to errors.Is and errors.As.
+func (p Problems) Unwrap() []error {
+	out := make([]error, len(p))
+	for i, e := range p {
+		out[i] = e
+	}
+	return out
+}
+
+func (p Problems) sort() {
+	sort.SliceStable(p, func(i, j int) bool { return p[i].Line < p[j].Line })
+}
+
+// AsProblems lists the problems an error from Load or Parse holds: each
+// one, or the error itself when it is of another kind.
+func AsProblems(err error) Problems {
+	var ps Problems
+	if errors.As(err, &ps) {
+		return ps
+	}
+	var e *Error
+	if errors.As(err, &e) {
+		return Problems{e}
+	}
+	return Problems{{Msg: err.Error()}}
+}
+
 func (e *Error) Error() string {
 	switch {
 	case e.File != "" && e.Line > 0:
@@ -162,11 +209,67 @@ func (e *Error) Error() string {
 
 // Load reads and validates a scenario file.
 func Load(path string) (*Scenario, error) {
+	data, err := ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	return Parse(path, data)
+}
+
+// ReadFile reads a scenario file. A directory or a missing file gets a
+// sentence that says what to give instead.
+func ReadFile(path string) ([]byte, error) {
+	fi, err := os.Stat(path)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return nil, &Error{File: path, Msg: "no such file" + missingHint(path)}
+	case err == nil && fi.IsDir():
+		return nil, &Error{File: path, Msg: "is a directory; give a scenario file in it" + dirHint(path)}
+	}
 	data, err := os.ReadFile(path)
 	if err != nil {
 		return nil, fmt.Errorf("reading the scenario: %w", err)
 	}
-	return Parse(path, data)
+	return data, nil
+}
+
+// dirHint names the scenarios in dir, or the examples when it holds none.
+func dirHint(dir string) string {
+	var names []string
+	for _, ext := range []string{"*.yaml", "*.yml"} {
+		m, _ := filepath.Glob(filepath.Join(dir, ext))
+		names = append(names, m...)
+	}
+	switch {
+	case len(names) == 0:
+		return ", such as configs/demo.yaml; it holds no .yaml files"
+	case len(names) > 3:
+		return fmt.Sprintf(", such as %s (%d .yaml files there)", names[0], len(names))
+	}
+	return ", such as " + strings.Join(names, " or ")
+}
+
+// missingHint suggests a file of a close name beside the missing one, else
+// where the examples are.
+func missingHint(path string) string {
+	dir, base := filepath.Split(path)
+	if dir == "" {
+		dir = "."
+	}
+	if entries, err := os.ReadDir(dir); err == nil {
+		var cands []string
+		for _, e := range entries {
+			if !e.IsDir() {
+				cands = append(cands, e.Name())
+			}
+		}
+		if c := closest(base, cands); c != "" {
+			return fmt.Sprintf("; did you mean %s?", filepath.Join(filepath.Dir(path), c))
+		}
+	} else if errors.Is(err, fs.ErrNotExist) {
+		return fmt.Sprintf("; the folder %s does not exist either (the examples are in configs/)", filepath.Clean(dir))
+	}
+	return "; the examples are in configs/ (parley validate configs/*.yaml checks them)"
 }
 
 // LoadExample reads one of the embedded example scenarios.
@@ -184,64 +287,164 @@ var (
 	typeRe    = regexp.MustCompile(`line (\d+): cannot unmarshal !!(\w+) ` + "`" + `?([^` + "`" + `]*)` + "`" + `? into (\S+)`)
 )
 
-// Parse decodes and validates a scenario. file names it in errors.
+// Parse decodes and validates a scenario. file names it in errors. Its
+// error holds every problem found (Problems), each naming the file and
+// line to fix.
 func Parse(file string, data []byte) (*Scenario, error) {
 	s := &Scenario{Path: file, Source: string(data)}
+	var doc yaml.Node
+	docErr := yaml.Unmarshal(data, &doc)
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	dec.KnownFields(true)
+	var probs Problems
 	if err := dec.Decode(s); err != nil {
-		return nil, yamlError(file, data, err)
+		var te *yaml.TypeError
+		if docErr != nil || !errors.As(err, &te) {
+			return nil, Problems{yamlError(file, data, err)}
+		}
+		// Field errors leave the rest decoded: report them with whatever
+		// else is wrong.
+		for _, msg := range te.Errors {
+			probs = append(probs, fieldError(&doc, msg))
+		}
 	}
-	var doc yaml.Node
-	if err := yaml.Unmarshal(data, &doc); err == nil {
+	if docErr == nil {
 		s.recordLines(&doc)
 	}
 	if err := s.validate(); err != nil {
-		var e *Error
-		if errors.As(err, &e) && e.File == "" {
+		probs = append(probs, err.(Problems)...)
+	}
+	if len(probs) == 0 {
+		return s, nil
+	}
+	probs.sort()
+	for _, e := range probs {
+		if e.File == "" {
 			e.File = file
 		}
-		return nil, err
 	}
-	return s, nil
+	return nil, probs
 }
 
-// yamlError turns a decoder error into sentences that name the file, line
-// and field.
-func yamlError(file string, data []byte, err error) error {
-	if errors.Is(err, io.EOF) || strings.TrimSpace(string(data)) == "" {
-		return &Error{File: file, Msg: "the scenario is empty; see configs/demo.yaml for the shape of one"}
-	}
-	msg := err.Error()
-	if m := lineRe.FindStringSubmatch(msg); m != nil {
-		if line, col, what, ok := syntaxPosition(data); ok {
-			return &Error{File: file, Line: line, Msg: fmt.Sprintf("YAML syntax error, column %d: %s", col, what)}
-		}
+var anyLineRe = regexp.MustCompile(`^line (\d+): (.*)$`)
+
+// fieldError turns one of the decoder's field errors into a sentence that
+// names the field, its agent and its line.
+func fieldError(doc *yaml.Node, msg string) *Error {
+	if m := unknownRe.FindStringSubmatch(msg); m != nil {
 		line, _ := strconv.Atoi(m[1])
-		return &Error{File: file, Line: line, Msg: "YAML syntax error: " + m[2]}
+		return &Error{Line: line, Msg: unknownField(m[2], m[3])}
 	}
+	if m := typeRe.FindStringSubmatch(msg); m != nil {
+		line, _ := strconv.Atoi(m[1])
+		what := fmt.Sprintf("%q is %s, not %s", m[3], tagName(m[2]), goTypeName(m[4]))
+		if field := fieldAt(doc, line, m[3]); field != "" {
+			what = field + ": " + what
+		}
+		return &Error{Line: line, Msg: what}
+	}
+	if m := anyLineRe.FindStringSubmatch(msg); m != nil {
+		line, _ := strconv.Atoi(m[1])
+		what := m[2]
+		if field := fieldAt(doc, line, ""); field != "" {
+			what = field + ": " + what
+		}
+		return &Error{Line: line, Msg: what}
+	}
+	return &Error{Msg: msg}
+}
+
+// tagName says what a YAML tag holds, in words.
+func tagName(tag string) string {
+	switch tag {
+	case "str":
+		return "text"
+	case "int":
+		return "a whole number"
+	case "float":
+		return "a number"
+	case "bool":
+		return "true or false"
+	case "seq":
+		return "a list"
+	case "map":
+		return "a mapping"
+	case "null":
+		return "empty"
+	}
+	return "a " + tag
+}
+
+// fieldAt names the field whose value sits at line (and, when value is
+// not "", reads value), such as `agent "B": temperature`.
+func fieldAt(doc *yaml.Node, line int, value string) string {
+	var found string
+	var walk func(n *yaml.Node, path string)
+	walk = func(n *yaml.Node, path string) {
+		if found != "" || n == nil {
+			return
+		}
+		switch n.Kind {
+		case yaml.DocumentNode:
+			for _, c := range n.Content {
+				walk(c, path)
+			}
+		case yaml.MappingNode:
+			for i := 0; i+1 < len(n.Content); i += 2 {
+				k, v := n.Content[i], n.Content[i+1]
+				p := k.Value
+				if path != "" {
+					p = path + "." + k.Value
+				}
+				if v.Line == line && v.Kind == yaml.ScalarNode && (value == "" || v.Value == value) {
+					found = p
+					return
+				}
+				walk(v, p)
+			}
+		case yaml.SequenceNode:
+			for i, c := range n.Content {
+				p := fmt.Sprintf("%s[%d]", path, i)
+				if path == "agents" && c.Kind == yaml.MappingNode {
+					for j := 0; j+1 < len(c.Content); j += 2 {
+						if c.Content[j].Value == "name" && c.Content[j+1].Value != "" {
+							p = fmt.Sprintf("agent %q:", c.Content[j+1].Value)
+						}
+					}
+				}
+				walk(c, p)
+			}
+		}
+	}
+	walk(doc, "")
+	return strings.Replace(found, ":.", ": ", 1)
+}
+
+// yamlError turns a decoder error that stopped decoding (a syntax error,
+// an empty file) into a sentence that names the file and line.
+func yamlError(file string, data []byte, err error) *Error {
+	e := &Error{File: file, Msg: strings.TrimPrefix(err.Error(), "yaml: ")}
 	var te *yaml.TypeError
-	if errors.As(err, &te) && len(te.Errors) > 0 {
-		first := te.Errors[0]
-		if m := unknownRe.FindStringSubmatch(first); m != nil {
-			line, _ := strconv.Atoi(m[1])
-			return &Error{File: file, Line: line, Msg: unknownField(m[2], m[3])}
+	switch {
+	case errors.Is(err, io.EOF) || strings.TrimSpace(string(data)) == "":
+		e.Msg = "the scenario is empty; see configs/demo.yaml for the shape of one"
+	case errors.As(err, &te) && len(te.Errors) > 0:
+		e = fieldError(nil, te.Errors[0])
+		e.File = file
+	default:
+		if m := lineRe.FindStringSubmatch(err.Error()); m != nil {
+			if line, col, what, ok := syntaxPosition(data); ok {
+				e.Line, e.Msg = line, fmt.Sprintf("YAML syntax error, column %d: %s", col, what)
+			} else {
+				e.Line, _ = strconv.Atoi(m[1])
+				e.Msg = "YAML syntax error: " + m[2]
+			}
+		} else if m := anyLineRe.FindStringSubmatch(err.Error()); m != nil {
+			e.Line, _ = strconv.Atoi(m[1])
+			e.Msg = m[2]
 		}
-		if m := typeRe.FindStringSubmatch(first); m != nil {
-			line, _ := strconv.Atoi(m[1])
-			return &Error{File: file, Line: line, Msg: fmt.Sprintf("%q is a %s where %s was expected", m[3], m[2], goTypeName(m[4]))}
-		}
-		if m := regexp.MustCompile(`^line (\d+): (.*)$`).FindStringSubmatch(first); m != nil {
-			line, _ := strconv.Atoi(m[1])
-			return &Error{File: file, Line: line, Msg: m[2]}
-		}
-		return &Error{File: file, Msg: first}
 	}
-	if m := regexp.MustCompile(`^line (\d+): (.*)$`).FindStringSubmatch(msg); m != nil {
-		line, _ := strconv.Atoi(m[1])
-		return &Error{File: file, Line: line, Msg: m[2]}
-	}
-	return &Error{File: file, Msg: strings.TrimPrefix(msg, "yaml: ")}
+	return e
 }
 
 // syntaxPosition finds where a YAML syntax error is. yaml.v3 reports
@@ -337,17 +540,20 @@ func editDistance(a, b string) int {
 	return prev[len(b)]
 }
 
-// recordLines notes where each agent is defined, for later sentences.
+// recordLines notes where each field and agent is defined, for later
+// sentences.
 func (s *Scenario) recordLines(doc *yaml.Node) {
-	if len(doc.Content) == 0 {
+	if len(doc.Content) == 0 || doc.Content[0].Kind != yaml.MappingNode {
 		return
 	}
 	root := doc.Content[0]
+	s.lines = keyLines(root)
 	for i := 0; i+1 < len(root.Content); i += 2 {
 		if root.Content[i].Value == "agents" && root.Content[i+1].Kind == yaml.SequenceNode {
 			for j, a := range root.Content[i+1].Content {
 				if j < len(s.Agents) {
 					s.Agents[j].Line = a.Line
+					s.Agents[j].lines = keyLines(a)
 				}
 			}
 		}
@@ -366,4 +572,12 @@ func (s *Scenario) recordLines(doc *yaml.Node) {
 			}
 		}
 	}
+}
+
+func keyLines(m *yaml.Node) map[string]int {
+	out := map[string]int{}
+	for i := 0; i+1 < len(m.Content); i += 2 {
+		out[m.Content[i].Value] = m.Content[i].Line
+	}
+	return out
 }

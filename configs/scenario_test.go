@@ -1,6 +1,7 @@
 package configs
 
 import (
+	"errors"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -59,15 +60,22 @@ func TestBadInputNamesWhatToFix(t *testing.T) {
 		{"unknown top-level field", good + "turns: 3\n", []string{"bad.yaml:9", `unknown field "turns"`}},
 		{"missing model", strings.Replace(good, "    model: gpt-4o\n", "", 1), []string{`agent "A"`, "model: is required"}},
 		{"missing name", strings.Replace(good, "- name: A\n    provider", "- provider", 1), []string{"bad.yaml:3", "agents[0]", "name: is required"}},
-		{"unknown provider lists known ones", strings.Replace(good, "provider: openai", "provider: opnai", 1),
-			[]string{`provider: "opnai" is not a known provider`, "openai", "xai", "ollama"}},
+		{"unknown provider lists known ones", strings.Replace(good, "provider: openai", "provider: acme-cloud", 1),
+			[]string{"bad.yaml:4:", `provider: "acme-cloud" is not a known provider`, "openai", "xai", "ollama"}},
+		{"misspelt provider", strings.Replace(good, "provider: openai", "provider: opnai", 1),
+			[]string{"bad.yaml:4:", `agent "A": provider: "opnai" is not a known provider; did you mean "openai"?`}},
+		{"misspelt type", strings.Replace(good, "provider: openai", "type: scripte\n    provider: openai", 1),
+			[]string{"bad.yaml:4:", `did you mean "scripted"?`}},
 		{"literal api key refused", strings.Replace(good, "model: m", "model: m\n    api_key: sk-secret", 1),
 			[]string{"api_key_env"}},
 		{"one agent", "agents:\n  - name: A\n    provider: openai\n    model: m\n", []string{"exactly two agents", "found 1"}},
 		{"same names", strings.Replace(good, "name: B", "name: A", 1), []string{`both agents are named "A"`}},
 		{"first names nobody", good + "first: C\n", []string{`first: is "C"`}},
 		{"wrong type for a number", strings.Replace(good, "model: m", "model: m\n    temperature: hot", 1),
-			[]string{"bad.yaml:9", `"hot"`, "a number"}},
+			[]string{"bad.yaml:9", `agent "B": temperature: "hot" is text, not a number`}},
+		{"a bad duration names the field", strings.Replace(good, "model: m", "model: m\n    timeout: soon", 1),
+			[]string{"bad.yaml:9", `agent "B": timeout: "soon" is not a duration`}},
+		{"a misspelt first", good + "first: Bb\n", []string{"bad.yaml:9:", `did you mean "B"?`}},
 		{"temperature out of range", strings.Replace(good, "model: m", "model: m\n    temperature: 3", 1), []string{"temperature: 3 is outside 0 to 2"}},
 		{"bad base url", strings.Replace(good, "http://127.0.0.1:9/v1", "127.0.0.1:9", 1), []string{"base_url:", "http://"}},
 		{"unknown policy", good + "termination:\n  any:\n    - max_mesages: 3\n", []string{"bad.yaml:11: termination:", `unknown termination policy "max_mesages"`}},
@@ -91,6 +99,47 @@ func TestBadInputNamesWhatToFix(t *testing.T) {
 				t.Errorf("the error repeats the key: %v", err)
 			}
 		})
+	}
+}
+
+func TestEveryProblemIsReported(t *testing.T) {
+	src := `agents:
+  - name: A
+    provider: opnai
+    model: m
+    temperature: hot
+  - name: B
+    type: scripted
+    timeout: soon
+    lines: [hi]
+    speling: 1
+termination:
+  max_mesages: 3
+`
+	_, err := Parse("bad.yaml", []byte(src))
+	probs := AsProblems(err)
+	var got []string
+	for _, p := range probs {
+		got = append(got, p.Error())
+	}
+	want := []string{
+		"bad.yaml:3: agent \"A\": provider: \"opnai\" is not a known provider; did you mean \"openai\"?",
+		"bad.yaml:5: agent \"A\": temperature: \"hot\" is text, not a number",
+		"bad.yaml:8: agent \"B\": timeout: \"soon\" is not a duration",
+		"bad.yaml:10: unknown field \"speling\" in an agent",
+		"bad.yaml:12: termination: unknown termination policy \"max_mesages\"",
+	}
+	if len(got) != len(want) {
+		t.Fatalf("%d problems, want %d:\n%s", len(got), len(want), strings.Join(got, "\n"))
+	}
+	for i := range want {
+		if !strings.HasPrefix(got[i], want[i]) {
+			t.Errorf("problem %d:\n got %s\nwant %s…", i+1, got[i], want[i])
+		}
+	}
+	var one *Error
+	if !errors.As(err, &one) || one.Line != 3 {
+		t.Errorf("errors.As finds %+v, want the first problem", one)
 	}
 }
 

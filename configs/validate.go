@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/url"
 	"regexp"
+	"sort"
 	"strconv"
 	"strings"
 
@@ -11,68 +12,104 @@ import (
 	"github.com/parleyhq/parley/orchestrator/policy"
 )
 
-// validate checks the scenario and fills in defaults.
+// validate checks the scenario and fills in defaults. It reports every
+// problem it finds, not only the first.
 func (s *Scenario) validate() error {
-	if s.Roster != nil {
-		return s.validateRoster()
+	var probs Problems
+	add := func(line int, format string, args ...any) {
+		probs = append(probs, &Error{Line: line, Msg: fmt.Sprintf(format, args...)})
 	}
-	if len(s.Agents) != 2 {
-		return &Error{Msg: fmt.Sprintf("a scenario needs exactly two agents under agents:, found %d", len(s.Agents))}
+	if s.Roster != nil {
+		if err := s.validateRosterShape(); err != nil {
+			probs = append(probs, AsProblems(err)...)
+		}
+		if s.Title == "" {
+			s.Title = fmt.Sprintf("roster of %d agents", len(s.Roster.Agents))
+		}
+		return s.validateShared(probs)
 	}
 	seen := map[string]bool{}
 	for i := range s.Agents {
 		a := &s.Agents[i]
-		if err := a.validate(i); err != nil {
-			return err
+		probs = append(probs, a.validate(i)...)
+		if a.Name == "" {
+			continue
 		}
 		if seen[a.Name] {
-			return &Error{Line: a.Line, Msg: fmt.Sprintf("both agents are named %q; give each its own name", a.Name)}
+			add(a.Line, "both agents are named %q; give each its own name", a.Name)
 		}
 		seen[a.Name] = true
 	}
-	if s.Title == "" {
-		s.Title = s.Agents[0].Name + " ↔ " + s.Agents[1].Name
+	if len(s.Agents) != 2 {
+		add(s.lines["agents"], "a scenario needs exactly two agents under agents:, found %d", len(s.Agents))
+	} else {
+		if s.Title == "" {
+			s.Title = s.Agents[0].Name + " ↔ " + s.Agents[1].Name
+		}
+		if s.First == "" {
+			s.First = s.Agents[0].Name
+		} else if !seen[s.First] {
+			msg := fmt.Sprintf("first: is %q, but the agents are %q and %q", s.First, s.Agents[0].Name, s.Agents[1].Name)
+			if c := closest(s.First, []string{s.Agents[0].Name, s.Agents[1].Name}); c != "" {
+				msg += fmt.Sprintf("; did you mean %q?", c)
+			}
+			add(s.lines["first"], "%s", msg)
+		}
 	}
 	if strings.ContainsAny(s.Title, "\r\n") {
-		return &Error{Msg: "title: must be one line"}
+		add(s.lines["title"], "title: must be one line")
 	}
-	if s.First == "" {
-		s.First = s.Agents[0].Name
-	} else if !seen[s.First] {
-		return &Error{Msg: fmt.Sprintf("first: is %q, but the agents are %q and %q", s.First, s.Agents[0].Name, s.Agents[1].Name)}
-	}
-	return s.validateShared()
+	return s.validateShared(probs)
 }
 
-// validateRoster checks a roster scenario: the roster itself and the fields
-// its pairs share.
-func (s *Scenario) validateRoster() error {
-	if err := s.validateRosterShape(); err != nil {
-		return err
+// validateShared checks what two-agent and roster scenarios have alike,
+// adding to the problems already found, and returns them all, sorted by
+// line, or nil.
+func (s *Scenario) validateShared(probs Problems) error {
+	add := func(line int, format string, args ...any) {
+		probs = append(probs, &Error{Line: line, Msg: fmt.Sprintf(format, args...)})
 	}
-	if s.Title == "" {
-		s.Title = fmt.Sprintf("roster of %d agents", len(s.Roster.Agents))
-	}
-	return s.validateShared()
-}
-
-// validateShared checks what two-agent and roster scenarios have alike.
-func (s *Scenario) validateShared() error {
 	if s.History.MaxMessages < 0 {
-		return &Error{Msg: "history.max_messages must not be negative (0 keeps the whole history)"}
+		add(s.lines["history"], "history.max_messages must not be negative (0 keeps the whole history)")
 	}
 	if _, err := s.Policy(); err != nil {
-		return withLine("", "termination: ", err)
+		e := withLine("", "termination: ", err).(*Error)
+		if e.Line == 0 {
+			e.Line = s.lines["termination"]
+		}
+		probs = append(probs, e)
 	}
-	for key, l := range s.Limits {
+	keys := make([]string, 0, len(s.Limits))
+	for key := range s.Limits {
+		keys = append(keys, key)
+	}
+	sort.Strings(keys)
+	for _, key := range keys {
+		l := s.Limits[key]
 		if _, ok := agents.LookupProvider(key); !ok && !isHTTPURL(key) {
-			return &Error{Msg: fmt.Sprintf("limits: %q is neither a provider (%s) nor an http:// or https:// base URL", key, agents.ProviderNames())}
+			msg := fmt.Sprintf("limits: %q is neither a provider (%s) nor an http:// or https:// base URL", key, agents.ProviderNames())
+			if c := closest(strings.ToLower(key), providerNames()); c != "" {
+				msg += fmt.Sprintf("; did you mean %q?", c)
+			}
+			add(s.lines["limits"], "%s", msg)
 		}
 		if l.Concurrent < 0 || l.PerMinute < 0 {
-			return &Error{Msg: fmt.Sprintf("limits: %q: concurrent and per_minute must not be negative (0 means no bound)", key)}
+			add(s.lines["limits"], "limits: %q: concurrent and per_minute must not be negative (0 means no bound)", key)
 		}
 	}
-	return nil
+	if len(probs) == 0 {
+		return nil
+	}
+	probs.sort()
+	return probs
+}
+
+func providerNames() []string {
+	var names []string
+	for _, p := range agents.Providers() {
+		names = append(names, p.Name)
+	}
+	return names
 }
 
 func isHTTPURL(s string) bool {
@@ -101,25 +138,32 @@ func (s *Scenario) FirstIndex() int {
 	return 0
 }
 
-func (a *Agent) validate(i int) error {
+// validate checks one agent and fills in its defaults, returning every
+// problem, each at the line of the field to fix.
+func (a *Agent) validate(i int) Problems {
 	where := fmt.Sprintf("agents[%d]", i)
 	if a.Name != "" {
 		where = fmt.Sprintf("agent %q", a.Name)
 	}
-	fail := func(format string, args ...any) error {
-		return &Error{Line: a.Line, Msg: where + ": " + fmt.Sprintf(format, args...)}
+	var probs Problems
+	fail := func(field, format string, args ...any) {
+		line := a.Line
+		if l, ok := a.lines[field]; ok {
+			line = l
+		}
+		probs = append(probs, &Error{Line: line, Msg: where + ": " + fmt.Sprintf(format, args...)})
 	}
 	if strings.TrimSpace(a.Name) == "" {
-		return fail("name: is required")
+		fail("name", "name: is required")
 	}
 	if strings.ContainsAny(a.Name, "\r\n") || strings.HasPrefix(a.Name, "#") {
-		return fail("name: must be one line and not start with #")
+		fail("name", "name: must be one line and not start with #")
 	}
 	if a.Name == "Moderator" {
-		return fail(`name: "Moderator" is reserved for the operator's notes`)
+		fail("name", `name: "Moderator" is reserved for the operator's notes`)
 	}
 	if a.APIKey != "" {
-		return fail("api_key: keys never go in a scenario file; put the key in an environment variable and name it with api_key_env, or name a file with api_key_file")
+		fail("api_key", "api_key: keys never go in a scenario file; put the key in an environment variable and name it with api_key_env, or name a file with api_key_file")
 	}
 	if a.Type == "" {
 		a.Type = TypeOpenAI
@@ -127,74 +171,88 @@ func (a *Agent) validate(i int) error {
 	switch a.Type {
 	case TypeOpenAI:
 		if a.Model == "" {
-			return fail("model: is required for an OpenAI-compatible agent")
+			fail("model", "model: is required for an OpenAI-compatible agent")
 		}
 		for j, u := range a.BaseURLs {
 			if !isHTTPURL(u) {
-				return fail("base_urls[%d]: %q is not an http:// or https:// URL", j, u)
+				fail("base_urls", "base_urls[%d]: %q is not an http:// or https:// URL", j, u)
 			}
 		}
 		if a.BaseURL == "" && len(a.BaseURLs) > 0 {
 			a.BaseURL = a.BaseURLs[0]
 		}
 		if a.Provider == "" && a.BaseURL == "" {
-			return fail("set provider: (one of %s) or base_url:", agents.ProviderNames())
+			fail("name", "set provider: (one of %s) or base_url:", agents.ProviderNames())
 		}
 		if a.Provider != "" {
 			if _, ok := agents.LookupProvider(a.Provider); !ok {
-				return fail("provider: %q is not a known provider; known providers are %s (or set base_url: for any other OpenAI-compatible server)", a.Provider, agents.ProviderNames())
+				if c := closest(strings.ToLower(a.Provider), providerNames()); c != "" {
+					fail("provider", "provider: %q is not a known provider; did you mean %q? (parley providers lists them all)", a.Provider, c)
+				} else {
+					fail("provider", "provider: %q is not a known provider; known providers are %s (or set base_url: for any other OpenAI-compatible server)", a.Provider, agents.ProviderNames())
+				}
 			}
 		}
 		if a.BaseURL != "" && !isHTTPURL(a.BaseURL) {
-			return fail("base_url: %q is not an http:// or https:// URL", a.BaseURL)
+			fail("base_url", "base_url: %q is not an http:// or https:// URL", a.BaseURL)
 		}
 		if a.Temperature != nil && (*a.Temperature < 0 || *a.Temperature > 2) {
-			return fail("temperature: %v is outside 0 to 2", *a.Temperature)
+			fail("temperature", "temperature: %v is outside 0 to 2", *a.Temperature)
 		}
 		if a.TopP != nil && (*a.TopP <= 0 || *a.TopP > 1) {
-			return fail("top_p: %v is outside 0 (exclusive) to 1", *a.TopP)
+			fail("top_p", "top_p: %v is outside 0 (exclusive) to 1", *a.TopP)
 		}
 		if a.MaxTokens != nil && *a.MaxTokens < 1 {
-			return fail("max_tokens: must be at least 1")
+			fail("max_tokens", "max_tokens: must be at least 1")
 		}
 		if a.Retries != nil && *a.Retries < 1 {
-			return fail("retries: is the most attempts per reply and must be at least 1")
+			fail("retries", "retries: is the most attempts per reply and must be at least 1")
 		}
-		if a.Timeout < 0 || a.IdleTimeout < 0 || a.Backoff < 0 {
-			return fail("timeout:, idle_timeout: and backoff: must not be negative")
+		for _, d := range []struct {
+			field string
+			v     Duration
+		}{{"timeout", a.Timeout}, {"idle_timeout", a.IdleTimeout}, {"backoff", a.Backoff}} {
+			if d.v < 0 {
+				fail(d.field, "%s: must not be negative", d.field)
+			}
 		}
 		if a.Transcript != "" || a.Speaker != "" || len(a.Lines) > 0 {
-			return fail("transcript:, speaker: and lines: belong to replay and scripted agents; set type: replay or type: scripted")
+			fail("transcript", "transcript:, speaker: and lines: belong to replay and scripted agents; set type: replay or type: scripted")
 		}
 	case TypeReplay:
 		if a.Transcript == "" {
-			return fail("transcript: is required for a replay agent")
+			fail("type", "transcript: is required for a replay agent")
 		}
 		if a.Speaker == "" {
 			a.Speaker = a.Name
 		}
 	case TypeScripted:
 		if len(a.Lines) == 0 {
-			return fail("lines: is required for a scripted agent and must hold at least one line")
+			fail("type", "lines: is required for a scripted agent and must hold at least one line")
 		}
 	case TypeHuman:
 	default:
-		return fail("type: %q is not an agent type; use openai (the default), replay, scripted or human", a.Type)
+		msg := fmt.Sprintf("type: %q is not an agent type; use openai (the default), replay, scripted or human", a.Type)
+		if c := closest(a.Type, []string{TypeOpenAI, TypeReplay, TypeScripted, TypeHuman}); c != "" {
+			msg = fmt.Sprintf("type: %q is not an agent type; did you mean %q? (openai, the default, replay, scripted or human)", a.Type, c)
+		}
+		fail("type", "%s", msg)
 	}
-	if a.Type != TypeOpenAI && (a.Provider != "" || a.Model != "" || a.BaseURL != "" || len(a.BaseURLs) > 0) {
+	known := a.Type == TypeOpenAI || a.Type == TypeReplay || a.Type == TypeScripted || a.Type == TypeHuman
+	if known && a.Type != TypeOpenAI && (a.Provider != "" || a.Model != "" || a.BaseURL != "" || len(a.BaseURLs) > 0) {
 		if a.Type != TypeReplay || a.Provider != "" || a.BaseURL != "" || len(a.BaseURLs) > 0 {
-			return fail("provider:, model: and base_url: belong to OpenAI-compatible agents, not type: %s", a.Type)
+			fail("type", "provider:, model: and base_url: belong to OpenAI-compatible agents, not type: %s", a.Type)
 		}
 	}
 	if a.Pace < 0 {
-		return fail("pace: must not be negative")
+		fail("pace", "pace: must not be negative")
 	}
 	for _, f := range a.Formerly {
 		if strings.TrimSpace(f) == "" || f == a.Name || f == "Moderator" {
-			return fail("formerly: lists earlier names of this seat; %q is not one", f)
+			fail("formerly", "formerly: lists earlier names of this seat; %q is not one", f)
 		}
 	}
-	return nil
+	return probs
 }
 
 var policyLineRe = regexp.MustCompile(`^line (\d+): (.*)$`)
@@ -218,4 +276,18 @@ func (a *Agent) Endpoint() string {
 		base = p.BaseURL
 	}
 	return strings.TrimRight(base, "/")
+}
+
+// KeyEnv is the variable an OpenAI-compatible agent's key comes from:
+// api_key_env, else its provider's; "" when it reads a key file or needs
+// no key.
+func (a *Agent) KeyEnv() string {
+	if a.APIKeyFile != "" {
+		return ""
+	}
+	if a.APIKeyEnv != "" {
+		return a.APIKeyEnv
+	}
+	p, _ := agents.LookupProvider(a.Provider)
+	return p.KeyEnv
 }

@@ -238,6 +238,11 @@ func Queue(replies ...Reply) Script {
 type Server struct {
 	// URL is the base URL to give clients, ending in /v1.
 	URL string
+	// Models is what GET /v1/models lists. Key, when set, is the only API
+	// key GET /v1/models accepts; any other gets a 401. Set both before
+	// the first request.
+	Models []string
+	Key    string
 
 	srv    *httptest.Server
 	script Script
@@ -352,6 +357,10 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		close(rec.done)
 	}()
 
+	if r.Method == http.MethodGet && strings.HasSuffix(r.URL.Path, "/models") {
+		s.models(w, r, req)
+		return
+	}
 	if r.Method != http.MethodPost || !strings.HasSuffix(r.URL.Path, "/chat/completions") {
 		writeError(w, Reply{Status: http.StatusNotFound, Type: "invalid_request_error", Code: "unknown_url",
 			Message: fmt.Sprintf("Unknown request URL: %s %s", r.Method, r.URL.Path)}, req)
@@ -386,6 +395,31 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	sent, gone = s.stream(w, r.Context(), rep, req)
+}
+
+// models answers GET /v1/models as OpenAI does: the model list, or a 401
+// for a key other than Key.
+func (s *Server) models(w http.ResponseWriter, r *http.Request, req Request) {
+	if s.Key != "" && r.Header.Get("Authorization") != "Bearer "+s.Key {
+		writeError(w, Reply{Status: http.StatusUnauthorized, Type: "invalid_request_error", Code: "invalid_api_key",
+			Message: "Incorrect API key provided."}, req)
+		return
+	}
+	type model struct {
+		ID      string `json:"id"`
+		Object  string `json:"object"`
+		Created int64  `json:"created"`
+		OwnedBy string `json:"owned_by"`
+	}
+	list := struct {
+		Object string  `json:"object"`
+		Data   []model `json:"data"`
+	}{Object: "list", Data: []model{}}
+	for _, id := range s.Models {
+		list.Data = append(list.Data, model{ID: id, Object: "model", Created: s.epoch, OwnedBy: "openaitest"})
+	}
+	w.Header().Set("Content-Type", "application/json")
+	json.NewEncoder(w).Encode(list)
 }
 
 func orDefault(v, def int) int {

@@ -5,11 +5,13 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"path/filepath"
 	"sync"
 	"time"
 
 	"github.com/spf13/cobra"
+	"golang.org/x/term"
 
 	"github.com/parleyhq/parley/cmd/parley/tui"
 	"github.com/parleyhq/parley/configs"
@@ -71,7 +73,7 @@ those still to run.`,
 	c.Flags().IntVarP(&f.n, "n", "n", 1, "conversations per scenario and per combination of --vary values")
 	c.Flags().IntVarP(&f.parallel, "jobs", "j", 4, "conversations running at once")
 	c.Flags().StringArrayVar(&f.vary, "vary", nil, "FIELD=VALUES to vary across runs, such as seed=1..20 (repeatable)")
-	c.Flags().StringVar(&f.out, "out", "", "the batch directory (default: transcripts/batch-TIME)")
+	c.Flags().StringVar(&f.out, "out", "", "the batch directory (default: $PARLEY_OUT/batch-TIME, else transcripts/batch-TIME)")
 	c.Flags().StringVar(&f.resume, "resume", "", "finish the interrupted batch in this directory")
 	c.Flags().StringVar(&f.pace, "pace", "", "override the pace of replay and scripted agents, such as 0 (instant)")
 	c.Flags().BoolVar(&f.plain, "plain", false, "print plain progress lines even on a terminal")
@@ -175,7 +177,7 @@ func runBatch(ctx context.Context, cmd *cobra.Command, args []string, f batchFla
 		return failureErr(runErr)
 	}
 	fmt.Fprintln(out)
-	sum.Markdown(out)
+	printSummary(out, sum)
 	fmt.Fprintf(out, "\nSummary: %s and %s\n", filepath.Join(dir, "summary.md"), filepath.Join(dir, "summary.json"))
 	switch {
 	case errors.Is(runErr, context.Canceled):
@@ -185,7 +187,7 @@ func runBatch(ctx context.Context, cmd *cobra.Command, args []string, f batchFla
 	case runErr != nil:
 		return failureErr(runErr)
 	case sum.Failed > 0:
-		return failureErr(fmt.Errorf("%d of %d conversations failed; their errors are in %s", sum.Failed, sum.Planned, filepath.Join(dir, "summary.md")))
+		return failureErr(fmt.Errorf("%s failed; their errors are in %s", ofN(sum.Failed, sum.Planned, "conversation", "conversations"), filepath.Join(dir, "summary.md")))
 	}
 	return nil
 }
@@ -206,17 +208,18 @@ func rosterParallel(scenarios []*configs.Scenario, def int) int {
 }
 
 // outputDir is where a new batch's folder goes: the scenarios' output.dir
-// when they all name the same one, else transcripts.
+// when they all name the same one, else the default output folder
+// (PARLEY_OUT, or transcripts).
 func outputDir(scenarios []*configs.Scenario) string {
 	dir := ""
 	for i, s := range scenarios {
 		if i > 0 && s.Output.Dir != dir {
-			return "transcripts"
+			return defaultOut()
 		}
 		dir = s.Output.Dir
 	}
 	if dir == "" {
-		return "transcripts"
+		return defaultOut()
 	}
 	return dir
 }
@@ -244,6 +247,20 @@ func dryRun(w, errOut io.Writer, m *batch.Manifest, dir string) error {
 	}
 	fmt.Fprintf(errOut, "parley: %d conversations; none staged (--dry-run)\n", n)
 	return nil
+}
+
+// printSummary writes a batch summary: aligned tables on a terminal,
+// Markdown elsewhere (summary.md holds the Markdown either way).
+func printSummary(out io.Writer, sum *batch.Summary) {
+	if f, ok := out.(*os.File); ok && tui.IsTerminal(out) {
+		w, _, err := term.GetSize(int(f.Fd()))
+		if err != nil || w <= 0 {
+			w = 100
+		}
+		sum.Text(out, w)
+		return
+	}
+	sum.Markdown(out)
 }
 
 // warnOnce prints each distinct warning once, however many runs raise it.

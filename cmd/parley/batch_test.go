@@ -1,15 +1,18 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/creack/pty"
 	"go.uber.org/goleak"
 
 	"github.com/parleyhq/parley/agents/openaitest"
@@ -181,5 +184,29 @@ func TestBatchInterruptThenResume(t *testing.T) {
 	}
 	if !strings.Contains(out, "7 planned · 7 done · 0 failed") {
 		t.Errorf("resume summary:\n%s", out)
+	}
+}
+
+func TestBatchSummaryIsATableOnATerminal(t *testing.T) {
+	sum := &batch.Summary{Batch: "b1", Planned: 2, Done: 2, Parallel: 1,
+		StopReasons: []batch.Count{{Label: "end_token", Count: 2}}}
+	var md bytes.Buffer
+	printSummary(&md, sum)
+	if !strings.Contains(md.String(), "| end_token | 2 |") {
+		t.Fatalf("piped, the summary is Markdown:\n%s", md.String())
+	}
+	ptmx, tty, err := pty.Open()
+	if err != nil {
+		t.Skipf("no pseudo-terminal: %v", err)
+	}
+	defer ptmx.Close()
+	pty.Setsize(tty, &pty.Winsize{Rows: 40, Cols: 100})
+	t.Setenv("TERM", "xterm")
+	printSummary(tty, sum)
+	tty.Close()
+	got, _ := io.ReadAll(ptmx)
+	text := strings.ReplaceAll(string(got), "\r\n", "\n")
+	if strings.Contains(text, "|---") || !strings.Contains(text, "end_token              2") {
+		t.Fatalf("on a terminal the summary is not an aligned table:\n%s", text)
 	}
 }

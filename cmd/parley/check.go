@@ -191,7 +191,7 @@ func runCheck(cmd *cobra.Command, f checkFlags, args []string) error {
 	case len(grid) == 0 && total.Failed() > 0:
 		return failureErr(fmt.Errorf("%d of %d labelled transcripts failed their expectations", total.Failed(), total.Labelled))
 	case readErrs > 0:
-		return failureErr(fmt.Errorf("%s could not be read", plural(readErrs, "file")))
+		return failureErr(fmt.Errorf("%s could not be read", plural(readErrs, "file", "files")))
 	case len(all) == 0:
 		return failureErr(errors.New("no transcript could be read"))
 	}
@@ -208,14 +208,6 @@ func (r *checkResult) fill(st analysis.Stop, o analysis.Outcome, saved int) {
 		pass := o.Verdict == analysis.Pass
 		r.Pass = &pass
 	}
-}
-
-// plural is "1 file" or "3 files".
-func plural(n int, noun string) string {
-	if n == 1 {
-		return "1 " + noun
-	}
-	return fmt.Sprintf("%d %ss", n, noun)
 }
 
 func describe(pt analysis.Point) string {
@@ -328,7 +320,7 @@ func tallyOf(rs []checkResult) analysis.Tally {
 }
 
 func tallyLine(t analysis.Tally) string {
-	s := fmt.Sprintf("%s, %d labelled: %d passed", plural(t.Transcripts, "transcript"), t.Labelled, t.Passed)
+	s := fmt.Sprintf("%s, %d labelled: %d passed", plural(t.Transcripts, "transcript", "transcripts"), t.Labelled, t.Passed)
 	if t.Labelled > 0 {
 		s += fmt.Sprintf(" (%.0f%%)", 100*float64(t.Passed)/float64(t.Labelled))
 	}
@@ -389,5 +381,5 @@ func printSweep(w io.Writer, asJSON bool, grid []analysis.Axis, points []analysi
 	}
 	tw.Flush()
 	fmt.Fprintf(w, "\n%d points over %s (%d labelled). PASS counts labelled transcripts stopped inside their window; EARLY those cut before their last new message; WASTED counts messages spoken past stop_by. The best point passes most, each conversation cut early costing three passes.\n",
-		len(lines), plural(len(results), "transcript"), lines[0].Labelled)
+		len(lines), plural(len(results), "transcript", "transcripts"), lines[0].Labelled)
 }

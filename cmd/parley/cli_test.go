@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
@@ -78,7 +79,8 @@ func TestValidateExamples(t *testing.T) {
 	if len(files) < 5 {
 		t.Fatalf("examples: %v", files)
 	}
-	code, out, errOut := parley(t, append([]string{"validate"}, files...)...)
+	// The keys the examples need are checked elsewhere; here, the files.
+	code, out, errOut := parley(t, append([]string{"validate", "--offline"}, files...)...)
 	if code != exitOK {
 		t.Fatalf("exit %d\n%s%s", code, out, errOut)
 	}
@@ -108,6 +110,70 @@ func TestMissingKeyNamesTheVariableAndTheAgent(t *testing.T) {
 	code, _, errOut := parley(t, "run", "--no-tui", "--out", t.TempDir(), p)
 	if code != exitUsage || !strings.Contains(errOut, "XAI_API_KEY") || !strings.Contains(errOut, `"grok"`) {
 		t.Fatalf("exit %d, stderr %q", code, errOut)
+	}
+	// validate says the same before a run is tried; --offline skips it.
+	code, _, errOut = parley(t, "validate", p)
+	if code != exitUsage || !strings.Contains(errOut, p+`:2: agent "grok" needs an API key: the environment variable XAI_API_KEY is not set`) ||
+		!strings.Contains(errOut, "1 of 1 scenario has problems") {
+		t.Fatalf("validate: exit %d, stderr %q", code, errOut)
+	}
+	if code, out, errOut := parley(t, "validate", "--offline", p); code != exitOK {
+		t.Fatalf("validate --offline: exit %d %s%s", code, out, errOut)
+	}
+}
+
+func TestValidateReportsEveryProblemAsJSON(t *testing.T) {
+	t.Setenv("OPENAI_API_KEY", "sk-never-printed")
+	dir := t.TempDir()
+	bad := filepath.Join(dir, "bad.yaml")
+	os.WriteFile(bad, []byte("agents:\n  - name: A\n    provider: opnai\n    model: m\n    temperature: hot\n  - name: B\n    type: scripted\n    lines: [hi]\n"), 0o600)
+	good := filepath.Join(dir, "good.yaml")
+	os.WriteFile(good, []byte("agents:\n  - name: A\n    provider: openai\n    model: m\n  - name: B\n    type: scripted\n    lines: [hi]\n"), 0o600)
+	code, out, errOut := parley(t, "validate", "--json", bad, good)
+	if code != exitUsage || !strings.Contains(errOut, "1 of 2 scenarios has problems") {
+		t.Fatalf("exit %d, stderr %q", code, errOut)
+	}
+	dec := json.NewDecoder(strings.NewReader(out))
+	var vs []validation
+	for dec.More() {
+		var v validation
+		if err := dec.Decode(&v); err != nil {
+			t.Fatal(err)
+		}
+		vs = append(vs, v)
+	}
+	if len(vs) != 2 || vs[0].OK || !vs[1].OK {
+		t.Fatalf("%+v", vs)
+	}
+	if len(vs[0].Problems) != 2 || vs[0].Problems[0].Line != 3 || vs[0].Problems[1].Line != 5 ||
+		!strings.Contains(vs[0].Problems[1].Message, "temperature") {
+		t.Errorf("problems: %+v", vs[0].Problems)
+	}
+	if a := vs[1].Agents[0]; a.KeyEnv != "OPENAI_API_KEY" || a.BaseURL != "https://api.openai.com/v1" {
+		t.Errorf("agent: %+v", a)
+	}
+	if strings.Contains(out, "sk-never-printed") {
+		t.Error("the key was printed")
+	}
+}
+
+func TestProviderPresetsMoveWithTheirVariables(t *testing.T) {
+	t.Setenv("OLLAMA_HOST", "10.0.0.5")
+	t.Setenv("OPENAI_BASE_URL", "http://127.0.0.1:4000/v1/")
+	code, out, errOut := parley(t, "providers", "--json")
+	if code != exitOK {
+		t.Fatalf("exit %d %s", code, errOut)
+	}
+	var ps []providerJSON
+	if err := json.Unmarshal([]byte(out), &ps); err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]string{}
+	for _, p := range ps {
+		got[p.Name] = p.BaseURL
+	}
+	if got["ollama"] != "http://10.0.0.5:11434/v1" || got["openai"] != "http://127.0.0.1:4000/v1" || got["xai"] != "https://api.x.ai/v1" {
+		t.Errorf("presets: %v", got)
 	}
 }
 

@@ -208,19 +208,19 @@ func runQueuedBatch(ctx context.Context, cmd *cobra.Command, m *batch.Manifest, 
 		}
 	}
 	fmt.Fprintln(out)
-	sum.Markdown(out)
+	printSummary(out, sum)
 	fmt.Fprintf(out, "\nSummary: %s and %s\n", filepath.Join(dir, "summary.md"), filepath.Join(dir, "summary.json"))
 
 	switch {
 	case errors.Is(followErr, context.Canceled):
 		if embedded {
 			return &exitError{code: exitInterrupted, err: fmt.Errorf(
-				"interrupted: %d of %d conversations finished; the rest are kept in %s; finish the batch with: parley batch --resume %s --queue embedded%s",
-				len(results), len(m.Jobs), queueDir, dir, queueDirFlag(qf.dir))}
+				"interrupted: %s finished; the rest are kept in %s; finish the batch with: parley batch --resume %s --queue embedded%s",
+				ofN(len(results), len(m.Jobs), "conversation", "conversations"), queueDir, dir, queueDirFlag(qf.dir))}
 		}
 		return &exitError{code: exitInterrupted, err: fmt.Errorf(
-			"stopped following: %d of %d conversations finished; the workers carry on. Follow again with: parley batch --resume %s --queue %s, or fetch later with: parley collect --queue %s --batch %s --out %s",
-			len(results), len(m.Jobs), dir, qf.url, qf.url, m.ID, dir)}
+			"stopped following: %s finished; the workers carry on. Follow again with: parley batch --resume %s --queue %s, or fetch later with: parley collect --queue %s --batch %s --out %s",
+			ofN(len(results), len(m.Jobs), "conversation", "conversations"), dir, qf.url, qf.url, m.ID, dir)}
 	case followErr != nil:
 		return failureErr(followErr)
 	case dlErr != nil:
@@ -235,7 +235,7 @@ func runQueuedBatch(ctx context.Context, cmd *cobra.Command, m *batch.Manifest, 
 		}
 	}
 	if sum.Failed > 0 {
-		return failureErr(fmt.Errorf("%d of %d conversations failed; their errors are in %s", sum.Failed, sum.Planned, filepath.Join(dir, "summary.md")))
+		return failureErr(fmt.Errorf("%s failed; their errors are in %s", ofN(sum.Failed, sum.Planned, "conversation", "conversations"), filepath.Join(dir, "summary.md")))
 	}
 	return nil
 }
@@ -361,11 +361,11 @@ Without --batch it takes the newest batch on the queue.`,
 			if err != nil {
 				return failureErr(err)
 			}
-			got.Summary.Markdown(w)
-			fmt.Fprintf(w, "\n%d transcripts in %s; summary: %s and %s\n", len(got.Results), filepath.Join(out, batch.RunsDir),
+			printSummary(w, got.Summary)
+			fmt.Fprintf(w, "\n%s in %s; summary: %s and %s\n", plural(len(got.Results), "transcript", "transcripts"), filepath.Join(out, batch.RunsDir),
 				filepath.Join(out, "summary.md"), filepath.Join(out, "summary.json"))
 			if left := len(got.Manifest.Jobs) - len(got.Results); left > 0 {
-				fmt.Fprintf(w, "%d conversations are not finished yet; collect again later.\n", left)
+				fmt.Fprintf(w, "%s not finished yet; collect again later.\n", plural(left, "conversation is", "conversations are"))
 			}
 			return nil
 		},

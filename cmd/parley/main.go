@@ -3,7 +3,10 @@
 //
 //	parley demo                      the offline demo, no API key needed
 //	parley run SCENARIO.yaml         stage a conversation
+//	parley run --agent P:M --agent P:M   stage one without a file
 //	parley validate SCENARIO.yaml    check a scenario
+//	parley doctor SCENARIO.yaml      reach each agent's endpoint before a run
+//	parley show TRANSCRIPT           reopen a recording in the live view
 //	parley providers                 list the provider presets
 package main
 
@@ -17,6 +20,8 @@ import (
 	"syscall"
 
 	"github.com/spf13/cobra"
+
+	"github.com/parleyhq/parley/cmd/parley/internal/earlyterm"
 )
 
 // Exit codes.
@@ -40,6 +45,7 @@ func usageErr(err error) error   { return &exitError{code: exitUsage, err: err} 
 func failureErr(err error) error { return &exitError{code: exitFailure, err: err} }
 
 func main() {
+	earlyterm.Restore()
 	ctx, stop := signalContext()
 	defer stop()
 	os.Exit(run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
@@ -98,13 +104,16 @@ Start with the offline demo, which needs no API key:
   parley demo`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
+		Version:       versionLine(),
 	}
+	root.SetVersionTemplate("{{.Version}}\n")
 	root.SetIn(stdin)
 	root.SetOut(stdout)
 	root.SetErr(stderr)
 	for _, c := range commands {
 		root.AddCommand(c())
 	}
+	addCompletions(root)
 	return root
 }
 

@@ -5,6 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -23,22 +26,47 @@ type runFlags struct {
 	out   string
 	noTUI bool
 	pace  string
+	json  bool
+	width int
 }
 
 func (f *runFlags) register(c *cobra.Command) {
 	c.Flags().StringVar(&f.out, "out", "", "directory for the transcripts (default: the scenario's output.dir, else transcripts)")
 	c.Flags().BoolVar(&f.noTUI, "no-tui", false, "print plain text instead of opening the live view")
 	c.Flags().StringVar(&f.pace, "pace", "", "override the pace of replay and scripted agents, such as 0 (instant) or 5ms")
+	c.Flags().BoolVar(&f.json, "json", false, "print the event stream as JSON lines on stdout (the transcript is recorded as usual)")
+	c.Flags().IntVar(&f.width, "text-width", textWidthDefault(), "the live view wraps message text at most this wide; 0 uses the whole window ($PARLEY_TEXT_WIDTH)")
+}
+
+// textWidthDefault is $PARLEY_TEXT_WIDTH, else the live view's default.
+func textWidthDefault() int {
+	if n, err := strconv.Atoi(os.Getenv("PARLEY_TEXT_WIDTH")); err == nil && n >= 0 {
+		return n
+	}
+	return tui.DefaultTextWidth
 }
 
 func newRunCmd() *cobra.Command {
 	var f runFlags
+	var sf scenarioFlags
 	c := &cobra.Command{
-		Use:   "run SCENARIO.yaml",
+		Use:   "run SCENARIO.yaml | run --agent PROVIDER:MODEL --agent PROVIDER:MODEL",
 		Short: "Stage the conversation a scenario describes and record it",
-		Args:  exactArgs(1, "run takes one scenario file, such as configs/kimi-k2-vs-grok-4.yaml"),
+		Long: `Stage the conversation a scenario describes and record it.
+
+The scenario is a YAML file, - for standard input, or two --agent flags:
+
+  parley run configs/kimi-k2-vs-grok-4.yaml
+  parley run --agent ollama:llama3.2 --agent openrouter:x-ai/grok-4 --opening "Hi" --system "Be brief."
+  parley run configs/openai-self.yaml --set agents[1].temperature=1.2 --set termination.any[0].max_messages=20`,
+		Args: func(cmd *cobra.Command, args []string) error {
+			if len(args) > 1 {
+				return usageErr(fmt.Errorf("run takes one scenario file, got %d; to stage several, use parley batch %s", len(args), strings.Join(args, " ")))
+			}
+			return nil
+		},
 		RunE: func(cmd *cobra.Command, args []string) error {
-			s, err := configs.Load(args[0])
+			s, err := sf.load(cmd, args)
 			if err != nil {
 				return usageErr(err)
 			}
@@ -47,6 +75,7 @@ func newRunCmd() *cobra.Command {
 		},
 	}
 	f.register(c)
+	sf.register(c)
 	return c
 }
 
@@ -67,6 +96,9 @@ func newDemoCmd() *cobra.Command {
 			}
 			seed, _ := transcripts.ReadEmbedded(s.Agents[0].Transcript)
 			w := cmd.OutOrStdout()
+			if f.json {
+				w = cmd.ErrOrStderr()
+			}
 			fmt.Fprintf(w, "\nThe recorded conversation ran %d messages. parley stopped it after message %d: %s.\n",
 				len(seed.Messages), res.Stop.At, res.Stop.Reason)
 			if saved := len(seed.Messages) - res.Stop.At; saved > 0 && res.Stop.Kind == transcripts.StopPolicy {
@@ -101,7 +133,7 @@ func stage(ctx context.Context, cmd *cobra.Command, s *configs.Scenario, f runFl
 	opt := orchestrator.Options{Warn: func(msg string) { fmt.Fprintln(stderr, "parley: warning:", msg) }}
 	// The live view runs when stdout is a terminal; it alone can seat a
 	// person (type: human).
-	useTUI := !f.noTUI && tui.IsTerminal(cmd.OutOrStdout())
+	useTUI := !f.noTUI && !f.json && tui.IsTerminal(cmd.OutOrStdout())
 	humans := map[string]tui.Seat{}
 	if useTUI {
 		opt.Human = func(name string) (agents.Agent, error) {
@@ -135,7 +167,7 @@ func stage(ctx context.Context, cmd *cobra.Command, s *configs.Scenario, f runFl
 		dir = s.Output.Dir
 	}
 	if dir == "" {
-		dir = "transcripts"
+		dir = defaultOut()
 	}
 	rec := &orchestrator.Recorder{Dir: dir, DiscardUnanswered: true}
 	if resume != nil {
@@ -150,13 +182,20 @@ func stage(ctx context.Context, cmd *cobra.Command, s *configs.Scenario, f runFl
 	var runErr error
 	if useTUI {
 		stop, runErr = tui.Run(ctx, conv, tui.Options{In: cmd.InOrStdin(), Out: cmd.OutOrStdout(),
-			Sinks: []orchestrator.Sink{rec}, Paths: rec.Paths, Humans: humans})
+			Sinks: []orchestrator.Sink{rec}, Paths: rec.Paths, Humans: humans, TextWidth: textWidthOption(f.width)})
+	} else if f.json {
+		stop, runErr = conv.Run(ctx, rec, orchestrator.NewJSONLines(cmd.OutOrStdout(), rec.Paths))
 	} else {
 		stop, runErr = conv.Run(ctx, rec, newPrinter(cmd.OutOrStdout()))
 	}
 	md, jl := rec.Paths()
 	res := result{Stop: stop, Markdown: md, JSONL: jl}
-	printEnd(cmd.OutOrStdout(), res)
+	endOut := cmd.OutOrStdout()
+	if f.json {
+		// stdout carries only JSON lines.
+		endOut = cmd.ErrOrStderr()
+	}
+	printEnd(endOut, res)
 	if runErr != nil {
 		if errors.Is(runErr, context.Canceled) {
 			return res, &exitError{code: exitInterrupted, err: errors.New("interrupted; every completed message is saved")}
@@ -164,6 +203,15 @@ func stage(ctx context.Context, cmd *cobra.Command, s *configs.Scenario, f runFl
 		return res, failureErr(errors.New(orchestrator.Sentence(runErr)))
 	}
 	return res, nil
+}
+
+// textWidthOption turns --text-width into the view's setting: 0 on the
+// command line means the whole window.
+func textWidthOption(n int) int {
+	if n == 0 {
+		return -1
+	}
+	return n
 }
 
 // printEnd says where the run stopped and where it is recorded. An error's

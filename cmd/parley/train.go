@@ -77,7 +77,7 @@ loop: {model: FILE}. parley's built-in model is retrained with
 				fmt.Fprintf(w, "\nWrote the model to %s.\n", out)
 			}
 			if readErrs > 0 {
-				return failureErr(fmt.Errorf("%s could not be read", plural(readErrs, "file")))
+				return failureErr(fmt.Errorf("%s could not be read", plural(readErrs, "file", "files")))
 			}
 			return nil
 		},

@@ -1,7 +1,9 @@
 package main
 
 import (
+	"encoding/json"
 	"fmt"
+	"io"
 	"text/tabwriter"
 
 	"github.com/spf13/cobra"
@@ -10,44 +12,149 @@ import (
 	"github.com/parleyhq/parley/configs"
 )
 
+// validation is validate --json's object for one scenario.
+type validation struct {
+	File     string       `json:"file"`
+	OK       bool         `json:"ok"`
+	Title    string       `json:"title,omitempty"`
+	First    string       `json:"first,omitempty"`
+	Agents   []agentBrief `json:"agents,omitempty"`
+	Roster   string       `json:"roster,omitempty"` // for a roster: the pairs and runs it stages
+	Problems []problem    `json:"problems"`
+}
+
+type agentBrief struct {
+	Name     string `json:"name"`
+	Type     string `json:"type"`
+	Provider string `json:"provider,omitempty"`
+	Model    string `json:"model,omitempty"`
+	BaseURL  string `json:"base_url,omitempty"`
+	KeyEnv   string `json:"api_key_env,omitempty"`
+}
+
+type problem struct {
+	Line    int    `json:"line,omitempty"`
+	Message string `json:"message"`
+	Text    string `json:"text"` // the whole sentence, with the file and line
+}
+
 func newValidateCmd() *cobra.Command {
-	return &cobra.Command{
+	var asJSON, offline bool
+	c := &cobra.Command{
 		Use:   "validate SCENARIO.yaml...",
-		Short: "Check scenarios without running them",
+		Short: "Check scenarios without running them: every problem in each file, and the API keys they need",
+		Long: `Check scenarios without running them. Every problem in each file is
+reported with its line, and each agent's API key variable must be set
+(--offline skips that check). - reads a scenario from standard input.
+parley doctor SCENARIO also reaches each endpoint.`,
 		Args: func(cmd *cobra.Command, args []string) error {
 			if len(args) == 0 {
-				return usageErr(fmt.Errorf("validate takes one or more scenario files"))
+				return usageErr(fmt.Errorf("validate takes one or more scenario files, such as configs/demo.yaml"))
 			}
 			return nil
 		},
 		RunE: func(cmd *cobra.Command, args []string) error {
 			bad := 0
+			enc := json.NewEncoder(cmd.OutOrStdout())
 			for _, path := range args {
-				s, err := configs.Load(path)
-				if err != nil {
-					fmt.Fprintln(cmd.ErrOrStderr(), err)
+				v := validateOne(cmd.InOrStdin(), path, offline)
+				if !v.OK {
 					bad++
-					continue
 				}
-				if s.IsRoster() {
-					if err := checkPairs(s); err != nil {
-						fmt.Fprintln(cmd.ErrOrStderr(), err)
-						bad++
-						continue
+				if asJSON {
+					if err := enc.Encode(v); err != nil {
+						return failureErr(err)
 					}
-					r := s.Roster
-					fmt.Fprintf(cmd.OutOrStdout(), "%s: ok: %s, %d %s pairs × %d runs; stage it with parley batch\n",
-						path, s.Title, len(r.PairList()), r.Pairs, r.Runs)
 					continue
 				}
-				fmt.Fprintf(cmd.OutOrStdout(), "%s: ok: %s, %s opens\n", path, s.Title, s.First)
+				printValidation(cmd.OutOrStdout(), cmd.ErrOrStderr(), v)
 			}
 			if bad > 0 {
-				return usageErr(fmt.Errorf("%d of %d scenarios have problems", bad, len(args)))
+				return usageErr(fmt.Errorf("%s %s problems", ofN(bad, len(args), "scenario", "scenarios"), pick(bad, "has", "have")))
 			}
 			return nil
 		},
 	}
+	c.Flags().BoolVar(&asJSON, "json", false, "print one JSON object per scenario: file, ok, title, agents and problems")
+	c.Flags().BoolVar(&offline, "offline", false, "do not require the API key variables to be set")
+	return c
+}
+
+func validateOne(stdin io.Reader, path string, offline bool) validation {
+	v := validation{File: path, Problems: []problem{}}
+	if path == "-" {
+		v.File = "stdin"
+	}
+	s, err := loadScenario(stdin, path)
+	var probs configs.Problems
+	if err != nil {
+		probs = configs.AsProblems(err)
+	} else {
+		v.Title, v.First = s.Title, s.First
+		if s.IsRoster() {
+			if err := checkPairs(s); err != nil {
+				probs = append(probs, configs.AsProblems(err)...)
+			}
+			r := s.Roster
+			v.Roster = fmt.Sprintf("%d %s pairs × %d runs", len(r.PairList()), r.Pairs, r.Runs)
+		}
+		for _, a := range s.Agents {
+			b := agentBrief{Name: a.Name, Type: a.Type, Provider: a.Provider, Model: a.Model}
+			if a.Type == configs.TypeOpenAI {
+				b.BaseURL = a.Endpoint()
+				b.KeyEnv = a.KeyEnv()
+			}
+			v.Agents = append(v.Agents, b)
+		}
+		if !offline {
+			probs = append(probs, s.KeyProblems(nil)...)
+		}
+	}
+	for _, p := range probs {
+		v.Problems = append(v.Problems, problem{Line: p.Line, Message: p.Msg, Text: p.Error()})
+	}
+	v.OK = len(v.Problems) == 0
+	return v
+}
+
+func printValidation(stdout, stderr io.Writer, v validation) {
+	if v.OK && v.Roster != "" {
+		fmt.Fprintf(stdout, "%s: ok: %s, %s; stage it with parley batch\n", v.File, v.Title, v.Roster)
+		return
+	}
+	if v.OK {
+		fmt.Fprintf(stdout, "%s: ok: %s, %s opens\n", v.File, v.Title, v.First)
+		return
+	}
+	for _, p := range v.Problems {
+		fmt.Fprintln(stderr, p.Text)
+	}
+}
+
+// ofN writes "1 of 1 conversation", "1 of 3 conversations".
+func ofN(k, n int, one, many string) string {
+	return fmt.Sprintf("%d of %d %s", k, n, pick(n, one, many))
+}
+
+// plural writes "1 file could not be read" or "3 files could not be read".
+func plural(n int, one, many string) string {
+	return fmt.Sprintf("%d %s", n, pick(n, one, many))
+}
+
+func pick(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
+}
+
+// providerJSON is providers --json's object for one preset.
+type providerJSON struct {
+	Name       string `json:"name"`
+	BaseURL    string `json:"base_url"`
+	KeyEnv     string `json:"api_key_env"`
+	BaseURLEnv string `json:"base_url_env,omitempty"`
+	Note       string `json:"note"`
 }
 
 // checkPairs loads every pair of a roster scenario as its own scenario.
@@ -61,11 +168,21 @@ func checkPairs(s *configs.Scenario) error {
 }
 
 func newProvidersCmd() *cobra.Command {
-	return &cobra.Command{
+	var asJSON bool
+	c := &cobra.Command{
 		Use:   "providers",
 		Short: "List the provider presets a scenario can name with provider:",
 		Args:  exactArgs(0, "providers takes no arguments"),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if asJSON {
+				var out []providerJSON
+				for _, p := range agents.Providers() {
+					out = append(out, providerJSON{Name: p.Name, BaseURL: p.BaseURL, KeyEnv: p.KeyEnv, BaseURLEnv: p.BaseURLEnv(), Note: p.Note})
+				}
+				enc := json.NewEncoder(cmd.OutOrStdout())
+				enc.SetIndent("", "  ")
+				return enc.Encode(out)
+			}
 			w := tabwriter.NewWriter(cmd.OutOrStdout(), 0, 4, 2, ' ', 0)
 			fmt.Fprintln(w, "PROVIDER\tBASE URL\tKEY VARIABLE\tNOTES")
 			for _, p := range agents.Providers() {
@@ -78,4 +195,6 @@ func newProvidersCmd() *cobra.Command {
 			return w.Flush()
 		},
 	}
+	c.Flags().BoolVar(&asJSON, "json", false, "print the presets as a JSON array")
+	return c
 }

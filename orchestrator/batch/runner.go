@@ -273,7 +273,7 @@ func (s Snapshot) Line() string {
 	parts = append(parts, fmt.Sprintf("%s messages", compact(s.Messages)), fmt.Sprintf("%.1f msg/s", s.MessagesPerSecond),
 		fmt.Sprintf("%s tokens in, %s out", compact(s.TokensIn), compact(s.TokensOut)))
 	if s.Retries > 0 {
-		parts = append(parts, fmt.Sprintf("%d retries", s.Retries))
+		parts = append(parts, fmt.Sprintf("%d %s", s.Retries, map[bool]string{true: "retry", false: "retries"}[s.Retries == 1]))
 	}
 	if eta := s.ETA.Round(time.Second); eta > 0 {
 		parts = append(parts, "ETA "+eta.String())

@@ -366,7 +366,7 @@ func (s *Summary) Markdown(w io.Writer) {
 		}
 	}
 	s.costMarkdown(w)
-	fmt.Fprintf(w, "\n## Errors and retries\n\n%d retries; %d failed conversations.\n", s.Retries, s.Failed)
+	fmt.Fprintf(w, "\n## Errors and retries\n\n%d %s; %d failed %s.\n", s.Retries, pick(s.Retries, "retry", "retries"), s.Failed, pick(s.Failed, "conversation", "conversations"))
 	if len(s.Errors) > 0 {
 		fmt.Fprintf(w, "\n| Error | Conversations |\n|---|---:|\n")
 		for _, c := range s.Errors {
@@ -425,6 +425,14 @@ func round(d time.Duration) time.Duration {
 		return d.Round(10 * time.Millisecond)
 	}
 	return d.Round(time.Microsecond)
+}
+
+// pick chooses the singular for 1.
+func pick(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
 }
 
 // cell makes text safe inside a Markdown table cell.

@@ -442,3 +442,17 @@ func kindName(n *yaml.Node) string {
 	}
 	return "single value"
 }
+
+// ParseSet reads one --set flag, FIELD=VALUE, with the paths --vary takes.
+// The value is taken whole: commas and dots in it are kept.
+func ParseSet(spec string) (path, value string, err error) {
+	path, value, ok := strings.Cut(spec, "=")
+	path = strings.TrimSpace(path)
+	if !ok || path == "" {
+		return "", "", fmt.Errorf("--set %q: write FIELD=VALUE, such as agents[1].temperature=0.7 or seed=3", spec)
+	}
+	if _, err := parsePath(path); err != nil {
+		return "", "", fmt.Errorf("--set %q: %v", spec, err)
+	}
+	return path, value, nil
+}

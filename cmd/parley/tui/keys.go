@@ -37,6 +37,19 @@ func (k keyMap) ShortHelp() []key.Binding {
 	return []key.Binding{k.Help, k.Pause, k.Step, k.Stop, k.Inject, k.Quit}
 }
 
+// StoppedHelp is the reminder once the run is over: only scrolling, the
+// raw view, help and quit remain.
+func (k keyMap) StoppedHelp() []key.Binding {
+	scroll := key.NewBinding(key.WithKeys("up", "down"), key.WithHelp("↑/↓", "scroll"))
+	return []key.Binding{scroll, k.Raw, k.Help, k.Quit}
+}
+
+// dropOrder is the order in which the reminder leaves keys out as the
+// window narrows; quit is never left out.
+func (k keyMap) dropOrder() []key.Binding {
+	return []key.Binding{k.Step, k.Raw, k.Inject, k.Stop, k.Help, k.Pause}
+}
+
 // FullHelp is what `?` shows: every key, in columns.
 func (k keyMap) FullHelp() [][]key.Binding {
 	return [][]key.Binding{

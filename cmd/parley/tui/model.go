@@ -46,6 +46,9 @@ type Config struct {
 	Renderer *lipgloss.Renderer
 	// Now is the clock for the status line; nil means time.Now.
 	Now func() time.Time
+	// TextWidth caps the columns a message's text takes: 0 means
+	// DefaultTextWidth, a negative value the whole window.
+	TextWidth int
 }
 
 // eventsMsg carries events from the Sink to Update, in order.
@@ -103,6 +106,9 @@ type stopInfo struct {
 	err       error
 }
 
+// noticeResumed is cleared once the next message is in.
+const noticeResumed = "resumed"
+
 // input modes
 const (
 	inputNone = iota
@@ -130,6 +136,7 @@ type Model struct {
 	live     *live
 	progress []policy.Progress
 	tokens   int
+	counted  int     // finished messages that count toward the budget (not moderator notes, not interrupted)
 	lastRate float64 // tokens/s of the last finished reply
 	lastTTFT time.Duration
 	notice   string
@@ -143,18 +150,25 @@ type Model struct {
 	raw      bool
 	showHelp bool
 
-	mode      int
-	target    int // inject as: 0 moderator, 1 and 2 the seats
-	humanTurn string
-	ta        textarea.Model
-	short     string // the key reminder line
-	ruleCache struct {
+	mode         int
+	target       int // inject as: 0 moderator, 1 and 2 the seats
+	humanTurn    string
+	ta           textarea.Model
+	short        string // the key reminder line, laid out for shortW
+	shortW       int
+	shortStopped bool
+	ruleCache    struct {
 		w      int
 		follow bool
 		s      string
 	}
 	colours map[string]lipgloss.Color
 	gutters map[string]string
+
+	// A recording reopened with parley show: notes under messages and the
+	// banner's lines.
+	marks  map[int][]string
+	review []string
 }
 
 // New makes the view.
@@ -203,6 +217,10 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		m.width, m.height = msg.Width, msg.Height
 		m.ta.SetWidth(max(msg.Width-2, 10))
 		m.help.Width = msg.Width
+		if m.review != nil && !m.follow && m.top == (pos{}) && m.atEnd(m.bodyHeight()) {
+			// A recording that fits the window has nothing below.
+			m.follow = true
+		}
 		return m, nil
 	case tickMsg:
 		if m.stopped != nil || m.quitting {
@@ -262,6 +280,14 @@ func (m *Model) apply(it item) {
 			m.lastTTFT = msg.TTFT
 		}
 		m.addEntry(e.Index, msg)
+		switch {
+		case m.warn:
+		case m.paused && msg.Origin == transcripts.OriginAgent:
+			// The pause has taken effect: say so instead of "pausing…".
+			m.setNotice(false, "paused after message %d; n takes one more, space resumes", e.Index)
+		case m.notice == noticeResumed:
+			m.notice = ""
+		}
 		if msg.Speaker == m.humanTurn {
 			m.humanTurn = ""
 			if m.mode == inputHuman {
@@ -279,6 +305,10 @@ func (m *Model) apply(it item) {
 		m.live = nil
 		m.paused = false
 		m.humanTurn = ""
+		if !m.warn {
+			// "resumed", "taking one more message" and the like are over.
+			m.notice = ""
+		}
 		if m.mode != inputNone {
 			m.closeInput()
 		}
@@ -289,6 +319,9 @@ func (m *Model) apply(it item) {
 func (m *Model) addEntry(index int, msg transcripts.Message) {
 	if msg.Usage != nil {
 		m.tokens += msg.Usage.TotalTokens
+	}
+	if msg.Origin != transcripts.OriginModerator && !msg.Partial {
+		m.counted++
 	}
 	m.entries = append(m.entries, &entry{msg: msg, index: index})
 }
@@ -402,11 +435,15 @@ func (m *Model) key(msg tea.KeyMsg) (tea.Model, tea.Cmd) {
 		if m.paused {
 			m.cfg.Control.Resume()
 			m.paused = false
-			m.setNotice(false, "resumed")
+			m.setNotice(false, noticeResumed)
 		} else {
 			m.cfg.Control.Pause()
 			m.paused = true
-			m.setNotice(false, "pausing after the message in flight; n takes one more, space resumes")
+			if m.live == nil {
+				m.setNotice(false, "paused; n takes one more message, space resumes")
+			} else {
+				m.setNotice(false, "pausing after the message in flight; n takes one more, space resumes")
+			}
 		}
 	case key.Matches(msg, k.Step):
 		if !m.paused {

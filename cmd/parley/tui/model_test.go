@@ -441,7 +441,9 @@ func TestFollowAndScroll(t *testing.T) {
 		t.Fatalf("scrolling up did not move or did not say so:\n%s", up)
 	}
 	hs.stream(4, "grok-4", "\n\nA new paragraph arrives.\n\nAnd a new sentence arrives.", 5)
-	if got := hs.view(); got != up {
+	// The conversation stays put; the status line's token count moves on.
+	body := func(v string) string { b, _, _ := strings.Cut(v, "\n─"); return b }
+	if got := hs.view(); body(got) != body(up) {
 		t.Fatalf("new text moved a scrolled-back view:\n%s\nwas:\n%s", got, up)
 	}
 	hs.keys("home")
@@ -546,5 +548,212 @@ func TestKeysArrivingTogether(t *testing.T) {
 	want := `inject "" "wrap up";pause;step`
 	if got := strings.Join(hs.ctl.calls, ";"); got != want {
 		t.Fatalf("calls = %q, want %q", got, want)
+	}
+}
+
+// fivePolicies is the progress of a default-like set of rules.
+func fivePolicies(i int) orchestrator.Progress {
+	return orchestrator.Progress{Index: i, Progress: []policy.Progress{
+		{Policy: "end_token", Label: "[END] exchanges", Count: 1, Limit: 2},
+		{Policy: "repetition", Label: "repeats in a row", Count: 0, Limit: 3},
+		{Policy: "stagnation", Label: "messages adding little", Count: 2, Limit: 4},
+		{Policy: "refusal", Label: "refusals in a row", Count: 0, Limit: 3},
+		{Policy: "max_messages", Label: "messages", Count: i, Limit: 300}}}
+}
+
+// TestGoldenWidths draws the same moments at every width from 40 to 200
+// columns: the status keeps its most useful parts, the key line keeps
+// quit, policies wrap whole and the banner never breaks a path.
+func TestGoldenWidths(t *testing.T) {
+	const md = "transcripts/2026-11-26T184108-kimi-k2-vs-grok-4.md"
+	moments := []struct {
+		name   string
+		script func(hs *harness)
+	}{
+		{"streaming", func(hs *harness) {
+			conversation(hs)
+			hs.events(fivePolicies(3))
+		}},
+		{"help", func(hs *harness) {
+			conversation(hs)
+			hs.keys("?")
+		}},
+		{"inject", func(hs *harness) {
+			conversation(hs)
+			hs.events(fivePolicies(3))
+			hs.keys("space", "i")
+			hs.typeText("Please wrap up 🙂")
+		}},
+		{"stopped", func(hs *harness) {
+			conversation(hs)
+			hs.events(finished(4, "grok-4", grokReply), fivePolicies(4))
+			hs.clock = hs.clock.Add(time.Minute)
+			hs.paths(orchestrator.Stopped{Stop: transcripts.Stop{Kind: transcripts.StopPolicy, Policy: "end_token",
+				Reason: "both sides signed off with [END], one right after the other", At: 4}, Ended: hs.clock},
+				md, strings.TrimSuffix(md, ".md")+".jsonl")
+		}},
+	}
+	for _, w := range []int{40, 60, 80, 120, 200} {
+		for _, mo := range moments {
+			name := fmt.Sprintf("width%d_%s", w, mo.name)
+			t.Run(name, func(t *testing.T) {
+				hs := newHarness(t, w, 30, nil)
+				mo.script(hs)
+				v := hs.view()
+				checkFits(t, v, w, 30)
+				if mo.name != "inject" && !strings.Contains(v, "q quit") && !strings.Contains(v, "q/ctrl+c quit") {
+					t.Errorf("the key line lost quit:\n%s", v)
+				}
+				if _, footer, _ := strings.Cut(v, "\n─"); strings.Contains(footer, "…") {
+					t.Errorf("something under the conversation is cut with …:\n%s", v)
+				}
+				for _, l := range strings.Split(v, "\n") {
+					if tw := textWidth(strings.TrimRight(strings.TrimLeft(l, "│ "), " │")); strings.HasPrefix(l, "│ ") && tw > DefaultTextWidth+1 {
+						t.Errorf("a line of text is %d columns wide, more than the measure %d: %q", tw, DefaultTextWidth, l)
+					}
+				}
+				if mo.name == "stopped" {
+					flat := strings.ReplaceAll(v, "\n", "")
+					if !strings.Contains(v, "2026-11-26T184108-kimi-k2-vs-grok-4.md") || !strings.Contains(flat, md) {
+						t.Errorf("the banner breaks the transcript's path:\n%s", v)
+					}
+					for _, stale := range []string{"space pause", "n step", "e end", "i inject"} {
+						if strings.Contains(v, stale) {
+							t.Errorf("after the stop the key line still offers %q:\n%s", stale, v)
+						}
+					}
+				}
+				golden(t, name, v)
+			})
+		}
+	}
+}
+
+// footerText is the screen below the conversation.
+func footerText(hs *harness) string {
+	_, f, _ := strings.Cut(hs.view(), "\n─")
+	return f
+}
+
+func TestStatusIsNeverStale(t *testing.T) {
+	t.Run("a pause says when it took effect", func(t *testing.T) {
+		hs := newHarness(t, 100, 30, nil)
+		conversation(hs)
+		hs.keys("space")
+		if f := footerText(hs); !strings.Contains(f, "pausing after the message in flight") {
+			t.Fatalf("before the message ends:\n%s", f)
+		}
+		hs.events(finished(4, "grok-4", grokReply), progress(4, 0, 4))
+		f := footerText(hs)
+		if strings.Contains(f, "pausing") || !strings.Contains(f, "paused after message 4") {
+			t.Fatalf("after the message ended:\n%s", f)
+		}
+		hs.keys("n")
+		hs.events(orchestrator.TurnStarted{Index: 5, Speaker: "Kimi K2", Time: hs.clock}, finished(5, "Kimi K2", "more"), progress(5, 0, 5))
+		if f := footerText(hs); strings.Contains(f, "taking one more") || !strings.Contains(f, "paused after message 5") {
+			t.Fatalf("after the step:\n%s", f)
+		}
+	})
+	t.Run("a notice wraps rather than being cut at 40 columns", func(t *testing.T) {
+		hs := newHarness(t, 40, 30, nil)
+		conversation(hs)
+		hs.keys("space")
+		v := hs.view()
+		checkFits(t, v, 40, 30)
+		if f := footerText(hs); !strings.Contains(f, "space resumes") {
+			t.Errorf("the pause notice is cut:\n%s", f)
+		}
+	})
+	t.Run("nothing of the running state outlives the stop", func(t *testing.T) {
+		hs := newHarness(t, 100, 30, nil)
+		conversation(hs)
+		hs.keys("space", "n")
+		hs.paths(orchestrator.Stopped{Stop: transcripts.Stop{Kind: transcripts.StopPolicy, Policy: "max_messages", Reason: "r", At: 3},
+			Ended: hs.clock}, "t.md", "t.jsonl")
+		f := footerText(hs)
+		for _, stale := range []string{"taking one more", "resumed", "pausing", "PAUSED", "space pause", "n step", "e end", "i inject"} {
+			if strings.Contains(f, stale) {
+				t.Errorf("after the stop the footer still says %q:\n%s", stale, f)
+			}
+		}
+	})
+	t.Run("the count agrees with the banner after e", func(t *testing.T) {
+		hs := newHarness(t, 100, 30, nil)
+		conversation(hs)
+		hs.keys("e")
+		partial := transcripts.Message{Speaker: "grok-4", Content: grokReply[:40], Partial: true}
+		hs.paths(orchestrator.Stopped{Stop: transcripts.Stop{Kind: transcripts.StopOperator, Reason: "the operator ended the conversation", At: 3},
+			Ended: hs.clock, Partial: &partial}, "t.md", "t.jsonl")
+		f := footerText(hs)
+		if !strings.Contains(f, "Stopped after message 3") || !strings.Contains(f, "message 3 of 100") {
+			t.Errorf("banner and status disagree:\n%s", f)
+		}
+	})
+	t.Run("a moderator note is not counted against the budget", func(t *testing.T) {
+		hs := newHarness(t, 100, 30, nil)
+		conversation(hs)
+		hs.events(finished(4, "grok-4", grokReply), progress(4, 0, 4),
+			orchestrator.MessageFinished{Index: 5, Message: transcripts.Message{Speaker: transcripts.ModeratorSpeaker, Content: "wrap up", Origin: transcripts.OriginModerator}})
+		if f := footerText(hs); !strings.Contains(f, "message 4 of 100") || !strings.Contains(f, "messages 4/100") {
+			t.Errorf("after a moderator note:\n%s", f)
+		}
+	})
+	t.Run("a person's turn is not waiting for a token", func(t *testing.T) {
+		hs := newHarness(t, 100, 24, map[string]Seat{"Ada": &fakeSeat{}})
+		hs.events(orchestrator.Started{Run: transcripts.Run{Title: "Ada ↔ grok-4", Started: t0}, Speakers: [2]string{"Ada", "grok-4"}},
+			finished(1, "grok-4", "Hello!"), orchestrator.TurnStarted{Index: 2, Speaker: "Ada", Time: t0})
+		if f := footerText(hs); strings.Contains(f, "waiting for the first token") || !strings.Contains(f, "your turn") {
+			t.Errorf("on a person's turn:\n%s", f)
+		}
+	})
+}
+
+func TestTextWidthIsCapped(t *testing.T) {
+	long := strings.Repeat("word ", 80)
+	for _, c := range []struct{ cfg, w, want int }{{0, 200, DefaultTextWidth}, {60, 200, 60}, {-1, 200, 198}, {0, 50, 48}} {
+		hs := newHarness(t, c.w, 40, nil)
+		hs.m.cfg.TextWidth = c.cfg
+		hs.events(started(), finished(1, "Kimi K2", long))
+		widest := 0
+		for _, l := range strings.Split(hs.view(), "\n") {
+			if strings.HasPrefix(l, "│ ") {
+				widest = max(widest, textWidth(strings.TrimRight(strings.TrimPrefix(l, "│ "), " ")))
+			}
+		}
+		if widest > c.want || widest < c.want-5 {
+			t.Errorf("TextWidth %d at %d columns: text %d wide, want about %d", c.cfg, c.w, widest, c.want)
+		}
+	}
+}
+
+func TestRecordingView(t *testing.T) {
+	rec := Recording{Title: "Kimi K2 ↔ grok-4", Speakers: [2]string{"Kimi K2", "grok-4"},
+		Messages: []transcripts.Message{
+			{Speaker: "Kimi K2", Content: "Shall we talk about tides?"},
+			{Speaker: "grok-4", Content: "Gladly. [END]"},
+			{Speaker: "Kimi K2", Content: "Thanks! [END]"},
+			{Speaker: "grok-4", Content: "[END]"},
+		},
+		Marks:    map[int][]string{3: {"end_token would fire here: both sides signed off with [END], one right after the other"}},
+		Progress: fivePolicies(3).Progress,
+		Banner: []string{"■ Recorded: stopped after message 4 by max_messages: the conversation reached its limit of 4 messages",
+			"◆ Under the default rules it would stop after message 3 by end_token (saving 1 message)", "From transcripts/x.md"},
+		Stop: transcripts.Stop{Kind: transcripts.StopPolicy, Policy: "max_messages", At: 4},
+	}
+	for _, w := range []int{40, 80} {
+		m := NewRecording(Config{Renderer: renderer(termenv.Ascii), Now: func() time.Time { return t0 }}, rec)
+		m.Update(tea.WindowSizeMsg{Width: w, Height: 30})
+		v := ansi.Strip(m.View())
+		checkFits(t, v, w, 30)
+		if !strings.Contains(v, "◆ end_token would fire here") || !strings.Contains(v, "RECORDED") {
+			t.Errorf("the recording view lacks the mark or the badge:\n%s", v)
+		}
+		golden(t, fmt.Sprintf("recording_%d", w), v)
+		// It scrolls, and keys that steer a run do nothing.
+		m.Update(keyMsg("e"))
+		m.Update(keyMsg("down"))
+		if _, cmd := m.Update(keyMsg("q")); cmd == nil {
+			t.Error("q does not quit the recording view")
+		}
 	}
 }

@@ -45,6 +45,9 @@ type Options struct {
 	Paths func() (markdown, jsonl string)
 	// Humans are the seats a person types for, by speaker name.
 	Humans map[string]Seat
+	// TextWidth caps the columns of message text: 0 means
+	// DefaultTextWidth, a negative value the whole window.
+	TextWidth int
 }
 
 // IsTerminal reports whether w is a terminal the view can draw on.
@@ -71,9 +74,21 @@ func Run(ctx context.Context, conv Conversation, opt Options) (transcripts.Stop,
 	}
 	lr := lipgloss.NewRenderer(out)
 	// Ask the terminal for its background colour now, before the view
-	// reads the keyboard, so the answer is not taken for key presses.
-	lipgloss.SetHasDarkBackground(lr.HasDarkBackground())
-	m := New(Config{Control: conv, Cancel: cancel, Humans: opt.Humans, Renderer: lr})
+	// reads the keyboard, so the answer is not taken for key presses; a
+	// terminal that does not answer holds startup up for queryTimeout at
+	// most, not the seconds lipgloss would wait.
+	dark := true
+	if in, ok := opt.In.(*os.File); ok && term.IsTerminal(int(in.Fd())) {
+		if f, ok := out.(*os.File); ok {
+			dark, _ = darkBackground(in, f, queryTimeout)
+		}
+	} else if tty, err := os.OpenFile("/dev/tty", os.O_RDWR, 0); err == nil {
+		dark, _ = darkBackground(tty, tty, queryTimeout)
+		tty.Close()
+	}
+	lr.SetHasDarkBackground(dark)
+	lipgloss.SetHasDarkBackground(dark)
+	m := New(Config{Control: conv, Cancel: cancel, Humans: opt.Humans, Renderer: lr, TextWidth: opt.TextWidth})
 	progOpts := []tea.ProgramOption{tea.WithAltScreen(), tea.WithOutput(out), tea.WithContext(ctx), tea.WithoutSignalHandler()}
 	if f, ok := opt.In.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
 		progOpts = append(progOpts, tea.WithInput(f))

@@ -64,6 +64,11 @@ func (m *Model) block(i int) []string {
 		if e.msg.Partial {
 			lines = append(lines, m.gutter(e.msg.Speaker)+" "+m.st.warn.Render("[interrupted]"))
 		}
+		for _, mk := range m.marks[e.index] {
+			for _, l := range strings.Split(ansi.Wordwrap("◆ "+mk, m.textWidth(), ""), "\n") {
+				lines = append(lines, m.st.warn.Render(m.fit(l)))
+			}
+		}
 		e.lines, e.w, e.raw = append(lines, ""), m.width, m.raw
 	}
 	return e.lines
@@ -79,9 +84,26 @@ func tags(msg transcripts.Message) string {
 	return ""
 }
 
+// DefaultTextWidth is the most columns a message's text takes when the
+// window is wider: lines much longer are hard to read.
+const DefaultTextWidth = 100
+
+// textWidth is the width messages are wrapped to: the window less the
+// gutter, at most the configured measure.
+func (m *Model) textWidth() int {
+	w := m.width - 2
+	switch tw := m.cfg.TextWidth; {
+	case tw == 0:
+		w = min(w, DefaultTextWidth)
+	case tw > 0:
+		w = min(w, tw)
+	}
+	return max(w, 1)
+}
+
 // content renders text with the speaker's gutter, as Markdown or raw.
 func (m *Model) content(speaker, text string) []string {
-	w := m.width - 2
+	w := m.textWidth()
 	var lines []string
 	if m.raw {
 		lines = m.st.renderRaw(text, w)
@@ -294,7 +316,7 @@ func (m *Model) footer() []string {
 		out = append(out, strings.Split(m.banner(), "\n")...)
 	}
 	if m.mode != inputNone || m.humanTurn != "" {
-		out = append(out, m.fit(m.inputLabel()))
+		out = append(out, m.inputLabel()...)
 		if m.mode != inputNone {
 			out = append(out, strings.Split(m.ta.View(), "\n")...)
 		}
@@ -306,16 +328,67 @@ func (m *Model) footer() []string {
 	out = append(out, m.progressLines()...)
 	switch {
 	case m.notice != "" && m.warn:
-		out = append(out, m.fit(m.st.warn.Render("⚠ "+m.notice)))
+		out = append(out, m.noticeLines("⚠ "+m.notice, m.st.warn)...)
 	case m.notice != "":
-		out = append(out, m.fit(m.st.dim.Render(m.notice)))
+		out = append(out, m.noticeLines(m.notice, m.st.dim)...)
 	default:
-		if m.short == "" {
-			m.short = m.shortHelp(m.keys.ShortHelp())
-		}
-		out = append(out, m.fit(m.short))
+		out = append(out, m.keyLine())
 	}
 	return out
+}
+
+// noticeLines wraps a notice onto at most two lines rather than cutting
+// it at the first.
+func (m *Model) noticeLines(text string, st sgr) []string {
+	lines := strings.Split(ansi.Wordwrap(text, m.width, ""), "\n")
+	if len(lines) > 2 {
+		lines = []string{lines[0], strings.Join(lines[1:], " ")}
+	}
+	for i, l := range lines {
+		lines[i] = m.fit(st.Render(l))
+	}
+	return lines
+}
+
+// keyLine is the one-line key reminder, laid out for the width: keys are
+// left out by priority, and quit is always shown whole.
+func (m *Model) keyLine() string {
+	if m.short != "" && m.shortW == m.width && m.shortStopped == (m.stopped != nil) {
+		return m.short
+	}
+	bs := m.keys.ShortHelp()
+	if m.stopped != nil {
+		bs = m.keys.StoppedHelp()
+	}
+	quit := bs[len(bs)-1]
+	rest := bs[:len(bs)-1]
+	line := func(keys []key.Binding, q key.Binding) string {
+		return m.shortHelp(append(append([]key.Binding(nil), keys...), q))
+	}
+	l := line(rest, quit)
+	if textWidth(l) > m.width {
+		// ctrl+c still quits; the reminder names the shorter key.
+		quit = key.NewBinding(key.WithKeys("q"), key.WithHelp("q", "quit"))
+		l = line(rest, quit)
+	}
+	for textWidth(l) > m.width && len(rest) > 0 {
+		rest = dropLowest(rest, m.keys.dropOrder())
+		l = line(rest, quit)
+	}
+	m.short, m.shortW, m.shortStopped = m.fit(l), m.width, m.stopped != nil
+	return m.short
+}
+
+// dropLowest removes the first binding of order found in bs.
+func dropLowest(bs []key.Binding, order []key.Binding) []key.Binding {
+	for _, o := range order {
+		for i, b := range bs {
+			if b.Help().Key == o.Help().Key {
+				return append(append([]key.Binding(nil), bs[:i]...), bs[i+1:]...)
+			}
+		}
+	}
+	return bs[:len(bs)-1]
 }
 
 func (m *Model) fit(s string) string {
@@ -342,84 +415,214 @@ func (m *Model) drawRule() string {
 	return m.fit(m.st.rule.Render("─") + left + m.st.rule.Render(strings.Repeat("─", max(fill-1, 0))))
 }
 
+// banner says why the run stopped and where it is recorded. Its text is
+// wrapped at spaces only, and a path is never broken inside a name: when
+// the window is too narrow for the box, the banner is drawn without it.
 func (m *Model) banner() string {
 	s := m.stopped
-	var b strings.Builder
 	who := s.stop.Kind
 	if s.stop.Policy != "" {
 		who = s.stop.Policy
 	}
-	fmt.Fprintf(&b, "■ Stopped after message %d by %s: %s", s.stop.At, who, s.stop.Reason)
-	if s.md != "" {
-		fmt.Fprintf(&b, "\nTranscript: %s\nJSONL:      %s", s.md, s.jsonl)
+	heads := []string{fmt.Sprintf("■ Stopped after message %d by %s: %s", s.stop.At, who, s.stop.Reason)}
+	tail := "The view stays open to scroll back; q quits."
+	if m.review != nil {
+		heads, tail = m.review, "↑/↓ and PgUp/PgDn scroll; q quits."
 	}
-	b.WriteString("\nThe view stays open to scroll back; q quits.")
-	return m.st.banner.Width(max(m.width-2, 10)).Render(b.String())
-}
-
-func (m *Model) inputLabel() string {
-	if m.mode == inputHuman || m.humanTurn != "" {
-		if !m.ta.Focused() || m.mode != inputHuman {
-			return m.st.bold.Render(fmt.Sprintf("Your turn as %s: press i or enter to type.", m.humanTurn))
+	layout := func(w int) ([]string, bool) {
+		var lines []string
+		for _, h := range heads {
+			lines = append(lines, strings.Split(ansi.Wordwrap(h, w, ""), "\n")...)
 		}
-		return m.st.bold.Render(fmt.Sprintf("Your turn as %s.", m.humanTurn)) + " " + m.shortHelp([]key.Binding{m.keys.Send, m.keys.Cancel})
+		fits := true
+		for _, p := range [][2]string{{"Transcript: ", s.md}, {"JSONL:      ", s.jsonl}} {
+			if p[1] == "" {
+				continue
+			}
+			if p[1] == s.jsonl && textWidth(p[1]) > w && strings.TrimSuffix(s.jsonl, ".jsonl") == strings.TrimSuffix(s.md, ".md") {
+				// Too long to show whole: its name is the transcript's.
+				lines = append(lines, "JSONL: beside it, ending .jsonl")
+				continue
+			}
+			switch {
+			case textWidth(p[0]+p[1]) <= w:
+				lines = append(lines, p[0]+p[1])
+			case textWidth(p[1]) <= w:
+				lines = append(lines, strings.TrimSpace(p[0]), p[1])
+			default:
+				fits = false
+				lines = append(lines, strings.TrimSpace(p[0]))
+				lines = append(lines, splitPath(p[1], w)...)
+			}
+		}
+		lines = append(lines, strings.Split(ansi.Wordwrap(tail, w, ""), "\n")...)
+		return lines, fits
 	}
-	who := "a moderator note both agents see"
-	if m.target > 0 {
-		who = m.speakers[m.target-1] + " (recorded as injected)"
+	inner := max(m.width-4, 10)
+	lines, fits := layout(inner)
+	if !fits {
+		lines, _ = layout(max(m.width, 10))
+		for i, l := range lines {
+			lines[i] = m.fit(m.st.bold.Render(l))
+		}
+		return strings.Join(lines, "\n")
 	}
-	return m.st.bold.Render("Inject as "+who+".") + " " + m.shortHelp(m.keys.inputHelp())
+	for i, l := range lines {
+		lines[i] = l + strings.Repeat(" ", max(inner-textWidth(l), 0))
+	}
+	return m.st.banner.Render(strings.Join(lines, "\n"))
 }
 
+// splitPath breaks a path too long for w columns after a slash, never
+// inside a name, so each piece can be copied whole.
+func splitPath(p string, w int) []string {
+	var out []string
+	for textWidth(p) > w {
+		cut := strings.LastIndexByte(p[:min(len(p), w)], '/')
+		if cut <= 0 {
+			break
+		}
+		out = append(out, p[:cut+1])
+		p = p[cut+1:]
+	}
+	return append(out, p)
+}
+
+// inputLabel says what the input box is for and how to send: on one line
+// when it fits, else the sentence wrapped and the keys on a line of their
+// own, with the shorter send key named.
+func (m *Model) inputLabel() []string {
+	var sentence string
+	var keys []key.Binding
+	switch {
+	case (m.mode == inputHuman || m.humanTurn != "") && (!m.ta.Focused() || m.mode != inputHuman):
+		sentence = fmt.Sprintf("Your turn as %s: press i or enter to type.", m.humanTurn)
+	case m.mode == inputHuman || m.humanTurn != "":
+		sentence, keys = fmt.Sprintf("Your turn as %s.", m.humanTurn), []key.Binding{m.keys.Send, m.keys.Cancel}
+	default:
+		who := "a moderator note both agents see"
+		if m.target > 0 {
+			who = m.speakers[m.target-1] + " (recorded as injected)"
+		}
+		sentence, keys = "Inject as "+who+".", m.keys.inputHelp()
+	}
+	one := m.st.bold.Render(sentence)
+	if len(keys) > 0 {
+		one += " " + m.shortHelp(keys)
+	}
+	if textWidth(one) <= m.width {
+		return []string{one}
+	}
+	var out []string
+	for _, l := range strings.Split(ansi.Wordwrap(sentence, m.width, ""), "\n") {
+		out = append(out, m.fit(m.st.bold.Render(l)))
+	}
+	if len(keys) > 0 {
+		help := m.shortHelp(keys)
+		if textWidth(help) > m.width {
+			short := append([]key.Binding(nil), keys...)
+			short[0] = key.NewBinding(key.WithKeys("ctrl+s"), key.WithHelp("ctrl+s", "send"))
+			help = m.shortHelp(short)
+		}
+		out = append(out, m.fit(help))
+	}
+	return out
+}
+
+// segment is one part of the status line; the lower its rank, the longer
+// it stays as the window narrows.
+type segment struct {
+	text string
+	rank int
+}
+
+// statusLine lays out the status by priority: the stop or pause badge, the
+// message count, who speaks, the tokens and the elapsed time stay longest;
+// the rate and the title go first.
 func (m *Model) statusLine() string {
-	var parts []string
 	badge := ""
 	switch {
+	case m.review != nil:
+		badge = m.st.paused.Render(" RECORDED ") + " "
 	case m.stopped != nil:
 		badge = m.st.paused.Render(" STOPPED ") + " "
 	case m.paused:
 		badge = m.st.paused.Render(" PAUSED ") + " "
 	}
+	var segs []segment
 	if m.title != "" {
-		parts = append(parts, m.st.bold.Render(m.title))
+		segs = append(segs, segment{m.st.bold.Render(m.title), 6})
 	}
-	n := len(m.entries)
-	if m.live != nil {
-		n = m.live.index
+	n := m.counted
+	if m.live != nil && m.stopped == nil {
+		n++
 	}
+	compact := fmt.Sprint(n)
+	msgText := fmt.Sprintf("message %d", n)
 	if m.limit > 0 {
-		parts = append(parts, fmt.Sprintf("message %d of %d", n, m.limit))
-	} else {
-		parts = append(parts, fmt.Sprintf("message %d", n))
+		msgText += fmt.Sprintf(" of %d", m.limit)
+		compact += fmt.Sprintf("/%d", m.limit)
 	}
+	msgAt := len(segs)
+	segs = append(segs, segment{msgText, 0})
 	now := m.now()
 	if lv := m.live; lv != nil {
-		parts = append(parts, m.st.speakerStyle(m.colour(lv.speaker)).Render(lv.speaker)+" speaking "+clock(now.Sub(lv.started)))
+		segs = append(segs, segment{m.st.speakerStyle(m.colour(lv.speaker)).Render(lv.speaker) + " speaking " + clock(now.Sub(lv.started)), 1})
+		_, human := m.cfg.Humans[lv.speaker]
 		switch {
+		case human:
+			segs = append(segs, segment{"your turn", 1})
 		case lv.firstAt.IsZero():
-			parts = append(parts, "waiting for the first token")
+			segs = append(segs, segment{"waiting for the first token", 4})
 		default:
 			if d := lv.lastAt.Sub(lv.firstAt); d > 0 {
-				parts = append(parts, fmt.Sprintf("%.0f tok/s", float64(lv.tokens())/d.Seconds()))
+				segs = append(segs, segment{fmt.Sprintf("%.0f tok/s", float64(lv.tokens())/d.Seconds()), 5})
 			}
-			parts = append(parts, "TTFT "+roundDur(lv.firstAt.Sub(lv.started)).String())
+			segs = append(segs, segment{"TTFT " + roundDur(lv.firstAt.Sub(lv.started)).String(), 5})
 		}
 	} else if m.lastRate > 0 {
-		parts = append(parts, fmt.Sprintf("last reply %.0f tok/s, TTFT %s", m.lastRate, roundDur(m.lastTTFT)))
+		segs = append(segs, segment{fmt.Sprintf("last reply %.0f tok/s, TTFT %s", m.lastRate, roundDur(m.lastTTFT)), 5})
 	}
 	tokens := m.tokens
 	if m.live != nil {
 		tokens += m.live.tokens()
 	}
-	parts = append(parts, fmt.Sprintf("%s tokens", count(tokens)))
+	segs = append(segs, segment{fmt.Sprintf("%s tokens", count(tokens)), 2})
 	if !m.started.IsZero() {
 		end := now
 		if m.stopped != nil && !m.stopped.ended.IsZero() {
 			end = m.stopped.ended
 		}
-		parts = append(parts, clock(end.Sub(m.started)))
+		segs = append(segs, segment{clock(end.Sub(m.started)), 3})
 	}
-	return badge + strings.Join(parts, " · ")
+	join := func() string {
+		parts := make([]string, 0, len(segs))
+		for _, sg := range segs {
+			if sg.text != "" {
+				parts = append(parts, sg.text)
+			}
+		}
+		return badge + strings.Join(parts, " · ")
+	}
+	line := join()
+	for textWidth(line) > m.width {
+		worst := -1
+		for i, sg := range segs {
+			if sg.text != "" && sg.rank > 0 && (worst < 0 || sg.rank >= segs[worst].rank) {
+				worst = i
+			}
+		}
+		if worst < 0 {
+			if segs[msgAt].text == compact {
+				break
+			}
+			segs[msgAt].text = compact
+		} else {
+			segs[worst].text = ""
+		}
+		line = join()
+	}
+	return line
 }
 
 // clock formats a duration as 4s, 1:23 or 1:02:03.
@@ -458,10 +661,46 @@ func (m *Model) fullHelp() []string {
 		for n < len(groups) && lipgloss.Width(m.help.FullHelpView(groups[:n+1])) <= m.width {
 			n++
 		}
-		for _, l := range strings.Split(m.help.FullHelpView(groups[:n]), "\n") {
-			out = append(out, m.fit(l))
+		if n == 1 && lipgloss.Width(m.help.FullHelpView(groups[:1])) > m.width {
+			out = append(out, m.narrowHelp(groups[0])...)
+		} else {
+			for _, l := range strings.Split(m.help.FullHelpView(groups[:n]), "\n") {
+				out = append(out, m.fit(l))
+			}
 		}
 		groups = groups[n:]
+	}
+	return out
+}
+
+// narrowHelp lists one column of keys for a window too narrow for it:
+// each description wraps under itself instead of being cut.
+func (m *Model) narrowHelp(bs []key.Binding) []string {
+	kw := 0
+	for _, b := range bs {
+		kw = max(kw, textWidth(b.Help().Key))
+	}
+	if kw > m.width/2 {
+		kw = 0
+	}
+	var out []string
+	for _, b := range bs {
+		h := b.Help()
+		pad := strings.Repeat(" ", max(kw-textWidth(h.Key), 0))
+		if kw == 0 {
+			out = append(out, m.fit(m.st.bold.Render(h.Key)))
+			for _, l := range strings.Split(ansi.Wordwrap(h.Desc, m.width-2, ""), "\n") {
+				out = append(out, m.fit("  "+m.st.dim.Render(l)))
+			}
+			continue
+		}
+		for i, l := range strings.Split(ansi.Wordwrap(h.Desc, max(m.width-kw-1, 10), ""), "\n") {
+			k := m.st.bold.Render(h.Key) + pad
+			if i > 0 {
+				k = strings.Repeat(" ", kw)
+			}
+			out = append(out, m.fit(k+" "+m.st.dim.Render(l)))
+		}
 	}
 	return out
 }
@@ -478,7 +717,7 @@ func (m *Model) shortHelp(bs []key.Binding) string {
 // shortNames are the one-word names the reminder line uses.
 var shortNames = map[string]string{
 	"?": "keys", "space": "pause/resume", "n": "step", "e": "end", "i": "inject", "q/ctrl+c": "quit",
-	"ctrl+s/alt+enter": "send", "esc": "close", "tab": "speak as",
+	"ctrl+s/alt+enter": "send", "ctrl+s": "send", "esc": "close", "tab": "speak as", "↑/↓": "scroll", "r": "raw", "q": "quit",
 }
 
 // endsBlank reports whether chunk, a run of whole lines, ends with a blank one.
@@ -487,8 +726,8 @@ func endsBlank(chunk string) bool {
 	return strings.TrimSpace(body[strings.LastIndexByte(body, '\n')+1:]) == ""
 }
 
-// progressLines shows each policy's progress, on a second line when one
-// is too narrow for them all.
+// progressLines shows each policy's progress, wrapped onto as many lines
+// as the width needs; a policy's progress is never cut.
 func (m *Model) progressLines() []string {
 	if len(m.progress) == 0 {
 		return []string{m.fit(m.st.status.Render("policies: no message judged yet"))}
@@ -497,18 +736,27 @@ func (m *Model) progressLines() []string {
 	if textWidth(line) <= m.width {
 		return []string{m.st.status.Render(line)}
 	}
+	indent := "  "
+	if m.width >= 60 {
+		indent = "          "
+	}
 	var lines []string
 	cur := "policies:"
 	for _, p := range m.progress {
 		part := p.String()
 		switch {
-		case cur == "policies:" || cur == "":
-			cur += " " + part
-		case textWidth(cur+" · "+part) <= m.width || len(lines) == 1:
+		case cur == "policies:":
+			if textWidth(cur+" "+part) <= m.width {
+				cur += " " + part
+			} else {
+				lines = append(lines, cur)
+				cur = indent + part
+			}
+		case textWidth(cur+" · "+part) <= m.width:
 			cur += " · " + part
 		default:
 			lines = append(lines, cur)
-			cur = "         " + part
+			cur = indent + part
 		}
 	}
 	lines = append(lines, cur)

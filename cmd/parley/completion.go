@@ -1,0 +1,143 @@
+package main
+
+import (
+	"strings"
+
+	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
+
+	"github.com/parleyhq/parley/agents"
+	"github.com/parleyhq/parley/orchestrator/policy"
+)
+
+// Shell completion (`parley completion bash|zsh|fish|powershell`) offers
+// scenario files where a command takes scenarios, transcripts where it
+// takes transcripts, and the values of flags with a closed set.
+
+type completeFunc = func(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective)
+
+// argCompletions are what each command's arguments complete to.
+var argCompletions = map[string]completeFunc{
+	"run": completeScenarios, "validate": completeScenarios, "doctor": completeScenarios, "batch": completeScenarios,
+	"check": completeTranscripts, "show": completeTranscripts, "resume": completeTranscripts, "export": completeJSONL,
+	"convert": completeConvert,
+	"demo":    noFiles, "providers": noFiles, "version": noFiles, "worker": noFiles, "collect": noFiles,
+}
+
+// flagCompletions are what a flag of that name completes to, in any command.
+var flagCompletions = map[string]completeFunc{
+	"agent":      completeAgent,
+	"policy":     completeScenarios,
+	"scenario":   completeScenarios,
+	"out":        completeDirs,
+	"resume":     completeDirs,
+	"queue-dir":  completeDirs,
+	"output":     completeMarkdown,
+	"set":        completeFieldPaths,
+	"vary":       completeFieldPaths,
+	"sweep":      completeSweep,
+	"queue":      fixed("embedded\tthe queue inside this process", "nats://\ta NATS JetStream server, such as nats://HOST:4222"),
+	"pace":       fixed("0\tinstant", "1ms", "5ms", "20ms"),
+	"text-width": fixed("0\tthe whole window", "80", "100\tthe default", "120"),
+}
+
+// addCompletions attaches the completions to every command.
+func addCompletions(root *cobra.Command) {
+	for _, c := range root.Commands() {
+		if f, ok := argCompletions[c.Name()]; ok && c.ValidArgsFunction == nil {
+			c.ValidArgsFunction = f
+		}
+		c.Flags().VisitAll(func(fl *pflag.Flag) {
+			if f, ok := flagCompletions[fl.Name]; ok {
+				if _, has := c.GetFlagCompletionFunc(fl.Name); !has {
+					_ = c.RegisterFlagCompletionFunc(fl.Name, f)
+				}
+			}
+		})
+	}
+}
+
+func fixed(values ...string) completeFunc {
+	return func(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective) {
+		return values, cobra.ShellCompDirectiveNoFileComp
+	}
+}
+
+func noFiles(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective) {
+	return nil, cobra.ShellCompDirectiveNoFileComp
+}
+
+// completeAgent offers the provider presets for --agent PROVIDER:MODEL.
+func completeAgent(cmd *cobra.Command, args []string, toComplete string) ([]string, cobra.ShellCompDirective) {
+	var out []string
+	for _, p := range agents.Providers() {
+		out = append(out, p.Name+":\t"+p.Note)
+	}
+	return out, cobra.ShellCompDirectiveNoSpace | cobra.ShellCompDirectiveNoFileComp
+}
+
+// completeScenarios offers scenario files.
+func completeScenarios(cmd *cobra.Command, args []string, toComplete string) ([]string, cobra.ShellCompDirective) {
+	return []string{"yaml", "yml"}, cobra.ShellCompDirectiveFilterFileExt
+}
+
+// completeTranscripts offers transcripts in the layouts parley reads.
+func completeTranscripts(cmd *cobra.Command, args []string, toComplete string) ([]string, cobra.ShellCompDirective) {
+	return []string{"md", "jsonl", "json", "txt"}, cobra.ShellCompDirectiveFilterFileExt
+}
+
+func completeJSONL(cmd *cobra.Command, args []string, toComplete string) ([]string, cobra.ShellCompDirective) {
+	return []string{"jsonl"}, cobra.ShellCompDirectiveFilterFileExt
+}
+
+func completeMarkdown(cmd *cobra.Command, args []string, toComplete string) ([]string, cobra.ShellCompDirective) {
+	return []string{"md"}, cobra.ShellCompDirectiveFilterFileExt
+}
+
+// completeConvert offers a transcript to read, then a Markdown file to write.
+func completeConvert(cmd *cobra.Command, args []string, toComplete string) ([]string, cobra.ShellCompDirective) {
+	if len(args) == 0 {
+		return completeTranscripts(cmd, args, toComplete)
+	}
+	if len(args) == 1 {
+		return completeMarkdown(cmd, args, toComplete)
+	}
+	return noFiles(cmd, args, toComplete)
+}
+
+func completeDirs(cmd *cobra.Command, args []string, toComplete string) ([]string, cobra.ShellCompDirective) {
+	return nil, cobra.ShellCompDirectiveFilterDirs
+}
+
+// fieldPaths are the scenario paths --set and --vary take most often.
+var fieldPaths = []string{
+	"title=", "first=", "opening=", "history.max_messages=", "output.dir=",
+	"termination.max_messages=", "termination.any[0].",
+	"agents[0].", "agents[1].",
+	"model=", "temperature=", "top_p=", "max_tokens=", "seed=", "system=", "provider=", "base_url=",
+}
+
+// agentFields complete the part after agents[N].
+var agentFields = []string{"name=", "type=", "provider=", "model=", "base_url=", "api_key_env=", "system=", "temperature=",
+	"top_p=", "max_tokens=", "seed=", "retries=", "timeout=", "idle_timeout=", "pace="}
+
+func completeFieldPaths(cmd *cobra.Command, args []string, toComplete string) ([]string, cobra.ShellCompDirective) {
+	dir := cobra.ShellCompDirectiveNoSpace | cobra.ShellCompDirectiveNoFileComp
+	if i := strings.Index(toComplete, "]."); i >= 0 && strings.HasPrefix(toComplete, "agents[") {
+		var out []string
+		for _, f := range agentFields {
+			out = append(out, toComplete[:i+2]+f)
+		}
+		return out, dir
+	}
+	return fieldPaths, dir
+}
+
+// completeSweep offers the rules check --sweep can vary.
+func completeSweep(cmd *cobra.Command, args []string, toComplete string) ([]string, cobra.ShellCompDirective) {
+	var out []string
+	for _, n := range policy.Names() {
+		out = append(out, n+".")
+	}
+	return out, cobra.ShellCompDirectiveNoSpace | cobra.ShellCompDirectiveNoFileComp
+}

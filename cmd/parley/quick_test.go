@@ -1,0 +1,194 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/parleyhq/parley/agents/openaitest"
+	"github.com/parleyhq/parley/transcripts"
+)
+
+// parleyIn runs the command line with stdin.
+func parleyIn(t *testing.T, stdin string, args ...string) (int, string, string) {
+	t.Helper()
+	var stdout, stderr bytes.Buffer
+	code := run(context.Background(), args, strings.NewReader(stdin), &stdout, &stderr)
+	return code, stdout.String(), stderr.String()
+}
+
+func recordedIn(t *testing.T, dir string) *transcripts.Transcript {
+	t.Helper()
+	jl, _ := filepath.Glob(filepath.Join(dir, "*.jsonl"))
+	if len(jl) != 1 {
+		t.Fatalf("recorded %v", jl)
+	}
+	tr, err := transcripts.Read(jl[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tr
+}
+
+func TestQuickFormRunsWithoutAScenarioFile(t *testing.T) {
+	srv := openaitest.Start(t, func(openaitest.Request) openaitest.Reply { return openaitest.Words("a short reply") })
+	t.Setenv("OPENAI_BASE_URL", srv.URL+"/")
+	t.Setenv("OPENAI_API_KEY", "sk-test-quick")
+	dir := t.TempDir()
+	code, out, errOut := parley(t, "run", "--no-tui", "--out", dir,
+		"--agent", "openai:gpt-4o-mini", "--agent", "openai:org/other-model",
+		"--opening", "Tell me about tides.", "--system", "Be brief.",
+		"--set", "termination.max_messages=4", "--set", "agents[1].temperature=0.3")
+	if code != exitOK {
+		t.Fatalf("exit %d\n%s%s", code, out, errOut)
+	}
+	tr := recordedIn(t, dir)
+	if len(tr.Messages) != 4 || tr.Messages[0].Speaker != "gpt-4o-mini" || tr.Messages[1].Speaker != "other-model" {
+		t.Fatalf("recorded %d messages, first speakers %q", len(tr.Messages), tr.Messages[0].Speaker)
+	}
+	reqs := srv.Requests()
+	if len(reqs) != 4 {
+		t.Fatalf("the server saw %d requests, want 4", len(reqs))
+	}
+	first := reqs[0].Body.Messages
+	if len(first) < 2 || first[0].Content != "Be brief." || first[1].Content != "Tell me about tides." {
+		t.Errorf("the first request lacks the system prompt or the opening: %+v", first)
+	}
+	if _, ok := reqs[0].Fields["temperature"]; ok || string(reqs[1].Fields["temperature"]) != "0.3" {
+		t.Errorf("--set agents[1].temperature reached the wrong agent: %s / %s", reqs[0].Fields["temperature"], reqs[1].Fields["temperature"])
+	}
+	if strings.Contains(out+errOut, "sk-test-quick") {
+		t.Error("the key appears in the output")
+	}
+}
+
+func TestQuickFormSentences(t *testing.T) {
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--agent", "ollama:llama3.2"}, "give exactly two"},
+		{[]string{"--agent", "llama3.2", "--agent", "ollama:x"}, "write PROVIDER:MODEL"},
+		{[]string{"--agent", "opnai:gpt-4o", "--agent", "ollama:x"}, `did you mean "openai"?`},
+		{[]string{"--agent", "ollama:a", "--agent", "ollama:a", "--set", "agents[2].model=x"}, "the list has 2 items"},
+		{[]string{"--agent", "ollama:a", "--agent", "ollama:b", "--set", "nonsense"}, "write FIELD=VALUE"},
+		{[]string{"../../configs/demo.yaml", "--agent", "ollama:a", "--agent", "ollama:b"}, "not both"},
+		{[]string{"../../configs/demo.yaml", "--system", "x"}, "go with --agent"},
+		{[]string{}, "two --agent PROVIDER:MODEL"},
+		{[]string{"a.yaml", "b.yaml"}, "to stage several, use parley batch a.yaml b.yaml"},
+	} {
+		code, out, errOut := parley(t, append([]string{"run", "--no-tui", "--out", t.TempDir()}, c.args...)...)
+		if code != exitUsage || !strings.Contains(errOut, c.want) {
+			t.Errorf("%v: exit %d, want %d with %q:\n%s%s", c.args, code, exitUsage, c.want, out, errOut)
+		}
+	}
+}
+
+func TestScenarioFromStandardInput(t *testing.T) {
+	src, err := os.ReadFile("../../configs/demo.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The demo names its replay transcript as embedded; from stdin it
+	// resolves the same way.
+	dir := t.TempDir()
+	code, out, errOut := parleyIn(t, string(src), "run", "-", "--no-tui", "--pace", "0", "--out", dir, "--set", "termination.max_messages=3")
+	if code != exitOK {
+		t.Fatalf("exit %d\n%s%s", code, out, errOut)
+	}
+	if tr := recordedIn(t, dir); len(tr.Messages) != 3 || tr.Run.ScenarioPath != "stdin" {
+		t.Fatalf("recorded %d messages from %q", len(tr.Messages), tr.Run.ScenarioPath)
+	}
+	code, out, errOut = parleyIn(t, "agents: [", "validate", "-")
+	if code != exitUsage || !strings.Contains(out+errOut, "stdin:") {
+		t.Fatalf("a bad scenario on stdin: exit %d\n%s%s", code, out, errOut)
+	}
+}
+
+func TestOutputFolderFromTheEnvironment(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "runs")
+	t.Setenv("PARLEY_OUT", dir)
+	p := filepath.Join(t.TempDir(), "s.yaml")
+	os.WriteFile(p, []byte("agents:\n  - {name: A, type: scripted, lines: [a]}\n  - {name: B, type: scripted, lines: [b]}\ntermination: {max_messages: 2}\n"), 0o600)
+	code, out, errOut := parley(t, "run", "--no-tui", p)
+	if code != exitOK {
+		t.Fatalf("exit %d\n%s%s", code, out, errOut)
+	}
+	recordedIn(t, dir)
+}
+
+func TestScenarioPathHints(t *testing.T) {
+	dir := t.TempDir()
+	os.WriteFile(filepath.Join(dir, "pair.yaml"), []byte("x: 1\n"), 0o600)
+	for _, c := range []struct{ path, want string }{
+		{dir, "is a directory; give a scenario file in it, such as " + filepath.Join(dir, "pair.yaml")},
+		{filepath.Join(dir, "piar.yaml"), "no such file; did you mean " + filepath.Join(dir, "pair.yaml") + "?"},
+		{filepath.Join(dir, "nowhere", "x.yaml"), "does not exist either"},
+	} {
+		code, out, errOut := parley(t, "validate", c.path)
+		if code != exitUsage || !strings.Contains(errOut, c.want) {
+			t.Errorf("validate %s: exit %d, want %q:\n%s%s", c.path, code, c.want, out, errOut)
+		}
+	}
+}
+
+func TestRunJSONPrintsTheEventStream(t *testing.T) {
+	srv := openaitest.Start(t, func(openaitest.Request) openaitest.Reply { return openaitest.Words("one two three") })
+	t.Setenv("PARLEY_JSON_KEY", "sk-json-secret")
+	p := filepath.Join(t.TempDir(), "s.yaml")
+	os.WriteFile(p, []byte("agents:\n  - name: A\n    base_url: "+srv.URL+"\n    api_key_env: PARLEY_JSON_KEY\n    model: m\n    headers: {X-Token: hdr-secret}\n"+
+		"  - name: B\n    type: scripted\n    lines: [b1, b2]\ntermination:\n  max_messages: 3\n"), 0o600)
+	dir := t.TempDir()
+	code, out, errOut := parley(t, "run", "--json", "--out", dir, p)
+	if code != exitOK {
+		t.Fatalf("exit %d\n%s%s", code, out, errOut)
+	}
+	var types []string
+	var text strings.Builder
+	var stopped struct {
+		Stop       transcripts.Stop `json:"stop"`
+		Transcript string           `json:"transcript"`
+	}
+	for _, line := range strings.Split(strings.TrimSpace(out), "\n") {
+		var ev struct {
+			Type  string `json:"type"`
+			Index int    `json:"index"`
+			Text  string `json:"text"`
+		}
+		if err := json.Unmarshal([]byte(line), &ev); err != nil {
+			t.Fatalf("not a JSON line: %q", line)
+		}
+		if len(types) == 0 || types[len(types)-1] != ev.Type {
+			types = append(types, ev.Type)
+		}
+		if ev.Type == "delta" && ev.Index == 1 {
+			text.WriteString(ev.Text)
+		}
+		if ev.Type == "stopped" {
+			json.Unmarshal([]byte(line), &stopped)
+		}
+	}
+	want := "started turn delta message progress turn delta message progress turn delta message progress stopped"
+	if strings.Join(types, " ") != want {
+		t.Errorf("event types:\n got %s\nwant %s", strings.Join(types, " "), want)
+	}
+	if text.String() != "one two three" {
+		t.Errorf("deltas of message 1 join to %q", text.String())
+	}
+	tr := recordedIn(t, dir)
+	if len(tr.Messages) != 3 || stopped.Stop.At != 3 || !strings.HasSuffix(stopped.Transcript, ".md") {
+		t.Errorf("recorded %d messages; stopped line %+v", len(tr.Messages), stopped)
+	}
+	if !strings.Contains(errOut, "Stopped after message 3") {
+		t.Errorf("the closing lines belong on stderr: %q", errOut)
+	}
+	for _, secret := range []string{"sk-json-secret", "hdr-secret"} {
+		if strings.Contains(out+errOut, secret) {
+			t.Errorf("%s appears in the output", secret)
+		}
+	}
+}

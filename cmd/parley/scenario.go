@@ -1,0 +1,120 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"os"
+
+	"github.com/spf13/cobra"
+
+	"github.com/parleyhq/parley/configs"
+	"github.com/parleyhq/parley/orchestrator/batch"
+)
+
+// outEnv names the variable that sets the default folder for transcripts.
+const outEnv = "PARLEY_OUT"
+
+// defaultOut is where transcripts go when neither --out nor the scenario
+// says: $PARLEY_OUT, else transcripts.
+func defaultOut() string {
+	if d := os.Getenv(outEnv); d != "" {
+		return d
+	}
+	return "transcripts"
+}
+
+// scenarioFlags give a scenario on the command line, or adjust one read
+// from a file: the quick form (--agent provider:model twice, --system,
+// --opening) and --set FIELD=VALUE.
+type scenarioFlags struct {
+	agents  []string
+	system  string
+	opening string
+	title   string
+	sets    []string
+}
+
+func (f *scenarioFlags) register(c *cobra.Command) {
+	fl := c.Flags()
+	fl.StringArrayVar(&f.agents, "agent", nil, "an agent as PROVIDER:MODEL, such as ollama:llama3.2; give two instead of a scenario file")
+	fl.StringVar(&f.system, "system", "", "with --agent: the system prompt both agents get")
+	fl.StringVar(&f.opening, "opening", "", "with --agent: the line handed to the first speaker")
+	fl.StringVar(&f.title, "title", "", "with --agent: the conversation's title")
+	fl.StringArrayVar(&f.sets, "set", nil, "set a scenario field, FIELD=VALUE, with the paths batch --vary takes (repeatable)")
+}
+
+// quick reports whether the flags give the whole scenario.
+func (f *scenarioFlags) quick() bool { return len(f.agents) > 0 }
+
+// load reads the scenario the arguments and flags give. Errors are
+// sentences; the caller gives them the usage exit code.
+func (f *scenarioFlags) load(cmd *cobra.Command, args []string) (*configs.Scenario, error) {
+	var name string
+	var src []byte
+	switch {
+	case f.quick() && len(args) > 0:
+		return nil, fmt.Errorf("give a scenario file or --agent twice, not both")
+	case f.quick():
+		var err error
+		if src, err = (configs.Quick{Agents: f.agents, System: f.system, Opening: f.opening, Title: f.title}).YAML(); err != nil {
+			return nil, err
+		}
+		name = configs.QuickSource
+	case f.system != "" || f.opening != "" || f.title != "":
+		return nil, fmt.Errorf("--system, --opening and --title go with --agent; in a scenario file set them with --set, such as --set opening=Hello")
+	case len(args) != 1:
+		return nil, fmt.Errorf("%s takes one scenario file (or - for standard input), such as configs/kimi-k2-vs-grok-4.yaml, or two --agent PROVIDER:MODEL flags", cmd.Name())
+	default:
+		var err error
+		name, src, err = readScenario(cmd.InOrStdin(), args[0])
+		if err != nil {
+			return nil, err
+		}
+	}
+	if len(f.sets) > 0 {
+		vals := map[string]string{}
+		for _, spec := range f.sets {
+			path, val, err := batch.ParseSet(spec)
+			if err != nil {
+				return nil, err
+			}
+			if _, dup := vals[path]; dup {
+				return nil, fmt.Errorf("--set %s is given twice", path)
+			}
+			vals[path] = val
+		}
+		out, err := batch.Apply(src, vals)
+		if err != nil {
+			return nil, fmt.Errorf("%s: --set %w", name, err)
+		}
+		src = out
+	}
+	s, err := configs.Parse(name, src)
+	if err != nil && len(f.sets) > 0 {
+		return nil, fmt.Errorf("with --set %v: %w", f.sets, err)
+	}
+	return s, err
+}
+
+// readScenario reads a scenario file, or standard input for "-".
+func readScenario(stdin io.Reader, path string) (name string, data []byte, err error) {
+	if path == "-" {
+		data, err = io.ReadAll(stdin)
+		if err != nil {
+			return "", nil, fmt.Errorf("reading the scenario from standard input: %w", err)
+		}
+		return "stdin", data, nil
+	}
+	data, err = configs.ReadFile(path)
+	return path, data, err
+}
+
+// loadScenario reads and validates one scenario argument ("-" is
+// standard input).
+func loadScenario(stdin io.Reader, path string) (*configs.Scenario, error) {
+	name, data, err := readScenario(stdin, path)
+	if err != nil {
+		return nil, err
+	}
+	return configs.Parse(name, data)
+}

@@ -1,0 +1,159 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/parleyhq/parley/cmd/parley/tui"
+	"github.com/parleyhq/parley/configs"
+	"github.com/parleyhq/parley/orchestrator/policy"
+	"github.com/parleyhq/parley/orchestrator/review"
+	"github.com/parleyhq/parley/transcripts"
+)
+
+func init() { commands = append(commands, newShowCmd) }
+
+func newShowCmd() *cobra.Command {
+	var policyFile string
+	var noTUI bool
+	var width int
+	c := &cobra.Command{
+		Use:   "show TRANSCRIPT",
+		Short: "Reopen a recording in the live view, marked where each rule would have fired",
+		Long: `Reopen a recording, parley's own or imported (the layouts check reads), in
+the live view. It scrolls, marks each message after which a termination
+rule would have fired, and says where the whole policy would have stopped
+the run and why, beside the stop that was recorded.
+
+The rules are the recording's own scenario's (from its JSONL), else
+parley's default set; --policy FILE judges it under others. Without a
+terminal, or with --no-tui, it prints the same as text.`,
+		Args: exactArgs(1, "show takes one transcript, such as transcripts/seed/kimi-k2-vs-grok-4.md"),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			rec, err := recordingFor(args[0], policyFile)
+			if err != nil {
+				return usageErr(err)
+			}
+			if noTUI || !tui.IsTerminal(cmd.OutOrStdout()) {
+				printRecording(cmd.OutOrStdout(), rec)
+				return nil
+			}
+			if err := tui.Show(cmd.Context(), rec, tui.Options{In: cmd.InOrStdin(), Out: cmd.OutOrStdout(), TextWidth: textWidthOption(width)}); err != nil {
+				return failureErr(err)
+			}
+			return nil
+		},
+	}
+	c.Flags().StringVar(&policyFile, "policy", "", "judge the recording under the termination rules in this YAML file")
+	c.Flags().BoolVar(&noTUI, "no-tui", false, "print the recording and its marks as text")
+	c.Flags().IntVar(&width, "text-width", textWidthDefault(), "wrap message text at most this wide; 0 uses the whole window")
+	return c
+}
+
+// recordingFor reads a transcript and judges it.
+func recordingFor(path, policyFile string) (tui.Recording, error) {
+	if fi, err := os.Stat(path); err == nil && fi.IsDir() {
+		var names []string
+		for _, ext := range []string{"*.md", "*.jsonl", "*.json"} {
+			m, _ := filepath.Glob(filepath.Join(path, ext))
+			names = append(names, m...)
+		}
+		if len(names) == 0 {
+			return tui.Recording{}, fmt.Errorf("%s is a directory with no transcripts in it; show takes one transcript file", path)
+		}
+		return tui.Recording{}, fmt.Errorf("%s is a directory; show takes one transcript, such as %s (%s there)", path, names[0], plural(len(names), "file", "files"))
+	}
+	ts, _, err := transcripts.ReadAny(path)
+	if err != nil {
+		if errors.Is(err, fs.ErrNotExist) {
+			return tui.Recording{}, fmt.Errorf("%s does not exist", path)
+		}
+		return tui.Recording{}, fmt.Errorf("%s: %w", path, err)
+	}
+	if len(ts) == 0 || len(ts[0].Messages) == 0 {
+		return tui.Recording{}, fmt.Errorf("%s holds no messages to show", path)
+	}
+	t := ts[0]
+	if t.Run == nil && strings.HasSuffix(path, ".md") {
+		// parley's Markdown has its JSONL beside it, with the scenario and the stop.
+		if j, err := transcripts.Read(strings.TrimSuffix(path, ".md") + ".jsonl"); err == nil {
+			t.Run = j.Run
+		}
+	}
+	newPolicy, under, err := showPolicy(t, policyFile)
+	if err != nil {
+		return tui.Recording{}, err
+	}
+	r := review.Judge(newPolicy, t.Messages)
+	rec := tui.Recording{Title: t.Title, Messages: t.Messages, Marks: map[int][]string{}, Progress: r.Progress,
+		Started: t.Started, Ended: t.Ended}
+	if rec.Title == "" {
+		rec.Title = filepath.Base(path)
+	}
+	sp := t.Speakers()
+	for i := 0; i < len(sp) && i < 2; i++ {
+		rec.Speakers[i] = sp[i]
+	}
+	for _, mk := range r.Marks {
+		rec.Marks[mk.At] = append(rec.Marks[mk.At], fmt.Sprintf("%s would fire here: %s", mk.Policy, mk.Reason))
+	}
+	rec.Stop = transcripts.Stop{At: len(t.Messages), Kind: "end of the recording", Reason: "the recording ends here"}
+	if t.Run != nil && t.Run.Stop != nil {
+		rec.Stop = *t.Run.Stop
+		rec.Banner = append(rec.Banner, fmt.Sprintf("■ Recorded: stopped after message %d by %s: %s", rec.Stop.At, stopName(rec.Stop), rec.Stop.Reason))
+	} else {
+		rec.Banner = append(rec.Banner, fmt.Sprintf("■ Recorded: %s, no stop recorded", plural(len(t.Messages), "message", "messages")))
+	}
+	if r.StopAt > 0 {
+		line := fmt.Sprintf("◆ Under %s it would stop after message %d by %s: %s", under, r.StopAt, r.Stop.Policy, r.Stop.Reason)
+		if saved := len(t.Messages) - r.StopAt; saved > 0 {
+			line += fmt.Sprintf(" (saving %s)", plural(saved, "message", "messages"))
+		}
+		rec.Banner = append(rec.Banner, line)
+	} else {
+		rec.Banner = append(rec.Banner, fmt.Sprintf("◆ Under %s nothing would stop it", under))
+	}
+	rec.Banner = append(rec.Banner, "From "+path)
+	return rec, nil
+}
+
+// showPolicy picks the rules to judge a recording under, and names them.
+func showPolicy(t *transcripts.Transcript, policyFile string) (func() policy.Policy, string, error) {
+	if policyFile != "" {
+		if _, err := configs.LoadPolicy(policyFile); err != nil {
+			return nil, "", err
+		}
+		return func() policy.Policy { p, _ := configs.LoadPolicy(policyFile); return p }, policyFile, nil
+	}
+	if t.Run != nil && t.Run.Scenario != "" {
+		if p, err := policy.ParseYAML([]byte(t.Run.Scenario)); err == nil && p != nil {
+			return func() policy.Policy { p, _ := policy.ParseYAML([]byte(t.Run.Scenario)); return p }, "its scenario's rules", nil
+		}
+	}
+	return policy.Default, "the default rules", nil
+}
+
+// printRecording is show without a terminal: the transcript's own layout
+// with the marks after their messages, then the banner.
+func printRecording(w io.Writer, rec tui.Recording) {
+	fmt.Fprintf(w, "# %s\n\n", rec.Title)
+	for i, m := range rec.Messages {
+		transcripts.AppendMarkdownMessage(w, m)
+		for _, mk := range rec.Marks[i+1] {
+			fmt.Fprintf(w, "◆ after message %d, %s\n\n", i+1, mk)
+		}
+	}
+	for _, l := range rec.Banner {
+		fmt.Fprintln(w, l)
+	}
+	if len(rec.Progress) > 0 {
+		fmt.Fprintln(w, "policies:", policy.FormatProgress(rec.Progress))
+	}
+}

@@ -1,0 +1,73 @@
+package main
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func TestShowMarksWhereEachRuleWouldFire(t *testing.T) {
+	code, out, errOut := parley(t, "show", "--no-tui", "../../transcripts/seed/kimi-k2-vs-grok-4.md")
+	if code != exitOK {
+		t.Fatalf("exit %d\n%s", code, errOut)
+	}
+	for _, want := range []string{
+		"◆ after message 24, end_token would fire here: both sides signed off with [END]",
+		"■ Recorded: 97 messages, no stop recorded",
+		"◆ Under the default rules it would stop after message 24 by end_token",
+		"(saving 73 messages)",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("show lacks %q", want)
+		}
+	}
+	// The mark follows message 24: 24 messages, each closed by ---, come before it.
+	if i := strings.Index(out, "◆ after message 24"); i < 0 || strings.Count(out[:i], "\n---\n") != 24 {
+		t.Errorf("the mark is not right after message 24")
+	}
+}
+
+func TestShowUsesTheRecordedScenarioAndStop(t *testing.T) {
+	dir := t.TempDir()
+	p := filepath.Join(dir, "s.yaml")
+	os.WriteFile(p, []byte("agents:\n  - {name: A, type: scripted, lines: [same words again and again]}\n"+
+		"  - {name: B, type: scripted, lines: [same words again and again]}\ntermination:\n  any:\n    - max_messages: 5\n    - stop_pattern: 'again'\n"), 0o600)
+	if code, out, errOut := parley(t, "run", "--no-tui", "--out", dir, p); code != exitOK {
+		t.Fatalf("run: exit %d\n%s%s", code, out, errOut)
+	}
+	mds, _ := filepath.Glob(filepath.Join(dir, "*.md"))
+	code, out, errOut := parley(t, "show", "--no-tui", mds[0])
+	if code != exitOK {
+		t.Fatalf("exit %d\n%s", code, errOut)
+	}
+	for _, want := range []string{"■ Recorded: stopped after message 1 by stop_pattern", "Under its scenario's rules it would stop after message 1 by stop_pattern"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("show lacks %q:\n%s", want, out)
+		}
+	}
+	code, _, errOut = parley(t, "show", filepath.Join(dir, "nope.md"))
+	if code != exitUsage || !strings.Contains(errOut, "nope.md does not exist") {
+		t.Errorf("a missing transcript: exit %d %q", code, errOut)
+	}
+	code, _, errOut = parley(t, "show", dir)
+	if code != exitUsage || !strings.Contains(errOut, "is a directory; show takes one transcript, such as "+mds[0]) {
+		t.Errorf("a directory: exit %d %q", code, errOut)
+	}
+}
+
+func TestDemoSavesWhatCheckAndShowSay(t *testing.T) {
+	_, shown, _ := parley(t, "show", "--no-tui", "../../transcripts/seed/kimi-k2-vs-grok-4.md")
+	i := strings.Index(shown, "(saving ")
+	if i < 0 {
+		t.Fatalf("show names no saving:\n%s", shown[max(0, len(shown)-400):])
+	}
+	saved := strings.Fields(shown[i+len("(saving "):])[0]
+	code, out, errOut := parley(t, "demo", "--no-tui", "--pace", "0", "--out", t.TempDir())
+	if code != exitOK {
+		t.Fatalf("exit %d %s", code, errOut)
+	}
+	if !strings.Contains(out, "That saves "+saved+" messages of looping.") {
+		t.Errorf("show says it saves %s; the demo's closing lines:\n%s", saved, out[max(0, len(out)-300):])
+	}
+}

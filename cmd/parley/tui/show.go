@@ -1,0 +1,89 @@
+package tui
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"time"
+
+	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/lipgloss"
+	"golang.org/x/term"
+
+	"github.com/parleyhq/parley/orchestrator"
+	"github.com/parleyhq/parley/orchestrator/policy"
+	"github.com/parleyhq/parley/transcripts"
+)
+
+// Recording is a finished conversation to reopen in the view, as
+// `parley show` does: its messages, notes drawn under some of them (where
+// each rule would have fired), the rules' progress and the banner's lines
+// (the stop and its reason).
+type Recording struct {
+	Title    string
+	Speakers [2]string
+	Messages []transcripts.Message
+	Marks    map[int][]string // by 1-based message index
+	Progress []policy.Progress
+	Banner   []string
+	Stop     transcripts.Stop // the stop the status line counts to
+	Started  time.Time
+	Ended    time.Time
+}
+
+// NewRecording makes a view of a recording, scrolled to its first message.
+func NewRecording(cfg Config, rec Recording) *Model {
+	if cfg.Control == nil {
+		cfg.Control = noControl{}
+	}
+	m := New(cfg)
+	m.marks, m.review = rec.Marks, rec.Banner
+	if m.review == nil {
+		m.review = []string{}
+	}
+	m.apply(item{ev: orchestrator.Started{Run: transcripts.Run{Title: rec.Title, Started: rec.Started}, Speakers: rec.Speakers}})
+	for i, msg := range rec.Messages {
+		m.apply(item{ev: orchestrator.MessageFinished{Index: i + 1, Message: msg}})
+	}
+	m.progress = rec.Progress
+	m.stopped = &stopInfo{stop: rec.Stop, ended: rec.Ended}
+	m.follow, m.top = false, pos{}
+	return m
+}
+
+// noControl steers nothing: a recording is over.
+type noControl struct{}
+
+func (noControl) Pause()                      {}
+func (noControl) Resume()                     {}
+func (noControl) Step()                       {}
+func (noControl) End()                        {}
+func (noControl) Inject(string, string) error { return errors.New("a recording cannot be changed") }
+
+// Show opens rec in the view until the person quits.
+func Show(ctx context.Context, rec Recording, opt Options) error {
+	out, ok := opt.Out.(*os.File)
+	if !ok {
+		out = os.Stdout
+	}
+	lr := lipgloss.NewRenderer(out)
+	dark := true
+	in, isFile := opt.In.(*os.File)
+	if isFile && term.IsTerminal(int(in.Fd())) {
+		dark, _ = darkBackground(in, out, queryTimeout)
+	}
+	lr.SetHasDarkBackground(dark)
+	lipgloss.SetHasDarkBackground(dark)
+	m := NewRecording(Config{Renderer: lr, TextWidth: opt.TextWidth}, rec)
+	progOpts := []tea.ProgramOption{tea.WithAltScreen(), tea.WithOutput(out), tea.WithContext(ctx)}
+	if isFile && term.IsTerminal(int(in.Fd())) {
+		progOpts = append(progOpts, tea.WithInput(in))
+	} else {
+		progOpts = append(progOpts, tea.WithInputTTY())
+	}
+	if _, err := tea.NewProgram(m, progOpts...).Run(); err != nil && !errors.Is(err, tea.ErrProgramKilled) {
+		return fmt.Errorf("the live view failed: %w; run with --no-tui for plain output", err)
+	}
+	return nil
+}

@@ -1,0 +1,57 @@
+package configs
+
+import (
+	"fmt"
+	"os"
+	"strings"
+
+	"github.com/parleyhq/parley/agents"
+	"github.com/parleyhq/parley/orchestrator/policy"
+)
+
+// KeyProblems lists the API keys a run of the scenario would lack: a key
+// variable that is unset or empty, or a key file that cannot be read,
+// for each agent and judge. getenv looks up variables (nil: os.Getenv).
+// The sentences name the agent and the variable; they never hold a key.
+func (s *Scenario) KeyProblems(getenv func(string) string) Problems {
+	if getenv == nil {
+		getenv = os.Getenv
+	}
+	var probs Problems
+	check := func(line int, who, provider, keyEnv, keyFile string) {
+		if keyFile != "" {
+			data, err := os.ReadFile(keyFile)
+			switch {
+			case err != nil:
+				probs = append(probs, &Error{File: s.Path, Line: line, Msg: fmt.Sprintf("%s: api_key_file: cannot read %s", who, keyFile)})
+			case strings.TrimSpace(string(data)) == "":
+				probs = append(probs, &Error{File: s.Path, Line: line, Msg: fmt.Sprintf("%s: api_key_file: %s is empty", who, keyFile)})
+			}
+			return
+		}
+		if keyEnv == "" && provider != "" {
+			p, _ := agents.LookupProvider(provider)
+			keyEnv = p.KeyEnv
+		}
+		if keyEnv != "" && getenv(keyEnv) == "" {
+			probs = append(probs, &Error{File: s.Path, Line: line, Msg: fmt.Sprintf("%s needs an API key: the environment variable %s is not set", who, keyEnv)})
+		}
+	}
+	for _, a := range s.Agents {
+		if a.Type == TypeOpenAI {
+			check(a.Line, fmt.Sprintf("agent %q", a.Name), a.Provider, a.APIKeyEnv, a.APIKeyFile)
+		}
+	}
+	if p, err := s.Policy(); err == nil {
+		policy.Walk(p, func(q policy.Policy) {
+			if j, ok := q.(*policy.Judge); ok {
+				name := j.Config.Name
+				if name == "" {
+					name = "judge"
+				}
+				check(s.lines["termination"], fmt.Sprintf("the judge %q", name), j.Config.Provider, j.Config.APIKeyEnv, "")
+			}
+		})
+	}
+	return probs
+}

@@ -1,0 +1,356 @@
+// Package doctor checks, before a run, that every model agent of a
+// scenario can be reached: the endpoint answers, the key is accepted and
+// the model is served. It asks only for the endpoint's model list
+// (GET /models), so it spends no tokens unless asked to send each model a
+// one-token request (Options.Ask). Each agent gets one sentence.
+package doctor
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/url"
+	"os"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/parleyhq/parley/configs"
+	"github.com/parleyhq/parley/orchestrator/policy"
+)
+
+// Status is how one agent fared.
+type Status string
+
+// Statuses.
+const (
+	OK      Status = "ok"      // the key is accepted and the model is served
+	Warn    Status = "warning" // reached, but the model could not be confirmed
+	Fail    Status = "fail"    // the run would fail: no key, refused, unreachable, no such model
+	Skipped Status = "skipped" // not a model agent: nothing to reach
+)
+
+// Finding is the verdict on one agent or judge.
+type Finding struct {
+	Agent    string `json:"agent"`
+	Status   Status `json:"status"`
+	URL      string `json:"url,omitempty"`
+	Sentence string `json:"sentence"`
+}
+
+// Options adjust Check.
+type Options struct {
+	Client  *http.Client        // nil: a client with Timeout
+	Getenv  func(string) string // nil: os.Getenv
+	Timeout time.Duration       // per endpoint; 0 means 10s
+	// Ask also sends each model one tiny request (max_tokens 1), which
+	// costs a few tokens, to show it answers; off unless asked.
+	Ask bool
+}
+
+// target is one model endpoint to check.
+type target struct {
+	who, model, keyEnv, keyFile string
+	urls                        []string
+	headers                     map[string]string
+	// publicModels is set for endpoints that list models without looking
+	// at the key (OpenRouter); the key is then checked at GET /key.
+	publicModels bool
+}
+
+// Check reaches every model agent and judge of s and returns one finding
+// for each agent, in order, then one for each judge.
+func Check(ctx context.Context, s *configs.Scenario, opt Options) []Finding {
+	if opt.Getenv == nil {
+		opt.Getenv = os.Getenv
+	}
+	if opt.Timeout <= 0 {
+		opt.Timeout = 10 * time.Second
+	}
+	if opt.Client == nil {
+		opt.Client = &http.Client{Timeout: opt.Timeout}
+	}
+	var out []Finding
+	for _, a := range s.Agents {
+		who := fmt.Sprintf("agent %q", a.Name)
+		switch a.Type {
+		case configs.TypeReplay:
+			out = append(out, Finding{Agent: a.Name, Status: Skipped, Sentence: fmt.Sprintf("%s replays %s: nothing to reach", who, a.Transcript)})
+			continue
+		case configs.TypeScripted:
+			out = append(out, Finding{Agent: a.Name, Status: Skipped, Sentence: fmt.Sprintf("%s says %d scripted %s: nothing to reach", who, len(a.Lines), map[bool]string{true: "line", false: "lines"}[len(a.Lines) == 1])})
+			continue
+		case configs.TypeHuman:
+			out = append(out, Finding{Agent: a.Name, Status: Skipped, Sentence: who + " is you, at the keyboard: nothing to reach"})
+			continue
+		}
+		urls := a.BaseURLs
+		if len(urls) == 0 {
+			urls = []string{a.Endpoint()}
+		}
+		f := check(ctx, opt, target{who: who, model: a.Model, keyEnv: a.KeyEnv(), keyFile: a.APIKeyFile, urls: urls, headers: a.Headers,
+			publicModels: strings.EqualFold(a.Provider, "openrouter") || strings.Contains(a.Endpoint(), "openrouter.ai")})
+		f.Agent = a.Name
+		out = append(out, f)
+	}
+	if p, err := s.Policy(); err == nil {
+		policy.Walk(p, func(q policy.Policy) {
+			j, ok := q.(*policy.Judge)
+			if !ok {
+				return
+			}
+			c := j.Config
+			name := c.Name
+			if name == "" {
+				name = "judge"
+			}
+			a := configs.Agent{Provider: c.Provider, BaseURL: c.BaseURL, APIKeyEnv: c.APIKeyEnv}
+			f := check(ctx, opt, target{who: fmt.Sprintf("the judge %q", name), model: c.Model, keyEnv: a.KeyEnv(), urls: []string{a.Endpoint()}})
+			f.Agent = name
+			out = append(out, f)
+		})
+	}
+	return out
+}
+
+func check(ctx context.Context, opt Options, t target) Finding {
+	key, keyName := "", ""
+	switch {
+	case t.keyFile != "":
+		data, err := os.ReadFile(t.keyFile)
+		if err != nil || strings.TrimSpace(string(data)) == "" {
+			return Finding{Status: Fail, Sentence: fmt.Sprintf("%s: api_key_file: cannot read a key from %s", t.who, t.keyFile)}
+		}
+		key, keyName = strings.TrimSpace(string(data)), "the key in "+t.keyFile
+	case t.keyEnv != "":
+		key, keyName = opt.Getenv(t.keyEnv), "the key in "+t.keyEnv
+		if key == "" {
+			return Finding{Status: Fail, Sentence: fmt.Sprintf("%s needs an API key: set the environment variable %s", t.who, t.keyEnv)}
+		}
+	}
+	var worst Finding
+	for i, u := range t.urls {
+		f := checkURL(ctx, opt, t, u, key, keyName)
+		if opt.Ask && f.Status != Fail {
+			f = ask(ctx, opt, t, f, u, key)
+		}
+		if i == 0 || rank(f.Status) > rank(worst.Status) {
+			worst = f
+		}
+	}
+	return worst
+}
+
+func rank(s Status) int {
+	switch s {
+	case Fail:
+		return 2
+	case Warn:
+		return 1
+	}
+	return 0
+}
+
+func checkURL(ctx context.Context, opt Options, t target, base, key, keyName string) Finding {
+	f := Finding{URL: base}
+	ctx, cancel := context.WithTimeout(ctx, opt.Timeout)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, strings.TrimRight(base, "/")+"/models", nil)
+	if err != nil {
+		f.Status, f.Sentence = Fail, fmt.Sprintf("%s: %s is not a URL parley can reach", t.who, base)
+		return f
+	}
+	for k, v := range t.headers {
+		req.Header.Set(k, v)
+	}
+	if key != "" {
+		req.Header.Set("Authorization", "Bearer "+key)
+	}
+	resp, err := opt.Client.Do(req)
+	if err != nil {
+		f.Status, f.Sentence = Fail, fmt.Sprintf("%s: cannot reach %s: %s", t.who, base, netReason(err))
+		return f
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(io.LimitReader(resp.Body, 8<<20))
+	switch {
+	case resp.StatusCode == http.StatusUnauthorized || resp.StatusCode == http.StatusForbidden:
+		what := keyName
+		if what == "" {
+			what = "no key"
+		}
+		f.Status, f.Sentence = Fail, fmt.Sprintf("%s: %s refused %s (%d); check the key", t.who, base, what, resp.StatusCode)
+		return f
+	case resp.StatusCode == http.StatusNotFound || resp.StatusCode == http.StatusMethodNotAllowed:
+		f.Status, f.Sentence = Warn, fmt.Sprintf("%s: %s answers but lists no models (GET /models: %d), so model %q could not be confirmed", t.who, base, resp.StatusCode, t.model)
+		return f
+	case resp.StatusCode/100 != 2:
+		f.Status, f.Sentence = Fail, fmt.Sprintf("%s: %s answered GET /models with %d %s", t.who, base, resp.StatusCode, http.StatusText(resp.StatusCode))
+		return f
+	}
+	var list struct {
+		Data []struct {
+			ID string `json:"id"`
+		} `json:"data"`
+	}
+	if err := json.Unmarshal(body, &list); err != nil {
+		f.Status, f.Sentence = Warn, fmt.Sprintf("%s: %s answers, but its model list is not OpenAI's JSON, so model %q could not be confirmed", t.who, base, t.model)
+		return f
+	}
+	ids := make([]string, 0, len(list.Data))
+	for _, m := range list.Data {
+		// Ollama lists "llama3.2:latest" and answers to "llama3.2".
+		if m.ID == t.model || m.ID == t.model+":latest" {
+			f.Status = OK
+			f.Sentence = fmt.Sprintf("%s: ok: %s serves %s", t.who, base, t.model)
+			if keyName != "" {
+				f.Sentence = fmt.Sprintf("%s: ok: %s accepts %s and serves %s", t.who, base, keyName, t.model)
+				if t.publicModels {
+					return checkKey(ctx, opt, t, f, base, key, keyName)
+				}
+			}
+			return f
+		}
+		ids = append(ids, m.ID)
+	}
+	sort.Strings(ids)
+	f.Status = Fail
+	f.Sentence = fmt.Sprintf("%s: %s does not serve model %q", t.who, base, t.model)
+	switch c := closest(t.model, ids); {
+	case c != "":
+		f.Sentence += fmt.Sprintf("; did you mean %q?", c)
+	case len(ids) == 0:
+		f.Sentence += "; it lists no models (for Ollama: ollama pull " + t.model + ")"
+	case len(ids) <= 5:
+		f.Sentence += "; it serves " + strings.Join(ids, ", ")
+	default:
+		f.Sentence += fmt.Sprintf("; it serves %d others, such as %s", len(ids), strings.Join(ids[:5], ", "))
+	}
+	return f
+}
+
+// ask sends the model one request for a single token and says whether it
+// answered.
+func ask(ctx context.Context, opt Options, t target, f Finding, base, key string) Finding {
+	ctx, cancel := context.WithTimeout(ctx, opt.Timeout)
+	defer cancel()
+	body, _ := json.Marshal(map[string]any{"model": t.model, "max_tokens": 1,
+		"messages": []map[string]string{{"role": "user", "content": "Say OK."}}})
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, strings.TrimRight(base, "/")+"/chat/completions", bytes.NewReader(body))
+	if err != nil {
+		return f
+	}
+	req.Header.Set("Content-Type", "application/json")
+	for k, v := range t.headers {
+		req.Header.Set(k, v)
+	}
+	if key != "" {
+		req.Header.Set("Authorization", "Bearer "+key)
+	}
+	resp, err := opt.Client.Do(req)
+	if err != nil {
+		f.Status, f.Sentence = Fail, fmt.Sprintf("%s: %s did not answer a one-token request: %s", t.who, base, netReason(err))
+		return f
+	}
+	defer resp.Body.Close()
+	var msg struct {
+		Error struct {
+			Message string `json:"message"`
+		} `json:"error"`
+	}
+	_ = json.NewDecoder(io.LimitReader(resp.Body, 1<<20)).Decode(&msg)
+	if resp.StatusCode/100 != 2 {
+		f.Status = Fail
+		f.Sentence = fmt.Sprintf("%s: %s refused a one-token request for %s (%d)", t.who, base, t.model, resp.StatusCode)
+		if m := strings.TrimSpace(msg.Error.Message); m != "" && (key == "" || !strings.Contains(m, key)) {
+			f.Sentence += ": " + m
+		}
+		return f
+	}
+	f.Sentence += ", and answered a one-token request"
+	return f
+}
+
+// checkKey asks an endpoint whose model list is public (OpenRouter's) about
+// the key itself, at GET /key, so a wrong key is found before a run.
+func checkKey(ctx context.Context, opt Options, t target, f Finding, base, key, keyName string) Finding {
+	ctx, cancel := context.WithTimeout(ctx, opt.Timeout)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, strings.TrimRight(base, "/")+"/key", nil)
+	if err != nil {
+		return f
+	}
+	req.Header.Set("Authorization", "Bearer "+key)
+	resp, err := opt.Client.Do(req)
+	if err != nil {
+		f.Status, f.Sentence = Fail, fmt.Sprintf("%s: cannot reach %s to check %s: %s", t.who, base, keyName, netReason(err))
+		return f
+	}
+	resp.Body.Close()
+	switch {
+	case resp.StatusCode == http.StatusUnauthorized || resp.StatusCode == http.StatusForbidden:
+		f.Status, f.Sentence = Fail, fmt.Sprintf("%s: %s refused %s (%d); check the key", t.who, base, keyName, resp.StatusCode)
+	case resp.StatusCode/100 != 2:
+		f.Status, f.Sentence = Warn, fmt.Sprintf("%s: %s serves %s, but %s could not be checked (GET /key: %d)", t.who, base, t.model, keyName, resp.StatusCode)
+	}
+	return f
+}
+
+// netReason says in words why a request got no answer.
+func netReason(err error) string {
+	var dns *net.DNSError
+	var op *net.OpError
+	switch {
+	case errors.Is(err, context.DeadlineExceeded) || os.IsTimeout(err):
+		return "no answer in time; is the server up and the address right?"
+	case errors.As(err, &dns):
+		return "the host " + dns.Name + " is not known"
+	case errors.As(err, &op) && op.Op == "dial":
+		return "nothing is listening there; is the server running?"
+	}
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		return ue.Err.Error()
+	}
+	return err.Error()
+}
+
+// closest returns the candidate nearest s, when it is a near miss: within
+// two edits, or s with a tag or a prefix added or missing.
+func closest(s string, cands []string) string {
+	best, bestD := "", 3
+	for _, c := range cands {
+		if strings.HasPrefix(c, s+":") || strings.HasPrefix(c, s+"-") || strings.HasSuffix(c, "/"+s) {
+			return c
+		}
+		if d := editDistance(s, c); d < bestD {
+			best, bestD = c, d
+		}
+	}
+	return best
+}
+
+func editDistance(a, b string) int {
+	prev := make([]int, len(b)+1)
+	cur := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev, cur = cur, prev
+	}
+	return prev[len(b)]
+}

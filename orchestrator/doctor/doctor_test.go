@@ -1,0 +1,161 @@
+package doctor
+
+import (
+	"context"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/parleyhq/parley/agents/openaitest"
+	"github.com/parleyhq/parley/configs"
+)
+
+func noChat(openaitest.Request) openaitest.Reply {
+	return openaitest.Error(500, "doctor must not ask for a completion")
+}
+
+func scenario(t *testing.T, src string) *configs.Scenario {
+	t.Helper()
+	s, err := configs.Parse("s.yaml", []byte(src))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+func TestEachAgentGetsOneSentence(t *testing.T) {
+	srv := openaitest.Start(t, noChat)
+	srv.Models = []string{"gpt-4o-mini", "llama3.2:1b", "grok-4"}
+	srv.Key = "sk-good"
+	closed := openaitest.New(noChat)
+	closed.Close()
+	env := map[string]string{"GOOD": "sk-good", "BAD": "sk-wrong"}
+	getenv := func(k string) string { return env[k] }
+	agent := func(name, url, key, model string) string {
+		return "  - {name: " + name + ", base_url: " + url + ", api_key_env: " + key + ", model: " + model + "}\n"
+	}
+	cases := []struct {
+		agents string
+		want   [2]string
+		status [2]Status
+	}{
+		{agent("A", srv.URL, "GOOD", "grok-4") + "  - {name: B, type: scripted, lines: [hi]}\n",
+			[2]string{`agent "A": ok: ` + srv.URL + ` accepts the key in GOOD and serves grok-4`, `agent "B" says 1 scripted line: nothing to reach`},
+			[2]Status{OK, Skipped}},
+		{agent("A", srv.URL, "BAD", "grok-4") + agent("B", srv.URL, "GOOD", "gpt-4o"),
+			[2]string{`agent "A": ` + srv.URL + ` refused the key in BAD (401); check the key`,
+				`agent "B": ` + srv.URL + ` does not serve model "gpt-4o"; did you mean "gpt-4o-mini"?`},
+			[2]Status{Fail, Fail}},
+		{agent("A", srv.URL, "UNSET", "grok-4") + agent("B", closed.URL, "GOOD", "m"),
+			[2]string{`agent "A" needs an API key: set the environment variable UNSET`,
+				`agent "B": cannot reach ` + closed.URL + `: nothing is listening there; is the server running?`},
+			[2]Status{Fail, Fail}},
+		{agent("A", srv.URL, "GOOD", "llama3.2") + agent("B", srv.URL, "GOOD", "mistral"),
+			[2]string{`did you mean "llama3.2:1b"?`, `does not serve model "mistral"; it serves gpt-4o-mini, grok-4, llama3.2:1b`},
+			[2]Status{Fail, Fail}},
+	}
+	for _, c := range cases {
+		fs := Check(context.Background(), scenario(t, "agents:\n"+c.agents), Options{Getenv: getenv, Timeout: 5 * time.Second})
+		if len(fs) != 2 {
+			t.Fatalf("%d findings", len(fs))
+		}
+		for i := range 2 {
+			if !strings.Contains(fs[i].Sentence, c.want[i]) || fs[i].Status != c.status[i] {
+				t.Errorf("agent %d: %s %q\n want %s %q", i, fs[i].Status, fs[i].Sentence, c.status[i], c.want[i])
+			}
+			if strings.Contains(fs[i].Sentence, "sk-") {
+				t.Errorf("a key appears in %q", fs[i].Sentence)
+			}
+		}
+	}
+	for _, r := range srv.Requests() {
+		if r.Method != "GET" || !strings.HasSuffix(r.Path, "/models") {
+			t.Errorf("doctor sent %s %s; it must only list models", r.Method, r.Path)
+		}
+	}
+}
+
+func TestJudgesAreCheckedToo(t *testing.T) {
+	srv := openaitest.Start(t, noChat)
+	srv.Models = []string{"m"}
+	s := scenario(t, "agents:\n  - {name: A, type: scripted, lines: [a]}\n  - {name: B, type: scripted, lines: [b]}\n"+
+		"termination:\n  judge: {base_url: "+srv.URL+", model: judge-model}\n")
+	fs := Check(context.Background(), s, Options{})
+	if len(fs) != 3 || fs[2].Status != Fail || !strings.Contains(fs[2].Sentence, `the judge "judge": `+srv.URL+` does not serve model "judge-model"`) {
+		t.Fatalf("%+v", fs)
+	}
+}
+
+func TestAServerWithoutAModelListIsAWarning(t *testing.T) {
+	srv := httptest.NewServer(http.NotFoundHandler())
+	t.Cleanup(srv.Close)
+	s := scenario(t, "agents:\n  - {name: A, base_url: "+srv.URL+"/v1, model: m}\n  - {name: B, type: human}\n")
+	fs := Check(context.Background(), s, Options{})
+	if fs[0].Status != Warn || !strings.Contains(fs[0].Sentence, `lists no models (GET /models: 404), so model "m" could not be confirmed`) {
+		t.Fatalf("%+v", fs[0])
+	}
+	if fs[1].Status != Skipped || fs[1].Sentence != `agent "B" is you, at the keyboard: nothing to reach` {
+		t.Fatalf("%+v", fs[1])
+	}
+}
+
+func TestOllamaLatestTagAndOpenRouterKeys(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch r.URL.Path {
+		case "/api/v1/models":
+			w.Write([]byte(`{"data":[{"id":"llama3.2:latest"},{"id":"x-ai/grok-4"}]}`))
+		case "/api/v1/key":
+			if r.Header.Get("Authorization") != "Bearer sk-or-good" {
+				http.Error(w, `{"error":{"message":"No auth credentials found","code":401}}`, 401)
+				return
+			}
+			w.Write([]byte(`{"data":{"label":"x"}}`))
+		default:
+			http.NotFound(w, r)
+		}
+	}))
+	t.Cleanup(srv.Close)
+	base := srv.URL + "/api/v1"
+	for key, want := range map[string]Status{"sk-or-good": OK, "sk-or-bad": Fail} {
+		s := scenario(t, "agents:\n  - {name: A, base_url: "+base+", model: llama3.2}\n"+
+			"  - {name: B, provider: openrouter, base_url: "+base+", model: x-ai/grok-4}\n")
+		fs := Check(context.Background(), s, Options{Getenv: func(string) string { return key }})
+		if fs[0].Status != OK {
+			t.Errorf("llama3.2 against llama3.2:latest: %+v", fs[0])
+		}
+		if fs[1].Status != want || (want == Fail && !strings.Contains(fs[1].Sentence, "refused the key in OPENROUTER_API_KEY (401)")) {
+			t.Errorf("key %s: %+v", key, fs[1])
+		}
+	}
+}
+
+func TestAskSpendsOneTokenOnlyWhenAsked(t *testing.T) {
+	srv := openaitest.Start(t, func(r openaitest.Request) openaitest.Reply {
+		if r.Body.Model == "broken" {
+			return openaitest.Error(500, "the model is loading")
+		}
+		return openaitest.Text("OK")
+	})
+	srv.Models = []string{"m", "broken"}
+	s := scenario(t, "agents:\n  - {name: A, base_url: "+srv.URL+", model: m}\n  - {name: B, base_url: "+srv.URL+", model: broken}\n")
+	Check(context.Background(), s, Options{})
+	for _, r := range srv.Requests() {
+		if r.Method != "GET" {
+			t.Fatalf("without Ask doctor sent %s %s", r.Method, r.Path)
+		}
+	}
+	fs := Check(context.Background(), s, Options{Ask: true, Timeout: 5 * time.Second})
+	if fs[0].Status != OK || !strings.HasSuffix(fs[0].Sentence, "serves m, and answered a one-token request") {
+		t.Errorf("A: %+v", fs[0])
+	}
+	if fs[1].Status != Fail || !strings.Contains(fs[1].Sentence, "refused a one-token request for broken (500): the model is loading") {
+		t.Errorf("B: %+v", fs[1])
+	}
+	for _, r := range srv.Requests() {
+		if r.Method == "POST" && (r.Body.MaxTokens != 1 || r.Body.Stream) {
+			t.Errorf("the request asked for more than one token: %+v", r.Body)
+		}
+	}
+}

@@ -1,0 +1,61 @@
+package review
+
+import (
+	"fmt"
+	"testing"
+
+	"github.com/parleyhq/parley/orchestrator/policy"
+	"github.com/parleyhq/parley/transcripts"
+)
+
+func msgs(texts ...string) []transcripts.Message {
+	out := make([]transcripts.Message, len(texts))
+	for i, t := range texts {
+		out[i] = transcripts.Message{Speaker: []string{"A", "B"}[i%2], Content: t}
+	}
+	return out
+}
+
+func TestEachRuleIsMarkedWhereItFirstFires(t *testing.T) {
+	const src = `termination:
+  any:
+    - min_messages: 3
+    - max_messages: 6
+    - end_token: {token: "[END]", exchanges: 1}
+    - stop_pattern: 'banana'
+`
+	newPolicy := func() policy.Policy {
+		p, err := policy.ParseYAML([]byte(src))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	m := msgs("hello there", "banana split", "[END]", "[END]", "banana again", "more", "and more")
+	r := Judge(newPolicy, m)
+	if len(r.Marks) != 3 {
+		t.Fatalf("marks %+v", r.Marks)
+	}
+	got := fmt.Sprint(r.Marks)
+	// banana is said at message 2, while the guard holds every rule back;
+	// the rule fires when it is said again.
+	want := "[{4 end_token " + r.Marks[0].Reason + "} {5 stop_pattern " + r.Marks[1].Reason + "} {6 max_messages " + r.Marks[2].Reason + "}]"
+	if got != want || len(r.Marks) != 3 {
+		t.Fatalf("marks %s\nwant %s", got, want)
+	}
+	if r.StopAt != 4 || r.Stop.Policy != "end_token" {
+		t.Errorf("the whole policy stops at %d by %s", r.StopAt, r.Stop.Policy)
+	}
+}
+
+func TestTheDefaultSetOnTheSeed(t *testing.T) {
+	tr, err := transcripts.Read("../../transcripts/seed/kimi-k2-vs-grok-4.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := Judge(policy.Default, tr.Messages)
+	at, v := policy.FirstStop(policy.Default(), tr.Messages)
+	if r.StopAt != at || r.Stop.Reason != v.Reason || len(r.Marks) == 0 || r.Marks[0].At != at {
+		t.Fatalf("stop %d (%s), marks %+v; check says %d", r.StopAt, r.Stop.Reason, r.Marks, at)
+	}
+}
