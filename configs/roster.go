@@ -97,12 +97,11 @@ func (r *Roster) validate() error {
 	seen := map[string]bool{}
 	for i := range r.Agents {
 		a := r.Merged(i)
-		if err := a.validate(i); err != nil {
-			var e *Error
-			if ok := asError(err, &e); ok {
+		if probs := a.validate(i); len(probs) > 0 {
+			for _, e := range probs {
 				e.Msg = "roster." + e.Msg
 			}
-			return err
+			return probs
 		}
 		if seen[a.Name] {
 			return &Error{Line: a.Line, Msg: fmt.Sprintf("roster: two agents are named %q; give each its own name", a.Name)}
@@ -112,13 +111,6 @@ func (r *Roster) validate() error {
 	return nil
 }
 
-func asError(err error, e **Error) bool {
-	x, ok := err.(*Error)
-	if ok {
-		*e = x
-	}
-	return ok
-}
 
 // Merged is roster agent i with the defaults filled in: every field the
 // agent leaves unset takes the default's value.

@@ -17,6 +17,7 @@ import (
 
 	"github.com/creack/pty"
 
+	"github.com/parleyhq/parley/orchestrator/policy"
 	"github.com/parleyhq/parley/transcripts"
 )
 
@@ -341,7 +342,13 @@ func TestShowInTerminalThatDoesNotAnswer(t *testing.T) {
 	}
 	tm.press("G")
 	tm.press("\x1b[F") // End: the last message and the banner's stop
-	s := tm.waitFor("the end", func(s string) bool { return strings.Contains(s, "would stop after message 24") })
+	seed, err := transcripts.Read("../../../transcripts/seed/kimi-k2-vs-grok-4.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	at, _ := policy.FirstStop(policy.Default(), seed.Messages)
+	want := fmt.Sprintf("would stop after message %d", at)
+	s := tm.waitFor("the end", func(s string) bool { return strings.Contains(s, want) })
 	if !strings.Contains(s, "■ Recorded") {
 		t.Errorf("the banner lacks the recorded stop:\n%s", s)
 	}
