@@ -111,7 +111,6 @@ func (r *Roster) validate() error {
 	return nil
 }
 
-
 // Merged is roster agent i with the defaults filled in: every field the
 // agent leaves unset takes the default's value.
 func (r *Roster) Merged(i int) Agent {

@@ -41,7 +41,8 @@ func TestShowUsesTheRecordedScenarioAndStop(t *testing.T) {
 	if code != exitOK {
 		t.Fatalf("exit %d\n%s", code, errOut)
 	}
-	for _, want := range []string{"■ Recorded: stopped after message 1 by stop_pattern", "Under its scenario's rules it would stop after message 1 by stop_pattern"} {
+	// Message 1 is the opening (the "Hello." cue), so A's first line is message 2.
+	for _, want := range []string{"■ Recorded: stopped after message 2 by stop_pattern", "Under its scenario's rules it would stop after message 2 by stop_pattern"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("show lacks %q:\n%s", want, out)
 		}
