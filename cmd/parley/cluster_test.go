@@ -353,9 +353,10 @@ func TestQueuedBatchSurvivesAWorkerKilledMidConversation(t *testing.T) {
 	}
 	// The limit counts requests as they leave the workers; the server sees
 	// each one a little later (a first request also dials its connection),
-	// and on a loaded machine that delay varies by tens of milliseconds.
-	// So the server's count is checked over the window less that slack.
-	const slack = 100 * time.Millisecond
+	// and on a loaded machine (CI builds Ollama beside the tests) that delay
+	// varies by up to a few hundred milliseconds. So the server's count is
+	// checked over the window less that slack.
+	const slack = 250 * time.Millisecond
 	most := mostWithin(times, window-slack)
 	strict := mostWithin(times, window)
 	if most > perWindow {

@@ -47,12 +47,14 @@ func TestQuickFormRunsWithoutAScenarioFile(t *testing.T) {
 		t.Fatalf("exit %d\n%s%s", code, out, errOut)
 	}
 	tr := recordedIn(t, dir)
-	if len(tr.Messages) != 4 || tr.Messages[0].Speaker != "gpt-4o-mini" || tr.Messages[1].Speaker != "other-model" {
-		t.Fatalf("recorded %d messages, first speakers %q", len(tr.Messages), tr.Messages[0].Speaker)
+	// Message 1 is the opening, in the other seat; then the first agent answers.
+	if len(tr.Messages) != 4 || tr.Messages[0].Speaker != "other-model" || tr.Messages[0].Content != "Tell me about tides." ||
+		tr.Messages[1].Speaker != "gpt-4o-mini" || tr.Messages[2].Speaker != "other-model" {
+		t.Fatalf("recorded %d messages: %+v", len(tr.Messages), tr.Messages)
 	}
 	reqs := srv.Requests()
-	if len(reqs) != 4 {
-		t.Fatalf("the server saw %d requests, want 4", len(reqs))
+	if len(reqs) != 3 {
+		t.Fatalf("the server saw %d requests, want 3", len(reqs))
 	}
 	first := reqs[0].Body.Messages
 	if len(first) < 2 || first[0].Content != "Be brief." || first[1].Content != "Tell me about tides." {
@@ -165,19 +167,21 @@ func TestRunJSONPrintsTheEventStream(t *testing.T) {
 		if len(types) == 0 || types[len(types)-1] != ev.Type {
 			types = append(types, ev.Type)
 		}
-		if ev.Type == "delta" && ev.Index == 1 {
+		if ev.Type == "delta" && ev.Index == 2 {
 			text.WriteString(ev.Text)
 		}
 		if ev.Type == "stopped" {
 			json.Unmarshal([]byte(line), &stopped)
 		}
 	}
-	want := "started turn delta message progress turn delta message progress turn delta message progress stopped"
+	// Message 1 is the opening (the "Hello." cue A is shown), recorded
+	// without a turn of its own; A's reply is message 2.
+	want := "started message progress turn delta message progress turn delta message progress stopped"
 	if strings.Join(types, " ") != want {
 		t.Errorf("event types:\n got %s\nwant %s", strings.Join(types, " "), want)
 	}
 	if text.String() != "one two three" {
-		t.Errorf("deltas of message 1 join to %q", text.String())
+		t.Errorf("deltas of message 2 join to %q", text.String())
 	}
 	tr := recordedIn(t, dir)
 	if len(tr.Messages) != 3 || stopped.Stop.At != 3 || !strings.HasSuffix(stopped.Transcript, ".md") {

@@ -1,10 +1,14 @@
 package main
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/parleyhq/parley/orchestrator/policy"
+	"github.com/parleyhq/parley/transcripts"
 )
 
 func TestShowMarksWhereEachRuleWouldFire(t *testing.T) {
@@ -12,19 +16,24 @@ func TestShowMarksWhereEachRuleWouldFire(t *testing.T) {
 	if code != exitOK {
 		t.Fatalf("exit %d\n%s", code, errOut)
 	}
+	seed, err := transcripts.Read("../../transcripts/seed/kimi-k2-vs-grok-4.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	at, v := policy.FirstStop(policy.Default(), seed.Messages)
 	for _, want := range []string{
-		"◆ after message 24, end_token would fire here: both sides signed off with [END]",
+		fmt.Sprintf("◆ after message %d, %s would fire here: %s", at, v.Policy, v.Reason[:40]),
 		"■ Recorded: 97 messages, no stop recorded",
-		"◆ Under the default rules it would stop after message 24 by end_token",
-		"(saving 73 messages)",
+		fmt.Sprintf("◆ Under the default rules it would stop after message %d by %s", at, v.Policy),
+		fmt.Sprintf("(saving %d messages)", 97-at),
 	} {
 		if !strings.Contains(out, want) {
 			t.Errorf("show lacks %q", want)
 		}
 	}
-	// The mark follows message 24: 24 messages, each closed by ---, come before it.
-	if i := strings.Index(out, "◆ after message 24"); i < 0 || strings.Count(out[:i], "\n---\n") != 24 {
-		t.Errorf("the mark is not right after message 24")
+	// The mark follows message at: that many messages, each closed by ---, come before it.
+	if i := strings.Index(out, fmt.Sprintf("◆ after message %d,", at)); i < 0 || strings.Count(out[:i], "\n---\n") != at {
+		t.Errorf("the mark is not right after message %d", at)
 	}
 }
 
