@@ -92,7 +92,7 @@ var refusals, _ = policy.NewRefusal(1, 0, true, nil)
 //	refusal   reads as a refusal (policy.Refusal's built-in patterns)
 //	farewell  at least 12% of its words sign off or thank
 //	verbatim  at least 85% of its 8-byte runs were said in the last six messages
-//	template  at least 60% of its line shapes are its speaker's previous message's
+//	template  at least 60% of its line shapes are its speaker's previous message's, or of its frames
 //
 // or "" for a message that shows none of them.
 func MessageKind(content string, x []float64) State {
@@ -112,7 +112,7 @@ func MessageKind(content string, x []float64) State {
 		return Farewell
 	case sig(x, "stale_bytes") >= echoShare:
 		return Verbatim
-	case max(sig(x, "template"), sig(x, "frame")) >= templateShare && sig(x, "new_words") < 0.5:
+	case max(sig(x, "template"), sig(x, "frame")) >= templateShare:
 		return Template
 	}
 	return none
