@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/parleyhq/parley/analysis"
+	"github.com/parleyhq/parley/pricing"
 )
 
 //go:embed page.html
@@ -79,6 +80,7 @@ type convView struct {
 	Firings           string
 	Strip             template.HTML
 	Models            string
+	Opener, Responder string
 }
 
 type pageView struct {
@@ -93,6 +95,7 @@ type pageView struct {
 	SpentShare        string
 	Top               stateView
 	Cost, Tokens      string
+	CostNote          string // what the big figure leaves out
 	States            []stateView
 	Rows              []rowView
 	HeatMin, HeatMax  string
@@ -106,8 +109,8 @@ type pageView struct {
 // a little JavaScript, no network, openable from disk.
 func HTML(w io.Writer, r analysis.Report) error {
 	v := pageView{Summary: summary(r), Policy: r.Policy, Conversations: len(r.Conversations), Models: r.Models,
-		Pairs: len(r.Pairs), Median: num(r.MedianSubstance), Spent: r.Spent, Messages: r.Messages, SpentT: tokens(r.Spent), MessagesT: tokens(r.Messages),
-		Cost: r.Cost.String(), Tokens: tokens(r.Tokens), HeatLow: rgb(heatLow), HeatHigh: rgb(heatHigh)}
+		Pairs: len(r.Pairs), Median: num(r.MedianSubstance), Spent: r.Spent, Messages: r.Messages, SpentT: thousands(r.Spent), MessagesT: thousands(r.Messages),
+		Cost: costFigure(r.Cost), CostNote: costNote(r.Cost), Tokens: thousands(r.Tokens), HeatLow: rgb(heatLow), HeatHigh: rgb(heatHigh)}
 	if r.Messages > 0 {
 		v.SpentShare = pct(float64(r.Spent) / float64(r.Messages))
 	}
@@ -166,7 +169,7 @@ func HTML(w io.Writer, r analysis.Report) error {
 	}
 
 	for _, m := range r.PerModel {
-		mv := modelView{ModelFigures: m, Median: num(m.MedianSubstance), TokensT: tokens(m.Tokens), CostT: m.Cost.String()}
+		mv := modelView{ModelFigures: m, Median: num(m.MedianSubstance), TokensT: thousands(m.Tokens), CostT: m.Cost.String()}
 		if m.Conversations > 0 {
 			n := float64(m.Conversations)
 			mv.Loop, mv.Refuse, mv.SignOff = 100*float64(m.FirstToLoop)/n, 100*float64(m.FirstToRefuse)/n, 100*float64(m.FirstToSignOff)/n
@@ -179,8 +182,8 @@ func HTML(w io.Writer, r analysis.Report) error {
 		c := &r.Conversations[i]
 		cv := convView{Pair: index[c.Pair()], Title: convTitle(c), File: c.File, Href: href(c.Link), State: stateOf(c.State),
 			StateText: stateText(c), Messages: c.Messages, Stop: c.Stop, StopText: stopText(c), Rule: c.Rule, Spent: c.Spent,
-			LoopStart: c.LoopStart, Tokens: tokens(c.Tokens), Cost: c.Cost.String(), Reason: c.Reason, Firings: firingsText(c),
-			Strip: strip(c)}
+			LoopStart: c.LoopStart, Tokens: thousands(c.Tokens), Cost: c.Cost.String(), Reason: c.Reason, Firings: firingsText(c),
+			Strip: strip(c), Opener: c.Opener, Responder: c.Responder}
 		if len(c.Models) == 2 {
 			cv.Models = strings.Join(c.Models, " ↔ ")
 		}
@@ -281,4 +284,27 @@ func strip(c *analysis.Conversation) template.HTML {
 	}
 	b.WriteString(`</svg>`)
 	return template.HTML(`<div class="timeline">` + b.String() + labels.String() + `</div>`)
+}
+
+// costFigure is a cost as one short figure: "$0.016", "unknown".
+func costFigure(t pricing.Total) string {
+	if t.Reported == 0 && t.Estimated == 0 {
+		return t.String()
+	}
+	return pricing.FormatUSD(t.USD)
+}
+
+// costNote says what costFigure leaves out: estimates and unknown messages.
+func costNote(t pricing.Total) string {
+	var parts []string
+	if t.Estimated > 0 {
+		parts = append(parts, "partly estimated")
+		if t.Reported == 0 {
+			parts[0] = "estimated"
+		}
+	}
+	if t.Unknown > 0 && (t.Reported > 0 || t.Estimated > 0) {
+		parts = append(parts, fmt.Sprintf("%s of unknown cost", thousands(t.Unknown)+" messages"))
+	}
+	return strings.Join(parts, ", ")
 }

@@ -61,7 +61,7 @@ func Markdown(w io.Writer, r analysis.Report) error {
 			ss = append(ss, fmt.Sprintf("%s %s", s.State.Title(), pct(s.Share)))
 		}
 		p("| %s | %s | %d | %s | %s | %s | %d | %s | %s |\n", cell(c.Opener), cell(c.Responder), c.Conversations,
-			num(c.MedianSubstance), c.Dominant.Title(), cell(strings.Join(ss, ", ")), c.Spent, tokens(c.Tokens), c.Cost)
+			num(c.MedianSubstance), c.Dominant.Title(), cell(strings.Join(ss, ", ")), c.Spent, thousands(c.Tokens), c.Cost)
 	}
 
 	p("\n## Models\n\n")
@@ -71,7 +71,7 @@ func Markdown(w io.Writer, r analysis.Report) error {
 	for _, m := range r.PerModel {
 		p("| %s | %d | %s | %s | %s | %s | %s | %s |\n", cell(m.Model), m.Conversations, num(m.MedianSubstance),
 			share(m.FirstToLoop, m.Conversations), share(m.FirstToRefuse, m.Conversations), share(m.FirstToSignOff, m.Conversations),
-			tokens(m.Tokens), m.Cost)
+			thousands(m.Tokens), m.Cost)
 	}
 
 	p("\n## Conversations\n\n")
@@ -84,7 +84,7 @@ func Markdown(w io.Writer, r analysis.Report) error {
 			loop = fmt.Sprint(c.LoopStart)
 		}
 		p("| %s | %s | %s | %d | %s | %s | %s | %d | %s | %s |\n", transcriptLink(c), cell(c.Opener), cell(c.Responder),
-			c.Messages, stopText(c), loop, cell(stateText(c)), c.Spent, tokens(c.Tokens), c.Cost)
+			c.Messages, stopText(c), loop, cell(stateText(c)), c.Spent, thousands(c.Tokens), c.Cost)
 	}
 	for i := range r.Conversations {
 		c := &r.Conversations[i]
@@ -117,10 +117,10 @@ func summary(r analysis.Report) string {
 	s := fmt.Sprintf("%d conversations between %d models, in %d pairs, judged by %s. Median messages of substance: %s. ",
 		n, len(r.Models), len(r.Pairs), r.Policy, num(r.MedianSubstance))
 	if r.Messages > 0 {
-		s += fmt.Sprintf("%s of %s messages (%s) came after the substance ended.", tokens(r.Spent), tokens(r.Messages), pct(float64(r.Spent)/float64(r.Messages)))
+		s += fmt.Sprintf("%s of %s messages (%s) came after the substance ended.", thousands(r.Spent), thousands(r.Messages), pct(float64(r.Spent)/float64(r.Messages)))
 	}
 	if r.Tokens > 0 {
-		s += fmt.Sprintf(" Tokens: %s.", tokens(r.Tokens))
+		s += fmt.Sprintf(" Tokens: %s.", thousands(r.Tokens))
 	}
 	s += fmt.Sprintf(" Cost: %s.", r.Cost)
 	return s

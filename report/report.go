@@ -138,7 +138,8 @@ func num(f float64) string {
 	return fmt.Sprintf("%.1f", f)
 }
 
-func tokens(n int) string {
+// thousands writes a count with thousands separated: "4,480"; "–" for 0.
+func thousands(n int) string {
 	if n == 0 {
 		return "–"
 	}
