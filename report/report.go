@@ -113,6 +113,15 @@ func stopText(c *analysis.Conversation) string {
 	return fmt.Sprintf("after %d (%s)", c.Stop, c.Rule)
 }
 
+// stopPhrase is stopText as a phrase: "substance ended after 11 (loop)",
+// "no rule stops it".
+func stopPhrase(c *analysis.Conversation) string {
+	if c.Stop == 0 {
+		return "no rule stops it"
+	}
+	return "substance ended " + stopText(c)
+}
+
 // stateText names a conversation's state, with who refuses.
 func stateText(c *analysis.Conversation) string {
 	s := c.State.Title()
