@@ -91,15 +91,19 @@ func Describe(it Item, newPolicy func() policy.Policy) Conversation {
 		c.Models = []string{model[c.Opener], model[c.Responder]}
 	}
 
-	st := Judge(newPolicy(), msgs)
+	// One set serves the stop, each rule alone and the loop settings: a
+	// policy is a pure function of the messages, so the work its rules
+	// remember from judging is reused when they are replayed alone.
+	p := newPolicy()
+	st := Judge(p, msgs)
 	c.Stop, c.Rule, c.Reason = st.At, st.Policy, st.Reason
 	c.Substance = len(msgs)
 	if st.At > 0 {
 		c.Substance, c.Spent = st.At, len(msgs)-st.At
 	}
-	c.Rules = Firings(newPolicy(), msgs)
+	c.Rules = Firings(p, msgs)
 
-	lm, thr, token := loopSettings(newPolicy())
+	lm, thr, token := loopSettings(p)
 	c.Threshold = int(math.Round(100 * thr))
 	xs := policy.LoopSignals(msgs, token)
 	chance := make([]float64, len(msgs))
