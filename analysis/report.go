@@ -78,8 +78,14 @@ func Describe(it Item, newPolicy func() policy.Policy) Conversation {
 	if len(speakers) > 1 {
 		c.Responder = speakers[1]
 	}
-	if run := readRun(it); run != nil && run.Pairing != nil {
-		c.Opener, c.Responder, c.Run = run.Pairing.Opener, run.Pairing.Responder, run.Pairing.Run
+	if len(speakers) < 2 || strings.HasSuffix(it.File.Path, ".jsonl") {
+		line := firstLine(it)
+		if pr := pairingOf(line); pr != nil {
+			c.Opener, c.Responder, c.Run = pr.Opener, pr.Responder, pr.Run
+		} else if a, b, ok := titlePair(line); ok && len(speakers) < 2 && (len(speakers) == 0 || speakers[0] == a) {
+			// A run that failed before its second speaker spoke.
+			c.Opener, c.Responder = a, b
+		}
 	}
 	model := map[string]string{}
 	for _, m := range msgs {
@@ -172,10 +178,12 @@ func Describe(it Item, newPolicy func() policy.Policy) Conversation {
 	return c
 }
 
-// readRun reads the run line of a parley JSONL recording, for the pairing
-// a tournament records; nil for other layouts.
-func readRun(it Item) *transcripts.Run {
-	if !strings.HasSuffix(it.File.Path, ".jsonl") {
+// firstLine reads the first line of a conversation's file: the run line
+// of a parley JSONL recording, the "# A ↔ B" title of Markdown. Item holds
+// neither, and the report needs them only for a tournament's pairing and
+// for a run that failed before its second speaker spoke.
+func firstLine(it Item) []byte {
+	if it.File.Path == "" || it.Name != it.File.Path {
 		return nil
 	}
 	f, err := os.Open(it.File.Path)
@@ -184,6 +192,11 @@ func readRun(it Item) *transcripts.Run {
 	}
 	defer f.Close()
 	line, _ := bufio.NewReader(f).ReadBytes('\n')
+	return line
+}
+
+// pairingOf reads the pairing a tournament records in a JSONL run line.
+func pairingOf(line []byte) *transcripts.Pairing {
 	var l struct {
 		Type string `json:"type"`
 		transcripts.Run
@@ -191,7 +204,19 @@ func readRun(it Item) *transcripts.Run {
 	if json.Unmarshal(line, &l) != nil || l.Type != "run" {
 		return nil
 	}
-	return &l.Run
+	return l.Pairing
+}
+
+// titlePair reads "# A ↔ B", the title parley and the attractors script
+// give a conversation.
+func titlePair(line []byte) (string, string, bool) {
+	t, ok := strings.CutPrefix(strings.TrimSpace(string(line)), "# ")
+	if !ok {
+		return "", "", false
+	}
+	a, b, ok := strings.Cut(t, " ↔ ")
+	a, b = strings.TrimSpace(a), strings.TrimSpace(b)
+	return a, b, ok && a != "" && b != ""
 }
 
 // loopSettings returns the loop model, threshold and end token of the

@@ -90,9 +90,10 @@ func TestGoldenMarkdown(t *testing.T) {
 	golden(t, "report.golden.md", b.Bytes())
 }
 
-// The fixture's five conversations are each counted once (the .md + .json
+// The fixture's six conversations are each counted once (an .md + .json
 // pair is one), fall into the states they were written to show, and group
-// into four pairs.
+// into four pairs; a run that failed after its opening is placed by its
+// title.
 func TestFixtureReport(t *testing.T) {
 	r := build(t)
 	got := map[string]analysis.State{}
@@ -105,6 +106,7 @@ func TestFixtureReport(t *testing.T) {
 		"bix_vs_ada_20261120_100000_run1.md": analysis.EndEcho,
 		"ada-cyd-refusal.md":                 analysis.Refusals,
 		"cyd-bix-pingpong.md":                analysis.PingPong,
+		"ada_vs_cyd_20261120_100000_run1.md": analysis.Healthy,
 	}
 	if len(got) != len(want) || len(r.Conversations) != len(want) {
 		t.Fatalf("conversations %v, want %v", got, want)
@@ -123,6 +125,10 @@ func TestFixtureReport(t *testing.T) {
 			// The tournament's pairing, usage and reported cost.
 			if c.Run != 2 || c.Tokens == 0 || c.Cost.Reported != 16 || c.Models[0] != "openai/gpt-4o" {
 				t.Errorf("tournament run: run %d, tokens %d, cost %+v, models %v", c.Run, c.Tokens, c.Cost, c.Models)
+			}
+		case "ada_vs_cyd_20261120_100000_run1.md":
+			if c.Messages != 1 || c.Opener != "ada" || c.Responder != "cyd" {
+				t.Errorf("the failed run: %d messages, %s → %s; want 1, ada → cyd", c.Messages, c.Opener, c.Responder)
 			}
 		case "ada-cyd-refusal.md":
 			if len(c.Refusers) != 1 || c.Refusers[0] != "cyd" {
