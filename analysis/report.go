@@ -156,8 +156,9 @@ func Describe(it Item, newPolicy func() policy.Policy) Conversation {
 		}
 		tail := Classify(c.Kinds, names, from, true)
 		c.State, c.Refusers = tail.State, tail.Refusers
-		if c.State != Circling && c.LoopStart > 0 {
-			c.FirstLoop = msgs[c.LoopStart-1].Speaker
+		// Who began it, when the loop's first message looks like one.
+		if k := c.LoopStart - 1; k >= 0 && chance[k] >= thr {
+			c.FirstLoop = msgs[k].Speaker
 		}
 	} else {
 		c.State = Healthy
