@@ -229,3 +229,25 @@ func TestBuildMatrixAndModels(t *testing.T) {
 		}
 	}
 }
+
+// Each rule is replayed alone, inside the guards that hold it: an [END]
+// exchange at messages 2 and 3 fires no earlier than min_messages allows,
+// and each end_token rule is named by its token.
+func TestFiringsKeepTheGuards(t *testing.T) {
+	p, err := policy.ParseYAML([]byte(`any:
+  - min_messages: 5
+  - end_token: {token: "[END]", exchanges: 1}
+  - end_token: {token: "^C^C", exchanges: 1}
+  - max_messages: 7
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	msgs := []transcripts.Message{{Speaker: "a", Content: "hi"}, {Speaker: "b", Content: "bye [END]"}, {Speaker: "a", Content: "[END]"},
+		{Speaker: "b", Content: "[END]"}, {Speaker: "a", Content: "[END]"}, {Speaker: "b", Content: "[END]"}, {Speaker: "a", Content: "[END]"}, {Speaker: "b", Content: "[END]"}}
+	got := Firings(p, msgs)
+	want := []Firing{{"end_token [END]", 5}, {"end_token ^C^C", 0}, {"max_messages 7", 7}}
+	if !slices.Equal(got, want) {
+		t.Errorf("firings %+v, want %+v", got, want)
+	}
+}
