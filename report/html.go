@@ -249,7 +249,7 @@ func strip(c *analysis.Conversation) template.HTML {
 		if i < len(c.Kinds) && c.Kinds[i] != "" {
 			color, kind = stateColor[c.Kinds[i]], c.Kinds[i].Title()
 		}
-		f(`<rect x="%.2f" y="%.2f" width="%.2f" height="%.2f" fill="%s"><title>message %d: %d%% loop chance · %s</title></rect>`,
+		f(`<rect x="%.1f" y="%.1f" width="%.1f" height="%.1f" fill="%s"><title>#%d %d%% · %s</title></rect>`,
 			x(i)+gap/2, y, math.Max(0.5, bw-gap), h, color, i+1, ch, html.EscapeString(kind))
 	}
 	// Labels are HTML over the SVG, placed in percent, so that the strip
