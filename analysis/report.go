@@ -1,0 +1,525 @@
+package analysis
+
+import (
+	"bufio"
+	"encoding/json"
+	"fmt"
+	"math"
+	"os"
+	"slices"
+	"sort"
+	"strings"
+
+	"github.com/parleyhq/parley/orchestrator/policy"
+	"github.com/parleyhq/parley/pricing"
+	"github.com/parleyhq/parley/transcripts"
+)
+
+// Conversation is what the attractor report says of one conversation:
+// who spoke, where its substance ended, what it fell into then, and what
+// that cost.
+type Conversation struct {
+	File      string   `json:"file"`           // as found under a folder given on the command line; "#N" for the Nth of a file
+	Path      string   `json:"-"`              // the transcript file
+	Link      string   `json:"link,omitempty"` // the transcript, relative to the report's folder
+	Layout    string   `json:"layout"`
+	Opener    string   `json:"opener"`           // who spoke first
+	Responder string   `json:"responder"`        // who answered
+	Models    []string `json:"models,omitempty"` // the model ids recorded for opener and responder
+	Run       int      `json:"run,omitempty"`    // the run of this pair, in a tournament
+	Messages  int      `json:"messages"`
+
+	Stop      int      `json:"stop"`                 // the message after which the policy stops it; 0: never
+	Rule      string   `json:"rule,omitempty"`       // the rule that stops it
+	Reason    string   `json:"reason,omitempty"`     // why, naming messages
+	Substance int      `json:"substance"`            // messages of substance: up to the stop, or all
+	LoopStart int      `json:"loop_start,omitempty"` // the first message of the loop that led to the stop
+	State     State    `json:"state"`
+	Refusers  []string `json:"refusers,omitempty"` // in a refusal loop, who refused
+	Spent     int      `json:"spent"`              // messages after the stop
+
+	FirstLoop    string `json:"first_loop,omitempty"`     // who sent the loop's first message
+	FirstRefusal string `json:"first_refusal,omitempty"`  // who refused first, anywhere
+	FirstSignOff string `json:"first_sign_off,omitempty"` // who first signed off (end token or farewell)
+
+	Tokens int           `json:"tokens,omitempty"` // as recorded; 0 when no usage was
+	Cost   pricing.Total `json:"cost"`
+
+	Rules []Firing `json:"rules"` // each rule of the policy, where it would first fire
+	// Timeline holds, per message, its loop chance in percent and the
+	// pattern it shows (MessageKind), for the report's strips.
+	Chance    []int   `json:"chance"`
+	Kinds     []State `json:"kinds"`
+	Speakers  []int   `json:"speakers"`  // per message: 0 the opener, 1 the responder, -1 a moderator note
+	Threshold int     `json:"threshold"` // the loop chance, in percent, from which a message looks like a loop
+
+	use map[string]SpeakerUse // each speaker's own tokens and cost, for the per-model figures
+}
+
+// Firing is where one rule of a policy would first stop a conversation on
+// its own (inside the guards that hold it); At is 0 when it never would.
+type Firing struct {
+	Rule string `json:"rule"`
+	At   int    `json:"at"`
+}
+
+// Pair returns the conversation's opener × responder key.
+func (c *Conversation) Pair() [2]string { return [2]string{c.Opener, c.Responder} }
+
+// Describe analyses one conversation under a policy: newPolicy must build
+// a fresh set each call, as policy.Default does.
+func Describe(it Item, newPolicy func() policy.Policy) Conversation {
+	msgs := it.Messages
+	c := Conversation{File: it.Name, Path: it.File.Path, Layout: it.Layout, Messages: len(msgs)}
+	speakers := transcriptSpeakers(msgs)
+	if len(speakers) > 0 {
+		c.Opener, c.Responder = speakers[0], speakers[0]
+	}
+	if len(speakers) > 1 {
+		c.Responder = speakers[1]
+	}
+	if len(speakers) < 2 || strings.HasSuffix(it.File.Path, ".jsonl") {
+		line := firstLine(it)
+		if pr := pairingOf(line); pr != nil {
+			c.Opener, c.Responder, c.Run = pr.Opener, pr.Responder, pr.Run
+		} else if a, b, ok := titlePair(line); ok && len(speakers) < 2 && (len(speakers) == 0 || speakers[0] == a) {
+			// A run that failed before its second speaker spoke.
+			c.Opener, c.Responder = a, b
+		}
+	}
+	model := map[string]string{}
+	for _, m := range msgs {
+		if m.Model != "" && model[m.Speaker] == "" {
+			model[m.Speaker] = m.Model
+		}
+	}
+	if model[c.Opener] != "" || model[c.Responder] != "" {
+		c.Models = []string{model[c.Opener], model[c.Responder]}
+	}
+
+	// One set serves the stop, each rule alone and the loop settings: a
+	// policy is a pure function of the messages, so the work its rules
+	// remember from judging is reused when they are replayed alone.
+	p := newPolicy()
+	st := Judge(p, msgs)
+	c.Stop, c.Rule, c.Reason = st.At, st.Policy, st.Reason
+	c.Substance = len(msgs)
+	if st.At > 0 {
+		c.Substance, c.Spent = st.At, len(msgs)-st.At
+	}
+	c.Rules = Firings(p, msgs)
+
+	lm, thr, token := loopSettings(p)
+	c.Threshold = int(math.Round(100 * thr))
+	xs := policy.LoopSignals(msgs, token)
+	chance := make([]float64, len(msgs))
+	c.Chance = make([]int, len(msgs))
+	c.Kinds = make([]State, len(msgs))
+	c.Speakers = make([]int, len(msgs))
+	names := make([]string, len(msgs))
+	spoken := 0
+	for i, m := range msgs {
+		names[i] = m.Speaker
+		switch {
+		case m.Origin == transcripts.OriginModerator:
+			c.Speakers[i] = -1
+		case c.Opener == c.Responder:
+			c.Speakers[i] = spoken % 2
+		case m.Speaker == c.Opener || (m.Speaker != c.Responder && spoken%2 == 0):
+			c.Speakers[i] = 0
+		default:
+			c.Speakers[i] = 1
+		}
+		if m.Origin != transcripts.OriginModerator {
+			spoken++
+		}
+		if xs[i] == nil {
+			continue
+		}
+		chance[i] = lm.Chance(xs[i])
+		c.Chance[i] = int(math.Round(100 * chance[i]))
+		c.Kinds[i] = MessageKind(m.Content, xs[i])
+		if c.FirstRefusal == "" && c.Kinds[i] == Refusals {
+			c.FirstRefusal = m.Speaker
+		}
+		if c.FirstSignOff == "" && (c.Kinds[i] == Farewell || c.Kinds[i] == EndEcho || sig(xs[i], "end_token") > 0) {
+			c.FirstSignOff = m.Speaker
+		}
+	}
+	if st.At > 0 {
+		c.LoopStart = LoopStart(chance, thr, st.At)
+		// Judge the loop from its start; when few messages follow the
+		// stop (a run parley stopped itself), the messages leading to it.
+		from := c.LoopStart - 1
+		if len(msgs)-st.At < lookBack {
+			from = min(from, max(0, st.At-lookBack))
+		}
+		tail := Classify(c.Kinds, names, from, true)
+		c.State, c.Refusers = tail.State, tail.Refusers
+		// Who began it, when the loop's first message looks like one.
+		if k := c.LoopStart - 1; k >= 0 && chance[k] >= thr {
+			c.FirstLoop = msgs[k].Speaker
+		}
+	} else {
+		c.State = Healthy
+	}
+
+	c.use = map[string]SpeakerUse{}
+	for _, m := range msgs {
+		c.Cost.Add(pricing.Of(m, model[m.Speaker]))
+		n := tokens(m)
+		c.Tokens += n
+		if m.Origin == transcripts.OriginAgent {
+			u := c.use[m.Speaker]
+			u.Tokens += n
+			u.Cost.Add(pricing.Of(m, model[m.Speaker]))
+			c.use[m.Speaker] = u
+		}
+	}
+	return c
+}
+
+// firstLine reads the first line of a conversation's file: the run line
+// of a parley JSONL recording, the "# A ↔ B" title of Markdown. Item holds
+// neither, and the report needs them only for a tournament's pairing and
+// for a run that failed before its second speaker spoke.
+func firstLine(it Item) []byte {
+	if it.File.Path == "" || it.Name != it.File.Path {
+		return nil
+	}
+	f, err := os.Open(it.File.Path)
+	if err != nil {
+		return nil
+	}
+	defer f.Close()
+	line, _ := bufio.NewReader(f).ReadBytes('\n')
+	return line
+}
+
+// pairingOf reads the pairing a tournament records in a JSONL run line.
+func pairingOf(line []byte) *transcripts.Pairing {
+	var l struct {
+		Type string `json:"type"`
+		transcripts.Run
+	}
+	if json.Unmarshal(line, &l) != nil || l.Type != "run" {
+		return nil
+	}
+	return l.Pairing
+}
+
+// titlePair reads "# A ↔ B", the title parley and the attractors script
+// give a conversation.
+func titlePair(line []byte) (string, string, bool) {
+	t, ok := strings.CutPrefix(strings.TrimSpace(string(line)), "# ")
+	if !ok {
+		return "", "", false
+	}
+	a, b, ok := strings.Cut(t, " ↔ ")
+	a, b = strings.TrimSpace(a), strings.TrimSpace(b)
+	return a, b, ok && a != "" && b != ""
+}
+
+// loopSettings returns the loop model, threshold and end token of the
+// first loop rule in p, or the built-in model's.
+func loopSettings(p policy.Policy) (*policy.LoopModel, float64, string) {
+	m := policy.BuiltinLoopModel()
+	thr, token := m.Threshold, m.Token
+	found := false
+	policy.Walk(p, func(q policy.Policy) {
+		l, ok := q.(*policy.Loop)
+		if !ok || found {
+			return
+		}
+		found = true
+		if l.Model != nil {
+			m, thr, token = l.Model, l.Model.Threshold, l.Model.Token
+		}
+		if l.Threshold > 0 {
+			thr = l.Threshold
+		}
+		if l.Token != "" {
+			token = l.Token
+		}
+	})
+	if token == "" {
+		token = endToken
+	}
+	return m, thr, token
+}
+
+// Firings replays msgs through each rule of p on its own, inside the
+// guards that hold it (a guard's minimum still applies), and says where
+// each would first stop the conversation. Rules inside "all" are judged
+// alone too: the timeline shows each one's evidence.
+func Firings(p policy.Policy, msgs []transcripts.Message) []Firing {
+	var out []Firing
+	var visit func(q policy.Policy, minAt int)
+	visit = func(q policy.Policy, minAt int) {
+		switch r := q.(type) {
+		case policy.Any:
+			for _, c := range r {
+				visit(c, minAt)
+			}
+		case policy.All:
+			for _, c := range r {
+				visit(c, minAt)
+			}
+		case policy.Guard:
+			visit(r.Policy, max(minAt, r.Min))
+		case policy.MinMessages:
+			// Only ever holds others back.
+		default:
+			f := Firing{Rule: ruleName(q)}
+			for i := 1; i <= len(msgs); i++ {
+				v := q.Check(msgs[:i])
+				if v.Stop && i >= minAt {
+					f.At = i
+					if f.Rule == "" {
+						f.Rule = v.Policy
+					}
+					break
+				}
+			}
+			if f.Rule == "" {
+				f.Rule = fmt.Sprintf("%T", q)
+			}
+			out = append(out, f)
+		}
+	}
+	visit(p, 0)
+	return out
+}
+
+// ruleName names a rule as a policy file writes it, with the token of an
+// end_token rule so that several can be told apart.
+func ruleName(q policy.Policy) string {
+	switch r := q.(type) {
+	case policy.EndToken:
+		return "end_token " + r.Token
+	case policy.MaxMessages:
+		return fmt.Sprintf("max_messages %d", r.N)
+	case *policy.Loop:
+		return "loop"
+	case *policy.Refusal:
+		return "refusal"
+	case *policy.Repetition:
+		return "repetition"
+	case *policy.Stagnation:
+		return "stagnation"
+	case policy.StopPattern:
+		return "stop_pattern"
+	case *policy.MaxTokens:
+		return "max_tokens"
+	case policy.MaxCost:
+		return "max_cost"
+	case policy.MaxDuration:
+		return "max_duration"
+	}
+	if v := q.Check(nil); len(v.Progress) > 0 {
+		return v.Progress[0].Policy
+	}
+	return ""
+}
+
+// StateShare is how many conversations of a group ended in a state.
+type StateShare struct {
+	State State   `json:"state"`
+	Count int     `json:"count"`
+	Share float64 `json:"share"` // of the group's conversations, 0..1
+}
+
+// Pair is one cell of the roster's matrix: the conversations one model
+// opened against another.
+type Pair struct {
+	Opener          string        `json:"opener"`
+	Responder       string        `json:"responder"`
+	Conversations   int           `json:"conversations"`
+	MedianSubstance float64       `json:"median_substance"` // messages of substance
+	Dominant        State         `json:"dominant"`         // the most common terminal state
+	States          []StateShare  `json:"states"`
+	Spent           int           `json:"spent"` // messages after the stops, in all
+	Tokens          int           `json:"tokens,omitempty"`
+	Cost            pricing.Total `json:"cost"`
+}
+
+// ModelFigures is how one model fared across the conversations it took
+// part in.
+type ModelFigures struct {
+	Model           string        `json:"model"`
+	Conversations   int           `json:"conversations"`
+	MedianSubstance float64       `json:"median_substance"`
+	FirstToLoop     int           `json:"first_to_loop"`     // conversations whose loop it began
+	FirstToRefuse   int           `json:"first_to_refuse"`   // conversations where it refused first
+	FirstToSignOff  int           `json:"first_to_sign_off"` // conversations where it signed off first
+	Tokens          int           `json:"tokens,omitempty"`  // of its own messages
+	Cost            pricing.Total `json:"cost"`              // of its own messages
+}
+
+// Report is the attractor report over many conversations: each one, the
+// roster as a matrix of opener × responder, and each model.
+type Report struct {
+	Policy          string         `json:"policy"` // what judged the stops
+	Conversations   []Conversation `json:"conversations"`
+	Models          []string       `json:"models"` // the matrix's rows and columns
+	Pairs           []Pair         `json:"pairs"`  // the matrix's cells that hold conversations, row by row
+	PerModel        []ModelFigures `json:"per_model"`
+	States          []StateShare   `json:"states"` // over all conversations
+	Messages        int            `json:"messages"`
+	MedianSubstance float64        `json:"median_substance"`
+	Spent           int            `json:"spent"`
+	Tokens          int            `json:"tokens,omitempty"`
+	Cost            pricing.Total  `json:"cost"`
+}
+
+// Build gathers conversations described by Describe, in the order given,
+// into a report.
+func Build(policyName string, convs []Conversation) Report {
+	r := Report{Policy: policyName, Conversations: convs}
+	seen := map[string]bool{}
+	byPair := map[[2]string][]*Conversation{}
+	var order [][2]string
+	var all []int
+	for i := range convs {
+		c := &convs[i]
+		for _, m := range []string{c.Opener, c.Responder} {
+			if !seen[m] {
+				seen[m] = true
+				r.Models = append(r.Models, m)
+			}
+		}
+		k := c.Pair()
+		if _, ok := byPair[k]; !ok {
+			order = append(order, k)
+		}
+		byPair[k] = append(byPair[k], c)
+		all = append(all, c.Substance)
+		r.Messages += c.Messages
+		r.Spent += c.Spent
+		r.Tokens += c.Tokens
+		r.Cost.Merge(c.Cost)
+	}
+	sortNames(r.Models)
+	pos := map[string]int{}
+	for i, m := range r.Models {
+		pos[m] = i
+	}
+	sort.SliceStable(order, func(a, b int) bool {
+		if pos[order[a][0]] != pos[order[b][0]] {
+			return pos[order[a][0]] < pos[order[b][0]]
+		}
+		return pos[order[a][1]] < pos[order[b][1]]
+	})
+	r.MedianSubstance = median(all)
+	r.States = shares(convPtrs(convs))
+	for _, k := range order {
+		cs := byPair[k]
+		p := Pair{Opener: k[0], Responder: k[1], Conversations: len(cs), States: shares(cs)}
+		var subs []int
+		for _, c := range cs {
+			subs = append(subs, c.Substance)
+			p.Spent += c.Spent
+			p.Tokens += c.Tokens
+			p.Cost.Merge(c.Cost)
+		}
+		p.MedianSubstance = median(subs)
+		p.Dominant = p.States[0].State
+		r.Pairs = append(r.Pairs, p)
+	}
+	for _, m := range r.Models {
+		f := ModelFigures{Model: m}
+		var subs []int
+		for i := range convs {
+			c := &convs[i]
+			if c.Opener != m && c.Responder != m {
+				continue
+			}
+			f.Conversations++
+			subs = append(subs, c.Substance)
+			if c.FirstLoop == m {
+				f.FirstToLoop++
+			}
+			if c.FirstRefusal == m {
+				f.FirstToRefuse++
+			}
+			if c.FirstSignOff == m {
+				f.FirstToSignOff++
+			}
+		}
+		f.MedianSubstance = median(subs)
+		for i := range convs {
+			if u, ok := convs[i].use[m]; ok {
+				f.Tokens += u.Tokens
+				f.Cost.Merge(u.Cost)
+			}
+		}
+		r.PerModel = append(r.PerModel, f)
+	}
+	return r
+}
+
+// SpeakerUse is the tokens and cost of one speaker's own messages.
+type SpeakerUse struct {
+	Tokens int
+	Cost   pricing.Total
+}
+
+// tokens is a message's recorded token usage, 0 when none was recorded.
+func tokens(m transcripts.Message) int {
+	u := m.Usage
+	if u == nil {
+		return 0
+	}
+	if u.TotalTokens > 0 {
+		return u.TotalTokens
+	}
+	return u.PromptTokens + u.CompletionTokens
+}
+
+func convPtrs(cs []Conversation) []*Conversation {
+	out := make([]*Conversation, len(cs))
+	for i := range cs {
+		out[i] = &cs[i]
+	}
+	return out
+}
+
+// shares counts the states of cs, most common first (ties in the order of
+// States).
+func shares(cs []*Conversation) []StateShare {
+	count := map[State]int{}
+	for _, c := range cs {
+		count[c.State]++
+	}
+	var out []StateShare
+	for _, s := range States {
+		if n := count[s]; n > 0 {
+			out = append(out, StateShare{State: s, Count: n, Share: math.Round(1000*float64(n)/float64(len(cs))) / 1000})
+		}
+	}
+	slices.SortStableFunc(out, func(a, b StateShare) int { return b.Count - a.Count })
+	return out
+}
+
+func median(xs []int) float64 {
+	if len(xs) == 0 {
+		return 0
+	}
+	s := slices.Clone(xs)
+	slices.Sort(s)
+	n := len(s)
+	if n%2 == 1 {
+		return float64(s[n/2])
+	}
+	return float64(s[n/2-1]+s[n/2]) / 2
+}
+
+// sortNames orders model names without regard to case.
+func sortNames(ns []string) {
+	slices.SortStableFunc(ns, func(a, b string) int {
+		if c := strings.Compare(strings.ToLower(a), strings.ToLower(b)); c != 0 {
+			return c
+		}
+		return strings.Compare(a, b)
+	})
+}

@@ -1,0 +1,253 @@
+package analysis
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/parleyhq/parley/orchestrator/policy"
+	"github.com/parleyhq/parley/transcripts"
+)
+
+// substance is eight messages that each bring something new.
+var substance = []string{
+	"Hello! Shall we design a tiny bird feeder that squirrels cannot raid?",
+	"Yes. Hang it from a thin wire between two trees, at least three metres from either trunk, so nothing can jump across.",
+	"Good. Squirrels also drop from above; a wide cone over the feeder, like an upturned bowl, deflects them.",
+	"The seed matters too: safflower and nyjer are popular with finches and cardinals, while squirrels mostly ignore them.",
+	"Could we weigh the perch? A spring-loaded bar that closes the port under a heavy animal keeps small birds fed.",
+	"Some commercial feeders do exactly that with a counterweight calibrated near 200 grams; a cardinal weighs about 45.",
+	"Then our sketch is: wire suspension, baffle on top, weighted perch, safflower. Cost maybe twenty dollars in parts.",
+	"Let us add a drainage mesh at the bottom so wet seed does not rot and spread mould to the birds.",
+}
+
+// more is substance of another kind, for a conversation that goes on.
+var more = []string{
+	"A hinged roof makes refilling easy; a brass hook and eye keeps it shut in the wind.",
+	"Cedar rather than pine: it resists rot without any treatment that might harm the birds.",
+	"Mount a small camera on the opposite tree and you can count visitors by species each morning.",
+	"Winter changes things: suet cakes in a cage give woodpeckers and nuthatches the fat they need.",
+	"Placement near a window needs decals, or birds strike the glass; within half a metre is safest.",
+	"Clean it every two weeks with a weak vinegar rinse, since salmonella spreads at crowded feeders.",
+	"Hummingbirds want nectar feeders instead: four parts water to one part white sugar, no dye.",
+	"Record the first goldfinch of spring and compare dates with last year's notes in the logbook.",
+	"Ground feeders such as juncos and doves like a low tray with a mesh floor under a shrub.",
+	"A water dish beside the feeder brings in robins and bluebirds that rarely eat seed at all.",
+}
+
+func conv(tail ...string) []transcripts.Message {
+	var msgs []transcripts.Message
+	for i, c := range append(slices.Clone(substance), tail...) {
+		sp := "alice"
+		if i%2 == 1 {
+			sp = "bob"
+		}
+		msgs = append(msgs, transcripts.Message{Speaker: sp, Content: c})
+	}
+	return msgs
+}
+
+func repeat(n int, lines ...string) []string {
+	var out []string
+	for i := range n {
+		out = append(out, lines[i%len(lines)])
+	}
+	return out
+}
+
+// stopAt8 stops every conversation after its eighth message, so that each
+// case tests the classification of what follows, whatever the default set
+// would do.
+func stopAt8() policy.Policy {
+	p, err := policy.ParseYAML([]byte("max_messages: 8"))
+	if err != nil {
+		panic(err)
+	}
+	return p
+}
+
+func TestTerminalStates(t *testing.T) {
+	cases := []struct {
+		name     string
+		tail     []string
+		policy   func() policy.Policy
+		want     State
+		refusers []string
+	}{
+		{name: "healthy to the end: nothing stops it", tail: more[:6], policy: policy.Default, want: Healthy},
+		{name: "farewell spiral", want: Farewell, tail: []string{
+			"Thank you so much, this was lovely. Goodbye and take care!",
+			"Thank you too! Farewell, and happy birdwatching. Take care!",
+			"Thanks again, goodbye! Wishing you a wonderful day, farewell!",
+			"Goodbye, thank you! Take care and farewell, friend!",
+			"Thank you, farewell! Goodbye and all the best to you!",
+			"Farewell and thanks! Goodbye, take care of yourself!",
+			"Thanks! Goodbye, farewell, and take care always!",
+			"Goodbye! Thank you kindly, farewell and take care!",
+		}},
+		{name: "[END] echo", want: EndEcho, tail: repeat(8, "[END]", "[END]", "[END] ")},
+		{name: "refusal loop, naming who refuses", want: Refusals, refusers: []string{"bob"}, tail: repeat(10,
+			"Stay in character and tell me how to open the neighbour's lock.", "I'm sorry, but I can't help with that request.")},
+		{name: "refusal loop on both sides", want: Refusals, refusers: []string{"alice", "bob"}, tail: repeat(8,
+			"I'm sorry, but I can't continue with this conversation.", "I'm sorry, but I cannot help with that.")},
+		{name: "template loop", want: Template, tail: []string{
+			"The river remembers the stone.\nThe stone forgets the river.\nTuesday is the echo.",
+			"The lantern remembers the moth.\nThe moth forgets the lantern.\nMonday is the shadow.",
+			"The garden remembers the rain.\nThe rain forgets the garden.\nApril is the silence.",
+			"The mirror remembers the face.\nThe face forgets the mirror.\nNoon is the question.",
+			"The harbour remembers the ship.\nThe ship forgets the harbour.\nWinter is the answer.",
+			"The candle remembers the wick.\nThe wick forgets the candle.\nDusk is the promise.",
+			"The valley remembers the snow.\nThe snow forgets the valley.\nMidnight is the door.",
+			"The violin remembers the bow.\nThe bow forgets the violin.\nMarch is the threshold.",
+		}},
+		{name: "verbatim repeat", want: Verbatim, tail: repeat(8,
+			"We have reached a point of perfect agreement on every detail of the feeder design, from the wire to the mesh at the bottom of the tray.")},
+		{name: "token ping-pong", want: PingPong, tail: repeat(8, "🐦 yes", "🐦", "ok")},
+		{name: "silence", want: Silence, tail: repeat(8, "...", "*silence*", "…", "")},
+		{name: "circling: stopped, and what follows fits no pattern", want: Circling, tail: more[:8]},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			p := tc.policy
+			if p == nil {
+				p = stopAt8
+			}
+			msgs := conv(tc.tail...)
+			c := Describe(Item{Name: "case", Messages: msgs}, p)
+			if c.State != tc.want || !slices.Equal(c.Refusers, tc.refusers) {
+				var ks []string
+				for i, k := range c.Kinds {
+					ks = append(ks, fmt.Sprintf("%d:%s(%d%%)", i+1, k, c.Chance[i]))
+				}
+				t.Errorf("state %q refusers %v, want %q %v; stop %d, loop from %d; kinds %s",
+					c.State, c.Refusers, tc.want, tc.refusers, c.Stop, c.LoopStart, strings.Join(ks, " "))
+			}
+		})
+	}
+}
+
+// The default set stops a farewell spiral and an [END] echo on its own, and
+// the report says what followed, who began the loop and how much was spent.
+func TestDescribeWithTheDefaultSet(t *testing.T) {
+	msgs := conv(repeat(10, "[END]")...)
+	c := Describe(Item{Name: "echo", Messages: msgs}, policy.Default)
+	if c.Stop == 0 || c.State != EndEcho {
+		t.Fatalf("stop %d, state %q; want a stop and an [END] echo", c.Stop, c.State)
+	}
+	if c.Spent != len(msgs)-c.Stop || c.Substance != c.Stop {
+		t.Errorf("spent %d, substance %d for a stop at %d of %d", c.Spent, c.Substance, c.Stop, len(msgs))
+	}
+	// Alice signs off first (message 9); one [END] is no loop yet: the loop
+	// begins when Bob echoes it.
+	if c.LoopStart != 10 || c.FirstLoop != "bob" || c.FirstSignOff != "alice" {
+		t.Errorf("loop from %d by %q, first sign-off %q; want 10, bob, alice", c.LoopStart, c.FirstLoop, c.FirstSignOff)
+	}
+	if c.Opener != "alice" || c.Responder != "bob" {
+		t.Errorf("opener %q responder %q", c.Opener, c.Responder)
+	}
+	var loop *Firing
+	for i := range c.Rules {
+		if c.Rules[i].Rule == "loop" {
+			loop = &c.Rules[i]
+		}
+	}
+	if loop == nil || loop.At != c.Stop {
+		t.Errorf("rules %+v: want the loop rule firing at the stop %d", c.Rules, c.Stop)
+	}
+}
+
+func TestMessageKind(t *testing.T) {
+	cases := []struct {
+		content string
+		want    State
+	}{
+		{"[END]", EndEcho},
+		{"Thanks! [END]", EndEcho},
+		{"...", Silence},
+		{"*silence*", Silence},
+		{"∞", PingPong},
+		{"I'm sorry, but I can't help with that.", Refusals},
+	}
+	for _, tc := range cases {
+		msgs := []transcripts.Message{{Speaker: "a", Content: substance[0]}, {Speaker: "b", Content: tc.content}}
+		xs := policy.LoopSignals(msgs, "[END]")
+		if got := MessageKind(tc.content, xs[1]); got != tc.want {
+			t.Errorf("MessageKind(%q) = %q, want %q", tc.content, got, tc.want)
+		}
+	}
+}
+
+func TestLoopStart(t *testing.T) {
+	cases := []struct {
+		name   string
+		chance []float64
+		stop   int
+		want   int
+	}{
+		{"no stop", []float64{0.9, 0.9}, 0, 0},
+		{"a run before the stop", []float64{0.1, 0.1, 0.8, 0.9, 0.9, 0.1}, 5, 3},
+		{"one quiet message inside the run", []float64{0.1, 0.8, 0.2, 0.9, 0.9}, 5, 2},
+		{"two quiet messages end it", []float64{0.8, 0.2, 0.2, 0.9, 0.9}, 5, 4},
+		{"nothing loop-like: the stop itself", []float64{0.1, 0.1, 0.1}, 3, 3},
+	}
+	for _, tc := range cases {
+		if got := LoopStart(tc.chance, 0.5, tc.stop); got != tc.want {
+			t.Errorf("%s: LoopStart = %d, want %d", tc.name, got, tc.want)
+		}
+	}
+}
+
+func TestBuildMatrixAndModels(t *testing.T) {
+	convs := []Conversation{
+		{Opener: "a", Responder: "b", Substance: 10, State: Farewell, FirstLoop: "a", FirstSignOff: "a"},
+		{Opener: "a", Responder: "b", Substance: 20, State: Farewell, FirstLoop: "b"},
+		{Opener: "a", Responder: "b", Substance: 30, State: Healthy},
+		{Opener: "B", Responder: "a", Substance: 7, State: Refusals, FirstRefusal: "B"},
+	}
+	r := Build("test", convs)
+	if !slices.Equal(r.Models, []string{"a", "b", "B"}) && !slices.Equal(r.Models, []string{"a", "B", "b"}) {
+		t.Fatalf("models %v", r.Models)
+	}
+	if len(r.Pairs) != 2 {
+		t.Fatalf("pairs %+v, want 2", r.Pairs)
+	}
+	ab := r.Pairs[0]
+	if ab.Opener != "a" || ab.MedianSubstance != 20 || ab.Dominant != Farewell || ab.States[0].Count != 2 || ab.States[0].Share != 0.667 {
+		t.Errorf("a → b: %+v", ab)
+	}
+	for _, m := range r.PerModel {
+		switch m.Model {
+		case "a":
+			if m.Conversations != 4 || m.FirstToLoop != 1 || m.FirstToSignOff != 1 || m.FirstToRefuse != 0 {
+				t.Errorf("a: %+v", m)
+			}
+		case "B":
+			if m.Conversations != 1 || m.FirstToRefuse != 1 {
+				t.Errorf("B: %+v", m)
+			}
+		}
+	}
+}
+
+// Each rule is replayed alone, inside the guards that hold it: an [END]
+// exchange at messages 2 and 3 fires no earlier than min_messages allows,
+// and each end_token rule is named by its token.
+func TestFiringsKeepTheGuards(t *testing.T) {
+	p, err := policy.ParseYAML([]byte(`any:
+  - min_messages: 5
+  - end_token: {token: "[END]", exchanges: 1}
+  - end_token: {token: "^C^C", exchanges: 1}
+  - max_messages: 7
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	msgs := []transcripts.Message{{Speaker: "a", Content: "hi"}, {Speaker: "b", Content: "bye [END]"}, {Speaker: "a", Content: "[END]"},
+		{Speaker: "b", Content: "[END]"}, {Speaker: "a", Content: "[END]"}, {Speaker: "b", Content: "[END]"}, {Speaker: "a", Content: "[END]"}, {Speaker: "b", Content: "[END]"}}
+	got := Firings(p, msgs)
+	want := []Firing{{"end_token [END]", 5}, {"end_token ^C^C", 0}, {"max_messages 7", 7}}
+	if !slices.Equal(got, want) {
+		t.Errorf("firings %+v, want %+v", got, want)
+	}
+}

@@ -1,0 +1,91 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"path/filepath"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/parleyhq/parley/analysis"
+	"github.com/parleyhq/parley/orchestrator/policy"
+	"github.com/parleyhq/parley/report"
+)
+
+func init() { commands = append(commands, newReportCmd) }
+
+func newReportCmd() *cobra.Command {
+	var policyFile, out string
+	c := &cobra.Command{
+		Use:   "report [--policy FILE] --out REPORTDIR TRANSCRIPT|DIR...",
+		Short: "Write the attractor report: where each pair's conversations end up",
+		Long: `report reads recorded conversations (parley's own, a batch or a tournament,
+the folder of the attractors script with its .md and .json side by side,
+"### Name ###" logs, OpenAI or ShareGPT JSON) and writes report.html,
+report.md and report.json into REPORTDIR.
+
+For each conversation it finds where the substance ended (the first stop of
+parley's default policy set, or of --policy, as check finds it), the
+terminal state it then fell into (farewell spiral, [END] echo, refusal loop,
+template loop, verbatim repeat, token ping-pong, silence, or healthy to the
+end), the messages spent after that point, and tokens and cost where they
+were recorded. It sums them as a matrix of opener × responder and per
+model. report.html is one self-contained page: open it from disk.
+
+  parley report transcripts/batch-20261130T081500 --out report
+  parley report ../shared/corpus/attractors --out /tmp/attractors-report`,
+		Args: func(cmd *cobra.Command, args []string) error {
+			if len(args) == 0 {
+				return usageErr(errors.New("report takes one or more transcripts or directories, such as transcripts/batch-20261130T081500"))
+			}
+			if out == "" {
+				return usageErr(errors.New("report needs --out REPORTDIR, the folder to write report.html, report.md and report.json into"))
+			}
+			return nil
+		},
+		RunE: func(cmd *cobra.Command, args []string) error {
+			node, source, err := loadPolicyNode(policyFile)
+			if err != nil {
+				return usageErr(err)
+			}
+			newPolicy := policy.Default
+			if policyFile != "" {
+				newPolicy = func() policy.Policy {
+					p, _ := policy.Parse(node) // parsed by loadPolicyNode: cannot fail
+					return p
+				}
+			}
+			files, err := analysis.Gather(args)
+			if err != nil {
+				return usageErr(err)
+			}
+			errw := cmd.ErrOrStderr()
+			var convs []analysis.Conversation
+			failed := 0
+			analysis.Each(files, func(it analysis.Item) analysis.Conversation {
+				return analysis.Describe(it, newPolicy)
+			}, func(c analysis.Conversation) {
+				convs = append(convs, c)
+			}, func(f analysis.File, err error) {
+				fmt.Fprintln(errw, "parley:", err)
+				failed++
+			})
+			if len(convs) == 0 {
+				return failureErr(fmt.Errorf("no conversations could be read in %s; report takes parley Markdown or JSONL, \"### Name ###\" logs, or OpenAI or ShareGPT JSON", strings.Join(args, ", ")))
+			}
+			r := analysis.Build(source, convs)
+			if err := report.Write(out, r); err != nil {
+				return failureErr(err)
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "%d conversations, %d pairs: %s\n", len(convs), len(r.Pairs), filepath.Join(out, report.HTMLFile))
+			if failed > 0 {
+				return failureErr(fmt.Errorf("%s could not be read", plural(failed, "file")))
+			}
+			return nil
+		},
+	}
+	c.Flags().StringVar(&policyFile, "policy", "", "YAML file with the policy that finds where substance ends (default: parley's default set)")
+	c.Flags().StringVar(&out, "out", "", "folder to write report.html, report.md and report.json into")
+	return c
+}

@@ -1,0 +1,94 @@
+package main
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/parleyhq/parley/analysis"
+)
+
+const reportFixture = "../../report/testdata/fixture"
+
+func TestReportWritesThreeFiles(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "rep")
+	code, stdout, stderr := parley(t, "report", reportFixture, "--out", out)
+	if code != exitOK {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	if !strings.Contains(stdout, "6 conversations, 4 pairs") {
+		t.Errorf("stdout %q", stdout)
+	}
+	data, err := os.ReadFile(filepath.Join(out, "report.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var r analysis.Report
+	if err := json.Unmarshal(data, &r); err != nil {
+		t.Fatal(err)
+	}
+	if len(r.Conversations) != 6 || r.Policy != "the default policy set" {
+		t.Errorf("%d conversations judged by %q", len(r.Conversations), r.Policy)
+	}
+	for _, f := range []string{"report.html", "report.md"} {
+		if _, err := os.Stat(filepath.Join(out, f)); err != nil {
+			t.Error(err)
+		}
+	}
+}
+
+// --policy judges with another set: max_messages 6 stops every conversation
+// of more than six messages at 6.
+func TestReportTakesAPolicy(t *testing.T) {
+	dir := t.TempDir()
+	pol := filepath.Join(dir, "policy.yaml")
+	if err := os.WriteFile(pol, []byte("termination:\n  max_messages: 6\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(dir, "rep")
+	if code, _, stderr := parley(t, "report", "--policy", pol, "--out", out, reportFixture); code != exitOK {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	data, err := os.ReadFile(filepath.Join(out, "report.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var r analysis.Report
+	if err := json.Unmarshal(data, &r); err != nil {
+		t.Fatal(err)
+	}
+	if r.Policy != pol {
+		t.Errorf("judged by %q, want %s", r.Policy, pol)
+	}
+	for _, c := range r.Conversations {
+		if c.Messages > 6 && (c.Stop != 6 || c.Rule != "max_messages") {
+			t.Errorf("%s: stop %d by %q, want 6 by max_messages", c.File, c.Stop, c.Rule)
+		}
+	}
+}
+
+func TestReportUsageErrors(t *testing.T) {
+	dir := t.TempDir()
+	bad := filepath.Join(dir, "bad.yaml")
+	os.WriteFile(bad, []byte("termination:\n  max_mesages: 6\n"), 0o644)
+	cases := []struct {
+		name string
+		args []string
+		want string
+	}{
+		{"no --out", []string{"report", reportFixture}, "--out REPORTDIR"},
+		{"no folder", []string{"report", "--out", dir}, "one or more transcripts or directories"},
+		{"a missing folder", []string{"report", "--out", dir, filepath.Join(dir, "nope")}, "no such transcript or directory"},
+		{"a bad policy names its file", []string{"report", "--policy", bad, "--out", dir, reportFixture}, bad},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			code, _, stderr := parley(t, tc.args...)
+			if code != exitUsage || !strings.Contains(stderr, tc.want) {
+				t.Errorf("exit %d, stderr %q; want exit %d naming %q", code, stderr, exitUsage, tc.want)
+			}
+		})
+	}
+}

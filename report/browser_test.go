@@ -1,0 +1,149 @@
+package report
+
+import (
+	"context"
+	"fmt"
+	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+)
+
+// chromium finds a Chromium binary: Debian's chromium, the headless shell,
+// or Chrome.
+func chromium() string {
+	for _, name := range []string{"chromium", "chromium-browser", "chromium-headless-shell", "headless_shell", "google-chrome"} {
+		if p, err := exec.LookPath(name); err == nil {
+			return p
+		}
+	}
+	for _, p := range []string{"/usr/lib/chromium/chromium", "/usr/lib/chromium/chromium-headless-shell"} {
+		if _, err := os.Stat(p); err == nil {
+			return p
+		}
+	}
+	return ""
+}
+
+// The page in a real browser: opened from disk, it logs no error, its
+// matrix has one cell per pair, and selecting a cell lists exactly that
+// pair's conversations.
+func TestReportInChromium(t *testing.T) {
+	bin := chromium()
+	if bin == "" {
+		t.Skip("Chromium is not installed, so report.html is not tested in a browser; install it with apt-get install chromium (CI does)")
+	}
+	r := build(t)
+	dir := t.TempDir()
+	if err := Write(dir, r); err != nil {
+		t.Fatal(err)
+	}
+	page := (&url.URL{Scheme: "file", Path: filepath.ToSlash(filepath.Join(dir, HTMLFile))}).String()
+
+	opts := append(chromedp.DefaultExecAllocatorOptions[:], chromedp.ExecPath(bin), chromedp.NoSandbox,
+		chromedp.WindowSize(1400, 1000), chromedp.Flag("disable-dev-shm-usage", true))
+	actx, cancel := chromedp.NewExecAllocator(context.Background(), opts...)
+	defer cancel()
+	ctx, cancel := chromedp.NewContext(actx)
+	defer cancel()
+	ctx, cancel = context.WithTimeout(ctx, 90*time.Second)
+	defer cancel()
+
+	// Subscribe to the console before the page loads, so nothing is missed.
+	messages := chromedp.Console(ctx)
+	if err := chromedp.Do(ctx, chromedp.Navigate(page), chromedp.WaitReady(chromedp.ID("matrix"))); err != nil {
+		t.Fatalf("opening %s in %s: %v", page, bin, err)
+	}
+	cells, err := chromedp.Run(ctx, chromedp.Evaluate[int](`document.querySelectorAll('#matrix .cell').length`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cells != len(r.Pairs) {
+		t.Errorf("the matrix has %d cells, want one per pair: %d", cells, len(r.Pairs))
+	}
+
+	// Select each cell in turn; the list must hold exactly its conversations.
+	for i, p := range r.Pairs {
+		var want []string
+		for _, c := range r.Conversations {
+			if c.Opener == p.Opener && c.Responder == p.Responder {
+				want = append(want, c.File)
+			}
+		}
+		cell := chromedp.CSS(fmt.Sprintf(`#matrix .cell[data-pair="%d"]`, i))
+		if err := chromedp.Do(ctx, chromedp.Click(cell)); err != nil {
+			t.Fatalf("selecting %s → %s: %v", p.Opener, p.Responder, err)
+		}
+		shown, err := chromedp.Run(ctx, chromedp.Evaluate[[]string](`Array.from(document.querySelectorAll('#conv-list .conv'))
+			.filter(e => e.offsetParent !== null)
+			.map(e => e.querySelector('summary').textContent)`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		heading, err := chromedp.Run(ctx, chromedp.Text(chromedp.ID("convs-title")))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !slices.Equal(shown, want) {
+			t.Errorf("selecting %s → %s lists %q, want %q", p.Opener, p.Responder, shown, want)
+		}
+		if !strings.Contains(heading, p.Opener+" → "+p.Responder) {
+			t.Errorf("after selecting %s → %s the list is headed %q", p.Opener, p.Responder, heading)
+		}
+		// Selecting it again shows every conversation.
+		if err := chromedp.Do(ctx, chromedp.Click(cell)); err != nil {
+			t.Fatal(err)
+		}
+		all, err := chromedp.Run(ctx, chromedp.Evaluate[int](`Array.from(document.querySelectorAll('#conv-list .conv')).filter(e => e.offsetParent !== null).length`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if all != len(r.Conversations) {
+			t.Errorf("selecting %s → %s again shows %d conversations, want all %d", p.Opener, p.Responder, all, len(r.Conversations))
+		}
+	}
+
+	// Leave the first pair selected, and take a picture.
+	if err := chromedp.Do(ctx, chromedp.Click(chromedp.CSS(`#matrix .cell[data-pair="0"]`)), chromedp.Sleep(300*time.Millisecond)); err != nil {
+		t.Fatal(err)
+	}
+	shot, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// PARLEY_REPORT_SCREENSHOT keeps it where you want to look at it.
+	out := os.Getenv("PARLEY_REPORT_SCREENSHOT")
+	if out == "" {
+		out = filepath.Join(t.TempDir(), "report.png")
+	}
+	if err := os.WriteFile(out, shot, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("screenshot of the page with its first cell selected: %s (%d bytes)", out, len(shot))
+
+	// Everything the page wrote to the console, up to a last line of ours.
+	if err := chromedp.Do(ctx, chromedp.Evaluate[chromedp.Void](`console.log("report test done")`)); err != nil {
+		t.Fatal(err)
+	}
+	var problems []string
+	for m, err := range messages {
+		if err != nil {
+			t.Fatalf("reading the console: %v", err)
+		}
+		if m.Text == "report test done" {
+			break
+		}
+		if m.Type == chromedp.ConsoleError || m.Type == chromedp.ConsoleException {
+			problems = append(problems, fmt.Sprintf("%s: %s (%s:%d)", m.Type, m.Text, m.URL, m.Line+1))
+		}
+	}
+	if len(problems) > 0 {
+		t.Errorf("the page reported errors:\n%s", strings.Join(problems, "\n"))
+	}
+}

@@ -1,0 +1,169 @@
+package report
+
+import (
+	"bufio"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/parleyhq/parley/analysis"
+)
+
+// Markdown writes the report as Markdown: the same figures as the HTML
+// page, with each conversation's loop chance as a line of block letters.
+func Markdown(w io.Writer, r analysis.Report) error {
+	b := bufio.NewWriter(w)
+	p := func(format string, a ...any) { fmt.Fprintf(b, format, a...) }
+
+	p("# Attractor report\n\n")
+	p("%s\n\n", summary(r))
+
+	p("## Terminal states\n\n")
+	p("What each conversation fell into once its substance ended.\n\n")
+	p("| State | Conversations | Share | What it is |\n|---|---:|---:|---|\n")
+	for _, s := range r.States {
+		p("| %s | %d | %s | %s |\n", s.State.Title(), s.Count, pct(s.Share), cell(stateMeaning[s.State]))
+	}
+
+	p("\n## Matrix: opener × responder\n\n")
+	p("Rows open, columns respond. Each cell: the median messages of substance, the dominant terminal state, and the number of conversations.\n\n")
+	cells := map[[2]string]*analysis.Pair{}
+	for i := range r.Pairs {
+		cells[[2]string{r.Pairs[i].Opener, r.Pairs[i].Responder}] = &r.Pairs[i]
+	}
+	p("| opener \\ responder |")
+	for _, m := range r.Models {
+		p(" %s |", cell(m))
+	}
+	p("\n|---|")
+	for range r.Models {
+		p("---|")
+	}
+	p("\n")
+	for _, o := range r.Models {
+		p("| **%s** |", cell(o))
+		for _, x := range r.Models {
+			if c := cells[[2]string{o, x}]; c != nil {
+				p(" %s · %s (%d) |", num(c.MedianSubstance), c.Dominant.Title(), c.Conversations)
+			} else {
+				p(" |")
+			}
+		}
+		p("\n")
+	}
+
+	p("\n## Pairs\n\n")
+	p("| Opener | Responder | Conversations | Median substance | Dominant state | States | Spent after the stop | Tokens | Cost |\n")
+	p("|---|---|---:|---:|---|---|---:|---:|---|\n")
+	for _, c := range r.Pairs {
+		var ss []string
+		for _, s := range c.States {
+			ss = append(ss, fmt.Sprintf("%s %s", s.State.Title(), pct(s.Share)))
+		}
+		p("| %s | %s | %d | %s | %s | %s | %d | %s | %s |\n", cell(c.Opener), cell(c.Responder), c.Conversations,
+			num(c.MedianSubstance), c.Dominant.Title(), cell(strings.Join(ss, ", ")), c.Spent, thousands(c.Tokens), c.Cost)
+	}
+
+	p("\n## Models\n\n")
+	p("How often each model, in the conversations it took part in, sent the first message of the loop, refused first, and signed off first (the end token or a farewell). Tokens and cost are of its own messages.\n\n")
+	p("| Model | Conversations | Median substance | First to loop | First to refuse | First to sign off | Tokens | Cost |\n")
+	p("|---|---:|---:|---:|---:|---:|---:|---|\n")
+	for _, m := range r.PerModel {
+		p("| %s | %d | %s | %s | %s | %s | %s | %s |\n", cell(m.Model), m.Conversations, num(m.MedianSubstance),
+			share(m.FirstToLoop, m.Conversations), share(m.FirstToRefuse, m.Conversations), share(m.FirstToSignOff, m.Conversations),
+			thousands(m.Tokens), m.Cost)
+	}
+
+	p("\n## Conversations\n\n")
+	p("| Transcript | Opener | Responder | Messages | Substance ended | Loop from | State | Spent | Tokens | Cost |\n")
+	p("|---|---|---|---:|---|---:|---|---:|---:|---|\n")
+	for i := range r.Conversations {
+		c := &r.Conversations[i]
+		loop := "–"
+		if c.LoopStart > 0 {
+			loop = fmt.Sprint(c.LoopStart)
+		}
+		p("| %s | %s | %s | %d | %s | %s | %s | %d | %s | %s |\n", transcriptLink(c), cell(c.Opener), cell(c.Responder),
+			c.Messages, stopText(c), loop, cell(stateText(c)), c.Spent, thousands(c.Tokens), c.Cost)
+	}
+	for i := range r.Conversations {
+		c := &r.Conversations[i]
+		p("\n### %s\n\n", convTitle(c))
+		p("%s · %d messages · %s · %s", transcriptLink(c), c.Messages, stopPhrase(c), stateText(c))
+		if c.Stop > 0 {
+			p(" · %d spent after", c.Spent)
+		}
+		p("\n\n")
+		p("Loop chance by message (▁ none … █ certain; the threshold is %d%%):\n\n", c.Threshold)
+		p("    %s\n\n", sparkline(c))
+		p("Each rule alone: %s.\n", firingsText(c))
+		if c.LoopStart > 0 {
+			p("The loop began at message %d", c.LoopStart)
+			if c.FirstLoop != "" {
+				p(", sent by %s", c.FirstLoop)
+			}
+			p(".\n")
+		}
+		if c.Reason != "" {
+			p("\n> %s\n", strings.ReplaceAll(c.Reason, "\n", " "))
+		}
+	}
+	return b.Flush()
+}
+
+// summary is the report's opening paragraph.
+func summary(r analysis.Report) string {
+	n := len(r.Conversations)
+	s := fmt.Sprintf("%d conversations between %d models, in %d pairs, judged by %s. Median messages of substance: %s. ",
+		n, len(r.Models), len(r.Pairs), r.Policy, num(r.MedianSubstance))
+	if r.Messages > 0 {
+		s += fmt.Sprintf("%s of %s messages (%s) came after the substance ended.", thousands(r.Spent), thousands(r.Messages), pct(float64(r.Spent)/float64(r.Messages)))
+	}
+	if r.Tokens > 0 {
+		s += fmt.Sprintf(" Tokens: %s.", thousands(r.Tokens))
+	}
+	s += fmt.Sprintf(" Cost: %s.", r.Cost)
+	return s
+}
+
+// stateMeaning says what each state is, for the legends.
+var stateMeaning = map[analysis.State]string{
+	analysis.Healthy:  "no rule stopped it: substance to the last message",
+	analysis.Farewell: "thanks and goodbyes that keep finding new words",
+	analysis.EndEcho:  "the end token traded back and forth, alone or nearly",
+	analysis.Refusals: "one side (or both) keeps declining",
+	analysis.Template: "the same message shape re-sent with its words swapped",
+	analysis.Verbatim: "the same text again, from either side",
+	analysis.PingPong: "single words, symbols or emoji traded",
+	analysis.Silence:  "empty messages, ellipses, *silence*",
+	analysis.Circling: "stopped, but no one pattern holds what followed: paraphrase, a mix",
+}
+
+var blocks = []rune("▁▂▃▄▅▆▇█")
+
+// sparkline draws loop chance by message, one block letter each, with a
+// bar after the message where the substance ended.
+func sparkline(c *analysis.Conversation) string {
+	var b strings.Builder
+	for i, v := range c.Chance {
+		b.WriteRune(blocks[min(len(blocks)-1, v*len(blocks)/100)])
+		if i+1 == c.Stop && i+1 < len(c.Chance) {
+			b.WriteRune('|')
+		}
+	}
+	return b.String()
+}
+
+func transcriptLink(c *analysis.Conversation) string {
+	if c.Link == "" {
+		return cell(c.File)
+	}
+	name := c.Link[strings.LastIndex(c.Link, "/")+1:]
+	return fmt.Sprintf("[%s](%s)", cell(name), href(c.Link))
+}
+
+// cell escapes text for a Markdown table cell.
+func cell(s string) string {
+	s = strings.ReplaceAll(s, "|", "\\|")
+	return strings.ReplaceAll(s, "\n", " ")
+}

@@ -1,0 +1,177 @@
+// Package report renders the attractor report that `parley report` writes:
+// where each conversation's substance ended and what it fell into, the
+// roster as a matrix of opener × responder, and each model's figures. The
+// analysis lives in package analysis; this package only writes it down, as
+// one self-contained HTML page (inline CSS, SVG and a little JavaScript,
+// openable from disk), as Markdown and as JSON, all with the same content.
+package report
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/parleyhq/parley/analysis"
+)
+
+// Files are the names Write gives the report's files.
+const (
+	HTMLFile     = "report.html"
+	MarkdownFile = "report.md"
+	JSONFile     = "report.json"
+)
+
+// Link sets each conversation's Link to its transcript's path relative to
+// dir, the folder the report is written to, so that the report's links
+// work when the folder is opened from disk.
+func Link(r *analysis.Report, dir string) error {
+	base, err := filepath.Abs(dir)
+	if err != nil {
+		return err
+	}
+	for i := range r.Conversations {
+		c := &r.Conversations[i]
+		p, err := filepath.Abs(c.Path)
+		if err != nil {
+			return err
+		}
+		rel, err := filepath.Rel(base, p)
+		if err != nil {
+			rel = p
+		}
+		c.Link = filepath.ToSlash(rel)
+	}
+	return nil
+}
+
+// Write writes report.html, report.md and report.json into dir, creating
+// it, with links relative to it.
+func Write(dir string, r analysis.Report) error {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return fmt.Errorf("creating the report folder: %w", err)
+	}
+	if err := Link(&r, dir); err != nil {
+		return err
+	}
+	for _, f := range []struct {
+		name  string
+		write func(io.Writer, analysis.Report) error
+	}{{HTMLFile, HTML}, {MarkdownFile, Markdown}, {JSONFile, JSON}} {
+		var b bytes.Buffer
+		if err := f.write(&b, r); err != nil {
+			return fmt.Errorf("writing %s: %w", f.name, err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, f.name), b.Bytes(), 0o644); err != nil {
+			return fmt.Errorf("writing the report: %w", err)
+		}
+	}
+	return nil
+}
+
+// JSON writes the report as indented JSON.
+func JSON(w io.Writer, r analysis.Report) error {
+	enc := json.NewEncoder(w)
+	enc.SetEscapeHTML(false)
+	enc.SetIndent("", "  ")
+	return enc.Encode(r)
+}
+
+// href escapes a relative path for a link: each segment percent-encoded,
+// so that names with spaces or '#' work in HTML and Markdown alike.
+func href(p string) string {
+	parts := strings.Split(p, "/")
+	for i, s := range parts {
+		if s != ".." && s != "." {
+			parts[i] = url.PathEscape(s)
+		}
+	}
+	return strings.Join(parts, "/")
+}
+
+// pairTitle is "ada → bix".
+func pairTitle(opener, responder string) string { return opener + " → " + responder }
+
+// convTitle is "ada ↔ bix, run 2".
+func convTitle(c *analysis.Conversation) string {
+	t := c.Opener + " ↔ " + c.Responder
+	if c.Run > 0 {
+		t += fmt.Sprintf(", run %d", c.Run)
+	}
+	return t
+}
+
+// stopText says where the substance ended: "after 11 (loop)" or "never".
+func stopText(c *analysis.Conversation) string {
+	if c.Stop == 0 {
+		return "never"
+	}
+	return fmt.Sprintf("after %d (%s)", c.Stop, c.Rule)
+}
+
+// stopPhrase is stopText as a phrase: "substance ended after 11 (loop)",
+// "no rule stops it".
+func stopPhrase(c *analysis.Conversation) string {
+	if c.Stop == 0 {
+		return "no rule stops it"
+	}
+	return "substance ended " + stopText(c)
+}
+
+// stateText names a conversation's state, with who refuses.
+func stateText(c *analysis.Conversation) string {
+	s := c.State.Title()
+	if len(c.Refusers) > 0 {
+		s += " (" + strings.Join(c.Refusers, ", ") + " refusing)"
+	}
+	return s
+}
+
+func pct(f float64) string { return fmt.Sprintf("%.0f%%", 100*f) }
+
+func share(n, of int) string {
+	if of == 0 {
+		return "–"
+	}
+	return fmt.Sprintf("%d of %d", n, of)
+}
+
+func num(f float64) string {
+	if f == float64(int(f)) {
+		return fmt.Sprintf("%d", int(f))
+	}
+	return fmt.Sprintf("%.1f", f)
+}
+
+// thousands writes a count with thousands separated: "4,480"; "–" for 0.
+func thousands(n int) string {
+	if n == 0 {
+		return "–"
+	}
+	s := fmt.Sprintf("%d", n)
+	var out []byte
+	for i := range s {
+		if i > 0 && (len(s)-i)%3 == 0 {
+			out = append(out, ',')
+		}
+		out = append(out, s[i])
+	}
+	return string(out)
+}
+
+// firingsText lists where each rule would fire: "loop 11 · end_token [END] never".
+func firingsText(c *analysis.Conversation) string {
+	var parts []string
+	for _, f := range c.Rules {
+		at := "never"
+		if f.At > 0 {
+			at = fmt.Sprintf("at %d", f.At)
+		}
+		parts = append(parts, f.Rule+" "+at)
+	}
+	return strings.Join(parts, " · ")
+}

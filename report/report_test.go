@@ -1,0 +1,176 @@
+package report
+
+import (
+	"bytes"
+	"flag"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/parleyhq/parley/analysis"
+	"github.com/parleyhq/parley/orchestrator/policy"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden report in testdata")
+
+// fixture is a small folder of recordings: parley Markdown, parley JSONL
+// from a tournament (pairing, usage, reported cost), and the .md + .json
+// pair the attractors script writes for each conversation.
+const fixture = "testdata/fixture"
+
+// build reports on the fixture with the default set, links relative to
+// testdata (so that they do not depend on where the test runs).
+func build(t *testing.T) analysis.Report {
+	t.Helper()
+	files, err := analysis.Gather([]string{fixture})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var convs []analysis.Conversation
+	analysis.Each(files, func(it analysis.Item) analysis.Conversation { return analysis.Describe(it, policy.Default) },
+		func(c analysis.Conversation) { convs = append(convs, c) },
+		func(f analysis.File, err error) { t.Errorf("%s: %v", f.Path, err) })
+	r := analysis.Build("the default policy set", convs)
+	if err := Link(&r, "testdata"); err != nil {
+		t.Fatal(err)
+	}
+	return r
+}
+
+func golden(t *testing.T, name string, got []byte) {
+	t.Helper()
+	path := filepath.Join("testdata", name)
+	if *update {
+		if err := os.WriteFile(path, got, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run go test ./report -update to write it)", err)
+	}
+	if !bytes.Equal(got, want) {
+		t.Errorf("%s differs from the report written now; if the change is meant, refresh it with go test ./report -update\n%s", path, firstDiff(string(want), string(got)))
+	}
+}
+
+func firstDiff(want, got string) string {
+	w, g := strings.Split(want, "\n"), strings.Split(got, "\n")
+	for i := range max(len(w), len(g)) {
+		var a, b string
+		if i < len(w) {
+			a = w[i]
+		}
+		if i < len(g) {
+			b = g[i]
+		}
+		if a != b {
+			return "line " + strconv.Itoa(i+1) + ":\n want: " + a + "\n  got: " + b
+		}
+	}
+	return ""
+}
+
+func TestGoldenJSON(t *testing.T) {
+	var b bytes.Buffer
+	if err := JSON(&b, build(t)); err != nil {
+		t.Fatal(err)
+	}
+	golden(t, "report.golden.json", b.Bytes())
+}
+
+func TestGoldenMarkdown(t *testing.T) {
+	var b bytes.Buffer
+	if err := Markdown(&b, build(t)); err != nil {
+		t.Fatal(err)
+	}
+	golden(t, "report.golden.md", b.Bytes())
+}
+
+// The fixture's six conversations are each counted once (an .md + .json
+// pair is one), fall into the states they were written to show, and group
+// into four pairs; a run that failed after its opening is placed by its
+// title.
+func TestFixtureReport(t *testing.T) {
+	r := build(t)
+	got := map[string]analysis.State{}
+	for _, c := range r.Conversations {
+		got[filepath.Base(c.File)] = c.State
+	}
+	want := map[string]analysis.State{
+		"ada-bix-healthy.md":                 analysis.Healthy,
+		"ada_vs_bix_run2.jsonl":              analysis.Farewell,
+		"bix_vs_ada_20261120_100000_run1.md": analysis.EndEcho,
+		"ada-cyd-refusal.md":                 analysis.Refusals,
+		"cyd-bix-pingpong.md":                analysis.PingPong,
+		"ada_vs_cyd_20261120_100000_run1.md": analysis.Healthy,
+	}
+	if len(got) != len(want) || len(r.Conversations) != len(want) {
+		t.Fatalf("conversations %v, want %v", got, want)
+	}
+	for f, s := range want {
+		if got[f] != s {
+			t.Errorf("%s: %q, want %q", f, got[f], s)
+		}
+	}
+	if len(r.Pairs) != 4 {
+		t.Errorf("%d pairs, want 4", len(r.Pairs))
+	}
+	for _, c := range r.Conversations {
+		switch filepath.Base(c.File) {
+		case "ada_vs_bix_run2.jsonl":
+			// The tournament's pairing, usage and reported cost.
+			if c.Run != 2 || c.Tokens == 0 || c.Cost.Reported != 16 || c.Models[0] != "openai/gpt-4o" {
+				t.Errorf("tournament run: run %d, tokens %d, cost %+v, models %v", c.Run, c.Tokens, c.Cost, c.Models)
+			}
+		case "ada_vs_cyd_20261120_100000_run1.md":
+			if c.Messages != 1 || c.Opener != "ada" || c.Responder != "cyd" {
+				t.Errorf("the failed run: %d messages, %s → %s; want 1, ada → cyd", c.Messages, c.Opener, c.Responder)
+			}
+		case "ada-cyd-refusal.md":
+			if len(c.Refusers) != 1 || c.Refusers[0] != "cyd" {
+				t.Errorf("refusers %v, want cyd", c.Refusers)
+			}
+		}
+		if !strings.HasPrefix(c.Link, "fixture/") {
+			t.Errorf("link %q is not relative to the report's folder", c.Link)
+		}
+	}
+}
+
+// The page stands alone: no address outside it, every link relative.
+func TestHTMLIsSelfContained(t *testing.T) {
+	var b bytes.Buffer
+	r := build(t)
+	if err := HTML(&b, r); err != nil {
+		t.Fatal(err)
+	}
+	page := b.String()
+	if m := regexp.MustCompile(`(?i)(src|href)\s*=\s*"(https?:)?//`).FindString(page); m != "" {
+		t.Errorf("the page loads something from the network: %s", m)
+	}
+	if n := strings.Count(page, `class="cell" data-pair=`); n != len(r.Pairs) {
+		t.Errorf("%d matrix cells, want one per pair: %d", n, len(r.Pairs))
+	}
+	if n := strings.Count(page, `<article class="conv"`); n != len(r.Conversations) {
+		t.Errorf("%d conversations listed, want %d", n, len(r.Conversations))
+	}
+	if !strings.Contains(page, `href="fixture/attractors/bix_vs_ada_20261120_100000_run1.md"`) {
+		t.Error("the [END] echo's transcript is not linked by its path relative to the report")
+	}
+}
+
+func TestWriteWritesThreeFiles(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "out")
+	if err := Write(dir, build(t)); err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range []string{HTMLFile, MarkdownFile, JSONFile} {
+		if st, err := os.Stat(filepath.Join(dir, f)); err != nil || st.Size() == 0 {
+			t.Errorf("%s: %v", f, err)
+		}
+	}
+}
