@@ -30,7 +30,7 @@ const (
 	minShare            = 1.0 / 3    // …and this share of the messages from the loop's start
 	lookBack            = 6          // messages before the stop judged with it when few follow it
 	endToken            = "[END]"    // the end token the signals look for
-	farewellShare       = 0.12       // a message whose words are this much farewell signs off
+	farewellShare       = 0.04       // a message whose words are this much farewell signs off
 	echoShare           = 0.85       // a message this much made of recent text repeats it
 	templateShare       = 0.6        // a message with this share of its speaker's previous line shapes follows a template
 )
@@ -90,7 +90,7 @@ var refusals, _ = policy.NewRefusal(1, 0, true, nil)
 //	silence   empty, only punctuation, or only the word "silence"
 //	pingpong  fewer than 16 letters or digits: a word, a symbol, an emoji
 //	refusal   reads as a refusal (policy.Refusal's built-in patterns)
-//	farewell  at least 12% of its words sign off or thank
+//	farewell  at least 4% of its words thank or say goodbye
 //	verbatim  at least 85% of its 8-byte runs were said in the last six messages
 //	template  at least 60% of its line shapes are its speaker's previous message's, or of its frames
 //

@@ -80,7 +80,7 @@ model. report.html is one self-contained page: open it from disk.
 			}
 			fmt.Fprintf(cmd.OutOrStdout(), "%d conversations, %d pairs: %s\n", len(convs), len(r.Pairs), filepath.Join(out, report.HTMLFile))
 			if failed > 0 {
-				return failureErr(fmt.Errorf("%s could not be read", plural(failed, "file")))
+				return failureErr(fmt.Errorf("%s could not be read", plural(failed, "file", "files")))
 			}
 			return nil
 		},
