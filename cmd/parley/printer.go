@@ -4,24 +4,55 @@ import (
 	"bufio"
 	"fmt"
 	"io"
+	"sync"
+	"time"
 
 	"github.com/parleyhq/parley/orchestrator"
 	"github.com/parleyhq/parley/transcripts"
 )
 
+// printInterval is how long streamed text may wait in the printer's buffer:
+// short enough that the stream looks continuous, long enough that a fast
+// stream costs one write every few milliseconds rather than one per delta.
+const printInterval = 5 * time.Millisecond
+
 // printer is the headless sink: it streams the conversation as plain text
 // in the transcript's own Markdown layout, retries and notices on their own
-// lines. Output is buffered and flushed at each message boundary and at
-// each delta's end, so a fast stream costs one write per delta at most.
+// lines. Streamed text is buffered and written at most every printInterval
+// (a timer writes what a pause in the stream leaves behind); every other
+// event, and each message's end, is written before Handle returns.
 type printer struct {
-	w *bufio.Writer
+	mu    sync.Mutex
+	w     *bufio.Writer
+	timer *time.Timer
+	armed bool  // the timer will flush
+	err   error // a write error from the timer, reported by the next Handle
 }
 
-func newPrinter(w io.Writer) *printer { return &printer{w: bufio.NewWriterSize(w, 64<<10)} }
+func newPrinter(w io.Writer) *printer {
+	p := &printer{w: bufio.NewWriterSize(w, 64<<10)}
+	p.timer = time.AfterFunc(time.Hour, p.tick)
+	p.timer.Stop()
+	return p
+}
 
 var _ orchestrator.Sink = (*printer)(nil)
 
+func (p *printer) tick() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.armed = false
+	if err := p.w.Flush(); err != nil && p.err == nil {
+		p.err = err
+	}
+}
+
 func (p *printer) Handle(e orchestrator.Event) error {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.err != nil {
+		return p.err
+	}
 	switch e := e.(type) {
 	case orchestrator.Started:
 		fmt.Fprintf(p.w, "# %s\n\n", e.Run.Title)
@@ -32,6 +63,11 @@ func (p *printer) Handle(e orchestrator.Event) error {
 		fmt.Fprintf(p.w, "### %s\n\n", e.Speaker)
 	case orchestrator.Delta:
 		p.w.WriteString(e.Text)
+		if !p.armed {
+			p.armed = true
+			p.timer.Reset(printInterval)
+		}
+		return nil
 	case orchestrator.Retrying:
 		fmt.Fprintf(p.w, "\n[%s: %s; retrying in %s (attempt %d of %d); the text above is discarded]\n\n",
 			e.Speaker, e.Reason, e.Wait.Round(100*1e6), e.Attempt+1, e.Max)
@@ -47,6 +83,8 @@ func (p *printer) Handle(e orchestrator.Event) error {
 		if e.Partial != nil {
 			p.w.WriteString("\n\n[interrupted]\n\n---\n\n")
 		}
+		p.timer.Stop()
+		p.armed = false
 	}
 	return p.w.Flush()
 }
