@@ -36,13 +36,25 @@ func Parse(data []byte) (*Transcript, error) {
 
 // Recording is a transcript being written as a conversation runs: NAME.md
 // and NAME.jsonl side by side. Each Append reaches the disk (the JSONL is
-// synced) before it returns. Methods are not safe for concurrent use.
+// synced) before it returns; Begin starts that sync and Settle waits for
+// it, so the caller can do other work meanwhile. Methods are not safe for
+// concurrent use.
 type Recording struct {
 	MarkdownPath string
 	JSONLPath    string
 
-	md, jl *os.File
-	t      Transcript
+	md, jl  *os.File
+	t       Transcript
+	pending *pendingSync // the sync Begin started, until Settle
+}
+
+// syncInBackground is the sync Begin starts: syncData, but for tests.
+var syncInBackground = syncData
+
+// pendingSync is an fdatasync running in the background.
+type pendingSync struct {
+	done chan struct{}
+	err  error // set before done is closed
 }
 
 var unsafeName = regexp.MustCompile(`[^a-z0-9]+`)
@@ -171,14 +183,49 @@ func (r *Recording) writeJSONL(b []byte, durable bool) error {
 	return nil
 }
 
-// Append records one finished message in both files.
+// Append records one finished message in both files and returns once it
+// is durable.
 func (r *Recording) Append(m Message) error {
-	r.t.Messages = append(r.t.Messages, m)
-	if err := r.writeJSONL(JSONLMessage(len(r.t.Messages), m), true); err != nil {
+	if err := r.Begin(m); err != nil {
 		return err
 	}
+	return r.Settle()
+}
+
+// Begin records one finished message in both files and starts making it
+// durable (syncing the JSONL) in the background. Settle waits until it is;
+// Append, Finish and Close wait for it too.
+func (r *Recording) Begin(m Message) error {
+	if err := r.Settle(); err != nil {
+		return err
+	}
+	r.t.Messages = append(r.t.Messages, m)
+	if err := r.writeJSONL(JSONLMessage(len(r.t.Messages), m), false); err != nil {
+		return err
+	}
+	p := &pendingSync{done: make(chan struct{})}
+	go func(f *os.File) {
+		p.err = syncInBackground(f)
+		close(p.done)
+	}(r.jl)
+	r.pending = p
 	if err := AppendMarkdownMessage(r.md, m); err != nil {
 		return fmt.Errorf("writing %s: %w", r.MarkdownPath, err)
+	}
+	return nil
+}
+
+// Settle waits until the message Begin recorded last is durable, and
+// reports a failed sync. It returns at once when nothing is pending.
+func (r *Recording) Settle() error {
+	p := r.pending
+	if p == nil {
+		return nil
+	}
+	<-p.done
+	r.pending = nil
+	if p.err != nil {
+		return fmt.Errorf("syncing %s: %w", r.JSONLPath, p.err)
 	}
 	return nil
 }
@@ -194,7 +241,10 @@ func (r *Recording) Messages() []Message { return r.t.Messages }
 // crash leaves either the old or the new file, never a mix.
 func (r *Recording) Finish(ended time.Time, s Stop) error {
 	r.t.Ended = ended
-	err := r.writeJSONL(JSONLStop(ended, s), true)
+	err := r.Settle()
+	if e := r.writeJSONL(JSONLStop(ended, s), true); err == nil {
+		err = e
+	}
 	if e := r.rewriteMarkdown(); err == nil {
 		err = e
 	}
@@ -229,11 +279,13 @@ func (r *Recording) rewriteMarkdown() error {
 	return nil
 }
 
-// Close releases the files without finalizing.
+// Close releases the files without finalizing, once a sync in progress is done.
 func (r *Recording) Close() error {
-	var err error
+	err := r.Settle()
 	if r.md != nil {
-		err = r.md.Close()
+		if e := r.md.Close(); err == nil {
+			err = e
+		}
 		r.md = nil
 	}
 	if r.jl != nil {

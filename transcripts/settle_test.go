@@ -1,0 +1,60 @@
+package transcripts
+
+import (
+	"errors"
+	"os"
+	"strings"
+	"testing"
+	"time"
+)
+
+// TestBeginSyncsInTheBackground: Begin returns with the message written but
+// its sync still running; Settle, Append and Finish wait for the sync and
+// report its failure.
+func TestBeginSyncsInTheBackground(t *testing.T) {
+	release := make(chan error)
+	synced := make(chan struct{}, 4)
+	syncInBackground = func(f *os.File) error {
+		err := <-release
+		synced <- struct{}{}
+		return err
+	}
+	t.Cleanup(func() { syncInBackground = syncData })
+
+	rec, err := Create(t.TempDir(), sampleRun())
+	if err != nil {
+		t.Fatal(err)
+	}
+	msgs := sampleMessages()
+	if err := rec.Begin(msgs[0]); err != nil {
+		t.Fatal(err)
+	}
+	// Written already, though not yet synced.
+	if tr, err := Read(rec.JSONLPath); err != nil || len(tr.Messages) != 1 {
+		t.Fatalf("the JSONL holds %v, %v; want the message written before its sync", tr, err)
+	}
+	settled := make(chan error)
+	go func() { settled <- rec.Settle() }()
+	select {
+	case <-settled:
+		t.Fatal("Settle returned before the sync finished")
+	case <-time.After(50 * time.Millisecond):
+	}
+	release <- nil
+	if err := <-settled; err != nil {
+		t.Fatal(err)
+	}
+	<-synced
+
+	// A failed sync is reported by the next Settle, naming the file.
+	if err := rec.Begin(msgs[1]); err != nil {
+		t.Fatal(err)
+	}
+	release <- errors.New("disk on fire")
+	if err := rec.Settle(); err == nil || !strings.Contains(err.Error(), rec.JSONLPath) || !strings.Contains(err.Error(), "disk on fire") {
+		t.Fatalf("Settle after a failed sync = %v; want the failure, naming %s", err, rec.JSONLPath)
+	}
+	if err := rec.Close(); err != nil {
+		t.Fatal(err)
+	}
+}
