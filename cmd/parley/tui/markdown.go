@@ -2,7 +2,9 @@ package tui
 
 import (
 	"regexp"
+	"slices"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/charmbracelet/x/ansi"
 	"github.com/rivo/uniseg"
@@ -80,7 +82,7 @@ func (s *styles) renderMarkdown(src string, width int) []string {
 			fence := m[1]
 			for i++; i < len(lines); i++ {
 				l := lines[i]
-				if strings.HasPrefix(strings.TrimLeft(l, " "), fence[:3]) && strings.TrimSpace(strings.Trim(strings.TrimSpace(l), fence[:1])) == "" {
+				if closesFence(l, fence) {
 					break
 				}
 				out = s.hardwrap(out, l, width, "  ", sCode)
@@ -472,4 +474,165 @@ func sanitize(s string) string {
 		}
 	}
 	return b.String()
+}
+
+// liveDoc renders a message while it streams, for the live view. Complete
+// lines inside a code block, and complete paragraphs (text up to a blank
+// line, or up to a list item, heading or code fence, each of which starts
+// afresh), are rendered once and kept: the renderer is line-local, so
+// those lines are the ones the finished message gets. Each frame renders
+// only the unfinished tail, and of a tail longer than two screens only
+// its last two screens, so a frame costs what the screen holds, not what
+// the message does. In raw mode every complete line is kept.
+type liveDoc struct {
+	w, h   int
+	raw    bool
+	gutter string
+	lines  []string // the header, then the rendering of text[:at]
+	body   int      // lines of rendered text (the rest of lines)
+	at     int      // text[:at] is rendered into lines
+	// text[at:scanned] is whole lines of a paragraph in progress (none
+	// inside a code block, where each line is rendered when complete)
+	scanned int
+	fence   string // the open code fence's marker, when scanned is inside one
+	sep     bool   // a blank line ends text[:at]: what follows starts after a gap
+}
+
+// render returns head followed by the lines of text, width cells wide
+// (the gutter's width included) on a screen height lines high; the caller
+// may append to the slice but must not keep it past the frame.
+func (d *liveDoc) render(s *styles, text, head, gutter string, width, height int, raw bool) []string {
+	if d.w != width || d.raw != raw || d.gutter != gutter || len(d.lines) == 0 {
+		*d = liveDoc{w: width, h: height, raw: raw, gutter: gutter, lines: []string{head}}
+	}
+	d.h, d.lines[0] = height, head
+	w := width - 2
+	var more []string
+	for {
+		k := strings.IndexByte(text[d.scanned:], '\n')
+		if k < 0 {
+			break
+		}
+		start, end := d.scanned, d.scanned+k+1
+		line := sanitize(text[start : end-1])
+		d.scanned = end
+		switch {
+		case raw:
+			d.add(s.renderRaw(line, w))
+			d.at = end
+		case d.fence != "":
+			if closesFence(line, d.fence) {
+				d.fence = ""
+			} else {
+				d.code(s, line, w)
+			}
+			d.at = end
+		case strings.TrimSpace(line) == "":
+			d.settle(s, text[d.at:end], w)
+		default:
+			lead := strings.TrimLeft(line, " ")[0]
+			if m := maybe(lead, "`~", reFence, line); m != nil {
+				d.settle(s, text[d.at:start], w)
+				d.fence, d.at = m[1], end
+			} else if maybe(lead, "-*+0123456789", reItem, line) != nil || maybe(lead, "#", reHeading, line) != nil {
+				d.settle(s, text[d.at:start], w)
+			}
+		}
+	}
+	// Only the end of a long tail can be on screen: render a screen's worth
+	// of its bytes (8 KB at least, more than most paragraphs hold), more
+	// when that makes fewer lines than the screen holds. A paragraph cut
+	// so may wrap differently at the top of the screen until it is
+	// finished.
+	tail := text[d.at:]
+	for limit := max(height*width, 8<<10); ; limit *= 2 {
+		part := tail
+		if len(tail) > limit {
+			cut := len(tail) - limit
+			if nl := strings.IndexByte(tail[cut:], '\n'); nl >= 0 {
+				cut += nl + 1
+			}
+			for cut < len(tail) && !utf8.RuneStart(tail[cut]) {
+				cut++
+			}
+			part = tail[cut:]
+		}
+		more = d.tail(s, part, w)
+		if len(part) == len(tail) || len(more) >= height {
+			break
+		}
+	}
+	gutterLines(more, gutter)
+	// Keep room after the kept lines, so a frame appends its tail (and the
+	// caller its last line) without copying them.
+	d.lines = slices.Grow(d.lines, len(more)+4)
+	return append(d.lines, more...)
+}
+
+// tail renders the unfinished end of the text.
+func (d *liveDoc) tail(s *styles, tail string, w int) []string {
+	switch {
+	case d.raw:
+		return s.renderRaw(tail, w)
+	case d.fence != "":
+		if l := sanitize(tail); !closesFence(l, d.fence) {
+			return s.hardwrap(nil, l, w, "  ", sCode)
+		}
+		return nil
+	}
+	more := s.renderMarkdown(tail, w)
+	if d.sep && d.body > 0 && len(more) > 0 {
+		more = append([]string{""}, more...)
+	}
+	return more
+}
+
+// add keeps rendered lines.
+func (d *liveDoc) add(lines []string) {
+	gutterLines(lines, d.gutter)
+	d.lines = append(d.lines, lines...)
+	d.body += len(lines)
+}
+
+// code keeps a complete line of a code block.
+func (d *liveDoc) code(s *styles, line string, w int) {
+	if d.sep && d.body > 0 {
+		d.add([]string{""})
+	}
+	d.sep = false
+	d.add(s.hardwrap(nil, line, w, "  ", sCode))
+}
+
+// settle keeps the rendering of chunk, whole lines of text outside a code
+// block that nothing after them can change, and moves past them.
+func (d *liveDoc) settle(s *styles, chunk string, w int) {
+	d.at += len(chunk)
+	if chunk == "" {
+		return
+	}
+	if more := s.renderMarkdown(chunk, w); len(more) > 0 {
+		if d.sep && d.body > 0 {
+			d.add([]string{""})
+		}
+		d.add(more)
+		d.sep = false
+	}
+	body := strings.TrimSuffix(chunk, "\n")
+	d.sep = d.sep || strings.TrimSpace(body[strings.LastIndexByte(body, '\n')+1:]) == ""
+}
+
+// gutterLines puts the speaker's gutter before each line.
+func gutterLines(lines []string, g string) {
+	for i, l := range lines {
+		if l == "" {
+			lines[i] = g
+		} else {
+			lines[i] = g + " " + l
+		}
+	}
+}
+
+// closesFence reports whether line closes a code block opened by fence.
+func closesFence(l, fence string) bool {
+	return strings.HasPrefix(strings.TrimLeft(l, " "), fence[:3]) && strings.TrimSpace(strings.Trim(strings.TrimSpace(l), fence[:1])) == ""
 }
