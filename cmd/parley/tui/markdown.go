@@ -12,7 +12,9 @@ import (
 
 // This file is the view's Markdown renderer. It covers what model replies
 // use: ATX headings, bullet and numbered lists (nested, with hanging
-// indents), bold, italic, inline code, fenced code, block quotes and rules.
+// indents), bold, italic, inline code, fenced code, block quotes, rules,
+// tables (lines starting with "|", laid out in columns) and links (shown
+// as their text).
 // Anything else shows as written. Every line it returns fits the width it
 // is given, counting wide characters and emoji as two cells.
 //
@@ -119,9 +121,14 @@ func (s *styles) renderMarkdown(src string, width int) []string {
 			p.parts = append(p.parts, hardBreak(m[1]))
 			continue
 		}
-		if strings.HasPrefix(strings.TrimLeft(line, " "), "|") {
+		if lead == '|' {
 			flush()
-			out = s.hardwrap(out, line, width, "", 0)
+			j := i + 1
+			for j < len(lines) && strings.HasPrefix(strings.TrimLeft(lines[j], " "), "|") {
+				j++
+			}
+			out = s.renderTable(out, lines[i:j], width)
+			i = j - 1
 			continue
 		}
 		if !p.open {
@@ -210,6 +217,21 @@ func parseInline(text string, base int, out []seg) []seg {
 			plain.WriteString(text[i : i+n])
 			i += n
 			continue
+		case c == '[' || c == '!' && i+1 < len(text) && text[i+1] == '[':
+			// [text](url) shows as its text, ![alt](src) as its alt text.
+			open := i + 1
+			if c == '!' {
+				open++
+			}
+			if label, end := link(text, open); end > 0 {
+				emit()
+				out = parseInline(label, base|sLink, out)
+				i = end
+				continue
+			}
+			plain.WriteByte(c)
+			i++
+			continue
 		case c == '*' || c == '_':
 			n := runLen(text, i)
 			if n <= 3 && canOpen(text, i, n) {
@@ -236,6 +258,40 @@ func parseInline(text string, base int, out []seg) []seg {
 	}
 	emit()
 	return out
+}
+
+// link reads a link whose label starts after the '[' at open-1: it
+// returns the label and where the link ends, or an end of 0 when
+// text[open-1:] is not "[label](destination)". Brackets and parentheses
+// nest; a backslash escapes the character after it.
+func link(text string, open int) (string, int) {
+	close := matching(text, open, '[', ']')
+	if close < 0 || close+1 >= len(text) || text[close+1] != '(' {
+		return "", 0
+	}
+	end := matching(text, close+2, '(', ')')
+	if end < 0 {
+		return "", 0
+	}
+	return text[open:close], end + 1
+}
+
+// matching finds the closer of a bracket opened just before from.
+func matching(text string, from int, opener, closer byte) int {
+	depth := 1
+	for j := from; j < len(text); j++ {
+		switch text[j] {
+		case '\\':
+			j++
+		case opener:
+			depth++
+		case closer:
+			if depth--; depth == 0 {
+				return j
+			}
+		}
+	}
+	return -1
 }
 
 func runLen(s string, i int) int {
@@ -421,6 +477,164 @@ func (s *styles) paintSegs(segs []seg) string {
 		i = j
 	}
 	return b.String()
+}
+
+// renderTable lays out the rows of a table (lines starting with "|") in
+// columns no wider than width together: a second row of dashes makes the
+// first a header and sets each column's alignment; cells too wide for
+// their column wrap inside it. A table with more columns than fit at two
+// cells each is shown as written.
+func (s *styles) renderTable(out []string, rows []string, width int) []string {
+	var cells [][]string
+	aligns := []byte(nil)
+	header := false
+	for i, r := range rows {
+		cs := splitRow(r)
+		if i == 1 && isDelimiterRow(cs) {
+			header = true
+			for _, c := range cs {
+				c = strings.TrimSpace(c)
+				a := byte('l')
+				switch {
+				case strings.HasPrefix(c, ":") && strings.HasSuffix(c, ":"):
+					a = 'c'
+				case strings.HasSuffix(c, ":"):
+					a = 'r'
+				}
+				aligns = append(aligns, a)
+			}
+			continue
+		}
+		cells = append(cells, cs)
+	}
+	n := 0
+	for _, cs := range cells {
+		n = max(n, len(cs))
+	}
+	avail := width - 3*(n-1)
+	if n == 0 || avail < 2*n { // a column holds a wide character at least
+		for _, r := range rows {
+			out = s.hardwrap(out, r, width, "", 0)
+		}
+		return out
+	}
+	// Each cell's styled pieces, and each column's natural width.
+	runs := make([][][]seg, len(cells))
+	natural := make([]int, n)
+	for i, cs := range cells {
+		runs[i] = make([][]seg, n)
+		for j := range n {
+			if j >= len(cs) {
+				continue
+			}
+			mask := 0
+			if header && i == 0 {
+				mask = sBold
+			}
+			runs[i][j] = parseInline(strings.TrimSpace(cs[j]), mask, nil)
+			w := 0
+			for _, r := range runs[i][j] {
+				w += textWidth(r.text)
+			}
+			natural[j] = max(natural[j], w)
+		}
+	}
+	// Narrow columns keep their width; the others share what is left.
+	cols := make([]int, n)
+	order := make([]int, n)
+	for j := range order {
+		order[j] = j
+	}
+	slices.SortStableFunc(order, func(a, b int) int { return natural[a] - natural[b] })
+	left := avail
+	for k, j := range order {
+		cols[j] = max(1, min(natural[j], left/(n-k)))
+		left -= cols[j]
+	}
+	sep := s.paint(sDim, " │ ")
+	for i := range cells {
+		wrapped := make([][]string, n)
+		height := 1
+		for j := range n {
+			wrapped[j] = s.wrapRuns(nil, runs[i][j], cols[j], "", "", 0)
+			height = max(height, len(wrapped[j]))
+		}
+		for l := range height {
+			var b strings.Builder
+			for j := range n {
+				if j > 0 {
+					b.WriteString(sep)
+				}
+				cell := ""
+				if l < len(wrapped[j]) {
+					cell = wrapped[j][l]
+				}
+				pad := max(cols[j]-ansi.StringWidth(cell), 0)
+				a := byte('l')
+				if j < len(aligns) {
+					a = aligns[j]
+				}
+				switch a {
+				case 'r':
+					b.WriteString(strings.Repeat(" ", pad) + cell)
+				case 'c':
+					b.WriteString(strings.Repeat(" ", pad/2) + cell + strings.Repeat(" ", pad-pad/2))
+				default:
+					if j < n-1 {
+						cell += strings.Repeat(" ", pad)
+					}
+					b.WriteString(cell)
+				}
+			}
+			out = append(out, strings.TrimRight(b.String(), " "))
+		}
+		if header && i == 0 {
+			parts := make([]string, n)
+			for j, w := range cols {
+				parts[j] = strings.Repeat("─", w)
+			}
+			out = append(out, s.paint(sDim, strings.Join(parts, "─┼─")))
+		}
+	}
+	return out
+}
+
+// splitRow splits a table row into its cells' text, at the pipes outside
+// code spans that no backslash escapes.
+func splitRow(r string) []string {
+	r = strings.TrimSpace(r)
+	r = strings.TrimPrefix(r, "|")
+	if strings.HasSuffix(r, "|") && !strings.HasSuffix(r, "\\|") {
+		r = r[:len(r)-1]
+	}
+	var cells []string
+	start, code := 0, false
+	for i := 0; i < len(r); i++ {
+		switch r[i] {
+		case '\\':
+			i++
+		case '`':
+			code = !code
+		case '|':
+			if !code {
+				cells = append(cells, r[start:i])
+				start = i + 1
+			}
+		}
+	}
+	return append(cells, r[start:])
+}
+
+// isDelimiterRow reports whether cells are a table's header delimiter:
+// each dashes, with a colon at either end for alignment.
+func isDelimiterRow(cells []string) bool {
+	for _, c := range cells {
+		c = strings.Trim(strings.TrimSpace(c), ":")
+		if c == "" || strings.Trim(c, "-") != "" {
+			return false
+		}
+	}
+	return len(cells) > 0
 }
 
 // hardwrap cuts a line into pieces of at most width cells, keeping spaces,
