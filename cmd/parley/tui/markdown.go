@@ -699,7 +699,7 @@ func sanitize(s string) string {
 // its last two screens, so a frame costs what the screen holds, not what
 // the message does. In raw mode every complete line is kept.
 type liveDoc struct {
-	w, h   int
+	w      int
 	raw    bool
 	gutter string
 	lines  []string // the header, then the rendering of text[:at]
@@ -717,9 +717,9 @@ type liveDoc struct {
 // may append to the slice but must not keep it past the frame.
 func (d *liveDoc) render(s *styles, text, head, gutter string, width, height int, raw bool) []string {
 	if d.w != width || d.raw != raw || d.gutter != gutter || len(d.lines) == 0 {
-		*d = liveDoc{w: width, h: height, raw: raw, gutter: gutter, lines: []string{head}}
+		*d = liveDoc{w: width, raw: raw, gutter: gutter, lines: []string{head}}
 	}
-	d.h, d.lines[0] = height, head
+	d.lines[0] = head
 	w := width - 2
 	var more []string
 	for {
