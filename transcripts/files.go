@@ -203,16 +203,30 @@ func (r *Recording) Begin(m Message) error {
 	if err := r.writeJSONL(JSONLMessage(len(r.t.Messages), m), false); err != nil {
 		return err
 	}
-	p := &pendingSync{done: make(chan struct{})}
-	go func(f *os.File) {
-		p.err = syncInBackground(f)
-		close(p.done)
-	}(r.jl)
-	r.pending = p
+	r.startSync()
 	if err := AppendMarkdownMessage(r.md, m); err != nil {
 		return fmt.Errorf("writing %s: %w", r.MarkdownPath, err)
 	}
 	return nil
+}
+
+// startSync starts syncing the JSONL in the background; Settle waits for
+// it. A sync still running is waited for first, so Settle reports either's
+// failure.
+func (r *Recording) startSync() {
+	prev := r.pending
+	p := &pendingSync{done: make(chan struct{})}
+	go func(f *os.File) {
+		defer close(p.done)
+		if prev != nil {
+			if <-prev.done; prev.err != nil {
+				p.err = prev.err
+				return
+			}
+		}
+		p.err = syncInBackground(f)
+	}(r.jl)
+	r.pending = p
 }
 
 // Settle waits until the message Begin recorded last is durable, and
@@ -241,9 +255,11 @@ func (r *Recording) Messages() []Message { return r.t.Messages }
 // crash leaves either the old or the new file, never a mix.
 func (r *Recording) Finish(ended time.Time, s Stop) error {
 	r.t.Ended = ended
-	err := r.Settle()
-	if e := r.writeJSONL(JSONLStop(ended, s), true); err == nil {
-		err = e
+	// The stop line is synced while the Markdown is finalized; Close
+	// waits for the sync.
+	err := r.writeJSONL(JSONLStop(ended, s), false)
+	if err == nil {
+		r.startSync()
 	}
 	if e := r.rewriteMarkdown(); err == nil {
 		err = e

@@ -58,3 +58,28 @@ func TestBeginSyncsInTheBackground(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// TestFinishReportsTheLastMessagesFailedSync: Finish syncs the stop line
+// in the background after the last message's sync, and reports that
+// message's failure rather than losing it.
+func TestFinishReportsTheLastMessagesFailedSync(t *testing.T) {
+	release := make(chan error, 2)
+	syncInBackground = func(f *os.File) error { return <-release }
+	t.Cleanup(func() { syncInBackground = syncData })
+	rec, err := Create(t.TempDir(), sampleRun())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := rec.Begin(sampleMessages()[0]); err != nil {
+		t.Fatal(err)
+	}
+	release <- errors.New("disk on fire")
+	err = rec.Finish(time.Now(), Stop{Kind: StopPolicy, Reason: "limit", At: 1})
+	if err == nil || !strings.Contains(err.Error(), "disk on fire") {
+		t.Fatalf("Finish = %v; want the message's failed sync", err)
+	}
+	// The stop line is written all the same.
+	if data, _ := os.ReadFile(rec.JSONLPath); !strings.Contains(string(data), `"type":"stop"`) {
+		t.Fatalf("after Finish the JSONL holds\n%s\nwant the stop line", data)
+	}
+}
