@@ -60,10 +60,12 @@ func measure(f func() int) sample {
 // and through the bare go-openai stream loop, against a server in another
 // process that streams two 2,000-delta replies as fast as the connection
 // takes them without flushing per chunk. Each iteration is one run of
-// both, in alternating order; the figures are medians over the runs, with
-// the lowest and highest, of the throughput ratio parley/raw and of the
-// CPU ratio (CPU time per delta, parley over raw; the server's CPU is in
-// its own process).
+// each, in an order that rotates; the figures are medians over the runs,
+// with the lowest and highest, of the throughput ratio parley/raw and of
+// the CPU ratio (CPU time per delta, parley over raw; the server's CPU is
+// in its own process). A third command, the same conversation without the
+// recorder (unrecorded/raw), tells the cost of writing the transcript
+// durably from the rest of parley's path.
 func BenchmarkStreamThroughput(b *testing.B) {
 	url := startBenchServer(b)
 	tr := &http.Transport{MaxIdleConnsPerHost: 4}
@@ -106,7 +108,7 @@ func BenchmarkStreamThroughput(b *testing.B) {
 		}
 		return n
 	}
-	runParley := func() int {
+	runParley := func(record bool) int {
 		n := 0
 		cfg, err := orchestrator.FromScenario(s, orchestrator.Options{HTTPClient: hc})
 		if err != nil {
@@ -118,29 +120,39 @@ func BenchmarkStreamThroughput(b *testing.B) {
 			}
 			return nil
 		})
-		if _, err := orchestrator.New(cfg).Run(context.Background(), &orchestrator.Recorder{Dir: dir}, newPrinter(devnull), counted); err != nil {
+		sinks := []orchestrator.Sink{newPrinter(devnull), counted}
+		if record {
+			sinks = append(sinks, &orchestrator.Recorder{Dir: dir})
+		}
+		if _, err := orchestrator.New(cfg).Run(context.Background(), sinks...); err != nil {
 			b.Fatal(err)
 		}
 		return n
 	}
 	runRaw() // warm the connections
-	var ratios, cpus, rawRates, parleyRates []float64
+	var ratios, cpus, bare, rawRates, parleyRates []float64
 	for i := 0; b.Loop(); i++ {
-		var r, p sample
-		if i%2 == 0 {
-			r, p = measure(runRaw), measure(runParley)
-		} else {
-			p, r = measure(runParley), measure(runRaw)
+		// The three commands, in an order that rotates each run.
+		var r, p, q sample
+		cmds := []func(){
+			func() { r = measure(runRaw) },
+			func() { p = measure(func() int { return runParley(true) }) },
+			func() { q = measure(func() int { return runParley(false) }) },
 		}
-		if r.deltas != p.deltas {
-			b.Fatalf("raw read %d deltas, parley %d; both must read the same replies", r.deltas, p.deltas)
+		for k := range cmds {
+			cmds[(i+k)%len(cmds)]()
+		}
+		if r.deltas != p.deltas || r.deltas != q.deltas {
+			b.Fatalf("raw read %d deltas, parley %d and %d; all must read the same replies", r.deltas, p.deltas, q.deltas)
 		}
 		ratios = append(ratios, r.wall.Seconds()/p.wall.Seconds())
 		cpus = append(cpus, p.cpu.Seconds()/r.cpu.Seconds())
+		bare = append(bare, r.wall.Seconds()/q.wall.Seconds())
 		rawRates = append(rawRates, float64(r.deltas)/r.wall.Seconds())
 		parleyRates = append(parleyRates, float64(p.deltas)/p.wall.Seconds())
 	}
 	spread(b, ratios, "parley/raw")
+	spread(b, bare, "unrecorded/raw")
 	spread(b, cpus, "cpu-parley/raw")
 	spread(b, rawRates, "raw-deltas/s")
 	spread(b, parleyRates, "parley-deltas/s")
