@@ -26,6 +26,8 @@ const corpusDir = "../../../shared/corpus"
 // processes; the figures are medians over the iterations of check's MB/s,
 // the ratio of check's wall time to cat's and of its CPU time to cat's,
 // with the lowest and highest ratio, and check's peak resident memory.
+// Files check reports it cannot read are counted (unread-files): their
+// bytes are in MB/s all the same.
 // The binary is built from the working tree, so the figures are check's
 // as it stands.
 func BenchmarkCheckCorpus(b *testing.B) {
@@ -84,7 +86,7 @@ func BenchmarkCheckCorpus(b *testing.B) {
 			cat := func() proc { return runProc(b, "cat", files...) }
 			check := func() proc { return runProc(b, bin, append([]string{"check"}, set.dirs...)...) }
 			var mbs, ratios, cpus []float64
-			peak := int64(0)
+			peak, unread := int64(0), 0
 			for i := 0; b.Loop(); i++ {
 				var c, p proc
 				if i%2 == 0 {
@@ -95,9 +97,10 @@ func BenchmarkCheckCorpus(b *testing.B) {
 				mbs = append(mbs, float64(size)/1e6/p.wall.Seconds())
 				ratios = append(ratios, p.wall.Seconds()/c.wall.Seconds())
 				cpus = append(cpus, p.cpu.Seconds()/max(c.cpu.Seconds(), 1e-3))
-				peak = max(peak, p.maxRSS)
+				peak, unread = max(peak, p.maxRSS), p.unread
 			}
 			b.ReportMetric(float64(len(files)), "files")
+			b.ReportMetric(float64(unread), "unread-files")
 			b.ReportMetric(float64(size)/1e6, "MB")
 			spread(b, mbs, "MB/s")
 			spread(b, ratios, "check/cat")
@@ -111,6 +114,7 @@ func BenchmarkCheckCorpus(b *testing.B) {
 type proc struct {
 	wall, cpu time.Duration
 	maxRSS    int64 // KiB
+	unread    int   // files check said it could not read
 }
 
 // runProc runs a command with its output thrown away. check exits 1 when a
@@ -132,6 +136,11 @@ func runProc(b *testing.B, name string, args ...string) proc {
 	ps := cmd.ProcessState
 	ru, _ := ps.SysUsage().(*syscall.Rusage)
 	p := proc{wall: wall, cpu: ps.UserTime() + ps.SystemTime()}
+	for _, l := range strings.Split(stderr.String(), "\n") {
+		if strings.HasPrefix(l, "parley: ") && strings.Contains(l, ".md: ") {
+			p.unread++
+		}
+	}
 	if ru != nil {
 		p.maxRSS = ru.Maxrss
 	}
