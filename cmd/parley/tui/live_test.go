@@ -2,10 +2,8 @@ package tui
 
 import (
 	"fmt"
-	"slices"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/charmbracelet/x/ansi"
 	"github.com/muesli/termenv"
@@ -113,23 +111,6 @@ func TestLiveDocKeepsCompleteCodeLines(t *testing.T) {
 	}
 }
 
-// TestLiveFrameCostIsBoundedByTheScreen streams into a 5 MB code block and
-// a 5 MB paragraph: a frame must cost about what a small one does. The
-// bound is loose (a shared machine is noisy); BenchmarkLiveFrame has the
-// figures.
-func TestLiveFrameCostIsBoundedByTheScreen(t *testing.T) {
-	if testing.Short() {
-		t.Skip("builds 5 MB messages")
-	}
-	st := newStyles(renderer(termenv.ANSI256))
-	for _, kind := range []string{"code", "paragraph"} {
-		small, big := liveFrame(st, kind, 7<<10), liveFrame(st, kind, 5<<20)
-		if big > 20*small+time.Millisecond {
-			t.Errorf("%s: a frame costs %v at 5 MB and %v at 7 KB; it must not grow with the message", kind, big, small)
-		}
-	}
-}
-
 // liveText is a message of size bytes that ends inside one unfinished
 // code block or paragraph, followed by room bytes more of the same, as
 // the pieces still to arrive: text[:size+k] is the message after k bytes.
@@ -145,23 +126,6 @@ func liveText(kind string, size, room int) string {
 		b.WriteString(line)
 	}
 	return b.String()
-}
-
-// liveFrame fills a live message of size bytes and returns the median
-// cost of a frame that takes four more bytes and renders, on a 120×40
-// screen.
-func liveFrame(st *styles, kind string, size int) time.Duration {
-	text := liveText(kind, size, 1000)
-	var d liveDoc
-	d.render(st, text[:size], "head", "│", 120, 40, false)
-	var times []time.Duration
-	for i := range 201 {
-		start := time.Now()
-		d.render(st, text[:size+4*i], "head", "│", 120, 40, false)
-		times = append(times, time.Since(start))
-	}
-	slices.Sort(times)
-	return times[len(times)/2]
 }
 
 // BenchmarkLiveFrame is the cost of one frame of the message in flight
