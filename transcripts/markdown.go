@@ -145,28 +145,27 @@ func ReadMarkdown(r io.Reader) (*Transcript, error) {
 	return ParseMarkdown(data)
 }
 
-// ParseMarkdown is ReadMarkdown on bytes.
+// ParseMarkdown is ReadMarkdown on bytes. It reads the file once, line by
+// line, and each message's content is a slice of one copy of it: a
+// message is copied again only when it holds an escaped separator.
 func ParseMarkdown(data []byte) (*Transcript, error) {
-	text := string(data)
-	text = strings.TrimPrefix(text, "\ufeff")
-	lines := strings.Split(text, "\n")
-	// A trailing newline leaves one empty element; keep indexes 1-based for errors.
+	text := strings.TrimPrefix(string(data), "\ufeff")
+	c := lineCursor{text: text}
 	t := &Transcript{}
-	i := 0
 	// Skip leading blank lines.
-	for i < len(lines) && strings.TrimSpace(lines[i]) == "" {
-		i++
+	for !c.done() && strings.TrimSpace(c.line()) == "" {
+		c.next()
 	}
-	if i >= len(lines) || !strings.HasPrefix(lines[i], "# ") {
-		return nil, &ParseError{Line: i + 1, Msg: `expected a "# A ↔ B" title line`}
+	if c.done() || !strings.HasPrefix(c.line(), "# ") {
+		return nil, &ParseError{Line: c.n + 1, Msg: `expected a "# A ↔ B" title line`}
 	}
-	t.Title = strings.TrimSuffix(lines[i][2:], "\r")
-	i++
+	t.Title = strings.TrimSuffix(c.line()[2:], "\r")
+	c.next()
 	// Header fields until the first separator.
-	for ; i < len(lines); i++ {
-		l := strings.TrimSuffix(lines[i], "\r")
+	for ; !c.done(); c.next() {
+		l := strings.TrimSuffix(c.line(), "\r")
 		if l == "---" {
-			i++
+			c.next()
 			break
 		}
 		if k, v, ok := headerField(l); ok {
@@ -177,48 +176,136 @@ func ParseMarkdown(data []byte) (*Transcript, error) {
 				t.Ended, _ = time.ParseInLocation(TimeLayout, v, time.Local)
 			case "Messages":
 				if _, err := strconv.Atoi(v); err != nil && v != "" {
-					return nil, &ParseError{Line: i + 1, Msg: fmt.Sprintf("**Messages:** is %q, not a number", v)}
+					return nil, &ParseError{Line: c.n + 1, Msg: fmt.Sprintf("**Messages:** is %q, not a number", v)}
 				}
 			}
 		}
 	}
 	// Message blocks: "### Speaker", "", content..., "", "---", "".
-	for i < len(lines) {
-		l := strings.TrimSuffix(lines[i], "\r")
+	for !c.done() {
+		l := strings.TrimSuffix(c.line(), "\r")
 		if strings.TrimSpace(l) == "" {
-			i++
+			c.next()
 			continue
 		}
 		if !strings.HasPrefix(l, "### ") {
-			return nil, &ParseError{Line: i + 1, Msg: fmt.Sprintf("expected a \"### Speaker\" line, found %q", clip(l))}
+			return nil, &ParseError{Line: c.n + 1, Msg: fmt.Sprintf("expected a \"### Speaker\" line, found %q", clip(l))}
 		}
 		m := parseSpeaker(l[4:])
-		start := i + 1
-		j := start
-		for j < len(lines) && strings.TrimSuffix(lines[j], "\r") != "---" {
-			j++
+		c.next()
+		if c.done() { // the heading ends the file
+			t.Messages = append(t.Messages, m)
+			break
 		}
-		body := lines[start:j]
-		// Drop the blank line after the heading and the one before "---".
-		if len(body) > 0 && isBlankLine(body[0]) {
-			body = body[1:]
-		}
-		if j < len(lines) && len(body) > 0 && isBlankLine(body[len(body)-1]) {
-			body = body[:len(body)-1]
-		} else if j >= len(lines) {
-			// A torn last block: trim the blank tail a crash may leave.
-			for len(body) > 0 && isBlankLine(body[len(body)-1]) {
-				body = body[:len(body)-1]
-			}
-		}
-		for k, b := range body {
-			body[k] = unescapeLine(b)
-		}
-		m.Content = strings.Join(body, "\n")
+		start := c.at
+		torn := !c.toSeparator()
+		m.Content = blockContent(text[start:c.at], torn)
 		t.Messages = append(t.Messages, m)
-		i = j + 1
+		if !torn {
+			c.next()
+		}
 	}
 	return t, nil
+}
+
+// lineCursor walks the lines of text as strings.Split(text, "\n") gives
+// them, by offset: a text ending in a newline has an empty last line.
+type lineCursor struct {
+	text string
+	at   int // where the current line starts; len(text)+1 past the last line
+	n    int // the current line's index
+}
+
+func (c *lineCursor) done() bool { return c.at > len(c.text) }
+
+// line is the current line, without its newline.
+func (c *lineCursor) line() string {
+	rest := c.text[c.at:]
+	if i := strings.IndexByte(rest, '\n'); i >= 0 {
+		return rest[:i]
+	}
+	return rest
+}
+
+func (c *lineCursor) next() {
+	if i := strings.IndexByte(c.text[c.at:], '\n'); i >= 0 {
+		c.at += i + 1
+	} else {
+		c.at = len(c.text) + 1
+	}
+	c.n++
+}
+
+// toSeparator moves to the next line that is exactly "---" (a carriage
+// return may end it), from the current line on, and reports whether there
+// is one; without one it moves to the end of the text.
+func (c *lineCursor) toSeparator() bool {
+	from := c.at
+	for p := from; p <= len(c.text); {
+		rest := c.text[p:]
+		if strings.HasPrefix(rest, "---") {
+			if r := rest[3:]; r == "" || r[0] == '\n' || strings.HasPrefix(r, "\r\n") || r == "\r" {
+				c.n += strings.Count(c.text[from:p], "\n")
+				c.at = p
+				return true
+			}
+		}
+		k := strings.Index(rest, "\n---")
+		if k < 0 {
+			break
+		}
+		p += k + 1
+	}
+	c.n += strings.Count(c.text[from:], "\n") + 1
+	c.at = len(c.text)
+	return false
+}
+
+// blockContent is a message's content from the lines of its block between
+// the heading and the separator (block ends with the newline before the
+// separator, or is the rest of a torn file): without the blank line after
+// the heading and the one before the separator (every blank line at the
+// end of a torn block), separators unescaped.
+func blockContent(block string, torn bool) string {
+	if !torn {
+		// The newline before the separator ends the last line, not the text.
+		if !strings.HasSuffix(block, "\n") {
+			return "" // the separator follows the heading at once
+		}
+		block = block[:len(block)-1]
+	}
+	// The first line, when blank.
+	if first, rest, ok := strings.Cut(block, "\n"); isBlankLine(first) {
+		if !ok {
+			return ""
+		}
+		block = rest
+	}
+	if torn {
+		for {
+			i := strings.LastIndexByte(block, '\n')
+			if !isBlankLine(block[i+1:]) {
+				break
+			}
+			if i < 0 {
+				return ""
+			}
+			block = block[:i]
+		}
+	} else if i := strings.LastIndexByte(block, '\n'); isBlankLine(block[i+1:]) {
+		if i < 0 {
+			return ""
+		}
+		block = block[:i]
+	}
+	if !strings.Contains(block, "\\---") {
+		return block
+	}
+	lines := strings.Split(block, "\n")
+	for k, l := range lines {
+		lines[k] = unescapeLine(l)
+	}
+	return strings.Join(lines, "\n")
 }
 
 func isBlankLine(l string) bool { return l == "" || l == "\r" }
