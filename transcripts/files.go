@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+	"sync/atomic"
 	"time"
 )
 
@@ -51,10 +52,38 @@ type Recording struct {
 // syncInBackground is the sync Begin starts: syncData, but for tests.
 var syncInBackground = syncData
 
-// pendingSync is an fdatasync running in the background.
+// pendingSync is an fdatasync of the JSONL, started in the background. It
+// runs once, on whichever goroutine claims it first: the one started for
+// it, or Settle's when that one has not got a core yet, so a busy machine
+// does not add the background goroutine's wait for a core to the wait for
+// the disk.
 type pendingSync struct {
-	done chan struct{}
-	err  error // set before done is closed
+	f       *os.File
+	prev    *pendingSync // a sync started before, to finish first
+	claimed atomic.Bool
+	done    chan struct{}
+	err     error // set before done is closed
+}
+
+// wait runs the sync unless another goroutine has claimed it, and waits
+// until it is over.
+func (p *pendingSync) wait() error {
+	if p.claimed.CompareAndSwap(false, true) {
+		p.run()
+	}
+	<-p.done
+	return p.err
+}
+
+func (p *pendingSync) run() {
+	defer close(p.done)
+	if p.prev != nil {
+		if p.err = p.prev.wait(); p.err != nil {
+			return
+		}
+		p.prev = nil
+	}
+	p.err = syncInBackground(p.f)
 }
 
 var unsafeName = regexp.MustCompile(`[^a-z0-9]+`)
@@ -214,18 +243,12 @@ func (r *Recording) Begin(m Message) error {
 // it. A sync still running is waited for first, so Settle reports either's
 // failure.
 func (r *Recording) startSync() {
-	prev := r.pending
-	p := &pendingSync{done: make(chan struct{})}
-	go func(f *os.File) {
-		defer close(p.done)
-		if prev != nil {
-			if <-prev.done; prev.err != nil {
-				p.err = prev.err
-				return
-			}
+	p := &pendingSync{f: r.jl, prev: r.pending, done: make(chan struct{})}
+	go func() {
+		if p.claimed.CompareAndSwap(false, true) {
+			p.run()
 		}
-		p.err = syncInBackground(f)
-	}(r.jl)
+	}()
 	r.pending = p
 }
 
@@ -236,10 +259,10 @@ func (r *Recording) Settle() error {
 	if p == nil {
 		return nil
 	}
-	<-p.done
+	err := p.wait()
 	r.pending = nil
-	if p.err != nil {
-		return fmt.Errorf("syncing %s: %w", r.JSONLPath, p.err)
+	if err != nil {
+		return fmt.Errorf("syncing %s: %w", r.JSONLPath, err)
 	}
 	return nil
 }

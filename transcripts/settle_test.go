@@ -4,6 +4,7 @@ import (
 	"errors"
 	"os"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 )
@@ -81,5 +82,35 @@ func TestFinishReportsTheLastMessagesFailedSync(t *testing.T) {
 	// The stop line is written all the same.
 	if data, _ := os.ReadFile(rec.JSONLPath); !strings.Contains(string(data), `"type":"stop"`) {
 		t.Fatalf("after Finish the JSONL holds\n%s\nwant the stop line", data)
+	}
+}
+
+// TestEachSyncRunsOnce: whichever goroutine claims a sync, Settle's or the
+// one started for it, the JSONL is synced once per message (and once for
+// the stop line), in order.
+func TestEachSyncRunsOnce(t *testing.T) {
+	var calls atomic.Int64
+	syncInBackground = func(f *os.File) error { calls.Add(1); return syncData(f) }
+	t.Cleanup(func() { syncInBackground = syncData })
+	rec, err := Create(t.TempDir(), sampleRun())
+	if err != nil {
+		t.Fatal(err)
+	}
+	const n = 200
+	for i := range n {
+		if err := rec.Begin(sampleMessages()[i%2]); err != nil {
+			t.Fatal(err)
+		}
+		if i%3 != 0 { // now and then the next Begin settles instead
+			if err := rec.Settle(); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	if err := rec.Finish(time.Now(), Stop{Kind: StopPolicy, Reason: "limit", At: n}); err != nil {
+		t.Fatal(err)
+	}
+	if got := calls.Load(); got != n+1 {
+		t.Fatalf("%d syncs for %d messages and the stop line", got, n)
 	}
 }
