@@ -11,7 +11,9 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -208,7 +210,9 @@ func (b *clockBody) Read(p []byte) (int, error) {
 // as it is, and under load, with another process keeping every core busy
 // at the same priority. The transcript is on disk both times; under load
 // a third run records on /dev/shm (tmpfs, where a sync costs nothing), to
-// tell the disk's share of the figure from the wait for a core.
+// tell the disk's share of the figure from the wait for a core. Beside
+// each, the p99 of a bare fdatasync of a short append in the same
+// directory shows the floor the disk sets.
 func BenchmarkTurnOverhead(b *testing.B) {
 	url := startBenchServer(b)
 	tr := &http.Transport{}
@@ -248,10 +252,31 @@ func BenchmarkTurnOverhead(b *testing.B) {
 		}
 		return gaps
 	}
+	// The floor the disk sets: a bare fdatasync of a short append to a
+	// file in the same directory, as many times as there are turns.
+	var syncs, loadedSyncs []time.Duration
+	bare := func() []time.Duration {
+		f, err := os.OpenFile(filepath.Join(dir, "bare.jsonl"), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
+		if err != nil {
+			b.Fatal(err)
+		}
+		defer f.Close()
+		line := []byte(strings.Repeat("x", 300) + "\n")
+		var ds []time.Duration
+		for range 99 {
+			f.Write(line)
+			start := time.Now()
+			syscall.Fdatasync(int(f.Fd()))
+			ds = append(ds, time.Since(start))
+		}
+		return ds
+	}
 	for b.Loop() {
 		quiet = append(quiet, run(dir)...)
+		syncs = append(syncs, bare()...)
 		stop := startLoad(b)
 		loaded = append(loaded, run(dir)...)
+		loadedSyncs = append(loadedSyncs, bare()...)
 		if shm != "" {
 			loadedShm = append(loadedShm, run(shm)...)
 		}
@@ -268,5 +293,7 @@ func BenchmarkTurnOverhead(b *testing.B) {
 	if len(loadedShm) > 0 {
 		b.ReportMetric(pct(loadedShm, 99), "load-tmpfs-p99-µs")
 	}
+	b.ReportMetric(pct(syncs, 99), "fdatasync-p99-µs")
+	b.ReportMetric(pct(loadedSyncs, 99), "load-fdatasync-p99-µs")
 	b.ReportMetric(float64(len(quiet)), "turns")
 }
