@@ -85,7 +85,7 @@ func BenchmarkCheckCorpus(b *testing.B) {
 			}
 			cat := func() proc { return runProc(b, "cat", files...) }
 			check := func() proc { return runProc(b, bin, append([]string{"check"}, set.dirs...)...) }
-			var mbs, ratios, cpus []float64
+			var mbs, catMBs, ratios, cpus []float64
 			peak, unread := int64(0), 0
 			for i := 0; b.Loop(); i++ {
 				var c, p proc
@@ -95,6 +95,7 @@ func BenchmarkCheckCorpus(b *testing.B) {
 					p, c = check(), cat()
 				}
 				mbs = append(mbs, float64(size)/1e6/p.wall.Seconds())
+				catMBs = append(catMBs, float64(size)/1e6/c.wall.Seconds())
 				ratios = append(ratios, p.wall.Seconds()/c.wall.Seconds())
 				cpus = append(cpus, p.cpu.Seconds()/max(c.cpu.Seconds(), 1e-3))
 				peak, unread = max(peak, p.maxRSS), p.unread
@@ -103,6 +104,7 @@ func BenchmarkCheckCorpus(b *testing.B) {
 			b.ReportMetric(float64(unread), "unread-files")
 			b.ReportMetric(float64(size)/1e6, "MB")
 			spread(b, mbs, "MB/s")
+			spread(b, catMBs, "cat-MB/s")
 			spread(b, ratios, "check/cat")
 			spread(b, cpus, "cpu-check/cat")
 			b.ReportMetric(float64(peak)/1024, "peak-MiB")
