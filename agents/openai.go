@@ -82,6 +82,7 @@ type OpenAI struct {
 	secrets []string // never to appear in an error
 
 	noStreamOptions atomic.Bool // the server rejected stream_options once
+	enc             encodeCache // the last request's messages, encoded
 
 	// Seams for tests.
 	sleep  func(ctx context.Context, d time.Duration) error
@@ -149,10 +150,11 @@ func (a *OpenAI) Request(history []Message) openai.ChatCompletionRequest {
 }
 
 // encode is the body sent for req: go-openai's encoding, plus the
-// sampling fields set to zero that its encoding leaves out.
+// sampling fields set to zero that its encoding leaves out. The messages
+// the previous request held are not encoded again.
 func (a *OpenAI) encode(req openai.ChatCompletionRequest) []byte {
-	b, err := json.Marshal(req)
-	if err != nil || len(b) < 2 {
+	b := a.enc.encode(req)
+	if len(b) < 2 {
 		return nil // go-openai encodes it itself and reports the error
 	}
 	var extra []byte
@@ -253,6 +255,11 @@ func (a *OpenAI) try(ctx context.Context, history []Message, yield func(Chunk, e
 		req.StreamOptions = nil
 	}
 	at := &attempt{body: a.encode(req)}
+	if at.body != nil {
+		// The body is sent as encoded: go-openai need not encode the
+		// history a second time only for it to be replaced.
+		req.Messages = nil
+	}
 
 	actx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)

@@ -7,8 +7,10 @@ import (
 )
 
 // Recorder is the sink that writes the transcript: NAME.md and NAME.jsonl
-// in Dir, each completed message on disk (the JSONL synced) before Handle
-// returns, so before the next turn starts.
+// in Dir. Each completed message is written when it finishes and synced in
+// the background while the run judges it and prepares the next turn; the
+// next TurnStarted (and Stopped) waits for that sync, so every completed
+// message is on disk before the next turn starts.
 type Recorder struct {
 	Dir string
 	// Recording, when set before the run, is continued instead of creating
@@ -54,7 +56,11 @@ func (r *Recorder) Handle(e Event) error {
 			}
 		}
 	case MessageFinished:
-		return r.Recording.Append(e.Message)
+		return r.Recording.Begin(e.Message)
+	case TurnStarted:
+		if r.Recording != nil {
+			return r.Recording.Settle()
+		}
 	case Retrying:
 		return r.Recording.Event(transcripts.Event{Time: e.Time, Kind: "retry", Speaker: e.Speaker,
 			Detail: fmt.Sprintf("attempt %d of %d failed (%s); retrying in %s", e.Attempt, e.Max, e.Reason, e.Wait)})

@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+	"sync/atomic"
 	"time"
 )
 
@@ -42,13 +43,53 @@ func Parse(data []byte) (*Transcript, error) {
 
 // Recording is a transcript being written as a conversation runs: NAME.md
 // and NAME.jsonl side by side. Each Append reaches the disk (the JSONL is
-// synced) before it returns. Methods are not safe for concurrent use.
+// synced) before it returns; Begin starts that sync and Settle waits for
+// it, so the caller can do other work meanwhile. Methods are not safe for
+// concurrent use.
 type Recording struct {
 	MarkdownPath string
 	JSONLPath    string
 
-	md, jl *os.File
-	t      Transcript
+	md, jl  *os.File
+	t       Transcript
+	pending *pendingSync // the sync Begin started, until Settle
+}
+
+// syncInBackground is the sync Begin starts: syncData, but for tests.
+var syncInBackground = syncData
+
+// pendingSync is an fdatasync of the JSONL, started in the background. It
+// runs once, on whichever goroutine claims it first: the one started for
+// it, or Settle's when that one has not got a core yet, so a busy machine
+// does not add the background goroutine's wait for a core to the wait for
+// the disk.
+type pendingSync struct {
+	f       *os.File
+	prev    *pendingSync // a sync started before, to finish first
+	claimed atomic.Bool
+	done    chan struct{}
+	err     error // set before done is closed
+}
+
+// wait runs the sync unless another goroutine has claimed it, and waits
+// until it is over.
+func (p *pendingSync) wait() error {
+	if p.claimed.CompareAndSwap(false, true) {
+		p.run()
+	}
+	<-p.done
+	return p.err
+}
+
+func (p *pendingSync) run() {
+	defer close(p.done)
+	if p.prev != nil {
+		if p.err = p.prev.wait(); p.err != nil {
+			return
+		}
+		p.prev = nil
+	}
+	p.err = syncInBackground(p.f)
 }
 
 var unsafeName = regexp.MustCompile(`[^a-z0-9]+`)
@@ -251,16 +292,59 @@ func (r *Recording) writeJSONL(b []byte, durable bool) error {
 	return nil
 }
 
-// Append records one finished message in both files. A message the JSONL
-// could not take is not recorded at all: Finish rebuilds the Markdown from
-// what the JSONL holds.
+// Append records one finished message in both files and returns once it
+// is durable.
 func (r *Recording) Append(m Message) error {
-	if err := r.writeJSONL(JSONLMessage(len(r.t.Messages)+1, m), true); err != nil {
+	if err := r.Begin(m); err != nil {
+		return err
+	}
+	return r.Settle()
+}
+
+// Begin records one finished message in both files and starts making it
+// durable (syncing the JSONL) in the background. Settle waits until it is;
+// Append, Finish and Close wait for it too. A message the JSONL could not
+// take is not recorded at all: Finish rebuilds the Markdown from what the
+// JSONL holds.
+func (r *Recording) Begin(m Message) error {
+	if err := r.Settle(); err != nil {
+		return err
+	}
+	if err := r.writeJSONL(JSONLMessage(len(r.t.Messages)+1, m), false); err != nil {
 		return err
 	}
 	r.t.Messages = append(r.t.Messages, m)
+	r.startSync()
 	if err := AppendMessage(r.md, m); err != nil {
 		return fmt.Errorf("writing %s: %w", r.MarkdownPath, err)
+	}
+	return nil
+}
+
+// startSync starts syncing the JSONL in the background; Settle waits for
+// it. A sync still running is waited for first, so Settle reports either's
+// failure.
+func (r *Recording) startSync() {
+	p := &pendingSync{f: r.jl, prev: r.pending, done: make(chan struct{})}
+	go func() {
+		if p.claimed.CompareAndSwap(false, true) {
+			p.run()
+		}
+	}()
+	r.pending = p
+}
+
+// Settle waits until the message Begin recorded last is durable, and
+// reports a failed sync. It returns at once when nothing is pending.
+func (r *Recording) Settle() error {
+	p := r.pending
+	if p == nil {
+		return nil
+	}
+	err := p.wait()
+	r.pending = nil
+	if err != nil {
+		return fmt.Errorf("syncing %s: %w", r.JSONLPath, err)
 	}
 	return nil
 }
@@ -276,7 +360,12 @@ func (r *Recording) Messages() []Message { return r.t.Messages }
 // crash leaves either the old or the new file, never a mix.
 func (r *Recording) Finish(ended time.Time, s Stop) error {
 	r.t.Ended = ended
-	err := r.writeJSONL(JSONLStop(ended, s), true)
+	// The stop line is synced while the Markdown is finalized; Close
+	// waits for the sync.
+	err := r.writeJSONL(JSONLStop(ended, s), false)
+	if err == nil {
+		r.startSync()
+	}
 	if e := r.rewriteMarkdown(); err == nil {
 		err = e
 	}
@@ -322,11 +411,13 @@ func (r *Recording) Remove() error {
 	return err
 }
 
-// Close releases the files without finalizing.
+// Close releases the files without finalizing, once a sync in progress is done.
 func (r *Recording) Close() error {
-	var err error
+	err := r.Settle()
 	if r.md != nil {
-		err = r.md.Close()
+		if e := r.md.Close(); err == nil {
+			err = e
+		}
 		r.md = nil
 	}
 	if r.jl != nil {

@@ -7,9 +7,9 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"regexp"
 	"strings"
 	"time"
+	"unicode/utf8"
 )
 
 // Other tools record conversations in other layouts. parley imports three
@@ -57,8 +57,6 @@ const (
 	LayoutPair     = "model-pair-json"
 )
 
-var headedLine = regexp.MustCompile(`^###[ \t]+(\S(?:.*\S)?)[ \t]+###[ \t]*\r?$`)
-
 // Detect names the layout of a transcript file's contents, or "" when it is
 // none parley knows.
 func Detect(data []byte) string {
@@ -90,7 +88,7 @@ func hasHeading(d []byte) bool {
 		} else {
 			d = nil
 		}
-		if headedLine.Match(line) {
+		if _, ok := headingName(string(line)); ok {
 			return true
 		}
 	}
@@ -147,53 +145,132 @@ func ReadAny(path string) ([]*Transcript, string, error) {
 	return ts, layout, nil
 }
 
-// ParseHeaded reads "### Name ###" headed blocks.
+// ParseHeaded reads "### Name ###" headed blocks. It reads the file once,
+// line by line, and each message's content and speaker are slices of one
+// copy of it: a message is copied again only when its lines end in CRLF.
 func ParseHeaded(data []byte) (*Transcript, error) {
-	lines := strings.Split(strings.TrimPrefix(string(data), "\ufeff"), "\n")
+	s := strings.TrimPrefix(string(data), "\ufeff")
 	t := &Transcript{}
-	var cur *Message
-	var body []string
-	var preamble []string
-	finish := func() {
-		if cur == nil {
-			return
+	preamble := ""
+	speaker, body, inMsg := "", 0, false // the message in progress and where its body starts
+	// Only a line starting with "###" can be a heading: jump from one to the next.
+	for at := 0; ; {
+		end := strings.IndexByte(s[at:], '\n')
+		if end < 0 {
+			end = len(s)
+		} else {
+			end += at
 		}
-		cur.Content = trimBlankLines(body)
-		t.Messages = append(t.Messages, *cur)
-		cur, body = nil, nil
+		if name, ok := headingName(s[at:end]); ok {
+			if inMsg {
+				t.Messages = append(t.Messages, Message{Speaker: speaker, Content: blockText(s[body:at])})
+			} else {
+				preamble = blockText(s[:at])
+			}
+			speaker, body, inMsg = name, min(end+1, len(s)), true
+		}
+		i := strings.Index(s[end:], "\n###")
+		if i < 0 {
+			break
+		}
+		at = end + i + 1
 	}
-	for _, l := range lines {
-		if m := headedLine.FindStringSubmatch(l); m != nil {
-			finish()
-			cur = &Message{Speaker: m[1]}
-			continue
-		}
-		l = strings.TrimSuffix(l, "\r")
-		if cur == nil {
-			preamble = append(preamble, l)
-			continue
-		}
-		body = append(body, l)
-	}
-	finish()
-	if len(t.Messages) == 0 {
+	if !inMsg {
 		return nil, &ParseError{Line: 1, Msg: `no "### Name ###" heading found`}
 	}
-	if p := trimBlankLines(preamble); p != "" {
-		t.Messages = append([]Message{{Speaker: ModeratorSpeaker, Content: p, Origin: OriginModerator}}, t.Messages...)
+	t.Messages = append(t.Messages, Message{Speaker: speaker, Content: blockText(s[body:])})
+	if preamble != "" {
+		t.Messages = append([]Message{{Speaker: ModeratorSpeaker, Content: preamble, Origin: OriginModerator}}, t.Messages...)
 	}
 	t.Title = defaultTitle(t)
 	return t, nil
 }
 
-func trimBlankLines(ls []string) string {
-	for len(ls) > 0 && strings.TrimSpace(ls[0]) == "" {
-		ls = ls[1:]
+// headingName returns the name of a "### Name ###" heading line (without
+// its newline): the text between the marks, trimmed of the spaces and
+// tabs around it, which must not be empty. A carriage return may end the
+// line and spaces or tabs may follow the closing mark.
+func headingName(l string) (string, bool) {
+	if len(l) < 9 || l[0] != '#' || l[1] != '#' || l[2] != '#' || (l[3] != ' ' && l[3] != '\t') {
+		return "", false
 	}
-	for len(ls) > 0 && strings.TrimSpace(ls[len(ls)-1]) == "" {
-		ls = ls[:len(ls)-1]
+	e := len(l)
+	if l[e-1] == '\r' {
+		e--
 	}
-	return strings.Join(ls, "\n")
+	for e > 0 && (l[e-1] == ' ' || l[e-1] == '\t') {
+		e--
+	}
+	if e < 3 || l[e-3:e] != "###" {
+		return "", false
+	}
+	e -= 3
+	if e <= 0 || (l[e-1] != ' ' && l[e-1] != '\t') {
+		return "", false
+	}
+	for e > 0 && (l[e-1] == ' ' || l[e-1] == '\t') {
+		e--
+	}
+	b := 4
+	for b < e && (l[b] == ' ' || l[b] == '\t') {
+		b++
+	}
+	// The name starts and ends with a character that is not a space.
+	if b >= e || asciiSpace(l[b]) || asciiSpace(l[e-1]) {
+		return "", false
+	}
+	return l[b:e], true
+}
+
+// asciiSpace reports the bytes a regular expression's \s matches.
+func asciiSpace(c byte) bool { return c == ' ' || c == '\t' || c == '\n' || c == '\f' || c == '\r' }
+
+// blockText is the content of the lines of block: without the blank lines
+// at its start and end, and without the carriage return ending any line.
+func blockText(block string) string {
+	first := 0
+	for {
+		end := strings.IndexByte(block[first:], '\n')
+		if end < 0 {
+			if blank(block[first:]) {
+				return ""
+			}
+			break
+		}
+		if !blank(block[first : first+end]) {
+			break
+		}
+		first += end + 1
+	}
+	last := len(block)
+	for {
+		start := strings.LastIndexByte(block[:last], '\n') + 1
+		if !blank(block[start:last]) || start == 0 {
+			break
+		}
+		last = start - 1
+	}
+	text := block[first:last]
+	if strings.IndexByte(text, '\r') < 0 {
+		return text
+	}
+	text = strings.ReplaceAll(text, "\r\n", "\n")
+	return strings.TrimSuffix(text, "\r")
+}
+
+// blank reports whether a line holds only white space.
+func blank(l string) bool {
+	for i := 0; i < len(l); i++ {
+		switch l[i] {
+		case ' ', '\t', '\n', '\v', '\f', '\r':
+			continue
+		}
+		if l[i] < utf8.RuneSelf {
+			return false
+		}
+		return strings.TrimSpace(l[i:]) == ""
+	}
+	return true
 }
 
 // defaultTitle is "A ↔ B" from the speakers, every one of them named so that

@@ -4,25 +4,56 @@ import (
 	"bufio"
 	"fmt"
 	"io"
+	"sync"
+	"time"
 
 	"github.com/parleyhq/parley/orchestrator"
 	"github.com/parleyhq/parley/transcripts"
 )
 
+// printInterval is how long streamed text may wait in the printer's buffer:
+// short enough that the stream looks continuous, long enough that a fast
+// stream costs one write every few milliseconds rather than one per delta.
+const printInterval = 5 * time.Millisecond
+
 // printer is the headless sink: it streams the conversation as plain text
 // in the transcript's own Markdown layout, retries and notices on their own
-// lines. Output is buffered and flushed at each message boundary and at
-// each delta's end, so a fast stream costs one write per delta at most.
+// lines. Streamed text is buffered and written at most every printInterval
+// (a timer writes what a pause in the stream leaves behind); every other
+// event, and each message's end, is written before Handle returns.
 type printer struct {
+	mu       sync.Mutex
 	w        *bufio.Writer
-	streamed bool // text of the message in flight has been printed
+	timer    *time.Timer
+	armed    bool  // the timer will flush
+	err      error // a write error from the timer, reported by the next Handle
+	streamed bool  // text of the message in flight has been printed
 }
 
-func newPrinter(w io.Writer) *printer { return &printer{w: bufio.NewWriterSize(w, 64<<10)} }
+func newPrinter(w io.Writer) *printer {
+	p := &printer{w: bufio.NewWriterSize(w, 64<<10)}
+	p.timer = time.AfterFunc(time.Hour, p.tick)
+	p.timer.Stop()
+	return p
+}
 
 var _ orchestrator.Sink = (*printer)(nil)
 
+func (p *printer) tick() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.armed = false
+	if err := p.w.Flush(); err != nil && p.err == nil {
+		p.err = err
+	}
+}
+
 func (p *printer) Handle(e orchestrator.Event) error {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.err != nil {
+		return p.err
+	}
 	switch e := e.(type) {
 	case orchestrator.Started:
 		fmt.Fprintf(p.w, "# %s\n\n", e.Run.Title)
@@ -35,6 +66,11 @@ func (p *printer) Handle(e orchestrator.Event) error {
 	case orchestrator.Delta:
 		p.w.WriteString(e.Text)
 		p.streamed = p.streamed || e.Text != ""
+		if !p.armed {
+			p.armed = true
+			p.timer.Reset(printInterval)
+		}
+		return nil
 	case orchestrator.Retrying:
 		discarded := ""
 		if p.streamed {
@@ -55,6 +91,8 @@ func (p *printer) Handle(e orchestrator.Event) error {
 		if e.Partial != nil {
 			p.w.WriteString("\n\n[interrupted]\n\n---\n\n")
 		}
+		p.timer.Stop()
+		p.armed = false
 	}
 	return p.w.Flush()
 }

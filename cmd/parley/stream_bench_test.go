@@ -1,3 +1,5 @@
+//go:build unix
+
 package main
 
 import (
@@ -8,36 +10,33 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
-	"sort"
+	"slices"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
 	openai "github.com/sashabaranov/go-openai"
 
-	"github.com/parleyhq/parley/agents/openaitest"
 	"github.com/parleyhq/parley/configs"
 	"github.com/parleyhq/parley/orchestrator"
 )
 
-// streamPieces is the reply of the throughput benchmark: 2,000 one-word deltas.
-var streamPieces = openaitest.SplitWords(strings.Repeat("lorem ipsum dolor sit amet ", 400))
-
-func benchScenario(b *testing.B, url string, maxMessages int) *configs.Scenario {
+func benchScenario(b *testing.B, url, model string, maxMessages int) *configs.Scenario {
 	b.Helper()
 	path := filepath.Join(b.TempDir(), "bench.yaml")
 	os.WriteFile(path, []byte(fmt.Sprintf(`agents:
   - name: A
     base_url: %[1]s
-    model: a
+    model: %[3]s
   - name: B
     base_url: %[1]s
-    model: b
+    model: %[3]s
 opening: Go.
 termination:
   max_messages: %[2]d
-`, url, maxMessages)), 0o600)
+`, url, maxMessages, model)), 0o600)
 	s, err := configs.Load(path)
 	if err != nil {
 		b.Fatal(err)
@@ -45,43 +44,51 @@ termination:
 	return s
 }
 
+// sample is one measured command: its wall and CPU time and the deltas it read.
+type sample struct {
+	wall, cpu time.Duration
+	deltas    int
+}
+
+func measure(f func() int) sample {
+	c, w := cpuTime(), time.Now()
+	n := f()
+	return sample{wall: time.Since(w), cpu: cpuTime() - c, deltas: n}
+}
+
 // BenchmarkStreamThroughput measures deltas per second through parley's
-// whole path (OpenAI agent → orchestrator → JSONL and Markdown recorder →
-// headless printer to io.Discard) and through the raw go-openai stream
-// loop, on the same loopback server streaming 2,000-delta replies as fast
-// as it can. Each iteration runs both, one after the other, so the ratio
-// parley/raw is measured side by side.
-//
-// The recorder syncs the JSONL after every message, so the disk's fsync
-// time is part of parley's path. When /dev/shm exists, each iteration also
-// runs parley recording there (tmpfs, where a sync costs nothing), which
-// separates the cost of durability from the cost of parley's own code.
+// whole path (OpenAI agent → orchestrator → JSONL and Markdown recorder on
+// disk → headless printer writing to /dev/null, one write(2) per flush)
+// and through the bare go-openai stream loop, against a server in another
+// process that streams two 2,000-delta replies as fast as the connection
+// takes them without flushing per chunk. Each iteration is one run of
+// each, in an order that rotates; the figures are medians over the runs,
+// with the lowest and highest, of the throughput ratio parley/raw and of
+// the CPU ratio (CPU time per delta, parley over raw; the server's CPU is
+// in its own process). A third command, the same conversation without the
+// recorder (unrecorded/raw), tells the cost of writing the transcript
+// durably from the rest of parley's path.
 func BenchmarkStreamThroughput(b *testing.B) {
-	srv := openaitest.Start(b, func(openaitest.Request) openaitest.Reply { return openaitest.Reply{Pieces: streamPieces} })
+	url := startBenchServer(b)
 	tr := &http.Transport{MaxIdleConnsPerHost: 4}
 	b.Cleanup(tr.CloseIdleConnections)
 	hc := &http.Client{Transport: tr}
 
 	oc := openai.DefaultConfig("")
-	oc.BaseURL, oc.HTTPClient = srv.URL, hc
+	oc.BaseURL, oc.HTTPClient = url, hc
 	raw := openai.NewClientWithConfig(oc)
-	req := openai.ChatCompletionRequest{Model: "m", Stream: true, StreamOptions: &openai.StreamOptions{IncludeUsage: true},
+	req := openai.ChatCompletionRequest{Model: "long", Stream: true, StreamOptions: &openai.StreamOptions{IncludeUsage: true},
 		Messages: []openai.ChatCompletionMessage{{Role: "user", Content: "Go."}}}
-
-	s := benchScenario(b, srv.URL, 2)
-	dirs := []string{b.TempDir()}
-	if shm, err := os.MkdirTemp("/dev/shm", "parley-bench-"); err == nil {
-		b.Cleanup(func() { os.RemoveAll(shm) })
-		dirs = append(dirs, shm)
+	s := benchScenario(b, url, "long", 2)
+	dir := b.TempDir()
+	devnull, err := os.OpenFile(os.DevNull, os.O_WRONLY, 0)
+	if err != nil {
+		b.Fatal(err)
 	}
-	var rawTime time.Duration
-	parleyTime := make([]time.Duration, len(dirs))
-	rawDeltas := 0
-	parleyDeltas := make([]int, len(dirs))
-	b.ResetTimer()
-	for i := 0; i < b.N; i++ {
-		// The raw loop, twice, for the same two replies.
-		start := time.Now()
+	b.Cleanup(func() { devnull.Close() })
+
+	runRaw := func() int {
+		n := 0
 		for range 2 {
 			st, err := raw.CreateChatCompletionStream(context.Background(), req)
 			if err != nil {
@@ -96,47 +103,61 @@ func BenchmarkStreamThroughput(b *testing.B) {
 					b.Fatal(err)
 				}
 				if len(resp.Choices) > 0 && resp.Choices[0].Delta.Content != "" {
-					rawDeltas++
+					n++
 				}
 			}
 			st.Close()
 		}
-		rawTime += time.Since(start)
-
-		// parley's whole path: a two-message conversation, recorded and printed.
-		for d, dir := range dirs {
-			start = time.Now()
-			cfg, err := orchestrator.FromScenario(s, orchestrator.Options{HTTPClient: hc})
-			if err != nil {
-				b.Fatal(err)
-			}
-			counted := orchestrator.SinkFunc(func(e orchestrator.Event) error {
-				if _, ok := e.(orchestrator.Delta); ok {
-					parleyDeltas[d]++
-				}
-				return nil
-			})
-			rec := &orchestrator.Recorder{Dir: dir}
-			if _, err := orchestrator.New(cfg).Run(context.Background(), rec, newPrinter(io.Discard), counted); err != nil {
-				b.Fatal(err)
-			}
-			parleyTime[d] += time.Since(start)
+		return n
+	}
+	runParley := func(record bool) int {
+		n := 0
+		cfg, err := orchestrator.FromScenario(s, orchestrator.Options{HTTPClient: hc})
+		if err != nil {
+			b.Fatal(err)
 		}
-	}
-	b.StopTimer()
-	for d := range dirs {
-		if rawDeltas != parleyDeltas[d] {
-			b.Fatalf("raw read %d deltas, parley %d; both must read the same replies", rawDeltas, parleyDeltas[d])
+		counted := orchestrator.SinkFunc(func(e orchestrator.Event) error {
+			if _, ok := e.(orchestrator.Delta); ok {
+				n++
+			}
+			return nil
+		})
+		sinks := []orchestrator.Sink{newPrinter(devnull), counted}
+		if record {
+			sinks = append(sinks, &orchestrator.Recorder{Dir: dir})
 		}
+		if _, err := orchestrator.New(cfg).Run(context.Background(), sinks...); err != nil {
+			b.Fatal(err)
+		}
+		return n
 	}
-	rawRate := float64(rawDeltas) / rawTime.Seconds()
-	parleyRate := float64(parleyDeltas[0]) / parleyTime[0].Seconds()
-	b.ReportMetric(rawRate, "raw-deltas/s")
-	b.ReportMetric(parleyRate, "parley-deltas/s")
-	b.ReportMetric(parleyRate/rawRate, "parley/raw")
-	if len(dirs) > 1 {
-		b.ReportMetric(float64(parleyDeltas[1])/parleyTime[1].Seconds()/rawRate, "parley-tmpfs/raw")
+	runRaw() // warm the connections
+	var ratios, cpus, bare, rawRates, parleyRates []float64
+	for i := 0; b.Loop(); i++ {
+		// The three commands, in an order that rotates each run.
+		var r, p, q sample
+		cmds := []func(){
+			func() { r = measure(runRaw) },
+			func() { p = measure(func() int { return runParley(true) }) },
+			func() { q = measure(func() int { return runParley(false) }) },
+		}
+		for k := range cmds {
+			cmds[(i+k)%len(cmds)]()
+		}
+		if r.deltas != p.deltas || r.deltas != q.deltas {
+			b.Fatalf("raw read %d deltas, parley %d and %d; all must read the same replies", r.deltas, p.deltas, q.deltas)
+		}
+		ratios = append(ratios, r.wall.Seconds()/p.wall.Seconds())
+		cpus = append(cpus, p.cpu.Seconds()/r.cpu.Seconds())
+		bare = append(bare, r.wall.Seconds()/q.wall.Seconds())
+		rawRates = append(rawRates, float64(r.deltas)/r.wall.Seconds())
+		parleyRates = append(parleyRates, float64(p.deltas)/p.wall.Seconds())
 	}
+	spread(b, ratios, "parley/raw")
+	spread(b, bare, "unrecorded/raw")
+	spread(b, cpus, "cpu-parley/raw")
+	spread(b, rawRates, "raw-deltas/s")
+	spread(b, parleyRates, "parley-deltas/s")
 }
 
 // turnClock records, per request, when it left parley and when the last
@@ -183,54 +204,96 @@ func (b *clockBody) Read(p []byte) (int, error) {
 // last bytes of one reply arriving to the next request leaving parley. It
 // covers finishing the message, writing it durably (the JSONL synced, the
 // Markdown appended), the printer, the policy check and building the next
-// request. The conversation runs 100 messages of short replies. As in
-// BenchmarkStreamThroughput, a second run records on /dev/shm when it
-// exists, to separate the disk's sync time from parley's own.
+// request; the sync runs while the rest is done, and the request leaves
+// only once it is over. Each iteration runs a 100-message conversation of
+// short replies against a server in another process twice: on the machine
+// as it is, and under load, with another process keeping every core busy
+// at the same priority. The transcript is on disk both times; under load
+// a third run records on /dev/shm (tmpfs, where a sync costs nothing), to
+// tell the disk's share of the figure from the wait for a core. Beside
+// each, the p99 of a bare fdatasync of a short append in the same
+// directory shows the floor the disk sets.
 func BenchmarkTurnOverhead(b *testing.B) {
-	srv := openaitest.Start(b, func(openaitest.Request) openaitest.Reply {
-		return openaitest.Words("A short reply of a few words.")
-	})
+	url := startBenchServer(b)
 	tr := &http.Transport{}
 	b.Cleanup(tr.CloseIdleConnections)
 	clock := &turnClock{base: tr}
 	hc := &http.Client{Transport: clock}
-	s := benchScenario(b, srv.URL, 100)
-	dirs := []string{b.TempDir()}
-	if shm, err := os.MkdirTemp("/dev/shm", "parley-bench-"); err == nil {
+	s := benchScenario(b, url, "short", 100)
+	dir := b.TempDir()
+	devnull, err := os.OpenFile(os.DevNull, os.O_WRONLY, 0)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { devnull.Close() })
+	// Under the same load on tmpfs, where a sync costs nothing: what is
+	// left is parley's own work and the wait for a core.
+	shm, err := os.MkdirTemp("/dev/shm", "parley-bench-")
+	if err == nil {
 		b.Cleanup(func() { os.RemoveAll(shm) })
-		dirs = append(dirs, shm)
 	}
-	gaps := make([][]time.Duration, len(dirs))
-	b.ResetTimer()
-	for i := 0; i < b.N; i++ {
-		for d, dir := range dirs {
-			clock.mu.Lock()
-			clock.sent, clock.last = nil, nil
-			clock.mu.Unlock()
-			cfg, err := orchestrator.FromScenario(s, orchestrator.Options{HTTPClient: hc})
-			if err != nil {
-				b.Fatal(err)
-			}
-			if _, err := orchestrator.New(cfg).Run(context.Background(), &orchestrator.Recorder{Dir: dir}, newPrinter(io.Discard)); err != nil {
-				b.Fatal(err)
-			}
-			clock.mu.Lock()
-			for j := 1; j < len(clock.sent); j++ {
-				gaps[d] = append(gaps[d], clock.sent[j].Sub(clock.last[j-1]))
-			}
-			clock.mu.Unlock()
+	var quiet, loaded, loadedShm []time.Duration
+	run := func(dir string) []time.Duration {
+		clock.mu.Lock()
+		clock.sent, clock.last = nil, nil
+		clock.mu.Unlock()
+		cfg, err := orchestrator.FromScenario(s, orchestrator.Options{HTTPClient: hc})
+		if err != nil {
+			b.Fatal(err)
 		}
+		if _, err := orchestrator.New(cfg).Run(context.Background(), &orchestrator.Recorder{Dir: dir}, newPrinter(devnull)); err != nil {
+			b.Fatal(err)
+		}
+		clock.mu.Lock()
+		defer clock.mu.Unlock()
+		var gaps []time.Duration
+		for j := 1; j < len(clock.sent); j++ {
+			gaps = append(gaps, clock.sent[j].Sub(clock.last[j-1]))
+		}
+		return gaps
 	}
-	b.StopTimer()
+	// The floor the disk sets: a bare fdatasync of a short append to a
+	// file in the same directory, as many times as there are turns.
+	var syncs, loadedSyncs []time.Duration
+	bare := func() []time.Duration {
+		f, err := os.OpenFile(filepath.Join(dir, "bare.jsonl"), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
+		if err != nil {
+			b.Fatal(err)
+		}
+		defer f.Close()
+		line := []byte(strings.Repeat("x", 300) + "\n")
+		var ds []time.Duration
+		for range 99 {
+			f.Write(line)
+			start := time.Now()
+			syscall.Fdatasync(int(f.Fd()))
+			ds = append(ds, time.Since(start))
+		}
+		return ds
+	}
+	for b.Loop() {
+		quiet = append(quiet, run(dir)...)
+		syncs = append(syncs, bare()...)
+		stop := startLoad(b)
+		loaded = append(loaded, run(dir)...)
+		loadedSyncs = append(loadedSyncs, bare()...)
+		if shm != "" {
+			loadedShm = append(loadedShm, run(shm)...)
+		}
+		stop()
+	}
 	pct := func(g []time.Duration, p int) float64 {
-		sort.Slice(g, func(i, j int) bool { return g[i] < g[j] })
+		slices.Sort(g)
 		return float64(g[min(len(g)-1, (p*len(g)+99)/100-1)].Microseconds())
 	}
-	b.ReportMetric(pct(gaps[0], 50), "p50-µs")
-	b.ReportMetric(pct(gaps[0], 99), "p99-µs")
-	if len(dirs) > 1 {
-		b.ReportMetric(pct(gaps[1], 50), "tmpfs-p50-µs")
-		b.ReportMetric(pct(gaps[1], 99), "tmpfs-p99-µs")
+	b.ReportMetric(pct(quiet, 50), "p50-µs")
+	b.ReportMetric(pct(quiet, 99), "p99-µs")
+	b.ReportMetric(pct(loaded, 50), "load-p50-µs")
+	b.ReportMetric(pct(loaded, 99), "load-p99-µs")
+	if len(loadedShm) > 0 {
+		b.ReportMetric(pct(loadedShm, 99), "load-tmpfs-p99-µs")
 	}
-	b.ReportMetric(float64(len(gaps[0])), "turns")
+	b.ReportMetric(pct(syncs, 99), "fdatasync-p99-µs")
+	b.ReportMetric(pct(loadedSyncs, 99), "load-fdatasync-p99-µs")
+	b.ReportMetric(float64(len(quiet)), "turns")
 }

@@ -84,10 +84,29 @@ func startServerProcess(b *testing.B) (url string) {
 	return "http://" + strings.TrimSpace(strings.TrimPrefix(line, "ADDR "))
 }
 
+// residentKiB is the process's resident memory (VmRSS), or 0 where
+// /proc/self/status is not there.
+func residentKiB() int64 {
+	data, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		return 0
+	}
+	for _, l := range strings.Split(string(data), "\n") {
+		if v, ok := strings.CutPrefix(l, "VmRSS:"); ok {
+			n, _ := strconv.ParseInt(strings.TrimSuffix(strings.TrimSpace(v), " kB"), 10, 64)
+			return n
+		}
+	}
+	return 0
+}
+
 // BenchmarkBatchScale runs 1,000 conversations at once against a loopback
-// server in another process, measures the heap and goroutines each running
-// conversation holds while its reply streams, then checks that all of it
-// is released when the batch ends.
+// server in another process, measures the memory and goroutines each
+// running conversation holds while its reply streams, then checks that all
+// of it is released when the batch ends. Memory is reported three ways:
+// the process's resident memory (what the machine gives up), the heap in
+// use and the goroutine stacks, each as the growth over the figure before
+// the batch, divided by the conversations.
 func BenchmarkBatchScale(b *testing.B) {
 	const convs = 1000
 	base := startServerProcess(b)
@@ -109,7 +128,7 @@ termination:
 	if err != nil {
 		b.Fatal(err)
 	}
-	var perConvHeap, perConvG float64
+	var perConvHeap, perConvG, perConvRSS, perConvStack float64
 	for i := 0; i < b.N; i++ {
 		m, err := Plan(fmt.Sprintf("scale%d", i), []*configs.Scenario{s}, convs, convs, nil, time.Now())
 		if err != nil {
@@ -126,6 +145,7 @@ termination:
 		var before runtime.MemStats
 		runtime.ReadMemStats(&before)
 		g0 := runtime.NumGoroutine()
+		rss0 := residentKiB()
 
 		done := make(chan *Summary, 1)
 		go func() {
@@ -151,6 +171,8 @@ termination:
 		g1 := runtime.NumGoroutine()
 		perConvHeap = float64(int64(during.HeapInuse)-int64(before.HeapInuse)) / convs
 		perConvG = float64(g1-g0) / convs
+		perConvRSS = float64(residentKiB()-rss0) / convs
+		perConvStack = float64(int64(during.StackInuse)-int64(before.StackInuse)) / 1024 / convs
 
 		resp, err := http.Post(base+"/release", "text/plain", nil)
 		if err != nil {
@@ -165,6 +187,10 @@ termination:
 		http.DefaultClient.CloseIdleConnections()
 	}
 	b.ReportMetric(perConvHeap/1024, "KiB-heap/conv")
+	b.ReportMetric(perConvStack, "KiB-stack/conv")
+	if perConvRSS > 0 {
+		b.ReportMetric(perConvRSS, "KiB-process/conv")
+	}
 	b.ReportMetric(perConvG, "goroutines/conv")
 	if err := goleak.Find(goleak.IgnoreCurrent()); err != nil {
 		b.Errorf("after the batch: %v", err)

@@ -3,6 +3,7 @@ package policy
 import (
 	"encoding/binary"
 	"math/rand"
+	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -555,6 +556,54 @@ func TestTermIndexCountsAsAMap(t *testing.T) {
 		f, d := idx.addMessage(msgs[m], int32(m))
 		if wf, wd := count(msgs[m], int32(m)); f != wf || d != wd {
 			t.Fatalf("again, message %d: fresh %d distinct %d, want %d %d", m, f, d, wf, wd)
+		}
+	}
+}
+
+// TestCharTableMatchesUnicode checks the character table terms reads
+// against the Unicode tables it stands for, for every character.
+func TestCharTableMatchesUnicode(t *testing.T) {
+	for r := rune(utf8.RuneSelf); r <= unicode.MaxRune; r++ {
+		cls, lower := classify(r)
+		if want := classOf(r); cls != want {
+			t.Fatalf("classify(%U) = class %d, want %d", r, cls, want)
+		}
+		if want := unicode.ToLower(r); lower != want {
+			t.Fatalf("classify(%U) lowercases to %U, want %U", r, lower, want)
+		}
+	}
+}
+
+// BenchmarkTermsNonASCII splits the lines of the real corpora in
+// ../shared/corpus that hold text outside ASCII (box drawing, emoji,
+// accented and other scripts), where every character is classified.
+func BenchmarkTermsNonASCII(b *testing.B) {
+	files, _ := filepath.Glob("../../../shared/corpus/*/*.md")
+	if len(files) == 0 {
+		b.Skip("../shared/corpus is absent: no real non-ASCII text to split")
+	}
+	var lines []string
+	size := 0
+	for _, f := range files {
+		data, err := os.ReadFile(f)
+		if err != nil {
+			b.Fatal(err)
+		}
+		for _, l := range strings.Split(string(data), "\n") {
+			for i := 0; i < len(l); i++ {
+				if l[i] >= utf8.RuneSelf {
+					lines = append(lines, l)
+					size += len(l)
+					break
+				}
+			}
+		}
+	}
+	b.SetBytes(int64(size))
+	var buf []uint64
+	for b.Loop() {
+		for _, l := range lines {
+			buf = terms(buf[:0], l)
 		}
 	}
 }

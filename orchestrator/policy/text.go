@@ -3,6 +3,7 @@ package policy
 import (
 	"math/bits"
 	"slices"
+	"sync/atomic"
 	"unicode"
 	"unicode/utf8"
 )
@@ -115,6 +116,64 @@ func spaceless(r rune) bool {
 		unicode.Thai, unicode.Lao, unicode.Khmer, unicode.Myanmar)
 }
 
+// The class of a character outside ASCII, as terms reads it.
+const (
+	classSymbol    = iota // a term of its own, such as an emoji
+	classSeparator        // spaces, punctuation, format characters, invalid bytes
+	classSpaceless        // a script written without spaces: read by bigrams
+	classWord             // letters, digits and combining marks
+)
+
+// classOf is the class of r by the Unicode tables, in the order terms
+// documents: general punctuation separates before anything else.
+func classOf(r rune) uint8 {
+	switch {
+	case 0x2000 <= r && r <= 0x206f: // general punctuation: dashes, quotes, spaces
+		return classSeparator
+	case spaceless(r):
+		return classSpaceless
+	case unicode.IsLetter(r) || unicode.IsDigit(r) || unicode.Is(unicode.Mn, r) || unicode.Is(unicode.Mc, r):
+		return classWord
+	case unicode.IsSpace(r) || unicode.IsPunct(r) || unicode.Is(unicode.Cf, r) || r == utf8.RuneError:
+		return classSeparator
+	}
+	return classSymbol
+}
+
+// charBlock holds the class and lowercase form of 256 consecutive
+// characters, the ones sharing r>>8.
+type charBlock struct {
+	class [256]uint8
+	lower [256]rune
+}
+
+// charBlocks is the table terms reads characters outside ASCII from: one
+// lookup where the Unicode range tables cost a binary search or several.
+// Blocks are filled on first use (a few microseconds each), so a run that
+// meets only a few scripts builds only their blocks, and is safe for
+// concurrent use: two goroutines filling a block at once build the same
+// contents.
+var charBlocks [(unicode.MaxRune + 1) >> 8]atomic.Pointer[charBlock]
+
+// classify returns r's class and, for a word character, its lowercase form.
+func classify(r rune) (uint8, rune) {
+	if uint32(r) > unicode.MaxRune {
+		return classSeparator, r // not a character: read as an invalid byte
+	}
+	b := charBlocks[r>>8].Load()
+	if b == nil {
+		b = new(charBlock)
+		base := r &^ 0xff
+		for i := range b.class {
+			c := base + rune(i)
+			b.class[i] = classOf(c)
+			b.lower[i] = unicode.ToLower(c)
+		}
+		charBlocks[r>>8].Store(b)
+	}
+	return b.class[r&0xff], b.lower[r&0xff]
+}
+
 // terms appends the hashes of text's terms, in order, to dst.
 func terms(dst []uint64, text string) []uint64 {
 	var (
@@ -219,10 +278,11 @@ func terms(dst []uint64, text string) []uint64 {
 			}
 			prev, single = -1, false
 		}
-		switch {
-		case 0x2000 <= r && r <= 0x206f: // general punctuation: dashes, quotes, spaces
+		cls, lower := classify(r)
+		switch cls {
+		case classSeparator:
 			flush()
-		case spaceless(r):
+		case classSpaceless:
 			if inWord {
 				flush()
 			}
@@ -238,14 +298,12 @@ func terms(dst []uint64, text string) []uint64 {
 				dst = append(dst, runeBigram(prev, r))
 			}
 			prev = r
-		case unicode.IsLetter(r) || unicode.IsDigit(r) || unicode.Is(unicode.Mn, r) || unicode.Is(unicode.Mc, r):
+		case classWord:
 			if prev >= 0 {
 				flush()
 			}
-			word = utf8.AppendRune(word, unicode.ToLower(r))
+			word = utf8.AppendRune(word, lower)
 			inWord = true
-		case unicode.IsSpace(r) || unicode.IsPunct(r) || unicode.Is(unicode.Cf, r) || r == utf8.RuneError:
-			flush()
 		default: // symbols such as emoji
 			flush()
 			dst = append(dst, symbolHash(r))

@@ -2,7 +2,9 @@ package tui
 
 import (
 	"regexp"
+	"slices"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/charmbracelet/x/ansi"
 	"github.com/rivo/uniseg"
@@ -10,7 +12,9 @@ import (
 
 // This file is the view's Markdown renderer. It covers what model replies
 // use: ATX headings, bullet and numbered lists (nested, with hanging
-// indents), bold, italic, inline code, fenced code, block quotes and rules.
+// indents), bold, italic, inline code, fenced code, block quotes, rules,
+// tables (lines starting with "|", laid out in columns) and links (shown
+// as their text).
 // Anything else shows as written. Every line it returns fits the width it
 // is given, counting wide characters and emoji as two cells.
 //
@@ -80,7 +84,7 @@ func (s *styles) renderMarkdown(src string, width int) []string {
 			fence := m[1]
 			for i++; i < len(lines); i++ {
 				l := lines[i]
-				if strings.HasPrefix(strings.TrimLeft(l, " "), fence[:3]) && strings.TrimSpace(strings.Trim(strings.TrimSpace(l), fence[:1])) == "" {
+				if closesFence(l, fence) {
 					break
 				}
 				out = s.hardwrap(out, l, width, "  ", sCode)
@@ -117,9 +121,14 @@ func (s *styles) renderMarkdown(src string, width int) []string {
 			p.parts = append(p.parts, hardBreak(m[1]))
 			continue
 		}
-		if strings.HasPrefix(strings.TrimLeft(line, " "), "|") {
+		if lead == '|' {
 			flush()
-			out = s.hardwrap(out, line, width, "", 0)
+			j := i + 1
+			for j < len(lines) && strings.HasPrefix(strings.TrimLeft(lines[j], " "), "|") {
+				j++
+			}
+			out = s.renderTable(out, lines[i:j], width)
+			i = j - 1
 			continue
 		}
 		if !p.open {
@@ -208,6 +217,21 @@ func parseInline(text string, base int, out []seg) []seg {
 			plain.WriteString(text[i : i+n])
 			i += n
 			continue
+		case c == '[' || c == '!' && i+1 < len(text) && text[i+1] == '[':
+			// [text](url) shows as its text, ![alt](src) as its alt text.
+			open := i + 1
+			if c == '!' {
+				open++
+			}
+			if label, end := link(text, open); end > 0 {
+				emit()
+				out = parseInline(label, base|sLink, out)
+				i = end
+				continue
+			}
+			plain.WriteByte(c)
+			i++
+			continue
 		case c == '*' || c == '_':
 			n := runLen(text, i)
 			if n <= 3 && canOpen(text, i, n) {
@@ -234,6 +258,40 @@ func parseInline(text string, base int, out []seg) []seg {
 	}
 	emit()
 	return out
+}
+
+// link reads a link whose label starts after the '[' at open-1: it
+// returns the label and where the link ends, or an end of 0 when
+// text[open-1:] is not "[label](destination)". Brackets and parentheses
+// nest; a backslash escapes the character after it.
+func link(text string, open int) (string, int) {
+	close := matching(text, open, '[', ']')
+	if close < 0 || close+1 >= len(text) || text[close+1] != '(' {
+		return "", 0
+	}
+	end := matching(text, close+2, '(', ')')
+	if end < 0 {
+		return "", 0
+	}
+	return text[open:close], end + 1
+}
+
+// matching finds the closer of a bracket opened just before from.
+func matching(text string, from int, opener, closer byte) int {
+	depth := 1
+	for j := from; j < len(text); j++ {
+		switch text[j] {
+		case '\\':
+			j++
+		case opener:
+			depth++
+		case closer:
+			if depth--; depth == 0 {
+				return j
+			}
+		}
+	}
+	return -1
 }
 
 func runLen(s string, i int) int {
@@ -421,6 +479,164 @@ func (s *styles) paintSegs(segs []seg) string {
 	return b.String()
 }
 
+// renderTable lays out the rows of a table (lines starting with "|") in
+// columns no wider than width together: a second row of dashes makes the
+// first a header and sets each column's alignment; cells too wide for
+// their column wrap inside it. A table with more columns than fit at two
+// cells each is shown as written.
+func (s *styles) renderTable(out []string, rows []string, width int) []string {
+	var cells [][]string
+	aligns := []byte(nil)
+	header := false
+	for i, r := range rows {
+		cs := splitRow(r)
+		if i == 1 && isDelimiterRow(cs) {
+			header = true
+			for _, c := range cs {
+				c = strings.TrimSpace(c)
+				a := byte('l')
+				switch {
+				case strings.HasPrefix(c, ":") && strings.HasSuffix(c, ":"):
+					a = 'c'
+				case strings.HasSuffix(c, ":"):
+					a = 'r'
+				}
+				aligns = append(aligns, a)
+			}
+			continue
+		}
+		cells = append(cells, cs)
+	}
+	n := 0
+	for _, cs := range cells {
+		n = max(n, len(cs))
+	}
+	avail := width - 3*(n-1)
+	if n == 0 || avail < 2*n { // a column holds a wide character at least
+		for _, r := range rows {
+			out = s.hardwrap(out, r, width, "", 0)
+		}
+		return out
+	}
+	// Each cell's styled pieces, and each column's natural width.
+	runs := make([][][]seg, len(cells))
+	natural := make([]int, n)
+	for i, cs := range cells {
+		runs[i] = make([][]seg, n)
+		for j := range n {
+			if j >= len(cs) {
+				continue
+			}
+			mask := 0
+			if header && i == 0 {
+				mask = sBold
+			}
+			runs[i][j] = parseInline(strings.TrimSpace(cs[j]), mask, nil)
+			w := 0
+			for _, r := range runs[i][j] {
+				w += textWidth(r.text)
+			}
+			natural[j] = max(natural[j], w)
+		}
+	}
+	// Narrow columns keep their width; the others share what is left.
+	cols := make([]int, n)
+	order := make([]int, n)
+	for j := range order {
+		order[j] = j
+	}
+	slices.SortStableFunc(order, func(a, b int) int { return natural[a] - natural[b] })
+	left := avail
+	for k, j := range order {
+		cols[j] = max(1, min(natural[j], left/(n-k)))
+		left -= cols[j]
+	}
+	sep := s.paint(sDim, " │ ")
+	for i := range cells {
+		wrapped := make([][]string, n)
+		height := 1
+		for j := range n {
+			wrapped[j] = s.wrapRuns(nil, runs[i][j], cols[j], "", "", 0)
+			height = max(height, len(wrapped[j]))
+		}
+		for l := range height {
+			var b strings.Builder
+			for j := range n {
+				if j > 0 {
+					b.WriteString(sep)
+				}
+				cell := ""
+				if l < len(wrapped[j]) {
+					cell = wrapped[j][l]
+				}
+				pad := max(cols[j]-ansi.StringWidth(cell), 0)
+				a := byte('l')
+				if j < len(aligns) {
+					a = aligns[j]
+				}
+				switch a {
+				case 'r':
+					b.WriteString(strings.Repeat(" ", pad) + cell)
+				case 'c':
+					b.WriteString(strings.Repeat(" ", pad/2) + cell + strings.Repeat(" ", pad-pad/2))
+				default:
+					if j < n-1 {
+						cell += strings.Repeat(" ", pad)
+					}
+					b.WriteString(cell)
+				}
+			}
+			out = append(out, strings.TrimRight(b.String(), " "))
+		}
+		if header && i == 0 {
+			parts := make([]string, n)
+			for j, w := range cols {
+				parts[j] = strings.Repeat("─", w)
+			}
+			out = append(out, s.paint(sDim, strings.Join(parts, "─┼─")))
+		}
+	}
+	return out
+}
+
+// splitRow splits a table row into its cells' text, at the pipes outside
+// code spans that no backslash escapes.
+func splitRow(r string) []string {
+	r = strings.TrimSpace(r)
+	r = strings.TrimPrefix(r, "|")
+	if strings.HasSuffix(r, "|") && !strings.HasSuffix(r, "\\|") {
+		r = r[:len(r)-1]
+	}
+	var cells []string
+	start, code := 0, false
+	for i := 0; i < len(r); i++ {
+		switch r[i] {
+		case '\\':
+			i++
+		case '`':
+			code = !code
+		case '|':
+			if !code {
+				cells = append(cells, r[start:i])
+				start = i + 1
+			}
+		}
+	}
+	return append(cells, r[start:])
+}
+
+// isDelimiterRow reports whether cells are a table's header delimiter:
+// each dashes, with a colon at either end for alignment.
+func isDelimiterRow(cells []string) bool {
+	for _, c := range cells {
+		c = strings.Trim(strings.TrimSpace(c), ":")
+		if c == "" || strings.Trim(c, "-") != "" {
+			return false
+		}
+	}
+	return len(cells) > 0
+}
+
 // hardwrap cuts a line into pieces of at most width cells, keeping spaces,
 // for code and tables.
 func (s *styles) hardwrap(out []string, line string, width int, prefix string, mask int) []string {
@@ -472,4 +688,165 @@ func sanitize(s string) string {
 		}
 	}
 	return b.String()
+}
+
+// liveDoc renders a message while it streams, for the live view. Complete
+// lines inside a code block, and complete paragraphs (text up to a blank
+// line, or up to a list item, heading or code fence, each of which starts
+// afresh), are rendered once and kept: the renderer is line-local, so
+// those lines are the ones the finished message gets. Each frame renders
+// only the unfinished tail, and of a tail longer than two screens only
+// its last two screens, so a frame costs what the screen holds, not what
+// the message does. In raw mode every complete line is kept.
+type liveDoc struct {
+	w      int
+	raw    bool
+	gutter string
+	lines  []string // the header, then the rendering of text[:at]
+	body   int      // lines of rendered text (the rest of lines)
+	at     int      // text[:at] is rendered into lines
+	// text[at:scanned] is whole lines of a paragraph in progress (none
+	// inside a code block, where each line is rendered when complete)
+	scanned int
+	fence   string // the open code fence's marker, when scanned is inside one
+	sep     bool   // a blank line ends text[:at]: what follows starts after a gap
+}
+
+// render returns head followed by the lines of text, width cells wide
+// (the gutter's width included) on a screen height lines high; the caller
+// may append to the slice but must not keep it past the frame.
+func (d *liveDoc) render(s *styles, text, head, gutter string, width, height int, raw bool) []string {
+	if d.w != width || d.raw != raw || d.gutter != gutter || len(d.lines) == 0 {
+		*d = liveDoc{w: width, raw: raw, gutter: gutter, lines: []string{head}}
+	}
+	d.lines[0] = head
+	w := width - 2
+	var more []string
+	for {
+		k := strings.IndexByte(text[d.scanned:], '\n')
+		if k < 0 {
+			break
+		}
+		start, end := d.scanned, d.scanned+k+1
+		line := sanitize(text[start : end-1])
+		d.scanned = end
+		switch {
+		case raw:
+			d.add(s.renderRaw(line, w))
+			d.at = end
+		case d.fence != "":
+			if closesFence(line, d.fence) {
+				d.fence = ""
+			} else {
+				d.code(s, line, w)
+			}
+			d.at = end
+		case strings.TrimSpace(line) == "":
+			d.settle(s, text[d.at:end], w)
+		default:
+			lead := strings.TrimLeft(line, " ")[0]
+			if m := maybe(lead, "`~", reFence, line); m != nil {
+				d.settle(s, text[d.at:start], w)
+				d.fence, d.at = m[1], end
+			} else if maybe(lead, "-*+0123456789", reItem, line) != nil || maybe(lead, "#", reHeading, line) != nil {
+				d.settle(s, text[d.at:start], w)
+			}
+		}
+	}
+	// Only the end of a long tail can be on screen: render a screen's worth
+	// of its bytes (8 KB at least, more than most paragraphs hold), more
+	// when that makes fewer lines than the screen holds. A paragraph cut
+	// so may wrap differently at the top of the screen until it is
+	// finished.
+	tail := text[d.at:]
+	for limit := max(height*width, 8<<10); ; limit *= 2 {
+		part := tail
+		if len(tail) > limit {
+			cut := len(tail) - limit
+			if nl := strings.IndexByte(tail[cut:], '\n'); nl >= 0 {
+				cut += nl + 1
+			}
+			for cut < len(tail) && !utf8.RuneStart(tail[cut]) {
+				cut++
+			}
+			part = tail[cut:]
+		}
+		more = d.tail(s, part, w)
+		if len(part) == len(tail) || len(more) >= height {
+			break
+		}
+	}
+	gutterLines(more, gutter)
+	// Keep room after the kept lines, so a frame appends its tail (and the
+	// caller its last line) without copying them.
+	d.lines = slices.Grow(d.lines, len(more)+4)
+	return append(d.lines, more...)
+}
+
+// tail renders the unfinished end of the text.
+func (d *liveDoc) tail(s *styles, tail string, w int) []string {
+	switch {
+	case d.raw:
+		return s.renderRaw(tail, w)
+	case d.fence != "":
+		if l := sanitize(tail); !closesFence(l, d.fence) {
+			return s.hardwrap(nil, l, w, "  ", sCode)
+		}
+		return nil
+	}
+	more := s.renderMarkdown(tail, w)
+	if d.sep && d.body > 0 && len(more) > 0 {
+		more = append([]string{""}, more...)
+	}
+	return more
+}
+
+// add keeps rendered lines.
+func (d *liveDoc) add(lines []string) {
+	gutterLines(lines, d.gutter)
+	d.lines = append(d.lines, lines...)
+	d.body += len(lines)
+}
+
+// code keeps a complete line of a code block.
+func (d *liveDoc) code(s *styles, line string, w int) {
+	if d.sep && d.body > 0 {
+		d.add([]string{""})
+	}
+	d.sep = false
+	d.add(s.hardwrap(nil, line, w, "  ", sCode))
+}
+
+// settle keeps the rendering of chunk, whole lines of text outside a code
+// block that nothing after them can change, and moves past them.
+func (d *liveDoc) settle(s *styles, chunk string, w int) {
+	d.at += len(chunk)
+	if chunk == "" {
+		return
+	}
+	if more := s.renderMarkdown(chunk, w); len(more) > 0 {
+		if d.sep && d.body > 0 {
+			d.add([]string{""})
+		}
+		d.add(more)
+		d.sep = false
+	}
+	body := strings.TrimSuffix(chunk, "\n")
+	d.sep = d.sep || strings.TrimSpace(body[strings.LastIndexByte(body, '\n')+1:]) == ""
+}
+
+// gutterLines puts the speaker's gutter before each line.
+func gutterLines(lines []string, g string) {
+	for i, l := range lines {
+		if l == "" {
+			lines[i] = g
+		} else {
+			lines[i] = g + " " + l
+		}
+	}
+}
+
+// closesFence reports whether line closes a code block opened by fence.
+func closesFence(l, fence string) bool {
+	return strings.HasPrefix(strings.TrimLeft(l, " "), fence[:3]) && strings.TrimSpace(strings.Trim(strings.TrimSpace(l), fence[:1])) == ""
 }

@@ -40,7 +40,15 @@ func TestRenderMarkdown(t *testing.T) {
 		{name: "code hard-wraps", src: "```\nabcdefghij\n```", width: 6, want: []string{"  abcd", "  efgh", "  ij"}},
 		{name: "rule", src: "a\n\n---\n\nb", width: 6, want: []string{"a", "", "──────", "", "b"}},
 		{name: "quote", src: "> quoted\n> more", width: 40, want: []string{"│ quoted more"}},
-		{name: "table shown as written", src: "| a | b |\n|---|---|", width: 40, want: []string{"| a | b |", "|---|---|"}},
+		{name: "table in columns", src: "| Name | Value |\n|:---|---:|\n| alpha | 1 |\n| **b** | 22222 |", width: 40,
+			want: []string{"Name  │ Value", "──────┼──────", "alpha │     1", "b     │ 22222"}},
+		{name: "table cells wrap in their column", src: "| Option | What it does |\n|---|---|\n| `--fast` | runs the whole thing a lot faster |\n| x | y |", width: 24,
+			want: []string{"Option │ What it does", "───────┼────────────────", "--fast │ runs the whole", "       │ thing a lot", "       │ faster", "x      │ y"}},
+		{name: "table without header, escaped pipe", src: "| a \\| b | `c|d` |\n| e |", width: 40, want: []string{"a | b │ c|d", "e     │"}},
+		{name: "table too narrow for its columns", src: "| a | b | c |", width: 5, want: []string{"| a |", " b | ", "c |"}},
+		{name: "links show their text", src: "See [the **docs**](https://example.com/x_(y)) and ![alt text](img.png).", width: 60,
+			want: []string{"See the docs and alt text."}},
+		{name: "not links", src: "[not a link] (x), \\[escaped](y), [open(", width: 60, want: []string{"[not a link] (x), [escaped](y), [open("}},
 		{name: "emoji are two cells", src: "👋 👋 👋", width: 5, want: []string{"👋 👋", "👋"}},
 		{name: "wide text splits between characters", src: "漢字漢字漢字", width: 5, want: []string{"漢字", "漢字", "漢字"}},
 		{name: "arrow and dash are one cell", src: "a ↔ b — c", width: 9, want: []string{"a ↔ b — c"}},
@@ -195,5 +203,19 @@ func BenchmarkDelta(b *testing.B) {
 				m.View()
 			}
 		})
+	}
+}
+
+// TestTablesFitEveryWidth lays out tables with wide characters, styles and
+// uneven rows at every width from 4 to 60: no line may be wider.
+func TestTablesFitEveryWidth(t *testing.T) {
+	st := newStyles(renderer(termenv.ANSI256))
+	src := "| Model | 漢字 score | Notes |\n|:--|:-:|--:|\n| **gpt** | 0.91 | a rather long note that wraps 👋👋 |\n| kimi-k2-0905-preview | 0.88 |\n| x | | `code|cell` [link](u) |"
+	for w := 4; w <= 60; w++ {
+		for _, l := range st.renderMarkdown(src, w) {
+			if lw := lipgloss.Width(l); lw > w {
+				t.Fatalf("width %d: line %d wide: %q", w, lw, ansi.Strip(l))
+			}
+		}
 	}
 }

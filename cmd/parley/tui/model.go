@@ -94,6 +94,7 @@ type live struct {
 	sep      bool // a blank line ends text[:rendered]: the next lines start after a gap
 	w        int
 	raw      bool
+	doc      liveDoc // its rendering so far, for the view
 }
 
 // pos is a line of the conversation: line of item.

@@ -15,6 +15,7 @@ const (
 	sQuote
 	sBullet
 	sDim
+	sLink
 )
 
 // palette holds the speaker colours: the two seats first, then colours for
@@ -90,6 +91,9 @@ func (s *styles) mask(m int) sgr {
 	}
 	if m&sItalic != 0 {
 		st = st.Italic(true)
+	}
+	if m&sLink != 0 {
+		st = st.Underline(true)
 	}
 	if m&sHeading != 0 {
 		st = st.Foreground(lipgloss.Color("75"))

@@ -123,35 +123,10 @@ func (m *Model) content(speaker, text string) []string {
 
 func (m *Model) liveBlock() []string {
 	lv := m.live
-	if lv.w != m.width || lv.raw != m.raw {
-		lv.stable, lv.rendered, lv.sep, lv.w, lv.raw = nil, 0, false, m.width, m.raw
-	}
-	t := lv.text.String()
-	if lv.stableAt > lv.rendered {
-		chunk := t[lv.rendered:lv.stableAt]
-		if m.raw {
-			lv.stable = append(lv.stable, m.content(lv.speaker, strings.TrimSuffix(chunk, "\n"))...)
-		} else {
-			if more := m.content(lv.speaker, chunk); len(more) > 0 {
-				if lv.sep && len(lv.stable) > 0 {
-					lv.stable = append(lv.stable, m.gutter(lv.speaker))
-				}
-				lv.stable, lv.sep = append(lv.stable, more...), false
-			}
-			lv.sep = lv.sep || endsBlank(chunk)
-		}
-		lv.rendered = lv.stableAt
-	}
-	tail := m.content(lv.speaker, t[lv.rendered:])
-	lines := make([]string, 0, len(lv.stable)+len(tail)+3)
-	lines = append(lines, m.header(lv.speaker, lv.index, "speaking…"))
-	lines = append(lines, lv.stable...)
-	if !m.raw && lv.sep && len(lv.stable) > 0 && len(tail) > 0 {
-		lines = append(lines, m.gutter(lv.speaker))
-	}
-	lines = append(lines, tail...)
+	lines := lv.doc.render(m.st, lv.text.String(), m.header(lv.speaker, lv.index, "speaking…"),
+		m.gutter(lv.speaker), m.width, m.height, m.raw)
 	switch {
-	case len(lv.stable)+len(tail) > 0:
+	case len(lines) > 1:
 	case lv.bytes == 0:
 		lines = append(lines, m.gutter(lv.speaker)+" "+m.st.paint(sDim, "…"))
 	default:
@@ -718,12 +693,6 @@ func (m *Model) shortHelp(bs []key.Binding) string {
 var shortNames = map[string]string{
 	"?": "keys", "space": "pause/resume", "n": "step", "e": "end", "i": "inject", "q/ctrl+c": "quit",
 	"ctrl+s/alt+enter": "send", "ctrl+s": "send", "esc": "close", "tab": "speak as", "↑/↓": "scroll", "r": "raw", "q": "quit",
-}
-
-// endsBlank reports whether chunk, a run of whole lines, ends with a blank one.
-func endsBlank(chunk string) bool {
-	body := strings.TrimSuffix(chunk, "\n")
-	return strings.TrimSpace(body[strings.LastIndexByte(body, '\n')+1:]) == ""
 }
 
 // progressLines shows each policy's progress, wrapped onto as many lines

@@ -1,0 +1,155 @@
+//go:build unix
+
+package main
+
+import (
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// corpusDir is the labelled corpus of real conversations beside the
+// repository (../shared/corpus from the repository's root).
+const corpusDir = "../../../shared/corpus"
+
+// BenchmarkCheckCorpus runs the built parley binary's `check` over the
+// real corpora in ../shared/corpus: the seed's Markdown layout
+// (attractors/), "### Name ###" headed blocks (backrooms/), both, both
+// repeated to 742 files, and to 4 × 742 to show whether memory grows with
+// the corpus. Each iteration runs `cat` of the same transcripts to
+// /dev/null and `parley check` of them, in alternating order, as separate
+// processes; the figures are medians over the iterations of check's MB/s,
+// the ratio of check's wall time to cat's and of its CPU time to cat's,
+// with the lowest and highest ratio, and check's peak resident memory.
+// Files check reports it cannot read are counted (unread-files): their
+// bytes are in MB/s all the same.
+// The binary is built from the working tree, so the figures are check's
+// as it stands.
+func BenchmarkCheckCorpus(b *testing.B) {
+	if _, err := os.Stat(corpusDir); err != nil {
+		b.Skip("../shared/corpus is absent: there is no real corpus to check")
+	}
+	bin := filepath.Join(b.TempDir(), "parley")
+	build := exec.Command("go", "build", "-o", bin, ".")
+	build.Stderr = os.Stderr
+	if err := build.Run(); err != nil {
+		b.Fatalf("building parley: %v", err)
+	}
+	attractors, backrooms := filepath.Join(corpusDir, "attractors"), filepath.Join(corpusDir, "backrooms")
+	scaled := func(n int) string {
+		dir := b.TempDir()
+		var mds []string
+		for _, d := range []string{attractors, backrooms} {
+			m, _ := filepath.Glob(filepath.Join(d, "*.md"))
+			mds = append(mds, m...)
+		}
+		// Hard links: the same bytes, no copies on disk.
+		for i := range n {
+			src := mds[i%len(mds)]
+			stem := fmt.Sprintf("%04d-%s", i, strings.TrimSuffix(filepath.Base(src), ".md"))
+			if err := os.Link(src, filepath.Join(dir, stem+".md")); err != nil {
+				b.Fatal(err)
+			}
+			if exp := strings.TrimSuffix(src, ".md") + ".expect.yaml"; fileExists(exp) {
+				os.Link(exp, filepath.Join(dir, stem+".expect.yaml"))
+			}
+		}
+		return dir
+	}
+	sets := []struct {
+		name string
+		dirs []string
+	}{
+		{"attractors", []string{attractors}},
+		{"backrooms", []string{backrooms}},
+		{"both", []string{attractors, backrooms}},
+		{"files=742", []string{scaled(742)}},
+		{"files=2968", []string{scaled(4 * 742)}},
+	}
+	for _, set := range sets {
+		b.Run(set.name, func(b *testing.B) {
+			var files []string
+			size := 0
+			for _, d := range set.dirs {
+				m, _ := filepath.Glob(filepath.Join(d, "*.md"))
+				for _, f := range m {
+					st, _ := os.Stat(f)
+					size += int(st.Size())
+				}
+				files = append(files, m...)
+			}
+			cat := func() proc { return runProc(b, "cat", files...) }
+			check := func() proc { return runProc(b, bin, append([]string{"check"}, set.dirs...)...) }
+			var mbs, catMBs, ratios, cpus []float64
+			peak, unread := int64(0), 0
+			for i := 0; b.Loop(); i++ {
+				var c, p proc
+				if i%2 == 0 {
+					c, p = cat(), check()
+				} else {
+					p, c = check(), cat()
+				}
+				mbs = append(mbs, float64(size)/1e6/p.wall.Seconds())
+				catMBs = append(catMBs, float64(size)/1e6/c.wall.Seconds())
+				ratios = append(ratios, p.wall.Seconds()/c.wall.Seconds())
+				cpus = append(cpus, p.cpu.Seconds()/max(c.cpu.Seconds(), 1e-3))
+				peak, unread = max(peak, p.maxRSS), p.unread
+			}
+			b.ReportMetric(float64(len(files)), "files")
+			b.ReportMetric(float64(unread), "unread-files")
+			b.ReportMetric(float64(size)/1e6, "MB")
+			spread(b, mbs, "MB/s")
+			spread(b, catMBs, "cat-MB/s")
+			spread(b, ratios, "check/cat")
+			spread(b, cpus, "cpu-check/cat")
+			b.ReportMetric(float64(peak)/1024, "peak-MiB")
+		})
+	}
+}
+
+// proc is how a finished process fared.
+type proc struct {
+	wall, cpu time.Duration
+	maxRSS    int64 // KiB
+	unread    int   // files check said it could not read
+}
+
+// runProc runs a command with its output thrown away. check exits 1 when a
+// labelled transcript fails its expectation; that is a verdict, not a
+// failure of the benchmark.
+func runProc(b *testing.B, name string, args ...string) proc {
+	cmd := exec.Command(name, args...)
+	devnull, _ := os.OpenFile(os.DevNull, os.O_WRONLY, 0)
+	defer devnull.Close()
+	cmd.Stdout = devnull
+	var stderr strings.Builder
+	cmd.Stderr = &stderr
+	start := time.Now()
+	err := cmd.Run()
+	wall := time.Since(start)
+	if err != nil && (cmd.ProcessState == nil || cmd.ProcessState.ExitCode() != 1) {
+		b.Fatalf("%s: %v\n%s", name, err, stderr.String())
+	}
+	ps := cmd.ProcessState
+	ru, _ := ps.SysUsage().(*syscall.Rusage)
+	p := proc{wall: wall, cpu: ps.UserTime() + ps.SystemTime()}
+	for _, l := range strings.Split(stderr.String(), "\n") {
+		if strings.HasPrefix(l, "parley: ") && strings.Contains(l, ".md: ") {
+			p.unread++
+		}
+	}
+	if ru != nil {
+		p.maxRSS = ru.Maxrss
+	}
+	return p
+}
+
+func fileExists(p string) bool {
+	_, err := os.Stat(p)
+	return err == nil
+}
