@@ -76,25 +76,16 @@ type entry struct {
 
 // live is the message in flight.
 type live struct {
-	index    int
-	speaker  string
-	started  time.Time
-	firstAt  time.Time
-	lastAt   time.Time
-	text     strings.Builder
-	bytes    int
-	words    int
-	inWord   bool
-	lineAt   int  // where the line being scanned starts
-	inFence  bool // inside a code fence at lineAt
-	stableAt int  // text before this ends in a blank line outside a fence
-	// rendering of text[:rendered], kept while the width and mode hold
-	stable   []string
-	rendered int
-	sep      bool // a blank line ends text[:rendered]: the next lines start after a gap
-	w        int
-	raw      bool
-	doc      liveDoc // its rendering so far, for the view
+	index   int
+	speaker string
+	started time.Time
+	firstAt time.Time
+	lastAt  time.Time
+	text    strings.Builder
+	bytes   int
+	words   int
+	inWord  bool
+	doc     liveDoc // its rendering so far, for the view
 }
 
 // pos is a line of the conversation: line of item.
@@ -342,26 +333,6 @@ func (lv *live) add(s string) {
 			lv.words++
 		}
 		lv.inWord = !sp
-	}
-	t := lv.text.String()
-	for {
-		k := strings.IndexByte(t[lv.lineAt:], '\n')
-		if k < 0 {
-			return
-		}
-		line := t[lv.lineAt : lv.lineAt+k]
-		trimmed := strings.TrimLeft(line, " ")
-		switch {
-		case trimmed != "" && maybe(trimmed[0], "`~", reFence, line) != nil:
-			lv.inFence = !lv.inFence
-		case lv.inFence:
-		case strings.TrimSpace(line) == "":
-			lv.stableAt = lv.lineAt + k + 1
-		case maybe(trimmed[0], "-*+0123456789", reItem, line) != nil, maybe(trimmed[0], "#", reHeading, line) != nil:
-			// A list item or heading starts afresh: what came before is settled.
-			lv.stableAt = lv.lineAt
-		}
-		lv.lineAt += k + 1
 	}
 }
 

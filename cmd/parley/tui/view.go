@@ -123,8 +123,9 @@ func (m *Model) content(speaker, text string) []string {
 
 func (m *Model) liveBlock() []string {
 	lv := m.live
+	// render wraps to its width less the gutter's two columns, as content does.
 	lines := lv.doc.render(m.st, lv.text.String(), m.header(lv.speaker, lv.index, "speaking…"),
-		m.gutter(lv.speaker), m.width, m.height, m.raw)
+		m.gutter(lv.speaker), m.textWidth()+2, m.height, m.raw)
 	switch {
 	case len(lines) > 1:
 	case lv.bytes == 0:
