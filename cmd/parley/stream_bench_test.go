@@ -23,7 +23,9 @@ import (
 	"github.com/parleyhq/parley/orchestrator"
 )
 
-func benchScenario(b *testing.B, url, model string, maxMessages int) *configs.Scenario {
+// benchScenario stages replies replies from the server at url. The opening
+// is message 1, so the run stops at replies+1 messages.
+func benchScenario(b *testing.B, url, model string, replies int) *configs.Scenario {
 	b.Helper()
 	path := filepath.Join(b.TempDir(), "bench.yaml")
 	os.WriteFile(path, []byte(fmt.Sprintf(`agents:
@@ -36,7 +38,7 @@ func benchScenario(b *testing.B, url, model string, maxMessages int) *configs.Sc
 opening: Go.
 termination:
   max_messages: %[2]d
-`, url, maxMessages, model)), 0o600)
+`, url, replies+1, model)), 0o600)
 	s, err := configs.Load(path)
 	if err != nil {
 		b.Fatal(err)
