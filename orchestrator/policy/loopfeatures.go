@@ -97,29 +97,46 @@ func plainText(text string) string {
 	if i == len(text) {
 		return text
 	}
-	if norm.NFKD.QuickSpanString(text) == len(text) {
-		// Already decomposed: only combining marks may need dropping.
-		marks := false
-		for _, r := range text[i:] {
-			if r >= 0x300 && unicode.Is(unicode.Mn, r) {
-				marks = true
-				break
-			}
-		}
-		if !marks {
-			return text
-		}
-	} else {
-		text = norm.NFKD.String(text)
-	}
-	var b strings.Builder
-	b.Grow(len(text))
-	for _, r := range text {
-		if r >= 0x300 && unicode.Is(unicode.Mn, r) {
+	// Rune by rune from the first non-ASCII one: a rune with a
+	// compatibility decomposition becomes it, and combining marks go. The
+	// result is built only once something changes.
+	var b *strings.Builder
+	start := 0 // text[start:j] is unchanged and not yet written to b
+	for j := i; j < len(text); {
+		if text[j] < utf8.RuneSelf {
+			j++
 			continue
 		}
-		b.WriteRune(r)
+		p := norm.NFKD.PropertiesString(text[j:])
+		size := p.Size()
+		if size == 0 {
+			size = 1
+		}
+		d := p.Decomposition()
+		if d == nil && p.CCC() == 0 {
+			j += size
+			continue
+		}
+		if b == nil {
+			b = &strings.Builder{}
+			b.Grow(len(text))
+		}
+		b.WriteString(text[start:j])
+		for k := 0; k < len(d); {
+			q := norm.NFKD.Properties(d[k:])
+			n := max(q.Size(), 1)
+			if q.CCC() == 0 {
+				b.Write(d[k : k+n])
+			}
+			k += n
+		}
+		j += size
+		start = j
 	}
+	if b == nil {
+		return text
+	}
+	b.WriteString(text[start:])
 	return b.String()
 }
 
@@ -157,7 +174,7 @@ func byteGrams(text string) []uint64 {
 			out = append(out, h)
 		}
 	}
-	slices.Sort(out)
+	out = sortHashes(out, make([]uint64, len(out)))
 	return slices.Compact(out)
 }
 
@@ -462,7 +479,6 @@ func loopSignals(msg *transcripts.Message, prev []loopMsg, token string, newWord
 
 // distinctSorted returns the distinct values of ts, sorted, in a new slice.
 func distinctSorted(ts []uint64) []uint64 {
-	out := slices.Clone(ts)
-	slices.Sort(out)
+	out := sortHashes(slices.Clone(ts), make([]uint64, len(ts)))
 	return slices.Compact(out)
 }
