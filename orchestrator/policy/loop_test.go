@@ -68,6 +68,9 @@ func TestLoopRule(t *testing.T) {
 		{"substance, then token ping-pong", cat(substance, pingPong), true, len(substance) + 1, len(substance) + 7},
 		{"substance, then echoes", cat(substance, echo), true, len(substance) + 1, len(substance) + 8},
 		{"a sign-off, then new substance", cat(substance[:4], farewells[:2], substance[4:]), false, 0, 0},
+		// Empty replies are recorded as they came (the other side is shown
+		// a placeholder); several in a row are a loop like any collapse.
+		{"substance, then empty replies", cat(substance, rep("", 10)), true, len(substance) + 1, len(substance) + 7},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
