@@ -119,7 +119,7 @@ func BenchmarkBatchScale(b *testing.B) {
     type: scripted
     lines: [ok]
 termination:
-  max_messages: 1
+  max_messages: 2 # the opening, then the one reply held open
 `, base)
 	dir := b.TempDir()
 	path := dir + "/scale.yaml"
