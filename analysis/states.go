@@ -31,7 +31,7 @@ const (
 	lookBack            = 6          // messages before the stop judged with it when few follow it
 	endToken            = "[END]"    // the end token the signals look for
 	farewellShare       = 0.04       // a message whose words are this much farewell signs off
-	echoShare           = 0.85       // a message this much made of recent text repeats it
+	echoShare           = 0.9        // a message whose words are this much one of the two before it repeats it
 	templateShare       = 0.6        // a message with this share of its speaker's previous line shapes follows a template
 )
 
@@ -91,7 +91,7 @@ var refusals, _ = policy.NewRefusal(1, 0, true, nil)
 //	pingpong  fewer than 16 letters or digits: a word, a symbol, an emoji
 //	refusal   reads as a refusal (policy.Refusal's built-in patterns)
 //	farewell  at least 4% of its words thank or say goodbye
-//	verbatim  at least 85% of its 8-byte runs were said in the last six messages
+//	verbatim  at least 90% of its words come from one of the two messages before it
 //	template  at least 60% of its line shapes are its speaker's previous message's, or of its frames
 //
 // or "" for a message that shows none of them.
@@ -110,7 +110,7 @@ func MessageKind(content string, x []float64) State {
 		return Refusals
 	case sig(x, "farewell") >= farewellShare:
 		return Farewell
-	case sig(x, "stale_bytes") >= echoShare:
+	case max(sig(x, "echo_words"), sig(x, "self_words")) >= echoShare:
 		return Verbatim
 	case max(sig(x, "template"), sig(x, "frame")) >= templateShare:
 		return Template

@@ -117,61 +117,52 @@ func (m *LoopModel) contributions(x []float64) []int {
 // describeSignal says what signal i of x means for one message, for a
 // person to check against the transcript.
 func describeSignal(i int, x []float64, token string) string {
-	switch LoopFeatureNames[i] {
-	case "stale_bytes":
-		return fmt.Sprintf("%.0f%% of its text was in the last six messages", 100*x[i])
-	case "echo_other":
-		return fmt.Sprintf("it repeats %.0f%% of the other side's last message", 100*x[i])
-	case "echo_self":
-		return fmt.Sprintf("it repeats %.0f%% of its speaker's last message", 100*x[i])
-	case "template":
-		return fmt.Sprintf("%.0f%% of its line shapes are its speaker's last message's with words swapped", 100*x[i])
-	case "new_words":
-		return fmt.Sprintf("only %.0f%% of its words are new", 100*x[i])
-	case "new_bytes_log":
-		return fmt.Sprintf("it adds about %.0f bytes not said in the last six messages", math.Expm1(x[i]))
-	case "len_ratio_log":
-		return fmt.Sprintf("it is %.1f× its speaker's usual length", math.Exp(x[i]))
-	case "tiny":
+	v := x[i]
+	switch i {
+	case fStaleWords:
+		return fmt.Sprintf("%.0f%% of its words were used in the last six messages", 100*v)
+	case fEchoWords:
+		return fmt.Sprintf("%.0f%% of its words come from the other side's last message", 100*v)
+	case fSelfWords:
+		return fmt.Sprintf("%.0f%% of its words come from its speaker's last message", 100*v)
+	case fTemplate:
+		return fmt.Sprintf("%.0f%% of its line shapes are its speaker's last message's with words swapped", 100*v)
+	case fFrame:
+		return fmt.Sprintf("%.0f%% of its line layout is its speaker's last message's", 100*v)
+	case fNewWords:
+		return fmt.Sprintf("only %.0f%% of its words are new", 100*v)
+	case fLenRatio:
+		return fmt.Sprintf("it is %.1f× its speaker's usual length", math.Exp(v))
+	case fTiny:
 		return "it holds almost no words"
-	case "end_token":
+	case fEndToken:
 		return "it signs off with " + token
-	case "farewell":
-		return fmt.Sprintf("%.0f%% of its words thank or say goodbye", 100*x[i])
-	case "refusal":
+	case fFarewell:
+		return fmt.Sprintf("%.0f%% of its words thank or say goodbye", 100*v)
+	case fRefusal:
 		return "it refuses"
-	case "question":
+	case fQuestion:
 		return "it asks a question"
-	case "prev_stale":
-		return fmt.Sprintf("the message before was %.0f%% old text", 100*x[i])
-	case "prev_tiny":
+	case fPrevStale:
+		return fmt.Sprintf("the message before reused %.0f%% of its words from the last six", 100*v)
+	case fPrevTiny:
 		return "the message before held almost no words"
-	case "prev_farewell":
+	case fPrevFarewell:
 		return "the message before said goodbye"
-	case "prev_new_words":
-		return fmt.Sprintf("the message before had %.0f%% new words", 100*x[i])
-	case "both_end_tokens":
+	case fPrevNewWords:
+		return fmt.Sprintf("the message before had %.0f%% new words", 100*v)
+	case fBothEndTokens:
 		return "both sides just used " + token
-	case "frame":
-		return fmt.Sprintf("%.0f%% of its line layout is its speaker's last message's", 100*x[i])
-	case "prev_echo_self":
-		return fmt.Sprintf("the message before repeated %.0f%% of its speaker's previous one", 100*x[i])
-	case "prev_template":
-		return fmt.Sprintf("the message before re-used %.0f%% of its speaker's previous layout", 100*x[i])
-	case "self_rut":
-		return fmt.Sprintf("its speaker's last messages repeat each other (%.0f%%)", 100*x[i])
-	case "other_rut":
-		return fmt.Sprintf("the other side's last messages repeat each other (%.0f%%)", 100*x[i])
-	case "both_rut":
-		return fmt.Sprintf("both sides repeat themselves (%.0f%%)", 100*x[i])
-	case "echo_words":
-		return fmt.Sprintf("%.0f%% of its words come from the other side's last message", 100*x[i])
-	case "self_words":
-		return fmt.Sprintf("%.0f%% of its words come from its speaker's last message", 100*x[i])
-	case "both_tiny":
+	case fPrevTemplate:
+		return fmt.Sprintf("the message before re-used %.0f%% of its speaker's previous layout", 100*v)
+	case fSelfRut:
+		return fmt.Sprintf("its speaker's last messages repeat each other (%.0f%%)", 100*v)
+	case fOtherRut:
+		return fmt.Sprintf("the other side's last messages repeat each other (%.0f%%)", 100*v)
+	case fBothRut:
+		return fmt.Sprintf("both sides repeat themselves (%.0f%%)", 100*v)
+	case fBothTiny:
 		return "it and the message before hold almost no words"
-	case "stale_words":
-		return fmt.Sprintf("%.0f%% of its words were used in the last six messages", 100*x[i])
 	}
 	return LoopFeatureNames[i]
 }
