@@ -323,34 +323,10 @@ func netReason(err error) string {
 // closest returns the candidate nearest s, when it is a near miss: within
 // two edits, or s with a tag or a prefix added or missing.
 func closest(s string, cands []string) string {
-	best, bestD := "", 3
 	for _, c := range cands {
 		if strings.HasPrefix(c, s+":") || strings.HasPrefix(c, s+"-") || strings.HasSuffix(c, "/"+s) {
 			return c
 		}
-		if d := editDistance(s, c); d < bestD {
-			best, bestD = c, d
-		}
 	}
-	return best
-}
-
-func editDistance(a, b string) int {
-	prev := make([]int, len(b)+1)
-	cur := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(b)]
+	return configs.Closest(s, cands)
 }

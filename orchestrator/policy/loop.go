@@ -1,6 +1,7 @@
 package policy
 
 import (
+	"cmp"
 	_ "embed"
 	"encoding/json"
 	"fmt"
@@ -94,23 +95,14 @@ func (m *LoopModel) Chance(x []float64) float64 {
 // contributions lists, strongest first, the signals that pushed x towards
 // a loop.
 func (m *LoopModel) contributions(x []float64) []int {
+	push := make([]float64, len(x))
 	var idx []int
 	for i := range x {
-		if m.Weights[i]*(x[i]-m.Mean[i])/m.Scale[i] > 0.25 {
+		if push[i] = m.Weights[i] * (x[i] - m.Mean[i]) / m.Scale[i]; push[i] > 0.25 {
 			idx = append(idx, i)
 		}
 	}
-	slices.SortFunc(idx, func(a, b int) int {
-		ca := m.Weights[a] * (x[a] - m.Mean[a]) / m.Scale[a]
-		cb := m.Weights[b] * (x[b] - m.Mean[b]) / m.Scale[b]
-		switch {
-		case ca > cb:
-			return -1
-		case ca < cb:
-			return 1
-		}
-		return 0
-	})
+	slices.SortStableFunc(idx, func(a, b int) int { return cmp.Compare(push[b], push[a]) })
 	return idx
 }
 
