@@ -4,7 +4,6 @@ import (
 	"math"
 	"slices"
 	"strings"
-	"unicode"
 	"unicode/utf8"
 
 	"golang.org/x/text/unicode/norm"
@@ -172,29 +171,29 @@ func lineShapes(text string) (shapes, frames []uint64) {
 		ps, pf := rune(-1), rune(-1)
 		for i := 0; i < len(line); {
 			var r rune
-			var kind byte
+			var k byte
 			if c := line[i]; c < utf8.RuneSelf {
-				r, kind = rune(c), asciiKind[c]
+				r, k = rune(c), asciiKind[c]
 				i++
 			} else {
 				var size int
 				r, size = utf8.DecodeRuneInString(line[i:])
 				i += size
-				switch {
-				case unicode.IsLetter(r) || unicode.IsMark(r):
-					kind = 'a'
-				case unicode.IsDigit(r):
-					kind = '0'
-				case unicode.IsPunct(r):
-					kind = 'p'
+				switch kind(r) {
+				case kindLetter, kindMark:
+					k = 'a'
+				case kindDigit:
+					k = '0'
+				case kindPunct:
+					k = 'p'
 				default:
-					kind = 's'
+					k = 's'
 				}
 			}
 			s, f := r, r
-			switch kind {
+			switch k {
 			case 'a', '0':
-				s, f = rune(kind), 'a'
+				s, f = rune(k), 'a'
 			case ' ', 's':
 				f = 'a'
 			}
@@ -324,7 +323,7 @@ func lettersBesides(text, token string) int {
 			continue
 		}
 		r, size := utf8.DecodeRuneInString(text[i:])
-		if unicode.IsLetter(r) || unicode.IsDigit(r) {
+		if k := kind(r); k == kindLetter || k == kindDigit {
 			n++
 		}
 		i += size

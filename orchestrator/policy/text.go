@@ -145,6 +145,7 @@ func classOf(r rune) uint8 {
 type charBlock struct {
 	class [256]uint8
 	lower [256]rune
+	kind  [256]uint8 // kindOf, for the loop rule's line shapes and letter counts
 }
 
 // charBlocks is the table terms reads characters outside ASCII from: one
@@ -155,11 +156,31 @@ type charBlock struct {
 // contents.
 var charBlocks [(unicode.MaxRune + 1) >> 8]atomic.Pointer[charBlock]
 
-// classify returns r's class and, for a word character, its lowercase form.
-func classify(r rune) (uint8, rune) {
-	if uint32(r) > unicode.MaxRune {
-		return classSeparator, r // not a character: read as an invalid byte
+// Kinds of character, as the loop rule's line shapes read them.
+const (
+	kindOther  = 's' // symbols, emoji, spaces outside ASCII
+	kindLetter = 'a'
+	kindMark   = 'm' // combining marks
+	kindDigit  = '0'
+	kindPunct  = 'p'
+)
+
+func kindOf(r rune) uint8 {
+	switch {
+	case unicode.IsLetter(r):
+		return kindLetter
+	case unicode.IsMark(r):
+		return kindMark
+	case unicode.IsDigit(r):
+		return kindDigit
+	case unicode.IsPunct(r):
+		return kindPunct
 	}
+	return kindOther
+}
+
+// block returns the table block that holds r, filling it on first use.
+func block(r rune) *charBlock {
 	b := charBlocks[r>>8].Load()
 	if b == nil {
 		b = new(charBlock)
@@ -168,9 +189,27 @@ func classify(r rune) (uint8, rune) {
 			c := base + rune(i)
 			b.class[i] = classOf(c)
 			b.lower[i] = unicode.ToLower(c)
+			b.kind[i] = kindOf(c)
 		}
 		charBlocks[r>>8].Store(b)
 	}
+	return b
+}
+
+// kind is r's kind (kindOf), from the table.
+func kind(r rune) uint8 {
+	if uint32(r) > unicode.MaxRune {
+		return kindOther
+	}
+	return block(r).kind[r&0xff]
+}
+
+// classify returns r's class and, for a word character, its lowercase form.
+func classify(r rune) (uint8, rune) {
+	if uint32(r) > unicode.MaxRune {
+		return classSeparator, r // not a character: read as an invalid byte
+	}
+	b := block(r)
 	return b.class[r&0xff], b.lower[r&0xff]
 }
 
