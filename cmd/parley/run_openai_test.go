@@ -22,7 +22,9 @@ const (
 )
 
 // e2eServer answers each model with distinct sentences and remembers what
-// it streamed for each request.
+// it streamed for each request. It is strict, as some providers are: a
+// request whose turns do not alternate, end with user or hold blank
+// content is answered 400.
 type e2eServer struct {
 	*openaitest.Server
 	mu       sync.Mutex
@@ -32,7 +34,7 @@ type e2eServer struct {
 
 func startE2E(t *testing.T, fault func(openaitest.Request) (openaitest.Reply, bool)) *e2eServer {
 	s := &e2eServer{streamed: map[int]string{}, fault: fault}
-	s.Server = openaitest.Start(t, func(req openaitest.Request) openaitest.Reply {
+	s.Server = openaitest.Start(t, openaitest.Strict(func(req openaitest.Request) openaitest.Reply {
 		if s.fault != nil {
 			if r, ok := s.fault(req); ok {
 				return r
@@ -46,7 +48,7 @@ func startE2E(t *testing.T, fault func(openaitest.Request) (openaitest.Reply, bo
 		s.streamed[req.N] = text
 		s.mu.Unlock()
 		return openaitest.Words(text)
-	})
+	}))
 	return s
 }
 
