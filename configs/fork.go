@@ -22,14 +22,10 @@ import (
 // its own. first: follows the rename, and so does a title that was the two
 // seats' names.
 func ReplaceAgent(src []byte, seat, spec string) ([]byte, error) {
-	var doc yaml.Node
-	if err := yaml.Unmarshal(src, &doc); err != nil {
+	doc, root, err := ParseMapping(src)
+	if err != nil {
 		return nil, err
 	}
-	if doc.Kind != yaml.DocumentNode || len(doc.Content) == 0 || doc.Content[0].Kind != yaml.MappingNode {
-		return nil, fmt.Errorf("the scenario is not a YAML mapping")
-	}
-	root := doc.Content[0]
 	list := mapValue(root, "agents")
 	if list == nil || list.Kind != yaml.SequenceNode {
 		return nil, fmt.Errorf("the scenario has no agents: list")
@@ -103,7 +99,7 @@ func ReplaceAgent(src []byte, seat, spec string) ([]byte, error) {
 	var buf bytes.Buffer
 	enc := yaml.NewEncoder(&buf)
 	enc.SetIndent(2)
-	if err := enc.Encode(&doc); err != nil {
+	if err := enc.Encode(doc); err != nil {
 		return nil, err
 	}
 	enc.Close()

@@ -159,14 +159,10 @@ func selfPlayName(name string) string { return name + " (2)" }
 // is recorded in each conversation's transcript, so it can be resumed or
 // forked like any other run.
 func PairSource(src []byte, p Pair) ([]byte, error) {
-	var doc yaml.Node
-	if err := yaml.Unmarshal(src, &doc); err != nil {
+	_, root, err := ParseMapping(src)
+	if err != nil {
 		return nil, err
 	}
-	if doc.Kind != yaml.DocumentNode || len(doc.Content) == 0 || doc.Content[0].Kind != yaml.MappingNode {
-		return nil, fmt.Errorf("the scenario is not a YAML mapping")
-	}
-	root := doc.Content[0]
 	roster := mapValue(root, "roster")
 	if roster == nil {
 		return nil, fmt.Errorf("the scenario has no roster:")

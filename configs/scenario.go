@@ -581,3 +581,17 @@ func keyLines(m *yaml.Node) map[string]int {
 	}
 	return out
 }
+
+// ParseMapping reads scenario YAML into its document node and the root
+// mapping beneath it, for code that edits a scenario and writes it back
+// (forks, rosters' pairs, batch values), keeping comments and order.
+func ParseMapping(src []byte) (doc, root *yaml.Node, err error) {
+	doc = new(yaml.Node)
+	if err := yaml.Unmarshal(src, doc); err != nil {
+		return nil, nil, err
+	}
+	if doc.Kind != yaml.DocumentNode || len(doc.Content) == 0 || doc.Content[0].Kind != yaml.MappingNode {
+		return nil, nil, fmt.Errorf("the scenario is not a YAML mapping")
+	}
+	return doc, doc.Content[0], nil
+}

@@ -11,6 +11,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/parleyhq/parley/agents"
+	"github.com/parleyhq/parley/configs"
 )
 
 // Vary is one --vary flag: a scenario field and the values it takes across
@@ -204,14 +205,10 @@ func Apply(src []byte, vals map[string]string) ([]byte, error) {
 	if len(vals) == 0 {
 		return src, nil
 	}
-	var doc yaml.Node
-	if err := yaml.Unmarshal(src, &doc); err != nil {
+	doc, root, err := configs.ParseMapping(src)
+	if err != nil {
 		return nil, err
 	}
-	if doc.Kind != yaml.DocumentNode || len(doc.Content) == 0 || doc.Content[0].Kind != yaml.MappingNode {
-		return nil, fmt.Errorf("the scenario is not a YAML mapping")
-	}
-	root := doc.Content[0]
 	before := seatsOf(root)
 	for _, path := range orderedPaths(vals) {
 		val, err := valueNode(vals[path])
@@ -235,7 +232,7 @@ func Apply(src []byte, vals map[string]string) ([]byte, error) {
 	var b bytes.Buffer
 	enc := yaml.NewEncoder(&b)
 	enc.SetIndent(2)
-	if err := enc.Encode(&doc); err != nil {
+	if err := enc.Encode(doc); err != nil {
 		return nil, err
 	}
 	enc.Close()
