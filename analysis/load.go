@@ -13,6 +13,8 @@ type Item struct {
 	File     File
 	Name     string // the path, with "#N" for the Nth conversation of a file holding several
 	Layout   string
+	Title    string           // the conversation's title, "A ↔ B" for most
+	Run      *transcripts.Run // what a JSONL recording holds beside its messages; nil otherwise
 	Messages []transcripts.Message
 	Label    *Label
 	Warnings []string // what the reader noticed, each naming the file
@@ -32,7 +34,7 @@ func Load(f File) ([]Item, error) {
 	}
 	out := make([]Item, 0, len(ts))
 	for i, t := range ts {
-		it := Item{File: f, Name: f.Path, Layout: layout, Messages: t.Messages}
+		it := Item{File: f, Name: f.Path, Layout: layout, Title: t.Title, Run: t.Run, Messages: t.Messages}
 		for _, w := range t.Warnings {
 			it.Warnings = append(it.Warnings, f.Path+": "+w)
 		}

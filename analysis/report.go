@@ -1,11 +1,8 @@
 package analysis
 
 import (
-	"bufio"
-	"encoding/json"
 	"fmt"
 	"math"
-	"os"
 	"slices"
 	"sort"
 	"strings"
@@ -78,11 +75,11 @@ func Describe(it Item, newPolicy func() policy.Policy) Conversation {
 	if len(speakers) > 1 {
 		c.Responder = speakers[1]
 	}
-	if len(speakers) < 2 || strings.HasSuffix(it.File.Path, ".jsonl") {
-		line := firstLine(it)
-		if pr := pairingOf(line); pr != nil {
-			c.Opener, c.Responder, c.Run = pr.Opener, pr.Responder, pr.Run
-		} else if a, b, ok := titlePair(line); ok && len(speakers) < 2 && (len(speakers) == 0 || speakers[0] == a) {
+	if it.Run != nil && it.Run.Pairing != nil {
+		pr := it.Run.Pairing
+		c.Opener, c.Responder, c.Run = pr.Opener, pr.Responder, pr.Run
+	} else if len(speakers) < 2 {
+		if a, b, ok := titlePair(it.Title); ok && (len(speakers) == 0 || speakers[0] == a) {
 			// A run that failed before its second speaker spoke.
 			c.Opener, c.Responder = a, b
 		}
@@ -179,43 +176,10 @@ func Describe(it Item, newPolicy func() policy.Policy) Conversation {
 	return c
 }
 
-// firstLine reads the first line of a conversation's file: the run line
-// of a parley JSONL recording, the "# A ↔ B" title of Markdown. Item holds
-// neither, and the report needs them only for a tournament's pairing and
-// for a run that failed before its second speaker spoke.
-func firstLine(it Item) []byte {
-	if it.File.Path == "" || it.Name != it.File.Path {
-		return nil
-	}
-	f, err := os.Open(it.File.Path)
-	if err != nil {
-		return nil
-	}
-	defer f.Close()
-	line, _ := bufio.NewReader(f).ReadBytes('\n')
-	return line
-}
-
-// pairingOf reads the pairing a tournament records in a JSONL run line.
-func pairingOf(line []byte) *transcripts.Pairing {
-	var l struct {
-		Type string `json:"type"`
-		transcripts.Run
-	}
-	if json.Unmarshal(line, &l) != nil || l.Type != "run" {
-		return nil
-	}
-	return l.Pairing
-}
-
-// titlePair reads "# A ↔ B", the title parley and the attractors script
+// titlePair reads "A ↔ B", the title parley and the attractors script
 // give a conversation.
-func titlePair(line []byte) (string, string, bool) {
-	t, ok := strings.CutPrefix(strings.TrimSpace(string(line)), "# ")
-	if !ok {
-		return "", "", false
-	}
-	a, b, ok := strings.Cut(t, " ↔ ")
+func titlePair(title string) (string, string, bool) {
+	a, b, ok := strings.Cut(title, " ↔ ")
 	a, b = strings.TrimSpace(a), strings.TrimSpace(b)
 	return a, b, ok && a != "" && b != ""
 }
