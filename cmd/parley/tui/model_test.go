@@ -698,6 +698,13 @@ func TestStatusIsNeverStale(t *testing.T) {
 			t.Errorf("after a moderator note:\n%s", f)
 		}
 	})
+	t.Run("the opening is marked as such", func(t *testing.T) {
+		hs := newHarness(t, 100, 24, nil)
+		hs.events(started(), orchestrator.MessageFinished{Index: 1, Message: transcripts.Message{Speaker: "grok-4", Content: "Hello.", Origin: transcripts.OriginOpening}})
+		if v := hs.m.View(); !strings.Contains(v, "opening") {
+			t.Errorf("the opening is not marked:\n%s", v)
+		}
+	})
 	t.Run("a person's turn is not waiting for a token", func(t *testing.T) {
 		hs := newHarness(t, 100, 24, map[string]Seat{"Ada": &fakeSeat{}})
 		hs.events(orchestrator.Started{Run: transcripts.Run{Title: "Ada ↔ grok-4", Started: t0}, Speakers: [2]string{"Ada", "grok-4"}},

@@ -80,6 +80,8 @@ func tags(msg transcripts.Message) string {
 		return "injected"
 	case transcripts.OriginModerator:
 		return "moderator note"
+	case transcripts.OriginOpening:
+		return "opening"
 	}
 	return ""
 }
