@@ -156,20 +156,34 @@ func rank(s Status) int {
 	return 0
 }
 
-func checkURL(ctx context.Context, opt Options, t target, base, key, keyName string) Finding {
-	f := Finding{URL: base}
-	ctx, cancel := context.WithTimeout(ctx, opt.Timeout)
-	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, strings.TrimRight(base, "/")+"/models", nil)
+// request builds a request to base+path carrying the agent's headers and,
+// when there is one, its key (a content type first, so the agent's own
+// headers may replace it).
+func (t target) request(ctx context.Context, method, base, path, key, contentType string, body io.Reader) (*http.Request, error) {
+	req, err := http.NewRequestWithContext(ctx, method, strings.TrimRight(base, "/")+path, body)
 	if err != nil {
-		f.Status, f.Sentence = Fail, fmt.Sprintf("%s: %s is not a URL parley can reach", t.who, base)
-		return f
+		return nil, err
+	}
+	if contentType != "" {
+		req.Header.Set("Content-Type", contentType)
 	}
 	for k, v := range t.headers {
 		req.Header.Set(k, v)
 	}
 	if key != "" {
 		req.Header.Set("Authorization", "Bearer "+key)
+	}
+	return req, nil
+}
+
+func checkURL(ctx context.Context, opt Options, t target, base, key, keyName string) Finding {
+	f := Finding{URL: base}
+	ctx, cancel := context.WithTimeout(ctx, opt.Timeout)
+	defer cancel()
+	req, err := t.request(ctx, http.MethodGet, base, "/models", key, "", nil)
+	if err != nil {
+		f.Status, f.Sentence = Fail, fmt.Sprintf("%s: %s is not a URL parley can reach", t.who, base)
+		return f
 	}
 	resp, err := opt.Client.Do(req)
 	if err != nil {
@@ -241,16 +255,9 @@ func ask(ctx context.Context, opt Options, t target, f Finding, base, key string
 	defer cancel()
 	body, _ := json.Marshal(map[string]any{"model": t.model, "max_tokens": 1,
 		"messages": []map[string]string{{"role": "user", "content": "Say OK."}}})
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, strings.TrimRight(base, "/")+"/chat/completions", bytes.NewReader(body))
+	req, err := t.request(ctx, http.MethodPost, base, "/chat/completions", key, "application/json", bytes.NewReader(body))
 	if err != nil {
 		return f
-	}
-	req.Header.Set("Content-Type", "application/json")
-	for k, v := range t.headers {
-		req.Header.Set(k, v)
-	}
-	if key != "" {
-		req.Header.Set("Authorization", "Bearer "+key)
 	}
 	resp, err := opt.Client.Do(req)
 	if err != nil {
