@@ -38,27 +38,6 @@ type jsonProgress struct {
 	Limit  int    `json:"limit"`
 }
 
-type jsonMessage struct {
-	Index        int                `json:"index"`
-	Speaker      string             `json:"speaker"`
-	Content      string             `json:"content"`
-	Model        string             `json:"model,omitempty"`
-	Started      time.Time          `json:"started,omitzero"`
-	Ended        time.Time          `json:"ended,omitzero"`
-	LatencyMS    float64            `json:"latency_ms,omitempty"`
-	TTFTMS       float64            `json:"ttft_ms,omitempty"`
-	Usage        *transcripts.Usage `json:"usage,omitempty"`
-	FinishReason string             `json:"finish_reason,omitempty"`
-	Origin       string             `json:"origin,omitempty"`
-	Partial      bool               `json:"partial,omitempty"`
-}
-
-func messageJSON(i int, m transcripts.Message) jsonMessage {
-	return jsonMessage{Index: i, Speaker: m.Speaker, Content: m.Content, Model: m.Model, Started: m.Started, Ended: m.Ended,
-		LatencyMS: ms(m.Latency), TTFTMS: ms(m.TTFT), Usage: m.Usage, FinishReason: m.FinishReason,
-		Origin: string(m.Origin), Partial: m.Partial}
-}
-
 func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
 
 // Handle implements Sink.
@@ -104,8 +83,8 @@ func (j *JSONLines) Handle(e Event) error {
 	case MessageFinished:
 		v = struct {
 			Type string `json:"type"`
-			jsonMessage
-		}{"message", messageJSON(e.Index, e.Message)}
+			transcripts.MessageRecord
+		}{"message", transcripts.NewMessageRecord(e.Index, e.Message)}
 	case Progress:
 		ps := make([]jsonProgress, len(e.Progress))
 		for i, p := range e.Progress {
@@ -128,18 +107,18 @@ func (j *JSONLines) Handle(e Event) error {
 		if j.paths != nil {
 			md, jl = j.paths()
 		}
-		var partial *jsonMessage
+		var partial *transcripts.MessageRecord
 		if e.Partial != nil {
-			p := messageJSON(e.Stop.At+1, *e.Partial)
+			p := transcripts.NewMessageRecord(e.Stop.At+1, *e.Partial)
 			partial = &p
 		}
 		v = struct {
-			Type     string           `json:"type"`
-			Stop     transcripts.Stop `json:"stop"`
-			Ended    time.Time        `json:"ended,omitzero"`
-			Partial  *jsonMessage     `json:"partial,omitempty"`
-			Markdown string           `json:"transcript,omitempty"`
-			JSONL    string           `json:"jsonl,omitempty"`
+			Type     string                     `json:"type"`
+			Stop     transcripts.Stop           `json:"stop"`
+			Ended    time.Time                  `json:"ended,omitzero"`
+			Partial  *transcripts.MessageRecord `json:"partial,omitempty"`
+			Markdown string                     `json:"transcript,omitempty"`
+			JSONL    string                     `json:"jsonl,omitempty"`
 		}{"stopped", e.Stop, e.Ended, partial, md, jl}
 	default:
 		return nil

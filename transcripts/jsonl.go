@@ -95,8 +95,9 @@ type runLine struct {
 	Run
 }
 
-type messageLine struct {
-	Type         string    `json:"type"`
+// MessageRecord is how a message is written as JSON: in the JSONL
+// sidecar's message lines, and in the event stream of run --json.
+type MessageRecord struct {
 	Index        int       `json:"index"`
 	Speaker      string    `json:"speaker"`
 	Content      string    `json:"content"`
@@ -109,6 +110,20 @@ type messageLine struct {
 	FinishReason string    `json:"finish_reason,omitempty"`
 	Origin       string    `json:"origin,omitempty"`
 	Partial      bool      `json:"partial,omitempty"`
+}
+
+// NewMessageRecord is message m, the index-th of its conversation, as JSON writes it.
+func NewMessageRecord(index int, m Message) MessageRecord {
+	return MessageRecord{
+		Index: index, Speaker: m.Speaker, Content: m.Content, Model: m.Model,
+		Started: m.Started, Ended: m.Ended, LatencyMS: ms(m.Latency), TTFTMS: ms(m.TTFT),
+		Usage: m.Usage, FinishReason: m.FinishReason, Origin: m.Origin, Partial: m.Partial,
+	}
+}
+
+type messageLine struct {
+	Type string `json:"type"`
+	MessageRecord
 }
 
 type eventLine struct {
@@ -133,11 +148,7 @@ func JSONLRun(r Run) []byte {
 
 // JSONLMessage encodes one message line; index is 1-based.
 func JSONLMessage(index int, m Message) []byte {
-	return line(messageLine{
-		Type: "message", Index: index, Speaker: m.Speaker, Content: m.Content, Model: m.Model,
-		Started: m.Started, Ended: m.Ended, LatencyMS: ms(m.Latency), TTFTMS: ms(m.TTFT),
-		Usage: m.Usage, FinishReason: m.FinishReason, Origin: m.Origin, Partial: m.Partial,
-	})
+	return line(messageLine{Type: "message", MessageRecord: NewMessageRecord(index, m)})
 }
 
 // JSONLEvent encodes an event line.
