@@ -8,7 +8,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"regexp"
 	"sort"
 	"strconv"
 	"strings"
@@ -17,89 +16,23 @@ import (
 	"testing"
 	"time"
 
-	"github.com/parleyhq/parley/agents/openaitest"
 	"github.com/parleyhq/parley/orchestrator/batch"
 	"github.com/parleyhq/parley/orchestrator/queue"
+	"github.com/parleyhq/parley/orchestrator/queue/queuetest"
 	"github.com/parleyhq/parley/transcripts"
 )
 
 const queueTestKey = "sk-queue-e2e-7c1d9e2a"
 
-var queueTurn = regexp.MustCompile(`turn (\d+)\b`)
-
-// queueTurnServer answers each request with a reply naming its place in
-// the conversation, so a transcript shows any message lost or repeated.
-func queueTurnServer(t *testing.T, delay time.Duration) *openaitest.Server {
-	vocab := []string{"harbour", "lantern", "meadow", "quartz", "saffron", "thimble", "vapour", "willow", "ember", "fjord"}
-	return openaitest.Start(t, func(r openaitest.Request) openaitest.Reply {
-		// A sees the opening and B does not.
-		n := len(r.Body.Messages)
-		if r.Body.Model == "model-b" {
-			n++
-		}
-		text := fmt.Sprintf("%s says turn %d: %s %s %s %s.", r.Body.Model, n,
-			vocab[n%len(vocab)], vocab[(n*3+1)%len(vocab)], vocab[(n*7+2)%len(vocab)], vocab[(n*9+5)%len(vocab)])
-		rep := openaitest.Words(text)
-		rep.Delay = delay
-		return rep
-	})
-}
-
+// queueScenario writes the scenario of a conversation that stops after
+// messages messages, with at most perMinute requests a minute to url.
 func queueScenario(t *testing.T, dir, url string, messages, perMinute int) string {
 	t.Helper()
-	y := fmt.Sprintf(`title: Turns on a queue
-agents:
-  - name: A
-    base_url: %s
-    model: model-a
-    api_key_env: PARLEY_QUEUE_E2E_KEY
-  - name: B
-    base_url: %s
-    model: model-b
-    api_key_env: PARLEY_QUEUE_E2E_KEY
-opening: Count with me.
-termination:
-  max_messages: %d
-limits:
-  %s: {per_minute: %d}
-`, url, url, messages, url, perMinute)
 	p := filepath.Join(dir, "turns.yaml")
-	if err := os.WriteFile(p, []byte(y), 0o600); err != nil {
+	if err := os.WriteFile(p, []byte(queuetest.Scenario(url, "PARLEY_QUEUE_E2E_KEY", messages, perMinute)), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	return p
-}
-
-// checkQueueTurns fails unless the transcript holds want complete
-// messages whose turns rise by one: nothing lost, nothing repeated.
-func checkQueueTurns(t *testing.T, id string, tr *transcripts.Transcript, want int) {
-	t.Helper()
-	// Message 1 is the opening; the turns follow it.
-	if len(tr.Messages) == 0 || tr.Messages[0].Origin != transcripts.OriginOpening || tr.Messages[0].Content != "Count with me." {
-		t.Errorf("%s: message 1 is not the opening: %+v", id, tr.Messages[:min(1, len(tr.Messages))])
-		return
-	}
-	want--
-	var msgs []transcripts.Message
-	for _, m := range tr.Messages[1:] {
-		if !m.Partial {
-			msgs = append(msgs, m)
-		}
-	}
-	if len(msgs) != want {
-		t.Errorf("%s: %d messages, want %d", id, len(msgs), want)
-		return
-	}
-	for i, m := range msgs {
-		sm := queueTurn.FindStringSubmatch(m.Content)
-		if sm == nil {
-			t.Errorf("%s: message %d %q names no turn", id, i+1, m.Content)
-			return
-		}
-		if n, _ := strconv.Atoi(sm[1]); n != i+1 {
-			t.Errorf("%s: message %d is turn %d", id, i+1, n)
-		}
-	}
 }
 
 // syncBuffer is a bytes.Buffer safe to write from a process's output
@@ -174,7 +107,7 @@ func TestQueuedBatchSurvivesAWorkerKilledMidConversation(t *testing.T) {
 	}
 	t.Cleanup(nats.Shutdown)
 	url := nats.URL()
-	srv := queueTurnServer(t, 15*time.Millisecond)
+	srv := queuetest.TurnServer(t, 15*time.Millisecond)
 	dir := t.TempDir()
 	scenario := queueScenario(t, dir, srv.URL, messages, perWindow)
 	out := filepath.Join(dir, "batch")
@@ -306,12 +239,12 @@ func TestQueuedBatchSurvivesAWorkerKilledMidConversation(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		checkQueueTurns(t, r.ID, tr, messages)
+		queuetest.CheckTurns(t, r.ID, tr, messages)
 		md, err := transcripts.Read(mds[0])
 		if err != nil {
 			t.Fatal(err)
 		}
-		checkQueueTurns(t, r.ID+" (Markdown)", md, messages)
+		queuetest.CheckTurns(t, r.ID+" (Markdown)", md, messages)
 		before, ok := heldJSONL[r.ID]
 		if !ok {
 			continue

@@ -8,8 +8,6 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
-	"regexp"
-	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -18,10 +16,10 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 	"go.uber.org/goleak"
 
-	"github.com/parleyhq/parley/agents/openaitest"
 	"github.com/parleyhq/parley/configs"
 	"github.com/parleyhq/parley/orchestrator"
 	"github.com/parleyhq/parley/orchestrator/batch"
+	"github.com/parleyhq/parley/orchestrator/queue/queuetest"
 	"github.com/parleyhq/parley/transcripts"
 )
 
@@ -218,84 +216,13 @@ limits:
 	}
 }
 
-var turnPattern = regexp.MustCompile(`turn (\d+)\b`)
-
-// turnServer answers every request with a reply naming how many messages
-// the request carried, so a transcript shows any message lost or repeated.
-func turnServer(t *testing.T, delay time.Duration) *openaitest.Server {
-	words := []string{"harbour", "lantern", "meadow", "quartz", "saffron", "thimble", "vapour", "willow"}
-	return openaitest.Start(t, func(r openaitest.Request) openaitest.Reply {
-		// A sees the opening and B does not, so B's requests carry one
-		// message fewer for the same place in the conversation.
-		n := len(r.Body.Messages)
-		if r.Body.Model == "model-b" {
-			n++
-		}
-		text := fmt.Sprintf("%s says turn %d: %s %s %s.", r.Body.Model, n, words[n%len(words)], words[(n*3+1)%len(words)], words[(n*5+2)%len(words)])
-		rep := openaitest.Words(text)
-		rep.Delay = delay
-		return rep
-	})
-}
-
 func turnScenario(t *testing.T, url string, messages int, perMinute int) *configs.Scenario {
 	t.Helper()
-	y := fmt.Sprintf(`title: Turns
-agents:
-  - name: A
-    base_url: %s
-    model: model-a
-    api_key_env: PARLEY_QUEUE_TEST_KEY
-  - name: B
-    base_url: %s
-    model: model-b
-    api_key_env: PARLEY_QUEUE_TEST_KEY
-opening: Count with me.
-termination:
-  max_messages: %d
-limits:
-  %s: {per_minute: %d}
-`, url, url, messages, url, perMinute)
-	s, err := configs.Parse("turns.yaml", []byte(y))
+	s, err := configs.Parse("turns.yaml", []byte(queuetest.Scenario(url, "PARLEY_QUEUE_TEST_KEY", messages, perMinute)))
 	if err != nil {
 		t.Fatal(err)
 	}
 	return s
-}
-
-// checkTurns fails unless the transcript holds want complete messages whose
-// turn numbers rise by one each: nothing lost, nothing repeated.
-func checkTurns(t *testing.T, id string, tr *transcripts.Transcript, want int) {
-	t.Helper()
-	// Message 1 is the opening; the turns follow it.
-	if len(tr.Messages) == 0 || tr.Messages[0].Origin != transcripts.OriginOpening || tr.Messages[0].Content != "Count with me." {
-		t.Errorf("%s: message 1 is not the opening: %+v", id, tr.Messages[:min(1, len(tr.Messages))])
-		return
-	}
-	want--
-	var msgs []transcripts.Message
-	for _, m := range tr.Messages[1:] {
-		if !m.Partial {
-			msgs = append(msgs, m)
-		}
-	}
-	if len(msgs) != want {
-		t.Errorf("%s: %d messages, want %d", id, len(msgs), want)
-		return
-	}
-	prev := -1
-	for i, m := range msgs {
-		sm := turnPattern.FindStringSubmatch(m.Content)
-		if sm == nil {
-			t.Errorf("%s: message %d %q names no turn", id, i+1, m.Content)
-			return
-		}
-		n, _ := strconv.Atoi(sm[1])
-		if prev >= 0 && n != prev+1 {
-			t.Errorf("%s: message %d is turn %d after turn %d", id, i+1, n, prev)
-		}
-		prev = n
-	}
 }
 
 // interruptedRun records a conversation of job that stops after n
@@ -332,7 +259,7 @@ func interruptedRun(t *testing.T, job batch.Job, n int) []byte {
 
 func TestBatchRunsOnTheQueueAndAJobTakenOverResumes(t *testing.T) {
 	t.Setenv("PARLEY_QUEUE_TEST_KEY", "sk-queue-test-3b9f")
-	srv := turnServer(t, time.Millisecond)
+	srv := queuetest.TurnServer(t, time.Millisecond)
 	e := startQueue(t)
 	sub := connect(t, e)
 	ctx := context.Background()
@@ -418,7 +345,7 @@ func TestBatchRunsOnTheQueueAndAJobTakenOverResumes(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		checkTurns(t, r.ID, tr, 4)
+		queuetest.CheckTurns(t, r.ID, tr, 4)
 		if _, err := os.Stat(r.Markdown); err != nil {
 			t.Errorf("%s: no Markdown transcript: %v", r.ID, err)
 		}
