@@ -5,8 +5,6 @@ import (
 	"unicode/utf16"
 	"unicode/utf8"
 
-	openai "github.com/sashabaranov/go-openai"
-
 	"github.com/parleyhq/parley/transcripts"
 )
 
@@ -26,10 +24,10 @@ type streamEvent struct {
 	usage  *transcripts.Usage
 }
 
-// readEvent reads the next event of stream. model is the model the last
+// readEvent reads the next event of a stream. model is the model the last
 // event named: the same name is not allocated again.
-func readEvent(stream *openai.ChatCompletionStream, model string) (streamEvent, error) {
-	raw, err := stream.RecvRaw()
+func readEvent(events *eventReader, model string) (streamEvent, error) {
+	raw, err := events.next()
 	if err != nil {
 		return streamEvent{}, err
 	}

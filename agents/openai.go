@@ -300,14 +300,23 @@ func (a *OpenAI) try(ctx context.Context, history []Message, yield func(Chunk, e
 		}
 		return a.classify(ctx, rctx, at, err, withOptions, false)
 	}
-	defer stream.Close()
+	body := at.resp
+	if body == nil {
+		// The response did not come through doer: it cannot happen.
+		stream.Close()
+		return outcome{fail: errNotStream}
+	}
+	// The events are read from the body itself, not through the stream's
+	// reader (whose buffer the collector takes back).
+	defer body.Close()
 	if isHTML(at.header.Get("Content-Type")) {
 		return outcome{fail: errHTML}
 	}
+	events := newEventReader(body, emptyMessagesLimit)
 	finished, parsed, bad := false, false, 0
 	model := ""
 	for {
-		ev, err := readEvent(stream, model)
+		ev, err := readEvent(events, model)
 		if err != nil {
 			if errors.Is(err, io.EOF) && at.resp != nil && at.resp.err == nil {
 				switch {
