@@ -410,10 +410,11 @@ func CloseIdle(c *http.Client) {
 }
 
 // The buffers of each pooled connection, held for as long as it lives: a
-// batch holds one connection per running conversation. A request is
-// written once a turn, and a body larger than the write buffer goes
-// straight to the socket, so a small one costs nothing; the read buffer
-// is the default's, so a fast stream still costs one read(2) a few events.
+// batch holds one connection per running conversation (4 KiB each by
+// default). A request is written once a turn, and a body larger than the
+// write buffer goes straight to the socket; a reply streams at a model's
+// pace, a few events between reads, and the agent reads its lines through
+// a buffer of its own.
 const (
 	readBufferSize  = 1 << 10
 	writeBufferSize = 1 << 10
