@@ -28,13 +28,10 @@ func ReportsCost(provider, base string) bool {
 // usageInclude is the request field that asks OpenRouter for the cost.
 const usageInclude = `,"usage":{"include":true}`
 
-// recv reads the next event of stream and the cost it reports, if any.
-func recv(stream *openai.ChatCompletionStream) (openai.ChatCompletionStreamResponse, *float64, error) {
+// decodeResponse decodes one event of a stream as go-openai's Recv does,
+// and the cost it reports, if any.
+func decodeResponse(raw []byte) (openai.ChatCompletionStreamResponse, *float64, error) {
 	var resp openai.ChatCompletionStreamResponse
-	raw, err := stream.RecvRaw()
-	if err != nil {
-		return resp, nil, err
-	}
 	if err := json.Unmarshal(raw, &resp); err != nil {
 		return resp, nil, err
 	}

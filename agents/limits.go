@@ -377,7 +377,13 @@ func (t *Transport) send(r *route, req *http.Request, rest string) (*http.Respon
 }
 
 // rewrite clones req for target. Attempts after the first get a fresh body.
+// A first attempt at the address req already has goes as it is: a batch
+// holds each request for as long as its reply streams, and a copy would
+// hold its headers and URL twice.
 func rewrite(req *http.Request, target string, attempt int) (*http.Request, error) {
+	if attempt == 0 && target == req.URL.String() {
+		return req, nil
+	}
 	u, err := url.Parse(target)
 	if err != nil {
 		return nil, err

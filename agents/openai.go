@@ -14,8 +14,6 @@ import (
 	"time"
 
 	openai "github.com/sashabaranov/go-openai"
-
-	"github.com/parleyhq/parley/transcripts"
 )
 
 var _ Agent = (*OpenAI)(nil)
@@ -302,14 +300,23 @@ func (a *OpenAI) try(ctx context.Context, history []Message, yield func(Chunk, e
 		}
 		return a.classify(ctx, rctx, at, err, withOptions, false)
 	}
-	defer stream.Close()
+	body := at.resp
+	if body == nil {
+		// The response did not come through doer: it cannot happen.
+		stream.Close()
+		return outcome{fail: errNotStream}
+	}
+	// The events are read from the body itself, not through the stream's
+	// reader (whose buffer the collector takes back).
+	defer body.Close()
 	if isHTML(at.header.Get("Content-Type")) {
 		return outcome{fail: errHTML}
 	}
+	events := newEventReader(body, emptyMessagesLimit)
 	finished, parsed, bad := false, false, 0
 	model := ""
 	for {
-		resp, cost, err := recv(stream)
+		ev, err := readEvent(events, model)
 		if err != nil {
 			if errors.Is(err, io.EOF) && at.resp != nil && at.resp.err == nil {
 				switch {
@@ -332,23 +339,12 @@ func (a *OpenAI) try(ctx context.Context, history []Message, yield func(Chunk, e
 			return a.classify(ctx, rctx, at, err, withOptions, true)
 		}
 		parsed = true
-		ch := Chunk{}
-		if resp.Model != model {
-			ch.Model, model = resp.Model, resp.Model
+		ch := Chunk{Text: ev.text, Usage: ev.usage, FinishReason: ev.finish}
+		if ev.model != model {
+			ch.Model, model = ev.model, ev.model
 		}
-		if resp.Usage != nil {
-			ch.Usage = &transcripts.Usage{PromptTokens: resp.Usage.PromptTokens,
-				CompletionTokens: resp.Usage.CompletionTokens, TotalTokens: resp.Usage.TotalTokens, Cost: cost}
-		}
-		for _, c := range resp.Choices {
-			if c.Index != 0 {
-				continue
-			}
-			ch.Text += c.Delta.Content
-			if c.FinishReason != "" {
-				ch.FinishReason = string(c.FinishReason)
-				finished = true
-			}
+		if ev.finish != "" {
+			finished = true
 		}
 		if ch.Text == "" && ch.Usage == nil && ch.FinishReason == "" && ch.Model == "" {
 			continue

@@ -2,6 +2,8 @@ package configs
 
 import (
 	"bytes"
+	"crypto/sha256"
+	"sync"
 
 	"gopkg.in/yaml.v3"
 
@@ -15,6 +17,43 @@ import (
 // comes back byte for byte; redacted reports whether anything was hidden,
 // in which case running the scenario again needs the file itself.
 func RedactSource(src string) (out string, redacted bool) {
+	// A batch records the same source for each of its conversations:
+	// the last answer is kept, rather than parsing the YAML each time. It
+	// is known by the source's hash: the source itself, secrets and all,
+	// is not kept.
+	sum := sha256.Sum256([]byte(src))
+	redactMemo.Lock()
+	if redactMemo.ok && redactMemo.sum == sum {
+		out, redacted = redactMemo.out, redactMemo.redacted
+		redactMemo.Unlock()
+		if !redacted {
+			return src, false
+		}
+		return out, true
+	}
+	redactMemo.Unlock()
+	out, redacted = redactSource(src)
+	redactMemo.Lock()
+	redactMemo.sum, redactMemo.redacted, redactMemo.ok = sum, redacted, true
+	redactMemo.out = ""
+	if redacted {
+		redactMemo.out = out
+	}
+	redactMemo.Unlock()
+	return out, redacted
+}
+
+// redactMemo is RedactSource's last answer: the redacted source, when
+// anything was hidden.
+var redactMemo struct {
+	sync.Mutex
+	ok       bool
+	sum      [sha256.Size]byte
+	out      string
+	redacted bool
+}
+
+func redactSource(src string) (out string, redacted bool) {
 	var doc yaml.Node
 	if err := yaml.Unmarshal([]byte(src), &doc); err != nil {
 		return src, false

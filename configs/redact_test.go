@@ -44,3 +44,20 @@ limits:
 		t.Errorf("a scenario with no secrets changed: %q", out)
 	}
 }
+
+// TestRedactSourceAnswersEachSourceAlike checks RedactSource on sources
+// given in turn and again: a batch asks about the same one many times.
+func TestRedactSourceAnswersEachSourceAlike(t *testing.T) {
+	secret := "agents:\n  - name: A\n    base_url: http://u:PASS-7@host/v1\n    model: m\n"
+	plain := "agents:\n  - name: A\n    base_url: http://host/v1\n    model: m\n"
+	want := map[string]bool{secret: true, plain: false}
+	for _, src := range []string{secret, secret, plain, plain, secret, plain} {
+		out, redacted := RedactSource(src)
+		if redacted != want[src] {
+			t.Fatalf("RedactSource(%q) redacted = %v; want %v", src, redacted, want[src])
+		}
+		if strings.Contains(out, "PASS-7") || !redacted && out != src {
+			t.Fatalf("RedactSource(%q) = %q", src, out)
+		}
+	}
+}

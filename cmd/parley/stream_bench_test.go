@@ -19,6 +19,7 @@ import (
 
 	openai "github.com/sashabaranov/go-openai"
 
+	"github.com/parleyhq/parley/agents"
 	"github.com/parleyhq/parley/configs"
 	"github.com/parleyhq/parley/orchestrator"
 )
@@ -69,7 +70,12 @@ func measure(f func() int) sample {
 // the CPU ratio (CPU time per delta, parley over raw; the server's CPU is
 // in its own process). A third command, the same conversation without the
 // recorder (unrecorded/raw), tells the cost of writing the transcript
-// durably from the rest of parley's path.
+// durably from the rest of parley's path. A fourth, parley's OpenAI agent
+// alone reading the same replies, tells what the orchestrator and the
+// sinks add to the agent: parley/agent and cpu-parley/agent. parley reads
+// each event with its own decoder rather than go-openai's, so its agent
+// is faster than the raw loop; parley/agent is the ratio that shows the
+// cost of everything behind the agent.
 func BenchmarkStreamThroughput(b *testing.B) {
 	url := startBenchServer(b)
 	tr := &http.Transport{MaxIdleConnsPerHost: 4}
@@ -112,6 +118,23 @@ func BenchmarkStreamThroughput(b *testing.B) {
 		}
 		return n
 	}
+	// parley's own agent alone, reading the same two replies: beside the
+	// whole path, it tells what the orchestrator and the sinks cost.
+	agent := agents.NewOpenAI(agents.OpenAIConfig{Name: "A", Model: "long", BaseURL: url, HTTPClient: hc})
+	runAgent := func() int {
+		n := 0
+		for range 2 {
+			for ch, err := range agent.Reply(context.Background(), []agents.Message{{Role: agents.RoleUser, Content: "Go."}}) {
+				if err != nil {
+					b.Fatal(err)
+				}
+				if ch.Text != "" {
+					n++
+				}
+			}
+		}
+		return n
+	}
 	runParley := func(record bool) int {
 		n := 0
 		cfg, err := orchestrator.FromScenario(s, orchestrator.Options{HTTPClient: hc})
@@ -134,30 +157,35 @@ func BenchmarkStreamThroughput(b *testing.B) {
 		return n
 	}
 	runRaw() // warm the connections
-	var ratios, cpus, bare, rawRates, parleyRates []float64
+	var ratios, cpus, bare, overAgent, cpuOverAgent, rawRates, parleyRates []float64
 	for i := 0; b.Loop(); i++ {
-		// The three commands, in an order that rotates each run.
-		var r, p, q sample
+		// The four commands, in an order that rotates each run.
+		var r, p, q, a sample
 		cmds := []func(){
 			func() { r = measure(runRaw) },
 			func() { p = measure(func() int { return runParley(true) }) },
 			func() { q = measure(func() int { return runParley(false) }) },
+			func() { a = measure(runAgent) },
 		}
 		for k := range cmds {
 			cmds[(i+k)%len(cmds)]()
 		}
-		if r.deltas != p.deltas || r.deltas != q.deltas {
-			b.Fatalf("raw read %d deltas, parley %d and %d; all must read the same replies", r.deltas, p.deltas, q.deltas)
+		if r.deltas != p.deltas || r.deltas != q.deltas || r.deltas != a.deltas {
+			b.Fatalf("raw read %d deltas, parley %d and %d, its agent alone %d; all must read the same replies", r.deltas, p.deltas, q.deltas, a.deltas)
 		}
 		ratios = append(ratios, r.wall.Seconds()/p.wall.Seconds())
 		cpus = append(cpus, p.cpu.Seconds()/r.cpu.Seconds())
 		bare = append(bare, r.wall.Seconds()/q.wall.Seconds())
+		overAgent = append(overAgent, a.wall.Seconds()/p.wall.Seconds())
+		cpuOverAgent = append(cpuOverAgent, p.cpu.Seconds()/a.cpu.Seconds())
 		rawRates = append(rawRates, float64(r.deltas)/r.wall.Seconds())
 		parleyRates = append(parleyRates, float64(p.deltas)/p.wall.Seconds())
 	}
 	spread(b, ratios, "parley/raw")
 	spread(b, bare, "unrecorded/raw")
 	spread(b, cpus, "cpu-parley/raw")
+	spread(b, overAgent, "parley/agent")
+	spread(b, cpuOverAgent, "cpu-parley/agent")
 	spread(b, rawRates, "raw-deltas/s")
 	spread(b, parleyRates, "parley-deltas/s")
 }

@@ -128,7 +128,7 @@ termination:
 	if err != nil {
 		b.Fatal(err)
 	}
-	var perConvHeap, perConvG, perConvRSS, perConvStack float64
+	var perConvHeap, perConvLive, perConvG, perConvRSS, perConvStack float64
 	for i := 0; i < b.N; i++ {
 		m, err := Plan(fmt.Sprintf("scale%d", i), []*configs.Scenario{s}, convs, convs, nil, time.Now())
 		if err != nil {
@@ -170,6 +170,7 @@ termination:
 		runtime.ReadMemStats(&during)
 		g1 := runtime.NumGoroutine()
 		perConvHeap = float64(int64(during.HeapInuse)-int64(before.HeapInuse)) / convs
+		perConvLive = float64(int64(during.HeapAlloc)-int64(before.HeapAlloc)) / convs
 		perConvG = float64(g1-g0) / convs
 		perConvRSS = float64(residentKiB()-rss0) / convs
 		perConvStack = float64(int64(during.StackInuse)-int64(before.StackInuse)) / 1024 / convs
@@ -187,6 +188,9 @@ termination:
 		http.DefaultClient.CloseIdleConnections()
 	}
 	b.ReportMetric(perConvHeap/1024, "KiB-heap/conv")
+	// The objects alive, within the heap's spans in use: the difference
+	// is the spans' free room, left by what the setup let go.
+	b.ReportMetric(perConvLive/1024, "KiB-live/conv")
 	b.ReportMetric(perConvStack, "KiB-stack/conv")
 	if perConvRSS > 0 {
 		b.ReportMetric(perConvRSS, "KiB-process/conv")

@@ -381,6 +381,8 @@ func NewHTTPClientVia(scenarios []*configs.Scenario, parallel int, wrap func(htt
 		IdleConnTimeout:       90 * time.Second,
 		TLSHandshakeTimeout:   10 * time.Second,
 		ExpectContinueTimeout: time.Second,
+		ReadBufferSize:        readBufferSize,
+		WriteBufferSize:       writeBufferSize,
 	}
 	var rt http.RoundTripper = base
 	if wrap != nil {
@@ -406,3 +408,14 @@ func CloseIdle(c *http.Client) {
 		c.CloseIdleConnections()
 	}
 }
+
+// The buffers of each pooled connection, held for as long as it lives: a
+// batch holds one connection per running conversation (4 KiB each by
+// default). A request is written once a turn, and a body larger than the
+// write buffer goes straight to the socket; a reply streams at a model's
+// pace, a few events between reads, and the agent reads its lines through
+// a buffer of its own.
+const (
+	readBufferSize  = 1 << 10
+	writeBufferSize = 1 << 10
+)

@@ -549,3 +549,24 @@ func TestABatchFolderHasOneRunner(t *testing.T) {
 		t.Fatalf("after release: %v", err)
 	}
 }
+
+// TestPooledConnectionsHoldSmallBuffers checks the buffers each pooled
+// connection holds for as long as it lives: a batch holds one connection
+// per running conversation.
+func TestPooledConnectionsHoldSmallBuffers(t *testing.T) {
+	var base *http.Transport
+	_, _, _, err := NewHTTPClientVia(nil, 1000, func(rt http.RoundTripper) http.RoundTripper {
+		base, _ = rt.(*http.Transport)
+		return rt
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if base == nil {
+		t.Fatal("the pooled transport is not an *http.Transport")
+	}
+	if base.ReadBufferSize == 0 || base.ReadBufferSize > 1<<10 || base.WriteBufferSize == 0 || base.WriteBufferSize > 1<<10 {
+		t.Errorf("each connection holds a %d-byte read buffer and a %d-byte write buffer (0: 4 KiB); want at most 1 KiB each",
+			base.ReadBufferSize, base.WriteBufferSize)
+	}
+}
