@@ -174,9 +174,11 @@ type Loop struct {
 	Within    int        // 0: the model's
 	Token     string     // "": the model's
 
-	m     memo[loopMsg]
-	seen  termIndex
-	refus *Refusal
+	m       memo[loopMsg]
+	seen    termIndex // each word's first and last message
+	scratch []uint64  // a message's distinct words, before they are sorted
+	tmp     []uint64  // room to sort them
+	refus   *Refusal
 }
 
 func (p *Loop) settings() (m *LoopModel, thr float64, count, within int, token string) {
@@ -206,12 +208,16 @@ func (p *Loop) measure(msg *transcripts.Message, prev []loopMsg) loopMsg {
 	if p.refus == nil {
 		p.refus, _ = NewRefusal(1, 0, true, nil)
 	}
-	fresh, distinct := p.seen.addMessage(cachedTerms(plainText(msg.Content)), int32(len(prev)))
-	nw := 0.0
-	if distinct > 0 {
-		nw = float64(fresh) / float64(distinct)
+	text := plainText(msg.Content)
+	ts := cachedTerms(text)
+	idx := int32(len(prev))
+	words, fresh, stale := p.seen.addDistinct(p.scratch[:0], ts, idx, max(idx-6, 0))
+	p.scratch = words
+	if cap(p.tmp) < len(words) {
+		p.tmp = make([]uint64, cap(words))
 	}
-	lm := loopSignals(msg, prev, token, nw, p.refus.IsRefusal(msg.Content))
+	words = slices.Clone(sortHashes(words, p.tmp[:len(words)]))
+	lm := loopSignals(msg, text, ts, words, stale, fresh, prev, token, p.refus.IsRefusal(msg.Content))
 	lm.p = model.Chance(lm.x)
 	if k := len(prev); k > 0 {
 		lm.hits = prev[k-1].hits
@@ -222,7 +228,14 @@ func (p *Loop) measure(msg *transcripts.Message, prev []loopMsg) loopMsg {
 	return lm
 }
 
-func (p *Loop) forget(from int) { p.seen.dropFrom(int32(from)) }
+// forget rebuilds the table of words from the messages kept, so that
+// each word's last use is known again.
+func (p *Loop) forget(from int) {
+	p.seen = termIndex{}
+	for k, v := range p.m.vals[:from] {
+		p.scratch, _, _ = p.seen.addDistinct(p.scratch[:0], v.words, int32(k), 0)
+	}
+}
 
 // Check implements Policy.
 func (p *Loop) Check(msgs []transcripts.Message) Verdict {

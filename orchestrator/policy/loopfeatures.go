@@ -116,6 +116,13 @@ func plainText(text string) string {
 			j++
 			continue
 		}
+		// Most characters are kept: the table says so in one lookup. An
+		// invalid byte is left to the norm lookup, as are the characters
+		// that fold.
+		if r, size := utf8.DecodeRuneInString(text[j:]); size > 1 && block(r).plain[r&0xff] {
+			j += size
+			continue
+		}
 		p := norm.NFKD.PropertiesString(text[j:])
 		size := p.Size()
 		if size == 0 {
@@ -252,33 +259,6 @@ func sharedShare(a, b []uint64) float64 {
 	return float64(n) / float64(len(a))
 }
 
-// heldByAny counts the elements of a that one of bs holds.
-func heldByAny(a []uint64, bs ...[]uint64) int {
-	held := make([]bool, len(a))
-	for _, b := range bs {
-		i, j := 0, 0
-		for i < len(a) && j < len(b) {
-			switch {
-			case a[i] < b[j]:
-				i++
-			case a[i] > b[j]:
-				j++
-			default:
-				held[i] = true
-				i++
-				j++
-			}
-		}
-	}
-	n := 0
-	for _, h := range held {
-		if h {
-			n++
-		}
-	}
-	return n
-}
-
 // farewellWords sign off or thank, in the languages models most often
 // close in. A message made mostly of them, after the substance, is a
 // farewell.
@@ -348,22 +328,18 @@ func recentMedianLen(prev []loopMsg, speaker string) float64 {
 }
 
 // loopSignals computes the feature vector of msg from the messages before
-// it. newWords is the share of its distinct words nobody said before.
-func loopSignals(msg *transcripts.Message, prev []loopMsg, token string, newWords float64, refusal bool) loopMsg {
-	text := plainText(msg.Content)
-	ts := cachedTerms(text)
+// it. text is its plain text (plainText), ts its terms, words its distinct
+// terms, sorted (kept by the result), of which stale were used by the last six messages
+// and fresh by no message before.
+func loopSignals(msg *transcripts.Message, text string, ts, words []uint64, stale, fresh int, prev []loopMsg, token string, refusal bool) loopMsg {
 	lm := loopMsg{
 		speaker: msg.Speaker,
-		words:   distinctSorted(ts),
+		words:   words,
 		letters: lettersBesides(text, token),
 	}
 	lm.shapes, lm.frames = lineShapes(text)
 	x := make([]float64, numSignals)
-	var recentWords [][]uint64
 	var other, self *loopMsg
-	for k := len(prev) - 1; k >= 0 && k >= len(prev)-6; k-- {
-		recentWords = append(recentWords, prev[k].words)
-	}
 	for k := len(prev) - 1; k >= 0 && (other == nil || self == nil); k-- {
 		if prev[k].speaker == msg.Speaker {
 			if self == nil {
@@ -374,7 +350,8 @@ func loopSignals(msg *transcripts.Message, prev []loopMsg, token string, newWord
 		}
 	}
 	if len(lm.words) > 0 {
-		x[fStaleWords] = float64(heldByAny(lm.words, recentWords...)) / float64(len(lm.words))
+		x[fStaleWords] = float64(stale) / float64(len(lm.words))
+		x[fNewWords] = float64(fresh) / float64(len(lm.words))
 	} else {
 		x[fStaleWords] = 1
 	}
@@ -386,7 +363,6 @@ func loopSignals(msg *transcripts.Message, prev []loopMsg, token string, newWord
 		x[fTemplate] = sharedShare(lm.shapes, self.shapes)
 		x[fFrame] = sharedShare(lm.frames, self.frames)
 	}
-	x[fNewWords] = newWords
 	if med := recentMedianLen(prev, msg.Speaker); med >= 0 {
 		x[fLenRatio] = math.Log((float64(lm.letters) + 4) / (med + 4))
 	}
@@ -428,10 +404,4 @@ func loopSignals(msg *transcripts.Message, prev []loopMsg, token string, newWord
 	}
 	lm.x = x
 	return lm
-}
-
-// distinctSorted returns the distinct values of ts, sorted, in a new slice.
-func distinctSorted(ts []uint64) []uint64 {
-	out := sortHashes(slices.Clone(ts), make([]uint64, len(ts)))
-	return slices.Compact(out)
 }

@@ -367,3 +367,25 @@ func TestLoopHelpersAsDocumented(t *testing.T) {
 		}
 	}
 }
+
+// After judging one conversation, a rule handed another that shares only
+// its start forgets the rest and reads the new messages as if from scratch.
+func TestLoopSignalsAfterADivergence(t *testing.T) {
+	r := rand.New(rand.NewPCG(5, 6))
+	for range 100 {
+		a := randomConversation(r, 5+r.IntN(30))
+		b := slices.Clone(a[:r.IntN(len(a))])
+		b = append(b, randomConversation(r, 1+r.IntN(20))...)
+		p := &Loop{Token: "[END]", Model: &LoopModel{Weights: make([]float64, NumLoopFeatures), Mean: make([]float64, NumLoopFeatures),
+			Scale: ones64(NumLoopFeatures), Threshold: 0.5, Count: 1, Token: "[END]"}}
+		p.Check(a)
+		p.Check(b)
+		vals, idx := p.m.values(b, nil, nil)
+		want := loopSignalsRef(b, "[END]")
+		for k, i := range idx {
+			if !slices.Equal(vals[k].x, want[i]) {
+				t.Fatalf("message %d after diverging at %d: %v, want %v", i+1, len(a), vals[k].x, want[i])
+			}
+		}
+	}
+}

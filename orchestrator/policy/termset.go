@@ -68,6 +68,45 @@ func (t *termIndex) addMessage(ts []uint64, idx int32) (fresh, distinct int) {
 	return fresh, distinct
 }
 
+// addDistinct records the terms of message idx, as addMessage does, and
+// appends each distinct one, once, to dst, in the order they first occur.
+// fresh is the number of those no earlier message used; stale the number
+// of those a message since recent (idx-6 for the last six) used last
+// before this one. Staleness needs every term's last use: after dropFrom,
+// which forgets it, rebuild the table with addDistinct instead.
+func (t *termIndex) addDistinct(dst, ts []uint64, idx, recent int32) (out []uint64, fresh, stale int) {
+	for 4*(t.n+len(ts)) > 3*len(t.slots) {
+		t.grow(idx)
+	}
+	mask := len(t.slots) - 1
+	var touch uint64
+	for _, k := range ts {
+		touch += t.slots[int((k|zeroMark(k))>>7)&mask].key
+	}
+	t.touched = touch
+	for _, k := range ts {
+		key := k | zeroMark(k)
+		i := int(key>>7) & mask
+		for t.slots[i].key != key && t.slots[i].key != 0 {
+			i = (i + 1) & mask
+		}
+		switch s := &t.slots[i]; {
+		case s.key == 0:
+			s.key, s.first, s.last = key, idx, idx
+			t.n++
+			fresh++
+			dst = append(dst, k)
+		case s.last != idx: // said before; counted once in this message
+			if s.last >= recent {
+				stale++
+			}
+			s.last = idx
+			dst = append(dst, k)
+		}
+	}
+	return dst, fresh, stale
+}
+
 // zeroMark turns the key 0, which marks empty slots, into zeroKey.
 func zeroMark(k uint64) uint64 {
 	if k == 0 {
