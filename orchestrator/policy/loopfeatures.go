@@ -2,6 +2,7 @@ package policy
 
 import (
 	"math"
+	"math/bits"
 	"slices"
 	"strings"
 	"unicode/utf8"
@@ -157,12 +158,17 @@ func plainText(text string) string {
 }
 
 // lineShapes returns the sorted distinct hashes of text's line shapes and
-// of its frames. In a line's shape each run of letters becomes "a" and each
-// run of digits "0"; punctuation, symbols, emoji and the line's layout
-// stay. Its frame masks more: every run of words, spaces and non-ASCII
-// symbols becomes one mark, so what stays is the ASCII punctuation a
-// message's lines hang on. Leading and trailing space is dropped.
-func lineShapes(text string) (shapes, frames []uint64) {
+// of its frames, and how many letters and digits it holds. In a line's
+// shape each run of letters becomes "a" and each run of digits "0";
+// punctuation, symbols, emoji and the line's layout stay. Its frame masks
+// more: every run of words, spaces and non-ASCII symbols becomes one mark,
+// so what stays is the ASCII punctuation a message's lines hang on.
+// Leading and trailing space is dropped. Each is hashed with FNV-1a, one
+// character a step. The slices are built in shapes and frames, which it
+// may grow.
+func lineShapes(text string, shapes, frames []uint64) ([]uint64, []uint64, int) {
+	shapes, frames = shapes[:0], frames[:0]
+	letters := 0
 	for len(text) > 0 {
 		line := text
 		if k := strings.IndexByte(text, '\n'); k >= 0 {
@@ -177,32 +183,55 @@ func lineShapes(text string) (shapes, frames []uint64) {
 		hs, hf := uint64(fnvOffset), uint64(fnvOffset)
 		ps, pf := rune(-1), rune(-1)
 		for i := 0; i < len(line); {
-			var r rune
-			var k byte
+			var s, f rune
 			if c := line[i]; c < utf8.RuneSelf {
-				r, k = rune(c), asciiKind[c]
+				if asciiKind[c] == 'a' {
+					// A run of letters reads as one "a" in both: find its
+					// end eight bytes at a time.
+					if ps != 'a' {
+						hs = (hs ^ 'a') * fnvPrime
+					}
+					if pf != 'a' {
+						hf = (hf ^ 'a') * fnvPrime
+					}
+					ps, pf = 'a', 'a'
+					j := i + 1
+					for ; j+8 <= len(line); j += 8 {
+						if m := ^letterBytes(load64(line, j)) & highs; m != 0 {
+							j += bits.TrailingZeros64(m) >> 3
+							goto runEnd
+						}
+					}
+					for j < len(line) && letterByte[line[j]] {
+						j++
+					}
+				runEnd:
+					letters += j - i
+					i = j
+					continue
+				}
+				s, f = asciiShape[c], asciiFrame[c]
+				if s == '0' {
+					letters++
+				}
 				i++
 			} else {
-				var size int
-				r, size = utf8.DecodeRuneInString(line[i:])
+				r, size := utf8.DecodeRuneInString(line[i:])
 				i += size
+				s, f = r, r
 				switch kind(r) {
-				case kindLetter, kindMark:
-					k = 'a'
+				case kindLetter:
+					s, f = 'a', 'a'
+					letters++
+				case kindMark:
+					s, f = 'a', 'a'
 				case kindDigit:
-					k = '0'
+					s, f = '0', 'a'
+					letters++
 				case kindPunct:
-					k = 'p'
 				default:
-					k = 's'
+					f = 'a'
 				}
-			}
-			s, f := r, r
-			switch k {
-			case 'a', '0':
-				s, f = rune(k), 'a'
-			case ' ', 's':
-				f = 'a'
 			}
 			if s != ps || (s != 'a' && s != '0') {
 				hs = (hs ^ uint64(s)) * fnvPrime
@@ -217,8 +246,40 @@ func lineShapes(text string) (shapes, frames []uint64) {
 	}
 	slices.Sort(shapes)
 	slices.Sort(frames)
-	return slices.Compact(shapes), slices.Compact(frames)
+	return slices.Compact(shapes), slices.Compact(frames), letters
 }
+
+// letterBytes sets the top bit of each byte of x that is an ASCII letter.
+func letterBytes(x uint64) uint64 {
+	y := x | highs | 0x20*ones // every top bit set, so no subtraction borrows; letters lowercased
+	return (y - 'a'*ones) &^ (y - ('z'+1)*ones) & highs &^ x
+}
+
+// letterByte marks the ASCII letters.
+var letterByte = func() (t [256]bool) {
+	for c := range utf8.RuneSelf {
+		t[c] = asciiKind[c] == 'a'
+	}
+	return t
+}()
+
+// asciiShape and asciiFrame are what an ASCII character is in a line's
+// shape and frame: letters "a", digits "0" (in the frame "a"), spaces
+// themselves (in the frame "a"), punctuation itself.
+var asciiShape, asciiFrame = func() (s, f [utf8.RuneSelf]rune) {
+	for c := range s {
+		s[c], f[c] = rune(c), rune(c)
+		switch asciiKind[c] {
+		case 'a':
+			s[c], f[c] = 'a', 'a'
+		case '0':
+			s[c], f[c] = '0', 'a'
+		case ' ':
+			f[c] = 'a'
+		}
+	}
+	return s, f
+}()
 
 // asciiKind classes ASCII bytes for lineShapes: 'a' letters, '0' digits,
 // ' ' space and the byte itself for punctuation.
@@ -335,9 +396,14 @@ func loopSignals(msg *transcripts.Message, text string, ts, words []uint64, stal
 	lm := loopMsg{
 		speaker: msg.Speaker,
 		words:   words,
-		letters: lettersBesides(text, token),
 	}
-	lm.shapes, lm.frames = lineShapes(text)
+	hasToken := token != "" && strings.Contains(text, token)
+	var shapes, frames []uint64
+	shapes, frames, lm.letters = lineShapes(text, nil, nil)
+	lm.shapes, lm.frames = shapes, frames
+	if hasToken {
+		lm.letters = lettersBesides(text, token)
+	}
 	x := make([]float64, numSignals)
 	var other, self *loopMsg
 	for k := len(prev) - 1; k >= 0 && (other == nil || self == nil); k-- {
@@ -369,7 +435,6 @@ func loopSignals(msg *transcripts.Message, text string, ts, words []uint64, stal
 	if lm.letters < 16 {
 		x[fTiny] = 1
 	}
-	hasToken := token != "" && strings.Contains(text, token)
 	if hasToken {
 		x[fEndToken] = 1
 	}

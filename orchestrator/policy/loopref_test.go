@@ -355,9 +355,9 @@ func TestLoopHelpersAsDocumented(t *testing.T) {
 		if got, want := plainText(s), plainTextRef(s); got != want {
 			t.Fatalf("plainText(%q) = %q, want %q", s, got, want)
 		}
-		gs, gf := lineShapes(s)
+		gs, gf, gl := lineShapes(s, nil, nil)
 		ws, wf := lineShapesRef(s)
-		if !slices.Equal(gs, ws) || !slices.Equal(gf, wf) {
+		if !slices.Equal(gs, ws) || !slices.Equal(gf, wf) || gl != lettersBesidesRef(s, "") {
 			t.Fatalf("lineShapes(%q) = %x %x, want %x %x", s, gs, gf, ws, wf)
 		}
 		for _, tok := range []string{"[END]", "", "a", "\u0301"} {
