@@ -322,17 +322,24 @@ func sharedShare(a, b []uint64) float64 {
 
 // farewellWords sign off or thank, in the languages models most often
 // close in. A message made mostly of them, after the substance, is a
-// farewell.
-var farewellWords = func() map[uint64]bool {
+// farewell. They are kept as a filter of 4096 bits, one set per word's
+// hash, which turns away almost every other word in one lookup, and a
+// sorted list that settles the rest.
+var farewellWords = func() (fw struct {
+	filter [4096 / 64]uint64
+	hashes []uint64
+}) {
 	words := `thank thanks thankful grateful gratitude appreciate appreciated appreciation farewell goodbye
 		goodbyes bye journey pleasure honor honored honour honoured privilege cheers warmly wishes heartfelt
 		cherish cherished until merci gracias danke adiós adieu tschüss ciao grazie obrigado 谢谢 再见
 		ありがとう さようなら 🙏 ✨ 💫 🌟 👋 ❤ 💙 💜 🫶 🕊`
-	out := map[uint64]bool{}
 	for _, h := range terms(nil, plainText(words)) {
-		out[h] = true
+		fw.filter[h%4096/64] |= 1 << (h % 64)
+		fw.hashes = append(fw.hashes, h)
 	}
-	return out
+	slices.Sort(fw.hashes)
+	fw.hashes = slices.Compact(fw.hashes)
+	return fw
 }()
 
 // farewellShare is the share of a message's terms that sign off or thank.
@@ -342,8 +349,10 @@ func farewellShare(ts []uint64) float64 {
 	}
 	n := 0
 	for _, t := range ts {
-		if farewellWords[t] {
-			n++
+		if farewellWords.filter[t%4096/64]&(1<<(t%64)) != 0 {
+			if _, ok := slices.BinarySearch(farewellWords.hashes, t); ok {
+				n++
+			}
 		}
 	}
 	return float64(n) / float64(len(ts))
