@@ -176,9 +176,10 @@ type Loop struct {
 
 	m       memo[loopMsg]
 	seen    termIndex // each word's first and last message
-	scratch []uint64  // a message's distinct words, before they are sorted
-	tmp     []uint64  // room to sort them
-	refus   *Refusal
+	scratch struct {  // room to read a message in, reused
+		terms, words, sorted, shapes, frames []uint64
+	}
+	refus *Refusal
 }
 
 func (p *Loop) settings() (m *LoopModel, thr float64, count, within int, token string) {
@@ -209,15 +210,27 @@ func (p *Loop) measure(msg *transcripts.Message, prev []loopMsg) loopMsg {
 		p.refus, _ = NewRefusal(1, 0, true, nil)
 	}
 	text := plainText(msg.Content)
-	ts := cachedTerms(text)
+	// The terms go to the rule's own buffer, not the cache other rules
+	// share: each message is read once here, and the cache would cost an
+	// allocation a message.
+	sc := &p.scratch
+	sc.terms = terms(sc.terms[:0], text)
 	idx := int32(len(prev))
-	words, fresh, stale := p.seen.addDistinct(p.scratch[:0], ts, idx, max(idx-6, 0))
-	p.scratch = words
-	if cap(p.tmp) < len(words) {
-		p.tmp = make([]uint64, cap(words))
+	words, fresh, stale := p.seen.addDistinct(sc.words[:0], sc.terms, idx, max(idx-6, 0))
+	sc.words = words
+	if cap(sc.sorted) < len(words) {
+		sc.sorted = make([]uint64, cap(words))
 	}
-	words = slices.Clone(sortHashes(words, p.tmp[:len(words)]))
-	lm := loopSignals(msg, text, ts, words, stale, fresh, prev, token, p.refus.IsRefusal(msg.Content))
+	words = sortHashes(words, sc.sorted[:len(words)])
+	var letters int
+	sc.shapes, sc.frames, letters = lineShapes(text, sc.shapes, sc.frames)
+	// What is kept of the message, in one allocation.
+	keep := make([]uint64, len(words)+len(sc.shapes)+len(sc.frames))
+	nw := copy(keep, words)
+	ns := copy(keep[nw:], sc.shapes)
+	copy(keep[nw+ns:], sc.frames)
+	lm := loopMsg{speaker: msg.Speaker, words: keep[:nw:nw], shapes: keep[nw : nw+ns : nw+ns], frames: keep[nw+ns:], letters: letters}
+	lm = loopSignals(lm, msg, text, sc.terms, stale, fresh, prev, token, p.refus.IsRefusal(msg.Content))
 	lm.p = model.Chance(lm.x)
 	if k := len(prev); k > 0 {
 		lm.hits = prev[k-1].hits
@@ -233,7 +246,7 @@ func (p *Loop) measure(msg *transcripts.Message, prev []loopMsg) loopMsg {
 func (p *Loop) forget(from int) {
 	p.seen = termIndex{}
 	for k, v := range p.m.vals[:from] {
-		p.scratch, _, _ = p.seen.addDistinct(p.scratch[:0], v.words, int32(k), 0)
+		p.scratch.words, _, _ = p.seen.addDistinct(p.scratch.words[:0], v.words, int32(k), 0)
 	}
 }
 

@@ -397,19 +397,13 @@ func recentMedianLen(prev []loopMsg, speaker string) float64 {
 	return float64(ls[len(ls)/2])
 }
 
-// loopSignals computes the feature vector of msg from the messages before
-// it. text is its plain text (plainText), ts its terms, words its distinct
-// terms, sorted (kept by the result), of which stale were used by the last six messages
-// and fresh by no message before.
-func loopSignals(msg *transcripts.Message, text string, ts, words []uint64, stale, fresh int, prev []loopMsg, token string, refusal bool) loopMsg {
-	lm := loopMsg{
-		speaker: msg.Speaker,
-		words:   words,
-	}
+// loopSignals computes the feature vector of lm, the message msg, from
+// the messages before it. lm holds its speaker, distinct words (sorted),
+// line shapes, frames and letters; text is its plain text (plainText), ts
+// its terms, stale the number of its distinct words the last six messages
+// used and fresh of those no message before used.
+func loopSignals(lm loopMsg, msg *transcripts.Message, text string, ts []uint64, stale, fresh int, prev []loopMsg, token string, refusal bool) loopMsg {
 	hasToken := token != "" && strings.Contains(text, token)
-	var shapes, frames []uint64
-	shapes, frames, lm.letters = lineShapes(text, nil, nil)
-	lm.shapes, lm.frames = shapes, frames
 	if hasToken {
 		lm.letters = lettersBesides(text, token)
 	}
