@@ -100,10 +100,7 @@ const gramLen = 8
 // another font, or buried in diacritics, reads as what it says. ASCII text
 // is returned as it is.
 func plainText(text string) string {
-	i := 0
-	for i < len(text) && text[i] < utf8.RuneSelf {
-		i++
-	}
+	i := asciiPrefix(text, 0)
 	if i == len(text) {
 		return text
 	}
@@ -114,7 +111,7 @@ func plainText(text string) string {
 	start := 0 // text[start:j] is unchanged and not yet written to b
 	for j := i; j < len(text); {
 		if text[j] < utf8.RuneSelf {
-			j++
+			j = asciiPrefix(text, j+1)
 			continue
 		}
 		// Most characters are kept: the table says so in one lookup. An
@@ -155,6 +152,20 @@ func plainText(text string) string {
 	}
 	b.WriteString(text[start:])
 	return b.String()
+}
+
+// asciiPrefix returns where the run of ASCII bytes at text[i:] ends,
+// reading eight bytes at a time.
+func asciiPrefix(text string, i int) int {
+	for ; i+8 <= len(text); i += 8 {
+		if m := load64(text, i) & highs; m != 0 {
+			return i + bits.TrailingZeros64(m)>>3
+		}
+	}
+	for i < len(text) && text[i] < utf8.RuneSelf {
+		i++
+	}
+	return i
 }
 
 // lineShapes returns the sorted distinct hashes of text's line shapes and
@@ -299,23 +310,19 @@ var asciiKind = func() (t [utf8.RuneSelf]byte) {
 	return t
 }()
 
-// sharedShare is the share of a (sorted, distinct) that b holds.
+// sharedShare is the share of a (sorted, distinct) that b holds. The
+// merge steps without branches that depend on the values, which no branch
+// predictor would guess.
 func sharedShare(a, b []uint64) float64 {
 	if len(a) == 0 {
 		return 0
 	}
 	i, j, n := 0, 0, 0
 	for i < len(a) && j < len(b) {
-		switch {
-		case a[i] < b[j]:
-			i++
-		case a[i] > b[j]:
-			j++
-		default:
-			n++
-			i++
-			j++
-		}
+		x, y := a[i], b[j]
+		i += b2i(x <= y)
+		j += b2i(y <= x)
+		n += b2i(x == y)
 	}
 	return float64(n) / float64(len(a))
 }
