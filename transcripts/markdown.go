@@ -202,7 +202,12 @@ func ReadMarkdown(r io.Reader) (*Transcript, error) {
 // read past (a header count that disagrees with the messages, a last
 // message with no closing "---") is in the transcript's Warnings.
 func ParseMarkdown(data []byte) (*Transcript, error) {
-	text := strings.TrimPrefix(string(data), "\ufeff")
+	return parseMarkdown(string(data))
+}
+
+// parseMarkdown is ParseMarkdown on text, which messages' contents slice.
+func parseMarkdown(text string) (*Transcript, error) {
+	text = strings.TrimPrefix(text, "\ufeff")
 	lines, starts := splitLines(text)
 	t := &Transcript{}
 	i := 0
