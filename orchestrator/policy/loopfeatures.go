@@ -405,37 +405,27 @@ func recentMedianLen(prev []loopMsg, speaker string) float64 {
 }
 
 // loopSignals computes the feature vector of lm, the message msg, from
-// the messages before it. lm holds its speaker, distinct words (sorted),
-// line shapes, frames and letters; text is its plain text (plainText), ts
-// its terms, stale the number of its distinct words the last six messages
-// used and fresh of those no message before used.
-func loopSignals(lm loopMsg, msg *transcripts.Message, text string, ts []uint64, stale, fresh int, prev []loopMsg, token string, refusal bool) loopMsg {
+// the messages before it. lm holds its speaker, distinct words (in any
+// order), line shapes, frames and letters; text is its plain text
+// (plainText), ts its terms, stale the number of its distinct words the
+// last six messages used and fresh of those no message before used; echo
+// and selfShare the shares of them that other (the other side's last
+// message) and self (its speaker's) used.
+func loopSignals(lm loopMsg, msg *transcripts.Message, text string, ts []uint64, stale, fresh int, echo, selfShare float64,
+	prev []loopMsg, self, other *loopMsg, token string, refusal bool) loopMsg {
 	hasToken := token != "" && strings.Contains(text, token)
 	if hasToken {
 		lm.letters = lettersBesides(text, token)
 	}
 	x := make([]float64, numSignals)
-	var other, self *loopMsg
-	for k := len(prev) - 1; k >= 0 && (other == nil || self == nil); k-- {
-		if prev[k].speaker == msg.Speaker {
-			if self == nil {
-				self = &prev[k]
-			}
-		} else if other == nil {
-			other = &prev[k]
-		}
-	}
 	if len(lm.words) > 0 {
 		x[fStaleWords] = float64(stale) / float64(len(lm.words))
 		x[fNewWords] = float64(fresh) / float64(len(lm.words))
 	} else {
 		x[fStaleWords] = 1
 	}
-	if other != nil {
-		x[fEchoWords] = sharedShare(lm.words, other.words)
-	}
+	x[fEchoWords], x[fSelfWords] = echo, selfShare
 	if self != nil {
-		x[fSelfWords] = sharedShare(lm.words, self.words)
 		x[fTemplate] = sharedShare(lm.shapes, self.shapes)
 		x[fFrame] = sharedShare(lm.frames, self.frames)
 	}
