@@ -148,6 +148,7 @@ type charBlock struct {
 	class [256]uint8
 	lower [256]rune
 	kind  [256]uint8 // kindOf, for the loop rule's line shapes and letter counts
+	sym   [256]uint64 // symbolHash, for the characters of classSymbol
 	plain [256]bool  // plainText keeps the character as it is (foldsNot)
 }
 
@@ -193,6 +194,9 @@ func block(r rune) *charBlock {
 			b.class[i] = classOf(c)
 			b.lower[i] = unicode.ToLower(c)
 			b.kind[i] = kindOf(c)
+			if b.class[i] == classSymbol {
+				b.sym[i] = symbolHash(c)
+			}
 			b.plain[i] = foldsNot(c)
 		}
 		charBlocks[r>>8].Store(b)
@@ -362,7 +366,7 @@ func terms(dst []uint64, text string) []uint64 {
 			inWord = true
 		default: // symbols such as emoji
 			flush()
-			dst = append(dst, symbolHash(r))
+			dst = append(dst, block(r).sym[r&0xff]) // symbolHash(r)
 		}
 	}
 	if inWord {
