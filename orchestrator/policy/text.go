@@ -147,9 +147,9 @@ func classOf(r rune) uint8 {
 type charBlock struct {
 	class [256]uint8
 	lower [256]rune
-	kind  [256]uint8 // kindOf, for the loop rule's line shapes and letter counts
+	kind  [256]uint8  // kindOf, for the loop rule's line shapes and letter counts
 	sym   [256]uint64 // symbolHash, for the characters of classSymbol
-	plain [256]bool  // plainText keeps the character as it is (foldsNot)
+	plain [256]bool   // plainText keeps the character as it is (foldsNot)
 }
 
 // charBlocks is the table terms reads characters outside ASCII from: one
