@@ -275,7 +275,7 @@ func (p *Loop) measure(msg *transcripts.Message, prev []loopMsg) loopMsg {
 }
 
 // forget rebuilds the table of words from the messages kept, so that
-// each word's last use is known again.
+// each word's last two uses are known again.
 func (p *Loop) forget(from int) {
 	p.seen.reset()
 	for k, v := range p.m.vals[:from] {

@@ -85,7 +85,7 @@ type loopMsg struct {
 	speaker string
 	shapes  []uint64 // distinct hashes of its line shapes, sorted
 	frames  []uint64 // distinct hashes of its coarse line shapes, sorted
-	words   []uint64 // distinct hashes of its words, sorted
+	words   []uint64 // distinct hashes of its words, in the order they first occur
 	letters int      // letters and digits, not counting the end token
 	x       []float64
 	p       float64 // the model's chance that it belongs to a loop
