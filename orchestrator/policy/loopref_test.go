@@ -1,6 +1,7 @@
 package policy
 
 import (
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"slices"
@@ -388,4 +389,29 @@ func TestLoopSignalsAfterADivergence(t *testing.T) {
 			}
 		}
 	}
+}
+
+// A conversation of many distinct words grows the word table several
+// times; the signals stay those of the plain computation.
+func TestLoopSignalsOverAGrowingTable(t *testing.T) {
+	r := rand.New(rand.NewPCG(7, 8))
+	msgs := make([]transcripts.Message, 80)
+	next := 0 // the next new word
+	for i := range msgs {
+		var b strings.Builder
+		// New words, then words of the last three messages, which the
+		// table must still know after it grows.
+		for range 150 {
+			fmt.Fprintf(&b, "w%d ", next)
+			next++
+		}
+		for range 150 {
+			back := 1 + r.IntN(3)
+			if i-back >= 0 {
+				fmt.Fprintf(&b, "w%d ", 150*(i-back)+r.IntN(150))
+			}
+		}
+		msgs[i] = transcripts.Message{Speaker: []string{"A", "B", "A", "B", "C"}[r.IntN(5)], Content: b.String()}
+	}
+	sameSignals(t, msgs, "[END]")
 }
