@@ -61,21 +61,22 @@ func Each[R any](files []File, work func(Item) R, emit func(R), failed func(File
 		res []R
 		err error
 	}
-	workers := max(1, min(runtime.GOMAXPROCS(0), len(files)))
-	out := make([]chan slot, len(files))
-	for i := range out {
-		out[i] = make(chan slot, 1)
+	type job struct {
+		i   int
+		out chan slot
 	}
-	next := make(chan int)
-	// At most 2×workers files are read ahead of the one being emitted.
-	tokens := make(chan struct{}, 2*workers)
+	workers := max(1, min(runtime.GOMAXPROCS(0), len(files)))
+	next := make(chan job)
+	// The files in flight, in order: at most 2×workers are read ahead of
+	// the one being emitted.
+	order := make(chan chan slot, 2*workers)
 	var wg sync.WaitGroup
 	for range workers {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			for i := range next {
-				items, err := Load(files[i])
+			for j := range next {
+				items, err := Load(files[j.i])
 				var s slot
 				if err != nil {
 					s.err = err
@@ -83,26 +84,29 @@ func Each[R any](files []File, work func(Item) R, emit func(R), failed func(File
 				for _, it := range items {
 					s.res = append(s.res, work(it))
 				}
-				out[i] <- s
+				j.out <- s
 			}
 		}()
 	}
 	go func() {
 		for i := range files {
-			tokens <- struct{}{}
-			next <- i
+			out := make(chan slot, 1)
+			order <- out
+			next <- job{i, out}
 		}
 		close(next)
+		close(order)
 	}()
-	for i := range files {
-		s := <-out[i]
-		<-tokens
+	i := 0
+	for out := range order {
+		s := <-out
 		if s.err != nil {
 			failed(files[i], s.err)
 		}
 		for _, r := range s.res {
 			emit(r)
 		}
+		i++
 	}
 	wg.Wait()
 }

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 	"unicode/utf8"
+	"unsafe"
 )
 
 // Other tools record conversations in other layouts. parley imports three
@@ -99,17 +100,30 @@ func hasHeading(d []byte) bool {
 // several conversations (an array of ShareGPT conversations, say) gives
 // several transcripts, in order.
 func Import(data []byte) ([]*Transcript, string, error) {
+	return importData(data, func(b []byte) string { return string(b) })
+}
+
+// importData is Import, with text making the string the Markdown and
+// headed parsers read from the bytes: a copy, unless the caller owns data
+// and never writes to it again.
+func importData(data []byte, text func([]byte) string) ([]*Transcript, string, error) {
 	layout := Detect(data)
 	d := bytes.TrimPrefix(data, []byte("\ufeff"))
 	switch layout {
 	case LayoutJSONL, LayoutMarkdown:
-		t, err := Parse(d)
+		var t *Transcript
+		var err error
+		if LooksLikeJSONL(d) { // as Parse decides
+			t, err = ParseJSONL(d)
+		} else {
+			t, err = parseMarkdown(text(d))
+		}
 		if err != nil {
 			return nil, layout, err
 		}
 		return []*Transcript{t}, layout, nil
 	case LayoutHeaded:
-		t, err := ParseHeaded(d)
+		t, err := parseHeaded(text(d))
 		if err != nil {
 			return nil, layout, err
 		}
@@ -138,7 +152,9 @@ func ReadAny(path string) ([]*Transcript, string, error) {
 	if err != nil {
 		return nil, "", err
 	}
-	ts, layout, err := Import(data)
+	// The bytes read are this function's alone and never written again,
+	// so the messages' strings may slice them instead of a copy.
+	ts, layout, err := importData(data, func(b []byte) string { return unsafe.String(unsafe.SliceData(b), len(b)) })
 	if err != nil {
 		return nil, layout, fmt.Errorf("%s: %w", path, err)
 	}
@@ -149,7 +165,12 @@ func ReadAny(path string) ([]*Transcript, string, error) {
 // line by line, and each message's content and speaker are slices of one
 // copy of it: a message is copied again only when its lines end in CRLF.
 func ParseHeaded(data []byte) (*Transcript, error) {
-	s := strings.TrimPrefix(string(data), "\ufeff")
+	return parseHeaded(string(data))
+}
+
+// parseHeaded is ParseHeaded on s, which messages' contents slice.
+func parseHeaded(s string) (*Transcript, error) {
+	s = strings.TrimPrefix(s, "\ufeff")
 	t := &Transcript{}
 	preamble := ""
 	speaker, body, inMsg := "", 0, false // the message in progress and where its body starts

@@ -202,7 +202,12 @@ func ReadMarkdown(r io.Reader) (*Transcript, error) {
 // read past (a header count that disagrees with the messages, a last
 // message with no closing "---") is in the transcript's Warnings.
 func ParseMarkdown(data []byte) (*Transcript, error) {
-	text := strings.TrimPrefix(string(data), "\ufeff")
+	return parseMarkdown(string(data))
+}
+
+// parseMarkdown is ParseMarkdown on text, which messages' contents slice.
+func parseMarkdown(text string) (*Transcript, error) {
+	text = strings.TrimPrefix(text, "\ufeff")
 	lines, starts := splitLines(text)
 	t := &Transcript{}
 	i := 0
@@ -238,15 +243,14 @@ func ParseMarkdown(data []byte) (*Transcript, error) {
 			}
 		}
 	}
-	next := nextNonBlank(lines)
 	speakers := titleSpeakers(t.Title)
 	if first := firstHeading(lines, i); first == "" || !speakers[first] {
-		speakers = headingSpeakers(lines, i, next)
+		speakers = headingSpeakers(lines, i)
 	}
 	speakers[ModeratorSpeaker] = true
 	// ends reports whether the "---" at line j closes a message.
 	ends := func(j int) bool {
-		n := next[j+1]
+		n := nextNonBlank(lines, j+1)
 		if n >= len(lines) {
 			return true
 		}
@@ -315,19 +319,14 @@ func splitLines(text string) (lines []string, starts []int) {
 	}
 }
 
-// nextNonBlank[i] is the index of the first non-blank line at or after i
-// (len(lines) when there is none); it has len(lines)+1 entries.
-func nextNonBlank(lines []string) []int {
-	next := make([]int, len(lines)+1)
-	next[len(lines)] = len(lines)
-	for i := len(lines) - 1; i >= 0; i-- {
-		if strings.TrimSpace(lines[i]) == "" {
-			next[i] = next[i+1]
-		} else {
-			next[i] = i
-		}
+// nextNonBlank is the index of the first non-blank line at or after i
+// (len(lines) when there is none). It is asked only after a "---" line, so
+// each blank line is read at most once for the line before it.
+func nextNonBlank(lines []string, i int) int {
+	for i < len(lines) && strings.TrimSpace(lines[i]) == "" {
+		i++
 	}
-	return next
+	return i
 }
 
 // joinContent returns the content of lines[from:to], removing the escape
@@ -396,7 +395,7 @@ func firstHeading(lines []string, from int) string {
 // headingSpeakers finds the speakers when the title does not name them:
 // the first two distinct names that head a block, taking every "---" line
 // followed by a heading as a block's end.
-func headingSpeakers(lines []string, from int, next []int) map[string]bool {
+func headingSpeakers(lines []string, from int) map[string]bool {
 	out := map[string]bool{}
 	if s := firstHeading(lines, from); s != "" {
 		out[s] = true
@@ -408,7 +407,7 @@ func headingSpeakers(lines []string, from int, next []int) map[string]bool {
 		if strings.TrimSuffix(lines[j], "\r") != "---" {
 			continue
 		}
-		if n := next[j+1]; n < len(lines) && strings.HasPrefix(lines[n], "### ") {
+		if n := nextNonBlank(lines, j+1); n < len(lines) && strings.HasPrefix(lines[n], "### ") {
 			if s := parseSpeaker(lines[n][4:]).Speaker; s != ModeratorSpeaker {
 				out[s] = true
 			}

@@ -571,6 +571,9 @@ func TestCharTableMatchesUnicode(t *testing.T) {
 		if want := unicode.ToLower(r); lower != want {
 			t.Fatalf("classify(%U) lowercases to %U, want %U", r, lower, want)
 		}
+		if cls == classSymbol && block(r).sym[r&0xff] != symbolHash(r) {
+			t.Fatalf("the table's hash of the symbol %U is not symbolHash's", r)
+		}
 	}
 }
 

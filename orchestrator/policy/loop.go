@@ -174,8 +174,11 @@ type Loop struct {
 	Within    int        // 0: the model's
 	Token     string     // "": the model's
 
-	m     memo[loopMsg]
-	seen  termIndex
+	m       memo[loopMsg]
+	seen    wordTable // each word's last two messages
+	scratch struct {  // room to read a message in, reused
+		terms, words, sorted, sorted2, shapes, frames []uint64
+	}
 	refus *Refusal
 }
 
@@ -206,12 +209,61 @@ func (p *Loop) measure(msg *transcripts.Message, prev []loopMsg) loopMsg {
 	if p.refus == nil {
 		p.refus, _ = NewRefusal(1, 0, true, nil)
 	}
-	fresh, distinct := p.seen.addMessage(cachedTerms(plainText(msg.Content)), int32(len(prev)))
-	nw := 0.0
-	if distinct > 0 {
-		nw = float64(fresh) / float64(distinct)
+	text := plainText(msg.Content)
+	// The terms go to the rule's own buffer, not the cache other rules
+	// share: each message is read once here, and the cache would cost an
+	// allocation a message.
+	sc := &p.scratch
+	sc.terms = terms(sc.terms[:0], text)
+	idx := int32(len(prev))
+	// The speaker's previous message and the other side's: the table
+	// counts the words they share with this one when they are the last
+	// two messages, as they are when the sides take turns.
+	self, other := int32(noMessage), int32(noMessage)
+	for k := len(prev) - 1; k >= 0 && (other == noMessage || self == noMessage); k-- {
+		if prev[k].speaker == msg.Speaker {
+			if self == noMessage {
+				self = int32(k)
+			}
+		} else if other == noMessage {
+			other = int32(k)
+		}
 	}
-	lm := loopSignals(msg, prev, token, nw, p.refus.IsRefusal(msg.Content))
+	k1, k2 := other, self
+	if k1 < idx-2 {
+		k1 = noMessage
+	}
+	if k2 < idx-2 {
+		k2 = noMessage
+	}
+	words, fresh, stale, inOther, inSelf := p.seen.add(sc.words[:0], sc.terms, idx, max(idx-6, 0), k1, k2)
+	sc.words = words
+	share := func(k, n int32, in int) float64 {
+		if k == noMessage || len(words) == 0 {
+			return 0
+		}
+		if n == noMessage { // further back: compare the lists
+			return sharedShare(p.sorted(words, &sc.sorted), p.sorted(prev[k].words, &sc.sorted2))
+		}
+		return float64(in) / float64(len(words))
+	}
+	echo, selfShare := share(other, k1, inOther), share(self, k2, inSelf)
+	var letters int
+	sc.shapes, sc.frames, letters = lineShapes(text, sc.shapes, sc.frames)
+	// What is kept of the message, in one allocation.
+	keep := make([]uint64, len(words)+len(sc.shapes)+len(sc.frames))
+	nw := copy(keep, words)
+	ns := copy(keep[nw:], sc.shapes)
+	copy(keep[nw+ns:], sc.frames)
+	lm := loopMsg{speaker: msg.Speaker, words: keep[:nw:nw], shapes: keep[nw : nw+ns : nw+ns], frames: keep[nw+ns:], letters: letters}
+	var selfMsg, otherMsg *loopMsg
+	if self != noMessage {
+		selfMsg = &prev[self]
+	}
+	if other != noMessage {
+		otherMsg = &prev[other]
+	}
+	lm = loopSignals(lm, msg, text, sc.terms, stale, fresh, echo, selfShare, prev, selfMsg, otherMsg, token, p.refus.IsRefusal(msg.Content))
 	lm.p = model.Chance(lm.x)
 	if k := len(prev); k > 0 {
 		lm.hits = prev[k-1].hits
@@ -222,7 +274,21 @@ func (p *Loop) measure(msg *transcripts.Message, prev []loopMsg) loopMsg {
 	return lm
 }
 
-func (p *Loop) forget(from int) { p.seen.dropFrom(int32(from)) }
+// forget rebuilds the table of words from the messages kept, so that
+// each word's last two uses are known again.
+func (p *Loop) forget(from int) {
+	p.seen.reset()
+	for k, v := range p.m.vals[:from] {
+		p.scratch.words, _, _, _, _ = p.seen.add(p.scratch.words[:0], v.words, int32(k), 0, noMessage, noMessage)
+	}
+}
+
+// sorted returns a sorted copy of words in *buf, which it grows as needed.
+func (p *Loop) sorted(words []uint64, buf *[]uint64) []uint64 {
+	*buf = append((*buf)[:0], words...)
+	slices.Sort(*buf)
+	return *buf
+}
 
 // Check implements Policy.
 func (p *Loop) Check(msgs []transcripts.Message) Verdict {

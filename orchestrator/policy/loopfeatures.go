@@ -2,6 +2,7 @@ package policy
 
 import (
 	"math"
+	"math/bits"
 	"slices"
 	"strings"
 	"unicode/utf8"
@@ -84,7 +85,7 @@ type loopMsg struct {
 	speaker string
 	shapes  []uint64 // distinct hashes of its line shapes, sorted
 	frames  []uint64 // distinct hashes of its coarse line shapes, sorted
-	words   []uint64 // distinct hashes of its words, sorted
+	words   []uint64 // distinct hashes of its words, in the order they first occur
 	letters int      // letters and digits, not counting the end token
 	x       []float64
 	p       float64 // the model's chance that it belongs to a loop
@@ -99,10 +100,7 @@ const gramLen = 8
 // another font, or buried in diacritics, reads as what it says. ASCII text
 // is returned as it is.
 func plainText(text string) string {
-	i := 0
-	for i < len(text) && text[i] < utf8.RuneSelf {
-		i++
-	}
+	i := asciiPrefix(text, 0)
 	if i == len(text) {
 		return text
 	}
@@ -113,7 +111,14 @@ func plainText(text string) string {
 	start := 0 // text[start:j] is unchanged and not yet written to b
 	for j := i; j < len(text); {
 		if text[j] < utf8.RuneSelf {
-			j++
+			j = asciiPrefix(text, j+1)
+			continue
+		}
+		// Most characters are kept: the table says so in one lookup. An
+		// invalid byte is left to the norm lookup, as are the characters
+		// that fold.
+		if r, size := utf8.DecodeRuneInString(text[j:]); size > 1 && block(r).plain[r&0xff] {
+			j += size
 			continue
 		}
 		p := norm.NFKD.PropertiesString(text[j:])
@@ -149,13 +154,32 @@ func plainText(text string) string {
 	return b.String()
 }
 
+// asciiPrefix returns where the run of ASCII bytes at text[i:] ends,
+// reading eight bytes at a time.
+func asciiPrefix(text string, i int) int {
+	for ; i+8 <= len(text); i += 8 {
+		if m := load64(text, i) & highs; m != 0 {
+			return i + bits.TrailingZeros64(m)>>3
+		}
+	}
+	for i < len(text) && text[i] < utf8.RuneSelf {
+		i++
+	}
+	return i
+}
+
 // lineShapes returns the sorted distinct hashes of text's line shapes and
-// of its frames. In a line's shape each run of letters becomes "a" and each
-// run of digits "0"; punctuation, symbols, emoji and the line's layout
-// stay. Its frame masks more: every run of words, spaces and non-ASCII
-// symbols becomes one mark, so what stays is the ASCII punctuation a
-// message's lines hang on. Leading and trailing space is dropped.
-func lineShapes(text string) (shapes, frames []uint64) {
+// of its frames, and how many letters and digits it holds. In a line's
+// shape each run of letters becomes "a" and each run of digits "0";
+// punctuation, symbols, emoji and the line's layout stay. Its frame masks
+// more: every run of words, spaces and non-ASCII symbols becomes one mark,
+// so what stays is the ASCII punctuation a message's lines hang on.
+// Leading and trailing space is dropped. Each is hashed with FNV-1a, one
+// character a step. The slices are built in shapes and frames, which it
+// may grow.
+func lineShapes(text string, shapes, frames []uint64) ([]uint64, []uint64, int) {
+	shapes, frames = shapes[:0], frames[:0]
+	letters := 0
 	for len(text) > 0 {
 		line := text
 		if k := strings.IndexByte(text, '\n'); k >= 0 {
@@ -170,32 +194,55 @@ func lineShapes(text string) (shapes, frames []uint64) {
 		hs, hf := uint64(fnvOffset), uint64(fnvOffset)
 		ps, pf := rune(-1), rune(-1)
 		for i := 0; i < len(line); {
-			var r rune
-			var k byte
+			var s, f rune
 			if c := line[i]; c < utf8.RuneSelf {
-				r, k = rune(c), asciiKind[c]
+				if asciiKind[c] == 'a' {
+					// A run of letters reads as one "a" in both: find its
+					// end eight bytes at a time.
+					if ps != 'a' {
+						hs = (hs ^ 'a') * fnvPrime
+					}
+					if pf != 'a' {
+						hf = (hf ^ 'a') * fnvPrime
+					}
+					ps, pf = 'a', 'a'
+					j := i + 1
+					for ; j+8 <= len(line); j += 8 {
+						if m := ^letterBytes(load64(line, j)) & highs; m != 0 {
+							j += bits.TrailingZeros64(m) >> 3
+							goto runEnd
+						}
+					}
+					for j < len(line) && letterByte[line[j]] {
+						j++
+					}
+				runEnd:
+					letters += j - i
+					i = j
+					continue
+				}
+				s, f = asciiShape[c], asciiFrame[c]
+				if s == '0' {
+					letters++
+				}
 				i++
 			} else {
-				var size int
-				r, size = utf8.DecodeRuneInString(line[i:])
+				r, size := utf8.DecodeRuneInString(line[i:])
 				i += size
+				s, f = r, r
 				switch kind(r) {
-				case kindLetter, kindMark:
-					k = 'a'
+				case kindLetter:
+					s, f = 'a', 'a'
+					letters++
+				case kindMark:
+					s, f = 'a', 'a'
 				case kindDigit:
-					k = '0'
+					s, f = '0', 'a'
+					letters++
 				case kindPunct:
-					k = 'p'
 				default:
-					k = 's'
+					f = 'a'
 				}
-			}
-			s, f := r, r
-			switch k {
-			case 'a', '0':
-				s, f = rune(k), 'a'
-			case ' ', 's':
-				f = 'a'
 			}
 			if s != ps || (s != 'a' && s != '0') {
 				hs = (hs ^ uint64(s)) * fnvPrime
@@ -210,8 +257,40 @@ func lineShapes(text string) (shapes, frames []uint64) {
 	}
 	slices.Sort(shapes)
 	slices.Sort(frames)
-	return slices.Compact(shapes), slices.Compact(frames)
+	return slices.Compact(shapes), slices.Compact(frames), letters
 }
+
+// letterBytes sets the top bit of each byte of x that is an ASCII letter.
+func letterBytes(x uint64) uint64 {
+	y := x | highs | 0x20*ones // every top bit set, so no subtraction borrows; letters lowercased
+	return (y - 'a'*ones) &^ (y - ('z'+1)*ones) & highs &^ x
+}
+
+// letterByte marks the ASCII letters.
+var letterByte = func() (t [256]bool) {
+	for c := range utf8.RuneSelf {
+		t[c] = asciiKind[c] == 'a'
+	}
+	return t
+}()
+
+// asciiShape and asciiFrame are what an ASCII character is in a line's
+// shape and frame: letters "a", digits "0" (in the frame "a"), spaces
+// themselves (in the frame "a"), punctuation itself.
+var asciiShape, asciiFrame = func() (s, f [utf8.RuneSelf]rune) {
+	for c := range s {
+		s[c], f[c] = rune(c), rune(c)
+		switch asciiKind[c] {
+		case 'a':
+			s[c], f[c] = 'a', 'a'
+		case '0':
+			s[c], f[c] = '0', 'a'
+		case ' ':
+			f[c] = 'a'
+		}
+	}
+	return s, f
+}()
 
 // asciiKind classes ASCII bytes for lineShapes: 'a' letters, '0' digits,
 // ' ' space and the byte itself for punctuation.
@@ -231,67 +310,43 @@ var asciiKind = func() (t [utf8.RuneSelf]byte) {
 	return t
 }()
 
-// sharedShare is the share of a (sorted, distinct) that b holds.
+// sharedShare is the share of a (sorted, distinct) that b holds. The
+// merge steps without branches that depend on the values, which no branch
+// predictor would guess.
 func sharedShare(a, b []uint64) float64 {
 	if len(a) == 0 {
 		return 0
 	}
 	i, j, n := 0, 0, 0
 	for i < len(a) && j < len(b) {
-		switch {
-		case a[i] < b[j]:
-			i++
-		case a[i] > b[j]:
-			j++
-		default:
-			n++
-			i++
-			j++
-		}
+		x, y := a[i], b[j]
+		i += b2i(x <= y)
+		j += b2i(y <= x)
+		n += b2i(x == y)
 	}
 	return float64(n) / float64(len(a))
 }
 
-// heldByAny counts the elements of a that one of bs holds.
-func heldByAny(a []uint64, bs ...[]uint64) int {
-	held := make([]bool, len(a))
-	for _, b := range bs {
-		i, j := 0, 0
-		for i < len(a) && j < len(b) {
-			switch {
-			case a[i] < b[j]:
-				i++
-			case a[i] > b[j]:
-				j++
-			default:
-				held[i] = true
-				i++
-				j++
-			}
-		}
-	}
-	n := 0
-	for _, h := range held {
-		if h {
-			n++
-		}
-	}
-	return n
-}
-
 // farewellWords sign off or thank, in the languages models most often
 // close in. A message made mostly of them, after the substance, is a
-// farewell.
-var farewellWords = func() map[uint64]bool {
+// farewell. They are kept as a filter of 4096 bits, one set per word's
+// hash, which turns away almost every other word in one lookup, and a
+// sorted list that settles the rest.
+var farewellWords = func() (fw struct {
+	filter [4096 / 64]uint64
+	hashes []uint64
+}) {
 	words := `thank thanks thankful grateful gratitude appreciate appreciated appreciation farewell goodbye
 		goodbyes bye journey pleasure honor honored honour honoured privilege cheers warmly wishes heartfelt
 		cherish cherished until merci gracias danke adiós adieu tschüss ciao grazie obrigado 谢谢 再见
 		ありがとう さようなら 🙏 ✨ 💫 🌟 👋 ❤ 💙 💜 🫶 🕊`
-	out := map[uint64]bool{}
 	for _, h := range terms(nil, plainText(words)) {
-		out[h] = true
+		fw.filter[h%4096/64] |= 1 << (h % 64)
+		fw.hashes = append(fw.hashes, h)
 	}
-	return out
+	slices.Sort(fw.hashes)
+	fw.hashes = slices.Compact(fw.hashes)
+	return fw
 }()
 
 // farewellShare is the share of a message's terms that sign off or thank.
@@ -301,8 +356,10 @@ func farewellShare(ts []uint64) float64 {
 	}
 	n := 0
 	for _, t := range ts {
-		if farewellWords[t] {
-			n++
+		if farewellWords.filter[t%4096/64]&(1<<(t%64)) != 0 {
+			if _, ok := slices.BinarySearch(farewellWords.hashes, t); ok {
+				n++
+			}
 		}
 	}
 	return float64(n) / float64(len(ts))
@@ -347,53 +404,37 @@ func recentMedianLen(prev []loopMsg, speaker string) float64 {
 	return float64(ls[len(ls)/2])
 }
 
-// loopSignals computes the feature vector of msg from the messages before
-// it. newWords is the share of its distinct words nobody said before.
-func loopSignals(msg *transcripts.Message, prev []loopMsg, token string, newWords float64, refusal bool) loopMsg {
-	text := plainText(msg.Content)
-	ts := cachedTerms(text)
-	lm := loopMsg{
-		speaker: msg.Speaker,
-		words:   distinctSorted(ts),
-		letters: lettersBesides(text, token),
+// loopSignals computes the feature vector of lm, the message msg, from
+// the messages before it. lm holds its speaker, distinct words (in any
+// order), line shapes, frames and letters; text is its plain text
+// (plainText), ts its terms, stale the number of its distinct words the
+// last six messages used and fresh of those no message before used; echo
+// and selfShare the shares of them that other (the other side's last
+// message) and self (its speaker's) used.
+func loopSignals(lm loopMsg, msg *transcripts.Message, text string, ts []uint64, stale, fresh int, echo, selfShare float64,
+	prev []loopMsg, self, other *loopMsg, token string, refusal bool) loopMsg {
+	hasToken := token != "" && strings.Contains(text, token)
+	if hasToken {
+		lm.letters = lettersBesides(text, token)
 	}
-	lm.shapes, lm.frames = lineShapes(text)
 	x := make([]float64, numSignals)
-	var recentWords [][]uint64
-	var other, self *loopMsg
-	for k := len(prev) - 1; k >= 0 && k >= len(prev)-6; k-- {
-		recentWords = append(recentWords, prev[k].words)
-	}
-	for k := len(prev) - 1; k >= 0 && (other == nil || self == nil); k-- {
-		if prev[k].speaker == msg.Speaker {
-			if self == nil {
-				self = &prev[k]
-			}
-		} else if other == nil {
-			other = &prev[k]
-		}
-	}
 	if len(lm.words) > 0 {
-		x[fStaleWords] = float64(heldByAny(lm.words, recentWords...)) / float64(len(lm.words))
+		x[fStaleWords] = float64(stale) / float64(len(lm.words))
+		x[fNewWords] = float64(fresh) / float64(len(lm.words))
 	} else {
 		x[fStaleWords] = 1
 	}
-	if other != nil {
-		x[fEchoWords] = sharedShare(lm.words, other.words)
-	}
+	x[fEchoWords], x[fSelfWords] = echo, selfShare
 	if self != nil {
-		x[fSelfWords] = sharedShare(lm.words, self.words)
 		x[fTemplate] = sharedShare(lm.shapes, self.shapes)
 		x[fFrame] = sharedShare(lm.frames, self.frames)
 	}
-	x[fNewWords] = newWords
 	if med := recentMedianLen(prev, msg.Speaker); med >= 0 {
 		x[fLenRatio] = math.Log((float64(lm.letters) + 4) / (med + 4))
 	}
 	if lm.letters < 16 {
 		x[fTiny] = 1
 	}
-	hasToken := token != "" && strings.Contains(text, token)
 	if hasToken {
 		x[fEndToken] = 1
 	}
@@ -428,10 +469,4 @@ func loopSignals(msg *transcripts.Message, prev []loopMsg, token string, newWord
 	}
 	lm.x = x
 	return lm
-}
-
-// distinctSorted returns the distinct values of ts, sorted, in a new slice.
-func distinctSorted(ts []uint64) []uint64 {
-	out := sortHashes(slices.Clone(ts), make([]uint64, len(ts)))
-	return slices.Compact(out)
 }

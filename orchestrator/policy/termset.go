@@ -1,6 +1,9 @@
 package policy
 
-import "sync"
+import (
+	"math"
+	"sync"
+)
 
 // termIndex maps a term hash to the index of the first message that used
 // it: an open-addressing hash table, several times faster than a map for
@@ -66,6 +69,93 @@ func (t *termIndex) addMessage(ts []uint64, idx int32) (fresh, distinct int) {
 		}
 	}
 	return fresh, distinct
+}
+
+// wordTable is the loop rule's table of words: for each, the last two
+// messages that used it. From them a message's distinct words are counted
+// as fresh (no message used them), stale (one of the last few did) and as
+// shared with either of the two messages before it, in one lookup a word,
+// without sorting or comparing word lists.
+type wordTable struct {
+	slots   []wordSlot
+	n       int
+	touched uint64 // keeps the loads that warm the cache from being dropped
+}
+
+type wordSlot struct {
+	key        uint64 // 0 marks an empty slot; the key 0 is stored as zeroKey
+	last, prev int32  // the latest message that used the word, and the one before (-1: none)
+}
+
+// noMessage stands for no message in add's arguments.
+const noMessage = math.MinInt32
+
+// add records the terms ts of message idx, which must follow every message
+// recorded so far, and appends each distinct one, once, to dst in the order
+// they first occur. fresh counts those no earlier message used; stale those
+// a message since recent used; in1 and in2 those messages k1 and k2 used,
+// each of which must be idx-1, idx-2 or noMessage: a word one of them
+// used is among its last two uses.
+func (t *wordTable) add(dst, ts []uint64, idx, recent, k1, k2 int32) (out []uint64, fresh, stale, in1, in2 int) {
+	if 4*(t.n+len(ts)) > 3*len(t.slots) {
+		t.grow(t.n + len(ts))
+	}
+	mask := len(t.slots) - 1
+	// Touch every word's home slot first: the loads do not wait on each
+	// other, so a large table's cache misses overlap.
+	var touch uint64
+	for _, k := range ts {
+		touch += t.slots[int((k|zeroMark(k))>>7)&mask].key
+	}
+	t.touched = touch
+	for _, k := range ts {
+		key := k | zeroMark(k)
+		i := int(key>>7) & mask
+		for t.slots[i].key != key && t.slots[i].key != 0 {
+			i = (i + 1) & mask
+		}
+		switch s := &t.slots[i]; {
+		case s.key == 0:
+			s.key, s.last, s.prev = key, idx, -1
+			t.n++
+			fresh++
+			dst = append(dst, k)
+		case s.last != idx: // said before; counted once in this message
+			l, p := s.last, s.prev
+			stale += b2i(l >= recent)
+			in1 += b2i(l == k1 || p == k1)
+			in2 += b2i(l == k2 || p == k2)
+			s.last, s.prev = idx, l
+			dst = append(dst, k)
+		}
+	}
+	return dst, fresh, stale, in1, in2
+}
+
+// grow makes room for at least n words.
+func (t *wordTable) grow(n int) {
+	size := max(4096, len(t.slots))
+	for 4*n > 3*size {
+		size *= 2
+	}
+	old := t.slots
+	t.slots = make([]wordSlot, size)
+	mask := size - 1
+	for _, s := range old {
+		if s.key != 0 {
+			i := int(s.key>>7) & mask
+			for t.slots[i].key != 0 {
+				i = (i + 1) & mask
+			}
+			t.slots[i] = s
+		}
+	}
+}
+
+// reset empties t, keeping its room.
+func (t *wordTable) reset() {
+	clear(t.slots)
+	t.n = 0
 }
 
 // zeroMark turns the key 0, which marks empty slots, into zeroKey.

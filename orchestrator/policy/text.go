@@ -6,6 +6,8 @@ import (
 	"sync/atomic"
 	"unicode"
 	"unicode/utf8"
+
+	"golang.org/x/text/unicode/norm"
 )
 
 // Text features shared by repetition and stagnation.
@@ -145,7 +147,9 @@ func classOf(r rune) uint8 {
 type charBlock struct {
 	class [256]uint8
 	lower [256]rune
-	kind  [256]uint8 // kindOf, for the loop rule's line shapes and letter counts
+	kind  [256]uint8  // kindOf, for the loop rule's line shapes and letter counts
+	sym   [256]uint64 // symbolHash, for the characters of classSymbol
+	plain [256]bool   // plainText keeps the character as it is (foldsNot)
 }
 
 // charBlocks is the table terms reads characters outside ASCII from: one
@@ -190,10 +194,27 @@ func block(r rune) *charBlock {
 			b.class[i] = classOf(c)
 			b.lower[i] = unicode.ToLower(c)
 			b.kind[i] = kindOf(c)
+			if b.class[i] == classSymbol {
+				b.sym[i] = symbolHash(c)
+			}
+			b.plain[i] = foldsNot(c)
 		}
 		charBlocks[r>>8].Store(b)
 	}
 	return b
+}
+
+// foldsNot reports whether plainText keeps r as it is: r has no
+// compatibility decomposition and is not a combining mark, by the same
+// norm lookup plainText makes.
+func foldsNot(r rune) bool {
+	if !utf8.ValidRune(r) {
+		return false
+	}
+	var buf [utf8.UTFMax]byte
+	enc := utf8.AppendRune(buf[:0], r)
+	p := norm.NFKD.Properties(enc)
+	return p.Decomposition() == nil && p.CCC() == 0 && p.Size() == len(enc)
 }
 
 // kind is r's kind (kindOf), from the table.
@@ -345,7 +366,7 @@ func terms(dst []uint64, text string) []uint64 {
 			inWord = true
 		default: // symbols such as emoji
 			flush()
-			dst = append(dst, symbolHash(r))
+			dst = append(dst, block(r).sym[r&0xff]) // symbolHash(r)
 		}
 	}
 	if inWord {
