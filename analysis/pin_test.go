@@ -19,7 +19,7 @@ import (
 // The loop model is fitted on these exact values, so making the rules
 // faster must not move one of them. Change it only when a signal or rule
 // is meant to change, and retrain the model (loopmodel.json) then.
-const pinnedCorpusDigest = "51602d20afb70954973836142757d535e2defdb48f7bc5d6a7261070910a74cd"
+const pinnedCorpusDigest = "ca2b4312f9306801f829069cc816b5f8068f20723d8d992ec15a46b79fb20dfa"
 
 // corpusDigest hashes, for each transcript of both corpus folders in the
 // order Gather finds them, its name, the bits of each signal of each

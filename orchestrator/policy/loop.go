@@ -155,6 +155,11 @@ func describeSignal(i int, x []float64, token string) string {
 		return fmt.Sprintf("both sides repeat themselves (%.0f%%)", 100*v)
 	case fBothTiny:
 		return "it and the message before hold almost no words"
+	case fRichness6, fRichness12:
+		// The model reads the two together: the last six messages
+		// narrower than the last twelve.
+		return fmt.Sprintf("the last six messages say fewer different words than the last twelve (%.1f against %.1f distinct words per √word)",
+			x[fRichness6], x[fRichness12])
 	}
 	return LoopFeatureNames[i]
 }
@@ -255,7 +260,7 @@ func (p *Loop) measure(msg *transcripts.Message, prev []loopMsg) loopMsg {
 	nw := copy(keep, words)
 	ns := copy(keep[nw:], sc.shapes)
 	copy(keep[nw+ns:], sc.frames)
-	lm := loopMsg{speaker: msg.Speaker, words: keep[:nw:nw], shapes: keep[nw : nw+ns : nw+ns], frames: keep[nw+ns:], letters: letters}
+	lm := loopMsg{speaker: msg.Speaker, words: keep[:nw:nw], shapes: keep[nw : nw+ns : nw+ns], frames: keep[nw+ns:], letters: letters, terms: len(sc.terms)}
 	var selfMsg, otherMsg *loopMsg
 	if self != noMessage {
 		selfMsg = &prev[self]
@@ -263,7 +268,8 @@ func (p *Loop) measure(msg *transcripts.Message, prev []loopMsg) loopMsg {
 	if other != noMessage {
 		otherMsg = &prev[other]
 	}
-	lm = loopSignals(lm, msg, text, sc.terms, stale, fresh, echo, selfShare, prev, selfMsg, otherMsg, token, p.refus.IsRefusal(msg.Content))
+	d6, d12 := p.seen.distinctSince(idx-5, idx), p.seen.distinctSince(idx-11, idx)
+	lm = loopSignals(lm, msg, text, sc.terms, stale, fresh, echo, selfShare, d6, d12, prev, selfMsg, otherMsg, token, p.refus.IsRefusal(msg.Content))
 	lm.p = model.Chance(lm.x)
 	if k := len(prev); k > 0 {
 		lm.hits = prev[k-1].hits
@@ -326,8 +332,13 @@ func (p *Loop) Check(msgs []transcripts.Message) Verdict {
 		why := "it looks like the messages around it"
 		if c := model.contributions(vals[k].x); len(c) > 0 {
 			var ds []string
-			for _, i := range c[:min(2, len(c))] {
-				ds = append(ds, describeSignal(i, vals[k].x, token))
+			for _, i := range c {
+				if d := describeSignal(i, vals[k].x, token); !slices.Contains(ds, d) {
+					ds = append(ds, d)
+				}
+				if len(ds) == 2 {
+					break
+				}
 			}
 			why = strings.Join(ds, ", ")
 		}

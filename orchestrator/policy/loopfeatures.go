@@ -31,7 +31,13 @@ import (
 //     to "[END]", "∞" or "*silence*" shows, and whether it holds a few
 //     letters at all, alone and as ping-pong with the message before;
 //   - sign-off words, the end token, and refusals;
-//   - each side's rut: how much its last messages repeat each other.
+//   - each side's rut: how much its last messages repeat each other;
+//   - richness: the distinct words of the last six messages, and of the
+//     last twelve, over the square root of all their words (a measure of
+//     vocabulary that, unlike a plain ratio, does not fall just because
+//     there is more text). A conversation that narrows into a loop says
+//     fewer different words in its last six messages than its last twelve
+//     held, whatever the words are and in any language.
 //
 // A small logistic model (loop.go) weighs them into the chance that a
 // message belongs to a loop. Shares of 8-byte runs (what a compressor
@@ -63,6 +69,8 @@ const (
 	fOtherRut             // self_rut of the other side's last message
 	fBothRut              // the smaller of self_rut and other_rut: both sides stuck
 	fBothTiny             // this message and the one before hold almost no words: token ping-pong
+	fRichness6            // distinct words over the square root of all words, in the last six messages
+	fRichness12           // the same over the last twelve
 	numSignals
 )
 
@@ -75,6 +83,7 @@ var LoopFeatureNames = []string{
 	fPrevFarewell: "prev_farewell", fPrevNewWords: "prev_new_words", fBothEndTokens: "both_end_tokens",
 	fPrevTemplate: "prev_template", fSelfRut: "self_rut",
 	fOtherRut: "other_rut", fBothRut: "both_rut", fBothTiny: "both_tiny",
+	fRichness6: "richness_6", fRichness12: "richness_12",
 }
 
 // NumLoopFeatures is the length of a feature vector.
@@ -87,6 +96,7 @@ type loopMsg struct {
 	frames  []uint64 // distinct hashes of its coarse line shapes, sorted
 	words   []uint64 // distinct hashes of its words, in the order they first occur
 	letters int      // letters and digits, not counting the end token
+	terms   int      // its words, each counted as often as it occurs
 	x       []float64
 	p       float64 // the model's chance that it belongs to a loop
 	hits    int     // messages so far, this one included, at or above the rule's threshold
@@ -388,6 +398,18 @@ func lettersBesides(text, token string) int {
 	return n
 }
 
+// richness is distinct words over the square root of all the words of the
+// last n messages, the newest of which, not yet in prev, holds terms words.
+func richness(distinct, terms int, prev []loopMsg, n int) float64 {
+	for k := len(prev) - 1; k >= max(0, len(prev)-n+1); k-- {
+		terms += prev[k].terms
+	}
+	if terms == 0 {
+		return 0
+	}
+	return float64(distinct) / math.Sqrt(float64(terms))
+}
+
 // recentMedianLen is the median letter count of the speaker's last five
 // messages before prev's end, or -1 when it has none.
 func recentMedianLen(prev []loopMsg, speaker string) float64 {
@@ -410,9 +432,10 @@ func recentMedianLen(prev []loopMsg, speaker string) float64 {
 // (plainText), ts its terms, stale the number of its distinct words the
 // last six messages used and fresh of those no message before used; echo
 // and selfShare the shares of them that other (the other side's last
-// message) and self (its speaker's) used.
+// message) and self (its speaker's) used; distinct6 and distinct12 the
+// distinct words of the last six and twelve messages, this one included.
 func loopSignals(lm loopMsg, msg *transcripts.Message, text string, ts []uint64, stale, fresh int, echo, selfShare float64,
-	prev []loopMsg, self, other *loopMsg, token string, refusal bool) loopMsg {
+	distinct6, distinct12 int, prev []loopMsg, self, other *loopMsg, token string, refusal bool) loopMsg {
 	hasToken := token != "" && strings.Contains(text, token)
 	if hasToken {
 		lm.letters = lettersBesides(text, token)
@@ -467,6 +490,8 @@ func loopSignals(lm loopMsg, msg *transcripts.Message, text string, ts []uint64,
 		x[fOtherRut] = other.x[fSelfRut]
 		x[fBothRut] = min(x[fSelfRut], x[fOtherRut])
 	}
+	x[fRichness6] = richness(distinct6, lm.terms, prev, 6)
+	x[fRichness12] = richness(distinct12, lm.terms, prev, 12)
 	lm.x = x
 	return lm
 }

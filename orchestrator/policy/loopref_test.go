@@ -139,7 +139,7 @@ func loopSignalsRef(msgs []transcripts.Message, token string) [][]float64 {
 	type past struct {
 		speaker               string
 		words, shapes, frames []uint64
-		letters               int
+		letters, terms        int
 		x                     []float64
 	}
 	farewell := map[uint64]bool{}
@@ -159,7 +159,7 @@ func loopSignalsRef(msgs []transcripts.Message, token string) [][]float64 {
 		}
 		text := plainTextRef(msg.Content)
 		ts := termsRef(text)
-		cur := past{speaker: msg.Speaker, words: distinctRef(ts), letters: lettersBesidesRef(text, token)}
+		cur := past{speaker: msg.Speaker, words: distinctRef(ts), letters: lettersBesidesRef(text, token), terms: len(ts)}
 		cur.shapes, cur.frames = lineShapesRef(text)
 		x := make([]float64, numSignals)
 		if len(cur.words) == 0 {
@@ -255,6 +255,18 @@ func loopSignalsRef(msgs []transcripts.Message, token string) [][]float64 {
 		if other != nil {
 			x[fOtherRut] = other.x[fSelfRut]
 			x[fBothRut] = min(x[fSelfRut], x[fOtherRut])
+		}
+		for f, n := range map[int]int{fRichness6: 6, fRichness12: 12} {
+			words, all := map[uint64]bool{}, 0
+			for _, m := range append(prev[max(0, len(prev)-n+1):len(prev):len(prev)], cur) {
+				for _, w := range m.words {
+					words[w] = true
+				}
+				all += m.terms
+			}
+			if all > 0 {
+				x[f] = float64(len(words)) / math.Sqrt(float64(all))
+			}
 		}
 		cur.x = x
 		prev = append(prev, cur)

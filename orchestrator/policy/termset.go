@@ -79,7 +79,8 @@ func (t *termIndex) addMessage(ts []uint64, idx int32) (fresh, distinct int) {
 type wordTable struct {
 	slots   []wordSlot
 	n       int
-	touched uint64 // keeps the loads that warm the cache from being dropped
+	touched uint64  // keeps the loads that warm the cache from being dropped
+	latest  []int32 // for each message, how many words it was the last to use
 }
 
 type wordSlot struct {
@@ -108,6 +109,12 @@ func (t *wordTable) add(dst, ts []uint64, idx, recent, k1, k2 int32) (out []uint
 		touch += t.slots[int((k|zeroMark(k))>>7)&mask].key
 	}
 	t.touched = touch
+	for len(t.latest) <= int(idx) {
+		t.latest = append(t.latest, 0)
+	}
+	for len(t.latest) <= int(idx) {
+		t.latest = append(t.latest, 0)
+	}
 	for _, k := range ts {
 		key := k | zeroMark(k)
 		i := int(key>>7) & mask
@@ -119,6 +126,7 @@ func (t *wordTable) add(dst, ts []uint64, idx, recent, k1, k2 int32) (out []uint
 			s.key, s.last, s.prev = key, idx, -1
 			t.n++
 			fresh++
+			t.latest[idx]++
 			dst = append(dst, k)
 		case s.last != idx: // said before; counted once in this message
 			l, p := s.last, s.prev
@@ -126,6 +134,8 @@ func (t *wordTable) add(dst, ts []uint64, idx, recent, k1, k2 int32) (out []uint
 			in1 += b2i(l == k1 || p == k1)
 			in2 += b2i(l == k2 || p == k2)
 			s.last, s.prev = idx, l
+			t.latest[l]--
+			t.latest[idx]++
 			dst = append(dst, k)
 		}
 	}
@@ -152,10 +162,20 @@ func (t *wordTable) grow(n int) {
 	}
 }
 
+// distinctSince counts the distinct words messages from to idx used.
+func (t *wordTable) distinctSince(from, idx int32) int {
+	n := 0
+	for _, c := range t.latest[max(from, 0) : idx+1] {
+		n += int(c)
+	}
+	return n
+}
+
 // reset empties t, keeping its room.
 func (t *wordTable) reset() {
 	clear(t.slots)
 	t.n = 0
+	t.latest = t.latest[:0]
 }
 
 // zeroMark turns the key 0, which marks empty slots, into zeroKey.
