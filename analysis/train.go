@@ -101,10 +101,10 @@ func Fit(examples []Example, token, trained string) *policy.LoopModel {
 // labelled corpus, over thresholds from 0.45 to 0.85 and runs from 3 of 4
 // to 5 of 6, each scored over 4-, 5- and 6-fold splits of both folders
 // (279 conversations judged by models that never saw them). 4 of 6 at 0.70
-// passed 205 and cut 4 short, and stops 40 and 32 of the corpus's own
-// conversations with none cut short; 4 of 6 at 0.55 passed 212 but cut 13
-// short; 3 of 5 at 0.85 passed 210 and cut 2, but stops only 36 of
-// attractors/ in its window.
+// passed 213 and cut 3 short, and stops 41 and 32 of the corpus's own
+// conversations with none cut short; 4 of 6 at 0.60 passed 215 but cut 6
+// short, at 0.55 216 but 11; 4 of 6 at 0.85 passed 205 and cut 1; 3 of 5
+// at 0.85 passed 211 and cut 3.
 var Decision = struct {
 	Threshold     float64
 	Count, Within int
