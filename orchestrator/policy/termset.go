@@ -114,9 +114,6 @@ func (t *wordTable) add(dst, ts []uint64, idx, recent, k1, k2 int32) (out []uint
 	for len(t.latest) <= int(idx) {
 		t.latest = append(t.latest, 0)
 	}
-	for len(t.latest) <= int(idx) {
-		t.latest = append(t.latest, 0)
-	}
 	for _, k := range ts {
 		key := k | zeroMark(k)
 		i := int(key>>7) & mask
