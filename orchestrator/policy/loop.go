@@ -182,7 +182,8 @@ type Loop struct {
 	m       memo[loopMsg]
 	seen    wordTable // each word's last two messages
 	scratch struct {  // room to read a message in, reused
-		terms, words, sorted, sorted2, shapes, frames []uint64
+		terms, words, shapes, frames []uint64
+		set                          hashSet
 	}
 	refus *Refusal
 }
@@ -248,13 +249,14 @@ func (p *Loop) measure(msg *transcripts.Message, prev []loopMsg) loopMsg {
 			return 0
 		}
 		if n == noMessage { // further back: compare the lists
-			return sharedShare(p.sorted(words, &sc.sorted), p.sorted(prev[k].words, &sc.sorted2))
+			return sc.set.share(words, prev[k].words)
 		}
 		return float64(in) / float64(len(words))
 	}
 	echo, selfShare := share(other, k1, inOther), share(self, k2, inSelf)
 	var letters int
-	sc.shapes, sc.frames, letters = lineShapes(text, sc.shapes, sc.frames)
+	sc.shapes, sc.frames, letters = lineHashes(text, sc.shapes, sc.frames)
+	sc.shapes, sc.frames = sc.set.distinct(sc.shapes), sc.set.distinct(sc.frames)
 	// What is kept of the message, in one allocation.
 	keep := make([]uint64, len(words)+len(sc.shapes)+len(sc.frames))
 	nw := copy(keep, words)
@@ -269,7 +271,7 @@ func (p *Loop) measure(msg *transcripts.Message, prev []loopMsg) loopMsg {
 		otherMsg = &prev[other]
 	}
 	d6, d12 := p.seen.distinctSince(idx-5, idx), p.seen.distinctSince(idx-11, idx)
-	lm = loopSignals(lm, msg, text, sc.terms, stale, fresh, echo, selfShare, d6, d12, prev, selfMsg, otherMsg, token, p.refus.IsRefusal(msg.Content))
+	lm = loopSignals(lm, msg, text, sc.terms, stale, fresh, echo, selfShare, d6, d12, prev, selfMsg, otherMsg, token, p.refus.IsRefusal(msg.Content), &sc.set)
 	lm.p = model.Chance(lm.x)
 	if k := len(prev); k > 0 {
 		lm.hits = prev[k-1].hits
@@ -287,13 +289,6 @@ func (p *Loop) forget(from int) {
 	for k, v := range p.m.vals[:from] {
 		p.scratch.words, _, _, _, _ = p.seen.add(p.scratch.words[:0], v.words, int32(k), 0, noMessage, noMessage)
 	}
-}
-
-// sorted returns a sorted copy of words in *buf, which it grows as needed.
-func (p *Loop) sorted(words []uint64, buf *[]uint64) []uint64 {
-	*buf = append((*buf)[:0], words...)
-	slices.Sort(*buf)
-	return *buf
 }
 
 // Check implements Policy.

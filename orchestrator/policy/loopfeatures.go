@@ -92,8 +92,8 @@ var NumLoopFeatures = len(LoopFeatureNames)
 // loopMsg is what the loop rule remembers of one spoken message.
 type loopMsg struct {
 	speaker string
-	shapes  []uint64 // distinct hashes of its line shapes, sorted
-	frames  []uint64 // distinct hashes of its coarse line shapes, sorted
+	shapes  []uint64 // distinct hashes of its line shapes, in the order of its lines
+	frames  []uint64 // distinct hashes of its coarse line shapes, in the order of its lines
 	words   []uint64 // distinct hashes of its words, in the order they first occur
 	letters int      // letters and digits, not counting the end token
 	terms   int      // its words, each counted as often as it occurs
@@ -179,7 +179,18 @@ func asciiPrefix(text string, i int) int {
 }
 
 // lineShapes returns the sorted distinct hashes of text's line shapes and
-// of its frames, and how many letters and digits it holds. In a line's
+// of its frames, and how many letters and digits it holds, as lineHashes
+// reads them.
+func lineShapes(text string, shapes, frames []uint64) ([]uint64, []uint64, int) {
+	shapes, frames, letters := lineHashes(text, shapes, frames)
+	slices.Sort(shapes)
+	slices.Sort(frames)
+	return slices.Compact(shapes), slices.Compact(frames), letters
+}
+
+// lineHashes returns the hashes of text's line shapes and of its frames,
+// one of each per line that holds more than space, in the order of the
+// lines, and how many letters and digits it holds. In a line's
 // shape each run of letters becomes "a" and each run of digits "0";
 // punctuation, symbols, emoji and the line's layout stay. Its frame masks
 // more: every run of words, spaces and non-ASCII symbols becomes one mark,
@@ -187,7 +198,7 @@ func asciiPrefix(text string, i int) int {
 // Leading and trailing space is dropped. Each is hashed with FNV-1a, one
 // character a step. The slices are built in shapes and frames, which it
 // may grow.
-func lineShapes(text string, shapes, frames []uint64) ([]uint64, []uint64, int) {
+func lineHashes(text string, shapes, frames []uint64) ([]uint64, []uint64, int) {
 	shapes, frames = shapes[:0], frames[:0]
 	letters := 0
 	for len(text) > 0 {
@@ -265,9 +276,7 @@ func lineShapes(text string, shapes, frames []uint64) ([]uint64, []uint64, int) 
 		shapes = append(shapes, hs)
 		frames = append(frames, hf)
 	}
-	slices.Sort(shapes)
-	slices.Sort(frames)
-	return slices.Compact(shapes), slices.Compact(frames), letters
+	return shapes, frames, letters
 }
 
 // letterBytes sets the top bit of each byte of x that is an ASCII letter.
@@ -319,23 +328,6 @@ var asciiKind = func() (t [utf8.RuneSelf]byte) {
 	}
 	return t
 }()
-
-// sharedShare is the share of a (sorted, distinct) that b holds. The
-// merge steps without branches that depend on the values, which no branch
-// predictor would guess.
-func sharedShare(a, b []uint64) float64 {
-	if len(a) == 0 {
-		return 0
-	}
-	i, j, n := 0, 0, 0
-	for i < len(a) && j < len(b) {
-		x, y := a[i], b[j]
-		i += b2i(x <= y)
-		j += b2i(y <= x)
-		n += b2i(x == y)
-	}
-	return float64(n) / float64(len(a))
-}
 
 // farewellWords sign off or thank, in the languages models most often
 // close in. A message made mostly of them, after the substance, is a
@@ -428,17 +420,27 @@ func recentMedianLen(prev []loopMsg, speaker string) float64 {
 
 // loopSignals computes the feature vector of lm, the message msg, from
 // the messages before it. lm holds its speaker, distinct words (in any
-// order), line shapes, frames and letters; text is its plain text
+// order), distinct line shapes, frames (in any order) and letters, all of
+// them, the end token's too; text is its plain text
 // (plainText), ts its terms, stale the number of its distinct words the
 // last six messages used and fresh of those no message before used; echo
 // and selfShare the shares of them that other (the other side's last
 // message) and self (its speaker's) used; distinct6 and distinct12 the
-// distinct words of the last six and twelve messages, this one included.
+// distinct words of the last six and twelve messages, this one included;
+// set is room to compare line shapes in.
 func loopSignals(lm loopMsg, msg *transcripts.Message, text string, ts []uint64, stale, fresh int, echo, selfShare float64,
-	distinct6, distinct12 int, prev []loopMsg, self, other *loopMsg, token string, refusal bool) loopMsg {
+	distinct6, distinct12 int, prev []loopMsg, self, other *loopMsg, token string, refusal bool, set *hashSet) loopMsg {
 	hasToken := token != "" && strings.Contains(text, token)
 	if hasToken {
-		lm.letters = lettersBesides(text, token)
+		if utf8.ValidString(token) {
+			// Each occurrence of the token takes its letters away: a
+			// token that is valid UTF-8 starts no character that the
+			// bytes before it could have begun, so the rest reads the
+			// same without it.
+			lm.letters -= strings.Count(text, token) * lettersBesides(token, "")
+		} else {
+			lm.letters = lettersBesides(text, token)
+		}
 	}
 	x := make([]float64, numSignals)
 	if len(lm.words) > 0 {
@@ -449,8 +451,8 @@ func loopSignals(lm loopMsg, msg *transcripts.Message, text string, ts []uint64,
 	}
 	x[fEchoWords], x[fSelfWords] = echo, selfShare
 	if self != nil {
-		x[fTemplate] = sharedShare(lm.shapes, self.shapes)
-		x[fFrame] = sharedShare(lm.frames, self.frames)
+		x[fTemplate] = set.share(lm.shapes, self.shapes)
+		x[fFrame] = set.share(lm.frames, self.frames)
 	}
 	if med := recentMedianLen(prev, msg.Speaker); med >= 0 {
 		x[fLenRatio] = math.Log((float64(lm.letters) + 4) / (med + 4))

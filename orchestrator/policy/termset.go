@@ -2,6 +2,8 @@ package policy
 
 import (
 	"math"
+	"math/bits"
+	"slices"
 	"sync"
 )
 
@@ -109,9 +111,6 @@ func (t *wordTable) add(dst, ts []uint64, idx, recent, k1, k2 int32) (out []uint
 		touch += t.slots[int((k|zeroMark(k))>>7)&mask].key
 	}
 	t.touched = touch
-	for len(t.latest) <= int(idx) {
-		t.latest = append(t.latest, 0)
-	}
 	for len(t.latest) <= int(idx) {
 		t.latest = append(t.latest, 0)
 	}
@@ -242,4 +241,111 @@ func cachedTerms(text string) []uint64 {
 	termCache.next = (termCache.next + 1) % len(termCache.entries)
 	termCache.mu.Unlock()
 	return ts
+}
+
+// hashSet is a set of hashes that empties in one step: each slot carries
+// the round that filled it, so starting over moves to the next round
+// instead of clearing the slots. The loop rule uses it to keep a message's
+// distinct line shapes, and to count those the speaker's previous message
+// had, without sorting either.
+type hashSet struct {
+	slots []hashSlot
+	round uint32
+	shift uint // 64 less the bits of a slot's index
+}
+
+type hashSlot struct {
+	key   uint64
+	round uint32 // the round that filled the slot; an older one marks it empty
+}
+
+// smallSet is the size up to which plain loops beat hashing.
+const smallSet = 12
+
+// start empties s and makes room for n hashes.
+func (s *hashSet) start(n int) {
+	if 2*n > len(s.slots) {
+		size := 64
+		for size < 2*n {
+			size *= 2
+		}
+		s.slots, s.round = make([]hashSlot, size), 0
+		s.shift = uint(64 - bits.TrailingZeros(uint(size)))
+	}
+	if s.round++; s.round == 0 {
+		clear(s.slots)
+		s.round = 1
+	}
+}
+
+// insert adds k to s, reporting whether it was not there.
+func (s *hashSet) insert(k uint64) bool {
+	mask := len(s.slots) - 1
+	for i := int((k * 0x9e3779b97f4a7c15) >> s.shift); ; i = (i + 1) & mask {
+		sl := &s.slots[i]
+		if sl.round != s.round {
+			sl.key, sl.round = k, s.round
+			return true
+		}
+		if sl.key == k {
+			return false
+		}
+	}
+}
+
+// has reports whether k is in s.
+func (s *hashSet) has(k uint64) bool {
+	mask := len(s.slots) - 1
+	for i := int((k * 0x9e3779b97f4a7c15) >> s.shift); ; i = (i + 1) & mask {
+		sl := &s.slots[i]
+		if sl.round != s.round {
+			return false
+		}
+		if sl.key == k {
+			return true
+		}
+	}
+}
+
+// distinct keeps the first occurrence of each of hs, in order, in place,
+// and returns them.
+func (s *hashSet) distinct(hs []uint64) []uint64 {
+	out := hs[:0]
+	if len(hs) <= smallSet {
+		for _, h := range hs {
+			if !slices.Contains(out, h) {
+				out = append(out, h)
+			}
+		}
+		return out
+	}
+	s.start(len(hs))
+	for _, h := range hs {
+		if s.insert(h) {
+			out = append(out, h)
+		}
+	}
+	return out
+}
+
+// share is the share of a (distinct, in any order) that b holds.
+func (s *hashSet) share(a, b []uint64) float64 {
+	if len(a) == 0 {
+		return 0
+	}
+	n := 0
+	if len(b) <= smallSet {
+		for _, x := range a {
+			n += b2i(slices.Contains(b, x))
+		}
+	} else {
+		s.start(len(b))
+		for _, y := range b {
+			s.insert(y)
+		}
+		for _, x := range a {
+			n += b2i(s.has(x))
+		}
+	}
+	return float64(n) / float64(len(a))
 }
