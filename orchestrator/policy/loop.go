@@ -106,6 +106,24 @@ func (m *LoopModel) contributions(x []float64) []int {
 	return idx
 }
 
+// explain says why x looks like part of a loop: what the two signals that
+// pushed it most towards one mean, each said once.
+func (m *LoopModel) explain(x []float64, token string) string {
+	var ds []string
+	for _, i := range m.contributions(x) {
+		if d := describeSignal(i, x, token); !slices.Contains(ds, d) {
+			ds = append(ds, d)
+		}
+		if len(ds) == 2 {
+			break
+		}
+	}
+	if len(ds) == 0 {
+		return "it looks like the messages around it"
+	}
+	return strings.Join(ds, ", ")
+}
+
 // describeSignal says what signal i of x means for one message, for a
 // person to check against the transcript.
 func describeSignal(i int, x []float64, token string) string {
@@ -324,19 +342,7 @@ func (p *Loop) Check(msgs []transcripts.Message) Verdict {
 	slices.Reverse(hits)
 	var parts []string
 	for _, k := range hits {
-		why := "it looks like the messages around it"
-		if c := model.contributions(vals[k].x); len(c) > 0 {
-			var ds []string
-			for _, i := range c {
-				if d := describeSignal(i, vals[k].x, token); !slices.Contains(ds, d) {
-					ds = append(ds, d)
-				}
-				if len(ds) == 2 {
-					break
-				}
-			}
-			why = strings.Join(ds, ", ")
-		}
+		why := model.explain(vals[k].x, token)
 		parts = append(parts, fmt.Sprintf("%d (%s, %.0f%%): %s", idx[k]+1, vals[k].speaker, 100*vals[k].p, why))
 	}
 	v.Stop, v.Policy = true, "loop"

@@ -1,6 +1,7 @@
 package policy
 
 import (
+	"math"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -141,5 +142,66 @@ func TestPlainText(t *testing.T) {
 		if got := plainText(in); got != want {
 			t.Errorf("plainText(%q) = %q, want %q", in, got, want)
 		}
+	}
+}
+
+// Richness is the distinct words of the last six (or twelve) messages
+// over the square root of all their words.
+func TestRichnessSignals(t *testing.T) {
+	lines := []string{"apple pear apple", "pear plum", "fig"}
+	for i := range 6 {
+		lines = append(lines, "fig "+strconv.Itoa(i%2)) // the words narrow to fig, 0 and 1
+	}
+	xs := LoopSignals(conv(lines...), "[END]")
+	cases := []struct {
+		name string
+		msg  int // 1-based
+		r6   float64
+		r12  float64
+	}{
+		{"one message", 1, 2 / math.Sqrt(3), 2 / math.Sqrt(3)},
+		{"three messages", 3, 4 / math.Sqrt(6), 4 / math.Sqrt(6)},
+		// Messages 4..9 hold fig, 0 and 1, two words each; the last twelve
+		// add apple, pear and plum and six words.
+		{"narrowed", 9, 3 / math.Sqrt(12), 6 / math.Sqrt(18)},
+	}
+	for _, c := range cases {
+		x := xs[c.msg-1]
+		if math.Abs(x[fRichness6]-c.r6) > 1e-12 || math.Abs(x[fRichness12]-c.r12) > 1e-12 {
+			t.Errorf("%s: richness_6 %.4f, richness_12 %.4f; want %.4f and %.4f", c.name, x[fRichness6], x[fRichness12], c.r6, c.r12)
+		}
+	}
+}
+
+// A stop's reason gives the two signals that weighed most for each
+// message, each said once: the two richness signals read as one.
+func TestLoopExplain(t *testing.T) {
+	n := NumLoopFeatures
+	model := func(weights map[int]float64) *LoopModel {
+		m := &LoopModel{Mean: make([]float64, n), Scale: ones64(n), Weights: make([]float64, n)}
+		for i, w := range weights {
+			m.Weights[i] = w
+		}
+		return m
+	}
+	x := make([]float64, n)
+	x[fRichness6], x[fRichness12], x[fFarewell], x[fTiny] = -3, 20, 0.5, 1
+	const richness = "the last six messages say fewer different words than the last twelve (-3.0 against 20.0 distinct words per √word)"
+	cases := []struct {
+		name    string
+		weights map[int]float64
+		want    string
+	}{
+		{"the two strongest", map[int]float64{fFarewell: 4, fTiny: 1, fRichness12: 0.01}, "50% of its words thank or say goodbye, it holds almost no words"},
+		{"richness said once", map[int]float64{fRichness6: -1, fRichness12: 1, fTiny: 0.5}, richness + ", it holds almost no words"},
+		{"richness alone", map[int]float64{fRichness6: -1, fRichness12: 1}, richness},
+		{"nothing weighs", map[int]float64{}, "it looks like the messages around it"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			if got := model(c.weights).explain(x, "[END]"); got != c.want {
+				t.Errorf("explain = %q\nwant      %q", got, c.want)
+			}
+		})
 	}
 }
