@@ -197,7 +197,8 @@ func lineShapes(text string, shapes, frames []uint64) ([]uint64, []uint64, int) 
 // so what stays is the ASCII punctuation a message's lines hang on.
 // Leading and trailing space is dropped. Each is hashed with FNV-1a, one
 // character a step. The slices are built in shapes and frames, which it
-// may grow.
+// may grow. The loop rule reads them with the terms in one pass
+// (readText); this is the reading it is tested against.
 func lineHashes(text string, shapes, frames []uint64) ([]uint64, []uint64, int) {
 	shapes, frames = shapes[:0], frames[:0]
 	letters := 0
