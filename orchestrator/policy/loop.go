@@ -238,13 +238,9 @@ func (p *Loop) measure(msg *transcripts.Message, prev []loopMsg) loopMsg {
 	// allocation a message. The same pass reads its line shapes and
 	// counts its letters, all of them from its plain text (plainText).
 	sc := &p.scratch
-	text := msg.Content
+	var text string
 	var letters int
-	var plain bool
-	sc.terms, sc.shapes, sc.frames, letters, plain = readText(text, sc.terms[:0], sc.shapes, sc.frames)
-	if !plain {
-		text = plainText(text)
-	}
+	sc.terms, sc.shapes, sc.frames, letters, text = readText(msg.Content, sc.terms[:0], sc.shapes, sc.frames)
 	idx := int32(len(prev))
 	// The speaker's previous message and the other side's: the table
 	// counts the words they share with this one when they are the last

@@ -291,22 +291,22 @@ func lineShape(line string) (hs, hf uint64, letters int) {
 
 // readText reads text once for the loop rule, as plainText folds it: it
 // appends its terms to ts, as terms does, and the hashes of its line
-// shapes and frames to shapes and frames, as lineHashes does, and counts
-// its letters and digits, as lineHashes does. A line break ends a word and
-// a run of characters in both readings, space at either end of a line is
-// in neither, and plainText folds each character on its own, so each line
-// is read on its own, in one pass for both (readLine). A line is read as
-// it is until a character plainText might fold; then it is folded and
-// read again. plain reports that no line was.
-func readText(text string, ts, shapes, frames []uint64) (_, _, _ []uint64, letters int, plain bool) {
+// shapes and frames to shapes and frames, as lineHashes does, counts its
+// letters and digits, as lineHashes does, and returns the folded text,
+// plainText(text). A line break ends a word and a run of characters in
+// both readings, space at either end of a line is in neither, and
+// plainText folds each character on its own, so each line is read on its
+// own, in one pass for both (readLine). A line is read as it is until a
+// character plainText might fold; then it is folded and read again. Only
+// a text with such a line is copied.
+func readText(text string, ts, shapes, frames []uint64) (_, _, _ []uint64, letters int, folded string) {
 	shapes, frames = shapes[:0], frames[:0]
-	plain = true
-	for len(text) > 0 {
-		raw := text
-		if k := strings.IndexByte(text, '\n'); k >= 0 {
-			raw, text = text[:k], text[k+1:]
-		} else {
-			text = ""
+	var b *strings.Builder // the folded text, once a line is folded
+	done := 0              // text[:done] is in b, when there is one
+	for start := 0; start < len(text); {
+		raw, next := text[start:], len(text)
+		if k := strings.IndexByte(raw, '\n'); k >= 0 {
+			raw, next = raw[:k], start+k+1
 		}
 		// Space at either end of the line is in neither reading.
 		lo, hi := 0, len(raw)
@@ -332,13 +332,20 @@ func readText(text string, ts, shapes, frames []uint64) (_, _, _ []uint64, lette
 		if !ok {
 			// Something to fold: the line's terms so far go, and it is
 			// read again folded.
-			plain = false
 			ts = ts[:mark]
-			line = strings.TrimSpace(plainText(raw))
-			if line != "" {
+			fl := plainText(raw)
+			if b == nil {
+				b = &strings.Builder{}
+				b.Grow(len(text))
+			}
+			b.WriteString(text[done:start])
+			b.WriteString(fl)
+			done = start + len(raw)
+			if line = strings.TrimSpace(fl); line != "" {
 				ts, hs, hf, n, _ = readLine(ts, line, false)
 			}
 		}
+		start = next
 		if line == "" {
 			continue
 		}
@@ -346,7 +353,11 @@ func readText(text string, ts, shapes, frames []uint64) (_, _, _ []uint64, lette
 		frames = append(frames, hf)
 		letters += n
 	}
-	return ts, shapes, frames, letters, plain
+	if b == nil {
+		return ts, shapes, frames, letters, text
+	}
+	b.WriteString(text[done:])
+	return ts, shapes, frames, letters, b.String()
 }
 
 // asciiSpace marks the ASCII bytes strings.TrimSpace drops.

@@ -28,15 +28,15 @@ func readTextSame(t *testing.T, s string) {
 	text := plainText(s)
 	wantTerms := terms(nil, text)
 	wantShapes, wantFrames, wantLetters := lineHashes(text, nil, nil)
-	ts, shapes, frames, letters, plain := readText(s, nil, nil, nil)
+	ts, shapes, frames, letters, folded := readText(s, nil, nil, nil)
 	if !slices.Equal(ts, wantTerms) {
 		t.Fatalf("readText(%q) terms = %x, want %x", s, ts, wantTerms)
 	}
 	if !slices.Equal(shapes, wantShapes) || !slices.Equal(frames, wantFrames) || letters != wantLetters {
 		t.Fatalf("readText(%q) = shapes %x frames %x letters %d, want %x %x %d", s, shapes, frames, letters, wantShapes, wantFrames, wantLetters)
 	}
-	if plain && text != s {
-		t.Fatalf("readText(%q) says it holds nothing to fold; plainText gives %q", s, text)
+	if folded != text {
+		t.Fatalf("readText(%q) folds it to %q; plainText gives %q", s, folded, text)
 	}
 }
 
