@@ -233,12 +233,14 @@ func (p *Loop) measure(msg *transcripts.Message, prev []loopMsg) loopMsg {
 	if p.refus == nil {
 		p.refus, _ = NewRefusal(1, 0, true, nil)
 	}
-	text := plainText(msg.Content)
 	// The terms go to the rule's own buffer, not the cache other rules
 	// share: each message is read once here, and the cache would cost an
-	// allocation a message.
+	// allocation a message. The same pass reads its line shapes and
+	// counts its letters, all of them from its plain text (plainText).
 	sc := &p.scratch
-	sc.terms = terms(sc.terms[:0], text)
+	var text string
+	var letters int
+	sc.terms, sc.shapes, sc.frames, letters, text = readText(msg.Content, sc.terms[:0], sc.shapes, sc.frames)
 	idx := int32(len(prev))
 	// The speaker's previous message and the other side's: the table
 	// counts the words they share with this one when they are the last
@@ -272,8 +274,6 @@ func (p *Loop) measure(msg *transcripts.Message, prev []loopMsg) loopMsg {
 		return float64(in) / float64(len(words))
 	}
 	echo, selfShare := share(other, k1, inOther), share(self, k2, inSelf)
-	var letters int
-	sc.shapes, sc.frames, letters = lineHashes(text, sc.shapes, sc.frames)
 	sc.shapes, sc.frames = sc.set.distinct(sc.shapes), sc.set.distinct(sc.frames)
 	// What is kept of the message, in one allocation.
 	keep := make([]uint64, len(words)+len(sc.shapes)+len(sc.frames))

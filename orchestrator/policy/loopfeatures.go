@@ -197,7 +197,8 @@ func lineShapes(text string, shapes, frames []uint64) ([]uint64, []uint64, int) 
 // so what stays is the ASCII punctuation a message's lines hang on.
 // Leading and trailing space is dropped. Each is hashed with FNV-1a, one
 // character a step. The slices are built in shapes and frames, which it
-// may grow.
+// may grow. The loop rule reads them with the terms in one pass
+// (readText); this is the reading it is tested against.
 func lineHashes(text string, shapes, frames []uint64) ([]uint64, []uint64, int) {
 	shapes, frames = shapes[:0], frames[:0]
 	letters := 0
@@ -212,71 +213,350 @@ func lineHashes(text string, shapes, frames []uint64) ([]uint64, []uint64, int) 
 		if line == "" {
 			continue
 		}
-		hs, hf := uint64(fnvOffset), uint64(fnvOffset)
-		ps, pf := rune(-1), rune(-1)
-		for i := 0; i < len(line); {
-			var s, f rune
-			if c := line[i]; c < utf8.RuneSelf {
-				if asciiKind[c] == 'a' {
-					// A run of letters reads as one "a" in both: find its
-					// end eight bytes at a time.
-					if ps != 'a' {
-						hs = (hs ^ 'a') * fnvPrime
-					}
-					if pf != 'a' {
-						hf = (hf ^ 'a') * fnvPrime
-					}
-					ps, pf = 'a', 'a'
-					j := i + 1
-					for ; j+8 <= len(line); j += 8 {
-						if m := ^letterBytes(load64(line, j)) & highs; m != 0 {
-							j += bits.TrailingZeros64(m) >> 3
-							goto runEnd
-						}
-					}
-					for j < len(line) && letterByte[line[j]] {
-						j++
-					}
-				runEnd:
-					letters += j - i
-					i = j
-					continue
+		hs, hf, n := lineShape(line)
+		shapes = append(shapes, hs)
+		frames = append(frames, hf)
+		letters += n
+	}
+	return shapes, frames, letters
+}
+
+// lineShape returns the hashes of the shape and the frame of line, which
+// holds more than space and has none at either end, and how many letters
+// and digits it holds, as lineHashes reads them.
+func lineShape(line string) (hs, hf uint64, letters int) {
+	hs, hf = uint64(fnvOffset), uint64(fnvOffset)
+	ps, pf := rune(-1), rune(-1)
+	for i := 0; i < len(line); {
+		var s, f rune
+		if c := line[i]; c < utf8.RuneSelf {
+			if asciiKind[c] == 'a' {
+				// A run of letters reads as one "a" in both: find its
+				// end eight bytes at a time.
+				if ps != 'a' {
+					hs = (hs ^ 'a') * fnvPrime
 				}
-				s, f = asciiShape[c], asciiFrame[c]
-				if s == '0' {
-					letters++
+				if pf != 'a' {
+					hf = (hf ^ 'a') * fnvPrime
 				}
-				i++
-			} else {
-				r, size := utf8.DecodeRuneInString(line[i:])
-				i += size
-				s, f = r, r
-				switch kind(r) {
-				case kindLetter:
-					s, f = 'a', 'a'
-					letters++
-				case kindMark:
-					s, f = 'a', 'a'
-				case kindDigit:
-					s, f = '0', 'a'
-					letters++
-				case kindPunct:
-				default:
-					f = 'a'
+				ps, pf = 'a', 'a'
+				j := i + 1
+				for ; j+8 <= len(line); j += 8 {
+					if m := ^letterBytes(load64(line, j)) & highs; m != 0 {
+						j += bits.TrailingZeros64(m) >> 3
+						goto runEnd
+					}
 				}
+				for j < len(line) && letterByte[line[j]] {
+					j++
+				}
+			runEnd:
+				letters += j - i
+				i = j
+				continue
 			}
-			if s != ps || (s != 'a' && s != '0') {
-				hs = (hs ^ uint64(s)) * fnvPrime
+			s, f = asciiShape[c], asciiFrame[c]
+			if s == '0' {
+				letters++
 			}
+			i++
+		} else {
+			r, size := utf8.DecodeRuneInString(line[i:])
+			i += size
+			s, f = r, r
+			switch kind(r) {
+			case kindLetter:
+				s, f = 'a', 'a'
+				letters++
+			case kindMark:
+				s, f = 'a', 'a'
+			case kindDigit:
+				s, f = '0', 'a'
+				letters++
+			case kindPunct:
+			default:
+				f = 'a'
+			}
+		}
+		if s != ps || (s != 'a' && s != '0') {
+			hs = (hs ^ uint64(s)) * fnvPrime
+		}
+		if f != pf || f != 'a' {
+			hf = (hf ^ uint64(f)) * fnvPrime
+		}
+		ps, pf = s, f
+	}
+	return hs, hf, letters
+}
+
+// readText reads text once for the loop rule, as plainText folds it: it
+// appends its terms to ts, as terms does, and the hashes of its line
+// shapes and frames to shapes and frames, as lineHashes does, counts its
+// letters and digits, as lineHashes does, and returns the folded text,
+// plainText(text). A line break ends a word and a run of characters in
+// both readings, space at either end of a line is in neither, and
+// plainText folds each character on its own, so each line is read on its
+// own, in one pass for both (readLine). A line is read as it is until a
+// character plainText might fold; then it is folded and read again. Only
+// a text with such a line is copied.
+func readText(text string, ts, shapes, frames []uint64) (_, _, _ []uint64, letters int, folded string) {
+	shapes, frames = shapes[:0], frames[:0]
+	var b *strings.Builder // the folded text, once a line is folded
+	done := 0              // text[:done] is in b, when there is one
+	for start := 0; start < len(text); {
+		raw, next := text[start:], len(text)
+		if k := strings.IndexByte(raw, '\n'); k >= 0 {
+			raw, next = raw[:k], start+k+1
+		}
+		// Space at either end of the line is in neither reading.
+		lo, hi := 0, len(raw)
+		for lo < hi && asciiSpace[raw[lo]] {
+			lo++
+		}
+		for hi > lo && asciiSpace[raw[hi-1]] {
+			hi--
+		}
+		line, ok := raw[lo:hi], true
+		if lo < hi && (raw[lo] >= utf8.RuneSelf || raw[hi-1] >= utf8.RuneSelf) {
+			// Space outside ASCII may end the line too, and plainText
+			// may fold it (a no-break space is a space).
+			line = strings.TrimSpace(line)
+			ok = len(line) == hi-lo
+		}
+		var hs, hf uint64
+		var n int
+		mark := len(ts)
+		if ok && line != "" {
+			ts, hs, hf, n, ok = readLine(ts, line, true)
+		}
+		if !ok {
+			// Something to fold: the line's terms so far go, and it is
+			// read again folded.
+			ts = ts[:mark]
+			fl := plainText(raw)
+			if b == nil {
+				b = &strings.Builder{}
+				b.Grow(len(text))
+			}
+			b.WriteString(text[done:start])
+			b.WriteString(fl)
+			done = start + len(raw)
+			if line = strings.TrimSpace(fl); line != "" {
+				ts, hs, hf, n, _ = readLine(ts, line, false)
+			}
+		}
+		start = next
+		if line == "" {
+			continue
+		}
+		shapes = append(shapes, hs)
+		frames = append(frames, hf)
+		letters += n
+	}
+	if b == nil {
+		return ts, shapes, frames, letters, text
+	}
+	b.WriteString(text[done:])
+	return ts, shapes, frames, letters, b.String()
+}
+
+// asciiSpace marks the ASCII bytes strings.TrimSpace drops.
+var asciiSpace = [256]bool{'\t': true, '\n': true, '\v': true, '\f': true, '\r': true, ' ': true}
+
+// readLine reads line, which holds more than space and has none at
+// either end, in one pass: it appends the line's terms to ts, as terms
+// does, and returns the hashes of its shape and frame and its letters and
+// digits, as lineShape does. Each character is classed once and then
+// taken by both readings: the terms' state is terms' own (a word being
+// built, a run of a script written without spaces), the shape's the last
+// character of the shape and of the frame. With check set it stops,
+// reporting false, at a character plainText might fold.
+func readLine(ts []uint64, line string, check bool) (_ []uint64, hs, hf uint64, letters int, plain bool) {
+	hs, hf = uint64(fnvOffset), uint64(fnvOffset)
+	ps, pf := rune(-1), rune(-1) // the last character of the shape and of the frame
+	var (
+		wbuf   [64]byte
+		word   = wbuf[:0]      // the lowercased bytes of a word holding more than ASCII, so far
+		inWord bool            // word holds a word in progress
+		prev   rune       = -1 // the last character of a spaceless run, or -1
+		single bool            // the run so far is one character, kept as a term
+	)
+	for i := 0; i < len(line); {
+		c := line[i]
+		if c < utf8.RuneSelf && !wordByte[c] {
+			// ASCII space or punctuation. Terms: it ends a word and a
+			// run; DEL, the one ASCII symbol that is not punctuation, is
+			// a term. Shape: itself; frame: a space is masked like a
+			// word, punctuation is itself.
+			if inWord {
+				ts = append(ts, hashWord(string(word), 0))
+				word, inWord = word[:0], false
+			}
+			prev, single = -1, false
+			if c == 0x7f {
+				ts = append(ts, mix(uint64(c)+1))
+			}
+			s, f := asciiShape[c], asciiFrame[c]
+			hs = (hs ^ uint64(s)) * fnvPrime
 			if f != pf || f != 'a' {
 				hf = (hf ^ uint64(f)) * fnvPrime
 			}
 			ps, pf = s, f
+			i++
+			continue
 		}
-		shapes = append(shapes, hs)
-		frames = append(frames, hf)
+		if c < utf8.RuneSelf {
+			// ASCII letters and digits. Terms: a word, or part of one
+			// that goes on outside ASCII; a spaceless run ends. Shape:
+			// each run of letters "a", each run of digits "0"; frame:
+			// all of it "a".
+			prev, single = -1, false
+			if pf != 'a' {
+				hf = (hf ^ 'a') * fnvPrime
+				pf = 'a'
+			}
+			if !inWord && i+8 <= len(line) {
+				// Letters alone, fewer than eight, ending at an ASCII
+				// byte within the eight at hand: the word is hashed from
+				// them at once, as hashWord(line[i:i+n], 0x20) would.
+				x := load64(line, i)
+				w := wordBytes(x)
+				if n := bits.TrailingZeros64(^w&highs) >> 3; n < 8 && x>>(8*n)&0x80 == 0 {
+					below := uint64(1)<<(8*n) - 1
+					if letterBytes(x)&below == w&below {
+						ts = append(ts, mix(wordSeed^uint64(n)*wordMul^(x|0x20*ones)&below))
+						if ps != 'a' {
+							hs = (hs ^ 'a') * fnvPrime
+							ps = 'a'
+						}
+						letters += n
+						i += n
+						if x>>(8*n)&0xff == ' ' {
+							// One space after it, the commonest thing
+							// after a word: itself in the shape and,
+							// after a word, nothing in the frame.
+							hs = (hs ^ ' ') * fnvPrime
+							ps = ' '
+							i++
+						}
+						continue
+					}
+				}
+			}
+			j := i
+			for j < len(line) && wordByte[line[j]] {
+				s := asciiShape[line[j]]
+				k := j + 1
+				if s == 'a' {
+					// The end of the run of letters, eight bytes at a time.
+				run:
+					for ; k+8 <= len(line); k += 8 {
+						if m := ^letterBytes(load64(line, k)) & highs; m != 0 {
+							k += bits.TrailingZeros64(m) >> 3
+							break run
+						}
+					}
+					for k < len(line) && letterByte[line[k]] {
+						k++
+					}
+				} else {
+					for k < len(line) && line[k]-'0' < 10 {
+						k++
+					}
+				}
+				if s != ps {
+					hs = (hs ^ uint64(s)) * fnvPrime
+					ps = s
+				}
+				j = k
+			}
+			if !inWord && (j == len(line) || line[j] < utf8.RuneSelf) {
+				ts = append(ts, hashWord(line[i:j], 0x20))
+			} else {
+				for k := i; k < j; k++ {
+					word = append(word, line[k]|0x20)
+				}
+				inWord = true
+			}
+			letters += j - i
+			i = j
+			continue
+		}
+		// A character outside ASCII, classed from the table once for both.
+		r, size := utf8.DecodeRuneInString(line[i:])
+		i += size
+		b := block(r)
+		if check && (size == 1 || !b.plain[r&0xff]) { // as plainText tells what it keeps
+			return ts, hs, hf, letters, false
+		}
+		cls, lower, knd := b.class[r&0xff], b.lower[r&0xff], b.kind[r&0xff]
+		// Terms, as terms reads it.
+		switch cls {
+		case classSeparator:
+			if inWord {
+				ts = append(ts, hashWord(string(word), 0))
+				word, inWord = word[:0], false
+			}
+			prev, single = -1, false
+		case classSpaceless:
+			if inWord {
+				ts = append(ts, hashWord(string(word), 0))
+				word, inWord = word[:0], false
+				prev, single = -1, false
+			}
+			switch {
+			case prev < 0:
+				ts = append(ts, runeBigram(-2, r))
+				single = true
+			case single:
+				// A run of two or more characters is read as its bigrams only.
+				ts[len(ts)-1] = runeBigram(prev, r)
+				single = false
+			default:
+				ts = append(ts, runeBigram(prev, r))
+			}
+			prev = r
+		case classWord:
+			if prev >= 0 {
+				prev, single = -1, false // inWord is false
+			}
+			word = utf8.AppendRune(word, lower)
+			inWord = true
+		default: // symbols such as emoji
+			if inWord {
+				ts = append(ts, hashWord(string(word), 0))
+				word, inWord = word[:0], false
+			}
+			prev, single = -1, false
+			ts = append(ts, b.sym[r&0xff]) // symbolHash(r)
+		}
+		// The shape and frame, as lineShape reads it.
+		s, f := r, r
+		switch knd {
+		case kindLetter:
+			s, f = 'a', 'a'
+			letters++
+		case kindMark:
+			s, f = 'a', 'a'
+		case kindDigit:
+			s, f = '0', 'a'
+			letters++
+		case kindPunct:
+		default:
+			f = 'a'
+		}
+		if s != ps || (s != 'a' && s != '0') {
+			hs = (hs ^ uint64(s)) * fnvPrime
+		}
+		if f != pf || f != 'a' {
+			hf = (hf ^ uint64(f)) * fnvPrime
+		}
+		ps, pf = s, f
 	}
-	return shapes, frames, letters
+	if inWord {
+		ts = append(ts, hashWord(string(word), 0))
+	}
+	return ts, hs, hf, letters, true
 }
 
 // letterBytes sets the top bit of each byte of x that is an ASCII letter.
