@@ -263,30 +263,43 @@ func lineShape(line string) (hs, hf uint64, letters int) {
 		} else {
 			r, size := utf8.DecodeRuneInString(line[i:])
 			i += size
-			s, f = r, r
-			switch kind(r) {
-			case kindLetter:
-				s, f = 'a', 'a'
-				letters++
-			case kindMark:
-				s, f = 'a', 'a'
-			case kindDigit:
-				s, f = '0', 'a'
-				letters++
-			case kindPunct:
-			default:
-				f = 'a'
-			}
+			var n int
+			s, f, n = runeShape(r, kind(r))
+			letters += n
 		}
-		if s != ps || (s != 'a' && s != '0') {
-			hs = (hs ^ uint64(s)) * fnvPrime
-		}
-		if f != pf || f != 'a' {
-			hf = (hf ^ uint64(f)) * fnvPrime
-		}
+		hs, hf = mixShape(hs, hf, ps, pf, s, f)
 		ps, pf = s, f
 	}
 	return hs, hf, letters
+}
+
+// runeShape is what a character r outside ASCII, of kind k, stands for in
+// a line's shape and its frame, and 1 when it counts as a letter or digit.
+func runeShape(r rune, k uint8) (s, f rune, letters int) {
+	switch k {
+	case kindLetter:
+		return 'a', 'a', 1
+	case kindMark:
+		return 'a', 'a', 0
+	case kindDigit:
+		return '0', 'a', 1
+	case kindPunct:
+		return r, r, 0
+	}
+	return r, 'a', 0
+}
+
+// mixShape adds the next character of a line, s in its shape and f in its
+// frame, to their hashes; ps and pf are the characters before it. A run of
+// letters (or of digits) counts once.
+func mixShape(hs, hf uint64, ps, pf, s, f rune) (uint64, uint64) {
+	if s != ps || (s != 'a' && s != '0') {
+		hs = (hs ^ uint64(s)) * fnvPrime
+	}
+	if f != pf || f != 'a' {
+		hf = (hf ^ uint64(f)) * fnvPrime
+	}
+	return hs, hf
 }
 
 // readText reads text once for the loop rule, as plainText folds it: it
@@ -531,26 +544,9 @@ func readLine(ts []uint64, line string, check bool) (_ []uint64, hs, hf uint64, 
 			ts = append(ts, b.sym[r&0xff]) // symbolHash(r)
 		}
 		// The shape and frame, as lineShape reads it.
-		s, f := r, r
-		switch knd {
-		case kindLetter:
-			s, f = 'a', 'a'
-			letters++
-		case kindMark:
-			s, f = 'a', 'a'
-		case kindDigit:
-			s, f = '0', 'a'
-			letters++
-		case kindPunct:
-		default:
-			f = 'a'
-		}
-		if s != ps || (s != 'a' && s != '0') {
-			hs = (hs ^ uint64(s)) * fnvPrime
-		}
-		if f != pf || f != 'a' {
-			hf = (hf ^ uint64(f)) * fnvPrime
-		}
+		s, f, n := runeShape(r, knd)
+		letters += n
+		hs, hf = mixShape(hs, hf, ps, pf, s, f)
 		ps, pf = s, f
 	}
 	if inWord {
