@@ -178,101 +178,6 @@ func asciiPrefix(text string, i int) int {
 	return i
 }
 
-// lineShapes returns the sorted distinct hashes of text's line shapes and
-// of its frames, and how many letters and digits it holds, as lineHashes
-// reads them.
-func lineShapes(text string, shapes, frames []uint64) ([]uint64, []uint64, int) {
-	shapes, frames, letters := lineHashes(text, shapes, frames)
-	slices.Sort(shapes)
-	slices.Sort(frames)
-	return slices.Compact(shapes), slices.Compact(frames), letters
-}
-
-// lineHashes returns the hashes of text's line shapes and of its frames,
-// one of each per line that holds more than space, in the order of the
-// lines, and how many letters and digits it holds. In a line's
-// shape each run of letters becomes "a" and each run of digits "0";
-// punctuation, symbols, emoji and the line's layout stay. Its frame masks
-// more: every run of words, spaces and non-ASCII symbols becomes one mark,
-// so what stays is the ASCII punctuation a message's lines hang on.
-// Leading and trailing space is dropped. Each is hashed with FNV-1a, one
-// character a step. The slices are built in shapes and frames, which it
-// may grow. The loop rule reads them with the terms in one pass
-// (readText); this is the reading it is tested against.
-func lineHashes(text string, shapes, frames []uint64) ([]uint64, []uint64, int) {
-	shapes, frames = shapes[:0], frames[:0]
-	letters := 0
-	for len(text) > 0 {
-		line := text
-		if k := strings.IndexByte(text, '\n'); k >= 0 {
-			line, text = text[:k], text[k+1:]
-		} else {
-			text = ""
-		}
-		line = strings.TrimSpace(line)
-		if line == "" {
-			continue
-		}
-		hs, hf, n := lineShape(line)
-		shapes = append(shapes, hs)
-		frames = append(frames, hf)
-		letters += n
-	}
-	return shapes, frames, letters
-}
-
-// lineShape returns the hashes of the shape and the frame of line, which
-// holds more than space and has none at either end, and how many letters
-// and digits it holds, as lineHashes reads them.
-func lineShape(line string) (hs, hf uint64, letters int) {
-	hs, hf = uint64(fnvOffset), uint64(fnvOffset)
-	ps, pf := rune(-1), rune(-1)
-	for i := 0; i < len(line); {
-		var s, f rune
-		if c := line[i]; c < utf8.RuneSelf {
-			if asciiKind[c] == 'a' {
-				// A run of letters reads as one "a" in both: find its
-				// end eight bytes at a time.
-				if ps != 'a' {
-					hs = (hs ^ 'a') * fnvPrime
-				}
-				if pf != 'a' {
-					hf = (hf ^ 'a') * fnvPrime
-				}
-				ps, pf = 'a', 'a'
-				j := i + 1
-				for ; j+8 <= len(line); j += 8 {
-					if m := ^letterBytes(load64(line, j)) & highs; m != 0 {
-						j += bits.TrailingZeros64(m) >> 3
-						goto runEnd
-					}
-				}
-				for j < len(line) && letterByte[line[j]] {
-					j++
-				}
-			runEnd:
-				letters += j - i
-				i = j
-				continue
-			}
-			s, f = asciiShape[c], asciiFrame[c]
-			if s == '0' {
-				letters++
-			}
-			i++
-		} else {
-			r, size := utf8.DecodeRuneInString(line[i:])
-			i += size
-			var n int
-			s, f, n = runeShape(r, kind(r))
-			letters += n
-		}
-		hs, hf = mixShape(hs, hf, ps, pf, s, f)
-		ps, pf = s, f
-	}
-	return hs, hf, letters
-}
-
 // runeShape is what a character r outside ASCII, of kind k, stands for in
 // a line's shape and its frame, and 1 when it counts as a letter or digit.
 func runeShape(r rune, k uint8) (s, f rune, letters int) {
@@ -304,9 +209,17 @@ func mixShape(hs, hf uint64, ps, pf, s, f rune) (uint64, uint64) {
 
 // readText reads text once for the loop rule, as plainText folds it: it
 // appends its terms to ts, as terms does, and the hashes of its line
-// shapes and frames to shapes and frames, as lineHashes does, counts its
-// letters and digits, as lineHashes does, and returns the folded text,
-// plainText(text). A line break ends a word and a run of characters in
+// shapes and frames to shapes and frames, one of each per line that holds
+// more than space, in the order of the lines; it counts its letters and
+// digits, and returns the folded text, plainText(text).
+//
+// In a line's shape each run of letters becomes "a" and each run of
+// digits "0"; punctuation, symbols, emoji and the line's layout stay. Its
+// frame masks more: every run of words, spaces and non-ASCII symbols
+// becomes one mark, so what stays is the ASCII punctuation a message's
+// lines hang on. Leading and trailing space is dropped. Each is hashed with
+// FNV-1a, one character a step. lineHashes (in the tests) is the same
+// reading on its own, which readText is held to. A line break ends a word and a run of characters in
 // both readings, space at either end of a line is in neither, and
 // plainText folds each character on its own, so each line is read on its
 // own, in one pass for both (readLine). A line is read as it is until a
@@ -379,7 +292,7 @@ var asciiSpace = [256]bool{'\t': true, '\n': true, '\v': true, '\f': true, '\r':
 // readLine reads line, which holds more than space and has none at
 // either end, in one pass: it appends the line's terms to ts, as terms
 // does, and returns the hashes of its shape and frame and its letters and
-// digits, as lineShape does. Each character is classed once and then
+// digits, as lineHashes does. Each character is classed once and then
 // taken by both readings: the terms' state is terms' own (a word being
 // built, a run of a script written without spaces), the shape's the last
 // character of the shape and of the frame. With check set it stops,
@@ -543,7 +456,7 @@ func readLine(ts []uint64, line string, check bool) (_ []uint64, hs, hf uint64, 
 			prev, single = -1, false
 			ts = append(ts, b.sym[r&0xff]) // symbolHash(r)
 		}
-		// The shape and frame, as lineShape reads it.
+		// The shape and frame of the character.
 		s, f, n := runeShape(r, knd)
 		letters += n
 		hs, hf = mixShape(hs, hf, ps, pf, s, f)
@@ -587,7 +500,7 @@ var asciiShape, asciiFrame = func() (s, f [utf8.RuneSelf]rune) {
 	return s, f
 }()
 
-// asciiKind classes ASCII bytes for lineShapes: 'a' letters, '0' digits,
+// asciiKind classes ASCII bytes for line shapes: 'a' letters, '0' digits,
 // ' ' space and the byte itself for punctuation.
 var asciiKind = func() (t [utf8.RuneSelf]byte) {
 	for c := range t {
