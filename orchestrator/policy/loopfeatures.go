@@ -102,8 +102,6 @@ type loopMsg struct {
 	hits    int     // messages so far, this one included, at or above the rule's threshold
 }
 
-const gramLen = 8
-
 // plainText folds styled text to plain: compatibility forms (𝕋𝕙𝕖,
 // ｆｕｌｌｗｉｄｔｈ, ligatures) become their plain letters and combining
 // marks (accents stacked as "zalgo") are dropped, so a block re-sent in
