@@ -198,18 +198,9 @@ func WriteJSONL(w io.Writer, t *Transcript) error {
 	return bw.Flush()
 }
 
-// ReadJSONL reads a JSONL sidecar. A line that cannot be decoded is skipped
-// and noted in Run.Warnings when it is the last line (a torn write); in the
-// middle of the file it is an error naming the line.
-func ReadJSONL(r io.Reader) (*Transcript, error) {
-	data, err := io.ReadAll(r)
-	if err != nil {
-		return nil, err
-	}
-	return ParseJSONL(data)
-}
-
-// ParseJSONL is ReadJSONL on bytes.
+// ParseJSONL reads a JSONL sidecar. A line that cannot be decoded is
+// skipped and noted in Run.Warnings when it is the last line (a torn
+// write); in the middle of the file it is an error naming the line.
 func ParseJSONL(data []byte) (*Transcript, error) {
 	t := &Transcript{Run: &Run{}}
 	lines := bytes.Split(data, []byte("\n"))

@@ -78,7 +78,7 @@ func AppendMarkdownMessage(w io.Writer, m Message) error {
 
 // markdownSpeaker is the heading a message gets. Injected and partial
 // messages are marked so a reader of the Markdown knows what they are; the
-// marks are parsed back by ReadMarkdown.
+// marks are parsed back by ParseMarkdown.
 func markdownSpeaker(m Message) string {
 	s := m.Speaker
 	if m.Origin == OriginOpening {
@@ -138,12 +138,6 @@ func writeMarkdown(w io.Writer, t *Transcript, live bool) error {
 	return bw.Flush()
 }
 
-// MarkdownHeader writes the header alone, for writers that append messages
-// as a conversation runs.
-func MarkdownHeader(w io.Writer, title string, started, ended time.Time, n int) error {
-	return writeHeader(w, title, started, ended, n, nil)
-}
-
 // isSeparatorLike reports whether a line reads as a separator, or as an
 // escaped one: "---", "\---", "\\---", … (a trailing \r is ignored, so
 // files with Windows line ends read the same).
@@ -187,19 +181,10 @@ type ParseError struct {
 
 func (e *ParseError) Error() string { return fmt.Sprintf("line %d: %s", e.Line, e.Msg) }
 
-// ReadMarkdown reads a transcript in parley's Markdown layout. It accepts a
-// header whose counts are not yet final and a last block cut short by a
-// crash (the partial block is kept as it stands).
-func ReadMarkdown(r io.Reader) (*Transcript, error) {
-	data, err := io.ReadAll(r)
-	if err != nil {
-		return nil, err
-	}
-	return ParseMarkdown(data)
-}
-
-// ParseMarkdown is ReadMarkdown on bytes. Whatever it noticed but could
-// read past (a header count that disagrees with the messages, a last
+// ParseMarkdown reads a transcript in parley's Markdown layout. It accepts
+// a header whose counts are not yet final and a last block cut short by a
+// crash (the partial block is kept as it stands). Whatever it noticed but
+// could read past (a header count that disagrees with the messages, a last
 // message with no closing "---") is in the transcript's Warnings.
 func ParseMarkdown(data []byte) (*Transcript, error) {
 	return parseMarkdown(string(data))

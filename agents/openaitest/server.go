@@ -289,9 +289,6 @@ func (s *Server) Close() {
 	})
 }
 
-// Addr is the server's host:port.
-func (s *Server) Addr() string { return strings.TrimPrefix(s.srv.URL, "http://") }
-
 // Requests returns the requests received so far, in order of arrival.
 func (s *Server) Requests() []Request {
 	s.mu.Lock()
