@@ -1,6 +1,7 @@
 package analysis
 
 import (
+	"errors"
 	"fmt"
 	"runtime"
 	"sync"
@@ -20,14 +21,23 @@ type Item struct {
 	Warnings []string // what the reader noticed, each naming the file
 }
 
+// ErrNotTranscript is the error Load wraps for a file it found in a
+// directory that is in no layout parley reads and has no label: notes, a
+// README, a table of labels. Callers skip it, saying so, rather than count
+// it as a transcript they could not read.
+var ErrNotTranscript = errors.New("skipped: not a conversation in any layout parley reads")
+
 // Load reads a transcript file and its label. A file holding several
 // conversations gives several items; a label applies only to a file of one.
 func Load(f File) ([]Item, error) {
 	ts, layout, err := transcripts.ReadAny(f.Path)
+	lp := LabelPath(f.Path)
 	if err != nil {
+		if errors.Is(err, transcripts.ErrUnknownLayout) && f.Path != f.Root && !exists(lp) {
+			return nil, fmt.Errorf("%s: %w", f.Path, ErrNotTranscript)
+		}
 		return nil, err
 	}
-	lp := LabelPath(f.Path)
 	label, err := ReadLabel(lp)
 	if err != nil {
 		return nil, err

@@ -13,9 +13,9 @@ import (
 	"unsafe"
 )
 
-// Other tools record conversations in other layouts. parley imports three
-// of them, so `parley check` can judge them and `parley convert` can turn
-// them into parley's own layout:
+// Other tools record conversations in other layouts. parley imports these,
+// so `parley check` can judge them and `parley convert` can turn them into
+// parley's own layout:
 //
 //   - headed blocks, each message under a "### Name ###" line:
 //
@@ -42,11 +42,23 @@ import (
 //     start with it, the importer puts it there, so the JSON and the
 //     Markdown beside it read as the same conversation.
 //
+//   - other JSON: a list of messages under "turns", "dialogue" or another
+//     of turnsKeys (or a bare list), each naming its speaker and holding
+//     its text under one of speakerKeys and textKeys (LayoutTurns);
+//
+//   - text or Markdown in which each message starts with its speaker's
+//     name: "## Name", "**Name:** text", "Name: text" (LayoutLabelled, in
+//     labelled.go).
+//
 // System (and developer) messages are instructions, not dialogue. Those
 // before the first dialogue message become the run's system prompt
 // (Run.System); a later one is kept as a moderator note, in its place,
 // which policies do not count. Text before the first heading of a headed
 // file is kept as a moderator note too.
+
+// ErrUnknownLayout is the error Import and ReadAny wrap when a file is in
+// no layout parley reads.
+var ErrUnknownLayout = errors.New("not a transcript layout parley knows")
 
 // Layouts Detect can report.
 const (
@@ -56,7 +68,40 @@ const (
 	LayoutOpenAI   = "openai-messages"
 	LayoutShareGPT = "sharegpt"
 	LayoutPair     = "model-pair-json"
+	LayoutTurns    = "turns-json"
+	// LayoutLabelled is in labelled.go.
 )
+
+// What other tools call a conversation's list of messages, a message's
+// speaker and its text, for JSON in none of the layouts above
+// (LayoutTurns), in the order they are looked for. A message of the other
+// layouts that lacks their own fields is read with these too.
+var (
+	turnsKeys   = []string{"turns", "dialogue", "dialog", "conversation", "transcript", "history", "chat"}
+	speakerKeys = []string{"name", "speaker", "author", "sender", "agent", "participant", "character", "model", "role", "from"} // the last three: see jsonConversation
+	textKeys    = []string{"content", "text", "value", "message", "utterance", "response", "output"}
+)
+
+// firstKey returns the first of keys that obj holds, and its value.
+func firstKey(obj map[string]any, keys []string) (string, any) {
+	for _, k := range keys {
+		if v, ok := obj[k]; ok {
+			return k, v
+		}
+	}
+	return "", nil
+}
+
+// firstString is the first of keys whose value in obj is a string that is
+// not blank, as one line.
+func firstString(obj map[string]any, keys []string) string {
+	for _, k := range keys {
+		if s := oneLine(str(obj[k])); s != "" {
+			return s
+		}
+	}
+	return ""
+}
 
 // Detect names the layout of a transcript file's contents, or "" when it is
 // none parley knows.
@@ -71,12 +116,44 @@ func Detect(data []byte) string {
 			return ""
 		}
 		return jsonLayout(vals)
-	case LooksLikeMarkdown(d):
+	case LooksLikeMarkdown(d) && headerCloses(d):
 		return LayoutMarkdown
 	case hasHeading(d):
 		return LayoutHeaded
+	case looksLabelled(string(d)):
+		return LayoutLabelled
 	}
 	return ""
+}
+
+// headerCloses reports whether a "---" line closes the header of a file
+// that starts like parley's Markdown, before any heading after the title,
+// and the messages after it start with a "### Speaker" line, as parley and
+// the tools whose layout it shares write them.
+func headerCloses(d []byte) bool {
+	if i := bytes.IndexByte(d, '\n'); i >= 0 {
+		d = d[i+1:] // the title
+	} else {
+		return false
+	}
+	for len(d) > 0 {
+		line := d
+		if i := bytes.IndexByte(d, '\n'); i >= 0 {
+			line, d = d[:i], d[i+1:]
+		} else {
+			d = nil
+		}
+		line = bytes.TrimSuffix(line, []byte("\r"))
+		switch {
+		case string(line) == "---":
+			// Then the messages, each under a "### Speaker" line.
+			rest := bytes.TrimLeft(d, " \t\r\n")
+			return len(rest) == 0 || bytes.HasPrefix(rest, []byte("### "))
+		case bytes.HasPrefix(line, []byte("#")):
+			return false
+		}
+	}
+	return false
 }
 
 // hasHeading reports whether one of the first 64 lines is a "### Name ###"
@@ -122,13 +199,19 @@ func importData(data []byte, text func([]byte) string) ([]*Transcript, string, e
 			return nil, layout, err
 		}
 		return []*Transcript{t}, layout, nil
+	case LayoutLabelled:
+		t, err := parseLabelled(text(d))
+		if err != nil {
+			return nil, layout, err
+		}
+		return []*Transcript{t}, layout, nil
 	case LayoutHeaded:
 		t, err := parseHeaded(text(d))
 		if err != nil {
 			return nil, layout, err
 		}
 		return []*Transcript{t}, layout, nil
-	case LayoutOpenAI, LayoutShareGPT, LayoutPair:
+	case LayoutOpenAI, LayoutShareGPT, LayoutPair, LayoutTurns:
 		vals, err := jsonValues(bytes.TrimSpace(d))
 		if err != nil {
 			return nil, layout, err
@@ -140,9 +223,9 @@ func importData(data []byte, text func([]byte) string) ([]*Transcript, string, e
 		if _, err := jsonValues(t); err != nil {
 			return nil, "", fmt.Errorf("not a transcript: the JSON does not parse: %v", err)
 		}
-		return nil, "", errors.New(`not a transcript layout parley knows: JSON needs "messages" (OpenAI style, or "model_a", "model_b" and "messages" from a two-model runner) or "conversations" (ShareGPT style)`)
+		return nil, "", fmt.Errorf(`%w: JSON needs "messages" (OpenAI style, or "model_a", "model_b" and "messages" from a two-model runner), "conversations" (ShareGPT style) or a list of messages under one of "turns", "dialogue", "conversation", "transcript", "history" or "chat", each naming its speaker ("speaker", "name", "author", …) and holding its text ("text", "content", …)`, ErrUnknownLayout)
 	}
-	return nil, "", errors.New(`not a transcript layout parley knows: expected parley Markdown ("# A ↔ B"), parley JSONL, "### Name ###" headed blocks, OpenAI "messages" JSON, ShareGPT "conversations" JSON or a two-model runner's "model_a"/"model_b" JSON`)
+	return nil, "", fmt.Errorf(`%w: expected parley Markdown ("# A ↔ B" and a header closed by "---"), parley JSONL, "### Name ###" headed blocks, messages that each start with their speaker's name ("## Name", "**Name:**" or "Name:", two speakers taking turns), OpenAI "messages" JSON, ShareGPT "conversations" JSON or a two-model runner's "model_a"/"model_b" JSON`, ErrUnknownLayout)
 }
 
 // ReadAny reads a transcript file in any layout parley knows. Errors name
@@ -347,6 +430,16 @@ func jsonLayout(vals []any) string {
 			if _, ok := x["from"]; ok {
 				return LayoutShareGPT
 			}
+			if _, v := firstKey(x, turnsKeys); v != nil {
+				if _, list := v.([]any); list {
+					return LayoutTurns
+				}
+			}
+			if k, _ := firstKey(x, speakerKeys); k != "" {
+				if k, _ := firstKey(x, textKeys); k != "" {
+					return LayoutTurns
+				}
+			}
 		case []any:
 			if l := jsonLayout(x); l != "" {
 				return l
@@ -376,8 +469,15 @@ func importJSON(vals []any, layout string) ([]*Transcript, error) {
 			return nil, fmt.Errorf("item %d is %s, not a JSON object", i+1, jsonKind(it))
 		}
 		list, key := obj["messages"], "messages"
-		if layout == LayoutShareGPT {
+		switch layout {
+		case LayoutShareGPT:
 			list, key = obj["conversations"], "conversations"
+		case LayoutTurns:
+			if k, v := firstKey(obj, turnsKeys); k != "" {
+				if _, ok := v.([]any); ok {
+					list, key = v, k
+				}
+			}
 		}
 		if list == nil {
 			loose = append(loose, obj)
@@ -425,25 +525,36 @@ func jsonConversation(msgs []any, layout string) (*Transcript, error) {
 		}
 		var role, content string
 		var err error
+		textKey := "content"
 		if layout == LayoutShareGPT {
-			role = str(obj["from"])
-			content, err = jsonText(obj["value"])
+			role, textKey = str(obj["from"]), "value"
 		} else {
 			role = str(obj["role"])
-			content, err = jsonText(obj["content"])
 		}
+		if _, ok := obj[textKey]; !ok {
+			textKey, _ = firstKey(obj, textKeys)
+		}
+		content, err = jsonText(obj[textKey])
 		if err != nil {
 			return nil, fmt.Errorf("message %d: %w", i+1, err)
 		}
-		speaker := oneLine(role)
-		if n := oneLine(str(obj["name"])); n != "" {
-			speaker = n
-		}
-		if n := oneLine(str(obj["speaker"])); n != "" && layout == LayoutPair {
-			speaker = n
+		// A field naming the message's speaker comes before its role (its
+		// "from" in ShareGPT); a two-model runner's "speaker" before all.
+		speaker := ""
+		if layout == LayoutPair {
+			speaker = oneLine(str(obj["speaker"]))
 		}
 		if speaker == "" {
-			return nil, fmt.Errorf("message %d has no role (or from) naming its speaker", i+1)
+			speaker = firstString(obj, speakerKeys[:len(speakerKeys)-3])
+		}
+		if speaker == "" {
+			speaker = oneLine(role)
+		}
+		if speaker == "" {
+			speaker = firstString(obj, speakerKeys)
+		}
+		if speaker == "" {
+			return nil, fmt.Errorf("message %d has no field naming its speaker: none of %s", i+1, strings.Join(speakerKeys, ", "))
 		}
 		m := Message{Speaker: speaker, Content: content, Model: str(obj["model"])}
 		if obj[openingKey] == true {

@@ -33,6 +33,34 @@ const shareGPTSample = `[{"id": "a1", "conversations": [
   {"from": "gpt", "value": "Hello! [END]"}
 ]}, {"conversations": [{"from": "human", "value": "Second"}]}]`
 
+// labelledHeadings names its speakers in level-two headings; "Notes" is a
+// heading one message holds, once, so it does not split the message.
+const labelledHeadings = `# Claude ↔ GPT
+
+Recorded on the first of May.
+
+## Claude
+
+Hello. Here is a list:
+
+## Notes
+- a
+
+---
+
+## GPT
+
+Hi.
+
+## Claude:
+
+A second.
+
+## GPT
+
+Bye. [END]
+`
+
 func speakersAndContents(t *Transcript) (sp, cs []string) {
 	for _, m := range t.Messages {
 		sp = append(sp, m.Speaker)
@@ -74,6 +102,26 @@ func TestImport(t *testing.T) {
 		{name: "sharegpt array of two", data: shareGPTSample, layout: LayoutShareGPT, count: 2,
 			speakers: []string{"human", "gpt"}, contents: []string{"Hi", "Hello! [END]"}},
 		{name: "parley markdown", data: string(seed), layout: LayoutMarkdown, count: 1},
+		{name: "markdown headings naming speakers", data: labelledHeadings, layout: LayoutLabelled, count: 1,
+			speakers: []string{ModeratorSpeaker, "Claude", "GPT", "Claude", "GPT"},
+			contents: []string{"Recorded on the first of May.", "Hello. Here is a list:\n\n## Notes\n- a", "Hi.", "A second.", "Bye. [END]"}, moderator: 1},
+		{name: "headings with a blank opening, no header and no separators", data: "### A\n\n### B\n\nHello\n\n### A\n\nHi\n\n### B\n\nBye\n",
+			layout: LayoutLabelled, count: 1, speakers: []string{"A", "B", "A", "B"}, contents: []string{"", "Hello", "Hi", "Bye"}},
+		{name: "bold labels under a title and a header", data: "# A ↔ B\n\n**Started:** today\n\n---\n\n**A:** x\n\n---\n\n**B:** y\n\n**A:** z\n\n**B:** w\n",
+			layout: LayoutLabelled, count: 1, speakers: []string{ModeratorSpeaker, "A", "B", "A", "B"},
+			contents: []string{"**Started:** today", "x", "y", "z", "w"}, moderator: 1},
+		{name: "bold labels", data: "**Claude:** Hello.\nSecond line.\n\n**GPT**: Hi.\n\n**Claude:** More.\n\n**GPT** : Bye.\n**Note:** said once, so not a speaker\n",
+			layout: LayoutLabelled, count: 1, speakers: []string{"Claude", "GPT", "Claude", "GPT"},
+			contents: []string{"Hello.\nSecond line.", "Hi.", "More.", "Bye.\n**Note:** said once, so not a speaker"}},
+		{name: "name and colon lines with CRLF", data: "User 1: hello\r\nUser 2: hi there\r\nat 12:30, see https://example.com\r\nUser 1:\r\nok\r\nUser 2: bye\r\n",
+			layout: LayoutLabelled, count: 1, speakers: []string{"User 1", "User 2", "User 1", "User 2"},
+			contents: []string{"hello", "hi there\nat 12:30, see https://example.com", "ok", "bye"}},
+		{name: "turns JSON", data: `{"title": "T", "turns": [{"speaker": "Claude", "text": "Hello"}, {"speaker": "GPT", "text": [{"type": "text", "text": "Hi"}]}]}`,
+			layout: LayoutTurns, count: 1, speakers: []string{"Claude", "GPT"}, contents: []string{"Hello", "Hi"}},
+		{name: "bare array of author and message", data: `[{"author": "Claude", "message": "Hello"}, {"author": "GPT", "message": "Hi"}]`,
+			layout: LayoutTurns, count: 1, speakers: []string{"Claude", "GPT"}, contents: []string{"Hello", "Hi"}},
+		{name: "openai messages naming speakers beside the role", data: `{"messages": [{"role": "assistant", "speaker": "Claude", "text": "Hello"}, {"role": "assistant", "speaker": "GPT", "text": "Hi"}]}`,
+			layout: LayoutOpenAI, count: 1, speakers: []string{"Claude", "GPT"}, contents: []string{"Hello", "Hi"}},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -120,7 +168,10 @@ func TestImportErrors(t *testing.T) {
 		{"plain text", "just some words\n", "not a transcript layout parley knows"},
 		{"json of another shape", `{"foo": 1}`, `JSON needs "messages"`},
 		{"broken json", `{"messages": [`, "does not parse"},
-		{"message without role", `{"messages": [{"content": "x"}]}`, "message 1 has no role"},
+		{"message without a speaker", `{"messages": [{"content": "x"}]}`, "message 1 has no field naming its speaker: none of name, speaker"},
+		{"turns without a speaker", `{"turns": [{"text": "x"}]}`, "message 1 has no field naming its speaker"},
+		{"a document with headings", "# Notes\n\n## Install\n\nRun it.\n\n## Usage\n\nUse it.\n", "not a transcript layout parley knows"},
+		{"a title without a header", "# A ↔ B\n\nsome words\n", "not a transcript layout parley knows"},
 		{"content of the wrong type", `{"messages": [{"role": "user", "content": 5}]}`, "content is a number"},
 		{"messages not a list", `{"messages": "x"}`, `"messages" is a string`},
 		{"empty conversation", `{"conversations": []}`, "no messages"},
@@ -170,7 +221,8 @@ func fuzzSeeds(f *testing.F) {
 		f.Fatal(err)
 	}
 	for _, s := range [][]byte{seed, seed[:len(seed)/3], []byte(headedSample), []byte(openAISample), []byte(shareGPTSample),
-		[]byte("### A ###\n"), []byte("[[[]]]"),
+		[]byte("### A ###\n"), []byte("[[[]]]"), []byte(labelledHeadings), []byte("**A:** x\n**B:** y\nA: z\n**A:** w\n**B**: v\n"),
+		[]byte(`{"turns":[{"speaker":"A","text":"x"},{"author":"B","message":["y"]}]}`),
 		[]byte(`{"model_a":"A","model_b":"B","initial_message":" ","messages":[{"role":"user","content":" ","speaker":"A"},{"role":"assistant","content":"x","speaker":"B"}]}`), []byte(`{"messages":[{"role":"user","content":[1,{"text":2}]}]}`)} {
 		f.Add(s)
 	}

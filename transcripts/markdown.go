@@ -205,10 +205,12 @@ func parseMarkdown(text string) (*Transcript, error) {
 	t.Title = strings.TrimSuffix(lines[i][2:], "\r")
 	i++
 	declared := -1
+	titleLine, closed := i, false
 	for ; i < len(lines); i++ {
 		l := strings.TrimSuffix(lines[i], "\r")
 		if l == "---" {
 			i++
+			closed = true
 			break
 		}
 		if k, v, ok := headerField(l); ok {
@@ -227,6 +229,9 @@ func parseMarkdown(text string) (*Transcript, error) {
 				}
 			}
 		}
+	}
+	if !closed {
+		return nil, &ParseError{Line: titleLine, Msg: `the header after the title has no closing "---" line`}
 	}
 	speakers := titleSpeakers(t.Title)
 	if first := firstHeading(lines, i); first == "" || !speakers[first] {

@@ -151,9 +151,10 @@ func TestParseMarkdownErrorsNameTheLine(t *testing.T) {
 		in   string
 		line int
 	}{
-		"no title":         {"hello\n", 1},
-		"text not heading": {"# A ↔ B\n\n---\n\nstray text\n", 5},
-		"bad count":        {"# A ↔ B\n**Messages:** many\n---\n", 2},
+		"no title":          {"hello\n", 1},
+		"text not heading":  {"# A ↔ B\n\n---\n\nstray text\n", 5},
+		"bad count":         {"# A ↔ B\n**Messages:** many\n---\n", 2},
+		"header not closed": {"\n# A ↔ B\n\n**Started:**\n\n### A\n\nhi\n", 2},
 	}
 	for name, c := range cases {
 		t.Run(name, func(t *testing.T) {

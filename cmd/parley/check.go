@@ -125,7 +125,7 @@ func runCheck(cmd *cobra.Command, f checkFlags, args []string) error {
 		return usageErr(err)
 	}
 	if len(files) == 0 {
-		return failureErr(fmt.Errorf("no transcripts found in %s; check takes parley Markdown or JSONL, \"### Name ###\" logs, or OpenAI or ShareGPT JSON", strings.Join(args, ", ")))
+		return failureErr(fmt.Errorf("no transcripts found in %s; check takes parley Markdown or JSONL, \"### Name ###\" logs, speaker-labelled text, or OpenAI or ShareGPT JSON", strings.Join(args, ", ")))
 	}
 	// Each transcript's row is printed as soon as it is judged and then
 	// dropped: only the tallies the summary needs are kept, so memory
@@ -189,7 +189,9 @@ func runCheck(cmd *cobra.Command, f checkFlags, args []string) error {
 	}
 	failed := func(file analysis.File, err error) {
 		fmt.Fprintln(errw, "parley:", err)
-		readErrs++
+		if !errors.Is(err, analysis.ErrNotTranscript) {
+			readErrs++
+		}
 	}
 	analysis.Each(files, work, emit, failed)
 

@@ -258,6 +258,9 @@ func TestCheckErrorsNameFileAndLine(t *testing.T) {
 	os.WriteFile(filepath.Join(dir, "u.expect.yaml"), []byte("stop_after: 1\nstop_bye: 3\n"), 0o600)
 	writeCase(t, dir, "u", words(3), "")
 	os.WriteFile(filepath.Join(dir, "u.expect.yaml"), []byte("stop_after: 1\nstop_bye: 3\n"), 0o600)
+	bad("notes.md", "# Notes\n\nno conversation here\n")
+	bad("notes.expect.yaml", "stop_after: 1\nstop_by: null\n")
+	bad("plain.md", "no conversation here either\n")
 
 	cases := []struct {
 		name string
@@ -273,6 +276,8 @@ func TestCheckErrorsNameFileAndLine(t *testing.T) {
 		{"no such transcript", []string{"check", filepath.Join(dir, "missing.md")}, exitUsage, "missing.md: no such transcript"},
 		{"bad expectation", []string{"check", filepath.Join(dir, "u.md")}, exitFailure, filepath.Join(dir, "u.expect.yaml") + `:2: unknown field "stop_bye"`},
 		{"no arguments", []string{"check"}, exitUsage, "one or more transcripts"},
+		{"a labelled file in no layout parley reads", []string{"check", dir}, exitFailure, filepath.Join(dir, "notes.md") + ": not a transcript layout parley knows"},
+		{"a file named on the command line in no layout parley reads", []string{"check", filepath.Join(dir, "plain.md")}, exitFailure, filepath.Join(dir, "plain.md") + ": not a transcript layout parley knows"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -291,6 +296,10 @@ func TestCheckReadsOtherLayouts(t *testing.T) {
 	os.WriteFile(filepath.Join(dir, "chat.expect.yaml"), []byte("stop_after: 2\n"), 0o600)
 	os.WriteFile(filepath.Join(dir, "share.json"), []byte(`{"conversations":[{"from":"human","value":"hi"},{"from":"gpt","value":"hello"}]}`), 0o600)
 	os.WriteFile(filepath.Join(dir, "README.md"), []byte("not a transcript\n"), 0o600)
+	os.WriteFile(filepath.Join(dir, "labelled.md"), []byte("# A ↔ B\n\n## A\n\nhello\n\n## B\n\n^C^C\n\n## A\n\n^C^C\n\n## B\n\nbye\n"), 0o600)
+	os.WriteFile(filepath.Join(dir, "turns.json"), []byte(`{"turns":[{"speaker":"A","text":"a"},{"speaker":"B","text":"b"}]}`), 0o600)
+	// Notes beside the transcripts are no conversation: skipped, saying so.
+	os.WriteFile(filepath.Join(dir, "NOTES.md"), []byte("# What we found\n\n## Loops\n\nMost end in farewells.\n"), 0o600)
 	policyFile := filepath.Join(dir, "p.yaml")
 	os.WriteFile(policyFile, []byte("any: [{end_token: {token: '^C^C', exchanges: 1}}, {end_token: {exchanges: 1}}]\n"), 0o600)
 	code, out, errOut := parley(t, "check", "--json", "--policy", policyFile, dir)
@@ -305,14 +314,18 @@ func TestCheckReadsOtherLayouts(t *testing.T) {
 		}
 		got[filepath.Base(r.File)] = r.Layout + " " + at
 	}
-	want := map[string]string{"backrooms.txt": "headed 3", "chat.json": "openai-messages 2", "share.json": "sharegpt -"}
+	want := map[string]string{"backrooms.txt": "headed 3", "chat.json": "openai-messages 2", "share.json": "sharegpt -",
+		"labelled.md": "speaker-labelled 3", "turns.json": "turns-json -"}
 	for k, v := range want {
 		if got[k] != v {
 			t.Errorf("%s: %q, want %q (all: %v)", k, got[k], v, got)
 		}
 	}
-	if len(got) != 3 {
-		t.Errorf("checked %v; README.md must be skipped", got)
+	if len(got) != len(want) {
+		t.Errorf("checked %v; README.md and NOTES.md must be skipped", got)
+	}
+	if skip := filepath.Join(dir, "NOTES.md") + ": skipped: not a conversation in any layout parley reads"; !strings.Contains(errOut, skip) {
+		t.Errorf("stderr %q; want %q", errOut, skip)
 	}
 }
 

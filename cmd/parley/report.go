@@ -69,10 +69,12 @@ model. report.html is one self-contained page: open it from disk.
 				convs = append(convs, c)
 			}, func(f analysis.File, err error) {
 				fmt.Fprintln(errw, "parley:", err)
-				failed++
+				if !errors.Is(err, analysis.ErrNotTranscript) {
+					failed++
+				}
 			})
 			if len(convs) == 0 {
-				return failureErr(fmt.Errorf("no conversations could be read in %s; report takes parley Markdown or JSONL, \"### Name ###\" logs, or OpenAI or ShareGPT JSON", strings.Join(args, ", ")))
+				return failureErr(fmt.Errorf("no conversations could be read in %s; report takes parley Markdown or JSONL, \"### Name ###\" logs, speaker-labelled text, or OpenAI or ShareGPT JSON", strings.Join(args, ", ")))
 			}
 			r := analysis.Build(source, convs)
 			if err := report.Write(out, r); err != nil {

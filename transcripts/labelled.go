@@ -1,0 +1,253 @@
+package transcripts
+
+import (
+	"errors"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+)
+
+// LayoutLabelled is a conversation written as text or Markdown in which
+// each message starts with a label naming its speaker, the way many
+// scripts and chat exports write one:
+//
+//	## Claude                **Claude:** Hello.          Claude: Hello.
+//	Hello.                   **GPT**: Hi.                GPT: Hi.
+//	## GPT
+//	Hi.
+//
+// A label is a heading (any level, an optional colon or closing marks
+// after the name), a bold name followed by a colon, or a name and a colon
+// at the start of a line. The text after a bold or plain label, and the
+// lines after any label up to the next one, are the message; blank lines
+// and separator lines ("---", "***", "___") around it are not.
+//
+// Which lines are labels is read from the whole file: of the labels of one
+// form (one heading level, bold, or plain), the speakers are the names
+// that recur, each at least twice and at least a quarter as often as the
+// commonest, and at least two of them must take turns. So a heading or a
+// "Note:" that a message holds once or twice does not split it, and a
+// document that merely has headings is not read as a conversation. The
+// form whose speakers label the most lines wins (headings, then bold, then
+// plain, on a tie). Text before the first label is kept as a moderator
+// note, but for a "# Title" line, which is the title.
+const LayoutLabelled = "speaker-labelled"
+
+// Label forms: a heading's level (1 to 6), bold, plain.
+const (
+	labelBold  = 7
+	labelPlain = 8
+)
+
+// speakerLabel is one line that may start a message.
+type speakerLabel struct {
+	line int
+	form uint8
+	name string
+	rest string // the text after the label on its line
+}
+
+// labelOf reads a line (without its line end) as a speaker label.
+func labelOf(l string) (form uint8, name, rest string, ok bool) {
+	l = strings.TrimRight(l, " \t\r")
+	switch {
+	case strings.HasPrefix(l, "#"):
+		level := 0
+		for level < len(l) && l[level] == '#' {
+			level++
+		}
+		if level > 6 || level == len(l) || (l[level] != ' ' && l[level] != '\t') {
+			return 0, "", "", false
+		}
+		n := strings.TrimRight(l[level:], "#")
+		if len(n) < len(l[level:]) && !strings.HasSuffix(n, " ") && !strings.HasSuffix(n, "\t") {
+			n = l[level:] // a "#" inside the name, not closing marks
+		}
+		n = strings.TrimSpace(n)
+		n = strings.TrimSpace(strings.TrimSuffix(n, ":"))
+		if strings.HasPrefix(n, "**") && strings.HasSuffix(n, "**") && len(n) > 4 {
+			n = strings.TrimSpace(strings.TrimSuffix(n[2:len(n)-2], ":"))
+		}
+		return uint8(level), n, "", validName(n)
+	case strings.HasPrefix(l, "**"):
+		j := strings.Index(l[2:], "**")
+		if j < 0 {
+			return 0, "", "", false
+		}
+		inner, after := l[2:2+j], l[4+j:]
+		if n, cut := strings.CutSuffix(inner, ":"); cut {
+			name, rest = strings.TrimSpace(n), strings.TrimSpace(after)
+		} else if a, cut := strings.CutPrefix(strings.TrimLeft(after, " \t"), ":"); cut && inner == strings.TrimSpace(inner) {
+			name, rest = inner, strings.TrimSpace(a)
+		} else {
+			return 0, "", "", false
+		}
+		return labelBold, name, rest, validName(name)
+	}
+	i := strings.IndexByte(l, ':')
+	if i <= 0 || i > maxNameLen {
+		return 0, "", "", false
+	}
+	if i+1 < len(l) && l[i+1] != ' ' && l[i+1] != '\t' {
+		return 0, "", "", false // "12:30", "https://…"
+	}
+	name = l[:i]
+	return labelPlain, name, strings.TrimSpace(l[i+1:]), validName(name)
+}
+
+const maxNameLen = 48
+
+// validName reports whether n can be a speaker's name: short, a few
+// words, holding a letter or digit, starting with one, and not ending like
+// a sentence.
+func validName(n string) bool {
+	if n == "" || len(n) > maxNameLen || strings.TrimSpace(n) != n || len(strings.Fields(n)) > 5 {
+		return false
+	}
+	r, _ := utf8.DecodeRuneInString(n)
+	if !unicode.IsLetter(r) && !unicode.IsDigit(r) {
+		return false
+	}
+	if strings.ContainsAny(n, "*`#|>\"\n") {
+		return false
+	}
+	last, _ := utf8.DecodeLastRuneInString(n)
+	return !strings.ContainsRune(".,;!?", last)
+}
+
+// chooseLabels finds the lines that start messages: the labels of the form
+// whose recurring names take turns on the most lines (see LayoutLabelled).
+func chooseLabels(lines []string) []speakerLabel {
+	var all []speakerLabel
+	for i, l := range lines {
+		if form, name, rest, ok := labelOf(l); ok {
+			all = append(all, speakerLabel{line: i, form: form, name: name, rest: rest})
+		}
+	}
+	var best []speakerLabel
+	for form := uint8(1); form <= labelPlain; form++ {
+		counts := map[string]int{}
+		most := 0
+		for _, lb := range all {
+			if lb.form == form {
+				counts[lb.name]++
+				most = max(most, counts[lb.name])
+			}
+		}
+		var seq []speakerLabel
+		speakers := 0
+		for _, c := range counts {
+			if c >= 2 && 4*c >= most {
+				speakers++
+			}
+		}
+		if speakers < 2 {
+			continue
+		}
+		turns := 0
+		for _, lb := range all {
+			if c := counts[lb.name]; lb.form == form && c >= 2 && 4*c >= most {
+				if len(seq) > 0 && seq[len(seq)-1].name != lb.name {
+					turns++
+				}
+				seq = append(seq, lb)
+			}
+		}
+		// The speakers take turns: most labels name someone else than the
+		// label before them.
+		if 2*turns < len(seq)-1 || len(seq) <= len(best) {
+			continue
+		}
+		best = seq
+	}
+	return best
+}
+
+// looksLabelled reports whether text reads as a speaker-labelled
+// conversation.
+func looksLabelled(text string) bool {
+	lines, _ := splitLines(text)
+	return len(chooseLabels(lines)) > 0
+}
+
+// parseLabelled reads a speaker-labelled conversation (LayoutLabelled).
+// Messages' contents slice text where they can.
+func parseLabelled(text string) (*Transcript, error) {
+	text = strings.TrimPrefix(text, "\ufeff")
+	lines, starts := splitLines(text)
+	labels := chooseLabels(lines)
+	if len(labels) == 0 {
+		return nil, errors.New(`no speaker labels found: expected messages that each start with a heading, a "**Name:**" or a "Name:" line naming their speaker, at least two speakers taking turns`)
+	}
+	// body is the text of lines[from:to], without the blank and separator
+	// lines around it.
+	body := func(from, to int) string {
+		for from < to && (blank(lines[from]) || separatorLine(lines[from])) {
+			from++
+		}
+		for to > from && (blank(lines[to-1]) || separatorLine(lines[to-1])) {
+			to--
+		}
+		if from >= to {
+			return ""
+		}
+		end := len(text)
+		if to < len(starts) {
+			end = starts[to] - 1 // without the line end
+		}
+		return blockText(text[starts[from]:end])
+	}
+	t := &Transcript{}
+	pre := 0
+	if first := nextNonBlank(lines, 0); first < labels[0].line {
+		if title, ok := strings.CutPrefix(strings.TrimRight(lines[first], " \t\r"), "# "); ok {
+			t.Title = strings.TrimSpace(title)
+			pre = first + 1
+		}
+	}
+	if note := body(pre, labels[0].line); note != "" {
+		t.Messages = append(t.Messages, Message{Speaker: ModeratorSpeaker, Content: note, Origin: OriginModerator})
+	}
+	for k, lb := range labels {
+		next := len(lines)
+		if k+1 < len(labels) {
+			next = labels[k+1].line
+		}
+		content := body(lb.line+1, next)
+		if lb.rest != "" {
+			if content != "" {
+				content = lb.rest + "\n" + content
+			} else {
+				content = lb.rest
+			}
+		}
+		t.Messages = append(t.Messages, Message{Speaker: lb.name, Content: content})
+	}
+	if t.Title == "" {
+		t.Title = defaultTitle(t)
+	}
+	return t, nil
+}
+
+// separatorLine reports whether a line is a Markdown thematic break made
+// of one character: "---", "***", "___", "* * *" and the like.
+func separatorLine(l string) bool {
+	l = strings.TrimSpace(l)
+	if len(l) < 3 {
+		return false
+	}
+	c, n := l[0], 0
+	if c != '-' && c != '*' && c != '_' {
+		return false
+	}
+	for i := 0; i < len(l); i++ {
+		switch l[i] {
+		case c:
+			n++
+		case ' ', '\t':
+		default:
+			return false
+		}
+	}
+	return n >= 3
+}

@@ -1,0 +1,112 @@
+package transcripts
+
+import (
+	"strings"
+	"testing"
+)
+
+func TestLabelOf(t *testing.T) {
+	cases := []struct {
+		name, line string
+		form       uint8
+		speaker    string
+		rest       string
+		ok         bool
+	}{
+		{"level-two heading", "## Claude", 2, "Claude", "", true},
+		{"heading with a colon and closing marks", "### Claude 3 Opus: ###", 3, "Claude 3 Opus", "", true},
+		{"heading in bold", "#### **GPT-4o**", 4, "GPT-4o", "", true},
+		{"heading with CR", "# Model A\r", 1, "Model A", "", true},
+		{"seven marks is no heading", "####### Claude", 0, "", "", false},
+		{"no space after the marks", "##Claude", 0, "", "", false},
+		{"a heading that is a sentence", "## Why this matters.", 2, "Why this matters.", "", false},
+		{"a heading too long for a name", "## " + strings.Repeat("word ", 6), 2, "", "", false},
+		{"bold name, colon inside", "**Claude:** Hello there.", labelBold, "Claude", "Hello there.", true},
+		{"bold name, colon after", "**GPT** : Hi.", labelBold, "GPT", "Hi.", true},
+		{"bold text that is no label", "**Important** things first.", 0, "", "", false},
+		{"plain name", "User 1: hello", labelPlain, "User 1", "hello", true},
+		{"plain name alone", "Claude:", labelPlain, "Claude", "", true},
+		{"a time", "12:30 is late", 0, "", "", false},
+		{"a link", "https://example.com", 0, "", "", false},
+		{"a sentence ending in a colon", "Here is what I think about it, at length:", labelPlain, "", "", false},
+		{"quoted name", `"Claude": hi`, labelPlain, "", "", false},
+		{"a list item", "- Claude: hi", labelPlain, "", "", false},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			form, name, rest, ok := labelOf(c.line)
+			if ok != c.ok {
+				t.Fatalf("labelOf(%q) ok = %v, want %v (name %q)", c.line, ok, c.ok, name)
+			}
+			if !ok {
+				return
+			}
+			if form != c.form || name != c.speaker || rest != c.rest {
+				t.Errorf("labelOf(%q) = %d, %q, %q; want %d, %q, %q", c.line, form, name, rest, c.form, c.speaker, c.rest)
+			}
+		})
+	}
+}
+
+// A file is read as speaker-labelled only when two recurring names take
+// turns; documents with headings are not conversations.
+func TestLooksLabelled(t *testing.T) {
+	cases := []struct {
+		name, text string
+		want       bool
+	}{
+		{"two speakers taking turns", "## A\nhi\n## B\nyo\n## A\nok\n## B\nbye\n", true},
+		{"a third name said once stays text", "**A:** hi\n**B:** yo\n**Note:** x\n**A:** ok\n**B:** bye\n", true},
+		{"a document's sections", "# Guide\n## Install\nrun\n## Usage\nuse\n## Licence\nMIT\n", false},
+		{"one speaker only", "A: one\nA: two\nA: three\n", false},
+		{"recurring names that never take turns", "## Added\n- a\n## Added\n- b\n## Fixed\n- c\n## Fixed\n- d\n## Fixed\n- e\n## Added\n- f\n", false},
+		{"three messages: the one said once is not a speaker", "## A\nhi\n## B\nyo\n## A\nok\n", false},
+		{"prose", "It was late. We talked: about the sea, about nothing.\nThen we slept.\n", false},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			if got := looksLabelled(c.text); got != c.want {
+				t.Errorf("looksLabelled = %v, want %v", got, c.want)
+			}
+		})
+	}
+}
+
+func TestSeparatorLine(t *testing.T) {
+	for line, want := range map[string]bool{"---": true, "***": true, "___": true, "* * *": true, " -----\r": true, "--": false, "-*-": false, "--- x": false, "": false} {
+		if got := separatorLine(line); got != want {
+			t.Errorf("separatorLine(%q) = %v, want %v", line, got, want)
+		}
+	}
+}
+
+// FuzzParseLabelled: whatever the labelled reader accepts has at least two
+// speakers, each a one-line name, and every line of every message is a
+// line, or the end of a line, of the input.
+func FuzzParseLabelled(f *testing.F) {
+	fuzzSeeds(f)
+	f.Fuzz(func(t *testing.T, data []byte) {
+		tr, err := parseLabelled(string(data))
+		if err != nil {
+			return
+		}
+		in := strings.ReplaceAll(string(data), "\r", "")
+		speakers := map[string]bool{}
+		for _, m := range tr.Messages {
+			if m.Origin != OriginModerator {
+				speakers[m.Speaker] = true
+			}
+			if strings.ContainsAny(m.Speaker, "\r\n") || !validName(m.Speaker) && m.Origin != OriginModerator {
+				t.Fatalf("speaker %q", m.Speaker)
+			}
+			for _, l := range strings.Split(m.Content, "\n") {
+				if !strings.Contains(in, l) {
+					t.Fatalf("message line %q is not in the input", l)
+				}
+			}
+		}
+		if len(speakers) < 2 {
+			t.Fatalf("accepted with speakers %v", speakers)
+		}
+	})
+}
