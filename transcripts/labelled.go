@@ -17,8 +17,8 @@ import (
 //	Hi.
 //
 // A label is a heading (any level, an optional colon or closing marks
-// after the name), a bold name followed by a colon, or a name and a colon
-// at the start of a line. The text after a bold or plain label, and the
+// after the name), a bold name followed by a colon or alone on its line,
+// or a name and a colon at the start of a line. The text after a bold or plain label, and the
 // lines after any label up to the next one, are the message; blank lines
 // and separator lines ("---", "***", "___") around it are not.
 //
@@ -79,6 +79,8 @@ func labelOf(l string) (form uint8, name, rest string, ok bool) {
 			name, rest = strings.TrimSpace(n), strings.TrimSpace(after)
 		} else if a, cut := strings.CutPrefix(strings.TrimLeft(after, " \t"), ":"); cut && inner == strings.TrimSpace(inner) {
 			name, rest = inner, strings.TrimSpace(a)
+		} else if after == "" {
+			name = inner // a bold name alone on its line
 		} else {
 			return 0, "", "", false
 		}

@@ -24,6 +24,8 @@ func TestLabelOf(t *testing.T) {
 		{"bold name, colon inside", "**Claude:** Hello there.", labelBold, "Claude", "Hello there.", true},
 		{"bold name, colon after", "**GPT** : Hi.", labelBold, "GPT", "Hi.", true},
 		{"bold text that is no label", "**Important** things first.", 0, "", "", false},
+		{"bold name alone", "**Assistant**", labelBold, "Assistant", "", true},
+		{"bold sentence alone", "**This matters a great deal.**", labelBold, "", "", false},
 		{"plain name", "User 1: hello", labelPlain, "User 1", "hello", true},
 		{"plain name alone", "Claude:", labelPlain, "Claude", "", true},
 		{"a time", "12:30 is late", 0, "", "", false},
