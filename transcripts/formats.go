@@ -53,8 +53,9 @@ import (
 // System (and developer) messages are instructions, not dialogue. Those
 // before the first dialogue message become the run's system prompt
 // (Run.System); a later one is kept as a moderator note, in its place,
-// which policies do not count. Text before the first heading of a headed
-// file is kept as a moderator note too.
+// which policies do not count. Text before the first message of a headed
+// or speaker-labelled file is the run's Preamble, not a message, so the
+// messages are numbered from 1 as the file shows them.
 
 // ErrUnknownLayout is the error Import and ReadAny wrap when a file is in
 // no layout parley reads.
@@ -284,7 +285,7 @@ func parseHeaded(s string) (*Transcript, error) {
 	}
 	t.Messages = append(t.Messages, Message{Speaker: speaker, Content: blockText(s[body:])})
 	if preamble != "" {
-		t.Messages = append([]Message{{Speaker: ModeratorSpeaker, Content: preamble, Origin: OriginModerator}}, t.Messages...)
+		t.Run = &Run{Preamble: preamble}
 	}
 	t.Title = defaultTitle(t)
 	return t, nil

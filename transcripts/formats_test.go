@@ -81,13 +81,14 @@ func TestImport(t *testing.T) {
 		count     int // transcripts
 		speakers  []string
 		contents  []string
-		moderator int // messages kept as moderator notes in the first transcript
+		moderator int    // messages kept as moderator notes in the first transcript
+		preamble  string // the first transcript's text before its first message
 	}{
 		{name: "headed blocks", data: headedSample, layout: LayoutHeaded, count: 1,
 			speakers: []string{"Claude 1", "Claude 2", "Claude 1"},
 			contents: []string{"hello, are you there?", "I am here.\n### Not a heading in the middle of a line ### is fine", "^C^C"}},
 		{name: "headed blocks with a preamble and CRLF", data: "Log of a run\r\n\r\n### A ###\r\nhi\r\n### B ###\r\nyo\r\n", layout: LayoutHeaded, count: 1,
-			speakers: []string{ModeratorSpeaker, "A", "B"}, contents: []string{"Log of a run", "hi", "yo"}, moderator: 1},
+			speakers: []string{"A", "B"}, contents: []string{"hi", "yo"}, preamble: "Log of a run"},
 		{name: "openai messages object", data: openAISample, layout: LayoutOpenAI, count: 1,
 			speakers: []string{"user", "assistant", "Kimi"},
 			contents: []string{"What is a monad?", "A monoid\nin the category of endofunctors.", "Ha. [END]"}},
@@ -103,13 +104,13 @@ func TestImport(t *testing.T) {
 			speakers: []string{"human", "gpt"}, contents: []string{"Hi", "Hello! [END]"}},
 		{name: "parley markdown", data: string(seed), layout: LayoutMarkdown, count: 1},
 		{name: "markdown headings naming speakers", data: labelledHeadings, layout: LayoutLabelled, count: 1,
-			speakers: []string{ModeratorSpeaker, "Claude", "GPT", "Claude", "GPT"},
-			contents: []string{"Recorded on the first of May.", "Hello. Here is a list:\n\n## Notes\n- a", "Hi.", "A second.", "Bye. [END]"}, moderator: 1},
+			speakers: []string{"Claude", "GPT", "Claude", "GPT"},
+			contents: []string{"Hello. Here is a list:\n\n## Notes\n- a", "Hi.", "A second.", "Bye. [END]"}, preamble: "Recorded on the first of May."},
 		{name: "headings with a blank opening, no header and no separators", data: "### A\n\n### B\n\nHello\n\n### A\n\nHi\n\n### B\n\nBye\n",
 			layout: LayoutLabelled, count: 1, speakers: []string{"A", "B", "A", "B"}, contents: []string{"", "Hello", "Hi", "Bye"}},
 		{name: "bold labels under a title and a header", data: "# A ↔ B\n\n**Started:** today\n\n---\n\n**A:** x\n\n---\n\n**B:** y\n\n**A:** z\n\n**B:** w\n",
-			layout: LayoutLabelled, count: 1, speakers: []string{ModeratorSpeaker, "A", "B", "A", "B"},
-			contents: []string{"**Started:** today", "x", "y", "z", "w"}, moderator: 1},
+			layout: LayoutLabelled, count: 1, speakers: []string{"A", "B", "A", "B"},
+			contents: []string{"x", "y", "z", "w"}, preamble: "**Started:** today"},
 		{name: "bold labels", data: "**Claude:** Hello.\nSecond line.\n\n**GPT**: Hi.\n\n**Claude:** More.\n\n**GPT** : Bye.\n**Note:** said once, so not a speaker\n",
 			layout: LayoutLabelled, count: 1, speakers: []string{"Claude", "GPT", "Claude", "GPT"},
 			contents: []string{"Hello.\nSecond line.", "Hi.", "More.", "Bye.\n**Note:** said once, so not a speaker"}},
@@ -156,6 +157,13 @@ func TestImport(t *testing.T) {
 			}
 			if mods != c.moderator {
 				t.Errorf("%d moderator notes, want %d", mods, c.moderator)
+			}
+			preamble := ""
+			if ts[0].Run != nil {
+				preamble = ts[0].Run.Preamble
+			}
+			if preamble != c.preamble {
+				t.Errorf("preamble %q, want %q", preamble, c.preamble)
 			}
 		})
 	}

@@ -45,7 +45,7 @@ func parseHeadedRef(data []byte) (*Transcript, error) {
 		return nil, &ParseError{Line: 1, Msg: `no "### Name ###" heading found`}
 	}
 	if p := trimBlankLinesRef(preamble); p != "" {
-		t.Messages = append([]Message{{Speaker: ModeratorSpeaker, Content: p, Origin: OriginModerator}}, t.Messages...)
+		t.Run = &Run{Preamble: p}
 	}
 	t.Title = defaultTitle(t)
 	return t, nil

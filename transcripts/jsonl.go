@@ -39,6 +39,10 @@ type Run struct {
 	// "system" messages of OpenAI or ShareGPT JSON); runs parley staged
 	// record each agent's prompt in its Settings instead.
 	System string `json:"system,omitempty"`
+	// Preamble is the text an imported headed or speaker-labelled file
+	// holds before its first message (a log's setup lines, say). It is no
+	// message, so it does not shift the messages' numbers.
+	Preamble string `json:"preamble,omitempty"`
 	// Pairing places the run in a roster tournament: its two roster
 	// agents (opener and responder) and its run number for that pair.
 	Pairing *Pairing `json:"pairing,omitempty"`

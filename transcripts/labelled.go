@@ -29,8 +29,8 @@ import (
 // "Note:" that a message holds once or twice does not split it, and a
 // document that merely has headings is not read as a conversation. The
 // form whose speakers label the most lines wins (headings, then bold, then
-// plain, on a tie). Text before the first label is kept as a moderator
-// note, but for a "# Title" line, which is the title.
+// plain, on a tie). Text before the first label is the run's Preamble,
+// but for a "# Title" line, which is the title.
 const LayoutLabelled = "speaker-labelled"
 
 // Label forms: a heading's level (1 to 6), bold, plain.
@@ -208,7 +208,7 @@ func parseLabelled(text string) (*Transcript, error) {
 		}
 	}
 	if note := body(pre, labels[0].line); note != "" {
-		t.Messages = append(t.Messages, Message{Speaker: ModeratorSpeaker, Content: note, Origin: OriginModerator})
+		t.Run = &Run{Preamble: note}
 	}
 	for k, lb := range labels {
 		next := len(lines)

@@ -357,6 +357,21 @@ func TestConvert(t *testing.T) {
 	if jl, err := transcripts.Read(filepath.Join(dir, "chat.jsonl")); err != nil || jl.Run.System != "be brief" {
 		t.Errorf("the JSONL keeps system prompt %+v (%v)", jl, err)
 	}
+	// A log's lines before its first message are kept in JSONL, not
+	// numbered as a message; Markdown has no place for them and convert
+	// says so.
+	logIn := filepath.Join(dir, "log.txt")
+	os.WriteFile(logIn, []byte("actors: a, b\n\n### A ###\nhi\n### B ###\nyo\n"), 0o600)
+	if code, stdout, errOut := parley(t, "convert", logIn, filepath.Join(dir, "log.md")); code != exitOK ||
+		!strings.Contains(stdout, "(headed): 2 messages") || !strings.Contains(errOut, "text before the first message has no place in Markdown") {
+		t.Errorf("log to Markdown: exit %d: %s%s", code, stdout, errOut)
+	}
+	if code, _, errOut := parley(t, "convert", logIn, filepath.Join(dir, "log.jsonl")); code != exitOK {
+		t.Fatalf("log to JSONL: exit %d %s", code, errOut)
+	}
+	if jl, err := transcripts.Read(filepath.Join(dir, "log.jsonl")); err != nil || jl.Run.Preamble != "actors: a, b" || len(jl.Messages) != 2 {
+		t.Errorf("the JSONL keeps the preamble: %+v (%v)", jl, err)
+	}
 	// It never overwrites without --force.
 	if code, _, errOut := parley(t, "convert", in, out); code != exitUsage || !strings.Contains(errOut, "already exists") {
 		t.Errorf("second convert: exit %d, %q", code, errOut)

@@ -22,8 +22,9 @@ func newConvertCmd() *cobra.Command {
 		Use:   "convert IN OUT.md | CONFIG.json ROSTER.yaml",
 		Short: "Write a transcript, or a tournament config, from another tool in parley's own layout",
 		Long: `convert reads a transcript in any layout parley knows ("### Name ###"
-headed blocks, OpenAI "messages" JSON, ShareGPT "conversations" JSON, or
-parley's own Markdown and JSONL) and writes it in parley's Markdown layout,
+headed blocks, speaker-labelled text ("## Name", "**Name:**", "Name:"),
+OpenAI "messages" JSON, ShareGPT "conversations" JSON, other JSON lists of
+turns, or parley's own Markdown and JSONL) and writes it in parley's Markdown layout,
 or as parley JSONL when OUT ends in .jsonl.
 
 Given the config of the attractors tournament script (a JSON file with
@@ -74,6 +75,9 @@ convert never overwrites a file unless given --force.`,
 				fmt.Fprintf(cmd.OutOrStdout(), "%s (%s): %d messages → %s\n", in, layout, len(t.Messages), paths[i])
 				if t.Run != nil && t.Run.System != "" && ext == ".md" {
 					fmt.Fprintf(cmd.ErrOrStderr(), "parley: %s: the system prompt has no place in Markdown; convert to .jsonl to keep it\n", in)
+				}
+				if t.Run != nil && t.Run.Preamble != "" && ext == ".md" {
+					fmt.Fprintf(cmd.ErrOrStderr(), "parley: %s: the text before the first message has no place in Markdown; convert to .jsonl to keep it\n", in)
 				}
 			}
 			return nil
