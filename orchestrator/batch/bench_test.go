@@ -2,7 +2,11 @@ package batch
 
 import (
 	"bufio"
+	"bytes"
 	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"encoding/pem"
 	"fmt"
 	"io"
 	"net"
@@ -11,6 +15,7 @@ import (
 	"os"
 	"os/exec"
 	"runtime"
+	"runtime/debug"
 	"strconv"
 	"strings"
 	"sync"
@@ -35,26 +40,47 @@ func newLoopback(t testing.TB, h http.Handler) string {
 // counts are parley's alone.
 const serverEnv = "PARLEY_BATCH_BENCH_SERVER"
 
-// serveForBenchmark holds every stream open after its first delta until
-// POST /release, then ends them all. GET /open says how many are open.
+// serveForBenchmark serves the same handlers twice: over cleartext
+// HTTP/1.1, and over TLS with HTTP/2 offered, as providers serve. Each
+// stream is held open after its first delta until POST /release, then
+// they all end. GET /open says how many streams are open, how many of
+// them came over HTTP/2 and how many TLS connections the server holds.
+// It tells the parent its addresses and the TLS certificate (PEM) on its
+// first lines of output.
 func serveForBenchmark() {
-	var open atomic.Int64
+	var open, openH2, tlsConns atomic.Int64
+	var mu sync.Mutex
 	release := make(chan struct{})
-	var once sync.Once
 	mux := http.NewServeMux()
-	mux.HandleFunc("/open", func(w http.ResponseWriter, r *http.Request) { fmt.Fprint(w, open.Load()) })
-	mux.HandleFunc("/release", func(w http.ResponseWriter, r *http.Request) { once.Do(func() { close(release) }) })
+	mux.HandleFunc("/open", func(w http.ResponseWriter, r *http.Request) {
+		fmt.Fprint(w, open.Load(), openH2.Load(), tlsConns.Load())
+	})
+	mux.HandleFunc("/release", func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		close(release)
+		release = make(chan struct{})
+		mu.Unlock()
+	})
 	mux.HandleFunc("/v1/chat/completions", func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		held := release
+		mu.Unlock()
 		io.Copy(io.Discard, r.Body)
 		w.Header().Set("Content-Type", "text/event-stream")
 		fmt.Fprint(w, `data: {"id":"x","object":"chat.completion.chunk","created":1,"model":"m","choices":[{"index":0,"delta":{"role":"assistant","content":"Hello"},"finish_reason":null}]}`+"\n\n")
 		w.(http.Flusher).Flush()
 		open.Add(1)
+		if r.ProtoMajor == 2 {
+			openH2.Add(1)
+		}
 		select {
-		case <-release:
+		case <-held:
 		case <-r.Context().Done():
 		}
 		open.Add(-1)
+		if r.ProtoMajor == 2 {
+			openH2.Add(-1)
+		}
 		fmt.Fprint(w, `data: {"id":"x","object":"chat.completion.chunk","created":1,"model":"m","choices":[{"index":0,"delta":{"content":" there."},"finish_reason":"stop"}],"usage":{"prompt_tokens":3,"completion_tokens":2,"total_tokens":5}}`+"\n\ndata: [DONE]\n\n")
 	})
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
@@ -62,12 +88,34 @@ func serveForBenchmark() {
 		fmt.Println("ERR", err)
 		os.Exit(1)
 	}
+	// The TLS server keeps Go's defaults, as a provider's would: HTTP/2
+	// by ALPN, at most 250 concurrent streams on a connection.
+	tlsSrv := httptest.NewUnstartedServer(mux)
+	tlsSrv.EnableHTTP2 = true
+	tlsSrv.Config.ConnState = func(c net.Conn, st http.ConnState) {
+		switch st {
+		case http.StateNew:
+			tlsConns.Add(1)
+		case http.StateClosed, http.StateHijacked:
+			tlsConns.Add(-1)
+		}
+	}
+	tlsSrv.StartTLS()
 	fmt.Println("ADDR", ln.Addr().String())
+	fmt.Println("TLS", tlsSrv.Listener.Addr().String())
+	pem.Encode(os.Stdout, &pem.Block{Type: "CERTIFICATE", Bytes: tlsSrv.Certificate().Raw})
 	go func() { io.Copy(io.Discard, os.Stdin); os.Exit(0) }() // exit with the parent
 	http.Serve(ln, mux)
 }
 
-func startServerProcess(b *testing.B) (url string) {
+// benchServer is the server process as the parent sees it: its
+// cleartext and TLS base URLs and a pool trusting its certificate alone.
+type benchServer struct {
+	url, tlsURL string
+	roots       *x509.CertPool
+}
+
+func startServerProcess(b *testing.B) benchServer {
 	cmd := exec.Command(os.Args[0], "-test.run=^$", "-test.bench=^$")
 	cmd.Env = append(os.Environ(), serverEnv+"=1")
 	stdin, _ := cmd.StdinPipe()
@@ -77,11 +125,62 @@ func startServerProcess(b *testing.B) (url string) {
 		b.Fatal(err)
 	}
 	b.Cleanup(func() { stdin.Close(); cmd.Wait() })
-	line, err := bufio.NewReader(out).ReadString('\n')
-	if err != nil || !strings.HasPrefix(line, "ADDR ") {
-		b.Fatalf("the server process said %q (%v)", line, err)
+	rd := bufio.NewReader(out)
+	var srv benchServer
+	var certPEM []byte
+	for !bytes.Contains(certPEM, []byte("-----END CERTIFICATE-----")) {
+		line, err := rd.ReadString('\n')
+		if err != nil {
+			b.Fatalf("the server process said %q (%v)", line, err)
+		}
+		switch {
+		case strings.HasPrefix(line, "ADDR "):
+			srv.url = "http://" + strings.TrimSpace(strings.TrimPrefix(line, "ADDR "))
+		case strings.HasPrefix(line, "TLS "):
+			srv.tlsURL = "https://" + strings.TrimSpace(strings.TrimPrefix(line, "TLS "))
+		case srv.tlsURL != "":
+			certPEM = append(certPEM, line...)
+		default:
+			b.Fatalf("the server process said %q", line)
+		}
 	}
-	return "http://" + strings.TrimSpace(strings.TrimPrefix(line, "ADDR "))
+	srv.roots = x509.NewCertPool()
+	if srv.url == "" || !srv.roots.AppendCertsFromPEM(certPEM) {
+		b.Fatalf("the server process gave no address or no certificate: %q", certPEM)
+	}
+	return srv
+}
+
+// openStreams asks the server process how many streams it holds open,
+// how many of them are HTTP/2 and how many TLS connections carry them.
+func (srv benchServer) openStreams(b *testing.B) (open, h2, conns int) {
+	resp, err := http.Get(srv.url + "/open")
+	if err != nil {
+		b.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if _, err := fmt.Sscan(string(body), &open, &h2, &conns); err != nil {
+		b.Fatalf("/open said %q: %v", body, err)
+	}
+	return open, h2, conns
+}
+
+// trusting is NewHTTPClientVia's wrap for the TLS server: the transport
+// parley built, cloned to trust the server process's certificate and
+// nothing else, counting the connections it dials. Everything else (HTTP/2
+// forced, pool and buffer sizes) stays as parley set it.
+func trusting(roots *x509.CertPool, dials *atomic.Int64) func(http.RoundTripper) http.RoundTripper {
+	return func(rt http.RoundTripper) http.RoundTripper {
+		t := rt.(*http.Transport).Clone()
+		t.TLSClientConfig = &tls.Config{RootCAs: roots}
+		dial := t.DialContext
+		t.DialContext = func(ctx context.Context, network, addr string) (net.Conn, error) {
+			dials.Add(1)
+			return dial(ctx, network, addr)
+		}
+		return t
+	}
 }
 
 // residentKiB is the process's resident memory (VmRSS), or 0 where
@@ -100,16 +199,21 @@ func residentKiB() int64 {
 	return 0
 }
 
-// BenchmarkBatchScale runs 1,000 conversations at once against a loopback
-// server in another process, measures the memory and goroutines each
-// running conversation holds while its reply streams, then checks that all
-// of it is released when the batch ends. Memory is reported three ways:
-// the process's resident memory (what the machine gives up), the heap in
-// use and the goroutine stacks, each as the growth over the figure before
-// the batch, divided by the conversations.
-func BenchmarkBatchScale(b *testing.B) {
-	const convs = 1000
-	base := startServerProcess(b)
+// scaleConvs is how many conversations BenchmarkBatchScale runs at once.
+const scaleConvs = 1000
+
+// scaleFigures are what one batch of BenchmarkBatchScale holds per running
+// conversation: heap in use and live in bytes, stacks and process memory
+// in KiB, goroutines; and, over TLS, how many connections carried the
+// streams (at the server) and how many the client dialled.
+type scaleFigures struct {
+	heap, live, stack, proc, goroutines float64
+	conns, dials                        int
+}
+
+// scaleScenario is the benchmark's scenario against base: one agent whose
+// single reply the server holds open.
+func scaleScenario(b *testing.B, dir, name, base string) *configs.Scenario {
 	yaml := fmt.Sprintf(`agents:
   - name: A
     base_url: %s/v1
@@ -121,82 +225,140 @@ func BenchmarkBatchScale(b *testing.B) {
 termination:
   max_messages: 2 # the opening, then the one reply held open
 `, base)
-	dir := b.TempDir()
-	path := dir + "/scale.yaml"
+	path := dir + "/" + name + ".yaml"
 	os.WriteFile(path, []byte(yaml), 0o600)
 	s, err := configs.Load(path)
 	if err != nil {
 		b.Fatal(err)
 	}
-	var perConvHeap, perConvLive, perConvG, perConvRSS, perConvStack float64
+	return s
+}
+
+// runScale runs one batch of scaleConvs conversations of s through
+// client, measures what they hold once every reply is open at the server,
+// releases them and checks that the batch ends well. wantH2 says whether
+// every stream must have come over HTTP/2, or none.
+func runScale(b *testing.B, srv benchServer, s *configs.Scenario, client *http.Client, bdir string, wantH2 bool) scaleFigures {
+	const convs = scaleConvs
+	m, err := Plan("scale", []*configs.Scenario{s}, convs, convs, nil, time.Now())
+	if err != nil {
+		b.Fatal(err)
+	}
+	if err := WriteManifest(bdir, m); err != nil {
+		b.Fatal(err)
+	}
+	r := &Runner{Dir: bdir, Manifest: m, Parallel: convs, Env: Env{HTTPClient: client}}
+
+	// The heap a batch before this one let go is handed back to the
+	// system first, so that the process's growth is this batch's alone
+	// whichever ran before.
+	debug.FreeOSMemory()
+	var before runtime.MemStats
+	runtime.ReadMemStats(&before)
+	g0 := runtime.NumGoroutine()
+	rss0 := residentKiB()
+
+	done := make(chan *Summary, 1)
+	go func() {
+		sum, err := r.Run(context.Background())
+		if err != nil {
+			b.Error(err)
+		}
+		done <- sum
+	}()
+	var open, h2, conns int
+	for open < convs {
+		time.Sleep(20 * time.Millisecond)
+		open, h2, conns = srv.openStreams(b)
+	}
+	runtime.GC()
+	var during runtime.MemStats
+	runtime.ReadMemStats(&during)
+	g1 := runtime.NumGoroutine()
+	f := scaleFigures{
+		heap:       float64(int64(during.HeapInuse)-int64(before.HeapInuse)) / convs,
+		live:       float64(int64(during.HeapAlloc)-int64(before.HeapAlloc)) / convs,
+		goroutines: float64(g1-g0) / convs,
+		proc:       float64(residentKiB()-rss0) / convs,
+		stack:      float64(int64(during.StackInuse)-int64(before.StackInuse)) / 1024 / convs,
+		conns:      conns,
+	}
+	if wantH2 && h2 != convs || !wantH2 && h2 != 0 {
+		b.Errorf("%d of the %d open streams came over HTTP/2; want %v for all", h2, open, wantH2)
+	}
+
+	resp, err := http.Post(srv.url+"/release", "text/plain", nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	resp.Body.Close()
+	sum := <-done
+	if sum == nil || sum.Done != convs {
+		b.Fatalf("summary %+v; want %d done", sum, convs)
+	}
+	CloseIdle(client)
+	http.DefaultClient.CloseIdleConnections()
+	return f
+}
+
+// BenchmarkBatchScale runs 1,000 conversations at once against a loopback
+// server in another process, measures the memory and goroutines each
+// running conversation holds while its reply streams, then checks that all
+// of it is released when the batch ends. It does so twice, alternating
+// which goes first: over cleartext HTTP/1.1, one connection per
+// conversation, and over TLS with HTTP/2, as providers serve, where
+// conversations share connections. Memory is reported three ways: the
+// process's resident memory (what the machine gives up), the heap in use
+// and the goroutine stacks, each as the growth over the figure before the
+// batch, divided by the conversations. The HTTP/2 figures carry an h2-
+// prefix; h2-conns is how many connections carried the 1,000 streams,
+// h2-dials how many the client opened to get there.
+func BenchmarkBatchScale(b *testing.B) {
+	srv := startServerProcess(b)
+	// What runs before the first batch; any other goroutine left when
+	// the batches are over is a leak.
+	before := goleak.IgnoreCurrent()
+	dir := b.TempDir()
+	plain := scaleScenario(b, dir, "http1", srv.url)
+	secure := scaleScenario(b, dir, "h2", srv.tlsURL)
+	var f1, f2 scaleFigures
 	for i := 0; i < b.N; i++ {
-		m, err := Plan(fmt.Sprintf("scale%d", i), []*configs.Scenario{s}, convs, convs, nil, time.Now())
-		if err != nil {
-			b.Fatal(err)
+		runPlain := func() {
+			client, _, _, _ := NewHTTPClient([]*configs.Scenario{plain}, scaleConvs)
+			f1 = runScale(b, srv, plain, client, fmt.Sprintf("%s/h1-%d", dir, i), false)
 		}
-		bdir := fmt.Sprintf("%s/b%d", dir, i)
-		if err := WriteManifest(bdir, m); err != nil {
-			b.Fatal(err)
+		runSecure := func() {
+			var dials atomic.Int64
+			client, _, _, _ := NewHTTPClientVia([]*configs.Scenario{secure}, scaleConvs, trusting(srv.roots, &dials))
+			f2 = runScale(b, srv, secure, client, fmt.Sprintf("%s/h2-%d", dir, i), true)
+			f2.dials = int(dials.Load())
 		}
-		client, _, _, _ := NewHTTPClient([]*configs.Scenario{s}, convs)
-		r := &Runner{Dir: bdir, Manifest: m, Parallel: convs, Env: Env{HTTPClient: client}}
-
-		runtime.GC()
-		var before runtime.MemStats
-		runtime.ReadMemStats(&before)
-		g0 := runtime.NumGoroutine()
-		rss0 := residentKiB()
-
-		done := make(chan *Summary, 1)
-		go func() {
-			sum, err := r.Run(context.Background())
-			if err != nil {
-				b.Error(err)
-			}
-			done <- sum
-		}()
-		for open := 0; open < convs; {
-			time.Sleep(20 * time.Millisecond)
-			resp, err := http.Get(base + "/open")
-			if err != nil {
-				b.Fatal(err)
-			}
-			body, _ := io.ReadAll(resp.Body)
-			resp.Body.Close()
-			open, _ = strconv.Atoi(string(body))
+		if i%2 == 0 {
+			runPlain()
+			runSecure()
+		} else {
+			runSecure()
+			runPlain()
 		}
-		runtime.GC()
-		var during runtime.MemStats
-		runtime.ReadMemStats(&during)
-		g1 := runtime.NumGoroutine()
-		perConvHeap = float64(int64(during.HeapInuse)-int64(before.HeapInuse)) / convs
-		perConvLive = float64(int64(during.HeapAlloc)-int64(before.HeapAlloc)) / convs
-		perConvG = float64(g1-g0) / convs
-		perConvRSS = float64(residentKiB()-rss0) / convs
-		perConvStack = float64(int64(during.StackInuse)-int64(before.StackInuse)) / 1024 / convs
-
-		resp, err := http.Post(base+"/release", "text/plain", nil)
-		if err != nil {
-			b.Fatal(err)
-		}
-		resp.Body.Close()
-		sum := <-done
-		if sum == nil || sum.Done != convs {
-			b.Fatalf("summary %+v; want %d done", sum, convs)
-		}
-		CloseIdle(client)
-		http.DefaultClient.CloseIdleConnections()
 	}
-	b.ReportMetric(perConvHeap/1024, "KiB-heap/conv")
-	// The objects alive, within the heap's spans in use: the difference
-	// is the spans' free room, left by what the setup let go.
-	b.ReportMetric(perConvLive/1024, "KiB-live/conv")
-	b.ReportMetric(perConvStack, "KiB-stack/conv")
-	if perConvRSS > 0 {
-		b.ReportMetric(perConvRSS, "KiB-process/conv")
+	for _, p := range []struct {
+		prefix string
+		f      scaleFigures
+	}{{"", f1}, {"h2-", f2}} {
+		b.ReportMetric(p.f.heap/1024, p.prefix+"KiB-heap/conv")
+		// The objects alive, within the heap's spans in use: the
+		// difference is the spans' free room, left by what the setup
+		// let go.
+		b.ReportMetric(p.f.live/1024, p.prefix+"KiB-live/conv")
+		b.ReportMetric(p.f.stack, p.prefix+"KiB-stack/conv")
+		if p.f.proc > 0 {
+			b.ReportMetric(p.f.proc, p.prefix+"KiB-process/conv")
+		}
+		b.ReportMetric(p.f.goroutines, p.prefix+"goroutines/conv")
 	}
-	b.ReportMetric(perConvG, "goroutines/conv")
-	if err := goleak.Find(goleak.IgnoreCurrent()); err != nil {
+	b.ReportMetric(float64(f2.conns), "h2-conns")
+	b.ReportMetric(float64(f2.dials), "h2-dials")
+	if err := goleak.Find(before); err != nil {
 		b.Errorf("after the batch: %v", err)
 	}
 }
