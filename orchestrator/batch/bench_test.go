@@ -108,11 +108,11 @@ func serveForBenchmark() {
 	http.Serve(ln, mux)
 }
 
-// benchServer is the server process as the parent sees it: its
-// cleartext and TLS base URLs and a pool trusting its certificate alone.
+// benchServer is the server process as its clients see it: its
+// cleartext and TLS base URLs and its TLS certificate (PEM).
 type benchServer struct {
 	url, tlsURL string
-	roots       *x509.CertPool
+	certPEM     []byte
 }
 
 func startServerProcess(b *testing.B) benchServer {
@@ -144,8 +144,8 @@ func startServerProcess(b *testing.B) benchServer {
 			b.Fatalf("the server process said %q", line)
 		}
 	}
-	srv.roots = x509.NewCertPool()
-	if srv.url == "" || !srv.roots.AppendCertsFromPEM(certPEM) {
+	srv.certPEM = certPEM
+	if srv.url == "" || !x509.NewCertPool().AppendCertsFromPEM(certPEM) {
 		b.Fatalf("the server process gave no address or no certificate: %q", certPEM)
 	}
 	return srv
@@ -153,17 +153,17 @@ func startServerProcess(b *testing.B) benchServer {
 
 // openStreams asks the server process how many streams it holds open,
 // how many of them are HTTP/2 and how many TLS connections carry them.
-func (srv benchServer) openStreams(b *testing.B) (open, h2, conns int) {
+func (srv benchServer) openStreams() (open, h2, conns int, err error) {
 	resp, err := http.Get(srv.url + "/open")
 	if err != nil {
-		b.Fatal(err)
+		return 0, 0, 0, err
 	}
 	body, _ := io.ReadAll(resp.Body)
 	resp.Body.Close()
 	if _, err := fmt.Sscan(string(body), &open, &h2, &conns); err != nil {
-		b.Fatalf("/open said %q: %v", body, err)
+		return 0, 0, 0, fmt.Errorf("/open said %q: %w", body, err)
 	}
-	return open, h2, conns
+	return open, h2, conns, nil
 }
 
 // trusting is NewHTTPClientVia's wrap for the TLS server: the transport
@@ -208,12 +208,25 @@ const scaleConvs = 1000
 // streams (at the server) and how many the client dialled.
 type scaleFigures struct {
 	heap, live, stack, proc, goroutines float64
-	conns, dials                        int
+	conns, dials, h2                    int
 }
+
+// clientEnv makes the test binary run one batch of BenchmarkBatchScale
+// in a fresh process of its own, over the protocol it names ("http1" or
+// "h2"), against the server process whose cleartext URL is in
+// clientURLEnv, TLS URL in clientTLSEnv and certificate in clientCertEnv. The process's one-time growth (the runtime's goroutine
+// descriptors, which it keeps once made, packages' first use) is then
+// charged to each protocol alike, whichever runs first.
+const (
+	clientEnv     = "PARLEY_BATCH_BENCH_CLIENT"
+	clientURLEnv  = "PARLEY_BATCH_BENCH_URL"
+	clientTLSEnv  = "PARLEY_BATCH_BENCH_TLS_URL"
+	clientCertEnv = "PARLEY_BATCH_BENCH_CERT"
+)
 
 // scaleScenario is the benchmark's scenario against base: one agent whose
 // single reply the server holds open.
-func scaleScenario(b *testing.B, dir, name, base string) *configs.Scenario {
+func scaleScenario(dir, base string) (*configs.Scenario, error) {
 	yaml := fmt.Sprintf(`agents:
   - name: A
     base_url: %s/v1
@@ -225,51 +238,100 @@ func scaleScenario(b *testing.B, dir, name, base string) *configs.Scenario {
 termination:
   max_messages: 2 # the opening, then the one reply held open
 `, base)
-	path := dir + "/" + name + ".yaml"
-	os.WriteFile(path, []byte(yaml), 0o600)
-	s, err := configs.Load(path)
-	if err != nil {
-		b.Fatal(err)
+	path := dir + "/scale.yaml"
+	if err := os.WriteFile(path, []byte(yaml), 0o600); err != nil {
+		return nil, err
 	}
-	return s
+	return configs.Load(path)
+}
+
+// runScaleClient is the client process: it runs one batch, checks that
+// nothing it started is left running once the batch is over, and prints
+// its figures on one line for the benchmark ("FIGURES" and eight numbers),
+// or the reason it could not on stderr. It returns the exit code.
+func runScaleClient() int {
+	srv := benchServer{url: os.Getenv(clientURLEnv), tlsURL: os.Getenv(clientTLSEnv), certPEM: []byte(os.Getenv(clientCertEnv))}
+	f, err := scaleClient(os.Getenv(clientEnv), srv)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "the batch client:", err)
+		return 1
+	}
+	fmt.Println("FIGURES", f.heap, f.live, f.stack, f.proc, f.goroutines, f.conns, f.dials, f.h2)
+	return 0
+}
+
+func scaleClient(proto string, srv benchServer) (scaleFigures, error) {
+	leaks := goleak.IgnoreCurrent()
+	dir, err := os.MkdirTemp("", "parley-scale-")
+	if err != nil {
+		return scaleFigures{}, err
+	}
+	defer os.RemoveAll(dir)
+	target := srv.url
+	var wrap func(http.RoundTripper) http.RoundTripper
+	var dials atomic.Int64
+	if proto == "h2" {
+		target = srv.tlsURL
+		roots := x509.NewCertPool()
+		if !roots.AppendCertsFromPEM(srv.certPEM) || target == "" {
+			return scaleFigures{}, fmt.Errorf("no TLS address or certificate for the server at %s", srv.url)
+		}
+		wrap = trusting(roots, &dials)
+	}
+	s, err := scaleScenario(dir, target)
+	if err != nil {
+		return scaleFigures{}, err
+	}
+	client, _, _, err := NewHTTPClientVia([]*configs.Scenario{s}, scaleConvs, wrap)
+	if err != nil {
+		return scaleFigures{}, err
+	}
+	f, err := runScale(srv, s, client, dir+"/batch")
+	if err != nil {
+		return f, err
+	}
+	f.dials = int(dials.Load())
+	if err := goleak.Find(leaks); err != nil {
+		return f, fmt.Errorf("after the batch: %w", err)
+	}
+	return f, nil
 }
 
 // runScale runs one batch of scaleConvs conversations of s through
 // client, measures what they hold once every reply is open at the server,
-// releases them and checks that the batch ends well. wantH2 says whether
-// every stream must have come over HTTP/2, or none.
-func runScale(b *testing.B, srv benchServer, s *configs.Scenario, client *http.Client, bdir string, wantH2 bool) scaleFigures {
+// releases them and checks that the batch ends well.
+func runScale(srv benchServer, s *configs.Scenario, client *http.Client, bdir string) (scaleFigures, error) {
 	const convs = scaleConvs
 	m, err := Plan("scale", []*configs.Scenario{s}, convs, convs, nil, time.Now())
 	if err != nil {
-		b.Fatal(err)
+		return scaleFigures{}, err
 	}
 	if err := WriteManifest(bdir, m); err != nil {
-		b.Fatal(err)
+		return scaleFigures{}, err
 	}
 	r := &Runner{Dir: bdir, Manifest: m, Parallel: convs, Env: Env{HTTPClient: client}}
 
-	// The heap a batch before this one let go is handed back to the
-	// system first, so that the process's growth is this batch's alone
-	// whichever ran before.
 	debug.FreeOSMemory()
 	var before runtime.MemStats
 	runtime.ReadMemStats(&before)
 	g0 := runtime.NumGoroutine()
 	rss0 := residentKiB()
 
-	done := make(chan *Summary, 1)
+	type result struct {
+		sum *Summary
+		err error
+	}
+	done := make(chan result, 1)
 	go func() {
 		sum, err := r.Run(context.Background())
-		if err != nil {
-			b.Error(err)
-		}
-		done <- sum
+		done <- result{sum, err}
 	}()
 	var open, h2, conns int
 	for open < convs {
 		time.Sleep(20 * time.Millisecond)
-		open, h2, conns = srv.openStreams(b)
+		if open, h2, conns, err = srv.openStreams(); err != nil {
+			return scaleFigures{}, err
+		}
 	}
 	runtime.GC()
 	var during runtime.MemStats
@@ -282,63 +344,75 @@ func runScale(b *testing.B, srv benchServer, s *configs.Scenario, client *http.C
 		proc:       float64(residentKiB()-rss0) / convs,
 		stack:      float64(int64(during.StackInuse)-int64(before.StackInuse)) / 1024 / convs,
 		conns:      conns,
-	}
-	if wantH2 && h2 != convs || !wantH2 && h2 != 0 {
-		b.Errorf("%d of the %d open streams came over HTTP/2; want %v for all", h2, open, wantH2)
+		h2:         h2,
 	}
 
 	resp, err := http.Post(srv.url+"/release", "text/plain", nil)
 	if err != nil {
-		b.Fatal(err)
+		return f, err
 	}
 	resp.Body.Close()
-	sum := <-done
-	if sum == nil || sum.Done != convs {
-		b.Fatalf("summary %+v; want %d done", sum, convs)
+	res := <-done
+	if res.err != nil {
+		return f, res.err
+	}
+	if res.sum == nil || res.sum.Done != convs {
+		return f, fmt.Errorf("summary %+v; want %d done", res.sum, convs)
 	}
 	CloseIdle(client)
 	http.DefaultClient.CloseIdleConnections()
+	return f, nil
+}
+
+// measureScale runs one batch over proto ("http1" or "h2") in a client
+// process of its own and reads its figures.
+func measureScale(b *testing.B, srv benchServer, proto string) scaleFigures {
+	cmd := exec.Command(os.Args[0], "-test.run=^$", "-test.bench=^$")
+	cmd.Env = append(os.Environ(), clientEnv+"="+proto, clientURLEnv+"="+srv.url,
+		clientTLSEnv+"="+srv.tlsURL, clientCertEnv+"="+string(srv.certPEM))
+	cmd.Stderr = os.Stderr
+	out, err := cmd.Output()
+	if err != nil {
+		b.Fatalf("the %s batch: %v", proto, err)
+	}
+	var f scaleFigures
+	line, ok := strings.CutPrefix(strings.TrimSpace(string(out)), "FIGURES ")
+	if !ok {
+		b.Fatalf("the %s batch said %q", proto, out)
+	}
+	if _, err := fmt.Sscan(line, &f.heap, &f.live, &f.stack, &f.proc, &f.goroutines, &f.conns, &f.dials, &f.h2); err != nil {
+		b.Fatalf("the %s batch said %q: %v", proto, out, err)
+	}
+	if want := map[string]int{"http1": 0, "h2": scaleConvs}[proto]; f.h2 != want {
+		b.Errorf("%d of the %s batch's %d streams came over HTTP/2; want %d", f.h2, proto, scaleConvs, want)
+	}
 	return f
 }
 
 // BenchmarkBatchScale runs 1,000 conversations at once against a loopback
 // server in another process, measures the memory and goroutines each
 // running conversation holds while its reply streams, then checks that all
-// of it is released when the batch ends. It does so twice, alternating
-// which goes first: over cleartext HTTP/1.1, one connection per
-// conversation, and over TLS with HTTP/2, as providers serve, where
-// conversations share connections. Memory is reported three ways: the
-// process's resident memory (what the machine gives up), the heap in use
-// and the goroutine stacks, each as the growth over the figure before the
-// batch, divided by the conversations. The HTTP/2 figures carry an h2-
-// prefix; h2-conns is how many connections carried the 1,000 streams,
-// h2-dials how many the client opened to get there.
+// of it is released when the batch ends. It does so twice, each batch in a
+// fresh client process of its own, alternating which goes first: over
+// cleartext HTTP/1.1, one connection per conversation, and over TLS with
+// HTTP/2, as providers serve, where conversations share connections.
+// Memory is reported three ways: the process's resident memory (what the
+// machine gives up), the heap in use and the goroutine stacks, each as the
+// growth over the figure before the batch (the heap freed by the setup
+// handed back to the system first), divided by the conversations. The
+// HTTP/2 figures carry an h2- prefix; h2-conns is how many connections
+// carried the 1,000 streams at the server, h2-dials how many the client
+// opened to get there.
 func BenchmarkBatchScale(b *testing.B) {
 	srv := startServerProcess(b)
-	// What runs before the first batch; any other goroutine left when
-	// the batches are over is a leak.
-	before := goleak.IgnoreCurrent()
-	dir := b.TempDir()
-	plain := scaleScenario(b, dir, "http1", srv.url)
-	secure := scaleScenario(b, dir, "h2", srv.tlsURL)
 	var f1, f2 scaleFigures
 	for i := 0; i < b.N; i++ {
-		runPlain := func() {
-			client, _, _, _ := NewHTTPClient([]*configs.Scenario{plain}, scaleConvs)
-			f1 = runScale(b, srv, plain, client, fmt.Sprintf("%s/h1-%d", dir, i), false)
-		}
-		runSecure := func() {
-			var dials atomic.Int64
-			client, _, _, _ := NewHTTPClientVia([]*configs.Scenario{secure}, scaleConvs, trusting(srv.roots, &dials))
-			f2 = runScale(b, srv, secure, client, fmt.Sprintf("%s/h2-%d", dir, i), true)
-			f2.dials = int(dials.Load())
-		}
 		if i%2 == 0 {
-			runPlain()
-			runSecure()
+			f1 = measureScale(b, srv, "http1")
+			f2 = measureScale(b, srv, "h2")
 		} else {
-			runSecure()
-			runPlain()
+			f2 = measureScale(b, srv, "h2")
+			f1 = measureScale(b, srv, "http1")
 		}
 	}
 	for _, p := range []struct {
@@ -358,9 +432,6 @@ func BenchmarkBatchScale(b *testing.B) {
 	}
 	b.ReportMetric(float64(f2.conns), "h2-conns")
 	b.ReportMetric(float64(f2.dials), "h2-dials")
-	if err := goleak.Find(before); err != nil {
-		b.Errorf("after the batch: %v", err)
-	}
 }
 
 // BenchmarkBatchWallTime runs 200 short conversations, 20 at a time,

@@ -27,6 +27,9 @@ func TestMain(m *testing.M) {
 		serveForBenchmark() // the loopback server process of BenchmarkBatchScale
 		return
 	}
+	if os.Getenv(clientEnv) != "" {
+		os.Exit(runScaleClient()) // one of BenchmarkBatchScale's batches
+	}
 	goleak.VerifyTestMain(m)
 }
 
