@@ -15,7 +15,6 @@ import (
 	"os"
 	"os/exec"
 	"runtime"
-	"runtime/debug"
 	"strconv"
 	"strings"
 	"sync"
@@ -311,7 +310,7 @@ func runScale(srv benchServer, s *configs.Scenario, client *http.Client, bdir st
 	}
 	r := &Runner{Dir: bdir, Manifest: m, Parallel: convs, Env: Env{HTTPClient: client}}
 
-	debug.FreeOSMemory()
+	runtime.GC()
 	var before runtime.MemStats
 	runtime.ReadMemStats(&before)
 	g0 := runtime.NumGoroutine()
@@ -398,8 +397,7 @@ func measureScale(b *testing.B, srv benchServer, proto string) scaleFigures {
 // HTTP/2, as providers serve, where conversations share connections.
 // Memory is reported three ways: the process's resident memory (what the
 // machine gives up), the heap in use and the goroutine stacks, each as the
-// growth over the figure before the batch (the heap freed by the setup
-// handed back to the system first), divided by the conversations. The
+// growth over the figure before the batch, divided by the conversations. The
 // HTTP/2 figures carry an h2- prefix; h2-conns is how many connections
 // carried the 1,000 streams at the server, h2-dials how many the client
 // opened to get there.
