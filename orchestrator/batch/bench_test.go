@@ -39,6 +39,12 @@ func newLoopback(t testing.TB, h http.Handler) string {
 // counts are parley's alone.
 const serverEnv = "PARLEY_BATCH_BENCH_SERVER"
 
+// handshakeEnv, when set to a duration (100ms), makes the server's TLS
+// handshakes take that long, as a distant provider's do: how many
+// connections the client dials on the way to the few it keeps depends on
+// it (h2-dials).
+const handshakeEnv = "PARLEY_BATCH_BENCH_HANDSHAKE"
+
 // serveForBenchmark serves the same handlers twice: over cleartext
 // HTTP/1.1, and over TLS with HTTP/2 offered, as providers serve. Each
 // stream is held open after its first delta until POST /release, then
@@ -98,6 +104,12 @@ func serveForBenchmark() {
 		case http.StateClosed, http.StateHijacked:
 			tlsConns.Add(-1)
 		}
+	}
+	if d, err := time.ParseDuration(os.Getenv(handshakeEnv)); err == nil && d > 0 {
+		tlsSrv.TLS = &tls.Config{GetConfigForClient: func(*tls.ClientHelloInfo) (*tls.Config, error) {
+			time.Sleep(d)
+			return nil, nil // the server's own configuration
+		}}
 	}
 	tlsSrv.StartTLS()
 	fmt.Println("ADDR", ln.Addr().String())
