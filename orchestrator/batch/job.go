@@ -181,11 +181,17 @@ type PolicyResult struct {
 // completed message. The error is non-nil when the conversation failed or
 // ctx was cancelled; the Result says what was recorded either way.
 func RunJob(ctx context.Context, job Job, dir string, env Env) (Result, error) {
+	return runJob(ctx, job, dir, env, Job.Load)
+}
+
+// runJob is RunJob with the job's scenario from load, which may hand
+// several jobs the same one: a job only reads its scenario.
+func runJob(ctx context.Context, job Job, dir string, env Env, load func(Job) (*configs.Scenario, error)) (Result, error) {
 	res := Result{ID: job.ID, ScenarioPath: job.ScenarioPath, Vary: ShownValues(job.Vary), Run: job.Run, State: StateFailed}
 	if job.Pair != nil {
 		res.Pair = job.Pair.String()
 	}
-	s, err := job.Load()
+	s, err := load(job)
 	if err != nil {
 		res.Error = err.Error()
 		res.Stop = transcripts.Stop{Kind: transcripts.StopError, Reason: res.Error}

@@ -2,6 +2,7 @@ package batch
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"net"
 	"net/http"
@@ -89,6 +90,7 @@ func (r *Runner) Run(ctx context.Context) (*Summary, error) {
 		slots    = make(chan struct{}, parallel)
 		env      = r.Env
 		progress = r.Progress
+		parsed   scenarios
 	)
 	if progress != nil {
 		outer := env.Sinks
@@ -129,7 +131,7 @@ launch:
 		go func() {
 			defer wg.Done()
 			defer func() { <-slots }()
-			res, _ := RunJob(ctx, job, filepath.Join(r.Dir, RunsDir, job.ID), env)
+			res, _ := runJob(ctx, job, filepath.Join(r.Dir, RunsDir, job.ID), env, parsed.load)
 			if res.State == StateFailed && ctx.Err() != nil && res.Stop.Kind == "" {
 				res.State = StateInterrupted
 			}
@@ -179,6 +181,47 @@ launch:
 		return sum, logErr
 	}
 	return sum, ctx.Err()
+}
+
+// loadJob parses a job's scenario for a batch's scenarios; tests count
+// its calls.
+var loadJob = Job.Load
+
+// scenarios parses each distinct scenario of a batch once (its YAML with
+// one combination of varied values, or one pair of a roster) and hands
+// every job that stages it the same *configs.Scenario, which jobs only
+// read. Parsed anew for each conversation, the YAML left tens of KiB of
+// garbage per conversation as a batch started, interleaved with what the
+// conversations keep: a batch of 1,000 held it as resident memory.
+type scenarios struct {
+	mu sync.Mutex
+	m  map[string]*parsedScenario
+}
+
+type parsedScenario struct {
+	once sync.Once
+	s    *configs.Scenario
+	err  error
+}
+
+func (c *scenarios) load(j Job) (*configs.Scenario, error) {
+	// What Load reads of the job, and nothing else: not its id or run.
+	key, err := json.Marshal(Job{ScenarioPath: j.ScenarioPath, Scenario: j.Scenario, Vary: j.Vary, Pair: j.Pair})
+	if err != nil {
+		return loadJob(j)
+	}
+	c.mu.Lock()
+	if c.m == nil {
+		c.m = map[string]*parsedScenario{}
+	}
+	p := c.m[string(key)]
+	if p == nil {
+		p = &parsedScenario{}
+		c.m[string(key)] = p
+	}
+	c.mu.Unlock()
+	p.once.Do(func() { p.s, p.err = loadJob(j) })
+	return p.s, p.err
 }
 
 // Progress counts a running batch for a progress display. Its methods are

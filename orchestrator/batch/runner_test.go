@@ -27,6 +27,9 @@ func TestMain(m *testing.M) {
 		serveForBenchmark() // the loopback server process of BenchmarkBatchScale
 		return
 	}
+	if os.Getenv(clientEnv) != "" {
+		os.Exit(runScaleClient()) // one of BenchmarkBatchScale's batches
+	}
 	goleak.VerifyTestMain(m)
 }
 
@@ -201,6 +204,40 @@ func TestBatchRecordsEveryRunAndSummarizes(t *testing.T) {
 		if !strings.Contains(string(md), want) {
 			t.Errorf("summary.md lacks %q:\n%s", want, md)
 		}
+	}
+}
+
+// A batch parses each distinct scenario once, however many conversations
+// stage it, and each conversation still gets its own varied values.
+func TestBatchParsesEachScenarioOnce(t *testing.T) {
+	var parses atomic.Int64
+	defer func(l func(Job) (*configs.Scenario, error)) { loadJob = l }(loadJob)
+	loadJob = func(j Job) (*configs.Scenario, error) {
+		parses.Add(1)
+		return j.Load()
+	}
+	srv := openaitest.Start(t, talk)
+	a := scenario(t, pairYAML(srv.URL, ""))
+	b := scenario(t, strings.Replace(pairYAML(srv.URL, ""), "title: Lily ↔ Tom", "title: Tom ↔ Lily", 1))
+	r := runner(t, []*configs.Scenario{a, b}, 10, 8, "seed=0..2")
+	sum, err := r.Run(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sum.Done != 60 {
+		t.Fatalf("%d runs done; want 2 scenarios × 3 seeds × 10 = 60", sum.Done)
+	}
+	if n := parses.Load(); n != 6 {
+		t.Errorf("the scenarios were parsed %d times for 60 conversations; want once for each scenario and seed, 6", n)
+	}
+	seeds := map[int]int{}
+	for _, q := range srv.Requests() {
+		if q.Body.Seed != nil {
+			seeds[*q.Body.Seed]++
+		}
+	}
+	if len(seeds) != 3 {
+		t.Errorf("requests carried seeds %v; want 0, 1 and 2", seeds)
 	}
 }
 
