@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"reflect"
 	"runtime"
 	"strings"
 	"sync"
@@ -211,10 +212,16 @@ func TestBatchRecordsEveryRunAndSummarizes(t *testing.T) {
 // stage it, and each conversation still gets its own varied values.
 func TestBatchParsesEachScenarioOnce(t *testing.T) {
 	var parses atomic.Int64
+	var mu sync.Mutex
+	shared := map[*configs.Scenario]Job{} // each parsed scenario, and a job it was parsed for
 	defer func(l func(Job) (*configs.Scenario, error)) { loadJob = l }(loadJob)
 	loadJob = func(j Job) (*configs.Scenario, error) {
 		parses.Add(1)
-		return j.Load()
+		s, err := j.Load()
+		mu.Lock()
+		shared[s] = j
+		mu.Unlock()
+		return s, err
 	}
 	srv := openaitest.Start(t, talk)
 	a := scenario(t, pairYAML(srv.URL, ""))
@@ -238,6 +245,17 @@ func TestBatchParsesEachScenarioOnce(t *testing.T) {
 	}
 	if len(seeds) != 3 {
 		t.Errorf("requests carried seeds %v; want 0, 1 and 2", seeds)
+	}
+	// Sharing is safe only while conversations leave their scenario as
+	// parsed: each shared one must still equal a fresh parse.
+	for s, j := range shared {
+		fresh, err := j.Load()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !reflect.DeepEqual(s, fresh) {
+			t.Errorf("a conversation changed the scenario it shares with the others:\n%+v\nwant\n%+v", s, fresh)
+		}
 	}
 }
 
