@@ -7,7 +7,20 @@
 //	parley validate SCENARIO.yaml    check a scenario
 //	parley doctor SCENARIO.yaml      reach each agent's endpoint before a run
 //	parley show TRANSCRIPT           reopen a recording in the live view
+//	parley resume TRANSCRIPT         continue a stopped or crashed run
+//	parley fork TRANSCRIPT N ...     continue a recording from message N
+//	parley batch SCENARIO.yaml...    stage many conversations, or a roster
+//	parley worker / collect          run and gather batches queued over NATS
+//	parley check TRANSCRIPT|DIR...   judge recordings with the termination rules
+//	parley train DIR...              refit the loop rule's model on labels
+//	parley report DIR... --out DIR   where each pair's conversations end up
+//	parley convert IN OUT            another tool's transcript in parley's layout
+//	parley export / version          rebuild Markdown from JSONL; the build
 //	parley providers                 list the provider presets
+//
+// The commands are thin: what they do lives in the packages beside this
+// one (orchestrator, agents, transcripts, analysis, report), and the
+// repository's README describes each.
 package main
 
 import (
