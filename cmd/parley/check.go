@@ -6,8 +6,10 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"regexp"
 	"runtime/debug"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -202,7 +204,7 @@ func runCheck(cmd *cobra.Command, f checkFlags, args []string) error {
 				lines[i].Folders = nil
 			}
 		}
-		printSweep(out, f.json, grid, points, lines, judged)
+		printSweep(out, f.json, grid, points, lines, folders, judged)
 	case f.json:
 		s := jsonSummary{Tally: total}
 		if len(folders) > 1 {
@@ -398,8 +400,9 @@ type sweepLine struct {
 }
 
 // printSweep prints each grid point's tallies, summed as the transcripts
-// were judged: lines holds one per point.
-func printSweep(w io.Writer, asJSON bool, grid []analysis.Axis, points []analysis.Point, lines []sweepLine, transcripts int) {
+// were judged: lines holds one per point. With more than one folder, each
+// folder's passes and cut-short count come first, in the order given.
+func printSweep(w io.Writer, asJSON bool, grid []analysis.Axis, points []analysis.Point, lines []sweepLine, folders []string, transcripts int) {
 	for i, pt := range points {
 		lines[i].Settings = pt.Settings
 	}
@@ -423,15 +426,41 @@ func printSweep(w io.Writer, asJSON bool, grid []analysis.Axis, points []analysi
 	for _, ax := range grid {
 		head = append(head, strings.ToUpper(ax.Name()))
 	}
+	if len(folders) > 1 {
+		// Each folder by its last element, unless two share one.
+		names, seen := make([]string, len(folders)), map[string]bool{}
+		for i, f := range folders {
+			names[i] = filepath.Base(f)
+			if seen[names[i]] {
+				copy(names, folders)
+				break
+			}
+			seen[names[i]] = true
+		}
+		for _, n := range names {
+			head = append(head, strings.ToUpper(n))
+		}
+	}
 	fmt.Fprintf(tw, "%s\tPASS\tEARLY\tLATE\tWASTED\tSAVED\t\n", strings.Join(head, "\t"))
 	for i, l := range lines {
 		mark := ""
 		if i == best {
 			mark = "← best"
 		}
-		fmt.Fprintf(tw, "%s\t%d/%d\t%d\t%d\t%d\t%d\t%s\n", strings.Join(points[i].Values, "\t"), l.Passed, l.Labelled, l.Early, l.Late, l.Wasted, l.Saved, mark)
+		cells := slices.Clone(points[i].Values)
+		if len(folders) > 1 {
+			for _, f := range folders {
+				t := l.Folders[f]
+				cells = append(cells, fmt.Sprintf("%d/%d, %d early", t.Passed, t.Labelled, t.Early))
+			}
+		}
+		fmt.Fprintf(tw, "%s\t%d/%d\t%d\t%d\t%d\t%d\t%s\n", strings.Join(cells, "\t"), l.Passed, l.Labelled, l.Early, l.Late, l.Wasted, l.Saved, mark)
 	}
 	tw.Flush()
-	fmt.Fprintf(w, "\n%d points over %s (%d labelled). PASS counts labelled transcripts stopped inside their window; EARLY those cut before their last new message; WASTED counts messages spoken past stop_by. The best point passes most, each conversation cut early costing three passes.\n",
-		len(lines), plural(transcripts, "transcript", "transcripts"), lines[0].Labelled)
+	perFolder := ""
+	if len(folders) > 1 {
+		perFolder = " Each folder's column gives its own passes and conversations cut early; PASS and the columns after it count them all."
+	}
+	fmt.Fprintf(w, "\n%d points over %s (%d labelled). PASS counts labelled transcripts stopped inside their window; EARLY those cut before their last new message; WASTED counts messages spoken past stop_by. The best point passes most, each conversation cut early costing three passes.%s\n",
+		len(lines), plural(transcripts, "transcript", "transcripts"), lines[0].Labelled, perFolder)
 }

@@ -237,6 +237,22 @@ func TestCheckSweep(t *testing.T) {
 		t.Errorf("no best mark or footer:\n%s", out)
 	}
 
+	// Two folders: each has its own column of passes and conversations cut short.
+	other := t.TempDir()
+	writeCase(t, other, "early", append(words(2), "bye [END]", "bye [END]", "more words here", "and new ones"), "stop_after: 6\nstop_by: null\n")
+	code, out, errOut = parley(t, "check", "--policy", pol, "--sweep", "end_token.exchanges=1,2", dir, other)
+	if code != exitOK {
+		t.Fatalf("two folders: exit %d\n%s%s", code, out, errOut)
+	}
+	lines = strings.Split(strings.TrimSpace(out), "\n")
+	if h := lines[0]; !strings.Contains(h, strings.ToUpper(filepath.Base(dir))) || !strings.Contains(h, strings.ToUpper(filepath.Base(other))) {
+		t.Fatalf("two folders: header %q names neither folder", h)
+	}
+	// One exchange: the echo passes, the other is cut at 4; two: both pass.
+	if !strings.Contains(lines[1], "1/1, 0 early  0/1, 1 early  1/2") || !strings.Contains(lines[2], "1/1, 0 early  1/1, 0 early  2/2") {
+		t.Errorf("two folders:\n%s", out)
+	}
+
 	code, out, _ = parley(t, "check", "--json", "--policy", pol, "--sweep", "end_token.exchanges=5,50", dir)
 	if code != exitOK || strings.Count(out, `"settings"`) != 2 || !strings.Contains(out, `"end_token.exchanges":"5"`) {
 		t.Errorf("--json sweep (exit %d):\n%s", code, out)
