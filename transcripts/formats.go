@@ -129,8 +129,9 @@ func Detect(data []byte) string {
 
 // headerCloses reports whether a "---" line closes the header of a file
 // that starts like parley's Markdown, before any heading after the title,
-// and the messages after it start with a "### Speaker" line, as parley and
-// the tools whose layout it shares write them.
+// and the messages after it are written as parley and the tools whose
+// layout it shares write them: each under a "### Speaker" line, closed by
+// a "---" line.
 func headerCloses(d []byte) bool {
 	if i := bytes.IndexByte(d, '\n'); i >= 0 {
 		d = d[i+1:] // the title
@@ -147,14 +148,38 @@ func headerCloses(d []byte) bool {
 		line = bytes.TrimSuffix(line, []byte("\r"))
 		switch {
 		case string(line) == "---":
-			// Then the messages, each under a "### Speaker" line.
+			// Then the messages, each under a "### Speaker" line and
+			// closed by a "---" line; a file whose messages are never
+			// closed is read by headings alone (LayoutLabelled), unless
+			// it holds too few to tell, as a recording cut off during its
+			// first message does.
 			rest := bytes.TrimLeft(d, " \t\r\n")
-			return len(rest) == 0 || bytes.HasPrefix(rest, []byte("### "))
+			switch {
+			case len(rest) == 0:
+				return true
+			case !bytes.HasPrefix(rest, []byte("### ")):
+				return false
+			}
+			return hasSeparatorLine(rest) || !looksLabelled(string(rest))
 		case bytes.HasPrefix(line, []byte("#")):
 			return false
 		}
 	}
 	return false
+}
+
+// hasSeparatorLine reports whether d holds a line that is exactly "---".
+func hasSeparatorLine(d []byte) bool {
+	for {
+		i := bytes.Index(d, []byte("\n---"))
+		if i < 0 {
+			return false
+		}
+		d = d[i+4:]
+		if len(d) == 0 || d[0] == '\n' || (d[0] == '\r' && (len(d) == 1 || d[1] == '\n')) {
+			return true
+		}
+	}
 }
 
 // hasHeading reports whether one of the first 64 lines is a "### Name ###"
