@@ -133,7 +133,7 @@ func runCheck(cmd *cobra.Command, f checkFlags, args []string) error {
 	// dropped: only the tallies the summary needs are kept, so memory
 	// stays flat however many transcripts there are.
 	var (
-		readErrs int
+		unread   = unreadFiles{w: errw}
 		judged   int
 		folders  []string
 		byFolder = map[string]*analysis.Tally{}
@@ -189,13 +189,7 @@ func runCheck(cmd *cobra.Command, f checkFlags, args []string) error {
 		byFolder[r.Folder].Add(r.outcome, r.Saved)
 		total.Add(r.outcome, r.Saved)
 	}
-	failed := func(file analysis.File, err error) {
-		fmt.Fprintln(errw, "parley:", err)
-		if !errors.Is(err, analysis.ErrNotTranscript) {
-			readErrs++
-		}
-	}
-	analysis.Each(files, work, emit, failed)
+	analysis.Each(files, work, emit, unread.add)
 
 	switch {
 	case len(grid) > 0:
@@ -224,8 +218,8 @@ func runCheck(cmd *cobra.Command, f checkFlags, args []string) error {
 	switch {
 	case len(grid) == 0 && total.Failed() > 0:
 		return failureErr(fmt.Errorf("%d of %d labelled transcripts failed their expectations", total.Failed(), total.Labelled))
-	case readErrs > 0:
-		return failureErr(fmt.Errorf("%s could not be read", plural(readErrs, "file", "files")))
+	case unread.n > 0:
+		return unread.err()
 	case judged == 0:
 		return failureErr(errors.New("no transcript could be read"))
 	}
@@ -375,6 +369,25 @@ func printTallies(w io.Writer, folders []string, byFolder map[string]*analysis.T
 		return
 	}
 	fmt.Fprintln(w, tallyLine(total))
+}
+
+// unreadFiles says why each file analysis.Each could not read could not be
+// read, and counts them, but for files a directory held that are no
+// conversation at all, which are skipped.
+type unreadFiles struct {
+	w io.Writer
+	n int
+}
+
+func (u *unreadFiles) add(_ analysis.File, err error) {
+	fmt.Fprintln(u.w, "parley:", err)
+	if !errors.Is(err, analysis.ErrNotTranscript) {
+		u.n++
+	}
+}
+
+func (u *unreadFiles) err() error {
+	return failureErr(fmt.Errorf("%s could not be read", plural(u.n, "file", "files")))
 }
 
 // jsonSummary is the summary --json prints on stderr.

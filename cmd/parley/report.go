@@ -62,17 +62,12 @@ model. report.html is one self-contained page: open it from disk.
 			}
 			errw := cmd.ErrOrStderr()
 			var convs []analysis.Conversation
-			failed := 0
+			unread := unreadFiles{w: errw}
 			analysis.Each(files, func(it analysis.Item) analysis.Conversation {
 				return analysis.Describe(it, newPolicy)
 			}, func(c analysis.Conversation) {
 				convs = append(convs, c)
-			}, func(f analysis.File, err error) {
-				fmt.Fprintln(errw, "parley:", err)
-				if !errors.Is(err, analysis.ErrNotTranscript) {
-					failed++
-				}
-			})
+			}, unread.add)
 			if len(convs) == 0 {
 				return failureErr(fmt.Errorf("no conversations could be read in %s; report takes parley Markdown or JSONL, \"### Name ###\" logs, speaker-labelled text, or OpenAI or ShareGPT JSON", strings.Join(args, ", ")))
 			}
@@ -81,8 +76,8 @@ model. report.html is one self-contained page: open it from disk.
 				return failureErr(err)
 			}
 			fmt.Fprintf(cmd.OutOrStdout(), "%d conversations, %d pairs: %s\n", len(convs), len(r.Pairs), filepath.Join(out, report.HTMLFile))
-			if failed > 0 {
-				return failureErr(fmt.Errorf("%s could not be read", plural(failed, "file", "files")))
+			if unread.n > 0 {
+				return unread.err()
 			}
 			return nil
 		},

@@ -46,7 +46,7 @@ loop: {model: FILE}. parley's built-in model is retrained with
 				return usageErr(err)
 			}
 			var examples []analysis.Example
-			var readErrs int
+			unread := unreadFiles{w: cmd.ErrOrStderr()}
 			analysis.Each(files, func(it analysis.Item) *analysis.Example {
 				if it.Label == nil {
 					return nil
@@ -57,10 +57,7 @@ loop: {model: FILE}. parley's built-in model is retrained with
 				if e != nil {
 					examples = append(examples, *e)
 				}
-			}, func(f analysis.File, err error) {
-				fmt.Fprintln(cmd.ErrOrStderr(), "parley:", err)
-				readErrs++
-			})
+			}, unread.add)
 			report, model, err := analysis.Train(examples, folds, token)
 			if err != nil {
 				return usageErr(err)
@@ -76,8 +73,8 @@ loop: {model: FILE}. parley's built-in model is retrained with
 				}
 				fmt.Fprintf(w, "\nWrote the model to %s.\n", out)
 			}
-			if readErrs > 0 {
-				return failureErr(fmt.Errorf("%s could not be read", plural(readErrs, "file", "files")))
+			if unread.n > 0 {
+				return unread.err()
 			}
 			return nil
 		},
