@@ -179,7 +179,7 @@ func parseLabelled(text string) (*Transcript, error) {
 	lines, starts := splitLines(text)
 	labels := chooseLabels(lines)
 	if len(labels) == 0 {
-		return nil, errors.New(`no speaker labels found: expected messages that each start with a heading, a "**Name:**" or a "Name:" line naming their speaker, at least two speakers taking turns`)
+		return nil, errors.New(`no speaker labels found: expected messages that each start with a heading, a "**Name:**" or a "Name:" line naming their speaker, two speakers or more, each named twice or more, taking turns`)
 	}
 	// body is the text of lines[from:to], without the blank and separator
 	// lines around it.

@@ -75,7 +75,7 @@ model. report.html is one self-contained page: open it from disk.
 			if err := report.Write(out, r); err != nil {
 				return failureErr(err)
 			}
-			fmt.Fprintf(cmd.OutOrStdout(), "%d conversations, %d pairs: %s\n", len(convs), len(r.Pairs), filepath.Join(out, report.HTMLFile))
+			fmt.Fprintf(cmd.OutOrStdout(), "%s, %s: %s\n", plural(len(convs), "conversation", "conversations"), plural(len(r.Pairs), "pair", "pairs"), filepath.Join(out, report.HTMLFile))
 			if unread.n > 0 {
 				return unread.err()
 			}
