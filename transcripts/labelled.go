@@ -68,6 +68,7 @@ func labelOf(l string) (form uint8, name, rest string, ok bool) {
 		if strings.HasPrefix(n, "**") && strings.HasSuffix(n, "**") && len(n) > 4 {
 			n = strings.TrimSpace(strings.TrimSuffix(n[2:len(n)-2], ":"))
 		}
+		n = unbracket(n)
 		return uint8(level), n, "", validName(n)
 	case strings.HasPrefix(l, "**"):
 		j := strings.Index(l[2:], "**")
@@ -84,6 +85,7 @@ func labelOf(l string) (form uint8, name, rest string, ok bool) {
 		} else {
 			return 0, "", "", false
 		}
+		name = unbracket(name)
 		return labelBold, name, rest, validName(name)
 	}
 	i := strings.IndexByte(l, ':')
@@ -93,11 +95,20 @@ func labelOf(l string) (form uint8, name, rest string, ok bool) {
 	if i+1 < len(l) && l[i+1] != ' ' && l[i+1] != '\t' {
 		return 0, "", "", false // "12:30", "https://…"
 	}
-	name = l[:i]
+	name = unbracket(l[:i])
 	return labelPlain, name, strings.TrimSpace(l[i+1:]), validName(name)
 }
 
 const maxNameLen = 48
+
+// unbracket strips one pair of brackets around a name: "[Claude]" and
+// "<Claude>" name Claude.
+func unbracket(n string) string {
+	if len(n) > 2 && (n[0] == '[' && n[len(n)-1] == ']' || n[0] == '<' && n[len(n)-1] == '>') {
+		return strings.TrimSpace(n[1 : len(n)-1])
+	}
+	return n
+}
 
 // validName reports whether n can be a speaker's name: short, a few
 // words, holding a letter or digit, starting with one, and not ending like
