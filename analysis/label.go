@@ -6,7 +6,9 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
+	"unicode"
 
 	"gopkg.in/yaml.v3"
 
@@ -27,7 +29,14 @@ type Label struct {
 	// rule cannot know the loop will end.
 	Loops [][2]int `yaml:"loops" json:"loops,omitempty"`
 	Note  string   `yaml:"note" json:"-"`
+	// Warnings names the fields the label holds that parley does not read
+	// (what other labelling tools add, such as a loop's kind): they are
+	// skipped, each named with its line.
+	Warnings []string `yaml:"-" json:"-"`
 }
+
+// labelFields are the fields a label's reader takes.
+var labelFields = []string{"stop_after", "stop_by", "loops", "note"}
 
 // LabelPath is where the label of a transcript file lives.
 func LabelPath(transcript string) string {
@@ -55,8 +64,28 @@ func ParseLabel(path string, data []byte) (*Label, error) {
 	if len(doc.Content) == 0 {
 		return nil, fmt.Errorf("%s: is empty; write stop_after: and stop_by:", path)
 	}
+	// A field parley does not read is skipped with a warning, so labels
+	// that other tools wrote with more in them still read; one that looks
+	// like a misspelt field of parley's is an error, since skipping it
+	// would misread the label.
 	var l Label
-	if err := policy.StrictDecode(doc.Content[0], &l); err != nil {
+	root := doc.Content[0]
+	if root.Kind == yaml.MappingNode {
+		kept := make([]*yaml.Node, 0, len(root.Content))
+		for i := 0; i+1 < len(root.Content); i += 2 {
+			k := root.Content[i]
+			if slices.Contains(labelFields, k.Value) {
+				kept = append(kept, k, root.Content[i+1])
+				continue
+			}
+			if near := nearField(k.Value); near != "" {
+				return nil, fmt.Errorf("%s:%d: unknown field %q; did you mean %s? (a label holds %s)", path, k.Line, k.Value, near, strings.Join(labelFields, ", "))
+			}
+			l.Warnings = append(l.Warnings, fmt.Sprintf("%s:%d: skipped field %q: a label parley reads holds %s", path, k.Line, k.Value, strings.Join(labelFields, ", ")))
+		}
+		root.Content = kept
+	}
+	if err := policy.StrictDecode(root, &l); err != nil {
 		return nil, fileLine(path, err)
 	}
 	switch {
@@ -71,6 +100,48 @@ func ParseLabel(path string, data []byte) (*Label, error) {
 		}
 	}
 	return &l, nil
+}
+
+// nearField is the scored label field (stop_after, stop_by, loops) that
+// name looks like a misspelling of, or "": the same but for case and
+// punctuation, or a few edits away (two, one for loops). A misspelt note
+// is only skipped: no score depends on it.
+func nearField(name string) string {
+	squash := func(s string) string {
+		return strings.Map(func(r rune) rune {
+			if r == '_' || r == '-' || r == ' ' {
+				return -1
+			}
+			return unicode.ToLower(r)
+		}, s)
+	}
+	for _, f := range labelFields[:3] {
+		if squash(name) == squash(f) || edits(name, f) <= min(2, len(f)/4) {
+			return f
+		}
+	}
+	return ""
+}
+
+// edits is the Levenshtein distance between a and b, byte by byte.
+func edits(a, b string) int {
+	prev := make([]int, len(b)+1)
+	cur := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			sub := prev[j-1]
+			if a[i-1] != b[j-1] {
+				sub++
+			}
+			cur[j] = min(sub, prev[j]+1, cur[j-1]+1)
+		}
+		prev, cur = cur, prev
+	}
+	return prev[len(b)]
 }
 
 // Check reports a label that does not fit a transcript of n messages.

@@ -42,11 +42,18 @@ func Load(f File) ([]Item, error) {
 	if err != nil {
 		return nil, err
 	}
+	var labelWarnings []string
+	if label != nil {
+		labelWarnings = label.Warnings
+	}
 	out := make([]Item, 0, len(ts))
 	for i, t := range ts {
 		it := Item{File: f, Name: f.Path, Layout: layout, Title: t.Title, Run: t.Run, Messages: t.Messages}
 		for _, w := range t.Warnings {
 			it.Warnings = append(it.Warnings, f.Path+": "+w)
+		}
+		if i == 0 {
+			it.Warnings = append(it.Warnings, labelWarnings...)
 		}
 		if len(ts) > 1 {
 			it.Name = fmt.Sprintf("%s#%d", f.Path, i+1)

@@ -47,7 +47,9 @@ func TestParseLabelNamesTheFix(t *testing.T) {
 	cases := map[string]string{
 		"stop_after: 3\nstop_by: 1\n":         "stop_by (1) comes before stop_after (3)",
 		"stop_after: 3\nloops: [[5, 2]]\n":    "loop 1 is [5, 2]",
-		"stop_after: 3\nstop_byy: 4\n":        `x.expect.yaml:2: unknown field "stop_byy"`,
+		"stop_after: 3\nstop_byy: 4\n":        `x.expect.yaml:2: unknown field "stop_byy"; did you mean stop_by?`,
+		"stop_after: 3\nStop-By: 4\n":         `x.expect.yaml:2: unknown field "Stop-By"; did you mean stop_by?`,
+		"stop_after: 3\nlops: [[1, 2]]\n":     `did you mean loops?`,
 		"stop_after: 3\nloops: [[1, 2, 3]]\n": "x.expect.yaml",
 		"":                                    "is empty",
 	}
@@ -58,7 +60,15 @@ func TestParseLabelNamesTheFix(t *testing.T) {
 		}
 	}
 	l, err := ParseLabel("x.expect.yaml", []byte("stop_after: 97\nstop_by: null\nloops: [[29, 43], [84, 95]]\nnote: \"x\"\n"))
-	if err != nil || len(l.Loops) != 2 || l.Loops[1] != [2]int{84, 95} || l.StopBy != nil {
+	if err != nil || len(l.Loops) != 2 || l.Loops[1] != [2]int{84, 95} || l.StopBy != nil || len(l.Warnings) != 0 {
 		t.Fatalf("label = %+v, %v", l, err)
+	}
+	// Fields other labelling tools add are skipped, each named.
+	l, err = ParseLabel("x.expect.yaml", []byte("stop_after: 14\nstop_by: 21\nloop_kind: farewell\nsource: a/b.md\nnotes: x\nname: y\n"))
+	if err != nil || l.StopAfter != 14 || l.StopBy == nil || *l.StopBy != 21 {
+		t.Fatalf("label with more fields = %+v, %v", l, err)
+	}
+	if len(l.Warnings) != 4 || !strings.Contains(l.Warnings[0], `x.expect.yaml:3: skipped field "loop_kind"`) || !strings.Contains(l.Warnings[1], `:4: skipped field "source"`) {
+		t.Errorf("warnings %q", l.Warnings)
 	}
 }
