@@ -225,14 +225,12 @@ func importData(data []byte, text func([]byte) string) ([]*Transcript, string, e
 			return nil, layout, err
 		}
 		return []*Transcript{t}, layout, nil
-	case LayoutLabelled:
-		t, err := parseLabelled(text(d))
-		if err != nil {
-			return nil, layout, err
+	case LayoutHeaded, LayoutLabelled:
+		parse := parseHeaded
+		if layout == LayoutLabelled {
+			parse = parseLabelled
 		}
-		return []*Transcript{t}, layout, nil
-	case LayoutHeaded:
-		t, err := parseHeaded(text(d))
+		t, err := parse(text(d))
 		if err != nil {
 			return nil, layout, err
 		}
