@@ -12,6 +12,7 @@ import (
 
 	"gopkg.in/yaml.v3"
 
+	"github.com/parleyhq/parley/configs"
 	"github.com/parleyhq/parley/orchestrator/policy"
 )
 
@@ -116,32 +117,11 @@ func nearField(name string) string {
 		}, s)
 	}
 	for _, f := range labelFields[:3] {
-		if squash(name) == squash(f) || edits(name, f) <= min(2, len(f)/4) {
+		if squash(name) == squash(f) || configs.EditDistance(name, f) <= min(2, len(f)/4) {
 			return f
 		}
 	}
 	return ""
-}
-
-// edits is the Levenshtein distance between a and b, byte by byte.
-func edits(a, b string) int {
-	prev := make([]int, len(b)+1)
-	cur := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			sub := prev[j-1]
-			if a[i-1] != b[j-1] {
-				sub++
-			}
-			cur[j] = min(sub, prev[j]+1, cur[j-1]+1)
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(b)]
 }
 
 // Check reports a label that does not fit a transcript of n messages.

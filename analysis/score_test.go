@@ -64,11 +64,11 @@ func TestParseLabelNamesTheFix(t *testing.T) {
 		t.Fatalf("label = %+v, %v", l, err)
 	}
 	// Fields other labelling tools add are skipped, each named.
-	l, err = ParseLabel("x.expect.yaml", []byte("stop_after: 14\nstop_by: 21\nloop_kind: farewell\nsource: a/b.md\nnotes: x\nname: y\n"))
+	l, err = ParseLabel("x.expect.yaml", []byte("stop_after: 14\nstop_by: 21\nloop_kind: farewell\nsource: a/b.md\nnotes: x\nname: y\nstop_at: 19\n"))
 	if err != nil || l.StopAfter != 14 || l.StopBy == nil || *l.StopBy != 21 {
 		t.Fatalf("label with more fields = %+v, %v", l, err)
 	}
-	if len(l.Warnings) != 4 || !strings.Contains(l.Warnings[0], `x.expect.yaml:3: skipped field "loop_kind"`) || !strings.Contains(l.Warnings[1], `:4: skipped field "source"`) {
+	if len(l.Warnings) != 5 || !strings.Contains(l.Warnings[0], `x.expect.yaml:3: skipped field "loop_kind"`) || !strings.Contains(l.Warnings[1], `:4: skipped field "source"`) {
 		t.Errorf("warnings %q", l.Warnings)
 	}
 }
