@@ -2,6 +2,7 @@ package transcripts
 
 import (
 	"bytes"
+	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -9,6 +10,7 @@ import (
 	"os"
 	"strings"
 	"time"
+	"unicode/utf16"
 	"unicode/utf8"
 	"unsafe"
 )
@@ -210,6 +212,7 @@ func Import(data []byte) ([]*Transcript, string, error) {
 // headed parsers read from the bytes: a copy, unless the caller owns data
 // and never writes to it again.
 func importData(data []byte, text func([]byte) string) ([]*Transcript, string, error) {
+	data = fromUTF16(data)
 	layout := Detect(data)
 	d := bytes.TrimPrefix(data, []byte("\ufeff"))
 	switch layout {
@@ -250,6 +253,26 @@ func importData(data []byte, text func([]byte) string) ([]*Transcript, string, e
 		return nil, "", fmt.Errorf(`%w: JSON needs "messages" (OpenAI style, or "model_a", "model_b" and "messages" from a two-model runner), "conversations" (ShareGPT style) or a list of messages under one of "turns", "dialogue", "conversation", "transcript", "history" or "chat", each naming its speaker ("speaker", "name", "author", …) and holding its text ("text", "content", …)`, ErrUnknownLayout)
 	}
 	return nil, "", fmt.Errorf(`%w: expected parley Markdown ("# A ↔ B" and a header closed by "---"), parley JSONL, "### Name ###" headed blocks, messages that each start with their speaker's name ("## Name", "**Name:**" or "Name:"; two speakers or more, each named twice or more, taking turns), OpenAI "messages" JSON, ShareGPT "conversations" JSON or a two-model runner's "model_a"/"model_b" JSON`, ErrUnknownLayout)
+}
+
+// fromUTF16 turns text that starts with a UTF-16 byte order mark (as some
+// Windows tools save text) into UTF-8, without the mark; other data it
+// returns as it is.
+func fromUTF16(data []byte) []byte {
+	var order binary.ByteOrder
+	switch {
+	case bytes.HasPrefix(data, []byte{0xFF, 0xFE}):
+		order = binary.LittleEndian
+	case bytes.HasPrefix(data, []byte{0xFE, 0xFF}):
+		order = binary.BigEndian
+	default:
+		return data
+	}
+	units := make([]uint16, (len(data)-2)/2)
+	for i := range units {
+		units[i] = order.Uint16(data[2+2*i:])
+	}
+	return []byte(string(utf16.Decode(units)))
 }
 
 // ReadAny reads a transcript file in any layout parley knows. Errors name

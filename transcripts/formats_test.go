@@ -2,12 +2,14 @@ package transcripts
 
 import (
 	"bytes"
+	"encoding/binary"
 	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf16"
 )
 
 const headedSample = `### Claude 1 ###
@@ -168,6 +170,34 @@ func TestImport(t *testing.T) {
 			}
 			if preamble != c.preamble {
 				t.Errorf("preamble %q, want %q", preamble, c.preamble)
+			}
+		})
+	}
+}
+
+// Text saved as UTF-16 with a byte order mark, either way round, reads as
+// the same text saved as UTF-8.
+func TestImportUTF16(t *testing.T) {
+	want, _, err := Import([]byte(headedSample))
+	if err != nil {
+		t.Fatal(err)
+	}
+	units := utf16.Encode([]rune(headedSample + "é 名前 🙂"))
+	for name, order := range map[string]binary.AppendByteOrder{"little-endian": binary.LittleEndian, "big-endian": binary.BigEndian} {
+		t.Run(name, func(t *testing.T) {
+			data := order.AppendUint16(nil, 0xFEFF)
+			for _, u := range units {
+				data = order.AppendUint16(data, u)
+			}
+			got, layout, err := Import(data)
+			if err != nil || layout != LayoutHeaded {
+				t.Fatalf("Import: %q, %v", layout, err)
+			}
+			sp, cs := speakersAndContents(got[0])
+			wsp, wcs := speakersAndContents(want[0])
+			wcs[len(wcs)-1] += "\né 名前 🙂"
+			if strings.Join(sp, "|") != strings.Join(wsp, "|") || strings.Join(cs, "|") != strings.Join(wcs, "|") {
+				t.Errorf("read %q %q, want %q %q", sp, cs, wsp, wcs)
 			}
 		})
 	}
