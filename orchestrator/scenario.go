@@ -250,7 +250,7 @@ func readReplay(s *configs.Scenario, path string) (*transcripts.Transcript, stri
 		candidates = append(candidates, filepath.Join(filepath.Dir(s.Path), path))
 	}
 	for _, c := range candidates {
-		t, err := transcripts.Read(c)
+		t, err := transcripts.ReadOne(c)
 		if err == nil {
 			return t, c, nil
 		}

@@ -109,6 +109,41 @@ func TestReplayTranscriptIsFoundBesideTheScenarioOrEmbedded(t *testing.T) {
 	}
 }
 
+// A replay re-speaks a side of a recording in any layout check reads: a
+// "### Name ###" log here, a JSON list of turns there.
+func TestReplayReadsOtherLayouts(t *testing.T) {
+	dir := t.TempDir()
+	os.WriteFile(filepath.Join(dir, "log.txt"), []byte("setup lines\n\n### Claude 1 ###\nls\n\n### Claude 2 ###\nbin etc\n\n### Claude 1 ###\ncd etc\n"), 0o600)
+	os.WriteFile(filepath.Join(dir, "turns.json"), []byte(`{"turns":[{"speaker":"P","text":"p1"},{"speaker":"Q","text":"q1"},{"speaker":"P","text":"p2"}]}`), 0o600)
+	os.WriteFile(filepath.Join(dir, "two.json"), []byte(`[{"turns":[{"speaker":"P","text":"a"}]},{"turns":[{"speaker":"P","text":"b"}]}]`), 0o600)
+	y := `agents:
+  - {name: Claude 1, type: replay, transcript: log.txt}
+  - {name: Q, type: replay, transcript: turns.json, speaker: P}
+`
+	cfg, err := FromScenario(scenario(t, filepath.Join(dir, "s.yaml"), y), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var sink collect
+	stop, err := New(cfg).Run(context.Background(), &sink)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Q's recording opens with P's p1, which Q hands over as the opening.
+	var said []string
+	for _, m := range sink.finished() {
+		said = append(said, m.Content)
+	}
+	if stop.Kind != transcripts.StopExhausted || strings.Join(said, "|") != "p1|ls|p2|cd etc" {
+		t.Fatalf("stop %+v, said %q", stop, said)
+	}
+	y = strings.Replace(y, "turns.json", "two.json", 1)
+	_, err = FromScenario(scenario(t, filepath.Join(dir, "s.yaml"), y), Options{})
+	if err == nil || !strings.Contains(err.Error(), "two.json holds 2 conversations") {
+		t.Fatalf("a file of two conversations: err = %v", err)
+	}
+}
+
 func TestResumedScriptSkipsWhatWasSaid(t *testing.T) {
 	y := "agents:\n  - {name: A, type: scripted, lines: [a1, a2, a3]}\n  - {name: B, type: scripted, lines: [b1, b2, b3]}\n"
 	prior := msgs("A", "a1", "B", "b1", "A", "a2")

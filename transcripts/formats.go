@@ -275,6 +275,20 @@ func fromUTF16(data []byte) []byte {
 	return []byte(string(utf16.Decode(units)))
 }
 
+// ReadOne reads a file holding one conversation, in any layout parley
+// knows: what a replay re-speaks and a fork continues. Errors name the
+// file.
+func ReadOne(path string) (*Transcript, error) {
+	ts, _, err := ReadAny(path)
+	switch {
+	case err != nil:
+		return nil, err
+	case len(ts) != 1:
+		return nil, fmt.Errorf("%s holds %d conversations; give a file of one (parley convert writes each to its own file)", path, len(ts))
+	}
+	return ts[0], nil
+}
+
 // ReadAny reads a transcript file in any layout parley knows. Errors name
 // the file.
 func ReadAny(path string) ([]*Transcript, string, error) {

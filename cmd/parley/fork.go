@@ -36,7 +36,9 @@ parent and the message it branched at. The seat whose turn comes after
 message N speaks first. The parent is never changed.
 
 It runs under the scenario recorded in the parent's JSONL, or --scenario
-FILE. --agent hands one seat to another model from message N on:
+FILE. The parent may be in any layout check reads ("### Name ###" logs,
+speaker-labelled text, JSON); one that records no scenario needs
+--scenario. --agent hands one seat to another model from message N on:
 
   --agent 'grok-4=openrouter:openai/gpt-5'                 PROVIDER:MODEL
   --agent 'grok-4={base_url: http://127.0.0.1:8080/v1, model: m, name: M}'
@@ -47,7 +49,7 @@ spoke before as its own. For example, to see which model breaks a loop,
 fork message 40 once per model:
 
   parley fork loop.jsonl --at 40 --agent 'grok-4=openrouter:openai/gpt-5'`,
-		Args: exactArgs(1, "fork takes one transcript, NAME.jsonl or NAME.md, and --at N"),
+		Args: exactArgs(1, "fork takes one transcript, such as NAME.jsonl or NAME.md, and --at N"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if at < 1 {
 				return usageErr(errors.New("fork needs --at N, the last message of the parent to keep (from 1)"))
@@ -58,7 +60,7 @@ fork message 40 once per model:
 					path = jl
 				}
 			}
-			parent, err := transcripts.Read(path)
+			parent, err := transcripts.ReadOne(path)
 			if err != nil {
 				if errors.Is(err, fs.ErrNotExist) {
 					return usageErr(fmt.Errorf("%s does not exist", path))

@@ -139,3 +139,38 @@ termination: {max_messages: 3}
 		}
 	}
 }
+
+// A fork continues a recording in any layout check reads, here a
+// "### Name ###" log, under the scenario given, which seats its speakers.
+func TestForkContinuesAnImportedLog(t *testing.T) {
+	dir := t.TempDir()
+	log := filepath.Join(dir, "log.txt")
+	os.WriteFile(log, []byte("### Claude 1 ###\nls\n\n### Claude 2 ###\nbin etc\n\n### Claude 1 ###\ncd etc\n"), 0o600)
+	scenario := filepath.Join(dir, "s.yaml")
+	// A scripted side skips as many of its lines as it has said already.
+	os.WriteFile(scenario, []byte("agents:\n  - {name: Claude 1, type: scripted, lines: [ls, pwd]}\n  - {name: Claude 2, type: scripted, lines: [bin etc, /etc]}\ntermination: {max_messages: 4}\n"), 0o600)
+
+	code, out, errOut := parley(t, "fork", log, "--at", "2", "--scenario", scenario, "--no-tui", "--out", filepath.Join(dir, "fork"))
+	if code != exitOK {
+		t.Fatalf("fork: exit %d\n%s%s", code, out, errOut)
+	}
+	forks, _ := filepath.Glob(filepath.Join(dir, "fork", "*.jsonl"))
+	if len(forks) != 1 {
+		t.Fatalf("fork wrote %v", forks)
+	}
+	child, err := transcripts.Read(forks[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	var said []string
+	for _, m := range child.Messages {
+		said = append(said, m.Speaker+": "+m.Content)
+	}
+	if want := "Claude 1: ls|Claude 2: bin etc|Claude 1: pwd|Claude 2: /etc"; strings.Join(said, "|") != want {
+		t.Errorf("the fork holds %q, want %q", strings.Join(said, "|"), want)
+	}
+	// Without a scenario there is nothing to continue under.
+	if code, _, errOut := parley(t, "fork", log, "--at", "2", "--no-tui"); code != exitUsage || !strings.Contains(errOut, "records no scenario; give one with --scenario") {
+		t.Errorf("no scenario: exit %d, %q", code, errOut)
+	}
+}
