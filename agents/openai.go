@@ -80,6 +80,7 @@ type OpenAI struct {
 	secrets []string // never to appear in an error
 
 	noStreamOptions atomic.Bool // the server rejected stream_options once
+	answered        atomic.Bool // the server has answered this agent at least once
 	enc             encodeCache // the last request's messages, encoded
 
 	// Seams for tests.
@@ -209,12 +210,12 @@ func (a *OpenAI) Reply(ctx context.Context, history []Message) iter.Seq2[Chunk, 
 				return
 			case out.again:
 				continue
-			case !out.retry || n >= most || out.refused && n >= refusedAttempts:
+			case !out.retry || n >= most || out.refused && !a.answered.Load() && n >= refusedAttempts:
 				yield(Chunk{}, a.explain(out.fail, n))
 				return
 			}
 			wait := a.backoff(n, out.retryAfter, out.hasRetryAfter)
-			if out.refused {
+			if out.refused && !a.answered.Load() {
 				wait = min(wait, refusedBackoff<<(n-1))
 			}
 			if wait > maxRetryAfter {
@@ -242,7 +243,7 @@ type outcome struct {
 	reason        string
 	retryAfter    time.Duration
 	hasRetryAfter bool
-	refused       bool // nothing listens at the address: retried briefly, see refusedAttempts
+	refused       bool // nothing listens at the address: retried briefly until the server has answered, see refusedAttempts
 }
 
 // try makes one attempt, yielding its chunks.
@@ -286,6 +287,9 @@ func (a *OpenAI) try(ctx context.Context, history []Message, yield func(Chunk, e
 	})
 
 	stream, err := a.client.CreateChatCompletionStream(rctx, req)
+	if at.status != 0 {
+		a.answered.Store(true)
+	}
 	if stopped {
 		if stream != nil {
 			stream.Close()

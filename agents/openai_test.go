@@ -533,6 +533,72 @@ func TestUnreachable(t *testing.T) {
 	}
 }
 
+// Once the server has answered, a refused connection is a server being
+// restarted: the agent keeps to its usual retries and backoff, where a
+// server that never answered (TestUnreachable) gets three quick tries.
+func TestRefusedAfterAnAnswerIsARestart(t *testing.T) {
+	serve := func(l net.Listener) *http.Server {
+		srv := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Content-Type", "text/event-stream")
+			w.Write([]byte(`data: {"id":"x","object":"chat.completion.chunk","created":1,"model":"m","choices":[{"index":0,"delta":{"role":"assistant","content":"up"},"finish_reason":"stop"}]}` + "\n\ndata: [DONE]\n\n"))
+		})}
+		go srv.Serve(l)
+		return srv
+	}
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := l.Addr().String()
+	first := serve(l)
+	a := newTestAgent(t, nil, OpenAIConfig{BaseURL: "http://" + addr + "/v1", Retries: ptr(6), Backoff: time.Second})
+	if r := collect(context.Background(), a, hello); r.err != nil || r.text != "up" {
+		t.Fatalf("first reply: %q, %v", r.text, r.err)
+	}
+	first.Close() // the server goes away…
+
+	// …and is back on the same port after the agent's fourth wait.
+	var back *http.Server
+	t.Cleanup(func() {
+		if back != nil {
+			back.Close()
+		}
+	})
+	var waits []time.Duration
+	a.sleep = func(ctx context.Context, d time.Duration) error {
+		waits = append(waits, d)
+		if len(waits) == 4 {
+			l, err := net.Listen("tcp", addr)
+			if err != nil {
+				t.Errorf("the port was taken meanwhile: %v", err)
+				return err
+			}
+			back = serve(l)
+		}
+		return ctx.Err()
+	}
+	r := collect(context.Background(), a, hello)
+	if r.err != nil || r.text != "up" {
+		t.Fatalf("after the restart: %q, %v; retries %+v", r.text, r.err, r.retries)
+	}
+	// The first attempt may meet the closed pooled connection instead.
+	if len(r.retries) != 4 {
+		t.Fatalf("retries = %+v; want four", r.retries)
+	}
+	for i, rt := range r.retries {
+		if rt.Reason != "connection refused" && !(i == 0 && rt.Reason == "connection failed") {
+			t.Errorf("retry %d: %q; want the refused connection (all: %+v)", i+1, rt.Reason, r.retries)
+		}
+	}
+	// The usual backoff from one second, doubling, the upper half random
+	// (the tests' jitter takes its middle), not a quarter then half second.
+	for i, want := range []time.Duration{750 * time.Millisecond, 1500 * time.Millisecond, 3 * time.Second, 6 * time.Second} {
+		if waits[i] != want {
+			t.Errorf("wait %d = %v, want %v (all: %v)", i+1, waits[i], want, waits)
+		}
+	}
+}
+
 func TestStopReading(t *testing.T) {
 	slow := openaitest.Reply{Pieces: []string{"one", " two", " three", " four"}, Delay: 20 * time.Millisecond}
 	cases := []struct {

@@ -16,9 +16,12 @@ const (
 	// maxRetryAfter is the longest wait a server may ask for before the
 	// agent gives up instead of waiting (a spent daily quota, say).
 	maxRetryAfter = 10 * time.Minute
-	// A refused connection (nothing listens at the address) is tried at
-	// most refusedAttempts times, waiting refusedBackoff, then twice that:
-	// a server being restarted gets a moment, a wrong port fails at once.
+	// A refused connection (nothing listens at the address) to a server
+	// that has not answered the agent yet is tried at most
+	// refusedAttempts times, waiting refusedBackoff, then twice that: a
+	// wrong port fails at once. Once the server has answered, a refusal is
+	// a server being restarted, and gets the agent's usual retries and
+	// backoff.
 	refusedAttempts = 3
 	refusedBackoff  = 250 * time.Millisecond
 )
