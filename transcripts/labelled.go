@@ -29,7 +29,9 @@ import (
 // "Note:" that a message holds once or twice does not split it, and a
 // document that merely has headings is not read as a conversation. The
 // form whose speakers label the most lines wins (headings, then bold, then
-// plain, on a tie). Text before the first label is the run's Preamble,
+// plain, on a tie). A name that a "# A ↔ B" (or "# A vs B") title gives
+// is a speaker however rarely it speaks. Text before the first label is
+// the run's Preamble,
 // but for a "# Title" line, which is the title.
 const LayoutLabelled = "speaker-labelled"
 
@@ -130,9 +132,15 @@ func validName(n string) bool {
 
 // chooseLabels finds the lines that start messages: the labels of the form
 // whose recurring names take turns on the most lines (see LayoutLabelled).
+// A name the title gives as a speaker ("# A ↔ B", "# A vs B") is one
+// however often it speaks, so a short conversation with such a title reads.
 func chooseLabels(lines []string) []speakerLabel {
 	var all []speakerLabel
+	titled := map[string]bool{}
 	for i, l := range lines {
+		if len(all) == 0 && len(titled) == 0 && strings.HasPrefix(l, "# ") {
+			titled = namedInTitle(strings.TrimSpace(l[2:]))
+		}
 		if form, name, rest, ok := labelOf(l); ok {
 			all = append(all, speakerLabel{line: i, form: form, name: name, rest: rest})
 		}
@@ -147,10 +155,14 @@ func chooseLabels(lines []string) []speakerLabel {
 				most = max(most, counts[lb.name])
 			}
 		}
+		speaks := func(name string) bool {
+			c := counts[name]
+			return titled[name] && c > 0 || c >= 2 && 4*c >= most
+		}
 		var seq []speakerLabel
 		speakers := 0
-		for _, c := range counts {
-			if c >= 2 && 4*c >= most {
+		for name := range counts {
+			if speaks(name) {
 				speakers++
 			}
 		}
@@ -159,7 +171,7 @@ func chooseLabels(lines []string) []speakerLabel {
 		}
 		turns := 0
 		for _, lb := range all {
-			if c := counts[lb.name]; lb.form == form && c >= 2 && 4*c >= most {
+			if lb.form == form && speaks(lb.name) {
 				if len(seq) > 0 && seq[len(seq)-1].name != lb.name {
 					turns++
 				}
@@ -176,6 +188,22 @@ func chooseLabels(lines []string) []speakerLabel {
 	return best
 }
 
+// namedInTitle is the speakers a title names: "A ↔ B", "A vs B", "A vs. B".
+func namedInTitle(title string) map[string]bool {
+	out := map[string]bool{}
+	for _, sep := range []string{" ↔ ", " vs. ", " vs ", " VS "} {
+		if names := strings.Split(title, sep); len(names) >= 2 {
+			for _, n := range names {
+				if n = strings.TrimSpace(n); n != "" {
+					out[n] = true
+				}
+			}
+			return out
+		}
+	}
+	return out
+}
+
 // looksLabelled reports whether text reads as a speaker-labelled
 // conversation.
 func looksLabelled(text string) bool {
@@ -190,7 +218,7 @@ func parseLabelled(text string) (*Transcript, error) {
 	lines, starts := splitLines(text)
 	labels := chooseLabels(lines)
 	if len(labels) == 0 {
-		return nil, errors.New(`no speaker labels found: expected messages that each start with a heading, a "**Name:**" or a "Name:" line naming their speaker, two speakers or more, each named twice or more, taking turns`)
+		return nil, errors.New(`no speaker labels found: expected messages that each start with a heading, a "**Name:**" or a "Name:" line naming their speaker, two speakers or more taking turns, each named twice or more, or in a "# A ↔ B" title`)
 	}
 	// body is the text of lines[from:to], without the blank and separator
 	// lines around it.

@@ -66,6 +66,9 @@ func TestLooksLabelled(t *testing.T) {
 		{"one speaker only", "A: one\nA: two\nA: three\n", false},
 		{"recurring names that never take turns", "## Added\n- a\n## Added\n- b\n## Fixed\n- c\n## Fixed\n- d\n## Fixed\n- e\n## Added\n- f\n", false},
 		{"three messages: the one said once is not a speaker", "## A\nhi\n## B\nyo\n## A\nok\n", false},
+		{"three messages under a title naming both", "# A ↔ B\n\n## A\nhi\n## B\nyo\n## A\nok\n", true},
+		{"two messages under an A vs B title", "# Claude vs GPT\n\n**Claude:** hi\n\n**GPT:** yo\n", true},
+		{"a title naming others", "# A ↔ B\n\n## C\nhi\n## D\nyo\n## C\nok\n", false},
 		{"prose", "It was late. We talked: about the sea, about nothing.\nThen we slept.\n", false},
 	}
 	for _, c := range cases {
