@@ -190,18 +190,12 @@ func chooseLabels(lines []string) []speakerLabel {
 
 // namedInTitle is the speakers a title names: "A ↔ B", "A vs B", "A vs. B".
 func namedInTitle(title string) map[string]bool {
-	out := map[string]bool{}
 	for _, sep := range []string{" ↔ ", " vs. ", " vs ", " VS "} {
-		if names := strings.Split(title, sep); len(names) >= 2 {
-			for _, n := range names {
-				if n = strings.TrimSpace(n); n != "" {
-					out[n] = true
-				}
-			}
-			return out
+		if names, ok := namesAround(title, sep); ok {
+			return names
 		}
 	}
-	return out
+	return map[string]bool{}
 }
 
 // looksLabelled reports whether text reads as a speaker-labelled

@@ -345,17 +345,24 @@ func joinContent(text string, lines []string, starts []int, from, to int) string
 // titleSpeakers reads the speakers from a "# A ↔ B" title (an imported
 // conversation of more speakers is titled "A ↔ B ↔ C").
 func titleSpeakers(title string) map[string]bool {
+	out, _ := namesAround(title, " ↔ ")
+	return out
+}
+
+// namesAround splits title at sep into the names on either side, and
+// reports whether sep was there to split at.
+func namesAround(title, sep string) (map[string]bool, bool) {
 	out := map[string]bool{}
-	names := strings.Split(title, " ↔ ")
+	names := strings.Split(title, sep)
 	if len(names) < 2 {
-		return out
+		return out, false
 	}
 	for _, n := range names {
 		if n = strings.TrimSpace(n); n != "" {
 			out[n] = true
 		}
 	}
-	return out
+	return out, true
 }
 
 // firstHeading is the speaker of the first block at or after from, not
