@@ -37,24 +37,13 @@ termination: {max_messages: 5}
 	before, _ := os.ReadFile(parentJSONL[0])
 	served := len(srv.Requests())
 
-	code, out, errOut := parley(t, "fork", strings.TrimSuffix(parentJSONL[0], ".jsonl")+".md", "--at", "3",
-		"--agent", fmt.Sprintf("B={base_url: %s, model: c-1, name: C}", srv.URL), "--no-tui", "--out", filepath.Join(dir, "fork"))
-	if code != exitOK {
-		t.Fatalf("fork: exit %d\n%s%s", code, out, errOut)
-	}
-	forks, _ := filepath.Glob(filepath.Join(dir, "fork", "*.jsonl"))
-	if len(forks) != 1 {
-		t.Fatalf("fork wrote %v", forks)
-	}
-	child, err := transcripts.Read(forks[0])
-	if err != nil {
-		t.Fatal(err)
-	}
+	forkJSONL, child := runFork(t, filepath.Join(dir, "fork"), strings.TrimSuffix(parentJSONL[0], ".jsonl")+".md", "--at", "3",
+		"--agent", fmt.Sprintf("B={base_url: %s, model: c-1, name: C}", srv.URL))
 	// The parent link, in the JSONL and the Markdown.
 	if p := child.Run.Parent; p == nil || p.Path != parentJSONL[0] || p.At != 3 || p.Title != "A ↔ B" {
 		t.Errorf("parent = %+v; want %s at message 3", child.Run.Parent, parentJSONL[0])
 	}
-	md, _ := os.ReadFile(strings.TrimSuffix(forks[0], ".jsonl") + ".md")
+	md, _ := os.ReadFile(strings.TrimSuffix(forkJSONL, ".jsonl") + ".md")
 	if !strings.Contains(string(md), fmt.Sprintf("**Forked from:** %s, message 3\n", parentJSONL[0])) || !strings.HasPrefix(string(md), "# A ↔ C\n") {
 		t.Errorf("the Markdown header does not name the parent:\n%s", md)
 	}
@@ -150,18 +139,7 @@ func TestForkContinuesAnImportedLog(t *testing.T) {
 	// A scripted side skips as many of its lines as it has said already.
 	os.WriteFile(scenario, []byte("agents:\n  - {name: Claude 1, type: scripted, lines: [ls, pwd]}\n  - {name: Claude 2, type: scripted, lines: [bin etc, /etc]}\ntermination: {max_messages: 4}\n"), 0o600)
 
-	code, out, errOut := parley(t, "fork", log, "--at", "2", "--scenario", scenario, "--no-tui", "--out", filepath.Join(dir, "fork"))
-	if code != exitOK {
-		t.Fatalf("fork: exit %d\n%s%s", code, out, errOut)
-	}
-	forks, _ := filepath.Glob(filepath.Join(dir, "fork", "*.jsonl"))
-	if len(forks) != 1 {
-		t.Fatalf("fork wrote %v", forks)
-	}
-	child, err := transcripts.Read(forks[0])
-	if err != nil {
-		t.Fatal(err)
-	}
+	_, child := runFork(t, filepath.Join(dir, "fork"), log, "--at", "2", "--scenario", scenario)
 	var said []string
 	for _, m := range child.Messages {
 		said = append(said, m.Speaker+": "+m.Content)
@@ -173,4 +151,23 @@ func TestForkContinuesAnImportedLog(t *testing.T) {
 	if code, _, errOut := parley(t, "fork", log, "--at", "2", "--no-tui"); code != exitUsage || !strings.Contains(errOut, "records no scenario; give one with --scenario") {
 		t.Errorf("no scenario: exit %d, %q", code, errOut)
 	}
+}
+
+// runFork runs parley fork with args, headless, into out, and returns the
+// one transcript it wrote: its JSONL's path and what it holds.
+func runFork(t *testing.T, out string, args ...string) (string, *transcripts.Transcript) {
+	t.Helper()
+	code, stdout, errOut := parley(t, append(append([]string{"fork"}, args...), "--no-tui", "--out", out)...)
+	if code != exitOK {
+		t.Fatalf("fork: exit %d\n%s%s", code, stdout, errOut)
+	}
+	forks, _ := filepath.Glob(filepath.Join(out, "*.jsonl"))
+	if len(forks) != 1 {
+		t.Fatalf("fork wrote %v", forks)
+	}
+	child, err := transcripts.Read(forks[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	return forks[0], child
 }
