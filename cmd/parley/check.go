@@ -13,6 +13,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"text/tabwriter"
 	"unicode/utf8"
 
@@ -143,14 +144,26 @@ func runCheck(cmd *cobra.Command, f checkFlags, args []string) error {
 		table    = newCheckTable(out, files)
 	)
 	enc.SetEscapeHTML(false)
+	// A worker keeps its rules from one transcript to the next. A rule
+	// knows another conversation when it is given one, and judges it as a
+	// fresh rule would (see policy's memo), but it keeps the room it grew:
+	// its tables are not allocated and cleared again for every transcript.
+	sets := sync.Pool{New: func() any {
+		ps := make([]policy.Policy, len(points))
+		for i, pt := range points {
+			ps[i], _ = policy.Parse(pt.Node) // parsed above: cannot fail
+		}
+		return ps
+	}}
 	work := func(it analysis.Item) checkResult {
 		r := checkResult{File: it.Name, Folder: it.File.Root, Layout: it.Layout, Messages: len(it.Messages), Expect: it.Label}
 		for _, w := range it.Warnings {
 			fmt.Fprintln(errw, "parley: warning:", w)
 		}
-		for _, pt := range points {
-			p, _ := policy.Parse(pt.Node) // parsed above: cannot fail
-			st := analysis.Judge(p, it.Messages)
+		ps := sets.Get().([]policy.Policy)
+		defer sets.Put(ps)
+		for i := range points {
+			st := analysis.Judge(ps[i], it.Messages)
 			o := analysis.Score(it.Label, len(it.Messages), st.At)
 			saved := 0
 			if st.At > 0 {
