@@ -41,9 +41,10 @@ func newCheckCmd() *cobra.Command {
 a time as a live run would, and reports where the policy would have stopped
 it, which rule fired and why, and how many messages that saves.
 
-Transcripts may be parley Markdown or JSONL, "### Name ###" headed blocks,
-OpenAI "messages" JSON or ShareGPT "conversations" JSON; directories are
-searched for them. Without --policy, parley's default set is used. --policy
+Transcripts may be in any layout parley reads: its own Markdown and JSONL,
+"### Name ###" headed blocks, speaker-labelled text ("## Name", "**Name:**",
+"Name:"), OpenAI "messages" JSON, ShareGPT "conversations" JSON, or other JSON
+lists of turns; directories are searched for them. Without --policy, parley's default set is used. --policy
 takes a YAML file holding a termination: block (a scenario will do) or the
 bare policy.
 

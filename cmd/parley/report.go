@@ -22,8 +22,9 @@ func newReportCmd() *cobra.Command {
 		Short: "Write the attractor report: where each pair's conversations end up",
 		Long: `report reads recorded conversations (parley's own, a batch or a tournament,
 the folder of the attractors script with its .md and .json side by side,
-"### Name ###" logs, OpenAI or ShareGPT JSON) and writes report.html,
-report.md and report.json into REPORTDIR.
+"### Name ###" logs, speaker-labelled text, OpenAI or ShareGPT JSON, other
+JSON lists of turns) and writes report.html, report.md and report.json into
+REPORTDIR.
 
 For each conversation it finds where the substance ended (the first stop of
 parley's default policy set, or of --policy, as check finds it), the
