@@ -246,12 +246,14 @@ type replica struct {
 }
 
 // NewTransport returns a Transport sending through base (nil:
-// http.DefaultTransport).
+// http.DefaultTransport). Requests to an HTTPS host wait while another
+// request's handshake with it is in progress, so that over HTTP/2 they
+// share its connection instead of each opening one (see dialGate).
 func NewTransport(base http.RoundTripper, routes ...Route) *Transport {
 	if base == nil {
 		base = http.DefaultTransport
 	}
-	t := &Transport{base: base}
+	t := &Transport{base: newDialGate(base)}
 	for _, r := range routes {
 		rt := &route{prefix: strings.TrimRight(r.BaseURL, "/"), lim: r.Limiter, coolDown: r.CoolDown}
 		if rt.coolDown <= 0 {
