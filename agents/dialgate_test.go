@@ -239,3 +239,34 @@ func TestAfterAFailedHandshakeTheWaitingRequestsTryTogether(t *testing.T) {
 		t.Errorf("at most %d handshakes were under way at once; after the first failed, the other %d should have tried together", most, n-1)
 	}
 }
+
+// When a connection has no room for more streams, the requests beyond it
+// open the next ones, and every request gets through: none waits on a
+// connection that no one is making. The server allows 20 streams to a
+// connection, and each round's 60 streams stay open until all have
+// arrived. Streams the server refuses are retried on new connections, and
+// requests let go together onto a connection with too little room each
+// open one of their own, so how many connections are dialled varies; that
+// every request arrives does not.
+func TestRequestsBeyondAConnectionsStreamsOpenTheNextOnes(t *testing.T) {
+	const n, streams, rounds = 60, 20, 3
+	srv := httptest.NewUnstartedServer(nil)
+	srv.EnableHTTP2 = true
+	srv.Config.HTTP2 = &http.HTTP2Config{MaxConcurrentStreams: streams}
+	srv.StartTLS()
+	defer srv.Close()
+
+	var dials atomic.Int64
+	base := countingTransport(srv, &dials)
+	defer base.CloseIdleConnections()
+	rt := NewTransport(base)
+	for round := range rounds {
+		h, arrived := heldStreams(n)
+		srv.Config.Handler = h
+		startAll(t, rt, srv.URL+"/v1/chat/completions", n)
+		if got := arrived.Load(); got != n {
+			t.Fatalf("round %d: %d of %d requests reached the server", round+1, got, n)
+		}
+		base.CloseIdleConnections()
+	}
+}
