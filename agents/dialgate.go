@@ -21,7 +21,10 @@ import (
 // its dial to the moment it has the connection), other requests to that
 // host wait, and then go on together: over HTTP/2 they share the new
 // connection (a request it has no room for opens the next one, and the
-// rest wait for that). A host whose handshake picks HTTP/1.1 needs a
+// requests that come after wait for that). The gate does not know how
+// many streams a connection takes: the requests it lets go together each
+// open a connection of their own when the one they were waiting for has
+// no room for them, as they would have without it. A host whose handshake picks HTTP/1.1 needs a
 // connection per request, and its requests never wait again. Nor do they
 // while the host fails: after a request fails without getting a
 // connection, the others try at once, as they would without the gate,
