@@ -76,6 +76,21 @@ func startAll(t *testing.T, rt http.RoundTripper, url string, n int) {
 	}
 }
 
+// sendHeld sends n requests at once to srv, which serves them with
+// heldStreams, through parley's transport over a client transport of its
+// own, and returns how many connections that dialled.
+func sendHeld(t *testing.T, srv *httptest.Server, n int, arrived *atomic.Int64) int64 {
+	t.Helper()
+	var dials atomic.Int64
+	base := countingTransport(srv, &dials)
+	defer base.CloseIdleConnections()
+	startAll(t, NewTransport(base), srv.URL+"/v1/chat/completions", n)
+	if got := arrived.Load(); got != int64(n) {
+		t.Fatalf("%d of %d requests reached the server", got, n)
+	}
+	return dials.Load()
+}
+
 func TestRequestsStartedAtOnceShareOneHTTP2Connection(t *testing.T) {
 	const n = 60
 	h, arrived := heldStreams(n)
@@ -84,18 +99,12 @@ func TestRequestsStartedAtOnceShareOneHTTP2Connection(t *testing.T) {
 	srv.StartTLS()
 	defer srv.Close()
 
-	var dials atomic.Int64
-	base := countingTransport(srv, &dials)
-	defer base.CloseIdleConnections()
-	startAll(t, NewTransport(base), srv.URL+"/v1/chat/completions", n)
-	if got := arrived.Load(); got != n {
-		t.Fatalf("%d of %d requests reached the server", got, n)
-	}
+	dials := sendHeld(t, srv, n, arrived)
 	// All 60 fit on one connection (Go's server allows 250 streams); a
 	// request that started a second before the first handshake was over
 	// is the most the gate lets through.
-	if got := dials.Load(); got > 2 {
-		t.Errorf("%d requests started at once dialled %d connections to an HTTP/2 server; want 1 or 2", n, got)
+	if dials > 2 {
+		t.Errorf("%d requests started at once dialled %d connections to an HTTP/2 server; want 1 or 2", n, dials)
 	}
 }
 
@@ -105,18 +114,11 @@ func TestRequestsToAnHTTP1HostOverTLSEachGetAConnectionAtOnce(t *testing.T) {
 	srv := httptest.NewTLSServer(h) // HTTP/1.1 only
 	defer srv.Close()
 
-	var dials atomic.Int64
-	base := countingTransport(srv, &dials)
-	defer base.CloseIdleConnections()
 	// Each stream holds its connection until all have arrived: were the
 	// requests made to wait for each other's handshakes beyond the first,
 	// or to share connections, they would never all arrive.
-	startAll(t, NewTransport(base), srv.URL+"/v1/chat/completions", n)
-	if got := arrived.Load(); got != n {
-		t.Fatalf("%d of %d requests reached the server", got, n)
-	}
-	if got := dials.Load(); got != n {
-		t.Errorf("%d concurrent requests to an HTTP/1.1 server dialled %d connections; want one each", n, got)
+	if dials := sendHeld(t, srv, n, arrived); dials != n {
+		t.Errorf("%d concurrent requests to an HTTP/1.1 server dialled %d connections; want one each", n, dials)
 	}
 }
 
