@@ -17,8 +17,9 @@ type File struct {
 // transcriptExts are the files a directory is searched for.
 var transcriptExts = map[string]bool{".md": true, ".jsonl": true, ".json": true, ".txt": true}
 
-// notTranscripts are files parley itself writes beside transcripts.
-var notTranscripts = map[string]bool{"summary.md": true, "summary.json": true, "batch.json": true}
+// notTranscripts are files parley itself writes beside transcripts, and
+// label tables.
+var notTranscripts = map[string]bool{"summary.md": true, "summary.json": true, "batch.json": true, LabelTableName: true}
 
 // Gather expands directories into the transcript files they hold, each
 // conversation once: when NAME.jsonl sits beside NAME.md (a parley

@@ -16,7 +16,8 @@ import (
 	"github.com/parleyhq/parley/orchestrator/policy"
 )
 
-// Label is a transcript's hand label, NAME.expect.yaml beside NAME.md.
+// Label is a transcript's hand label: NAME.expect.yaml beside NAME.md, or
+// its row in a labels.json above it (see LabelTableName).
 type Label struct {
 	// StopAfter is the last message that adds something new: stopping
 	// before it cuts content.
@@ -89,18 +90,27 @@ func ParseLabel(path string, data []byte) (*Label, error) {
 	if err := policy.StrictDecode(root, &l); err != nil {
 		return nil, fileLine(path, err)
 	}
+	if err := l.valid(path); err != nil {
+		return nil, err
+	}
+	return &l, nil
+}
+
+// valid reports a label whose fields contradict each other; where names
+// it in the error.
+func (l *Label) valid(where string) error {
 	switch {
 	case l.StopAfter < 0:
-		return nil, fmt.Errorf("%s: stop_after must not be negative", path)
+		return fmt.Errorf("%s: stop_after must not be negative", where)
 	case l.StopBy != nil && *l.StopBy < l.StopAfter:
-		return nil, fmt.Errorf("%s: stop_by (%d) comes before stop_after (%d)", path, *l.StopBy, l.StopAfter)
+		return fmt.Errorf("%s: stop_by (%d) comes before stop_after (%d)", where, *l.StopBy, l.StopAfter)
 	}
 	for i, lp := range l.Loops {
 		if lp[0] < 1 || lp[1] < lp[0] {
-			return nil, fmt.Errorf("%s: loop %d is [%d, %d]; write each loop as [first, last] message numbers, first ≤ last", path, i+1, lp[0], lp[1])
+			return fmt.Errorf("%s: loop %d is [%d, %d]; write each loop as [first, last] message numbers, first ≤ last", where, i+1, lp[0], lp[1])
 		}
 	}
-	return &l, nil
+	return nil
 }
 
 // nearField is the scored label field (stop_after, stop_by, loops) that

@@ -3,6 +3,7 @@ package analysis
 import (
 	"errors"
 	"fmt"
+	"path/filepath"
 	"runtime"
 	"sync"
 
@@ -27,24 +28,22 @@ type Item struct {
 // it as a transcript they could not read.
 var ErrNotTranscript = errors.New("skipped: not a conversation in any layout parley reads")
 
-// Load reads a transcript file and its label. A file holding several
+// Load reads a transcript file and its label: NAME.expect.yaml beside it,
+// else its row in the nearest labels.json above it. A file holding several
 // conversations gives several items; a label applies only to a file of one.
 func Load(f File) ([]Item, error) {
 	ts, layout, err := transcripts.ReadAny(f.Path)
-	lp := LabelPath(f.Path)
 	if err != nil {
-		if errors.Is(err, transcripts.ErrUnknownLayout) && f.Path != f.Root && !exists(lp) {
-			return nil, fmt.Errorf("%s: %w", f.Path, ErrNotTranscript)
+		if errors.Is(err, transcripts.ErrUnknownLayout) && f.Path != f.Root && !exists(LabelPath(f.Path)) {
+			if tl, _, terr := findTableLabel(f.Path); terr != nil || tl == nil {
+				return nil, fmt.Errorf("%s: %w", f.Path, ErrNotTranscript)
+			}
 		}
 		return nil, err
 	}
-	label, err := ReadLabel(lp)
+	label, where, counted, labelWarnings, err := readLabel(f.Path)
 	if err != nil {
 		return nil, err
-	}
-	var labelWarnings []string
-	if label != nil {
-		labelWarnings = label.Warnings
 	}
 	out := make([]Item, 0, len(ts))
 	for i, t := range ts {
@@ -58,8 +57,11 @@ func Load(f File) ([]Item, error) {
 		if len(ts) > 1 {
 			it.Name = fmt.Sprintf("%s#%d", f.Path, i+1)
 		} else if label != nil {
-			if err := label.Check(lp, len(t.Messages)); err != nil {
+			if err := label.Check(where, len(t.Messages)); err != nil {
 				return nil, err
+			}
+			if counted > 0 && counted != len(t.Messages) {
+				it.Warnings = append(it.Warnings, fmt.Sprintf("%s: counts %d messages, and parley read %d: the label's message numbers may not be parley's", where, counted, len(t.Messages)))
 			}
 			it.Label = label
 		}
@@ -126,4 +128,33 @@ func Each[R any](files []File, work func(Item) R, emit func(R), failed func(File
 		i++
 	}
 	wg.Wait()
+}
+
+// readLabel reads the label of the transcript at path: NAME.expect.yaml
+// beside it, else its row in the nearest label table that lists it. where
+// names the label in messages; counted is how many messages a table's
+// labeller counted (0: not said). When both label the transcript and
+// disagree, NAME.expect.yaml is read and a warning says so.
+func readLabel(path string) (l *Label, where string, counted int, warnings []string, err error) {
+	lp := LabelPath(path)
+	l, err = ReadLabel(lp)
+	if err != nil {
+		return nil, "", 0, nil, err
+	}
+	tl, tw, err := findTableLabel(path)
+	if err != nil {
+		return nil, "", 0, nil, err
+	}
+	warnings = tw
+	switch {
+	case l != nil:
+		warnings = append(warnings, l.Warnings...)
+		if tl != nil && !sameLabel(l, tl.label) {
+			warnings = append(warnings, fmt.Sprintf("%s and %s label it differently; check reads %s", lp, tl.where, filepath.Base(lp)))
+		}
+		return l, lp, 0, warnings, nil
+	case tl != nil:
+		return tl.label, tl.where, tl.n, warnings, nil
+	}
+	return nil, "", 0, warnings, nil
 }

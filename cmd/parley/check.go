@@ -54,8 +54,12 @@ NAME.expect.yaml:
   stop_after: 15   # stopping before message 15 cuts content
   stop_by: 27      # stopping after message 27, or never, wastes messages
 
-Without stop_by the transcript must not be stopped before its end. check
-reports pass or fail for each labelled transcript and exits 1 if any fails.
+Without stop_by the transcript must not be stopped before its end. A
+transcript without NAME.expect.yaml takes its label from the nearest
+labels.json in its folder or above that lists it, as the labelled corpus
+has them: {"transcripts": [{"file": "dir/NAME.md", "stop_after": 15,
+"stop_by": 27}, …]}. check reports pass or fail for each labelled
+transcript and exits 1 if any fails.
 
 --sweep runs a grid over policy settings and reports, for each point, how
 many labelled transcripts pass and how many messages are wasted:
@@ -387,17 +391,26 @@ func printTallies(w io.Writer, folders []string, byFolder map[string]*analysis.T
 
 // unreadFiles says why each file analysis.Each could not read could not be
 // read, and counts them, but for files a directory held that are no
-// conversation at all, which are skipped.
+// conversation at all, which are skipped. A reason is said once: a broken
+// label table fails every transcript it labels with the same one.
 type unreadFiles struct {
-	w io.Writer
-	n int
+	w    io.Writer
+	n    int
+	said map[string]bool
 }
 
 func (u *unreadFiles) add(_ analysis.File, err error) {
-	fmt.Fprintln(u.w, "parley:", err)
 	if !errors.Is(err, analysis.ErrNotTranscript) {
 		u.n++
 	}
+	if u.said[err.Error()] {
+		return
+	}
+	if u.said == nil {
+		u.said = map[string]bool{}
+	}
+	u.said[err.Error()] = true
+	fmt.Fprintln(u.w, "parley:", err)
 }
 
 func (u *unreadFiles) err() error {

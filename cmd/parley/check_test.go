@@ -204,6 +204,39 @@ func TestCheckExpectations(t *testing.T) {
 	}
 }
 
+// Labels kept in one labels.json table, as the labelled corpus keeps
+// them, score the transcripts they list; a table that cannot be read is
+// named once, not once for every transcript it was to label.
+func TestCheckReadsALabelTable(t *testing.T) {
+	dir := t.TempDir()
+	endAt := append(words(8), "done [END]", "done [END]", "x", "y")
+	os.MkdirAll(filepath.Join(dir, "runs"), 0o700)
+	writeCase(t, filepath.Join(dir, "runs"), "pass", endAt, "")
+	writeCase(t, filepath.Join(dir, "runs"), "late", endAt, "")
+	table := `{"transcripts": [
+		{"file": "runs/pass.md", "stop_after": 8, "stop_by": 11, "loop_kind": "farewell"},
+		{"file": "runs/late.md", "stop_after": 3, "stop_by": 7}
+	]}`
+	os.WriteFile(filepath.Join(dir, "labels.json"), []byte(table), 0o600)
+	policyFile := filepath.Join(dir, "policy.yaml")
+	os.WriteFile(policyFile, []byte("termination:\n  end_token: {exchanges: 1}\n"), 0o600)
+
+	code, out, errOut := parley(t, "check", "--policy", policyFile, filepath.Join(dir, "runs"))
+	if code != exitFailure || !strings.Contains(out, "2 transcripts, 2 labelled: 1 passed (50%), 0 cut too early, 1 stopped late") {
+		t.Fatalf("exit %d:\n%s%s", code, out, errOut)
+	}
+	if strings.Contains(errOut, "labels.json") {
+		t.Errorf("the table was read as a transcript, or warned about:\n%s", errOut)
+	}
+
+	os.WriteFile(filepath.Join(dir, "labels.json"), []byte(`{"transcripts": [{"stop_after": 3}]}`), 0o600)
+	code, _, errOut = parley(t, "check", "--policy", policyFile, filepath.Join(dir, "runs"))
+	want := filepath.Join(dir, "labels.json") + ": transcript 1: names no file"
+	if code != exitFailure || strings.Count(errOut, want) != 1 || !strings.Contains(errOut, "2 files could not be read") {
+		t.Errorf("exit %d; want the table's fault named once and both files unread:\n%s", code, errOut)
+	}
+}
+
 func TestCheckSweep(t *testing.T) {
 	dir := t.TempDir()
 	// Both sides sign off at 5–6, then echo; the window is 4..8.

@@ -1,0 +1,239 @@
+package analysis
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"sync"
+	"time"
+)
+
+// LabelTableName is the file that labels many transcripts at once, as the
+// labelled corpus's labels.json does:
+//
+//	{"transcripts": [
+//	  {"file": "attractors/NAME.md", "stop_after": 14, "stop_by": 21, "loops": [[18, 24]], "n": 97},
+//	  …
+//	]}
+//
+// file is the transcript's path from the table's folder; stop_after,
+// stop_by and loops are a label's fields; n, when given, is how many
+// messages the labeller counted. Other fields (a source, a loop's kind,
+// notes) are the table makers' own and are not read.
+const LabelTableName = "labels.json"
+
+// A transcript without NAME.expect.yaml beside it takes its label from the
+// nearest labels.json that lists it, in its folder or any folder above.
+// tables maps a folder to its table (nil: none), as last read.
+var tables = struct {
+	sync.Mutex
+	byDir map[string]cachedTable
+}{byDir: map[string]cachedTable{}}
+
+// labelTable is one labels.json, read.
+type labelTable struct {
+	path    string
+	labels  map[string]tableLabel // by the transcript's cleaned absolute path
+	err     error
+	missing []string // files it names that are not there
+	told    sync.Once
+}
+
+// tableLabel is a table's label for one transcript.
+type tableLabel struct {
+	label *Label
+	n     int    // messages the labeller counted; 0 when the table does not say
+	where string // "labels.json: transcript 3 (a/NAME.md)", for messages
+	err   error  // what is wrong with the row, which labels nothing until it is fixed
+}
+
+// tableEntry is one transcript's row as a table writes it.
+type tableEntry struct {
+	File      string   `json:"file"`
+	StopAfter *int     `json:"stop_after"`
+	StopBy    *int     `json:"stop_by"`
+	Loops     [][2]int `json:"loops"`
+	N         int      `json:"n"`
+}
+
+// findTableLabel returns the label the nearest table lists for the
+// transcript at path, with the table's warnings the first time one of its
+// labels is used; a nil label when no table lists it.
+func findTableLabel(path string) (*tableLabel, []string, error) {
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return nil, nil, err
+	}
+	abs = filepath.Clean(abs)
+	for dir := filepath.Dir(abs); ; dir = filepath.Dir(dir) {
+		t := tableIn(dir)
+		if t != nil {
+			if t.err != nil {
+				return nil, nil, t.err
+			}
+			if l, ok := t.labels[abs]; ok {
+				if l.err != nil {
+					return nil, nil, l.err
+				}
+				var warnings []string
+				t.told.Do(func() {
+					if len(t.missing) > 0 {
+						warnings = append(warnings, fmt.Sprintf("%s: %d of its transcripts are not there: %s", t.path, len(t.missing), strings.Join(t.missing, ", ")))
+					}
+				})
+				return &l, warnings, nil
+			}
+		}
+		if parent := filepath.Dir(dir); parent == dir {
+			return nil, nil, nil
+		}
+	}
+}
+
+// tableIn is the table in dir, or nil when it has none. It is read again
+// only when it changes.
+func tableIn(dir string) *labelTable {
+	path := filepath.Join(dir, LabelTableName)
+	st, err := os.Stat(path)
+	var stamp tableStamp
+	if err == nil {
+		stamp = tableStamp{st.ModTime(), st.Size(), true}
+	}
+	tables.Lock()
+	defer tables.Unlock()
+	if c, ok := tables.byDir[dir]; ok && c.stamp == stamp {
+		return c.table
+	}
+	var t *labelTable
+	data, err := os.ReadFile(path)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+	case err != nil:
+		t = &labelTable{path: path, err: err}
+	default:
+		t = parseLabelTable(path, dir, data)
+	}
+	tables.byDir[dir] = cachedTable{stamp, t}
+	return t
+}
+
+// tableStamp tells one version of a table file from another.
+type tableStamp struct {
+	mod    time.Time
+	size   int64
+	exists bool
+}
+
+type cachedTable struct {
+	stamp tableStamp
+	table *labelTable
+}
+
+// parseLabelTable reads a table found in dir; path names it in messages.
+// A JSON file that does not hold a list of transcripts is not a table of
+// labels, and is taken for none.
+func parseLabelTable(path, dir string, data []byte) *labelTable {
+	var doc struct {
+		Transcripts []json.RawMessage `json:"transcripts"`
+	}
+	if json.Unmarshal(data, &doc) != nil || doc.Transcripts == nil {
+		return nil
+	}
+	t := &labelTable{path: path, labels: map[string]tableLabel{}}
+	for i, raw := range doc.Transcripts {
+		where := fmt.Sprintf("%s: transcript %d", path, i+1)
+		var named struct {
+			File string `json:"file"`
+		}
+		if json.Unmarshal(raw, &named) != nil || named.File == "" {
+			// A row that names no file cannot be told from any other:
+			// the whole table waits for it to be fixed.
+			t.err = fmt.Errorf("%s: names no file; give its path from %s as \"file\"", where, dir)
+			return t
+		}
+		where += " (" + named.File + ")"
+		file := filepath.Clean(filepath.Join(dir, filepath.FromSlash(named.File)))
+		l, err := parseTableRow(raw, where)
+		if prev, dup := t.labels[file]; dup {
+			err = fmt.Errorf("%s: labels a transcript that %s labels too; keep one", where, strings.TrimPrefix(prev.where, path+": "))
+		}
+		if !exists(file) {
+			t.missing = append(t.missing, named.File)
+		}
+		var n int
+		if l != nil {
+			n = l.N
+		}
+		t.labels[file] = tableLabel{label: l.label(), n: n, where: where, err: err}
+	}
+	return t
+}
+
+// parseTableRow reads one row of a table; where names it in errors.
+func parseTableRow(raw json.RawMessage, where string) (*tableEntry, error) {
+	var e tableEntry
+	if err := json.Unmarshal(raw, &e); err != nil {
+		why := strings.TrimPrefix(err.Error(), "json: ")
+		if te, ok := errors.AsType[*json.UnmarshalTypeError](err); ok && te.Field != "" {
+			why = fmt.Sprintf("%q holds %s; it takes %s", te.Field, article(te.Value), wanted(te.Type))
+		}
+		return nil, fmt.Errorf("%s: %s; each transcript is {\"file\": \"PATH\", \"stop_after\": N, \"stop_by\": N or null, \"loops\": [[FIRST, LAST]]}", where, why)
+	}
+	if e.StopAfter == nil {
+		return nil, fmt.Errorf("%s: has no stop_after; give the last message that adds something new", where)
+	}
+	if err := e.label().valid(where); err != nil {
+		return nil, err
+	}
+	return &e, nil
+}
+
+// label is the row's label; nil for no row.
+func (e *tableEntry) label() *Label {
+	if e == nil {
+		return nil
+	}
+	return &Label{StopAfter: *e.StopAfter, StopBy: e.StopBy, Loops: e.Loops}
+}
+
+// sameLabel reports whether a and b score every stop alike.
+func sameLabel(a, b *Label) bool {
+	if a.StopAfter != b.StopAfter || (a.StopBy == nil) != (b.StopBy == nil) || (a.StopBy != nil && *a.StopBy != *b.StopBy) || len(a.Loops) != len(b.Loops) {
+		return false
+	}
+	for i := range a.Loops {
+		if a.Loops[i] != b.Loops[i] {
+			return false
+		}
+	}
+	return true
+}
+
+// wanted says what a field of type t holds, for a person.
+func wanted(t reflect.Type) string {
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	switch t.Kind() {
+	case reflect.Int:
+		return "a whole number"
+	case reflect.String:
+		return "a string"
+	case reflect.Slice, reflect.Array:
+		return "a list"
+	}
+	return t.String()
+}
+
+// article puts "a" or "an" before a JSON type's name.
+func article(kind string) string {
+	if kind != "" && strings.ContainsRune("aeiou", rune(kind[0])) {
+		return "an " + kind
+	}
+	return "a " + kind
+}

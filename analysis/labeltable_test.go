@@ -1,0 +1,197 @@
+package analysis
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// fourMessages is a transcript of four messages in parley's layout.
+const fourMessages = "# A ↔ B\n\n---\n\n### A\n\na1\n\n---\n\n### B\n\nb1\n\n---\n\n### A\n\na2\n\n---\n\n### B\n\nb2\n\n---\n"
+
+// writeTree writes files (path → content) under a new folder.
+func writeTree(t *testing.T, files map[string]string) string {
+	t.Helper()
+	dir := t.TempDir()
+	for p, content := range files {
+		full := filepath.Join(dir, filepath.FromSlash(p))
+		if err := os.MkdirAll(filepath.Dir(full), 0o700); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(full, []byte(content), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return dir
+}
+
+// loadAll gathers and loads everything under dir.
+func loadAll(t *testing.T, dir string) (map[string]Item, []error) {
+	t.Helper()
+	files, err := Gather([]string{dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	items := map[string]Item{}
+	var errs []error
+	for _, f := range files {
+		its, err := Load(f)
+		if errors.Is(err, ErrNotTranscript) {
+			continue // notes beside the transcripts
+		}
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		for _, it := range its {
+			rel, _ := filepath.Rel(dir, it.Name)
+			items[filepath.ToSlash(rel)] = it
+		}
+	}
+	return items, errs
+}
+
+func TestALabelTableLabelsTheTranscriptsItLists(t *testing.T) {
+	dir := writeTree(t, map[string]string{
+		"labels.json": `{"transcripts": [
+			{"file": "one/a.md", "stop_after": 2, "stop_by": 3, "loop_kind": "farewell", "notes": "x", "n": 4},
+			{"file": "one/b.md", "stop_after": 4, "stop_by": null, "loops": [[2, 3]], "n": 4},
+			{"file": "one/c.md", "stop_after": 1, "stop_by": 2}
+		]}`,
+		"one/a.md":          fourMessages,
+		"one/b.md":          fourMessages,
+		"one/c.md":          fourMessages,
+		"one/c.expect.yaml": "stop_after: 1\nstop_by: 2\n",
+		"one/d.md":          fourMessages,
+	})
+	items, errs := loadAll(t, dir)
+	if len(errs) > 0 || len(items) != 4 {
+		t.Fatalf("read %d items, errors %v; want the four transcripts and not the table", len(items), errs)
+	}
+	a, b := items["one/a.md"].Label, items["one/b.md"].Label
+	if a == nil || a.StopAfter != 2 || a.StopBy == nil || *a.StopBy != 3 || len(items["one/a.md"].Warnings) != 0 {
+		t.Errorf("a.md: label %+v, warnings %q", a, items["one/a.md"].Warnings)
+	}
+	if b == nil || b.StopAfter != 4 || b.StopBy != nil || len(b.Loops) != 1 || b.Loops[0] != [2]int{2, 3} {
+		t.Errorf("b.md: label %+v", b)
+	}
+	if items["one/d.md"].Label != nil {
+		t.Errorf("d.md is in no table and has no label file, yet has label %+v", items["one/d.md"].Label)
+	}
+	// A transcript named on its own finds the table above it too.
+	its, err := Load(File{Path: filepath.Join(dir, "one", "a.md"), Root: filepath.Join(dir, "one", "a.md")})
+	if err != nil || its[0].Label == nil || its[0].Label.StopAfter != 2 {
+		t.Fatalf("a.md alone: %+v, %v", its, err)
+	}
+}
+
+func TestALabelTableThatDisagreesIsNamed(t *testing.T) {
+	dir := writeTree(t, map[string]string{
+		"labels.json": `{"transcripts": [
+			{"file": "a.md", "stop_after": 2, "stop_by": 3},
+			{"file": "b.md", "stop_after": 1, "stop_by": 2, "n": 6},
+			{"file": "gone.md", "stop_after": 1, "stop_by": 2}
+		]}`,
+		"a.md":          fourMessages,
+		"a.expect.yaml": "stop_after: 3\nstop_by: 4\n",
+		"b.md":          fourMessages,
+	})
+	items, errs := loadAll(t, dir)
+	if len(errs) > 0 {
+		t.Fatal(errs)
+	}
+	a := items["a.md"]
+	if a.Label == nil || a.Label.StopAfter != 3 {
+		t.Errorf("a.md: label %+v; its own a.expect.yaml is the one read", a.Label)
+	}
+	var all []string
+	for _, it := range items {
+		all = append(all, it.Warnings...)
+	}
+	joined := strings.Join(all, "\n")
+	for _, want := range []string{
+		"a.expect.yaml and " + filepath.Join(dir, "labels.json") + ": transcript 1 (a.md) label it differently; check reads a.expect.yaml",
+		"transcript 2 (b.md): counts 6 messages, and parley read 4",
+		"labels.json: 1 of its transcripts are not there: gone.md",
+	} {
+		if !strings.Contains(joined, want) {
+			t.Errorf("warnings %q\nlack %q", all, want)
+		}
+	}
+	if n := strings.Count(joined, "not there"); n != 1 {
+		t.Errorf("the missing transcripts are named %d times; want once", n)
+	}
+}
+
+func TestABadLabelTableNamesTheRowToFix(t *testing.T) {
+	cases := []struct{ name, table, want string }{
+		{"no stop_after", `{"transcripts": [{"file": "a.md", "stop_by": 3}]}`, "labels.json: transcript 1 (a.md): has no stop_after"},
+		{"stop_by first", `{"transcripts": [{"file": "a.md", "stop_after": 3, "stop_by": 1}]}`, "transcript 1 (a.md): stop_by (1) comes before stop_after (3)"},
+		{"bad loop", `{"transcripts": [{"file": "b.md", "stop_after": 1}, {"file": "a.md", "stop_after": 1, "loops": [[4, 2]]}]}`, "transcript 2 (a.md): loop 1 is [4, 2]"},
+		{"no file", `{"transcripts": [{"stop_after": 1}]}`, "transcript 1: names no file"},
+		{"twice", `{"transcripts": [{"file": "a.md", "stop_after": 1}, {"file": "./a.md", "stop_after": 2}]}`, "transcript 2 (./a.md): labels a transcript that transcript 1 (a.md) labels too; keep one"},
+		{"not a number", `{"transcripts": [{"file": "a.md", "stop_after": "3"}]}`, `transcript 1 (a.md): "stop_after" holds a string; it takes a whole number`},
+		{"loop not a pair", `{"transcripts": [{"file": "a.md", "stop_after": 1, "loops": [[1, 2], "x"]}]}`, `"loops" holds a string; it takes a list`},
+		{"beyond the end", `{"transcripts": [{"file": "a.md", "stop_after": 9}]}`, "transcript 1 (a.md): stop_after is 9 but the transcript has 4 messages"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			dir := writeTree(t, map[string]string{"labels.json": c.table, "a.md": fourMessages})
+			_, errs := loadAll(t, dir)
+			if len(errs) != 1 || !strings.Contains(errs[0].Error(), c.want) {
+				t.Fatalf("errors %v, want one containing %q", errs, c.want)
+			}
+		})
+	}
+	// A bad row fails its own transcript; the others keep their labels.
+	dir := writeTree(t, map[string]string{
+		"labels.json": `{"transcripts": [{"file": "a.md", "stop_after": 3, "stop_by": 1}, {"file": "b.md", "stop_after": 2, "stop_by": 3}]}`,
+		"a.md":        fourMessages, "b.md": fourMessages,
+	})
+	items, errs := loadAll(t, dir)
+	if len(errs) != 1 || !strings.Contains(errs[0].Error(), "transcript 1 (a.md)") || items["b.md"].Label == nil || items["b.md"].Label.StopAfter != 2 {
+		t.Fatalf("items %+v, errors %v; want a.md's row named and b.md labelled", items, errs)
+	}
+}
+
+// A labels.json that holds no list of transcripts is not a table: it
+// labels nothing, and is not read as a transcript either.
+func TestAJSONFileNamedLabelsThatIsNoTableIsLeftAlone(t *testing.T) {
+	dir := writeTree(t, map[string]string{"labels.json": `{"a.md": {"stop_after": 2}}`, "a.md": fourMessages})
+	items, errs := loadAll(t, dir)
+	if len(errs) > 0 || len(items) != 1 || items["a.md"].Label != nil {
+		t.Fatalf("items %+v, errors %v", items, errs)
+	}
+}
+
+// The corpus's own labels.json labels every transcript as its
+// NAME.expect.yaml files do.
+func TestTheCorpusLabelTableAgreesWithItsLabelFiles(t *testing.T) {
+	needCorpus(t)
+	items, errs := loadAll(t, corpusDir)
+	if len(errs) > 0 {
+		t.Fatal(errs)
+	}
+	labelled := 0
+	for name, it := range items {
+		for _, w := range it.Warnings {
+			if strings.Contains(w, "label it differently") || strings.Contains(w, "counts") || strings.Contains(w, "not there") {
+				t.Errorf("%s: %s", name, w)
+			}
+		}
+		tl, _, err := findTableLabel(it.Name)
+		if err != nil || tl == nil {
+			t.Errorf("%s: not in %s (%v)", name, LabelTableName, err)
+			continue
+		}
+		if it.Label == nil || !sameLabel(it.Label, tl.label) {
+			t.Errorf("%s: the table's label %+v is not its label file's %+v", name, tl.label, it.Label)
+		}
+		labelled++
+	}
+	if labelled != 93 {
+		t.Errorf("%d transcripts labelled by the table; the corpus has 93", labelled)
+	}
+}
