@@ -2,6 +2,7 @@ package policy
 
 import (
 	"math/rand/v2"
+	"runtime"
 	"testing"
 
 	"github.com/parleyhq/parley/transcripts"
@@ -61,5 +62,29 @@ func TestASetReusedAcrossConversationsJudgesEachAsAFreshOne(t *testing.T) {
 				t.Fatalf("%s never fired on %d conversations: the comparison proves nothing", s.name, len(convs))
 			}
 		})
+	}
+}
+
+// A running conversation holds its rules for as long as it runs, and a
+// batch runs a thousand at once: the default set, having judged a
+// conversation's opening, holds a few KiB, not tables sized for a long
+// conversation it may never have.
+func TestAFreshDefaultSetIsSmall(t *testing.T) {
+	opening := []transcripts.Message{{Speaker: "B", Content: "Hello.", Origin: transcripts.OriginOpening}}
+	const sets = 200
+	keep := make([]Policy, 0, sets)
+	var before, after runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	for range sets {
+		p := Default()
+		p.Check(opening)
+		keep = append(keep, p)
+	}
+	runtime.GC()
+	runtime.ReadMemStats(&after)
+	runtime.KeepAlive(keep)
+	if per := float64(after.HeapAlloc-before.HeapAlloc) / sets / 1024; per > 6 {
+		t.Errorf("a default set holds %.1f KiB once it has judged an opening; want at most 6", per)
 	}
 }

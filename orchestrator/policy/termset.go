@@ -141,9 +141,15 @@ func (t *wordTable) add(dst, ts []uint64, idx, recent, k1, k2 int32) (out []uint
 	return dst, fresh, stale, in1, in2
 }
 
+// minTable is the fewest slots a table of words or terms starts with. A
+// conversation holds its rules' tables for as long as it runs, so they
+// start small, as a conversation's first messages need, and double as it
+// goes on.
+const minTable = 16
+
 // grow makes room for at least n words.
 func (t *wordTable) grow(n int) {
-	size := max(4096, len(t.slots))
+	size := max(minTable, len(t.slots))
 	for 4*n > 3*size {
 		size *= 2
 	}
@@ -186,7 +192,7 @@ func zeroMark(k uint64) uint64 {
 }
 
 func (t *termIndex) grow(idx int32) {
-	t.rebuild(max(4096, 2*len(t.slots)), idx+1)
+	t.rebuild(max(minTable, 2*len(t.slots)), idx+1)
 }
 
 // rebuild moves the terms first used before message before into a table
