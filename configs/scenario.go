@@ -65,7 +65,8 @@ type Scenario struct {
 	// Source is the YAML as read, recorded in each transcript's JSONL.
 	Source string `yaml:"-"`
 
-	lines map[string]int // where each top-level field is, for sentences
+	lines       map[string]int     // where each top-level field is, for sentences
+	termination *parsedTermination // the termination block, parsed once (nil: parse it each time)
 }
 
 // History limits what each agent is shown.
@@ -291,7 +292,7 @@ var (
 // error holds every problem found (Problems), each naming the file and
 // line to fix.
 func Parse(file string, data []byte) (*Scenario, error) {
-	s := &Scenario{Path: file, Source: string(data)}
+	s := &Scenario{Path: file, Source: string(data), termination: &parsedTermination{}}
 	var doc yaml.Node
 	docErr := yaml.Unmarshal(data, &doc)
 	dec := yaml.NewDecoder(bytes.NewReader(data))

@@ -7,6 +7,9 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
+
+	"gopkg.in/yaml.v3"
 
 	"github.com/parleyhq/parley/agents"
 	"github.com/parleyhq/parley/orchestrator/policy"
@@ -118,9 +121,37 @@ func isHTTPURL(s string) bool {
 }
 
 // Policy builds the scenario's termination policy, or the default set when
-// it names none.
+// it names none: a policy of its own at each call, since a conversation's
+// rules hold what they have judged. A scenario that Parse read parses its
+// termination block once; each call then copies the parsed rules'
+// settings (policy.Renew), so a batch does not parse it again, and leave
+// its garbage, for every conversation.
 func (s *Scenario) Policy() (policy.Policy, error) {
-	p, err := policy.Parse(&s.Termination)
+	t := s.termination
+	if t == nil {
+		return buildPolicy(&s.Termination)
+	}
+	t.once.Do(func() { t.p, t.err = buildPolicy(&s.Termination) })
+	if t.err != nil {
+		return nil, t.err
+	}
+	if p, ok := policy.Renew(t.p); ok {
+		return p, nil
+	}
+	return buildPolicy(&s.Termination) // a rule Renew cannot copy, such as a judge
+}
+
+// parsedTermination is a scenario's termination policy as first parsed:
+// a template that is copied, and never judges.
+type parsedTermination struct {
+	once sync.Once
+	p    policy.Policy
+	err  error
+}
+
+// buildPolicy parses a termination block; an empty one is the default set.
+func buildPolicy(n *yaml.Node) (policy.Policy, error) {
+	p, err := policy.Parse(n)
 	if err != nil {
 		return nil, err
 	}

@@ -166,9 +166,9 @@ func TestVisitCountSeesRereading(t *testing.T) {
 	template := mustParse(t, everyRule)
 	got := visitsOf(func() {
 		for i := 1; i <= n; i++ {
-			fresh, ok := renew(template)
+			fresh, ok := Renew(template)
 			if !ok {
-				t.Fatal("renew does not know a rule of the set")
+				t.Fatal("Renew does not know a rule of the set")
 			}
 			fresh.Check(msgs[:i])
 		}

@@ -418,7 +418,7 @@ func Default() Policy {
 		}
 		defaultTemplate = p
 	})
-	if p, ok := renew(defaultTemplate); ok {
+	if p, ok := Renew(defaultTemplate); ok {
 		return p
 	}
 	p, _ := ParseYAML([]byte(DefaultYAML))
@@ -430,15 +430,18 @@ var (
 	defaultTemplate Policy
 )
 
-// renew returns a copy of p with the same settings and none of the state
-// its rules remember between checks, as a fresh parse would give. It
-// reports false for a rule it does not know how to copy.
-func renew(p Policy) (Policy, bool) {
+// Renew returns a copy of p with the same settings and none of the state
+// its rules remember between checks, as a fresh parse would give: a
+// policy parsed once can be renewed for each conversation, which is
+// cheaper than parsing it again. It reports false for a rule it does not
+// know how to copy (a judge, which is attached to a model); parse those
+// again.
+func Renew(p Policy) (Policy, bool) {
 	list := func(ps []Policy) ([]Policy, bool) {
 		out := make([]Policy, len(ps))
 		for i, c := range ps {
 			var ok bool
-			if out[i], ok = renew(c); !ok {
+			if out[i], ok = Renew(c); !ok {
 				return nil, false
 			}
 		}
@@ -452,7 +455,7 @@ func renew(p Policy) (Policy, bool) {
 		out, ok := list(q)
 		return All(out), ok
 	case Guard:
-		inner, ok := renew(q.Policy)
+		inner, ok := Renew(q.Policy)
 		return Guard{Min: q.Min, Policy: inner, m: new(memo[struct{}])}, ok
 	case MinMessages:
 		return MinMessages{N: q.N, m: new(memo[struct{}])}, true

@@ -546,7 +546,7 @@ func TestDefaultIsAFreshParseOfDefaultYAML(t *testing.T) {
 	}
 }
 
-// renew copies every rule that remembers state with all its settings, so
+// Renew copies every rule that remembers state with all its settings, so
 // Default can copy its parsed set instead of parsing it again.
 func TestRenewCopiesSettingsNotState(t *testing.T) {
 	const every = `any:
@@ -564,15 +564,15 @@ func TestRenewCopiesSettingsNotState(t *testing.T) {
 `
 	used := mustParse(t, every)
 	FirstStop(used, conv(cat(distinct(3), rep("nope, halt [END]", 4))...))
-	got, ok := renew(used)
+	got, ok := Renew(used)
 	if !ok {
-		t.Fatal("renew does not know a rule of the set")
+		t.Fatal("Renew does not know a rule of the set")
 	}
 	if want := mustParse(t, every); !reflect.DeepEqual(got, want) {
-		t.Errorf("renew = %#v\nwant a fresh parse %#v", got, want)
+		t.Errorf("Renew = %#v\nwant a fresh parse %#v", got, want)
 	}
-	if _, ok := renew(Any{NewJudge(JudgeConfig{Model: "m"})}); ok {
-		t.Error("renew claims to copy a judge, whose rulings it cannot know")
+	if _, ok := Renew(Any{NewJudge(JudgeConfig{Model: "m"})}); ok {
+		t.Error("Renew claims to copy a judge, whose rulings it cannot know")
 	}
 }
 
