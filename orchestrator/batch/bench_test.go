@@ -26,6 +26,7 @@ import (
 
 	"github.com/parleyhq/parley/agents/openaitest"
 	"github.com/parleyhq/parley/configs"
+	"github.com/parleyhq/parley/orchestrator/policy"
 )
 
 func newLoopback(t testing.TB, h http.Handler) string {
@@ -238,6 +239,10 @@ const (
 // scaleScenario is the benchmark's scenario against base: one agent whose
 // single reply the server holds open.
 func scaleScenario(dir, base string) (*configs.Scenario, error) {
+	// Each conversation is judged by parley's default set, as a batch
+	// that names no policy is, so what its rules hold counts; beside it,
+	// max_messages ends the conversation after the reply held open.
+	dflt := strings.ReplaceAll(strings.TrimSpace(policy.DefaultYAML), "\n", "\n      ")
 	yaml := fmt.Sprintf(`agents:
   - name: A
     base_url: %s/v1
@@ -247,8 +252,10 @@ func scaleScenario(dir, base string) (*configs.Scenario, error) {
     type: scripted
     lines: [ok]
 termination:
-  max_messages: 2 # the opening, then the one reply held open
-`, base)
+  any:
+    - max_messages: 2 # the opening, then the one reply held open
+    - %s
+`, base, dflt)
 	path := dir + "/scale.yaml"
 	if err := os.WriteFile(path, []byte(yaml), 0o600); err != nil {
 		return nil, err
