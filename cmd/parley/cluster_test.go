@@ -295,8 +295,11 @@ func TestQueuedBatchSurvivesAWorkerKilledMidConversation(t *testing.T) {
 	if most > perWindow {
 		t.Errorf("the server saw %d requests within %v; the shared limit is %d per %v", most, window-slack, perWindow, window)
 	}
+	// The same slack holds for the whole run: the server sees its first
+	// request late by up to the slack, so the span it sees may fall short
+	// of the limiter's by as much.
 	span := times[len(times)-1].Sub(times[0])
-	if bound := perWindow * (int(span/window) + 1); len(times) > bound {
+	if bound := perWindow * (int((span+slack)/window) + 1); len(times) > bound {
 		t.Errorf("%d requests in %v; a limit of %d per %v allows at most %d", len(times), span, perWindow, window, bound)
 	}
 	if most < perWindow*2/3 {
