@@ -198,7 +198,13 @@ func runJob(ctx context.Context, job Job, dir string, env Env, load func(Job) (*
 		return res, err
 	}
 	res.Title = s.Title
-	p, _ := s.Policy()
+	// The policy the result is judged by is built when it is needed: held
+	// from the start, it would sit beside the conversation's own rules for
+	// the whole run.
+	judgeBy := func() policy.Policy {
+		p, _ := s.Policy()
+		return p
+	}
 
 	rec := &orchestrator.Recorder{Dir: dir}
 	var prior []transcripts.Message
@@ -212,7 +218,7 @@ func runJob(ctx context.Context, job Job, dir string, env Env, load func(Job) (*
 			return res, errors.New(res.Error)
 		}
 		if t.Run != nil && t.Run.Stop != nil && t.Run.Stop.Kind != transcripts.StopInterrupted {
-			out := ResultFromTranscript(t, p)
+			out := ResultFromTranscript(t, judgeBy())
 			fill(&out, res, path)
 			return out, nil
 		}
@@ -260,7 +266,7 @@ func runJob(ctx context.Context, job Job, dir string, env Env, load func(Job) (*
 		res.Error = fmt.Sprintf("reading back %s: %v", jl, err)
 		return res, errors.Join(runErr, err)
 	}
-	out := ResultFromTranscript(t, p)
+	out := ResultFromTranscript(t, judgeBy())
 	fill(&out, res, jl)
 	if runErr != nil && out.State != StateInterrupted {
 		out.Error = orchestrator.Sentence(runErr)
