@@ -76,6 +76,20 @@ func startAll(t *testing.T, rt http.RoundTripper, url string, n int) {
 	}
 }
 
+// startHTTP2 starts a TLS server offering HTTP/2 that serves h, after
+// setup (when given) adjusts it, and closes it when the test ends.
+func startHTTP2(t *testing.T, h http.Handler, setup func(*httptest.Server)) *httptest.Server {
+	t.Helper()
+	srv := httptest.NewUnstartedServer(h)
+	srv.EnableHTTP2 = true
+	if setup != nil {
+		setup(srv)
+	}
+	srv.StartTLS()
+	t.Cleanup(srv.Close)
+	return srv
+}
+
 // sendHeld sends n requests at once to srv, which serves them with
 // heldStreams, through parley's transport over a client transport of its
 // own, and returns how many connections that dialled.
@@ -94,10 +108,7 @@ func sendHeld(t *testing.T, srv *httptest.Server, n int, arrived *atomic.Int64) 
 func TestRequestsStartedAtOnceShareOneHTTP2Connection(t *testing.T) {
 	const n = 60
 	h, arrived := heldStreams(n)
-	srv := httptest.NewUnstartedServer(h)
-	srv.EnableHTTP2 = true
-	srv.StartTLS()
-	defer srv.Close()
+	srv := startHTTP2(t, h, nil)
 
 	dials := sendHeld(t, srv, n, arrived)
 	// All 60 fit on one connection (Go's server allows 250 streams); a
@@ -138,11 +149,9 @@ func (l slowHandshakes) Accept() (net.Conn, error) {
 }
 
 func TestARequestWaitingForAHandshakeGivesUpWithItsContext(t *testing.T) {
-	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {}))
-	srv.EnableHTTP2 = true
-	srv.Listener = slowHandshakes{srv.Listener, 2 * time.Second}
-	srv.StartTLS()
-	defer srv.Close()
+	srv := startHTTP2(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {}), func(srv *httptest.Server) {
+		srv.Listener = slowHandshakes{srv.Listener, 2 * time.Second}
+	})
 	var dials atomic.Int64
 	base := countingTransport(srv, &dials)
 	defer base.CloseIdleConnections()
@@ -252,11 +261,9 @@ func TestAfterAFailedHandshakeTheWaitingRequestsTryTogether(t *testing.T) {
 // every request arrives does not.
 func TestRequestsBeyondAConnectionsStreamsOpenTheNextOnes(t *testing.T) {
 	const n, streams, rounds = 60, 20, 3
-	srv := httptest.NewUnstartedServer(nil)
-	srv.EnableHTTP2 = true
-	srv.Config.HTTP2 = &http.HTTP2Config{MaxConcurrentStreams: streams}
-	srv.StartTLS()
-	defer srv.Close()
+	srv := startHTTP2(t, nil, func(srv *httptest.Server) {
+		srv.Config.HTTP2 = &http.HTTP2Config{MaxConcurrentStreams: streams}
+	})
 
 	var dials atomic.Int64
 	base := countingTransport(srv, &dials)
