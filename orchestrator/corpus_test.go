@@ -1,7 +1,6 @@
 package orchestrator
 
 import (
-	"context"
 	"fmt"
 	"path/filepath"
 	"strconv"
@@ -57,16 +56,7 @@ func TestALiveReplayOfEachCorpusConversationStopsWhereCheckDoes(t *testing.T) {
 			y := fmt.Sprintf("agents:\n  - {name: %s, type: replay, transcript: %s, speaker: %s}\n  - {name: %s, type: replay, transcript: %s, speaker: %s}\n",
 				strconv.Quote(replier), strconv.Quote(abs), strconv.Quote(replier),
 				strconv.Quote(opener), strconv.Quote(abs), strconv.Quote(opener))
-			cfg, err := FromScenario(scenario(t, filepath.Join(t.TempDir(), "s.yaml"), y), Options{})
-			if err != nil {
-				t.Fatal(err)
-			}
-			var sink collect
-			stop, err := New(cfg).Run(context.Background(), &sink)
-			if err != nil {
-				t.Fatal(err)
-			}
-			said := sink.finished()
+			stop, said := stage(t, filepath.Join(t.TempDir(), "s.yaml"), y)
 			for i, m := range said {
 				if i >= len(live) {
 					t.Fatalf("the live run said %d messages; the recording has %d", len(said), len(live))

@@ -21,6 +21,22 @@ func scenario(t *testing.T, path, yaml string) *configs.Scenario {
 	return s
 }
 
+// stage runs the conversation the scenario yaml (at path) describes to its
+// end and returns its stop and the messages it finished.
+func stage(t *testing.T, path, yaml string) (transcripts.Stop, []transcripts.Message) {
+	t.Helper()
+	cfg, err := FromScenario(scenario(t, path, yaml), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var sink collect
+	stop, err := New(cfg).Run(context.Background(), &sink)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return stop, sink.finished()
+}
+
 const twoRemote = `agents:
   - name: A
     base_url: http://models.example:8080/v1
@@ -83,22 +99,14 @@ func TestReplayTranscriptIsFoundBesideTheScenarioOrEmbedded(t *testing.T) {
   - {name: X, type: replay, transcript: rec.md}
   - {name: Y, type: replay, transcript: transcripts/seed/kimi-k2-vs-grok-4.md, speaker: grok-4}
 `
-	cfg, err := FromScenario(scenario(t, filepath.Join(dir, "s.yaml"), y), Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	var sink collect
-	stop, err := New(cfg).Run(context.Background(), &sink)
-	if err != nil {
-		t.Fatal(err)
-	}
-	got := sink.finished()[1:] // after the opening
+	stop, said := stage(t, filepath.Join(dir, "s.yaml"), y)
+	got := said[1:] // after the opening
 	if stop.Kind != transcripts.StopExhausted || len(got) != 2 || got[0].Content != "x1" || !strings.HasPrefix(got[1].Content, "I'm sorry") {
 		t.Fatalf("stop %+v, messages %+v", stop, got)
 	}
 
 	y = strings.Replace(y, "speaker: grok-4", "speaker: grok-5", 1)
-	_, err = FromScenario(scenario(t, filepath.Join(dir, "s.yaml"), y), Options{})
+	_, err := FromScenario(scenario(t, filepath.Join(dir, "s.yaml"), y), Options{})
 	if err == nil || !strings.Contains(err.Error(), `"grok-5"`) || !strings.Contains(err.Error(), `"Kimi K2", "grok-4"`) {
 		t.Fatalf("unknown speaker: err = %v", err)
 	}
@@ -120,25 +128,17 @@ func TestReplayReadsOtherLayouts(t *testing.T) {
   - {name: Claude 1, type: replay, transcript: log.txt}
   - {name: Q, type: replay, transcript: turns.json, speaker: P}
 `
-	cfg, err := FromScenario(scenario(t, filepath.Join(dir, "s.yaml"), y), Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	var sink collect
-	stop, err := New(cfg).Run(context.Background(), &sink)
-	if err != nil {
-		t.Fatal(err)
-	}
+	stop, finished := stage(t, filepath.Join(dir, "s.yaml"), y)
 	// Q's recording opens with P's p1, which Q hands over as the opening.
 	var said []string
-	for _, m := range sink.finished() {
+	for _, m := range finished {
 		said = append(said, m.Content)
 	}
 	if stop.Kind != transcripts.StopExhausted || strings.Join(said, "|") != "p1|ls|p2|cd etc" {
 		t.Fatalf("stop %+v, said %q", stop, said)
 	}
 	y = strings.Replace(y, "turns.json", "two.json", 1)
-	_, err = FromScenario(scenario(t, filepath.Join(dir, "s.yaml"), y), Options{})
+	_, err := FromScenario(scenario(t, filepath.Join(dir, "s.yaml"), y), Options{})
 	if err == nil || !strings.Contains(err.Error(), "two.json holds 2 conversations") {
 		t.Fatalf("a file of two conversations: err = %v", err)
 	}
