@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -203,15 +204,12 @@ func (e *tableEntry) label() *Label {
 
 // sameLabel reports whether a and b score every stop alike.
 func sameLabel(a, b *Label) bool {
-	if a.StopAfter != b.StopAfter || (a.StopBy == nil) != (b.StopBy == nil) || (a.StopBy != nil && *a.StopBy != *b.StopBy) || len(a.Loops) != len(b.Loops) {
-		return false
-	}
-	for i := range a.Loops {
-		if a.Loops[i] != b.Loops[i] {
-			return false
-		}
-	}
-	return true
+	return a.StopAfter == b.StopAfter && ptrEqual(a.StopBy, b.StopBy) && slices.Equal(a.Loops, b.Loops)
+}
+
+// ptrEqual reports whether a and b are both nil or point to equal values.
+func ptrEqual(a, b *int) bool {
+	return a == b || (a != nil && b != nil && *a == *b)
 }
 
 // wanted says what a field of type t holds, for a person.
