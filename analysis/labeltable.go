@@ -11,7 +11,6 @@ import (
 	"slices"
 	"strings"
 	"sync"
-	"time"
 )
 
 // LabelTableName is the file that labels many transcripts at once, as the
@@ -66,11 +65,10 @@ type tableEntry struct {
 // transcript at path, with the table's warnings the first time one of its
 // labels is used; a nil label when no table lists it.
 func findTableLabel(path string) (*tableLabel, []string, error) {
-	abs, err := filepath.Abs(path)
+	abs, err := filepath.Abs(path) // cleaned, as the table's keys are
 	if err != nil {
 		return nil, nil, err
 	}
-	abs = filepath.Clean(abs)
 	for dir := filepath.Dir(abs); ; dir = filepath.Dir(dir) {
 		t := tableIn(dir)
 		if t != nil {
@@ -103,7 +101,7 @@ func tableIn(dir string) *labelTable {
 	st, err := os.Stat(path)
 	var stamp tableStamp
 	if err == nil {
-		stamp = tableStamp{st.ModTime(), st.Size(), true}
+		stamp = tableStamp{st.ModTime().UnixNano(), st.Size(), true}
 	}
 	tables.Lock()
 	defer tables.Unlock()
@@ -125,7 +123,7 @@ func tableIn(dir string) *labelTable {
 
 // tableStamp tells one version of a table file from another.
 type tableStamp struct {
-	mod    time.Time
+	mod    int64 // modification time, in nanoseconds
 	size   int64
 	exists bool
 }
