@@ -63,6 +63,16 @@ func (g *dialGate) RoundTrip(req *http.Request) (*http.Response, error) {
 	if req.URL.Scheme != "https" {
 		return g.base.RoundTrip(req)
 	}
+	h, err := g.await(req)
+	if err != nil {
+		return nil, err
+	}
+	return g.gated(req, h)
+}
+
+// await waits while another request to req's host makes a new connection
+// to it. It returns the host's gate locked.
+func (g *dialGate) await(req *http.Request) (*hostGate, error) {
 	g.mu.Lock()
 	h := g.hosts[req.URL.Host]
 	if h == nil {
@@ -82,6 +92,12 @@ func (g *dialGate) RoundTrip(req *http.Request) (*http.Response, error) {
 		}
 		g.mu.Lock()
 	}
+	return h, nil
+}
+
+// gated sends req, which waited its turn at h (locked), and holds the
+// others while it makes a new connection.
+func (g *dialGate) gated(req *http.Request, h *hostGate) (*http.Response, error) {
 	if h.http1 || h.failing {
 		g.mu.Unlock()
 		return g.base.RoundTrip(req)

@@ -34,10 +34,12 @@ var messagesKey = []byte(`"messages":[]`)
 // encode is json.Marshal(req), with each message's JSON taken from the
 // cache when the last request had it. It returns nil when req does not
 // encode.
-func (c *encodeCache) encode(req openai.ChatCompletionRequest) []byte {
+func (c *encodeCache) encode(req *openai.ChatCompletionRequest) []byte {
 	msgs := req.Messages
-	req.Messages = []openai.ChatCompletionMessage{}
-	b, err := json.Marshal(req)
+	bare := new(openai.ChatCompletionRequest)
+	*bare = *req
+	bare.Messages = []openai.ChatCompletionMessage{}
+	b, err := json.Marshal(bare)
 	if err != nil {
 		return nil
 	}

@@ -30,7 +30,7 @@ func TestEncodeReusesTheHistory(t *testing.T) {
 		history = append(history, Message{Role: role, Content: strings.Join(words, " ")})
 		req := a.Request(history)
 		before := a.enc.misses
-		got := a.encode(req)
+		got := a.encode(&req)
 		want, err := json.Marshal(req)
 		if err != nil {
 			t.Fatal(err)
@@ -57,17 +57,17 @@ func BenchmarkEncode(b *testing.B) {
 	}
 	for _, c := range []struct {
 		name string
-		enc  func(openai.ChatCompletionRequest) []byte
+		enc  func(*openai.ChatCompletionRequest) []byte
 	}{
 		{"cached", a.encode},
-		{"whole", func(r openai.ChatCompletionRequest) []byte { b, _ := json.Marshal(r); return b }},
+		{"whole", func(r *openai.ChatCompletionRequest) []byte { b, _ := json.Marshal(r); return b }},
 	} {
 		b.Run(c.name, func(b *testing.B) {
 			b.ReportAllocs()
 			for b.Loop() {
 				// The last request, then the next, one message longer.
-				c.enc(a.Request(history[:99]))
-				c.enc(a.Request(history))
+				c.enc(a.request(history[:99]))
+				c.enc(a.request(history))
 			}
 		})
 	}

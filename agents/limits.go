@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -343,14 +344,16 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 // send tries the healthy replicas in turn while connections fail; it
 // returns the first answer any of them gives.
 func (t *Transport) send(r *route, req *http.Request, rest string) (*http.Response, *replica, error) {
-	tried := map[*replica]bool{}
+	// The replicas tried, in a slice rather than a map: a route has a
+	// few, and a map would sit in the frame of every request.
+	var tried []*replica
 	var lastErr error
 	for attempt := 0; ; attempt++ {
 		rep := r.pick(tried)
 		if rep == nil {
 			return nil, nil, lastErr
 		}
-		tried[rep] = true
+		tried = append(tried, rep)
 		out, err := rewrite(req, rep.base+rest, attempt)
 		if err != nil {
 			r.finish(rep, false)
@@ -406,7 +409,7 @@ func rewrite(req *http.Request, target string, attempt int) (*http.Request, erro
 // pick chooses the healthy replica with the fewest requests in flight,
 // taking turns among equals, and counts the request on it. When every
 // replica is cooling down it picks the one that comes back first.
-func (r *route) pick(skip map[*replica]bool) *replica {
+func (r *route) pick(skip []*replica) *replica {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	now := time.Now()
@@ -414,7 +417,7 @@ func (r *route) pick(skip map[*replica]bool) *replica {
 	n := len(r.replicas)
 	for i := range n {
 		rep := r.replicas[(r.next+i)%n]
-		if skip[rep] {
+		if slices.Contains(skip, rep) {
 			continue
 		}
 		if now.Before(rep.downUntil) {

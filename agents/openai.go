@@ -118,7 +118,11 @@ func NewOpenAI(cfg OpenAIConfig) *OpenAI {
 // prompt first, then history in order. A temperature or top_p set to zero
 // is sent as zero as well, which go-openai alone would leave out.
 func (a *OpenAI) Request(history []Message) openai.ChatCompletionRequest {
-	req := openai.ChatCompletionRequest{
+	return *a.request(history)
+}
+
+func (a *OpenAI) request(history []Message) *openai.ChatCompletionRequest {
+	req := &openai.ChatCompletionRequest{
 		Model:         a.cfg.Model,
 		Stream:        true,
 		StreamOptions: &openai.StreamOptions{IncludeUsage: true},
@@ -151,7 +155,7 @@ func (a *OpenAI) Request(history []Message) openai.ChatCompletionRequest {
 // encode is the body sent for req: go-openai's encoding, plus the
 // sampling fields set to zero that its encoding leaves out. The messages
 // the previous request held are not encoded again.
-func (a *OpenAI) encode(req openai.ChatCompletionRequest) []byte {
+func (a *OpenAI) encode(req *openai.ChatCompletionRequest) []byte {
 	b := a.enc.encode(req)
 	if len(b) < 2 {
 		return nil // go-openai encodes it itself and reports the error
@@ -200,38 +204,49 @@ func (a *OpenAI) Reply(ctx context.Context, history []Message) iter.Seq2[Chunk, 
 		most := a.attempts()
 		for n := 1; ; {
 			out := a.try(ctx, history, yield)
-			switch {
-			case out.stopped:
-				return
-			case out.fail == nil:
-				return
-			case ctx.Err() != nil:
-				yield(Chunk{}, ctx.Err())
-				return
-			case out.again:
-				continue
-			case !out.retry || n >= most || out.refused && !a.answered.Load() && n >= refusedAttempts:
-				yield(Chunk{}, a.explain(out.fail, n))
+			if !a.again(ctx, &out, &n, most, yield) {
 				return
 			}
-			wait := a.backoff(n, out.retryAfter, out.hasRetryAfter)
-			if out.refused && !a.answered.Load() {
-				wait = min(wait, refusedBackoff<<(n-1))
-			}
-			if wait > maxRetryAfter {
-				yield(Chunk{}, a.tooLong(out, wait))
-				return
-			}
-			if !yield(Chunk{Retry: &Retry{Attempt: n, Max: most, Wait: wait, Reason: out.reason}}, nil) {
-				return
-			}
-			if err := a.sleep(ctx, wait); err != nil {
-				yield(Chunk{}, err)
-				return
-			}
-			n++
 		}
 	}
+}
+
+// again decides, after attempt *n of most ended with out, whether to make
+// another: it says why, waits and counts it, or yields the error that ends
+// the reply. Asking again without stream_options is not counted.
+func (a *OpenAI) again(ctx context.Context, out *outcome, np *int, most int, yield func(Chunk, error) bool) bool {
+	n := *np
+	switch {
+	case out.stopped:
+		return false
+	case out.fail == nil:
+		return false
+	case ctx.Err() != nil:
+		yield(Chunk{}, ctx.Err())
+		return false
+	case out.again:
+		return true
+	case !out.retry || n >= most || out.refused && !a.answered.Load() && n >= refusedAttempts:
+		yield(Chunk{}, a.explain(out.fail, n))
+		return false
+	}
+	wait := a.backoff(n, out.retryAfter, out.hasRetryAfter)
+	if out.refused && !a.answered.Load() {
+		wait = min(wait, refusedBackoff<<(n-1))
+	}
+	if wait > maxRetryAfter {
+		yield(Chunk{}, a.tooLong(*out, wait))
+		return false
+	}
+	if !yield(Chunk{Retry: &Retry{Attempt: n, Max: most, Wait: wait, Reason: out.reason}}, nil) {
+		return false
+	}
+	if err := a.sleep(ctx, wait); err != nil {
+		yield(Chunk{}, err)
+		return false
+	}
+	*np = n + 1
+	return true
 }
 
 // outcome is how one attempt ended.
@@ -246,55 +261,58 @@ type outcome struct {
 	refused       bool // nothing listens at the address: retried briefly until the server has answered, see refusedAttempts
 }
 
-// try makes one attempt, yielding its chunks.
+// try makes one attempt, yielding its chunks. Opening the stream and
+// reading it are separate calls, so that what opening needs (the request,
+// the encoding, the contexts) is off the goroutine's stack while the reply
+// streams: a batch holds a thousand such goroutines waiting in read, and
+// each one's stack is as large as its deepest frames.
 func (a *OpenAI) try(ctx context.Context, history []Message, yield func(Chunk, error) bool) outcome {
-	withOptions := !a.noStreamOptions.Load()
-	req := a.Request(history)
-	if !withOptions {
-		req.StreamOptions = nil
+	at, out := a.open(ctx, history, yield)
+	if at == nil {
+		return out
 	}
-	at := &attempt{body: a.encode(req)}
-	if at.body != nil {
-		// The body is sent as encoded: go-openai need not encode the
-		// history a second time only for it to be replaced.
-		req.Messages = nil
+	defer at.release()
+	return a.read(ctx, at, yield)
+}
+
+// open sends the request and waits for the response's headers. It returns
+// the attempt, whose body holds the stream, or nil and how the attempt
+// ended; a nil attempt has released everything.
+//
+// The request is sent from a goroutine of its own, which ends when the
+// headers arrive. go-openai and net/http go about 5 KiB deep to send one;
+// sent from the consumer's goroutine (a conversation's, which lives as long
+// as the conversation), they would double its stack for good: stacks grow
+// in powers of two from 8 KiB, and keep what they grew to. Waits the sender
+// meets (a rate limit holding the request) are handed back here, so that
+// every chunk is yielded from the consumer's goroutine.
+func (a *OpenAI) open(ctx context.Context, history []Message, yield func(Chunk, error) bool) (*attempt, outcome) {
+	at := a.prepare(ctx, history)
+	rctx := at.ctx
+	withOptions := at.withOptions
+	go func() {
+		defer close(at.sent)
+		at.stream, at.sendErr = a.send(at)
+	}()
+	for waiting := true; waiting; {
+		select {
+		case <-at.sent:
+			waiting = false
+		case w := <-at.waits:
+			a.relay(at, w, yield)
+		}
 	}
-
-	actx, cancel := context.WithCancelCause(ctx)
-	defer cancel(nil)
-	rctx, cancelTimeout := context.WithTimeoutCause(actx, a.timeout(), errRequestTimeout)
-	defer cancelTimeout()
-	idle := a.idleTimeout()
-	at.idle = idle
-	at.clock = newIdleClock(idle, func() { cancel(errIdle) })
-	defer at.clock.stop()
-	rctx = context.WithValue(rctx, attemptKey{}, at)
-	// A request held by a rate limit is not idle: stop the idle clock
-	// while it waits, and tell the consumer why nothing is arriving.
-	stopped := false
-	rctx = withWaitHooks(rctx, func(w Wait) {
-		at.clock.pause()
-		if !yield(Chunk{Wait: &w}, nil) {
-			stopped = true
-			cancel(context.Canceled)
-		}
-	}, func() {
-		at.clock.resume()
-		if !stopped && !yield(Chunk{Wait: &Wait{Over: true}}, nil) {
-			stopped = true
-			cancel(context.Canceled)
-		}
-	})
-
-	stream, err := a.client.CreateChatCompletionStream(rctx, req)
+	stream, err := at.stream, at.sendErr
+	at.req, at.stream = nil, nil
 	if at.status != 0 {
 		a.answered.Store(true)
 	}
-	if stopped {
+	if at.stopped {
 		if stream != nil {
 			stream.Close()
 		}
-		return outcome{stopped: true}
+		at.release()
+		return nil, outcome{stopped: true}
 	}
 	if err != nil {
 		// go-openai reads an error answer's body but does not close it;
@@ -302,27 +320,97 @@ func (a *OpenAI) try(ctx context.Context, history []Message, yield func(Chunk, e
 		if at.resp != nil {
 			at.resp.Close()
 		}
-		return a.classify(ctx, rctx, at, err, withOptions, false)
+		out := a.classify(ctx, rctx, at, err, withOptions, false)
+		at.release()
+		return nil, out
 	}
-	body := at.resp
-	if body == nil {
+	if at.resp == nil {
 		// The response did not come through doer: it cannot happen.
 		stream.Close()
-		return outcome{fail: errNotStream}
+		at.release()
+		return nil, outcome{fail: errNotStream}
 	}
 	// The events are read from the body itself, not through the stream's
 	// reader (whose buffer the collector takes back).
-	defer body.Close()
+	at.open = true
 	if isHTML(at.header.Get("Content-Type")) {
-		return outcome{fail: errHTML}
+		at.release()
+		return nil, outcome{fail: errHTML}
 	}
-	events := newEventReader(body, emptyMessagesLimit)
+	return at, outcome{}
+}
+
+// send sends the attempt's request.
+func (a *OpenAI) send(at *attempt) (*openai.ChatCompletionStream, error) {
+	return a.client.CreateChatCompletionStream(at.ctx, *at.req)
+}
+
+// prepare builds an attempt's request and contexts.
+func (a *OpenAI) prepare(ctx context.Context, history []Message) *attempt {
+	withOptions := !a.noStreamOptions.Load()
+	req := a.request(history)
+	if !withOptions {
+		req.StreamOptions = nil
+	}
+	at := &attempt{req: req, body: a.encode(req), withOptions: withOptions}
+	if at.body != nil {
+		// The body is sent as encoded: go-openai need not encode the
+		// history a second time only for it to be replaced.
+		req.Messages = nil
+	}
+
+	actx, cancel := context.WithCancelCause(ctx)
+	rctx, cancelTimeout := context.WithTimeoutCause(actx, a.timeout(), errRequestTimeout)
+	at.cancel, at.cancelTimeout = cancel, cancelTimeout
+	idle := a.idleTimeout()
+	at.idle = idle
+	at.clock = newIdleClock(idle, func() { cancel(errIdle) })
+	rctx = context.WithValue(rctx, attemptKey{}, at)
+	// A request held by a rate limit is not idle: stop the idle clock
+	// while it waits, and tell the consumer why nothing is arriving.
+	at.sent, at.waits = make(chan struct{}), make(chan Wait)
+	rctx = withWaitHooks(rctx, func(w Wait) {
+		at.clock.pause()
+		at.wait(w)
+	}, func() {
+		at.clock.resume()
+		at.wait(Wait{Over: true})
+	})
+	at.ctx = rctx
+	return at
+}
+
+// wait hands a wait the sender met to open, unless the request has been
+// sent (a limiter may report a wait's end late).
+func (at *attempt) wait(w Wait) {
+	select {
+	case at.waits <- w:
+	case <-at.sent:
+	}
+}
+
+// relay yields a wait the request met while it was sent; when the
+// consumer stops reading, it cancels the request.
+func (a *OpenAI) relay(at *attempt, w Wait, yield func(Chunk, error) bool) {
+	if at.stopped {
+		return
+	}
+	if !yield(Chunk{Wait: &w}, nil) {
+		at.stopped = true
+		at.cancel(context.Canceled)
+	}
+}
+
+// read reads an opened attempt's events to the reply's end, yielding its
+// chunks.
+func (a *OpenAI) read(ctx context.Context, at *attempt, yield func(Chunk, error) bool) outcome {
+	events := newEventReader(at.resp, emptyMessagesLimit)
 	finished, parsed, bad := false, false, 0
 	model := ""
 	for {
 		ev, err := readEvent(events, model)
 		if err != nil {
-			if errors.Is(err, io.EOF) && at.resp != nil && at.resp.err == nil {
+			if errors.Is(err, io.EOF) && at.resp.err == nil {
 				switch {
 				case finished || at.resp.sawDone():
 					return outcome{}
@@ -333,14 +421,14 @@ func (a *OpenAI) try(ctx context.Context, history []Message, yield func(Chunk, e
 				}
 				return outcome{fail: errStreamCut, retry: true, reason: "stream cut off"}
 			}
-			if isBadEvent(err) && ctx.Err() == nil && context.Cause(rctx) == nil {
+			if isBadEvent(err) && ctx.Err() == nil && context.Cause(at.ctx) == nil {
 				// An event that is not JSON: skip it, as far as reason allows.
 				if bad++; bad > maxBadEvents {
 					return outcome{fail: errNotStream}
 				}
 				continue
 			}
-			return a.classify(ctx, rctx, at, err, withOptions, true)
+			return a.classify(ctx, at.ctx, at, err, at.withOptions, true)
 		}
 		parsed = true
 		ch := Chunk{Text: ev.text, Usage: ev.usage, FinishReason: ev.finish}

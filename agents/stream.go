@@ -2,11 +2,14 @@ package agents
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"io"
 	"net/http"
 	"sync/atomic"
 	"time"
+
+	openai "github.com/sashabaranov/go-openai"
 )
 
 // Limits on what a server may send.
@@ -41,6 +44,28 @@ type attempt struct {
 	header http.Header // the response's headers
 	status int
 	resp   *watchedBody
+
+	req           *openai.ChatCompletionRequest // until it is sent
+	sent          chan struct{}                 // closed once the sender has the headers, or failed
+	waits         chan Wait                     // waits the sender met, for open to yield
+	stream        *openai.ChatCompletionStream  // the sender's
+	sendErr       error
+	stopped       bool            // the consumer stopped reading while the request waited
+	ctx           context.Context // the request's
+	cancel        context.CancelCauseFunc
+	cancelTimeout context.CancelFunc
+	withOptions   bool // the request asked for stream_options
+	open          bool // resp is the stream, closed on release
+}
+
+// release closes the attempt's stream and stops its clock and contexts.
+func (at *attempt) release() {
+	if at.open {
+		at.resp.Close()
+	}
+	at.clock.stop()
+	at.cancelTimeout()
+	at.cancel(nil)
 }
 
 type attemptKey struct{}
