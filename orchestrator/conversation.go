@@ -163,10 +163,23 @@ func (e *ErrSink) Unwrap() error { return e.Err }
 // an agent failed, a sink failed, or ctx was cancelled. In every case each
 // sink sees Stopped last.
 func (c *Conversation) Run(ctx context.Context, sinks ...Sink) (transcripts.Stop, error) {
-	r := &run{c: c, sinks: sinks, msgs: append([]transcripts.Message(nil), c.cfg.Prior...),
-		windows: map[int]int{}, shrunk: map[int]bool{}}
+	r := newRun(c, sinks)
 	stop, partial, err := r.loop(ctx)
-	// Operator actions the loop did not reach (an End mid-turn) are still recorded.
+	return r.finish(stop, partial, err)
+}
+
+//go:noinline
+func newRun(c *Conversation, sinks []Sink) *run {
+	return &run{c: c, sinks: sinks, msgs: append([]transcripts.Message(nil), c.cfg.Prior...),
+		windows: map[int]int{}, shrunk: map[int]bool{}}
+}
+
+// finish records what the run ends with: operator actions the loop did
+// not reach (an End mid-turn) and the stop.
+//
+//go:noinline
+func (r *run) finish(stop transcripts.Stop, partial *transcripts.Message, err error) (transcripts.Stop, error) {
+	c := r.c
 	c.mu.Lock()
 	actions := c.actions
 	c.actions = nil
@@ -204,47 +217,15 @@ func (r *run) emit(e Event) error {
 }
 
 func (r *run) loop(ctx context.Context) (transcripts.Stop, *transcripts.Message, error) {
-	c := r.c
-	cfg := &c.cfg
-	run := cfg.Run
-	if run.Started.IsZero() {
-		run.Started = cfg.Now()
-	}
-	limit := 0
-	for _, p := range cfg.Policy.Check(r.msgs).Progress {
-		if p.Policy == "max_messages" {
-			limit = p.Limit
-		}
-	}
-	if err := r.emit(Started{Run: run, Speakers: [2]string{cfg.Seats[0].Name, cfg.Seats[1].Name}, Prior: cfg.Prior, Limit: limit}); err != nil {
-		return errorStop(len(r.msgs), err), nil, err
-	}
-	if len(r.msgs) == 0 {
-		// What the first speaker is shown first is message 1.
-		open := cfg.Opening
-		if strings.TrimSpace(open) == "" {
-			open = Cue
-		}
-		now := cfg.Now()
-		m := transcripts.Message{Speaker: cfg.Seats[1-cfg.First].Name, Content: open,
-			Origin: transcripts.OriginOpening, Started: now, Ended: now}
-		r.msgs = append(r.msgs, m)
-		if err := r.emit(MessageFinished{Index: 1, Message: m}); err != nil {
-			return errorStop(0, err), nil, err
-		}
-	}
-	next := cfg.First
-	if last := lastSpeaker(r.msgs); last != "" {
-		next = 0
-		if cfg.Seats[0].Name == last {
-			next = 1
-		}
+	next, st, err := r.begin()
+	if st != nil {
+		return *st, nil, err
 	}
 	for {
 		// Between turns: honour End, pauses and injected lines.
 		if stop, ok := r.between(ctx, &next); !ok {
 			if ctx.Err() != nil {
-				return transcripts.Stop{Kind: transcripts.StopInterrupted, Reason: "the run was interrupted", At: len(r.msgs)}, nil, ctx.Err()
+				return interrupted(len(r.msgs)), nil, ctx.Err()
 			}
 			return stop, nil, nil
 		}
@@ -262,6 +243,65 @@ func (r *run) loop(ctx context.Context) (transcripts.Stop, *transcripts.Message,
 	}
 }
 
+// begin says the run started and, when it starts afresh, records the
+// opening. It returns the seat that speaks next, or the stop when the run
+// must end.
+func (r *run) begin() (int, *transcripts.Stop, error) {
+	cfg := &r.c.cfg
+	if err := r.announce(); err != nil {
+		st := errorStop(len(r.msgs), err)
+		return 0, &st, err
+	}
+	if len(r.msgs) == 0 {
+		if err := r.open(); err != nil {
+			st := errorStop(0, err)
+			return 0, &st, err
+		}
+	}
+	next := cfg.First
+	if last := lastSpeaker(r.msgs); last != "" {
+		next = 0
+		if cfg.Seats[0].Name == last {
+			next = 1
+		}
+	}
+	return next, nil, nil
+}
+
+// announce says the run started.
+func (r *run) announce() error {
+	cfg := &r.c.cfg
+	ev := &Started{Run: cfg.Run, Speakers: [2]string{cfg.Seats[0].Name, cfg.Seats[1].Name}, Prior: cfg.Prior}
+	if ev.Run.Started.IsZero() {
+		ev.Run.Started = cfg.Now()
+	}
+	for _, p := range cfg.Policy.Check(r.msgs).Progress {
+		if p.Policy == "max_messages" {
+			ev.Limit = p.Limit
+		}
+	}
+	return r.emit(*ev)
+}
+
+// open records the opening: what the first speaker is shown first is
+// message 1.
+func (r *run) open() error {
+	cfg := &r.c.cfg
+	open := cfg.Opening
+	if strings.TrimSpace(open) == "" {
+		open = Cue
+	}
+	now := cfg.Now()
+	m := transcripts.Message{Speaker: cfg.Seats[1-cfg.First].Name, Content: open,
+		Origin: transcripts.OriginOpening, Started: now, Ended: now}
+	r.msgs = append(r.msgs, m)
+	return r.emit(MessageFinished{Index: 1, Message: m})
+}
+
+func interrupted(at int) transcripts.Stop {
+	return transcripts.Stop{Kind: transcripts.StopInterrupted, Reason: "the run was interrupted", At: at}
+}
+
 // judge applies the policy to the messages so far.
 func (r *run) judge(ctx context.Context) (transcripts.Stop, bool, error) {
 	if len(r.msgs) == 0 || r.judged == len(r.msgs) {
@@ -271,7 +311,7 @@ func (r *run) judge(ctx context.Context) (transcripts.Stop, bool, error) {
 	if p, ok := r.c.cfg.Policy.(policy.Preparer); ok {
 		if err := p.Prepare(ctx, r.msgs); err != nil {
 			if ctx.Err() != nil {
-				return transcripts.Stop{Kind: transcripts.StopInterrupted, Reason: "the run was interrupted", At: len(r.msgs)}, true, ctx.Err()
+				return interrupted(len(r.msgs)), true, ctx.Err()
 			}
 			return errorStop(len(r.msgs), err), true, err
 		}
@@ -376,59 +416,113 @@ func (r *run) between(ctx context.Context, next *int) (transcripts.Stop, bool) {
 }
 
 // turn runs one message. It returns a non-nil stop when the run must end.
+//
+// A conversation's goroutine waits under turn, loop and Run while a reply
+// streams, so their frames are kept small: what a turn prepares and
+// finishes is done in calls of their own, and its state is on the heap. A
+// batch holds a thousand such goroutines, and each one's stack is as large
+// as the deepest point it reached, rounded up to a power of two.
 func (r *run) turn(ctx context.Context, seat int) (*transcripts.Stop, *transcripts.Message, error) {
+	t, st, err := r.startTurn(ctx, seat)
+	if t == nil {
+		return st, nil, err
+	}
+	defer t.end(r.c)
+	replyErr := r.stream(t)
+	if errors.Is(replyErr, agents.ErrContextLength) && !r.shrunk[seat] {
+		if st, err := r.shrink(t); st != nil {
+			return st, nil, err
+		}
+		replyErr = r.stream(t)
+	}
+	return r.finishTurn(ctx, t, replyErr)
+}
+
+// turnState is one turn's: what its agent is shown and what arrived.
+type turnState struct {
+	ctx     context.Context // cancelled by End
+	cancel  context.CancelFunc
+	seat    int
+	s       Seat
+	index   int // the message's number
+	window  int
+	history []agents.Message
+	start   time.Time
+	m       transcripts.Message // what arrived
+
+	text         strings.Builder // the reply so far
+	firstToken   time.Time
+	attemptStart time.Time // when the attempt the reply came from was sent
+}
+
+// startTurn prepares a turn and says it started. A nil turn means the run
+// must end, for the stop returned.
+func (r *run) startTurn(ctx context.Context, seat int) (*turnState, *transcripts.Stop, error) {
 	c := r.c
 	cfg := &c.cfg
-	s := cfg.Seats[seat]
-	index := len(r.msgs) + 1
-	turnCtx, cancel := context.WithCancel(ctx)
-	defer cancel()
+	t := &turnState{seat: seat, s: cfg.Seats[seat], index: len(r.msgs) + 1, window: cfg.HistoryWindow}
+	t.ctx, t.cancel = context.WithCancel(ctx)
 	c.mu.Lock()
-	c.cancel = cancel
+	c.cancel = t.cancel
 	ended := c.ended
 	c.mu.Unlock()
-	defer func() {
-		c.mu.Lock()
-		c.cancel = nil
-		c.mu.Unlock()
-	}()
 	if ended {
-		cancel()
+		t.cancel()
 	}
-
-	window := cfg.HistoryWindow
 	if w, ok := r.windows[seat]; ok {
-		window = w
+		t.window = w
 	}
-	history := Perspective(r.msgs, s.Name, window, cfg.EmptyReply)
-	start := cfg.Now()
-	if err := r.emit(TurnStarted{Index: index, Speaker: s.Name, Time: start}); err != nil {
+	t.history = Perspective(r.msgs, t.s.Name, t.window, cfg.EmptyReply)
+	t.start = cfg.Now()
+	if err := r.emit(TurnStarted{Index: t.index, Speaker: t.s.Name, Time: t.start}); err != nil {
+		t.end(c)
 		st := errorStop(len(r.msgs), err)
-		return &st, nil, err
+		return nil, &st, err
 	}
-	m, replyErr := r.stream(turnCtx, s, index, history, start)
-	if errors.Is(replyErr, agents.ErrContextLength) && !r.shrunk[seat] {
-		// Shrink this agent's window once, for the rest of the run, and ask again.
-		r.shrunk[seat] = true
-		visible := len(r.msgs)
-		if window > 0 {
-			visible = min(visible, window)
-		}
-		window = max(2, visible/2)
-		r.windows[seat] = window
-		if err := r.emit(Notice{Kind: "context", Time: cfg.Now(), Detail: fmt.Sprintf(
-			"%s: the conversation is longer than its model's context; it now sees only the last %d messages", s.Name, window)}); err != nil {
-			st := errorStop(len(r.msgs), err)
-			return &st, nil, err
-		}
-		history = Perspective(r.msgs, s.Name, window, cfg.EmptyReply)
-		m, replyErr = r.stream(turnCtx, s, index, history, cfg.Now())
+	return t, nil, nil
+}
+
+// end releases the turn's context.
+func (t *turnState) end(c *Conversation) {
+	t.cancel()
+	c.mu.Lock()
+	c.cancel = nil
+	c.mu.Unlock()
+}
+
+// shrink halves what the turn's agent is shown, once for the rest of the
+// run, after its model said the conversation is longer than its context,
+// so that the turn can ask again. A non-nil stop means the run must end.
+func (r *run) shrink(t *turnState) (*transcripts.Stop, error) {
+	cfg := &r.c.cfg
+	r.shrunk[t.seat] = true
+	visible := len(r.msgs)
+	if t.window > 0 {
+		visible = min(visible, t.window)
 	}
+	t.window = max(2, visible/2)
+	r.windows[t.seat] = t.window
+	if err := r.emit(Notice{Kind: "context", Time: cfg.Now(), Detail: fmt.Sprintf(
+		"%s: the conversation is longer than its model's context; it now sees only the last %d messages", t.s.Name, t.window)}); err != nil {
+		st := errorStop(len(r.msgs), err)
+		return &st, err
+	}
+	t.history = Perspective(r.msgs, t.s.Name, t.window, cfg.EmptyReply)
+	t.start = cfg.Now()
+	return nil, nil
+}
+
+// finishTurn records what the turn's reply brought, or says why the run
+// must end.
+func (r *run) finishTurn(ctx context.Context, t *turnState, replyErr error) (*transcripts.Stop, *transcripts.Message, error) {
+	c := r.c
+	cfg := &c.cfg
+	m := &t.m
 	if replyErr != nil {
 		var partial *transcripts.Message
 		if m.Content != "" {
 			m.Partial = true
-			partial = &m
+			partial = m
 		}
 		var se *ErrSink
 		switch {
@@ -437,13 +531,13 @@ func (r *run) turn(ctx context.Context, seat int) (*transcripts.Stop, *transcrip
 			return &st, partial, replyErr
 		case errors.Is(replyErr, agents.ErrExhausted):
 			st := transcripts.Stop{Kind: transcripts.StopExhausted, Policy: "exhausted",
-				Reason: fmt.Sprintf("%s has no recorded lines left", s.Name), At: len(r.msgs)}
+				Reason: fmt.Sprintf("%s has no recorded lines left", t.s.Name), At: len(r.msgs)}
 			return &st, nil, nil
 		case c.isEnded():
 			st := transcripts.Stop{Kind: transcripts.StopOperator, Reason: "the operator ended the conversation", At: len(r.msgs)}
 			return &st, partial, nil
 		case ctx.Err() != nil:
-			st := transcripts.Stop{Kind: transcripts.StopInterrupted, Reason: "the run was interrupted", At: len(r.msgs)}
+			st := interrupted(len(r.msgs))
 			return &st, partial, ctx.Err()
 		default:
 			st := errorStop(len(r.msgs), replyErr)
@@ -452,8 +546,8 @@ func (r *run) turn(ctx context.Context, seat int) (*transcripts.Stop, *transcrip
 	}
 	if c.isEnded() {
 		// End arrived as the last token did: keep the whole message.
-		r.msgs = append(r.msgs, m)
-		if err := r.emit(MessageFinished{Index: index, Message: m}); err != nil {
+		r.msgs = append(r.msgs, *m)
+		if err := r.emit(MessageFinished{Index: t.index, Message: *m}); err != nil {
 			st := errorStop(len(r.msgs)-1, err) // say only what is on disk
 			return &st, nil, err
 		}
@@ -462,13 +556,13 @@ func (r *run) turn(ctx context.Context, seat int) (*transcripts.Stop, *transcrip
 	}
 	if m.Usage == nil {
 		var prompt strings.Builder
-		for _, h := range history {
+		for _, h := range t.history {
 			prompt.WriteString(h.Content)
 		}
 		m.Usage = agents.EstimateUsage(prompt.String(), m.Content)
 	}
-	r.msgs = append(r.msgs, m)
-	if err := r.emit(MessageFinished{Index: index, Message: m}); err != nil {
+	r.msgs = append(r.msgs, *m)
+	if err := r.emit(MessageFinished{Index: t.index, Message: *m}); err != nil {
 		// A sink failed to record it (a full disk): the stop names the
 		// last message that is surely on disk, not this one.
 		st := errorStop(len(r.msgs)-1, err)
@@ -481,7 +575,7 @@ func (r *run) turn(ctx context.Context, seat int) (*transcripts.Stop, *transcrip
 		}
 		if err := r.emit(Notice{Kind: "warning", Time: cfg.Now(), Detail: fmt.Sprintf(
 			"%s: message %d is an empty reply (finish reason %q); the agents are shown %q in its place",
-			s.Name, index, m.FinishReason, shown)}); err != nil {
+			t.s.Name, t.index, m.FinishReason, shown)}); err != nil {
 			st := errorStop(len(r.msgs), err)
 			return &st, nil, err
 		}
@@ -489,77 +583,94 @@ func (r *run) turn(ctx context.Context, seat int) (*transcripts.Stop, *transcrip
 	return nil, nil, nil
 }
 
-// stream asks the seat's agent for its reply to history and emits its
-// deltas and retries. The message it returns holds what arrived.
-func (r *run) stream(ctx context.Context, s Seat, index int, history []agents.Message, start time.Time) (transcripts.Message, error) {
-	now := r.c.cfg.Now
-	m := transcripts.Message{Speaker: s.Name, Model: s.Model, Started: start}
-	var text strings.Builder
-	var firstToken time.Time
-	attemptStart := start
+// stream asks the turn's agent for its reply and emits its deltas and
+// retries. The turn's message holds what arrived. What the loop keeps is in
+// the turn, on the heap: the loop's frame is under every wait for a token.
+func (r *run) stream(t *turnState) error {
+	s := t.s
+	t.m = transcripts.Message{}
+	t.m.Speaker, t.m.Model, t.m.Started = s.Name, s.Model, t.start
+	t.text.Reset()
+	t.firstToken = time.Time{}
+	t.attemptStart = t.start
 	var replyErr error
-	for ch, err := range s.Agent.Reply(ctx, history) {
+	for ch, err := range s.Agent.Reply(t.ctx, t.history) {
+		if err == nil {
+			err = r.chunk(t, &ch)
+		}
 		if err != nil {
 			replyErr = err
 			break
 		}
-		if ch.Wait != nil && ch.Wait.Over {
-			// Timings count from when the request left, not from the wait.
-			attemptStart = now()
-			continue
+	}
+	r.ended(t)
+	return replyErr
+}
+
+// chunk takes one chunk of the turn's reply.
+func (r *run) chunk(t *turnState, ch *agents.Chunk) error {
+	now := r.c.cfg.Now
+	m := &t.m
+	switch {
+	case ch.Wait != nil && ch.Wait.Over:
+		// Timings count from when the request left, not from the wait.
+		t.attemptStart = now()
+		return nil
+	case ch.Wait != nil:
+		return r.waiting(t.s.Name, ch.Wait)
+	case ch.Retry != nil:
+		t.text.Reset()
+		t.firstToken = time.Time{}
+		at := now()
+		if err := r.emit(Retrying{Index: t.index, Speaker: t.s.Name, Attempt: ch.Retry.Attempt, Max: ch.Retry.Max,
+			Wait: ch.Retry.Wait, Reason: ch.Retry.Reason, Time: at}); err != nil {
+			return err
 		}
-		if ch.Wait != nil {
-			t := now()
-			detail := fmt.Sprintf("%s: waiting (%s)", s.Name, ch.Wait.Reason)
-			if ch.Wait.Duration > 0 {
-				detail = fmt.Sprintf("%s: waiting %s (%s)", s.Name, ch.Wait.Duration.Round(100*time.Millisecond), ch.Wait.Reason)
-			}
-			if err := r.emit(Notice{Kind: "wait", Detail: detail, Time: t}); err != nil {
-				replyErr = err
-				break
-			}
-			continue
+		t.attemptStart = at.Add(ch.Retry.Wait)
+		return nil
+	}
+	if ch.Text != "" {
+		if t.firstToken.IsZero() {
+			t.firstToken = now()
 		}
-		if ch.Retry != nil {
-			text.Reset()
-			firstToken = time.Time{}
-			t := now()
-			if err := r.emit(Retrying{Index: index, Speaker: s.Name, Attempt: ch.Retry.Attempt, Max: ch.Retry.Max,
-				Wait: ch.Retry.Wait, Reason: ch.Retry.Reason, Time: t}); err != nil {
-				replyErr = err
-				break
-			}
-			attemptStart = t.Add(ch.Retry.Wait)
-			continue
-		}
-		if ch.Text != "" {
-			if firstToken.IsZero() {
-				firstToken = now()
-			}
-			text.WriteString(ch.Text)
-			if err := r.emit(Delta{Index: index, Speaker: s.Name, Text: ch.Text}); err != nil {
-				replyErr = err
-				break
-			}
-		}
-		if ch.Model != "" {
-			m.Model = ch.Model
-		}
-		if ch.Usage != nil {
-			m.Usage = ch.Usage
-		}
-		if ch.FinishReason != "" {
-			m.FinishReason = ch.FinishReason
+		t.text.WriteString(ch.Text)
+		if err := r.emit(Delta{Index: t.index, Speaker: t.s.Name, Text: ch.Text}); err != nil {
+			return err
 		}
 	}
-	end := now()
-	m.Content = text.String()
+	if ch.Model != "" {
+		m.Model = ch.Model
+	}
+	if ch.Usage != nil {
+		m.Usage = ch.Usage
+	}
+	if ch.FinishReason != "" {
+		m.FinishReason = ch.FinishReason
+	}
+	return nil
+}
+
+// ended completes the turn's message once its reply has ended.
+//
+//go:noinline
+func (r *run) ended(t *turnState) {
+	m := &t.m
+	end := r.c.cfg.Now()
+	m.Content = t.text.String()
 	m.Ended = end
-	m.Latency = end.Sub(attemptStart)
-	if !firstToken.IsZero() {
-		m.TTFT = firstToken.Sub(attemptStart)
+	m.Latency = end.Sub(t.attemptStart)
+	if !t.firstToken.IsZero() {
+		m.TTFT = t.firstToken.Sub(t.attemptStart)
 	}
-	return m, replyErr
+}
+
+// waiting says that the turn's agent is waiting, and why.
+func (r *run) waiting(name string, w *agents.Wait) error {
+	detail := fmt.Sprintf("%s: waiting (%s)", name, w.Reason)
+	if w.Duration > 0 {
+		detail = fmt.Sprintf("%s: waiting %s (%s)", name, w.Duration.Round(100*time.Millisecond), w.Reason)
+	}
+	return r.emit(Notice{Kind: "wait", Detail: detail, Time: r.c.cfg.Now()})
 }
 
 func (c *Conversation) isEnded() bool {

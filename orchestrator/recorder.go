@@ -40,27 +40,36 @@ func (r *Recorder) Paths() (markdown, jsonl string) {
 
 // Handle implements Sink.
 func (r *Recorder) Handle(e Event) error {
-	switch e := e.(type) {
+	// Starting and stopping are handled in calls of their own: their
+	// events are large, and this frame is on every event's path.
+	switch e.(type) {
 	case Started:
-		if r.Recording != nil {
-			return r.Recording.Resumed(e.Run)
-		}
-		rec, err := transcripts.Create(r.Dir, e.Run)
-		if err != nil {
-			return err
-		}
-		r.Recording, r.created = rec, true
-		for _, m := range r.Inherited {
-			if err := rec.Append(m); err != nil {
-				return err
-			}
-		}
+		return r.started(e)
+	case Stopped:
+		return r.stopped(e)
+	case MessageFinished, TurnStarted:
+		return r.message(e)
+	}
+	return r.event(e)
+}
+
+// message records a finished message, or waits for the last to be on disk
+// before the next turn.
+func (r *Recorder) message(e Event) error {
+	switch e := e.(type) {
 	case MessageFinished:
 		return r.Recording.Begin(e.Message)
 	case TurnStarted:
 		if r.Recording != nil {
 			return r.Recording.Settle()
 		}
+	}
+	return nil
+}
+
+// event records a retry, a notice or an operator's action.
+func (r *Recorder) event(e Event) error {
+	switch e := e.(type) {
 	case Retrying:
 		return r.Recording.Event(transcripts.Event{Time: e.Time, Kind: "retry", Speaker: e.Speaker,
 			Detail: fmt.Sprintf("attempt %d of %d failed (%s); retrying in %s", e.Attempt, e.Max, e.Reason, e.Wait)})
@@ -71,26 +80,47 @@ func (r *Recorder) Handle(e Event) error {
 			return nil
 		}
 		return r.Recording.Event(transcripts.Event{Time: e.Time, Kind: "operator", Detail: e.Detail})
-	case Stopped:
-		if r.Recording == nil {
-			return nil
-		}
-		if r.DiscardUnanswered && e.Partial == nil && r.created && e.Stop.Kind == transcripts.StopError && !anyReply(r.Recording.Messages()) {
-			// A run that failed before anyone replied (nothing listens at
-			// the address, say) leaves no transcript behind.
-			err := r.Recording.Remove()
-			r.Recording = nil
-			return err
-		}
-		if e.Partial != nil {
-			if err := r.Recording.Append(*e.Partial); err != nil {
-				r.Recording.Close()
-				return err
-			}
-		}
-		return r.Recording.Finish(e.Ended, e.Stop)
 	}
 	return nil
+}
+
+func (r *Recorder) started(ev Event) error {
+	e := ev.(Started)
+	if r.Recording != nil {
+		return r.Recording.Resumed(&e.Run)
+	}
+	rec, err := transcripts.CreateRun(r.Dir, &e.Run)
+	if err != nil {
+		return err
+	}
+	r.Recording, r.created = rec, true
+	for _, m := range r.Inherited {
+		if err := rec.Append(m); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (r *Recorder) stopped(ev Event) error {
+	e := ev.(Stopped)
+	if r.Recording == nil {
+		return nil
+	}
+	if r.DiscardUnanswered && e.Partial == nil && r.created && e.Stop.Kind == transcripts.StopError && !anyReply(r.Recording.Messages()) {
+		// A run that failed before anyone replied (nothing listens at
+		// the address, say) leaves no transcript behind.
+		err := r.Recording.Remove()
+		r.Recording = nil
+		return err
+	}
+	if e.Partial != nil {
+		if err := r.Recording.Append(*e.Partial); err != nil {
+			r.Recording.Close()
+			return err
+		}
+	}
+	return r.Recording.Finish(e.Ended, e.Stop)
 }
 
 // anyReply reports whether msgs hold more than the opening.

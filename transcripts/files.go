@@ -110,7 +110,11 @@ func Slug(title string) string {
 // Create starts a new recording in dir, named from the title and start
 // time. It never overwrites: when the name is taken it adds -2, -3, ….
 // The directory is created 0700 if needed, the files 0600.
-func Create(dir string, run Run) (*Recording, error) {
+func Create(dir string, run Run) (*Recording, error) { return CreateRun(dir, &run) }
+
+// CreateRun is Create for a run held by reference: the recorder, which
+// creates a transcript deep in a conversation's goroutine, passes no copy.
+func CreateRun(dir string, run *Run) (*Recording, error) {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, fmt.Errorf("creating the transcript directory %s: %w", dir, err)
 	}
@@ -265,15 +269,17 @@ func cutTornLine(f *os.File, path string, data []byte) (tornLine, error) {
 		"line %d was cut off mid-write; its %d bytes are kept in %s and the transcript now ends at the last complete line", line, len(cut), side)}, nil
 }
 
-func (r *Recording) start(run Run) error {
+func (r *Recording) start(run *Run) error {
 	if err := writeHeader(r.md, run.Title, run.Started, time.Time{}, 0, run.Parent); err != nil {
 		return fmt.Errorf("writing %s: %w", r.MarkdownPath, err)
 	}
-	return r.writeJSONL(JSONLRun(run), false)
+	return r.writeJSONL(line(runLineOf{Type: "run", Run: run}), false)
 }
 
 // Resumed records that the run continues, with the settings it continues under.
-func (r *Recording) Resumed(run Run) error { return r.writeJSONL(JSONLRun(run), false) }
+func (r *Recording) Resumed(run *Run) error {
+	return r.writeJSONL(line(runLineOf{Type: "run", Run: run}), false)
+}
 
 // writeJSONL appends a line. With durable set it also syncs the file,
 // which makes every line before it durable too: lines that matter only

@@ -99,6 +99,12 @@ type runLine struct {
 	Run
 }
 
+// runLineOf encodes as runLine does, from a run held by reference.
+type runLineOf struct {
+	Type string `json:"type"`
+	*Run
+}
+
 // MessageRecord is how a message is written as JSON: in the JSONL
 // sidecar's message lines, and in the event stream of run --json.
 type MessageRecord struct {

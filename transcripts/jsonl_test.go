@@ -174,7 +174,8 @@ func TestOpenContinuesARecording(t *testing.T) {
 		t.Fatalf("resumed recording holds %d messages, want the 1 complete one", len(rec2.Messages()))
 	}
 	_ = tr
-	rec2.Resumed(sampleRun())
+	run2 := sampleRun()
+	rec2.Resumed(&run2)
 	rec2.Append(msgs[1])
 	rec2.Finish(time.Now(), Stop{Kind: StopPolicy, At: 2})
 	for _, p := range []string{rec.MarkdownPath, rec.JSONLPath} {

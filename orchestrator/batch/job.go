@@ -181,51 +181,72 @@ type PolicyResult struct {
 // completed message. The error is non-nil when the conversation failed or
 // ctx was cancelled; the Result says what was recorded either way.
 func RunJob(ctx context.Context, job Job, dir string, env Env) (Result, error) {
-	return runJob(ctx, job, dir, env, Job.Load)
+	res, err := runJob(ctx, &job, dir, &env, Job.Load)
+	return *res, err
 }
 
 // runJob is RunJob with the job's scenario from load, which may hand
-// several jobs the same one: a job only reads its scenario.
-func runJob(ctx context.Context, job Job, dir string, env Env, load func(Job) (*configs.Scenario, error)) (Result, error) {
-	res := Result{ID: job.ID, ScenarioPath: job.ScenarioPath, Vary: ShownValues(job.Vary), Run: job.Run, State: StateFailed}
+// several jobs the same one: a job only reads its scenario. The
+// conversation's goroutine waits under runJob while each reply streams, so
+// runJob keeps its own frame small: the job is prepared and its result
+// computed in calls of their own, and the result is on the heap.
+func runJob(ctx context.Context, job *Job, dir string, env *Env, load func(Job) (*configs.Scenario, error)) (*Result, error) {
+	j, err := prepareJob(job, dir, env, load)
+	if j.conv == nil {
+		return j.res, err
+	}
+	stop, runErr := j.conv.Run(ctx, j.sinks...)
+	return j.finish(stop, runErr)
+}
+
+// jobRun is a job ready to run, or its result when there is nothing to run.
+type jobRun struct {
+	res   *Result // what is known before the conversation runs
+	s     *configs.Scenario
+	rec   *orchestrator.Recorder
+	conv  *orchestrator.Conversation // nil: res is the job's result
+	sinks []orchestrator.Sink
+}
+
+// prepareJob loads a job's scenario and, for a job that ran before, its
+// transcript, and builds its conversation.
+func prepareJob(job *Job, dir string, env *Env, load func(Job) (*configs.Scenario, error)) (*jobRun, error) {
+	res := &Result{ID: job.ID, ScenarioPath: job.ScenarioPath, Vary: ShownValues(job.Vary), Run: job.Run, State: StateFailed}
+	j := &jobRun{res: res}
 	if job.Pair != nil {
 		res.Pair = job.Pair.String()
 	}
-	s, err := load(job)
+	s, err := load(*job)
 	if err != nil {
 		res.Error = err.Error()
 		res.Stop = transcripts.Stop{Kind: transcripts.StopError, Reason: res.Error}
-		return res, err
+		return j, err
 	}
+	j.s = s
 	res.Title = s.Title
-	// The policy the result is judged by is built when it is needed: held
-	// from the start, it would sit beside the conversation's own rules for
-	// the whole run.
-	judgeBy := func() policy.Policy {
-		p, _ := s.Policy()
-		return p
-	}
 
 	rec := &orchestrator.Recorder{Dir: dir}
+	j.rec = rec
 	var prior []transcripts.Message
 	if path, err := existingJSONL(dir); err != nil {
 		res.Error = err.Error()
-		return res, err
+		return j, err
 	} else if path != "" {
 		t, err := transcripts.Read(path)
 		if err != nil {
 			res.Error = fmt.Sprintf("cannot continue job %s: %v", job.ID, err)
-			return res, errors.New(res.Error)
+			return j, errors.New(res.Error)
 		}
 		if t.Run != nil && t.Run.Stop != nil && t.Run.Stop.Kind != transcripts.StopInterrupted {
-			out := ResultFromTranscript(t, judgeBy())
-			fill(&out, res, path)
-			return out, nil
+			out := ResultFromTranscript(t, j.judgeBy())
+			fill(&out, *res, path)
+			j.res = &out
+			return j, nil
 		}
 		r, t, err := transcripts.Open(path)
 		if err != nil {
 			res.Error = fmt.Sprintf("cannot continue job %s: %v", job.ID, err)
-			return res, errors.New(res.Error)
+			return j, errors.New(res.Error)
 		}
 		rec.Recording = r
 		prior = t.Messages
@@ -240,19 +261,34 @@ func runJob(ctx context.Context, job Job, dir string, env Env, load func(Job) (*
 		}
 		res.Error = err.Error()
 		res.Stop = transcripts.Stop{Kind: transcripts.StopError, Reason: res.Error}
-		return res, err
+		return j, err
 	}
 	cfg.Run.ID = job.ID
 	cfg.Run.Vary = ShownValues(job.Vary)
 	if job.Pair != nil {
 		cfg.Run.Pairing = &transcripts.Pairing{Opener: job.Pair.Names[0], Responder: job.Pair.Names[1], Run: job.Run}
 	}
-	sinks := []orchestrator.Sink{rec}
+	j.sinks = []orchestrator.Sink{rec}
 	if env.Sinks != nil {
-		sinks = append(sinks, env.Sinks(job)...)
+		j.sinks = append(j.sinks, env.Sinks(*job)...)
 	}
-	stop, runErr := orchestrator.New(cfg).Run(ctx, sinks...)
-	_, jl := rec.Paths()
+	j.conv = orchestrator.New(cfg)
+	return j, nil
+}
+
+// judgeBy is the policy the result is judged by. It is built when it is
+// needed: held from the start, it would sit beside the conversation's own
+// rules for the whole run.
+func (j *jobRun) judgeBy() policy.Policy {
+	p, _ := j.s.Policy()
+	return p
+}
+
+// finish computes the result of a job whose conversation ended with stop
+// and runErr, from its transcript as recorded.
+func (j *jobRun) finish(stop transcripts.Stop, runErr error) (*Result, error) {
+	res := j.res
+	_, jl := j.rec.Paths()
 	if jl == "" {
 		res.Stop = stop
 		if runErr != nil {
@@ -266,12 +302,12 @@ func runJob(ctx context.Context, job Job, dir string, env Env, load func(Job) (*
 		res.Error = fmt.Sprintf("reading back %s: %v", jl, err)
 		return res, errors.Join(runErr, err)
 	}
-	out := ResultFromTranscript(t, judgeBy())
-	fill(&out, res, jl)
+	out := ResultFromTranscript(t, j.judgeBy())
+	fill(&out, *res, jl)
 	if runErr != nil && out.State != StateInterrupted {
 		out.Error = orchestrator.Sentence(runErr)
 	}
-	return out, runErr
+	return &out, runErr
 }
 
 func fill(out *Result, from Result, jsonl string) {

@@ -111,6 +111,7 @@ func (r *Runner) Run(ctx context.Context) (*Summary, error) {
 			mu.Unlock()
 		}
 	}
+	done := &jobsDone{ctx: ctx, mu: &mu, results: results, record: record, progress: progress, onFinish: r.OnFinish}
 launch:
 	for _, i := range todo {
 		select {
@@ -131,20 +132,8 @@ launch:
 		go func() {
 			defer wg.Done()
 			defer func() { <-slots }()
-			res, _ := runJob(ctx, job, filepath.Join(r.Dir, RunsDir, job.ID), env, parsed.load)
-			if res.State == StateFailed && ctx.Err() != nil && res.Stop.Kind == "" {
-				res.State = StateInterrupted
-			}
-			record(StateRecord{ID: job.ID, State: res.State, Time: time.Now(), Result: &res})
-			mu.Lock()
-			results[i] = &res
-			mu.Unlock()
-			if progress != nil {
-				progress.finish(res)
-			}
-			if r.OnFinish != nil {
-				r.OnFinish(res)
-			}
+			res, _ := runJob(ctx, &job, filepath.Join(r.Dir, RunsDir, job.ID), &env, parsed.load)
+			done.finished(i, job.ID, res)
 		}()
 	}
 	wg.Wait()
@@ -181,6 +170,36 @@ launch:
 		return sum, logErr
 	}
 	return sum, ctx.Err()
+}
+
+// jobsDone records each job's result as it finishes, in calls of its own:
+// a job's goroutine waits for its conversation under the call that starts
+// it, and what the recording needs (a state record, the Result passed by
+// value to the callbacks) would otherwise sit in that frame all along.
+type jobsDone struct {
+	ctx      context.Context
+	mu       *sync.Mutex
+	results  []*Result
+	record   func(StateRecord)
+	progress *Progress
+	onFinish func(Result)
+}
+
+//go:noinline
+func (d *jobsDone) finished(i int, id string, res *Result) {
+	if res.State == StateFailed && d.ctx.Err() != nil && res.Stop.Kind == "" {
+		res.State = StateInterrupted
+	}
+	d.record(StateRecord{ID: id, State: res.State, Time: time.Now(), Result: res})
+	d.mu.Lock()
+	d.results[i] = res
+	d.mu.Unlock()
+	if d.progress != nil {
+		d.progress.finish(*res)
+	}
+	if d.onFinish != nil {
+		d.onFinish(*res)
+	}
 }
 
 // loadJob parses a job's scenario for a batch's scenarios; tests count

@@ -227,20 +227,36 @@ func (p *Loop) settings() (m *LoopModel, thr float64, count, within int, token s
 	return m, thr, count, max(within, count), token
 }
 
+// measure reads a message and computes its signals and chance. Reading
+// and weighing are calls of their own, so that neither's frame is under
+// the other: a live run judges on the conversation's goroutine, whose
+// stack is as large as the deepest point it reaches.
 func (p *Loop) measure(msg *transcripts.Message, prev []loopMsg) loopMsg {
 	visit(1)
-	model, thr, _, _, token := p.settings()
-	if p.refus == nil {
-		p.refus, _ = NewRefusal(1, 0, true, nil)
-	}
+	text, letters := p.read(msg)
+	return p.weigh(msg, prev, text, letters)
+}
+
+// read reads a message's terms, line shapes and letters into the rule's
+// scratch buffers, and returns its plain text.
+func (p *Loop) read(msg *transcripts.Message) (text string, letters int) {
 	// The terms go to the rule's own buffer, not the cache other rules
 	// share: each message is read once here, and the cache would cost an
 	// allocation a message. The same pass reads its line shapes and
 	// counts its letters, all of them from its plain text (plainText).
 	sc := &p.scratch
-	var text string
-	var letters int
 	sc.terms, sc.shapes, sc.frames, letters, text = readText(msg.Content, sc.terms[:0], sc.shapes, sc.frames)
+	return text, letters
+}
+
+// weigh computes the signals of a message read into the scratch buffers,
+// and the model's chance that it belongs to a loop.
+func (p *Loop) weigh(msg *transcripts.Message, prev []loopMsg, text string, letters int) loopMsg {
+	model, thr, _, _, token := p.settings()
+	if p.refus == nil {
+		p.refus, _ = NewRefusal(1, 0, true, nil)
+	}
+	sc := &p.scratch
 	idx := int32(len(prev))
 	// The speaker's previous message and the other side's: the table
 	// counts the words they share with this one when they are the last
@@ -333,6 +349,14 @@ func (p *Loop) Check(msgs []transcripts.Message) Verdict {
 	if n < count {
 		return v
 	}
+	v.Stop, v.Policy, v.Reason = true, "loop", explainLoop(vals, idx, model, thr, within, token)
+	return v
+}
+
+// explainLoop is the reason for a stop: the messages of the last within
+// that reached thr, each with the signals that weighed most.
+func explainLoop(vals []loopMsg, idx []int32, model *LoopModel, thr float64, within int, token string) string {
+	last := len(vals) - 1
 	var hits []int
 	for k := last; k >= 0 && k > last-within; k-- {
 		if vals[k].p >= thr {
@@ -345,14 +369,12 @@ func (p *Loop) Check(msgs []transcripts.Message) Verdict {
 		why := model.explain(vals[k].x, token)
 		parts = append(parts, fmt.Sprintf("%d (%s, %.0f%%): %s", idx[k]+1, vals[k].speaker, 100*vals[k].p, why))
 	}
-	v.Stop, v.Policy = true, "loop"
 	span := fmt.Sprintf("%d of the last %d messages", len(hits), within)
 	if len(hits) == within {
 		span = fmt.Sprintf("the last %d messages", within)
 	}
-	v.Reason = fmt.Sprintf("%s look like a loop (each at least %.0f%% likely to belong to one): %s",
+	return fmt.Sprintf("%s look like a loop (each at least %.0f%% likely to belong to one): %s",
 		span, 100*thr, strings.Join(parts, "; "))
-	return v
 }
 
 // LoopSignals computes every spoken message's signals, as the loop rule
