@@ -46,7 +46,7 @@ func TestAConversationFitsInEightKiBOfStack(t *testing.T) {
 	cmd.Env = append(os.Environ(), stackChildEnv+"="+srv.URL)
 	out, err := cmd.CombinedOutput()
 	if err != nil {
-		t.Fatalf("the child process failed (%v):\n%s", err, deepest(string(out)))
+		t.Fatalf("the child process failed (%v):\n%s", err, firstLines(string(out), 80))
 	}
 	if !strings.Contains(string(out), "staged under the limit") {
 		t.Fatalf("the child process did not stage its conversation:\n%s", out)
@@ -119,12 +119,12 @@ func beneath(seed int, f func()) {
 	}
 }
 
-// deepest is a child's output cut to what names the overflow: the first
-// lines, and the goroutine that overflowed.
-func deepest(out string) string {
+// firstLines is the first n lines of a child's output: a stack overflow
+// names the goroutine that overflowed, and its frames, first.
+func firstLines(out string, n int) string {
 	lines := strings.Split(out, "\n")
-	if len(lines) > 80 {
-		lines = lines[:80]
+	if len(lines) > n {
+		lines = lines[:n]
 	}
 	return strings.Join(lines, "\n")
 }
