@@ -27,7 +27,10 @@ import (
 // that recur, each at least twice and at least a quarter as often as the
 // commonest, and at least two of them must take turns. So a heading or a
 // "Note:" that a message holds once or twice does not split it, and a
-// document that merely has headings is not read as a conversation. The
+// document that merely has headings is not read as a conversation. When
+// two or more speakers' labels stand alone on their lines ("AI User:"
+// and then the message), a recurring name whose label never does is a
+// field inside their messages ("Input: None"), however often it recurs. The
 // form whose speakers label the most lines wins (headings, then bold, then
 // plain, on a tie). A name that a "# A ↔ B" (or "# A vs B") title gives
 // is a speaker however rarely it speaks. Text before the first label is
@@ -147,17 +150,33 @@ func chooseLabels(lines []string) []speakerLabel {
 	}
 	var best []speakerLabel
 	for form := uint8(1); form <= labelPlain; form++ {
-		counts := map[string]int{}
+		counts, alone := map[string]int{}, map[string]int{}
 		most := 0
 		for _, lb := range all {
 			if lb.form == form {
 				counts[lb.name]++
 				most = max(most, counts[lb.name])
+				if lb.rest == "" {
+					alone[lb.name]++
+				}
+			}
+		}
+		recurs := func(name string) bool {
+			c := counts[name]
+			return titled[name] && c > 0 || c >= 2 && 4*c >= most
+		}
+		// When the speakers' labels stand alone on their lines, a
+		// recurring name that never does is a field their messages hold
+		// ("Instruction: …", "Input: None", "Solution: …" in a role-playing
+		// framework's log), not a speaker.
+		standing := 0
+		for name, c := range counts {
+			if recurs(name) && alone[name] == c {
+				standing++
 			}
 		}
 		speaks := func(name string) bool {
-			c := counts[name]
-			return titled[name] && c > 0 || c >= 2 && 4*c >= most
+			return recurs(name) && (standing < 2 || alone[name] > 0)
 		}
 		var seq []speakerLabel
 		speakers := 0

@@ -118,3 +118,47 @@ func FuzzParseLabelled(f *testing.F) {
 		}
 	})
 }
+
+// A role-playing framework's log labels its speakers on lines of their own
+// and fills each message with fields of the same form ("Instruction: …",
+// "Input: None"); the fields stay in the messages. Where the speakers'
+// labels hold text, every recurring name is a speaker, as before.
+func TestParseLabelledFields(t *testing.T) {
+	cases := []struct {
+		name, text string
+		speakers   []string
+		first      string
+	}{
+		{"fields under labels alone on their lines",
+			"AI User:\n\nInstruction: plan the data module.\nInput: None\n\nAI Assistant:\n\nSolution: use pandas.\nNext request.\n\n" +
+				"AI User:\n\nInstruction: add the risk module.\nInput: None\n\nAI Assistant:\n\nSolution: cap each position.\nNext request.\n",
+			[]string{"AI User", "AI Assistant", "AI User", "AI Assistant"},
+			"Instruction: plan the data module.\nInput: None"},
+		{"three speakers whose labels hold text",
+			"A: hi\nB: yo\nC: hm\nA: ok\nB: bye\nC: so\n",
+			[]string{"A", "B", "C", "A", "B", "C"},
+			"hi"},
+		{"a name alone on its line once, among speakers whose labels hold text",
+			"A: hi\nB:\nyo\nA: ok\nB: bye\nNote: x\nA: so\nB: fine\nNote: y\n",
+			[]string{"A", "B", "A", "B", "Note", "A", "B", "Note"},
+			"hi"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			tr, err := parseLabelled(c.text)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got []string
+			for _, m := range tr.Messages {
+				got = append(got, m.Speaker)
+			}
+			if strings.Join(got, "|") != strings.Join(c.speakers, "|") {
+				t.Fatalf("speakers %q, want %q", got, c.speakers)
+			}
+			if tr.Messages[0].Content != c.first {
+				t.Errorf("first message %q, want %q", tr.Messages[0].Content, c.first)
+			}
+		})
+	}
+}
