@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strconv"
 	"strings"
 	"time"
 	"unicode/utf16"
@@ -48,6 +49,12 @@ import (
 //     of turnsKeys (or a bare list), each naming its speaker and holding
 //     its text under one of speakerKeys and textKeys (LayoutTurns);
 //
+//   - an object whose messages are numbered fields, "message_1",
+//     "message_2", …, each naming its speaker ("role_name", or another of
+//     speakerKeys) and holding its text, as role-playing datasets are
+//     written; their task ("specified_task", else "original_task") is the
+//     run's Preamble (LayoutNumbered);
+//
 //   - text or Markdown in which each message starts with its speaker's
 //     name: "## Name", "**Name:** text", "Name: text" (LayoutLabelled, in
 //     labelled.go).
@@ -72,6 +79,7 @@ const (
 	LayoutShareGPT = "sharegpt"
 	LayoutPair     = "model-pair-json"
 	LayoutTurns    = "turns-json"
+	LayoutNumbered = "numbered-json"
 	// LayoutLabelled is in labelled.go.
 )
 
@@ -81,7 +89,7 @@ const (
 // layouts that lacks their own fields is read with these too.
 var (
 	turnsKeys   = []string{"turns", "dialogue", "dialog", "conversation", "transcript", "history", "chat"}
-	speakerKeys = []string{"name", "speaker", "author", "sender", "agent", "participant", "character", "model", "role", "from"} // the last three: see jsonConversation
+	speakerKeys = []string{"name", "speaker", "author", "sender", "agent", "participant", "character", "role_name", "model", "role", "from"} // the last three: see jsonConversation
 	textKeys    = []string{"content", "text", "value", "message", "utterance", "response", "output"}
 )
 
@@ -238,7 +246,7 @@ func importData(data []byte, text func([]byte) string) ([]*Transcript, string, e
 			return nil, layout, err
 		}
 		return []*Transcript{t}, layout, nil
-	case LayoutOpenAI, LayoutShareGPT, LayoutPair, LayoutTurns:
+	case LayoutOpenAI, LayoutShareGPT, LayoutPair, LayoutTurns, LayoutNumbered:
 		vals, err := jsonValues(bytes.TrimSpace(d))
 		if err != nil {
 			return nil, layout, err
@@ -250,7 +258,7 @@ func importData(data []byte, text func([]byte) string) ([]*Transcript, string, e
 		if _, err := jsonValues(t); err != nil {
 			return nil, "", fmt.Errorf("not a transcript: the JSON does not parse: %v", err)
 		}
-		return nil, "", fmt.Errorf(`%w: JSON needs "messages" (OpenAI style, or "model_a", "model_b" and "messages" from a two-model runner), "conversations" (ShareGPT style) or a list of messages under one of "turns", "dialogue", "conversation", "transcript", "history" or "chat", each naming its speaker ("speaker", "name", "author", …) and holding its text ("text", "content", …)`, ErrUnknownLayout)
+		return nil, "", fmt.Errorf(`%w: JSON needs "messages" (OpenAI style, or "model_a", "model_b" and "messages" from a two-model runner), "conversations" (ShareGPT style), a list of messages under one of "turns", "dialogue", "conversation", "transcript", "history" or "chat", or messages numbered "message_1", "message_2", …, each naming its speaker ("speaker", "name", "author", …) and holding its text ("text", "content", …)`, ErrUnknownLayout)
 	}
 	return nil, "", fmt.Errorf(`%w: expected parley Markdown ("# A ↔ B" and a header closed by "---"), parley JSONL, "### Name ###" headed blocks, messages that each start with their speaker's name ("## Name", "**Name:**" or "Name:"; two speakers or more taking turns, each named twice or more, or in a "# A ↔ B" title), OpenAI "messages" JSON, ShareGPT "conversations" JSON or a two-model runner's "model_a"/"model_b" JSON`, ErrUnknownLayout)
 }
@@ -469,6 +477,19 @@ func jsonValues(d []byte) ([]any, error) {
 	}
 }
 
+// numbered is an object's messages "message_1", "message_2", …, in order,
+// up to the first number missing.
+func numbered(obj map[string]any) []any {
+	var msgs []any
+	for n := 1; ; n++ {
+		m, ok := obj["message_"+strconv.Itoa(n)]
+		if !ok {
+			return msgs
+		}
+		msgs = append(msgs, m)
+	}
+}
+
 // jsonLayout tells OpenAI messages from ShareGPT conversations.
 func jsonLayout(vals []any) string {
 	for _, v := range vals {
@@ -481,6 +502,9 @@ func jsonLayout(vals []any) string {
 			}
 			if _, ok := x["conversations"]; ok {
 				return LayoutShareGPT
+			}
+			if _, ok := x["message_1"].(map[string]any); ok {
+				return LayoutNumbered
 			}
 			if _, ok := x["messages"]; ok {
 				return LayoutOpenAI
@@ -539,6 +563,10 @@ func importJSON(vals []any, layout string) ([]*Transcript, error) {
 					list, key = v, k
 				}
 			}
+		case LayoutNumbered:
+			if _, ok := obj["message_1"]; ok {
+				list, key = numbered(obj), "message_1"
+			}
 		}
 		if list == nil {
 			loose = append(loose, obj)
@@ -560,6 +588,14 @@ func importJSON(vals []any, layout string) ([]*Transcript, error) {
 		}
 		if layout == LayoutPair {
 			pairHeader(t, obj)
+		}
+		if layout == LayoutNumbered {
+			if task := firstString(obj, []string{"specified_task", "original_task"}); task != "" {
+				if t.Run == nil {
+					t.Run = &Run{}
+				}
+				t.Run.Preamble = task
+			}
 		}
 		out = append(out, t)
 	}

@@ -127,6 +127,9 @@ func TestImport(t *testing.T) {
 			layout: LayoutTurns, count: 1, speakers: []string{"Claude", "GPT"}, contents: []string{"Hello", "Hi"}},
 		{name: "bare array of author and message", data: `[{"author": "Claude", "message": "Hello"}, {"author": "GPT", "message": "Hi"}]`,
 			layout: LayoutTurns, count: 1, speakers: []string{"Claude", "GPT"}, contents: []string{"Hello", "Hi"}},
+		{name: "numbered messages of a role-playing dataset", data: `{"role_1": "AI Assistant_Programmer", "specified_task": "Write a parser.", "message_2": {"role_name": "Programmer", "role": "assistant", "content": "Solution: split it."}, "message_1": {"role_name": "Trader", "role_type": "USER", "role": "user", "content": "Instruction: read the file."}, "message_3": {"role_name": "Trader", "role": "user", "content": "<CAMEL_TASK_DONE>"}, "message_5": {"role_name": "Programmer", "content": "after a gap, not read"}}`,
+			layout: LayoutNumbered, count: 1, speakers: []string{"Trader", "Programmer", "Trader"},
+			contents: []string{"Instruction: read the file.", "Solution: split it.", "<CAMEL_TASK_DONE>"}, preamble: "Write a parser."},
 		{name: "openai messages naming speakers beside the role", data: `{"messages": [{"role": "assistant", "speaker": "Claude", "text": "Hello"}, {"role": "assistant", "speaker": "GPT", "text": "Hi"}]}`,
 			layout: LayoutOpenAI, count: 1, speakers: []string{"Claude", "GPT"}, contents: []string{"Hello", "Hi"}},
 	}

@@ -24,7 +24,8 @@ func newConvertCmd() *cobra.Command {
 		Long: `convert reads a transcript in any layout parley knows ("### Name ###"
 headed blocks, speaker-labelled text ("## Name", "**Name:**", "Name:"),
 OpenAI "messages" JSON, ShareGPT "conversations" JSON, other JSON lists of
-turns, or parley's own Markdown and JSONL) and writes it in parley's Markdown layout,
+turns, JSON of numbered messages ("message_1", …), or parley's own Markdown
+and JSONL) and writes it in parley's Markdown layout,
 or as parley JSONL when OUT ends in .jsonl.
 
 Given the config of the attractors tournament script (a JSON file with
