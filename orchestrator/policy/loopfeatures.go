@@ -428,17 +428,7 @@ func readLine(ts []uint64, line string, check bool) (_ []uint64, hs, hf uint64, 
 				word, inWord = word[:0], false
 				prev, single = -1, false
 			}
-			switch {
-			case prev < 0:
-				ts = append(ts, runeBigram(-2, r))
-				single = true
-			case single:
-				// A run of two or more characters is read as its bigrams only.
-				ts[len(ts)-1] = runeBigram(prev, r)
-				single = false
-			default:
-				ts = append(ts, runeBigram(prev, r))
-			}
+			ts, single = appendSpaceless(ts, prev, single, r)
 			prev = r
 		case classWord:
 			if prev >= 0 {

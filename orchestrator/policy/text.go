@@ -346,17 +346,7 @@ func terms(dst []uint64, text string) []uint64 {
 			if inWord {
 				flush()
 			}
-			switch {
-			case prev < 0:
-				dst = append(dst, runeBigram(-2, r))
-				single = true
-			case single:
-				// A run of two or more characters is read as its bigrams only.
-				dst[len(dst)-1] = runeBigram(prev, r)
-				single = false
-			default:
-				dst = append(dst, runeBigram(prev, r))
-			}
+			dst, single = appendSpaceless(dst, prev, single, r)
 			prev = r
 		case classWord:
 			if prev >= 0 {
@@ -373,6 +363,22 @@ func terms(dst []uint64, text string) []uint64 {
 		dst = append(dst, hashWord(string(word), 0))
 	}
 	return dst
+}
+
+// appendSpaceless appends the term r adds to a run of a script written
+// without spaces, after prev (-1: r starts the run): a run's first
+// character is a term of its own until a second comes, and from then on
+// the run is read as its bigrams only. single says the run so far is one
+// character, kept as a term; appendSpaceless returns it for r.
+func appendSpaceless(dst []uint64, prev rune, single bool, r rune) ([]uint64, bool) {
+	switch {
+	case prev < 0:
+		return append(dst, runeBigram(-2, r)), true
+	case single:
+		dst[len(dst)-1] = runeBigram(prev, r)
+		return dst, false
+	}
+	return append(dst, runeBigram(prev, r)), false
 }
 
 func runeBigram(a, b rune) uint64 {
