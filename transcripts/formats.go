@@ -7,7 +7,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -47,7 +49,11 @@ import (
 //
 //   - other JSON: a list of messages under "turns", "dialogue" or another
 //     of turnsKeys (or a bare list), each naming its speaker and holding
-//     its text under one of speakerKeys and textKeys (LayoutTurns);
+//     its text under one of speakerKeys and textKeys (LayoutTurns); or,
+//     under a key of any other name, the longest list whose items all do;
+//
+//   - any of these JSON layouts wrapped in an export's object, under
+//     "data" or one of turnsKeys: {"conversation": {"messages": […]}};
 //
 //   - an object whose messages are numbered fields, "message_1",
 //     "message_2", …, each naming its speaker ("role_name", or another of
@@ -123,10 +129,22 @@ func Detect(data []byte) string {
 		return LayoutJSONL
 	case len(d) > 0 && (d[0] == '{' || d[0] == '['):
 		vals, err := jsonValues(d)
-		if err != nil || len(vals) == 0 {
-			return ""
+		if err == nil {
+			if len(vals) == 0 {
+				return ""
+			}
+			return jsonLayout(unwrapJSON(vals))
 		}
-		return jsonLayout(vals)
+		// Not JSON: text whose first line opens with a bracket
+		// ("[Claude]: Hello") is read as the text it is.
+		return detectText(d)
+	}
+	return detectText(d)
+}
+
+// detectText names the layout of a transcript written as text.
+func detectText(d []byte) string {
+	switch {
 	case LooksLikeMarkdown(d) && headerCloses(d):
 		return LayoutMarkdown
 	case hasHeading(d):
@@ -251,14 +269,14 @@ func importData(data []byte, text func([]byte) string) ([]*Transcript, string, e
 		if err != nil {
 			return nil, layout, err
 		}
-		ts, err := importJSON(vals, layout)
+		ts, err := importJSON(unwrapJSON(vals), layout)
 		return ts, layout, err
 	}
 	if t := bytes.TrimSpace(d); len(t) > 0 && (t[0] == '{' || t[0] == '[') {
 		if _, err := jsonValues(t); err != nil {
 			return nil, "", fmt.Errorf("not a transcript: the JSON does not parse: %v", err)
 		}
-		return nil, "", fmt.Errorf(`%w: JSON needs "messages" (OpenAI style, or "model_a", "model_b" and "messages" from a two-model runner), "conversations" (ShareGPT style), a list of messages under one of "turns", "dialogue", "conversation", "transcript", "history" or "chat", or messages numbered "message_1", "message_2", …, each naming its speaker ("speaker", "name", "author", …) and holding its text ("text", "content", …)`, ErrUnknownLayout)
+		return nil, "", fmt.Errorf(`%w: JSON needs "messages" (OpenAI style, or "model_a", "model_b" and "messages" from a two-model runner), "conversations" (ShareGPT style), a list of messages under one of "turns", "dialogue", "conversation", "transcript", "history" or "chat" (or under any key, when each names its speaker and holds its text), or messages numbered "message_1", "message_2", …, each naming its speaker ("speaker", "name", "author", …) and holding its text ("text", "content", …)`, ErrUnknownLayout)
 	}
 	return nil, "", fmt.Errorf(`%w: expected parley Markdown ("# A ↔ B" and a header closed by "---"), parley JSONL, "### Name ###" headed blocks, messages that each start with their speaker's name ("## Name", "**Name:**" or "Name:"; two speakers or more taking turns, each named twice or more, or in a "# A ↔ B" title), OpenAI "messages" JSON, ShareGPT "conversations" JSON or a two-model runner's "model_a"/"model_b" JSON`, ErrUnknownLayout)
 }
@@ -490,6 +508,71 @@ func numbered(obj map[string]any) []any {
 	}
 }
 
+// turnList is the list of messages of an object in none of the named
+// layouts: the list under the first of turnsKeys it holds, else the
+// longest list of two items or more, under any other key ("log",
+// "exchanges", "rounds", …), whose items are all objects that name a
+// speaker and hold a text (one of speakerKeys and one of textKeys), as
+// exports of other tools have it. It returns "" and nil when obj holds no
+// such list.
+func turnList(obj map[string]any) (string, []any) {
+	for _, k := range turnsKeys {
+		if v, ok := obj[k].([]any); ok {
+			return k, v
+		}
+	}
+	key, list := "", []any(nil)
+	for _, k := range slices.Sorted(maps.Keys(obj)) {
+		v, ok := obj[k].([]any)
+		if !ok || len(v) < 2 || len(v) <= len(list) || !allTurns(v) {
+			continue
+		}
+		key, list = k, v
+	}
+	return key, list
+}
+
+// allTurns reports whether v holds items and every one is an object
+// naming a speaker and holding a text.
+func allTurns(v []any) bool {
+	for _, it := range v {
+		m, ok := it.(map[string]any)
+		if !ok {
+			return false
+		}
+		if k, _ := firstKey(m, speakerKeys); k == "" {
+			return false
+		}
+		if k, _ := firstKey(m, textKeys); k == "" {
+			return false
+		}
+	}
+	return len(v) > 0
+}
+
+// unwrapJSON reads a conversation that an export wraps in an object of
+// its own, {"conversation": {"messages": […]}} or {"data": {…}}: a
+// top-level object in no layout whose "data" field, or one of turnsKeys,
+// is an object in one is replaced by that object. Anything else is kept
+// as it is.
+func unwrapJSON(vals []any) []any {
+	out := vals
+	for i, v := range vals {
+		obj, ok := v.(map[string]any)
+		if !ok || jsonLayout([]any{obj}) != "" {
+			continue
+		}
+		for _, k := range append([]string{"data"}, turnsKeys...) {
+			if in, ok := obj[k].(map[string]any); ok && jsonLayout([]any{in}) != "" {
+				out = append(out[:i:i], out[i:]...) // a copy: vals stays as it was
+				out[i] = in
+				break
+			}
+		}
+	}
+	return out
+}
+
 // jsonLayout tells OpenAI messages from ShareGPT conversations.
 func jsonLayout(vals []any) string {
 	for _, v := range vals {
@@ -515,10 +598,8 @@ func jsonLayout(vals []any) string {
 			if _, ok := x["from"]; ok {
 				return LayoutShareGPT
 			}
-			if _, v := firstKey(x, turnsKeys); v != nil {
-				if _, list := v.([]any); list {
-					return LayoutTurns
-				}
+			if k, _ := turnList(x); k != "" {
+				return LayoutTurns
 			}
 			if k, _ := firstKey(x, speakerKeys); k != "" {
 				if k, _ := firstKey(x, textKeys); k != "" {
@@ -558,10 +639,8 @@ func importJSON(vals []any, layout string) ([]*Transcript, error) {
 		case LayoutShareGPT:
 			list, key = obj["conversations"], "conversations"
 		case LayoutTurns:
-			if k, v := firstKey(obj, turnsKeys); k != "" {
-				if _, ok := v.([]any); ok {
-					list, key = v, k
-				}
+			if k, v := turnList(obj); k != "" {
+				list, key = v, k
 			}
 		case LayoutNumbered:
 			if _, ok := obj["message_1"]; ok {
