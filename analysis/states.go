@@ -121,8 +121,11 @@ func MessageKind(content string, x []float64) State {
 // isSilence reports whether text says nothing: it is empty, only
 // punctuation (an ellipsis, a dash), or only the word silence.
 func isSilence(text string) bool {
-	t := strings.ToLower(strings.TrimFunc(text, func(r rune) bool { return unicode.IsSpace(r) || unicode.IsPunct(r) }))
-	return t == "" || t == "silence" || t == "silent" || t == "nothing"
+	t := strings.TrimFunc(text, func(r rune) bool { return unicode.IsSpace(r) || unicode.IsPunct(r) })
+	if len(t) > len("silence") {
+		return false // a message of words, not lowercased for nothing
+	}
+	return t == "" || strings.EqualFold(t, "silence") || strings.EqualFold(t, "silent") || strings.EqualFold(t, "nothing")
 }
 
 // Tail is the terminal state found in a stretch of messages, with who

@@ -167,6 +167,9 @@ func TestMessageKind(t *testing.T) {
 		{"Thanks! [END]", EndEcho},
 		{"...", Silence},
 		{"*silence*", Silence},
+		{"— SILENT —", Silence},
+		{"*Nothing.*", Silence},
+		{"Silence falls, and the garden listens.", ""},
 		{"∞", PingPong},
 		{"I'm sorry, but I can't help with that.", Refusals},
 	}
