@@ -4,11 +4,13 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"gopkg.in/yaml.v3"
 
 	"github.com/parleyhq/parley/orchestrator/policy"
+	"github.com/parleyhq/parley/transcripts"
 )
 
 // corpusDir is the labelled corpus, beside the repository.
@@ -89,5 +91,59 @@ func TestEmbeddedModelIsRetrainable(t *testing.T) {
 			t.Errorf("signal %s: retrained weight %.6f, mean %.6f; embedded %.6f, %.6f — retrain with parley train",
 				want.Features[i], got.Weights[i], got.Mean[i], want.Weights[i], want.Mean[i])
 		}
+	}
+}
+
+// A model staged against itself is often recorded with both sides under
+// one name. The reader tells the sides apart by turn, so the default set
+// stops each corpus conversation, rewritten with its second speaker's
+// name replaced by its first's, exactly where it stops the original.
+func TestOneNameForBothSidesJudgesAlike(t *testing.T) {
+	needCorpus(t)
+	files, err := Gather([]string{filepath.Join(corpusDir, "attractors"), filepath.Join(corpusDir, "backrooms")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	renamed := 0
+	for _, f := range files {
+		data, err := os.ReadFile(f.Path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ts, _, err := transcripts.Import(data)
+		if err != nil {
+			t.Fatalf("%s: %v", f.Path, err)
+		}
+		sp := ts[0].Speakers()
+		if len(sp) != 2 {
+			continue
+		}
+		// Rewrite each message's heading line, as the file writes it.
+		a, b := sp[0], sp[1]
+		lines := strings.Split(string(data), "\n")
+		for i, l := range lines {
+			switch strings.TrimRight(l, "\r") {
+			case "### " + b:
+				lines[i] = "### " + a
+			case "### " + b + " ###":
+				lines[i] = "### " + a + " ###"
+			}
+		}
+		one, _, err := transcripts.Import([]byte(strings.Join(lines, "\n")))
+		if err != nil {
+			t.Fatalf("%s with one name: %v", f.Path, err)
+		}
+		if got := one[0].Speakers(); len(got) != 2 || got[0] != a+" (1)" || got[1] != a+" (2)" {
+			t.Errorf("%s with one name: speakers %q, want %q and %q", f.Path, got, a+" (1)", a+" (2)")
+			continue
+		}
+		renamed++
+		want, got := Judge(policy.Default(), ts[0].Messages), Judge(policy.Default(), one[0].Messages)
+		if got.At != want.At || got.Policy != want.Policy {
+			t.Errorf("%s: with both sides named %q it stops at %d (%s), as written at %d (%s)", f.Path, a, got.At, got.Policy, want.At, want.Policy)
+		}
+	}
+	if renamed < len(files)*9/10 {
+		t.Fatalf("only %d of %d corpus files could be rewritten under one name", renamed, len(files))
 	}
 }

@@ -238,6 +238,50 @@ func Import(data []byte) ([]*Transcript, string, error) {
 // headed parsers read from the bytes: a copy, unless the caller owns data
 // and never writes to it again.
 func importData(data []byte, text func([]byte) string) ([]*Transcript, string, error) {
+	ts, layout, err := importLayout(data, text)
+	for _, t := range ts {
+		sidesByTurn(t)
+	}
+	return ts, layout, err
+}
+
+// sidesByTurn tells apart the two sides of a conversation whose recorder
+// named both the same, as a model staged against itself is ("### gpt-5"
+// on every message): when every message but moderator notes names one
+// speaker, they are read as taking turns, and the first and every other
+// message from it are that speaker's "(1)", the rest its "(2)", as parley
+// names two agents of one model. Rules that weigh each side's messages
+// (the loop rule, refusal streaks) then see two sides, as they would in
+// a run that parley staged. A warning says so.
+func sidesByTurn(t *Transcript) {
+	name, n := "", 0
+	for _, m := range t.Messages {
+		if m.Origin == OriginModerator {
+			continue
+		}
+		if n > 0 && m.Speaker != name {
+			return
+		}
+		name = m.Speaker
+		n++
+	}
+	if n < 2 {
+		return
+	}
+	k := 0
+	for i := range t.Messages {
+		m := &t.Messages[i]
+		if m.Origin == OriginModerator {
+			continue
+		}
+		m.Speaker = fmt.Sprintf("%s (%d)", name, k%2+1)
+		k++
+	}
+	t.Warnings = append(t.Warnings, fmt.Sprintf("every message names %q as its speaker; parley reads them as two sides taking turns, %q and %q", name, name+" (1)", name+" (2)"))
+}
+
+// importLayout is importData before the sides are told apart.
+func importLayout(data []byte, text func([]byte) string) ([]*Transcript, string, error) {
 	data = fromUTF16(data)
 	layout := Detect(data)
 	d := bytes.TrimPrefix(data, []byte("\ufeff"))

@@ -137,6 +137,10 @@ func TestImport(t *testing.T) {
 		{name: "bracketed names and colons, which start like JSON", data: "[Claude 1]: Hello there.\n[Claude 2]: Hi back.\n[Claude 1]: Bye now.\n[Claude 2]: See you.\n",
 			layout: LayoutLabelled, count: 1, speakers: []string{"Claude 1", "Claude 2", "Claude 1", "Claude 2"},
 			contents: []string{"Hello there.", "Hi back.", "Bye now.", "See you."}},
+		{name: "a model staged against itself, both sides under one name", data: "# gpt-5 ↔ gpt-5\n\n**Started:** x\n\n---\n\n### gpt-5\n\nHi.\n\n---\n\n### gpt-5\n\nHello.\n\n---\n\n### gpt-5\n\nBye. [END]\n\n---\n",
+			layout: LayoutMarkdown, count: 1, speakers: []string{"gpt-5 (1)", "gpt-5 (2)", "gpt-5 (1)"}, contents: []string{"Hi.", "Hello.", "Bye. [END]"}},
+		{name: "one name on every turn, around a system note", data: `{"messages": [{"role": "assistant", "name": "Claude", "content": "a"}, {"role": "system", "content": "be brief"}, {"role": "assistant", "name": "Claude", "content": "b"}, {"role": "assistant", "name": "Claude", "content": "c"}]}`,
+			layout: LayoutOpenAI, count: 1, speakers: []string{"Claude (1)", ModeratorSpeaker, "Claude (2)", "Claude (1)"}, contents: []string{"a", "be brief", "b", "c"}, moderator: 1},
 		{name: "openai messages naming speakers beside the role", data: `{"messages": [{"role": "assistant", "speaker": "Claude", "text": "Hello"}, {"role": "assistant", "speaker": "GPT", "text": "Hi"}]}`,
 			layout: LayoutOpenAI, count: 1, speakers: []string{"Claude", "GPT"}, contents: []string{"Hello", "Hi"}},
 	}
@@ -440,5 +444,36 @@ func TestPairJSONReadsAsItsMarkdown(t *testing.T) {
 	}
 	if !sawFailed {
 		t.Error("no failed (one-message) run among the pairs")
+	}
+}
+
+// Both sides under one name are told apart by turn, and the reader says
+// so; a conversation whose sides have names of their own, or a single
+// message, is left as it is.
+func TestSidesByTurn(t *testing.T) {
+	cases := []struct {
+		name, data string
+		speakers   []string
+		warned     bool
+	}{
+		{"one name", "### Claude ###\nhi\n### Claude ###\nyo\n", []string{"Claude (1)", "Claude (2)"}, true},
+		{"two names", "### Claude 1 ###\nhi\n### Claude 2 ###\nyo\n### Claude 1 ###\nok\n", []string{"Claude 1", "Claude 2", "Claude 1"}, false},
+		{"one message", `[{"name": "Claude", "content": "hi"}]`, []string{"Claude"}, false},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			ts, _, err := Import([]byte(c.data))
+			if err != nil {
+				t.Fatal(err)
+			}
+			sp, _ := speakersAndContents(ts[0])
+			if strings.Join(sp, "|") != strings.Join(c.speakers, "|") {
+				t.Errorf("speakers = %q, want %q", sp, c.speakers)
+			}
+			warned := strings.Contains(strings.Join(ts[0].Warnings, "\n"), `parley reads them as two sides taking turns, "Claude (1)" and "Claude (2)"`)
+			if warned != c.warned {
+				t.Errorf("warnings %q; want the sides' warning: %v", ts[0].Warnings, c.warned)
+			}
+		})
 	}
 }
