@@ -1,0 +1,432 @@
+package transcripts
+
+// The JSON layouts other tools write: OpenAI messages, ShareGPT
+// conversations, a two-model runner's record, lists of turns under any
+// name, numbered messages, and an export's object wrapping any of them.
+// Import (formats.go) detects them; these read them.
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"maps"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// What other tools call a conversation's list of messages, a message's
+// speaker and its text, for JSON in none of the layouts above
+// (LayoutTurns), in the order they are looked for. A message of the other
+// layouts that lacks their own fields is read with these too.
+var (
+	turnsKeys   = []string{"turns", "dialogue", "dialog", "conversation", "transcript", "history", "chat"}
+	speakerKeys = []string{"name", "speaker", "author", "sender", "agent", "participant", "character", "role_name", "model", "role", "from"} // the last three: see jsonConversation
+	textKeys    = []string{"content", "text", "value", "message", "utterance", "response", "output"}
+)
+
+// firstKey returns the first of keys that obj holds, and its value.
+func firstKey(obj map[string]any, keys []string) (string, any) {
+	for _, k := range keys {
+		if v, ok := obj[k]; ok {
+			return k, v
+		}
+	}
+	return "", nil
+}
+
+// firstString is the first of keys whose value in obj is a string that is
+// not blank, as one line.
+func firstString(obj map[string]any, keys []string) string {
+	for _, k := range keys {
+		if s := oneLine(str(obj[k])); s != "" {
+			return s
+		}
+	}
+	return ""
+}
+
+// jsonValues decodes one JSON value, or several one after another (JSONL).
+func jsonValues(d []byte) ([]any, error) {
+	dec := json.NewDecoder(bytes.NewReader(d))
+	dec.UseNumber()
+	var out []any
+	for {
+		var v any
+		err := dec.Decode(&v)
+		if err == io.EOF {
+			return out, nil
+		}
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, v)
+	}
+}
+
+// numbered is an object's messages "message_1", "message_2", …, in order,
+// up to the first number missing.
+func numbered(obj map[string]any) []any {
+	var msgs []any
+	for n := 1; ; n++ {
+		m, ok := obj["message_"+strconv.Itoa(n)]
+		if !ok {
+			return msgs
+		}
+		msgs = append(msgs, m)
+	}
+}
+
+// turnList is the list of messages of an object in none of the named
+// layouts: the list under the first of turnsKeys it holds, else the
+// longest list of two items or more, under any other key ("log",
+// "exchanges", "rounds", …), whose items are all objects that name a
+// speaker and hold a text (one of speakerKeys and one of textKeys), as
+// exports of other tools have it. It returns "" and nil when obj holds no
+// such list.
+func turnList(obj map[string]any) (string, []any) {
+	for _, k := range turnsKeys {
+		if v, ok := obj[k].([]any); ok {
+			return k, v
+		}
+	}
+	key, list := "", []any(nil)
+	for _, k := range slices.Sorted(maps.Keys(obj)) {
+		v, ok := obj[k].([]any)
+		if !ok || len(v) < 2 || len(v) <= len(list) || !allTurns(v) {
+			continue
+		}
+		key, list = k, v
+	}
+	return key, list
+}
+
+// allTurns reports whether v holds items and every one is an object
+// naming a speaker and holding a text.
+func allTurns(v []any) bool {
+	for _, it := range v {
+		m, ok := it.(map[string]any)
+		if !ok {
+			return false
+		}
+		if k, _ := firstKey(m, speakerKeys); k == "" {
+			return false
+		}
+		if k, _ := firstKey(m, textKeys); k == "" {
+			return false
+		}
+	}
+	return len(v) > 0
+}
+
+// unwrapJSON reads a conversation that an export wraps in an object of
+// its own, {"conversation": {"messages": […]}} or {"data": {…}}: a
+// top-level object in no layout whose "data" field, or one of turnsKeys,
+// is an object in one is replaced by that object. Anything else is kept
+// as it is.
+func unwrapJSON(vals []any) []any {
+	out := vals
+	for i, v := range vals {
+		obj, ok := v.(map[string]any)
+		if !ok || jsonLayout([]any{obj}) != "" {
+			continue
+		}
+		for _, k := range append([]string{"data"}, turnsKeys...) {
+			if in, ok := obj[k].(map[string]any); ok && jsonLayout([]any{in}) != "" {
+				out = append(out[:i:i], out[i:]...) // a copy: vals stays as it was
+				out[i] = in
+				break
+			}
+		}
+	}
+	return out
+}
+
+// jsonLayout tells OpenAI messages from ShareGPT conversations.
+func jsonLayout(vals []any) string {
+	for _, v := range vals {
+		switch x := v.(type) {
+		case map[string]any:
+			if _, ok := x["model_a"]; ok {
+				if _, ok := x["messages"]; ok {
+					return LayoutPair
+				}
+			}
+			if _, ok := x["conversations"]; ok {
+				return LayoutShareGPT
+			}
+			if _, ok := x["message_1"].(map[string]any); ok {
+				return LayoutNumbered
+			}
+			if _, ok := x["messages"]; ok {
+				return LayoutOpenAI
+			}
+			if _, ok := x["role"]; ok {
+				return LayoutOpenAI
+			}
+			if _, ok := x["from"]; ok {
+				return LayoutShareGPT
+			}
+			if k, _ := turnList(x); k != "" {
+				return LayoutTurns
+			}
+			if k, _ := firstKey(x, speakerKeys); k != "" {
+				if k, _ := firstKey(x, textKeys); k != "" {
+					return LayoutTurns
+				}
+			}
+		case []any:
+			if l := jsonLayout(x); l != "" {
+				return l
+			}
+		}
+	}
+	return ""
+}
+
+// importJSON turns decoded JSON values into transcripts.
+func importJSON(vals []any, layout string) ([]*Transcript, error) {
+	// Flatten: top-level arrays and JSONL lines are lists of items; an item
+	// is a conversation object or a single message.
+	var items []any
+	for _, v := range vals {
+		if a, ok := v.([]any); ok {
+			items = append(items, a...)
+		} else {
+			items = append(items, v)
+		}
+	}
+	var out []*Transcript
+	var loose []any // bare messages, one conversation together
+	for i, it := range items {
+		obj, ok := it.(map[string]any)
+		if !ok {
+			return nil, fmt.Errorf("item %d is %s, not a JSON object", i+1, jsonKind(it))
+		}
+		list, key := obj["messages"], "messages"
+		switch layout {
+		case LayoutShareGPT:
+			list, key = obj["conversations"], "conversations"
+		case LayoutTurns:
+			if k, v := turnList(obj); k != "" {
+				list, key = v, k
+			}
+		case LayoutNumbered:
+			if _, ok := obj["message_1"]; ok {
+				list, key = numbered(obj), "message_1"
+			}
+		}
+		if list == nil {
+			loose = append(loose, obj)
+			continue
+		}
+		msgs, ok := list.([]any)
+		if !ok {
+			return nil, fmt.Errorf("item %d: %q is %s, not a list", i+1, key, jsonKind(list))
+		}
+		if layout == LayoutPair {
+			msgs = withInitialMessage(obj, msgs)
+		}
+		t, err := jsonConversation(msgs, layout)
+		if err != nil {
+			return nil, fmt.Errorf("item %d: %w", i+1, err)
+		}
+		if s, ok := obj["title"].(string); ok && s != "" {
+			t.Title = oneLine(s)
+		}
+		if layout == LayoutPair {
+			pairHeader(t, obj)
+		}
+		if layout == LayoutNumbered {
+			if task := firstString(obj, []string{"specified_task", "original_task"}); task != "" {
+				if t.Run == nil {
+					t.Run = &Run{}
+				}
+				t.Run.Preamble = task
+			}
+		}
+		out = append(out, t)
+	}
+	if len(loose) > 0 {
+		t, err := jsonConversation(loose, layout)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, t)
+	}
+	if len(out) == 0 {
+		return nil, errors.New("no conversation found in the JSON")
+	}
+	return out, nil
+}
+
+func jsonConversation(msgs []any, layout string) (*Transcript, error) {
+	t := &Transcript{}
+	var system []string
+	for i, v := range msgs {
+		obj, ok := v.(map[string]any)
+		if !ok {
+			return nil, fmt.Errorf("message %d is %s, not a JSON object", i+1, jsonKind(v))
+		}
+		var role, content string
+		var err error
+		textKey := "content"
+		if layout == LayoutShareGPT {
+			role, textKey = str(obj["from"]), "value"
+		} else {
+			role = str(obj["role"])
+		}
+		if _, ok := obj[textKey]; !ok {
+			textKey, _ = firstKey(obj, textKeys)
+		}
+		content, err = jsonText(obj[textKey])
+		if err != nil {
+			return nil, fmt.Errorf("message %d: %w", i+1, err)
+		}
+		// A field naming the message's speaker comes before its role (its
+		// "from" in ShareGPT); a two-model runner's "speaker" before all.
+		speaker := ""
+		if layout == LayoutPair {
+			speaker = oneLine(str(obj["speaker"]))
+		}
+		if speaker == "" {
+			speaker = firstString(obj, speakerKeys[:len(speakerKeys)-3])
+		}
+		if speaker == "" {
+			speaker = oneLine(role)
+		}
+		if speaker == "" {
+			speaker = firstString(obj, speakerKeys)
+		}
+		if speaker == "" {
+			return nil, fmt.Errorf("message %d has no field naming its speaker: none of %s", i+1, strings.Join(speakerKeys, ", "))
+		}
+		m := Message{Speaker: speaker, Content: content, Model: str(obj["model"])}
+		if obj[openingKey] == true {
+			m.Origin = OriginOpening
+		}
+		switch strings.ToLower(role) {
+		case "system", "developer":
+			if len(t.Messages) == 0 {
+				system = append(system, content)
+				continue
+			}
+			m.Origin = OriginModerator
+			m.Speaker = ModeratorSpeaker
+		}
+		t.Messages = append(t.Messages, m)
+	}
+	if len(t.Messages) == 0 {
+		return nil, errors.New("the conversation has no messages")
+	}
+	if len(system) > 0 {
+		t.Run = &Run{System: strings.Join(system, "\n\n")}
+	}
+	t.Title = defaultTitle(t)
+	return t, nil
+}
+
+// openingKey marks, inside the importer, the message that is the opening.
+const openingKey = "\x00opening"
+
+// withInitialMessage makes a two-model runner's initial message message 1,
+// marked as the opening: as it is when "messages" already starts with it
+// (a user message by model_a, or by no one, holding initial_message), or
+// put in front when it does not.
+func withInitialMessage(obj map[string]any, msgs []any) []any {
+	initial, ok := obj["initial_message"].(string)
+	if !ok {
+		return msgs
+	}
+	modelA := str(obj["model_a"])
+	if len(msgs) > 0 {
+		if first, ok := msgs[0].(map[string]any); ok {
+			sp := str(first["speaker"])
+			if c, _ := jsonText(first["content"]); c == initial && str(first["role"]) == "user" && (sp == "" || sp == modelA) {
+				m := map[string]any{openingKey: true}
+				for k, v := range first {
+					m[k] = v
+				}
+				if sp == "" {
+					m["speaker"] = modelA
+				}
+				return append([]any{m}, msgs[1:]...)
+			}
+		}
+	}
+	open := map[string]any{"role": "user", "content": initial, "speaker": modelA, openingKey: true}
+	return append([]any{open}, msgs...)
+}
+
+// pairHeader fills in what a two-model runner's JSON says of the whole run.
+func pairHeader(t *Transcript, obj map[string]any) {
+	a, b := oneLine(str(obj["model_a"])), oneLine(str(obj["model_b"]))
+	if _, titled := obj["title"]; !titled && a != "" && b != "" {
+		t.Title = a + " ↔ " + b
+	}
+	t.Started = jsonTime(obj["started_at"])
+	t.Ended = jsonTime(obj["ended_at"])
+}
+
+// jsonTime reads a time written as RFC 3339, or as ISO 8601 without a zone
+// (Python's isoformat), which is taken as local time, as the Markdown
+// header's times are.
+func jsonTime(v any) time.Time {
+	s := str(v)
+	if t, err := time.Parse(time.RFC3339Nano, s); err == nil {
+		return t
+	}
+	t, _ := time.ParseInLocation("2006-01-02T15:04:05.999999999", s, time.Local)
+	return t
+}
+
+// jsonText reads message content: a string, null, or a list of parts of
+// which the text ones are kept.
+func jsonText(v any) (string, error) {
+	switch x := v.(type) {
+	case nil:
+		return "", nil
+	case string:
+		return x, nil
+	case []any:
+		var parts []string
+		for _, p := range x {
+			switch pp := p.(type) {
+			case string:
+				parts = append(parts, pp)
+			case map[string]any:
+				if s, ok := pp["text"].(string); ok {
+					parts = append(parts, s)
+				}
+			}
+		}
+		return strings.Join(parts, "\n"), nil
+	}
+	return "", fmt.Errorf("content is %s, not text", jsonKind(v))
+}
+
+func str(v any) string {
+	s, _ := v.(string)
+	return s
+}
+
+func jsonKind(v any) string {
+	switch v.(type) {
+	case nil:
+		return "null"
+	case string:
+		return "a string"
+	case json.Number:
+		return "a number"
+	case bool:
+		return "a boolean"
+	case []any:
+		return "a list"
+	case map[string]any:
+		return "an object"
+	}
+	return fmt.Sprintf("%T", v)
+}
