@@ -18,16 +18,19 @@ import (
 //
 // A label is a heading (any level, an optional colon or closing marks
 // after the name), a bold name followed by a colon or alone on its line,
-// or a name and a colon at the start of a line. The text after a bold or plain label, and the
-// lines after any label up to the next one, are the message; blank lines
-// and separator lines ("---", "***", "___") around it are not.
+// or a name and a colon at the start of a line. The text after a bold or
+// plain label, and the lines after any label up to the next one, are the
+// message; blank lines and separator lines ("---", "***", "___") around it
+// are not.
 //
 // Which lines are labels is read from the whole file: of the labels of one
 // form (one heading level, bold, or plain), the speakers are the names
 // that recur, each at least twice and at least a quarter as often as the
-// commonest, and at least two of them must take turns. So a heading or a
-// "Note:" that a message holds once or twice does not split it, and a
-// document that merely has headings is not read as a conversation. When
+// commonest, and at least two of them must take turns (or, under a
+// "# A ↔ A" title, A alone: a model staged against itself, whose sides
+// sidesByTurn tells apart). So a heading or a "Note:" that a message holds
+// once or twice does not split it, and a document that merely has
+// headings is not read as a conversation. When
 // two or more speakers' labels stand alone on their lines ("AI User:"
 // and then the message), a recurring name whose label never does is a
 // field inside their messages ("Input: None"), however often it recurs. The
@@ -139,10 +142,15 @@ func validName(n string) bool {
 // however often it speaks, so a short conversation with such a title reads.
 func chooseLabels(lines []string) []speakerLabel {
 	var all []speakerLabel
-	titled := map[string]bool{}
+	titled, self := map[string]bool{}, ""
 	for i, l := range lines {
 		if len(all) == 0 && len(titled) == 0 && strings.HasPrefix(l, "# ") {
 			titled = namedInTitle(strings.TrimSpace(l[2:]))
+			if len(titled) == 1 {
+				for name := range titled {
+					self = name // "# gpt-5 ↔ gpt-5": a model staged against itself
+				}
+			}
 		}
 		if form, name, rest, ok := labelOf(l); ok {
 			all = append(all, speakerLabel{line: i, form: form, name: name, rest: rest})
@@ -185,7 +193,11 @@ func chooseLabels(lines []string) []speakerLabel {
 				speakers++
 			}
 		}
-		if speakers < 2 {
+		// Two speakers or more, or the one a title names on both sides,
+		// whose labels are all there is to take turns (sidesByTurn tells
+		// its sides apart).
+		alone1 := speakers == 1 && speaks(self)
+		if speakers < 2 && !alone1 {
 			continue
 		}
 		turns := 0
@@ -199,7 +211,7 @@ func chooseLabels(lines []string) []speakerLabel {
 		}
 		// The speakers take turns: most labels name someone else than the
 		// label before them.
-		if 2*turns < len(seq)-1 || len(seq) <= len(best) {
+		if !alone1 && 2*turns < len(seq)-1 || len(seq) <= len(best) {
 			continue
 		}
 		best = seq
