@@ -27,7 +27,9 @@ import (
 //   - OpenAI-style messages: {"messages": [{"role": "user", "content": "…"}, …]},
 //     a bare array of such messages, or one such object a line (JSONL);
 //     content may be a string or a list of {"type": "text", "text": "…"} parts,
-//     and a message's "name" is its speaker when present, else its role;
+//     and a message's "name" is its speaker when present, else its role,
+//     or its "model" when every message names one and the roles alone
+//     would not tell two models apart (speakByModel);
 //
 //   - ShareGPT-style conversations: {"conversations": [{"from": "human",
 //     "value": "…"}, …]}, or an array of such objects;

@@ -143,6 +143,12 @@ func TestImport(t *testing.T) {
 			layout: LayoutLabelled, count: 1, speakers: []string{"gpt-5 (1)", "gpt-5 (2)", "gpt-5 (1)"}, contents: []string{"Hello there.", "Hi back.", "Bye. [END]"}},
 		{name: "one name on every turn, around a system note", data: `{"messages": [{"role": "assistant", "name": "Claude", "content": "a"}, {"role": "system", "content": "be brief"}, {"role": "assistant", "name": "Claude", "content": "b"}, {"role": "assistant", "name": "Claude", "content": "c"}]}`,
 			layout: LayoutOpenAI, count: 1, speakers: []string{"Claude (1)", ModeratorSpeaker, "Claude (2)", "Claude (1)"}, contents: []string{"a", "be brief", "b", "c"}, moderator: 1},
+		{name: "roles alike, each message naming its model", data: `[{"role": "assistant", "model": "gpt-4o", "content": "Hi"}, {"role": "assistant", "model": "claude-3", "content": "Hello"}, {"role": "assistant", "model": "gpt-4o", "content": "Bye"}]`,
+			layout: LayoutOpenAI, count: 1, speakers: []string{"gpt-4o", "claude-3", "gpt-4o"}, contents: []string{"Hi", "Hello", "Bye"}},
+		{name: "roles, and a model only on the model's turns", data: `{"messages": [{"role": "user", "content": "Hi"}, {"role": "assistant", "model": "gpt-4o", "content": "Hello"}]}`,
+			layout: LayoutOpenAI, count: 1, speakers: []string{"user", "assistant"}, contents: []string{"Hi", "Hello"}},
+		{name: "roles, and one model on both sides", data: `{"messages": [{"role": "user", "model": "gpt-4o", "content": "Hi"}, {"role": "assistant", "model": "gpt-4o", "content": "Hello"}]}`,
+			layout: LayoutOpenAI, count: 1, speakers: []string{"user", "assistant"}, contents: []string{"Hi", "Hello"}},
 		{name: "openai messages naming speakers beside the role", data: `{"messages": [{"role": "assistant", "speaker": "Claude", "text": "Hello"}, {"role": "assistant", "speaker": "GPT", "text": "Hi"}]}`,
 			layout: LayoutOpenAI, count: 1, speakers: []string{"Claude", "GPT"}, contents: []string{"Hello", "Hi"}},
 	}

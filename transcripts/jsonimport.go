@@ -266,6 +266,7 @@ func importJSON(vals []any, layout string) ([]*Transcript, error) {
 func jsonConversation(msgs []any, layout string) (*Transcript, error) {
 	t := &Transcript{}
 	var system []string
+	byRole := true // every speaker so far is its message's role
 	for i, v := range msgs {
 		obj, ok := v.(map[string]any)
 		if !ok {
@@ -295,9 +296,12 @@ func jsonConversation(msgs []any, layout string) (*Transcript, error) {
 		if speaker == "" {
 			speaker = firstString(obj, speakerKeys[:len(speakerKeys)-3])
 		}
+		fromRole := false
 		if speaker == "" {
 			speaker = oneLine(role)
+			fromRole = speaker != ""
 		}
+		byRole = byRole && fromRole
 		if speaker == "" {
 			speaker = firstString(obj, speakerKeys)
 		}
@@ -322,11 +326,40 @@ func jsonConversation(msgs []any, layout string) (*Transcript, error) {
 	if len(t.Messages) == 0 {
 		return nil, errors.New("the conversation has no messages")
 	}
+	if byRole {
+		speakByModel(t)
+	}
 	if len(system) > 0 {
 		t.Run = &Run{System: strings.Join(system, "\n\n")}
 	}
 	t.Title = defaultTitle(t)
 	return t, nil
+}
+
+// speakByModel names each message's speaker by its model when the
+// speakers are only roles ("user", "assistant") and every message names
+// the model that wrote it, two models or more: a two-model runner that
+// keeps each side's model beside a role. A log with one model, or with
+// messages that name none (a person's turns), keeps its roles.
+func speakByModel(t *Transcript) {
+	models := map[string]bool{}
+	for _, m := range t.Messages {
+		if m.Origin == OriginModerator {
+			continue
+		}
+		if oneLine(m.Model) == "" {
+			return
+		}
+		models[oneLine(m.Model)] = true
+	}
+	if len(models) < 2 {
+		return
+	}
+	for i := range t.Messages {
+		if m := &t.Messages[i]; m.Origin != OriginModerator {
+			m.Speaker = oneLine(m.Model)
+		}
+	}
 }
 
 // openingKey marks, inside the importer, the message that is the opening.
