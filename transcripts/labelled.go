@@ -30,15 +30,17 @@ import (
 // "# A ↔ A" title, A alone: a model staged against itself, whose sides
 // sidesByTurn tells apart). So a heading or a "Note:" that a message holds
 // once or twice does not split it, and a document that merely has
-// headings is not read as a conversation. When
-// two or more speakers' labels stand alone on their lines ("AI User:"
-// and then the message), a recurring name whose label never does is a
-// field inside their messages ("Input: None"), however often it recurs. The
-// form whose speakers label the most lines wins (headings, then bold, then
-// plain, on a tie). A name that a "# A ↔ B" (or "# A vs B") title gives
-// is a speaker however rarely it speaks. Text before the first label is
-// the run's Preamble,
-// but for a "# Title" line, which is the title.
+// headings is not read as a conversation. When two or more speakers'
+// labels stand alone on their lines ("AI User:" and then the message), a
+// recurring name whose label never does is a field inside their messages
+// ("Input: None"), however often it recurs; so is one whose label never
+// opens a paragraph when two or more speakers' labels always do ("AI
+// User: Instruction: …" after a blank line, "Input: None" on the line
+// after it). The form whose speakers label the most lines wins (headings,
+// then bold, then plain, on a tie). A name that a "# A ↔ B" (or "# A vs
+// B") title gives is a speaker however rarely it speaks. Text before the
+// first label is the run's Preamble, but for a "# Title" line, which is
+// the title.
 const LayoutLabelled = "speaker-labelled"
 
 // Label forms: a heading's level (1 to 6), bold, plain.
@@ -158,7 +160,7 @@ func chooseLabels(lines []string) []speakerLabel {
 	}
 	var best []speakerLabel
 	for form := uint8(1); form <= labelPlain; form++ {
-		counts, alone := map[string]int{}, map[string]int{}
+		counts, alone, opens := map[string]int{}, map[string]int{}, map[string]int{}
 		most := 0
 		for _, lb := range all {
 			if lb.form == form {
@@ -166,6 +168,9 @@ func chooseLabels(lines []string) []speakerLabel {
 				most = max(most, counts[lb.name])
 				if lb.rest == "" {
 					alone[lb.name]++
+				}
+				if lb.line == 0 || blank(lines[lb.line-1]) || separatorLine(lines[lb.line-1]) {
+					opens[lb.name]++
 				}
 			}
 		}
@@ -177,14 +182,20 @@ func chooseLabels(lines []string) []speakerLabel {
 		// recurring name that never does is a field their messages hold
 		// ("Instruction: …", "Input: None", "Solution: …" in a role-playing
 		// framework's log), not a speaker.
-		standing := 0
+		// So too when the speakers' labels each open a paragraph ("AI
+		// User: Instruction: …" after a blank line), a recurring name whose
+		// label never does ("Input: None" on the next line).
+		standing, opening := 0, 0
 		for name, c := range counts {
 			if recurs(name) && alone[name] == c {
 				standing++
 			}
+			if recurs(name) && opens[name] == c {
+				opening++
+			}
 		}
 		speaks := func(name string) bool {
-			return recurs(name) && (standing < 2 || alone[name] > 0)
+			return recurs(name) && (standing < 2 || alone[name] > 0) && (opening < 2 || opens[name] > 0)
 		}
 		var seq []speakerLabel
 		speakers := 0

@@ -134,6 +134,11 @@ func TestParseLabelledFields(t *testing.T) {
 				"AI User:\n\nInstruction: add the risk module.\nInput: None\n\nAI Assistant:\n\nSolution: cap each position.\nNext request.\n",
 			[]string{"AI User", "AI Assistant", "AI User", "AI Assistant"},
 			"Instruction: plan the data module.\nInput: None"},
+		{"fields under labels that hold text and open paragraphs",
+			"AI User: Instruction: plan the data module.\nInput: None\n\nAI Assistant: Solution: use pandas.\nNext request.\n\n" +
+				"AI User: Instruction: add the risk module.\nInput: None\n\nAI Assistant: Solution: cap each position.\nNext request.\n",
+			[]string{"AI User", "AI Assistant", "AI User", "AI Assistant"},
+			"Instruction: plan the data module.\nInput: None"},
 		{"three speakers whose labels hold text",
 			"A: hi\nB: yo\nC: hm\nA: ok\nB: bye\nC: so\n",
 			[]string{"A", "B", "C", "A", "B", "C"},
