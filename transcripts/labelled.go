@@ -18,9 +18,12 @@ import (
 //
 // A label is a heading (any level, an optional colon or closing marks
 // after the name), a bold name followed by a colon or alone on its line,
-// or a name and a colon at the start of a line. The text after a bold or
-// plain label, and the lines after any label up to the next one, are the
-// message; blank lines and separator lines ("---", "***", "___") around it
+// or a name and a colon at the start of a line; or, after a time or turn
+// in brackets as chat logs write them, a name and a colon, a name in angle
+// brackets, or a name alone ("[2024-05-01 12:00] Claude: Hello",
+// "[12:00] <claude> hi", "[5/1/2024 12:00 PM] claude", "[Turn 3] GPT:").
+// The text after a bold, plain or timed label, and the lines after any
+// label up to the next one, are the message; blank lines and separator lines ("---", "***", "___") around it
 // are not.
 //
 // Which lines are labels is read from the whole file: of the labels of one
@@ -45,8 +48,9 @@ const LayoutLabelled = "speaker-labelled"
 
 // Label forms: a heading's level (1 to 6), bold, plain.
 const (
-	labelBold  = 7
-	labelPlain = 8
+	labelBold    = 7
+	labelPlain   = 8
+	labelStamped = 9 // after a time or turn in brackets: "[12:00] Name: text", "[Turn 3] Name"
 )
 
 // speakerLabel is one line that may start a message.
@@ -60,6 +64,9 @@ type speakerLabel struct {
 // labelOf reads a line (without its line end) as a speaker label.
 func labelOf(l string) (form uint8, name, rest string, ok bool) {
 	l = strings.TrimRight(l, " \t\r")
+	if after, ok := cutStamp(l); ok {
+		return stampedLabel(after)
+	}
 	switch {
 	case strings.HasPrefix(l, "#"):
 		level := 0
@@ -111,6 +118,55 @@ func labelOf(l string) (form uint8, name, rest string, ok bool) {
 
 const maxNameLen = 48
 
+// cutStamp cuts a time or a turn in brackets from the start of a line, as
+// chat logs and exports write them ("[2024-05-01 12:00:01]", "[5/1/2024
+// 12:00 PM]", "[Turn 3]"), and returns what follows it. A bracket that
+// holds a name ("[Claude]", "[Claude 1]") is not one.
+func cutStamp(l string) (string, bool) {
+	if !strings.HasPrefix(l, "[") {
+		return "", false
+	}
+	j := strings.IndexByte(l, ']')
+	if j < 2 || j > 40 {
+		return "", false
+	}
+	inner, after := l[1:j], strings.TrimSpace(l[j+1:])
+	if after == "" || !strings.ContainsAny(inner, "0123456789") {
+		return "", false
+	}
+	if strings.ContainsAny(inner, ":/") {
+		return after, true // a time or a date
+	}
+	word, num, _ := strings.Cut(strings.ToLower(inner), " ")
+	switch word {
+	case "turn", "message", "msg", "round", "step":
+		return after, strings.Trim(num, "0123456789#") == "" && num != ""
+	}
+	return "", false
+}
+
+// stampedLabel reads what follows a line's time or turn as a label: a
+// name and a colon before the text, a name in angle brackets before it
+// ("<Claude> hi", as chat logs write it), or a name alone on its line.
+func stampedLabel(after string) (form uint8, name, rest string, ok bool) {
+	switch {
+	case strings.HasPrefix(after, "<"):
+		j := strings.IndexByte(after, '>')
+		if j < 0 {
+			return 0, "", "", false
+		}
+		name, rest = strings.TrimSpace(after[1:j]), strings.TrimSpace(after[j+1:])
+	default:
+		if i := strings.IndexByte(after, ':'); i > 0 && (i+1 == len(after) || after[i+1] == ' ' || after[i+1] == '\t') {
+			name, rest = after[:i], strings.TrimSpace(after[i+1:])
+		} else {
+			name = after
+		}
+		name = unbracket(strings.TrimSpace(name))
+	}
+	return labelStamped, name, rest, validName(name)
+}
+
 // unbracket strips one pair of brackets around a name: "[Claude]" and
 // "<Claude>" name Claude.
 func unbracket(n string) string {
@@ -159,7 +215,7 @@ func chooseLabels(lines []string) []speakerLabel {
 		}
 	}
 	var best []speakerLabel
-	for form := uint8(1); form <= labelPlain; form++ {
+	for form := uint8(1); form <= labelStamped; form++ {
 		counts, alone, opens := map[string]int{}, map[string]int{}, map[string]int{}
 		most := 0
 		for _, lb := range all {
@@ -254,7 +310,7 @@ func parseLabelled(text string) (*Transcript, error) {
 	lines, starts := splitLines(text)
 	labels := chooseLabels(lines)
 	if len(labels) == 0 {
-		return nil, errors.New(`no speaker labels found: expected messages that each start with a heading, a "**Name:**" or a "Name:" line naming their speaker, two speakers or more taking turns, each named twice or more, or in a "# A ↔ B" title`)
+		return nil, errors.New(`no speaker labels found: expected messages that each start with a heading, a "**Name:**", a "Name:" or a "[12:00] Name" line naming their speaker, two speakers or more taking turns, each named twice or more, or in a "# A ↔ B" title`)
 	}
 	// body is the text of lines[from:to], without the blank and separator
 	// lines around it.

@@ -43,10 +43,11 @@ it, which rule fired and why, and how many messages that saves.
 
 Transcripts may be in any layout parley reads: its own Markdown and JSONL,
 "### Name ###" headed blocks, speaker-labelled text ("## Name", "**Name:**",
-"Name:"), OpenAI "messages" JSON, ShareGPT "conversations" JSON, other JSON
-lists of turns, or JSON of numbered messages ("message_1", …); directories are searched for them. Without --policy, parley's default set is used. --policy
-takes a YAML file holding a termination: block (a scenario will do) or the
-bare policy.
+"Name:", "[12:00] Name:"), OpenAI "messages" JSON, ShareGPT "conversations"
+JSON, other JSON lists of turns, or JSON of numbered messages ("message_1",
+…); directories are searched for them. Without --policy, parley's default
+set is used. --policy takes a YAML file holding a termination: block (a
+scenario will do) or the bare policy.
 
 A transcript NAME.md (or .jsonl, .json) may carry a labelled window in
 NAME.expect.yaml:

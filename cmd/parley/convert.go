@@ -22,7 +22,7 @@ func newConvertCmd() *cobra.Command {
 		Use:   "convert IN OUT.md | CONFIG.json ROSTER.yaml",
 		Short: "Write a transcript, or a tournament config, from another tool in parley's own layout",
 		Long: `convert reads a transcript in any layout parley knows ("### Name ###"
-headed blocks, speaker-labelled text ("## Name", "**Name:**", "Name:"),
+headed blocks, speaker-labelled text ("## Name", "**Name:**", "Name:", "[12:00] Name:"),
 OpenAI "messages" JSON, ShareGPT "conversations" JSON, other JSON lists of
 turns, JSON of numbered messages ("message_1", …), or parley's own Markdown
 and JSONL) and writes it in parley's Markdown layout,
