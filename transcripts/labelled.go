@@ -23,11 +23,11 @@ import (
 // brackets, or a name alone ("[2024-05-01 12:00] Claude: Hello",
 // "[12:00] <claude> hi", "[5/1/2024 12:00 PM] claude", "[Turn 3] GPT:").
 // The text after a bold, plain or timed label, and the lines after any
-// label up to the next one, are the message; blank lines and separator lines ("---", "***", "___") around it
-// are not.
+// label up to the next one, are the message; blank lines and separator
+// lines ("---", "***", "___") around it are not.
 //
 // Which lines are labels is read from the whole file: of the labels of one
-// form (one heading level, bold, or plain), the speakers are the names
+// form (one heading level, bold, plain, or timed), the speakers are the names
 // that recur, each at least twice and at least a quarter as often as the
 // commonest, and at least two of them must take turns (or, under a
 // "# A ↔ A" title, A alone: a model staged against itself, whose sides
@@ -40,7 +40,7 @@ import (
 // opens a paragraph when two or more speakers' labels always do ("AI
 // User: Instruction: …" after a blank line, "Input: None" on the line
 // after it). The form whose speakers label the most lines wins (headings,
-// then bold, then plain, on a tie). A name that a "# A ↔ B" (or "# A vs
+// then bold, then plain, then timed, on a tie). A name that a "# A ↔ B" (or "# A vs
 // B") title gives is a speaker however rarely it speaks. Text before the
 // first label is the run's Preamble, but for a "# Title" line, which is
 // the title.
