@@ -40,13 +40,13 @@ import (
 // opens a paragraph when two or more speakers' labels always do ("AI
 // User: Instruction: …" after a blank line, "Input: None" on the line
 // after it). The form whose speakers label the most lines wins (headings,
-// then bold, then plain, then timed, on a tie). A name that a "# A ↔ B" (or "# A vs
-// B") title gives is a speaker however rarely it speaks. Text before the
-// first label is the run's Preamble, but for a "# Title" line, which is
-// the title.
+// then bold, then plain, then timed, on a tie). A name that a "# A ↔ B"
+// (or "# A vs B") title gives is a speaker however rarely it speaks. Text
+// before the first label is the run's Preamble, but for a "# Title" line,
+// which is the title.
 const LayoutLabelled = "speaker-labelled"
 
-// Label forms: a heading's level (1 to 6), bold, plain.
+// Label forms: a heading's level (1 to 6), bold, plain, timed.
 const (
 	labelBold    = 7
 	labelPlain   = 8
