@@ -159,6 +159,10 @@ func TestImport(t *testing.T) {
 			layout: LayoutLabelled, count: 1, speakers: []string{"claude", "gpt", "claude", "gpt"}, contents: []string{"hello", "hi", "ok", "bye"}},
 		{name: "turns numbered in brackets", data: "[Turn 1] Claude: Hello.\n\n[Turn 2] GPT: Hi.\n\n[Turn 3] Claude: Bye.\n\n[Turn 4] GPT: See you.\n",
 			layout: LayoutLabelled, count: 1, speakers: []string{"Claude", "GPT", "Claude", "GPT"}, contents: []string{"Hello.", "Hi.", "Bye.", "See you."}},
+		{name: "a chat export's authors as objects", data: `{"guild": {"name": "Lab"}, "messages": [{"id": "1", "author": {"id": "9", "name": "claude", "nickname": "Claude"}, "content": "Hello"}, {"id": "2", "author": {"id": "8", "nickname": "GPT"}, "content": "Hi"}]}`,
+			layout: LayoutOpenAI, count: 1, speakers: []string{"claude", "GPT"}, contents: []string{"Hello", "Hi"}},
+		{name: "a chat export's users", data: `{"messages": [{"type": "message", "user": "U01", "text": "Hello"}, {"type": "message", "user": "U02", "text": "Hi"}]}`,
+			layout: LayoutOpenAI, count: 1, speakers: []string{"U01", "U02"}, contents: []string{"Hello", "Hi"}},
 		{name: "openai messages naming speakers beside the role", data: `{"messages": [{"role": "assistant", "speaker": "Claude", "text": "Hello"}, {"role": "assistant", "speaker": "GPT", "text": "Hi"}]}`,
 			layout: LayoutOpenAI, count: 1, speakers: []string{"Claude", "GPT"}, contents: []string{"Hello", "Hi"}},
 	}

@@ -24,7 +24,7 @@ import (
 // layouts that lacks their own fields is read with these too.
 var (
 	turnsKeys   = []string{"turns", "dialogue", "dialog", "conversation", "transcript", "history", "chat"}
-	speakerKeys = []string{"name", "speaker", "author", "sender", "agent", "participant", "character", "role_name", "model", "role", "from"} // the last three: see jsonConversation
+	speakerKeys = []string{"name", "speaker", "author", "sender", "agent", "participant", "character", "role_name", "username", "user", "model", "role", "from"} // the last three: see jsonConversation
 	textKeys    = []string{"content", "text", "value", "message", "utterance", "response", "output"}
 )
 
@@ -39,10 +39,16 @@ func firstKey(obj map[string]any, keys []string) (string, any) {
 }
 
 // firstString is the first of keys whose value in obj is a string that is
-// not blank, as one line.
+// not blank, as one line. A value that is an object, as chat exports
+// write a message's author ({"author": {"name": "claude", …}}), gives its
+// own name, username, nickname or role.
 func firstString(obj map[string]any, keys []string) string {
 	for _, k := range keys {
-		if s := oneLine(str(obj[k])); s != "" {
+		v := obj[k]
+		if in, ok := v.(map[string]any); ok {
+			v = firstString(in, []string{"name", "username", "nickname", "role"})
+		}
+		if s := oneLine(str(v)); s != "" {
 			return s
 		}
 	}
