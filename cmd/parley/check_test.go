@@ -679,3 +679,58 @@ func BenchmarkCheckLong(b *testing.B) {
 	}
 	benchReadCheck(b, len(file), msgs, func() { read() }, check)
 }
+
+// BenchmarkCheckHugeCount judges a healthy conversation of 2,500 messages
+// and one of 20,000, side by side and alternating which goes first, with
+// rules whose counts no message run reaches (100,000): a rule that walked
+// back over every message it counts would take 64 times as long for 8
+// times the messages. time×8 is the ratio of the two, per run; linear is
+// 8, with CPU time beside it.
+//
+//	go test ./cmd/parley -run XXX -bench BenchmarkCheckHugeCount -benchtime 5x
+func BenchmarkCheckHugeCount(b *testing.B) {
+	const short = 2500
+	g := newBenchTalk(b)
+	var long []transcripts.Message
+	for i := range 8 * short {
+		long = append(long, transcripts.Message{Speaker: []string{"A", "B"}[i%2], Content: g.message(1, i, 5)})
+	}
+	huge := func() policy.Policy {
+		p, err := policy.ParseYAML([]byte(`any:
+  - repetition: {threshold: 0.85, window: 4, count: 100000}
+  - stagnation: {count: 100000, novelty: 0.15}
+  - end_token: {token: "[END]", exchanges: 100000}
+  - end_token: {token: "[END]", messages: 100000}
+  - refusal: {in_a_row: 100000}
+  - refusal: {total: 100000}
+  - loop: {count: 100000, within: 100000}
+`))
+		if err != nil {
+			b.Fatal(err)
+		}
+		return p
+	}
+	judge := func(msgs []transcripts.Message) (wall, cpu time.Duration) {
+		p := huge()
+		w0, c0 := time.Now(), cpuTime()
+		if at, v := policy.FirstStop(p, msgs); at != 0 {
+			b.Fatalf("a rule of huge count stopped %d healthy messages at %d (%s: %s)", len(msgs), at, v.Policy, v.Reason)
+		}
+		return time.Since(w0), cpuTime() - c0
+	}
+	var ratios, cpuRatios []float64
+	for i := 0; b.Loop(); i++ {
+		var ws, cs, wl, cl time.Duration
+		if i%2 == 0 {
+			ws, cs = judge(long[:short])
+			wl, cl = judge(long)
+		} else {
+			wl, cl = judge(long)
+			ws, cs = judge(long[:short])
+		}
+		ratios = append(ratios, float64(wl)/float64(ws))
+		cpuRatios = append(cpuRatios, float64(cl)/float64(max(cs, 1)))
+	}
+	spread(b, ratios, "time×8")
+	spread(b, cpuRatios, "cpu×8")
+}
