@@ -101,8 +101,7 @@ func Detect(data []byte) string {
 			return jsonLayout(unwrapJSON(vals))
 		}
 		// Not JSON: text whose first line opens with a bracket
-		// ("[Claude]: Hello") is read as the text it is.
-		return detectText(d)
+		// ("[Claude]: Hello") is read as the text it is, below.
 	}
 	return detectText(d)
 }

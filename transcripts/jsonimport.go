@@ -114,18 +114,19 @@ func turnList(obj map[string]any) (string, []any) {
 // naming a speaker and holding a text.
 func allTurns(v []any) bool {
 	for _, it := range v {
-		m, ok := it.(map[string]any)
-		if !ok {
-			return false
-		}
-		if k, _ := firstKey(m, speakerKeys); k == "" {
-			return false
-		}
-		if k, _ := firstKey(m, textKeys); k == "" {
+		if m, ok := it.(map[string]any); !ok || !isTurn(m) {
 			return false
 		}
 	}
 	return len(v) > 0
+}
+
+// isTurn reports whether an object names a speaker and holds a text (one
+// of speakerKeys and one of textKeys), as a message of LayoutTurns does.
+func isTurn(m map[string]any) bool {
+	k, _ := firstKey(m, speakerKeys)
+	t, _ := firstKey(m, textKeys)
+	return k != "" && t != ""
 }
 
 // unwrapJSON reads a conversation that an export wraps in an object of
@@ -179,10 +180,8 @@ func jsonLayout(vals []any) string {
 			if k, _ := turnList(x); k != "" {
 				return LayoutTurns
 			}
-			if k, _ := firstKey(x, speakerKeys); k != "" {
-				if k, _ := firstKey(x, textKeys); k != "" {
-					return LayoutTurns
-				}
+			if isTurn(x) {
+				return LayoutTurns
 			}
 		case []any:
 			if l := jsonLayout(x); l != "" {

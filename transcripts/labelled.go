@@ -105,18 +105,26 @@ func labelOf(l string) (form uint8, name, rest string, ok bool) {
 		name = unbracket(name)
 		return labelBold, name, rest, validName(name)
 	}
-	i := strings.IndexByte(l, ':')
-	if i <= 0 || i > maxNameLen {
+	i := nameColon(l)
+	if i < 0 || i > maxNameLen {
 		return 0, "", "", false
-	}
-	if i+1 < len(l) && l[i+1] != ' ' && l[i+1] != '\t' {
-		return 0, "", "", false // "12:30", "https://…"
 	}
 	name = unbracket(l[:i])
 	return labelPlain, name, strings.TrimSpace(l[i+1:]), validName(name)
 }
 
 const maxNameLen = 48
+
+// nameColon is where the colon that ends a label's name stands in l, a
+// colon followed by a space or by nothing ("Claude: Hello", "Claude:");
+// -1 when l has no such colon first ("12:30", "https://…").
+func nameColon(l string) int {
+	i := strings.IndexByte(l, ':')
+	if i <= 0 || i+1 < len(l) && l[i+1] != ' ' && l[i+1] != '\t' {
+		return -1
+	}
+	return i
+}
 
 // cutStamp cuts a time or a turn in brackets from the start of a line, as
 // chat logs and exports write them ("[2024-05-01 12:00:01]", "[5/1/2024
@@ -157,7 +165,7 @@ func stampedLabel(after string) (form uint8, name, rest string, ok bool) {
 		}
 		name, rest = strings.TrimSpace(after[1:j]), strings.TrimSpace(after[j+1:])
 	default:
-		if i := strings.IndexByte(after, ':'); i > 0 && (i+1 == len(after) || after[i+1] == ' ' || after[i+1] == '\t') {
+		if i := nameColon(after); i > 0 {
 			name, rest = after[:i], strings.TrimSpace(after[i+1:])
 		} else {
 			name = after
