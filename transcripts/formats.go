@@ -280,13 +280,40 @@ func importLayout(data []byte, text func([]byte) string) ([]*Transcript, string,
 		ts, err := importJSON(unwrapJSON(vals), layout)
 		return ts, layout, err
 	}
-	if t := bytes.TrimSpace(d); len(t) > 0 && (t[0] == '{' || t[0] == '[') {
+	if t := bytes.TrimSpace(d); looksJSON(t) {
 		if _, err := jsonValues(t); err != nil {
 			return nil, "", fmt.Errorf("not a transcript: the JSON does not parse: %v", err)
 		}
 		return nil, "", fmt.Errorf(`%w: JSON needs "messages" (OpenAI style, or "model_a", "model_b" and "messages" from a two-model runner), "conversations" (ShareGPT style), a list of messages under one of "turns", "dialogue", "conversation", "transcript", "history" or "chat" (or under any key, when each names its speaker and holds its text), or messages numbered "message_1", "message_2", …, each naming its speaker ("speaker", "name", "author", …) and holding its text ("text", "content", …)`, ErrUnknownLayout)
 	}
-	return nil, "", fmt.Errorf(`%w: expected parley Markdown ("# A ↔ B" and a header closed by "---"), parley JSONL, "### Name ###" headed blocks, messages that each start with their speaker's name ("## Name", "**Name:**", "Name:" or "[12:00] Name:"; two speakers or more taking turns, each named twice or more, or in a "# A ↔ B" title), OpenAI "messages" JSON, ShareGPT "conversations" JSON or a two-model runner's "model_a"/"model_b" JSON`, ErrUnknownLayout)
+	return nil, "", fmt.Errorf(`%w: expected parley Markdown ("# A ↔ B" and a header closed by "---"), parley JSONL, "### Name ###" headed blocks, messages that each start with their speaker's name ("## Name", "**Name:**", "Name:", "> Name:", "- Name:", "=== Name ===", "<Name>", "[12:00] Name:" or "Turn 3 - Name:"; two speakers or more taking turns, each named twice or more, or in a "# A ↔ B" title), OpenAI "messages" JSON, ShareGPT "conversations" JSON or a two-model runner's "model_a"/"model_b" JSON`, ErrUnknownLayout)
+}
+
+// looksJSON reports whether d, trimmed, starts as a JSON object or array
+// does, so that a file that fails to parse is told about its JSON, while
+// text whose first line opens with a bracket ("[Claude] Hello") is told
+// about the text layouts.
+func looksJSON(d []byte) bool {
+	if len(d) == 0 || d[0] != '{' && d[0] != '[' {
+		return false
+	}
+	rest := bytes.TrimLeft(d[1:], " \t\r\n")
+	if len(rest) == 0 {
+		return true
+	}
+	if d[0] == '{' {
+		return rest[0] == '"' || rest[0] == '}'
+	}
+	switch c := rest[0]; {
+	case c == '{', c == '[', c == '"', c == ']', c == '-', c >= '0' && c <= '9':
+		return true
+	}
+	for _, lit := range []string{"true", "false", "null"} {
+		if bytes.HasPrefix(rest, []byte(lit)) {
+			return true
+		}
+	}
+	return false
 }
 
 // fromUTF16 turns text that starts with a UTF-16 byte order mark (as some

@@ -18,16 +18,22 @@ import (
 //
 // A label is a heading (any level, an optional colon or closing marks
 // after the name), a bold name followed by a colon or alone on its line,
-// or a name and a colon at the start of a line; or, after a time or turn
-// in brackets as chat logs write them, a name and a colon, a name in angle
-// brackets, or a name alone ("[2024-05-01 12:00] Claude: Hello",
-// "[12:00] <claude> hi", "[5/1/2024 12:00 PM] claude", "[Turn 3] GPT:").
-// The text after a bold, plain or timed label, and the lines after any
-// label up to the next one, are the message; blank lines and separator
-// lines ("---", "***", "___") around it are not.
+// or a name and a colon at the start of a line; either of the last two in
+// a blockquote or as a list item ("> **Claude:** Hello", "- GPT: Hi"); a
+// name between runs of one mark ("=== Claude ==="); a name in angle
+// brackets as chat logs write it ("<claude> hi", or "<claude>" and the
+// message up to "</claude>"); or, after a time or turn as chat logs and
+// scripts write them, a name and a colon, a name in angle brackets, or a
+// name alone ("[2024-05-01 12:00] Claude: Hello", "[12:00] <claude> hi",
+// "[5/1/2024 12:00 PM] claude", "[Turn 3] GPT:", "Turn 3 - GPT:"). The
+// text after a label on its line, and the lines after it up to the next
+// one, are the message (a blockquote's marks and a list item's indent
+// taken off); blank lines and separator lines ("---", "***", "___")
+// around it are not.
 //
 // Which lines are labels is read from the whole file: of the labels of one
-// form (one heading level, bold, plain, or timed), the speakers are the names
+// form (one heading level, bold, plain, timed, quoted, listed or framed),
+// the speakers are the names
 // that recur, each at least twice and at least a quarter as often as the
 // commonest, and at least two of them must take turns (or, under a
 // "# A ↔ A" title, A alone: a model staged against itself, whose sides
@@ -40,17 +46,22 @@ import (
 // opens a paragraph when two or more speakers' labels always do ("AI
 // User: Instruction: …" after a blank line, "Input: None" on the line
 // after it). The form whose speakers label the most lines wins (headings,
-// then bold, then plain, then timed, on a tie). A name that a "# A ↔ B"
+// then bold, plain, timed, quoted, listed and framed labels, on a tie). A name that a "# A ↔ B"
 // (or "# A vs B") title gives is a speaker however rarely it speaks. Text
 // before the first label is the run's Preamble, but for a "# Title" line,
 // which is the title.
 const LayoutLabelled = "speaker-labelled"
 
-// Label forms: a heading's level (1 to 6), bold, plain, timed.
+// Label forms: a heading's level (1 to 6), bold, plain, timed, quoted,
+// listed, framed.
 const (
 	labelBold    = 7
 	labelPlain   = 8
-	labelStamped = 9 // after a time or turn in brackets: "[12:00] Name: text", "[Turn 3] Name"
+	labelStamped = 9  // after a time or a turn: "[12:00] Name: text", "Turn 3 - Name:"; or "<Name> text"
+	labelQuoted  = 10 // a bold or plain label in a blockquote: "> **Name:** text"
+	labelListed  = 11 // a bold or plain label as a list item: "- **Name**: text"
+	labelFramed  = 12 // a name between runs of one mark: "=== Name ===", "--- Name ---"
+	lastForm     = labelFramed
 )
 
 // speakerLabel is one line that may start a message.
@@ -67,7 +78,23 @@ func labelOf(l string) (form uint8, name, rest string, ok bool) {
 	if after, ok := cutStamp(l); ok {
 		return stampedLabel(after)
 	}
+	if after, ok := cutTurn(l); ok {
+		return stampedLabel(after)
+	}
+	if n, ok := framedName(l); ok {
+		return labelFramed, n, "", validName(n)
+	}
+	if inner, marked, ok := cutMarker(l); ok {
+		form, name, rest, ok = labelOf(inner)
+		if !ok || form != labelBold && form != labelPlain {
+			return 0, "", "", false
+		}
+		return marked, name, rest, true
+	}
 	switch {
+	case strings.HasPrefix(l, "<"):
+		form, name, rest, ok = stampedLabel(l)
+		return form, name, rest, ok && !htmlTags[strings.ToLower(name)]
 	case strings.HasPrefix(l, "#"):
 		level := 0
 		for level < len(l) && l[level] == '#' {
@@ -153,6 +180,78 @@ func cutStamp(l string) (string, bool) {
 	return "", false
 }
 
+// cutTurn cuts a numbered turn from the start of a line, as scripts write
+// it before the speaker's name ("Turn 3 - Claude:", "Turn 3: Claude",
+// "Message 12 (GPT-4o):"), and returns what follows it.
+func cutTurn(l string) (string, bool) {
+	word, after, ok := strings.Cut(l, " ")
+	if !ok {
+		return "", false
+	}
+	switch strings.ToLower(word) {
+	case "turn", "message", "msg", "round", "step", "exchange":
+	default:
+		return "", false
+	}
+	after = strings.TrimPrefix(after, "#")
+	digits := 0
+	for digits < len(after) && after[digits]-'0' < 10 {
+		digits++
+	}
+	if digits == 0 || digits == len(after) || strings.IndexByte(" \t:-.,|(\xe2", after[digits]) < 0 {
+		return "", false // "Step 3rd", or a number and nothing after it
+	}
+	after = strings.TrimLeft(after[digits:], " \t:-–—.,|")
+	return after, after != ""
+}
+
+// framedName reads a name between two runs of one mark, as some scripts
+// head each message: "=== Claude ===", "--- GPT-4o ---", "~~ A ~~". The
+// name stands apart from the marks, so "**Claude**" is bold, not framed.
+func framedName(l string) (string, bool) {
+	if len(l) < 7 || !strings.ContainsRune("=-*~+_", rune(l[0])) {
+		return "", false
+	}
+	c := l[0]
+	i, j := 0, len(l)
+	for i < j && l[i] == c {
+		i++
+	}
+	for j > i && l[j-1] == c {
+		j--
+	}
+	if i < 2 || len(l)-j < 2 || j-i < 3 || l[i] != ' ' || l[j-1] != ' ' {
+		return "", false
+	}
+	n := strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(l[i:j]), ":"))
+	return unbracket(n), n != ""
+}
+
+// cutMarker cuts a blockquote's or a list item's mark from the start of a
+// line ("> ", "- ", "* ", "+ "), and names the label form it makes.
+func cutMarker(l string) (string, uint8, bool) {
+	if len(l) < 3 || l[1] != ' ' {
+		return "", 0, false
+	}
+	switch l[0] {
+	case '>':
+		return strings.TrimLeft(l[2:], " "), labelQuoted, true
+	case '-', '*', '+':
+		return strings.TrimLeft(l[2:], " "), labelListed, true
+	}
+	return "", 0, false
+}
+
+// htmlTags are the tags a line of HTML starts with, which are not a chat
+// log's "<name> text".
+var htmlTags = map[string]bool{}
+
+func init() {
+	for _, t := range strings.Fields("a abbr article aside b blockquote body br button caption code dd details div dl dt em figure footer form h1 h2 h3 h4 h5 h6 head header hr html i img input label li link main meta nav ol option p pre script section select small span strong style sub summary sup table tbody td textarea tfoot th thead title tr u ul") {
+		htmlTags[t] = true
+	}
+}
+
 // stampedLabel reads what follows a line's time or turn as a label: a
 // name and a colon before the text, a name in angle brackets before it
 // ("<Claude> hi", as chat logs write it), or a name alone on its line.
@@ -164,6 +263,7 @@ func stampedLabel(after string) (form uint8, name, rest string, ok bool) {
 			return 0, "", "", false
 		}
 		name, rest = strings.TrimSpace(after[1:j]), strings.TrimSpace(after[j+1:])
+		rest = strings.TrimSpace(strings.TrimSuffix(rest, "</"+name+">")) // "<claude>hi</claude>"
 	default:
 		if i := nameColon(after); i > 0 {
 			name, rest = after[:i], strings.TrimSpace(after[i+1:])
@@ -175,10 +275,10 @@ func stampedLabel(after string) (form uint8, name, rest string, ok bool) {
 	return labelStamped, name, rest, validName(name)
 }
 
-// unbracket strips one pair of brackets around a name: "[Claude]" and
-// "<Claude>" name Claude.
+// unbracket strips one pair of brackets around a name: "[Claude]",
+// "<Claude>" and "(Claude)" name Claude.
 func unbracket(n string) string {
-	if len(n) > 2 && (n[0] == '[' && n[len(n)-1] == ']' || n[0] == '<' && n[len(n)-1] == '>') {
+	if len(n) > 2 && (n[0] == '[' && n[len(n)-1] == ']' || n[0] == '<' && n[len(n)-1] == '>' || n[0] == '(' && n[len(n)-1] == ')') {
 		return strings.TrimSpace(n[1 : len(n)-1])
 	}
 	return n
@@ -223,7 +323,7 @@ func chooseLabels(lines []string) []speakerLabel {
 		}
 	}
 	var best []speakerLabel
-	for form := uint8(1); form <= labelStamped; form++ {
+	for form := uint8(1); form <= lastForm; form++ {
 		counts, alone, opens := map[string]int{}, map[string]int{}, map[string]int{}
 		most := 0
 		for _, lb := range all {
@@ -318,7 +418,7 @@ func parseLabelled(text string) (*Transcript, error) {
 	lines, starts := splitLines(text)
 	labels := chooseLabels(lines)
 	if len(labels) == 0 {
-		return nil, errors.New(`no speaker labels found: expected messages that each start with a heading, a "**Name:**", a "Name:" or a "[12:00] Name" line naming their speaker, two speakers or more taking turns, each named twice or more, or in a "# A ↔ B" title`)
+		return nil, errors.New(`no speaker labels found: expected messages that each start with a heading, a "**Name:**", a "Name:", a "> Name:", a "- Name:", a "=== Name ===", a "<Name>", a "[12:00] Name" or a "Turn 3 - Name:" line naming their speaker, two speakers or more taking turns, each named twice or more, or in a "# A ↔ B" title`)
 	}
 	// body is the text of lines[from:to], without the blank and separator
 	// lines around it.
@@ -355,6 +455,17 @@ func parseLabelled(text string) (*Transcript, error) {
 			next = labels[k+1].line
 		}
 		content := body(lb.line+1, next)
+		switch lb.form {
+		case labelQuoted:
+			content = eachLine(content, func(l string) string { return strings.TrimPrefix(strings.TrimPrefix(l, ">"), " ") })
+		case labelListed:
+			content = eachLine(content, func(l string) string { return strings.TrimPrefix(strings.TrimPrefix(l, "  "), "\t") })
+		case labelStamped:
+			// "<claude>" alone on its line, the message, then "</claude>".
+			if i := strings.LastIndexByte(content, '\n') + 1; strings.EqualFold(strings.TrimSpace(content[i:]), "</"+lb.name+">") {
+				content = strings.TrimRight(content[:max(i-1, 0)], " \t\n")
+			}
+		}
 		if lb.rest != "" {
 			if content != "" {
 				content = lb.rest + "\n" + content
@@ -368,6 +479,19 @@ func parseLabelled(text string) (*Transcript, error) {
 		t.Title = defaultTitle(t)
 	}
 	return t, nil
+}
+
+// eachLine is s with f applied to each of its lines: a quoted message's
+// "> " marks taken off, a list item's indent.
+func eachLine(s string, f func(string) string) string {
+	if s == "" {
+		return s
+	}
+	lines := strings.Split(s, "\n")
+	for i, l := range lines {
+		lines[i] = f(l)
+	}
+	return strings.Join(lines, "\n")
 }
 
 // separatorLine reports whether a line is a Markdown thematic break made
