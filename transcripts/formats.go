@@ -50,6 +50,11 @@ import (
 //
 //   - any of these JSON layouts wrapped in an export's object, under
 //     "data" or one of turnsKeys: {"conversation": {"messages": […]}};
+//     and a list of [speaker, text] pairs;
+//
+//   - the same, written as YAML (LayoutYAML, in tables.go), or as a CSV or
+//     TSV table whose header names a speaker column and a text column,
+//     one message a row (LayoutTable);
 //
 //   - an object whose messages are numbered fields, "message_1",
 //     "message_2", …, each naming its speaker ("role_name", or another of
@@ -103,7 +108,16 @@ func Detect(data []byte) string {
 		// Not JSON: text whose first line opens with a bracket
 		// ("[Claude]: Hello") is read as the text it is, below.
 	}
-	return detectText(d)
+	if l := detectText(d); l != "" {
+		return l
+	}
+	if _, ok := tableTurns(d); ok {
+		return LayoutTable
+	}
+	if _, ok := yamlValues(d); ok {
+		return LayoutYAML
+	}
+	return ""
 }
 
 // detectText names the layout of a transcript written as text.
@@ -272,6 +286,21 @@ func importLayout(data []byte, text func([]byte) string) ([]*Transcript, string,
 			return nil, layout, err
 		}
 		return []*Transcript{t}, layout, nil
+	case LayoutTable:
+		rows, _ := tableTurns(d)
+		ts, err := importJSON(rows, LayoutTurns)
+		return ts, layout, err
+	case LayoutYAML:
+		vals, _ := yamlValues(d)
+		ts, err := importJSON(vals, jsonLayout(vals))
+		for _, t := range ts {
+			for i := range t.Messages {
+				// A block scalar ("text: |") ends in the line end that
+				// closes it, which is YAML's, not the message's.
+				t.Messages[i].Content = strings.TrimSuffix(t.Messages[i].Content, "\n")
+			}
+		}
+		return ts, layout, err
 	case LayoutOpenAI, LayoutShareGPT, LayoutPair, LayoutTurns, LayoutNumbered:
 		vals, err := jsonValues(bytes.TrimSpace(d))
 		if err != nil {
@@ -286,7 +315,7 @@ func importLayout(data []byte, text func([]byte) string) ([]*Transcript, string,
 		}
 		return nil, "", fmt.Errorf(`%w: JSON needs "messages" (OpenAI style, or "model_a", "model_b" and "messages" from a two-model runner), "conversations" (ShareGPT style), a list of messages under one of "turns", "dialogue", "conversation", "transcript", "history" or "chat" (or under any key, when each names its speaker and holds its text), or messages numbered "message_1", "message_2", …, each naming its speaker ("speaker", "name", "author", …) and holding its text ("text", "content", …)`, ErrUnknownLayout)
 	}
-	return nil, "", fmt.Errorf(`%w: expected parley Markdown ("# A ↔ B" and a header closed by "---"), parley JSONL, "### Name ###" headed blocks, messages that each start with their speaker's name ("## Name", "**Name:**", "Name:", "> Name:", "- Name:", "=== Name ===", "<Name>", "[12:00] Name:" or "Turn 3 - Name:"; two speakers or more taking turns, each named twice or more, or in a "# A ↔ B" title), OpenAI "messages" JSON, ShareGPT "conversations" JSON or a two-model runner's "model_a"/"model_b" JSON`, ErrUnknownLayout)
+	return nil, "", fmt.Errorf(`%w: expected parley Markdown ("# A ↔ B" and a header closed by "---"), parley JSONL, "### Name ###" headed blocks, messages that each start with their speaker's name ("## Name", "**Name:**", "Name:", "> Name:", "- Name:", "=== Name ===", "<Name>", "[12:00] Name:" or "Turn 3 - Name:"; two speakers or more taking turns, each named twice or more, or in a "# A ↔ B" title), OpenAI "messages" JSON, ShareGPT "conversations" JSON, a two-model runner's "model_a"/"model_b" JSON, other JSON or YAML listing messages that each name their speaker and hold their text, or a CSV or TSV table whose header names a speaker column ("speaker", "name", "role", …) and a text column ("text", "content", …)`, ErrUnknownLayout)
 }
 
 // looksJSON reports whether d, trimmed, starts as a JSON object or array

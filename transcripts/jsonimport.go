@@ -132,11 +132,19 @@ func isTurn(m map[string]any) bool {
 // unwrapJSON reads a conversation that an export wraps in an object of
 // its own, {"conversation": {"messages": […]}} or {"data": {…}}: a
 // top-level object in no layout whose "data" field, or one of turnsKeys,
-// is an object in one is replaced by that object. Anything else is kept
-// as it is.
+// is an object in one is replaced by that object. A top-level list of
+// [speaker, text] pairs is replaced by its turns (pairTurns). Anything
+// else is kept as it is.
 func unwrapJSON(vals []any) []any {
 	out := vals
 	for i, v := range vals {
+		if list, ok := v.([]any); ok {
+			if turns, ok := pairTurns(list); ok {
+				out = append(out[:i:i], out[i:]...)
+				out[i] = turns
+			}
+			continue
+		}
 		obj, ok := v.(map[string]any)
 		if !ok || jsonLayout([]any{obj}) != "" {
 			continue

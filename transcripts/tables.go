@@ -1,0 +1,125 @@
+package transcripts
+
+// Conversations other tools write as a table (CSV or TSV, as a dataset or
+// a spreadsheet exports them) or as YAML, and as JSON lists of [speaker,
+// text] pairs: each is read as the JSON layouts are (jsonimport.go), from
+// the same values, so a message's speaker and text come from the same
+// fields whatever the file's syntax.
+
+import (
+	"bytes"
+	"encoding/csv"
+	"encoding/json"
+	"strings"
+
+	"gopkg.in/yaml.v3"
+)
+
+// Layouts of tables and YAML, which Detect can report.
+const (
+	// LayoutTable is CSV or TSV: a header line naming the columns, one of
+	// them the speaker's (one of speakerKeys: "speaker", "name", "role", …)
+	// and one the text's (one of textKeys: "text", "content", …), then
+	// one message a row.
+	LayoutTable = "table"
+	// LayoutYAML is YAML holding any of the JSON layouts: a list of
+	// messages under "messages", "turns" or any other key, each naming
+	// its speaker and holding its text.
+	LayoutYAML = "yaml"
+)
+
+// tableTurns reads d as a table of messages (LayoutTable), returning its
+// rows as JSON's turns: one object a row, keyed by the header's names in
+// lower case. The delimiter is the first of a tab, a comma or a semicolon
+// that the header holds; every row must have the header's number of
+// fields, so prose with commas in it is not a table.
+func tableTurns(d []byte) ([]any, bool) {
+	header, _, _ := bytes.Cut(d, []byte("\n"))
+	comma := rune(0)
+	for _, c := range []rune{'\t', ',', ';'} {
+		if bytes.ContainsRune(header, c) {
+			comma = c
+			break
+		}
+	}
+	if comma == 0 {
+		return nil, false
+	}
+	r := csv.NewReader(bytes.NewReader(d))
+	r.Comma = comma
+	r.TrimLeadingSpace = true
+	rows, err := r.ReadAll()
+	if err != nil || len(rows) < 3 { // a header and two messages
+		return nil, false
+	}
+	cols := map[string]int{}
+	for i, h := range rows[0] {
+		h = strings.ToLower(strings.TrimSpace(strings.TrimPrefix(h, "\ufeff")))
+		if _, dup := cols[h]; !dup && h != "" {
+			cols[h] = i
+		}
+	}
+	named := map[string]any{}
+	for h := range cols {
+		named[h] = ""
+	}
+	if !isTurn(named) {
+		return nil, false
+	}
+	turns := make([]any, 0, len(rows)-1)
+	for _, row := range rows[1:] {
+		m := make(map[string]any, len(cols))
+		for h, i := range cols {
+			m[h] = row[i]
+		}
+		turns = append(turns, m)
+	}
+	return []any{turns}, true
+}
+
+// yamlValues reads d as YAML holding one of the JSON layouts (LayoutYAML),
+// returning it as JSON's values, unwrapped as unwrapJSON does.
+func yamlValues(d []byte) ([]any, bool) {
+	var v any
+	if err := yaml.Unmarshal(d, &v); err != nil {
+		return nil, false
+	}
+	switch v.(type) {
+	case map[string]any, []any:
+	default:
+		return nil, false // a scalar: plain text is YAML too
+	}
+	j, err := json.Marshal(v)
+	if err != nil {
+		return nil, false
+	}
+	vals, err := jsonValues(j)
+	if err != nil {
+		return nil, false
+	}
+	vals = unwrapJSON(vals)
+	return vals, jsonLayout(vals) != ""
+}
+
+// pairTurns reads a list of [speaker, text] pairs, as some scripts dump a
+// conversation (`[["Claude", "Hello"], ["GPT", "Hi"]]`), as JSON's turns;
+// ok is false for any other list.
+func pairTurns(list []any) ([]any, bool) {
+	if len(list) < 2 {
+		return nil, false
+	}
+	turns := make([]any, len(list))
+	for i, it := range list {
+		p, ok := it.([]any)
+		if !ok || len(p) != 2 {
+			return nil, false
+		}
+		name, ok1 := p[0].(string)
+		text, ok2 := p[1].(string)
+		if !ok1 || !ok2 || !validName(strings.TrimSpace(name)) {
+			return nil, false
+		}
+		turns[i] = map[string]any{"speaker": strings.TrimSpace(name), "text": text}
+	}
+	return turns, true
+}
