@@ -93,31 +93,35 @@ const (
 // Detect names the layout of a transcript file's contents, or "" when it is
 // none parley knows.
 func Detect(data []byte) string {
+	layout, _ := detect(data)
+	return layout
+}
+
+// detect is Detect, and returns too what a JSON, YAML or table layout was
+// read into (unwrapped as unwrapJSON does), so Import reads the file once.
+func detect(data []byte) (string, []any) {
 	d := bytes.TrimLeft(bytes.TrimPrefix(data, []byte("\ufeff")), " \r\n\t")
 	switch {
 	case LooksLikeJSONL(d):
-		return LayoutJSONL
+		return LayoutJSONL, nil
 	case len(d) > 0 && (d[0] == '{' || d[0] == '['):
-		vals, err := jsonValues(d)
-		if err == nil {
-			if len(vals) == 0 {
-				return ""
-			}
-			return jsonLayout(unwrapJSON(vals))
+		if vals, err := jsonValues(d); err == nil {
+			vals = unwrapJSON(vals)
+			return jsonLayout(vals), vals
 		}
 		// Not JSON: text whose first line opens with a bracket
 		// ("[Claude]: Hello") is read as the text it is, below.
 	}
 	if l := detectText(d); l != "" {
-		return l
+		return l, nil
 	}
-	if _, ok := tableTurns(d); ok {
-		return LayoutTable
+	if rows, ok := tableTurns(d); ok {
+		return LayoutTable, rows
 	}
-	if _, ok := yamlValues(d); ok {
-		return LayoutYAML
+	if vals, ok := yamlValues(d); ok {
+		return LayoutYAML, vals
 	}
-	return ""
+	return "", nil
 }
 
 // detectText names the layout of a transcript written as text.
@@ -261,7 +265,7 @@ func sidesByTurn(t *Transcript) {
 // importLayout is importData before the sides are told apart.
 func importLayout(data []byte, text func([]byte) string) ([]*Transcript, string, error) {
 	data = fromUTF16(data)
-	layout := Detect(data)
+	layout, vals := detect(data)
 	d := bytes.TrimPrefix(data, []byte("\ufeff"))
 	switch layout {
 	case LayoutJSONL, LayoutMarkdown:
@@ -287,11 +291,9 @@ func importLayout(data []byte, text func([]byte) string) ([]*Transcript, string,
 		}
 		return []*Transcript{t}, layout, nil
 	case LayoutTable:
-		rows, _ := tableTurns(d)
-		ts, err := importJSON(rows, LayoutTurns)
+		ts, err := importJSON(vals, LayoutTurns)
 		return ts, layout, err
 	case LayoutYAML:
-		vals, _ := yamlValues(d)
 		ts, err := importJSON(vals, jsonLayout(vals))
 		for _, t := range ts {
 			for i := range t.Messages {
@@ -302,11 +304,7 @@ func importLayout(data []byte, text func([]byte) string) ([]*Transcript, string,
 		}
 		return ts, layout, err
 	case LayoutOpenAI, LayoutShareGPT, LayoutPair, LayoutTurns, LayoutNumbered:
-		vals, err := jsonValues(bytes.TrimSpace(d))
-		if err != nil {
-			return nil, layout, err
-		}
-		ts, err := importJSON(unwrapJSON(vals), layout)
+		ts, err := importJSON(vals, layout)
 		return ts, layout, err
 	}
 	if t := bytes.TrimSpace(d); looksJSON(t) {
@@ -541,7 +539,21 @@ func defaultTitle(t *Transcript) string {
 	return strings.Join(sp, " ↔ ")
 }
 
-// oneLine makes a name safe for a "### Speaker" heading.
+// oneLine makes a name safe for a "### Speaker" heading: its runs of
+// white space one space, none at its ends. A name that is so already, as
+// almost every one is, is returned as it is.
 func oneLine(s string) string {
-	return strings.Join(strings.Fields(s), " ")
+	space := true // a space here would be a run's second, or lead the name
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case c >= utf8.RuneSelf || c != ' ' && (asciiSpace(c) || c == '\v') || c == ' ' && space:
+			return strings.Join(strings.Fields(s), " ")
+		default:
+			space = c == ' '
+		}
+	}
+	if space && s != "" {
+		return strings.Join(strings.Fields(s), " ")
+	}
+	return s
 }

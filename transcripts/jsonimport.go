@@ -277,7 +277,7 @@ func importJSON(vals []any, layout string) ([]*Transcript, error) {
 }
 
 func jsonConversation(msgs []any, layout string) (*Transcript, error) {
-	t := &Transcript{}
+	t := &Transcript{Messages: make([]Message, 0, len(msgs))}
 	var system []string
 	byRole := true // every speaker so far is its message's role
 	for i, v := range msgs {
