@@ -112,11 +112,13 @@ func detect(data []byte) (string, []any) {
 		// Not JSON: text whose first line opens with a bracket
 		// ("[Claude]: Hello") is read as the text it is, below.
 	}
-	if l := detectText(d); l != "" {
-		return l, nil
-	}
+	// A table's header names its columns, and its rows may hold lines
+	// that read as speakers' labels, so it is told before the text.
 	if rows, ok := tableTurns(d); ok {
 		return LayoutTable, rows
+	}
+	if l := detectText(d); l != "" {
+		return l, nil
 	}
 	if vals, ok := yamlValues(d); ok {
 		return LayoutYAML, vals

@@ -183,6 +183,8 @@ func TestImport(t *testing.T) {
 			layout: LayoutYAML, count: 1, speakers: []string{"Claude", "GPT-4o"}, contents: []string{"Hello", "Hi"}},
 		{name: "a JSON list of speaker and text pairs", data: `[["Claude", "Hello"], ["GPT-4o", "Hi"], ["Claude", "Bye"]]`,
 			layout: LayoutTurns, count: 1, speakers: []string{"Claude", "GPT-4o", "Claude"}, contents: []string{"Hello", "Hi", "Bye"}},
+		{name: "headings numbering the turns before the names", data: "# Claude vs GPT-4o\n\n## Turn 1 — Claude\n\nHello.\n\n## Turn 2 — GPT-4o\n\nHi.\n\n## Turn 3 — Claude\n\nBye.\n\n## Turn 4 — GPT-4o\n\nSee you.\n",
+			layout: LayoutLabelled, count: 1, speakers: []string{"Claude", "GPT-4o", "Claude", "GPT-4o"}, contents: []string{"Hello.", "Hi.", "Bye.", "See you."}},
 		{name: "a chat export's authors as objects", data: `{"guild": {"name": "Lab"}, "messages": [{"id": "1", "author": {"id": "9", "name": "claude", "nickname": "Claude"}, "content": "Hello"}, {"id": "2", "author": {"id": "8", "nickname": "GPT"}, "content": "Hi"}]}`,
 			layout: LayoutOpenAI, count: 1, speakers: []string{"claude", "GPT"}, contents: []string{"Hello", "Hi"}},
 		{name: "a chat export's users", data: `{"messages": [{"type": "message", "user": "U01", "text": "Hello"}, {"type": "message", "user": "U02", "text": "Hi"}]}`,

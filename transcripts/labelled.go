@@ -33,23 +33,38 @@ import (
 //
 // Which lines are labels is read from the whole file: of the labels of one
 // form (one heading level, bold, plain, timed, quoted, listed or framed),
-// the speakers are the names
-// that recur, each at least twice and at least a quarter as often as the
-// commonest, and at least two of them must take turns (or, under a
-// "# A ↔ A" title, A alone: a model staged against itself, whose sides
-// sidesByTurn tells apart). So a heading or a "Note:" that a message holds
-// once or twice does not split it, and a document that merely has
-// headings is not read as a conversation. When two or more speakers'
-// labels stand alone on their lines ("AI User:" and then the message), a
-// recurring name whose label never does is a field inside their messages
-// ("Input: None"), however often it recurs; so is one whose label never
-// opens a paragraph when two or more speakers' labels always do ("AI
-// User: Instruction: …" after a blank line, "Input: None" on the line
-// after it). The form whose speakers label the most lines wins (headings,
-// then bold, plain, timed, quoted, listed and framed labels, on a tie). A name that a "# A ↔ B"
-// (or "# A vs B") title gives is a speaker however rarely it speaks. Text
-// before the first label is the run's Preamble, but for a "# Title" line,
-// which is the title.
+// the speakers are the names that recur, each at least twice and at least
+// a quarter as often as the commonest, and at least two of them must take
+// turns (or, under a "# A ↔ A" title, A alone: a model staged against
+// itself, whose sides sidesByTurn tells apart). So a heading or a "Note:"
+// that a message holds once or twice does not split it, and a document
+// that merely has headings is not read as a conversation.
+//
+// Models write labels of their own inside their messages: bold headings
+// ("**Summary**", "**New puzzle:**"), list items ("- implications: …"),
+// role-playing fields ("Instruction: …"). A recurring name is such a field,
+// not a speaker (fieldNames):
+//
+//   - when a title ("# A ↔ B", "# A vs B") names two speakers or more who
+//     speak in the form, unless the title names it;
+//   - when the first label's name and another that speaks as often take
+//     turns with each other, and it labels fewer messages than they do by
+//     a tenth and by two at least (a third party who speaks as often, in
+//     turn, stays a speaker: a field in almost every message of one side
+//     cannot be told from one);
+//   - when two or more speakers' labels stand alone on their lines ("AI
+//     User:" and then the message) and its label never does ("Input:
+//     None"), however often it recurs; or when two or more speakers'
+//     labels always open a paragraph and its label never does ("Input:
+//     None" on the line after "AI User: Instruction: …").
+//
+// The form whose speakers label the most lines wins (headings, then bold,
+// plain, timed, quoted, listed and framed labels, on a tie), unless its
+// labels are the fields of another form's messages (fieldsOf): they start
+// after that form's first label and name more than it does, whose
+// speakers take turns. A name that a title gives is a speaker however
+// rarely it speaks. Text before the first label is the run's Preamble,
+// but for a "# Title" line, which is the title.
 const LayoutLabelled = "speaker-labelled"
 
 // Label forms: a heading's level (1 to 6), bold, plain, timed, quoted,
@@ -112,7 +127,7 @@ func labelOf(l string) (form uint8, name, rest string, ok bool) {
 		if strings.HasPrefix(n, "**") && strings.HasSuffix(n, "**") && len(n) > 4 {
 			n = strings.TrimSpace(strings.TrimSuffix(n[2:len(n)-2], ":"))
 		}
-		n = unbracket(n)
+		n = unbracket(cleanName(n))
 		return uint8(level), n, "", validName(n)
 	case strings.HasPrefix(l, "**"):
 		j := strings.Index(l[2:], "**")
@@ -129,7 +144,7 @@ func labelOf(l string) (form uint8, name, rest string, ok bool) {
 		} else {
 			return 0, "", "", false
 		}
-		name = unbracket(name)
+		name = unbracket(cleanName(name))
 		return labelBold, name, rest, validName(name)
 	}
 	i := nameColon(l)
@@ -165,19 +180,49 @@ func cutStamp(l string) (string, bool) {
 	if j < 2 || j > 40 {
 		return "", false
 	}
-	inner, after := l[1:j], strings.TrimSpace(l[j+1:])
-	if after == "" || !strings.ContainsAny(inner, "0123456789") {
-		return "", false
+	after := strings.TrimSpace(l[j+1:])
+	return after, after != "" && stamp(l[1:j])
+}
+
+// stamp reports whether the text of a bracket is a time, a date or a
+// numbered turn ("12:00", "5/1/2024 12:00 PM", "Turn 3"), not a name.
+func stamp(inner string) bool {
+	if !strings.ContainsAny(inner, "0123456789") {
+		return false
 	}
 	if strings.ContainsAny(inner, ":/") {
-		return after, true // a time or a date
+		return true // a time or a date
 	}
-	word, num, _ := strings.Cut(strings.ToLower(inner), " ")
+	word, num, _ := strings.Cut(strings.ToLower(strings.TrimSpace(inner)), " ")
 	switch word {
 	case "turn", "message", "msg", "round", "step":
-		return after, strings.Trim(num, "0123456789#") == "" && num != ""
+		return strings.Trim(num, "0123456789#") == "" && num != ""
 	}
-	return "", false
+	return false
+}
+
+// cleanName takes off what scripts write around a speaker's name in a
+// heading or a bold label: emoji before it ("🤖 Claude"), a numbered turn
+// before it ("Turn 3 — Claude") and a turn or a time after it in brackets
+// ("Claude (turn 3)", "Claude [12:00]"). A name's own number stays
+// ("Claude 1").
+func cleanName(n string) string {
+	n = strings.TrimLeftFunc(n, func(r rune) bool {
+		return unicode.Is(unicode.So, r) || r == '\ufe0f' || r == '\u200d' || unicode.IsSpace(r)
+	})
+	if after, ok := cutTurn(n); ok {
+		n = strings.TrimSpace(strings.TrimSuffix(after, ":"))
+	}
+	if k := len(n) - 1; k > 0 && (n[k] == ')' || n[k] == ']') {
+		open := byte('(')
+		if n[k] == ']' {
+			open = '['
+		}
+		if i := strings.LastIndexByte(n, open); i > 0 && stamp(n[i+1:k]) {
+			n = strings.TrimSpace(n[:i])
+		}
+	}
+	return n
 }
 
 // cutTurn cuts a numbered turn from the start of a line, as scripts write
@@ -285,8 +330,9 @@ func unbracket(n string) string {
 }
 
 // validName reports whether n can be a speaker's name: short, a few
-// words, holding a letter or digit, starting with one, and not ending like
-// a sentence.
+// words, holding a letter or digit, starting with one, without a comma
+// ("oh, and one more thing:" opens a phrase), and not ending like a
+// sentence.
 func validName(n string) bool {
 	if n == "" || len(n) > maxNameLen || strings.TrimSpace(n) != n || len(strings.Fields(n)) > 5 {
 		return false
@@ -295,7 +341,7 @@ func validName(n string) bool {
 	if !unicode.IsLetter(r) && !unicode.IsDigit(r) {
 		return false
 	}
-	if strings.ContainsAny(n, "*`#|>\"\n") {
+	if strings.ContainsAny(n, "*`#|>\",\n") {
 		return false
 	}
 	last, _ := utf8.DecodeLastRuneInString(n)
@@ -322,7 +368,7 @@ func chooseLabels(lines []string) []speakerLabel {
 			all = append(all, speakerLabel{line: i, form: form, name: name, rest: rest})
 		}
 	}
-	var best []speakerLabel
+	var forms [][]speakerLabel // each form's speakers' labels, where they take turns
 	for form := uint8(1); form <= lastForm; form++ {
 		counts, alone, opens := map[string]int{}, map[string]int{}, map[string]int{}
 		most := 0
@@ -338,10 +384,12 @@ func chooseLabels(lines []string) []speakerLabel {
 				}
 			}
 		}
-		recurs := func(name string) bool {
+		recurs0 := func(name string) bool {
 			c := counts[name]
 			return titled[name] && c > 0 || c >= 2 && 4*c >= most
 		}
+		field := fieldNames(all, form, counts, titled, recurs0)
+		recurs := func(name string) bool { return recurs0(name) && !field[name] }
 		// When the speakers' labels stand alone on their lines, a
 		// recurring name that never does is a field their messages hold
 		// ("Instruction: …", "Input: None", "Solution: …" in a role-playing
@@ -386,12 +434,130 @@ func chooseLabels(lines []string) []speakerLabel {
 		}
 		// The speakers take turns: most labels name someone else than the
 		// label before them.
-		if !alone1 && 2*turns < len(seq)-1 || len(seq) <= len(best) {
+		if !alone1 && 2*turns < len(seq)-1 {
 			continue
 		}
-		best = seq
+		forms = append(forms, seq)
+	}
+	// The form that labels the most lines, unless its labels are the
+	// fields of another's messages.
+	var best []speakerLabel
+	for _, seq := range forms {
+		if len(seq) > len(best) {
+			best = seq
+		}
+	}
+	for changed := true; changed; {
+		changed = false
+		for _, seq := range forms {
+			if fieldsOf(best, seq) {
+				best, changed = seq, true
+			}
+		}
 	}
 	return best
+}
+
+// fieldNames finds, among the names that recur in labels of one form, those
+// that are fields inside the speakers' messages, as a model's bold
+// headings are ("**New puzzle:**" in the messages of a conversation written
+// "**gpt-5:** …"):
+//
+//   - when a title names two speakers or more and they speak here, every
+//     other name;
+//   - when the first label's name and another that labels as many
+//     messages (within a tenth, or one) take turns with each other
+//     nineteen times in twenty, every name that labels fewer messages than
+//     those two by a tenth, and by two at least. A third party who speaks
+//     as often, in turn, stays a speaker.
+func fieldNames(all []speakerLabel, form uint8, counts map[string]int, titled map[string]bool, recurs func(string) bool) map[string]bool {
+	var names []string
+	inTitle := 0
+	for name := range counts {
+		if recurs(name) {
+			names = append(names, name)
+			inTitle += b2i(titled[name])
+		}
+	}
+	if len(names) < 3 {
+		return nil
+	}
+	field := map[string]bool{}
+	if inTitle >= 2 {
+		for _, name := range names {
+			field[name] = !titled[name]
+		}
+		return field
+	}
+	a := ""
+	for _, lb := range all {
+		if lb.form == form && recurs(lb.name) {
+			a = lb.name
+			break
+		}
+	}
+	ca, b := counts[a], ""
+	for _, name := range names {
+		if c := counts[name]; name != a && 10*abs(c-ca) <= max(ca, 10) && (b == "" || c > counts[b] || c == counts[b] && name < b) {
+			b = name
+		}
+	}
+	if b == "" {
+		return nil
+	}
+	turns, n, last := 0, 0, ""
+	for _, lb := range all {
+		if lb.form == form && (lb.name == a || lb.name == b) {
+			turns += b2i(n > 0 && lb.name != last)
+			n, last = n+1, lb.name
+		}
+	}
+	if 20*turns < 19*(n-1) {
+		return nil
+	}
+	least := min(ca, counts[b])
+	for _, name := range names {
+		field[name] = name != a && name != b && 10*counts[name] <= 9*least && counts[name] <= least-2
+	}
+	return field
+}
+
+func abs(x int) int {
+	if x < 0 {
+		return -x
+	}
+	return x
+}
+
+// fieldsOf reports whether the labels fields are the fields that the
+// messages labelled by msgs hold: a template's headings ("**Summary**",
+// "**Testing**", …) or a list's items ("- implications: …") inside the
+// messages of a conversation written "=== Claude 1 ===". They start
+// inside a message, after the first of msgs, and name more than the
+// speakers do, whose labels take turns nine times in ten.
+func fieldsOf(fields, msgs []speakerLabel) bool {
+	names := func(seq []speakerLabel) int {
+		set := map[string]bool{}
+		for _, lb := range seq {
+			set[lb.name] = true
+		}
+		return len(set)
+	}
+	if len(msgs) < 4 || len(fields) == 0 || fields[0].line < msgs[0].line || names(fields) <= names(msgs) {
+		return false
+	}
+	turns := 0
+	for k := 1; k < len(msgs); k++ {
+		turns += b2i(msgs[k].name != msgs[k-1].name)
+	}
+	return 10*turns >= 9*(len(msgs)-1)
+}
+
+func b2i(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
 }
 
 // namedInTitle is the speakers a title names: "A ↔ B", "A vs B", "A vs. B".
@@ -420,10 +586,10 @@ func parseLabelled(text string) (*Transcript, error) {
 	if len(labels) == 0 {
 		return nil, errors.New(`no speaker labels found: expected messages that each start with a heading, a "**Name:**", a "Name:", a "> Name:", a "- Name:", a "=== Name ===", a "<Name>", a "[12:00] Name" or a "Turn 3 - Name:" line naming their speaker, two speakers or more taking turns, each named twice or more, or in a "# A ↔ B" title`)
 	}
-	// body is the text of lines[from:to], without the blank and separator
-	// lines around it.
-	body := func(from, to int) string {
-		for from < to && (blank(lines[from]) || separatorLine(lines[from])) {
+	// body is the text of lines[from:to], without the blank lines around
+	// it and the separator lines after it, and before it when head is set.
+	body := func(from, to int, head bool) string {
+		for from < to && (blank(lines[from]) || head && separatorLine(lines[from])) {
 			from++
 		}
 		for to > from && (blank(lines[to-1]) || separatorLine(lines[to-1])) {
@@ -446,7 +612,7 @@ func parseLabelled(text string) (*Transcript, error) {
 			pre = first + 1
 		}
 	}
-	if note := body(pre, labels[0].line); note != "" {
+	if note := body(pre, labels[0].line, true); note != "" {
 		t.Run = &Run{Preamble: note}
 	}
 	for k, lb := range labels {
@@ -454,12 +620,18 @@ func parseLabelled(text string) (*Transcript, error) {
 		if k+1 < len(labels) {
 			next = labels[k+1].line
 		}
-		content := body(lb.line+1, next)
+		// A separator after text on the label's line is the message's own.
+		content := body(lb.line+1, next, lb.rest == "")
 		switch lb.form {
 		case labelQuoted:
 			content = eachLine(content, func(l string) string { return strings.TrimPrefix(strings.TrimPrefix(l, ">"), " ") })
 		case labelListed:
-			content = eachLine(content, func(l string) string { return strings.TrimPrefix(strings.TrimPrefix(l, "  "), "\t") })
+			content = eachLine(content, func(l string) string {
+				if indent, ok := strings.CutPrefix(l, "  "); ok {
+					return indent
+				}
+				return strings.TrimPrefix(l, "\t")
+			})
 		case labelStamped:
 			// "<claude>" alone on its line, the message, then "</claude>".
 			if i := strings.LastIndexByte(content, '\n') + 1; strings.EqualFold(strings.TrimSpace(content[i:]), "</"+lb.name+">") {
@@ -468,7 +640,11 @@ func parseLabelled(text string) (*Transcript, error) {
 		}
 		if lb.rest != "" {
 			if content != "" {
-				content = lb.rest + "\n" + content
+				sep := "\n"
+				if blank(lines[lb.line+1]) {
+					sep = "\n\n" // the text on the label's line is a paragraph of its own
+				}
+				content = lb.rest + sep + content
 			} else {
 				content = lb.rest
 			}

@@ -53,6 +53,15 @@ func TestLabelOf(t *testing.T) {
 		{"a name between dashes", "----- GPT -----", labelFramed, "GPT", "", true},
 		{"a framed sentence is no name", "== This is the end. ==", labelFramed, "", "", false},
 		{"bold is not framed", "**Claude**", labelBold, "Claude", "", true},
+		{"a heading with the turn before the name", "## Turn 1 — Claude", 2, "Claude", "", true},
+		{"a heading with the round and a colon", "### Round 12: GPT-4o", 3, "GPT-4o", "", true},
+		{"a heading with the turn after the name", "### Claude (turn 3)", 3, "Claude", "", true},
+		{"a heading with the time after the name", "### Claude [12:00:01]", 3, "Claude", "", true},
+		{"a heading's model in brackets stays", "### Model A (gpt-4o)", 3, "Model A (gpt-4o)", "", true},
+		{"a heading's own number stays", "### Claude 1", 3, "Claude 1", "", true},
+		{"a heading with emoji before the name", "### 🤖 Claude", 3, "Claude", "", true},
+		{"a bold label with the turn and emoji", "**🔵 Turn 3 - Claude:** hi", labelBold, "Claude", "hi", true},
+		{"a heading that is a turn alone", "## Turn 3", 2, "Turn 3", "", true},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -172,9 +181,21 @@ func TestParseLabelledFields(t *testing.T) {
 			[]string{"A", "B", "C", "A", "B", "C"},
 			"hi"},
 		{"a name alone on its line once, among speakers whose labels hold text",
-			"A: hi\nB:\nyo\nA: ok\nB: bye\nNote: x\nA: so\nB: fine\nNote: y\n",
-			[]string{"A", "B", "A", "B", "Note", "A", "B", "Note"},
+			"A: hi\nB:\nyo\nNote: w\nA: ok\nB: bye\nNote: x\nA: so\nB: fine\nNote: y\n",
+			[]string{"A", "B", "Note", "A", "B", "Note", "A", "B", "Note"},
 			"hi"},
+		{"bold headings inside the messages of two speakers taking turns",
+			"**gpt-5:** A riddle.\n\n**New puzzle:** What has keys?\n\n**grok-4:** A piano.\n\n**New puzzle:** And teeth?\n\n**gpt-5:** A comb.\n\n**grok-4:** Yes.\n\n**gpt-5:** Next.\n\n**grok-4:** Go on.\n\n**gpt-5:** Done.\n\n**grok-4:** Bye.\n",
+			[]string{"gpt-5", "grok-4", "gpt-5", "grok-4", "gpt-5", "grok-4", "gpt-5", "grok-4"},
+			"A riddle.\n\n**New puzzle:** What has keys?"},
+		{"a third party who speaks as often, in turn",
+			"**A:** one\n\n**B:** two\n\n**C:** three\n\n**A:** four\n\n**B:** five\n\n**C:** six\n\n**A:** seven\n\n**B:** eight\n",
+			[]string{"A", "B", "C", "A", "B", "C", "A", "B"},
+			"one"},
+		{"under a title naming the speakers, every other name is a field",
+			"# gpt-5 vs grok-4\n\n**gpt-5:** A riddle.\n\n**Hint:** keys.\n\n**grok-4:** A piano.\n\n**Hint:** teeth.\n\n**gpt-5:** Yes.\n\n**grok-4:** Good.\n\n**Hint:** none.\n",
+			[]string{"gpt-5", "grok-4", "gpt-5", "grok-4"},
+			"A riddle.\n\n**Hint:** keys."},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

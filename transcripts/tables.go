@@ -48,12 +48,12 @@ func tableTurns(d []byte) ([]any, bool) {
 	r := csv.NewReader(bytes.NewReader(d))
 	r.Comma = comma
 	r.TrimLeadingSpace = true
-	rows, err := r.ReadAll()
-	if err != nil || len(rows) < 3 { // a header and two messages
+	head, err := r.Read()
+	if err != nil {
 		return nil, false
 	}
 	cols := map[string]int{}
-	for i, h := range rows[0] {
+	for i, h := range head {
 		h = strings.ToLower(strings.TrimSpace(strings.TrimPrefix(h, "\ufeff")))
 		if _, dup := cols[h]; !dup && h != "" {
 			cols[h] = i
@@ -64,10 +64,14 @@ func tableTurns(d []byte) ([]any, bool) {
 		named[h] = ""
 	}
 	if !isTurn(named) {
+		return nil, false // the header names no speaker or no text: not a table of messages
+	}
+	rows, err := r.ReadAll()
+	if err != nil || len(rows) < 2 {
 		return nil, false
 	}
-	turns := make([]any, 0, len(rows)-1)
-	for _, row := range rows[1:] {
+	turns := make([]any, 0, len(rows))
+	for _, row := range rows {
 		m := make(map[string]any, len(cols))
 		for h, i := range cols {
 			m[h] = row[i]

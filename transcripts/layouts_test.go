@@ -1,0 +1,144 @@
+package transcripts
+
+import (
+	"encoding/csv"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// The layouts other tools write, each as a writer of one conversation. The
+// real conversations of ../shared/corpus hold what models write: their own
+// headings, bold fields ("**Summary**", "**New puzzle:**"), lists of
+// "- name: value" items, quotes, "---" lines, code; each written in every
+// layout must read back as the same messages.
+var otherLayouts = []struct {
+	name  string
+	write func(t *Transcript) string
+}{
+	{"headings", eachMessage("## %[1]s\n\n%[2]s\n\n")},
+	{"headings numbering turns", func(t *Transcript) string {
+		var b strings.Builder
+		for i, m := range t.Messages {
+			fmt.Fprintf(&b, "## Turn %d — %s\n\n%s\n\n", i+1, m.Speaker, m.Content)
+		}
+		return b.String()
+	}},
+	{"bold labels", eachMessage("**%[1]s:** %[2]s\n\n")},
+	{"plain labels", eachMessage("%[1]s: %[2]s\n\n")},
+	{"quoted", func(t *Transcript) string {
+		var b strings.Builder
+		for _, m := range t.Messages {
+			fmt.Fprintf(&b, "> **%s:** %s\n\n", m.Speaker, strings.ReplaceAll(m.Content, "\n", "\n> "))
+		}
+		return b.String()
+	}},
+	{"list items", func(t *Transcript) string {
+		var b strings.Builder
+		for _, m := range t.Messages {
+			fmt.Fprintf(&b, "- **%s:** %s\n", m.Speaker, strings.ReplaceAll(m.Content, "\n", "\n  "))
+		}
+		return b.String()
+	}},
+	{"framed names", eachMessage("=== %[1]s ===\n%[2]s\n\n")},
+	{"tags", eachMessage("<%[1]s>\n%[2]s\n</%[1]s>\n")},
+	{"turn lines", func(t *Transcript) string {
+		var b strings.Builder
+		for i, m := range t.Messages {
+			fmt.Fprintf(&b, "Turn %d - %s:\n%s\n\n", i+1, m.Speaker, m.Content)
+		}
+		return b.String()
+	}},
+	{"CSV", func(t *Transcript) string {
+		var b strings.Builder
+		w := csv.NewWriter(&b)
+		w.Write([]string{"speaker", "text"})
+		for _, m := range t.Messages {
+			w.Write([]string{m.Speaker, m.Content})
+		}
+		w.Flush()
+		return b.String()
+	}},
+}
+
+func eachMessage(format string) func(t *Transcript) string {
+	return func(t *Transcript) string {
+		var b strings.Builder
+		for _, m := range t.Messages {
+			fmt.Fprintf(&b, format, m.Speaker, m.Content)
+		}
+		return b.String()
+	}
+}
+
+// Where a layout cannot tell, and why. A conversation whose side writes
+// a bold field in almost every message, as often as the sides speak,
+// reads like a third party speaking in turn.
+var layoutExceptions = map[string]string{
+	"bold labels/sonnet-4.5_vs_gpt-5_20251026_130838_run2.md":           `"**My Riddle:**" in 45 of sonnet-4.5's 49 messages`,
+	"plain labels/sonnet-4.5_vs_gpt-5_20251026_130838_run2.md":          `"Justification:" and "Meta guess:" in 45 and 44 of 49 messages`,
+	"plain labels/gemini-1206_gemini-1206_xenoweb_4_20241217_165748.md": `"Time:" on 21 lines of 24 messages`,
+}
+
+func TestCorpusReadsAlikeInEveryLayout(t *testing.T) {
+	var files []string
+	for _, d := range []string{"attractors", "backrooms"} {
+		m, _ := filepath.Glob(filepath.Join("../../shared/corpus", d, "*.md"))
+		files = append(files, m...)
+	}
+	if len(files) == 0 {
+		t.Skip("../shared/corpus is absent: no real conversations to write in other layouts")
+	}
+	for _, l := range otherLayouts {
+		t.Run(l.name, func(t *testing.T) {
+			for _, f := range files {
+				data, err := os.ReadFile(f)
+				if err != nil {
+					t.Fatal(err)
+				}
+				ts, _, err := Import(data)
+				if err != nil {
+					t.Fatal(err)
+				}
+				want := ts[0]
+				if why, ok := layoutExceptions[l.name+"/"+filepath.Base(f)]; ok {
+					t.Logf("%s: not held, %s", filepath.Base(f), why)
+					continue
+				}
+				got, layout, err := Import([]byte(l.write(want)))
+				if err != nil {
+					t.Errorf("%s: %v", filepath.Base(f), err)
+					continue
+				}
+				if len(got[0].Messages) != len(want.Messages) {
+					t.Errorf("%s read as %s: %d messages, want %d", filepath.Base(f), layout, len(got[0].Messages), len(want.Messages))
+					continue
+				}
+				for i, m := range got[0].Messages {
+					w := want.Messages[i]
+					if m.Speaker != w.Speaker || sameText(m.Content) != sameText(w.Content) {
+						t.Errorf("%s message %d read as %s: %q, %.80q; want %q, %.80q", filepath.Base(f), i+1, layout, m.Speaker, m.Content, w.Speaker, w.Content)
+						break
+					}
+				}
+			}
+		})
+	}
+}
+
+// sameText is a message as the layouts keep it: without white space at
+// the ends of its lines or of the whole, and with one blank line where
+// there were several.
+func sameText(s string) string {
+	var out []string
+	for _, l := range strings.Split(strings.TrimSpace(s), "\n") {
+		l = strings.TrimRight(l, " \t\r")
+		if l == "" && len(out) > 0 && out[len(out)-1] == "" {
+			continue
+		}
+		out = append(out, l)
+	}
+	return strings.Join(out, "\n")
+}
