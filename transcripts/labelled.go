@@ -370,74 +370,9 @@ func chooseLabels(lines []string) []speakerLabel {
 	}
 	var forms [][]speakerLabel // each form's speakers' labels, where they take turns
 	for form := uint8(1); form <= lastForm; form++ {
-		counts, alone, opens := map[string]int{}, map[string]int{}, map[string]int{}
-		most := 0
-		for _, lb := range all {
-			if lb.form == form {
-				counts[lb.name]++
-				most = max(most, counts[lb.name])
-				if lb.rest == "" {
-					alone[lb.name]++
-				}
-				if lb.line == 0 || blank(lines[lb.line-1]) || separatorLine(lines[lb.line-1]) {
-					opens[lb.name]++
-				}
-			}
+		if seq := speakersOf(lines, all, form, titled, self); seq != nil {
+			forms = append(forms, seq)
 		}
-		recurs0 := func(name string) bool {
-			c := counts[name]
-			return titled[name] && c > 0 || c >= 2 && 4*c >= most
-		}
-		field := fieldNames(all, form, counts, titled, recurs0)
-		recurs := func(name string) bool { return recurs0(name) && !field[name] }
-		// When the speakers' labels stand alone on their lines, a
-		// recurring name that never does is a field their messages hold
-		// ("Instruction: …", "Input: None", "Solution: …" in a role-playing
-		// framework's log), not a speaker.
-		// So too when the speakers' labels each open a paragraph ("AI
-		// User: Instruction: …" after a blank line), a recurring name whose
-		// label never does ("Input: None" on the next line).
-		standing, opening := 0, 0
-		for name, c := range counts {
-			if recurs(name) && alone[name] == c {
-				standing++
-			}
-			if recurs(name) && opens[name] == c {
-				opening++
-			}
-		}
-		speaks := func(name string) bool {
-			return recurs(name) && (standing < 2 || alone[name] > 0) && (opening < 2 || opens[name] > 0)
-		}
-		var seq []speakerLabel
-		speakers := 0
-		for name := range counts {
-			if speaks(name) {
-				speakers++
-			}
-		}
-		// Two speakers or more, or the one a title names on both sides,
-		// whose labels are all there is to take turns (sidesByTurn tells
-		// its sides apart).
-		alone1 := speakers == 1 && speaks(self)
-		if speakers < 2 && !alone1 {
-			continue
-		}
-		turns := 0
-		for _, lb := range all {
-			if lb.form == form && speaks(lb.name) {
-				if len(seq) > 0 && seq[len(seq)-1].name != lb.name {
-					turns++
-				}
-				seq = append(seq, lb)
-			}
-		}
-		// The speakers take turns: most labels name someone else than the
-		// label before them.
-		if !alone1 && 2*turns < len(seq)-1 {
-			continue
-		}
-		forms = append(forms, seq)
 	}
 	// The form that labels the most lines, unless its labels are the
 	// fields of another's messages.
@@ -456,6 +391,80 @@ func chooseLabels(lines []string) []speakerLabel {
 		}
 	}
 	return best
+}
+
+// speakersOf is the labels of one form that name its speakers (see
+// LayoutLabelled), in order, or nil when its names do not take turns as
+// speakers do.
+func speakersOf(lines []string, all []speakerLabel, form uint8, titled map[string]bool, self string) []speakerLabel {
+	counts, alone, opens := map[string]int{}, map[string]int{}, map[string]int{}
+	most := 0
+	for _, lb := range all {
+		if lb.form == form {
+			counts[lb.name]++
+			most = max(most, counts[lb.name])
+			if lb.rest == "" {
+				alone[lb.name]++
+			}
+			if lb.line == 0 || blank(lines[lb.line-1]) || separatorLine(lines[lb.line-1]) {
+				opens[lb.name]++
+			}
+		}
+	}
+	recurs0 := func(name string) bool {
+		c := counts[name]
+		return titled[name] && c > 0 || c >= 2 && 4*c >= most
+	}
+	field := fieldNames(all, form, counts, titled, recurs0)
+	recurs := func(name string) bool { return recurs0(name) && !field[name] }
+	// When the speakers' labels stand alone on their lines, a
+	// recurring name that never does is a field their messages hold
+	// ("Instruction: …", "Input: None", "Solution: …" in a role-playing
+	// framework's log), not a speaker.
+	// So too when the speakers' labels each open a paragraph ("AI
+	// User: Instruction: …" after a blank line), a recurring name whose
+	// label never does ("Input: None" on the next line).
+	standing, opening := 0, 0
+	for name, c := range counts {
+		if recurs(name) && alone[name] == c {
+			standing++
+		}
+		if recurs(name) && opens[name] == c {
+			opening++
+		}
+	}
+	speaks := func(name string) bool {
+		return recurs(name) && (standing < 2 || alone[name] > 0) && (opening < 2 || opens[name] > 0)
+	}
+	var seq []speakerLabel
+	speakers := 0
+	for name := range counts {
+		if speaks(name) {
+			speakers++
+		}
+	}
+	// Two speakers or more, or the one a title names on both sides,
+	// whose labels are all there is to take turns (sidesByTurn tells
+	// its sides apart).
+	alone1 := speakers == 1 && speaks(self)
+	if speakers < 2 && !alone1 {
+		return nil
+	}
+	turns := 0
+	for _, lb := range all {
+		if lb.form == form && speaks(lb.name) {
+			if len(seq) > 0 && seq[len(seq)-1].name != lb.name {
+				turns++
+			}
+			seq = append(seq, lb)
+		}
+	}
+	// The speakers take turns: most labels name someone else than the
+	// label before them.
+	if !alone1 && 2*turns < len(seq)-1 {
+		return nil
+	}
+	return seq
 }
 
 // fieldNames finds, among the names that recur in labels of one form, those
