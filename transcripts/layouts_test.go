@@ -2,6 +2,7 @@ package transcripts
 
 import (
 	"encoding/csv"
+	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -51,6 +52,27 @@ var otherLayouts = []struct {
 		}
 		return b.String()
 	}},
+	{"OpenAI messages JSON", func(t *Transcript) string {
+		var msgs []map[string]string
+		for i, m := range t.Messages {
+			msgs = append(msgs, map[string]string{"role": [2]string{"user", "assistant"}[i%2], "name": m.Speaker, "content": m.Content})
+		}
+		return jsonOf(map[string]any{"messages": msgs})
+	}},
+	{"ShareGPT JSON", func(t *Transcript) string {
+		var msgs []map[string]string
+		for _, m := range t.Messages {
+			msgs = append(msgs, map[string]string{"from": m.Speaker, "value": m.Content})
+		}
+		return jsonOf([]any{map[string]any{"conversations": msgs}})
+	}},
+	{"turns JSONL", func(t *Transcript) string {
+		var b strings.Builder
+		for _, m := range t.Messages {
+			b.WriteString(jsonOf(map[string]string{"speaker": m.Speaker, "text": m.Content}) + "\n")
+		}
+		return b.String()
+	}},
 	{"CSV", func(t *Transcript) string {
 		var b strings.Builder
 		w := csv.NewWriter(&b)
@@ -61,6 +83,14 @@ var otherLayouts = []struct {
 		w.Flush()
 		return b.String()
 	}},
+}
+
+func jsonOf(v any) string {
+	b, err := json.Marshal(v)
+	if err != nil {
+		panic(err)
+	}
+	return string(b)
 }
 
 func eachMessage(format string) func(t *Transcript) string {
