@@ -93,12 +93,19 @@ func (m *LoopModel) Chance(x []float64) float64 {
 }
 
 // contributions lists, strongest first, the signals that pushed x towards
-// a loop.
+// a loop. The two richness signals are weighed as one, under richness_6:
+// the model reads them together, and either alone can push one way while
+// the pair pushes the other (short messages make both low).
 func (m *LoopModel) contributions(x []float64) []int {
 	push := make([]float64, len(x))
-	var idx []int
 	for i := range x {
-		if push[i] = m.Weights[i] * (x[i] - m.Mean[i]) / m.Scale[i]; push[i] > 0.25 {
+		push[i] = m.Weights[i] * (x[i] - m.Mean[i]) / m.Scale[i]
+	}
+	push[fRichness6] += push[fRichness12]
+	push[fRichness12] = 0
+	var idx []int
+	for i, p := range push {
+		if p > 0.25 {
 			idx = append(idx, i)
 		}
 	}
@@ -125,7 +132,8 @@ func (m *LoopModel) explain(x []float64, token string) string {
 }
 
 // describeSignal says what signal i of x means for one message, for a
-// person to check against the transcript.
+// person to check against the transcript: true of the value, whichever
+// way the model weighs it.
 func describeSignal(i int, x []float64, token string) string {
 	v := x[i]
 	switch i {
@@ -144,24 +152,42 @@ func describeSignal(i int, x []float64, token string) string {
 	case fLenRatio:
 		return fmt.Sprintf("it is %.1f× its speaker's usual length", math.Exp(v))
 	case fTiny:
+		if v == 0 {
+			return "it holds words"
+		}
 		return "it holds almost no words"
 	case fEndToken:
+		if v == 0 {
+			return "it does not sign off with " + token
+		}
 		return "it signs off with " + token
 	case fFarewell:
 		return fmt.Sprintf("%.0f%% of its words thank or say goodbye", 100*v)
 	case fRefusal:
+		if v == 0 {
+			return "it does not refuse"
+		}
 		return "it refuses"
 	case fQuestion:
+		if v == 0 {
+			return "it asks no question" // the model weighs a question against a loop
+		}
 		return "it asks a question"
 	case fPrevStale:
 		return fmt.Sprintf("the message before reused %.0f%% of its words from the last six", 100*v)
 	case fPrevTiny:
+		if v == 0 {
+			return "the message before held words"
+		}
 		return "the message before held almost no words"
 	case fPrevFarewell:
 		return "the message before said goodbye"
 	case fPrevNewWords:
 		return fmt.Sprintf("the message before had %.0f%% new words", 100*v)
 	case fBothEndTokens:
+		if v == 0 {
+			return "the two last messages do not both hold " + token
+		}
 		return "both sides just used " + token
 	case fPrevTemplate:
 		return fmt.Sprintf("the message before re-used %.0f%% of its speaker's previous layout", 100*v)
@@ -172,11 +198,18 @@ func describeSignal(i int, x []float64, token string) string {
 	case fBothRut:
 		return fmt.Sprintf("both sides repeat themselves (%.0f%%)", 100*v)
 	case fBothTiny:
+		if v == 0 {
+			return "it or the message before holds words"
+		}
 		return "it and the message before hold almost no words"
 	case fRichness6, fRichness12:
 		// The model reads the two together: the last six messages
-		// narrower than the last twelve.
-		return fmt.Sprintf("the last six messages say fewer different words than the last twelve (%.1f against %.1f distinct words per √word)",
+		// narrower than the last twelve, or both narrow.
+		if x[fRichness6] < x[fRichness12] {
+			return fmt.Sprintf("the last six messages say fewer different words than the last twelve (%.1f against %.1f distinct words per √word)",
+				x[fRichness6], x[fRichness12])
+		}
+		return fmt.Sprintf("the last messages say few different words (%.1f distinct words per √word in the last six, %.1f in the last twelve)",
 			x[fRichness6], x[fRichness12])
 	}
 	return LoopFeatureNames[i]

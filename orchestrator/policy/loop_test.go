@@ -205,3 +205,40 @@ func TestLoopExplain(t *testing.T) {
 		})
 	}
 }
+
+// A reason is true of the message whichever way the model weighs a
+// signal: the richness pair is weighed as one (short messages make both
+// low, and the six alone would seem to push towards a loop), and a
+// signal that counts against a loop is said as it is when its absence
+// pushes towards one.
+func TestLoopExplainSaysWhatIsTrue(t *testing.T) {
+	n := NumLoopFeatures
+	m := &LoopModel{Mean: make([]float64, n), Scale: ones64(n), Weights: make([]float64, n)}
+	// The embedded model's weights for the pair, per distinct word per
+	// √word, and their means.
+	m.Mean[fRichness6], m.Mean[fRichness12], m.Mean[fQuestion] = 10.23, 11.77, 0.5
+	m.Weights[fRichness6], m.Weights[fRichness12], m.Weights[fQuestion] = -0.348, 0.266, -1
+	cases := []struct {
+		name              string
+		r6, r12, question float64
+		want              string
+	}{
+		{"the six wider than the twelve, the pair against a loop", 3.3, 2.3, 1,
+			"it looks like the messages around it"},
+		{"the six narrower than the twelve", 3, 9, 1,
+			"the last six messages say fewer different words than the last twelve (3.0 against 9.0 distinct words per √word)"},
+		{"both narrow, the six no narrower", 1.5, 1.5, 1,
+			"the last messages say few different words (1.5 distinct words per √word in the last six, 1.5 in the last twelve)"},
+		{"no question asked", 10.23, 11.77, 0,
+			"it asks no question"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			x := make([]float64, n)
+			x[fRichness6], x[fRichness12], x[fQuestion] = c.r6, c.r12, c.question
+			if got := m.explain(x, "[END]"); got != c.want {
+				t.Errorf("explain = %q\nwant      %q", got, c.want)
+			}
+		})
+	}
+}
