@@ -61,7 +61,7 @@ func (p EndToken) Check(msgs []transcripts.Message) Verdict {
 	// than it takes to reach the limit.
 	m := p.m.orFresh()
 	m.mu.Lock()
-	runs, _ := m.values(msgs, func(msg *transcripts.Message, prev []int) int {
+	runs, idx := m.values(msgs, func(msg *transcripts.Message, prev []int) int {
 		if !p.Matches(msg.Content) {
 			return 0
 		}
@@ -70,9 +70,12 @@ func (p EndToken) Check(msgs []transcripts.Message) Verdict {
 		}
 		return 1
 	}, nil)
-	run := 0
+	run, first, last := 0, 0, 0 // the run, and its first and last message's numbers
 	if k := len(runs); k > 0 {
 		run = min(runs[k-1], per*limit)
+		if run > 0 {
+			first, last = int(idx[k-run])+1, int(idx[k-1])+1
+		}
 	}
 	m.mu.Unlock()
 	visit(2)
@@ -81,12 +84,15 @@ func (p EndToken) Check(msgs []transcripts.Message) Verdict {
 	v := Verdict{Progress: []Progress{{Policy: "end_token", Label: label, Count: min(count, limit), Limit: limit}}}
 	if count >= limit {
 		v.Stop, v.Policy = true, "end_token"
-		v.Reason = fmt.Sprintf("both sides used %s in %d consecutive %s", p.Token, limit, unit)
+		v.Reason = fmt.Sprintf("both sides used %s in %d consecutive %s (messages %d to %d)", p.Token, limit, unit, first, last)
 		if limit == 1 {
-			v.Reason = fmt.Sprintf("both sides signed off with %s, one right after the other", p.Token)
+			v.Reason = fmt.Sprintf("both sides signed off with %s, one right after the other (messages %d and %d)", p.Token, first, last)
 		}
 		if p.Messages > 0 {
-			v.Reason = fmt.Sprintf("%d consecutive messages used %s", limit, p.Token)
+			v.Reason = fmt.Sprintf("%d consecutive messages used %s (messages %d to %d)", limit, p.Token, first, last)
+			if limit == 1 {
+				v.Reason = fmt.Sprintf("message %d used %s", last, p.Token)
+			}
 		}
 	}
 	return v

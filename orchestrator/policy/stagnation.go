@@ -91,7 +91,7 @@ func (p *Stagnation) Check(msgs []transcripts.Message) Verdict {
 	count, thr := p.settings()
 	p.m.mu.Lock()
 	defer p.m.mu.Unlock()
-	vals, _ := p.m.values(msgs, p.measure, p.forget)
+	vals, idx := p.m.values(msgs, p.measure, p.forget)
 	run, most := 0, 0.0
 	if k := len(vals) - 1; k >= 0 && vals[k].run > 0 {
 		run = min(vals[k].run, count)
@@ -108,8 +108,9 @@ func (p *Stagnation) Check(msgs []transcripts.Message) Verdict {
 	v := Verdict{Progress: []Progress{{Policy: "stagnation", Label: "messages adding little", Count: run, Limit: count}}}
 	if run >= count {
 		v.Stop, v.Policy = true, "stagnation"
-		v.Reason = fmt.Sprintf("%d messages in a row added almost nothing new: at most %.0f%% of their words had not been said before (threshold %.0f%%)",
-			count, most*100, thr*100)
+		k := len(vals) - 1
+		v.Reason = fmt.Sprintf("%d messages in a row added almost nothing new (messages %d to %d): at most %.0f%% of their words had not been said before (threshold %.0f%%)",
+			count, idx[k-count+1]+1, idx[k]+1, most*100, thr*100)
 	}
 	return v
 }

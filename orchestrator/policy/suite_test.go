@@ -143,9 +143,10 @@ func TestBudgets(t *testing.T) {
 func TestEndToken(t *testing.T) {
 	runStopCases(t, []stopCase{
 		{"a lone token is not echoed", "end_token: {exchanges: 1}", []string{"hi", "bye [END]", "wait, one more thing", "sure"}, 0, ""},
-		{"one exchange", "end_token: {exchanges: 1}", []string{"hi", "bye [END]", "bye [END]", "x"}, 3, "[END]"},
-		{"two exchanges need four in a row", "end_token: {exchanges: 2}", []string{"[END]", "x", "[END]", "[END]", "[END]", "[END]"}, 6, "2 consecutive exchanges"},
-		{"messages count", "end_token: {token: '^C^C', messages: 3}", []string{"^C^C", "^C^C", "^C^C"}, 3, "3 consecutive messages"},
+		{"one exchange", "end_token: {exchanges: 1}", []string{"hi", "bye [END]", "bye [END]", "x"}, 3, "[END], one right after the other (messages 2 and 3)"},
+		{"two exchanges need four in a row", "end_token: {exchanges: 2}", []string{"[END]", "x", "[END]", "[END]", "[END]", "[END]"}, 6, "2 consecutive exchanges (messages 3 to 6)"},
+		{"messages count", "end_token: {token: '^C^C', messages: 3}", []string{"^C^C", "^C^C", "^C^C"}, 3, "3 consecutive messages used ^C^C (messages 1 to 3)"},
+		{"one message", "end_token: {token: '^C^C', messages: 1}", []string{"hi", "^C^C"}, 2, "message 2 used ^C^C"},
 		{"bare ignores the token inside text", "end_token: {match: bare, exchanges: 1}", []string{"ok [END]", "ok [END]", "[END]", " [END]\n"}, 4, "[END]"},
 		{"line needs the token alone on a line", "end_token: {match: line, exchanges: 1}", []string{"done [END]", "done\n[END]", "bye\n  [END]  "}, 3, "[END]"},
 		{"short form names the token", "end_token: '<CAMEL_TASK_DONE>'", []string{"<CAMEL_TASK_DONE>", "<CAMEL_TASK_DONE>", "<CAMEL_TASK_DONE>", "<CAMEL_TASK_DONE>"}, 4, "<CAMEL_TASK_DONE>"},
@@ -252,12 +253,12 @@ func TestTerms(t *testing.T) {
 func TestStagnation(t *testing.T) {
 	farewells := []string{"Thanks, take care!", "You too, take care!", "Thanks! You too!", "Take care!", "You too! Thanks!", "Take care, you too!"}
 	runStopCases(t, []stopCase{
-		{"farewells add nothing", "stagnation: {}", cat(distinct(4), farewells), 10, "4 messages in a row"},
+		{"farewells add nothing", "stagnation: {}", cat(distinct(4), farewells), 10, "4 messages in a row added almost nothing new (messages 7 to 10)"},
 		{"new content never fires", "stagnation: {}", distinct(20), 0, ""},
 		{"one side asking new questions keeps it going", "stagnation: {}", []string{
 			"Is it an animal?", "No.", "Is it made of metal?", "Yes.", "Can you hold it in your hand?", "Yes.",
 			"Does it open bottles?", "No.", "Is it a key for doors?", "Yes!"}, 0, ""},
-		{"emoji ping-pong", "stagnation: {count: 3}", []string{"hello there friend", "👋", "👋", "👋", "👋"}, 5, "3 messages in a row"},
+		{"emoji ping-pong", "stagnation: {count: 3}", []string{"hello there friend", "👋", "👋", "👋", "👋"}, 5, "3 messages in a row added almost nothing new (messages 3 to 5)"},
 		{"a long answer late in a conversation still counts as new", "stagnation: {count: 2}", cat(
 			[]string{strings.Join(distinct(30), " ")},
 			[]string{strings.Join(distinct(30)[:25], " ") + " " + strings.Join(distinct(40)[30:], " ")},
@@ -514,8 +515,10 @@ func TestModeratorNotesAreIgnored(t *testing.T) {
 	note := transcripts.Message{Speaker: transcripts.ModeratorSpeaker, Content: "please continue", Origin: transcripts.OriginModerator}
 	withNote := []transcripts.Message{msgs[0], note, msgs[1]}
 	p := EndToken{Token: "[END]", Exchanges: 1}
-	if !p.Check(withNote).Stop {
+	if v := p.Check(withNote); !v.Stop {
 		t.Error("a moderator note broke the [END] exchange")
+	} else if !strings.Contains(v.Reason, "(messages 1 and 3)") {
+		t.Errorf("reason %q does not number the messages as the transcript does, the note among them", v.Reason)
 	}
 	if n := (MaxMessages{N: 10}).Check(withNote).Progress[0].Count; n != 2 {
 		t.Errorf("max_messages counted %d, want 2", n)
