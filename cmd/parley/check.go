@@ -43,13 +43,15 @@ it, which rule fired and why, and how many messages that saves.
 
 Transcripts may be in any layout parley reads: its own Markdown and JSONL,
 "### Name ###" headed blocks, speaker-labelled text ("## Name", "**Name:**",
-"Name:", "[12:00] Name:"), OpenAI "messages" JSON, ShareGPT "conversations"
-JSON, other JSON lists of turns, or JSON of numbered messages ("message_1",
-…); directories are searched for them. Without --policy, parley's default
+"Name:", "> Name:", "- Name:", "=== Name ===", "<Name>", "[12:00] Name:",
+"Turn 3 - Name:"), OpenAI "messages" JSON, ShareGPT "conversations" JSON,
+other JSON or YAML lists of turns, JSON of numbered messages ("message_1",
+…), or CSV and TSV tables with a speaker and a text column; directories are
+searched for them (YAML only when named). Without --policy, parley's default
 set is used. --policy takes a YAML file holding a termination: block (a
 scenario will do) or the bare policy.
 
-A transcript NAME.md (or .jsonl, .json) may carry a labelled window in
+A transcript NAME.md (or NAME.jsonl, NAME.json, NAME.csv, …) may carry a labelled window in
 NAME.expect.yaml:
 
   stop_after: 15   # stopping before message 15 cuts content

@@ -22,10 +22,12 @@ func newConvertCmd() *cobra.Command {
 		Use:   "convert IN OUT.md | CONFIG.json ROSTER.yaml",
 		Short: "Write a transcript, or a tournament config, from another tool in parley's own layout",
 		Long: `convert reads a transcript in any layout parley knows ("### Name ###"
-headed blocks, speaker-labelled text ("## Name", "**Name:**", "Name:", "[12:00] Name:"),
-OpenAI "messages" JSON, ShareGPT "conversations" JSON, other JSON lists of
-turns, JSON of numbered messages ("message_1", …), or parley's own Markdown
-and JSONL) and writes it in parley's Markdown layout,
+headed blocks, speaker-labelled text ("## Name", "**Name:**", "Name:",
+"> Name:", "- Name:", "=== Name ===", "<Name>", "[12:00] Name:",
+"Turn 3 - Name:"), OpenAI "messages" JSON, ShareGPT "conversations" JSON,
+other JSON or YAML lists of turns, JSON of numbered messages ("message_1",
+…), CSV or TSV tables with a speaker and a text column, or parley's own
+Markdown and JSONL) and writes it in parley's Markdown layout,
 or as parley JSONL when OUT ends in .jsonl.
 
 Given the config of the attractors tournament script (a JSON file with

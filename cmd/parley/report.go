@@ -23,7 +23,7 @@ func newReportCmd() *cobra.Command {
 		Long: `report reads recorded conversations (parley's own, a batch or a tournament,
 the folder of the attractors script with its .md and .json side by side,
 "### Name ###" logs, speaker-labelled text, OpenAI or ShareGPT JSON, other
-JSON lists of turns or of numbered messages) and writes report.html, report.md and report.json into
+JSON or YAML lists of turns or of numbered messages, CSV or TSV tables) and writes report.html, report.md and report.json into
 REPORTDIR.
 
 For each conversation it finds where the substance ended (the first stop of
