@@ -1,8 +1,6 @@
 package transcripts
 
 import (
-	"os"
-	"path/filepath"
 	"reflect"
 	"regexp"
 	"strings"
@@ -79,13 +77,9 @@ func TestParseHeadedAsBefore(t *testing.T) {
 	for _, c := range headedCases {
 		checkHeadedAsBefore(t, []byte(c))
 	}
-	files, _ := filepath.Glob("../../shared/corpus/backrooms/*.md")
+	files, _ := corpusFiles(t, "backrooms")
 	for _, f := range files {
-		data, err := os.ReadFile(f)
-		if err != nil {
-			t.Fatal(err)
-		}
-		checkHeadedAsBefore(t, data)
+		checkHeadedAsBefore(t, f.data)
 	}
 }
 
@@ -117,19 +111,9 @@ func FuzzParseHeadedAsBefore(f *testing.F) {
 // BenchmarkParseHeaded reads the real "### Name ###" corpus in
 // ../shared/corpus/backrooms, now and as before, in one run.
 func BenchmarkParseHeaded(b *testing.B) {
-	files, _ := filepath.Glob("../../shared/corpus/backrooms/*.md")
-	if len(files) == 0 {
+	all, size := corpusFiles(b, "backrooms")
+	if len(all) == 0 {
 		b.Skip("../shared/corpus is absent: no real headed transcripts to read")
-	}
-	var all [][]byte
-	size := 0
-	for _, f := range files {
-		data, err := os.ReadFile(f)
-		if err != nil {
-			b.Fatal(err)
-		}
-		all = append(all, data)
-		size += len(data)
 	}
 	for _, c := range []struct {
 		name  string
@@ -140,7 +124,7 @@ func BenchmarkParseHeaded(b *testing.B) {
 			b.ReportAllocs()
 			for b.Loop() {
 				for _, d := range all {
-					if _, err := c.parse(d); err != nil {
+					if _, err := c.parse(d.data); err != nil {
 						b.Fatal(err)
 					}
 				}

@@ -2,8 +2,6 @@ package transcripts
 
 import (
 	"encoding/json"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -22,18 +20,14 @@ func TestOneLine(t *testing.T) {
 // ../shared/corpus/backrooms written as OpenAI messages JSON, each message
 // naming its speaker, as an export of it would be.
 func BenchmarkImportJSON(b *testing.B) {
-	files, _ := filepath.Glob("../../shared/corpus/backrooms/*.md")
+	files, _ := corpusFiles(b, "backrooms")
 	if len(files) == 0 {
 		b.Skip("../shared/corpus is absent: no real transcripts to write as JSON")
 	}
 	var all [][]byte
 	size := 0
 	for _, f := range files {
-		data, err := os.ReadFile(f)
-		if err != nil {
-			b.Fatal(err)
-		}
-		t, err := ParseHeaded(data)
+		t, err := ParseHeaded(f.data)
 		if err != nil {
 			b.Fatal(err)
 		}

@@ -4,8 +4,6 @@ import (
 	"encoding/csv"
 	"encoding/json"
 	"fmt"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -113,43 +111,35 @@ var layoutExceptions = map[string]string{
 }
 
 func TestCorpusReadsAlikeInEveryLayout(t *testing.T) {
-	var files []string
-	for _, d := range []string{"attractors", "backrooms"} {
-		m, _ := filepath.Glob(filepath.Join("../../shared/corpus", d, "*.md"))
-		files = append(files, m...)
-	}
+	files, _ := corpusFiles(t, "attractors", "backrooms")
 	if len(files) == 0 {
 		t.Skip("../shared/corpus is absent: no real conversations to write in other layouts")
 	}
 	for _, l := range otherLayouts {
 		t.Run(l.name, func(t *testing.T) {
 			for _, f := range files {
-				data, err := os.ReadFile(f)
-				if err != nil {
-					t.Fatal(err)
-				}
-				ts, _, err := Import(data)
+				ts, _, err := Import(f.data)
 				if err != nil {
 					t.Fatal(err)
 				}
 				want := ts[0]
-				if why, ok := layoutExceptions[l.name+"/"+filepath.Base(f)]; ok {
-					t.Logf("%s: not held, %s", filepath.Base(f), why)
+				if why, ok := layoutExceptions[l.name+"/"+f.name]; ok {
+					t.Logf("%s: not held, %s", f.name, why)
 					continue
 				}
 				got, layout, err := Import([]byte(l.write(want)))
 				if err != nil {
-					t.Errorf("%s: %v", filepath.Base(f), err)
+					t.Errorf("%s: %v", f.name, err)
 					continue
 				}
 				if len(got[0].Messages) != len(want.Messages) {
-					t.Errorf("%s read as %s: %d messages, want %d", filepath.Base(f), layout, len(got[0].Messages), len(want.Messages))
+					t.Errorf("%s read as %s: %d messages, want %d", f.name, layout, len(got[0].Messages), len(want.Messages))
 					continue
 				}
 				for i, m := range got[0].Messages {
 					w := want.Messages[i]
 					if m.Speaker != w.Speaker || sameText(m.Content) != sameText(w.Content) {
-						t.Errorf("%s message %d read as %s: %q, %.80q; want %q, %.80q", filepath.Base(f), i+1, layout, m.Speaker, m.Content, w.Speaker, w.Content)
+						t.Errorf("%s message %d read as %s: %q, %.80q; want %q, %.80q", f.name, i+1, layout, m.Speaker, m.Content, w.Speaker, w.Content)
 						break
 					}
 				}

@@ -1,8 +1,6 @@
 package transcripts
 
 import (
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -12,17 +10,7 @@ import (
 // with its unescaped rules and headings) beside splitting the same bytes
 // into lines, the least any line reader does, in one run.
 func BenchmarkParseMarkdown(b *testing.B) {
-	files, _ := filepath.Glob("../../shared/corpus/attractors/*.md")
-	var all [][]byte
-	size := 0
-	for _, f := range files {
-		data, err := os.ReadFile(f)
-		if err != nil {
-			b.Fatal(err)
-		}
-		all = append(all, data)
-		size += len(data)
-	}
+	all, size := corpusFiles(b, "attractors")
 	if len(all) == 0 {
 		b.Skip("../shared/corpus is absent: no real Markdown transcripts to read")
 	}
@@ -31,7 +19,7 @@ func BenchmarkParseMarkdown(b *testing.B) {
 		b.ReportAllocs()
 		for b.Loop() {
 			for _, d := range all {
-				if _, err := ParseMarkdown(d); err != nil {
+				if _, err := ParseMarkdown(d.data); err != nil {
 					b.Fatal(err)
 				}
 			}
@@ -42,7 +30,7 @@ func BenchmarkParseMarkdown(b *testing.B) {
 		b.ReportAllocs()
 		for b.Loop() {
 			for _, d := range all {
-				_ = strings.Split(string(d), "\n")
+				_ = strings.Split(string(d.data), "\n")
 			}
 		}
 	})
