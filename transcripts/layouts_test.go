@@ -18,13 +18,7 @@ var otherLayouts = []struct {
 	write func(t *Transcript) string
 }{
 	{"headings", eachMessage("## %[1]s\n\n%[2]s\n\n")},
-	{"headings numbering turns", func(t *Transcript) string {
-		var b strings.Builder
-		for i, m := range t.Messages {
-			fmt.Fprintf(&b, "## Turn %d — %s\n\n%s\n\n", i+1, m.Speaker, m.Content)
-		}
-		return b.String()
-	}},
+	{"headings numbering turns", eachMessage("## Turn %[3]d — %[1]s\n\n%[2]s\n\n")},
 	{"bold labels", eachMessage("**%[1]s:** %[2]s\n\n")},
 	{"plain labels", eachMessage("%[1]s: %[2]s\n\n")},
 	{"quoted", func(t *Transcript) string {
@@ -43,13 +37,7 @@ var otherLayouts = []struct {
 	}},
 	{"framed names", eachMessage("=== %[1]s ===\n%[2]s\n\n")},
 	{"tags", eachMessage("<%[1]s>\n%[2]s\n</%[1]s>\n")},
-	{"turn lines", func(t *Transcript) string {
-		var b strings.Builder
-		for i, m := range t.Messages {
-			fmt.Fprintf(&b, "Turn %d - %s:\n%s\n\n", i+1, m.Speaker, m.Content)
-		}
-		return b.String()
-	}},
+	{"turn lines", eachMessage("Turn %[3]d - %[1]s:\n%[2]s\n\n")},
 	{"OpenAI messages JSON", func(t *Transcript) string {
 		var msgs []map[string]string
 		for i, m := range t.Messages {
@@ -91,11 +79,13 @@ func jsonOf(v any) string {
 	return string(b)
 }
 
+// eachMessage writes each message with format, given its speaker, its
+// content and its number.
 func eachMessage(format string) func(t *Transcript) string {
 	return func(t *Transcript) string {
 		var b strings.Builder
-		for _, m := range t.Messages {
-			fmt.Fprintf(&b, format, m.Speaker, m.Content)
+		for i, m := range t.Messages {
+			fmt.Fprintf(&b, format, m.Speaker, m.Content, i+1)
 		}
 		return b.String()
 	}
