@@ -194,12 +194,11 @@ func stamp(inner string) bool {
 		return true // a time or a date
 	}
 	word, num, _ := strings.Cut(strings.ToLower(strings.TrimSpace(inner)), " ")
-	switch word {
-	case "turn", "message", "msg", "round", "step":
-		return strings.Trim(num, "0123456789#") == "" && num != ""
-	}
-	return false
+	return turnWords[word] && strings.Trim(num, "0123456789#") == "" && num != ""
 }
+
+// turnWords are the words a numbered turn starts with: "Turn 3", "Round 2".
+var turnWords = map[string]bool{"turn": true, "message": true, "msg": true, "round": true, "step": true, "exchange": true}
 
 // cleanName takes off what scripts write around a speaker's name in a
 // heading or a bold label: emoji before it ("🤖 Claude"), a numbered turn
@@ -230,12 +229,7 @@ func cleanName(n string) string {
 // "Message 12 (GPT-4o):"), and returns what follows it.
 func cutTurn(l string) (string, bool) {
 	word, after, ok := strings.Cut(l, " ")
-	if !ok {
-		return "", false
-	}
-	switch strings.ToLower(word) {
-	case "turn", "message", "msg", "round", "step", "exchange":
-	default:
+	if !ok || !turnWords[strings.ToLower(word)] {
 		return "", false
 	}
 	after = strings.TrimPrefix(after, "#")
