@@ -405,6 +405,29 @@ func TestImportSystemMessageIsTheSystemPrompt(t *testing.T) {
 	if back.Run.System != tr.Run.System || back.Title != tr.Title {
 		t.Errorf("JSONL kept system %q and title %q", back.Run.System, back.Title)
 	}
+
+	// So in speaker-labelled text: "System:" before the first message is
+	// the system prompt, and later a moderator's note, as "Moderator:" is.
+	ts, _, err = Import([]byte(labelledNotes))
+	if err != nil {
+		t.Fatal(err)
+	}
+	tr = ts[0]
+	if tr.Run == nil || tr.Run.System != "Talk about tides." {
+		t.Fatalf("labelled run = %+v, want the system prompt recorded", tr.Run)
+	}
+	if sp := tr.Speakers(); strings.Join(sp, "|") != "Claude|GPT" {
+		t.Errorf("labelled speakers %q, want Claude and GPT alone", sp)
+	}
+	notes := 0
+	for _, m := range tr.Messages {
+		if m.Origin == OriginModerator {
+			notes++
+		}
+	}
+	if notes != 3 {
+		t.Errorf("%d moderator notes, want 3", notes)
+	}
 }
 
 // Converted files name only the times they know: no empty **Started:** or

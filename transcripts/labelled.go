@@ -64,7 +64,11 @@ import (
 // after that form's first label and name more than it does, whose
 // speakers take turns. A name that a title gives is a speaker however
 // rarely it speaks. Text before the first label is the run's Preamble,
-// but for a "# Title" line, which is the title.
+// but for a "# Title" line, which is the title. A "System" (or
+// "Developer") label is read as the JSON layouts read that role: before
+// the first message it is the run's system prompt, later a moderator's
+// note; a "Moderator" label is a moderator's note. Rules do not count
+// notes.
 const LayoutLabelled = "speaker-labelled"
 
 // Label forms: a heading's level (1 to 6), bold, plain, timed, quoted,
@@ -431,9 +435,9 @@ func speakersOf(lines []string, all []speakerLabel, form uint8, titled map[strin
 		return recurs(name) && (standing < 2 || alone[name] > 0) && (opening < 2 || opens[name] > 0)
 	}
 	var seq []speakerLabel
-	speakers := 0
+	speakers := 0 // not counting a system prompt's or a moderator's labels
 	for name := range counts {
-		if speaks(name) {
+		if speaks(name) && noteKind(name) == "" {
 			speakers++
 		}
 	}
@@ -492,16 +496,16 @@ func fieldNames(all []speakerLabel, form uint8, counts map[string]int, titled ma
 		}
 		return field
 	}
-	a := ""
+	a := "" // the first speaker: a system prompt or a moderator's note may come first
 	for _, lb := range all {
-		if lb.form == form && recurs(lb.name) {
+		if lb.form == form && recurs(lb.name) && noteKind(lb.name) == "" {
 			a = lb.name
 			break
 		}
 	}
 	ca, b := counts[a], ""
 	for _, name := range names {
-		if c := counts[name]; name != a && 10*abs(c-ca) <= max(ca, 10) && (b == "" || c > counts[b] || c == counts[b] && name < b) {
+		if c := counts[name]; name != a && noteKind(name) == "" && 10*abs(c-ca) <= max(ca, 10) && (b == "" || c > counts[b] || c == counts[b] && name < b) {
 			b = name
 		}
 	}
@@ -618,6 +622,7 @@ func parseLabelled(text string) (*Transcript, error) {
 	if note := body(pre, labels[0].line, true); note != "" {
 		t.Run = &Run{Preamble: note}
 	}
+	var system []string // the system prompt's parts, before the first message
 	for k, lb := range labels {
 		next := len(lines)
 		if k+1 < len(labels) {
@@ -652,12 +657,43 @@ func parseLabelled(text string) (*Transcript, error) {
 				content = lb.rest
 			}
 		}
-		t.Messages = append(t.Messages, Message{Speaker: lb.name, Content: content})
+		m := Message{Speaker: lb.name, Content: content}
+		switch noteKind(lb.name) {
+		case "system":
+			if len(t.Messages) == 0 {
+				system = append(system, content)
+				continue
+			}
+			m.Speaker, m.Origin = ModeratorSpeaker, OriginModerator
+		case "moderator":
+			m.Speaker, m.Origin = ModeratorSpeaker, OriginModerator
+		}
+		t.Messages = append(t.Messages, m)
+	}
+	if len(system) > 0 {
+		if t.Run == nil {
+			t.Run = &Run{}
+		}
+		t.Run.System = strings.Join(system, "\n\n")
 	}
 	if t.Title == "" {
 		t.Title = defaultTitle(t)
 	}
 	return t, nil
+}
+
+// noteKind tells the labels that are not a speaker's, as the JSON layouts
+// tell their roles: "system" for a system (or developer) prompt, which
+// before the first message is the run's system prompt and later a
+// moderator note; "moderator" for a moderator's note; "" for a speaker.
+func noteKind(name string) string {
+	switch strings.ToLower(name) {
+	case "system", "developer":
+		return "system"
+	case strings.ToLower(ModeratorSpeaker):
+		return "moderator"
+	}
+	return ""
 }
 
 // eachLine is s with f applied to each of its lines: a quoted message's

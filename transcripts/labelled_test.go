@@ -160,6 +160,11 @@ func FuzzParseLabelled(f *testing.F) {
 // and fills each message with fields of the same form ("Instruction: …",
 // "Input: None"); the fields stay in the messages. Where the speakers'
 // labels hold text, every recurring name is a speaker, as before.
+// labelledNotes is a labelled conversation with a system prompt before its
+// first message, a later system message and a moderator's notes.
+const labelledNotes = "System: Talk about tides.\n\nClaude: Tides?\n\nGPT: The moon.\n\nModerator: Two more turns.\n\n" +
+	"Claude: And the sun.\n\nGPT: Less so.\n\nSystem: Wrap up.\n\nModerator: Last one.\n\nClaude: Bye.\n\nGPT: Bye.\n"
+
 func TestParseLabelledFields(t *testing.T) {
 	cases := []struct {
 		name, text string
@@ -192,6 +197,10 @@ func TestParseLabelledFields(t *testing.T) {
 			"**A:** one\n\n**B:** two\n\n**C:** three\n\n**A:** four\n\n**B:** five\n\n**C:** six\n\n**A:** seven\n\n**B:** eight\n",
 			[]string{"A", "B", "C", "A", "B", "C", "A", "B"},
 			"one"},
+		{"a system prompt first and a moderator's notes between the speakers",
+			labelledNotes,
+			[]string{"Claude", "GPT", ModeratorSpeaker, "Claude", "GPT", ModeratorSpeaker, ModeratorSpeaker, "Claude", "GPT"},
+			"Tides?"},
 		{"under a title naming the speakers, every other name is a field",
 			"# gpt-5 vs grok-4\n\n**gpt-5:** A riddle.\n\n**Hint:** keys.\n\n**grok-4:** A piano.\n\n**Hint:** teeth.\n\n**gpt-5:** Yes.\n\n**grok-4:** Good.\n\n**Hint:** none.\n",
 			[]string{"gpt-5", "grok-4", "gpt-5", "grok-4"},
