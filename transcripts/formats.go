@@ -93,21 +93,24 @@ const (
 // Detect names the layout of a transcript file's contents, or "" when it is
 // none parley knows.
 func Detect(data []byte) string {
-	layout, _ := detect(data)
+	layout, _, _ := detect(data, func(b []byte) string { return string(b) })
 	return layout
 }
 
-// detect is Detect, and returns too what a JSON, YAML or table layout was
-// read into (unwrapped as unwrapJSON does), so Import reads the file once.
-func detect(data []byte) (string, []any) {
+// detect is Detect, and returns too what it read the file into on the way,
+// so Import reads it once: the values of a JSON, YAML or table layout
+// (unwrapped as unwrapJSON does), or a speaker-labelled conversation. text
+// makes the string the labelled reader reads from the bytes (see
+// importData).
+func detect(data []byte, text func([]byte) string) (string, []any, *Transcript) {
 	d := bytes.TrimLeft(bytes.TrimPrefix(data, []byte("\ufeff")), " \r\n\t")
 	switch {
 	case LooksLikeJSONL(d):
-		return LayoutJSONL, nil
+		return LayoutJSONL, nil, nil
 	case len(d) > 0 && (d[0] == '{' || d[0] == '['):
 		if vals, err := jsonValues(d); err == nil {
 			vals = unwrapJSON(vals)
-			return jsonLayout(vals), vals
+			return jsonLayout(vals), vals, nil
 		}
 		// Not JSON: text whose first line opens with a bracket
 		// ("[Claude]: Hello") is read as the text it is, below.
@@ -115,28 +118,21 @@ func detect(data []byte) (string, []any) {
 	// A table's header names its columns, and its rows may hold lines
 	// that read as speakers' labels, so it is told before the text.
 	if rows, ok := tableTurns(d); ok {
-		return LayoutTable, rows
+		return LayoutTable, rows, nil
 	}
-	if l := detectText(d); l != "" {
-		return l, nil
-	}
-	if vals, ok := yamlValues(d); ok {
-		return LayoutYAML, vals
-	}
-	return "", nil
-}
-
-// detectText names the layout of a transcript written as text.
-func detectText(d []byte) string {
 	switch {
 	case LooksLikeMarkdown(d) && headerCloses(d):
-		return LayoutMarkdown
+		return LayoutMarkdown, nil, nil
 	case hasHeading(d):
-		return LayoutHeaded
-	case looksLabelled(string(d)):
-		return LayoutLabelled
+		return LayoutHeaded, nil, nil
 	}
-	return ""
+	if t, err := parseLabelled(text(d)); err == nil {
+		return LayoutLabelled, nil, t
+	}
+	if vals, ok := yamlValues(d); ok {
+		return LayoutYAML, vals, nil
+	}
+	return "", nil, nil
 }
 
 // headerCloses reports whether a "---" line closes the header of a file
@@ -267,7 +263,7 @@ func sidesByTurn(t *Transcript) {
 // importLayout is importData before the sides are told apart.
 func importLayout(data []byte, text func([]byte) string) ([]*Transcript, string, error) {
 	data = fromUTF16(data)
-	layout, vals := detect(data)
+	layout, vals, labelled := detect(data, text)
 	d := bytes.TrimPrefix(data, []byte("\ufeff"))
 	switch layout {
 	case LayoutJSONL, LayoutMarkdown:
@@ -282,16 +278,14 @@ func importLayout(data []byte, text func([]byte) string) ([]*Transcript, string,
 			return nil, layout, err
 		}
 		return []*Transcript{t}, layout, nil
-	case LayoutHeaded, LayoutLabelled:
-		parse := parseHeaded
-		if layout == LayoutLabelled {
-			parse = parseLabelled
-		}
-		t, err := parse(text(d))
+	case LayoutHeaded:
+		t, err := parseHeaded(text(d))
 		if err != nil {
 			return nil, layout, err
 		}
 		return []*Transcript{t}, layout, nil
+	case LayoutLabelled:
+		return []*Transcript{labelled}, layout, nil
 	case LayoutTable:
 		ts, err := importJSON(vals, LayoutTurns)
 		return ts, layout, err

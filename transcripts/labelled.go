@@ -93,7 +93,9 @@ type speakerLabel struct {
 
 // labelOf reads a line (without its line end) as a speaker label.
 func labelOf(l string) (form uint8, name, rest string, ok bool) {
-	l = strings.TrimRight(l, " \t\r")
+	for len(l) > 0 && (l[len(l)-1] == ' ' || l[len(l)-1] == '\t' || l[len(l)-1] == '\r') {
+		l = l[:len(l)-1]
+	}
 	if after, ok := cutStamp(l); ok {
 		return stampedLabel(after)
 	}
@@ -163,9 +165,10 @@ const maxNameLen = 48
 
 // nameColon is where the colon that ends a label's name stands in l, a
 // colon followed by a space or by nothing ("Claude: Hello", "Claude:");
-// -1 when l has no such colon first ("12:30", "https://…").
+// -1 when l has no such colon first within a name's length ("12:30",
+// "https://…").
 func nameColon(l string) int {
-	i := strings.IndexByte(l, ':')
+	i := strings.IndexByte(l[:min(len(l), maxNameLen+1)], ':') // a longer name is none
 	if i <= 0 || i+1 < len(l) && l[i+1] != ' ' && l[i+1] != '\t' {
 		return -1
 	}
@@ -197,12 +200,29 @@ func stamp(inner string) bool {
 	if strings.ContainsAny(inner, ":/") {
 		return true // a time or a date
 	}
-	word, num, _ := strings.Cut(strings.ToLower(strings.TrimSpace(inner)), " ")
-	return turnWords[word] && strings.Trim(num, "0123456789#") == "" && num != ""
+	word, num, _ := strings.Cut(strings.TrimSpace(inner), " ")
+	return isTurnWord(word) && strings.Trim(num, "0123456789#") == "" && num != ""
 }
 
 // turnWords are the words a numbered turn starts with: "Turn 3", "Round 2".
 var turnWords = map[string]bool{"turn": true, "message": true, "msg": true, "round": true, "step": true, "exchange": true}
+
+// isTurnWord reports whether w is one of turnWords in any case, without
+// lowercasing every line's first word into a string of its own.
+func isTurnWord(w string) bool {
+	var low [8]byte
+	if len(w) < 3 || len(w) > len(low) {
+		return false
+	}
+	for i := 0; i < len(w); i++ {
+		c := w[i]
+		if 'A' <= c && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		low[i] = c
+	}
+	return turnWords[string(low[:len(w)])]
+}
 
 // cleanName takes off what scripts write around a speaker's name in a
 // heading or a bold label: emoji before it ("🤖 Claude"), a numbered turn
@@ -233,7 +253,7 @@ func cleanName(n string) string {
 // "Message 12 (GPT-4o):"), and returns what follows it.
 func cutTurn(l string) (string, bool) {
 	word, after, ok := strings.Cut(l, " ")
-	if !ok || !turnWords[strings.ToLower(word)] {
+	if !ok || !isTurnWord(word) {
 		return "", false
 	}
 	after = strings.TrimPrefix(after, "#")
@@ -332,7 +352,7 @@ func unbracket(n string) string {
 // ("oh, and one more thing:" opens a phrase), and not ending like a
 // sentence.
 func validName(n string) bool {
-	if n == "" || len(n) > maxNameLen || strings.TrimSpace(n) != n || len(strings.Fields(n)) > 5 {
+	if n == "" || len(n) > maxNameLen || strings.TrimSpace(n) != n || words(n) > 5 {
 		return false
 	}
 	r, _ := utf8.DecodeRuneInString(n)
@@ -344,6 +364,20 @@ func validName(n string) bool {
 	}
 	last, _ := utf8.DecodeLastRuneInString(n)
 	return !strings.ContainsRune(".,;!?", last)
+}
+
+// words counts the words of n as strings.Fields splits them, without
+// making them.
+func words(n string) int {
+	count, in := 0, false
+	for _, r := range n {
+		space := unicode.IsSpace(r)
+		if !space && !in {
+			count++
+		}
+		in = !space
+	}
+	return count
 }
 
 // chooseLabels finds the lines that start messages: the labels of the form
