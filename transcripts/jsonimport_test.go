@@ -1,7 +1,6 @@
 package transcripts
 
 import (
-	"encoding/json"
 	"strings"
 	"testing"
 )
@@ -20,35 +19,5 @@ func TestOneLine(t *testing.T) {
 // ../shared/corpus/backrooms written as OpenAI messages JSON, each message
 // naming its speaker, as an export of it would be.
 func BenchmarkImportJSON(b *testing.B) {
-	files, _ := corpusFiles(b, "backrooms")
-	if len(files) == 0 {
-		b.Skip("../shared/corpus is absent: no real transcripts to write as JSON")
-	}
-	var all [][]byte
-	size := 0
-	for _, f := range files {
-		t, err := ParseHeaded(f.data)
-		if err != nil {
-			b.Fatal(err)
-		}
-		var msgs []map[string]string
-		for i, m := range t.Messages {
-			msgs = append(msgs, map[string]string{"role": [2]string{"user", "assistant"}[i%2], "name": m.Speaker, "content": m.Content})
-		}
-		j, err := json.Marshal(map[string]any{"messages": msgs})
-		if err != nil {
-			b.Fatal(err)
-		}
-		all = append(all, j)
-		size += len(j)
-	}
-	b.SetBytes(int64(size))
-	b.ReportAllocs()
-	for b.Loop() {
-		for _, d := range all {
-			if _, _, err := Import(d); err != nil {
-				b.Fatal(err)
-			}
-		}
-	}
+	benchImportAs(b, writeOpenAI, "backrooms")
 }

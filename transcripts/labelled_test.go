@@ -230,28 +230,5 @@ func TestParseLabelledFields(t *testing.T) {
 // as "**Name:** text" labels, as a script's Markdown would hold it: every
 // line is read as a possible label, and the labels of each form weighed.
 func BenchmarkImportLabelled(b *testing.B) {
-	files, _ := corpusFiles(b, "attractors", "backrooms")
-	if len(files) == 0 {
-		b.Skip("../shared/corpus is absent: no real conversations to write with labels")
-	}
-	write := eachMessage("**%[1]s:** %[2]s\n\n")
-	var all [][]byte
-	size := 0
-	for _, f := range files {
-		ts, _, err := Import(f.data)
-		if err != nil {
-			b.Fatal(err)
-		}
-		all = append(all, []byte(write(ts[0])))
-		size += len(all[len(all)-1])
-	}
-	b.SetBytes(int64(size))
-	b.ReportAllocs()
-	for b.Loop() {
-		for _, d := range all {
-			if _, _, err := Import(d); err != nil {
-				b.Fatal(err)
-			}
-		}
-	}
+	benchImportAs(b, writeBold, "attractors", "backrooms")
 }

@@ -19,7 +19,7 @@ var otherLayouts = []struct {
 }{
 	{"headings", eachMessage("## %[1]s\n\n%[2]s\n\n")},
 	{"headings numbering turns", eachMessage("## Turn %[3]d — %[1]s\n\n%[2]s\n\n")},
-	{"bold labels", eachMessage("**%[1]s:** %[2]s\n\n")},
+	{"bold labels", writeBold},
 	{"plain labels", eachMessage("%[1]s: %[2]s\n\n")},
 	{"quoted", func(t *Transcript) string {
 		var b strings.Builder
@@ -38,13 +38,7 @@ var otherLayouts = []struct {
 	{"framed names", eachMessage("=== %[1]s ===\n%[2]s\n\n")},
 	{"tags", eachMessage("<%[1]s>\n%[2]s\n</%[1]s>\n")},
 	{"turn lines", eachMessage("Turn %[3]d - %[1]s:\n%[2]s\n\n")},
-	{"OpenAI messages JSON", func(t *Transcript) string {
-		var msgs []map[string]string
-		for i, m := range t.Messages {
-			msgs = append(msgs, map[string]string{"role": [2]string{"user", "assistant"}[i%2], "name": m.Speaker, "content": m.Content})
-		}
-		return jsonOf(map[string]any{"messages": msgs})
-	}},
+	{"OpenAI messages JSON", writeOpenAI},
 	{"ShareGPT JSON", func(t *Transcript) string {
 		var msgs []map[string]string
 		for _, m := range t.Messages {
@@ -69,6 +63,48 @@ var otherLayouts = []struct {
 		w.Flush()
 		return b.String()
 	}},
+}
+
+// writeBold writes a conversation as "**Name:** text" labels, as a
+// script's Markdown would hold it.
+var writeBold = eachMessage("**%[1]s:** %[2]s\n\n")
+
+// writeOpenAI writes a conversation as OpenAI messages JSON, each message
+// naming its speaker, as an export of it would be.
+func writeOpenAI(t *Transcript) string {
+	var msgs []map[string]string
+	for i, m := range t.Messages {
+		msgs = append(msgs, map[string]string{"role": [2]string{"user", "assistant"}[i%2], "name": m.Speaker, "content": m.Content})
+	}
+	return jsonOf(map[string]any{"messages": msgs})
+}
+
+// benchImportAs reads the corpus folders written by write: the cost of
+// Import on real conversations in that layout.
+func benchImportAs(b *testing.B, write func(*Transcript) string, folders ...string) {
+	files, _ := corpusFiles(b, folders...)
+	if len(files) == 0 {
+		b.Skip("../shared/corpus is absent: no real conversations to write in another layout")
+	}
+	var all [][]byte
+	size := 0
+	for _, f := range files {
+		ts, _, err := Import(f.data)
+		if err != nil {
+			b.Fatal(err)
+		}
+		all = append(all, []byte(write(ts[0])))
+		size += len(all[len(all)-1])
+	}
+	b.SetBytes(int64(size))
+	b.ReportAllocs()
+	for b.Loop() {
+		for _, d := range all {
+			if _, _, err := Import(d); err != nil {
+				b.Fatal(err)
+			}
+		}
+	}
 }
 
 func jsonOf(v any) string {
