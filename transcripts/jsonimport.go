@@ -325,8 +325,7 @@ func jsonConversation(msgs []any, layout string) (*Transcript, error) {
 		if obj[openingKey] == true {
 			m.Origin = OriginOpening
 		}
-		switch strings.ToLower(role) {
-		case "system", "developer":
+		if noteKind(role) == "system" {
 			if len(t.Messages) == 0 {
 				system = append(system, content)
 				continue
