@@ -51,14 +51,18 @@ searched for them (YAML only when named). Without --policy, parley's default
 set is used. --policy takes a YAML file holding a termination: block (a
 scenario will do) or the bare policy.
 
-A transcript NAME.md (or NAME.jsonl, NAME.json, NAME.csv, …) may carry a labelled window in
-NAME.expect.yaml:
+A transcript NAME.md (or NAME.jsonl, NAME.json, NAME.csv, …) may carry a
+labelled window in NAME.expect.yaml:
 
-  stop_after: 15   # stopping before message 15 cuts content
-  stop_by: 27      # stopping after message 27, or never, wastes messages
+  stop_after: 15      # stopping before message 15 cuts content
+  stop_by: 27         # stopping after message 27, or never, wastes messages
+  loops: [[18, 24]]   # optional: stretches that looped, then broke out
 
-Without stop_by the transcript must not be stopped before its end. A
-transcript without NAME.expect.yaml takes its label from the nearest
+A stop passes from stop_after to stop_by, or in the six messages after a
+loop's first (19 to 24 here: a live rule cannot know a loop will end).
+Before stop_after and in no loop it is cut early; anything else is late.
+With stop_by null, or none, the transcript must not be stopped before its
+end. A transcript without NAME.expect.yaml takes its label from the nearest
 labels.json in its folder or above that lists it, as the labelled corpus
 has them: {"transcripts": [{"file": "dir/NAME.md", "stop_after": 15,
 "stop_by": 27}, …]}. check reports pass or fail for each labelled
