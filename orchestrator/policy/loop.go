@@ -93,13 +93,17 @@ func (m *LoopModel) Chance(x []float64) float64 {
 }
 
 // contributions lists, strongest first, the signals that pushed x towards
-// a loop. The two richness signals are weighed as one, under richness_6:
-// the model reads them together, and either alone can push one way while
-// the pair pushes the other (short messages make both low).
-func (m *LoopModel) contributions(x []float64) []int {
+// a loop, or with against set, away from one. The two richness signals
+// are weighed as one, under richness_6: the model reads them together,
+// and either alone can push one way while the pair pushes the other
+// (short messages make both low).
+func (m *LoopModel) contributions(x []float64, against bool) []int {
 	push := make([]float64, len(x))
 	for i := range x {
 		push[i] = m.Weights[i] * (x[i] - m.Mean[i]) / m.Scale[i]
+		if against {
+			push[i] = -push[i]
+		}
 	}
 	push[fRichness6] += push[fRichness12]
 	push[fRichness12] = 0
@@ -113,28 +117,33 @@ func (m *LoopModel) contributions(x []float64) []int {
 	return idx
 }
 
-// explain says why x looks like part of a loop: what the two signals that
-// pushed it most towards one mean, each said once.
-func (m *LoopModel) explain(x []float64, token string) string {
+// explain says why x looks like part of a loop, or with against set,
+// why it does not: what the two signals that pushed it most that way
+// mean, each said once.
+func (m *LoopModel) explain(x []float64, token string, against bool) string {
 	var ds []string
-	for _, i := range m.contributions(x) {
-		if d := describeSignal(i, x, token); !slices.Contains(ds, d) {
+	for _, i := range m.contributions(x, against) {
+		if d := describeSignal(i, x, token, against); !slices.Contains(ds, d) {
 			ds = append(ds, d)
 		}
 		if len(ds) == 2 {
 			break
 		}
 	}
-	if len(ds) == 0 {
-		return "it looks like the messages around it"
+	switch {
+	case len(ds) > 0:
+		return strings.Join(ds, ", ")
+	case against:
+		return "nothing in it weighs much against a loop"
 	}
-	return strings.Join(ds, ", ")
+	return "it looks like the messages around it"
 }
 
 // describeSignal says what signal i of x means for one message, for a
 // person to check against the transcript: true of the value, whichever
-// way the model weighs it.
-func describeSignal(i int, x []float64, token string) string {
+// way the model weighs it. against says it is named as what weighs
+// against a loop.
+func describeSignal(i int, x []float64, token string, against bool) string {
 	v := x[i]
 	switch i {
 	case fStaleWords:
@@ -148,6 +157,9 @@ func describeSignal(i int, x []float64, token string) string {
 	case fFrame:
 		return fmt.Sprintf("%.0f%% of its line layout is its speaker's last message's", 100*v)
 	case fNewWords:
+		if against {
+			return fmt.Sprintf("%.0f%% of its words are new", 100*v)
+		}
 		return fmt.Sprintf("only %.0f%% of its words are new", 100*v)
 	case fLenRatio:
 		return fmt.Sprintf("it is %.1f× its speaker's usual length", math.Exp(v))
@@ -399,7 +411,7 @@ func explainLoop(vals []loopMsg, idx []int32, model *LoopModel, thr float64, wit
 	slices.Reverse(hits)
 	var parts []string
 	for _, k := range hits {
-		why := model.explain(vals[k].x, token)
+		why := model.explain(vals[k].x, token, false)
 		parts = append(parts, fmt.Sprintf("%d (%s, %.0f%%): %s", idx[k]+1, vals[k].speaker, 100*vals[k].p, why))
 	}
 	span := fmt.Sprintf("%d of the last %d messages", len(hits), within)
@@ -408,6 +420,32 @@ func explainLoop(vals []loopMsg, idx []int32, model *LoopModel, thr float64, wit
 	}
 	return fmt.Sprintf("%s look like a loop (each at least %.0f%% likely to belong to one): %s",
 		span, 100*thr, strings.Join(parts, "; "))
+}
+
+// LoopReading is how the loop rule reads one spoken message.
+type LoopReading struct {
+	Chance float64 // that the message belongs to a loop, 0 to 1
+	Counts bool    // the chance reaches the rule's threshold: the message counts towards a stop
+	// Why names the two signals that weighed most: towards a loop when
+	// the message counts, else against one.
+	Why string
+}
+
+// Readings is the rule's reading of each message of msgs, as Check reads
+// them one at a time: one per message, the zero reading for a moderator
+// note. It lets a person see how near each message came to counting, and
+// why, where a stop reason names only the messages that counted.
+func (p *Loop) Readings(msgs []transcripts.Message) []LoopReading {
+	model, thr, _, _, token := p.settings()
+	p.m.mu.Lock()
+	defer p.m.mu.Unlock()
+	vals, idx := p.m.values(msgs, p.measure, p.forget)
+	out := make([]LoopReading, len(msgs))
+	for k, i := range idx {
+		counts := vals[k].p >= thr
+		out[i] = LoopReading{Chance: vals[k].p, Counts: counts, Why: model.explain(vals[k].x, token, !counts)}
+	}
+	return out
 }
 
 // LoopSignals computes every spoken message's signals, as the loop rule

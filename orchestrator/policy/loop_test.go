@@ -1,12 +1,15 @@
 package policy
 
 import (
+	"fmt"
 	"math"
 	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/parleyhq/parley/transcripts"
 )
 
 // substance is a conversation that keeps bringing something new.
@@ -190,16 +193,20 @@ func TestLoopExplain(t *testing.T) {
 	cases := []struct {
 		name    string
 		weights map[int]float64
+		against bool
 		want    string
 	}{
-		{"the two strongest", map[int]float64{fFarewell: 4, fTiny: 1, fRichness12: 0.01}, "50% of its words thank or say goodbye, it holds almost no words"},
-		{"richness said once", map[int]float64{fRichness6: -1, fRichness12: 1, fTiny: 0.5}, richness + ", it holds almost no words"},
-		{"richness alone", map[int]float64{fRichness6: -1, fRichness12: 1}, richness},
-		{"nothing weighs", map[int]float64{}, "it looks like the messages around it"},
+		{"the two strongest", map[int]float64{fFarewell: 4, fTiny: 1, fRichness12: 0.01}, false, "50% of its words thank or say goodbye, it holds almost no words"},
+		{"richness said once", map[int]float64{fRichness6: -1, fRichness12: 1, fTiny: 0.5}, false, richness + ", it holds almost no words"},
+		{"richness alone", map[int]float64{fRichness6: -1, fRichness12: 1}, false, richness},
+		{"nothing weighs", map[int]float64{}, false, "it looks like the messages around it"},
+		{"against: the two strongest that way", map[int]float64{fFarewell: -4, fTiny: -1, fRichness12: 0.01}, true, "50% of its words thank or say goodbye, it holds almost no words"},
+		{"against: what pushes towards a loop is left out", map[int]float64{fFarewell: 4, fTiny: -1}, true, "it holds almost no words"},
+		{"against: nothing weighs", map[int]float64{fFarewell: 4}, true, "nothing in it weighs much against a loop"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			if got := model(c.weights).explain(x, "[END]"); got != c.want {
+			if got := model(c.weights).explain(x, "[END]", c.against); got != c.want {
 				t.Errorf("explain = %q\nwant      %q", got, c.want)
 			}
 		})
@@ -236,8 +243,83 @@ func TestLoopExplainSaysWhatIsTrue(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			x := make([]float64, n)
 			x[fRichness6], x[fRichness12], x[fQuestion] = c.r6, c.r12, c.question
-			if got := m.explain(x, "[END]"); got != c.want {
+			if got := m.explain(x, "[END]", false); got != c.want {
 				t.Errorf("explain = %q\nwant      %q", got, c.want)
+			}
+		})
+	}
+}
+
+// Readings give every spoken message's chance, as Check weighs it: the
+// messages a stop names count, with the percentages and signals the
+// reason gives them; a message that does not count says what weighed
+// against a loop; a moderator note has no reading.
+func TestLoopReadings(t *testing.T) {
+	msgs := conv(cat(substance, rep("[END]", 8))...)
+	note := transcripts.Message{Speaker: "moderator", Content: "a note", Origin: transcripts.OriginModerator}
+	msgs = append(msgs[:3:3], append([]transcripts.Message{note}, msgs[3:]...)...)
+	at, v := FirstStop(&Loop{}, msgs)
+	if at == 0 {
+		t.Fatal("an [END] ping-pong after substance did not stop")
+	}
+	rs := (&Loop{}).Readings(msgs[:at])
+	if len(rs) != at {
+		t.Fatalf("%d readings for %d messages", len(rs), at)
+	}
+	if rs[3] != (LoopReading{}) {
+		t.Errorf("the moderator note has a reading: %+v", rs[3])
+	}
+	counted := 0
+	for i, r := range rs {
+		named := fmt.Sprintf("%d (%s, %.0f%%): %s", i+1, msgs[i].Speaker, 100*r.Chance, r.Why)
+		switch {
+		case i == 3:
+		case r.Counts:
+			counted++
+			if i >= at-6 && !strings.Contains(v.Reason, named) {
+				t.Errorf("message %d counts, but the reason does not name it as %q:\n%s", i+1, named, v.Reason)
+			}
+			if r.Chance < 0.7 {
+				t.Errorf("message %d counts at %.2f, under the threshold", i+1, r.Chance)
+			}
+		default:
+			if r.Chance >= 0.7 || r.Why == "" || strings.Contains(v.Reason, named) {
+				t.Errorf("message %d does not count: %+v", i+1, r)
+			}
+		}
+	}
+	if counted < 4 {
+		t.Errorf("%d messages count; the stop needs 4", counted)
+	}
+	// A message that does not count names what weighed against a loop,
+	// not what weighed for one.
+	x := LoopSignals(msgs[:at], "[END]")[10]
+	m := BuiltinLoopModel()
+	if against, toward := m.explain(x, "[END]", true), m.explain(x, "[END]", false); rs[10].Why != against || against == toward {
+		t.Errorf("message 11 says %q; against a loop weighed %q, for one %q", rs[10].Why, against, toward)
+	}
+}
+
+// New words are "only" so many when they weigh towards a loop, and said
+// plainly when they weigh against one.
+func TestLoopExplainNewWords(t *testing.T) {
+	n := NumLoopFeatures
+	x := make([]float64, n)
+	x[fNewWords] = 0.8
+	for _, c := range []struct {
+		name    string
+		weight  float64
+		against bool
+		want    string
+	}{
+		{"towards a loop", 1, false, "only 80% of its words are new"},
+		{"against a loop", -1, true, "80% of its words are new"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			m := &LoopModel{Mean: make([]float64, n), Scale: ones64(n), Weights: make([]float64, n)}
+			m.Weights[fNewWords] = c.weight
+			if got := m.explain(x, "[END]", c.against); got != c.want {
+				t.Errorf("explain = %q, want %q", got, c.want)
 			}
 		})
 	}
