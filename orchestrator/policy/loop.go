@@ -216,7 +216,16 @@ func describeSignal(i int, x []float64, token string, against bool) string {
 		return "it and the message before hold almost no words"
 	case fRichness6, fRichness12:
 		// The model reads the two together: the last six messages
-		// narrower than the last twelve, or both narrow.
+		// narrower than the last twelve, or both narrow; against a loop,
+		// the six as wide as the twelve, or both wide.
+		if against && x[fRichness6] >= x[fRichness12] {
+			return fmt.Sprintf("the last six messages say as many different words as the last twelve (%.1f against %.1f distinct words per √word)",
+				x[fRichness6], x[fRichness12])
+		}
+		if against {
+			return fmt.Sprintf("the last messages say many different words (%.1f distinct words per √word in the last six, %.1f in the last twelve)",
+				x[fRichness6], x[fRichness12])
+		}
 		if x[fRichness6] < x[fRichness12] {
 			return fmt.Sprintf("the last six messages say fewer different words than the last twelve (%.1f against %.1f distinct words per √word)",
 				x[fRichness6], x[fRichness12])

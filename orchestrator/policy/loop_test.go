@@ -228,22 +228,29 @@ func TestLoopExplainSaysWhatIsTrue(t *testing.T) {
 	cases := []struct {
 		name              string
 		r6, r12, question float64
+		against           bool
 		want              string
 	}{
-		{"the six wider than the twelve, the pair against a loop", 3.3, 2.3, 1,
+		{"the six wider than the twelve, the pair against a loop", 3.3, 2.3, 1, false,
 			"it looks like the messages around it"},
-		{"the six narrower than the twelve", 3, 9, 1,
+		{"the six narrower than the twelve", 3, 9, 1, false,
 			"the last six messages say fewer different words than the last twelve (3.0 against 9.0 distinct words per √word)"},
-		{"both narrow, the six no narrower", 1.5, 1.5, 1,
+		{"both narrow, the six no narrower", 1.5, 1.5, 1, false,
 			"the last messages say few different words (1.5 distinct words per √word in the last six, 1.5 in the last twelve)"},
-		{"no question asked", 10.23, 11.77, 0,
+		{"no question asked", 10.23, 11.77, 0, false,
 			"it asks no question"},
+		{"against: a question asked", 10.23, 11.77, 1, true,
+			"it asks a question"},
+		{"against: the six as wide as the twelve", 16, 14, 0.5, true,
+			"the last six messages say as many different words as the last twelve (16.0 against 14.0 distinct words per √word)"},
+		{"against: both wide, the six a little narrower", 17.7, 19.9, 0.5, true,
+			"the last messages say many different words (17.7 distinct words per √word in the last six, 19.9 in the last twelve)"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			x := make([]float64, n)
 			x[fRichness6], x[fRichness12], x[fQuestion] = c.r6, c.r12, c.question
-			if got := m.explain(x, "[END]", false); got != c.want {
+			if got := m.explain(x, "[END]", c.against); got != c.want {
 				t.Errorf("explain = %q\nwant      %q", got, c.want)
 			}
 		})
