@@ -23,6 +23,11 @@ type Result struct {
 	StopAt   int               // where the whole policy stops the run; 0 when it never does
 	Stop     policy.Verdict    // its verdict there, or on the whole conversation
 	Progress []policy.Progress // every rule's progress at StopAt, or at the end
+	// Loop is the loop rule's reading of every message, one per message,
+	// the zero reading for a moderator note: how near each came to
+	// counting towards a stop, and why. Nil when the policy has no loop
+	// rule; the first one's, when it has several.
+	Loop []policy.LoopReading
 }
 
 // Judge replays msgs through the policy newPolicy builds. It builds one
@@ -49,6 +54,12 @@ func Judge(newPolicy func() policy.Policy, msgs []transcripts.Message) Result {
 		}
 	}
 	sortMarks(r.Marks)
+	for _, ru := range rules {
+		if l, ok := ru.p.(*policy.Loop); ok {
+			r.Loop = l.Readings(msgs)
+			break
+		}
+	}
 	return r
 }
 

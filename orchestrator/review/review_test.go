@@ -2,6 +2,7 @@ package review
 
 import (
 	"fmt"
+	"strings"
 	"testing"
 
 	"github.com/parleyhq/parley/orchestrator/policy"
@@ -57,5 +58,22 @@ func TestTheDefaultSetOnTheSeed(t *testing.T) {
 	at, v := policy.FirstStop(policy.Default(), tr.Messages)
 	if r.StopAt != at || r.Stop.Reason != v.Reason || len(r.Marks) == 0 || r.Marks[0].At != at {
 		t.Fatalf("stop %d (%s), marks %+v; check says %d", r.StopAt, r.Stop.Reason, r.Marks, at)
+	}
+	// The loop rule reads every message, the whole recording through; the
+	// last message of the stop counts towards it, with the chance its
+	// reason gives.
+	if len(r.Loop) != len(tr.Messages) {
+		t.Fatalf("%d loop readings for %d messages", len(r.Loop), len(tr.Messages))
+	}
+	last := r.Loop[at-1]
+	if named := fmt.Sprintf("%d (%s, %.0f%%): %s", at, tr.Messages[at-1].Speaker, 100*last.Chance, last.Why); !last.Counts || !strings.Contains(v.Reason, named) {
+		t.Errorf("message %d reads %+v; the stop says %s", at, last, v.Reason)
+	}
+}
+
+func TestNoLoopRuleNoReadings(t *testing.T) {
+	p := func() policy.Policy { return policy.Any{policy.MaxMessages{N: 3}} }
+	if r := Judge(p, msgs("a", "b", "c", "d")); r.Loop != nil {
+		t.Errorf("readings %+v without a loop rule", r.Loop)
 	}
 }
