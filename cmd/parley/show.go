@@ -30,19 +30,22 @@ func newShowCmd() *cobra.Command {
 		Long: `Reopen a recording, parley's own or imported (the layouts check reads), in
 the live view. It scrolls, marks each message after which a termination
 rule would have fired, and says where the whole policy would have stopped
-the run and why, beside the stop that was recorded.
+the run and why, beside the stop that was recorded. Beside each speaker
+it gives the loop rule's chance that the message belongs to a loop.
 
 The rules are the recording's own scenario's (from its JSONL), else
 parley's default set; --policy FILE judges it under others. Without a
-terminal, or with --no-tui, it prints the same as text.`,
+terminal, or with --no-tui, it prints the same as text, with the loop
+rule's reading of each message in full: what weighed most towards a
+loop, or against one when the message does not count towards a stop.`,
 		Args: exactArgs(1, "show takes one transcript, such as transcripts/seed/kimi-k2-vs-grok-4.md"),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			rec, err := recordingFor(args[0], policyFile)
+			rec, loop, err := recordingFor(args[0], policyFile)
 			if err != nil {
 				return usageErr(err)
 			}
 			if noTUI || !tui.IsTerminal(cmd.OutOrStdout()) {
-				printRecording(cmd.OutOrStdout(), rec)
+				printRecording(cmd.OutOrStdout(), rec, loop)
 				return nil
 			}
 			if err := tui.Show(cmd.Context(), rec, tui.Options{In: cmd.InOrStdin(), Out: cmd.OutOrStdout(), TextWidth: textWidthOption(width)}); err != nil {
@@ -57,8 +60,10 @@ terminal, or with --no-tui, it prints the same as text.`,
 	return c
 }
 
-// recordingFor reads a transcript and judges it.
-func recordingFor(path, policyFile string) (tui.Recording, error) {
+// recordingFor reads a transcript and judges it. It returns the loop
+// rule's reading of each message beside the view's recording, which tags
+// each speaker with its chance; nil when the rules have no loop rule.
+func recordingFor(path, policyFile string) (tui.Recording, []policy.LoopReading, error) {
 	if fi, err := os.Stat(path); err == nil && fi.IsDir() {
 		var names []string
 		for _, ext := range []string{"*.md", "*.jsonl", "*.json"} {
@@ -66,19 +71,19 @@ func recordingFor(path, policyFile string) (tui.Recording, error) {
 			names = append(names, m...)
 		}
 		if len(names) == 0 {
-			return tui.Recording{}, fmt.Errorf("%s is a directory with no transcripts in it; show takes one transcript file", path)
+			return tui.Recording{}, nil, fmt.Errorf("%s is a directory with no transcripts in it; show takes one transcript file", path)
 		}
-		return tui.Recording{}, fmt.Errorf("%s is a directory; show takes one transcript, such as %s (%s there)", path, names[0], plural(len(names), "file", "files"))
+		return tui.Recording{}, nil, fmt.Errorf("%s is a directory; show takes one transcript, such as %s (%s there)", path, names[0], plural(len(names), "file", "files"))
 	}
 	ts, _, err := transcripts.ReadAny(path)
 	if err != nil {
 		if errors.Is(err, fs.ErrNotExist) {
-			return tui.Recording{}, fmt.Errorf("%s does not exist", path)
+			return tui.Recording{}, nil, fmt.Errorf("%s does not exist", path)
 		}
-		return tui.Recording{}, fmt.Errorf("%s: %w", path, err)
+		return tui.Recording{}, nil, fmt.Errorf("%s: %w", path, err)
 	}
 	if len(ts) == 0 || len(ts[0].Messages) == 0 {
-		return tui.Recording{}, fmt.Errorf("%s holds no messages to show", path)
+		return tui.Recording{}, nil, fmt.Errorf("%s holds no messages to show", path)
 	}
 	t := ts[0]
 	if t.Run == nil && strings.HasSuffix(path, ".md") {
@@ -89,7 +94,7 @@ func recordingFor(path, policyFile string) (tui.Recording, error) {
 	}
 	newPolicy, under, err := showPolicy(t, policyFile)
 	if err != nil {
-		return tui.Recording{}, err
+		return tui.Recording{}, nil, err
 	}
 	r := review.Judge(newPolicy, t.Messages)
 	rec := tui.Recording{Title: t.Title, Messages: t.Messages, Marks: map[int][]string{}, Progress: r.Progress,
@@ -103,6 +108,14 @@ func recordingFor(path, policyFile string) (tui.Recording, error) {
 	}
 	for _, mk := range r.Marks {
 		rec.Marks[mk.At] = append(rec.Marks[mk.At], fmt.Sprintf("%s would fire here: %s", mk.Policy, mk.Reason))
+	}
+	if r.Loop != nil {
+		rec.Tags = map[int]string{}
+		for i, rd := range r.Loop {
+			if t.Messages[i].Origin != transcripts.OriginModerator {
+				rec.Tags[i+1] = fmt.Sprintf("loop %.0f%%", 100*rd.Chance)
+			}
+		}
 	}
 	rec.Stop = transcripts.Stop{At: len(t.Messages), Kind: "end of the recording", Reason: "the recording ends here"}
 	if t.Run != nil && t.Run.Stop != nil {
@@ -121,7 +134,7 @@ func recordingFor(path, policyFile string) (tui.Recording, error) {
 		rec.Banner = append(rec.Banner, fmt.Sprintf("◆ Under %s nothing would stop it", under))
 	}
 	rec.Banner = append(rec.Banner, "From "+path)
-	return rec, nil
+	return rec, r.Loop, nil
 }
 
 // showPolicy picks the rules to judge a recording under, and names them.
@@ -141,11 +154,15 @@ func showPolicy(t *transcripts.Transcript, policyFile string) (func() policy.Pol
 }
 
 // printRecording is show without a terminal: the transcript's own layout
-// with the marks after their messages, then the banner.
-func printRecording(w io.Writer, rec tui.Recording) {
+// with, after each message, the loop rule's reading of it and the marks,
+// then the banner.
+func printRecording(w io.Writer, rec tui.Recording, loop []policy.LoopReading) {
 	fmt.Fprintf(w, "# %s\n\n", rec.Title)
 	for i, m := range rec.Messages {
 		transcripts.AppendMarkdownMessage(w, m)
+		if i < len(loop) && m.Origin != transcripts.OriginModerator {
+			fmt.Fprintf(w, "◇ %s\n\n", describeReading(i+1, loop[i]))
+		}
 		for _, mk := range rec.Marks[i+1] {
 			fmt.Fprintf(w, "◆ after message %d, %s\n\n", i+1, mk)
 		}
@@ -156,4 +173,14 @@ func printRecording(w io.Writer, rec tui.Recording) {
 	if len(rec.Progress) > 0 {
 		fmt.Fprintln(w, "policies:", policy.FormatProgress(rec.Progress))
 	}
+}
+
+// describeReading says how the loop rule read message n: its chance, and
+// what weighed most towards a loop when the message counts towards a
+// stop, else against one.
+func describeReading(n int, r policy.LoopReading) string {
+	if r.Counts {
+		return fmt.Sprintf("message %d looks like a loop (%.0f%%): %s", n, 100*r.Chance, r.Why)
+	}
+	return fmt.Sprintf("message %d is %.0f%% likely to belong to a loop; against one: %s", n, 100*r.Chance, r.Why)
 }

@@ -35,6 +35,21 @@ func TestShowMarksWhereEachRuleWouldFire(t *testing.T) {
 	if i := strings.Index(out, fmt.Sprintf("◆ after message %d,", at)); i < 0 || strings.Count(out[:i], "\n---\n") != at {
 		t.Errorf("the mark is not right after message %d", at)
 	}
+	// Under every message, the loop rule's reading of it: the last
+	// message of the stop looks like a loop for the reasons the stop
+	// gives it; a message of substance says what weighed against one.
+	if n := strings.Count(out, "\n◇ message "); n != len(seed.Messages) {
+		t.Errorf("%d loop readings for %d messages", n, len(seed.Messages))
+	}
+	i := strings.Index(v.Reason, fmt.Sprintf("; %d (", at))
+	pct, why, _ := strings.Cut(v.Reason[i+len(fmt.Sprintf("; %d (", at)):], "): ")
+	_, pct, _ = strings.Cut(pct, ", ")
+	if want := fmt.Sprintf("◇ message %d looks like a loop (%s): %s\n", at, pct, why); i < 0 || !strings.Contains(out, want) {
+		t.Errorf("show lacks %q", want)
+	}
+	if !strings.Contains(out, "◇ message 2 is ") || !strings.Contains(out[strings.Index(out, "◇ message 2 is "):], "likely to belong to a loop; against one: ") {
+		t.Errorf("message 2's reading does not say what weighed against a loop")
+	}
 }
 
 func TestShowUsesTheRecordedScenarioAndStop(t *testing.T) {

@@ -157,9 +157,10 @@ type Model struct {
 	colours map[string]lipgloss.Color
 	gutters map[string]string
 
-	// A recording reopened with parley show: notes under messages and the
-	// banner's lines.
+	// A recording reopened with parley show: notes under messages, tags
+	// beside their speakers and the banner's lines.
 	marks  map[int][]string
+	tags   map[int]string
 	review []string
 }
 

@@ -742,6 +742,7 @@ func TestRecordingView(t *testing.T) {
 			{Speaker: "grok-4", Content: "[END]"},
 		},
 		Marks:    map[int][]string{3: {"end_token would fire here: both sides signed off with [END], one right after the other"}},
+		Tags:     map[int]string{1: "loop 2%", 2: "loop 41%", 3: "loop 88%", 4: "loop 99%"},
 		Progress: fivePolicies(3).Progress,
 		Banner: []string{"■ Recorded: stopped after message 4 by max_messages: the conversation reached its limit of 4 messages",
 			"◆ Under the default rules it would stop after message 3 by end_token (saving 1 message)", "From transcripts/x.md"},
@@ -754,6 +755,10 @@ func TestRecordingView(t *testing.T) {
 		checkFits(t, v, w, 30)
 		if !strings.Contains(v, "◆ end_token would fire here") || !strings.Contains(v, "RECORDED") {
 			t.Errorf("the recording view lacks the mark or the badge:\n%s", v)
+		}
+		// Each message's tag stands beside its speaker.
+		if !strings.Contains(v, "grok-4 #2 · loop 41%") || !strings.Contains(v, "Kimi K2 #3 · loop 88%") {
+			t.Errorf("the recording view lacks the speakers' tags:\n%s", v)
 		}
 		golden(t, fmt.Sprintf("recording_%d", w), v)
 		// It scrolls, and keys that steer a run do nothing.

@@ -18,13 +18,15 @@ import (
 
 // Recording is a finished conversation to reopen in the view, as
 // `parley show` does: its messages, notes drawn under some of them (where
-// each rule would have fired), the rules' progress and the banner's lines
-// (the stop and its reason).
+// each rule would have fired), a tag beside each speaker (how the loop
+// rule read the message), the rules' progress and the banner's lines (the
+// stop and its reason).
 type Recording struct {
 	Title    string
 	Speakers [2]string
 	Messages []transcripts.Message
 	Marks    map[int][]string // by 1-based message index
+	Tags     map[int]string   // said beside a message's speaker, by 1-based message index
 	Progress []policy.Progress
 	Banner   []string
 	Stop     transcripts.Stop // the stop the status line counts to
@@ -38,7 +40,7 @@ func NewRecording(cfg Config, rec Recording) *Model {
 		cfg.Control = noControl{}
 	}
 	m := New(cfg)
-	m.marks, m.review = rec.Marks, rec.Banner
+	m.marks, m.tags, m.review = rec.Marks, rec.Tags, rec.Banner
 	if m.review == nil {
 		m.review = []string{}
 	}

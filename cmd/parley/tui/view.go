@@ -55,7 +55,13 @@ func (m *Model) block(i int) []string {
 	}
 	e := m.entries[i]
 	if e.lines == nil || e.w != m.width || e.raw != m.raw {
-		lines := []string{m.header(e.msg.Speaker, e.index, tags(e.msg))}
+		tag := tags(e.msg)
+		if t := m.tags[e.index]; t != "" && tag != "" {
+			tag += " · " + t
+		} else if t != "" {
+			tag = t
+		}
+		lines := []string{m.header(e.msg.Speaker, e.index, tag)}
 		body := m.content(e.msg.Speaker, e.msg.Content)
 		if len(body) == 0 {
 			body = []string{m.gutter(e.msg.Speaker) + " " + m.st.paint(sDim, "(empty message)")}
