@@ -769,3 +769,23 @@ func TestRecordingView(t *testing.T) {
 		}
 	}
 }
+
+// A message's own tag (an opening, an injected line) and the recording's
+// tag for it stand together beside the speaker.
+func TestRecordingTagsJoinAMessagesOwn(t *testing.T) {
+	rec := Recording{Title: "A ↔ B", Speakers: [2]string{"A", "B"},
+		Messages: []transcripts.Message{
+			{Speaker: "A", Content: "Hello.", Origin: transcripts.OriginOpening},
+			{Speaker: "B", Content: "Hi."},
+		},
+		Tags: map[int]string{1: "loop 3%", 2: "loop 5%"},
+	}
+	m := NewRecording(Config{Renderer: renderer(termenv.Ascii), Now: func() time.Time { return t0 }}, rec)
+	m.Update(tea.WindowSizeMsg{Width: 60, Height: 20})
+	v := ansi.Strip(m.View())
+	for _, want := range []string{"A #1 · opening · loop 3%", "B #2 · loop 5%"} {
+		if !strings.Contains(v, want) {
+			t.Errorf("the view lacks %q:\n%s", want, v)
+		}
+	}
+}
