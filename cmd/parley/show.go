@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"io"
@@ -177,10 +178,21 @@ func printRecording(w io.Writer, rec tui.Recording, loop []policy.LoopReading) {
 
 // describeReading says how the loop rule read message n: its chance, and
 // what weighed most towards a loop when the message counts towards a
-// stop, else against one.
+// stop, else that and what weighed against one.
 func describeReading(n int, r policy.LoopReading) string {
 	if r.Counts {
-		return fmt.Sprintf("message %d looks like a loop (%.0f%%): %s", n, 100*r.Chance, r.Why)
+		return fmt.Sprintf("message %d looks like a loop (%.0f%%): %s", n, 100*r.Chance, cmp.Or(r.For, "it looks like the messages around it"))
 	}
-	return fmt.Sprintf("message %d is %.0f%% likely to belong to a loop; against one: %s", n, 100*r.Chance, r.Why)
+	var why []string
+	if r.For != "" {
+		why = append(why, "towards one, "+r.For)
+	}
+	if r.Against != "" {
+		why = append(why, "against one, "+r.Against)
+	}
+	s := fmt.Sprintf("message %d is %.0f%% likely to belong to a loop", n, 100*r.Chance)
+	if len(why) > 0 {
+		s += ": " + strings.Join(why, "; ")
+	}
+	return s
 }

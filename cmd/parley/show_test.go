@@ -47,8 +47,9 @@ func TestShowMarksWhereEachRuleWouldFire(t *testing.T) {
 	if want := fmt.Sprintf("◇ message %d looks like a loop (%s): %s\n", at, pct, why); i < 0 || !strings.Contains(out, want) {
 		t.Errorf("show lacks %q", want)
 	}
-	if !strings.Contains(out, "◇ message 2 is ") || !strings.Contains(out[strings.Index(out, "◇ message 2 is "):], "likely to belong to a loop; against one: ") {
-		t.Errorf("message 2's reading does not say what weighed against a loop")
+	if i := strings.Index(out, "◇ message 2 is "); i < 0 || !strings.Contains(strings.SplitN(out[i:], "\n", 2)[0], "likely to belong to a loop: towards one, ") ||
+		!strings.Contains(strings.SplitN(out[i:], "\n", 2)[0], "; against one, ") {
+		t.Errorf("message 2's reading does not say what weighed towards a loop and against one")
 	}
 }
 

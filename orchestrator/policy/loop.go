@@ -119,7 +119,7 @@ func (m *LoopModel) contributions(x []float64, against bool) []int {
 
 // explain says why x looks like part of a loop, or with against set,
 // why it does not: what the two signals that pushed it most that way
-// mean, each said once.
+// mean, each said once; "" when none pushed it much that way.
 func (m *LoopModel) explain(x []float64, token string, against bool) string {
 	var ds []string
 	for _, i := range m.contributions(x, against) {
@@ -130,13 +130,7 @@ func (m *LoopModel) explain(x []float64, token string, against bool) string {
 			break
 		}
 	}
-	switch {
-	case len(ds) > 0:
-		return strings.Join(ds, ", ")
-	case against:
-		return "nothing in it weighs much against a loop"
-	}
-	return "it looks like the messages around it"
+	return strings.Join(ds, ", ")
 }
 
 // describeSignal says what signal i of x means for one message, for a
@@ -174,6 +168,9 @@ func describeSignal(i int, x []float64, token string, against bool) string {
 		}
 		return "it signs off with " + token
 	case fFarewell:
+		if against && v > 0 && v < 0.005 {
+			return "fewer than 1% of its words thank or say goodbye"
+		}
 		return fmt.Sprintf("%.0f%% of its words thank or say goodbye", 100*v)
 	case fRefusal:
 		if v == 0 {
@@ -193,6 +190,13 @@ func describeSignal(i int, x []float64, token string, against bool) string {
 		}
 		return "the message before held almost no words"
 	case fPrevFarewell:
+		switch {
+		case v == 0:
+			return "the message before said no goodbye"
+		case against:
+			// Its goodbye is a smaller share of its words than usual.
+			return fmt.Sprintf("few of the message before's words say goodbye (%.1f%%)", 100*v)
+		}
 		return "the message before said goodbye"
 	case fPrevNewWords:
 		return fmt.Sprintf("the message before had %.0f%% new words", 100*v)
@@ -421,6 +425,9 @@ func explainLoop(vals []loopMsg, idx []int32, model *LoopModel, thr float64, wit
 	var parts []string
 	for _, k := range hits {
 		why := model.explain(vals[k].x, token, false)
+		if why == "" {
+			why = "it looks like the messages around it"
+		}
 		parts = append(parts, fmt.Sprintf("%d (%s, %.0f%%): %s", idx[k]+1, vals[k].speaker, 100*vals[k].p, why))
 	}
 	span := fmt.Sprintf("%d of the last %d messages", len(hits), within)
@@ -435,9 +442,10 @@ func explainLoop(vals []loopMsg, idx []int32, model *LoopModel, thr float64, wit
 type LoopReading struct {
 	Chance float64 // that the message belongs to a loop, 0 to 1
 	Counts bool    // the chance reaches the rule's threshold: the message counts towards a stop
-	// Why names the two signals that weighed most: towards a loop when
-	// the message counts, else against one.
-	Why string
+	// For and Against name the two signals that weighed most towards a
+	// loop and against one, as a stop's reason names them; "" when none
+	// weighed much that way.
+	For, Against string
 }
 
 // Readings is the rule's reading of each message of msgs, as Check reads
@@ -451,8 +459,8 @@ func (p *Loop) Readings(msgs []transcripts.Message) []LoopReading {
 	vals, idx := p.m.values(msgs, p.measure, p.forget)
 	out := make([]LoopReading, len(msgs))
 	for k, i := range idx {
-		counts := vals[k].p >= thr
-		out[i] = LoopReading{Chance: vals[k].p, Counts: counts, Why: model.explain(vals[k].x, token, !counts)}
+		x := vals[k].x
+		out[i] = LoopReading{Chance: vals[k].p, Counts: vals[k].p >= thr, For: model.explain(x, token, false), Against: model.explain(x, token, true)}
 	}
 	return out
 }

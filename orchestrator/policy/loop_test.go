@@ -199,10 +199,10 @@ func TestLoopExplain(t *testing.T) {
 		{"the two strongest", map[int]float64{fFarewell: 4, fTiny: 1, fRichness12: 0.01}, false, "50% of its words thank or say goodbye, it holds almost no words"},
 		{"richness said once", map[int]float64{fRichness6: -1, fRichness12: 1, fTiny: 0.5}, false, richness + ", it holds almost no words"},
 		{"richness alone", map[int]float64{fRichness6: -1, fRichness12: 1}, false, richness},
-		{"nothing weighs", map[int]float64{}, false, "it looks like the messages around it"},
+		{"nothing weighs", map[int]float64{}, false, ""},
 		{"against: the two strongest that way", map[int]float64{fFarewell: -4, fTiny: -1, fRichness12: 0.01}, true, "50% of its words thank or say goodbye, it holds almost no words"},
 		{"against: what pushes towards a loop is left out", map[int]float64{fFarewell: 4, fTiny: -1}, true, "it holds almost no words"},
-		{"against: nothing weighs", map[int]float64{fFarewell: 4}, true, "nothing in it weighs much against a loop"},
+		{"against: nothing weighs", map[int]float64{fFarewell: 4}, true, ""},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -232,7 +232,7 @@ func TestLoopExplainSaysWhatIsTrue(t *testing.T) {
 		want              string
 	}{
 		{"the six wider than the twelve, the pair against a loop", 3.3, 2.3, 1, false,
-			"it looks like the messages around it"},
+			""},
 		{"the six narrower than the twelve", 3, 9, 1, false,
 			"the last six messages say fewer different words than the last twelve (3.0 against 9.0 distinct words per √word)"},
 		{"both narrow, the six no narrower", 1.5, 1.5, 1, false,
@@ -259,8 +259,8 @@ func TestLoopExplainSaysWhatIsTrue(t *testing.T) {
 
 // Readings give every spoken message's chance, as Check weighs it: the
 // messages a stop names count, with the percentages and signals the
-// reason gives them; a message that does not count says what weighed
-// against a loop; a moderator note has no reading.
+// reason gives them; every message says what weighed against a loop too;
+// a moderator note has no reading.
 func TestLoopReadings(t *testing.T) {
 	msgs := conv(cat(substance, rep("[END]", 8))...)
 	note := transcripts.Message{Speaker: "moderator", Content: "a note", Origin: transcripts.OriginModerator}
@@ -276,34 +276,29 @@ func TestLoopReadings(t *testing.T) {
 	if rs[3] != (LoopReading{}) {
 		t.Errorf("the moderator note has a reading: %+v", rs[3])
 	}
+	x := LoopSignals(msgs[:at], "[END]")
+	m := BuiltinLoopModel()
 	counted := 0
 	for i, r := range rs {
-		named := fmt.Sprintf("%d (%s, %.0f%%): %s", i+1, msgs[i].Speaker, 100*r.Chance, r.Why)
-		switch {
-		case i == 3:
-		case r.Counts:
-			counted++
-			if i >= at-6 && !strings.Contains(v.Reason, named) {
-				t.Errorf("message %d counts, but the reason does not name it as %q:\n%s", i+1, named, v.Reason)
-			}
-			if r.Chance < 0.7 {
-				t.Errorf("message %d counts at %.2f, under the threshold", i+1, r.Chance)
-			}
-		default:
-			if r.Chance >= 0.7 || r.Why == "" || strings.Contains(v.Reason, named) {
-				t.Errorf("message %d does not count: %+v", i+1, r)
-			}
+		if i == 3 {
+			continue
 		}
+		named := fmt.Sprintf("%d (%s, %.0f%%): %s", i+1, msgs[i].Speaker, 100*r.Chance, r.For)
+		if r.Counts != (r.Chance >= 0.7) || r.Counts && i >= at-6 && !strings.Contains(v.Reason, named) || !r.Counts && strings.Contains(v.Reason, named) {
+			t.Errorf("message %d reads %+v; the stop says %s", i+1, r, v.Reason)
+		}
+		if r.For != m.explain(x[i], "[END]", false) || r.Against != m.explain(x[i], "[END]", true) {
+			t.Errorf("message %d reads %+v; its signals say %q for a loop and %q against one", i+1, r, m.explain(x[i], "[END]", false), m.explain(x[i], "[END]", true))
+		}
+		counted += b2i(r.Counts)
 	}
 	if counted < 4 {
 		t.Errorf("%d messages count; the stop needs 4", counted)
 	}
-	// A message that does not count names what weighed against a loop,
-	// not what weighed for one.
-	x := LoopSignals(msgs[:at], "[END]")[10]
-	m := BuiltinLoopModel()
-	if against, toward := m.explain(x, "[END]", true), m.explain(x, "[END]", false); rs[10].Why != against || against == toward {
-		t.Errorf("message 11 says %q; against a loop weighed %q, for one %q", rs[10].Why, against, toward)
+	// A message of substance has something against a loop, and it is not
+	// what weighs for one.
+	if r := rs[10]; r.Counts || r.Against == "" || r.Against == r.For {
+		t.Errorf("message 11, of substance, reads %+v", r)
 	}
 }
 
@@ -329,5 +324,32 @@ func TestLoopExplainNewWords(t *testing.T) {
 				t.Errorf("explain = %q, want %q", got, c.want)
 			}
 		})
+	}
+}
+
+// A goodbye absent from the message before is said as absent: a signal
+// that weighs against a loop by its absence is named by it.
+func TestLoopExplainAbsentGoodbye(t *testing.T) {
+	n := NumLoopFeatures
+	m := &LoopModel{Mean: make([]float64, n), Scale: ones64(n), Weights: make([]float64, n)}
+	m.Mean[fPrevFarewell], m.Weights[fPrevFarewell] = 0.05, 20
+	x := make([]float64, n)
+	if got, want := m.explain(x, "[END]", true), "the message before said no goodbye"; got != want {
+		t.Errorf("against: %q, want %q", got, want)
+	}
+	x[fPrevFarewell] = 0.2
+	if got, want := m.explain(x, "[END]", false), "the message before said goodbye"; got != want {
+		t.Errorf("towards: %q, want %q", got, want)
+	}
+	// A goodbye in a long message is a small share: it weighs against a
+	// loop, and is said as small.
+	x[fPrevFarewell] = 0.004
+	if got, want := m.explain(x, "[END]", true), "few of the message before's words say goodbye (0.4%)"; got != want {
+		t.Errorf("a small goodbye, against: %q, want %q", got, want)
+	}
+	m.Mean[fFarewell], m.Weights[fFarewell] = 0.05, 30
+	x[fFarewell] = 0.003
+	if got, want := m.explain(x, "[END]", true), "fewer than 1% of its words thank or say goodbye, few of the message before's words say goodbye (0.4%)"; got != want {
+		t.Errorf("a small goodbye of its own, against: %q, want %q", got, want)
 	}
 }
