@@ -1,7 +1,6 @@
 package main
 
 import (
-	"cmp"
 	"errors"
 	"fmt"
 	"io"
@@ -181,7 +180,7 @@ func printRecording(w io.Writer, rec tui.Recording, loop []policy.LoopReading) {
 // stop, else that and what weighed against one.
 func describeReading(n int, r policy.LoopReading) string {
 	if r.Counts {
-		return fmt.Sprintf("message %d looks like a loop (%.0f%%): %s", n, 100*r.Chance, cmp.Or(r.For, "it looks like the messages around it"))
+		return fmt.Sprintf("message %d looks like a loop (%.0f%%): %s", n, 100*r.Chance, r.For)
 	}
 	var why []string
 	if r.For != "" {

@@ -133,6 +133,15 @@ func (m *LoopModel) explain(x []float64, token string, against bool) string {
 	return strings.Join(ds, ", ")
 }
 
+// towards says why x looks like part of a loop, as a stop's reason says
+// it of each message it counts.
+func (m *LoopModel) towards(x []float64, token string) string {
+	if why := m.explain(x, token, false); why != "" {
+		return why
+	}
+	return "it looks like the messages around it"
+}
+
 // describeSignal says what signal i of x means for one message, for a
 // person to check against the transcript: true of the value, whichever
 // way the model weighs it. against says it is named as what weighs
@@ -424,11 +433,7 @@ func explainLoop(vals []loopMsg, idx []int32, model *LoopModel, thr float64, wit
 	slices.Reverse(hits)
 	var parts []string
 	for _, k := range hits {
-		why := model.explain(vals[k].x, token, false)
-		if why == "" {
-			why = "it looks like the messages around it"
-		}
-		parts = append(parts, fmt.Sprintf("%d (%s, %.0f%%): %s", idx[k]+1, vals[k].speaker, 100*vals[k].p, why))
+		parts = append(parts, fmt.Sprintf("%d (%s, %.0f%%): %s", idx[k]+1, vals[k].speaker, 100*vals[k].p, model.towards(vals[k].x, token)))
 	}
 	span := fmt.Sprintf("%d of the last %d messages", len(hits), within)
 	if len(hits) == within {
@@ -443,8 +448,8 @@ type LoopReading struct {
 	Chance float64 // that the message belongs to a loop, 0 to 1
 	Counts bool    // the chance reaches the rule's threshold: the message counts towards a stop
 	// For and Against name the two signals that weighed most towards a
-	// loop and against one, as a stop's reason names them; "" when none
-	// weighed much that way.
+	// loop and against one; "" when none weighed much that way. For a
+	// message that counts, For is what a stop's reason says of it.
 	For, Against string
 }
 
@@ -460,7 +465,11 @@ func (p *Loop) Readings(msgs []transcripts.Message) []LoopReading {
 	out := make([]LoopReading, len(msgs))
 	for k, i := range idx {
 		x := vals[k].x
-		out[i] = LoopReading{Chance: vals[k].p, Counts: vals[k].p >= thr, For: model.explain(x, token, false), Against: model.explain(x, token, true)}
+		r := LoopReading{Chance: vals[k].p, Counts: vals[k].p >= thr, For: model.explain(x, token, false), Against: model.explain(x, token, true)}
+		if r.Counts {
+			r.For = model.towards(x, token)
+		}
+		out[i] = r
 	}
 	return out
 }

@@ -287,7 +287,7 @@ func TestLoopReadings(t *testing.T) {
 		if r.Counts != (r.Chance >= 0.7) || r.Counts && i >= at-6 && !strings.Contains(v.Reason, named) || !r.Counts && strings.Contains(v.Reason, named) {
 			t.Errorf("message %d reads %+v; the stop says %s", i+1, r, v.Reason)
 		}
-		if r.For != m.explain(x[i], "[END]", false) || r.Against != m.explain(x[i], "[END]", true) {
+		if r.Counts && r.For != m.towards(x[i], "[END]") || !r.Counts && r.For != m.explain(x[i], "[END]", false) || r.Against != m.explain(x[i], "[END]", true) {
 			t.Errorf("message %d reads %+v; its signals say %q for a loop and %q against one", i+1, r, m.explain(x[i], "[END]", false), m.explain(x[i], "[END]", true))
 		}
 		counted += b2i(r.Counts)
