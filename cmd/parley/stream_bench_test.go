@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strings"
 	"sync"
@@ -240,7 +241,9 @@ func (b *clockBody) Read(p []byte) (int, error) {
 // as it is, and under load, with another process keeping every core busy
 // at the same priority. The transcript is on disk both times; under load
 // a third run records on /dev/shm (tmpfs, where a sync costs nothing), to
-// tell the disk's share of the figure from the wait for a core. Beside
+// tell the disk's share of the figure from the wait for a core, and a
+// fourth does the same with the Go scheduler on one thread (GOMAXPROCS=1),
+// to tell the wait for a core from parley's own work. Beside
 // each, the p99 of a bare fdatasync of a short append in the same
 // directory shows the floor the disk sets.
 func BenchmarkTurnOverhead(b *testing.B) {
@@ -262,7 +265,7 @@ func BenchmarkTurnOverhead(b *testing.B) {
 	if err == nil {
 		b.Cleanup(func() { os.RemoveAll(shm) })
 	}
-	var quiet, loaded, loadedShm []time.Duration
+	var quiet, loaded, loadedShm, loadedShm1 []time.Duration
 	run := func(dir string) []time.Duration {
 		clock.mu.Lock()
 		clock.sent, clock.last = nil, nil
@@ -309,6 +312,12 @@ func BenchmarkTurnOverhead(b *testing.B) {
 		loadedSyncs = append(loadedSyncs, bare()...)
 		if shm != "" {
 			loadedShm = append(loadedShm, run(shm)...)
+			// The same with the Go scheduler on one thread: what this
+			// saves is the hand-offs between threads that wait for a
+			// busy core, not parley's own work.
+			procs := runtime.GOMAXPROCS(1)
+			loadedShm1 = append(loadedShm1, run(shm)...)
+			runtime.GOMAXPROCS(procs)
 		}
 		stop()
 	}
@@ -322,6 +331,8 @@ func BenchmarkTurnOverhead(b *testing.B) {
 	b.ReportMetric(pct(loaded, 99), "load-p99-µs")
 	if len(loadedShm) > 0 {
 		b.ReportMetric(pct(loadedShm, 99), "load-tmpfs-p99-µs")
+		b.ReportMetric(pct(loadedShm1, 50), "load-tmpfs-1p-p50-µs")
+		b.ReportMetric(pct(loadedShm1, 99), "load-tmpfs-1p-p99-µs")
 	}
 	b.ReportMetric(pct(syncs, 99), "fdatasync-p99-µs")
 	b.ReportMetric(pct(loadedSyncs, 99), "load-fdatasync-p99-µs")
