@@ -465,9 +465,11 @@ func (p *Loop) Readings(msgs []transcripts.Message) []LoopReading {
 	out := make([]LoopReading, len(msgs))
 	for k, i := range idx {
 		x := vals[k].x
-		r := LoopReading{Chance: vals[k].p, Counts: vals[k].p >= thr, For: model.explain(x, token, false), Against: model.explain(x, token, true)}
+		r := LoopReading{Chance: vals[k].p, Counts: vals[k].p >= thr, Against: model.explain(x, token, true)}
 		if r.Counts {
 			r.For = model.towards(x, token)
+		} else {
+			r.For = model.explain(x, token, false)
 		}
 		out[i] = r
 	}
