@@ -1,6 +1,7 @@
 package analysis
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -9,6 +10,7 @@ import (
 	"slices"
 	"strings"
 	"unicode"
+	"unicode/utf8"
 
 	"gopkg.in/yaml.v3"
 
@@ -59,6 +61,17 @@ func ReadLabel(path string) (*Label, error) {
 
 // ParseLabel reads a label; path names the file in errors.
 func ParseLabel(path string, data []byte) (*Label, error) {
+	if l, ok := parsePlainLabel(data); ok {
+		if err := l.valid(path); err != nil {
+			return nil, err
+		}
+		return l, nil
+	}
+	return parseYAMLLabel(path, data)
+}
+
+// parseYAMLLabel reads a label as YAML, whatever its layout.
+func parseYAMLLabel(path string, data []byte) (*Label, error) {
 	var doc yaml.Node
 	if err := yaml.Unmarshal(data, &doc); err != nil {
 		return nil, fmt.Errorf("%s: %s", path, strings.TrimPrefix(err.Error(), "yaml: "))
@@ -94,6 +107,133 @@ func ParseLabel(path string, data []byte) (*Label, error) {
 		return nil, err
 	}
 	return &l, nil
+}
+
+// parsePlainLabel reads a label written the way labels usually are, one
+// field a line, as the corpus and parley write them:
+//
+//	stop_after: 14
+//	stop_by: 21          (or null)
+//	loops: [[18, 24]]    (or [])
+//	note: "why"          (quoted, with \" and \\ the only escapes)
+//
+// each field at most once and stop_after always, and reports false for
+// anything else, which the YAML reader then reads (and explains when it
+// is wrong). It gives what the YAML reader gives, a test holds it to
+// that; it exists because check reads a label beside every transcript,
+// and a YAML parser costs more than judging a short one.
+func parsePlainLabel(data []byte) (*Label, bool) {
+	var l Label
+	var seen [4]bool
+	for len(data) > 0 {
+		line := data
+		if k := bytes.IndexByte(data, '\n'); k >= 0 {
+			line, data = data[:k], data[k+1:]
+		} else {
+			data = nil
+		}
+		if len(line) == 0 {
+			continue
+		}
+		colon := bytes.Index(line, []byte(": "))
+		if colon < 0 {
+			return nil, false
+		}
+		f := slices.Index(labelFields, string(line[:colon]))
+		if f < 0 || seen[f] {
+			return nil, false
+		}
+		seen[f] = true
+		v := line[colon+2:]
+		ok := false
+		switch f {
+		case 0:
+			l.StopAfter, ok = plainInt(v)
+		case 1:
+			if ok = string(v) == "null"; !ok {
+				var n int
+				if n, ok = plainInt(v); ok {
+					l.StopBy = &n
+				}
+			}
+		case 2:
+			l.Loops, ok = plainLoops(v)
+		case 3:
+			l.Note, ok = plainQuoted(v)
+		}
+		if !ok {
+			return nil, false
+		}
+	}
+	return &l, seen[0]
+}
+
+// plainInt reads a whole number of at most nine digits, without sign or
+// leading zero.
+func plainInt(v []byte) (int, bool) {
+	if len(v) == 0 || len(v) > 9 || (v[0] == '0' && len(v) > 1) {
+		return 0, false
+	}
+	n := 0
+	for _, c := range v {
+		if c < '0' || c > '9' {
+			return 0, false
+		}
+		n = 10*n + int(c-'0')
+	}
+	return n, true
+}
+
+// plainLoops reads [] or [[a, b], [c, d], …].
+func plainLoops(v []byte) ([][2]int, bool) {
+	if string(v) == "[]" {
+		return [][2]int{}, true
+	}
+	if !bytes.HasPrefix(v, []byte("[[")) || !bytes.HasSuffix(v, []byte("]]")) {
+		return nil, false
+	}
+	var loops [][2]int
+	for _, item := range bytes.Split(v[2:len(v)-2], []byte("], [")) {
+		a, b, found := bytes.Cut(item, []byte(", "))
+		x, okA := plainInt(a)
+		y, okB := plainInt(b)
+		if !found || !okA || !okB {
+			return nil, false
+		}
+		loops = append(loops, [2]int{x, y})
+	}
+	return loops, true
+}
+
+// plainQuoted reads a double-quoted string of printable characters whose
+// only escapes are \" and \\.
+func plainQuoted(v []byte) (string, bool) {
+	if len(v) < 2 || v[0] != '"' || v[len(v)-1] != '"' {
+		return "", false
+	}
+	v = v[1 : len(v)-1]
+	var b strings.Builder
+	b.Grow(len(v))
+	for i := 0; i < len(v); i++ {
+		c := v[i]
+		switch {
+		case c == '\\' && i+1 < len(v) && (v[i+1] == '"' || v[i+1] == '\\'):
+			i++
+			c = v[i]
+		case c == '\\' || c == '"' || c < ' ' || c == 0x7f:
+			return "", false
+		}
+		b.WriteByte(c)
+	}
+	s := b.String()
+	for _, r := range s {
+		// YAML folds some characters outside ASCII as line breaks and
+		// refuses others; those labels are its to read.
+		if r >= utf8.RuneSelf && (r == utf8.RuneError || !unicode.IsPrint(r)) {
+			return "", false
+		}
+	}
+	return s, true
 }
 
 // valid reports a label whose fields contradict each other; where names
