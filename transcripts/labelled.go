@@ -303,15 +303,18 @@ func namedInTitle(title string) map[string]bool {
 // looksLabelled reports whether text reads as a speaker-labelled
 // conversation.
 func looksLabelled(text string) bool {
-	lines, _ := splitLines(text)
-	return len(chooseLabels(lines)) > 0
+	lb := splitLines(text)
+	defer lb.release()
+	return len(chooseLabels(lb.lines)) > 0
 }
 
 // parseLabelled reads a speaker-labelled conversation (LayoutLabelled).
 // Messages' contents slice text where they can.
 func parseLabelled(text string) (*Transcript, error) {
 	text = strings.TrimPrefix(text, "\ufeff")
-	lines, starts := splitLines(text)
+	lb := splitLines(text)
+	defer lb.release()
+	lines, starts := lb.lines, lb.starts
 	labels := chooseLabels(lines)
 	if len(labels) == 0 {
 		return nil, errors.New(`no speaker labels found: expected messages that each start with a heading, a "**Name:**", a "Name:", a "> Name:", a "- Name:", a "=== Name ===", a "<Name>", a "[12:00] Name" or a "Turn 3 - Name:" line naming their speaker, two speakers or more taking turns, each named twice or more, or in a "# A ↔ B" title`)

@@ -7,6 +7,7 @@ import (
 	"io"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -193,7 +194,9 @@ func ParseMarkdown(data []byte) (*Transcript, error) {
 // parseMarkdown is ParseMarkdown on text, which messages' contents slice.
 func parseMarkdown(text string) (*Transcript, error) {
 	text = strings.TrimPrefix(text, "\ufeff")
-	lines, starts := splitLines(text)
+	lb := splitLines(text)
+	defer lb.release()
+	lines, starts := lb.lines, lb.starts
 	t := &Transcript{}
 	i := 0
 	for i < len(lines) && strings.TrimSpace(lines[i]) == "" {
@@ -232,6 +235,9 @@ func parseMarkdown(text string) (*Transcript, error) {
 	}
 	if !closed {
 		return nil, &ParseError{Line: titleLine, Msg: `the header after the title has no closing "---" line`}
+	}
+	if declared > 0 {
+		t.Messages = make([]Message, 0, min(declared, len(lines)))
 	}
 	speakers := titleSpeakers(t.Title)
 	if first := firstHeading(lines, i); first == "" || !speakers[first] {
@@ -292,21 +298,45 @@ func parseMarkdown(text string) (*Transcript, error) {
 	return t, nil
 }
 
+// lineBuf holds a file's lines while it is parsed: the lines of text and
+// each one's offset in it.
+type lineBuf struct {
+	lines  []string
+	starts []int
+}
+
+// lineBufs keeps the line slices of files already parsed for the next
+// file. check parses a file per worker at a time, thousands in a run,
+// and would otherwise allocate two slices of the file's line count for
+// each.
+var lineBufs = sync.Pool{New: func() any { return new(lineBuf) }}
+
 // splitLines splits text at "\n" and gives each line's offset in text; a
 // trailing newline leaves one empty last line, as strings.Split does.
-func splitLines(text string) (lines []string, starts []int) {
-	n := strings.Count(text, "\n") + 1
-	lines, starts = make([]string, 0, n), make([]int, 0, n)
+// The caller releases the buffer once done with the lines; the lines are
+// text's own, so what it keeps of them (as strings) stays valid.
+func splitLines(text string) *lineBuf {
+	b := lineBufs.Get().(*lineBuf)
+	lines, starts := b.lines[:0], b.starts[:0]
 	off := 0
 	for {
 		k := strings.IndexByte(text[off:], '\n')
 		starts = append(starts, off)
 		if k < 0 {
-			return append(lines, text[off:]), starts
+			lines = append(lines, text[off:])
+			break
 		}
 		lines = append(lines, text[off:off+k])
 		off += k + 1
 	}
+	b.lines, b.starts = lines, starts
+	return b
+}
+
+// release returns b to the pool, without the text it pointed into.
+func (b *lineBuf) release() {
+	clear(b.lines)
+	lineBufs.Put(b)
 }
 
 // nextNonBlank is the index of the first non-blank line at or after i
