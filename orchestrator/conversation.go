@@ -223,11 +223,11 @@ func (r *run) loop(ctx context.Context) (transcripts.Stop, *transcripts.Message,
 	}
 	for {
 		// Between turns: honour End, pauses and injected lines.
-		if stop, ok := r.between(ctx, &next); !ok {
-			if ctx.Err() != nil {
+		if stop, ok, err := r.between(ctx, &next); !ok {
+			if err == nil && ctx.Err() != nil {
 				return interrupted(len(r.msgs)), nil, ctx.Err()
 			}
-			return stop, nil, nil
+			return stop, nil, err
 		}
 		if stop, done, err := r.judge(ctx); done || err != nil {
 			return stop, nil, err
@@ -368,8 +368,9 @@ func Sentence(err error) string {
 }
 
 // between waits out a pause and applies injected lines. It returns false
-// when the run must stop (End or ctx).
-func (r *run) between(ctx context.Context, next *int) (transcripts.Stop, bool) {
+// when the run must stop (End or ctx), and the error when recording an
+// operator's action or an injected line failed.
+func (r *run) between(ctx context.Context, next *int) (transcripts.Stop, bool, error) {
 	c := r.c
 	for {
 		c.mu.Lock()
@@ -384,18 +385,18 @@ func (r *run) between(ctx context.Context, next *int) (transcripts.Stop, bool) {
 		c.mu.Unlock()
 		for _, a := range actions {
 			if err := r.emit(a); err != nil {
-				return errorStop(len(r.msgs), err), false
+				return errorStop(len(r.msgs), err), false, err
 			}
 		}
 		if ended {
-			return transcripts.Stop{Kind: transcripts.StopOperator, Reason: "the operator ended the conversation", At: len(r.msgs)}, false
+			return transcripts.Stop{Kind: transcripts.StopOperator, Reason: "the operator ended the conversation", At: len(r.msgs)}, false, nil
 		}
 		for _, m := range injects {
 			now := c.cfg.Now()
 			m.Started, m.Ended = now, now
 			r.msgs = append(r.msgs, m)
 			if err := r.emit(MessageFinished{Index: len(r.msgs), Message: m}); err != nil {
-				return errorStop(len(r.msgs)-1, err), false // say only what is on disk
+				return errorStop(len(r.msgs)-1, err), false, err // say only what is on disk
 			}
 			if m.Origin == transcripts.OriginInjected {
 				*next = 0
@@ -405,11 +406,11 @@ func (r *run) between(ctx context.Context, next *int) (transcripts.Stop, bool) {
 			}
 		}
 		if !paused {
-			return transcripts.Stop{}, true
+			return transcripts.Stop{}, true, nil
 		}
 		select {
 		case <-ctx.Done():
-			return transcripts.Stop{}, false
+			return transcripts.Stop{}, false, nil
 		case <-c.wake:
 		}
 	}

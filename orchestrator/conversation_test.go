@@ -416,6 +416,43 @@ func TestSinkFailureStopsTheRun(t *testing.T) {
 	}
 }
 
+// Recording what the operator did between turns can fail too: the run
+// stops with the error, which Run returns for the person to see, and the
+// stop names the last message on disk.
+func TestSinkFailureBetweenTurnsIsAnError(t *testing.T) {
+	diskFull := errors.New("no space left on device")
+	for _, c := range []struct {
+		name string
+		act  func(*Conversation)
+		fail func(Event) bool
+	}{
+		{"an injected note", func(c *Conversation) { c.Inject("", "be brief") }, func(e Event) bool {
+			f, ok := e.(MessageFinished)
+			return ok && f.Message.Origin == transcripts.OriginModerator
+		}},
+		{"an operator's action", func(c *Conversation) { c.Pause(); c.Resume() }, func(e Event) bool {
+			_, ok := e.(Operator)
+			return ok
+		}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			a := agents.NewScripted([]string{"one", "two"}, 0)
+			conv := New(Config{Seats: seats(a, a), Policy: policy.MaxMessages{N: 20}})
+			c.act(conv)
+			stop, err := conv.Run(context.Background(), SinkFunc(func(e Event) error {
+				if c.fail(e) {
+					return diskFull
+				}
+				return nil
+			}))
+			// The opening, message 1, is on disk; the note is not.
+			if !errors.Is(err, diskFull) || stop.Kind != transcripts.StopError || stop.At != 1 {
+				t.Fatalf("stop = %+v, err = %v; want an error stop at message 1 and the error", stop, err)
+			}
+		})
+	}
+}
+
 // When a message fails to reach the disk, the stop names the last message
 // that did, never the one that was lost.
 func TestSinkFailureStopsAtTheLastMessageOnDisk(t *testing.T) {
