@@ -42,6 +42,15 @@ func (s *Scenario) KeyProblems(getenv func(string) string) Problems {
 			check(a.Line, fmt.Sprintf("agent %q", a.Name), a.Provider, a.APIKeyEnv, a.APIKeyFile)
 		}
 	}
+	if s.Roster != nil {
+		for i := range s.Roster.Agents {
+			// A roster's agent takes the defaults' provider and key;
+			// with no type it is an endpoint's, as a scenario's is.
+			if a := s.Roster.Merged(i); a.Type == "" || a.Type == TypeOpenAI {
+				check(a.Line, fmt.Sprintf("roster agent %q", a.Name), a.Provider, a.APIKeyEnv, a.APIKeyFile)
+			}
+		}
+	}
 	if p, err := s.Policy(); err == nil {
 		policy.Walk(p, func(q policy.Policy) {
 			if j, ok := q.(*policy.Judge); ok {

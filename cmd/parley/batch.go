@@ -130,6 +130,13 @@ func runBatch(ctx context.Context, cmd *cobra.Command, args []string, f batchFla
 			}
 			vary = append(vary, v)
 		}
+		if !f.dryRun && f.queue.url == "" {
+			// Every conversation would fail the same way: say so before
+			// the batch starts, as run does.
+			if err := keyProblems(scenarios); err != nil {
+				return usageErr(err)
+			}
+		}
 		if !cmd.Flags().Changed("jobs") {
 			f.parallel = rosterParallel(scenarios, f.parallel)
 		}
@@ -154,6 +161,11 @@ func runBatch(ctx context.Context, cmd *cobra.Command, args []string, f batchFla
 	loaded, err := m.LoadScenarios()
 	if err != nil {
 		return usageErr(err)
+	}
+	if f.resume != "" {
+		if err := keyProblems(loaded); err != nil {
+			return usageErr(err)
+		}
 	}
 	client, transport, limiters, err := batch.NewHTTPClient(loaded, f.parallel)
 	if err != nil {
@@ -190,6 +202,19 @@ func runBatch(ctx context.Context, cmd *cobra.Command, args []string, f batchFla
 		return failureErr(fmt.Errorf("%s failed; their errors are in %s", ofN(sum.Failed, sum.Planned, "conversation", "conversations"), filepath.Join(dir, "summary.md")))
 	}
 	return nil
+}
+
+// keyProblems reports the API keys the scenarios' agents and judges
+// lack on this machine, each sentence naming the agent and the variable.
+func keyProblems(scenarios []*configs.Scenario) error {
+	var probs configs.Problems
+	for _, s := range scenarios {
+		probs = append(probs, s.KeyProblems(nil)...)
+	}
+	if len(probs) == 0 {
+		return nil
+	}
+	return probs
 }
 
 // rosterParallel is how many conversations run at once when -j is not

@@ -121,9 +121,15 @@ func TestBatchUsageErrors(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			code, out, errOut := parley(t, tt.args...)
 			if tt.name == "missing key" {
-				// A missing key fails every run, not the command line.
-				if code != exitFailure || !strings.Contains(out, tt.want) {
-					t.Errorf("exit %d; want 1 with %q in the summary\n%s%s", code, tt.want, out, errOut)
+				// A missing key would fail every run: the batch says so
+				// before it starts, naming each agent's line, and leaves
+				// no folder behind.
+				if code != exitUsage || !strings.Contains(errOut, `openai-self.yaml:7: agent "optimist" needs an API key: the environment variable OPENAI_API_KEY is not set`) ||
+					!strings.Contains(errOut, `the judge "judge" needs an API key`) {
+					t.Errorf("exit %d; want 2 naming each agent without its key\n%s%s", code, out, errOut)
+				}
+				if _, err := os.Stat(filepath.Join(dir, "k")); err == nil {
+					t.Errorf("the batch left %s behind", filepath.Join(dir, "k"))
 				}
 				return
 			}

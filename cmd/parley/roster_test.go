@@ -20,6 +20,13 @@ func TestConvertTheTournamentConfigAndListItsConversations(t *testing.T) {
 	if code != exitOK || !strings.Contains(out, "8 models, 56 ordered pairs × 2 runs") {
 		t.Fatalf("convert: exit %d\n%s%s", code, out, errOut)
 	}
+	// Without the key the roster's agents need, validate names each one.
+	t.Setenv("OPENROUTER_API_KEY", "")
+	if code, _, errOut := parley(t, "validate", roster); code != exitUsage || strings.Count(errOut, "needs an API key: the environment variable OPENROUTER_API_KEY is not set") != 8 ||
+		!strings.Contains(errOut, `roster agent "Kimi K2" needs an API key`) {
+		t.Fatalf("validate without the key: exit %d, want 2 naming the 8 agents\n%s", code, errOut)
+	}
+	t.Setenv("OPENROUTER_API_KEY", "sk-or-test")
 	if code, out, errOut := parley(t, "validate", roster); code != exitOK {
 		t.Fatalf("validate: exit %d\n%s%s", code, out, errOut)
 	}
