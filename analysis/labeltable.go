@@ -11,6 +11,8 @@ import (
 	"slices"
 	"strings"
 	"sync"
+
+	"github.com/parleyhq/parley/configs"
 )
 
 // LabelTableName is the file that labels many transcripts at once, as the
@@ -135,16 +137,34 @@ type cachedTable struct {
 
 // parseLabelTable reads a table found in dir; path names it in messages.
 // A JSON file that does not hold a list of transcripts is not a table of
-// labels, and is taken for none.
+// labels, and is taken for none; one that is not JSON at all (a table cut
+// off while it was written), or whose list is under a misspelt
+// "transcripts", is an error, since reading none would leave every
+// transcript it labels unlabelled, and check would pass them.
 func parseLabelTable(path, dir string, data []byte) *labelTable {
-	var doc struct {
-		Transcripts []json.RawMessage `json:"transcripts"`
+	var doc map[string]json.RawMessage
+	if err := json.Unmarshal(data, &doc); err != nil {
+		se, syntax := errors.AsType[*json.SyntaxError](err)
+		switch {
+		case syntax && strings.Contains(se.Error(), "unexpected end"):
+			return &labelTable{path: path, err: fmt.Errorf("%s: ends before its JSON does, as a file cut off while it was written does; fix it, or rename it if it is not a table of labels", path)}
+		case syntax:
+			line := 1 + strings.Count(string(data[:min(int(se.Offset), len(data))]), "\n")
+			return &labelTable{path: path, err: fmt.Errorf("%s:%d: is not valid JSON (%s); fix it, or rename it if it is not a table of labels", path, line, se)}
+		}
+		return nil // JSON, but not an object: not a table
 	}
-	if json.Unmarshal(data, &doc) != nil || doc.Transcripts == nil {
+	var rows []json.RawMessage
+	if raw, ok := doc["transcripts"]; !ok || json.Unmarshal(raw, &rows) != nil || rows == nil {
+		for k, raw := range doc {
+			if k != "transcripts" && (strings.EqualFold(k, "transcripts") || configs.EditDistance(k, "transcripts") <= 2) && json.Unmarshal(raw, &rows) == nil && rows != nil {
+				return &labelTable{path: path, err: fmt.Errorf("%s: lists its transcripts under %q; a table of labels lists them under \"transcripts\"", path, k)}
+			}
+		}
 		return nil
 	}
 	t := &labelTable{path: path, labels: map[string]tableLabel{}}
-	for i, raw := range doc.Transcripts {
+	for i, raw := range rows {
 		where := fmt.Sprintf("%s: transcript %d", path, i+1)
 		var named struct {
 			File string `json:"file"`

@@ -135,6 +135,12 @@ func TestABadLabelTableNamesTheRowToFix(t *testing.T) {
 		{"not a number", `{"transcripts": [{"file": "a.md", "stop_after": "3"}]}`, `transcript 1 (a.md): "stop_after" holds a string; it takes a whole number`},
 		{"loop not a pair", `{"transcripts": [{"file": "a.md", "stop_after": 1, "loops": [[1, 2], "x"]}]}`, `"loops" holds a string; it takes a list`},
 		{"beyond the end", `{"transcripts": [{"file": "a.md", "stop_after": 9}]}`, "transcript 1 (a.md): stop_after is 9 but the transcript has 4 messages"},
+		// A table that cannot be read at all would label nothing, and
+		// check would pass every transcript it lists: it is an error.
+		{"cut off", `{"transcripts": [{"file": "a.md",`, "labels.json: ends before its JSON does"},
+		{"not JSON", "{\"transcripts\": [\n  {\"file\": \"a.md\" \"stop_after\": 2}\n]}", "labels.json:2: is not valid JSON (invalid character '\"' after object key:value pair)"},
+		{"misspelt list", `{"transcript": [{"file": "a.md", "stop_after": 2}]}`, `labels.json: lists its transcripts under "transcript"; a table of labels lists them under "transcripts"`},
+		{"list in capitals", `{"Transcripts": [{"file": "a.md", "stop_after": 2}]}`, `under "Transcripts"`},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
