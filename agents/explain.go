@@ -149,14 +149,7 @@ func clip(s string, n int) string {
 }
 
 // redact removes every secret from s.
-func (a *OpenAI) redact(s string) string {
-	for _, k := range a.secrets {
-		if len(k) >= 4 {
-			s = strings.ReplaceAll(s, k, "[redacted]")
-		}
-	}
-	return s
-}
+func (a *OpenAI) redact(s string) string { return RedactSecrets(s, a.secrets...) }
 
 // scrub removes secrets from err: from the text of the server's error
 // kept in the chain, and from err's own text.

@@ -23,3 +23,15 @@ func RedactURL(s string) string {
 	u.User = url.User(Redacted)
 	return u.String()
 }
+
+// RedactSecrets is s with every secret in it (a key, a header's value)
+// replaced by [redacted]. Secrets shorter than four bytes are left, since
+// they would match ordinary text.
+func RedactSecrets(s string, secrets ...string) string {
+	for _, k := range secrets {
+		if len(k) >= 4 {
+			s = strings.ReplaceAll(s, k, "[redacted]")
+		}
+	}
+	return s
+}

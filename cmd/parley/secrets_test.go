@@ -53,9 +53,32 @@ termination:
 	if !strings.Contains(out, "REDACTED@") {
 		t.Errorf("the batch summary names no endpoint or limit:\n%s", out)
 	}
+	// A header varied across a batch: its values are in the batch's
+	// batch.json, as the command line gave them, so that --resume runs
+	// the same requests, and nowhere else.
+	varied := filepath.Join(dir, "varied")
+	vary := []string{"--vary", "agents[0].headers.X-Api-Token=HEADER-SECRET-3,HEADER-SECRET-4", "--vary", "agents[1].base_url=" + withUser(srv.URL, "four")}
+	code, out, errOut = parley(t, append([]string{"batch", scenario, "--out", varied}, vary...)...)
+	if code != exitOK {
+		t.Fatalf("batch --vary: exit %d %s%s", code, out, errOut)
+	}
+	outputs = append(outputs, out, errOut)
+	code, out, errOut = parley(t, append([]string{"batch", scenario, "--dry-run"}, vary...)...)
+	if code != exitOK || !strings.Contains(out, "agents[0].headers.X-Api-Token=REDACTED") {
+		t.Fatalf("batch --vary --dry-run: exit %d, want the header's value redacted\n%s%s", code, out, errOut)
+	}
+	outputs = append(outputs, out, errOut)
+	// What validate and doctor print of the agents.
+	for _, args := range [][]string{{"validate", "--json", scenario}, {"validate", scenario}, {"doctor", scenario}, {"doctor", "--json", scenario}} {
+		code, out, errOut = parley(t, args...)
+		if strings.TrimSpace(out+errOut) == "" {
+			t.Errorf("%v printed nothing (exit %d)", args, code)
+		}
+		outputs = append(outputs, out, errOut)
+	}
 	var files []string
 	filepath.WalkDir(dir, func(p string, d os.DirEntry, err error) error {
-		if err == nil && !d.IsDir() && p != scenario {
+		if err == nil && !d.IsDir() && p != scenario && p != filepath.Join(varied, "batch.json") {
 			files = append(files, p)
 		}
 		return nil
@@ -85,8 +108,15 @@ termination:
 		}
 	}
 	// The requests went out with the credentials all the same.
-	if r := srv.Requests(); len(r) == 0 || r[0].Header.Get("Authorization") == "" && r[0].Header.Get("X-Api-Token") == "" {
-		t.Errorf("requests did not carry the headers")
+	sent := map[string]bool{}
+	for _, r := range append(srv.Requests(), other.Requests()...) {
+		sent[r.Header.Get("Authorization")] = true
+		sent[r.Header.Get("X-Api-Token")] = true
+	}
+	for _, want := range []string{"Bearer HEADER-SECRET-2", "HEADER-SECRET-1", "HEADER-SECRET-3", "HEADER-SECRET-4"} {
+		if !sent[want] {
+			t.Errorf("no request carried the header value %q", want)
+		}
 	}
 	// A resumed run reads the scenario from its file.
 	jls, _ := filepath.Glob(filepath.Join(dir, "run", "*.jsonl"))

@@ -101,7 +101,7 @@ func validateOne(stdin io.Reader, path string, offline bool) validation {
 		for _, a := range s.Agents {
 			b := agentBrief{Name: a.Name, Type: a.Type, Provider: a.Provider, Model: a.Model}
 			if a.Type == configs.TypeOpenAI {
-				b.BaseURL = a.Endpoint()
+				b.BaseURL = agents.RedactURL(a.Endpoint())
 				b.KeyEnv = a.KeyEnv()
 			}
 			v.Agents = append(v.Agents, b)

@@ -56,7 +56,7 @@ func (j Job) Line() (string, error) {
 	}
 	line := fmt.Sprintf("%s, run %d", title, max(j.Run, 1))
 	if len(j.Vary) > 0 {
-		line += " (" + FormatValues(j.Vary) + ")"
+		line += " (" + FormatValues(ShownValues(j.Vary)) + ")"
 	}
 	return line, nil
 }

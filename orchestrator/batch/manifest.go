@@ -155,7 +155,7 @@ func (m *Manifest) Lines() ([]string, error) {
 			}
 			line := fmt.Sprintf("%s, run %d", titles[key], max(j.Run, 1))
 			if len(j.Vary) > 0 {
-				line += " (" + FormatValues(j.Vary) + ")"
+				line += " (" + FormatValues(ShownValues(j.Vary)) + ")"
 			}
 			out = append(out, line)
 			continue

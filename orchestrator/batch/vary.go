@@ -115,18 +115,33 @@ func FormatValues(vals map[string]string) string {
 	return strings.Join(parts, " ")
 }
 
-// ShownValues is vals as parley records and prints them: a URL's user
-// and password (a varied base_url) redacted. Running a job uses the
-// values themselves, from the manifest.
+// ShownValues is vals as parley records and prints them: a header's
+// value redacted whole, and a URL's user and password (a varied
+// base_url). Running a job uses the values themselves, from the manifest.
 func ShownValues(vals map[string]string) map[string]string {
 	if vals == nil {
 		return nil
 	}
 	out := make(map[string]string, len(vals))
 	for k, v := range vals {
+		if isHeaderPath(k) {
+			out[k] = agents.Redacted
+			continue
+		}
 		out[k] = agents.RedactURL(v)
 	}
 	return out
+}
+
+// isHeaderPath reports whether a --vary path sets a header, whose value
+// (a token, a key) parley never shows: agents[1].headers.X-Api-Key.
+func isHeaderPath(path string) bool {
+	for seg := range strings.SplitSeq(path, ".") {
+		if seg == "headers" || strings.HasPrefix(seg, "headers[") {
+			return true
+		}
+	}
+	return false
 }
 
 // orderedPaths puts paths that set every agent first, so that a path

@@ -20,6 +20,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/parleyhq/parley/agents"
 	"github.com/parleyhq/parley/configs"
 	"github.com/parleyhq/parley/orchestrator/policy"
 )
@@ -61,6 +62,16 @@ type target struct {
 	// publicModels is set for endpoints that list models without looking
 	// at the key (OpenRouter); the key is then checked at GET /key.
 	publicModels bool
+}
+
+// secrets are what the agent sends that must not be shown: its key and
+// its headers' values.
+func (t target) secrets(key string) []string {
+	out := []string{key}
+	for _, v := range t.headers {
+		out = append(out, v)
+	}
+	return out
 }
 
 // Check reaches every model agent and judge of s and returns one finding
@@ -177,17 +188,17 @@ func (t target) request(ctx context.Context, method, base, path, key, contentTyp
 }
 
 func checkURL(ctx context.Context, opt Options, t target, base, key, keyName string) Finding {
-	f := Finding{URL: base}
+	f := Finding{URL: agents.RedactURL(base)}
 	ctx, cancel := context.WithTimeout(ctx, opt.Timeout)
 	defer cancel()
 	req, err := t.request(ctx, http.MethodGet, base, "/models", key, "", nil)
 	if err != nil {
-		f.Status, f.Sentence = Fail, fmt.Sprintf("%s: %s is not a URL parley can reach", t.who, base)
+		f.Status, f.Sentence = Fail, fmt.Sprintf("%s: %s is not a URL parley can reach", t.who, agents.RedactURL(base))
 		return f
 	}
 	resp, err := opt.Client.Do(req)
 	if err != nil {
-		f.Status, f.Sentence = Fail, fmt.Sprintf("%s: cannot reach %s: %s", t.who, base, netReason(err))
+		f.Status, f.Sentence = Fail, fmt.Sprintf("%s: cannot reach %s: %s", t.who, agents.RedactURL(base), netReason(err))
 		return f
 	}
 	defer resp.Body.Close()
@@ -198,13 +209,13 @@ func checkURL(ctx context.Context, opt Options, t target, base, key, keyName str
 		if what == "" {
 			what = "no key"
 		}
-		f.Status, f.Sentence = Fail, fmt.Sprintf("%s: %s refused %s (%d); check the key", t.who, base, what, resp.StatusCode)
+		f.Status, f.Sentence = Fail, fmt.Sprintf("%s: %s refused %s (%d); check the key", t.who, agents.RedactURL(base), what, resp.StatusCode)
 		return f
 	case resp.StatusCode == http.StatusNotFound || resp.StatusCode == http.StatusMethodNotAllowed:
-		f.Status, f.Sentence = Warn, fmt.Sprintf("%s: %s answers but lists no models (GET /models: %d), so model %q could not be confirmed", t.who, base, resp.StatusCode, t.model)
+		f.Status, f.Sentence = Warn, fmt.Sprintf("%s: %s answers but lists no models (GET /models: %d), so model %q could not be confirmed", t.who, agents.RedactURL(base), resp.StatusCode, t.model)
 		return f
 	case resp.StatusCode/100 != 2:
-		f.Status, f.Sentence = Fail, fmt.Sprintf("%s: %s answered GET /models with %d %s", t.who, base, resp.StatusCode, http.StatusText(resp.StatusCode))
+		f.Status, f.Sentence = Fail, fmt.Sprintf("%s: %s answered GET /models with %d %s", t.who, agents.RedactURL(base), resp.StatusCode, http.StatusText(resp.StatusCode))
 		return f
 	}
 	var list struct {
@@ -213,7 +224,7 @@ func checkURL(ctx context.Context, opt Options, t target, base, key, keyName str
 		} `json:"data"`
 	}
 	if err := json.Unmarshal(body, &list); err != nil {
-		f.Status, f.Sentence = Warn, fmt.Sprintf("%s: %s answers, but its model list is not OpenAI's JSON, so model %q could not be confirmed", t.who, base, t.model)
+		f.Status, f.Sentence = Warn, fmt.Sprintf("%s: %s answers, but its model list is not OpenAI's JSON, so model %q could not be confirmed", t.who, agents.RedactURL(base), t.model)
 		return f
 	}
 	ids := make([]string, 0, len(list.Data))
@@ -221,9 +232,9 @@ func checkURL(ctx context.Context, opt Options, t target, base, key, keyName str
 		// Ollama lists "llama3.2:latest" and answers to "llama3.2".
 		if m.ID == t.model || m.ID == t.model+":latest" {
 			f.Status = OK
-			f.Sentence = fmt.Sprintf("%s: ok: %s serves %s", t.who, base, t.model)
+			f.Sentence = fmt.Sprintf("%s: ok: %s serves %s", t.who, agents.RedactURL(base), t.model)
 			if keyName != "" {
-				f.Sentence = fmt.Sprintf("%s: ok: %s accepts %s and serves %s", t.who, base, keyName, t.model)
+				f.Sentence = fmt.Sprintf("%s: ok: %s accepts %s and serves %s", t.who, agents.RedactURL(base), keyName, t.model)
 				if t.publicModels {
 					return checkKey(ctx, opt, t, f, base, key, keyName)
 				}
@@ -234,7 +245,7 @@ func checkURL(ctx context.Context, opt Options, t target, base, key, keyName str
 	}
 	sort.Strings(ids)
 	f.Status = Fail
-	f.Sentence = fmt.Sprintf("%s: %s does not serve model %q", t.who, base, t.model)
+	f.Sentence = fmt.Sprintf("%s: %s does not serve model %q", t.who, agents.RedactURL(base), t.model)
 	switch c := closest(t.model, ids); {
 	case c != "":
 		f.Sentence += fmt.Sprintf("; did you mean %q?", c)
@@ -261,7 +272,7 @@ func ask(ctx context.Context, opt Options, t target, f Finding, base, key string
 	}
 	resp, err := opt.Client.Do(req)
 	if err != nil {
-		f.Status, f.Sentence = Fail, fmt.Sprintf("%s: %s did not answer a one-token request: %s", t.who, base, netReason(err))
+		f.Status, f.Sentence = Fail, fmt.Sprintf("%s: %s did not answer a one-token request: %s", t.who, agents.RedactURL(base), netReason(err))
 		return f
 	}
 	defer resp.Body.Close()
@@ -273,9 +284,10 @@ func ask(ctx context.Context, opt Options, t target, f Finding, base, key string
 	_ = json.NewDecoder(io.LimitReader(resp.Body, 1<<20)).Decode(&msg)
 	if resp.StatusCode/100 != 2 {
 		f.Status = Fail
-		f.Sentence = fmt.Sprintf("%s: %s refused a one-token request for %s (%d)", t.who, base, t.model, resp.StatusCode)
-		if m := strings.TrimSpace(msg.Error.Message); m != "" && (key == "" || !strings.Contains(m, key)) {
-			f.Sentence += ": " + m
+		f.Sentence = fmt.Sprintf("%s: %s refused a one-token request for %s (%d)", t.who, agents.RedactURL(base), t.model, resp.StatusCode)
+		if m := strings.TrimSpace(msg.Error.Message); m != "" {
+			// A server may echo what it was sent: the key, a header.
+			f.Sentence += ": " + agents.RedactSecrets(m, t.secrets(key)...)
 		}
 		return f
 	}
@@ -295,15 +307,15 @@ func checkKey(ctx context.Context, opt Options, t target, f Finding, base, key, 
 	req.Header.Set("Authorization", "Bearer "+key)
 	resp, err := opt.Client.Do(req)
 	if err != nil {
-		f.Status, f.Sentence = Fail, fmt.Sprintf("%s: cannot reach %s to check %s: %s", t.who, base, keyName, netReason(err))
+		f.Status, f.Sentence = Fail, fmt.Sprintf("%s: cannot reach %s to check %s: %s", t.who, agents.RedactURL(base), keyName, netReason(err))
 		return f
 	}
 	resp.Body.Close()
 	switch {
 	case resp.StatusCode == http.StatusUnauthorized || resp.StatusCode == http.StatusForbidden:
-		f.Status, f.Sentence = Fail, fmt.Sprintf("%s: %s refused %s (%d); check the key", t.who, base, keyName, resp.StatusCode)
+		f.Status, f.Sentence = Fail, fmt.Sprintf("%s: %s refused %s (%d); check the key", t.who, agents.RedactURL(base), keyName, resp.StatusCode)
 	case resp.StatusCode/100 != 2:
-		f.Status, f.Sentence = Warn, fmt.Sprintf("%s: %s serves %s, but %s could not be checked (GET /key: %d)", t.who, base, t.model, keyName, resp.StatusCode)
+		f.Status, f.Sentence = Warn, fmt.Sprintf("%s: %s serves %s, but %s could not be checked (GET /key: %d)", t.who, agents.RedactURL(base), t.model, keyName, resp.StatusCode)
 	}
 	return f
 }
