@@ -201,9 +201,10 @@ type run struct {
 	c       *Conversation
 	sinks   []Sink
 	msgs    []transcripts.Message
-	judged  int          // how many messages the policy last judged
-	windows map[int]int  // history windows shrunk after a context-length error, by seat
-	shrunk  map[int]bool // seats whose window was shrunk already
+	judged  int                   // how many messages the policy last judged
+	windows map[int]int           // history windows shrunk after a context-length error, by seat
+	shrunk  map[int]bool          // seats whose window was shrunk already
+	ruled   map[*policy.Judge]int // each judge's rulings recorded so far
 }
 
 func (r *run) emit(e Event) error {
@@ -343,16 +344,22 @@ func (r *run) recordRulings() error {
 			return
 		}
 		rs := j.Rulings()
-		if len(rs) == 0 || rs[len(rs)-1].At != len(r.msgs) {
-			return
+		if r.ruled == nil {
+			r.ruled = map[*policy.Judge]int{}
 		}
-		last := rs[len(rs)-1]
-		verdict := "CONTINUE"
-		if last.Stop {
-			verdict = "STOP"
+		// Each ruling once, whatever notes came after the message it
+		// judged.
+		for _, ru := range rs[min(r.ruled[j], len(rs)):] {
+			verdict := "CONTINUE"
+			if ru.Stop {
+				verdict = "STOP"
+			}
+			if err = r.emit(Notice{Kind: "judge", Time: r.c.cfg.Now(),
+				Detail: fmt.Sprintf("%s after message %d: %s: %s", j.Config.Model, ru.At, verdict, ru.Rationale)}); err != nil {
+				return
+			}
+			r.ruled[j]++
 		}
-		err = r.emit(Notice{Kind: "judge", Time: r.c.cfg.Now(),
-			Detail: fmt.Sprintf("%s after message %d: %s: %s", j.Config.Model, last.At, verdict, last.Rationale)})
 	})
 	return err
 }

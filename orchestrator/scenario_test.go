@@ -167,6 +167,52 @@ func TestHumanSeatNeedsTheLiveView(t *testing.T) {
 	}
 }
 
+// A moderator note is a message of the conversation but not one the
+// judge counts: each ruling is recorded all the same, once, naming the
+// message it judged as the transcript numbers it.
+func TestJudgeRulingsAfterAModeratorNote(t *testing.T) {
+	srv := openaitest.Start(t, openaitest.Queue(
+		openaitest.Words("CONTINUE\nThey are still trading new ideas."),
+		openaitest.Words("STOP\nThey are only saying goodbye."),
+	))
+	y := `agents:
+  - {name: A, type: scripted, lines: [a1, a2, a3, a4]}
+  - {name: B, type: scripted, lines: [b1, b2, b3, b4]}
+termination:
+  any:
+    - max_messages: 50
+    - judge: {base_url: "` + srv.URL + `", model: moderator, every: 2}
+`
+	cfg, err := FromScenario(scenario(t, "s.yaml", y), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec := &Recorder{Dir: t.TempDir()}
+	c := New(cfg)
+	c.Inject("", "be brief")
+	stop, err := c.Run(context.Background(), rec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, jl := rec.Paths()
+	tr, _ := transcripts.Read(jl)
+	if len(tr.Messages) != 5 || tr.Messages[1].Origin != transcripts.OriginModerator {
+		t.Fatalf("messages %+v; want the opening, the note, then three replies", tr.Messages)
+	}
+	if stop.Policy != "judge" || stop.At != 5 || !strings.Contains(stop.Reason, "judged after message 5") {
+		t.Fatalf("stop = %+v; want the judge's, after message 5", stop)
+	}
+	var rulings []string
+	for _, e := range tr.Run.Events {
+		if e.Kind == "judge" {
+			rulings = append(rulings, e.Detail)
+		}
+	}
+	if len(rulings) != 2 || !strings.Contains(rulings[0], "after message 3: CONTINUE") || !strings.Contains(rulings[1], "after message 5: STOP") {
+		t.Fatalf("recorded rulings = %q; want after messages 3 and 5", rulings)
+	}
+}
+
 func TestJudgeAsksItsModelAndRecordsEveryRuling(t *testing.T) {
 	srv := openaitest.Start(t, openaitest.Queue(
 		openaitest.Words("CONTINUE\nThey are still trading new ideas."),

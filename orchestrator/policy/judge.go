@@ -43,7 +43,7 @@ Answer on the first line with exactly one word, CONTINUE or STOP, then one short
 
 // Ruling is what the moderator said after one message.
 type Ruling struct {
-	At        int    // the number of messages it judged
+	At        int    // the last message it judged, numbered as the conversation is (moderator notes count)
 	Stop      bool   // it said STOP
 	Rationale string // its one-line reason
 }
@@ -149,7 +149,7 @@ func (j *Judge) Prepare(ctx context.Context, msgs []transcripts.Message) error {
 		return fmt.Errorf("termination: judge (%s) after message %d: %w", j.Config.Model, n, err)
 	}
 	r := ParseRuling(reply)
-	r.At = n
+	r.At = int(idx[n-1]) + 1
 	j.mu.Lock()
 	j.rulings[k] = r
 	j.order = append(j.order, r)
@@ -233,7 +233,11 @@ func isWordByte(c byte) bool {
 // these messages says STOP.
 func (j *Judge) Check(msgs []transcripts.Message) Verdict {
 	j.m.mu.Lock()
-	k, _ := j.spokenKey(msgs)
+	k, idx := j.spokenKey(msgs)
+	last := 0 // the last spoken message's number
+	if k.n > 0 {
+		last = int(idx[k.n-1]) + 1
+	}
 	j.m.mu.Unlock()
 	n := k.n
 	v := Verdict{Progress: []Progress{{Policy: "judge", Label: "messages to the judge", Count: n % j.Config.Every, Limit: j.Config.Every}}}
@@ -254,7 +258,7 @@ func (j *Judge) Check(msgs []transcripts.Message) Verdict {
 	if r.Stop {
 		v.Stop, v.Policy = true, "judge"
 		v.Reason = fmt.Sprintf("the %s (%s) judged after message %d that the conversation is going nowhere: %s",
-			j.Config.Name, j.Config.Model, n, r.Rationale)
+			j.Config.Name, j.Config.Model, last, r.Rationale)
 	}
 	return v
 }
