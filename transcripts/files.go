@@ -223,6 +223,20 @@ type tornLine struct {
 	warning string
 }
 
+// CutTornLine readies a JSON-lines file that f holds open for appending,
+// after a crash: a last line cut off mid-write is moved to NAME.torn and
+// the file cut back to its last complete line, so the next record starts
+// a line of its own; a whole last line missing its newline gets one. It
+// returns a sentence saying what it cut, or "".
+func CutTornLine(f *os.File) (string, error) {
+	data, err := os.ReadFile(f.Name())
+	if err != nil {
+		return "", err
+	}
+	t, err := cutTornLine(f, f.Name(), data)
+	return t.warning, err
+}
+
 // cutTornLine cuts the last line of a JSONL file when it is incomplete: no
 // newline after it, or not a whole JSON value. The bytes cut are appended
 // to PATH.torn first, so nothing is lost.

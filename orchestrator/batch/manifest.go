@@ -255,19 +255,23 @@ type stateLog struct {
 	f  *os.File
 }
 
-func openStateLog(dir string) (*stateLog, error) {
+// openStateLog opens dir's state log for appending. A last line a crash
+// cut off is moved to state.jsonl.torn first, so that the next record
+// starts a line of its own; the sentence saying so is returned.
+func openStateLog(dir string) (*stateLog, string, error) {
 	f, err := os.OpenFile(filepath.Join(dir, StateFile), os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o600)
 	if err != nil {
-		return nil, err
+		return nil, "", err
 	}
-	// A torn last line must not glue onto the next record.
-	if st, err := f.Stat(); err == nil && st.Size() > 0 {
-		data, _ := os.ReadFile(f.Name())
-		if !bytes.HasSuffix(data, []byte("\n")) {
-			f.Write([]byte("\n"))
-		}
+	warning, err := transcripts.CutTornLine(f)
+	if err != nil {
+		f.Close()
+		return nil, "", err
 	}
-	return &stateLog{f: f}, nil
+	if warning != "" {
+		warning = f.Name() + ": " + warning
+	}
+	return &stateLog{f: f}, warning, nil
 }
 
 func (l *stateLog) write(r StateRecord) error {
@@ -289,10 +293,15 @@ func (l *stateLog) Close() error { return l.f.Close() }
 type BatchState struct {
 	Last     map[string]StateRecord // the last record for each job
 	Sessions []time.Duration
+	// Warnings name the lines that are no record (cut off by a crash
+	// before the log was next opened) and were skipped.
+	Warnings []string
 }
 
-// ReadState reads dir/state.jsonl; a missing file is an empty state. A torn
-// last line (a crash while writing it) is skipped.
+// ReadState reads dir/state.jsonl; a missing file is an empty state. A
+// line that is no record (a crash while writing it) is skipped, and named
+// in the state's Warnings when it is not the last: the records after it
+// are read, so a batch that crashed once still resumes.
 func ReadState(dir string) (BatchState, error) {
 	st := BatchState{Last: map[string]StateRecord{}}
 	path := filepath.Join(dir, StateFile)
@@ -306,19 +315,20 @@ func ReadState(dir string) (BatchState, error) {
 	sc := bufio.NewScanner(bytes.NewReader(data))
 	sc.Buffer(make([]byte, 64<<10), 64<<20)
 	line := 0
-	var pending error
+	var pending string
 	for sc.Scan() {
 		line++
 		b := bytes.TrimSpace(sc.Bytes())
 		if len(b) == 0 {
 			continue
 		}
-		if pending != nil {
-			return st, pending
+		if pending != "" {
+			st.Warnings = append(st.Warnings, pending)
+			pending = ""
 		}
 		var r StateRecord
 		if err := json.Unmarshal(b, &r); err != nil {
-			pending = fmt.Errorf("%s: line %d is not a state record: %v", path, line, err)
+			pending = fmt.Sprintf("%s: line %d is no state record (a crash cut it off while it was written) and was skipped", path, line)
 			continue
 		}
 		if r.Session > 0 {

@@ -57,9 +57,16 @@ func (r *Runner) Run(ctx context.Context) (*Summary, error) {
 	if err != nil {
 		return nil, err
 	}
-	log, err := openStateLog(r.Dir)
+	log, cut, err := openStateLog(r.Dir)
 	if err != nil {
 		return nil, err
+	}
+	if r.Env.Warn != nil {
+		for _, w := range append(st.Warnings, cut) {
+			if w != "" {
+				r.Env.Warn(w)
+			}
+		}
 	}
 	defer log.Close()
 	parallel := r.Parallel

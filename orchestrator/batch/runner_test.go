@@ -566,6 +566,60 @@ func TestCancelFinalizesInFlightRunsAndResumeFinishesTheBatch(t *testing.T) {
 	}
 }
 
+// A crash can cut off the state log's last line. The next run of the
+// batch moves it to state.jsonl.torn, says so, and appends after the last
+// complete record, so the log reads whole on every later resume; a log
+// torn in the middle (as older versions of parley left it) still reads,
+// the torn line named and skipped.
+func TestAStateLogCutOffByACrashStillResumes(t *testing.T) {
+	srv := openaitest.Start(t, talk)
+	r := runner(t, []*configs.Scenario{scenario(t, pairYAML(srv.URL, ""))}, 3, 2)
+	if sum, err := r.Run(context.Background()); err != nil || sum.Done != 3 {
+		t.Fatalf("first run: %v, %+v", err, sum)
+	}
+	path := filepath.Join(r.Dir, StateFile)
+	torn := `{"id":"` + r.Manifest.Jobs[0].ID + `","sta`
+	f, _ := os.OpenFile(path, os.O_WRONLY|os.O_APPEND, 0)
+	f.WriteString(torn)
+	f.Close()
+	if st, err := ReadState(r.Dir); err != nil || len(st.Last) != 3 || len(st.Warnings) != 0 {
+		t.Fatalf("a torn last line: %v, %d jobs, warnings %q; want the 3 jobs read", err, len(st.Last), st.Warnings)
+	}
+	m, err := ReadManifest(r.Dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r2 := prepared(t, r.Dir, m, 2)
+	var warned []string
+	r2.Env.Warn = func(w string) { warned = append(warned, w) }
+	if sum, err := r2.Run(context.Background()); err != nil || sum.Done != 3 {
+		t.Fatalf("resume: %v, %+v", err, sum)
+	}
+	if len(warned) != 1 || !strings.Contains(warned[0], "state.jsonl: line") || !strings.Contains(warned[0], "state.jsonl.torn") {
+		t.Errorf("warnings %q; want one naming the cut line and where it is kept", warned)
+	}
+	if kept, _ := os.ReadFile(path + ".torn"); string(kept) != torn+"\n" {
+		t.Errorf("state.jsonl.torn holds %q; want the cut line", kept)
+	}
+	for range 2 {
+		st, err := ReadState(r.Dir)
+		if err != nil || len(st.Last) != 3 || len(st.Warnings) != 0 {
+			t.Fatalf("after resuming: %v, %d jobs, warnings %q", err, len(st.Last), st.Warnings)
+		}
+		if _, err := prepared(t, r.Dir, m, 2).Run(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// A torn line with records after it.
+	data, _ := os.ReadFile(path)
+	lines := strings.SplitAfter(string(data), "\n")
+	os.WriteFile(path, []byte(lines[0]+torn+"\n"+strings.Join(lines[1:], "")), 0o600)
+	st, err := ReadState(r.Dir)
+	if err != nil || len(st.Last) != 3 || len(st.Warnings) != 1 || !strings.Contains(st.Warnings[0], "line 2 is no state record") {
+		t.Fatalf("a torn line inside the log: %v, %d jobs, warnings %q; want all 3 jobs and line 2 named", err, len(st.Last), st.Warnings)
+	}
+}
+
 func TestWriteManifestRefusesAnotherBatch(t *testing.T) {
 	dir := t.TempDir()
 	m := &Manifest{Version: 1, ID: "x"}
