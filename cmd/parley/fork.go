@@ -1,7 +1,6 @@
 package main
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -10,11 +9,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/parleyhq/parley/agents"
-	"github.com/parleyhq/parley/cmd/parley/tui"
 	"github.com/parleyhq/parley/configs"
-	"github.com/parleyhq/parley/orchestrator"
-	"github.com/parleyhq/parley/orchestrator/batch"
 	"github.com/parleyhq/parley/transcripts"
 )
 
@@ -92,7 +87,8 @@ fork message 40 once per model:
 			if err != nil {
 				return usageErr(err)
 			}
-			return stageFork(cmd.Context(), cmd, s, parent, path, at, f)
+			_, err = stage(cmd.Context(), cmd, s, f, nil, &forking{parent: parent, path: path, at: at})
+			return err
 		},
 	}
 	f.register(c)
@@ -100,63 +96,4 @@ fork message 40 once per model:
 	c.Flags().StringVar(&scenario, "scenario", "", "continue under this scenario instead of the one recorded in the parent's JSONL")
 	c.Flags().StringArrayVar(&replace, "agent", nil, "SEAT=PROVIDER:MODEL or SEAT={agent fields}: hand a seat to another model (repeatable)")
 	return c
-}
-
-// stageFork runs a fork as stage runs a scenario: the live view on a
-// terminal, else the headless printer, recording a new transcript that
-// starts with the parent's kept messages.
-func stageFork(ctx context.Context, cmd *cobra.Command, s *configs.Scenario, parent *transcripts.Transcript, parentPath string, at int, f runFlags) error {
-	stderr := cmd.ErrOrStderr()
-	opt := orchestrator.Options{Warn: func(msg string) { fmt.Fprintln(stderr, "parley: warning:", msg) }}
-	useTUI := !f.noTUI && tui.IsTerminal(cmd.OutOrStdout())
-	humans := map[string]tui.Seat{}
-	if useTUI {
-		opt.Human = func(name string) (agents.Agent, error) {
-			h := agents.NewHuman(name)
-			humans[name] = h
-			return h, nil
-		}
-	}
-	pace, err := parsePace(f.pace)
-	if err != nil {
-		return usageErr(err)
-	}
-	opt.Pace = pace
-	client, _, _, err := batch.NewHTTPClient([]*configs.Scenario{s}, 1)
-	if err != nil {
-		return usageErr(err)
-	}
-	defer batch.CloseIdle(client)
-	opt.HTTPClient = client
-	cfg, inherited, err := orchestrator.Fork(s, parent, parentPath, at, opt)
-	if err != nil {
-		return usageErr(err)
-	}
-	dir := f.out
-	if dir == "" {
-		dir = s.Output.Dir
-	}
-	if dir == "" {
-		dir = "transcripts"
-	}
-	rec := &orchestrator.Recorder{Dir: dir, Inherited: inherited}
-	fmt.Fprintf(stderr, "parley: forking %s after message %d\n", parentPath, at)
-	conv := orchestrator.New(cfg)
-	var stop transcripts.Stop
-	var runErr error
-	if useTUI {
-		stop, runErr = tui.Run(ctx, conv, tui.Options{In: cmd.InOrStdin(), Out: cmd.OutOrStdout(),
-			Sinks: []orchestrator.Sink{rec}, Paths: rec.Paths, Humans: humans})
-	} else {
-		stop, runErr = conv.Run(ctx, rec, newPrinter(cmd.OutOrStdout()))
-	}
-	md, jl := rec.Paths()
-	printEnd(cmd.OutOrStdout(), result{Stop: stop, Markdown: md, JSONL: jl})
-	if runErr != nil {
-		if errors.Is(runErr, context.Canceled) {
-			return &exitError{code: exitInterrupted, err: errors.New("interrupted; every completed message is saved")}
-		}
-		return failureErr(errors.New(orchestrator.Sentence(runErr)))
-	}
-	return nil
 }

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -170,4 +171,37 @@ func runFork(t *testing.T, out string, args ...string) (string, *transcripts.Tra
 		t.Fatal(err)
 	}
 	return forks[0], child
+}
+
+// fork takes run's flags and means them: --json streams the fork's events
+// as JSON lines, and PARLEY_OUT is where it records without --out.
+func TestForkTakesRunsFlags(t *testing.T) {
+	dir := t.TempDir()
+	log := filepath.Join(dir, "log.txt")
+	os.WriteFile(log, []byte("### Claude 1 ###\nls\n\n### Claude 2 ###\nbin etc\n\n### Claude 1 ###\ncd etc\n"), 0o600)
+	scenario := filepath.Join(dir, "s.yaml")
+	os.WriteFile(scenario, []byte("agents:\n  - {name: Claude 1, type: scripted, lines: [ls, pwd]}\n  - {name: Claude 2, type: scripted, lines: [bin etc, /etc]}\ntermination: {max_messages: 4}\n"), 0o600)
+	out := filepath.Join(dir, "elsewhere")
+	t.Setenv("PARLEY_OUT", out)
+	code, stdout, errOut := parley(t, "fork", log, "--at", "2", "--scenario", scenario, "--json")
+	if code != exitOK {
+		t.Fatalf("fork --json: exit %d\n%s%s", code, stdout, errOut)
+	}
+	lines := strings.Split(strings.TrimSpace(stdout), "\n")
+	finished := 0
+	for _, l := range lines {
+		var e struct{ Type string }
+		if err := json.Unmarshal([]byte(l), &e); err != nil {
+			t.Fatalf("stdout line %q is not JSON: %v", l, err)
+		}
+		if e.Type == "message" {
+			finished++
+		}
+	}
+	if finished != 2 {
+		t.Errorf("%d messages finished on stdout; want the fork's 2\n%s", finished, stdout)
+	}
+	if forks, _ := filepath.Glob(filepath.Join(out, "*.jsonl")); len(forks) != 1 {
+		t.Errorf("the fork is recorded in %v; want one transcript in $PARLEY_OUT", forks)
+	}
 }

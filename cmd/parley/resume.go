@@ -83,7 +83,7 @@ that a budget stopped needs --max-messages or --policy to go further.`,
 				return usageErr(err)
 			}
 			fmt.Fprintf(cmd.ErrOrStderr(), "parley: resuming %s after message %d\n", jsonl, len(rec.Messages()))
-			_, err = stage(cmd.Context(), cmd, s, f, res)
+			_, err = stage(cmd.Context(), cmd, s, f, res, nil)
 			return err
 		},
 	}

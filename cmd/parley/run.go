@@ -70,7 +70,7 @@ The scenario is a YAML file, - for standard input, or two --agent flags:
 			if err != nil {
 				return usageErr(err)
 			}
-			_, err = stage(cmd.Context(), cmd, s, f, nil)
+			_, err = stage(cmd.Context(), cmd, s, f, nil, nil)
 			return err
 		},
 	}
@@ -90,7 +90,7 @@ func newDemoCmd() *cobra.Command {
 			if err != nil {
 				return failureErr(err)
 			}
-			res, err := stage(cmd.Context(), cmd, s, f, nil)
+			res, err := stage(cmd.Context(), cmd, s, f, nil, nil)
 			if err != nil {
 				return err
 			}
@@ -125,10 +125,20 @@ type resumption struct {
 	policy    func(policy.Policy) policy.Policy // adjusts the scenario's policy, or nil
 }
 
+// forking is a fork's parent: stage starts the new transcript with the
+// parent's first at messages.
+type forking struct {
+	parent *transcripts.Transcript
+	path   string
+	at     int
+}
+
 // stage runs a scenario with the recorder and either the live view or,
-// without a terminal or with --no-tui, the headless printer. With a
-// resumption it continues that recording instead of starting a new one.
-func stage(ctx context.Context, cmd *cobra.Command, s *configs.Scenario, f runFlags, resume *resumption) (result, error) {
+// without a terminal or with --no-tui, the headless printer (or, with
+// --json, JSON lines). With a resumption it continues that recording
+// instead of starting a new one; with a fork, it starts one from the
+// parent's messages.
+func stage(ctx context.Context, cmd *cobra.Command, s *configs.Scenario, f runFlags, resume *resumption, fork *forking) (result, error) {
 	stderr := cmd.ErrOrStderr()
 	opt := orchestrator.Options{Warn: func(msg string) { fmt.Fprintln(stderr, "parley: warning:", msg) }}
 	// The live view runs when stdout is a terminal; it alone can seat a
@@ -158,7 +168,13 @@ func stage(ctx context.Context, cmd *cobra.Command, s *configs.Scenario, f runFl
 	}
 	defer batch.CloseIdle(client)
 	opt.HTTPClient = client
-	cfg, err := orchestrator.FromScenario(s, opt)
+	var cfg orchestrator.Config
+	var inherited []transcripts.Message
+	if fork != nil {
+		cfg, inherited, err = orchestrator.Fork(s, fork.parent, fork.path, fork.at, opt)
+	} else {
+		cfg, err = orchestrator.FromScenario(s, opt)
+	}
 	if err != nil {
 		return result{}, usageErr(err)
 	}
@@ -169,7 +185,10 @@ func stage(ctx context.Context, cmd *cobra.Command, s *configs.Scenario, f runFl
 	if dir == "" {
 		dir = defaultOut()
 	}
-	rec := &orchestrator.Recorder{Dir: dir, DiscardUnanswered: true}
+	rec := &orchestrator.Recorder{Dir: dir, DiscardUnanswered: fork == nil, Inherited: inherited}
+	if fork != nil {
+		fmt.Fprintf(stderr, "parley: forking %s after message %d\n", fork.path, fork.at)
+	}
 	if resume != nil {
 		rec.Recording = resume.recording
 		cfg.Run.Started = resume.started
