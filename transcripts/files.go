@@ -143,8 +143,11 @@ func CreateRun(dir string, run *Run) (*Recording, error) {
 			return nil, fmt.Errorf("creating %s: %w", jlPath, err)
 		}
 		if err := lockFile(jl, jlPath, "transcript"); err != nil {
+			// Nothing is in them yet: leave no empty pair behind.
 			md.Close()
 			jl.Close()
+			os.Remove(mdPath)
+			os.Remove(jlPath)
 			return nil, err
 		}
 		r := &Recording{MarkdownPath: mdPath, JSONLPath: jlPath, md: md, jl: jl}
