@@ -48,7 +48,7 @@ func Load(f File) ([]Item, error) {
 	out := make([]Item, 0, len(ts))
 	for i, t := range ts {
 		it := Item{File: f, Name: f.Path, Layout: layout, Title: t.Title, Run: t.Run, Messages: t.Messages}
-		for _, w := range t.Warnings {
+		for _, w := range t.ReaderWarnings() {
 			it.Warnings = append(it.Warnings, f.Path+": "+w)
 		}
 		if i == 0 {

@@ -91,6 +91,17 @@ type Transcript struct {
 	Warnings []string
 }
 
+// ReaderWarnings lists what the reader noticed and read past, whatever
+// the layout: a header count that disagrees with the messages, a last
+// message or line cut off mid-write.
+func (t *Transcript) ReaderWarnings() []string {
+	w := t.Warnings
+	if t.Run != nil && len(t.Run.Warnings) > 0 {
+		w = append(append([]string(nil), w...), t.Run.Warnings...)
+	}
+	return w
+}
+
 // Speakers returns the distinct speakers in order of first appearance,
 // leaving out moderator notes.
 func (t *Transcript) Speakers() []string {

@@ -325,7 +325,7 @@ type checkTable struct {
 var checkHeadings = []string{"TRANSCRIPT", "MSGS", "STOP AT", "POLICY", "SAVED", "EXPECT", "RESULT", "REASON"}
 
 func newCheckTable(w io.Writer, files []analysis.File) *checkTable {
-	t := &checkTable{w: w, widths: []int{0, 4, 7, 6, 5, len("10..end"), len("FAIL 10 late"), 0}}
+	t := &checkTable{w: w, widths: []int{len(checkHeadings[0]), 4, 7, 6, 5, len("10..end"), len("FAIL 10 late"), 0}}
 	for _, f := range files {
 		t.widths[0] = max(t.widths[0], utf8.RuneCountInString(f.Path))
 	}

@@ -734,3 +734,35 @@ func BenchmarkCheckHugeCount(b *testing.B) {
 	spread(b, ratios, "time×8")
 	spread(b, cpuRatios, "cpu×8")
 }
+
+// A JSONL whose last line a crash cut off reads up to it, and check and
+// show both say so, naming the line, as they do for Markdown.
+func TestACutOffJSONLIsNamedByCheckAndShow(t *testing.T) {
+	dir := t.TempDir()
+	scenario := filepath.Join(dir, "s.yaml")
+	os.WriteFile(scenario, []byte("agents:\n  - {name: A, type: scripted, lines: [a1, a2, a3]}\n  - {name: B, type: scripted, lines: [b1, b2, b3]}\ntermination: {max_messages: 5}\n"), 0o600)
+	if code, out, errOut := parley(t, "run", "--no-tui", "--out", dir, scenario); code != exitOK {
+		t.Fatalf("run: exit %d\n%s%s", code, out, errOut)
+	}
+	jls, _ := filepath.Glob(filepath.Join(dir, "*.jsonl"))
+	data, _ := os.ReadFile(jls[0])
+	lines := strings.Split(strings.TrimSuffix(string(data), "\n"), "\n")
+	last := 0
+	for i, l := range lines {
+		if strings.Contains(l, `"type":"message"`) {
+			last = i
+		}
+	}
+	torn := filepath.Join(dir, "torn.jsonl")
+	kept := strings.Join(lines[:last], "\n") + "\n" + lines[last][:len(lines[last])/2]
+	os.WriteFile(torn, []byte(kept), 0o600)
+	want := fmt.Sprintf("line %d is incomplete (the run was cut off while writing it) and was skipped", last+1)
+	code, out, errOut := parley(t, "check", torn)
+	if code != exitOK || !strings.Contains(errOut, "torn.jsonl: "+want) || !strings.Contains(out, "torn.jsonl  ") {
+		t.Errorf("check: exit %d; want the cut-off line named\n%s%s", code, out, errOut)
+	}
+	code, out, errOut = parley(t, "show", "--no-tui", torn)
+	if code != exitOK || !strings.Contains(out, "▲ "+want) {
+		t.Errorf("show: exit %d; want the cut-off line named\n%s%s", code, out, errOut)
+	}
+}

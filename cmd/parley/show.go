@@ -80,6 +80,9 @@ func recordingFor(path, policyFile string) (tui.Recording, []policy.LoopReading,
 		if errors.Is(err, fs.ErrNotExist) {
 			return tui.Recording{}, nil, fmt.Errorf("%s does not exist", path)
 		}
+		if strings.HasPrefix(err.Error(), path) {
+			return tui.Recording{}, nil, err // it names the file already
+		}
 		return tui.Recording{}, nil, fmt.Errorf("%s: %w", path, err)
 	}
 	if len(ts) == 0 || len(ts[0].Messages) == 0 {
@@ -116,6 +119,9 @@ func recordingFor(path, policyFile string) (tui.Recording, []policy.LoopReading,
 				rec.Tags[i+1] = fmt.Sprintf("loop %.0f%%", 100*rd.Chance)
 			}
 		}
+	}
+	for _, w := range t.ReaderWarnings() {
+		rec.Banner = append(rec.Banner, "▲ "+w)
 	}
 	rec.Stop = transcripts.Stop{At: len(t.Messages), Kind: "end of the recording", Reason: "the recording ends here"}
 	if t.Run != nil && t.Run.Stop != nil {
