@@ -58,7 +58,7 @@ var jsonFieldRe = regexp.MustCompile(`unknown field "([^"]+)"`)
 //	initial_message                        opening, which the second of each pair answers (roster.first: responder)
 //	conversations_per_pair                 roster.runs, over every ordered pair (roster.pairs: ordered)
 //	max_workers                            roster.parallel: conversations at once
-//	max_turns                              termination: max_messages (replies; the opening is not one)
+//	max_turns                              termination: max_messages, one more: the opening is message 1
 //	end_codeword                           termination: stop_pattern, the codeword at the very end of a message
 //	output_dir                             output.dir, under which batch writes its folder
 //
@@ -134,7 +134,9 @@ func ConvertAttractors(file string, data []byte) ([]byte, error) {
 	}
 	var rules []*yaml.Node
 	if c.MaxTurns > 0 {
-		rules = append(rules, mapping("max_messages", comment(num(c.MaxTurns), "# max_turns: replies; the opening is not counted")))
+		// The script counts replies; parley counts the opening too, as
+		// message 1, as the script's own recordings number it.
+		rules = append(rules, mapping("max_messages", comment(num(c.MaxTurns+1), fmt.Sprintf("# max_turns: %d replies, after the opening (message 1)", c.MaxTurns))))
 	}
 	if c.EndCodeword != "" {
 		rules = append(rules, mapping("stop_pattern", comment(str(EndCodewordPattern(c.EndCodeword)),

@@ -68,15 +68,18 @@ func TestConvertAttractorsKeepsEveryField(t *testing.T) {
 			t.Errorf("%q: stop = %v (%s); want %v", c.msgs, v.Stop, v.Reason, c.stop)
 		}
 	}
-	long := make([]string, 96)
+	// The opening, message 1, then max_turns replies: 97 messages, as
+	// the script's recordings hold.
+	long := make([]string, 97)
 	for i := range long {
 		long[i] = "word " + strings.Repeat("x", i)
 	}
+	long[0] = " "
 	if v := p.Check(msg(long...)); !v.Stop || v.Policy != "max_messages" {
-		t.Errorf("96 replies: %+v; want max_turns to stop the run", v)
+		t.Errorf("the opening and 96 replies: %+v; want max_turns to stop the run", v)
 	}
-	if v := p.Check(msg(long[:95]...)); v.Stop {
-		t.Errorf("95 replies stopped the run: %s", v.Reason)
+	if v := p.Check(msg(long[:96]...)); v.Stop {
+		t.Errorf("the opening and 95 replies stopped the run: %s", v.Reason)
 	}
 }
 
