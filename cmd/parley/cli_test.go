@@ -333,6 +333,18 @@ func TestResumeOfAFinishedTranscriptRefuses(t *testing.T) {
 	if tr, _ := transcripts.Read(jls[0]); len(tr.Messages) != 5 {
 		t.Errorf("extended to %d messages, want 5", len(tr.Messages))
 	}
+	// A rule other than the budget stopped it: raising the budget cannot
+	// help, and the sentence does not offer it.
+	os.WriteFile(p, []byte("agents:\n  - {name: A, type: scripted, lines: [same, same, same]}\n  - {name: B, type: scripted, lines: [same, same, same]}\ntermination:\n  any: [{max_messages: 50}, {stop_pattern: same}]\n"), 0o600)
+	ruled := filepath.Join(dir, "ruled")
+	if code, out, errOut := parley(t, "run", "--no-tui", "--out", ruled, p); code != exitOK {
+		t.Fatalf("run: exit %d %s%s", code, out, errOut)
+	}
+	jls, _ = filepath.Glob(filepath.Join(ruled, "*.jsonl"))
+	code, _, errOut = parley(t, "resume", "--no-tui", "--max-messages", "30", jls[0])
+	if code != exitUsage || !strings.Contains(errOut, "stop_pattern stops it") || !strings.Contains(errOut, "give other rules with --policy FILE") || strings.Contains(errOut, "--max-messages") {
+		t.Errorf("resume of a run a rule stopped: exit %d, stderr %q; want only --policy offered", code, errOut)
+	}
 }
 
 // The headless printer says text is discarded on a retry only when text of

@@ -109,8 +109,13 @@ func stillStopped(s *configs.Scenario, res *resumption, msgs []transcripts.Messa
 	if !v.Stop {
 		return nil
 	}
-	return fmt.Errorf("%s is finished: %s stops it after message %d (%s); to continue it, raise the budget with --max-messages N or give other rules with --policy FILE",
-		jsonl, v.Policy, len(msgs), v.Reason)
+	fix := "give other rules with --policy FILE"
+	if v.Policy == "max_messages" {
+		// Only the budget can be raised from the command line.
+		fix = "raise the budget with --max-messages N or " + fix
+	}
+	return fmt.Errorf("%s is finished: %s stops it after message %d (%s); to continue it, %s",
+		jsonl, v.Policy, len(msgs), v.Reason, fix)
 }
 
 // sidecar maps a transcript path to its JSONL sidecar.
