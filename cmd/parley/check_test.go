@@ -51,13 +51,13 @@ func TestCheckJSONOnTheSeed(t *testing.T) {
 	if r.File != seedPath || r.Messages != 97 || r.StopAt == nil {
 		t.Fatalf("result = %+v", r)
 	}
-	if *r.StopAt < 15 || *r.StopAt > 24 {
-		t.Fatalf("stopped at %d; want after the substance (15) and by 24", *r.StopAt)
+	if *r.StopAt < 14 || *r.StopAt > 21 {
+		t.Fatalf("stopped at %d; want after the substance (14) and by 21", *r.StopAt)
 	}
 	if *r.Policy == "" || *r.Reason == "" || r.Saved != 97-*r.StopAt {
 		t.Errorf("policy %q, reason %q, saved %d", *r.Policy, *r.Reason, r.Saved)
 	}
-	if r.Pass == nil || !*r.Pass || r.Expect == nil || r.Expect.StopAfter != 15 {
+	if r.Pass == nil || !*r.Pass || r.Expect == nil || r.Expect.StopAfter != 14 || r.Expect.StopBy == nil || *r.Expect.StopBy != 21 {
 		t.Errorf("the seed's expectation did not pass: %+v", r)
 	}
 	if !strings.Contains(errOut, `"passed":1`) {
