@@ -238,7 +238,11 @@ func (a *OpenAI) again(ctx context.Context, out *outcome, np *int, most int, yie
 		yield(Chunk{}, a.tooLong(*out, wait))
 		return false
 	}
-	if !yield(Chunk{Retry: &Retry{Attempt: n, Max: most, Wait: wait, Reason: out.reason}}, nil) {
+	shown := most
+	if out.refused && !a.answered.Load() {
+		shown = min(most, refusedAttempts) // as many as a refused connection gets
+	}
+	if !yield(Chunk{Retry: &Retry{Attempt: n, Max: shown, Wait: wait, Reason: out.reason}}, nil) {
 		return false
 	}
 	if err := a.sleep(ctx, wait); err != nil {

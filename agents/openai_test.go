@@ -528,6 +528,13 @@ func TestUnreachable(t *testing.T) {
 	if len(r.retries) != 2 || r.retries[0].Wait > 250*time.Millisecond || r.retries[1].Wait > 500*time.Millisecond {
 		t.Errorf("retries = %+v, want two short ones", r.retries)
 	}
+	// Each says how many attempts there will be: three, not the nine
+	// the settings allow a server that answers.
+	for _, rt := range r.retries {
+		if rt.Max != 3 {
+			t.Errorf("retry %+v counts %d attempts; a refused connection gets 3", rt, rt.Max)
+		}
+	}
 	if !errors.As(r.err, &ae) || !strings.Contains(ae.Sentence, "gave up after 3 attempts") {
 		t.Errorf("err = %v", r.err)
 	}
