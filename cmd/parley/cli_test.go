@@ -108,8 +108,15 @@ func TestMissingKeyNamesTheVariableAndTheAgent(t *testing.T) {
 	p := filepath.Join(t.TempDir(), "s.yaml")
 	os.WriteFile(p, []byte("agents:\n  - name: grok\n    provider: xai\n    model: grok-4\n  - name: B\n    type: scripted\n    lines: [hi]\n"), 0o600)
 	code, _, errOut := parley(t, "run", "--no-tui", "--out", t.TempDir(), p)
-	if code != exitUsage || !strings.Contains(errOut, "XAI_API_KEY") || !strings.Contains(errOut, `"grok"`) {
+	if code != exitUsage || !strings.Contains(errOut, p+`:2: agent "grok" needs an API key: the environment variable XAI_API_KEY is not set`) {
 		t.Fatalf("exit %d, stderr %q", code, errOut)
+	}
+	// Every agent and judge without its key is named at once.
+	both := filepath.Join(t.TempDir(), "both.yaml")
+	os.WriteFile(both, []byte("agents:\n  - {name: grok, provider: xai, model: grok-4}\n  - {name: grok2, provider: xai, model: grok-4}\ntermination:\n  judge: {provider: xai, model: grok-4}\n"), 0o600)
+	code, _, errOut = parley(t, "run", "--no-tui", "--out", t.TempDir(), both)
+	if code != exitUsage || !strings.Contains(errOut, `:2: agent "grok" needs`) || !strings.Contains(errOut, `:3: agent "grok2" needs`) || !strings.Contains(errOut, `the judge "judge" needs`) {
+		t.Fatalf("two agents and a judge without their key: exit %d, stderr %q", code, errOut)
 	}
 	// validate says the same before a run is tried; --offline skips it.
 	code, _, errOut = parley(t, "validate", p)

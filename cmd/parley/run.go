@@ -140,6 +140,11 @@ type forking struct {
 // parent's messages.
 func stage(ctx context.Context, cmd *cobra.Command, s *configs.Scenario, f runFlags, resume *resumption, fork *forking) (result, error) {
 	stderr := cmd.ErrOrStderr()
+	// Every agent and judge without its key, each with its line, before
+	// anything is recorded.
+	if err := keyProblems([]*configs.Scenario{s}); err != nil {
+		return result{}, usageErr(err)
+	}
 	opt := orchestrator.Options{Warn: func(msg string) { fmt.Fprintln(stderr, "parley: warning:", msg) }}
 	// The live view runs when stdout is a terminal; it alone can seat a
 	// person (type: human).
