@@ -303,6 +303,12 @@ func importLayout(data []byte, text func([]byte) string) ([]*Transcript, string,
 		ts, err := importJSON(vals, layout)
 		return ts, layout, err
 	}
+	switch t := bytes.TrimSpace(d); {
+	case len(t) == 0:
+		return nil, "", fmt.Errorf("%w: the file is empty", ErrUnknownLayout)
+	case looksBinary(t):
+		return nil, "", fmt.Errorf("%w: the file is binary, not text", ErrUnknownLayout)
+	}
 	if t := bytes.TrimSpace(d); looksJSON(t) {
 		if _, err := jsonValues(t); err != nil {
 			return nil, "", fmt.Errorf("not a transcript: the JSON does not parse: %v", err)
@@ -337,6 +343,20 @@ func looksJSON(d []byte) bool {
 		}
 	}
 	return false
+}
+
+// looksBinary reports whether data, in no layout parley reads, is not
+// text at all: its first 4 KiB hold a NUL or bytes that are no UTF-8.
+func looksBinary(data []byte) bool {
+	head := data[:min(len(data), 4096)]
+	if len(head) < len(data) {
+		// Not the part of a character the cut left.
+		for len(head) > 0 && !utf8.RuneStart(head[len(head)-1]) {
+			head = head[:len(head)-1]
+		}
+		head = head[:max(len(head)-1, 0)]
+	}
+	return bytes.IndexByte(head, 0) >= 0 || !utf8.Valid(head)
 }
 
 // fromUTF16 turns text that starts with a UTF-16 byte order mark (as some

@@ -270,6 +270,11 @@ func TestImportErrors(t *testing.T) {
 		name, data, want string
 	}{
 		{"plain text", "just some words\n", "not a transcript layout parley knows"},
+		{"an empty file", "", "not a transcript layout parley knows: the file is empty"},
+		{"only white space", " \n\t\n", "the file is empty"},
+		{"a binary file", "\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "not a transcript layout parley knows: the file is binary, not text"},
+		{"bytes that are no UTF-8", "abc \xff\xfe\xfd def\n", "the file is binary"},
+		{"UTF-8 cut mid-character at 4 KiB is text", strings.Repeat("é", 3000), "expected parley Markdown"},
 		{"json of another shape", `{"foo": 1}`, `JSON needs "messages"`},
 		{"broken json", `{"messages": [`, "does not parse"},
 		{"a JSON list cut off", "[{\"role\": \"user\", \"content\": \"a\"},\n{\"role\": \"assis", "does not parse"},
