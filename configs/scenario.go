@@ -295,6 +295,14 @@ func Parse(file string, data []byte) (*Scenario, error) {
 	s := &Scenario{Path: file, Source: string(data), termination: &parsedTermination{}}
 	var doc yaml.Node
 	docErr := yaml.Unmarshal(data, &doc)
+	if docErr == nil && len(doc.Content) > 0 && doc.Content[0].Kind != yaml.MappingNode {
+		root := doc.Content[0]
+		what := "a list"
+		if root.Kind == yaml.ScalarNode {
+			what = "a single value"
+		}
+		return nil, Problems{{File: file, Line: root.Line, Msg: fmt.Sprintf("a scenario is a set of fields (agents:, opening:, termination:, …), one a line; this file holds %s", what)}}
+	}
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	dec.KnownFields(true)
 	var probs Problems

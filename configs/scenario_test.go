@@ -81,6 +81,8 @@ func TestBadInputNamesWhatToFix(t *testing.T) {
 		{"unknown policy", good + "termination:\n  any:\n    - max_mesages: 3\n", []string{"bad.yaml:11: termination:", `unknown termination policy "max_mesages"`}},
 		{"unknown policy field", good + "termination:\n  end_token: {tokn: x}\n", []string{"bad.yaml:10: termination:", `unknown field "tokn"`}},
 		{"empty file", "", []string{"the scenario is empty"}},
+		{"a list, not a scenario", "- a\n- b\n", []string{"bad.yaml:1: a scenario is a set of fields (agents:, opening:, termination:, …), one a line; this file holds a list"}},
+		{"a word, not a scenario", "\nhello\n", []string{"bad.yaml:2:", "this file holds a single value"}},
 		{"replay needs a transcript", "agents:\n  - name: A\n    type: replay\n  - name: B\n    type: scripted\n    lines: [hi]\n", []string{`agent "A"`, "transcript: is required"}},
 		{"unknown type", strings.Replace(good, "provider: openai", "type: robot\n    provider: openai", 1), []string{`type: "robot"`}},
 	}

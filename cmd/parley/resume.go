@@ -163,6 +163,9 @@ given --force. -o FILE writes elsewhere, -o - to standard output.`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			in := args[0]
 			t, err := transcripts.Read(in)
+			if errors.Is(err, fs.ErrNotExist) {
+				return usageErr(fmt.Errorf("%s does not exist", in))
+			}
 			if err != nil {
 				return usageErr(err)
 			}
