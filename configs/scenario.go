@@ -200,7 +200,7 @@ func AsProblems(err error) Problems {
 
 func (e *Error) Error() string {
 	switch {
-	case e.File != "" && e.Line > 0:
+	case e.File != "" && e.Line > 0 && e.File != QuickSource: // --agent flags have no lines
 		return fmt.Sprintf("%s:%d: %s", e.File, e.Line, e.Msg)
 	case e.File != "":
 		return fmt.Sprintf("%s: %s", e.File, e.Msg)

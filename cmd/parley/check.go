@@ -307,6 +307,10 @@ func fileLineErr(path string, err error) error {
 	}
 	msg := err.Error()
 	if m := linePrefix.FindStringSubmatch(msg); m != nil {
+		if m[1] == "0" {
+			// A field --sweep set: it is on no line of the file.
+			return errors.New(msg[len(m[0]):])
+		}
 		return fmt.Errorf("%s:%s: %s", path, m[1], msg[len(m[0]):])
 	}
 	return fmt.Errorf("%s: %s", path, msg)

@@ -322,6 +322,7 @@ func TestCheckErrorsNameFileAndLine(t *testing.T) {
 		{"bad regex", []string{"check", "--policy", regex, tr}, exitUsage, regex + `:1: stop_pattern "(oops"`},
 		{"bad sweep spec", []string{"check", "--sweep", "end_token.exchanges", tr}, exitUsage, "RULE.FIELD=A..B"},
 		{"sweep over a missing rule", []string{"check", "--policy", good, "--sweep", "stagnation.count=2..3", tr}, exitUsage, "no stagnation rule"},
+		{"sweep over a misspelt field", []string{"check", "--sweep", "loop.cnt=3", tr}, exitUsage, `parley: --sweep at loop.cnt=3: unknown field "cnt"; known fields: threshold, count`},
 		{"no such transcript", []string{"check", filepath.Join(dir, "missing.md")}, exitUsage, "missing.md: no such transcript"},
 		{"bad expectation", []string{"check", filepath.Join(dir, "u.md")}, exitFailure, filepath.Join(dir, "u.expect.yaml") + `:2: unknown field "stop_bye"`},
 		{"no arguments", []string{"check"}, exitUsage, "one or more transcripts"},

@@ -75,7 +75,7 @@ func TestQuickFormSentences(t *testing.T) {
 	}{
 		{[]string{"--agent", "ollama:llama3.2"}, "give exactly two"},
 		{[]string{"--agent", "llama3.2", "--agent", "ollama:x"}, "write PROVIDER:MODEL"},
-		{[]string{"--agent", "opnai:gpt-4o", "--agent", "ollama:x"}, `did you mean "openai"?`},
+		{[]string{"--agent", "opnai:gpt-4o", "--agent", "ollama:x"}, `parley: the command line: agent "gpt-4o": provider: "opnai" is not a known provider; did you mean "openai"?`},
 		{[]string{"--agent", "ollama:a", "--agent", "ollama:a", "--set", "agents[2].model=x"}, "the list has 2 items"},
 		{[]string{"--agent", "ollama:a", "--agent", "ollama:b", "--set", "nonsense"}, "write FIELD=VALUE"},
 		{[]string{"../../configs/demo.yaml", "--agent", "ollama:a", "--agent", "ollama:b"}, "not both"},
