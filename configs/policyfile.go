@@ -3,6 +3,7 @@ package configs
 import (
 	"fmt"
 	"os"
+	"path/filepath"
 
 	"gopkg.in/yaml.v3"
 
@@ -38,6 +39,7 @@ func ParsePolicy(file string, data []byte) (policy.Policy, error) {
 			}
 		}
 	}
+	policy.ResolveFiles(root, filepath.Dir(file))
 	p, err := policy.Parse(root)
 	if err != nil {
 		return nil, withLine(file, "", err)

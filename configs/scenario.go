@@ -22,6 +22,8 @@ import (
 	goccy "github.com/goccy/go-yaml"
 	goccyparser "github.com/goccy/go-yaml/parser"
 	"gopkg.in/yaml.v3"
+
+	"github.com/parleyhq/parley/orchestrator/policy"
 )
 
 // Examples holds the example scenarios shipped in this folder.
@@ -319,6 +321,11 @@ func Parse(file string, data []byte) (*Scenario, error) {
 	}
 	if docErr == nil {
 		s.recordLines(&doc)
+	}
+	if file != "" && file != QuickSource && file != "stdin" && !strings.HasPrefix(file, "embedded:") {
+		// A loop model named by a relative path is found beside the
+		// scenario, as a replay transcript is.
+		policy.ResolveFiles(&s.Termination, filepath.Dir(file))
 	}
 	if err := s.validate(); err != nil {
 		probs = append(probs, err.(Problems)...)

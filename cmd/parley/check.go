@@ -288,6 +288,9 @@ func loadPolicyNode(path string) (*yaml.Node, string, error) {
 		return nil, "", fileLineErr(path, errors.New(strings.TrimPrefix(err.Error(), "yaml: ")))
 	}
 	n := policy.Unwrap(&doc)
+	if path != "" {
+		policy.ResolveFiles(n, filepath.Dir(path))
+	}
 	if n.Kind == 0 || (n.Kind == yaml.ScalarNode && n.Tag == "!!null") {
 		return nil, "", fmt.Errorf("%s: holds no policy; write a termination: block or a policy such as {max_messages: 100}", path)
 	}

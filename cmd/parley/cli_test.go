@@ -373,3 +373,34 @@ func TestPrinterSaysTextIsDiscardedOnlyWhenThereWasText(t *testing.T) {
 		t.Errorf("said %d times that text was discarded; want once, after the text:\n%s", n, buf.String())
 	}
 }
+
+// A loop model named by a relative path is found beside the scenario or
+// policy file that names it, as a replay transcript is, whatever folder
+// parley runs in.
+func TestALoopModelIsFoundBesideItsFile(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "study")
+	os.MkdirAll(dir, 0o700)
+	model, err := os.ReadFile("../../orchestrator/policy/loopmodel.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	os.WriteFile(filepath.Join(dir, "mine.json"), model, 0o600)
+	scenario := filepath.Join(dir, "s.yaml")
+	os.WriteFile(scenario, []byte("agents:\n  - {name: A, type: scripted, lines: [a1, a2]}\n  - {name: B, type: scripted, lines: [b1, b2]}\ntermination:\n  any: [{max_messages: 4}, {loop: {model: mine.json}}]\n"), 0o600)
+	pol := filepath.Join(dir, "p.yaml")
+	os.WriteFile(pol, []byte("loop: {model: mine.json}\n"), 0o600)
+	if code, out, errOut := parley(t, "validate", "--offline", scenario); code != exitOK {
+		t.Errorf("validate: exit %d\n%s%s", code, out, errOut)
+	}
+	if code, out, errOut := parley(t, "run", "--no-tui", "--out", t.TempDir(), scenario); code != exitOK {
+		t.Errorf("run: exit %d\n%s%s", code, out, errOut)
+	}
+	if code, out, errOut := parley(t, "check", "--policy", pol, "../../transcripts/seed/kimi-k2-vs-grok-4.md"); code != exitOK {
+		t.Errorf("check --policy: exit %d\n%s%s", code, out, errOut)
+	}
+	// A model that is in neither place is named with its line.
+	os.WriteFile(pol, []byte("loop:\n  model: gone.json\n"), 0o600)
+	if code, _, errOut := parley(t, "check", "--policy", pol, "../../transcripts/seed/kimi-k2-vs-grok-4.md"); code != exitUsage || !strings.Contains(errOut, pol+":2: loop.model:") {
+		t.Errorf("a missing model: exit %d, %q", code, errOut)
+	}
+}

@@ -2,6 +2,8 @@ package policy
 
 import (
 	"fmt"
+	"os"
+	"path/filepath"
 	"reflect"
 	"regexp"
 	"slices"
@@ -507,4 +509,32 @@ func Unwrap(doc *yaml.Node) *yaml.Node {
 		}
 	}
 	return n
+}
+
+// ResolveFiles makes the files a policy names (a loop rule's model:)
+// findable from a YAML file in dir, as a replay agent's transcript is: a
+// relative path that does not exist as given, from the working folder,
+// but does beside that file, is rewritten to the path beside it. n is
+// changed in place.
+func ResolveFiles(n *yaml.Node, dir string) {
+	if n == nil || dir == "" {
+		return
+	}
+	if n.Kind == yaml.MappingNode {
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			if k, v := n.Content[i], n.Content[i+1]; k.Value == "loop" && v.Kind == yaml.MappingNode {
+				if m := fieldNode(v, "model"); m != nil && m.Kind == yaml.ScalarNode && m.Value != "" && !filepath.IsAbs(m.Value) {
+					beside := filepath.Join(dir, m.Value)
+					if _, err := os.Stat(m.Value); err != nil {
+						if _, err := os.Stat(beside); err == nil {
+							m.Value = beside
+						}
+					}
+				}
+			}
+		}
+	}
+	for _, c := range n.Content {
+		ResolveFiles(c, dir)
+	}
 }
