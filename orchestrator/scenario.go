@@ -242,6 +242,28 @@ func settings(a configs.Agent) map[string]any {
 	return m
 }
 
+// ReplayProblems lists the replay agents of s whose recording cannot be
+// found or read, or holds no message by the speaker they replay, each
+// sentence with the agent's line, so validate and run say so before a
+// run starts.
+func ReplayProblems(s *configs.Scenario) configs.Problems {
+	var probs configs.Problems
+	for _, a := range s.Agents {
+		if a.Type != configs.TypeReplay || a.Transcript == "" {
+			continue
+		}
+		t, src, err := readReplay(s, a.Transcript)
+		if err != nil {
+			probs = append(probs, &configs.Error{File: s.Path, Line: a.Line, Msg: fmt.Sprintf("agent %q: transcript: %v", a.Name, err)})
+			continue
+		}
+		if _, err := agents.NewReplay(t, src, a.Speaker, 0); err != nil {
+			probs = append(probs, &configs.Error{File: s.Path, Line: a.Line, Msg: fmt.Sprintf("agent %q: speaker: %v", a.Name, err)})
+		}
+	}
+	return probs
+}
+
 // readReplay finds a replay transcript: as given, then beside the
 // scenario, then among the recordings shipped in the binary.
 func readReplay(s *configs.Scenario, path string) (*transcripts.Transcript, string, error) {

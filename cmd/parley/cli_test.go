@@ -404,3 +404,28 @@ func TestALoopModelIsFoundBesideItsFile(t *testing.T) {
 		t.Errorf("a missing model: exit %d, %q", code, errOut)
 	}
 }
+
+// A replay agent whose recording is missing, or holds nothing by the
+// speaker it replays, is named with its line by validate, and by run
+// before anything is recorded.
+func TestReplayAgentsAreCheckedBeforeARun(t *testing.T) {
+	dir := t.TempDir()
+	for _, c := range []struct{ name, agent, want string }{
+		{"missing transcript", "{name: A, type: replay, transcript: nope/x.md, speaker: Kimi K2}", `:2: agent "A": transcript: nope/x.md does not exist`},
+		{"unknown speaker", "{name: A, type: replay, transcript: ../../transcripts/seed/kimi-k2-vs-grok-4.md, speaker: Kimi K3}", `:2: agent "A": speaker: `},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			p := filepath.Join(dir, strings.ReplaceAll(c.name, " ", "-")+".yaml")
+			os.WriteFile(p, []byte("agents:\n  - "+c.agent+"\n  - {name: B, type: scripted, lines: [hi]}\n"), 0o600)
+			for _, args := range [][]string{{"validate", p}, {"run", "--no-tui", "--out", filepath.Join(dir, "out"), p}} {
+				code, _, errOut := parley(t, args...)
+				if code != exitUsage || !strings.Contains(errOut, p+c.want) {
+					t.Errorf("%s: exit %d, stderr %q; want 2 and %q", args[0], code, errOut, p+c.want)
+				}
+			}
+			if _, err := os.Stat(filepath.Join(dir, "out")); err == nil {
+				t.Errorf("run recorded something")
+			}
+		})
+	}
+}

@@ -145,6 +145,9 @@ func stage(ctx context.Context, cmd *cobra.Command, s *configs.Scenario, f runFl
 	if err := keyProblems([]*configs.Scenario{s}); err != nil {
 		return result{}, usageErr(err)
 	}
+	if probs := orchestrator.ReplayProblems(s); len(probs) > 0 {
+		return result{}, usageErr(probs)
+	}
 	opt := orchestrator.Options{Warn: func(msg string) { fmt.Fprintln(stderr, "parley: warning:", msg) }}
 	// The live view runs when stdout is a terminal; it alone can seat a
 	// person (type: human).

@@ -10,6 +10,7 @@ import (
 
 	"github.com/parleyhq/parley/agents"
 	"github.com/parleyhq/parley/configs"
+	"github.com/parleyhq/parley/orchestrator"
 )
 
 // validation is validate --json's object for one scenario.
@@ -106,6 +107,7 @@ func validateOne(stdin io.Reader, path string, offline bool) validation {
 			}
 			v.Agents = append(v.Agents, b)
 		}
+		probs = append(probs, orchestrator.ReplayProblems(s)...)
 		if !offline {
 			probs = append(probs, s.KeyProblems(nil)...)
 		}
