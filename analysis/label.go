@@ -14,7 +14,7 @@ import (
 
 	"gopkg.in/yaml.v3"
 
-	"github.com/parleyhq/parley/configs"
+	"github.com/parleyhq/parley/internal/suggest"
 	"github.com/parleyhq/parley/orchestrator/policy"
 )
 
@@ -267,7 +267,7 @@ func nearField(name string) string {
 		}, s)
 	}
 	for _, f := range labelFields[:3] {
-		if squash(name) == squash(f) || configs.EditDistance(name, f) <= min(2, len(f)/4) {
+		if squash(name) == squash(f) || suggest.Distance(name, f) <= min(2, len(f)/4) {
 			return f
 		}
 	}

@@ -12,7 +12,7 @@ import (
 	"strings"
 	"sync"
 
-	"github.com/parleyhq/parley/configs"
+	"github.com/parleyhq/parley/internal/suggest"
 )
 
 // LabelTableName is the file that labels many transcripts at once, as the
@@ -157,7 +157,7 @@ func parseLabelTable(path, dir string, data []byte) *labelTable {
 	var rows []json.RawMessage
 	if raw, ok := doc["transcripts"]; !ok || json.Unmarshal(raw, &rows) != nil || rows == nil {
 		for k, raw := range doc {
-			if k != "transcripts" && (strings.EqualFold(k, "transcripts") || configs.EditDistance(k, "transcripts") <= 2) && json.Unmarshal(raw, &rows) == nil && rows != nil {
+			if k != "transcripts" && (strings.EqualFold(k, "transcripts") || suggest.Distance(k, "transcripts") <= 2) && json.Unmarshal(raw, &rows) == nil && rows != nil {
 				return &labelTable{path: path, err: fmt.Errorf("%s: lists its transcripts under %q; a table of labels lists them under \"transcripts\"", path, k)}
 			}
 		}

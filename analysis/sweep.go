@@ -9,7 +9,7 @@ import (
 
 	"gopkg.in/yaml.v3"
 
-	"github.com/parleyhq/parley/configs"
+	"github.com/parleyhq/parley/internal/suggest"
 	"github.com/parleyhq/parley/orchestrator/policy"
 )
 
@@ -33,7 +33,7 @@ func ParseSweeps(specs []string) ([]Axis, error) {
 		rule, field, _ := strings.Cut(key, ".")
 		if !slices.Contains(policy.Names(), rule) {
 			msg := fmt.Sprintf("--sweep %q: there is no %q rule", s, rule)
-			if c := configs.Closest(rule, policy.Names()); c != "" {
+			if c := suggest.Closest(rule, policy.Names()); c != "" {
 				msg += fmt.Sprintf("; did you mean %q?", c)
 			} else {
 				msg += "; the rules are " + strings.Join(policy.Names(), ", ")

@@ -42,7 +42,11 @@ func ParsePolicy(file string, data []byte) (policy.Policy, error) {
 	policy.ResolveFiles(root, filepath.Dir(file))
 	p, err := policy.Parse(root)
 	if err != nil {
-		return nil, withLine(file, "", err)
+		var probs Problems
+		for _, err := range policy.Errors(err) {
+			probs = append(probs, withLine(file, "", err).(*Error))
+		}
+		return nil, probs
 	}
 	if p == nil {
 		return nil, &Error{File: file, Msg: "the policy file names no policy"}

@@ -23,6 +23,7 @@ import (
 	goccyparser "github.com/goccy/go-yaml/parser"
 	"gopkg.in/yaml.v3"
 
+	"github.com/parleyhq/parley/internal/suggest"
 	"github.com/parleyhq/parley/orchestrator/policy"
 )
 
@@ -266,7 +267,7 @@ func missingHint(path string) string {
 				cands = append(cands, e.Name())
 			}
 		}
-		if c := closest(base, cands); c != "" {
+		if c := suggest.Closest(base, cands); c != "" {
 			return fmt.Sprintf("; did you mean %s?", filepath.Join(filepath.Dir(path), c))
 		}
 	} else if errors.Is(err, fs.ErrNotExist) {
@@ -513,50 +514,12 @@ var where = map[string]string{"Roster": "roster:", "Scenario": "the scenario", "
 
 func unknownField(field, typ string) string {
 	msg := fmt.Sprintf("unknown field %q in %s", field, where[typ])
-	if s := closest(field, fieldsOf[typ]); s != "" {
+	if s := suggest.Closest(field, fieldsOf[typ]); s != "" {
 		msg += fmt.Sprintf("; did you mean %q?", s)
 	} else if len(fieldsOf[typ]) > 0 {
 		msg += "; known fields: " + strings.Join(fieldsOf[typ], ", ")
 	}
 	return msg
-}
-
-// Closest returns the candidate within two edits of s, if any, for "did
-// you mean" sentences.
-func Closest(s string, candidates []string) string { return closest(s, candidates) }
-
-// closest returns the candidate within two edits of s, if any.
-func closest(s string, candidates []string) string {
-	best, bestD := "", 3
-	for _, c := range candidates {
-		if d := EditDistance(s, c); d < bestD {
-			best, bestD = c, d
-		}
-	}
-	return best
-}
-
-// EditDistance is the Levenshtein distance between a and b, byte by byte:
-// how many single-byte insertions, deletions and substitutions turn one
-// into the other.
-func EditDistance(a, b string) int {
-	prev := make([]int, len(b)+1)
-	cur := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(b)]
 }
 
 // recordLines notes where each field and agent is defined, for later

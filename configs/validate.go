@@ -12,6 +12,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/parleyhq/parley/agents"
+	"github.com/parleyhq/parley/internal/suggest"
 	"github.com/parleyhq/parley/orchestrator/policy"
 )
 
@@ -53,7 +54,7 @@ func (s *Scenario) validate() error {
 			s.First = s.Agents[0].Name
 		} else if !seen[s.First] {
 			msg := fmt.Sprintf("first: is %q, but the agents are %q and %q", s.First, s.Agents[0].Name, s.Agents[1].Name)
-			if c := closest(s.First, []string{s.Agents[0].Name, s.Agents[1].Name}); c != "" {
+			if c := suggest.Closest(s.First, []string{s.Agents[0].Name, s.Agents[1].Name}); c != "" {
 				msg += fmt.Sprintf("; did you mean %q?", c)
 			}
 			add(s.lines["first"], "%s", msg)
@@ -76,11 +77,13 @@ func (s *Scenario) validateShared(probs Problems) error {
 		add(s.lines["history"], "history.max_messages must not be negative (0 keeps the whole history)")
 	}
 	if _, err := s.Policy(); err != nil {
-		e := withLine("", "termination: ", err).(*Error)
-		if e.Line == 0 {
-			e.Line = s.lines["termination"]
+		for _, err := range policy.Errors(err) {
+			e := withLine("", "termination: ", err).(*Error)
+			if e.Line == 0 {
+				e.Line = s.lines["termination"]
+			}
+			probs = append(probs, e)
 		}
-		probs = append(probs, e)
 	}
 	keys := make([]string, 0, len(s.Limits))
 	for key := range s.Limits {
@@ -91,7 +94,7 @@ func (s *Scenario) validateShared(probs Problems) error {
 		l := s.Limits[key]
 		if _, ok := agents.LookupProvider(key); !ok && !isHTTPURL(key) {
 			msg := fmt.Sprintf("limits: %q is neither a provider (%s) nor an http:// or https:// base URL", key, agents.ProviderNames())
-			if c := closest(strings.ToLower(key), providerNames()); c != "" {
+			if c := suggest.Closest(strings.ToLower(key), providerNames()); c != "" {
 				msg += fmt.Sprintf("; did you mean %q?", c)
 			}
 			add(s.lines["limits"], "%s", msg)
@@ -217,7 +220,7 @@ func (a *Agent) validate(i int) Problems {
 		}
 		if a.Provider != "" {
 			if _, ok := agents.LookupProvider(a.Provider); !ok {
-				if c := closest(strings.ToLower(a.Provider), providerNames()); c != "" {
+				if c := suggest.Closest(strings.ToLower(a.Provider), providerNames()); c != "" {
 					fail("provider", "provider: %q is not a known provider; did you mean %q? (parley providers lists them all)", a.Provider, c)
 				} else {
 					fail("provider", "provider: %q is not a known provider; known providers are %s (or set base_url: for any other OpenAI-compatible server)", a.Provider, agents.ProviderNames())
@@ -264,7 +267,7 @@ func (a *Agent) validate(i int) Problems {
 	case TypeHuman:
 	default:
 		msg := fmt.Sprintf("type: %q is not an agent type; use openai (the default), replay, scripted or human", a.Type)
-		if c := closest(a.Type, []string{TypeOpenAI, TypeReplay, TypeScripted, TypeHuman}); c != "" {
+		if c := suggest.Closest(a.Type, []string{TypeOpenAI, TypeReplay, TypeScripted, TypeHuman}); c != "" {
 			msg = fmt.Sprintf("type: %q is not an agent type; did you mean %q? (openai, the default, replay, scripted or human)", a.Type, c)
 		}
 		fail("type", "%s", msg)

@@ -303,8 +303,16 @@ func loadPolicyNode(path string) (*yaml.Node, string, error) {
 
 var linePrefix = regexp.MustCompile(`^line (\d+): `)
 
-// fileLineErr turns "line N: msg" into "FILE:N: msg".
+// fileLineErr turns "line N: msg" into "FILE:N: msg", for each of the
+// mistakes err joins.
 func fileLineErr(path string, err error) error {
+	if errs := policy.Errors(err); len(errs) > 1 {
+		var lines []string
+		for _, e := range errs {
+			lines = append(lines, fileLineErr(path, e).Error())
+		}
+		return errors.New(strings.Join(lines, "\n"))
+	}
 	if path == "" {
 		path = "the default policy set"
 	}

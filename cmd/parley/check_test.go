@@ -303,6 +303,7 @@ func TestCheckErrorsNameFileAndLine(t *testing.T) {
 	typo := bad("typo.yaml", "termination:\n  any:\n    - repetition:\n        treshold: 0.9\n")
 	syntax := bad("syntax.yaml", "termination:\n  any: [\n")
 	regex := bad("regex.yaml", "stop_pattern: '(oops'\n")
+	twoTypos := bad("two.yaml", "any:\n  - max_mesages: 3\n  - loop: {cnt: 3}\n")
 	good := bad("good.yaml", "max_messages: 5\n")
 	os.WriteFile(filepath.Join(dir, "u.expect.yaml"), []byte("stop_after: 1\nstop_bye: 3\n"), 0o600)
 	writeCase(t, dir, "u", words(3), "")
@@ -322,6 +323,7 @@ func TestCheckErrorsNameFileAndLine(t *testing.T) {
 		{"bad regex", []string{"check", "--policy", regex, tr}, exitUsage, regex + `:1: stop_pattern "(oops"`},
 		{"bad sweep spec", []string{"check", "--sweep", "end_token.exchanges", tr}, exitUsage, "RULE.FIELD=A..B"},
 		{"sweep over a missing rule", []string{"check", "--policy", good, "--sweep", "stagnation.count=2..3", tr}, exitUsage, "no stagnation rule"},
+		{"every mistake in the policy", []string{"check", "--policy", twoTypos, tr}, exitUsage, twoTypos + `:2: unknown termination policy "max_mesages"; did you mean "max_messages"?` + "; known policies: all, any, end_token, judge, loop, max_cost, max_duration, max_messages, max_tokens, min_messages, refusal, repetition, stagnation, stop_pattern\n" + twoTypos + `:3: unknown field "cnt"`},
 		{"sweep over a misspelt field", []string{"check", "--sweep", "loop.cnt=3", tr}, exitUsage, `parley: --sweep at loop.cnt=3: unknown field "cnt"; known fields: threshold, count`},
 		{"no such transcript", []string{"check", filepath.Join(dir, "missing.md")}, exitUsage, "missing.md: no such transcript"},
 		{"bad expectation", []string{"check", filepath.Join(dir, "u.md")}, exitFailure, filepath.Join(dir, "u.expect.yaml") + `:2: unknown field "stop_bye"`},

@@ -22,6 +22,7 @@ import (
 
 	"github.com/parleyhq/parley/agents"
 	"github.com/parleyhq/parley/configs"
+	"github.com/parleyhq/parley/internal/suggest"
 	"github.com/parleyhq/parley/orchestrator/policy"
 )
 
@@ -347,5 +348,5 @@ func closest(s string, cands []string) string {
 			return c
 		}
 	}
-	return configs.Closest(s, cands)
+	return suggest.Closest(s, cands)
 }

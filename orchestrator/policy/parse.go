@@ -1,6 +1,7 @@
 package policy
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -13,6 +14,8 @@ import (
 	"time"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/parleyhq/parley/internal/suggest"
 )
 
 // A builder turns one rule's YAML value into a Policy.
@@ -92,19 +95,31 @@ func Parse(n *yaml.Node) (Policy, error) {
 	case yaml.SequenceNode:
 		return parseList(n, "termination")
 	case yaml.MappingNode:
+		// Every rule is read, so that each one's mistake is reported at
+		// once (errors.Join), not one a run.
 		var ps []Policy
+		var errs []error
 		for i := 0; i+1 < len(n.Content); i += 2 {
 			k, v := n.Content[i], n.Content[i+1]
 			b, ok := builders[k.Value]
 			if !ok {
-				return nil, lineErr(k, fmt.Sprintf("unknown termination policy %q; known policies: %s",
-					k.Value, strings.Join(Names(), ", ")))
+				hint := ""
+				if c := suggest.Closest(k.Value, Names()); c != "" {
+					hint = fmt.Sprintf("; did you mean %q?", c)
+				}
+				errs = append(errs, lineErr(k, fmt.Sprintf("unknown termination policy %q%s; known policies: %s",
+					k.Value, hint, strings.Join(Names(), ", "))))
+				continue
 			}
 			p, err := b(v)
 			if err != nil {
-				return nil, err
+				errs = append(errs, err)
+				continue
 			}
 			ps = append(ps, p)
+		}
+		if len(errs) > 0 {
+			return nil, joined(errs)
 		}
 		if len(ps) == 1 {
 			return ps[0], nil
@@ -120,16 +135,45 @@ func parseListNodes(n *yaml.Node, name string) ([]Policy, error) {
 		return nil, lineErr(n, name+": must be a list of policies")
 	}
 	var ps []Policy
+	var errs []error
 	for _, item := range n.Content {
 		p, err := Parse(item)
 		if err != nil {
-			return nil, err
+			errs = append(errs, err)
+			continue
 		}
 		if p != nil {
 			ps = append(ps, p)
 		}
 	}
+	if len(errs) > 0 {
+		return nil, joined(errs)
+	}
 	return ps, nil
+}
+
+// joined is one error, or several joined (see Errors).
+func joined(errs []error) error {
+	if len(errs) == 1 {
+		return errs[0]
+	}
+	return errors.Join(errs...)
+}
+
+// Errors splits what Parse returns into one error a mistake, each
+// starting "line N: " where the mistake has a line.
+func Errors(err error) []error {
+	if j, ok := err.(interface{ Unwrap() []error }); ok {
+		var out []error
+		for _, e := range j.Unwrap() {
+			out = append(out, Errors(e)...)
+		}
+		return out
+	}
+	if err == nil {
+		return nil
+	}
+	return []error{err}
 }
 
 func parseList(n *yaml.Node, name string) (Policy, error) {
