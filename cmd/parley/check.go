@@ -483,7 +483,10 @@ func printSweep(w io.Writer, asJSON bool, grid []analysis.Axis, points []analysi
 			best = i
 		}
 	}
-	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	// The table is laid out whole, then written without the padding a
+	// row's empty last cell leaves.
+	var table strings.Builder
+	tw := tabwriter.NewWriter(&table, 0, 4, 2, ' ', 0)
 	var head []string
 	for _, ax := range grid {
 		head = append(head, strings.ToUpper(ax.Name()))
@@ -519,6 +522,9 @@ func printSweep(w io.Writer, asJSON bool, grid []analysis.Axis, points []analysi
 		fmt.Fprintf(tw, "%s\t%d/%d\t%d\t%d\t%d\t%d\t%s\n", strings.Join(cells, "\t"), l.Passed, l.Labelled, l.Early, l.Late, l.Wasted, l.Saved, mark)
 	}
 	tw.Flush()
+	for l := range strings.Lines(table.String()) {
+		io.WriteString(w, strings.TrimRight(l, " \n")+"\n")
+	}
 	perFolder := ""
 	if len(folders) > 1 {
 		perFolder = " Each folder's column gives its own passes and conversations cut early; PASS and the columns after it count them all."

@@ -269,6 +269,11 @@ func TestCheckSweep(t *testing.T) {
 	if !strings.Contains(out, "← best") || !strings.Contains(out, "8 points over 1 transcript (1 labelled)") {
 		t.Errorf("no best mark or footer:\n%s", out)
 	}
+	for l := range strings.Lines(out) {
+		if strings.HasSuffix(strings.TrimSuffix(l, "\n"), " ") {
+			t.Errorf("line %q ends in spaces", l)
+		}
+	}
 
 	// Two folders: each has its own column of passes and conversations cut short.
 	other := t.TempDir()
