@@ -99,8 +99,13 @@ func newDemoCmd() *cobra.Command {
 			if f.json {
 				w = cmd.ErrOrStderr()
 			}
-			fmt.Fprintf(w, "\nThe recorded conversation ran %d messages. parley stopped it after message %d: %s.\n",
-				len(seed.Messages), res.Stop.At, res.Stop.Reason)
+			// The stop's reason is printed just above; say only what it means.
+			by := "its " + res.Stop.Kind
+			if res.Stop.Policy != "" {
+				by = "the " + res.Stop.Policy + " rule, for the reason above"
+			}
+			fmt.Fprintf(w, "\nThe recorded conversation ran %d messages. parley stopped it after message %d, by %s.\n",
+				len(seed.Messages), res.Stop.At, by)
 			if saved := len(seed.Messages) - res.Stop.At; saved > 0 && res.Stop.Kind == transcripts.StopPolicy {
 				fmt.Fprintf(w, "That saves %d messages of looping.\n", saved)
 			}

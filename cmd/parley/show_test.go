@@ -89,11 +89,16 @@ func TestDemoSavesWhatCheckAndShowSay(t *testing.T) {
 		t.Fatalf("show names no saving:\n%s", shown[max(0, len(shown)-400):])
 	}
 	saved := strings.Fields(shown[i+len("(saving "):])[0]
+	j := strings.Index(shown, "it would stop after message ")
+	if j < 0 {
+		t.Fatalf("show names no stop:\n%s", shown[max(0, len(shown)-400):])
+	}
+	at := strings.Fields(shown[j+len("it would stop after message "):])[0]
 	code, out, errOut := parley(t, "demo", "--no-tui", "--pace", "0", "--out", t.TempDir())
 	if code != exitOK {
 		t.Fatalf("exit %d %s", code, errOut)
 	}
-	if !strings.Contains(out, "That saves "+saved+" messages of looping.") {
+	if !strings.Contains(out, "parley stopped it after message "+at+", by the loop rule, for the reason above.\nThat saves "+saved+" messages of looping.") {
 		t.Errorf("show says it saves %s; the demo's closing lines:\n%s", saved, out[max(0, len(out)-300):])
 	}
 }
