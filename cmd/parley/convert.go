@@ -112,8 +112,8 @@ func convertConfig(cmd *cobra.Command, in, out string, data []byte, force bool) 
 		return failureErr(err)
 	}
 	r := s.Roster
-	fmt.Fprintf(cmd.OutOrStdout(), "%s (tournament config): %d models, %d %s pairs × %d runs → %s\n",
-		in, len(r.Agents), len(r.PairList()), r.Pairs, r.Runs, out)
+	fmt.Fprintf(cmd.OutOrStdout(), "%s (tournament config): %d models, %d %s %s × %s → %s\n",
+		in, len(r.Agents), len(r.PairList()), r.Pairs, pick(len(r.PairList()), "pair", "pairs"), plural(r.Runs, "run", "runs"), out)
 	return nil
 }
 

@@ -97,7 +97,7 @@ func validateOne(stdin io.Reader, path string, offline bool) validation {
 				probs = append(probs, configs.AsProblems(err)...)
 			}
 			r := s.Roster
-			v.Roster = fmt.Sprintf("%d %s pairs × %d runs", len(r.PairList()), r.Pairs, r.Runs)
+			v.Roster = fmt.Sprintf("%d %s %s × %s", len(r.PairList()), r.Pairs, pick(len(r.PairList()), "pair", "pairs"), plural(r.Runs, "run", "runs"))
 		}
 		for _, a := range s.Agents {
 			b := agentBrief{Name: a.Name, Type: a.Type, Provider: a.Provider, Model: a.Model}
