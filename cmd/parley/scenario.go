@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -71,6 +72,7 @@ func (f *scenarioFlags) load(cmd *cobra.Command, args []string) (*configs.Scenar
 			return nil, err
 		}
 	}
+	orig := src
 	if len(f.sets) > 0 {
 		vals := map[string]string{}
 		for _, spec := range f.sets {
@@ -91,6 +93,14 @@ func (f *scenarioFlags) load(cmd *cobra.Command, args []string) (*configs.Scenar
 	}
 	s, err := configs.Parse(name, src)
 	if err != nil && len(f.sets) > 0 {
+		var probs configs.Problems
+		if _, origErr := configs.Parse(name, orig); origErr == nil && errors.As(err, &probs) {
+			// The file is fine without --set: the mistake is in a value
+			// --set gave, whose lines are in YAML the person never saw.
+			for _, p := range probs {
+				p.Line = 0
+			}
+		}
 		return nil, fmt.Errorf("with --set %v: %w", f.sets, err)
 	}
 	return s, err
