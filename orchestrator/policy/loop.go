@@ -265,6 +265,7 @@ type Loop struct {
 	Token     string     // "": the model's
 
 	m       memo[loopMsg]
+	kept    keptRoom  // where the messages' words, shapes and frames are kept
 	seen    wordTable // each word's last two messages
 	scratch struct {  // room to read a message in, reused
 		terms, words, shapes, frames []uint64
@@ -358,8 +359,8 @@ func (p *Loop) weigh(msg *transcripts.Message, prev []loopMsg, text string, lett
 	}
 	echo, selfShare := share(other, k1, inOther), share(self, k2, inSelf)
 	sc.shapes, sc.frames = sc.set.distinct(sc.shapes), sc.set.distinct(sc.frames)
-	// What is kept of the message, in one allocation.
-	keep := make([]uint64, len(words)+len(sc.shapes)+len(sc.frames))
+	// What is kept of the message, in one piece.
+	keep := p.kept.take(len(words) + len(sc.shapes) + len(sc.frames))
 	nw := copy(keep, words)
 	ns := copy(keep[nw:], sc.shapes)
 	copy(keep[nw+ns:], sc.frames)
@@ -383,9 +384,44 @@ func (p *Loop) weigh(msg *transcripts.Message, prev []loopMsg, text string, lett
 	return lm
 }
 
+// keptRoom holds what a loop rule keeps of each message of the
+// conversation it judges. The first conversation a rule judges (all that
+// a live run's rule ever judges) gets an allocation a message, each just
+// large enough. A rule given another conversation, as each of check's
+// workers is given thousands, forgets everything kept; from then on the
+// messages are kept in one array as large as the largest conversation
+// so far, reused, so that judging a file allocates nothing for them.
+type keptRoom struct {
+	room []uint64 // for the conversation judged now, from the ones before
+	used int      // room[:used] is taken
+	size int      // how much the conversation so far keeps
+}
+
+// take returns room for n values, which the caller fills.
+func (k *keptRoom) take(n int) []uint64 {
+	k.size += n
+	if k.used+n <= len(k.room) {
+		s := k.room[k.used : k.used+n : k.used+n]
+		k.used += n
+		return s
+	}
+	return make([]uint64, n)
+}
+
+// restart is called when nothing taken is read again: a new conversation.
+func (k *keptRoom) restart() {
+	if k.size > len(k.room) {
+		k.room = make([]uint64, k.size)
+	}
+	k.used, k.size = 0, 0
+}
+
 // forget rebuilds the table of words from the messages kept, so that
 // each word's last two uses are known again.
 func (p *Loop) forget(from int) {
+	if from == 0 {
+		p.kept.restart() // nothing kept is read again
+	}
 	p.seen.reset()
 	for k, v := range p.m.vals[:from] {
 		p.scratch.words, _, _, _, _ = p.seen.add(p.scratch.words[:0], v.words, int32(k), 0, noMessage, noMessage)

@@ -88,3 +88,34 @@ func TestAFreshDefaultSetIsSmall(t *testing.T) {
 		t.Errorf("a default set holds %.1f KiB once it has judged an opening; want at most 6", per)
 	}
 }
+
+// A loop rule given one conversation after another, as each of check's
+// workers is, keeps each message's words, shapes and frames in room the
+// conversations before it left: judging a conversation again allocates
+// almost nothing, where a fresh rule allocates for every message.
+func TestALoopRuleReusesItsRoom(t *testing.T) {
+	r := rand.New(rand.NewPCG(7, 8))
+	a, b := randomConversation(r, 60), randomConversation(r, 40)
+	kept := &Loop{}
+	kept.Check(a)
+	kept.Check(b)
+	again := testing.AllocsPerRun(20, func() {
+		kept.Check(a)
+		kept.Check(b)
+	})
+	fresh := testing.AllocsPerRun(20, func() {
+		p := &Loop{}
+		p.Check(a)
+		p.Check(b)
+	})
+	// A fresh rule allocates at least once for each of the 100 messages.
+	if fresh < 100 || again > fresh-100 {
+		t.Errorf("judging two conversations allocates %.0f times with a kept rule and %.0f with a fresh one; want at least one fewer for each of the 100 messages", again, fresh)
+	}
+	// And judges alike.
+	at, v := FirstStop(kept, a)
+	wantAt, want := FirstStop(&Loop{}, a)
+	if at != wantAt || v.Reason != want.Reason {
+		t.Errorf("the kept rule stops at %d (%q), a fresh one at %d (%q)", at, v.Reason, wantAt, want.Reason)
+	}
+}
