@@ -419,6 +419,33 @@ func ParseHeaded(data []byte) (*Transcript, error) {
 // parseHeaded is ParseHeaded on s, which messages' contents slice.
 func parseHeaded(s string) (*Transcript, error) {
 	s = strings.TrimPrefix(s, "\ufeff")
+	t, err := parseHeadedSkipping(s, nil)
+	if err != nil || !mayHoldFences(s) || repeats(speakerNames(t)) == 0 {
+		return t, err
+	}
+	// A "### Name ###" line inside a message's code block may have
+	// started a message (see fence.go).
+	lb := splitLines(s)
+	defer lb.release()
+	fenced := fencedLines(lb.lines)
+	if fenced == nil {
+		return t, nil
+	}
+	skip := map[int]bool{}
+	for i, f := range fenced {
+		if f {
+			skip[lb.starts[i]] = true
+		}
+	}
+	if f, err := parseHeadedSkipping(s, skip); err == nil && betterFenced(speakerNames(t), speakerNames(f)) {
+		return f, nil
+	}
+	return t, nil
+}
+
+// parseHeadedSkipping is parseHeaded but for the headings whose lines
+// start at the offsets skip holds.
+func parseHeadedSkipping(s string, skip map[int]bool) (*Transcript, error) {
 	t := &Transcript{}
 	preamble := ""
 	speaker, body, inMsg := "", 0, false // the message in progress and where its body starts
@@ -430,7 +457,7 @@ func parseHeaded(s string) (*Transcript, error) {
 		} else {
 			end += at
 		}
-		if name, ok := headingName(s[at:end]); ok {
+		if name, ok := headingName(s[at:end]); ok && !skip[at] {
 			if inMsg {
 				t.Messages = append(t.Messages, Message{Speaker: speaker, Content: blockText(s[body:at])})
 			} else {

@@ -74,9 +74,49 @@ const LayoutLabelled = "speaker-labelled"
 // A name the title gives as a speaker ("# A ↔ B", "# A vs B") is one
 // however often it speaks, so a short conversation with such a title reads.
 func chooseLabels(lines []string) []speakerLabel {
+	plain := chooseLabelsOutside(lines, nil)
+	if repeatedLabels(plain) == 0 {
+		return plain
+	}
+	fenced := fencedLines(lines)
+	if fenced == nil {
+		return plain
+	}
+	// See fence.go.
+	if skipped := chooseLabelsOutside(lines, fenced); betterFenced(labelNames(plain), labelNames(skipped)) {
+		return skipped
+	}
+	return plain
+}
+
+// repeatedLabels counts the labels that name the speaker before them.
+func repeatedLabels(seq []speakerLabel) int {
+	n := 0
+	for k := 1; k < len(seq); k++ {
+		if seq[k].name == seq[k-1].name {
+			n++
+		}
+	}
+	return n
+}
+
+func labelNames(seq []speakerLabel) []string {
+	out := make([]string, len(seq))
+	for i, lb := range seq {
+		out[i] = lb.name
+	}
+	return out
+}
+
+// chooseLabelsOutside is chooseLabels on the lines that skip does not
+// mark (nil: all of them).
+func chooseLabelsOutside(lines []string, skip []bool) []speakerLabel {
 	var all []speakerLabel
 	titled, self := map[string]bool{}, ""
 	for i, l := range lines {
+		if skip != nil && skip[i] {
+			continue
+		}
 		if len(all) == 0 && len(titled) == 0 && strings.HasPrefix(l, "# ") {
 			titled = namedInTitle(strings.TrimSpace(l[2:]))
 			if len(titled) == 1 {

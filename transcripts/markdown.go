@@ -196,14 +196,44 @@ func parseMarkdown(text string) (*Transcript, error) {
 	text = strings.TrimPrefix(text, "\ufeff")
 	lb := splitLines(text)
 	defer lb.release()
-	lines, starts := lb.lines, lb.starts
+	t, declared, err := parseMarkdownLines(text, lb.lines, lb.starts, nil)
+	if err != nil || !mayHoldFences(text) || repeats(speakerNames(t)) == 0 {
+		return t, err
+	}
+	// A "---" and "### Speaker" inside a message's code block may have
+	// ended it (see fence.go). A header count the second reading meets
+	// and the first does not settles it too.
+	fenced := fencedLines(lb.lines)
+	if fenced == nil {
+		return t, nil
+	}
+	f, _, ferr := parseMarkdownLines(text, lb.lines, lb.starts, fenced)
+	if ferr == nil && (betterFenced(speakerNames(t), speakerNames(f)) || declared > 0 && len(f.Messages) == declared && len(t.Messages) != declared) {
+		return f, nil
+	}
+	return t, nil
+}
+
+// speakerNames lists each message's speaker, in order.
+func speakerNames(t *Transcript) []string {
+	out := make([]string, len(t.Messages))
+	for i, m := range t.Messages {
+		out[i] = m.Speaker
+	}
+	return out
+}
+
+// parseMarkdownLines reads the Markdown layout from text's lines; a "---"
+// line that skip marks never ends a message. It returns the message count
+// the header declares, or -1.
+func parseMarkdownLines(text string, lines []string, starts []int, skip []bool) (*Transcript, int, error) {
 	t := &Transcript{}
 	i := 0
 	for i < len(lines) && strings.TrimSpace(lines[i]) == "" {
 		i++
 	}
 	if i >= len(lines) || !strings.HasPrefix(lines[i], "# ") {
-		return nil, &ParseError{Line: i + 1, Msg: `expected a "# A ↔ B" title line`}
+		return nil, -1, &ParseError{Line: i + 1, Msg: `expected a "# A ↔ B" title line`}
 	}
 	t.Title = strings.TrimSuffix(lines[i][2:], "\r")
 	i++
@@ -225,7 +255,7 @@ func parseMarkdown(text string) (*Transcript, error) {
 			case "Messages":
 				n, err := strconv.Atoi(v)
 				if err != nil && v != "" {
-					return nil, &ParseError{Line: i + 1, Msg: fmt.Sprintf("**Messages:** is %q, not a number", v)}
+					return nil, -1, &ParseError{Line: i + 1, Msg: fmt.Sprintf("**Messages:** is %q, not a number", v)}
 				}
 				if err == nil {
 					declared = n
@@ -234,7 +264,7 @@ func parseMarkdown(text string) (*Transcript, error) {
 		}
 	}
 	if !closed {
-		return nil, &ParseError{Line: titleLine, Msg: `the header after the title has no closing "---" line`}
+		return nil, -1, &ParseError{Line: titleLine, Msg: `the header after the title has no closing "---" line`}
 	}
 	if declared > 0 {
 		t.Messages = make([]Message, 0, min(declared, len(lines)))
@@ -261,12 +291,12 @@ func parseMarkdown(text string) (*Transcript, error) {
 			continue
 		}
 		if !strings.HasPrefix(l, "### ") {
-			return nil, &ParseError{Line: i + 1, Msg: fmt.Sprintf("expected a \"### Speaker\" line, found %q", clip(l))}
+			return nil, -1, &ParseError{Line: i + 1, Msg: fmt.Sprintf("expected a \"### Speaker\" line, found %q", clip(l))}
 		}
 		m := parseSpeaker(l[4:])
 		start := i + 1
 		j := start
-		for j < len(lines) && !(strings.TrimSuffix(lines[j], "\r") == "---" && ends(j)) {
+		for j < len(lines) && !(strings.TrimSuffix(lines[j], "\r") == "---" && (skip == nil || !skip[j]) && ends(j)) {
 			j++
 		}
 		// Drop the blank line after the heading and the one before "---".
@@ -295,7 +325,7 @@ func parseMarkdown(text string) (*Transcript, error) {
 		t.Warnings = append(t.Warnings, fmt.Sprintf(
 			"the header says **Messages:** %d, but %d messages were read", declared, len(t.Messages)))
 	}
-	return t, nil
+	return t, declared, nil
 }
 
 // lineBuf holds a file's lines while it is parsed: the lines of text and

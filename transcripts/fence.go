@@ -1,0 +1,102 @@
+package transcripts
+
+import "strings"
+
+// Models write code blocks, and a code block may hold a line that looks
+// like a speaker's label, a heading or a "---" line: a transcript format
+// shown as an example, a dict whose key is a speaker's name. Such a line
+// inside a fenced block (``` or ~~~) is the message's text, not the start
+// of another message.
+//
+// A reader cannot simply skip fenced lines, though: models also open a
+// fence and never close it, and a fence left open in one message would
+// then pair with one in a later message and hide every message between.
+// So each reader reads a file as it is, and reads it again with fenced
+// lines skipped only when the first reading shows what a label inside a
+// fence causes: the same speaker twice in a row. The second reading is
+// taken when it has fewer such repeats, and removes about one for each
+// label it hid (betterFenced); hiding messages that took turns removes
+// none.
+
+// fencedLines marks the lines of fenced code blocks, the fences included:
+// a line of three or more backticks or tildes (after at most three
+// spaces; backticks may be followed by an info string), closed by a line
+// of the same mark at least as long, with nothing after it. A block that
+// is never closed is not marked: where it ends is not known.
+func fencedLines(lines []string) []bool {
+	var fenced []bool
+	at, mark, size := -1, byte(0), 0
+	for i, l := range lines {
+		t := strings.TrimRight(l, " \t\r")
+		indent := len(t) - len(strings.TrimLeft(t, " "))
+		if indent > 3 {
+			continue
+		}
+		t = t[indent:]
+		n := 0
+		for n < len(t) && (t[n] == '`' || t[n] == '~') && t[n] == t[0] {
+			n++
+		}
+		if n < 3 {
+			continue
+		}
+		switch {
+		case at < 0:
+			if t[0] == '`' && strings.Contains(t[n:], "`") {
+				continue // inline code, not a fence
+			}
+			at, mark, size = i, t[0], n
+		case t[0] == mark && n >= size && n == len(t):
+			if fenced == nil {
+				fenced = make([]bool, len(lines))
+			}
+			for k := at; k <= i; k++ {
+				fenced[k] = true
+			}
+			at = -1
+		}
+	}
+	return fenced
+}
+
+// mayHoldFences reports, cheaply, whether text could hold a fenced block.
+func mayHoldFences(text string) bool {
+	return strings.Contains(text, "```") || strings.Contains(text, "~~~")
+}
+
+// repeats counts the speakers that follow themselves in names.
+func repeats(names []string) int {
+	n := 0
+	for k := 1; k < len(names); k++ {
+		if names[k] == names[k-1] {
+			n++
+		}
+	}
+	return n
+}
+
+// betterFenced reports whether a reading with fenced lines skipped
+// (fenced, its speakers in order) is to be taken over the plain one: it
+// has fewer repeats, and it removed at least one for every two labels it
+// hid, as labels inside fences do, where a fence paired wrongly hides
+// messages that took turns; and the plain reading has two speakers.
+func betterFenced(plain, fenced []string) bool {
+	if len(fenced) == 0 || !twoSpeakers(plain) {
+		// With one name on every message (a model staged against
+		// itself), every message follows itself: that tells nothing.
+		return false
+	}
+	hid := len(plain) - len(fenced)
+	removed := repeats(plain) - repeats(fenced)
+	return removed > 0 && 2*removed >= hid
+}
+
+// twoSpeakers reports whether names holds two different names.
+func twoSpeakers(names []string) bool {
+	for _, n := range names {
+		if n != names[0] {
+			return true
+		}
+	}
+	return false
+}

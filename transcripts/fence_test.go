@@ -1,0 +1,93 @@
+package transcripts
+
+import (
+	"strings"
+	"testing"
+)
+
+// A line inside a message's code block that looks like a label, a
+// heading or a "---" line is the message's text, in every layout where
+// a line starts a message.
+func TestLabelsInsideCodeBlocksAreText(t *testing.T) {
+	cases := []struct {
+		name, file string
+		speakers   string
+		inside     string // text message 1 or 2 holds
+	}{
+		{"headings", "## Model A\n\nHere is a format:\n\n```\n## Model B\n\nnot a real message\n```\n\nWhat do you think?\n\n## Model B\n\nLooks fine. Compare:\n\n```text\n## Model A\nalso not real\n```\n\n## Model A\n\nAgreed.\n\n## Model B\n\nGood.\n",
+			"Model A|Model B|Model A|Model B", "## Model B\n\nnot a real message"},
+		{"a dict key that is a speaker's name", "A: Write a Python dict literal.\nB: Here it is:\n```python\nconfig = {\nA: 1,\n}\n```\nA: Nice.\nB: Thanks.\nA: Bye.\nB: Bye.\n",
+			"A|B|A|B|A|B", "config = {\nA: 1,\n}"},
+		{"bold labels, tildes", "**Alice:** Show me your line.\n\n**Bob:** Like this:\n\n~~~\n**Bob:** hello\n~~~\n\n**Alice:** Thanks.\n\n**Bob:** Sure.\n\n**Alice:** Bye.\n\n**Bob:** Bye.\n",
+			"Alice|Bob|Alice|Bob|Alice|Bob", "**Bob:** hello"},
+		{"headed blocks", "### Claude 1 ###\nHere is how our log looks:\n\n```\n### Claude 2 ###\nfake reply\n```\n\n### Claude 2 ###\nNeat.\n\n### Claude 1 ###\nYes.\n\n### Claude 2 ###\nIndeed.\n",
+			"Claude 1|Claude 2|Claude 1|Claude 2", "### Claude 2 ###\nfake reply"},
+		{"parley Markdown", "# GPT ↔ Claude\n\n**Messages:** 3\n\n---\n\n### GPT\n\nA file format:\n\n```markdown\n---\n\n### Claude\n\nfake\n```\n\n---\n\n### Claude\n\nReal.\n\n---\n\n### GPT\n\nDone.\n",
+			"GPT|Claude|GPT", "---\n\n### Claude\n\nfake"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			ts, _, err := Import([]byte(c.file))
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := strings.Join(speakerNames(ts[0]), "|")
+			if got != c.speakers {
+				t.Fatalf("speakers %s, want %s", got, c.speakers)
+			}
+			if !strings.Contains(ts[0].Messages[0].Content+ts[0].Messages[1].Content, c.inside) {
+				t.Errorf("the code block's text is not in the message that holds it: %q, %q", ts[0].Messages[0].Content, ts[0].Messages[1].Content)
+			}
+		})
+	}
+}
+
+// A fence a model opens and never closes must not pair with a later
+// message's fence and hide the messages between: they took turns, and
+// are read as they stand.
+func TestAnUnclosedFenceHidesNoMessages(t *testing.T) {
+	file := "A: Here is the start of a script:\n```python\nprint('hi')\n" +
+		"B: You did not close your block.\n" +
+		"A: Sorry.\n" +
+		"B: Here is mine:\n```\nx = 1\n```\n" +
+		"A: Good.\n" +
+		"B: Done.\n"
+	ts, _, err := Import([]byte(file))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := strings.Join(speakerNames(ts[0]), "|"); got != "A|B|A|B|A|B" {
+		t.Fatalf("speakers %s, want every message read", got)
+	}
+}
+
+func TestFencedLines(t *testing.T) {
+	lines := strings.Split("a\n```go\nb\n```\nc\n  ~~~~\nd\n~~~\ne\n~~~~\n```not closed\nf", "\n")
+	// "~~~" does not close a "~~~~" fence; the fence never closed marks
+	// nothing.
+	want := "ftttftttttff"
+	got := ""
+	for _, f := range fencedLines(lines) {
+		got += map[bool]string{true: "t", false: "f"}[f]
+	}
+	if got != want {
+		t.Errorf("fenced %s, want %s", got, want)
+	}
+	if fencedLines(strings.Split("``` inline ` code\nA: x\n```\n", "\n")) != nil {
+		t.Error("a backtick fence whose info string holds a backtick opened a block")
+	}
+}
+
+// With one name on every message, as a model staged against itself is
+// written, every message follows itself: that says nothing about fences,
+// and the file is read as it stands.
+func TestOneNameAndAFenceReadAsWritten(t *testing.T) {
+	file := "### gpt-5 ###\nlook:\n```\n### gpt-5 ###\n```\n\n### gpt-5 ###\nyes\n\n### gpt-5 ###\nno\n"
+	ts, _, err := Import([]byte(file))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := len(ts[0].Messages); n != 4 {
+		t.Errorf("%d messages; want the 4 headings read as written", n)
+	}
+}
