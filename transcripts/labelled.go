@@ -135,6 +135,26 @@ func chooseLabelsOutside(lines []string, skip []bool) []speakerLabel {
 			forms = append(forms, seq)
 		}
 	}
+	// A title that names the speakers settles which form is theirs: a
+	// scene the two write holds its characters' lines ("Alice: …") in
+	// the messages of "## Claude" and "## GPT" under "# Claude vs GPT".
+	if len(titled) >= 2 {
+		var theirs [][]speakerLabel
+		for _, seq := range forms {
+			named := map[string]bool{}
+			for _, lb := range seq {
+				if titled[lb.name] {
+					named[lb.name] = true
+				}
+			}
+			if len(named) >= 2 {
+				theirs = append(theirs, seq)
+			}
+		}
+		if len(theirs) > 0 {
+			forms = theirs
+		}
+	}
 	// The form that labels the most lines, unless its labels are the
 	// fields of another's messages.
 	var best []speakerLabel

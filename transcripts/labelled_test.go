@@ -193,6 +193,11 @@ func TestParseLabelledFields(t *testing.T) {
 			"**gpt-5:** A riddle.\n\n**New puzzle:** What has keys?\n\n**grok-4:** A piano.\n\n**New puzzle:** And teeth?\n\n**gpt-5:** A comb.\n\n**grok-4:** Yes.\n\n**gpt-5:** Next.\n\n**grok-4:** Go on.\n\n**gpt-5:** Done.\n\n**grok-4:** Bye.\n",
 			[]string{"gpt-5", "grok-4", "gpt-5", "grok-4", "gpt-5", "grok-4", "gpt-5", "grok-4"},
 			"A riddle.\n\n**New puzzle:** What has keys?"},
+		{"a scene's characters inside the messages of the speakers a title names",
+			"# Claude vs GPT\n\n## Claude\n\nLet's write a scene. I'll start:\n\nAlice: Where were you last night?\nBob: Out.\n\n## GPT\n\nContinuing:\n\nAlice: Out where?\nBob: Just out.\n\n" +
+				"## Claude\n\nAlice: Fine. Keep your secrets.\nBob: I will.\n\n## GPT\n\nAlice: Goodnight, then.\nBob: Goodnight.\n",
+			[]string{"Claude", "GPT", "Claude", "GPT"},
+			"Let's write a scene. I'll start:\n\nAlice: Where were you last night?\nBob: Out."},
 		{"a third party who speaks as often, in turn",
 			"**A:** one\n\n**B:** two\n\n**C:** three\n\n**A:** four\n\n**B:** five\n\n**C:** six\n\n**A:** seven\n\n**B:** eight\n",
 			[]string{"A", "B", "C", "A", "B", "C", "A", "B"},
