@@ -214,8 +214,11 @@ func speakersOf(lines []string, all []speakerLabel, form uint8, titled map[strin
 			opening++
 		}
 	}
+	// A field may stand alone now and then ("Solution:" and then a code
+	// block): a name whose label stands alone at most half the time,
+	// where the speakers' labels always do, is still a field.
 	speaks := func(name string) bool {
-		return recurs(name) && (standing < 2 || alone[name] > 0) && (opening < 2 || opens[name] > 0)
+		return recurs(name) && (standing < 2 || 2*alone[name] > counts[name]) && (opening < 2 || opens[name] > 0)
 	}
 	var seq []speakerLabel
 	speakers := 0 // not counting a system prompt's or a moderator's labels

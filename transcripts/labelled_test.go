@@ -176,6 +176,11 @@ func TestParseLabelledFields(t *testing.T) {
 				"AI User:\n\nInstruction: add the risk module.\nInput: None\n\nAI Assistant:\n\nSolution: cap each position.\nNext request.\n",
 			[]string{"AI User", "AI Assistant", "AI User", "AI Assistant"},
 			"Instruction: plan the data module.\nInput: None"},
+		{"a field that stands alone once, before a code block",
+			"AI User (Stock Trader):\n\nInstruction: Install the libraries.\nInput: None\n\nAI Assistant (Python Programmer):\n\nSolution: Run `pip install tweepy`.\nNext request.\n\n" +
+				"AI User (Stock Trader):\n\nInstruction: Import them.\nInput: None\n\nAI Assistant (Python Programmer):\n\nSolution:\n```python\nimport tweepy\n```\nNext request.\n",
+			[]string{"AI User (Stock Trader)", "AI Assistant (Python Programmer)", "AI User (Stock Trader)", "AI Assistant (Python Programmer)"},
+			"Instruction: Install the libraries.\nInput: None"},
 		{"fields under labels that hold text and open paragraphs",
 			"AI User: Instruction: plan the data module.\nInput: None\n\nAI Assistant: Solution: use pandas.\nNext request.\n\n" +
 				"AI User: Instruction: add the risk module.\nInput: None\n\nAI Assistant: Solution: cap each position.\nNext request.\n",
