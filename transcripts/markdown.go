@@ -236,6 +236,7 @@ func parseMarkdownLines(text string, lines []string, starts []int, skip []bool) 
 		return nil, -1, &ParseError{Line: i + 1, Msg: `expected a "# A ↔ B" title line`}
 	}
 	t.Title = strings.TrimSuffix(lines[i][2:], "\r")
+	crlf := strings.HasSuffix(lines[i], "\r")
 	i++
 	declared := -1
 	titleLine, closed := i, false
@@ -314,6 +315,12 @@ func parseMarkdownLines(text string, lines []string, starts []int, skip []bool) 
 			torn = true
 		}
 		m.Content = joinContent(text, lines, starts, from, to)
+		if crlf && strings.IndexByte(m.Content, '\r') >= 0 {
+			// The file was saved with Windows line ends (its title line
+			// has one): the message's own are "\n". A message that holds
+			// "\r\n" in a file that does not keeps them.
+			m.Content = strings.TrimSuffix(strings.ReplaceAll(m.Content, "\r\n", "\n"), "\r")
+		}
 		t.Messages = append(t.Messages, m)
 		i = j + 1
 	}

@@ -466,3 +466,23 @@ func TestCorpusAttractorsRead(t *testing.T) {
 		}
 	}
 }
+
+// A transcript saved with Windows line ends (as an editor on Windows
+// saves it) reads as the same messages as the one it was saved from.
+func TestMarkdownSavedWithWindowsLineEnds(t *testing.T) {
+	in := &Transcript{Title: "A ↔ B", Messages: []Message{
+		{Speaker: "A", Content: "line one\nline two\n\npara"},
+		{Speaker: "B", Content: "after"},
+	}}
+	var buf bytes.Buffer
+	if err := WriteMarkdown(&buf, in); err != nil {
+		t.Fatal(err)
+	}
+	out, err := ParseMarkdown(bytes.ReplaceAll(buf.Bytes(), []byte("\n"), []byte("\r\n")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(out.Messages) != 2 || out.Messages[0].Content != in.Messages[0].Content || out.Messages[1].Content != "after" || out.Title != "A ↔ B" {
+		t.Errorf("read back %+v, title %q; want the messages as written", out.Messages, out.Title)
+	}
+}
