@@ -104,14 +104,30 @@ const maxNameLen = 48
 
 // nameColon is where the colon that ends a label's name stands in l, a
 // colon followed by a space or by nothing ("Claude: Hello", "Claude:");
-// -1 when l has no such colon first within a name's length ("12:30",
-// "https://…").
+// -1 when l has no such colon within a name's length ("12:30",
+// "https://…"). A colon between a letter or digit and another, as in an
+// Ollama model's tag ("llama3:8b: Hello"), is part of the name.
 func nameColon(l string) int {
-	i := strings.IndexByte(l[:min(len(l), maxNameLen+1)], ':') // a longer name is none
-	if i <= 0 || i+1 < len(l) && l[i+1] != ' ' && l[i+1] != '\t' {
-		return -1
+	head := l[:min(len(l), maxNameLen+1)] // a longer name is none
+	for i := 0; i < len(head); i++ {
+		if head[i] != ':' {
+			continue
+		}
+		if i+1 >= len(l) || l[i+1] == ' ' || l[i+1] == '\t' {
+			if i == 0 {
+				return -1
+			}
+			return i
+		}
+		if i == 0 || !alnumByte(l[i-1]) || !alnumByte(l[i+1]) {
+			return -1
+		}
 	}
-	return i
+	return -1
+}
+
+func alnumByte(c byte) bool {
+	return 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9'
 }
 
 // cutStamp cuts a time or a turn in brackets from the start of a line, as
