@@ -15,7 +15,7 @@ import "strings"
 // lines skipped only when the first reading shows what a label inside a
 // fence causes: the same speaker twice in a row. The second reading is
 // taken when it has fewer such repeats, and removes about one for each
-// label it hid (betterFenced); hiding messages that took turns removes
+// label it hid (betterSkipping); hiding messages that took turns removes
 // none.
 
 // fencedLines marks the lines of fenced code blocks, the fences included:
@@ -75,12 +75,13 @@ func repeats(names []string) int {
 	return n
 }
 
-// betterFenced reports whether a reading with fenced lines skipped
-// (fenced, its speakers in order) is to be taken over the plain one: it
+// betterSkipping reports whether a reading with some lines skipped (the
+// fenced ones, or labels inside paragraphs; fenced is its speakers in
+// order) is to be taken over the plain one: it
 // has fewer repeats, and it removed at least one for every two labels it
 // hid, as labels inside fences do, where a fence paired wrongly hides
 // messages that took turns; and the plain reading has two speakers.
-func betterFenced(plain, fenced []string) bool {
+func betterSkipping(plain, fenced []string) bool {
 	if len(fenced) == 0 || !twoSpeakers(plain) {
 		// With one name on every message (a model staged against
 		// itself), every message follows itself: that tells nothing.

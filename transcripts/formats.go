@@ -437,7 +437,7 @@ func parseHeaded(s string) (*Transcript, error) {
 			skip[lb.starts[i]] = true
 		}
 	}
-	if f, err := parseHeadedSkipping(s, skip); err == nil && betterFenced(speakerNames(t), speakerNames(f)) {
+	if f, err := parseHeadedSkipping(s, skip); err == nil && betterSkipping(speakerNames(t), speakerNames(f)) {
 		return f, nil
 	}
 	return t, nil

@@ -78,15 +78,41 @@ func chooseLabels(lines []string) []speakerLabel {
 	if repeatedLabels(plain) == 0 {
 		return plain
 	}
-	fenced := fencedLines(lines)
-	if fenced == nil {
-		return plain
+	// A speaker that follows itself may be a label quoted inside a
+	// message: in a code block (see fence.go), or inside a paragraph
+	// ("You said:" and the other's label on the next line) where every
+	// other label opens one. Each is skipped when that mends it.
+	if fenced := fencedLines(lines); fenced != nil {
+		if skipped := chooseLabelsOutside(lines, fenced); betterSkipping(labelNames(plain), labelNames(skipped)) {
+			plain = skipped
+		}
 	}
-	// See fence.go.
-	if skipped := chooseLabelsOutside(lines, fenced); betterFenced(labelNames(plain), labelNames(skipped)) {
-		return skipped
+	if inside := insideParagraphs(lines, plain); inside != nil {
+		if skipped := chooseLabelsOutside(lines, inside); betterSkipping(labelNames(plain), labelNames(skipped)) {
+			plain = skipped
+		}
 	}
 	return plain
+}
+
+// insideParagraphs marks the labels of seq that do not open a paragraph,
+// when at least three in four of them do; nil otherwise.
+func insideParagraphs(lines []string, seq []speakerLabel) []bool {
+	var inside []bool
+	n := 0
+	for _, lb := range seq {
+		if lb.line > 0 && !blank(lines[lb.line-1]) && !separatorLine(lines[lb.line-1]) {
+			if inside == nil {
+				inside = make([]bool, len(lines))
+			}
+			inside[lb.line] = true
+			n++
+		}
+	}
+	if 4*n > len(seq) {
+		return nil
+	}
+	return inside
 }
 
 // repeatedLabels counts the labels that name the speaker before them.

@@ -208,7 +208,7 @@ func parseMarkdown(text string) (*Transcript, error) {
 		return t, nil
 	}
 	f, _, ferr := parseMarkdownLines(text, lb.lines, lb.starts, fenced)
-	if ferr == nil && (betterFenced(speakerNames(t), speakerNames(f)) || declared > 0 && len(f.Messages) == declared && len(t.Messages) != declared) {
+	if ferr == nil && (betterSkipping(speakerNames(t), speakerNames(f)) || declared > 0 && len(f.Messages) == declared && len(t.Messages) != declared) {
 		return f, nil
 	}
 	return t, nil
