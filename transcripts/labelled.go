@@ -414,7 +414,7 @@ func parseLabelled(text string) (*Transcript, error) {
 		for from < to && (blank(lines[from]) || head && separatorLine(lines[from])) {
 			from++
 		}
-		for to > from && (blank(lines[to-1]) || separatorLine(lines[to-1])) {
+		for to > from && (blank(lines[to-1]) || separatorLine(lines[to-1]) || sectionMark(lines[to-1])) {
 			to--
 		}
 		if from >= to {
@@ -495,6 +495,25 @@ func parseLabelled(text string) (*Transcript, error) {
 		t.Title = defaultTitle(t)
 	}
 	return t, nil
+}
+
+// sectionMark reports whether l is a heading that numbers a turn or a
+// round ("## Turn 2", "### Round 3:"), as scripts write between
+// exchanges: it ends the message before it as a separator line does.
+func sectionMark(l string) bool {
+	t := strings.TrimLeft(strings.TrimSpace(l), "#")
+	if len(t) == len(strings.TrimSpace(l)) || !strings.HasPrefix(t, " ") {
+		return false // not a heading
+	}
+	word, num, ok := strings.Cut(strings.TrimSuffix(strings.TrimSpace(t), ":"), " ")
+	if !ok || num == "" || strings.Trim(num, "0123456789") != "" {
+		return false
+	}
+	switch strings.ToLower(word) {
+	case "turn", "round", "exchange", "step", "part", "iteration":
+		return true
+	}
+	return false
 }
 
 // noteKind tells the labels that are not a speaker's, as the JSON layouts

@@ -249,3 +249,24 @@ func TestParseLabelledFields(t *testing.T) {
 func BenchmarkImportLabelled(b *testing.B) {
 	benchImportAs(b, writeBold, "attractors", "backrooms")
 }
+
+// Headings that number the turns, as scripts write between exchanges,
+// separate messages and are in none of them.
+func TestTurnHeadingsSeparateMessages(t *testing.T) {
+	text := "# Conversation: Model A vs Model B\n\n## Turn 1\n\n**Model A:** Hello.\n\n**Model B:** Hi.\n\n## Turn 2\n\n**Model A:** How are you?\n\n**Model B:** Fine.\n\n### Round 3:\n\n**Model A:** Good.\n\n**Model B:** Bye.\n\n## Turn to the next page\n"
+	ts, _, err := Import([]byte(text))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, m := range ts[0].Messages {
+		got = append(got, m.Content)
+	}
+	want := "Hello.|Hi.|How are you?|Fine.|Good.|Bye.\n\n## Turn to the next page"
+	if strings.Join(got, "|") != want {
+		t.Errorf("messages %q, want %q", strings.Join(got, "|"), want)
+	}
+	if ts[0].Run != nil && ts[0].Run.Preamble != "" {
+		t.Errorf("preamble %q; the turn heading before the first message is no text of the run's", ts[0].Run.Preamble)
+	}
+}
