@@ -16,6 +16,7 @@ import (
 	"github.com/parleyhq/parley/cmd/parley/tui"
 	"github.com/parleyhq/parley/configs"
 	"github.com/parleyhq/parley/orchestrator/batch"
+	"github.com/parleyhq/parley/transcripts"
 )
 
 func init() { commands = append(commands, newBatchCmd) }
@@ -180,6 +181,13 @@ func runBatch(ctx context.Context, cmd *cobra.Command, args []string, f batchFla
 	progress := &batch.Progress{}
 	r := &batch.Runner{Dir: dir, Manifest: m, Parallel: f.parallel, Env: env, Progress: progress,
 		Transport: transport, Limiters: limiters}
+	// Another process running this batch is said before anything else
+	// (the runner takes the lock for good).
+	release, err := transcripts.LockDir(dir, "batch folder")
+	if err != nil {
+		return failureErr(err)
+	}
+	release()
 	tty := !f.plain && tui.IsTerminal(out)
 	fmt.Fprintf(out, "Batch %s: %d conversations, %d at a time, in %s\n", m.ID, len(m.Jobs), f.parallel, dir)
 	stopDisplay := showProgress(out, progress, r, tty)

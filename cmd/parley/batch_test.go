@@ -216,3 +216,23 @@ func TestBatchSummaryIsATableOnATerminal(t *testing.T) {
 		t.Fatalf("on a terminal the summary is not an aligned table:\n%s", text)
 	}
 }
+
+// A batch folder another process runs is refused before anything is
+// printed, with exit 1, as a transcript in use is.
+func TestBatchResumeOfAFolderInUse(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "b")
+	scenario := filepath.Join(t.TempDir(), "s.yaml")
+	os.WriteFile(scenario, []byte("agents:\n  - {name: A, type: scripted, lines: [a1, a2]}\n  - {name: B, type: scripted, lines: [b1, b2]}\ntermination: {max_messages: 3}\n"), 0o600)
+	if code, out, errOut := parley(t, "batch", scenario, "-n", "2", "--out", dir, "--plain"); code != exitOK {
+		t.Fatalf("batch: exit %d\n%s%s", code, out, errOut)
+	}
+	release, err := transcripts.LockDir(dir, "batch folder")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer release()
+	code, out, errOut := parley(t, "batch", "--resume", dir, "--plain")
+	if code != exitFailure || !strings.Contains(errOut, "the batch folder "+dir+" is in use") || strings.Contains(out, "Batch ") {
+		t.Errorf("exit %d, stdout %q, stderr %q; want 1, the folder named in use, and nothing printed before", code, out, errOut)
+	}
+}

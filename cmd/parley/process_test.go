@@ -301,8 +301,10 @@ func TestResumeWhileAnotherProcessWritesStops(t *testing.T) {
 	code, _, errOut := parley(t, "resume", "--no-tui", jsonl)
 	cmd.Process.Signal(syscall.SIGKILL)
 	cmd.Wait()
-	if code == exitOK || !strings.Contains(errOut, fmt.Sprintf("pid %d", cmd.Process.Pid)) || !strings.Contains(errOut, jsonl) {
-		t.Fatalf("exit %d, stderr %q; want a refusal naming pid %d", code, errOut, cmd.Process.Pid)
+	// A transcript in use is a state of the machine, not a mistake in
+	// the command: exit 1, as a batch folder in use gives.
+	if code != exitFailure || !strings.Contains(errOut, fmt.Sprintf("pid %d", cmd.Process.Pid)) || !strings.Contains(errOut, jsonl) {
+		t.Fatalf("exit %d, stderr %q; want 1 and a refusal naming pid %d", code, errOut, cmd.Process.Pid)
 	}
 	after, _ := os.ReadFile(jsonl)
 	if !bytes.HasPrefix(after, before) || bytes.Contains(after, []byte(`"resumes"`)) {

@@ -38,6 +38,9 @@ that a budget stopped needs --max-messages or --policy to go further.`,
 				if errors.Is(err, fs.ErrNotExist) {
 					return usageErr(fmt.Errorf("%s does not exist; resume needs the JSONL sidecar parley recorded beside the Markdown", jsonl))
 				}
+				if _, busy := errors.AsType[*transcripts.LockedError](err); busy {
+					return failureErr(err) // a state of the machine, not a mistake in the command
+				}
 				return usageErr(fmt.Errorf("cannot resume %s: %w", jsonl, err))
 			}
 			for _, w := range t.Run.Warnings {
