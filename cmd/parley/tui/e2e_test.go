@@ -364,3 +364,33 @@ func TestShowInTerminalThatDoesNotAnswer(t *testing.T) {
 		t.Fatalf("show did not exit after q:\n%s", tm.text())
 	}
 }
+
+// PARLEY_NO_TERM_QUERY means the terminal is never asked for its
+// background, by parley or by the libraries under its live view: nothing
+// waits on a terminal that would not answer.
+func TestNoTermQueryAsksNothing(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and runs the binary")
+	}
+	bin := parleyBinary(t)
+	t.Setenv("PARLEY_NO_TERM_QUERY", "1")
+	tm := startTermAnswering(t, 30, 80, false, bin, "show", "../../../transcripts/seed/kimi-k2-vs-grok-4.md")
+	tm.waitFor("the recording", func(s string) bool { return strings.Contains(s, "RECORDED") && strings.Contains(s, "Kimi K2 #1") })
+	tm.mu.Lock()
+	raw := tm.raw.String()
+	tm.mu.Unlock()
+	if strings.Contains(raw, "\x1b]11;?") || strings.Contains(raw, "\x1b[6n") {
+		t.Errorf("the terminal was asked for its background or cursor: %q", raw[:min(len(raw), 200)])
+	}
+	tm.press("q")
+	done := make(chan error, 1)
+	go func() { done <- tm.cmd.Wait() }()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Errorf("show exited with %v", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatalf("show did not exit after q:\n%s", tm.text())
+	}
+}

@@ -8,8 +8,9 @@
 // imports none of those libraries, and Go initializes packages in the
 // order of their import paths once their imports are ready; a test
 // checks the order). It asks the terminal itself, waiting at most
-// Timeout. When nothing answers, it sets TERM=dumb, for which termenv
-// sends no query, until Restore puts TERM back at the start of main.
+// Timeout. When nothing answers, or PARLEY_NO_TERM_QUERY says not to ask,
+// it sets TERM=dumb, for which termenv sends no query, until Restore puts
+// TERM back at the start of main.
 package earlyterm
 
 import "time"
@@ -19,6 +20,7 @@ const Timeout = 300 * time.Millisecond
 
 var (
 	asked, answered, dark bool
+	off                   bool // PARLEY_NO_TERM_QUERY: the terminal is never asked
 	restore               func()
 )
 
@@ -27,9 +29,10 @@ var (
 // stdout is not a terminal or the terminal is silent).
 func Background() (isDark, ok bool) { return dark, answered }
 
-// Silent reports whether stdout is a terminal that answered no query at
-// startup; asking again would only wait again.
-func Silent() bool { return asked && !answered }
+// Silent reports whether the terminal is not to be asked again: it
+// answered no query at startup (asking again would only wait again), or
+// PARLEY_NO_TERM_QUERY says never to ask.
+func Silent() bool { return asked && !answered || off }
 
 // Restore undoes what startup changed for a silent terminal (TERM). Call it
 // first thing in main.

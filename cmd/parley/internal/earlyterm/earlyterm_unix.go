@@ -20,7 +20,17 @@ var (
 
 func init() {
 	t := os.Getenv("TERM")
-	if os.Getenv("PARLEY_NO_TERM_QUERY") != "" || strings.HasPrefix(t, "screen") || strings.HasPrefix(t, "tmux") || strings.HasPrefix(t, "dumb") {
+	if os.Getenv("PARLEY_NO_TERM_QUERY") != "" {
+		// Nobody asks: not this package, and not termenv, which would
+		// wait its 5 s on a terminal that does not answer.
+		off = true
+		if t != "" && !strings.HasPrefix(t, "dumb") {
+			os.Setenv("TERM", "dumb")
+			restore = func() { os.Setenv("TERM", t) }
+		}
+		return
+	}
+	if strings.HasPrefix(t, "screen") || strings.HasPrefix(t, "tmux") || strings.HasPrefix(t, "dumb") {
 		return
 	}
 	// termenv asks through stdout, as its output; so does this.
