@@ -156,7 +156,11 @@ func CreateRun(dir string, run *Run) (*Recording, error) {
 			r.t.Run = &Run{Parent: run.Parent}
 		}
 		if err := r.start(run); err != nil {
+			// The header did not reach the disk (a full disk, say): no
+			// message is in the files, and they are not left behind.
 			r.Close()
+			os.Remove(mdPath)
+			os.Remove(jlPath)
 			return nil, err
 		}
 		return r, nil

@@ -311,3 +311,24 @@ func TestResumeWhileAnotherProcessWritesStops(t *testing.T) {
 		t.Error("the refused resume wrote to the transcript")
 	}
 }
+
+// A disk that takes no more (here, a file-size limit: writes fail as on a
+// full disk) before the first message is on it: parley says no
+// transcript was kept, and keeps none, not a header-only pair of files.
+func TestNoTranscriptIsLeftWhenTheFirstWriteFails(t *testing.T) {
+	if _, err := exec.LookPath("bash"); err != nil {
+		t.Skip("needs bash to set a file-size limit")
+	}
+	dir := t.TempDir()
+	scenario := filepath.Join(dir, "s.yaml")
+	os.WriteFile(scenario, []byte("agents:\n  - {name: A, type: scripted, lines: [a1, a2]}\n  - {name: B, type: scripted, lines: [b1, b2]}\ntermination: {max_messages: 3}\nopening: \""+strings.Repeat("x", 5000)+"\"\n"), 0o600)
+	out := filepath.Join(dir, "out")
+	cmd := exec.Command("bash", "-c", `ulimit -f 2; exec "$0" "$@"`, parleyBinary(t), "run", "--no-tui", "--out", out, scenario)
+	got, err := cmd.CombinedOutput()
+	if code := exitCode(err); code != exitFailure || !strings.Contains(string(got), "no transcript was kept") || !strings.Contains(string(got), "file too large") {
+		t.Fatalf("exit %d; want 1, the write's error and no transcript kept:\n%s", code, got)
+	}
+	if left, _ := os.ReadDir(out); len(left) != 0 {
+		t.Errorf("%s holds %d files; want none", out, len(left))
+	}
+}
