@@ -330,12 +330,20 @@ func (r *Recording) Append(m Message) error {
 
 // Begin records one finished message in both files and starts making it
 // durable (syncing the JSONL) in the background. Settle waits until it is;
-// Append, Finish and Close wait for it too. A message the JSONL could not
-// take is not recorded at all: Finish rebuilds the Markdown from what the
-// JSONL holds.
+// Append, Finish and Close wait for it too. A message either file could
+// not take is not recorded at all, in either: Finish rebuilds the
+// Markdown from what the JSONL holds.
 func (r *Recording) Begin(m Message) error {
 	if err := r.Settle(); err != nil {
 		return err
+	}
+	jlEnd, err := r.jl.Seek(0, io.SeekEnd)
+	if err != nil {
+		return fmt.Errorf("writing %s: %w", r.JSONLPath, err)
+	}
+	mdEnd, err := r.md.Seek(0, io.SeekEnd)
+	if err != nil {
+		return fmt.Errorf("writing %s: %w", r.MarkdownPath, err)
 	}
 	if err := r.writeJSONL(JSONLMessage(len(r.t.Messages)+1, m), false); err != nil {
 		return err
@@ -343,6 +351,16 @@ func (r *Recording) Begin(m Message) error {
 	r.t.Messages = append(r.t.Messages, m)
 	r.startSync()
 	if err := AppendMessage(r.md, m); err != nil {
+		// The Markdown could not take the message (a full disk): both
+		// files go back to the messages before it, so that they agree
+		// with each other and with the stop, which names the last
+		// message on disk. The text of a message half written is not
+		// left to be read as whole.
+		r.Settle()
+		r.md.Truncate(mdEnd)
+		r.md.Seek(mdEnd, io.SeekStart)
+		r.jl.Truncate(jlEnd)
+		r.t.Messages = r.t.Messages[:len(r.t.Messages)-1]
 		return fmt.Errorf("writing %s: %w", r.MarkdownPath, err)
 	}
 	return nil

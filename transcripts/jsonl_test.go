@@ -226,3 +226,44 @@ func FuzzParseJSONL(f *testing.F) {
 		}
 	})
 }
+
+// When the Markdown cannot take a message the JSONL took (a full disk),
+// both files go back to the messages before it: they agree with each
+// other, and with a stop that names the last message on disk.
+func TestAMessageTheMarkdownCannotTakeLeavesBothFilesAgreeing(t *testing.T) {
+	full, err := os.OpenFile("/dev/full", os.O_WRONLY, 0)
+	if err != nil {
+		t.Skip("no /dev/full to stand for a full disk")
+	}
+	rec, err := Create(t.TempDir(), sampleRun())
+	if err != nil {
+		t.Fatal(err)
+	}
+	msgs := sampleMessages()
+	if err := rec.Append(msgs[0]); err != nil {
+		t.Fatal(err)
+	}
+	before, _ := os.ReadFile(rec.JSONLPath)
+	md := rec.md
+	rec.md = full // every write fails: no space left on device
+	err = rec.Append(msgs[1])
+	rec.md = md
+	if err == nil || !strings.Contains(err.Error(), rec.MarkdownPath) {
+		t.Fatalf("err = %v; want the Markdown's write error", err)
+	}
+	if after, _ := os.ReadFile(rec.JSONLPath); !bytes.Equal(after, before) {
+		t.Errorf("the JSONL kept the message the Markdown could not take:\n%s", after[len(before):])
+	}
+	if n := len(rec.Messages()); n != 1 {
+		t.Errorf("%d messages recorded; want 1", n)
+	}
+	if err := rec.Finish(time.Now(), Stop{Kind: StopError, Reason: "no space left on device", At: 1}); err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range []string{rec.MarkdownPath, rec.JSONLPath} {
+		if tr, err := Read(p); err != nil || len(tr.Messages) != 1 {
+			t.Errorf("%s: %v; want the one message both files took", p, err)
+		}
+	}
+	full.Close()
+}
