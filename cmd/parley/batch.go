@@ -22,15 +22,16 @@ import (
 func init() { commands = append(commands, newBatchCmd) }
 
 type batchFlags struct {
-	n        int
-	parallel int
-	vary     []string
-	out      string
-	resume   string
-	pace     string
-	plain    bool
-	dryRun   bool
-	queue    queueFlags // cluster.go
+	n           int
+	parallel    int
+	vary        []string
+	out         string
+	resume      string
+	pace        string
+	plain       bool
+	dryRun      bool
+	retryFailed bool       // with --resume: continue conversations an error stopped
+	queue       queueFlags // cluster.go
 }
 
 func newBatchCmd() *cobra.Command {
@@ -79,6 +80,7 @@ those still to run.`,
 	c.Flags().StringVar(&f.pace, "pace", "", "override the pace of replay and scripted agents, such as 0 (instant)")
 	c.Flags().BoolVar(&f.plain, "plain", false, "print plain progress lines even on a terminal")
 	c.Flags().BoolVar(&f.dryRun, "dry-run", false, "list every conversation the batch would stage, one a line, and send no request")
+	c.Flags().BoolVar(&f.retryFailed, "retry-failed", false, "with --resume: continue the conversations an error stopped (a full disk, a provider that was down), as interrupted ones are")
 	f.queue.register(c)
 	return c
 }
@@ -94,6 +96,9 @@ func runBatch(ctx context.Context, cmd *cobra.Command, args []string, f batchFla
 		dir string
 		err error
 	)
+	if f.retryFailed && (f.resume == "" || f.queue.url != "") {
+		return usageErr(errors.New("--retry-failed goes with --resume DIR, for a batch run on this machine"))
+	}
 	if f.resume != "" {
 		if len(args) > 0 || len(f.vary) > 0 || f.out != "" {
 			return usageErr(errors.New("--resume takes the batch directory alone; its scenarios and --vary values are in its batch.json"))
@@ -173,7 +178,7 @@ func runBatch(ctx context.Context, cmd *cobra.Command, args []string, f batchFla
 		return usageErr(err)
 	}
 	defer batch.CloseIdle(client)
-	env := batch.Env{HTTPClient: client, Warn: warnOnce(stderr)}
+	env := batch.Env{HTTPClient: client, Warn: warnOnce(stderr), RetryFailed: f.retryFailed}
 	if env.Pace, err = parsePace(f.pace); err != nil {
 		return usageErr(err)
 	}

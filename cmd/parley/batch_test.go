@@ -114,6 +114,7 @@ func TestBatchUsageErrors(t *testing.T) {
 		{"bad -j", []string{"batch", "../../configs/ollama-pair.yaml", "-j", "0"}, "-j must be at least 1"},
 		{"resume with scenarios", []string{"batch", "../../configs/ollama-pair.yaml", "--resume", dir}, "--resume takes the batch directory alone"},
 		{"resume a folder that is no batch", []string{"batch", "--resume", dir}, "is not a batch directory"},
+		{"retry-failed without resume", []string{"batch", "../../configs/ollama-pair.yaml", "--retry-failed"}, "--retry-failed goes with --resume DIR"},
 		{"missing key", []string{"batch", "../../configs/openai-self.yaml", "--out", filepath.Join(dir, "k")}, "OPENAI_API_KEY"},
 	}
 	t.Setenv("OPENAI_API_KEY", "")

@@ -107,6 +107,10 @@ type Env struct {
 	Sinks func(Job) []orchestrator.Sink
 	// Warn receives warnings, such as a key sent over plain HTTP.
 	Warn func(string)
+	// RetryFailed continues a job whose recording an error stopped (a
+	// full disk, a provider that was down) as an interrupted one is
+	// continued, instead of keeping its failure (batch --retry-failed).
+	RetryFailed bool
 }
 
 // Run states of a job.
@@ -228,16 +232,26 @@ func prepareJob(job *Job, dir string, env *Env, load func(Job) (*configs.Scenari
 	rec := &orchestrator.Recorder{Dir: dir}
 	j.rec = rec
 	var prior []transcripts.Message
-	if path, err := existingJSONL(dir); err != nil {
+	path, err := existingJSONL(dir)
+	if err != nil {
 		res.Error = err.Error()
 		return j, err
-	} else if path != "" {
+	}
+	if st, err := os.Stat(path); path != "" && err == nil && st.Size() == 0 && env.RetryFailed {
+		// Not even the run's header reached the disk (a full disk):
+		// nothing is recorded, and the job starts again.
+		os.Remove(path)
+		os.Remove(strings.TrimSuffix(path, ".jsonl") + ".md")
+		path = ""
+	}
+	if path != "" {
 		t, err := transcripts.Read(path)
 		if err != nil {
 			res.Error = fmt.Sprintf("cannot continue job %s: %v", job.ID, err)
 			return j, errors.New(res.Error)
 		}
-		if t.Run != nil && t.Run.Stop != nil && t.Run.Stop.Kind != transcripts.StopInterrupted {
+		retry := env.RetryFailed && t.Run != nil && t.Run.Stop != nil && t.Run.Stop.Kind == transcripts.StopError
+		if t.Run != nil && t.Run.Stop != nil && t.Run.Stop.Kind != transcripts.StopInterrupted && !retry {
 			out := ResultFromTranscript(t, j.judgeBy())
 			fill(&out, *res, path)
 			j.res = &out

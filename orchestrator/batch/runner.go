@@ -79,7 +79,7 @@ func (r *Runner) Run(ctx context.Context) (*Summary, error) {
 	var todo []int
 	for i, j := range m.Jobs {
 		rec, ok := st.Last[j.ID]
-		if ok && (rec.State == StateDone || rec.State == StateFailed) && rec.Result != nil {
+		if ok && (rec.State == StateDone || rec.State == StateFailed && !r.Env.RetryFailed) && rec.Result != nil {
 			res := *rec.Result
 			results[i] = &res
 			continue

@@ -336,6 +336,54 @@ func TestAFailedConversationDoesNotStopTheOthers(t *testing.T) {
 	}
 }
 
+// A provider that was down when the batch ran: --resume keeps its
+// failures, and with RetryFailed continues each failed conversation from
+// its last message on disk until it ends as the others did.
+func TestRetryFailedContinuesWhatAnErrorStopped(t *testing.T) {
+	var down atomic.Bool
+	down.Store(true)
+	srv := openaitest.Start(t, func(r openaitest.Request) openaitest.Reply {
+		// The third message of each conversation meets the outage.
+		if down.Load() && len(r.Body.Messages) >= 4 {
+			return openaitest.Error(http.StatusBadRequest, "The provider is down.")
+		}
+		return talk(r)
+	})
+	r := runner(t, []*configs.Scenario{scenario(t, pairYAML(srv.URL, ""))}, 4, 2)
+	if sum, err := r.Run(context.Background()); err != nil || sum.Failed != 4 {
+		t.Fatalf("first run: %v, failed %d; want all 4 failed", err, sum.Failed)
+	}
+	down.Store(false)
+	m, err := ReadManifest(r.Dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sum, err := prepared(t, r.Dir, m, 2).Run(context.Background()); err != nil || sum.Failed != 4 || sum.Done != 0 {
+		t.Fatalf("resume without retrying: %v, done %d, failed %d; want the 4 failures kept", err, sum.Done, sum.Failed)
+	}
+	retry := prepared(t, r.Dir, m, 2)
+	retry.Env.RetryFailed = true
+	sum, err := retry.Run(context.Background())
+	if err != nil || sum.Done != 4 || sum.Failed != 0 {
+		t.Fatalf("retrying: %v, done %d, failed %d; want 4 done", err, sum.Done, sum.Failed)
+	}
+	files := jsonls(t, r.Dir)
+	if len(files) != 4 {
+		t.Fatalf("%d transcripts; want each conversation's one, continued", len(files))
+	}
+	for _, f := range files {
+		tr, err := transcripts.Read(f)
+		if err != nil || tr.Run.Stop == nil || tr.Run.Stop.Kind != transcripts.StopPolicy || tr.Run.Resumes != 1 {
+			t.Errorf("%s: %v, stop %+v; want it continued once to a policy stop", f, err, tr.Run.Stop)
+		}
+		for i, m := range tr.Messages {
+			if i > 0 && m.Speaker == tr.Messages[i-1].Speaker {
+				t.Errorf("%s: message %d follows its own speaker: a message was repeated or lost", f, i+1)
+			}
+		}
+	}
+}
+
 // countingServer is a loopback server that counts requests in flight
 // exactly: a request counts from its arrival until just before its last
 // bytes are written, so the count never exceeds what the client had open.
