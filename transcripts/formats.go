@@ -6,10 +6,14 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
+	"slices"
 	"strings"
 	"unicode/utf16"
 	"unicode/utf8"
 	"unsafe"
+
+	"gopkg.in/yaml.v3"
 )
 
 // Other tools record conversations in other layouts. parley imports these,
@@ -127,12 +131,30 @@ func detect(data []byte, text func([]byte) string) (string, []any, *Transcript) 
 		return LayoutHeaded, nil, nil
 	}
 	if t, err := parseLabelled(text(d)); err == nil {
+		// "speaker: A" and "text: one" read as labels too: YAML whose
+		// keys name a message's fields is the YAML it is.
+		if fieldsOnly(t) {
+			if vals, ok := yamlValues(d); ok {
+				return LayoutYAML, vals, nil
+			}
+		}
 		return LayoutLabelled, nil, t
 	}
 	if vals, ok := yamlValues(d); ok {
 		return LayoutYAML, vals, nil
 	}
 	return "", nil, nil
+}
+
+// fieldsOnly reports whether every speaker of t is the name of a field
+// that JSON and YAML messages hold ("speaker", "text", "role", …).
+func fieldsOnly(t *Transcript) bool {
+	for _, m := range t.Messages {
+		if !slices.Contains(speakerKeys, strings.ToLower(m.Speaker)) && !slices.Contains(textKeys, strings.ToLower(m.Speaker)) {
+			return false
+		}
+	}
+	return len(t.Messages) > 0
 }
 
 // headerCloses reports whether a "---" line closes the header of a file
@@ -404,6 +426,14 @@ func ReadAny(path string) ([]*Transcript, string, error) {
 	// so the messages' strings may slice them instead of a copy.
 	ts, layout, err := importData(data, func(b []byte) string { return unsafe.String(unsafe.SliceData(b), len(b)) })
 	if err != nil {
+		if ext := strings.ToLower(filepath.Ext(path)); errors.Is(err, ErrUnknownLayout) && (ext == ".yaml" || ext == ".yml") {
+			// A YAML file that does not parse is said to be so, with the
+			// line, as a JSON file is.
+			var v any
+			if yerr := yaml.Unmarshal(data, &v); yerr != nil {
+				return nil, layout, fmt.Errorf("%s: not a transcript: the YAML does not parse: %s", path, strings.TrimPrefix(yerr.Error(), "yaml: "))
+			}
+		}
 		return nil, layout, fmt.Errorf("%s: %w", path, err)
 	}
 	return ts, layout, nil

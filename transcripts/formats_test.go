@@ -560,3 +560,18 @@ func TestSidesByTurn(t *testing.T) {
 		})
 	}
 }
+
+// YAML documents, each a message, are the conversation they list, not a
+// conversation between "speaker" and "text"; a .yaml file that does not
+// parse is said to be so, with its line.
+func TestYAMLDocumentsAndYAMLThatDoesNotParse(t *testing.T) {
+	ts, layout, err := Import([]byte("---\nspeaker: A\ntext: one\n---\nspeaker: B\ntext: two\n---\nspeaker: A\ntext: three\n"))
+	if err != nil || layout != LayoutYAML || strings.Join(speakerNames(ts[0]), "|") != "A|B|A" || ts[0].Messages[2].Content != "three" {
+		t.Fatalf("layout %q, %v: %+v; want three YAML messages A, B, A", layout, err, ts)
+	}
+	path := filepath.Join(t.TempDir(), "bad.yaml")
+	os.WriteFile(path, []byte("messages:\n  - speaker: Claude\n    text: Hello: there\n  - speaker: GPT\n    text: Hi\n"), 0o600)
+	if _, _, err := ReadAny(path); err == nil || !strings.Contains(err.Error(), path+": not a transcript: the YAML does not parse: line 3: mapping values are not allowed") {
+		t.Errorf("err = %v; want the YAML's error and its line", err)
+	}
+}

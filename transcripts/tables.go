@@ -10,6 +10,7 @@ import (
 	"bytes"
 	"encoding/csv"
 	"encoding/json"
+	"io"
 	"strings"
 
 	"gopkg.in/yaml.v3"
@@ -84,9 +85,27 @@ func tableTurns(d []byte) ([]any, bool) {
 // yamlValues reads d as YAML holding one of the JSON layouts (LayoutYAML),
 // returning it as JSON's values, unwrapped as unwrapJSON does.
 func yamlValues(d []byte) ([]any, bool) {
-	var v any
-	if err := yaml.Unmarshal(d, &v); err != nil {
+	// Documents separated by "---" lines, each a message, are the list
+	// of them.
+	var docs []any
+	dec := yaml.NewDecoder(bytes.NewReader(d))
+	for {
+		var doc any
+		err := dec.Decode(&doc)
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return nil, false
+		}
+		docs = append(docs, doc)
+	}
+	if len(docs) == 0 {
 		return nil, false
+	}
+	v := docs[0]
+	if len(docs) > 1 {
+		v = any(docs)
 	}
 	switch v.(type) {
 	case map[string]any, []any:
