@@ -133,31 +133,63 @@ func isTurn(m map[string]any) bool {
 // its own, {"conversation": {"messages": […]}} or {"data": {…}}: a
 // top-level object in no layout whose "data" field, or one of turnsKeys,
 // is an object in one is replaced by that object. A top-level list of
-// [speaker, text] pairs is replaced by its turns (pairTurns). Anything
-// else is kept as it is.
+// such objects, as chat exports write every conversation of an account
+// ([{"title": …, "chat": {"messages": […]}}, …]), is the conversations
+// it wraps. A top-level list of [speaker, text] pairs is replaced by its
+// turns (pairTurns). Anything else is kept as it is. vals is not changed.
 func unwrapJSON(vals []any) []any {
-	out := vals
-	for i, v := range vals {
-		if list, ok := v.([]any); ok {
-			if turns, ok := pairTurns(list); ok {
-				out = append(out[:i:i], out[i:]...)
-				out[i] = turns
-			}
+	out := make([]any, 0, len(vals))
+	for _, v := range vals {
+		list, isList := v.([]any)
+		if !isList {
+			in, _ := unwrapObject(v)
+			out = append(out, in)
 			continue
 		}
-		obj, ok := v.(map[string]any)
-		if !ok || jsonLayout([]any{obj}) != "" {
+		if turns, ok := pairTurns(list); ok {
+			out = append(out, turns)
 			continue
 		}
-		for _, k := range append([]string{"data"}, turnsKeys...) {
-			if in, ok := obj[k].(map[string]any); ok && jsonLayout([]any{in}) != "" {
-				out = append(out[:i:i], out[i:]...) // a copy: vals stays as it was
-				out[i] = in
-				break
-			}
+		if convs, ok := wrappedConversations(list); ok {
+			out = append(out, convs...)
+			continue
 		}
+		out = append(out, v)
 	}
 	return out
+}
+
+// unwrapObject is the object in a layout that v, an object in none,
+// wraps under "data" or one of turnsKeys, and true; v itself and false
+// otherwise.
+func unwrapObject(v any) (any, bool) {
+	obj, ok := v.(map[string]any)
+	if !ok || jsonLayout([]any{obj}) != "" {
+		return v, false
+	}
+	for _, k := range append([]string{"data"}, turnsKeys...) {
+		if in, ok := obj[k].(map[string]any); ok && jsonLayout([]any{in}) != "" {
+			return in, true
+		}
+	}
+	return v, false
+}
+
+// wrappedConversations is what a list of wrapped conversations wraps,
+// when every item of it is one.
+func wrappedConversations(list []any) ([]any, bool) {
+	if len(list) == 0 {
+		return nil, false
+	}
+	out := make([]any, len(list))
+	for i, it := range list {
+		in, wrapped := unwrapObject(it)
+		if !wrapped {
+			return nil, false
+		}
+		out[i] = in
+	}
+	return out, true
 }
 
 // jsonLayout tells OpenAI messages from ShareGPT conversations.

@@ -21,3 +21,21 @@ func TestOneLine(t *testing.T) {
 func BenchmarkImportJSON(b *testing.B) {
 	benchImportAs(b, writeOpenAI, "backrooms")
 }
+
+// A chat export of every conversation of an account, each wrapped in the
+// export's own object, is the conversations it wraps.
+func TestAListOfWrappedConversations(t *testing.T) {
+	data := `[{"title":"Poem","chat":{"messages":[{"role":"user","content":"hi"},{"role":"assistant","content":"hello"}]}},` +
+		`{"title":"Riddle","chat":{"messages":[{"role":"user","content":"what has keys?"},{"role":"assistant","content":"a piano"}]}}]`
+	ts, layout, err := Import([]byte(data))
+	if err != nil || layout != LayoutOpenAI || len(ts) != 2 {
+		t.Fatalf("layout %q, %d conversations, %v; want the two it wraps", layout, len(ts), err)
+	}
+	if ts[1].Messages[1].Content != "a piano" {
+		t.Errorf("second conversation: %+v", ts[1].Messages)
+	}
+	// A list whose items are not all wrapped conversations is no export.
+	if _, _, err := Import([]byte(`[{"chat":{"messages":[{"role":"user","content":"hi"}]}}, {"score": 3}]`)); err == nil {
+		t.Error("a list with an item that wraps nothing was read")
+	}
+}
