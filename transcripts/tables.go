@@ -10,6 +10,8 @@ import (
 	"bytes"
 	"encoding/csv"
 	"encoding/json"
+	"errors"
+	"fmt"
 	"io"
 	"strings"
 
@@ -35,6 +37,24 @@ const (
 // that the header holds; every row must have the header's number of
 // fields, so prose with commas in it is not a table.
 func tableTurns(d []byte) ([]any, bool) {
+	turns, err := readTable(d)
+	return turns, err == nil && turns != nil
+}
+
+// tableError says what is wrong with a table whose header names a speaker
+// and a text column but whose rows do not read, naming the line; nil when
+// d is no such table.
+func tableError(d []byte) error {
+	if _, err := readTable(d); err != nil {
+		return err
+	}
+	return nil
+}
+
+// readTable reads d as a table of messages: nil, nil when its header
+// names no speaker and text columns (no table of messages at all); an
+// error naming the line when it does but its rows do not read.
+func readTable(d []byte) ([]any, error) {
 	header, _, _ := bytes.Cut(d, []byte("\n"))
 	comma := rune(0)
 	for _, c := range []rune{'\t', ',', ';'} {
@@ -44,14 +64,14 @@ func tableTurns(d []byte) ([]any, bool) {
 		}
 	}
 	if comma == 0 {
-		return nil, false
+		return nil, nil
 	}
 	r := csv.NewReader(bytes.NewReader(d))
 	r.Comma = comma
 	r.TrimLeadingSpace = true
 	head, err := r.Read()
 	if err != nil {
-		return nil, false
+		return nil, nil
 	}
 	cols := map[string]int{}
 	for i, h := range head {
@@ -65,11 +85,23 @@ func tableTurns(d []byte) ([]any, bool) {
 		named[h] = ""
 	}
 	if !isTurn(named) {
-		return nil, false // the header names no speaker or no text: not a table of messages
+		return nil, nil // the header names no speaker or no text: not a table of messages
 	}
 	rows, err := r.ReadAll()
-	if err != nil || len(rows) < 2 {
-		return nil, false
+	if err != nil {
+		sep := map[rune]string{'\t': "tab", ',': "comma", ';': "semicolon"}[comma]
+		if pe, ok := errors.AsType[*csv.ParseError](err); ok {
+			switch {
+			case errors.Is(pe.Err, csv.ErrFieldCount):
+				return nil, fmt.Errorf("a table: line %d has another number of fields than the header's %d; a text that holds a %s is written in double quotes", pe.Line, len(head), sep)
+			case errors.Is(pe.Err, csv.ErrBareQuote), errors.Is(pe.Err, csv.ErrQuote):
+				return nil, fmt.Errorf("a table: line %d has a double quote inside a text not in quotes; write the text in double quotes, each quote inside doubled (\"say \"\"hi\"\"\")", pe.Line)
+			}
+		}
+		return nil, fmt.Errorf("a table: %v", err)
+	}
+	if len(rows) < 2 {
+		return nil, nil
 	}
 	turns := make([]any, 0, len(rows))
 	for _, row := range rows {
@@ -79,7 +111,7 @@ func tableTurns(d []byte) ([]any, bool) {
 		}
 		turns = append(turns, m)
 	}
-	return []any{turns}, true
+	return []any{turns}, nil
 }
 
 // yamlValues reads d as YAML holding one of the JSON layouts (LayoutYAML),
