@@ -53,6 +53,7 @@ type Recording struct {
 	md, jl  *os.File
 	t       Transcript
 	pending *pendingSync // the sync Begin started, until Settle
+	newDir  string       // the folder CreateRun made for it, if it made one
 }
 
 // syncInBackground is the sync Begin starts: syncData, but for tests.
@@ -115,6 +116,13 @@ func Create(dir string, run Run) (*Recording, error) { return CreateRun(dir, &ru
 // CreateRun is Create for a run held by reference: the recorder, which
 // creates a transcript deep in a conversation's goroutine, passes no copy.
 func CreateRun(dir string, run *Run) (*Recording, error) {
+	newDir := "" // the outermost folder MkdirAll makes
+	for d := filepath.Clean(dir); ; d = filepath.Dir(d) {
+		if _, err := os.Stat(d); !errors.Is(err, fs.ErrNotExist) || filepath.Dir(d) == d {
+			break
+		}
+		newDir = d
+	}
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, fmt.Errorf("creating the transcript directory %s: %w", dir, err)
 	}
@@ -148,9 +156,10 @@ func CreateRun(dir string, run *Run) (*Recording, error) {
 			jl.Close()
 			os.Remove(mdPath)
 			os.Remove(jlPath)
+			removeMadeDirs(dir, newDir)
 			return nil, err
 		}
-		r := &Recording{MarkdownPath: mdPath, JSONLPath: jlPath, md: md, jl: jl}
+		r := &Recording{MarkdownPath: mdPath, JSONLPath: jlPath, md: md, jl: jl, newDir: newDir}
 		r.t = Transcript{Title: run.Title, Started: run.Started}
 		if run.Parent != nil {
 			r.t.Run = &Run{Parent: run.Parent}
@@ -161,6 +170,7 @@ func CreateRun(dir string, run *Run) (*Recording, error) {
 			r.Close()
 			os.Remove(mdPath)
 			os.Remove(jlPath)
+			removeMadeDirs(dir, newDir)
 			return nil, err
 		}
 		return r, nil
@@ -445,6 +455,19 @@ func (r *Recording) rewriteMarkdown() error {
 	return nil
 }
 
+// removeMadeDirs removes dir and the folders above it up to top, the
+// outermost that CreateRun made, each only when nothing else is in it.
+func removeMadeDirs(dir, top string) {
+	if top == "" {
+		return
+	}
+	for d := filepath.Clean(dir); ; d = filepath.Dir(d) {
+		if os.Remove(d) != nil || d == filepath.Clean(top) || filepath.Dir(d) == d {
+			return
+		}
+	}
+}
+
 // Remove closes the recording and deletes both its files, for a run that
 // ended before it had anything worth keeping.
 func (r *Recording) Remove() error {
@@ -453,6 +476,7 @@ func (r *Recording) Remove() error {
 	if e := os.Remove(r.MarkdownPath); err == nil {
 		err = e
 	}
+	removeMadeDirs(filepath.Dir(r.JSONLPath), r.newDir)
 	return err
 }
 

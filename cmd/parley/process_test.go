@@ -328,7 +328,29 @@ func TestNoTranscriptIsLeftWhenTheFirstWriteFails(t *testing.T) {
 	if code := exitCode(err); code != exitFailure || !strings.Contains(string(got), "no transcript was kept") || !strings.Contains(string(got), "file too large") {
 		t.Fatalf("exit %d; want 1, the write's error and no transcript kept:\n%s", code, got)
 	}
-	if left, _ := os.ReadDir(out); len(left) != 0 {
-		t.Errorf("%s holds %d files; want none", out, len(left))
+	if _, err := os.Stat(out); err == nil {
+		left, _ := os.ReadDir(out)
+		t.Errorf("%s is left behind, holding %d files; want no folder, since parley made it for the transcript", out, len(left))
+	}
+}
+
+// A run against an address nothing listens at keeps no transcript, and
+// no folder it made for one.
+func TestARunNobodyAnsweredLeavesNothing(t *testing.T) {
+	dir := t.TempDir()
+	scenario := filepath.Join(dir, "s.yaml")
+	os.WriteFile(scenario, []byte("agents:\n  - {name: A, base_url: 'http://127.0.0.1:1/v1', model: m}\n  - {name: B, type: scripted, lines: [b1]}\nopening: Hello.\n"), 0o600)
+	out := filepath.Join(dir, "new", "out")
+	defer func() {
+		if _, err := os.Stat(filepath.Join(dir, "new")); err == nil {
+			t.Errorf("the folder made above %s is left behind", out)
+		}
+	}()
+	code, stdout, errOut := parley(t, "run", "--no-tui", "--out", out, scenario)
+	if code != exitFailure || !strings.Contains(stdout+errOut, "no transcript was kept") {
+		t.Fatalf("exit %d; want 1 and no transcript kept\n%s%s", code, stdout, errOut)
+	}
+	if _, err := os.Stat(out); err == nil {
+		t.Errorf("%s is left behind", out)
 	}
 }
