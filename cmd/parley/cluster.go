@@ -176,14 +176,7 @@ func runQueuedBatch(ctx context.Context, cmd *cobra.Command, m *batch.Manifest, 
 		snap.Retries += res.Retries
 		snap.Running = q.Running(ctx)
 		snap.Elapsed = time.Since(start)
-		if s := snap.Elapsed.Seconds(); s > 0 {
-			snap.MessagesPerSecond = float64(snap.Messages) / s
-		}
-		if finished := snap.Done + snap.Failed; finished < snap.Total {
-			snap.ETA = time.Duration(float64(snap.Elapsed) / float64(finished) * float64(snap.Total-finished))
-		} else {
-			snap.ETA = 0
-		}
+		snap.Rates()
 		what := res.State
 		if res.Stop.Reason != "" {
 			what += ": " + res.Stop.Reason

@@ -319,6 +319,14 @@ func (p *Progress) Snapshot() Snapshot {
 	if !p.start.IsZero() {
 		s.Elapsed = time.Since(p.start)
 	}
+	s.Rates()
+	return s
+}
+
+// Rates works out the messages a second and the time left from the
+// counts and the time elapsed; no ETA until a conversation has finished.
+func (s *Snapshot) Rates() {
+	s.MessagesPerSecond, s.ETA = 0, 0
 	if secs := s.Elapsed.Seconds(); secs > 0 {
 		s.MessagesPerSecond = float64(s.Messages) / secs
 	}
@@ -326,7 +334,6 @@ func (p *Progress) Snapshot() Snapshot {
 	if left := s.Total - s.Skipped - finished; finished > 0 && left > 0 {
 		s.ETA = time.Duration(float64(s.Elapsed) / float64(finished) * float64(left))
 	}
-	return s
 }
 
 // Line renders the snapshot as one line:
