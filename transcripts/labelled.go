@@ -75,6 +75,15 @@ const LayoutLabelled = "speaker-labelled"
 // however often it speaks, so a short conversation with such a title reads.
 func chooseLabels(lines []string) []speakerLabel {
 	plain := chooseLabelsOutside(lines, nil)
+	if len(plain) == 0 {
+		return nil
+	}
+	fenced := fencedLines(lines)
+	if fenced != nil && allFenced(plain, fenced) {
+		// Every label is inside a code block: a document showing YAML
+		// keys ("agents:", "limits:"), not a conversation.
+		return nil
+	}
 	if repeatedLabels(plain) == 0 {
 		return plain
 	}
@@ -82,7 +91,7 @@ func chooseLabels(lines []string) []speakerLabel {
 	// message: in a code block (see fence.go), or inside a paragraph
 	// ("You said:" and the other's label on the next line) where every
 	// other label opens one. Each is skipped when that mends it.
-	if fenced := fencedLines(lines); fenced != nil {
+	if fenced != nil {
 		if skipped := chooseLabelsOutside(lines, fenced); betterSkipping(labelNames(plain), labelNames(skipped)) {
 			plain = skipped
 		}
@@ -113,6 +122,16 @@ func insideParagraphs(lines []string, seq []speakerLabel) []bool {
 		return nil
 	}
 	return inside
+}
+
+// allFenced reports whether every label of seq is inside a code block.
+func allFenced(seq []speakerLabel, fenced []bool) bool {
+	for _, lb := range seq {
+		if !fenced[lb.line] {
+			return false
+		}
+	}
+	return true
 }
 
 // repeatedLabels counts the labels that name the speaker before them.
