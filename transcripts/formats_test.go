@@ -288,7 +288,7 @@ func TestImportErrors(t *testing.T) {
 		{"lists of other things", `{"scores": [1, 2], "tags": [{"label": "x"}]}`, `JSON needs "messages"`},
 		{"message without a speaker", `{"messages": [{"content": "x"}]}`, "message 1 has no field naming its speaker: none of name, speaker"},
 		{"turns without a speaker", `{"turns": [{"text": "x"}]}`, "message 1 has no field naming its speaker"},
-		{"a document whose only labels are YAML keys in code blocks", "# Setup\n\nWrite:\n\n```yaml\nagents:\n  - a\nlimits:\n  x: 1\n```\n\nThen:\n\n```yaml\nagents:\n  - b\nlimits:\n  y: 2\n```\n", "not a transcript layout parley knows"},
+		{"a document whose only labels are YAML keys in code blocks", "# mytool\n\n## Configure\n\n```yaml\nagents:\n  - name: a\nlimits:\n  openai: 8\n```\n\n## Example\n\n```yaml\nagents:\n  - name: b\nlimits:\n  openai: 4\n```\n", "not a transcript layout parley knows"},
 		{"a document with headings", "# Notes\n\n## Install\n\nRun it.\n\n## Usage\n\nUse it.\n", "not a transcript layout parley knows"},
 		{"a title without a header", "# A ↔ B\n\nsome words\n", "not a transcript layout parley knows"},
 		{"one name's labels and no title naming it", "**Note:** a\n\n**Note:** b\n\n**Note:** c\n\n**Note:** d\n", "not a transcript layout parley knows"},
