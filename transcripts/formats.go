@@ -13,6 +13,7 @@ import (
 	"unicode/utf8"
 	"unsafe"
 
+	"golang.org/x/text/encoding/charmap"
 	"gopkg.in/yaml.v3"
 )
 
@@ -285,6 +286,13 @@ func sidesByTurn(t *Transcript) {
 // importLayout is importData before the sides are told apart.
 func importLayout(data []byte, text func([]byte) string) ([]*Transcript, string, error) {
 	data = fromUTF16(data)
+	if latin, ok := fromWindows1252(data); ok {
+		ts, layout, err := importLayout(latin, text)
+		for _, t := range ts {
+			t.Warnings = append(t.Warnings, "the file is not UTF-8; it was read as Windows-1252 (Latin-1), as Windows editors save text, so é is é and not a replacement character")
+		}
+		return ts, layout, err
+	}
 	layout, vals, labelled := detect(data, text)
 	d := bytes.TrimPrefix(data, []byte("\ufeff"))
 	switch layout {
@@ -370,8 +378,21 @@ func looksJSON(d []byte) bool {
 	return false
 }
 
+// fromWindows1252 decodes text that is not UTF-8 but holds no NUL (so
+// not binary, nor UTF-16, which fromUTF16 has turned) as Windows-1252, the
+// code page Windows editors save Western text in, of which Latin-1 is a
+// part.
+func fromWindows1252(data []byte) ([]byte, bool) {
+	if utf8.Valid(data) || bytes.IndexByte(data, 0) >= 0 {
+		return nil, false
+	}
+	out, err := charmap.Windows1252.NewDecoder().Bytes(data)
+	return out, err == nil
+}
+
 // looksBinary reports whether data, in no layout parley reads, is not
-// text at all: its first 4 KiB hold a NUL or bytes that are no UTF-8.
+// text at all: its first 4 KiB hold a NUL, bytes that are no UTF-8, or
+// control characters no text holds.
 func looksBinary(data []byte) bool {
 	head := data[:min(len(data), 4096)]
 	if len(head) < len(data) {
@@ -381,7 +402,18 @@ func looksBinary(data []byte) bool {
 		}
 		head = head[:max(len(head)-1, 0)]
 	}
-	return bytes.IndexByte(head, 0) >= 0 || !utf8.Valid(head)
+	if bytes.IndexByte(head, 0) >= 0 || !utf8.Valid(head) {
+		return true
+	}
+	// Control characters that text does not hold, in more than one byte
+	// in a hundred.
+	controls := 0
+	for _, c := range head {
+		if c < 0x20 && c != '\t' && c != '\n' && c != '\r' && c != '\f' && c != '\v' && c != 0x1b {
+			controls++
+		}
+	}
+	return controls*100 > len(head)
 }
 
 // fromUTF16 turns text that starts with a UTF-16 byte order mark (as some

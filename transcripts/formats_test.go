@@ -273,7 +273,8 @@ func TestImportErrors(t *testing.T) {
 		{"an empty file", "", "not a transcript layout parley knows: the file is empty"},
 		{"only white space", " \n\t\n", "the file is empty"},
 		{"a binary file", "\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "not a transcript layout parley knows: the file is binary, not text"},
-		{"bytes that are no UTF-8", "abc \xff\xfe\xfd def\n", "the file is binary"},
+		{"control characters", "\x01\x02\x03\x04 abc \x05\x06\x07\x08\n", "the file is binary"},
+		{"Latin-1 text that is no conversation", "abc caf\xe9 def\n", "expected parley Markdown"},
 		{"UTF-8 cut mid-character at 4 KiB is text", strings.Repeat("é", 3000), "expected parley Markdown"},
 		{"json of another shape", `{"foo": 1}`, `JSON needs "messages"`},
 		{"broken json", `{"messages": [`, "does not parse"},
@@ -575,5 +576,20 @@ func TestYAMLDocumentsAndYAMLThatDoesNotParse(t *testing.T) {
 	os.WriteFile(path, []byte("messages:\n  - speaker: Claude\n    text: Hello: there\n  - speaker: GPT\n    text: Hi\n"), 0o600)
 	if _, _, err := ReadAny(path); err == nil || !strings.Contains(err.Error(), path+": not a transcript: the YAML does not parse: line 3: mapping values are not allowed") {
 		t.Errorf("err = %v; want the YAML's error and its line", err)
+	}
+}
+
+// Text a Windows editor saved in its Western code page reads as the text
+// it is, with a warning, not with replacement characters.
+func TestWindows1252TextReadsAsItIs(t *testing.T) {
+	ts, _, err := Import([]byte("A: Caf\xe9 au lait?\nB: Oui, tr\xe8s bien.\nA: Na\xefve question.\nB: \x93Quotes\x94.\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := ts[0].Messages[0].Content + "|" + ts[0].Messages[3].Content; got != "Café au lait?|“Quotes”." {
+		t.Errorf("read %q", got)
+	}
+	if len(ts[0].Warnings) != 1 || !strings.Contains(ts[0].Warnings[0], "Windows-1252") {
+		t.Errorf("warnings %q; want one saying how the file was read", ts[0].Warnings)
 	}
 }
