@@ -29,6 +29,8 @@ func TestLabelOf(t *testing.T) {
 		{"plain name", "User 1: hello", labelPlain, "User 1", "hello", true},
 		{"plain name alone", "Claude:", labelPlain, "Claude", "", true},
 		{"an Ollama model's tag", "llama3:8b: Hello.", labelPlain, "llama3:8b", "Hello.", true},
+		{"a full-width colon", "Claude：你好，今天我们聊什么？", labelPlain, "Claude", "你好，今天我们聊什么？", true},
+		{"a Chinese name and a full-width colon", "甲：聊聊诗歌吧。", labelPlain, "甲", "聊聊诗歌吧。", true},
 		{"a time is no name", "12:30 lunch with the team", 0, "", "", false},
 		{"a URL is no name", "https://example.com: a site", 0, "", "", false},
 		{"bracketed name", "[Claude 3 Opus]: hi", labelPlain, "Claude 3 Opus", "hi", true},

@@ -92,38 +92,46 @@ func labelOf(l string) (form uint8, name, rest string, ok bool) {
 		name = unbracket(cleanName(name))
 		return labelBold, name, rest, validName(name)
 	}
-	i := nameColon(l)
+	i, w := nameColon(l)
 	if i < 0 || i > maxNameLen {
 		return 0, "", "", false
 	}
 	name = unbracket(l[:i])
-	return labelPlain, name, strings.TrimSpace(l[i+1:]), validName(name)
+	return labelPlain, name, strings.TrimSpace(l[i+w:]), validName(name)
 }
 
 const maxNameLen = 48
 
-// nameColon is where the colon that ends a label's name stands in l, a
-// colon followed by a space or by nothing ("Claude: Hello", "Claude:");
-// -1 when l has no such colon within a name's length ("12:30",
-// "https://…"). A colon between a letter or digit and another, as in an
-// Ollama model's tag ("llama3:8b: Hello"), is part of the name.
-func nameColon(l string) int {
+// nameColon is where the colon that ends a label's name stands in l, and
+// its width in bytes: a colon followed by a space or by nothing ("Claude:
+// Hello", "Claude:"), or a full-width colon as Chinese and Japanese text
+// writes it, followed by anything ("Claude：你好"); -1 when l has no such
+// colon within a name's length ("12:30", "https://…"). A colon between a
+// letter or digit and another, as in an Ollama model's tag ("llama3:8b:
+// Hello"), is part of the name.
+func nameColon(l string) (at, width int) {
 	head := l[:min(len(l), maxNameLen+1)] // a longer name is none
 	for i := 0; i < len(head); i++ {
+		if strings.HasPrefix(head[i:], "：") {
+			if i == 0 {
+				return -1, 0
+			}
+			return i, len("：")
+		}
 		if head[i] != ':' {
 			continue
 		}
 		if i+1 >= len(l) || l[i+1] == ' ' || l[i+1] == '\t' {
 			if i == 0 {
-				return -1
+				return -1, 0
 			}
-			return i
+			return i, 1
 		}
 		if i == 0 || !alnumByte(l[i-1]) || !alnumByte(l[i+1]) {
-			return -1
+			return -1, 0
 		}
 	}
-	return -1
+	return -1, 0
 }
 
 func alnumByte(c byte) bool {
@@ -283,8 +291,8 @@ func stampedLabel(after string) (form uint8, name, rest string, ok bool) {
 		name, rest = strings.TrimSpace(after[1:j]), strings.TrimSpace(after[j+1:])
 		rest = strings.TrimSpace(strings.TrimSuffix(rest, "</"+name+">")) // "<claude>hi</claude>"
 	default:
-		if i := nameColon(after); i > 0 {
-			name, rest = after[:i], strings.TrimSpace(after[i+1:])
+		if i, w := nameColon(after); i > 0 {
+			name, rest = after[:i], strings.TrimSpace(after[i+w:])
 		} else {
 			name = after
 		}
