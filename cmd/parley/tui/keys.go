@@ -59,5 +59,14 @@ func (k keyMap) FullHelp() [][]key.Binding {
 	}
 }
 
+// StoppedFullHelp is what `?` shows once the run is over (and in a
+// recording reopened with show): the keys that still do something.
+func (k keyMap) StoppedFullHelp() [][]key.Binding {
+	return [][]key.Binding{
+		{k.Up, k.Down, k.PageUp, k.PageDown, k.Home, k.End},
+		{k.Raw, k.Help, k.Quit},
+	}
+}
+
 // inputHelp is the reminder shown with the input box.
 func (k keyMap) inputHelp() []key.Binding { return []key.Binding{k.Send, k.Target, k.Cancel} }

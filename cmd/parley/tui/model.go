@@ -268,16 +268,21 @@ func (m *Model) apply(it item) {
 			m.notice, m.warn = "", false
 		}
 		msg := e.Message
-		if msg.Origin == transcripts.OriginAgent && msg.Usage != nil && msg.Latency > msg.TTFT {
-			m.lastRate = float64(msg.Usage.CompletionTokens) / (msg.Latency - msg.TTFT).Seconds()
-			m.lastTTFT = msg.TTFT
+		if msg.Origin == transcripts.OriginAgent && msg.Usage != nil {
+			// A reply that came whole at once (a scripted line, a cache)
+			// has no rate to speak of: a few microseconds would make one
+			// of millions of tokens a second.
+			m.lastRate, m.lastTTFT = 0, msg.TTFT
+			if span := msg.Latency - msg.TTFT; span >= minRateSpan {
+				m.lastRate = float64(msg.Usage.CompletionTokens) / span.Seconds()
+			}
 		}
 		m.addEntry(e.Index, msg)
 		switch {
 		case m.warn:
 		case m.paused && msg.Origin == transcripts.OriginAgent:
 			// The pause has taken effect: say so instead of "pausing…".
-			m.setNotice(false, "paused after message %d; n takes one more, space resumes", e.Index)
+			m.setNotice(false, "paused after message %d; n takes one more, space resumes, q quits", e.Index)
 		case m.notice == noticeResumed:
 			m.notice = ""
 		}

@@ -645,7 +645,7 @@ func TestStatusIsNeverStale(t *testing.T) {
 		}
 		hs.events(finished(4, "grok-4", grokReply), progress(4, 0, 4))
 		f := footerText(hs)
-		if strings.Contains(f, "pausing") || !strings.Contains(f, "paused after message 4") {
+		if strings.Contains(f, "pausing") || !strings.Contains(f, "paused after message 4") || !strings.Contains(f, "q quits") {
 			t.Fatalf("after the message ended:\n%s", f)
 		}
 		hs.keys("n")
@@ -787,5 +787,40 @@ func TestRecordingTagsJoinAMessagesOwn(t *testing.T) {
 		if !strings.Contains(v, want) {
 			t.Errorf("the view lacks %q:\n%s", want, v)
 		}
+	}
+}
+
+// Once the run is over, `?` lists the keys that still do something.
+func TestStoppedHelpListsWhatWorks(t *testing.T) {
+	hs := newHarness(t, 100, 40, nil)
+	conversation(hs)
+	hs.paths(orchestrator.Stopped{Stop: transcripts.Stop{Kind: transcripts.StopOperator, Reason: "the operator ended the conversation", At: 3}}, "a.md", "a.jsonl")
+	hs.keys("?")
+	f := footerText(hs)
+	for _, want := range []string{"scroll", "raw", "quit"} {
+		if !strings.Contains(f, want) {
+			t.Errorf("the help lacks %q:\n%s", want, f)
+		}
+	}
+	for _, gone := range []string{"pause", "inject", "step", "send"} {
+		if strings.Contains(f, gone) {
+			t.Errorf("the help offers %q, which does nothing once the run is over:\n%s", gone, f)
+		}
+	}
+}
+
+// A reply that came whole at once has no rate; a streamed one does.
+func TestNoRateForAReplyThatCameAtOnce(t *testing.T) {
+	hs := newHarness(t, 120, 30, nil)
+	conversation(hs)
+	at := finished(4, "grok-4", "instant")
+	at.Message.Latency, at.Message.TTFT = 30*time.Microsecond, 20*time.Microsecond
+	hs.events(at, progress(4, 0, 4))
+	if f := footerText(hs); strings.Contains(f, "tok/s") {
+		t.Errorf("a rate for a reply that took 10 µs:\n%s", f)
+	}
+	hs.events(finished(5, "Kimi K2", "streamed"), progress(5, 0, 5))
+	if f := footerText(hs); !strings.Contains(f, "last reply 20 tok/s") {
+		t.Errorf("no rate for a reply streamed over 1.5 s:\n%s", f)
 	}
 }

@@ -96,6 +96,10 @@ func tags(msg transcripts.Message) string {
 // window is wider: lines much longer are hard to read.
 const DefaultTextWidth = 100
 
+// minRateSpan is the least streaming time a rate is worked out over: a
+// reply that came whole at once has none worth showing.
+const minRateSpan = 50 * time.Millisecond
+
 // textWidth is the width messages are wrapped to: the window less the
 // gutter, at most the configured measure.
 func (m *Model) textWidth() int {
@@ -559,7 +563,7 @@ func (m *Model) statusLine() string {
 		case lv.firstAt.IsZero():
 			segs = append(segs, segment{"waiting for the first token", 4})
 		default:
-			if d := lv.lastAt.Sub(lv.firstAt); d > 0 {
+			if d := lv.lastAt.Sub(lv.firstAt); d >= minRateSpan {
 				segs = append(segs, segment{fmt.Sprintf("%.0f tok/s", float64(lv.tokens())/d.Seconds()), 5})
 			}
 			segs = append(segs, segment{"TTFT " + roundDur(lv.firstAt.Sub(lv.started)).String(), 5})
@@ -637,6 +641,9 @@ func count(n int) string {
 // then in further rows, so no key is cut off.
 func (m *Model) fullHelp() []string {
 	groups := m.keys.FullHelp()
+	if m.stopped != nil {
+		groups = m.keys.StoppedFullHelp()
+	}
 	m.help.Width = 0
 	defer func() { m.help.Width = m.width }()
 	var out []string
