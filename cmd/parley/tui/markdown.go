@@ -63,7 +63,8 @@ func (s *styles) renderMarkdown(src string, width int) []string {
 		if !p.open {
 			return
 		}
-		out = s.wrapRuns(out, parseInline(strings.Join(p.parts, " "), p.mask, nil), width, p.first, p.rest, p.prefixW)
+		text := strings.TrimSuffix(strings.Join(p.parts, ""), "\n")
+		out = s.wrapRuns(out, parseInline(text, p.mask, nil), width, p.first, p.rest, p.prefixW)
 		p = para{}
 	}
 	start := func(first, rest string, prefixW, mask int) {
@@ -154,16 +155,13 @@ func maybe(lead byte, starts string, re *regexp.Regexp, line string) []string {
 	return re.FindStringSubmatch(line)
 }
 
-// hardBreak marks a line that ends in two spaces or a backslash, which
-// Markdown keeps as a line break.
+// hardBreak marks the end of a line of a paragraph as a line break. Chat
+// text is written line by line (a poem, a listing, a reply of one item a
+// line) and shown so, as chat interfaces show it, where Markdown proper
+// would join the lines; the two spaces or backslash with which Markdown
+// asks for a break are taken off.
 func hardBreak(l string) string {
-	switch {
-	case strings.HasSuffix(l, "  "):
-		return strings.TrimRight(l, " ") + "\n"
-	case strings.HasSuffix(l, "\\"):
-		return strings.TrimSuffix(l, "\\") + "\n"
-	}
-	return strings.TrimRight(l, " ")
+	return strings.TrimSuffix(strings.TrimRight(l, " "), "\\") + "\n"
 }
 
 // renderRaw renders src as written, each line word-wrapped to width with
