@@ -21,7 +21,7 @@ var transcriptExts = map[string]bool{".md": true, ".jsonl": true, ".json": true,
 
 // notTranscripts are files parley itself writes beside transcripts, and
 // label tables.
-var notTranscripts = map[string]bool{"summary.md": true, "summary.json": true, "batch.json": true, LabelTableName: true}
+var notTranscripts = map[string]bool{"summary.md": true, "summary.json": true, "batch.json": true, "state.jsonl": true, LabelTableName: true}
 
 // Gather expands directories into the transcript files they hold, each
 // conversation once: when NAME.jsonl sits beside NAME.md (a parley

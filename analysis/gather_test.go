@@ -17,6 +17,7 @@ func TestGatherSearchesDirectories(t *testing.T) {
 		"b.md", "b.json", // a tool's Markdown and its JSON copy: the Markdown only
 		"c.txt", "d.csv", "e.tsv", "f.json",
 		"scenario.yaml", "g.expect.yaml", "summary.md", "README.md", ".hidden.md", "notes.pdf",
+		"state.jsonl", "batch.json", // a batch's own files
 	} {
 		if err := os.WriteFile(filepath.Join(dir, name), []byte("x"), 0o644); err != nil {
 			t.Fatal(err)

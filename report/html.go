@@ -162,7 +162,7 @@ func HTML(w io.Writer, r analysis.Report) error {
 				c.States = append(c.States, sv)
 				tip = append(tip, fmt.Sprintf("%s %s", sv.Title, sv.Share))
 			}
-			c.Tip = fmt.Sprintf("%s: %d conversations, median %s messages of substance; %s", c.Title, p.Conversations, c.Median, strings.Join(tip, ", "))
+			c.Tip = fmt.Sprintf("%s: %s, median %s messages of substance; %s", c.Title, plural(p.Conversations, "conversation", "conversations"), c.Median, strings.Join(tip, ", "))
 			row.Cells = append(row.Cells, c)
 		}
 		v.Rows = append(v.Rows, row)

@@ -88,7 +88,7 @@ func Markdown(w io.Writer, r analysis.Report) error {
 	}
 	for i := range r.Conversations {
 		c := &r.Conversations[i]
-		p("\n### %s\n\n", convTitle(c))
+		p("\n### %s\n\n", mdText(convTitle(c)))
 		p("%s · %d messages · %s · %s", transcriptLink(c), c.Messages, stopPhrase(c), stateText(c))
 		if c.Stop > 0 {
 			p(" · %d spent after", c.Spent)
@@ -114,10 +114,10 @@ func Markdown(w io.Writer, r analysis.Report) error {
 // summary is the report's opening paragraph.
 func summary(r analysis.Report) string {
 	n := len(r.Conversations)
-	s := fmt.Sprintf("%d conversations between %d models, in %d pairs, judged by %s. Median messages of substance: %s. ",
-		n, len(r.Models), len(r.Pairs), r.Policy, num(r.MedianSubstance))
+	s := fmt.Sprintf("%s between %s, in %s, judged by %s. Median messages of substance: %s. ",
+		plural(n, "conversation", "conversations"), plural(len(r.Models), "model", "models"), plural(len(r.Pairs), "pair", "pairs"), r.Policy, num(r.MedianSubstance))
 	if r.Messages > 0 {
-		s += fmt.Sprintf("%s of %s messages (%s) came after the substance ended.", thousands(r.Spent), thousands(r.Messages), pct(float64(r.Spent)/float64(r.Messages)))
+		s += fmt.Sprintf("%s of %s messages (%s) came after the substance ended.", thousandsOrZero(r.Spent), thousandsOrZero(r.Messages), pct(float64(r.Spent)/float64(r.Messages)))
 	}
 	if r.Tokens > 0 {
 		s += fmt.Sprintf(" Tokens: %s.", thousands(r.Tokens))
@@ -164,6 +164,14 @@ func transcriptLink(c *analysis.Conversation) string {
 
 // cell escapes text for a Markdown table cell.
 func cell(s string) string {
+	s = mdText(s)
 	s = strings.ReplaceAll(s, "|", "\\|")
 	return strings.ReplaceAll(s, "\n", " ")
 }
+
+// mdEscaper escapes what Markdown would read as markup in a name or a
+// title: emphasis, code, links, HTML and entities.
+var mdEscaper = strings.NewReplacer(`\`, `\\`, "*", `\*`, "_", `\_`, "`", "\\`", "[", `\[`, "]", `\]`, "<", "&lt;", ">", "&gt;", "&", "&amp;", "#", `\#`)
+
+// mdText is s as Markdown text that shows s as written.
+func mdText(s string) string { return mdEscaper.Replace(s) }

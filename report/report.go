@@ -148,6 +148,22 @@ func num(f float64) string {
 }
 
 // thousands writes a count with thousands separated: "4,480"; "–" for 0.
+// thousandsOrZero is thousands for a sentence, where none is "0".
+func thousandsOrZero(n int) string {
+	if n == 0 {
+		return "0"
+	}
+	return thousands(n)
+}
+
+// plural writes n and the noun it counts, "1 pair", "3 pairs".
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return fmt.Sprintf("%d %s", n, many)
+}
+
 func thousands(n int) string {
 	if n == 0 {
 		return "–"

@@ -174,3 +174,26 @@ func TestWriteWritesThreeFiles(t *testing.T) {
 		}
 	}
 }
+
+// A model's name is shown as written in the Markdown report, whatever
+// Markdown would make of it; the counts of one are singular.
+func TestMarkdownShowsNamesAsWritten(t *testing.T) {
+	for _, c := range []struct{ in, want string }{
+		{"Bob <b>&amp;", `Bob &lt;b&gt;&amp;amp;`},
+		{"**gpt-5**", `\*\*gpt-5\*\*`},
+		{"a_b [x](y) `c` #1", "a\\_b \\[x\\](y) \\`c\\` \\#1"},
+	} {
+		if got := mdText(c.in); got != c.want {
+			t.Errorf("mdText(%q) = %q, want %q", c.in, got, c.want)
+		}
+	}
+	if got := cell("a|b\nc"); got != `a\|b c` {
+		t.Errorf("cell = %q", got)
+	}
+	if got := plural(1, "pair", "pairs") + ", " + plural(0, "pair", "pairs"); got != "1 pair, 0 pairs" {
+		t.Errorf("plural = %q", got)
+	}
+	if got := thousandsOrZero(0) + " " + thousandsOrZero(12345); got != "0 12,345" {
+		t.Errorf("thousandsOrZero = %q", got)
+	}
+}
