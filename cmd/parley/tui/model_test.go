@@ -824,3 +824,47 @@ func TestNoRateForAReplyThatCameAtOnce(t *testing.T) {
 		t.Errorf("no rate for a reply streamed over 1.5 s:\n%s", f)
 	}
 }
+
+// The stop's banner fits the window it is in: on a short one it keeps its
+// first line and leaves lines of the conversation to scroll; on a narrow
+// one its box, when it has one, is whole, and a path in it loses nothing.
+func TestTheBannerFitsShortAndNarrowWindows(t *testing.T) {
+	const path = "/work/shared/corpus/attractors/4o_vs_grok-4_20251026_130838_run1"
+	stop := orchestrator.Stopped{Stop: transcripts.Stop{Kind: transcripts.StopPolicy, Policy: "loop", At: 20,
+		Reason: "4 of the last 6 messages look like a loop (each at least 70% likely to belong to one): 16 (grok-4, 89%): the message before said goodbye"}}
+	for _, sz := range [][2]int{{40, 10}, {80, 14}, {40, 24}} {
+		hs := newHarness(t, sz[0], sz[1], nil)
+		conversation(hs)
+		hs.paths(stop, path+".md", path+".jsonl")
+		v := ansi.Strip(hs.view())
+		checkFits(t, v, sz[0], sz[1])
+		body, _, _ := strings.Cut(v, "\n─")
+		if !strings.Contains(v, "■ Stopped after message 20 by loop") || strings.Count(body, "\n") < 2 {
+			t.Errorf("%dx%d: the banner's first line, and three lines of the conversation, should show:\n%s", sz[0], sz[1], v)
+		}
+	}
+	// show's banner names the recording: at 45 columns the path breaks
+	// after a slash, inside the box, and every character of it is there.
+	rec := Recording{Title: "4o ↔ grok-4", Speakers: [2]string{"4o", "grok-4"},
+		Messages: []transcripts.Message{{Speaker: "4o", Content: "Hello."}, {Speaker: "grok-4", Content: "Hi."}},
+		Banner:   []string{"■ Recorded: 2 messages, no stop recorded", "◆ Under the default rules nothing would stop it", "From " + path + ".md"},
+		Stop:     transcripts.Stop{Kind: "end of the recording", At: 2},
+	}
+	for _, w := range []int{40, 45, 50} {
+		m := NewRecording(Config{Renderer: renderer(termenv.Ascii), Now: func() time.Time { return t0 }}, rec)
+		m.Update(tea.WindowSizeMsg{Width: w, Height: 30})
+		v := ansi.Strip(m.View())
+		checkFits(t, v, w, 30)
+		var got strings.Builder
+		_, foot, _ := strings.Cut(v, "\n─")
+		for _, l := range strings.Split(foot, "\n") {
+			if strings.HasPrefix(l, "│") != strings.HasSuffix(l, "│") || strings.HasPrefix(l, "╭") != strings.HasSuffix(l, "╮") {
+				t.Errorf("%d columns: a line of the box is cut: %q", w, l)
+			}
+			got.WriteString(strings.TrimSpace(strings.Trim(l, "│")))
+		}
+		if !strings.Contains(got.String(), path+".md") {
+			t.Errorf("%d columns: the path lost characters:\n%s", w, v)
+		}
+	}
+}

@@ -300,9 +300,7 @@ func (m *Model) atEnd(h int) bool {
 func (m *Model) footer() []string {
 	var out []string
 	out = append(out, m.rule())
-	if m.stopped != nil {
-		out = append(out, strings.Split(m.banner(), "\n")...)
-	}
+	bannerAt := len(out)
 	if m.mode != inputNone || m.humanTurn != "" {
 		out = append(out, m.inputLabel()...)
 		if m.mode != inputNone {
@@ -321,6 +319,13 @@ func (m *Model) footer() []string {
 		out = append(out, m.noticeLines(m.notice, m.st.dim)...)
 	default:
 		out = append(out, m.keyLine())
+	}
+	if m.stopped != nil {
+		// The banner takes what the window has left, keeping a few
+		// lines of the conversation to scroll.
+		room := m.height - len(out) - min(3, max(m.height-len(out)-1, 0))
+		b := m.banner(room)
+		out = append(out[:bannerAt], append(b, out[bannerAt:]...)...)
 	}
 	return out
 }
@@ -403,10 +408,14 @@ func (m *Model) drawRule() string {
 	return m.fit(m.st.rule.Render("─") + left + m.st.rule.Render(strings.Repeat("─", max(fill-1, 0))))
 }
 
-// banner says why the run stopped and where it is recorded. Its text is
-// wrapped at spaces only, and a path is never broken inside a name: when
-// the window is too narrow for the box, the banner is drawn without it.
-func (m *Model) banner() string {
+// banner says why the run stopped and where it is recorded, in at most
+// room lines. Its text is wrapped at spaces only, and a path is broken
+// only after a slash (a name longer than the window aside): when the
+// window is too narrow for the box, the banner is drawn without it. When
+// the window is too short for all of it, the box goes, and then its last
+// lines, an ellipsis marking the cut: its first line, the stop and its
+// reason, stays.
+func (m *Model) banner(room int) []string {
 	s := m.stopped
 	who := s.stop.Kind
 	if s.stop.Policy != "" {
@@ -420,7 +429,7 @@ func (m *Model) banner() string {
 	layout := func(w int) ([]string, bool) {
 		var lines []string
 		for _, h := range heads {
-			lines = append(lines, strings.Split(ansi.Wordwrap(h, w, ""), "\n")...)
+			lines = append(lines, wrapWords(h, w)...)
 		}
 		fits := true
 		for _, p := range [][2]string{{"Transcript: ", s.md}, {"JSONL:      ", s.jsonl}} {
@@ -443,32 +452,73 @@ func (m *Model) banner() string {
 				lines = append(lines, splitPath(p[1], w)...)
 			}
 		}
-		lines = append(lines, strings.Split(ansi.Wordwrap(tail, w, ""), "\n")...)
+		lines = append(lines, wrapWords(tail, w)...)
 		return lines, fits
 	}
 	inner := max(m.width-4, 10)
 	lines, fits := layout(inner)
-	if !fits {
-		lines, _ = layout(max(m.width, 10))
+	if fits && len(lines)+2 <= room {
 		for i, l := range lines {
-			lines[i] = m.fit(m.st.bold.Render(l))
+			lines[i] = l + strings.Repeat(" ", max(inner-textWidth(l), 0))
 		}
-		return strings.Join(lines, "\n")
+		return strings.Split(m.st.banner.Render(strings.Join(lines, "\n")), "\n")
+	}
+	lines, _ = layout(max(m.width, 4))
+	if room < len(lines) {
+		// The key line below says how to leave; the rest is in the
+		// transcript, and a taller window shows it.
+		lines = lines[:max(room, 1)]
+		lines[len(lines)-1] += " …"
 	}
 	for i, l := range lines {
-		lines[i] = l + strings.Repeat(" ", max(inner-textWidth(l), 0))
+		lines[i] = m.fit(m.st.bold.Render(l))
 	}
-	return m.st.banner.Render(strings.Join(lines, "\n"))
+	return lines
+}
+
+// wrapWords wraps text to lines of at most w columns at spaces alone (a
+// hyphen does not end a line: file names hold them). A word wider than w,
+// a path most often, is broken after a slash where it can be, else cut.
+func wrapWords(text string, w int) []string {
+	var out []string
+	line := ""
+	for _, word := range strings.Fields(text) {
+		switch {
+		case line == "" && textWidth(word) <= w:
+			line = word
+		case line != "" && textWidth(line)+1+textWidth(word) <= w:
+			line += " " + word
+		default:
+			if line != "" {
+				out = append(out, line)
+			}
+			line = ""
+			if textWidth(word) <= w {
+				line = word
+				continue
+			}
+			pieces := splitPath(word, w)
+			out = append(out, pieces[:len(pieces)-1]...)
+			line = pieces[len(pieces)-1]
+		}
+	}
+	if line != "" || len(out) == 0 {
+		out = append(out, line)
+	}
+	return out
 }
 
 // splitPath breaks a path too long for w columns after a slash, never
-// inside a name, so each piece can be copied whole.
+// inside a name, so each piece can be copied whole; a name itself wider
+// than w is cut at w.
 func splitPath(p string, w int) []string {
+	w = max(w, 1)
 	var out []string
 	for textWidth(p) > w {
-		cut := strings.LastIndexByte(p[:min(len(p), w)], '/')
+		head := ansi.Truncate(p, w, "")
+		cut := strings.LastIndexByte(head, '/')
 		if cut <= 0 {
-			break
+			cut = len(head) - 1 // no slash to break after: cut the name
 		}
 		out = append(out, p[:cut+1])
 		p = p[cut+1:]
