@@ -215,6 +215,28 @@ func parseInline(text string, base int, out []seg) []seg {
 			plain.WriteString(text[i : i+n])
 			i += n
 			continue
+		case c == '~' && strings.HasPrefix(text[i:], "~~"):
+			// ~~struck~~ shows its text, without the marks.
+			if j := strings.Index(text[i+2:], "~~"); j > 0 && !isSpace(text[i+2]) {
+				emit()
+				out = parseInline(text[i+2:i+2+j], base|sDim, out)
+				i += 2 + j + 2
+				continue
+			}
+			plain.WriteString("~~")
+			i += 2
+			continue
+		case c == '<' && (strings.HasPrefix(text[i:], "<http://") || strings.HasPrefix(text[i:], "<https://")):
+			// <https://…> shows the address, without its brackets.
+			if j := strings.IndexAny(text[i+1:], "> \t"); j > 0 && text[i+1+j] == '>' {
+				emit()
+				out = append(out, seg{text: text[i+1 : i+1+j], mask: base | sLink})
+				i += j + 2
+				continue
+			}
+			plain.WriteByte(c)
+			i++
+			continue
 		case c == '[' || c == '!' && i+1 < len(text) && text[i+1] == '[':
 			// [text](url) shows as its text, ![alt](src) as its alt text.
 			open := i + 1
@@ -264,6 +286,13 @@ func parseInline(text string, base int, out []seg) []seg {
 // nest; a backslash escapes the character after it.
 func link(text string, open int) (string, int) {
 	close := matching(text, open, '[', ']')
+	if close >= 0 && close+1 < len(text) && text[close+1] == '[' && (open < 2 || !isWordByte(text[open-2])) {
+		// A reference link, [text][1]: its text. Not "m[i][j]", an index
+		// written in prose.
+		if end := matching(text, close+2, '[', ']'); end >= 0 && end-(close+2) <= 20 && refLabel(text[close+2:end]) {
+			return text[open:close], end + 1
+		}
+	}
 	if close < 0 || close+1 >= len(text) || text[close+1] != '(' {
 		return "", 0
 	}
@@ -272,6 +301,17 @@ func link(text string, open int) (string, int) {
 		return "", 0
 	}
 	return text[open:close], end + 1
+}
+
+// refLabel reports whether s can name a link's reference: letters,
+// digits, spaces, "-" and "_" (none, too: "[text][]").
+func refLabel(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if !isWordByte(s[i]) && s[i] != ' ' && s[i] != '-' {
+			return false
+		}
+	}
+	return true
 }
 
 // matching finds the closer of a bracket opened just before from.
@@ -328,8 +368,16 @@ func findClose(s string, from int, c byte, n int) int {
 			continue
 		}
 		m := runLen(s, j)
-		if m == n && j > from && !isSpace(s[j-1]) && (c != '_' || j+m >= len(s) || !isWordByte(s[j+m])) {
-			return j
+		if m >= n && j > from && !isSpace(s[j-1]) && (c != '_' || j+m >= len(s) || !isWordByte(s[j+m])) {
+			if m == n {
+				return j
+			}
+			if m <= 3 && strings.IndexByte(s[from:j], c) >= 0 {
+				// A longer run closes an emphasis opened inside this one
+				// too: "**Ideas in *Consciousness Explained***". Its last
+				// n marks are this one's.
+				return j + m - n
+			}
 		}
 		j += m
 	}
