@@ -225,3 +225,20 @@ func TestTablesFitEveryWidth(t *testing.T) {
 		}
 	}
 }
+
+// Whatever a model writes renders without a panic, every line within the
+// width.
+func FuzzRenderMarkdown(f *testing.F) {
+	for _, s := range []string{"**a *b***", "~~x~~ <https://a.b> [t][1] m[i][j]", "| a | b |\n|---|---|\n| c | d |", "```\ncode\n```", "> q\n- item\n1. n"} {
+		f.Add(s, 20)
+	}
+	st := newStyles(renderer(termenv.Ascii))
+	f.Fuzz(func(t *testing.T, src string, width int) {
+		width = 4 + (width%120+120)%120
+		for _, l := range st.renderMarkdown(src, width) {
+			if w := ansi.StringWidth(l); w > width {
+				t.Fatalf("renderMarkdown(%q, %d): line %q is %d wide", src, width, l, w)
+			}
+		}
+	})
+}
