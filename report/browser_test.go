@@ -109,6 +109,22 @@ func TestReportInChromium(t *testing.T) {
 		}
 	}
 
+	// On a phone's width the page does not scroll sideways: what is wider
+	// than the screen (the matrix, the tables) scrolls in its own box.
+	if err := chromedp.Do(ctx, chromedp.EmulateViewport(380, 800), chromedp.Sleep(200*time.Millisecond)); err != nil {
+		t.Fatal(err)
+	}
+	wide, err := chromedp.Run(ctx, chromedp.Evaluate[[]int](`[document.documentElement.scrollWidth, window.innerWidth]`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(wide) == 2 && wide[0] > wide[1] {
+		t.Errorf("at 380 pixels the page is %d pixels wide: it scrolls sideways", wide[0])
+	}
+	if err := chromedp.Do(ctx, chromedp.EmulateViewport(1400, 1000)); err != nil {
+		t.Fatal(err)
+	}
+
 	// Leave the first pair selected, and take a picture.
 	if err := chromedp.Do(ctx, chromedp.Click(chromedp.CSS(`#matrix .cell[data-pair="0"]`)), chromedp.Sleep(300*time.Millisecond)); err != nil {
 		t.Fatal(err)
