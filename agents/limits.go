@@ -209,6 +209,10 @@ type Route struct {
 	// CoolDown is how long a replica that refused a connection or answered
 	// 5xx is left out (0: 30 seconds).
 	CoolDown time.Duration
+	// Key, when set, keeps the route to the requests of agents configured
+	// with it (OpenAIConfig.Route): another agent addressed to the same
+	// BaseURL takes the route without a key, and not these replicas.
+	Key string
 }
 
 // ReplicaStats counts one replica's requests.
@@ -231,6 +235,7 @@ var _ http.RoundTripper = (*Transport)(nil)
 
 type route struct {
 	prefix   string
+	key      string // see Route.Key
 	lim      *Limiter
 	coolDown time.Duration
 
@@ -256,7 +261,7 @@ func NewTransport(base http.RoundTripper, routes ...Route) *Transport {
 	}
 	t := &Transport{base: newDialGate(base)}
 	for _, r := range routes {
-		rt := &route{prefix: strings.TrimRight(r.BaseURL, "/"), lim: r.Limiter, coolDown: r.CoolDown}
+		rt := &route{prefix: strings.TrimRight(r.BaseURL, "/"), key: r.Key, lim: r.Limiter, coolDown: r.CoolDown}
 		if rt.coolDown <= 0 {
 			rt.coolDown = 30 * time.Second
 		}
@@ -295,18 +300,28 @@ func (t *Transport) Replicas() []ReplicaStats {
 	return out
 }
 
-func (t *Transport) match(u string) (*route, string) {
+func (t *Transport) match(u, key string) (*route, string) {
 	for _, r := range t.routes {
+		if r.key != key {
+			continue
+		}
 		if rest, ok := strings.CutPrefix(u, r.prefix); ok && (rest == "" || rest[0] == '/' || rest[0] == '?') {
 			return r, rest
 		}
 	}
+	if key != "" {
+		return t.match(u, "") // a key no route has: the address decides
+	}
 	return nil, ""
 }
 
+// routeKey carries an agent's Route in its requests' contexts.
+type routeKey struct{}
+
 // RoundTrip implements http.RoundTripper.
 func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
-	r, rest := t.match(req.URL.String())
+	key, _ := req.Context().Value(routeKey{}).(string)
+	r, rest := t.match(req.URL.String(), key)
 	if r == nil {
 		return t.base.RoundTrip(req)
 	}

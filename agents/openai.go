@@ -42,6 +42,9 @@ type OpenAIConfig struct {
 	Seed        *int
 	Stop        []string
 	Headers     map[string]string
+	// Route names the replicas the transport spreads this agent's requests
+	// across (Route.Key); "" for none.
+	Route string
 
 	// Retries is the most attempts per reply (nil: 5; 1 means no retry).
 	// Timeout bounds each attempt (0: 10 minutes); IdleTimeout bounds the
@@ -98,7 +101,7 @@ func NewOpenAI(cfg OpenAIConfig) *OpenAI {
 	if hc == nil {
 		hc = &http.Client{}
 	}
-	oc.HTTPClient = &doer{client: hc, headers: cfg.Headers}
+	oc.HTTPClient = &doer{client: hc, headers: cfg.Headers, route: cfg.Route}
 	a := &OpenAI{cfg: cfg, client: openai.NewClientWithConfig(oc), url: cfg.BaseURL,
 		sleep: sleepCtx, jitter: rand.Float64, now: time.Now}
 	a.url = RedactURL(cfg.BaseURL)

@@ -75,11 +75,15 @@ type attemptKey struct{}
 type doer struct {
 	client  *http.Client
 	headers map[string]string
+	route   string // OpenAIConfig.Route
 }
 
 func (d *doer) Do(req *http.Request) (*http.Response, error) {
 	for k, v := range d.headers {
 		req.Header.Set(k, v)
+	}
+	if d.route != "" {
+		req = req.WithContext(context.WithValue(req.Context(), routeKey{}, d.route))
 	}
 	at, _ := req.Context().Value(attemptKey{}).(*attempt)
 	if at != nil && at.body != nil {

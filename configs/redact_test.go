@@ -8,8 +8,7 @@ import (
 func TestRedactSourceHidesURLUserinfoAndHeaderValues(t *testing.T) {
 	src := `agents:
   - name: A
-    base_url: http://user:PASS-1@host:8080/v1
-    base_urls: [https://tok-2@a.example/v1, https://b.example/v1]
+    base_urls: [http://user:PASS-1@host:8080/v1, https://tok-2@a.example/v1, https://b.example/v1]
     model: m
     headers:
       X-Api-Key: SECRET-3

@@ -77,6 +77,8 @@ func TestBadInputNamesWhatToFix(t *testing.T) {
 			[]string{"bad.yaml:9", `agent "B": timeout: "soon" is not a duration`}},
 		{"a misspelt first", good + "first: Bb\n", []string{"bad.yaml:9:", `did you mean "B"?`}},
 		{"temperature out of range", strings.Replace(good, "model: m", "model: m\n    temperature: 3", 1), []string{"temperature: 3 is outside 0 to 2"}},
+		{"base_url beside base_urls", strings.Replace(good, "base_url: http://127.0.0.1:9/v1", "base_url: http://127.0.0.1:9/v1\n    base_urls: [http://127.0.0.1:8/v1, http://127.0.0.1:7/v1]", 1),
+			[]string{"base_url: and base_urls: are both set"}},
 		{"bad base url", strings.Replace(good, "http://127.0.0.1:9/v1", "127.0.0.1:9", 1), []string{"base_url:", "http://"}},
 		{"unknown policy", good + "termination:\n  any:\n    - max_mesages: 3\n", []string{"bad.yaml:11: termination:", `unknown termination policy "max_mesages"; did you mean "max_messages"?`}},
 		{"every mistake in the termination block", good + "termination:\n  any:\n    - max_mesages: 3\n    - end_tokn: x\n    - loop: {threshhold: 0.5}\n    - max_messages: -3\n",

@@ -212,6 +212,9 @@ func (a *Agent) validate(i int) Problems {
 				fail("base_urls", "base_urls[%d]: %q is not an http:// or https:// URL", j, u)
 			}
 		}
+		if a.BaseURL != "" && len(a.BaseURLs) > 0 && strings.TrimRight(a.BaseURL, "/") != strings.TrimRight(a.BaseURLs[0], "/") {
+			fail("base_url", "base_url: and base_urls: are both set; give the replicas alone in base_urls: (the first is where the agent's requests are addressed), or base_url: alone")
+		}
 		if a.BaseURL == "" && len(a.BaseURLs) > 0 {
 			a.BaseURL = a.BaseURLs[0]
 		}
@@ -299,6 +302,21 @@ func withLine(file, prefix string, err error) error {
 		return &Error{File: file, Line: line, Msg: prefix + m[2]}
 	}
 	return &Error{File: file, Msg: prefix + err.Error()}
+}
+
+// ReplicaKey names an agent's replicas (base_urls:) for the transport
+// that spreads its requests across them, "" for an agent without: the
+// replicas are this agent's (and any with the same list), never another's
+// that is addressed to one of the same URLs.
+func (a *Agent) ReplicaKey() string {
+	if len(a.BaseURLs) == 0 {
+		return ""
+	}
+	urls := make([]string, len(a.BaseURLs))
+	for i, u := range a.BaseURLs {
+		urls[i] = strings.TrimRight(u, "/")
+	}
+	return strings.Join(urls, " ")
 }
 
 // Endpoint is the base URL an OpenAI-compatible agent's requests go to:

@@ -167,7 +167,7 @@ func openAIConfig(a configs.Agent, opt Options) (agents.OpenAIConfig, error) {
 		Temperature: a.Temperature, TopP: a.TopP, MaxTokens: a.MaxTokens, Seed: a.Seed,
 		Stop: a.Stop, Headers: a.Headers, HTTPClient: opt.HTTPClient, KeyEnv: a.APIKeyEnv,
 		Retries: a.Retries, Timeout: time.Duration(a.Timeout), IdleTimeout: time.Duration(a.IdleTimeout),
-		Backoff: time.Duration(a.Backoff),
+		Backoff: time.Duration(a.Backoff), Route: a.ReplicaKey(),
 	}
 	if a.Provider != "" {
 		p, _ := agents.LookupProvider(a.Provider)

@@ -411,6 +411,17 @@ func NewHTTPClientVia(scenarios []*configs.Scenario, parallel int, wrap func(htt
 		order = append(order, lim)
 		return lim
 	}
+	holders := map[string]*agents.Limiter{}
+	holder := func(a configs.Agent) *agents.Limiter {
+		key := strings.ToLower(a.Provider)
+		if key == "" {
+			key = a.Endpoint()
+		}
+		if holders[key] == nil {
+			holders[key] = agents.NewLimiter(key, agents.Limit{})
+		}
+		return holders[key]
+	}
 	type routeInfo struct {
 		route    agents.Route
 		replicas map[string]bool
@@ -422,18 +433,27 @@ func NewHTTPClientVia(scenarios []*configs.Scenario, parallel int, wrap func(htt
 			if a.Type != configs.TypeOpenAI {
 				continue
 			}
-			base := a.Endpoint()
-			ri := routes[base]
+			// An agent's replicas are its own: its requests carry its
+			// replica key, and another agent addressed to one of the same
+			// URLs takes the route without one.
+			base, key := a.Endpoint(), a.ReplicaKey()
+			ri := routes[key+"\x00"+base]
 			if ri == nil {
-				ri = &routeInfo{route: agents.Route{BaseURL: base}, replicas: map[string]bool{}}
-				routes[base] = ri
-				keys = append(keys, base)
+				ri = &routeInfo{route: agents.Route{BaseURL: base, Key: key}, replicas: map[string]bool{}}
+				routes[key+"\x00"+base] = ri
+				keys = append(keys, key+"\x00"+base)
 			}
 			if ri.route.Limiter == nil {
 				ri.route.Limiter = limiter(base)
 			}
 			if ri.route.Limiter == nil && a.Provider != "" {
 				ri.route.Limiter = limiter(strings.ToLower(a.Provider))
+			}
+			if ri.route.Limiter == nil {
+				// No limits: for it, but a 429 still holds back every
+				// conversation sent to the same provider (or address),
+				// not only the one that got it.
+				ri.route.Limiter = holder(a)
 			}
 			for _, u := range a.BaseURLs {
 				u = strings.TrimRight(u, "/")

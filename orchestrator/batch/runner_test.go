@@ -384,6 +384,40 @@ func TestRetryFailedContinuesWhatAnErrorStopped(t *testing.T) {
 	}
 }
 
+// An agent's replicas are its own: another agent addressed to the first
+// replica's URL, a different model, is sent there and nowhere else.
+func TestReplicasAreTheirAgentsAlone(t *testing.T) {
+	one, two := openaitest.Start(t, talk), openaitest.Start(t, talk)
+	y := fmt.Sprintf(`title: Lily ↔ Tom
+agents:
+  - name: Lily
+    base_urls: [%[1]s, %[2]s]
+    model: lily-1
+  - name: Tom
+    base_url: %[1]s
+    model: tom-1
+opening: Hello.
+termination: {max_messages: 9}
+`, one.URL, two.URL)
+	r := runner(t, []*configs.Scenario{scenario(t, y)}, 4, 2)
+	if _, err := r.Run(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	models := func(srv *openaitest.Server) map[string]int {
+		m := map[string]int{}
+		for _, req := range srv.Requests() {
+			m[req.Body.Model]++
+		}
+		return m
+	}
+	if m := models(two); m["tom-1"] != 0 || m["lily-1"] == 0 {
+		t.Errorf("the second replica was sent %v; want Lily's requests and none of Tom's", m)
+	}
+	if m := models(one); m["tom-1"] != 16 {
+		t.Errorf("Tom's address was sent %v; want his 16 requests (4 conversations, 4 replies each)", m)
+	}
+}
+
 // countingServer is a loopback server that counts requests in flight
 // exactly: a request counts from its arrival until just before its last
 // bytes are written, so the count never exceeds what the client had open.
@@ -457,6 +491,34 @@ func TestProviderLimitsHoldAcrossConversations(t *testing.T) {
 	}
 	if len(sum.Limits) != 1 || sum.Limits[0].Requests != len(cs.starts) || sum.Limits[0].MaxInFlight != 3 || sum.Limits[0].Waited == 0 {
 		t.Errorf("limit stats = %+v; want every request counted, 3 at most in flight, and waits", sum.Limits)
+	}
+}
+
+// Without a limits: entry a 429 still holds back every conversation sent
+// to that address: none sends between the moment parley saw it and the
+// end of the wait it asked for.
+func TestA429HoldsTheWholeProviderWithoutLimits(t *testing.T) {
+	cs := newCountingServer(t, 40*time.Millisecond) // each reply takes a while: the conversations overlap
+	cs.answers = func(n int) (int, string) {
+		if n == 12 {
+			return http.StatusTooManyRequests, "1"
+		}
+		return 0, ""
+	}
+	y := fmt.Sprintf("agents:\n  - {name: A, base_url: %[1]s, model: a}\n  - {name: B, base_url: %[1]s, model: b}\nopening: Hello.\ntermination: {max_messages: 12}\n", cs.url)
+	r := runner(t, []*configs.Scenario{scenario(t, y)}, 8, 8)
+	if sum, err := r.Run(context.Background()); err != nil || sum.Done != 8 {
+		t.Fatalf("%v, %d done; want 8 (the 429 is retried)", err, sum.Done)
+	}
+	cs.mu.Lock()
+	defer cs.mu.Unlock()
+	throttledAt := cs.starts[11]
+	for _, s := range cs.starts[12:] {
+		// Requests already on their way when the 429 came back may land
+		// just after it; none may start later, until the second is over.
+		if d := s.Sub(throttledAt); d > 250*time.Millisecond && d < 900*time.Millisecond {
+			t.Errorf("a request arrived %s after the 429; the address should be held 1s", d)
+		}
 	}
 }
 
