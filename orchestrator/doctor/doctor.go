@@ -88,7 +88,18 @@ func Check(ctx context.Context, s *configs.Scenario, opt Options) []Finding {
 		opt.Client = &http.Client{Timeout: opt.Timeout}
 	}
 	var out []Finding
-	for _, a := range s.Agents {
+	all := s.Agents
+	if s.Roster != nil {
+		// A tournament's contestants, with the roster's defaults.
+		for i := range s.Roster.Agents {
+			a := s.Roster.Merged(i)
+			if a.Type == "" {
+				a.Type = configs.TypeOpenAI
+			}
+			all = append(all, a)
+		}
+	}
+	for _, a := range all {
 		who := fmt.Sprintf("agent %q", a.Name)
 		switch a.Type {
 		case configs.TypeReplay:
@@ -145,15 +156,29 @@ func check(ctx context.Context, opt Options, t target) Finding {
 			return Finding{Status: Fail, Sentence: fmt.Sprintf("%s needs an API key: set the environment variable %s", t.who, t.keyEnv)}
 		}
 	}
-	var worst Finding
+	var worst, best Finding
+	failed := 0
 	for i, u := range t.urls {
 		f := checkURL(ctx, opt, t, u, key, keyName)
 		if opt.Ask && f.Status != Fail {
 			f = ask(ctx, opt, t, f, u, key)
 		}
+		if f.Status == Fail {
+			failed++
+		}
 		if i == 0 || rank(f.Status) > rank(worst.Status) {
 			worst = f
 		}
+		if i == 0 || rank(f.Status) < rank(best.Status) {
+			best = f
+		}
+	}
+	if failed > 0 && failed < len(t.urls) {
+		// Replicas: a run fails over to those that answer, so some down
+		// is a warning, not a failure.
+		best.Status = Warn
+		best.Sentence = fmt.Sprintf("%s (%d of %d replicas failed: %s)", best.Sentence, failed, len(t.urls), worst.Sentence)
+		return best
 	}
 	return worst
 }

@@ -159,3 +159,23 @@ func TestAskSpendsOneTokenOnlyWhenAsked(t *testing.T) {
 		}
 	}
 }
+
+// A tournament's contestants are checked, each with the roster's
+// defaults; replicas of which some answer are a warning, since a run
+// fails over to those that do.
+func TestRostersAndReplicas(t *testing.T) {
+	srv := openaitest.Start(t, noChat)
+	srv.Models = []string{"m"}
+	closed := openaitest.New(noChat)
+	closed.Close()
+	roster := "roster:\n  defaults: {base_url: " + closed.URL + ", model: m}\n  agents:\n    - {name: K}\n    - {name: G, base_url: " + srv.URL + "}\n"
+	fs := Check(context.Background(), scenario(t, roster), Options{Timeout: 5 * time.Second})
+	if len(fs) != 2 || fs[0].Agent != "K" || fs[0].Status != Fail || !strings.Contains(fs[0].Sentence, "cannot reach "+closed.URL) || fs[1].Status != OK {
+		t.Fatalf("roster findings %+v; want K failing on its default address and G ok", fs)
+	}
+	replicas := "agents:\n  - {name: A, base_urls: [" + srv.URL + ", " + closed.URL + "], model: m}\n  - {name: B, type: scripted, lines: [hi]}\n"
+	fs = Check(context.Background(), scenario(t, replicas), Options{Timeout: 5 * time.Second})
+	if fs[0].Status != Warn || !strings.Contains(fs[0].Sentence, "1 of 2 replicas failed") || !strings.Contains(fs[0].Sentence, "serves m") {
+		t.Errorf("replicas, one down: %+v; want a warning naming the one that failed", fs[0])
+	}
+}
