@@ -322,6 +322,24 @@ func Parse(file string, data []byte) (*Scenario, error) {
 	}
 	if docErr == nil {
 		s.recordLines(&doc)
+		// A fraction where a count belongs (max_tokens: 1.5) is refused:
+		// the decoder cut it to its whole part. The termination block's
+		// rules are the policy parser's to check.
+		if root := doc.Content[0]; root.Kind == yaml.MappingNode {
+			for i := 0; i+1 < len(root.Content); i += 2 {
+				if root.Content[i].Value == "termination" {
+					continue
+				}
+				for _, err := range policy.Fractions(root.Content[i+1], policy.WholeFields) {
+					e := &Error{Msg: err.Error()}
+					if m := anyLineRe.FindStringSubmatch(e.Msg); m != nil {
+						e.Line, _ = strconv.Atoi(m[1])
+						e.Msg = m[2]
+					}
+					probs = append(probs, e)
+				}
+			}
+		}
 	}
 	if file != "" && file != QuickSource && file != "stdin" && !strings.HasPrefix(file, "embedded:") {
 		// A loop model named by a relative path is found beside the

@@ -77,6 +77,8 @@ func TestBadInputNamesWhatToFix(t *testing.T) {
 			[]string{"bad.yaml:9", `agent "B": timeout: "soon" is not a duration`}},
 		{"a misspelt first", good + "first: Bb\n", []string{"bad.yaml:9:", `did you mean "B"?`}},
 		{"temperature out of range", strings.Replace(good, "model: m", "model: m\n    temperature: 3", 1), []string{"temperature: 3 is outside 0 to 2"}},
+		{"a fraction where a count belongs", strings.Replace(good, "model: m", "model: m\n    max_tokens: 1.5", 1), []string{"bad.yaml:9: max_tokens: 1.5 is not a whole number"}},
+		{"a fraction in a rule's count", good + "termination:\n  max_messages: 2.5\n", []string{"bad.yaml:10: termination: max_messages: 2.5 is not a whole number"}},
 		{"base_url beside base_urls", strings.Replace(good, "base_url: http://127.0.0.1:9/v1", "base_url: http://127.0.0.1:9/v1\n    base_urls: [http://127.0.0.1:8/v1, http://127.0.0.1:7/v1]", 1),
 			[]string{"base_url: and base_urls: are both set"}},
 		{"bad base url", strings.Replace(good, "http://127.0.0.1:9/v1", "127.0.0.1:9", 1), []string{"base_url:", "http://"}},

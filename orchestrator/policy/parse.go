@@ -88,6 +88,49 @@ func Parse(n *yaml.Node) (Policy, error) {
 	if n == nil || n.Kind == 0 {
 		return nil, nil
 	}
+	if errs := Fractions(n, WholeFields); len(errs) > 0 {
+		return nil, joined(errs)
+	}
+	return parse(n)
+}
+
+// WholeFields are the settings of rules and scenarios that count: a
+// fraction written for one is refused, where YAML would cut it silently.
+var WholeFields = map[string]bool{
+	"max_messages": true, "min_messages": true, "count": true, "within": true, "exchanges": true, "messages": true,
+	"in_a_row": true, "total": true, "every": true, "window": true, "shingle": true, "block": true, "new_words": true,
+	"limit": true, "max_tokens": true, "seed": true, "retries": true, "runs": true, "parallel": true,
+	"concurrent": true, "per_minute": true,
+}
+
+// Fractions finds, under n, the fields named in whole whose value is a
+// number with a fraction ("max_tokens: 1.5"), each as "line N: …". A
+// decoder would cut such a value to its whole part without a word.
+func Fractions(n *yaml.Node, whole map[string]bool) []error {
+	var errs []error
+	var walk func(*yaml.Node)
+	walk = func(n *yaml.Node) {
+		if n == nil {
+			return
+		}
+		if n.Kind == yaml.MappingNode {
+			for i := 0; i+1 < len(n.Content); i += 2 {
+				k, v := n.Content[i], n.Content[i+1]
+				if whole[k.Value] && v.Kind == yaml.ScalarNode && v.Tag == "!!float" {
+					errs = append(errs, lineErr(v, fmt.Sprintf("%s: %s is not a whole number", k.Value, v.Value)))
+				}
+			}
+		}
+		for _, c := range n.Content {
+			walk(c)
+		}
+	}
+	walk(n)
+	return errs
+}
+
+// parse is Parse once the numbers are known to be whole.
+func parse(n *yaml.Node) (Policy, error) {
 	if n.Kind == yaml.DocumentNode && len(n.Content) == 1 {
 		n = n.Content[0]
 	}
@@ -137,7 +180,7 @@ func parseListNodes(n *yaml.Node, name string) ([]Policy, error) {
 	var ps []Policy
 	var errs []error
 	for _, item := range n.Content {
-		p, err := Parse(item)
+		p, err := parse(item)
 		if err != nil {
 			errs = append(errs, err)
 			continue
