@@ -14,6 +14,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -527,6 +528,11 @@ var fieldsOf = map[string][]string{
 	"Output":  {"dir"},
 	"Limit":   {"concurrent", "per_minute"},
 }
+
+// ScenarioFields are a scenario's top-level fields; AgentFields an
+// agent's. --set and --vary tell by them what a path names.
+func ScenarioFields() []string { return slices.Clone(fieldsOf["Scenario"]) }
+func AgentFields() []string    { return slices.Clone(fieldsOf["Agent"]) }
 
 var where = map[string]string{"Roster": "roster:", "Scenario": "the scenario", "Agent": "an agent", "History": "history", "Output": "output", "Limit": "a limit"}
 

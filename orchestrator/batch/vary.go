@@ -2,6 +2,7 @@ package batch
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"slices"
 	"sort"
@@ -12,6 +13,7 @@ import (
 
 	"github.com/parleyhq/parley/agents"
 	"github.com/parleyhq/parley/configs"
+	"github.com/parleyhq/parley/internal/suggest"
 )
 
 // Vary is one --vary flag: a scenario field and the values it takes across
@@ -35,8 +37,22 @@ type Vary struct {
 func (v Vary) String() string { return v.Path + "=" + strings.Join(v.Values, ",") }
 
 // scenarioFields are the top-level keys of a scenario; any other first
-// segment of a path names an agent field.
-var scenarioFields = []string{"title", "agents", "first", "opening", "empty_reply", "history", "termination", "output", "limits"}
+// segment of a path names an agent field, set on every agent.
+var scenarioFields = configs.ScenarioFields()
+
+// checkTop refuses a path whose first segment names neither a scenario
+// field nor an agent field, with the field it most likely means.
+func checkTop(segs []segment) error {
+	top := segs[0].key
+	if slices.Contains(scenarioFields, top) || slices.Contains(configs.AgentFields(), top) {
+		return nil
+	}
+	msg := fmt.Sprintf("%q is neither a scenario's field nor an agent's", top)
+	if c := suggest.Closest(top, append(configs.ScenarioFields(), configs.AgentFields()...)); c != "" {
+		msg += fmt.Sprintf("; did you mean %q?", c)
+	}
+	return errors.New(msg)
+}
 
 // ParseVary reads one --vary flag, such as "agents[1].temperature=0.2,0.7".
 func ParseVary(spec string) (Vary, error) {
@@ -45,7 +61,9 @@ func ParseVary(spec string) (Vary, error) {
 	if !ok || path == "" || strings.TrimSpace(list) == "" {
 		return Vary{}, fmt.Errorf("--vary %q: write FIELD=VALUES, such as agents[1].temperature=0.2,0.7,1.0 or seed=1..20", spec)
 	}
-	if _, err := parsePath(path); err != nil {
+	if segs, err := parsePath(path); err != nil {
+		return Vary{}, fmt.Errorf("--vary %q: %v", spec, err)
+	} else if err := checkTop(segs); err != nil {
 		return Vary{}, fmt.Errorf("--vary %q: %v", spec, err)
 	}
 	v := Vary{Path: path}
@@ -463,7 +481,9 @@ func ParseSet(spec string) (path, value string, err error) {
 	if !ok || path == "" {
 		return "", "", fmt.Errorf("--set %q: write FIELD=VALUE, such as agents[1].temperature=0.7 or seed=3", spec)
 	}
-	if _, err := parsePath(path); err != nil {
+	if segs, err := parsePath(path); err != nil {
+		return "", "", fmt.Errorf("--set %q: %v", spec, err)
+	} else if err := checkTop(segs); err != nil {
 		return "", "", fmt.Errorf("--set %q: %v", spec, err)
 	}
 	return path, value, nil

@@ -267,3 +267,19 @@ func TestResultReplaysEachRuleOfTheDefaultSet(t *testing.T) {
 		t.Errorf("loop = %+v, ceiling %d; want a stop at %d saving %d", e, r.Ceiling, at, r.Ceiling-at)
 	}
 }
+
+// A path's first field is a scenario's or an agent's (set on every
+// agent); any other is a mistake, named with what it likely means.
+func TestAPathNamesAKnownField(t *testing.T) {
+	if _, _, err := ParseSet("titel=x"); err == nil || !strings.Contains(err.Error(), `"titel" is neither a scenario's field nor an agent's; did you mean "title"?`) {
+		t.Errorf("--set titel=x: %v", err)
+	}
+	if _, err := ParseVary("temprature=0.1,0.2"); err == nil || !strings.Contains(err.Error(), `did you mean "temperature"?`) {
+		t.Errorf("--vary temprature: %v", err)
+	}
+	for _, ok := range []string{"roster.runs=1,2", "seed=1..3", "title=a,b", "agents[0].model=m,n"} {
+		if _, err := ParseVary(ok); err != nil {
+			t.Errorf("--vary %s: %v", ok, err)
+		}
+	}
+}
