@@ -256,7 +256,11 @@ func StrictDecode(n *yaml.Node, out any) error {
 	for i := 0; i+1 < len(n.Content); i += 2 {
 		k := n.Content[i]
 		if !known[k.Value] {
-			return lineErr(k, fmt.Sprintf("unknown field %q; known fields: %s", k.Value, strings.Join(names, ", ")))
+			hint := ""
+			if c := suggest.Closest(k.Value, names); c != "" {
+				hint = fmt.Sprintf("; did you mean %q?", c)
+			}
+			return lineErr(k, fmt.Sprintf("unknown field %q%s; known fields: %s", k.Value, hint, strings.Join(names, ", ")))
 		}
 	}
 	if err := n.Decode(out); err != nil {
