@@ -55,7 +55,12 @@ type Pair struct {
 }
 
 // String is "A ↔ B".
-func (p Pair) String() string { return p.Names[0] + " ↔ " + p.Names[1] }
+func (p Pair) String() string {
+	if p.A == p.B {
+		return p.Names[0] + " ↔ " + selfPlayName(p.Names[1]) // as its run is titled
+	}
+	return p.Names[0] + " ↔ " + p.Names[1]
+}
 
 func (r *Roster) validate() error {
 	fail := func(format string, args ...any) error {

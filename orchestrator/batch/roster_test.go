@@ -144,7 +144,8 @@ func TestRosterPairsUnorderedAndSelfPlay(t *testing.T) {
 		t.Fatal(err)
 	}
 	lines, _ := m.Lines()
-	want := []string{"A ↔ A, run 1", "A ↔ B, run 1", "A ↔ C, run 1", "B ↔ B, run 1", "B ↔ C, run 1", "C ↔ C, run 1"}
+	// A self-play line names its seats as its run is titled.
+	want := []string{"A ↔ A (2), run 1", "A ↔ B, run 1", "A ↔ C, run 1", "B ↔ B (2), run 1", "B ↔ C, run 1", "C ↔ C (2), run 1"}
 	if strings.Join(lines, "\n") != strings.Join(want, "\n") {
 		t.Errorf("lines:\n%s\nwant:\n%s", strings.Join(lines, "\n"), strings.Join(want, "\n"))
 	}
