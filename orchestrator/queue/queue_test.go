@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -382,6 +383,19 @@ func TestBatchRunsOnTheQueueAndAJobTakenOverResumes(t *testing.T) {
 	other.Scenarios = []batch.ScenarioSource{{Path: "x.yaml", Source: "title: other"}}
 	if _, err := sub.Submit(ctx, &other, 0); err == nil || !strings.Contains(err.Error(), "different batch named qtest") {
 		t.Errorf("a different batch under a taken id: %v", err)
+	}
+	// The same scenario, planned apart in the same second (another
+	// command, other --vary values): a different batch too.
+	twin := *m
+	twin.Created = m.Created.Add(time.Millisecond)
+	if _, err := sub.Submit(ctx, &twin, 0); err == nil || !strings.Contains(err.Error(), "different batch named qtest") {
+		t.Errorf("a batch planned apart under the same id: %v", err)
+	}
+	varied := *m
+	varied.Jobs = slices.Clone(m.Jobs)
+	varied.Jobs[0].Vary = map[string]string{"agents[0].pace": "0"}
+	if _, err := sub.Submit(ctx, &varied, 0); err == nil || !strings.Contains(err.Error(), "different batch named qtest") {
+		t.Errorf("a batch with other --vary values under the same id: %v", err)
 	}
 	for _, l := range logs {
 		if strings.Contains(l, "sk-queue-test") {

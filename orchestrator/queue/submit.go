@@ -103,7 +103,10 @@ func (q *Queue) Submit(ctx context.Context, m *batch.Manifest, ackWait time.Dura
 var errBadManifest = errors.New("the manifest in the object store is not valid")
 
 func sameBatch(a, b *batch.Manifest) bool {
-	if a.ID != b.ID || len(a.Jobs) != len(b.Jobs) || len(a.Scenarios) != len(b.Scenarios) {
+	// Two batches planned in the same second share an id: the moment
+	// each was planned, and every job and its --vary values, tell them
+	// apart.
+	if a.ID != b.ID || !a.Created.Equal(b.Created) || len(a.Jobs) != len(b.Jobs) || len(a.Scenarios) != len(b.Scenarios) {
 		return false
 	}
 	for i := range a.Scenarios {
@@ -111,7 +114,9 @@ func sameBatch(a, b *batch.Manifest) bool {
 			return false
 		}
 	}
-	return true
+	ja, _ := json.Marshal(a.Jobs)
+	jb, _ := json.Marshal(b.Jobs)
+	return bytes.Equal(ja, jb)
 }
 
 // Manifest reads a batch's manifest from the object store.
