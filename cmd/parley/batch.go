@@ -162,7 +162,7 @@ func runBatch(ctx context.Context, cmd *cobra.Command, args []string, f batchFla
 	}
 
 	if f.queue.url != "" {
-		return runQueuedBatch(ctx, cmd, m, dir, f.queue, f.parallel, f.pace)
+		return runQueuedBatch(ctx, cmd, m, dir, f.queue, f.parallel, f.pace, f.resume == "")
 	}
 	loaded, err := m.LoadScenarios()
 	if err != nil {

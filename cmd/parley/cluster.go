@@ -84,10 +84,22 @@ func closeConn(nc *nats.Conn) {
 // (its manifest already in dir) on the queue, follows it while workers run
 // it, downloads each transcript into dir/runs/ID/ as it is stored, and
 // prints and writes the same summary as a local batch.
-func runQueuedBatch(ctx context.Context, cmd *cobra.Command, m *batch.Manifest, dir string, qf queueFlags, parallel int, pace string) error {
+func runQueuedBatch(ctx context.Context, cmd *cobra.Command, m *batch.Manifest, dir string, qf queueFlags, parallel int, pace string, fresh bool) (err error) {
 	out, stderr := cmd.OutOrStdout(), cmd.ErrOrStderr()
 	start := time.Now()
 	embedded := qf.url == embeddedQueue
+	submitted := false
+	defer func() {
+		if err != nil && fresh && !submitted {
+			// Nothing reached the queue: the batch folder holds only its
+			// manifest, which would make the same command refuse to run.
+			os.Remove(filepath.Join(dir, batch.ManifestFile))
+			os.Remove(dir)
+		}
+	}()
+	if !embedded && !strings.Contains(qf.url, "://") {
+		return usageErr(fmt.Errorf("--queue %q: give the queue's address as nats://HOST:PORT, or embedded", qf.url))
+	}
 	queueDir := qf.dir
 	if embedded && queueDir == "" {
 		queueDir = filepath.Join(dir, "queue")
@@ -134,6 +146,7 @@ func runQueuedBatch(ctx context.Context, cmd *cobra.Command, m *batch.Manifest, 
 	}
 	defer func() { stopWorkers(); stop() }()
 
+	submitted = true // from here the queue may hold the batch: its folder stays
 	sub, err := q.Submit(ctx, m, qf.ackWait)
 	if err != nil {
 		return failureErr(err)
@@ -208,8 +221,8 @@ func runQueuedBatch(ctx context.Context, cmd *cobra.Command, m *batch.Manifest, 
 	case errors.Is(followErr, context.Canceled):
 		if embedded {
 			return &exitError{code: exitInterrupted, err: fmt.Errorf(
-				"interrupted: %s finished; the rest are kept in %s; finish the batch with: parley batch --resume %s --queue embedded%s",
-				ofN(len(results), len(m.Jobs), "conversation", "conversations"), queueDir, dir, queueDirFlag(qf.dir))}
+				"interrupted: %s finished; the rest are kept in %s; finish the batch with: parley batch --resume %s --queue embedded%s%s",
+				ofN(len(results), len(m.Jobs), "conversation", "conversations"), queueDir, dir, queueDirFlag(qf.dir), listenFlag(qf.listen))}
 		}
 		return &exitError{code: exitInterrupted, err: fmt.Errorf(
 			"stopped following: %s finished; the workers carry on. Follow again with: parley batch --resume %s --queue %s, or fetch later with: parley collect --queue %s --batch %s --out %s",
@@ -231,6 +244,15 @@ func runQueuedBatch(ctx context.Context, cmd *cobra.Command, m *batch.Manifest, 
 		return failureErr(fmt.Errorf("%s failed; their errors are in %s", ofN(sum.Failed, sum.Planned, "conversation", "conversations"), filepath.Join(dir, "summary.md")))
 	}
 	return nil
+}
+
+// listenFlag repeats --queue-listen for a hint, so workers on other
+// hosts can rejoin the resumed batch.
+func listenFlag(listen string) string {
+	if listen == "" {
+		return ""
+	}
+	return " --queue-listen " + listen
 }
 
 func queueDirFlag(dir string) string {

@@ -394,3 +394,29 @@ func TestQueueCommandsRefuseBadUsage(t *testing.T) {
 		})
 	}
 }
+
+// A batch that never reached its queue leaves no folder behind, so the
+// same command can run again once the queue is up; an address that is no
+// URL is a mistake in the command.
+func TestABatchThatNeverReachedItsQueueLeavesNothing(t *testing.T) {
+	dir := t.TempDir()
+	scenario := filepath.Join(dir, "s.yaml")
+	os.WriteFile(scenario, []byte("agents:\n  - {name: A, type: scripted, lines: [a]}\n  - {name: B, type: scripted, lines: [b]}\n"), 0o600)
+	for _, c := range []struct {
+		queue string
+		code  int
+		want  string
+	}{
+		{"nats://127.0.0.1:1", exitFailure, "cannot reach the queue at nats://127.0.0.1:1"},
+		{"127.0.0.1:4222", exitUsage, `--queue "127.0.0.1:4222": give the queue's address as nats://HOST:PORT, or embedded`},
+	} {
+		out := filepath.Join(dir, "b")
+		code, _, errOut := parley(t, "batch", scenario, "-n", "1", "--queue", c.queue, "--out", out)
+		if code != c.code || !strings.Contains(errOut, c.want) {
+			t.Errorf("--queue %s: exit %d, stderr %q; want %d and %q", c.queue, code, errOut, c.code, c.want)
+		}
+		if _, err := os.Stat(out); err == nil {
+			t.Errorf("--queue %s left %s behind", c.queue, out)
+		}
+	}
+}
