@@ -58,7 +58,9 @@ func startWorker(t *testing.T, url, name string, extra ...string) (*exec.Cmd, *s
 	t.Helper()
 	args := append([]string{"worker", "--queue", url, "--name", name}, extra...)
 	cmd := exec.Command(parleyBinary(t), args...)
-	cmd.Env = append(os.Environ(), "PARLEY_QUEUE_E2E_KEY="+queueTestKey)
+	// A worker the test kills cannot remove its job folders: they go in
+	// the test's own, which the test removes.
+	cmd.Env = append(os.Environ(), "PARLEY_QUEUE_E2E_KEY="+queueTestKey, "TMPDIR="+t.TempDir())
 	out := &syncBuffer{}
 	cmd.Stdout, cmd.Stderr = out, out
 	if err := cmd.Start(); err != nil {
