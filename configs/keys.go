@@ -51,16 +51,33 @@ func (s *Scenario) KeyProblems(getenv func(string) string) Problems {
 			}
 		}
 	}
-	if p, err := s.Policy(); err == nil {
-		policy.Walk(p, func(q policy.Policy) {
-			if j, ok := q.(*policy.Judge); ok {
-				name := j.Config.Name
-				if name == "" {
-					name = "judge"
-				}
-				check(s.lines["termination"], fmt.Sprintf("the judge %q", name), j.Config.Provider, j.Config.APIKeyEnv, "")
-			}
-		})
+	for _, j := range s.Judges() {
+		check(j.Line, fmt.Sprintf("the judge %q", j.Name), j.Provider, j.APIKeyEnv, "")
 	}
 	return probs
+}
+
+// Judges are the scenario's judge rules (its moderator models), each as
+// the agent it is: its name ("judge" when it has none), provider, model,
+// address, key variable and temperature, at the termination block's line.
+func (s *Scenario) Judges() []Agent {
+	p, err := s.Policy()
+	if err != nil {
+		return nil
+	}
+	var out []Agent
+	policy.Walk(p, func(q policy.Policy) {
+		j, ok := q.(*policy.Judge)
+		if !ok {
+			return
+		}
+		c := j.Config
+		name := c.Name
+		if name == "" {
+			name = "judge"
+		}
+		out = append(out, Agent{Name: name, Type: TypeOpenAI, Provider: c.Provider, Model: c.Model, BaseURL: c.BaseURL,
+			APIKeyEnv: c.APIKeyEnv, Temperature: c.Temperature, Line: s.lines["termination"]})
+	})
+	return out
 }

@@ -76,30 +76,19 @@ func (s *Scenario) validateShared(probs Problems) error {
 	if s.History.MaxMessages < 0 {
 		add(s.lines["history"], "history.max_messages must not be negative (0 keeps the whole history)")
 	}
-	if p, err := s.Policy(); err == nil {
-		// A judge is a model agent too: its provider, address and
-		// temperature are checked as an agent's are.
-		policy.Walk(p, func(q policy.Policy) {
-			j, ok := q.(*policy.Judge)
-			if !ok {
-				return
+	// A judge is a model agent too: its provider, address and temperature
+	// are checked as an agent's are.
+	for _, a := range s.Judges() {
+		for _, e := range a.validate(0) {
+			who := "the judge"
+			if a.Name != "judge" {
+				who = fmt.Sprintf("the judge %q", a.Name)
 			}
-			c := j.Config
-			name := c.Name
-			if name == "" {
-				name = "judge"
-			}
-			a := Agent{Name: name, Type: TypeOpenAI, Provider: c.Provider, Model: c.Model, BaseURL: c.BaseURL,
-				APIKeyEnv: c.APIKeyEnv, Temperature: c.Temperature, Line: s.lines["termination"]}
-			for _, e := range a.validate(0) {
-				e.Msg = "termination: the judge" + strings.TrimPrefix(e.Msg, fmt.Sprintf("agent %q", name))
-				if name != "judge" {
-					e.Msg = strings.Replace(e.Msg, "the judge", fmt.Sprintf("the judge %q", name), 1)
-				}
-				probs = append(probs, e)
-			}
-		})
-	} else {
+			e.Msg = "termination: " + who + strings.TrimPrefix(e.Msg, fmt.Sprintf("agent %q", a.Name))
+			probs = append(probs, e)
+		}
+	}
+	if _, err := s.Policy(); err != nil {
 		for _, err := range policy.Errors(err) {
 			e := withLine("", "termination: ", err).(*Error)
 			if e.Line == 0 {

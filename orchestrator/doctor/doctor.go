@@ -23,7 +23,6 @@ import (
 	"github.com/parleyhq/parley/agents"
 	"github.com/parleyhq/parley/configs"
 	"github.com/parleyhq/parley/internal/suggest"
-	"github.com/parleyhq/parley/orchestrator/policy"
 )
 
 // Status is how one agent fared.
@@ -121,22 +120,10 @@ func Check(ctx context.Context, s *configs.Scenario, opt Options) []Finding {
 		f.Agent = a.Name
 		out = append(out, f)
 	}
-	if p, err := s.Policy(); err == nil {
-		policy.Walk(p, func(q policy.Policy) {
-			j, ok := q.(*policy.Judge)
-			if !ok {
-				return
-			}
-			c := j.Config
-			name := c.Name
-			if name == "" {
-				name = "judge"
-			}
-			a := configs.Agent{Provider: c.Provider, BaseURL: c.BaseURL, APIKeyEnv: c.APIKeyEnv}
-			f := check(ctx, opt, target{who: fmt.Sprintf("the judge %q", name), model: c.Model, keyEnv: a.KeyEnv(), urls: []string{a.Endpoint()}})
-			f.Agent = name
-			out = append(out, f)
-		})
+	for _, j := range s.Judges() {
+		f := check(ctx, opt, target{who: fmt.Sprintf("the judge %q", j.Name), model: j.Model, keyEnv: j.KeyEnv(), urls: []string{j.Endpoint()}})
+		f.Agent = j.Name
+		out = append(out, f)
 	}
 	return out
 }
