@@ -289,7 +289,7 @@ func LoadExample(name string) (*Scenario, error) {
 var (
 	lineRe    = regexp.MustCompile(`^yaml: line (\d+): (.*)$`)
 	unknownRe = regexp.MustCompile(`line (\d+): field (\S+) not found in type configs\.(\w+)`)
-	typeRe    = regexp.MustCompile(`line (\d+): cannot unmarshal !!(\w+) ` + "`" + `?([^` + "`" + `]*)` + "`" + `? into (\S+)`)
+	typeRe    = regexp.MustCompile(`line (\d+): cannot unmarshal !!(\w+) (?:` + "`" + `([^` + "`" + `]*)` + "`" + ` )?into (\S+)`)
 )
 
 // Parse decodes and validates a scenario. file names it in errors. Its
@@ -374,6 +374,10 @@ func fieldError(doc *yaml.Node, msg string) *Error {
 	if m := typeRe.FindStringSubmatch(msg); m != nil {
 		line, _ := strconv.Atoi(m[1])
 		what := fmt.Sprintf("%q is %s, not %s", m[3], tagName(m[2]), goTypeName(m[4]))
+		if m[3] == "" {
+			// A list or a mapping: it has no one value to quote.
+			what = fmt.Sprintf("it is %s, not %s", tagName(m[2]), goTypeName(m[4]))
+		}
 		if field := fieldAt(doc, line, m[3]); field != "" {
 			what = field + ": " + what
 		}
@@ -434,6 +438,10 @@ func fieldAt(doc *yaml.Node, line int, value string) string {
 				}
 				if v.Line == line && v.Kind == yaml.ScalarNode && (value == "" || v.Value == value) {
 					found = p
+					return
+				}
+				if value == "" && v.Line == line && (v.Kind == yaml.SequenceNode || v.Kind == yaml.MappingNode) && k.Line == line {
+					found = p // a list or a mapping where one value belongs
 					return
 				}
 				walk(v, p)
