@@ -51,6 +51,8 @@ func (a *OpenAI) explain(err error, attempts int) error {
 		e.Sentence = fmt.Sprintf("%s: %s did not finish a reply within %s; raise timeout: for this agent", name, url, a.timeout())
 	case errors.Is(err, errStreamCut):
 		e.Sentence = fmt.Sprintf("%s: the reply from %s was cut off before it finished", name, url)
+	case status == http.StatusUnauthorized && a.cfg.APIKey == "":
+		e.Sentence = fmt.Sprintf("%s: %s refused %s (401 Unauthorized); name the variable holding a key with api_key_env: (or a file with api_key_file:) for this agent", name, url, key)
 	case status == http.StatusUnauthorized:
 		e.Sentence = fmt.Sprintf("%s: %s refused %s (401 Unauthorized); check that it is set to a valid key", name, url, key)
 	case status == http.StatusForbidden:

@@ -359,7 +359,7 @@ func TestFailures(t *testing.T) {
 		{name: "401", cfg: OpenAIConfig{KeyEnv: "XAI_API_KEY", APIKey: testKey}, replies: []openaitest.Reply{openaitest.Error(401, "")},
 			requests: 1, status: 401, contains: []string{"Alice: ", "refused the key in XAI_API_KEY (401 Unauthorized)", "/v1"}},
 		{name: "401 without a key", replies: []openaitest.Reply{openaitest.Error(401, "")},
-			requests: 1, status: 401, contains: []string{"carried no API key (401 Unauthorized)"}},
+			requests: 1, status: 401, contains: []string{"carried no API key (401 Unauthorized); name the variable holding a key with api_key_env:"}},
 		{name: "403", cfg: OpenAIConfig{KeyEnv: "XAI_API_KEY", APIKey: testKey}, replies: []openaitest.Reply{openaitest.Error(403, "")},
 			requests: 1, status: 403, contains: []string{`refused access to model "test-model" (403 Forbidden)`}},
 		{name: "404", replies: []openaitest.Reply{openaitest.Error(404, "")},
