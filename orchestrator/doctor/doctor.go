@@ -218,11 +218,11 @@ func checkURL(ctx context.Context, opt Options, t target, base, key, keyName str
 	body, _ := io.ReadAll(io.LimitReader(resp.Body, 8<<20))
 	switch {
 	case resp.StatusCode == http.StatusUnauthorized || resp.StatusCode == http.StatusForbidden:
-		what := keyName
-		if what == "" {
-			what = "no key"
+		if keyName == "" {
+			f.Status, f.Sentence = Fail, fmt.Sprintf("%s: %s refused a request that carried no key (%d); name the variable holding one with api_key_env: (or a file with api_key_file:)", t.who, agents.RedactURL(base), resp.StatusCode)
+			return f
 		}
-		f.Status, f.Sentence = Fail, fmt.Sprintf("%s: %s refused %s (%d); check the key", t.who, agents.RedactURL(base), what, resp.StatusCode)
+		f.Status, f.Sentence = Fail, fmt.Sprintf("%s: %s refused %s (%d); check the key", t.who, agents.RedactURL(base), keyName, resp.StatusCode)
 		return f
 	case resp.StatusCode == http.StatusNotFound || resp.StatusCode == http.StatusMethodNotAllowed:
 		f.Status, f.Sentence = Warn, fmt.Sprintf("%s: %s answers but lists no models (GET /models: %d), so model %q could not be confirmed", t.who, agents.RedactURL(base), resp.StatusCode, t.model)

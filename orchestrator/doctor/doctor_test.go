@@ -179,3 +179,15 @@ func TestRostersAndReplicas(t *testing.T) {
 		t.Errorf("replicas, one down: %+v; want a warning naming the one that failed", fs[0])
 	}
 }
+
+// A server that wants a key from an agent that names none says how to
+// give it one.
+func TestAnAgentWithNoKeyIsToldHowToGiveOne(t *testing.T) {
+	srv := openaitest.Start(t, noChat)
+	srv.Models = []string{"m"}
+	srv.Key = "sk-good"
+	fs := Check(context.Background(), scenario(t, "agents:\n  - {name: A, base_url: "+srv.URL+", model: m}\n  - {name: B, type: scripted, lines: [hi]}\n"), Options{Timeout: 5 * time.Second})
+	if fs[0].Status != Fail || !strings.Contains(fs[0].Sentence, "refused a request that carried no key (401); name the variable holding one with api_key_env:") {
+		t.Errorf("finding %+v", fs[0])
+	}
+}
