@@ -102,6 +102,8 @@ func TestRosterErrorsNameWhatToFix(t *testing.T) {
 		{"roster:\n  defaults: {provider: openai}\n  pairs: both\n  agents:\n    - {name: A, model: a}\n    - {name: B, model: b}\n", `pairs: is "both"`},
 		{"roster:\n  defaults: {provider: openai}\n  agents:\n    - {name: A, model: a}\n    - {name: B, model: b}\nagents:\n  - {name: C, model: c, provider: openai}\n", "not both"},
 		{"roster:\n  defaults: {provider: openai}\n  agent:\n    - {name: A, model: a}\n", `unknown field "agent" in roster:; did you mean "agents"?`},
+		// A mistake in the defaults is at the defaults' line.
+		{"roster:\n  defaults:\n    provider: openai\n    temperature: 5\n  agents:\n    - {name: A, model: a}\n    - {name: B, model: b}\n", `r.yaml:4: roster.agent "A": temperature: 5 is outside 0 to 2`},
 	} {
 		_, err := Parse("r.yaml", []byte(c.src))
 		if err == nil || !strings.Contains(err.Error(), c.want) {

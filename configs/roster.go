@@ -3,6 +3,7 @@ package configs
 import (
 	"bytes"
 	"fmt"
+	"maps"
 	"reflect"
 	"strings"
 
@@ -129,6 +130,16 @@ func (r *Roster) Merged(i int) Agent {
 		}
 		if av.Field(f).IsZero() && !dv.Field(f).IsZero() {
 			av.Field(f).Set(dv.Field(f))
+			// A mistake in a default is at the defaults' line.
+			if tag, _, _ := strings.Cut(av.Type().Field(f).Tag.Get("yaml"), ","); tag != "" {
+				if l, ok := r.Defaults.lines[tag]; ok {
+					a.lines = maps.Clone(a.lines)
+					if a.lines == nil {
+						a.lines = map[string]int{}
+					}
+					a.lines[tag] = l
+				}
+			}
 		}
 	}
 	return a

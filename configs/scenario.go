@@ -578,11 +578,13 @@ func (s *Scenario) recordLines(doc *yaml.Node) {
 				for j, a := range l.Content {
 					if j < len(s.Roster.Agents) {
 						s.Roster.Agents[j].Line = a.Line
+						s.Roster.Agents[j].lines = keyLines(a)
 					}
 				}
 			}
 			if d := mapValue(r, "defaults"); d != nil {
 				s.Roster.Defaults.Line = d.Line
+				s.Roster.Defaults.lines = keyLines(d)
 			}
 		}
 	}
