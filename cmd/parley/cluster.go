@@ -46,12 +46,12 @@ func (f *queueFlags) register(c *cobra.Command) {
 
 // dialQueue connects to the queue a --queue flag names. For "embedded" it
 // starts the server in dir; stop releases everything.
-func dialQueue(ctx context.Context, url, dir, listen, name string) (q *queue.Queue, stop func(), srvURL string, err error) {
+func dialQueue(ctx context.Context, url, dir, listen, name string, say func(string)) (q *queue.Queue, stop func(), srvURL string, err error) {
 	if url != embeddedQueue {
 		if !strings.Contains(url, "://") {
 			return nil, nil, "", fmt.Errorf("--queue %q is neither a NATS URL such as nats://HOST:4222 nor %q", url, embeddedQueue)
 		}
-		nc, q, err := queue.Dial(ctx, url, name)
+		nc, q, err := queue.Dial(ctx, url, name, say)
 		if err != nil {
 			return nil, nil, "", err
 		}
@@ -117,7 +117,8 @@ func runQueuedBatch(ctx context.Context, cmd *cobra.Command, m *batch.Manifest, 
 	if qf.listen != "" && !embedded {
 		return usageErr(errors.New("--queue-listen applies to --queue embedded"))
 	}
-	q, stop, srvURL, err := dialQueue(ctx, qf.url, queueDir, qf.listen, "parley batch "+m.ID)
+	say := func(s string) { fmt.Fprintln(stderr, "parley:", s) }
+	q, stop, srvURL, err := dialQueue(ctx, qf.url, queueDir, qf.listen, "parley batch "+m.ID, say)
 	if err != nil {
 		return failureErr(err)
 	}
@@ -313,7 +314,7 @@ scenarios.`,
 				fmt.Fprintf(stderr, "%s %s\n", time.Now().Format("15:04:05.000"), s)
 				logMu.Unlock()
 			}
-			_, q, err := queue.Dial(cmd.Context(), url, "parley worker "+name)
+			_, q, err := queue.Dial(cmd.Context(), url, "parley worker "+name, logLine)
 			if err != nil {
 				return failureErr(err)
 			}
@@ -357,7 +358,7 @@ Without --batch it takes the newest batch on the queue.`,
 			if url == embeddedQueue && dir == "" {
 				return usageErr(errors.New("--queue embedded needs --queue-dir, the folder the batch's embedded queue kept"))
 			}
-			q, stop, _, err := dialQueue(cmd.Context(), url, dir, "", "parley collect")
+			q, stop, _, err := dialQueue(cmd.Context(), url, dir, "", "parley collect", func(s string) { fmt.Fprintln(cmd.ErrOrStderr(), "parley:", s) })
 			if err != nil {
 				return failureErr(err)
 			}

@@ -141,7 +141,7 @@ func TestQueuedBatchSurvivesAWorkerKilledMidConversation(t *testing.T) {
 
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	_, q, err := queue.Dial(ctx, url, "test")
+	_, q, err := queue.Dial(ctx, url, "test", nil)
 	if err != nil {
 		t.Fatal(err)
 	}

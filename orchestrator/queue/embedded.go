@@ -10,6 +10,8 @@ import (
 	"github.com/nats-io/nats-server/v2/server"
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/parleyhq/parley/agents"
 )
 
 // Embedded is a NATS server with JetStream running inside the parley
@@ -77,10 +79,25 @@ func (e *Embedded) Shutdown() {
 }
 
 // Dial connects to the NATS server at url and opens parley's queue on it.
-// The connection keeps reconnecting while the server restarts.
-func Dial(ctx context.Context, url, name string) (*nats.Conn, *Queue, error) {
+// The connection keeps reconnecting while the server restarts; say, when
+// set, hears a sentence when the queue is lost, when it is back, and for
+// any error the connection reports on its own.
+func Dial(ctx context.Context, url, name string, say func(string)) (*nats.Conn, *Queue, error) {
+	if say == nil {
+		say = func(string) {}
+	}
+	shown := agents.RedactURL(url)
 	nc, err := nats.Connect(url, nats.Name(name), nats.MaxReconnects(-1), nats.ReconnectWait(time.Second),
-		nats.Timeout(10*time.Second))
+		nats.Timeout(10*time.Second),
+		nats.DisconnectErrHandler(func(_ *nats.Conn, err error) {
+			if err != nil {
+				say(fmt.Sprintf("lost the queue at %s (%v); reconnecting every second", shown, err))
+			}
+		}),
+		nats.ReconnectHandler(func(*nats.Conn) { say("reconnected to the queue at " + shown) }),
+		nats.ErrorHandler(func(_ *nats.Conn, _ *nats.Subscription, err error) {
+			say(fmt.Sprintf("the queue at %s: %v", shown, err))
+		}))
 	if err != nil {
 		return nil, nil, fmt.Errorf("cannot reach the queue at %s: %w (start one with nats-server -js, or use --queue embedded)", url, err)
 	}

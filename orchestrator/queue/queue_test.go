@@ -472,3 +472,42 @@ func TestOnlyTheFirstResultOfAJobIsKept(t *testing.T) {
 		}
 	}
 }
+
+// A connection that loses its queue says so, and says so again when the
+// queue is back: a sentence each, not the client library's lines.
+func TestLosingTheQueueIsSaid(t *testing.T) {
+	dir := t.TempDir()
+	srv, err := StartEmbedded(dir, "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	url := srv.URL()
+	var mu sync.Mutex
+	var said []string
+	say := func(s string) { mu.Lock(); said = append(said, s); mu.Unlock() }
+	nc, _, err := Dial(context.Background(), url, "test", say)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer nc.Close()
+	wait := func(what string) {
+		t.Helper()
+		for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+			mu.Lock()
+			got := strings.Join(said, "\n")
+			mu.Unlock()
+			if strings.Contains(got, what) {
+				return
+			}
+		}
+		t.Fatalf("never said %q; said %q", what, said)
+	}
+	srv.Shutdown()
+	wait("lost the queue at " + url)
+	again, err := StartEmbedded(dir, strings.TrimPrefix(url, "nats://"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer again.Shutdown()
+	wait("reconnected to the queue at " + url)
+}
