@@ -148,7 +148,11 @@ func runQueuedBatch(ctx context.Context, cmd *cobra.Command, m *batch.Manifest, 
 	defer func() { stopWorkers(); stop() }()
 
 	submitted = true // from here the queue may hold the batch: its folder stays
-	sub, err := q.Submit(ctx, m, qf.ackWait)
+	ackWait := qf.ackWait
+	if f := cmd.Flags().Lookup("ack-wait"); f != nil && !f.Changed {
+		ackWait = 0 // the queue's workers keep the wait they have (30s for a new queue)
+	}
+	sub, err := q.Submit(ctx, m, ackWait)
 	if err != nil {
 		return failureErr(err)
 	}

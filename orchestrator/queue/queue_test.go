@@ -511,3 +511,24 @@ func TestLosingTheQueueIsSaid(t *testing.T) {
 	defer again.Shutdown()
 	wait("reconnected to the queue at " + url)
 }
+
+// A batch submitted without its own wait leaves the one the workers have,
+// set by an earlier batch, as it is.
+func TestASubmissionKeepsTheWorkersAckWait(t *testing.T) {
+	q := connect(t, startQueue(t))
+	ctx := context.Background()
+	if _, err := q.consumer(ctx, 6*time.Second); err != nil {
+		t.Fatal(err)
+	}
+	c, err := q.consumer(ctx, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	info, err := c.Info(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if info.Config.AckWait != 6*time.Second {
+		t.Errorf("the workers' wait is %s after a submission that set none; want the 6s set before", info.Config.AckWait)
+	}
+}
