@@ -235,9 +235,6 @@ func runCheck(cmd *cobra.Command, f checkFlags, args []string) error {
 		b, _ := json.Marshal(s)
 		fmt.Fprintf(errw, "summary: %s\n", b)
 	default:
-		if judged == 0 {
-			table.header()
-		}
 		printTallies(out, folders, byFolder, total)
 	}
 	switch {

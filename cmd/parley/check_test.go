@@ -774,3 +774,14 @@ func TestACutOffJSONLIsNamedByCheckAndShow(t *testing.T) {
 		t.Errorf("show: exit %d; want the cut-off line named\n%s%s", code, out, errOut)
 	}
 }
+
+// With nothing judged there is no table to head: only the sentence saying
+// why and the summary.
+func TestCheckOfNothingReadablePrintsNoEmptyTable(t *testing.T) {
+	p := filepath.Join(t.TempDir(), "notes.md")
+	os.WriteFile(p, []byte("just some words\n"), 0o600)
+	code, out, errOut := parley(t, "check", p)
+	if code != exitFailure || strings.Contains(out, "TRANSCRIPT") || !strings.Contains(out, "0 transcripts") || !strings.Contains(errOut, "not a transcript layout") {
+		t.Errorf("exit %d\nstdout %q\nstderr %q; want 1, no table, and the summary", code, out, errOut)
+	}
+}
