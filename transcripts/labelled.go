@@ -2,6 +2,7 @@ package transcripts
 
 import (
 	"errors"
+	"math"
 	"strings"
 )
 
@@ -381,14 +382,36 @@ func fieldsOf(fields, msgs []speakerLabel) bool {
 		}
 		return len(set)
 	}
-	if len(msgs) < 4 || len(fields) == 0 || fields[0].line < msgs[0].line || names(fields) <= names(msgs) {
+	if len(msgs) < 4 || len(fields) == 0 || fields[0].line <= msgs[0].line {
 		return false
 	}
 	turns := 0
 	for k := 1; k < len(msgs); k++ {
 		turns += b2i(msgs[k].name != msgs[k-1].name)
 	}
-	return 10*turns >= 9*(len(msgs)-1)
+	if 10*turns < 9*(len(msgs)-1) {
+		return false
+	}
+	if names(fields) > names(msgs) {
+		return true
+	}
+	// As many names, but held in every one of the messages: a scene's
+	// characters ("Alice: …", "Bob: …") in the messages of "## Claude"
+	// and "## GPT".
+	k := 0
+	for i, m := range msgs {
+		end := math.MaxInt
+		if i+1 < len(msgs) {
+			end = msgs[i+1].line
+		}
+		for k < len(fields) && fields[k].line <= m.line {
+			k++
+		}
+		if k >= len(fields) || fields[k].line >= end {
+			return false
+		}
+	}
+	return names(fields) >= 2
 }
 
 func b2i(b bool) int {

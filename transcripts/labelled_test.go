@@ -212,6 +212,11 @@ func TestParseLabelledFields(t *testing.T) {
 			"**Model A:** Let's play a game. You say a word, I say a word.\n\n**Model B:** Sure. Start.\n\n**Model A:** Apple.\n\n**Model B:** You said:\n**Model A:** Apple.\nSo I say: Banana.\n\n**Model A:** Cherry.\n\n**Model B:** Date.\n",
 			[]string{"Model A", "Model B", "Model A", "Model B", "Model A", "Model B"},
 			"Let's play a game. You say a word, I say a word."},
+		{"a scene's characters inside the messages of headed speakers, with no title",
+			"## Claude\n\nLet's write a scene. I'll start:\n\nAlice: Where were you last night?\nBob: Out.\n\n## GPT\n\nContinuing:\n\nAlice: Out where?\nBob: Just out.\n\n" +
+				"## Claude\n\nAlice: Fine. Keep your secrets.\nBob: I will.\n\n## GPT\n\nAlice: Goodnight, then.\nBob: Goodnight.\n",
+			[]string{"Claude", "GPT", "Claude", "GPT"},
+			"Let's write a scene. I'll start:\n\nAlice: Where were you last night?\nBob: Out."},
 		{"a third party who speaks as often, in turn",
 			"**A:** one\n\n**B:** two\n\n**C:** three\n\n**A:** four\n\n**B:** five\n\n**C:** six\n\n**A:** seven\n\n**B:** eight\n",
 			[]string{"A", "B", "C", "A", "B", "C", "A", "B"},
