@@ -333,19 +333,20 @@ func importLayout(data []byte, text func([]byte) string) ([]*Transcript, string,
 		ts, err := importJSON(vals, layout)
 		return ts, layout, err
 	}
-	switch t := bytes.TrimSpace(d); {
+	t := bytes.TrimSpace(d)
+	switch {
 	case len(t) == 0:
 		return nil, "", fmt.Errorf("%w: the file is empty", ErrUnknownLayout)
 	case looksBinary(t):
 		return nil, "", fmt.Errorf("%w: the file is binary, not text", ErrUnknownLayout)
 	}
-	if t := bytes.TrimSpace(d); looksJSON(t) {
+	if looksJSON(t) {
 		if _, err := jsonValues(t); err != nil {
 			return nil, "", fmt.Errorf("not a transcript: the JSON does not parse: %v", err)
 		}
 		return nil, "", fmt.Errorf(`%w: JSON needs "messages" (OpenAI style, or "model_a", "model_b" and "messages" from a two-model runner), "conversations" (ShareGPT style), a list of messages under one of "turns", "dialogue", "conversation", "transcript", "history" or "chat" (or under any key, when each names its speaker and holds its text), or messages numbered "message_1", "message_2", …, each naming its speaker ("speaker", "name", "author", …) and holding its text ("text", "content", …)`, ErrUnknownLayout)
 	}
-	if err := tableError(d); err != nil {
+	if _, err := readTable(d); err != nil {
 		return nil, "", fmt.Errorf("%w: %v", ErrUnknownLayout, err)
 	}
 	return nil, "", fmt.Errorf(`%w: expected parley Markdown ("# A ↔ B" and a header closed by "---"), parley JSONL, "### Name ###" headed blocks, messages that each start with their speaker's name ("## Name", "**Name:**", "Name:", "> Name:", "- Name:", "=== Name ===", "<Name>", "[12:00] Name:" or "Turn 3 - Name:"; two speakers or more taking turns, each named twice or more, or in a "# A ↔ B" title), OpenAI "messages" JSON, ShareGPT "conversations" JSON, a two-model runner's "model_a"/"model_b" JSON, other JSON or YAML listing messages that each name their speaker and hold their text, or a CSV or TSV table whose header names a speaker column ("speaker", "name", "role", …) and a text column ("text", "content", …)`, ErrUnknownLayout)

@@ -41,16 +41,6 @@ func tableTurns(d []byte) ([]any, bool) {
 	return turns, err == nil && turns != nil
 }
 
-// tableError says what is wrong with a table whose header names a speaker
-// and a text column but whose rows do not read, naming the line; nil when
-// d is no such table.
-func tableError(d []byte) error {
-	if _, err := readTable(d); err != nil {
-		return err
-	}
-	return nil
-}
-
 // readTable reads d as a table of messages: nil, nil when its header
 // names no speaker and text columns (no table of messages at all); an
 // error naming the line when it does but its rows do not read.
