@@ -171,22 +171,7 @@ func TestHumanSeatNeedsTheLiveView(t *testing.T) {
 // judge counts: each ruling is recorded all the same, once, naming the
 // message it judged as the transcript numbers it.
 func TestJudgeRulingsAfterAModeratorNote(t *testing.T) {
-	srv := openaitest.Start(t, openaitest.Queue(
-		openaitest.Words("CONTINUE\nThey are still trading new ideas."),
-		openaitest.Words("STOP\nThey are only saying goodbye."),
-	))
-	y := `agents:
-  - {name: A, type: scripted, lines: [a1, a2, a3, a4]}
-  - {name: B, type: scripted, lines: [b1, b2, b3, b4]}
-termination:
-  any:
-    - max_messages: 50
-    - judge: {base_url: "` + srv.URL + `", model: moderator, every: 2}
-`
-	cfg, err := FromScenario(scenario(t, "s.yaml", y), Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	cfg, _ := judgedScenario(t)
 	rec := &Recorder{Dir: t.TempDir()}
 	c := New(cfg)
 	c.Inject("", "be brief")
@@ -202,18 +187,39 @@ termination:
 	if stop.Policy != "judge" || stop.At != 5 || !strings.Contains(stop.Reason, "judged after message 5") {
 		t.Fatalf("stop = %+v; want the judge's, after message 5", stop)
 	}
-	var rulings []string
-	for _, e := range tr.Run.Events {
-		if e.Kind == "judge" {
-			rulings = append(rulings, e.Detail)
-		}
-	}
+	rulings := judgeRulings(tr)
 	if len(rulings) != 2 || !strings.Contains(rulings[0], "after message 3: CONTINUE") || !strings.Contains(rulings[1], "after message 5: STOP") {
 		t.Fatalf("recorded rulings = %q; want after messages 3 and 5", rulings)
 	}
 }
 
 func TestJudgeAsksItsModelAndRecordsEveryRuling(t *testing.T) {
+	cfg, srv := judgedScenario(t)
+	rec := &Recorder{Dir: t.TempDir()}
+	stop, err := New(cfg).Run(context.Background(), rec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The judge sees the opening as message 1, as check would.
+	if stop.Kind != transcripts.StopPolicy || stop.Policy != "judge" || stop.At != 4 || !strings.Contains(stop.Reason, "only saying goodbye") {
+		t.Fatalf("stop = %+v", stop)
+	}
+	reqs := srv.Requests()
+	if len(reqs) != 2 || reqs[0].Body.Model != "moderator" || !strings.Contains(reqs[1].Body.Messages[0].Content, "[4] A: a2") {
+		t.Fatalf("the judge was asked %d times: %+v", len(reqs), reqs)
+	}
+	_, jl := rec.Paths()
+	tr, _ := transcripts.Read(jl)
+	rulings := judgeRulings(tr)
+	if len(rulings) != 2 || !strings.Contains(rulings[0], "after message 2: CONTINUE") || !strings.Contains(rulings[1], "STOP") {
+		t.Fatalf("recorded rulings = %q", rulings)
+	}
+}
+
+// judgedScenario is two scripted agents whose conversation a judge on a
+// loopback server rules on every two messages: CONTINUE, then STOP.
+func judgedScenario(t *testing.T) (Config, *openaitest.Server) {
+	t.Helper()
 	srv := openaitest.Start(t, openaitest.Queue(
 		openaitest.Words("CONTINUE\nThey are still trading new ideas."),
 		openaitest.Words("STOP\nThey are only saying goodbye."),
@@ -230,28 +236,16 @@ termination:
 	if err != nil {
 		t.Fatal(err)
 	}
-	rec := &Recorder{Dir: t.TempDir()}
-	stop, err := New(cfg).Run(context.Background(), rec)
-	if err != nil {
-		t.Fatal(err)
-	}
-	// The judge sees the opening as message 1, as check would.
-	if stop.Kind != transcripts.StopPolicy || stop.Policy != "judge" || stop.At != 4 || !strings.Contains(stop.Reason, "only saying goodbye") {
-		t.Fatalf("stop = %+v", stop)
-	}
-	reqs := srv.Requests()
-	if len(reqs) != 2 || reqs[0].Body.Model != "moderator" || !strings.Contains(reqs[1].Body.Messages[0].Content, "[4] A: a2") {
-		t.Fatalf("the judge was asked %d times: %+v", len(reqs), reqs)
-	}
-	_, jl := rec.Paths()
-	tr, _ := transcripts.Read(jl)
+	return cfg, srv
+}
+
+// judgeRulings is the details of the judge's events tr recorded, in order.
+func judgeRulings(tr *transcripts.Transcript) []string {
 	var rulings []string
 	for _, e := range tr.Run.Events {
 		if e.Kind == "judge" {
 			rulings = append(rulings, e.Detail)
 		}
 	}
-	if len(rulings) != 2 || !strings.Contains(rulings[0], "after message 2: CONTINUE") || !strings.Contains(rulings[1], "STOP") {
-		t.Fatalf("recorded rulings = %q", rulings)
-	}
+	return rulings
 }
