@@ -147,6 +147,22 @@ func (tm *ptyTerm) press(keys string) {
 	}
 }
 
+// quit presses q and waits up to wait for parley to exit, returning how
+// it exited; it fails the test when parley is still running.
+func (tm *ptyTerm) quit(wait time.Duration) error {
+	tm.t.Helper()
+	tm.press("q")
+	done := make(chan error, 1)
+	go func() { done <- tm.cmd.Wait() }()
+	select {
+	case err := <-done:
+		return err
+	case <-time.After(wait):
+		tm.t.Fatalf("parley did not exit after q; the screen shows:\n%s", tm.text())
+		return nil
+	}
+}
+
 // typeSlowly types text a key at a time, as a person does. (Written in
 // one go, bubbletea would read a word such as "up" as one key name.)
 func (tm *ptyTerm) typeSlowly(text string) {
@@ -246,15 +262,7 @@ func TestEndToEndInTerminal(t *testing.T) {
 	}
 
 	// Quit mid-message.
-	tm.press("q")
-	done := make(chan error, 1)
-	go func() { done <- tm.cmd.Wait() }()
-	var err error
-	select {
-	case err = <-done:
-	case <-time.After(20 * time.Second):
-		t.Fatalf("parley did not exit after q; the screen shows:\n%s", tm.text())
-	}
+	err := tm.quit(20 * time.Second)
 	<-tm.closed
 	var ee *exec.ExitError
 	if !errors.As(err, &ee) || ee.ExitCode() != 130 {
@@ -352,16 +360,8 @@ func TestShowInTerminalThatDoesNotAnswer(t *testing.T) {
 	if !strings.Contains(s, "■ Recorded") {
 		t.Errorf("the banner lacks the recorded stop:\n%s", s)
 	}
-	tm.press("q")
-	done := make(chan error, 1)
-	go func() { done <- tm.cmd.Wait() }()
-	select {
-	case err := <-done:
-		if err != nil {
-			t.Errorf("show exited with %v", err)
-		}
-	case <-time.After(10 * time.Second):
-		t.Fatalf("show did not exit after q:\n%s", tm.text())
+	if err := tm.quit(10 * time.Second); err != nil {
+		t.Errorf("show exited with %v", err)
 	}
 }
 
@@ -382,15 +382,7 @@ func TestNoTermQueryAsksNothing(t *testing.T) {
 	if strings.Contains(raw, "\x1b]11;?") || strings.Contains(raw, "\x1b[6n") {
 		t.Errorf("the terminal was asked for its background or cursor: %q", raw[:min(len(raw), 200)])
 	}
-	tm.press("q")
-	done := make(chan error, 1)
-	go func() { done <- tm.cmd.Wait() }()
-	select {
-	case err := <-done:
-		if err != nil {
-			t.Errorf("show exited with %v", err)
-		}
-	case <-time.After(10 * time.Second):
-		t.Fatalf("show did not exit after q:\n%s", tm.text())
+	if err := tm.quit(10 * time.Second); err != nil {
+		t.Errorf("show exited with %v", err)
 	}
 }
