@@ -33,8 +33,8 @@ func ParseSweeps(specs []string) ([]Axis, error) {
 		rule, field, _ := strings.Cut(key, ".")
 		if !slices.Contains(policy.Names(), rule) {
 			msg := fmt.Sprintf("--sweep %q: there is no %q rule", s, rule)
-			if c := suggest.Closest(rule, policy.Names()); c != "" {
-				msg += fmt.Sprintf("; did you mean %q?", c)
+			if h := suggest.Hint(rule, policy.Names()); h != "" {
+				msg += h
 			} else {
 				msg += "; the rules are " + strings.Join(policy.Names(), ", ")
 			}

@@ -546,8 +546,8 @@ var where = map[string]string{"Roster": "roster:", "Scenario": "the scenario", "
 
 func unknownField(field, typ string) string {
 	msg := fmt.Sprintf("unknown field %q in %s", field, where[typ])
-	if s := suggest.Closest(field, fieldsOf[typ]); s != "" {
-		msg += fmt.Sprintf("; did you mean %q?", s)
+	if h := suggest.Hint(field, fieldsOf[typ]); h != "" {
+		msg += h
 	} else if len(fieldsOf[typ]) > 0 {
 		msg += "; known fields: " + strings.Join(fieldsOf[typ], ", ")
 	}

@@ -53,10 +53,8 @@ func (s *Scenario) validate() error {
 		if s.First == "" {
 			s.First = s.Agents[0].Name
 		} else if !seen[s.First] {
-			msg := fmt.Sprintf("first: is %q, but the agents are %q and %q", s.First, s.Agents[0].Name, s.Agents[1].Name)
-			if c := suggest.Closest(s.First, []string{s.Agents[0].Name, s.Agents[1].Name}); c != "" {
-				msg += fmt.Sprintf("; did you mean %q?", c)
-			}
+			msg := fmt.Sprintf("first: is %q, but the agents are %q and %q", s.First, s.Agents[0].Name, s.Agents[1].Name) +
+				suggest.Hint(s.First, []string{s.Agents[0].Name, s.Agents[1].Name})
 			add(s.lines["first"], "%s", msg)
 		}
 	}
@@ -105,10 +103,8 @@ func (s *Scenario) validateShared(probs Problems) error {
 	for _, key := range keys {
 		l := s.Limits[key]
 		if _, ok := agents.LookupProvider(key); !ok && !isHTTPURL(key) {
-			msg := fmt.Sprintf("limits: %q is neither a provider (%s) nor an http:// or https:// base URL", key, agents.ProviderNames())
-			if c := suggest.Closest(strings.ToLower(key), providerNames()); c != "" {
-				msg += fmt.Sprintf("; did you mean %q?", c)
-			}
+			msg := fmt.Sprintf("limits: %q is neither a provider (%s) nor an http:// or https:// base URL", key, agents.ProviderNames()) +
+				suggest.Hint(strings.ToLower(key), providerNames())
 			add(s.lines["limits"], "%s", msg)
 		}
 		if l.Concurrent < 0 || l.PerMinute < 0 {

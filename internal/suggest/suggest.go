@@ -3,6 +3,8 @@
 // "did you mean" sentences.
 package suggest
 
+import "fmt"
+
 // Closest returns the candidate within two edits of s, the nearest when
 // several are, or "" when none is.
 func Closest(s string, candidates []string) string {
@@ -13,6 +15,15 @@ func Closest(s string, candidates []string) string {
 		}
 	}
 	return best
+}
+
+// Hint is "; did you mean "X"?" for the candidate Closest finds, to
+// follow a sentence about s, or "" when none is close.
+func Hint(s string, candidates []string) string {
+	if c := Closest(s, candidates); c != "" {
+		return fmt.Sprintf("; did you mean %q?", c)
+	}
+	return ""
 }
 
 // Distance is the Levenshtein distance between a and b, byte by byte: how

@@ -39,3 +39,15 @@ func TestClosest(t *testing.T) {
 		}
 	}
 }
+
+func TestHint(t *testing.T) {
+	rules := []string{"end_token", "loop", "max_messages"}
+	for name, c := range map[string]struct{ in, want string }{
+		"a near name is offered":    {"lop", `; did you mean "loop"?`},
+		"nothing near says nothing": {"stagnate", ""},
+	} {
+		if got := Hint(c.in, rules); got != c.want {
+			t.Errorf("%s: Hint(%q) = %q, want %q", name, c.in, got, c.want)
+		}
+	}
+}

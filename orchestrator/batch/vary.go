@@ -47,10 +47,8 @@ func checkTop(segs []segment) error {
 	if slices.Contains(scenarioFields, top) || slices.Contains(configs.AgentFields(), top) {
 		return nil
 	}
-	msg := fmt.Sprintf("%q is neither a scenario's field nor an agent's", top)
-	if c := suggest.Closest(top, append(configs.ScenarioFields(), configs.AgentFields()...)); c != "" {
-		msg += fmt.Sprintf("; did you mean %q?", c)
-	}
+	msg := fmt.Sprintf("%q is neither a scenario's field nor an agent's", top) +
+		suggest.Hint(top, append(configs.ScenarioFields(), configs.AgentFields()...))
 	return errors.New(msg)
 }
 

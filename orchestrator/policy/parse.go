@@ -146,12 +146,8 @@ func parse(n *yaml.Node) (Policy, error) {
 			k, v := n.Content[i], n.Content[i+1]
 			b, ok := builders[k.Value]
 			if !ok {
-				hint := ""
-				if c := suggest.Closest(k.Value, Names()); c != "" {
-					hint = fmt.Sprintf("; did you mean %q?", c)
-				}
 				errs = append(errs, lineErr(k, fmt.Sprintf("unknown termination policy %q%s; known policies: %s",
-					k.Value, hint, strings.Join(Names(), ", "))))
+					k.Value, suggest.Hint(k.Value, Names()), strings.Join(Names(), ", "))))
 				continue
 			}
 			p, err := b(v)
@@ -256,11 +252,7 @@ func StrictDecode(n *yaml.Node, out any) error {
 	for i := 0; i+1 < len(n.Content); i += 2 {
 		k := n.Content[i]
 		if !known[k.Value] {
-			hint := ""
-			if c := suggest.Closest(k.Value, names); c != "" {
-				hint = fmt.Sprintf("; did you mean %q?", c)
-			}
-			return lineErr(k, fmt.Sprintf("unknown field %q%s; known fields: %s", k.Value, hint, strings.Join(names, ", ")))
+			return lineErr(k, fmt.Sprintf("unknown field %q%s; known fields: %s", k.Value, suggest.Hint(k.Value, names), strings.Join(names, ", ")))
 		}
 	}
 	if err := n.Decode(out); err != nil {
