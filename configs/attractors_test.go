@@ -102,6 +102,9 @@ func TestRosterErrorsNameWhatToFix(t *testing.T) {
 		{"roster:\n  defaults: {provider: openai}\n  pairs: both\n  agents:\n    - {name: A, model: a}\n    - {name: B, model: b}\n", `pairs: is "both"`},
 		{"roster:\n  defaults: {provider: openai}\n  agents:\n    - {name: A, model: a}\n    - {name: B, model: b}\nagents:\n  - {name: C, model: c, provider: openai}\n", "not both"},
 		{"roster:\n  defaults: {provider: openai}\n  agent:\n    - {name: A, model: a}\n", `unknown field "agent" in roster:; did you mean "agents"?`},
+		// runs: 0 stages nothing: it is refused at its own line, not taken as 1.
+		{"roster:\n  defaults: {provider: openai}\n  runs: 0\n  agents:\n    - {name: A, model: a}\n    - {name: B, model: b}\n", `r.yaml:3: roster: runs: is 0, which stages nothing`},
+		{"roster:\n  defaults: {provider: openai}\n  runs: -2\n  agents:\n    - {name: A, model: a}\n    - {name: B, model: b}\n", `r.yaml:3: roster: runs: is -2`},
 		// A mistake in the defaults is at the defaults' line.
 		{"roster:\n  defaults:\n    provider: openai\n    temperature: 5\n  agents:\n    - {name: A, model: a}\n    - {name: B, model: b}\n", `r.yaml:4: roster.agent "A": temperature: 5 is outside 0 to 2`},
 	} {

@@ -35,7 +35,8 @@ type Roster struct {
 	// says otherwise (0: the batch's default).
 	Parallel int `yaml:"parallel"`
 
-	line int
+	line  int
+	lines map[string]int // where each of its fields is, for sentences
 }
 
 // Values of Roster.Pairs and Roster.First.
@@ -81,8 +82,8 @@ func (r *Roster) validate() error {
 	default:
 		return fail("first: is %q; use opener (the first of each pair speaks first) or responder (the second answers the opening)", r.First)
 	}
-	if r.Runs < 0 {
-		return fail("runs: must be at least 1")
+	if l, given := r.lines["runs"]; r.Runs < 0 || (given && r.Runs == 0) {
+		return &Error{Line: l, Msg: fmt.Sprintf("roster: runs: is %d, which stages nothing; give each pair 1 or more conversations, or leave runs: out for 1", r.Runs)}
 	}
 	if r.Runs == 0 {
 		r.Runs = 1

@@ -574,6 +574,9 @@ func (s *Scenario) recordLines(doc *yaml.Node) {
 		if root.Content[i].Value == "roster" && s.Roster != nil {
 			r := root.Content[i+1]
 			s.Roster.line = root.Content[i].Line
+			if r.Kind == yaml.MappingNode {
+				s.Roster.lines = keyLines(r)
+			}
 			if l := mapValue(r, "agents"); l != nil && l.Kind == yaml.SequenceNode {
 				for j, a := range l.Content {
 					if j < len(s.Roster.Agents) {
