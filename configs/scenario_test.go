@@ -92,6 +92,7 @@ func TestBadInputNamesWhatToFix(t *testing.T) {
 				"bad.yaml:13: termination: unknown field \"threshhold\"", "bad.yaml:14: termination: max_messages must be a whole number"}},
 		{"unknown policy field", good + "termination:\n  end_token: {tokn: x}\n", []string{"bad.yaml:10: termination:", `unknown field "tokn"`}},
 		{"empty file", "", []string{"the scenario is empty"}},
+		{"a blank empty_reply", good + "empty_reply: \" \"\n", []string{"bad.yaml:9: empty_reply: is blank", "leave empty_reply: out"}},
 		{"a list, not a scenario", "- a\n- b\n", []string{"bad.yaml:1: a scenario is a set of fields (agents:, opening:, termination:, …), one a line; this file holds a list"}},
 		{"a word, not a scenario", "\nhello\n", []string{"bad.yaml:2:", "this file holds a single value"}},
 		{"replay needs a transcript", "agents:\n  - name: A\n    type: replay\n  - name: B\n    type: scripted\n    lines: [hi]\n", []string{`agent "A"`, "transcript: is required"}},

@@ -71,6 +71,9 @@ func (s *Scenario) validateShared(probs Problems) error {
 	add := func(line int, format string, args ...any) {
 		probs = append(probs, &Error{Line: line, Msg: fmt.Sprintf(format, args...)})
 	}
+	if l, given := s.lines["empty_reply"]; given && strings.TrimSpace(s.EmptyReply) == "" {
+		add(l, "empty_reply: is blank, but an empty message cannot be shown to the agents as nothing, since strict providers refuse it; give the text to show in its place, such as \"(silence)\", or leave empty_reply: out for parley's own placeholder")
+	}
 	if s.History.MaxMessages < 0 {
 		add(s.lines["history"], "history.max_messages must not be negative (0 keeps the whole history)")
 	}
@@ -215,9 +218,16 @@ func (a *Agent) validate(i int) Problems {
 		if a.Model == "" {
 			fail("model", "model: is required for an OpenAI-compatible agent")
 		}
+		first := map[string]int{} // each replica's first place in the list
 		for j, u := range a.BaseURLs {
 			if !isHTTPURL(u) {
 				fail("base_urls", "base_urls[%d]: %q is not an http:// or https:// URL", j, u)
+			}
+			// The URL is not quoted: it may hold a password.
+			if k, ok := first[strings.TrimRight(u, "/")]; ok {
+				fail("base_urls", "base_urls[%d] is base_urls[%d] again; list each replica once (its requests are spread evenly over the list)", j, k)
+			} else {
+				first[strings.TrimRight(u, "/")] = j
 			}
 		}
 		if a.BaseURL != "" && len(a.BaseURLs) > 0 && strings.TrimRight(a.BaseURL, "/") != strings.TrimRight(a.BaseURLs[0], "/") {
