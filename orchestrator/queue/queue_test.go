@@ -532,3 +532,33 @@ func TestASubmissionKeepsTheWorkersAckWait(t *testing.T) {
 		t.Errorf("the workers' wait is %s after a submission that set none; want the 6s set before", info.Config.AckWait)
 	}
 }
+
+// A batch the queue does not hold is named with the batches it does hold,
+// and a near miss is suggested; the object store's error stays beneath.
+func TestAnUnknownBatchNamesTheBatchesHeld(t *testing.T) {
+	e := startQueue(t)
+	ctx := context.Background()
+	q := connect(t, e)
+	_, err := q.Manifest(ctx, "b-20261130-1")
+	if err == nil || err.Error() != `the queue holds no batch "b-20261130-1"; it holds no batch at all` {
+		t.Fatalf("empty queue: err = %v", err)
+	}
+	if !errors.Is(err, jetstream.ErrObjectNotFound) {
+		t.Errorf("empty queue: err = %v; want the object store's error beneath it", err)
+	}
+	for i, id := range []string{"b-20261129-7", "b-20261130-2"} {
+		m := &batch.Manifest{Version: 1, ID: id, Created: time.Date(2026, 11, 29+i, 12, 0, 0, 0, time.UTC)}
+		data, _ := json.Marshal(m)
+		if _, err := q.transcripts.PutBytes(ctx, manifestObject(id), data); err != nil {
+			t.Fatal(err)
+		}
+	}
+	_, err = q.Manifest(ctx, "b-20261130-1")
+	want := `the queue holds no batch "b-20261130-1"; it holds 2, the newest first: b-20261130-2, b-20261129-7; did you mean "b-20261130-2"?`
+	if err == nil || err.Error() != want {
+		t.Fatalf("err = %v\nwant %s", err, want)
+	}
+	if m, err := q.Manifest(ctx, "b-20261129-7"); err != nil || m.ID != "b-20261129-7" {
+		t.Errorf("a batch the queue holds: %v, %v", m, err)
+	}
+}

@@ -6,10 +6,12 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
 
+	"github.com/parleyhq/parley/internal/suggest"
 	"github.com/parleyhq/parley/orchestrator/batch"
 )
 
@@ -123,7 +125,7 @@ func sameBatch(a, b *batch.Manifest) bool {
 func (q *Queue) Manifest(ctx context.Context, batchID string) (*batch.Manifest, error) {
 	data, err := q.transcripts.GetBytes(ctx, manifestObject(batchID))
 	if errors.Is(err, jetstream.ErrObjectNotFound) {
-		return nil, fmt.Errorf("the queue holds no batch %s (no %s in the object store %s): %w", batchID, manifestObject(batchID), TranscriptsBucket, err)
+		return nil, q.noBatch(ctx, batchID, err)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("reading the manifest of batch %s: %w", batchID, err)
@@ -133,6 +135,44 @@ func (q *Queue) Manifest(ctx context.Context, batchID string) (*batch.Manifest, 
 		return nil, fmt.Errorf("%w: batch %s: %v", errBadManifest, batchID, err)
 	}
 	return &m, nil
+}
+
+// noBatchError is Manifest's error for a batch the queue does not hold:
+// a sentence naming the batches it does hold, over the object store's
+// error.
+type noBatchError struct {
+	msg string
+	err error
+}
+
+func (e *noBatchError) Error() string { return e.msg }
+func (e *noBatchError) Unwrap() error { return e.err }
+
+// noBatch says that the queue holds no batch batchID, and which it holds.
+func (q *Queue) noBatch(ctx context.Context, batchID string, err error) error {
+	msg := fmt.Sprintf("the queue holds no batch %q", batchID)
+	all, lerr := q.Batches(ctx)
+	switch {
+	case lerr != nil:
+		msg += fmt.Sprintf(" (no %s in the object store %s)", manifestObject(batchID), TranscriptsBucket)
+	case len(all) == 0:
+		msg += "; it holds no batch at all"
+	default:
+		ids := make([]string, len(all))
+		for i, m := range all {
+			ids[i] = m.ID
+		}
+		shown := ids
+		if len(shown) > 5 {
+			shown = shown[:5]
+		}
+		msg += fmt.Sprintf("; it holds %d, the newest first: %s", len(ids), strings.Join(shown, ", "))
+		if len(shown) < len(ids) {
+			msg += ", …"
+		}
+		msg += suggest.Hint(batchID, ids)
+	}
+	return &noBatchError{msg: msg, err: err}
 }
 
 // Batches lists the batches the queue holds, newest first.
