@@ -169,10 +169,30 @@ func unwrapObject(v any) (any, bool) {
 	}
 	for _, k := range append([]string{"data"}, turnsKeys...) {
 		if in, ok := obj[k].(map[string]any); ok && jsonLayout([]any{in}) != "" {
+			// The wrapper's title is the conversation's, when the
+			// conversation has none of its own.
+			if t := conversationTitle(obj); t != "" && conversationTitle(in) == "" {
+				in = maps.Clone(in)
+				in["title"] = t
+			}
 			return in, true
 		}
 	}
 	return v, false
+}
+
+// conversationTitle is the title an object holding a conversation gives
+// it: its "title", else its "name" (as Claude.ai's export names each
+// conversation), on one line; "" when it has neither.
+func conversationTitle(obj map[string]any) string {
+	for _, k := range []string{"title", "name"} {
+		if s, ok := obj[k].(string); ok {
+			if s = oneLine(s); s != "" {
+				return s
+			}
+		}
+	}
+	return ""
 }
 
 // wrappedConversations is what a list of wrapped conversations wraps,
@@ -279,8 +299,8 @@ func importJSON(vals []any, layout string) ([]*Transcript, error) {
 		if err != nil {
 			return nil, fmt.Errorf("item %d: %w", i+1, err)
 		}
-		if s, ok := obj["title"].(string); ok && s != "" {
-			t.Title = oneLine(s)
+		if s := conversationTitle(obj); s != "" {
+			t.Title = s
 		}
 		if layout == LayoutPair {
 			pairHeader(t, obj)

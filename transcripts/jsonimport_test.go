@@ -34,8 +34,30 @@ func TestAListOfWrappedConversations(t *testing.T) {
 	if ts[1].Messages[1].Content != "a piano" {
 		t.Errorf("second conversation: %+v", ts[1].Messages)
 	}
+	if ts[0].Title != "Poem" || ts[1].Title != "Riddle" {
+		t.Errorf("titles %q and %q; want each wrapper's title, Poem and Riddle", ts[0].Title, ts[1].Title)
+	}
 	// A list whose items are not all wrapped conversations is no export.
 	if _, _, err := Import([]byte(`[{"chat":{"messages":[{"role":"user","content":"hi"}]}}, {"score": 3}]`)); err == nil {
 		t.Error("a list with an item that wraps nothing was read")
+	}
+}
+
+// Claude.ai's export names each conversation with "name", beside its
+// "chat_messages"; that name is the conversation's title.
+func TestAnExportsConversationNameIsItsTitle(t *testing.T) {
+	data := `[{"uuid":"1","name":"Two models on tides","chat_messages":[{"sender":"human","text":"Tell me about tides."},` +
+		`{"sender":"assistant","text":"The moon pulls."},{"sender":"human","text":"And the sun?"},{"sender":"assistant","text":"Less."}]},` +
+		`{"uuid":"2","name":"  ","chat_messages":[{"sender":"human","text":"What has keys?"},{"sender":"assistant","text":"A piano."}]}]`
+	ts, _, err := Import([]byte(data))
+	if err != nil || len(ts) != 2 {
+		t.Fatalf("%d conversations, %v; want 2", len(ts), err)
+	}
+	if ts[0].Title != "Two models on tides" {
+		t.Errorf("title %q; want the export's name", ts[0].Title)
+	}
+	// A blank name is no title: the speakers make one, as without it.
+	if ts[1].Title != "human ↔ assistant" {
+		t.Errorf("title %q; want the speakers' names", ts[1].Title)
 	}
 }
