@@ -19,7 +19,7 @@ import (
 // The loop model is fitted on these exact values, so making the rules
 // faster must not move one of them. Change it only when a signal or rule
 // is meant to change, and retrain the model (loopmodel.json) then.
-const pinnedCorpusDigest = "484b53cd7304d88bfa351e3c2ba3648153b21d664c7869dd5d53810bcaebc966"
+const pinnedCorpusDigest = "28dfd730009c45b35eb167c979f0532ad0aba0bd16d2ed01af012033d60bfa8f"
 
 // corpusDigest hashes, for each transcript of both corpus folders in the
 // order Gather finds them, its name, the bits of each signal of each

@@ -483,11 +483,14 @@ const DefaultYAML = `any:
   # corpus: farewells, [END] echoes, restating the other side, templates,
   # collapse to single tokens, refusals on both sides (see loop.go).
   - loop: {}
-  # Caps: an end token traded for ten exchanges in a row, whatever else
-  # is said; tokens that other tools' agents use to hang up.
+  # A cap: an end token traded for ten exchanges in a row, whatever else
+  # is said. Models sign off with [END] and go on with new substance.
   - end_token: {token: "[END]", exchanges: 10}
-  - end_token: {token: "^C^C", exchanges: 1}
-  - end_token: {token: "<CAMEL_TASK_DONE>", exchanges: 1}
+  # Hang-ups that other tools' protocols end a run on, sent by one side:
+  # ^C^C alone on a line (a simulated terminal's exit), and the task-done
+  # token the instructing side of a role-playing pair sends.
+  - end_token: {token: "^C^C", messages: 1, match: line}
+  - end_token: {token: "<CAMEL_TASK_DONE>", messages: 1}
 `
 
 // Default is the policy set parley uses when a scenario names none (see

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -595,5 +596,40 @@ func TestDefaultOnTheSeed(t *testing.T) {
 	bare := Default().(Guard).Policy
 	if at3, _ := FirstStop(bare, seed.Messages[:12]); at3 != 0 {
 		t.Errorf("without the guard the default set stopped at %d", at3)
+	}
+}
+
+// The default set ends a run at a hang-up one side sends, as the tools
+// that use them do, but not at the token shown on a command line or
+// mentioned in prose, and not within the first messages.
+func TestDefaultEndsAtAOneSidedHangUp(t *testing.T) {
+	opening := []string{
+		"simulator@anthropic:~$ ls",
+		"dreams/  notes.txt  orchard.log",
+		"simulator@anthropic:~$ cat notes.txt",
+		"the lighthouse keeper counts waves until the counting becomes the sea",
+	}
+	cases := []struct {
+		name string
+		last string
+		at   int
+		why  string
+	}{
+		{"^C^C alone on a line", "enough for today.\n^C^C", 5, "message 5 used ^C^C"},
+		{"^C^C on a command line", "simulator@anthropic:~$ sleep 9 ^C^C", 0, ""},
+		{"^C^C in prose", "you can always end with ^C^C if you like", 0, ""},
+		{"the task-done token", "<CAMEL_TASK_DONE>", 5, "message 5 used <CAMEL_TASK_DONE>"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			at, v := FirstStop(Default(), conv(append(slices.Clone(opening), c.last)...))
+			if at != c.at || !strings.Contains(v.Reason, c.why) {
+				t.Errorf("stopped at %d (%s: %s); want %d (%q)", at, v.Policy, v.Reason, c.at, c.why)
+			}
+		})
+	}
+	// Before min_messages, a hang-up stops nothing.
+	if at, v := FirstStop(Default(), conv("hello", "^C^C")); at != 0 {
+		t.Errorf("a hang-up at message 2 stopped the run: %s", v.Reason)
 	}
 }
