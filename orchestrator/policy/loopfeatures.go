@@ -22,7 +22,10 @@ import (
 //     the last six messages already used, and the share nobody has used
 //     before;
 //   - echo: the share that the other side's previous message used, and the
-//     share that the speaker's own previous message used;
+//     share that the speaker's own previous message used; and the smaller
+//     of that share and the other side's own last one, so both sides
+//     restating themselves shows (one side alone doing it is often a
+//     fixed wrapper around new content);
 //   - template: how many of the message's line shapes (words masked,
 //     punctuation, emoji and layout kept) and of its coarser frame the
 //     speaker's previous message had, so a frame re-sent with the nouns
@@ -71,6 +74,7 @@ const (
 	fBothTiny             // this message and the one before hold almost no words: token ping-pong
 	fRichness6            // distinct words over the square root of all words, in the last six messages
 	fRichness12           // the same over the last twelve
+	fBothSelfWords        // the smaller of self_words and the other side's last self_words: both sides restating themselves
 	numSignals
 )
 
@@ -83,7 +87,7 @@ var LoopFeatureNames = []string{
 	fPrevFarewell: "prev_farewell", fPrevNewWords: "prev_new_words", fBothEndTokens: "both_end_tokens",
 	fPrevTemplate: "prev_template", fSelfRut: "self_rut",
 	fOtherRut: "other_rut", fBothRut: "both_rut", fBothTiny: "both_tiny",
-	fRichness6: "richness_6", fRichness12: "richness_12",
+	fRichness6: "richness_6", fRichness12: "richness_12", fBothSelfWords: "both_self_words",
 }
 
 // NumLoopFeatures is the length of a feature vector.
@@ -665,9 +669,11 @@ func loopSignals(lm loopMsg, msg *transcripts.Message, text string, ts []uint64,
 		}
 	}
 	x[fSelfRut] = rut / float64(k)
+	x[fBothSelfWords] = x[fSelfWords]
 	if other != nil {
 		x[fOtherRut] = other.x[fSelfRut]
 		x[fBothRut] = min(x[fSelfRut], x[fOtherRut])
+		x[fBothSelfWords] = min(x[fSelfWords], other.x[fSelfWords])
 	}
 	x[fRichness6] = richness(distinct6, lm.terms, prev, 6)
 	x[fRichness12] = richness(distinct12, lm.terms, prev, 12)
