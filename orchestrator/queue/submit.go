@@ -123,9 +123,19 @@ func sameBatch(a, b *batch.Manifest) bool {
 
 // Manifest reads a batch's manifest from the object store.
 func (q *Queue) Manifest(ctx context.Context, batchID string) (*batch.Manifest, error) {
-	data, err := q.transcripts.GetBytes(ctx, manifestObject(batchID))
+	m, err := q.readManifest(ctx, batchID)
 	if errors.Is(err, jetstream.ErrObjectNotFound) {
 		return nil, q.noBatch(ctx, batchID, err)
+	}
+	return m, err
+}
+
+// readManifest is Manifest without the sentence for a batch the queue
+// does not hold: the object store's error as it is.
+func (q *Queue) readManifest(ctx context.Context, batchID string) (*batch.Manifest, error) {
+	data, err := q.transcripts.GetBytes(ctx, manifestObject(batchID))
+	if errors.Is(err, jetstream.ErrObjectNotFound) {
+		return nil, err
 	}
 	if err != nil {
 		return nil, fmt.Errorf("reading the manifest of batch %s: %w", batchID, err)
@@ -189,7 +199,9 @@ func (q *Queue) Batches(ctx context.Context) ([]*batch.Manifest, error) {
 		if len(info.Name) < len("/batch.json") || info.Name[len(info.Name)-len("/batch.json"):] != "/batch.json" {
 			continue
 		}
-		m, err := q.Manifest(ctx, info.Name[:len(info.Name)-len("/batch.json")])
+		// Not Manifest: a manifest removed since the listing is skipped,
+		// not explained by listing the batches again.
+		m, err := q.readManifest(ctx, info.Name[:len(info.Name)-len("/batch.json")])
 		if err != nil {
 			continue
 		}
