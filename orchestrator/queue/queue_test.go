@@ -562,3 +562,26 @@ func TestAnUnknownBatchNamesTheBatchesHeld(t *testing.T) {
 		t.Errorf("a batch the queue holds: %v, %v", m, err)
 	}
 }
+
+// Following a batch stops with ctx's error when ctx ends, although the
+// watch of the results, which ends with ctx too, may be seen closing
+// first: an interrupted batch command must say it was interrupted.
+func TestFollowEndsWithTheContextsError(t *testing.T) {
+	e := startQueue(t)
+	q := connect(t, e)
+	m := &batch.Manifest{ID: "follow", Created: time.Now(), Jobs: []batch.PlannedJob{{ID: "follow-0001"}, {ID: "follow-0002"}}}
+	data, _ := json.Marshal(Record{Batch: m.ID, Result: batch.Result{ID: "follow-0001", State: batch.StateDone}})
+	if _, err := q.results.Create(context.Background(), resultKey(m.ID, "follow-0001"), data); err != nil {
+		t.Fatal(err)
+	}
+	for i := range 20 {
+		ctx, cancel := context.WithCancel(context.Background())
+		// Interrupted while it handles a result: by the time it looks
+		// again, both ctx and the closed watch are there to be seen.
+		_, err := q.Follow(ctx, m, func(Record) { cancel(); time.Sleep(20 * time.Millisecond) })
+		cancel()
+		if !errors.Is(err, context.Canceled) {
+			t.Fatalf("attempt %d: Follow returned %v; want context.Canceled", i+1, err)
+		}
+	}
+}
