@@ -305,6 +305,25 @@ func TestBatchRunsOnTheQueueAndAJobTakenOverResumes(t *testing.T) {
 		t.Fatal(err)
 	}
 
+	// The job the dead worker holds has started: it is not counted as
+	// not started, and its stored messages are counted as recorded.
+	early, err := sub.Summarize(ctx, m, nil, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if early.Unfinished != 1 || early.NotStarted != 5 {
+		t.Errorf("with one job held: %d handed to workers, %d not started; want 1 and 5", early.Unfinished, early.NotStarted)
+	}
+	progress, err := sub.Progress(ctx, m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer progress.Stop()
+	if snap := progress.Snapshot(ctx); snap.Messages != 2 || snap.MessagesBefore != 2 || snap.Done+snap.Skipped != 0 {
+		t.Errorf("progress before the workers start: %d messages, %d before, %d done; want 2, 2 (the held job's) and 0",
+			snap.Messages, snap.MessagesBefore, snap.Done+snap.Skipped)
+	}
+
 	wctx, stop := context.WithCancel(ctx)
 	var wg sync.WaitGroup
 	var logMu sync.Mutex
@@ -323,7 +342,7 @@ func TestBatchRunsOnTheQueueAndAJobTakenOverResumes(t *testing.T) {
 	fctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
 	seen := map[string]int{}
-	records, err := sub.Follow(fctx, m, func(r Record) { seen[r.ID]++ })
+	records, err := sub.Follow(fctx, m, func(r Record) { seen[r.ID]++; progress.Record(r) })
 	stop()
 	wg.Wait()
 	if err != nil {
@@ -333,13 +352,33 @@ func TestBatchRunsOnTheQueueAndAJobTakenOverResumes(t *testing.T) {
 		t.Fatalf("%d records for %d jobs, want 6 of 6", len(records), len(seen))
 	}
 
+	total := 0
+	for _, r := range records {
+		total += r.Messages
+	}
+	if snap := progress.Snapshot(ctx); snap.Messages != total || snap.Done != 6 || snap.MessagesBefore != 2 {
+		t.Errorf("progress at the end: %d messages, %d done, %d before; want %d (every result's), 6 and 2", snap.Messages, snap.Done, snap.MessagesBefore, total)
+	}
+
 	out := t.TempDir()
 	col, err := sub.Collect(ctx, m.ID, out)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if col.Summary.Done != 6 || col.Summary.Planned != 6 || col.Summary.Failed != 0 {
-		t.Errorf("summary: %d done, %d failed of %d planned; want 6 done of 6", col.Summary.Done, col.Summary.Failed, col.Summary.Planned)
+	if col.Summary.Done != 6 || col.Summary.Planned != 6 || col.Summary.Failed != 0 || col.Summary.Unfinished != 0 || col.Summary.NotStarted != 0 {
+		t.Errorf("summary: %d done, %d failed, %d unfinished, %d not started of %d planned; want 6 done of 6",
+			col.Summary.Done, col.Summary.Failed, col.Summary.Unfinished, col.Summary.NotStarted, col.Summary.Planned)
+	}
+	// The conversations ran on two workers of two slots each: the summary
+	// says how many it saw at once (the job taken over counted from its
+	// resume, not from the dead worker's start), and names no -j.
+	if got := col.Summary.MostAtOnce; col.Summary.Parallel != 0 || got < 1 || got > 4 {
+		t.Errorf("summary: parallel %d, most at once %d; want 0 and 1 to 4", col.Summary.Parallel, got)
+	}
+	for _, r := range col.Results {
+		if r.LastStart.IsZero() || r.LastStart.Before(r.Started) {
+			t.Errorf("%s: started %v, last start %v; want a last start, not before the first", r.ID, r.Started, r.LastStart)
+		}
 	}
 	for _, r := range col.Results {
 		tr, err := transcripts.Read(r.JSONL)
