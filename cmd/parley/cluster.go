@@ -122,6 +122,14 @@ func runQueuedBatch(ctx context.Context, cmd *cobra.Command, m *batch.Manifest, 
 	if err != nil {
 		return failureErr(err)
 	}
+	if embedded && !fresh {
+		// The jobs the last session's workers handed back are held again
+		// by the restarted server until --ack-wait: hand them out now.
+		if err := q.Reclaim(ctx); err != nil {
+			stop()
+			return failureErr(err)
+		}
+	}
 	var workers sync.WaitGroup
 	stopWorkers := func() {}
 	if embedded {

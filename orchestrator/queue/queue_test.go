@@ -624,3 +624,75 @@ func TestFollowEndsWithTheContextsError(t *testing.T) {
 		}
 	}
 }
+
+// An embedded queue's server forgets, when it stops, that its workers
+// handed their running jobs back: started again (batch --resume), it
+// would hold them until AckWait. Reclaim hands them out at once, and
+// keeps the consumer's AckWait.
+func TestReclaimHandsBackTheJobsARestartForgot(t *testing.T) {
+	dir := t.TempDir()
+	ctx := context.Background()
+	e, err := StartEmbedded(dir, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	q := connect(t, e)
+	m := &batch.Manifest{ID: "reclaim", Created: time.Now(), Scenarios: []batch.ScenarioSource{{Path: "x.yaml", Source: "title: x"}},
+		Jobs: []batch.PlannedJob{{ID: "reclaim-0001"}}}
+	if _, err := q.Submit(ctx, m, time.Minute); err != nil {
+		t.Fatal(err)
+	}
+	cons, err := q.consumer(ctx, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	msg, err := cons.Next(jetstream.FetchMaxWait(5 * time.Second))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := msg.Nak(); err != nil {
+		t.Fatal(err)
+	}
+	if err := q.js.Conn().Flush(); err != nil {
+		t.Fatal(err)
+	}
+	e.Shutdown()
+
+	restart := func() *Queue {
+		e, err := StartEmbedded(dir, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(e.Shutdown)
+		return connect(t, e)
+	}
+	next := func(q *Queue) error {
+		cons, err := q.consumer(ctx, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		msg, err := cons.Next(jetstream.FetchMaxWait(time.Second))
+		if err == nil {
+			msg.Nak()
+			q.js.Conn().Flush()
+		}
+		return err
+	}
+	q2 := restart()
+	if err := next(q2); err == nil {
+		t.Log("the restarted server handed the job out at once: Reclaim is not needed here")
+	}
+	if err := q2.Reclaim(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := next(q2); err != nil {
+		t.Fatalf("after Reclaim the job was not handed out: %v", err)
+	}
+	c, err := q2.consumer(ctx, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if info, err := c.Info(ctx); err != nil || info.Config.AckWait != time.Minute {
+		t.Errorf("after Reclaim the consumer waits %v for an ack (%v); want the minute it had", info.Config.AckWait, err)
+	}
+}
