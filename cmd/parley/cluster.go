@@ -122,6 +122,14 @@ func runQueuedBatch(ctx context.Context, cmd *cobra.Command, m *batch.Manifest, 
 	if err != nil {
 		return failureErr(err)
 	}
+	if embedded && !fresh {
+		// The jobs the last session's workers handed back are held again
+		// by the restarted server until --ack-wait: hand them out now.
+		if err := q.Reclaim(ctx); err != nil {
+			stop()
+			return failureErr(err)
+		}
+	}
 	var workers sync.WaitGroup
 	stopWorkers := func() {}
 	if embedded {
@@ -169,52 +177,50 @@ func runQueuedBatch(ctx context.Context, cmd *cobra.Command, m *batch.Manifest, 
 	}
 	fmt.Fprintln(out)
 
+	progress, err := q.Progress(ctx, m)
+	if err != nil {
+		return failureErr(err)
+	}
 	var (
 		results []batch.Result
-		snap    = batch.Snapshot{Total: len(m.Jobs)}
 		dlErr   error
 	)
-	records, followErr := q.Follow(ctx, m, func(r queue.Record) {
+	_, followErr := q.Follow(ctx, m, func(r queue.Record) {
 		res, err := q.Download(ctx, r, dir)
 		if err != nil && dlErr == nil {
 			dlErr = err
 		}
 		results = append(results, res)
-		switch res.State {
-		case batch.StateDone:
-			snap.Done++
-		default:
-			snap.Failed++
-		}
-		snap.Messages += res.Messages
-		for _, t := range res.Tokens {
-			snap.TokensIn += t.In
-			snap.TokensOut += t.Out
-		}
-		snap.Retries += res.Retries
-		snap.Running = q.Running(ctx)
-		snap.Elapsed = time.Since(start)
-		snap.Rates()
+		progress.Record(r)
 		what := res.State
 		if res.Stop.Reason != "" {
 			what += ": " + res.Stop.Reason
 		} else if res.Error != "" {
 			what += ": " + res.Error
 		}
-		fmt.Fprintf(out, "%s %s after %d messages on %s · %s\n", res.ID, what, res.Messages, r.Worker, snap.Line())
+		fmt.Fprintf(out, "%s %s after %d messages on %s · %s\n", res.ID, what, res.Messages, r.Worker, progress.Snapshot(ctx).Line())
 	})
-	_ = records
-	wall := time.Since(start)
+	progress.Stop()
+	session := time.Since(start)
 	stopWorkers()
 	stopWorkers = func() {}
 
-	sum := batch.Summarize(m, results, wall)
+	// The counts below must work once ctx is cancelled (Ctrl-C).
+	bg := context.WithoutCancel(ctx)
+	wall, err := batch.AddSession(dir, session)
+	if err != nil {
+		fmt.Fprintln(stderr, "parley: recording the session's wall time:", err)
+	}
+	sum, err := q.Summarize(bg, m, results, wall)
+	if err != nil {
+		fmt.Fprintln(stderr, "parley:", err)
+	}
 	if err := sum.Write(dir); err != nil {
 		return failureErr(err)
 	}
 	complete := followErr == nil && dlErr == nil
 	if complete {
-		if err := q.PutSummary(context.WithoutCancel(ctx), sum); err != nil {
+		if err := q.PutSummary(bg, sum); err != nil {
 			fmt.Fprintln(stderr, "parley: storing the summary on the queue:", err)
 		}
 	}

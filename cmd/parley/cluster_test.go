@@ -422,3 +422,85 @@ func TestABatchThatNeverReachedItsQueueLeavesNothing(t *testing.T) {
 		}
 	}
 }
+
+// An embedded-queue batch interrupted and then resumed: the summary after
+// the interruption counts the conversations the workers held as handed to
+// workers, not as not started; the one after the resume times both
+// sessions, and its progress lines count every message of the batch.
+func TestAQueuedBatchFollowedOverTwoSessionsIsSummarizedWhole(t *testing.T) {
+	dir := t.TempDir()
+	scenario := slowScenario(t, dir, 2, "40ms")
+	out := filepath.Join(dir, "batch")
+	qdir := filepath.Join(dir, "q")
+	readSummary := func() batch.Summary {
+		t.Helper()
+		var sum batch.Summary
+		data, err := os.ReadFile(filepath.Join(out, "summary.json"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := json.Unmarshal(data, &sum); err != nil {
+			t.Fatal(err)
+		}
+		return sum
+	}
+
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	stdout, stderr := &syncBuffer{}, &syncBuffer{}
+	go func() {
+		// Each conversation takes two seconds: interrupt the first two
+		// midway.
+		for !strings.Contains(stdout.String(), "Batch ") {
+			time.Sleep(5 * time.Millisecond)
+		}
+		time.Sleep(800 * time.Millisecond)
+		cancel()
+	}()
+	code := run(ctx, []string{"batch", scenario, "-n", "6", "-j", "2", "--queue", "embedded", "--queue-dir", qdir,
+		"--ack-wait", "1s", "--out", out, "--plain"}, strings.NewReader(""), stdout, stderr)
+	if code != exitInterrupted {
+		t.Fatalf("exit %d; want %d\nstdout:\n%s\nstderr:\n%s", code, exitInterrupted, stdout.String(), stderr.String())
+	}
+	first := readSummary()
+	if first.Unfinished != 2 || first.Done != 0 || first.NotStarted != 4 || first.Parallel != 0 {
+		t.Errorf("after the interruption: %d done, %d handed to workers, %d not started, parallel %d; want the two running handed to workers, and no -j\n%s",
+			first.Done, first.Unfinished, first.NotStarted, first.Parallel, stdout.String())
+	}
+	if strings.Contains(stdout.String(), "at a time\n") {
+		t.Errorf("a queued batch's summary names a -j as what ran:\n%s", stdout.String())
+	}
+
+	stdout2, stderr2 := &syncBuffer{}, &syncBuffer{}
+	code = run(context.Background(), []string{"batch", "--resume", out, "--queue", "embedded", "--queue-dir", qdir, "--ack-wait", "1s", "--plain"},
+		strings.NewReader(""), stdout2, stderr2)
+	if code != exitOK {
+		t.Fatalf("resume: exit %d\nstdout:\n%s\nstderr:\n%s", code, stdout2.String(), stderr2.String())
+	}
+	second := readSummary()
+	st, err := batch.ReadState(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var sessions time.Duration
+	for _, s := range st.Sessions {
+		sessions += s
+	}
+	if len(st.Sessions) != 2 || second.Wall != sessions || second.Wall <= first.Wall {
+		t.Errorf("wall %v after %d sessions summing %v (the first alone %v); want both sessions' sum", second.Wall, len(st.Sessions), sessions, first.Wall)
+	}
+	if second.Done != 6 || second.Unfinished != 0 || second.NotStarted != 0 || second.MostAtOnce < 1 || second.MostAtOnce > 2 {
+		t.Errorf("after the resume: %d done, %d handed to workers, %d not started, %d at once; want 6 done, 1 or 2 at once",
+			second.Done, second.Unfinished, second.NotStarted, second.MostAtOnce)
+	}
+	lines := strings.Split(strings.TrimSpace(stdout2.String()), "\n")
+	var last string
+	for _, l := range lines {
+		if strings.Contains(l, " done: ") {
+			last = l
+		}
+	}
+	if want := fmt.Sprintf(" running · %d messages ·", 6*5); !strings.Contains(last, "6/6 done") || !strings.Contains(last, want) {
+		t.Errorf("the last progress line is %q; want it to count every message of the batch: %q", last, want)
+	}
+}

@@ -140,7 +140,8 @@ type Result struct {
 	JSONL     string           `json:"jsonl,omitempty"`
 	Started   time.Time        `json:"started,omitzero"`
 	Ended     time.Time        `json:"ended,omitzero"`
-	ModelTime time.Duration    `json:"model_time_ns"` // the messages' latencies summed: time spent waiting on models
+	LastStart time.Time        `json:"last_start,omitzero"` // when the last run began: a resumed one's resume (Started stays the first run's); zero when read back from disk
+	ModelTime time.Duration    `json:"model_time_ns"`       // the messages' latencies summed: time spent waiting on models
 	Tokens    []AgentTokens    `json:"tokens,omitempty"`
 	Cost      []AgentCost      `json:"cost,omitempty"` // per agent: reported, estimated or unknown
 	Retries   int              `json:"retries"`
@@ -210,6 +211,7 @@ type jobRun struct {
 	rec   *orchestrator.Recorder
 	conv  *orchestrator.Conversation // nil: res is the job's result
 	sinks []orchestrator.Sink
+	began time.Time // when conv was built, to run at once
 }
 
 // prepareJob loads a job's scenario and, for a job that ran before, its
@@ -287,6 +289,7 @@ func prepareJob(job *Job, dir string, env *Env, load func(Job) (*configs.Scenari
 		j.sinks = append(j.sinks, env.Sinks(*job)...)
 	}
 	j.conv = orchestrator.New(cfg)
+	j.began = time.Now()
 	return j, nil
 }
 
@@ -302,6 +305,7 @@ func (j *jobRun) judgeBy() policy.Policy {
 // and runErr, from its transcript as recorded.
 func (j *jobRun) finish(stop transcripts.Stop, runErr error) (*Result, error) {
 	res := j.res
+	res.LastStart = j.began
 	_, jl := j.rec.Paths()
 	if jl == "" {
 		res.Stop = stop
@@ -318,6 +322,11 @@ func (j *jobRun) finish(stop transcripts.Stop, runErr error) (*Result, error) {
 	}
 	out := ResultFromTranscript(t, j.judgeBy())
 	fill(&out, *res, jl)
+	// A resumed run's last start is its resume; a new one's, its start.
+	out.LastStart = j.began
+	if out.Started.After(j.began) {
+		out.LastStart = out.Started
+	}
 	if runErr != nil && out.State != StateInterrupted {
 		out.Error = orchestrator.Sentence(runErr)
 	}

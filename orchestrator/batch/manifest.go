@@ -289,6 +289,27 @@ func (l *stateLog) write(r StateRecord) error {
 
 func (l *stateLog) Close() error { return l.f.Close() }
 
+// AddSession records in dir's state log that the batch command ran for d,
+// and returns the batch's wall time: d and every session recorded before.
+// A batch on a queue, whose jobs' states live on the queue, keeps only
+// these lines.
+func AddSession(dir string, d time.Duration) (time.Duration, error) {
+	st, err := ReadState(dir)
+	if err != nil {
+		return d, err
+	}
+	wall := d
+	for _, s := range st.Sessions {
+		wall += s
+	}
+	log, _, err := openStateLog(dir)
+	if err != nil {
+		return wall, err
+	}
+	defer log.Close()
+	return wall, log.write(StateRecord{Time: time.Now(), Session: d})
+}
+
 // BatchState is what state.jsonl says so far.
 type BatchState struct {
 	Last     map[string]StateRecord // the last record for each job

@@ -77,8 +77,16 @@ func (r *Runner) Run(ctx context.Context) (*Summary, error) {
 
 	results := make([]*Result, len(m.Jobs))
 	var todo []int
+	var before Snapshot // what earlier sessions recorded
 	for i, j := range m.Jobs {
 		rec, ok := st.Last[j.ID]
+		if ok && rec.Result != nil {
+			before.Messages += rec.Result.Messages
+			for _, t := range rec.Result.Tokens {
+				before.TokensIn += t.In
+				before.TokensOut += t.Out
+			}
+		}
 		if ok && (rec.State == StateDone || rec.State == StateFailed && !r.Env.RetryFailed) && rec.Result != nil {
 			res := *rec.Result
 			results[i] = &res
@@ -87,7 +95,7 @@ func (r *Runner) Run(ctx context.Context) (*Summary, error) {
 		todo = append(todo, i)
 	}
 	if r.Progress != nil {
-		r.Progress.begin(len(m.Jobs), len(m.Jobs)-len(todo))
+		r.Progress.begin(len(m.Jobs), len(m.Jobs)-len(todo), before)
 	}
 
 	var (
@@ -258,6 +266,7 @@ type Progress struct {
 	done, failed, interrupted      atomic.Int64
 	running                        atomic.Int64
 	messages, tokensIn, tokensOut  atomic.Int64
+	messagesBefore                 atomic.Int64
 	retries                        atomic.Int64
 	finishedWall, finishedSessions atomic.Int64
 }
@@ -266,7 +275,8 @@ type Progress struct {
 type Snapshot struct {
 	Total, Done, Failed, Interrupted, Running int
 	Skipped                                   int // finished in an earlier session
-	Messages                                  int
+	Messages                                  int // completed messages recorded, finished and running conversations', over every session
+	MessagesBefore                            int // of them, recorded before this session: the rate leaves them out
 	TokensIn, TokensOut                       int
 	Retries                                   int
 	Elapsed                                   time.Duration
@@ -274,10 +284,15 @@ type Snapshot struct {
 	ETA                                       time.Duration // 0 until a job has finished
 }
 
-func (p *Progress) begin(total, skipped int) {
+// begin starts the count of a session; before holds the messages and
+// tokens earlier sessions recorded.
+func (p *Progress) begin(total, skipped int, before Snapshot) {
 	p.start = time.Now()
 	p.total.Store(int64(total))
 	p.skipped.Store(int64(skipped))
+	p.messagesBefore.Store(int64(before.Messages))
+	p.tokensIn.Store(int64(before.TokensIn))
+	p.tokensOut.Store(int64(before.TokensOut))
 }
 
 func (p *Progress) finish(r Result) {
@@ -296,7 +311,9 @@ func (p *Progress) sink() orchestrator.Sink {
 	return orchestrator.SinkFunc(func(e orchestrator.Event) error {
 		switch e := e.(type) {
 		case orchestrator.MessageFinished:
-			p.messages.Add(1)
+			if e.Message.Origin != transcripts.OriginModerator && !e.Message.Partial {
+				p.messages.Add(1) // counted as a Result counts them
+			}
 			if u := e.Message.Usage; u != nil {
 				p.tokensIn.Add(int64(u.PromptTokens))
 				p.tokensOut.Add(int64(u.CompletionTokens))
@@ -313,8 +330,9 @@ func (p *Progress) Snapshot() Snapshot {
 	s := Snapshot{
 		Total: int(p.total.Load()), Skipped: int(p.skipped.Load()),
 		Done: int(p.done.Load()), Failed: int(p.failed.Load()), Interrupted: int(p.interrupted.Load()),
-		Running: int(p.running.Load()), Messages: int(p.messages.Load()),
-		TokensIn: int(p.tokensIn.Load()), TokensOut: int(p.tokensOut.Load()), Retries: int(p.retries.Load()),
+		Running: int(p.running.Load()), Messages: int(p.messagesBefore.Load() + p.messages.Load()),
+		MessagesBefore: int(p.messagesBefore.Load()),
+		TokensIn:       int(p.tokensIn.Load()), TokensOut: int(p.tokensOut.Load()), Retries: int(p.retries.Load()),
 	}
 	if !p.start.IsZero() {
 		s.Elapsed = time.Since(p.start)
@@ -323,12 +341,13 @@ func (p *Progress) Snapshot() Snapshot {
 	return s
 }
 
-// Rates works out the messages a second and the time left from the
-// counts and the time elapsed; no ETA until a conversation has finished.
+// Rates works out the messages a second (this session's) and the time
+// left from the counts and the time elapsed; no ETA until a conversation
+// has finished.
 func (s *Snapshot) Rates() {
 	s.MessagesPerSecond, s.ETA = 0, 0
 	if secs := s.Elapsed.Seconds(); secs > 0 {
-		s.MessagesPerSecond = float64(s.Messages) / secs
+		s.MessagesPerSecond = float64(max(s.Messages-s.MessagesBefore, 0)) / secs
 	}
 	finished := s.Done + s.Failed + s.Interrupted
 	if left := s.Total - s.Skipped - finished; finished > 0 && left > 0 {

@@ -660,6 +660,37 @@ func TestCancelFinalizesInFlightRunsAndResumeFinishesTheBatch(t *testing.T) {
 	if resumed != 4 {
 		t.Errorf("%d transcripts were continued; want the 4 interrupted ones", resumed)
 	}
+	// The progress counts every message of the batch, the ones recorded
+	// before the interruption too; the rate only this session's.
+	recorded, tokensOut := 0, 0
+	for _, f := range files {
+		tr, _ := transcripts.Read(f)
+		recorded += len(tr.Messages)
+		for _, m := range tr.Messages {
+			if m.Usage != nil && m.Origin == transcripts.OriginAgent {
+				tokensOut += m.Usage.CompletionTokens
+			}
+		}
+	}
+	if snap := r2.Progress.Snapshot(); snap.Messages != recorded || snap.MessagesBefore != 4*3 || snap.TokensOut != tokensOut {
+		t.Errorf("progress after resume: %d messages, %d of them before, %d tokens out; want %d, 12 (the opening and 2 for each interrupted run) and %d",
+			snap.Messages, snap.MessagesBefore, snap.TokensOut, recorded, tokensOut)
+	}
+	// A continued run's last start is in this session, its first before.
+	st, err = ReadState(r.Dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for id, rec := range st.Last {
+		res := rec.Result
+		if res == nil || res.LastStart.IsZero() || res.LastStart.Before(res.Started) {
+			t.Errorf("%s: last start %v, started %v; want a last start, not before the first", id, res.LastStart, res.Started)
+			continue
+		}
+		if resumedRun := res.Resumes > 0; resumedRun != res.LastStart.After(res.Started.Add(time.Millisecond)) {
+			t.Errorf("%s (resumes %d): started %v, last start %v; want a later last start exactly for the continued runs", id, res.Resumes, res.Started, res.LastStart)
+		}
+	}
 	// The resumed runs did not start over: each sent only the messages it
 	// still lacked. No request makes the opening.
 	tr, _ := transcripts.Read(files[0])

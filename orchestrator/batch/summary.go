@@ -22,7 +22,19 @@ type Summary struct {
 	Failed      int    `json:"failed"`
 	Interrupted int    `json:"interrupted"`
 	NotStarted  int    `json:"not_started"`
-	Parallel    int    `json:"parallel"`
+	// Unfinished is, for a batch on a queue, the jobs a worker took that
+	// have no result yet: running, or interrupted and waiting on the
+	// queue to be continued. They are not counted as not started.
+	Unfinished int `json:"unfinished,omitempty"`
+	// Parallel is how many conversations the batch command ran at once
+	// (its -j), when it ran them itself. A batch on a queue has none: its
+	// workers each run their own -j.
+	Parallel int `json:"parallel,omitempty"`
+	// MostAtOnce is the most finished conversations whose last runs
+	// overlapped in time, from their recorded start and end: how many
+	// were seen running at once (a lower bound; runs cut short by an
+	// interruption are not counted).
+	MostAtOnce int `json:"most_at_once"`
 
 	// Wall is the time the batch command ran, over every session.
 	// ModelTime is the time spent waiting on models, summed over all
@@ -107,7 +119,7 @@ type Group struct {
 // Summarize computes the summary of a batch from its jobs' results. wall is
 // the time the batch ran.
 func Summarize(m *Manifest, results []Result, wall time.Duration) *Summary {
-	s := &Summary{Batch: m.ID, Planned: len(m.Jobs), Parallel: m.Parallel, Wall: wall}
+	s := &Summary{Batch: m.ID, Planned: len(m.Jobs), Wall: wall, MostAtOnce: mostAtOnce(results)}
 	stops := map[string]int{}
 	errs := map[string]int{}
 	tokens := map[string]*AgentTokens{}
@@ -237,6 +249,50 @@ func Summarize(m *Manifest, results []Result, wall time.Duration) *Summary {
 	return s
 }
 
+// SetUnfinished counts n jobs of a queued batch as taken by a worker and
+// not finished, rather than not started.
+func (s *Summary) SetUnfinished(n int) {
+	n = min(max(n, 0), s.NotStarted+s.Unfinished)
+	s.NotStarted += s.Unfinished - n
+	s.Unfinished = n
+}
+
+// mostAtOnce is the most finished conversations whose last runs overlap:
+// each from LastStart (Started for one never resumed, which ran in one
+// go) to Ended. A run that ends as another starts does not overlap it.
+func mostAtOnce(results []Result) int {
+	type edge struct {
+		at   time.Time
+		step int
+	}
+	var edges []edge
+	for _, r := range results {
+		if r.State != StateDone && r.State != StateFailed {
+			continue
+		}
+		start := r.LastStart
+		if start.IsZero() && r.Resumes == 0 {
+			start = r.Started
+		}
+		if start.IsZero() || r.Ended.IsZero() || r.Ended.Before(start) {
+			continue
+		}
+		edges = append(edges, edge{start, 1}, edge{r.Ended, -1})
+	}
+	sort.Slice(edges, func(i, j int) bool {
+		if !edges[i].at.Equal(edges[j].at) {
+			return edges[i].at.Before(edges[j].at)
+		}
+		return edges[i].step < edges[j].step // ends first
+	})
+	most, cur := 0, 0
+	for _, e := range edges {
+		cur += e.step
+		most = max(most, cur)
+	}
+	return most
+}
+
 func stopLabel(r Result) string {
 	if r.Stop.Policy != "" {
 		return r.Stop.Policy
@@ -324,16 +380,24 @@ func (s *Summary) Markdown(w io.Writer) {
 	if s.Interrupted > 0 {
 		fmt.Fprintf(w, " · %d interrupted", s.Interrupted)
 	}
+	if s.Unfinished > 0 {
+		fmt.Fprintf(w, " · %d handed to workers, not finished", s.Unfinished)
+	}
 	if s.NotStarted > 0 {
 		fmt.Fprintf(w, " · %d not started", s.NotStarted)
 	}
-	fmt.Fprintf(w, " · %d at a time\n\n", s.Parallel)
-	ideal := time.Duration(0)
 	if s.Parallel > 0 {
-		ideal = s.ModelTime / time.Duration(s.Parallel)
+		fmt.Fprintf(w, " · %d at a time", s.Parallel)
+		ideal := s.ModelTime / time.Duration(s.Parallel)
+		fmt.Fprintf(w, "\n\nWall time %s; model time %s summed over all messages (%s per slot, the least a batch at %d at a time could take).\n\n",
+			round(s.Wall), round(s.ModelTime), round(ideal), s.Parallel)
+	} else {
+		fmt.Fprintf(w, "\n\nWall time %s; model time %s summed over all messages.", round(s.Wall), round(s.ModelTime))
+		if s.MostAtOnce > 0 {
+			fmt.Fprintf(w, " At most %d of the finished conversations ran at once, by their start and end times; each worker runs its own -j.", s.MostAtOnce)
+		}
+		fmt.Fprintf(w, "\n\n")
 	}
-	fmt.Fprintf(w, "Wall time %s; model time %s summed over all messages (%s per slot, the least a batch at %d at a time could take).\n\n",
-		round(s.Wall), round(s.ModelTime), round(ideal), s.Parallel)
 
 	fmt.Fprintf(w, "## Stop reasons\n\n| Stop | Conversations |\n|---|---:|\n")
 	for _, c := range s.StopReasons {

@@ -1,8 +1,10 @@
 package batch
 
 import (
+	"fmt"
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestSummaryTablesAreAlignedForATerminal(t *testing.T) {
@@ -30,5 +32,73 @@ func TestSummaryCountsAgreeInNumber(t *testing.T) {
 	}
 	if got := (Snapshot{Retries: 1}).Line(); !strings.Contains(got, "1 retry ") && !strings.HasSuffix(got, "1 retry") {
 		t.Errorf("progress says %q", got)
+	}
+}
+
+func TestMostAtOnceCountsOnlyTheRunsThatOverlapped(t *testing.T) {
+	t0 := time.Date(2026, 11, 30, 12, 0, 0, 0, time.UTC)
+	at := func(s int) time.Time { return t0.Add(time.Duration(s) * time.Second) }
+	run := func(state string, start, end int) Result {
+		return Result{State: state, Started: at(start), Ended: at(end)}
+	}
+	resumed := func(first, last, end int) Result {
+		return Result{State: StateDone, Started: at(first), LastStart: at(last), Ended: at(end), Resumes: 1}
+	}
+	cases := []struct {
+		name    string
+		results []Result
+		want    int
+	}{
+		{"none", nil, 0},
+		{"one after another", []Result{run(StateDone, 0, 10), run(StateDone, 10, 20), run(StateDone, 20, 30)}, 1},
+		{"three overlapping, one apart", []Result{run(StateDone, 0, 10), run(StateFailed, 5, 15), run(StateDone, 8, 12), run(StateDone, 30, 40)}, 3},
+		{"interrupted and never-started runs are left out", []Result{run(StateDone, 0, 10), run(StateInterrupted, 0, 10), {State: StateFailed}}, 1},
+		// Started in an earlier session and resumed after the others
+		// ended: its first start would make it overlap all three.
+		{"a resumed run counts from its resume", []Result{run(StateDone, 0, 10), run(StateDone, 10, 20), resumed(0, 25, 30)}, 1},
+		{"a resumed run without its resume time is left out", []Result{run(StateDone, 0, 10), {State: StateDone, Started: at(0), Ended: at(30), Resumes: 1}}, 1},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			if got := mostAtOnce(c.results); got != c.want {
+				t.Errorf("mostAtOnce = %d, want %d", got, c.want)
+			}
+		})
+	}
+}
+
+// A batch on a queue ran on workers each with its own -j: its summary says
+// what was seen running at once, and counts the jobs workers hold as
+// started, not as not started.
+func TestAQueuedSummarySaysWhatRanNotASetting(t *testing.T) {
+	t0 := time.Date(2026, 11, 30, 12, 0, 0, 0, time.UTC)
+	var results []Result
+	for i := range 6 {
+		results = append(results, Result{ID: fmt.Sprint(i), State: StateDone, Messages: 3,
+			Started: t0.Add(time.Duration(i/3) * time.Minute), Ended: t0.Add(time.Duration(i/3)*time.Minute + 50*time.Second)})
+	}
+	m := &Manifest{ID: "q1", Parallel: 4, Jobs: make([]PlannedJob, 10)}
+	s := Summarize(m, results, 2*time.Minute)
+	s.SetUnfinished(3)
+	var b strings.Builder
+	s.Markdown(&b)
+	md := b.String()
+	for _, want := range []string{
+		"10 planned · 6 done · 0 failed · 3 handed to workers, not finished · 1 not started\n",
+		"Wall time 2m0s; model time 0s summed over all messages. At most 3 of the finished conversations ran at once, by their start and end times; each worker runs its own -j.\n",
+	} {
+		if !strings.Contains(md, want) {
+			t.Errorf("summary lacks %q:\n%s", want, md)
+		}
+	}
+	if strings.Contains(md, "at a time") {
+		t.Errorf("a queued batch's summary names the manifest's -j as a setting:\n%s", md)
+	}
+	if s.Parallel != 0 || s.MostAtOnce != 3 {
+		t.Errorf("parallel %d, most at once %d; want 0 and 3", s.Parallel, s.MostAtOnce)
+	}
+	s.SetUnfinished(0)
+	if s.Unfinished != 0 || s.NotStarted != 4 {
+		t.Errorf("after SetUnfinished(0): %d unfinished, %d not started; want 0 and 4", s.Unfinished, s.NotStarted)
 	}
 }

@@ -103,8 +103,61 @@ func (q *Queue) Collect(ctx context.Context, batchID, dir string) (*Collected, e
 	} else if !last.IsZero() {
 		wall = last.Sub(m.Created)
 	}
-	c.Summary = batch.Summarize(m, c.Results, wall)
+	if c.Summary, err = q.Summarize(ctx, m, c.Results, wall); err != nil {
+		return c, err
+	}
 	return c, c.Summary.Write(dir)
+}
+
+// Summarize is batch.Summarize for a batch on the queue: the jobs a worker
+// has taken and not finished (running, or interrupted and handed back to
+// be continued) are counted as such, not as not started.
+func (q *Queue) Summarize(ctx context.Context, m *batch.Manifest, results []batch.Result, wall time.Duration) (*batch.Summary, error) {
+	s := batch.Summarize(m, results, wall)
+	finished := map[string]bool{}
+	for _, r := range results {
+		finished[r.ID] = true
+	}
+	n, err := q.taken(ctx, m, finished)
+	if err != nil {
+		return s, fmt.Errorf("counting the jobs of batch %s that workers hold: %w", m.ID, err)
+	}
+	s.SetUnfinished(n)
+	return s, nil
+}
+
+// taken counts the jobs of m not in finished that a worker has taken: the
+// job's message is still on the stream, and the workers' consumer has
+// delivered it at least once (it delivers new messages in stream order).
+func (q *Queue) taken(ctx context.Context, m *batch.Manifest, finished map[string]bool) (int, error) {
+	c, err := q.stream.Consumer(ctx, ConsumerName)
+	if errors.Is(err, jetstream.ErrConsumerNotFound) {
+		return 0, nil
+	}
+	if err != nil {
+		return 0, err
+	}
+	info, err := c.Info(ctx)
+	if err != nil {
+		return 0, err
+	}
+	n := 0
+	for _, j := range m.Jobs {
+		if finished[j.ID] {
+			continue
+		}
+		msg, err := q.stream.GetLastMsgForSubject(ctx, subject(m.ID, j.ID))
+		if errors.Is(err, jetstream.ErrMsgNotFound) {
+			continue
+		}
+		if err != nil {
+			return n, err
+		}
+		if msg.Sequence <= info.Delivered.Stream {
+			n++
+		}
+	}
+	return n, nil
 }
 
 // Partial is the stored JSONL of a conversation still running (or left by

@@ -159,3 +159,34 @@ func partialObject(batchID, jobID string) string {
 func runObject(batchID, jobID, attempt, file string) string {
 	return batchID + "/runs/" + jobID + "/" + attempt + "/" + file
 }
+
+// Reclaim hands every job the workers' consumer holds back at once, by
+// creating the consumer anew with the same AckWait; the jobs stay on the
+// stream. It is for a queue whose workers are all gone: an embedded queue
+// started again, whose server does not keep, across a restart, that its
+// workers handed their running jobs back, and would hold them until
+// AckWait. A worker still running one of them stores its result as
+// usual; a job is counted once whoever finishes it.
+func (q *Queue) Reclaim(ctx context.Context) error {
+	c, err := q.stream.Consumer(ctx, ConsumerName)
+	if errors.Is(err, jetstream.ErrConsumerNotFound) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("reading the workers' consumer %s: %w", ConsumerName, err)
+	}
+	info, err := c.Info(ctx)
+	if err != nil {
+		return fmt.Errorf("reading the workers' consumer %s: %w", ConsumerName, err)
+	}
+	if info.NumAckPending == 0 {
+		return nil
+	}
+	if err := q.stream.DeleteConsumer(ctx, ConsumerName); err != nil && !errors.Is(err, jetstream.ErrConsumerNotFound) {
+		return fmt.Errorf("handing back the jobs the workers' consumer %s holds: %w", ConsumerName, err)
+	}
+	if _, err := q.consumer(ctx, info.Config.AckWait); err != nil {
+		return fmt.Errorf("setting up the workers' consumer %s again: %w", ConsumerName, err)
+	}
+	return nil
+}

@@ -305,6 +305,25 @@ func TestBatchRunsOnTheQueueAndAJobTakenOverResumes(t *testing.T) {
 		t.Fatal(err)
 	}
 
+	// The job the dead worker holds has started: it is not counted as
+	// not started, and its stored messages are counted as recorded.
+	early, err := sub.Summarize(ctx, m, nil, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if early.Unfinished != 1 || early.NotStarted != 5 {
+		t.Errorf("with one job held: %d handed to workers, %d not started; want 1 and 5", early.Unfinished, early.NotStarted)
+	}
+	progress, err := sub.Progress(ctx, m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer progress.Stop()
+	if snap := progress.Snapshot(ctx); snap.Messages != 2 || snap.MessagesBefore != 2 || snap.Done+snap.Skipped != 0 {
+		t.Errorf("progress before the workers start: %d messages, %d before, %d done; want 2, 2 (the held job's) and 0",
+			snap.Messages, snap.MessagesBefore, snap.Done+snap.Skipped)
+	}
+
 	wctx, stop := context.WithCancel(ctx)
 	var wg sync.WaitGroup
 	var logMu sync.Mutex
@@ -323,7 +342,7 @@ func TestBatchRunsOnTheQueueAndAJobTakenOverResumes(t *testing.T) {
 	fctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
 	seen := map[string]int{}
-	records, err := sub.Follow(fctx, m, func(r Record) { seen[r.ID]++ })
+	records, err := sub.Follow(fctx, m, func(r Record) { seen[r.ID]++; progress.Record(r) })
 	stop()
 	wg.Wait()
 	if err != nil {
@@ -333,13 +352,33 @@ func TestBatchRunsOnTheQueueAndAJobTakenOverResumes(t *testing.T) {
 		t.Fatalf("%d records for %d jobs, want 6 of 6", len(records), len(seen))
 	}
 
+	total := 0
+	for _, r := range records {
+		total += r.Messages
+	}
+	if snap := progress.Snapshot(ctx); snap.Messages != total || snap.Done != 6 || snap.MessagesBefore != 2 {
+		t.Errorf("progress at the end: %d messages, %d done, %d before; want %d (every result's), 6 and 2", snap.Messages, snap.Done, snap.MessagesBefore, total)
+	}
+
 	out := t.TempDir()
 	col, err := sub.Collect(ctx, m.ID, out)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if col.Summary.Done != 6 || col.Summary.Planned != 6 || col.Summary.Failed != 0 {
-		t.Errorf("summary: %d done, %d failed of %d planned; want 6 done of 6", col.Summary.Done, col.Summary.Failed, col.Summary.Planned)
+	if col.Summary.Done != 6 || col.Summary.Planned != 6 || col.Summary.Failed != 0 || col.Summary.Unfinished != 0 || col.Summary.NotStarted != 0 {
+		t.Errorf("summary: %d done, %d failed, %d unfinished, %d not started of %d planned; want 6 done of 6",
+			col.Summary.Done, col.Summary.Failed, col.Summary.Unfinished, col.Summary.NotStarted, col.Summary.Planned)
+	}
+	// The conversations ran on two workers of two slots each: the summary
+	// says how many it saw at once (the job taken over counted from its
+	// resume, not from the dead worker's start), and names no -j.
+	if got := col.Summary.MostAtOnce; col.Summary.Parallel != 0 || got < 1 || got > 4 {
+		t.Errorf("summary: parallel %d, most at once %d; want 0 and 1 to 4", col.Summary.Parallel, got)
+	}
+	for _, r := range col.Results {
+		if r.LastStart.IsZero() || r.LastStart.Before(r.Started) {
+			t.Errorf("%s: started %v, last start %v; want a last start, not before the first", r.ID, r.Started, r.LastStart)
+		}
 	}
 	for _, r := range col.Results {
 		tr, err := transcripts.Read(r.JSONL)
@@ -560,5 +599,100 @@ func TestAnUnknownBatchNamesTheBatchesHeld(t *testing.T) {
 	}
 	if m, err := q.Manifest(ctx, "b-20261129-7"); err != nil || m.ID != "b-20261129-7" {
 		t.Errorf("a batch the queue holds: %v, %v", m, err)
+	}
+}
+
+// Following a batch stops with ctx's error when ctx ends, although the
+// watch of the results, which ends with ctx too, may be seen closing
+// first: an interrupted batch command must say it was interrupted.
+func TestFollowEndsWithTheContextsError(t *testing.T) {
+	e := startQueue(t)
+	q := connect(t, e)
+	m := &batch.Manifest{ID: "follow", Created: time.Now(), Jobs: []batch.PlannedJob{{ID: "follow-0001"}, {ID: "follow-0002"}}}
+	data, _ := json.Marshal(Record{Batch: m.ID, Result: batch.Result{ID: "follow-0001", State: batch.StateDone}})
+	if _, err := q.results.Create(context.Background(), resultKey(m.ID, "follow-0001"), data); err != nil {
+		t.Fatal(err)
+	}
+	for i := range 20 {
+		ctx, cancel := context.WithCancel(context.Background())
+		// Interrupted while it handles a result: by the time it looks
+		// again, both ctx and the closed watch are there to be seen.
+		_, err := q.Follow(ctx, m, func(Record) { cancel(); time.Sleep(20 * time.Millisecond) })
+		cancel()
+		if !errors.Is(err, context.Canceled) {
+			t.Fatalf("attempt %d: Follow returned %v; want context.Canceled", i+1, err)
+		}
+	}
+}
+
+// An embedded queue's server forgets, when it stops, that its workers
+// handed their running jobs back: started again (batch --resume), it
+// would hold them until AckWait. Reclaim hands them out at once, and
+// keeps the consumer's AckWait.
+func TestReclaimHandsBackTheJobsARestartForgot(t *testing.T) {
+	dir := t.TempDir()
+	ctx := context.Background()
+	e, err := StartEmbedded(dir, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	q := connect(t, e)
+	m := &batch.Manifest{ID: "reclaim", Created: time.Now(), Scenarios: []batch.ScenarioSource{{Path: "x.yaml", Source: "title: x"}},
+		Jobs: []batch.PlannedJob{{ID: "reclaim-0001"}}}
+	if _, err := q.Submit(ctx, m, time.Minute); err != nil {
+		t.Fatal(err)
+	}
+	cons, err := q.consumer(ctx, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	msg, err := cons.Next(jetstream.FetchMaxWait(5 * time.Second))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := msg.Nak(); err != nil {
+		t.Fatal(err)
+	}
+	if err := q.js.Conn().Flush(); err != nil {
+		t.Fatal(err)
+	}
+	e.Shutdown()
+
+	restart := func() *Queue {
+		e, err := StartEmbedded(dir, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(e.Shutdown)
+		return connect(t, e)
+	}
+	next := func(q *Queue) error {
+		cons, err := q.consumer(ctx, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		msg, err := cons.Next(jetstream.FetchMaxWait(time.Second))
+		if err == nil {
+			msg.Nak()
+			q.js.Conn().Flush()
+		}
+		return err
+	}
+	q2 := restart()
+	if err := next(q2); err == nil {
+		t.Log("the restarted server handed the job out at once: Reclaim is not needed here")
+	}
+	if err := q2.Reclaim(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := next(q2); err != nil {
+		t.Fatalf("after Reclaim the job was not handed out: %v", err)
+	}
+	c, err := q2.consumer(ctx, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if info, err := c.Info(ctx); err != nil || info.Config.AckWait != time.Minute {
+		t.Errorf("after Reclaim the consumer waits %v for an ack (%v); want the minute it had", info.Config.AckWait, err)
 	}
 }

@@ -249,6 +249,9 @@ func (q *Queue) Follow(ctx context.Context, m *batch.Manifest, onRecord func(Rec
 			return out, ctx.Err()
 		case e, ok := <-w.Updates():
 			if !ok {
+				if ctx.Err() != nil {
+					return out, ctx.Err() // the watch ends with ctx, sometimes seen first
+				}
 				return out, fmt.Errorf("the queue stopped sending the results of batch %s", m.ID)
 			}
 			if e == nil || !jobs[e.Key()] || seen[e.Key()] {

@@ -494,12 +494,15 @@ func (u *uploader) upload(ctx context.Context, final bool) error {
 	}
 	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
+	n, in, out := tally(data)
 	_, err = u.q.transcripts.Put(ctx, jetstream.ObjectMeta{
 		Name: partialObject(u.m.Batch, u.m.Job.ID),
 		Metadata: map[string]string{
-			"file":     filepath.Base(found[0]),
-			"worker":   u.worker,
-			"messages": strconv.Itoa(countMessages(data)),
+			"file":       filepath.Base(found[0]),
+			"worker":     u.worker,
+			"messages":   strconv.Itoa(n),
+			"tokens_in":  strconv.Itoa(in),
+			"tokens_out": strconv.Itoa(out),
 		},
 	}, bytes.NewReader(data))
 	if err == nil {
@@ -508,17 +511,22 @@ func (u *uploader) upload(ctx context.Context, final bool) error {
 	return err
 }
 
-// countMessages counts the complete messages a JSONL holds.
-func countMessages(data []byte) int {
+// tally counts the complete messages a JSONL holds, as a job's Result
+// counts them (moderator notes left out), and the agents' tokens.
+func tally(data []byte) (messages, in, out int) {
 	t, err := transcripts.ParseJSONL(data)
 	if err != nil {
-		return 0
+		return 0, 0, 0
 	}
-	n := 0
 	for _, m := range t.Messages {
-		if !m.Partial {
-			n++
+		if m.Partial || m.Origin == transcripts.OriginModerator {
+			continue
+		}
+		messages++
+		if m.Usage != nil && m.Origin == transcripts.OriginAgent {
+			in += m.Usage.PromptTokens
+			out += m.Usage.CompletionTokens
 		}
 	}
-	return n
+	return messages, in, out
 }

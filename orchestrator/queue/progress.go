@@ -1,0 +1,154 @@
+package queue
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/parleyhq/parley/orchestrator/batch"
+)
+
+// Progress counts a queued batch while the batch command follows it: the
+// results as they are stored, and the messages and tokens of the
+// conversations still running, as their workers upload them (after each
+// message, at most every UploadEvery). Results stored before Follow began
+// count as finished in an earlier session: they are left out of the rate
+// and the ETA. Its methods are safe for concurrent use.
+type Progress struct {
+	q     *Queue
+	m     *batch.Manifest
+	start time.Time
+	w     jetstream.ObjectWatcher
+	done  chan struct{}
+
+	mu      sync.Mutex
+	snap    batch.Snapshot
+	before  map[string]bool         // jobs with a result when following began
+	results map[string]bool         // jobs with a result
+	running map[string]partialTally // jobs without a result: what their workers stored
+}
+
+// partialTally is what a running conversation's stored JSONL holds.
+type partialTally struct{ messages, in, out int }
+
+// Progress starts counting batch m: it reads the results stored so far and
+// the running conversations' stored transcripts, and follows the latter
+// until Stop. Pass each Record that Follow hands over to Record.
+func (q *Queue) Progress(ctx context.Context, m *batch.Manifest) (*Progress, error) {
+	p := &Progress{q: q, m: m, start: time.Now(), done: make(chan struct{}),
+		before: map[string]bool{}, results: map[string]bool{}, running: map[string]partialTally{}}
+	p.snap.Total = len(m.Jobs)
+	records, err := q.Records(ctx, m)
+	if err != nil {
+		return nil, err
+	}
+	for _, r := range records {
+		p.before[r.ID] = true
+		p.results[r.ID] = true
+		p.snap.Skipped++
+		p.add(r.Result)
+	}
+	p.w, err = q.transcripts.Watch(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("watching the running transcripts of batch %s: %w", m.ID, err)
+	}
+	// The stored transcripts first, up to the marker that says so: what
+	// they hold was recorded before this session.
+	for info := range p.w.Updates() {
+		if info == nil {
+			break
+		}
+		p.partial(info)
+	}
+	for _, t := range p.running {
+		p.snap.MessagesBefore += t.messages
+	}
+	p.snap.MessagesBefore += p.snap.Messages
+	go func() {
+		defer close(p.done)
+		for info := range p.w.Updates() {
+			if info != nil {
+				p.mu.Lock()
+				p.partial(info)
+				p.mu.Unlock()
+			}
+		}
+	}()
+	return p, nil
+}
+
+// add counts a finished job's messages, tokens and retries.
+func (p *Progress) add(r batch.Result) {
+	p.snap.Messages += r.Messages
+	for _, t := range r.Tokens {
+		p.snap.TokensIn += t.In
+		p.snap.TokensOut += t.Out
+	}
+	p.snap.Retries += r.Retries
+}
+
+// partial takes note of an upload (or removal) of a running transcript.
+func (p *Progress) partial(info *jetstream.ObjectInfo) {
+	rest, ok := strings.CutPrefix(info.Name, p.m.ID+"/partial/")
+	if !ok {
+		return
+	}
+	job := strings.TrimSuffix(rest, ".jsonl")
+	if info.Deleted || p.results[job] {
+		// A worker removes the transcript once the job's result is
+		// stored, but that result may reach Record after the removal
+		// reaches here: the messages stay counted until it does.
+		return
+	}
+	n, _ := strconv.Atoi(info.Metadata["messages"])
+	in, _ := strconv.Atoi(info.Metadata["tokens_in"])
+	out, _ := strconv.Atoi(info.Metadata["tokens_out"])
+	p.running[job] = partialTally{n, in, out}
+}
+
+// Record counts a job's stored result, once.
+func (p *Progress) Record(r Record) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.results[r.ID] {
+		return
+	}
+	p.results[r.ID] = true
+	delete(p.running, r.ID)
+	switch r.State {
+	case batch.StateDone:
+		p.snap.Done++
+	default:
+		p.snap.Failed++
+	}
+	p.add(r.Result)
+}
+
+// Snapshot is the progress now: finished and running conversations'
+// messages and tokens over every session, Running the jobs workers hold
+// (of every batch on the queue).
+func (p *Progress) Snapshot(ctx context.Context) batch.Snapshot {
+	p.mu.Lock()
+	s := p.snap
+	for _, t := range p.running {
+		s.Messages += t.messages
+		s.TokensIn += t.in
+		s.TokensOut += t.out
+	}
+	p.mu.Unlock()
+	s.Running = p.q.Running(ctx)
+	s.Elapsed = time.Since(p.start)
+	s.Rates()
+	return s
+}
+
+// Stop ends the watch of the running transcripts.
+func (p *Progress) Stop() {
+	p.w.Stop()
+	<-p.done
+}
