@@ -20,12 +20,13 @@ import (
 
 // What other tools call a conversation's list of messages, a message's
 // speaker and its text, for JSON in none of the layouts above
-// (LayoutTurns), in the order they are looked for. A message of the other
-// layouts that lacks their own fields is read with these too.
+// (LayoutTurns), in the order they are looked for ("mes" is SillyTavern's).
+// A message of the other layouts that lacks their own fields is read with
+// these too.
 var (
 	turnsKeys   = []string{"turns", "dialogue", "dialog", "conversation", "transcript", "history", "chat"}
 	speakerKeys = []string{"name", "speaker", "author", "sender", "agent", "participant", "character", "role_name", "username", "user", "model", "role", "from"} // the last three: see jsonConversation
-	textKeys    = []string{"content", "text", "value", "message", "utterance", "response", "output"}
+	textKeys    = []string{"content", "text", "value", "message", "utterance", "response", "output", "mes"}
 )
 
 // firstKey returns the first of keys that obj holds, and its value.
@@ -285,6 +286,11 @@ func importJSON(vals []any, layout string) ([]*Transcript, error) {
 			}
 		}
 		if list == nil {
+			// SillyTavern's chat files open with a line of the chat's
+			// settings, then one message a line.
+			if _, header := obj["chat_metadata"]; header && len(loose) == 0 && !isTurn(obj) {
+				continue
+			}
 			loose = append(loose, obj)
 			continue
 		}
@@ -377,7 +383,7 @@ func jsonConversation(msgs []any, layout string) (*Transcript, error) {
 		if obj[openingKey] == true {
 			m.Origin = OriginOpening
 		}
-		if noteKind(role) == "system" {
+		if noteKind(role) == "system" || obj["is_system"] == true { // SillyTavern marks a narrator's note so
 			if len(t.Messages) == 0 {
 				system = append(system, content)
 				continue

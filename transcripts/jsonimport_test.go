@@ -61,3 +61,31 @@ func TestAnExportsConversationNameIsItsTitle(t *testing.T) {
 		t.Errorf("title %q; want the speakers' names", ts[1].Title)
 	}
 }
+
+// A SillyTavern chat file is JSONL: a line of the chat's settings, then a
+// message a line, its text under "mes" and a narrator's note marked
+// is_system.
+func TestASillyTavernChat(t *testing.T) {
+	data := `{"user_name":"You","character_name":"Aria","create_date":"2025-03-01@12h00m00s","chat_metadata":{"note_prompt":""}}
+{"name":"Aria","is_user":false,"is_system":false,"send_date":"March 1, 2025 12:00pm","mes":"Shall we map the old lighthouse tonight?","extra":{}}
+{"name":"Bram","is_user":false,"is_system":false,"mes":"Only if we start at the cellar.","swipes":["Only if we start at the cellar.","No."]}
+{"name":"Narrator","is_user":false,"is_system":true,"mes":"The tide comes in."}
+{"name":"Aria","is_user":false,"is_system":false,"mes":"Cellar first, then."}
+`
+	ts, _, err := Import([]byte(data))
+	if err != nil || len(ts) != 1 {
+		t.Fatalf("%d conversations, %v; want one", len(ts), err)
+	}
+	var got []string
+	for _, m := range ts[0].Messages {
+		got = append(got, m.Speaker+": "+m.Content)
+	}
+	want := []string{"Aria: Shall we map the old lighthouse tonight?", "Bram: Only if we start at the cellar.",
+		ModeratorSpeaker + ": The tide comes in.", "Aria: Cellar first, then."}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("messages:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+	if ts[0].Messages[2].Origin != OriginModerator {
+		t.Errorf("the narrator's note is %q, not a moderator's note", ts[0].Messages[2].Origin)
+	}
+}
