@@ -114,12 +114,7 @@ func (t *wordTable) add(dst, ts []uint64, idx, recent, k1, k2 int32) (out []uint
 	for len(t.latest) <= int(idx) {
 		t.latest = append(t.latest, 0)
 	}
-	for j, k := range ts {
-		if j > 0 && k == ts[j-1] {
-			// The same word again at once, as a run of one symbol (box
-			// drawing, block art) gives: the first already counted it.
-			continue
-		}
+	for _, k := range ts {
 		key := k | zeroMark(k)
 		i := int(key>>7) & mask
 		for t.slots[i].key != key && t.slots[i].key != 0 {
