@@ -449,19 +449,6 @@ func readLine(ts []uint64, line string, check bool) (_ []uint64, hs, hf uint64, 
 		letters += n
 		hs, hf = mixShape(hs, hf, ps, pf, s, f)
 		ps, pf = s, f
-		if cls == classSymbol && size > 1 {
-			// A run of one symbol, as box drawing and block art are
-			// drawn: in the labelled corpus a sixth of all terms repeat
-			// the one before. The same bytes again are the same
-			// character, whole and valid, so each is read as the first
-			// was, without being decoded and classed again.
-			for i+size <= len(line) && line[i:i+size] == line[i-size:i] {
-				ts = append(ts, b.sym[r&0xff])
-				letters += n
-				hs, hf = mixShape(hs, hf, ps, pf, s, f)
-				i += size
-			}
-		}
 	}
 	if inWord {
 		ts = append(ts, hashWord(string(word), 0))

@@ -19,9 +19,6 @@ var readTextSamples = []string{
 	"dash… ﬁne 𝕋𝕙𝕖 ｆｕｌｌ", "Z̷̢a̸l̴g̶o̵ cafe\u0301", "bad \xff byte \xe2\x80 and \xed\xa0\x80\xc3",
 	"  indented\r\n\ttabbed  \n\n\n   \n", "one two three four five six seven eight nine ten",
 	"ALLCAPS Mixed lower UPPER7 x", "∞ │ ═══ → 👋🚀 ✓", "a\u200bb\u200cc", "\v\fform\f\v",
-	// Runs of one symbol, read on without decoding: to the line's end,
-	// into another symbol, and into a torn or broken copy of it.
-	"┌────┐ │ █░░█ ▓▓▓▓ │", "──\xe2\x94 ─\xe2\x94\x80\x80─", "═══\xe2\x95", "👋👋👋x🚀🚀", "──…──",
 }
 
 // readTextSame checks readText against plainText, terms and lineHashes,
