@@ -354,6 +354,18 @@ var lineBufs = sync.Pool{New: func() any { return new(lineBuf) }}
 // text's own, so what it keeps of them (as strings) stays valid.
 func splitLines(text string) *lineBuf {
 	b := lineBufs.Get().(*lineBuf)
+	// The lines are counted first (a vectorised scan, far cheaper than
+	// splitting), so that the slices are made once at their size. Grown
+	// by appending, a file's slices were copied and cleared a dozen times,
+	// and the pool, which the collector empties, rarely keeps them long
+	// enough to spare it.
+	n := strings.Count(text, "\n") + 1
+	if cap(b.lines) < n {
+		b.lines = make([]string, 0, n)
+	}
+	if cap(b.starts) < n {
+		b.starts = make([]int, 0, n)
+	}
 	lines, starts := b.lines[:0], b.starts[:0]
 	off := 0
 	for {
