@@ -222,6 +222,11 @@ func describeSignal(i int, x []float64, token string, against bool) string {
 		return fmt.Sprintf("the other side's last messages repeat each other (%.0f%%)", 100*v)
 	case fBothRut:
 		return fmt.Sprintf("both sides repeat themselves (%.0f%%)", 100*v)
+	case fBothFarewell:
+		if v == 0 {
+			return "one side or the other said no goodbye"
+		}
+		return fmt.Sprintf("both sides say goodbye (at least %.0f%% of each side's words thank or say goodbye)", 100*v)
 	case fBothSelfWords:
 		if v >= 0.995 {
 			return "both sides repeat the words of their own previous message"

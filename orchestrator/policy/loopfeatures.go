@@ -33,7 +33,9 @@ import (
 //   - length: its length against the speaker's recent ones, so a collapse
 //     to "[END]", "∞" or "*silence*" shows, and whether it holds a few
 //     letters at all, alone and as ping-pong with the message before;
-//   - sign-off words, the end token, and refusals;
+//   - sign-off words, and whether both sides use them (the smaller of the
+//     message's share and the other side's last one), the end token, and
+//     refusals;
 //   - each side's rut: how much its last messages repeat each other;
 //   - richness: the distinct words of the last six messages, and of the
 //     last twelve, over the square root of all their words (a measure of
@@ -75,6 +77,7 @@ const (
 	fRichness6            // distinct words over the square root of all words, in the last six messages
 	fRichness12           // the same over the last twelve
 	fBothSelfWords        // the smaller of self_words and the other side's last self_words: both sides restating themselves
+	fBothFarewell         // the smaller of farewell and the other side's last farewell: both sides saying goodbye
 	numSignals
 )
 
@@ -88,6 +91,7 @@ var LoopFeatureNames = []string{
 	fPrevTemplate: "prev_template", fSelfRut: "self_rut",
 	fOtherRut: "other_rut", fBothRut: "both_rut", fBothTiny: "both_tiny",
 	fRichness6: "richness_6", fRichness12: "richness_12", fBothSelfWords: "both_self_words",
+	fBothFarewell: "both_farewell",
 }
 
 // NumLoopFeatures is the length of a feature vector.
@@ -669,11 +673,12 @@ func loopSignals(lm loopMsg, msg *transcripts.Message, text string, ts []uint64,
 		}
 	}
 	x[fSelfRut] = rut / float64(k)
-	x[fBothSelfWords] = x[fSelfWords]
+	x[fBothSelfWords], x[fBothFarewell] = x[fSelfWords], x[fFarewell]
 	if other != nil {
 		x[fOtherRut] = other.x[fSelfRut]
 		x[fBothRut] = min(x[fSelfRut], x[fOtherRut])
 		x[fBothSelfWords] = min(x[fSelfWords], other.x[fSelfWords])
+		x[fBothFarewell] = min(x[fFarewell], other.x[fFarewell])
 	}
 	x[fRichness6] = richness(distinct6, lm.terms, prev, 6)
 	x[fRichness12] = richness(distinct12, lm.terms, prev, 12)

@@ -252,11 +252,12 @@ func loopSignalsRef(msgs []transcripts.Message, token string) [][]float64 {
 			}
 		}
 		x[fSelfRut] = rut / float64(k)
-		x[fBothSelfWords] = x[fSelfWords] // no other side yet: its own
+		x[fBothSelfWords], x[fBothFarewell] = x[fSelfWords], x[fFarewell] // no other side yet: its own
 		if other != nil {
 			x[fOtherRut] = other.x[fSelfRut]
 			x[fBothRut] = min(x[fSelfRut], x[fOtherRut])
 			x[fBothSelfWords] = min(x[fSelfWords], other.x[fSelfWords])
+			x[fBothFarewell] = min(x[fFarewell], other.x[fFarewell])
 		}
 		for f, n := range map[int]int{fRichness6: 6, fRichness12: 12} {
 			words, all := map[uint64]bool{}, 0
