@@ -83,14 +83,7 @@ func TestBatchExampleFiftyRuns(t *testing.T) {
 	if n := strings.Count(out, " done: both sides used [END]"); n != 50 {
 		t.Errorf("%d progress lines; want 50", n)
 	}
-	var sum batch.Summary
-	data, err := os.ReadFile(filepath.Join(dir, "summary.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := json.Unmarshal(data, &sum); err != nil {
-		t.Fatal(err)
-	}
+	sum := readSummaryJSON(t, dir)
 	if sum.Done != 50 || sum.Length.N != 50 || len(sum.Tokens) != 2 || sum.Wall <= 0 || sum.ModelTime <= 0 {
 		t.Errorf("summary.json = %+v; want 50 done with lengths, tokens for both agents and times", sum)
 	}
@@ -236,4 +229,18 @@ func TestBatchResumeOfAFolderInUse(t *testing.T) {
 	if code != exitFailure || !strings.Contains(errOut, "the batch folder "+dir+" is in use") || strings.Contains(out, "Batch ") {
 		t.Errorf("exit %d, stdout %q, stderr %q; want 1, the folder named in use, and nothing printed before", code, out, errOut)
 	}
+}
+
+// readSummaryJSON reads the summary.json a batch wrote into dir.
+func readSummaryJSON(t *testing.T, dir string) batch.Summary {
+	t.Helper()
+	var sum batch.Summary
+	data, err := os.ReadFile(filepath.Join(dir, "summary.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(data, &sum); err != nil {
+		t.Fatal(err)
+	}
+	return sum
 }

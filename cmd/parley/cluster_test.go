@@ -3,7 +3,6 @@ package main
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"fmt"
 	"os"
 	"os/exec"
@@ -200,14 +199,7 @@ func TestQueuedBatchSurvivesAWorkerKilledMidConversation(t *testing.T) {
 	}
 
 	// Every conversation once in the summary.
-	var sum batch.Summary
-	data, err := os.ReadFile(filepath.Join(out, "summary.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := json.Unmarshal(data, &sum); err != nil {
-		t.Fatal(err)
-	}
+	sum := readSummaryJSON(t, out)
 	if sum.Planned != jobs || sum.Done != jobs || sum.Failed != 0 || sum.Length.N != jobs || sum.Length.Min != messages || sum.Length.Max != messages {
 		t.Errorf("summary: %d planned, %d done, %d failed, lengths %+v; want %d done of %d, each %d messages",
 			sum.Planned, sum.Done, sum.Failed, sum.Length, jobs, jobs, messages)
@@ -324,14 +316,7 @@ func TestEmbeddedQueueRunsABatchWithNoSetup(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("exit %d\nstdout:\n%s\nstderr:\n%s", code, stdout.String(), stderr.String())
 	}
-	var sum batch.Summary
-	data, err := os.ReadFile(filepath.Join(out, "summary.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := json.Unmarshal(data, &sum); err != nil {
-		t.Fatal(err)
-	}
+	sum := readSummaryJSON(t, out)
 	if sum.Done != 5 || sum.Planned != 5 {
 		t.Errorf("summary counts %d done of %d; want 5 of 5", sum.Done, sum.Planned)
 	}
@@ -432,18 +417,6 @@ func TestAQueuedBatchFollowedOverTwoSessionsIsSummarizedWhole(t *testing.T) {
 	scenario := slowScenario(t, dir, 2, "40ms")
 	out := filepath.Join(dir, "batch")
 	qdir := filepath.Join(dir, "q")
-	readSummary := func() batch.Summary {
-		t.Helper()
-		var sum batch.Summary
-		data, err := os.ReadFile(filepath.Join(out, "summary.json"))
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := json.Unmarshal(data, &sum); err != nil {
-			t.Fatal(err)
-		}
-		return sum
-	}
 
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
@@ -462,7 +435,7 @@ func TestAQueuedBatchFollowedOverTwoSessionsIsSummarizedWhole(t *testing.T) {
 	if code != exitInterrupted {
 		t.Fatalf("exit %d; want %d\nstdout:\n%s\nstderr:\n%s", code, exitInterrupted, stdout.String(), stderr.String())
 	}
-	first := readSummary()
+	first := readSummaryJSON(t, out)
 	if first.Unfinished != 2 || first.Done != 0 || first.NotStarted != 4 || first.Parallel != 0 {
 		t.Errorf("after the interruption: %d done, %d handed to workers, %d not started, parallel %d; want the two running handed to workers, and no -j\n%s",
 			first.Done, first.Unfinished, first.NotStarted, first.Parallel, stdout.String())
@@ -477,7 +450,7 @@ func TestAQueuedBatchFollowedOverTwoSessionsIsSummarizedWhole(t *testing.T) {
 	if code != exitOK {
 		t.Fatalf("resume: exit %d\nstdout:\n%s\nstderr:\n%s", code, stdout2.String(), stderr2.String())
 	}
-	second := readSummary()
+	second := readSummaryJSON(t, out)
 	st, err := batch.ReadState(out)
 	if err != nil {
 		t.Fatal(err)
