@@ -140,7 +140,7 @@ type Result struct {
 	JSONL     string           `json:"jsonl,omitempty"`
 	Started   time.Time        `json:"started,omitzero"`
 	Ended     time.Time        `json:"ended,omitzero"`
-	LastStart time.Time        `json:"last_start,omitzero"` // when the last run began: a resumed one's resume (Started stays the first run's); zero when read back from disk
+	LastStart time.Time        `json:"last_start,omitzero"` // when the last run began: a resumed one's resume (Started stays the first run's); zero in a result read from a transcript alone, which does not record it
 	ModelTime time.Duration    `json:"model_time_ns"`       // the messages' latencies summed: time spent waiting on models
 	Tokens    []AgentTokens    `json:"tokens,omitempty"`
 	Cost      []AgentCost      `json:"cost,omitempty"` // per agent: reported, estimated or unknown
@@ -212,6 +212,9 @@ type jobRun struct {
 	conv  *orchestrator.Conversation // nil: res is the job's result
 	sinks []orchestrator.Sink
 	began time.Time // when conv was built, to run at once
+	// resumed: conv continues a recorded run, whose Started another
+	// machine's clock may have set
+	resumed bool
 }
 
 // prepareJob loads a job's scenario and, for a job that ran before, its
@@ -266,6 +269,7 @@ func prepareJob(job *Job, dir string, env *Env, load func(Job) (*configs.Scenari
 		}
 		rec.Recording = r
 		prior = t.Messages
+		j.resumed = true
 	}
 
 	cfg, err := orchestrator.FromScenario(s, orchestrator.Options{
@@ -322,9 +326,10 @@ func (j *jobRun) finish(stop transcripts.Stop, runErr error) (*Result, error) {
 	}
 	out := ResultFromTranscript(t, j.judgeBy())
 	fill(&out, *res, jl)
-	// A resumed run's last start is its resume; a new one's, its start.
+	// A resumed run's last start is its resume, by this machine's clock
+	// (its Started may be by another's); a new one's, its start.
 	out.LastStart = j.began
-	if out.Started.After(j.began) {
+	if !j.resumed && out.Started.After(j.began) {
 		out.LastStart = out.Started
 	}
 	if runErr != nil && out.State != StateInterrupted {

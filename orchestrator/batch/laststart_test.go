@@ -1,0 +1,69 @@
+package batch
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"net/http"
+	"os"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/parleyhq/parley/agents/openaitest"
+	"github.com/parleyhq/parley/configs"
+)
+
+// A conversation continued on a machine whose clock is behind the one that
+// started it (a queue's workers): its last start is when it was continued,
+// by this machine's clock, not its first start, which this clock has not
+// reached yet.
+func TestAContinuedRunStartsAtItsResumeWhateverTheFirstClockSaid(t *testing.T) {
+	var down atomic.Bool
+	down.Store(true)
+	srv := openaitest.Start(t, func(r openaitest.Request) openaitest.Reply {
+		if down.Load() && len(r.Body.Messages) >= 4 {
+			return openaitest.Error(http.StatusBadRequest, "The provider is down.")
+		}
+		return talk(r)
+	})
+	m, err := Plan("", []*configs.Scenario{scenario(t, pairYAML(srv.URL, ""))}, 1, 1, nil, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	job := m.Job(0)
+	dir := t.TempDir()
+	first, _ := RunJob(context.Background(), job, dir, Env{})
+	if first.State != StateFailed || first.JSONL == "" {
+		t.Fatalf("first run: %s (%s); want it failed with a transcript", first.State, first.Error)
+	}
+
+	// The first run's clock was an hour ahead of this one.
+	data, err := os.ReadFile(first.JSONL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	was, _ := json.Marshal(first.Started)
+	ahead := first.Started.Add(time.Hour)
+	now, _ := json.Marshal(ahead)
+	if !bytes.Contains(data, was) {
+		t.Fatalf("the transcript does not hold its start %s:\n%s", was, data)
+	}
+	if err := os.WriteFile(first.JSONL, bytes.Replace(data, was, now, 1), 0o600); err != nil {
+		t.Fatal(err)
+	}
+
+	down.Store(false)
+	before := time.Now()
+	res, err := RunJob(context.Background(), job, dir, Env{RetryFailed: true})
+	after := time.Now()
+	if err != nil || res.State != StateDone || res.Resumes != 1 {
+		t.Fatalf("continued run: %v, %s, %d resumes; want done, continued once", err, res.State, res.Resumes)
+	}
+	if !res.Started.Equal(ahead) {
+		t.Fatalf("started %v; want the first run's %v", res.Started, ahead)
+	}
+	if res.LastStart.Before(before) || res.LastStart.After(after) {
+		t.Errorf("last start %v; want the resume, between %v and %v", res.LastStart, before, after)
+	}
+}
