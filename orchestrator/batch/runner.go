@@ -261,7 +261,7 @@ func (c *scenarios) load(j Job) (*configs.Scenario, error) {
 // Progress counts a running batch for a progress display. Its methods are
 // safe for concurrent use.
 type Progress struct {
-	start                          time.Time
+	start                          atomic.Pointer[time.Time] // set by begin, which a display may not have seen yet
 	total, skipped                 atomic.Int64
 	done, failed, interrupted      atomic.Int64
 	running                        atomic.Int64
@@ -287,7 +287,8 @@ type Snapshot struct {
 // begin starts the count of a session; before holds the messages and
 // tokens earlier sessions recorded.
 func (p *Progress) begin(total, skipped int, before Snapshot) {
-	p.start = time.Now()
+	now := time.Now()
+	p.start.Store(&now)
 	p.total.Store(int64(total))
 	p.skipped.Store(int64(skipped))
 	p.messagesBefore.Store(int64(before.Messages))
@@ -334,8 +335,8 @@ func (p *Progress) Snapshot() Snapshot {
 		MessagesBefore: int(p.messagesBefore.Load()),
 		TokensIn:       int(p.tokensIn.Load()), TokensOut: int(p.tokensOut.Load()), Retries: int(p.retries.Load()),
 	}
-	if !p.start.IsZero() {
-		s.Elapsed = time.Since(p.start)
+	if start := p.start.Load(); start != nil {
+		s.Elapsed = time.Since(*start)
 	}
 	s.Rates()
 	return s

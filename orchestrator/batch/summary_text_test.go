@@ -102,3 +102,19 @@ func TestAQueuedSummarySaysWhatRanNotASetting(t *testing.T) {
 		t.Errorf("after SetUnfinished(0): %d unfinished, %d not started; want 0 and 4", s.Unfinished, s.NotStarted)
 	}
 }
+
+// A progress display reads the counts from its own goroutine, from before
+// the batch has read its state and begun counting.
+func TestProgressIsReadWhileTheBatchBegins(t *testing.T) {
+	p := &Progress{}
+	read := make(chan Snapshot)
+	go func() { read <- p.Snapshot() }()
+	time.Sleep(10 * time.Millisecond) // the display reads first
+	p.begin(3, 1, Snapshot{Messages: 4})
+	if s := <-read; s.Elapsed < 0 {
+		t.Errorf("elapsed %v", s.Elapsed)
+	}
+	if s := p.Snapshot(); s.Total != 3 || s.Skipped != 1 || s.Messages != 4 || s.MessagesBefore != 4 {
+		t.Errorf("after begin: %+v", s)
+	}
+}
