@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"os"
+	"path/filepath"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -65,5 +66,43 @@ func TestAContinuedRunStartsAtItsResumeWhateverTheFirstClockSaid(t *testing.T) {
 	}
 	if res.LastStart.Before(before) || res.LastStart.After(after) {
 		t.Errorf("last start %v; want the resume, between %v and %v", res.LastStart, before, after)
+	}
+}
+
+// A crash leaves the jobs in flight marked running in the state log, with
+// no result: the resumed batch's progress still counts the messages their
+// transcripts hold as recorded before, as it does for an interruption.
+func TestProgressAfterACrashCountsWhatTheTranscriptsHold(t *testing.T) {
+	srv := openaitest.Start(t, talk)
+	r := runner(t, []*configs.Scenario{scenario(t, pairYAML(srv.URL, ""))}, 3, 3)
+	if sum, err := r.Run(context.Background()); err != nil || sum.Done != 3 {
+		t.Fatalf("first run: %v, %+v", err, sum)
+	}
+	recorded := sumLengths(jsonls(t, r.Dir), t)
+	// What the state log held while the three ran: each marked running.
+	path := filepath.Join(r.Dir, StateFile)
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var kept []byte
+	for _, l := range bytes.SplitAfter(data, []byte("\n")) {
+		if bytes.Contains(l, []byte(`"state":"running"`)) {
+			kept = append(kept, l...)
+		}
+	}
+	if err := os.WriteFile(path, kept, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	m, err := ReadManifest(r.Dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r2 := prepared(t, r.Dir, m, 3)
+	if sum, err := r2.Run(context.Background()); err != nil || sum.Done != 3 {
+		t.Fatalf("resume: %v, %+v", err, sum)
+	}
+	if snap := r2.Progress.Snapshot(); snap.Messages != recorded || snap.MessagesBefore != recorded {
+		t.Errorf("progress after the crash: %d messages, %d of them before; want the %d the transcripts hold, all before", snap.Messages, snap.MessagesBefore, recorded)
 	}
 }

@@ -80,9 +80,15 @@ func (r *Runner) Run(ctx context.Context) (*Summary, error) {
 	var before Snapshot // what earlier sessions recorded
 	for i, j := range m.Jobs {
 		rec, ok := st.Last[j.ID]
-		if ok && rec.Result != nil {
-			before.Messages += rec.Result.Messages
-			for _, t := range rec.Result.Tokens {
+		prior := rec.Result
+		if ok && prior == nil && rec.State == StateRunning {
+			// A crash ended the session that ran it, before its result
+			// was recorded: its transcript holds what was.
+			prior = recordedSoFar(filepath.Join(r.Dir, RunsDir, j.ID))
+		}
+		if prior != nil {
+			before.Messages += prior.Messages
+			for _, t := range prior.Tokens {
 				before.TokensIn += t.In
 				before.TokensOut += t.Out
 			}
@@ -185,6 +191,21 @@ launch:
 		return sum, logErr
 	}
 	return sum, ctx.Err()
+}
+
+// recordedSoFar is the result of what a job's transcript in dir holds, or
+// nil when there is none to read.
+func recordedSoFar(dir string) *Result {
+	path, err := existingJSONL(dir)
+	if err != nil || path == "" {
+		return nil
+	}
+	t, err := transcripts.Read(path)
+	if err != nil {
+		return nil
+	}
+	res := ResultFromTranscript(t, nil)
+	return &res
 }
 
 // jobsDone records each job's result as it finishes, in calls of its own:
