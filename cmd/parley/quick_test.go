@@ -81,7 +81,8 @@ func TestQuickFormSentences(t *testing.T) {
 		{[]string{"../../configs/demo.yaml", "--agent", "ollama:a", "--agent", "ollama:b"}, "not both"},
 		{[]string{"../../configs/demo.yaml", "--system", "x"}, "go with --agent"},
 		// A field --set misspells is on no line of the file.
-		{[]string{"../../configs/demo.yaml", "--set", "agents[1].temprature=1"}, `with --set [agents[1].temprature=1]: ../../configs/demo.yaml: unknown field "temprature" in an agent; did you mean "temperature"?`},
+		{[]string{"../../configs/demo.yaml", "--set", "agents[1].temprature=1"}, `with --set agents[1].temprature=1: ../../configs/demo.yaml: unknown field "temprature" in an agent; did you mean "temperature"?`},
+		{[]string{"../../configs/demo.yaml", "--set", "opening=Hi", "--set", "agents[0].pace=fast"}, `with --set opening=Hi --set agents[0].pace=fast: ../../configs/demo.yaml: agent "Kimi K2": pace: "fast" is not a duration`},
 		{[]string{}, "two --agent PROVIDER:MODEL"},
 		{[]string{"a.yaml", "b.yaml"}, "to stage several, use parley batch a.yaml b.yaml"},
 	} {

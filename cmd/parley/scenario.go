@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -101,7 +102,7 @@ func (f *scenarioFlags) load(cmd *cobra.Command, args []string) (*configs.Scenar
 				p.Line = 0
 			}
 		}
-		return nil, fmt.Errorf("with --set %v: %w", f.sets, err)
+		return nil, fmt.Errorf("with --set %s: %w", strings.Join(f.sets, " --set "), err)
 	}
 	return s, err
 }
