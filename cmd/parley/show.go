@@ -193,10 +193,17 @@ func showPolicy(t *transcripts.Transcript, policyFile string) (func() policy.Pol
 // then the banner.
 func printRecording(w io.Writer, rec tui.Recording, loop []policy.LoopReading) {
 	fmt.Fprintf(w, "# %s\n\n", rec.Title)
+	spoken := 0
 	for i, m := range rec.Messages {
 		transcripts.AppendMarkdownMessage(w, m)
 		if i < len(loop) && m.Origin != transcripts.OriginModerator {
-			fmt.Fprintf(w, "◇ %s\n\n", describeReading(i+1, loop[i]))
+			spoken++
+			if spoken == 1 && !loop[i].Counts {
+				// Its signals compare it with messages before it, and there are none.
+				fmt.Fprintf(w, "◇ message %d is %.0f%% likely to belong to a loop: it is the first, with nothing before it to repeat\n\n", i+1, 100*loop[i].Chance)
+			} else {
+				fmt.Fprintf(w, "◇ %s\n\n", describeReading(i+1, loop[i]))
+			}
 		}
 		for _, mk := range rec.Marks[i+1] {
 			fmt.Fprintf(w, "◆ after message %d, %s\n\n", i+1, mk)

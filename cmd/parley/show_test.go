@@ -47,6 +47,10 @@ func TestShowMarksWhereEachRuleWouldFire(t *testing.T) {
 	if want := fmt.Sprintf("◇ message %d looks like a loop (%s): %s\n", at, pct, why); i < 0 || !strings.Contains(out, want) {
 		t.Errorf("show lacks %q", want)
 	}
+	// Message 1 has nothing before it: its reading names no message before.
+	if i := strings.Index(out, "◇ message 1 is "); i < 0 || !strings.HasSuffix(strings.SplitN(out[i:], "\n", 2)[0], "likely to belong to a loop: it is the first, with nothing before it to repeat") {
+		t.Errorf("message 1's reading does not say it is the first")
+	}
 	if i := strings.Index(out, "◇ message 2 is "); i < 0 || !strings.Contains(strings.SplitN(out[i:], "\n", 2)[0], "likely to belong to a loop: towards one, ") ||
 		!strings.Contains(strings.SplitN(out[i:], "\n", 2)[0], "; against one, ") {
 		t.Errorf("message 2's reading does not say what weighed towards a loop and against one")
