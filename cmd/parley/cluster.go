@@ -117,6 +117,20 @@ func runQueuedBatch(ctx context.Context, cmd *cobra.Command, m *batch.Manifest, 
 	if qf.listen != "" && !embedded {
 		return usageErr(errors.New("--queue-listen applies to --queue embedded"))
 	}
+	if embedded && !fresh {
+		// A batch that ran to its end removed its embedded queue: a new
+		// one would hold none of its results and stage every
+		// conversation again.
+		finished, err := batch.Finished(dir, m)
+		if err != nil {
+			return failureErr(err)
+		}
+		if len(finished) == len(m.Jobs) {
+			fmt.Fprintf(out, "Batch %s in %s is finished: all %d conversations have their transcripts in %s; its summary is %s\n",
+				m.ID, dir, len(m.Jobs), filepath.Join(dir, batch.RunsDir), filepath.Join(dir, "summary.md"))
+			return nil
+		}
+	}
 	say := func(s string) { fmt.Fprintln(stderr, "parley:", s) }
 	q, stop, srvURL, err := dialQueue(ctx, qf.url, queueDir, qf.listen, "parley batch "+m.ID, say)
 	if err != nil {
@@ -191,6 +205,9 @@ func runQueuedBatch(ctx context.Context, cmd *cobra.Command, m *batch.Manifest, 
 			dlErr = err
 		}
 		results = append(results, res)
+		if progress.Before(r.ID) {
+			return // counted, and said, by the session it finished in
+		}
 		progress.Record(r)
 		what := res.State
 		if res.Stop.Reason != "" {

@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -336,6 +337,13 @@ func TestEmbeddedQueueRunsABatchWithNoSetup(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(out, "queue")); !os.IsNotExist(err) {
 		t.Errorf("the embedded queue's data is still in %s once the batch is complete", out)
 	}
+	// Resuming the finished batch stages nothing again.
+	stdout.Reset()
+	code = run(context.Background(), []string{"batch", "--resume", out, "--queue", "embedded"}, strings.NewReader(""), &stdout, &stderr)
+	again, _ := filepath.Glob(filepath.Join(out, batch.RunsDir, "*", "*.jsonl"))
+	if code != 0 || len(again) != 5 || !strings.Contains(stdout.String(), "is finished: all 5 conversations have their transcripts") {
+		t.Errorf("--resume of the finished batch: exit %d, %d transcripts (want 5)\n%s", code, len(again), stdout.String())
+	}
 
 	// collect fetches the same batch from a kept queue.
 	qdir := filepath.Join(dir, "q")
@@ -475,5 +483,55 @@ func TestAQueuedBatchFollowedOverTwoSessionsIsSummarizedWhole(t *testing.T) {
 	}
 	if want := fmt.Sprintf(" running · %d messages ·", 6*5); !strings.Contains(last, "6/6 done") || !strings.Contains(last, want) {
 		t.Errorf("the last progress line is %q; want it to count every message of the batch: %q", last, want)
+	}
+}
+
+// A resumed queued batch prints a progress line for each conversation that
+// finishes in this session, not again for those an earlier session saw
+// finish.
+func TestAResumedQueuedBatchSaysOnlyWhatFinishesNow(t *testing.T) {
+	dir := t.TempDir()
+	scenario := slowScenario(t, dir, 2, "30ms")
+	out := filepath.Join(dir, "batch")
+	qdir := filepath.Join(dir, "q")
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	stdout, stderr := &syncBuffer{}, &syncBuffer{}
+	go func() {
+		for !strings.Contains(stdout.String(), " done: ") {
+			time.Sleep(5 * time.Millisecond)
+		}
+		cancel()
+	}()
+	code := run(ctx, []string{"batch", scenario, "-n", "4", "-j", "1", "--queue", "embedded", "--queue-dir", qdir,
+		"--ack-wait", "1s", "--out", out, "--plain"}, strings.NewReader(""), stdout, stderr)
+	if code != exitInterrupted {
+		t.Fatalf("exit %d; want %d\nstdout:\n%s\nstderr:\n%s", code, exitInterrupted, stdout.String(), stderr.String())
+	}
+	var before []string
+	for _, l := range strings.Split(stdout.String(), "\n") {
+		if id, _, ok := strings.Cut(l, " done: "); ok {
+			before = append(before, id)
+		}
+	}
+	stdout2, stderr2 := &syncBuffer{}, &syncBuffer{}
+	code = run(context.Background(), []string{"batch", "--resume", out, "--queue", "embedded", "--queue-dir", qdir, "--ack-wait", "1s", "--plain"},
+		strings.NewReader(""), stdout2, stderr2)
+	if code != exitOK {
+		t.Fatalf("resume: exit %d\nstdout:\n%s\nstderr:\n%s", code, stdout2.String(), stderr2.String())
+	}
+	lines := 0
+	for _, l := range strings.Split(stdout2.String(), "\n") {
+		id, _, ok := strings.Cut(l, " done: ")
+		if !ok {
+			continue
+		}
+		lines++
+		if slices.Contains(before, id) {
+			t.Errorf("the resumed batch says again that %s, which finished before, is done:\n%s", id, l)
+		}
+	}
+	if lines != 4-len(before) {
+		t.Errorf("%d progress lines after resuming with %d of 4 finished; want %d\n%s", lines, len(before), 4-len(before), stdout2.String())
 	}
 }
