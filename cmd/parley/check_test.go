@@ -414,6 +414,11 @@ func TestConvert(t *testing.T) {
 	if jl, err := transcripts.Read(filepath.Join(dir, "chat.jsonl")); err != nil || jl.Run.System != "be brief" {
 		t.Errorf("the JSONL keeps system prompt %+v (%v)", jl, err)
 	}
+	one := filepath.Join(dir, "one.json")
+	os.WriteFile(one, []byte(`{"messages":[{"role":"user","content":"anyone?"}]}`), 0o600)
+	if code, stdout, errOut := parley(t, "convert", one, filepath.Join(dir, "one.md")); code != exitOK || !strings.Contains(stdout, "openai-messages): 1 message → ") {
+		t.Errorf("one message: exit %d: %s%s", code, stdout, errOut)
+	}
 	// A log's lines before its first message are kept in JSONL, not
 	// numbered as a message; Markdown has no place for them and convert
 	// says so.
