@@ -31,7 +31,7 @@ type runFlags struct {
 }
 
 func (f *runFlags) register(c *cobra.Command) {
-	c.Flags().StringVar(&f.out, "out", "", "directory for the transcripts (default: the scenario's output.dir, else transcripts)")
+	c.Flags().StringVar(&f.out, "out", "", "directory for the transcripts (default: the scenario's output.dir, else $PARLEY_OUT, else transcripts)")
 	c.Flags().BoolVar(&f.noTUI, "no-tui", false, "print plain text instead of opening the live view")
 	c.Flags().StringVar(&f.pace, "pace", "", "override the pace of replay and scripted agents, such as 0 (instant) or 5ms")
 	c.Flags().BoolVar(&f.json, "json", false, "print the event stream as JSON lines on stdout (the transcript is recorded as usual)")

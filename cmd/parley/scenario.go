@@ -38,7 +38,7 @@ type scenarioFlags struct {
 
 func (f *scenarioFlags) register(c *cobra.Command) {
 	fl := c.Flags()
-	fl.StringArrayVar(&f.agents, "agent", nil, "an agent as PROVIDER:MODEL, such as ollama:llama3.2; give two instead of a scenario file")
+	fl.StringArrayVar(&f.agents, "agent", nil, "an agent as PROVIDER:MODEL, such as ollama:llama3.2, or NAME=PROVIDER:MODEL to name it; give two instead of a scenario file")
 	fl.StringVar(&f.system, "system", "", "with --agent: the system prompt both agents get")
 	fl.StringVar(&f.opening, "opening", "", "with --agent: the line handed to the first speaker")
 	fl.StringVar(&f.title, "title", "", "with --agent: the conversation's title")
