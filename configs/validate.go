@@ -231,12 +231,16 @@ func (a *Agent) validate(i int) Problems {
 		}
 		first := map[string]int{} // each replica's first place in the list
 		for j, u := range a.BaseURLs {
+			item := fmt.Sprintf("base_urls[%d]", j) // its own line, when it has one
+			if _, ok := a.lines[item]; !ok {
+				item = "base_urls"
+			}
 			if !isHTTPURL(u) {
-				fail("base_urls", "base_urls[%d]: %q is not an http:// or https:// URL", j, u)
+				fail(item, "base_urls[%d]: %q is not an http:// or https:// URL", j, u)
 			}
 			// The URL is not quoted: it may hold a password.
 			if k, ok := first[replicaKey(u)]; ok {
-				fail("base_urls", "base_urls[%d] is base_urls[%d] again; list each replica once (its requests are spread evenly over the list)", j, k)
+				fail(item, "base_urls[%d] is base_urls[%d] again; list each replica once (its requests are spread evenly over the list)", j, k)
 			} else {
 				first[replicaKey(u)] = j
 			}
