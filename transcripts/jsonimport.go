@@ -307,8 +307,12 @@ func importJSON(vals []any, layout string) ([]*Transcript, error) {
 		}
 		if list == nil {
 			// SillyTavern's chat files open with a line of the chat's
-			// settings, then one message a line.
-			if _, header := obj["chat_metadata"]; header && len(loose) == 0 && !isTurn(obj) {
+			// settings (older ones without chat_metadata), then one
+			// message a line.
+			_, meta := obj["chat_metadata"]
+			_, user := obj["user_name"]
+			_, char := obj["character_name"]
+			if (meta || user && char) && len(loose) == 0 && !isTurn(obj) {
 				continue
 			}
 			loose = append(loose, obj)

@@ -100,7 +100,16 @@ func TestAnExportsShortConversations(t *testing.T) {
 // message a line, its text under "mes" and a narrator's note marked
 // is_system.
 func TestASillyTavernChat(t *testing.T) {
-	data := `{"user_name":"You","character_name":"Aria","create_date":"2025-03-01@12h00m00s","chat_metadata":{"note_prompt":""}}
+	for _, c := range []struct{ name, header string }{
+		{"settings with chat_metadata", `{"user_name":"You","character_name":"Aria","create_date":"2025-03-01@12h00m00s","chat_metadata":{"note_prompt":""}}`},
+		{"older settings without it", `{"user_name":"You","character_name":"Aria","create_date":"2023-01-10 12:00:00"}`},
+	} {
+		t.Run(c.name, func(t *testing.T) { testSillyTavernChat(t, c.header) })
+	}
+}
+
+func testSillyTavernChat(t *testing.T, header string) {
+	data := header + `
 {"name":"Aria","is_user":false,"is_system":false,"send_date":"March 1, 2025 12:00pm","mes":"Shall we map the old lighthouse tonight?","extra":{}}
 {"name":"Bram","is_user":false,"is_system":false,"mes":"Only if we start at the cellar.","swipes":["Only if we start at the cellar.","No."]}
 {"name":"Narrator","is_user":false,"is_system":true,"mes":"The tide comes in."}
