@@ -145,6 +145,10 @@ type forking struct {
 // parent's messages.
 func stage(ctx context.Context, cmd *cobra.Command, s *configs.Scenario, f runFlags, resume *resumption, fork *forking) (result, error) {
 	stderr := cmd.ErrOrStderr()
+	// Said before its keys: run would refuse a roster with them set too.
+	if err := orchestrator.OneConversation(s); err != nil {
+		return result{}, usageErr(err)
+	}
 	// Every agent and judge without its key, each with its line, before
 	// anything is recorded.
 	if err := keyProblems([]*configs.Scenario{s}); err != nil {
