@@ -367,6 +367,8 @@ func TestParseErrors(t *testing.T) {
 		{"judge needs a model", "judge: {provider: openai}\n", "judge needs a model"},
 		{"judge unknown field", "judge:\n  model: m\n  provider: openai\n  api_key: sk-secret\n", `line 4: unknown field "api_key"`},
 		{"min_messages", "min_messages: 0\n", "min_messages must be a whole number"},
+		{"end_token messages 0", "end_token:\n  token: '^C^C'\n  messages: 0\n", "line 3: end_token.messages is 0, which counts nothing"},
+		{"end_token exchanges 0", "end_token: {exchanges: 0}\n", "line 1: end_token.exchanges is 0, which counts nothing"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
