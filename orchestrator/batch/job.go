@@ -370,9 +370,11 @@ func ResultFromTranscript(t *transcripts.Transcript, p policy.Policy) Result {
 	tokens := map[string]*AgentTokens{}
 	var order []string
 	models := map[string]string{}
+	free := map[string]bool{} // scripted, replayed and human sides send no request
 	if t.Run != nil {
 		for _, a := range t.Run.Agents {
 			models[a.Name] = a.Model
+			free[a.Name] = a.Type == configs.TypeScripted || a.Type == configs.TypeReplay || a.Type == configs.TypeHuman
 		}
 	}
 	costs := map[string]*AgentCost{}
@@ -395,7 +397,9 @@ func ResultFromTranscript(t *transcripts.Transcript, p policy.Policy) Result {
 				costs[m.Speaker] = ac
 				costOrder = append(costOrder, m.Speaker)
 			}
-			ac.Cost.Add(pricing.Of(m, models[m.Speaker]))
+			if !free[m.Speaker] {
+				ac.Cost.Add(pricing.Of(m, models[m.Speaker]))
+			}
 		}
 		if m.Usage != nil && m.Origin == transcripts.OriginAgent {
 			at := tokens[m.Speaker]
