@@ -124,6 +124,9 @@ func runBatch(ctx context.Context, cmd *cobra.Command, args []string, f batchFla
 		for _, a := range args {
 			s, err := configs.Load(a)
 			if err != nil {
+				if data, rerr := configs.ReadFile(a); rerr == nil {
+					err = transcriptNotScenario(a, data, err)
+				}
 				return usageErr(err)
 			}
 			scenarios = append(scenarios, s)

@@ -199,3 +199,27 @@ func TestRunJSONPrintsTheEventStream(t *testing.T) {
 		}
 	}
 }
+
+// A transcript given where a scenario goes is named as one, with the
+// commands that take it, not reported as a YAML syntax error in Markdown.
+func TestATranscriptIsNoScenario(t *testing.T) {
+	const seed = "../../transcripts/seed/kimi-k2-vs-grok-4.md"
+	want := seed + " is a transcript (97 messages), not a scenario; parley show, resume and fork take a transcript"
+	for _, args := range [][]string{
+		{"run", "--no-tui", "--out", t.TempDir(), seed},
+		{"validate", seed},
+		{"batch", seed, "--dry-run"},
+	} {
+		code, _, errOut := parley(t, args...)
+		if code != exitUsage || !strings.Contains(errOut, want) || strings.Contains(errOut, "YAML syntax") {
+			t.Errorf("%v: exit %d, %q; want %d and %q", args, code, errOut, exitUsage, want)
+		}
+	}
+	// A scenario with mistakes of its own gets their sentences, even when
+	// its agents could be read as messages.
+	odd := filepath.Join(t.TempDir(), "odd.yaml")
+	os.WriteFile(odd, []byte("agents:\n  - {name: A, type: scripted, content: hi, lines: [a]}\n  - {name: B, type: scripted, content: yo, lines: [b]}\n"), 0o600)
+	if _, _, errOut := parley(t, "validate", odd); strings.Contains(errOut, "is a transcript") || !strings.Contains(errOut, `unknown field "content"`) {
+		t.Errorf("a scenario with a misplaced field: %s", errOut)
+	}
+}

@@ -11,6 +11,7 @@ import (
 
 	"github.com/parleyhq/parley/configs"
 	"github.com/parleyhq/parley/orchestrator/batch"
+	"github.com/parleyhq/parley/transcripts"
 )
 
 // outEnv names the variable that sets the default folder for transcripts.
@@ -93,6 +94,9 @@ func (f *scenarioFlags) load(cmd *cobra.Command, args []string) (*configs.Scenar
 		src = out
 	}
 	s, err := configs.Parse(name, src)
+	if err != nil && len(f.sets) == 0 {
+		return nil, transcriptNotScenario(name, src, err)
+	}
 	if err != nil && len(f.sets) > 0 {
 		var probs configs.Problems
 		if _, origErr := configs.Parse(name, orig); origErr == nil && errors.As(err, &probs) {
@@ -127,5 +131,29 @@ func loadScenario(stdin io.Reader, path string) (*configs.Scenario, error) {
 	if err != nil {
 		return nil, err
 	}
-	return configs.Parse(name, data)
+	s, err := configs.Parse(name, data)
+	if err != nil {
+		return nil, transcriptNotScenario(name, data, err)
+	}
+	return s, nil
+}
+
+// transcriptNotScenario is err, a scenario's problems, unless the file is
+// a transcript given where a scenario goes: then a sentence saying so and
+// naming the commands that take it, in place of a YAML error about
+// Markdown.
+func transcriptNotScenario(name string, data []byte, err error) error {
+	if _, root, perr := configs.ParseMapping(data); perr == nil {
+		for i := 0; i+1 < len(root.Content); i += 2 {
+			if k := root.Content[i].Value; k == "agents" || k == "roster" {
+				return err // a scenario, with mistakes of its own
+			}
+		}
+	}
+	ts, _, ierr := transcripts.Import(data)
+	if ierr != nil || len(ts) == 0 || len(ts[0].Messages) == 0 {
+		return err
+	}
+	return fmt.Errorf("%s is a transcript (%s), not a scenario; parley show, resume and fork take a transcript, and a scenario's replay agent re-speaks one side of it",
+		name, plural(len(ts[0].Messages), "message", "messages"))
 }
