@@ -93,7 +93,7 @@ func (p EndToken) Check(msgs []transcripts.Message) Verdict {
 		if p.Messages > 0 {
 			v.Reason = fmt.Sprintf("%d consecutive messages used %s (messages %d to %d)", limit, p.Token, first, last)
 			if limit == 1 {
-				v.Reason = fmt.Sprintf("%s hung up with %s (message %d)", who, p.Token, last)
+				v.Reason = fmt.Sprintf("%s hung up with %s at message %d", who, p.Token, last)
 			}
 		}
 	}

@@ -147,7 +147,7 @@ func TestEndToken(t *testing.T) {
 		{"one exchange", "end_token: {exchanges: 1}", []string{"hi", "bye [END]", "bye [END]", "x"}, 3, "[END], one right after the other (messages 2 and 3)"},
 		{"two exchanges need four in a row", "end_token: {exchanges: 2}", []string{"[END]", "x", "[END]", "[END]", "[END]", "[END]"}, 6, "2 consecutive exchanges (messages 3 to 6)"},
 		{"messages count", "end_token: {token: '^C^C', messages: 3}", []string{"^C^C", "^C^C", "^C^C"}, 3, "3 consecutive messages used ^C^C (messages 1 to 3)"},
-		{"one message", "end_token: {token: '^C^C', messages: 1}", []string{"hi", "^C^C"}, 2, "B hung up with ^C^C (message 2)"},
+		{"one message", "end_token: {token: '^C^C', messages: 1}", []string{"hi", "^C^C"}, 2, "B hung up with ^C^C at message 2"},
 		{"bare ignores the token inside text", "end_token: {match: bare, exchanges: 1}", []string{"ok [END]", "ok [END]", "[END]", " [END]\n"}, 4, "[END]"},
 		{"line needs the token alone on a line", "end_token: {match: line, exchanges: 1}", []string{"done [END]", "done\n[END]", "bye\n  [END]  "}, 3, "[END]"},
 		{"short form names the token", "end_token: '<CAMEL_TASK_DONE>'", []string{"<CAMEL_TASK_DONE>", "<CAMEL_TASK_DONE>", "<CAMEL_TASK_DONE>", "<CAMEL_TASK_DONE>"}, 4, "<CAMEL_TASK_DONE>"},
@@ -617,10 +617,10 @@ func TestDefaultEndsAtAOneSidedHangUp(t *testing.T) {
 		at   int
 		why  string
 	}{
-		{"^C^C alone on a line", "enough for today.\n^C^C", 5, "A hung up with ^C^C (message 5)"},
+		{"^C^C alone on a line", "enough for today.\n^C^C", 5, "A hung up with ^C^C at message 5"},
 		{"^C^C on a command line", "simulator@anthropic:~$ sleep 9 ^C^C", 0, ""},
 		{"^C^C in prose", "you can always end with ^C^C if you like", 0, ""},
-		{"the task-done token", "<CAMEL_TASK_DONE>", 5, "A hung up with <CAMEL_TASK_DONE> (message 5)"},
+		{"the task-done token", "<CAMEL_TASK_DONE>", 5, "A hung up with <CAMEL_TASK_DONE> at message 5"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
