@@ -331,6 +331,8 @@ func TestCheckErrorsNameFileAndLine(t *testing.T) {
 		{"every mistake in the policy", []string{"check", "--policy", twoTypos, tr}, exitUsage, twoTypos + `:2: unknown termination policy "max_mesages"; did you mean "max_messages"?` + "; known policies: all, any, end_token, judge, loop, max_cost, max_duration, max_messages, max_tokens, min_messages, refusal, repetition, stagnation, stop_pattern\n" + twoTypos + `:3: unknown field "cnt"`},
 		{"sweep over a misspelt field", []string{"check", "--sweep", "loop.cnt=3", tr}, exitUsage, `parley: --sweep at loop.cnt=3: unknown field "cnt"; did you mean "count"?; known fields: threshold, count`},
 		{"no such transcript", []string{"check", filepath.Join(dir, "missing.md")}, exitUsage, "missing.md: no such transcript"},
+		{"no such policy file", []string{"check", "--policy", filepath.Join(dir, "nope.yaml"), tr}, exitUsage, "parley: the policy file " + filepath.Join(dir, "nope.yaml") + " does not exist\n"},
+		{"show under no such policy file", []string{"show", "--no-tui", "--policy", filepath.Join(dir, "nope.yaml"), tr}, exitUsage, "parley: the policy file " + filepath.Join(dir, "nope.yaml") + " does not exist\n"},
 		{"bad expectation", []string{"check", filepath.Join(dir, "u.md")}, exitFailure, filepath.Join(dir, "u.expect.yaml") + `:2: unknown field "stop_bye"`},
 		{"no arguments", []string{"check"}, exitUsage, "one or more transcripts"},
 		{"a labelled file in no layout parley reads", []string{"check", dir}, exitFailure, filepath.Join(dir, "notes.md") + ": not a transcript layout parley knows"},
