@@ -385,6 +385,12 @@ Without --batch it takes the newest batch on the queue.`,
 			if url == embeddedQueue && dir == "" {
 				return usageErr(errors.New("--queue embedded needs --queue-dir, the folder the batch's embedded queue kept"))
 			}
+			if url == embeddedQueue {
+				// Starting a queue there would make an empty one.
+				if fi, err := os.Stat(dir); err != nil || !fi.IsDir() {
+					return usageErr(fmt.Errorf("--queue-dir %s is no folder an embedded queue kept; give the batch's queue folder (DIR/queue while the batch is unfinished, or the --queue-dir it ran with)", dir))
+				}
+			}
 			q, stop, _, err := dialQueue(cmd.Context(), url, dir, "", "parley collect", func(s string) { fmt.Fprintln(cmd.ErrOrStderr(), "parley:", s) })
 			if err != nil {
 				return failureErr(err)
@@ -396,7 +402,11 @@ Without --batch it takes the newest batch on the queue.`,
 					return failureErr(err)
 				}
 				if len(all) == 0 {
-					return usageErr(fmt.Errorf("the queue at %s holds no batch", url))
+					where := "the queue at " + url
+					if url == embeddedQueue {
+						where = "the embedded queue in " + dir
+					}
+					return usageErr(fmt.Errorf("%s holds no batch", where))
 				}
 				batchID = all[0].ID
 			}

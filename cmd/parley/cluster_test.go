@@ -368,6 +368,7 @@ func TestEmbeddedQueueRunsABatchWithNoSetup(t *testing.T) {
 }
 
 func TestQueueCommandsRefuseBadUsage(t *testing.T) {
+	missing, empty := filepath.Join(t.TempDir(), "nothere"), t.TempDir()
 	cases := []struct {
 		name string
 		args []string
@@ -378,6 +379,8 @@ func TestQueueCommandsRefuseBadUsage(t *testing.T) {
 		{"worker with no slots", []string{"worker", "--queue", "nats://127.0.0.1:4222", "-j", "0"}, "-j must be at least 1"},
 		{"collect without out", []string{"collect", "--queue", "nats://127.0.0.1:4222"}, "collect needs --queue"},
 		{"collect embedded without its folder", []string{"collect", "--queue", "embedded", "--out", "x"}, "needs --queue-dir"},
+		{"collect embedded from a folder that is not there", []string{"collect", "--queue", "embedded", "--queue-dir", missing, "--out", "x"}, "--queue-dir " + missing + " is no folder an embedded queue kept"},
+		{"collect embedded from an empty queue", []string{"collect", "--queue", "embedded", "--queue-dir", empty, "--out", filepath.Join(empty, "out")}, "the embedded queue in " + empty + " holds no batch"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -387,6 +390,9 @@ func TestQueueCommandsRefuseBadUsage(t *testing.T) {
 				t.Errorf("exit %d, stderr %q; want %d and %q", code, stderr.String(), exitUsage, c.want)
 			}
 		})
+	}
+	if _, err := os.Stat(missing); err == nil {
+		t.Errorf("collect made %s, an empty queue's folder", missing)
 	}
 }
 
