@@ -51,7 +51,7 @@ convert never overwrites a file unless given --force.`,
 				if errors.Is(err, fs.ErrNotExist) {
 					return usageErr(fmt.Errorf("%s: no such file", in))
 				}
-				return usageErr(err)
+				return usageErr(scenarioNotTranscript(in, err))
 			}
 			ext := filepath.Ext(out)
 			if ext != ".md" && ext != ".jsonl" {

@@ -223,3 +223,19 @@ func TestATranscriptIsNoScenario(t *testing.T) {
 		t.Errorf("a scenario with a misplaced field: %s", errOut)
 	}
 }
+
+// A scenario given where a transcript goes is named as one, whether or
+// not it is valid, instead of the list of every layout parley reads.
+func TestAScenarioIsNoTranscript(t *testing.T) {
+	broken := filepath.Join(t.TempDir(), "broken.yaml")
+	os.WriteFile(broken, []byte("agents:\n  - {name: A, type: scripted}\n"), 0o600)
+	for _, path := range []string{"../../configs/demo.yaml", broken} {
+		want := path + " is a scenario, not a transcript; parley run stages it and parley validate checks it"
+		for _, args := range [][]string{{"show", "--no-tui", path}, {"convert", path, filepath.Join(t.TempDir(), "x.md")}} {
+			code, _, errOut := parley(t, args...)
+			if code != exitUsage || !strings.Contains(errOut, want) || strings.Contains(errOut, "not a transcript layout") {
+				t.Errorf("%v: exit %d, %q; want %d and %q", args, code, errOut, exitUsage, want)
+			}
+		}
+	}
+}

@@ -138,17 +138,44 @@ func loadScenario(stdin io.Reader, path string) (*configs.Scenario, error) {
 	return s, nil
 }
 
+// scenarioNotTranscript is err, a transcript reader's, unless the file is
+// a scenario given where a transcript goes: then a sentence saying so.
+func scenarioNotTranscript(path string, err error) error {
+	if !errors.Is(err, transcripts.ErrUnknownLayout) {
+		return err
+	}
+	data, rerr := os.ReadFile(path)
+	if rerr != nil {
+		return err
+	}
+	if !looksLikeScenario(data) {
+		return err
+	}
+	return fmt.Errorf("%s is a scenario, not a transcript; parley run stages it and parley validate checks it, and the transcript a run records can be shown, checked or converted", path)
+}
+
+// looksLikeScenario reports whether data is a YAML mapping with agents:
+// or roster:, as every scenario is, whatever mistakes it holds.
+func looksLikeScenario(data []byte) bool {
+	_, root, err := configs.ParseMapping(data)
+	if err != nil {
+		return false
+	}
+	for i := 0; i+1 < len(root.Content); i += 2 {
+		if k := root.Content[i].Value; k == "agents" || k == "roster" {
+			return true
+		}
+	}
+	return false
+}
+
 // transcriptNotScenario is err, a scenario's problems, unless the file is
 // a transcript given where a scenario goes: then a sentence saying so and
 // naming the commands that take it, in place of a YAML error about
 // Markdown.
 func transcriptNotScenario(name string, data []byte, err error) error {
-	if _, root, perr := configs.ParseMapping(data); perr == nil {
-		for i := 0; i+1 < len(root.Content); i += 2 {
-			if k := root.Content[i].Value; k == "agents" || k == "roster" {
-				return err // a scenario, with mistakes of its own
-			}
-		}
+	if looksLikeScenario(data) {
+		return err // a scenario, with mistakes of its own
 	}
 	ts, _, ierr := transcripts.Import(data)
 	if ierr != nil || len(ts) == 0 || len(ts[0].Messages) == 0 {

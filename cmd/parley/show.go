@@ -82,6 +82,9 @@ func recordingFor(path, policyFile string) (tui.Recording, []policy.LoopReading,
 		if errors.Is(err, fs.ErrNotExist) {
 			return tui.Recording{}, nil, fmt.Errorf("%s does not exist", path)
 		}
+		if err2 := scenarioNotTranscript(file, err); err2 != err {
+			return tui.Recording{}, nil, err2
+		}
 		if strings.HasPrefix(err.Error(), file) {
 			return tui.Recording{}, nil, err // it names the file already
 		}
