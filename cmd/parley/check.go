@@ -421,9 +421,10 @@ type unreadFiles struct {
 	said map[string]bool
 }
 
-func (u *unreadFiles) add(_ analysis.File, err error) {
+func (u *unreadFiles) add(f analysis.File, err error) {
 	if !errors.Is(err, analysis.ErrNotTranscript) {
 		u.n++
+		err = scenarioNotTranscript(f.Path, err)
 	}
 	if u.said[err.Error()] {
 		return

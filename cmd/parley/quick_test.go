@@ -231,10 +231,14 @@ func TestAScenarioIsNoTranscript(t *testing.T) {
 	os.WriteFile(broken, []byte("agents:\n  - {name: A, type: scripted}\n"), 0o600)
 	for _, path := range []string{"../../configs/demo.yaml", broken} {
 		want := path + " is a scenario, not a transcript; parley run stages it and parley validate checks it"
-		for _, args := range [][]string{{"show", "--no-tui", path}, {"convert", path, filepath.Join(t.TempDir(), "x.md")}} {
+		for _, args := range [][]string{{"show", "--no-tui", path}, {"convert", path, filepath.Join(t.TempDir(), "x.md")}, {"check", path}} {
 			code, _, errOut := parley(t, args...)
-			if code != exitUsage || !strings.Contains(errOut, want) || strings.Contains(errOut, "not a transcript layout") {
-				t.Errorf("%v: exit %d, %q; want %d and %q", args, code, errOut, exitUsage, want)
+			wantCode := exitUsage
+			if args[0] == "check" {
+				wantCode = exitFailure // as for any named file it cannot read
+			}
+			if code != wantCode || !strings.Contains(errOut, want) || strings.Contains(errOut, "not a transcript layout") {
+				t.Errorf("%v: exit %d, %q; want %d and %q", args, code, errOut, wantCode, want)
 			}
 		}
 	}
