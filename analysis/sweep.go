@@ -111,15 +111,21 @@ func dotField(f string) string {
 
 // setRule sets field to value in every rule named ax.Rule in the policy
 // tree. A rule written in its short scalar form (end_token: "[END]")
-// becomes a mapping that keeps its value under its main field.
+// becomes a mapping that keeps its value under its main field. An
+// end_token rule that counts the other way (messages for an exchanges
+// sweep, as the default set's hang-up rules do) is left as it is.
 func setRule(n *yaml.Node, ax Axis, value string) error {
-	found := 0
+	found, other := 0, ""
 	var visit func(n *yaml.Node) error
 	visit = func(n *yaml.Node) error {
 		if n.Kind == yaml.MappingNode {
 			for i := 0; i+1 < len(n.Content); i += 2 {
 				k, v := n.Content[i], n.Content[i+1]
 				if k.Value == ax.Rule {
+					if o := countsOtherWay(v, ax); o != "" {
+						other = o
+						continue
+					}
 					found++
 					if err := setField(v, ax, value); err != nil {
 						return err
@@ -142,10 +148,36 @@ func setRule(n *yaml.Node, ax Axis, value string) error {
 	if err := visit(n); err != nil {
 		return err
 	}
+	if found == 0 && other != "" {
+		return fmt.Errorf("--sweep %q: the policy's %s rules count %s, not %s; sweep %s.%s instead", ax.Spec, ax.Rule, other, ax.Field, ax.Rule, other)
+	}
 	if found == 0 {
 		return fmt.Errorf("--sweep %q: the policy has no %s rule to vary; add one to the file given to --policy", ax.Spec, ax.Rule)
 	}
 	return nil
+}
+
+// countsOtherWay names the count an end_token rule v sets when ax sweeps
+// the other one (exchanges and messages exclude each other); "" otherwise.
+func countsOtherWay(v *yaml.Node, ax Axis) string {
+	if ax.Rule != "end_token" || v.Kind != yaml.MappingNode {
+		return ""
+	}
+	var other string
+	switch ax.Field {
+	case "exchanges":
+		other = "messages"
+	case "messages":
+		other = "exchanges"
+	default:
+		return ""
+	}
+	for i := 0; i+1 < len(v.Content); i += 2 {
+		if v.Content[i].Value == other {
+			return other
+		}
+	}
+	return ""
 }
 
 // shortForms names the field a rule's short scalar form sets.

@@ -27,6 +27,8 @@ func TestReplicasAndLimits(t *testing.T) {
 			}
 		}},
 		{"a replica listed twice", "    base_urls: [http://u:PASS@10.0.0.1:8000/v1, http://10.0.0.2:8000/v1, http://u:PASS@10.0.0.1:8000/v1/]", "", "base_urls[2] is base_urls[0] again", nil},
+		{"a replica listed twice in capitals", "    base_urls: [http://box:8000/v1, HTTP://BOX:8000/v1]", "", "base_urls[1] is base_urls[0] again", nil},
+		{"a replica listed twice, one a line", "    base_urls:\n      - http://box:8000/v1\n      - http://box2:8000/v1\n      - http://box:8000/v1/", "", "x.yaml:7: agent \"A\": base_urls[2] is base_urls[0] again", nil},
 		{"a replica that is no URL", "    base_urls: [http://ok/v1, localhost:8000]", "", `base_urls[1]: "localhost:8000" is not an http:// or https:// URL`, nil},
 		{"limits by provider and by URL", "    base_url: http://h/v1", "limits:\n  ollama: {concurrent: 2}\n  http://h/v1: {per_minute: 60}\n", "", func(t *testing.T, s *Scenario) {
 			if s.Limits["ollama"].Concurrent != 2 || s.Limits["http://h/v1"].PerMinute != 60 {

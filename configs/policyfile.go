@@ -1,7 +1,9 @@
 package configs
 
 import (
+	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 
@@ -15,6 +17,9 @@ import (
 // `any: [...]`. Errors name the file and line.
 func LoadPolicy(path string) (policy.Policy, error) {
 	data, err := os.ReadFile(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, fmt.Errorf("the policy file %s does not exist", path)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("reading the policy file: %w", err)
 	}

@@ -596,7 +596,14 @@ func (s *Scenario) recordLines(doc *yaml.Node) {
 func keyLines(m *yaml.Node) map[string]int {
 	out := map[string]int{}
 	for i := 0; i+1 < len(m.Content); i += 2 {
-		out[m.Content[i].Value] = m.Content[i].Line
+		k, v := m.Content[i], m.Content[i+1]
+		out[k.Value] = k.Line
+		if v.Kind == yaml.SequenceNode {
+			// Each item too, as "base_urls[2]", for a sentence about one.
+			for j, it := range v.Content {
+				out[fmt.Sprintf("%s[%d]", k.Value, j)] = it.Line
+			}
+		}
 	}
 	return out
 }

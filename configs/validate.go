@@ -129,6 +129,17 @@ func providerNames() []string {
 	return names
 }
 
+// replicaKey is what makes two replicas' URLs the same server: the scheme
+// and host in any case, the path with or without a trailing slash.
+func replicaKey(s string) string {
+	u, err := url.Parse(strings.TrimRight(s, "/"))
+	if err != nil {
+		return strings.TrimRight(s, "/")
+	}
+	u.Host = strings.ToLower(u.Host)
+	return u.String()
+}
+
 func isHTTPURL(s string) bool {
 	u, err := url.Parse(s)
 	return err == nil && (u.Scheme == "http" || u.Scheme == "https") && u.Host != ""
@@ -220,14 +231,18 @@ func (a *Agent) validate(i int) Problems {
 		}
 		first := map[string]int{} // each replica's first place in the list
 		for j, u := range a.BaseURLs {
+			item := fmt.Sprintf("base_urls[%d]", j) // its own line, when it has one
+			if _, ok := a.lines[item]; !ok {
+				item = "base_urls"
+			}
 			if !isHTTPURL(u) {
-				fail("base_urls", "base_urls[%d]: %q is not an http:// or https:// URL", j, u)
+				fail(item, "base_urls[%d]: %q is not an http:// or https:// URL", j, u)
 			}
 			// The URL is not quoted: it may hold a password.
-			if k, ok := first[strings.TrimRight(u, "/")]; ok {
-				fail("base_urls", "base_urls[%d] is base_urls[%d] again; list each replica once (its requests are spread evenly over the list)", j, k)
+			if k, ok := first[replicaKey(u)]; ok {
+				fail(item, "base_urls[%d] is base_urls[%d] again; list each replica once (its requests are spread evenly over the list)", j, k)
 			} else {
-				first[strings.TrimRight(u, "/")] = j
+				first[replicaKey(u)] = j
 			}
 		}
 		if a.BaseURL != "" && len(a.BaseURLs) > 0 && strings.TrimRight(a.BaseURL, "/") != strings.TrimRight(a.BaseURLs[0], "/") {

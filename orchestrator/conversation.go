@@ -539,7 +539,7 @@ func (r *run) finishTurn(ctx context.Context, t *turnState, replyErr error) (*tr
 			return &st, partial, replyErr
 		case errors.Is(replyErr, agents.ErrExhausted):
 			st := transcripts.Stop{Kind: transcripts.StopExhausted, Policy: "exhausted",
-				Reason: fmt.Sprintf("%s has no recorded lines left", t.s.Name), At: len(r.msgs)}
+				Reason: fmt.Sprintf("%s has no lines left to say", t.s.Name), At: len(r.msgs)}
 			return &st, nil, nil
 		case c.isEnded():
 			st := transcripts.Stop{Kind: transcripts.StopOperator, Reason: "the operator ended the conversation", At: len(r.msgs)}

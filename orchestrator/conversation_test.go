@@ -134,7 +134,7 @@ func TestExhaustedReplayEndsTheRun(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if stop.Kind != transcripts.StopExhausted || stop.At != 5 || !strings.Contains(stop.Reason, "A has no recorded lines left") {
+	if stop.Kind != transcripts.StopExhausted || stop.At != 5 || stop.Reason != "A has no lines left to say" {
 		t.Fatalf("stop = %+v", stop)
 	}
 }

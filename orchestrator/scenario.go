@@ -35,15 +35,24 @@ type Options struct {
 	Warn func(string)
 }
 
+// OneConversation refuses a roster, which names many conversations, with a
+// sentence pointing at parley batch; nil for a scenario of one.
+func OneConversation(s *configs.Scenario) error {
+	if s.IsRoster() {
+		return fmt.Errorf("%s names a roster of %d agents, not one conversation; stage its pairs with parley batch %s",
+			s.Path, len(s.Roster.Agents), s.Path)
+	}
+	return nil
+}
+
 // FromScenario builds a run's configuration from a scenario. Its errors are
 // sentences that name the agent and the field or variable to fix.
 func FromScenario(s *configs.Scenario, opt Options) (Config, error) {
 	if opt.Getenv == nil {
 		opt.Getenv = os.Getenv
 	}
-	if s.IsRoster() {
-		return Config{}, fmt.Errorf("%s names a roster of %d agents, not one conversation; stage its pairs with parley batch %s",
-			s.Path, len(s.Roster.Agents), s.Path)
+	if err := OneConversation(s); err != nil {
+		return Config{}, err
 	}
 	p, err := s.Policy()
 	if err != nil {

@@ -265,6 +265,19 @@ func importJSON(vals []any, layout string) ([]*Transcript, error) {
 			items = append(items, v)
 		}
 	}
+	// The keys other conversations' turns are under ("chat_messages" in
+	// a Claude.ai export): a conversation with fewer than two turns under
+	// the same key is a conversation too, not a message.
+	var listKeys []string
+	if layout == LayoutTurns {
+		for _, it := range items {
+			if obj, ok := it.(map[string]any); ok {
+				if k, _ := turnList(obj); k != "" && !slices.Contains(listKeys, k) {
+					listKeys = append(listKeys, k)
+				}
+			}
+		}
+	}
 	var out []*Transcript
 	var loose []any // bare messages, one conversation together
 	for i, it := range items {
@@ -279,6 +292,13 @@ func importJSON(vals []any, layout string) ([]*Transcript, error) {
 		case LayoutTurns:
 			if k, v := turnList(obj); k != "" {
 				list, key = v, k
+				break
+			}
+			for _, k := range listKeys {
+				if v, ok := obj[k].([]any); ok && !isTurn(obj) {
+					list, key = v, k
+					break
+				}
 			}
 		case LayoutNumbered:
 			if _, ok := obj["message_1"]; ok {
@@ -287,8 +307,12 @@ func importJSON(vals []any, layout string) ([]*Transcript, error) {
 		}
 		if list == nil {
 			// SillyTavern's chat files open with a line of the chat's
-			// settings, then one message a line.
-			if _, header := obj["chat_metadata"]; header && len(loose) == 0 && !isTurn(obj) {
+			// settings (older ones without chat_metadata), then one
+			// message a line.
+			_, meta := obj["chat_metadata"]
+			_, user := obj["user_name"]
+			_, char := obj["character_name"]
+			if (meta || user && char) && len(loose) == 0 && !isTurn(obj) {
 				continue
 			}
 			loose = append(loose, obj)
@@ -297,6 +321,9 @@ func importJSON(vals []any, layout string) ([]*Transcript, error) {
 		msgs, ok := list.([]any)
 		if !ok {
 			return nil, fmt.Errorf("item %d: %q is %s, not a list", i+1, key, jsonKind(list))
+		}
+		if len(msgs) == 0 && len(items) > 1 {
+			continue // an export's empty conversation (Claude.ai keeps them)
 		}
 		if layout == LayoutPair {
 			msgs = withInitialMessage(obj, msgs)

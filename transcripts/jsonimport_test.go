@@ -62,11 +62,54 @@ func TestAnExportsConversationNameIsItsTitle(t *testing.T) {
 	}
 }
 
+// Claude.ai's export keeps conversations of no or one message beside the
+// others: one message is a conversation of one, in its place, not a
+// message of a conversation of its own, and an empty one is left out.
+func TestAnExportsShortConversations(t *testing.T) {
+	tests := []struct {
+		name   string
+		first  string
+		titles []string
+		counts []int
+	}{
+		{"empty", `[]`, []string{"Real"}, []int{4}},
+		{"one message", `[{"sender":"human","text":"Anyone there?"}]`, []string{"Short", "Real"}, []int{1, 4}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			data := `[{"uuid":"1","name":"Short","chat_messages":` + tt.first + `},` +
+				`{"uuid":"2","name":"Real","chat_messages":[{"sender":"human","text":"Hi"},{"sender":"assistant","text":"Hello"},` +
+				`{"sender":"human","text":"Bye"},{"sender":"assistant","text":"Bye now"}]}]`
+			ts, _, err := Import([]byte(data))
+			if err != nil {
+				t.Fatal(err)
+			}
+			var titles []string
+			var counts []int
+			for _, tr := range ts {
+				titles, counts = append(titles, tr.Title), append(counts, len(tr.Messages))
+			}
+			if strings.Join(titles, "|") != strings.Join(tt.titles, "|") || len(counts) != len(tt.counts) || counts[0] != tt.counts[0] {
+				t.Errorf("conversations %q of %v messages; want %q of %v", titles, counts, tt.titles, tt.counts)
+			}
+		})
+	}
+}
+
 // A SillyTavern chat file is JSONL: a line of the chat's settings, then a
 // message a line, its text under "mes" and a narrator's note marked
 // is_system.
 func TestASillyTavernChat(t *testing.T) {
-	data := `{"user_name":"You","character_name":"Aria","create_date":"2025-03-01@12h00m00s","chat_metadata":{"note_prompt":""}}
+	for _, c := range []struct{ name, header string }{
+		{"settings with chat_metadata", `{"user_name":"You","character_name":"Aria","create_date":"2025-03-01@12h00m00s","chat_metadata":{"note_prompt":""}}`},
+		{"older settings without it", `{"user_name":"You","character_name":"Aria","create_date":"2023-01-10 12:00:00"}`},
+	} {
+		t.Run(c.name, func(t *testing.T) { testSillyTavernChat(t, c.header) })
+	}
+}
+
+func testSillyTavernChat(t *testing.T, header string) {
+	data := header + `
 {"name":"Aria","is_user":false,"is_system":false,"send_date":"March 1, 2025 12:00pm","mes":"Shall we map the old lighthouse tonight?","extra":{}}
 {"name":"Bram","is_user":false,"is_system":false,"mes":"Only if we start at the cellar.","swipes":["Only if we start at the cellar.","No."]}
 {"name":"Narrator","is_user":false,"is_system":true,"mes":"The tide comes in."}

@@ -75,7 +75,7 @@ those still to run.`,
 	c.Flags().IntVarP(&f.n, "n", "n", 1, "conversations per scenario and per combination of --vary values")
 	c.Flags().IntVarP(&f.parallel, "jobs", "j", 4, "conversations running at once")
 	c.Flags().StringArrayVar(&f.vary, "vary", nil, "FIELD=VALUES to vary across runs, such as seed=1..20 (repeatable)")
-	c.Flags().StringVar(&f.out, "out", "", "the batch directory (default: $PARLEY_OUT/batch-TIME, else transcripts/batch-TIME)")
+	c.Flags().StringVar(&f.out, "out", "", "the batch directory (default: batch-TIME in the scenarios' output.dir, else in $PARLEY_OUT, else in transcripts/)")
 	c.Flags().StringVar(&f.resume, "resume", "", "finish the interrupted batch in this directory")
 	c.Flags().StringVar(&f.pace, "pace", "", "override the pace of replay and scripted agents, such as 0 (instant)")
 	c.Flags().BoolVar(&f.plain, "plain", false, "print plain progress lines even on a terminal")
@@ -124,6 +124,9 @@ func runBatch(ctx context.Context, cmd *cobra.Command, args []string, f batchFla
 		for _, a := range args {
 			s, err := configs.Load(a)
 			if err != nil {
+				if data, rerr := configs.ReadFile(a); rerr == nil {
+					err = transcriptNotScenario(a, data, err)
+				}
 				return usageErr(err)
 			}
 			scenarios = append(scenarios, s)

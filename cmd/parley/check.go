@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -275,7 +276,9 @@ func loadPolicyNode(path string) (*yaml.Node, string, error) {
 	source, data := "the default policy set", []byte(policy.DefaultYAML)
 	if path != "" {
 		var err error
-		if data, err = os.ReadFile(path); err != nil {
+		if data, err = os.ReadFile(path); errors.Is(err, fs.ErrNotExist) {
+			return nil, "", fmt.Errorf("the policy file %s does not exist", path)
+		} else if err != nil {
 			return nil, "", fmt.Errorf("reading the policy: %w", err)
 		}
 		source = path
@@ -418,9 +421,10 @@ type unreadFiles struct {
 	said map[string]bool
 }
 
-func (u *unreadFiles) add(_ analysis.File, err error) {
+func (u *unreadFiles) add(f analysis.File, err error) {
 	if !errors.Is(err, analysis.ErrNotTranscript) {
 		u.n++
+		err = scenarioNotTranscript(f.Path, err)
 	}
 	if u.said[err.Error()] {
 		return

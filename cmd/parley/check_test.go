@@ -331,6 +331,8 @@ func TestCheckErrorsNameFileAndLine(t *testing.T) {
 		{"every mistake in the policy", []string{"check", "--policy", twoTypos, tr}, exitUsage, twoTypos + `:2: unknown termination policy "max_mesages"; did you mean "max_messages"?` + "; known policies: all, any, end_token, judge, loop, max_cost, max_duration, max_messages, max_tokens, min_messages, refusal, repetition, stagnation, stop_pattern\n" + twoTypos + `:3: unknown field "cnt"`},
 		{"sweep over a misspelt field", []string{"check", "--sweep", "loop.cnt=3", tr}, exitUsage, `parley: --sweep at loop.cnt=3: unknown field "cnt"; did you mean "count"?; known fields: threshold, count`},
 		{"no such transcript", []string{"check", filepath.Join(dir, "missing.md")}, exitUsage, "missing.md: no such transcript"},
+		{"no such policy file", []string{"check", "--policy", filepath.Join(dir, "nope.yaml"), tr}, exitUsage, "parley: the policy file " + filepath.Join(dir, "nope.yaml") + " does not exist\n"},
+		{"show under no such policy file", []string{"show", "--no-tui", "--policy", filepath.Join(dir, "nope.yaml"), tr}, exitUsage, "parley: the policy file " + filepath.Join(dir, "nope.yaml") + " does not exist\n"},
 		{"bad expectation", []string{"check", filepath.Join(dir, "u.md")}, exitFailure, filepath.Join(dir, "u.expect.yaml") + `:2: unknown field "stop_bye"`},
 		{"no arguments", []string{"check"}, exitUsage, "one or more transcripts"},
 		{"a labelled file in no layout parley reads", []string{"check", dir}, exitFailure, filepath.Join(dir, "notes.md") + ": not a transcript layout parley knows"},
@@ -413,6 +415,11 @@ func TestConvert(t *testing.T) {
 	}
 	if jl, err := transcripts.Read(filepath.Join(dir, "chat.jsonl")); err != nil || jl.Run.System != "be brief" {
 		t.Errorf("the JSONL keeps system prompt %+v (%v)", jl, err)
+	}
+	one := filepath.Join(dir, "one.json")
+	os.WriteFile(one, []byte(`{"messages":[{"role":"user","content":"anyone?"}]}`), 0o600)
+	if code, stdout, errOut := parley(t, "convert", one, filepath.Join(dir, "one.md")); code != exitOK || !strings.Contains(stdout, "openai-messages): 1 message → ") {
+		t.Errorf("one message: exit %d: %s%s", code, stdout, errOut)
 	}
 	// A log's lines before its first message are kept in JSONL, not
 	// numbered as a message; Markdown has no place for them and convert

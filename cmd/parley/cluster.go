@@ -117,6 +117,20 @@ func runQueuedBatch(ctx context.Context, cmd *cobra.Command, m *batch.Manifest, 
 	if qf.listen != "" && !embedded {
 		return usageErr(errors.New("--queue-listen applies to --queue embedded"))
 	}
+	if embedded && !fresh {
+		// A batch that ran to its end removed its embedded queue: a new
+		// one would hold none of its results and stage every
+		// conversation again.
+		finished, err := batch.Finished(dir, m)
+		if err != nil {
+			return failureErr(err)
+		}
+		if len(finished) == len(m.Jobs) {
+			fmt.Fprintf(out, "Batch %s in %s is finished: all %d conversations have their transcripts in %s; its summary is %s\n",
+				m.ID, dir, len(m.Jobs), filepath.Join(dir, batch.RunsDir), filepath.Join(dir, "summary.md"))
+			return nil
+		}
+	}
 	say := func(s string) { fmt.Fprintln(stderr, "parley:", s) }
 	q, stop, srvURL, err := dialQueue(ctx, qf.url, queueDir, qf.listen, "parley batch "+m.ID, say)
 	if err != nil {
@@ -191,6 +205,9 @@ func runQueuedBatch(ctx context.Context, cmd *cobra.Command, m *batch.Manifest, 
 			dlErr = err
 		}
 		results = append(results, res)
+		if progress.Before(r.ID) {
+			return // counted, and said, by the session it finished in
+		}
 		progress.Record(r)
 		what := res.State
 		if res.Stop.Reason != "" {
@@ -368,6 +385,12 @@ Without --batch it takes the newest batch on the queue.`,
 			if url == embeddedQueue && dir == "" {
 				return usageErr(errors.New("--queue embedded needs --queue-dir, the folder the batch's embedded queue kept"))
 			}
+			if url == embeddedQueue {
+				// Starting a queue there would make an empty one.
+				if fi, err := os.Stat(dir); err != nil || !fi.IsDir() {
+					return usageErr(fmt.Errorf("--queue-dir %s is no folder an embedded queue kept; give the batch's queue folder (DIR/queue while the batch is unfinished, or the --queue-dir it ran with)", dir))
+				}
+			}
 			q, stop, _, err := dialQueue(cmd.Context(), url, dir, "", "parley collect", func(s string) { fmt.Fprintln(cmd.ErrOrStderr(), "parley:", s) })
 			if err != nil {
 				return failureErr(err)
@@ -379,7 +402,11 @@ Without --batch it takes the newest batch on the queue.`,
 					return failureErr(err)
 				}
 				if len(all) == 0 {
-					return usageErr(fmt.Errorf("the queue at %s holds no batch", url))
+					where := "the queue at " + url
+					if url == embeddedQueue {
+						where = "the embedded queue in " + dir
+					}
+					return usageErr(fmt.Errorf("%s holds no batch", where))
 				}
 				batchID = all[0].ID
 			}

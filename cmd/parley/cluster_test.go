@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -336,6 +337,13 @@ func TestEmbeddedQueueRunsABatchWithNoSetup(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(out, "queue")); !os.IsNotExist(err) {
 		t.Errorf("the embedded queue's data is still in %s once the batch is complete", out)
 	}
+	// Resuming the finished batch stages nothing again.
+	stdout.Reset()
+	code = run(context.Background(), []string{"batch", "--resume", out, "--queue", "embedded"}, strings.NewReader(""), &stdout, &stderr)
+	again, _ := filepath.Glob(filepath.Join(out, batch.RunsDir, "*", "*.jsonl"))
+	if code != 0 || len(again) != 5 || !strings.Contains(stdout.String(), "is finished: all 5 conversations have their transcripts") {
+		t.Errorf("--resume of the finished batch: exit %d, %d transcripts (want 5)\n%s", code, len(again), stdout.String())
+	}
 
 	// collect fetches the same batch from a kept queue.
 	qdir := filepath.Join(dir, "q")
@@ -360,6 +368,7 @@ func TestEmbeddedQueueRunsABatchWithNoSetup(t *testing.T) {
 }
 
 func TestQueueCommandsRefuseBadUsage(t *testing.T) {
+	missing, empty := filepath.Join(t.TempDir(), "nothere"), t.TempDir()
 	cases := []struct {
 		name string
 		args []string
@@ -370,6 +379,8 @@ func TestQueueCommandsRefuseBadUsage(t *testing.T) {
 		{"worker with no slots", []string{"worker", "--queue", "nats://127.0.0.1:4222", "-j", "0"}, "-j must be at least 1"},
 		{"collect without out", []string{"collect", "--queue", "nats://127.0.0.1:4222"}, "collect needs --queue"},
 		{"collect embedded without its folder", []string{"collect", "--queue", "embedded", "--out", "x"}, "needs --queue-dir"},
+		{"collect embedded from a folder that is not there", []string{"collect", "--queue", "embedded", "--queue-dir", missing, "--out", "x"}, "--queue-dir " + missing + " is no folder an embedded queue kept"},
+		{"collect embedded from an empty queue", []string{"collect", "--queue", "embedded", "--queue-dir", empty, "--out", filepath.Join(empty, "out")}, "the embedded queue in " + empty + " holds no batch"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -379,6 +390,9 @@ func TestQueueCommandsRefuseBadUsage(t *testing.T) {
 				t.Errorf("exit %d, stderr %q; want %d and %q", code, stderr.String(), exitUsage, c.want)
 			}
 		})
+	}
+	if _, err := os.Stat(missing); err == nil {
+		t.Errorf("collect made %s, an empty queue's folder", missing)
 	}
 }
 
@@ -475,5 +489,55 @@ func TestAQueuedBatchFollowedOverTwoSessionsIsSummarizedWhole(t *testing.T) {
 	}
 	if want := fmt.Sprintf(" running · %d messages ·", 6*5); !strings.Contains(last, "6/6 done") || !strings.Contains(last, want) {
 		t.Errorf("the last progress line is %q; want it to count every message of the batch: %q", last, want)
+	}
+}
+
+// A resumed queued batch prints a progress line for each conversation that
+// finishes in this session, not again for those an earlier session saw
+// finish.
+func TestAResumedQueuedBatchSaysOnlyWhatFinishesNow(t *testing.T) {
+	dir := t.TempDir()
+	scenario := slowScenario(t, dir, 2, "30ms")
+	out := filepath.Join(dir, "batch")
+	qdir := filepath.Join(dir, "q")
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	stdout, stderr := &syncBuffer{}, &syncBuffer{}
+	go func() {
+		for !strings.Contains(stdout.String(), " done: ") {
+			time.Sleep(5 * time.Millisecond)
+		}
+		cancel()
+	}()
+	code := run(ctx, []string{"batch", scenario, "-n", "4", "-j", "1", "--queue", "embedded", "--queue-dir", qdir,
+		"--ack-wait", "1s", "--out", out, "--plain"}, strings.NewReader(""), stdout, stderr)
+	if code != exitInterrupted {
+		t.Fatalf("exit %d; want %d\nstdout:\n%s\nstderr:\n%s", code, exitInterrupted, stdout.String(), stderr.String())
+	}
+	var before []string
+	for _, l := range strings.Split(stdout.String(), "\n") {
+		if id, _, ok := strings.Cut(l, " done: "); ok {
+			before = append(before, id)
+		}
+	}
+	stdout2, stderr2 := &syncBuffer{}, &syncBuffer{}
+	code = run(context.Background(), []string{"batch", "--resume", out, "--queue", "embedded", "--queue-dir", qdir, "--ack-wait", "1s", "--plain"},
+		strings.NewReader(""), stdout2, stderr2)
+	if code != exitOK {
+		t.Fatalf("resume: exit %d\nstdout:\n%s\nstderr:\n%s", code, stdout2.String(), stderr2.String())
+	}
+	lines := 0
+	for _, l := range strings.Split(stdout2.String(), "\n") {
+		id, _, ok := strings.Cut(l, " done: ")
+		if !ok {
+			continue
+		}
+		lines++
+		if slices.Contains(before, id) {
+			t.Errorf("the resumed batch says again that %s, which finished before, is done:\n%s", id, l)
+		}
+	}
+	if lines != 4-len(before) {
+		t.Errorf("%d progress lines after resuming with %d of 4 finished; want %d\n%s", lines, len(before), 4-len(before), stdout2.String())
 	}
 }

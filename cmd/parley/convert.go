@@ -51,7 +51,7 @@ convert never overwrites a file unless given --force.`,
 				if errors.Is(err, fs.ErrNotExist) {
 					return usageErr(fmt.Errorf("%s: no such file", in))
 				}
-				return usageErr(err)
+				return usageErr(scenarioNotTranscript(in, err))
 			}
 			ext := filepath.Ext(out)
 			if ext != ".md" && ext != ".jsonl" {
@@ -75,7 +75,7 @@ convert never overwrites a file unless given --force.`,
 				if err := writeTranscript(paths[i], t, ext == ".jsonl"); err != nil {
 					return failureErr(err)
 				}
-				fmt.Fprintf(cmd.OutOrStdout(), "%s (%s): %d messages → %s\n", in, layout, len(t.Messages), paths[i])
+				fmt.Fprintf(cmd.OutOrStdout(), "%s (%s): %s → %s\n", in, layout, plural(len(t.Messages), "message", "messages"), paths[i])
 				if t.Run != nil && t.Run.System != "" && ext == ".md" {
 					fmt.Fprintf(cmd.ErrOrStderr(), "parley: %s: the system prompt has no place in Markdown; convert to .jsonl to keep it\n", in)
 				}

@@ -81,7 +81,8 @@ func TestQuickFormSentences(t *testing.T) {
 		{[]string{"../../configs/demo.yaml", "--agent", "ollama:a", "--agent", "ollama:b"}, "not both"},
 		{[]string{"../../configs/demo.yaml", "--system", "x"}, "go with --agent"},
 		// A field --set misspells is on no line of the file.
-		{[]string{"../../configs/demo.yaml", "--set", "agents[1].temprature=1"}, `with --set [agents[1].temprature=1]: ../../configs/demo.yaml: unknown field "temprature" in an agent; did you mean "temperature"?`},
+		{[]string{"../../configs/demo.yaml", "--set", "agents[1].temprature=1"}, `with --set agents[1].temprature=1: ../../configs/demo.yaml: unknown field "temprature" in an agent; did you mean "temperature"?`},
+		{[]string{"../../configs/demo.yaml", "--set", "opening=Hi", "--set", "agents[0].pace=fast"}, `with --set opening=Hi --set agents[0].pace=fast: ../../configs/demo.yaml: agent "Kimi K2": pace: "fast" is not a duration`},
 		{[]string{}, "two --agent PROVIDER:MODEL"},
 		{[]string{"a.yaml", "b.yaml"}, "to stage several, use parley batch a.yaml b.yaml"},
 	} {
@@ -195,6 +196,50 @@ func TestRunJSONPrintsTheEventStream(t *testing.T) {
 	for _, secret := range []string{"sk-json-secret", "hdr-secret"} {
 		if strings.Contains(out+errOut, secret) {
 			t.Errorf("%s appears in the output", secret)
+		}
+	}
+}
+
+// A transcript given where a scenario goes is named as one, with the
+// commands that take it, not reported as a YAML syntax error in Markdown.
+func TestATranscriptIsNoScenario(t *testing.T) {
+	const seed = "../../transcripts/seed/kimi-k2-vs-grok-4.md"
+	want := seed + " is a transcript (97 messages), not a scenario; parley show, resume and fork take a transcript"
+	for _, args := range [][]string{
+		{"run", "--no-tui", "--out", t.TempDir(), seed},
+		{"validate", seed},
+		{"batch", seed, "--dry-run"},
+	} {
+		code, _, errOut := parley(t, args...)
+		if code != exitUsage || !strings.Contains(errOut, want) || strings.Contains(errOut, "YAML syntax") {
+			t.Errorf("%v: exit %d, %q; want %d and %q", args, code, errOut, exitUsage, want)
+		}
+	}
+	// A scenario with mistakes of its own gets their sentences, even when
+	// its agents could be read as messages.
+	odd := filepath.Join(t.TempDir(), "odd.yaml")
+	os.WriteFile(odd, []byte("agents:\n  - {name: A, type: scripted, content: hi, lines: [a]}\n  - {name: B, type: scripted, content: yo, lines: [b]}\n"), 0o600)
+	if _, _, errOut := parley(t, "validate", odd); strings.Contains(errOut, "is a transcript") || !strings.Contains(errOut, `unknown field "content"`) {
+		t.Errorf("a scenario with a misplaced field: %s", errOut)
+	}
+}
+
+// A scenario given where a transcript goes is named as one, whether or
+// not it is valid, instead of the list of every layout parley reads.
+func TestAScenarioIsNoTranscript(t *testing.T) {
+	broken := filepath.Join(t.TempDir(), "broken.yaml")
+	os.WriteFile(broken, []byte("agents:\n  - {name: A, type: scripted}\n"), 0o600)
+	for _, path := range []string{"../../configs/demo.yaml", broken} {
+		want := path + " is a scenario, not a transcript; parley run stages it and parley validate checks it"
+		for _, args := range [][]string{{"show", "--no-tui", path}, {"convert", path, filepath.Join(t.TempDir(), "x.md")}, {"check", path}} {
+			code, _, errOut := parley(t, args...)
+			wantCode := exitUsage
+			if args[0] == "check" {
+				wantCode = exitFailure // as for any named file it cannot read
+			}
+			if code != wantCode || !strings.Contains(errOut, want) || strings.Contains(errOut, "not a transcript layout") {
+				t.Errorf("%v: exit %d, %q; want %d and %q", args, code, errOut, wantCode, want)
+			}
 		}
 	}
 }

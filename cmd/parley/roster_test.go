@@ -54,6 +54,11 @@ func TestConvertTheTournamentConfigAndListItsConversations(t *testing.T) {
 	if code, _, errOut := parley(t, "run", roster, "--no-tui"); code != exitUsage || !strings.Contains(errOut, "stage its pairs with parley batch") {
 		t.Errorf("run of a roster: exit %d, %s; want a sentence pointing at batch", code, errOut)
 	}
+	// Without its key too, run says first what setting the key would not mend.
+	t.Setenv("OPENROUTER_API_KEY", "")
+	if code, _, errOut := parley(t, "run", roster, "--no-tui"); code != exitUsage || !strings.Contains(errOut, "stage its pairs with parley batch") || strings.Contains(errOut, "needs an API key") {
+		t.Errorf("run of a roster without its key: exit %d, %s; want only the sentence pointing at batch", code, errOut)
+	}
 }
 
 func TestBatchStagesARosterLocallyAndOnAnEmbeddedQueue(t *testing.T) {

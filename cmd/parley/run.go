@@ -31,7 +31,7 @@ type runFlags struct {
 }
 
 func (f *runFlags) register(c *cobra.Command) {
-	c.Flags().StringVar(&f.out, "out", "", "directory for the transcripts (default: the scenario's output.dir, else transcripts)")
+	c.Flags().StringVar(&f.out, "out", "", "directory for the transcripts (default: the scenario's output.dir, else $PARLEY_OUT, else transcripts)")
 	c.Flags().BoolVar(&f.noTUI, "no-tui", false, "print plain text instead of opening the live view")
 	c.Flags().StringVar(&f.pace, "pace", "", "override the pace of replay and scripted agents, such as 0 (instant) or 5ms")
 	c.Flags().BoolVar(&f.json, "json", false, "print the event stream as JSON lines on stdout (the transcript is recorded as usual)")
@@ -145,6 +145,10 @@ type forking struct {
 // parent's messages.
 func stage(ctx context.Context, cmd *cobra.Command, s *configs.Scenario, f runFlags, resume *resumption, fork *forking) (result, error) {
 	stderr := cmd.ErrOrStderr()
+	// Said before its keys: run would refuse a roster with them set too.
+	if err := orchestrator.OneConversation(s); err != nil {
+		return result{}, usageErr(err)
+	}
 	// Every agent and judge without its key, each with its line, before
 	// anything is recorded.
 	if err := keyProblems([]*configs.Scenario{s}); err != nil {

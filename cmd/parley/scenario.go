@@ -5,11 +5,13 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
 
 	"github.com/spf13/cobra"
 
 	"github.com/parleyhq/parley/configs"
 	"github.com/parleyhq/parley/orchestrator/batch"
+	"github.com/parleyhq/parley/transcripts"
 )
 
 // outEnv names the variable that sets the default folder for transcripts.
@@ -37,7 +39,7 @@ type scenarioFlags struct {
 
 func (f *scenarioFlags) register(c *cobra.Command) {
 	fl := c.Flags()
-	fl.StringArrayVar(&f.agents, "agent", nil, "an agent as PROVIDER:MODEL, such as ollama:llama3.2; give two instead of a scenario file")
+	fl.StringArrayVar(&f.agents, "agent", nil, "an agent as PROVIDER:MODEL, such as ollama:llama3.2, or NAME=PROVIDER:MODEL to name it; give two instead of a scenario file")
 	fl.StringVar(&f.system, "system", "", "with --agent: the system prompt both agents get")
 	fl.StringVar(&f.opening, "opening", "", "with --agent: the line handed to the first speaker")
 	fl.StringVar(&f.title, "title", "", "with --agent: the conversation's title")
@@ -92,6 +94,9 @@ func (f *scenarioFlags) load(cmd *cobra.Command, args []string) (*configs.Scenar
 		src = out
 	}
 	s, err := configs.Parse(name, src)
+	if err != nil && len(f.sets) == 0 {
+		return nil, transcriptNotScenario(name, src, err)
+	}
 	if err != nil && len(f.sets) > 0 {
 		var probs configs.Problems
 		if _, origErr := configs.Parse(name, orig); origErr == nil && errors.As(err, &probs) {
@@ -101,7 +106,7 @@ func (f *scenarioFlags) load(cmd *cobra.Command, args []string) (*configs.Scenar
 				p.Line = 0
 			}
 		}
-		return nil, fmt.Errorf("with --set %v: %w", f.sets, err)
+		return nil, fmt.Errorf("with --set %s: %w", strings.Join(f.sets, " --set "), err)
 	}
 	return s, err
 }
@@ -126,5 +131,56 @@ func loadScenario(stdin io.Reader, path string) (*configs.Scenario, error) {
 	if err != nil {
 		return nil, err
 	}
-	return configs.Parse(name, data)
+	s, err := configs.Parse(name, data)
+	if err != nil {
+		return nil, transcriptNotScenario(name, data, err)
+	}
+	return s, nil
+}
+
+// scenarioNotTranscript is err, a transcript reader's, unless the file is
+// a scenario given where a transcript goes: then a sentence saying so.
+func scenarioNotTranscript(path string, err error) error {
+	if !errors.Is(err, transcripts.ErrUnknownLayout) {
+		return err
+	}
+	data, rerr := os.ReadFile(path)
+	if rerr != nil {
+		return err
+	}
+	if !looksLikeScenario(data) {
+		return err
+	}
+	return fmt.Errorf("%s is a scenario, not a transcript; parley run stages it and parley validate checks it, and the transcript a run records can be shown, checked or converted", path)
+}
+
+// looksLikeScenario reports whether data is a YAML mapping with agents:
+// or roster:, as every scenario is, whatever mistakes it holds.
+func looksLikeScenario(data []byte) bool {
+	_, root, err := configs.ParseMapping(data)
+	if err != nil {
+		return false
+	}
+	for i := 0; i+1 < len(root.Content); i += 2 {
+		if k := root.Content[i].Value; k == "agents" || k == "roster" {
+			return true
+		}
+	}
+	return false
+}
+
+// transcriptNotScenario is err, a scenario's problems, unless the file is
+// a transcript given where a scenario goes: then a sentence saying so and
+// naming the commands that take it, in place of a YAML error about
+// Markdown.
+func transcriptNotScenario(name string, data []byte, err error) error {
+	if looksLikeScenario(data) {
+		return err // a scenario, with mistakes of its own
+	}
+	ts, _, ierr := transcripts.Import(data)
+	if ierr != nil || len(ts) == 0 || len(ts[0].Messages) == 0 {
+		return err
+	}
+	return fmt.Errorf("%s is a transcript (%s), not a scenario; parley show, resume and fork take a transcript, and a scenario's replay agent re-speaks one side of it",
+		name, plural(len(ts[0].Messages), "message", "messages"))
 }

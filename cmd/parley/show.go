@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -75,23 +76,33 @@ func recordingFor(path, policyFile string) (tui.Recording, []policy.LoopReading,
 		}
 		return tui.Recording{}, nil, fmt.Errorf("%s is a directory; show takes one transcript, such as %s (%s there)", path, names[0], plural(len(names), "file", "files"))
 	}
-	ts, _, err := transcripts.ReadAny(path)
+	file, which := splitConversation(path)
+	ts, _, err := transcripts.ReadAny(file)
 	if err != nil {
 		if errors.Is(err, fs.ErrNotExist) {
 			return tui.Recording{}, nil, fmt.Errorf("%s does not exist", path)
 		}
-		if strings.HasPrefix(err.Error(), path) {
+		if err2 := scenarioNotTranscript(file, err); err2 != err {
+			return tui.Recording{}, nil, err2
+		}
+		if strings.HasPrefix(err.Error(), file) {
 			return tui.Recording{}, nil, err // it names the file already
 		}
-		return tui.Recording{}, nil, fmt.Errorf("%s: %w", path, err)
+		return tui.Recording{}, nil, fmt.Errorf("%s: %w", file, err)
 	}
-	if len(ts) == 0 || len(ts[0].Messages) == 0 {
+	if which > len(ts) && len(ts) == 1 {
+		return tui.Recording{}, nil, fmt.Errorf("%s holds one conversation; show it as %s", file, file)
+	}
+	if which > len(ts) && len(ts) > 1 {
+		return tui.Recording{}, nil, fmt.Errorf("%s holds %d conversations; give %s#1 to %s#%d", file, len(ts), file, file, len(ts))
+	}
+	if len(ts) == 0 || len(ts[which-1].Messages) == 0 {
 		return tui.Recording{}, nil, fmt.Errorf("%s holds no messages to show", path)
 	}
-	t := ts[0]
-	if t.Run == nil && strings.HasSuffix(path, ".md") {
+	t := ts[which-1]
+	if t.Run == nil && strings.HasSuffix(file, ".md") {
 		// parley's Markdown has its JSONL beside it, with the scenario and the stop.
-		if j, err := transcripts.Read(strings.TrimSuffix(path, ".md") + ".jsonl"); err == nil {
+		if j, err := transcripts.Read(strings.TrimSuffix(file, ".md") + ".jsonl"); err == nil {
 			t.Run = j.Run
 		}
 	}
@@ -123,6 +134,9 @@ func recordingFor(path, policyFile string) (tui.Recording, []policy.LoopReading,
 	for _, w := range t.ReaderWarnings() {
 		rec.Banner = append(rec.Banner, "▲ "+w)
 	}
+	if len(ts) > 1 && which == 1 && file == path {
+		rec.Banner = append(rec.Banner, fmt.Sprintf("▲ %s holds %d conversations; this is the first (show %s#2 for the second, as check names them)", file, len(ts), file))
+	}
 	rec.Stop = transcripts.Stop{At: len(t.Messages), Kind: "end of the recording", Reason: "the recording ends here"}
 	if t.Run != nil && t.Run.Stop != nil {
 		rec.Stop = *t.Run.Stop
@@ -141,6 +155,24 @@ func recordingFor(path, policyFile string) (tui.Recording, []policy.LoopReading,
 	}
 	rec.Banner = append(rec.Banner, "From "+path)
 	return rec, r.Loop, nil
+}
+
+// splitConversation reads FILE#N, as check names the Nth conversation of
+// a file that holds several, into the file and N; any other path is its
+// own file, N 1. A file whose name itself ends in #N is taken as a file.
+func splitConversation(path string) (string, int) {
+	i := strings.LastIndexByte(path, '#')
+	if i < 0 {
+		return path, 1
+	}
+	n, err := strconv.Atoi(path[i+1:])
+	if err != nil || n < 1 {
+		return path, 1
+	}
+	if _, err := os.Stat(path); err == nil {
+		return path, 1
+	}
+	return path[:i], n
 }
 
 // showPolicy picks the rules to judge a recording under, and names them.
@@ -164,10 +196,17 @@ func showPolicy(t *transcripts.Transcript, policyFile string) (func() policy.Pol
 // then the banner.
 func printRecording(w io.Writer, rec tui.Recording, loop []policy.LoopReading) {
 	fmt.Fprintf(w, "# %s\n\n", rec.Title)
+	spoken := 0
 	for i, m := range rec.Messages {
 		transcripts.AppendMarkdownMessage(w, m)
 		if i < len(loop) && m.Origin != transcripts.OriginModerator {
-			fmt.Fprintf(w, "◇ %s\n\n", describeReading(i+1, loop[i]))
+			spoken++
+			if spoken == 1 && !loop[i].Counts {
+				// Its signals compare it with messages before it, and there are none.
+				fmt.Fprintf(w, "◇ message %d is %.0f%% likely to belong to a loop: it is the first, with nothing before it to repeat\n\n", i+1, 100*loop[i].Chance)
+			} else {
+				fmt.Fprintf(w, "◇ %s\n\n", describeReading(i+1, loop[i]))
+			}
 		}
 		for _, mk := range rec.Marks[i+1] {
 			fmt.Fprintf(w, "◆ after message %d, %s\n\n", i+1, mk)

@@ -47,6 +47,10 @@ func TestShowMarksWhereEachRuleWouldFire(t *testing.T) {
 	if want := fmt.Sprintf("◇ message %d looks like a loop (%s): %s\n", at, pct, why); i < 0 || !strings.Contains(out, want) {
 		t.Errorf("show lacks %q", want)
 	}
+	// Message 1 has nothing before it: its reading names no message before.
+	if i := strings.Index(out, "◇ message 1 is "); i < 0 || !strings.HasSuffix(strings.SplitN(out[i:], "\n", 2)[0], "likely to belong to a loop: it is the first, with nothing before it to repeat") {
+		t.Errorf("message 1's reading does not say it is the first")
+	}
 	if i := strings.Index(out, "◇ message 2 is "); i < 0 || !strings.Contains(strings.SplitN(out[i:], "\n", 2)[0], "likely to belong to a loop: towards one, ") ||
 		!strings.Contains(strings.SplitN(out[i:], "\n", 2)[0], "; against one, ") {
 		t.Errorf("message 2's reading does not say what weighed towards a loop and against one")
@@ -102,3 +106,33 @@ func TestDemoSavesWhatCheckAndShowSay(t *testing.T) {
 		t.Errorf("show says it saves %s; the demo's closing lines:\n%s", saved, out[max(0, len(out)-300):])
 	}
 }
+
+// A file that holds several conversations (a chat export) opens at its
+// first, saying so; FILE#N, as check names them, opens the Nth.
+func TestShowPicksAConversationOfAnExport(t *testing.T) {
+	dir := t.TempDir()
+	p := filepath.Join(dir, "export.json")
+	os.WriteFile(p, []byte(`[{"name":"Planning a trip","chat_messages":[
+ {"sender":"human","text":"Where should I go?"},{"sender":"assistant","text":"Try Lisbon."},
+ {"sender":"human","text":"Why Lisbon?"},{"sender":"assistant","text":"Food and light."}]},
+ {"name":"Second chat","chat_messages":[
+ {"sender":"human","text":"Hi"},{"sender":"assistant","text":"Hello"},
+ {"sender":"human","text":"Bye"},{"sender":"assistant","text":"Bye now"}]}]`), 0o600)
+	tests := []struct {
+		arg, want, wantErr string
+	}{
+		{p, "# Planning a trip", "holds 2 conversations; this is the first (show " + p + "#2 for the second"},
+		{p + "#2", "# Second chat", ""},
+	}
+	for _, tt := range tests {
+		code, out, errOut := parley(t, "show", "--no-tui", tt.arg)
+		if code != exitOK || !strings.HasPrefix(out, tt.want) || !strings.Contains(out, tt.wantErr) {
+			t.Errorf("show %s: exit %d, output starts %q; want %q and %q\n%s", tt.arg, code, firstLine(out), tt.want, tt.wantErr, errOut)
+		}
+	}
+	if code, _, errOut := parley(t, "show", "--no-tui", p+"#3"); code != exitUsage || !strings.Contains(errOut, "holds 2 conversations; give "+p+"#1 to "+p+"#2") {
+		t.Errorf("show #3: exit %d, %q; want a usage error naming #1 to #2", code, errOut)
+	}
+}
+
+func firstLine(s string) string { l, _, _ := strings.Cut(s, "\n"); return l }

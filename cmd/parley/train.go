@@ -24,7 +24,8 @@ func newTrainCmd() *cobra.Command {
 		Short: "Fit the loop rule's model on labelled transcripts and report cross-validated figures",
 		Long: `train fits the loop rule's model (a small logistic model over each
 message's signals) on labelled transcripts: NAME.md (or any layout check
-reads) with NAME.expect.yaml beside it. It prints how the fitted model
+reads) with NAME.expect.yaml beside it, or a row in the nearest
+labels.json above it, as check reads labels. It prints how the fitted model
 scores on each folder, K-fold cross-validated figures within each folder
 and, given several folders, each folder scored by a model fitted on the
 others. Where the cross-validated figures fall far below the fitted ones,

@@ -67,3 +67,28 @@ func TestSummarySumsCostPerPairAndPerModel(t *testing.T) {
 		}
 	}
 }
+
+// A scripted, replayed or human side sends no request: its messages cost
+// nothing, so an offline batch has no cost to report, and a replayed side
+// facing a live model leaves the live side's cost alone.
+func TestSidesThatSendNoRequestCostNothing(t *testing.T) {
+	u := &transcripts.Usage{PromptTokens: 1000, CompletionTokens: 1000, TotalTokens: 2000}
+	run := func(agents []transcripts.AgentInfo) Result {
+		tr := &transcripts.Transcript{Title: agents[0].Name + " ↔ " + agents[1].Name, Run: &transcripts.Run{Agents: agents,
+			Stop: &transcripts.Stop{Kind: transcripts.StopExhausted, Policy: "exhausted"}},
+			Messages: []transcripts.Message{{Speaker: agents[0].Name, Content: "a", Usage: u}, {Speaker: agents[1].Name, Content: "b", Usage: u}}}
+		return ResultFromTranscript(tr, nil)
+	}
+	offline := Summarize(&Manifest{ID: "x", Jobs: make([]PlannedJob, 1)},
+		[]Result{run([]transcripts.AgentInfo{{Name: "A", Type: "scripted"}, {Name: "B", Type: "human"}})}, time.Second)
+	var md strings.Builder
+	offline.Markdown(&md)
+	if c := offline.Cost; c.Unknown != 0 || c.Estimated != 0 || strings.Contains(md.String(), "## Cost") {
+		t.Errorf("an offline batch's cost is %+v and its summary says:\n%s", c, md.String())
+	}
+	mixed := Summarize(&Manifest{ID: "x", Jobs: make([]PlannedJob, 1)},
+		[]Result{run([]transcripts.AgentInfo{{Name: "Kimi K2", Type: "replay"}, {Name: "4o", Type: "openai", Model: "openai/gpt-4o"}})}, time.Second)
+	if c := mixed.Cost; c.Unknown != 0 || c.Estimated != 1 || math.Abs(c.USD-0.0125) > 1e-9 {
+		t.Errorf("replay against gpt-4o costs %+v; want gpt-4o's one estimated message, $0.0125", c)
+	}
+}

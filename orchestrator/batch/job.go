@@ -375,9 +375,11 @@ func ResultFromTranscript(t *transcripts.Transcript, p policy.Policy) Result {
 	tokens := map[string]*AgentTokens{}
 	var order []string
 	models := map[string]string{}
+	free := map[string]bool{} // scripted, replayed and human sides send no request
 	if t.Run != nil {
 		for _, a := range t.Run.Agents {
 			models[a.Name] = a.Model
+			free[a.Name] = a.Type == configs.TypeScripted || a.Type == configs.TypeReplay || a.Type == configs.TypeHuman
 		}
 	}
 	costs := map[string]*AgentCost{}
@@ -400,7 +402,9 @@ func ResultFromTranscript(t *transcripts.Transcript, p policy.Policy) Result {
 				costs[m.Speaker] = ac
 				costOrder = append(costOrder, m.Speaker)
 			}
-			ac.Cost.Add(pricing.Of(m, models[m.Speaker]))
+			if !free[m.Speaker] {
+				ac.Cost.Add(pricing.Of(m, models[m.Speaker]))
+			}
 		}
 		if m.Usage != nil && m.Origin == transcripts.OriginAgent {
 			at := tokens[m.Speaker]
@@ -447,6 +451,9 @@ func ResultFromTranscript(t *transcripts.Transcript, p policy.Policy) Result {
 }
 
 // replayPolicies finds where each rule of p, alone, would have stopped msgs.
+// Rules of one name (the default set's three end_token rules) make one
+// result, the earliest stop among them, so the summary counts each run
+// once per row.
 func replayPolicies(p policy.Policy, msgs []transcripts.Message) (int, []PolicyResult) {
 	ceiling := 0
 	for _, pr := range p.Check(nil).Progress {
@@ -471,9 +478,28 @@ func replayPolicies(p policy.Policy, msgs []transcripts.Message) (int, []PolicyR
 		if r.StopsAt > 0 && ceiling > r.StopsAt {
 			r.Saved = ceiling - r.StopsAt
 		}
-		out = append(out, r)
+		out = mergeResult(out, r)
 	}
 	return ceiling, out
+}
+
+// mergeResult adds r to out, or folds it into the result of the same name
+// already there, keeping the earlier stop.
+func mergeResult(out []PolicyResult, r PolicyResult) []PolicyResult {
+	for i := range out {
+		if out[i].Policy != r.Policy {
+			continue
+		}
+		e := &out[i]
+		if r.StopsAt > 0 && (e.StopsAt == 0 || r.StopsAt < e.StopsAt) {
+			e.StopsAt, e.Saved = r.StopsAt, r.Saved
+		}
+		if e.Skipped == "" || r.Skipped == "" {
+			e.Skipped = ""
+		}
+		return out
+	}
+	return append(out, r)
 }
 
 // leaves flattens any: groups; an all: group counts as one rule. Rules

@@ -365,14 +365,15 @@ func (p *Progress) Snapshot() Snapshot {
 
 // Rates works out the messages a second (this session's) and the time
 // left from the counts and the time elapsed; no ETA until a conversation
-// has finished.
+// has finished, nor once one was interrupted: the batch is stopping, and
+// the rest waits for --resume.
 func (s *Snapshot) Rates() {
 	s.MessagesPerSecond, s.ETA = 0, 0
 	if secs := s.Elapsed.Seconds(); secs > 0 {
 		s.MessagesPerSecond = float64(max(s.Messages-s.MessagesBefore, 0)) / secs
 	}
 	finished := s.Done + s.Failed + s.Interrupted
-	if left := s.Total - s.Skipped - finished; finished > 0 && left > 0 {
+	if left := s.Total - s.Skipped - finished; finished > 0 && left > 0 && s.Interrupted == 0 {
 		s.ETA = time.Duration(float64(s.Elapsed) / float64(finished) * float64(left))
 	}
 }

@@ -35,6 +35,29 @@ func TestSummaryCountsAgreeInNumber(t *testing.T) {
 	}
 }
 
+// A progress line gives the time left while the batch runs, and none
+// once Ctrl-C has interrupted a conversation: the rest waits for --resume.
+func TestProgressGivesNoETAOnceInterrupted(t *testing.T) {
+	tests := []struct {
+		name    string
+		snap    Snapshot
+		wantETA bool
+	}{
+		{"running", Snapshot{Total: 6, Done: 2, Running: 2, Elapsed: 4 * time.Second}, true},
+		{"nothing finished yet", Snapshot{Total: 6, Running: 2, Elapsed: 4 * time.Second}, false},
+		{"interrupted", Snapshot{Total: 6, Done: 2, Interrupted: 1, Running: 1, Elapsed: 4 * time.Second}, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s := tt.snap
+			s.Rates()
+			if got := strings.Contains(s.Line(), "ETA"); got != tt.wantETA {
+				t.Errorf("progress says %q; want an ETA: %v", s.Line(), tt.wantETA)
+			}
+		})
+	}
+}
+
 func TestMostAtOnceCountsOnlyTheRunsThatOverlapped(t *testing.T) {
 	t0 := time.Date(2026, 11, 30, 12, 0, 0, 0, time.UTC)
 	at := func(s int) time.Time { return t0.Add(time.Duration(s) * time.Second) }

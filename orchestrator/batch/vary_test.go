@@ -1,6 +1,7 @@
 package batch
 
 import (
+	"fmt"
 	"reflect"
 	"strings"
 	"testing"
@@ -280,6 +281,39 @@ func TestAPathNamesAKnownField(t *testing.T) {
 	for _, ok := range []string{"roster.runs=1,2", "seed=1..3", "title=a,b", "agents[0].model=m,n"} {
 		if _, err := ParseVary(ok); err != nil {
 			t.Errorf("--vary %s: %v", ok, err)
+		}
+	}
+}
+
+// The default set has three end_token rules ([END], ^C^C, <CAMEL_TASK_DONE>);
+// a run gets one end_token row, at the earliest of their stops, so the
+// summary counts each run once per row, not three times.
+func TestResultMergesRulesOfOneName(t *testing.T) {
+	var msgs []transcripts.Message
+	for i := range 10 {
+		text := fmt.Sprintf("message %d brings something new: %d apples", i+1, 7*i)
+		if i == 5 {
+			text = "$ exit\n^C^C"
+		}
+		msgs = append(msgs, transcripts.Message{Speaker: []string{"A", "B"}[i%2], Content: text})
+	}
+	r := ResultFromTranscript(&transcripts.Transcript{Title: "A ↔ B", Messages: msgs}, policy.Default())
+	seen := map[string]int{}
+	for _, p := range r.Policies {
+		seen[p.Policy]++
+	}
+	if seen["end_token"] != 1 {
+		t.Fatalf("%d end_token results in %+v; want one for the default set's three end_token rules", seen["end_token"], r.Policies)
+	}
+	for _, p := range r.Policies {
+		if p.Policy == "end_token" && (p.StopsAt != 6 || p.Saved != 994) {
+			t.Errorf("end_token = %+v; want the hang-up's stop at 6, saving 994", p)
+		}
+	}
+	sum := Summarize(&Manifest{}, []Result{r, r}, 0)
+	for _, p := range sum.Policies {
+		if p.Policy == "end_token" && (p.Runs != 2 || p.WouldStop != 2) {
+			t.Errorf("end_token summary = %+v; want 2 runs, 2 that it would stop", p)
 		}
 	}
 }

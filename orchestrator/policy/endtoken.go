@@ -71,10 +71,12 @@ func (p EndToken) Check(msgs []transcripts.Message) Verdict {
 		return 1
 	}, nil)
 	run, first, last := 0, 0, 0 // the run, and its first and last message's numbers
+	who := ""                   // the last message's speaker
 	if k := len(runs); k > 0 {
 		run = min(runs[k-1], per*limit)
 		if run > 0 {
 			first, last = int(idx[k-run])+1, int(idx[k-1])+1
+			who = msgs[idx[k-1]].Speaker
 		}
 	}
 	m.mu.Unlock()
@@ -91,7 +93,7 @@ func (p EndToken) Check(msgs []transcripts.Message) Verdict {
 		if p.Messages > 0 {
 			v.Reason = fmt.Sprintf("%d consecutive messages used %s (messages %d to %d)", limit, p.Token, first, last)
 			if limit == 1 {
-				v.Reason = fmt.Sprintf("message %d used %s", last, p.Token)
+				v.Reason = fmt.Sprintf("%s hung up with %s at message %d", who, p.Token, last)
 			}
 		}
 	}

@@ -62,6 +62,15 @@ func init() {
 		if c.Exchanges < 0 || c.Messages < 0 {
 			return nil, lineErr(n, "end_token counts must not be negative")
 		}
+		// A count written as 0 would silently mean the default, 2 exchanges.
+		for _, f := range []struct {
+			name string
+			v    int
+		}{{"exchanges", c.Exchanges}, {"messages", c.Messages}} {
+			if at := fieldNode(n, f.name); at != n && f.v == 0 {
+				return nil, lineErr(at, fmt.Sprintf("end_token.%s is 0, which counts nothing; give 1 or more (messages: 1 stops at the first message that uses the token), or leave it out for exchanges: 2", f.name))
+			}
+		}
 		if c.Exchanges > 0 && c.Messages > 0 {
 			return nil, lineErr(n, "end_token takes exchanges or messages, not both")
 		}

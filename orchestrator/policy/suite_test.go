@@ -147,7 +147,7 @@ func TestEndToken(t *testing.T) {
 		{"one exchange", "end_token: {exchanges: 1}", []string{"hi", "bye [END]", "bye [END]", "x"}, 3, "[END], one right after the other (messages 2 and 3)"},
 		{"two exchanges need four in a row", "end_token: {exchanges: 2}", []string{"[END]", "x", "[END]", "[END]", "[END]", "[END]"}, 6, "2 consecutive exchanges (messages 3 to 6)"},
 		{"messages count", "end_token: {token: '^C^C', messages: 3}", []string{"^C^C", "^C^C", "^C^C"}, 3, "3 consecutive messages used ^C^C (messages 1 to 3)"},
-		{"one message", "end_token: {token: '^C^C', messages: 1}", []string{"hi", "^C^C"}, 2, "message 2 used ^C^C"},
+		{"one message", "end_token: {token: '^C^C', messages: 1}", []string{"hi", "^C^C"}, 2, "B hung up with ^C^C at message 2"},
 		{"bare ignores the token inside text", "end_token: {match: bare, exchanges: 1}", []string{"ok [END]", "ok [END]", "[END]", " [END]\n"}, 4, "[END]"},
 		{"line needs the token alone on a line", "end_token: {match: line, exchanges: 1}", []string{"done [END]", "done\n[END]", "bye\n  [END]  "}, 3, "[END]"},
 		{"short form names the token", "end_token: '<CAMEL_TASK_DONE>'", []string{"<CAMEL_TASK_DONE>", "<CAMEL_TASK_DONE>", "<CAMEL_TASK_DONE>", "<CAMEL_TASK_DONE>"}, 4, "<CAMEL_TASK_DONE>"},
@@ -367,6 +367,8 @@ func TestParseErrors(t *testing.T) {
 		{"judge needs a model", "judge: {provider: openai}\n", "judge needs a model"},
 		{"judge unknown field", "judge:\n  model: m\n  provider: openai\n  api_key: sk-secret\n", `line 4: unknown field "api_key"`},
 		{"min_messages", "min_messages: 0\n", "min_messages must be a whole number"},
+		{"end_token messages 0", "end_token:\n  token: '^C^C'\n  messages: 0\n", "line 3: end_token.messages is 0, which counts nothing"},
+		{"end_token exchanges 0", "end_token: {exchanges: 0}\n", "line 1: end_token.exchanges is 0, which counts nothing"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -615,10 +617,10 @@ func TestDefaultEndsAtAOneSidedHangUp(t *testing.T) {
 		at   int
 		why  string
 	}{
-		{"^C^C alone on a line", "enough for today.\n^C^C", 5, "message 5 used ^C^C"},
+		{"^C^C alone on a line", "enough for today.\n^C^C", 5, "A hung up with ^C^C at message 5"},
 		{"^C^C on a command line", "simulator@anthropic:~$ sleep 9 ^C^C", 0, ""},
 		{"^C^C in prose", "you can always end with ^C^C if you like", 0, ""},
-		{"the task-done token", "<CAMEL_TASK_DONE>", 5, "message 5 used <CAMEL_TASK_DONE>"},
+		{"the task-done token", "<CAMEL_TASK_DONE>", 5, "A hung up with <CAMEL_TASK_DONE> at message 5"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

@@ -111,6 +111,14 @@ func (p *Progress) partial(info *jetstream.ObjectInfo) {
 	p.running[job] = partialTally{n, in, out}
 }
 
+// Before reports whether job id had its result stored before this
+// session began following the batch.
+func (p *Progress) Before(id string) bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.before[id]
+}
+
 // Record counts a job's stored result, once.
 func (p *Progress) Record(r Record) {
 	p.mu.Lock()

@@ -1,0 +1,66 @@
+package analysis
+
+import (
+	"strings"
+	"testing"
+
+	"gopkg.in/yaml.v3"
+
+	"github.com/parleyhq/parley/orchestrator/policy"
+)
+
+// An end_token sweep varies the rules that count the way it names: the
+// default set's hang-up rules count messages, so an exchanges sweep
+// leaves them alone instead of making each rule take both.
+func TestSweepEndTokenCountsTheWayItsRulesDo(t *testing.T) {
+	tests := []struct {
+		name, policy, sweep string
+		want                []string // in every point's policy
+		wantErr             string
+	}{
+		{"exchanges over the default set", policy.DefaultYAML, "end_token.exchanges=3,6", []string{`token: "[END]", exchanges: `, `token: "^C^C", messages: 1`, `token: "<CAMEL_TASK_DONE>", messages: 1`}, ""},
+		{"messages over the default set", policy.DefaultYAML, "end_token.messages=2", []string{`token: "[END]", exchanges: 10`, `token: "^C^C", messages: 2`}, ""},
+		{"the short form", "any:\n  - end_token: \"[END]\"\n", "end_token.exchanges=3", []string{"[END]", "exchanges"}, ""},
+		{"only rules that count the other way", "any:\n  - end_token: {token: \"^C^C\", messages: 1}\n", "end_token.exchanges=3", nil,
+			`the policy's end_token rules count messages, not exchanges; sweep end_token.messages instead`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var n yaml.Node
+			if err := yaml.Unmarshal([]byte(tt.policy), &n); err != nil {
+				t.Fatal(err)
+			}
+			grid, err := ParseSweeps([]string{tt.sweep})
+			if err != nil {
+				t.Fatal(err)
+			}
+			points, err := Points(&n, grid)
+			if tt.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+					t.Fatalf("err = %v; want %q", err, tt.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, pt := range points {
+				out, err := yaml.Marshal(pt.Node)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if _, err := policy.Parse(pt.Node); err != nil {
+					t.Errorf("%v: %v\n%s", pt.Settings, err, out)
+				}
+				for _, w := range tt.want {
+					if w == `token: "[END]", exchanges: ` {
+						w += pt.Settings["end_token.exchanges"]
+					}
+					if !strings.Contains(string(out), w) {
+						t.Errorf("%v: the policy lacks %q:\n%s", pt.Settings, w, out)
+					}
+				}
+			}
+		})
+	}
+}
