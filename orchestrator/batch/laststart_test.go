@@ -4,10 +4,8 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"net/http"
 	"os"
 	"path/filepath"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -20,14 +18,7 @@ import (
 // by this machine's clock, not its first start, which this clock has not
 // reached yet.
 func TestAContinuedRunStartsAtItsResumeWhateverTheFirstClockSaid(t *testing.T) {
-	var down atomic.Bool
-	down.Store(true)
-	srv := openaitest.Start(t, func(r openaitest.Request) openaitest.Reply {
-		if down.Load() && len(r.Body.Messages) >= 4 {
-			return openaitest.Error(http.StatusBadRequest, "The provider is down.")
-		}
-		return talk(r)
-	})
+	srv, down := outageServer(t)
 	m, err := Plan("", []*configs.Scenario{scenario(t, pairYAML(srv.URL, ""))}, 1, 1, nil, time.Now())
 	if err != nil {
 		t.Fatal(err)

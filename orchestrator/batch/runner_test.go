@@ -340,15 +340,7 @@ func TestAFailedConversationDoesNotStopTheOthers(t *testing.T) {
 // failures, and with RetryFailed continues each failed conversation from
 // its last message on disk until it ends as the others did.
 func TestRetryFailedContinuesWhatAnErrorStopped(t *testing.T) {
-	var down atomic.Bool
-	down.Store(true)
-	srv := openaitest.Start(t, func(r openaitest.Request) openaitest.Reply {
-		// The third message of each conversation meets the outage.
-		if down.Load() && len(r.Body.Messages) >= 4 {
-			return openaitest.Error(http.StatusBadRequest, "The provider is down.")
-		}
-		return talk(r)
-	})
+	srv, down := outageServer(t)
 	r := runner(t, []*configs.Scenario{scenario(t, pairYAML(srv.URL, ""))}, 4, 2)
 	if sum, err := r.Run(context.Background()); err != nil || sum.Failed != 4 {
 		t.Fatalf("first run: %v, failed %d; want all 4 failed", err, sum.Failed)
@@ -819,4 +811,18 @@ func TestPooledConnectionsHoldSmallBuffers(t *testing.T) {
 		t.Errorf("each connection holds a %d-byte read buffer and a %d-byte write buffer (0: 4 KiB); want at most 1 KiB each",
 			base.ReadBufferSize, base.WriteBufferSize)
 	}
+}
+
+// outageServer talks as talk does, but while down is set (as it is at
+// first) the third message of each conversation meets an outage.
+func outageServer(t *testing.T) (*openaitest.Server, *atomic.Bool) {
+	var down atomic.Bool
+	down.Store(true)
+	srv := openaitest.Start(t, func(r openaitest.Request) openaitest.Reply {
+		if down.Load() && len(r.Body.Messages) >= 4 {
+			return openaitest.Error(http.StatusBadRequest, "The provider is down.")
+		}
+		return talk(r)
+	})
+	return srv, &down
 }
