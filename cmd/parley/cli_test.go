@@ -129,6 +129,40 @@ func TestMissingKeyNamesTheVariableAndTheAgent(t *testing.T) {
 	}
 }
 
+// validate checks what run would stage: a file with --set, and the quick
+// form's --agent pair, with the same sentences run gives.
+func TestValidateChecksWhatRunWouldStage(t *testing.T) {
+	t.Setenv("XAI_API_KEY", "")
+	p := filepath.Join(t.TempDir(), "s.yaml")
+	os.WriteFile(p, []byte("agents:\n  - {name: A, type: scripted, lines: [hi]}\n  - {name: B, provider: ollama, model: llama3.2}\n"), 0o600)
+	cases := []struct {
+		name string
+		args []string
+		code int
+		want string // in stdout or stderr
+	}{
+		{"the file as it is", []string{p}, exitOK, p + ": ok: A ↔ B, A opens"},
+		{"a --set that holds", []string{"--set", "opening=Hello", p}, exitOK, p + ": ok: A ↔ B"},
+		{"a --set that breaks it", []string{"--set", "agents[1].temperature=5", p}, exitUsage,
+			p + `: with --set agents[1].temperature=5: agent "B": temperature: 5 is outside 0 to 2`},
+		{"an --agent pair without its key", []string{"--agent", "xai:grok-4", "--agent", "ollama:llama3.2"}, exitUsage,
+			`agent "grok-4" needs an API key: the environment variable XAI_API_KEY is not set`},
+		{"an --agent pair, offline", []string{"--offline", "--agent", "xai:grok-4", "--agent", "ollama:llama3.2"}, exitOK,
+			"the command line: ok: grok-4 ↔ llama3.2, grok-4 opens"},
+		{"an --agent pair and a file", []string{"--agent", "xai:grok-4", "--agent", "ollama:llama3.2", p}, exitUsage,
+			"give scenario files or --agent twice, not both"},
+		{"--opening without --agent", []string{"--opening", "hi", p}, exitUsage, "--system, --opening and --title go with --agent"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			code, out, errOut := parley(t, append([]string{"validate"}, c.args...)...)
+			if code != c.code || !strings.Contains(out+errOut, c.want) {
+				t.Errorf("exit %d, want %d; output:\n%s%s\nwant %q", code, c.code, out, errOut, c.want)
+			}
+		})
+	}
+}
+
 func TestValidateReportsEveryProblemAsJSON(t *testing.T) {
 	t.Setenv("OPENAI_API_KEY", "sk-never-printed")
 	dir := t.TempDir()

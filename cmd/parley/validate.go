@@ -2,8 +2,10 @@ package main
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
+	"strings"
 	"text/tabwriter"
 
 	"github.com/spf13/cobra"
@@ -41,24 +43,53 @@ type problem struct {
 
 func newValidateCmd() *cobra.Command {
 	var asJSON, offline bool
+	var sf scenarioFlags
 	c := &cobra.Command{
 		Use:   "validate SCENARIO.yaml...",
 		Short: "Check scenarios without running them: every problem in each file, and the API keys they need",
 		Long: `Check scenarios without running them. Every problem in each file is
 reported with its line, and each agent's API key variable must be set
 (--offline skips that check). - reads a scenario from standard input.
-parley doctor SCENARIO also reaches each endpoint.`,
+--set checks each file as run --set would stage it, and --agent twice
+checks the scenario run --agent would stage. parley doctor SCENARIO also
+reaches each endpoint.`,
 		Args: func(cmd *cobra.Command, args []string) error {
-			if len(args) == 0 {
-				return usageErr(fmt.Errorf("validate takes one or more scenario files, such as configs/demo.yaml"))
+			if len(args) == 0 && !sf.quick() {
+				return usageErr(fmt.Errorf("validate takes one or more scenario files, such as configs/demo.yaml, or two --agent PROVIDER:MODEL flags"))
 			}
 			return nil
 		},
 		RunE: func(cmd *cobra.Command, args []string) error {
 			bad := 0
 			enc := json.NewEncoder(cmd.OutOrStdout())
-			for _, path := range args {
-				v := validateOne(cmd.InOrStdin(), path, offline)
+			paths := args
+			if sf.quick() {
+				if len(args) > 0 {
+					return usageErr(fmt.Errorf("give scenario files or --agent twice, not both"))
+				}
+				paths = []string{configs.QuickSource}
+			}
+			for _, path := range paths {
+				load := func() (*configs.Scenario, error) { return loadScenario(cmd.InOrStdin(), path) }
+				if sf.quick() || len(sf.sets) > 0 || sf.system != "" || sf.opening != "" || sf.title != "" {
+					load = func() (*configs.Scenario, error) {
+						if sf.quick() {
+							return sf.load(cmd, nil)
+						}
+						s, err := sf.load(cmd, []string{path})
+						var probs configs.Problems
+						if len(sf.sets) > 0 && errors.As(err, &probs) {
+							// Each problem in the scenario says it is the
+							// file with --set.
+							for _, p := range probs {
+								p.Msg = "with --set " + strings.Join(sf.sets, " --set ") + ": " + p.Msg
+							}
+							return nil, probs
+						}
+						return s, err
+					}
+				}
+				v := validateOne(path, load, offline)
 				if !v.OK {
 					bad++
 				}
@@ -71,22 +102,24 @@ parley doctor SCENARIO also reaches each endpoint.`,
 				printValidation(cmd.OutOrStdout(), cmd.ErrOrStderr(), v)
 			}
 			if bad > 0 {
-				return usageErr(fmt.Errorf("%s %s problems", ofN(bad, len(args), "scenario", "scenarios"), pick(bad, "has", "have")))
+				return usageErr(fmt.Errorf("%s %s problems", ofN(bad, len(paths), "scenario", "scenarios"), pick(bad, "has", "have")))
 			}
 			return nil
 		},
 	}
 	c.Flags().BoolVar(&asJSON, "json", false, "print one JSON object per scenario: file, ok, title, agents and problems")
 	c.Flags().BoolVar(&offline, "offline", false, "do not require the API key variables to be set")
+	sf.register(c)
 	return c
 }
 
-func validateOne(stdin io.Reader, path string, offline bool) validation {
+// validateOne checks the scenario that load reads from path.
+func validateOne(path string, load func() (*configs.Scenario, error), offline bool) validation {
 	v := validation{File: path, Problems: []problem{}}
 	if path == "-" {
 		v.File = "stdin"
 	}
-	s, err := loadScenario(stdin, path)
+	s, err := load()
 	var probs configs.Problems
 	if err != nil {
 		probs = configs.AsProblems(err)
