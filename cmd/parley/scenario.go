@@ -46,6 +46,12 @@ func (f *scenarioFlags) register(c *cobra.Command) {
 	fl.StringArrayVar(&f.sets, "set", nil, "set a scenario field, FIELD=VALUE, with the paths batch --vary takes (repeatable)")
 }
 
+// setsClause is "with --set A=1 --set B=2", naming the values --set gave,
+// for a sentence about what they made of the scenario.
+func (f *scenarioFlags) setsClause() string {
+	return "with --set " + strings.Join(f.sets, " --set ")
+}
+
 // quick reports whether the flags give the whole scenario.
 func (f *scenarioFlags) quick() bool { return len(f.agents) > 0 }
 
@@ -106,7 +112,7 @@ func (f *scenarioFlags) load(cmd *cobra.Command, args []string) (*configs.Scenar
 				p.Line = 0
 			}
 		}
-		return nil, fmt.Errorf("with --set %s: %w", strings.Join(f.sets, " --set "), err)
+		return nil, fmt.Errorf("%s: %w", f.setsClause(), err)
 	}
 	return s, err
 }

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"strings"
 	"text/tabwriter"
 
 	"github.com/spf13/cobra"
@@ -82,7 +81,7 @@ reaches each endpoint.`,
 							// Each problem in the scenario says it is the
 							// file with --set.
 							for _, p := range probs {
-								p.Msg = "with --set " + strings.Join(sf.sets, " --set ") + ": " + p.Msg
+								p.Msg = sf.setsClause() + ": " + p.Msg
 							}
 							return nil, probs
 						}
