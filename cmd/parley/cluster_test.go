@@ -432,38 +432,18 @@ func TestAQueuedBatchFollowedOverTwoSessionsIsSummarizedWhole(t *testing.T) {
 	out := filepath.Join(dir, "batch")
 	qdir := filepath.Join(dir, "q")
 
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	stdout, stderr := &syncBuffer{}, &syncBuffer{}
-	go func() {
-		// Each conversation takes two seconds: interrupt the first two
-		// midway.
-		for !strings.Contains(stdout.String(), "Batch ") {
-			time.Sleep(5 * time.Millisecond)
-		}
-		time.Sleep(800 * time.Millisecond)
-		cancel()
-	}()
-	code := run(ctx, []string{"batch", scenario, "-n", "6", "-j", "2", "--queue", "embedded", "--queue-dir", qdir,
-		"--ack-wait", "1s", "--out", out, "--plain"}, strings.NewReader(""), stdout, stderr)
-	if code != exitInterrupted {
-		t.Fatalf("exit %d; want %d\nstdout:\n%s\nstderr:\n%s", code, exitInterrupted, stdout.String(), stderr.String())
-	}
+	// Each conversation takes two seconds: interrupt the first two midway.
+	stdout := interruptQueuedBatch(t, scenario, out, qdir, 6, 2, "Batch ", 800*time.Millisecond)
 	first := readSummaryJSON(t, out)
 	if first.Unfinished != 2 || first.Done != 0 || first.NotStarted != 4 || first.Parallel != 0 {
 		t.Errorf("after the interruption: %d done, %d handed to workers, %d not started, parallel %d; want the two running handed to workers, and no -j\n%s",
-			first.Done, first.Unfinished, first.NotStarted, first.Parallel, stdout.String())
+			first.Done, first.Unfinished, first.NotStarted, first.Parallel, stdout)
 	}
-	if strings.Contains(stdout.String(), "at a time\n") {
-		t.Errorf("a queued batch's summary names a -j as what ran:\n%s", stdout.String())
+	if strings.Contains(stdout, "at a time\n") {
+		t.Errorf("a queued batch's summary names a -j as what ran:\n%s", stdout)
 	}
 
-	stdout2, stderr2 := &syncBuffer{}, &syncBuffer{}
-	code = run(context.Background(), []string{"batch", "--resume", out, "--queue", "embedded", "--queue-dir", qdir, "--ack-wait", "1s", "--plain"},
-		strings.NewReader(""), stdout2, stderr2)
-	if code != exitOK {
-		t.Fatalf("resume: exit %d\nstdout:\n%s\nstderr:\n%s", code, stdout2.String(), stderr2.String())
-	}
+	stdout2 := resumeQueuedBatch(t, out, qdir)
 	second := readSummaryJSON(t, out)
 	st, err := batch.ReadState(out)
 	if err != nil {
@@ -480,7 +460,7 @@ func TestAQueuedBatchFollowedOverTwoSessionsIsSummarizedWhole(t *testing.T) {
 		t.Errorf("after the resume: %d done, %d handed to workers, %d not started, %d at once; want 6 done, 1 or 2 at once",
 			second.Done, second.Unfinished, second.NotStarted, second.MostAtOnce)
 	}
-	lines := strings.Split(strings.TrimSpace(stdout2.String()), "\n")
+	lines := strings.Split(strings.TrimSpace(stdout2), "\n")
 	var last string
 	for _, l := range lines {
 		if strings.Contains(l, " done: ") {
@@ -500,34 +480,16 @@ func TestAResumedQueuedBatchSaysOnlyWhatFinishesNow(t *testing.T) {
 	scenario := slowScenario(t, dir, 2, "30ms")
 	out := filepath.Join(dir, "batch")
 	qdir := filepath.Join(dir, "q")
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	stdout, stderr := &syncBuffer{}, &syncBuffer{}
-	go func() {
-		for !strings.Contains(stdout.String(), " done: ") {
-			time.Sleep(5 * time.Millisecond)
-		}
-		cancel()
-	}()
-	code := run(ctx, []string{"batch", scenario, "-n", "4", "-j", "1", "--queue", "embedded", "--queue-dir", qdir,
-		"--ack-wait", "1s", "--out", out, "--plain"}, strings.NewReader(""), stdout, stderr)
-	if code != exitInterrupted {
-		t.Fatalf("exit %d; want %d\nstdout:\n%s\nstderr:\n%s", code, exitInterrupted, stdout.String(), stderr.String())
-	}
+	stdout := interruptQueuedBatch(t, scenario, out, qdir, 4, 1, " done: ", 0)
 	var before []string
-	for _, l := range strings.Split(stdout.String(), "\n") {
+	for _, l := range strings.Split(stdout, "\n") {
 		if id, _, ok := strings.Cut(l, " done: "); ok {
 			before = append(before, id)
 		}
 	}
-	stdout2, stderr2 := &syncBuffer{}, &syncBuffer{}
-	code = run(context.Background(), []string{"batch", "--resume", out, "--queue", "embedded", "--queue-dir", qdir, "--ack-wait", "1s", "--plain"},
-		strings.NewReader(""), stdout2, stderr2)
-	if code != exitOK {
-		t.Fatalf("resume: exit %d\nstdout:\n%s\nstderr:\n%s", code, stdout2.String(), stderr2.String())
-	}
+	stdout2 := resumeQueuedBatch(t, out, qdir)
 	lines := 0
-	for _, l := range strings.Split(stdout2.String(), "\n") {
+	for _, l := range strings.Split(stdout2, "\n") {
 		id, _, ok := strings.Cut(l, " done: ")
 		if !ok {
 			continue
@@ -538,6 +500,43 @@ func TestAResumedQueuedBatchSaysOnlyWhatFinishesNow(t *testing.T) {
 		}
 	}
 	if lines != 4-len(before) {
-		t.Errorf("%d progress lines after resuming with %d of 4 finished; want %d\n%s", lines, len(before), 4-len(before), stdout2.String())
+		t.Errorf("%d progress lines after resuming with %d of 4 finished; want %d\n%s", lines, len(before), 4-len(before), stdout2)
 	}
+}
+
+// interruptQueuedBatch runs n conversations of scenario, j at a time, as
+// a batch on an embedded queue kept in qdir, recorded in out, and presses
+// Ctrl-C once its output holds mark and after has passed. The batch must
+// exit as interrupted; its output is returned.
+func interruptQueuedBatch(t *testing.T, scenario, out, qdir string, n, j int, mark string, after time.Duration) string {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	stdout, stderr := &syncBuffer{}, &syncBuffer{}
+	go func() {
+		for !strings.Contains(stdout.String(), mark) {
+			time.Sleep(5 * time.Millisecond)
+		}
+		time.Sleep(after)
+		cancel()
+	}()
+	code := run(ctx, []string{"batch", scenario, "-n", strconv.Itoa(n), "-j", strconv.Itoa(j), "--queue", "embedded", "--queue-dir", qdir,
+		"--ack-wait", "1s", "--out", out, "--plain"}, strings.NewReader(""), stdout, stderr)
+	if code != exitInterrupted {
+		t.Fatalf("exit %d; want %d\nstdout:\n%s\nstderr:\n%s", code, exitInterrupted, stdout.String(), stderr.String())
+	}
+	return stdout.String()
+}
+
+// resumeQueuedBatch resumes the batch in out on its embedded queue in
+// qdir, which must then finish; its output is returned.
+func resumeQueuedBatch(t *testing.T, out, qdir string) string {
+	t.Helper()
+	stdout, stderr := &syncBuffer{}, &syncBuffer{}
+	code := run(context.Background(), []string{"batch", "--resume", out, "--queue", "embedded", "--queue-dir", qdir, "--ack-wait", "1s", "--plain"},
+		strings.NewReader(""), stdout, stderr)
+	if code != exitOK {
+		t.Fatalf("resume: exit %d\nstdout:\n%s\nstderr:\n%s", code, stdout.String(), stderr.String())
+	}
+	return stdout.String()
 }
