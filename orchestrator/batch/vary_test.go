@@ -285,9 +285,9 @@ func TestAPathNamesAKnownField(t *testing.T) {
 	}
 }
 
-// The default set has three end_token rules ([END], ^C^C, <CAMEL_TASK_DONE>);
-// a run gets one end_token row, at the earliest of their stops, so the
-// summary counts each run once per row, not three times.
+// The default set has four end_token rules ([END], ^C^C, <CAMEL_TASK_DONE>
+// and TERMINATE); a run gets one end_token row, at the earliest of their
+// stops, so the summary counts each run once per row, not four times.
 func TestResultMergesRulesOfOneName(t *testing.T) {
 	var msgs []transcripts.Message
 	for i := range 10 {

@@ -496,10 +496,12 @@ const DefaultYAML = `any:
   # is said. Models sign off with [END] and go on with new substance.
   - end_token: {token: "[END]", exchanges: 10}
   # Hang-ups that other tools' protocols end a run on, sent by one side:
-  # ^C^C alone on a line (a simulated terminal's exit), and the task-done
-  # token the instructing side of a role-playing pair sends.
+  # ^C^C alone on a line (a simulated terminal's exit), the task-done
+  # token the instructing side of a role-playing pair sends, and
+  # TERMINATE alone on a line (an assistant agent's "the task is done").
   - end_token: {token: "^C^C", messages: 1, match: line}
   - end_token: {token: "<CAMEL_TASK_DONE>", messages: 1}
+  - end_token: {token: "TERMINATE", messages: 1, match: line}
 `
 
 // Default is the policy set parley uses when a scenario names none (see

@@ -621,6 +621,9 @@ func TestDefaultEndsAtAOneSidedHangUp(t *testing.T) {
 		{"^C^C on a command line", "simulator@anthropic:~$ sleep 9 ^C^C", 0, ""},
 		{"^C^C in prose", "you can always end with ^C^C if you like", 0, ""},
 		{"the task-done token", "<CAMEL_TASK_DONE>", 5, "A hung up with <CAMEL_TASK_DONE> at message 5"},
+		{"TERMINATE alone on the last line", "The parser is written and its tests pass.\n\nTERMINATE", 5, "A hung up with TERMINATE at message 5"},
+		{"TERMINATE in a simulated command's output", "TERMINATE SHADOW_THREAD [0x0007]\nprocess ended", 0, ""},
+		{"TERMINATE in prose", "reply TERMINATE when the task is done", 0, ""},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
