@@ -42,8 +42,8 @@ func (h *Human) Say(text string) error {
 }
 
 // Reply waits for the message handed over with Say and yields it, then a
-// final chunk with finish reason "stop". It leaves usage to the caller's
-// estimate. Cancelling ctx ends the wait with ctx's error; a message said
+// final chunk with finish reason "stop" and the usage of a line no model
+// was asked for: its tokens estimated, its cost nothing. Cancelling ctx ends the wait with ctx's error; a message said
 // later is kept for the next turn.
 func (h *Human) Reply(ctx context.Context, _ []Message) iter.Seq2[Chunk, error] {
 	return func(yield func(Chunk, error) bool) {
@@ -54,7 +54,7 @@ func (h *Human) Reply(ctx context.Context, _ []Message) iter.Seq2[Chunk, error] 
 			if !yield(Chunk{Text: text}, nil) {
 				return
 			}
-			yield(Chunk{FinishReason: "stop"}, nil)
+			yield(Chunk{FinishReason: "stop", Usage: freeUsage(text)}, nil)
 		}
 	}
 }

@@ -113,3 +113,24 @@ func TestHumanCancelKeepsLaterLine(t *testing.T) {
 		t.Fatalf("Reply = %q, %v", text, err)
 	}
 }
+
+// A typed line asked no model: its last chunk says so, with its tokens
+// estimated and a cost of 0, as a scripted or replayed line's does.
+func TestTypedAndScriptedLinesRecordNoCost(t *testing.T) {
+	h := NewHuman("Ada")
+	if err := h.Say("a line typed at the keyboard"); err != nil {
+		t.Fatal(err)
+	}
+	for name, agent := range map[string]Agent{"human": h, "scripted": NewScripted([]string{"a scripted line"}, 0)} {
+		var last Chunk
+		for ch, err := range agent.Reply(context.Background(), nil) {
+			if err != nil {
+				t.Fatalf("%s: %v", name, err)
+			}
+			last = ch
+		}
+		if u := last.Usage; last.FinishReason != "stop" || u == nil || u.Cost == nil || *u.Cost != 0 || !u.Estimated || u.CompletionTokens == 0 || u.PromptTokens != 0 {
+			t.Errorf("%s: last chunk %+v, usage %+v; want finish stop, estimated completion tokens, no prompt tokens, cost 0", name, last, u)
+		}
+	}
+}

@@ -66,7 +66,8 @@ func (s *Scripted) Reply(ctx context.Context, _ []Message) iter.Seq2[Chunk, erro
 }
 
 // streamText yields text in pieces of n runes, pausing pace between them,
-// then a final chunk with the finish reason and an estimated usage.
+// then a final chunk with the finish reason and the usage of a line no
+// model was asked for (freeUsage).
 func streamText(ctx context.Context, text string, pace time.Duration, n int, yield func(Chunk, error) bool) {
 	if n <= 0 {
 		n = 4
@@ -105,7 +106,16 @@ func streamText(ctx context.Context, text string, pace time.Duration, n int, yie
 			}
 		}
 	}
-	yield(Chunk{FinishReason: "stop", Usage: EstimateUsage("", text)}, nil)
+	yield(Chunk{FinishReason: "stop", Usage: freeUsage(text)}, nil)
+}
+
+// freeUsage is the usage of a line no model was asked for (scripted,
+// replayed or typed): its tokens estimated, and a cost of nothing, so
+// max_cost and the reports count it as free.
+func freeUsage(text string) *transcripts.Usage {
+	u := EstimateUsage("", text)
+	u.Cost = new(float64)
+	return u
 }
 
 // EstimateUsage guesses token counts where a provider reports none, at

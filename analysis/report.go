@@ -90,6 +90,12 @@ func Describe(it Item, newPolicy func() policy.Policy) Conversation {
 			model[m.Speaker] = m.Model
 		}
 	}
+	free := map[string]bool{} // replayed, scripted and human sides send no request and cost nothing
+	if it.Run != nil {
+		for _, a := range it.Run.Agents {
+			free[a.Name] = a.SendsNoRequest()
+		}
+	}
 	if model[c.Opener] != "" || model[c.Responder] != "" {
 		c.Models = []string{model[c.Opener], model[c.Responder]}
 	}
@@ -163,13 +169,17 @@ func Describe(it Item, newPolicy func() policy.Policy) Conversation {
 
 	c.use = map[string]SpeakerUse{}
 	for _, m := range msgs {
-		c.Cost.Add(pricing.Of(m, model[m.Speaker]))
+		cost := pricing.Of(m, model[m.Speaker])
+		if free[m.Speaker] {
+			cost = pricing.Cost{Source: pricing.Free}
+		}
+		c.Cost.Add(cost)
 		n := tokens(m)
 		c.Tokens += n
 		if m.Origin == transcripts.OriginAgent {
 			u := c.use[m.Speaker]
 			u.Tokens += n
-			u.Cost.Add(pricing.Of(m, model[m.Speaker]))
+			u.Cost.Add(cost)
 			c.use[m.Speaker] = u
 		}
 	}

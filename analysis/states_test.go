@@ -255,3 +255,32 @@ func TestFiringsKeepTheGuards(t *testing.T) {
 		t.Errorf("firings %+v, want %+v", got, want)
 	}
 }
+
+// A recording made before replayed and scripted lines recorded their cost
+// of 0 still reports them as free: the run's header says which sides asked
+// no model, and only the live side's cost counts.
+func TestDescribeCountsNoCostForSidesThatAskNoModel(t *testing.T) {
+	u := func() *transcripts.Usage {
+		return &transcripts.Usage{PromptTokens: 1000, CompletionTokens: 1000, TotalTokens: 2000, Estimated: true}
+	}
+	msgs := []transcripts.Message{
+		{Speaker: "Kimi K2", Content: "A question about tides?", Model: "moonshotai/kimi-k2-0905-preview", Usage: u()},
+		{Speaker: "4o", Content: "The moon pulls the sea.", Model: "openai/gpt-4o", Usage: u()},
+		{Speaker: "Kimi K2", Content: "And the sun?", Model: "moonshotai/kimi-k2-0905-preview", Usage: u()},
+		{Speaker: "4o", Content: "Less, being farther.", Model: "openai/gpt-4o", Usage: u()},
+	}
+	run := &transcripts.Run{Agents: []transcripts.AgentInfo{
+		{Name: "Kimi K2", Type: "replay", Model: "moonshotai/kimi-k2-0905-preview"},
+		{Name: "4o", Type: "openai", Model: "openai/gpt-4o"},
+	}}
+	c := Describe(Item{Name: "replayed", Run: run, Messages: msgs}, policy.Default)
+	live := Describe(Item{Name: "replayed", Run: run, Messages: msgs[1:2]}, policy.Default)
+	if c.Cost.Estimated != 2 || c.Cost.Unknown != 0 || c.Cost.USD != 2*live.Cost.USD || live.Cost.USD == 0 {
+		t.Errorf("cost %+v; want 4o's two estimated messages alone (each %v)", c.Cost, live.Cost.USD)
+	}
+	// Without the header, every side is taken to have asked its model.
+	all := Describe(Item{Name: "replayed", Messages: msgs}, policy.Default)
+	if all.Cost.Estimated != 4 {
+		t.Errorf("without a run header, cost %+v; want all four messages estimated", all.Cost)
+	}
+}

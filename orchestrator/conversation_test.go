@@ -567,3 +567,38 @@ func TestRateLimitWaitIsANoticeAndNotTimed(t *testing.T) {
 		t.Fatalf("message = %q, TTFT %v", m.Content, m.TTFT)
 	}
 }
+
+// A replayed or scripted side asks no model, so its messages cost
+// nothing, even when its seat names a priced model (as a replay of a
+// recorded gpt-4o does): max_cost never fires on them, and each message
+// records a cost of 0.
+func TestLinesNoModelWasAskedForCostNothing(t *testing.T) {
+	long := strings.Repeat("a sentence that would cost something if a model wrote it. ", 200)
+	a := agents.NewScripted([]string{long, long, long}, 0)
+	b := agents.NewScripted([]string{long, long, long}, 0)
+	s := seats(a, b)
+	s[0].Model, s[1].Model = "gpt-4o", "openai/gpt-4o"
+	var sink collect
+	rules := policy.Any{policy.MaxMessages{N: 100}, policy.MaxCost{USD: 0.000001}}
+	stop, err := New(Config{Seats: s, Policy: rules}).Run(context.Background(), &sink)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if stop.Kind != transcripts.StopExhausted {
+		t.Fatalf("stop = %+v; want the scripts to run out, not max_cost", stop)
+	}
+	n := 0
+	for _, e := range sink.events {
+		mf, ok := e.(MessageFinished)
+		if !ok || mf.Message.Origin != transcripts.OriginAgent {
+			continue
+		}
+		n++
+		if u := mf.Message.Usage; u == nil || u.Cost == nil || *u.Cost != 0 || u.CompletionTokens == 0 {
+			t.Errorf("message %d records usage %+v; want its tokens estimated and a cost of 0", mf.Index+1, u)
+		}
+	}
+	if n != 6 {
+		t.Errorf("%d messages recorded; want 6, three a side", n)
+	}
+}

@@ -81,6 +81,17 @@ type AgentInfo struct {
 	Settings  map[string]any `json:"settings,omitempty"`
 }
 
+// SendsNoRequest reports whether the agent answers without asking a model:
+// a replay of a recording, scripted lines or a person at the keyboard.
+// Its messages cost nothing.
+func (a AgentInfo) SendsNoRequest() bool {
+	switch a.Type {
+	case "replay", "scripted", "human":
+		return true
+	}
+	return false
+}
+
 // Event is something that happened during a run that is not a message:
 // a retry, a wait, an error, an operator action.
 type Event struct {

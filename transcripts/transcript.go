@@ -26,7 +26,8 @@ type Usage struct {
 	TotalTokens      int  `json:"total_tokens"`
 	Estimated        bool `json:"estimated,omitempty"` // the token counts were estimated
 	// Cost is what the provider said the request cost, in US dollars,
-	// when it said (OpenRouter does); nil when it did not.
+	// when it said (OpenRouter does); nil when it did not. A replayed,
+	// scripted or typed message, which asked no model, records 0.
 	Cost *float64 `json:"cost,omitempty"`
 }
 

@@ -379,7 +379,7 @@ func ResultFromTranscript(t *transcripts.Transcript, p policy.Policy) Result {
 	if t.Run != nil {
 		for _, a := range t.Run.Agents {
 			models[a.Name] = a.Model
-			free[a.Name] = a.Type == configs.TypeScripted || a.Type == configs.TypeReplay || a.Type == configs.TypeHuman
+			free[a.Name] = a.SendsNoRequest()
 		}
 	}
 	costs := map[string]*AgentCost{}
