@@ -37,6 +37,9 @@ func (p EndToken) Matches(content string) bool {
 	case MatchBare:
 		return strings.TrimSpace(content) == p.Token
 	case MatchLine:
+		if !strings.Contains(content, p.Token) {
+			return false // most messages: one fast scan, no line split
+		}
 		for line := range strings.Lines(content) {
 			if strings.TrimSpace(line) == p.Token {
 				return true
