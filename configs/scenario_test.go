@@ -7,6 +7,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/parleyhq/parley/transcripts"
 )
 
 func TestExamplesValidate(t *testing.T) {
@@ -192,4 +194,14 @@ func FuzzParse(f *testing.F) {
 			t.Fatalf("accepted a roster with %d agents beside it and %d pairs", len(s.Agents), len(s.Roster.PairList()))
 		}
 	})
+}
+
+// The agent types a run's header records are the ones transcripts reads
+// to tell the sides that ask no model (and cost nothing) from those that do.
+func TestAgentTypesThatAskNoModel(t *testing.T) {
+	for typ, asks := range map[string]bool{TypeOpenAI: true, TypeReplay: false, TypeScripted: false, TypeHuman: false} {
+		if got := (transcripts.AgentInfo{Type: typ}).SendsNoRequest(); got == asks {
+			t.Errorf("an agent of type %q: SendsNoRequest() = %v", typ, got)
+		}
+	}
 }
