@@ -4,6 +4,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -64,6 +65,53 @@ func TestDefaultSetOnTheCorpus(t *testing.T) {
 				t.Logf("%s improved to %d passed, %d cut early: raise testdata/corpus-figures.yaml", folder, got.Passed, got.Early)
 			}
 		})
+	}
+}
+
+// The generalisation ratchet: judged on the conversations of a speaker
+// (a model) it was not fitted on, the loop rule never passes fewer, or
+// cuts more short, than testdata/corpus-figures.yaml records under
+// unseen.
+func TestLoopRuleOnUnseenSpeakers(t *testing.T) {
+	needCorpus(t)
+	data, err := os.ReadFile("testdata/corpus-figures.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var want map[string]struct{ Unseen struct{ Passed, Early int } }
+	if err := yaml.Unmarshal(data, &want); err != nil {
+		t.Fatal(err)
+	}
+	var roots []string
+	for folder := range want {
+		roots = append(roots, filepath.Join(corpusDir, folder))
+	}
+	slices.Sort(roots)
+	files, err := Gather(roots)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var examples []Example
+	Each(files, func(it Item) Example { return NewExample(it, "[END]") },
+		func(e Example) { examples = append(examples, e) }, func(f File, err error) { t.Fatal(err) })
+	r, _, err := Train(examples, 5, "[END]")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, root := range roots {
+		w := want[filepath.Base(root)].Unseen
+		got, ok := r.Unseen[root]
+		if !ok {
+			t.Errorf("%s: no speaker could be judged unseen", root)
+			continue
+		}
+		if got.Passed < w.Passed || got.Early > w.Early {
+			t.Errorf("%s: each of %d speakers judged unseen: %d/%d passed, %d cut early; recorded %d passed, %d cut early",
+				root, r.Speakers[root], got.Passed, got.Labelled, got.Early, w.Passed, w.Early)
+		}
+		if got.Passed > w.Passed || got.Early < w.Early {
+			t.Logf("%s improved to %d passed, %d cut early unseen: raise testdata/corpus-figures.yaml", root, got.Passed, got.Early)
+		}
 	}
 }
 

@@ -13,11 +13,12 @@ import (
 // them: one vector per message (nil for moderator notes) and, for each,
 // whether the label puts it in a loop.
 type Example struct {
-	Name   string
-	Folder string
-	X      [][]float64
-	InLoop []bool
-	Label  *Label
+	Name     string
+	Folder   string
+	Speakers []string // who speaks in it, moderator notes aside, in order of first message
+	X        [][]float64
+	InLoop   []bool
+	Label    *Label
 }
 
 // NewExample computes a labelled item's signals.
@@ -35,7 +36,7 @@ func NewExample(it Item, token string) Example {
 			}
 		}
 	}
-	return Example{Name: it.Name, Folder: it.File.Root, X: x, InLoop: in, Label: it.Label}
+	return Example{Name: it.Name, Folder: it.File.Root, Speakers: transcriptSpeakers(it.Messages), X: x, InLoop: in, Label: it.Label}
 }
 
 // Fit trains a loop model on examples: a logistic regression with an L2

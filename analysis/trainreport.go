@@ -3,6 +3,7 @@ package analysis
 import (
 	"fmt"
 	"io"
+	"slices"
 
 	"github.com/parleyhq/parley/orchestrator/policy"
 )
@@ -11,10 +12,17 @@ import (
 // example, how it scores on each folder it saw, and cross-validated
 // figures that show how it does on conversations it did not see.
 type TrainingReport struct {
-	Folders  []string
-	Fitted   map[string]Tally // the model fitted on all, scored on each folder
-	KFold    map[string]Tally // k-fold within each folder
-	Across   map[string]Tally // fitted on the other folders, scored on this one
+	Folders []string
+	Fitted  map[string]Tally // the model fitted on all, scored on each folder
+	KFold   map[string]Tally // k-fold within each folder
+	Across  map[string]Tally // fitted on the other folders, scored on this one
+	// Unseen judges, for each speaker of a folder that takes part in at
+	// most half its conversations (a model, not a seat every run has),
+	// the conversations it takes part in by a model fitted on every
+	// conversation it does not, in any folder; a conversation of two such
+	// speakers is judged twice. Speakers counts them.
+	Unseen   map[string]Tally
+	Speakers map[string]int
 	K        int
 	Examples int
 }
@@ -26,7 +34,8 @@ func Train(examples []Example, k int, token string) (TrainingReport, *policy.Loo
 	if len(examples) == 0 {
 		return TrainingReport{}, nil, fmt.Errorf("no labelled transcripts to train on; give folders that hold NAME.md files with NAME.expect.yaml labels")
 	}
-	r := TrainingReport{Fitted: map[string]Tally{}, KFold: map[string]Tally{}, Across: map[string]Tally{}, K: k, Examples: len(examples)}
+	r := TrainingReport{Fitted: map[string]Tally{}, KFold: map[string]Tally{}, Across: map[string]Tally{},
+		Unseen: map[string]Tally{}, Speakers: map[string]int{}, K: k, Examples: len(examples)}
 	by := map[string][]Example{}
 	for _, e := range examples {
 		if _, ok := by[e.Folder]; !ok {
@@ -49,17 +58,60 @@ func Train(examples []Example, k int, token string) (TrainingReport, *policy.Loo
 			}
 			r.Across[f] = Evaluate(Fit(others, token, ""), by[f])
 		}
+		if t, n := unseenSpeakers(examples, by[f], token); n >= minUnseenSpeakers {
+			r.Unseen[f], r.Speakers[f] = t, n
+		}
 	}
 	return r, m, nil
+}
+
+// minUnseenSpeakers is the fewest speakers a folder's unseen-speaker
+// figure is made of: with fewer, it says little about speakers in general.
+const minUnseenSpeakers = 3
+
+// unseenSpeakers judges each speaker of folder that takes part in at most
+// half its conversations on those conversations, by a model fitted on
+// every example it takes no part in, and sums the tallies; n is how many
+// speakers were judged.
+func unseenSpeakers(all, folder []Example, token string) (t Tally, n int) {
+	runs := map[string]int{}
+	var order []string
+	for _, e := range folder {
+		for _, s := range e.Speakers {
+			if runs[s] == 0 {
+				order = append(order, s)
+			}
+			runs[s]++
+		}
+	}
+	for _, s := range order {
+		if 2*runs[s] > len(folder) {
+			continue // a seat every run has, such as "Claude 1"
+		}
+		var train, test []Example
+		for _, e := range all {
+			if !slices.Contains(e.Speakers, s) {
+				train = append(train, e)
+			}
+		}
+		for _, e := range folder {
+			if slices.Contains(e.Speakers, s) {
+				test = append(test, e)
+			}
+		}
+		t = addTally(t, Evaluate(Fit(train, token, ""), test))
+		n++
+	}
+	return t, n
 }
 
 // Print writes the report as a table.
 func (r TrainingReport) Print(w io.Writer) {
 	row := func(name string, t Tally, ok bool) string {
 		if !ok {
-			return fmt.Sprintf("  %-34s %s", name, "—")
+			return fmt.Sprintf("  %-37s %s", name, "—")
 		}
-		return fmt.Sprintf("  %-34s %d/%d passed, %d cut early, %d late", name, t.Passed, t.Labelled, t.Early, t.Late)
+		return fmt.Sprintf("  %-37s %d/%d passed, %d cut early, %d late", name, t.Passed, t.Labelled, t.Early, t.Late)
 	}
 	for _, f := range r.Folders {
 		fmt.Fprintf(w, "%s\n", f)
@@ -68,5 +120,11 @@ func (r TrainingReport) Print(w io.Writer) {
 		fmt.Fprintln(w, row(fmt.Sprintf("%d-fold cross-validated here", r.K), t, ok))
 		t, ok = r.Across[f]
 		fmt.Fprintln(w, row("fitted on the other folders", t, ok))
+		t, ok = r.Unseen[f]
+		name := "each speaker, fitted without"
+		if ok {
+			name = fmt.Sprintf("each of %d speakers, fitted without", r.Speakers[f])
+		}
+		fmt.Fprintln(w, row(name, t, ok))
 	}
 }

@@ -1,0 +1,76 @@
+package analysis
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/parleyhq/parley/transcripts"
+)
+
+// speakerExamples builds one labelled example per pair: eight messages of
+// substance, then an [END] echo from message 9 (labelled to stop by 15).
+func speakerExamples(folder string, pairs ...[2]string) []Example {
+	var out []Example
+	for i, p := range pairs {
+		msgs := conv(repeat(12, "[END]")...)
+		for j := range msgs {
+			msgs[j].Speaker = p[j%2]
+		}
+		stopBy := 15
+		it := Item{File: File{Path: fmt.Sprintf("%s/%d.md", folder, i), Root: folder}, Name: fmt.Sprintf("%d", i),
+			Messages: msgs, Label: &Label{StopAfter: 8, StopBy: &stopBy}}
+		out = append(out, NewExample(it, "[END]"))
+	}
+	return out
+}
+
+// A folder's unseen-speaker figure judges each speaker that takes part in
+// at most half its conversations on those conversations, by a model fitted
+// without them: a seat every run has is no such speaker, a conversation of
+// two such speakers is judged twice, and a folder with fewer than three of
+// them has no figure.
+func TestTrainJudgesEachSpeakerUnseen(t *testing.T) {
+	seats := speakerExamples("seats", [2]string{"Host", "kimi"}, [2]string{"Host", "grok"}, [2]string{"Host", "gpt"}, [2]string{"Host", "4o"})
+	models := speakerExamples("models", [2]string{"kimi", "grok"}, [2]string{"gpt", "4o"}, [2]string{"kimi", "gpt"}, [2]string{"grok", "4o"}, [2]string{"qwen", "mistral"})
+	few := speakerExamples("few", [2]string{"a", "b"}, [2]string{"a", "b"}, [2]string{"a", "c"})
+	all := append(append(append([]Example{}, seats...), models...), few...)
+	r, _, err := Train(all, 2, "[END]")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cases := []struct {
+		folder   string
+		speakers int // 0: no figure
+		judged   int
+	}{
+		{"seats", 4, 4},   // Host, in every run, is left out; each model once
+		{"models", 6, 10}, // every conversation twice
+		{"few", 0, 0},     // b and c qualify (a speaks in all three), too few
+	}
+	for _, c := range cases {
+		got, ok := r.Unseen[c.folder]
+		if (c.speakers > 0) != ok || r.Speakers[c.folder] != c.speakers || got.Labelled != c.judged {
+			t.Errorf("%s: figure %v, %d speakers, %d judged; want %d speakers, %d judged", c.folder, ok, r.Speakers[c.folder], got.Labelled, c.speakers, c.judged)
+		}
+	}
+	var b strings.Builder
+	r.Print(&b)
+	for _, want := range []string{"each of 4 speakers, fitted without", "each of 6 speakers, fitted without", "each speaker, fitted without"} {
+		if !strings.Contains(b.String(), want) {
+			t.Errorf("the report lacks %q:\n%s", want, b.String())
+		}
+	}
+}
+
+// The speakers of an example are those of its messages, in order, without
+// the moderator.
+func TestExampleSpeakers(t *testing.T) {
+	msgs := conv("one more")
+	msgs = append(msgs[:2], append([]transcripts.Message{{Speaker: transcripts.ModeratorSpeaker, Content: "a note", Origin: transcripts.OriginModerator}}, msgs[2:]...)...)
+	stopBy := 9
+	e := NewExample(Item{Name: "x", Messages: msgs, Label: &Label{StopAfter: 9, StopBy: &stopBy}}, "[END]")
+	if strings.Join(e.Speakers, ",") != "alice,bob" {
+		t.Errorf("speakers %v; want alice, bob", e.Speakers)
+	}
+}
