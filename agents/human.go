@@ -43,8 +43,9 @@ func (h *Human) Say(text string) error {
 
 // Reply waits for the message handed over with Say and yields it, then a
 // final chunk with finish reason "stop" and the usage of a line no model
-// was asked for: its tokens estimated, its cost nothing. Cancelling ctx ends the wait with ctx's error; a message said
-// later is kept for the next turn.
+// was asked for: its tokens estimated, its cost nothing. Cancelling ctx
+// ends the wait with ctx's error; a message said later is kept for the
+// next turn.
 func (h *Human) Reply(ctx context.Context, _ []Message) iter.Seq2[Chunk, error] {
 	return func(yield func(Chunk, error) bool) {
 		select {
