@@ -451,7 +451,7 @@ func ResultFromTranscript(t *transcripts.Transcript, p policy.Policy) Result {
 }
 
 // replayPolicies finds where each rule of p, alone, would have stopped msgs.
-// Rules of one name (the default set's three end_token rules) make one
+// Rules of one name (the default set's four end_token rules) make one
 // result, the earliest stop among them, so the summary counts each run
 // once per row.
 func replayPolicies(p policy.Policy, msgs []transcripts.Message) (int, []PolicyResult) {

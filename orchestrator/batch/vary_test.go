@@ -303,7 +303,7 @@ func TestResultMergesRulesOfOneName(t *testing.T) {
 		seen[p.Policy]++
 	}
 	if seen["end_token"] != 1 {
-		t.Fatalf("%d end_token results in %+v; want one for the default set's three end_token rules", seen["end_token"], r.Policies)
+		t.Fatalf("%d end_token results in %+v; want one for the default set's four end_token rules", seen["end_token"], r.Policies)
 	}
 	for _, p := range r.Policies {
 		if p.Policy == "end_token" && (p.StopsAt != 6 || p.Saved != 994) {
