@@ -24,6 +24,42 @@ func needCorpus(t *testing.T) {
 	}
 }
 
+// corpusFigure is what testdata/corpus-figures.yaml records for a folder:
+// the default set's passes and conversations cut short, and the loop
+// rule's when each speaker is judged by a model fitted without it.
+type corpusFigure struct {
+	Passed, Early int
+	Unseen        struct{ Passed, Early int }
+}
+
+// corpusFigures reads the figures recorded for each folder of the corpus.
+func corpusFigures(t *testing.T) map[string]corpusFigure {
+	t.Helper()
+	data, err := os.ReadFile("testdata/corpus-figures.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var want map[string]corpusFigure
+	if err := yaml.Unmarshal(data, &want); err != nil {
+		t.Fatal(err)
+	}
+	return want
+}
+
+// corpusExamples reads the labelled conversations under roots as the loop
+// rule's training examples, with the [END] token, as parley train does.
+func corpusExamples(t *testing.T, roots ...string) []Example {
+	t.Helper()
+	files, err := Gather(roots)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var examples []Example
+	Each(files, func(it Item) Example { return NewExample(it, "[END]") },
+		func(e Example) { examples = append(examples, e) }, func(f File, err error) { t.Fatal(err) })
+	return examples
+}
+
 // judgeFolder runs the default set over one folder of the corpus.
 func judgeFolder(t *testing.T, dir string) Tally {
 	t.Helper()
@@ -43,15 +79,7 @@ func judgeFolder(t *testing.T, dir string) Tally {
 // records.
 func TestDefaultSetOnTheCorpus(t *testing.T) {
 	needCorpus(t)
-	data, err := os.ReadFile("testdata/corpus-figures.yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var want map[string]struct{ Passed, Early int }
-	if err := yaml.Unmarshal(data, &want); err != nil {
-		t.Fatal(err)
-	}
-	for folder, w := range want {
+	for folder, w := range corpusFigures(t) {
 		t.Run(folder, func(t *testing.T) {
 			got := judgeFolder(t, filepath.Join(corpusDir, folder))
 			if got.Labelled == 0 {
@@ -74,27 +102,13 @@ func TestDefaultSetOnTheCorpus(t *testing.T) {
 // unseen.
 func TestLoopRuleOnUnseenSpeakers(t *testing.T) {
 	needCorpus(t)
-	data, err := os.ReadFile("testdata/corpus-figures.yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var want map[string]struct{ Unseen struct{ Passed, Early int } }
-	if err := yaml.Unmarshal(data, &want); err != nil {
-		t.Fatal(err)
-	}
+	want := corpusFigures(t)
 	var roots []string
 	for folder := range want {
 		roots = append(roots, filepath.Join(corpusDir, folder))
 	}
 	slices.Sort(roots)
-	files, err := Gather(roots)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var examples []Example
-	Each(files, func(it Item) Example { return NewExample(it, "[END]") },
-		func(e Example) { examples = append(examples, e) }, func(f File, err error) { t.Fatal(err) })
-	r, _, err := Train(examples, 5, "[END]")
+	r, _, err := Train(corpusExamples(t, roots...), 5, "[END]")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -121,13 +135,7 @@ func TestLoopRuleOnUnseenSpeakers(t *testing.T) {
 //	parley train --out orchestrator/policy/loopmodel.json ../shared/corpus/attractors ../shared/corpus/backrooms
 func TestEmbeddedModelIsRetrainable(t *testing.T) {
 	needCorpus(t)
-	files, err := Gather([]string{filepath.Join(corpusDir, "attractors"), filepath.Join(corpusDir, "backrooms")})
-	if err != nil {
-		t.Fatal(err)
-	}
-	var examples []Example
-	Each(files, func(it Item) Example { return NewExample(it, "[END]") },
-		func(e Example) { examples = append(examples, e) }, func(f File, err error) { t.Fatal(err) })
+	examples := corpusExamples(t, filepath.Join(corpusDir, "attractors"), filepath.Join(corpusDir, "backrooms"))
 	got := Fit(examples, "[END]", "")
 	want := policy.BuiltinLoopModel()
 	if got.Threshold != want.Threshold || got.Count != want.Count || got.Within != want.Within {
