@@ -329,8 +329,10 @@ func fileLineErr(path string, err error) error {
 
 // checkTable prints check's table a row at a time, as each transcript is
 // judged, in columns two spaces apart. The first column is as wide as the
-// longest file name; the others as wide as their headings or the values
-// they usually hold. A longer value pushes the rest of its row along.
+// longest file name, with room for "#999" after a JSON, JSONL or YAML
+// file's (an export holds many conversations, named FILE#N); the others
+// as wide as their headings or the values they usually hold. A longer
+// value pushes the rest of its row along.
 type checkTable struct {
 	w       io.Writer
 	widths  []int
@@ -342,7 +344,12 @@ var checkHeadings = []string{"TRANSCRIPT", "MSGS", "STOP AT", "POLICY", "SAVED",
 func newCheckTable(w io.Writer, files []analysis.File) *checkTable {
 	t := &checkTable{w: w, widths: []int{len(checkHeadings[0]), 4, 7, 6, 5, len("10..end"), len("FAIL 10 late"), 0}}
 	for _, f := range files {
-		t.widths[0] = max(t.widths[0], utf8.RuneCountInString(f.Path))
+		w := utf8.RuneCountInString(f.Path)
+		switch strings.ToLower(filepath.Ext(f.Path)) {
+		case ".json", ".jsonl", ".yaml", ".yml":
+			w += len("#999")
+		}
+		t.widths[0] = max(t.widths[0], w)
 	}
 	for _, n := range policy.Names() {
 		t.widths[3] = max(t.widths[3], len(n))

@@ -792,3 +792,36 @@ func TestCheckOfNothingReadablePrintsNoEmptyTable(t *testing.T) {
 		t.Errorf("exit %d\nstdout %q\nstderr %q; want 1, no table, and the summary", code, out, errOut)
 	}
 }
+
+// An export holds many conversations, each row named FILE#N: the table
+// leaves room for the number, so every row's columns line up under the
+// headings even when the export's name is the longest.
+func TestCheckTableLinesUpAnExportsConversations(t *testing.T) {
+	dir := t.TempDir()
+	var convs []string
+	for i := range 12 {
+		convs = append(convs, fmt.Sprintf(`{"title":"chat %d","messages":[{"role":"user","content":"question %d about tides"},{"role":"assistant","content":"answer %d about the moon"}]}`, i, i, i))
+	}
+	os.WriteFile(filepath.Join(dir, "conversations.json"), []byte("["+strings.Join(convs, ",")+"]"), 0o600)
+	os.WriteFile(filepath.Join(dir, "a.md"), []byte("# A ↔ B\n\n## A\n\nhello there\n\n## B\n\nhello back\n\n## A\n\nhow are you\n\n## B\n\nwell, thanks\n"), 0o600)
+	code, out, errOut := parley(t, "check", dir)
+	if code != exitOK {
+		t.Fatalf("exit %d\n%s%s", code, out, errOut)
+	}
+	lines := strings.Split(out, "\n")
+	col := strings.Index(lines[0], "MSGS")
+	rows := 0
+	for _, l := range lines[1:] {
+		if l == "" {
+			break
+		}
+		rows++
+		// The cell before MSGS is padding; MSGS's own cell starts with a digit.
+		if r := []rune(l); len(r) <= col || r[col-1] != ' ' || r[col] < '0' || r[col] > '9' {
+			t.Errorf("row %q: its MSGS cell is not under the heading (column %d)\n%s", l, col, out)
+		}
+	}
+	if rows != 13 {
+		t.Errorf("%d rows; want 12 conversations of the export and a.md\n%s", rows, out)
+	}
+}
