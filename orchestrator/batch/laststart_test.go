@@ -4,8 +4,11 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"net/http"
 	"os"
 	"path/filepath"
+	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -95,5 +98,51 @@ func TestProgressAfterACrashCountsWhatTheTranscriptsHold(t *testing.T) {
 	}
 	if snap := r2.Progress.Snapshot(); snap.Messages != recorded || snap.MessagesBefore != recorded {
 		t.Errorf("progress after the crash: %d messages, %d of them before; want the %d the transcripts hold, all before", snap.Messages, snap.MessagesBefore, recorded)
+	}
+}
+
+// A resumed batch's progress counts the retries earlier sessions recorded,
+// as its summary does, not only this session's.
+func TestProgressAfterResumeCountsEarlierRetries(t *testing.T) {
+	var failed atomic.Int64
+	srv := openaitest.Start(t, func(r openaitest.Request) openaitest.Reply {
+		if len(r.Body.Messages) >= 4 && failed.Add(1) <= 2 {
+			return openaitest.Error(http.StatusServiceUnavailable, "Try again.")
+		}
+		return talk(r)
+	})
+	yaml := strings.ReplaceAll(pairYAML(srv.URL, ""), "    system: You are", "    backoff: 1ms\n    system: You are")
+	r := runner(t, []*configs.Scenario{scenario(t, yaml)}, 2, 1)
+	first, err := r.Run(context.Background())
+	if err != nil || first.Done != 2 || first.Retries != 2 {
+		t.Fatalf("first session: %v, %d done, %d retries; want 2 done after 2 retries", err, first.Done, first.Retries)
+	}
+	// A crash before the results were recorded: the state log marks both
+	// running, and their transcripts hold what happened, retries too.
+	path := filepath.Join(r.Dir, StateFile)
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var kept []byte
+	for _, l := range bytes.SplitAfter(data, []byte("\n")) {
+		if bytes.Contains(l, []byte(`"state":"running"`)) {
+			kept = append(kept, l...)
+		}
+	}
+	if err := os.WriteFile(path, kept, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	m, err := ReadManifest(r.Dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r2 := prepared(t, r.Dir, m, 1)
+	sum, err := r2.Run(context.Background())
+	if err != nil || sum.Done != 2 {
+		t.Fatalf("resume: %v, %+v", err, sum)
+	}
+	if snap := r2.Progress.Snapshot(); snap.Retries != 2 || snap.Retries != sum.Retries {
+		t.Errorf("progress after the resume counts %d retries, the summary %d; want the 2 the first session recorded", snap.Retries, sum.Retries)
 	}
 }

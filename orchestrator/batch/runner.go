@@ -88,6 +88,7 @@ func (r *Runner) Run(ctx context.Context) (*Summary, error) {
 		}
 		if prior != nil {
 			before.Messages += prior.Messages
+			before.Retries += prior.Retries
 			for _, t := range prior.Tokens {
 				before.TokensIn += t.In
 				before.TokensOut += t.Out
@@ -305,8 +306,8 @@ type Snapshot struct {
 	ETA                                       time.Duration // 0 until a job has finished
 }
 
-// begin starts the count of a session; before holds the messages and
-// tokens earlier sessions recorded.
+// begin starts the count of a session; before holds the messages, tokens
+// and retries earlier sessions recorded.
 func (p *Progress) begin(total, skipped int, before Snapshot) {
 	now := time.Now()
 	p.start.Store(&now)
@@ -315,6 +316,7 @@ func (p *Progress) begin(total, skipped int, before Snapshot) {
 	p.messagesBefore.Store(int64(before.Messages))
 	p.tokensIn.Store(int64(before.TokensIn))
 	p.tokensOut.Store(int64(before.TokensOut))
+	p.retries.Store(int64(before.Retries))
 }
 
 func (p *Progress) finish(r Result) {
