@@ -28,8 +28,11 @@ reads) with NAME.expect.yaml beside it, or a row in the nearest
 labels.json above it, as check reads labels. It prints how the fitted model
 scores on each folder, K-fold cross-validated figures within each folder
 and, given several folders, each folder scored by a model fitted on the
-others. Where the cross-validated figures fall far below the fitted ones,
-the model is too specific to its training set.
+others. Where a folder's speakers are models (at least three, each in at
+most half its conversations), it also judges each one's conversations by
+a model fitted without them: how the rule does on a model it never saw.
+Where the cross-validated figures fall far below the fitted ones, the
+model is too specific to its training set.
 
 With --out it writes the model as JSON, for a scenario's
 loop: {model: FILE}. parley's built-in model is retrained with
