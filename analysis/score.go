@@ -4,18 +4,19 @@ package analysis
 const (
 	Pass       = "pass"       // inside the labelled window, or early in a loop later broken out of
 	Early      = "early"      // before the last new content, outside any loop: content was cut
-	Late       = "late"       // after stop_by, or never when the label wants a stop
+	Late       = "late"       // every other stop: after stop_by, never when the label wants a stop, or one that cut nothing new too late
 	Unlabelled = "unlabelled" // no label to score against
 )
 
 // Score grades a stop at message stopAt (0: no stop) in a transcript of n
 // messages, exactly as the labelled corpus defines it: no stop counts as a
 // stop at the last message; a stop at m passes when stop_after ≤ m ≤
-// stop_by (stop_by null: m is the last message), or when L+1 ≤ m ≤
+// stop_by (stop_by null: only no stop passes), or when L+1 ≤ m ≤
 // min(E, L+6) for a loop [L, E]. Otherwise it is early when m < stop_after
-// and m lies in no loop, and late in every other case. A healthy
-// conversation (stop_by null) stopped before its end is early: content was
-// cut, whatever stop_after says.
+// and m lies in no loop, and late in every other case: a healthy
+// conversation stopped inside a stretch that loops, past the six messages
+// a stop there passes in, or after its last new message, lost nothing new
+// and is late.
 func Score(l *Label, n, stopAt int) Outcome {
 	if l == nil {
 		return Outcome{Verdict: Unlabelled}
@@ -24,13 +25,12 @@ func Score(l *Label, n, stopAt int) Outcome {
 	if m == 0 {
 		m = n
 	}
-	by := n
+	by := n // stop_by null: the last message, which is no stop
 	if l.StopBy != nil {
 		by = *l.StopBy
 	}
 	o := Outcome{}
-	healthyCut := l.StopBy == nil && m < n
-	if l.StopAfter <= m && m <= by && !healthyCut {
+	if l.StopAfter <= m && m <= by && (l.StopBy != nil || m == n) {
 		o.Verdict = Pass
 		return o
 	}
@@ -44,11 +44,8 @@ func Score(l *Label, n, stopAt int) Outcome {
 			inLoop = true
 		}
 	}
-	if m < l.StopAfter && !inLoop || healthyCut {
-		o.Verdict, o.Cut = Early, max(l.StopAfter, n)-m
-		if l.StopBy != nil {
-			o.Cut = l.StopAfter - m
-		}
+	if m < l.StopAfter && !inLoop {
+		o.Verdict, o.Cut = Early, l.StopAfter-m
 		return o
 	}
 	o.Verdict = Late

@@ -33,6 +33,10 @@ func TestScore(t *testing.T) {
 		{"after a broken-out loop", loop, 97, 25, Outcome{Verdict: Early, Cut: 15}},
 		{"short loop: its end caps the window", &Label{StopAfter: 40, StopBy: ip(50), Loops: [][2]int{{10, 12}}}, 97, 13, Outcome{Verdict: Early, Cut: 27}},
 		{"healthy with a loop", &Label{StopAfter: 97, Loops: [][2]int{{29, 43}}}, 97, 33, Outcome{Verdict: Pass}},
+		{"healthy, in its loop past the six", &Label{StopAfter: 97, Loops: [][2]int{{29, 43}}}, 97, 36, Outcome{Verdict: Late}},
+		{"healthy, after its loop", &Label{StopAfter: 97, Loops: [][2]int{{29, 43}}}, 97, 50, Outcome{Verdict: Early, Cut: 47}},
+		{"healthy, at its last new message before the end", &Label{StopAfter: 43}, 44, 43, Outcome{Verdict: Late}},
+		{"healthy, before its last new message", &Label{StopAfter: 43}, 44, 40, Outcome{Verdict: Early, Cut: 3}},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

@@ -154,7 +154,10 @@ func TestCheckExpectations(t *testing.T) {
 	writeCase(t, dir, "pass", endAt(10), "stop_after: 8\nstop_by: 11\n")
 	writeCase(t, dir, "late", endAt(10), "stop_after: 3\nstop_by: 7\n")
 	writeCase(t, dir, "cut", endAt(10), "stop_after: 12\nstop_by: 13\n")
-	writeCase(t, dir, "healthy-cut", endAt(10), "stop_after: 1\n")
+	writeCase(t, dir, "healthy-cut", endAt(10), "stop_after: 12\n")
+	// Healthy, but nothing new after message 9: a stop at 10 cut nothing
+	// new, and the corpus scores it late, not early.
+	writeCase(t, dir, "healthy-past", endAt(10), "stop_after: 9\n")
 	writeCase(t, dir, "healthy", words(12), "stop_after: 12\n")
 	writeCase(t, dir, "unlabelled", words(3), "")
 	policyFile := filepath.Join(dir, "policy.yaml")
@@ -170,7 +173,7 @@ func TestCheckExpectations(t *testing.T) {
 		cut    int
 	}{
 		"pass": {"pass", 0, 0}, "late": {"late", 3, 0}, "cut": {"early", 0, 2},
-		"healthy-cut": {"early", 0, 2}, "healthy": {"pass", 0, 0}, "unlabelled": {"unlabelled", 0, 0},
+		"healthy-cut": {"early", 0, 2}, "healthy-past": {"late", 0, 0}, "healthy": {"pass", 0, 0}, "unlabelled": {"unlabelled", 0, 0},
 	}
 	rs := decodeResults(t, out)
 	if len(rs) != len(want) {
@@ -186,7 +189,7 @@ func TestCheckExpectations(t *testing.T) {
 			t.Errorf("an unlabelled transcript has pass = %v", *r.Pass)
 		}
 	}
-	for _, s := range []string{`"labelled":5`, `"passed":2`, `"cut_too_early":2`, `"stopped_late":1`, `"messages_wasted":3`} {
+	for _, s := range []string{`"labelled":6`, `"passed":2`, `"cut_too_early":2`, `"stopped_late":2`, `"messages_wasted":3`} {
 		if !strings.Contains(errOut, s) {
 			t.Errorf("summary lacks %s: %s", s, errOut)
 		}
@@ -194,7 +197,7 @@ func TestCheckExpectations(t *testing.T) {
 
 	// The table says the same.
 	code, out, _ = parley(t, "check", "--policy", policyFile, dir)
-	for _, s := range []string{"TRANSCRIPT", "FAIL 3 late", "FAIL cut 2 early", "6 transcripts, 5 labelled: 2 passed (40%), 2 cut too early, 1 stopped late, 3 messages wasted"} {
+	for _, s := range []string{"TRANSCRIPT", "FAIL 3 late", "FAIL cut 2 early", "7 transcripts, 6 labelled: 2 passed (33%), 2 cut too early, 2 stopped late, 3 messages wasted"} {
 		if !strings.Contains(out, s) {
 			t.Errorf("table lacks %q:\n%s", s, out)
 		}
