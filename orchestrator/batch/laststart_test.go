@@ -74,27 +74,9 @@ func TestProgressAfterACrashCountsWhatTheTranscriptsHold(t *testing.T) {
 	}
 	recorded := sumLengths(jsonls(t, r.Dir), t)
 	// What the state log held while the three ran: each marked running.
-	path := filepath.Join(r.Dir, StateFile)
-	data, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var kept []byte
-	for _, l := range bytes.SplitAfter(data, []byte("\n")) {
-		if bytes.Contains(l, []byte(`"state":"running"`)) {
-			kept = append(kept, l...)
-		}
-	}
-	if err := os.WriteFile(path, kept, 0o600); err != nil {
-		t.Fatal(err)
-	}
-	m, err := ReadManifest(r.Dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	r2 := prepared(t, r.Dir, m, 3)
-	if sum, err := r2.Run(context.Background()); err != nil || sum.Done != 3 {
-		t.Fatalf("resume: %v, %+v", err, sum)
+	r2, sum := resumeAfterACrash(t, r.Dir, 3)
+	if sum.Done != 3 {
+		t.Fatalf("resume: %+v", sum)
 	}
 	if snap := r2.Progress.Snapshot(); snap.Messages != recorded || snap.MessagesBefore != recorded {
 		t.Errorf("progress after the crash: %d messages, %d of them before; want the %d the transcripts hold, all before", snap.Messages, snap.MessagesBefore, recorded)
@@ -119,7 +101,22 @@ func TestProgressAfterResumeCountsEarlierRetries(t *testing.T) {
 	}
 	// A crash before the results were recorded: the state log marks both
 	// running, and their transcripts hold what happened, retries too.
-	path := filepath.Join(r.Dir, StateFile)
+	r2, sum := resumeAfterACrash(t, r.Dir, 1)
+	if sum.Done != 2 {
+		t.Fatalf("resume: %+v", sum)
+	}
+	if snap := r2.Progress.Snapshot(); snap.Retries != 2 || snap.Retries != sum.Retries {
+		t.Errorf("progress after the resume counts %d retries, the summary %d; want the 2 the first session recorded", snap.Retries, sum.Retries)
+	}
+}
+
+// resumeAfterACrash leaves the batch in dir as a crash during its run
+// would have: its state log holds only the records that mark jobs
+// running, none of their results. It then resumes the batch, j at a time,
+// and returns the runner and the summary.
+func resumeAfterACrash(t *testing.T, dir string, j int) (*Runner, *Summary) {
+	t.Helper()
+	path := filepath.Join(dir, StateFile)
 	data, err := os.ReadFile(path)
 	if err != nil {
 		t.Fatal(err)
@@ -133,16 +130,14 @@ func TestProgressAfterResumeCountsEarlierRetries(t *testing.T) {
 	if err := os.WriteFile(path, kept, 0o600); err != nil {
 		t.Fatal(err)
 	}
-	m, err := ReadManifest(r.Dir)
+	m, err := ReadManifest(dir)
 	if err != nil {
 		t.Fatal(err)
 	}
-	r2 := prepared(t, r.Dir, m, 1)
-	sum, err := r2.Run(context.Background())
-	if err != nil || sum.Done != 2 {
+	r := prepared(t, dir, m, j)
+	sum, err := r.Run(context.Background())
+	if err != nil {
 		t.Fatalf("resume: %v, %+v", err, sum)
 	}
-	if snap := r2.Progress.Snapshot(); snap.Retries != 2 || snap.Retries != sum.Retries {
-		t.Errorf("progress after the resume counts %d retries, the summary %d; want the 2 the first session recorded", snap.Retries, sum.Retries)
-	}
+	return r, sum
 }
