@@ -89,20 +89,24 @@ func runQueuedBatch(ctx context.Context, cmd *cobra.Command, m *batch.Manifest, 
 	start := time.Now()
 	embedded := qf.url == embeddedQueue
 	submitted := false
+	queueDir := qf.dir
+	if embedded && queueDir == "" {
+		queueDir = filepath.Join(dir, "queue")
+	}
 	defer func() {
 		if err != nil && fresh && !submitted {
 			// Nothing reached the queue: the batch folder holds only its
-			// manifest, which would make the same command refuse to run.
+			// manifest, which would make the same command refuse to run,
+			// and the embedded queue's empty store, when it is kept there.
 			os.Remove(filepath.Join(dir, batch.ManifestFile))
+			if embedded && qf.dir == "" {
+				os.RemoveAll(queueDir)
+			}
 			os.Remove(dir)
 		}
 	}()
 	if !embedded && !strings.Contains(qf.url, "://") {
 		return usageErr(fmt.Errorf("--queue %q: give the queue's address as nats://HOST:PORT, or embedded", qf.url))
-	}
-	queueDir := qf.dir
-	if embedded && queueDir == "" {
-		queueDir = filepath.Join(dir, "queue")
 	}
 	var worker queue.Worker
 	if embedded {
@@ -174,9 +178,16 @@ func runQueuedBatch(ctx context.Context, cmd *cobra.Command, m *batch.Manifest, 
 	if f := cmd.Flags().Lookup("ack-wait"); f != nil && !f.Changed {
 		ackWait = 0 // the queue's workers keep the wait they have (30s for a new queue)
 	}
+	// Ctrl-C from here on leaves the batch on the queue, to resume.
+	interrupted := func(err error, done int) error {
+		if ctx.Err() == nil || !errors.Is(err, context.Canceled) {
+			return failureErr(err)
+		}
+		return &exitError{code: exitInterrupted, err: queuedInterruption(embedded, done, len(m.Jobs), queueDir, dir, m.ID, qf)}
+	}
 	sub, err := q.Submit(ctx, m, ackWait)
 	if err != nil {
-		return failureErr(err)
+		return interrupted(err, 0)
 	}
 	where := qf.url
 	if embedded {
@@ -193,7 +204,7 @@ func runQueuedBatch(ctx context.Context, cmd *cobra.Command, m *batch.Manifest, 
 
 	progress, err := q.Progress(ctx, m)
 	if err != nil {
-		return failureErr(err)
+		return interrupted(err, sub.Finished)
 	}
 	var (
 		results []batch.Result
@@ -247,14 +258,7 @@ func runQueuedBatch(ctx context.Context, cmd *cobra.Command, m *batch.Manifest, 
 
 	switch {
 	case errors.Is(followErr, context.Canceled):
-		if embedded {
-			return &exitError{code: exitInterrupted, err: fmt.Errorf(
-				"interrupted: %s finished; the rest are kept in %s; finish the batch with: parley batch --resume %s --queue embedded%s%s",
-				ofN(len(results), len(m.Jobs), "conversation", "conversations"), queueDir, dir, queueDirFlag(qf.dir), listenFlag(qf.listen))}
-		}
-		return &exitError{code: exitInterrupted, err: fmt.Errorf(
-			"stopped following: %s finished; the workers carry on. Follow again with: parley batch --resume %s --queue %s, or fetch later with: parley collect --queue %s --batch %s --out %s",
-			ofN(len(results), len(m.Jobs), "conversation", "conversations"), dir, qf.url, qf.url, m.ID, dir)}
+		return &exitError{code: exitInterrupted, err: queuedInterruption(embedded, len(results), len(m.Jobs), queueDir, dir, m.ID, qf)}
 	case followErr != nil:
 		return failureErr(followErr)
 	case dlErr != nil:
@@ -272,6 +276,20 @@ func runQueuedBatch(ctx context.Context, cmd *cobra.Command, m *batch.Manifest, 
 		return failureErr(fmt.Errorf("%s failed; their errors are in %s", ofN(sum.Failed, sum.Planned, "conversation", "conversations"), filepath.Join(dir, "summary.md")))
 	}
 	return nil
+}
+
+// queuedInterruption says what Ctrl-C left of a batch on a queue, done of
+// its n conversations finished, and how to go on: an embedded queue's
+// workers stop with parley and the batch resumes from its folder; a
+// remote queue's workers carry on, and the batch is followed again or
+// collected later.
+func queuedInterruption(embedded bool, done, n int, queueDir, dir, id string, qf queueFlags) error {
+	if embedded {
+		return fmt.Errorf("interrupted: %s finished; the rest are kept in %s; finish the batch with: parley batch --resume %s --queue embedded%s%s",
+			ofN(done, n, "conversation", "conversations"), queueDir, dir, queueDirFlag(qf.dir), listenFlag(qf.listen))
+	}
+	return fmt.Errorf("stopped following: %s finished; the workers carry on. Follow again with: parley batch --resume %s --queue %s, or fetch later with: parley collect --queue %s --batch %s --out %s",
+		ofN(done, n, "conversation", "conversations"), dir, qf.url, qf.url, id, dir)
 }
 
 // listenFlag repeats --queue-listen for a hint, so workers on other

@@ -540,3 +540,26 @@ func resumeQueuedBatch(t *testing.T, out, qdir string) string {
 	}
 	return stdout.String()
 }
+
+func TestCtrlCBeforeTheQueueOpensIsAnInterruption(t *testing.T) {
+	// Ctrl-C while parley is still connecting to the queue: the step's
+	// error says only that it was cancelled. The batch exits as
+	// interrupted, says so, gives no hint about the server's setup, and
+	// leaves no folder behind, as nothing reached the queue.
+	dir := t.TempDir()
+	scenario := slowScenario(t, dir, 2, "1ms")
+	out := filepath.Join(dir, "batch")
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	var stdout, stderr bytes.Buffer
+	code := run(ctx, []string{"batch", scenario, "-n", "3", "--queue", "embedded", "--out", out}, strings.NewReader(""), &stdout, &stderr)
+	if code != exitInterrupted {
+		t.Fatalf("exit %d; want %d\nstderr:\n%s", code, exitInterrupted, stderr.String())
+	}
+	if msg := stderr.String(); !strings.Contains(msg, "parley: interrupted") || strings.Contains(msg, "JetStream") {
+		t.Errorf("stderr should say the batch was interrupted, with no hint about enabling JetStream:\n%s", msg)
+	}
+	if _, err := os.Stat(out); !os.IsNotExist(err) {
+		t.Errorf("%s is left behind (%v), though nothing reached the queue", out, err)
+	}
+}

@@ -95,6 +95,7 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	if err == nil {
 		return exitOK
 	}
+	err = interruption(ctx, err)
 	fmt.Fprintln(stderr, "parley:", err)
 	var ee *exitError
 	if errors.As(err, &ee) {
@@ -102,6 +103,20 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	}
 	// Anything cobra reports itself (unknown command, bad flag) is usage.
 	return exitUsage
+}
+
+// interruption turns an error that only says a step was cancelled, when
+// Ctrl-C (or SIGTERM) cancelled ctx, into an interruption: exit code 130
+// and a sentence that says so, not a failure that says "context
+// canceled". Commands that know what to say on an interruption (how to
+// resume a batch, what was saved) say it themselves; this covers the
+// steps between, such as connecting to a queue or reading its results.
+func interruption(ctx context.Context, err error) error {
+	var ee *exitError
+	if ctx.Err() == nil || !errors.Is(err, context.Canceled) || (errors.As(err, &ee) && ee.code == exitInterrupted) {
+		return err
+	}
+	return &exitError{code: exitInterrupted, err: fmt.Errorf("interrupted before it finished; nothing already recorded is lost (%w)", err)}
 }
 
 func newRoot(stdin io.Reader, stdout, stderr io.Writer) *cobra.Command {

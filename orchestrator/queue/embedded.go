@@ -117,6 +117,9 @@ func OpenConn(ctx context.Context, nc *nats.Conn) (*Queue, error) {
 	}
 	q, err := Open(ctx, js)
 	if err != nil {
+		if ctx.Err() != nil {
+			return nil, err // cancelled, not refused: the hint would mislead
+		}
 		return nil, fmt.Errorf("%w (is JetStream enabled? start the server with nats-server -js)", err)
 	}
 	return q, nil
