@@ -50,6 +50,7 @@ type Message struct {
 type Chunk struct {
 	Text         string             // the next piece of text; may be empty
 	Model        string             // the model the server says answered, when known
+	Endpoint     string             // for an agent with replicas (base_urls): the one that answered, on an attempt's first chunk
 	Usage        *transcripts.Usage // token usage, usually on the last chunk
 	FinishReason string             // "stop", "length", …, on the last chunk
 	Retry        *Retry             // non-nil: discard the text so far; another attempt follows

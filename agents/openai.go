@@ -101,7 +101,7 @@ func NewOpenAI(cfg OpenAIConfig) *OpenAI {
 	if hc == nil {
 		hc = &http.Client{}
 	}
-	oc.HTTPClient = &doer{client: hc, headers: cfg.Headers, route: cfg.Route}
+	oc.HTTPClient = &doer{client: hc, headers: cfg.Headers, route: cfg.Route, base: cfg.BaseURL}
 	a := &OpenAI{cfg: cfg, client: openai.NewClientWithConfig(oc), url: cfg.BaseURL,
 		sleep: sleepCtx, jitter: rand.Float64, now: time.Now}
 	a.url = RedactURL(cfg.BaseURL)
@@ -438,14 +438,15 @@ func (a *OpenAI) read(ctx context.Context, at *attempt, yield func(Chunk, error)
 			return a.classify(ctx, at.ctx, at, err, at.withOptions, true)
 		}
 		parsed = true
-		ch := Chunk{Text: ev.text, Usage: ev.usage, FinishReason: ev.finish}
+		ch := Chunk{Text: ev.text, Usage: ev.usage, FinishReason: ev.finish, Endpoint: at.served}
+		at.served = "" // said once an attempt
 		if ev.model != model {
 			ch.Model, model = ev.model, ev.model
 		}
 		if ev.finish != "" {
 			finished = true
 		}
-		if ch.Text == "" && ch.Usage == nil && ch.FinishReason == "" && ch.Model == "" {
+		if ch.Text == "" && ch.Usage == nil && ch.FinishReason == "" && ch.Model == "" && ch.Endpoint == "" {
 			continue
 		}
 		// The idle timeout measures the server, not the consumer.

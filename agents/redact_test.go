@@ -1,6 +1,7 @@
 package agents
 
 import (
+	"net/url"
 	"strings"
 	"testing"
 )
@@ -28,5 +29,37 @@ func TestLimiterNameHidesURLSecrets(t *testing.T) {
 	l := NewLimiter("http://user:PASS@host/v1", Limit{Concurrent: 1})
 	if s := l.Stats(); strings.Contains(s.Name, "PASS") || !strings.Contains(s.Name, "host/v1") {
 		t.Errorf("stats name = %q", s.Name)
+	}
+}
+
+// servedBy names the replica a request went to by its base URL, as
+// base_urls gives it, and never with its password.
+func TestServedByNamesTheReplicaWithoutItsPassword(t *testing.T) {
+	cases := []struct {
+		name, base, asked, sent, want string
+	}{
+		{"the first replica", "http://10.0.0.5:11434/v1", "http://10.0.0.5:11434/v1/chat/completions",
+			"http://10.0.0.5:11434/v1/chat/completions", "http://10.0.0.5:11434/v1"},
+		{"another replica", "http://10.0.0.5:11434/v1", "http://10.0.0.5:11434/v1/chat/completions",
+			"http://10.0.0.6:8000/openai/v1/chat/completions", "http://10.0.0.6:8000/openai/v1"},
+		{"a base URL written with a slash", "http://10.0.0.5:11434/v1/", "http://10.0.0.5:11434/v1/chat/completions",
+			"http://10.0.0.6:11434/v1/chat/completions", "http://10.0.0.6:11434/v1"},
+		{"a replica with a password", "http://a/v1", "http://a/v1/chat/completions",
+			"http://user:s3cret-pass@b/v1/chat/completions", "http://REDACTED@b/v1"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			asked, err := url.Parse(c.asked)
+			if err != nil {
+				t.Fatal(err)
+			}
+			sent, err := url.Parse(c.sent)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := servedBy(sent, asked, c.base); got != c.want {
+				t.Errorf("servedBy(%s, %s, %s) = %q, want %q", c.sent, c.asked, c.base, got, c.want)
+			}
+		})
 	}
 }

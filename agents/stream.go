@@ -6,6 +6,8 @@ import (
 	"errors"
 	"io"
 	"net/http"
+	"net/url"
+	"strings"
 	"sync/atomic"
 	"time"
 
@@ -44,6 +46,7 @@ type attempt struct {
 	header http.Header // the response's headers
 	status int
 	resp   *watchedBody
+	served string // the replica that answered, for an agent with several
 
 	req           *openai.ChatCompletionRequest // until it is sent
 	sent          chan struct{}                 // closed once the sender has the headers, or failed
@@ -76,6 +79,7 @@ type doer struct {
 	client  *http.Client
 	headers map[string]string
 	route   string // OpenAIConfig.Route
+	base    string // OpenAIConfig.BaseURL, where requests are addressed
 }
 
 func (d *doer) Do(req *http.Request) (*http.Response, error) {
@@ -97,10 +101,21 @@ func (d *doer) Do(req *http.Request) (*http.Response, error) {
 		return resp, err
 	}
 	at.status, at.header = resp.StatusCode, resp.Header
+	if d.route != "" && resp.Request != nil {
+		at.served = servedBy(resp.Request.URL, req.URL, d.base)
+	}
 	at.clock.touch()
 	at.resp = &watchedBody{rc: resp.Body, at: at}
 	resp.Body = at.resp
 	return resp, nil
+}
+
+// servedBy names the replica a request addressed to asked (under base)
+// was sent to, as sent: the same path under the replica's base URL, less
+// that path, with any user and password removed.
+func servedBy(sent, asked *url.URL, base string) string {
+	path := strings.TrimPrefix(asked.String(), strings.TrimRight(base, "/"))
+	return RedactURL(strings.TrimSuffix(sent.String(), path))
 }
 
 // watchedBody is a response body that marks the idle clock on every read,

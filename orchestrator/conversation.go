@@ -649,6 +649,9 @@ func (r *run) chunk(t *turnState, ch *agents.Chunk) error {
 	if ch.Model != "" {
 		m.Model = ch.Model
 	}
+	if ch.Endpoint != "" {
+		m.Endpoint = ch.Endpoint
+	}
 	if ch.Usage != nil {
 		m.Usage = ch.Usage
 	}

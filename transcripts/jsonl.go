@@ -123,6 +123,7 @@ type MessageRecord struct {
 	Speaker      string    `json:"speaker"`
 	Content      string    `json:"content"`
 	Model        string    `json:"model,omitempty"`
+	Endpoint     string    `json:"endpoint,omitempty"`
 	Started      time.Time `json:"started,omitzero"`
 	Ended        time.Time `json:"ended,omitzero"`
 	LatencyMS    float64   `json:"latency_ms,omitempty"`
@@ -136,7 +137,7 @@ type MessageRecord struct {
 // NewMessageRecord is message m, the index-th of its conversation, as JSON writes it.
 func NewMessageRecord(index int, m Message) MessageRecord {
 	return MessageRecord{
-		Index: index, Speaker: m.Speaker, Content: m.Content, Model: m.Model,
+		Index: index, Speaker: m.Speaker, Content: m.Content, Model: m.Model, Endpoint: m.Endpoint,
 		Started: m.Started, Ended: m.Ended, LatencyMS: ms(m.Latency), TTFTMS: ms(m.TTFT),
 		Usage: m.Usage, FinishReason: m.FinishReason, Origin: m.Origin, Partial: m.Partial,
 	}
@@ -280,7 +281,7 @@ func decodeLine(t *Transcript, l []byte) error {
 			return fmt.Errorf("message line: %v", err)
 		}
 		msg := Message{
-			Speaker: m.Speaker, Content: m.Content, Model: m.Model, Started: m.Started, Ended: m.Ended,
+			Speaker: m.Speaker, Content: m.Content, Model: m.Model, Endpoint: m.Endpoint, Started: m.Started, Ended: m.Ended,
 			Latency: fromMS(m.LatencyMS), TTFT: fromMS(m.TTFTMS), Usage: m.Usage,
 			FinishReason: m.FinishReason, Origin: m.Origin, Partial: m.Partial,
 		}

@@ -50,6 +50,7 @@ type Message struct {
 	// The fields below are known for messages parley recorded itself (they
 	// live in the JSONL sidecar) and are zero for messages read from Markdown.
 	Model        string
+	Endpoint     string // the replica that answered, for an agent with several (base_urls)
 	Started      time.Time
 	Ended        time.Time
 	Latency      time.Duration // from the request leaving parley to the last token

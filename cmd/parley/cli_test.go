@@ -289,8 +289,11 @@ func TestExportRebuildsMarkdownAndNeverOverwrites(t *testing.T) {
 }
 
 func TestRunSpreadsRequestsAcrossReplicas(t *testing.T) {
-	script := func(openaitest.Request) openaitest.Reply { return openaitest.Words("a reply") }
-	one, two := openaitest.Start(t, script), openaitest.Start(t, script)
+	// Each replica says which it is, so the transcript can be held to
+	// the replica it names for each message.
+	one := openaitest.Start(t, func(openaitest.Request) openaitest.Reply { return openaitest.Words("from one") })
+	two := openaitest.Start(t, func(openaitest.Request) openaitest.Reply { return openaitest.Words("from two") })
+	dir := t.TempDir()
 	p := filepath.Join(t.TempDir(), "replicas.yaml")
 	os.WriteFile(p, []byte(`agents:
   - name: A
@@ -302,13 +305,38 @@ func TestRunSpreadsRequestsAcrossReplicas(t *testing.T) {
 termination:
   max_messages: 8
 `), 0o600)
-	code, out, errOut := parley(t, "run", "--no-tui", "--out", t.TempDir(), p)
+	code, out, errOut := parley(t, "run", "--no-tui", "--out", dir, p)
 	if code != exitOK {
 		t.Fatalf("exit %d\n%s%s", code, out, errOut)
 	}
 	n1, n2 := len(one.Requests()), len(two.Requests())
 	if n1+n2 != 4 || n1 == 0 || n2 == 0 {
 		t.Fatalf("replicas served %d and %d of A's 4 requests; want both used", n1, n2)
+	}
+	// The JSONL names the replica that answered each of A's messages;
+	// B, scripted, asks none.
+	runs, _ := filepath.Glob(filepath.Join(dir, "*.jsonl"))
+	if len(runs) != 1 {
+		t.Fatalf("%d transcripts in %s, want 1", len(runs), dir)
+	}
+	tr, err := transcripts.Read(runs[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	served := map[string]int{}
+	for i, m := range tr.Messages {
+		want := map[string]string{"from one": one.URL, "from two": two.URL}[m.Content]
+		if m.Speaker == "B" {
+			want = ""
+		}
+		if m.Endpoint != want {
+			t.Errorf("message %d (%s, %q) names the replica %q; want %q", i+1, m.Speaker, m.Content, m.Endpoint, want)
+		}
+		served[m.Endpoint]++
+	}
+	if served[one.URL] != n1 || served[two.URL] != n2 {
+		t.Errorf("the transcript names %d messages from %s and %d from %s; the replicas served %d and %d",
+			served[one.URL], one.URL, served[two.URL], two.URL, n1, n2)
 	}
 }
 
