@@ -7,14 +7,18 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
+	"strings"
 	"sync"
 	"time"
 
 	"github.com/spf13/cobra"
 	"golang.org/x/term"
 
+	"github.com/parleyhq/parley/agents"
 	"github.com/parleyhq/parley/cmd/parley/tui"
 	"github.com/parleyhq/parley/configs"
+	"github.com/parleyhq/parley/internal/suggest"
 	"github.com/parleyhq/parley/orchestrator/batch"
 	"github.com/parleyhq/parley/transcripts"
 )
@@ -164,12 +168,15 @@ func runBatch(ctx context.Context, cmd *cobra.Command, args []string, f batchFla
 		}
 	}
 
+	loaded, loadErr := m.LoadScenarios()
+	if loadErr == nil {
+		warnUnusedLimits(stderr, loaded)
+	}
 	if f.queue.url != "" {
 		return runQueuedBatch(ctx, cmd, m, dir, f.queue, f.parallel, f.pace, f.resume == "")
 	}
-	loaded, err := m.LoadScenarios()
-	if err != nil {
-		return usageErr(err)
+	if loadErr != nil {
+		return usageErr(loadErr)
 	}
 	if f.resume != "" {
 		if err := keyProblems(loaded); err != nil {
@@ -218,6 +225,49 @@ func runBatch(ctx context.Context, cmd *cobra.Command, args []string, f batchFla
 		return failureErr(fmt.Errorf("%s failed; their errors are in %s", ofN(sum.Failed, sum.Planned, "conversation", "conversations"), filepath.Join(dir, "summary.md")))
 	}
 	return nil
+}
+
+// warnUnusedLimits warns of each limits: key that bounds none of the
+// scenarios' agents' requests, naming what they do use, so a slip such as
+// "openai" for agents on openrouter does not leave a batch unlimited
+// unnoticed. It is a warning, not a refusal: with --vary, a key may be
+// meant for a provider another variant uses.
+func warnUnusedLimits(w io.Writer, scenarios []*configs.Scenario) {
+	unused := batch.UnusedLimits(scenarios)
+	if len(unused) == 0 {
+		return
+	}
+	var uses []string // the providers and base URLs the agents ask, each once
+	for _, s := range scenarios {
+		for _, a := range s.Agents {
+			if a.Type != configs.TypeOpenAI {
+				continue
+			}
+			for _, k := range []string{strings.ToLower(a.Provider), agents.RedactURL(a.Endpoint())} {
+				if k != "" && !slices.Contains(uses, k) {
+					uses = append(uses, k)
+				}
+			}
+		}
+	}
+	for _, key := range unused {
+		where := ""
+		for _, s := range scenarios {
+			for k := range s.Limits {
+				if where == "" && strings.TrimRight(k, "/") == key && s.Path != "" {
+					where = s.Path + ": "
+				}
+			}
+		}
+		msg := fmt.Sprintf("%slimits: %q bounds none of the agents' requests: a limit applies to the agents of that provider, or addressed to that base URL (the first of an agent's base_urls)",
+			where, agents.RedactURL(key))
+		if len(uses) == 0 {
+			msg += "; no agent here asks a model"
+		} else {
+			msg += "; these agents ask " + strings.Join(uses, ", ") + suggest.Hint(agents.RedactURL(key), uses)
+		}
+		fmt.Fprintln(w, "parley: warning:", msg)
+	}
 }
 
 // keyProblems reports the API keys the scenarios' agents and judges

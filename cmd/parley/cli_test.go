@@ -340,6 +340,47 @@ termination:
 	}
 }
 
+func TestALimitThatBoundsNoAgentIsWarnedOf(t *testing.T) {
+	// limits: names a provider no agent uses and a replica URL (with a
+	// password) that a limit cannot reach: the run goes ahead, and each
+	// key is named with the file and what the agents do ask.
+	srv := openaitest.Start(t, func(openaitest.Request) openaitest.Reply { return openaitest.Words("a reply") })
+	p := filepath.Join(t.TempDir(), "limits.yaml")
+	os.WriteFile(p, []byte(`limits:
+  openai: {concurrent: 2}
+  http://user:pa55word-limit@10.0.0.6:11434/v1: {per_minute: 30}
+  `+srv.URL+`: {concurrent: 1}
+agents:
+  - name: A
+    model: m
+    base_url: `+srv.URL+`
+  - name: B
+    type: scripted
+    lines: [b1, b2]
+termination:
+  max_messages: 4
+`), 0o600)
+	code, out, errOut := parley(t, "run", "--no-tui", "--out", t.TempDir(), p)
+	if code != exitOK {
+		t.Fatalf("exit %d\n%s%s", code, out, errOut)
+	}
+	for _, want := range []string{
+		"parley: warning: " + p + `: limits: "openai" bounds none of the agents' requests`,
+		"parley: warning: " + p + `: limits: "http://REDACTED@10.0.0.6:11434/v1" bounds none of the agents' requests`,
+		"these agents ask " + srv.URL,
+	} {
+		if !strings.Contains(errOut, want) {
+			t.Errorf("stderr does not say %q:\n%s", want, errOut)
+		}
+	}
+	if strings.Contains(errOut, "pa55word-limit") {
+		t.Errorf("stderr shows the password in a limit's URL:\n%s", errOut)
+	}
+	if n := strings.Count(errOut, "bounds none"); n != 2 {
+		t.Errorf("%d warnings; want 2, none for the limit on the agent's own URL:\n%s", n, errOut)
+	}
+}
+
 func TestWithMaxMessagesReplacesEveryBudget(t *testing.T) {
 	msgs := make([]transcripts.Message, 350)
 	for i := range msgs {

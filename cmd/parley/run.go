@@ -183,6 +183,7 @@ func stage(ctx context.Context, cmd *cobra.Command, s *configs.Scenario, f runFl
 	if err != nil {
 		return result{}, usageErr(err)
 	}
+	warnUnusedLimits(cmd.ErrOrStderr(), []*configs.Scenario{s})
 	defer batch.CloseIdle(client)
 	opt.HTTPClient = client
 	var cfg orchestrator.Config

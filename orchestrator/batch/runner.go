@@ -7,6 +7,7 @@ import (
 	"net"
 	"net/http"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -428,28 +429,17 @@ func NewHTTPClient(scenarios []*configs.Scenario, parallel int) (*http.Client, *
 // goes out through wrap(the pooled transport). A batch spread over several
 // machines uses it to add limits that all of them share.
 func NewHTTPClientVia(scenarios []*configs.Scenario, parallel int, wrap func(http.RoundTripper) http.RoundTripper) (*http.Client, *agents.Transport, []*agents.Limiter, error) {
-	limits := map[string]configs.Limit{}
-	for _, s := range scenarios {
-		for k, l := range s.Limits {
-			k = strings.TrimRight(k, "/")
-			cur, ok := limits[k]
-			if !ok {
-				limits[k] = l
-				continue
-			}
-			limits[k] = configs.Limit{Concurrent: stricter(cur.Concurrent, l.Concurrent), PerMinute: stricter(cur.PerMinute, l.PerMinute)}
-		}
-	}
+	limits := mergeLimits(scenarios)
 	limiters := map[string]*agents.Limiter{}
 	var order []*agents.Limiter
 	limiter := func(key string) *agents.Limiter {
-		l, ok := limits[key]
-		if !ok || (l.Concurrent == 0 && l.PerMinute == 0) {
+		if key == "" {
 			return nil
 		}
 		if lim := limiters[key]; lim != nil {
 			return lim
 		}
+		l := limits[key]
 		lim := agents.NewLimiter(key, agents.Limit{Concurrent: l.Concurrent, PerMinute: l.PerMinute})
 		limiters[key] = lim
 		order = append(order, lim)
@@ -488,10 +478,7 @@ func NewHTTPClientVia(scenarios []*configs.Scenario, parallel int, wrap func(htt
 				keys = append(keys, key+"\x00"+base)
 			}
 			if ri.route.Limiter == nil {
-				ri.route.Limiter = limiter(base)
-			}
-			if ri.route.Limiter == nil && a.Provider != "" {
-				ri.route.Limiter = limiter(strings.ToLower(a.Provider))
+				ri.route.Limiter = limiter(limitKey(a, limits))
 			}
 			if ri.route.Limiter == nil {
 				// No limits: for it, but a 429 still holds back every
@@ -530,6 +517,63 @@ func NewHTTPClientVia(scenarios []*configs.Scenario, parallel int, wrap func(htt
 	}
 	t := agents.NewTransport(rt, rs...)
 	return &http.Client{Transport: t}, t, order, nil
+}
+
+// mergeLimits is the scenarios' limits: sections as one, keyed as
+// written (a base URL without its last slash); where two scenarios limit
+// the same key, the stricter bound of each kind holds.
+func mergeLimits(scenarios []*configs.Scenario) map[string]configs.Limit {
+	limits := map[string]configs.Limit{}
+	for _, s := range scenarios {
+		for k, l := range s.Limits {
+			k = strings.TrimRight(k, "/")
+			cur, ok := limits[k]
+			if !ok {
+				limits[k] = l
+				continue
+			}
+			limits[k] = configs.Limit{Concurrent: stricter(cur.Concurrent, l.Concurrent), PerMinute: stricter(cur.PerMinute, l.PerMinute)}
+		}
+	}
+	return limits
+}
+
+// limitKey is the key of limits that bounds an OpenAI-compatible agent's
+// requests: its base URL (the first of its base_urls) when limits bounds
+// that, else its provider's name; "" when neither is bounded.
+func limitKey(a configs.Agent, limits map[string]configs.Limit) string {
+	bounds := func(k string) bool { l := limits[k]; return l.Concurrent != 0 || l.PerMinute != 0 }
+	if base := a.Endpoint(); bounds(base) {
+		return base
+	}
+	if p := strings.ToLower(a.Provider); p != "" && bounds(p) {
+		return p
+	}
+	return ""
+}
+
+// UnusedLimits lists, sorted, the keys of the scenarios' limits: sections
+// that bound none of their agents' requests: a provider no agent uses, a
+// base URL none is addressed to (a limit applies to an agent's first
+// replica, not to the others in its base_urls), or a typing slip.
+func UnusedLimits(scenarios []*configs.Scenario) []string {
+	limits := mergeLimits(scenarios)
+	used := map[string]bool{}
+	for _, s := range scenarios {
+		for _, a := range s.Agents {
+			if a.Type == configs.TypeOpenAI {
+				used[limitKey(a, limits)] = true
+			}
+		}
+	}
+	var out []string
+	for k, l := range limits {
+		if (l.Concurrent != 0 || l.PerMinute != 0) && !used[k] {
+			out = append(out, k)
+		}
+	}
+	slices.Sort(out)
+	return out
 }
 
 func stricter(a, b int) int {

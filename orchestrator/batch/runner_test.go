@@ -826,3 +826,41 @@ func outageServer(t *testing.T) (*openaitest.Server, *atomic.Bool) {
 	})
 	return srv, &down
 }
+
+func TestUnusedLimitsAreTheKeysNoAgentIsCountedUnder(t *testing.T) {
+	scenario := func(limits, agents string) *configs.Scenario {
+		t.Helper()
+		s, err := configs.Parse("s.yaml", []byte("limits:\n"+limits+"agents:\n"+agents))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return s
+	}
+	const (
+		onOpenRouter = "  - {name: A, provider: openrouter, model: m}\n  - {name: B, type: scripted, lines: [b]}\n"
+		onReplicas   = "  - {name: A, model: m, base_urls: [http://10.0.0.5:11434/v1, http://10.0.0.6:11434/v1]}\n  - {name: B, type: scripted, lines: [b]}\n"
+	)
+	cases := []struct {
+		name      string
+		scenarios []*configs.Scenario
+		want      []string
+	}{
+		{"the agents' provider", []*configs.Scenario{scenario("  openrouter: {concurrent: 2}\n", onOpenRouter)}, nil},
+		{"another provider", []*configs.Scenario{scenario("  openai: {concurrent: 2}\n  openrouter: {per_minute: 60}\n", onOpenRouter)}, []string{"openai"}},
+		{"the first replica, written with a slash", []*configs.Scenario{scenario("  http://10.0.0.5:11434/v1/: {concurrent: 2}\n", onReplicas)}, nil},
+		{"the second replica, which a limit does not reach", []*configs.Scenario{scenario("  http://10.0.0.6:11434/v1: {concurrent: 2}\n", onReplicas)}, []string{"http://10.0.0.6:11434/v1"}},
+		{"a limit of nothing bounds nothing to miss", []*configs.Scenario{scenario("  openai: {concurrent: 0}\n", onOpenRouter)}, nil},
+		{"only a scripted agent", []*configs.Scenario{scenario("  openai: {concurrent: 2}\n", "  - {name: A, type: scripted, lines: [a]}\n  - {name: B, type: scripted, lines: [b]}\n")}, []string{"openai"}},
+		{"a key another scenario of the batch uses", []*configs.Scenario{
+			scenario("  openai: {concurrent: 2}\n  openrouter: {concurrent: 2}\n", onOpenRouter),
+			scenario("  openai: {concurrent: 4}\n", "  - {name: A, provider: openai, model: m}\n  - {name: B, type: scripted, lines: [b]}\n"),
+		}, nil},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			if got := UnusedLimits(c.scenarios); !reflect.DeepEqual(got, c.want) {
+				t.Errorf("UnusedLimits = %q, want %q", got, c.want)
+			}
+		})
+	}
+}
