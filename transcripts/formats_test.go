@@ -177,6 +177,8 @@ func TestImport(t *testing.T) {
 			layout: LayoutTable, count: 1, speakers: []string{"Claude", "GPT-4o", "Claude"}, contents: []string{"Hello, there.\nTwo lines.", "Hi.", `She said "bye".`}},
 		{name: "a TSV table with a byte order mark, the role and the model", data: "\ufeffRole\tModel\tContent\nassistant\tclaude-3\tHello\nassistant\tgpt-4o\tHi\n",
 			layout: LayoutTable, count: 1, speakers: []string{"claude-3", "gpt-4o"}, contents: []string{"Hello", "Hi"}},
+		{name: "a TSV table whose text holds quotes, as tab-separated text has no quoting", data: "speaker\ttext\r\nClaude\tShe said \"yes\" and left.\r\n\r\nGPT-4o\t\"Quoted,\" he said\r\n",
+			layout: LayoutTable, count: 1, speakers: []string{"Claude", "GPT-4o"}, contents: []string{`She said "yes" and left.`, `"Quoted," he said`}},
 		{name: "YAML messages", data: "title: Tides\nmessages:\n  - speaker: Claude\n    text: |\n      Hello.\n      Two lines.\n  - speaker: GPT-4o\n    text: Hi.\n",
 			layout: LayoutYAML, count: 1, speakers: []string{"Claude", "GPT-4o"}, contents: []string{"Hello.\nTwo lines.", "Hi."}},
 		{name: "a YAML list of turns", data: "- name: Claude\n  content: Hello\n- name: GPT-4o\n  content: Hi\n",
@@ -284,6 +286,9 @@ func TestImportErrors(t *testing.T) {
 		{"a table without a speaker column", "id,score,note\n1,5,good\n2,3,fine\n", "a CSV or TSV table whose header names a speaker column"},
 		{"rows of another width are no table", "speaker,text\nClaude,Hello, there\nGPT,Hi\n", "not a transcript layout parley knows: a table: line 2 has another number of fields than the header's 2; a text that holds a comma is written in double quotes"},
 		{"a bare quote in a table", "speaker,text\nA,hello\nB,he said \"yes\" loudly\n", "a table: line 3 has a double quote inside a text not in quotes"},
+		// Read without quoting, a row of this TSV has three fields: the
+		// quote marks a text that holds a tab, so quoting stands.
+		{"a TSV whose quoted text holds a tab and a bare quote", "speaker\ttext\nA\t\"one\ttwo\"\nB\the said \"yes\" loudly\n", "a table: line 3 has a double quote inside a text not in quotes"},
 		{"YAML of another shape", "name: parley\nagents:\n  - model: a\n  - model: b\n", "not a transcript layout parley knows"},
 		{"a list of pairs of numbers", `[[1, 2], [3, 4]]`, `JSON needs "messages"`},
 		{"lists of other things", `{"scores": [1, 2], "tags": [{"label": "x"}]}`, `JSON needs "messages"`},

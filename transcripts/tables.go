@@ -14,6 +14,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"unicode"
 
 	"gopkg.in/yaml.v3"
 )
@@ -78,6 +79,15 @@ func readTable(d []byte) ([]any, error) {
 		return nil, nil // the header names no speaker or no text: not a table of messages
 	}
 	rows, err := r.ReadAll()
+	if pe, ok := errors.AsType[*csv.ParseError](err); ok && comma == '\t' && (errors.Is(pe.Err, csv.ErrBareQuote) || errors.Is(pe.Err, csv.ErrQuote)) {
+		// Tab-separated text has no quoting of its own (text/tab-separated-values):
+		// a quote inside a message is the message's. Read so, the table
+		// must still give every line the header's fields; else the
+		// quoting error stands.
+		if literal, ok := literalTSV(d, len(head)); ok {
+			rows, err = literal, nil
+		}
+	}
 	if err != nil {
 		sep := map[rune]string{'\t': "tab", ',': "comma", ';': "semicolon"}[comma]
 		if pe, ok := errors.AsType[*csv.ParseError](err); ok {
@@ -102,6 +112,28 @@ func readTable(d []byte) ([]any, error) {
 		turns = append(turns, m)
 	}
 	return []any{turns}, nil
+}
+
+// literalTSV reads the rows after the header line of d as tab-separated
+// values with no quoting: each line a row, split at its tabs, blank lines
+// skipped. It reports false when a row has other than fields fields.
+func literalTSV(d []byte, fields int) ([][]string, bool) {
+	lines := strings.Split(strings.ReplaceAll(string(d), "\r\n", "\n"), "\n")
+	var rows [][]string
+	for _, line := range lines[1:] {
+		if line == "" {
+			continue
+		}
+		row := strings.Split(line, "\t")
+		if len(row) != fields {
+			return nil, false
+		}
+		for i, f := range row {
+			row[i] = strings.TrimLeftFunc(f, unicode.IsSpace) // as TrimLeadingSpace reads a quoted table
+		}
+		rows = append(rows, row)
+	}
+	return rows, true
 }
 
 // yamlValues reads d as YAML holding one of the JSON layouts (LayoutYAML),
