@@ -138,8 +138,10 @@ func (p *Progress) Record(r Record) {
 }
 
 // Snapshot is the progress now: finished and running conversations'
-// messages and tokens over every session, Running the jobs workers hold
-// (of every batch on the queue).
+// messages and tokens over every session, and Running the jobs workers
+// hold. The queue counts those of every batch on it together, so Running
+// is at most this batch's jobs without a result: exact while the batch is
+// alone on the queue, as it usually is.
 func (p *Progress) Snapshot(ctx context.Context) batch.Snapshot {
 	p.mu.Lock()
 	s := p.snap
@@ -149,7 +151,7 @@ func (p *Progress) Snapshot(ctx context.Context) batch.Snapshot {
 		s.TokensOut += t.out
 	}
 	p.mu.Unlock()
-	s.Running = p.q.Running(ctx)
+	s.Running = min(p.q.Running(ctx), s.Total-s.Skipped-s.Done-s.Failed)
 	s.Elapsed = time.Since(p.start)
 	s.Rates()
 	return s

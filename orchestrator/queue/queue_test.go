@@ -696,3 +696,66 @@ func TestReclaimHandsBackTheJobsARestartForgot(t *testing.T) {
 		t.Errorf("after Reclaim the consumer waits %v for an ack (%v); want the minute it had", info.Config.AckWait, err)
 	}
 }
+
+// Two batches share the queue. While a worker holds every job of the
+// first, the second's progress counts no more running than the second
+// has jobs without a result: the queue's count is of every batch on it.
+func TestProgressCountsNoMoreRunningThanTheBatchHasLeft(t *testing.T) {
+	t.Setenv("PARLEY_QUEUE_TEST_KEY", "sk-queue-test-3b9f")
+	srv := queuetest.TurnServer(t, time.Millisecond)
+	e := startQueue(t)
+	sub := connect(t, e)
+	ctx := context.Background()
+	s := turnScenario(t, srv.URL, 4, 10000)
+	first, err := batch.Plan("first", []*configs.Scenario{s}, 4, 2, nil, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	second, err := batch.Plan("second", []*configs.Scenario{s}, 2, 2, nil, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, m := range []*batch.Manifest{first, second} {
+		if _, err := sub.Submit(ctx, m, time.Minute); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// A worker takes the first batch's four jobs and holds them.
+	holder := connect(t, e)
+	cons, err := holder.consumer(ctx, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for range 4 {
+		msg, err := cons.Next(jetstream.FetchMaxWait(5 * time.Second))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var tm Message
+		if err := json.Unmarshal(msg.Data(), &tm); err != nil {
+			t.Fatal(err)
+		}
+		if tm.Batch != first.ID {
+			t.Fatalf("the worker took a job of batch %s; want the first batch's jobs first", tm.Batch)
+		}
+	}
+	if n := sub.Running(ctx); n != 4 {
+		t.Fatalf("the queue counts %d jobs held; want 4", n)
+	}
+	progress, err := sub.Progress(ctx, second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer progress.Stop()
+	if snap := progress.Snapshot(ctx); snap.Running > 2 {
+		t.Errorf("the second batch's progress says %d running; it has 2 jobs", snap.Running)
+	}
+	progress1, err := sub.Progress(ctx, first)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer progress1.Stop()
+	if snap := progress1.Snapshot(ctx); snap.Running != 4 {
+		t.Errorf("the first batch's progress says %d running; want its 4 held jobs", snap.Running)
+	}
+}
