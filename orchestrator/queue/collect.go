@@ -126,24 +126,45 @@ func (q *Queue) Summarize(ctx context.Context, m *batch.Manifest, results []batc
 	return s, nil
 }
 
-// taken counts the jobs of m not in finished that a worker has taken: the
-// job's message is still on the stream, and the workers' consumer has
-// delivered it at least once (it delivers new messages in stream order).
+// taken counts the jobs of m not in finished that a worker has taken: a
+// worker stored its transcript so far (it began, and may have been
+// interrupted and handed back), or the job's message is still on the
+// stream and the workers' consumer has delivered it at least once (it
+// delivers new messages in stream order). A consumer set up again by
+// Reclaim has delivered nothing yet, so the transcripts tell the jobs
+// handed back from those never begun.
 func (q *Queue) taken(ctx context.Context, m *batch.Manifest, finished map[string]bool) (int, error) {
+	partials, err := q.Partials(ctx, m.ID)
+	if err != nil {
+		return 0, err
+	}
+	begun := map[string]bool{}
+	for _, p := range partials {
+		begun[p.Job] = true
+	}
+	delivered := uint64(0)
 	c, err := q.stream.Consumer(ctx, ConsumerName)
-	if errors.Is(err, jetstream.ErrConsumerNotFound) {
-		return 0, nil
-	}
-	if err != nil {
+	switch {
+	case errors.Is(err, jetstream.ErrConsumerNotFound):
+	case err != nil:
 		return 0, err
-	}
-	info, err := c.Info(ctx)
-	if err != nil {
-		return 0, err
+	default:
+		info, err := c.Info(ctx)
+		if err != nil {
+			return 0, err
+		}
+		delivered = info.Delivered.Stream
 	}
 	n := 0
 	for _, j := range m.Jobs {
 		if finished[j.ID] {
+			continue
+		}
+		if begun[j.ID] {
+			n++
+			continue
+		}
+		if delivered == 0 {
 			continue
 		}
 		msg, err := q.stream.GetLastMsgForSubject(ctx, subject(m.ID, j.ID))
@@ -153,7 +174,7 @@ func (q *Queue) taken(ctx context.Context, m *batch.Manifest, finished map[strin
 		if err != nil {
 			return n, err
 		}
-		if msg.Sequence <= info.Delivered.Stream {
+		if msg.Sequence <= delivered {
 			n++
 		}
 	}

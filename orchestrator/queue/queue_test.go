@@ -759,3 +759,60 @@ func TestProgressCountsNoMoreRunningThanTheBatchHasLeft(t *testing.T) {
 		t.Errorf("the first batch's progress says %d running; want its 4 held jobs", snap.Running)
 	}
 }
+
+// A job a worker began and handed back is counted as begun, not as not
+// started, after Reclaim set the workers' consumer up again (which then
+// has delivered nothing) and before any worker takes it again.
+func TestAJobHandedBackIsNotCountedNotStartedAfterReclaim(t *testing.T) {
+	t.Setenv("PARLEY_QUEUE_TEST_KEY", "sk-queue-test-3b9f")
+	srv := queuetest.TurnServer(t, time.Millisecond)
+	e := startQueue(t)
+	q := connect(t, e)
+	ctx := context.Background()
+	m, err := batch.Plan("handed", []*configs.Scenario{turnScenario(t, srv.URL, 4, 10000)}, 3, 1, nil, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := q.Submit(ctx, m, time.Minute); err != nil {
+		t.Fatal(err)
+	}
+	// A worker takes the first job, records two messages, uploads them
+	// and hands the job back, as Ctrl-C makes it.
+	cons, err := q.consumer(ctx, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	taken, err := cons.Next(jetstream.FetchMaxWait(5 * time.Second))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var tm Message
+	if err := json.Unmarshal(taken.Data(), &tm); err != nil {
+		t.Fatal(err)
+	}
+	up := &uploader{q: q, m: tm, worker: "w1", dir: t.TempDir()}
+	if err := os.WriteFile(filepath.Join(up.dir, "run.jsonl"), interruptedRun(t, tm.Job, 2), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := up.upload(ctx, true); err != nil {
+		t.Fatal(err)
+	}
+	if err := taken.Nak(); err != nil {
+		t.Fatal(err)
+	}
+	count := func(when string) {
+		t.Helper()
+		sum, err := q.Summarize(ctx, m, nil, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if sum.Unfinished != 1 || sum.NotStarted != 2 {
+			t.Errorf("%s: %d begun and not finished, %d not started; want 1 and 2", when, sum.Unfinished, sum.NotStarted)
+		}
+	}
+	count("handed back")
+	if err := q.Reclaim(ctx); err != nil {
+		t.Fatal(err)
+	}
+	count("after Reclaim")
+}
