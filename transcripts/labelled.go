@@ -57,6 +57,10 @@ import (
 //     labels always open a paragraph and its label never does ("Input:
 //     None" on the line after "AI User: Instruction: …").
 //
+// A form whose every name is a kind of change ("- Fix: …", "- Add: …",
+// "feat: …") is a changelog's or a commit log's list, not speakers: a
+// message that lists changes so does not split into messages either.
+//
 // The form whose speakers label the most lines wins (headings, then bold,
 // plain, timed, quoted, listed and framed labels, on a tie), unless its
 // labels are the fields of another form's messages (fieldsOf): they start
@@ -103,6 +107,30 @@ func chooseLabels(lines []string) []speakerLabel {
 		}
 	}
 	return plain
+}
+
+// changelog reports whether every name seq's labels give is a kind of
+// change, as changelogs and commit logs label their entries ("- Fix: …",
+// "- Add: …", "feat: …"): a list of changes, not a conversation.
+func changelog(seq []speakerLabel) bool {
+	for _, lb := range seq {
+		if !changeKinds[strings.ToLower(lb.name)] {
+			return false
+		}
+	}
+	return true
+}
+
+var changeKinds = map[string]bool{}
+
+func init() {
+	for _, k := range strings.Fields(`add added adds addition change changed changes changing deprecate deprecated
+		remove removed removes removal fix fixed fixes bugfix security feat feature features new
+		improve improved improvement improvements enhancement enhancements update updated updates
+		bump docs doc documentation chore refactor perf performance test tests build ci style
+		revert breaking`) {
+		changeKinds[k] = true
+	}
 }
 
 // insideParagraphs marks the labels of seq that do not open a paragraph,
@@ -177,7 +205,8 @@ func chooseLabelsOutside(lines []string, skip []bool) []speakerLabel {
 	}
 	var forms [][]speakerLabel // each form's speakers' labels, where they take turns
 	for form := uint8(1); form <= lastForm; form++ {
-		if seq := speakersOf(lines, all, form, titled, self); seq != nil {
+		// A form whose every name is a kind of change lists changes.
+		if seq := speakersOf(lines, all, form, titled, self); seq != nil && !changelog(seq) {
 			forms = append(forms, seq)
 		}
 	}
