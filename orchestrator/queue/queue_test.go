@@ -258,6 +258,38 @@ func interruptedRun(t *testing.T, job batch.Job, n int) []byte {
 	return data
 }
 
+// takeJob takes the next job from the workers' consumer, as a worker
+// does, and returns its message, not yet acknowledged, and the job.
+func takeJob(t *testing.T, q *Queue) (jetstream.Msg, Message) {
+	t.Helper()
+	cons, err := q.consumer(context.Background(), 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	msg, err := cons.Next(jetstream.FetchMaxWait(5 * time.Second))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var tm Message
+	if err := json.Unmarshal(msg.Data(), &tm); err != nil {
+		t.Fatal(err)
+	}
+	return msg, tm
+}
+
+// storePartial stores jsonl as the running transcript that worker
+// uploaded for the job tm.
+func storePartial(t *testing.T, q *Queue, tm Message, worker string, jsonl []byte) {
+	t.Helper()
+	up := &uploader{q: q, m: tm, worker: worker, dir: t.TempDir()}
+	if err := os.WriteFile(filepath.Join(up.dir, "run.jsonl"), jsonl, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := up.upload(context.Background(), true); err != nil {
+		t.Fatal(err)
+	}
+}
+
 func TestBatchRunsOnTheQueueAndAJobTakenOverResumes(t *testing.T) {
 	t.Setenv("PARLEY_QUEUE_TEST_KEY", "sk-queue-test-3b9f")
 	srv := queuetest.TurnServer(t, time.Millisecond)
@@ -281,29 +313,11 @@ func TestBatchRunsOnTheQueueAndAJobTakenOverResumes(t *testing.T) {
 	// A worker takes a job, records two messages, uploads them, and dies
 	// without an ack.
 	dead := connect(t, e)
-	cons, err := dead.consumer(ctx, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	taken, err := cons.Next(jetstream.FetchMaxWait(5 * time.Second))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var tm Message
-	if err := json.Unmarshal(taken.Data(), &tm); err != nil {
-		t.Fatal(err)
-	}
+	_, tm := takeJob(t, dead)
 	partial := interruptedRun(t, tm.Job, 2)
 	// Cut the stop line: a killed worker never writes one.
 	partial = []byte(strings.Join(strings.SplitAfter(string(partial), "\n")[:countLines(partial)-1], ""))
-	up := &uploader{q: dead, m: tm, worker: "dead"}
-	up.dir = t.TempDir()
-	if err := os.WriteFile(filepath.Join(up.dir, "run.jsonl"), partial, 0o600); err != nil {
-		t.Fatal(err)
-	}
-	if err := up.upload(ctx, true); err != nil {
-		t.Fatal(err)
-	}
+	storePartial(t, dead, tm, "dead", partial)
 
 	// The job the dead worker holds has started: it is not counted as
 	// not started, and its stored messages are counted as recorded.
@@ -642,14 +656,7 @@ func TestReclaimHandsBackTheJobsARestartForgot(t *testing.T) {
 	if _, err := q.Submit(ctx, m, time.Minute); err != nil {
 		t.Fatal(err)
 	}
-	cons, err := q.consumer(ctx, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	msg, err := cons.Next(jetstream.FetchMaxWait(5 * time.Second))
-	if err != nil {
-		t.Fatal(err)
-	}
+	msg, _ := takeJob(t, q)
 	if err := msg.Nak(); err != nil {
 		t.Fatal(err)
 	}
@@ -722,20 +729,8 @@ func TestProgressCountsNoMoreRunningThanTheBatchHasLeft(t *testing.T) {
 	}
 	// A worker takes the first batch's four jobs and holds them.
 	holder := connect(t, e)
-	cons, err := holder.consumer(ctx, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
 	for range 4 {
-		msg, err := cons.Next(jetstream.FetchMaxWait(5 * time.Second))
-		if err != nil {
-			t.Fatal(err)
-		}
-		var tm Message
-		if err := json.Unmarshal(msg.Data(), &tm); err != nil {
-			t.Fatal(err)
-		}
-		if tm.Batch != first.ID {
+		if _, tm := takeJob(t, holder); tm.Batch != first.ID {
 			t.Fatalf("the worker took a job of batch %s; want the first batch's jobs first", tm.Batch)
 		}
 	}
@@ -778,25 +773,8 @@ func TestAJobHandedBackIsNotCountedNotStartedAfterReclaim(t *testing.T) {
 	}
 	// A worker takes the first job, records two messages, uploads them
 	// and hands the job back, as Ctrl-C makes it.
-	cons, err := q.consumer(ctx, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	taken, err := cons.Next(jetstream.FetchMaxWait(5 * time.Second))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var tm Message
-	if err := json.Unmarshal(taken.Data(), &tm); err != nil {
-		t.Fatal(err)
-	}
-	up := &uploader{q: q, m: tm, worker: "w1", dir: t.TempDir()}
-	if err := os.WriteFile(filepath.Join(up.dir, "run.jsonl"), interruptedRun(t, tm.Job, 2), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	if err := up.upload(ctx, true); err != nil {
-		t.Fatal(err)
-	}
+	taken, tm := takeJob(t, q)
+	storePartial(t, q, tm, "w1", interruptedRun(t, tm.Job, 2))
 	if err := taken.Nak(); err != nil {
 		t.Fatal(err)
 	}
