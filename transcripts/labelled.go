@@ -85,9 +85,13 @@ func chooseLabels(lines []string) []speakerLabel {
 	}
 	fenced := fencedLines(lines)
 	if fenced != nil && allFenced(plain, fenced) {
-		// Every label is inside a code block: a document showing YAML
-		// keys ("agents:", "limits:"), not a conversation.
-		return nil
+		// Every label of the form that labels the most lines is inside a
+		// code block: a message showing an example log ("User: hi"), or
+		// a document showing YAML keys ("agents:", "limits:"). The
+		// speakers are then those outside the blocks, if any.
+		if plain = chooseLabelsOutside(lines, fenced); len(plain) == 0 {
+			return nil
+		}
 	}
 	if repeatedLabels(plain) == 0 {
 		return plain
