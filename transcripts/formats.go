@@ -52,6 +52,7 @@ import (
 //     of turnsKeys (or a bare list), each naming its speaker and holding
 //     its text under one of speakerKeys and textKeys (LayoutTurns); or,
 //     under a key of any other name, the longest list whose items all do;
+//     a list of texts alone is two sides taking turns, "Speaker 1" first;
 //
 //   - any of these JSON layouts wrapped in an export's object, under
 //     "data" or one of turnsKeys: {"conversation": {"messages": […]}};

@@ -111,6 +111,16 @@ func turnList(obj map[string]any) (string, []any) {
 	return key, list
 }
 
+// bareTexts reports whether v holds two texts or more and nothing else.
+func bareTexts(v []any) bool {
+	for _, it := range v {
+		if _, ok := it.(string); !ok {
+			return false
+		}
+	}
+	return len(v) >= 2
+}
+
 // allTurns reports whether v holds items and every one is an object
 // naming a speaker and holding a text.
 func allTurns(v []any) bool {
@@ -363,6 +373,16 @@ func importJSON(vals []any, layout string) ([]*Transcript, error) {
 
 func jsonConversation(msgs []any, layout string) (*Transcript, error) {
 	t := &Transcript{Messages: make([]Message, 0, len(msgs))}
+	if bareTexts(msgs) {
+		// A list of texts alone, as dialogue datasets keep them: two
+		// sides taking turns, as the list has them.
+		for i, v := range msgs {
+			t.Messages = append(t.Messages, Message{Speaker: fmt.Sprintf("Speaker %d", i%2+1), Content: v.(string)})
+		}
+		t.Warnings = append(t.Warnings, "the messages are texts that name no speaker; they are read as two sides taking turns, Speaker 1 first")
+		t.Title = defaultTitle(t)
+		return t, nil
+	}
 	var system []string
 	byRole := true // every speaker so far is its message's role
 	for i, v := range msgs {

@@ -439,6 +439,13 @@ func TestConvert(t *testing.T) {
 	if jl, err := transcripts.Read(filepath.Join(dir, "log.jsonl")); err != nil || jl.Run.Preamble != "actors: a, b" || len(jl.Messages) != 2 {
 		t.Errorf("the JSONL keeps the preamble: %+v (%v)", jl, err)
 	}
+	// What the reader had to guess, convert says, as check does.
+	texts := filepath.Join(dir, "dialog.json")
+	os.WriteFile(texts, []byte(`{"dialog": ["Hello there.", "Hi! How are you?", "Fine, thanks."]}`), 0o600)
+	if code, stdout, errOut := parley(t, "convert", texts, filepath.Join(dir, "dialog.md")); code != exitOK ||
+		!strings.Contains(stdout, "3 messages") || !strings.Contains(errOut, "parley: warning: "+texts+": the messages are texts that name no speaker") {
+		t.Errorf("bare texts: exit %d: %s%s", code, stdout, errOut)
+	}
 	// It never overwrites without --force.
 	if code, _, errOut := parley(t, "convert", in, out); code != exitUsage || !strings.Contains(errOut, "already exists") {
 		t.Errorf("second convert: exit %d, %q", code, errOut)

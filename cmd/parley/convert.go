@@ -76,6 +76,9 @@ convert never overwrites a file unless given --force.`,
 					return failureErr(err)
 				}
 				fmt.Fprintf(cmd.OutOrStdout(), "%s (%s): %s → %s\n", in, layout, plural(len(t.Messages), "message", "messages"), paths[i])
+				for _, w := range t.ReaderWarnings() {
+					fmt.Fprintf(cmd.ErrOrStderr(), "parley: warning: %s: %s\n", in, w)
+				}
 				if t.Run != nil && t.Run.System != "" && ext == ".md" {
 					fmt.Fprintf(cmd.ErrOrStderr(), "parley: %s: the system prompt has no place in Markdown; convert to .jsonl to keep it\n", in)
 				}
