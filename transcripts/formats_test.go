@@ -453,6 +453,24 @@ func TestImportSystemMessageIsTheSystemPrompt(t *testing.T) {
 	if notes != 3 {
 		t.Errorf("%d moderator notes, want 3", notes)
 	}
+	// A system prompt labelled once, before every message, is the system
+	// prompt too, though it does not recur as a speaker's label must:
+	// ChatML, as chat templates write a conversation out, and a bold label.
+	for name, data := range map[string]string{
+		"ChatML": "<|im_start|>system\nBe kind.<|im_end|>\n<|im_start|>user\nHello there.<|im_end|>\n<|im_start|>assistant\nHi! How\nare you?\n<|im_end|>\n<|im_start|>user\nFine.<|im_end|>\n<|im_start|>assistant Good.<|im_end|>\n",
+		"bold":   "**System:** Be kind.\n\n**user:** Hello there.\n\n**assistant:** Hi! How\nare you?\n\n**user:** Fine.\n\n**assistant:** Good.\n",
+	} {
+		ts, layout, err := Import([]byte(data))
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		tr := ts[0]
+		sp, cs := speakersAndContents(tr)
+		if layout != LayoutLabelled || tr.Run == nil || tr.Run.System != "Be kind." || tr.Run.Preamble != "" ||
+			strings.Join(sp, "|") != "user|assistant|user|assistant" || strings.Join(cs, "|") != "Hello there.|Hi! How\nare you?|Fine.|Good." {
+			t.Errorf("%s: read as %s with run %+v, speakers %q, contents %q; want the system prompt and four messages", name, layout, tr.Run, sp, cs)
+		}
+	}
 }
 
 // Converted files name only the times they know: no empty **Started:** or

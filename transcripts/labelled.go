@@ -21,7 +21,8 @@ import (
 // a blockquote or as a list item ("> **Claude:** Hello", "- GPT: Hi"); a
 // name between runs of one mark ("=== Claude ==="); a name in angle
 // brackets as chat logs write it ("<claude> hi", or "<claude>" and the
-// message up to "</claude>"); or, after a time or turn as chat logs and
+// message up to "</claude>"); ChatML's "<|im_start|>user" and the message
+// up to "<|im_end|>"; or, after a time or turn as chat logs and
 // scripts write them, a name and a colon, a name in angle brackets, or a
 // name alone ("[2024-05-01 12:00] Claude: Hello", "[12:00] <claude> hi",
 // "[5/1/2024 12:00 PM] claude", "[Turn 3] GPT:", "Turn 3 - GPT:"). The
@@ -315,7 +316,10 @@ func speakersOf(lines []string, all []speakerLabel, form uint8, titled map[strin
 	}
 	turns := 0
 	for _, lb := range all {
-		if lb.form == form && speaks(lb.name) {
+		// A system prompt's label before every speaker's is the run's
+		// system prompt, however rarely it recurs ("<|im_start|>system").
+		opening := len(seq) == 0 && noteKind(lb.name) == "system"
+		if lb.form == form && (speaks(lb.name) || opening) {
 			if len(seq) > 0 && seq[len(seq)-1].name != lb.name {
 				turns++
 			}
@@ -534,6 +538,10 @@ func parseLabelled(text string) (*Transcript, error) {
 			// "<claude>" alone on its line, the message, then "</claude>".
 			if i := strings.LastIndexByte(content, '\n') + 1; strings.EqualFold(strings.TrimSpace(content[i:]), "</"+lb.name+">") {
 				content = strings.TrimRight(content[:max(i-1, 0)], " \t\n")
+			}
+			// ChatML's "<|im_end|>", after the message or on a line of its own.
+			if c, ok := strings.CutSuffix(strings.TrimRight(content, " \t\n"), chatMLEnd); ok {
+				content = strings.TrimRight(c, " \t\n")
 			}
 		}
 		if lb.rest != "" {

@@ -15,7 +15,7 @@ import (
 const (
 	labelBold    = 7
 	labelPlain   = 8
-	labelStamped = 9  // after a time or a turn: "[12:00] Name: text", "Turn 3 - Name:"; or "<Name> text"
+	labelStamped = 9  // after a time or a turn: "[12:00] Name: text", "Turn 3 - Name:"; or "<Name> text", "<|im_start|>name"
 	labelQuoted  = 10 // a bold or plain label in a blockquote: "> **Name:** text"
 	labelListed  = 11 // a bold or plain label as a list item: "- **Name**: text"
 	labelFramed  = 12 // a name between runs of one mark: "=== Name ===", "--- Name ---"
@@ -52,6 +52,12 @@ func labelOf(l string) (form uint8, name, rest string, ok bool) {
 		return marked, name, rest, true
 	}
 	switch {
+	case strings.HasPrefix(l, chatMLStart):
+		// ChatML, as chat templates write a conversation out:
+		// "<|im_start|>user", the message, then "<|im_end|>".
+		name, rest, _ = strings.Cut(strings.TrimPrefix(l, chatMLStart), " ")
+		rest = strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(rest), chatMLEnd))
+		return labelStamped, name, rest, validName(name)
 	case strings.HasPrefix(l, "<"):
 		form, name, rest, ok = stampedLabel(l)
 		return form, name, rest, ok && !htmlTags[strings.ToLower(name)]
@@ -267,6 +273,12 @@ func cutMarker(l string) (string, uint8, bool) {
 	}
 	return "", 0, false
 }
+
+// The marks ChatML opens and closes each message with.
+const (
+	chatMLStart = "<|im_start|>"
+	chatMLEnd   = "<|im_end|>"
+)
 
 // htmlTags are the tags a line of HTML starts with, which are not a chat
 // log's "<name> text".
