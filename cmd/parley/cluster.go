@@ -187,7 +187,11 @@ func runQueuedBatch(ctx context.Context, cmd *cobra.Command, m *batch.Manifest, 
 	}
 	sub, err := q.Submit(ctx, m, ackWait)
 	if err != nil {
-		return interrupted(err, 0)
+		done := 0 // what earlier sessions brought into the folder
+		if finished, ferr := batch.Finished(dir, m); ferr == nil {
+			done = len(finished)
+		}
+		return interrupted(err, done)
 	}
 	where := qf.url
 	if embedded {
