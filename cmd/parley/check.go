@@ -166,15 +166,16 @@ func runCheck(cmd *cobra.Command, f checkFlags, args []string) error {
 		for i, pt := range points {
 			ps[i], _ = policy.Parse(pt.Node) // parsed above: cannot fail
 		}
-		return ps
+		return &ps // a pointer: a slice put back would be allocated each time
 	}}
 	work := func(it analysis.Item) checkResult {
 		r := checkResult{File: it.Name, Folder: it.File.Root, Layout: it.Layout, Messages: len(it.Messages), Expect: it.Label}
 		for _, w := range it.Warnings {
 			fmt.Fprintln(errw, "parley: warning:", w)
 		}
-		ps := sets.Get().([]policy.Policy)
-		defer sets.Put(ps)
+		set := sets.Get().(*[]policy.Policy)
+		defer sets.Put(set)
+		ps := *set
 		for i := range points {
 			st := analysis.Judge(ps[i], it.Messages)
 			o := analysis.Score(it.Label, len(it.Messages), st.At)

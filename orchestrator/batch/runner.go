@@ -284,14 +284,13 @@ func (c *scenarios) load(j Job) (*configs.Scenario, error) {
 // Progress counts a running batch for a progress display. Its methods are
 // safe for concurrent use.
 type Progress struct {
-	start                          atomic.Pointer[time.Time] // set by begin, which a display may not have seen yet
-	total, skipped                 atomic.Int64
-	done, failed, interrupted      atomic.Int64
-	running                        atomic.Int64
-	messages, tokensIn, tokensOut  atomic.Int64
-	messagesBefore                 atomic.Int64
-	retries                        atomic.Int64
-	finishedWall, finishedSessions atomic.Int64
+	start                         atomic.Pointer[time.Time] // set by begin, which a display may not have seen yet
+	total, skipped                atomic.Int64
+	done, failed, interrupted     atomic.Int64
+	running                       atomic.Int64
+	messages, tokensIn, tokensOut atomic.Int64
+	messagesBefore                atomic.Int64
+	retries                       atomic.Int64
 }
 
 // Snapshot is the progress at one moment.

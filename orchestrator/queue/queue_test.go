@@ -462,8 +462,8 @@ func countLines(b []byte) int { return strings.Count(string(b), "\n") }
 // fakeMsg is a job message whose acks are counted.
 type fakeMsg struct {
 	jetstream.Msg
-	mu                 sync.Mutex
-	acks, naks, inprog int
+	mu         sync.Mutex
+	acks, naks int
 }
 
 func (m *fakeMsg) DoubleAck(context.Context) error { m.mu.Lock(); m.acks++; m.mu.Unlock(); return nil }
