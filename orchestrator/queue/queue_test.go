@@ -290,14 +290,20 @@ func storePartial(t *testing.T, q *Queue, tm Message, worker string, jsonl []byt
 	}
 }
 
-func TestBatchRunsOnTheQueueAndAJobTakenOverResumes(t *testing.T) {
+// queueAndScenario starts a queue and a model server, and returns the
+// queue, a connection to it, and a scenario of four messages staged
+// against the server.
+func queueAndScenario(t *testing.T) (*Embedded, *Queue, *configs.Scenario) {
+	t.Helper()
 	t.Setenv("PARLEY_QUEUE_TEST_KEY", "sk-queue-test-3b9f")
 	srv := queuetest.TurnServer(t, time.Millisecond)
 	e := startQueue(t)
-	sub := connect(t, e)
-	ctx := context.Background()
+	return e, connect(t, e), turnScenario(t, srv.URL, 4, 10000)
+}
 
-	s := turnScenario(t, srv.URL, 4, 10000)
+func TestBatchRunsOnTheQueueAndAJobTakenOverResumes(t *testing.T) {
+	e, sub, s := queueAndScenario(t)
+	ctx := context.Background()
 	m, err := batch.Plan("qtest", []*configs.Scenario{s}, 6, 2, nil, time.Now())
 	if err != nil {
 		t.Fatal(err)
@@ -708,12 +714,8 @@ func TestReclaimHandsBackTheJobsARestartForgot(t *testing.T) {
 // first, the second's progress counts no more running than the second
 // has jobs without a result: the queue's count is of every batch on it.
 func TestProgressCountsNoMoreRunningThanTheBatchHasLeft(t *testing.T) {
-	t.Setenv("PARLEY_QUEUE_TEST_KEY", "sk-queue-test-3b9f")
-	srv := queuetest.TurnServer(t, time.Millisecond)
-	e := startQueue(t)
-	sub := connect(t, e)
+	e, sub, s := queueAndScenario(t)
 	ctx := context.Background()
-	s := turnScenario(t, srv.URL, 4, 10000)
 	first, err := batch.Plan("first", []*configs.Scenario{s}, 4, 2, nil, time.Now())
 	if err != nil {
 		t.Fatal(err)
@@ -759,12 +761,9 @@ func TestProgressCountsNoMoreRunningThanTheBatchHasLeft(t *testing.T) {
 // started, after Reclaim set the workers' consumer up again (which then
 // has delivered nothing) and before any worker takes it again.
 func TestAJobHandedBackIsNotCountedNotStartedAfterReclaim(t *testing.T) {
-	t.Setenv("PARLEY_QUEUE_TEST_KEY", "sk-queue-test-3b9f")
-	srv := queuetest.TurnServer(t, time.Millisecond)
-	e := startQueue(t)
-	q := connect(t, e)
+	_, q, s := queueAndScenario(t)
 	ctx := context.Background()
-	m, err := batch.Plan("handed", []*configs.Scenario{turnScenario(t, srv.URL, 4, 10000)}, 3, 1, nil, time.Now())
+	m, err := batch.Plan("handed", []*configs.Scenario{s}, 3, 1, nil, time.Now())
 	if err != nil {
 		t.Fatal(err)
 	}
