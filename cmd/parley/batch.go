@@ -250,17 +250,20 @@ func warnUnusedLimits(w io.Writer, scenarios []*configs.Scenario) {
 			}
 		}
 	}
-	for _, key := range unused {
-		where := ""
+	// where names the first file whose limits: hold key, as written.
+	where := func(key string) string {
 		for _, s := range scenarios {
 			for k := range s.Limits {
-				if where == "" && strings.TrimRight(k, "/") == key && s.Path != "" {
-					where = s.Path + ": "
+				if strings.TrimRight(k, "/") == key && s.Path != "" {
+					return s.Path + ": "
 				}
 			}
 		}
+		return ""
+	}
+	for _, key := range unused {
 		msg := fmt.Sprintf("%slimits: %q bounds none of the agents' requests: a limit applies to the agents of that provider, or addressed to that base URL (the first of an agent's base_urls)",
-			where, agents.RedactURL(key))
+			where(key), agents.RedactURL(key))
 		if len(uses) == 0 {
 			msg += "; no agent here asks a model"
 		} else {

@@ -179,19 +179,18 @@ func runQueuedBatch(ctx context.Context, cmd *cobra.Command, m *batch.Manifest, 
 		ackWait = 0 // the queue's workers keep the wait they have (30s for a new queue)
 	}
 	// Ctrl-C from here on leaves the batch on the queue, to resume.
-	interrupted := func(err error, done int) error {
+	interrupted := func(err error, done func() int) error {
 		if ctx.Err() == nil || !errors.Is(err, context.Canceled) {
 			return failureErr(err)
 		}
-		return &exitError{code: exitInterrupted, err: queuedInterruption(embedded, done, len(m.Jobs), queueDir, dir, m.ID, qf)}
+		return &exitError{code: exitInterrupted, err: queuedInterruption(embedded, done(), len(m.Jobs), queueDir, dir, m.ID, qf)}
 	}
 	sub, err := q.Submit(ctx, m, ackWait)
 	if err != nil {
-		done := 0 // what earlier sessions brought into the folder
-		if finished, ferr := batch.Finished(dir, m); ferr == nil {
-			done = len(finished)
-		}
-		return interrupted(err, done)
+		return interrupted(err, func() int {
+			finished, _ := batch.Finished(dir, m) // what earlier sessions brought into the folder
+			return len(finished)
+		})
 	}
 	where := qf.url
 	if embedded {
@@ -208,7 +207,7 @@ func runQueuedBatch(ctx context.Context, cmd *cobra.Command, m *batch.Manifest, 
 
 	progress, err := q.Progress(ctx, m)
 	if err != nil {
-		return interrupted(err, sub.Finished)
+		return interrupted(err, func() int { return sub.Finished })
 	}
 	var (
 		results []batch.Result

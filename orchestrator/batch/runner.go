@@ -541,15 +541,17 @@ func mergeLimits(scenarios []*configs.Scenario) map[string]configs.Limit {
 // requests: its base URL (the first of its base_urls) when limits bounds
 // that, else its provider's name; "" when neither is bounded.
 func limitKey(a configs.Agent, limits map[string]configs.Limit) string {
-	bounds := func(k string) bool { l := limits[k]; return l.Concurrent != 0 || l.PerMinute != 0 }
-	if base := a.Endpoint(); bounds(base) {
+	if base := a.Endpoint(); bounds(limits[base]) {
 		return base
 	}
-	if p := strings.ToLower(a.Provider); p != "" && bounds(p) {
+	if p := strings.ToLower(a.Provider); p != "" && bounds(limits[p]) {
 		return p
 	}
 	return ""
 }
+
+// bounds reports whether l limits anything: 0 means no bound.
+func bounds(l configs.Limit) bool { return l.Concurrent != 0 || l.PerMinute != 0 }
 
 // UnusedLimits lists, sorted, the keys of the scenarios' limits: sections
 // that bound none of their agents' requests: a provider no agent uses, a
@@ -567,7 +569,7 @@ func UnusedLimits(scenarios []*configs.Scenario) []string {
 	}
 	var out []string
 	for k, l := range limits {
-		if (l.Concurrent != 0 || l.PerMinute != 0) && !used[k] {
+		if bounds(l) && !used[k] {
 			out = append(out, k)
 		}
 	}
