@@ -245,7 +245,10 @@ func (b *clockBody) Read(p []byte) (int, error) {
 // fourth does the same with the Go scheduler on one thread (GOMAXPROCS=1),
 // to tell the wait for a core from parley's own work. Beside
 // each, the p99 of a bare fdatasync of a short append in the same
-// directory shows the floor the disk sets.
+// directory shows the floor the disk sets, and the p99 of a bare 200 µs
+// sleep the floor the load sets on any wait for the kernel: a thread that
+// sleeps must be given a core back when it wakes, and under this load
+// every core is taken.
 func BenchmarkTurnOverhead(b *testing.B) {
 	url := startBenchServer(b)
 	tr := &http.Transport{}
@@ -304,12 +307,27 @@ func BenchmarkTurnOverhead(b *testing.B) {
 		}
 		return ds
 	}
+	// The floor the load sets: a bare 200 µs sleep in the kernel, no
+	// disk and no Go scheduler in it, as many times as there are turns.
+	var sleeps, loadedSleeps []time.Duration
+	nap := func() []time.Duration {
+		var ds []time.Duration
+		for range 99 {
+			start := time.Now()
+			ts := syscall.NsecToTimespec(200_000)
+			syscall.Nanosleep(&ts, nil)
+			ds = append(ds, time.Since(start))
+		}
+		return ds
+	}
 	for b.Loop() {
 		quiet = append(quiet, run(dir)...)
 		syncs = append(syncs, bare()...)
+		sleeps = append(sleeps, nap()...)
 		stop := startLoad(b)
 		loaded = append(loaded, run(dir)...)
 		loadedSyncs = append(loadedSyncs, bare()...)
+		loadedSleeps = append(loadedSleeps, nap()...)
 		if shm != "" {
 			loadedShm = append(loadedShm, run(shm)...)
 			// The same with the Go scheduler on one thread: what this
@@ -336,5 +354,7 @@ func BenchmarkTurnOverhead(b *testing.B) {
 	}
 	b.ReportMetric(pct(syncs, 99), "fdatasync-p99-µs")
 	b.ReportMetric(pct(loadedSyncs, 99), "load-fdatasync-p99-µs")
+	b.ReportMetric(pct(sleeps, 99), "sleep-p99-µs")
+	b.ReportMetric(pct(loadedSleeps, 99), "load-sleep-p99-µs")
 	b.ReportMetric(float64(len(quiet)), "turns")
 }
