@@ -10,6 +10,7 @@ import (
 	"slices"
 	"strings"
 	"unicode/utf16"
+	"unicode"
 	"unicode/utf8"
 	"unsafe"
 
@@ -486,36 +487,39 @@ func ParseHeaded(data []byte) (*Transcript, error) {
 // parseHeaded is ParseHeaded on s, which messages' contents slice.
 func parseHeaded(s string) (*Transcript, error) {
 	s = strings.TrimPrefix(s, "\ufeff")
-	t, err := parseHeadedSkipping(s, nil)
-	if err != nil || !mayHoldFences(s) || repeats(speakerNames(t)) == 0 {
-		return t, err
-	}
-	// A "### Name ###" line inside a message's code block may have
-	// started a message (see fence.go).
-	lb := splitLines(s)
-	defer lb.release()
-	fenced := fencedLines(lb.lines)
-	if fenced == nil {
-		return t, nil
-	}
-	skip := map[int]bool{}
-	for i, f := range fenced {
-		if f {
-			skip[lb.starts[i]] = true
+	hs := headedHeadings(s, nil)
+	if len(hs) > 0 && mayHoldFences(s) && repeats(headingNames(speaking(hs))) > 0 {
+		// A "### Name ###" line inside a message's code block may have
+		// started a message (see fence.go).
+		lb := splitLines(s)
+		fenced := fencedLines(lb.lines)
+		if fenced != nil {
+			skip := map[int]bool{}
+			for i, f := range fenced {
+				if f {
+					skip[lb.starts[i]] = true
+				}
+			}
+			if f := headedHeadings(s, skip); betterSkipping(headingNames(speaking(hs)), headingNames(speaking(f))) {
+				hs = f
+			}
 		}
+		lb.release()
 	}
-	if f, err := parseHeadedSkipping(s, skip); err == nil && betterSkipping(speakerNames(t), speakerNames(f)) {
-		return f, nil
-	}
-	return t, nil
+	return headedMessages(s, speaking(hs))
 }
 
-// parseHeadedSkipping is parseHeaded but for the headings whose lines
-// start at the offsets skip holds.
-func parseHeadedSkipping(s string, skip map[int]bool) (*Transcript, error) {
-	t := &Transcript{}
-	preamble := ""
-	speaker, body, inMsg := "", 0, false // the message in progress and where its body starts
+// heading is a "### Name ###" line of a headed file: where it starts and
+// ends (before its newline), and the name it gives.
+type heading struct {
+	at, end int
+	name    string
+}
+
+// headedHeadings finds the "### Name ###" lines of s, but for those whose
+// lines start at the offsets skip holds.
+func headedHeadings(s string, skip map[int]bool) []heading {
+	var hs []heading
 	// Only a line starting with "###" can be a heading: jump from one to the next.
 	for at := 0; ; {
 		end := strings.IndexByte(s[at:], '\n')
@@ -525,12 +529,7 @@ func parseHeadedSkipping(s string, skip map[int]bool) (*Transcript, error) {
 			end += at
 		}
 		if name, ok := headingName(s[at:end]); ok && !skip[at] {
-			if inMsg {
-				t.Messages = append(t.Messages, Message{Speaker: speaker, Content: blockText(s[body:at])})
-			} else {
-				preamble = blockText(s[:at])
-			}
-			speaker, body, inMsg = name, min(end+1, len(s)), true
+			hs = append(hs, heading{at, end, name})
 		}
 		i := strings.Index(s[end:], "\n###")
 		if i < 0 {
@@ -538,12 +537,89 @@ func parseHeadedSkipping(s string, skip map[int]bool) (*Transcript, error) {
 		}
 		at = end + i + 1
 	}
-	if !inMsg {
+	return hs
+}
+
+func headingNames(hs []heading) []string {
+	out := make([]string, len(hs))
+	for i, h := range hs {
+		out[i] = h.name
+	}
+	return out
+}
+
+// speaking keeps the headings that start a message. Recorders write one
+// per message, naming its speaker, and models draw the same marks inside
+// their messages: a banner ("### SYSTEM ALERT ###") or a row of a box
+// ("### ### ###"). So a heading whose name holds no letter or digit is a
+// message's own line, and so is one whose name is heard only once after
+// two names have each spoken twice or more, unless it is a system prompt's
+// or a moderator's (noteKind). A short conversation, whose speakers may
+// not yet have spoken twice, keeps every heading.
+func speaking(hs []heading) []heading {
+	count := map[string]int{}
+	for _, h := range hs {
+		if wordy(h.name) {
+			count[h.name]++
+		}
+	}
+	recurring := 0
+	for name, n := range count {
+		if n >= 2 && noteKind(name) == "" {
+			recurring++
+		}
+	}
+	out := hs[:0:0]
+	spoken := false // a recurring speaker's heading came before
+	for _, h := range hs {
+		n := count[h.name]
+		switch {
+		case n == 0:
+			continue
+		case n == 1 && spoken && recurring >= 2 && noteKind(h.name) == "":
+			continue
+		}
+		spoken = spoken || n >= 2 && noteKind(h.name) == ""
+		out = append(out, h)
+	}
+	return out
+}
+
+// wordy reports whether name holds a letter or a digit.
+func wordy(name string) bool {
+	return strings.IndexFunc(name, func(r rune) bool { return unicode.IsLetter(r) || unicode.IsDigit(r) }) >= 0
+}
+
+// headedMessages reads the messages the headings hs of s start. A
+// "System" (or "Developer") heading is read as the labelled layout reads
+// that label: before the first message it is the run's system prompt,
+// later a moderator's note, as a "Moderator" heading is.
+func headedMessages(s string, hs []heading) (*Transcript, error) {
+	if len(hs) == 0 {
 		return nil, &ParseError{Line: 1, Msg: `no "### Name ###" heading found`}
 	}
-	t.Messages = append(t.Messages, Message{Speaker: speaker, Content: blockText(s[body:])})
-	if preamble != "" {
-		t.Run = &Run{Preamble: preamble}
+	t := &Transcript{}
+	var system []string
+	for k, h := range hs {
+		next := len(s)
+		if k+1 < len(hs) {
+			next = hs[k+1].at
+		}
+		m := Message{Speaker: h.name, Content: blockText(s[min(h.end+1, len(s)):next])}
+		switch noteKind(h.name) {
+		case "system":
+			if len(t.Messages) == 0 {
+				system = append(system, m.Content)
+				continue
+			}
+			m.Speaker, m.Origin = ModeratorSpeaker, OriginModerator
+		case "moderator":
+			m.Speaker, m.Origin = ModeratorSpeaker, OriginModerator
+		}
+		t.Messages = append(t.Messages, m)
+	}
+	if preamble := blockText(s[:hs[0].at]); preamble != "" || len(system) > 0 {
+		t.Run = &Run{Preamble: preamble, System: strings.Join(system, "\n\n")}
 	}
 	t.Title = defaultTitle(t)
 	return t, nil

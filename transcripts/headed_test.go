@@ -3,6 +3,7 @@ package transcripts
 import (
 	"reflect"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -14,36 +15,46 @@ var headedRef = regexp.MustCompile(`^###[ \t]+(\S(?:.*\S)?)[ \t]+###[ \t]*\r?$`)
 
 func parseHeadedRef(data []byte) (*Transcript, error) {
 	lines := strings.Split(strings.TrimPrefix(string(data), "\ufeff"), "\n")
-	t := &Transcript{}
-	var cur *Message
-	var body, preamble []string
-	finish := func() {
-		if cur == nil {
-			return
-		}
-		cur.Content = trimBlankLinesRef(body)
-		t.Messages = append(t.Messages, *cur)
-		cur, body = nil, nil
-	}
-	for _, l := range lines {
+	// The headings, by line, kept as speaking keeps them (at is the line).
+	var hs []heading
+	for i, l := range lines {
 		if m := headedRef.FindStringSubmatch(l); m != nil {
-			finish()
-			cur = &Message{Speaker: m[1]}
-			continue
+			hs = append(hs, heading{at: i, name: m[1]})
 		}
-		l = strings.TrimSuffix(l, "\r")
-		if cur == nil {
-			preamble = append(preamble, l)
-			continue
-		}
-		body = append(body, l)
 	}
-	finish()
-	if len(t.Messages) == 0 {
+	hs = speaking(hs)
+	if len(hs) == 0 {
 		return nil, &ParseError{Line: 1, Msg: `no "### Name ###" heading found`}
 	}
-	if p := trimBlankLinesRef(preamble); p != "" {
-		t.Run = &Run{Preamble: p}
+	body := func(from, to int) string {
+		ls := slices.Clone(lines[from:to])
+		for i := range ls {
+			ls[i] = strings.TrimSuffix(ls[i], "\r")
+		}
+		return trimBlankLinesRef(ls)
+	}
+	t := &Transcript{}
+	var system []string
+	for k, h := range hs {
+		next := len(lines)
+		if k+1 < len(hs) {
+			next = hs[k+1].at
+		}
+		m := Message{Speaker: h.name, Content: body(h.at+1, next)}
+		switch strings.ToLower(h.name) {
+		case "system", "developer":
+			if len(t.Messages) == 0 {
+				system = append(system, m.Content)
+				continue
+			}
+			m.Speaker, m.Origin = ModeratorSpeaker, OriginModerator
+		case "moderator":
+			m.Speaker, m.Origin = ModeratorSpeaker, OriginModerator
+		}
+		t.Messages = append(t.Messages, m)
+	}
+	if p := body(0, hs[0].at); p != "" || len(system) > 0 {
+		t.Run = &Run{Preamble: p, System: strings.Join(system, "\n\n")}
 	}
 	t.Title = defaultTitle(t)
 	return t, nil
@@ -128,6 +139,79 @@ func BenchmarkParseHeaded(b *testing.B) {
 						b.Fatal(err)
 					}
 				}
+			}
+		})
+	}
+}
+
+// TestHeadedHeadingsInsideMessages holds the "### Name ###" reader to the
+// headings that start a message: models draw the same marks inside their
+// messages (boxes, banners), and those lines stay the message's own.
+func TestHeadedHeadingsInsideMessages(t *testing.T) {
+	type msg struct{ speaker, content string }
+	cases := []struct {
+		name   string
+		in     string
+		want   []msg
+		system string
+	}{
+		{
+			name: "a box drawn with ### is the message's",
+			in:   "### A ###\nhi\n### B ###\n### ### ###\n#       #\n### ### ###\nhere is your box\n### A ###\nnice\n",
+			want: []msg{{"A", "hi"}, {"B", "### ### ###\n#       #\n### ### ###\nhere is your box"}, {"A", "nice"}},
+		},
+		{
+			name: "a banner heard once, after both sides spoke twice, is the message's",
+			in:   "### A ###\none\n### B ###\ntwo\n### A ###\nthree\n### B ###\n### SYSTEM ALERT ###\nreality buffer overflow\n### A ###\nfour\n",
+			want: []msg{{"A", "one"}, {"B", "two"}, {"A", "three"}, {"B", "### SYSTEM ALERT ###\nreality buffer overflow"}, {"A", "four"}},
+		},
+		{
+			name: "a short conversation keeps every heading",
+			in:   "### A ###\none\n### B ###\ntwo\n### A ###\nthree\n",
+			want: []msg{{"A", "one"}, {"B", "two"}, {"A", "three"}},
+		},
+		{
+			name: "a third speaker who speaks twice is a speaker",
+			in:   "### A ###\n1\n### B ###\n2\n### C ###\n3\n### A ###\n4\n### B ###\n5\n### C ###\n6\n",
+			want: []msg{{"A", "1"}, {"B", "2"}, {"C", "3"}, {"A", "4"}, {"B", "5"}, {"C", "6"}},
+		},
+		{
+			name:   "a System heading before every message is the system prompt",
+			in:     "### System ###\nYou are two AIs.\n### A ###\none\n### B ###\ntwo\n### A ###\nthree\n### B ###\nfour\n",
+			want:   []msg{{"A", "one"}, {"B", "two"}, {"A", "three"}, {"B", "four"}},
+			system: "You are two AIs.",
+		},
+		{
+			name: "a Moderator heading is a moderator's note",
+			in:   "### A ###\none\n### B ###\ntwo\n### Moderator ###\nwrap up\n### A ###\nthree\n### B ###\nfour\n",
+			want: []msg{{"A", "one"}, {"B", "two"}, {ModeratorSpeaker, "wrap up"}, {"A", "three"}, {"B", "four"}},
+		},
+		{
+			name: "a one-off heading before the speakers' first is kept",
+			in:   "### Opening ###\nBegin.\n### A ###\none\n### B ###\ntwo\n### A ###\nthree\n### B ###\nfour\n",
+			want: []msg{{"Opening", "Begin."}, {"A", "one"}, {"B", "two"}, {"A", "three"}, {"B", "four"}},
+		},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			checkHeadedAsBefore(t, []byte(c.in))
+			tr, err := ParseHeaded([]byte(c.in))
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got []msg
+			for _, m := range tr.Messages {
+				got = append(got, msg{m.Speaker, m.Content})
+			}
+			if !reflect.DeepEqual(got, c.want) {
+				t.Errorf("messages:\n got %q\nwant %q", got, c.want)
+			}
+			system := ""
+			if tr.Run != nil {
+				system = tr.Run.System
+			}
+			if system != c.system {
+				t.Errorf("system prompt %q, want %q", system, c.system)
 			}
 		})
 	}
