@@ -9,8 +9,8 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
-	"unicode/utf16"
 	"unicode"
+	"unicode/utf16"
 	"unicode/utf8"
 	"unsafe"
 
@@ -178,9 +178,8 @@ func headerCloses(d []byte) bool {
 		} else {
 			d = nil
 		}
-		line = bytes.TrimSuffix(line, []byte("\r"))
 		switch {
-		case string(line) == "---":
+		case isRule(string(line)):
 			// Then the messages, each under a "### Speaker" line and
 			// closed by a "---" line; a file whose messages are never
 			// closed is read by headings alone (LayoutLabelled), unless
@@ -201,7 +200,7 @@ func headerCloses(d []byte) bool {
 	return false
 }
 
-// hasSeparatorLine reports whether d holds a line that is exactly "---".
+// hasSeparatorLine reports whether d holds a "---" line (isRule).
 func hasSeparatorLine(d []byte) bool {
 	for {
 		i := bytes.Index(d, []byte("\n---"))
@@ -209,7 +208,8 @@ func hasSeparatorLine(d []byte) bool {
 			return false
 		}
 		d = d[i+4:]
-		if len(d) == 0 || d[0] == '\n' || (d[0] == '\r' && (len(d) == 1 || d[1] == '\n')) {
+		rest := bytes.TrimLeft(d, " \t")
+		if len(rest) == 0 || rest[0] == '\n' || (rest[0] == '\r' && (len(rest) == 1 || rest[1] == '\n')) {
 			return true
 		}
 	}

@@ -3,8 +3,11 @@ package transcripts
 import (
 	"bufio"
 	"bytes"
+	"cmp"
 	"fmt"
 	"io"
+	"maps"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -140,11 +143,18 @@ func writeMarkdown(w io.Writer, t *Transcript, live bool) error {
 }
 
 // isSeparatorLike reports whether a line reads as a separator, or as an
-// escaped one: "---", "\---", "\\---", … (a trailing \r is ignored, so
-// files with Windows line ends read the same).
+// escaped one: "---", "\---", "\\---", … (space and a \r after it are
+// ignored, as isRule ignores them).
 func isSeparatorLike(line string) bool {
-	line = strings.TrimSuffix(line, "\r")
+	line = strings.TrimRight(line, " \t\r")
 	return strings.HasSuffix(line, "---") && strings.Trim(line[:len(line)-3], `\`) == ""
+}
+
+// isRule reports whether a line is a "---" separator: space or tabs after
+// it, which editors and other tools leave, and a \r (files saved with
+// Windows line ends) are ignored.
+func isRule(line string) bool {
+	return strings.TrimRight(line, " \t\r") == "---"
 }
 
 // escapeContent adds a backslash to each content line that reads as a
@@ -196,22 +206,129 @@ func parseMarkdown(text string) (*Transcript, error) {
 	text = strings.TrimPrefix(text, "\ufeff")
 	lb := splitLines(text)
 	defer lb.release()
-	t, declared, err := parseMarkdownLines(text, lb.lines, lb.starts, nil)
-	if err != nil || !mayHoldFences(text) || repeats(speakerNames(t)) == 0 {
+	t, declared, err := parseMarkdownLines(text, lb.lines, lb.starts, nil, nil)
+	if err != nil {
 		return t, err
 	}
-	// A "---" and "### Speaker" inside a message's code block may have
-	// ended it (see fence.go). A header count the second reading meets
-	// and the first does not settles it too.
-	fenced := fencedLines(lb.lines)
-	if fenced == nil {
-		return t, nil
+	var fenced []bool
+	if mayHoldFences(text) && repeats(speakerNames(t)) > 0 {
+		// A "---" and "### Speaker" inside a message's code block may have
+		// ended it (see fence.go). A header count the second reading meets
+		// and the first does not settles it too.
+		if fenced = fencedLines(lb.lines); fenced != nil {
+			f, _, ferr := parseMarkdownLines(text, lb.lines, lb.starts, fenced, nil)
+			if ferr == nil && (betterSkipping(speakerNames(t), speakerNames(f)) || declared > 0 && len(f.Messages) == declared && len(t.Messages) != declared) {
+				t = f
+			} else {
+				fenced = nil
+			}
+		}
 	}
-	f, _, ferr := parseMarkdownLines(text, lb.lines, lb.starts, fenced)
-	if ferr == nil && (betterSkipping(speakerNames(t), speakerNames(f)) || declared > 0 && len(f.Messages) == declared && len(t.Messages) != declared) {
-		return f, nil
+	if declared > 0 && len(t.Messages) < declared {
+		// Fewer messages than the header counts: a block headed by a
+		// name the title does not give (the title says "GPT", a heading
+		// "GPT-4o"; a system prompt's block; a third voice) was read as
+		// part of the message before it. Read so that every block a
+		// "---" line closes is a message, the file may hold as many as
+		// its header says: then that is how it is read.
+		extra := map[string]bool{}
+		for name := range ruleHeadings(lb.lines) {
+			extra[name] = true
+		}
+		if len(extra) > 0 {
+			if f, _, ferr := parseMarkdownLines(text, lb.lines, lb.starts, fenced, extra); ferr == nil && len(f.Messages) == declared {
+				var added []string
+				for _, name := range speakerNames(f) {
+					if !slices.Contains(speakerNames(t), name) && !slices.Contains(added, name) {
+						added = append(added, name)
+					}
+				}
+				f.Warnings = append(f.Warnings, fmt.Sprintf("the title %q does not name every speaker: blocks headed %s were read as messages of their own, so the file holds the %d messages its header counts", f.Title, quoted(added), declared))
+				t = f
+			}
+		}
 	}
+	asNotes(t)
 	return t, nil
+}
+
+// asNotes reads a "System" (or "Developer") block that the title does
+// not name as a speaker's as the other layouts read one: before every
+// speaker's, the run's system prompt; later, a moderator's note.
+func asNotes(t *Transcript) {
+	titled := titleSpeakers(t.Title)
+	msgs := t.Messages[:0]
+	for _, m := range t.Messages {
+		if !titled[m.Speaker] && noteKind(m.Speaker) == "system" {
+			if len(msgs) == 0 {
+				if t.Run == nil {
+					t.Run = &Run{}
+				}
+				t.Run.System = strings.TrimPrefix(t.Run.System+"\n\n"+m.Content, "\n\n")
+				continue
+			}
+			m.Speaker, m.Origin = ModeratorSpeaker, OriginModerator
+		}
+		msgs = append(msgs, m)
+	}
+	t.Messages = msgs
+}
+
+// quoted lists names in quotes: "A", "B" and "C".
+func quoted(names []string) string {
+	q := make([]string, len(names))
+	for i, n := range names {
+		q[i] = strconv.Quote(n)
+	}
+	if len(q) < 2 {
+		return strings.Join(q, "")
+	}
+	return strings.Join(q[:len(q)-1], ", ") + " and " + q[len(q)-1]
+}
+
+// untitledSpeakers finds the speakers a title names otherwise than their
+// headings ("GPT" for "### GPT-4o"): for each name of the title that heads
+// no block, the name that heads the most blocks among those the title
+// does not give, when it heads two at least and half as many as a speaker
+// the title names does. Section headings that a model's messages repeat
+// after their own rules head fewer.
+func untitledSpeakers(titled map[string]bool, heads map[string]int) map[string]bool {
+	missing, most := 0, 0
+	for name := range titled {
+		if heads[name] == 0 {
+			missing++
+		}
+		most = max(most, heads[name])
+	}
+	var others []string
+	for name, n := range heads {
+		if !titled[name] && n >= 2 && 2*n >= most {
+			others = append(others, name)
+		}
+	}
+	slices.SortFunc(others, func(a, b string) int { return cmp.Or(heads[b]-heads[a], strings.Compare(a, b)) })
+	out := map[string]bool{}
+	for _, name := range others[:min(missing, len(others))] {
+		out[name] = true
+	}
+	return out
+}
+
+// ruleHeadings counts, for each name, the "### Name" headings that come
+// first after a "---" line: the blocks each may start.
+func ruleHeadings(lines []string) map[string]int {
+	out := map[string]int{}
+	for j, l := range lines {
+		if !isRule(l) {
+			continue
+		}
+		if n := nextNonBlank(lines, j+1); n < len(lines) && strings.HasPrefix(lines[n], "### ") {
+			if s := parseSpeaker(lines[n][4:]).Speaker; s != ModeratorSpeaker && s != "" {
+				out[s]++
+			}
+		}
+	}
+	return out
 }
 
 // speakerNames lists each message's speaker, in order.
@@ -226,7 +343,10 @@ func speakerNames(t *Transcript) []string {
 // parseMarkdownLines reads the Markdown layout from text's lines; a "---"
 // line that skip marks never ends a message. It returns the message count
 // the header declares, or -1.
-func parseMarkdownLines(text string, lines []string, starts []int, skip []bool) (*Transcript, int, error) {
+//
+// extra names more speakers than the title (or the first headings) gives:
+// a block headed by one of them is a message.
+func parseMarkdownLines(text string, lines []string, starts []int, skip []bool, extra map[string]bool) (*Transcript, int, error) {
 	t := &Transcript{}
 	i := 0
 	for i < len(lines) && strings.TrimSpace(lines[i]) == "" {
@@ -242,7 +362,7 @@ func parseMarkdownLines(text string, lines []string, starts []int, skip []bool) 
 	titleLine, closed := i, false
 	for ; i < len(lines); i++ {
 		l := strings.TrimSuffix(lines[i], "\r")
-		if l == "---" {
+		if isRule(l) {
 			i++
 			closed = true
 			break
@@ -270,9 +390,18 @@ func parseMarkdownLines(text string, lines []string, starts []int, skip []bool) 
 	if declared > 0 {
 		t.Messages = make([]Message, 0, min(declared, len(lines)))
 	}
+	// The speakers: the title's, and the first block's, which a
+	// system prompt's block may be ("### System"), and with no title that
+	// names them, the first two to head a block.
 	speakers := titleSpeakers(t.Title)
+	if len(speakers) > 0 {
+		maps.Copy(speakers, untitledSpeakers(speakers, ruleHeadings(lines[i:])))
+	}
 	if first := firstHeading(lines, i); first == "" || !speakers[first] {
-		speakers = headingSpeakers(lines, i)
+		maps.Copy(speakers, headingSpeakers(lines, i))
+	}
+	for name := range extra {
+		speakers[name] = true
 	}
 	speakers[ModeratorSpeaker] = true
 	// ends reports whether the "---" at line j closes a message.
@@ -297,7 +426,7 @@ func parseMarkdownLines(text string, lines []string, starts []int, skip []bool) 
 		m := parseSpeaker(l[4:])
 		start := i + 1
 		j := start
-		for j < len(lines) && !(strings.TrimSuffix(lines[j], "\r") == "---" && (skip == nil || !skip[j]) && ends(j)) {
+		for j < len(lines) && !(isRule(lines[j]) && (skip == nil || !skip[j]) && ends(j)) {
 			j++
 		}
 		// Drop the blank line after the heading and the one before "---".
@@ -472,7 +601,7 @@ func firstHeading(lines []string, from int) string {
 		if !inNote {
 			return ""
 		}
-		afterSeparator = l == "---"
+		afterSeparator = isRule(l)
 	}
 	return ""
 }
@@ -489,7 +618,7 @@ func headingSpeakers(lines []string, from int) map[string]bool {
 		return out
 	}
 	for j := from; j < len(lines) && len(out) < 2; j++ {
-		if strings.TrimSuffix(lines[j], "\r") != "---" {
+		if !isRule(lines[j]) {
 			continue
 		}
 		if n := nextNonBlank(lines, j+1); n < len(lines) && strings.HasPrefix(lines[n], "### ") {
@@ -504,7 +633,7 @@ func headingSpeakers(lines []string, from int) map[string]bool {
 func isBlankLine(l string) bool { return l == "" || l == "\r" }
 
 func parseSpeaker(s string) Message {
-	s = strings.TrimSuffix(s, "\r")
+	s = strings.TrimRight(s, " \t\r")
 	m := Message{}
 	if strings.HasSuffix(s, " "+markPartial) {
 		m.Partial = true
