@@ -151,6 +151,10 @@ func isTurn(m map[string]any) bool {
 func unwrapJSON(vals []any) []any {
 	out := make([]any, 0, len(vals))
 	for _, v := range vals {
+		if conv, ok := exported(v); ok {
+			out = append(out, conv...)
+			continue
+		}
 		list, isList := v.([]any)
 		if !isList {
 			in, _ := unwrapObject(v)
@@ -168,6 +172,31 @@ func unwrapJSON(vals []any) []any {
 		out = append(out, v)
 	}
 	return out
+}
+
+// exported is what v holds when it is a conversation in an export's shape
+// of its own (fromExport), or a list of such conversations, as an
+// account's export lists them, each read so.
+func exported(v any) ([]any, bool) {
+	if obj, ok := v.(map[string]any); ok {
+		conv, ok := fromExport(obj)
+		return []any{conv}, ok
+	}
+	list, ok := v.([]any)
+	if !ok || len(list) == 0 {
+		return nil, false
+	}
+	out := make([]any, len(list))
+	for i, it := range list {
+		obj, ok := it.(map[string]any)
+		if !ok {
+			return nil, false
+		}
+		if out[i], ok = fromExport(obj); !ok {
+			return nil, false
+		}
+	}
+	return out, true
 }
 
 // unwrapObject is the object in a layout that v, an object in none,
@@ -404,6 +433,17 @@ func jsonConversation(msgs []any, layout string) (*Transcript, error) {
 		content, err = jsonText(obj[textKey])
 		if err != nil {
 			return nil, fmt.Errorf("message %d: %w", i+1, err)
+		}
+		if strings.TrimSpace(content) == "" {
+			// An empty list of content blocks beside the text itself, as
+			// Claude.ai's export writes some messages: the text is the
+			// message's.
+			for _, k := range textKeys {
+				if s, _ := jsonText(obj[k]); k != textKey && strings.TrimSpace(s) != "" {
+					content = s
+					break
+				}
+			}
 		}
 		// A field naming the message's speaker comes before its role (its
 		// "from" in ShareGPT); a two-model runner's "speaker" before all.

@@ -312,8 +312,19 @@ func decodeLine(t *Transcript, l []byte) error {
 	return nil
 }
 
-// LooksLikeJSONL reports whether data starts like a parley JSONL sidecar.
+// LooksLikeJSONL reports whether data starts like a parley JSONL sidecar:
+// with its run line, which parley writes first ({"type":"run", …}; a
+// script writing the same layout may space it as Python does). Other
+// tools' JSON and JSONL may open with a "type" field too ({"type":
+// "conversation", …}, a Responses API item's {"type": "message", …}).
 func LooksLikeJSONL(data []byte) bool {
-	d := bytes.TrimLeft(data, " \r\n\t")
-	return bytes.HasPrefix(d, []byte(`{"type":`))
+	d := data
+	for _, tok := range []string{"{", `"type"`, ":", `"run"`} {
+		d = bytes.TrimLeft(d, " \r\n\t")
+		if !bytes.HasPrefix(d, []byte(tok)) {
+			return false
+		}
+		d = d[len(tok):]
+	}
+	return true
 }
