@@ -319,7 +319,9 @@ func speakersOf(lines []string, all []speakerLabel, form uint8, titled map[strin
 		// A system prompt's label before every speaker's is the run's
 		// system prompt, however rarely it recurs ("<|im_start|>system").
 		opening := len(seq) == 0 && noteKind(lb.name) == "system"
-		if lb.form == form && (speaks(lb.name) || opening) {
+		// A moderator's label is a note however rarely it comes.
+		note := noteKind(lb.name) == "moderator"
+		if lb.form == form && (speaks(lb.name) || opening || note) {
 			if len(seq) > 0 && seq[len(seq)-1].name != lb.name {
 				turns++
 			}

@@ -70,6 +70,13 @@ func TestLabelOf(t *testing.T) {
 		{"a heading with emoji before the name", "### 🤖 Claude", 3, "Claude", "", true},
 		{"a bold label with the turn and emoji", "**🔵 Turn 3 - Claude:** hi", labelBold, "Claude", "hi", true},
 		{"a heading that is a turn alone", "## Turn 3", 2, "Turn 3", "", true},
+		{"a plain label with emoji before the name", "🤖 Claude: hi", labelPlain, "Claude", "hi", true},
+		{"a box's line is no label", "│ Status: ONLINE", labelPlain, "", "", false},
+		{"a bare time before the name", "12:01 alice: hi", labelStamped, "alice", "hi", true},
+		{"a bare time in the afternoon", "3:05 PM | Bob: yes", labelStamped, "Bob", "yes", true},
+		{"a date and a time", "2024-05-01 12:01:33 alice: hi", labelStamped, "alice", "hi", true},
+		{"WhatsApp's date, time and dash", "5/1/24, 12:01 - Alice: hi", labelStamped, "Alice", "hi", true},
+		{"a bare time before a sentence is no label", "12:30 lunch with the team", labelStamped, "", "", false},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -278,5 +285,26 @@ func TestTurnHeadingsSeparateMessages(t *testing.T) {
 	}
 	if ts[0].Run != nil && ts[0].Run.Preamble != "" {
 		t.Errorf("preamble %q; the turn heading before the first message is no text of the run's", ts[0].Run.Preamble)
+	}
+}
+
+// A moderator's label is a note wherever it comes, however rarely: it
+// does not join the message before it.
+func TestAModeratorSpeakingOnceIsANote(t *testing.T) {
+	text := "Claude: Let us talk about time.\nGPT: Time is a river.\nModerator: Please be concise.\nClaude: Or a circle.\nGPT: Perhaps both.\nClaude: Goodbye.\nGPT: Farewell.\n"
+	ts, _, err := Import([]byte(text))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, m := range ts[0].Messages {
+		got = append(got, m.Speaker+": "+m.Content)
+	}
+	want := []string{"Claude: Let us talk about time.", "GPT: Time is a river.", ModeratorSpeaker + ": Please be concise.", "Claude: Or a circle.", "GPT: Perhaps both.", "Claude: Goodbye.", "GPT: Farewell."}
+	if strings.Join(got, "|") != strings.Join(want, "|") {
+		t.Errorf("messages %q, want %q", got, want)
+	}
+	if m := ts[0].Messages[2]; m.Origin != OriginModerator {
+		t.Errorf("the moderator's message has origin %q, want a moderator's note", m.Origin)
 	}
 }

@@ -5,6 +5,7 @@ package transcripts
 // chooses among them).
 
 import (
+	"regexp"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -36,6 +37,9 @@ func labelOf(l string) (form uint8, name, rest string, ok bool) {
 		l = l[:len(l)-1]
 	}
 	if after, ok := cutStamp(l); ok {
+		return stampedLabel(after)
+	}
+	if after, ok := cutBareStamp(l); ok {
 		return stampedLabel(after)
 	}
 	if after, ok := cutTurn(l); ok {
@@ -102,8 +106,49 @@ func labelOf(l string) (form uint8, name, rest string, ok bool) {
 	if i < 0 || i > maxNameLen {
 		return 0, "", "", false
 	}
-	name = unbracket(l[:i])
+	name = unbracket(trimEmoji(l[:i]))
 	return labelPlain, name, strings.TrimSpace(l[i+w:]), validName(name)
+}
+
+// trimEmoji takes off the emoji (and the space after them) that scripts
+// write before a speaker's name ("🤖 Claude"). Other symbols stay: a line
+// of a box ("│ Status: ONLINE") is no label.
+func trimEmoji(n string) string {
+	if n == "" || n[0] < utf8.RuneSelf {
+		return n
+	}
+	t := strings.TrimLeftFunc(n, func(r rune) bool {
+		return r >= 0x1f000 && r <= 0x1faff || r >= 0x2600 && r <= 0x27bf || r == '\ufe0f' || r == '\u200d'
+	})
+	if t == n || t == "" || t[0] != ' ' {
+		return n // no emoji, or not one set apart from the name
+	}
+	return strings.TrimLeft(t, " ")
+}
+
+// bareStamp is a time at the start of a line, without brackets, as chat
+// exports and logs write it: "12:01 alice: hi", "2024-05-01 12:01:33 alice:",
+// "5/1/24, 12:01 - Alice: hi" (WhatsApp), "12:01 PM | Alice:".
+var bareStamp = regexp.MustCompile(`^(?:\d{4}-\d{2}-\d{2}[ T]|\d{1,2}[/.]\d{1,2}[/.]\d{2,4},? )?\d{1,2}:\d{2}(?::\d{2})?(?:\.\d+)?(?: ?[AaPp]\.?[Mm]\.?)?(?: +[-–|] +| +)`)
+
+// cutBareStamp cuts a bareStamp from the start of a line, and returns what
+// follows it.
+func cutBareStamp(l string) (string, bool) {
+	if l == "" || l[0]-'0' >= 10 {
+		return "", false
+	}
+	m := bareStamp.FindStringIndex(l)
+	if m == nil {
+		return "", false
+	}
+	// The name ends at a colon, or stands in angle brackets: after a
+	// bare time, a line's first words are as likely a sentence's
+	// ("12:30 lunch with the team").
+	after := strings.TrimSpace(l[m[1]:])
+	if i, _ := nameColon(after); i <= 0 && !strings.HasPrefix(after, "<") {
+		return "", false
+	}
+	return after, true
 }
 
 const maxNameLen = 48
