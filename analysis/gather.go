@@ -17,7 +17,7 @@ type File struct {
 // transcriptExts are the files a directory is searched for. YAML is read
 // only when named on the command line: a folder of recordings often holds
 // a scenario or labels in YAML beside them.
-var transcriptExts = map[string]bool{".md": true, ".jsonl": true, ".json": true, ".txt": true, ".csv": true, ".tsv": true}
+var transcriptExts = map[string]bool{".md": true, ".markdown": true, ".jsonl": true, ".json": true, ".txt": true, ".log": true, ".csv": true, ".tsv": true}
 
 // notTranscripts are files parley itself writes beside transcripts, and
 // label tables.
