@@ -500,6 +500,52 @@ func TestKeyNeverLeaks(t *testing.T) {
 	}
 }
 
+// A password or a key a base URL holds is never shown in an error: not
+// in the URL the sentence names, not in the error a failed request quotes,
+// not in a server's answer that echoes it.
+func TestURLSecretsNeverLeak(t *testing.T) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	closed := "http://" + l.Addr().String() + "/v1"
+	l.Close()
+	const pass, key = "pw-URL-SECRET2", "sk-query-SECRET1"
+	echo := openaitest.Start(t, func(openaitest.Request) openaitest.Reply {
+		return openaitest.Error(http.StatusBadRequest, "you sent the password "+pass)
+	})
+	cases := []struct {
+		name, base string
+	}{
+		{"a key in the query of an unreachable URL", closed + "?key=" + key},
+		{"a password echoed by the server", strings.Replace(echo.URL, "http://", "http://u:"+pass+"@", 1)},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			a := newTestAgent(t, nil, OpenAIConfig{BaseURL: c.base, Retries: ptr(1)})
+			r := collect(context.Background(), a, hello)
+			if r.err == nil {
+				t.Fatal("no error")
+			}
+			texts := []string{r.err.Error()}
+			if ae, ok := errors.AsType[*Error](r.err); ok {
+				texts = append(texts, ae.Sentence)
+				if ae.Err != nil {
+					texts = append(texts, ae.Err.Error())
+				}
+			}
+			for _, s := range texts {
+				if strings.Contains(s, pass) || strings.Contains(s, key) {
+					t.Errorf("a secret leaked: %q", s)
+				}
+			}
+			if !strings.Contains(r.err.Error(), "REDACTED") {
+				t.Errorf("error %q does not name the URL with its secrets hidden", r.err)
+			}
+		})
+	}
+}
+
 func TestUnreachable(t *testing.T) {
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {

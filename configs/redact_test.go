@@ -8,7 +8,7 @@ import (
 func TestRedactSourceHidesURLUserinfoAndHeaderValues(t *testing.T) {
 	src := `agents:
   - name: A
-    base_urls: [http://user:PASS-1@host:8080/v1, https://tok-2@a.example/v1, https://b.example/v1]
+    base_urls: [http://user:PASS-1@host:8080/v1, https://tok-2@a.example/v1, https://b.example/v1, "https://c.example/v1?api-version=1&api-key=KEY-7"]
     model: m
     headers:
       X-Api-Key: SECRET-3
@@ -25,12 +25,12 @@ limits:
 	if !redacted {
 		t.Fatal("nothing redacted")
 	}
-	for _, secret := range []string{"PASS-1", "tok-2", "SECRET-3", "SECRET-4", "PASS-5", "PASS-6", "user:PASS", "j:PASS"} {
+	for _, secret := range []string{"PASS-1", "tok-2", "SECRET-3", "SECRET-4", "PASS-5", "PASS-6", "user:PASS", "j:PASS", "KEY-7"} {
 		if strings.Contains(out, secret) {
 			t.Errorf("redacted source holds %q:\n%s", secret, out)
 		}
 	}
-	for _, kept := range []string{"host:8080/v1", "https://b.example/v1", "X-Api-Key", "Authorization", "REDACTED@host"} {
+	for _, kept := range []string{"host:8080/v1", "https://b.example/v1", "X-Api-Key", "Authorization", "REDACTED@host", "?api-version=1&api-key=REDACTED"} {
 		if !strings.Contains(out, kept) {
 			t.Errorf("redacted source lost %q:\n%s", kept, out)
 		}
@@ -38,7 +38,9 @@ limits:
 	if _, err := Parse("s.yaml", []byte(out)); err != nil {
 		t.Errorf("the redacted scenario no longer parses: %v", err)
 	}
-	plain := "agents:\n  - {name: A, provider: ollama, model: m}  # a comment\n  - {name: B, provider: ollama, model: m}\n"
+	// Text with an '@' or a '?' that is no URL is no secret.
+	plain := "agents:\n  - {name: A, provider: ollama, model: m}  # a comment\n  - {name: B, provider: ollama, model: claude-3@20240229,\n" +
+		"     system: \"Write to me: bob@example.com. Is it? key=value\"}\n"
 	if out, redacted := RedactSource(plain); redacted || out != plain {
 		t.Errorf("a scenario with no secrets changed: %q", out)
 	}

@@ -130,3 +130,55 @@ termination:
 		t.Fatalf("batch --resume: exit %d %s%s", code, out, errOut)
 	}
 }
+
+// A key in a base URL's query (?key=…) is hidden wherever the URL is
+// shown or recorded: doctor, validate --json, the run's JSONL (its
+// scenario and its agents' base_url) and the error that ends the run;
+// the parameters that hold no secret stay readable.
+func TestKeyInABaseURLQueryIsNeverShown(t *testing.T) {
+	srv := openaitest.Start(t, signOff)
+	const secret = "sk-test-SECRET123"
+	dir := t.TempDir()
+	scenario := filepath.Join(dir, "query.yaml")
+	os.WriteFile(scenario, []byte(`agents:
+  - name: A
+    type: scripted
+    lines: [one, two]
+  - name: B
+    base_url: `+srv.URL+`?api-version=2024-10-21&key=`+secret+`
+    model: m
+    retries: 1
+termination:
+  max_messages: 4
+`), 0o600)
+	shown := srv.URL + "?api-version=2024-10-21&key=REDACTED"
+	var outputs []string
+	for _, args := range [][]string{{"validate", "--json", scenario}, {"doctor", scenario}, {"doctor", "--json", scenario},
+		{"run", "--no-tui", "--json", "--out", filepath.Join(dir, "run"), scenario}} {
+		_, out, errOut := parley(t, args...)
+		if !strings.Contains(out+errOut, "?api-version=2024-10-21") || !strings.Contains(out+errOut, "key=REDACTED") {
+			t.Errorf("%v does not name the URL as %s:\n%s%s", args, shown, out, errOut)
+		}
+		outputs = append(outputs, out+errOut)
+	}
+	jls := countJSONL(t, filepath.Join(dir, "run"))
+	if len(jls) != 1 {
+		t.Fatalf("recorded %v", jls)
+	}
+	data, _ := os.ReadFile(jls[0])
+	tr, err := transcripts.Read(jls[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := tr.Run.Agents[1].BaseURL; got != shown {
+		t.Errorf("agents[1].base_url is recorded as %q, want %q", got, shown)
+	}
+	if !tr.Run.ScenarioRedacted || !strings.Contains(tr.Run.Scenario, shown) {
+		t.Errorf("the recorded scenario is not redacted:\n%s", tr.Run.Scenario)
+	}
+	for i, o := range append(outputs, string(data)) {
+		if strings.Contains(o, secret) {
+			t.Errorf("output %d holds the key:\n%s", i, o)
+		}
+	}
+}

@@ -64,12 +64,15 @@ type target struct {
 	publicModels bool
 }
 
-// secrets are what the agent sends that must not be shown: its key and
-// its headers' values.
+// secrets are what the agent sends that must not be shown: its key, its
+// headers' values and what its base URLs hold (a password, a key).
 func (t target) secrets(key string) []string {
 	out := []string{key}
 	for _, v := range t.headers {
 		out = append(out, v)
+	}
+	for _, u := range t.urls {
+		out = append(out, agents.URLSecrets(u)...)
 	}
 	return out
 }
