@@ -62,3 +62,44 @@ func TestRedactSourceAnswersEachSourceAlike(t *testing.T) {
 		}
 	}
 }
+
+// A base URL that fails validation is named without its password, in
+// base_url:, base_urls: and limits:, however it fails: another scheme, no
+// scheme (which url.Parse does not read as a host), a stray space.
+func TestBadBaseURLIsShownWithoutItsPassword(t *testing.T) {
+	const secret = "pw-SECRET123"
+	cases := []struct {
+		name, field, url string
+		want             string // in the sentence, with the file, line and agent
+	}{
+		{"another scheme", "base_url", "ftp://u:" + secret + "@127.0.0.1/v1",
+			`bad.yaml:7: agent "B": base_url: "ftp://REDACTED@127.0.0.1/v1" is not an http:// or https:// URL`},
+		{"no scheme", "base_url", "u:" + secret + "@127.0.0.1:18081/v1",
+			`bad.yaml:7: agent "B": base_url: "REDACTED@127.0.0.1:18081/v1" is not an http:// or https:// URL`},
+		{"a stray space", "base_url", `"http://u:` + secret + `@127.0.0.1:18081 /v1"`,
+			`bad.yaml:7: agent "B": base_url: "http://REDACTED@127.0.0.1:18081 /v1" is not an http:// or https:// URL`},
+		{"a base_urls entry", "base_urls", "[http://127.0.0.1:1/v1, ftp://u:" + secret + "@127.0.0.1/v1]",
+			`bad.yaml:7: agent "B": base_urls[1]: "ftp://REDACTED@127.0.0.1/v1" is not an http:// or https:// URL`},
+		{"a key in a bad URL's query", "base_url", "127.0.0.1:18081/v1?key=" + secret,
+			`bad.yaml:7: agent "B": base_url: "127.0.0.1:18081/v1?key=REDACTED" is not an http:// or https:// URL`},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			src := "agents:\n  - name: A\n    provider: ollama\n    model: m\n  - name: B\n    model: m\n    " + c.field + ": " + c.url + "\n"
+			_, err := Parse("bad.yaml", []byte(src))
+			if err == nil {
+				t.Fatalf("accepted:\n%s", src)
+			}
+			if !strings.Contains(err.Error(), c.want) {
+				t.Errorf("%v\n  does not contain %q", err, c.want)
+			}
+			if strings.Contains(err.Error(), secret) {
+				t.Errorf("the error shows the password: %v", err)
+			}
+		})
+	}
+	_, err := Parse("bad.yaml", []byte("agents:\n  - {name: A, provider: ollama, model: m}\n  - {name: B, provider: ollama, model: m}\nlimits:\n  ftp://u:"+secret+"@h/v1: {concurrent: 1}\n"))
+	if err == nil || strings.Contains(err.Error(), secret) || !strings.Contains(err.Error(), `limits: "ftp://REDACTED@h/v1" is neither`) {
+		t.Errorf("a limit's bad URL: %v", err)
+	}
+}

@@ -182,3 +182,54 @@ termination:
 		}
 	}
 }
+
+// A base URL given with --set or --vary that parley refuses is named
+// without its password, both in the flag the sentence repeats and in the
+// problem itself.
+func TestBadBaseURLFromAFlagIsShownWithoutItsPassword(t *testing.T) {
+	const secret = "pw-SECRET123"
+	dir := t.TempDir()
+	scenario := filepath.Join(dir, "ok.yaml")
+	os.WriteFile(scenario, []byte("agents:\n  - name: A\n    base_url: http://127.0.0.1:1/v1\n    model: m\n  - name: B\n    type: scripted\n    lines: [hi]\n"), 0o600)
+	cases := []struct {
+		name string
+		args []string
+		want string
+	}{
+		{"validate --set, another scheme", []string{"validate", "--offline", scenario, "--set", "agents[0].base_url=ftp://u:" + secret + "@127.0.0.1/v1"},
+			`with --set agents[0].base_url=ftp://REDACTED@127.0.0.1/v1: agent "A": base_url: "ftp://REDACTED@127.0.0.1/v1" is not an http:// or https:// URL`},
+		{"run --set, no scheme", []string{"run", "--no-tui", scenario, "--set", "agents[0].base_url=u:" + secret + "@127.0.0.1:1/v1"},
+			`ok.yaml: agent "A": base_url: "REDACTED@127.0.0.1:1/v1" is not an http:// or https:// URL`},
+		{"--set on a path that does not exist", []string{"validate", "--offline", scenario, "--set", "agents[5].base_url=http://u:" + secret + "@h/v1"},
+			`agents[5].base_url=http://REDACTED@h/v1`},
+		{"--set with a misspelt field", []string{"validate", "--offline", scenario, "--set", "base_ur=http://u:" + secret + "@h/v1"},
+			`--set "base_ur=http://REDACTED@h/v1"`},
+		{"--vary with a misspelt field", []string{"batch", "--dry-run", scenario, "--vary", "base_ur=http://u:" + secret + "@h/v1,http://v:" + secret + "@i/v1"},
+			`--vary "base_ur=http://REDACTED@h/v1,http://REDACTED@i/v1"`},
+		{"--vary with a value twice", []string{"batch", "--dry-run", scenario, "--vary", "agents[0].base_url=http://u:" + secret + "@h/v1,http://u:" + secret + "@h/v1"},
+			`the value "http://REDACTED@h/v1" is listed twice`},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			code, out, errOut := parley(t, c.args...)
+			if code != exitUsage || !strings.Contains(errOut, c.want) {
+				t.Errorf("exit %d, want %d and %q in\n%s%s", code, exitUsage, c.want, out, errOut)
+			}
+			if strings.Contains(out+errOut, secret) {
+				t.Errorf("the password is shown:\n%s%s", out, errOut)
+			}
+		})
+	}
+}
+
+// providers lists a preset that OPENAI_BASE_URL moves without the
+// password or key that URL holds.
+func TestProvidersHideAMovedPresetsSecrets(t *testing.T) {
+	t.Setenv("OPENAI_BASE_URL", "https://u:pw-SECRET123@proxy.example/v1?key=sk-test-SECRET123")
+	for _, args := range [][]string{{"providers"}, {"providers", "--json"}} {
+		code, out, errOut := parley(t, args...)
+		if code != exitOK || !strings.Contains(out, "https://REDACTED@proxy.example/v1?key=REDACTED") || strings.Contains(out+errOut, "SECRET123") {
+			t.Errorf("%v: exit %d\n%s%s", args, code, out, errOut)
+		}
+	}
+}
