@@ -103,3 +103,31 @@ func TestBadBaseURLIsShownWithoutItsPassword(t *testing.T) {
 		t.Errorf("a limit's bad URL: %v", err)
 	}
 }
+
+// A key pasted as api_key, or in place of api_key_env's variable or
+// api_key_file's path, is not recorded; a variable's name and a file's
+// path are.
+func TestRedactSourceHidesAKeyPastedForAVariableOrAFile(t *testing.T) {
+	cases := []struct {
+		name, field, value string
+		redacted           bool
+	}{
+		{"a key for a variable", "api_key_env", "sk-test-SECRET123", true},
+		{"a key for a file", "api_key_file", "sk-test-SECRET123", true},
+		{"a literal key", "api_key", "abc-SECRET123", true},
+		{"a variable", "api_key_env", "MY_API_KEY", false},
+		{"a file", "api_key_file", "secrets/openai-2024.key", false},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			src := "agents:\n  - name: A\n    type: scripted\n    lines: [hi]\n    " + c.field + ": " + c.value + "\n"
+			out, redacted := RedactSource(src)
+			if redacted != c.redacted || strings.Contains(out, c.value) == c.redacted {
+				t.Errorf("RedactSource redacted = %v, want %v:\n%s", redacted, c.redacted, out)
+			}
+			if c.redacted && !strings.Contains(out, c.field+": REDACTED") {
+				t.Errorf("the field is not kept with its value hidden:\n%s", out)
+			}
+		})
+	}
+}

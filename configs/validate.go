@@ -221,6 +221,11 @@ func (a *Agent) validate(i int) Problems {
 	if a.APIKey != "" {
 		fail("api_key", "api_key: keys never go in a scenario file; put the key in an environment variable and name it with api_key_env, or name a file with api_key_file")
 	}
+	if a.APIKeyEnv != "" {
+		if msg := envNameProblem(a.APIKeyEnv); msg != "" {
+			fail("api_key_env", "%s", msg)
+		}
+	}
 	if a.Type == "" {
 		a.Type = TypeOpenAI
 	}

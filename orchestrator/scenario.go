@@ -192,12 +192,16 @@ func openAIConfig(a configs.Agent, opt Options) (agents.OpenAIConfig, error) {
 	case a.APIKeyFile != "":
 		data, err := os.ReadFile(a.APIKeyFile)
 		if err != nil {
-			return oc, fmt.Errorf("agent %q: api_key_file: cannot read %s: %w", a.Name, a.APIKeyFile, errors.Unwrap(err))
+			why := err.Error()
+			if u := errors.Unwrap(err); u != nil {
+				why = u.Error() // the reason, without the path
+			}
+			return oc, errors.New(configs.KeyFileUnreadable(fmt.Sprintf("agent %q", a.Name), a.APIKeyFile, why))
 		}
 		oc.APIKey = strings.TrimSpace(string(data))
 		oc.KeyEnv = ""
 		if oc.APIKey == "" {
-			return oc, fmt.Errorf("agent %q: api_key_file: %s is empty", a.Name, a.APIKeyFile)
+			return oc, fmt.Errorf("agent %q: api_key_file: %s is empty", a.Name, configs.KeyFileName(a.APIKeyFile))
 		}
 	case oc.KeyEnv != "":
 		oc.APIKey = opt.Getenv(oc.KeyEnv)

@@ -85,9 +85,16 @@ func TestFromScenarioKeyFile(t *testing.T) {
 	if warned {
 		t.Error("warned about https")
 	}
-	y = strings.Replace(y, keyFile, filepath.Join(dir, "missing"), 1)
-	if _, err := FromScenario(scenario(t, "s.yaml", y), Options{}); err == nil || !strings.Contains(err.Error(), "api_key_file") {
-		t.Fatalf("err = %v", err)
+	missing := strings.Replace(y, keyFile, filepath.Join(dir, "missing"), 1)
+	want := `agent "A": api_key_file: cannot read ` + filepath.Join(dir, "missing") + ": no such file or directory"
+	if _, err := FromScenario(scenario(t, "s.yaml", missing), Options{}); err == nil || err.Error() != want {
+		t.Fatalf("err = %v, want %s", err, want)
+	}
+	// A key pasted in place of the file's path is not repeated.
+	pasted := strings.Replace(y, keyFile, "sk-test-SECRET123", 1)
+	want = `agent "A": api_key_file: cannot read the file it names: no such file or directory, and it looks like a key rather than a file's path;`
+	if _, err := FromScenario(scenario(t, "s.yaml", pasted), Options{}); err == nil || !strings.HasPrefix(err.Error(), want) || strings.Contains(err.Error(), "SECRET123") {
+		t.Fatalf("err = %v, want %s…", err, want)
 	}
 }
 

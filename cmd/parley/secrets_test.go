@@ -233,3 +233,53 @@ func TestProvidersHideAMovedPresetsSecrets(t *testing.T) {
 		}
 	}
 }
+
+// A key pasted where api_key_env names a variable, or api_key_file a
+// file, is never repeated: validate, run, batch and doctor refuse it with
+// a sentence that names the file, line, agent and field instead, and so
+// does a --set that gives one.
+func TestAKeyPastedForAVariableOrAFileIsNeverRepeated(t *testing.T) {
+	const key = "sk-test-SECRET123"
+	dir := t.TempDir()
+	write := func(name, field string) string {
+		p := filepath.Join(dir, name)
+		os.WriteFile(p, []byte("agents:\n  - name: A\n    base_url: http://127.0.0.1:1/v1\n    model: m\n    "+field+": "+key+"\n  - {name: B, type: scripted, lines: [hi]}\n"), 0o600)
+		return p
+	}
+	env, file := write("env.yaml", "api_key_env"), write("file.yaml", "api_key_file")
+	plain := filepath.Join(dir, "plain.yaml")
+	os.WriteFile(plain, []byte("agents:\n  - name: A\n    base_url: http://127.0.0.1:1/v1\n    model: m\n  - {name: B, type: scripted, lines: [hi]}\n"), 0o600)
+	envSentence := `env.yaml:5: agent "A": api_key_env: looks like a key rather than the name of an environment variable; export the key in a variable`
+	fileSentence := `agent "A": api_key_file: cannot read the file it names, and it looks like a key rather than a file's path`
+	cases := []struct {
+		name string
+		args []string
+		code int
+		want string
+	}{
+		{"validate", []string{"validate", env}, exitUsage, envSentence},
+		{"validate --json", []string{"validate", "--json", env}, exitUsage, `"line":5,"message":"agent \"A\": api_key_env: looks like a key`},
+		{"run", []string{"run", "--no-tui", env}, exitUsage, envSentence},
+		{"batch", []string{"batch", env, "-n", "1", "--out", filepath.Join(dir, "b")}, exitUsage, envSentence},
+		{"doctor", []string{"doctor", env}, exitUsage, envSentence},
+		{"doctor --json", []string{"doctor", "--json", env}, exitUsage, envSentence},
+		{"--set api_key_env", []string{"validate", plain, "--set", "agents[0].api_key_env=" + key}, exitUsage,
+			`with --set agents[0].api_key_env=REDACTED: agent "A": api_key_env: looks like a key`},
+		{"validate, a key file", []string{"validate", file}, exitUsage, "file.yaml:5: " + fileSentence},
+		{"run, a key file", []string{"run", "--no-tui", file}, exitUsage, "file.yaml:5: " + fileSentence},
+		{"doctor, a key file", []string{"doctor", file}, exitFailure, fileSentence},
+		{"--set api_key_file", []string{"validate", plain, "--set", "agents[0].api_key_file=" + key}, exitUsage,
+			`agent "A": api_key_file: cannot read the file it names`},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			code, out, errOut := parley(t, c.args...)
+			if code != c.code || !strings.Contains(out+errOut, c.want) {
+				t.Errorf("exit %d, want %d and %q in\n%s%s", code, c.code, c.want, out, errOut)
+			}
+			if strings.Contains(out+errOut, key) {
+				t.Errorf("the key is repeated:\n%s%s", out, errOut)
+			}
+		})
+	}
+}

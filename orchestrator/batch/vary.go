@@ -147,9 +147,17 @@ func ShownValues(vals map[string]string) map[string]string {
 }
 
 // ShownValue is the value a --set or --vary path takes, as parley prints
-// it: a header's value redacted whole, a URL without its secrets.
+// it: a header's value redacted whole, and a key given for api_key (or
+// in place of api_key_env's variable or api_key_file's path), a URL
+// without its secrets.
 func ShownValue(path, v string) string {
 	if isHeaderPath(path) {
+		return agents.Redacted
+	}
+	switch field := path[strings.LastIndexAny(path, ".]")+1:]; {
+	case field == "api_key" && v != "":
+		return agents.Redacted
+	case (field == "api_key_env" || field == "api_key_file") && configs.LooksLikeKey(v):
 		return agents.Redacted
 	}
 	return agents.RedactURL(v)

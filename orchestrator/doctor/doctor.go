@@ -137,9 +137,12 @@ func check(ctx context.Context, opt Options, t target) Finding {
 	case t.keyFile != "":
 		data, err := os.ReadFile(t.keyFile)
 		if err != nil || strings.TrimSpace(string(data)) == "" {
-			return Finding{Status: Fail, Sentence: fmt.Sprintf("%s: api_key_file: cannot read a key from %s", t.who, t.keyFile)}
+			if err == nil {
+				return Finding{Status: Fail, Sentence: fmt.Sprintf("%s: api_key_file: %s is empty", t.who, configs.KeyFileName(t.keyFile))}
+			}
+			return Finding{Status: Fail, Sentence: configs.KeyFileUnreadable(t.who, t.keyFile, "")}
 		}
-		key, keyName = strings.TrimSpace(string(data)), "the key in "+t.keyFile
+		key, keyName = strings.TrimSpace(string(data)), "the key in "+configs.KeyFileName(t.keyFile)
 	case t.keyEnv != "":
 		key, keyName = opt.Getenv(t.keyEnv), "the key in "+t.keyEnv
 		if key == "" {
