@@ -114,10 +114,9 @@ func NewOpenAI(cfg OpenAIConfig) *OpenAI {
 		a.secrets = append(a.secrets, URLSecrets(u)...)
 	}
 	for _, v := range cfg.Headers {
-		// Header values can hold credentials too.
-		if len(v) >= 8 {
-			a.secrets = append(a.secrets, v)
-		}
+		// Header values can hold credentials too, however short:
+		// RedactSecrets hides every one it can tell from ordinary text.
+		a.secrets = append(a.secrets, v)
 	}
 	return a
 }

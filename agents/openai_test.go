@@ -451,6 +451,7 @@ func TestStreamOptionsRejected(t *testing.T) {
 
 func TestKeyNeverLeaks(t *testing.T) {
 	const headerSecret = "hdr-secret-abcdef123456"
+	const shortSecret = "S3CR7" // a header value as short as RedactSecrets hides
 	cases := []struct {
 		name  string
 		reply openaitest.Reply
@@ -461,12 +462,16 @@ func TestKeyNeverLeaks(t *testing.T) {
 		{"502 plain body echoing the key", openaitest.Reply{Status: 502, Body: "upstream refused key " + testKey + " and " + headerSecret}},
 		{"error event mid-stream echoing the key", openaitest.Reply{ContentType: "text/event-stream",
 			Body: "data: {\"error\":{\"message\":\"bad key " + testKey + "\"}}\n\n"}},
+		{"400 echoing a short header value", openaitest.Error(400, "unknown X-Custom: "+shortSecret)},
+		{"502 plain body echoing a short header value", openaitest.Reply{Status: 502, Body: "upstream refused X-Custom " + shortSecret}},
+		{"error event mid-stream echoing a short header value", openaitest.Reply{ContentType: "text/event-stream",
+			Body: "data: {\"error\":{\"message\":\"bad X-Custom " + shortSecret + "\"}}\n\n"}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			srv := openaitest.Start(t, func(openaitest.Request) openaitest.Reply { return tc.reply })
 			a := newTestAgent(t, srv, OpenAIConfig{APIKey: testKey, KeyEnv: "TEST_KEY", Retries: ptr(2),
-				Headers: map[string]string{"X-Secret": headerSecret}})
+				Headers: map[string]string{"X-Secret": headerSecret, "X-Custom": shortSecret}})
 			r := collect(context.Background(), a, hello)
 			if r.err == nil {
 				t.Fatal("no error")
@@ -489,7 +494,7 @@ func TestKeyNeverLeaks(t *testing.T) {
 				texts = append(texts, string(reqErr.Body), reqErr.Error())
 			}
 			for _, s := range texts {
-				if strings.Contains(s, testKey) || strings.Contains(s, headerSecret) {
+				if strings.Contains(s, testKey) || strings.Contains(s, headerSecret) || strings.Contains(s, shortSecret) {
 					t.Errorf("a secret leaked: %q", s)
 				}
 			}

@@ -283,3 +283,40 @@ func TestAKeyPastedForAVariableOrAFileIsNeverRepeated(t *testing.T) {
 		})
 	}
 }
+
+// A short header value a server echoes in its error is hidden from what
+// run prints and records, and from doctor --ask's sentence.
+func TestAShortHeaderValueEchoedByAServerIsHidden(t *testing.T) {
+	const secret = "S3CR7"
+	srv := openaitest.Start(t, func(openaitest.Request) openaitest.Reply {
+		return openaitest.Error(400, "unknown header X-Custom: "+secret)
+	})
+	srv.Models = []string{"m"}
+	dir := t.TempDir()
+	scenario := filepath.Join(dir, "short.yaml")
+	os.WriteFile(scenario, []byte("agents:\n  - {name: A, type: scripted, lines: [one, two]}\n  - name: B\n    base_url: "+srv.URL+
+		"\n    model: m\n    headers: {X-Custom: "+secret+"}\ntermination:\n  max_messages: 4\n"), 0o600)
+	var outputs []string
+	for _, args := range [][]string{{"run", "--no-tui", "--json", "--out", filepath.Join(dir, "run"), scenario}, {"doctor", "--ask", scenario}} {
+		code, out, errOut := parley(t, args...)
+		if code != exitFailure || !strings.Contains(out+errOut, "unknown header X-Custom: [redacted]") {
+			t.Errorf("%v: exit %d, want %d and the server's error with the value hidden:\n%s%s", args, code, exitFailure, out, errOut)
+		}
+		outputs = append(outputs, out+errOut)
+	}
+	for _, jl := range countJSONL(t, filepath.Join(dir, "run")) {
+		data, _ := os.ReadFile(jl)
+		outputs = append(outputs, string(data))
+	}
+	if len(outputs) != 3 {
+		t.Fatalf("the run recorded no JSONL")
+	}
+	if got := srv.Requests(); len(got) == 0 || got[len(got)-1].Header.Get("X-Custom") != secret {
+		t.Fatal("the header was not sent, so the test proves nothing")
+	}
+	for i, o := range outputs {
+		if strings.Contains(o, secret) {
+			t.Errorf("output %d shows the header's value:\n%s", i, o)
+		}
+	}
+}
