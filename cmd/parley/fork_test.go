@@ -3,6 +3,7 @@ package main
 import (
 	"encoding/json"
 	"fmt"
+	"net/http"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -203,5 +204,62 @@ func TestForkTakesRunsFlags(t *testing.T) {
 	}
 	if forks, _ := filepath.Glob(filepath.Join(out, "*.jsonl")); len(forks) != 1 {
 		t.Errorf("the fork is recorded in %v; want one transcript in $PARLEY_OUT", forks)
+	}
+}
+
+// A recording that hides its scenario's secrets (a URL's password, a
+// header's value) is forked under its scenario file, never with REDACTED
+// as the credentials: a fork refuses, as resume does, when the file is
+// not found or has changed.
+func TestForkOfARecordingThatHidesItsSecrets(t *testing.T) {
+	const pass, header = "PASS-SECRET", "HDR-SECRET"
+	srv := openaitest.Start(t, func(r openaitest.Request) openaitest.Reply {
+		return openaitest.Words(fmt.Sprintf("%s, turn %d.", r.Body.Model, len(r.Body.Messages)))
+	})
+	home, other := t.TempDir(), t.TempDir()
+	t.Chdir(home)
+	base := strings.Replace(srv.URL, "http://", "http://u:"+pass+"@", 1)
+	src := fmt.Sprintf("agents:\n  - {name: A, base_url: %[1]s, model: a, headers: {X-Custom: %[2]s}}\n  - {name: B, base_url: %[1]s, model: b, headers: {X-Custom: %[2]s}}\ntermination: {max_messages: 4}\n", base, header)
+	os.WriteFile("ok.yaml", []byte(src), 0o600)
+	if code, out, errOut := parley(t, "run", "--no-tui", "--out", "rec", "ok.yaml"); code != exitOK {
+		t.Fatalf("run: exit %d\n%s%s", code, out, errOut)
+	}
+	jls, _ := filepath.Glob(filepath.Join(home, "rec", "*.jsonl"))
+	data, _ := os.ReadFile(jls[0])
+	copied := filepath.Join(other, "ex.jsonl")
+	os.WriteFile(copied, data, 0o600)
+
+	cases := []struct {
+		name, cwd, jsonl string
+		scenario         string // ok.yaml's content
+		want             string // in stderr when the fork is refused; "": it runs
+	}{
+		{"in the folder it was recorded in", home, jls[0], src, ""},
+		{"a copy, from another folder", other, copied, src, "ex.jsonl records its scenario with its secrets hidden, and ok.yaml: no such file"},
+		{"the scenario file has changed", home, jls[0], strings.Replace(src, "model: b", "model: c", 1), "ok.yaml has changed since"},
+	}
+	for i, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			os.WriteFile(filepath.Join(home, "ok.yaml"), []byte(c.scenario), 0o600)
+			t.Chdir(c.cwd)
+			served := len(srv.Requests())
+			code, out, errOut := parley(t, "fork", c.jsonl, "--at", "3", "--no-tui", "--out", filepath.Join(t.TempDir(), fmt.Sprint("f", i)))
+			sent := srv.Requests()[served:]
+			if c.want != "" {
+				if code != exitUsage || !strings.Contains(errOut, c.want) || len(sent) > 0 {
+					t.Errorf("exit %d and %d requests, want %d, none, and %q:\n%s%s", code, len(sent), exitUsage, c.want, out, errOut)
+				}
+				return
+			}
+			if code != exitOK || len(sent) == 0 {
+				t.Fatalf("exit %d, %d requests:\n%s%s", code, len(sent), out, errOut)
+			}
+			for _, r := range sent {
+				user, pw, _ := (&http.Request{Header: r.Header}).BasicAuth()
+				if r.Header.Get("X-Custom") != header || user != "u" || pw != pass {
+					t.Errorf("the fork sent X-Custom %q and %q:%q; want the scenario's credentials", r.Header.Get("X-Custom"), user, pw)
+				}
+			}
+		})
 	}
 }
