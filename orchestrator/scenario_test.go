@@ -256,3 +256,43 @@ func judgeRulings(tr *transcripts.Transcript) []string {
 	}
 	return rulings
 }
+
+// A run records its scenario file by its absolute path, and any other
+// source as it is named.
+func TestRecordedPath(t *testing.T) {
+	dir := t.TempDir()
+	t.Chdir(dir)
+	os.WriteFile("s.yaml", nil, 0o600)
+	os.Mkdir("configs", 0o700)
+	cases := []struct{ name, path, want string }{
+		{"a file beside", "s.yaml", filepath.Join(dir, "s.yaml")},
+		{"an absolute path", filepath.Join(dir, "s.yaml"), filepath.Join(dir, "s.yaml")},
+		{"a file this host does not have", "missing.yaml", "missing.yaml"},
+		{"a folder", "configs", "configs"},
+		{"standard input", "stdin", "stdin"},
+		{"the command line", configs.QuickSource, configs.QuickSource},
+		{"an example in the binary", "embedded:demo.yaml", "embedded:demo.yaml"},
+		{"nothing", "", ""},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			got := recordedPath(c.path)
+			if got != c.want {
+				if a, b := statOf(got), statOf(c.want); a == nil || b == nil || !os.SameFile(a, b) {
+					t.Errorf("recordedPath(%q) = %q, want %q", c.path, got, c.want)
+				}
+			}
+			if c.want != "" && filepath.IsAbs(c.want) && !filepath.IsAbs(got) {
+				t.Errorf("recordedPath(%q) = %q is not absolute", c.path, got)
+			}
+		})
+	}
+}
+
+func statOf(p string) os.FileInfo {
+	fi, err := os.Stat(p)
+	if err != nil {
+		return nil
+	}
+	return fi
+}

@@ -208,9 +208,11 @@ func TestForkTakesRunsFlags(t *testing.T) {
 }
 
 // A recording that hides its scenario's secrets (a URL's password, a
-// header's value) is forked under its scenario file, never with REDACTED
-// as the credentials: a fork refuses, as resume does, when the file is
-// not found or has changed.
+// header's value) is forked under its scenario file, read again by the
+// absolute path it records, never with REDACTED as the credentials: a
+// fork refuses, as resume does, when the file is gone or has changed.
+// An older recording, which names the file as it was given, is read from
+// the working folder as before.
 func TestForkOfARecordingThatHidesItsSecrets(t *testing.T) {
 	const pass, header = "PASS-SECRET", "HDR-SECRET"
 	srv := openaitest.Start(t, func(r openaitest.Request) openaitest.Reply {
@@ -225,22 +227,37 @@ func TestForkOfARecordingThatHidesItsSecrets(t *testing.T) {
 		t.Fatalf("run: exit %d\n%s%s", code, out, errOut)
 	}
 	jls, _ := filepath.Glob(filepath.Join(home, "rec", "*.jsonl"))
+	rec, err := transcripts.Read(jls[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !rec.Run.ScenarioRedacted || !filepath.IsAbs(rec.Run.ScenarioPath) || filepath.Base(rec.Run.ScenarioPath) != "ok.yaml" {
+		t.Fatalf("the recording names its scenario as %q (redacted %v); want ok.yaml's absolute path", rec.Run.ScenarioPath, rec.Run.ScenarioRedacted)
+	}
 	data, _ := os.ReadFile(jls[0])
 	copied := filepath.Join(other, "ex.jsonl")
 	os.WriteFile(copied, data, 0o600)
+	older := filepath.Join(other, "older.jsonl")
+	os.WriteFile(older, []byte(strings.Replace(string(data), `"scenario_path":"`+rec.Run.ScenarioPath+`"`, `"scenario_path":"ok.yaml"`, 1)), 0o600)
 
 	cases := []struct {
 		name, cwd, jsonl string
-		scenario         string // ok.yaml's content
+		scenario         string // ok.yaml's content ("": none)
 		want             string // in stderr when the fork is refused; "": it runs
 	}{
 		{"in the folder it was recorded in", home, jls[0], src, ""},
-		{"a copy, from another folder", other, copied, src, "ex.jsonl records its scenario with its secrets hidden, and ok.yaml: no such file"},
-		{"the scenario file has changed", home, jls[0], strings.Replace(src, "model: b", "model: c", 1), "ok.yaml has changed since"},
+		{"a copy, from another folder", other, copied, src, ""},
+		{"the scenario file is gone", other, copied, "", "ex.jsonl records its scenario with its secrets hidden, and " + rec.Run.ScenarioPath + ": no such file"},
+		{"the scenario file has changed", other, copied, strings.Replace(src, "model: b", "model: c", 1), rec.Run.ScenarioPath + " has changed since"},
+		{"an older recording, from its folder", home, older, src, ""},
+		{"an older recording, from another folder", other, older, src, "older.jsonl records its scenario with its secrets hidden, and ok.yaml: no such file"},
 	}
 	for i, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			os.WriteFile(filepath.Join(home, "ok.yaml"), []byte(c.scenario), 0o600)
+			os.Remove(filepath.Join(home, "ok.yaml"))
+			if c.scenario != "" {
+				os.WriteFile(filepath.Join(home, "ok.yaml"), []byte(c.scenario), 0o600)
+			}
 			t.Chdir(c.cwd)
 			served := len(srv.Requests())
 			code, out, errOut := parley(t, "fork", c.jsonl, "--at", "3", "--no-tui", "--out", filepath.Join(t.TempDir(), fmt.Sprint("f", i)))

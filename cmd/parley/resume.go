@@ -92,7 +92,10 @@ that a budget stopped needs --max-messages or --policy to go further.`,
 // fork continue it, and the path it was read from: the YAML the JSONL
 // records, or, when that hides the scenario's secrets (a URL's password, a
 // header's value), the file itself, as long as it still holds the same
-// scenario. name is the recording, for sentences.
+// scenario. A recording names the file by its absolute path, so it is
+// found from any folder; an older one by the path it was given, read from
+// the working folder as it always was. name is the recording, for
+// sentences.
 func recordedScenario(run *transcripts.Run, name string) (path string, src []byte, err error) {
 	switch {
 	case run == nil || run.Scenario == "":
