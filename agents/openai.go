@@ -108,11 +108,15 @@ func NewOpenAI(cfg OpenAIConfig) *OpenAI {
 	if cfg.APIKey != "" {
 		a.secrets = append(a.secrets, cfg.APIKey)
 	}
+	// A password or key in a base URL, which a failed request's error
+	// quotes with the URL it went to.
+	for _, u := range append([]string{cfg.BaseURL}, strings.Fields(cfg.Route)...) {
+		a.secrets = append(a.secrets, URLSecrets(u)...)
+	}
 	for _, v := range cfg.Headers {
-		// Header values can hold credentials too.
-		if len(v) >= 8 {
-			a.secrets = append(a.secrets, v)
-		}
+		// Header values can hold credentials too, however short:
+		// RedactSecrets hides every one it can tell from ordinary text.
+		a.secrets = append(a.secrets, v)
 	}
 	return a
 }

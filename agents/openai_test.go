@@ -451,6 +451,7 @@ func TestStreamOptionsRejected(t *testing.T) {
 
 func TestKeyNeverLeaks(t *testing.T) {
 	const headerSecret = "hdr-secret-abcdef123456"
+	const shortSecret = "S3CR7" // a header value as short as RedactSecrets hides
 	cases := []struct {
 		name  string
 		reply openaitest.Reply
@@ -461,12 +462,16 @@ func TestKeyNeverLeaks(t *testing.T) {
 		{"502 plain body echoing the key", openaitest.Reply{Status: 502, Body: "upstream refused key " + testKey + " and " + headerSecret}},
 		{"error event mid-stream echoing the key", openaitest.Reply{ContentType: "text/event-stream",
 			Body: "data: {\"error\":{\"message\":\"bad key " + testKey + "\"}}\n\n"}},
+		{"400 echoing a short header value", openaitest.Error(400, "unknown X-Custom: "+shortSecret)},
+		{"502 plain body echoing a short header value", openaitest.Reply{Status: 502, Body: "upstream refused X-Custom " + shortSecret}},
+		{"error event mid-stream echoing a short header value", openaitest.Reply{ContentType: "text/event-stream",
+			Body: "data: {\"error\":{\"message\":\"bad X-Custom " + shortSecret + "\"}}\n\n"}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			srv := openaitest.Start(t, func(openaitest.Request) openaitest.Reply { return tc.reply })
 			a := newTestAgent(t, srv, OpenAIConfig{APIKey: testKey, KeyEnv: "TEST_KEY", Retries: ptr(2),
-				Headers: map[string]string{"X-Secret": headerSecret}})
+				Headers: map[string]string{"X-Secret": headerSecret, "X-Custom": shortSecret}})
 			r := collect(context.Background(), a, hello)
 			if r.err == nil {
 				t.Fatal("no error")
@@ -489,12 +494,58 @@ func TestKeyNeverLeaks(t *testing.T) {
 				texts = append(texts, string(reqErr.Body), reqErr.Error())
 			}
 			for _, s := range texts {
-				if strings.Contains(s, testKey) || strings.Contains(s, headerSecret) {
+				if strings.Contains(s, testKey) || strings.Contains(s, headerSecret) || strings.Contains(s, shortSecret) {
 					t.Errorf("a secret leaked: %q", s)
 				}
 			}
 			if !strings.Contains(r.err.Error(), "[redacted]") {
 				t.Errorf("error %q shows no sign of the echoed secret being redacted", r.err)
+			}
+		})
+	}
+}
+
+// A password or a key a base URL holds is never shown in an error: not
+// in the URL the sentence names, not in the error a failed request quotes,
+// not in a server's answer that echoes it.
+func TestURLSecretsNeverLeak(t *testing.T) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	closed := "http://" + l.Addr().String() + "/v1"
+	l.Close()
+	const pass, key = "pw-URL-SECRET2", "sk-query-SECRET1"
+	echo := openaitest.Start(t, func(openaitest.Request) openaitest.Reply {
+		return openaitest.Error(http.StatusBadRequest, "you sent the password "+pass)
+	})
+	cases := []struct {
+		name, base string
+	}{
+		{"a key in the query of an unreachable URL", closed + "?key=" + key},
+		{"a password echoed by the server", strings.Replace(echo.URL, "http://", "http://u:"+pass+"@", 1)},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			a := newTestAgent(t, nil, OpenAIConfig{BaseURL: c.base, Retries: ptr(1)})
+			r := collect(context.Background(), a, hello)
+			if r.err == nil {
+				t.Fatal("no error")
+			}
+			texts := []string{r.err.Error()}
+			if ae, ok := errors.AsType[*Error](r.err); ok {
+				texts = append(texts, ae.Sentence)
+				if ae.Err != nil {
+					texts = append(texts, ae.Err.Error())
+				}
+			}
+			for _, s := range texts {
+				if strings.Contains(s, pass) || strings.Contains(s, key) {
+					t.Errorf("a secret leaked: %q", s)
+				}
+			}
+			if !strings.Contains(r.err.Error(), "REDACTED") {
+				t.Errorf("error %q does not name the URL with its secrets hidden", r.err)
 			}
 		})
 	}

@@ -3,25 +3,179 @@ package agents
 import (
 	"net/url"
 	"strings"
+	"unicode"
 )
 
 // Redacted stands in for a secret parley leaves out of what it writes or
-// prints: a URL's user and password, a header's value.
+// prints: a URL's user and password, a secret query parameter's value, a
+// header's value.
 const Redacted = "REDACTED"
 
-// RedactURL is s with the userinfo of a URL (user and password, which
-// base URLs may carry) replaced by Redacted. Anything else comes back as
-// it was. Every path that writes or prints a base URL goes through it.
+// RedactURL is s with the secrets a URL may carry replaced by Redacted: its
+// user and password (http://user:pass@host), and the value of every query
+// parameter whose name says it holds one (?key=…, ?api_key=…, ?token=…,
+// ?sig=…: see secretParam), while other parameters (?api-version=…) stay
+// readable. Every path that writes or prints a base URL goes through it.
+//
+// It reads s as text rather than trusting url.Parse, so a string that is
+// not a valid URL (a stray space, an ftp:// scheme, no scheme at all, as
+// a mistaken base_url is) loses its secrets too: the part of the
+// authority before its last '@' is replaced when the string has a scheme
+// (x://) or that part holds a ':' (user:password). Text that is no URL,
+// such as a model id "claude-3@20240229" or a sentence with an address in
+// it, comes back as it was, as does a URL with nothing to hide.
 func RedactURL(s string) string {
-	if !strings.Contains(s, "@") {
-		return s
+	out, _ := redactURL(s)
+	return out
+}
+
+// redactURL is RedactURL, and the secrets it hid.
+func redactURL(s string) (out string, secrets []string) {
+	if !strings.ContainsAny(s, "@?") {
+		return s, nil
 	}
-	u, err := url.Parse(strings.TrimSpace(s))
-	if err != nil || u.User == nil || u.Host == "" {
-		return s
+	// The authority: after the scheme's "://", else from the start, up to
+	// the path, the query or the fragment.
+	start, scheme := 0, false
+	if i := strings.Index(s, "://"); i >= 0 && !strings.ContainsAny(s[:i], "/?#@") {
+		start, scheme = i+3, true
 	}
-	u.User = url.User(Redacted)
-	return u.String()
+	end := len(s)
+	if i := strings.IndexAny(s[start:], "/?#"); i >= 0 {
+		end = start + i
+	}
+	out = s
+	if at := strings.LastIndex(s[start:end], "@"); at >= 0 {
+		user := s[start : start+at]
+		if user != Redacted && isUserinfo(user, scheme) {
+			out = s[:start] + Redacted + s[start+at:]
+			end += len(Redacted) - len(user)
+			secrets = userinfoSecrets(user)
+		}
+	}
+	// The query: after the first '?' past the authority, up to the
+	// fragment, when what comes before it reads as a URL.
+	q := strings.IndexByte(out[end:], '?')
+	if q < 0 {
+		return out, secrets
+	}
+	q += end
+	if !scheme && strings.IndexFunc(out[:q], unicode.IsSpace) >= 0 {
+		return out, secrets // a question in a sentence, not a URL's query
+	}
+	qend := len(out)
+	if i := strings.IndexByte(out[q:], '#'); i >= 0 {
+		qend = q + i
+	}
+	if r, values := redactQuery(out[q+1 : qend]); len(values) > 0 {
+		out = out[:q+1] + r + out[qend:]
+		secrets = append(secrets, values...)
+	}
+	return out, secrets
+}
+
+// userinfoSecrets are the secret of a URL's userinfo, as written and
+// decoded: its password, or its user when it has none (a token given as
+// the user, https://TOKEN@host).
+func userinfoSecrets(userinfo string) []string {
+	secret := userinfo
+	if _, pw, ok := strings.Cut(userinfo, ":"); ok {
+		secret = pw
+	}
+	if secret == "" {
+		return nil
+	}
+	out := []string{secret}
+	if d, err := url.PathUnescape(secret); err == nil && d != secret {
+		out = append(out, d)
+	}
+	return out
+}
+
+// isUserinfo reports whether user, the part of an authority before its
+// '@', is a URL's user and password rather than text with an '@' in it: in
+// a string with a scheme, anything but a phrase (whitespace and no ':');
+// without one, a user:password with no whitespace.
+func isUserinfo(user string, scheme bool) bool {
+	if user == "" {
+		return false
+	}
+	spaced := strings.IndexFunc(strings.TrimSpace(user), unicode.IsSpace) >= 0
+	colon := strings.Contains(user, ":")
+	if scheme {
+		return colon || !spaced
+	}
+	return colon && !spaced
+}
+
+// redactQuery replaces the value of each secret parameter of a raw query,
+// keeping everything else as written, and returns the values it replaced.
+func redactQuery(raw string) (string, []string) {
+	params := strings.Split(raw, "&")
+	var values []string
+	for i, p := range params {
+		name, value, has := strings.Cut(p, "=")
+		if !has || value == "" || value == Redacted {
+			continue
+		}
+		if n, err := url.QueryUnescape(name); err == nil {
+			name = n
+		}
+		if secretParam(name) {
+			params[i] = p[:len(p)-len(value)] + Redacted
+			values = append(values, value)
+			if d, err := url.QueryUnescape(value); err == nil && d != value {
+				values = append(values, d)
+			}
+		}
+	}
+	if len(values) == 0 {
+		return raw, nil
+	}
+	return strings.Join(params, "&"), values
+}
+
+// secretWords are what a query parameter's name holds, as a whole word or
+// at a word's end ("apikey", "accessToken", "X-Amz-Signature"), when its
+// value is a secret; shortWords count only as whole words, since they end
+// many ordinary ones.
+var (
+	secretWords = []string{"key", "keys", "token", "tokens", "secret", "secrets", "password", "passwd",
+		"passphrase", "signature", "credential", "credentials", "authorization", "jwt"}
+	shortWords = []string{"pass", "pwd", "sig", "auth", "session", "sessionid", "sid"}
+)
+
+// secretParam reports whether a query parameter named name carries a
+// secret. The name is read case-insensitively, word by word, words being
+// split at anything but letters and digits: key, api_key, apiKey, api-key,
+// access_token, client_secret, password, pwd, sig, X-Amz-Signature, auth,
+// session and their like are secret; api-version, model and user are not.
+func secretParam(name string) bool {
+	words := strings.FieldsFunc(strings.ToLower(strings.TrimSpace(name)), func(r rune) bool {
+		return !unicode.IsLetter(r) && !unicode.IsDigit(r)
+	})
+	for _, w := range words {
+		for _, s := range secretWords {
+			if strings.HasSuffix(w, s) {
+				return true
+			}
+		}
+		for _, s := range shortWords {
+			if w == s {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// URLSecrets are the secrets RedactURL hides in s: its password (or the
+// user that stands for one) and the values of its secret query parameters, as written and decoded,
+// for redacting from text that quotes them (an error naming the URL a
+// request went to, a server echoing it).
+func URLSecrets(s string) []string {
+	_, secrets := redactURL(s)
+	return secrets
 }
 
 // RedactSecrets is s with every secret in it (a key, a header's value)

@@ -7,19 +7,76 @@ import (
 )
 
 func TestRedactURL(t *testing.T) {
-	cases := map[string]string{
-		"http://user:PASS@host:8080/v1":  "http://REDACTED@host:8080/v1",
-		"https://TOKEN@api.example/v1":   "https://REDACTED@api.example/v1",
-		"https://api.example/v1":         "https://api.example/v1",
-		"openai":                         "openai",
-		"not a url @ all":                "not a url @ all",
-		"http://[::1]:11434/v1":          "http://[::1]:11434/v1",
-		"http://u:p%40ss@10.0.0.5:1/v1/": "http://REDACTED@10.0.0.5:1/v1/",
+	cases := []struct {
+		name, in, want string
+	}{
+		{"a user and password", "http://user:PASS@host:8080/v1", "http://REDACTED@host:8080/v1"},
+		{"a token as the user", "https://TOKEN@api.example/v1", "https://REDACTED@api.example/v1"},
+		{"nothing to hide", "https://api.example/v1", "https://api.example/v1"},
+		{"a provider's name", "openai", "openai"},
+		{"text with an @", "not a url @ all", "not a url @ all"},
+		{"an IPv6 host", "http://[::1]:11434/v1", "http://[::1]:11434/v1"},
+		{"an escaped @ in the password", "http://u:p%40ss@10.0.0.5:1/v1/", "http://REDACTED@10.0.0.5:1/v1/"},
+		{"an @ in the password", "http://u:p@ss@h/v1", "http://REDACTED@h/v1"},
+		{"an @ in the path", "http://h/v1/@me", "http://h/v1/@me"},
+
+		{"a key in the query", "http://127.0.0.1:18081/v1?key=sk-test-SECRET123", "http://127.0.0.1:18081/v1?key=REDACTED"},
+		{"a key beside a version", "https://r.openai.azure.com/openai/v1?api-version=2024-10-21&api-key=S3CR7",
+			"https://r.openai.azure.com/openai/v1?api-version=2024-10-21&api-key=REDACTED"},
+		{"names in any case and joining", "http://h/v1?API_KEY=a&apiKey=b&ApiKey=c&x-api-key=d&access_token=e&client_secret=f",
+			"http://h/v1?API_KEY=REDACTED&apiKey=REDACTED&ApiKey=REDACTED&x-api-key=REDACTED&access_token=REDACTED&client_secret=REDACTED"},
+		{"passwords, signatures, sessions", "http://h/v1?password=a&pass=b&pwd=c&sig=d&X-Amz-Signature=e&auth=f&credential=g&session=h&token=i&secret=j",
+			"http://h/v1?password=REDACTED&pass=REDACTED&pwd=REDACTED&sig=REDACTED&X-Amz-Signature=REDACTED&auth=REDACTED&credential=REDACTED&session=REDACTED&token=REDACTED&secret=REDACTED"},
+		{"ordinary parameters stay", "http://h/v1?api-version=2024-10-21&model=m&user=me&author=x&passage=y&signal=z",
+			"http://h/v1?api-version=2024-10-21&model=m&user=me&author=x&passage=y&signal=z"},
+		{"an escaped name", "http://h/v1?api%5Fkey=abc", "http://h/v1?api%5Fkey=REDACTED"},
+		{"an empty value and a bare name", "http://h/v1?key=&token", "http://h/v1?key=&token"},
+		{"a fragment after the query", "http://h/v1?key=abc#top", "http://h/v1?key=REDACTED#top"},
+		{"a password and a key", "http://u:pw@h/v1?key=abc&v=1", "http://REDACTED@h/v1?key=REDACTED&v=1"},
+		{"already redacted", "http://REDACTED@h/v1?key=REDACTED", "http://REDACTED@h/v1?key=REDACTED"},
+
+		{"another scheme", "ftp://u:pw-SECRET123@127.0.0.1/v1", "ftp://REDACTED@127.0.0.1/v1"},
+		{"no scheme", "u:pw-SECRET123@127.0.0.1:18081/v1", "REDACTED@127.0.0.1:18081/v1"},
+		{"no scheme, a key in the query", "127.0.0.1:18081/v1?key=sk-test-SECRET123", "127.0.0.1:18081/v1?key=REDACTED"},
+		{"a space in the host", "http://u:pw-SECRET123@127.0.0.1:18081 /v1", "http://REDACTED@127.0.0.1:18081 /v1"},
+		{"a space before", " http://u:pw-SECRET123@127.0.0.1:18081/v1", " http://REDACTED@127.0.0.1:18081/v1"},
+		{"a space in the password", "http://u:pw SECRET@h/v1", "http://REDACTED@h/v1"},
+		{"a space in the host, a key", "http://h :1/v1?token=abc", "http://h :1/v1?token=REDACTED"},
+		{"a user alone, no scheme", "TOKEN@api.example/v1", "TOKEN@api.example/v1"},
+
+		{"a model id with a date", "claude-3@20240229", "claude-3@20240229"},
+		{"a model id with a tag", "org/model@v2", "org/model@v2"},
+		{"an address in a sentence", "Write to me: bob@example.com", "Write to me: bob@example.com"},
+		{"a sentence with a link and an address", "See https://example.com and mail a@b.c", "See https://example.com and mail a@b.c"},
+		{"a question", "Is it? key=value", "Is it? key=value"},
 	}
-	for in, want := range cases {
-		if got := RedactURL(in); got != want {
-			t.Errorf("RedactURL(%q) = %q, want %q", in, got, want)
-		}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			if got := RedactURL(c.in); got != c.want {
+				t.Errorf("RedactURL(%q) = %q, want %q", c.in, got, c.want)
+			}
+		})
+	}
+}
+
+func TestURLSecrets(t *testing.T) {
+	cases := []struct {
+		name string
+		in   string
+		want []string
+	}{
+		{"none", "http://h/v1?api-version=1", nil},
+		{"a user and password", "http://user:PASS@h/v1", []string{"PASS"}},
+		{"a token as the user", "https://TOKEN@h/v1", []string{"TOKEN"}},
+		{"escaped", "http://u:p%40ss@h/v1?key=a%2Bb", []string{"p%40ss", "p@ss", "a%2Bb", "a+b"}},
+		{"a key", "http://h/v1?key=sk-test-SECRET123&v=2", []string{"sk-test-SECRET123"}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			if got := URLSecrets(c.in); strings.Join(got, " ") != strings.Join(c.want, " ") {
+				t.Errorf("URLSecrets(%q) = %q, want %q", c.in, got, c.want)
+			}
+		})
 	}
 }
 

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"strings"
+	"unicode"
 
 	"github.com/parleyhq/parley/agents"
 	"github.com/parleyhq/parley/orchestrator/policy"
@@ -23,9 +24,9 @@ func (s *Scenario) KeyProblems(getenv func(string) string) Problems {
 			data, err := os.ReadFile(keyFile)
 			switch {
 			case err != nil:
-				probs = append(probs, &Error{File: s.Path, Line: line, Msg: fmt.Sprintf("%s: api_key_file: cannot read %s", who, keyFile)})
+				probs = append(probs, &Error{File: s.Path, Line: line, Msg: KeyFileUnreadable(who, keyFile, "")})
 			case strings.TrimSpace(string(data)) == "":
-				probs = append(probs, &Error{File: s.Path, Line: line, Msg: fmt.Sprintf("%s: api_key_file: %s is empty", who, keyFile)})
+				probs = append(probs, &Error{File: s.Path, Line: line, Msg: fmt.Sprintf("%s: api_key_file: %s is empty", who, KeyFileName(keyFile))})
 			}
 			return
 		}
@@ -39,7 +40,7 @@ func (s *Scenario) KeyProblems(getenv func(string) string) Problems {
 	}
 	for _, a := range s.Agents {
 		if a.Type == TypeOpenAI {
-			check(a.Line, fmt.Sprintf("agent %q", a.Name), a.Provider, a.APIKeyEnv, a.APIKeyFile)
+			check(a.keyLine(), fmt.Sprintf("agent %q", a.Name), a.Provider, a.APIKeyEnv, a.APIKeyFile)
 		}
 	}
 	if s.Roster != nil {
@@ -47,7 +48,7 @@ func (s *Scenario) KeyProblems(getenv func(string) string) Problems {
 			// A roster's agent takes the defaults' provider and key;
 			// with no type it is an endpoint's, as a scenario's is.
 			if a := s.Roster.Merged(i); a.Type == "" || a.Type == TypeOpenAI {
-				check(a.Line, fmt.Sprintf("roster agent %q", a.Name), a.Provider, a.APIKeyEnv, a.APIKeyFile)
+				check(a.keyLine(), fmt.Sprintf("roster agent %q", a.Name), a.Provider, a.APIKeyEnv, a.APIKeyFile)
 			}
 		}
 	}
@@ -55,6 +56,17 @@ func (s *Scenario) KeyProblems(getenv func(string) string) Problems {
 		check(j.Line, fmt.Sprintf("the judge %q", j.Name), j.Provider, j.APIKeyEnv, "")
 	}
 	return probs
+}
+
+// keyLine is the line of the field an agent's key comes from, api_key_file
+// or api_key_env, else of the agent.
+func (a *Agent) keyLine() int {
+	for _, f := range []string{"api_key_file", "api_key_env"} {
+		if l, ok := a.lines[f]; ok {
+			return l
+		}
+	}
+	return a.Line
 }
 
 // Judges are the scenario's judge rules (its moderator models), each as
@@ -80,4 +92,86 @@ func (s *Scenario) Judges() []Agent {
 			APIKeyEnv: c.APIKeyEnv, Temperature: c.Temperature, Line: s.lines["termination"]})
 	})
 	return out
+}
+
+// IsEnvName reports whether s can name an environment variable: letters,
+// digits and _, not starting with a digit.
+func IsEnvName(s string) bool {
+	for i, r := range s {
+		switch {
+		case r == '_' || r < unicode.MaxASCII && unicode.IsLetter(r):
+		case i > 0 && r >= '0' && r <= '9':
+		default:
+			return false
+		}
+	}
+	return s != ""
+}
+
+// LooksLikeKey reports whether s, given where parley expects the name of
+// a variable or a file (api_key_env, api_key_file), reads as an API key
+// pasted there instead: 16 characters or more, lowercase letters and
+// digits among them, no path separator and no space, and either no
+// variable's name at all (sk-proj-…, with its dashes) or 16 letters and
+// digits in a row, as random keys have (gsk_…, hex) and names made of
+// words (OPENAI_API_KEY, my_key_2024) do not.
+func LooksLikeKey(s string) bool {
+	if len(s) < 16 || strings.ContainsAny(s, `/\`) || strings.IndexFunc(s, unicode.IsSpace) >= 0 {
+		return false
+	}
+	if strings.IndexFunc(s, unicode.IsLower) < 0 || strings.IndexFunc(s, unicode.IsDigit) < 0 {
+		return false
+	}
+	if !IsEnvName(s) {
+		return true
+	}
+	run := 0
+	for _, r := range s {
+		if r == '_' {
+			run = 0
+			continue
+		}
+		if run++; run >= 16 {
+			return true
+		}
+	}
+	return false
+}
+
+// envNameProblem says what is wrong with an api_key_env value, without
+// repeating it (it may be a key), or "" when it is a variable's name.
+func envNameProblem(v string) string {
+	switch {
+	case LooksLikeKey(v):
+		return "api_key_env: looks like a key rather than the name of an environment variable; " +
+			"export the key in a variable (export MY_API_KEY=…) and name the variable here (api_key_env: MY_API_KEY). " +
+			"If this file was shared, consider the key exposed and replace it"
+	case !IsEnvName(v):
+		return "api_key_env: is not the name of an environment variable, which holds only letters, digits and _ and does not start with a digit; " +
+			"name the variable that holds the key, such as api_key_env: MY_API_KEY"
+	}
+	return ""
+}
+
+// KeyFileName is an api_key_file as parley names it in a sentence: the
+// path, unless it looks like a key pasted in its place.
+func KeyFileName(file string) string {
+	if LooksLikeKey(file) {
+		return "the file it names"
+	}
+	return file
+}
+
+// KeyFileUnreadable is the sentence for who's api_key_file that cannot be
+// read (why, when not "", says why). It names the file, unless its value
+// looks like a key, which it then says rather than repeating it.
+func KeyFileUnreadable(who, file, why string) string {
+	if why != "" {
+		why = ": " + why
+	}
+	if LooksLikeKey(file) {
+		return fmt.Sprintf("%s: api_key_file: cannot read the file it names%s, and it looks like a key rather than a file's path; "+
+			"put the key in a file and name the file here, or export it in a variable and name that variable with api_key_env: instead", who, why)
+	}
+	return fmt.Sprintf("%s: api_key_file: cannot read %s%s", who, file, why)
 }

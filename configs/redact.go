@@ -11,9 +11,10 @@ import (
 )
 
 // RedactSource is a scenario's YAML as parley records it: with the user
-// and password of every URL and the value of every header replaced by
-// agents.Redacted, wherever they appear (base_url, base_urls, a judge's
-// base_url, limits keyed by URL, headers). Source with nothing to hide
+// and password of every URL, its secret query parameters and the value of
+// every header replaced by agents.Redacted, wherever they appear
+// (base_url, base_urls, a judge's base_url, limits keyed by URL, headers),
+// and so a key pasted as api_key, api_key_env or api_key_file. Source with nothing to hide
 // comes back byte for byte; redacted reports whether anything was hidden,
 // in which case running the scenario again needs the file itself.
 func RedactSource(src string) (out string, redacted bool) {
@@ -90,6 +91,11 @@ func redactNode(n *yaml.Node, header bool) bool {
 			if redactNode(k, false) {
 				changed = true
 			}
+			if isKeyField(k.Value, v) {
+				v.Value, v.Style = agents.Redacted, 0
+				changed = true
+				continue
+			}
 			if redactNode(v, header || (k.Value == "headers" && v.Kind == yaml.MappingNode)) {
 				changed = true
 			}
@@ -102,4 +108,20 @@ func redactNode(n *yaml.Node, header bool) bool {
 		}
 	}
 	return changed
+}
+
+// isKeyField reports whether v, the value of field, is a key pasted into
+// a scenario: an api_key (which validation refuses), or a key written in
+// place of api_key_env's variable or api_key_file's path.
+func isKeyField(field string, v *yaml.Node) bool {
+	if v.Kind != yaml.ScalarNode || v.Value == "" || v.Value == agents.Redacted {
+		return false
+	}
+	switch field {
+	case "api_key":
+		return true
+	case "api_key_env", "api_key_file":
+		return LooksLikeKey(v.Value)
+	}
+	return false
 }

@@ -106,7 +106,7 @@ func (s *Scenario) validateShared(probs Problems) error {
 	for _, key := range keys {
 		l := s.Limits[key]
 		if _, ok := agents.LookupProvider(key); !ok && !isHTTPURL(key) {
-			msg := fmt.Sprintf("limits: %q is neither a provider (%s) nor an http:// or https:// base URL", key, agents.ProviderNames()) +
+			msg := fmt.Sprintf("limits: %q is neither a provider (%s) nor an http:// or https:// base URL", agents.RedactURL(key), agents.ProviderNames()) +
 				suggest.Hint(strings.ToLower(key), providerNames())
 			add(s.lines["limits"], "%s", msg)
 		}
@@ -221,6 +221,11 @@ func (a *Agent) validate(i int) Problems {
 	if a.APIKey != "" {
 		fail("api_key", "api_key: keys never go in a scenario file; put the key in an environment variable and name it with api_key_env, or name a file with api_key_file")
 	}
+	if a.APIKeyEnv != "" {
+		if msg := envNameProblem(a.APIKeyEnv); msg != "" {
+			fail("api_key_env", "%s", msg)
+		}
+	}
 	if a.Type == "" {
 		a.Type = TypeOpenAI
 	}
@@ -236,9 +241,8 @@ func (a *Agent) validate(i int) Problems {
 				item = "base_urls"
 			}
 			if !isHTTPURL(u) {
-				fail(item, "base_urls[%d]: %q is not an http:// or https:// URL", j, u)
+				fail(item, "base_urls[%d]: %q is not an http:// or https:// URL", j, agents.RedactURL(u))
 			}
-			// The URL is not quoted: it may hold a password.
 			if k, ok := first[replicaKey(u)]; ok {
 				fail(item, "base_urls[%d] is base_urls[%d] again; list each replica once (its requests are spread evenly over the list)", j, k)
 			} else {
@@ -264,7 +268,7 @@ func (a *Agent) validate(i int) Problems {
 			}
 		}
 		if a.BaseURL != "" && !isHTTPURL(a.BaseURL) {
-			fail("base_url", "base_url: %q is not an http:// or https:// URL", a.BaseURL)
+			fail("base_url", "base_url: %q is not an http:// or https:// URL", agents.RedactURL(a.BaseURL))
 		}
 		if a.Temperature != nil && (*a.Temperature < 0 || *a.Temperature > 2) {
 			fail("temperature", "temperature: %v is outside 0 to 2", *a.Temperature)

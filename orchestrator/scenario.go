@@ -65,7 +65,7 @@ func FromScenario(s *configs.Scenario, opt Options) (Config, error) {
 	cfg := Config{
 		Run: transcripts.Run{
 			Title:        s.Title,
-			ScenarioPath: s.Path,
+			ScenarioPath: recordedPath(s.Path),
 		},
 		First:         s.FirstIndex(),
 		HistoryWindow: s.History.MaxMessages,
@@ -91,6 +91,23 @@ func FromScenario(s *configs.Scenario, opt Options) (Config, error) {
 		cfg.Run.Agents = append(cfg.Run.Agents, info)
 	}
 	return cfg, nil
+}
+
+// recordedPath is the scenario's path as a recording names it: a file
+// that exists by its absolute path, so that resume and fork find it from
+// any folder; anything else (standard input, the command line, an example
+// in the binary, a path this host does not have) as it is.
+func recordedPath(p string) string {
+	if p == "" || p == "stdin" || p == configs.QuickSource || strings.HasPrefix(p, "embedded:") || filepath.IsAbs(p) {
+		return p
+	}
+	if fi, err := os.Stat(p); err != nil || fi.IsDir() {
+		return p
+	}
+	if abs, err := filepath.Abs(p); err == nil {
+		return abs
+	}
+	return p
 }
 
 // asSeats relabels messages recorded under a seat's former names (an
@@ -192,12 +209,16 @@ func openAIConfig(a configs.Agent, opt Options) (agents.OpenAIConfig, error) {
 	case a.APIKeyFile != "":
 		data, err := os.ReadFile(a.APIKeyFile)
 		if err != nil {
-			return oc, fmt.Errorf("agent %q: api_key_file: cannot read %s: %w", a.Name, a.APIKeyFile, errors.Unwrap(err))
+			why := err.Error()
+			if u := errors.Unwrap(err); u != nil {
+				why = u.Error() // the reason, without the path
+			}
+			return oc, errors.New(configs.KeyFileUnreadable(fmt.Sprintf("agent %q", a.Name), a.APIKeyFile, why))
 		}
 		oc.APIKey = strings.TrimSpace(string(data))
 		oc.KeyEnv = ""
 		if oc.APIKey == "" {
-			return oc, fmt.Errorf("agent %q: api_key_file: %s is empty", a.Name, a.APIKeyFile)
+			return oc, fmt.Errorf("agent %q: api_key_file: %s is empty", a.Name, configs.KeyFileName(a.APIKeyFile))
 		}
 	case oc.KeyEnv != "":
 		oc.APIKey = opt.Getenv(oc.KeyEnv)

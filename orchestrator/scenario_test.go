@@ -85,9 +85,16 @@ func TestFromScenarioKeyFile(t *testing.T) {
 	if warned {
 		t.Error("warned about https")
 	}
-	y = strings.Replace(y, keyFile, filepath.Join(dir, "missing"), 1)
-	if _, err := FromScenario(scenario(t, "s.yaml", y), Options{}); err == nil || !strings.Contains(err.Error(), "api_key_file") {
-		t.Fatalf("err = %v", err)
+	missing := strings.Replace(y, keyFile, filepath.Join(dir, "missing"), 1)
+	want := `agent "A": api_key_file: cannot read ` + filepath.Join(dir, "missing") + ": no such file or directory"
+	if _, err := FromScenario(scenario(t, "s.yaml", missing), Options{}); err == nil || err.Error() != want {
+		t.Fatalf("err = %v, want %s", err, want)
+	}
+	// A key pasted in place of the file's path is not repeated.
+	pasted := strings.Replace(y, keyFile, "sk-test-SECRET123", 1)
+	want = `agent "A": api_key_file: cannot read the file it names: no such file or directory, and it looks like a key rather than a file's path;`
+	if _, err := FromScenario(scenario(t, "s.yaml", pasted), Options{}); err == nil || !strings.HasPrefix(err.Error(), want) || strings.Contains(err.Error(), "SECRET123") {
+		t.Fatalf("err = %v, want %s…", err, want)
 	}
 }
 
@@ -248,4 +255,44 @@ func judgeRulings(tr *transcripts.Transcript) []string {
 		}
 	}
 	return rulings
+}
+
+// A run records its scenario file by its absolute path, and any other
+// source as it is named.
+func TestRecordedPath(t *testing.T) {
+	dir := t.TempDir()
+	t.Chdir(dir)
+	os.WriteFile("s.yaml", nil, 0o600)
+	os.Mkdir("configs", 0o700)
+	cases := []struct{ name, path, want string }{
+		{"a file beside", "s.yaml", filepath.Join(dir, "s.yaml")},
+		{"an absolute path", filepath.Join(dir, "s.yaml"), filepath.Join(dir, "s.yaml")},
+		{"a file this host does not have", "missing.yaml", "missing.yaml"},
+		{"a folder", "configs", "configs"},
+		{"standard input", "stdin", "stdin"},
+		{"the command line", configs.QuickSource, configs.QuickSource},
+		{"an example in the binary", "embedded:demo.yaml", "embedded:demo.yaml"},
+		{"nothing", "", ""},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			got := recordedPath(c.path)
+			if got != c.want {
+				if a, b := statOf(got), statOf(c.want); a == nil || b == nil || !os.SameFile(a, b) {
+					t.Errorf("recordedPath(%q) = %q, want %q", c.path, got, c.want)
+				}
+			}
+			if c.want != "" && filepath.IsAbs(c.want) && !filepath.IsAbs(got) {
+				t.Errorf("recordedPath(%q) = %q is not absolute", c.path, got)
+			}
+		})
+	}
+}
+
+func statOf(p string) os.FileInfo {
+	fi, err := os.Stat(p)
+	if err != nil {
+		return nil
+	}
+	return fi
 }

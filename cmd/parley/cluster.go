@@ -13,6 +13,7 @@ import (
 	"github.com/nats-io/nats.go"
 	"github.com/spf13/cobra"
 
+	"github.com/parleyhq/parley/agents"
 	"github.com/parleyhq/parley/orchestrator/batch"
 	"github.com/parleyhq/parley/orchestrator/queue"
 )
@@ -49,7 +50,7 @@ func (f *queueFlags) register(c *cobra.Command) {
 func dialQueue(ctx context.Context, url, dir, listen, name string, say func(string)) (q *queue.Queue, stop func(), srvURL string, err error) {
 	if url != embeddedQueue {
 		if !strings.Contains(url, "://") {
-			return nil, nil, "", fmt.Errorf("--queue %q is neither a NATS URL such as nats://HOST:4222 nor %q", url, embeddedQueue)
+			return nil, nil, "", fmt.Errorf("--queue %q is neither a NATS URL such as nats://HOST:4222 nor %q", agents.RedactURL(url), embeddedQueue)
 		}
 		nc, q, err := queue.Dial(ctx, url, name, say)
 		if err != nil {
@@ -106,7 +107,7 @@ func runQueuedBatch(ctx context.Context, cmd *cobra.Command, m *batch.Manifest, 
 		}
 	}()
 	if !embedded && !strings.Contains(qf.url, "://") {
-		return usageErr(fmt.Errorf("--queue %q: give the queue's address as nats://HOST:PORT, or embedded", qf.url))
+		return usageErr(fmt.Errorf("--queue %q: give the queue's address as nats://HOST:PORT, or embedded", agents.RedactURL(qf.url)))
 	}
 	var worker queue.Worker
 	if embedded {
@@ -192,7 +193,7 @@ func runQueuedBatch(ctx context.Context, cmd *cobra.Command, m *batch.Manifest, 
 			return len(finished)
 		})
 	}
-	where := qf.url
+	where := agents.RedactURL(qf.url)
 	if embedded {
 		where = fmt.Sprintf("an embedded queue in %s, %d at a time", queueDir, parallel)
 		if srvURL != "" {
@@ -265,7 +266,7 @@ func runQueuedBatch(ctx context.Context, cmd *cobra.Command, m *batch.Manifest, 
 	case followErr != nil:
 		return failureErr(followErr)
 	case dlErr != nil:
-		return failureErr(fmt.Errorf("%w; fetch the transcripts again with: parley collect --queue %s --batch %s --out %s", dlErr, qf.url, m.ID, dir))
+		return failureErr(fmt.Errorf("%w; fetch the transcripts again with: parley collect --queue %s --batch %s --out %s", dlErr, agents.RedactURL(qf.url), m.ID, dir))
 	}
 	if embedded && qf.dir == "" {
 		// Every transcript and the summary are in dir now.
@@ -292,7 +293,7 @@ func queuedInterruption(embedded bool, done, n int, queueDir, dir, id string, qf
 			ofN(done, n, "conversation", "conversations"), queueDir, dir, queueDirFlag(qf.dir), listenFlag(qf.listen))
 	}
 	return fmt.Errorf("stopped following: %s finished; the workers carry on. Follow again with: parley batch --resume %s --queue %s, or fetch later with: parley collect --queue %s --batch %s --out %s",
-		ofN(done, n, "conversation", "conversations"), dir, qf.url, qf.url, id, dir)
+		ofN(done, n, "conversation", "conversations"), dir, agents.RedactURL(qf.url), agents.RedactURL(qf.url), id, dir)
 }
 
 // listenFlag repeats --queue-listen for a hint, so workers on other
@@ -368,7 +369,7 @@ scenarios.`,
 			}
 			w := &queue.Worker{Queue: q, Name: name, Parallel: parallel, Pace: d, LimitWindow: limitWindow,
 				UploadEvery: uploadEvery, Log: logLine, Warn: warnOnce(stderr)}
-			logLine(fmt.Sprintf("%s pulling from %s, %d at a time", name, url, parallel))
+			logLine(fmt.Sprintf("%s pulling from %s, %d at a time", name, agents.RedactURL(url), parallel))
 			if err := w.Run(cmd.Context()); err != nil {
 				return failureErr(err)
 			}
@@ -423,7 +424,7 @@ Without --batch it takes the newest batch on the queue.`,
 					return failureErr(err)
 				}
 				if len(all) == 0 {
-					where := "the queue at " + url
+					where := "the queue at " + agents.RedactURL(url)
 					if url == embeddedQueue {
 						where = "the embedded queue in " + dir
 					}

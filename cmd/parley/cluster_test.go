@@ -563,3 +563,78 @@ func TestCtrlCBeforeTheQueueOpensIsAnInterruption(t *testing.T) {
 		t.Errorf("%s is left behind (%v), though nothing reached the queue", out, err)
 	}
 }
+
+// A user, password or token in a queue's URL is never shown: not when the
+// queue cannot be reached (or its URL read), not in the worker's log, the
+// batch's first line or collect's sentences once it is.
+func TestQueueURLCredentialsAreNeverShown(t *testing.T) {
+	const secret = "pw-SECRET123"
+	nats, err := queue.StartEmbedded(t.TempDir(), "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(nats.Shutdown)
+	// The embedded queue asks for no credentials, and takes any.
+	withCreds := strings.Replace(nats.URL(), "nats://", "nats://u:"+secret+"@", 1)
+	shown := strings.Replace(nats.URL(), "nats://", "nats://REDACTED@", 1)
+	dir := t.TempDir()
+	scenario := filepath.Join(dir, "s.yaml")
+	os.WriteFile(scenario, []byte("agents:\n  - {name: A, type: scripted, lines: [a]}\n  - {name: B, type: scripted, lines: [b]}\ntermination: {max_messages: 3}\n"), 0o600)
+
+	unreachable := []struct {
+		name, queue, want string
+	}{
+		{"nothing listens", "nats://u:" + secret + "@127.0.0.1:1", "cannot reach the queue at nats://REDACTED@127.0.0.1:1"},
+		{"a port that is no number", "nats://u:" + secret + "@127.0.0.1:x", "cannot reach the queue at nats://REDACTED@127.0.0.1:x"},
+		{"a token as the user", "nats://TOKEN" + secret + "@127.0.0.1:1", "cannot reach the queue at nats://REDACTED@127.0.0.1:1"},
+		{"no scheme", "u:" + secret + "@127.0.0.1:1", "REDACTED@127.0.0.1:1"},
+	}
+	for _, c := range unreachable {
+		for _, args := range [][]string{
+			{"worker", "--queue", c.queue},
+			{"collect", "--queue", c.queue, "--out", filepath.Join(dir, "c")},
+			{"batch", scenario, "-n", "1", "--queue", c.queue, "--out", filepath.Join(dir, "b")},
+		} {
+			t.Run(c.name+"/"+args[0], func(t *testing.T) {
+				code, out, errOut := parley(t, args...)
+				if code == exitOK || !strings.Contains(errOut, c.want) || strings.Contains(out+errOut, secret) {
+					t.Errorf("exit %d, want a failure naming %q without the password:\n%s%s", code, c.want, out, errOut)
+				}
+			})
+		}
+	}
+
+	var outputs []string
+	code, out, errOut := parley(t, "collect", "--queue", withCreds, "--out", filepath.Join(dir, "empty"))
+	if code != exitUsage || !strings.Contains(errOut, "the queue at "+shown+" holds no batch") {
+		t.Errorf("collect from an empty queue: exit %d\n%s%s", code, out, errOut)
+	}
+	outputs = append(outputs, out, errOut)
+
+	ctx, cancel := context.WithCancel(context.Background())
+	var wout, werr syncBuffer
+	stopped := make(chan int, 1)
+	go func() {
+		stopped <- run(ctx, []string{"worker", "--queue", withCreds, "--name", "w", "-j", "1"}, strings.NewReader(""), &wout, &werr)
+	}()
+	code, out, errOut = parley(t, "batch", scenario, "-n", "1", "--queue", withCreds, "--out", filepath.Join(dir, "batch"))
+	cancel()
+	<-stopped
+	if code != exitOK || !strings.Contains(out, "1 conversations on "+shown) {
+		t.Errorf("batch --queue: exit %d, want its first line to name %s\n%s%s", code, shown, out, errOut)
+	}
+	if !strings.Contains(werr.String(), "w pulling from "+shown) {
+		t.Errorf("the worker's log does not name the queue as %s:\n%s%s", shown, wout.String(), werr.String())
+	}
+	outputs = append(outputs, out, errOut, wout.String(), werr.String())
+	code, out, errOut = parley(t, "collect", "--queue", withCreds, "--out", filepath.Join(dir, "fetched"))
+	if code != exitOK {
+		t.Errorf("collect: exit %d\n%s%s", code, out, errOut)
+	}
+	outputs = append(outputs, out, errOut)
+	for i, o := range outputs {
+		if strings.Contains(o, secret) {
+			t.Errorf("output %d shows the password:\n%s", i, o)
+		}
+	}
+}

@@ -30,8 +30,8 @@ as a new transcript, whose JSONL run line and Markdown header name the
 parent and the message it branched at. The seat whose turn comes after
 message N speaks first. The parent is never changed.
 
-It runs under the scenario recorded in the parent's JSONL, or --scenario
-FILE. The parent may be in any layout check reads ("### Name ###" logs,
+It runs under the scenario recorded in the parent's JSONL (from its file,
+when the recording hides the scenario's secrets), or --scenario FILE. The parent may be in any layout check reads ("### Name ###" logs,
 speaker-labelled text, JSON); one that records no scenario needs
 --scenario. --agent hands one seat to another model from message N on:
 
@@ -64,15 +64,12 @@ fork message 40 once per model:
 			}
 			var src []byte
 			scenarioPath := scenario
-			switch {
-			case scenario != "":
+			if scenario != "" {
 				if src, err = os.ReadFile(scenario); err != nil {
 					return usageErr(fmt.Errorf("reading the scenario: %w", err))
 				}
-			case parent.Run != nil && parent.Run.Scenario != "":
-				src, scenarioPath = []byte(parent.Run.Scenario), parent.Run.ScenarioPath
-			default:
-				return usageErr(fmt.Errorf("%s records no scenario; give one with --scenario", path))
+			} else if scenarioPath, src, err = recordedScenario(parent.Run, path); err != nil {
+				return usageErr(err)
 			}
 			for _, r := range replace {
 				seat, spec, ok := strings.Cut(r, "=")

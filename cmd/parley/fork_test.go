@@ -3,6 +3,7 @@ package main
 import (
 	"encoding/json"
 	"fmt"
+	"net/http"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -203,5 +204,79 @@ func TestForkTakesRunsFlags(t *testing.T) {
 	}
 	if forks, _ := filepath.Glob(filepath.Join(out, "*.jsonl")); len(forks) != 1 {
 		t.Errorf("the fork is recorded in %v; want one transcript in $PARLEY_OUT", forks)
+	}
+}
+
+// A recording that hides its scenario's secrets (a URL's password, a
+// header's value) is forked under its scenario file, read again by the
+// absolute path it records, never with REDACTED as the credentials: a
+// fork refuses, as resume does, when the file is gone or has changed.
+// An older recording, which names the file as it was given, is read from
+// the working folder as before.
+func TestForkOfARecordingThatHidesItsSecrets(t *testing.T) {
+	const pass, header = "PASS-SECRET", "HDR-SECRET"
+	srv := openaitest.Start(t, func(r openaitest.Request) openaitest.Reply {
+		return openaitest.Words(fmt.Sprintf("%s, turn %d.", r.Body.Model, len(r.Body.Messages)))
+	})
+	home, other := t.TempDir(), t.TempDir()
+	t.Chdir(home)
+	base := strings.Replace(srv.URL, "http://", "http://u:"+pass+"@", 1)
+	src := fmt.Sprintf("agents:\n  - {name: A, base_url: %[1]s, model: a, headers: {X-Custom: %[2]s}}\n  - {name: B, base_url: %[1]s, model: b, headers: {X-Custom: %[2]s}}\ntermination: {max_messages: 4}\n", base, header)
+	os.WriteFile("ok.yaml", []byte(src), 0o600)
+	if code, out, errOut := parley(t, "run", "--no-tui", "--out", "rec", "ok.yaml"); code != exitOK {
+		t.Fatalf("run: exit %d\n%s%s", code, out, errOut)
+	}
+	jls, _ := filepath.Glob(filepath.Join(home, "rec", "*.jsonl"))
+	rec, err := transcripts.Read(jls[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !rec.Run.ScenarioRedacted || !filepath.IsAbs(rec.Run.ScenarioPath) || filepath.Base(rec.Run.ScenarioPath) != "ok.yaml" {
+		t.Fatalf("the recording names its scenario as %q (redacted %v); want ok.yaml's absolute path", rec.Run.ScenarioPath, rec.Run.ScenarioRedacted)
+	}
+	data, _ := os.ReadFile(jls[0])
+	copied := filepath.Join(other, "ex.jsonl")
+	os.WriteFile(copied, data, 0o600)
+	older := filepath.Join(other, "older.jsonl")
+	os.WriteFile(older, []byte(strings.Replace(string(data), `"scenario_path":"`+rec.Run.ScenarioPath+`"`, `"scenario_path":"ok.yaml"`, 1)), 0o600)
+
+	cases := []struct {
+		name, cwd, jsonl string
+		scenario         string // ok.yaml's content ("": none)
+		want             string // in stderr when the fork is refused; "": it runs
+	}{
+		{"in the folder it was recorded in", home, jls[0], src, ""},
+		{"a copy, from another folder", other, copied, src, ""},
+		{"the scenario file is gone", other, copied, "", "ex.jsonl records its scenario with its secrets hidden, and " + rec.Run.ScenarioPath + ": no such file"},
+		{"the scenario file has changed", other, copied, strings.Replace(src, "model: b", "model: c", 1), rec.Run.ScenarioPath + " has changed since"},
+		{"an older recording, from its folder", home, older, src, ""},
+		{"an older recording, from another folder", other, older, src, "older.jsonl records its scenario with its secrets hidden, and ok.yaml: no such file"},
+	}
+	for i, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			os.Remove(filepath.Join(home, "ok.yaml"))
+			if c.scenario != "" {
+				os.WriteFile(filepath.Join(home, "ok.yaml"), []byte(c.scenario), 0o600)
+			}
+			t.Chdir(c.cwd)
+			served := len(srv.Requests())
+			code, out, errOut := parley(t, "fork", c.jsonl, "--at", "3", "--no-tui", "--out", filepath.Join(t.TempDir(), fmt.Sprint("f", i)))
+			sent := srv.Requests()[served:]
+			if c.want != "" {
+				if code != exitUsage || !strings.Contains(errOut, c.want) || len(sent) > 0 {
+					t.Errorf("exit %d and %d requests, want %d, none, and %q:\n%s%s", code, len(sent), exitUsage, c.want, out, errOut)
+				}
+				return
+			}
+			if code != exitOK || len(sent) == 0 {
+				t.Fatalf("exit %d, %d requests:\n%s%s", code, len(sent), out, errOut)
+			}
+			for _, r := range sent {
+				user, pw, _ := (&http.Request{Header: r.Header}).BasicAuth()
+				if r.Header.Get("X-Custom") != header || user != "u" || pw != pass {
+					t.Errorf("the fork sent X-Custom %q and %q:%q; want the scenario's credentials", r.Header.Get("X-Custom"), user, pw)
+				}
+			}
+		})
 	}
 }

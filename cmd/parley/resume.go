@@ -47,23 +47,14 @@ that a budget stopped needs --max-messages or --policy to go further.`,
 				fmt.Fprintf(cmd.ErrOrStderr(), "parley: %s: %s\n", jsonl, w)
 			}
 			var s *configs.Scenario
-			switch {
-			case scenario != "":
+			if scenario != "" {
 				s, err = configs.Load(scenario)
-			case t.Run.ScenarioRedacted:
-				// The recording hides the scenario's secrets: run it from its file.
-				s, err = configs.Load(t.Run.ScenarioPath)
-				if err == nil {
-					if again, _ := configs.RedactSource(s.Source); again != t.Run.Scenario {
-						err = fmt.Errorf("%s has changed since %s was recorded, which keeps it with its secrets hidden; give the scenario to continue under with --scenario", t.Run.ScenarioPath, jsonl)
-					}
-				} else {
-					err = fmt.Errorf("%s records its scenario with its secrets hidden, and %w; give the scenario with --scenario", jsonl, err)
+			} else {
+				var path string
+				var src []byte
+				if path, src, err = recordedScenario(t.Run, jsonl); err == nil {
+					s, err = configs.Parse(path, src)
 				}
-			case t.Run.Scenario != "":
-				s, err = configs.Parse(t.Run.ScenarioPath, []byte(t.Run.Scenario))
-			default:
-				err = fmt.Errorf("%s records no scenario; give one with --scenario", jsonl)
 			}
 			if err != nil {
 				rec.Close()
@@ -95,6 +86,33 @@ that a budget stopped needs --max-messages or --policy to go further.`,
 	c.Flags().IntVar(&maxMessages, "max-messages", 0, "raise (or set) the max_messages budget, to extend a conversation a budget stopped")
 	c.Flags().StringVar(&policyFile, "policy", "", "a YAML file with the termination policies to continue under")
 	return c
+}
+
+// recordedScenario is the scenario a recording ran under, as resume and
+// fork continue it, and the path it was read from: the YAML the JSONL
+// records, or, when that hides the scenario's secrets (a URL's password, a
+// header's value), the file itself, as long as it still holds the same
+// scenario. A recording names the file by its absolute path, so it is
+// found from any folder; an older one by the path it was given, read from
+// the working folder as it always was. name is the recording, for
+// sentences.
+func recordedScenario(run *transcripts.Run, name string) (path string, src []byte, err error) {
+	switch {
+	case run == nil || run.Scenario == "":
+		return "", nil, fmt.Errorf("%s records no scenario; give one with --scenario", name)
+	case !run.ScenarioRedacted:
+		return run.ScenarioPath, []byte(run.Scenario), nil
+	}
+	// Sending REDACTED as the credentials would fail, or worse, be taken:
+	// run it from its file.
+	path = run.ScenarioPath
+	if src, err = configs.ReadFile(path); err != nil {
+		return "", nil, fmt.Errorf("%s records its scenario with its secrets hidden, and %w; give the scenario with --scenario", name, err)
+	}
+	if again, _ := configs.RedactSource(string(src)); again != run.Scenario {
+		return "", nil, fmt.Errorf("%s has changed since %s was recorded, which keeps it with its secrets hidden; give the scenario to continue under with --scenario", path, name)
+	}
+	return path, src, nil
 }
 
 // stillStopped refuses to resume a conversation its policy (the

@@ -49,7 +49,11 @@ func (f *scenarioFlags) register(c *cobra.Command) {
 // setsClause is "with --set A=1 --set B=2", naming the values --set gave,
 // for a sentence about what they made of the scenario.
 func (f *scenarioFlags) setsClause() string {
-	return "with --set " + strings.Join(f.sets, " --set ")
+	shown := make([]string, len(f.sets))
+	for i, spec := range f.sets {
+		shown[i] = batch.ShownSpec(spec, false) // a URL's password, a header's value stay hidden
+	}
+	return "with --set " + strings.Join(shown, " --set ")
 }
 
 // quick reports whether the flags give the whole scenario.

@@ -130,3 +130,193 @@ termination:
 		t.Fatalf("batch --resume: exit %d %s%s", code, out, errOut)
 	}
 }
+
+// A key in a base URL's query (?key=…) is hidden wherever the URL is
+// shown or recorded: doctor, validate --json, the run's JSONL (its
+// scenario and its agents' base_url) and the error that ends the run;
+// the parameters that hold no secret stay readable.
+func TestKeyInABaseURLQueryIsNeverShown(t *testing.T) {
+	srv := openaitest.Start(t, signOff)
+	const secret = "sk-test-SECRET123"
+	dir := t.TempDir()
+	scenario := filepath.Join(dir, "query.yaml")
+	os.WriteFile(scenario, []byte(`agents:
+  - name: A
+    type: scripted
+    lines: [one, two]
+  - name: B
+    base_url: `+srv.URL+`?api-version=2024-10-21&key=`+secret+`
+    model: m
+    retries: 1
+termination:
+  max_messages: 4
+`), 0o600)
+	shown := srv.URL + "?api-version=2024-10-21&key=REDACTED"
+	var outputs []string
+	for _, args := range [][]string{{"validate", "--json", scenario}, {"doctor", scenario}, {"doctor", "--json", scenario},
+		{"run", "--no-tui", "--json", "--out", filepath.Join(dir, "run"), scenario}} {
+		_, out, errOut := parley(t, args...)
+		if !strings.Contains(out+errOut, "?api-version=2024-10-21") || !strings.Contains(out+errOut, "key=REDACTED") {
+			t.Errorf("%v does not name the URL as %s:\n%s%s", args, shown, out, errOut)
+		}
+		outputs = append(outputs, out+errOut)
+	}
+	jls := countJSONL(t, filepath.Join(dir, "run"))
+	if len(jls) != 1 {
+		t.Fatalf("recorded %v", jls)
+	}
+	data, _ := os.ReadFile(jls[0])
+	tr, err := transcripts.Read(jls[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := tr.Run.Agents[1].BaseURL; got != shown {
+		t.Errorf("agents[1].base_url is recorded as %q, want %q", got, shown)
+	}
+	if !tr.Run.ScenarioRedacted || !strings.Contains(tr.Run.Scenario, shown) {
+		t.Errorf("the recorded scenario is not redacted:\n%s", tr.Run.Scenario)
+	}
+	for i, o := range append(outputs, string(data)) {
+		if strings.Contains(o, secret) {
+			t.Errorf("output %d holds the key:\n%s", i, o)
+		}
+	}
+}
+
+// A base URL given with --set or --vary that parley refuses is named
+// without its password, both in the flag the sentence repeats and in the
+// problem itself.
+func TestBadBaseURLFromAFlagIsShownWithoutItsPassword(t *testing.T) {
+	const secret = "pw-SECRET123"
+	dir := t.TempDir()
+	scenario := filepath.Join(dir, "ok.yaml")
+	os.WriteFile(scenario, []byte("agents:\n  - name: A\n    base_url: http://127.0.0.1:1/v1\n    model: m\n  - name: B\n    type: scripted\n    lines: [hi]\n"), 0o600)
+	cases := []struct {
+		name string
+		args []string
+		want string
+	}{
+		{"validate --set, another scheme", []string{"validate", "--offline", scenario, "--set", "agents[0].base_url=ftp://u:" + secret + "@127.0.0.1/v1"},
+			`with --set agents[0].base_url=ftp://REDACTED@127.0.0.1/v1: agent "A": base_url: "ftp://REDACTED@127.0.0.1/v1" is not an http:// or https:// URL`},
+		{"run --set, no scheme", []string{"run", "--no-tui", scenario, "--set", "agents[0].base_url=u:" + secret + "@127.0.0.1:1/v1"},
+			`ok.yaml: agent "A": base_url: "REDACTED@127.0.0.1:1/v1" is not an http:// or https:// URL`},
+		{"--set on a path that does not exist", []string{"validate", "--offline", scenario, "--set", "agents[5].base_url=http://u:" + secret + "@h/v1"},
+			`agents[5].base_url=http://REDACTED@h/v1`},
+		{"--set with a misspelt field", []string{"validate", "--offline", scenario, "--set", "base_ur=http://u:" + secret + "@h/v1"},
+			`--set "base_ur=http://REDACTED@h/v1"`},
+		{"--vary with a misspelt field", []string{"batch", "--dry-run", scenario, "--vary", "base_ur=http://u:" + secret + "@h/v1,http://v:" + secret + "@i/v1"},
+			`--vary "base_ur=http://REDACTED@h/v1,http://REDACTED@i/v1"`},
+		{"--vary with a value twice", []string{"batch", "--dry-run", scenario, "--vary", "agents[0].base_url=http://u:" + secret + "@h/v1,http://u:" + secret + "@h/v1"},
+			`the value "http://REDACTED@h/v1" is listed twice`},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			code, out, errOut := parley(t, c.args...)
+			if code != exitUsage || !strings.Contains(errOut, c.want) {
+				t.Errorf("exit %d, want %d and %q in\n%s%s", code, exitUsage, c.want, out, errOut)
+			}
+			if strings.Contains(out+errOut, secret) {
+				t.Errorf("the password is shown:\n%s%s", out, errOut)
+			}
+		})
+	}
+}
+
+// providers lists a preset that OPENAI_BASE_URL moves without the
+// password or key that URL holds.
+func TestProvidersHideAMovedPresetsSecrets(t *testing.T) {
+	t.Setenv("OPENAI_BASE_URL", "https://u:pw-SECRET123@proxy.example/v1?key=sk-test-SECRET123")
+	for _, args := range [][]string{{"providers"}, {"providers", "--json"}} {
+		code, out, errOut := parley(t, args...)
+		if code != exitOK || !strings.Contains(out, "https://REDACTED@proxy.example/v1?key=REDACTED") || strings.Contains(out+errOut, "SECRET123") {
+			t.Errorf("%v: exit %d\n%s%s", args, code, out, errOut)
+		}
+	}
+}
+
+// A key pasted where api_key_env names a variable, or api_key_file a
+// file, is never repeated: validate, run, batch and doctor refuse it with
+// a sentence that names the file, line, agent and field instead, and so
+// does a --set that gives one.
+func TestAKeyPastedForAVariableOrAFileIsNeverRepeated(t *testing.T) {
+	const key = "sk-test-SECRET123"
+	dir := t.TempDir()
+	write := func(name, field string) string {
+		p := filepath.Join(dir, name)
+		os.WriteFile(p, []byte("agents:\n  - name: A\n    base_url: http://127.0.0.1:1/v1\n    model: m\n    "+field+": "+key+"\n  - {name: B, type: scripted, lines: [hi]}\n"), 0o600)
+		return p
+	}
+	env, file := write("env.yaml", "api_key_env"), write("file.yaml", "api_key_file")
+	plain := filepath.Join(dir, "plain.yaml")
+	os.WriteFile(plain, []byte("agents:\n  - name: A\n    base_url: http://127.0.0.1:1/v1\n    model: m\n  - {name: B, type: scripted, lines: [hi]}\n"), 0o600)
+	envSentence := `env.yaml:5: agent "A": api_key_env: looks like a key rather than the name of an environment variable; export the key in a variable`
+	fileSentence := `agent "A": api_key_file: cannot read the file it names, and it looks like a key rather than a file's path`
+	cases := []struct {
+		name string
+		args []string
+		code int
+		want string
+	}{
+		{"validate", []string{"validate", env}, exitUsage, envSentence},
+		{"validate --json", []string{"validate", "--json", env}, exitUsage, `"line":5,"message":"agent \"A\": api_key_env: looks like a key`},
+		{"run", []string{"run", "--no-tui", env}, exitUsage, envSentence},
+		{"batch", []string{"batch", env, "-n", "1", "--out", filepath.Join(dir, "b")}, exitUsage, envSentence},
+		{"doctor", []string{"doctor", env}, exitUsage, envSentence},
+		{"doctor --json", []string{"doctor", "--json", env}, exitUsage, envSentence},
+		{"--set api_key_env", []string{"validate", plain, "--set", "agents[0].api_key_env=" + key}, exitUsage,
+			`with --set agents[0].api_key_env=REDACTED: agent "A": api_key_env: looks like a key`},
+		{"validate, a key file", []string{"validate", file}, exitUsage, "file.yaml:5: " + fileSentence},
+		{"run, a key file", []string{"run", "--no-tui", file}, exitUsage, "file.yaml:5: " + fileSentence},
+		{"doctor, a key file", []string{"doctor", file}, exitFailure, fileSentence},
+		{"--set api_key_file", []string{"validate", plain, "--set", "agents[0].api_key_file=" + key}, exitUsage,
+			`agent "A": api_key_file: cannot read the file it names`},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			code, out, errOut := parley(t, c.args...)
+			if code != c.code || !strings.Contains(out+errOut, c.want) {
+				t.Errorf("exit %d, want %d and %q in\n%s%s", code, c.code, c.want, out, errOut)
+			}
+			if strings.Contains(out+errOut, key) {
+				t.Errorf("the key is repeated:\n%s%s", out, errOut)
+			}
+		})
+	}
+}
+
+// A short header value a server echoes in its error is hidden from what
+// run prints and records, and from doctor --ask's sentence.
+func TestAShortHeaderValueEchoedByAServerIsHidden(t *testing.T) {
+	const secret = "S3CR7"
+	srv := openaitest.Start(t, func(openaitest.Request) openaitest.Reply {
+		return openaitest.Error(400, "unknown header X-Custom: "+secret)
+	})
+	srv.Models = []string{"m"}
+	dir := t.TempDir()
+	scenario := filepath.Join(dir, "short.yaml")
+	os.WriteFile(scenario, []byte("agents:\n  - {name: A, type: scripted, lines: [one, two]}\n  - name: B\n    base_url: "+srv.URL+
+		"\n    model: m\n    headers: {X-Custom: "+secret+"}\ntermination:\n  max_messages: 4\n"), 0o600)
+	var outputs []string
+	for _, args := range [][]string{{"run", "--no-tui", "--json", "--out", filepath.Join(dir, "run"), scenario}, {"doctor", "--ask", scenario}} {
+		code, out, errOut := parley(t, args...)
+		if code != exitFailure || !strings.Contains(out+errOut, "unknown header X-Custom: [redacted]") {
+			t.Errorf("%v: exit %d, want %d and the server's error with the value hidden:\n%s%s", args, code, exitFailure, out, errOut)
+		}
+		outputs = append(outputs, out+errOut)
+	}
+	for _, jl := range countJSONL(t, filepath.Join(dir, "run")) {
+		data, _ := os.ReadFile(jl)
+		outputs = append(outputs, string(data))
+	}
+	if len(outputs) != 3 {
+		t.Fatalf("the run recorded no JSONL")
+	}
+	if got := srv.Requests(); len(got) == 0 || got[len(got)-1].Header.Get("X-Custom") != secret {
+		t.Fatal("the header was not sent, so the test proves nothing")
+	}
+	for i, o := range outputs {
+		if strings.Contains(o, secret) {
+			t.Errorf("output %d shows the header's value:\n%s", i, o)
+		}
+	}
+}

@@ -211,7 +211,7 @@ func newProvidersCmd() *cobra.Command {
 			if asJSON {
 				var out []providerJSON
 				for _, p := range agents.Providers() {
-					out = append(out, providerJSON{Name: p.Name, BaseURL: p.BaseURL, KeyEnv: p.KeyEnv, BaseURLEnv: p.BaseURLEnv(), Note: p.Note})
+					out = append(out, providerJSON{Name: p.Name, BaseURL: agents.RedactURL(p.BaseURL), KeyEnv: p.KeyEnv, BaseURLEnv: p.BaseURLEnv(), Note: p.Note})
 				}
 				enc := json.NewEncoder(cmd.OutOrStdout())
 				enc.SetIndent("", "  ")
@@ -224,7 +224,7 @@ func newProvidersCmd() *cobra.Command {
 				if key == "" {
 					key = "(none)"
 				}
-				fmt.Fprintf(w, "%s\t%s\t%s\t%s\n", p.Name, p.BaseURL, key, p.Note)
+				fmt.Fprintf(w, "%s\t%s\t%s\t%s\n", p.Name, agents.RedactURL(p.BaseURL), key, p.Note)
 			}
 			return w.Flush()
 		},

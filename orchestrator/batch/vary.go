@@ -54,15 +54,16 @@ func checkTop(segs []segment) error {
 
 // ParseVary reads one --vary flag, such as "agents[1].temperature=0.2,0.7".
 func ParseVary(spec string) (Vary, error) {
+	shown := ShownSpec(spec, true) // the flag as its errors quote it
 	path, list, ok := strings.Cut(spec, "=")
 	path = strings.TrimSpace(path)
 	if !ok || path == "" || strings.TrimSpace(list) == "" {
-		return Vary{}, fmt.Errorf("--vary %q: write FIELD=VALUES, such as agents[1].temperature=0.2,0.7,1.0 or seed=1..20", spec)
+		return Vary{}, fmt.Errorf("--vary %q: write FIELD=VALUES, such as agents[1].temperature=0.2,0.7,1.0 or seed=1..20", shown)
 	}
 	if segs, err := parsePath(path); err != nil {
-		return Vary{}, fmt.Errorf("--vary %q: %v", spec, err)
+		return Vary{}, fmt.Errorf("--vary %q: %v", shown, err)
 	} else if err := checkTop(segs); err != nil {
-		return Vary{}, fmt.Errorf("--vary %q: %v", spec, err)
+		return Vary{}, fmt.Errorf("--vary %q: %v", shown, err)
 	}
 	v := Vary{Path: path}
 	for _, item := range strings.Split(list, ",") {
@@ -71,10 +72,10 @@ func ParseVary(spec string) (Vary, error) {
 			a, err1 := strconv.Atoi(strings.TrimSpace(lo))
 			b, err2 := strconv.Atoi(strings.TrimSpace(hi))
 			if err1 != nil || err2 != nil || b < a {
-				return Vary{}, fmt.Errorf("--vary %q: %q is not a range of whole numbers such as 1..20", spec, item)
+				return Vary{}, fmt.Errorf("--vary %q: %q is not a range of whole numbers such as 1..20", shown, ShownValue(path, item))
 			}
 			if b-a >= 100000 {
-				return Vary{}, fmt.Errorf("--vary %q: the range %q has more than 100000 values", spec, item)
+				return Vary{}, fmt.Errorf("--vary %q: the range %q has more than 100000 values", shown, ShownValue(path, item))
 			}
 			for n := a; n <= b; n++ {
 				v.Values = append(v.Values, strconv.Itoa(n))
@@ -86,7 +87,7 @@ func ParseVary(spec string) (Vary, error) {
 	seen := map[string]bool{}
 	for _, x := range v.Values {
 		if seen[x] {
-			return Vary{}, fmt.Errorf("--vary %q: the value %q is listed twice", spec, x)
+			return Vary{}, fmt.Errorf("--vary %q: the value %q is listed twice", shown, ShownValue(path, x))
 		}
 		seen[x] = true
 	}
@@ -140,13 +141,45 @@ func ShownValues(vals map[string]string) map[string]string {
 	}
 	out := make(map[string]string, len(vals))
 	for k, v := range vals {
-		if isHeaderPath(k) {
-			out[k] = agents.Redacted
-			continue
-		}
-		out[k] = agents.RedactURL(v)
+		out[k] = ShownValue(k, v)
 	}
 	return out
+}
+
+// ShownValue is the value a --set or --vary path takes, as parley prints
+// it: a header's value redacted whole, and a key given for api_key (or
+// in place of api_key_env's variable or api_key_file's path), a URL
+// without its secrets.
+func ShownValue(path, v string) string {
+	if isHeaderPath(path) {
+		return agents.Redacted
+	}
+	switch field := path[strings.LastIndexAny(path, ".]")+1:]; {
+	case field == "api_key" && v != "":
+		return agents.Redacted
+	case (field == "api_key_env" || field == "api_key_file") && configs.LooksLikeKey(v):
+		return agents.Redacted
+	}
+	return agents.RedactURL(v)
+}
+
+// ShownSpec is a --set flag (FIELD=VALUE) as parley prints it, its value
+// shown as ShownValue shows it; with list, a --vary flag, each of its
+// comma-separated values so.
+func ShownSpec(spec string, list bool) string {
+	path, val, ok := strings.Cut(spec, "=")
+	if !ok {
+		return agents.RedactURL(spec)
+	}
+	path = strings.TrimSpace(path)
+	if !list {
+		return path + "=" + ShownValue(path, val)
+	}
+	items := strings.Split(val, ",")
+	for i, it := range items {
+		items[i] = ShownValue(path, it)
+	}
+	return path + "=" + strings.Join(items, ",")
 }
 
 // isHeaderPath reports whether a --vary path sets a header, whose value
@@ -244,7 +277,7 @@ func Apply(src []byte, vals map[string]string) ([]byte, error) {
 	for _, path := range orderedPaths(vals) {
 		val, err := valueNode(vals[path])
 		if err != nil {
-			return nil, fmt.Errorf("%s=%s: %v", path, vals[path], err)
+			return nil, fmt.Errorf("%s=%s: %v", path, ShownValue(path, vals[path]), err)
 		}
 		segs, err := parsePath(path)
 		if err != nil {
@@ -256,7 +289,7 @@ func Apply(src []byte, vals map[string]string) ([]byte, error) {
 			err = setEveryOpenAIAgent(root, segs, val)
 		}
 		if err != nil {
-			return nil, fmt.Errorf("%s=%s: %v", path, vals[path], err)
+			return nil, fmt.Errorf("%s=%s: %v", path, ShownValue(path, vals[path]), err)
 		}
 	}
 	followModels(root, before)
@@ -477,12 +510,12 @@ func ParseSet(spec string) (path, value string, err error) {
 	path, value, ok := strings.Cut(spec, "=")
 	path = strings.TrimSpace(path)
 	if !ok || path == "" {
-		return "", "", fmt.Errorf("--set %q: write FIELD=VALUE, such as agents[1].temperature=0.7 or seed=3", spec)
+		return "", "", fmt.Errorf("--set %q: write FIELD=VALUE, such as agents[1].temperature=0.7 or seed=3", ShownSpec(spec, false))
 	}
 	if segs, err := parsePath(path); err != nil {
-		return "", "", fmt.Errorf("--set %q: %v", spec, err)
+		return "", "", fmt.Errorf("--set %q: %v", ShownSpec(spec, false), err)
 	} else if err := checkTop(segs); err != nil {
-		return "", "", fmt.Errorf("--set %q: %v", spec, err)
+		return "", "", fmt.Errorf("--set %q: %v", ShownSpec(spec, false), err)
 	}
 	return path, value, nil
 }

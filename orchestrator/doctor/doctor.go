@@ -64,12 +64,15 @@ type target struct {
 	publicModels bool
 }
 
-// secrets are what the agent sends that must not be shown: its key and
-// its headers' values.
+// secrets are what the agent sends that must not be shown: its key, its
+// headers' values and what its base URLs hold (a password, a key).
 func (t target) secrets(key string) []string {
 	out := []string{key}
 	for _, v := range t.headers {
 		out = append(out, v)
+	}
+	for _, u := range t.urls {
+		out = append(out, agents.URLSecrets(u)...)
 	}
 	return out
 }
@@ -134,9 +137,12 @@ func check(ctx context.Context, opt Options, t target) Finding {
 	case t.keyFile != "":
 		data, err := os.ReadFile(t.keyFile)
 		if err != nil || strings.TrimSpace(string(data)) == "" {
-			return Finding{Status: Fail, Sentence: fmt.Sprintf("%s: api_key_file: cannot read a key from %s", t.who, t.keyFile)}
+			if err == nil {
+				return Finding{Status: Fail, Sentence: fmt.Sprintf("%s: api_key_file: %s is empty", t.who, configs.KeyFileName(t.keyFile))}
+			}
+			return Finding{Status: Fail, Sentence: configs.KeyFileUnreadable(t.who, t.keyFile, "")}
 		}
-		key, keyName = strings.TrimSpace(string(data)), "the key in "+t.keyFile
+		key, keyName = strings.TrimSpace(string(data)), "the key in "+configs.KeyFileName(t.keyFile)
 	case t.keyEnv != "":
 		key, keyName = opt.Getenv(t.keyEnv), "the key in "+t.keyEnv
 		if key == "" {

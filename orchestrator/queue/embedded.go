@@ -79,6 +79,8 @@ func (e *Embedded) Shutdown() {
 }
 
 // Dial connects to the NATS server at url and opens parley's queue on it.
+// Its sentences name the server without the user, password or token the
+// URL holds.
 // The connection keeps reconnecting while the server restarts; say, when
 // set, hears a sentence when the queue is lost, when it is back, and for
 // any error the connection reports on its own.
@@ -99,7 +101,9 @@ func Dial(ctx context.Context, url, name string, say func(string)) (*nats.Conn, 
 			say(fmt.Sprintf("the queue at %s: %v", shown, err))
 		}))
 	if err != nil {
-		return nil, nil, fmt.Errorf("cannot reach the queue at %s: %w (start one with nats-server -js, or use --queue embedded)", url, err)
+		// The client's error may quote the URL (a port it cannot read).
+		reason := agents.RedactSecrets(err.Error(), agents.URLSecrets(url)...)
+		return nil, nil, fmt.Errorf("cannot reach the queue at %s: %s (start one with nats-server -js, or use --queue embedded)", shown, reason)
 	}
 	q, err := OpenConn(ctx, nc)
 	if err != nil {
