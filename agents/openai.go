@@ -32,9 +32,13 @@ type OpenAIConfig struct {
 	Name    string // the seat's name, used in sentences about failures
 	Model   string
 	BaseURL string
-	APIKey  string // "" for key-less servers; never logged or recorded
-	KeyEnv  string // where the key came from, named in sentences about a refused key
-	System  string
+	// BaseURLEnv names the environment variable BaseURL came from
+	// (OPENAI_BASE_URL, OLLAMA_HOST), "" when the scenario or a preset
+	// gave it: sentences about the address name what to fix.
+	BaseURLEnv string
+	APIKey     string // "" for key-less servers; never logged or recorded
+	KeyEnv     string // where the key came from, named in sentences about a refused key
+	System     string
 
 	Temperature *float64
 	TopP        *float64
@@ -81,6 +85,9 @@ type OpenAI struct {
 	client  *openai.Client
 	url     string   // BaseURL with any user and password removed, for sentences
 	secrets []string // never to appear in an error
+	// unsendable, when set, is why no request can be sent: a header or an
+	// address HTTP cannot carry. Every attempt fails with it at once.
+	unsendable *unsendable
 
 	noStreamOptions atomic.Bool // the server rejected stream_options once
 	answered        atomic.Bool // the server has answered this agent at least once
@@ -104,7 +111,8 @@ func NewOpenAI(cfg OpenAIConfig) *OpenAI {
 	oc.HTTPClient = &doer{client: hc, headers: cfg.Headers, route: cfg.Route, base: cfg.BaseURL}
 	a := &OpenAI{cfg: cfg, client: openai.NewClientWithConfig(oc), url: cfg.BaseURL,
 		sleep: sleepCtx, jitter: rand.Float64, now: time.Now}
-	a.url = RedactURL(cfg.BaseURL)
+	a.url = redactLoose(cfg.BaseURL)
+	a.unsendable = unsendableConfig(cfg)
 	if cfg.APIKey != "" {
 		a.secrets = append(a.secrets, cfg.APIKey)
 	}
@@ -274,6 +282,9 @@ type outcome struct {
 // streams: a batch holds a thousand such goroutines waiting in read, and
 // each one's stack is as large as its deepest frames.
 func (a *OpenAI) try(ctx context.Context, history []Message, yield func(Chunk, error) bool) outcome {
+	if a.unsendable != nil {
+		return outcome{fail: a.unsendable}
+	}
 	at, out := a.open(ctx, history, yield)
 	if at == nil {
 		return out

@@ -598,6 +598,12 @@ func keyLines(m *yaml.Node) map[string]int {
 	for i := 0; i+1 < len(m.Content); i += 2 {
 		k, v := m.Content[i], m.Content[i+1]
 		out[k.Value] = k.Line
+		if v.Kind == yaml.MappingNode {
+			// Each key too, as "headers.X-Title", for a sentence about one.
+			for j := 0; j+1 < len(v.Content); j += 2 {
+				out[k.Value+"."+v.Content[j].Value] = v.Content[j].Line
+			}
+		}
 		if v.Kind == yaml.SequenceNode {
 			// Each item too, as "base_urls[2]", for a sentence about one.
 			for j, it := range v.Content {

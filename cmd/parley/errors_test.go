@@ -1,0 +1,62 @@
+package main
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// writeFile writes a file under dir and returns its path.
+func writeFile(t *testing.T, dir, name, content string) string {
+	t.Helper()
+	p := filepath.Join(dir, name)
+	if err := os.WriteFile(p, []byte(content), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// What would fail a run with no cause is refused before it: validate and
+// run both name the agent, the line and the header or variable to fix.
+func TestAHeaderOrAnAddressThatCannotBeSentIsNamedBeforeTheRun(t *testing.T) {
+	dir := t.TempDir()
+	cases := []struct {
+		name     string
+		scenario string
+		env      map[string]string
+		want     string
+	}{
+		{"a space in a header's name", "agents:\n  - name: A\n    base_url: http://127.0.0.1:18081/v1\n    model: m\n    headers: {\"Bad Header\": x}\n  - name: B\n    type: scripted\n    lines: [hi]\n", nil,
+			`s.yaml:5: agent "A": headers: "Bad Header" is not a valid header name`},
+		{"a newline in a header's value", "agents:\n  - name: A\n    base_url: http://127.0.0.1:18081/v1\n    model: m\n    headers:\n      X-Note: \"a\\nb\"\n  - name: B\n    type: scripted\n    lines: [hi]\n", nil,
+			`s.yaml:6: agent "A": headers: the value of header "X-Note" holds a line break`},
+		{"OPENAI_BASE_URL without a scheme", "agents:\n  - name: A\n    provider: openai\n    api_key_env: PARLEY_TEST_KEY\n    model: m\n  - name: B\n    type: scripted\n    lines: [hi]\n",
+			map[string]string{"OPENAI_BASE_URL": "127.0.0.1:18081/v1", "PARLEY_TEST_KEY": "sk-test-key-0123456789"},
+			`s.yaml:3: agent "A": provider: openai takes its address from the environment, and OPENAI_BASE_URL is "127.0.0.1:18081/v1": it has no scheme`},
+		{"OLLAMA_HOST with a port that is not one", "agents:\n  - name: A\n    provider: ollama\n    model: m\n  - name: B\n    type: scripted\n    lines: [hi]\n",
+			map[string]string{"OLLAMA_HOST": "host:notaport"},
+			`s.yaml:3: agent "A": provider: ollama takes its address from the environment, and OLLAMA_HOST is "host:notaport": its port "notaport" is not a number`},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			for k, v := range c.env {
+				t.Setenv(k, v)
+			}
+			path := writeFile(t, dir, "s.yaml", c.scenario)
+			for _, cmd := range []string{"validate", "run"} {
+				args := []string{cmd, path}
+				if cmd == "run" {
+					args = append(args, "--no-tui", "--out", t.TempDir())
+				}
+				code, out, errOut := parley(t, args...)
+				if code != exitUsage {
+					t.Errorf("%s: exit %d, want %d\n%s%s", cmd, code, exitUsage, out, errOut)
+				}
+				if !strings.Contains(out+errOut, filepath.Join(dir, c.want)) {
+					t.Errorf("%s says\n%s%s\nwant %q", cmd, out, errOut, c.want)
+				}
+			}
+		})
+	}
+}
