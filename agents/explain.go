@@ -68,6 +68,8 @@ func (a *OpenAI) explain(err error, attempts int) error {
 		e.Sentence = fmt.Sprintf("%s: model %q not found at %s (404); check model: and base_url: for this agent", name, a.cfg.Model, url)
 	case status == http.StatusTooManyRequests:
 		e.Sentence = fmt.Sprintf("%s: %s is rate limiting requests (429 Too Many Requests)", name, url)
+	case status >= 500 && msg != "":
+		e.Sentence = fmt.Sprintf("%s: %s failed with %s: %s", name, url, statusPhrase(status), clip(msg, 300))
 	case status >= 500:
 		e.Sentence = fmt.Sprintf("%s: %s failed with %s", name, url, statusPhrase(status))
 	case status >= 400:
