@@ -37,6 +37,8 @@ func (a *OpenAI) explain(err error, attempts int) error {
 		key = "the request, which carried no API key"
 	}
 	var bad *unsendable
+	var notJSON *notStream
+	var badEv *badEvent
 	switch {
 	case errors.As(err, &bad):
 		e.Err = nil // the sentence says it all
@@ -46,8 +48,12 @@ func (a *OpenAI) explain(err error, attempts int) error {
 		e.Sentence = fmt.Sprintf("%s: the conversation is longer than model %q's context at %s; lower history.max_messages", name, a.cfg.Model, url)
 	case errors.Is(err, errHTML):
 		e.Sentence = fmt.Sprintf("%s: the server at %s answered with HTML, not an OpenAI-compatible stream; check %s", name, url, a.addressField())
+	case errors.As(err, &notJSON):
+		e.Sentence = fmt.Sprintf("%s: the server at %s did not answer with an OpenAI-compatible event stream (its first event was %q); check %s", name, url, a.quote(notJSON.head), a.addressField())
 	case errors.Is(err, errNotStream):
 		e.Sentence = fmt.Sprintf("%s: the server at %s did not answer with an OpenAI-compatible event stream; check %s", name, url, a.addressField())
+	case errors.As(err, &badEv):
+		e.Sentence = fmt.Sprintf("%s: %s sent a stream event parley could not read (%q), so the reply was not taken", name, url, a.quote(badEv.head))
 	case errors.Is(err, errEventTooLarge):
 		e.Sentence = fmt.Sprintf("%s: %s sent a single stream event larger than %d MB; the reply was abandoned", name, url, maxEventBytes>>20)
 	case errors.Is(err, errIdle):
@@ -119,6 +125,10 @@ func (a *OpenAI) cause(err error) string {
 	}
 	return clip(redactUserinfo(a.redact(err.Error())), 300)
 }
+
+// quote is the start of what the server sent, made fit to quote: at most
+// 60 bytes, without a secret or a URL's user and password.
+func (a *OpenAI) quote(s string) string { return clip(redactUserinfo(a.redact(s)), 60) }
 
 // statusOf is the HTTP status an error carries, or 0.
 func statusOf(err error) int {

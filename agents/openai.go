@@ -2,7 +2,6 @@ package agents
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"io"
 	"iter"
@@ -423,7 +422,7 @@ func (a *OpenAI) relay(at *attempt, w Wait, yield func(Chunk, error) bool) {
 // chunks.
 func (a *OpenAI) read(ctx context.Context, at *attempt, yield func(Chunk, error) bool) outcome {
 	events := newEventReader(at.resp, emptyMessagesLimit)
-	finished, parsed, bad := false, false, 0
+	finished, parsed := false, false
 	model := ""
 	for {
 		ev, err := readEvent(events, model)
@@ -434,17 +433,19 @@ func (a *OpenAI) read(ctx context.Context, at *attempt, yield func(Chunk, error)
 					return outcome{}
 				case !parsed && at.resp.looksHTML():
 					return outcome{fail: errHTML}
-				case !parsed && bad > 0:
-					return outcome{fail: errNotStream}
 				}
 				return outcome{fail: errStreamCut, retry: true, reason: "stream cut off"}
 			}
-			if isBadEvent(err) && ctx.Err() == nil && context.Cause(at.ctx) == nil {
-				// An event that is not JSON: skip it, as far as reason allows.
-				if bad++; bad > maxBadEvents {
-					return outcome{fail: errNotStream}
+			var bad *badEvent
+			if errors.As(err, &bad) && ctx.Err() == nil && context.Cause(at.ctx) == nil {
+				// An event that is not a chunk's JSON ends the attempt: the
+				// reply cannot be known to be whole without it. A first
+				// event that is not JSON at all is not an OpenAI-compatible
+				// stream, which asking again will not change.
+				if !parsed && !strings.HasPrefix(bad.head, "{") && !strings.HasPrefix(bad.head, "[") {
+					return outcome{fail: &notStream{head: bad.head}}
 				}
-				continue
+				return outcome{fail: bad, retry: true, reason: "an event parley could not read"}
 			}
 			return a.classify(ctx, at.ctx, at, err, at.withOptions, true)
 		}
@@ -525,12 +526,6 @@ func (a *OpenAI) classify(ctx, rctx context.Context, at *attempt, err error, wit
 
 func isHTML(contentType string) bool {
 	return strings.Contains(strings.ToLower(contentType), "text/html")
-}
-
-func isBadEvent(err error) bool {
-	var syn *json.SyntaxError
-	var typ *json.UnmarshalTypeError
-	return errors.As(err, &syn) || errors.As(err, &typ)
 }
 
 func statusPhrase(status int) string {

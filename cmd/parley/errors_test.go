@@ -1,10 +1,13 @@
 package main
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/parleyhq/parley/agents/openaitest"
 )
 
 // writeFile writes a file under dir and returns its path.
@@ -56,6 +59,45 @@ func TestAHeaderOrAnAddressThatCannotBeSentIsNamedBeforeTheRun(t *testing.T) {
 				if !strings.Contains(out+errOut, filepath.Join(dir, c.want)) {
 					t.Errorf("%s says\n%s%s\nwant %q", cmd, out, errOut, c.want)
 				}
+			}
+		})
+	}
+}
+
+// A stream parley cannot read ends the run with a sentence that quotes it,
+// not with an empty reply, and keeps every message before it.
+func TestAnEventThatIsNotJSONFailsTheTurn(t *testing.T) {
+	cases := []struct {
+		name  string
+		reply openaitest.Reply
+		want  string
+	}{
+		{"an event that is not JSON, then [DONE]", openaitest.Reply{ContentType: "text/event-stream", Body: "data: {not json\n\ndata: [DONE]\n\n"},
+			`parley: Alpha: %s sent a stream event parley could not read ("{not json"), so the reply was not taken`},
+		{"text, then an event that is not JSON", openaitest.Reply{Pieces: []string{"Half", " a reply"}, Quirks: openaitest.BadEvent},
+			`parley: Alpha: %s sent a stream event parley could not read ("{not json"), so the reply was not taken`},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			dir := t.TempDir()
+			// Alpha's second reply (message 4) is the broken one.
+			srv := startE2E(t, func(r openaitest.Request) (openaitest.Reply, bool) {
+				return c.reply, r.N == 2
+			})
+			sc := writeScenario(t, dir, e2eScenario{URLAlpha: srv.URL, Opening: "Go.", Max: 10, Extra: "\n    retries: 1"})
+			code, out, errOut := runParley(t, sc, dir)
+			if code != exitFailure {
+				t.Fatalf("exit %d, want %d\n%s\n%s", code, exitFailure, out, errOut)
+			}
+			if want := fmt.Sprintf(c.want, srv.URL); !strings.Contains(errOut, want) {
+				t.Errorf("stderr:\n%s\nwant %q", errOut, want)
+			}
+			if strings.Contains(out+errOut, "empty reply") {
+				t.Errorf("the broken reply was taken for an empty one:\n%s%s", out, errOut)
+			}
+			_, jl := recorded(t, dir)
+			if n := len(jl.Messages); n < 3 || jl.Messages[2].Speaker != "Beta" {
+				t.Errorf("recorded %d messages; want the opening and both replies before the broken one", n)
 			}
 		})
 	}
