@@ -204,7 +204,7 @@ func runBatch(ctx context.Context, cmd *cobra.Command, args []string, f batchFla
 	}
 	release()
 	tty := !f.plain && tui.IsTerminal(out)
-	fmt.Fprintf(out, "Batch %s: %d conversations, %d at a time, in %s\n", m.ID, len(m.Jobs), f.parallel, dir)
+	fmt.Fprintf(out, "Batch %s: %s, %d at a time, in %s\n", m.ID, plural(len(m.Jobs), "conversation", "conversations"), f.parallel, dir)
 	stopDisplay := showProgress(out, progress, r, tty)
 	sum, runErr := r.Run(ctx)
 	stopDisplay()
@@ -217,8 +217,8 @@ func runBatch(ctx context.Context, cmd *cobra.Command, args []string, f batchFla
 	switch {
 	case errors.Is(runErr, context.Canceled):
 		return &exitError{code: exitInterrupted, err: fmt.Errorf(
-			"interrupted: %d conversations finished, %d finalized as interrupted, %d not started; finish the batch with: parley batch --resume %s",
-			sum.Done+sum.Failed, sum.Interrupted, sum.NotStarted, dir)}
+			"interrupted: %s finished, %d finalized as interrupted, %d not started; finish the batch with: parley batch --resume %s",
+			plural(sum.Done+sum.Failed, "conversation", "conversations"), sum.Interrupted, sum.NotStarted, dir)}
 	case runErr != nil:
 		return failureErr(runErr)
 	case sum.Failed > 0:
@@ -339,7 +339,7 @@ func dryRun(w, errOut io.Writer, m *batch.Manifest, dir string) error {
 		fmt.Fprintln(w, l)
 		n++
 	}
-	fmt.Fprintf(errOut, "parley: %d conversations; none staged (--dry-run)\n", n)
+	fmt.Fprintf(errOut, "parley: %s; none staged (--dry-run)\n", plural(n, "conversation", "conversations"))
 	return nil
 }
 
@@ -412,7 +412,7 @@ func showProgress(w io.Writer, p *batch.Progress, r *batch.Runner, tty bool) fun
 				what += ": " + res.Stop.Reason
 			}
 			mu.Lock()
-			fmt.Fprintf(w, "%s %s after %d messages · %s\n", res.ID, what, res.Messages, p.Snapshot().Line())
+			fmt.Fprintf(w, "%s %s after %s · %s\n", res.ID, what, plural(res.Messages, "message", "messages"), p.Snapshot().Line())
 			mu.Unlock()
 		}
 		wg.Add(1)

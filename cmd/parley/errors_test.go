@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -101,4 +102,36 @@ func TestAnEventThatIsNotJSONFailsTheTurn(t *testing.T) {
 			}
 		})
 	}
+}
+
+// Counts are said in the singular for one, and a short backoff in
+// milliseconds, not as "retrying in 0s".
+func TestCountsAndWaitsAreSaidAsReadable(t *testing.T) {
+	t.Run("one conversation staged by --dry-run", func(t *testing.T) {
+		dir := t.TempDir()
+		sc := writeFile(t, dir, "s.yaml", "agents:\n  - name: A\n    type: scripted\n    lines: [hi]\n  - name: B\n    type: scripted\n    lines: [ho]\n")
+		code, out, errOut := parley(t, "batch", sc, "-n", "1", "--dry-run")
+		if code != exitOK || !strings.Contains(errOut, "parley: 1 conversation; none staged (--dry-run)") {
+			t.Errorf("exit %d\n%s%s", code, out, errOut)
+		}
+	})
+	t.Run("a 10ms backoff", func(t *testing.T) {
+		dir := t.TempDir()
+		srv := startE2E(t, func(r openaitest.Request) (openaitest.Reply, bool) {
+			return openaitest.Error(500, ""), r.N == 0
+		})
+		sc := writeScenario(t, dir, e2eScenario{URLAlpha: srv.URL, Opening: "Go.", Max: 3, Extra: "\n    backoff: 10ms"})
+		code, out, errOut := runParley(t, sc, dir)
+		if code != exitOK {
+			t.Fatalf("exit %d\n%s%s", code, out, errOut)
+		}
+		shown := regexp.MustCompile(`retrying in (\d+)ms \(attempt 2 of 5\)`).FindStringSubmatch(out)
+		if shown == nil || shown[1] == "0" {
+			t.Errorf("the printed retry does not say its wait in milliseconds:\n%s", out)
+		}
+		_, jl := recorded(t, dir)
+		if len(jl.Run.Events) == 0 || !regexp.MustCompile(`retrying in [1-9]\d*ms$`).MatchString(jl.Run.Events[0].Detail) {
+			t.Errorf("recorded events %+v; want the retry's wait in milliseconds", jl.Run.Events)
+		}
+	})
 }

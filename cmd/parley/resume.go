@@ -193,7 +193,7 @@ given --force. -o FILE writes elsewhere, -o - to standard output.`,
 			if err := writeTranscript(out, t, false); err != nil {
 				return failureErr(err)
 			}
-			fmt.Fprintf(cmd.OutOrStdout(), "%s: %d messages → %s\n", in, len(t.Messages), out)
+			fmt.Fprintf(cmd.OutOrStdout(), "%s: %s → %s\n", in, plural(len(t.Messages), "message", "messages"), out)
 			return nil
 		},
 	}

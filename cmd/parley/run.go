@@ -104,10 +104,10 @@ func newDemoCmd() *cobra.Command {
 			if res.Stop.Policy != "" {
 				by = "the " + res.Stop.Policy + " rule, for the reason above"
 			}
-			fmt.Fprintf(w, "\nThe recorded conversation ran %d messages. parley stopped it after message %d, by %s.\n",
-				len(seed.Messages), res.Stop.At, by)
+			fmt.Fprintf(w, "\nThe recorded conversation ran %s. parley stopped it after message %d, by %s.\n",
+				plural(len(seed.Messages), "message", "messages"), res.Stop.At, by)
 			if saved := len(seed.Messages) - res.Stop.At; saved > 0 && res.Stop.Kind == transcripts.StopPolicy {
-				fmt.Fprintf(w, "That saves %d messages of looping.\n", saved)
+				fmt.Fprintf(w, "That saves %s of looping.\n", plural(saved, "message", "messages"))
 			}
 			return nil
 		},
