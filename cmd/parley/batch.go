@@ -95,6 +95,9 @@ func runBatch(ctx context.Context, cmd *cobra.Command, args []string, f batchFla
 	if f.parallel < 1 {
 		return usageErr(errors.New("-j must be at least 1"))
 	}
+	if f.queue.listen != "" && f.queue.url != embeddedQueue {
+		return usageErr(fmt.Errorf("--queue-listen %s applies to a queue this batch starts itself: add --queue embedded, or leave --queue-listen out", f.queue.listen))
+	}
 	var (
 		m   *batch.Manifest
 		dir string

@@ -135,3 +135,34 @@ func TestCountsAndWaitsAreSaidAsReadable(t *testing.T) {
 		}
 	})
 }
+
+// A flag given a value it cannot take is refused with a sentence, where
+// it used to be ignored or to print help and exit 0.
+func TestFlagsOutOfRangeAreRefused(t *testing.T) {
+	dir := t.TempDir()
+	sc := writeFile(t, dir, "s.yaml", "agents:\n  - name: A\n    type: scripted\n    lines: [hi]\n  - name: B\n    type: scripted\n    lines: [ho]\n")
+	cases := []struct {
+		name string
+		args []string
+		want string
+	}{
+		{"a shell with no completions", []string{"completion", "tcsh"},
+			`parley: completion: "tcsh" is not a shell parley writes completions for; it writes them for bash, zsh, fish, powershell`},
+		{"--max-messages 0", []string{"resume", filepath.Join(dir, "x.jsonl"), "--max-messages", "0"},
+			"parley: --max-messages 0: give the conversation's new limit, a number of messages above the ones it holds"},
+		{"--max-messages -1", []string{"resume", filepath.Join(dir, "x.jsonl"), "--max-messages", "-1"}, "parley: --max-messages -1: give"},
+		{"a negative text width", []string{"run", sc, "--no-tui", "--text-width", "-5"},
+			`parley: invalid argument "-5" for "--text-width" flag: the text width is a number of columns, 0 or more (0 uses the whole window)`},
+		{"a negative text width for show", []string{"show", sc, "--text-width", "-1"}, `invalid argument "-1" for "--text-width" flag`},
+		{"--queue-listen without an embedded queue", []string{"batch", sc, "--dry-run", "--queue-listen", "0.0.0.0:4222"},
+			"parley: --queue-listen 0.0.0.0:4222 applies to a queue this batch starts itself: add --queue embedded, or leave --queue-listen out"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			code, out, errOut := parley(t, c.args...)
+			if code != exitUsage || !strings.Contains(errOut, c.want) {
+				t.Errorf("exit %d, stderr:\n%s\nstdout:\n%.200s\nwant exit %d and %q", code, errOut, out, exitUsage, c.want)
+			}
+		})
+	}
+}

@@ -32,6 +32,9 @@ uses the scenario recorded in the JSONL sidecar, or the one given with
 that a budget stopped needs --max-messages or --policy to go further.`,
 		Args: exactArgs(1, "resume takes one transcript, NAME.jsonl or NAME.md"),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if cmd.Flags().Changed("max-messages") && maxMessages < 1 {
+				return usageErr(fmt.Errorf("--max-messages %d: give the conversation's new limit, a number of messages above the ones it holds", maxMessages))
+			}
 			jsonl := sidecar(args[0])
 			rec, t, err := transcripts.Open(jsonl)
 			if err != nil {

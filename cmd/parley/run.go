@@ -35,7 +35,22 @@ func (f *runFlags) register(c *cobra.Command) {
 	c.Flags().BoolVar(&f.noTUI, "no-tui", false, "print plain text instead of opening the live view")
 	c.Flags().StringVar(&f.pace, "pace", "", "override the pace of replay and scripted agents, such as 0 (instant) or 5ms")
 	c.Flags().BoolVar(&f.json, "json", false, "print the event stream as JSON lines on stdout (the transcript is recorded as usual)")
-	c.Flags().IntVar(&f.width, "text-width", textWidthDefault(), "the live view wraps message text at most this wide; 0 uses the whole window ($PARLEY_TEXT_WIDTH)")
+	f.width = textWidthDefault()
+	c.Flags().Var((*columns)(&f.width), "text-width", "the live view wraps message text at most this wide; 0 uses the whole window ($PARLEY_TEXT_WIDTH)")
+}
+
+// columns is a --text-width flag: a number of columns, 0 or more.
+type columns int
+
+func (c *columns) String() string { return strconv.Itoa(int(*c)) }
+func (c *columns) Type() string   { return "int" }
+func (c *columns) Set(s string) error {
+	n, err := strconv.Atoi(s)
+	if err != nil || n < 0 {
+		return errors.New("the text width is a number of columns, 0 or more (0 uses the whole window)")
+	}
+	*c = columns(n)
+	return nil
 }
 
 // textWidthDefault is $PARLEY_TEXT_WIDTH, else the live view's default.
