@@ -127,16 +127,25 @@ func runBatch(ctx context.Context, cmd *cobra.Command, args []string, f batchFla
 		if f.n < 1 {
 			return usageErr(errors.New("-n must be at least 1"))
 		}
+		// Every file's problems are said, not only the first bad file's.
 		var scenarios []*configs.Scenario
+		var bad []error
 		for _, a := range args {
 			s, err := configs.Load(a)
 			if err != nil {
 				if data, rerr := configs.ReadFile(a); rerr == nil {
 					err = transcriptNotScenario(a, data, err)
 				}
-				return usageErr(err)
+				bad = append(bad, err)
+				continue
 			}
 			scenarios = append(scenarios, s)
+		}
+		if len(bad) > 1 {
+			bad = append(bad, fmt.Errorf("%s %s problems; nothing was staged", ofN(len(bad), len(args), "scenario", "scenarios"), pick(len(bad), "has", "have")))
+		}
+		if len(bad) > 0 {
+			return usageErr(errors.Join(bad...))
 		}
 		var vary []batch.Vary
 		for _, spec := range f.vary {

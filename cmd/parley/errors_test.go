@@ -166,3 +166,28 @@ func TestFlagsOutOfRangeAreRefused(t *testing.T) {
 		})
 	}
 }
+
+// batch names the problems of every scenario it is given, not only the
+// first bad file's.
+func TestBatchNamesEveryBadScenario(t *testing.T) {
+	dir := t.TempDir()
+	ok := writeFile(t, dir, "ok.yaml", "agents:\n  - name: A\n    type: scripted\n    lines: [hi]\n  - name: B\n    type: scripted\n    lines: [ho]\n")
+	typo := writeFile(t, dir, "typo_key.yaml", "agents:\n  - name: A\n    type: scripted\n    lines: [hi]\n    speling: 1\n  - name: B\n    type: scripted\n    lines: [ho]\n")
+	temp := writeFile(t, dir, "temp_text.yaml", "agents:\n  - name: A\n    base_url: http://127.0.0.1:1/v1\n    model: m\n    temperature: hot\n  - name: B\n    type: scripted\n    lines: [ho]\n")
+	code, out, errOut := parley(t, "batch", ok, typo, temp, "--dry-run")
+	if code != exitUsage {
+		t.Fatalf("exit %d, want %d\n%s%s", code, exitUsage, out, errOut)
+	}
+	for _, want := range []string{
+		typo + `:5: unknown field "speling" in an agent`,
+		temp + `:5: agent "A": temperature: "hot" is text, not a number`,
+		"2 of 3 scenarios have problems; nothing was staged",
+	} {
+		if !strings.Contains(errOut, want) {
+			t.Errorf("stderr:\n%s\nlacks %q", errOut, want)
+		}
+	}
+	if out != "" {
+		t.Errorf("a conversation was listed: %s", out)
+	}
+}
