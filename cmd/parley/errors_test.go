@@ -191,3 +191,48 @@ func TestBatchNamesEveryBadScenario(t *testing.T) {
 		t.Errorf("a conversation was listed: %s", out)
 	}
 }
+
+// export and convert say what is wrong with the file or the folder given,
+// in words about them, not a reader's or a temporary file's.
+func TestExportAndConvertSayWhatIsWrong(t *testing.T) {
+	dir := t.TempDir()
+	sc := writeFile(t, dir, "s.yaml", "agents:\n  - name: A\n    type: scripted\n    lines: [hi, there]\n  - name: B\n    type: scripted\n    lines: [ho, hum]\ntermination:\n  max_messages: 3\n")
+	if code, out, errOut := parley(t, "run", sc, "--no-tui", "--out", dir); code != exitOK {
+		t.Fatalf("run: exit %d\n%s%s", code, out, errOut)
+	}
+	jls, _ := filepath.Glob(filepath.Join(dir, "*.jsonl"))
+	if len(jls) != 1 {
+		t.Fatalf("recorded %v", jls)
+	}
+	jl, md := jls[0], strings.TrimSuffix(jls[0], ".jsonl")+".md"
+	garbage := writeFile(t, dir, "g.jsonl", "garbage\nmore garbage\n")
+	missing := filepath.Join(dir, "nonexistent", "dir")
+	cases := []struct {
+		name string
+		args []string
+		code int
+		want string
+	}{
+		{"export of a file that is not a transcript", []string{"export", garbage}, exitUsage,
+			"parley: " + garbage + " is not a JSONL transcript; export rebuilds the Markdown from the JSONL parley records beside it (NAME.jsonl)"},
+		{"export of the Markdown", []string{"export", md}, exitUsage,
+			"parley: " + md + " is a Markdown transcript, not a JSONL one"},
+		{"export into a folder that does not exist", []string{"export", jl, "-o", filepath.Join(missing, "x.md")}, exitFailure,
+			"parley: cannot write " + filepath.Join(missing, "x.md") + ": the folder " + missing + " does not exist; create it first, or choose another\n"},
+		{"convert into a folder that does not exist", []string{"convert", jl, filepath.Join(missing, "x.md")}, exitFailure,
+			"the folder " + missing + " does not exist"},
+		{"convert of a file that does not exist, to a scenario", []string{"convert", filepath.Join(dir, "nonexist.json"), filepath.Join(dir, "out.yaml")}, exitUsage,
+			"parley: " + filepath.Join(dir, "nonexist.json") + ": no such file\n"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			code, out, errOut := parley(t, c.args...)
+			if code != c.code || !strings.Contains(errOut, c.want) {
+				t.Errorf("exit %d, stderr:\n%s\nstdout: %s\nwant exit %d and %q", code, errOut, out, c.code, c.want)
+			}
+			if strings.Contains(errOut, ".parley-convert-") {
+				t.Errorf("the temporary file is named: %s", errOut)
+			}
+		})
+	}
+}

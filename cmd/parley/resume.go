@@ -124,6 +124,16 @@ func stillStopped(s *configs.Scenario, res *resumption, msgs []transcripts.Messa
 		jsonl, v.Policy, len(msgs), v.Reason, fix)
 }
 
+// notJSONL says why export cannot rebuild the Markdown from in, which is
+// not the JSONL sidecar parley records: a Markdown transcript, or
+// something else.
+func notJSONL(in string, data []byte) error {
+	if _, err := transcripts.ParseMarkdown(data); err == nil {
+		return fmt.Errorf("%s is a Markdown transcript, not a JSONL one; export rebuilds the Markdown from the JSONL parley records beside it (NAME.jsonl)", in)
+	}
+	return fmt.Errorf("%s is not a JSONL transcript; export rebuilds the Markdown from the JSONL parley records beside it (NAME.jsonl)", in)
+}
+
 // sidecar maps a transcript path to its JSONL sidecar.
 func sidecar(path string) string {
 	if strings.HasSuffix(path, ".md") {
@@ -168,15 +178,19 @@ given --force. -o FILE writes elsewhere, -o - to standard output.`,
 		Args: exactArgs(1, "export takes one JSONL transcript"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			in := args[0]
-			t, err := transcripts.Read(in)
+			data, err := os.ReadFile(in)
 			if errors.Is(err, fs.ErrNotExist) {
 				return usageErr(fmt.Errorf("%s does not exist", in))
 			}
 			if err != nil {
 				return usageErr(err)
 			}
-			if t.Run == nil {
-				return usageErr(fmt.Errorf("%s is not a JSONL transcript", in))
+			if !transcripts.LooksLikeJSONL(data) {
+				return usageErr(notJSONL(in, data))
+			}
+			t, err := transcripts.ParseJSONL(data)
+			if err != nil {
+				return usageErr(fmt.Errorf("%s: %w", in, err))
 			}
 			for _, w := range t.Run.Warnings {
 				fmt.Fprintf(cmd.ErrOrStderr(), "parley: %s: %s\n", in, w)
