@@ -1,6 +1,8 @@
 package main
 
 import (
+	"bytes"
+	"context"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -235,4 +237,54 @@ func TestExportAndConvertSayWhatIsWrong(t *testing.T) {
 			}
 		})
 	}
+}
+
+// Sentences that contradicted themselves now fit what the person can do.
+func TestSentencesFitWhatCanBeDone(t *testing.T) {
+	t.Run("the examples are pointed to only where they are", func(t *testing.T) {
+		t.Chdir(t.TempDir())
+		code, _, errOut := parley(t, "validate", "configs/demo.yaml")
+		if code != exitUsage || !strings.Contains(errOut, "parley's examples are in the configs/ folder of its source repository, and parley demo stages one with no file") ||
+			strings.Contains(errOut, "the examples are in configs/ (") {
+			t.Errorf("outside the repository: exit %d\n%s", code, errOut)
+		}
+		if err := os.Mkdir("configs", 0o755); err != nil {
+			t.Fatal(err)
+		}
+		writeFile(t, "configs", "x.yaml", "")
+		code, _, errOut = parley(t, "validate", "configs/nothing-like-it.yaml")
+		if code != exitUsage || !strings.Contains(errOut, "the examples are in configs/ (parley validate configs/*.yaml checks them)") {
+			t.Errorf("beside a configs/ folder: exit %d\n%s", code, errOut)
+		}
+	})
+
+	t.Run("a run read from standard input", func(t *testing.T) {
+		dir := t.TempDir()
+		scenario := "agents:\n  - name: A\n    type: scripted\n    lines: [hi]\n  - name: B\n    base_url: http://user:hunter22@127.0.0.1:1/v1\n    model: m\ntermination:\n  max_messages: 1\n"
+		var stdout, stderr bytes.Buffer
+		if code := run(context.Background(), []string{"run", "-", "--no-tui", "--out", dir}, strings.NewReader(scenario), &stdout, &stderr); code != exitOK {
+			t.Fatalf("run -: exit %d\n%s%s", code, stdout.String(), stderr.String())
+		}
+		jls, _ := filepath.Glob(filepath.Join(dir, "*.jsonl"))
+		code, _, errOut := parley(t, "resume", jls[0], "--max-messages", "5")
+		want := jls[0] + " was staged from a scenario read from standard input, which it records with its secrets hidden, so the scenario cannot be read again; save it to a file and continue with parley resume " + jls[0] + " --scenario FILE"
+		if code != exitUsage || !strings.Contains(errOut, want) || strings.Contains(errOut, "no such file") || strings.Contains(errOut, "hunter22") {
+			t.Errorf("exit %d\n%s\nwant %q", code, errOut, want)
+		}
+	})
+
+	t.Run("--max-messages counts the whole conversation", func(t *testing.T) {
+		dir := t.TempDir()
+		sc := writeFile(t, dir, "s.yaml", "agents:\n  - name: A\n    type: scripted\n    lines: [a, b, c]\n  - name: B\n    type: scripted\n    lines: [d, e, f]\ntermination:\n  max_messages: 6\n")
+		if code, out, errOut := parley(t, "run", sc, "--no-tui", "--out", dir); code != exitOK {
+			t.Fatalf("run: exit %d\n%s%s", code, out, errOut)
+		}
+		jls, _ := filepath.Glob(filepath.Join(dir, "*.jsonl"))
+		code, _, errOut := parley(t, "resume", jls[0], "--max-messages", "3")
+		want := jls[0] + " is finished: it holds 6 messages, and --max-messages 3 counts the whole conversation, not the messages to add; to continue it, give --max-messages above 6 (such as 16 for 10 more)"
+		if code != exitUsage || !strings.Contains(errOut, want) {
+			t.Errorf("exit %d\n%s\nwant %q", code, errOut, want)
+		}
+	})
+
 }

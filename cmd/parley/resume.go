@@ -53,6 +53,9 @@ that a budget stopped needs --max-messages or --policy to go further.`,
 			switch {
 			case scenario != "":
 				s, err = configs.Load(scenario)
+			case t.Run.ScenarioRedacted && unreadable(t.Run.ScenarioPath) != "":
+				err = fmt.Errorf("%s was staged from a scenario read from %s, which it records with its secrets hidden, so the scenario cannot be read again; save it to a file and continue with parley resume %s --scenario FILE",
+					jsonl, unreadable(t.Run.ScenarioPath), args[0])
 			case t.Run.ScenarioRedacted:
 				// The recording hides the scenario's secrets: run it from its file.
 				s, err = configs.Load(t.Run.ScenarioPath)
@@ -84,7 +87,7 @@ that a budget stopped needs --max-messages or --policy to go further.`,
 			case maxMessages > 0:
 				res.policy = func(p policy.Policy) policy.Policy { return withMaxMessages(p, maxMessages) }
 			}
-			if err := stillStopped(s, res, rec.Messages(), jsonl); err != nil {
+			if err := stillStopped(s, res, rec.Messages(), jsonl, maxMessages); err != nil {
 				rec.Close()
 				return usageErr(err)
 			}
@@ -95,7 +98,7 @@ that a budget stopped needs --max-messages or --policy to go further.`,
 	}
 	f.register(c)
 	c.Flags().StringVar(&scenario, "scenario", "", "run under this scenario instead of the one recorded in the JSONL")
-	c.Flags().IntVar(&maxMessages, "max-messages", 0, "raise (or set) the max_messages budget, to extend a conversation a budget stopped")
+	c.Flags().IntVar(&maxMessages, "max-messages", 0, "raise (or set) the max_messages budget, to extend a conversation a budget stopped; it counts the whole conversation, not the messages to add")
 	c.Flags().StringVar(&policyFile, "policy", "", "a YAML file with the termination policies to continue under")
 	return c
 }
@@ -103,7 +106,7 @@ that a budget stopped needs --max-messages or --policy to go further.`,
 // stillStopped refuses to resume a conversation its policy (the
 // scenario's, as --max-messages or --policy change it) already ends:
 // resuming it would only record the same stop again.
-func stillStopped(s *configs.Scenario, res *resumption, msgs []transcripts.Message, jsonl string) error {
+func stillStopped(s *configs.Scenario, res *resumption, msgs []transcripts.Message, jsonl string, maxMessages int) error {
 	p, err := s.Policy()
 	if err != nil {
 		return nil // the run itself reports a bad policy
@@ -115,13 +118,25 @@ func stillStopped(s *configs.Scenario, res *resumption, msgs []transcripts.Messa
 	if !v.Stop {
 		return nil
 	}
-	fix := "give other rules with --policy FILE"
+	n := len(msgs)
 	if v.Policy == "max_messages" {
-		// Only the budget can be raised from the command line.
-		fix = "raise the budget with --max-messages N or " + fix
+		// Only the budget can be raised from the command line. It
+		// counts the whole conversation, not the messages to add.
+		limit := n
+		for _, pr := range v.Progress {
+			if pr.Policy == "max_messages" && pr.Count >= pr.Limit {
+				n, limit = pr.Count, pr.Limit
+			}
+		}
+		given := "its max_messages budget of " + plural(limit, "message", "messages")
+		if maxMessages > 0 {
+			given = fmt.Sprintf("--max-messages %d", maxMessages)
+		}
+		return fmt.Errorf("%s is finished: it holds %s, and %s counts the whole conversation, not the messages to add; to continue it, give --max-messages above %d (such as %d for 10 more), or other rules with --policy FILE",
+			jsonl, plural(n, "message", "messages"), given, n, n+10)
 	}
-	return fmt.Errorf("%s is finished: %s stops it after message %d (%s); to continue it, %s",
-		jsonl, v.Policy, len(msgs), v.Reason, fix)
+	return fmt.Errorf("%s is finished: %s stops it at message %d (%s); to continue it, give other rules with --policy FILE",
+		jsonl, v.Policy, n, v.Reason)
 }
 
 // notJSONL says why export cannot rebuild the Markdown from in, which is
@@ -132,6 +147,18 @@ func notJSONL(in string, data []byte) error {
 		return fmt.Errorf("%s is a Markdown transcript, not a JSONL one; export rebuilds the Markdown from the JSONL parley records beside it (NAME.jsonl)", in)
 	}
 	return fmt.Errorf("%s is not a JSONL transcript; export rebuilds the Markdown from the JSONL parley records beside it (NAME.jsonl)", in)
+}
+
+// unreadable names where a scenario that cannot be read again came from:
+// standard input or the command line; "" for a file.
+func unreadable(path string) string {
+	switch {
+	case path == stdinName:
+		return "standard input"
+	case path == configs.QuickSource:
+		return "--agent flags on the command line"
+	}
+	return ""
 }
 
 // sidecar maps a transcript path to its JSONL sidecar.
