@@ -183,6 +183,12 @@ func runBatch(ctx context.Context, cmd *cobra.Command, args []string, f batchFla
 	loaded, loadErr := m.LoadScenarios()
 	if loadErr == nil {
 		warnUnusedLimits(stderr, loaded)
+		warn := warnOnce(stderr)
+		for _, s := range loaded {
+			for _, w := range s.Warnings() {
+				warn(w)
+			}
+		}
 	}
 	if f.queue.url != "" {
 		return runQueuedBatch(ctx, cmd, m, dir, f.queue, f.parallel, f.pace, f.resume == "")

@@ -287,4 +287,13 @@ func TestSentencesFitWhatCanBeDone(t *testing.T) {
 		}
 	})
 
+	t.Run("min_messages above max_messages", func(t *testing.T) {
+		dir := t.TempDir()
+		sc := writeFile(t, dir, "s.yaml", "agents:\n  - name: A\n    type: scripted\n    lines: [a]\n  - name: B\n    type: scripted\n    lines: [b]\ntermination:\n  all:\n    - min_messages: 50\n    - max_messages: 10\n")
+		code, out, errOut := parley(t, "validate", sc)
+		want := "parley: warning: " + sc + ":10: termination: min_messages: 50 is above max_messages: 10, which it guards, so no rule may stop the run before message 50 and the limit of 10 is not kept"
+		if code != exitOK || !strings.Contains(errOut, want) {
+			t.Errorf("exit %d\n%s%s\nwant %q", code, out, errOut, want)
+		}
+	})
 }

@@ -199,6 +199,9 @@ func stage(ctx context.Context, cmd *cobra.Command, s *configs.Scenario, f runFl
 		return result{}, usageErr(err)
 	}
 	warnUnusedLimits(cmd.ErrOrStderr(), []*configs.Scenario{s})
+	for _, w := range s.Warnings() {
+		fmt.Fprintln(cmd.ErrOrStderr(), "parley: warning:", w)
+	}
 	defer batch.CloseIdle(client)
 	opt.HTTPClient = client
 	var cfg orchestrator.Config
