@@ -34,7 +34,32 @@ func readEvent(events *eventReader, model string) (streamEvent, error) {
 	if ev, ok := decodeEvent(raw, model); ok {
 		return ev, nil
 	}
-	return decodeEventSlow(raw)
+	ev, err := decodeEventSlow(raw)
+	if err != nil {
+		return ev, &badEvent{head: eventHead(raw), err: err}
+	}
+	return ev, nil
+}
+
+// badEvent is a data event that is not the JSON of a chunk: head is how
+// it began, for a sentence that quotes it (once its secrets are redacted,
+// which is why it keeps more than the sentence quotes).
+type badEvent struct {
+	head string
+	err  error
+}
+
+func (e *badEvent) Error() string { return "a stream event parley could not read: " + e.err.Error() }
+func (e *badEvent) Unwrap() error { return e.err }
+
+// eventHead is the start of an event, at most 512 bytes of it, with "…"
+// when there was more.
+func eventHead(raw []byte) string {
+	const most = 512
+	if len(raw) <= most {
+		return string(raw)
+	}
+	return string(raw[:most]) + "…"
 }
 
 // decodeEventSlow decodes an event as go-openai's Recv does, plus the cost.

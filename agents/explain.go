@@ -7,6 +7,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/url"
 	"strings"
 	"syscall"
 
@@ -35,14 +36,24 @@ func (a *OpenAI) explain(err error, attempts int) error {
 	case a.cfg.APIKey == "":
 		key = "the request, which carried no API key"
 	}
+	var bad *unsendable
+	var notJSON *notStream
+	var badEv *badEvent
 	switch {
+	case errors.As(err, &bad):
+		e.Err = nil // the sentence says it all
+		e.Sentence = fmt.Sprintf("%s: %s", name, bad.msg)
 	case IsContextLength(err):
 		e.Err = fmt.Errorf("%w: %w", ErrContextLength, e.Err)
 		e.Sentence = fmt.Sprintf("%s: the conversation is longer than model %q's context at %s; lower history.max_messages", name, a.cfg.Model, url)
 	case errors.Is(err, errHTML):
-		e.Sentence = fmt.Sprintf("%s: the server at %s answered with HTML, not an OpenAI-compatible stream; check base_url", name, url)
+		e.Sentence = fmt.Sprintf("%s: the server at %s answered with HTML, not an OpenAI-compatible stream; check %s", name, url, a.addressField())
+	case errors.As(err, &notJSON):
+		e.Sentence = fmt.Sprintf("%s: the server at %s did not answer with an OpenAI-compatible event stream (its first event was %q); check %s", name, url, a.quote(notJSON.head), a.addressField())
 	case errors.Is(err, errNotStream):
-		e.Sentence = fmt.Sprintf("%s: the server at %s did not answer with an OpenAI-compatible event stream; check base_url", name, url)
+		e.Sentence = fmt.Sprintf("%s: the server at %s did not answer with an OpenAI-compatible event stream; check %s", name, url, a.addressField())
+	case errors.As(err, &badEv):
+		e.Sentence = fmt.Sprintf("%s: %s sent a stream event parley could not read (%q), so the reply was not taken", name, url, a.quote(badEv.head))
 	case errors.Is(err, errEventTooLarge):
 		e.Sentence = fmt.Sprintf("%s: %s sent a single stream event larger than %d MB; the reply was abandoned", name, url, maxEventBytes>>20)
 	case errors.Is(err, errIdle):
@@ -57,10 +68,14 @@ func (a *OpenAI) explain(err error, attempts int) error {
 		e.Sentence = fmt.Sprintf("%s: %s refused %s (401 Unauthorized); check that it is set to a valid key", name, url, key)
 	case status == http.StatusForbidden:
 		e.Sentence = fmt.Sprintf("%s: %s refused access to model %q (403 Forbidden); check that %s may use it", name, url, a.cfg.Model, key)
+	case status == http.StatusNotFound && a.cfg.BaseURLEnv != "":
+		e.Sentence = fmt.Sprintf("%s: model %q not found at %s (404); check model: for this agent, and %s", name, a.cfg.Model, url, a.addressField())
 	case status == http.StatusNotFound:
 		e.Sentence = fmt.Sprintf("%s: model %q not found at %s (404); check model: and base_url: for this agent", name, a.cfg.Model, url)
 	case status == http.StatusTooManyRequests:
 		e.Sentence = fmt.Sprintf("%s: %s is rate limiting requests (429 Too Many Requests)", name, url)
+	case status >= 500 && msg != "":
+		e.Sentence = fmt.Sprintf("%s: %s failed with %s: %s", name, url, statusPhrase(status), clip(msg, 300))
 	case status >= 500:
 		e.Sentence = fmt.Sprintf("%s: %s failed with %s", name, url, statusPhrase(status))
 	case status >= 400:
@@ -72,19 +87,48 @@ func (a *OpenAI) explain(err error, attempts int) error {
 	case apiErr != nil:
 		e.Sentence = fmt.Sprintf("%s: %s reported an error mid-stream: %s", name, url, clip(msg, 300))
 	case isDNS(err):
-		e.Sentence = fmt.Sprintf("%s: cannot reach %s: its host name does not resolve; check base_url: for this agent", name, url)
+		e.Sentence = fmt.Sprintf("%s: cannot reach %s: its host name does not resolve; check %s", name, url, a.addressField())
 	case isUnreachable(err):
-		e.Sentence = fmt.Sprintf("%s: cannot reach %s; check base_url: and that the server is running", name, url)
+		fix := "base_url:"
+		if a.cfg.BaseURLEnv != "" {
+			fix = a.addressField() + ","
+		}
+		e.Sentence = fmt.Sprintf("%s: cannot reach %s; check %s and that the server is running", name, url, fix)
 	case isNetwork(err):
-		e.Sentence = fmt.Sprintf("%s: the connection to %s failed", name, url)
+		e.Sentence = fmt.Sprintf("%s: the connection to %s failed: %s", name, url, a.cause(err))
 	default:
-		e.Sentence = fmt.Sprintf("%s: the reply from %s failed", name, url)
+		e.Sentence = fmt.Sprintf("%s: the reply from %s failed: %s", name, url, a.cause(err))
 	}
 	if attempts > 1 {
 		e.Sentence += fmt.Sprintf(" (gave up after %d attempts)", attempts)
 	}
 	return e
 }
+
+// addressField names where this agent's address is set, for a sentence
+// that asks to check it: base_url:, or the environment variable it came
+// from.
+func (a *OpenAI) addressField() string {
+	if a.cfg.BaseURLEnv != "" {
+		return a.cfg.BaseURLEnv + ", which sets this agent's address"
+	}
+	return "base_url: for this agent"
+}
+
+// cause is the text of the error underneath a failure, for a sentence:
+// without the request's URL (the sentence names it), a user or password
+// in any URL, or a secret.
+func (a *OpenAI) cause(err error) string {
+	var ue *url.Error
+	if errors.As(err, &ue) && ue.Err != nil {
+		err = ue.Err
+	}
+	return clip(redactUserinfo(a.redact(err.Error())), 300)
+}
+
+// quote is the start of what the server sent, made fit to quote: at most
+// 60 bytes, without a secret or a URL's user and password.
+func (a *OpenAI) quote(s string) string { return clip(redactUserinfo(a.redact(s)), 60) }
 
 // statusOf is the HTTP status an error carries, or 0.
 func statusOf(err error) int {

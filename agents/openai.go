@@ -2,7 +2,6 @@ package agents
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"io"
 	"iter"
@@ -32,9 +31,13 @@ type OpenAIConfig struct {
 	Name    string // the seat's name, used in sentences about failures
 	Model   string
 	BaseURL string
-	APIKey  string // "" for key-less servers; never logged or recorded
-	KeyEnv  string // where the key came from, named in sentences about a refused key
-	System  string
+	// BaseURLEnv names the environment variable BaseURL came from
+	// (OPENAI_BASE_URL, OLLAMA_HOST), "" when the scenario or a preset
+	// gave it: sentences about the address name what to fix.
+	BaseURLEnv string
+	APIKey     string // "" for key-less servers; never logged or recorded
+	KeyEnv     string // where the key came from, named in sentences about a refused key
+	System     string
 
 	Temperature *float64
 	TopP        *float64
@@ -81,6 +84,9 @@ type OpenAI struct {
 	client  *openai.Client
 	url     string   // BaseURL with any user and password removed, for sentences
 	secrets []string // never to appear in an error
+	// unsendable, when set, is why no request can be sent: a header or an
+	// address HTTP cannot carry. Every attempt fails with it at once.
+	unsendable *unsendable
 
 	noStreamOptions atomic.Bool // the server rejected stream_options once
 	answered        atomic.Bool // the server has answered this agent at least once
@@ -104,7 +110,8 @@ func NewOpenAI(cfg OpenAIConfig) *OpenAI {
 	oc.HTTPClient = &doer{client: hc, headers: cfg.Headers, route: cfg.Route, base: cfg.BaseURL}
 	a := &OpenAI{cfg: cfg, client: openai.NewClientWithConfig(oc), url: cfg.BaseURL,
 		sleep: sleepCtx, jitter: rand.Float64, now: time.Now}
-	a.url = RedactURL(cfg.BaseURL)
+	a.url = redactLoose(cfg.BaseURL)
+	a.unsendable = unsendableConfig(cfg)
 	if cfg.APIKey != "" {
 		a.secrets = append(a.secrets, cfg.APIKey)
 	}
@@ -278,6 +285,9 @@ type outcome struct {
 // streams: a batch holds a thousand such goroutines waiting in read, and
 // each one's stack is as large as its deepest frames.
 func (a *OpenAI) try(ctx context.Context, history []Message, yield func(Chunk, error) bool) outcome {
+	if a.unsendable != nil {
+		return outcome{fail: a.unsendable}
+	}
 	at, out := a.open(ctx, history, yield)
 	if at == nil {
 		return out
@@ -416,7 +426,7 @@ func (a *OpenAI) relay(at *attempt, w Wait, yield func(Chunk, error) bool) {
 // chunks.
 func (a *OpenAI) read(ctx context.Context, at *attempt, yield func(Chunk, error) bool) outcome {
 	events := newEventReader(at.resp, emptyMessagesLimit)
-	finished, parsed, bad := false, false, 0
+	finished, parsed := false, false
 	model := ""
 	for {
 		ev, err := readEvent(events, model)
@@ -427,17 +437,19 @@ func (a *OpenAI) read(ctx context.Context, at *attempt, yield func(Chunk, error)
 					return outcome{}
 				case !parsed && at.resp.looksHTML():
 					return outcome{fail: errHTML}
-				case !parsed && bad > 0:
-					return outcome{fail: errNotStream}
 				}
 				return outcome{fail: errStreamCut, retry: true, reason: "stream cut off"}
 			}
-			if isBadEvent(err) && ctx.Err() == nil && context.Cause(at.ctx) == nil {
-				// An event that is not JSON: skip it, as far as reason allows.
-				if bad++; bad > maxBadEvents {
-					return outcome{fail: errNotStream}
+			var bad *badEvent
+			if errors.As(err, &bad) && ctx.Err() == nil && context.Cause(at.ctx) == nil {
+				// An event that is not a chunk's JSON ends the attempt: the
+				// reply cannot be known to be whole without it. A first
+				// event that is not JSON at all is not an OpenAI-compatible
+				// stream, which asking again will not change.
+				if !parsed && !strings.HasPrefix(bad.head, "{") && !strings.HasPrefix(bad.head, "[") {
+					return outcome{fail: &notStream{head: bad.head}}
 				}
-				continue
+				return outcome{fail: bad, retry: true, reason: "an event parley could not read"}
 			}
 			return a.classify(ctx, at.ctx, at, err, at.withOptions, true)
 		}
@@ -518,12 +530,6 @@ func (a *OpenAI) classify(ctx, rctx context.Context, at *attempt, err error, wit
 
 func isHTML(contentType string) bool {
 	return strings.Contains(strings.ToLower(contentType), "text/html")
-}
-
-func isBadEvent(err error) bool {
-	var syn *json.SyntaxError
-	var typ *json.UnmarshalTypeError
-	return errors.As(err, &syn) || errors.As(err, &typ)
 }
 
 func statusPhrase(status int) string {

@@ -229,7 +229,7 @@ func TestStreamShapes(t *testing.T) {
 			Quirks: openaitest.IgnoreIncludeUsage}, text: "No usage", finish: "stop"},
 		{name: "server's own usage", reply: openaitest.Reply{Pieces: []string{"x"}, Usage: &openai.Usage{PromptTokens: 11, CompletionTokens: 1, TotalTokens: 12}},
 			text: "x", finish: "stop", usage: &Usage{11, 1, 12}},
-		{name: "garbage lines between events", reply: openaitest.Reply{Pieces: []string{"Still", " readable."},
+		{name: "lines that are not events between events", reply: openaitest.Reply{Pieces: []string{"Still", " readable."},
 			Quirks: openaitest.Garbage}, text: "Still readable.", finish: "stop", usage: &Usage{5, 2, 7}},
 		{name: "no [DONE] after finish_reason", reply: openaitest.Reply{Pieces: []string{"Done", " anyway."},
 			Quirks: openaitest.NoDone}, text: "Done anyway.", finish: "stop", usage: &Usage{5, 2, 7}},
@@ -302,6 +302,11 @@ func TestRetries(t *testing.T) {
 		{name: "slow reply hits the request timeout", cfg: OpenAIConfig{Timeout: 100 * time.Millisecond},
 			replies: []openaitest.Reply{{Pieces: []string{"a", "b", "c", "d", "e", "f"}, Delay: 30 * time.Millisecond}, ok},
 			reasons: []string{"no complete reply within 100ms"}, waits: []time.Duration{750 * time.Millisecond}},
+		{name: "an event that is not JSON mid-stream", replies: []openaitest.Reply{{Pieces: []string{"Half", " a reply"}, Quirks: openaitest.BadEvent}, ok},
+			reasons: []string{"an event parley could not read"}, waits: []time.Duration{750 * time.Millisecond}},
+		{name: "an event of the wrong shape", replies: []openaitest.Reply{{ContentType: "text/event-stream",
+			Body: "data: {\"choices\": \"none\"}\n\ndata: [DONE]\n\n"}, ok},
+			reasons: []string{"an event parley could not read"}, waits: []time.Duration{750 * time.Millisecond}},
 		{name: "error event mid-stream", replies: []openaitest.Reply{{ContentType: "text/event-stream",
 			Body: "data: {\"error\":{\"message\":\"overloaded\",\"type\":\"server_error\"}}\n\n"}, ok},
 			reasons: []string{"error reported mid-stream"}, waits: []time.Duration{750 * time.Millisecond}},
@@ -346,6 +351,10 @@ func TestRetries(t *testing.T) {
 	}
 }
 
+// badJSON is a stream whose one event is not JSON, as a broken proxy
+// sends.
+var badJSON = openaitest.Reply{ContentType: "text/event-stream", Body: "data: {not json\n\ndata: [DONE]\n\n"}
+
 func TestFailures(t *testing.T) {
 	cases := []struct {
 		name     string
@@ -373,10 +382,20 @@ func TestFailures(t *testing.T) {
 		{name: "200 with HTML but no content type", replies: []openaitest.Reply{{Body: "<html><body>hi</body></html>\n"}},
 			requests: 1, contains: []string{"answered with HTML"}, is: errHTML},
 		{name: "200 with text that is not a stream", replies: []openaitest.Reply{{Body: "data: hello\n\ndata: world\n\n"}},
-			requests: 1, contains: []string{"did not answer with an OpenAI-compatible event stream"}, is: errNotStream},
+			requests: 1, contains: []string{`did not answer with an OpenAI-compatible event stream (its first event was "hello")`}, is: errNotStream},
+		{name: "an event that is not JSON, then [DONE], is not an empty reply", cfg: OpenAIConfig{Retries: ptr(2)},
+			replies: []openaitest.Reply{badJSON, badJSON}, requests: 2,
+			contains: []string{`sent a stream event parley could not read ("{not json"), so the reply was not taken (gave up after 2 attempts)`}},
+		{name: "a long event is quoted short, its secrets redacted", cfg: OpenAIConfig{Retries: ptr(1), APIKey: testKey},
+			replies:  []openaitest.Reply{{ContentType: "text/event-stream", Body: "data: {\"echo\": \"Bearer " + testKey + "\", " + strings.Repeat("x", 600) + "\n\n"}},
+			requests: 1, contains: []string{`sent a stream event parley could not read ("{\"echo\": \"Bearer [redacted]\", xxx`, `xxx…"), so the reply was not taken`}},
 		{name: "retries run out", cfg: OpenAIConfig{Retries: ptr(3)},
 			replies:  []openaitest.Reply{openaitest.Error(503, ""), openaitest.Error(503, ""), openaitest.Error(503, ""), openaitest.Words("never")},
-			requests: 3, status: 503, contains: []string{"failed with 503 Service Unavailable (gave up after 3 attempts)"}},
+			requests: 3, status: 503, contains: []string{"failed with 503 Service Unavailable: The server had an error while processing your request. Sorry about that! (gave up after 3 attempts)"}},
+		{name: "500 says what the server said", cfg: OpenAIConfig{Retries: ptr(1)}, replies: []openaitest.Reply{openaitest.Error(500, "internal boom")},
+			requests: 1, status: 500, contains: []string{"failed with 500 Internal Server Error: internal boom"}},
+		{name: "a 502 page from a proxy is not quoted", cfg: OpenAIConfig{Retries: ptr(1)}, replies: []openaitest.Reply{{Status: 502, Body: "<html>Bad Gateway</html>", ContentType: "text/html"}},
+			requests: 1, status: 502, contains: []string{"failed with 502 Bad Gateway"}},
 		{name: "cut streams run out", cfg: OpenAIConfig{Retries: ptr(2)},
 			replies:  []openaitest.Reply{openaitest.Cut(1, "a", "b"), openaitest.Cut(1, "a", "b")},
 			requests: 2, contains: []string{"was cut off before it finished (gave up after 2 attempts)"}, is: errStreamCut},

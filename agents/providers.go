@@ -25,7 +25,7 @@ var baseURLEnv = map[string]struct {
 	name string
 	url  func(string) string
 }{
-	"openai": {"OPENAI_BASE_URL", func(v string) string { return strings.TrimRight(v, "/") }},
+	"openai": {"OPENAI_BASE_URL", func(v string) string { return strings.TrimRight(strings.TrimSpace(v), "/") }},
 	"ollama": {"OLLAMA_HOST", ollamaBaseURL},
 }
 

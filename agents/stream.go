@@ -19,9 +19,6 @@ const (
 	// emptyMessagesLimit is how many lines that are not data events (SSE
 	// comments, keep-alives, blank lines) may come in a row.
 	emptyMessagesLimit = 10000
-	// maxBadEvents is how many data events that are not JSON a reply may
-	// hold before the stream is given up as not OpenAI-compatible.
-	maxBadEvents = 100
 )
 
 // maxEventBytes bounds a single line of a stream (a variable for tests).
@@ -36,6 +33,13 @@ var (
 	errNotStream      = errors.New("the server's answer is not an OpenAI-compatible event stream")
 	errEventTooLarge  = errors.New("a single stream event exceeded the size limit")
 )
+
+// notStream is a stream whose first event is not JSON at all: head is how
+// that event began. It is errNotStream to errors.Is.
+type notStream struct{ head string }
+
+func (e *notStream) Error() string        { return errNotStream.Error() }
+func (e *notStream) Is(target error) bool { return target == errNotStream }
 
 // attempt is the state of one request, shared with doer through the
 // request's context.

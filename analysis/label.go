@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -15,7 +16,6 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/parleyhq/parley/internal/suggest"
-	"github.com/parleyhq/parley/orchestrator/policy"
 )
 
 // Label is a transcript's hand label: NAME.expect.yaml beside NAME.md, or
@@ -37,6 +37,10 @@ type Label struct {
 	// (what other labelling tools add, such as a loop's kind): they are
 	// skipped, each named with its line.
 	Warnings []string `yaml:"-" json:"-"`
+
+	// lines are where stop_after, stop_by and loops are in the label's
+	// file, for sentences about them; 0 where unknown (a table's row).
+	lines [3]int
 }
 
 // labelFields are the fields a label's reader takes.
@@ -70,43 +74,124 @@ func ParseLabel(path string, data []byte) (*Label, error) {
 	return parseYAMLLabel(path, data)
 }
 
-// parseYAMLLabel reads a label as YAML, whatever its layout.
+// parseYAMLLabel reads a label as YAML, whatever its layout. Its error
+// names every problem, one sentence a line, each with the file, the line
+// and the field to fix.
 func parseYAMLLabel(path string, data []byte) (*Label, error) {
 	var doc yaml.Node
 	if err := yaml.Unmarshal(data, &doc); err != nil {
-		return nil, fmt.Errorf("%s: %s", path, strings.TrimPrefix(err.Error(), "yaml: "))
+		msg := strings.TrimPrefix(err.Error(), "yaml: ")
+		if rest, ok := strings.CutPrefix(msg, "line "); ok {
+			if num, tail, ok := strings.Cut(rest, ": "); ok && strings.Trim(num, "0123456789") == "" {
+				return nil, fmt.Errorf("%s:%s: is not valid YAML (%s); %s", path, num, tail, labelShape)
+			}
+		}
+		return nil, fmt.Errorf("%s: is not valid YAML (%s); %s", path, msg, labelShape)
 	}
 	if len(doc.Content) == 0 {
 		return nil, fmt.Errorf("%s: is empty; write stop_after: and stop_by:", path)
+	}
+	root := doc.Content[0]
+	if root.Kind != yaml.MappingNode {
+		what := "a list"
+		if root.Kind != yaml.SequenceNode {
+			what = "a single value"
+		}
+		return nil, fmt.Errorf("%s:%d: holds %s, not a label; %s", path, root.Line, what, labelShape)
 	}
 	// A field parley does not read is skipped with a warning, so labels
 	// that other tools wrote with more in them still read; one that looks
 	// like a misspelt field of parley's is an error, since skipping it
 	// would misread the label.
 	var l Label
-	root := doc.Content[0]
-	if root.Kind == yaml.MappingNode {
-		kept := make([]*yaml.Node, 0, len(root.Content))
-		for i := 0; i+1 < len(root.Content); i += 2 {
-			k := root.Content[i]
-			if slices.Contains(labelFields, k.Value) {
-				kept = append(kept, k, root.Content[i+1])
+	var probs []error
+	bad := func(n *yaml.Node, format string, args ...any) {
+		probs = append(probs, fmt.Errorf("%s:%d: %s", path, n.Line, fmt.Sprintf(format, args...)))
+	}
+	hasStopAfter := false
+	for i := 0; i+1 < len(root.Content); i += 2 {
+		k, v := root.Content[i], root.Content[i+1]
+		switch k.Value {
+		case "stop_after":
+			hasStopAfter = true
+			l.lines[0] = k.Line
+			if v.Kind != yaml.ScalarNode || v.Tag == "!!null" || v.Decode(&l.StopAfter) != nil {
+				bad(v, "stop_after holds %s; it takes a whole number: the last message that adds something new", yamlValue(v))
+			}
+		case "stop_by":
+			l.lines[1] = k.Line
+			if v.Kind != yaml.ScalarNode || v.Decode(&l.StopBy) != nil {
+				bad(v, "stop_by holds %s; it takes a whole number (the loop's first message + 6), or null when the conversation is healthy to its end", yamlValue(v))
+			}
+		case "loops":
+			l.lines[2] = k.Line
+			if v.Kind != yaml.SequenceNode {
+				if v.Tag != "!!null" {
+					bad(v, "loops holds %s; it takes a list of [first, last] message pairs, such as [[18, 24]]", yamlValue(v))
+				}
 				continue
 			}
+			l.Loops = make([][2]int, 0, len(v.Content))
+			for j, item := range v.Content {
+				var pair [2]int
+				ok := item.Kind == yaml.SequenceNode && len(item.Content) == 2
+				for x := 0; ok && x < 2; x++ {
+					ok = item.Content[x].Kind == yaml.ScalarNode && item.Content[x].Decode(&pair[x]) == nil
+				}
+				if !ok {
+					bad(item, "loops: item %d holds %s; it takes a [first, last] pair of message numbers, such as [18, 24]", j+1, yamlValue(item))
+				}
+				l.Loops = append(l.Loops, pair)
+			}
+		case "note":
+			if v.Kind != yaml.ScalarNode || v.Decode(&l.Note) != nil {
+				bad(v, "note holds %s; it takes text, the reasons for the label", yamlValue(v))
+			}
+		default:
 			if near := nearField(k.Value); near != "" {
-				return nil, fmt.Errorf("%s:%d: unknown field %q; did you mean %s? (a label holds %s)", path, k.Line, k.Value, near, strings.Join(labelFields, ", "))
+				bad(k, "unknown field %q; did you mean %s? (a label holds %s)", k.Value, near, strings.Join(labelFields, ", "))
+				continue
 			}
 			l.Warnings = append(l.Warnings, fmt.Sprintf("%s:%d: skipped field %q: a label parley reads holds %s", path, k.Line, k.Value, strings.Join(labelFields, ", ")))
 		}
-		root.Content = kept
 	}
-	if err := policy.StrictDecode(root, &l); err != nil {
-		return nil, fileLine(path, err)
+	if !hasStopAfter {
+		probs = append(probs, fmt.Errorf("%s: has no stop_after; give the last message that adds something new", path))
+	}
+	if len(probs) > 0 {
+		return nil, errors.Join(probs...)
 	}
 	if err := l.valid(path); err != nil {
 		return nil, err
 	}
 	return &l, nil
+}
+
+// labelShape says what a label holds, for a sentence about one that does
+// not.
+const labelShape = "a label is one field a line: stop_after: N, stop_by: N or null, loops: [[FIRST, LAST]], note: \"why\""
+
+// yamlValue says what a node holds, for a sentence: a scalar quoted as
+// written, or what kind of thing it is.
+func yamlValue(n *yaml.Node) string {
+	switch n.Kind {
+	case yaml.SequenceNode:
+		if len(n.Content) == 0 {
+			return "an empty list"
+		}
+		return fmt.Sprintf("a list of %d", len(n.Content))
+	case yaml.MappingNode:
+		return "a mapping"
+	case yaml.AliasNode:
+		return "an alias"
+	}
+	if n.Tag == "!!null" {
+		return "nothing"
+	}
+	if n.Tag == "!!str" {
+		return strconv.Quote(n.Value)
+	}
+	return n.Value
 }
 
 // parsePlainLabel reads a label written the way labels usually are, one
@@ -125,7 +210,7 @@ func parseYAMLLabel(path string, data []byte) (*Label, error) {
 func parsePlainLabel(data []byte) (*Label, bool) {
 	var l Label
 	var seen [4]bool
-	for len(data) > 0 {
+	for n := 1; len(data) > 0; n++ {
 		line := data
 		if k := bytes.IndexByte(data, '\n'); k >= 0 {
 			line, data = data[:k], data[k+1:]
@@ -144,6 +229,9 @@ func parsePlainLabel(data []byte) (*Label, bool) {
 			return nil, false
 		}
 		seen[f] = true
+		if f < len(l.lines) {
+			l.lines[f] = n
+		}
 		v := line[colon+2:]
 		ok := false
 		switch f {
@@ -236,21 +324,31 @@ func plainQuoted(v []byte) (string, bool) {
 	return s, true
 }
 
-// valid reports a label whose fields contradict each other; where names
-// it in the error.
+// valid reports a label whose fields contradict each other, every such
+// problem, one sentence a line; where names the label in them.
 func (l *Label) valid(where string) error {
-	switch {
-	case l.StopAfter < 0:
-		return fmt.Errorf("%s: stop_after must not be negative", where)
-	case l.StopBy != nil && *l.StopBy < l.StopAfter:
-		return fmt.Errorf("%s: stop_by (%d) comes before stop_after (%d)", where, *l.StopBy, l.StopAfter)
+	var probs []error
+	if l.StopAfter < 0 {
+		probs = append(probs, fmt.Errorf("%s: stop_after is %d; it takes the number of the last message that adds something new, from 0", l.at(where, 0), l.StopAfter))
+	}
+	if l.StopBy != nil && *l.StopBy < l.StopAfter {
+		probs = append(probs, fmt.Errorf("%s: stop_by (%d) comes before stop_after (%d); a rule may stop from stop_after to stop_by, so stop_by is at least stop_after", l.at(where, 1), *l.StopBy, l.StopAfter))
 	}
 	for i, lp := range l.Loops {
 		if lp[0] < 1 || lp[1] < lp[0] {
-			return fmt.Errorf("%s: loop %d is [%d, %d]; write each loop as [first, last] message numbers, first ≤ last", where, i+1, lp[0], lp[1])
+			probs = append(probs, fmt.Errorf("%s: loop %d is [%d, %d]; write each loop as [first, last] message numbers, first ≤ last", l.at(where, 2), i+1, lp[0], lp[1]))
 		}
 	}
-	return nil
+	return errors.Join(probs...)
+}
+
+// at is where, with the line of field f (0 stop_after, 1 stop_by, 2
+// loops) when the label came from a file that has it there.
+func (l *Label) at(where string, f int) string {
+	if l.lines[f] > 0 {
+		return fmt.Sprintf("%s:%d", where, l.lines[f])
+	}
+	return where
 }
 
 // nearField is the scored label field (stop_after, stop_by, loops) that
@@ -274,26 +372,21 @@ func nearField(name string) string {
 	return ""
 }
 
-// Check reports a label that does not fit a transcript of n messages.
+// Check reports a label that does not fit a transcript of n messages:
+// every message number beyond its end, one sentence a line. stop_by may
+// pass the end by up to six, since it is the loop's first message + 6.
 func (l *Label) Check(path string, n int) error {
-	if l.StopBy == nil && l.StopAfter > n {
-		return fmt.Errorf("%s: stop_after is %d but the transcript has %d messages", path, l.StopAfter, n)
+	var probs []error
+	if l.StopAfter > n {
+		probs = append(probs, fmt.Errorf("%s: stop_after is %d, but the transcript has %d messages; it takes the last message that adds something new, at most %d", l.at(path, 0), l.StopAfter, n, n))
+	}
+	if l.StopBy != nil && *l.StopBy > n+6 {
+		probs = append(probs, fmt.Errorf("%s: stop_by is %d, but the transcript has %d messages; it takes the loop's first message + 6, at most %d, or null when the conversation is healthy to its end", l.at(path, 1), *l.StopBy, n, n+6))
 	}
 	for i, lp := range l.Loops {
 		if lp[1] > n {
-			return fmt.Errorf("%s: loop %d ends at message %d but the transcript has %d messages", path, i+1, lp[1], n)
+			probs = append(probs, fmt.Errorf("%s: loop %d ends at message %d, but the transcript has %d messages", l.at(path, 2), i+1, lp[1], n))
 		}
 	}
-	return nil
-}
-
-// fileLine turns "line N: msg" into "FILE:N: msg".
-func fileLine(path string, err error) error {
-	msg := err.Error()
-	if rest, ok := strings.CutPrefix(msg, "line "); ok {
-		if num, tail, ok := strings.Cut(rest, ": "); ok && strings.Trim(num, "0123456789") == "" {
-			return fmt.Errorf("%s:%s: %s", path, num, tail)
-		}
-	}
-	return fmt.Errorf("%s: %s", path, msg)
+	return errors.Join(probs...)
 }

@@ -4,6 +4,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"strings"
 	"testing"
 )
 
@@ -102,4 +103,107 @@ func FuzzPlainLabel(f *testing.F) {
 		f.Add([]byte(s))
 	}
 	f.Fuzz(func(t *testing.T, data []byte) { plainReadsAsYAML(t, data) })
+}
+
+// Each problem of a label is one sentence naming the file, the line and
+// the field, and what the field takes; every problem is named.
+func TestABadLabelNamesEachProblem(t *testing.T) {
+	cases := []struct {
+		name, label string
+		want        []string // the error's lines, in order
+	}{
+		{"a word for a number", "stop_after: fifteen\n", []string{
+			`x.expect.yaml:1: stop_after holds "fifteen"; it takes a whole number: the last message that adds something new`}},
+		{"a loop that is not a pair", "stop_after: 3\nloops: [3]\n", []string{
+			`x.expect.yaml:2: loops: item 1 holds 3; it takes a [first, last] pair of message numbers, such as [18, 24]`}},
+		{"a loop of three", "stop_after: 3\nloops: [[1, 2, 3]]\n", []string{
+			`x.expect.yaml:2: loops: item 1 holds a list of 3; it takes a [first, last] pair of message numbers, such as [18, 24]`}},
+		{"loops that are not a list", "stop_after: 3\nloops: 4\n", []string{
+			`x.expect.yaml:2: loops holds 4; it takes a list of [first, last] message pairs, such as [[18, 24]]`}},
+		{"a loop's item on its own line", "stop_after: 3\nloops:\n  - [1, 2]\n  - [x, 4]\n", []string{
+			`x.expect.yaml:4: loops: item 2 holds a list of 2; it takes a [first, last] pair of message numbers, such as [18, 24]`}},
+		{"a word for stop_by", "stop_after: 3\nstop_by: soon\n", []string{
+			`x.expect.yaml:2: stop_by holds "soon"; it takes a whole number (the loop's first message + 6), or null when the conversation is healthy to its end`}},
+		{"a list for a note", "stop_after: 3\nnote: [a]\n", []string{
+			`x.expect.yaml:2: note holds a list of 1; it takes text, the reasons for the label`}},
+		{"no stop_after", "stop_by: 21\n", []string{
+			`x.expect.yaml: has no stop_after; give the last message that adds something new`}},
+		{"an empty stop_after", "stop_after:\nstop_by: 21\n", []string{
+			`x.expect.yaml:1: stop_after holds nothing; it takes a whole number: the last message that adds something new`}},
+		{"every problem at once", "stop_after: fifteen\nstop_by: soon\nloops: [3, [1, 2]]\nstop_byy: 4\n", []string{
+			`x.expect.yaml:1: stop_after holds "fifteen"`,
+			`x.expect.yaml:2: stop_by holds "soon"`,
+			`x.expect.yaml:3: loops: item 1 holds 3`,
+			`x.expect.yaml:4: unknown field "stop_byy"; did you mean stop_by?`}},
+		{"fields that contradict each other", "stop_after: 30\nstop_by: 20\nloops: [[5, 2], [0, 1]]\n", []string{
+			`x.expect.yaml:2: stop_by (20) comes before stop_after (30); a rule may stop from stop_after to stop_by, so stop_by is at least stop_after`,
+			`x.expect.yaml:3: loop 1 is [5, 2]; write each loop as [first, last] message numbers, first ≤ last`,
+			`x.expect.yaml:3: loop 2 is [0, 1]`}},
+		{"a list, not a label", "- 3\n- 4\n", []string{`x.expect.yaml:1: holds a list, not a label; a label is one field a line`}},
+		{"not YAML", "stop_after: 3\n  stop_by: [\n", []string{`x.expect.yaml:2: is not valid YAML (`}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			_, err := ParseLabel("x.expect.yaml", []byte(c.label))
+			if err == nil {
+				t.Fatal("accepted")
+			}
+			got := strings.Split(err.Error(), "\n")
+			if len(got) != len(c.want) {
+				t.Fatalf("%d problems, want %d:\n%v", len(got), len(c.want), err)
+			}
+			for i, w := range c.want {
+				if !strings.HasPrefix(got[i], w) {
+					t.Errorf("problem %d:\n got %s\nwant %s…", i+1, got[i], w)
+				}
+			}
+		})
+	}
+}
+
+// A label's message numbers must fall within its transcript; stop_by may
+// pass its end by up to six, as the loop's first message + 6.
+func TestALabelBeyondItsTranscriptIsNamed(t *testing.T) {
+	cases := []struct {
+		name, label string
+		want        []string // nil: it fits
+	}{
+		{"within", "stop_after: 14\nstop_by: 21\nloops: [[2, 5]]\n", nil},
+		{"stop_by six past the end, as a loop at the last message gives", "stop_after: 90\nstop_by: 103\n", nil},
+		{"stop_by far past the end", "stop_after: 3\nstop_by: 500\n", []string{
+			"x.expect.yaml:2: stop_by is 500, but the transcript has 97 messages; it takes the loop's first message + 6, at most 103, or null when the conversation is healthy to its end"}},
+		{"stop_after past the end, with a stop_by", "stop_after: 98\nstop_by: 100\n", []string{
+			"x.expect.yaml:1: stop_after is 98, but the transcript has 97 messages; it takes the last message that adds something new, at most 97"}},
+		{"everything past the end", "stop_after: 120\nstop_by: 200\nloops: [[96, 99]]\n", []string{
+			"x.expect.yaml:1: stop_after is 120",
+			"x.expect.yaml:2: stop_by is 200",
+			"x.expect.yaml:3: loop 1 ends at message 99, but the transcript has 97 messages"}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			l, err := ParseLabel("x.expect.yaml", []byte(c.label))
+			if err != nil {
+				t.Fatal(err)
+			}
+			err = l.Check("x.expect.yaml", 97)
+			if c.want == nil {
+				if err != nil {
+					t.Fatalf("refused: %v", err)
+				}
+				return
+			}
+			if err == nil {
+				t.Fatal("accepted")
+			}
+			got := strings.Split(err.Error(), "\n")
+			if len(got) != len(c.want) {
+				t.Fatalf("%d problems, want %d:\n%v", len(got), len(c.want), err)
+			}
+			for i, w := range c.want {
+				if !strings.HasPrefix(got[i], w) {
+					t.Errorf("problem %d:\n got %s\nwant %s…", i+1, got[i], w)
+				}
+			}
+		})
+	}
 }

@@ -134,7 +134,7 @@ func TestABadLabelTableNamesTheRowToFix(t *testing.T) {
 		{"twice", `{"transcripts": [{"file": "a.md", "stop_after": 1}, {"file": "./a.md", "stop_after": 2}]}`, "transcript 2 (./a.md): labels a transcript that transcript 1 (a.md) labels too; keep one"},
 		{"not a number", `{"transcripts": [{"file": "a.md", "stop_after": "3"}]}`, `transcript 1 (a.md): "stop_after" holds a string; it takes a whole number`},
 		{"loop not a pair", `{"transcripts": [{"file": "a.md", "stop_after": 1, "loops": [[1, 2], "x"]}]}`, `"loops" holds a string; it takes a list`},
-		{"beyond the end", `{"transcripts": [{"file": "a.md", "stop_after": 9}]}`, "transcript 1 (a.md): stop_after is 9 but the transcript has 4 messages"},
+		{"beyond the end", `{"transcripts": [{"file": "a.md", "stop_after": 9}]}`, "transcript 1 (a.md): stop_after is 9, but the transcript has 4 messages; it takes the last message that adds something new, at most 4"},
 		// A table that cannot be read at all would label nothing, and
 		// check would pass every transcript it lists: it is an error.
 		{"cut off", `{"transcripts": [{"file": "a.md",`, "labels.json: ends before its JSON does"},

@@ -247,7 +247,7 @@ func dirHint(dir string) string {
 	}
 	switch {
 	case len(names) == 0:
-		return ", such as configs/demo.yaml; it holds no .yaml files"
+		return "; it holds no .yaml files (" + examplesHint() + ")"
 	case len(names) > 3:
 		return fmt.Sprintf(", such as %s (%d .yaml files there)", names[0], len(names))
 	}
@@ -272,9 +272,19 @@ func missingHint(path string) string {
 			return fmt.Sprintf("; did you mean %s?", filepath.Join(filepath.Dir(path), c))
 		}
 	} else if errors.Is(err, fs.ErrNotExist) {
-		return fmt.Sprintf("; the folder %s does not exist either (the examples are in configs/)", filepath.Clean(dir))
+		return fmt.Sprintf("; the folder %s does not exist either (%s)", filepath.Clean(dir), examplesHint())
 	}
-	return "; the examples are in configs/ (parley validate configs/*.yaml checks them)"
+	return "; " + examplesHint()
+}
+
+// examplesHint says where parley's example scenarios are: in configs/
+// when the person is in parley's repository (or a folder with its own
+// configs/), else where they ship.
+func examplesHint() string {
+	if m, _ := filepath.Glob(filepath.Join("configs", "*.yaml")); len(m) > 0 {
+		return "the examples are in configs/ (parley validate configs/*.yaml checks them)"
+	}
+	return "parley's examples are in the configs/ folder of its source repository, and parley demo stages one with no file"
 }
 
 // LoadExample reads one of the embedded example scenarios.
@@ -471,7 +481,7 @@ func yamlError(file string, data []byte, err error) *Error {
 	var te *yaml.TypeError
 	switch {
 	case errors.Is(err, io.EOF) || strings.TrimSpace(string(data)) == "":
-		e.Msg = "the scenario is empty; see configs/demo.yaml for the shape of one"
+		e.Msg = "the scenario is empty; it needs agents: at least (" + examplesHint() + ")"
 	case errors.As(err, &te) && len(te.Errors) > 0:
 		e = fieldError(nil, te.Errors[0])
 		e.File = file
@@ -598,6 +608,12 @@ func keyLines(m *yaml.Node) map[string]int {
 	for i := 0; i+1 < len(m.Content); i += 2 {
 		k, v := m.Content[i], m.Content[i+1]
 		out[k.Value] = k.Line
+		if v.Kind == yaml.MappingNode {
+			// Each key too, as "headers.X-Title", for a sentence about one.
+			for j := 0; j+1 < len(v.Content); j += 2 {
+				out[k.Value+"."+v.Content[j].Value] = v.Content[j].Line
+			}
+		}
 		if v.Kind == yaml.SequenceNode {
 			// Each item too, as "base_urls[2]", for a sentence about one.
 			for j, it := range v.Content {

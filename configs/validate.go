@@ -326,6 +326,9 @@ func (a *Agent) validate(i int) Problems {
 			fail("formerly", "formerly: lists earlier names of this seat; %q is not one", f)
 		}
 	}
+	if a.Type == TypeOpenAI {
+		a.checkTransport(fail)
+	}
 	return probs
 }
 

@@ -3,6 +3,7 @@ package orchestrator
 import (
 	"fmt"
 
+	"github.com/parleyhq/parley/internal/phrase"
 	"github.com/parleyhq/parley/transcripts"
 )
 
@@ -72,7 +73,7 @@ func (r *Recorder) event(e Event) error {
 	switch e := e.(type) {
 	case Retrying:
 		return r.Recording.Event(transcripts.Event{Time: e.Time, Kind: "retry", Speaker: e.Speaker,
-			Detail: fmt.Sprintf("attempt %d of %d failed (%s); retrying in %s", e.Attempt, e.Max, e.Reason, e.Wait)})
+			Detail: fmt.Sprintf("attempt %d of %d failed (%s); retrying in %s", e.Attempt, e.Max, e.Reason, phrase.Wait(e.Wait))})
 	case Notice:
 		return r.Recording.Event(transcripts.Event{Time: e.Time, Kind: e.Kind, Detail: e.Detail})
 	case Operator:

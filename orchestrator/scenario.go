@@ -198,7 +198,7 @@ func openAIConfig(a configs.Agent, opt Options) (agents.OpenAIConfig, error) {
 	if a.Provider != "" {
 		p, _ := agents.LookupProvider(a.Provider)
 		if oc.BaseURL == "" {
-			oc.BaseURL = p.BaseURL
+			oc.BaseURL, oc.BaseURLEnv = p.BaseURL, p.MovedBy()
 		}
 		if oc.KeyEnv == "" {
 			oc.KeyEnv = p.KeyEnv

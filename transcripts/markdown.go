@@ -12,6 +12,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/parleyhq/parley/internal/phrase"
 )
 
 // The Markdown layout:
@@ -459,7 +461,7 @@ func parseMarkdownLines(text string, lines []string, starts []int, skip []bool, 
 	}
 	if declared > 0 && declared != len(t.Messages) {
 		t.Warnings = append(t.Warnings, fmt.Sprintf(
-			"the header says **Messages:** %d, but %d messages were read", declared, len(t.Messages)))
+			"the header says **Messages:** %d, but %s read", declared, phrase.Count(len(t.Messages), "message was", "messages were")))
 	}
 	return t, declared, nil
 }

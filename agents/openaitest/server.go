@@ -108,9 +108,12 @@ const (
 	// NoFinish leaves out the chunk carrying finish_reason.
 	NoFinish
 	// Garbage writes lines that are not OpenAI events around every chunk: a
-	// stray text line, an SSE comment, an event: line and a data line that
-	// is not JSON.
+	// stray text line, an SSE comment and an event: line, which SSE clients
+	// skip.
 	Garbage
+	// BadEvent writes a data event that is not JSON after the content
+	// pieces, before the finish: a stream no client can read whole.
+	BadEvent
 )
 
 // Reply is the scripted answer to one request. The zero Reply streams an
@@ -504,6 +507,9 @@ func (s *Server) stream(w http.ResponseWriter, ctx context.Context, rep Reply, r
 			return sent, false
 		}
 	}
+	if rep.Quirks&BadEvent != 0 {
+		c.buf = append(c.buf, "data: {not json\n\n"...)
+	}
 	if rep.Quirks&NoFinish == 0 {
 		c.event(false, nil, cmpStr(rep.FinishReason, "stop"), nil)
 	}
@@ -554,7 +560,7 @@ type chunker struct {
 	garbage bool
 }
 
-var garbageLines = "this line is not an event\n: a comment line\nevent: ping\ndata: {not json\n\n"
+var garbageLines = "this line is not an event\n: a comment line\nevent: ping\n\n"
 
 // event appends one chunk: the first (role) chunk, a content chunk, a
 // finish chunk, or (u != nil) the usage chunk with "choices": [].

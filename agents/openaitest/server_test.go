@@ -146,7 +146,8 @@ func TestFaults(t *testing.T) {
 		{name: "html", reply: HTML(), status: 200, header: map[string]string{"Content-Type": "text/html; charset=utf-8"}, body: "<html>"},
 		{name: "cut off", reply: Cut(1, "a", "b"), status: 200, body: `"content":"a"`, readErr: io.ErrUnexpectedEOF},
 		{name: "reject stream_options", reply: Reply{Quirks: RejectStreamOptions}, status: 400, body: "stream_options"},
-		{name: "garbage", reply: Reply{Pieces: []string{"a"}, Quirks: Garbage}, status: 200, body: "data: {not json\n"},
+		{name: "garbage", reply: Reply{Pieces: []string{"a"}, Quirks: Garbage}, status: 200, body: "event: ping\n"},
+		{name: "an event that is not JSON", reply: Reply{Pieces: []string{"a"}, Quirks: BadEvent}, status: 200, body: "data: {not json\n"},
 		{name: "invalid utf-8 goes out raw", reply: Text("\xff"), status: 200, body: "\"content\":\"\xff\""},
 	}
 	for _, tc := range cases {

@@ -95,6 +95,9 @@ func runBatch(ctx context.Context, cmd *cobra.Command, args []string, f batchFla
 	if f.parallel < 1 {
 		return usageErr(errors.New("-j must be at least 1"))
 	}
+	if f.queue.listen != "" && f.queue.url != embeddedQueue {
+		return usageErr(fmt.Errorf("--queue-listen %s applies to a queue this batch starts itself: add --queue embedded, or leave --queue-listen out", f.queue.listen))
+	}
 	var (
 		m   *batch.Manifest
 		dir string
@@ -124,16 +127,25 @@ func runBatch(ctx context.Context, cmd *cobra.Command, args []string, f batchFla
 		if f.n < 1 {
 			return usageErr(errors.New("-n must be at least 1"))
 		}
+		// Every file's problems are said, not only the first bad file's.
 		var scenarios []*configs.Scenario
+		var bad []error
 		for _, a := range args {
 			s, err := configs.Load(a)
 			if err != nil {
 				if data, rerr := configs.ReadFile(a); rerr == nil {
 					err = transcriptNotScenario(a, data, err)
 				}
-				return usageErr(err)
+				bad = append(bad, err)
+				continue
 			}
 			scenarios = append(scenarios, s)
+		}
+		if len(bad) > 1 {
+			bad = append(bad, fmt.Errorf("%s %s problems; nothing was staged", ofN(len(bad), len(args), "scenario", "scenarios"), pick(len(bad), "has", "have")))
+		}
+		if len(bad) > 0 {
+			return usageErr(errors.Join(bad...))
 		}
 		var vary []batch.Vary
 		for _, spec := range f.vary {
@@ -171,6 +183,12 @@ func runBatch(ctx context.Context, cmd *cobra.Command, args []string, f batchFla
 	loaded, loadErr := m.LoadScenarios()
 	if loadErr == nil {
 		warnUnusedLimits(stderr, loaded)
+		warn := warnOnce(stderr)
+		for _, s := range loaded {
+			for _, w := range s.Warnings() {
+				warn(w)
+			}
+		}
 	}
 	if f.queue.url != "" {
 		return runQueuedBatch(ctx, cmd, m, dir, f.queue, f.parallel, f.pace, f.resume == "")
@@ -204,7 +222,7 @@ func runBatch(ctx context.Context, cmd *cobra.Command, args []string, f batchFla
 	}
 	release()
 	tty := !f.plain && tui.IsTerminal(out)
-	fmt.Fprintf(out, "Batch %s: %d conversations, %d at a time, in %s\n", m.ID, len(m.Jobs), f.parallel, dir)
+	fmt.Fprintf(out, "Batch %s: %s, %d at a time, in %s\n", m.ID, plural(len(m.Jobs), "conversation", "conversations"), f.parallel, dir)
 	stopDisplay := showProgress(out, progress, r, tty)
 	sum, runErr := r.Run(ctx)
 	stopDisplay()
@@ -217,8 +235,8 @@ func runBatch(ctx context.Context, cmd *cobra.Command, args []string, f batchFla
 	switch {
 	case errors.Is(runErr, context.Canceled):
 		return &exitError{code: exitInterrupted, err: fmt.Errorf(
-			"interrupted: %d conversations finished, %d finalized as interrupted, %d not started; finish the batch with: parley batch --resume %s",
-			sum.Done+sum.Failed, sum.Interrupted, sum.NotStarted, dir)}
+			"interrupted: %s finished, %d finalized as interrupted, %d not started; finish the batch with: parley batch --resume %s",
+			plural(sum.Done+sum.Failed, "conversation", "conversations"), sum.Interrupted, sum.NotStarted, dir)}
 	case runErr != nil:
 		return failureErr(runErr)
 	case sum.Failed > 0:
@@ -339,7 +357,7 @@ func dryRun(w, errOut io.Writer, m *batch.Manifest, dir string) error {
 		fmt.Fprintln(w, l)
 		n++
 	}
-	fmt.Fprintf(errOut, "parley: %d conversations; none staged (--dry-run)\n", n)
+	fmt.Fprintf(errOut, "parley: %s; none staged (--dry-run)\n", plural(n, "conversation", "conversations"))
 	return nil
 }
 
@@ -412,7 +430,7 @@ func showProgress(w io.Writer, p *batch.Progress, r *batch.Runner, tty bool) fun
 				what += ": " + res.Stop.Reason
 			}
 			mu.Lock()
-			fmt.Fprintf(w, "%s %s after %d messages · %s\n", res.ID, what, res.Messages, p.Snapshot().Line())
+			fmt.Fprintf(w, "%s %s after %s · %s\n", res.ID, what, plural(res.Messages, "message", "messages"), p.Snapshot().Line())
 			mu.Unlock()
 		}
 		wg.Add(1)

@@ -241,7 +241,7 @@ func runCheck(cmd *cobra.Command, f checkFlags, args []string) error {
 	}
 	switch {
 	case len(grid) == 0 && total.Failed() > 0:
-		return failureErr(fmt.Errorf("%d of %d labelled transcripts failed their expectations", total.Failed(), total.Labelled))
+		return failureErr(fmt.Errorf("%s failed %s expectations", ofN(total.Failed(), total.Labelled, "labelled transcript", "labelled transcripts"), pick(total.Failed(), "its", "their")))
 	case unread.n > 0:
 		return unread.err()
 	case judged == 0:
@@ -459,8 +459,8 @@ func tallyLine(t analysis.Tally) string {
 	if t.Labelled > 0 {
 		s += fmt.Sprintf(" (%.0f%%)", 100*float64(t.Passed)/float64(t.Labelled))
 	}
-	return s + fmt.Sprintf(", %d cut too early, %d stopped late, %d messages wasted; %d messages saved in all.",
-		t.Early, t.Late, t.Wasted, t.Saved)
+	return s + fmt.Sprintf(", %d cut too early, %d stopped late, %s wasted; %s saved in all.",
+		t.Early, t.Late, plural(t.Wasted, "message", "messages"), plural(t.Saved, "message", "messages"))
 }
 
 // sweepLine is one grid point and how the policy fared there.

@@ -319,6 +319,9 @@ func TestCheckErrorsNameFileAndLine(t *testing.T) {
 	bad("notes.md", "# Notes\n\nno conversation here\n")
 	bad("notes.expect.yaml", "stop_after: 1\nstop_by: null\n")
 	bad("plain.md", "no conversation here either\n")
+	several := writeCase(t, dir, "several", words(3), "stop_after: fifteen\nloops: [3]\n")
+	beyond := writeCase(t, dir, "beyond", words(3), "stop_after: 3\nstop_by: 500\n")
+	unstopped := writeCase(t, dir, "unstopped", words(3), "stop_by: 3\n")
 
 	cases := []struct {
 		name string
@@ -337,6 +340,13 @@ func TestCheckErrorsNameFileAndLine(t *testing.T) {
 		{"no such policy file", []string{"check", "--policy", filepath.Join(dir, "nope.yaml"), tr}, exitUsage, "parley: the policy file " + filepath.Join(dir, "nope.yaml") + " does not exist\n"},
 		{"show under no such policy file", []string{"show", "--no-tui", "--policy", filepath.Join(dir, "nope.yaml"), tr}, exitUsage, "parley: the policy file " + filepath.Join(dir, "nope.yaml") + " does not exist\n"},
 		{"bad expectation", []string{"check", filepath.Join(dir, "u.md")}, exitFailure, filepath.Join(dir, "u.expect.yaml") + `:2: unknown field "stop_bye"`},
+		{"every problem of a label, one sentence each", []string{"check", several}, exitFailure,
+			filepath.Join(dir, "several.expect.yaml") + `:1: stop_after holds "fifteen"; it takes a whole number: the last message that adds something new` + "\n" +
+				filepath.Join(dir, "several.expect.yaml") + `:2: loops: item 1 holds 3; it takes a [first, last] pair of message numbers, such as [18, 24]` + "\n"},
+		{"a label beyond its transcript", []string{"check", beyond}, exitFailure,
+			filepath.Join(dir, "beyond.expect.yaml") + ":2: stop_by is 500, but the transcript has 3 messages; it takes the loop's first message + 6, at most 9, or null when the conversation is healthy to its end\n"},
+		{"a label without stop_after", []string{"check", unstopped}, exitFailure,
+			filepath.Join(dir, "unstopped.expect.yaml") + ": has no stop_after; give the last message that adds something new\n"},
 		{"no arguments", []string{"check"}, exitUsage, "one or more transcripts"},
 		{"a labelled file in no layout parley reads", []string{"check", dir}, exitFailure, filepath.Join(dir, "notes.md") + ": not a transcript layout parley knows"},
 		{"a file named on the command line in no layout parley reads", []string{"check", filepath.Join(dir, "plain.md")}, exitFailure, filepath.Join(dir, "plain.md") + ": not a transcript layout parley knows"},

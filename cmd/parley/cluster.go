@@ -131,8 +131,12 @@ func runQueuedBatch(ctx context.Context, cmd *cobra.Command, m *batch.Manifest, 
 			return failureErr(err)
 		}
 		if len(finished) == len(m.Jobs) {
-			fmt.Fprintf(out, "Batch %s in %s is finished: all %d conversations have their transcripts in %s; its summary is %s\n",
-				m.ID, dir, len(m.Jobs), filepath.Join(dir, batch.RunsDir), filepath.Join(dir, "summary.md"))
+			all := fmt.Sprintf("all %d conversations have their transcripts", len(m.Jobs))
+			if len(m.Jobs) == 1 {
+				all = "its conversation has its transcript"
+			}
+			fmt.Fprintf(out, "Batch %s in %s is finished: %s in %s; its summary is %s\n",
+				m.ID, dir, all, filepath.Join(dir, batch.RunsDir), filepath.Join(dir, "summary.md"))
 			return nil
 		}
 	}
@@ -200,7 +204,7 @@ func runQueuedBatch(ctx context.Context, cmd *cobra.Command, m *batch.Manifest, 
 			where += fmt.Sprintf(" here; other hosts join with: parley worker --queue %s", srvURL)
 		}
 	}
-	fmt.Fprintf(out, "Batch %s: %d conversations on %s, in %s", m.ID, len(m.Jobs), where, dir)
+	fmt.Fprintf(out, "Batch %s: %s on %s, in %s", m.ID, plural(len(m.Jobs), "conversation", "conversations"), where, dir)
 	if sub.Finished > 0 || sub.Queued > 0 {
 		fmt.Fprintf(out, " (%d finished before, %d still queued)", sub.Finished, sub.Queued)
 	}
@@ -230,7 +234,7 @@ func runQueuedBatch(ctx context.Context, cmd *cobra.Command, m *batch.Manifest, 
 		} else if res.Error != "" {
 			what += ": " + res.Error
 		}
-		fmt.Fprintf(out, "%s %s after %d messages on %s · %s\n", res.ID, what, res.Messages, r.Worker, progress.Snapshot(ctx).Line())
+		fmt.Fprintf(out, "%s %s after %s on %s · %s\n", res.ID, what, plural(res.Messages, "message", "messages"), r.Worker, progress.Snapshot(ctx).Line())
 	})
 	progress.Stop()
 	session := time.Since(start)

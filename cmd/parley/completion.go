@@ -1,6 +1,7 @@
 package main
 
 import (
+	"fmt"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -39,6 +40,28 @@ var flagCompletions = map[string]completeFunc{
 	"queue":      fixed("embedded\tthe queue inside this process", "nats://\ta NATS JetStream server, such as nats://HOST:4222"),
 	"pace":       fixed("0\tinstant", "1ms", "5ms", "20ms"),
 	"text-width": fixed("0\tthe whole window", "80", "100\tthe default", "120"),
+}
+
+// completionShells are the shells cobra's completion command writes a
+// script for.
+var completionShells = []string{"bash", "zsh", "fish", "powershell"}
+
+// refuseOtherShells makes `parley completion SHELL` refuse a shell it has
+// no script for, where cobra would print its help and exit 0.
+func refuseOtherShells(root *cobra.Command) {
+	root.InitDefaultCompletionCmd()
+	for _, c := range root.Commands() {
+		if c.Name() != "completion" {
+			continue
+		}
+		c.Args = func(cmd *cobra.Command, args []string) error {
+			if len(args) > 0 {
+				return usageErr(fmt.Errorf("completion: %q is not a shell parley writes completions for; it writes them for %s", args[0], strings.Join(completionShells, ", ")))
+			}
+			return nil
+		}
+		c.RunE = func(cmd *cobra.Command, args []string) error { return cmd.Help() }
+	}
 }
 
 // addCompletions attaches the completions to every command.

@@ -40,7 +40,11 @@ convert never overwrites a file unless given --force.`,
 		Args: exactArgs(2, "convert takes an input and an output path, such as convert chat.json chat.md or convert config.json roster.yaml"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			in, out := args[0], args[1]
-			if data, err := os.ReadFile(in); err == nil && configs.LooksLikeAttractorsConfig(data) {
+			data, err := os.ReadFile(in)
+			if errors.Is(err, fs.ErrNotExist) {
+				return usageErr(fmt.Errorf("%s: no such file", in))
+			}
+			if err == nil && configs.LooksLikeAttractorsConfig(data) {
 				return convertConfig(cmd, in, out, data, force)
 			}
 			if ext := filepath.Ext(out); ext == ".yaml" || ext == ".yml" {
@@ -122,9 +126,9 @@ func convertConfig(cmd *cobra.Command, in, out string, data []byte, force bool) 
 
 // writeFileAtomic writes data to path through a temporary file.
 func writeFileAtomic(path string, data []byte) error {
-	tmp, err := os.CreateTemp(filepath.Dir(path), ".parley-convert-*")
+	tmp, err := createBeside(path)
 	if err != nil {
-		return fmt.Errorf("writing %s: %w", path, err)
+		return err
 	}
 	defer os.Remove(tmp.Name())
 	_, err = tmp.Write(data)
@@ -138,17 +142,50 @@ func writeFileAtomic(path string, data []byte) error {
 		err = os.Rename(tmp.Name(), path)
 	}
 	if err != nil {
-		return fmt.Errorf("writing %s: %w", path, err)
+		return fmt.Errorf("writing %s: %w", path, withoutTempName(err))
 	}
 	return nil
+}
+
+// createBeside creates the temporary file path is written through, in
+// path's folder. Its error names path and what is wrong with the folder,
+// never the temporary file, which the person at the keyboard never asked
+// for.
+func createBeside(path string) (*os.File, error) {
+	dir := filepath.Dir(path)
+	switch fi, err := os.Stat(dir); {
+	case errors.Is(err, fs.ErrNotExist):
+		return nil, fmt.Errorf("cannot write %s: the folder %s does not exist; create it first, or choose another", path, dir)
+	case err == nil && !fi.IsDir():
+		return nil, fmt.Errorf("cannot write %s: %s is a file, not a folder", path, dir)
+	}
+	tmp, err := os.CreateTemp(dir, ".parley-convert-*")
+	if err != nil {
+		return nil, fmt.Errorf("cannot write %s: %w", path, withoutTempName(err))
+	}
+	return tmp, nil
+}
+
+// withoutTempName is err without the temporary file's name a file
+// operation's error carries (open /dir/.parley-convert-123: …).
+func withoutTempName(err error) error {
+	var pe *fs.PathError
+	var le *os.LinkError
+	switch {
+	case errors.As(err, &pe):
+		return pe.Err
+	case errors.As(err, &le):
+		return le.Err
+	}
+	return err
 }
 
 // writeTranscript writes t to path through a temporary file, so a failure
 // never leaves half a file under the final name.
 func writeTranscript(path string, t *transcripts.Transcript, jsonl bool) error {
-	tmp, err := os.CreateTemp(filepath.Dir(path), ".parley-convert-*")
+	tmp, err := createBeside(path)
 	if err != nil {
-		return fmt.Errorf("writing %s: %w", path, err)
+		return err
 	}
 	defer os.Remove(tmp.Name())
 	if jsonl {
@@ -163,7 +200,7 @@ func writeTranscript(path string, t *transcripts.Transcript, jsonl bool) error {
 		err = os.Rename(tmp.Name(), path)
 	}
 	if err != nil {
-		return fmt.Errorf("writing %s: %w", path, err)
+		return fmt.Errorf("writing %s: %w", path, withoutTempName(err))
 	}
 	return nil
 }

@@ -142,6 +142,7 @@ Start with the offline demo, which needs no API key:
 		root.AddCommand(c())
 	}
 	addCompletions(root)
+	refuseOtherShells(root)
 	return root
 }
 

@@ -7,6 +7,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/parleyhq/parley/internal/phrase"
 	"github.com/parleyhq/parley/orchestrator"
 	"github.com/parleyhq/parley/transcripts"
 )
@@ -78,7 +79,7 @@ func (p *printer) Handle(e orchestrator.Event) error {
 		}
 		p.streamed = false
 		fmt.Fprintf(p.w, "\n[%s: %s; retrying in %s (attempt %d of %d)%s]\n\n",
-			e.Speaker, e.Reason, e.Wait.Round(100*1e6), e.Attempt+1, e.Max, discarded)
+			e.Speaker, e.Reason, phrase.Wait(e.Wait), e.Attempt+1, e.Max, discarded)
 	case orchestrator.MessageFinished:
 		if e.Message.Origin != transcripts.OriginAgent {
 			transcripts.AppendMessage(p.w, e.Message)

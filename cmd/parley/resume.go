@@ -32,6 +32,9 @@ uses the scenario recorded in the JSONL sidecar, or the one given with
 that a budget stopped needs --max-messages or --policy to go further.`,
 		Args: exactArgs(1, "resume takes one transcript, NAME.jsonl or NAME.md"),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if cmd.Flags().Changed("max-messages") && maxMessages < 1 {
+				return usageErr(fmt.Errorf("--max-messages %d: give the conversation's new limit, a number of messages above the ones it holds", maxMessages))
+			}
 			jsonl := sidecar(args[0])
 			rec, t, err := transcripts.Open(jsonl)
 			if err != nil {
@@ -72,7 +75,7 @@ that a budget stopped needs --max-messages or --policy to go further.`,
 			case maxMessages > 0:
 				res.policy = func(p policy.Policy) policy.Policy { return withMaxMessages(p, maxMessages) }
 			}
-			if err := stillStopped(s, res, rec.Messages(), jsonl); err != nil {
+			if err := stillStopped(s, res, rec.Messages(), jsonl, maxMessages); err != nil {
 				rec.Close()
 				return usageErr(err)
 			}
@@ -83,7 +86,7 @@ that a budget stopped needs --max-messages or --policy to go further.`,
 	}
 	f.register(c)
 	c.Flags().StringVar(&scenario, "scenario", "", "run under this scenario instead of the one recorded in the JSONL")
-	c.Flags().IntVar(&maxMessages, "max-messages", 0, "raise (or set) the max_messages budget, to extend a conversation a budget stopped")
+	c.Flags().IntVar(&maxMessages, "max-messages", 0, "raise (or set) the max_messages budget, to extend a conversation a budget stopped; it counts the whole conversation, not the messages to add")
 	c.Flags().StringVar(&policyFile, "policy", "", "a YAML file with the termination policies to continue under")
 	return c
 }
@@ -105,6 +108,9 @@ func recordedScenario(run *transcripts.Run, name string) (path string, src []byt
 	}
 	// Sending REDACTED as the credentials would fail, or worse, be taken:
 	// run it from its file.
+	if where := unreadable(run.ScenarioPath); where != "" {
+		return "", nil, fmt.Errorf("%s was staged from a scenario read from %s, which it records with its secrets hidden, so the scenario cannot be read again; save it to a file and give it with --scenario FILE", name, where)
+	}
 	path = run.ScenarioPath
 	if src, err = configs.ReadFile(path); err != nil {
 		return "", nil, fmt.Errorf("%s records its scenario with its secrets hidden, and %w; give the scenario with --scenario", name, err)
@@ -118,7 +124,7 @@ func recordedScenario(run *transcripts.Run, name string) (path string, src []byt
 // stillStopped refuses to resume a conversation its policy (the
 // scenario's, as --max-messages or --policy change it) already ends:
 // resuming it would only record the same stop again.
-func stillStopped(s *configs.Scenario, res *resumption, msgs []transcripts.Message, jsonl string) error {
+func stillStopped(s *configs.Scenario, res *resumption, msgs []transcripts.Message, jsonl string, maxMessages int) error {
 	p, err := s.Policy()
 	if err != nil {
 		return nil // the run itself reports a bad policy
@@ -130,13 +136,47 @@ func stillStopped(s *configs.Scenario, res *resumption, msgs []transcripts.Messa
 	if !v.Stop {
 		return nil
 	}
-	fix := "give other rules with --policy FILE"
+	n := len(msgs)
 	if v.Policy == "max_messages" {
-		// Only the budget can be raised from the command line.
-		fix = "raise the budget with --max-messages N or " + fix
+		// Only the budget can be raised from the command line. It
+		// counts the whole conversation, not the messages to add.
+		limit := n
+		for _, pr := range v.Progress {
+			if pr.Policy == "max_messages" && pr.Count >= pr.Limit {
+				n, limit = pr.Count, pr.Limit
+			}
+		}
+		given := "its max_messages budget of " + plural(limit, "message", "messages")
+		if maxMessages > 0 {
+			given = fmt.Sprintf("--max-messages %d", maxMessages)
+		}
+		return fmt.Errorf("%s is finished: it holds %s, and %s counts the whole conversation, not the messages to add; to continue it, give --max-messages above %d (such as %d for 10 more), or other rules with --policy FILE",
+			jsonl, plural(n, "message", "messages"), given, n, n+10)
 	}
-	return fmt.Errorf("%s is finished: %s stops it after message %d (%s); to continue it, %s",
-		jsonl, v.Policy, len(msgs), v.Reason, fix)
+	return fmt.Errorf("%s is finished: %s stops it at message %d (%s); to continue it, give other rules with --policy FILE",
+		jsonl, v.Policy, n, v.Reason)
+}
+
+// notJSONL says why export cannot rebuild the Markdown from in, which is
+// not the JSONL sidecar parley records: a Markdown transcript, or
+// something else.
+func notJSONL(in string, data []byte) error {
+	if _, err := transcripts.ParseMarkdown(data); err == nil {
+		return fmt.Errorf("%s is a Markdown transcript, not a JSONL one; export rebuilds the Markdown from the JSONL parley records beside it (NAME.jsonl)", in)
+	}
+	return fmt.Errorf("%s is not a JSONL transcript; export rebuilds the Markdown from the JSONL parley records beside it (NAME.jsonl)", in)
+}
+
+// unreadable names where a scenario that cannot be read again came from:
+// standard input or the command line; "" for a file.
+func unreadable(path string) string {
+	switch {
+	case path == stdinName:
+		return "standard input"
+	case path == configs.QuickSource:
+		return "--agent flags on the command line"
+	}
+	return ""
 }
 
 // sidecar maps a transcript path to its JSONL sidecar.
@@ -183,15 +223,19 @@ given --force. -o FILE writes elsewhere, -o - to standard output.`,
 		Args: exactArgs(1, "export takes one JSONL transcript"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			in := args[0]
-			t, err := transcripts.Read(in)
+			data, err := os.ReadFile(in)
 			if errors.Is(err, fs.ErrNotExist) {
 				return usageErr(fmt.Errorf("%s does not exist", in))
 			}
 			if err != nil {
 				return usageErr(err)
 			}
-			if t.Run == nil {
-				return usageErr(fmt.Errorf("%s is not a JSONL transcript", in))
+			if !transcripts.LooksLikeJSONL(data) {
+				return usageErr(notJSONL(in, data))
+			}
+			t, err := transcripts.ParseJSONL(data)
+			if err != nil {
+				return usageErr(fmt.Errorf("%s: %w", in, err))
 			}
 			for _, w := range t.Run.Warnings {
 				fmt.Fprintf(cmd.ErrOrStderr(), "parley: %s: %s\n", in, w)
@@ -211,7 +255,7 @@ given --force. -o FILE writes elsewhere, -o - to standard output.`,
 			if err := writeTranscript(out, t, false); err != nil {
 				return failureErr(err)
 			}
-			fmt.Fprintf(cmd.OutOrStdout(), "%s: %d messages → %s\n", in, len(t.Messages), out)
+			fmt.Fprintf(cmd.OutOrStdout(), "%s: %s → %s\n", in, plural(len(t.Messages), "message", "messages"), out)
 			return nil
 		},
 	}

@@ -35,7 +35,22 @@ func (f *runFlags) register(c *cobra.Command) {
 	c.Flags().BoolVar(&f.noTUI, "no-tui", false, "print plain text instead of opening the live view")
 	c.Flags().StringVar(&f.pace, "pace", "", "override the pace of replay and scripted agents, such as 0 (instant) or 5ms")
 	c.Flags().BoolVar(&f.json, "json", false, "print the event stream as JSON lines on stdout (the transcript is recorded as usual)")
-	c.Flags().IntVar(&f.width, "text-width", textWidthDefault(), "the live view wraps message text at most this wide; 0 uses the whole window ($PARLEY_TEXT_WIDTH)")
+	f.width = textWidthDefault()
+	c.Flags().Var((*columns)(&f.width), "text-width", "the live view wraps message text at most this wide; 0 uses the whole window ($PARLEY_TEXT_WIDTH)")
+}
+
+// columns is a --text-width flag: a number of columns, 0 or more.
+type columns int
+
+func (c *columns) String() string { return strconv.Itoa(int(*c)) }
+func (c *columns) Type() string   { return "int" }
+func (c *columns) Set(s string) error {
+	n, err := strconv.Atoi(s)
+	if err != nil || n < 0 {
+		return errors.New("the text width is a number of columns, 0 or more (0 uses the whole window)")
+	}
+	*c = columns(n)
+	return nil
 }
 
 // textWidthDefault is $PARLEY_TEXT_WIDTH, else the live view's default.
@@ -104,10 +119,10 @@ func newDemoCmd() *cobra.Command {
 			if res.Stop.Policy != "" {
 				by = "the " + res.Stop.Policy + " rule, for the reason above"
 			}
-			fmt.Fprintf(w, "\nThe recorded conversation ran %d messages. parley stopped it after message %d, by %s.\n",
-				len(seed.Messages), res.Stop.At, by)
+			fmt.Fprintf(w, "\nThe recorded conversation ran %s. parley stopped it after message %d, by %s.\n",
+				plural(len(seed.Messages), "message", "messages"), res.Stop.At, by)
 			if saved := len(seed.Messages) - res.Stop.At; saved > 0 && res.Stop.Kind == transcripts.StopPolicy {
-				fmt.Fprintf(w, "That saves %d messages of looping.\n", saved)
+				fmt.Fprintf(w, "That saves %s of looping.\n", plural(saved, "message", "messages"))
 			}
 			return nil
 		},
@@ -184,6 +199,9 @@ func stage(ctx context.Context, cmd *cobra.Command, s *configs.Scenario, f runFl
 		return result{}, usageErr(err)
 	}
 	warnUnusedLimits(cmd.ErrOrStderr(), []*configs.Scenario{s})
+	for _, w := range s.Warnings() {
+		fmt.Fprintln(cmd.ErrOrStderr(), "parley: warning:", w)
+	}
 	defer batch.CloseIdle(client)
 	opt.HTTPClient = client
 	var cfg orchestrator.Config

@@ -121,6 +121,10 @@ func (f *scenarioFlags) load(cmd *cobra.Command, args []string) (*configs.Scenar
 	return s, err
 }
 
+// stdinName is the name a scenario read from standard input goes by, in
+// sentences and in the transcripts it is recorded in.
+const stdinName = "stdin"
+
 // readScenario reads a scenario file, or standard input for "-".
 func readScenario(stdin io.Reader, path string) (name string, data []byte, err error) {
 	if path == "-" {
@@ -128,7 +132,7 @@ func readScenario(stdin io.Reader, path string) (name string, data []byte, err e
 		if err != nil {
 			return "", nil, fmt.Errorf("reading the scenario from standard input: %w", err)
 		}
-		return "stdin", data, nil
+		return stdinName, data, nil
 	}
 	data, err = configs.ReadFile(path)
 	return path, data, err

@@ -57,7 +57,8 @@ loop, or against one when the message does not count towards a stop.`,
 	}
 	c.Flags().StringVar(&policyFile, "policy", "", "judge the recording under the termination rules in this YAML file")
 	c.Flags().BoolVar(&noTUI, "no-tui", false, "print the recording and its marks as text")
-	c.Flags().IntVar(&width, "text-width", textWidthDefault(), "wrap message text at most this wide; 0 uses the whole window")
+	width = textWidthDefault()
+	c.Flags().Var((*columns)(&width), "text-width", "wrap message text at most this wide; 0 uses the whole window")
 	return c
 }
 

@@ -67,8 +67,8 @@ loop: {model: FILE}. parley's built-in model is retrained with
 				return usageErr(err)
 			}
 			w := cmd.OutOrStdout()
-			fmt.Fprintf(w, "Trained on %d labelled transcripts; the loop rule stops when %d of the last %d messages, the newest among them, are each at least %.0f%% likely to belong to a loop.\n\n",
-				len(examples), model.Count, model.Within, 100*model.Threshold)
+			fmt.Fprintf(w, "Trained on %s; the loop rule stops when %d of the last %d messages, the newest among them, are each at least %.0f%% likely to belong to a loop.\n\n",
+				plural(len(examples), "labelled transcript", "labelled transcripts"), model.Count, model.Within, 100*model.Threshold)
 			report.Print(w)
 			if out != "" {
 				b, _ := json.MarshalIndent(model, "", "  ")

@@ -23,6 +23,9 @@ type validation struct {
 	Agents   []agentBrief `json:"agents,omitempty"`
 	Roster   string       `json:"roster,omitempty"` // for a roster: the pairs and runs it stages
 	Problems []problem    `json:"problems"`
+	// Warnings are settings that do not do what they seem to; the
+	// scenario still runs.
+	Warnings []string `json:"warnings,omitempty"`
 }
 
 type agentBrief struct {
@@ -124,6 +127,7 @@ func validateOne(path string, load func() (*configs.Scenario, error), offline bo
 		probs = configs.AsProblems(err)
 	} else {
 		v.Title, v.First = s.Title, s.First
+		v.Warnings = s.Warnings()
 		if s.IsRoster() {
 			if err := checkPairs(s); err != nil {
 				probs = append(probs, configs.AsProblems(err)...)
@@ -152,6 +156,9 @@ func validateOne(path string, load func() (*configs.Scenario, error), offline bo
 }
 
 func printValidation(stdout, stderr io.Writer, v validation) {
+	for _, w := range v.Warnings {
+		fmt.Fprintln(stderr, "parley: warning:", w)
+	}
 	if v.OK && v.Roster != "" {
 		fmt.Fprintf(stdout, "%s: ok: %s, %s; stage it with parley batch\n", v.File, v.Title, v.Roster)
 		return

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/parleyhq/parley/agents"
+	"github.com/parleyhq/parley/internal/phrase"
 	"github.com/parleyhq/parley/pricing"
 )
 
@@ -469,8 +470,8 @@ func (s *Summary) costMarkdown(w io.Writer) {
 	if c.Reported+c.Estimated+c.Unknown == 0 {
 		return
 	}
-	fmt.Fprintf(w, "\n## Cost\n\n%s in all: %d messages reported by their provider, %d estimated from list prices of %s, %d of unknown cost.\n",
-		c, c.Reported, c.Estimated, pricing.TableDate, c.Unknown)
+	fmt.Fprintf(w, "\n## Cost\n\n%s in all: %s reported by their provider, %d estimated from list prices of %s, %d of unknown cost.\n",
+		c, phrase.Count(c.Reported, "message", "messages"), c.Estimated, pricing.TableDate, c.Unknown)
 	fmt.Fprintf(w, "\n| Pair | Runs | Cost |\n|---|---:|---:|\n")
 	for _, p := range s.CostByPair {
 		fmt.Fprintf(w, "| %s | %d | %s |\n", cell(p.Pair), p.Runs, cell(p.Cost.String()))

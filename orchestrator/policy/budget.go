@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/parleyhq/parley/internal/phrase"
 	"github.com/parleyhq/parley/transcripts"
 )
 
@@ -20,7 +21,7 @@ func (p MaxMessages) Check(msgs []transcripts.Message) Verdict {
 	v := Verdict{Progress: []Progress{{Policy: "max_messages", Label: "messages", Count: n, Limit: p.N}}}
 	if n >= p.N {
 		v.Stop, v.Policy = true, "max_messages"
-		v.Reason = fmt.Sprintf("the conversation reached its limit of %d messages", p.N)
+		v.Reason = "the conversation reached its limit of " + phrase.Count(p.N, "message", "messages")
 	}
 	return v
 }

@@ -53,14 +53,15 @@ func init() {
 		} else if err := StrictDecode(n, &c); err != nil {
 			return nil, err
 		}
+		var probs problems
 		if c.Token == "" {
-			return nil, lineErr(n, "end_token.token must not be empty")
+			probs.add(n, "end_token.token must not be empty")
 		}
 		if !slices.Contains([]string{MatchContains, MatchBare, MatchLine}, c.Match) {
-			return nil, lineErr(n, fmt.Sprintf("end_token.match is %q; use contains, bare or line", c.Match))
+			probs.add(n, fmt.Sprintf("end_token.match is %q; use contains, bare or line", c.Match))
 		}
 		if c.Exchanges < 0 || c.Messages < 0 {
-			return nil, lineErr(n, "end_token counts must not be negative")
+			probs.add(n, "end_token counts must not be negative")
 		}
 		// A count written as 0 would silently mean the default, 2 exchanges.
 		for _, f := range []struct {
@@ -68,11 +69,14 @@ func init() {
 			v    int
 		}{{"exchanges", c.Exchanges}, {"messages", c.Messages}} {
 			if at := fieldNode(n, f.name); at != n && f.v == 0 {
-				return nil, lineErr(at, fmt.Sprintf("end_token.%s is 0, which counts nothing; give 1 or more (messages: 1 stops at the first message that uses the token), or leave it out for exchanges: 2", f.name))
+				probs.add(at, fmt.Sprintf("end_token.%s is 0, which counts nothing; give 1 or more (messages: 1 stops at the first message that uses the token), or leave it out for exchanges: 2", f.name))
 			}
 		}
 		if c.Exchanges > 0 && c.Messages > 0 {
-			return nil, lineErr(n, "end_token takes exchanges or messages, not both")
+			probs.add(n, "end_token takes exchanges or messages, not both")
+		}
+		if err := probs.err(); err != nil {
+			return nil, err
 		}
 		if c.Exchanges == 0 && c.Messages == 0 {
 			c.Exchanges = 2
@@ -242,6 +246,15 @@ func lineErr(n *yaml.Node, msg string) error {
 	return fmt.Errorf("line %d: %s", n.Line, msg)
 }
 
+// problems collects what is wrong with one rule's settings, each at its
+// line, so that all of them are reported at once.
+type problems []error
+
+func (p *problems) add(n *yaml.Node, msg string) { *p = append(*p, lineErr(n, msg)) }
+
+// err is every problem (Errors lists them), or nil.
+func (p problems) err() error { return errors.Join(p...) }
+
 // StrictDecode decodes a mapping node into the struct out points to,
 // rejecting keys the struct does not name, with their line.
 func StrictDecode(n *yaml.Node, out any) error {
@@ -309,11 +322,15 @@ func init() {
 		} else if err := StrictDecode(n, &c); err != nil {
 			return nil, err
 		}
+		var probs problems
 		if c.Limit < 1 {
-			return nil, lineErr(fieldNode(n, "limit"), "max_tokens needs a limit: a whole number of at least 1, as in max_tokens: 200000 or {limit: 200000, count: total}")
+			probs.add(fieldNode(n, "limit"), "max_tokens needs a limit: a whole number of at least 1, as in max_tokens: 200000 or {limit: 200000, count: total}")
 		}
 		if c.Count != CountCompletion && c.Count != CountTotal {
-			return nil, lineErr(fieldNode(n, "count"), fmt.Sprintf("max_tokens.count is %q; use completion or total", c.Count))
+			probs.add(fieldNode(n, "count"), fmt.Sprintf("max_tokens.count is %q; use completion or total", c.Count))
+		}
+		if err := probs.err(); err != nil {
+			return nil, err
 		}
 		return &MaxTokens{N: c.Limit, Count: c.Count}, nil
 	})
@@ -330,21 +347,30 @@ func init() {
 		if err := StrictDecode(n, &c); err != nil {
 			return nil, err
 		}
-		switch {
-		case c.Threshold <= 0 || c.Threshold > 1:
-			return nil, lineErr(fieldNode(n, "threshold"), "repetition.threshold must be above 0 and at most 1, such as 0.85")
-		case c.Window < 1:
-			return nil, lineErr(fieldNode(n, "window"), "repetition.window must be at least 1")
-		case c.Speaker != "any" && c.Speaker != "same":
-			return nil, lineErr(fieldNode(n, "speaker"), fmt.Sprintf("repetition.speaker is %q; use any or same", c.Speaker))
-		case c.Count < 1:
-			return nil, lineErr(fieldNode(n, "count"), "repetition.count must be at least 1")
-		case c.Within < 0 || (c.Within > 0 && c.Within < c.Count):
-			return nil, lineErr(fieldNode(n, "within"), "repetition.within must be 0 (in a row) or at least count")
-		case c.Shingle < 1 || c.Shingle > 8:
-			return nil, lineErr(fieldNode(n, "shingle"), "repetition.shingle must be between 1 and 8 words")
-		case c.Block < 0:
-			return nil, lineErr(fieldNode(n, "block"), "repetition.block must not be negative (0 turns the overlap off)")
+		var probs problems
+		if c.Threshold <= 0 || c.Threshold > 1 {
+			probs.add(fieldNode(n, "threshold"), "repetition.threshold must be above 0 and at most 1, such as 0.85")
+		}
+		if c.Window < 1 {
+			probs.add(fieldNode(n, "window"), "repetition.window must be at least 1")
+		}
+		if c.Speaker != "any" && c.Speaker != "same" {
+			probs.add(fieldNode(n, "speaker"), fmt.Sprintf("repetition.speaker is %q; use any or same", c.Speaker))
+		}
+		if c.Count < 1 {
+			probs.add(fieldNode(n, "count"), "repetition.count must be at least 1")
+		}
+		if c.Within < 0 || (c.Within > 0 && c.Within < c.Count) {
+			probs.add(fieldNode(n, "within"), "repetition.within must be 0 (in a row) or at least count")
+		}
+		if c.Shingle < 1 || c.Shingle > 8 {
+			probs.add(fieldNode(n, "shingle"), "repetition.shingle must be between 1 and 8 words")
+		}
+		if c.Block < 0 {
+			probs.add(fieldNode(n, "block"), "repetition.block must not be negative (0 turns the overlap off)")
+		}
+		if err := probs.err(); err != nil {
+			return nil, err
 		}
 		block := c.Block
 		if block == 0 {
@@ -362,13 +388,18 @@ func init() {
 		if err := StrictDecode(n, &c); err != nil {
 			return nil, err
 		}
-		switch {
-		case c.Count < 1:
-			return nil, lineErr(fieldNode(n, "count"), "stagnation.count must be at least 1")
-		case c.Novelty <= 0 || c.Novelty > 1:
-			return nil, lineErr(fieldNode(n, "novelty"), "stagnation.novelty must be above 0 and at most 1, such as 0.15")
-		case c.NewWords < 1:
-			return nil, lineErr(fieldNode(n, "new_words"), "stagnation.new_words must be at least 1")
+		var probs problems
+		if c.Count < 1 {
+			probs.add(fieldNode(n, "count"), "stagnation.count must be at least 1")
+		}
+		if c.Novelty <= 0 || c.Novelty > 1 {
+			probs.add(fieldNode(n, "novelty"), "stagnation.novelty must be above 0 and at most 1, such as 0.15")
+		}
+		if c.NewWords < 1 {
+			probs.add(fieldNode(n, "new_words"), "stagnation.new_words must be at least 1")
+		}
+		if err := probs.err(); err != nil {
+			return nil, err
 		}
 		return &Stagnation{Count: c.Count, Novelty: c.Novelty, NewWords: c.NewWords}, nil
 	})
@@ -386,13 +417,18 @@ func init() {
 		if err := StrictDecode(n, &c); err != nil {
 			return nil, err
 		}
-		switch {
-		case c.Threshold < 0 || c.Threshold >= 1:
-			return nil, lineErr(fieldNode(n, "threshold"), "loop.threshold is a chance between 0 and 1, such as 0.6")
-		case c.Count < 0:
-			return nil, lineErr(fieldNode(n, "count"), "loop.count must be at least 1")
-		case c.Within != 0 && c.Within < max(c.Count, 1):
-			return nil, lineErr(fieldNode(n, "within"), "loop.within must be at least loop.count")
+		var probs problems
+		if c.Threshold < 0 || c.Threshold >= 1 {
+			probs.add(fieldNode(n, "threshold"), "loop.threshold is a chance between 0 and 1, such as 0.6")
+		}
+		if c.Count < 0 {
+			probs.add(fieldNode(n, "count"), "loop.count must be at least 1")
+		}
+		if c.Within != 0 && c.Within < max(c.Count, 1) {
+			probs.add(fieldNode(n, "within"), "loop.within must be at least loop.count")
+		}
+		if err := probs.err(); err != nil {
+			return nil, err
 		}
 		p := &Loop{Threshold: c.Threshold, Count: c.Count, Within: c.Within, Token: c.Token}
 		if c.Model != "" {
@@ -465,15 +501,21 @@ func init() {
 		if err := StrictDecode(n, &c); err != nil {
 			return nil, err
 		}
-		switch {
-		case c.Model == "":
-			return nil, lineErr(n, "judge needs a model:, the moderator model to ask")
-		case c.Provider == "" && c.BaseURL == "":
-			return nil, lineErr(n, "judge needs a provider: or a base_url:, as an agent does")
-		case c.Every < 0:
-			return nil, lineErr(fieldNode(n, "every"), "judge.every must be at least 1")
-		case c.Window < 0:
-			return nil, lineErr(fieldNode(n, "window"), "judge.window must be at least 1")
+		var probs problems
+		if c.Model == "" {
+			probs.add(n, "judge needs a model:, the moderator model to ask")
+		}
+		if c.Provider == "" && c.BaseURL == "" {
+			probs.add(n, "judge needs a provider: or a base_url:, as an agent does")
+		}
+		if c.Every < 0 {
+			probs.add(fieldNode(n, "every"), "judge.every must be at least 1")
+		}
+		if c.Window < 0 {
+			probs.add(fieldNode(n, "window"), "judge.window must be at least 1")
+		}
+		if err := probs.err(); err != nil {
+			return nil, err
 		}
 		return NewJudge(c), nil
 	})

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"github.com/parleyhq/parley/internal/phrase"
 	"github.com/parleyhq/parley/transcripts"
 )
 
@@ -346,7 +347,7 @@ func (p *Refusal) Check(msgs []transcripts.Message) Verdict {
 	if p.Total > 0 {
 		if last.total >= p.Total && !v.Stop {
 			v.Stop, v.Policy = true, "refusal"
-			v.Reason = fmt.Sprintf("%d messages were refusals (the last, message %d: %q)", last.total, last.last+1, excerpt(msgs[idx[last.last]].Content))
+			v.Reason = fmt.Sprintf("%s (the last, message %d: %q)", phrase.Count(last.total, "message was a refusal", "messages were refusals"), last.last+1, excerpt(msgs[idx[last.last]].Content))
 		}
 		v.Progress = append(v.Progress, Progress{Policy: "refusal", Label: "refusals", Count: min(last.total, p.Total), Limit: p.Total})
 	}

@@ -383,6 +383,42 @@ func TestParseErrors(t *testing.T) {
 	}
 }
 
+// Every problem of a rule's settings is named, each at its line, not
+// only the first.
+func TestEveryProblemOfARuleIsNamed(t *testing.T) {
+	cases := []struct {
+		name, yaml string
+		want       []string
+	}{
+		{"repetition", "repetition: {window: 0, count: -1}\n", []string{
+			"line 1: repetition.window must be at least 1", "line 1: repetition.count must be at least 1"}},
+		{"repetition, a field a line", "repetition:\n  threshold: 2\n  window: 0\n  speaker: other\n  count: -1\n  shingle: 9\n  block: -1\n", []string{
+			"line 2: repetition.threshold", "line 3: repetition.window", `line 4: repetition.speaker is "other"`,
+			"line 5: repetition.count", "line 6: repetition.shingle", "line 7: repetition.block"}},
+		{"stagnation", "stagnation: {count: 0, novelty: 2, new_words: 0}\n", []string{
+			"stagnation.count must be at least 1", "stagnation.novelty must be above 0", "stagnation.new_words must be at least 1"}},
+		{"loop", "loop: {threshold: 1.5, count: -1}\n", []string{"loop.threshold is a chance", "loop.count must be at least 1"}},
+		{"max_tokens", "max_tokens: {limit: 0, count: prompt}\n", []string{"max_tokens needs a limit", `max_tokens.count is "prompt"`}},
+		{"judge", "judge: {every: -1}\n", []string{"judge needs a model", "judge needs a provider: or a base_url:", "judge.every must be at least 1"}},
+		{"end_token", "end_token: {token: '', match: whole, exchanges: 2, messages: 1}\n", []string{
+			"end_token.token must not be empty", `end_token.match is "whole"`, "end_token takes exchanges or messages, not both"}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			_, err := ParseYAML([]byte(c.yaml))
+			errs := Errors(err)
+			if len(errs) != len(c.want) {
+				t.Fatalf("%d problems, want %d:\n%v", len(errs), len(c.want), err)
+			}
+			for i, w := range c.want {
+				if !strings.Contains(errs[i].Error(), w) {
+					t.Errorf("problem %d = %q, want one containing %q", i+1, errs[i], w)
+				}
+			}
+		})
+	}
+}
+
 func TestNamesListsEveryRule(t *testing.T) {
 	want := []string{"all", "any", "end_token", "judge", "loop", "max_cost", "max_duration", "max_messages", "max_tokens", "min_messages", "refusal", "repetition", "stagnation", "stop_pattern"}
 	if got := Names(); !reflect.DeepEqual(got, want) {

@@ -18,6 +18,7 @@ import (
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 
+	"github.com/parleyhq/parley/internal/phrase"
 	"github.com/parleyhq/parley/orchestrator"
 	"github.com/parleyhq/parley/orchestrator/batch"
 	"github.com/parleyhq/parley/transcripts"
@@ -211,7 +212,7 @@ func (w *Worker) handle(ctx context.Context, cons jetstream.Consumer, msg jetstr
 		return msg.NakWithDelay(time.Second)
 	}
 	if resumed >= 0 {
-		w.logf("%s started (delivery %d), resuming after %d messages", m.Job.ID, meta.NumDelivered, resumed)
+		w.logf("%s started (delivery %d), resuming after %s", m.Job.ID, meta.NumDelivered, phrase.Count(resumed, "message", "messages"))
 	} else {
 		w.logf("%s started (delivery %d)", m.Job.ID, meta.NumDelivered)
 	}
@@ -248,7 +249,7 @@ func (w *Worker) handle(ctx context.Context, cons jetstream.Consumer, msg jetstr
 		if err := up.upload(bg, true); err != nil {
 			w.logf("%s: uploading the interrupted transcript: %v", m.Job.ID, err)
 		}
-		w.logf("%s interrupted after %d messages; handed back to the queue", m.Job.ID, res.Messages)
+		w.logf("%s interrupted after %s; handed back to the queue", m.Job.ID, phrase.Count(res.Messages, "message", "messages"))
 		return msg.Nak()
 	}
 	if runErr != nil && res.JSONL == "" && res.Error == "" {
@@ -331,7 +332,7 @@ func (w *Worker) store(ctx context.Context, msg jetstream.Msg, key string, rec R
 	_, err = w.Queue.results.Create(ctx, key, data)
 	switch {
 	case err == nil:
-		w.logf("%s %s after %d messages (%s)", rec.ID, rec.State, rec.Messages, describeStop(rec.Result))
+		w.logf("%s %s after %s (%s)", rec.ID, rec.State, phrase.Count(rec.Messages, "message", "messages"), describeStop(rec.Result))
 	case errors.Is(err, jetstream.ErrKeyExists) || isWrongLastSequence(err):
 		w.logf("%s: another worker stored its result first; dropping this copy", rec.ID)
 		for _, name := range uploaded {

@@ -1,0 +1,37 @@
+// Package phrase writes counts and waits the way parley's sentences say them:
+// "1 message", "3 messages", "10ms", "1.5s", "12s".
+package phrase
+
+import (
+	"strconv"
+	"time"
+)
+
+// Count writes n and the noun it counts, singular for one: Count(1,
+// "message", "messages") is "1 message".
+func Count(n int, one, many string) string {
+	return strconv.Itoa(n) + " " + Noun(n, one, many)
+}
+
+// Noun is one for n of 1, many otherwise.
+func Noun(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
+}
+
+// Wait writes a wait as a person reads it, never as 0s unless it is none:
+// whole milliseconds under a second, tenths of a second under ten, whole
+// seconds beyond.
+func Wait(d time.Duration) string {
+	switch {
+	case d <= 0:
+		return "0s"
+	case d < time.Second:
+		return max(d.Round(time.Millisecond), time.Millisecond).String()
+	case d < 10*time.Second:
+		return d.Round(100 * time.Millisecond).String()
+	}
+	return d.Round(time.Second).String()
+}
