@@ -620,7 +620,7 @@ func TestQueueURLCredentialsAreNeverShown(t *testing.T) {
 	code, out, errOut = parley(t, "batch", scenario, "-n", "1", "--queue", withCreds, "--out", filepath.Join(dir, "batch"))
 	cancel()
 	<-stopped
-	if code != exitOK || !strings.Contains(out, "1 conversations on "+shown) {
+	if code != exitOK || !strings.Contains(out, "1 conversation on "+shown) {
 		t.Errorf("batch --queue: exit %d, want its first line to name %s\n%s%s", code, shown, out, errOut)
 	}
 	if !strings.Contains(werr.String(), "w pulling from "+shown) {
