@@ -53,6 +53,9 @@ func dialQueue(ctx context.Context, url, dir, listen, name string, say func(stri
 			return nil, nil, "", fmt.Errorf("--queue %q is neither a NATS URL such as nats://HOST:4222 nor %q", agents.RedactURL(url), embeddedQueue)
 		}
 		nc, q, err := queue.Dial(ctx, url, name, say)
+		if ue, ok := errors.AsType[*queue.UnreachableError](err); ok {
+			ue.Hint = "use --queue embedded for a queue inside this process"
+		}
 		if err != nil {
 			return nil, nil, "", err
 		}
@@ -368,6 +371,9 @@ scenarios.`,
 				logMu.Unlock()
 			}
 			_, q, err := queue.Dial(cmd.Context(), url, "parley worker "+name, logLine)
+			if ue, ok := errors.AsType[*queue.UnreachableError](err); ok {
+				ue.Hint = "point the worker at a batch that serves its own queue (parley batch --queue embedded --queue-listen HOST:PORT)"
+			}
 			if err != nil {
 				return failureErr(err)
 			}

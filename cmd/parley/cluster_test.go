@@ -422,6 +422,29 @@ func TestABatchThatNeverReachedItsQueueLeavesNothing(t *testing.T) {
 	}
 }
 
+// A queue that does not answer: each command says what it could do
+// instead, and only what it can.
+func TestAnUnreachableQueueSaysWhatTheCommandCanDo(t *testing.T) {
+	dir := t.TempDir()
+	scenario := filepath.Join(dir, "s.yaml")
+	os.WriteFile(scenario, []byte("agents:\n  - {name: A, type: scripted, lines: [a]}\n  - {name: B, type: scripted, lines: [b]}\n"), 0o600)
+	for _, c := range []struct {
+		name      string
+		args      []string
+		want, not string
+	}{
+		{"batch", []string{"batch", scenario, "-n", "1", "--queue", "nats://127.0.0.1:1", "--out", filepath.Join(dir, "b")}, "or use --queue embedded for a queue inside this process", "point the worker"},
+		{"worker", []string{"worker", "--queue", "nats://127.0.0.1:1"}, "or point the worker at a batch that serves its own queue (parley batch --queue embedded --queue-listen HOST:PORT)", "queue inside this process"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			code, _, errOut := parley(t, c.args...)
+			if code != exitFailure || !strings.Contains(errOut, "cannot reach the queue at nats://127.0.0.1:1") || !strings.Contains(errOut, "start one with nats-server -js, "+c.want) || strings.Contains(errOut, c.not) {
+				t.Errorf("exit %d, stderr %q; want exit %d and %q", code, errOut, exitFailure, c.want)
+			}
+		})
+	}
+}
+
 // An embedded-queue batch interrupted and then resumed: the summary after
 // the interruption counts the conversations the workers held as handed to
 // workers, not as not started; the one after the resume times both

@@ -78,6 +78,22 @@ func (e *Embedded) Shutdown() {
 	e.srv.WaitForShutdown()
 }
 
+// UnreachableError is Dial's when no queue answers at the URL (shown with
+// its secrets hidden). Its sentence says how to start one; each command
+// adds what else it can do (Hint).
+type UnreachableError struct {
+	URL, Reason string
+	Hint        string // what the command could do instead, or ""
+}
+
+func (e *UnreachableError) Error() string {
+	s := fmt.Sprintf("cannot reach the queue at %s: %s; start one with nats-server -js", e.URL, e.Reason)
+	if e.Hint != "" {
+		s += ", or " + e.Hint
+	}
+	return s
+}
+
 // Dial connects to the NATS server at url and opens parley's queue on it.
 // Its sentences name the server without the user, password or token the
 // URL holds.
@@ -103,7 +119,7 @@ func Dial(ctx context.Context, url, name string, say func(string)) (*nats.Conn, 
 	if err != nil {
 		// The client's error may quote the URL (a port it cannot read).
 		reason := agents.RedactSecrets(err.Error(), agents.URLSecrets(url)...)
-		return nil, nil, fmt.Errorf("cannot reach the queue at %s: %s (start one with nats-server -js, or use --queue embedded)", shown, reason)
+		return nil, nil, &UnreachableError{URL: shown, Reason: reason}
 	}
 	q, err := OpenConn(ctx, nc)
 	if err != nil {
