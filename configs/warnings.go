@@ -24,7 +24,38 @@ func (s *Scenario) Warnings() []string {
 		}
 		out = append(out, e.Error())
 	}
+	if !policy.Bounded(p) && s.endless() {
+		line := s.lines["termination"]
+		out = append(out, (&Error{File: s.Path, Line: line, Msg: "termination: no rule ends the run on its own (max_messages, max_duration, max_tokens or max_cost, under any: or beside the other rules), and two models left alone rarely stop: the run goes on, at the providers' expense, until it is stopped by hand; add max_messages: 1000, as the default set has, or another limit"}).Error())
+	}
 	return out
+}
+
+// endless reports whether nothing but the policy would end a run of the
+// scenario: every agent answers for as long as it is asked (a model's
+// endpoint, or a person), and one is a model. A scripted or replayed
+// side ends the run when its lines run out.
+func (s *Scenario) endless() bool {
+	var types []string
+	for _, a := range s.Agents {
+		types = append(types, a.Type)
+	}
+	if s.Roster != nil {
+		for i := range s.Roster.Agents {
+			types = append(types, s.Roster.Merged(i).Type)
+		}
+	}
+	model := false
+	for _, t := range types {
+		switch t {
+		case "", TypeOpenAI:
+			model = true
+		case TypeHuman:
+		default:
+			return false
+		}
+	}
+	return model
 }
 
 // ruleLine is the line of the first rule named rule with value n in a

@@ -297,3 +297,35 @@ func TestSentencesFitWhatCanBeDone(t *testing.T) {
 		}
 	})
 }
+
+// A scenario whose termination no budget bounds is warned of, when its
+// agents would answer for ever: two models rarely stop on their own.
+func TestATerminationThatBoundsNothingIsWarnedOf(t *testing.T) {
+	models := "agents:\n  - {name: A, provider: ollama, model: m}\n  - {name: B, provider: ollama, model: m}\n"
+	scripted := "agents:\n  - {name: A, type: scripted, lines: [a]}\n  - {name: B, type: scripted, lines: [b]}\n"
+	const warning = "termination: no rule ends the run on its own"
+	for _, c := range []struct {
+		name, yaml string
+		warned     bool
+	}{
+		{"an empty termination", models + "termination: {}\n", true},
+		{"an empty list", models + "termination: []\n", true},
+		{"rules that read the conversation only", models + "termination:\n  any: [loop: {}, repetition: {}]\n", true},
+		{"a guard alone", models + "termination:\n  any: [min_messages: 5]\n", true},
+		{"a budget under all: beside a loop rule", models + "termination:\n  all: [max_messages: 10, loop: {}]\n", true},
+		{"the default set", models, false},
+		{"a budget", models + "termination:\n  any: [loop: {}, max_messages: 200]\n", false},
+		{"scripted sides, which run out", scripted + "termination: {}\n", false},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			sc := writeFile(t, t.TempDir(), "s.yaml", c.yaml)
+			code, out, errOut := parley(t, "validate", "--offline", sc)
+			if code != exitOK {
+				t.Fatalf("exit %d\n%s%s", code, out, errOut)
+			}
+			if got := strings.Contains(errOut, "parley: warning: "+sc+":"); got != c.warned || c.warned && !strings.Contains(errOut, warning) {
+				t.Errorf("warned %v, want %v:\n%s", got, c.warned, errOut)
+			}
+		})
+	}
+}
