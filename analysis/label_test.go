@@ -148,15 +148,7 @@ func TestABadLabelNamesEachProblem(t *testing.T) {
 			if err == nil {
 				t.Fatal("accepted")
 			}
-			got := strings.Split(err.Error(), "\n")
-			if len(got) != len(c.want) {
-				t.Fatalf("%d problems, want %d:\n%v", len(got), len(c.want), err)
-			}
-			for i, w := range c.want {
-				if !strings.HasPrefix(got[i], w) {
-					t.Errorf("problem %d:\n got %s\nwant %s…", i+1, got[i], w)
-				}
-			}
+			problemsAre(t, err, c.want)
 		})
 	}
 }
@@ -195,15 +187,21 @@ func TestALabelBeyondItsTranscriptIsNamed(t *testing.T) {
 			if err == nil {
 				t.Fatal("accepted")
 			}
-			got := strings.Split(err.Error(), "\n")
-			if len(got) != len(c.want) {
-				t.Fatalf("%d problems, want %d:\n%v", len(got), len(c.want), err)
-			}
-			for i, w := range c.want {
-				if !strings.HasPrefix(got[i], w) {
-					t.Errorf("problem %d:\n got %s\nwant %s…", i+1, got[i], w)
-				}
-			}
+			problemsAre(t, err, c.want)
 		})
+	}
+}
+
+// problemsAre holds err's sentences, one a line, to begin as want's do.
+func problemsAre(t *testing.T, err error, want []string) {
+	t.Helper()
+	got := strings.Split(err.Error(), "\n")
+	if len(got) != len(want) {
+		t.Fatalf("%d problems, want %d:\n%v", len(got), len(want), err)
+	}
+	for i, w := range want {
+		if !strings.HasPrefix(got[i], w) {
+			t.Errorf("problem %d:\n got %s\nwant %s…", i+1, got[i], w)
+		}
 	}
 }

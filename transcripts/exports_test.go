@@ -10,7 +10,6 @@ import (
 // export, and that model APIs' requests and responses hold, each in a
 // shape of its own, as the messages they show.
 func TestExportsOfChatProductsAndAPIs(t *testing.T) {
-	type msg struct{ speaker, content string }
 	chatGPTNode := func(id, parent, role, text string, children ...string) string {
 		kids := `[]`
 		if len(children) > 0 {
@@ -42,71 +41,71 @@ func TestExportsOfChatProductsAndAPIs(t *testing.T) {
 	cases := []struct {
 		name, in string
 		title    string
-		want     []msg
+		want     []said
 		system   string
 	}{
 		{
 			name:  "ChatGPT's conversations.json: the branch its current node ends",
 			in:    chatGPT,
 			title: "Whale chat",
-			want:  []msg{{"user", "Tell me about whales."}, {"assistant", "Whales are marine mammals."}, {"user", "How big do they get?"}, {"assistant", "Blue whales reach 30 m."}},
+			want:  []said{{"user", "Tell me about whales."}, {"assistant", "Whales are marine mammals."}, {"user", "How big do they get?"}, {"assistant", "Blue whales reach 30 m."}},
 		},
 		{
 			name:  "ChatGPT's export without a current node: the latest replies",
 			in:    strings.Replace(chatGPT, `,"current_node":"a2"`, ``, 1),
 			title: "Whale chat",
-			want:  []msg{{"user", "Tell me about whales."}, {"assistant", "Whales are marine mammals."}, {"user", "How big do they get?"}, {"assistant", "Blue whales reach 30 m."}},
+			want:  []said{{"user", "Tell me about whales."}, {"assistant", "Whales are marine mammals."}, {"user", "How big do they get?"}, {"assistant", "Blue whales reach 30 m."}},
 		},
 		{
 			name:   "Gemini's contents and parts, a thought left out",
 			in:     `{"systemInstruction":{"parts":[{"text":"You are a poet."}]},"contents":[{"role":"user","parts":[{"text":"Write about the sea."}]},{"role":"model","parts":[{"text":"planning…","thought":true},{"text":"The sea is wide."}]},{"role":"user","parts":[{"text":"More."}]},{"role":"model","parts":[{"text":"Waves upon waves."}]}]}`,
-			want:   []msg{{"user", "Write about the sea."}, {"model", "The sea is wide."}, {"user", "More."}, {"model", "Waves upon waves."}},
+			want:   []said{{"user", "Write about the sea."}, {"model", "The sea is wide."}, {"user", "More."}, {"model", "Waves upon waves."}},
 			system: "You are a poet.",
 		},
 		{
 			name:   "Google AI Studio's chunks, thoughts left out",
 			in:     `{"systemInstruction":{"text":"You are a poet."},"chunkedPrompt":{"chunks":[{"text":"Write about the sea.","role":"user"},{"text":"thinking…","role":"model","isThought":true},{"text":"The sea is wide.","role":"model"},{"text":"More.","role":"user"},{"text":"Waves upon waves.","role":"model"}]}}`,
-			want:   []msg{{"user", "Write about the sea."}, {"model", "The sea is wide."}, {"user", "More."}, {"model", "Waves upon waves."}},
+			want:   []said{{"user", "Write about the sea."}, {"model", "The sea is wide."}, {"user", "More."}, {"model", "Waves upon waves."}},
 			system: "You are a poet.",
 		},
 		{
 			name:   "Anthropic's Messages API: the system prompt beside the messages",
 			in:     `{"model":"claude","system":[{"type":"text","text":"You are a poet."}],"messages":[{"role":"user","content":"Write about the sea."},{"role":"assistant","content":[{"type":"text","text":"The sea is wide."}]}]}`,
-			want:   []msg{{"user", "Write about the sea."}, {"assistant", "The sea is wide."}},
+			want:   []said{{"user", "Write about the sea."}, {"assistant", "The sea is wide."}},
 			system: "You are a poet.",
 		},
 		{
 			name:   "the Responses API: instructions, input and output",
 			in:     `{"instructions":"You are a poet.","input":[{"role":"user","content":"Write about the sea."},{"role":"assistant","content":[{"type":"output_text","text":"The sea is wide."}]},{"role":"user","content":"More."}],"output":[{"type":"reasoning","summary":[]},{"type":"message","role":"assistant","content":[{"type":"output_text","text":"Waves upon waves."}]}]}`,
-			want:   []msg{{"user", "Write about the sea."}, {"assistant", "The sea is wide."}, {"user", "More."}, {"assistant", "Waves upon waves."}},
+			want:   []said{{"user", "Write about the sea."}, {"assistant", "The sea is wide."}, {"user", "More."}, {"assistant", "Waves upon waves."}},
 			system: "You are a poet.",
 		},
 		{
 			name:  "LibreChat's recursive export: each message's latest reply",
 			in:    `{"title":"Sea poem","recursive":true,"messages":[{"sender":"User","text":"Write about the sea.","children":[{"sender":"GPT-4o","text":"The sea is wide.","children":[{"sender":"User","text":"More.","children":[{"sender":"GPT-4o","text":"Waves upon waves.","children":[]}]}]}]}]}`,
 			title: "Sea poem",
-			want:  []msg{{"User", "Write about the sea."}, {"GPT-4o", "The sea is wide."}, {"User", "More."}, {"GPT-4o", "Waves upon waves."}},
+			want:  []said{{"User", "Write about the sea."}, {"GPT-4o", "The sea is wide."}, {"User", "More."}, {"GPT-4o", "Waves upon waves."}},
 		},
 		{
 			name: "Claude.ai's export: a message with no content blocks is its text",
 			in:   `{"name":"Whales","chat_messages":[{"sender":"human","text":"Tell me about whales.","content":[{"type":"text","text":"Tell me about whales."}]},{"sender":"assistant","text":"Marine mammals.","content":[]},{"sender":"human","text":"Thanks","content":[]},{"sender":"assistant","text":"You are welcome.","content":[]}]}`,
-			want: []msg{{"human", "Tell me about whales."}, {"assistant", "Marine mammals."}, {"human", "Thanks"}, {"assistant", "You are welcome."}},
+			want: []said{{"human", "Tell me about whales."}, {"assistant", "Marine mammals."}, {"human", "Thanks"}, {"assistant", "You are welcome."}},
 		},
 		{
 			name:  "JSON that opens with a type field is not parley's JSONL",
 			in:    `{"type":"conversation","title":"Sea talk","messages":[{"role":"user","content":"hi"},{"role":"assistant","content":"hello"}]}`,
 			title: "Sea talk",
-			want:  []msg{{"user", "hi"}, {"assistant", "hello"}},
+			want:  []said{{"user", "hi"}, {"assistant", "hello"}},
 		},
 		{
 			name: "Responses API items, one a line, are messages",
 			in:   `{"type": "message", "role": "user", "content": "hi"}` + "\n" + `{"type": "message", "role": "assistant", "content": [{"type": "output_text", "text": "hello"}]}` + "\n",
-			want: []msg{{"user", "hi"}, {"assistant", "hello"}},
+			want: []said{{"user", "hi"}, {"assistant", "hello"}},
 		},
 		{
 			name: "a list under contents of another shape reads as before",
 			in:   `{"contents":[{"speaker":"A","text":"one"},{"speaker":"B","text":"two"}]}`,
-			want: []msg{{"A", "one"}, {"B", "two"}},
+			want: []said{{"A", "one"}, {"B", "two"}},
 		},
 	}
 	for _, c := range cases {
@@ -119,23 +118,32 @@ func TestExportsOfChatProductsAndAPIs(t *testing.T) {
 				t.Fatalf("%d conversations, want 1", len(ts))
 			}
 			tr := ts[0]
-			var got []msg
-			for _, m := range tr.Messages {
-				got = append(got, msg{m.Speaker, m.Content})
-			}
-			if !reflect.DeepEqual(got, c.want) {
-				t.Errorf("messages:\n got %q\nwant %q", got, c.want)
-			}
-			system := ""
-			if tr.Run != nil {
-				system = tr.Run.System
-			}
-			if system != c.system {
-				t.Errorf("system prompt %q, want %q", system, c.system)
-			}
+			readAs(t, tr, c.want, c.system)
 			if c.title != "" && tr.Title != c.title {
 				t.Errorf("title %q, want %q", tr.Title, c.title)
 			}
 		})
+	}
+}
+
+// said is a message as a reader's test expects it: its speaker and text.
+type said struct{ speaker, content string }
+
+// readAs holds a transcript read to the messages and system prompt want.
+func readAs(t *testing.T, tr *Transcript, want []said, system string) {
+	t.Helper()
+	var got []said
+	for _, m := range tr.Messages {
+		got = append(got, said{m.Speaker, m.Content})
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("messages:\n got %q\nwant %q", got, want)
+	}
+	prompt := ""
+	if tr.Run != nil {
+		prompt = tr.Run.System
+	}
+	if prompt != system {
+		t.Errorf("system prompt %q, want %q", prompt, system)
 	}
 }

@@ -148,48 +148,47 @@ func BenchmarkParseHeaded(b *testing.B) {
 // headings that start a message: models draw the same marks inside their
 // messages (boxes, banners), and those lines stay the message's own.
 func TestHeadedHeadingsInsideMessages(t *testing.T) {
-	type msg struct{ speaker, content string }
 	cases := []struct {
 		name   string
 		in     string
-		want   []msg
+		want   []said
 		system string
 	}{
 		{
 			name: "a box drawn with ### is the message's",
 			in:   "### A ###\nhi\n### B ###\n### ### ###\n#       #\n### ### ###\nhere is your box\n### A ###\nnice\n",
-			want: []msg{{"A", "hi"}, {"B", "### ### ###\n#       #\n### ### ###\nhere is your box"}, {"A", "nice"}},
+			want: []said{{"A", "hi"}, {"B", "### ### ###\n#       #\n### ### ###\nhere is your box"}, {"A", "nice"}},
 		},
 		{
 			name: "a banner heard once, after both sides spoke twice, is the message's",
 			in:   "### A ###\none\n### B ###\ntwo\n### A ###\nthree\n### B ###\n### SYSTEM ALERT ###\nreality buffer overflow\n### A ###\nfour\n",
-			want: []msg{{"A", "one"}, {"B", "two"}, {"A", "three"}, {"B", "### SYSTEM ALERT ###\nreality buffer overflow"}, {"A", "four"}},
+			want: []said{{"A", "one"}, {"B", "two"}, {"A", "three"}, {"B", "### SYSTEM ALERT ###\nreality buffer overflow"}, {"A", "four"}},
 		},
 		{
 			name: "a short conversation keeps every heading",
 			in:   "### A ###\none\n### B ###\ntwo\n### A ###\nthree\n",
-			want: []msg{{"A", "one"}, {"B", "two"}, {"A", "three"}},
+			want: []said{{"A", "one"}, {"B", "two"}, {"A", "three"}},
 		},
 		{
 			name: "a third speaker who speaks twice is a speaker",
 			in:   "### A ###\n1\n### B ###\n2\n### C ###\n3\n### A ###\n4\n### B ###\n5\n### C ###\n6\n",
-			want: []msg{{"A", "1"}, {"B", "2"}, {"C", "3"}, {"A", "4"}, {"B", "5"}, {"C", "6"}},
+			want: []said{{"A", "1"}, {"B", "2"}, {"C", "3"}, {"A", "4"}, {"B", "5"}, {"C", "6"}},
 		},
 		{
 			name:   "a System heading before every message is the system prompt",
 			in:     "### System ###\nYou are two AIs.\n### A ###\none\n### B ###\ntwo\n### A ###\nthree\n### B ###\nfour\n",
-			want:   []msg{{"A", "one"}, {"B", "two"}, {"A", "three"}, {"B", "four"}},
+			want:   []said{{"A", "one"}, {"B", "two"}, {"A", "three"}, {"B", "four"}},
 			system: "You are two AIs.",
 		},
 		{
 			name: "a Moderator heading is a moderator's note",
 			in:   "### A ###\none\n### B ###\ntwo\n### Moderator ###\nwrap up\n### A ###\nthree\n### B ###\nfour\n",
-			want: []msg{{"A", "one"}, {"B", "two"}, {ModeratorSpeaker, "wrap up"}, {"A", "three"}, {"B", "four"}},
+			want: []said{{"A", "one"}, {"B", "two"}, {ModeratorSpeaker, "wrap up"}, {"A", "three"}, {"B", "four"}},
 		},
 		{
 			name: "a one-off heading before the speakers' first is kept",
 			in:   "### Opening ###\nBegin.\n### A ###\none\n### B ###\ntwo\n### A ###\nthree\n### B ###\nfour\n",
-			want: []msg{{"Opening", "Begin."}, {"A", "one"}, {"B", "two"}, {"A", "three"}, {"B", "four"}},
+			want: []said{{"Opening", "Begin."}, {"A", "one"}, {"B", "two"}, {"A", "three"}, {"B", "four"}},
 		},
 	}
 	for _, c := range cases {
@@ -199,20 +198,7 @@ func TestHeadedHeadingsInsideMessages(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			var got []msg
-			for _, m := range tr.Messages {
-				got = append(got, msg{m.Speaker, m.Content})
-			}
-			if !reflect.DeepEqual(got, c.want) {
-				t.Errorf("messages:\n got %q\nwant %q", got, c.want)
-			}
-			system := ""
-			if tr.Run != nil {
-				system = tr.Run.System
-			}
-			if system != c.system {
-				t.Errorf("system prompt %q, want %q", system, c.system)
-			}
+			readAs(t, tr, c.want, c.system)
 		})
 	}
 }

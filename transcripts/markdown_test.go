@@ -5,7 +5,6 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
-	"reflect"
 	"strconv"
 	"strings"
 	"testing"
@@ -493,35 +492,34 @@ func TestMarkdownSavedWithWindowsLineEnds(t *testing.T) {
 // rule, a title that names the speakers otherwise than their headings, a
 // system prompt's block, a third voice that the header's count accounts for.
 func TestMarkdownHeadingsOtherToolsWrite(t *testing.T) {
-	type msg struct{ speaker, content string }
 	block := func(name, text string) string { return "### " + name + "\n\n" + text + "\n\n---\n\n" }
 	cases := []struct {
 		name    string
 		in      string
-		want    []msg
+		want    []said
 		system  string
 		warning string // a warning that must be given, when not ""
 	}{
 		{
 			name: "space after a heading and after a rule",
 			in:   "# Claude ↔ GPT-4o\n\n---\n\n" + block("Claude", "Hello GPT.") + "### GPT-4o \n\nHello Claude.\n\n--- \n\n" + block("Claude", "How are you?") + block("GPT-4o", "Fine."),
-			want: []msg{{"Claude", "Hello GPT."}, {"GPT-4o", "Hello Claude."}, {"Claude", "How are you?"}, {"GPT-4o", "Fine."}},
+			want: []said{{"Claude", "Hello GPT."}, {"GPT-4o", "Hello Claude."}, {"Claude", "How are you?"}, {"GPT-4o", "Fine."}},
 		},
 		{
 			name: "a title that names a speaker otherwise than the headings",
 			in:   "# Claude ↔ GPT\n\n---\n\n" + block("Claude", "Hello GPT.") + block("GPT-4o", "Hello Claude.") + block("Claude", "How are you?") + block("GPT-4o", "Fine."),
-			want: []msg{{"Claude", "Hello GPT."}, {"GPT-4o", "Hello Claude."}, {"Claude", "How are you?"}, {"GPT-4o", "Fine."}},
+			want: []said{{"Claude", "Hello GPT."}, {"GPT-4o", "Hello Claude."}, {"Claude", "How are you?"}, {"GPT-4o", "Fine."}},
 		},
 		{
 			name:   "a system prompt's block first",
 			in:     "# Claude ↔ GPT-4o\n\n---\n\n" + block("System", "You are two AIs.") + block("Claude", "Hello GPT.") + block("GPT-4o", "Hello Claude.") + block("Claude", "Bye."),
-			want:   []msg{{"Claude", "Hello GPT."}, {"GPT-4o", "Hello Claude."}, {"Claude", "Bye."}},
+			want:   []said{{"Claude", "Hello GPT."}, {"GPT-4o", "Hello Claude."}, {"Claude", "Bye."}},
 			system: "You are two AIs.",
 		},
 		{
 			name:    "a third voice the header counts",
 			in:      "# Claude ↔ GPT-4o\n\n**Messages:** 5\n\n---\n\n" + block("Claude", "Hello GPT.") + block("GPT-4o", "Hello Claude.") + block("Human", "Please wrap up.") + block("Claude", "Goodbye.") + block("GPT-4o", "Farewell."),
-			want:    []msg{{"Claude", "Hello GPT."}, {"GPT-4o", "Hello Claude."}, {"Human", "Please wrap up."}, {"Claude", "Goodbye."}, {"GPT-4o", "Farewell."}},
+			want:    []said{{"Claude", "Hello GPT."}, {"GPT-4o", "Hello Claude."}, {"Human", "Please wrap up."}, {"Claude", "Goodbye."}, {"GPT-4o", "Farewell."}},
 			warning: `blocks headed "Human" were read as messages of their own`,
 		},
 		{
@@ -529,7 +527,7 @@ func TestMarkdownHeadingsOtherToolsWrite(t *testing.T) {
 			// reads as a section of the message, as a model's own does.
 			name: "a section after a rule stays in the message",
 			in:   "# Claude ↔ GPT-4o\n\n---\n\n" + block("Claude", "Plan.\n\n---\n\n### Root cause\n\nA stale cache.") + block("GPT-4o", "Agreed.") + block("Claude", "Next.\n\n---\n\n### Steps\n\n1. purge") + block("GPT-4o", "Done."),
-			want: []msg{{"Claude", "Plan.\n\n---\n\n### Root cause\n\nA stale cache."}, {"GPT-4o", "Agreed."}, {"Claude", "Next.\n\n---\n\n### Steps\n\n1. purge"}, {"GPT-4o", "Done."}},
+			want: []said{{"Claude", "Plan.\n\n---\n\n### Root cause\n\nA stale cache."}, {"GPT-4o", "Agreed."}, {"Claude", "Next.\n\n---\n\n### Steps\n\n1. purge"}, {"GPT-4o", "Done."}},
 		},
 	}
 	for _, c := range cases {
@@ -538,20 +536,7 @@ func TestMarkdownHeadingsOtherToolsWrite(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			var got []msg
-			for _, m := range tr.Messages {
-				got = append(got, msg{m.Speaker, m.Content})
-			}
-			if !reflect.DeepEqual(got, c.want) {
-				t.Errorf("messages:\n got %q\nwant %q", got, c.want)
-			}
-			system := ""
-			if tr.Run != nil {
-				system = tr.Run.System
-			}
-			if system != c.system {
-				t.Errorf("system prompt %q, want %q", system, c.system)
-			}
+			readAs(t, tr, c.want, c.system)
 			warned := strings.Join(tr.Warnings, "\n")
 			if c.warning != "" && !strings.Contains(warned, c.warning) {
 				t.Errorf("warnings %q, want one saying %q", tr.Warnings, c.warning)
