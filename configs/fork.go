@@ -3,6 +3,7 @@ package configs
 import (
 	"bytes"
 	"fmt"
+	"github.com/parleyhq/parley/agents"
 	"strings"
 
 	"gopkg.in/yaml.v3"
@@ -63,7 +64,7 @@ func ReplaceAgent(src []byte, seat, spec string) ([]byte, error) {
 	}
 	next.Content = append(next.Content, fields.Content...)
 	if mapValue(next, "model") == nil {
-		return nil, fmt.Errorf("--agent %s=%s names no model", seat, spec)
+		return nil, fmt.Errorf("--agent %s=%s names no model", seat, shownSpec(spec))
 	}
 
 	name := scalar(fields, "name")
@@ -112,7 +113,9 @@ func parseAgentSpec(spec string) (*yaml.Node, error) {
 	if strings.HasPrefix(spec, "{") {
 		var doc yaml.Node
 		if err := yaml.Unmarshal([]byte(spec), &doc); err != nil || len(doc.Content) == 0 || doc.Content[0].Kind != yaml.MappingNode {
-			return nil, fmt.Errorf("%q is not a mapping of agent fields such as {provider: openrouter, model: openai/gpt-5}", spec)
+			// Not quoted: what does not read as YAML cannot be told
+			// apart from the secrets it may hold.
+			return nil, fmt.Errorf("the value is not a mapping of agent fields such as {provider: openrouter, model: openai/gpt-5}")
 		}
 		m := doc.Content[0]
 		var probe Agent
@@ -120,16 +123,16 @@ func parseAgentSpec(spec string) (*yaml.Node, error) {
 		dec.KnownFields(true)
 		if err := dec.Decode(&probe); err != nil {
 			if mm := unknownRe.FindStringSubmatch(err.Error()); mm != nil {
-				return nil, fmt.Errorf("%s: %s", spec, unknownField(mm[2], "Agent"))
+				return nil, fmt.Errorf("%s: %s", shownSpec(spec), unknownField(mm[2], "Agent"))
 			}
-			return nil, fmt.Errorf("%s: %v", spec, strings.TrimPrefix(err.Error(), "yaml: "))
+			return nil, fmt.Errorf("%s: %v", shownSpec(spec), agents.RedactSecrets(strings.TrimPrefix(err.Error(), "yaml: "), specSecrets(spec)...))
 		}
 		clearPositions(m)
 		return m, nil
 	}
 	provider, model, ok := strings.Cut(spec, ":")
 	if !ok || provider == "" || model == "" || strings.Contains(provider, "/") {
-		return nil, fmt.Errorf("%q is neither PROVIDER:MODEL (such as openrouter:openai/gpt-5) nor a mapping such as {base_url: http://127.0.0.1:8080/v1, model: m}", spec)
+		return nil, fmt.Errorf("%q is neither PROVIDER:MODEL (such as openrouter:openai/gpt-5) nor a mapping such as {base_url: http://127.0.0.1:8080/v1, model: m}", shownSpec(spec))
 	}
 	return &yaml.Node{Kind: yaml.MappingNode, Tag: "!!map", Content: []*yaml.Node{
 		str("provider"), str(provider), str("model"), str(model)}}, nil
@@ -178,4 +181,48 @@ func quoteAll(list []string) string {
 		q[i] = fmt.Sprintf("%q", s)
 	}
 	return strings.Join(q, " and ")
+}
+
+// shownSpec is an --agent value as an error shows it: without the secrets
+// it may hold (a header's value, a key, a URL's password or secret query
+// parameter).
+func shownSpec(spec string) string {
+	if LooksLikeKey(spec) {
+		return agents.Redacted // a key given in place of the seat's model
+	}
+	return agents.RedactSecrets(agents.RedactURL(spec), specSecrets(spec)...)
+}
+
+// specSecrets are the secrets an --agent mapping holds: its headers'
+// values, a key pasted in, and what its URLs hide.
+func specSecrets(spec string) []string {
+	var doc yaml.Node
+	if yaml.Unmarshal([]byte(spec), &doc) != nil || len(doc.Content) == 0 {
+		return agents.URLSecrets(spec)
+	}
+	var out []string
+	var walk func(n *yaml.Node, header bool)
+	walk = func(n *yaml.Node, header bool) {
+		switch n.Kind {
+		case yaml.ScalarNode:
+			if header {
+				out = append(out, n.Value)
+			}
+			out = append(out, agents.URLSecrets(n.Value)...)
+		case yaml.MappingNode:
+			for i := 0; i+1 < len(n.Content); i += 2 {
+				k, v := n.Content[i], n.Content[i+1]
+				if isKeyField(k.Value, v) {
+					out = append(out, v.Value)
+				}
+				walk(v, header || k.Value == "headers")
+			}
+		default:
+			for _, c := range n.Content {
+				walk(c, header)
+			}
+		}
+	}
+	walk(doc.Content[0], false)
+	return out
 }

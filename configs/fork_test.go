@@ -37,3 +37,28 @@ first: grok-4
 		t.Errorf("name clash: %v, %+v", err, s)
 	}
 }
+
+// An --agent value refused for a mistake is shown without the secrets it
+// holds.
+func TestAnAgentSpecRefusedHidesItsSecrets(t *testing.T) {
+	const secret = "SECRET4242"
+	src := "agents:\n  - {name: A, provider: ollama, model: m}\n  - {name: B, provider: ollama, model: m}\n  - {name: C, type: scripted, lines: [c]}\n" // C has no model
+	for _, c := range []struct{ name, seat, spec, want string }{
+		{"an unknown field beside a header", "B", "{model: m, headers: {X-Token: " + secret + "}, temprature: 1}", `unknown field "temprature"`},
+		{"a password in a URL and no model", "C", "{base_url: http://u:" + secret + "@10.0.0.1/v1}", "names no model"},
+		{"a secret query parameter and a wrong type", "B", "{base_url: 'http://h/v1?key=" + secret + "', model: m, temperature: hot}", "cannot unmarshal"},
+		{"a key pasted for the variable", "B", "{model: m, api_key_env: sk-live-" + secret + "abc, tempo: 1}", `unknown field "tempo"`},
+		{"no YAML", "B", "{model: m, headers: {X: " + secret, "is not a mapping of agent fields"},
+		{"a key in place of a model", "B", "sk-live-" + secret + "abc", "neither PROVIDER:MODEL"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			_, err := ReplaceAgent([]byte(src), c.seat, c.spec)
+			if err == nil {
+				t.Fatal("accepted")
+			}
+			if !strings.Contains(err.Error(), c.want) || strings.Contains(err.Error(), secret) {
+				t.Errorf("error %q; want it to say %q and never %q", err, c.want, secret)
+			}
+		})
+	}
+}
