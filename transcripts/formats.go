@@ -430,13 +430,44 @@ func fromUTF16(data []byte) []byte {
 	case bytes.HasPrefix(data, []byte{0xFE, 0xFF}):
 		order = binary.BigEndian
 	default:
-		return data
+		// Without a byte order mark, text in UTF-16 that is mostly
+		// Latin script shows as a zero byte beside almost every letter,
+		// on one side of each pair: which side tells the order.
+		if order = utf16Order(data); order == nil {
+			return data
+		}
+		data = append([]byte{0, 0}, data...) // stands for the mark read below
 	}
 	units := make([]uint16, (len(data)-2)/2)
 	for i := range units {
 		units[i] = order.Uint16(data[2+2*i:])
 	}
 	return []byte(string(utf16.Decode(units)))
+}
+
+// utf16Order is the byte order of data when it reads as UTF-16 text
+// without a byte order mark: an even length, and a zero byte on one side
+// of nine pairs in ten or more (letters of Latin script, digits,
+// punctuation and line ends), none on the other side; nil otherwise.
+// Other files hold no zero bytes (text) or hold them anywhere (binary).
+func utf16Order(data []byte) binary.ByteOrder {
+	n := min(len(data), 4096) &^ 1
+	if n < 8 || len(data)%2 != 0 {
+		return nil
+	}
+	even, odd := 0, 0
+	for i := 0; i < n; i += 2 {
+		even += b2i(data[i] == 0)
+		odd += b2i(data[i+1] == 0)
+	}
+	pairs := n / 2
+	switch {
+	case odd*10 >= pairs*9 && even == 0:
+		return binary.LittleEndian
+	case even*10 >= pairs*9 && odd == 0:
+		return binary.BigEndian
+	}
+	return nil
 }
 
 // ReadOne reads a file holding one conversation, in any layout parley

@@ -247,8 +247,8 @@ func TestImport(t *testing.T) {
 	}
 }
 
-// Text saved as UTF-16 with a byte order mark, either way round, reads as
-// the same text saved as UTF-8.
+// Text saved as UTF-16, either way round, with a byte order mark or
+// without, reads as the same text saved as UTF-8.
 func TestImportUTF16(t *testing.T) {
 	want, _, err := Import([]byte(headedSample))
 	if err != nil {
@@ -257,19 +257,25 @@ func TestImportUTF16(t *testing.T) {
 	units := utf16.Encode([]rune(headedSample + "é 名前 🙂"))
 	for name, order := range map[string]binary.AppendByteOrder{"little-endian": binary.LittleEndian, "big-endian": binary.BigEndian} {
 		t.Run(name, func(t *testing.T) {
-			data := order.AppendUint16(nil, 0xFEFF)
-			for _, u := range units {
-				data = order.AppendUint16(data, u)
-			}
-			got, layout, err := Import(data)
-			if err != nil || layout != LayoutHeaded {
-				t.Fatalf("Import: %q, %v", layout, err)
-			}
-			sp, cs := speakersAndContents(got[0])
-			wsp, wcs := speakersAndContents(want[0])
-			wcs[len(wcs)-1] += "\né 名前 🙂"
-			if strings.Join(sp, "|") != strings.Join(wsp, "|") || strings.Join(cs, "|") != strings.Join(wcs, "|") {
-				t.Errorf("read %q %q, want %q %q", sp, cs, wsp, wcs)
+			// With the mark, and without it, as some tools save it.
+			for _, mark := range []bool{true, false} {
+				var data []byte
+				if mark {
+					data = order.AppendUint16(nil, 0xFEFF)
+				}
+				for _, u := range units {
+					data = order.AppendUint16(data, u)
+				}
+				got, layout, err := Import(data)
+				if err != nil || layout != LayoutHeaded {
+					t.Fatalf("Import (mark %v): %q, %v", mark, layout, err)
+				}
+				sp, cs := speakersAndContents(got[0])
+				wsp, wcs := speakersAndContents(want[0])
+				wcs[len(wcs)-1] += "\né 名前 🙂"
+				if strings.Join(sp, "|") != strings.Join(wsp, "|") || strings.Join(cs, "|") != strings.Join(wcs, "|") {
+					t.Errorf("read (mark %v) %q %q, want %q %q", mark, sp, cs, wsp, wcs)
+				}
 			}
 		})
 	}
