@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"sync"
 
 	"github.com/parleyhq/parley/transcripts"
@@ -34,7 +35,7 @@ var ErrNotTranscript = errors.New("skipped: not a conversation in any layout par
 func Load(f File) ([]Item, error) {
 	ts, layout, err := transcripts.ReadAny(f.Path)
 	if err != nil {
-		if errors.Is(err, transcripts.ErrUnknownLayout) && f.Path != f.Root && !exists(LabelPath(f.Path)) {
+		if errors.Is(err, transcripts.ErrUnknownLayout) && !f.Named && !exists(LabelPath(f.Path)) {
 			if tl, _, terr := findTableLabel(f.Path); terr != nil || tl == nil {
 				return nil, fmt.Errorf("%s: %w", f.Path, ErrNotTranscript)
 			}
@@ -75,7 +76,15 @@ func Load(f File) ([]Item, error) {
 // runs on the calling goroutine). A file that cannot be read reaches
 // failed, in order too. Only a few files are held at once, so memory stays
 // flat however many files there are.
+//
+// When the command line gave files more than once (see Gather), failed
+// first hears so, once, with the first such file and a RepeatedFiles
+// error: a note to print, not a failure to count.
 func Each[R any](files []File, work func(Item) R, emit func(R), failed func(File, error)) {
+	if n := Repeats(files); n > 0 {
+		i := slices.IndexFunc(files, func(f File) bool { return f.Repeated })
+		failed(files[i], RepeatedFiles{N: n})
+	}
 	type slot struct {
 		res []R
 		err error

@@ -421,8 +421,9 @@ func printTallies(w io.Writer, folders []string, byFolder map[string]*analysis.T
 
 // unreadFiles says why each file analysis.Each could not read could not be
 // read, and counts them, but for files a directory held that are no
-// conversation at all, which are skipped. A reason is said once: a broken
-// label table fails every transcript it labels with the same one.
+// conversation at all, which are skipped, and files given more than once,
+// which are read once. A reason is said once: a broken label table fails
+// every transcript it labels with the same one.
 type unreadFiles struct {
 	w    io.Writer
 	n    int
@@ -430,7 +431,8 @@ type unreadFiles struct {
 }
 
 func (u *unreadFiles) add(f analysis.File, err error) {
-	if !errors.Is(err, analysis.ErrNotTranscript) {
+	var repeated analysis.RepeatedFiles
+	if !errors.Is(err, analysis.ErrNotTranscript) && !errors.As(err, &repeated) {
 		u.n++
 		err = scenarioNotTranscript(f.Path, err)
 	}
