@@ -62,12 +62,21 @@ model. report.html is one self-contained page: open it from disk.
 				return usageErr(err)
 			}
 			errw := cmd.ErrOrStderr()
+			// The report scores no labels: a faulty one is named and
+			// left out, and its transcript read all the same.
+			type described struct {
+				conv     analysis.Conversation
+				warnings []string
+			}
 			var convs []analysis.Conversation
 			unread := unreadFiles{w: errw}
-			analysis.Each(files, func(it analysis.Item) analysis.Conversation {
-				return analysis.Describe(it, newPolicy)
-			}, func(c analysis.Conversation) {
-				convs = append(convs, c)
+			analysis.EachUnscored(files, func(it analysis.Item) described {
+				return described{analysis.Describe(it, newPolicy), it.Warnings}
+			}, func(d described) {
+				for _, w := range d.warnings {
+					fmt.Fprintln(errw, "parley: warning:", w)
+				}
+				convs = append(convs, d.conv)
 			}, unread.add)
 			if len(convs) == 0 {
 				return failureErr(fmt.Errorf("no conversations could be read in %s; report takes parley Markdown or JSONL, \"### Name ###\" logs, speaker-labelled text, or OpenAI or ShareGPT JSON", strings.Join(args, ", ")))

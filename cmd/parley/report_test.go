@@ -92,3 +92,37 @@ func TestReportUsageErrors(t *testing.T) {
 		})
 	}
 }
+
+// report scores no labels: a transcript whose label is faulty is reported
+// all the same, with one warning naming the file and the label's problem,
+// and the run succeeds.
+func TestReportReadsTranscriptsWithFaultyLabels(t *testing.T) {
+	dir := t.TempDir()
+	labels := map[string]string{
+		"sound":     "stop_after: 4\nstop_by: 6\n",
+		"past":      "stop_after: 200\nstop_by: 210\n",
+		"backwards": "stop_after: 4\nstop_by: 2\n",
+		"misspelt":  "stop_after: 4\nstop_byy: 6\n",
+		"none":      "",
+	}
+	for name, label := range labels {
+		writeCase(t, dir, name, words(8), label)
+	}
+	code, out, errOut := parley(t, "report", "--out", filepath.Join(t.TempDir(), "r"), dir)
+	if code != exitOK || !strings.Contains(out, "5 conversations") {
+		t.Fatalf("exit %d, stdout %q, stderr %q; want all 5 reported", code, out, errOut)
+	}
+	for name := range labels {
+		n := strings.Count(errOut, "parley: warning: "+filepath.Join(dir, name+".md")+": its faulty label is ignored")
+		want := 1
+		if name == "sound" || name == "none" {
+			want = 0
+		}
+		if n != want {
+			t.Errorf("%s: warned %d times, want %d:\n%s", name, n, want, errOut)
+		}
+	}
+	if strings.Contains(errOut, "could not be read") || strings.Count(errOut, "\n") != 3 {
+		t.Errorf("stderr %q; want three warnings, one line each, and nothing unread", errOut)
+	}
+}
