@@ -22,6 +22,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/parleyhq/parley/analysis"
+	"github.com/parleyhq/parley/internal/phrase"
 	"github.com/parleyhq/parley/orchestrator/policy"
 )
 
@@ -239,15 +240,32 @@ func runCheck(cmd *cobra.Command, f checkFlags, args []string) error {
 	default:
 		printTallies(out, folders, byFolder, total)
 	}
+	failed := 0
+	if len(grid) == 0 {
+		failed = total.Failed()
+	}
 	switch {
-	case len(grid) == 0 && total.Failed() > 0:
-		return failureErr(fmt.Errorf("%s failed %s expectations", ofN(total.Failed(), total.Labelled, "labelled transcript", "labelled transcripts"), pick(total.Failed(), "its", "their")))
-	case unread.n > 0:
-		return unread.err()
+	case failed > 0 || unread.n > 0:
+		return failureErr(errors.New(checkFailure(failed, total.Labelled, unread.n)))
 	case judged == 0:
 		return failureErr(errors.New("no transcript could be read"))
 	}
 	return nil
+}
+
+// checkFailure is check's last line when it fails: how many labelled
+// transcripts failed their expectations, and how many files could not be
+// read, whichever there are.
+func checkFailure(failed, labelled, unread int) string {
+	var parts []string
+	if failed > 0 {
+		parts = append(parts, fmt.Sprintf("%d of %s failed %s expectations",
+			failed, phrase.Count(labelled, "labelled transcript", "labelled transcripts"), phrase.Noun(failed, "its", "their")))
+	}
+	if unread > 0 {
+		parts = append(parts, phrase.Count(unread, "file", "files")+" could not be read")
+	}
+	return strings.Join(parts, ", and ")
 }
 
 func (r *checkResult) fill(st analysis.Stop, o analysis.Outcome, saved int) {

@@ -845,3 +845,44 @@ func TestCheckTableLinesUpAnExportsConversations(t *testing.T) {
 		t.Errorf("%d rows; want 12 conversations of the export and a.md\n%s", rows, out)
 	}
 }
+
+// check's last line, when it fails, names both what failed and what could
+// not be read, its pronoun agreeing with the transcripts that failed.
+func TestCheckFailureSaysAllThatWentWrong(t *testing.T) {
+	cases := []struct {
+		name                     string
+		failed, labelled, unread int
+		want                     string
+	}{
+		{"one of one failed", 1, 1, 0, "1 of 1 labelled transcript failed its expectations"},
+		{"one of five failed", 1, 5, 0, "1 of 5 labelled transcripts failed its expectations"},
+		{"two of five failed", 2, 5, 0, "2 of 5 labelled transcripts failed their expectations"},
+		{"one file unread", 0, 5, 1, "1 file could not be read"},
+		{"files unread", 0, 0, 8, "8 files could not be read"},
+		{"both", 1, 5, 8, "1 of 5 labelled transcripts failed its expectations, and 8 files could not be read"},
+		{"both, plural", 3, 5, 1, "3 of 5 labelled transcripts failed their expectations, and 1 file could not be read"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := checkFailure(tc.failed, tc.labelled, tc.unread); got != tc.want {
+				t.Errorf("got %q, want %q", got, tc.want)
+			}
+		})
+	}
+
+	// The command: a failed transcript beside labels that cannot be read.
+	dir := t.TempDir()
+	endAt := append(words(8), "done [END]", "done [END]", "x", "y")
+	writeCase(t, dir, "late", endAt, "stop_after: 3\nstop_by: 7\n")
+	writeCase(t, dir, "pass", endAt, "stop_after: 8\nstop_by: 11\n")
+	writeCase(t, dir, "bad1", endAt, "stop_after: 8\nstop_by: 2\n")
+	writeCase(t, dir, "bad2", endAt, "stop_after: 80\n")
+	policyFile := filepath.Join(t.TempDir(), "policy.yaml")
+	os.WriteFile(policyFile, []byte("termination:\n  end_token: {exchanges: 1}\n"), 0o600)
+	code, _, errOut := parley(t, "check", "--policy", policyFile, dir)
+	lines := strings.Split(strings.TrimSpace(errOut), "\n")
+	last := lines[len(lines)-1]
+	if want := "parley: 1 of 2 labelled transcripts failed its expectations, and 2 files could not be read"; code != exitFailure || last != want {
+		t.Errorf("exit %d, last line %q; want %q", code, last, want)
+	}
+}
