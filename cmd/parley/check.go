@@ -402,11 +402,8 @@ func (t *checkTable) row(r checkResult) {
 		stop, pol, reason = strconv.Itoa(*r.StopAt), *r.Policy, *r.Reason
 	}
 	exp := "-"
-	if e := r.Expect; e != nil {
-		exp = fmt.Sprintf("%d..end", e.StopAfter)
-		if e.StopBy != nil {
-			exp = fmt.Sprintf("%d..%d", e.StopAfter, *e.StopBy)
-		}
+	if r.Expect != nil {
+		exp = expectCell(*r.Expect)
 	}
 	res := r.Verdict
 	switch r.Verdict {
@@ -421,6 +418,21 @@ func (t *checkTable) row(r checkResult) {
 		res = "ok"
 	}
 	t.line(r.File, strconv.Itoa(r.Messages), stop, pol, strconv.Itoa(r.Saved), exp, res, reason)
+}
+
+// expectCell is a label as the EXPECT column gives it: stop_after..stop_by
+// ("..end" when the conversation is healthy to its end), then each loop
+// the conversation later broke out of, as "+first..last" (a stop from the
+// message after its first to six after that passes too).
+func expectCell(l analysis.Label) string {
+	s := fmt.Sprintf("%d..end", l.StopAfter)
+	if l.StopBy != nil {
+		s = fmt.Sprintf("%d..%d", l.StopAfter, *l.StopBy)
+	}
+	for _, lp := range l.Loops {
+		s += fmt.Sprintf(" +%d..%d", lp[0], lp[1])
+	}
+	return s
 }
 
 // printTallies prints one summary line per folder given on the command
