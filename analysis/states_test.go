@@ -284,3 +284,60 @@ func TestDescribeCountsNoCostForSidesThatAskNoModel(t *testing.T) {
 		t.Errorf("without a run header, cost %+v; want all four messages estimated", all.Cost)
 	}
 }
+
+// The report counts models only as the transcripts record them (a
+// message's model, else its agent's), so seats of one model are not
+// counted as models.
+func TestBuildCountsRecordedModels(t *testing.T) {
+	conv := func(opener, responder string, models []string) Conversation {
+		return Conversation{Opener: opener, Responder: responder, Models: models, Messages: 40, Substance: 20, State: Farewell}
+	}
+	cases := []struct {
+		name      string
+		convs     []Conversation
+		speakers  []string
+		recorded  []string
+		withModel int
+	}{
+		{"no model recorded", []Conversation{conv("Claude 1", "Claude 2", nil), conv("Gemini 1", "Gemini 2", nil)},
+			[]string{"Claude 1", "Claude 2", "Gemini 1", "Gemini 2"}, nil, 0},
+		{"two seats of one model", []Conversation{conv("Claude 1", "Claude 2", []string{"claude-3-opus", "claude-3-opus"})},
+			[]string{"Claude 1", "Claude 2"}, []string{"claude-3-opus"}, 2},
+		{"one side recorded", []Conversation{conv("ada", "cyd", []string{"openai/gpt-4o", ""})},
+			[]string{"ada", "cyd"}, []string{"openai/gpt-4o"}, 1},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			r := Build("test", tc.convs)
+			if !slices.Equal(r.Models, tc.speakers) || !slices.Equal(r.RecordedModels, tc.recorded) || r.Recorded != tc.withModel {
+				t.Errorf("speakers %q, recorded models %q for %d; want %q, %q for %d", r.Models, r.RecordedModels, r.Recorded, tc.speakers, tc.recorded, tc.withModel)
+			}
+		})
+	}
+}
+
+// A recording whose messages name no model takes each side's model from
+// the agent it was run with; a side that asks no model (a replay) has none.
+func TestDescribeTakesModelsFromTheRunsAgents(t *testing.T) {
+	msgs := []transcripts.Message{{Speaker: "A", Content: "Tides?"}, {Speaker: "B", Content: "The moon."}}
+	cases := []struct {
+		name   string
+		agents []transcripts.AgentInfo
+		want   []string
+	}{
+		{"no header", nil, nil},
+		{"both agents", []transcripts.AgentInfo{{Name: "A", Type: "openai", Model: "gpt-4o"}, {Name: "B", Type: "openai", Model: "grok-4"}}, []string{"gpt-4o", "grok-4"}},
+		{"a replayed side", []transcripts.AgentInfo{{Name: "A", Type: "replay", Model: "gpt-4o"}, {Name: "B", Type: "openai", Model: "grok-4"}}, []string{"", "grok-4"}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			it := Item{Name: "t", Messages: msgs}
+			if tc.agents != nil {
+				it.Run = &transcripts.Run{Agents: tc.agents}
+			}
+			if c := Describe(it, policy.Default); !slices.Equal(c.Models, tc.want) {
+				t.Errorf("models %q, want %q", c.Models, tc.want)
+			}
+		})
+	}
+}
