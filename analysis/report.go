@@ -350,6 +350,10 @@ type ModelFigures struct {
 type Report struct {
 	Policy        string         `json:"policy"` // what judged the stops
 	Conversations []Conversation `json:"conversations"`
+	// Empty names the conversations that hold no message: they are left
+	// out of every figure, since a conversation with nothing said is not
+	// healthy to its end.
+	Empty []string `json:"empty,omitempty"`
 	// Models are the matrix's rows and columns: the speakers, as the
 	// transcripts name them (a tournament's seat, an agent's name). They
 	// are models only where the transcripts record one for each:
@@ -370,9 +374,19 @@ type Report struct {
 }
 
 // Build gathers conversations described by Describe, in the order given,
-// into a report.
-func Build(policyName string, convs []Conversation) Report {
-	r := Report{Policy: policyName, Conversations: convs}
+// into a report. Conversations that hold no message are named in Empty and
+// left out of the rest.
+func Build(policyName string, described []Conversation) Report {
+	r := Report{Policy: policyName}
+	var convs []Conversation
+	for _, c := range described {
+		if c.Messages == 0 {
+			r.Empty = append(r.Empty, c.File)
+			continue
+		}
+		convs = append(convs, c)
+	}
+	r.Conversations = convs
 	seen := map[string]bool{}
 	withModel := map[string]bool{}
 	models := map[string]bool{}

@@ -204,10 +204,10 @@ func TestLoopStart(t *testing.T) {
 
 func TestBuildMatrixAndModels(t *testing.T) {
 	convs := []Conversation{
-		{Opener: "a", Responder: "b", Substance: 10, State: Farewell, FirstLoop: "a", FirstSignOff: "a"},
-		{Opener: "a", Responder: "b", Substance: 20, State: Farewell, FirstLoop: "b"},
-		{Opener: "a", Responder: "b", Substance: 30, State: Healthy},
-		{Opener: "B", Responder: "a", Substance: 7, State: Refusals, FirstRefusal: "B"},
+		{Opener: "a", Responder: "b", Messages: 40, Substance: 10, State: Farewell, FirstLoop: "a", FirstSignOff: "a"},
+		{Opener: "a", Responder: "b", Messages: 40, Substance: 20, State: Farewell, FirstLoop: "b"},
+		{Opener: "a", Responder: "b", Messages: 30, Substance: 30, State: Healthy},
+		{Opener: "B", Responder: "a", Messages: 40, Substance: 7, State: Refusals, FirstRefusal: "B"},
 	}
 	r := Build("test", convs)
 	if !slices.Equal(r.Models, []string{"a", "b", "B"}) && !slices.Equal(r.Models, []string{"a", "B", "b"}) {
@@ -311,6 +311,50 @@ func TestBuildCountsRecordedModels(t *testing.T) {
 			r := Build("test", tc.convs)
 			if !slices.Equal(r.Models, tc.speakers) || !slices.Equal(r.RecordedModels, tc.recorded) || r.Recorded != tc.withModel {
 				t.Errorf("speakers %q, recorded models %q for %d; want %q, %q for %d", r.Models, r.RecordedModels, r.Recorded, tc.speakers, tc.recorded, tc.withModel)
+			}
+		})
+	}
+}
+
+// A conversation with no message is left out of every figure, rather than
+// counted as healthy to the end, and named in Empty.
+func TestBuildLeavesOutEmptyConversations(t *testing.T) {
+	conv := func(file, opener, responder string, messages, substance int, st State) Conversation {
+		return Conversation{File: file, Opener: opener, Responder: responder, Messages: messages, Substance: substance, State: st}
+	}
+	cases := []struct {
+		name     string
+		convs    []Conversation
+		speakers []string
+		empty    []string
+		median   float64
+		healthy  int
+		pairs    int
+	}{
+		{"none empty", []Conversation{conv("1", "a", "b", 40, 10, Farewell), conv("2", "a", "b", 40, 20, Healthy)},
+			[]string{"a", "b"}, nil, 15, 1, 1},
+		{"one empty among them", []Conversation{conv("1", "a", "b", 40, 10, Farewell), conv("empty.md", "a", "b", 0, 0, Healthy), conv("2", "a", "b", 40, 20, Farewell)},
+			[]string{"a", "b"}, []string{"empty.md"}, 15, 0, 1},
+		{"an empty one of other speakers", []Conversation{conv("1", "a", "b", 40, 10, Farewell), conv("empty.md", "c", "d", 0, 0, Healthy)},
+			[]string{"a", "b"}, []string{"empty.md"}, 10, 0, 1},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			r := Build("test", tc.convs)
+			if !slices.Equal(r.Empty, tc.empty) || len(r.Conversations) != len(tc.convs)-len(tc.empty) {
+				t.Errorf("empty %q, %d conversations; want %q left out", r.Empty, len(r.Conversations), tc.empty)
+			}
+			if !slices.Equal(r.Models, tc.speakers) || len(r.Pairs) != tc.pairs || r.MedianSubstance != tc.median {
+				t.Errorf("speakers %q, %d pairs, median %v; want %q, %d, %v", r.Models, len(r.Pairs), r.MedianSubstance, tc.speakers, tc.pairs, tc.median)
+			}
+			healthy := 0
+			for _, s := range r.States {
+				if s.State == Healthy {
+					healthy = s.Count
+				}
+			}
+			if healthy != tc.healthy {
+				t.Errorf("%d healthy to the end, want %d", healthy, tc.healthy)
 			}
 		})
 	}

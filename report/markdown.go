@@ -116,6 +116,9 @@ func summary(r analysis.Report) string {
 	n := len(r.Conversations)
 	s := fmt.Sprintf("%s between %s, in %s, judged by %s. Median messages of substance: %s. ",
 		plural(n, "conversation", "conversations"), between(r), plural(len(r.Pairs), "pair", "pairs"), r.Policy, num(r.MedianSubstance))
+	if e := len(r.Empty); e > 0 {
+		s += fmt.Sprintf("%s no message and %s left out of every figure. ", plural(e, "conversation holds", "conversations hold"), pick(e, "is", "are"))
+	}
 	if r.Messages > 0 {
 		s += fmt.Sprintf("%s of %s messages (%s) came after the substance ended.", thousandsOrZero(r.Spent), thousandsOrZero(r.Messages), pct(float64(r.Spent)/float64(r.Messages)))
 	}

@@ -160,6 +160,9 @@ func thousandsOrZero(n int) string {
 // plural writes n and the noun it counts, "1 pair", "3 pairs".
 func plural(n int, one, many string) string { return phrase.Count(n, one, many) }
 
+// pick is one for n of 1, many otherwise.
+func pick(n int, one, many string) string { return phrase.Noun(n, one, many) }
+
 func thousands(n int) string {
 	if n == 0 {
 		return "–"

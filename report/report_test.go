@@ -231,3 +231,15 @@ func TestSummaryCountsModelsAsRecorded(t *testing.T) {
 		})
 	}
 }
+
+// An empty conversation in the fixture is named as left out, and moves
+// neither the count nor the median.
+func TestFixtureLeavesOutItsEmptyConversation(t *testing.T) {
+	r := build(t)
+	if len(r.Empty) != 1 || !strings.HasSuffix(r.Empty[0], "ada-bix-empty.md") || len(r.Conversations) != 6 || r.MedianSubstance != 10.5 {
+		t.Errorf("empty %q, %d conversations, median %v; want the empty file left out of 6 at 10.5", r.Empty, len(r.Conversations), r.MedianSubstance)
+	}
+	if s := summary(r); !strings.Contains(s, "1 conversation holds no message and is left out of every figure.") {
+		t.Errorf("summary %q does not say the empty file is left out", s)
+	}
+}

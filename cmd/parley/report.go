@@ -82,10 +82,17 @@ model. report.html is one self-contained page: open it from disk.
 				return failureErr(fmt.Errorf("no conversations could be read in %s; report takes parley Markdown or JSONL, \"### Name ###\" logs, speaker-labelled text, or OpenAI or ShareGPT JSON", strings.Join(args, ", ")))
 			}
 			r := analysis.Build(source, convs)
+			if len(r.Conversations) == 0 {
+				return failureErr(fmt.Errorf("every conversation read in %s is empty; the report needs conversations that hold messages", strings.Join(args, ", ")))
+			}
 			if err := report.Write(out, r); err != nil {
 				return failureErr(err)
 			}
-			fmt.Fprintf(cmd.OutOrStdout(), "%s, %s: %s\n", plural(len(convs), "conversation", "conversations"), plural(len(r.Pairs), "pair", "pairs"), filepath.Join(out, report.HTMLFile))
+			empty := ""
+			if len(r.Empty) > 0 {
+				empty = fmt.Sprintf(" (%s left out)", plural(len(r.Empty), "empty conversation", "empty conversations"))
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "%s, %s%s: %s\n", plural(len(r.Conversations), "conversation", "conversations"), plural(len(r.Pairs), "pair", "pairs"), empty, filepath.Join(out, report.HTMLFile))
 			if unread.n > 0 {
 				return unread.err()
 			}

@@ -126,3 +126,29 @@ func TestReportReadsTranscriptsWithFaultyLabels(t *testing.T) {
 		t.Errorf("stderr %q; want three warnings, one line each, and nothing unread", errOut)
 	}
 }
+
+// A file that holds no message is left out of the report, and the last
+// line says so; a folder of nothing else has nothing to report.
+func TestReportLeavesOutEmptyConversations(t *testing.T) {
+	dir := t.TempDir()
+	writeCase(t, dir, "talk", words(8), "")
+	empty := filepath.Join(dir, "empty.md")
+	os.WriteFile(empty, []byte("# A ↔ B\n\n---\n\n"), 0o600)
+	cases := []struct {
+		name string
+		args []string
+		code int
+		want string
+	}{
+		{"one empty beside one that talks", []string{dir}, exitOK, "1 conversation, 1 pair (1 empty conversation left out): "},
+		{"only an empty one", []string{empty}, exitFailure, "every conversation read in " + empty + " is empty"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			code, out, errOut := parley(t, append([]string{"report", "--out", filepath.Join(t.TempDir(), "r")}, tc.args...)...)
+			if code != tc.code || !strings.Contains(out+errOut, tc.want) {
+				t.Errorf("exit %d, stdout %q, stderr %q; want exit %d saying %q", code, out, errOut, tc.code, tc.want)
+			}
+		})
+	}
+}
