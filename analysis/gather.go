@@ -1,17 +1,29 @@
 package analysis
 
 import (
+	"cmp"
 	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
+
+	"github.com/parleyhq/parley/internal/phrase"
 )
 
 // File is one transcript file found under a path given on the command line.
 type File struct {
 	Path string
 	Root string // the argument it was found under: summaries are per root
+	// Named says the command line named the file itself, not only a
+	// folder that holds it: a file so named is read even when it is in
+	// no layout parley reads, so that the error says why.
+	Named bool
+	// Repeated says the command line gave the file more than once: by a
+	// path repeated, by folders that overlap, or by a link to a file it
+	// gave too. It is read once all the same, under Root.
+	Repeated bool
 }
 
 // transcriptExts are the files a directory is searched for. YAML is read
@@ -29,24 +41,74 @@ var notTranscripts = map[string]bool{"summary.md": true, "summary.json": true, "
 // NAME.json sits beside NAME.md (the layout of tools that write a JSON copy
 // of each conversation) only the Markdown is read. Files named on the
 // command line are always read.
+//
+// Each file is read once however many times the arguments reach it (a
+// path given twice, a folder and a folder inside it, a symbolic or hard
+// link to a file given too). It belongs to the most specific folder given
+// that holds it, links resolved: the deepest; else (a link from outside
+// the folders given) to the folder it was found in fewest levels below,
+// the first given of two alike; else to the file named itself. Files come
+// in the order of their folders on the command line, and in each folder in
+// lexical order; Repeated marks those given more than once.
 func Gather(args []string) ([]File, error) {
-	var out []File
-	for _, a := range args {
+	var (
+		entries []*gathered
+		byPath  = map[string]*gathered{}
+		bySize  = map[int64][]*gathered{} // candidates for os.SameFile
+		seq     int
+	)
+	add := func(r route) {
+		seq++
+		r.seq = seq
+		abs, err := filepath.Abs(r.path)
+		if err != nil {
+			abs = filepath.Clean(r.path)
+		}
+		e := byPath[abs]
+		var info os.FileInfo
+		if e == nil {
+			// Another path to a file already found: a symbolic or hard link.
+			if info, err = os.Stat(r.path); err == nil {
+				for _, o := range bySize[info.Size()] {
+					if os.SameFile(info, o.info) {
+						e = o
+						break
+					}
+				}
+			}
+		}
+		if e == nil {
+			e = &gathered{info: info}
+			entries = append(entries, e)
+			if info != nil {
+				bySize[info.Size()] = append(bySize[info.Size()], e)
+			}
+		}
+		byPath[abs] = e
+		e.routes = append(e.routes, r)
+	}
+	for i, a := range args {
 		st, err := os.Stat(a)
 		if err != nil {
 			return nil, fmt.Errorf("%s: no such transcript or directory", a)
 		}
 		if !st.IsDir() {
-			out = append(out, File{Path: a, Root: a})
+			add(route{path: a, root: a, arg: i})
 			continue
 		}
-		err = filepath.WalkDir(a, func(p string, d fs.DirEntry, err error) error {
+		walk := a
+		if lst, err := os.Lstat(a); err == nil && lst.Mode()&fs.ModeSymlink != 0 {
+			// A link to a folder: walk the folder it names, under the
+			// link's own name.
+			walk = a + string(filepath.Separator)
+		}
+		err = filepath.WalkDir(walk, func(p string, d fs.DirEntry, err error) error {
 			if err != nil {
 				return err
 			}
 			name := d.Name()
 			if d.IsDir() {
-				if p != a && strings.HasPrefix(name, ".") {
+				if p != walk && strings.HasPrefix(name, ".") {
 					return filepath.SkipDir
 				}
 				return nil
@@ -67,14 +129,131 @@ func Gather(args []string) ([]File, error) {
 					return nil
 				}
 			}
-			out = append(out, File{Path: p, Root: a})
+			rel, err := filepath.Rel(walk, p)
+			if err != nil {
+				rel = p
+			}
+			add(route{path: p, root: a, arg: i, depth: 1 + strings.Count(rel, string(filepath.Separator))})
 			return nil
 		})
 		if err != nil {
 			return nil, fmt.Errorf("searching %s: %w", a, err)
 		}
 	}
+	realRoots := map[string]string{}
+	for _, e := range entries {
+		e.choose(realRoots)
+	}
+	slices.SortStableFunc(entries, func(x, y *gathered) int {
+		return cmp.Or(cmp.Compare(x.best.arg, y.best.arg), cmp.Compare(x.best.seq, y.best.seq))
+	})
+	out := make([]File, len(entries))
+	for i, e := range entries {
+		named := slices.ContainsFunc(e.routes, func(r route) bool { return r.depth == 0 })
+		out[i] = File{Path: e.best.path, Root: e.best.root, Named: named, Repeated: len(e.routes) > 1}
+	}
 	return out, nil
+}
+
+// route is one way the command line reached a file.
+type route struct {
+	path, root string
+	arg        int // the argument's place on the command line
+	depth      int // levels below the folder given; 0 for a file named itself
+	seq        int // the order it was found in
+}
+
+// gathered is one file Gather found, and every way it was reached.
+type gathered struct {
+	info   os.FileInfo
+	routes []route
+	best   route
+}
+
+// choose picks the way to the file it is read by: the most specific folder
+// given that holds it, links resolved (realRoots caches each folder's real
+// path); of two ways through one folder, the one that is no link; then the
+// folder it lies fewest levels below, a folder over the file named alone,
+// and the first given.
+func (e *gathered) choose(realRoots map[string]string) {
+	e.best = e.routes[0]
+	if len(e.routes) == 1 {
+		return
+	}
+	real := func(p string) string {
+		if r, err := filepath.EvalSymlinks(p); err == nil {
+			if r, err = filepath.Abs(r); err == nil {
+				return r
+			}
+		}
+		return ""
+	}
+	type rank struct {
+		held   int // the length of the real folder that holds the file; -1: none
+		link   bool
+		folder bool
+	}
+	ranks := make([]rank, len(e.routes))
+	for i, r := range e.routes {
+		rp := real(r.path)
+		abs, _ := filepath.Abs(r.path)
+		ranks[i] = rank{held: -1, link: rp != abs, folder: r.depth > 0}
+		if r.depth == 0 || rp == "" {
+			continue
+		}
+		root, ok := realRoots[r.root]
+		if !ok {
+			root = real(r.root)
+			realRoots[r.root] = root
+		}
+		if root != "" && strings.HasPrefix(rp, strings.TrimSuffix(root, string(filepath.Separator))+string(filepath.Separator)) {
+			ranks[i].held = len(root)
+		}
+	}
+	better := func(i, j int) bool {
+		a, b, ra, rb := ranks[i], ranks[j], e.routes[i], e.routes[j]
+		switch {
+		case a.held != b.held:
+			return a.held > b.held
+		case a.link != b.link:
+			return !a.link
+		case a.folder != b.folder:
+			return a.folder
+		case ra.depth != rb.depth:
+			return ra.depth < rb.depth
+		case ra.arg != rb.arg:
+			return ra.arg < rb.arg
+		}
+		return ra.seq < rb.seq
+	}
+	k := 0
+	for i := range e.routes {
+		if better(i, k) {
+			k = i
+		}
+	}
+	e.best = e.routes[k]
+}
+
+// Repeats counts the files the command line gave more than once.
+func Repeats(files []File) int {
+	n := 0
+	for _, f := range files {
+		if f.Repeated {
+			n++
+		}
+	}
+	return n
+}
+
+// RepeatedFiles is the note Each gives, before anything else, when the
+// command line gave files more than once: it is no failure, since each is
+// read once.
+type RepeatedFiles struct{ N int }
+
+func (r RepeatedFiles) Error() string {
+	return fmt.Sprintf("%s given more than once (by a repeated path, overlapping folders or a link to one file); %s read once, under the most specific folder given that holds %s",
+		phrase.Count(r.N, "file was", "files were"), phrase.Noun(r.N, "it is", "each is"), "it")
 }
 
 func exists(p string) bool {

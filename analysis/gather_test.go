@@ -37,3 +37,95 @@ func TestGatherSearchesDirectories(t *testing.T) {
 		t.Errorf("Gather found %q, want %q", got, want)
 	}
 }
+
+// Paths that repeat or overlap, and links to one file, give each file
+// once: under the most specific folder given that holds it, links
+// resolved (else the one it was found fewest levels below, the first
+// given of two alike), else as named; in the order of the folders given,
+// each in lexical order.
+func TestGatherReadsEachFileOnce(t *testing.T) {
+	dir := t.TempDir()
+	for _, name := range []string{"top.md", "sub/a.md", "sub/b.md", "sub/deep/c.md", "other/d.md"} {
+		p := filepath.Join(dir, name)
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte("x"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	link := func(kind, from, to string) {
+		t.Helper()
+		var err error
+		if kind == "hard" {
+			err = os.Link(filepath.Join(dir, from), filepath.Join(dir, to))
+		} else {
+			err = os.Symlink(filepath.Join(dir, from), filepath.Join(dir, to))
+		}
+		if err != nil {
+			t.Skipf("cannot make a %s link here: %v", kind, err)
+		}
+	}
+	link("hard", "other/d.md", "hard.md")
+	link("sym", "sub/a.md", "a-link.md")
+	link("sym", "sub", "sub-link")
+
+	p := func(name string) string { return filepath.Join(dir, name) }
+	type want struct{ path, root string }
+	cases := []struct {
+		name     string
+		args     []string
+		want     []want
+		repeated int
+	}{
+		{"distinct folders", []string{p("sub"), p("other")},
+			[]want{{"sub/a.md", "sub"}, {"sub/b.md", "sub"}, {"sub/deep/c.md", "sub"}, {"other/d.md", "other"}}, 0},
+		{"a folder given twice", []string{p("sub"), p("sub")},
+			[]want{{"sub/a.md", "sub"}, {"sub/b.md", "sub"}, {"sub/deep/c.md", "sub"}}, 3},
+		{"a folder spelt two ways", []string{p("sub"), p("sub") + "/", p("sub/../sub")},
+			[]want{{"sub/a.md", "sub"}, {"sub/b.md", "sub"}, {"sub/deep/c.md", "sub"}}, 3},
+		{"a folder inside another, given after it", []string{p("sub"), p("sub/deep")},
+			[]want{{"sub/a.md", "sub"}, {"sub/b.md", "sub"}, {"sub/deep/c.md", "sub/deep"}}, 1},
+		{"a folder inside another, given before it", []string{p("sub/deep"), p("sub")},
+			[]want{{"sub/deep/c.md", "sub/deep"}, {"sub/a.md", "sub"}, {"sub/b.md", "sub"}}, 1},
+		{"a file and its folder", []string{p("sub/b.md"), p("sub")},
+			[]want{{"sub/a.md", "sub"}, {"sub/b.md", "sub"}, {"sub/deep/c.md", "sub"}}, 1},
+		{"a file named twice", []string{p("top.md"), p("./top.md")},
+			[]want{{"top.md", "top.md"}}, 1},
+		{"a symbolic link to a file given too", []string{p("sub/a.md"), p("a-link.md")},
+			[]want{{"sub/a.md", "sub/a.md"}}, 1},
+		{"a hard link to a file given too", []string{p("hard.md"), p("other")},
+			[]want{{"other/d.md", "other"}}, 1},
+		{"a symbolic link to a folder", []string{p("sub-link")},
+			[]want{{"sub-link/a.md", "sub-link"}, {"sub-link/b.md", "sub-link"}, {"sub-link/deep/c.md", "sub-link"}}, 0},
+		{"a folder and a link to it", []string{p("sub"), p("sub-link")},
+			[]want{{"sub/a.md", "sub"}, {"sub/b.md", "sub"}, {"sub/deep/c.md", "sub"}}, 3},
+		{"the whole tree and a folder in it", []string{dir, p("sub")},
+			[]want{{"hard.md", ""}, {"top.md", ""}, {"sub/a.md", "sub"}, {"sub/b.md", "sub"}, {"sub/deep/c.md", "sub"}}, 4},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			files, err := Gather(tc.args)
+			if err != nil {
+				t.Fatal(err)
+			}
+			rel := func(s string) string {
+				r, _ := filepath.Rel(dir, s)
+				if r == "." {
+					return ""
+				}
+				return filepath.ToSlash(r)
+			}
+			var got []want
+			for _, f := range files {
+				got = append(got, want{rel(f.Path), rel(f.Root)})
+			}
+			if !slices.Equal(got, tc.want) {
+				t.Errorf("Gather gave %v, want %v", got, tc.want)
+			}
+			if n := Repeats(files); n != tc.repeated {
+				t.Errorf("%d files given more than once, want %d", n, tc.repeated)
+			}
+		})
+	}
+}

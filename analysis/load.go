@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"path/filepath"
 	"runtime"
+	"slices"
+	"strings"
 	"sync"
 
 	"github.com/parleyhq/parley/transcripts"
@@ -31,19 +33,36 @@ var ErrNotTranscript = errors.New("skipped: not a conversation in any layout par
 // Load reads a transcript file and its label: NAME.expect.yaml beside it,
 // else its row in the nearest labels.json above it. A file holding several
 // conversations gives several items; a label applies only to a file of one.
-func Load(f File) ([]Item, error) {
+// A label that cannot be read, or that does not fit the transcript, fails
+// the file: check and train score labels.
+func Load(f File) ([]Item, error) { return load(f, true) }
+
+// LoadUnscored reads a transcript file for work that scores no labels (the
+// report): a label that cannot be read, or that does not fit the
+// transcript, is left out with one warning that names its problems, and
+// the transcript is read all the same. Labels' lesser warnings (a field
+// skipped, a table's row that counts other messages) are not given.
+func LoadUnscored(f File) ([]Item, error) { return load(f, false) }
+
+func load(f File, scored bool) ([]Item, error) {
 	ts, layout, err := transcripts.ReadAny(f.Path)
 	if err != nil {
-		if errors.Is(err, transcripts.ErrUnknownLayout) && f.Path != f.Root && !exists(LabelPath(f.Path)) {
+		if errors.Is(err, transcripts.ErrUnknownLayout) && !f.Named && !exists(LabelPath(f.Path)) {
 			if tl, _, terr := findTableLabel(f.Path); terr != nil || tl == nil {
 				return nil, fmt.Errorf("%s: %w", f.Path, ErrNotTranscript)
 			}
 		}
 		return nil, err
 	}
+	var ignored error // the faulty label an unscored read leaves out
 	label, where, counted, labelWarnings, err := readLabel(f.Path)
-	if err != nil {
+	switch {
+	case err != nil && scored:
 		return nil, err
+	case err != nil:
+		label, ignored = nil, err
+	case !scored:
+		labelWarnings = nil
 	}
 	out := make([]Item, 0, len(ts))
 	for i, t := range ts {
@@ -58,16 +77,38 @@ func Load(f File) ([]Item, error) {
 			it.Name = fmt.Sprintf("%s#%d", f.Path, i+1)
 		} else if label != nil {
 			if err := label.Check(where, len(t.Messages)); err != nil {
-				return nil, err
+				if scored {
+					return nil, err
+				}
+				ignored = err
+			} else {
+				if counted > 0 && counted != len(t.Messages) && scored {
+					it.Warnings = append(it.Warnings, fmt.Sprintf("%s: counts %d messages, and parley read %d: the label's message numbers may not be parley's", where, counted, len(t.Messages)))
+				}
+				it.Label = label
 			}
-			if counted > 0 && counted != len(t.Messages) {
-				it.Warnings = append(it.Warnings, fmt.Sprintf("%s: counts %d messages, and parley read %d: the label's message numbers may not be parley's", where, counted, len(t.Messages)))
-			}
-			it.Label = label
+		}
+		if ignored != nil && i == 0 {
+			it.Warnings = append(it.Warnings, ignoredLabel(f.Path, ignored))
 		}
 		out = append(out, it)
 	}
 	return out, nil
+}
+
+// ignoredLabel is the warning for a transcript read without its faulty
+// label: one line, each of the label's problems named with its file and
+// line.
+func ignoredLabel(path string, err error) string {
+	var probs []string
+	if j, ok := err.(interface{ Unwrap() []error }); ok {
+		for _, e := range j.Unwrap() {
+			probs = append(probs, e.Error())
+		}
+	} else {
+		probs = strings.Split(err.Error(), "\n")
+	}
+	return fmt.Sprintf("%s: its faulty label is ignored, since the report scores no labels: %s", path, strings.Join(probs, "; "))
 }
 
 // Each reads files one at a time on one worker per core, hands each item
@@ -75,7 +116,26 @@ func Load(f File) ([]Item, error) {
 // runs on the calling goroutine). A file that cannot be read reaches
 // failed, in order too. Only a few files are held at once, so memory stays
 // flat however many files there are.
+//
+// When the command line gave files more than once (see Gather), failed
+// first hears so, once, with the first such file and a RepeatedFiles
+// error: a note to print, not a failure to count.
 func Each[R any](files []File, work func(Item) R, emit func(R), failed func(File, error)) {
+	each(files, Load, work, emit, failed)
+}
+
+// EachUnscored is Each for work that scores no labels (the report): it
+// reads each file with LoadUnscored, so a faulty label does not keep its
+// transcript from being read.
+func EachUnscored[R any](files []File, work func(Item) R, emit func(R), failed func(File, error)) {
+	each(files, LoadUnscored, work, emit, failed)
+}
+
+func each[R any](files []File, load func(File) ([]Item, error), work func(Item) R, emit func(R), failed func(File, error)) {
+	if n := Repeats(files); n > 0 {
+		i := slices.IndexFunc(files, func(f File) bool { return f.Repeated })
+		failed(files[i], RepeatedFiles{N: n})
+	}
 	type slot struct {
 		res []R
 		err error
@@ -95,7 +155,7 @@ func Each[R any](files []File, work func(Item) R, emit func(R), failed func(File
 		go func() {
 			defer wg.Done()
 			for j := range next {
-				items, err := Load(files[j.i])
+				items, err := load(files[j.i])
 				var s slot
 				if err != nil {
 					s.err = err

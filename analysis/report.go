@@ -96,8 +96,23 @@ func Describe(it Item, newPolicy func() policy.Policy) Conversation {
 			free[a.Name] = a.SendsNoRequest()
 		}
 	}
-	if model[c.Opener] != "" || model[c.Responder] != "" {
-		c.Models = []string{model[c.Opener], model[c.Responder]}
+	// The models recorded for the two sides: a message's model, else the
+	// model its agent was run with.
+	recorded := func(speaker string) string {
+		if model[speaker] != "" {
+			return model[speaker]
+		}
+		if it.Run != nil {
+			for _, a := range it.Run.Agents {
+				if a.Name == speaker && !a.SendsNoRequest() {
+					return a.Model
+				}
+			}
+		}
+		return ""
+	}
+	if o, r := recorded(c.Opener), recorded(c.Responder); o != "" || r != "" {
+		c.Models = []string{o, r}
 	}
 
 	// One set serves the stop, each rule alone and the loop settings: a
@@ -333,10 +348,22 @@ type ModelFigures struct {
 // Report is the attractor report over many conversations: each one, the
 // roster as a matrix of opener × responder, and each model.
 type Report struct {
-	Policy          string         `json:"policy"` // what judged the stops
-	Conversations   []Conversation `json:"conversations"`
-	Models          []string       `json:"models"` // the matrix's rows and columns
-	Pairs           []Pair         `json:"pairs"`  // the matrix's cells that hold conversations, row by row
+	Policy        string         `json:"policy"` // what judged the stops
+	Conversations []Conversation `json:"conversations"`
+	// Empty names the conversations that hold no message: they are left
+	// out of every figure, since a conversation with nothing said is not
+	// healthy to its end.
+	Empty []string `json:"empty,omitempty"`
+	// Models are the matrix's rows and columns: the speakers, as the
+	// transcripts name them (a tournament's seat, an agent's name). They
+	// are models only where the transcripts record one for each:
+	// RecordedModels holds the distinct models recorded (a message's or
+	// its agent's model field), and Recorded counts the speakers that
+	// have one.
+	Models          []string       `json:"models"`
+	RecordedModels  []string       `json:"recorded_models,omitempty"`
+	Recorded        int            `json:"recorded,omitempty"`
+	Pairs           []Pair         `json:"pairs"` // the matrix's cells that hold conversations, row by row
 	PerModel        []ModelFigures `json:"per_model"`
 	States          []StateShare   `json:"states"` // over all conversations
 	Messages        int            `json:"messages"`
@@ -347,19 +374,38 @@ type Report struct {
 }
 
 // Build gathers conversations described by Describe, in the order given,
-// into a report.
-func Build(policyName string, convs []Conversation) Report {
-	r := Report{Policy: policyName, Conversations: convs}
+// into a report. Conversations that hold no message are named in Empty and
+// left out of the rest.
+func Build(policyName string, described []Conversation) Report {
+	r := Report{Policy: policyName}
+	var convs []Conversation
+	for _, c := range described {
+		if c.Messages == 0 {
+			r.Empty = append(r.Empty, c.File)
+			continue
+		}
+		convs = append(convs, c)
+	}
+	r.Conversations = convs
 	seen := map[string]bool{}
+	withModel := map[string]bool{}
+	models := map[string]bool{}
 	byPair := map[[2]string][]*Conversation{}
 	var order [][2]string
 	var all []int
 	for i := range convs {
 		c := &convs[i]
-		for _, m := range []string{c.Opener, c.Responder} {
+		for side, m := range []string{c.Opener, c.Responder} {
 			if !seen[m] {
 				seen[m] = true
 				r.Models = append(r.Models, m)
+			}
+			if len(c.Models) == 2 && c.Models[side] != "" {
+				withModel[m] = true
+				if !models[c.Models[side]] {
+					models[c.Models[side]] = true
+					r.RecordedModels = append(r.RecordedModels, c.Models[side])
+				}
 			}
 		}
 		k := c.Pair()
@@ -374,6 +420,8 @@ func Build(policyName string, convs []Conversation) Report {
 		r.Cost.Merge(c.Cost)
 	}
 	sortNames(r.Models)
+	sortNames(r.RecordedModels)
+	r.Recorded = len(withModel)
 	pos := map[string]int{}
 	for i, m := range r.Models {
 		pos[m] = i

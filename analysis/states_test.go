@@ -204,10 +204,10 @@ func TestLoopStart(t *testing.T) {
 
 func TestBuildMatrixAndModels(t *testing.T) {
 	convs := []Conversation{
-		{Opener: "a", Responder: "b", Substance: 10, State: Farewell, FirstLoop: "a", FirstSignOff: "a"},
-		{Opener: "a", Responder: "b", Substance: 20, State: Farewell, FirstLoop: "b"},
-		{Opener: "a", Responder: "b", Substance: 30, State: Healthy},
-		{Opener: "B", Responder: "a", Substance: 7, State: Refusals, FirstRefusal: "B"},
+		{Opener: "a", Responder: "b", Messages: 40, Substance: 10, State: Farewell, FirstLoop: "a", FirstSignOff: "a"},
+		{Opener: "a", Responder: "b", Messages: 40, Substance: 20, State: Farewell, FirstLoop: "b"},
+		{Opener: "a", Responder: "b", Messages: 30, Substance: 30, State: Healthy},
+		{Opener: "B", Responder: "a", Messages: 40, Substance: 7, State: Refusals, FirstRefusal: "B"},
 	}
 	r := Build("test", convs)
 	if !slices.Equal(r.Models, []string{"a", "b", "B"}) && !slices.Equal(r.Models, []string{"a", "B", "b"}) {
@@ -282,5 +282,106 @@ func TestDescribeCountsNoCostForSidesThatAskNoModel(t *testing.T) {
 	all := Describe(Item{Name: "replayed", Messages: msgs}, policy.Default)
 	if all.Cost.Estimated != 4 {
 		t.Errorf("without a run header, cost %+v; want all four messages estimated", all.Cost)
+	}
+}
+
+// The report counts models only as the transcripts record them (a
+// message's model, else its agent's), so seats of one model are not
+// counted as models.
+func TestBuildCountsRecordedModels(t *testing.T) {
+	conv := func(opener, responder string, models []string) Conversation {
+		return Conversation{Opener: opener, Responder: responder, Models: models, Messages: 40, Substance: 20, State: Farewell}
+	}
+	cases := []struct {
+		name      string
+		convs     []Conversation
+		speakers  []string
+		recorded  []string
+		withModel int
+	}{
+		{"no model recorded", []Conversation{conv("Claude 1", "Claude 2", nil), conv("Gemini 1", "Gemini 2", nil)},
+			[]string{"Claude 1", "Claude 2", "Gemini 1", "Gemini 2"}, nil, 0},
+		{"two seats of one model", []Conversation{conv("Claude 1", "Claude 2", []string{"claude-3-opus", "claude-3-opus"})},
+			[]string{"Claude 1", "Claude 2"}, []string{"claude-3-opus"}, 2},
+		{"one side recorded", []Conversation{conv("ada", "cyd", []string{"openai/gpt-4o", ""})},
+			[]string{"ada", "cyd"}, []string{"openai/gpt-4o"}, 1},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			r := Build("test", tc.convs)
+			if !slices.Equal(r.Models, tc.speakers) || !slices.Equal(r.RecordedModels, tc.recorded) || r.Recorded != tc.withModel {
+				t.Errorf("speakers %q, recorded models %q for %d; want %q, %q for %d", r.Models, r.RecordedModels, r.Recorded, tc.speakers, tc.recorded, tc.withModel)
+			}
+		})
+	}
+}
+
+// A conversation with no message is left out of every figure, rather than
+// counted as healthy to the end, and named in Empty.
+func TestBuildLeavesOutEmptyConversations(t *testing.T) {
+	conv := func(file, opener, responder string, messages, substance int, st State) Conversation {
+		return Conversation{File: file, Opener: opener, Responder: responder, Messages: messages, Substance: substance, State: st}
+	}
+	cases := []struct {
+		name     string
+		convs    []Conversation
+		speakers []string
+		empty    []string
+		median   float64
+		healthy  int
+		pairs    int
+	}{
+		{"none empty", []Conversation{conv("1", "a", "b", 40, 10, Farewell), conv("2", "a", "b", 40, 20, Healthy)},
+			[]string{"a", "b"}, nil, 15, 1, 1},
+		{"one empty among them", []Conversation{conv("1", "a", "b", 40, 10, Farewell), conv("empty.md", "a", "b", 0, 0, Healthy), conv("2", "a", "b", 40, 20, Farewell)},
+			[]string{"a", "b"}, []string{"empty.md"}, 15, 0, 1},
+		{"an empty one of other speakers", []Conversation{conv("1", "a", "b", 40, 10, Farewell), conv("empty.md", "c", "d", 0, 0, Healthy)},
+			[]string{"a", "b"}, []string{"empty.md"}, 10, 0, 1},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			r := Build("test", tc.convs)
+			if !slices.Equal(r.Empty, tc.empty) || len(r.Conversations) != len(tc.convs)-len(tc.empty) {
+				t.Errorf("empty %q, %d conversations; want %q left out", r.Empty, len(r.Conversations), tc.empty)
+			}
+			if !slices.Equal(r.Models, tc.speakers) || len(r.Pairs) != tc.pairs || r.MedianSubstance != tc.median {
+				t.Errorf("speakers %q, %d pairs, median %v; want %q, %d, %v", r.Models, len(r.Pairs), r.MedianSubstance, tc.speakers, tc.pairs, tc.median)
+			}
+			healthy := 0
+			for _, s := range r.States {
+				if s.State == Healthy {
+					healthy = s.Count
+				}
+			}
+			if healthy != tc.healthy {
+				t.Errorf("%d healthy to the end, want %d", healthy, tc.healthy)
+			}
+		})
+	}
+}
+
+// A recording whose messages name no model takes each side's model from
+// the agent it was run with; a side that asks no model (a replay) has none.
+func TestDescribeTakesModelsFromTheRunsAgents(t *testing.T) {
+	msgs := []transcripts.Message{{Speaker: "A", Content: "Tides?"}, {Speaker: "B", Content: "The moon."}}
+	cases := []struct {
+		name   string
+		agents []transcripts.AgentInfo
+		want   []string
+	}{
+		{"no header", nil, nil},
+		{"both agents", []transcripts.AgentInfo{{Name: "A", Type: "openai", Model: "gpt-4o"}, {Name: "B", Type: "openai", Model: "grok-4"}}, []string{"gpt-4o", "grok-4"}},
+		{"a replayed side", []transcripts.AgentInfo{{Name: "A", Type: "replay", Model: "gpt-4o"}, {Name: "B", Type: "openai", Model: "grok-4"}}, []string{"", "grok-4"}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			it := Item{Name: "t", Messages: msgs}
+			if tc.agents != nil {
+				it.Run = &transcripts.Run{Agents: tc.agents}
+			}
+			if c := Describe(it, policy.Default); !slices.Equal(c.Models, tc.want) {
+				t.Errorf("models %q, want %q", c.Models, tc.want)
+			}
+		})
 	}
 }

@@ -88,6 +88,7 @@ type pageView struct {
 	Policy            string
 	Conversations     int
 	Models            []string
+	Who               string // what the matrix's rows are: models or speakers
 	Pairs             int
 	Median            string
 	Spent, Messages   int
@@ -111,6 +112,7 @@ func HTML(w io.Writer, r analysis.Report) error {
 	v := pageView{Summary: summary(r), Policy: r.Policy, Conversations: len(r.Conversations), Models: r.Models,
 		Pairs: len(r.Pairs), Median: num(r.MedianSubstance), Spent: r.Spent, Messages: r.Messages, SpentT: thousands(r.Spent), MessagesT: thousands(r.Messages),
 		Cost: costFigure(r.Cost), CostNote: costNote(r.Cost), Tokens: thousands(r.Tokens), HeatLow: rgb(heatLow), HeatHigh: rgb(heatHigh)}
+	_, v.Who = who(r)
 	if r.Messages > 0 {
 		v.SpentShare = pct(float64(r.Spent) / float64(r.Messages))
 	}

@@ -115,7 +115,10 @@ func Markdown(w io.Writer, r analysis.Report) error {
 func summary(r analysis.Report) string {
 	n := len(r.Conversations)
 	s := fmt.Sprintf("%s between %s, in %s, judged by %s. Median messages of substance: %s. ",
-		plural(n, "conversation", "conversations"), plural(len(r.Models), "model", "models"), plural(len(r.Pairs), "pair", "pairs"), r.Policy, num(r.MedianSubstance))
+		plural(n, "conversation", "conversations"), between(r), plural(len(r.Pairs), "pair", "pairs"), r.Policy, num(r.MedianSubstance))
+	if e := len(r.Empty); e > 0 {
+		s += fmt.Sprintf("%s no message and %s left out of every figure. ", plural(e, "conversation holds", "conversations hold"), pick(e, "is", "are"))
+	}
 	if r.Messages > 0 {
 		s += fmt.Sprintf("%s of %s messages (%s) came after the substance ended.", thousandsOrZero(r.Spent), thousandsOrZero(r.Messages), pct(float64(r.Spent)/float64(r.Messages)))
 	}
@@ -124,6 +127,33 @@ func summary(r analysis.Report) string {
 	}
 	s += fmt.Sprintf(" Cost: %s.", r.Cost)
 	return s
+}
+
+// between says who the conversations were between: models where the
+// transcripts record one for every speaker ("3 models", or "4 speakers,
+// recorded as 2 models" when seats share one), else speakers, with the
+// models recorded for some of them.
+func between(r analysis.Report) string {
+	speakers, models := len(r.Models), len(r.RecordedModels)
+	switch {
+	case models == 0:
+		return plural(speakers, "speaker", "speakers")
+	case r.Recorded == speakers && models == speakers:
+		return plural(models, "model", "models")
+	case r.Recorded == speakers:
+		return fmt.Sprintf("%s, recorded as %s", plural(speakers, "speaker", "speakers"), plural(models, "model", "models"))
+	}
+	return fmt.Sprintf("%s (%d of them recorded as %s)", plural(speakers, "speaker", "speakers"), r.Recorded, plural(models, "model", "models"))
+}
+
+// who names the matrix's rows and columns for the page's figure: models
+// where the transcripts record one for every speaker and no two share one,
+// else speakers.
+func who(r analysis.Report) (int, string) {
+	if len(r.RecordedModels) > 0 && r.Recorded == len(r.Models) && len(r.RecordedModels) == len(r.Models) {
+		return len(r.Models), "models"
+	}
+	return len(r.Models), "speakers"
 }
 
 // stateMeaning says what each state is, for the legends.

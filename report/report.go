@@ -17,6 +17,7 @@ import (
 	"strings"
 
 	"github.com/parleyhq/parley/analysis"
+	"github.com/parleyhq/parley/internal/phrase"
 )
 
 // Files are the names Write gives the report's files.
@@ -157,12 +158,10 @@ func thousandsOrZero(n int) string {
 }
 
 // plural writes n and the noun it counts, "1 pair", "3 pairs".
-func plural(n int, one, many string) string {
-	if n == 1 {
-		return "1 " + one
-	}
-	return fmt.Sprintf("%d %s", n, many)
-}
+func plural(n int, one, many string) string { return phrase.Count(n, one, many) }
+
+// pick is one for n of 1, many otherwise.
+func pick(n int, one, many string) string { return phrase.Noun(n, one, many) }
 
 func thousands(n int) string {
 	if n == 0 {

@@ -197,3 +197,49 @@ func TestMarkdownShowsNamesAsWritten(t *testing.T) {
 		t.Errorf("thousandsOrZero = %q", got)
 	}
 }
+
+// The summary says "models" only where the transcripts record a model for
+// every speaker; seats (Claude 1, Claude 2) are speakers, and so are names
+// with no model recorded. The page's figure names them the same way.
+func TestSummaryCountsModelsAsRecorded(t *testing.T) {
+	cases := []struct {
+		name      string
+		speakers  []string
+		recorded  []string
+		withModel int
+		between   string
+		who       string
+	}{
+		{"none recorded", []string{"Claude 1", "Claude 2", "Gemini 1", "Gemini 2"}, nil, 0, "4 speakers", "speakers"},
+		{"each its own model", []string{"ada", "bix"}, []string{"openai/gpt-4o", "x-ai/grok-4"}, 2, "2 models", "models"},
+		{"seats of one model", []string{"Claude 1", "Claude 2"}, []string{"claude-3-opus"}, 2, "2 speakers, recorded as 1 model", "speakers"},
+		{"some recorded", []string{"ada", "bix", "cyd"}, []string{"openai/gpt-4o", "x-ai/grok-4"}, 2, "3 speakers (2 of them recorded as 2 models)", "speakers"},
+		{"one speaker", []string{"ada"}, nil, 0, "1 speaker", "speakers"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			r := analysis.Report{Models: tc.speakers, RecordedModels: tc.recorded, Recorded: tc.withModel}
+			if got := between(r); got != tc.between {
+				t.Errorf("between %q, want %q", got, tc.between)
+			}
+			if n, got := who(r); got != tc.who || n != len(tc.speakers) {
+				t.Errorf("figure %d %s, want %d %s", n, got, len(tc.speakers), tc.who)
+			}
+			if s := summary(r); !strings.Contains(s, "0 conversations between "+tc.between+",") {
+				t.Errorf("summary %q lacks %q", s, tc.between)
+			}
+		})
+	}
+}
+
+// An empty conversation in the fixture is named as left out, and moves
+// neither the count nor the median.
+func TestFixtureLeavesOutItsEmptyConversation(t *testing.T) {
+	r := build(t)
+	if len(r.Empty) != 1 || !strings.HasSuffix(r.Empty[0], "ada-bix-empty.md") || len(r.Conversations) != 6 || r.MedianSubstance != 10.5 {
+		t.Errorf("empty %q, %d conversations, median %v; want the empty file left out of 6 at 10.5", r.Empty, len(r.Conversations), r.MedianSubstance)
+	}
+	if s := summary(r); !strings.Contains(s, "1 conversation holds no message and is left out of every figure.") {
+		t.Errorf("summary %q does not say the empty file is left out", s)
+	}
+}

@@ -22,6 +22,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/parleyhq/parley/analysis"
+	"github.com/parleyhq/parley/internal/phrase"
 	"github.com/parleyhq/parley/orchestrator/policy"
 )
 
@@ -239,15 +240,32 @@ func runCheck(cmd *cobra.Command, f checkFlags, args []string) error {
 	default:
 		printTallies(out, folders, byFolder, total)
 	}
+	failed := 0
+	if len(grid) == 0 {
+		failed = total.Failed()
+	}
 	switch {
-	case len(grid) == 0 && total.Failed() > 0:
-		return failureErr(fmt.Errorf("%s failed %s expectations", ofN(total.Failed(), total.Labelled, "labelled transcript", "labelled transcripts"), pick(total.Failed(), "its", "their")))
-	case unread.n > 0:
-		return unread.err()
+	case failed > 0 || unread.n > 0:
+		return failureErr(errors.New(checkFailure(failed, total.Labelled, unread.n)))
 	case judged == 0:
 		return failureErr(errors.New("no transcript could be read"))
 	}
 	return nil
+}
+
+// checkFailure is check's last line when it fails: how many labelled
+// transcripts failed their expectations, and how many files could not be
+// read, whichever there are.
+func checkFailure(failed, labelled, unread int) string {
+	var parts []string
+	if failed > 0 {
+		parts = append(parts, fmt.Sprintf("%d of %s failed %s expectations",
+			failed, phrase.Count(labelled, "labelled transcript", "labelled transcripts"), phrase.Noun(failed, "its", "their")))
+	}
+	if unread > 0 {
+		parts = append(parts, phrase.Count(unread, "file", "files")+" could not be read")
+	}
+	return strings.Join(parts, ", and ")
 }
 
 func (r *checkResult) fill(st analysis.Stop, o analysis.Outcome, saved int) {
@@ -384,11 +402,8 @@ func (t *checkTable) row(r checkResult) {
 		stop, pol, reason = strconv.Itoa(*r.StopAt), *r.Policy, *r.Reason
 	}
 	exp := "-"
-	if e := r.Expect; e != nil {
-		exp = fmt.Sprintf("%d..end", e.StopAfter)
-		if e.StopBy != nil {
-			exp = fmt.Sprintf("%d..%d", e.StopAfter, *e.StopBy)
-		}
+	if r.Expect != nil {
+		exp = expectCell(*r.Expect)
 	}
 	res := r.Verdict
 	switch r.Verdict {
@@ -403,6 +418,21 @@ func (t *checkTable) row(r checkResult) {
 		res = "ok"
 	}
 	t.line(r.File, strconv.Itoa(r.Messages), stop, pol, strconv.Itoa(r.Saved), exp, res, reason)
+}
+
+// expectCell is a label as the EXPECT column gives it: stop_after..stop_by
+// ("..end" when the conversation is healthy to its end), then each loop
+// the conversation later broke out of, as "+first..last" (a stop from the
+// message after its first to six after that passes too).
+func expectCell(l analysis.Label) string {
+	s := fmt.Sprintf("%d..end", l.StopAfter)
+	if l.StopBy != nil {
+		s = fmt.Sprintf("%d..%d", l.StopAfter, *l.StopBy)
+	}
+	for _, lp := range l.Loops {
+		s += fmt.Sprintf(" +%d..%d", lp[0], lp[1])
+	}
+	return s
 }
 
 // printTallies prints one summary line per folder given on the command
@@ -421,8 +451,9 @@ func printTallies(w io.Writer, folders []string, byFolder map[string]*analysis.T
 
 // unreadFiles says why each file analysis.Each could not read could not be
 // read, and counts them, but for files a directory held that are no
-// conversation at all, which are skipped. A reason is said once: a broken
-// label table fails every transcript it labels with the same one.
+// conversation at all, which are skipped, and files given more than once,
+// which are read once. A reason is said once: a broken label table fails
+// every transcript it labels with the same one.
 type unreadFiles struct {
 	w    io.Writer
 	n    int
@@ -430,7 +461,8 @@ type unreadFiles struct {
 }
 
 func (u *unreadFiles) add(f analysis.File, err error) {
-	if !errors.Is(err, analysis.ErrNotTranscript) {
+	var repeated analysis.RepeatedFiles
+	if !errors.Is(err, analysis.ErrNotTranscript) && !errors.As(err, &repeated) {
 		u.n++
 		err = scenarioNotTranscript(f.Path, err)
 	}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -843,5 +844,88 @@ func TestCheckTableLinesUpAnExportsConversations(t *testing.T) {
 	}
 	if rows != 13 {
 		t.Errorf("%d rows; want 12 conversations of the export and a.md\n%s", rows, out)
+	}
+}
+
+// check's last line, when it fails, names both what failed and what could
+// not be read, its pronoun agreeing with the transcripts that failed.
+func TestCheckFailureSaysAllThatWentWrong(t *testing.T) {
+	cases := []struct {
+		name                     string
+		failed, labelled, unread int
+		want                     string
+	}{
+		{"one of one failed", 1, 1, 0, "1 of 1 labelled transcript failed its expectations"},
+		{"one of five failed", 1, 5, 0, "1 of 5 labelled transcripts failed its expectations"},
+		{"two of five failed", 2, 5, 0, "2 of 5 labelled transcripts failed their expectations"},
+		{"one file unread", 0, 5, 1, "1 file could not be read"},
+		{"files unread", 0, 0, 8, "8 files could not be read"},
+		{"both", 1, 5, 8, "1 of 5 labelled transcripts failed its expectations, and 8 files could not be read"},
+		{"both, plural", 3, 5, 1, "3 of 5 labelled transcripts failed their expectations, and 1 file could not be read"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := checkFailure(tc.failed, tc.labelled, tc.unread); got != tc.want {
+				t.Errorf("got %q, want %q", got, tc.want)
+			}
+		})
+	}
+
+	// The command: a failed transcript beside labels that cannot be read.
+	dir := t.TempDir()
+	endAt := append(words(8), "done [END]", "done [END]", "x", "y")
+	writeCase(t, dir, "late", endAt, "stop_after: 3\nstop_by: 7\n")
+	writeCase(t, dir, "pass", endAt, "stop_after: 8\nstop_by: 11\n")
+	writeCase(t, dir, "bad1", endAt, "stop_after: 8\nstop_by: 2\n")
+	writeCase(t, dir, "bad2", endAt, "stop_after: 80\n")
+	policyFile := filepath.Join(t.TempDir(), "policy.yaml")
+	os.WriteFile(policyFile, []byte("termination:\n  end_token: {exchanges: 1}\n"), 0o600)
+	code, _, errOut := parley(t, "check", "--policy", policyFile, dir)
+	lines := strings.Split(strings.TrimSpace(errOut), "\n")
+	last := lines[len(lines)-1]
+	if want := "parley: 1 of 2 labelled transcripts failed its expectations, and 2 files could not be read"; code != exitFailure || last != want {
+		t.Errorf("exit %d, last line %q; want %q", code, last, want)
+	}
+}
+
+// The EXPECT column gives a label's loops after its window, so a pass
+// from a stop inside a loop that the conversation later broke out of
+// reads as one; --json carries the loops in expect.
+func TestCheckExpectShowsLoops(t *testing.T) {
+	by := func(n int) *int { return &n }
+	cases := []struct {
+		name  string
+		label analysis.Label
+		want  string
+	}{
+		{"a window", analysis.Label{StopAfter: 27, StopBy: by(34)}, "27..34"},
+		{"healthy to the end", analysis.Label{StopAfter: 12}, "12..end"},
+		{"a window and a loop", analysis.Label{StopAfter: 27, StopBy: by(34), Loops: [][2]int{{18, 24}}}, "27..34 +18..24"},
+		{"healthy, with two loops", analysis.Label{StopAfter: 97, Loops: [][2]int{{29, 43}, {84, 95}}}, "97..end +29..43 +84..95"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := expectCell(tc.label); got != tc.want {
+				t.Errorf("got %q, want %q", got, tc.want)
+			}
+		})
+	}
+
+	// A stop at 4, inside the loop 2..6, passes though it comes before
+	// stop_after.
+	dir := t.TempDir()
+	msgs := append(words(2), "done [END]", "done [END]", "more", "more")
+	msgs = append(msgs, words(6)...)
+	writeCase(t, dir, "loop", msgs, "stop_after: 12\nloops: [[2, 6]]\n")
+	policyFile := filepath.Join(t.TempDir(), "policy.yaml")
+	os.WriteFile(policyFile, []byte("termination:\n  end_token: {exchanges: 1}\n"), 0o600)
+	code, out, errOut := parley(t, "check", "--policy", policyFile, dir)
+	if code != exitOK || !regexp.MustCompile(`\b4 +end_token +8 +12\.\.end \+2\.\.6 +ok\b`).MatchString(out) {
+		t.Errorf("exit %d; want a pass at 4 with EXPECT 12..end +2..6:\n%s%s", code, out, errOut)
+	}
+	_, out, _ = parley(t, "check", "--json", "--policy", policyFile, dir)
+	rs := decodeResults(t, out)
+	if len(rs) != 1 || rs[0].Expect == nil || len(rs[0].Expect.Loops) != 1 || rs[0].Expect.Loops[0] != [2]int{2, 6} || !strings.Contains(out, `"loops":[[2,6]]`) {
+		t.Errorf("--json: %s; want expect.loops [[2,6]]", out)
 	}
 }

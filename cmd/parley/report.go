@@ -62,21 +62,37 @@ model. report.html is one self-contained page: open it from disk.
 				return usageErr(err)
 			}
 			errw := cmd.ErrOrStderr()
+			// The report scores no labels: a faulty one is named and
+			// left out, and its transcript read all the same.
+			type described struct {
+				conv     analysis.Conversation
+				warnings []string
+			}
 			var convs []analysis.Conversation
 			unread := unreadFiles{w: errw}
-			analysis.Each(files, func(it analysis.Item) analysis.Conversation {
-				return analysis.Describe(it, newPolicy)
-			}, func(c analysis.Conversation) {
-				convs = append(convs, c)
+			analysis.EachUnscored(files, func(it analysis.Item) described {
+				return described{analysis.Describe(it, newPolicy), it.Warnings}
+			}, func(d described) {
+				for _, w := range d.warnings {
+					fmt.Fprintln(errw, "parley: warning:", w)
+				}
+				convs = append(convs, d.conv)
 			}, unread.add)
 			if len(convs) == 0 {
 				return failureErr(fmt.Errorf("no conversations could be read in %s; report takes parley Markdown or JSONL, \"### Name ###\" logs, speaker-labelled text, or OpenAI or ShareGPT JSON", strings.Join(args, ", ")))
 			}
 			r := analysis.Build(source, convs)
+			if len(r.Conversations) == 0 {
+				return failureErr(fmt.Errorf("every conversation read in %s is empty; the report needs conversations that hold messages", strings.Join(args, ", ")))
+			}
 			if err := report.Write(out, r); err != nil {
 				return failureErr(err)
 			}
-			fmt.Fprintf(cmd.OutOrStdout(), "%s, %s: %s\n", plural(len(convs), "conversation", "conversations"), plural(len(r.Pairs), "pair", "pairs"), filepath.Join(out, report.HTMLFile))
+			empty := ""
+			if len(r.Empty) > 0 {
+				empty = fmt.Sprintf(" (%s left out)", plural(len(r.Empty), "empty conversation", "empty conversations"))
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "%s, %s%s: %s\n", plural(len(r.Conversations), "conversation", "conversations"), plural(len(r.Pairs), "pair", "pairs"), empty, filepath.Join(out, report.HTMLFile))
 			if unread.n > 0 {
 				return unread.err()
 			}

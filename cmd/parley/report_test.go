@@ -92,3 +92,63 @@ func TestReportUsageErrors(t *testing.T) {
 		})
 	}
 }
+
+// report scores no labels: a transcript whose label is faulty is reported
+// all the same, with one warning naming the file and the label's problem,
+// and the run succeeds.
+func TestReportReadsTranscriptsWithFaultyLabels(t *testing.T) {
+	dir := t.TempDir()
+	labels := map[string]string{
+		"sound":     "stop_after: 4\nstop_by: 6\n",
+		"past":      "stop_after: 200\nstop_by: 210\n",
+		"backwards": "stop_after: 4\nstop_by: 2\n",
+		"misspelt":  "stop_after: 4\nstop_byy: 6\n",
+		"none":      "",
+	}
+	for name, label := range labels {
+		writeCase(t, dir, name, words(8), label)
+	}
+	code, out, errOut := parley(t, "report", "--out", filepath.Join(t.TempDir(), "r"), dir)
+	if code != exitOK || !strings.Contains(out, "5 conversations") {
+		t.Fatalf("exit %d, stdout %q, stderr %q; want all 5 reported", code, out, errOut)
+	}
+	for name := range labels {
+		n := strings.Count(errOut, "parley: warning: "+filepath.Join(dir, name+".md")+": its faulty label is ignored")
+		want := 1
+		if name == "sound" || name == "none" {
+			want = 0
+		}
+		if n != want {
+			t.Errorf("%s: warned %d times, want %d:\n%s", name, n, want, errOut)
+		}
+	}
+	if strings.Contains(errOut, "could not be read") || strings.Count(errOut, "\n") != 3 {
+		t.Errorf("stderr %q; want three warnings, one line each, and nothing unread", errOut)
+	}
+}
+
+// A file that holds no message is left out of the report, and the last
+// line says so; a folder of nothing else has nothing to report.
+func TestReportLeavesOutEmptyConversations(t *testing.T) {
+	dir := t.TempDir()
+	writeCase(t, dir, "talk", words(8), "")
+	empty := filepath.Join(dir, "empty.md")
+	os.WriteFile(empty, []byte("# A ↔ B\n\n---\n\n"), 0o600)
+	cases := []struct {
+		name string
+		args []string
+		code int
+		want string
+	}{
+		{"one empty beside one that talks", []string{dir}, exitOK, "1 conversation, 1 pair (1 empty conversation left out): "},
+		{"only an empty one", []string{empty}, exitFailure, "every conversation read in " + empty + " is empty"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			code, out, errOut := parley(t, append([]string{"report", "--out", filepath.Join(t.TempDir(), "r")}, tc.args...)...)
+			if code != tc.code || !strings.Contains(out+errOut, tc.want) {
+				t.Errorf("exit %d, stdout %q, stderr %q; want exit %d saying %q", code, out, errOut, tc.code, tc.want)
+			}
+		})
+	}
+}

@@ -1,0 +1,84 @@
+package analysis
+
+import (
+	"errors"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// A faulty label fails its transcript where labels are scored (check,
+// train); read unscored (the report), the transcript is read all the same
+// and one warning names the label's problems, each with its file and line.
+func TestAFaultyLabelIsIgnoredWhenLabelsAreNotScored(t *testing.T) {
+	cases := []struct {
+		name  string
+		files map[string]string
+		want  []string // in the one warning, and in Load's error
+	}{
+		{"a message number past the end", map[string]string{"t.expect.yaml": "stop_after: 200\nstop_by: 210\n"},
+			[]string{"t.expect.yaml:1: stop_after is 200", "t.expect.yaml:2: stop_by is 210"}},
+		{"stop_by before stop_after", map[string]string{"t.expect.yaml": "stop_after: 3\nstop_by: 1\n"},
+			[]string{"t.expect.yaml:2: stop_by (1) comes before stop_after (3)"}},
+		{"a misspelt field", map[string]string{"t.expect.yaml": "stop_after: 2\nstop_byy: 3\n"},
+			[]string{`t.expect.yaml:2: unknown field "stop_byy"`}},
+		{"a loop backwards", map[string]string{"t.expect.yaml": "stop_after: 2\nstop_by: 4\nloops: [[4, 2]]\n"},
+			[]string{"t.expect.yaml:3: loop 1 is [4, 2]"}},
+		{"a label that is no YAML", map[string]string{"t.expect.yaml": "stop_after: [\n"},
+			[]string{"t.expect.yaml", "is not valid YAML"}},
+		{"a table that is no JSON", map[string]string{"labels.json": `{"transcripts": [`},
+			[]string{"labels.json"}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			tc.files["t.md"] = fourMessages
+			dir := writeTree(t, tc.files)
+			f := File{Path: filepath.Join(dir, "t.md"), Root: dir}
+
+			_, err := Load(f)
+			if err == nil {
+				t.Fatal("Load read a transcript whose label is faulty; check must fail it")
+			}
+			items, err := LoadUnscored(f)
+			if err != nil || len(items) != 1 || len(items[0].Messages) != 4 {
+				t.Fatalf("LoadUnscored: %d items, %v; want the transcript's 4 messages", len(items), err)
+			}
+			it := items[0]
+			if it.Label != nil || len(it.Warnings) != 1 {
+				t.Fatalf("label %+v, warnings %q; want no label and one warning", it.Label, it.Warnings)
+			}
+			w := it.Warnings[0]
+			if !strings.HasPrefix(w, f.Path+": its faulty label is ignored") || strings.Contains(w, "\n") {
+				t.Errorf("warning %q; want one line naming %s", w, f.Path)
+			}
+			for _, s := range tc.want {
+				if !strings.Contains(w, s) {
+					t.Errorf("warning %q lacks %q", w, s)
+				}
+			}
+		})
+	}
+}
+
+// Read unscored, a sound label is kept without its lesser warnings (a
+// field other tools add), and a transcript without one warns of nothing.
+func TestUnscoredReadsKeepSoundLabelsQuietly(t *testing.T) {
+	dir := writeTree(t, map[string]string{
+		"a.md": fourMessages, "a.expect.yaml": "stop_after: 2\nstop_by: 4\nkind: farewell\n",
+		"b.md": fourMessages,
+	})
+	for _, name := range []string{"a.md", "b.md"} {
+		items, err := LoadUnscored(File{Path: filepath.Join(dir, name), Root: dir})
+		if err != nil || len(items) != 1 || len(items[0].Warnings) != 0 {
+			t.Fatalf("%s: %+v, %v; want one item and no warning", name, items, err)
+		}
+		if (items[0].Label != nil) != (name == "a.md") {
+			t.Errorf("%s: label %+v", name, items[0].Label)
+		}
+	}
+	// A file no reader takes is still no transcript.
+	dir = writeTree(t, map[string]string{"notes.md": "# Notes\n\nnothing here\n"})
+	if _, err := LoadUnscored(File{Path: filepath.Join(dir, "notes.md"), Root: dir}); !errors.Is(err, ErrNotTranscript) {
+		t.Errorf("notes.md: %v; want it skipped as no transcript", err)
+	}
+}
