@@ -114,7 +114,7 @@ func TestALabelTableThatDisagreesIsNamed(t *testing.T) {
 	for _, want := range []string{
 		"a.expect.yaml and " + filepath.Join(dir, "labels.json") + ": transcript 1 (a.md) label it differently; check reads a.expect.yaml",
 		"transcript 2 (b.md): counts 6 messages, and parley read 4",
-		"labels.json: 1 of its transcripts are not there: gone.md",
+		"labels.json: 1 of its transcripts is not there: gone.md",
 	} {
 		if !strings.Contains(joined, want) {
 			t.Errorf("warnings %q\nlack %q", all, want)

@@ -240,7 +240,7 @@ func runBatch(ctx context.Context, cmd *cobra.Command, args []string, f batchFla
 	case runErr != nil:
 		return failureErr(runErr)
 	case sum.Failed > 0:
-		return failureErr(fmt.Errorf("%s failed; their errors are in %s", ofN(sum.Failed, sum.Planned, "conversation", "conversations"), filepath.Join(dir, "summary.md")))
+		return failureErr(fmt.Errorf("%s failed; %s in %s", ofN(sum.Failed, sum.Planned, "conversation", "conversations"), pick(sum.Failed, "its error is", "their errors are"), filepath.Join(dir, "summary.md")))
 	}
 	return nil
 }
