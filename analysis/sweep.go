@@ -60,9 +60,31 @@ func ParseSweeps(specs []string) ([]Axis, error) {
 		if len(ax.Values) == 0 {
 			return nil, fmt.Errorf("--sweep %q: no values to try", s)
 		}
+		// A second --sweep of the same field would set it over the first
+		// one's value at every point, and the table would label the rows
+		// with values that were never tried.
+		if i := slices.IndexFunc(out, func(o Axis) bool { return o.Name() == ax.Name() }); i >= 0 {
+			return nil, fmt.Errorf("--sweep %q: %s is already swept by --sweep %q; give all its values in one --sweep%s",
+				s, ax.Name(), out[i].Spec, oneSweep(ax.Name(), out[i].Values, ax.Values))
+		}
 		out = append(out, ax)
 	}
 	return out, nil
+}
+
+// oneSweep suggests the single --sweep that gives a field both lists of
+// values, when they are few enough to write out.
+func oneSweep(name string, a, b []string) string {
+	vals := slices.Clone(a)
+	for _, v := range b {
+		if !slices.Contains(vals, v) {
+			vals = append(vals, v)
+		}
+	}
+	if len(vals) > 8 {
+		return ""
+	}
+	return ", such as --sweep " + name + "=" + strings.Join(vals, ",")
 }
 
 // Point is one combination of a grid's values, with the policy it makes.

@@ -64,3 +64,37 @@ func TestSweepEndTokenCountsTheWayItsRulesDo(t *testing.T) {
 		})
 	}
 }
+
+// A field swept by two --sweep flags is refused: the second would set the
+// field over the first at every point, and the rows would be labelled
+// with values never tried.
+func TestParseSweepsRefusesAFieldSweptTwice(t *testing.T) {
+	tests := []struct {
+		name    string
+		specs   []string
+		wantErr string
+	}{
+		{"the same field twice", []string{"loop.count=3,4", "loop.count=5"},
+			`--sweep "loop.count=5": loop.count is already swept by --sweep "loop.count=3,4"; give all its values in one --sweep, such as --sweep loop.count=3,4,5`},
+		{"a range and a list", []string{"loop.count=3..5", "loop.threshold=0.7", "loop.count=5,6"},
+			`--sweep "loop.count=5,6": loop.count is already swept by --sweep "loop.count=3..5"; give all its values in one --sweep, such as --sweep loop.count=3,4,5,6`},
+		{"too many values to write out", []string{"max_messages=1..20", "max_messages=30"},
+			`--sweep "max_messages=30": max_messages is already swept by --sweep "max_messages=1..20"; give all its values in one --sweep`},
+		{"two fields of one rule", []string{"loop.count=3,4", "loop.within=6,7"}, ""},
+		{"one field of two rules", []string{"repetition.count=2", "stagnation.count=3"}, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			grid, err := ParseSweeps(tt.specs)
+			if tt.wantErr == "" {
+				if err != nil || len(grid) != len(tt.specs) {
+					t.Fatalf("ParseSweeps(%q) = %d axes, %v; want %d axes", tt.specs, len(grid), err, len(tt.specs))
+				}
+				return
+			}
+			if err == nil || err.Error() != tt.wantErr {
+				t.Fatalf("err = %v\nwant %s", err, tt.wantErr)
+			}
+		})
+	}
+}
