@@ -157,10 +157,14 @@ func runCheck(cmd *cobra.Command, f checkFlags, args []string) error {
 		table    = newCheckTable(out, files)
 	)
 	enc.SetEscapeHTML(false)
-	// A worker keeps its rules from one transcript to the next. A rule
-	// knows another conversation when it is given one, and judges it as a
-	// fresh rule would (see policy's memo), but it keeps the room it grew:
-	// its tables are not allocated and cleared again for every transcript.
+	// Without --sweep, a worker keeps its rules from one transcript to the
+	// next. A rule knows another conversation when it is given one, and
+	// judges it as a fresh rule would (see policy's memo), but it keeps the
+	// room it grew: its tables are not allocated and cleared again for
+	// every transcript. A sweep's points are each renewed for every
+	// transcript instead and dropped once it is judged: kept, every worker
+	// would hold each point's room, grown to the longest transcript (a few
+	// MiB a point), and memory would grow with the grid.
 	sets := sync.Pool{New: func() any {
 		ps := make([]policy.Policy, len(points))
 		for i, pt := range points {
@@ -168,16 +172,36 @@ func runCheck(cmd *cobra.Command, f checkFlags, args []string) error {
 		}
 		return &ps // a pointer: a slice put back would be allocated each time
 	}}
+	var templates []policy.Policy // a sweep's points, parsed once and never used to judge
+	if len(grid) > 0 {
+		templates = make([]policy.Policy, len(points))
+		for i, pt := range points {
+			templates[i], _ = policy.Parse(pt.Node) // parsed above: cannot fail
+		}
+	}
+	rules := func(i int, ps []policy.Policy) policy.Policy {
+		if templates == nil {
+			return ps[i]
+		}
+		if p, ok := policy.Renew(templates[i]); ok {
+			return p
+		}
+		p, _ := policy.Parse(points[i].Node) // a rule Renew cannot copy, such as a judge
+		return p
+	}
 	work := func(it analysis.Item) checkResult {
 		r := checkResult{File: it.Name, Folder: it.File.Root, Layout: it.Layout, Messages: len(it.Messages), Expect: it.Label}
 		for _, w := range it.Warnings {
 			fmt.Fprintln(errw, "parley: warning:", w)
 		}
-		set := sets.Get().(*[]policy.Policy)
-		defer sets.Put(set)
-		ps := *set
+		var ps []policy.Policy
+		if templates == nil {
+			set := sets.Get().(*[]policy.Policy)
+			defer sets.Put(set)
+			ps = *set
+		}
 		for i := range points {
-			st := analysis.Judge(ps[i], it.Messages)
+			st := analysis.Judge(rules(i, ps), it.Messages)
 			o := analysis.Score(it.Label, len(it.Messages), st.At)
 			saved := 0
 			if st.At > 0 {
