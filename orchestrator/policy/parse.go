@@ -348,7 +348,7 @@ func init() {
 			return nil, err
 		}
 		var probs problems
-		if c.Threshold <= 0 || c.Threshold > 1 {
+		if !(c.Threshold > 0 && c.Threshold <= 1) { // NaN too
 			probs.add(fieldNode(n, "threshold"), "repetition.threshold must be above 0 and at most 1, such as 0.85")
 		}
 		if c.Window < 1 {
@@ -392,7 +392,7 @@ func init() {
 		if c.Count < 1 {
 			probs.add(fieldNode(n, "count"), "stagnation.count must be at least 1")
 		}
-		if c.Novelty <= 0 || c.Novelty > 1 {
+		if !(c.Novelty > 0 && c.Novelty <= 1) { // NaN too
 			probs.add(fieldNode(n, "novelty"), "stagnation.novelty must be above 0 and at most 1, such as 0.15")
 		}
 		if c.NewWords < 1 {
@@ -417,25 +417,62 @@ func init() {
 		if err := StrictDecode(n, &c); err != nil {
 			return nil, err
 		}
+		// A field left out is the model's; one written is what it says,
+		// so a written 0 is refused, not read as the model's.
+		written := func(f string) bool { return fieldNode(n, f) != n }
 		var probs problems
-		if c.Threshold < 0 || c.Threshold >= 1 {
-			probs.add(fieldNode(n, "threshold"), "loop.threshold is a chance between 0 and 1, such as 0.6")
+		var m *LoopModel
+		switch {
+		case !written("model"):
+			m = BuiltinLoopModel()
+		case c.Model == "":
+			probs.add(fieldNode(n, "model"), "loop.model is empty; give a file written by parley train --out FILE, or leave model out for parley's own")
+		default:
+			var err error
+			if m, err = LoadLoopModel(c.Model); err != nil {
+				probs.add(fieldNode(n, "model"), fmt.Sprintf("loop.model: %v; write a model with parley train --out FILE", err))
+			}
 		}
-		if c.Count < 0 {
-			probs.add(fieldNode(n, "count"), "loop.count must be at least 1")
+		// What leaving a field out gives, for the sentences below.
+		models := func(v any) string {
+			if m == nil {
+				return "the model's"
+			}
+			return fmt.Sprintf("the model's (%v)", v)
 		}
-		if c.Within != 0 && c.Within < max(c.Count, 1) {
-			probs.add(fieldNode(n, "within"), "loop.within must be at least loop.count")
+		var mThr any
+		var mCount, mWithin int
+		if m != nil {
+			mThr, mCount, mWithin = m.Threshold, m.Count, max(m.Within, m.Count)
+		}
+		if written("threshold") && !(c.Threshold > 0 && c.Threshold < 1) {
+			probs.add(fieldNode(n, "threshold"), fmt.Sprintf("loop.threshold is %s; it takes a chance above 0 and below 1, or leave it out for %s", fieldNode(n, "threshold").Value, models(mThr)))
+		}
+		if written("count") && c.Count < 1 {
+			probs.add(fieldNode(n, "count"), fmt.Sprintf("loop.count is %d; it takes 1 or more messages, or leave it out for %s", c.Count, models(mCount)))
+		}
+		if written("within") && c.Within < 1 {
+			probs.add(fieldNode(n, "within"), fmt.Sprintf("loop.within is %d; it takes 1 or more messages, at least count, or leave it out for %s", c.Within, models(mWithin)))
+		}
+		if written("token") && c.Token == "" {
+			probs.add(fieldNode(n, "token"), "loop.token is empty; give the end token the signals look for, such as \"[END]\", or leave it out for the model's")
+		}
+		// count and within each default to the model's, apart: count
+		// alone counts among the model's within, and within alone looks
+		// for the model's count. Either one past the other is refused, not
+		// stretched to fit.
+		if c.Count >= 1 && c.Within >= 1 && c.Within < c.Count {
+			probs.add(fieldNode(n, "within"), fmt.Sprintf("loop.within is %d, fewer than loop.count (%d); it takes at least count, as in {count: %d, within: %d}", c.Within, c.Count, c.Count, c.Count))
+		} else if m != nil && c.Count > mWithin && !written("within") {
+			probs.add(fieldNode(n, "count"), fmt.Sprintf("loop.count is %d, and without within it counts among the model's last %d messages; write within: %d or more beside it, or a count from 1 to %d", c.Count, mWithin, c.Count, mWithin))
+		} else if m != nil && c.Within >= 1 && c.Within < mCount && !written("count") {
+			probs.add(fieldNode(n, "within"), fmt.Sprintf("loop.within is %d, and without count it looks for the model's %d; write a count of at most %d beside it, or a within of %d or more", c.Within, mCount, c.Within, mCount))
 		}
 		if err := probs.err(); err != nil {
 			return nil, err
 		}
 		p := &Loop{Threshold: c.Threshold, Count: c.Count, Within: c.Within, Token: c.Token}
-		if c.Model != "" {
-			m, err := LoadLoopModel(c.Model)
-			if err != nil {
-				return nil, lineErr(fieldNode(n, "model"), fmt.Sprintf("loop.model: %v; write a model with parley train --out FILE", err))
-			}
+		if written("model") {
 			p.Model = m
 		}
 		return p, nil
@@ -450,15 +487,21 @@ func init() {
 		if err := StrictDecode(n, &c); err != nil {
 			return nil, err
 		}
-		if c.InARow < 0 || c.Total < 0 {
-			return nil, lineErr(n, "refusal counts must not be negative")
-		}
-		if c.InARow == 0 && c.Total == 0 {
-			c.InARow = 3
+		var probs problems
+		// A count left out is not counted (in_a_row: 3 when neither is
+		// written); one written as 0 would silently mean the same, so it
+		// is refused.
+		for _, f := range []struct {
+			name, what string
+			v          int
+		}{{"in_a_row", "refusals in a row by one speaker", c.InARow}, {"total", "refusals in all", c.Total}} {
+			if at := fieldNode(n, f.name); at != n && f.v < 1 {
+				probs.add(at, fmt.Sprintf("refusal.%s is %d; it takes 1 or more %s, or leave it out (with neither in_a_row nor total, in_a_row is 3)", f.name, f.v, f.what))
+			}
 		}
 		builtin := c.Builtin == nil || *c.Builtin
 		if !builtin && len(c.Patterns) == 0 {
-			return nil, lineErr(fieldNode(n, "builtin"), "refusal with builtin: false needs patterns: to match")
+			probs.add(fieldNode(n, "builtin"), "refusal with builtin: false needs patterns: to match")
 		}
 		pn := fieldNode(n, "patterns")
 		for i, s := range c.Patterns {
@@ -467,9 +510,15 @@ func init() {
 				if pn.Kind == yaml.SequenceNode && i < len(pn.Content) {
 					at = pn.Content[i]
 				}
-				return nil, lineErr(at, fmt.Sprintf("refusal pattern %q is not a valid regular expression: %v", s,
+				probs.add(at, fmt.Sprintf("refusal pattern %q is not a valid regular expression: %v", s,
 					strings.TrimPrefix(err.Error(), "error parsing regexp: ")))
 			}
+		}
+		if err := probs.err(); err != nil {
+			return nil, err
+		}
+		if c.InARow == 0 && c.Total == 0 {
+			c.InARow = 3
 		}
 		return NewRefusal(c.InARow, c.Total, builtin, c.Patterns)
 	})
@@ -508,11 +557,13 @@ func init() {
 		if c.Provider == "" && c.BaseURL == "" {
 			probs.add(n, "judge needs a provider: or a base_url:, as an agent does")
 		}
-		if c.Every < 0 {
-			probs.add(fieldNode(n, "every"), "judge.every must be at least 1")
+		// Left out, every and window are 10 and 20 (see NewJudge); written
+		// as 0 they would silently be the same, so they are refused.
+		if at := fieldNode(n, "every"); at != n && c.Every < 1 {
+			probs.add(at, fmt.Sprintf("judge.every is %d; it takes 1 or more messages between questions to the judge, or leave it out for 10", c.Every))
 		}
-		if c.Window < 0 {
-			probs.add(fieldNode(n, "window"), "judge.window must be at least 1")
+		if at := fieldNode(n, "window"); at != n && c.Window < 1 {
+			probs.add(at, fmt.Sprintf("judge.window is %d; it takes 1 or more messages to show the judge, or leave it out for 20", c.Window))
 		}
 		if err := probs.err(); err != nil {
 			return nil, err
