@@ -366,7 +366,7 @@ func TestParseErrors(t *testing.T) {
 		{"max_tokens count", "max_tokens: {limit: 5, count: prompt}\n", "max_tokens.count is \"prompt\""},
 		{"judge needs a model", "judge: {provider: openai}\n", "judge needs a model"},
 		{"judge unknown field", "judge:\n  model: m\n  provider: openai\n  api_key: sk-secret\n", `line 4: unknown field "api_key"`},
-		{"min_messages", "min_messages: 0\n", "min_messages must be a whole number"},
+		{"min_messages", "min_messages: 0\n", "line 1: min_messages is 0; it takes a whole number of at least 1"},
 		{"end_token messages 0", "end_token:\n  token: '^C^C'\n  messages: 0\n", "line 3: end_token.messages is 0, which counts nothing"},
 		{"end_token exchanges 0", "end_token: {exchanges: 0}\n", "line 1: end_token.exchanges is 0, which counts nothing"},
 	}
@@ -716,6 +716,52 @@ func TestAWrittenZeroIsNotTheDefault(t *testing.T) {
 				t.Fatalf("refused: %v", err)
 			case c.want != "" && (err == nil || !strings.Contains(err.Error(), c.want)):
 				t.Fatalf("err = %v\nwant one containing %q", err, c.want)
+			}
+		})
+	}
+}
+
+// A value of the wrong kind is one sentence that names the rule's field,
+// what was written and what the field takes, never the YAML decoder's
+// own words.
+func TestAValueOfTheWrongKindIsOneSentence(t *testing.T) {
+	cases := []struct {
+		name, yaml string
+		want       []string
+	}{
+		{"text for a chance", "loop: {threshold: \"high\"}\n", []string{`line 1: loop.threshold: "high" is text, not a number`}},
+		{"a quoted chance", "loop:\n  threshold: '0.5'\n", []string{`line 2: loop.threshold: "0.5" is text, not a number; write it without quotes, as threshold: 0.5`}},
+		{"a quoted count", "max_messages: \"50\"\n", []string{`line 1: max_messages: "50" is text, not a whole number; write it without quotes, as max_messages: 50`}},
+		{"a quoted guard", "min_messages: '4'\n", []string{`min_messages: "4" is text, not a whole number; write it without quotes, as min_messages: 4`}},
+		{"a quoted token limit", "max_tokens: \"2000\"\n", []string{`max_tokens: "2000" is text, not a whole number; write it without quotes, as max_tokens: 2000`}},
+		{"a quoted cost", "max_cost: \"2.50\"\n", []string{`max_cost: "2.50" is text, not a number; write it without quotes, as max_cost: 2.50`}},
+		{"every field of a rule", "repetition: {threshold: high, window: true, speaker: [a], count: ''}\n", []string{
+			`repetition.threshold: "high" is text, not a number`, "repetition.window: true is true or false, not a whole number",
+			"repetition.speaker holds a list, not text", `repetition.count: "" is text, not a whole number`}},
+		{"an empty count", "loop:\n  count:\n", []string{"line 2: loop.count is empty; it takes a whole number"}},
+		{"a fraction names its rule", "any:\n  - loop: {count: 4.5}\n", []string{"line 2: loop.count: 4.5 is not a whole number"}},
+		{"a pattern that is not a list", "refusal: {patterns: sorry}\n", []string{`refusal.patterns: "sorry" is text, not a list`}},
+		{"a list item that is not text", "refusal:\n  patterns:\n    - a\n    - {b: c}\n", []string{"line 4: refusal.patterns: item 2 holds a mapping, not text"}},
+		{"builtin as text", "refusal: {builtin: 'no'}\n", []string{`refusal.builtin: "no" is text, not true or false`}},
+		{"a judge's temperature", "judge: {model: m, provider: openai, temperature: hot}\n", []string{`judge.temperature: "hot" is text, not a number`}},
+		{"a rule given a single value", "loop: true\n", []string{"line 1: loop: true is true or false, not a mapping of settings; write them as loop: {threshold: …, count: …}"}},
+		{"a rule given a list", "stagnation: [3]\n", []string{"stagnation holds a list, not a mapping of settings; write them as stagnation: {count: …, novelty: …}"}},
+		{"a model file that is not there", "loop: {model: /no/such/model.json}\n", []string{"line 1: loop.model: /no/such/model.json does not exist; write a model with parley train --out FILE"}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			_, err := ParseYAML([]byte(c.yaml))
+			errs := Errors(err)
+			if len(errs) != len(c.want) {
+				t.Fatalf("%d problems, want %d:\n%v", len(errs), len(c.want), err)
+			}
+			for i, w := range c.want {
+				if !strings.Contains(errs[i].Error(), w) {
+					t.Errorf("problem %d = %q\nwant one containing %q", i+1, errs[i], w)
+				}
+				if strings.Contains(errs[i].Error(), "unmarshal") || strings.Contains(errs[i].Error(), "!!") || strings.Contains(errs[i].Error(), "no such file") {
+					t.Errorf("problem %d speaks the decoder's words: %q", i+1, errs[i])
+				}
 			}
 		})
 	}
