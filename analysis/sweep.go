@@ -154,7 +154,7 @@ func Points(base *yaml.Node, grid []Axis) ([]Point, error) {
 	for _, combo := range combos {
 		pt := Point{Settings: map[string]string{}, Values: combo, Node: cloneNode(base)}
 		for i, ax := range grid {
-			if err := setRule(pt.Node, ax, combo[i]); err != nil {
+			if err := setRule(pt.Node, ax, SweepLine(i), combo[i]); err != nil {
 				return nil, err
 			}
 			pt.Settings[ax.Name()] = combo[i]
@@ -162,6 +162,19 @@ func Points(base *yaml.Node, grid []Axis) ([]Point, error) {
 		points = append(points, pt)
 	}
 	return points, nil
+}
+
+// SweepLine is the line a value set by the grid's axis i is said to be
+// on: below 1, which no line of a file is, so that a problem policy.Parse
+// finds in it ("line -1: …") can be told from one in the file, and said
+// of its --sweep (see SweepOf).
+func SweepLine(i int) int { return -1 - i }
+
+// SweepOf is the index in grid of the axis whose value is on line (see
+// SweepLine), if any.
+func SweepOf(grid []Axis, line int) (int, bool) {
+	i := -1 - line
+	return i, i >= 0 && i < len(grid)
 }
 
 // Name is the axis as written, "rule.field" or "rule".
@@ -179,7 +192,7 @@ func dotField(f string) string {
 // becomes a mapping that keeps its value under its main field. An
 // end_token rule that counts the other way (messages for an exchanges
 // sweep, as the default set's hang-up rules do) is left as it is.
-func setRule(n *yaml.Node, ax Axis, value string) error {
+func setRule(n *yaml.Node, ax Axis, line int, value string) error {
 	found, other := 0, ""
 	var visit func(n *yaml.Node) error
 	visit = func(n *yaml.Node) error {
@@ -192,7 +205,7 @@ func setRule(n *yaml.Node, ax Axis, value string) error {
 						continue
 					}
 					found++
-					if err := setField(v, ax, value); err != nil {
+					if err := setField(v, ax, line, value); err != nil {
 						return err
 					}
 					continue
@@ -248,8 +261,8 @@ func countsOtherWay(v *yaml.Node, ax Axis) string {
 // shortForms names the field a rule's short scalar form sets.
 var shortForms = map[string]string{"end_token": "token", "stop_pattern": "pattern", "max_tokens": "limit"}
 
-func setField(v *yaml.Node, ax Axis, value string) error {
-	scalar := func(s string) *yaml.Node { return &yaml.Node{Kind: yaml.ScalarNode, Value: s} }
+func setField(v *yaml.Node, ax Axis, line int, value string) error {
+	scalar := func(s string) *yaml.Node { return &yaml.Node{Kind: yaml.ScalarNode, Value: s, Line: line} }
 	if ax.Field == "" {
 		if v.Kind != yaml.ScalarNode {
 			return fmt.Errorf("--sweep %q: %s takes settings; name one, as in %s.FIELD=…", ax.Spec, ax.Rule, ax.Rule)
@@ -263,7 +276,9 @@ func setField(v *yaml.Node, ax Axis, value string) error {
 			return fmt.Errorf("--sweep %q: %s takes a single value; write --sweep %s=…", ax.Spec, ax.Rule, ax.Rule)
 		}
 		old := *v
-		*v = yaml.Node{Kind: yaml.MappingNode, Content: []*yaml.Node{scalar(main), &old}}
+		key := scalar(main)
+		key.Line = old.Line
+		*v = yaml.Node{Kind: yaml.MappingNode, Line: old.Line, Column: old.Column, Content: []*yaml.Node{key, &old}}
 	}
 	if v.Kind != yaml.MappingNode {
 		return fmt.Errorf("--sweep %q: %s is not a mapping of settings", ax.Spec, ax.Rule)

@@ -133,7 +133,7 @@ func runCheck(cmd *cobra.Command, f checkFlags, args []string) error {
 	// Parse every point once now, so a bad value shows before any transcript is read.
 	for _, pt := range points {
 		if _, err := policy.Parse(pt.Node); err != nil {
-			return usageErr(fmt.Errorf("--sweep at %s: %w", describe(pt), fileLineErr(source, err)))
+			return usageErr(sweepErr(grid, pt, source, err))
 		}
 	}
 	files, err := analysis.Gather(args)
@@ -285,6 +285,27 @@ func (r *checkResult) fill(st analysis.Stop, o analysis.Outcome, saved int) {
 		r.Pass = &pass
 	}
 }
+
+// sweepErr says what is wrong with a sweep's point, one sentence a
+// problem: one in a value the sweep set names its --sweep, as the value
+// is on no line of a file; one in the policy file names its file and line.
+func sweepErr(grid []analysis.Axis, pt analysis.Point, source string, err error) error {
+	lines := make([][]string, len(grid)+1) // by --sweep, in the order given; then the file's
+	for _, e := range policy.Errors(err) {
+		msg := e.Error()
+		if m := sweepLinePrefix.FindStringSubmatch(msg); m != nil {
+			n, _ := strconv.Atoi(m[1])
+			if i, ok := analysis.SweepOf(grid, n); ok {
+				lines[i] = append(lines[i], fmt.Sprintf("--sweep %q: %s", grid[i].Spec, msg[len(m[0]):]))
+				continue
+			}
+		}
+		lines[len(grid)] = append(lines[len(grid)], fmt.Sprintf("--sweep at %s: %v", describe(pt), fileLineErr(source, e)))
+	}
+	return errors.New(strings.Join(slices.Concat(lines...), "\n"))
+}
+
+var sweepLinePrefix = regexp.MustCompile(`^line (-\d+): `)
 
 func describe(pt analysis.Point) string {
 	var parts []string
