@@ -344,6 +344,11 @@ func loadPolicyNode(path string) (*yaml.Node, string, error) {
 	if _, err := policy.Parse(n); err != nil {
 		return nil, "", fileLineErr(path, err)
 	}
+	// A list of no rules parses, and would stop nothing, as an empty file
+	// would.
+	if errs := policy.Empty(n); len(errs) > 0 {
+		return nil, "", fileLineErr(path, errors.Join(errs...))
+	}
 	return n, source, nil
 }
 
