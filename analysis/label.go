@@ -109,20 +109,49 @@ func parseYAMLLabel(path string, data []byte) (*Label, error) {
 		probs = append(probs, fmt.Errorf("%s:%d: %s", path, n.Line, fmt.Sprintf(format, args...)))
 	}
 	hasStopAfter := false
+	// What read well, so that every field that contradicts another is
+	// named beside those that could not be read, and none twice.
+	ok := labelRead{stopAfter: true, stopBy: true, loops: map[int]bool{}}
+	// A whole number, as YAML reads one: 20.5 is a fraction (which Decode
+	// would cut to 20), "20" text.
+	whole := func(v *yaml.Node, n *int) bool {
+		return v.Kind == yaml.ScalarNode && v.ShortTag() == "!!int" && v.Decode(n) == nil
+	}
+	firstLine := map[string]int{}
 	for i := 0; i+1 < len(root.Content); i += 2 {
 		k, v := root.Content[i], root.Content[i+1]
+		// YAML reads a field given twice as its last value, silently.
+		if first, twice := firstLine[k.Value]; twice {
+			bad(k, "%s is given twice, on lines %d and %d; keep one", k.Value, first, k.Line)
+			switch k.Value {
+			case "stop_after":
+				ok.stopAfter = false
+			case "stop_by":
+				ok.stopBy = false
+			}
+			continue
+		}
+		firstLine[k.Value] = k.Line
 		switch k.Value {
 		case "stop_after":
 			hasStopAfter = true
 			l.lines[0] = k.Line
-			if v.Kind != yaml.ScalarNode || v.Tag == "!!null" || v.Decode(&l.StopAfter) != nil {
+			if !whole(v, &l.StopAfter) {
+				ok.stopAfter = false
 				bad(v, "stop_after holds %s; it takes a whole number: the last message that adds something new", yamlValue(v))
 			}
 		case "stop_by":
 			l.lines[1] = k.Line
-			if v.Kind != yaml.ScalarNode || v.Decode(&l.StopBy) != nil {
-				bad(v, "stop_by holds %s; it takes a whole number (the loop's first message + 6), or null when the conversation is healthy to its end", yamlValue(v))
+			if v.Kind == yaml.ScalarNode && v.ShortTag() == "!!null" {
+				continue
 			}
+			var by int
+			if !whole(v, &by) {
+				ok.stopBy = false
+				bad(v, "stop_by holds %s; it takes a whole number (the loop's first message + 6), or null when the conversation is healthy to its end", yamlValue(v))
+				continue
+			}
+			l.StopBy = &by
 		case "loops":
 			l.lines[2] = k.Line
 			if v.Kind != yaml.SequenceNode {
@@ -134,11 +163,12 @@ func parseYAMLLabel(path string, data []byte) (*Label, error) {
 			l.Loops = make([][2]int, 0, len(v.Content))
 			for j, item := range v.Content {
 				var pair [2]int
-				ok := item.Kind == yaml.SequenceNode && len(item.Content) == 2
-				for x := 0; ok && x < 2; x++ {
-					ok = item.Content[x].Kind == yaml.ScalarNode && item.Content[x].Decode(&pair[x]) == nil
+				good := item.Kind == yaml.SequenceNode && len(item.Content) == 2
+				for x := 0; good && x < 2; x++ {
+					good = whole(item.Content[x], &pair[x])
 				}
-				if !ok {
+				if !good {
+					ok.loops[j] = false
 					bad(item, "loops: item %d holds %s; it takes a [first, last] pair of message numbers, such as [18, 24]", j+1, yamlValue(item))
 				}
 				l.Loops = append(l.Loops, pair)
@@ -156,15 +186,22 @@ func parseYAMLLabel(path string, data []byte) (*Label, error) {
 		}
 	}
 	if !hasStopAfter {
+		ok.stopAfter = false
 		probs = append(probs, fmt.Errorf("%s: has no stop_after; give the last message that adds something new", path))
 	}
+	probs = append(probs, l.problems(path, ok)...)
 	if len(probs) > 0 {
 		return nil, errors.Join(probs...)
 	}
-	if err := l.valid(path); err != nil {
-		return nil, err
-	}
 	return &l, nil
+}
+
+// labelRead says which of a label's fields were read as written: the
+// others are not compared with the rest. loops holds false for each loop
+// that was not.
+type labelRead struct {
+	stopAfter, stopBy bool
+	loops             map[int]bool
 }
 
 // labelShape says what a label holds, for a sentence about one that does
@@ -324,22 +361,35 @@ func plainQuoted(v []byte) (string, bool) {
 	return s, true
 }
 
-// valid reports a label whose fields contradict each other, every such
-// problem, one sentence a line; where names the label in them.
+// valid reports a label whose fields are out of range or contradict each
+// other, every such problem, one sentence a line; where names the label
+// in them.
 func (l *Label) valid(where string) error {
+	return errors.Join(l.problems(where, labelRead{stopAfter: true, stopBy: true})...)
+}
+
+// problems is what valid reports, of the fields ok holds were read.
+func (l *Label) problems(where string, ok labelRead) []error {
 	var probs []error
-	if l.StopAfter < 0 {
+	if ok.stopAfter && l.StopAfter < 0 {
 		probs = append(probs, fmt.Errorf("%s: stop_after is %d; it takes the number of the last message that adds something new, from 0", l.at(where, 0), l.StopAfter))
 	}
-	if l.StopBy != nil && *l.StopBy < l.StopAfter {
+	switch {
+	case !ok.stopBy || l.StopBy == nil:
+	case *l.StopBy < 1:
+		probs = append(probs, fmt.Errorf("%s: stop_by is %d; it takes a message number from 1 (the loop's first message + 6), or null when the conversation is healthy to its end", l.at(where, 1), *l.StopBy))
+	case ok.stopAfter && *l.StopBy < l.StopAfter:
 		probs = append(probs, fmt.Errorf("%s: stop_by (%d) comes before stop_after (%d); a rule may stop from stop_after to stop_by, so stop_by is at least stop_after", l.at(where, 1), *l.StopBy, l.StopAfter))
 	}
 	for i, lp := range l.Loops {
+		if read, known := ok.loops[i]; known && !read {
+			continue
+		}
 		if lp[0] < 1 || lp[1] < lp[0] {
 			probs = append(probs, fmt.Errorf("%s: loop %d is [%d, %d]; write each loop as [first, last] message numbers, first ≤ last", l.at(where, 2), i+1, lp[0], lp[1]))
 		}
 	}
-	return errors.Join(probs...)
+	return probs
 }
 
 // at is where, with the line of field f (0 stop_after, 1 stop_by, 2

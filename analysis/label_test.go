@@ -205,3 +205,46 @@ func problemsAre(t *testing.T, err error, want []string) {
 		}
 	}
 }
+
+// A label holds whole numbers, each field once, and names every problem:
+// a fraction is refused, not cut to its whole part; a field given twice is
+// refused, naming both lines, not read as its last value; a stop_by below
+// 1 is named beside a stop_after below 0, and beside a field that could
+// not be read.
+func TestALabelIsReadAsWrittenOrRefused(t *testing.T) {
+	cases := []struct {
+		name, label string
+		want        []string // the error's lines, in order
+	}{
+		{"a fraction for stop_after", "stop_after: 20.5\nstop_by: 30\n", []string{
+			`x.expect.yaml:1: stop_after holds 20.5; it takes a whole number: the last message that adds something new`}},
+		{"a fraction for stop_by", "stop_after: 20\nstop_by: 30.0\n", []string{
+			`x.expect.yaml:2: stop_by holds 30.0; it takes a whole number`}},
+		{"a fraction in a loop", "stop_after: 3\nloops: [[18.5, 24]]\n", []string{
+			`x.expect.yaml:2: loops: item 1 holds a list of 2; it takes a [first, last] pair of message numbers`}},
+		{"a number too large to be whole", "stop_after: 99999999999999999999\n", []string{
+			`x.expect.yaml:1: stop_after holds 99999999999999999999; it takes a whole number`}},
+		{"stop_after twice", "stop_after: 20\nstop_by: 30\nstop_after: 25\n", []string{
+			`x.expect.yaml:3: stop_after is given twice, on lines 1 and 3; keep one`}},
+		{"note twice", "stop_after: 20\nnote: \"a\"\nnote: \"b\"\n", []string{
+			`x.expect.yaml:3: note is given twice, on lines 2 and 3; keep one`}},
+		{"both counts below their range", "stop_after: -5\nstop_by: -1\n", []string{
+			`x.expect.yaml:1: stop_after is -5; it takes the number of the last message that adds something new, from 0`,
+			`x.expect.yaml:2: stop_by is -1; it takes a message number from 1 (the loop's first message + 6), or null when the conversation is healthy to its end`}},
+		{"stop_by 0", "stop_after: 0\nstop_by: 0\n", []string{`x.expect.yaml:2: stop_by is 0; it takes a message number from 1`}},
+		{"a field that cannot be read beside one out of range", "stop_after: soon\nstop_by: -1\nloops: [[x, 2], [5, 2]]\n", []string{
+			`x.expect.yaml:1: stop_after holds "soon"`,
+			`x.expect.yaml:3: loops: item 1 holds a list of 2`,
+			`x.expect.yaml:2: stop_by is -1`,
+			`x.expect.yaml:3: loop 2 is [5, 2]`}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			_, err := ParseLabel("x.expect.yaml", []byte(c.label))
+			if err == nil {
+				t.Fatal("accepted")
+			}
+			problemsAre(t, err, c.want)
+		})
+	}
+}

@@ -1,6 +1,7 @@
 package analysis
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -203,6 +204,10 @@ func parseTableRow(raw json.RawMessage, where string) (*tableEntry, error) {
 		}
 		return nil, fmt.Errorf("%s: %s; each transcript is {\"file\": \"PATH\", \"stop_after\": N, \"stop_by\": N or null, \"loops\": [[FIRST, LAST]]}", where, why)
 	}
+	// JSON reads a field given twice as its last value, silently.
+	if k := twiceIn(raw); k != "" {
+		return nil, fmt.Errorf("%s: gives %q twice; keep one", where, k)
+	}
 	if e.StopAfter == nil {
 		return nil, fmt.Errorf("%s: has no stop_after; give the last message that adds something new", where)
 	}
@@ -210,6 +215,31 @@ func parseTableRow(raw json.RawMessage, where string) (*tableEntry, error) {
 		return nil, err
 	}
 	return &e, nil
+}
+
+// twiceIn is the first field the JSON object raw gives twice, or "".
+func twiceIn(raw json.RawMessage) string {
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	if t, err := dec.Token(); err != nil || t != json.Delim('{') {
+		return ""
+	}
+	seen := map[string]bool{}
+	for dec.More() {
+		t, err := dec.Token()
+		k, isKey := t.(string)
+		if err != nil || !isKey {
+			return ""
+		}
+		if seen[k] {
+			return k
+		}
+		seen[k] = true
+		var skip json.RawMessage
+		if dec.Decode(&skip) != nil {
+			return ""
+		}
+	}
+	return ""
 }
 
 // label is the row's label; nil for no row.

@@ -134,6 +134,9 @@ func TestABadLabelTableNamesTheRowToFix(t *testing.T) {
 		{"twice", `{"transcripts": [{"file": "a.md", "stop_after": 1}, {"file": "./a.md", "stop_after": 2}]}`, "transcript 2 (./a.md): labels a transcript that transcript 1 (a.md) labels too; keep one"},
 		{"not a number", `{"transcripts": [{"file": "a.md", "stop_after": "3"}]}`, `transcript 1 (a.md): "stop_after" holds a string; it takes a whole number`},
 		{"loop not a pair", `{"transcripts": [{"file": "a.md", "stop_after": 1, "loops": [[1, 2], "x"]}]}`, `"loops" holds a string; it takes a list`},
+		{"a field given twice", `{"transcripts": [{"file": "a.md", "stop_after": 1, "stop_by": 4, "stop_after": 3}]}`, `transcript 1 (a.md): gives "stop_after" twice; keep one`},
+		{"a fraction", `{"transcripts": [{"file": "a.md", "stop_after": 2.5}]}`, `transcript 1 (a.md): "stop_after" holds a number 2.5; it takes a whole number`},
+		{"stop_by below 1", `{"transcripts": [{"file": "a.md", "stop_after": 0, "stop_by": -1}]}`, "transcript 1 (a.md): stop_by is -1; it takes a message number from 1"},
 		{"beyond the end", `{"transcripts": [{"file": "a.md", "stop_after": 9}]}`, "transcript 1 (a.md): stop_after is 9, but the transcript has 4 messages; it takes the last message that adds something new, at most 4"},
 		// A table that cannot be read at all would label nothing, and
 		// check would pass every transcript it lists: it is an error.

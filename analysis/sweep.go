@@ -3,6 +3,7 @@ package analysis
 import (
 	"errors"
 	"fmt"
+	"math/big"
 	"slices"
 	"strconv"
 	"strings"
@@ -44,11 +45,18 @@ func ParseSweeps(specs []string) ([]Axis, error) {
 		if lo, hi, isRange := strings.Cut(vals, ".."); isRange {
 			a, err1 := strconv.Atoi(strings.TrimSpace(lo))
 			b, err2 := strconv.Atoi(strings.TrimSpace(hi))
-			if err1 != nil || err2 != nil || b < a || b-a > 1000 {
+			if err1 != nil || err2 != nil || b < a {
 				return nil, fmt.Errorf("--sweep %q: a range is two whole numbers, low..high, such as 1..4", s)
 			}
-			for v := a; v <= b; v++ {
-				ax.Values = append(ax.Values, strconv.Itoa(v))
+			// Counted before a value is made: 1..100000000 would take
+			// memory and time before any transcript is read.
+			span := uint64(b) - uint64(a) // the values less one, which fits where their number might not
+			if span >= MaxPoints {
+				n := new(big.Int).Add(new(big.Int).SetUint64(span), big.NewInt(1))
+				return nil, fmt.Errorf("--sweep %q: the range holds %s values, and a sweep tries at most %d points; narrow it, such as %d..%d", s, n, MaxPoints, a, a+MaxPoints-1)
+			}
+			for i := range int(span) + 1 { // not v <= b, which never ends when b is the largest int
+				ax.Values = append(ax.Values, strconv.Itoa(a+i))
 			}
 		} else {
 			for _, v := range strings.Split(vals, ",") {
@@ -60,9 +68,63 @@ func ParseSweeps(specs []string) ([]Axis, error) {
 		if len(ax.Values) == 0 {
 			return nil, fmt.Errorf("--sweep %q: no values to try", s)
 		}
+		if len(ax.Values) > MaxPoints {
+			return nil, fmt.Errorf("--sweep %q: %d values, and a sweep tries at most %d points; give fewer", s, len(ax.Values), MaxPoints)
+		}
+		// A second --sweep of the same field would set it over the first
+		// one's value at every point, and the table would label the rows
+		// with values that were never tried.
+		if i := slices.IndexFunc(out, func(o Axis) bool { return o.Name() == ax.Name() }); i >= 0 {
+			return nil, fmt.Errorf("--sweep %q: %s is already swept by --sweep %q; give all its values in one --sweep%s",
+				s, ax.Name(), out[i].Spec, oneSweep(ax.Name(), out[i].Values, ax.Values))
+		}
 		out = append(out, ax)
 	}
+	if err := checkSize(out); err != nil {
+		return nil, err
+	}
 	return out, nil
+}
+
+// MaxPoints is the most points a sweep's grid may hold. Each point judges
+// every transcript: over the labelled corpus's 93 conversations, 1000
+// points take 30 s to a minute on two cores, in about 100 MiB (each
+// point's settings, policy and tallies, however many transcripts there
+// are; check renews a point's rules for each transcript).
+const MaxPoints = 1000
+
+// checkSize refuses a grid of more than MaxPoints points, counted from its
+// axes before any point is made.
+func checkSize(grid []Axis) error {
+	if len(grid) == 0 {
+		return nil
+	}
+	n := big.NewInt(1)
+	var sizes []string
+	for _, ax := range grid {
+		n.Mul(n, big.NewInt(int64(len(ax.Values))))
+		sizes = append(sizes, strconv.Itoa(len(ax.Values)))
+	}
+	if n.Cmp(big.NewInt(MaxPoints)) <= 0 {
+		return nil
+	}
+	return fmt.Errorf("--sweep: the grid holds %s points (%s values), and a sweep tries at most %d; give fewer values, or sweep one field at a time",
+		n, strings.Join(sizes, " × "), MaxPoints)
+}
+
+// oneSweep suggests the single --sweep that gives a field both lists of
+// values, when they are few enough to write out.
+func oneSweep(name string, a, b []string) string {
+	vals := slices.Clone(a)
+	for _, v := range b {
+		if !slices.Contains(vals, v) {
+			vals = append(vals, v)
+		}
+	}
+	if len(vals) > 8 {
+		return ""
+	}
+	return ", such as --sweep " + name + "=" + strings.Join(vals, ",")
 }
 
 // Point is one combination of a grid's values, with the policy it makes.
@@ -75,6 +137,9 @@ type Point struct {
 // Points makes every combination of the grid's values, the first axis
 // varying slowest, each applied to a copy of base.
 func Points(base *yaml.Node, grid []Axis) ([]Point, error) {
+	if err := checkSize(grid); err != nil {
+		return nil, err
+	}
 	combos := [][]string{nil}
 	for _, ax := range grid {
 		var next [][]string
@@ -89,7 +154,7 @@ func Points(base *yaml.Node, grid []Axis) ([]Point, error) {
 	for _, combo := range combos {
 		pt := Point{Settings: map[string]string{}, Values: combo, Node: cloneNode(base)}
 		for i, ax := range grid {
-			if err := setRule(pt.Node, ax, combo[i]); err != nil {
+			if err := setRule(pt.Node, ax, SweepLine(i), combo[i]); err != nil {
 				return nil, err
 			}
 			pt.Settings[ax.Name()] = combo[i]
@@ -97,6 +162,19 @@ func Points(base *yaml.Node, grid []Axis) ([]Point, error) {
 		points = append(points, pt)
 	}
 	return points, nil
+}
+
+// SweepLine is the line a value set by the grid's axis i is said to be
+// on: below 1, which no line of a file is, so that a problem policy.Parse
+// finds in it ("line -1: …") can be told from one in the file, and said
+// of its --sweep (see SweepOf).
+func SweepLine(i int) int { return -1 - i }
+
+// SweepOf is the index in grid of the axis whose value is on line (see
+// SweepLine), if any.
+func SweepOf(grid []Axis, line int) (int, bool) {
+	i := -1 - line
+	return i, i >= 0 && i < len(grid)
 }
 
 // Name is the axis as written, "rule.field" or "rule".
@@ -114,7 +192,7 @@ func dotField(f string) string {
 // becomes a mapping that keeps its value under its main field. An
 // end_token rule that counts the other way (messages for an exchanges
 // sweep, as the default set's hang-up rules do) is left as it is.
-func setRule(n *yaml.Node, ax Axis, value string) error {
+func setRule(n *yaml.Node, ax Axis, line int, value string) error {
 	found, other := 0, ""
 	var visit func(n *yaml.Node) error
 	visit = func(n *yaml.Node) error {
@@ -127,7 +205,7 @@ func setRule(n *yaml.Node, ax Axis, value string) error {
 						continue
 					}
 					found++
-					if err := setField(v, ax, value); err != nil {
+					if err := setField(v, ax, line, value); err != nil {
 						return err
 					}
 					continue
@@ -183,8 +261,8 @@ func countsOtherWay(v *yaml.Node, ax Axis) string {
 // shortForms names the field a rule's short scalar form sets.
 var shortForms = map[string]string{"end_token": "token", "stop_pattern": "pattern", "max_tokens": "limit"}
 
-func setField(v *yaml.Node, ax Axis, value string) error {
-	scalar := func(s string) *yaml.Node { return &yaml.Node{Kind: yaml.ScalarNode, Value: s} }
+func setField(v *yaml.Node, ax Axis, line int, value string) error {
+	scalar := func(s string) *yaml.Node { return &yaml.Node{Kind: yaml.ScalarNode, Value: s, Line: line} }
 	if ax.Field == "" {
 		if v.Kind != yaml.ScalarNode {
 			return fmt.Errorf("--sweep %q: %s takes settings; name one, as in %s.FIELD=…", ax.Spec, ax.Rule, ax.Rule)
@@ -198,7 +276,9 @@ func setField(v *yaml.Node, ax Axis, value string) error {
 			return fmt.Errorf("--sweep %q: %s takes a single value; write --sweep %s=…", ax.Spec, ax.Rule, ax.Rule)
 		}
 		old := *v
-		*v = yaml.Node{Kind: yaml.MappingNode, Content: []*yaml.Node{scalar(main), &old}}
+		key := scalar(main)
+		key.Line = old.Line
+		*v = yaml.Node{Kind: yaml.MappingNode, Line: old.Line, Column: old.Column, Content: []*yaml.Node{key, &old}}
 	}
 	if v.Kind != yaml.MappingNode {
 		return fmt.Errorf("--sweep %q: %s is not a mapping of settings", ax.Spec, ax.Rule)

@@ -117,7 +117,11 @@ func (r TrainingReport) Print(w io.Writer) {
 		fmt.Fprintf(w, "%s\n", f)
 		fmt.Fprintln(w, row("fitted on all, scored here", r.Fitted[f], true))
 		t, ok := r.KFold[f]
-		fmt.Fprintln(w, row(fmt.Sprintf("%d-fold cross-validated here", r.K), t, ok))
+		kfold := row(fmt.Sprintf("%d-fold cross-validated here", r.K), t, ok)
+		if n := r.Fitted[f].Labelled; !ok && n < r.K {
+			kfold += fmt.Sprintf(" (%d labelled, fewer than the folds)", n)
+		}
+		fmt.Fprintln(w, kfold)
 		t, ok = r.Across[f]
 		fmt.Fprintln(w, row("fitted on the other folders", t, ok))
 		t, ok = r.Unseen[f]

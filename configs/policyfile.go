@@ -56,5 +56,14 @@ func ParsePolicy(file string, data []byte) (policy.Policy, error) {
 	if p == nil {
 		return nil, &Error{File: file, Msg: "the policy file names no policy"}
 	}
+	// A list of no rules parses, and would stop nothing, as an empty file
+	// would.
+	if errs := policy.Empty(root); len(errs) > 0 {
+		var probs Problems
+		for _, err := range errs {
+			probs = append(probs, withLine(file, "", err).(*Error))
+		}
+		return nil, probs
+	}
 	return p, nil
 }

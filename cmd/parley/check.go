@@ -134,7 +134,7 @@ func runCheck(cmd *cobra.Command, f checkFlags, args []string) error {
 	// Parse every point once now, so a bad value shows before any transcript is read.
 	for _, pt := range points {
 		if _, err := policy.Parse(pt.Node); err != nil {
-			return usageErr(fmt.Errorf("--sweep at %s: %w", describe(pt), fileLineErr(source, err)))
+			return usageErr(sweepErr(grid, pt, source, err))
 		}
 	}
 	files, err := analysis.Gather(args)
@@ -158,10 +158,14 @@ func runCheck(cmd *cobra.Command, f checkFlags, args []string) error {
 		table    = newCheckTable(out, files)
 	)
 	enc.SetEscapeHTML(false)
-	// A worker keeps its rules from one transcript to the next. A rule
-	// knows another conversation when it is given one, and judges it as a
-	// fresh rule would (see policy's memo), but it keeps the room it grew:
-	// its tables are not allocated and cleared again for every transcript.
+	// Without --sweep, a worker keeps its rules from one transcript to the
+	// next. A rule knows another conversation when it is given one, and
+	// judges it as a fresh rule would (see policy's memo), but it keeps the
+	// room it grew: its tables are not allocated and cleared again for
+	// every transcript. A sweep's points are each renewed for every
+	// transcript instead and dropped once it is judged: kept, every worker
+	// would hold each point's room, grown to the longest transcript (a few
+	// MiB a point), and memory would grow with the grid.
 	sets := sync.Pool{New: func() any {
 		ps := make([]policy.Policy, len(points))
 		for i, pt := range points {
@@ -169,16 +173,36 @@ func runCheck(cmd *cobra.Command, f checkFlags, args []string) error {
 		}
 		return &ps // a pointer: a slice put back would be allocated each time
 	}}
+	var templates []policy.Policy // a sweep's points, parsed once and never used to judge
+	if len(grid) > 0 {
+		templates = make([]policy.Policy, len(points))
+		for i, pt := range points {
+			templates[i], _ = policy.Parse(pt.Node) // parsed above: cannot fail
+		}
+	}
+	rules := func(i int, ps []policy.Policy) policy.Policy {
+		if templates == nil {
+			return ps[i]
+		}
+		if p, ok := policy.Renew(templates[i]); ok {
+			return p
+		}
+		p, _ := policy.Parse(points[i].Node) // a rule Renew cannot copy, such as a judge
+		return p
+	}
 	work := func(it analysis.Item) checkResult {
 		r := checkResult{File: it.Name, Folder: it.File.Root, Layout: it.Layout, Messages: len(it.Messages), Expect: it.Label}
 		for _, w := range it.Warnings {
 			fmt.Fprintln(errw, "parley: warning:", w)
 		}
-		set := sets.Get().(*[]policy.Policy)
-		defer sets.Put(set)
-		ps := *set
+		var ps []policy.Policy
+		if templates == nil {
+			set := sets.Get().(*[]policy.Policy)
+			defer sets.Put(set)
+			ps = *set
+		}
 		for i := range points {
-			st := analysis.Judge(ps[i], it.Messages)
+			st := analysis.Judge(rules(i, ps), it.Messages)
 			o := analysis.Score(it.Label, len(it.Messages), st.At)
 			saved := 0
 			if st.At > 0 {
@@ -280,6 +304,27 @@ func (r *checkResult) fill(st analysis.Stop, o analysis.Outcome, saved int) {
 	}
 }
 
+// sweepErr says what is wrong with a sweep's point, one sentence a
+// problem: one in a value the sweep set names its --sweep, as the value
+// is on no line of a file; one in the policy file names its file and line.
+func sweepErr(grid []analysis.Axis, pt analysis.Point, source string, err error) error {
+	lines := make([][]string, len(grid)+1) // by --sweep, in the order given; then the file's
+	for _, e := range policy.Errors(err) {
+		msg := e.Error()
+		if m := sweepLinePrefix.FindStringSubmatch(msg); m != nil {
+			n, _ := strconv.Atoi(m[1])
+			if i, ok := analysis.SweepOf(grid, n); ok {
+				lines[i] = append(lines[i], fmt.Sprintf("--sweep %q: %s", grid[i].Spec, msg[len(m[0]):]))
+				continue
+			}
+		}
+		lines[len(grid)] = append(lines[len(grid)], fmt.Sprintf("--sweep at %s: %v", describe(pt), fileLineErr(source, e)))
+	}
+	return errors.New(strings.Join(slices.Concat(lines...), "\n"))
+}
+
+var sweepLinePrefix = regexp.MustCompile(`^line (-\d+): `)
+
 func describe(pt analysis.Point) string {
 	var parts []string
 	for k, v := range pt.Settings {
@@ -316,6 +361,11 @@ func loadPolicyNode(path string) (*yaml.Node, string, error) {
 	// Parse once now, so errors show before any transcript is read.
 	if _, err := policy.Parse(n); err != nil {
 		return nil, "", fileLineErr(path, err)
+	}
+	// A list of no rules parses, and would stop nothing, as an empty file
+	// would.
+	if errs := policy.Empty(n); len(errs) > 0 {
+		return nil, "", fileLineErr(path, errors.Join(errs...))
 	}
 	return n, source, nil
 }

@@ -314,6 +314,8 @@ func TestCheckErrorsNameFileAndLine(t *testing.T) {
 	regex := bad("regex.yaml", "stop_pattern: '(oops'\n")
 	twoTypos := bad("two.yaml", "any:\n  - max_mesages: 3\n  - loop: {cnt: 3}\n")
 	good := bad("good.yaml", "max_messages: 5\n")
+	quoted := bad("quoted.yaml", "max_messages: \"50\"\n")
+	high := bad("high.yaml", "loop:\n  threshold: high\n")
 	os.WriteFile(filepath.Join(dir, "u.expect.yaml"), []byte("stop_after: 1\nstop_bye: 3\n"), 0o600)
 	writeCase(t, dir, "u", words(3), "")
 	os.WriteFile(filepath.Join(dir, "u.expect.yaml"), []byte("stop_after: 1\nstop_bye: 3\n"), 0o600)
@@ -336,7 +338,15 @@ func TestCheckErrorsNameFileAndLine(t *testing.T) {
 		{"bad sweep spec", []string{"check", "--sweep", "end_token.exchanges", tr}, exitUsage, "RULE.FIELD=A..B"},
 		{"sweep over a missing rule", []string{"check", "--policy", good, "--sweep", "stagnation.count=2..3", tr}, exitUsage, "no stagnation rule"},
 		{"every mistake in the policy", []string{"check", "--policy", twoTypos, tr}, exitUsage, twoTypos + `:2: unknown termination policy "max_mesages"; did you mean "max_messages"?` + "; known policies: all, any, end_token, judge, loop, max_cost, max_duration, max_messages, max_tokens, min_messages, refusal, repetition, stagnation, stop_pattern\n" + twoTypos + `:3: unknown field "cnt"`},
-		{"sweep over a misspelt field", []string{"check", "--sweep", "loop.cnt=3", tr}, exitUsage, `parley: --sweep at loop.cnt=3: unknown field "cnt"; did you mean "count"?; known fields: threshold, count`},
+		{"the same field swept twice", []string{"check", "--sweep", "loop.count=3,4", "--sweep", "loop.count=5", tr}, exitUsage,
+			`parley: --sweep "loop.count=5": loop.count is already swept by --sweep "loop.count=3,4"; give all its values in one --sweep, such as --sweep loop.count=3,4,5` + "\n"},
+		{"sweep over a misspelt field", []string{"check", "--sweep", "loop.cnt=3", tr}, exitUsage, `parley: --sweep "loop.cnt=3": unknown field "cnt"; did you mean "count"?; known fields: threshold, count`},
+		{"a sweep value that is text", []string{"check", "--sweep", "loop.count=a", tr}, exitUsage, `parley: --sweep "loop.count=a": loop.count: "a" is text, not a whole number` + "\n"},
+		{"a sweep value with a fraction", []string{"check", "--sweep", "loop.count=4.5", tr}, exitUsage, `parley: --sweep "loop.count=4.5": loop.count: 4.5 is not a whole number` + "\n"},
+		{"two sweeps' values, each named", []string{"check", "--sweep", "loop.threshold=high", "--sweep", "max_messages=0", tr}, exitUsage,
+			`parley: --sweep "loop.threshold=high": loop.threshold: "high" is text, not a number` + "\n" + `--sweep "max_messages=0": max_messages is 0; it takes a whole number of at least 1` + "\n"},
+		{"a quoted number in the policy", []string{"check", "--policy", quoted, tr}, exitUsage, quoted + `:1: max_messages: "50" is text, not a whole number; write it without quotes, as max_messages: 50` + "\n"},
+		{"text for a loop setting", []string{"check", "--policy", high, tr}, exitUsage, high + `:2: loop.threshold: "high" is text, not a number` + "\n"},
 		{"no such transcript", []string{"check", filepath.Join(dir, "missing.md")}, exitUsage, "missing.md: no such transcript"},
 		{"no such policy file", []string{"check", "--policy", filepath.Join(dir, "nope.yaml"), tr}, exitUsage, "parley: the policy file " + filepath.Join(dir, "nope.yaml") + " does not exist\n"},
 		{"show under no such policy file", []string{"show", "--no-tui", "--policy", filepath.Join(dir, "nope.yaml"), tr}, exitUsage, "parley: the policy file " + filepath.Join(dir, "nope.yaml") + " does not exist\n"},

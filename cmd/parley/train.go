@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -45,6 +46,12 @@ loop: {model: FILE}. parley's built-in model is retrained with
 			return nil
 		},
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if folds < 2 {
+				return usageErr(fmt.Errorf("--folds is %d; cross-validation splits each folder into 2 folds or more, up to its labelled transcripts (the default is 5)", folds))
+			}
+			if strings.TrimSpace(token) == "" {
+				return usageErr(fmt.Errorf("--token is %q; give the end token the signals look for, such as [END] (the default)", token))
+			}
 			files, err := analysis.Gather(args)
 			if err != nil {
 				return usageErr(err)
@@ -62,6 +69,15 @@ loop: {model: FILE}. parley's built-in model is retrained with
 					examples = append(examples, *e)
 				}
 			}, unread.add)
+			// Each folder is cross-validated within itself: folds beyond
+			// every folder's labelled transcripts would cross-validate none.
+			// With the default, a folder too small for it says so in its row.
+			if most, in := largestFolder(examples); cmd.Flags().Changed("folds") && len(examples) > 0 && folds > most {
+				if most < 2 {
+					return usageErr(fmt.Errorf("--folds is %d, and each folder is cross-validated within itself: the largest given, %s, holds 1 labelled transcript, too few to split; leave --folds out to train without cross-validating", folds, in))
+				}
+				return usageErr(fmt.Errorf("--folds is %d, and each folder is cross-validated within itself: the largest given, %s, holds %d labelled transcripts; give --folds from 2 to %d", folds, in, most, most))
+			}
 			report, model, err := analysis.Train(examples, folds, token)
 			if err != nil {
 				return usageErr(err)
@@ -84,7 +100,21 @@ loop: {model: FILE}. parley's built-in model is retrained with
 		},
 	}
 	c.Flags().StringVarP(&out, "out", "o", "", "write the model to FILE")
-	c.Flags().IntVar(&folds, "folds", 5, "folds for cross-validation within each folder")
+	c.Flags().IntVar(&folds, "folds", 5, "folds for cross-validation within each folder, 2 or more")
 	c.Flags().StringVar(&token, "token", "[END]", "the end token the signals look for")
 	return c
+}
+
+// largestFolder is the most labelled examples one folder holds, and that
+// folder.
+func largestFolder(examples []analysis.Example) (int, string) {
+	by := map[string]int{}
+	most, in := 0, ""
+	for _, e := range examples {
+		by[e.Folder]++
+		if by[e.Folder] > most {
+			most, in = by[e.Folder], e.Folder
+		}
+	}
+	return most, in
 }

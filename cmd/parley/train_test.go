@@ -48,3 +48,50 @@ func TestTrain(t *testing.T) {
 		t.Errorf("with a labelled file no reader takes: exit %d, stderr %q", code, errOut)
 	}
 }
+
+// train refuses folds it cannot split the folders into and an empty end
+// token, each with a sentence giving what it takes, before it prints any
+// figure; with the default folds, a folder too small for them says so in
+// its row.
+func TestTrainRefusesFoldsAndTokensItCannotUse(t *testing.T) {
+	dir, small := t.TempDir(), t.TempDir()
+	for i, n := range []int{6, 8, 10, 12} {
+		echo := append(words(n), "bye [END]", "bye [END]", "[END]", "[END]", "[END]", "[END]", "[END]", "[END]")
+		writeCase(t, dir, "loop"+string(rune('a'+i)), echo, "stop_after: "+strconv.Itoa(n)+"\nstop_by: "+strconv.Itoa(n+6)+"\n")
+		writeCase(t, dir, "healthy"+string(rune('a'+i)), words(n+8), "stop_after: "+strconv.Itoa(n+8)+"\nstop_by: null\n")
+	}
+	for i, n := range []int{6, 8, 10} {
+		writeCase(t, small, "healthy"+string(rune('a'+i)), words(n), "stop_after: "+strconv.Itoa(n)+"\nstop_by: null\n")
+	}
+	cases := []struct {
+		name string
+		args []string
+		code int
+		want string // in stdout on success, else stderr
+	}{
+		{"no folds", []string{"--folds", "0", dir}, exitUsage, "parley: --folds is 0; cross-validation splits each folder into 2 folds or more, up to its labelled transcripts (the default is 5)\n"},
+		{"one fold", []string{"--folds", "1", dir}, exitUsage, "parley: --folds is 1; cross-validation splits each folder into 2 folds or more"},
+		{"negative folds", []string{"--folds", "-3", dir}, exitUsage, "parley: --folds is -3;"},
+		{"more folds than transcripts", []string{"--folds", "9", dir, small}, exitUsage,
+			"parley: --folds is 9, and each folder is cross-validated within itself: the largest given, " + dir + ", holds 8 labelled transcripts; give --folds from 2 to 8\n"},
+		{"an empty token", []string{"--token", "", dir}, exitUsage, `parley: --token is ""; give the end token the signals look for, such as [END] (the default)` + "\n"},
+		{"a blank token", []string{"--token", "  ", dir}, exitUsage, `parley: --token is "  ";`},
+		{"as many folds as transcripts", []string{"--folds", "8", dir}, exitOK, "8-fold cross-validated here"},
+		{"the default folds on a folder too small for them", []string{dir, small}, exitOK, "5-fold cross-validated here           — (3 labelled, fewer than the folds)"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			code, out, errOut := parley(t, append([]string{"train"}, c.args...)...)
+			got := errOut
+			if c.code == exitOK {
+				got = out
+			}
+			if code != c.code || !strings.Contains(got, c.want) {
+				t.Fatalf("exit %d, stdout %q, stderr %q; want exit %d and %q", code, out, errOut, c.code, c.want)
+			}
+			if c.code != exitOK && out != "" {
+				t.Errorf("printed figures before refusing: %q", out)
+			}
+		})
+	}
+}

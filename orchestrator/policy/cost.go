@@ -3,6 +3,7 @@ package policy
 import (
 	"fmt"
 	"math"
+	"reflect"
 
 	"gopkg.in/yaml.v3"
 
@@ -32,11 +33,12 @@ func init() {
 		}{}
 		at := n
 		if n.Kind == yaml.ScalarNode {
-			if err := n.Decode(&c.USD); err != nil {
-				c.USD = 0
+			if msg, _ := kindProblem("max_cost", n, reflect.TypeFor[float64]()); msg != "" {
+				return nil, lineErr(n, msg)
 			}
+			n.Decode(&c.USD)
 		} else {
-			if err := StrictDecode(n, &c); err != nil {
+			if err := StrictDecode(n, "max_cost", &c); err != nil {
 				return nil, err
 			}
 			at = fieldNode(n, "usd")

@@ -142,7 +142,6 @@ func TestCheckingAfterEveryMessageIsLinear(t *testing.T) {
   - repetition: {threshold: 0.0001, within: 100000, count: 100000}
   - repetition: {threshold: 0.0001, speaker: same, count: 100000}
   - stagnation: {count: 100000, novelty: 1, new_words: 100000}
-  - loop: {threshold: 0.0001, count: 100000}
   - loop: {threshold: 0.0001, count: 100000, within: 100000}`)},
 			} {
 				got := visitsOf(func() { c.judge(set.p) })

@@ -111,8 +111,8 @@ func TestLoopSettingsAndModelFile(t *testing.T) {
 	bad := filepath.Join(dir, "bad.json")
 	os.WriteFile(bad, []byte(`{"features": ["x"]}`), 0o600)
 	cases := map[string]string{
-		"loop: {threshold: 1.5}":            "loop.threshold is a chance between 0 and 1",
-		"loop: {count: 3, within: 2}":       "loop.within must be at least loop.count",
+		"loop: {threshold: 1.5}":            "loop.threshold is 1.5; it takes a chance above 0 and below 1",
+		"loop: {count: 3, within: 2}":       "loop.within is 2, fewer than loop.count (3)",
 		"loop: {model: " + bad + "}":        "retrain it with parley train",
 		"loop: {model: /no/such/file.json}": "loop.model",
 		"loop: {treshold: 0.5}":             `unknown field "treshold"`,

@@ -3,6 +3,7 @@ package policy
 import (
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -35,9 +36,9 @@ func init() {
 		return guarded(l, func(ps []Policy) Policy { return All(ps) }), nil
 	})
 	register("max_messages", func(n *yaml.Node) (Policy, error) {
-		var c int
-		if err := n.Decode(&c); err != nil || c < 1 {
-			return nil, lineErr(n, "max_messages must be a whole number of at least 1")
+		c, msg := count(n, "max_messages")
+		if msg != "" {
+			return nil, lineErr(n, msg)
 		}
 		return MaxMessages{N: c, m: new(memo[struct{}])}, nil
 	})
@@ -50,7 +51,7 @@ func init() {
 		}{Token: "[END]", Match: MatchContains}
 		if n.Kind == yaml.ScalarNode && n.Tag == "!!str" {
 			c.Token = n.Value
-		} else if err := StrictDecode(n, &c); err != nil {
+		} else if err := StrictDecode(n, "end_token", &c); err != nil {
 			return nil, err
 		}
 		var probs problems
@@ -121,24 +122,33 @@ var WholeFields = map[string]bool{
 // decoder would cut such a value to its whole part without a word.
 func Fractions(n *yaml.Node, whole map[string]bool) []error {
 	var errs []error
-	var walk func(*yaml.Node)
-	walk = func(n *yaml.Node) {
+	// parent is the key whose value n is, such as loop for loop's
+	// settings, so that a sentence names loop.count; "" in a list.
+	var walk func(n *yaml.Node, parent string)
+	walk = func(n *yaml.Node, parent string) {
 		if n == nil {
 			return
 		}
-		if n.Kind == yaml.MappingNode {
-			for i := 0; i+1 < len(n.Content); i += 2 {
-				k, v := n.Content[i], n.Content[i+1]
-				if whole[k.Value] && v.Kind == yaml.ScalarNode && v.Tag == "!!float" {
-					errs = append(errs, lineErr(v, fmt.Sprintf("%s: %s is not a whole number", k.Value, v.Value)))
-				}
+		if n.Kind != yaml.MappingNode {
+			for _, c := range n.Content {
+				walk(c, "")
 			}
+			return
 		}
-		for _, c := range n.Content {
-			walk(c)
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			k, v := n.Content[i], n.Content[i+1]
+			// ShortTag, not Tag: a value --sweep set has no tag written.
+			if whole[k.Value] && v.Kind == yaml.ScalarNode && v.ShortTag() == "!!float" {
+				name := k.Value
+				if parent != "" {
+					name = parent + "." + name
+				}
+				errs = append(errs, lineErr(v, fmt.Sprintf("%s: %s is not a whole number", name, v.Value)))
+			}
+			walk(v, k.Value)
 		}
 	}
-	walk(n)
+	walk(n, "")
 	return errs
 }
 
@@ -256,31 +266,140 @@ func (p *problems) add(n *yaml.Node, msg string) { *p = append(*p, lineErr(n, ms
 func (p problems) err() error { return errors.Join(p...) }
 
 // StrictDecode decodes a mapping node into the struct out points to,
-// rejecting keys the struct does not name, with their line.
-func StrictDecode(n *yaml.Node, out any) error {
-	if n.Kind != yaml.MappingNode {
-		return lineErr(n, "expected a mapping of settings")
-	}
+// rejecting keys the struct does not name and values of the wrong kind
+// (text where a number belongs), every one with its line, as a sentence
+// that names the field as rule.field.
+func StrictDecode(n *yaml.Node, rule string, out any) error {
 	t := reflect.TypeOf(out).Elem()
-	known := map[string]bool{}
+	if n.Kind != yaml.MappingNode {
+		var eg []string
+		for i := 0; i < t.NumField() && len(eg) < 2; i++ {
+			eg = append(eg, strings.Split(t.Field(i).Tag.Get("yaml"), ",")[0]+": …")
+		}
+		return lineErr(n, fmt.Sprintf("%s; write them as %s: {%s}", notA(rule, n, "a mapping of settings"), rule, strings.Join(eg, ", ")))
+	}
+	fields := map[string]reflect.Type{}
 	var names []string
 	for i := 0; i < t.NumField(); i++ {
 		tag := strings.Split(t.Field(i).Tag.Get("yaml"), ",")[0]
 		if tag != "" && tag != "-" {
-			known[tag] = true
+			fields[tag] = t.Field(i).Type
 			names = append(names, tag)
 		}
 	}
+	var probs problems
 	for i := 0; i+1 < len(n.Content); i += 2 {
-		k := n.Content[i]
-		if !known[k.Value] {
-			return lineErr(k, fmt.Sprintf("unknown field %q%s; known fields: %s", k.Value, suggest.Hint(k.Value, names), strings.Join(names, ", ")))
+		k, v := n.Content[i], n.Content[i+1]
+		ft, ok := fields[k.Value]
+		if !ok {
+			probs.add(k, fmt.Sprintf("unknown field %q%s; known fields: %s", k.Value, suggest.Hint(k.Value, names), strings.Join(names, ", ")))
+			continue
 		}
+		if msg, at := kindProblem(rule+"."+k.Value, v, ft); msg != "" {
+			probs.add(at, msg)
+		}
+	}
+	if err := probs.err(); err != nil {
+		return err
 	}
 	if err := n.Decode(out); err != nil {
 		return fmt.Errorf("line %d: %v", n.Line, strings.TrimPrefix(err.Error(), "yaml: "))
 	}
 	return nil
+}
+
+// kindProblem says why v cannot be read as a value of type t for the
+// setting named name, and at which node, or "" when it can: a number
+// written as text (a quoted 50), true where a count belongs, a list where
+// text does.
+func kindProblem(name string, v *yaml.Node, t reflect.Type) (string, *yaml.Node) {
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	at := v
+	if v.Kind == yaml.AliasNode && v.Alias != nil {
+		v = v.Alias
+	}
+	tag := v.ShortTag()
+	switch t.Kind() {
+	case reflect.Int, reflect.Int64:
+		switch {
+		case v.Kind == yaml.ScalarNode && tag == "!!int":
+			return "", nil
+		case v.Kind == yaml.ScalarNode && tag == "!!float":
+			return fmt.Sprintf("%s: %s is not a whole number", name, v.Value), at
+		}
+		return notA(name, v, "a whole number"), at
+	case reflect.Float64:
+		if v.Kind == yaml.ScalarNode && (tag == "!!int" || tag == "!!float") {
+			return "", nil
+		}
+		return notA(name, v, "a number"), at
+	case reflect.Bool:
+		if v.Kind == yaml.ScalarNode && tag == "!!bool" {
+			return "", nil
+		}
+		return notA(name, v, "true or false"), at
+	case reflect.String:
+		if v.Kind == yaml.ScalarNode {
+			return "", nil
+		}
+		return notA(name, v, "text"), at
+	case reflect.Slice:
+		if v.Kind != yaml.SequenceNode {
+			if v.Kind == yaml.ScalarNode && tag == "!!null" {
+				return "", nil
+			}
+			return notA(name, v, "a list"), at
+		}
+		for i, item := range v.Content {
+			if msg, at := kindProblem(fmt.Sprintf("%s: item %d", name, i+1), item, t.Elem()); msg != "" {
+				return msg, at
+			}
+		}
+	}
+	return "", nil
+}
+
+// notA says that v, the value of the setting name, is not what the
+// setting takes.
+func notA(name string, v *yaml.Node, want string) string {
+	switch {
+	case v.Kind == yaml.SequenceNode:
+		return fmt.Sprintf("%s holds a list, not %s", name, want)
+	case v.Kind == yaml.MappingNode:
+		return fmt.Sprintf("%s holds a mapping, not %s", name, want)
+	case v.ShortTag() == "!!null":
+		return fmt.Sprintf("%s is empty; it takes %s", name, want)
+	case v.ShortTag() == "!!str":
+		msg := fmt.Sprintf("%s: %q is text, not %s", name, v.Value, want)
+		var num yaml.Node
+		if strings.HasPrefix(want, "a") && yaml.Unmarshal([]byte(v.Value), &num) == nil && len(num.Content) == 1 {
+			key := name[strings.LastIndex(name, ".")+1:]
+			if tag := num.Content[0].ShortTag(); !strings.Contains(key, ":") && (tag == "!!int" || (tag == "!!float" && want == "a number")) {
+				msg += fmt.Sprintf("; write it without quotes, as %s: %s", key, v.Value)
+			}
+		}
+		return msg
+	case v.ShortTag() == "!!bool":
+		return fmt.Sprintf("%s: %s is true or false, not %s", name, v.Value, want)
+	case v.ShortTag() == "!!int" || v.ShortTag() == "!!float":
+		return fmt.Sprintf("%s: %s is a number, not %s", name, v.Value, want)
+	}
+	return fmt.Sprintf("%s: %s is not %s", name, v.Value, want)
+}
+
+// count reads a rule written as one whole number of at least 1, such as
+// max_messages: 100, or says what is wrong with it.
+func count(n *yaml.Node, rule string) (int, string) {
+	if msg, _ := kindProblem(rule, n, reflect.TypeFor[int]()); msg != "" {
+		return 0, msg
+	}
+	var c int
+	if err := n.Decode(&c); err != nil || c < 1 {
+		return 0, fmt.Sprintf("%s is %s; it takes a whole number of at least 1", rule, n.Value)
+	}
+	return c, ""
 }
 
 // fieldNode returns the value node of key in mapping n, or n itself.
@@ -297,9 +416,9 @@ func fieldNode(n *yaml.Node, key string) *yaml.Node {
 
 func init() {
 	register("min_messages", func(n *yaml.Node) (Policy, error) {
-		var c int
-		if err := n.Decode(&c); err != nil || c < 1 {
-			return nil, lineErr(n, "min_messages must be a whole number of at least 1")
+		c, msg := count(n, "min_messages")
+		if msg != "" {
+			return nil, lineErr(n, msg)
 		}
 		return MinMessages{N: c, m: new(memo[struct{}])}, nil
 	})
@@ -316,10 +435,11 @@ func init() {
 			Count string `yaml:"count"`
 		}{Count: CountCompletion}
 		if n.Kind == yaml.ScalarNode {
-			if err := n.Decode(&c.Limit); err != nil {
-				c.Limit = 0
+			if msg, _ := kindProblem("max_tokens", n, reflect.TypeFor[int]()); msg != "" {
+				return nil, lineErr(n, msg)
 			}
-		} else if err := StrictDecode(n, &c); err != nil {
+			n.Decode(&c.Limit)
+		} else if err := StrictDecode(n, "max_tokens", &c); err != nil {
 			return nil, err
 		}
 		var probs problems
@@ -344,11 +464,11 @@ func init() {
 			Shingle   int     `yaml:"shingle"`
 			Block     int     `yaml:"block"`
 		}{Threshold: 0.85, Window: 4, Speaker: "any", Count: 3, Shingle: 3, Block: 40}
-		if err := StrictDecode(n, &c); err != nil {
+		if err := StrictDecode(n, "repetition", &c); err != nil {
 			return nil, err
 		}
 		var probs problems
-		if c.Threshold <= 0 || c.Threshold > 1 {
+		if !(c.Threshold > 0 && c.Threshold <= 1) { // NaN too
 			probs.add(fieldNode(n, "threshold"), "repetition.threshold must be above 0 and at most 1, such as 0.85")
 		}
 		if c.Window < 1 {
@@ -385,14 +505,14 @@ func init() {
 			Novelty  float64 `yaml:"novelty"`
 			NewWords int     `yaml:"new_words"`
 		}{Count: 4, Novelty: 0.15, NewWords: 10}
-		if err := StrictDecode(n, &c); err != nil {
+		if err := StrictDecode(n, "stagnation", &c); err != nil {
 			return nil, err
 		}
 		var probs problems
 		if c.Count < 1 {
 			probs.add(fieldNode(n, "count"), "stagnation.count must be at least 1")
 		}
-		if c.Novelty <= 0 || c.Novelty > 1 {
+		if !(c.Novelty > 0 && c.Novelty <= 1) { // NaN too
 			probs.add(fieldNode(n, "novelty"), "stagnation.novelty must be above 0 and at most 1, such as 0.15")
 		}
 		if c.NewWords < 1 {
@@ -414,28 +534,69 @@ func init() {
 		if n.Kind == yaml.ScalarNode && (n.Tag == "!!null" || n.Value == "default" || n.Value == "") {
 			return &Loop{}, nil
 		}
-		if err := StrictDecode(n, &c); err != nil {
+		if err := StrictDecode(n, "loop", &c); err != nil {
 			return nil, err
 		}
+		// A field left out is the model's; one written is what it says,
+		// so a written 0 is refused, not read as the model's.
+		written := func(f string) bool { return fieldNode(n, f) != n }
 		var probs problems
-		if c.Threshold < 0 || c.Threshold >= 1 {
-			probs.add(fieldNode(n, "threshold"), "loop.threshold is a chance between 0 and 1, such as 0.6")
+		var m *LoopModel
+		switch {
+		case !written("model"):
+			m = BuiltinLoopModel()
+		case c.Model == "":
+			probs.add(fieldNode(n, "model"), "loop.model is empty; give a file written by parley train --out FILE, or leave model out for parley's own")
+		default:
+			var err error
+			m, err = LoadLoopModel(c.Model)
+			switch {
+			case errors.Is(err, fs.ErrNotExist):
+				probs.add(fieldNode(n, "model"), fmt.Sprintf("loop.model: %s does not exist; write a model with parley train --out FILE", c.Model))
+			case err != nil:
+				probs.add(fieldNode(n, "model"), fmt.Sprintf("loop.model: %v; write a model with parley train --out FILE", err))
+			}
 		}
-		if c.Count < 0 {
-			probs.add(fieldNode(n, "count"), "loop.count must be at least 1")
+		// What leaving a field out gives, for the sentences below.
+		models := func(v any) string {
+			if m == nil {
+				return "the model's"
+			}
+			return fmt.Sprintf("the model's (%v)", v)
 		}
-		if c.Within != 0 && c.Within < max(c.Count, 1) {
-			probs.add(fieldNode(n, "within"), "loop.within must be at least loop.count")
+		var mThr any
+		var mCount, mWithin int
+		if m != nil {
+			mThr, mCount, mWithin = m.Threshold, m.Count, max(m.Within, m.Count)
+		}
+		if written("threshold") && !(c.Threshold > 0 && c.Threshold < 1) {
+			probs.add(fieldNode(n, "threshold"), fmt.Sprintf("loop.threshold is %s; it takes a chance above 0 and below 1, or leave it out for %s", fieldNode(n, "threshold").Value, models(mThr)))
+		}
+		if written("count") && c.Count < 1 {
+			probs.add(fieldNode(n, "count"), fmt.Sprintf("loop.count is %d; it takes 1 or more messages, or leave it out for %s", c.Count, models(mCount)))
+		}
+		if written("within") && c.Within < 1 {
+			probs.add(fieldNode(n, "within"), fmt.Sprintf("loop.within is %d; it takes 1 or more messages, at least count, or leave it out for %s", c.Within, models(mWithin)))
+		}
+		if written("token") && c.Token == "" {
+			probs.add(fieldNode(n, "token"), "loop.token is empty; give the end token the signals look for, such as \"[END]\", or leave it out for the model's")
+		}
+		// count and within each default to the model's, apart: count
+		// alone counts among the model's within, and within alone looks
+		// for the model's count. Either one past the other is refused, not
+		// stretched to fit.
+		if c.Count >= 1 && c.Within >= 1 && c.Within < c.Count {
+			probs.add(fieldNode(n, "within"), fmt.Sprintf("loop.within is %d, fewer than loop.count (%d); it takes at least count, as in {count: %d, within: %d}", c.Within, c.Count, c.Count, c.Count))
+		} else if m != nil && c.Count > mWithin && !written("within") {
+			probs.add(fieldNode(n, "count"), fmt.Sprintf("loop.count is %d, and without within it counts among the model's last %d messages; write within: %d or more beside it, or a count from 1 to %d", c.Count, mWithin, c.Count, mWithin))
+		} else if m != nil && c.Within >= 1 && c.Within < mCount && !written("count") {
+			probs.add(fieldNode(n, "within"), fmt.Sprintf("loop.within is %d, and without count it looks for the model's %d; write a count of at most %d beside it, or a within of %d or more", c.Within, mCount, c.Within, mCount))
 		}
 		if err := probs.err(); err != nil {
 			return nil, err
 		}
 		p := &Loop{Threshold: c.Threshold, Count: c.Count, Within: c.Within, Token: c.Token}
-		if c.Model != "" {
-			m, err := LoadLoopModel(c.Model)
-			if err != nil {
-				return nil, lineErr(fieldNode(n, "model"), fmt.Sprintf("loop.model: %v; write a model with parley train --out FILE", err))
-			}
+		if written("model") {
 			p.Model = m
 		}
 		return p, nil
@@ -447,18 +608,24 @@ func init() {
 			Patterns []string `yaml:"patterns"`
 			Builtin  *bool    `yaml:"builtin"`
 		}{}
-		if err := StrictDecode(n, &c); err != nil {
+		if err := StrictDecode(n, "refusal", &c); err != nil {
 			return nil, err
 		}
-		if c.InARow < 0 || c.Total < 0 {
-			return nil, lineErr(n, "refusal counts must not be negative")
-		}
-		if c.InARow == 0 && c.Total == 0 {
-			c.InARow = 3
+		var probs problems
+		// A count left out is not counted (in_a_row: 3 when neither is
+		// written); one written as 0 would silently mean the same, so it
+		// is refused.
+		for _, f := range []struct {
+			name, what string
+			v          int
+		}{{"in_a_row", "refusals in a row by one speaker", c.InARow}, {"total", "refusals in all", c.Total}} {
+			if at := fieldNode(n, f.name); at != n && f.v < 1 {
+				probs.add(at, fmt.Sprintf("refusal.%s is %d; it takes 1 or more %s, or leave it out (with neither in_a_row nor total, in_a_row is 3)", f.name, f.v, f.what))
+			}
 		}
 		builtin := c.Builtin == nil || *c.Builtin
 		if !builtin && len(c.Patterns) == 0 {
-			return nil, lineErr(fieldNode(n, "builtin"), "refusal with builtin: false needs patterns: to match")
+			probs.add(fieldNode(n, "builtin"), "refusal with builtin: false needs patterns: to match")
 		}
 		pn := fieldNode(n, "patterns")
 		for i, s := range c.Patterns {
@@ -467,9 +634,15 @@ func init() {
 				if pn.Kind == yaml.SequenceNode && i < len(pn.Content) {
 					at = pn.Content[i]
 				}
-				return nil, lineErr(at, fmt.Sprintf("refusal pattern %q is not a valid regular expression: %v", s,
+				probs.add(at, fmt.Sprintf("refusal pattern %q is not a valid regular expression: %v", s,
 					strings.TrimPrefix(err.Error(), "error parsing regexp: ")))
 			}
+		}
+		if err := probs.err(); err != nil {
+			return nil, err
+		}
+		if c.InARow == 0 && c.Total == 0 {
+			c.InARow = 3
 		}
 		return NewRefusal(c.InARow, c.Total, builtin, c.Patterns)
 	})
@@ -481,7 +654,7 @@ func init() {
 		if n.Kind == yaml.ScalarNode {
 			c.Pattern = n.Value
 		} else {
-			if err := StrictDecode(n, &c); err != nil {
+			if err := StrictDecode(n, "stop_pattern", &c); err != nil {
 				return nil, err
 			}
 			at = fieldNode(n, "pattern")
@@ -498,7 +671,7 @@ func init() {
 	})
 	register("judge", func(n *yaml.Node) (Policy, error) {
 		var c JudgeConfig
-		if err := StrictDecode(n, &c); err != nil {
+		if err := StrictDecode(n, "judge", &c); err != nil {
 			return nil, err
 		}
 		var probs problems
@@ -508,11 +681,13 @@ func init() {
 		if c.Provider == "" && c.BaseURL == "" {
 			probs.add(n, "judge needs a provider: or a base_url:, as an agent does")
 		}
-		if c.Every < 0 {
-			probs.add(fieldNode(n, "every"), "judge.every must be at least 1")
+		// Left out, every and window are 10 and 20 (see NewJudge); written
+		// as 0 they would silently be the same, so they are refused.
+		if at := fieldNode(n, "every"); at != n && c.Every < 1 {
+			probs.add(at, fmt.Sprintf("judge.every is %d; it takes 1 or more messages between questions to the judge, or leave it out for 10", c.Every))
 		}
-		if c.Window < 0 {
-			probs.add(fieldNode(n, "window"), "judge.window must be at least 1")
+		if at := fieldNode(n, "window"); at != n && c.Window < 1 {
+			probs.add(at, fmt.Sprintf("judge.window is %d; it takes 1 or more messages to show the judge, or leave it out for 20", c.Window))
 		}
 		if err := probs.err(); err != nil {
 			return nil, err

@@ -366,7 +366,7 @@ func TestParseErrors(t *testing.T) {
 		{"max_tokens count", "max_tokens: {limit: 5, count: prompt}\n", "max_tokens.count is \"prompt\""},
 		{"judge needs a model", "judge: {provider: openai}\n", "judge needs a model"},
 		{"judge unknown field", "judge:\n  model: m\n  provider: openai\n  api_key: sk-secret\n", `line 4: unknown field "api_key"`},
-		{"min_messages", "min_messages: 0\n", "min_messages must be a whole number"},
+		{"min_messages", "min_messages: 0\n", "line 1: min_messages is 0; it takes a whole number of at least 1"},
 		{"end_token messages 0", "end_token:\n  token: '^C^C'\n  messages: 0\n", "line 3: end_token.messages is 0, which counts nothing"},
 		{"end_token exchanges 0", "end_token: {exchanges: 0}\n", "line 1: end_token.exchanges is 0, which counts nothing"},
 	}
@@ -397,9 +397,9 @@ func TestEveryProblemOfARuleIsNamed(t *testing.T) {
 			"line 5: repetition.count", "line 6: repetition.shingle", "line 7: repetition.block"}},
 		{"stagnation", "stagnation: {count: 0, novelty: 2, new_words: 0}\n", []string{
 			"stagnation.count must be at least 1", "stagnation.novelty must be above 0", "stagnation.new_words must be at least 1"}},
-		{"loop", "loop: {threshold: 1.5, count: -1}\n", []string{"loop.threshold is a chance", "loop.count must be at least 1"}},
+		{"loop", "loop: {threshold: 1.5, count: -1}\n", []string{"loop.threshold is 1.5; it takes a chance above 0 and below 1", "loop.count is -1; it takes 1 or more"}},
 		{"max_tokens", "max_tokens: {limit: 0, count: prompt}\n", []string{"max_tokens needs a limit", `max_tokens.count is "prompt"`}},
-		{"judge", "judge: {every: -1}\n", []string{"judge needs a model", "judge needs a provider: or a base_url:", "judge.every must be at least 1"}},
+		{"judge", "judge: {every: -1}\n", []string{"judge needs a model", "judge needs a provider: or a base_url:", "judge.every is -1; it takes 1 or more"}},
 		{"end_token", "end_token: {token: '', match: whole, exchanges: 2, messages: 1}\n", []string{
 			"end_token.token must not be empty", `end_token.match is "whole"`, "end_token takes exchanges or messages, not both"}},
 	}
@@ -672,5 +672,97 @@ func TestDefaultEndsAtAOneSidedHangUp(t *testing.T) {
 	// Before min_messages, a hang-up stops nothing.
 	if at, v := FirstStop(Default(), conv("hello", "^C^C")); at != 0 {
 		t.Errorf("a hang-up at message 2 stopped the run: %s", v.Reason)
+	}
+}
+
+// A setting written as 0, or out of its range, is refused with its field
+// and its range: only a setting left out takes the rule's default. A
+// count or within the loop rule is given alone is read beside the model's
+// other one, and refused when the two do not fit.
+func TestAWrittenZeroIsNotTheDefault(t *testing.T) {
+	cases := []struct {
+		name, yaml, want string // want "": accepted
+	}{
+		{"loop threshold 0", "loop: {threshold: 0}\n", "line 1: loop.threshold is 0; it takes a chance above 0 and below 1, or leave it out for the model's (0.7)"},
+		{"loop threshold 1", "loop:\n  threshold: 1\n", "line 2: loop.threshold is 1; it takes a chance above 0 and below 1"},
+		{"loop threshold NaN", "loop: {threshold: .nan}\n", "loop.threshold is .nan"},
+		{"loop count 0", "loop: {count: 0}\n", "line 1: loop.count is 0; it takes 1 or more messages, or leave it out for the model's (4)"},
+		{"loop within 0", "loop: {within: 0}\n", "line 1: loop.within is 0; it takes 1 or more messages, at least count, or leave it out for the model's (6)"},
+		{"loop token empty", "loop: {token: ''}\n", "loop.token is empty"},
+		{"loop model empty", "loop: {model: ''}\n", "loop.model is empty"},
+		{"loop count beyond the model's within", "loop: {count: 7}\n",
+			"line 1: loop.count is 7, and without within it counts among the model's last 6 messages; write within: 7 or more beside it, or a count from 1 to 6"},
+		{"loop within under the model's count", "loop: {within: 3}\n",
+			"line 1: loop.within is 3, and without count it looks for the model's 4; write a count of at most 3 beside it, or a within of 4 or more"},
+		{"loop within under count", "loop: {count: 3, within: 2}\n", "loop.within is 2, fewer than loop.count (3)"},
+		{"loop count alone, within the model's", "loop: {count: 6}\n", ""},
+		{"loop within alone, above the model's count", "loop: {within: 8}\n", ""},
+		{"loop count past the model's with within", "loop: {count: 7, within: 7}\n", ""},
+		{"refusal in_a_row 0", "refusal: {in_a_row: 0}\n", "line 1: refusal.in_a_row is 0; it takes 1 or more refusals in a row by one speaker, or leave it out (with neither in_a_row nor total, in_a_row is 3)"},
+		{"refusal total 0", "refusal: {total: 0}\n", "line 1: refusal.total is 0; it takes 1 or more refusals in all"},
+		{"refusal in_a_row 0 beside total", "refusal: {in_a_row: 0, total: 5}\n", "refusal.in_a_row is 0"},
+		{"refusal total alone", "refusal: {total: 5}\n", ""},
+		{"judge every 0", "judge: {model: m, provider: openai, every: 0}\n", "line 1: judge.every is 0; it takes 1 or more messages between questions to the judge, or leave it out for 10"},
+		{"judge window 0", "judge: {model: m, provider: openai, window: 0}\n", "line 1: judge.window is 0; it takes 1 or more messages to show the judge, or leave it out for 20"},
+		{"repetition threshold NaN", "repetition: {threshold: .nan}\n", "repetition.threshold must be above 0"},
+		{"stagnation novelty NaN", "stagnation: {novelty: .nan}\n", "stagnation.novelty must be above 0"},
+		{"repetition within 0 is in a row, as documented", "repetition: {within: 0}\n", ""},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			_, err := ParseYAML([]byte(c.yaml))
+			switch {
+			case c.want == "" && err != nil:
+				t.Fatalf("refused: %v", err)
+			case c.want != "" && (err == nil || !strings.Contains(err.Error(), c.want)):
+				t.Fatalf("err = %v\nwant one containing %q", err, c.want)
+			}
+		})
+	}
+}
+
+// A value of the wrong kind is one sentence that names the rule's field,
+// what was written and what the field takes, never the YAML decoder's
+// own words.
+func TestAValueOfTheWrongKindIsOneSentence(t *testing.T) {
+	cases := []struct {
+		name, yaml string
+		want       []string
+	}{
+		{"text for a chance", "loop: {threshold: \"high\"}\n", []string{`line 1: loop.threshold: "high" is text, not a number`}},
+		{"a quoted chance", "loop:\n  threshold: '0.5'\n", []string{`line 2: loop.threshold: "0.5" is text, not a number; write it without quotes, as threshold: 0.5`}},
+		{"a quoted count", "max_messages: \"50\"\n", []string{`line 1: max_messages: "50" is text, not a whole number; write it without quotes, as max_messages: 50`}},
+		{"a quoted guard", "min_messages: '4'\n", []string{`min_messages: "4" is text, not a whole number; write it without quotes, as min_messages: 4`}},
+		{"a quoted token limit", "max_tokens: \"2000\"\n", []string{`max_tokens: "2000" is text, not a whole number; write it without quotes, as max_tokens: 2000`}},
+		{"a quoted cost", "max_cost: \"2.50\"\n", []string{`max_cost: "2.50" is text, not a number; write it without quotes, as max_cost: 2.50`}},
+		{"every field of a rule", "repetition: {threshold: high, window: true, speaker: [a], count: ''}\n", []string{
+			`repetition.threshold: "high" is text, not a number`, "repetition.window: true is true or false, not a whole number",
+			"repetition.speaker holds a list, not text", `repetition.count: "" is text, not a whole number`}},
+		{"an empty count", "loop:\n  count:\n", []string{"line 2: loop.count is empty; it takes a whole number"}},
+		{"a fraction names its rule", "any:\n  - loop: {count: 4.5}\n", []string{"line 2: loop.count: 4.5 is not a whole number"}},
+		{"a pattern that is not a list", "refusal: {patterns: sorry}\n", []string{`refusal.patterns: "sorry" is text, not a list`}},
+		{"a list item that is not text", "refusal:\n  patterns:\n    - a\n    - {b: c}\n", []string{"line 4: refusal.patterns: item 2 holds a mapping, not text"}},
+		{"builtin as text", "refusal: {builtin: 'no'}\n", []string{`refusal.builtin: "no" is text, not true or false`}},
+		{"a judge's temperature", "judge: {model: m, provider: openai, temperature: hot}\n", []string{`judge.temperature: "hot" is text, not a number`}},
+		{"a rule given a single value", "loop: true\n", []string{"line 1: loop: true is true or false, not a mapping of settings; write them as loop: {threshold: …, count: …}"}},
+		{"a rule given a list", "stagnation: [3]\n", []string{"stagnation holds a list, not a mapping of settings; write them as stagnation: {count: …, novelty: …}"}},
+		{"a model file that is not there", "loop: {model: /no/such/model.json}\n", []string{"line 1: loop.model: /no/such/model.json does not exist; write a model with parley train --out FILE"}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			_, err := ParseYAML([]byte(c.yaml))
+			errs := Errors(err)
+			if len(errs) != len(c.want) {
+				t.Fatalf("%d problems, want %d:\n%v", len(errs), len(c.want), err)
+			}
+			for i, w := range c.want {
+				if !strings.Contains(errs[i].Error(), w) {
+					t.Errorf("problem %d = %q\nwant one containing %q", i+1, errs[i], w)
+				}
+				if strings.Contains(errs[i].Error(), "unmarshal") || strings.Contains(errs[i].Error(), "!!") || strings.Contains(errs[i].Error(), "no such file") {
+					t.Errorf("problem %d speaks the decoder's words: %q", i+1, errs[i])
+				}
+			}
+		})
 	}
 }
