@@ -620,6 +620,6 @@ func printSweep(w io.Writer, asJSON bool, grid []analysis.Axis, points []analysi
 	if len(folders) > 1 {
 		perFolder = " Each folder's column gives its own passes and conversations cut early; PASS and the columns after it count them all."
 	}
-	fmt.Fprintf(w, "\n%d points over %s (%d labelled). PASS counts labelled transcripts stopped inside their window; EARLY those cut before their last new message; WASTED counts messages spoken past stop_by. The best point passes most, each conversation cut early costing three passes.%s\n",
-		len(lines), plural(transcripts, "transcript", "transcripts"), lines[0].Labelled, perFolder)
+	fmt.Fprintf(w, "\n%s over %s (%d labelled). PASS counts labelled transcripts stopped inside their window; EARLY those cut before their last new message; WASTED counts messages spoken past stop_by. The best point passes most, each conversation cut early costing three passes.%s\n",
+		plural(len(lines), "point", "points"), plural(transcripts, "transcript", "transcripts"), lines[0].Labelled, perFolder)
 }
