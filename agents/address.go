@@ -154,8 +154,11 @@ func redactUserinfo(s string) string {
 	return userinfoRe.ReplaceAllString(s, "${1}"+Redacted+"@")
 }
 
-// redactLoose is RedactURL, also for an address written without a
-// scheme (user:pass@host:port), which url.Parse does not read as one.
+// redactLoose is RedactURL for a value known to be an address (a base
+// URL, an address from the environment): written without a scheme, its
+// user alone before an '@' (a token given as the user, tok@host:port) is
+// hidden too, where RedactURL, which also reads free text and model ids
+// ("claude-3@20240229"), keeps it.
 func redactLoose(s string) string {
 	r := RedactURL(s)
 	if r != s || !strings.Contains(s, "@") {

@@ -111,7 +111,13 @@ func NewOpenAI(cfg OpenAIConfig) *OpenAI {
 	a := &OpenAI{cfg: cfg, client: openai.NewClientWithConfig(oc), url: cfg.BaseURL,
 		sleep: sleepCtx, jitter: rand.Float64, now: time.Now}
 	a.url = redactLoose(cfg.BaseURL)
-	a.unsendable = unsendableConfig(cfg)
+	// The checks parse the base URL, which goes deep, and a batch's job
+	// builds its agents on the goroutine that then runs the conversation:
+	// they run on a goroutine of their own, so that goroutine's stack
+	// stays at 8 KiB for the conversation's life (see open).
+	checked := make(chan *unsendable, 1)
+	go func() { checked <- unsendableConfig(cfg) }()
+	a.unsendable = <-checked
 	if cfg.APIKey != "" {
 		a.secrets = append(a.secrets, cfg.APIKey)
 	}
