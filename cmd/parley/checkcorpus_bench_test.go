@@ -48,15 +48,23 @@ func BenchmarkCheckCorpus(b *testing.B) {
 			m, _ := filepath.Glob(filepath.Join(d, "*.md"))
 			mds = append(mds, m...)
 		}
-		// Hard links: the same bytes, no copies on disk.
+		// Copies, not hard links: check reads a file it is given twice
+		// once, and the same file under two names is given twice.
+		copyFile := func(src, dst string) {
+			data, err := os.ReadFile(src)
+			if err == nil {
+				err = os.WriteFile(dst, data, 0o600)
+			}
+			if err != nil {
+				b.Fatal(err)
+			}
+		}
 		for i := range n {
 			src := mds[i%len(mds)]
 			stem := fmt.Sprintf("%04d-%s", i, strings.TrimSuffix(filepath.Base(src), ".md"))
-			if err := os.Link(src, filepath.Join(dir, stem+".md")); err != nil {
-				b.Fatal(err)
-			}
+			copyFile(src, filepath.Join(dir, stem+".md"))
 			if exp := strings.TrimSuffix(src, ".md") + ".expect.yaml"; fileExists(exp) {
-				os.Link(exp, filepath.Join(dir, stem+".expect.yaml"))
+				copyFile(exp, filepath.Join(dir, stem+".expect.yaml"))
 			}
 		}
 		return dir
@@ -99,6 +107,10 @@ func BenchmarkCheckCorpus(b *testing.B) {
 				ratios = append(ratios, p.wall.Seconds()/c.wall.Seconds())
 				cpus = append(cpus, p.cpu.Seconds()/max(c.cpu.Seconds(), 1e-3))
 				peak, unread = max(peak, p.maxRSS), p.unread
+				// A figure over files check did not judge would flatter it.
+				if want := fmt.Sprintf("%d transcripts,", len(files)); !strings.Contains(p.summary, want) {
+					b.Fatalf("check judged other than the %d files it was given: %q", len(files), p.summary)
+				}
 			}
 			b.ReportMetric(float64(len(files)), "files")
 			b.ReportMetric(float64(unread), "unread-files")
@@ -115,8 +127,9 @@ func BenchmarkCheckCorpus(b *testing.B) {
 // proc is how a finished process fared.
 type proc struct {
 	wall, cpu time.Duration
-	maxRSS    int64 // KiB
-	unread    int   // files check said it could not read
+	maxRSS    int64  // KiB
+	unread    int    // files check said it could not read
+	summary   string // the last line of check's standard output that counts transcripts
 }
 
 // runProc runs a command with its output thrown away. check exits 1 when a
@@ -124,9 +137,8 @@ type proc struct {
 // failure of the benchmark.
 func runProc(b *testing.B, name string, args ...string) proc {
 	cmd := exec.Command(name, args...)
-	devnull, _ := os.OpenFile(os.DevNull, os.O_WRONLY, 0)
-	defer devnull.Close()
-	cmd.Stdout = devnull
+	out := &tail{}
+	cmd.Stdout = out
 	var stderr strings.Builder
 	cmd.Stderr = &stderr
 	start := time.Now()
@@ -146,7 +158,24 @@ func runProc(b *testing.B, name string, args ...string) proc {
 	if ru != nil {
 		p.maxRSS = ru.Maxrss
 	}
+	for _, l := range strings.Split(string(out.b), "\n") {
+		if strings.Contains(l, " transcripts,") {
+			p.summary = l
+		}
+	}
 	return p
+}
+
+// tail keeps the last 4 KiB written to it: a command's output, thrown
+// away but for its summary lines, at the cost of a copy.
+type tail struct{ b []byte }
+
+func (t *tail) Write(p []byte) (int, error) {
+	t.b = append(t.b, p...)
+	if len(t.b) > 8<<10 {
+		t.b = append(t.b[:0], t.b[len(t.b)-4<<10:]...)
+	}
+	return len(p), nil
 }
 
 func fileExists(p string) bool {
