@@ -405,16 +405,7 @@ func TestEveryProblemOfARuleIsNamed(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			_, err := ParseYAML([]byte(c.yaml))
-			errs := Errors(err)
-			if len(errs) != len(c.want) {
-				t.Fatalf("%d problems, want %d:\n%v", len(errs), len(c.want), err)
-			}
-			for i, w := range c.want {
-				if !strings.Contains(errs[i].Error(), w) {
-					t.Errorf("problem %d = %q, want one containing %q", i+1, errs[i], w)
-				}
-			}
+			problemsContain(t, Errors(parseErr(ParseYAML([]byte(c.yaml)))), c.want)
 		})
 	}
 }
@@ -750,19 +741,30 @@ func TestAValueOfTheWrongKindIsOneSentence(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			_, err := ParseYAML([]byte(c.yaml))
-			errs := Errors(err)
-			if len(errs) != len(c.want) {
-				t.Fatalf("%d problems, want %d:\n%v", len(errs), len(c.want), err)
-			}
-			for i, w := range c.want {
-				if !strings.Contains(errs[i].Error(), w) {
-					t.Errorf("problem %d = %q\nwant one containing %q", i+1, errs[i], w)
-				}
+			errs := Errors(parseErr(ParseYAML([]byte(c.yaml))))
+			problemsContain(t, errs, c.want)
+			for i := range errs {
 				if strings.Contains(errs[i].Error(), "unmarshal") || strings.Contains(errs[i].Error(), "!!") || strings.Contains(errs[i].Error(), "no such file") {
 					t.Errorf("problem %d speaks the decoder's words: %q", i+1, errs[i])
 				}
 			}
 		})
+	}
+}
+
+// parseErr is a parse's error alone, for tests of its problems.
+func parseErr(_ Policy, err error) error { return err }
+
+// problemsContain holds errs to want, one for one, each containing its
+// want.
+func problemsContain(t *testing.T, errs []error, want []string) {
+	t.Helper()
+	if len(errs) != len(want) {
+		t.Fatalf("%d problems, want %d:\n%v", len(errs), len(want), errs)
+	}
+	for i, w := range want {
+		if !strings.Contains(errs[i].Error(), w) {
+			t.Errorf("problem %d = %q\nwant one containing %q", i+1, errs[i], w)
+		}
 	}
 }
