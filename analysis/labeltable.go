@@ -13,6 +13,7 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/parleyhq/parley/internal/phrase"
 	"github.com/parleyhq/parley/internal/suggest"
 )
 
@@ -85,7 +86,7 @@ func findTableLabel(path string) (*tableLabel, []string, error) {
 				var warnings []string
 				t.told.Do(func() {
 					if len(t.missing) > 0 {
-						warnings = append(warnings, fmt.Sprintf("%s: %d of its transcripts %s not there: %s", t.path, len(t.missing), map[bool]string{true: "is", false: "are"}[len(t.missing) == 1], strings.Join(t.missing, ", ")))
+						warnings = append(warnings, fmt.Sprintf("%s: %d of its transcripts %s not there: %s", t.path, len(t.missing), phrase.Noun(len(t.missing), "is", "are"), strings.Join(t.missing, ", ")))
 					}
 				})
 				return &l, warnings, nil

@@ -18,6 +18,7 @@ import (
 	"github.com/parleyhq/parley/agents"
 	"github.com/parleyhq/parley/cmd/parley/tui"
 	"github.com/parleyhq/parley/configs"
+	"github.com/parleyhq/parley/internal/phrase"
 	"github.com/parleyhq/parley/internal/suggest"
 	"github.com/parleyhq/parley/orchestrator/batch"
 	"github.com/parleyhq/parley/transcripts"
@@ -142,7 +143,7 @@ func runBatch(ctx context.Context, cmd *cobra.Command, args []string, f batchFla
 			scenarios = append(scenarios, s)
 		}
 		if len(bad) > 1 {
-			bad = append(bad, fmt.Errorf("%s %s problems; nothing was staged", ofN(len(bad), len(args), "scenario", "scenarios"), pick(len(bad), "has", "have")))
+			bad = append(bad, fmt.Errorf("%s %s problems; nothing was staged", ofN(len(bad), len(args), "scenario", "scenarios"), phrase.Noun(len(bad), "has", "have")))
 		}
 		if len(bad) > 0 {
 			return usageErr(errors.Join(bad...))
@@ -222,7 +223,7 @@ func runBatch(ctx context.Context, cmd *cobra.Command, args []string, f batchFla
 	}
 	release()
 	tty := !f.plain && tui.IsTerminal(out)
-	fmt.Fprintf(out, "Batch %s: %s, %d at a time, in %s\n", m.ID, plural(len(m.Jobs), "conversation", "conversations"), f.parallel, dir)
+	fmt.Fprintf(out, "Batch %s: %s, %d at a time, in %s\n", m.ID, phrase.Count(len(m.Jobs), "conversation", "conversations"), f.parallel, dir)
 	stopDisplay := showProgress(out, progress, r, tty)
 	sum, runErr := r.Run(ctx)
 	stopDisplay()
@@ -236,11 +237,11 @@ func runBatch(ctx context.Context, cmd *cobra.Command, args []string, f batchFla
 	case errors.Is(runErr, context.Canceled):
 		return &exitError{code: exitInterrupted, err: fmt.Errorf(
 			"interrupted: %s finished, %d finalized as interrupted, %d not started; finish the batch with: parley batch --resume %s",
-			plural(sum.Done+sum.Failed, "conversation", "conversations"), sum.Interrupted, sum.NotStarted, dir)}
+			phrase.Count(sum.Done+sum.Failed, "conversation", "conversations"), sum.Interrupted, sum.NotStarted, dir)}
 	case runErr != nil:
 		return failureErr(runErr)
 	case sum.Failed > 0:
-		return failureErr(fmt.Errorf("%s failed; %s in %s", ofN(sum.Failed, sum.Planned, "conversation", "conversations"), pick(sum.Failed, "its error is", "their errors are"), filepath.Join(dir, "summary.md")))
+		return failureErr(fmt.Errorf("%s failed; %s in %s", ofN(sum.Failed, sum.Planned, "conversation", "conversations"), phrase.Noun(sum.Failed, "its error is", "their errors are"), filepath.Join(dir, "summary.md")))
 	}
 	return nil
 }
@@ -357,7 +358,7 @@ func dryRun(w, errOut io.Writer, m *batch.Manifest, dir string) error {
 		fmt.Fprintln(w, l)
 		n++
 	}
-	fmt.Fprintf(errOut, "parley: %s; none staged (--dry-run)\n", plural(n, "conversation", "conversations"))
+	fmt.Fprintf(errOut, "parley: %s; none staged (--dry-run)\n", phrase.Count(n, "conversation", "conversations"))
 	return nil
 }
 
@@ -430,7 +431,7 @@ func showProgress(w io.Writer, p *batch.Progress, r *batch.Runner, tty bool) fun
 				what += ": " + res.Stop.Reason
 			}
 			mu.Lock()
-			fmt.Fprintf(w, "%s %s after %s · %s\n", res.ID, what, plural(res.Messages, "message", "messages"), p.Snapshot().Line())
+			fmt.Fprintf(w, "%s %s after %s · %s\n", res.ID, what, phrase.Count(res.Messages, "message", "messages"), p.Snapshot().Line())
 			mu.Unlock()
 		}
 		wg.Add(1)

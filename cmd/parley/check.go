@@ -527,7 +527,7 @@ func (u *unreadFiles) add(f analysis.File, err error) {
 }
 
 func (u *unreadFiles) err() error {
-	return failureErr(fmt.Errorf("%s could not be read", plural(u.n, "file", "files")))
+	return failureErr(fmt.Errorf("%s could not be read", phrase.Count(u.n, "file", "files")))
 }
 
 // jsonSummary is the summary --json prints on stderr.
@@ -537,12 +537,12 @@ type jsonSummary struct {
 }
 
 func tallyLine(t analysis.Tally) string {
-	s := fmt.Sprintf("%s, %d labelled: %d passed", plural(t.Transcripts, "transcript", "transcripts"), t.Labelled, t.Passed)
+	s := fmt.Sprintf("%s, %d labelled: %d passed", phrase.Count(t.Transcripts, "transcript", "transcripts"), t.Labelled, t.Passed)
 	if t.Labelled > 0 {
 		s += fmt.Sprintf(" (%.0f%%)", 100*float64(t.Passed)/float64(t.Labelled))
 	}
 	return s + fmt.Sprintf(", %d cut too early, %d stopped late, %s wasted; %s saved in all.",
-		t.Early, t.Late, plural(t.Wasted, "message", "messages"), plural(t.Saved, "message", "messages"))
+		t.Early, t.Late, phrase.Count(t.Wasted, "message", "messages"), phrase.Count(t.Saved, "message", "messages"))
 }
 
 // sweepLine is one grid point and how the policy fared there.
@@ -621,5 +621,5 @@ func printSweep(w io.Writer, asJSON bool, grid []analysis.Axis, points []analysi
 		perFolder = " Each folder's column gives its own passes and conversations cut early; PASS and the columns after it count them all."
 	}
 	fmt.Fprintf(w, "\n%s over %s (%d labelled). PASS counts labelled transcripts stopped inside their window; EARLY those cut before their last new message; WASTED counts messages spoken past stop_by. The best point passes most, each conversation cut early costing three passes.%s\n",
-		plural(len(lines), "point", "points"), plural(transcripts, "transcript", "transcripts"), lines[0].Labelled, perFolder)
+		phrase.Count(len(lines), "point", "points"), phrase.Count(transcripts, "transcript", "transcripts"), lines[0].Labelled, perFolder)
 }

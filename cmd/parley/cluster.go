@@ -14,6 +14,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/parleyhq/parley/agents"
+	"github.com/parleyhq/parley/internal/phrase"
 	"github.com/parleyhq/parley/orchestrator/batch"
 	"github.com/parleyhq/parley/orchestrator/queue"
 )
@@ -207,7 +208,7 @@ func runQueuedBatch(ctx context.Context, cmd *cobra.Command, m *batch.Manifest, 
 			where += fmt.Sprintf(" here; other hosts join with: parley worker --queue %s", srvURL)
 		}
 	}
-	fmt.Fprintf(out, "Batch %s: %s on %s, in %s", m.ID, plural(len(m.Jobs), "conversation", "conversations"), where, dir)
+	fmt.Fprintf(out, "Batch %s: %s on %s, in %s", m.ID, phrase.Count(len(m.Jobs), "conversation", "conversations"), where, dir)
 	if sub.Finished > 0 || sub.Queued > 0 {
 		fmt.Fprintf(out, " (%d finished before, %d still queued)", sub.Finished, sub.Queued)
 	}
@@ -237,7 +238,7 @@ func runQueuedBatch(ctx context.Context, cmd *cobra.Command, m *batch.Manifest, 
 		} else if res.Error != "" {
 			what += ": " + res.Error
 		}
-		fmt.Fprintf(out, "%s %s after %s on %s · %s\n", res.ID, what, plural(res.Messages, "message", "messages"), r.Worker, progress.Snapshot(ctx).Line())
+		fmt.Fprintf(out, "%s %s after %s on %s · %s\n", res.ID, what, phrase.Count(res.Messages, "message", "messages"), r.Worker, progress.Snapshot(ctx).Line())
 	})
 	progress.Stop()
 	session := time.Since(start)
@@ -284,7 +285,7 @@ func runQueuedBatch(ctx context.Context, cmd *cobra.Command, m *batch.Manifest, 
 		}
 	}
 	if sum.Failed > 0 {
-		return failureErr(fmt.Errorf("%s failed; %s in %s", ofN(sum.Failed, sum.Planned, "conversation", "conversations"), pick(sum.Failed, "its error is", "their errors are"), filepath.Join(dir, "summary.md")))
+		return failureErr(fmt.Errorf("%s failed; %s in %s", ofN(sum.Failed, sum.Planned, "conversation", "conversations"), phrase.Noun(sum.Failed, "its error is", "their errors are"), filepath.Join(dir, "summary.md")))
 	}
 	return nil
 }
@@ -447,10 +448,10 @@ Without --batch it takes the newest batch on the queue.`,
 				return failureErr(err)
 			}
 			printSummary(w, got.Summary)
-			fmt.Fprintf(w, "\n%s in %s; summary: %s and %s\n", plural(len(got.Results), "transcript", "transcripts"), filepath.Join(out, batch.RunsDir),
+			fmt.Fprintf(w, "\n%s in %s; summary: %s and %s\n", phrase.Count(len(got.Results), "transcript", "transcripts"), filepath.Join(out, batch.RunsDir),
 				filepath.Join(out, "summary.md"), filepath.Join(out, "summary.json"))
 			if left := len(got.Manifest.Jobs) - len(got.Results); left > 0 {
-				fmt.Fprintf(w, "%s not finished yet; collect again later.\n", plural(left, "conversation is", "conversations are"))
+				fmt.Fprintf(w, "%s not finished yet; collect again later.\n", phrase.Count(left, "conversation is", "conversations are"))
 			}
 			return nil
 		},

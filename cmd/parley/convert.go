@@ -11,6 +11,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/parleyhq/parley/configs"
+	"github.com/parleyhq/parley/internal/phrase"
 	"github.com/parleyhq/parley/transcripts"
 )
 
@@ -79,7 +80,7 @@ convert never overwrites a file unless given --force.`,
 				if err := writeTranscript(paths[i], t, ext == ".jsonl"); err != nil {
 					return failureErr(err)
 				}
-				fmt.Fprintf(cmd.OutOrStdout(), "%s (%s): %s → %s\n", in, layout, plural(len(t.Messages), "message", "messages"), paths[i])
+				fmt.Fprintf(cmd.OutOrStdout(), "%s (%s): %s → %s\n", in, layout, phrase.Count(len(t.Messages), "message", "messages"), paths[i])
 				for _, w := range t.ReaderWarnings() {
 					fmt.Fprintf(cmd.ErrOrStderr(), "parley: warning: %s: %s\n", in, w)
 				}
@@ -120,7 +121,7 @@ func convertConfig(cmd *cobra.Command, in, out string, data []byte, force bool) 
 	}
 	r := s.Roster
 	fmt.Fprintf(cmd.OutOrStdout(), "%s (tournament config): %d models, %d %s %s × %s → %s\n",
-		in, len(r.Agents), len(r.PairList()), r.Pairs, pick(len(r.PairList()), "pair", "pairs"), plural(r.Runs, "run", "runs"), out)
+		in, len(r.Agents), len(r.PairList()), r.Pairs, phrase.Noun(len(r.PairList()), "pair", "pairs"), phrase.Count(r.Runs, "run", "runs"), out)
 	return nil
 }
 

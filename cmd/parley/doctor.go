@@ -6,6 +6,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/parleyhq/parley/internal/phrase"
 	"github.com/parleyhq/parley/orchestrator/doctor"
 )
 
@@ -49,7 +50,7 @@ one-token request.
 			}
 			if failed > 0 {
 				return failureErr(fmt.Errorf("%d of %d %s would fail; fix %s before running", failed, len(fs),
-					pick(len(fs), "agent", "agents"), pick(failed, "it", "them")))
+					phrase.Noun(len(fs), "agent", "agents"), phrase.Noun(failed, "it", "them")))
 			}
 			return nil
 		},

@@ -9,6 +9,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/parleyhq/parley/analysis"
+	"github.com/parleyhq/parley/internal/phrase"
 	"github.com/parleyhq/parley/orchestrator/policy"
 	"github.com/parleyhq/parley/report"
 )
@@ -90,9 +91,9 @@ model. report.html is one self-contained page: open it from disk.
 			}
 			empty := ""
 			if len(r.Empty) > 0 {
-				empty = fmt.Sprintf(" (%s left out)", plural(len(r.Empty), "empty conversation", "empty conversations"))
+				empty = fmt.Sprintf(" (%s left out)", phrase.Count(len(r.Empty), "empty conversation", "empty conversations"))
 			}
-			fmt.Fprintf(cmd.OutOrStdout(), "%s, %s%s: %s\n", plural(len(r.Conversations), "conversation", "conversations"), plural(len(r.Pairs), "pair", "pairs"), empty, filepath.Join(out, report.HTMLFile))
+			fmt.Fprintf(cmd.OutOrStdout(), "%s, %s%s: %s\n", phrase.Count(len(r.Conversations), "conversation", "conversations"), phrase.Count(len(r.Pairs), "pair", "pairs"), empty, filepath.Join(out, report.HTMLFile))
 			if unread.n > 0 {
 				return unread.err()
 			}

@@ -10,6 +10,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/parleyhq/parley/configs"
+	"github.com/parleyhq/parley/internal/phrase"
 	"github.com/parleyhq/parley/orchestrator/policy"
 	"github.com/parleyhq/parley/transcripts"
 )
@@ -146,12 +147,12 @@ func stillStopped(s *configs.Scenario, res *resumption, msgs []transcripts.Messa
 				n, limit = pr.Count, pr.Limit
 			}
 		}
-		given := "its max_messages budget of " + plural(limit, "message", "messages")
+		given := "its max_messages budget of " + phrase.Count(limit, "message", "messages")
 		if maxMessages > 0 {
 			given = fmt.Sprintf("--max-messages %d", maxMessages)
 		}
 		return fmt.Errorf("%s is finished: it holds %s, and %s counts the whole conversation, not the messages to add; to continue it, give --max-messages above %d (such as %d for 10 more), or other rules with --policy FILE",
-			jsonl, plural(n, "message", "messages"), given, n, n+10)
+			jsonl, phrase.Count(n, "message", "messages"), given, n, n+10)
 	}
 	return fmt.Errorf("%s is finished: %s stops it at message %d (%s); to continue it, give other rules with --policy FILE",
 		jsonl, v.Policy, n, v.Reason)
@@ -255,7 +256,7 @@ given --force. -o FILE writes elsewhere, -o - to standard output.`,
 			if err := writeTranscript(out, t, false); err != nil {
 				return failureErr(err)
 			}
-			fmt.Fprintf(cmd.OutOrStdout(), "%s: %s → %s\n", in, plural(len(t.Messages), "message", "messages"), out)
+			fmt.Fprintf(cmd.OutOrStdout(), "%s: %s → %s\n", in, phrase.Count(len(t.Messages), "message", "messages"), out)
 			return nil
 		},
 	}

@@ -15,6 +15,7 @@ import (
 	"github.com/parleyhq/parley/agents"
 	"github.com/parleyhq/parley/cmd/parley/tui"
 	"github.com/parleyhq/parley/configs"
+	"github.com/parleyhq/parley/internal/phrase"
 	"github.com/parleyhq/parley/orchestrator"
 	"github.com/parleyhq/parley/orchestrator/batch"
 	"github.com/parleyhq/parley/orchestrator/policy"
@@ -120,9 +121,9 @@ func newDemoCmd() *cobra.Command {
 				by = "the " + res.Stop.Policy + " rule, for the reason above"
 			}
 			fmt.Fprintf(w, "\nThe recorded conversation ran %s. parley stopped it after message %d, by %s.\n",
-				plural(len(seed.Messages), "message", "messages"), res.Stop.At, by)
+				phrase.Count(len(seed.Messages), "message", "messages"), res.Stop.At, by)
 			if saved := len(seed.Messages) - res.Stop.At; saved > 0 && res.Stop.Kind == transcripts.StopPolicy {
-				fmt.Fprintf(w, "That saves %s of looping.\n", plural(saved, "message", "messages"))
+				fmt.Fprintf(w, "That saves %s of looping.\n", phrase.Count(saved, "message", "messages"))
 			}
 			return nil
 		},

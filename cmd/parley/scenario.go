@@ -10,6 +10,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/parleyhq/parley/configs"
+	"github.com/parleyhq/parley/internal/phrase"
 	"github.com/parleyhq/parley/orchestrator/batch"
 	"github.com/parleyhq/parley/transcripts"
 )
@@ -196,5 +197,5 @@ func transcriptNotScenario(name string, data []byte, err error) error {
 		return err
 	}
 	return fmt.Errorf("%s is a transcript (%s), not a scenario; parley show, resume and fork take a transcript, and a scenario's replay agent re-speaks one side of it",
-		name, plural(len(ts[0].Messages), "message", "messages"))
+		name, phrase.Count(len(ts[0].Messages), "message", "messages"))
 }

@@ -14,6 +14,7 @@ import (
 
 	"github.com/parleyhq/parley/cmd/parley/tui"
 	"github.com/parleyhq/parley/configs"
+	"github.com/parleyhq/parley/internal/phrase"
 	"github.com/parleyhq/parley/orchestrator/policy"
 	"github.com/parleyhq/parley/orchestrator/review"
 	"github.com/parleyhq/parley/transcripts"
@@ -75,7 +76,7 @@ func recordingFor(path, policyFile string) (tui.Recording, []policy.LoopReading,
 		if len(names) == 0 {
 			return tui.Recording{}, nil, fmt.Errorf("%s is a directory with no transcripts in it; show takes one transcript file", path)
 		}
-		return tui.Recording{}, nil, fmt.Errorf("%s is a directory; show takes one transcript, such as %s (%s there)", path, names[0], plural(len(names), "file", "files"))
+		return tui.Recording{}, nil, fmt.Errorf("%s is a directory; show takes one transcript, such as %s (%s there)", path, names[0], phrase.Count(len(names), "file", "files"))
 	}
 	file, which := splitConversation(path)
 	ts, _, err := transcripts.ReadAny(file)
@@ -143,12 +144,12 @@ func recordingFor(path, policyFile string) (tui.Recording, []policy.LoopReading,
 		rec.Stop = *t.Run.Stop
 		rec.Banner = append(rec.Banner, fmt.Sprintf("■ Recorded: stopped after message %d by %s: %s", rec.Stop.At, stopName(rec.Stop), rec.Stop.Reason))
 	} else {
-		rec.Banner = append(rec.Banner, fmt.Sprintf("■ Recorded: %s, no stop recorded", plural(len(t.Messages), "message", "messages")))
+		rec.Banner = append(rec.Banner, fmt.Sprintf("■ Recorded: %s, no stop recorded", phrase.Count(len(t.Messages), "message", "messages")))
 	}
 	if r.StopAt > 0 {
 		line := fmt.Sprintf("◆ Under %s it would stop after message %d by %s: %s", under, r.StopAt, r.Stop.Policy, r.Stop.Reason)
 		if saved := len(t.Messages) - r.StopAt; saved > 0 {
-			line += fmt.Sprintf(" (saving %s)", plural(saved, "message", "messages"))
+			line += fmt.Sprintf(" (saving %s)", phrase.Count(saved, "message", "messages"))
 		}
 		rec.Banner = append(rec.Banner, line)
 	} else {

@@ -10,6 +10,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/parleyhq/parley/analysis"
+	"github.com/parleyhq/parley/internal/phrase"
 )
 
 func init() { commands = append(commands, newTrainCmd) }
@@ -84,7 +85,7 @@ loop: {model: FILE}. parley's built-in model is retrained with
 			}
 			w := cmd.OutOrStdout()
 			fmt.Fprintf(w, "Trained on %s; the loop rule stops when %d of the last %d messages, the newest among them, are each at least %.0f%% likely to belong to a loop.\n\n",
-				plural(len(examples), "labelled transcript", "labelled transcripts"), model.Count, model.Within, 100*model.Threshold)
+				phrase.Count(len(examples), "labelled transcript", "labelled transcripts"), model.Count, model.Within, 100*model.Threshold)
 			report.Print(w)
 			if out != "" {
 				b, _ := json.MarshalIndent(model, "", "  ")

@@ -11,6 +11,7 @@ import (
 
 	"github.com/parleyhq/parley/agents"
 	"github.com/parleyhq/parley/configs"
+	"github.com/parleyhq/parley/internal/phrase"
 	"github.com/parleyhq/parley/orchestrator"
 )
 
@@ -104,7 +105,7 @@ reaches each endpoint.`,
 				printValidation(cmd.OutOrStdout(), cmd.ErrOrStderr(), v)
 			}
 			if bad > 0 {
-				return usageErr(fmt.Errorf("%s %s problems", ofN(bad, len(paths), "scenario", "scenarios"), pick(bad, "has", "have")))
+				return usageErr(fmt.Errorf("%s %s problems", ofN(bad, len(paths), "scenario", "scenarios"), phrase.Noun(bad, "has", "have")))
 			}
 			return nil
 		},
@@ -133,7 +134,7 @@ func validateOne(path string, load func() (*configs.Scenario, error), offline bo
 				probs = append(probs, configs.AsProblems(err)...)
 			}
 			r := s.Roster
-			v.Roster = fmt.Sprintf("%d %s %s × %s", len(r.PairList()), r.Pairs, pick(len(r.PairList()), "pair", "pairs"), plural(r.Runs, "run", "runs"))
+			v.Roster = fmt.Sprintf("%d %s %s × %s", len(r.PairList()), r.Pairs, phrase.Noun(len(r.PairList()), "pair", "pairs"), phrase.Count(r.Runs, "run", "runs"))
 		}
 		for _, a := range s.Agents {
 			b := agentBrief{Name: a.Name, Type: a.Type, Provider: a.Provider, Model: a.Model}
@@ -174,19 +175,7 @@ func printValidation(stdout, stderr io.Writer, v validation) {
 
 // ofN writes "1 of 1 conversation", "1 of 3 conversations".
 func ofN(k, n int, one, many string) string {
-	return fmt.Sprintf("%d of %d %s", k, n, pick(n, one, many))
-}
-
-// plural writes "1 file could not be read" or "3 files could not be read".
-func plural(n int, one, many string) string {
-	return fmt.Sprintf("%d %s", n, pick(n, one, many))
-}
-
-func pick(n int, one, many string) string {
-	if n == 1 {
-		return one
-	}
-	return many
+	return fmt.Sprintf("%d of %d %s", k, n, phrase.Noun(n, one, many))
 }
 
 // providerJSON is providers --json's object for one preset.
