@@ -636,18 +636,7 @@ func headedMessages(s string, hs []heading) (*Transcript, error) {
 		if k+1 < len(hs) {
 			next = hs[k+1].at
 		}
-		m := Message{Speaker: h.name, Content: blockText(s[min(h.end+1, len(s)):next])}
-		switch noteKind(h.name) {
-		case "system":
-			if len(t.Messages) == 0 {
-				system = append(system, m.Content)
-				continue
-			}
-			m.Speaker, m.Origin = ModeratorSpeaker, OriginModerator
-		case "moderator":
-			m.Speaker, m.Origin = ModeratorSpeaker, OriginModerator
-		}
-		t.Messages = append(t.Messages, m)
+		system = addLabelled(t, Message{Speaker: h.name, Content: blockText(s[min(h.end+1, len(s)):next])}, system)
 	}
 	if preamble := blockText(s[:hs[0].at]); preamble != "" || len(system) > 0 {
 		t.Run = &Run{Preamble: preamble, System: strings.Join(system, "\n\n")}

@@ -557,18 +557,7 @@ func parseLabelled(text string) (*Transcript, error) {
 				content = lb.rest
 			}
 		}
-		m := Message{Speaker: lb.name, Content: content}
-		switch noteKind(lb.name) {
-		case "system":
-			if len(t.Messages) == 0 {
-				system = append(system, content)
-				continue
-			}
-			m.Speaker, m.Origin = ModeratorSpeaker, OriginModerator
-		case "moderator":
-			m.Speaker, m.Origin = ModeratorSpeaker, OriginModerator
-		}
-		t.Messages = append(t.Messages, m)
+		system = addLabelled(t, Message{Speaker: lb.name, Content: content}, system)
 	}
 	if len(system) > 0 {
 		if t.Run == nil {
@@ -606,13 +595,32 @@ func sectionMark(l string) bool {
 // before the first message is the run's system prompt and later a
 // moderator note; "moderator" for a moderator's note; "" for a speaker.
 func noteKind(name string) string {
-	switch strings.ToLower(name) {
-	case "system", "developer":
+	// EqualFold, not a lowered copy: readers ask of every message.
+	switch {
+	case strings.EqualFold(name, "system"), strings.EqualFold(name, "developer"):
 		return "system"
-	case strings.ToLower(ModeratorSpeaker):
+	case strings.EqualFold(name, ModeratorSpeaker):
 		return "moderator"
 	}
 	return ""
+}
+
+// addLabelled appends m, whose speaker is the name its label gives, to t
+// as noteKind reads the name: a system prompt's before every message is
+// added to system (returned), later a moderator's note, as a moderator's
+// is; anyone else's is a message.
+func addLabelled(t *Transcript, m Message, system []string) []string {
+	switch noteKind(m.Speaker) {
+	case "system":
+		if len(t.Messages) == 0 {
+			return append(system, m.Content)
+		}
+		m.Speaker, m.Origin = ModeratorSpeaker, OriginModerator
+	case "moderator":
+		m.Speaker, m.Origin = ModeratorSpeaker, OriginModerator
+	}
+	t.Messages = append(t.Messages, m)
+	return system
 }
 
 // eachLine is s with f applied to each of its lines: a quoted message's

@@ -255,25 +255,30 @@ func parseMarkdown(text string) (*Transcript, error) {
 }
 
 // asNotes reads a "System" (or "Developer") block that the title does
-// not name as a speaker's as the other layouts read one: before every
-// speaker's, the run's system prompt; later, a moderator's note.
+// not name as a speaker's as the other layouts read one (addLabelled):
+// before every speaker's, the run's system prompt; later, a moderator's
+// note.
 func asNotes(t *Transcript) {
 	titled := titleSpeakers(t.Title)
-	msgs := t.Messages[:0]
-	for _, m := range t.Messages {
-		if !titled[m.Speaker] && noteKind(m.Speaker) == "system" {
-			if len(msgs) == 0 {
-				if t.Run == nil {
-					t.Run = &Run{}
-				}
-				t.Run.System = strings.TrimPrefix(t.Run.System+"\n\n"+m.Content, "\n\n")
-				continue
-			}
-			m.Speaker, m.Origin = ModeratorSpeaker, OriginModerator
-		}
-		msgs = append(msgs, m)
+	if !slices.ContainsFunc(t.Messages, func(m Message) bool { return !titled[m.Speaker] && noteKind(m.Speaker) == "system" }) {
+		return // the common file: every block a speaker's
 	}
-	t.Messages = msgs
+	msgs := t.Messages
+	t.Messages = nil
+	var system []string
+	for _, m := range msgs {
+		if titled[m.Speaker] || noteKind(m.Speaker) != "system" {
+			t.Messages = append(t.Messages, m)
+			continue
+		}
+		system = addLabelled(t, m, system)
+	}
+	if len(system) > 0 {
+		if t.Run == nil {
+			t.Run = &Run{}
+		}
+		t.Run.System = strings.Join(system, "\n\n")
+	}
 }
 
 // quoted lists names in quotes: "A", "B" and "C".
