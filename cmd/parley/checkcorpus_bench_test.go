@@ -19,9 +19,10 @@ const corpusDir = "../../../shared/corpus"
 
 // BenchmarkCheckCorpus runs the built parley binary's `check` over the
 // real corpora in ../shared/corpus: the seed's Markdown layout
-// (attractors/), "### Name ###" headed blocks (backrooms/), both, both
-// repeated to 742 files, and to 4 × 742 to show whether memory grows with
-// the corpus. Each iteration runs `cat` of the same transcripts to
+// (attractors/), "### Name ###" headed blocks (backrooms/), both, the
+// seed's layout repeated to 303 files (as many as the system that made the
+// seed wrote), both repeated to 742 files, and to 4 × 742 to show whether
+// memory grows with the corpus. Each iteration runs `cat` of the same transcripts to
 // /dev/null and `parley check` of them, in alternating order, as separate
 // processes; the figures are medians over the iterations of check's MB/s,
 // the ratio of check's wall time to cat's and of its CPU time to cat's,
@@ -41,10 +42,10 @@ func BenchmarkCheckCorpus(b *testing.B) {
 		b.Fatalf("building parley: %v", err)
 	}
 	attractors, backrooms := filepath.Join(corpusDir, "attractors"), filepath.Join(corpusDir, "backrooms")
-	scaled := func(n int) string {
+	scaled := func(n int, from ...string) string {
 		dir := b.TempDir()
 		var mds []string
-		for _, d := range []string{attractors, backrooms} {
+		for _, d := range from {
 			m, _ := filepath.Glob(filepath.Join(d, "*.md"))
 			mds = append(mds, m...)
 		}
@@ -76,9 +77,29 @@ func BenchmarkCheckCorpus(b *testing.B) {
 		{"attractors", []string{attractors}},
 		{"backrooms", []string{backrooms}},
 		{"both", []string{attractors, backrooms}},
-		{"files=742", []string{scaled(742)}},
-		{"files=2968", []string{scaled(4 * 742)}},
+		{"attractors-files=303", []string{scaled(303, attractors)}},
+		{"files=742", []string{scaled(742, attractors, backrooms)}},
+		{"files=2968", []string{scaled(4*742, attractors, backrooms)}},
 	}
+	// What a check process costs before it reads a transcript: the same
+	// small recording (2 KB) checked alone, beside /bin/true, so the fixed
+	// cost that weighs on a small corpus shows apart from the cost per byte.
+	b.Run("start-up", func(b *testing.B) {
+		small := filepath.Join("..", "..", "transcripts", "corpus", "loop-ctrl-c.md")
+		var checks, trues []float64
+		for i := 0; b.Loop(); i++ {
+			var c, t proc
+			if i%2 == 0 {
+				t, c = runProc(b, "true"), runProc(b, bin, "check", small)
+			} else {
+				c, t = runProc(b, bin, "check", small), runProc(b, "true")
+			}
+			checks = append(checks, c.wall.Seconds()*1e3)
+			trues = append(trues, t.wall.Seconds()*1e3)
+		}
+		spread(b, checks, "check-ms")
+		spread(b, trues, "true-ms")
+	})
 	for _, set := range sets {
 		b.Run(set.name, func(b *testing.B) {
 			var files []string
