@@ -107,6 +107,7 @@ type checkResult struct {
 	outcome  analysis.Outcome   `json:"-"`
 	points   []analysis.Outcome // one per sweep point
 	saved    []int              // one per sweep point
+	warnings []string           // the reader's, printed as the result is, in the order of files
 }
 
 func runCheck(cmd *cobra.Command, f checkFlags, args []string) error {
@@ -191,10 +192,7 @@ func runCheck(cmd *cobra.Command, f checkFlags, args []string) error {
 		return p
 	}
 	work := func(it analysis.Item) checkResult {
-		r := checkResult{File: it.Name, Folder: it.File.Root, Layout: it.Layout, Messages: len(it.Messages), Expect: it.Label}
-		for _, w := range it.Warnings {
-			fmt.Fprintln(errw, "parley: warning:", w)
-		}
+		r := checkResult{File: it.Name, Folder: it.File.Root, Layout: it.Layout, Messages: len(it.Messages), Expect: it.Label, warnings: it.Warnings}
 		var ps []policy.Policy
 		if templates == nil {
 			set := sets.Get().(*[]policy.Policy)
@@ -216,6 +214,9 @@ func runCheck(cmd *cobra.Command, f checkFlags, args []string) error {
 		return r
 	}
 	emit := func(r checkResult) {
+		for _, w := range r.warnings {
+			fmt.Fprintln(errw, "parley: warning:", w)
+		}
 		judged++
 		if _, ok := byFolder[r.Folder]; !ok {
 			folders = append(folders, r.Folder)

@@ -939,3 +939,37 @@ func TestCheckExpectShowsLoops(t *testing.T) {
 		t.Errorf("--json: %s; want expect.loops [[2,6]]", out)
 	}
 }
+
+// TestCheckWarnsInTheOrderOfFiles: check judges files on several workers,
+// and each file's warnings reach standard error in the order of the files,
+// beside its row, however the workers finish.
+func TestCheckWarnsInTheOrderOfFiles(t *testing.T) {
+	dir := t.TempDir()
+	var want []string
+	for i := range 24 {
+		p := filepath.Join(dir, fmt.Sprintf("%02d.json", i))
+		// A long first file keeps one worker busy while the others finish.
+		texts := []string{`"Hello there."`, `"Hi! How are you?"`}
+		if i == 0 {
+			for j := range 4000 {
+				texts = append(texts, fmt.Sprintf(`"Reply %d, with words of its own: w%d x%d y%d."`, j, j, j*7, j*13))
+			}
+		}
+		os.WriteFile(p, []byte(`{"dialog": [`+strings.Join(texts, ",")+`]}`), 0o600)
+		want = append(want, p)
+	}
+	_, _, errOut := parley(t, "check", dir)
+	var got []string
+	for _, l := range strings.Split(errOut, "\n") {
+		if w, ok := strings.CutPrefix(l, "parley: warning: "); ok {
+			file, said, _ := strings.Cut(w, ": ")
+			if !strings.HasPrefix(said, "the messages are texts that name no speaker") {
+				t.Errorf("an unexpected warning: %s", l)
+			}
+			got = append(got, file)
+		}
+	}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("warnings out of the files' order:\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+}
