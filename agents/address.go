@@ -178,3 +178,31 @@ func redactLoose(s string) string {
 	}
 	return prefix + Redacted + authority[i:] + path
 }
+
+// Endpoint is the address of path (such as "/models") under base, an
+// agent's base URL, which may carry a query every request must carry too
+// (Azure's "?api-version=…"): the path goes before the query, not after
+// it.
+func Endpoint(base, path string) string {
+	b, q := splitQuery(base)
+	return withQuery(strings.TrimRight(b, "/")+path, q)
+}
+
+// splitQuery parts a base URL from its query ("" when it has none); a
+// fragment, which is never sent, is dropped.
+func splitQuery(base string) (string, string) {
+	base, _, _ = strings.Cut(base, "#")
+	b, q, _ := strings.Cut(base, "?")
+	return b, q
+}
+
+// withQuery adds query to the query the address u already has.
+func withQuery(u, query string) string {
+	switch {
+	case query == "":
+		return u
+	case strings.Contains(u, "?"):
+		return u + "&" + query
+	}
+	return u + "?" + query
+}

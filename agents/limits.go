@@ -234,7 +234,8 @@ type Transport struct {
 var _ http.RoundTripper = (*Transport)(nil)
 
 type route struct {
-	prefix   string
+	prefix   string // the base URL less its query
+	query    string // the base URL's query, which its agents' requests carry
 	key      string // see Route.Key
 	lim      *Limiter
 	coolDown time.Duration
@@ -245,7 +246,8 @@ type route struct {
 }
 
 type replica struct {
-	base      string
+	base      string // less its query
+	query     string
 	inFlight  int
 	downUntil time.Time
 	stats     ReplicaStats
@@ -261,7 +263,11 @@ func NewTransport(base http.RoundTripper, routes ...Route) *Transport {
 	}
 	t := &Transport{base: newDialGate(base)}
 	for _, r := range routes {
-		rt := &route{prefix: strings.TrimRight(r.BaseURL, "/"), key: r.Key, lim: r.Limiter, coolDown: r.CoolDown}
+		// A base URL's query (Azure's "?api-version=…") follows the path in
+		// the requests sent (see Endpoint): routes match the address before
+		// it, and each replica's requests carry its own.
+		prefix, query := splitQuery(r.BaseURL)
+		rt := &route{prefix: strings.TrimRight(prefix, "/"), query: query, key: r.Key, lim: r.Limiter, coolDown: r.CoolDown}
 		if rt.coolDown <= 0 {
 			rt.coolDown = 30 * time.Second
 		}
@@ -271,7 +277,8 @@ func NewTransport(base http.RoundTripper, routes ...Route) *Transport {
 		}
 		for _, u := range reps {
 			u = strings.TrimRight(u, "/")
-			rt.replicas = append(rt.replicas, &replica{base: u, stats: ReplicaStats{BaseURL: u}})
+			b, q := splitQuery(u)
+			rt.replicas = append(rt.replicas, &replica{base: strings.TrimRight(b, "/"), query: q, stats: ReplicaStats{BaseURL: u}})
 		}
 		t.routes = append(t.routes, rt)
 	}
@@ -369,7 +376,7 @@ func (t *Transport) send(r *route, req *http.Request, rest string) (*http.Respon
 			return nil, nil, lastErr
 		}
 		tried = append(tried, rep)
-		out, err := rewrite(req, rep.base+rest, attempt)
+		out, err := rewrite(req, rep.base+r.carry(rest, rep), attempt)
 		if err != nil {
 			r.finish(rep, false)
 			if lastErr != nil {
@@ -394,6 +401,22 @@ func (t *Transport) send(r *route, req *http.Request, rest string) (*http.Respon
 			return nil, nil, err // the body is spent; the caller's retry will pick another replica
 		}
 	}
+}
+
+// carry is what follows a replica's base URL in a request to it: rest, the
+// path and query of the request addressed to the route, with the route's
+// own query (which the agent added to every request) swapped for the
+// replica's.
+func (r *route) carry(rest string, rep *replica) string {
+	if rep.query == r.query {
+		return rest
+	}
+	if r.query != "" {
+		if cut, ok := strings.CutSuffix(rest, r.query); ok && (strings.HasSuffix(cut, "?") || strings.HasSuffix(cut, "&")) {
+			rest = cut[:len(cut)-1]
+		}
+	}
+	return withQuery(rest, rep.query)
 }
 
 // rewrite clones req for target. Attempts after the first get a fresh body.

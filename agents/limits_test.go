@@ -136,7 +136,7 @@ func replicaServer(t *testing.T, name string, status int) *httptest.Server {
 			w.WriteHeader(status)
 			return
 		}
-		io.WriteString(w, name+" "+r.URL.Path)
+		io.WriteString(w, name+" "+r.URL.RequestURI())
 	}))
 	t.Cleanup(srv.Close)
 	return srv

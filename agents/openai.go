@@ -101,13 +101,14 @@ type OpenAI struct {
 // NewOpenAI builds the agent.
 func NewOpenAI(cfg OpenAIConfig) *OpenAI {
 	oc := openai.DefaultConfig(cfg.APIKey)
-	oc.BaseURL = cfg.BaseURL
+	base, query := splitQuery(cfg.BaseURL)
+	oc.BaseURL = base
 	oc.EmptyMessagesLimit = emptyMessagesLimit
 	hc := cfg.HTTPClient
 	if hc == nil {
 		hc = &http.Client{}
 	}
-	oc.HTTPClient = &doer{client: hc, headers: cfg.Headers, route: cfg.Route, base: cfg.BaseURL}
+	oc.HTTPClient = &doer{client: hc, headers: cfg.Headers, route: cfg.Route, base: base, query: query}
 	a := &OpenAI{cfg: cfg, client: openai.NewClientWithConfig(oc), url: cfg.BaseURL,
 		sleep: sleepCtx, jitter: rand.Float64, now: time.Now}
 	a.url = redactLoose(cfg.BaseURL)

@@ -103,6 +103,12 @@ func TestServedByNamesTheReplicaWithoutItsPassword(t *testing.T) {
 			"http://10.0.0.6:11434/v1/chat/completions", "http://10.0.0.6:11434/v1"},
 		{"a replica with a password", "http://a/v1", "http://a/v1/chat/completions",
 			"http://user:s3cret-pass@b/v1/chat/completions", "http://REDACTED@b/v1"},
+		{"replicas with queries of their own", "http://a/v1", "http://a/v1/chat/completions?api-version=1",
+			"http://b/openai/v1/chat/completions?api-version=2", "http://b/openai/v1?api-version=2"},
+		{"a replica without the query", "http://a/v1", "http://a/v1/chat/completions?api-version=1",
+			"http://c/v1/chat/completions", "http://c/v1"},
+		{"a secret in a replica's query", "http://a/v1", "http://a/v1/chat/completions",
+			"http://b/v1/chat/completions?key=s3cret-value", "http://b/v1?key=REDACTED"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

@@ -83,10 +83,19 @@ type doer struct {
 	client  *http.Client
 	headers map[string]string
 	route   string // OpenAIConfig.Route
-	base    string // OpenAIConfig.BaseURL, where requests are addressed
+	base    string // OpenAIConfig.BaseURL less its query, where requests are addressed
+	query   string // the base URL's query, which every request carries
 }
 
 func (d *doer) Do(req *http.Request) (*http.Response, error) {
+	if d.query != "" {
+		// go-openai puts its path after the base URL as written; with the
+		// query taken off that, the query goes after the path.
+		if req.URL.RawQuery != "" {
+			req.URL.RawQuery += "&"
+		}
+		req.URL.RawQuery += d.query
+	}
 	for k, v := range d.headers {
 		req.Header.Set(k, v)
 	}
@@ -118,8 +127,13 @@ func (d *doer) Do(req *http.Request) (*http.Response, error) {
 // was sent to, as sent: the same path under the replica's base URL, less
 // that path, with any user and password removed.
 func servedBy(sent, asked *url.URL, base string) string {
-	path := strings.TrimPrefix(asked.String(), strings.TrimRight(base, "/"))
-	return RedactURL(strings.TrimSuffix(sent.String(), path))
+	// The query is the replica's own (see route.carry): it follows the
+	// path, and is named after the base URL as base_urls writes it.
+	s, a := *sent, *asked
+	query := s.RawQuery
+	s.RawQuery, a.RawQuery = "", ""
+	path := strings.TrimPrefix(a.String(), strings.TrimRight(base, "/"))
+	return RedactURL(withQuery(strings.TrimSuffix(s.String(), path), query))
 }
 
 // watchedBody is a response body that marks the idle clock on every read,

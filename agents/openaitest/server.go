@@ -35,6 +35,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -49,6 +50,7 @@ type Request struct {
 	Time   time.Time // when it arrived
 	Method string
 	Path   string
+	Query  string // the URL's query, as sent
 	Header http.Header
 	Raw    []byte                       // the body as sent
 	Body   openai.ChatCompletionRequest // the body decoded
@@ -246,6 +248,10 @@ type Server struct {
 	// the first request.
 	Models []string
 	Key    string
+	// Query, when set, is a query parameter (such as "api-version=2024-10-21")
+	// every request must carry, as some providers ask of every request:
+	// one without it gets a 400. Set it before the first request.
+	Query string
 
 	srv    *httptest.Server
 	script Script
@@ -337,7 +343,7 @@ func (s *Server) WaitEnded(n int, d time.Duration) (req Request, ok bool) {
 
 func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	raw, _ := io.ReadAll(r.Body)
-	rec := &record{Request: Request{Time: time.Now(), Method: r.Method, Path: r.URL.Path, Header: r.Header.Clone(), Raw: raw},
+	rec := &record{Request: Request{Time: time.Now(), Method: r.Method, Path: r.URL.Path, Query: r.URL.RawQuery, Header: r.Header.Clone(), Raw: raw},
 		done: make(chan struct{})}
 	_ = json.Unmarshal(raw, &rec.Body)
 	_ = json.Unmarshal(raw, &rec.Fields)
@@ -357,6 +363,11 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		close(rec.done)
 	}()
 
+	if s.Query != "" && !slices.Contains(strings.Split(r.URL.RawQuery, "&"), s.Query) {
+		writeError(w, Reply{Status: http.StatusBadRequest, Type: "invalid_request_error", Code: "missing_query",
+			Message: fmt.Sprintf("The request must carry the query parameter %s.", s.Query)}, req)
+		return
+	}
 	if r.Method == http.MethodGet && strings.HasSuffix(r.URL.Path, "/models") {
 		s.models(w, r, req)
 		return

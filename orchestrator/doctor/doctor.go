@@ -190,7 +190,7 @@ func rank(s Status) int {
 // when there is one, its key (a content type first, so the agent's own
 // headers may replace it).
 func (t target) request(ctx context.Context, method, base, path, key, contentType string, body io.Reader) (*http.Request, error) {
-	req, err := http.NewRequestWithContext(ctx, method, strings.TrimRight(base, "/")+path, body)
+	req, err := http.NewRequestWithContext(ctx, method, agents.Endpoint(base, path), body)
 	if err != nil {
 		return nil, err
 	}
@@ -319,7 +319,7 @@ func ask(ctx context.Context, opt Options, t target, f Finding, base, key string
 func checkKey(ctx context.Context, opt Options, t target, f Finding, base, key, keyName string) Finding {
 	ctx, cancel := context.WithTimeout(ctx, opt.Timeout)
 	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, strings.TrimRight(base, "/")+"/key", nil)
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, agents.Endpoint(base, "/key"), nil)
 	if err != nil {
 		return f
 	}

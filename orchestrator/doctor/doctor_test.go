@@ -101,6 +101,23 @@ func TestAServerWithoutAModelListIsAWarning(t *testing.T) {
 	}
 }
 
+// A base URL with a query lists the models at its path, the query after
+// it, as the agent's requests go; the server refuses any request without
+// the query.
+func TestABaseURLsQueryIsSentAfterThePath(t *testing.T) {
+	srv := openaitest.Start(t, noChat)
+	srv.Models = []string{"gpt-4o"}
+	srv.Query = "api-version=2024-10-21"
+	s := scenario(t, "agents:\n  - {name: A, base_url: '"+srv.URL+"?api-version=2024-10-21', model: gpt-4o}\n  - {name: B, type: human}\n")
+	fs := Check(context.Background(), s, Options{Timeout: 5 * time.Second})
+	if fs[0].Status != OK || !strings.Contains(fs[0].Sentence, "serves gpt-4o") {
+		t.Fatalf("%+v", fs[0])
+	}
+	if r := srv.Requests(); len(r) != 1 || r[0].Path != "/v1/models" || r[0].Query != "api-version=2024-10-21" {
+		t.Errorf("requests %+v", r)
+	}
+}
+
 func TestOllamaLatestTagAndOpenRouterKeys(t *testing.T) {
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		switch r.URL.Path {
