@@ -2,6 +2,7 @@ package agents
 
 import (
 	"context"
+	"io"
 	"net/http"
 	"strings"
 	"testing"
@@ -56,17 +57,9 @@ func TestReplicasCarryTheirOwnQueries(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		var body strings.Builder
-		buf := make([]byte, 256)
-		for {
-			n, err := resp.Body.Read(buf)
-			body.Write(buf[:n])
-			if err != nil {
-				break
-			}
-		}
+		body, _ := io.ReadAll(resp.Body)
 		resp.Body.Close()
-		seen[body.String()]++
+		seen[string(body)]++
 	}
 	want := map[string]int{"a /v1/chat/completions?api-version=1": 2, "b /v1/chat/completions?api-version=2": 2, "c /v1/chat/completions": 2}
 	for k, n := range want {
