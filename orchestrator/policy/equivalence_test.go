@@ -24,8 +24,8 @@ func isRefusalUnfiltered(content string) bool {
 	}
 	for _, part := range []string{head, tail} {
 		low := lowerASCII(normalizeQuotes(part))
-		for i, re := range builtinRefusal {
-			if matchNear(re, low, refusalWords[i]) {
+		for i := range builtinRefusal {
+			if matchNear(builtinPattern(i), low, refusalWords[i]) {
 				return true
 			}
 		}
