@@ -5,6 +5,7 @@ import (
 	"math/bits"
 	"slices"
 	"strings"
+	"sync"
 	"unicode/utf8"
 
 	"golang.org/x/text/unicode/norm"
@@ -518,11 +519,12 @@ var asciiKind = func() (t [utf8.RuneSelf]byte) {
 // close in. A message made mostly of them, after the substance, is a
 // farewell. They are kept as a filter of 4096 bits, one set per word's
 // hash, which turns away almost every other word in one lookup, and a
-// sorted list that settles the rest.
-var farewellWords = func() (fw struct {
-	filter [4096 / 64]uint64
-	hashes []uint64
-}) {
+// sorted list that settles the rest. They are read on first use: reading
+// them fills the character tables of a dozen scripts and emoji, which a
+// command that judges no message, such as parley --version, should not
+// pay for at start-up.
+var farewellWords = sync.OnceValue(func() (fw *farewellSet) {
+	fw = new(farewellSet)
 	words := `thank thanks thankful grateful gratitude appreciate appreciated appreciation farewell goodbye
 		goodbyes bye journey pleasure honor honored honour honoured privilege cheers warmly wishes heartfelt
 		cherish cherished until merci gracias danke adiós adieu tschüss ciao grazie obrigado 谢谢 再见
@@ -534,17 +536,22 @@ var farewellWords = func() (fw struct {
 	slices.Sort(fw.hashes)
 	fw.hashes = slices.Compact(fw.hashes)
 	return fw
-}()
+})
+
+type farewellSet struct {
+	filter [4096 / 64]uint64
+	hashes []uint64
+}
 
 // farewellShare is the share of a message's terms that sign off or thank.
 func farewellShare(ts []uint64) float64 {
 	if len(ts) == 0 {
 		return 0
 	}
-	n := 0
+	n, fw := 0, farewellWords()
 	for _, t := range ts {
-		if farewellWords.filter[t%4096/64]&(1<<(t%64)) != 0 {
-			if _, ok := slices.BinarySearch(farewellWords.hashes, t); ok {
+		if fw.filter[t%4096/64]&(1<<(t%64)) != 0 {
+			if _, ok := slices.BinarySearch(fw.hashes, t); ok {
 				n++
 			}
 		}
