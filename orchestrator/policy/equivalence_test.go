@@ -2,6 +2,7 @@ package policy
 
 import (
 	"encoding/binary"
+	"fmt"
 	"math/rand"
 	"os"
 	"path/filepath"
@@ -24,8 +25,8 @@ func isRefusalUnfiltered(content string) bool {
 	}
 	for _, part := range []string{head, tail} {
 		low := lowerASCII(normalizeQuotes(part))
-		for i, re := range builtinRefusal {
-			if matchNear(re, low, refusalWords[i]) {
+		for i := range builtinRefusal {
+			if matchNear(builtinPattern(i), low, refusalWords[i]) {
 				return true
 			}
 		}
@@ -608,5 +609,43 @@ func BenchmarkTermsNonASCII(b *testing.B) {
 		for _, l := range lines {
 			buf = terms(buf[:0], l)
 		}
+	}
+}
+
+// TestFarewellHashes holds the written-out farewellHashes to the words
+// they stand for, read by the rule's own reading and by the plain one; when
+// the words change it prints the table to paste in their place.
+func TestFarewellHashes(t *testing.T) {
+	for _, read := range []struct {
+		name  string
+		terms []uint64
+	}{
+		{"terms(plainText)", terms(nil, plainText(farewellText))},
+		{"termsRef(plainTextRef)", termsRef(plainTextRef(farewellText))},
+	} {
+		want := slices.Compact(slices.Sorted(slices.Values(read.terms)))
+		if slices.Equal(farewellHashes[:], want) {
+			continue
+		}
+		var b strings.Builder
+		for i, h := range want {
+			if i%4 == 0 {
+				b.WriteString("\n\t")
+			} else {
+				b.WriteString(" ")
+			}
+			fmt.Fprintf(&b, "%#016x,", h)
+		}
+		t.Errorf("farewellHashes are not the terms of farewellText as %s reads them; they are:%s", read.name, b.String())
+	}
+	for _, h := range farewellHashes {
+		if farewellFilter[h%4096/64]&(1<<(h%64)) == 0 {
+			t.Errorf("farewellFilter turns away %#x", h)
+		}
+	}
+	// Thank, 谢谢 (one bigram) and 🙏 of six terms.
+	const msg = "Thank you, dear friend, 谢谢 🙏"
+	if got := farewellShare(terms(nil, plainText(msg))); got != 3.0/6 {
+		t.Errorf("farewellShare(%q) = %v, want 3/6", msg, got)
 	}
 }

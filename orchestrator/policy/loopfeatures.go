@@ -514,26 +514,44 @@ var asciiKind = func() (t [utf8.RuneSelf]byte) {
 	return t
 }()
 
-// farewellWords sign off or thank, in the languages models most often
-// close in. A message made mostly of them, after the substance, is a
-// farewell. They are kept as a filter of 4096 bits, one set per word's
-// hash, which turns away almost every other word in one lookup, and a
-// sorted list that settles the rest.
-var farewellWords = func() (fw struct {
-	filter [4096 / 64]uint64
-	hashes []uint64
-}) {
-	words := `thank thanks thankful grateful gratitude appreciate appreciated appreciation farewell goodbye
-		goodbyes bye journey pleasure honor honored honour honoured privilege cheers warmly wishes heartfelt
-		cherish cherished until merci gracias danke adiós adieu tschüss ciao grazie obrigado 谢谢 再见
-		ありがとう さようなら 🙏 ✨ 💫 🌟 👋 ❤ 💙 💜 🫶 🕊`
-	for _, h := range terms(nil, plainText(words)) {
-		fw.filter[h%4096/64] |= 1 << (h % 64)
-		fw.hashes = append(fw.hashes, h)
+// farewellText holds the words that sign off or thank, in the languages
+// models most often close in. A message made mostly of them, after the
+// substance, is a farewell.
+const farewellText = `thank thanks thankful grateful gratitude appreciate appreciated appreciation farewell goodbye
+	goodbyes bye journey pleasure honor honored honour honoured privilege cheers warmly wishes heartfelt
+	cherish cherished until merci gracias danke adiós adieu tschüss ciao grazie obrigado 谢谢 再见
+	ありがとう さようなら 🙏 ✨ 💫 🌟 👋 ❤ 💙 💜 🫶 🕊`
+
+// farewellHashes are the distinct terms of farewellText, sorted, written
+// out: reading the words at run time would fill the character tables of
+// a dozen scripts and emoji, about half a millisecond of every check.
+// TestFarewellHashes holds them to terms(plainText(farewellText)) and
+// prints them anew when the words change.
+var farewellHashes = [...]uint64{
+	0x03b0457117663342, 0x09c3fa2a21be9ee1, 0x0e1ba85cf0191537, 0x102f2ae57f40d47e,
+	0x10e8108874aeafbc, 0x11bf5f7cd0f816a1, 0x13972d66e0b66281, 0x14975ea49e7f9d39,
+	0x1bb31048b9e2ba6a, 0x1ca71e8d3bfabe6c, 0x2289d2d788745e35, 0x238c6e471db09727,
+	0x261a6ba18996e52d, 0x286d739833465c58, 0x2b359370a1bd3dfc, 0x2ceb5d5b0c33b077,
+	0x2d382ef70f76a74d, 0x360865f6199e2135, 0x3747d3facc2949fc, 0x480fe23838fb70e8,
+	0x61967b712be608ff, 0x6264fd0d76593fc0, 0x63eb07152291edf7, 0x6c6ab46f3285c486,
+	0x79a39ca1e0f488f0, 0x7b0644abb6b99e96, 0x7eded8e49218971f, 0x803c2b5433fad4c1,
+	0x809a321eaa6d3e18, 0x83d44adc0b53822b, 0x900cc4071ca2ef97, 0x912fcca56a72590a,
+	0x91cad9921013fc06, 0x93bc8cc0df9d0058, 0x98036d0e68dca777, 0x983a75ad9af2f91b,
+	0x9e86f90a791c758e, 0xa3e9eab0161d5452, 0xa541e9b83ccb444b, 0xad5fbeeda3f8d7d9,
+	0xae7033b406ed63bf, 0xb26258246db44fd4, 0xb3b40ba320161800, 0xb6f6cd106ec640fe,
+	0xb76b613d5bf963be, 0xbeaa0e70973184a4, 0xc612c6d2a42fe3c5, 0xc8b601ad20a27c7f,
+	0xcc2297cc1cb02a0d, 0xd3bfdc80f0201b58, 0xd7a98ee6cc7b5720, 0xdf53f397ff71e3e9,
+	0xeed2d329cd34c052, 0xef5d7e7aa43062ea, 0xfe04fccedc44c96d,
+}
+
+// farewellFilter has one bit of 4096 set for each of farewellHashes,
+// which turns away almost every other word in one lookup; a search of the
+// hashes settles the rest.
+var farewellFilter = func() (f [4096 / 64]uint64) {
+	for _, h := range farewellHashes {
+		f[h%4096/64] |= 1 << (h % 64)
 	}
-	slices.Sort(fw.hashes)
-	fw.hashes = slices.Compact(fw.hashes)
-	return fw
+	return f
 }()
 
 // farewellShare is the share of a message's terms that sign off or thank.
@@ -543,8 +561,8 @@ func farewellShare(ts []uint64) float64 {
 	}
 	n := 0
 	for _, t := range ts {
-		if farewellWords.filter[t%4096/64]&(1<<(t%64)) != 0 {
-			if _, ok := slices.BinarySearch(farewellWords.hashes, t); ok {
+		if farewellFilter[t%4096/64]&(1<<(t%64)) != 0 {
+			if _, ok := slices.BinarySearch(farewellHashes[:], t); ok {
 				n++
 			}
 		}

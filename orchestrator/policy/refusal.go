@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
+	"sync"
 	"unicode/utf8"
 
 	"github.com/parleyhq/parley/internal/phrase"
@@ -43,16 +44,23 @@ var refusalWords = [][]string{
 	{"assist with", "help with"},
 }
 
-// builtinRefusal is the built-in patterns, compiled. They are matched
+// builtinRefusal holds the built-in patterns, each compiled on first use
+// (builtinPattern): most messages rule every pattern out before any
+// regular expression runs, and a command that judges no message, such as
+// parley --version, should not pay for compiling them at start-up.
+var builtinRefusal = make([]struct {
+	once sync.Once
+	re   *regexp.Regexp
+}, len(RefusalPatterns))
+
+// builtinPattern is built-in pattern i, compiled. The patterns are matched
 // against text lowercased beforehand, which is cheaper than matching
 // without regard to case.
-var builtinRefusal = func() []*regexp.Regexp {
-	out := make([]*regexp.Regexp, len(RefusalPatterns))
-	for i, s := range RefusalPatterns {
-		out[i] = regexp.MustCompile(s)
-	}
-	return out
-}()
+func builtinPattern(i int) *regexp.Regexp {
+	b := &builtinRefusal[i]
+	b.once.Do(func() { b.re = regexp.MustCompile(RefusalPatterns[i]) })
+	return b.re
+}
 
 // refusalWord is one of refusalWords and the pattern that needs it.
 type refusalWord struct {
@@ -244,8 +252,8 @@ func (p *Refusal) IsRefusal(content string) bool {
 		if p.Builtin {
 			if cand := refusalCandidates(part); cand != 0 {
 				low := lowerASCII(normalizeQuotes(part))
-				for i, re := range builtinRefusal {
-					if cand&(1<<i) != 0 && matchNear(re, low, refusalWords[i]) {
+				for i := range builtinRefusal {
+					if cand&(1<<i) != 0 && matchNear(builtinPattern(i), low, refusalWords[i]) {
 						return true
 					}
 				}
