@@ -510,7 +510,7 @@ func parseLabelled(text string) (*Transcript, error) {
 	t := &Transcript{}
 	pre := 0
 	if first := nextNonBlank(lines, 0); first < labels[0].line {
-		if title, ok := strings.CutPrefix(strings.TrimRight(lines[first], " \t\r"), "# "); ok {
+		if title, ok := strings.CutPrefix(trimLineEnd(lines[first]), "# "); ok {
 			t.Title = strings.TrimSpace(title)
 			pre = first + 1
 		}

@@ -148,7 +148,7 @@ func writeMarkdown(w io.Writer, t *Transcript, live bool) error {
 // escaped one: "---", "\---", "\\---", … (space and a \r after it are
 // ignored, as isRule ignores them).
 func isSeparatorLike(line string) bool {
-	line = strings.TrimRight(line, " \t\r")
+	line = trimLineEnd(line)
 	return strings.HasSuffix(line, "---") && strings.Trim(line[:len(line)-3], `\`) == ""
 }
 
@@ -156,7 +156,23 @@ func isSeparatorLike(line string) bool {
 // it, which editors and other tools leave, and a \r (files saved with
 // Windows line ends) are ignored.
 func isRule(line string) bool {
-	return strings.TrimRight(line, " \t\r") == "---"
+	// Most lines are content: their first byte rules them out.
+	return len(line) >= 3 && line[0] == '-' && trimLineEnd(line) == "---"
+}
+
+// trimLineEnd is strings.TrimRight(s, " \t\r"): the space, tabs and \r
+// that end a line. The readers ask it of nearly every line of a file, and
+// strings.TrimRight builds its set of characters anew on each call.
+func trimLineEnd(s string) string {
+	for len(s) > 0 {
+		switch s[len(s)-1] {
+		case ' ', '\t', '\r':
+			s = s[:len(s)-1]
+		default:
+			return s
+		}
+	}
+	return s
 }
 
 // escapeContent adds a backslash to each content line that reads as a
@@ -640,7 +656,7 @@ func headingSpeakers(lines []string, from int) map[string]bool {
 func isBlankLine(l string) bool { return l == "" || l == "\r" }
 
 func parseSpeaker(s string) Message {
-	s = strings.TrimRight(s, " \t\r")
+	s = trimLineEnd(s)
 	m := Message{}
 	if strings.HasSuffix(s, " "+markPartial) {
 		m.Partial = true
