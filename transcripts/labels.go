@@ -5,10 +5,11 @@ package transcripts
 // chooses among them).
 
 import (
-	"regexp"
 	"strings"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/parleyhq/parley/internal/lazy"
 )
 
 // Label forms: a heading's level (1 to 6), bold, plain, timed, quoted,
@@ -129,7 +130,7 @@ func trimEmoji(n string) string {
 // bareStamp is a time at the start of a line, without brackets, as chat
 // exports and logs write it: "12:01 alice: hi", "2024-05-01 12:01:33 alice:",
 // "5/1/24, 12:01 - Alice: hi" (WhatsApp), "12:01 PM | Alice:".
-var bareStamp = regexp.MustCompile(`^(?:\d{4}-\d{2}-\d{2}[ T]|\d{1,2}[/.]\d{1,2}[/.]\d{2,4},? )?\d{1,2}:\d{2}(?::\d{2})?(?:\.\d+)?(?: ?[AaPp]\.?[Mm]\.?)?(?: +[-–|] +| +)`)
+var bareStamp = lazy.Regexp(`^(?:\d{4}-\d{2}-\d{2}[ T]|\d{1,2}[/.]\d{1,2}[/.]\d{2,4},? )?\d{1,2}:\d{2}(?::\d{2})?(?:\.\d+)?(?: ?[AaPp]\.?[Mm]\.?)?(?: +[-–|] +| +)`)
 
 // cutBareStamp cuts a bareStamp from the start of a line, and returns what
 // follows it.
@@ -137,7 +138,7 @@ func cutBareStamp(l string) (string, bool) {
 	if l == "" || l[0]-'0' >= 10 {
 		return "", false
 	}
-	m := bareStamp.FindStringIndex(l)
+	m := bareStamp().FindStringIndex(l)
 	if m == nil {
 		return "", false
 	}

@@ -1,0 +1,29 @@
+package lazy
+
+import (
+	"regexp"
+	"testing"
+)
+
+func TestRegexpIsMustCompileOnce(t *testing.T) {
+	re := Regexp(`^line (\d+): `)
+	if re() != re() {
+		t.Error("a second call compiled the expression again")
+	}
+	if got, want := re().String(), regexp.MustCompile(`^line (\d+): `).String(); got != want {
+		t.Errorf("compiled %q, want %q", got, want)
+	}
+	if m := re().FindStringSubmatch("line 12: x"); len(m) != 2 || m[1] != "12" {
+		t.Errorf("matched %q", m)
+	}
+}
+
+func TestRegexpPanicsAtFirstUse(t *testing.T) {
+	re := Regexp(`(`) // made without a panic
+	defer func() {
+		if recover() == nil {
+			t.Error("a bad expression compiled")
+		}
+	}()
+	re()
+}
