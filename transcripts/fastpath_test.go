@@ -1,6 +1,10 @@
 package transcripts
 
 import (
+	"cmp"
+	"fmt"
+	"maps"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -45,4 +49,77 @@ func FuzzIsRule(f *testing.F) {
 			t.Errorf("isRule(%q) = %v, want %v", l, got, want)
 		}
 	})
+}
+
+// plainUntitledSpeakers is untitledSpeakers as it reads without stopping
+// early: every heading after a rule counted first.
+func plainUntitledSpeakers(titled map[string]bool, lines []string) map[string]bool {
+	heads := ruleHeadings(lines)
+	missing, most := 0, 0
+	for name := range titled {
+		if heads[name] == 0 {
+			missing++
+		}
+		most = max(most, heads[name])
+	}
+	var others []string
+	for name, n := range heads {
+		if !titled[name] && n >= 2 && 2*n >= most {
+			others = append(others, name)
+		}
+	}
+	slices.SortFunc(others, func(a, b string) int { return cmp.Or(heads[b]-heads[a], strings.Compare(a, b)) })
+	out := map[string]bool{}
+	for _, name := range others[:min(missing, len(others))] {
+		out[name] = true
+	}
+	return out
+}
+
+// blocks lays out a body of "---"-separated blocks headed by names.
+func blocks(names ...string) string {
+	var b strings.Builder
+	for _, n := range names {
+		fmt.Fprintf(&b, "### %s\n\ntext of %s\n\n---\n\n", n, n)
+	}
+	return b.String()
+}
+
+func TestUntitledSpeakersStopsWhereCountingAllAgrees(t *testing.T) {
+	for _, c := range []struct {
+		name, title, body string
+	}{
+		{"both named", "A ↔ B", blocks("A", "B", "A", "B", "Notes", "Notes", "Notes", "A")},
+		{"one named otherwise", "GPT ↔ B", blocks("GPT-4o", "B", "GPT-4o", "B", "GPT-4o")},
+		{"both named otherwise", "GPT ↔ Claude", blocks("GPT-4o", "Opus", "GPT-4o", "Opus", "Notes")},
+		{"named late", "A ↔ B", blocks("X", "X", "X", "A", "X", "B")},
+		{"a moderator in the title", "A ↔ Moderator", blocks("A", "Moderator", "A", "C", "C")},
+		{"a name heading only the first block", "A ↔ B", "### A\n\nhi\n\n---\n\n" + blocks("B", "C", "B", "C")},
+		{"no blocks", "A ↔ B", "### A\n\nhi\n"},
+		{"marks and space", "A ↔ B", blocks("A (interrupted)", "B \t", "A", "B (injected)")},
+		{"three named", "A ↔ B ↔ C", blocks("A", "B", "A", "B", "D", "D", "D")},
+	} {
+		lines := strings.Split(c.body, "\n")
+		titled := titleSpeakers(c.title)
+		if got, want := untitledSpeakers(titled, lines), plainUntitledSpeakers(titled, lines); !maps.Equal(got, want) && len(got)+len(want) > 0 {
+			t.Errorf("%s: untitledSpeakers = %v, counting every heading gives %v", c.name, got, want)
+		}
+	}
+}
+
+func TestUntitledSpeakersOfTheCorpus(t *testing.T) {
+	files, _ := corpusFiles(t, "attractors", "backrooms")
+	if len(files) == 0 {
+		t.Skip("../shared/corpus is absent")
+	}
+	for _, f := range files {
+		lines := strings.Split(string(f.data), "\n")
+		if len(lines) == 0 || !strings.HasPrefix(lines[0], "# ") {
+			continue
+		}
+		titled := titleSpeakers(strings.TrimSuffix(lines[0][2:], "\r"))
+		if got, want := untitledSpeakers(titled, lines), plainUntitledSpeakers(titled, lines); !maps.Equal(got, want) && len(got)+len(want) > 0 {
+			t.Errorf("%s: untitledSpeakers = %v, counting every heading gives %v", f.name, got, want)
+		}
+	}
 }

@@ -6,6 +6,7 @@ import (
 	"cmp"
 	"fmt"
 	"io"
+	"iter"
 	"maps"
 	"slices"
 	"strconv"
@@ -315,12 +316,23 @@ func quoted(names []string) string {
 // does not give, when it heads two at least and half as many as a speaker
 // the title names does. Section headings that a model's messages repeat
 // after their own rules head fewer.
-func untitledSpeakers(titled map[string]bool, heads map[string]int) map[string]bool {
-	missing, most := 0, 0
-	for name := range titled {
-		if heads[name] == 0 {
-			missing++
+//
+// The common file's title names both speakers as their headings do: once
+// each has headed a block, there is none to find, and the rest of the
+// file's headings are not counted.
+func untitledSpeakers(titled map[string]bool, lines []string) map[string]bool {
+	heads := map[string]int{}
+	missing := len(titled)
+	for name := range ruleHeads(lines) {
+		if heads[name] == 0 && titled[name] {
+			if missing--; missing == 0 {
+				return nil
+			}
 		}
+		heads[name]++
+	}
+	most := 0
+	for name := range titled {
 		most = max(most, heads[name])
 	}
 	var others []string
@@ -341,17 +353,27 @@ func untitledSpeakers(titled map[string]bool, heads map[string]int) map[string]b
 // first after a "---" line: the blocks each may start.
 func ruleHeadings(lines []string) map[string]int {
 	out := map[string]int{}
-	for j, l := range lines {
-		if !isRule(l) {
-			continue
-		}
-		if n := nextNonBlank(lines, j+1); n < len(lines) && strings.HasPrefix(lines[n], "### ") {
-			if s := parseSpeaker(lines[n][4:]).Speaker; s != ModeratorSpeaker && s != "" {
-				out[s]++
+	for name := range ruleHeads(lines) {
+		out[name]++
+	}
+	return out
+}
+
+// ruleHeads yields the speaker of each "### Name" heading that comes first
+// after a "---" line, but for moderators' notes and empty names.
+func ruleHeads(lines []string) iter.Seq[string] {
+	return func(yield func(string) bool) {
+		for j, l := range lines {
+			if !isRule(l) {
+				continue
+			}
+			if n := nextNonBlank(lines, j+1); n < len(lines) && strings.HasPrefix(lines[n], "### ") {
+				if s := parseSpeaker(lines[n][4:]).Speaker; s != ModeratorSpeaker && s != "" && !yield(s) {
+					return
+				}
 			}
 		}
 	}
-	return out
 }
 
 // speakerNames lists each message's speaker, in order.
@@ -418,7 +440,7 @@ func parseMarkdownLines(text string, lines []string, starts []int, skip []bool, 
 	// names them, the first two to head a block.
 	speakers := titleSpeakers(t.Title)
 	if len(speakers) > 0 {
-		maps.Copy(speakers, untitledSpeakers(speakers, ruleHeadings(lines[i:])))
+		maps.Copy(speakers, untitledSpeakers(speakers, lines[i:]))
 	}
 	if first := firstHeading(lines, i); first == "" || !speakers[first] {
 		maps.Copy(speakers, headingSpeakers(lines, i))
