@@ -65,7 +65,7 @@ func labelOf(l string) (form uint8, name, rest string, ok bool) {
 		return labelStamped, name, rest, validName(name)
 	case strings.HasPrefix(l, "<"):
 		form, name, rest, ok = stampedLabel(l)
-		return form, name, rest, ok && !htmlTags[strings.ToLower(name)]
+		return form, name, rest, ok && !htmlTags()[strings.ToLower(name)]
 	case strings.HasPrefix(l, "#"):
 		level := 0
 		for level < len(l) && l[level] == '#' {
@@ -328,13 +328,7 @@ const (
 
 // htmlTags are the tags a line of HTML starts with, which are not a chat
 // log's "<name> text".
-var htmlTags = map[string]bool{}
-
-func init() {
-	for _, t := range strings.Fields("a abbr article aside b blockquote body br button caption code dd details div dl dt em figure footer form h1 h2 h3 h4 h5 h6 head header hr html i img input label li link main meta nav ol option p pre script section select small span strong style sub summary sup table tbody td textarea tfoot th thead title tr u ul") {
-		htmlTags[t] = true
-	}
-}
+var htmlTags = lazy.Set("a abbr article aside b blockquote body br button caption code dd details div dl dt em figure footer form h1 h2 h3 h4 h5 h6 head header hr html i img input label li link main meta nav ol option p pre script section select small span strong style sub summary sup table tbody td textarea tfoot th thead title tr u ul")
 
 // stampedLabel reads what follows a line's time or turn as a label: a
 // name and a colon before the text, a name in angle brackets before it

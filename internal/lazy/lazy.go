@@ -6,6 +6,7 @@ package lazy
 
 import (
 	"regexp"
+	"strings"
 	"sync"
 )
 
@@ -14,4 +15,16 @@ import (
 // at that first call.
 func Regexp(expr string) func() *regexp.Regexp {
 	return sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(expr) })
+}
+
+// Set returns a function giving the set of the words of words (separated
+// by white space), made once on its first call.
+func Set(words string) func() map[string]bool {
+	return sync.OnceValue(func() map[string]bool {
+		set := map[string]bool{}
+		for _, w := range strings.Fields(words) {
+			set[w] = true
+		}
+		return set
+	})
 }

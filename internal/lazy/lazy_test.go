@@ -27,3 +27,11 @@ func TestRegexpPanicsAtFirstUse(t *testing.T) {
 	}()
 	re()
 }
+
+func TestSetHoldsEachWord(t *testing.T) {
+	set := Set(`a b
+		c  a`)
+	if got := set(); len(got) != 3 || !got["a"] || !got["b"] || !got["c"] || got[""] {
+		t.Errorf("Set made %v", got)
+	}
+}
