@@ -123,3 +123,41 @@ func TestUntitledSpeakersOfTheCorpus(t *testing.T) {
 		}
 	}
 }
+
+// plainJoinContent is joinContent without its search for "\---": each
+// line looked at, and the lines joined anew.
+func plainJoinContent(lines []string) string {
+	out := slices.Clone(lines)
+	for k, l := range out {
+		if strings.HasPrefix(l, `\`) && isSeparatorLike(l) && headingFollows(lines, k+1) {
+			out[k] = l[1:]
+		}
+	}
+	return strings.Join(out, "\n")
+}
+
+func TestJoinContentSkipsOnlyMessagesWithNoEscapedRule(t *testing.T) {
+	for _, body := range []string{
+		"plain text\nof two lines",
+		"a rule\n---\n### Heading",
+		`an escaped rule` + "\n\\---\n\n### B",
+		`escaped twice` + "\n\\\\---\n### B",
+		`escaped, space after` + "\n\\--- \t\r\n### B",
+		`escaped, no heading after` + "\n\\---\ntext",
+		`escaped, at the end` + "\n\\---",
+		`inside a line: a\---b` + "\n### B",
+		`after space` + "\n \\---\n### B",
+		"\\---\n### B\n\\---\n### C",
+		"\\----\n### B",
+		"\\-- -\n### B",
+		"",
+	} {
+		lines := strings.Split(body, "\n")
+		lb := splitLines(body)
+		got := joinContent(body, lb.lines, lb.starts, 0, len(lb.lines))
+		lb.release()
+		if want := plainJoinContent(lines); got != want {
+			t.Errorf("joinContent(%q) = %q, want %q", body, got, want)
+		}
+	}
+}

@@ -588,6 +588,12 @@ func joinContent(text string, lines []string, starts []int, from, to int) string
 	if from >= to {
 		return ""
 	}
+	whole := text[starts[from] : starts[to-1]+len(lines[to-1])]
+	if !strings.Contains(whole, `\---`) {
+		// No line is an escaped separator, which holds "\---": one search
+		// of the message instead of a look at each of its lines.
+		return whole
+	}
 	body := lines[from:to]
 	for k, l := range body {
 		if strings.HasPrefix(l, `\`) && isSeparatorLike(l) && headingFollows(body, k+1) {
@@ -601,7 +607,7 @@ func joinContent(text string, lines []string, starts []int, from, to int) string
 			return strings.Join(out, "\n")
 		}
 	}
-	return text[starts[from] : starts[to-1]+len(lines[to-1])]
+	return whole
 }
 
 // titleSpeakers reads the speakers from a "# A ↔ B" title (an imported
