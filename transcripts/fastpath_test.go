@@ -161,3 +161,52 @@ func TestJoinContentSkipsOnlyMessagesWithNoEscapedRule(t *testing.T) {
 		}
 	}
 }
+
+// plainNextHashes is the start of the first line after the line end at
+// end that starts with "###", as a search for "\n###" finds it.
+func plainNextHashes(s string, end int) int {
+	if end > len(s) {
+		return -1
+	}
+	i := strings.Index(s[end:], "\n###")
+	if i < 0 {
+		return -1
+	}
+	return end + i + 1
+}
+
+// hashTexts are texts where "###" stands at, inside and across lines.
+var hashTexts = []string{
+	"", "\n", "###", "\n###", "a\n###", "a ### b\n### B ###\n",
+	"#\n##\n###", "####\n#####", "x###\n###", "\n\n###\n###", "## #\n# ##\n###x",
+	"### A ###\nhi ###\n### B ###\nyo\n", "a\r\n### A ###\r\n", "###\n", "a\n##", "a\n#\n#",
+}
+
+func TestNextHashesIsASearchForALineOfHashes(t *testing.T) {
+	for _, s := range hashTexts {
+		for end := 0; end <= len(s); end++ {
+			if end < len(s) && s[end] != '\n' {
+				continue // headedHeadings asks only after a line end, or at the end
+			}
+			if got, want := nextHashes(s, end+1), plainNextHashes(s, end); got != want {
+				t.Errorf("nextHashes(%q, %d) = %d, want %d", s, end+1, got, want)
+			}
+		}
+	}
+}
+
+func FuzzNextHashes(f *testing.F) {
+	for _, s := range hashTexts {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		for end := 0; end <= len(s); end++ {
+			if end < len(s) && s[end] != '\n' {
+				continue
+			}
+			if got, want := nextHashes(s, end+1), plainNextHashes(s, end); got != want {
+				t.Errorf("nextHashes(%q, %d) = %d, want %d", s, end+1, got, want)
+			}
+		}
+	})
+}
