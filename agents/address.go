@@ -6,12 +6,13 @@ import (
 	"net"
 	"net/url"
 	"os"
-	"regexp"
 	"sort"
 	"strconv"
 	"strings"
 
 	"golang.org/x/net/http/httpguts"
+
+	"github.com/parleyhq/parley/internal/lazy"
 )
 
 // What must hold of an agent's address and headers before a request can
@@ -147,11 +148,11 @@ func unsendableConfig(cfg OpenAIConfig) *unsendable {
 }
 
 // userinfoRe finds the user and password of a URL written in text.
-var userinfoRe = regexp.MustCompile(`([A-Za-z][A-Za-z0-9+.-]*://)[^/?#@\s"']*@`)
+var userinfoRe = lazy.Regexp(`([A-Za-z][A-Za-z0-9+.-]*://)[^/?#@\s"']*@`)
 
 // redactUserinfo replaces the user and password of every URL in s.
 func redactUserinfo(s string) string {
-	return userinfoRe.ReplaceAllString(s, "${1}"+Redacted+"@")
+	return userinfoRe().ReplaceAllString(s, "${1}"+Redacted+"@")
 }
 
 // redactLoose is RedactURL for a value known to be an address (a base

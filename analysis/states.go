@@ -3,6 +3,7 @@ package analysis
 import (
 	"slices"
 	"strings"
+	"sync"
 	"unicode"
 
 	"github.com/parleyhq/parley/orchestrator/policy"
@@ -64,16 +65,16 @@ func (s State) Title() string {
 }
 
 // feature indexes into a loop signal vector.
-var feature = func() map[string]int {
+var feature = sync.OnceValue(func() map[string]int {
 	m := map[string]int{}
 	for i, n := range policy.LoopFeatureNames {
 		m[n] = i
 	}
 	return m
-}()
+})
 
 func sig(x []float64, name string) float64 {
-	i, ok := feature[name]
+	i, ok := feature()[name]
 	if !ok || i >= len(x) {
 		return 0
 	}

@@ -10,6 +10,8 @@ import (
 	"strings"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/parleyhq/parley/internal/lazy"
 )
 
 // AttractorsConfig is the config file of the attractors tournament script:
@@ -48,7 +50,7 @@ func LooksLikeAttractorsConfig(data []byte) bool {
 	return ok
 }
 
-var jsonFieldRe = regexp.MustCompile(`unknown field "([^"]+)"`)
+var jsonFieldRe = lazy.Regexp(`unknown field "([^"]+)"`)
 
 // ConvertAttractors turns the attractors script's config into a parley
 // roster scenario, keeping the meaning of every field:
@@ -69,7 +71,7 @@ func ConvertAttractors(file string, data []byte) ([]byte, error) {
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&c); err != nil {
-		if m := jsonFieldRe.FindStringSubmatch(err.Error()); m != nil {
+		if m := jsonFieldRe().FindStringSubmatch(err.Error()); m != nil {
 			return nil, &Error{File: file, Msg: fmt.Sprintf("the field %q has no parley counterpart that convert knows; remove it or write the roster by hand", m[1])}
 		}
 		var se *json.SyntaxError

@@ -122,7 +122,7 @@ func parseAgentSpec(spec string) (*yaml.Node, error) {
 		dec := yaml.NewDecoder(strings.NewReader(spec))
 		dec.KnownFields(true)
 		if err := dec.Decode(&probe); err != nil {
-			if mm := unknownRe.FindStringSubmatch(err.Error()); mm != nil {
+			if mm := unknownRe().FindStringSubmatch(err.Error()); mm != nil {
 				return nil, fmt.Errorf("%s: %s", shownSpec(spec), unknownField(mm[2], "Agent"))
 			}
 			return nil, fmt.Errorf("%s: %v", shownSpec(spec), agents.RedactSecrets(strings.TrimPrefix(err.Error(), "yaml: "), specSecrets(spec)...))

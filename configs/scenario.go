@@ -13,7 +13,6 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"regexp"
 	"slices"
 	"sort"
 	"strconv"
@@ -24,6 +23,7 @@ import (
 	goccyparser "github.com/goccy/go-yaml/parser"
 	"gopkg.in/yaml.v3"
 
+	"github.com/parleyhq/parley/internal/lazy"
 	"github.com/parleyhq/parley/internal/suggest"
 	"github.com/parleyhq/parley/orchestrator/policy"
 )
@@ -297,9 +297,9 @@ func LoadExample(name string) (*Scenario, error) {
 }
 
 var (
-	lineRe    = regexp.MustCompile(`^yaml: line (\d+): (.*)$`)
-	unknownRe = regexp.MustCompile(`line (\d+): field (\S+) not found in type configs\.(\w+)`)
-	typeRe    = regexp.MustCompile(`line (\d+): cannot unmarshal !!(\w+) (?:` + "`" + `([^` + "`" + `]*)` + "`" + ` )?into (\S+)`)
+	lineRe    = lazy.Regexp(`^yaml: line (\d+): (.*)$`)
+	unknownRe = lazy.Regexp(`line (\d+): field (\S+) not found in type configs\.(\w+)`)
+	typeRe    = lazy.Regexp(`line (\d+): cannot unmarshal !!(\w+) (?:` + "`" + `([^` + "`" + `]*)` + "`" + ` )?into (\S+)`)
 )
 
 // Parse decodes and validates a scenario. file names it in errors. Its
@@ -343,7 +343,7 @@ func Parse(file string, data []byte) (*Scenario, error) {
 				}
 				for _, err := range policy.Fractions(root.Content[i+1], policy.WholeFields) {
 					e := &Error{Msg: err.Error()}
-					if m := anyLineRe.FindStringSubmatch(e.Msg); m != nil {
+					if m := anyLineRe().FindStringSubmatch(e.Msg); m != nil {
 						e.Line, _ = strconv.Atoi(m[1])
 						e.Msg = m[2]
 					}
@@ -372,16 +372,16 @@ func Parse(file string, data []byte) (*Scenario, error) {
 	return nil, probs
 }
 
-var anyLineRe = regexp.MustCompile(`^line (\d+): (.*)$`)
+var anyLineRe = lazy.Regexp(`^line (\d+): (.*)$`)
 
 // fieldError turns one of the decoder's field errors into a sentence that
 // names the field, its agent and its line.
 func fieldError(doc *yaml.Node, msg string) *Error {
-	if m := unknownRe.FindStringSubmatch(msg); m != nil {
+	if m := unknownRe().FindStringSubmatch(msg); m != nil {
 		line, _ := strconv.Atoi(m[1])
 		return &Error{Line: line, Msg: unknownField(m[2], m[3])}
 	}
-	if m := typeRe.FindStringSubmatch(msg); m != nil {
+	if m := typeRe().FindStringSubmatch(msg); m != nil {
 		line, _ := strconv.Atoi(m[1])
 		what := fmt.Sprintf("%q is %s, not %s", m[3], tagName(m[2]), goTypeName(m[4]))
 		if m[3] == "" {
@@ -393,7 +393,7 @@ func fieldError(doc *yaml.Node, msg string) *Error {
 		}
 		return &Error{Line: line, Msg: what}
 	}
-	if m := anyLineRe.FindStringSubmatch(msg); m != nil {
+	if m := anyLineRe().FindStringSubmatch(msg); m != nil {
 		line, _ := strconv.Atoi(m[1])
 		what := m[2]
 		if field := fieldAt(doc, line, ""); field != "" {
@@ -486,14 +486,14 @@ func yamlError(file string, data []byte, err error) *Error {
 		e = fieldError(nil, te.Errors[0])
 		e.File = file
 	default:
-		if m := lineRe.FindStringSubmatch(err.Error()); m != nil {
+		if m := lineRe().FindStringSubmatch(err.Error()); m != nil {
 			if line, col, what, ok := syntaxPosition(data); ok {
 				e.Line, e.Msg = line, fmt.Sprintf("YAML syntax error, column %d: %s", col, what)
 			} else {
 				e.Line, _ = strconv.Atoi(m[1])
 				e.Msg = "YAML syntax error: " + m[2]
 			}
-		} else if m := anyLineRe.FindStringSubmatch(err.Error()); m != nil {
+		} else if m := anyLineRe().FindStringSubmatch(err.Error()); m != nil {
 			e.Line, _ = strconv.Atoi(m[1])
 			e.Msg = m[2]
 		}

@@ -3,7 +3,6 @@ package configs
 import (
 	"fmt"
 	"net/url"
-	"regexp"
 	"sort"
 	"strconv"
 	"strings"
@@ -12,6 +11,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/parleyhq/parley/agents"
+	"github.com/parleyhq/parley/internal/lazy"
 	"github.com/parleyhq/parley/internal/suggest"
 	"github.com/parleyhq/parley/orchestrator/policy"
 )
@@ -332,12 +332,12 @@ func (a *Agent) validate(i int) Problems {
 	return probs
 }
 
-var policyLineRe = regexp.MustCompile(`^line (\d+): (.*)$`)
+var policyLineRe = lazy.Regexp(`^line (\d+): (.*)$`)
 
 // withLine turns a policy error that starts "line N: " into an *Error
 // with that line.
 func withLine(file, prefix string, err error) error {
-	if m := policyLineRe.FindStringSubmatch(err.Error()); m != nil {
+	if m := policyLineRe().FindStringSubmatch(err.Error()); m != nil {
 		line, _ := strconv.Atoi(m[1])
 		return &Error{File: file, Line: line, Msg: prefix + m[2]}
 	}

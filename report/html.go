@@ -8,6 +8,7 @@ import (
 	"io"
 	"math"
 	"strings"
+	"sync"
 
 	"github.com/parleyhq/parley/analysis"
 	"github.com/parleyhq/parley/pricing"
@@ -16,7 +17,9 @@ import (
 //go:embed page.html
 var pageHTML string
 
-var page = template.Must(template.New("page").Parse(pageHTML))
+// page is parsed when a report is first written, not when parley starts:
+// most commands write none.
+var page = sync.OnceValue(func() *template.Template { return template.Must(template.New("page").Parse(pageHTML)) })
 
 // stateColor is each terminal state's colour, the same everywhere on the page.
 var stateColor = map[analysis.State]string{
@@ -194,7 +197,7 @@ func HTML(w io.Writer, r analysis.Report) error {
 		}
 		v.Convs = append(v.Convs, cv)
 	}
-	return page.Execute(w, v)
+	return page().Execute(w, v)
 }
 
 func (v pageView) stateByKey(s analysis.State) stateView {

@@ -27,7 +27,7 @@ func fencedLines(lines []string) []bool {
 	var fenced []bool
 	at, mark, size := -1, byte(0), 0
 	for i, l := range lines {
-		t := strings.TrimRight(l, " \t\r")
+		t := trimLineEnd(l)
 		indent := len(t) - len(strings.TrimLeft(t, " "))
 		if indent > 3 {
 			continue

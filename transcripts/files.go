@@ -9,10 +9,11 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"regexp"
 	"strings"
 	"sync/atomic"
 	"time"
+
+	"github.com/parleyhq/parley/internal/lazy"
 )
 
 // Read reads a transcript file, Markdown or JSONL, telling them apart by
@@ -93,12 +94,12 @@ func (p *pendingSync) run() {
 	p.err = syncInBackground(p.f)
 }
 
-var unsafeName = regexp.MustCompile(`[^a-z0-9]+`)
+var unsafeName = lazy.Regexp(`[^a-z0-9]+`)
 
 // Slug turns a title into a file-name stem: "Kimi K2 ↔ grok-4" → "kimi-k2-vs-grok-4".
 func Slug(title string) string {
 	s := strings.ToLower(strings.ReplaceAll(title, "↔", " vs "))
-	s = strings.Trim(unsafeName.ReplaceAllString(s, "-"), "-")
+	s = strings.Trim(unsafeName().ReplaceAllString(s, "-"), "-")
 	if len(s) > 60 {
 		s = strings.Trim(s[:60], "-")
 	}

@@ -562,13 +562,28 @@ func headedHeadings(s string, skip map[int]bool) []heading {
 		if name, ok := headingName(s[at:end]); ok && !skip[at] {
 			hs = append(hs, heading{at, end, name})
 		}
-		i := strings.Index(s[end:], "\n###")
-		if i < 0 {
+		if at = nextHashes(s, end+1); at < 0 {
 			break
 		}
-		at = end + i + 1
 	}
 	return hs
+}
+
+// nextHashes is where the first line at or after from that starts with
+// "###" starts (-1 when there is none), from being a line's start or
+// past the end. It searches for "###", which is rarer than a line end.
+func nextHashes(s string, from int) int {
+	for from < len(s) {
+		i := strings.Index(s[from:], "###")
+		if i < 0 {
+			return -1
+		}
+		if at := from + i; at == 0 || s[at-1] == '\n' {
+			return at
+		}
+		from += i + 1
+	}
+	return -1
 }
 
 func headingNames(hs []heading) []string {

@@ -4,6 +4,8 @@ import (
 	"errors"
 	"math"
 	"strings"
+
+	"github.com/parleyhq/parley/internal/lazy"
 )
 
 // LayoutLabelled is a conversation written as text or Markdown in which
@@ -119,24 +121,19 @@ func chooseLabels(lines []string) []speakerLabel {
 // "- Add: …", "feat: …"): a list of changes, not a conversation.
 func changelog(seq []speakerLabel) bool {
 	for _, lb := range seq {
-		if !changeKinds[strings.ToLower(lb.name)] {
+		if !changeKinds()[strings.ToLower(lb.name)] {
 			return false
 		}
 	}
 	return true
 }
 
-var changeKinds = map[string]bool{}
-
-func init() {
-	for _, k := range strings.Fields(`add added adds addition change changed changes changing deprecate deprecated
-		remove removed removes removal fix fixed fixes bugfix security feat feature features new
-		improve improved improvement improvements enhancement enhancements update updated updates
-		bump docs doc documentation chore refactor perf performance test tests build ci style
-		revert breaking`) {
-		changeKinds[k] = true
-	}
-}
+// changeKinds are the labels of a changelog's entries.
+var changeKinds = lazy.Set(`add added adds addition change changed changes changing deprecate deprecated
+	remove removed removes removal fix fixed fixes bugfix security feat feature features new
+	improve improved improvement improvements enhancement enhancements update updated updates
+	bump docs doc documentation chore refactor perf performance test tests build ci style
+	revert breaking`)
 
 // insideParagraphs marks the labels of seq that do not open a paragraph,
 // when at least three in four of them do; nil otherwise.
@@ -510,7 +507,7 @@ func parseLabelled(text string) (*Transcript, error) {
 	t := &Transcript{}
 	pre := 0
 	if first := nextNonBlank(lines, 0); first < labels[0].line {
-		if title, ok := strings.CutPrefix(strings.TrimRight(lines[first], " \t\r"), "# "); ok {
+		if title, ok := strings.CutPrefix(trimLineEnd(lines[first]), "# "); ok {
 			t.Title = strings.TrimSpace(title)
 			pre = first + 1
 		}

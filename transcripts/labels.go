@@ -5,10 +5,11 @@ package transcripts
 // chooses among them).
 
 import (
-	"regexp"
 	"strings"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/parleyhq/parley/internal/lazy"
 )
 
 // Label forms: a heading's level (1 to 6), bold, plain, timed, quoted,
@@ -64,7 +65,7 @@ func labelOf(l string) (form uint8, name, rest string, ok bool) {
 		return labelStamped, name, rest, validName(name)
 	case strings.HasPrefix(l, "<"):
 		form, name, rest, ok = stampedLabel(l)
-		return form, name, rest, ok && !htmlTags[strings.ToLower(name)]
+		return form, name, rest, ok && !htmlTags()[strings.ToLower(name)]
 	case strings.HasPrefix(l, "#"):
 		level := 0
 		for level < len(l) && l[level] == '#' {
@@ -129,7 +130,7 @@ func trimEmoji(n string) string {
 // bareStamp is a time at the start of a line, without brackets, as chat
 // exports and logs write it: "12:01 alice: hi", "2024-05-01 12:01:33 alice:",
 // "5/1/24, 12:01 - Alice: hi" (WhatsApp), "12:01 PM | Alice:".
-var bareStamp = regexp.MustCompile(`^(?:\d{4}-\d{2}-\d{2}[ T]|\d{1,2}[/.]\d{1,2}[/.]\d{2,4},? )?\d{1,2}:\d{2}(?::\d{2})?(?:\.\d+)?(?: ?[AaPp]\.?[Mm]\.?)?(?: +[-–|] +| +)`)
+var bareStamp = lazy.Regexp(`^(?:\d{4}-\d{2}-\d{2}[ T]|\d{1,2}[/.]\d{1,2}[/.]\d{2,4},? )?\d{1,2}:\d{2}(?::\d{2})?(?:\.\d+)?(?: ?[AaPp]\.?[Mm]\.?)?(?: +[-–|] +| +)`)
 
 // cutBareStamp cuts a bareStamp from the start of a line, and returns what
 // follows it.
@@ -137,7 +138,7 @@ func cutBareStamp(l string) (string, bool) {
 	if l == "" || l[0]-'0' >= 10 {
 		return "", false
 	}
-	m := bareStamp.FindStringIndex(l)
+	m := bareStamp().FindStringIndex(l)
 	if m == nil {
 		return "", false
 	}
@@ -327,13 +328,7 @@ const (
 
 // htmlTags are the tags a line of HTML starts with, which are not a chat
 // log's "<name> text".
-var htmlTags = map[string]bool{}
-
-func init() {
-	for _, t := range strings.Fields("a abbr article aside b blockquote body br button caption code dd details div dl dt em figure footer form h1 h2 h3 h4 h5 h6 head header hr html i img input label li link main meta nav ol option p pre script section select small span strong style sub summary sup table tbody td textarea tfoot th thead title tr u ul") {
-		htmlTags[t] = true
-	}
-}
+var htmlTags = lazy.Set("a abbr article aside b blockquote body br button caption code dd details div dl dt em figure footer form h1 h2 h3 h4 h5 h6 head header hr html i img input label li link main meta nav ol option p pre script section select small span strong style sub summary sup table tbody td textarea tfoot th thead title tr u ul")
 
 // stampedLabel reads what follows a line's time or turn as a label: a
 // name and a colon before the text, a name in angle brackets before it

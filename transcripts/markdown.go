@@ -6,6 +6,7 @@ import (
 	"cmp"
 	"fmt"
 	"io"
+	"iter"
 	"maps"
 	"slices"
 	"strconv"
@@ -148,7 +149,7 @@ func writeMarkdown(w io.Writer, t *Transcript, live bool) error {
 // escaped one: "---", "\---", "\\---", … (space and a \r after it are
 // ignored, as isRule ignores them).
 func isSeparatorLike(line string) bool {
-	line = strings.TrimRight(line, " \t\r")
+	line = trimLineEnd(line)
 	return strings.HasSuffix(line, "---") && strings.Trim(line[:len(line)-3], `\`) == ""
 }
 
@@ -156,7 +157,23 @@ func isSeparatorLike(line string) bool {
 // it, which editors and other tools leave, and a \r (files saved with
 // Windows line ends) are ignored.
 func isRule(line string) bool {
-	return strings.TrimRight(line, " \t\r") == "---"
+	// Most lines are content: their first byte rules them out.
+	return len(line) >= 3 && line[0] == '-' && trimLineEnd(line) == "---"
+}
+
+// trimLineEnd is strings.TrimRight(s, " \t\r"): the space, tabs and \r
+// that end a line. The readers ask it of nearly every line of a file, and
+// strings.TrimRight builds its set of characters anew on each call.
+func trimLineEnd(s string) string {
+	for len(s) > 0 {
+		switch s[len(s)-1] {
+		case ' ', '\t', '\r':
+			s = s[:len(s)-1]
+		default:
+			return s
+		}
+	}
+	return s
 }
 
 // escapeContent adds a backslash to each content line that reads as a
@@ -299,12 +316,23 @@ func quoted(names []string) string {
 // does not give, when it heads two at least and half as many as a speaker
 // the title names does. Section headings that a model's messages repeat
 // after their own rules head fewer.
-func untitledSpeakers(titled map[string]bool, heads map[string]int) map[string]bool {
-	missing, most := 0, 0
-	for name := range titled {
-		if heads[name] == 0 {
-			missing++
+//
+// The common file's title names both speakers as their headings do: once
+// each has headed a block, there is none to find, and the rest of the
+// file's headings are not counted.
+func untitledSpeakers(titled map[string]bool, lines []string) map[string]bool {
+	heads := map[string]int{}
+	missing := len(titled)
+	for name := range ruleHeads(lines) {
+		if heads[name] == 0 && titled[name] {
+			if missing--; missing == 0 {
+				return nil
+			}
 		}
+		heads[name]++
+	}
+	most := 0
+	for name := range titled {
 		most = max(most, heads[name])
 	}
 	var others []string
@@ -325,17 +353,27 @@ func untitledSpeakers(titled map[string]bool, heads map[string]int) map[string]b
 // first after a "---" line: the blocks each may start.
 func ruleHeadings(lines []string) map[string]int {
 	out := map[string]int{}
-	for j, l := range lines {
-		if !isRule(l) {
-			continue
-		}
-		if n := nextNonBlank(lines, j+1); n < len(lines) && strings.HasPrefix(lines[n], "### ") {
-			if s := parseSpeaker(lines[n][4:]).Speaker; s != ModeratorSpeaker && s != "" {
-				out[s]++
+	for name := range ruleHeads(lines) {
+		out[name]++
+	}
+	return out
+}
+
+// ruleHeads yields the speaker of each "### Name" heading that comes first
+// after a "---" line, but for moderators' notes and empty names.
+func ruleHeads(lines []string) iter.Seq[string] {
+	return func(yield func(string) bool) {
+		for j, l := range lines {
+			if !isRule(l) {
+				continue
+			}
+			if n := nextNonBlank(lines, j+1); n < len(lines) && strings.HasPrefix(lines[n], "### ") {
+				if s := parseSpeaker(lines[n][4:]).Speaker; s != ModeratorSpeaker && s != "" && !yield(s) {
+					return
+				}
 			}
 		}
 	}
-	return out
 }
 
 // speakerNames lists each message's speaker, in order.
@@ -402,7 +440,7 @@ func parseMarkdownLines(text string, lines []string, starts []int, skip []bool, 
 	// names them, the first two to head a block.
 	speakers := titleSpeakers(t.Title)
 	if len(speakers) > 0 {
-		maps.Copy(speakers, untitledSpeakers(speakers, ruleHeadings(lines[i:])))
+		maps.Copy(speakers, untitledSpeakers(speakers, lines[i:]))
 	}
 	if first := firstHeading(lines, i); first == "" || !speakers[first] {
 		maps.Copy(speakers, headingSpeakers(lines, i))
@@ -550,6 +588,12 @@ func joinContent(text string, lines []string, starts []int, from, to int) string
 	if from >= to {
 		return ""
 	}
+	whole := text[starts[from] : starts[to-1]+len(lines[to-1])]
+	if !strings.Contains(whole, `\---`) {
+		// No line is an escaped separator, which holds "\---": one search
+		// of the message instead of a look at each of its lines.
+		return whole
+	}
 	body := lines[from:to]
 	for k, l := range body {
 		if strings.HasPrefix(l, `\`) && isSeparatorLike(l) && headingFollows(body, k+1) {
@@ -563,7 +607,7 @@ func joinContent(text string, lines []string, starts []int, from, to int) string
 			return strings.Join(out, "\n")
 		}
 	}
-	return text[starts[from] : starts[to-1]+len(lines[to-1])]
+	return whole
 }
 
 // titleSpeakers reads the speakers from a "# A ↔ B" title (an imported
@@ -640,7 +684,7 @@ func headingSpeakers(lines []string, from int) map[string]bool {
 func isBlankLine(l string) bool { return l == "" || l == "\r" }
 
 func parseSpeaker(s string) Message {
-	s = strings.TrimRight(s, " \t\r")
+	s = trimLineEnd(s)
 	m := Message{}
 	if strings.HasSuffix(s, " "+markPartial) {
 		m.Partial = true

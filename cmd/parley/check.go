@@ -8,7 +8,6 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"regexp"
 	"runtime/debug"
 	"slices"
 	"sort"
@@ -22,6 +21,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/parleyhq/parley/analysis"
+	"github.com/parleyhq/parley/internal/lazy"
 	"github.com/parleyhq/parley/internal/phrase"
 	"github.com/parleyhq/parley/orchestrator/policy"
 )
@@ -312,7 +312,7 @@ func sweepErr(grid []analysis.Axis, pt analysis.Point, source string, err error)
 	lines := make([][]string, len(grid)+1) // by --sweep, in the order given; then the file's
 	for _, e := range policy.Errors(err) {
 		msg := e.Error()
-		if m := sweepLinePrefix.FindStringSubmatch(msg); m != nil {
+		if m := sweepLinePrefix().FindStringSubmatch(msg); m != nil {
 			n, _ := strconv.Atoi(m[1])
 			if i, ok := analysis.SweepOf(grid, n); ok {
 				lines[i] = append(lines[i], fmt.Sprintf("--sweep %q: %s", grid[i].Spec, msg[len(m[0]):]))
@@ -324,7 +324,7 @@ func sweepErr(grid []analysis.Axis, pt analysis.Point, source string, err error)
 	return errors.New(strings.Join(slices.Concat(lines...), "\n"))
 }
 
-var sweepLinePrefix = regexp.MustCompile(`^line (-\d+): `)
+var sweepLinePrefix = lazy.Regexp(`^line (-\d+): `)
 
 func describe(pt analysis.Point) string {
 	var parts []string
@@ -371,7 +371,7 @@ func loadPolicyNode(path string) (*yaml.Node, string, error) {
 	return n, source, nil
 }
 
-var linePrefix = regexp.MustCompile(`^line (\d+): `)
+var linePrefix = lazy.Regexp(`^line (\d+): `)
 
 // fileLineErr turns "line N: msg" into "FILE:N: msg", for each of the
 // mistakes err joins.
@@ -387,7 +387,7 @@ func fileLineErr(path string, err error) error {
 		path = "the default policy set"
 	}
 	msg := err.Error()
-	if m := linePrefix.FindStringSubmatch(msg); m != nil {
+	if m := linePrefix().FindStringSubmatch(msg); m != nil {
 		if m[1] == "0" {
 			// A field --sweep set: it is on no line of the file.
 			return errors.New(msg[len(m[0]):])

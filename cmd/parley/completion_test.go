@@ -72,3 +72,18 @@ func TestCompletionScriptsAreOffered(t *testing.T) {
 		}
 	}
 }
+
+// The completions are attached only when the command line asks for them:
+// both of cobra's completion commands must find them.
+func TestCompletionWithoutDescriptions(t *testing.T) {
+	code, out, errOut := parley(t, cobra.ShellCompNoDescRequestCmd, "batch", "--queue", "")
+	if code != exitOK {
+		t.Fatalf("exit %d %s", code, errOut)
+	}
+	if !strings.Contains(out, "embedded\n") || !strings.HasSuffix(strings.TrimSpace(out), fmt.Sprintf(":%d", cobra.ShellCompDirectiveNoFileComp)) {
+		t.Errorf("__completeNoDesc batch --queue offered:\n%s", out)
+	}
+	if !completing([]string{"--no-tui", cobra.ShellCompRequestCmd, "run"}) || completing([]string{"check", "a.md"}) {
+		t.Error("completing misreads a command line")
+	}
+}

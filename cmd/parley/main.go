@@ -90,6 +90,9 @@ func signalContext() (context.Context, func()) {
 // run executes the command line and returns the exit code.
 func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	root := newRoot(stdin, stdout, stderr)
+	if completing(args) {
+		addCompletions(root)
+	}
 	root.SetArgs(args)
 	err := root.ExecuteContext(ctx)
 	if err == nil {
@@ -141,7 +144,6 @@ Start with the offline demo, which needs no API key:
 	for _, c := range commands {
 		root.AddCommand(c())
 	}
-	addCompletions(root)
 	refuseOtherShells(root)
 	return root
 }

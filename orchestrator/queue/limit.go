@@ -9,7 +9,6 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"net/http"
-	"regexp"
 	"sort"
 	"strconv"
 	"strings"
@@ -20,6 +19,7 @@ import (
 
 	"github.com/parleyhq/parley/agents"
 	"github.com/parleyhq/parley/configs"
+	"github.com/parleyhq/parley/internal/lazy"
 )
 
 // SharedLimiter bounds the requests every worker sends to one provider: at
@@ -81,13 +81,13 @@ func (q *Queue) NewSharedLimiter(name string, perMinute int, window time.Duratio
 		stats: SharedLimiterStats{Name: shown}}
 }
 
-var keyUnsafe = regexp.MustCompile(`[^A-Za-z0-9_-]+`)
+var keyUnsafe = lazy.Regexp(`[^A-Za-z0-9_-]+`)
 
 // limitKey makes a bucket key from a provider name or base URL: readable,
 // and unique thanks to a short hash of the whole name.
 func limitKey(name string) string {
 	sum := sha256.Sum256([]byte(name))
-	s := strings.Trim(keyUnsafe.ReplaceAllString(name, "_"), "_")
+	s := strings.Trim(keyUnsafe().ReplaceAllString(name, "_"), "_")
 	if len(s) > 80 {
 		s = s[:80]
 	}

@@ -32,11 +32,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"regexp"
 	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
 
+	"github.com/parleyhq/parley/internal/lazy"
 	"github.com/parleyhq/parley/orchestrator/batch"
 )
 
@@ -140,10 +140,10 @@ type Record struct {
 	Deliveries int    `json:"deliveries"` // how many times JetStream handed the job out
 }
 
-var idPattern = regexp.MustCompile(`^[A-Za-z0-9_-]+$`)
+var idPattern = lazy.Regexp(`^[A-Za-z0-9_-]+$`)
 
 func checkID(what, id string) error {
-	if !idPattern.MatchString(id) {
+	if !idPattern().MatchString(id) {
 		return fmt.Errorf("%s %q cannot name a queue subject: use letters, digits, - and _ only", what, id)
 	}
 	return nil

@@ -8,6 +8,8 @@ import (
 
 	"github.com/charmbracelet/x/ansi"
 	"github.com/rivo/uniseg"
+
+	"github.com/parleyhq/parley/internal/lazy"
 )
 
 // This file is the view's Markdown renderer. It covers what model replies
@@ -25,11 +27,11 @@ import (
 // gets.
 
 var (
-	reHeading = regexp.MustCompile(`^ {0,3}(#{1,6})[ \t]+(.*?)(?:[ \t]+#+)?[ \t]*$`)
-	reRule    = regexp.MustCompile(`^ {0,3}(?:(?:\*[ \t]*){3,}|(?:-[ \t]*){3,}|(?:_[ \t]*){3,})$`)
-	reItem    = regexp.MustCompile(`^( *)([-*+]|\d{1,9}[.)])[ \t]+(.*)$`)
-	reQuote   = regexp.MustCompile(`^ {0,3}>[ ]?(.*)$`)
-	reFence   = regexp.MustCompile("^ {0,3}(```+|~~~+)")
+	reHeading = lazy.Regexp(`^ {0,3}(#{1,6})[ \t]+(.*?)(?:[ \t]+#+)?[ \t]*$`)
+	reRule    = lazy.Regexp(`^ {0,3}(?:(?:\*[ \t]*){3,}|(?:-[ \t]*){3,}|(?:_[ \t]*){3,})$`)
+	reItem    = lazy.Regexp(`^( *)([-*+]|\d{1,9}[.)])[ \t]+(.*)$`)
+	reQuote   = lazy.Regexp(`^ {0,3}>[ ]?(.*)$`)
+	reFence   = lazy.Regexp("^ {0,3}(```+|~~~+)")
 )
 
 // seg is a piece of text in one inline style.
@@ -80,7 +82,7 @@ func (s *styles) renderMarkdown(src string, width int) []string {
 			continue
 		}
 		lead := strings.TrimLeft(line, " ")[0]
-		if m := maybe(lead, "`~", reFence, line); m != nil {
+		if m := maybe(lead, "`~", reFence(), line); m != nil {
 			flush()
 			fence := m[1]
 			for i++; i < len(lines); i++ {
@@ -92,17 +94,17 @@ func (s *styles) renderMarkdown(src string, width int) []string {
 			}
 			continue
 		}
-		if m := maybe(lead, "#", reHeading, line); m != nil {
+		if m := maybe(lead, "#", reHeading(), line); m != nil {
 			flush()
 			out = s.wrapRuns(out, parseInline(m[2], sHeading, nil), width, "", "", 0)
 			continue
 		}
-		if maybe(lead, "*-_", reRule, line) != nil {
+		if maybe(lead, "*-_", reRule(), line) != nil {
 			flush()
 			out = append(out, s.paint(sDim, strings.Repeat("─", width)))
 			continue
 		}
-		if m := maybe(lead, "-*+0123456789", reItem, line); m != nil {
+		if m := maybe(lead, "-*+0123456789", reItem(), line); m != nil {
 			indent := min(len(m[1]), width/2)
 			marker := m[2]
 			if marker == "-" || marker == "*" || marker == "+" {
@@ -114,7 +116,7 @@ func (s *styles) renderMarkdown(src string, width int) []string {
 			p.parts = append(p.parts, hardBreak(m[3]))
 			continue
 		}
-		if m := maybe(lead, ">", reQuote, line); m != nil {
+		if m := maybe(lead, ">", reQuote(), line); m != nil {
 			if !p.open || p.mask != sQuote {
 				bar := s.paint(sDim, "│") + " "
 				start(bar, bar, 2, sQuote)
@@ -791,10 +793,10 @@ func (d *liveDoc) render(s *styles, text, head, gutter string, width, height int
 			d.settle(s, text[d.at:end], w)
 		default:
 			lead := strings.TrimLeft(line, " ")[0]
-			if m := maybe(lead, "`~", reFence, line); m != nil {
+			if m := maybe(lead, "`~", reFence(), line); m != nil {
 				d.settle(s, text[d.at:start], w)
 				d.fence, d.at = m[1], end
-			} else if maybe(lead, "-*+0123456789", reItem, line) != nil || maybe(lead, "#", reHeading, line) != nil {
+			} else if maybe(lead, "-*+0123456789", reItem(), line) != nil || maybe(lead, "#", reHeading(), line) != nil {
 				d.settle(s, text[d.at:start], w)
 			}
 		}

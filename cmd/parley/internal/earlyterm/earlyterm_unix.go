@@ -4,18 +4,19 @@ package earlyterm
 
 import (
 	"os"
-	"regexp"
 	"strconv"
 	"strings"
 	"time"
 
 	"golang.org/x/sys/unix"
 	"golang.org/x/term"
+
+	"github.com/parleyhq/parley/internal/lazy"
 )
 
 var (
-	oscBackground = regexp.MustCompile(`\x1b\]11;rgba?:([0-9a-fA-F]{1,4})/([0-9a-fA-F]{1,4})/([0-9a-fA-F]{1,4})`)
-	cursorReport  = regexp.MustCompile(`\x1b\[\d+;\d+R`)
+	oscBackground = lazy.Regexp(`\x1b\]11;rgba?:([0-9a-fA-F]{1,4})/([0-9a-fA-F]{1,4})/([0-9a-fA-F]{1,4})`)
+	cursorReport  = lazy.Regexp(`\x1b\[\d+;\d+R`)
 )
 
 func init() {
@@ -70,7 +71,7 @@ func Query(in, out *os.File, timeout time.Duration) (isDark, answered bool) {
 	deadline := time.Now().Add(timeout)
 	var got []byte
 	buf := make([]byte, 256)
-	for !cursorReport.Match(got) {
+	for !cursorReport().Match(got) {
 		left := time.Until(deadline)
 		if left <= 0 {
 			return true, false
@@ -91,7 +92,7 @@ func Query(in, out *os.File, timeout time.Duration) (isDark, answered bool) {
 		}
 		got = append(got, buf[:k]...)
 	}
-	m := oscBackground.FindSubmatch(got)
+	m := oscBackground().FindSubmatch(got)
 	if m == nil {
 		return true, true // it answers, but not about colours: assume dark
 	}
