@@ -5,8 +5,11 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/parleyhq/parley/internal/lazy"
 )
 
 func TestInterruptionSaysCtrlCNotContextCanceled(t *testing.T) {
@@ -45,5 +48,20 @@ func TestInterruptionSaysCtrlCNotContextCanceled(t *testing.T) {
 				t.Errorf("the cause is lost: %v does not wrap %v", got, errors.Unwrap(c.err))
 			}
 		})
+	}
+}
+
+// Every package's regular expressions compile on first use (internal/lazy):
+// the binary links them all, so here each is compiled, and a bad one fails
+// the tests rather than the command that would first use it.
+func TestEveryRegularExpressionCompiles(t *testing.T) {
+	exprs := lazy.Expressions()
+	if len(exprs) < 10 {
+		t.Fatalf("only %d expressions registered: %q", len(exprs), exprs)
+	}
+	for _, e := range exprs {
+		if _, err := regexp.Compile(e); err != nil {
+			t.Errorf("%q: %v", e, err)
+		}
 	}
 }

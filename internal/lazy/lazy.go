@@ -12,9 +12,28 @@ import (
 
 // Regexp returns a function giving expr compiled, compiled once on its
 // first call. Like regexp.MustCompile, it panics if expr does not compile,
-// at that first call.
+// at that first call; Expressions lets a test compile them all at once.
 func Regexp(expr string) func() *regexp.Regexp {
+	registered.Lock()
+	registered.exprs = append(registered.exprs, expr)
+	registered.Unlock()
 	return sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(expr) })
+}
+
+// registered holds every expression given to Regexp.
+var registered struct {
+	sync.Mutex
+	exprs []string
+}
+
+// Expressions returns every expression given to Regexp so far: those of
+// every package linked in, once their package-level variables are set. A
+// test compiles them, so a bad one fails the tests rather than a command
+// that first uses it.
+func Expressions() []string {
+	registered.Lock()
+	defer registered.Unlock()
+	return append([]string(nil), registered.exprs...)
 }
 
 // Set returns a function giving the set of the words of words (separated

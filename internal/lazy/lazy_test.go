@@ -35,3 +35,13 @@ func TestSetHoldsEachWord(t *testing.T) {
 		t.Errorf("Set made %v", got)
 	}
 }
+
+func TestExpressionsListsEveryRegexp(t *testing.T) {
+	before := len(Expressions())
+	Regexp(`a+`)
+	Regexp(`b+`)
+	got := Expressions()
+	if len(got) != before+2 || got[len(got)-2] != `a+` || got[len(got)-1] != `b+` {
+		t.Errorf("Expressions() = %q after registering a+ and b+", got)
+	}
+}
