@@ -92,6 +92,7 @@ type pageView struct {
 	Conversations     int
 	Models            []string
 	Who               string // what the matrix's rows are: models or speakers
+	One               string // one of them: model or speaker
 	Pairs             int
 	Median            string
 	Spent, Messages   int
@@ -116,6 +117,7 @@ func HTML(w io.Writer, r analysis.Report) error {
 		Pairs: len(r.Pairs), Median: num(r.MedianSubstance), Spent: r.Spent, Messages: r.Messages, SpentT: thousands(r.Spent), MessagesT: thousands(r.Messages),
 		Cost: costFigure(r.Cost), CostNote: costNote(r.Cost), Tokens: thousands(r.Tokens), HeatLow: rgb(heatLow), HeatHigh: rgb(heatHigh)}
 	_, v.Who = who(r)
+	v.One = strings.TrimSuffix(v.Who, "s")
 	if r.Messages > 0 {
 		v.SpentShare = pct(float64(r.Spent) / float64(r.Messages))
 	}

@@ -64,9 +64,13 @@ func Markdown(w io.Writer, r analysis.Report) error {
 			num(c.MedianSubstance), c.Dominant.Title(), cell(strings.Join(ss, ", ")), c.Spent, thousands(c.Tokens), c.Cost)
 	}
 
-	p("\n## Models\n\n")
-	p("How often each model, in the conversations it took part in, sent the first message of the loop, refused first, and signed off first (the end token or a farewell). Tokens and cost are of its own messages.\n\n")
-	p("| Model | Conversations | Median substance | First to loop | First to refuse | First to sign off | Tokens | Cost |\n")
+	// Seats (Claude 1, Claude 2) and names with no model recorded are
+	// speakers, as the summary calls them.
+	_, whom := who(r)
+	one := strings.TrimSuffix(whom, "s")
+	p("\n## %s\n\n", title(whom))
+	p("How often each %s, in the conversations it took part in, sent the first message of the loop, refused first, and signed off first (the end token or a farewell). Tokens and cost are of its own messages.\n\n", one)
+	p("| %s | Conversations | Median substance | First to loop | First to refuse | First to sign off | Tokens | Cost |\n", title(one))
 	p("|---|---:|---:|---:|---:|---:|---:|---|\n")
 	for _, m := range r.PerModel {
 		p("| %s | %d | %s | %s | %s | %s | %s | %s |\n", cell(m.Model), m.Conversations, num(m.MedianSubstance),
@@ -144,6 +148,14 @@ func between(r analysis.Report) string {
 		return fmt.Sprintf("%s, recorded as %s", plural(speakers, "speaker", "speakers"), plural(models, "model", "models"))
 	}
 	return fmt.Sprintf("%s (%d of them recorded as %s)", plural(speakers, "speaker", "speakers"), r.Recorded, plural(models, "model", "models"))
+}
+
+// title is word with its first letter in capitals.
+func title(word string) string {
+	if word == "" {
+		return ""
+	}
+	return strings.ToUpper(word[:1]) + word[1:]
 }
 
 // who names the matrix's rows and columns for the page's figure: models

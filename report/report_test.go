@@ -228,6 +228,21 @@ func TestSummaryCountsModelsAsRecorded(t *testing.T) {
 			if s := summary(r); !strings.Contains(s, "0 conversations between "+tc.between+",") {
 				t.Errorf("summary %q lacks %q", s, tc.between)
 			}
+			// The per-speaker section names them as the summary does.
+			var md, page strings.Builder
+			if err := Markdown(&md, r); err != nil {
+				t.Fatal(err)
+			}
+			if err := HTML(&page, r); err != nil {
+				t.Fatal(err)
+			}
+			one := strings.TrimSuffix(tc.who, "s")
+			if want := "\n## " + title(tc.who) + "\n\nHow often each " + one + ","; !strings.Contains(md.String(), want) {
+				t.Errorf("the Markdown lacks %q", want)
+			}
+			if want := "<h2>Each " + one + "</h2>"; !strings.Contains(page.String(), want) {
+				t.Errorf("the page lacks %q", want)
+			}
 		})
 	}
 }
