@@ -58,6 +58,16 @@ func (s *Scenario) KeyProblems(getenv func(string) string) Problems {
 	return probs
 }
 
+// FieldLine is the line of the agent's field (such as "transcript"), or
+// of the agent itself when the field has no line of its own, for
+// sentences about that field.
+func (a *Agent) FieldLine(field string) int {
+	if l, ok := a.lines[field]; ok {
+		return l
+	}
+	return a.Line
+}
+
 // keyLine is the line of the field an agent's key comes from, api_key_file
 // or api_key_env, else of the agent.
 func (a *Agent) keyLine() int {

@@ -274,24 +274,34 @@ func settings(a configs.Agent) map[string]any {
 
 // ReplayProblems lists the replay agents of s whose recording cannot be
 // found or read, or holds no message by the speaker they replay, each
-// sentence with the agent's line, so validate and run say so before a
-// run starts.
+// sentence with the line of the field to fix, so validate and run say so
+// before a run starts.
 func ReplayProblems(s *configs.Scenario) configs.Problems {
 	var probs configs.Problems
-	for _, a := range s.Agents {
-		if a.Type != configs.TypeReplay || a.Transcript == "" {
-			continue
-		}
-		t, src, err := readReplay(s, a.Transcript)
-		if err != nil {
-			probs = append(probs, &configs.Error{File: s.Path, Line: a.Line, Msg: fmt.Sprintf("agent %q: transcript: %v", a.Name, err)})
-			continue
-		}
-		if _, err := agents.NewReplay(t, src, a.Speaker, 0); err != nil {
-			probs = append(probs, &configs.Error{File: s.Path, Line: a.Line, Msg: fmt.Sprintf("agent %q: speaker: %v", a.Name, err)})
+	for i := range s.Agents {
+		if err := ReplayProblem(s, &s.Agents[i]); err != nil {
+			probs = append(probs, err)
 		}
 	}
 	return probs
+}
+
+// ReplayProblem is what keeps replay agent a of s from replaying: its
+// recording cannot be found or read, or holds no message by its speaker.
+// It is nil for an agent of another type, or one whose fields validation
+// already refuses.
+func ReplayProblem(s *configs.Scenario, a *configs.Agent) *configs.Error {
+	if a.Type != configs.TypeReplay || a.Transcript == "" {
+		return nil
+	}
+	t, src, err := readReplay(s, a.Transcript)
+	if err != nil {
+		return &configs.Error{File: s.Path, Line: a.FieldLine("transcript"), Msg: fmt.Sprintf("agent %q: transcript: %v", a.Name, err)}
+	}
+	if _, err := agents.NewReplay(t, src, a.Speaker, 0); err != nil {
+		return &configs.Error{File: s.Path, Line: a.FieldLine("speaker"), Msg: fmt.Sprintf("agent %q: speaker: %v", a.Name, err)}
+	}
+	return nil
 }
 
 // readReplay finds a replay transcript: as given, then beside the

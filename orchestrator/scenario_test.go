@@ -124,6 +124,30 @@ func TestReplayTranscriptIsFoundBesideTheScenarioOrEmbedded(t *testing.T) {
 	}
 }
 
+// A replay agent's problem names the line of the field to fix: the
+// transcript: line for a recording that cannot be found, the speaker: line
+// for a speaker the recording does not hold.
+func TestReplayProblemsNameTheFieldsLine(t *testing.T) {
+	dir := t.TempDir()
+	y := `agents:
+  - name: X
+    type: replay
+    transcript: nowhere.md
+  - name: Y
+    type: replay
+    transcript: transcripts/seed/kimi-k2-vs-grok-4.md
+    speaker: grok-5
+`
+	probs := ReplayProblems(scenario(t, filepath.Join(dir, "s.yaml"), y))
+	if len(probs) != 2 || probs[0].Line != 4 || !strings.Contains(probs[0].Msg, `agent "X": transcript: nowhere.md does not exist`) ||
+		probs[1].Line != 8 || !strings.Contains(probs[1].Msg, `agent "Y": speaker:`) {
+		t.Fatalf("problems %v", probs)
+	}
+	if !strings.HasPrefix(probs[0].Error(), filepath.Join(dir, "s.yaml")+":4: ") {
+		t.Errorf("the sentence %q does not start with the file and line", probs[0].Error())
+	}
+}
+
 // A replay re-speaks a side of a recording in any layout check reads: a
 // "### Name ###" log here, a JSON list of turns there.
 func TestReplayReadsOtherLayouts(t *testing.T) {

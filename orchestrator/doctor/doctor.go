@@ -23,6 +23,7 @@ import (
 	"github.com/parleyhq/parley/agents"
 	"github.com/parleyhq/parley/configs"
 	"github.com/parleyhq/parley/internal/suggest"
+	"github.com/parleyhq/parley/orchestrator"
 )
 
 // Status is how one agent fared.
@@ -105,6 +106,12 @@ func Check(ctx context.Context, s *configs.Scenario, opt Options) []Finding {
 		who := fmt.Sprintf("agent %q", a.Name)
 		switch a.Type {
 		case configs.TypeReplay:
+			// Nothing to reach, but a recording that cannot be replayed
+			// fails the run as surely as a server that is down.
+			if err := orchestrator.ReplayProblem(s, &a); err != nil {
+				out = append(out, Finding{Agent: a.Name, Status: Fail, Sentence: err.Error()})
+				continue
+			}
 			out = append(out, Finding{Agent: a.Name, Status: Skipped, Sentence: fmt.Sprintf("%s replays %s: nothing to reach", who, a.Transcript)})
 			continue
 		case configs.TypeScripted:

@@ -177,6 +177,35 @@ func TestAskSpendsOneTokenOnlyWhenAsked(t *testing.T) {
 	}
 }
 
+// A replay agent has nothing to reach, but a recording it cannot replay
+// fails the run all the same: doctor says so, as validate does.
+func TestAReplayThatCannotBeReplayedFails(t *testing.T) {
+	seed := "transcripts/seed/kimi-k2-vs-grok-4.md"
+	cases := []struct {
+		name, b string
+		status  Status
+		want    []string
+	}{
+		{"a recording it can replay", "{name: B, type: replay, transcript: " + seed + ", speaker: Kimi K2}", Skipped, []string{`agent "B" replays`, "nothing to reach"}},
+		{"a recording that is not there", "{name: B, type: replay, transcript: nowhere.md}", Fail, []string{`s.yaml:3: agent "B": transcript: nowhere.md does not exist`}},
+		{"a speaker it does not hold", "{name: B, type: replay, transcript: " + seed + ", speaker: grok-5}", Fail, []string{`s.yaml:3: agent "B": speaker:`, `"grok-5"`}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			y := "agents:\n  - {name: A, type: replay, transcript: " + seed + ", speaker: grok-4}\n  - " + c.b + "\n"
+			fs := Check(context.Background(), scenario(t, y), Options{})
+			if len(fs) != 2 || fs[0].Status != Skipped {
+				t.Fatalf("findings %+v; want A skipped", fs)
+			}
+			for _, w := range c.want {
+				if fs[1].Status != c.status || !strings.Contains(fs[1].Sentence, w) {
+					t.Errorf("B: %s %q; want %s and %q", fs[1].Status, fs[1].Sentence, c.status, w)
+				}
+			}
+		})
+	}
+}
+
 // A tournament's contestants are checked, each with the roster's
 // defaults; replicas of which some answer are a warning, since a run
 // fails over to those that do.
