@@ -61,7 +61,7 @@ var jsonFieldRe = lazy.Regexp(`unknown field "([^"]+)"`)
 //	conversations_per_pair                 roster.runs, over every ordered pair (roster.pairs: ordered)
 //	max_workers                            roster.parallel: conversations at once
 //	max_turns                              termination: max_messages, one more: the opening is message 1
-//	end_codeword                           termination: stop_pattern, the codeword at the very end of a message
+//	end_codeword                           a comment: the script's recordings go on after it, so no rule stops on it
 //	output_dir                             output.dir, under which batch writes its folder
 //
 // file names the config in errors. A field it does not know is refused,
@@ -132,7 +132,11 @@ func ConvertAttractors(file string, data []byte) ([]byte, error) {
 	}
 	root := mapping("title", str(fmt.Sprintf("tournament of %d models", len(c.Models))), "roster", roster)
 	if c.InitialMessage != nil {
-		root.Content = append(root.Content, str("opening"), comment(str(*c.InitialMessage), "# initial_message"))
+		note := "# initial_message"
+		if strings.TrimSpace(*c.InitialMessage) == "" {
+			note += ": blank, so parley sends and records the cue \"Hello.\" in its place (some providers refuse a message of white space)"
+		}
+		root.Content = append(root.Content, str("opening"), comment(str(*c.InitialMessage), note))
 	}
 	var rules []*yaml.Node
 	if c.MaxTurns > 0 {
@@ -140,14 +144,22 @@ func ConvertAttractors(file string, data []byte) ([]byte, error) {
 		// message 1, as the script's own recordings number it.
 		rules = append(rules, mapping("max_messages", comment(num(c.MaxTurns+1), fmt.Sprintf("# max_turns: %d replies, after the opening (message 1)", c.MaxTurns))))
 	}
+	codewordNote := ""
 	if c.EndCodeword != "" {
-		rules = append(rules, mapping("stop_pattern", comment(str(EndCodewordPattern(c.EndCodeword)),
-			fmt.Sprintf("# end_codeword: a message that ends with %s ends the run", c.EndCodeword))))
+		codewordNote = fmt.Sprintf("# end_codeword %s: the script's recordings go on after a message that ends with it, so no rule here stops on it.\n"+
+			"# To stop there: - stop_pattern: '%s'   (or end_token: {token: %q, exchanges: 2} for both sides signing off)", c.EndCodeword, EndCodewordPattern(c.EndCodeword), c.EndCodeword)
 	}
 	if len(rules) > 0 {
-		// Only the script's own rules: parley's default set would stop
-		// loops the tournament exists to observe.
-		root.Content = append(root.Content, str("termination"), mapping("any", &yaml.Node{Kind: yaml.SequenceNode, Tag: "!!seq", Content: rules}))
+		// Only the script's own limit: parley's default set would stop
+		// loops the tournament exists to observe. The codeword is no rule:
+		// the script's recordings go on after messages that end with it
+		// (42 of the 48 in the labelled corpus do), so a rule that stopped
+		// there would cut its conversations short of what it recorded.
+		key := str("termination")
+		key.HeadComment = codewordNote
+		root.Content = append(root.Content, key, mapping("any", &yaml.Node{Kind: yaml.SequenceNode, Tag: "!!seq", Content: rules}))
+	} else {
+		root.FootComment = codewordNote
 	}
 	if c.OutputDir != "" {
 		root.Content = append(root.Content, str("output"), mapping("dir", comment(str(c.OutputDir), "# output_dir: batch writes its folder under it")))

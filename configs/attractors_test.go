@@ -60,12 +60,22 @@ func TestConvertAttractorsKeepsEveryField(t *testing.T) {
 		msgs []string
 		stop bool
 	}{
-		{[]string{"Hello.", "Say [END] when you are done."}, false}, // the codeword inside a message
-		{[]string{"Hello.", "Goodbye. [END]"}, true},
-		{[]string{"Hello.", "Goodbye.\n\n[END]\n"}, true}, // trailing white space aside
+		// The script's recordings go on after the codeword, wherever it is,
+		// so the converted roster does too; its comment says how to stop.
+		{[]string{"Hello.", "Say [END] when you are done."}, false},
+		{[]string{"Hello.", "Goodbye. [END]"}, false},
+		{[]string{"Hello.", "Goodbye.\n\n[END]\n", "[END]", "Back again: a new story."}, false},
 	} {
 		if v := p.Check(msg(c.msgs...)); v.Stop != c.stop {
 			t.Errorf("%q: stop = %v (%s); want %v", c.msgs, v.Stop, v.Reason, c.stop)
+		}
+	}
+	for _, want := range []string{
+		"# end_codeword [END]: the script's recordings go on after a message that ends with it, so no rule here stops on it.",
+		`opening: ' ' # initial_message: blank, so parley sends and records the cue "Hello." in its place`,
+	} {
+		if !strings.Contains(string(src), want) {
+			t.Errorf("the roster lacks %q:\n%s", want, src)
 		}
 	}
 	// The opening, message 1, then max_turns replies: 97 messages, as
