@@ -8,6 +8,7 @@ import (
 	"hash/maphash"
 	"strings"
 	"sync"
+	"unicode/utf8"
 
 	"github.com/parleyhq/parley/transcripts"
 )
@@ -181,48 +182,76 @@ func (j *Judge) prompt(n int, shown []transcripts.Message) string {
 	return b.String()
 }
 
-// ParseRuling reads a moderator's reply: the first of the words STOP and
-// CONTINUE decides, and the rest of that line (or the next line) is the
-// rationale. A reply with neither word continues: an unclear judge never
-// ends a conversation.
+// ParseRuling reads a moderator's reply. The verdict is the answer's
+// first word, as the prompt asks: CONTINUE or STOP, in any case, once
+// leading white space, Markdown emphasis or heading marks (**STOP**,
+// _Continue_, # STOP, > STOP, `STOP`) and a reasoning block are set aside.
+// A reasoning block is <think>…</think> (or <thinking>, <reasoning>): a
+// reply that holds such a closing tag is read from after the last one, so
+// a reasoning model's deliberation, which may name either word, never
+// decides. The rationale is what follows the verdict on its line, past
+// punctuation such as ":" or "—", or else the next non-blank line.
+//
+// A reply whose first word is neither (an empty reply, "Verdict: STOP", a
+// reasoning block left open) continues, and its rationale says so and
+// quotes the reply: an unclear judge never ends a conversation, and the
+// recorded ruling shows the user what it said.
 func ParseRuling(reply string) Ruling {
-	lines := strings.Split(strings.TrimSpace(reply), "\n")
-	for i, l := range lines {
-		up := strings.ToUpper(l)
-		si, ci := wordIndex(up, "STOP"), wordIndex(up, "CONTINUE")
-		if si < 0 && ci < 0 {
-			continue
-		}
-		r := Ruling{Stop: si >= 0 && (ci < 0 || si < ci)}
-		at, w := ci, len("CONTINUE")
-		if r.Stop {
-			at, w = si, len("STOP")
-		}
-		rest := strings.TrimLeft(strings.TrimSpace(l[at+w:]), ":.-—– *")
-		if rest == "" && i+1 < len(lines) {
-			rest = strings.TrimSpace(lines[i+1])
-		}
-		r.Rationale = excerpt(rest)
-		return r
+	answer := afterReasoning(reply)
+	rest := strings.TrimLeft(answer, " \t\r\n*_#>`\"'")
+	word := rest
+	if i := strings.IndexFunc(rest, func(r rune) bool { return r >= utf8.RuneSelf || r == '_' || !isWordByte(byte(r)) }); i >= 0 {
+		word, rest = rest[:i], rest[i:]
+	} else {
+		rest = ""
 	}
-	return Ruling{Rationale: "the judge's reply named no verdict: " + excerpt(reply)}
+	var r Ruling
+	switch strings.ToUpper(word) {
+	case "STOP":
+		r.Stop = true
+	case "CONTINUE":
+	default:
+		what := excerpt(answer)
+		if what == "" {
+			what = "nothing"
+		}
+		return Ruling{Rationale: "the judge's reply did not begin with CONTINUE or STOP, so the conversation goes on; it said: " + what}
+	}
+	line, next, _ := strings.Cut(rest, "\n")
+	why := strings.TrimSpace(strings.TrimLeft(line, " \t\r*_`\"':.,;-—–"))
+	for why == "" && next != "" {
+		line, next, _ = strings.Cut(next, "\n")
+		why = strings.TrimSpace(line)
+	}
+	r.Rationale = excerpt(why)
+	return r
 }
 
-// wordIndex finds word in s as a whole word.
-func wordIndex(s, word string) int {
-	for off := 0; ; {
-		i := strings.Index(s[off:], word)
-		if i < 0 {
-			return -1
+// reasoningEnds are the closing tags of the reasoning blocks models write
+// before their answer.
+var reasoningEnds = []string{"</think>", "</thinking>", "</reasoning>"}
+
+// afterReasoning is reply without its reasoning: what follows the last
+// closing tag of a reasoning block, or reply itself when it holds none. A
+// reply that opens a block and never closes it is all reasoning: "".
+func afterReasoning(reply string) string {
+	lower := strings.ToLower(reply)
+	cut := -1
+	for _, tag := range reasoningEnds {
+		if i := strings.LastIndex(lower, tag); i >= 0 && i+len(tag) > cut {
+			cut = i + len(tag)
 		}
-		i += off
-		before := i == 0 || !isWordByte(s[i-1])
-		after := i+len(word) == len(s) || !isWordByte(s[i+len(word)])
-		if before && after {
-			return i
-		}
-		off = i + len(word)
 	}
+	if cut >= 0 {
+		return reply[cut:]
+	}
+	trimmed := strings.TrimSpace(lower)
+	for _, open := range []string{"<think>", "<thinking>", "<reasoning>"} {
+		if strings.HasPrefix(trimmed, open) {
+			return ""
+		}
+	}
+	return reply
 }
 
 func isWordByte(c byte) bool {
