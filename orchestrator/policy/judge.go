@@ -8,7 +8,10 @@ import (
 	"hash/maphash"
 	"strings"
 	"sync"
+	"time"
 	"unicode/utf8"
+
+	"gopkg.in/yaml.v3"
 
 	"github.com/parleyhq/parley/transcripts"
 )
@@ -23,18 +26,37 @@ type Asker interface {
 }
 
 // JudgeConfig is how a judge: rule is written: the moderator model is
-// configured like an agent.
+// configured like an agent, with the same fault settings and headers.
 type JudgeConfig struct {
-	Name        string   `yaml:"name"`        // shown in reasons (default "judge")
-	Provider    string   `yaml:"provider"`    // a provider preset, as for agents
-	Model       string   `yaml:"model"`       // required
-	BaseURL     string   `yaml:"base_url"`    // overrides the preset
-	APIKeyEnv   string   `yaml:"api_key_env"` // the variable holding the key
-	System      string   `yaml:"system"`      // a system prompt for the moderator
-	Prompt      string   `yaml:"prompt"`      // the question (default DefaultJudgePrompt)
-	Temperature *float64 `yaml:"temperature"`
-	Every       int      `yaml:"every"`  // ask after every N messages (default 10)
-	Window      int      `yaml:"window"` // show the moderator the last N messages (default 20)
+	Name        string            `yaml:"name"`        // shown in reasons (default "judge")
+	Provider    string            `yaml:"provider"`    // a provider preset, as for agents
+	Model       string            `yaml:"model"`       // required
+	BaseURL     string            `yaml:"base_url"`    // overrides the preset
+	APIKeyEnv   string            `yaml:"api_key_env"` // the variable holding the key
+	System      string            `yaml:"system"`      // a system prompt for the moderator
+	Prompt      string            `yaml:"prompt"`      // the question (default DefaultJudgePrompt)
+	Temperature *float64          `yaml:"temperature"`
+	Headers     map[string]string `yaml:"headers"`      // sent with each request, as an agent's
+	Retries     *int              `yaml:"retries"`      // most attempts per question (an agent's default)
+	Timeout     Duration          `yaml:"timeout"`      // per request (an agent's default)
+	IdleTimeout Duration          `yaml:"idle_timeout"` // no token for this long is a fault (an agent's default)
+	Backoff     Duration          `yaml:"backoff"`      // the first wait between attempts (an agent's default)
+	Every       int               `yaml:"every"`        // ask after every N messages (default 10)
+	Window      int               `yaml:"window"`       // show the moderator the last N messages (default 20)
+}
+
+// Duration is a time.Duration written in YAML as "30s", "2m".
+type Duration time.Duration
+
+// UnmarshalYAML implements yaml.Unmarshaler.
+func (d *Duration) UnmarshalYAML(n *yaml.Node) error {
+	v, err := time.ParseDuration(n.Value)
+	if n.Kind != yaml.ScalarNode || err != nil {
+		// A TypeError lets the decoder go on with the other fields.
+		return &yaml.TypeError{Errors: []string{fmt.Sprintf("line %d: %q is not a duration such as 30s or 2m", n.Line, n.Value)}}
+	}
+	*d = Duration(v)
+	return nil
 }
 
 // DefaultJudgePrompt is the question a judge asks when none is configured.
@@ -46,14 +68,21 @@ Answer on the first line with exactly one word, CONTINUE or STOP, then one short
 type Ruling struct {
 	At        int    // the last message it judged, numbered as the conversation is (moderator notes count)
 	Stop      bool   // it said STOP
-	Rationale string // its one-line reason
+	Rationale string // its one-line reason, or why it could not rule
+	// Failed says the moderator could not be asked (its retries ran out,
+	// its server refused): the round has no verdict and the conversation
+	// goes on. Rationale then holds the sentence saying why.
+	Failed bool
 }
 
 // Judge asks a moderator model, every Every messages, whether the
 // conversation is still going somewhere, and stops the run when it says
 // STOP. Asking happens in Prepare, which a live run calls before each
 // Check; Check only reads the ruling stored for exactly those messages, so
-// it stays pure. Without an Asker (as in `parley check`, which runs
+// it stays pure. When the Asker fails (after its own retries), Prepare
+// stores a ruling marked Failed, which never stops, and returns nil: the
+// run goes on without that round's verdict. Only a cancelled ctx makes
+// Prepare fail then. Without an Asker (as in `parley check`, which runs
 // offline) Prepare fails with a sentence saying so, and Check never stops.
 type Judge struct {
 	Config JudgeConfig
@@ -146,10 +175,17 @@ func (j *Judge) Prepare(ctx context.Context, msgs []transcripts.Message) error {
 		return fmt.Errorf("termination: judge (%s): %w; it needs a live run with its provider set up", j.Config.Model, ErrNoAsker)
 	}
 	reply, err := j.Asker.Ask(ctx, j.prompt(n, shown))
-	if err != nil {
+	var r Ruling
+	switch {
+	case err != nil && ctx.Err() != nil:
 		return fmt.Errorf("termination: judge (%s) after message %d: %w", j.Config.Model, n, err)
+	case err != nil:
+		// A moderator's outage does not end, or stall, the conversation
+		// it moderates: this round has no verdict, and the record says so.
+		r = Ruling{Failed: true, Rationale: err.Error()}
+	default:
+		r = ParseRuling(reply)
 	}
-	r := ParseRuling(reply)
 	r.At = int(idx[n-1]) + 1
 	j.mu.Lock()
 	j.rulings[k] = r
@@ -280,8 +316,11 @@ func (j *Judge) Check(msgs []transcripts.Message) Verdict {
 		return v
 	}
 	label := "judge said continue"
-	if r.Stop {
+	switch {
+	case r.Stop:
 		label = "judge said stop"
+	case r.Failed:
+		label = "judge could not rule"
 	}
 	v.Progress[0] = Progress{Policy: "judge", Label: label, Count: j.Config.Every, Limit: j.Config.Every}
 	if r.Stop {

@@ -789,3 +789,48 @@ func problemsContain(t *testing.T, errs []error, want []string) {
 		}
 	}
 }
+
+// A moderator that cannot be asked costs the round its verdict, never the
+// conversation; only a cancelled run makes Prepare fail.
+func TestJudgeThatCannotBeAsked(t *testing.T) {
+	msgs := conv("a", "b")
+	cases := []struct {
+		name    string
+		cancel  bool
+		wantErr bool
+	}{
+		{"its server fails", false, false},
+		{"the run is cancelled", true, true},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			j := NewJudge(JudgeConfig{Model: "m", Provider: "openai", Every: 2})
+			j.Asker = &fakeAsker{err: errors.New("the judge's server answered 500")}
+			ctx, cancel := context.WithCancel(context.Background())
+			if c.cancel {
+				cancel()
+			}
+			defer cancel()
+			err := j.Prepare(ctx, msgs)
+			if (err != nil) != c.wantErr {
+				t.Fatalf("Prepare = %v, want an error: %v", err, c.wantErr)
+			}
+			if v := j.Check(msgs); v.Stop {
+				t.Fatalf("a judge that could not rule stopped the run: %+v", v)
+			}
+			rs := j.Rulings()
+			if c.wantErr {
+				if len(rs) != 0 {
+					t.Fatalf("a cancelled question left rulings %+v", rs)
+				}
+				return
+			}
+			if len(rs) != 1 || !rs[0].Failed || rs[0].Stop || rs[0].At != 2 || !strings.Contains(rs[0].Rationale, "answered 500") {
+				t.Fatalf("rulings = %+v; want one that failed after message 2, saying why", rs)
+			}
+			if v := j.Check(msgs); v.Progress[0].Label != "judge could not rule" {
+				t.Errorf("progress = %+v", v.Progress)
+			}
+		})
+	}
+}
