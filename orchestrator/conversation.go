@@ -384,7 +384,14 @@ func (r *run) recordRulings() error {
 				detail = fmt.Sprintf("%s after message %d: NO VERDICT: the %s could not be asked, so the conversation goes on without its verdict this round: %s",
 					j.Config.Model, ru.At, j.Config.Name, ru.Rationale)
 			}
-			if err = r.emit(Notice{Kind: "judge", Time: r.c.cfg.Now(), Detail: detail}); err != nil {
+			// A model is named only when one answered: a round it could
+			// not be asked cost nothing known.
+			model := ru.Model
+			if model == "" && !ru.Failed {
+				model = j.Config.Model
+			}
+			if err = r.emit(Notice{Kind: "judge", Time: r.c.cfg.Now(), Detail: detail,
+				Speaker: j.Config.Name, Model: model, Usage: ru.Usage}); err != nil {
 				return
 			}
 			r.ruled[j]++

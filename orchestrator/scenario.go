@@ -361,12 +361,13 @@ type askWatcher func(judge string, ch *agents.Chunk) error
 
 type askWatcherKey struct{}
 
-func (m modelAsker) Ask(ctx context.Context, prompt string) (string, error) {
+func (m modelAsker) Ask(ctx context.Context, prompt string) (policy.Answer, error) {
 	watch, _ := ctx.Value(askWatcherKey{}).(askWatcher)
 	var b strings.Builder
+	var a policy.Answer
 	for ch, err := range m.agent.Reply(ctx, []agents.Message{{Role: agents.RoleUser, Content: prompt}}) {
 		if err != nil {
-			return "", err
+			return policy.Answer{}, err
 		}
 		if ch.Retry != nil || ch.Wait != nil {
 			if ch.Retry != nil {
@@ -374,12 +375,19 @@ func (m modelAsker) Ask(ctx context.Context, prompt string) (string, error) {
 			}
 			if watch != nil {
 				if err := watch(m.name, &ch); err != nil {
-					return "", err
+					return policy.Answer{}, err
 				}
 			}
 			continue
 		}
 		b.WriteString(ch.Text)
+		if ch.Model != "" {
+			a.Model = ch.Model
+		}
+		if ch.Usage != nil {
+			a.Usage = ch.Usage
+		}
 	}
-	return b.String(), nil
+	a.Text = b.String()
+	return a, nil
 }

@@ -386,3 +386,70 @@ termination:
 		})
 	}
 }
+
+// What a judge's questions use and cost is recorded with each ruling, as a
+// message records its own: the tokens, and the cost its provider reported.
+func TestJudgeRecordsWhatItSpends(t *testing.T) {
+	usd := func(v float64) *float64 { return &v }
+	cases := []struct {
+		name     string
+		provider string // openrouter reports each request's cost when asked
+		replies  []openaitest.Reply
+		costs    []*float64 // each ruling's recorded cost; nil: none reported
+	}{
+		{"a provider that reports the cost", "openrouter",
+			[]openaitest.Reply{{Pieces: []string{"CONTINUE", ": new ideas."}, Cost: usd(0.0012)}, {Pieces: []string{"STOP", ": goodbyes."}, Cost: usd(0.0034)}},
+			[]*float64{usd(0.0012), usd(0.0034)}},
+		{"a provider that reports tokens only", "openai",
+			[]openaitest.Reply{openaitest.Words("CONTINUE: new ideas."), openaitest.Words("STOP: goodbyes.")},
+			[]*float64{nil, nil}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			srv := openaitest.Start(t, openaitest.Queue(c.replies...))
+			y := `agents:
+  - {name: A, type: scripted, lines: [a1, a2, a3, a4]}
+  - {name: B, type: scripted, lines: [b1, b2, b3, b4]}
+termination:
+  any:
+    - max_messages: 50
+    - judge: {name: referee, provider: ` + c.provider + `, base_url: "` + srv.URL + `", api_key_env: JUDGE_KEY, model: moderator, every: 2}
+`
+			cfg, err := FromScenario(scenario(t, "s.yaml", y), Options{Getenv: func(string) string { return "k" }})
+			if err != nil {
+				t.Fatal(err)
+			}
+			rec := &Recorder{Dir: t.TempDir()}
+			var out strings.Builder
+			if _, err := New(cfg).Run(context.Background(), rec, NewJSONLines(&out, nil)); err != nil {
+				t.Fatal(err)
+			}
+			_, jl := rec.Paths()
+			tr, err := transcripts.Read(jl)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got []transcripts.Event
+			for _, e := range tr.Run.Events {
+				if e.Kind == "judge" {
+					got = append(got, e)
+				}
+			}
+			if len(got) != len(c.costs) {
+				t.Fatalf("judge events %+v, want %d", got, len(c.costs))
+			}
+			for i, e := range got {
+				if e.Speaker != "referee" || e.Model != "moderator" || e.Usage == nil || e.Usage.PromptTokens == 0 || e.Usage.CompletionTokens == 0 {
+					t.Errorf("judge event %d = %+v; want the judge's name, its model and its usage", i, e)
+					continue
+				}
+				if (e.Usage.Cost == nil) != (c.costs[i] == nil) || e.Usage.Cost != nil && *e.Usage.Cost != *c.costs[i] {
+					t.Errorf("judge event %d cost %v, want %v", i, e.Usage.Cost, c.costs[i])
+				}
+			}
+			if !strings.Contains(out.String(), `"kind":"judge","speaker":"referee"`) || !strings.Contains(out.String(), `"usage":{"prompt_tokens":`) {
+				t.Errorf("--json's judge notices carry no usage:\n%s", out.String())
+			}
+		})
+	}
+}

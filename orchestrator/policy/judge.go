@@ -22,7 +22,14 @@ type Asker interface {
 	// reply. It honours ctx: when ctx is cancelled it stops waiting and
 	// returns ctx's error. Errors should be sentences a user can act on
 	// (a missing key variable, an unreachable URL) and never hold a key.
-	Ask(ctx context.Context, prompt string) (string, error)
+	Ask(ctx context.Context, prompt string) (Answer, error)
+}
+
+// Answer is a moderator's reply, with what asking cost.
+type Answer struct {
+	Text  string
+	Model string             // the model the server says answered, when it said
+	Usage *transcripts.Usage // as the server reported it (Cost when it reported one), or nil
 }
 
 // JudgeConfig is how a judge: rule is written: the moderator model is
@@ -73,6 +80,9 @@ type Ruling struct {
 	// its server refused): the round has no verdict and the conversation
 	// goes on. Rationale then holds the sentence saying why.
 	Failed bool
+	// Model and Usage are what asking used, as the server reported them.
+	Model string
+	Usage *transcripts.Usage
 }
 
 // Judge asks a moderator model, every Every messages, whether the
@@ -184,7 +194,8 @@ func (j *Judge) Prepare(ctx context.Context, msgs []transcripts.Message) error {
 		// it moderates: this round has no verdict, and the record says so.
 		r = Ruling{Failed: true, Rationale: err.Error()}
 	default:
-		r = ParseRuling(reply)
+		r = ParseRuling(reply.Text)
+		r.Model, r.Usage = reply.Model, reply.Usage
 	}
 	r.At = int(idx[n-1]) + 1
 	j.mu.Lock()

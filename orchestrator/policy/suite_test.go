@@ -424,14 +424,14 @@ type fakeAsker struct {
 	err     error
 }
 
-func (f *fakeAsker) Ask(ctx context.Context, prompt string) (string, error) {
+func (f *fakeAsker) Ask(ctx context.Context, prompt string) (Answer, error) {
 	if f.err != nil {
-		return "", f.err
+		return Answer{}, f.err
 	}
 	f.prompts = append(f.prompts, prompt)
 	r := f.replies[0]
 	f.replies = f.replies[1:]
-	return r, nil
+	return Answer{Text: r}, nil
 }
 
 func TestJudge(t *testing.T) {
