@@ -6,6 +6,8 @@ import (
 	"strings"
 	"unicode"
 
+	"gopkg.in/yaml.v3"
+
 	"github.com/parleyhq/parley/agents"
 	"github.com/parleyhq/parley/orchestrator/policy"
 )
@@ -34,7 +36,9 @@ func (s *Scenario) KeyProblems(getenv func(string) string) Problems {
 			p, _ := agents.LookupProvider(provider)
 			keyEnv = p.KeyEnv
 		}
-		if keyEnv != "" && getenv(keyEnv) == "" {
+		// A value that is no variable's name (a key pasted in its place)
+		// is refused, without repeating it, by validate.
+		if keyEnv != "" && envNameProblem(keyEnv) == "" && getenv(keyEnv) == "" {
 			probs = append(probs, &Error{File: s.Path, Line: line, Msg: fmt.Sprintf("%s needs an API key: the environment variable %s is not set", who, keyEnv)})
 		}
 	}
@@ -53,7 +57,7 @@ func (s *Scenario) KeyProblems(getenv func(string) string) Problems {
 		}
 	}
 	for _, j := range s.Judges() {
-		check(j.Line, fmt.Sprintf("the judge %q", j.Name), j.Provider, j.APIKeyEnv, "")
+		check(j.keyLine(), j.JudgeWho(), j.Provider, j.APIKeyEnv, "")
 	}
 	return probs
 }
@@ -81,27 +85,76 @@ func (a *Agent) keyLine() int {
 
 // Judges are the scenario's judge rules (its moderator models), each as
 // the agent it is: its name ("judge" when it has none), provider, model,
-// address, key variable and temperature, at the termination block's line.
+// address, key variable, temperature, headers and fault settings, at the
+// line of its own judge: key, with the line of each of its fields. They
+// are read from the termination block itself, so a judge is checked, and
+// its key looked for, even when another rule (or this one) has problems
+// of its own.
 func (s *Scenario) Judges() []Agent {
-	p, err := s.Policy()
-	if err != nil {
-		return nil
-	}
 	var out []Agent
-	policy.Walk(p, func(q policy.Policy) {
-		j, ok := q.(*policy.Judge)
-		if !ok {
+	var walk func(n *yaml.Node)
+	walk = func(n *yaml.Node) {
+		if n == nil {
 			return
 		}
-		c := j.Config
-		name := c.Name
-		if name == "" {
-			name = "judge"
+		if n.Kind == yaml.AliasNode {
+			n = n.Alias
+			if n == nil {
+				return
+			}
 		}
-		out = append(out, Agent{Name: name, Type: TypeOpenAI, Provider: c.Provider, Model: c.Model, BaseURL: c.BaseURL,
-			APIKeyEnv: c.APIKeyEnv, Temperature: c.Temperature, Line: s.lines["termination"]})
-	})
+		switch n.Kind {
+		case yaml.SequenceNode:
+			for _, c := range n.Content {
+				walk(c)
+			}
+		case yaml.MappingNode:
+			for i := 0; i+1 < len(n.Content); i += 2 {
+				k, v := n.Content[i], n.Content[i+1]
+				if k.Value != "judge" {
+					walk(v)
+					continue
+				}
+				if v.Kind == yaml.AliasNode && v.Alias != nil {
+					v = v.Alias
+				}
+				if v.Kind != yaml.MappingNode {
+					continue // the policy parser says what is wrong with it
+				}
+				out = append(out, judgeAgent(k, v))
+			}
+		}
+	}
+	walk(&s.Termination)
 	return out
+}
+
+// judgeAgent is the judge whose settings are the mapping v, under the key k.
+func judgeAgent(k, v *yaml.Node) Agent {
+	var c policy.JudgeConfig
+	// The settings that can be read are; the policy parser names those
+	// that cannot.
+	_ = v.Decode(&c)
+	name := c.Name
+	if name == "" {
+		name = "judge"
+	}
+	return Agent{Name: name, Type: TypeOpenAI, Provider: c.Provider, Model: c.Model, BaseURL: c.BaseURL,
+		APIKeyEnv: c.APIKeyEnv, System: c.System, Temperature: c.Temperature, Headers: c.Headers,
+		Retries: c.Retries, Timeout: Duration(c.Timeout), IdleTimeout: Duration(c.IdleTimeout), Backoff: Duration(c.Backoff),
+		Line: k.Line, lines: keyLines(v), judge: true}
+}
+
+// JudgeWho names a judge in a sentence: by its name when it was given
+// one, else by its model, so that two judges are told apart.
+func (a *Agent) JudgeWho() string {
+	switch {
+	case a.Name != "judge":
+		return fmt.Sprintf("the judge %q", a.Name)
+	case a.Model != "":
+		return fmt.Sprintf("the judge (%s)", a.Model)
+	}
+	return "the judge"
 }
 
 // IsEnvName reports whether s can name an environment variable: letters,

@@ -80,7 +80,7 @@ func TestBadInputNamesWhatToFix(t *testing.T) {
 		{"a misspelt first", good + "first: Bb\n", []string{"bad.yaml:9:", `did you mean "B"?`}},
 		{"temperature out of range", strings.Replace(good, "model: m", "model: m\n    temperature: 3", 1), []string{"temperature: 3 is outside 0 to 2"}},
 		{"a judge checked as an agent is", good + "termination:\n  judge: {provider: opnai, model: m, base_url: notaurl, temperature: 9}\n",
-			[]string{`termination: the judge: provider: "opnai" is not a known provider; did you mean "openai"?`, `the judge: base_url: "notaurl" is not an http:// or https:// URL`, "the judge: temperature: 9 is outside 0 to 2"}},
+			[]string{`termination: the judge (m): provider: "opnai" is not a known provider; did you mean "openai"?`, `the judge (m): base_url: "notaurl" is not an http:// or https:// URL`, "the judge (m): temperature: 9 is outside 0 to 2"}},
 		{"a judge's misspelt field", good + "termination:\n  judge: {model: m, provider: openai, temprature: 1}\n", []string{`unknown field "temprature"; did you mean "temperature"?`}},
 		{"a list where a mapping belongs", strings.Replace(good, "model: m", "model: m\n    headers: [a]", 1), []string{`bad.yaml:9: agent "B": headers: it is a list, not a mapping`}},
 		{"a fraction where a count belongs", strings.Replace(good, "model: m", "model: m\n    max_tokens: 1.5", 1), []string{"bad.yaml:9: max_tokens: 1.5 is not a whole number"}},

@@ -77,15 +77,12 @@ func (s *Scenario) validateShared(probs Problems) error {
 	if s.History.MaxMessages < 0 {
 		add(s.lines["history"], "history.max_messages must not be negative (0 keeps the whole history)")
 	}
-	// A judge is a model agent too: its provider, address and temperature
-	// are checked as an agent's are.
+	// A judge is a model agent too: its provider, address, temperature,
+	// key variable, headers and fault settings are checked as an agent's
+	// are, each at its own line.
 	for _, a := range s.Judges() {
 		for _, e := range a.validate(0) {
-			who := "the judge"
-			if a.Name != "judge" {
-				who = fmt.Sprintf("the judge %q", a.Name)
-			}
-			e.Msg = "termination: " + who + strings.TrimPrefix(e.Msg, fmt.Sprintf("agent %q", a.Name))
+			e.Msg = "termination: " + a.JudgeWho() + strings.TrimPrefix(e.Msg, fmt.Sprintf("agent %q", a.Name))
 			probs = append(probs, e)
 		}
 	}
@@ -231,7 +228,7 @@ func (a *Agent) validate(i int) Problems {
 	}
 	switch a.Type {
 	case TypeOpenAI:
-		if a.Model == "" {
+		if a.Model == "" && !a.judge {
 			fail("model", "model: is required for an OpenAI-compatible agent")
 		}
 		first := map[string]int{} // each replica's first place in the list
@@ -255,7 +252,7 @@ func (a *Agent) validate(i int) Problems {
 		if a.BaseURL == "" && len(a.BaseURLs) > 0 {
 			a.BaseURL = a.BaseURLs[0]
 		}
-		if a.Provider == "" && a.BaseURL == "" {
+		if a.Provider == "" && a.BaseURL == "" && !a.judge {
 			fail("name", "set provider: (one of %s) or base_url:", agents.ProviderNames())
 		}
 		if a.Provider != "" {

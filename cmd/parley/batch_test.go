@@ -119,7 +119,7 @@ func TestBatchUsageErrors(t *testing.T) {
 				// before it starts, naming each agent's line, and leaves
 				// no folder behind.
 				if code != exitUsage || !strings.Contains(errOut, `openai-self.yaml:7: agent "optimist" needs an API key: the environment variable OPENAI_API_KEY is not set`) ||
-					!strings.Contains(errOut, `the judge "judge" needs an API key`) {
+					!strings.Contains(errOut, `openai-self.yaml:30: the judge (gpt-4o-mini) needs an API key`) {
 					t.Errorf("exit %d; want 2 naming each agent without its key\n%s%s", code, out, errOut)
 				}
 				if _, err := os.Stat(filepath.Join(dir, "k")); err == nil {

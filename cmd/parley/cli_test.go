@@ -115,7 +115,7 @@ func TestMissingKeyNamesTheVariableAndTheAgent(t *testing.T) {
 	both := filepath.Join(t.TempDir(), "both.yaml")
 	os.WriteFile(both, []byte("agents:\n  - {name: grok, provider: xai, model: grok-4}\n  - {name: grok2, provider: xai, model: grok-4}\ntermination:\n  judge: {provider: xai, model: grok-4}\n"), 0o600)
 	code, _, errOut = parley(t, "run", "--no-tui", "--out", t.TempDir(), both)
-	if code != exitUsage || !strings.Contains(errOut, `:2: agent "grok" needs`) || !strings.Contains(errOut, `:3: agent "grok2" needs`) || !strings.Contains(errOut, `the judge "judge" needs`) {
+	if code != exitUsage || !strings.Contains(errOut, `:2: agent "grok" needs`) || !strings.Contains(errOut, `:3: agent "grok2" needs`) || !strings.Contains(errOut, `:5: the judge (grok-4) needs`) {
 		t.Fatalf("two agents and a judge without their key: exit %d, stderr %q", code, errOut)
 	}
 	// validate says the same before a run is tried; --offline skips it.
