@@ -7,11 +7,13 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"time"
 
 	"gopkg.in/yaml.v3"
 
 	"github.com/parleyhq/parley/agents"
 	"github.com/parleyhq/parley/internal/lazy"
+	"github.com/parleyhq/parley/internal/phrase"
 	"github.com/parleyhq/parley/internal/suggest"
 	"github.com/parleyhq/parley/orchestrator/policy"
 )
@@ -282,9 +284,16 @@ func (a *Agent) validate(i int) Problems {
 		for _, d := range []struct {
 			field string
 			v     Duration
-		}{{"timeout", a.Timeout}, {"idle_timeout", a.IdleTimeout}, {"backoff", a.Backoff}} {
-			if d.v < 0 {
+			def   time.Duration
+		}{{"timeout", a.Timeout, agents.DefaultTimeout}, {"idle_timeout", a.IdleTimeout, agents.DefaultIdleTimeout}, {"backoff", a.Backoff, agents.DefaultBackoff}} {
+			_, written := a.lines[d.field]
+			switch {
+			case d.v < 0:
 				fail(d.field, "%s: must not be negative", d.field)
+			case d.v == 0 && written:
+				// Left out, it is the default; written 0, it would read
+				// as no limit (or no wait), which parley does not offer.
+				fail(d.field, "%s: 0 is not a setting parley offers (there is no unlimited %s); leave it out for the default, %s, or give a duration", d.field, d.field, phrase.Wait(d.def))
 			}
 		}
 		if a.Transcript != "" || a.Speaker != "" || len(a.Lines) > 0 {
