@@ -24,7 +24,8 @@ type Conversation struct {
 	Responder string   `json:"responder"`        // who answered
 	Models    []string `json:"models,omitempty"` // the model ids recorded for opener and responder
 	Run       int      `json:"run,omitempty"`    // the run of this pair, in a tournament
-	Messages  int      `json:"messages"`
+	Messages  int      `json:"messages"`          // the messages judged
+	Partial   int      `json:"partial,omitempty"` // an interrupted last message, left out as a live run leaves it
 
 	Stop      int      `json:"stop"`                 // the message after which the policy stops it; 0: never
 	Rule      string   `json:"rule,omitempty"`       // the rule that stops it
@@ -67,7 +68,7 @@ func (c *Conversation) Pair() [2]string { return [2]string{c.Opener, c.Responder
 // a fresh set each call, as policy.Default does.
 func Describe(it Item, newPolicy func() policy.Policy) Conversation {
 	msgs := it.Messages
-	c := Conversation{File: it.Name, Path: it.File.Path, Layout: it.Layout, Messages: len(msgs)}
+	c := Conversation{File: it.Name, Path: it.File.Path, Layout: it.Layout, Messages: len(msgs), Partial: it.Partial}
 	speakers := transcriptSpeakers(msgs)
 	if len(speakers) > 0 {
 		c.Opener, c.Responder = speakers[0], speakers[0]

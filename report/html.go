@@ -76,6 +76,7 @@ type convView struct {
 	State             stateView
 	StateText         string
 	Messages, Stop    int
+	Partial           string
 	StopText, Rule    string
 	Spent, LoopStart  int
 	Tokens, Cost      string
@@ -188,7 +189,7 @@ func HTML(w io.Writer, r analysis.Report) error {
 	for i := range r.Conversations {
 		c := &r.Conversations[i]
 		cv := convView{Pair: index[c.Pair()], Title: convTitle(c), File: c.File, Href: href(c.Link), State: stateOf(c.State),
-			StateText: stateText(c), Messages: c.Messages, Stop: c.Stop, StopText: stopText(c), Rule: c.Rule, Spent: c.Spent,
+			StateText: stateText(c), Messages: c.Messages, Partial: partialText(c), Stop: c.Stop, StopText: stopText(c), Rule: c.Rule, Spent: c.Spent,
 			LoopStart: c.LoopStart, Tokens: thousands(c.Tokens), Cost: c.Cost.String(), Reason: c.Reason, Firings: firingsText(c),
 			Strip: strip(c), Opener: c.Opener, Responder: c.Responder}
 		if len(c.Models) == 2 {

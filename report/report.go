@@ -123,6 +123,15 @@ func stopPhrase(c *analysis.Conversation) string {
 	return "substance ended " + stopText(c)
 }
 
+// partialText says an interrupted last message was left out: " (and 1
+// interrupted, left out)"; "" when there is none.
+func partialText(c *analysis.Conversation) string {
+	if c.Partial == 0 {
+		return ""
+	}
+	return fmt.Sprintf(" (and %d interrupted, left out)", c.Partial)
+}
+
 // stateText names a conversation's state, with who refuses.
 func stateText(c *analysis.Conversation) string {
 	s := c.State.Title()

@@ -1,0 +1,124 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/parleyhq/parley/analysis"
+	"github.com/parleyhq/parley/transcripts"
+)
+
+// recording is a parley JSONL recording written as a run writes it, for
+// tests: its run line, its messages and its stop line.
+type recording struct {
+	title    string
+	agents   []transcripts.AgentInfo
+	pairing  *transcripts.Pairing
+	parent   *transcripts.Parent
+	messages []transcripts.Message
+	stop     *transcripts.Stop
+}
+
+func (r recording) write(t *testing.T, path string) string {
+	t.Helper()
+	var b strings.Builder
+	enc := json.NewEncoder(&b)
+	start := time.Date(2026, 11, 30, 8, 0, 0, 0, time.UTC)
+	enc.Encode(struct {
+		Type string `json:"type"`
+		transcripts.Run
+	}{"run", transcripts.Run{Title: r.title, Started: start, Agents: r.agents, Pairing: r.pairing, Parent: r.parent}})
+	for i, m := range r.messages {
+		rec := transcripts.NewMessageRecord(i+1, m)
+		enc.Encode(struct {
+			Type string `json:"type"`
+			transcripts.MessageRecord
+		}{"message", rec})
+	}
+	if r.stop != nil {
+		enc.Encode(struct {
+			Type  string            `json:"type"`
+			Ended time.Time         `json:"ended"`
+			Stop  *transcripts.Stop `json:"stop"`
+		}{"stop", start.Add(time.Minute), r.stop})
+	}
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path, []byte(b.String()), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+// talk is n messages that two models trade, each saying something new,
+// after the opening: message 1 is the opening, under b's name.
+func talk(a, b string, n int) []transcripts.Message {
+	msgs := []transcripts.Message{{Speaker: b, Content: "Hello.", Origin: transcripts.OriginOpening}}
+	for i := 2; i <= n; i++ {
+		sp, model := a, "m/"+a
+		if i%2 == 1 {
+			sp, model = b, "m/"+b
+		}
+		msgs = append(msgs, transcripts.Message{Speaker: sp, Model: model, Content: fmt.Sprintf("Message %d: %s", i, strings.Join(words(12+i), " "))})
+	}
+	return msgs
+}
+
+func agentsOf(a, b string) []transcripts.AgentInfo {
+	return []transcripts.AgentInfo{{Name: a, Type: "openai", Model: "m/" + a}, {Name: b, Type: "openai", Model: "m/" + b}}
+}
+
+// A run interrupted mid-reply records its partial message, which no agent
+// saw and no policy judged: check and report judge and count the messages
+// before it, and say it was left out.
+func TestCheckAndReportLeaveOutAnInterruptedMessage(t *testing.T) {
+	dir := t.TempDir()
+	msgs := talk("ada", "bix", 11)
+	// The partial message holds what would stop the run, had it been judged.
+	msgs = append(msgs, transcripts.Message{Speaker: "bix", Model: "m/bix", Content: "[END]", Partial: true})
+	path := recording{title: "ada ↔ bix", agents: agentsOf("ada", "bix"), messages: msgs,
+		stop: &transcripts.Stop{Kind: transcripts.StopInterrupted, Reason: "interrupted", At: 11}}.write(t, filepath.Join(dir, "run.jsonl"))
+	pol := filepath.Join(t.TempDir(), "p.yaml")
+	os.WriteFile(pol, []byte("termination:\n  - stop_pattern: '\\[END\\]'\n"), 0o600)
+
+	code, out, errOut := parley(t, "check", "--json", "--policy", pol, path)
+	if code != exitOK {
+		t.Fatalf("check: exit %d: %s", code, errOut)
+	}
+	rs := decodeResults(t, out)
+	if len(rs) != 1 || rs[0].Messages != 11 || rs[0].Partial != 1 || rs[0].StopAt != nil {
+		t.Fatalf("check: %+v; want 11 messages judged, 1 partial left out, no stop", rs)
+	}
+	if !strings.Contains(errOut, "message 12 was interrupted mid-reply and is left out") {
+		t.Errorf("check's stderr %q does not say the partial message is left out", errOut)
+	}
+
+	rep := filepath.Join(t.TempDir(), "r")
+	code, _, errOut = parley(t, "report", "--policy", pol, "--out", rep, path)
+	if code != exitOK {
+		t.Fatalf("report: exit %d: %s", code, errOut)
+	}
+	r := readReport(t, rep)
+	if len(r.Conversations) != 1 || r.Conversations[0].Messages != 11 || r.Conversations[0].Stop != 0 || r.Messages != 11 {
+		t.Fatalf("report: %+v; want one conversation of 11 messages, never stopped", r.Conversations)
+	}
+}
+
+func readReport(t *testing.T, dir string) analysis.Report {
+	t.Helper()
+	data, err := os.ReadFile(filepath.Join(dir, "report.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var r analysis.Report
+	if err := json.Unmarshal(data, &r); err != nil {
+		t.Fatal(err)
+	}
+	return r
+}
