@@ -93,7 +93,7 @@ func Markdown(w io.Writer, r analysis.Report) error {
 	for i := range r.Conversations {
 		c := &r.Conversations[i]
 		p("\n### %s\n\n", mdText(convTitle(c)))
-		p("%s · %d messages%s · %s · %s", transcriptLink(c), c.Messages, partialText(c), stopPhrase(c), stateText(c))
+		p("%s · %s%s · %s · %s", transcriptLink(c), plural(c.Messages, "message", "messages"), partialText(c), stopPhrase(c), stateText(c))
 		if c.Stop > 0 {
 			p(" · %d spent after", c.Spent)
 		}
