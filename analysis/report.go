@@ -20,10 +20,10 @@ type Conversation struct {
 	Path      string   `json:"-"`              // the transcript file
 	Link      string   `json:"link,omitempty"` // the transcript, relative to the report's folder
 	Layout    string   `json:"layout"`
-	Opener    string   `json:"opener"`           // who spoke first
-	Responder string   `json:"responder"`        // who answered
-	Models    []string `json:"models,omitempty"` // the model ids recorded for opener and responder
-	Run       int      `json:"run,omitempty"`    // the run of this pair, in a tournament
+	Opener    string   `json:"opener"`            // who spoke first
+	Responder string   `json:"responder"`         // who answered
+	Models    []string `json:"models,omitempty"`  // the model ids recorded for opener and responder
+	Run       int      `json:"run,omitempty"`     // the run of this pair, in a tournament
 	Messages  int      `json:"messages"`          // the messages judged
 	Partial   int      `json:"partial,omitempty"` // an interrupted last message, left out as a live run leaves it
 
@@ -35,6 +35,14 @@ type Conversation struct {
 	State     State    `json:"state"`
 	Refusers  []string `json:"refusers,omitempty"` // in a refusal loop, who refused
 	Spent     int      `json:"spent"`              // messages after the stop
+	// CutShort says the recording stopped on an error ("failed") or an
+	// interruption ("interrupted"), as its JSONL stop line records; other
+	// tools' recordings say nothing of it. Cut short before any rule
+	// stopped it, its state is Failed or Interrupted, not healthy, and its
+	// substance (where the cut fell, not where the talk ran out) enters no
+	// median.
+	CutShort  string `json:"cut_short,omitempty"`
+	CutReason string `json:"cut_reason,omitempty"` // the recorded stop's sentence
 
 	FirstLoop    string `json:"first_loop,omitempty"`     // who sent the loop's first message
 	FirstRefusal string `json:"first_refusal,omitempty"`  // who refused first, anywhere
@@ -51,7 +59,34 @@ type Conversation struct {
 	Speakers  []int   `json:"speakers"`  // per message: 0 the opener, 1 the responder, -1 a moderator note
 	Threshold int     `json:"threshold"` // the loop chance, in percent, from which a message looks like a loop
 
-	use map[string]SpeakerUse // each speaker's own tokens and cost, for the per-model figures
+	use     map[string]SpeakerUse // each speaker's own tokens and cost, for the per-model figures
+	noReply bool                  // nothing was said beyond the opening, or only blank messages
+}
+
+// Measured says whether the conversation's substance is known: it is not
+// when an error or an interruption cut it short before any rule stopped
+// it.
+func (c *Conversation) Measured() bool { return c.State != Failed && c.State != Interrupted }
+
+// replied reports whether anyone replied in msgs: a message, not blank and
+// not a moderator's note, beyond the opening. The opening is the message
+// recorded as one (parley's recordings mark it), else, where no origin is
+// recorded, the first message: other tools record their opening as
+// message 1.
+func replied(it Item) bool {
+	origins := it.Run != nil || slices.ContainsFunc(it.Messages, func(m transcripts.Message) bool { return m.Origin == transcripts.OriginOpening })
+	first := true
+	for _, m := range it.Messages {
+		if m.Origin == transcripts.OriginModerator {
+			continue
+		}
+		opening := m.Origin == transcripts.OriginOpening || (!origins && first)
+		first = false
+		if !opening && strings.TrimSpace(m.Content) != "" {
+			return true
+		}
+	}
+	return false
 }
 
 // Firing is where one rule of a policy would first stop a conversation on
@@ -182,6 +217,18 @@ func Describe(it Item, newPolicy func() policy.Policy) Conversation {
 	} else {
 		c.State = Healthy
 	}
+	if it.Run != nil && it.Run.Stop != nil {
+		switch it.Run.Stop.Kind {
+		case transcripts.StopError:
+			c.CutShort, c.CutReason = string(Failed), it.Run.Stop.Reason
+		case transcripts.StopInterrupted:
+			c.CutShort, c.CutReason = string(Interrupted), it.Run.Stop.Reason
+		}
+	}
+	if c.CutShort != "" && st.At == 0 {
+		c.State = State(c.CutShort)
+	}
+	c.noReply = !replied(it)
 
 	c.use = map[string]SpeakerUse{}
 	for _, m := range msgs {
@@ -325,8 +372,9 @@ type Pair struct {
 	Opener          string        `json:"opener"`
 	Responder       string        `json:"responder"`
 	Conversations   int           `json:"conversations"`
-	MedianSubstance float64       `json:"median_substance"` // messages of substance
-	Dominant        State         `json:"dominant"`         // the most common terminal state
+	MedianSubstance float64       `json:"median_substance"`    // messages of substance, over the conversations not cut short
+	CutShort        int           `json:"cut_short,omitempty"` // conversations an error or an interruption cut short before any rule stopped them
+	Dominant        State         `json:"dominant"`            // the most common terminal state
 	States          []StateShare  `json:"states"`
 	Spent           int           `json:"spent"` // messages after the stops, in all
 	Tokens          int           `json:"tokens,omitempty"`
@@ -338,12 +386,13 @@ type Pair struct {
 type ModelFigures struct {
 	Model           string        `json:"model"`
 	Conversations   int           `json:"conversations"`
-	MedianSubstance float64       `json:"median_substance"`
-	FirstToLoop     int           `json:"first_to_loop"`     // conversations whose loop it began
-	FirstToRefuse   int           `json:"first_to_refuse"`   // conversations where it refused first
-	FirstToSignOff  int           `json:"first_to_sign_off"` // conversations where it signed off first
-	Tokens          int           `json:"tokens,omitempty"`  // of its own messages
-	Cost            pricing.Total `json:"cost"`              // of its own messages
+	MedianSubstance float64       `json:"median_substance"`    // over the conversations not cut short
+	CutShort        int           `json:"cut_short,omitempty"` // as in Pair
+	FirstToLoop     int           `json:"first_to_loop"`       // conversations whose loop it began
+	FirstToRefuse   int           `json:"first_to_refuse"`     // conversations where it refused first
+	FirstToSignOff  int           `json:"first_to_sign_off"`   // conversations where it signed off first
+	Tokens          int           `json:"tokens,omitempty"`    // of its own messages
+	Cost            pricing.Total `json:"cost"`                // of its own messages
 }
 
 // Report is the attractor report over many conversations: each one, the
@@ -355,6 +404,16 @@ type Report struct {
 	// out of every figure, since a conversation with nothing said is not
 	// healthy to its end.
 	Empty []string `json:"empty,omitempty"`
+	// NoReply names the conversations in which no one replied: nothing
+	// beyond the opening, or only blank messages. They are left out as
+	// the empty ones are.
+	NoReply []string `json:"no_reply,omitempty"`
+	// Failed and Interrupted count the conversations whose recording
+	// stopped on an error or an interruption; CutShort those of them no
+	// rule had stopped before, whose substance enters no median.
+	Failed      int `json:"failed,omitempty"`
+	Interrupted int `json:"interrupted,omitempty"`
+	CutShort    int `json:"cut_short,omitempty"`
 	// Models are the matrix's rows and columns: the speakers, as the
 	// transcripts name them (a tournament's seat, an agent's name). They
 	// are models only where the transcripts record one for each:
@@ -381,9 +440,22 @@ func Build(policyName string, described []Conversation) Report {
 	r := Report{Policy: policyName}
 	var convs []Conversation
 	for _, c := range described {
-		if c.Messages == 0 {
+		switch {
+		case c.Messages == 0:
 			r.Empty = append(r.Empty, c.File)
 			continue
+		case c.noReply:
+			r.NoReply = append(r.NoReply, c.File)
+			continue
+		}
+		switch State(c.CutShort) {
+		case Failed:
+			r.Failed++
+		case Interrupted:
+			r.Interrupted++
+		}
+		if !c.Measured() {
+			r.CutShort++
 		}
 		convs = append(convs, c)
 	}
@@ -414,7 +486,9 @@ func Build(policyName string, described []Conversation) Report {
 			order = append(order, k)
 		}
 		byPair[k] = append(byPair[k], c)
-		all = append(all, c.Substance)
+		if c.Measured() {
+			all = append(all, c.Substance)
+		}
 		r.Messages += c.Messages
 		r.Spent += c.Spent
 		r.Tokens += c.Tokens
@@ -440,7 +514,11 @@ func Build(policyName string, described []Conversation) Report {
 		p := Pair{Opener: k[0], Responder: k[1], Conversations: len(cs), States: shares(cs)}
 		var subs []int
 		for _, c := range cs {
-			subs = append(subs, c.Substance)
+			if c.Measured() {
+				subs = append(subs, c.Substance)
+			} else {
+				p.CutShort++
+			}
 			p.Spent += c.Spent
 			p.Tokens += c.Tokens
 			p.Cost.Merge(c.Cost)
@@ -458,7 +536,11 @@ func Build(policyName string, described []Conversation) Report {
 				continue
 			}
 			f.Conversations++
-			subs = append(subs, c.Substance)
+			if c.Measured() {
+				subs = append(subs, c.Substance)
+			} else {
+				f.CutShort++
+			}
 			if c.FirstLoop == m {
 				f.FirstToLoop++
 			}

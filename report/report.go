@@ -117,6 +117,9 @@ func stopText(c *analysis.Conversation) string {
 // stopPhrase is stopText as a phrase: "substance ended after 11 (loop)",
 // "no rule stops it".
 func stopPhrase(c *analysis.Conversation) string {
+	if c.Stop == 0 && !c.Measured() {
+		return "no rule stopped it before it was cut short"
+	}
 	if c.Stop == 0 {
 		return "no rule stops it"
 	}
@@ -138,7 +141,28 @@ func stateText(c *analysis.Conversation) string {
 	if len(c.Refusers) > 0 {
 		s += " (" + strings.Join(c.Refusers, ", ") + " refusing)"
 	}
+	if c.CutShort != "" && c.Measured() {
+		s += ", then " + c.CutShort
+	}
 	return s
+}
+
+// cutVerb says how a conversation was cut short: "stopped by an error",
+// "interrupted".
+func cutVerb(c *analysis.Conversation) string {
+	if c.CutShort == string(analysis.Failed) {
+		return "stopped by an error"
+	}
+	return c.CutShort
+}
+
+// median is a median of substance, "–" when every conversation it would
+// be taken over was cut short before any rule stopped it.
+func median(m float64, convs, cutShort int) string {
+	if convs > 0 && cutShort == convs {
+		return "–"
+	}
+	return num(m)
 }
 
 func pct(f float64) string { return fmt.Sprintf("%.0f%%", 100*f) }

@@ -84,14 +84,30 @@ model. report.html is one self-contained page: open it from disk.
 			}
 			r := analysis.Build(source, convs)
 			if len(r.Conversations) == 0 {
-				return failureErr(fmt.Errorf("every conversation read in %s is empty; the report needs conversations that hold messages", strings.Join(args, ", ")))
+				return failureErr(fmt.Errorf("every conversation read in %s is empty or holds no reply; the report needs conversations in which someone replied", strings.Join(args, ", ")))
 			}
 			if err := report.Write(out, r); err != nil {
 				return failureErr(err)
 			}
-			empty := ""
+			var notes, left []string
 			if len(r.Empty) > 0 {
-				empty = fmt.Sprintf(" (%s left out)", phrase.Count(len(r.Empty), "empty conversation", "empty conversations"))
+				left = append(left, phrase.Count(len(r.Empty), "empty conversation", "empty conversations"))
+			}
+			if len(r.NoReply) > 0 {
+				left = append(left, phrase.Count(len(r.NoReply), "conversation", "conversations")+" with no reply")
+			}
+			if len(left) > 0 {
+				notes = append(notes, strings.Join(left, " and ")+" left out")
+			}
+			if r.Failed > 0 {
+				notes = append(notes, fmt.Sprintf("%d failed", r.Failed))
+			}
+			if r.Interrupted > 0 {
+				notes = append(notes, fmt.Sprintf("%d interrupted", r.Interrupted))
+			}
+			empty := ""
+			if len(notes) > 0 {
+				empty = " (" + strings.Join(notes, "; ") + ")"
 			}
 			fmt.Fprintf(cmd.OutOrStdout(), "%s, %s%s: %s\n", phrase.Count(len(r.Conversations), "conversation", "conversations"), phrase.Count(len(r.Pairs), "pair", "pairs"), empty, filepath.Join(out, report.HTMLFile))
 			if unread.n > 0 {

@@ -122,3 +122,55 @@ func readReport(t *testing.T, dir string) analysis.Report {
 	}
 	return r
 }
+
+// A batch's conversations that an error or a signal stopped are not
+// healthy: one that died of a provider error after 4 messages is failed,
+// and one interrupted after its opening (its reply partial) or holding
+// only the "Hello." cue holds no reply and is left out, named.
+func TestReportMarksFailuresAndLeavesOutConversationsWithNoReply(t *testing.T) {
+	dir := t.TempDir()
+	boom := &transcripts.Stop{Kind: transcripts.StopError, Reason: "bix failed with 500 Internal Server Error: boom", At: 4}
+	recording{title: "ada ↔ bix", agents: agentsOf("ada", "bix"), messages: talk("ada", "bix", 4), stop: boom}.write(t, filepath.Join(dir, "failed.jsonl"))
+	recording{title: "ada ↔ bix", agents: agentsOf("ada", "bix"), messages: talk("ada", "bix", 9),
+		stop: &transcripts.Stop{Kind: transcripts.StopPolicy, Policy: "max_messages", Reason: "9 messages", At: 9}}.write(t, filepath.Join(dir, "whole.jsonl"))
+	cut := append(talk("ada", "bix", 1), transcripts.Message{Speaker: "ada", Model: "m/ada", Content: "Half a thou", Partial: true})
+	recording{title: "ada ↔ bix", agents: agentsOf("ada", "bix"), messages: cut,
+		stop: &transcripts.Stop{Kind: transcripts.StopInterrupted, Reason: "interrupted", At: 1}}.write(t, filepath.Join(dir, "interrupted.jsonl"))
+	recording{title: "ada ↔ bix", agents: agentsOf("ada", "bix"), messages: talk("ada", "bix", 1), stop: boom}.write(t, filepath.Join(dir, "hello.jsonl"))
+	os.WriteFile(filepath.Join(dir, "blank.md"), []byte("# ada ↔ bix\n\n---\n\n### bix\n\n \n\n---\n"), 0o600)
+
+	rep := filepath.Join(t.TempDir(), "r")
+	code, out, errOut := parley(t, "report", "--out", rep, dir)
+	if code != exitOK {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	if want := "2 conversations, 1 pair (3 conversations with no reply left out; 1 failed)"; !strings.Contains(out, want) {
+		t.Errorf("stdout %q; want %q", out, want)
+	}
+	r := readReport(t, rep)
+	if len(r.NoReply) != 3 || r.Failed != 1 || r.CutShort != 1 || len(r.Conversations) != 2 {
+		t.Fatalf("no reply %q, failed %d, cut short %d; want 3 left out, 1 failed", r.NoReply, r.Failed, r.CutShort)
+	}
+	for _, c := range r.Conversations {
+		// The median is the whole conversation's alone: the failed one's
+		// substance is where the error fell.
+		if strings.HasSuffix(c.File, "whole.jsonl") && r.MedianSubstance != float64(c.Substance) {
+			t.Errorf("median %v; want %d, the substance of the one conversation not cut short", r.MedianSubstance, c.Substance)
+		}
+		if strings.HasSuffix(c.File, "failed.jsonl") && (c.State != analysis.Failed || c.CutShort != "failed") {
+			t.Errorf("the failed conversation is %q (cut short %q)", c.State, c.CutShort)
+		}
+	}
+	md, _ := os.ReadFile(filepath.Join(rep, "report.md"))
+	html, _ := os.ReadFile(filepath.Join(rep, "report.html"))
+	for _, name := range []string{"hello.jsonl", "interrupted.jsonl", "blank.md"} {
+		for f, data := range map[string][]byte{"report.md": md, "report.html": html} {
+			if !strings.Contains(string(data), name) {
+				t.Errorf("%s does not name %s, left out", f, name)
+			}
+		}
+	}
+	if strings.Contains(string(md), "| failed.jsonl | ada | bix | 4 | never | – | healthy") {
+		t.Error("report.md calls the failed conversation healthy")
+	}
+}
