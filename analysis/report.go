@@ -120,8 +120,17 @@ func Describe(it Item, newPolicy func() policy.Policy) Conversation {
 			c.Opener, c.Responder = a, b
 		}
 	}
+	// A fork is filed under the seats as they spoke after the fork point,
+	// with the models that spoke there: the parent's messages it starts
+	// with are the parent's, under the parent's names and models.
+	forkAt := 0
+	if it.Run != nil && it.Run.Parent != nil && it.Run.Parent.At > 0 && it.Run.Parent.At < len(msgs) {
+		forkAt = it.Run.Parent.At
+		c.Opener, c.Responder = forkSeats(msgs, forkAt, c.Opener, c.Responder)
+		c.Run = 0 // a run number places the parent in its tournament, not the fork
+	}
 	model := map[string]string{}
-	for _, m := range msgs {
+	for _, m := range slices.Concat(msgs[forkAt:], msgs[:forkAt]) {
 		if m.Model != "" && model[m.Speaker] == "" {
 			model[m.Speaker] = m.Model
 		}
@@ -231,7 +240,8 @@ func Describe(it Item, newPolicy func() policy.Policy) Conversation {
 	c.noReply = !replied(it)
 
 	c.use = map[string]SpeakerUse{}
-	for _, m := range msgs {
+	// A fork's first messages are its parent's, paid for there.
+	for _, m := range msgs[forkAt:] {
 		cost := pricing.Of(m, model[m.Speaker])
 		if free[m.Speaker] {
 			cost = pricing.Cost{Source: pricing.Free}
@@ -247,6 +257,36 @@ func Describe(it Item, newPolicy func() policy.Policy) Conversation {
 		}
 	}
 	return c
+}
+
+// forkSeats returns who holds the seats of opener and responder after
+// message at: the last to speak in each seat there, the seats taking turns
+// (moderator notes aside). A seat no one spoke in after the fork keeps
+// its name.
+func forkSeats(msgs []transcripts.Message, at int, opener, responder string) (string, string) {
+	parity := map[string]int{}
+	var after [2]string
+	spoken := 0
+	for i, m := range msgs {
+		if m.Origin == transcripts.OriginModerator {
+			continue
+		}
+		p := spoken % 2
+		if _, ok := parity[m.Speaker]; !ok {
+			parity[m.Speaker] = p
+		}
+		if i >= at {
+			after[p] = m.Speaker
+		}
+		spoken++
+	}
+	seat := func(name string) string {
+		if p, ok := parity[name]; ok && after[p] != "" {
+			return after[p]
+		}
+		return name
+	}
+	return seat(opener), seat(responder)
 }
 
 // titlePair reads "A ↔ B", the title parley and the attractors script

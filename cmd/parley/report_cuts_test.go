@@ -174,3 +174,58 @@ func TestReportMarksFailuresAndLeavesOutConversationsWithNoReply(t *testing.T) {
 		t.Error("report.md calls the failed conversation healthy")
 	}
 }
+
+// A fork is filed under the pair that spoke in it after the fork point,
+// with the models that spoke there: forked twice at message 6 with the
+// seat of 4o handed to another model, once under a new name and once
+// under the old one, the report has a row for each new model, and the
+// parent's messages the forks start with are not paid for twice.
+func TestReportFilesAForkUnderThePairThatSpokeAfterIt(t *testing.T) {
+	dir := t.TempDir()
+	parent := talk("4o", "gpt-5", 10)
+	for i := range parent[1:] {
+		parent[i+1].Usage = &transcripts.Usage{TotalTokens: 100}
+	}
+	parentPath := recording{title: "4o ↔ gpt-5", agents: agentsOf("4o", "gpt-5"), messages: parent}.write(t, filepath.Join(dir, "parent", "run.jsonl"))
+	fork := func(name, seat, model string) {
+		msgs := append([]transcripts.Message(nil), parent...)
+		for i := 6; i < len(msgs); i++ {
+			if msgs[i].Speaker == "4o" {
+				msgs[i].Speaker, msgs[i].Model = seat, model
+			}
+			msgs[i].Content += " (forked: " + name + ")"
+		}
+		agents := agentsOf(seat, "gpt-5")
+		agents[0].Model = model
+		recording{title: seat + " ↔ gpt-5", agents: agents, messages: msgs,
+			parent: &transcripts.Parent{Path: parentPath, Title: "4o ↔ gpt-5", At: 6}}.write(t, filepath.Join(dir, "forks", name+".jsonl"))
+	}
+	fork("a", "chatty", "m/chatty")
+	fork("b", "4o", "m/terse")
+
+	rep := filepath.Join(t.TempDir(), "r")
+	code, out, errOut := parley(t, "report", "--out", rep, filepath.Join(dir, "forks"))
+	if code != exitOK {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	if !strings.Contains(out, "2 conversations, 2 pairs") {
+		t.Errorf("stdout %q; want the two forks in two pairs", out)
+	}
+	r := readReport(t, rep)
+	got := map[string]string{}
+	for _, c := range r.Conversations {
+		got[filepath.Base(c.File)] = c.Opener + " → " + c.Responder + " " + strings.Join(c.Models, " ↔ ")
+		if c.Tokens != 400 {
+			t.Errorf("%s: %d tokens; want the 400 of its own 4 messages, not the parent's 5 before the fork", c.File, c.Tokens)
+		}
+	}
+	want := map[string]string{"a.jsonl": "gpt-5 → chatty m/gpt-5 ↔ m/chatty", "b.jsonl": "gpt-5 → 4o m/gpt-5 ↔ m/terse"}
+	for f, w := range want {
+		if got[f] != w {
+			t.Errorf("%s is filed as %q; want %q", f, got[f], w)
+		}
+	}
+	if strings.Join(r.RecordedModels, ",") != "m/chatty,m/gpt-5,m/terse" {
+		t.Errorf("recorded models %v; want the forks' own", r.RecordedModels)
+	}
+}
