@@ -229,3 +229,16 @@ func TestReportFilesAForkUnderThePairThatSpokeAfterIt(t *testing.T) {
 		t.Errorf("recorded models %v; want the forks' own", r.RecordedModels)
 	}
 }
+
+// A report written into the folder it reads is read again without a word
+// about its own report.md, report.json and report.html.
+func TestReportRewrittenInPlaceSaysNothingOfItsOwnFiles(t *testing.T) {
+	dir := t.TempDir()
+	recording{title: "ada ↔ bix", agents: agentsOf("ada", "bix"), messages: talk("ada", "bix", 6)}.write(t, filepath.Join(dir, "run.jsonl"))
+	for range 2 {
+		code, out, errOut := parley(t, "report", "--out", dir, dir)
+		if code != exitOK || errOut != "" || !strings.Contains(out, "1 conversation, 1 pair:") {
+			t.Fatalf("exit %d, stdout %q, stderr %q; want one conversation and nothing on stderr", code, out, errOut)
+		}
+	}
+}
