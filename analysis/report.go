@@ -252,6 +252,7 @@ func Describe(it Item, newPolicy func() policy.Policy) Conversation {
 		if m.Origin == transcripts.OriginAgent {
 			u := c.use[m.Speaker]
 			u.Tokens += n
+			u.Messages++
 			u.Cost.Add(cost)
 			c.use[m.Speaker] = u
 		}
@@ -431,6 +432,7 @@ type ModelFigures struct {
 	FirstToLoop     int           `json:"first_to_loop"`       // conversations whose loop it began
 	FirstToRefuse   int           `json:"first_to_refuse"`     // conversations where it refused first
 	FirstToSignOff  int           `json:"first_to_sign_off"`   // conversations where it signed off first
+	Messages        int           `json:"messages"`            // its own replies; with none, its cost is not "$0" but nothing to say
 	Tokens          int           `json:"tokens,omitempty"`    // of its own messages
 	Cost            pricing.Total `json:"cost"`                // of its own messages
 }
@@ -595,6 +597,7 @@ func Build(policyName string, described []Conversation) Report {
 		for i := range convs {
 			if u, ok := convs[i].use[m]; ok {
 				f.Tokens += u.Tokens
+				f.Messages += u.Messages
 				f.Cost.Merge(u.Cost)
 			}
 		}
@@ -605,8 +608,9 @@ func Build(policyName string, described []Conversation) Report {
 
 // SpeakerUse is the tokens and cost of one speaker's own messages.
 type SpeakerUse struct {
-	Tokens int
-	Cost   pricing.Total
+	Messages int // its own replies
+	Tokens   int
+	Cost     pricing.Total
 }
 
 // tokens is a message's recorded token usage, 0 when none was recorded.

@@ -186,7 +186,7 @@ func HTML(w io.Writer, r analysis.Report) error {
 	}
 
 	for _, m := range r.PerModel {
-		mv := modelView{ModelFigures: m, Median: median(m.MedianSubstance, m.Conversations, m.CutShort), TokensT: thousands(m.Tokens), CostT: m.Cost.String()}
+		mv := modelView{ModelFigures: m, Median: median(m.MedianSubstance, m.Conversations, m.CutShort), TokensT: thousands(m.Tokens), CostT: modelCost(m)}
 		if m.Conversations > 0 {
 			n := float64(m.Conversations)
 			mv.Loop, mv.Refuse, mv.SignOff = 100*float64(m.FirstToLoop)/n, 100*float64(m.FirstToRefuse)/n, 100*float64(m.FirstToSignOff)/n

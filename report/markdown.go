@@ -75,7 +75,7 @@ func Markdown(w io.Writer, r analysis.Report) error {
 	for _, m := range r.PerModel {
 		p("| %s | %d | %s | %s | %s | %s | %s | %s |\n", cell(m.Model), m.Conversations, median(m.MedianSubstance, m.Conversations, m.CutShort),
 			share(m.FirstToLoop, m.Conversations), share(m.FirstToRefuse, m.Conversations), share(m.FirstToSignOff, m.Conversations),
-			thousands(m.Tokens), m.Cost)
+			thousands(m.Tokens), modelCost(m))
 	}
 
 	p("\n## Conversations\n\n")

@@ -156,6 +156,16 @@ func cutVerb(c *analysis.Conversation) string {
 	return c.CutShort
 }
 
+// modelCost is a model's cost, "–" when it never replied: "$0" would say
+// its replies were priced and free, where the other models' unpriced
+// replies say "unknown".
+func modelCost(m analysis.ModelFigures) string {
+	if m.Messages == 0 {
+		return "–"
+	}
+	return m.Cost.String()
+}
+
 // median is a median of substance, "–" when every conversation it would
 // be taken over was cut short before any rule stopped it.
 func median(m float64, convs, cutShort int) string {

@@ -173,6 +173,11 @@ func TestReportMarksFailuresAndLeavesOutConversationsWithNoReply(t *testing.T) {
 	if strings.Contains(string(md), "| failed.jsonl | ada | bix | 4 | never | – | healthy") {
 		t.Error("report.md calls the failed conversation healthy")
 	}
+	// The pair's unpriced models cost "unknown", not the "$0" a pair in
+	// which no model replied would show.
+	if strings.Contains(string(md), "$0") {
+		t.Error("report.md gives a cost of $0 beside unknown ones")
+	}
 }
 
 // A fork is filed under the pair that spoke in it after the fork point,
@@ -240,5 +245,27 @@ func TestReportRewrittenInPlaceSaysNothingOfItsOwnFiles(t *testing.T) {
 		if code != exitOK || errOut != "" || !strings.Contains(out, "1 conversation, 1 pair:") {
 			t.Fatalf("exit %d, stdout %q, stderr %q; want one conversation and nothing on stderr", code, out, errOut)
 		}
+	}
+}
+
+// A model that never replied has no cost to give: "–", where "$0" would
+// say its replies were priced and free beside the "unknown" of the other
+// unpriced models.
+func TestReportCostOfAModelThatNeverReplied(t *testing.T) {
+	dir := t.TempDir()
+	boom := &transcripts.Stop{Kind: transcripts.StopError, Reason: "bix failed with 500 Internal Server Error: boom", At: 2}
+	recording{title: "ada ↔ bix", agents: agentsOf("ada", "bix"), messages: talk("ada", "bix", 2), stop: boom}.write(t, filepath.Join(dir, "mute.jsonl"))
+	rep := filepath.Join(t.TempDir(), "r")
+	if code, _, errOut := parley(t, "report", "--out", rep, dir); code != exitOK {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	md, _ := os.ReadFile(filepath.Join(rep, "report.md"))
+	for _, want := range []string{"| bix | 1 | – | 0 of 1 | 0 of 1 | 0 of 1 | – | – |", "| ada | 1 | – | 0 of 1 | 0 of 1 | 0 of 1 | – | unknown |"} {
+		if !strings.Contains(string(md), want) {
+			t.Errorf("report.md lacks %q", want)
+		}
+	}
+	if strings.Contains(string(md), "$0") {
+		t.Error("report.md gives a cost of $0 for models whose replies are unpriced")
 	}
 }
