@@ -122,7 +122,7 @@ func Markdown(w io.Writer, r analysis.Report) error {
 func summary(r analysis.Report) string {
 	n := len(r.Conversations)
 	s := fmt.Sprintf("%s between %s, in %s, judged by %s. Median messages of substance: %s. ",
-		plural(n, "conversation", "conversations"), between(r), plural(len(r.Pairs), "pair", "pairs"), r.Policy, num(r.MedianSubstance))
+		plural(n, "conversation", "conversations"), between(r), plural(len(r.Pairs), "pair", "pairs"), r.Policy, median(r.MedianSubstance, len(r.Conversations), r.CutShort))
 	if cut := cutShortText(r); cut != "" {
 		s += cut + " "
 	}

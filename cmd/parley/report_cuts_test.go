@@ -268,4 +268,8 @@ func TestReportCostOfAModelThatNeverReplied(t *testing.T) {
 	if strings.Contains(string(md), "$0") {
 		t.Error("report.md gives a cost of $0 for models whose replies are unpriced")
 	}
+	// Its one conversation was cut short: no substance was measured.
+	if !strings.Contains(string(md), "Median messages of substance: –.") {
+		t.Error("report.md gives a median of substance though every conversation was cut short")
+	}
 }
