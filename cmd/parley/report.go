@@ -31,8 +31,11 @@ For each conversation it finds where the substance ended (the first stop of
 parley's default policy set, or of --policy, as check finds it), the
 terminal state it then fell into (farewell spiral, [END] echo, refusal loop,
 template loop, verbatim repeat, token ping-pong, silence, or healthy to the
-end), the messages spent after that point, and tokens and cost where they
-were recorded. It sums them as a matrix of opener × responder and per
+end; failed or interrupted when its recording says an error or a signal cut
+it short before any rule stopped it), the messages spent after that point,
+and tokens and cost where they were recorded. Conversations in which no one
+replied (nothing beyond the opening, or only blank messages) are named and
+left out. It sums them as a matrix of opener × responder and per
 model. report.html is one self-contained page: open it from disk.
 
   parley report transcripts/batch-20261130T081500 --out report
