@@ -59,7 +59,7 @@ func ReplaceAgent(src []byte, seat, spec string) ([]byte, error) {
 			}
 			next.Content = append(next.Content, old.Content[i], old.Content[i+1])
 		}
-	} else {
+	} else if !has("name") {
 		next.Content = append(next.Content, str("name"), str(seat))
 	}
 	next.Content = append(next.Content, fields.Content...)

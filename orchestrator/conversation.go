@@ -43,6 +43,15 @@ type Config struct {
 	Policy        policy.Policy
 	// Prior holds messages already recorded, when resuming.
 	Prior []transcripts.Message
+	// Recorded, when set, is Prior as recorded: the speakers are the
+	// recording's own, where Prior names seats that took another name
+	// (formerly:). Started carries it, so every sink shows what the files
+	// hold.
+	Recorded []transcripts.Message
+	// Session is the number of the recording's session this run is, which
+	// every new message carries: 0 for a new recording, 1 for the first
+	// resume, and so on.
+	Session int
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
 }
@@ -272,7 +281,11 @@ func (r *run) begin() (int, *transcripts.Stop, error) {
 // announce says the run started.
 func (r *run) announce() error {
 	cfg := &r.c.cfg
-	ev := &Started{Run: cfg.Run, Speakers: [2]string{cfg.Seats[0].Name, cfg.Seats[1].Name}, Prior: cfg.Prior}
+	prior := cfg.Prior
+	if cfg.Recorded != nil {
+		prior = cfg.Recorded
+	}
+	ev := &Started{Run: cfg.Run, Speakers: [2]string{cfg.Seats[0].Name, cfg.Seats[1].Name}, Prior: prior}
 	if ev.Run.Started.IsZero() {
 		ev.Run.Started = cfg.Now()
 	}
@@ -294,7 +307,7 @@ func (r *run) open() error {
 	}
 	now := cfg.Now()
 	m := transcripts.Message{Speaker: cfg.Seats[1-cfg.First].Name, Content: open,
-		Origin: transcripts.OriginOpening, Started: now, Ended: now}
+		Origin: transcripts.OriginOpening, Started: now, Ended: now, Session: cfg.Session}
 	r.msgs = append(r.msgs, m)
 	return r.emit(MessageFinished{Index: 1, Message: m})
 }
@@ -436,7 +449,7 @@ func (r *run) between(ctx context.Context, next *int) (transcripts.Stop, bool, e
 		}
 		for _, m := range injects {
 			now := c.cfg.Now()
-			m.Started, m.Ended = now, now
+			m.Started, m.Ended, m.Session = now, now, c.cfg.Session
 			r.msgs = append(r.msgs, m)
 			if err := r.emit(MessageFinished{Index: len(r.msgs), Message: m}); err != nil {
 				return errorStop(len(r.msgs)-1, err), false, err // say only what is on disk
@@ -633,7 +646,7 @@ func (r *run) finishTurn(ctx context.Context, t *turnState, replyErr error) (*tr
 func (r *run) stream(t *turnState) error {
 	s := t.s
 	t.m = transcripts.Message{}
-	t.m.Speaker, t.m.Model, t.m.Started = s.Name, s.Model, t.start
+	t.m.Speaker, t.m.Model, t.m.Started, t.m.Session = s.Name, s.Model, t.start, r.c.cfg.Session
 	t.text.Reset()
 	t.firstToken = time.Time{}
 	t.attemptStart = t.start

@@ -29,6 +29,10 @@ func Fork(s *configs.Scenario, parent *transcripts.Transcript, parentPath string
 		return Config{}, nil, fmt.Errorf("%s holds %d completed messages; --at must be from 1 to %d", parentPath, len(kept), len(kept))
 	}
 	inherited := append([]transcripts.Message(nil), kept[:at]...)
+	for i := range inherited {
+		// The parent's run spoke them, and paid for them.
+		inherited[i].Inherited = true
+	}
 	if s.IsRoster() {
 		return Config{}, nil, fmt.Errorf("%s names a roster; fork continues one conversation, so give a two-agent scenario", s.Path)
 	}

@@ -61,8 +61,10 @@ func FromScenario(s *configs.Scenario, opt Options) (Config, error) {
 	if err := attachJudges(p, opt); err != nil {
 		return Config{}, err
 	}
+	recorded := opt.Prior
 	opt.Prior = asSeats(s, opt.Prior)
 	cfg := Config{
+		Recorded: recorded,
 		Run: transcripts.Run{
 			Title:        s.Title,
 			ScenarioPath: recordedPath(s.Path),

@@ -248,7 +248,19 @@ func ParseJSONL(data []byte) (*Transcript, error) {
 			return nil, &ParseError{Line: i + 1, Msg: err.Error()}
 		}
 	}
+	markInherited(t)
 	return t, nil
+}
+
+// markInherited marks the messages a fork kept from its parent: the
+// first Parent.At of its recording.
+func markInherited(t *Transcript) {
+	if t.Run == nil || t.Run.Parent == nil {
+		return
+	}
+	for i := range min(t.Run.Parent.At, len(t.Messages)) {
+		t.Messages[i].Inherited = true
+	}
 }
 
 func decodeLine(t *Transcript, l []byte) error {
@@ -288,6 +300,7 @@ func decodeLine(t *Transcript, l []byte) error {
 			Speaker: m.Speaker, Content: m.Content, Model: m.Model, Endpoint: m.Endpoint, Started: m.Started, Ended: m.Ended,
 			Latency: fromMS(m.LatencyMS), TTFT: fromMS(m.TTFTMS), Usage: m.Usage,
 			FinishReason: m.FinishReason, Origin: m.Origin, Partial: m.Partial,
+			Session: t.Run.Resumes,
 		}
 		// A resumed run replaces an interrupted (partial) last message.
 		if n := len(t.Messages); n > 0 && t.Messages[n-1].Partial && m.Index == n {

@@ -59,6 +59,17 @@ type Message struct {
 	FinishReason string
 	Origin       string // OriginAgent, OriginInjected or OriginModerator
 	Partial      bool   // cut short by an interruption; never shown to agents
+
+	// Inherited marks a message a fork kept from its parent: it was
+	// spoken, and paid for, in the parent's run. The budgets that measure
+	// what a run spends (max_tokens, max_cost, max_duration) leave it out.
+	// Readers set it for the first Parent.At messages of a fork's JSONL.
+	Inherited bool
+	// Session is the session of its recording that wrote the message: 0
+	// for the run that created it, 1 after the first resume, and so on.
+	// Readers set it from the run lines of a JSONL; max_duration counts
+	// each session's own span, not the time between sessions.
+	Session int
 }
 
 // Stop kinds: why a conversation ended.

@@ -10,6 +10,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/parleyhq/parley/configs"
+	"github.com/parleyhq/parley/internal/phrase"
 	"github.com/parleyhq/parley/transcripts"
 )
 
@@ -93,4 +94,37 @@ fork message 40 once per model:
 	c.Flags().StringVar(&scenario, "scenario", "", "continue under this scenario instead of the one recorded in the parent's JSONL")
 	c.Flags().StringArrayVar(&replace, "agent", nil, "SEAT=PROVIDER:MODEL or SEAT={agent fields}: hand a seat to another model (repeatable)")
 	return c
+}
+
+// forkStillStopped refuses a fork whose rules already end the conversation
+// at its message N: run, it would stop before its first message and leave
+// a copy of its parent. kept is the parent's first N messages, as the
+// fork's seats name them. It says which rule ends it and what to change:
+// an earlier --at, or other rules.
+func forkStillStopped(s *configs.Scenario, kept []transcripts.Message, fork *forking) error {
+	p, err := s.Policy()
+	if err != nil {
+		return nil // the run itself reports a bad policy
+	}
+	v := p.Check(kept)
+	if !v.Stop {
+		return nil
+	}
+	where := fmt.Sprintf("%s forked after message %d", fork.path, fork.at)
+	if v.Policy == "max_messages" {
+		limit, n := 0, fork.at
+		for _, pr := range v.Progress {
+			if pr.Policy == "max_messages" && pr.Count >= pr.Limit {
+				limit, n = pr.Limit, pr.Count
+			}
+		}
+		earlier := "an earlier --at"
+		if limit > 1 && n == fork.at {
+			earlier = fmt.Sprintf("--at %d or below", limit-1)
+		}
+		return fmt.Errorf("%s would stop at once, adding nothing: the scenario's max_messages budget of %s counts the whole conversation, the parent's %s included; fork at an earlier message (%s), or give a scenario whose max_messages is above %d with --scenario FILE",
+			where, phrase.Count(limit, "message", "messages"), phrase.Count(n, "message", "messages"), earlier, n)
+	}
+	return fmt.Errorf("%s would stop at once, adding nothing: %s ends it at message %d (%s); fork at an earlier message with --at, or give a scenario with other rules with --scenario FILE",
+		where, v.Policy, fork.at, v.Reason)
 }

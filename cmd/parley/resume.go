@@ -64,7 +64,7 @@ that a budget stopped needs --max-messages or --policy to go further.`,
 				rec.Close()
 				return usageErr(err)
 			}
-			res := &resumption{recording: rec, started: t.Started}
+			res := &resumption{recording: rec, started: t.Started, session: t.Run.Resumes + 1}
 			switch {
 			case policyFile != "":
 				p, err := configs.LoadPolicy(policyFile)

@@ -143,6 +143,7 @@ type result struct {
 type resumption struct {
 	recording *transcripts.Recording
 	started   time.Time
+	session   int                               // the session the resume is: the recording's run lines so far
 	policy    func(policy.Policy) policy.Policy // adjusts the scenario's policy, or nil
 }
 
@@ -215,6 +216,13 @@ func stage(ctx context.Context, cmd *cobra.Command, s *configs.Scenario, f runFl
 	if err != nil {
 		return result{}, usageErr(err)
 	}
+	if fork != nil {
+		// Said before anything is written: a fork its rules end at once
+		// would be a copy of its parent.
+		if err := forkStillStopped(s, cfg.Prior, fork); err != nil {
+			return result{}, usageErr(err)
+		}
+	}
 	dir := f.out
 	if dir == "" {
 		dir = s.Output.Dir
@@ -229,6 +237,7 @@ func stage(ctx context.Context, cmd *cobra.Command, s *configs.Scenario, f runFl
 	if resume != nil {
 		rec.Recording = resume.recording
 		cfg.Run.Started = resume.started
+		cfg.Session = resume.session
 		if resume.policy != nil {
 			cfg.Policy = resume.policy(cfg.Policy)
 		}

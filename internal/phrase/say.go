@@ -1,5 +1,5 @@
 // Package phrase writes counts and waits the way parley's sentences say them:
-// "1 message", "3 messages", "10ms", "1.5s", "12s".
+// "1 message", "3 messages", "10ms", "1.5s", "12s", "1m", "1h30m".
 package phrase
 
 import (
@@ -47,4 +47,26 @@ func Sentence(s string) string {
 		return t
 	}
 	return t + "."
+}
+
+// Duration writes a span of time as people say it: Wait's way under a
+// minute, and beyond it hours, minutes and seconds with the units that are
+// zero left out: "1m", not "1m0s"; "1m51s"; "2h"; "1h30m".
+func Duration(d time.Duration) string {
+	if d < 10*time.Second {
+		return Wait(d)
+	}
+	d = d.Round(time.Second)
+	h, m, s := d/time.Hour, d%time.Hour/time.Minute, d%time.Minute/time.Second
+	var out string
+	if h > 0 {
+		out += strconv.Itoa(int(h)) + "h"
+	}
+	if m > 0 {
+		out += strconv.Itoa(int(m)) + "m"
+	}
+	if s > 0 {
+		out += strconv.Itoa(int(s)) + "s"
+	}
+	return out
 }

@@ -67,3 +67,24 @@ func TestSentence(t *testing.T) {
 		})
 	}
 }
+
+func TestDuration(t *testing.T) {
+	for _, c := range []struct {
+		d    time.Duration
+		want string
+	}{
+		{0, "0s"},
+		{1543 * time.Millisecond, "1.5s"},
+		{12400 * time.Millisecond, "12s"},
+		{59600 * time.Millisecond, "1m"},
+		{time.Minute, "1m"},
+		{111 * time.Second, "1m51s"},
+		{2 * time.Hour, "2h"},
+		{90 * time.Minute, "1h30m"},
+		{time.Hour + 5*time.Second, "1h5s"},
+	} {
+		if got := Duration(c.d); got != c.want {
+			t.Errorf("Duration(%s) = %q, want %q", c.d, got, c.want)
+		}
+	}
+}

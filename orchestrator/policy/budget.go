@@ -26,9 +26,12 @@ func (p MaxMessages) Check(msgs []transcripts.Message) Verdict {
 	return v
 }
 
-// MaxDuration stops once the conversation has run for D of wall-clock time,
-// measured from the start of its first timed message to the end of its
-// last. Only messages parley recorded (the JSONL sidecar) carry times; a
+// MaxDuration stops once the conversation has run for D of wall-clock time:
+// the time its sessions ran, each from the start of its first timed
+// message to the end of its last. A resumed conversation counts each
+// session's span, not the time between them, when parley was not running
+// it; a fork counts its own messages, not those it kept from its parent.
+// Only messages parley recorded (the JSONL sidecar) carry times; a
 // conversation without them never reaches the limit, so the policy stays
 // a pure function of the messages.
 type MaxDuration struct {
@@ -37,10 +40,22 @@ type MaxDuration struct {
 	m *memo[timeSpan] // nil measures from scratch
 }
 
-// timeSpan is the earliest start among a message and those before it, and
-// the end of the latest of them that has a time.
+// timeSpan is the span of the session of a message and those before it
+// (the earliest start among its timed messages and the end of the latest),
+// that session's number, and the spans of the sessions before it, added up.
 type timeSpan struct {
 	first, last time.Time
+	session     int
+	before      time.Duration
+}
+
+// elapsed is the time the conversation ran up to the message.
+func (s timeSpan) elapsed() time.Duration {
+	d := s.before
+	if !s.first.IsZero() && s.last.After(s.first) {
+		d += s.last.Sub(s.first)
+	}
+	return d
 }
 
 func spanOf(msg *transcripts.Message, prev []timeSpan) timeSpan {
@@ -52,16 +67,22 @@ func spanOf(msg *transcripts.Message, prev []timeSpan) timeSpan {
 	if start.IsZero() {
 		start = msg.Ended
 	}
-	if !start.IsZero() && (s.first.IsZero() || start.Before(s.first)) {
+	if msg.Inherited || start.IsZero() {
+		return s
+	}
+	if msg.Session != s.session && !s.first.IsZero() {
+		// A new session: the one before it ends here.
+		s = timeSpan{session: msg.Session, before: s.elapsed()}
+	}
+	s.session = msg.Session
+	if s.first.IsZero() || start.Before(s.first) {
 		s.first = start
 	}
 	end := msg.Ended
 	if end.IsZero() {
 		end = msg.Started
 	}
-	if !end.IsZero() {
-		s.last = end
-	}
+	s.last = end
 	return s
 }
 
@@ -69,21 +90,17 @@ func spanOf(msg *transcripts.Message, prev []timeSpan) timeSpan {
 func (p MaxDuration) Check(msgs []transcripts.Message) Verdict {
 	m := p.m.orFresh()
 	m.mu.Lock()
-	var first, last time.Time
+	var elapsed time.Duration
 	if spans, _ := m.values(msgs, spanOf, nil); len(spans) > 0 {
-		first, last = spans[len(spans)-1].first, spans[len(spans)-1].last
+		elapsed = spans[len(spans)-1].elapsed()
 	}
 	m.mu.Unlock()
-	var elapsed time.Duration
-	if !first.IsZero() && last.After(first) {
-		elapsed = last.Sub(first)
-	}
 	v := Verdict{Progress: []Progress{{Policy: "max_duration", Label: "seconds",
 		Count: int(elapsed / time.Second), Limit: int(p.D / time.Second)}}}
 	if p.D > 0 && elapsed >= p.D {
 		v.Stop, v.Policy = true, "max_duration"
 		v.Reason = fmt.Sprintf("the conversation ran for %s, past its limit of %s",
-			elapsed.Round(time.Second), p.D)
+			phrase.Duration(elapsed), phrase.Duration(p.D))
 	}
 	return v
 }
@@ -162,6 +179,11 @@ func (p *MaxTokens) count(m *transcripts.Message, vals []tokenCount) tokenCount 
 	}
 	c := tokenCount{spoken: prev.spoken + own}
 	switch {
+	case m.Inherited:
+		// The parent's run paid for it; it counts only in the prompts of
+		// the messages after it.
+		c.sumSoFar, c.anyEst = prev.sumSoFar, prev.anyEst
+		return c
 	case m.Usage != nil && p.Count == CountTotal && m.Usage.TotalTokens > 0:
 		c.own, c.est = m.Usage.TotalTokens, m.Usage.Estimated
 	case m.Usage != nil && p.Count != CountTotal && m.Usage.CompletionTokens > 0:

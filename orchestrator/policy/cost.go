@@ -56,6 +56,9 @@ func addCost(m *transcripts.Message, prev []pricing.Total) pricing.Total {
 	if n := len(prev); n > 0 {
 		t = prev[n-1]
 	}
+	if m.Inherited {
+		return t // the parent's run paid for it
+	}
 	t.Add(pricing.Of(*m, ""))
 	return t
 }

@@ -124,7 +124,7 @@ func (m *memo[T]) spokenCount(msgs []transcripts.Message) int {
 // sameMessage reports whether a and b agree in everything a rule reads.
 func sameMessage(a, b *transcripts.Message) bool {
 	if a.Speaker != b.Speaker || a.Content != b.Content || a.Origin != b.Origin ||
-		a.Started != b.Started || a.Ended != b.Ended {
+		a.Started != b.Started || a.Ended != b.Ended || a.Inherited != b.Inherited || a.Session != b.Session {
 		return false
 	}
 	if a.Usage == b.Usage {

@@ -1,0 +1,151 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/parleyhq/parley/agents/openaitest"
+	"github.com/parleyhq/parley/transcripts"
+)
+
+// writeParent writes a parent recording of n messages by A and B (the
+// opening first, in B's seat), each of text, timed an hour apart from a
+// day ago, as a JSONL parley recorded. It records no scenario.
+func writeParent(t *testing.T, dir string, n int, text func(i int) string) string {
+	t.Helper()
+	var b strings.Builder
+	start := time.Now().Add(-24 * time.Hour).UTC().Truncate(time.Second)
+	b.Write(transcripts.JSONLRun(transcripts.Run{Title: "A ↔ B", Started: start}))
+	for i := 1; i <= n; i++ {
+		m := transcripts.Message{Speaker: "A", Content: text(i), Started: start.Add(time.Duration(i-1) * time.Hour)}
+		m.Ended = m.Started.Add(time.Second)
+		if i%2 == 1 {
+			m.Speaker = "B"
+		}
+		if i == 1 {
+			m.Origin = transcripts.OriginOpening
+		}
+		b.Write(transcripts.JSONLMessage(i, m))
+	}
+	p := filepath.Join(dir, "parent.jsonl")
+	if err := os.WriteFile(p, []byte(b.String()), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// checkStop is where parley check --policy FILE stops a recording (0: nowhere).
+func checkStop(t *testing.T, policyFile, path string) int {
+	t.Helper()
+	_, out, errOut := parley(t, "check", "--json", "--policy", policyFile, path)
+	var r struct {
+		StopAt *int `json:"stop_at"`
+	}
+	if err := json.Unmarshal([]byte(strings.TrimSpace(out)), &r); err != nil {
+		t.Fatalf("check --json: %v\n%s%s", err, out, errOut)
+	}
+	if r.StopAt == nil {
+		return 0
+	}
+	return *r.StopAt
+}
+
+// A fork whose rules end the conversation at its message N would stop
+// before its first message and leave a copy of its parent: it is refused
+// before anything is written, with a sentence naming the rule and what to
+// change, as resume refuses a conversation its rules still end.
+func TestAForkItsRulesEndAtOnceIsRefused(t *testing.T) {
+	dir := t.TempDir()
+	parent := writeParent(t, dir, 8, func(i int) string { return fmt.Sprintf("line %d", i) })
+	lines := "[a1, a2, a3, a4, a5, a6, a7, a8, a9]"
+	for _, c := range []struct {
+		name, termination, at string
+		want                  []string
+	}{
+		{"a budget of fewer messages", "{max_messages: 6}", "8",
+			[]string{"forked after message 8 would stop at once", "max_messages budget of 6 messages counts the whole conversation, the parent's 8 messages included", "--at 5 or below", "max_messages is above 8 with --scenario FILE"}},
+		{"a budget of as many messages", "{max_messages: 6}", "6",
+			[]string{"max_messages budget of 6 messages", "--at 5 or below"}},
+		{"a rule the kept messages fire", "{any: [{max_messages: 50}, {stop_pattern: 'line 5'}]}", "5",
+			[]string{"stop_pattern ends it at message 5", "fork at an earlier message with --at, or give a scenario with other rules with --scenario FILE"}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			s := filepath.Join(dir, strings.ReplaceAll(c.name, " ", "-")+".yaml")
+			os.WriteFile(s, []byte(fmt.Sprintf("agents:\n  - {name: A, type: scripted, lines: %s}\n  - {name: B, type: scripted, lines: %s}\ntermination: %s\n", lines, lines, c.termination)), 0o600)
+			out := filepath.Join(dir, "out-"+c.at)
+			code, stdout, errOut := parley(t, "fork", parent, "--at", c.at, "--scenario", s, "--no-tui", "--out", out)
+			if code != exitUsage {
+				t.Fatalf("exit %d, want %d\n%s%s", code, exitUsage, stdout, errOut)
+			}
+			for _, w := range c.want {
+				if !strings.Contains(errOut, w) {
+					t.Errorf("stderr %q\nwant %q", errOut, w)
+				}
+			}
+			if _, err := os.Stat(out); err == nil {
+				t.Errorf("the refused fork wrote %s", out)
+			}
+		})
+	}
+}
+
+// The budgets that measure what a run spends count a fork's own messages,
+// not those it kept from its parent, which the parent's run spent: and
+// parley check of the fork's recording judges it as the live run did.
+func TestAForksBudgetsCountItsOwnMessages(t *testing.T) {
+	dir := t.TempDir()
+	// 400 bytes a message: about 100 tokens each, estimated; an hour apart.
+	parent := writeParent(t, dir, 6, func(i int) string { return strings.Repeat(fmt.Sprint(i), 400) })
+	lines := "[ok, ok, ok, ok, ok, ok, ok, ok, ok, ok]"
+	for _, c := range []struct {
+		name, termination string
+		stopAt            int
+	}{
+		// "ok" is one token: messages 7 to 11 make 5.
+		{"max_tokens", "{max_tokens: {limit: 5}}", 11},
+		// Counted as billed: the parent's messages recorded no usage, and
+		// are estimated at their prompts, but none of that is the fork's.
+		{"max_tokens, prompts included", "{max_tokens: {limit: 5, count: total}}", 11},
+		// The parent spans five hours; the fork, a moment.
+		{"max_duration", "{any: [{max_duration: 1h}, {max_messages: 10}]}", 10},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			s := filepath.Join(dir, strings.ReplaceAll(c.name, " ", "-")+".yaml")
+			os.WriteFile(s, []byte(fmt.Sprintf("agents:\n  - {name: A, type: scripted, lines: %s}\n  - {name: B, type: scripted, lines: %s}\ntermination: %s\n", lines, lines, c.termination)), 0o600)
+			jl, child := runFork(t, filepath.Join(t.TempDir(), "fork"), parent, "--at", "6", "--scenario", s)
+			if got := len(child.Messages); got != c.stopAt || child.Run.Stop == nil || child.Run.Stop.At != c.stopAt {
+				t.Errorf("the fork holds %d messages, stopped %+v; want a stop at %d", got, child.Run.Stop, c.stopAt)
+			}
+			if got := checkStop(t, s, jl); got != c.stopAt {
+				t.Errorf("check stops the fork's recording at %d; the live run stopped at %d", got, c.stopAt)
+			}
+		})
+	}
+}
+
+// A fork's headless output names the parent's messages as the files do:
+// by their recorded speaker, not the name of the seat that took them over.
+func TestAForkPrintsInheritedMessagesUnderTheirRecordedSpeaker(t *testing.T) {
+	srv := openaitest.Start(t, func(r openaitest.Request) openaitest.Reply { return openaitest.Words("c says hi") })
+	dir := t.TempDir()
+	parent := writeParent(t, dir, 4, func(i int) string { return fmt.Sprintf("line %d", i) })
+	s := filepath.Join(dir, "s.yaml")
+	os.WriteFile(s, []byte("agents:\n  - {name: A, type: scripted, lines: [a1, a2, a3, a4]}\n  - {name: B, type: scripted, lines: [b1, b2, b3, b4]}\ntermination: {max_messages: 6}\n"), 0o600)
+	code, stdout, errOut := parley(t, "fork", parent, "--at", "4", "--scenario", s, "--agent", fmt.Sprintf("B={base_url: %s, model: c-1, name: C}", srv.URL), "--no-tui", "--out", filepath.Join(dir, "out"))
+	if code != exitOK {
+		t.Fatalf("exit %d\n%s%s", code, stdout, errOut)
+	}
+	for _, want := range []string{"### B (opening)\n\nline 1\n", "### B\n\nline 3\n", "### C\n\n"} {
+		if !strings.Contains(stdout, want) {
+			t.Errorf("stdout lacks %q:\n%s", want, stdout)
+		}
+	}
+	if strings.Contains(stdout, "### C\n\nline 3") {
+		t.Errorf("the parent's B message is printed as C's:\n%s", stdout)
+	}
+}

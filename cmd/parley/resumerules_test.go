@@ -1,0 +1,75 @@
+package main
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/parleyhq/parley/transcripts"
+)
+
+// writeSessions writes a recording of scenario src in two sessions, each
+// stopped by an interruption: messages 1 to 3 over 25 s, then, resumed 90 s
+// later, messages 4 and 5 over 30 s. It returns the JSONL's path.
+func writeSessions(t *testing.T, dir, src string) string {
+	t.Helper()
+	t0 := time.Now().Add(-time.Hour).UTC().Truncate(time.Second)
+	s := time.Second
+	run := transcripts.Run{Title: "A ↔ B", Started: t0, Scenario: src, ScenarioPath: filepath.Join(dir, "s.yaml")}
+	var b bytes.Buffer
+	msg := func(i int, speaker string, from, to time.Duration) {
+		b.Write(transcripts.JSONLMessage(i, transcripts.Message{Speaker: speaker, Content: speaker + " says " + from.String(), Started: t0.Add(from), Ended: t0.Add(to)}))
+	}
+	b.Write(transcripts.JSONLRun(run))
+	msg(1, "B", 0, 0)
+	msg(2, "A", 0, 10*s)
+	msg(3, "B", 10*s, 25*s)
+	b.Write(transcripts.JSONLStop(t0.Add(25*s), transcripts.Stop{Kind: transcripts.StopInterrupted, Reason: "the run was interrupted", At: 3}))
+	b.Write(transcripts.JSONLRun(run))
+	msg(4, "A", 115*s, 130*s)
+	msg(5, "B", 130*s, 145*s)
+	b.Write(transcripts.JSONLStop(t0.Add(145*s), transcripts.Stop{Kind: transcripts.StopInterrupted, Reason: "the run was interrupted", At: 5}))
+	p := filepath.Join(dir, "r.jsonl")
+	if err := os.WriteFile(p, b.Bytes(), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// On resume, max_duration counts the time the conversation ran, each
+// session's span, not the time between sessions when parley was not
+// running; parley check of the recording counts the same.
+func TestResumeCountsTheTimeTheConversationRan(t *testing.T) {
+	dir := t.TempDir()
+	src := "agents:\n  - {name: A, type: scripted, lines: [a1, a2, a3, a4, a5]}\n  - {name: B, type: scripted, lines: [b1, b2, b3, b4, b5]}\ntermination:\n  any: [{max_duration: 60s}, {max_messages: 7}]\n"
+	os.WriteFile(filepath.Join(dir, "s.yaml"), []byte(src), 0o600)
+	jl := writeSessions(t, dir, src)
+	// 55 s ran, in two sessions; 145 s passed.
+	if got := checkStop(t, filepath.Join(dir, "s.yaml"), jl); got != 0 {
+		t.Errorf("check stops the recording at %d; it ran 55 s of its 60", got)
+	}
+	code, out, errOut := parley(t, "resume", "--no-tui", jl)
+	if code != exitOK || !strings.Contains(out, "Stopped after message 7 (max_messages)") {
+		t.Fatalf("resume: exit %d\n%s%s", code, out, errOut)
+	}
+	tr, err := transcripts.Read(jl)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, m := range tr.Messages {
+		if want := []int{0, 0, 0, 1, 1, 2, 2}[i]; m.Session != want {
+			t.Errorf("message %d read as of session %d, want %d", i+1, m.Session, want)
+		}
+	}
+	if got := checkStop(t, filepath.Join(dir, "s.yaml"), jl); got != 7 {
+		t.Errorf("check stops the resumed recording at %d; the run stopped at 7", got)
+	}
+	// Under 50 s, check stops it where the second session passed it.
+	os.WriteFile(filepath.Join(dir, "p.yaml"), []byte("max_duration: 50s\n"), 0o600)
+	if got := checkStop(t, filepath.Join(dir, "p.yaml"), jl); got != 5 {
+		t.Errorf("check under 50s stops at %d, want 5", got)
+	}
+}
