@@ -30,8 +30,8 @@ func TestMaxDurationCountsTheSessionsSpans(t *testing.T) {
 		why  string
 	}{
 		{3, 30 * s, false, ""},
-		{4, time.Minute, false, ""},             // 25 s + 15 s, not 130 s
-		{5, time.Minute, false, ""},             // 25 s + 30 s
+		{4, time.Minute, false, ""}, // 25 s + 15 s, not 130 s
+		{5, time.Minute, false, ""}, // 25 s + 30 s
 		{5, 50 * s, true, "ran for 55s, past its limit of 50s"},
 		{5, 111 * s / 3, true, "ran for 55s, past its limit of 37s"},
 	} {
