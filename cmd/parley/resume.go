@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
+	"slices"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -37,6 +38,26 @@ that a budget stopped needs --max-messages or --policy to go further.`,
 				return usageErr(fmt.Errorf("--max-messages %d: give the conversation's new limit, a number of messages above the ones it holds", maxMessages))
 			}
 			jsonl := sidecar(args[0])
+			// Whether the conversation may go on is judged on a read of
+			// the files, before opening them to write: opening readies
+			// them (it cuts a torn line, rewrites the Markdown's header),
+			// and a refused resume leaves them exactly as they were.
+			if t, err := transcripts.Read(jsonl); err == nil {
+				s, res, err := resumeSetup(t, jsonl, scenario, policyFile, maxMessages)
+				if err != nil {
+					return usageErr(err)
+				}
+				msgs := t.Messages
+				if n := len(msgs); n > 0 && msgs[n-1].Partial {
+					msgs = msgs[:n-1] // resume speaks it again
+				}
+				if err := stillEnded(s, res, t, msgs, jsonl); err != nil {
+					return usageErr(err)
+				}
+				if err := stillStopped(s, res, msgs, jsonl, maxMessages); err != nil {
+					return usageErr(err)
+				}
+			}
 			rec, t, err := transcripts.Open(jsonl)
 			if err != nil {
 				if errors.Is(err, fs.ErrNotExist) {
@@ -50,31 +71,17 @@ that a budget stopped needs --max-messages or --policy to go further.`,
 			for _, w := range t.Run.Warnings {
 				fmt.Fprintf(cmd.ErrOrStderr(), "parley: %s: %s\n", jsonl, w)
 			}
-			var s *configs.Scenario
-			if scenario != "" {
-				s, err = configs.Load(scenario)
-			} else {
-				var path string
-				var src []byte
-				if path, src, err = recordedScenario(t.Run, jsonl); err == nil {
-					s, err = configs.Parse(path, src)
-				}
-			}
+			s, res, err := resumeSetup(t, jsonl, scenario, policyFile, maxMessages)
 			if err != nil {
 				rec.Close()
 				return usageErr(err)
 			}
-			res := &resumption{recording: rec, started: t.Started, session: t.Run.Resumes + 1}
-			switch {
-			case policyFile != "":
-				p, err := configs.LoadPolicy(policyFile)
-				if err != nil {
-					rec.Close()
-					return usageErr(err)
-				}
-				res.policy = func(policy.Policy) policy.Policy { return p }
-			case maxMessages > 0:
-				res.policy = func(p policy.Policy) policy.Policy { return withMaxMessages(p, maxMessages) }
+			res.recording = rec
+			// Judged again as opened: another process may have written
+			// since the read above.
+			if err := stillEnded(s, res, t, rec.Messages(), jsonl); err != nil {
+				rec.Close()
+				return usageErr(err)
 			}
 			if err := stillStopped(s, res, rec.Messages(), jsonl, maxMessages); err != nil {
 				rec.Close()
@@ -90,6 +97,37 @@ that a budget stopped needs --max-messages or --policy to go further.`,
 	c.Flags().IntVar(&maxMessages, "max-messages", 0, "raise (or set) the max_messages budget, to extend a conversation a budget stopped; it counts the whole conversation, not the messages to add")
 	c.Flags().StringVar(&policyFile, "policy", "", "a YAML file with the termination policies to continue under")
 	return c
+}
+
+// resumeSetup reads the scenario a recording continues under (the one it
+// records, or --scenario) and the rules --policy or --max-messages give it.
+func resumeSetup(t *transcripts.Transcript, jsonl, scenario, policyFile string, maxMessages int) (*configs.Scenario, *resumption, error) {
+	var s *configs.Scenario
+	var err error
+	if scenario != "" {
+		s, err = configs.Load(scenario)
+	} else {
+		var path string
+		var src []byte
+		if path, src, err = recordedScenario(t.Run, jsonl); err == nil {
+			s, err = configs.Parse(path, src)
+		}
+	}
+	if err != nil {
+		return nil, nil, err
+	}
+	res := &resumption{started: t.Started, session: t.Run.Resumes + 1}
+	switch {
+	case policyFile != "":
+		p, err := configs.LoadPolicy(policyFile)
+		if err != nil {
+			return nil, nil, err
+		}
+		res.policy = func(policy.Policy) policy.Policy { return p }
+	case maxMessages > 0:
+		res.policy = func(p policy.Policy) policy.Policy { return withMaxMessages(p, maxMessages) }
+	}
+	return s, res, nil
 }
 
 // recordedScenario is the scenario a recording ran under, as resume and
@@ -156,6 +194,54 @@ func stillStopped(s *configs.Scenario, res *resumption, msgs []transcripts.Messa
 	}
 	return fmt.Errorf("%s is finished: %s stops it at message %d (%s); to continue it, give other rules with --policy FILE",
 		jsonl, v.Policy, n, v.Reason)
+}
+
+// stillEnded refuses to resume a conversation whose recorded stop would
+// only be recorded again, though no rule checked offline says so: a
+// judge's STOP, when the rules continued under still hold a judge (asking
+// it again is a paid call for the same ruling), and a replayed or scripted
+// side that ran out of lines, when it is still the side to speak.
+func stillEnded(s *configs.Scenario, res *resumption, t *transcripts.Transcript, msgs []transcripts.Message, jsonl string) error {
+	if t.Run == nil || t.Run.Stop == nil || t.Run.Stop.At != len(msgs) {
+		return nil // messages came after the stop, or none was recorded
+	}
+	st := *t.Run.Stop
+	switch {
+	case st.Kind == transcripts.StopPolicy && st.Policy == "judge":
+		p, err := s.Policy()
+		if err != nil {
+			return nil // the run itself reports a bad policy
+		}
+		if res.policy != nil {
+			p = res.policy(p)
+		}
+		judged := false
+		policy.Walk(p, func(q policy.Policy) {
+			if _, ok := q.(*policy.Judge); ok {
+				judged = true
+			}
+		})
+		if !judged {
+			return nil
+		}
+		return fmt.Errorf("%s is finished: the judge stopped it at message %d (%s), and asking it again would cost a call for the same ruling; to continue it, give rules without the judge with --policy FILE",
+			jsonl, st.At, st.Reason)
+	case st.Kind == transcripts.StopExhausted:
+		last := ""
+		for i := len(msgs) - 1; i >= 0 && last == ""; i-- {
+			if msgs[i].Origin != transcripts.OriginModerator && !msgs[i].Partial {
+				last = msgs[i].Speaker
+			}
+		}
+		for _, a := range s.Agents {
+			if a.Name == last || slices.Contains(a.Formerly, last) || (a.Type != configs.TypeReplay && a.Type != configs.TypeScripted) {
+				continue
+			}
+			return fmt.Errorf("%s is finished: %s has no lines left to say after message %d, and it speaks next; to continue it with a model in that seat, fork it: parley fork %s --at %d --agent '%s=PROVIDER:MODEL'",
+				jsonl, a.Name, st.At, jsonl, st.At, a.Name)
+		}
+	}
+	return nil
 }
 
 // notJSONL says why export cannot rebuild the Markdown from in, which is

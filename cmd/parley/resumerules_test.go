@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/parleyhq/parley/agents/openaitest"
 	"github.com/parleyhq/parley/transcripts"
 )
 
@@ -71,5 +72,59 @@ func TestResumeCountsTheTimeTheConversationRan(t *testing.T) {
 	os.WriteFile(filepath.Join(dir, "p.yaml"), []byte("max_duration: 50s\n"), 0o600)
 	if got := checkStop(t, filepath.Join(dir, "p.yaml"), jl); got != 5 {
 		t.Errorf("check under 50s stops at %d, want 5", got)
+	}
+}
+
+// A conversation the judge stopped, or whose replayed or scripted side ran
+// out of lines, is refused as the README promises: resuming it would ask
+// the judge again (a paid call) or stop again at once, and record a second
+// run line, ruling and stop. Its files are left exactly as they were.
+func TestResumeOfARunTheJudgeOrARunOutSideEndedRefuses(t *testing.T) {
+	judge := openaitest.Start(t, openaitest.Queue(
+		openaitest.Words("CONTINUE\nThey are still trading new ideas."),
+		openaitest.Words("STOP\nThey are only saying goodbye."),
+		openaitest.Words("STOP\nAsked again."),
+	))
+	for _, c := range []struct {
+		name, src, stop string
+		want            []string
+	}{
+		{"the judge", "agents:\n  - {name: A, type: scripted, lines: [a1, a2, a3, a4]}\n  - {name: B, type: scripted, lines: [b1, b2, b3, b4]}\ntermination:\n  any:\n    - max_messages: 50\n    - judge: {base_url: \"" + judge.URL + "\", model: moderator, every: 2}\n",
+			"(judge)", []string{"is finished: the judge stopped it at message 4 (", "give rules without the judge with --policy FILE"}},
+		{"a scripted side out of lines", "agents:\n  - {name: A, type: scripted, lines: [a1]}\n  - {name: B, type: scripted, lines: [b1, b2]}\ntermination: {max_messages: 50}\n",
+			"(exhausted)", []string{"is finished: A has no lines left to say after message 3, and it speaks next", "parley fork ", "--at 3 --agent 'A=PROVIDER:MODEL'"}},
+		{"a budget", "agents:\n  - {name: A, type: scripted, lines: [a1, a2]}\n  - {name: B, type: scripted, lines: [b1, b2]}\ntermination: {max_messages: 3}\n",
+			"(max_messages)", []string{"is finished: it holds 3 messages", "--max-messages"}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			dir := t.TempDir()
+			p := filepath.Join(dir, "s.yaml")
+			os.WriteFile(p, []byte(c.src), 0o600)
+			if code, out, errOut := parley(t, "run", "--no-tui", "--out", dir, p); code != exitOK || !strings.Contains(out, c.stop) {
+				t.Fatalf("run: exit %d\n%s%s", code, out, errOut)
+			}
+			jls, _ := filepath.Glob(filepath.Join(dir, "*.jsonl"))
+			md := strings.TrimSuffix(jls[0], ".jsonl") + ".md"
+			beforeJL, _ := os.ReadFile(jls[0])
+			beforeMD, _ := os.ReadFile(md)
+			asked := len(judge.Requests())
+			code, out, errOut := parley(t, "resume", "--no-tui", jls[0])
+			if code != exitUsage {
+				t.Fatalf("resume: exit %d, want %d\n%s%s", code, exitUsage, out, errOut)
+			}
+			for _, w := range c.want {
+				if !strings.Contains(errOut, w) {
+					t.Errorf("stderr %q\nwant %q", errOut, w)
+				}
+			}
+			if n := len(judge.Requests()) - asked; n > 0 {
+				t.Errorf("the refused resume asked the judge %d times", n)
+			}
+			afterJL, _ := os.ReadFile(jls[0])
+			afterMD, _ := os.ReadFile(md)
+			if !bytes.Equal(afterJL, beforeJL) || !bytes.Equal(afterMD, beforeMD) {
+				t.Errorf("the refused resume changed the files:\n%s", afterJL[len(beforeJL):])
+			}
+		})
 	}
 }
