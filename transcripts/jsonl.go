@@ -49,6 +49,16 @@ type Run struct {
 	// Parent, for a fork, names the transcript it continues and the
 	// message it branched at.
 	Parent *Parent `json:"parent,omitempty"`
+	// Termination, on a resume's run line, is the rules that session ran
+	// under in place of the scenario's, as --policy FILE gave them: the
+	// file's YAML (with its secrets hidden when TerminationRedacted says
+	// so) and its path.
+	Termination         string `json:"termination,omitempty"`
+	TerminationPath     string `json:"termination_path,omitempty"`
+	TerminationRedacted bool   `json:"termination_redacted,omitempty"`
+	// MaxMessages, on a resume's run line, is the max_messages budget
+	// --max-messages gave that session, over the rules it ran under.
+	MaxMessages int `json:"max_messages,omitempty"`
 
 	// Warnings lists lines a reader skipped, such as a torn last line.
 	Warnings []string `json:"-"`

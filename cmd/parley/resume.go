@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 
@@ -54,7 +55,7 @@ that a budget stopped needs --max-messages or --policy to go further.`,
 				if err := stillEnded(s, res, t, msgs, jsonl); err != nil {
 					return usageErr(err)
 				}
-				if err := stillStopped(s, res, msgs, jsonl, maxMessages); err != nil {
+				if err := stillStopped(s, res, msgs, jsonl); err != nil {
 					return usageErr(err)
 				}
 			}
@@ -83,7 +84,7 @@ that a budget stopped needs --max-messages or --policy to go further.`,
 				rec.Close()
 				return usageErr(err)
 			}
-			if err := stillStopped(s, res, rec.Messages(), jsonl, maxMessages); err != nil {
+			if err := stillStopped(s, res, rec.Messages(), jsonl); err != nil {
 				rec.Close()
 				return usageErr(err)
 			}
@@ -116,18 +117,64 @@ func resumeSetup(t *transcripts.Transcript, jsonl, scenario, policyFile string, 
 	if err != nil {
 		return nil, nil, err
 	}
-	res := &resumption{started: t.Started, session: t.Run.Resumes + 1}
-	switch {
-	case policyFile != "":
+	res := &resumption{started: t.Started, session: t.Run.Resumes + 1, maxMessages: maxMessages}
+	if policyFile == "" && maxMessages == 0 && scenario == "" {
+		// Continue under the rules the last session ran under, as its
+		// run line records them, not the scenario's alone.
+		res.maxMessages = t.Run.MaxMessages
+		if t.Run.Termination != "" {
+			if policyFile, err = recordedTermination(t.Run, jsonl); err != nil {
+				return nil, nil, err
+			}
+		}
+	}
+	if policyFile != "" {
 		p, err := configs.LoadPolicy(policyFile)
 		if err != nil {
 			return nil, nil, err
 		}
+		data, err := os.ReadFile(policyFile)
+		if err != nil {
+			return nil, nil, fmt.Errorf("reading the policy file: %w", err)
+		}
+		res.termination, res.terminationRedacted = configs.RedactSource(string(data))
+		res.terminationPath = recordedFile(policyFile)
 		res.policy = func(policy.Policy) policy.Policy { return p }
-	case maxMessages > 0:
-		res.policy = func(p policy.Policy) policy.Policy { return withMaxMessages(p, maxMessages) }
+	}
+	if n := res.maxMessages; n > 0 {
+		base := res.policy
+		res.policy = func(p policy.Policy) policy.Policy {
+			if base != nil {
+				p = base(p)
+			}
+			return withMaxMessages(p, n)
+		}
 	}
 	return s, res, nil
+}
+
+// recordedTermination is the file of the rules a recording's last session
+// ran under (--policy FILE), to continue under them: the file it records,
+// as long as it still holds the rules recorded.
+func recordedTermination(run *transcripts.Run, name string) (string, error) {
+	path := run.TerminationPath
+	src, err := os.ReadFile(path)
+	if err != nil {
+		return "", fmt.Errorf("%s ran its last session under the rules of %s (--policy), and %w; give the rules to continue under with --policy FILE", name, path, err)
+	}
+	if again, _ := configs.RedactSource(string(src)); again != run.Termination {
+		return "", fmt.Errorf("%s has changed since %s ran its last session under it (--policy); give the rules to continue under with --policy FILE", path, name)
+	}
+	return path, nil
+}
+
+// recordedFile is a file's path as a recording names it: absolute, so it
+// is found from any folder.
+func recordedFile(p string) string {
+	if abs, err := filepath.Abs(p); err == nil {
+		return abs
+	}
+	return p
 }
 
 // recordedScenario is the scenario a recording ran under, as resume and
@@ -163,7 +210,8 @@ func recordedScenario(run *transcripts.Run, name string) (path string, src []byt
 // stillStopped refuses to resume a conversation its policy (the
 // scenario's, as --max-messages or --policy change it) already ends:
 // resuming it would only record the same stop again.
-func stillStopped(s *configs.Scenario, res *resumption, msgs []transcripts.Message, jsonl string, maxMessages int) error {
+func stillStopped(s *configs.Scenario, res *resumption, msgs []transcripts.Message, jsonl string) error {
+	maxMessages := res.maxMessages
 	p, err := s.Policy()
 	if err != nil {
 		return nil // the run itself reports a bad policy

@@ -128,3 +128,47 @@ func TestResumeOfARunTheJudgeOrARunOutSideEndedRefuses(t *testing.T) {
 		})
 	}
 }
+
+// A resume's run line records the rules it ran under, given with --policy
+// or --max-messages: show judges the recording under them, not the
+// scenario's, and a later resume continues under them.
+func TestResumeRecordsTheRulesItRanUnder(t *testing.T) {
+	dir := t.TempDir()
+	p := filepath.Join(dir, "s.yaml")
+	os.WriteFile(p, []byte("agents:\n  - {name: A, type: scripted, lines: [a1, a2, a3, a4, a5]}\n  - {name: B, type: scripted, lines: [b1, b2, b3, b4, b5]}\ntermination: {max_messages: 3}\n"), 0o600)
+	if code, out, errOut := parley(t, "run", "--no-tui", "--out", dir, p); code != exitOK {
+		t.Fatalf("run: exit %d\n%s%s", code, out, errOut)
+	}
+	jls, _ := filepath.Glob(filepath.Join(dir, "*.jsonl"))
+	respol := filepath.Join(dir, "respol.yaml")
+	os.WriteFile(respol, []byte("any: [{max_messages: 9}, {stop_pattern: b2}]\n"), 0o600)
+	if code, out, errOut := parley(t, "resume", "--no-tui", "--policy", respol, jls[0]); code != exitOK || !strings.Contains(out, "Stopped after message 5 (stop_pattern)") {
+		t.Fatalf("resume --policy: exit %d\n%s%s", code, out, errOut)
+	}
+	tr, _ := transcripts.Read(jls[0])
+	if tr.Run.Termination != "any: [{max_messages: 9}, {stop_pattern: b2}]\n" || tr.Run.TerminationPath != respol {
+		t.Errorf("the resumed run line records termination %q from %q; want respol.yaml's", tr.Run.Termination, tr.Run.TerminationPath)
+	}
+	_, out, _ := parley(t, "show", "--no-tui", jls[0])
+	if !strings.Contains(out, "◆ Under the rules its last session ran under (--policy "+respol+") it would stop after message 5 by stop_pattern") {
+		t.Errorf("show does not judge under the rules recorded:\n%s", out)
+	}
+	// A later resume continues under them: the stop_pattern still ends it.
+	code, _, errOut := parley(t, "resume", "--no-tui", jls[0])
+	if code != exitUsage || !strings.Contains(errOut, "stop_pattern stops it at message 5") {
+		t.Errorf("a later resume: exit %d, %q; want the recorded rules' stop", code, errOut)
+	}
+	// --max-messages over the recorded rules is recorded too.
+	os.WriteFile(respol, []byte("max_messages: 9\n"), 0o600)
+	if code, out, errOut := parley(t, "resume", "--no-tui", "--policy", respol, "--max-messages", "7", jls[0]); code != exitOK || !strings.Contains(out, "Stopped after message 7 (max_messages)") {
+		t.Fatalf("resume --policy --max-messages: exit %d\n%s%s", code, out, errOut)
+	}
+	tr, _ = transcripts.Read(jls[0])
+	if tr.Run.MaxMessages != 7 || tr.Run.Termination != "max_messages: 9\n" {
+		t.Errorf("the run line records max_messages %d and termination %q", tr.Run.MaxMessages, tr.Run.Termination)
+	}
+	_, out, _ = parley(t, "show", "--no-tui", jls[0])
+	if !strings.Contains(out, "with --max-messages 7, as its last session ran it would stop after message 7 by max_messages") {
+		t.Errorf("show does not judge under the budget recorded:\n%s", out)
+	}
+}

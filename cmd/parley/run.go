@@ -145,6 +145,12 @@ type resumption struct {
 	started   time.Time
 	session   int                               // the session the resume is: the recording's run lines so far
 	policy    func(policy.Policy) policy.Policy // adjusts the scenario's policy, or nil
+	// What the session's run line records of the rules it runs under:
+	// the --policy file's YAML (secrets hidden) and path, and the
+	// --max-messages budget.
+	termination, terminationPath string
+	terminationRedacted          bool
+	maxMessages                  int
 }
 
 // forking is a fork's parent: stage starts the new transcript with the
@@ -238,6 +244,8 @@ func stage(ctx context.Context, cmd *cobra.Command, s *configs.Scenario, f runFl
 		rec.Recording = resume.recording
 		cfg.Run.Started = resume.started
 		cfg.Session = resume.session
+		cfg.Run.Termination, cfg.Run.TerminationPath, cfg.Run.TerminationRedacted = resume.termination, resume.terminationPath, resume.terminationRedacted
+		cfg.Run.MaxMessages = resume.maxMessages
 		if resume.policy != nil {
 			cfg.Policy = resume.policy(cfg.Policy)
 		}

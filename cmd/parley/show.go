@@ -35,7 +35,8 @@ rule would have fired, and says where the whole policy would have stopped
 the run and why, beside the stop that was recorded. Beside each speaker
 it gives the loop rule's chance that the message belongs to a loop.
 
-The rules are the recording's own scenario's (from its JSONL), else
+The rules are those the recording's last session ran under, as its JSONL
+records them (its scenario's, or a resume's --policy and --max-messages), else
 parley's default set; --policy FILE judges it under others. Without a
 terminal, or with --no-tui, it prints the same as text, with the loop
 rule's reading of each message in full: what weighed most towards a
@@ -185,12 +186,29 @@ func showPolicy(t *transcripts.Transcript, policyFile string) (func() policy.Pol
 		}
 		return func() policy.Policy { p, _ := configs.LoadPolicy(policyFile); return p }, policyFile, nil
 	}
-	if t.Run != nil && t.Run.Scenario != "" {
+	if t.Run == nil {
+		return policy.Default, "the default rules", nil
+	}
+	// The rules the last session ran under, as its run line records
+	// them: a resume's --policy FILE, else the scenario's, and a resume's
+	// --max-messages over them.
+	rules, under := policy.Default, "the default rules"
+	if r := t.Run; r.Termination != "" {
+		if p, err := configs.ParsePolicy(r.TerminationPath, []byte(r.Termination)); err == nil && p != nil {
+			rules = func() policy.Policy { p, _ := configs.ParsePolicy(r.TerminationPath, []byte(r.Termination)); return p }
+			under = "the rules its last session ran under (--policy " + r.TerminationPath + ")"
+		}
+	} else if t.Run.Scenario != "" {
 		if p, err := policy.ParseYAML([]byte(t.Run.Scenario)); err == nil && p != nil {
-			return func() policy.Policy { p, _ := policy.ParseYAML([]byte(t.Run.Scenario)); return p }, "its scenario's rules", nil
+			rules, under = func() policy.Policy { p, _ := policy.ParseYAML([]byte(t.Run.Scenario)); return p }, "its scenario's rules"
 		}
 	}
-	return policy.Default, "the default rules", nil
+	if n := t.Run.MaxMessages; n > 0 {
+		base := rules
+		rules = func() policy.Policy { return withMaxMessages(base(), n) }
+		under += fmt.Sprintf(" with --max-messages %d, as its last session ran", n)
+	}
+	return rules, under, nil
 }
 
 // printRecording is show without a terminal: the transcript's own layout
