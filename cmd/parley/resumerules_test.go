@@ -172,3 +172,26 @@ func TestResumeRecordsTheRulesItRanUnder(t *testing.T) {
 		t.Errorf("show does not judge under the budget recorded:\n%s", out)
 	}
 }
+
+// A run that stops with a message cut off keeps it, marked interrupted,
+// and the Markdown counts it: the printed stop says so, rather than
+// naming one message fewer than the files hold without a word.
+func TestTheStopSaysAMessageWasCutOff(t *testing.T) {
+	srv := openaitest.Start(t, func(r openaitest.Request) openaitest.Reply {
+		return openaitest.Reply{Pieces: []string{"half ", "a ", "reply"}, Fault: openaitest.CutOff, At: 2}
+	})
+	dir := t.TempDir()
+	p := filepath.Join(dir, "s.yaml")
+	os.WriteFile(p, []byte("agents:\n  - {name: A, base_url: "+srv.URL+", model: a, retries: 1}\n  - {name: B, type: scripted, lines: [b1]}\ntermination: {max_messages: 4}\n"), 0o600)
+	_, out, errOut := parley(t, "run", "--no-tui", "--out", dir, p)
+	if !strings.Contains(out, "Stopped after message 1 (error); message 2 was cut off and is kept, marked (interrupted), so the transcript holds 2 messages.\n") {
+		t.Errorf("the stop does not say what the files hold:\n%s%s", out, errOut)
+	}
+	mds, _ := filepath.Glob(filepath.Join(dir, "*.md"))
+	if len(mds) != 1 {
+		t.Fatalf("recorded %v", mds)
+	}
+	if md, _ := os.ReadFile(mds[0]); !strings.Contains(string(md), "**Messages:** 2\n") || !strings.Contains(string(md), "(interrupted)") {
+		t.Errorf("the Markdown:\n%s", md)
+	}
+}

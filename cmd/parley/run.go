@@ -137,6 +137,9 @@ type result struct {
 	Stop     transcripts.Stop
 	Markdown string
 	JSONL    string
+	// Partial says the message in flight when the run stopped was kept,
+	// marked interrupted, as message Stop.At+1: the files count it.
+	Partial bool
 }
 
 // resumption carries what `parley resume` continues from.
@@ -253,16 +256,23 @@ func stage(ctx context.Context, cmd *cobra.Command, s *configs.Scenario, f runFl
 	conv := orchestrator.New(cfg)
 	var stop transcripts.Stop
 	var runErr error
+	partial := false
+	kept := orchestrator.SinkFunc(func(e orchestrator.Event) error {
+		if st, ok := e.(orchestrator.Stopped); ok {
+			partial = st.Partial != nil
+		}
+		return nil
+	})
 	if useTUI {
 		stop, runErr = tui.Run(ctx, conv, tui.Options{In: cmd.InOrStdin(), Out: cmd.OutOrStdout(),
-			Sinks: []orchestrator.Sink{rec}, Paths: rec.Paths, Humans: humans, TextWidth: textWidthOption(f.width)})
+			Sinks: []orchestrator.Sink{rec, kept}, Paths: rec.Paths, Humans: humans, TextWidth: textWidthOption(f.width)})
 	} else if f.json {
-		stop, runErr = conv.Run(ctx, rec, orchestrator.NewJSONLines(cmd.OutOrStdout(), rec.Paths))
+		stop, runErr = conv.Run(ctx, rec, orchestrator.NewJSONLines(cmd.OutOrStdout(), rec.Paths), kept)
 	} else {
-		stop, runErr = conv.Run(ctx, rec, newPrinter(cmd.OutOrStdout()))
+		stop, runErr = conv.Run(ctx, rec, newPrinter(cmd.OutOrStdout()), kept)
 	}
 	md, jl := rec.Paths()
-	res := result{Stop: stop, Markdown: md, JSONL: jl}
+	res := result{Stop: stop, Markdown: md, JSONL: jl, Partial: partial && md != ""}
 	endOut := cmd.OutOrStdout()
 	if f.json {
 		// stdout carries only JSON lines.
@@ -294,13 +304,29 @@ func printEnd(w io.Writer, r result) {
 	case r.Stop.Kind == transcripts.StopError && r.Markdown == "":
 		fmt.Fprintf(w, "Stopped before the first reply (error); no transcript was kept.\n")
 	case r.Stop.Kind == transcripts.StopError:
-		fmt.Fprintf(w, "Stopped after message %d (error).\n", r.Stop.At)
+		fmt.Fprintf(w, "Stopped after message %d (error)%s.\n", r.Stop.At, cutOff(r))
 	default:
-		fmt.Fprintf(w, "Stopped after message %d (%s): %s\n", r.Stop.At, stopName(r.Stop), phrase.Sentence(r.Stop.Reason))
+		reason := r.Stop.Reason
+		if c := cutOff(r); c != "" {
+			// The reason's own period would come before the clause.
+			reason = strings.TrimRight(strings.TrimSpace(reason), ".") + c
+		}
+		fmt.Fprintf(w, "Stopped after message %d (%s): %s\n", r.Stop.At, stopName(r.Stop), phrase.Sentence(reason))
 	}
 	if r.Markdown != "" {
 		fmt.Fprintf(w, "Transcript: %s\nJSONL:      %s\n", r.Markdown, r.JSONL)
 	}
+}
+
+// cutOff says, when the run kept the message in flight, that the files
+// hold it as one more message, marked interrupted: the stop names the
+// last message completed, and the Markdown's count holds both.
+func cutOff(r result) string {
+	if !r.Partial {
+		return ""
+	}
+	return fmt.Sprintf("; message %d was cut off and is kept, marked (interrupted), so the transcript holds %s",
+		r.Stop.At+1, phrase.Count(r.Stop.At+1, "message", "messages"))
 }
 
 func stopName(s transcripts.Stop) string {
