@@ -237,6 +237,7 @@ func prepareJob(job *Job, dir string, env *Env, load func(Job) (*configs.Scenari
 	rec := &orchestrator.Recorder{Dir: dir}
 	j.rec = rec
 	var prior []transcripts.Message
+	session := 0 // the recording's session this run is
 	path, err := existingJSONL(dir)
 	if err != nil {
 		res.Error = err.Error()
@@ -269,6 +270,7 @@ func prepareJob(job *Job, dir string, env *Env, load func(Job) (*configs.Scenari
 		}
 		rec.Recording = r
 		prior = t.Messages
+		session = t.Run.Resumes + 1
 		j.resumed = true
 	}
 
@@ -283,6 +285,7 @@ func prepareJob(job *Job, dir string, env *Env, load func(Job) (*configs.Scenari
 		res.Stop = transcripts.Stop{Kind: transcripts.StopError, Reason: res.Error}
 		return j, err
 	}
+	cfg.Session = session // max_duration counts each session's span
 	cfg.Run.ID = job.ID
 	cfg.Run.Vary = ShownValues(job.Vary)
 	if job.Pair != nil {
