@@ -403,7 +403,7 @@ func parseMarkdownLines(text string, lines []string, starts []int, skip []bool, 
 	t.Title = strings.TrimSuffix(lines[i][2:], "\r")
 	crlf := strings.HasSuffix(lines[i], "\r")
 	i++
-	declared := -1
+	declared, forkedAt := -1, 0
 	titleLine, closed := i, false
 	for ; i < len(lines); i++ {
 		l := strings.TrimSuffix(lines[i], "\r")
@@ -425,6 +425,12 @@ func parseMarkdownLines(text string, lines []string, starts []int, skip []bool, 
 				}
 				if err == nil {
 					declared = n
+				}
+			case "Forked from":
+				// "PARENT, message N": a fork's first N messages are its
+				// parent's (Message.Inherited).
+				if k := strings.LastIndex(v, ", message "); k >= 0 {
+					forkedAt, _ = strconv.Atoi(v[k+len(", message "):])
 				}
 			}
 		}
@@ -505,6 +511,9 @@ func parseMarkdownLines(text string, lines []string, starts []int, skip []bool, 
 	if declared > 0 && declared != len(t.Messages) {
 		t.Warnings = append(t.Warnings, fmt.Sprintf(
 			"the header says **Messages:** %d, but %s read", declared, phrase.Count(len(t.Messages), "message was", "messages were")))
+	}
+	for i := range min(max(forkedAt, 0), len(t.Messages)) {
+		t.Messages[i].Inherited = true
 	}
 	return t, declared, nil
 }

@@ -124,6 +124,14 @@ func TestAForksBudgetsCountItsOwnMessages(t *testing.T) {
 			if got := checkStop(t, s, jl); got != c.stopAt {
 				t.Errorf("check stops the fork's recording at %d; the live run stopped at %d", got, c.stopAt)
 			}
+			// Its Markdown names the parent and N too, so check of it
+			// leaves out the same messages (it has no times, so
+			// max_duration never fires there).
+			if md := strings.TrimSuffix(jl, ".jsonl") + ".md"; c.name == "max_tokens" {
+				if got := checkStop(t, s, md); got != c.stopAt {
+					t.Errorf("check stops the fork's Markdown at %d; the live run stopped at %d", got, c.stopAt)
+				}
+			}
 		})
 	}
 }
