@@ -32,7 +32,11 @@ func newResumeCmd() *cobra.Command {
 		Long: `resume continues a recorded conversation in the same transcript files. It
 uses the scenario recorded in the JSONL sidecar, or the one given with
 --scenario. The termination policies see the whole conversation, so a run
-that a budget stopped needs --max-messages or --policy to go further.`,
+that a budget stopped needs --max-messages or --policy to go further; the
+resumed session's run line records them, and a later resume continues
+under them. A conversation its rules still end, that the judge stopped,
+or whose replayed or scripted side ran out is refused, and its files are
+left as they were.`,
 		Args: exactArgs(1, "resume takes one transcript, NAME.jsonl or NAME.md"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if cmd.Flags().Changed("max-messages") && maxMessages < 1 {
