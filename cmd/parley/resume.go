@@ -289,11 +289,26 @@ func stillEnded(s *configs.Scenario, res *resumption, t *transcripts.Transcript,
 			if a.Name == last || slices.Contains(a.Formerly, last) || (a.Type != configs.TypeReplay && a.Type != configs.TypeScripted) {
 				continue
 			}
+			if a.Type == configs.TypeScripted && len(a.Lines) > spokenBy(msgs, a) {
+				continue // --scenario gave it more lines
+			}
 			return fmt.Errorf("%s is finished: %s has no lines left to say after message %d, and it speaks next; to continue it with a model in that seat, fork it: parley fork %s --at %d --agent '%s=PROVIDER:MODEL'",
 				jsonl, a.Name, st.At, jsonl, st.At, a.Name)
 		}
 	}
 	return nil
+}
+
+// spokenBy counts the messages a's seat spoke, under its name or one it
+// had before (formerly:).
+func spokenBy(msgs []transcripts.Message, a configs.Agent) int {
+	n := 0
+	for _, m := range msgs {
+		if m.Origin == transcripts.OriginAgent && !m.Partial && (m.Speaker == a.Name || slices.Contains(a.Formerly, m.Speaker)) {
+			n++
+		}
+	}
+	return n
 }
 
 // notJSONL says why export cannot rebuild the Markdown from in, which is

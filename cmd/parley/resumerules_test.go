@@ -195,3 +195,20 @@ func TestTheStopSaysAMessageWasCutOff(t *testing.T) {
 		t.Errorf("the Markdown:\n%s", md)
 	}
 }
+
+// A scripted side that ran out of lines goes on when --scenario gives it
+// more.
+func TestResumeOfARunOutSideWithMoreLinesGoesOn(t *testing.T) {
+	dir := t.TempDir()
+	p := filepath.Join(dir, "s.yaml")
+	os.WriteFile(p, []byte("agents:\n  - {name: A, type: scripted, lines: [a1]}\n  - {name: B, type: scripted, lines: [b1, b2]}\ntermination: {max_messages: 50}\n"), 0o600)
+	if code, out, errOut := parley(t, "run", "--no-tui", "--out", dir, p); code != exitOK {
+		t.Fatalf("run: exit %d\n%s%s", code, out, errOut)
+	}
+	jls, _ := filepath.Glob(filepath.Join(dir, "*.jsonl"))
+	more := filepath.Join(dir, "more.yaml")
+	os.WriteFile(more, []byte("agents:\n  - {name: A, type: scripted, lines: [a1, a2]}\n  - {name: B, type: scripted, lines: [b1, b2]}\ntermination: {max_messages: 5}\n"), 0o600)
+	if code, out, errOut := parley(t, "resume", "--no-tui", "--scenario", more, jls[0]); code != exitOK || !strings.Contains(out, "Stopped after message 5 (max_messages)") {
+		t.Errorf("resume --scenario with more lines: exit %d\n%s%s", code, out, errOut)
+	}
+}
