@@ -351,7 +351,7 @@ func Firings(p policy.Policy, msgs []transcripts.Message) []Firing {
 			f := Firing{Rule: ruleName(q)}
 			for i := 1; i <= len(msgs); i++ {
 				v := q.Check(msgs[:i])
-				if v.Stop && i >= minAt {
+				if policy.Ends(v, msgs[:i]) && i >= minAt {
 					f.At = i
 					if f.Rule == "" {
 						f.Rule = v.Policy

@@ -349,7 +349,7 @@ func (r *run) judge(ctx context.Context) (transcripts.Stop, bool, error) {
 	if err := r.emit(Progress{Index: len(r.msgs), Progress: v.Progress}); err != nil {
 		return errorStop(len(r.msgs), err), true, err
 	}
-	if !v.Stop {
+	if !policy.Ends(v, r.msgs) {
 		return transcripts.Stop{}, false, nil
 	}
 	return transcripts.Stop{Kind: transcripts.StopPolicy, Policy: v.Policy, Reason: v.Reason, At: len(r.msgs)}, true, nil

@@ -41,8 +41,10 @@ speaker-labelled text, JSON); one that records no scenario needs
 
 The seat keeps its system prompt and other settings unless the spec sets
 them, takes the new model's name (or name:), and sees the messages it
-spoke before as its own. For example, to see which model breaks a loop,
-fork message 40 once per model:
+spoke before as its own. The rules read the kept messages but stop the
+fork only after one of its own, so a loop the parent was in stops it only
+if the new seat carries the loop on. For example, to see which model
+breaks a loop, fork message 40 once per model:
 
   parley fork loop.jsonl --at 40 --agent 'grok-4=openrouter:openai/gpt-5'`,
 		Args: exactArgs(1, "fork takes one transcript, such as NAME.jsonl or NAME.md, and --at N"),
@@ -96,35 +98,29 @@ fork message 40 once per model:
 	return c
 }
 
-// forkStillStopped refuses a fork whose rules already end the conversation
-// at its message N: run, it would stop before its first message and leave
-// a copy of its parent. kept is the parent's first N messages, as the
-// fork's seats name them. It says which rule ends it and what to change:
-// an earlier --at, or other rules.
+// forkStillStopped refuses a fork whose max_messages its kept messages
+// already reach: the limit counts the whole conversation, the parent's
+// messages included, as message numbers do, so the fork could add nothing
+// within it. kept is the parent's first N messages, as the fork's seats
+// name them. The other rules judge the kept messages but stop a fork only
+// after one of its own (policy.Ends): a loop the parent was in stops the
+// fork only if its new seat carries it on, which is what forking at a loop
+// is for.
 func forkStillStopped(s *configs.Scenario, kept []transcripts.Message, fork *forking) error {
 	p, err := s.Policy()
 	if err != nil {
 		return nil // the run itself reports a bad policy
 	}
-	v := p.Check(kept)
-	if !v.Stop {
-		return nil
-	}
-	where := fmt.Sprintf("%s forked after message %d", fork.path, fork.at)
-	if v.Policy == "max_messages" {
-		limit, n := 0, fork.at
-		for _, pr := range v.Progress {
-			if pr.Policy == "max_messages" && pr.Count >= pr.Limit {
-				limit, n = pr.Limit, pr.Count
-			}
+	for _, pr := range p.Check(kept).Progress {
+		if pr.Policy != "max_messages" || pr.Count < pr.Limit {
+			continue
 		}
 		earlier := "an earlier --at"
-		if limit > 1 && n == fork.at {
-			earlier = fmt.Sprintf("--at %d or below", limit-1)
+		if pr.Limit > 1 {
+			earlier = fmt.Sprintf("--at %d or below", pr.Limit-1)
 		}
-		return fmt.Errorf("%s would stop at once, adding nothing: the scenario's max_messages budget of %s counts the whole conversation, the parent's %s included; fork at an earlier message (%s), or give a scenario whose max_messages is above %d with --scenario FILE",
-			where, phrase.Count(limit, "message", "messages"), phrase.Count(n, "message", "messages"), earlier, n)
+		return fmt.Errorf("%s forked after message %d would stop at once, adding nothing: the scenario's max_messages budget of %s counts the whole conversation, the parent's %s included; fork at an earlier message (%s), or give a scenario whose max_messages is above %d with --scenario FILE",
+			fork.path, fork.at, phrase.Count(pr.Limit, "message", "messages"), phrase.Count(pr.Count, "message", "messages"), earlier, pr.Count)
 	}
-	return fmt.Errorf("%s would stop at once, adding nothing: %s ends it at message %d (%s); fork at an earlier message with --at, or give a scenario with other rules with --scenario FILE",
-		where, v.Policy, fork.at, v.Reason)
+	return nil
 }

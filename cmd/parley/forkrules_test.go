@@ -55,10 +55,10 @@ func checkStop(t *testing.T, policyFile, path string) int {
 	return *r.StopAt
 }
 
-// A fork whose rules end the conversation at its message N would stop
-// before its first message and leave a copy of its parent: it is refused
-// before anything is written, with a sentence naming the rule and what to
-// change, as resume refuses a conversation its rules still end.
+// A fork whose max_messages its kept messages already reach could add
+// nothing within it: it is refused before anything is written, with a
+// sentence naming the budget and what to change, as resume refuses a
+// conversation its rules still end.
 func TestAForkItsRulesEndAtOnceIsRefused(t *testing.T) {
 	dir := t.TempDir()
 	parent := writeParent(t, dir, 8, func(i int) string { return fmt.Sprintf("line %d", i) })
@@ -71,8 +71,6 @@ func TestAForkItsRulesEndAtOnceIsRefused(t *testing.T) {
 			[]string{"forked after message 8 would stop at once", "max_messages budget of 6 messages counts the whole conversation, the parent's 8 messages included", "--at 5 or below", "max_messages is above 8 with --scenario FILE"}},
 		{"a budget of as many messages", "{max_messages: 6}", "6",
 			[]string{"max_messages budget of 6 messages", "--at 5 or below"}},
-		{"a rule the kept messages fire", "{any: [{max_messages: 50}, {stop_pattern: 'line 5'}]}", "5",
-			[]string{"stop_pattern ends it at message 5", "fork at an earlier message with --at, or give a scenario with other rules with --scenario FILE"}},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			s := filepath.Join(dir, strings.ReplaceAll(c.name, " ", "-")+".yaml")
@@ -89,6 +87,53 @@ func TestAForkItsRulesEndAtOnceIsRefused(t *testing.T) {
 			}
 			if _, err := os.Stat(out); err == nil {
 				t.Errorf("the refused fork wrote %s", out)
+			}
+		})
+	}
+}
+
+// The kept messages are judged but do not stop a fork: a rule they fire
+// stops it only once the fork's own messages fire it too, so a loop the
+// parent was in is forked to see whether the new seat breaks it. parley
+// check of the fork's recording stops where the live fork did.
+func TestAForkIsStoppedOnlyByItsOwnMessages(t *testing.T) {
+	dir := t.TempDir()
+	parent := writeParent(t, dir, 8, func(i int) string { return fmt.Sprintf("line %d", i) })
+	// A scripted seat skips the lines its seat spoke in the kept messages:
+	// A spoke 2 of them, B 3; A speaks message 6.
+	const b = "[s1, s2, s3, fresh b, fresh d]"
+	for _, c := range []struct {
+		name, a string
+		stopAt  int // 0: the scripted seats run out
+	}{
+		{"own messages that leave the pattern behind", "[s1, s2, fresh a, fresh c, fresh e]", 0},
+		{"own messages that carry it on", "[s1, s2, fresh a, line again, fresh e]", 8},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			s := filepath.Join(dir, strings.ReplaceAll(c.name, " ", "-")+".yaml")
+			os.WriteFile(s, []byte(fmt.Sprintf("agents:\n  - {name: A, type: scripted, lines: %s}\n  - {name: B, type: scripted, lines: %s}\ntermination: {any: [{max_messages: 50}, {stop_pattern: 'line'}]}\n", c.a, b)), 0o600)
+			out := filepath.Join(dir, "out-"+strings.ReplaceAll(c.name, " ", "-"))
+			code, stdout, errOut := parley(t, "fork", parent, "--at", "5", "--scenario", s, "--no-tui", "--out", out)
+			if code != exitOK {
+				t.Fatalf("exit %d\n%s%s", code, stdout, errOut)
+			}
+			jl, _ := filepath.Glob(filepath.Join(out, "*.jsonl"))
+			if len(jl) != 1 {
+				t.Fatalf("recordings %v", jl)
+			}
+			rec, err := transcripts.Read(jl[0])
+			if err != nil {
+				t.Fatal(err)
+			}
+			live := 0
+			if rec.Run != nil && rec.Run.Stop != nil && rec.Run.Stop.Kind == transcripts.StopPolicy {
+				live = rec.Run.Stop.At
+			}
+			if live != c.stopAt || len(rec.Messages) <= 5 {
+				t.Errorf("the live fork stopped at %d after %d messages (%+v); want %d, after messages of its own", live, len(rec.Messages), rec.Run.Stop, c.stopAt)
+			}
+			if got := checkStop(t, s, jl[0]); got != live {
+				t.Errorf("check of the fork's JSONL stops at %d, the live fork at %d", got, live)
 			}
 		})
 	}

@@ -513,7 +513,7 @@ func replayPolicies(p policy.Policy, msgs []transcripts.Message) (int, []PolicyR
 			continue
 		}
 		for k := 1; k <= len(msgs); k++ {
-			if leaf.Check(msgs[:k:k]).Stop {
+			if policy.Ends(leaf.Check(msgs[:k:k]), msgs[:k]) {
 				r.StopsAt = k
 				break
 			}

@@ -173,9 +173,20 @@ func FirstStop(p Policy, msgs []transcripts.Message) (int, Verdict) {
 	var v Verdict
 	for i := 1; i <= len(msgs); i++ {
 		v = p.Check(msgs[:i])
-		if v.Stop {
+		if Ends(v, msgs[:i]) {
 			return i, v
 		}
 	}
 	return 0, v
+}
+
+// Ends reports whether verdict v, on msgs, ends the conversation there. A
+// verdict stops a conversation only after one of its own messages: the
+// messages a fork kept from its parent (Message.Inherited) are judged,
+// as what the rules read before the fork's own, but a fork is forked to
+// see where its new seat takes the conversation, so a loop its parent was
+// in stops it only once its own messages carry the loop on. A live run, a
+// fork included, and check of its recording judge alike by this.
+func Ends(v Verdict, msgs []transcripts.Message) bool {
+	return v.Stop && (len(msgs) == 0 || !msgs[len(msgs)-1].Inherited)
 }

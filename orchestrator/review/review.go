@@ -53,7 +53,7 @@ func Judge(newPolicy func() policy.Policy, all []transcripts.Message) Result {
 			}
 			// A guard holds a rule back until enough messages are spoken;
 			// the rule still sees every message, as it does in a run.
-			if v := ru.p.Check(msgs[:i]); v.Stop && spoken >= ru.min {
+			if v := ru.p.Check(msgs[:i]); policy.Ends(v, msgs[:i]) && spoken >= ru.min {
 				r.Marks = append(r.Marks, Mark{At: i, Policy: v.Policy, Reason: v.Reason})
 				break
 			}
