@@ -116,7 +116,7 @@ func runBatch(ctx context.Context, cmd *cobra.Command, args []string, f batchFla
 			return usageErr(err)
 		}
 		if f.dryRun {
-			return dryRun(out, stderr, m, dir)
+			return dryRun(out, stderr, m, dir, f.retryFailed)
 		}
 		if !cmd.Flags().Changed("jobs") {
 			f.parallel = m.Parallel
@@ -170,7 +170,7 @@ func runBatch(ctx context.Context, cmd *cobra.Command, args []string, f batchFla
 			return usageErr(err)
 		}
 		if f.dryRun {
-			return dryRun(out, stderr, m, "")
+			return dryRun(out, stderr, m, "", false)
 		}
 		dir = f.out
 		if dir == "" {
@@ -338,27 +338,43 @@ func outputDir(scenarios []*configs.Scenario) string {
 }
 
 // dryRun prints one line for every conversation m plans (with dir, only
-// those its state log does not list as finished) and runs none.
-func dryRun(w, errOut io.Writer, m *batch.Manifest, dir string) error {
+// those the same command without --dry-run would run: not finished, or
+// failed when retryFailed) and runs none.
+func dryRun(w, errOut io.Writer, m *batch.Manifest, dir string, retryFailed bool) error {
 	lines, err := m.Lines()
 	if err != nil {
 		return usageErr(err)
 	}
-	finished := map[string]bool{}
+	finished, kept := map[string]bool{}, map[string]bool{}
 	if dir != "" {
-		if finished, err = batch.Finished(dir, m); err != nil {
+		if finished, err = batch.Finished(dir, m, retryFailed); err != nil {
 			return failureErr(err)
 		}
+		if retryFailed {
+			// What a resume without --retry-failed keeps: the failed
+			// ones are those it keeps and this one runs.
+			if kept, err = batch.Finished(dir, m, false); err != nil {
+				return failureErr(err)
+			}
+		}
 	}
-	n := 0
+	n, failed := 0, 0
 	for i, l := range lines {
-		if finished[m.Jobs[i].ID] {
+		id := m.Jobs[i].ID
+		if finished[id] {
 			continue
+		}
+		if kept[id] {
+			failed++
 		}
 		fmt.Fprintln(w, l)
 		n++
 	}
-	fmt.Fprintf(errOut, "parley: %s; none staged (--dry-run)\n", phrase.Count(n, "conversation", "conversations"))
+	retried := ""
+	if failed > 0 {
+		retried = fmt.Sprintf(" (%d failed %s to retry)", failed, phrase.Noun(failed, "one", "ones"))
+	}
+	fmt.Fprintf(errOut, "parley: %s%s; none staged (--dry-run)\n", phrase.Count(n, "conversation", "conversations"), retried)
 	return nil
 }
 

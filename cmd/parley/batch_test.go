@@ -6,9 +6,11 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -243,4 +245,35 @@ func readSummaryJSON(t *testing.T, dir string) batch.Summary {
 		t.Fatal(err)
 	}
 	return sum
+}
+
+// With --resume, --dry-run lists what the same command without it would
+// run: with --retry-failed, the failed conversations too.
+func TestBatchResumeDryRunListsWhatRetryFailedWouldRun(t *testing.T) {
+	var down atomic.Bool
+	down.Store(true)
+	srv := openaitest.Start(t, func(r openaitest.Request) openaitest.Reply {
+		if down.Load() && r.Body.Model == "qwen2.5" {
+			return openaitest.Error(http.StatusBadRequest, "The provider is down.")
+		}
+		return signOff(r)
+	})
+	dir := filepath.Join(t.TempDir(), "b")
+	code, out, errOut := parley(t, "batch", "../../configs/ollama-pair.yaml", "-n", "3", "--out", dir, "--plain",
+		"--vary", "agents[0].base_url="+srv.URL, "--vary", "agents[1].base_url="+srv.URL)
+	if code != exitFailure || !strings.Contains(errOut, "3 of 3 conversations failed") {
+		t.Fatalf("batch: exit %d; want 1 and 3 failed\n%s%s", code, out, errOut)
+	}
+	code, listed, errOut := parley(t, "batch", "--resume", dir, "--dry-run")
+	if code != exitOK || listed != "" || !strings.Contains(errOut, "parley: 0 conversations; none staged (--dry-run)") {
+		t.Errorf("--resume --dry-run: exit %d, listed %q, %s; want nothing listed: a resume keeps the failures", code, listed, errOut)
+	}
+	code, listed, errOut = parley(t, "batch", "--resume", dir, "--retry-failed", "--dry-run")
+	if code != exitOK || strings.Count(listed, ", run ") != 3 || !strings.Contains(errOut, "parley: 3 conversations (3 failed ones to retry); none staged (--dry-run)") {
+		t.Errorf("--resume --retry-failed --dry-run: exit %d, listed %q, %s; want the 3 failed conversations", code, listed, errOut)
+	}
+	down.Store(false)
+	if code, out, errOut := parley(t, "batch", "--resume", dir, "--retry-failed", "--plain"); code != exitOK || !strings.Contains(out, "3 planned · 3 done · 0 failed") {
+		t.Errorf("--resume --retry-failed: exit %d\n%s%s", code, out, errOut)
+	}
 }

@@ -130,7 +130,7 @@ func runQueuedBatch(ctx context.Context, cmd *cobra.Command, m *batch.Manifest, 
 		// A batch that ran to its end removed its embedded queue: a new
 		// one would hold none of its results and stage every
 		// conversation again.
-		finished, err := batch.Finished(dir, m)
+		finished, err := batch.Finished(dir, m, false)
 		if err != nil {
 			return failureErr(err)
 		}
@@ -197,7 +197,7 @@ func runQueuedBatch(ctx context.Context, cmd *cobra.Command, m *batch.Manifest, 
 	sub, err := q.Submit(ctx, m, ackWait)
 	if err != nil {
 		return interrupted(err, func() int {
-			finished, _ := batch.Finished(dir, m) // what earlier sessions brought into the folder
+			finished, _ := batch.Finished(dir, m, false) // what earlier sessions brought into the folder
 			return len(finished)
 		})
 	}
