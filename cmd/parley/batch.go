@@ -30,6 +30,7 @@ type batchFlags struct {
 	n           int
 	parallel    int
 	vary        []string
+	sets        []string // --set: one value for every run, as run's --set
 	out         string
 	resume      string
 	pace        string
@@ -42,7 +43,7 @@ type batchFlags struct {
 func newBatchCmd() *cobra.Command {
 	var f batchFlags
 	c := &cobra.Command{
-		Use:   "batch SCENARIO.yaml... -n N [-j J] [--vary FIELD=VALUES]... [--out DIR] | --resume DIR",
+		Use:   "batch SCENARIO.yaml... -n N [-j J] [--vary FIELD=VALUES]... [--set FIELD=VALUE]... [--out DIR] | --resume DIR",
 		Short: "Stage many conversations at once and summarize them",
 		Long: `batch runs N conversations of each scenario, J at a time, recording each one
 as usual in DIR/runs/ID/, and ends with a summary (printed, and written to
@@ -54,6 +55,17 @@ runs N times, and each run records the values it used:
   --vary agents[1].temperature=0.2,0.7,1.0   one agent's field (agents from 0, or by name)
   --vary seed=1..20                          every OpenAI-compatible agent's seed
   --vary history.max_messages=10,40          any scenario field
+
+--set FIELD=VALUE gives a field one value in every run, with the same
+paths (the value is taken whole, commas and all); each run records it as
+it records a varied value.
+
+In a roster, agents[0] and agents[1] are each pair's first and second
+agent; a roster agent named (agents[Kimi K2].temperature, or
+roster.agents[Kimi K2].…) is varied in every pair it is in, and
+roster.defaults.… reaches every agent that does not set the field:
+
+  --set roster.defaults.base_url=http://localhost:8080/v1
 
 Provider limits come from the scenarios' limits: section (concurrent
 requests and requests per minute, per provider or base URL) and hold across
@@ -80,6 +92,7 @@ those still to run.`,
 	c.Flags().IntVarP(&f.n, "n", "n", 1, "conversations per scenario and per combination of --vary values")
 	c.Flags().IntVarP(&f.parallel, "jobs", "j", 4, "conversations running at once")
 	c.Flags().StringArrayVar(&f.vary, "vary", nil, "FIELD=VALUES to vary across runs, such as seed=1..20 (repeatable)")
+	c.Flags().StringArrayVar(&f.sets, "set", nil, "FIELD=VALUE to set in every run, with the paths --vary takes (repeatable)")
 	c.Flags().StringVar(&f.out, "out", "", "the batch directory (default: batch-TIME in the scenarios' output.dir, else in $PARLEY_OUT, else in transcripts/)")
 	c.Flags().StringVar(&f.resume, "resume", "", "finish the interrupted batch in this directory")
 	c.Flags().StringVar(&f.pace, "pace", "", "override the pace of replay and scripted agents, such as 0 (instant)")
@@ -108,8 +121,8 @@ func runBatch(ctx context.Context, cmd *cobra.Command, args []string, f batchFla
 		return usageErr(errors.New("--retry-failed goes with --resume DIR, for a batch run on this machine"))
 	}
 	if f.resume != "" {
-		if len(args) > 0 || len(f.vary) > 0 || f.out != "" {
-			return usageErr(errors.New("--resume takes the batch directory alone; its scenarios and --vary values are in its batch.json"))
+		if len(args) > 0 || len(f.vary) > 0 || len(f.sets) > 0 || f.out != "" {
+			return usageErr(errors.New("--resume takes the batch directory alone; its scenarios and --vary and --set values are in its batch.json"))
 		}
 		dir = f.resume
 		if m, err = batch.ReadManifest(dir); err != nil {
@@ -155,6 +168,23 @@ func runBatch(ctx context.Context, cmd *cobra.Command, args []string, f batchFla
 				return usageErr(err)
 			}
 			vary = append(vary, v)
+		}
+		varied := len(vary)
+		for _, spec := range f.sets {
+			path, val, err := batch.ParseSet(spec)
+			if err != nil {
+				return usageErr(err)
+			}
+			for i, v := range vary {
+				switch {
+				case v.Path != path:
+				case i < varied:
+					return usageErr(fmt.Errorf("%s is given to both --set and --vary; give its values to one of them", path))
+				default:
+					return usageErr(fmt.Errorf("--set %s is given twice", path))
+				}
+			}
+			vary = append(vary, batch.Vary{Path: path, Values: []string{val}})
 		}
 		if !f.dryRun && f.queue.url == "" {
 			// Every conversation would fail the same way: say so before

@@ -98,3 +98,50 @@ termination: {max_messages: 3}
 		}
 	}
 }
+
+// --vary names a roster agent as the roster does, varies the roster's own
+// fields, and --set points a whole roster at another server in one flag.
+func TestBatchVariesAndSetsARoster(t *testing.T) {
+	config := "../../configs/testdata/attractors-config.json"
+	dir := t.TempDir()
+	converted := filepath.Join(dir, "converted.yaml")
+	if code, out, errOut := parley(t, "convert", config, converted); code != exitOK {
+		t.Fatalf("convert: exit %d\n%s%s", code, out, errOut)
+	}
+	code, out, errOut := parley(t, "batch", converted, "--vary", "agents[Kimi K2].temperature=0.5", "--dry-run")
+	if code != exitOK || strings.Count(out, "\n") != 112 || !strings.Contains(out, "Kimi K2 ↔ 4o, run 1 (agents[Kimi K2].temperature=0.5)") {
+		t.Errorf("--vary agents[Kimi K2]: exit %d\n%.300s\n%s", code, out, errOut)
+	}
+	code, _, errOut = parley(t, "batch", converted, "--vary", "agents[Kimi K3].temperature=0.5", "--dry-run")
+	if code != exitUsage || !strings.Contains(errOut, `no roster agent is named "Kimi K3"; name one of "Kimi K2", "4o", "gpt-5", `) {
+		t.Errorf("--vary agents[Kimi K3]: exit %d, %s; want 2 and the roster's names", code, errOut)
+	}
+	code, _, errOut = parley(t, "batch", converted, "--vary", "roster.defaults.base_url=http://127.0.0.1:9/v1,http://127.0.0.1:8/v1", "--dry-run")
+	if code != exitOK || !strings.Contains(errOut, "224 conversations") {
+		t.Errorf("--vary roster.defaults.base_url: exit %d, %s; want 224 conversations", code, errOut)
+	}
+
+	srv := openaitest.Start(t, func(r openaitest.Request) openaitest.Reply {
+		return openaitest.Words("This is " + r.Body.Model + ".")
+	})
+	roster := filepath.Join(dir, "roster.yaml")
+	os.WriteFile(roster, []byte(`roster:
+  defaults: {provider: openrouter, system: Talk.}
+  agents:
+    - {name: Alpha, model: alpha-1}
+    - {name: Beta, model: beta-1}
+termination: {max_messages: 3}
+`), 0o600)
+	out = filepath.Join(dir, "b")
+	t.Setenv("OPENROUTER_API_KEY", "sk-or-test")
+	code, stdout, errOut := parley(t, "batch", roster, "--plain", "--out", out, "--set", "roster.defaults.base_url="+srv.URL)
+	if code != exitOK || !strings.Contains(stdout, "2 planned · 2 done") {
+		t.Fatalf("--set roster.defaults.base_url: exit %d\n%s%s", code, stdout, errOut)
+	}
+	if code, _, errOut := parley(t, "batch", roster, "--set", "title=a", "--vary", "title=b,c", "--dry-run"); code != exitUsage || !strings.Contains(errOut, "title is given to both --set and --vary") {
+		t.Errorf("--set and --vary of one field: exit %d, %s", code, errOut)
+	}
+	if code, _, errOut := parley(t, "batch", "--resume", out, "--set", "title=a"); code != exitUsage || !strings.Contains(errOut, "--resume takes the batch directory alone") {
+		t.Errorf("--resume with --set: exit %d, %s", code, errOut)
+	}
+}

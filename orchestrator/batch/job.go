@@ -65,13 +65,30 @@ func (j Job) Line() (string, error) {
 // the scenario file and the varied values.
 func (j Job) Load() (*configs.Scenario, error) {
 	src := []byte(j.Scenario)
+	vary := j.Vary
 	if j.Pair != nil {
-		var err error
+		// The roster's own fields are varied before the pair is staged,
+		// an agent named by its roster name in the seats it takes.
+		roster, seats, err := splitRosterVary(src, *j.Pair, j.Vary)
+		if err != nil {
+			return nil, fmt.Errorf("%s: --vary %w", j.ScenarioPath, err)
+		}
+		if src, err = Apply(src, roster); err != nil {
+			return nil, fmt.Errorf("%s: --vary %w", j.ScenarioPath, err)
+		}
 		if src, err = configs.PairSource(src, *j.Pair); err != nil {
 			return nil, fmt.Errorf("%s: staging %s: %w", j.ScenarioPath, j.Pair, err)
 		}
+		vary = seats
+	} else {
+		for path := range j.Vary {
+			if segs, err := parsePath(path); err == nil && segs[0].key == "roster" {
+				return nil, fmt.Errorf("%s: --vary %s: the scenario names two agents and has no roster to vary; vary one agent's field, such as agents[1].temperature, or every agent's, such as temperature",
+					j.ScenarioPath, path)
+			}
+		}
 	}
-	data, err := Apply(src, j.Vary)
+	data, err := Apply(src, vary)
 	if err != nil {
 		return nil, fmt.Errorf("%s: --vary %w", j.ScenarioPath, err)
 	}

@@ -218,3 +218,79 @@ func TestRosterResumeFinishesTheTournament(t *testing.T) {
 		t.Error(err)
 	}
 }
+
+// --vary on a roster: naming a roster agent varies that agent in every
+// pair it is in (both seats when it plays itself), roster.agents[X] says
+// the same, roster.defaults reaches every agent that does not set the
+// field, and a name no roster agent has is refused with the roster's names.
+func TestVaryOnARosterNamesItsAgents(t *testing.T) {
+	src := `roster:
+  defaults: {base_url: http://127.0.0.1:9/v1, temperature: 0.3}
+  agents:
+    - {name: A, model: a}
+    - {name: Kimi K2, model: k}
+    - {name: C, model: c, base_url: http://127.0.0.1:7/v1}
+  self_play: true
+`
+	s := scenario(t, src)
+	temps := func(vary ...Vary) map[string][2]float64 {
+		t.Helper()
+		m, err := Plan("x", []*configs.Scenario{s}, 1, 1, vary, time.Now())
+		if err != nil {
+			t.Fatal(err)
+		}
+		out := map[string][2]float64{}
+		for i := range m.Jobs {
+			got, err := m.Job(i).Load()
+			if err != nil {
+				t.Fatal(err)
+			}
+			out[got.Title] = [2]float64{float64(*got.Agents[0].Temperature), float64(*got.Agents[1].Temperature)}
+		}
+		return out
+	}
+	for _, path := range []string{"agents[Kimi K2].temperature", "roster.agents[Kimi K2].temperature", "roster.agents[1].temperature"} {
+		got := temps(Vary{Path: path, Values: []string{"0.9"}})
+		if len(got) != 9 || got["A ↔ Kimi K2"] != [2]float64{0.3, 0.9} || got["Kimi K2 ↔ C"] != [2]float64{0.9, 0.3} ||
+			got["Kimi K2 ↔ Kimi K2 (2)"] != [2]float64{0.9, 0.9} || got["A ↔ C"] != [2]float64{0.3, 0.3} {
+			t.Errorf("--vary %s=0.9: temperatures %v; want 0.9 for Kimi K2 in each of its pairs alone", path, got)
+		}
+	}
+	if got := temps(Vary{Path: "roster.defaults.temperature", Values: []string{"1.1"}}); got["A ↔ C"] != [2]float64{1.1, 1.1} {
+		t.Errorf("--vary roster.defaults.temperature=1.1: %v", got)
+	}
+	m, err := Plan("x", []*configs.Scenario{s}, 1, 1, []Vary{{Path: "roster.defaults.base_url", Values: []string{"http://127.0.0.1:8/v1"}}}, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range m.Jobs {
+		got, _ := m.Job(i).Load()
+		for _, a := range got.Agents {
+			want := "http://127.0.0.1:8/v1"
+			if a.Model == "c" {
+				want = "http://127.0.0.1:7/v1" // its own wins over the default
+			}
+			if a.BaseURL != want {
+				t.Errorf("%s: %s's base_url %s; want %s", got.Title, a.Name, a.BaseURL, want)
+			}
+		}
+	}
+	for _, tt := range []struct{ path, want string }{
+		{"agents[Kimi K3].temperature", `agents[Kimi K3]: no roster agent is named "Kimi K3"; name one of "A", "Kimi K2", "C", or use agents[0] (each pair's first agent) or agents[1] (its second)`},
+		{"roster.agents[Kimi K3].temperature", `roster.agents[Kimi K3]: no roster agent is named "Kimi K3"; name one of "A", "Kimi K2", "C"`},
+		{"roster.agents[3].temperature", `roster.agents[3]: the roster has 3 agents, counted from 0`},
+		{"roster.runs", `roster.runs: the pairs a roster stages and its runs are planned once for the whole batch`},
+		{"roster.agents[A].name", `roster.agents[A].name: a roster agent's name names its pairs`},
+	} {
+		_, err := Plan("x", []*configs.Scenario{s}, 1, 1, []Vary{{Path: tt.path, Values: []string{"2"}}}, time.Now())
+		if err == nil || !strings.Contains(err.Error(), tt.want) || strings.Contains(err.Error(), "move the agents") {
+			t.Errorf("--vary %s: %v; want %q", tt.path, err, tt.want)
+		}
+	}
+	// A scenario of two agents has no roster to vary.
+	pair := scenario(t, pairYAML("http://127.0.0.1:9/v1", ""))
+	_, err = Plan("x", []*configs.Scenario{pair}, 1, 1, []Vary{{Path: "roster.defaults.temperature", Values: []string{"1"}}}, time.Now())
+	if err == nil || !strings.Contains(err.Error(), "has no roster to vary") || strings.Contains(err.Error(), "move the agents") {
+		t.Errorf("--vary roster.defaults on two agents: %v", err)
+	}
+}
