@@ -145,3 +145,44 @@ termination: {max_messages: 3}
 		t.Errorf("--resume with --set: exit %d, %s", code, errOut)
 	}
 }
+
+// A tournament config convert cannot turn into a roster is bad input: it
+// exits 2 with a sentence naming the JSON and the field to fix, never the
+// roster it did not write.
+func TestConvertNamesTheConfigsFieldToFix(t *testing.T) {
+	dir := t.TempDir()
+	models := `{"name": "Kimi K2", "model_id": "moonshotai/kimi-k2"}, {"name": "grok-4", "model_id": "x-ai/grok-4"}`
+	for _, c := range []struct{ name, json, want string }{
+		{"dup", `{"models": [{"name": "Kimi K2", "model_id": "a/a"}, {"name": "Kimi K2", "model_id": "b/b"}]}`,
+			`dup.json: models[1]: "Kimi K2" is models[0]'s name too; give each model its own name`},
+		{"temp", `{"models": [{"name": "Kimi K2", "model_id": "a/a", "temperature": 5}, {"name": "b", "model_id": "b/b"}]}`,
+			`temp.json: models[0] ("Kimi K2"): temperature: 5 is outside 0 to 2`},
+		{"topp", `{"models": [{"name": "Kimi K2", "model_id": "a/a", "top_p": 3}, {"name": "b", "model_id": "b/b"}]}`,
+			`topp.json: models[0] ("Kimi K2"): top_p: 3 is outside 0 (exclusive) to 1`},
+		{"negative", `{"models": [` + models + `], "max_turns": -3, "max_workers": -1}`,
+			`negative.json: max_turns: -3 must not be negative`},
+		{"negative2", `{"models": [` + models + `], "max_turns": -3, "max_workers": -1}`,
+			`negative2.json: max_workers: -1 must not be negative`},
+	} {
+		in := filepath.Join(dir, c.name+".json")
+		os.WriteFile(in, []byte(c.json), 0o600)
+		out := filepath.Join(dir, c.name+".yaml")
+		code, _, errOut := parley(t, "convert", in, out)
+		if code != exitUsage || !strings.Contains(errOut, c.want) || strings.Contains(errOut, c.name+".yaml") {
+			t.Errorf("%s: exit %d, %s; want 2 and %q, naming no roster", c.name, code, errOut, c.want)
+		}
+		if _, err := os.Stat(out); err == nil {
+			t.Errorf("%s: %s was written", c.name, out)
+		}
+	}
+	// top_p has a parley counterpart: the agent's top_p.
+	in := filepath.Join(dir, "ok.json")
+	os.WriteFile(in, []byte(`{"models": [{"name": "a", "model_id": "a/a", "top_p": 0.9}, {"name": "b", "model_id": "b/b"}]}`), 0o600)
+	out := filepath.Join(dir, "ok.yaml")
+	if code, stdout, errOut := parley(t, "convert", in, out); code != exitOK {
+		t.Fatalf("top_p: exit %d\n%s%s", code, stdout, errOut)
+	}
+	if src, _ := os.ReadFile(out); !strings.Contains(string(src), "top_p: 0.9") {
+		t.Errorf("the roster lacks the model's top_p:\n%s", src)
+	}
+}
