@@ -303,7 +303,7 @@ func prepareJob(job *Job, dir string, env *Env, load func(Job) (*configs.Scenari
 	cfg.Run.ID = job.ID
 	cfg.Run.Vary = ShownValues(job.Vary)
 	if job.Pair != nil {
-		cfg.Run.Pairing = &transcripts.Pairing{Opener: job.Pair.Names[0], Responder: job.Pair.Names[1], Run: job.Run}
+		cfg.Run.Pairing = &transcripts.Pairing{Opener: job.Pair.Names[0], Responder: job.Pair.Responder(), Run: job.Run}
 	}
 	j.sinks = []orchestrator.Sink{rec}
 	if env.Sinks != nil {

@@ -294,3 +294,60 @@ func TestVaryOnARosterNamesItsAgents(t *testing.T) {
 		t.Errorf("--vary roster.defaults on two agents: %v", err)
 	}
 }
+
+// A self-play seat never takes a roster agent's name: agent "a" playing
+// itself beside a roster agent named "a (2)" sits as "a (3)", so its
+// conversations, lines and summary rows are its own.
+func TestSelfPlaySeatTakesANameNoRosterAgentHas(t *testing.T) {
+	srv := openaitest.Start(t, func(r openaitest.Request) openaitest.Reply { return openaitest.Words("This is " + r.Body.Model + ".") })
+	s := scenario(t, fmt.Sprintf(`roster:
+  defaults: {base_url: %s}
+  agents:
+    - {name: a, model: model-a}
+    - {name: a (2), model: model-b}
+  self_play: true
+termination: {max_messages: 3}
+`, srv.URL))
+	r := runner(t, []*configs.Scenario{s}, 1, 2)
+	lines, err := r.Manifest.Lines()
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"a ↔ a (3), run 1", "a ↔ a (2), run 1", "a (2) ↔ a, run 1", "a (2) ↔ a (2) (2), run 1"}
+	if strings.Join(lines, "\n") != strings.Join(want, "\n") {
+		t.Fatalf("lines:\n%s\nwant:\n%s", strings.Join(lines, "\n"), strings.Join(want, "\n"))
+	}
+	self, err := r.Manifest.Job(0).Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if self.Agents[1].Name != "a (3)" || self.Agents[1].Model != "model-a" {
+		t.Errorf("a's second seat is %q on %s; want a (3) on model-a", self.Agents[1].Name, self.Agents[1].Model)
+	}
+	sum, err := r.Run(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(sum.CostByPair) != 4 {
+		t.Errorf("%d pairs in the summary: %+v; want 4, a against itself apart from a against a (2)", len(sum.CostByPair), sum.CostByPair)
+	}
+	for _, f := range jsonls(t, r.Dir) {
+		tr, _ := transcripts.Read(f)
+		if p := tr.Run.Pairing; p.Opener == "a" && tr.Title == "a ↔ a (3)" && p.Responder != "a" {
+			t.Errorf("%s: a against itself records responder %q; want a, the roster agent", f, p.Responder)
+		}
+	}
+}
+
+// A manifest written before self-play seats were named holds the agent's
+// name twice; it still stages and lists the seat as "NAME (2)".
+func TestSelfPlayPairOfAnOlderManifest(t *testing.T) {
+	p := configs.Pair{A: 0, B: 0, Names: [2]string{"A", "A"}}
+	if p.String() != "A ↔ A (2)" || p.Responder() != "A" {
+		t.Errorf("older self-play pair: %q, responder %q; want A ↔ A (2), A", p.String(), p.Responder())
+	}
+	src, err := configs.PairSource([]byte("roster:\n  defaults: {provider: openai}\n  agents:\n    - {name: A, model: a}\n  self_play: true\n"), p)
+	if err != nil || !strings.Contains(string(src), "A (2)") {
+		t.Errorf("staged %s, %v; want the second seat named A (2)", src, err)
+	}
+}
