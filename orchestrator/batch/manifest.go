@@ -247,6 +247,12 @@ type StateRecord struct {
 	Result *Result   `json:"result,omitempty"` // on done, failed and interrupted
 	// Session lines record the wall time of one run of the batch command.
 	Session time.Duration `json:"session_ns,omitempty"`
+	// Begin marks where a run of the batch command began (at Time), so
+	// that one killed before its Session line (a SIGKILL, a power cut)
+	// can still be counted: the next run records it, Recovered, up to
+	// its last recorded progress.
+	Begin     bool `json:"begin,omitempty"`
+	Recovered bool `json:"recovered,omitempty"`
 }
 
 // stateLog appends to state.jsonl.
@@ -310,13 +316,59 @@ func AddSession(dir string, d time.Duration) (time.Duration, error) {
 	return wall, log.write(StateRecord{Time: time.Now(), Session: d})
 }
 
+// recoverSession records in log the session st holds as unended (killed
+// before it recorded its end), counted from its start to its last
+// recorded progress: its last state record, or the last message on disk
+// of a conversation it was running. It returns the time recorded.
+func recoverSession(log *stateLog, dir string, st BatchState) (time.Duration, error) {
+	u := st.Unended
+	if u == nil {
+		return 0, nil
+	}
+	last := u.Last
+	for id, rec := range st.Last {
+		if rec.State != StateRunning || rec.Time.Before(u.Begin) {
+			continue
+		}
+		path, err := existingJSONL(filepath.Join(dir, RunsDir, id))
+		if err != nil || path == "" {
+			continue
+		}
+		t, err := transcripts.Read(path)
+		if err != nil {
+			continue
+		}
+		for _, m := range t.Messages {
+			for _, at := range []time.Time{m.Started, m.Ended} {
+				if at.After(last) {
+					last = at
+				}
+			}
+		}
+	}
+	d := last.Sub(u.Begin)
+	if d <= 0 {
+		return 0, nil
+	}
+	return d, log.write(StateRecord{Time: time.Now(), Session: d, Recovered: true})
+}
+
 // BatchState is what state.jsonl says so far.
 type BatchState struct {
 	Last     map[string]StateRecord // the last record for each job
 	Sessions []time.Duration
+	// Unended is the last session that began and recorded no end: it
+	// was killed, and is not counted in Sessions.
+	Unended *Unended
 	// Warnings name the lines that are no record (cut off by a crash
 	// before the log was next opened) and were skipped.
 	Warnings []string
+}
+
+// Unended is a session of the batch command that was killed before it
+// recorded its end: when it began, and the time of its last record.
+type Unended struct {
+	Begin, Last time.Time
 }
 
 // ReadState reads dir/state.jsonl; a missing file is an empty state. A
@@ -352,8 +404,14 @@ func ReadState(dir string) (BatchState, error) {
 			pending = fmt.Sprintf("%s: line %d is no state record (a crash cut it off while it was written) and was skipped", path, line)
 			continue
 		}
-		if r.Session > 0 {
+		switch {
+		case r.Begin:
+			st.Unended = &Unended{Begin: r.Time, Last: r.Time}
+		case r.Session > 0:
 			st.Sessions = append(st.Sessions, r.Session)
+			st.Unended = nil
+		case st.Unended != nil && r.Time.After(st.Unended.Last):
+			st.Unended.Last = r.Time
 		}
 		if r.ID != "" {
 			st.Last[r.ID] = r
