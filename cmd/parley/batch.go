@@ -228,7 +228,7 @@ func runBatch(ctx context.Context, cmd *cobra.Command, args []string, f batchFla
 		return usageErr(loadErr)
 	}
 	if f.resume != "" {
-		if err := keyProblems(loaded); err != nil {
+		if err := resumeKeyProblems(m, loaded); err != nil {
 			return usageErr(err)
 		}
 	}
@@ -323,16 +323,54 @@ func warnUnusedLimits(w io.Writer, scenarios []*configs.Scenario) {
 }
 
 // keyProblems reports the API keys the scenarios' agents and judges
-// lack on this machine, each sentence naming the agent and the variable.
+// lack on this machine: one sentence for each variable not set, naming
+// the agents that need it, and one for each key file not read.
 func keyProblems(scenarios []*configs.Scenario) error {
+	return keyProblemsAt(scenarios, true)
+}
+
+// keyProblemsAt is keyProblems, the agents' lines named when lines says
+// the scenarios are the files as written (not a roster's pairs, or
+// scenarios --vary rewrote, whose lines are no file's).
+func keyProblemsAt(scenarios []*configs.Scenario, lines bool) error {
+	var needs []configs.KeyNeed
 	var probs configs.Problems
 	for _, s := range scenarios {
-		probs = append(probs, s.KeyProblems(nil)...)
+		n, p := s.KeyNeeds(nil)
+		needs = append(needs, n...)
+		probs = append(probs, p...)
 	}
+	if !lines {
+		for i := range needs {
+			needs[i].Line = 0
+		}
+		for _, p := range probs {
+			p.Line = 0
+		}
+	}
+	probs = append(probs, configs.GroupKeyNeeds(needs)...)
 	if len(probs) == 0 {
 		return nil
 	}
 	return probs
+}
+
+// resumeKeyProblems is keyProblems for a batch being resumed: of its
+// scenarios as recorded, with their lines, when no --vary changed them,
+// else of each scenario its conversations run.
+func resumeKeyProblems(m *batch.Manifest, loaded []*configs.Scenario) error {
+	if len(m.Vary) == 0 {
+		var recorded []*configs.Scenario
+		for _, src := range m.Scenarios {
+			s, err := configs.Parse(src.Path, []byte(src.Source))
+			if err != nil {
+				return keyProblemsAt(loaded, false)
+			}
+			recorded = append(recorded, s)
+		}
+		return keyProblemsAt(recorded, true)
+	}
+	return keyProblemsAt(loaded, false)
 }
 
 // rosterParallel is how many conversations run at once when -j is not

@@ -20,11 +20,15 @@ func TestConvertTheTournamentConfigAndListItsConversations(t *testing.T) {
 	if code != exitOK || !strings.Contains(out, "8 models, 56 ordered pairs × 2 runs") {
 		t.Fatalf("convert: exit %d\n%s%s", code, out, errOut)
 	}
-	// Without the key the roster's agents need, validate names each one.
+	// Without the key the roster's agents need, validate says so once,
+	// naming each agent with its line; batch says the same.
 	t.Setenv("OPENROUTER_API_KEY", "")
-	if code, _, errOut := parley(t, "validate", roster); code != exitUsage || strings.Count(errOut, "needs an API key: the environment variable OPENROUTER_API_KEY is not set") != 8 ||
-		!strings.Contains(errOut, `roster agent "Kimi K2" needs an API key`) {
-		t.Fatalf("validate without the key: exit %d, want 2 naming the 8 agents\n%s", code, errOut)
+	want := `roster.yaml:12: the environment variable OPENROUTER_API_KEY is not set, and 8 need it for their API key: roster agents "Kimi K2" (line 12), "4o" (line 15), `
+	for _, cmd := range []string{"validate", "batch"} {
+		if code, _, errOut := parley(t, cmd, roster); code != exitUsage || strings.Count(errOut, "OPENROUTER_API_KEY is not set") != 1 ||
+			!strings.Contains(errOut, want) || !strings.Contains(errOut, `"deepseek 3.1" (line 33)`) {
+			t.Fatalf("%s without the key: exit %d, want 2 and one sentence naming the 8 agents\n%s", cmd, code, errOut)
+		}
 	}
 	t.Setenv("OPENROUTER_API_KEY", "sk-or-test")
 	if code, out, errOut := parley(t, "validate", roster); code != exitOK {
@@ -137,6 +141,13 @@ termination: {max_messages: 3}
 	code, stdout, errOut := parley(t, "batch", roster, "--plain", "--out", out, "--set", "roster.defaults.base_url="+srv.URL)
 	if code != exitOK || !strings.Contains(stdout, "2 planned · 2 done") {
 		t.Fatalf("--set roster.defaults.base_url: exit %d\n%s%s", code, stdout, errOut)
+	}
+	// Resumed without the key, the batch names the variable once, and
+	// each agent once, however many pairs it is in.
+	t.Setenv("OPENROUTER_API_KEY", "")
+	if code, _, errOut := parley(t, "batch", "--resume", out); code != exitUsage || strings.Count(errOut, "OPENROUTER_API_KEY") != 1 ||
+		!strings.Contains(errOut, `the environment variable OPENROUTER_API_KEY is not set, and 2 need it for their API key: agents "Alpha", "Beta"`) {
+		t.Errorf("--resume without the key: exit %d, %s", code, errOut)
 	}
 	if code, _, errOut := parley(t, "batch", roster, "--set", "title=a", "--vary", "title=b,c", "--dry-run"); code != exitUsage || !strings.Contains(errOut, "title is given to both --set and --vary") {
 		t.Errorf("--set and --vary of one field: exit %d, %s", code, errOut)
