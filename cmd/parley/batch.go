@@ -128,6 +128,7 @@ func runBatch(ctx context.Context, cmd *cobra.Command, args []string, f batchFla
 		if m, err = batch.ReadManifest(dir); err != nil {
 			return usageErr(err)
 		}
+		warnEdited(stderr, m, dir)
 		if f.dryRun {
 			return dryRun(out, stderr, m, dir, f.retryFailed)
 		}
@@ -371,6 +372,32 @@ func resumeKeyProblems(m *batch.Manifest, loaded []*configs.Scenario) error {
 		return keyProblemsAt(recorded, true)
 	}
 	return keyProblemsAt(loaded, false)
+}
+
+// warnEdited says of each scenario file edited since the batch began that
+// --resume runs the scenario recorded, and how to start a batch of the
+// edited file, with the batch's -n and --vary values.
+func warnEdited(w io.Writer, m *batch.Manifest, dir string) {
+	for _, path := range m.Edited() {
+		cmd := []string{"parley", "batch", shellWord(path)}
+		if m.N != 1 {
+			cmd = append(cmd, "-n", fmt.Sprint(m.N))
+		}
+		for _, v := range m.Vary {
+			cmd = append(cmd, "--vary", shellWord(batch.ShownSpec(v, true)))
+		}
+		fmt.Fprintf(w, "parley: warning: %s has changed since this batch began; --resume runs the scenario recorded in %s; to run the edited file, start a new batch: %s\n",
+			path, filepath.Join(dir, batch.ManifestFile), strings.Join(cmd, " "))
+	}
+}
+
+// shellWord is s as one word of a shell command: quoted when it holds
+// anything but letters, digits and -_./=:,@+.
+func shellWord(s string) string {
+	if s != "" && strings.Trim(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_./=:,@+") == "" {
+		return s
+	}
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }
 
 // rosterParallel is how many conversations run at once when -j is not

@@ -276,3 +276,29 @@ func TestBatchResumeDryRunListsWhatRetryFailedWouldRun(t *testing.T) {
 		t.Errorf("--resume --retry-failed: exit %d\n%s%s", code, out, errOut)
 	}
 }
+
+// batch --resume runs the scenario its batch.json recorded; when the file
+// has been edited since, it says so in one sentence, with the command
+// that starts a batch of the edited file.
+func TestBatchResumeSaysTheScenarioFileChanged(t *testing.T) {
+	dir := t.TempDir()
+	scenario := filepath.Join(dir, "s.yaml")
+	orig := "agents:\n  - {name: A, type: scripted, lines: [a1, a2]}\n  - {name: B, type: scripted, lines: [b1, b2]}\ntermination: {max_messages: 3}\n"
+	os.WriteFile(scenario, []byte(orig), 0o600)
+	out := filepath.Join(dir, "b")
+	if code, stdout, errOut := parley(t, "batch", scenario, "-n", "2", "--out", out, "--plain"); code != exitOK {
+		t.Fatalf("batch: exit %d\n%s%s", code, stdout, errOut)
+	}
+	if _, _, errOut := parley(t, "batch", "--resume", out, "--plain"); strings.Contains(errOut, "changed") {
+		t.Errorf("resume of an unedited scenario: %s", errOut)
+	}
+	os.WriteFile(scenario, []byte(strings.Replace(orig, "max_messages: 3", "max_messages: 5", 1)), 0o600)
+	want := scenario + " has changed since this batch began; --resume runs the scenario recorded in " + filepath.Join(out, "batch.json") +
+		"; to run the edited file, start a new batch: parley batch " + scenario
+	for _, args := range [][]string{{"batch", "--resume", out, "--plain"}, {"batch", "--resume", out, "--dry-run"}} {
+		code, _, errOut := parley(t, args...)
+		if code != exitOK || strings.Count(errOut, want) != 1 {
+			t.Errorf("%v after an edit: exit %d, %s; want %q", args, code, errOut, want)
+		}
+	}
+}

@@ -239,6 +239,28 @@ func ReadManifest(dir string) (*Manifest, error) {
 	return &m, nil
 }
 
+// Edited lists the scenario files that no longer hold the scenario the
+// manifest recorded (a file that cannot be read is not listed): --resume
+// runs what was recorded, and says so.
+func (m *Manifest) Edited() []string {
+	var out []string
+	for _, s := range m.Scenarios {
+		data, err := os.ReadFile(s.Path)
+		if err != nil || s.Path == "" {
+			continue
+		}
+		now := string(data)
+		if s.Redacted {
+			// ReadManifest took the file when it matched; it did not.
+			now, _ = configs.RedactSource(now)
+		}
+		if now != s.Source {
+			out = append(out, s.Path)
+		}
+	}
+	return out
+}
+
 // StateRecord is one line of state.jsonl.
 type StateRecord struct {
 	ID     string    `json:"id,omitempty"`
