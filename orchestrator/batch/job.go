@@ -94,6 +94,19 @@ func (j Job) Load() (*configs.Scenario, error) {
 	}
 	s, err := configs.Parse(j.ScenarioPath, data)
 	if err != nil {
+		if len(j.Vary) > 0 || j.Pair != nil {
+			// The lines of the YAML a pair and the varied values make are
+			// no file's: the sentences name the file and field alone.
+			var probs configs.Problems
+			var one *configs.Error
+			if errors.As(err, &probs) {
+				for _, p := range probs {
+					p.Line = 0
+				}
+			} else if errors.As(err, &one) {
+				one.Line = 0
+			}
+		}
 		if len(j.Vary) > 0 {
 			return nil, fmt.Errorf("with --vary %s: %w", FormatValues(ShownValues(j.Vary)), err)
 		}

@@ -287,6 +287,12 @@ func TestVaryOnARosterNamesItsAgents(t *testing.T) {
 			t.Errorf("--vary %s: %v; want %q", tt.path, err, tt.want)
 		}
 	}
+	// A varied value the scenario refuses is said without a line: the
+	// lines of the YAML a pair and its values make are no file's.
+	_, err = Plan("x", []*configs.Scenario{s}, 1, 1, []Vary{{Path: "agents[Kimi K2].temperature", Values: []string{"9"}}}, time.Now())
+	if want := `with --vary agents[Kimi K2].temperature=9: ` + s.Path + `: agent "Kimi K2": temperature: 9 is outside 0 to 2`; err == nil || err.Error() != want {
+		t.Errorf("--vary agents[Kimi K2].temperature=9: %v; want %q", err, want)
+	}
 	// A scenario of two agents has no roster to vary.
 	pair := scenario(t, pairYAML("http://127.0.0.1:9/v1", ""))
 	_, err = Plan("x", []*configs.Scenario{pair}, 1, 1, []Vary{{Path: "roster.defaults.temperature", Values: []string{"1"}}}, time.Now())
