@@ -281,6 +281,7 @@ func TestVaryOnARosterNamesItsAgents(t *testing.T) {
 		{"roster.agents[3].temperature", `roster.agents[3]: the roster has 3 agents, counted from 0`},
 		{"roster.runs", `roster.runs: the pairs a roster stages and its runs are planned once for the whole batch`},
 		{"roster.agents[A].name", `roster.agents[A].name: a roster agent's name names its pairs`},
+		{"roster.defaults.model", `roster.defaults.model: every roster agent sets its own model, so a default reaches none of them; vary model (every agent's) or roster.agents[A].model`},
 	} {
 		_, err := Plan("x", []*configs.Scenario{s}, 1, 1, []Vary{{Path: tt.path, Values: []string{"2"}}}, time.Now())
 		if err == nil || !strings.Contains(err.Error(), tt.want) || strings.Contains(err.Error(), "move the agents") {

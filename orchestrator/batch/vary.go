@@ -539,6 +539,7 @@ func splitRosterVary(src []byte, p configs.Pair, vals map[string]string) (roster
 		return nil, nil, err
 	}
 	var names []string
+	own := map[string]int{} // how many roster agents set each field themselves
 	if r := lookup(root, "roster"); r != nil && r.Kind == yaml.MappingNode {
 		if list := lookup(r, "agents"); list != nil && list.Kind == yaml.SequenceNode {
 			for _, a := range list.Content {
@@ -546,6 +547,11 @@ func splitRosterVary(src []byte, p configs.Pair, vals map[string]string) (roster
 				if a.Kind == yaml.MappingNode {
 					if n := lookup(a, "name"); n != nil {
 						name = n.Value
+					}
+					for i := 0; i+1 < len(a.Content); i += 2 {
+						if v := a.Content[i+1]; !(v.Kind == yaml.ScalarNode && (v.Tag == "!!null" || v.Value == "")) {
+							own[a.Content[i].Value]++
+						}
 					}
 				}
 				names = append(names, name)
@@ -590,6 +596,9 @@ func splitRosterVary(src []byte, p configs.Pair, vals map[string]string) (roster
 			seats[path] = val
 		case len(segs) == 1:
 			return nil, nil, fmt.Errorf("%s: vary one field of the roster, such as roster.defaults.temperature or roster.agents[%s].model", path, firstOr(names, "0"))
+		case segs[1].key == "defaults" && len(segs) > 2 && len(names) > 0 && own[segs[2].key] == len(names):
+			return nil, nil, fmt.Errorf("%s: every roster agent sets its own %s, so a default reaches none of them; vary %s (every agent's) or roster.agents[%s].%s",
+				path, segs[2].key, joinPath(segs[2:]), firstOr(names, "0"), joinPath(segs[2:]))
 		case segs[1].key == "defaults" || segs[1].key == "first":
 			roster[path] = val
 		case segs[1].key == "agents" && segs[1].hasIndex && len(segs) > 2:
