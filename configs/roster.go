@@ -221,7 +221,7 @@ func PairSource(src []byte, p Pair) ([]byte, error) {
 	}
 	roster := mapValue(root, "roster")
 	if roster == nil {
-		return nil, fmt.Errorf("the scenario has no roster:")
+		return nil, fmt.Errorf("the scenario has no roster section")
 	}
 	agentsNode := mapValue(roster, "agents")
 	if agentsNode == nil || agentsNode.Kind != yaml.SequenceNode || p.A >= len(agentsNode.Content) || p.B >= len(agentsNode.Content) {
