@@ -183,6 +183,9 @@ func runQueuedBatch(ctx context.Context, cmd *cobra.Command, m *batch.Manifest, 
 	defer func() { stopWorkers(); stop() }()
 
 	submitted = true // from here the queue may hold the batch: its folder stays
+	if err := batch.BeginSession(dir, start); err != nil {
+		fmt.Fprintln(stderr, "parley: recording the session's start:", err)
+	}
 	ackWait := qf.ackWait
 	if f := cmd.Flags().Lookup("ack-wait"); f != nil && !f.Changed {
 		ackWait = 0 // the queue's workers keep the wait they have (30s for a new queue)

@@ -341,20 +341,22 @@ func AddSession(dir string, d time.Duration) (time.Duration, error) {
 // recoverSession records in log the session st holds as unended (killed
 // before it recorded its end), counted from its start to its last
 // recorded progress: its last state record, or the last message on disk
-// of a conversation it was running. It returns the time recorded.
+// of a conversation it ran (a transcript written since it began). It
+// returns the time recorded.
 func recoverSession(log *stateLog, dir string, st BatchState) (time.Duration, error) {
 	u := st.Unended
 	if u == nil {
 		return 0, nil
 	}
 	last := u.Last
-	for id, rec := range st.Last {
-		if rec.State != StateRunning || rec.Time.Before(u.Begin) {
-			continue
-		}
-		path, err := existingJSONL(filepath.Join(dir, RunsDir, id))
+	runs, _ := os.ReadDir(filepath.Join(dir, RunsDir))
+	for _, e := range runs {
+		path, err := existingJSONL(filepath.Join(dir, RunsDir, e.Name()))
 		if err != nil || path == "" {
 			continue
+		}
+		if fi, err := os.Stat(path); err != nil || fi.ModTime().Before(u.Begin) {
+			continue // untouched since the session began
 		}
 		t, err := transcripts.Read(path)
 		if err != nil {
@@ -373,6 +375,26 @@ func recoverSession(log *stateLog, dir string, st BatchState) (time.Duration, er
 		return 0, nil
 	}
 	return d, log.write(StateRecord{Time: time.Now(), Session: d, Recovered: true})
+}
+
+// BeginSession records in dir's state log that a run of the batch command
+// began at start, first counting a session before it that was killed
+// before it recorded its end (see recoverSession). Runner.Run does it
+// itself; a batch on a queue calls it once its batch is on the queue.
+func BeginSession(dir string, start time.Time) error {
+	st, err := ReadState(dir)
+	if err != nil {
+		return err
+	}
+	log, _, err := openStateLog(dir)
+	if err != nil {
+		return err
+	}
+	defer log.Close()
+	if _, err := recoverSession(log, dir, st); err != nil {
+		return err
+	}
+	return log.write(StateRecord{Time: start, Begin: true})
 }
 
 // BatchState is what state.jsonl says so far.
