@@ -197,3 +197,22 @@ func TestConvertNamesTheConfigsFieldToFix(t *testing.T) {
 		t.Errorf("the roster lacks the model's top_p:\n%s", src)
 	}
 }
+
+// A roster field set on a scenario of two agents is refused with a
+// sentence about that, not advice to move agents that nobody wrote.
+func TestSettingARosterFieldOnTwoAgents(t *testing.T) {
+	p := filepath.Join(t.TempDir(), "two.yaml")
+	os.WriteFile(p, []byte("agents:\n  - {name: A, type: scripted, lines: [a]}\n  - {name: B, type: scripted, lines: [b]}\n"), 0o600)
+	want := "roster.defaults.base_url=http://x/v1: the scenario names two agents and has no roster; give one agent's field, such as agents[1].base_url, or every agent's, such as base_url"
+	for _, args := range [][]string{
+		{"run", p, "--no-tui", "--set", "roster.defaults.base_url=http://x/v1"},
+		{"validate", p, "--set", "roster.defaults.base_url=http://x/v1"},
+		{"batch", p, "--dry-run", "--set", "roster.defaults.base_url=http://x/v1"},
+		{"batch", p, "--dry-run", "--vary", "roster.defaults.base_url=http://x/v1,http://y/v1"},
+	} {
+		code, _, errOut := parley(t, args...)
+		if code != exitUsage || !strings.Contains(errOut, want) || strings.Contains(errOut, "move the agents") {
+			t.Errorf("%v: exit %d, %s; want 2 and %q", args, code, errOut, want)
+		}
+	}
+}

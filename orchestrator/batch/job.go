@@ -80,13 +80,6 @@ func (j Job) Load() (*configs.Scenario, error) {
 			return nil, fmt.Errorf("%s: staging %s: %w", j.ScenarioPath, j.Pair, err)
 		}
 		vary = seats
-	} else {
-		for path := range j.Vary {
-			if segs, err := parsePath(path); err == nil && segs[0].key == "roster" {
-				return nil, fmt.Errorf("%s: --vary %s: the scenario names two agents and has no roster to vary; vary one agent's field, such as agents[1].temperature, or every agent's, such as temperature",
-					j.ScenarioPath, path)
-			}
-		}
 	}
 	data, err := Apply(src, vary)
 	if err != nil {

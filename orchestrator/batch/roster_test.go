@@ -299,7 +299,7 @@ func TestVaryOnARosterNamesItsAgents(t *testing.T) {
 	// A scenario of two agents has no roster to vary.
 	pair := scenario(t, pairYAML("http://127.0.0.1:9/v1", ""))
 	_, err = Plan("x", []*configs.Scenario{pair}, 1, 1, []Vary{{Path: "roster.defaults.temperature", Values: []string{"1"}}}, time.Now())
-	if err == nil || !strings.Contains(err.Error(), "has no roster to vary") || strings.Contains(err.Error(), "move the agents") {
+	if err == nil || !strings.Contains(err.Error(), "the scenario names two agents and has no roster; give one agent's field, such as agents[1].temperature, or every agent's, such as temperature") || strings.Contains(err.Error(), "move the agents") {
 		t.Errorf("--vary roster.defaults on two agents: %v", err)
 	}
 }

@@ -284,9 +284,15 @@ func Apply(src []byte, vals map[string]string) ([]byte, error) {
 		if err != nil {
 			return nil, err
 		}
-		if slices.Contains(scenarioFields, segs[0].key) {
+		switch {
+		case segs[0].key == "roster" && lookup(root, "roster") == nil && lookup(root, "agents") != nil:
+			// Setting it would make the scenario a roster beside its two
+			// agents, which the loader refuses with advice for another
+			// mistake.
+			err = fmt.Errorf("the scenario names two agents and has no roster; give one agent's field, such as agents[1].%s, or every agent's, such as %[1]s", lastField(segs))
+		case slices.Contains(scenarioFields, segs[0].key):
 			err = set(root, segs, val)
-		} else {
+		default:
 			err = setEveryOpenAIAgent(root, segs, val)
 		}
 		if err != nil {
@@ -628,6 +634,15 @@ func splitRosterVary(src []byte, p configs.Pair, vals map[string]string) (roster
 	}
 	maps.Copy(seats, named)
 	return roster, seats, nil
+}
+
+// lastField is the last field a path names: temperature in
+// roster.defaults.temperature.
+func lastField(segs []segment) string {
+	if k := segs[len(segs)-1].key; k != "roster" && k != "defaults" && k != "agents" {
+		return k
+	}
+	return "temperature"
 }
 
 // joinPath writes segments back as a path.
