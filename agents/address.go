@@ -207,3 +207,14 @@ func withQuery(u, query string) string {
 	}
 	return u + "?" + query
 }
+
+// SetsAuthorization reports whether headers set the Authorization header,
+// which then goes in the place of the API key's.
+func SetsAuthorization(headers map[string]string) bool {
+	for k := range headers {
+		if strings.EqualFold(k, "Authorization") {
+			return true
+		}
+	}
+	return false
+}

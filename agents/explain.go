@@ -31,6 +31,9 @@ func (a *OpenAI) explain(err error, attempts int) error {
 	}
 	key := "its API key"
 	switch {
+	case SetsAuthorization(a.cfg.Headers):
+		// The header is sent in the key's place (see doer).
+		key = "the Authorization header in headers:"
 	case a.cfg.KeyEnv != "":
 		key = "the key in " + a.cfg.KeyEnv
 	case a.cfg.APIKey == "":
@@ -62,7 +65,7 @@ func (a *OpenAI) explain(err error, attempts int) error {
 		e.Sentence = fmt.Sprintf("%s: %s did not finish a reply within %s; raise timeout: for this agent", name, url, a.timeout())
 	case errors.Is(err, errStreamCut):
 		e.Sentence = fmt.Sprintf("%s: the reply from %s was cut off before it finished", name, url)
-	case status == http.StatusUnauthorized && a.cfg.APIKey == "":
+	case status == http.StatusUnauthorized && a.cfg.APIKey == "" && !SetsAuthorization(a.cfg.Headers):
 		e.Sentence = fmt.Sprintf("%s: %s refused %s (401 Unauthorized); name the variable holding a key with api_key_env: (or a file with api_key_file:) for this agent", name, url, key)
 	case status == http.StatusUnauthorized:
 		e.Sentence = fmt.Sprintf("%s: %s refused %s (401 Unauthorized); check that it is set to a valid key", name, url, key)

@@ -367,6 +367,9 @@ func TestFailures(t *testing.T) {
 	}{
 		{name: "401", cfg: OpenAIConfig{KeyEnv: "XAI_API_KEY", APIKey: testKey}, replies: []openaitest.Reply{openaitest.Error(401, "")},
 			requests: 1, status: 401, contains: []string{"Alice: ", "refused the key in XAI_API_KEY (401 Unauthorized)", "/v1"}},
+		{name: "401 with an Authorization header in the key's place", cfg: OpenAIConfig{KeyEnv: "XAI_API_KEY", APIKey: testKey, Headers: map[string]string{"authorization": "Bearer sk-other-0123456789"}},
+			replies:  []openaitest.Reply{openaitest.Error(401, "")},
+			requests: 1, status: 401, contains: []string{"refused the Authorization header in headers: (401 Unauthorized); check that it is set to a valid key"}},
 		{name: "401 without a key", replies: []openaitest.Reply{openaitest.Error(401, "")},
 			requests: 1, status: 401, contains: []string{"carried no API key (401 Unauthorized); name the variable holding a key with api_key_env:"}},
 		{name: "403", cfg: OpenAIConfig{KeyEnv: "XAI_API_KEY", APIKey: testKey}, replies: []openaitest.Reply{openaitest.Error(403, "")},

@@ -35,6 +35,13 @@ var transcriptExts = map[string]bool{".md": true, ".markdown": true, ".jsonl": t
 // label tables.
 var notTranscripts = map[string]bool{"summary.md": true, "summary.json": true, "batch.json": true, "state.jsonl": true, LabelTableName: true}
 
+// reportFiles are the files `parley report` writes (package report's
+// HTMLFile, MarkdownFile and JSONFile); found beside its report.html, they
+// are its output, skipped when a folder is searched.
+var reportFiles = map[string]bool{"report.md": true, "report.json": true, reportHTML: true}
+
+const reportHTML = "report.html"
+
 // Gather expands directories into the transcript files they hold, each
 // conversation once: when NAME.jsonl sits beside NAME.md (a parley
 // recording) only the JSONL is read, since it holds timings and usage; when
@@ -116,6 +123,11 @@ func Gather(args []string) ([]File, error) {
 			ext := filepath.Ext(name)
 			if !transcriptExts[ext] || notTranscripts[name] || strings.HasPrefix(strings.ToUpper(name), "README") ||
 				strings.HasSuffix(name, ".expect.yaml") || strings.HasPrefix(name, ".") {
+				return nil
+			}
+			if reportFiles[name] && exists(filepath.Join(filepath.Dir(p), reportHTML)) {
+				// `parley report`'s own output, written into a folder it
+				// reads: no conversation, and not worth a word.
 				return nil
 			}
 			stem := strings.TrimSuffix(p, ext)

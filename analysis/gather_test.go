@@ -129,3 +129,30 @@ func TestGatherReadsEachFileOnce(t *testing.T) {
 		})
 	}
 }
+
+// The report written into a folder it reads is recognised as its own
+// output, by report.html beside it, and not searched; a report.md with no
+// report.html beside it may be anyone's transcript, and is read.
+func TestGatherSkipsTheReportsOwnOutput(t *testing.T) {
+	dir := t.TempDir()
+	other := filepath.Join(dir, "other")
+	os.Mkdir(other, 0o755)
+	for _, name := range []string{"a.md", "report.md", "report.json", "report.html", "other/report.md"} {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte("x"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	files, err := Gather([]string{dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, f := range files {
+		rel, _ := filepath.Rel(dir, f.Path)
+		got = append(got, filepath.ToSlash(rel))
+	}
+	slices.Sort(got)
+	if want := []string{"a.md", "other/report.md"}; !slices.Equal(got, want) {
+		t.Errorf("Gather found %q, want %q", got, want)
+	}
+}

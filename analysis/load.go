@@ -14,12 +14,16 @@ import (
 
 // Item is one conversation read from a file, with its label.
 type Item struct {
-	File     File
-	Name     string // the path, with "#N" for the Nth conversation of a file holding several
-	Layout   string
-	Title    string           // the conversation's title, "A ↔ B" for most
-	Run      *transcripts.Run // what a JSONL recording holds beside its messages; nil otherwise
+	File   File
+	Name   string // the path, with "#N" for the Nth conversation of a file holding several
+	Layout string
+	Title  string           // the conversation's title, "A ↔ B" for most
+	Run    *transcripts.Run // what a JSONL recording holds beside its messages; nil otherwise
+	// Messages are the messages a live run's policy judged: an
+	// interrupted (partial) last message, which no agent and no policy
+	// ever saw, is left out of them and counted in Partial.
 	Messages []transcripts.Message
+	Partial  int // interrupted messages left out after Messages
 	Label    *Label
 	Warnings []string // what the reader noticed, each naming the file
 }
@@ -66,9 +70,13 @@ func load(f File, scored bool) ([]Item, error) {
 	}
 	out := make([]Item, 0, len(ts))
 	for i, t := range ts {
-		it := Item{File: f, Name: f.Path, Layout: layout, Title: t.Title, Run: t.Run, Messages: t.Messages}
+		judged, partial := Judged(t.Messages)
+		it := Item{File: f, Name: f.Path, Layout: layout, Title: t.Title, Run: t.Run, Messages: judged, Partial: partial}
 		for _, w := range t.ReaderWarnings() {
 			it.Warnings = append(it.Warnings, f.Path+": "+w)
+		}
+		if partial > 0 {
+			it.Warnings = append(it.Warnings, fmt.Sprintf("%s: message %d was interrupted mid-reply and is left out: no agent saw it and a live run's policy never judged it", f.Path, len(judged)+1))
 		}
 		if i == 0 {
 			it.Warnings = append(it.Warnings, labelWarnings...)
@@ -76,14 +84,14 @@ func load(f File, scored bool) ([]Item, error) {
 		if len(ts) > 1 {
 			it.Name = fmt.Sprintf("%s#%d", f.Path, i+1)
 		} else if label != nil {
-			if err := label.Check(where, len(t.Messages)); err != nil {
+			if err := label.Check(where, len(judged)); err != nil {
 				if scored {
 					return nil, err
 				}
 				ignored = err
 			} else {
-				if counted > 0 && counted != len(t.Messages) && scored {
-					it.Warnings = append(it.Warnings, fmt.Sprintf("%s: counts %d messages, and parley read %d: the label's message numbers may not be parley's", where, counted, len(t.Messages)))
+				if counted > 0 && counted != len(judged) && scored {
+					it.Warnings = append(it.Warnings, fmt.Sprintf("%s: counts %d messages, and parley read %d: the label's message numbers may not be parley's", where, counted, len(judged)))
 				}
 				it.Label = label
 			}
@@ -94,6 +102,18 @@ func load(f File, scored bool) ([]Item, error) {
 		out = append(out, it)
 	}
 	return out, nil
+}
+
+// Judged returns the messages a live run's policy judged: msgs without
+// the interrupted (partial) messages that end it, which no agent saw, and
+// how many were left out. A resumed run replaces its partial message, so
+// only the last can be one.
+func Judged(msgs []transcripts.Message) ([]transcripts.Message, int) {
+	n := len(msgs)
+	for n > 0 && msgs[n-1].Partial {
+		n--
+	}
+	return msgs[:n], len(msgs) - n
 }
 
 // ignoredLabel is the warning for a transcript read without its faulty

@@ -20,11 +20,12 @@ type Conversation struct {
 	Path      string   `json:"-"`              // the transcript file
 	Link      string   `json:"link,omitempty"` // the transcript, relative to the report's folder
 	Layout    string   `json:"layout"`
-	Opener    string   `json:"opener"`           // who spoke first
-	Responder string   `json:"responder"`        // who answered
-	Models    []string `json:"models,omitempty"` // the model ids recorded for opener and responder
-	Run       int      `json:"run,omitempty"`    // the run of this pair, in a tournament
-	Messages  int      `json:"messages"`
+	Opener    string   `json:"opener"`            // who spoke first
+	Responder string   `json:"responder"`         // who answered
+	Models    []string `json:"models,omitempty"`  // the model ids recorded for opener and responder
+	Run       int      `json:"run,omitempty"`     // the run of this pair, in a tournament
+	Messages  int      `json:"messages"`          // the messages judged
+	Partial   int      `json:"partial,omitempty"` // an interrupted last message, left out as a live run leaves it
 
 	Stop      int      `json:"stop"`                 // the message after which the policy stops it; 0: never
 	Rule      string   `json:"rule,omitempty"`       // the rule that stops it
@@ -34,6 +35,14 @@ type Conversation struct {
 	State     State    `json:"state"`
 	Refusers  []string `json:"refusers,omitempty"` // in a refusal loop, who refused
 	Spent     int      `json:"spent"`              // messages after the stop
+	// CutShort says the recording stopped on an error ("failed") or an
+	// interruption ("interrupted"), as its JSONL stop line records; other
+	// tools' recordings say nothing of it. Cut short before any rule
+	// stopped it, its state is Failed or Interrupted, not healthy, and its
+	// substance (where the cut fell, not where the talk ran out) enters no
+	// median.
+	CutShort  string `json:"cut_short,omitempty"`
+	CutReason string `json:"cut_reason,omitempty"` // the recorded stop's sentence
 
 	FirstLoop    string `json:"first_loop,omitempty"`     // who sent the loop's first message
 	FirstRefusal string `json:"first_refusal,omitempty"`  // who refused first, anywhere
@@ -50,7 +59,34 @@ type Conversation struct {
 	Speakers  []int   `json:"speakers"`  // per message: 0 the opener, 1 the responder, -1 a moderator note
 	Threshold int     `json:"threshold"` // the loop chance, in percent, from which a message looks like a loop
 
-	use map[string]SpeakerUse // each speaker's own tokens and cost, for the per-model figures
+	use     map[string]SpeakerUse // each speaker's own tokens and cost, for the per-model figures
+	noReply bool                  // nothing was said beyond the opening, or only blank messages
+}
+
+// Measured says whether the conversation's substance is known: it is not
+// when an error or an interruption cut it short before any rule stopped
+// it.
+func (c *Conversation) Measured() bool { return c.State != Failed && c.State != Interrupted }
+
+// replied reports whether anyone replied in msgs: a message, not blank and
+// not a moderator's note, beyond the opening. The opening is the message
+// recorded as one (parley's recordings mark it), else, where no origin is
+// recorded, the first message: other tools record their opening as
+// message 1.
+func replied(it Item) bool {
+	origins := it.Run != nil || slices.ContainsFunc(it.Messages, func(m transcripts.Message) bool { return m.Origin == transcripts.OriginOpening })
+	first := true
+	for _, m := range it.Messages {
+		if m.Origin == transcripts.OriginModerator {
+			continue
+		}
+		opening := m.Origin == transcripts.OriginOpening || (!origins && first)
+		first = false
+		if !opening && strings.TrimSpace(m.Content) != "" {
+			return true
+		}
+	}
+	return false
 }
 
 // Firing is where one rule of a policy would first stop a conversation on
@@ -67,7 +103,7 @@ func (c *Conversation) Pair() [2]string { return [2]string{c.Opener, c.Responder
 // a fresh set each call, as policy.Default does.
 func Describe(it Item, newPolicy func() policy.Policy) Conversation {
 	msgs := it.Messages
-	c := Conversation{File: it.Name, Path: it.File.Path, Layout: it.Layout, Messages: len(msgs)}
+	c := Conversation{File: it.Name, Path: it.File.Path, Layout: it.Layout, Messages: len(msgs), Partial: it.Partial}
 	speakers := transcriptSpeakers(msgs)
 	if len(speakers) > 0 {
 		c.Opener, c.Responder = speakers[0], speakers[0]
@@ -84,8 +120,17 @@ func Describe(it Item, newPolicy func() policy.Policy) Conversation {
 			c.Opener, c.Responder = a, b
 		}
 	}
+	// A fork is filed under the seats as they spoke after the fork point,
+	// with the models that spoke there: the parent's messages it starts
+	// with are the parent's, under the parent's names and models.
+	forkAt := 0
+	if it.Run != nil && it.Run.Parent != nil && it.Run.Parent.At > 0 && it.Run.Parent.At < len(msgs) {
+		forkAt = it.Run.Parent.At
+		c.Opener, c.Responder = forkSeats(msgs, forkAt, c.Opener, c.Responder)
+		c.Run = 0 // a run number places the parent in its tournament, not the fork
+	}
 	model := map[string]string{}
-	for _, m := range msgs {
+	for _, m := range slices.Concat(msgs[forkAt:], msgs[:forkAt]) {
 		if m.Model != "" && model[m.Speaker] == "" {
 			model[m.Speaker] = m.Model
 		}
@@ -181,9 +226,22 @@ func Describe(it Item, newPolicy func() policy.Policy) Conversation {
 	} else {
 		c.State = Healthy
 	}
+	if it.Run != nil && it.Run.Stop != nil {
+		switch it.Run.Stop.Kind {
+		case transcripts.StopError:
+			c.CutShort, c.CutReason = string(Failed), it.Run.Stop.Reason
+		case transcripts.StopInterrupted:
+			c.CutShort, c.CutReason = string(Interrupted), it.Run.Stop.Reason
+		}
+	}
+	if c.CutShort != "" && st.At == 0 {
+		c.State = State(c.CutShort)
+	}
+	c.noReply = !replied(it)
 
 	c.use = map[string]SpeakerUse{}
-	for _, m := range msgs {
+	// A fork's first messages are its parent's, paid for there.
+	for _, m := range msgs[forkAt:] {
 		cost := pricing.Of(m, model[m.Speaker])
 		if free[m.Speaker] {
 			cost = pricing.Cost{Source: pricing.Free}
@@ -194,11 +252,42 @@ func Describe(it Item, newPolicy func() policy.Policy) Conversation {
 		if m.Origin == transcripts.OriginAgent {
 			u := c.use[m.Speaker]
 			u.Tokens += n
+			u.Messages++
 			u.Cost.Add(cost)
 			c.use[m.Speaker] = u
 		}
 	}
 	return c
+}
+
+// forkSeats returns who holds the seats of opener and responder after
+// message at: the last to speak in each seat there, the seats taking turns
+// (moderator notes aside). A seat no one spoke in after the fork keeps
+// its name.
+func forkSeats(msgs []transcripts.Message, at int, opener, responder string) (string, string) {
+	parity := map[string]int{}
+	var after [2]string
+	spoken := 0
+	for i, m := range msgs {
+		if m.Origin == transcripts.OriginModerator {
+			continue
+		}
+		p := spoken % 2
+		if _, ok := parity[m.Speaker]; !ok {
+			parity[m.Speaker] = p
+		}
+		if i >= at {
+			after[p] = m.Speaker
+		}
+		spoken++
+	}
+	seat := func(name string) string {
+		if p, ok := parity[name]; ok && after[p] != "" {
+			return after[p]
+		}
+		return name
+	}
+	return seat(opener), seat(responder)
 }
 
 // titlePair reads "A ↔ B", the title parley and the attractors script
@@ -324,8 +413,9 @@ type Pair struct {
 	Opener          string        `json:"opener"`
 	Responder       string        `json:"responder"`
 	Conversations   int           `json:"conversations"`
-	MedianSubstance float64       `json:"median_substance"` // messages of substance
-	Dominant        State         `json:"dominant"`         // the most common terminal state
+	MedianSubstance float64       `json:"median_substance"`    // messages of substance, over the conversations not cut short
+	CutShort        int           `json:"cut_short,omitempty"` // conversations an error or an interruption cut short before any rule stopped them
+	Dominant        State         `json:"dominant"`            // the most common terminal state
 	States          []StateShare  `json:"states"`
 	Spent           int           `json:"spent"` // messages after the stops, in all
 	Tokens          int           `json:"tokens,omitempty"`
@@ -337,12 +427,14 @@ type Pair struct {
 type ModelFigures struct {
 	Model           string        `json:"model"`
 	Conversations   int           `json:"conversations"`
-	MedianSubstance float64       `json:"median_substance"`
-	FirstToLoop     int           `json:"first_to_loop"`     // conversations whose loop it began
-	FirstToRefuse   int           `json:"first_to_refuse"`   // conversations where it refused first
-	FirstToSignOff  int           `json:"first_to_sign_off"` // conversations where it signed off first
-	Tokens          int           `json:"tokens,omitempty"`  // of its own messages
-	Cost            pricing.Total `json:"cost"`              // of its own messages
+	MedianSubstance float64       `json:"median_substance"`    // over the conversations not cut short
+	CutShort        int           `json:"cut_short,omitempty"` // as in Pair
+	FirstToLoop     int           `json:"first_to_loop"`       // conversations whose loop it began
+	FirstToRefuse   int           `json:"first_to_refuse"`     // conversations where it refused first
+	FirstToSignOff  int           `json:"first_to_sign_off"`   // conversations where it signed off first
+	Messages        int           `json:"messages"`            // its own replies; with none, its cost is not "$0" but nothing to say
+	Tokens          int           `json:"tokens,omitempty"`    // of its own messages
+	Cost            pricing.Total `json:"cost"`                // of its own messages
 }
 
 // Report is the attractor report over many conversations: each one, the
@@ -354,6 +446,16 @@ type Report struct {
 	// out of every figure, since a conversation with nothing said is not
 	// healthy to its end.
 	Empty []string `json:"empty,omitempty"`
+	// NoReply names the conversations in which no one replied: nothing
+	// beyond the opening, or only blank messages. They are left out as
+	// the empty ones are.
+	NoReply []string `json:"no_reply,omitempty"`
+	// Failed and Interrupted count the conversations whose recording
+	// stopped on an error or an interruption; CutShort those of them no
+	// rule had stopped before, whose substance enters no median.
+	Failed      int `json:"failed,omitempty"`
+	Interrupted int `json:"interrupted,omitempty"`
+	CutShort    int `json:"cut_short,omitempty"`
 	// Models are the matrix's rows and columns: the speakers, as the
 	// transcripts name them (a tournament's seat, an agent's name). They
 	// are models only where the transcripts record one for each:
@@ -380,9 +482,22 @@ func Build(policyName string, described []Conversation) Report {
 	r := Report{Policy: policyName}
 	var convs []Conversation
 	for _, c := range described {
-		if c.Messages == 0 {
+		switch {
+		case c.Messages == 0:
 			r.Empty = append(r.Empty, c.File)
 			continue
+		case c.noReply:
+			r.NoReply = append(r.NoReply, c.File)
+			continue
+		}
+		switch State(c.CutShort) {
+		case Failed:
+			r.Failed++
+		case Interrupted:
+			r.Interrupted++
+		}
+		if !c.Measured() {
+			r.CutShort++
 		}
 		convs = append(convs, c)
 	}
@@ -413,7 +528,9 @@ func Build(policyName string, described []Conversation) Report {
 			order = append(order, k)
 		}
 		byPair[k] = append(byPair[k], c)
-		all = append(all, c.Substance)
+		if c.Measured() {
+			all = append(all, c.Substance)
+		}
 		r.Messages += c.Messages
 		r.Spent += c.Spent
 		r.Tokens += c.Tokens
@@ -439,7 +556,11 @@ func Build(policyName string, described []Conversation) Report {
 		p := Pair{Opener: k[0], Responder: k[1], Conversations: len(cs), States: shares(cs)}
 		var subs []int
 		for _, c := range cs {
-			subs = append(subs, c.Substance)
+			if c.Measured() {
+				subs = append(subs, c.Substance)
+			} else {
+				p.CutShort++
+			}
 			p.Spent += c.Spent
 			p.Tokens += c.Tokens
 			p.Cost.Merge(c.Cost)
@@ -457,7 +578,11 @@ func Build(policyName string, described []Conversation) Report {
 				continue
 			}
 			f.Conversations++
-			subs = append(subs, c.Substance)
+			if c.Measured() {
+				subs = append(subs, c.Substance)
+			} else {
+				f.CutShort++
+			}
 			if c.FirstLoop == m {
 				f.FirstToLoop++
 			}
@@ -472,6 +597,7 @@ func Build(policyName string, described []Conversation) Report {
 		for i := range convs {
 			if u, ok := convs[i].use[m]; ok {
 				f.Tokens += u.Tokens
+				f.Messages += u.Messages
 				f.Cost.Merge(u.Cost)
 			}
 		}
@@ -482,8 +608,9 @@ func Build(policyName string, described []Conversation) Report {
 
 // SpeakerUse is the tokens and cost of one speaker's own messages.
 type SpeakerUse struct {
-	Tokens int
-	Cost   pricing.Total
+	Messages int // its own replies
+	Tokens   int
+	Cost     pricing.Total
 }
 
 // tokens is a message's recorded token usage, 0 when none was recorded.

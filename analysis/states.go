@@ -17,27 +17,29 @@ type State string
 
 // The terminal states, in the order a report lists them.
 const (
-	Healthy       State = "healthy"  // healthy to the end: nothing stopped it
-	Farewell      State = "farewell" // a farewell spiral: thanks and goodbyes that keep finding new words
-	EndEcho       State = "end_echo" // the end token sent back and forth, alone or nearly
-	Refusals      State = "refusal"  // a refusal loop: one side (or both) keeps declining
-	Template      State = "template" // a template re-sent with its words swapped
-	Verbatim      State = "verbatim" // the same text again, from either side
-	PingPong      State = "pingpong" // token ping-pong: single symbols, emoji or words traded
-	Silence       State = "silence"  // empty messages, ellipses, "*silence*"
-	Circling      State = "circling" // the policy stopped it, and no one pattern above holds what followed: paraphrase, a mix
-	none          State = ""         // a message that shows none of the patterns
-	minTail             = 3          // a state needs this many messages showing it…
-	minShare            = 1.0 / 3    // …and this share of the messages from the loop's start
-	lookBack            = 6          // messages before the stop judged with it when few follow it
-	endToken            = "[END]"    // the end token the signals look for
-	farewellShare       = 0.04       // a message whose words are this much farewell signs off
-	echoShare           = 0.9        // a message whose words are this much one of the two before it repeats it
-	templateShare       = 0.6        // a message with this share of its speaker's previous line shapes follows a template
+	Healthy       State = "healthy"     // healthy to the end: nothing stopped it
+	Farewell      State = "farewell"    // a farewell spiral: thanks and goodbyes that keep finding new words
+	EndEcho       State = "end_echo"    // the end token sent back and forth, alone or nearly
+	Refusals      State = "refusal"     // a refusal loop: one side (or both) keeps declining
+	Template      State = "template"    // a template re-sent with its words swapped
+	Verbatim      State = "verbatim"    // the same text again, from either side
+	PingPong      State = "pingpong"    // token ping-pong: single symbols, emoji or words traded
+	Silence       State = "silence"     // empty messages, ellipses, "*silence*"
+	Circling      State = "circling"    // the policy stopped it, and no one pattern above holds what followed: paraphrase, a mix
+	Failed        State = "failed"      // an error stopped the run (a provider's, say) before any rule did
+	Interrupted   State = "interrupted" // a signal or quit cut the run short before any rule stopped it
+	none          State = ""            // a message that shows none of the patterns
+	minTail             = 3             // a state needs this many messages showing it…
+	minShare            = 1.0 / 3       // …and this share of the messages from the loop's start
+	lookBack            = 6             // messages before the stop judged with it when few follow it
+	endToken            = "[END]"       // the end token the signals look for
+	farewellShare       = 0.04          // a message whose words are this much farewell signs off
+	echoShare           = 0.9           // a message whose words are this much one of the two before it repeats it
+	templateShare       = 0.6           // a message with this share of its speaker's previous line shapes follows a template
 )
 
 // States lists every terminal state in report order.
-var States = []State{Healthy, Farewell, EndEcho, Refusals, Template, Verbatim, PingPong, Silence, Circling}
+var States = []State{Healthy, Farewell, EndEcho, Refusals, Template, Verbatim, PingPong, Silence, Circling, Failed, Interrupted}
 
 // Title is the state's name for people.
 func (s State) Title() string {
@@ -60,6 +62,10 @@ func (s State) Title() string {
 		return "silence"
 	case Circling:
 		return "circling"
+	case Failed:
+		return "failed"
+	case Interrupted:
+		return "interrupted"
 	}
 	return "substance"
 }

@@ -7,6 +7,8 @@ import (
 	"strings"
 	"unicode"
 
+	"gopkg.in/yaml.v3"
+
 	"github.com/parleyhq/parley/agents"
 	"github.com/parleyhq/parley/orchestrator/policy"
 )
@@ -27,8 +29,9 @@ func (s *Scenario) KeyProblems(getenv func(string) string) Problems {
 type KeyNeed struct {
 	File string
 	Line int
-	Kind string // "agent", "roster agent" or "the judge"
+	Kind string // "agent", "roster agent" or "judge"
 	Name string
+	Who  string // as a sentence names it: agent "A", the judge (gpt-4o-mini)
 	Env  string // the variable
 }
 
@@ -41,8 +44,7 @@ func (s *Scenario) KeyNeeds(getenv func(string) string) ([]KeyNeed, Problems) {
 	}
 	var needs []KeyNeed
 	var probs Problems
-	check := func(line int, kind, name, provider, keyEnv, keyFile string) {
-		who := fmt.Sprintf("%s %q", kind, name)
+	check := func(line int, kind, name, who, provider, keyEnv, keyFile string) {
 		if keyFile != "" {
 			data, err := os.ReadFile(keyFile)
 			switch {
@@ -57,13 +59,15 @@ func (s *Scenario) KeyNeeds(getenv func(string) string) ([]KeyNeed, Problems) {
 			p, _ := agents.LookupProvider(provider)
 			keyEnv = p.KeyEnv
 		}
-		if keyEnv != "" && getenv(keyEnv) == "" {
-			needs = append(needs, KeyNeed{File: s.Path, Line: line, Kind: kind, Name: name, Env: keyEnv})
+		// A value that is no variable's name (a key pasted in its place)
+		// is refused, without repeating it, by validate.
+		if keyEnv != "" && envNameProblem(keyEnv) == "" && getenv(keyEnv) == "" {
+			needs = append(needs, KeyNeed{File: s.Path, Line: line, Kind: kind, Name: name, Who: who, Env: keyEnv})
 		}
 	}
 	for _, a := range s.Agents {
 		if a.Type == TypeOpenAI {
-			check(a.keyLine(), "agent", a.Name, a.Provider, a.APIKeyEnv, a.APIKeyFile)
+			check(a.keyLine(), "agent", a.Name, fmt.Sprintf("agent %q", a.Name), a.Provider, a.APIKeyEnv, a.APIKeyFile)
 		}
 	}
 	if s.Roster != nil {
@@ -71,12 +75,12 @@ func (s *Scenario) KeyNeeds(getenv func(string) string) ([]KeyNeed, Problems) {
 			// A roster's agent takes the defaults' provider and key;
 			// with no type it is an endpoint's, as a scenario's is.
 			if a := s.Roster.Merged(i); a.Type == "" || a.Type == TypeOpenAI {
-				check(a.keyLine(), "roster agent", a.Name, a.Provider, a.APIKeyEnv, a.APIKeyFile)
+				check(a.keyLine(), "roster agent", a.Name, fmt.Sprintf("roster agent %q", a.Name), a.Provider, a.APIKeyEnv, a.APIKeyFile)
 			}
 		}
 	}
 	for _, j := range s.Judges() {
-		check(j.Line, "the judge", j.Name, j.Provider, j.APIKeyEnv, "")
+		check(j.keyLine(), "judge", j.Name, j.JudgeWho(), j.Provider, j.APIKeyEnv, "")
 	}
 	return needs, probs
 }
@@ -108,41 +112,43 @@ func GroupKeyNeeds(needs []KeyNeed) Problems {
 		g := groups[k]
 		if len(g) == 1 {
 			n := g[0]
-			probs = append(probs, &Error{File: n.File, Line: n.Line, Msg: fmt.Sprintf("%s %q needs an API key: the environment variable %s is not set", n.Kind, n.Name, n.Env)})
+			probs = append(probs, &Error{File: n.File, Line: n.Line, Msg: fmt.Sprintf("%s needs an API key: the environment variable %s is not set", n.Who, n.Env)})
 			continue
 		}
-		// Each kind once, its names after it: roster agents "A" (line 3), "B" (line 4).
+		at := func(n KeyNeed) string {
+			if n.Line > 0 {
+				return fmt.Sprintf(" (line %d)", n.Line)
+			}
+			return ""
+		}
+		// Each kind of agent once, its names after it: roster agents
+		// "A" (line 3), "B" (line 4); each judge as it is named.
 		var kinds []string
 		byKind := map[string][]string{}
+		var judges []string
 		for _, n := range g {
+			if n.Kind == "judge" {
+				judges = append(judges, n.Who+at(n))
+				continue
+			}
 			if _, ok := byKind[n.Kind]; !ok {
 				kinds = append(kinds, n.Kind)
 			}
-			name := strconv.Quote(n.Name)
-			if n.Line > 0 {
-				name += fmt.Sprintf(" (line %d)", n.Line)
-			}
-			byKind[n.Kind] = append(byKind[n.Kind], name)
+			byKind[n.Kind] = append(byKind[n.Kind], strconv.Quote(n.Name)+at(n))
 		}
 		var parts []string
 		for _, kind := range kinds {
 			names := byKind[kind]
 			if len(names) > 1 {
-				kind = pluralKind(kind)
+				kind += "s"
 			}
 			parts = append(parts, kind+" "+strings.Join(names, ", "))
 		}
+		parts = append(parts, judges...)
 		probs = append(probs, &Error{File: k.file, Line: g[0].Line, Msg: fmt.Sprintf("the environment variable %s is not set, and %d need it for their API key: %s",
 			k.env, len(g), strings.Join(parts, "; "))})
 	}
 	return probs
-}
-
-func pluralKind(kind string) string {
-	if kind == "the judge" {
-		return "the judges"
-	}
-	return kind + "s"
 }
 
 // FieldLine is the line of the agent's field (such as "transcript"), or
@@ -168,27 +174,76 @@ func (a *Agent) keyLine() int {
 
 // Judges are the scenario's judge rules (its moderator models), each as
 // the agent it is: its name ("judge" when it has none), provider, model,
-// address, key variable and temperature, at the termination block's line.
+// address, key variable, temperature, headers and fault settings, at the
+// line of its own judge: key, with the line of each of its fields. They
+// are read from the termination block itself, so a judge is checked, and
+// its key looked for, even when another rule (or this one) has problems
+// of its own.
 func (s *Scenario) Judges() []Agent {
-	p, err := s.Policy()
-	if err != nil {
-		return nil
-	}
 	var out []Agent
-	policy.Walk(p, func(q policy.Policy) {
-		j, ok := q.(*policy.Judge)
-		if !ok {
+	var walk func(n *yaml.Node)
+	walk = func(n *yaml.Node) {
+		if n == nil {
 			return
 		}
-		c := j.Config
-		name := c.Name
-		if name == "" {
-			name = "judge"
+		if n.Kind == yaml.AliasNode {
+			n = n.Alias
+			if n == nil {
+				return
+			}
 		}
-		out = append(out, Agent{Name: name, Type: TypeOpenAI, Provider: c.Provider, Model: c.Model, BaseURL: c.BaseURL,
-			APIKeyEnv: c.APIKeyEnv, Temperature: c.Temperature, Line: s.lines["termination"]})
-	})
+		switch n.Kind {
+		case yaml.SequenceNode:
+			for _, c := range n.Content {
+				walk(c)
+			}
+		case yaml.MappingNode:
+			for i := 0; i+1 < len(n.Content); i += 2 {
+				k, v := n.Content[i], n.Content[i+1]
+				if k.Value != "judge" {
+					walk(v)
+					continue
+				}
+				if v.Kind == yaml.AliasNode && v.Alias != nil {
+					v = v.Alias
+				}
+				if v.Kind != yaml.MappingNode {
+					continue // the policy parser says what is wrong with it
+				}
+				out = append(out, judgeAgent(k, v))
+			}
+		}
+	}
+	walk(&s.Termination)
 	return out
+}
+
+// judgeAgent is the judge whose settings are the mapping v, under the key k.
+func judgeAgent(k, v *yaml.Node) Agent {
+	var c policy.JudgeConfig
+	// The settings that can be read are; the policy parser names those
+	// that cannot.
+	_ = v.Decode(&c)
+	name := c.Name
+	if name == "" {
+		name = "judge"
+	}
+	return Agent{Name: name, Type: TypeOpenAI, Provider: c.Provider, Model: c.Model, BaseURL: c.BaseURL,
+		APIKeyEnv: c.APIKeyEnv, System: c.System, Temperature: c.Temperature, Headers: c.Headers,
+		Retries: c.Retries, Timeout: Duration(c.Timeout), IdleTimeout: Duration(c.IdleTimeout), Backoff: Duration(c.Backoff),
+		Line: k.Line, lines: keyLines(v), judge: true}
+}
+
+// JudgeWho names a judge in a sentence: by its name when it was given
+// one, else by its model, so that two judges are told apart.
+func (a *Agent) JudgeWho() string {
+	switch {
+	case a.Name != "judge":
+		return fmt.Sprintf("the judge %q", a.Name)
+	case a.Model != "":
+		return fmt.Sprintf("the judge (%s)", a.Model)
+	}
+	return "the judge"
 }
 
 // IsEnvName reports whether s can name an environment variable: letters,

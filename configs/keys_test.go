@@ -51,7 +51,7 @@ func TestAPIKeyEnvMustNameAVariable(t *testing.T) {
 		{"a key in a scripted agent", "agents:\n  - {name: A, provider: ollama, model: m}\n  - name: B\n    type: scripted\n    lines: [hi]\n    api_key_env: " + key + "\n",
 			`k.yaml:6: agent "B": ` + lookLike},
 		{"a key in a judge", "agents:\n  - {name: A, provider: ollama, model: m}\n  - {name: B, provider: ollama, model: m}\ntermination:\n  judge: {provider: ollama, model: m, api_key_env: " + key + "}\n",
-			`k.yaml:4: termination: the judge: ` + lookLike},
+			`k.yaml:5: termination: the judge (m): ` + lookLike},
 		{"a key in a roster's defaults", "roster:\n  defaults: {provider: ollama, api_key_env: " + key + "}\n  agents:\n    - {name: A, model: a}\n    - {name: B, model: b}\n",
 			`k.yaml:2: roster.agent "A": ` + lookLike},
 		{"a name with a dash", "agents:\n  - name: A\n    provider: ollama\n    model: m\n    api_key_env: MY-KEY\n  - {name: B, type: scripted, lines: [hi]}\n",

@@ -45,7 +45,7 @@ func TestEachPolicyIsAFreshParse(t *testing.T) {
 			}
 			if j, ok := second.(*policy.Judge); ok {
 				// A judge's seed is its own; its settings are the block's.
-				if first.(*policy.Judge) == j || j.Config != want.(*policy.Judge).Config {
+				if first.(*policy.Judge) == j || !reflect.DeepEqual(j.Config, want.(*policy.Judge).Config) {
 					t.Errorf("the second judge = %+v (first %p, second %p), want a fresh parse %+v", j.Config, first, j, want.(*policy.Judge).Config)
 				}
 				return

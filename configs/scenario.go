@@ -130,6 +130,7 @@ type Agent struct {
 	Line int `yaml:"-"`
 
 	lines map[string]int // where each of its fields is, for sentences
+	judge bool           // a judge's moderator, whose model and address the policy parser requires
 }
 
 // Limit bounds the requests parley sends to one provider or endpoint.
@@ -369,7 +370,36 @@ func Parse(file string, data []byte) (*Scenario, error) {
 			e.File = file
 		}
 	}
-	return nil, probs
+	return nil, &invalid{Problems: probs, s: s}
+}
+
+// invalid is Parse's error for a scenario it read but found problems in:
+// the problems (errors.As finds them as Problems), and the scenario as
+// far as it could be read, for Unchecked.
+type invalid struct {
+	Problems
+	s *Scenario
+}
+
+// As lets errors.As find the problems.
+func (e *invalid) As(target any) bool {
+	if p, ok := target.(*Problems); ok {
+		*p = e.Problems
+		return true
+	}
+	return false
+}
+
+// Unchecked is the scenario that Parse (or Load) read but refused with
+// err, as far as it could be read, or nil. It is for saying what else a
+// run would lack, such as the API keys (KeyProblems), in the same round
+// as the problems; it is never to be run.
+func Unchecked(err error) *Scenario {
+	var e *invalid
+	if errors.As(err, &e) {
+		return e.s
+	}
+	return nil
 }
 
 var anyLineRe = lazy.Regexp(`^line (\d+): (.*)$`)

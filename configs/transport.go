@@ -2,6 +2,7 @@ package configs
 
 import (
 	"sort"
+	"strings"
 
 	"github.com/parleyhq/parley/agents"
 )
@@ -17,13 +18,17 @@ func (a *Agent) checkTransport(fail func(field, format string, args ...any)) {
 		names = append(names, k)
 	}
 	sort.Strings(names)
+	same := map[string]string{} // each name in lower case: the first written so
+	for _, k := range names {
+		if first, ok := same[strings.ToLower(k)]; ok {
+			// Only one would be sent, and which is not written down.
+			fail(a.headerField(k), "headers: %q and %q are the same header (HTTP ignores the case of a header's name); keep one", first, k)
+		}
+		same[strings.ToLower(k)] = k
+	}
 	for _, k := range names {
 		if p := agents.HeaderProblem(k, a.Headers[k]); p != "" {
-			field := "headers." + k // the header's own line, when it has one
-			if _, ok := a.lines[field]; !ok {
-				field = "headers"
-			}
-			fail(field, "headers: %s", p)
+			fail(a.headerField(k), "headers: %s", p)
 		}
 	}
 	if a.BaseURL != "" || a.Provider == "" {
@@ -34,4 +39,13 @@ func (a *Agent) checkTransport(fail func(field, format string, args ...any)) {
 			fail("provider", "provider: %s takes its address from the environment, and %s", p.Name, prob)
 		}
 	}
+}
+
+// headerField is the field of header k, for its line: its own when it has
+// one, else the headers: block's.
+func (a *Agent) headerField(k string) string {
+	if _, ok := a.lines["headers."+k]; ok {
+		return "headers." + k
+	}
+	return "headers"
 }

@@ -65,6 +65,17 @@ func TestAHeaderOrAnAddressHTTPCannotCarryIsRefused(t *testing.T) {
 	}
 }
 
+// Two headers whose names differ only in case are one header to HTTP:
+// only one would be sent, so both are named and one is to be kept.
+func TestHeadersThatDifferOnlyInCaseAreRefused(t *testing.T) {
+	y := "agents:\n  - name: A\n    provider: ollama\n    model: m\n    headers:\n      X-Dup: one\n      x-dup: two-secret-value\n  - {name: B, provider: openai, model: m}\n"
+	_, err := Parse("s.yaml", []byte(y))
+	want := `s.yaml:7: agent "A": headers: "X-Dup" and "x-dup" are the same header (HTTP ignores the case of a header's name); keep one`
+	if err == nil || !strings.Contains(err.Error(), want) || strings.Contains(err.Error(), "secret") {
+		t.Errorf("err = %v; want %s", err, want)
+	}
+}
+
 // A base_url: given beside the provider is where requests go: the
 // variable that moves the preset does not matter then.
 func TestAnAgentWithItsOwnBaseURLIgnoresTheVariable(t *testing.T) {

@@ -7,11 +7,13 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"time"
 
 	"gopkg.in/yaml.v3"
 
 	"github.com/parleyhq/parley/agents"
 	"github.com/parleyhq/parley/internal/lazy"
+	"github.com/parleyhq/parley/internal/phrase"
 	"github.com/parleyhq/parley/internal/suggest"
 	"github.com/parleyhq/parley/orchestrator/policy"
 )
@@ -77,15 +79,12 @@ func (s *Scenario) validateShared(probs Problems) error {
 	if s.History.MaxMessages < 0 {
 		add(s.lines["history"], "history.max_messages must not be negative (0 keeps the whole history)")
 	}
-	// A judge is a model agent too: its provider, address and temperature
-	// are checked as an agent's are.
+	// A judge is a model agent too: its provider, address, temperature,
+	// key variable, headers and fault settings are checked as an agent's
+	// are, each at its own line.
 	for _, a := range s.Judges() {
 		for _, e := range a.validate(0) {
-			who := "the judge"
-			if a.Name != "judge" {
-				who = fmt.Sprintf("the judge %q", a.Name)
-			}
-			e.Msg = "termination: " + who + strings.TrimPrefix(e.Msg, fmt.Sprintf("agent %q", a.Name))
+			e.Msg = "termination: " + a.JudgeWho() + strings.TrimPrefix(e.Msg, fmt.Sprintf("agent %q", a.Name))
 			probs = append(probs, e)
 		}
 	}
@@ -231,7 +230,7 @@ func (a *Agent) validate(i int) Problems {
 	}
 	switch a.Type {
 	case TypeOpenAI:
-		if a.Model == "" {
+		if a.Model == "" && !a.judge {
 			fail("model", "model: is required for an OpenAI-compatible agent")
 		}
 		first := map[string]int{} // each replica's first place in the list
@@ -255,7 +254,7 @@ func (a *Agent) validate(i int) Problems {
 		if a.BaseURL == "" && len(a.BaseURLs) > 0 {
 			a.BaseURL = a.BaseURLs[0]
 		}
-		if a.Provider == "" && a.BaseURL == "" {
+		if a.Provider == "" && a.BaseURL == "" && !a.judge {
 			fail("name", "set provider: (one of %s) or base_url:", agents.ProviderNames())
 		}
 		if a.Provider != "" {
@@ -285,9 +284,16 @@ func (a *Agent) validate(i int) Problems {
 		for _, d := range []struct {
 			field string
 			v     Duration
-		}{{"timeout", a.Timeout}, {"idle_timeout", a.IdleTimeout}, {"backoff", a.Backoff}} {
-			if d.v < 0 {
+			def   time.Duration
+		}{{"timeout", a.Timeout, agents.DefaultTimeout}, {"idle_timeout", a.IdleTimeout, agents.DefaultIdleTimeout}, {"backoff", a.Backoff, agents.DefaultBackoff}} {
+			_, written := a.lines[d.field]
+			switch {
+			case d.v < 0:
 				fail(d.field, "%s: must not be negative", d.field)
+			case d.v == 0 && written:
+				// Left out, it is the default; written 0, it would read
+				// as no limit (or no wait), which parley does not offer.
+				fail(d.field, "%s: 0 is not a setting parley offers (there is no unlimited %s); leave it out for the default, %s, or give a duration", d.field, d.field, phrase.Wait(d.def))
 			}
 		}
 		if a.Transcript != "" || a.Speaker != "" || len(a.Lines) > 0 {

@@ -310,10 +310,22 @@ func (r *run) judge(ctx context.Context) (transcripts.Stop, bool, error) {
 	}
 	r.judged = len(r.msgs)
 	if p, ok := r.c.cfg.Policy.(policy.Preparer); ok {
-		if err := p.Prepare(ctx, r.msgs); err != nil {
-			if ctx.Err() != nil {
-				return interrupted(len(r.msgs)), true, ctx.Err()
+		// A judge's question is retried as an agent's reply is; each
+		// retry and wait is shown, printed and recorded as it happens.
+		var sinkErr error
+		watch := askWatcher(func(judge string, ch *agents.Chunk) error {
+			if sinkErr = r.asking(judge, ch); sinkErr != nil {
+				return sinkErr
 			}
+			return nil
+		})
+		err := p.Prepare(context.WithValue(ctx, askWatcherKey{}, watch), r.msgs)
+		switch {
+		case sinkErr != nil:
+			return errorStop(len(r.msgs), sinkErr), true, sinkErr
+		case err != nil && ctx.Err() != nil:
+			return interrupted(len(r.msgs)), true, ctx.Err()
+		case err != nil:
 			return errorStop(len(r.msgs), err), true, err
 		}
 	}
@@ -328,6 +340,19 @@ func (r *run) judge(ctx context.Context) (transcripts.Stop, bool, error) {
 		return transcripts.Stop{}, false, nil
 	}
 	return transcripts.Stop{Kind: transcripts.StopPolicy, Policy: v.Policy, Reason: v.Reason, At: len(r.msgs)}, true, nil
+}
+
+// asking shows a judge's retry or wait while it is asked about the
+// messages so far, as an agent's are shown while it replies.
+func (r *run) asking(judge string, ch *agents.Chunk) error {
+	switch {
+	case ch.Retry != nil:
+		return r.emit(Retrying{Index: len(r.msgs), Speaker: judge, Attempt: ch.Retry.Attempt, Max: ch.Retry.Max,
+			Wait: ch.Retry.Wait, Reason: ch.Retry.Reason, Time: r.c.cfg.Now()})
+	case ch.Wait != nil && !ch.Wait.Over:
+		return r.waiting(judge, ch.Wait)
+	}
+	return nil
 }
 
 func errorStop(at int, err error) transcripts.Stop {
@@ -354,8 +379,19 @@ func (r *run) recordRulings() error {
 			if ru.Stop {
 				verdict = "STOP"
 			}
-			if err = r.emit(Notice{Kind: "judge", Time: r.c.cfg.Now(),
-				Detail: fmt.Sprintf("%s after message %d: %s: %s", j.Config.Model, ru.At, verdict, ru.Rationale)}); err != nil {
+			detail := fmt.Sprintf("%s after message %d: %s: %s", j.Config.Model, ru.At, verdict, ru.Rationale)
+			if ru.Failed {
+				detail = fmt.Sprintf("%s after message %d: NO VERDICT: the %s could not be asked, so the conversation goes on without its verdict this round: %s",
+					j.Config.Model, ru.At, j.Config.Name, ru.Rationale)
+			}
+			// A model is named only when one answered: a round it could
+			// not be asked cost nothing known.
+			model := ru.Model
+			if model == "" && !ru.Failed {
+				model = j.Config.Model
+			}
+			if err = r.emit(Notice{Kind: "judge", Time: r.c.cfg.Now(), Detail: detail,
+				Speaker: j.Config.Name, Model: model, Usage: ru.Usage}); err != nil {
 				return
 			}
 			r.ruled[j]++

@@ -67,9 +67,14 @@ type Progress struct {
 // Notice is an operator action or other note worth recording: a pause, an
 // injected line, a warning.
 type Notice struct {
-	Kind   string // "pause", "resume", "inject", "warning", …
+	Kind   string // "pause", "resume", "inject", "warning", "judge", …
 	Detail string
 	Time   time.Time
+	// For a judge's ruling: the judge's name, the model that answered and
+	// what asking it used and cost (nil when it could not be asked).
+	Speaker string
+	Model   string
+	Usage   *transcripts.Usage
 }
 
 // Operator is something the person at the keyboard did: paused, resumed,

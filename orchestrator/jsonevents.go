@@ -97,11 +97,14 @@ func (j *JSONLines) Handle(e Event) error {
 		}{"progress", e.Index, ps}
 	case Notice:
 		v = struct {
-			Type   string    `json:"type"`
-			Kind   string    `json:"kind"`
-			Detail string    `json:"detail"`
-			Time   time.Time `json:"time,omitzero"`
-		}{"notice", e.Kind, e.Detail, e.Time}
+			Type    string             `json:"type"`
+			Kind    string             `json:"kind"`
+			Speaker string             `json:"speaker,omitempty"`
+			Detail  string             `json:"detail"`
+			Model   string             `json:"model,omitempty"`
+			Usage   *transcripts.Usage `json:"usage,omitempty"`
+			Time    time.Time          `json:"time,omitzero"`
+		}{"notice", e.Kind, e.Speaker, e.Detail, e.Model, e.Usage, e.Time}
 	case Stopped:
 		var md, jl string
 		if j.paths != nil {

@@ -75,7 +75,7 @@ func (r *Recorder) event(e Event) error {
 		return r.Recording.Event(transcripts.Event{Time: e.Time, Kind: "retry", Speaker: e.Speaker,
 			Detail: fmt.Sprintf("attempt %d of %d failed (%s); retrying in %s", e.Attempt, e.Max, e.Reason, phrase.Wait(e.Wait))})
 	case Notice:
-		return r.Recording.Event(transcripts.Event{Time: e.Time, Kind: e.Kind, Detail: e.Detail})
+		return r.Recording.Event(transcripts.Event{Time: e.Time, Kind: e.Kind, Detail: e.Detail, Speaker: e.Speaker, Model: e.Model, Usage: e.Usage})
 	case Operator:
 		if r.Recording == nil {
 			return nil

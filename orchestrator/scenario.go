@@ -326,7 +326,9 @@ func readReplay(s *configs.Scenario, path string) (*transcripts.Transcript, stri
 	return nil, path, fmt.Errorf("%s does not exist", path)
 }
 
-// attachJudges connects every judge policy to its moderator model.
+// attachJudges connects every judge policy to its moderator model, an
+// OpenAI-compatible agent built as an agent of the scenario is, with the
+// same fault settings and headers.
 func attachJudges(p policy.Policy, opt Options) error {
 	var err error
 	policy.Walk(p, func(q policy.Policy) {
@@ -340,33 +342,62 @@ func attachJudges(p policy.Policy, opt Options) error {
 			name = "judge"
 		}
 		a := configs.Agent{Name: name, Provider: c.Provider, Model: c.Model, BaseURL: c.BaseURL,
-			APIKeyEnv: c.APIKeyEnv, System: c.System, Temperature: c.Temperature}
+			APIKeyEnv: c.APIKeyEnv, System: c.System, Temperature: c.Temperature, Headers: c.Headers,
+			Retries: c.Retries, Timeout: configs.Duration(c.Timeout), IdleTimeout: configs.Duration(c.IdleTimeout),
+			Backoff: configs.Duration(c.Backoff)}
 		var oc agents.OpenAIConfig
 		oc, err = openAIConfig(a, opt)
 		if err != nil {
 			err = fmt.Errorf("termination: %w", err)
 			return
 		}
-		j.Asker = modelAsker{agents.NewOpenAI(oc)}
+		j.Asker = modelAsker{name: name, agent: agents.NewOpenAI(oc)}
 	})
 	return err
 }
 
 // modelAsker puts a judge's question to a model as one user message.
-type modelAsker struct{ agent agents.Agent }
+type modelAsker struct {
+	name  string // the judge's, as its retries are shown
+	agent agents.Agent
+}
 
 var _ policy.Asker = modelAsker{}
 
-func (m modelAsker) Ask(ctx context.Context, prompt string) (string, error) {
+// askWatcher is what a run hands a judge's question, in its context, to
+// show the question's retries and waits as they happen, as an agent's
+// are. It returns an error when recording them failed.
+type askWatcher func(judge string, ch *agents.Chunk) error
+
+type askWatcherKey struct{}
+
+func (m modelAsker) Ask(ctx context.Context, prompt string) (policy.Answer, error) {
+	watch, _ := ctx.Value(askWatcherKey{}).(askWatcher)
 	var b strings.Builder
+	var a policy.Answer
 	for ch, err := range m.agent.Reply(ctx, []agents.Message{{Role: agents.RoleUser, Content: prompt}}) {
 		if err != nil {
-			return "", err
+			return policy.Answer{}, err
 		}
-		if ch.Retry != nil {
-			b.Reset()
+		if ch.Retry != nil || ch.Wait != nil {
+			if ch.Retry != nil {
+				b.Reset()
+			}
+			if watch != nil {
+				if err := watch(m.name, &ch); err != nil {
+					return policy.Answer{}, err
+				}
+			}
+			continue
 		}
 		b.WriteString(ch.Text)
+		if ch.Model != "" {
+			a.Model = ch.Model
+		}
+		if ch.Usage != nil {
+			a.Usage = ch.Usage
+		}
 	}
-	return b.String(), nil
+	a.Text = b.String()
+	return a, nil
 }

@@ -320,3 +320,160 @@ func statOf(p string) os.FileInfo {
 	}
 	return fi
 }
+
+// A judge is reached as an agent is, with the same fault settings and
+// headers; each retry of its question is shown and recorded under its
+// name, and an outage, once its retries run out, costs the conversation
+// that round's verdict, not the conversation.
+func TestJudgeFaults(t *testing.T) {
+	cases := []struct {
+		name     string
+		settings string
+		replies  []openaitest.Reply
+		stop     transcripts.Stop // Kind, Policy and At
+		retries  int              // retry events recorded under the judge's name
+		rulings  []string         // what each recorded ruling holds
+	}{
+		{"a server that answers 500 throughout", "retries: 2, backoff: 1ms",
+			[]openaitest.Reply{openaitest.Error(500, "boom"), openaitest.Error(500, "boom"),
+				openaitest.Error(500, "boom"), openaitest.Error(500, "boom")},
+			transcripts.Stop{Kind: transcripts.StopPolicy, Policy: "max_messages", At: 5}, 2,
+			[]string{"after message 2: NO VERDICT", "after message 4: NO VERDICT"}},
+		{"a stream that stalls, then an answer", "retries: 3, idle_timeout: 100ms, backoff: 1ms",
+			[]openaitest.Reply{openaitest.Stalled(1, "CONTINUE", " still", " going."), openaitest.Words("CONTINUE: new ideas."),
+				openaitest.Words("STOP: only goodbyes.")},
+			transcripts.Stop{Kind: transcripts.StopPolicy, Policy: "judge", At: 4}, 1,
+			[]string{"after message 2: CONTINUE: new ideas.", "after message 4: STOP: only goodbyes."}},
+		{"a failed round, then a verdict", "retries: 1",
+			[]openaitest.Reply{openaitest.Error(503, "down"), openaitest.Words("STOP: only goodbyes.")},
+			transcripts.Stop{Kind: transcripts.StopPolicy, Policy: "judge", At: 4}, 0,
+			[]string{"after message 2: NO VERDICT", "after message 4: STOP: only goodbyes."}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			srv := openaitest.Start(t, openaitest.Queue(c.replies...))
+			y := `agents:
+  - {name: A, type: scripted, lines: [a1, a2, a3, a4]}
+  - {name: B, type: scripted, lines: [b1, b2, b3, b4]}
+termination:
+  any:
+    - max_messages: 5
+    - judge: {base_url: "` + srv.URL + `", model: moderator, every: 2, headers: {X-Team: parley}, ` + c.settings + `}
+`
+			cfg, err := FromScenario(scenario(t, "s.yaml", y), Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			rec := &Recorder{Dir: t.TempDir()}
+			var live collect
+			stop, err := New(cfg).Run(context.Background(), rec, &live)
+			if err != nil {
+				t.Fatalf("the run failed: %v (stop %+v)", err, stop)
+			}
+			if stop.Kind != c.stop.Kind || stop.Policy != c.stop.Policy || stop.At != c.stop.At {
+				t.Fatalf("stop = %+v, want %+v", stop, c.stop)
+			}
+			for _, r := range srv.Requests() {
+				if r.Header.Get("X-Team") != "parley" {
+					t.Fatalf("request %d was sent without the judge's header", r.N)
+				}
+			}
+			shown := 0
+			for _, e := range live.events {
+				if r, ok := e.(Retrying); ok && r.Speaker == "judge" {
+					shown++
+				}
+			}
+			_, jl := rec.Paths()
+			tr, err := transcripts.Read(jl)
+			if err != nil {
+				t.Fatal(err)
+			}
+			recorded := 0
+			for _, e := range tr.Run.Events {
+				if e.Kind == "retry" && e.Speaker == "judge" {
+					recorded++
+				}
+			}
+			if shown != c.retries || recorded != c.retries {
+				t.Errorf("%d retries shown and %d recorded, want %d: %+v", shown, recorded, c.retries, tr.Run.Events)
+			}
+			rulings := judgeRulings(tr)
+			if len(rulings) != len(c.rulings) {
+				t.Fatalf("recorded rulings = %q, want %q", rulings, c.rulings)
+			}
+			for i, want := range c.rulings {
+				if !strings.Contains(rulings[i], want) {
+					t.Errorf("ruling %d = %q, want it to hold %q", i, rulings[i], want)
+				}
+			}
+		})
+	}
+}
+
+// What a judge's questions use and cost is recorded with each ruling, as a
+// message records its own: the tokens, and the cost its provider reported.
+func TestJudgeRecordsWhatItSpends(t *testing.T) {
+	usd := func(v float64) *float64 { return &v }
+	cases := []struct {
+		name     string
+		provider string // openrouter reports each request's cost when asked
+		replies  []openaitest.Reply
+		costs    []*float64 // each ruling's recorded cost; nil: none reported
+	}{
+		{"a provider that reports the cost", "openrouter",
+			[]openaitest.Reply{{Pieces: []string{"CONTINUE", ": new ideas."}, Cost: usd(0.0012)}, {Pieces: []string{"STOP", ": goodbyes."}, Cost: usd(0.0034)}},
+			[]*float64{usd(0.0012), usd(0.0034)}},
+		{"a provider that reports tokens only", "openai",
+			[]openaitest.Reply{openaitest.Words("CONTINUE: new ideas."), openaitest.Words("STOP: goodbyes.")},
+			[]*float64{nil, nil}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			srv := openaitest.Start(t, openaitest.Queue(c.replies...))
+			y := `agents:
+  - {name: A, type: scripted, lines: [a1, a2, a3, a4]}
+  - {name: B, type: scripted, lines: [b1, b2, b3, b4]}
+termination:
+  any:
+    - max_messages: 50
+    - judge: {name: referee, provider: ` + c.provider + `, base_url: "` + srv.URL + `", api_key_env: JUDGE_KEY, model: moderator, every: 2}
+`
+			cfg, err := FromScenario(scenario(t, "s.yaml", y), Options{Getenv: func(string) string { return "k" }})
+			if err != nil {
+				t.Fatal(err)
+			}
+			rec := &Recorder{Dir: t.TempDir()}
+			var out strings.Builder
+			if _, err := New(cfg).Run(context.Background(), rec, NewJSONLines(&out, nil)); err != nil {
+				t.Fatal(err)
+			}
+			_, jl := rec.Paths()
+			tr, err := transcripts.Read(jl)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got []transcripts.Event
+			for _, e := range tr.Run.Events {
+				if e.Kind == "judge" {
+					got = append(got, e)
+				}
+			}
+			if len(got) != len(c.costs) {
+				t.Fatalf("judge events %+v, want %d", got, len(c.costs))
+			}
+			for i, e := range got {
+				if e.Speaker != "referee" || e.Model != "moderator" || e.Usage == nil || e.Usage.PromptTokens == 0 || e.Usage.CompletionTokens == 0 {
+					t.Errorf("judge event %d = %+v; want the judge's name, its model and its usage", i, e)
+					continue
+				}
+				if (e.Usage.Cost == nil) != (c.costs[i] == nil) || e.Usage.Cost != nil && *e.Usage.Cost != *c.costs[i] {
+					t.Errorf("judge event %d cost %v, want %v", i, e.Usage.Cost, c.costs[i])
+				}
+			}
+			if !strings.Contains(out.String(), `"kind":"judge","speaker":"referee"`) || !strings.Contains(out.String(), `"usage":{"prompt_tokens":`) {
+				t.Errorf("--json's judge notices carry no usage:\n%s", out.String())
+			}
+		})
+	}
+}

@@ -23,15 +23,17 @@ var page = sync.OnceValue(func() *template.Template { return template.Must(templ
 
 // stateColor is each terminal state's colour, the same everywhere on the page.
 var stateColor = map[analysis.State]string{
-	analysis.Healthy:  "#2e9e6b",
-	analysis.Farewell: "#e9a23b",
-	analysis.EndEcho:  "#8e6cd1",
-	analysis.Refusals: "#d64545",
-	analysis.Template: "#3b8bd9",
-	analysis.Verbatim: "#e36fae",
-	analysis.PingPong: "#17a9b0",
-	analysis.Silence:  "#8d96a0",
-	analysis.Circling: "#b07d48",
+	analysis.Healthy:     "#2e9e6b",
+	analysis.Farewell:    "#e9a23b",
+	analysis.EndEcho:     "#8e6cd1",
+	analysis.Refusals:    "#d64545",
+	analysis.Template:    "#3b8bd9",
+	analysis.Verbatim:    "#e36fae",
+	analysis.PingPong:    "#17a9b0",
+	analysis.Silence:     "#8d96a0",
+	analysis.Circling:    "#b07d48",
+	analysis.Failed:      "#5b6472",
+	analysis.Interrupted: "#a9b1bd",
 }
 
 // The heat scale of the matrix: few messages of substance are pale, many dark.
@@ -76,10 +78,12 @@ type convView struct {
 	State             stateView
 	StateText         string
 	Messages, Stop    int
+	Partial           string
 	StopText, Rule    string
 	Spent, LoopStart  int
 	Tokens, Cost      string
 	Reason            string
+	Cut               string // how the recording says it was cut short, and why
 	Firings           string
 	Strip             template.HTML
 	Models            string
@@ -114,7 +118,7 @@ type pageView struct {
 // a little JavaScript, no network, openable from disk.
 func HTML(w io.Writer, r analysis.Report) error {
 	v := pageView{Summary: summary(r), Policy: r.Policy, Conversations: len(r.Conversations), Models: r.Models,
-		Pairs: len(r.Pairs), Median: num(r.MedianSubstance), Spent: r.Spent, Messages: r.Messages, SpentT: thousands(r.Spent), MessagesT: thousands(r.Messages),
+		Pairs: len(r.Pairs), Median: median(r.MedianSubstance, len(r.Conversations), r.CutShort), Spent: r.Spent, Messages: r.Messages, SpentT: thousands(r.Spent), MessagesT: thousands(r.Messages),
 		Cost: costFigure(r.Cost), CostNote: costNote(r.Cost), Tokens: thousands(r.Tokens), HeatLow: rgb(heatLow), HeatHigh: rgb(heatHigh)}
 	_, v.Who = who(r)
 	v.One = strings.TrimSuffix(v.Who, "s")
@@ -136,7 +140,9 @@ func HTML(w io.Writer, r analysis.Report) error {
 
 	lo, hi := math.Inf(1), math.Inf(-1)
 	for _, p := range r.Pairs {
-		lo, hi = math.Min(lo, p.MedianSubstance), math.Max(hi, p.MedianSubstance)
+		if p.CutShort < p.Conversations {
+			lo, hi = math.Min(lo, p.MedianSubstance), math.Max(hi, p.MedianSubstance)
+		}
 	}
 	v.HeatMin, v.HeatMax = num(lo), num(hi)
 	index := map[[2]string]int{}
@@ -157,9 +163,13 @@ func HTML(w io.Writer, r analysis.Report) error {
 			if hi > lo {
 				t = (p.MedianSubstance - lo) / (hi - lo)
 			}
-			c := cellView{Pair: i, Title: pairTitle(o, x), Median: num(p.MedianSubstance), Dominant: stateOf(p.Dominant),
+			c := cellView{Pair: i, Title: pairTitle(o, x), Median: median(p.MedianSubstance, p.Conversations, p.CutShort), Dominant: stateOf(p.Dominant),
 				N: p.Conversations, Background: rgb(mix(heatLow, heatHigh, 0.08+0.92*t)), Ink: "#1d2330"}
-			if 0.08+0.92*t > 0.5 {
+			switch {
+			case p.CutShort == p.Conversations:
+				// No substance measured: no shade.
+				c.Background = "#ffffff"
+			case 0.08+0.92*t > 0.5:
 				c.Ink = "#ffffff"
 			}
 			var tip []string
@@ -176,7 +186,7 @@ func HTML(w io.Writer, r analysis.Report) error {
 	}
 
 	for _, m := range r.PerModel {
-		mv := modelView{ModelFigures: m, Median: num(m.MedianSubstance), TokensT: thousands(m.Tokens), CostT: m.Cost.String()}
+		mv := modelView{ModelFigures: m, Median: median(m.MedianSubstance, m.Conversations, m.CutShort), TokensT: thousands(m.Tokens), CostT: modelCost(m)}
 		if m.Conversations > 0 {
 			n := float64(m.Conversations)
 			mv.Loop, mv.Refuse, mv.SignOff = 100*float64(m.FirstToLoop)/n, 100*float64(m.FirstToRefuse)/n, 100*float64(m.FirstToSignOff)/n
@@ -188,7 +198,7 @@ func HTML(w io.Writer, r analysis.Report) error {
 	for i := range r.Conversations {
 		c := &r.Conversations[i]
 		cv := convView{Pair: index[c.Pair()], Title: convTitle(c), File: c.File, Href: href(c.Link), State: stateOf(c.State),
-			StateText: stateText(c), Messages: c.Messages, Stop: c.Stop, StopText: stopText(c), Rule: c.Rule, Spent: c.Spent,
+			StateText: stateText(c), Messages: c.Messages, Partial: partialText(c), Stop: c.Stop, StopText: stopText(c), Rule: c.Rule, Spent: c.Spent,
 			LoopStart: c.LoopStart, Tokens: thousands(c.Tokens), Cost: c.Cost.String(), Reason: c.Reason, Firings: firingsText(c),
 			Strip: strip(c), Opener: c.Opener, Responder: c.Responder}
 		if len(c.Models) == 2 {
@@ -196,6 +206,9 @@ func HTML(w io.Writer, r analysis.Report) error {
 		}
 		if c.Link == "" {
 			cv.Href = ""
+		}
+		if c.CutShort != "" {
+			cv.Cut = "The recording says it was " + cutVerb(c) + ": " + c.CutReason
 		}
 		v.Convs = append(v.Convs, cv)
 	}

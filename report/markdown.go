@@ -44,7 +44,7 @@ func Markdown(w io.Writer, r analysis.Report) error {
 		p("| **%s** |", cell(o))
 		for _, x := range r.Models {
 			if c := cells[[2]string{o, x}]; c != nil {
-				p(" %s · %s (%d) |", num(c.MedianSubstance), c.Dominant.Title(), c.Conversations)
+				p(" %s · %s (%d) |", median(c.MedianSubstance, c.Conversations, c.CutShort), c.Dominant.Title(), c.Conversations)
 			} else {
 				p(" |")
 			}
@@ -61,7 +61,7 @@ func Markdown(w io.Writer, r analysis.Report) error {
 			ss = append(ss, fmt.Sprintf("%s %s", s.State.Title(), pct(s.Share)))
 		}
 		p("| %s | %s | %d | %s | %s | %s | %d | %s | %s |\n", cell(c.Opener), cell(c.Responder), c.Conversations,
-			num(c.MedianSubstance), c.Dominant.Title(), cell(strings.Join(ss, ", ")), c.Spent, thousands(c.Tokens), c.Cost)
+			median(c.MedianSubstance, c.Conversations, c.CutShort), c.Dominant.Title(), cell(strings.Join(ss, ", ")), c.Spent, thousands(c.Tokens), c.Cost)
 	}
 
 	// Seats (Claude 1, Claude 2) and names with no model recorded are
@@ -73,9 +73,9 @@ func Markdown(w io.Writer, r analysis.Report) error {
 	p("| %s | Conversations | Median substance | First to loop | First to refuse | First to sign off | Tokens | Cost |\n", title(one))
 	p("|---|---:|---:|---:|---:|---:|---:|---|\n")
 	for _, m := range r.PerModel {
-		p("| %s | %d | %s | %s | %s | %s | %s | %s |\n", cell(m.Model), m.Conversations, num(m.MedianSubstance),
+		p("| %s | %d | %s | %s | %s | %s | %s | %s |\n", cell(m.Model), m.Conversations, median(m.MedianSubstance, m.Conversations, m.CutShort),
 			share(m.FirstToLoop, m.Conversations), share(m.FirstToRefuse, m.Conversations), share(m.FirstToSignOff, m.Conversations),
-			thousands(m.Tokens), m.Cost)
+			thousands(m.Tokens), modelCost(m))
 	}
 
 	p("\n## Conversations\n\n")
@@ -93,7 +93,7 @@ func Markdown(w io.Writer, r analysis.Report) error {
 	for i := range r.Conversations {
 		c := &r.Conversations[i]
 		p("\n### %s\n\n", mdText(convTitle(c)))
-		p("%s · %d messages · %s · %s", transcriptLink(c), c.Messages, stopPhrase(c), stateText(c))
+		p("%s · %s%s · %s · %s", transcriptLink(c), plural(c.Messages, "message", "messages"), partialText(c), stopPhrase(c), stateText(c))
 		if c.Stop > 0 {
 			p(" · %d spent after", c.Spent)
 		}
@@ -111,6 +111,9 @@ func Markdown(w io.Writer, r analysis.Report) error {
 		if c.Reason != "" {
 			p("\n> %s\n", strings.ReplaceAll(c.Reason, "\n", " "))
 		}
+		if c.CutShort != "" {
+			p("\nThe recording says it was %s: %s\n", cutVerb(c), mdText(strings.ReplaceAll(c.CutReason, "\n", " ")))
+		}
 	}
 	return b.Flush()
 }
@@ -119,9 +122,12 @@ func Markdown(w io.Writer, r analysis.Report) error {
 func summary(r analysis.Report) string {
 	n := len(r.Conversations)
 	s := fmt.Sprintf("%s between %s, in %s, judged by %s. Median messages of substance: %s. ",
-		plural(n, "conversation", "conversations"), between(r), plural(len(r.Pairs), "pair", "pairs"), r.Policy, num(r.MedianSubstance))
-	if e := len(r.Empty); e > 0 {
-		s += fmt.Sprintf("%s no message and %s left out of every figure. ", plural(e, "conversation holds", "conversations hold"), pick(e, "is", "are"))
+		plural(n, "conversation", "conversations"), between(r), plural(len(r.Pairs), "pair", "pairs"), r.Policy, median(r.MedianSubstance, len(r.Conversations), r.CutShort))
+	if cut := cutShortText(r); cut != "" {
+		s += cut + " "
+	}
+	if left := leftOutText(r); left != "" {
+		s += left + " "
 	}
 	if r.Messages > 0 {
 		s += fmt.Sprintf("%s of %s messages (%s) came after the substance ended.", thousandsOrZero(r.Spent), thousandsOrZero(r.Messages), pct(float64(r.Spent)/float64(r.Messages)))
@@ -131,6 +137,52 @@ func summary(r analysis.Report) string {
 	}
 	s += fmt.Sprintf(" Cost: %s.", r.Cost)
 	return s
+}
+
+// cutShortText says how many conversations an error or an interruption
+// stopped, and how they enter the figures; "" when none did.
+func cutShortText(r analysis.Report) string {
+	var parts []string
+	if r.Failed > 0 {
+		parts = append(parts, fmt.Sprintf("%s on an error", plural(r.Failed, "conversation stopped", "conversations stopped")))
+	}
+	if r.Interrupted > 0 {
+		if len(parts) == 0 {
+			parts = append(parts, plural(r.Interrupted, "conversation was interrupted", "conversations were interrupted"))
+		} else {
+			parts = append(parts, fmt.Sprintf("%d %s interrupted", r.Interrupted, pick(r.Interrupted, "was", "were")))
+		}
+	}
+	if len(parts) == 0 {
+		return ""
+	}
+	s := strings.Join(parts, " and ")
+	switch n := r.Failed + r.Interrupted; {
+	case r.CutShort == 0:
+		s += fmt.Sprintf(", after a rule had stopped %s: %s counted as usual, marked so.", pick(n, "it", "them"), pick(n, "it is", "they are"))
+	case r.CutShort == n:
+		s += fmt.Sprintf(" before any rule stopped %s: %s shown as failed or interrupted, not healthy, and left out of the medians of substance.", pick(n, "it", "them"), pick(n, "it is", "each is"))
+	default:
+		s += fmt.Sprintf("; the %d that no rule had stopped before are shown as failed or interrupted, not healthy, and left out of the medians of substance.", r.CutShort)
+	}
+	return s
+}
+
+// leftOutText names the conversations left out of every figure: those
+// that hold no message, and those in which no one replied.
+func leftOutText(r analysis.Report) string {
+	var parts []string
+	if e := len(r.Empty); e > 0 {
+		parts = append(parts, fmt.Sprintf("%s no message (%s)", plural(e, "conversation holds", "conversations hold"), strings.Join(r.Empty, ", ")))
+	}
+	if n := len(r.NoReply); n > 0 {
+		parts = append(parts, fmt.Sprintf("%s no reply, nothing beyond the opening or only blank messages (%s)", plural(n, "conversation holds", "conversations hold"), strings.Join(r.NoReply, ", ")))
+	}
+	if len(parts) == 0 {
+		return ""
+	}
+	n := len(r.Empty) + len(r.NoReply)
+	return fmt.Sprintf("%s; %s left out of every figure.", strings.Join(parts, ", and "), pick(n, "it is", "they are"))
 }
 
 // between says who the conversations were between: models where the
@@ -170,15 +222,17 @@ func who(r analysis.Report) (int, string) {
 
 // stateMeaning says what each state is, for the legends.
 var stateMeaning = map[analysis.State]string{
-	analysis.Healthy:  "no rule stopped it: substance to the last message",
-	analysis.Farewell: "thanks and goodbyes that keep finding new words",
-	analysis.EndEcho:  "the end token traded back and forth, alone or nearly",
-	analysis.Refusals: "one side (or both) keeps declining",
-	analysis.Template: "the same message shape re-sent with its words swapped",
-	analysis.Verbatim: "the same text again, from either side",
-	analysis.PingPong: "single words, symbols or emoji traded",
-	analysis.Silence:  "empty messages, ellipses, *silence*",
-	analysis.Circling: "stopped, but no one pattern holds what followed: paraphrase, a mix",
+	analysis.Healthy:     "no rule stopped it: substance to the last message",
+	analysis.Farewell:    "thanks and goodbyes that keep finding new words",
+	analysis.EndEcho:     "the end token traded back and forth, alone or nearly",
+	analysis.Refusals:    "one side (or both) keeps declining",
+	analysis.Template:    "the same message shape re-sent with its words swapped",
+	analysis.Verbatim:    "the same text again, from either side",
+	analysis.PingPong:    "single words, symbols or emoji traded",
+	analysis.Silence:     "empty messages, ellipses, *silence*",
+	analysis.Circling:    "stopped, but no one pattern holds what followed: paraphrase, a mix",
+	analysis.Failed:      "an error (a provider's, say) stopped the run before any rule did; its substance enters no median",
+	analysis.Interrupted: "interrupted (Ctrl-C, a signal) before any rule stopped it; its substance enters no median",
 }
 
 var blocks = []rune("▁▂▃▄▅▆▇█")

@@ -117,10 +117,22 @@ func stopText(c *analysis.Conversation) string {
 // stopPhrase is stopText as a phrase: "substance ended after 11 (loop)",
 // "no rule stops it".
 func stopPhrase(c *analysis.Conversation) string {
+	if c.Stop == 0 && !c.Measured() {
+		return "no rule stopped it before it was cut short"
+	}
 	if c.Stop == 0 {
 		return "no rule stops it"
 	}
 	return "substance ended " + stopText(c)
+}
+
+// partialText says an interrupted last message was left out: " (and 1
+// interrupted, left out)"; "" when there is none.
+func partialText(c *analysis.Conversation) string {
+	if c.Partial == 0 {
+		return ""
+	}
+	return fmt.Sprintf(" (and %d interrupted, left out)", c.Partial)
 }
 
 // stateText names a conversation's state, with who refuses.
@@ -129,7 +141,38 @@ func stateText(c *analysis.Conversation) string {
 	if len(c.Refusers) > 0 {
 		s += " (" + strings.Join(c.Refusers, ", ") + " refusing)"
 	}
+	if c.CutShort != "" && c.Measured() {
+		s += ", then " + c.CutShort
+	}
 	return s
+}
+
+// cutVerb says how a conversation was cut short: "stopped by an error",
+// "interrupted".
+func cutVerb(c *analysis.Conversation) string {
+	if c.CutShort == string(analysis.Failed) {
+		return "stopped by an error"
+	}
+	return c.CutShort
+}
+
+// modelCost is a model's cost, "–" when it never replied: "$0" would say
+// its replies were priced and free, where the other models' unpriced
+// replies say "unknown".
+func modelCost(m analysis.ModelFigures) string {
+	if m.Messages == 0 {
+		return "–"
+	}
+	return m.Cost.String()
+}
+
+// median is a median of substance, "–" when every conversation it would
+// be taken over was cut short before any rule stopped it.
+func median(m float64, convs, cutShort int) string {
+	if convs > 0 && cutShort == convs {
+		return "–"
+	}
+	return num(m)
 }
 
 func pct(f float64) string { return fmt.Sprintf("%.0f%%", 100*f) }

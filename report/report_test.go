@@ -90,10 +90,10 @@ func TestGoldenMarkdown(t *testing.T) {
 	golden(t, "report.golden.md", b.Bytes())
 }
 
-// The fixture's six conversations are each counted once (an .md + .json
-// pair is one), fall into the states they were written to show, and group
-// into four pairs; a run that failed after its opening is placed by its
-// title.
+// The fixture's conversations are each counted once (an .md + .json pair
+// is one), fall into the states they were written to show, and group into
+// five pairs; the attractors file of one blank message, in which no one
+// replied, is left out.
 func TestFixtureReport(t *testing.T) {
 	r := build(t)
 	got := map[string]analysis.State{}
@@ -106,7 +106,8 @@ func TestFixtureReport(t *testing.T) {
 		"bix_vs_ada_20261120_100000_run1.md": analysis.EndEcho,
 		"ada-cyd-refusal.md":                 analysis.Refusals,
 		"cyd-bix-pingpong.md":                analysis.PingPong,
-		"ada_vs_cyd_20261120_100000_run1.md": analysis.Healthy,
+		"ada-bix-failed.jsonl":               analysis.Failed,
+		"cyd-ada-interrupted.jsonl":          analysis.Interrupted,
 	}
 	if len(got) != len(want) || len(r.Conversations) != len(want) {
 		t.Fatalf("conversations %v, want %v", got, want)
@@ -116,8 +117,8 @@ func TestFixtureReport(t *testing.T) {
 			t.Errorf("%s: %q, want %q", f, got[f], s)
 		}
 	}
-	if len(r.Pairs) != 4 {
-		t.Errorf("%d pairs, want 4", len(r.Pairs))
+	if len(r.Pairs) != 5 {
+		t.Errorf("%d pairs, want 5", len(r.Pairs))
 	}
 	for _, c := range r.Conversations {
 		switch filepath.Base(c.File) {
@@ -126,9 +127,11 @@ func TestFixtureReport(t *testing.T) {
 			if c.Run != 2 || c.Tokens == 0 || c.Cost.Reported != 16 || c.Models[0] != "openai/gpt-4o" {
 				t.Errorf("tournament run: run %d, tokens %d, cost %+v, models %v", c.Run, c.Tokens, c.Cost, c.Models)
 			}
-		case "ada_vs_cyd_20261120_100000_run1.md":
-			if c.Messages != 1 || c.Opener != "ada" || c.Responder != "cyd" {
-				t.Errorf("the failed run: %d messages, %s → %s; want 1, ada → cyd", c.Messages, c.Opener, c.Responder)
+		case "ada-bix-failed.jsonl", "cyd-ada-interrupted.jsonl":
+			// Cut short before any rule stopped them: named for it, and
+			// their substance in no median.
+			if c.CutShort != string(c.State) || c.Measured() || c.CutReason == "" {
+				t.Errorf("%s: cut short %q (%q), state %q", c.File, c.CutShort, c.CutReason, c.State)
 			}
 		case "ada-cyd-refusal.md":
 			if len(c.Refusers) != 1 || c.Refusers[0] != "cyd" {
@@ -251,10 +254,67 @@ func TestSummaryCountsModelsAsRecorded(t *testing.T) {
 // neither the count nor the median.
 func TestFixtureLeavesOutItsEmptyConversation(t *testing.T) {
 	r := build(t)
-	if len(r.Empty) != 1 || !strings.HasSuffix(r.Empty[0], "ada-bix-empty.md") || len(r.Conversations) != 6 || r.MedianSubstance != 10.5 {
-		t.Errorf("empty %q, %d conversations, median %v; want the empty file left out of 6 at 10.5", r.Empty, len(r.Conversations), r.MedianSubstance)
+	if len(r.Empty) != 1 || !strings.HasSuffix(r.Empty[0], "ada-bix-empty.md") || len(r.Conversations) != 7 || r.MedianSubstance != 11 {
+		t.Errorf("empty %q, %d conversations, median %v; want the empty file left out of 7 at 11", r.Empty, len(r.Conversations), r.MedianSubstance)
 	}
-	if s := summary(r); !strings.Contains(s, "1 conversation holds no message and is left out of every figure.") {
+	if s := summary(r); !strings.Contains(s, "1 conversation holds no message (testdata/fixture/ada-bix-empty.md)") || !strings.Contains(s, "left out of every figure.") {
 		t.Errorf("summary %q does not say the empty file is left out", s)
+	}
+}
+
+// A conversation in which no one replied (the attractors script's file
+// whose only message is its blank opening) is left out as an empty one
+// is, and named; one an error or an interruption cut short before any
+// rule stopped it is not healthy, and its substance, which ends where the
+// cut fell, enters no median.
+func TestFixtureLeavesOutNoReplyAndMarksCutShort(t *testing.T) {
+	r := build(t)
+	if len(r.NoReply) != 1 || !strings.HasSuffix(r.NoReply[0], "ada_vs_cyd_20261120_100000_run1.md") {
+		t.Errorf("no reply %q; want the attractors file of one blank message", r.NoReply)
+	}
+	if r.Failed != 1 || r.Interrupted != 1 || r.CutShort != 2 {
+		t.Errorf("failed %d, interrupted %d, cut short %d; want 1, 1, 2", r.Failed, r.Interrupted, r.CutShort)
+	}
+	for _, c := range r.Conversations {
+		if (c.CutShort != "") != strings.Contains(c.File, "/cut/") {
+			t.Errorf("%s: cut short %q", c.File, c.CutShort)
+		}
+		if c.CutShort != "" && c.State == analysis.Healthy {
+			t.Errorf("%s was cut short, and is called healthy", c.File)
+		}
+	}
+	for _, p := range r.Pairs {
+		switch p.Opener + "→" + p.Responder {
+		case "bix→ada": // an [END] echo of 12 and a failure after 4
+			if p.Conversations != 2 || p.CutShort != 1 || p.MedianSubstance != 12 {
+				t.Errorf("bix → ada: %d conversations, %d cut short, median %v; want 2, 1, 12", p.Conversations, p.CutShort, p.MedianSubstance)
+			}
+		case "cyd→ada": // only an interrupted one
+			if p.Dominant != analysis.Interrupted || p.CutShort != 1 {
+				t.Errorf("cyd → ada: %+v", p)
+			}
+		}
+	}
+	var md strings.Builder
+	if err := Markdown(&md, r); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{
+		"1 conversation holds no reply, nothing beyond the opening or only blank messages (testdata/fixture/attractors/ada_vs_cyd_20261120_100000_run1.md)",
+		"1 conversation stopped on an error and 1 was interrupted before any rule stopped them",
+		"| **cyd** | – · interrupted (1) |",
+		"The recording says it was stopped by an error: bix",
+		"4 messages (and 1 interrupted, left out)",
+	} {
+		if !strings.Contains(md.String(), want) {
+			t.Errorf("the Markdown lacks %q", want)
+		}
+	}
+	var page strings.Builder
+	if err := HTML(&page, r); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(page.String(), `<span class="tag" style="background:#5b6472">failed</span>`) {
+		t.Error("the page does not tag the failed conversation as failed")
 	}
 }

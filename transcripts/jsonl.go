@@ -99,6 +99,10 @@ type Event struct {
 	Kind    string    `json:"kind"` // "retry", "wait", "error", "operator", "policy", …
 	Speaker string    `json:"speaker,omitempty"`
 	Detail  string    `json:"detail"`
+	// Model and Usage are what a request made outside the conversation
+	// (a judge's question) used and cost, as a message records its own.
+	Model string `json:"model,omitempty"`
+	Usage *Usage `json:"usage,omitempty"`
 }
 
 type jsonlLine struct {

@@ -120,7 +120,7 @@ func TestBatchUsageErrors(t *testing.T) {
 				// A missing key would fail every run: the batch says so
 				// before it starts, naming each agent's line, and leaves
 				// no folder behind.
-				if code != exitUsage || !strings.Contains(errOut, `openai-self.yaml:7: the environment variable OPENAI_API_KEY is not set, and 3 need it for their API key: agents "optimist" (line 7), "skeptic" (line 13); the judge "judge" (line 23)`) {
+				if code != exitUsage || !strings.Contains(errOut, `openai-self.yaml:7: the environment variable OPENAI_API_KEY is not set, and 3 need it for their API key: agents "optimist" (line 7), "skeptic" (line 13); the judge (gpt-4o-mini) (line 30)`) {
 					t.Errorf("exit %d; want 2 naming each agent without its key\n%s%s", code, out, errOut)
 				}
 				if _, err := os.Stat(filepath.Join(dir, "k")); err == nil {

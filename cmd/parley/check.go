@@ -94,7 +94,8 @@ type checkResult struct {
 	File     string             `json:"file"`
 	Folder   string             `json:"folder"` // the path given on the command line it was found under
 	Layout   string             `json:"layout"`
-	Messages int                `json:"messages"`
+	Messages int                `json:"messages"`          // the messages judged
+	Partial  int                `json:"partial,omitempty"` // interrupted messages after them, left out as a live run leaves them
 	StopAt   *int               `json:"stop_at"`
 	Policy   *string            `json:"policy"`
 	Reason   *string            `json:"reason"`
@@ -192,7 +193,7 @@ func runCheck(cmd *cobra.Command, f checkFlags, args []string) error {
 		return p
 	}
 	work := func(it analysis.Item) checkResult {
-		r := checkResult{File: it.Name, Folder: it.File.Root, Layout: it.Layout, Messages: len(it.Messages), Expect: it.Label, warnings: it.Warnings}
+		r := checkResult{File: it.Name, Folder: it.File.Root, Layout: it.Layout, Messages: len(it.Messages), Partial: it.Partial, Expect: it.Label, warnings: it.Warnings}
 		var ps []policy.Policy
 		if templates == nil {
 			set := sets.Get().(*[]policy.Policy)

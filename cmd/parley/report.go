@@ -31,8 +31,11 @@ For each conversation it finds where the substance ended (the first stop of
 parley's default policy set, or of --policy, as check finds it), the
 terminal state it then fell into (farewell spiral, [END] echo, refusal loop,
 template loop, verbatim repeat, token ping-pong, silence, or healthy to the
-end), the messages spent after that point, and tokens and cost where they
-were recorded. It sums them as a matrix of opener × responder and per
+end; failed or interrupted when its recording says an error or a signal cut
+it short before any rule stopped it), the messages spent after that point,
+and tokens and cost where they were recorded. Conversations in which no one
+replied (nothing beyond the opening, or only blank messages) are named and
+left out. It sums them as a matrix of opener × responder and per
 model. report.html is one self-contained page: open it from disk.
 
   parley report transcripts/batch-20261130T081500 --out report
@@ -84,14 +87,30 @@ model. report.html is one self-contained page: open it from disk.
 			}
 			r := analysis.Build(source, convs)
 			if len(r.Conversations) == 0 {
-				return failureErr(fmt.Errorf("every conversation read in %s is empty; the report needs conversations that hold messages", strings.Join(args, ", ")))
+				return failureErr(fmt.Errorf("every conversation read in %s is empty or holds no reply; the report needs conversations in which someone replied", strings.Join(args, ", ")))
 			}
 			if err := report.Write(out, r); err != nil {
 				return failureErr(err)
 			}
-			empty := ""
+			var notes, left []string
 			if len(r.Empty) > 0 {
-				empty = fmt.Sprintf(" (%s left out)", phrase.Count(len(r.Empty), "empty conversation", "empty conversations"))
+				left = append(left, phrase.Count(len(r.Empty), "empty conversation", "empty conversations"))
+			}
+			if len(r.NoReply) > 0 {
+				left = append(left, phrase.Count(len(r.NoReply), "conversation", "conversations")+" with no reply")
+			}
+			if len(left) > 0 {
+				notes = append(notes, strings.Join(left, " and ")+" left out")
+			}
+			if r.Failed > 0 {
+				notes = append(notes, fmt.Sprintf("%d failed", r.Failed))
+			}
+			if r.Interrupted > 0 {
+				notes = append(notes, fmt.Sprintf("%d interrupted", r.Interrupted))
+			}
+			empty := ""
+			if len(notes) > 0 {
+				empty = " (" + strings.Join(notes, "; ") + ")"
 			}
 			fmt.Fprintf(cmd.OutOrStdout(), "%s, %s%s: %s\n", phrase.Count(len(r.Conversations), "conversation", "conversations"), phrase.Count(len(r.Pairs), "pair", "pairs"), empty, filepath.Join(out, report.HTMLFile))
 			if unread.n > 0 {

@@ -18,7 +18,7 @@ func TestReportWritesThreeFiles(t *testing.T) {
 	if code != exitOK {
 		t.Fatalf("exit %d: %s", code, stderr)
 	}
-	if !strings.Contains(stdout, "6 conversations, 4 pairs") {
+	if !strings.Contains(stdout, "7 conversations, 5 pairs (1 empty conversation and 1 conversation with no reply left out; 1 failed; 1 interrupted)") {
 		t.Errorf("stdout %q", stdout)
 	}
 	data, err := os.ReadFile(filepath.Join(out, "report.json"))
@@ -29,7 +29,7 @@ func TestReportWritesThreeFiles(t *testing.T) {
 	if err := json.Unmarshal(data, &r); err != nil {
 		t.Fatal(err)
 	}
-	if len(r.Conversations) != 6 || r.Policy != "the default policy set" {
+	if len(r.Conversations) != 7 || r.Policy != "the default policy set" {
 		t.Errorf("%d conversations judged by %q", len(r.Conversations), r.Policy)
 	}
 	for _, f := range []string{"report.html", "report.md"} {

@@ -279,7 +279,7 @@ func printEnd(w io.Writer, r result) {
 	case r.Stop.Kind == transcripts.StopError:
 		fmt.Fprintf(w, "Stopped after message %d (error).\n", r.Stop.At)
 	default:
-		fmt.Fprintf(w, "Stopped after message %d (%s): %s.\n", r.Stop.At, stopName(r.Stop), r.Stop.Reason)
+		fmt.Fprintf(w, "Stopped after message %d (%s): %s\n", r.Stop.At, stopName(r.Stop), phrase.Sentence(r.Stop.Reason))
 	}
 	if r.Markdown != "" {
 		fmt.Fprintf(w, "Transcript: %s\nJSONL:      %s\n", r.Markdown, r.JSONL)

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"sort"
 	"text/tabwriter"
 
 	"github.com/spf13/cobra"
@@ -87,7 +88,7 @@ reaches each endpoint.`,
 							for _, p := range probs {
 								p.Msg = sf.setsClause() + ": " + p.Msg
 							}
-							return nil, probs
+							return nil, err // the problems, changed in place
 						}
 						return s, err
 					}
@@ -126,6 +127,12 @@ func validateOne(path string, load func() (*configs.Scenario, error), offline bo
 	var probs configs.Problems
 	if err != nil {
 		probs = configs.AsProblems(err)
+		// The keys a run would lack are said in the same round as the
+		// file's problems, not after they are fixed.
+		if u := configs.Unchecked(err); u != nil && !offline {
+			probs = append(probs, u.KeyProblems(nil)...)
+			sort.SliceStable(probs, func(i, j int) bool { return probs[i].Line < probs[j].Line })
+		}
 	} else {
 		v.Title, v.First = s.Title, s.First
 		v.Warnings = s.Warnings()

@@ -4,6 +4,7 @@ package phrase
 
 import (
 	"strconv"
+	"strings"
 	"time"
 )
 
@@ -34,4 +35,16 @@ func Wait(d time.Duration) string {
 		return d.Round(100 * time.Millisecond).String()
 	}
 	return d.Round(time.Second).String()
+}
+
+// Sentence ends s as a sentence: with a period, unless it ends with one
+// already, or with "!", "?" or "…" (before any closing quotes or
+// brackets), so a reason that quotes a sentence is not printed "..".
+func Sentence(s string) string {
+	t := strings.TrimRight(s, " \t\r\n")
+	end := strings.TrimRight(t, `"'”’)]»`)
+	if strings.HasSuffix(end, ".") || strings.HasSuffix(end, "!") || strings.HasSuffix(end, "?") || strings.HasSuffix(end, "…") {
+		return t
+	}
+	return t + "."
 }

@@ -46,3 +46,24 @@ func TestWait(t *testing.T) {
 		})
 	}
 }
+
+func TestSentence(t *testing.T) {
+	cases := []struct{ name, in, want string }{
+		{"no period", "the conversation holds 50 messages", "the conversation holds 50 messages."},
+		{"a period already", "they are trading goodbyes.", "they are trading goodbyes."},
+		{"a question", "why go on?", "why go on?"},
+		{"an exclamation", "bye!", "bye!"},
+		{"an ellipsis", "they repeat…", "they repeat…"},
+		{"a quoted sentence", `it said "goodbye."`, `it said "goodbye."`},
+		{"a closing bracket after a period", "nothing new (ten messages.)", "nothing new (ten messages.)"},
+		{"trailing space", "they loop. ", "they loop."},
+		{"a quoted word", `it matched "bye"`, `it matched "bye".`},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			if got := Sentence(c.in); got != c.want {
+				t.Errorf("Sentence(%q) = %q, want %q", c.in, got, c.want)
+			}
+		})
+	}
+}

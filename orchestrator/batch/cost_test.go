@@ -92,3 +92,74 @@ func TestSidesThatSendNoRequestCostNothing(t *testing.T) {
 		t.Errorf("replay against gpt-4o costs %+v; want gpt-4o's one estimated message, $0.0125", c)
 	}
 }
+
+// A judge's questions are counted in a run's cost and tokens, as a row of
+// their own, from the usage its rulings recorded.
+func TestJudgeSpendingIsCounted(t *testing.T) {
+	usd := func(v float64) *float64 { return &v }
+	u := func(p, c int, cost *float64) *transcripts.Usage {
+		return &transcripts.Usage{PromptTokens: p, CompletionTokens: c, TotalTokens: p + c, Cost: cost}
+	}
+	cases := []struct {
+		name   string
+		events []transcripts.Event
+		rows   map[string]float64 // each row's dollars
+		counts [3]int             // reported, estimated, unknown in all
+		tokens map[string]int     // tokens in and out by row
+	}{
+		{"reported by the provider", []transcripts.Event{
+			{Kind: "judge", Speaker: "judge", Model: "openai/gpt-4o-mini", Detail: "… CONTINUE", Usage: u(100, 10, usd(0.002))},
+			{Kind: "judge", Speaker: "judge", Model: "openai/gpt-4o-mini", Detail: "… STOP", Usage: u(120, 10, usd(0.003))}},
+			map[string]float64{"A": 0.01, "judge": 0.005}, [3]int{3, 0, 0}, map[string]int{"A": 20, "judge": 240}},
+		{"estimated from list prices, under its name", []transcripts.Event{
+			{Kind: "judge", Speaker: "referee", Model: "openai/gpt-4o", Detail: "… STOP", Usage: u(1000, 1000, nil)}},
+			map[string]float64{"A": 0.01, "referee (judge)": 0.0125}, [3]int{1, 1, 0}, map[string]int{"A": 20, "referee (judge)": 2000}},
+		{"a round it could not be asked, and an old recording's ruling", []transcripts.Event{
+			{Kind: "judge", Speaker: "judge", Detail: "m after message 2: NO VERDICT: …"},
+			{Kind: "judge", Detail: "m after message 4: STOP: …"}},
+			map[string]float64{"A": 0.01}, [3]int{1, 0, 0}, map[string]int{"A": 20}},
+		{"a server that reported no usage", []transcripts.Event{
+			{Kind: "judge", Speaker: "judge", Model: "local-model", Detail: "… CONTINUE"}},
+			map[string]float64{"A": 0.01, "judge": 0}, [3]int{1, 0, 1}, map[string]int{"A": 20}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			tr := &transcripts.Transcript{Title: "A ↔ B", Run: &transcripts.Run{
+				Agents: []transcripts.AgentInfo{{Name: "A", Model: "x-ai/grok-4"}, {Name: "B", Type: "scripted"}},
+				Events: c.events, Stop: &transcripts.Stop{Kind: transcripts.StopPolicy, Policy: "judge"}},
+				Messages: []transcripts.Message{{Speaker: "A", Content: "a", Usage: u(10, 10, usd(0.01))}}}
+			r := ResultFromTranscript(tr, nil)
+			rows := map[string]float64{}
+			for _, ac := range r.Cost {
+				if ac.Agent == "B" {
+					continue
+				}
+				rows[ac.Agent] = ac.Cost.USD
+			}
+			if len(rows) != len(c.rows) {
+				t.Fatalf("cost rows %+v, want %v", r.Cost, c.rows)
+			}
+			for k, v := range c.rows {
+				if got, ok := rows[k]; !ok || math.Abs(got-v) > 1e-9 {
+					t.Errorf("row %q = %v, want %v (rows %+v)", k, got, v, r.Cost)
+				}
+			}
+			s := Summarize(&Manifest{ID: "x", Jobs: make([]PlannedJob, 1)}, []Result{r}, time.Second)
+			if got := [3]int{s.Cost.Reported, s.Cost.Estimated, s.Cost.Unknown}; got != c.counts {
+				t.Errorf("reported, estimated, unknown = %v, want %v", got, c.counts)
+			}
+			tokens := map[string]int{}
+			for _, at := range r.Tokens {
+				tokens[at.Agent] = at.In + at.Out
+			}
+			if len(tokens) != len(c.tokens) {
+				t.Fatalf("tokens %+v, want %v", r.Tokens, c.tokens)
+			}
+			for k, v := range c.tokens {
+				if tokens[k] != v {
+					t.Errorf("tokens of %q = %d, want %d", k, tokens[k], v)
+				}
+			}
+		})
+	}
+}

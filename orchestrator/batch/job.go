@@ -390,6 +390,15 @@ func existingJSONL(dir string) (string, error) {
 	return found[0], nil
 }
 
+// JudgeRow is how a judge's spending is labelled beside the agents': "judge"
+// for a judge of that name (the default), else its name and "(judge)".
+func JudgeRow(name string) string {
+	if name == "" || name == "judge" {
+		return "judge"
+	}
+	return name + " (judge)"
+}
+
 // ResultFromTranscript computes a job's result from its recorded
 // transcript and the policy it ran under.
 func ResultFromTranscript(t *transcripts.Transcript, p policy.Policy) Result {
@@ -439,6 +448,37 @@ func ResultFromTranscript(t *transcripts.Transcript, p policy.Policy) Result {
 			at.In += m.Usage.PromptTokens
 			at.Out += m.Usage.CompletionTokens
 			at.Estimated = at.Estimated || m.Usage.Estimated
+		}
+	}
+	// What each judge's questions used and cost, recorded with its
+	// rulings, counts as a row of its own; a judge event that names no
+	// model (a round it could not be asked, or a recording from before
+	// parley recorded it) counts nothing.
+	if t.Run != nil {
+		for _, e := range t.Run.Events {
+			if e.Kind != "judge" || e.Model == "" {
+				continue
+			}
+			name := "\x00judge " + e.Speaker // apart from an agent's, whatever its name
+			ac := costs[name]
+			if ac == nil {
+				ac = &AgentCost{Agent: JudgeRow(e.Speaker), Model: e.Model}
+				costs[name] = ac
+				costOrder = append(costOrder, name)
+			}
+			ac.Cost.Add(pricing.Of(transcripts.Message{Model: e.Model, Usage: e.Usage}, e.Model))
+			if e.Usage == nil {
+				continue
+			}
+			at := tokens[name]
+			if at == nil {
+				at = &AgentTokens{Agent: JudgeRow(e.Speaker)}
+				tokens[name] = at
+				order = append(order, name)
+			}
+			at.In += e.Usage.PromptTokens
+			at.Out += e.Usage.CompletionTokens
+			at.Estimated = at.Estimated || e.Usage.Estimated
 		}
 	}
 	for _, name := range order {

@@ -156,6 +156,9 @@ func check(ctx context.Context, opt Options, t target) Finding {
 			return Finding{Status: Fail, Sentence: fmt.Sprintf("%s needs an API key: set the environment variable %s", t.who, t.keyEnv)}
 		}
 	}
+	if agents.SetsAuthorization(t.headers) {
+		keyName = "the Authorization header in headers:" // sent in the key's place
+	}
 	var worst, best Finding
 	failed := 0
 	for i, u := range t.urls {
@@ -204,11 +207,13 @@ func (t target) request(ctx context.Context, method, base, path, key, contentTyp
 	if contentType != "" {
 		req.Header.Set("Content-Type", contentType)
 	}
-	for k, v := range t.headers {
-		req.Header.Set(k, v)
-	}
 	if key != "" {
 		req.Header.Set("Authorization", "Bearer "+key)
+	}
+	// After the key, as the agent sends them: a header that sets
+	// Authorization goes in the key's place.
+	for k, v := range t.headers {
+		req.Header.Set(k, v)
 	}
 	return req, nil
 }
@@ -235,7 +240,11 @@ func checkURL(ctx context.Context, opt Options, t target, base, key, keyName str
 			f.Status, f.Sentence = Fail, fmt.Sprintf("%s: %s refused a request that carried no key (%d); name the variable holding one with api_key_env: (or a file with api_key_file:)", t.who, agents.RedactURL(base), resp.StatusCode)
 			return f
 		}
-		f.Status, f.Sentence = Fail, fmt.Sprintf("%s: %s refused %s (%d); check the key", t.who, agents.RedactURL(base), keyName, resp.StatusCode)
+		fix := "check the key"
+		if agents.SetsAuthorization(t.headers) {
+			fix = "check the header's value"
+		}
+		f.Status, f.Sentence = Fail, fmt.Sprintf("%s: %s refused %s (%d); %s", t.who, agents.RedactURL(base), keyName, resp.StatusCode, fix)
 		return f
 	case resp.StatusCode == http.StatusNotFound || resp.StatusCode == http.StatusMethodNotAllowed:
 		f.Status, f.Sentence = Warn, fmt.Sprintf("%s: %s answers but lists no models (GET /models: %d), so model %q could not be confirmed", t.who, agents.RedactURL(base), resp.StatusCode, t.model)
@@ -339,7 +348,11 @@ func checkKey(ctx context.Context, opt Options, t target, f Finding, base, key, 
 	resp.Body.Close()
 	switch {
 	case resp.StatusCode == http.StatusUnauthorized || resp.StatusCode == http.StatusForbidden:
-		f.Status, f.Sentence = Fail, fmt.Sprintf("%s: %s refused %s (%d); check the key", t.who, agents.RedactURL(base), keyName, resp.StatusCode)
+		fix := "check the key"
+		if agents.SetsAuthorization(t.headers) {
+			fix = "check the header's value"
+		}
+		f.Status, f.Sentence = Fail, fmt.Sprintf("%s: %s refused %s (%d); %s", t.who, agents.RedactURL(base), keyName, resp.StatusCode, fix)
 	case resp.StatusCode/100 != 2:
 		f.Status, f.Sentence = Warn, fmt.Sprintf("%s: %s serves %s, but %s could not be checked (GET /key: %d)", t.who, agents.RedactURL(base), t.model, keyName, resp.StatusCode)
 	}

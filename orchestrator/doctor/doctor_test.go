@@ -101,6 +101,19 @@ func TestAServerWithoutAModelListIsAWarning(t *testing.T) {
 	}
 }
 
+// A header that sets Authorization goes in the key's place, and a refusal
+// names it, not the key the header replaced.
+func TestARefusedAuthorizationHeaderIsNamed(t *testing.T) {
+	srv := openaitest.Start(t, noChat)
+	srv.Models = []string{"m"}
+	srv.Key = "sk-good"
+	s := scenario(t, "agents:\n  - {name: A, base_url: "+srv.URL+", api_key_env: GOOD, model: m, headers: {Authorization: Bearer sk-wrong-header}}\n  - {name: B, type: human}\n")
+	fs := Check(context.Background(), s, Options{Getenv: func(string) string { return "sk-good" }, Timeout: 5 * time.Second})
+	if fs[0].Status != Fail || !strings.Contains(fs[0].Sentence, "refused the Authorization header in headers: (401); check the header's value") || strings.Contains(fs[0].Sentence, "sk-") {
+		t.Fatalf("%+v", fs[0])
+	}
+}
+
 // A base URL with a query lists the models at its path, the query after
 // it, as the agent's requests go; the server refuses any request without
 // the query.

@@ -7,6 +7,7 @@ import (
 
 	"gopkg.in/yaml.v3"
 
+	"github.com/parleyhq/parley/internal/phrase"
 	"github.com/parleyhq/parley/pricing"
 	"github.com/parleyhq/parley/transcripts"
 )
@@ -76,12 +77,18 @@ func (p MaxCost) Check(msgs []transcripts.Message) Verdict {
 		Count: int(total.USD * 100), Limit: max(1, int(math.Ceil(p.USD*100)))}}}
 	if total.USD >= p.USD {
 		v.Stop, v.Policy = true, "max_cost"
-		v.Reason = fmt.Sprintf("the conversation cost %s, past its limit of %s", pricing.FormatUSD(total.USD), pricing.FormatUSD(p.USD))
+		spent, limit := pricing.FormatUSD(total.USD), pricing.FormatUSD(p.USD)
+		// Written to the cent, a cost just past the limit reads as the
+		// limit itself: it reached it.
+		v.Reason = fmt.Sprintf("the conversation cost %s, past its limit of %s", spent, limit)
+		if spent == limit {
+			v.Reason = fmt.Sprintf("the conversation cost %s, reaching its limit", spent)
+		}
 		if total.Estimated > 0 {
 			v.Reason += fmt.Sprintf(" (estimated from list prices of %s where the provider reported no cost)", pricing.TableDate)
 		}
 		if total.Unknown > 0 {
-			v.Reason += fmt.Sprintf("; %d messages of unknown cost are not counted", total.Unknown)
+			v.Reason += fmt.Sprintf("; %s of unknown cost %s not counted", phrase.Count(total.Unknown, "message", "messages"), map[bool]string{true: "is", false: "are"}[total.Unknown == 1])
 		}
 	}
 	return v

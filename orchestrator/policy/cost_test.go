@@ -25,9 +25,19 @@ func TestMaxCostCountsReportedAndEstimatedCostAndNamesTheUnknown(t *testing.T) {
 			t.Fatalf("after %d messages stop = %v (%s); want %v", k+1, v.Stop, v.Reason, want)
 		}
 		if want && (v.Policy != "max_cost" || !strings.Contains(v.Reason, "cost $0.055, past its limit of $0.05") ||
-			!strings.Contains(v.Reason, "estimated from list prices") || !strings.Contains(v.Reason, "1 messages of unknown cost are not counted")) {
+			!strings.Contains(v.Reason, "estimated from list prices") || !strings.Contains(v.Reason, "1 message of unknown cost is not counted")) {
 			t.Errorf("reason = %q", v.Reason)
 		}
+	}
+	// A cost that reads as the limit when written to the cent reached it;
+	// two unknown messages are counted in the plural.
+	at := []transcripts.Message{
+		{Speaker: "A", Model: "x-ai/grok-4", Content: "a", Usage: &transcripts.Usage{Cost: cost(0.0600001)}},
+		{Speaker: "B", Model: "llama3.2", Content: "b"}, {Speaker: "A", Model: "llama3.2", Content: "c"},
+	}
+	if v := (MaxCost{USD: 0.06}).Check(at); !v.Stop || !strings.Contains(v.Reason, "the conversation cost $0.06, reaching its limit;") ||
+		!strings.Contains(v.Reason, "2 messages of unknown cost are not counted") {
+		t.Errorf("at the limit: %+v", v)
 	}
 	// The same verdict judging from scratch.
 	if v := (MaxCost{USD: 0.05}).Check(msgs); !v.Stop {

@@ -8,6 +8,10 @@ import (
 	"hash/maphash"
 	"strings"
 	"sync"
+	"time"
+	"unicode/utf8"
+
+	"gopkg.in/yaml.v3"
 
 	"github.com/parleyhq/parley/transcripts"
 )
@@ -18,22 +22,48 @@ type Asker interface {
 	// reply. It honours ctx: when ctx is cancelled it stops waiting and
 	// returns ctx's error. Errors should be sentences a user can act on
 	// (a missing key variable, an unreachable URL) and never hold a key.
-	Ask(ctx context.Context, prompt string) (string, error)
+	Ask(ctx context.Context, prompt string) (Answer, error)
+}
+
+// Answer is a moderator's reply, with what asking cost.
+type Answer struct {
+	Text  string
+	Model string             // the model the server says answered, when it said
+	Usage *transcripts.Usage // as the server reported it (Cost when it reported one), or nil
 }
 
 // JudgeConfig is how a judge: rule is written: the moderator model is
-// configured like an agent.
+// configured like an agent, with the same fault settings and headers.
 type JudgeConfig struct {
-	Name        string   `yaml:"name"`        // shown in reasons (default "judge")
-	Provider    string   `yaml:"provider"`    // a provider preset, as for agents
-	Model       string   `yaml:"model"`       // required
-	BaseURL     string   `yaml:"base_url"`    // overrides the preset
-	APIKeyEnv   string   `yaml:"api_key_env"` // the variable holding the key
-	System      string   `yaml:"system"`      // a system prompt for the moderator
-	Prompt      string   `yaml:"prompt"`      // the question (default DefaultJudgePrompt)
-	Temperature *float64 `yaml:"temperature"`
-	Every       int      `yaml:"every"`  // ask after every N messages (default 10)
-	Window      int      `yaml:"window"` // show the moderator the last N messages (default 20)
+	Name        string            `yaml:"name"`        // shown in reasons (default "judge")
+	Provider    string            `yaml:"provider"`    // a provider preset, as for agents
+	Model       string            `yaml:"model"`       // required
+	BaseURL     string            `yaml:"base_url"`    // overrides the preset
+	APIKeyEnv   string            `yaml:"api_key_env"` // the variable holding the key
+	System      string            `yaml:"system"`      // a system prompt for the moderator
+	Prompt      string            `yaml:"prompt"`      // the question (default DefaultJudgePrompt)
+	Temperature *float64          `yaml:"temperature"`
+	Headers     map[string]string `yaml:"headers"`      // sent with each request, as an agent's
+	Retries     *int              `yaml:"retries"`      // most attempts per question (an agent's default)
+	Timeout     Duration          `yaml:"timeout"`      // per request (an agent's default)
+	IdleTimeout Duration          `yaml:"idle_timeout"` // no token for this long is a fault (an agent's default)
+	Backoff     Duration          `yaml:"backoff"`      // the first wait between attempts (an agent's default)
+	Every       int               `yaml:"every"`        // ask after every N messages (default 10)
+	Window      int               `yaml:"window"`       // show the moderator the last N messages (default 20)
+}
+
+// Duration is a time.Duration written in YAML as "30s", "2m".
+type Duration time.Duration
+
+// UnmarshalYAML implements yaml.Unmarshaler.
+func (d *Duration) UnmarshalYAML(n *yaml.Node) error {
+	v, err := time.ParseDuration(n.Value)
+	if n.Kind != yaml.ScalarNode || err != nil {
+		// A TypeError lets the decoder go on with the other fields.
+		return &yaml.TypeError{Errors: []string{fmt.Sprintf("line %d: %q is not a duration such as 30s or 2m", n.Line, n.Value)}}
+	}
+	*d = Duration(v)
+	return nil
 }
 
 // DefaultJudgePrompt is the question a judge asks when none is configured.
@@ -45,14 +75,24 @@ Answer on the first line with exactly one word, CONTINUE or STOP, then one short
 type Ruling struct {
 	At        int    // the last message it judged, numbered as the conversation is (moderator notes count)
 	Stop      bool   // it said STOP
-	Rationale string // its one-line reason
+	Rationale string // its one-line reason, or why it could not rule
+	// Failed says the moderator could not be asked (its retries ran out,
+	// its server refused): the round has no verdict and the conversation
+	// goes on. Rationale then holds the sentence saying why.
+	Failed bool
+	// Model and Usage are what asking used, as the server reported them.
+	Model string
+	Usage *transcripts.Usage
 }
 
 // Judge asks a moderator model, every Every messages, whether the
 // conversation is still going somewhere, and stops the run when it says
 // STOP. Asking happens in Prepare, which a live run calls before each
 // Check; Check only reads the ruling stored for exactly those messages, so
-// it stays pure. Without an Asker (as in `parley check`, which runs
+// it stays pure. When the Asker fails (after its own retries), Prepare
+// stores a ruling marked Failed, which never stops, and returns nil: the
+// run goes on without that round's verdict. Only a cancelled ctx makes
+// Prepare fail then. Without an Asker (as in `parley check`, which runs
 // offline) Prepare fails with a sentence saying so, and Check never stops.
 type Judge struct {
 	Config JudgeConfig
@@ -145,10 +185,18 @@ func (j *Judge) Prepare(ctx context.Context, msgs []transcripts.Message) error {
 		return fmt.Errorf("termination: judge (%s): %w; it needs a live run with its provider set up", j.Config.Model, ErrNoAsker)
 	}
 	reply, err := j.Asker.Ask(ctx, j.prompt(n, shown))
-	if err != nil {
+	var r Ruling
+	switch {
+	case err != nil && ctx.Err() != nil:
 		return fmt.Errorf("termination: judge (%s) after message %d: %w", j.Config.Model, n, err)
+	case err != nil:
+		// A moderator's outage does not end, or stall, the conversation
+		// it moderates: this round has no verdict, and the record says so.
+		r = Ruling{Failed: true, Rationale: err.Error()}
+	default:
+		r = ParseRuling(reply.Text)
+		r.Model, r.Usage = reply.Model, reply.Usage
 	}
-	r := ParseRuling(reply)
 	r.At = int(idx[n-1]) + 1
 	j.mu.Lock()
 	j.rulings[k] = r
@@ -181,48 +229,76 @@ func (j *Judge) prompt(n int, shown []transcripts.Message) string {
 	return b.String()
 }
 
-// ParseRuling reads a moderator's reply: the first of the words STOP and
-// CONTINUE decides, and the rest of that line (or the next line) is the
-// rationale. A reply with neither word continues: an unclear judge never
-// ends a conversation.
+// ParseRuling reads a moderator's reply. The verdict is the answer's
+// first word, as the prompt asks: CONTINUE or STOP, in any case, once
+// leading white space, Markdown emphasis or heading marks (**STOP**,
+// _Continue_, # STOP, > STOP, `STOP`) and a reasoning block are set aside.
+// A reasoning block is <think>…</think> (or <thinking>, <reasoning>): a
+// reply that holds such a closing tag is read from after the last one, so
+// a reasoning model's deliberation, which may name either word, never
+// decides. The rationale is what follows the verdict on its line, past
+// punctuation such as ":" or "—", or else the next non-blank line.
+//
+// A reply whose first word is neither (an empty reply, "Verdict: STOP", a
+// reasoning block left open) continues, and its rationale says so and
+// quotes the reply: an unclear judge never ends a conversation, and the
+// recorded ruling shows the user what it said.
 func ParseRuling(reply string) Ruling {
-	lines := strings.Split(strings.TrimSpace(reply), "\n")
-	for i, l := range lines {
-		up := strings.ToUpper(l)
-		si, ci := wordIndex(up, "STOP"), wordIndex(up, "CONTINUE")
-		if si < 0 && ci < 0 {
-			continue
-		}
-		r := Ruling{Stop: si >= 0 && (ci < 0 || si < ci)}
-		at, w := ci, len("CONTINUE")
-		if r.Stop {
-			at, w = si, len("STOP")
-		}
-		rest := strings.TrimLeft(strings.TrimSpace(l[at+w:]), ":.-—– *")
-		if rest == "" && i+1 < len(lines) {
-			rest = strings.TrimSpace(lines[i+1])
-		}
-		r.Rationale = excerpt(rest)
-		return r
+	answer := afterReasoning(reply)
+	rest := strings.TrimLeft(answer, " \t\r\n*_#>`\"'")
+	word := rest
+	if i := strings.IndexFunc(rest, func(r rune) bool { return r >= utf8.RuneSelf || r == '_' || !isWordByte(byte(r)) }); i >= 0 {
+		word, rest = rest[:i], rest[i:]
+	} else {
+		rest = ""
 	}
-	return Ruling{Rationale: "the judge's reply named no verdict: " + excerpt(reply)}
+	var r Ruling
+	switch strings.ToUpper(word) {
+	case "STOP":
+		r.Stop = true
+	case "CONTINUE":
+	default:
+		what := excerpt(answer)
+		if what == "" {
+			what = "nothing"
+		}
+		return Ruling{Rationale: "the judge's reply did not begin with CONTINUE or STOP, so the conversation goes on; it said: " + what}
+	}
+	line, next, _ := strings.Cut(rest, "\n")
+	why := strings.TrimSpace(strings.TrimLeft(line, " \t\r*_`\"':.,;-—–"))
+	for why == "" && next != "" {
+		line, next, _ = strings.Cut(next, "\n")
+		why = strings.TrimSpace(line)
+	}
+	r.Rationale = excerpt(why)
+	return r
 }
 
-// wordIndex finds word in s as a whole word.
-func wordIndex(s, word string) int {
-	for off := 0; ; {
-		i := strings.Index(s[off:], word)
-		if i < 0 {
-			return -1
+// reasoningEnds are the closing tags of the reasoning blocks models write
+// before their answer.
+var reasoningEnds = []string{"</think>", "</thinking>", "</reasoning>"}
+
+// afterReasoning is reply without its reasoning: what follows the last
+// closing tag of a reasoning block, or reply itself when it holds none. A
+// reply that opens a block and never closes it is all reasoning: "".
+func afterReasoning(reply string) string {
+	lower := strings.ToLower(reply)
+	cut := -1
+	for _, tag := range reasoningEnds {
+		if i := strings.LastIndex(lower, tag); i >= 0 && i+len(tag) > cut {
+			cut = i + len(tag)
 		}
-		i += off
-		before := i == 0 || !isWordByte(s[i-1])
-		after := i+len(word) == len(s) || !isWordByte(s[i+len(word)])
-		if before && after {
-			return i
-		}
-		off = i + len(word)
 	}
+	if cut >= 0 {
+		return reply[cut:]
+	}
+	trimmed := strings.TrimSpace(lower)
+	for _, open := range []string{"<think>", "<thinking>", "<reasoning>"} {
+		if strings.HasPrefix(trimmed, open) {
+			return ""
+		}
+	}
+	return reply
 }
 
 func isWordByte(c byte) bool {
@@ -251,8 +327,11 @@ func (j *Judge) Check(msgs []transcripts.Message) Verdict {
 		return v
 	}
 	label := "judge said continue"
-	if r.Stop {
+	switch {
+	case r.Stop:
 		label = "judge said stop"
+	case r.Failed:
+		label = "judge could not rule"
 	}
 	v.Progress[0] = Progress{Policy: "judge", Label: label, Count: j.Config.Every, Limit: j.Config.Every}
 	if r.Stop {

@@ -300,6 +300,9 @@ func StrictDecode(n *yaml.Node, rule string, out any) error {
 		}
 	}
 	if err := probs.err(); err != nil {
+		// The settings that can be read are read all the same, so a rule
+		// can say what else is wrong with them in the same round.
+		n.Decode(out)
 		return err
 	}
 	if err := n.Decode(out); err != nil {
@@ -321,6 +324,12 @@ func kindProblem(name string, v *yaml.Node, t reflect.Type) (string, *yaml.Node)
 		v = v.Alias
 	}
 	tag := v.ShortTag()
+	if t == reflect.TypeFor[Duration]() {
+		if _, err := time.ParseDuration(v.Value); v.Kind != yaml.ScalarNode || err != nil {
+			return fmt.Sprintf("%s: %q is not a duration such as 30s or 2m", name, v.Value), at
+		}
+		return "", nil
+	}
 	switch t.Kind() {
 	case reflect.Int, reflect.Int64:
 		switch {
@@ -671,10 +680,18 @@ func init() {
 	})
 	register("judge", func(n *yaml.Node) (Policy, error) {
 		var c JudgeConfig
-		if err := StrictDecode(n, "judge", &c); err != nil {
-			return nil, err
-		}
 		var probs problems
+		if err := StrictDecode(n, "judge", &c); err != nil {
+			if n.Kind != yaml.MappingNode {
+				return nil, err
+			}
+			// Every problem at once: what else is wrong is said too.
+			probs = append(probs, Errors(err)...)
+		}
+		readable := func(field string, t reflect.Type) bool {
+			msg, _ := kindProblem("", fieldNode(n, field), t)
+			return msg == ""
+		}
 		if c.Model == "" {
 			probs.add(n, "judge needs a model:, the moderator model to ask")
 		}
@@ -683,10 +700,10 @@ func init() {
 		}
 		// Left out, every and window are 10 and 20 (see NewJudge); written
 		// as 0 they would silently be the same, so they are refused.
-		if at := fieldNode(n, "every"); at != n && c.Every < 1 {
+		if at := fieldNode(n, "every"); at != n && c.Every < 1 && readable("every", reflect.TypeFor[int]()) {
 			probs.add(at, fmt.Sprintf("judge.every is %d; it takes 1 or more messages between questions to the judge, or leave it out for 10", c.Every))
 		}
-		if at := fieldNode(n, "window"); at != n && c.Window < 1 {
+		if at := fieldNode(n, "window"); at != n && c.Window < 1 && readable("window", reflect.TypeFor[int]()) {
 			probs.add(at, fmt.Sprintf("judge.window is %d; it takes 1 or more messages to show the judge, or leave it out for 20", c.Window))
 		}
 		if err := probs.err(); err != nil {

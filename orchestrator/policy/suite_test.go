@@ -424,14 +424,14 @@ type fakeAsker struct {
 	err     error
 }
 
-func (f *fakeAsker) Ask(ctx context.Context, prompt string) (string, error) {
+func (f *fakeAsker) Ask(ctx context.Context, prompt string) (Answer, error) {
 	if f.err != nil {
-		return "", f.err
+		return Answer{}, f.err
 	}
 	f.prompts = append(f.prompts, prompt)
 	r := f.replies[0]
 	f.replies = f.replies[1:]
-	return r, nil
+	return Answer{Text: r}, nil
 }
 
 func TestJudge(t *testing.T) {
@@ -495,24 +495,45 @@ func TestJudge(t *testing.T) {
 	}
 }
 
+// The verdict is the answer's first word; what follows is the rationale.
 func TestParseRuling(t *testing.T) {
+	const unclear = "the judge's reply did not begin with CONTINUE or STOP, so the conversation goes on; it said: "
 	cases := []struct {
+		name      string
 		reply     string
 		stop      bool
 		rationale string
 	}{
-		{"STOP: they are looping on goodbyes.", true, "they are looping on goodbyes."},
-		{"CONTINUE — new ideas keep coming.", false, "new ideas keep coming."},
-		{"Verdict: **STOP**\nNothing new for ten messages.", true, "Nothing new for ten messages."},
-		{"I think we should continue; they just started.", false, "; they just started."},
-		{"Hmm, hard to say.", false, "the judge's reply named no verdict: Hmm, hard to say."},
-		{"UNSTOPPABLE progress, CONTINUE", false, ""},
+		{"stop with a colon", "STOP: they are looping on goodbyes.", true, "they are looping on goodbyes."},
+		{"continue with a dash", "CONTINUE — new ideas keep coming.", false, "new ideas keep coming."},
+		{"the rationale on the next line", "STOP\nThey are trading goodbyes.", true, "They are trading goodbyes."},
+		{"blank lines before the rationale", "CONTINUE\n\n  Still building.", false, "Still building."},
+		{"leading white space", "\n\n  STOP: nothing new.", true, "nothing new."},
+		{"bold", "**STOP**: they echo each other.", true, "they echo each other."},
+		{"bold with the rationale on the next line", "**CONTINUE**\nA real question was asked.", false, "A real question was asked."},
+		{"italics with underscores", "_Stop_ - farewells.", true, "farewells."},
+		{"a heading", "# STOP\nThey loop.", true, "They loop."},
+		{"any case", "Continue. They disagree productively.", false, "They disagree productively."},
+		{"a verdict alone", "STOP", true, ""},
+		{"the other word later in the answer", "Don't STOP them yet. CONTINUE: they are still building on ideas.", false,
+			unclear + "Don't STOP them yet. CONTINUE: they are still building on ideas."},
+		{"continue, then stop named in the rationale", "CONTINUE: nobody said STOP or goodbye yet.", false, "nobody said STOP or goodbye yet."},
+		{"stop, then continue named in the rationale", "STOP: they say they will CONTINUE but never do.", true, "they say they will CONTINUE but never do."},
+		{"reasoning that names the other word", "<think>Should I say CONTINUE? No, they loop.</think>\nSTOP: they loop.", true, "they loop."},
+		{"reasoning then bold", "<thinking>\nSTOP? They have new ideas.\n</thinking>\n\n**CONTINUE** they have new ideas.", false, "they have new ideas."},
+		{"a reasoning block only closed", "they loop, so STOP is wrong? no\n</think>\nCONTINUE: a new topic began.", false, "a new topic began."},
+		{"a reasoning block never closed", "<think>CONTINUE or STOP? Let me see", false, unclear + "nothing"},
+		{"a word that starts with a verdict", "UNSTOPPABLE progress, CONTINUE", false, unclear + "UNSTOPPABLE progress, CONTINUE"},
+		{"a verdict as part of a longer word", "STOPPED making sense.", false, unclear + "STOPPED making sense."},
+		{"a label before the verdict", "Verdict: **STOP**\nNothing new for ten messages.", false, unclear + "Verdict: **STOP** Nothing new for ten messages."},
+		{"no verdict", "Hmm, hard to say.", false, unclear + "Hmm, hard to say."},
+		{"empty", "  \n", false, unclear + "nothing"},
 	}
 	for _, c := range cases {
-		t.Run(c.reply, func(t *testing.T) {
+		t.Run(c.name, func(t *testing.T) {
 			r := ParseRuling(c.reply)
 			if r.Stop != c.stop || r.Rationale != c.rationale {
-				t.Fatalf("ParseRuling = %+v, want stop %v, rationale %q", r, c.stop, c.rationale)
+				t.Fatalf("ParseRuling(%q) = %+v, want stop %v, rationale %q", c.reply, r, c.stop, c.rationale)
 			}
 		})
 	}
@@ -766,5 +787,50 @@ func problemsContain(t *testing.T, errs []error, want []string) {
 		if !strings.Contains(errs[i].Error(), w) {
 			t.Errorf("problem %d = %q\nwant one containing %q", i+1, errs[i], w)
 		}
+	}
+}
+
+// A moderator that cannot be asked costs the round its verdict, never the
+// conversation; only a cancelled run makes Prepare fail.
+func TestJudgeThatCannotBeAsked(t *testing.T) {
+	msgs := conv("a", "b")
+	cases := []struct {
+		name    string
+		cancel  bool
+		wantErr bool
+	}{
+		{"its server fails", false, false},
+		{"the run is cancelled", true, true},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			j := NewJudge(JudgeConfig{Model: "m", Provider: "openai", Every: 2})
+			j.Asker = &fakeAsker{err: errors.New("the judge's server answered 500")}
+			ctx, cancel := context.WithCancel(context.Background())
+			if c.cancel {
+				cancel()
+			}
+			defer cancel()
+			err := j.Prepare(ctx, msgs)
+			if (err != nil) != c.wantErr {
+				t.Fatalf("Prepare = %v, want an error: %v", err, c.wantErr)
+			}
+			if v := j.Check(msgs); v.Stop {
+				t.Fatalf("a judge that could not rule stopped the run: %+v", v)
+			}
+			rs := j.Rulings()
+			if c.wantErr {
+				if len(rs) != 0 {
+					t.Fatalf("a cancelled question left rulings %+v", rs)
+				}
+				return
+			}
+			if len(rs) != 1 || !rs[0].Failed || rs[0].Stop || rs[0].At != 2 || !strings.Contains(rs[0].Rationale, "answered 500") {
+				t.Fatalf("rulings = %+v; want one that failed after message 2, saying why", rs)
+			}
+			if v := j.Check(msgs); v.Progress[0].Label != "judge could not rule" {
+				t.Errorf("progress = %+v", v.Progress)
+			}
+		})
 	}
 }

@@ -32,8 +32,14 @@ type Result struct {
 
 // Judge replays msgs through the policy newPolicy builds. It builds one
 // policy for the whole and one for each rule, as rules remember the
-// conversation they judged last.
-func Judge(newPolicy func() policy.Policy, msgs []transcripts.Message) Result {
+// conversation they judged last. An interrupted (partial) last message is
+// not judged: no agent saw it, and a live run's policy never judged it.
+// Loop still holds a reading for it, the zero one.
+func Judge(newPolicy func() policy.Policy, all []transcripts.Message) Result {
+	msgs := all
+	for len(msgs) > 0 && msgs[len(msgs)-1].Partial {
+		msgs = msgs[:len(msgs)-1]
+	}
 	var r Result
 	r.StopAt, r.Stop = policy.FirstStop(newPolicy(), msgs)
 	r.Progress = r.Stop.Progress
@@ -57,6 +63,9 @@ func Judge(newPolicy func() policy.Policy, msgs []transcripts.Message) Result {
 	for _, ru := range rules {
 		if l, ok := ru.p.(*policy.Loop); ok {
 			r.Loop = l.Readings(msgs)
+			for len(r.Loop) < len(all) {
+				r.Loop = append(r.Loop, policy.LoopReading{})
+			}
 			break
 		}
 	}

@@ -77,3 +77,24 @@ func TestNoLoopRuleNoReadings(t *testing.T) {
 		t.Errorf("readings %+v without a loop rule", r.Loop)
 	}
 }
+
+// An interrupted (partial) last message is not judged: no agent saw it,
+// and the live run's policy never judged it.
+func TestJudgeLeavesOutAnInterruptedMessage(t *testing.T) {
+	msgs := []transcripts.Message{
+		{Speaker: "a", Content: "Tell me about tides."},
+		{Speaker: "b", Content: "They follow the moon."},
+		{Speaker: "a", Content: "[END]", Partial: true},
+	}
+	p := func() policy.Policy {
+		q, err := policy.ParseYAML([]byte("stop_pattern: '\\[END\\]'"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return q
+	}
+	r := Judge(p, msgs)
+	if r.StopAt != 0 || len(r.Marks) != 0 {
+		t.Errorf("stop at %d, marks %+v; the partial message was judged", r.StopAt, r.Marks)
+	}
+}
