@@ -35,6 +35,7 @@ type AttractorsModel struct {
 	Name        string   `json:"name"`
 	ModelID     string   `json:"model_id"`
 	Temperature *float64 `json:"temperature"`
+	TopP        *float64 `json:"top_p"`
 }
 
 // LooksLikeAttractorsConfig reports whether data is a JSON object with a
@@ -55,7 +56,8 @@ var jsonFieldRe = lazy.Regexp(`unknown field "([^"]+)"`)
 // ConvertAttractors turns the attractors script's config into a parley
 // roster scenario, keeping the meaning of every field:
 //
-//	models[].name, model_id, temperature   roster.agents[]: name, model, temperature (provider: openrouter)
+//	models[].name, model_id, temperature,  roster.agents[]: name, model, temperature, top_p (provider: openrouter)
+//	top_p
 //	system_prompt                          roster.defaults.system
 //	initial_message                        opening, which the second of each pair answers (roster.first: responder)
 //	conversations_per_pair                 roster.runs, over every ordered pair (roster.pairs: ordered)
@@ -81,16 +83,32 @@ func ConvertAttractors(file string, data []byte) ([]byte, error) {
 		return nil, &Error{File: file, Msg: err.Error()}
 	}
 	fail := func(format string, args ...any) error { return &Error{File: file, Msg: fmt.Sprintf(format, args...)} }
-	switch {
-	case len(c.Models) < 2:
+	if len(c.Models) < 2 {
 		return nil, fail("models: needs at least two models to pair, found %d", len(c.Models))
-	case c.MaxTurns < 0 || c.ConversationsPerPair < 0 || c.MaxWorkers < 0:
-		return nil, fail("max_turns, conversations_per_pair and max_workers must not be negative")
 	}
+	var probs Problems
+	for _, f := range []struct {
+		name string
+		v    int
+	}{{"max_turns", c.MaxTurns}, {"conversations_per_pair", c.ConversationsPerPair}, {"max_workers", c.MaxWorkers}} {
+		if f.v < 0 {
+			probs = append(probs, &Error{File: file, Msg: fmt.Sprintf("%s: %d must not be negative", f.name, f.v)})
+		}
+	}
+	first := map[string]int{} // each name's first model
 	for i, m := range c.Models {
 		if strings.TrimSpace(m.Name) == "" || m.ModelID == "" {
-			return nil, fail("models[%d]: needs a name and a model_id", i)
+			probs = append(probs, &Error{File: file, Msg: fmt.Sprintf("models[%d]: needs a name and a model_id", i)})
+			continue
 		}
+		if j, dup := first[m.Name]; dup {
+			probs = append(probs, &Error{File: file, Msg: fmt.Sprintf("models[%d]: %q is models[%d]'s name too; give each model its own name", i, m.Name, j)})
+			continue
+		}
+		first[m.Name] = i
+	}
+	if len(probs) > 0 {
+		return nil, probs
 	}
 
 	str := func(s string) *yaml.Node { return &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: s} }
@@ -116,6 +134,10 @@ func ConvertAttractors(file string, data []byte) ([]byte, error) {
 		if m.Temperature != nil {
 			a.Content = append(a.Content, str("temperature"), &yaml.Node{Kind: yaml.ScalarNode,
 				Value: strconv.FormatFloat(*m.Temperature, 'f', -1, 64)})
+		}
+		if m.TopP != nil {
+			a.Content = append(a.Content, str("top_p"), &yaml.Node{Kind: yaml.ScalarNode,
+				Value: strconv.FormatFloat(*m.TopP, 'f', -1, 64)})
 		}
 		list.Content = append(list.Content, a)
 	}
@@ -177,7 +199,47 @@ func ConvertAttractors(file string, data []byte) ([]byte, error) {
 		return nil, err
 	}
 	enc.Close()
+	// What the roster would refuse (a temperature out of range) is said
+	// of the config, where it is to be fixed: the roster is not written.
+	if _, err := Parse("", buf.Bytes()); err != nil {
+		return nil, configProblems(file, c.Models, err)
+	}
 	return buf.Bytes(), nil
+}
+
+// configProblems are the problems of a roster converted from the config
+// file, each said of the config's field: a roster agent's, of its model
+// (models[0] ("Kimi K2"): temperature: 5 is outside 0 to 2).
+func configProblems(file string, models []AttractorsModel, err error) Problems {
+	var out Problems
+	for _, p := range AsProblems(err) {
+		msg := p.Msg
+		if rest, ok := strings.CutPrefix(msg, "roster.agent "); ok {
+			if name, after, ok := cutQuoted(rest); ok {
+				for i, m := range models {
+					if m.Name == name {
+						msg = fmt.Sprintf("models[%d] (%q)%s", i, name, after)
+						break
+					}
+				}
+			}
+		}
+		if msg == p.Msg {
+			msg = "the roster it converts to is refused: " + msg
+		}
+		out = append(out, &Error{File: file, Msg: msg})
+	}
+	return out
+}
+
+// cutQuoted reads a Go-quoted string at the start of s, and what follows.
+func cutQuoted(s string) (string, string, bool) {
+	q, err := strconv.QuotedPrefix(s)
+	if err != nil {
+		return "", "", false
+	}
+	v, err := strconv.Unquote(q)
+	return v, s[len(q):], err == nil
 }
 
 // EndCodewordPattern is the stop_pattern that fires when a message ends

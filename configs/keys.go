@@ -3,6 +3,7 @@ package configs
 import (
 	"fmt"
 	"os"
+	"strconv"
 	"strings"
 	"unicode"
 
@@ -16,12 +17,34 @@ import (
 // variable that is unset or empty, or a key file that cannot be read,
 // for each agent and judge. getenv looks up variables (nil: os.Getenv).
 // The sentences name the agent and the variable; they never hold a key.
+// A variable several agents need is one sentence, naming each of them.
 func (s *Scenario) KeyProblems(getenv func(string) string) Problems {
+	needs, probs := s.KeyNeeds(getenv)
+	probs = append(probs, GroupKeyNeeds(needs)...)
+	probs.sort()
+	return probs
+}
+
+// KeyNeed is an agent or judge whose key variable is not set.
+type KeyNeed struct {
+	File string
+	Line int
+	Kind string // "agent", "roster agent" or "judge"
+	Name string
+	Who  string // as a sentence names it: agent "A", the judge (gpt-4o-mini)
+	Env  string // the variable
+}
+
+// KeyNeeds lists the agents and judges whose key variable is not set, and
+// the problems of the key files that cannot be read. GroupKeyNeeds says
+// the first as sentences.
+func (s *Scenario) KeyNeeds(getenv func(string) string) ([]KeyNeed, Problems) {
 	if getenv == nil {
 		getenv = os.Getenv
 	}
+	var needs []KeyNeed
 	var probs Problems
-	check := func(line int, who, provider, keyEnv, keyFile string) {
+	check := func(line int, kind, name, who, provider, keyEnv, keyFile string) {
 		if keyFile != "" {
 			data, err := os.ReadFile(keyFile)
 			switch {
@@ -39,12 +62,12 @@ func (s *Scenario) KeyProblems(getenv func(string) string) Problems {
 		// A value that is no variable's name (a key pasted in its place)
 		// is refused, without repeating it, by validate.
 		if keyEnv != "" && envNameProblem(keyEnv) == "" && getenv(keyEnv) == "" {
-			probs = append(probs, &Error{File: s.Path, Line: line, Msg: fmt.Sprintf("%s needs an API key: the environment variable %s is not set", who, keyEnv)})
+			needs = append(needs, KeyNeed{File: s.Path, Line: line, Kind: kind, Name: name, Who: who, Env: keyEnv})
 		}
 	}
 	for _, a := range s.Agents {
 		if a.Type == TypeOpenAI {
-			check(a.keyLine(), fmt.Sprintf("agent %q", a.Name), a.Provider, a.APIKeyEnv, a.APIKeyFile)
+			check(a.keyLine(), "agent", a.Name, fmt.Sprintf("agent %q", a.Name), a.Provider, a.APIKeyEnv, a.APIKeyFile)
 		}
 	}
 	if s.Roster != nil {
@@ -52,12 +75,78 @@ func (s *Scenario) KeyProblems(getenv func(string) string) Problems {
 			// A roster's agent takes the defaults' provider and key;
 			// with no type it is an endpoint's, as a scenario's is.
 			if a := s.Roster.Merged(i); a.Type == "" || a.Type == TypeOpenAI {
-				check(a.keyLine(), fmt.Sprintf("roster agent %q", a.Name), a.Provider, a.APIKeyEnv, a.APIKeyFile)
+				check(a.keyLine(), "roster agent", a.Name, fmt.Sprintf("roster agent %q", a.Name), a.Provider, a.APIKeyEnv, a.APIKeyFile)
 			}
 		}
 	}
 	for _, j := range s.Judges() {
-		check(j.keyLine(), j.JudgeWho(), j.Provider, j.APIKeyEnv, "")
+		check(j.keyLine(), "judge", j.Name, j.JudgeWho(), j.Provider, j.APIKeyEnv, "")
+	}
+	return needs, probs
+}
+
+// GroupKeyNeeds says the needs as sentences, one for each file and
+// variable: "agent "A" needs an API key: the environment variable X is not
+// set" for one agent; for several, at the first one's line, "the
+// environment variable X is not set, and 8 need it for their API key:
+// roster agents "A" (line 12), "B" (line 13), …". A need listed twice
+// (one agent in many pairs) is named once.
+func GroupKeyNeeds(needs []KeyNeed) Problems {
+	type key struct{ file, env string }
+	var order []key
+	groups := map[key][]KeyNeed{}
+	seen := map[KeyNeed]bool{}
+	for _, n := range needs {
+		if seen[n] {
+			continue
+		}
+		seen[n] = true
+		k := key{n.File, n.Env}
+		if _, ok := groups[k]; !ok {
+			order = append(order, k)
+		}
+		groups[k] = append(groups[k], n)
+	}
+	var probs Problems
+	for _, k := range order {
+		g := groups[k]
+		if len(g) == 1 {
+			n := g[0]
+			probs = append(probs, &Error{File: n.File, Line: n.Line, Msg: fmt.Sprintf("%s needs an API key: the environment variable %s is not set", n.Who, n.Env)})
+			continue
+		}
+		at := func(n KeyNeed) string {
+			if n.Line > 0 {
+				return fmt.Sprintf(" (line %d)", n.Line)
+			}
+			return ""
+		}
+		// Each kind of agent once, its names after it: roster agents
+		// "A" (line 3), "B" (line 4); each judge as it is named.
+		var kinds []string
+		byKind := map[string][]string{}
+		var judges []string
+		for _, n := range g {
+			if n.Kind == "judge" {
+				judges = append(judges, n.Who+at(n))
+				continue
+			}
+			if _, ok := byKind[n.Kind]; !ok {
+				kinds = append(kinds, n.Kind)
+			}
+			byKind[n.Kind] = append(byKind[n.Kind], strconv.Quote(n.Name)+at(n))
+		}
+		var parts []string
+		for _, kind := range kinds {
+			names := byKind[kind]
+			if len(names) > 1 {
+				kind += "s"
+			}
+			parts = append(parts, kind+" "+strings.Join(names, ", "))
+		}
+		parts = append(parts, judges...)
+		probs = append(probs, &Error{File: k.file, Line: g[0].Line, Msg: fmt.Sprintf("the environment variable %s is not set, and %d need it for their API key: %s",
+			k.env, len(g), strings.Join(parts, "; "))})
 	}
 	return probs
 }

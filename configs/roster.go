@@ -49,7 +49,9 @@ const (
 
 // Pair is one pairing of a roster: agents A (the opener, agents[0] of the
 // conversation) and B (the responder, agents[1]), by index into
-// Roster.Agents and by name.
+// Roster.Agents and by name. When an agent plays itself, Names[1] is its
+// second seat's name, one no roster agent has ("Kimi K2 (2)"); a manifest
+// written before seats were named so holds the agent's name twice.
 type Pair struct {
 	A     int       `json:"a"`
 	B     int       `json:"b"`
@@ -57,11 +59,24 @@ type Pair struct {
 }
 
 // String is "A ↔ B".
-func (p Pair) String() string {
-	if p.A == p.B {
-		return p.Names[0] + " ↔ " + selfPlayName(p.Names[1]) // as its run is titled
+func (p Pair) String() string { return p.Names[0] + " ↔ " + p.Seat() }
+
+// Seat is the name the responder sits under: its own, or when an agent
+// plays itself, its second seat's.
+func (p Pair) Seat() string {
+	if p.A == p.B && p.Names[1] == p.Names[0] {
+		return selfPlayName(p.Names[1]) // a manifest from before seats were named
 	}
-	return p.Names[0] + " ↔ " + p.Names[1]
+	return p.Names[1]
+}
+
+// Responder is the roster agent that answers: the opener itself, when it
+// plays itself.
+func (p Pair) Responder() string {
+	if p.A == p.B {
+		return p.Names[0]
+	}
+	return p.Names[1]
 }
 
 func (r *Roster) validate() error {
@@ -159,7 +174,11 @@ func (r *Roster) PairList() []Pair {
 			case r.Pairs == PairsUnordered && j < i:
 				continue
 			}
-			out = append(out, Pair{A: i, B: j, Names: [2]string{r.Agents[i].Name, r.Agents[j].Name}})
+			b := r.Agents[j].Name
+			if i == j {
+				b = r.selfPlaySeat(i)
+			}
+			out = append(out, Pair{A: i, B: j, Names: [2]string{r.Agents[i].Name, b}})
 		}
 	}
 	return out
@@ -168,6 +187,26 @@ func (r *Roster) PairList() []Pair {
 // selfPlayName is the second seat's name when an agent plays itself: two
 // seats of one conversation need two names.
 func selfPlayName(name string) string { return name + " (2)" }
+
+// selfPlaySeat is the second seat's name when agent i plays itself: "NAME
+// (2)", or (3), (4), … when another roster agent has that name, so that
+// no conversation, line or summary row takes one agent for another.
+func (r *Roster) selfPlaySeat(i int) string {
+	name := r.Agents[i].Name
+	taken := func(n string) bool {
+		for _, a := range r.Agents {
+			if a.Name == n {
+				return true
+			}
+		}
+		return false
+	}
+	seat := selfPlayName(name)
+	for k := 3; taken(seat); k++ {
+		seat = fmt.Sprintf("%s (%d)", name, k)
+	}
+	return seat
+}
 
 // PairSource is the two-agent scenario YAML for pair p of the roster
 // scenario src: the roster replaced by agents: (each with the defaults
@@ -182,7 +221,7 @@ func PairSource(src []byte, p Pair) ([]byte, error) {
 	}
 	roster := mapValue(root, "roster")
 	if roster == nil {
-		return nil, fmt.Errorf("the scenario has no roster:")
+		return nil, fmt.Errorf("the scenario has no roster section")
 	}
 	agentsNode := mapValue(roster, "agents")
 	if agentsNode == nil || agentsNode.Kind != yaml.SequenceNode || p.A >= len(agentsNode.Content) || p.B >= len(agentsNode.Content) {
@@ -196,7 +235,7 @@ func PairSource(src []byte, p Pair) ([]byte, error) {
 	a := mergedNode(defaults, agentsNode.Content[p.A], "")
 	rename := ""
 	if p.A == p.B {
-		rename = selfPlayName(p.Names[1])
+		rename = p.Seat()
 	}
 	b := mergedNode(defaults, agentsNode.Content[p.B], rename)
 	names := [2]string{scalar(a, "name"), scalar(b, "name")}

@@ -30,6 +30,7 @@ type batchFlags struct {
 	n           int
 	parallel    int
 	vary        []string
+	sets        []string // --set: one value for every run, as run's --set
 	out         string
 	resume      string
 	pace        string
@@ -42,7 +43,7 @@ type batchFlags struct {
 func newBatchCmd() *cobra.Command {
 	var f batchFlags
 	c := &cobra.Command{
-		Use:   "batch SCENARIO.yaml... -n N [-j J] [--vary FIELD=VALUES]... [--out DIR] | --resume DIR",
+		Use:   "batch SCENARIO.yaml... -n N [-j J] [--vary FIELD=VALUES]... [--set FIELD=VALUE]... [--out DIR] | --resume DIR",
 		Short: "Stage many conversations at once and summarize them",
 		Long: `batch runs N conversations of each scenario, J at a time, recording each one
 as usual in DIR/runs/ID/, and ends with a summary (printed, and written to
@@ -54,6 +55,17 @@ runs N times, and each run records the values it used:
   --vary agents[1].temperature=0.2,0.7,1.0   one agent's field (agents from 0, or by name)
   --vary seed=1..20                          every OpenAI-compatible agent's seed
   --vary history.max_messages=10,40          any scenario field
+
+--set FIELD=VALUE gives a field one value in every run, with the same
+paths (the value is taken whole, commas and all); each run records it as
+it records a varied value.
+
+In a roster, agents[0] and agents[1] are each pair's first and second
+agent; a roster agent named (agents[Kimi K2].temperature, or
+roster.agents[Kimi K2].…) is varied in every pair it is in, and
+roster.defaults.… reaches every agent that does not set the field:
+
+  --set roster.defaults.base_url=http://localhost:8080/v1
 
 Provider limits come from the scenarios' limits: section (concurrent
 requests and requests per minute, per provider or base URL) and hold across
@@ -80,6 +92,7 @@ those still to run.`,
 	c.Flags().IntVarP(&f.n, "n", "n", 1, "conversations per scenario and per combination of --vary values")
 	c.Flags().IntVarP(&f.parallel, "jobs", "j", 4, "conversations running at once")
 	c.Flags().StringArrayVar(&f.vary, "vary", nil, "FIELD=VALUES to vary across runs, such as seed=1..20 (repeatable)")
+	c.Flags().StringArrayVar(&f.sets, "set", nil, "FIELD=VALUE to set in every run, with the paths --vary takes (repeatable)")
 	c.Flags().StringVar(&f.out, "out", "", "the batch directory (default: batch-TIME in the scenarios' output.dir, else in $PARLEY_OUT, else in transcripts/)")
 	c.Flags().StringVar(&f.resume, "resume", "", "finish the interrupted batch in this directory")
 	c.Flags().StringVar(&f.pace, "pace", "", "override the pace of replay and scripted agents, such as 0 (instant)")
@@ -108,15 +121,16 @@ func runBatch(ctx context.Context, cmd *cobra.Command, args []string, f batchFla
 		return usageErr(errors.New("--retry-failed goes with --resume DIR, for a batch run on this machine"))
 	}
 	if f.resume != "" {
-		if len(args) > 0 || len(f.vary) > 0 || f.out != "" {
-			return usageErr(errors.New("--resume takes the batch directory alone; its scenarios and --vary values are in its batch.json"))
+		if len(args) > 0 || len(f.vary) > 0 || len(f.sets) > 0 || f.out != "" {
+			return usageErr(errors.New("--resume takes the batch directory alone; its scenarios and --vary and --set values are in its batch.json"))
 		}
 		dir = f.resume
 		if m, err = batch.ReadManifest(dir); err != nil {
 			return usageErr(err)
 		}
+		warnEdited(stderr, m, dir)
 		if f.dryRun {
-			return dryRun(out, stderr, m, dir)
+			return dryRun(out, stderr, m, dir, f.retryFailed)
 		}
 		if !cmd.Flags().Changed("jobs") {
 			f.parallel = m.Parallel
@@ -156,6 +170,23 @@ func runBatch(ctx context.Context, cmd *cobra.Command, args []string, f batchFla
 			}
 			vary = append(vary, v)
 		}
+		varied := len(vary)
+		for _, spec := range f.sets {
+			path, val, err := batch.ParseSet(spec)
+			if err != nil {
+				return usageErr(err)
+			}
+			for i, v := range vary {
+				switch {
+				case v.Path != path:
+				case i < varied:
+					return usageErr(fmt.Errorf("%s is given to both --set and --vary; give its values to one of them", path))
+				default:
+					return usageErr(fmt.Errorf("--set %s is given twice", path))
+				}
+			}
+			vary = append(vary, batch.Vary{Path: path, Values: []string{val}})
+		}
 		if !f.dryRun && f.queue.url == "" {
 			// Every conversation would fail the same way: say so before
 			// the batch starts, as run does.
@@ -170,7 +201,7 @@ func runBatch(ctx context.Context, cmd *cobra.Command, args []string, f batchFla
 			return usageErr(err)
 		}
 		if f.dryRun {
-			return dryRun(out, stderr, m, "")
+			return dryRun(out, stderr, m, "", false)
 		}
 		dir = f.out
 		if dir == "" {
@@ -198,7 +229,7 @@ func runBatch(ctx context.Context, cmd *cobra.Command, args []string, f batchFla
 		return usageErr(loadErr)
 	}
 	if f.resume != "" {
-		if err := keyProblems(loaded); err != nil {
+		if err := resumeKeyProblems(m, loaded); err != nil {
 			return usageErr(err)
 		}
 	}
@@ -293,16 +324,80 @@ func warnUnusedLimits(w io.Writer, scenarios []*configs.Scenario) {
 }
 
 // keyProblems reports the API keys the scenarios' agents and judges
-// lack on this machine, each sentence naming the agent and the variable.
+// lack on this machine: one sentence for each variable not set, naming
+// the agents that need it, and one for each key file not read.
 func keyProblems(scenarios []*configs.Scenario) error {
+	return keyProblemsAt(scenarios, true)
+}
+
+// keyProblemsAt is keyProblems, the agents' lines named when lines says
+// the scenarios are the files as written (not a roster's pairs, or
+// scenarios --vary rewrote, whose lines are no file's).
+func keyProblemsAt(scenarios []*configs.Scenario, lines bool) error {
+	var needs []configs.KeyNeed
 	var probs configs.Problems
 	for _, s := range scenarios {
-		probs = append(probs, s.KeyProblems(nil)...)
+		n, p := s.KeyNeeds(nil)
+		needs = append(needs, n...)
+		probs = append(probs, p...)
 	}
+	if !lines {
+		for i := range needs {
+			needs[i].Line = 0
+		}
+		for _, p := range probs {
+			p.Line = 0
+		}
+	}
+	probs = append(probs, configs.GroupKeyNeeds(needs)...)
 	if len(probs) == 0 {
 		return nil
 	}
 	return probs
+}
+
+// resumeKeyProblems is keyProblems for a batch being resumed: of its
+// scenarios as recorded, with their lines, when no --vary changed them,
+// else of each scenario its conversations run.
+func resumeKeyProblems(m *batch.Manifest, loaded []*configs.Scenario) error {
+	if len(m.Vary) == 0 {
+		var recorded []*configs.Scenario
+		for _, src := range m.Scenarios {
+			s, err := configs.Parse(src.Path, []byte(src.Source))
+			if err != nil {
+				return keyProblemsAt(loaded, false)
+			}
+			recorded = append(recorded, s)
+		}
+		return keyProblemsAt(recorded, true)
+	}
+	return keyProblemsAt(loaded, false)
+}
+
+// warnEdited says of each scenario file edited since the batch began that
+// --resume runs the scenario recorded, and how to start a batch of the
+// edited file, with the batch's -n and --vary values.
+func warnEdited(w io.Writer, m *batch.Manifest, dir string) {
+	for _, path := range m.Edited() {
+		cmd := []string{"parley", "batch", shellWord(path)}
+		if m.N != 1 {
+			cmd = append(cmd, "-n", fmt.Sprint(m.N))
+		}
+		for _, v := range m.Vary {
+			cmd = append(cmd, "--vary", shellWord(batch.ShownSpec(v, true)))
+		}
+		fmt.Fprintf(w, "parley: warning: %s has changed since this batch began; --resume runs the scenario recorded in %s; to run the edited file, start a new batch: %s\n",
+			path, filepath.Join(dir, batch.ManifestFile), strings.Join(cmd, " "))
+	}
+}
+
+// shellWord is s as one word of a shell command: quoted when it holds
+// anything but letters, digits and -_./=:,@+.
+func shellWord(s string) string {
+	if s != "" && strings.Trim(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_./=:,@+") == "" {
+		return s
+	}
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }
 
 // rosterParallel is how many conversations run at once when -j is not
@@ -338,27 +433,43 @@ func outputDir(scenarios []*configs.Scenario) string {
 }
 
 // dryRun prints one line for every conversation m plans (with dir, only
-// those its state log does not list as finished) and runs none.
-func dryRun(w, errOut io.Writer, m *batch.Manifest, dir string) error {
+// those the same command without --dry-run would run: not finished, or
+// failed when retryFailed) and runs none.
+func dryRun(w, errOut io.Writer, m *batch.Manifest, dir string, retryFailed bool) error {
 	lines, err := m.Lines()
 	if err != nil {
 		return usageErr(err)
 	}
-	finished := map[string]bool{}
+	finished, kept := map[string]bool{}, map[string]bool{}
 	if dir != "" {
-		if finished, err = batch.Finished(dir, m); err != nil {
+		if finished, err = batch.Finished(dir, m, retryFailed); err != nil {
 			return failureErr(err)
 		}
+		if retryFailed {
+			// What a resume without --retry-failed keeps: the failed
+			// ones are those it keeps and this one runs.
+			if kept, err = batch.Finished(dir, m, false); err != nil {
+				return failureErr(err)
+			}
+		}
 	}
-	n := 0
+	n, failed := 0, 0
 	for i, l := range lines {
-		if finished[m.Jobs[i].ID] {
+		id := m.Jobs[i].ID
+		if finished[id] {
 			continue
+		}
+		if kept[id] {
+			failed++
 		}
 		fmt.Fprintln(w, l)
 		n++
 	}
-	fmt.Fprintf(errOut, "parley: %s; none staged (--dry-run)\n", phrase.Count(n, "conversation", "conversations"))
+	retried := ""
+	if failed > 0 {
+		retried = fmt.Sprintf(" (%d failed %s to retry)", failed, phrase.Noun(failed, "one", "ones"))
+	}
+	fmt.Fprintf(errOut, "parley: %s%s; none staged (--dry-run)\n", phrase.Count(n, "conversation", "conversations"), retried)
 	return nil
 }
 

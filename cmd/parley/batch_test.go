@@ -6,9 +6,11 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -118,8 +120,7 @@ func TestBatchUsageErrors(t *testing.T) {
 				// A missing key would fail every run: the batch says so
 				// before it starts, naming each agent's line, and leaves
 				// no folder behind.
-				if code != exitUsage || !strings.Contains(errOut, `openai-self.yaml:7: agent "optimist" needs an API key: the environment variable OPENAI_API_KEY is not set`) ||
-					!strings.Contains(errOut, `openai-self.yaml:30: the judge (gpt-4o-mini) needs an API key`) {
+				if code != exitUsage || !strings.Contains(errOut, `openai-self.yaml:7: the environment variable OPENAI_API_KEY is not set, and 3 need it for their API key: agents "optimist" (line 7), "skeptic" (line 13); the judge (gpt-4o-mini) (line 30)`) {
 					t.Errorf("exit %d; want 2 naming each agent without its key\n%s%s", code, out, errOut)
 				}
 				if _, err := os.Stat(filepath.Join(dir, "k")); err == nil {
@@ -243,4 +244,61 @@ func readSummaryJSON(t *testing.T, dir string) batch.Summary {
 		t.Fatal(err)
 	}
 	return sum
+}
+
+// With --resume, --dry-run lists what the same command without it would
+// run: with --retry-failed, the failed conversations too.
+func TestBatchResumeDryRunListsWhatRetryFailedWouldRun(t *testing.T) {
+	var down atomic.Bool
+	down.Store(true)
+	srv := openaitest.Start(t, func(r openaitest.Request) openaitest.Reply {
+		if down.Load() && r.Body.Model == "qwen2.5" {
+			return openaitest.Error(http.StatusBadRequest, "The provider is down.")
+		}
+		return signOff(r)
+	})
+	dir := filepath.Join(t.TempDir(), "b")
+	code, out, errOut := parley(t, "batch", "../../configs/ollama-pair.yaml", "-n", "3", "--out", dir, "--plain",
+		"--vary", "agents[0].base_url="+srv.URL, "--vary", "agents[1].base_url="+srv.URL)
+	if code != exitFailure || !strings.Contains(errOut, "3 of 3 conversations failed") {
+		t.Fatalf("batch: exit %d; want 1 and 3 failed\n%s%s", code, out, errOut)
+	}
+	code, listed, errOut := parley(t, "batch", "--resume", dir, "--dry-run")
+	if code != exitOK || listed != "" || !strings.Contains(errOut, "parley: 0 conversations; none staged (--dry-run)") {
+		t.Errorf("--resume --dry-run: exit %d, listed %q, %s; want nothing listed: a resume keeps the failures", code, listed, errOut)
+	}
+	code, listed, errOut = parley(t, "batch", "--resume", dir, "--retry-failed", "--dry-run")
+	if code != exitOK || strings.Count(listed, ", run ") != 3 || !strings.Contains(errOut, "parley: 3 conversations (3 failed ones to retry); none staged (--dry-run)") {
+		t.Errorf("--resume --retry-failed --dry-run: exit %d, listed %q, %s; want the 3 failed conversations", code, listed, errOut)
+	}
+	down.Store(false)
+	if code, out, errOut := parley(t, "batch", "--resume", dir, "--retry-failed", "--plain"); code != exitOK || !strings.Contains(out, "3 planned · 3 done · 0 failed") {
+		t.Errorf("--resume --retry-failed: exit %d\n%s%s", code, out, errOut)
+	}
+}
+
+// batch --resume runs the scenario its batch.json recorded; when the file
+// has been edited since, it says so in one sentence, with the command
+// that starts a batch of the edited file.
+func TestBatchResumeSaysTheScenarioFileChanged(t *testing.T) {
+	dir := t.TempDir()
+	scenario := filepath.Join(dir, "s.yaml")
+	orig := "agents:\n  - {name: A, type: scripted, lines: [a1, a2]}\n  - {name: B, type: scripted, lines: [b1, b2]}\ntermination: {max_messages: 3}\n"
+	os.WriteFile(scenario, []byte(orig), 0o600)
+	out := filepath.Join(dir, "b")
+	if code, stdout, errOut := parley(t, "batch", scenario, "-n", "2", "--out", out, "--plain"); code != exitOK {
+		t.Fatalf("batch: exit %d\n%s%s", code, stdout, errOut)
+	}
+	if _, _, errOut := parley(t, "batch", "--resume", out, "--plain"); strings.Contains(errOut, "changed") {
+		t.Errorf("resume of an unedited scenario: %s", errOut)
+	}
+	os.WriteFile(scenario, []byte(strings.Replace(orig, "max_messages: 3", "max_messages: 5", 1)), 0o600)
+	want := scenario + " has changed since this batch began; --resume runs the scenario recorded in " + filepath.Join(out, "batch.json") +
+		"; to run the edited file, start a new batch: parley batch " + scenario
+	for _, args := range [][]string{{"batch", "--resume", out, "--plain"}, {"batch", "--resume", out, "--dry-run"}} {
+		code, _, errOut := parley(t, args...)
+		if code != exitOK || strings.Count(errOut, want) != 1 {
+			t.Errorf("%v after an edit: exit %d, %s; want %q", args, code, errOut, want)
+		}
+	}
 }

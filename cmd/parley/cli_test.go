@@ -111,11 +111,13 @@ func TestMissingKeyNamesTheVariableAndTheAgent(t *testing.T) {
 	if code != exitUsage || !strings.Contains(errOut, p+`:2: agent "grok" needs an API key: the environment variable XAI_API_KEY is not set`) {
 		t.Fatalf("exit %d, stderr %q", code, errOut)
 	}
-	// Every agent and judge without its key is named at once.
+	// Every agent and judge without its key is named at once: one
+	// sentence for the variable, naming each with its line.
 	both := filepath.Join(t.TempDir(), "both.yaml")
 	os.WriteFile(both, []byte("agents:\n  - {name: grok, provider: xai, model: grok-4}\n  - {name: grok2, provider: xai, model: grok-4}\ntermination:\n  judge: {provider: xai, model: grok-4}\n"), 0o600)
 	code, _, errOut = parley(t, "run", "--no-tui", "--out", t.TempDir(), both)
-	if code != exitUsage || !strings.Contains(errOut, `:2: agent "grok" needs`) || !strings.Contains(errOut, `:3: agent "grok2" needs`) || !strings.Contains(errOut, `:5: the judge (grok-4) needs`) {
+	if code != exitUsage || !strings.Contains(errOut, `both.yaml:2: the environment variable XAI_API_KEY is not set, and 3 need it for their API key: agents "grok" (line 2), "grok2" (line 3); the judge (grok-4) (line 5)`) ||
+		strings.Count(errOut, "XAI_API_KEY") != 1 {
 		t.Fatalf("two agents and a judge without their key: exit %d, stderr %q", code, errOut)
 	}
 	// validate says the same before a run is tried; --offline skips it.

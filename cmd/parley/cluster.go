@@ -130,7 +130,7 @@ func runQueuedBatch(ctx context.Context, cmd *cobra.Command, m *batch.Manifest, 
 		// A batch that ran to its end removed its embedded queue: a new
 		// one would hold none of its results and stage every
 		// conversation again.
-		finished, err := batch.Finished(dir, m)
+		finished, err := batch.Finished(dir, m, false)
 		if err != nil {
 			return failureErr(err)
 		}
@@ -183,6 +183,9 @@ func runQueuedBatch(ctx context.Context, cmd *cobra.Command, m *batch.Manifest, 
 	defer func() { stopWorkers(); stop() }()
 
 	submitted = true // from here the queue may hold the batch: its folder stays
+	if err := batch.BeginSession(dir, start); err != nil {
+		fmt.Fprintln(stderr, "parley: recording the session's start:", err)
+	}
 	ackWait := qf.ackWait
 	if f := cmd.Flags().Lookup("ack-wait"); f != nil && !f.Changed {
 		ackWait = 0 // the queue's workers keep the wait they have (30s for a new queue)
@@ -197,7 +200,7 @@ func runQueuedBatch(ctx context.Context, cmd *cobra.Command, m *batch.Manifest, 
 	sub, err := q.Submit(ctx, m, ackWait)
 	if err != nil {
 		return interrupted(err, func() int {
-			finished, _ := batch.Finished(dir, m) // what earlier sessions brought into the folder
+			finished, _ := batch.Finished(dir, m, false) // what earlier sessions brought into the folder
 			return len(finished)
 		})
 	}

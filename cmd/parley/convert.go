@@ -107,9 +107,9 @@ func convertConfig(cmd *cobra.Command, in, out string, data []byte, force bool) 
 	if err != nil {
 		return usageErr(err)
 	}
-	s, err := configs.Parse(out, src)
+	s, err := configs.Parse(out, src) // ConvertAttractors checked it loads
 	if err != nil {
-		return failureErr(fmt.Errorf("the converted scenario does not load: %w", err))
+		return usageErr(fmt.Errorf("%s: the roster it converts to is refused: %w", in, err))
 	}
 	if !force {
 		if _, err := os.Stat(out); err == nil {

@@ -354,3 +354,49 @@ func TestARunNobodyAnsweredLeavesNothing(t *testing.T) {
 		t.Errorf("%s is left behind", out)
 	}
 }
+
+// A batch session killed with SIGKILL records no end of its own; the wall
+// time the next session reports still counts it, up to its last recorded
+// progress (the last message on disk).
+func TestBatchWallTimeCountsASessionKilledWithSIGKILL(t *testing.T) {
+	dir := t.TempDir()
+	scenario := slowScenario(t, dir, 40, "5ms")
+	out := filepath.Join(dir, "b")
+	began := time.Now()
+	cmd, _ := startParley(t, "batch", scenario, "-n", "1", "--plain", "--out", out)
+	run := filepath.Join(out, "runs")
+	var jsonl string
+	for deadline := time.Now().Add(30 * time.Second); time.Now().Before(deadline) && jsonl == ""; time.Sleep(20 * time.Millisecond) {
+		if m, _ := filepath.Glob(filepath.Join(run, "*", "*.jsonl")); len(m) == 1 {
+			if tr, err := transcripts.Read(m[0]); err == nil && len(tr.Messages) >= 2 {
+				jsonl = m[0]
+			}
+		}
+	}
+	if jsonl == "" {
+		t.Fatal("the batch recorded no message")
+	}
+	time.Sleep(time.Second)
+	cmd.Process.Signal(syscall.SIGKILL)
+	cmd.Wait()
+	killed := time.Since(began)
+	tr, err := transcripts.Read(jsonl)
+	if err != nil || len(tr.Messages) < 4 {
+		t.Fatalf("after SIGKILL: %v, %d messages", err, len(tr.Messages))
+	}
+	last := tr.Messages[len(tr.Messages)-1].Ended
+	// The killed session counts from its start to its last message on
+	// disk: at least from the first message to the last.
+	atLeast := last.Sub(tr.Messages[0].Started)
+
+	res := exec.Command(parleyBinary(t), "batch", "--resume", out, "--plain", "--pace", "0")
+	var buf bytes.Buffer
+	res.Stdout, res.Stderr = &buf, &buf
+	if err := res.Run(); err != nil {
+		t.Fatalf("resume: %v\n%s", err, buf.String())
+	}
+	sum := readSummaryJSON(t, out)
+	if sum.Done != 1 || sum.Wall < atLeast || sum.Wall > killed+30*time.Second {
+		t.Errorf("wall %v after a session killed after %v (its messages spanning %v); want the killed session counted", sum.Wall, killed, atLeast)
+	}
+}

@@ -20,11 +20,15 @@ func TestConvertTheTournamentConfigAndListItsConversations(t *testing.T) {
 	if code != exitOK || !strings.Contains(out, "8 models, 56 ordered pairs × 2 runs") {
 		t.Fatalf("convert: exit %d\n%s%s", code, out, errOut)
 	}
-	// Without the key the roster's agents need, validate names each one.
+	// Without the key the roster's agents need, validate says so once,
+	// naming each agent with its line; batch says the same.
 	t.Setenv("OPENROUTER_API_KEY", "")
-	if code, _, errOut := parley(t, "validate", roster); code != exitUsage || strings.Count(errOut, "needs an API key: the environment variable OPENROUTER_API_KEY is not set") != 8 ||
-		!strings.Contains(errOut, `roster agent "Kimi K2" needs an API key`) {
-		t.Fatalf("validate without the key: exit %d, want 2 naming the 8 agents\n%s", code, errOut)
+	want := `roster.yaml:12: the environment variable OPENROUTER_API_KEY is not set, and 8 need it for their API key: roster agents "Kimi K2" (line 12), "4o" (line 15), `
+	for _, cmd := range []string{"validate", "batch"} {
+		if code, _, errOut := parley(t, cmd, roster); code != exitUsage || strings.Count(errOut, "OPENROUTER_API_KEY is not set") != 1 ||
+			!strings.Contains(errOut, want) || !strings.Contains(errOut, `"deepseek 3.1" (line 33)`) {
+			t.Fatalf("%s without the key: exit %d, want 2 and one sentence naming the 8 agents\n%s", cmd, code, errOut)
+		}
 	}
 	t.Setenv("OPENROUTER_API_KEY", "sk-or-test")
 	if code, out, errOut := parley(t, "validate", roster); code != exitOK {
@@ -95,6 +99,120 @@ termination: {max_messages: 3}
 			if !strings.Contains(stdout, want) {
 				t.Errorf("%v: the output lacks %q:\n%s", queue, want, stdout)
 			}
+		}
+	}
+}
+
+// --vary names a roster agent as the roster does, varies the roster's own
+// fields, and --set points a whole roster at another server in one flag.
+func TestBatchVariesAndSetsARoster(t *testing.T) {
+	config := "../../configs/testdata/attractors-config.json"
+	dir := t.TempDir()
+	converted := filepath.Join(dir, "converted.yaml")
+	if code, out, errOut := parley(t, "convert", config, converted); code != exitOK {
+		t.Fatalf("convert: exit %d\n%s%s", code, out, errOut)
+	}
+	code, out, errOut := parley(t, "batch", converted, "--vary", "agents[Kimi K2].temperature=0.5", "--dry-run")
+	if code != exitOK || strings.Count(out, "\n") != 112 || !strings.Contains(out, "Kimi K2 ↔ 4o, run 1 (agents[Kimi K2].temperature=0.5)") {
+		t.Errorf("--vary agents[Kimi K2]: exit %d\n%.300s\n%s", code, out, errOut)
+	}
+	code, _, errOut = parley(t, "batch", converted, "--vary", "agents[Kimi K3].temperature=0.5", "--dry-run")
+	if code != exitUsage || !strings.Contains(errOut, `no roster agent is named "Kimi K3"; name one of "Kimi K2", "4o", "gpt-5", `) {
+		t.Errorf("--vary agents[Kimi K3]: exit %d, %s; want 2 and the roster's names", code, errOut)
+	}
+	code, _, errOut = parley(t, "batch", converted, "--vary", "roster.defaults.base_url=http://127.0.0.1:9/v1,http://127.0.0.1:8/v1", "--dry-run")
+	if code != exitOK || !strings.Contains(errOut, "224 conversations") {
+		t.Errorf("--vary roster.defaults.base_url: exit %d, %s; want 224 conversations", code, errOut)
+	}
+
+	srv := openaitest.Start(t, func(r openaitest.Request) openaitest.Reply {
+		return openaitest.Words("This is " + r.Body.Model + ".")
+	})
+	roster := filepath.Join(dir, "roster.yaml")
+	os.WriteFile(roster, []byte(`roster:
+  defaults: {provider: openrouter, system: Talk.}
+  agents:
+    - {name: Alpha, model: alpha-1}
+    - {name: Beta, model: beta-1}
+termination: {max_messages: 3}
+`), 0o600)
+	out = filepath.Join(dir, "b")
+	t.Setenv("OPENROUTER_API_KEY", "sk-or-test")
+	code, stdout, errOut := parley(t, "batch", roster, "--plain", "--out", out, "--set", "roster.defaults.base_url="+srv.URL)
+	if code != exitOK || !strings.Contains(stdout, "2 planned · 2 done") {
+		t.Fatalf("--set roster.defaults.base_url: exit %d\n%s%s", code, stdout, errOut)
+	}
+	// Resumed without the key, the batch names the variable once, and
+	// each agent once, however many pairs it is in.
+	t.Setenv("OPENROUTER_API_KEY", "")
+	if code, _, errOut := parley(t, "batch", "--resume", out); code != exitUsage || strings.Count(errOut, "OPENROUTER_API_KEY") != 1 ||
+		!strings.Contains(errOut, `the environment variable OPENROUTER_API_KEY is not set, and 2 need it for their API key: agents "Alpha", "Beta"`) {
+		t.Errorf("--resume without the key: exit %d, %s", code, errOut)
+	}
+	if code, _, errOut := parley(t, "batch", roster, "--set", "title=a", "--vary", "title=b,c", "--dry-run"); code != exitUsage || !strings.Contains(errOut, "title is given to both --set and --vary") {
+		t.Errorf("--set and --vary of one field: exit %d, %s", code, errOut)
+	}
+	if code, _, errOut := parley(t, "batch", "--resume", out, "--set", "title=a"); code != exitUsage || !strings.Contains(errOut, "--resume takes the batch directory alone") {
+		t.Errorf("--resume with --set: exit %d, %s", code, errOut)
+	}
+}
+
+// A tournament config convert cannot turn into a roster is bad input: it
+// exits 2 with a sentence naming the JSON and the field to fix, never the
+// roster it did not write.
+func TestConvertNamesTheConfigsFieldToFix(t *testing.T) {
+	dir := t.TempDir()
+	models := `{"name": "Kimi K2", "model_id": "moonshotai/kimi-k2"}, {"name": "grok-4", "model_id": "x-ai/grok-4"}`
+	for _, c := range []struct{ name, json, want string }{
+		{"dup", `{"models": [{"name": "Kimi K2", "model_id": "a/a"}, {"name": "Kimi K2", "model_id": "b/b"}]}`,
+			`dup.json: models[1]: "Kimi K2" is models[0]'s name too; give each model its own name`},
+		{"temp", `{"models": [{"name": "Kimi K2", "model_id": "a/a", "temperature": 5}, {"name": "b", "model_id": "b/b"}]}`,
+			`temp.json: models[0] ("Kimi K2"): temperature: 5 is outside 0 to 2`},
+		{"topp", `{"models": [{"name": "Kimi K2", "model_id": "a/a", "top_p": 3}, {"name": "b", "model_id": "b/b"}]}`,
+			`topp.json: models[0] ("Kimi K2"): top_p: 3 is outside 0 (exclusive) to 1`},
+		{"negative", `{"models": [` + models + `], "max_turns": -3, "max_workers": -1}`,
+			`negative.json: max_turns: -3 must not be negative`},
+		{"negative2", `{"models": [` + models + `], "max_turns": -3, "max_workers": -1}`,
+			`negative2.json: max_workers: -1 must not be negative`},
+	} {
+		in := filepath.Join(dir, c.name+".json")
+		os.WriteFile(in, []byte(c.json), 0o600)
+		out := filepath.Join(dir, c.name+".yaml")
+		code, _, errOut := parley(t, "convert", in, out)
+		if code != exitUsage || !strings.Contains(errOut, c.want) || strings.Contains(errOut, c.name+".yaml") {
+			t.Errorf("%s: exit %d, %s; want 2 and %q, naming no roster", c.name, code, errOut, c.want)
+		}
+		if _, err := os.Stat(out); err == nil {
+			t.Errorf("%s: %s was written", c.name, out)
+		}
+	}
+	// top_p has a parley counterpart: the agent's top_p.
+	in := filepath.Join(dir, "ok.json")
+	os.WriteFile(in, []byte(`{"models": [{"name": "a", "model_id": "a/a", "top_p": 0.9}, {"name": "b", "model_id": "b/b"}]}`), 0o600)
+	out := filepath.Join(dir, "ok.yaml")
+	if code, stdout, errOut := parley(t, "convert", in, out); code != exitOK {
+		t.Fatalf("top_p: exit %d\n%s%s", code, stdout, errOut)
+	}
+	if src, _ := os.ReadFile(out); !strings.Contains(string(src), "top_p: 0.9") {
+		t.Errorf("the roster lacks the model's top_p:\n%s", src)
+	}
+}
+
+// A roster field set on a scenario of two agents is refused with a
+// sentence about that, not advice to move agents that nobody wrote.
+func TestSettingARosterFieldOnTwoAgents(t *testing.T) {
+	p := filepath.Join(t.TempDir(), "two.yaml")
+	os.WriteFile(p, []byte("agents:\n  - {name: A, type: scripted, lines: [a]}\n  - {name: B, type: scripted, lines: [b]}\n"), 0o600)
+	want := "roster.defaults.base_url=http://x/v1: the scenario names two agents and has no roster; give one agent's field, such as agents[1].base_url, or every agent's, such as base_url"
+	for _, args := range [][]string{
+		{"run", p, "--no-tui", "--set", "roster.defaults.base_url=http://x/v1"},
+		{"validate", p, "--set", "roster.defaults.base_url=http://x/v1"},
+		{"batch", p, "--dry-run", "--set", "roster.defaults.base_url=http://x/v1"},
+		{"batch", p, "--dry-run", "--vary", "roster.defaults.base_url=http://x/v1,http://y/v1"},
+	} {
+		code, _, errOut := parley(t, args...)
+		if code != exitUsage || !strings.Contains(errOut, want) || strings.Contains(errOut, "move the agents") {
+			t.Errorf("%v: exit %d, %s; want 2 and %q", args, code, errOut, want)
 		}
 	}
 }

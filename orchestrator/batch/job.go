@@ -65,18 +65,41 @@ func (j Job) Line() (string, error) {
 // the scenario file and the varied values.
 func (j Job) Load() (*configs.Scenario, error) {
 	src := []byte(j.Scenario)
+	vary := j.Vary
 	if j.Pair != nil {
-		var err error
+		// The roster's own fields are varied before the pair is staged,
+		// an agent named by its roster name in the seats it takes.
+		roster, seats, err := splitRosterVary(src, *j.Pair, j.Vary)
+		if err != nil {
+			return nil, fmt.Errorf("%s: --vary %w", j.ScenarioPath, err)
+		}
+		if src, err = Apply(src, roster); err != nil {
+			return nil, fmt.Errorf("%s: --vary %w", j.ScenarioPath, err)
+		}
 		if src, err = configs.PairSource(src, *j.Pair); err != nil {
 			return nil, fmt.Errorf("%s: staging %s: %w", j.ScenarioPath, j.Pair, err)
 		}
+		vary = seats
 	}
-	data, err := Apply(src, j.Vary)
+	data, err := Apply(src, vary)
 	if err != nil {
 		return nil, fmt.Errorf("%s: --vary %w", j.ScenarioPath, err)
 	}
 	s, err := configs.Parse(j.ScenarioPath, data)
 	if err != nil {
+		if len(j.Vary) > 0 || j.Pair != nil {
+			// The lines of the YAML a pair and the varied values make are
+			// no file's: the sentences name the file and field alone.
+			var probs configs.Problems
+			var one *configs.Error
+			if errors.As(err, &probs) {
+				for _, p := range probs {
+					p.Line = 0
+				}
+			} else if errors.As(err, &one) {
+				one.Line = 0
+			}
+		}
 		if len(j.Vary) > 0 {
 			return nil, fmt.Errorf("with --vary %s: %w", FormatValues(ShownValues(j.Vary)), err)
 		}
@@ -289,7 +312,7 @@ func prepareJob(job *Job, dir string, env *Env, load func(Job) (*configs.Scenari
 	cfg.Run.ID = job.ID
 	cfg.Run.Vary = ShownValues(job.Vary)
 	if job.Pair != nil {
-		cfg.Run.Pairing = &transcripts.Pairing{Opener: job.Pair.Names[0], Responder: job.Pair.Names[1], Run: job.Run}
+		cfg.Run.Pairing = &transcripts.Pairing{Opener: job.Pair.Names[0], Responder: job.Pair.Responder(), Run: job.Run}
 	}
 	j.sinks = []orchestrator.Sink{rec}
 	if env.Sinks != nil {

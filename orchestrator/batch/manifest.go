@@ -239,6 +239,28 @@ func ReadManifest(dir string) (*Manifest, error) {
 	return &m, nil
 }
 
+// Edited lists the scenario files that no longer hold the scenario the
+// manifest recorded (a file that cannot be read is not listed): --resume
+// runs what was recorded, and says so.
+func (m *Manifest) Edited() []string {
+	var out []string
+	for _, s := range m.Scenarios {
+		data, err := os.ReadFile(s.Path)
+		if err != nil || s.Path == "" {
+			continue
+		}
+		now := string(data)
+		if s.Redacted {
+			// ReadManifest took the file when it matched; it did not.
+			now, _ = configs.RedactSource(now)
+		}
+		if now != s.Source {
+			out = append(out, s.Path)
+		}
+	}
+	return out
+}
+
 // StateRecord is one line of state.jsonl.
 type StateRecord struct {
 	ID     string    `json:"id,omitempty"`
@@ -247,6 +269,12 @@ type StateRecord struct {
 	Result *Result   `json:"result,omitempty"` // on done, failed and interrupted
 	// Session lines record the wall time of one run of the batch command.
 	Session time.Duration `json:"session_ns,omitempty"`
+	// Begin marks where a run of the batch command began (at Time), so
+	// that one killed before its Session line (a SIGKILL, a power cut)
+	// can still be counted: the next run records it, Recovered, up to
+	// its last recorded progress.
+	Begin     bool `json:"begin,omitempty"`
+	Recovered bool `json:"recovered,omitempty"`
 }
 
 // stateLog appends to state.jsonl.
@@ -310,13 +338,81 @@ func AddSession(dir string, d time.Duration) (time.Duration, error) {
 	return wall, log.write(StateRecord{Time: time.Now(), Session: d})
 }
 
+// recoverSession records in log the session st holds as unended (killed
+// before it recorded its end), counted from its start to its last
+// recorded progress: its last state record, or the last message on disk
+// of a conversation it ran (a transcript written since it began). It
+// returns the time recorded.
+func recoverSession(log *stateLog, dir string, st BatchState) (time.Duration, error) {
+	u := st.Unended
+	if u == nil {
+		return 0, nil
+	}
+	last := u.Last
+	runs, _ := os.ReadDir(filepath.Join(dir, RunsDir))
+	for _, e := range runs {
+		path, err := existingJSONL(filepath.Join(dir, RunsDir, e.Name()))
+		if err != nil || path == "" {
+			continue
+		}
+		if fi, err := os.Stat(path); err != nil || fi.ModTime().Before(u.Begin) {
+			continue // untouched since the session began
+		}
+		t, err := transcripts.Read(path)
+		if err != nil {
+			continue
+		}
+		for _, m := range t.Messages {
+			for _, at := range []time.Time{m.Started, m.Ended} {
+				if at.After(last) {
+					last = at
+				}
+			}
+		}
+	}
+	d := last.Sub(u.Begin)
+	if d <= 0 {
+		return 0, nil
+	}
+	return d, log.write(StateRecord{Time: time.Now(), Session: d, Recovered: true})
+}
+
+// BeginSession records in dir's state log that a run of the batch command
+// began at start, first counting a session before it that was killed
+// before it recorded its end (see recoverSession). Runner.Run does it
+// itself; a batch on a queue calls it once its batch is on the queue.
+func BeginSession(dir string, start time.Time) error {
+	st, err := ReadState(dir)
+	if err != nil {
+		return err
+	}
+	log, _, err := openStateLog(dir)
+	if err != nil {
+		return err
+	}
+	defer log.Close()
+	if _, err := recoverSession(log, dir, st); err != nil {
+		return err
+	}
+	return log.write(StateRecord{Time: start, Begin: true})
+}
+
 // BatchState is what state.jsonl says so far.
 type BatchState struct {
 	Last     map[string]StateRecord // the last record for each job
 	Sessions []time.Duration
+	// Unended is the last session that began and recorded no end: it
+	// was killed, and is not counted in Sessions.
+	Unended *Unended
 	// Warnings name the lines that are no record (cut off by a crash
 	// before the log was next opened) and were skipped.
 	Warnings []string
+}
+
+// Unended is a session of the batch command that was killed before it
+// recorded its end: when it began, and the time of its last record.
+type Unended struct {
+	Begin, Last time.Time
 }
 
 // ReadState reads dir/state.jsonl; a missing file is an empty state. A
@@ -352,8 +448,14 @@ func ReadState(dir string) (BatchState, error) {
 			pending = fmt.Sprintf("%s: line %d is no state record (a crash cut it off while it was written) and was skipped", path, line)
 			continue
 		}
-		if r.Session > 0 {
+		switch {
+		case r.Begin:
+			st.Unended = &Unended{Begin: r.Time, Last: r.Time}
+		case r.Session > 0:
 			st.Sessions = append(st.Sessions, r.Session)
+			st.Unended = nil
+		case st.Unended != nil && r.Time.After(st.Unended.Last):
+			st.Unended.Last = r.Time
 		}
 		if r.ID != "" {
 			st.Last[r.ID] = r
@@ -365,23 +467,28 @@ func ReadState(dir string) (BatchState, error) {
 // Finished lists the jobs of m that dir holds a finished result for: done
 // or failed in its state log, or (for a batch run on a queue, whose
 // results live on the queue) a transcript in runs/ID/ that records a stop
-// other than an interruption.
-func Finished(dir string, m *Manifest) (map[string]bool, error) {
+// other than an interruption. With retryFailed, as batch --resume
+// --retry-failed runs them, a failed job (or a transcript an error
+// stopped) is not finished: it is still to run.
+func Finished(dir string, m *Manifest, retryFailed bool) (map[string]bool, error) {
 	st, err := ReadState(dir)
 	if err != nil {
 		return nil, err
 	}
 	out := map[string]bool{}
 	for _, j := range m.Jobs {
-		if rec, ok := st.Last[j.ID]; ok && (rec.State == StateDone || rec.State == StateFailed) {
+		if rec, ok := st.Last[j.ID]; ok && (rec.State == StateDone || rec.State == StateFailed && !retryFailed) {
 			out[j.ID] = true
+			continue
+		} else if ok && rec.State == StateFailed {
 			continue
 		}
 		path, err := existingJSONL(filepath.Join(dir, RunsDir, j.ID))
 		if err != nil || path == "" {
 			continue
 		}
-		if t, err := transcripts.Read(path); err == nil && t.Run != nil && t.Run.Stop != nil && t.Run.Stop.Kind != transcripts.StopInterrupted {
+		if t, err := transcripts.Read(path); err == nil && t.Run != nil && t.Run.Stop != nil && t.Run.Stop.Kind != transcripts.StopInterrupted &&
+			!(retryFailed && t.Run.Stop.Kind == transcripts.StopError) {
 			out[j.ID] = true
 		}
 	}

@@ -111,13 +111,15 @@ func TestRosterStagesEveryOrderedPairTwice(t *testing.T) {
 	// The defaults reach every agent; an agent's own setting wins.
 	for model, reqs := range byModel {
 		for _, q := range reqs {
+			//lint:ignore SA1019 parley sends max_tokens, the field every OpenAI-compatible server reads
+			maxTokens := q.Body.MaxTokens
 			temp := float32(0.5)
 			if model == "beta-1" {
 				temp = 1.2
 			}
-			if q.Body.Temperature != temp || q.Body.MaxTokens != 64 || q.Body.Messages[0].Content != "You are talking with another AI." {
+			if q.Body.Temperature != temp || maxTokens != 64 || q.Body.Messages[0].Content != "You are talking with another AI." {
 				t.Fatalf("%s was sent temperature %v, max_tokens %d, system %q; want %v, 64 and the shared prompt",
-					model, q.Body.Temperature, q.Body.MaxTokens, q.Body.Messages[0].Content, temp)
+					model, q.Body.Temperature, maxTokens, q.Body.Messages[0].Content, temp)
 			}
 		}
 	}
@@ -216,5 +218,145 @@ func TestRosterResumeFinishesTheTournament(t *testing.T) {
 	}
 	if _, err := os.Stat(filepath.Join(r.Dir, "summary.md")); err != nil {
 		t.Error(err)
+	}
+}
+
+// --vary on a roster: naming a roster agent varies that agent in every
+// pair it is in (both seats when it plays itself), roster.agents[X] says
+// the same, roster.defaults reaches every agent that does not set the
+// field, and a name no roster agent has is refused with the roster's names.
+func TestVaryOnARosterNamesItsAgents(t *testing.T) {
+	src := `roster:
+  defaults: {base_url: http://127.0.0.1:9/v1, temperature: 0.3}
+  agents:
+    - {name: A, model: a}
+    - {name: Kimi K2, model: k}
+    - {name: C, model: c, base_url: http://127.0.0.1:7/v1}
+  self_play: true
+`
+	s := scenario(t, src)
+	temps := func(vary ...Vary) map[string][2]float64 {
+		t.Helper()
+		m, err := Plan("x", []*configs.Scenario{s}, 1, 1, vary, time.Now())
+		if err != nil {
+			t.Fatal(err)
+		}
+		out := map[string][2]float64{}
+		for i := range m.Jobs {
+			got, err := m.Job(i).Load()
+			if err != nil {
+				t.Fatal(err)
+			}
+			out[got.Title] = [2]float64{float64(*got.Agents[0].Temperature), float64(*got.Agents[1].Temperature)}
+		}
+		return out
+	}
+	for _, path := range []string{"agents[Kimi K2].temperature", "roster.agents[Kimi K2].temperature", "roster.agents[1].temperature"} {
+		got := temps(Vary{Path: path, Values: []string{"0.9"}})
+		if len(got) != 9 || got["A ↔ Kimi K2"] != [2]float64{0.3, 0.9} || got["Kimi K2 ↔ C"] != [2]float64{0.9, 0.3} ||
+			got["Kimi K2 ↔ Kimi K2 (2)"] != [2]float64{0.9, 0.9} || got["A ↔ C"] != [2]float64{0.3, 0.3} {
+			t.Errorf("--vary %s=0.9: temperatures %v; want 0.9 for Kimi K2 in each of its pairs alone", path, got)
+		}
+	}
+	if got := temps(Vary{Path: "roster.defaults.temperature", Values: []string{"1.1"}}); got["A ↔ C"] != [2]float64{1.1, 1.1} {
+		t.Errorf("--vary roster.defaults.temperature=1.1: %v", got)
+	}
+	m, err := Plan("x", []*configs.Scenario{s}, 1, 1, []Vary{{Path: "roster.defaults.base_url", Values: []string{"http://127.0.0.1:8/v1"}}}, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range m.Jobs {
+		got, _ := m.Job(i).Load()
+		for _, a := range got.Agents {
+			want := "http://127.0.0.1:8/v1"
+			if a.Model == "c" {
+				want = "http://127.0.0.1:7/v1" // its own wins over the default
+			}
+			if a.BaseURL != want {
+				t.Errorf("%s: %s's base_url %s; want %s", got.Title, a.Name, a.BaseURL, want)
+			}
+		}
+	}
+	for _, tt := range []struct{ path, want string }{
+		{"agents[Kimi K3].temperature", `agents[Kimi K3]: no roster agent is named "Kimi K3"; name one of "A", "Kimi K2", "C", or use agents[0] (each pair's first agent) or agents[1] (its second)`},
+		{"roster.agents[Kimi K3].temperature", `roster.agents[Kimi K3]: no roster agent is named "Kimi K3"; name one of "A", "Kimi K2", "C"`},
+		{"roster.agents[3].temperature", `roster.agents[3]: the roster has 3 agents, counted from 0`},
+		{"roster.runs", `roster.runs: the pairs a roster stages and its runs are planned once for the whole batch`},
+		{"roster.agents[A].name", `roster.agents[A].name: a roster agent's name names its pairs`},
+		{"roster.defaults.model", `roster.defaults.model: every roster agent sets its own model, so a default reaches none of them; vary model (every agent's) or roster.agents[A].model`},
+	} {
+		_, err := Plan("x", []*configs.Scenario{s}, 1, 1, []Vary{{Path: tt.path, Values: []string{"2"}}}, time.Now())
+		if err == nil || !strings.Contains(err.Error(), tt.want) || strings.Contains(err.Error(), "move the agents") {
+			t.Errorf("--vary %s: %v; want %q", tt.path, err, tt.want)
+		}
+	}
+	// A varied value the scenario refuses is said without a line: the
+	// lines of the YAML a pair and its values make are no file's.
+	_, err = Plan("x", []*configs.Scenario{s}, 1, 1, []Vary{{Path: "agents[Kimi K2].temperature", Values: []string{"9"}}}, time.Now())
+	if want := `with --vary agents[Kimi K2].temperature=9: ` + s.Path + `: agent "Kimi K2": temperature: 9 is outside 0 to 2`; err == nil || err.Error() != want {
+		t.Errorf("--vary agents[Kimi K2].temperature=9: %v; want %q", err, want)
+	}
+	// A scenario of two agents has no roster to vary.
+	pair := scenario(t, pairYAML("http://127.0.0.1:9/v1", ""))
+	_, err = Plan("x", []*configs.Scenario{pair}, 1, 1, []Vary{{Path: "roster.defaults.temperature", Values: []string{"1"}}}, time.Now())
+	if err == nil || !strings.Contains(err.Error(), "the scenario names two agents and has no roster; give one agent's field, such as agents[1].temperature, or every agent's, such as temperature") || strings.Contains(err.Error(), "move the agents") {
+		t.Errorf("--vary roster.defaults on two agents: %v", err)
+	}
+}
+
+// A self-play seat never takes a roster agent's name: agent "a" playing
+// itself beside a roster agent named "a (2)" sits as "a (3)", so its
+// conversations, lines and summary rows are its own.
+func TestSelfPlaySeatTakesANameNoRosterAgentHas(t *testing.T) {
+	srv := openaitest.Start(t, func(r openaitest.Request) openaitest.Reply { return openaitest.Words("This is " + r.Body.Model + ".") })
+	s := scenario(t, fmt.Sprintf(`roster:
+  defaults: {base_url: %s}
+  agents:
+    - {name: a, model: model-a}
+    - {name: a (2), model: model-b}
+  self_play: true
+termination: {max_messages: 3}
+`, srv.URL))
+	r := runner(t, []*configs.Scenario{s}, 1, 2)
+	lines, err := r.Manifest.Lines()
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"a ↔ a (3), run 1", "a ↔ a (2), run 1", "a (2) ↔ a, run 1", "a (2) ↔ a (2) (2), run 1"}
+	if strings.Join(lines, "\n") != strings.Join(want, "\n") {
+		t.Fatalf("lines:\n%s\nwant:\n%s", strings.Join(lines, "\n"), strings.Join(want, "\n"))
+	}
+	self, err := r.Manifest.Job(0).Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if self.Agents[1].Name != "a (3)" || self.Agents[1].Model != "model-a" {
+		t.Errorf("a's second seat is %q on %s; want a (3) on model-a", self.Agents[1].Name, self.Agents[1].Model)
+	}
+	sum, err := r.Run(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(sum.CostByPair) != 4 {
+		t.Errorf("%d pairs in the summary: %+v; want 4, a against itself apart from a against a (2)", len(sum.CostByPair), sum.CostByPair)
+	}
+	for _, f := range jsonls(t, r.Dir) {
+		tr, _ := transcripts.Read(f)
+		if p := tr.Run.Pairing; p.Opener == "a" && tr.Title == "a ↔ a (3)" && p.Responder != "a" {
+			t.Errorf("%s: a against itself records responder %q; want a, the roster agent", f, p.Responder)
+		}
+	}
+}
+
+// A manifest written before self-play seats were named holds the agent's
+// name twice; it still stages and lists the seat as "NAME (2)".
+func TestSelfPlayPairOfAnOlderManifest(t *testing.T) {
+	p := configs.Pair{A: 0, B: 0, Names: [2]string{"A", "A"}}
+	if p.String() != "A ↔ A (2)" || p.Responder() != "A" {
+		t.Errorf("older self-play pair: %q, responder %q; want A ↔ A (2), A", p.String(), p.Responder())
+	}
+	src, err := configs.PairSource([]byte("roster:\n  defaults: {provider: openai}\n  agents:\n    - {name: A, model: a}\n  self_play: true\n"), p)
+	if err != nil || !strings.Contains(string(src), "A (2)") {
+		t.Errorf("staged %s, %v; want the second seat named A (2)", src, err)
 	}
 }

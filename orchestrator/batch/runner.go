@@ -70,6 +70,18 @@ func (r *Runner) Run(ctx context.Context) (*Summary, error) {
 		}
 	}
 	defer log.Close()
+	// A session killed before it recorded its end counts up to its last
+	// recorded progress; this one's start is recorded for the same end.
+	recovered, err := recoverSession(log, r.Dir, st)
+	if err != nil {
+		return nil, err
+	}
+	if recovered > 0 {
+		st.Sessions = append(st.Sessions, recovered)
+	}
+	if err := log.write(StateRecord{Time: start, Begin: true}); err != nil {
+		return nil, err
+	}
 	parallel := r.Parallel
 	if parallel <= 0 {
 		parallel = m.Parallel

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"sort"
 	"strconv"
@@ -283,9 +284,15 @@ func Apply(src []byte, vals map[string]string) ([]byte, error) {
 		if err != nil {
 			return nil, err
 		}
-		if slices.Contains(scenarioFields, segs[0].key) {
+		switch {
+		case segs[0].key == "roster" && lookup(root, "roster") == nil && lookup(root, "agents") != nil:
+			// Setting it would make the scenario a roster beside its two
+			// agents, which the loader refuses with advice for another
+			// mistake.
+			err = fmt.Errorf("the scenario names two agents and has no roster; give one agent's field, such as agents[1].%s, or every agent's, such as %[1]s", lastField(segs))
+		case slices.Contains(scenarioFields, segs[0].key):
 			err = set(root, segs, val)
-		} else {
+		default:
 			err = setEveryOpenAIAgent(root, segs, val)
 		}
 		if err != nil {
@@ -518,4 +525,141 @@ func ParseSet(spec string) (path, value string, err error) {
 		return "", "", fmt.Errorf("--set %q: %v", ShownSpec(spec, false), err)
 	}
 	return path, value, nil
+}
+
+// splitRosterVary divides the varied values of a roster's pair p into
+// those set on the roster before the pair is staged (roster.defaults.…,
+// roster.first) and those set on the pair's two-agent scenario after. A
+// roster agent named by its name (agents[Kimi K2].temperature) or under
+// roster.agents (roster.agents[Kimi K2].…, roster.agents[1].…) is varied
+// in the seats it takes in p, both when it plays itself, and in no other:
+// agents[0] and agents[1] stay each pair's first and second seats. A
+// roster field that decides which pairs are staged is refused: the pairs
+// are planned once for the whole batch.
+func splitRosterVary(src []byte, p configs.Pair, vals map[string]string) (roster, seats map[string]string, err error) {
+	if len(vals) == 0 {
+		return nil, nil, nil
+	}
+	_, root, err := configs.ParseMapping(src)
+	if err != nil {
+		return nil, nil, err
+	}
+	var names []string
+	own := map[string]int{} // how many roster agents set each field themselves
+	if r := lookup(root, "roster"); r != nil && r.Kind == yaml.MappingNode {
+		if list := lookup(r, "agents"); list != nil && list.Kind == yaml.SequenceNode {
+			for _, a := range list.Content {
+				name := ""
+				if a.Kind == yaml.MappingNode {
+					if n := lookup(a, "name"); n != nil {
+						name = n.Value
+					}
+					for i := 0; i+1 < len(a.Content); i += 2 {
+						if v := a.Content[i+1]; !(v.Kind == yaml.ScalarNode && (v.Tag == "!!null" || v.Value == "")) {
+							own[a.Content[i].Value]++
+						}
+					}
+				}
+				names = append(names, name)
+			}
+		}
+	}
+	quoted := func() string {
+		q := make([]string, len(names))
+		for i, n := range names {
+			q[i] = strconv.Quote(n)
+		}
+		return strings.Join(q, ", ")
+	}
+	roster, seats = map[string]string{}, map[string]string{}
+	named := map[string]string{} // seat paths an agent's name gave: these win over agents[0] and agents[1]
+	// inSeats sets rest on each seat of p that roster agent i takes.
+	inSeats := func(i int, rest []segment, val string) {
+		for seat, who := range []int{p.A, p.B} {
+			if who == i {
+				named[joinPath(append([]segment{{key: "agents", index: strconv.Itoa(seat), hasIndex: true}}, rest...))] = val
+			}
+		}
+	}
+	for path, val := range vals {
+		segs, err := parsePath(path)
+		if err != nil {
+			return nil, nil, err
+		}
+		switch top := segs[0]; {
+		case top.key == "agents" && top.hasIndex:
+			if _, err := strconv.Atoi(top.index); err == nil {
+				seats[path] = val // a seat of every pair
+				continue
+			}
+			i := slices.Index(names, top.index)
+			if i < 0 {
+				return nil, nil, fmt.Errorf("%s=%s: agents[%s]: no roster agent is named %q; name one of %s, or use agents[0] (each pair's first agent) or agents[1] (its second)",
+					path, ShownValue(path, val), top.index, top.index, quoted())
+			}
+			inSeats(i, segs[1:], val)
+		case top.key != "roster":
+			seats[path] = val
+		case len(segs) == 1:
+			return nil, nil, fmt.Errorf("%s: vary one field of the roster, such as roster.defaults.temperature or roster.agents[%s].model", path, firstOr(names, "0"))
+		case segs[1].key == "defaults" && len(segs) > 2 && len(names) > 0 && own[segs[2].key] == len(names):
+			return nil, nil, fmt.Errorf("%s: every roster agent sets its own %s, so a default reaches none of them; vary %s (every agent's) or roster.agents[%s].%s",
+				path, segs[2].key, joinPath(segs[2:]), firstOr(names, "0"), joinPath(segs[2:]))
+		case segs[1].key == "defaults" || segs[1].key == "first":
+			roster[path] = val
+		case segs[1].key == "agents" && segs[1].hasIndex && len(segs) > 2:
+			i := slices.Index(names, segs[1].index)
+			if n, err := strconv.Atoi(segs[1].index); err == nil {
+				if n < 0 || n >= len(names) {
+					return nil, nil, fmt.Errorf("%s: roster.agents[%d]: the roster has %d agents, counted from 0", path, n, len(names))
+				}
+				i = n
+			}
+			if i < 0 {
+				return nil, nil, fmt.Errorf("%s=%s: roster.agents[%s]: no roster agent is named %q; name one of %s",
+					path, ShownValue(path, val), segs[1].index, segs[1].index, quoted())
+			}
+			if segs[2].key == "name" {
+				return nil, nil, fmt.Errorf("%s: a roster agent's name names its pairs and cannot vary across a batch; vary its model, or edit the name in the file", path)
+			}
+			inSeats(i, segs[2:], val)
+		case segs[1].key == "agents":
+			return nil, nil, fmt.Errorf("%s: vary a field of one roster agent, such as roster.agents[%s].temperature; the list of agents is planned once for the whole batch", path, firstOr(names, "0"))
+		case segs[1].key == "parallel":
+			return nil, nil, fmt.Errorf("%s: how many conversations run at once is the batch's, not a run's: give -j", path)
+		default:
+			return nil, nil, fmt.Errorf("%s: the pairs a roster stages and its runs are planned once for the whole batch, so roster.%s cannot vary across it; edit the file and start another batch, or vary -n",
+				path, segs[1].key)
+		}
+	}
+	maps.Copy(seats, named)
+	return roster, seats, nil
+}
+
+// lastField is the last field a path names: temperature in
+// roster.defaults.temperature.
+func lastField(segs []segment) string {
+	if k := segs[len(segs)-1].key; k != "roster" && k != "defaults" && k != "agents" {
+		return k
+	}
+	return "temperature"
+}
+
+// joinPath writes segments back as a path.
+func joinPath(segs []segment) string {
+	parts := make([]string, len(segs))
+	for i, s := range segs {
+		parts[i] = s.key
+		if s.hasIndex {
+			parts[i] += "[" + s.index + "]"
+		}
+	}
+	return strings.Join(parts, ".")
+}
+
+func firstOr(names []string, def string) string {
+	if len(names) > 0 && names[0] != "" {
+		return names[0]
+	}
+	return def
 }
