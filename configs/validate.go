@@ -293,7 +293,7 @@ func (a *Agent) validate(i int) Problems {
 			case d.v == 0 && written:
 				// Left out, it is the default; written 0, it would read
 				// as no limit (or no wait), which parley does not offer.
-				fail(d.field, "%s: 0 is not a setting parley offers (there is no unlimited %s); leave it out for the default, %s, or give a duration", d.field, d.field, phrase.Wait(d.def))
+				fail(d.field, "%s: 0 is not a setting parley offers (there is no unlimited %s); leave it out for the default, %s, or give a duration", d.field, d.field, phrase.Duration(d.def))
 			}
 		}
 		if a.Transcript != "" || a.Speaker != "" || len(a.Lines) > 0 {
