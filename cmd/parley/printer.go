@@ -29,6 +29,7 @@ type printer struct {
 	armed    bool  // the timer will flush
 	err      error // a write error from the timer, reported by the next Handle
 	streamed bool  // text of the message in flight has been printed
+	heading  string // the turn's "### Speaker" line, printed with its first text
 }
 
 func newPrinter(w io.Writer) *printer {
@@ -39,6 +40,15 @@ func newPrinter(w io.Writer) *printer {
 }
 
 var _ orchestrator.Sink = (*printer)(nil)
+
+// head prints the turn's heading, once, before the first thing the turn
+// prints.
+func (p *printer) head() {
+	if p.heading != "" {
+		p.w.WriteString(p.heading)
+		p.heading = ""
+	}
+}
 
 func (p *printer) tick() {
 	p.mu.Lock()
@@ -62,9 +72,14 @@ func (p *printer) Handle(e orchestrator.Event) error {
 			transcripts.AppendMessage(p.w, m)
 		}
 	case orchestrator.TurnStarted:
-		fmt.Fprintf(p.w, "### %s\n\n", e.Speaker)
+		// Held until the turn brings something to print: a seat with
+		// nothing left to say ends the run without a heading of its own.
+		p.heading = fmt.Sprintf("### %s\n\n", e.Speaker)
 		p.streamed = false
 	case orchestrator.Delta:
+		if e.Text != "" {
+			p.head()
+		}
 		p.w.WriteString(e.Text)
 		p.streamed = p.streamed || e.Text != ""
 		if !p.armed {
@@ -73,6 +88,7 @@ func (p *printer) Handle(e orchestrator.Event) error {
 		}
 		return nil
 	case orchestrator.Retrying:
+		p.head()
 		discarded := ""
 		if p.streamed {
 			discarded = "; the text above is discarded"
@@ -85,13 +101,16 @@ func (p *printer) Handle(e orchestrator.Event) error {
 			transcripts.AppendMessage(p.w, e.Message)
 			break
 		}
+		p.head()
 		p.w.WriteString("\n\n---\n\n")
 	case orchestrator.Notice:
 		fmt.Fprintf(p.w, "[%s: %s]\n\n", e.Kind, e.Detail)
 	case orchestrator.Stopped:
 		if e.Partial != nil {
+			p.head()
 			p.w.WriteString("\n\n[interrupted]\n\n---\n\n")
 		}
+		p.heading = ""
 		p.timer.Stop()
 		p.armed = false
 	}

@@ -71,3 +71,47 @@ func TestPrinterWritesAPausedStream(t *testing.T) {
 	}
 	p.Handle(orchestrator.Stopped{})
 }
+
+// A turn's heading is printed with the first thing the turn prints: a seat
+// that has nothing left to say ends the run without a heading left
+// dangling, and an empty reply still shows whose it was.
+func TestPrinterHeadsOnlyTurnsThatPrint(t *testing.T) {
+	cases := []struct {
+		name   string
+		events []orchestrator.Event
+		want   string
+	}{
+		{"a reply", []orchestrator.Event{
+			orchestrator.TurnStarted{Index: 2, Speaker: "A"},
+			orchestrator.Delta{Index: 2, Speaker: "A", Text: "hi"},
+			orchestrator.MessageFinished{Index: 2, Message: transcripts.Message{Speaker: "A", Content: "hi"}},
+			orchestrator.Stopped{},
+		}, "### A\n\nhi\n\n---\n\n"},
+		{"a seat with nothing left", []orchestrator.Event{
+			orchestrator.TurnStarted{Index: 2, Speaker: "A"},
+			orchestrator.Stopped{Stop: transcripts.Stop{Kind: transcripts.StopExhausted}},
+		}, ""},
+		{"an empty reply", []orchestrator.Event{
+			orchestrator.TurnStarted{Index: 2, Speaker: "A"},
+			orchestrator.MessageFinished{Index: 2, Message: transcripts.Message{Speaker: "A"}},
+		}, "### A\n\n\n\n---\n\n"},
+		{"a retry before any text", []orchestrator.Event{
+			orchestrator.TurnStarted{Index: 2, Speaker: "A"},
+			orchestrator.Retrying{Index: 2, Speaker: "A", Reason: "the server answered 500", Attempt: 1, Max: 3, Wait: time.Second},
+		}, "### A\n\n\n[A: the server answered 500; retrying in 1s (attempt 2 of 3)]\n\n"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			var b bytes.Buffer
+			p := newPrinter(&b)
+			for _, e := range c.events {
+				if err := p.Handle(e); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if b.String() != c.want {
+				t.Errorf("printed %q; want %q", b.String(), c.want)
+			}
+		})
+	}
+}
