@@ -1,11 +1,14 @@
 package configs
 
 import (
+	"fmt"
 	"strconv"
 
 	"gopkg.in/yaml.v3"
 
+	"github.com/parleyhq/parley/agents"
 	"github.com/parleyhq/parley/orchestrator/policy"
+	"github.com/parleyhq/parley/pricing"
 )
 
 // Warnings are what in the scenario does not do what it seems to, each a
@@ -24,6 +27,7 @@ func (s *Scenario) Warnings() []string {
 		}
 		out = append(out, e.Error())
 	}
+	out = append(out, s.unpricedWarnings(p)...)
 	if !policy.Bounded(p) && s.endless() {
 		line := s.lines["termination"]
 		out = append(out, (&Error{File: s.Path, Line: line, Msg: "termination: no rule ends the run on its own (max_messages, max_duration, max_tokens or max_cost, under any: or beside the other rules), and two models left alone rarely stop: the run goes on, at the providers' expense, until it is stopped by hand; add max_messages: 1000, as the default set has, or another limit"}).Error())
@@ -77,4 +81,43 @@ func ruleLine(n *yaml.Node, rule string, v int) int {
 		}
 	}
 	return 0
+}
+
+// unpricedWarnings warn of a max_cost that some model agent's messages can
+// never count toward: its provider reports no cost, and the price table
+// does not list its model, so each of its messages costs "unknown" and the
+// budget passes over it.
+func (s *Scenario) unpricedWarnings(p policy.Policy) []string {
+	costed := false
+	policy.Walk(p, func(q policy.Policy) {
+		if _, ok := q.(policy.MaxCost); ok {
+			costed = true
+		}
+	})
+	if !costed {
+		return nil
+	}
+	all := append([]Agent(nil), s.Agents...)
+	if s.Roster != nil {
+		for i := range s.Roster.Agents {
+			all = append(all, s.Roster.Merged(i))
+		}
+	}
+	var out []string
+	for i := range all {
+		a := &all[i]
+		if a.Type != "" && a.Type != TypeOpenAI {
+			continue // scripted, replayed and human sides cost nothing, and count so
+		}
+		if agents.ReportsCost(a.Provider, a.Endpoint()) {
+			continue
+		}
+		if _, ok := pricing.Lookup(a.Model); ok {
+			continue
+		}
+		out = append(out, (&Error{File: s.Path, Line: a.FieldLine("model"), Msg: fmt.Sprintf(
+			"agent %q: max_cost cannot count its messages: its provider reports no cost and parley's price table (of %s) does not list model %q, so the budget never counts what it spends; a provider that reports cost (OpenRouter) or another limit (max_tokens) bounds it",
+			a.Name, pricing.TableDate, a.Model)}).Error())
+	}
+	return out
 }
