@@ -157,6 +157,7 @@ func (a *OpenAI) request(history []Message) *openai.ChatCompletionRequest {
 		req.TopP = float32(*a.cfg.TopP)
 	}
 	if a.cfg.MaxTokens != nil {
+		//lint:ignore SA1019 max_tokens is the field OpenAI-compatible servers read; max_completion_tokens is OpenAI's own.
 		req.MaxTokens = *a.cfg.MaxTokens
 	}
 	if a.cfg.System != "" {

@@ -89,7 +89,7 @@ func parseYAMLLabel(path string, data []byte) (*Label, error) {
 		return nil, fmt.Errorf("%s: is not valid YAML (%s); %s", path, msg, labelShape)
 	}
 	if len(doc.Content) == 0 {
-		return nil, fmt.Errorf("%s: is empty; write stop_after: and stop_by:", path)
+		return nil, fmt.Errorf("%s: is empty; write its stop_after and stop_by fields", path)
 	}
 	root := doc.Content[0]
 	if root.Kind != yaml.MappingNode {

@@ -138,7 +138,7 @@ func TestOllamaLatestTagAndOpenRouterKeys(t *testing.T) {
 			w.Write([]byte(`{"data":[{"id":"llama3.2:latest"},{"id":"x-ai/grok-4"}]}`))
 		case "/api/v1/key":
 			if r.Header.Get("Authorization") != "Bearer sk-or-good" {
-				http.Error(w, `{"error":{"message":"No auth credentials found","code":401}}`, 401)
+				http.Error(w, `{"error":{"message":"No auth credentials found","code":401}}`, http.StatusUnauthorized)
 				return
 			}
 			w.Write([]byte(`{"data":{"label":"x"}}`))
@@ -184,6 +184,7 @@ func TestAskSpendsOneTokenOnlyWhenAsked(t *testing.T) {
 		t.Errorf("B: %+v", fs[1])
 	}
 	for _, r := range srv.Requests() {
+		//lint:ignore SA1019 the request sends max_tokens, which the server decodes here
 		if r.Method == "POST" && (r.Body.MaxTokens != 1 || r.Body.Stream) {
 			t.Errorf("the request asked for more than one token: %+v", r.Body)
 		}
