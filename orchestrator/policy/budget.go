@@ -130,7 +130,7 @@ type tokenCount struct {
 	est      bool // estimated, not reported
 	spoken   int  // estimated completion tokens of this message and all before it
 	sumSoFar int  // running total including this message
-	anyEst   bool // some count up to this message was estimated
+	nEst     int  // how many counts up to this message were estimated
 }
 
 // EstimateTokens guesses how many tokens text holds when no provider said:
@@ -147,13 +147,13 @@ func EstimateTokens(text string) int {
 func (p *MaxTokens) Check(msgs []transcripts.Message) Verdict {
 	p.m.mu.Lock()
 	vals, _ := p.m.values(msgs, p.count, nil)
-	total, estimated := 0, false
+	total, estimated := 0, 0
 	if n := len(vals); n > 0 {
-		total, estimated = vals[n-1].sumSoFar, vals[n-1].anyEst
+		total, estimated = vals[n-1].sumSoFar, vals[n-1].nEst
 	}
 	p.m.mu.Unlock()
 	label := "tokens"
-	if estimated {
+	if estimated > 0 {
 		label = "tokens (some estimated)"
 	}
 	v := Verdict{Progress: []Progress{{Policy: "max_tokens", Label: label, Count: total, Limit: p.N}}}
@@ -164,8 +164,10 @@ func (p *MaxTokens) Check(msgs []transcripts.Message) Verdict {
 			what = "tokens, prompts included"
 		}
 		v.Reason = fmt.Sprintf("the conversation used %d %s, past its limit of %d", total, what, p.N)
-		if estimated {
-			v.Reason += " (estimated where the provider reported no usage)"
+		if estimated > 0 {
+			// Which counts are estimates: an opening, scripted or replayed
+			// lines, or a provider that reported nothing.
+			v.Reason += fmt.Sprintf(" (%s with no reported usage estimated at four bytes a token)", phrase.Count(estimated, "message", "messages"))
 		}
 	}
 	return v
@@ -182,7 +184,7 @@ func (p *MaxTokens) count(m *transcripts.Message, vals []tokenCount) tokenCount 
 	case m.Inherited:
 		// The parent's run paid for it; it counts only in the prompts of
 		// the messages after it.
-		c.sumSoFar, c.anyEst = prev.sumSoFar, prev.anyEst
+		c.sumSoFar, c.nEst = prev.sumSoFar, prev.nEst
 		return c
 	case m.Usage != nil && p.Count == CountTotal && m.Usage.TotalTokens > 0:
 		c.own, c.est = m.Usage.TotalTokens, m.Usage.Estimated
@@ -195,6 +197,6 @@ func (p *MaxTokens) count(m *transcripts.Message, vals []tokenCount) tokenCount 
 		c.own, c.est = own, true
 	}
 	c.sumSoFar = prev.sumSoFar + c.own
-	c.anyEst = prev.anyEst || c.est
+	c.nEst = prev.nEst + b2i(c.est)
 	return c
 }

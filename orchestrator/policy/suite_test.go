@@ -133,6 +133,14 @@ func TestBudgets(t *testing.T) {
 			}
 		})
 	}
+	// The reason says how many counts were estimated: here the one message
+	// that came with no usage (an opening, say), beside two reported.
+	mixed := conv("an opening of forty bytes, give or take", "b", "c")
+	mixed[1].Usage = &transcripts.Usage{CompletionTokens: 40, TotalTokens: 140}
+	mixed[2].Usage = &transcripts.Usage{CompletionTokens: 40, TotalTokens: 140}
+	if at, v := FirstStop(mustParse(t, "max_tokens: 90"), mixed); at != 3 || !strings.Contains(v.Reason, "used 90 tokens, past its limit of 90 (1 message with no reported usage estimated at four bytes a token)") {
+		t.Errorf("stopped at %d: %s", at, v.Reason)
+	}
 	// Total without usage assumes each prompt held the whole history.
 	mt := &MaxTokens{N: 1 << 30, Count: CountTotal}
 	v = mt.Check(conv("aaaa", "bbbb", "cccc"))
