@@ -404,7 +404,7 @@ func (r *run) recordRulings() error {
 				model = j.Config.Model
 			}
 			if err = r.emit(Notice{Kind: "judge", Time: r.c.cfg.Now(), Detail: detail,
-				Speaker: j.Config.Name, Model: model, Usage: ru.Usage}); err != nil {
+				Speaker: j.Config.Name, Model: model, Usage: ru.Usage, Failed: ru.Failed}); err != nil {
 				return
 			}
 			r.ruled[j]++

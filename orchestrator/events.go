@@ -75,6 +75,9 @@ type Notice struct {
 	Speaker string
 	Model   string
 	Usage   *transcripts.Usage
+	// Failed marks a judge's round that had no verdict: the judge could
+	// not be asked, and the conversation went on without it.
+	Failed bool
 }
 
 // Operator is something the person at the keyboard did: paused, resumed,

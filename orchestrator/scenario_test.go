@@ -383,6 +383,10 @@ termination:
 				if r, ok := e.(Retrying); ok && r.Speaker == "judge" {
 					shown++
 				}
+				// A live view marks a round without a verdict as a warning.
+				if n, ok := e.(Notice); ok && n.Kind == "judge" && n.Failed != strings.Contains(n.Detail, "NO VERDICT") {
+					t.Errorf("the notice %q is marked failed %v", n.Detail, n.Failed)
+				}
 			}
 			_, jl := rec.Paths()
 			tr, err := transcripts.Read(jl)

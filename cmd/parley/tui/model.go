@@ -295,7 +295,7 @@ func (m *Model) apply(it item) {
 	case orchestrator.Progress:
 		m.progress = e.Progress
 	case orchestrator.Notice:
-		m.setNotice(e.Kind == "warning" || e.Kind == "error", "%s: %s", e.Kind, e.Detail)
+		m.setNotice(e.Kind == "warning" || e.Kind == "error" || e.Failed, "%s: %s", e.Kind, e.Detail)
 	case orchestrator.Stopped:
 		if e.Partial != nil {
 			m.addEntry(len(m.entries)+1, *e.Partial)

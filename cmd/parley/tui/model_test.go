@@ -868,3 +868,27 @@ func TestTheBannerFitsShortAndNarrowWindows(t *testing.T) {
 		}
 	}
 }
+
+// A judge's round without a verdict is shown as a warning, as the printer
+// and the JSONL mark it; a ruling is shown as a plain notice.
+func TestAJudgeRoundWithoutAVerdictIsAWarning(t *testing.T) {
+	cases := []struct {
+		name   string
+		notice orchestrator.Notice
+		warn   bool
+	}{
+		{"a ruling", orchestrator.Notice{Kind: "judge", Detail: "m after message 4: CONTINUE: they build on each other"}, false},
+		{"no verdict", orchestrator.Notice{Kind: "judge", Detail: "m after message 4: NO VERDICT: the judge could not be asked", Failed: true}, true},
+		{"a warning", orchestrator.Notice{Kind: "warning", Detail: "an empty reply"}, true},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			hs := newHarness(t, 100, 30, nil)
+			conversation(hs)
+			hs.events(c.notice)
+			if hs.m.warn != c.warn || !strings.Contains(footerText(hs), c.notice.Kind+": ") {
+				t.Errorf("warn %v, want %v; footer:\n%s", hs.m.warn, c.warn, footerText(hs))
+			}
+		})
+	}
+}
