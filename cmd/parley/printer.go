@@ -26,9 +26,9 @@ type printer struct {
 	mu       sync.Mutex
 	w        *bufio.Writer
 	timer    *time.Timer
-	armed    bool  // the timer will flush
-	err      error // a write error from the timer, reported by the next Handle
-	streamed bool  // text of the message in flight has been printed
+	armed    bool   // the timer will flush
+	err      error  // a write error from the timer, reported by the next Handle
+	streamed bool   // text of the message in flight has been printed
 	heading  string // the turn's "### Speaker" line, printed with its first text
 }
 
