@@ -202,3 +202,34 @@ func TestAForkPrintsInheritedMessagesUnderTheirRecordedSpeaker(t *testing.T) {
 		t.Errorf("the parent's B message is printed as C's:\n%s", stdout)
 	}
 }
+
+// A fork that stopped before a message of its own (its new seat's server
+// failed) resumes: the rules its kept messages fire do not end it, as they
+// did not end the live fork.
+func TestAForkStoppedBeforeItsOwnMessagesResumes(t *testing.T) {
+	dir := t.TempDir()
+	parent := writeParent(t, dir, 8, func(i int) string { return fmt.Sprintf("line %d", i) })
+	srv := openaitest.Start(t, openaitest.Queue(openaitest.Error(500, "down"), openaitest.Words("a fresh reply")))
+	s := filepath.Join(dir, "s.yaml")
+	os.WriteFile(s, []byte("agents:\n  - {name: A, base_url: '"+srv.URL+"', model: m, retries: 1}\n"+
+		"  - {name: B, type: scripted, lines: [s1, s2, s3, fresh b]}\ntermination: {any: [{max_messages: 50}, {stop_pattern: 'line'}]}\n"), 0o600)
+	out := filepath.Join(dir, "out")
+	if code, stdout, errOut := parley(t, "fork", parent, "--at", "5", "--scenario", s, "--no-tui", "--out", out); code == exitOK || code == exitUsage {
+		t.Fatalf("the fork: exit %d, want its server's failure\n%s%s", code, stdout, errOut)
+	}
+	jl, _ := filepath.Glob(filepath.Join(out, "*.jsonl"))
+	if len(jl) != 1 {
+		t.Fatalf("recordings %v", jl)
+	}
+	code, stdout, errOut := parley(t, "resume", "--no-tui", jl[0])
+	if code == exitUsage {
+		t.Fatalf("resume refused: %s%s", stdout, errOut)
+	}
+	rec, err := transcripts.Read(jl[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rec.Messages) < 6 || rec.Messages[5].Content != "a fresh reply" {
+		t.Errorf("the resumed fork holds %d messages (%+v); want its own reply as message 6", len(rec.Messages), rec.Messages)
+	}
+}

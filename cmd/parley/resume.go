@@ -211,6 +211,16 @@ func recordedScenario(run *transcripts.Run, name string) (path string, src []byt
 	return path, src, nil
 }
 
+// budgetReached reports whether v shows budget rule at or past its limit.
+func budgetReached(v policy.Verdict, rule string) bool {
+	for _, pr := range v.Progress {
+		if pr.Policy == rule && pr.Count >= pr.Limit {
+			return true
+		}
+	}
+	return false
+}
+
 // stillStopped refuses to resume a conversation its policy (the
 // scenario's, as --max-messages or --policy change it) already ends:
 // resuming it would only record the same stop again.
@@ -226,6 +236,15 @@ func stillStopped(s *configs.Scenario, res *resumption, msgs []transcripts.Messa
 	v := p.Check(msgs)
 	if !v.Stop {
 		return nil
+	}
+	if !policy.Ends(v, msgs) {
+		// A fork resumed before its first message of its own: the rules
+		// its kept messages fire do not end it, but a max_messages they
+		// reach does.
+		if !budgetReached(v, "max_messages") {
+			return nil
+		}
+		v.Policy = "max_messages"
 	}
 	n := len(msgs)
 	if v.Policy == "max_messages" {
