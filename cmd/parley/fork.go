@@ -111,16 +111,14 @@ func forkStillStopped(s *configs.Scenario, kept []transcripts.Message, fork *for
 	if err != nil {
 		return nil // the run itself reports a bad policy
 	}
-	for _, pr := range p.Check(kept).Progress {
-		if pr.Policy != "max_messages" || pr.Count < pr.Limit {
-			continue
-		}
-		earlier := "an earlier --at"
-		if pr.Limit > 1 {
-			earlier = fmt.Sprintf("--at %d or below", pr.Limit-1)
-		}
-		return fmt.Errorf("%s forked after message %d would stop at once, adding nothing: the scenario's max_messages budget of %s counts the whole conversation, the parent's %s included; fork at an earlier message (%s), or give a scenario whose max_messages is above %d with --scenario FILE",
-			fork.path, fork.at, phrase.Count(pr.Limit, "message", "messages"), phrase.Count(pr.Count, "message", "messages"), earlier, pr.Count)
+	pr, ok := budgetReached(p.Check(kept), "max_messages")
+	if !ok {
+		return nil
 	}
-	return nil
+	earlier := "an earlier --at"
+	if pr.Limit > 1 {
+		earlier = fmt.Sprintf("--at %d or below", pr.Limit-1)
+	}
+	return fmt.Errorf("%s forked after message %d would stop at once, adding nothing: the scenario's max_messages budget of %s counts the whole conversation, the parent's %s included; fork at an earlier message (%s), or give a scenario whose max_messages is above %d with --scenario FILE",
+		fork.path, fork.at, phrase.Count(pr.Limit, "message", "messages"), phrase.Count(pr.Count, "message", "messages"), earlier, pr.Count)
 }

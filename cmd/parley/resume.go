@@ -211,14 +211,15 @@ func recordedScenario(run *transcripts.Run, name string) (path string, src []byt
 	return path, src, nil
 }
 
-// budgetReached reports whether v shows budget rule at or past its limit.
-func budgetReached(v policy.Verdict, rule string) bool {
+// budgetReached returns the progress of v's budget rule that is at or
+// past its limit (the last, when several are), if any is.
+func budgetReached(v policy.Verdict, rule string) (reached policy.Progress, ok bool) {
 	for _, pr := range v.Progress {
 		if pr.Policy == rule && pr.Count >= pr.Limit {
-			return true
+			reached, ok = pr, true
 		}
 	}
-	return false
+	return reached, ok
 }
 
 // stillStopped refuses to resume a conversation its policy (the
@@ -241,7 +242,7 @@ func stillStopped(s *configs.Scenario, res *resumption, msgs []transcripts.Messa
 		// A fork resumed before its first message of its own: the rules
 		// its kept messages fire do not end it, but a max_messages they
 		// reach does.
-		if !budgetReached(v, "max_messages") {
+		if _, ok := budgetReached(v, "max_messages"); !ok {
 			return nil
 		}
 		v.Policy = "max_messages"
@@ -251,10 +252,8 @@ func stillStopped(s *configs.Scenario, res *resumption, msgs []transcripts.Messa
 		// Only the budget can be raised from the command line. It
 		// counts the whole conversation, not the messages to add.
 		limit := n
-		for _, pr := range v.Progress {
-			if pr.Policy == "max_messages" && pr.Count >= pr.Limit {
-				n, limit = pr.Count, pr.Limit
-			}
+		if pr, ok := budgetReached(v, "max_messages"); ok {
+			n, limit = pr.Count, pr.Limit
 		}
 		given := "its max_messages budget of " + phrase.Count(limit, "message", "messages")
 		if maxMessages > 0 {
