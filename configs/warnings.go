@@ -40,18 +40,9 @@ func (s *Scenario) Warnings() []string {
 // endpoint, or a person), and one is a model. A scripted or replayed
 // side ends the run when its lines run out.
 func (s *Scenario) endless() bool {
-	var types []string
-	for _, a := range s.Agents {
-		types = append(types, a.Type)
-	}
-	if s.Roster != nil {
-		for i := range s.Roster.Agents {
-			types = append(types, s.Roster.Merged(i).Type)
-		}
-	}
 	model := false
-	for _, t := range types {
-		switch t {
+	for _, a := range s.EveryAgent() {
+		switch a.Type {
 		case "", TypeOpenAI:
 			model = true
 		case TypeHuman:
@@ -97,12 +88,7 @@ func (s *Scenario) unpricedWarnings(p policy.Policy) []string {
 	if !costed {
 		return nil
 	}
-	all := append([]Agent(nil), s.Agents...)
-	if s.Roster != nil {
-		for i := range s.Roster.Agents {
-			all = append(all, s.Roster.Merged(i))
-		}
-	}
+	all := s.EveryAgent()
 	var out []string
 	for i := range all {
 		a := &all[i]
@@ -120,4 +106,16 @@ func (s *Scenario) unpricedWarnings(p policy.Policy) []string {
 			a.Name, pricing.TableDate, a.Model)}).Error())
 	}
 	return out
+}
+
+// EveryAgent lists the scenario's agents, then a roster's contestants,
+// each with the roster's defaults.
+func (s *Scenario) EveryAgent() []Agent {
+	all := append([]Agent(nil), s.Agents...)
+	if s.Roster != nil {
+		for i := range s.Roster.Agents {
+			all = append(all, s.Roster.Merged(i))
+		}
+	}
+	return all
 }

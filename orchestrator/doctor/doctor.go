@@ -91,15 +91,12 @@ func Check(ctx context.Context, s *configs.Scenario, opt Options) []Finding {
 		opt.Client = &http.Client{Timeout: opt.Timeout}
 	}
 	var out []Finding
-	all := s.Agents
-	if s.Roster != nil {
-		// A tournament's contestants, with the roster's defaults.
-		for i := range s.Roster.Agents {
-			a := s.Roster.Merged(i)
-			if a.Type == "" {
-				a.Type = configs.TypeOpenAI
-			}
-			all = append(all, a)
+	// A tournament's contestants come after the agents, each with the
+	// roster's defaults; with no type, each is a model's endpoint.
+	all := s.EveryAgent()
+	for i := range all {
+		if all[i].Type == "" {
+			all[i].Type = configs.TypeOpenAI
 		}
 	}
 	for _, a := range all {
