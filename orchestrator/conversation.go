@@ -179,8 +179,14 @@ func (c *Conversation) Run(ctx context.Context, sinks ...Sink) (transcripts.Stop
 
 //go:noinline
 func newRun(c *Conversation, sinks []Sink) *run {
-	return &run{c: c, sinks: sinks, msgs: append([]transcripts.Message(nil), c.cfg.Prior...),
+	r := &run{c: c, sinks: sinks, msgs: append([]transcripts.Message(nil), c.cfg.Prior...),
 		windows: map[int]int{}, shrunk: map[int]bool{}}
+	policy.Walk(c.cfg.Policy, func(p policy.Policy) {
+		if _, ok := p.(*policy.Judge); ok {
+			r.asks = true
+		}
+	})
+	return r
 }
 
 // finish records what the run ends with: operator actions the loop did
@@ -214,6 +220,7 @@ type run struct {
 	windows map[int]int           // history windows shrunk after a context-length error, by seat
 	shrunk  map[int]bool          // seats whose window was shrunk already
 	ruled   map[*policy.Judge]int // each judge's rulings recorded so far
+	asks    bool                  // the policy holds a judge, to be asked before it is checked
 }
 
 func (r *run) emit(e Event) error {
@@ -322,7 +329,7 @@ func (r *run) judge(ctx context.Context) (transcripts.Stop, bool, error) {
 		return transcripts.Stop{}, false, nil
 	}
 	r.judged = len(r.msgs)
-	if p, ok := r.c.cfg.Policy.(policy.Preparer); ok {
+	if p, ok := r.c.cfg.Policy.(policy.Preparer); ok && r.asks {
 		// A judge's question is retried as an agent's reply is; each
 		// retry and wait is shown, printed and recorded as it happens.
 		var sinkErr error
@@ -375,6 +382,9 @@ func errorStop(at int, err error) transcripts.Stop {
 // recordRulings emits a notice for each judge's ruling on the messages so
 // far, so "continue" verdicts are recorded as well as stops.
 func (r *run) recordRulings() error {
+	if !r.asks {
+		return nil // no judge, no rulings
+	}
 	var err error
 	policy.Walk(r.c.cfg.Policy, func(p policy.Policy) {
 		j, ok := p.(*policy.Judge)
