@@ -479,7 +479,7 @@ func explainLoop(vals []loopMsg, idx []int32, model *LoopModel, thr float64, wit
 	slices.Reverse(hits)
 	var parts []string
 	for _, k := range hits {
-		parts = append(parts, fmt.Sprintf("%d (%s, %.0f%%): %s", idx[k]+1, vals[k].speaker, 100*vals[k].p, model.towards(vals[k].x, token)))
+		parts = append(parts, fmt.Sprintf("%d (%s, %.0f%%): %s", idx[k]+1, vals[k].speaker, 100*vals[k].p, model.towards(vals[k].x, vals[k].spelled(token))))
 	}
 	span := fmt.Sprintf("%d of the last %d messages", len(hits), within)
 	if len(hits) == within {
@@ -510,7 +510,7 @@ func (p *Loop) Readings(msgs []transcripts.Message) []LoopReading {
 	vals, idx := p.m.values(msgs, p.measure, p.forget)
 	out := make([]LoopReading, len(msgs))
 	for k, i := range idx {
-		x := vals[k].x
+		x, token := vals[k].x, vals[k].spelled(token)
 		r := LoopReading{Chance: vals[k].p, Counts: vals[k].p >= thr, Against: model.explain(x, token, true)}
 		if r.Counts {
 			r.For = model.towards(x, token)

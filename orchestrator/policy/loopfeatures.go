@@ -104,10 +104,20 @@ type loopMsg struct {
 	frames  []uint64 // distinct hashes of its coarse line shapes, in the order of its lines
 	words   []uint64 // distinct hashes of its words, in the order they first occur
 	letters int      // letters and digits, not counting the end token
+	mark    string   // the end token as it spelled it, when not as the rule's token is
 	terms   int      // its words, each counted as often as it occurs
 	x       []float64
 	p       float64 // the model's chance that it belongs to a loop
 	hits    int     // messages so far, this one included, at or above the rule's threshold
+}
+
+// spelled is the end token as the message spelled it, for saying what
+// it holds: token, or the other spelling of [END] it used (<END>).
+func (m *loopMsg) spelled(token string) string {
+	if m.mark != "" {
+		return m.mark
+	}
+	return token
 }
 
 // plainText folds styled text to plain: compatibility forms (𝕋𝕙𝕖,
@@ -633,14 +643,16 @@ func recentMedianLen(prev []loopMsg, speaker string) float64 {
 // set is room to compare line shapes in.
 func loopSignals(lm loopMsg, msg *transcripts.Message, text string, ts []uint64, stale, fresh int, echo, selfShare float64,
 	distinct6, distinct12 int, prev []loopMsg, self, other *loopMsg, token string, refusal bool, set *hashSet) loopMsg {
-	hasToken := token != "" && strings.Contains(text, token)
+	marks, markLetters, spelled := endMarks(text, token)
+	hasToken := marks > 0
 	if hasToken {
+		lm.mark = spelled
 		if utf8.ValidString(token) {
-			// Each occurrence of the token takes its letters away: a
-			// token that is valid UTF-8 starts no character that the
-			// bytes before it could have begun, so the rest reads the
-			// same without it.
-			lm.letters -= strings.Count(text, token) * lettersBesides(token, "")
+			// Each end mark takes its letters away: a token that is
+			// valid UTF-8 (as every other spelling of [END] is) starts
+			// no character that the bytes before it could have begun,
+			// so the rest reads the same without it.
+			lm.letters -= markLetters
 		} else {
 			lm.letters = lettersBesides(text, token)
 		}

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -100,11 +101,38 @@ func lineShapesRef(text string) (shapes, frames []uint64) {
 	return slices.Compact(shapes), slices.Compact(frames)
 }
 
-// lettersBesidesRef counts letters and digits outside every occurrence of token.
-func lettersBesidesRef(text, token string) int {
-	if token != "" {
-		text = strings.ReplaceAll(text, token, " ")
+// endMarkRef is the other spellings of [END], as endMarks documents them,
+// each after what cannot continue a word (the first group).
+var endMarkRef = regexp.MustCompile(`(?i)(^|[^\p{L}\p{N}])(\[ *end(?:[ _-]?of)?(?:[ _-]?the)?(?:[ _-]?(?:conversation|discussion|dialogue|dialog|chat))? *\]|< *end(?:[ _-]?of)?(?:[ _-]?the)?(?:[ _-]?(?:conversation|discussion|dialogue|dialog|chat))? *>)`)
+
+// withoutEndMarksRef is text with every end mark a NUL, and how many
+// there were: each occurrence of token, and for [END] its other
+// spellings. A NUL is in no mark and continues no word, so taking a mark
+// out makes no new one of what was around it.
+func withoutEndMarksRef(text, token string) (string, int) {
+	if token == "" {
+		return text, 0
 	}
+	n := strings.Count(text, token)
+	text = strings.ReplaceAll(text, token, "\x00")
+	if token == "[END]" {
+		// One match at a time, so that a mark right after another,
+		// whose first group the one before took, is found too.
+		for {
+			loc := endMarkRef.FindStringSubmatchIndex(text)
+			if loc == nil {
+				break
+			}
+			text = text[:loc[4]] + "\x00" + text[loc[5]:]
+			n++
+		}
+	}
+	return text, n
+}
+
+// lettersBesidesRef counts letters and digits outside every end mark.
+func lettersBesidesRef(text, token string) int {
+	text, _ = withoutEndMarksRef(text, token)
 	n := 0
 	for _, r := range text {
 		if k := kindOf(r); k == kindLetter || k == kindDigit {
@@ -216,7 +244,8 @@ func loopSignalsRef(msgs []transcripts.Message, token string) [][]float64 {
 		if cur.letters < 16 {
 			x[fTiny] = 1
 		}
-		hasToken := token != "" && strings.Contains(text, token)
+		_, marks := withoutEndMarksRef(text, token)
+		hasToken := marks > 0
 		if hasToken {
 			x[fEndToken] = 1
 		}
@@ -290,7 +319,8 @@ var loopPieces = []string{
 	"𝕋𝕙𝕖", "ｆｕｌｌ", "ﬁ", "café", "cafe\u0301", "Z̷̢a̸l̴g̶o̵", "\u0301", "\u0338\u0327", "ñ", "Ǆ", "ß",
 	"谢谢", "再见", "ありがとう", "カタカナ", "ไทย", "한국어", "Привет", "مرحبا", "שלום",
 	"🙏", "✨", "👋", "❤️", "🫶🏽", "∞", "⟨⟩", "═══", "│", "→",
-	"[END]", "[END", "END]", "^C^C",
+	"[END]", "[END", "END]", "^C^C", "<END>", "[end]", "[ End ]", "<end_of_conversation>", "[END OF CONVERSATION]", "[End of dialogue]",
+	"[endconversation]", "<END]", "[ending]", "x[end]", "N[End]", "<end of transmission>", "[END-OF-CHAT]",
 	"I'm sorry, but I can't help with that.",
 	"\xff", "\xe2\x80", "\xed\xa0\x80", "\xc3",
 }
@@ -377,8 +407,15 @@ func TestLoopHelpersAsDocumented(t *testing.T) {
 			t.Fatalf("lineShapes(%q) = %x %x, want %x %x", s, gs, gf, ws, wf)
 		}
 		for _, tok := range []string{"[END]", "", "a", "\u0301"} {
-			if got, want := lettersBesides(s, tok), lettersBesidesRef(s, tok); got != want {
-				t.Fatalf("lettersBesides(%q, %q) = %d, want %d", s, tok, got, want)
+			// The letters outside the end marks, as the loop rule counts
+			// them.
+			got := lettersBesides(s, tok)
+			if utf8.ValidString(tok) {
+				_, marked, _ := endMarks(s, tok)
+				got = lettersBesides(s, "") - marked
+			}
+			if want := lettersBesidesRef(s, tok); got != want {
+				t.Fatalf("letters of %q outside end marks (token %q) = %d, want %d", s, tok, got, want)
 			}
 		}
 	}
