@@ -13,6 +13,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"reflect"
 	"slices"
 	"sort"
 	"strconv"
@@ -329,7 +330,8 @@ func Parse(file string, data []byte) (*Scenario, error) {
 		// Field errors leave the rest decoded: report them with whatever
 		// else is wrong.
 		for _, msg := range te.Errors {
-			probs = append(probs, fieldError(&doc, msg))
+			e, _ := fieldError(&doc, msg)
+			probs = append(probs, e)
 		}
 	}
 	if docErr == nil {
@@ -405,33 +407,60 @@ func Unchecked(err error) *Scenario {
 var anyLineRe = lazy.Regexp(`^line (\d+): (.*)$`)
 
 // fieldError turns one of the decoder's field errors into a sentence that
-// names the field, its agent and its line.
-func fieldError(doc *yaml.Node, msg string) *Error {
+// names the field, its agent and its line, and gives the value that could
+// not be read (nil when it cannot be found), so that validate says
+// nothing more of that field.
+func fieldError(doc *yaml.Node, msg string) (*Error, *yaml.Node) {
 	if m := unknownRe().FindStringSubmatch(msg); m != nil {
 		line, _ := strconv.Atoi(m[1])
-		return &Error{Line: line, Msg: unknownField(m[2], m[3])}
+		return &Error{Line: line, Msg: unknownField(m[2], m[3])}, nil
 	}
 	if m := typeRe().FindStringSubmatch(msg); m != nil {
 		line, _ := strconv.Atoi(m[1])
-		what := fmt.Sprintf("%q is %s, not %s", m[3], tagName(m[2]), goTypeName(m[4]))
-		if m[3] == "" {
-			// A list or a mapping: it has no one value to quote.
+		field, n := fieldAt(doc, line, m[3], m[4])
+		value := m[3]
+		if n != nil {
+			value = n.Value // the decoder cuts a long one to its first 7 bytes
+		}
+		what := fmt.Sprintf("%s is %s, not %s", quoteValue(value, m[2]), tagName(m[2]), goTypeName(m[4]))
+		if into := goTypeName(m[4]); m[3] == "" || into == "a list" || into == "a mapping" || LooksLikeKey(value) {
+			// A list or a mapping has no one value to quote; nor is text
+			// where a list or a mapping belongs (under headers:, it may
+			// be a header's value) or a key repeated.
 			what = fmt.Sprintf("it is %s, not %s", tagName(m[2]), goTypeName(m[4]))
 		}
-		if field := fieldAt(doc, line, m[3]); field != "" {
+		if field != "" {
 			what = field + ": " + what
 		}
-		return &Error{Line: line, Msg: what}
+		return &Error{Line: line, Msg: what}, n
 	}
 	if m := anyLineRe().FindStringSubmatch(msg); m != nil {
 		line, _ := strconv.Atoi(m[1])
 		what := m[2]
-		if field := fieldAt(doc, line, ""); field != "" {
+		// A sentence of an UnmarshalYAML, such as Duration's, starts with
+		// the value it refused.
+		value, _ := strconv.QuotedPrefix(what)
+		value, _ = strconv.Unquote(value)
+		field, n := fieldAt(doc, line, value, "")
+		if field != "" {
 			what = field + ": " + what
 		}
-		return &Error{Line: line, Msg: what}
+		return &Error{Line: line, Msg: what}, n
 	}
-	return &Error{Msg: msg}
+	return &Error{Msg: msg}, nil
+}
+
+// quoteValue is a value of YAML tag tag as a sentence repeats it: text
+// quoted, cut to its first 40 characters; a number or true or false as
+// written.
+func quoteValue(v, tag string) string {
+	if tag != "str" {
+		return v
+	}
+	if r := []rune(v); len(r) > 40 {
+		return strconv.Quote(string(r[:40])) + "…"
+	}
+	return strconv.Quote(v)
 }
 
 // tagName says what a YAML tag holds, in words.
@@ -455,53 +484,98 @@ func tagName(tag string) string {
 	return "a " + tag
 }
 
-// fieldAt names the field whose value sits at line (and, when value is
-// not "", reads value), such as `agent "B": temperature`.
-func fieldAt(doc *yaml.Node, line int, value string) string {
+// fieldAt finds the value the decoder could not read: the one at line
+// that it reads into a Go value of type goType (as the decoder names it,
+// such as "float64" or "[]configs.Agent"; "" for any), holding value when
+// it is not "" (which the decoder may have cut to "1234567..."). It walks
+// the document beside the Scenario's type, so a mapping where a list
+// belongs is told from the mappings inside it. It gives the field's name,
+// such as `agent "B": temperature` or `history`, and its node.
+func fieldAt(doc *yaml.Node, line int, value, goType string) (string, *yaml.Node) {
+	if doc == nil {
+		return "", nil
+	}
+	cut := strings.HasSuffix(value, "...") && len(value) == 10
+	matches := func(n *yaml.Node, t reflect.Type) bool {
+		if n.Line != line || (goType != "" && t.String() != goType) {
+			return false
+		}
+		switch {
+		case value == "":
+			return true
+		case cut:
+			return strings.HasPrefix(n.Value, value[:7]) && len(n.Value) > 10
+		}
+		return n.Value == value
+	}
 	var found string
-	var walk func(n *yaml.Node, path string)
-	walk = func(n *yaml.Node, path string) {
-		if found != "" || n == nil {
+	var node *yaml.Node
+	var walk func(n *yaml.Node, t reflect.Type, path string)
+	walk = func(n *yaml.Node, t reflect.Type, path string) {
+		if node != nil || n == nil {
 			return
 		}
-		switch n.Kind {
-		case yaml.DocumentNode:
+		for t.Kind() == reflect.Pointer {
+			t = t.Elem()
+		}
+		if t == reflect.TypeOf(yaml.Node{}) {
+			return // read by its own parser (the termination block)
+		}
+		switch {
+		case n.Kind == yaml.DocumentNode:
 			for _, c := range n.Content {
-				walk(c, path)
+				walk(c, t, path)
 			}
-		case yaml.MappingNode:
+			return
+		case n.Kind == yaml.MappingNode && (t.Kind() == reflect.Struct || t.Kind() == reflect.Map):
 			for i := 0; i+1 < len(n.Content); i += 2 {
 				k, v := n.Content[i], n.Content[i+1]
+				ft := t
+				if t.Kind() == reflect.Map {
+					ft = t.Elem()
+				} else if f, ok := yamlField(t, k.Value); ok {
+					ft = f.Type
+				} else {
+					continue // an unknown field, said apart
+				}
 				p := k.Value
 				if path != "" {
 					p = path + "." + k.Value
 				}
-				if v.Line == line && v.Kind == yaml.ScalarNode && (value == "" || v.Value == value) {
-					found = p
-					return
-				}
-				if value == "" && v.Line == line && (v.Kind == yaml.SequenceNode || v.Kind == yaml.MappingNode) && k.Line == line {
-					found = p // a list or a mapping where one value belongs
-					return
-				}
-				walk(v, p)
+				walk(v, ft, p)
 			}
-		case yaml.SequenceNode:
+			return
+		case n.Kind == yaml.SequenceNode && (t.Kind() == reflect.Slice || t.Kind() == reflect.Array):
 			for i, c := range n.Content {
 				p := fmt.Sprintf("%s[%d]", path, i)
-				if path == "agents" && c.Kind == yaml.MappingNode {
+				if (path == "agents" || path == "roster.agents") && c.Kind == yaml.MappingNode {
 					for j := 0; j+1 < len(c.Content); j += 2 {
 						if c.Content[j].Value == "name" && c.Content[j+1].Value != "" {
-							p = fmt.Sprintf("agent %q:", c.Content[j+1].Value)
+							p = fmt.Sprintf("%sagent %q:", strings.TrimSuffix(path, "agents"), c.Content[j+1].Value)
 						}
 					}
 				}
-				walk(c, p)
+				walk(c, t.Elem(), p)
 			}
+			return
+		}
+		if matches(n, t) {
+			found, node = path, n
 		}
 	}
-	walk(doc, "")
-	return strings.Replace(found, ":.", ": ", 1)
+	walk(doc, reflect.TypeOf(Scenario{}), "")
+	return strings.Replace(found, ":.", ": ", 1), node
+}
+
+// yamlField is the field of struct type t that the YAML key name fills.
+func yamlField(t reflect.Type, name string) (reflect.StructField, bool) {
+	for i := 0; i < t.NumField(); i++ {
+		f := t.Field(i)
+		if tag, _, _ := strings.Cut(f.Tag.Get("yaml"), ","); tag == name && f.IsExported() {
+			return f, true
+		}
+	}
+	return reflect.StructField{}, false
 }
 
 // yamlError turns a decoder error that stopped decoding (a syntax error,
@@ -513,7 +587,7 @@ func yamlError(file string, data []byte, err error) *Error {
 	case errors.Is(err, io.EOF) || strings.TrimSpace(string(data)) == "":
 		e.Msg = "the scenario is empty; it needs agents: at least (" + examplesHint() + ")"
 	case errors.As(err, &te) && len(te.Errors) > 0:
-		e = fieldError(nil, te.Errors[0])
+		e, _ = fieldError(nil, te.Errors[0])
 		e.File = file
 	default:
 		if m := lineRe().FindStringSubmatch(err.Error()); m != nil {
