@@ -71,6 +71,7 @@ type Scenario struct {
 	Source string `yaml:"-"`
 
 	lines       map[string]int     // where each top-level field is, for sentences
+	unread      map[string]bool    // top-level fields the decoder could not read, already said
 	termination *parsedTermination // the termination block, parsed once (nil: parse it each time)
 }
 
@@ -130,8 +131,9 @@ type Agent struct {
 	// Line is where the agent is defined in its file.
 	Line int `yaml:"-"`
 
-	lines map[string]int // where each of its fields is, for sentences
-	judge bool           // a judge's moderator, whose model and address the policy parser requires
+	lines  map[string]int  // where each of its fields is, for sentences
+	unread map[string]bool // its fields the decoder could not read, already said
+	judge  bool            // a judge's moderator, whose model and address the policy parser requires
 }
 
 // Limit bounds the requests parley sends to one provider or endpoint.
@@ -322,6 +324,7 @@ func Parse(file string, data []byte) (*Scenario, error) {
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	dec.KnownFields(true)
 	var probs Problems
+	unread := map[*yaml.Node]bool{}
 	if err := dec.Decode(s); err != nil {
 		var te *yaml.TypeError
 		if docErr != nil || !errors.As(err, &te) {
@@ -330,12 +333,15 @@ func Parse(file string, data []byte) (*Scenario, error) {
 		// Field errors leave the rest decoded: report them with whatever
 		// else is wrong.
 		for _, msg := range te.Errors {
-			e, _ := fieldError(&doc, msg)
+			e, n := fieldError(&doc, msg)
 			probs = append(probs, e)
+			if n != nil {
+				unread[n] = true
+			}
 		}
 	}
 	if docErr == nil {
-		s.recordLines(&doc)
+		s.recordLines(&doc, unread)
 		// A fraction where a count belongs (max_tokens: 1.5) is refused:
 		// the decoder cut it to its whole part. The termination block's
 		// rules are the policy parser's to check.
@@ -669,19 +675,23 @@ func unknownField(field, typ string) string {
 }
 
 // recordLines notes where each field and agent is defined, for later
-// sentences.
-func (s *Scenario) recordLines(doc *yaml.Node) {
+// sentences, and which fields hold a value the decoder could not read
+// (unread), whose problem is said already: validate says nothing more of
+// them, such as that the 0 left in place of max_tokens: "lots" is below 1.
+func (s *Scenario) recordLines(doc *yaml.Node, unread map[*yaml.Node]bool) {
 	if len(doc.Content) == 0 || doc.Content[0].Kind != yaml.MappingNode {
 		return
 	}
 	root := doc.Content[0]
 	s.lines = keyLines(root)
+	s.unread = unreadKeys(root, unread)
 	for i := 0; i+1 < len(root.Content); i += 2 {
 		if root.Content[i].Value == "agents" && root.Content[i+1].Kind == yaml.SequenceNode {
 			for j, a := range root.Content[i+1].Content {
 				if j < len(s.Agents) {
 					s.Agents[j].Line = a.Line
 					s.Agents[j].lines = keyLines(a)
+					s.Agents[j].unread = unreadKeys(a, unread)
 				}
 			}
 		}
@@ -690,21 +700,49 @@ func (s *Scenario) recordLines(doc *yaml.Node) {
 			s.Roster.line = root.Content[i].Line
 			if r.Kind == yaml.MappingNode {
 				s.Roster.lines = keyLines(r)
+				s.Roster.unread = unreadKeys(r, unread)
 			}
 			if l := mapValue(r, "agents"); l != nil && l.Kind == yaml.SequenceNode {
 				for j, a := range l.Content {
 					if j < len(s.Roster.Agents) {
 						s.Roster.Agents[j].Line = a.Line
 						s.Roster.Agents[j].lines = keyLines(a)
+						s.Roster.Agents[j].unread = unreadKeys(a, unread)
 					}
 				}
 			}
 			if d := mapValue(r, "defaults"); d != nil {
 				s.Roster.Defaults.Line = d.Line
 				s.Roster.Defaults.lines = keyLines(d)
+				s.Roster.Defaults.unread = unreadKeys(d, unread)
 			}
 		}
 	}
+}
+
+// unreadKeys names the keys of mapping m whose value holds one of the
+// unread nodes; nil when none does.
+func unreadKeys(m *yaml.Node, unread map[*yaml.Node]bool) map[string]bool {
+	if len(unread) == 0 || m.Kind != yaml.MappingNode {
+		return nil
+	}
+	var holds func(n *yaml.Node) bool
+	holds = func(n *yaml.Node) bool {
+		if unread[n] {
+			return true
+		}
+		return slices.ContainsFunc(n.Content, holds)
+	}
+	var out map[string]bool
+	for i := 0; i+1 < len(m.Content); i += 2 {
+		if holds(m.Content[i+1]) {
+			if out == nil {
+				out = map[string]bool{}
+			}
+			out[m.Content[i].Value] = true
+		}
+	}
+	return out
 }
 
 func keyLines(m *yaml.Node) map[string]int {

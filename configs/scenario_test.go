@@ -5,6 +5,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -171,6 +172,48 @@ termination:
 	var one *Error
 	if !errors.As(err, &one) || one.Line != 3 {
 		t.Errorf("errors.As finds %+v, want the first problem", one)
+	}
+}
+
+// TestAnUnreadValueIsSaidOnce holds that a value the decoder cannot read
+// is one problem, not also the one the zero left in its place would be
+// (max_tokens: "lots" is not also "below 1", timeout: 30 not also "0 is
+// not a setting").
+func TestAnUnreadValueIsSaidOnce(t *testing.T) {
+	agentsOf := func(extra string) string {
+		return "agents:\n  - name: A\n    provider: openai\n    model: m\n" + extra + "  - name: B\n    provider: openai\n    model: m\n"
+	}
+	cases := []struct {
+		name string
+		yaml string
+		want []string // every problem, in order
+	}{
+		{"a count as text", agentsOf("    max_tokens: lots\n"), []string{`bad.yaml:5: agent "A": max_tokens: "lots" is text, not a whole number`}},
+		{"retries as text", agentsOf("    retries: often\n"), []string{`bad.yaml:5: agent "A": retries: "often" is text, not a whole number`}},
+		{"top_p as text", agentsOf("    top_p: high\n"), []string{`bad.yaml:5: agent "A": top_p: "high" is text, not a number`}},
+		{"a duration without its unit", agentsOf("    timeout: 30\n"), []string{`bad.yaml:5: agent "A": timeout: "30" is not a duration such as 250ms, 2s or 1m30s`}},
+		{"a name as a list", strings.Replace(agentsOf(""), "name: A", "name: [A]", 1), []string{`bad.yaml:2: agents[0].name: it is a list, not text`}},
+		{"agents as a mapping", "agents:\n  A: {model: m}\n  B: {model: m}\n", []string{"bad.yaml:2: agents: it is a mapping, not a list"}},
+		{"empty_reply as a list", agentsOf("") + "empty_reply: [x]\n", []string{"bad.yaml:8: empty_reply: it is a list, not text"}},
+		{"a roster's runs as text", "roster:\n  runs: many\n  defaults: {provider: openai}\n  agents:\n    - {name: A, model: a}\n    - {name: B, model: b}\n",
+			[]string{`bad.yaml:2: roster.runs: "many" is text, not a whole number`}},
+		{"a roster default as text", "roster:\n  defaults: {provider: openai, max_tokens: lots}\n  agents:\n    - {name: A, model: a}\n    - {name: B, model: b}\n",
+			[]string{`bad.yaml:2: roster.defaults.max_tokens: "lots" is text, not a whole number`}},
+		{"a real problem beside it is still said", agentsOf("    max_tokens: lots\n    retries: 0\n"), []string{
+			`bad.yaml:5: agent "A": max_tokens: "lots" is text, not a whole number`,
+			`bad.yaml:6: agent "A": retries: is the most attempts per reply and must be at least 1`}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			_, err := Parse("bad.yaml", []byte(c.yaml))
+			var got []string
+			for _, p := range AsProblems(err) {
+				got = append(got, p.Error())
+			}
+			if !slices.Equal(got, c.want) {
+				t.Errorf("problems:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(c.want, "\n"))
+			}
+		})
 	}
 }
 
