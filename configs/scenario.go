@@ -5,7 +5,6 @@
 package configs
 
 import (
-	"bytes"
 	"embed"
 	"errors"
 	"fmt"
@@ -312,22 +311,30 @@ var (
 func Parse(file string, data []byte) (*Scenario, error) {
 	s := &Scenario{Path: file, Source: string(data), termination: &parsedTermination{}}
 	var doc yaml.Node
-	docErr := yaml.Unmarshal(data, &doc)
-	if docErr == nil && len(doc.Content) > 0 && doc.Content[0].Kind != yaml.MappingNode {
-		root := doc.Content[0]
+	if err := yaml.Unmarshal(data, &doc); err != nil {
+		return nil, Problems{yamlError(file, data, err)}
+	}
+	if len(doc.Content) == 0 {
+		return nil, Problems{yamlError(file, data, io.EOF)}
+	}
+	if root := doc.Content[0]; root.Kind != yaml.MappingNode {
 		what := "a list"
 		if root.Kind == yaml.ScalarNode {
 			what = "a single value"
 		}
 		return nil, Problems{{File: file, Line: root.Line, Msg: fmt.Sprintf("a scenario is a set of fields (agents:, opening:, termination:, …), one a line; this file holds %s", what)}}
 	}
-	dec := yaml.NewDecoder(bytes.NewReader(data))
-	dec.KnownFields(true)
-	var probs Problems
+	// A key given twice is said, and the first one read: the decoder
+	// would drop the whole mapping around it (an agent, so that the
+	// scenario seemed to hold one).
+	probs := dropDuplicateKeys(&doc, "")
+	walkTyped(&doc, func(*yaml.Node, reflect.Type, string) bool { return false }, func(k *yaml.Node, t reflect.Type) {
+		probs = append(probs, &Error{Line: k.Line, Msg: unknownField(k.Value, t.Name())})
+	})
 	unread := map[*yaml.Node]bool{}
-	if err := dec.Decode(s); err != nil {
+	if err := doc.Decode(s); err != nil {
 		var te *yaml.TypeError
-		if docErr != nil || !errors.As(err, &te) {
+		if !errors.As(err, &te) {
 			return nil, Problems{yamlError(file, data, err)}
 		}
 		// Field errors leave the rest decoded: report them with whatever
@@ -340,7 +347,7 @@ func Parse(file string, data []byte) (*Scenario, error) {
 			}
 		}
 	}
-	if docErr == nil {
+	{
 		s.recordLines(&doc, unread)
 		// A fraction where a count belongs (max_tokens: 1.5) is refused:
 		// the decoder cut it to its whole part. The termination block's
@@ -502,86 +509,25 @@ func fieldAt(doc *yaml.Node, line int, value, goType string) (string, *yaml.Node
 		return "", nil
 	}
 	cut := strings.HasSuffix(value, "...") && len(value) == 10
-	matches := func(n *yaml.Node, t reflect.Type) bool {
+	var found string
+	var node *yaml.Node
+	walkTyped(doc, func(n *yaml.Node, t reflect.Type, path string) bool {
 		if n.Line != line || (goType != "" && t.String() != goType) {
 			return false
 		}
 		switch {
 		case value == "":
-			return true
 		case cut:
-			return strings.HasPrefix(n.Value, value[:7]) && len(n.Value) > 10
-		}
-		return n.Value == value
-	}
-	var found string
-	var node *yaml.Node
-	var walk func(n *yaml.Node, t reflect.Type, path string)
-	walk = func(n *yaml.Node, t reflect.Type, path string) {
-		if node != nil || n == nil {
-			return
-		}
-		for t.Kind() == reflect.Pointer {
-			t = t.Elem()
-		}
-		if t == reflect.TypeOf(yaml.Node{}) {
-			return // read by its own parser (the termination block)
-		}
-		switch {
-		case n.Kind == yaml.DocumentNode:
-			for _, c := range n.Content {
-				walk(c, t, path)
+			if !strings.HasPrefix(n.Value, value[:7]) || len(n.Value) <= 10 {
+				return false
 			}
-			return
-		case n.Kind == yaml.MappingNode && (t.Kind() == reflect.Struct || t.Kind() == reflect.Map):
-			for i := 0; i+1 < len(n.Content); i += 2 {
-				k, v := n.Content[i], n.Content[i+1]
-				ft := t
-				if t.Kind() == reflect.Map {
-					ft = t.Elem()
-				} else if f, ok := yamlField(t, k.Value); ok {
-					ft = f.Type
-				} else {
-					continue // an unknown field, said apart
-				}
-				p := k.Value
-				if path != "" {
-					p = path + "." + k.Value
-				}
-				walk(v, ft, p)
-			}
-			return
-		case n.Kind == yaml.SequenceNode && (t.Kind() == reflect.Slice || t.Kind() == reflect.Array):
-			for i, c := range n.Content {
-				p := fmt.Sprintf("%s[%d]", path, i)
-				if (path == "agents" || path == "roster.agents") && c.Kind == yaml.MappingNode {
-					for j := 0; j+1 < len(c.Content); j += 2 {
-						if c.Content[j].Value == "name" && c.Content[j+1].Value != "" {
-							p = fmt.Sprintf("%sagent %q:", strings.TrimSuffix(path, "agents"), c.Content[j+1].Value)
-						}
-					}
-				}
-				walk(c, t.Elem(), p)
-			}
-			return
+		case n.Value != value:
+			return false
 		}
-		if matches(n, t) {
-			found, node = path, n
-		}
-	}
-	walk(doc, reflect.TypeOf(Scenario{}), "")
-	return strings.Replace(found, ":.", ": ", 1), node
-}
-
-// yamlField is the field of struct type t that the YAML key name fills.
-func yamlField(t reflect.Type, name string) (reflect.StructField, bool) {
-	for i := 0; i < t.NumField(); i++ {
-		f := t.Field(i)
-		if tag, _, _ := strings.Cut(f.Tag.Get("yaml"), ","); tag == name && f.IsExported() {
-			return f, true
-		}
-	}
-	return reflect.StructField{}, false
+		found, node = path, n
+		return true
+	}, nil)
+	return fieldName(found), node
 }
 
 // yamlError turns a decoder error that stopped decoding (a syntax error,

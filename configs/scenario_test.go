@@ -217,6 +217,44 @@ func TestAnUnreadValueIsSaidOnce(t *testing.T) {
 	}
 }
 
+// TestAKeyGivenTwice holds that a key written twice in one mapping is
+// said with both lines, and that the rest of the file still reads: the
+// decoder would drop the agent around it, and then count one agent.
+func TestAKeyGivenTwice(t *testing.T) {
+	cases := []struct {
+		name string
+		yaml string
+		want []string // every problem, in order
+	}{
+		{"in an agent", "agents:\n  - name: A\n    provider: openai\n    model: m\n    model: n\n  - name: B\n    provider: openai\n    model: m\n",
+			[]string{`bad.yaml:5: agent "A": model: is given twice, on lines 4 and 5; keep one`}},
+		{"an agent's other problems are still said", "agents:\n  - name: A\n    provider: opnai\n    model: m\n    model: n\n  - name: A\n    provider: openai\n    model: m\n",
+			[]string{`bad.yaml:3: agent "A": provider: "opnai" is not a known provider; did you mean "openai"? (parley providers lists them all)`,
+				`bad.yaml:5: agent "A": model: is given twice, on lines 4 and 5; keep one`,
+				`bad.yaml:6: both agents are named "A"; give each its own name`}},
+		{"at the top, three times", "agents: []\ntitle: a\ntitle: b\ntitle: c\n",
+			[]string{"bad.yaml:1: a scenario needs exactly two agents under agents:, found 0", "bad.yaml:3: title: is given 3 times, on lines 2, 3 and 4; keep one"}},
+		{"in a rule's settings, on one line", "agents:\n  - {name: A, provider: openai, model: m}\n  - {name: B, provider: openai, model: m}\ntermination:\n  any:\n    - loop: {count: 3, count: 5}\n    - max_messages: 10\n",
+			[]string{"bad.yaml:6: termination.any[0].loop.count: is given twice, on line 6; keep one"}},
+		{"a rule given twice", "agents:\n  - {name: A, provider: openai, model: m}\n  - {name: B, provider: openai, model: m}\ntermination:\n  max_messages: 10\n  max_messages: 20\n",
+			[]string{"bad.yaml:6: termination.max_messages: is given twice, on lines 5 and 6; keep one"}},
+		{"merge keys are not duplicates", "base: &b {provider: openai}\nagents:\n  - {<<: *b, name: A, model: m}\n  - {<<: *b, name: B, model: m}\n",
+			[]string{`bad.yaml:1: unknown field "base" in the scenario; known fields: title, agents, first, opening, empty_reply, history, termination, output, limits, roster`}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			_, err := Parse("bad.yaml", []byte(c.yaml))
+			var got []string
+			for _, p := range AsProblems(err) {
+				got = append(got, p.Error())
+			}
+			if !slices.Equal(got, c.want) {
+				t.Errorf("problems:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(c.want, "\n"))
+			}
+		})
+	}
+}
+
 func TestLoadNamesAMissingFile(t *testing.T) {
 	_, err := Load(filepath.Join(t.TempDir(), "nope.yaml"))
 	if err == nil || !strings.Contains(err.Error(), "nope.yaml") {
