@@ -18,6 +18,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	goccy "github.com/goccy/go-yaml"
 	goccyparser "github.com/goccy/go-yaml/parser"
@@ -549,6 +550,13 @@ func yamlError(file string, data []byte, err error) *Error {
 				e.Line, _ = strconv.Atoi(m[1])
 				e.Msg = "YAML syntax error: " + m[2]
 			}
+		} else if msg, ok := strings.CutPrefix(err.Error(), "yaml: "); ok {
+			// yaml.v3 names no line for a fault on the first.
+			if line, col, what, ok := syntaxPosition(data); ok {
+				e.Line, e.Msg = line, fmt.Sprintf("YAML syntax error, column %d: %s", col, what)
+			} else {
+				e.Line, e.Msg = 1, "YAML syntax error: "+msg
+			}
 		} else if m := anyLineRe().FindStringSubmatch(err.Error()); m != nil {
 			e.Line, _ = strconv.Atoi(m[1])
 			e.Msg = m[2]
@@ -567,11 +575,17 @@ func syntaxPosition(data []byte) (line, col int, what string, ok bool) {
 		return 0, 0, "", false
 	}
 	p := ye.GetToken().Position
-	what = ye.GetMessage()
-	if strings.Contains(what, "'\t'") || strings.Contains(what, "\t") || strings.Contains(what, "	") {
+	line, col, what = p.Line, p.Column, ye.GetMessage()
+	if strings.Contains(what, "\t") || strings.Contains(what, "tab character") {
 		what = "a tab character; YAML indents with spaces"
+		// The parser points past the tab, at the token after it.
+		if lines := strings.Split(string(data), "\n"); line >= 1 && line <= len(lines) {
+			if i := strings.IndexByte(lines[line-1], '\t'); i >= 0 {
+				col = utf8.RuneCountInString(lines[line-1][:i]) + 1
+			}
+		}
 	}
-	return p.Line, p.Column, what, true
+	return line, col, what, true
 }
 
 func goTypeName(t string) string {

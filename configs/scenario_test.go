@@ -58,6 +58,8 @@ func TestBadInputNamesWhatToFix(t *testing.T) {
 	}{
 		{"syntax error gives line and column", "agents:\n  - name: A\n   model: x\n", []string{"bad.yaml:3", "column", "YAML syntax error"}},
 		{"tab indentation", "agents:\n\t- name: A\n", []string{"bad.yaml:2", "column 1", "tab character"}},
+		{"a tab on the first line", "\tagents:\n", []string{"bad.yaml:1: YAML syntax error, column 1: a tab character; YAML indents with spaces"}},
+		{"a syntax error on the first line", "title: a: b\n", []string{"bad.yaml:1: YAML syntax error, column 8:"}},
 		{"typo in an agent field", strings.Replace(good, "model: gpt-4o", "model: gpt-4o\n    temprature: 0.7", 1),
 			[]string{"bad.yaml:6", `unknown field "temprature"`, `did you mean "temperature"`}},
 		{"unknown top-level field", good + "turns: 3\n", []string{"bad.yaml:9", `unknown field "turns"`}},
