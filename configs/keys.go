@@ -47,10 +47,12 @@ func (s *Scenario) KeyNeeds(getenv func(string) string) ([]KeyNeed, Problems) {
 	check := func(line int, kind, name, who, provider, keyEnv, keyFile string) {
 		if keyFile != "" {
 			data, err := os.ReadFile(keyFile)
-			switch {
+			switch key, kerr := CleanKey(string(data), "api_key_file: "+KeyFileName(keyFile)); {
 			case err != nil:
 				probs = append(probs, &Error{File: s.Path, Line: line, Msg: KeyFileUnreadable(who, keyFile, "")})
-			case strings.TrimSpace(string(data)) == "":
+			case kerr != nil:
+				probs = append(probs, &Error{File: s.Path, Line: line, Msg: fmt.Sprintf("%s: %v", who, kerr)})
+			case key == "":
 				probs = append(probs, &Error{File: s.Path, Line: line, Msg: fmt.Sprintf("%s: api_key_file: %s is empty", who, KeyFileName(keyFile))})
 			}
 			return
@@ -61,7 +63,13 @@ func (s *Scenario) KeyNeeds(getenv func(string) string) ([]KeyNeed, Problems) {
 		}
 		// A value that is no variable's name (a key pasted in its place)
 		// is refused, without repeating it, by validate.
-		if keyEnv != "" && envNameProblem(keyEnv) == "" && getenv(keyEnv) == "" {
+		if keyEnv == "" || envNameProblem(keyEnv) != "" {
+			return
+		}
+		switch key, err := CleanKey(getenv(keyEnv), "the environment variable "+keyEnv); {
+		case err != nil:
+			probs = append(probs, &Error{File: s.Path, Line: line, Msg: fmt.Sprintf("%s: %v", who, err)})
+		case key == "":
 			needs = append(needs, KeyNeed{File: s.Path, Line: line, Kind: kind, Name: name, Who: who, Env: keyEnv})
 		}
 	}
@@ -312,6 +320,20 @@ func KeyFileName(file string) string {
 		return "the file it names"
 	}
 	return file
+}
+
+// CleanKey is an API key as a variable or a key file (named by where)
+// holds it: without the white space around it, such as the line end of a
+// file, or the carriage return of one saved on Windows; "" when it holds
+// nothing else. A key with a line break, a tab or a space left inside it
+// cannot be sent (HTTP refuses the header, and no provider's key holds
+// one): it is refused, in a sentence that does not repeat it.
+func CleanKey(raw, where string) (string, error) {
+	key := strings.TrimSpace(raw)
+	if strings.IndexFunc(key, func(r rune) bool { return unicode.IsSpace(r) || unicode.IsControl(r) }) >= 0 {
+		return "", fmt.Errorf("%s holds a line break, a tab or a space inside the key; it must hold the key alone, on one line", where)
+	}
+	return key, nil
 }
 
 // KeyFileUnreadable is the sentence for who's api_key_file that cannot be

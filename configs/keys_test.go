@@ -105,3 +105,39 @@ func TestKeyFileThatLooksLikeAKeyIsNotRepeated(t *testing.T) {
 		})
 	}
 }
+
+// A key variable's value is read without the white space around it (the
+// carriage return a .env file saved on Windows leaves), and one with a
+// line break or a space inside is refused, naming the variable, never the
+// key: HTTP cannot carry it in a header.
+func TestAKeyVariableWithWhiteSpace(t *testing.T) {
+	src := "agents:\n  - {name: A, provider: openai, model: m}\n  - {name: B, type: human}\n"
+	s, err := Parse("s.yaml", []byte(src))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cases := []struct {
+		name, value, want string // want: "" for no problem
+	}{
+		{"a key alone", "sk-abcdef0123456789", ""},
+		{"a carriage return after it", "sk-abcdef0123456789\r", ""},
+		{"spaces around it", "  sk-abcdef0123456789 \n", ""},
+		{"only spaces", "   ", `s.yaml:2: agent "A" needs an API key: the environment variable OPENAI_API_KEY is not set`},
+		{"two keys on two lines", "sk-abcdef0123456789\r\nsk-0123456789abcdef", `s.yaml:2: agent "A": the environment variable OPENAI_API_KEY holds a line break, a tab or a space inside the key; it must hold the key alone, on one line`},
+		{"a key after its name", "OPENAI_API_KEY sk-abcdef0123456789", `s.yaml:2: agent "A": the environment variable OPENAI_API_KEY holds a line break`},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			probs := s.KeyProblems(func(string) string { return c.value })
+			switch {
+			case c.want == "" && len(probs) > 0:
+				t.Errorf("problems: %v", probs)
+			case c.want != "" && (len(probs) != 1 || !strings.HasPrefix(probs[0].Error(), c.want)):
+				t.Errorf("problems: %v\nwant %s…", probs, c.want)
+			}
+			if strings.Contains(probs.Error(), "sk-") {
+				t.Errorf("a key appears in %q", probs.Error())
+			}
+		})
+	}
+}

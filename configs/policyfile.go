@@ -9,44 +9,72 @@ import (
 
 	"gopkg.in/yaml.v3"
 
+	"github.com/parleyhq/parley/internal/phrase"
 	"github.com/parleyhq/parley/orchestrator/policy"
+	"github.com/parleyhq/parley/transcripts"
 )
 
 // LoadPolicy reads a policy file: either a mapping with a termination: key
 // (a scenario's own block, copied out) or the policy itself, such as
 // `any: [...]`. Errors name the file and line.
 func LoadPolicy(path string) (policy.Policy, error) {
-	data, err := os.ReadFile(path)
-	if errors.Is(err, fs.ErrNotExist) {
-		return nil, fmt.Errorf("the policy file %s does not exist", path)
-	}
+	data, err := readPolicyFile(path)
 	if err != nil {
-		return nil, fmt.Errorf("reading the policy file: %w", err)
+		return nil, err
 	}
 	return ParsePolicy(path, data)
 }
 
 // ParsePolicy is LoadPolicy on bytes; file names it in errors.
 func ParsePolicy(file string, data []byte) (policy.Policy, error) {
+	n, err := ParsePolicyNode(file, data)
+	if err != nil {
+		return nil, err
+	}
+	return policy.Parse(n) // checked by ParsePolicyNode: cannot fail
+}
+
+// LoadPolicyNode reads a policy file as LoadPolicy does, and gives the
+// policy's YAML (its termination: block, or the whole file), checked, for
+// a caller that varies its settings (check --sweep).
+func LoadPolicyNode(path string) (*yaml.Node, error) {
+	data, err := readPolicyFile(path)
+	if err != nil {
+		return nil, err
+	}
+	return ParsePolicyNode(path, data)
+}
+
+// ParsePolicyNode is LoadPolicyNode on bytes; file names it in errors.
+// Every mistake is refused with its line: a key given twice, an unknown
+// rule or setting, and a policy of no rules, which would never stop a
+// conversation.
+func ParsePolicyNode(file string, data []byte) (*yaml.Node, error) {
 	var doc yaml.Node
 	if err := yaml.Unmarshal(data, &doc); err != nil {
-		return nil, yamlError(file, data, err)
-	}
-	if len(doc.Content) == 0 {
-		return nil, &Error{File: file, Msg: "the policy file is empty"}
-	}
-	root := doc.Content[0]
-	if root.Kind == yaml.MappingNode {
-		for i := 0; i+1 < len(root.Content); i += 2 {
-			if root.Content[i].Value == "termination" {
-				root = root.Content[i+1]
-				break
-			}
+		if err := transcriptNotPolicy(file, data); err != nil {
+			return nil, err
 		}
+		return nil, Problems{yamlError(file, data, err)}
 	}
-	policy.ResolveFiles(root, filepath.Dir(file))
-	p, err := policy.Parse(root)
+	if probs := dropDuplicateKeys(&doc, ""); len(probs) > 0 {
+		for _, e := range probs {
+			e.File = file
+		}
+		return nil, probs
+	}
+	n := policy.Unwrap(&doc)
+	if n.Kind == 0 || (n.Kind == yaml.ScalarNode && n.Tag == "!!null") {
+		return nil, &Error{File: file, Msg: "holds no policy; write a termination: block or a policy such as {max_messages: 100}"}
+	}
+	policy.ResolveFiles(n, filepath.Dir(file))
+	p, err := policy.Parse(n)
 	if err != nil {
+		// A transcript may read as YAML (Markdown prose as one value, a
+		// JSONL's first line as a mapping), but holds no rules.
+		if err := transcriptNotPolicy(file, data); err != nil {
+			return nil, err
+		}
 		var probs Problems
 		for _, err := range policy.Errors(err) {
 			probs = append(probs, withLine(file, "", err).(*Error))
@@ -54,16 +82,45 @@ func ParsePolicy(file string, data []byte) (policy.Policy, error) {
 		return nil, probs
 	}
 	if p == nil {
-		return nil, &Error{File: file, Msg: "the policy file names no policy"}
+		return nil, &Error{File: file, Msg: "holds no policy; write a termination: block or a policy such as {max_messages: 100}"}
 	}
 	// A list of no rules parses, and would stop nothing, as an empty file
 	// would.
-	if errs := policy.Empty(root); len(errs) > 0 {
+	if errs := policy.Empty(n); len(errs) > 0 {
 		var probs Problems
 		for _, err := range errs {
 			probs = append(probs, withLine(file, "", err).(*Error))
 		}
 		return nil, probs
 	}
-	return p, nil
+	return n, nil
+}
+
+// readPolicyFile reads a policy file. A missing file or a directory gets
+// a sentence that says what to give instead.
+func readPolicyFile(path string) ([]byte, error) {
+	fi, err := os.Stat(path)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return nil, fmt.Errorf("the policy file %s does not exist", path)
+	case err == nil && fi.IsDir():
+		return nil, &Error{File: path, Msg: "is a directory; --policy takes one YAML file of rules, such as a scenario (its termination: block is read) or {max_messages: 100}"}
+	}
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("reading the policy file: %w", err)
+	}
+	return data, nil
+}
+
+// transcriptNotPolicy is a sentence for a transcript given where a policy
+// file goes, in place of a YAML error about Markdown, or nil when data is
+// no transcript.
+func transcriptNotPolicy(file string, data []byte) error {
+	ts, _, err := transcripts.Import(data)
+	if err != nil || len(ts) == 0 || len(ts[0].Messages) == 0 {
+		return nil
+	}
+	return &Error{File: file, Msg: fmt.Sprintf("is a transcript (%s), not a policy; --policy takes a YAML file of rules, such as a scenario (its termination: block is read) or {max_messages: 100}, and the transcripts to judge come after the flags",
+		phrase.Count(len(ts[0].Messages), "message", "messages"))}
 }

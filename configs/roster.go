@@ -35,8 +35,9 @@ type Roster struct {
 	// says otherwise (0: the batch's default).
 	Parallel int `yaml:"parallel"`
 
-	line  int
-	lines map[string]int // where each of its fields is, for sentences
+	line   int
+	lines  map[string]int  // where each of its fields is, for sentences
+	unread map[string]bool // its fields the decoder could not read, already said
 }
 
 // Values of Roster.Pairs and Roster.First.
@@ -97,7 +98,7 @@ func (r *Roster) validate() error {
 	default:
 		return fail("first: is %q; use opener (the first of each pair speaks first) or responder (the second answers the opening)", r.First)
 	}
-	if l, given := r.lines["runs"]; r.Runs < 0 || (given && r.Runs == 0) {
+	if l, given := r.lines["runs"]; !r.unread["runs"] && (r.Runs < 0 || (given && r.Runs == 0)) {
 		return &Error{Line: l, Msg: fmt.Sprintf("roster: runs: is %d, which stages nothing; give each pair 1 or more conversations, or leave runs: out for 1", r.Runs)}
 	}
 	if r.Runs == 0 {
@@ -154,6 +155,13 @@ func (r *Roster) Merged(i int) Agent {
 						a.lines = map[string]int{}
 					}
 					a.lines[tag] = l
+				}
+				if r.Defaults.unread[tag] {
+					a.unread = maps.Clone(a.unread)
+					if a.unread == nil {
+						a.unread = map[string]bool{}
+					}
+					a.unread[tag] = true
 				}
 			}
 		}

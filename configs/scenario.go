@@ -5,7 +5,6 @@
 package configs
 
 import (
-	"bytes"
 	"embed"
 	"errors"
 	"fmt"
@@ -13,11 +12,13 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"reflect"
 	"slices"
 	"sort"
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	goccy "github.com/goccy/go-yaml"
 	goccyparser "github.com/goccy/go-yaml/parser"
@@ -70,6 +71,7 @@ type Scenario struct {
 	Source string `yaml:"-"`
 
 	lines       map[string]int     // where each top-level field is, for sentences
+	unread      map[string]bool    // top-level fields the decoder could not read, already said
 	termination *parsedTermination // the termination block, parsed once (nil: parse it each time)
 }
 
@@ -129,8 +131,9 @@ type Agent struct {
 	// Line is where the agent is defined in its file.
 	Line int `yaml:"-"`
 
-	lines map[string]int // where each of its fields is, for sentences
-	judge bool           // a judge's moderator, whose model and address the policy parser requires
+	lines  map[string]int  // where each of its fields is, for sentences
+	unread map[string]bool // its fields the decoder could not read, already said
+	judge  bool            // a judge's moderator, whose model and address the policy parser requires
 }
 
 // Limit bounds the requests parley sends to one provider or endpoint.
@@ -309,31 +312,44 @@ var (
 func Parse(file string, data []byte) (*Scenario, error) {
 	s := &Scenario{Path: file, Source: string(data), termination: &parsedTermination{}}
 	var doc yaml.Node
-	docErr := yaml.Unmarshal(data, &doc)
-	if docErr == nil && len(doc.Content) > 0 && doc.Content[0].Kind != yaml.MappingNode {
-		root := doc.Content[0]
+	if err := yaml.Unmarshal(data, &doc); err != nil {
+		return nil, Problems{yamlError(file, data, err)}
+	}
+	if len(doc.Content) == 0 {
+		return nil, Problems{yamlError(file, data, io.EOF)}
+	}
+	if root := doc.Content[0]; root.Kind != yaml.MappingNode {
 		what := "a list"
 		if root.Kind == yaml.ScalarNode {
 			what = "a single value"
 		}
 		return nil, Problems{{File: file, Line: root.Line, Msg: fmt.Sprintf("a scenario is a set of fields (agents:, opening:, termination:, …), one a line; this file holds %s", what)}}
 	}
-	dec := yaml.NewDecoder(bytes.NewReader(data))
-	dec.KnownFields(true)
-	var probs Problems
-	if err := dec.Decode(s); err != nil {
+	// A key given twice is said, and the first one read: the decoder
+	// would drop the whole mapping around it (an agent, so that the
+	// scenario seemed to hold one).
+	probs := dropDuplicateKeys(&doc, "")
+	walkTyped(&doc, func(*yaml.Node, reflect.Type, string) bool { return false }, func(k *yaml.Node, t reflect.Type) {
+		probs = append(probs, &Error{Line: k.Line, Msg: unknownField(k.Value, t.Name())})
+	})
+	unread := map[*yaml.Node]bool{}
+	if err := doc.Decode(s); err != nil {
 		var te *yaml.TypeError
-		if docErr != nil || !errors.As(err, &te) {
+		if !errors.As(err, &te) {
 			return nil, Problems{yamlError(file, data, err)}
 		}
 		// Field errors leave the rest decoded: report them with whatever
 		// else is wrong.
 		for _, msg := range te.Errors {
-			probs = append(probs, fieldError(&doc, msg))
+			e, n := fieldError(&doc, msg)
+			probs = append(probs, e)
+			if n != nil {
+				unread[n] = true
+			}
 		}
 	}
-	if docErr == nil {
-		s.recordLines(&doc)
+	{
+		s.recordLines(&doc, unread)
 		// A fraction where a count belongs (max_tokens: 1.5) is refused:
 		// the decoder cut it to its whole part. The termination block's
 		// rules are the policy parser's to check.
@@ -405,33 +421,60 @@ func Unchecked(err error) *Scenario {
 var anyLineRe = lazy.Regexp(`^line (\d+): (.*)$`)
 
 // fieldError turns one of the decoder's field errors into a sentence that
-// names the field, its agent and its line.
-func fieldError(doc *yaml.Node, msg string) *Error {
+// names the field, its agent and its line, and gives the value that could
+// not be read (nil when it cannot be found), so that validate says
+// nothing more of that field.
+func fieldError(doc *yaml.Node, msg string) (*Error, *yaml.Node) {
 	if m := unknownRe().FindStringSubmatch(msg); m != nil {
 		line, _ := strconv.Atoi(m[1])
-		return &Error{Line: line, Msg: unknownField(m[2], m[3])}
+		return &Error{Line: line, Msg: unknownField(m[2], m[3])}, nil
 	}
 	if m := typeRe().FindStringSubmatch(msg); m != nil {
 		line, _ := strconv.Atoi(m[1])
-		what := fmt.Sprintf("%q is %s, not %s", m[3], tagName(m[2]), goTypeName(m[4]))
-		if m[3] == "" {
-			// A list or a mapping: it has no one value to quote.
+		field, n := fieldAt(doc, line, m[3], m[4])
+		value := m[3]
+		if n != nil {
+			value = n.Value // the decoder cuts a long one to its first 7 bytes
+		}
+		what := fmt.Sprintf("%s is %s, not %s", quoteValue(value, m[2]), tagName(m[2]), goTypeName(m[4]))
+		if into := goTypeName(m[4]); m[3] == "" || into == "a list" || into == "a mapping" || LooksLikeKey(value) {
+			// A list or a mapping has no one value to quote; nor is text
+			// where a list or a mapping belongs (under headers:, it may
+			// be a header's value) or a key repeated.
 			what = fmt.Sprintf("it is %s, not %s", tagName(m[2]), goTypeName(m[4]))
 		}
-		if field := fieldAt(doc, line, m[3]); field != "" {
+		if field != "" {
 			what = field + ": " + what
 		}
-		return &Error{Line: line, Msg: what}
+		return &Error{Line: line, Msg: what}, n
 	}
 	if m := anyLineRe().FindStringSubmatch(msg); m != nil {
 		line, _ := strconv.Atoi(m[1])
 		what := m[2]
-		if field := fieldAt(doc, line, ""); field != "" {
+		// A sentence of an UnmarshalYAML, such as Duration's, starts with
+		// the value it refused.
+		value, _ := strconv.QuotedPrefix(what)
+		value, _ = strconv.Unquote(value)
+		field, n := fieldAt(doc, line, value, "")
+		if field != "" {
 			what = field + ": " + what
 		}
-		return &Error{Line: line, Msg: what}
+		return &Error{Line: line, Msg: what}, n
 	}
-	return &Error{Msg: msg}
+	return &Error{Msg: msg}, nil
+}
+
+// quoteValue is a value of YAML tag tag as a sentence repeats it: text
+// quoted, cut to its first 40 characters; a number or true or false as
+// written.
+func quoteValue(v, tag string) string {
+	if tag != "str" {
+		return v
+	}
+	if r := []rune(v); len(r) > 40 {
+		return strconv.Quote(string(r[:40])) + "…"
+	}
+	return strconv.Quote(v)
 }
 
 // tagName says what a YAML tag holds, in words.
@@ -455,53 +498,37 @@ func tagName(tag string) string {
 	return "a " + tag
 }
 
-// fieldAt names the field whose value sits at line (and, when value is
-// not "", reads value), such as `agent "B": temperature`.
-func fieldAt(doc *yaml.Node, line int, value string) string {
-	var found string
-	var walk func(n *yaml.Node, path string)
-	walk = func(n *yaml.Node, path string) {
-		if found != "" || n == nil {
-			return
-		}
-		switch n.Kind {
-		case yaml.DocumentNode:
-			for _, c := range n.Content {
-				walk(c, path)
-			}
-		case yaml.MappingNode:
-			for i := 0; i+1 < len(n.Content); i += 2 {
-				k, v := n.Content[i], n.Content[i+1]
-				p := k.Value
-				if path != "" {
-					p = path + "." + k.Value
-				}
-				if v.Line == line && v.Kind == yaml.ScalarNode && (value == "" || v.Value == value) {
-					found = p
-					return
-				}
-				if value == "" && v.Line == line && (v.Kind == yaml.SequenceNode || v.Kind == yaml.MappingNode) && k.Line == line {
-					found = p // a list or a mapping where one value belongs
-					return
-				}
-				walk(v, p)
-			}
-		case yaml.SequenceNode:
-			for i, c := range n.Content {
-				p := fmt.Sprintf("%s[%d]", path, i)
-				if path == "agents" && c.Kind == yaml.MappingNode {
-					for j := 0; j+1 < len(c.Content); j += 2 {
-						if c.Content[j].Value == "name" && c.Content[j+1].Value != "" {
-							p = fmt.Sprintf("agent %q:", c.Content[j+1].Value)
-						}
-					}
-				}
-				walk(c, p)
-			}
-		}
+// fieldAt finds the value the decoder could not read: the one at line
+// that it reads into a Go value of type goType (as the decoder names it,
+// such as "float64" or "[]configs.Agent"; "" for any), holding value when
+// it is not "" (which the decoder may have cut to "1234567..."). It walks
+// the document beside the Scenario's type, so a mapping where a list
+// belongs is told from the mappings inside it. It gives the field's name,
+// such as `agent "B": temperature` or `history`, and its node.
+func fieldAt(doc *yaml.Node, line int, value, goType string) (string, *yaml.Node) {
+	if doc == nil {
+		return "", nil
 	}
-	walk(doc, "")
-	return strings.Replace(found, ":.", ": ", 1)
+	cut := strings.HasSuffix(value, "...") && len(value) == 10
+	var found string
+	var node *yaml.Node
+	walkTyped(doc, func(n *yaml.Node, t reflect.Type, path string) bool {
+		if n.Line != line || (goType != "" && t.String() != goType) {
+			return false
+		}
+		switch {
+		case value == "":
+		case cut:
+			if !strings.HasPrefix(n.Value, value[:7]) || len(n.Value) <= 10 {
+				return false
+			}
+		case n.Value != value:
+			return false
+		}
+		found, node = path, n
+		return true
+	}, nil)
+	return fieldName(found), node
 }
 
 // yamlError turns a decoder error that stopped decoding (a syntax error,
@@ -513,7 +540,7 @@ func yamlError(file string, data []byte, err error) *Error {
 	case errors.Is(err, io.EOF) || strings.TrimSpace(string(data)) == "":
 		e.Msg = "the scenario is empty; it needs agents: at least (" + examplesHint() + ")"
 	case errors.As(err, &te) && len(te.Errors) > 0:
-		e = fieldError(nil, te.Errors[0])
+		e, _ = fieldError(nil, te.Errors[0])
 		e.File = file
 	default:
 		if m := lineRe().FindStringSubmatch(err.Error()); m != nil {
@@ -522,6 +549,13 @@ func yamlError(file string, data []byte, err error) *Error {
 			} else {
 				e.Line, _ = strconv.Atoi(m[1])
 				e.Msg = "YAML syntax error: " + m[2]
+			}
+		} else if msg, ok := strings.CutPrefix(err.Error(), "yaml: "); ok {
+			// yaml.v3 names no line for a fault on the first.
+			if line, col, what, ok := syntaxPosition(data); ok {
+				e.Line, e.Msg = line, fmt.Sprintf("YAML syntax error, column %d: %s", col, what)
+			} else {
+				e.Line, e.Msg = 1, "YAML syntax error: "+msg
 			}
 		} else if m := anyLineRe().FindStringSubmatch(err.Error()); m != nil {
 			e.Line, _ = strconv.Atoi(m[1])
@@ -541,11 +575,17 @@ func syntaxPosition(data []byte) (line, col int, what string, ok bool) {
 		return 0, 0, "", false
 	}
 	p := ye.GetToken().Position
-	what = ye.GetMessage()
-	if strings.Contains(what, "'\t'") || strings.Contains(what, "\t") || strings.Contains(what, "	") {
+	line, col, what = p.Line, p.Column, ye.GetMessage()
+	if strings.Contains(what, "\t") || strings.Contains(what, "tab character") {
 		what = "a tab character; YAML indents with spaces"
+		// The parser points past the tab, at the token after it.
+		if lines := strings.Split(string(data), "\n"); line >= 1 && line <= len(lines) {
+			if i := strings.IndexByte(lines[line-1], '\t'); i >= 0 {
+				col = utf8.RuneCountInString(lines[line-1][:i]) + 1
+			}
+		}
 	}
-	return p.Line, p.Column, what, true
+	return line, col, what, true
 }
 
 func goTypeName(t string) string {
@@ -595,19 +635,23 @@ func unknownField(field, typ string) string {
 }
 
 // recordLines notes where each field and agent is defined, for later
-// sentences.
-func (s *Scenario) recordLines(doc *yaml.Node) {
+// sentences, and which fields hold a value the decoder could not read
+// (unread), whose problem is said already: validate says nothing more of
+// them, such as that the 0 left in place of max_tokens: "lots" is below 1.
+func (s *Scenario) recordLines(doc *yaml.Node, unread map[*yaml.Node]bool) {
 	if len(doc.Content) == 0 || doc.Content[0].Kind != yaml.MappingNode {
 		return
 	}
 	root := doc.Content[0]
 	s.lines = keyLines(root)
+	s.unread = unreadKeys(root, unread)
 	for i := 0; i+1 < len(root.Content); i += 2 {
 		if root.Content[i].Value == "agents" && root.Content[i+1].Kind == yaml.SequenceNode {
 			for j, a := range root.Content[i+1].Content {
 				if j < len(s.Agents) {
 					s.Agents[j].Line = a.Line
 					s.Agents[j].lines = keyLines(a)
+					s.Agents[j].unread = unreadKeys(a, unread)
 				}
 			}
 		}
@@ -616,21 +660,49 @@ func (s *Scenario) recordLines(doc *yaml.Node) {
 			s.Roster.line = root.Content[i].Line
 			if r.Kind == yaml.MappingNode {
 				s.Roster.lines = keyLines(r)
+				s.Roster.unread = unreadKeys(r, unread)
 			}
 			if l := mapValue(r, "agents"); l != nil && l.Kind == yaml.SequenceNode {
 				for j, a := range l.Content {
 					if j < len(s.Roster.Agents) {
 						s.Roster.Agents[j].Line = a.Line
 						s.Roster.Agents[j].lines = keyLines(a)
+						s.Roster.Agents[j].unread = unreadKeys(a, unread)
 					}
 				}
 			}
 			if d := mapValue(r, "defaults"); d != nil {
 				s.Roster.Defaults.Line = d.Line
 				s.Roster.Defaults.lines = keyLines(d)
+				s.Roster.Defaults.unread = unreadKeys(d, unread)
 			}
 		}
 	}
+}
+
+// unreadKeys names the keys of mapping m whose value holds one of the
+// unread nodes; nil when none does.
+func unreadKeys(m *yaml.Node, unread map[*yaml.Node]bool) map[string]bool {
+	if len(unread) == 0 || m.Kind != yaml.MappingNode {
+		return nil
+	}
+	var holds func(n *yaml.Node) bool
+	holds = func(n *yaml.Node) bool {
+		if unread[n] {
+			return true
+		}
+		return slices.ContainsFunc(n.Content, holds)
+	}
+	var out map[string]bool
+	for i := 0; i+1 < len(m.Content); i += 2 {
+		if holds(m.Content[i+1]) {
+			if out == nil {
+				out = map[string]bool{}
+			}
+			out[m.Content[i].Value] = true
+		}
+	}
+	return out
 }
 
 func keyLines(m *yaml.Node) map[string]int {

@@ -5,6 +5,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -57,6 +58,8 @@ func TestBadInputNamesWhatToFix(t *testing.T) {
 	}{
 		{"syntax error gives line and column", "agents:\n  - name: A\n   model: x\n", []string{"bad.yaml:3", "column", "YAML syntax error"}},
 		{"tab indentation", "agents:\n\t- name: A\n", []string{"bad.yaml:2", "column 1", "tab character"}},
+		{"a tab on the first line", "\tagents:\n", []string{"bad.yaml:1: YAML syntax error, column 1: a tab character; YAML indents with spaces"}},
+		{"a syntax error on the first line", "title: a: b\n", []string{"bad.yaml:1: YAML syntax error, column 8:"}},
 		{"typo in an agent field", strings.Replace(good, "model: gpt-4o", "model: gpt-4o\n    temprature: 0.7", 1),
 			[]string{"bad.yaml:6", `unknown field "temprature"`, `did you mean "temperature"`}},
 		{"unknown top-level field", good + "turns: 3\n", []string{"bad.yaml:9", `unknown field "turns"`}},
@@ -86,6 +89,17 @@ func TestBadInputNamesWhatToFix(t *testing.T) {
 		{"a judge checked as an agent is", good + "termination:\n  judge: {provider: opnai, model: m, base_url: notaurl, temperature: 9}\n",
 			[]string{`termination: the judge (m): provider: "opnai" is not a known provider; did you mean "openai"?`, `the judge (m): base_url: "notaurl" is not an http:// or https:// URL`, "the judge (m): temperature: 9 is outside 0 to 2"}},
 		{"a judge's misspelt field", good + "termination:\n  judge: {model: m, provider: openai, temprature: 1}\n", []string{`unknown field "temprature"; did you mean "temperature"?`}},
+		{"a long value names its field, in full", strings.Replace(good, "model: m", "model: m\n    temperature: very hot indeed", 1),
+			[]string{`bad.yaml:9: agent "B": temperature: "very hot indeed" is text, not a number`}},
+		{"a value far too long is cut", strings.Replace(good, "model: m", "model: m\n    max_tokens: "+strings.Repeat("many ", 20), 1),
+			[]string{`bad.yaml:9: agent "B": max_tokens: "many many many many many many many many "… is text`}},
+		{"a mapping where the agents' list belongs", "agents:\n  A:\n    model: x\n  B:\n    model: y\n", []string{"bad.yaml:2: agents: it is a mapping, not a list"}},
+		{"a mapping where an agent's list belongs", strings.Replace(good, "model: m", "model: m\n    lines:\n      first: a", 1),
+			[]string{`bad.yaml:10: agent "B": lines: it is a mapping, not a list`}},
+		{"a number where a mapping belongs", good + "history: 5\n", []string{"bad.yaml:9: history: it is a whole number, not a mapping"}},
+		{"text where a mapping belongs", good + "output: transcripts/mine\n", []string{`bad.yaml:9: output: it is text, not a mapping`}},
+		{"a list inside a list", strings.Replace(good, "model: m", "model: m\n    stop:\n      - [a, b]", 1), []string{`bad.yaml:10: agent "B": stop[0]: it is a list, not text`}},
+		{"a header value is never repeated", strings.Replace(good, "model: m", "model: m\n    headers: Bearer sk-secret0123456789", 1), []string{`bad.yaml:9: agent "B": headers: it is text, not a mapping`}},
 		{"a list where a mapping belongs", strings.Replace(good, "model: m", "model: m\n    headers: [a]", 1), []string{`bad.yaml:9: agent "B": headers: it is a list, not a mapping`}},
 		{"a fraction where a count belongs", strings.Replace(good, "model: m", "model: m\n    max_tokens: 1.5", 1), []string{"bad.yaml:9: max_tokens: 1.5 is not a whole number"}},
 		{"a fraction in a rule's count", good + "termination:\n  max_messages: 2.5\n", []string{"bad.yaml:10: termination: max_messages: 2.5 is not a whole number"}},
@@ -160,6 +174,86 @@ termination:
 	var one *Error
 	if !errors.As(err, &one) || one.Line != 3 {
 		t.Errorf("errors.As finds %+v, want the first problem", one)
+	}
+}
+
+// TestAnUnreadValueIsSaidOnce holds that a value the decoder cannot read
+// is one problem, not also the one the zero left in its place would be
+// (max_tokens: "lots" is not also "below 1", timeout: 30 not also "0 is
+// not a setting").
+func TestAnUnreadValueIsSaidOnce(t *testing.T) {
+	agentsOf := func(extra string) string {
+		return "agents:\n  - name: A\n    provider: openai\n    model: m\n" + extra + "  - name: B\n    provider: openai\n    model: m\n"
+	}
+	cases := []struct {
+		name string
+		yaml string
+		want []string // every problem, in order
+	}{
+		{"a count as text", agentsOf("    max_tokens: lots\n"), []string{`bad.yaml:5: agent "A": max_tokens: "lots" is text, not a whole number`}},
+		{"retries as text", agentsOf("    retries: often\n"), []string{`bad.yaml:5: agent "A": retries: "often" is text, not a whole number`}},
+		{"top_p as text", agentsOf("    top_p: high\n"), []string{`bad.yaml:5: agent "A": top_p: "high" is text, not a number`}},
+		{"a duration without its unit", agentsOf("    timeout: 30\n"), []string{`bad.yaml:5: agent "A": timeout: "30" is not a duration such as 250ms, 2s or 1m30s`}},
+		{"a name as a list", strings.Replace(agentsOf(""), "name: A", "name: [A]", 1), []string{`bad.yaml:2: agents[0].name: it is a list, not text`}},
+		{"agents as a mapping", "agents:\n  A: {model: m}\n  B: {model: m}\n", []string{"bad.yaml:2: agents: it is a mapping, not a list"}},
+		{"empty_reply as a list", agentsOf("") + "empty_reply: [x]\n", []string{"bad.yaml:8: empty_reply: it is a list, not text"}},
+		{"a roster's runs as text", "roster:\n  runs: many\n  defaults: {provider: openai}\n  agents:\n    - {name: A, model: a}\n    - {name: B, model: b}\n",
+			[]string{`bad.yaml:2: roster.runs: "many" is text, not a whole number`}},
+		{"a roster default as text", "roster:\n  defaults: {provider: openai, max_tokens: lots}\n  agents:\n    - {name: A, model: a}\n    - {name: B, model: b}\n",
+			[]string{`bad.yaml:2: roster.defaults.max_tokens: "lots" is text, not a whole number`}},
+		{"a real problem beside it is still said", agentsOf("    max_tokens: lots\n    retries: 0\n"), []string{
+			`bad.yaml:5: agent "A": max_tokens: "lots" is text, not a whole number`,
+			`bad.yaml:6: agent "A": retries: is the most attempts per reply and must be at least 1`}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			_, err := Parse("bad.yaml", []byte(c.yaml))
+			var got []string
+			for _, p := range AsProblems(err) {
+				got = append(got, p.Error())
+			}
+			if !slices.Equal(got, c.want) {
+				t.Errorf("problems:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(c.want, "\n"))
+			}
+		})
+	}
+}
+
+// TestAKeyGivenTwice holds that a key written twice in one mapping is
+// said with both lines, and that the rest of the file still reads: the
+// decoder would drop the agent around it, and then count one agent.
+func TestAKeyGivenTwice(t *testing.T) {
+	cases := []struct {
+		name string
+		yaml string
+		want []string // every problem, in order
+	}{
+		{"in an agent", "agents:\n  - name: A\n    provider: openai\n    model: m\n    model: n\n  - name: B\n    provider: openai\n    model: m\n",
+			[]string{`bad.yaml:5: agent "A": model: is given twice, on lines 4 and 5; keep one`}},
+		{"an agent's other problems are still said", "agents:\n  - name: A\n    provider: opnai\n    model: m\n    model: n\n  - name: A\n    provider: openai\n    model: m\n",
+			[]string{`bad.yaml:3: agent "A": provider: "opnai" is not a known provider; did you mean "openai"? (parley providers lists them all)`,
+				`bad.yaml:5: agent "A": model: is given twice, on lines 4 and 5; keep one`,
+				`bad.yaml:6: both agents are named "A"; give each its own name`}},
+		{"at the top, three times", "agents: []\ntitle: a\ntitle: b\ntitle: c\n",
+			[]string{"bad.yaml:1: a scenario needs exactly two agents under agents:, found 0", "bad.yaml:3: title: is given 3 times, on lines 2, 3 and 4; keep one"}},
+		{"in a rule's settings, on one line", "agents:\n  - {name: A, provider: openai, model: m}\n  - {name: B, provider: openai, model: m}\ntermination:\n  any:\n    - loop: {count: 3, count: 5}\n    - max_messages: 10\n",
+			[]string{"bad.yaml:6: termination.any[0].loop.count: is given twice, on line 6; keep one"}},
+		{"a rule given twice", "agents:\n  - {name: A, provider: openai, model: m}\n  - {name: B, provider: openai, model: m}\ntermination:\n  max_messages: 10\n  max_messages: 20\n",
+			[]string{"bad.yaml:6: termination.max_messages: is given twice, on lines 5 and 6; keep one"}},
+		{"merge keys are not duplicates", "base: &b {provider: openai}\nagents:\n  - {<<: *b, name: A, model: m}\n  - {<<: *b, name: B, model: m}\n",
+			[]string{`bad.yaml:1: unknown field "base" in the scenario; known fields: title, agents, first, opening, empty_reply, history, termination, output, limits, roster`}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			_, err := Parse("bad.yaml", []byte(c.yaml))
+			var got []string
+			for _, p := range AsProblems(err) {
+				got = append(got, p.Error())
+			}
+			if !slices.Equal(got, c.want) {
+				t.Errorf("problems:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(c.want, "\n"))
+			}
+		})
 	}
 }
 

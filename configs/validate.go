@@ -47,7 +47,9 @@ func (s *Scenario) validate() error {
 		seen[a.Name] = true
 	}
 	if len(s.Agents) != 2 {
-		add(s.lines["agents"], "a scenario needs exactly two agents under agents:, found %d", len(s.Agents))
+		if !s.unread["agents"] { // else a sentence said what agents: holds
+			add(s.lines["agents"], "a scenario needs exactly two agents under agents:, found %d", len(s.Agents))
+		}
 	} else {
 		if s.Title == "" {
 			s.Title = s.Agents[0].Name + " ↔ " + s.Agents[1].Name
@@ -73,7 +75,7 @@ func (s *Scenario) validateShared(probs Problems) error {
 	add := func(line int, format string, args ...any) {
 		probs = append(probs, &Error{Line: line, Msg: fmt.Sprintf(format, args...)})
 	}
-	if l, given := s.lines["empty_reply"]; given && strings.TrimSpace(s.EmptyReply) == "" {
+	if l, given := s.lines["empty_reply"]; given && !s.unread["empty_reply"] && strings.TrimSpace(s.EmptyReply) == "" {
 		add(l, "empty_reply: is blank, but an empty message cannot be shown to the agents as nothing, since strict providers refuse it; give the text to show in its place, such as \"(silence)\", or leave empty_reply: out for parley's own placeholder")
 	}
 	if s.History.MaxMessages < 0 {
@@ -202,6 +204,9 @@ func (a *Agent) validate(i int) Problems {
 	}
 	var probs Problems
 	fail := func(field, format string, args ...any) {
+		if a.unread[field] {
+			return // its value could not be read, as a sentence said already
+		}
 		line := a.Line
 		if l, ok := a.lines[field]; ok {
 			line = l
@@ -255,7 +260,7 @@ func (a *Agent) validate(i int) Problems {
 			a.BaseURL = a.BaseURLs[0]
 		}
 		if a.Provider == "" && a.BaseURL == "" && !a.judge {
-			fail("name", "set provider: (one of %s) or base_url:", agents.ProviderNames())
+			fail("provider", "set provider: (one of %s) or base_url:", agents.ProviderNames())
 		}
 		if a.Provider != "" {
 			if _, ok := agents.LookupProvider(a.Provider); !ok {

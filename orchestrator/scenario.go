@@ -217,13 +217,18 @@ func openAIConfig(a configs.Agent, opt Options) (agents.OpenAIConfig, error) {
 			}
 			return oc, errors.New(configs.KeyFileUnreadable(fmt.Sprintf("agent %q", a.Name), a.APIKeyFile, why))
 		}
-		oc.APIKey = strings.TrimSpace(string(data))
+		if oc.APIKey, err = configs.CleanKey(string(data), "api_key_file: "+configs.KeyFileName(a.APIKeyFile)); err != nil {
+			return oc, fmt.Errorf("agent %q: %w", a.Name, err)
+		}
 		oc.KeyEnv = ""
 		if oc.APIKey == "" {
 			return oc, fmt.Errorf("agent %q: api_key_file: %s is empty", a.Name, configs.KeyFileName(a.APIKeyFile))
 		}
 	case oc.KeyEnv != "":
-		oc.APIKey = opt.Getenv(oc.KeyEnv)
+		var err error
+		if oc.APIKey, err = configs.CleanKey(opt.Getenv(oc.KeyEnv), "the environment variable "+oc.KeyEnv); err != nil {
+			return oc, fmt.Errorf("agent %q: %w", a.Name, err)
+		}
 		if oc.APIKey == "" {
 			return oc, fmt.Errorf("agent %q needs an API key: set the environment variable %s", a.Name, oc.KeyEnv)
 		}

@@ -72,6 +72,17 @@ func TestFromScenarioKeys(t *testing.T) {
 	}
 }
 
+// A key with a line break inside cannot be sent: the run refuses it
+// before any request, naming the agent and the variable, not the key.
+func TestFromScenarioKeyWithALineBreak(t *testing.T) {
+	getenv := func(string) string { return "sk-test-1234567890\nsk-test-0987654321" }
+	_, err := FromScenario(scenario(t, "s.yaml", twoRemote), Options{Getenv: getenv})
+	want := `agent "A": the environment variable PARLEY_TEST_KEY holds a line break, a tab or a space inside the key`
+	if err == nil || !strings.Contains(err.Error(), want) || strings.Contains(err.Error(), "sk-") {
+		t.Fatalf("err = %v, want %q", err, want)
+	}
+}
+
 func TestFromScenarioKeyFile(t *testing.T) {
 	dir := t.TempDir()
 	keyFile := filepath.Join(dir, "key")

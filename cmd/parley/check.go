@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"io/fs"
 	"os"
 	"path/filepath"
 	"runtime/debug"
@@ -21,6 +20,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/parleyhq/parley/analysis"
+	"github.com/parleyhq/parley/configs"
 	"github.com/parleyhq/parley/internal/lazy"
 	"github.com/parleyhq/parley/internal/phrase"
 	"github.com/parleyhq/parley/orchestrator/policy"
@@ -339,37 +339,15 @@ func describe(pt analysis.Point) string {
 // loadPolicyNode reads the policy to check: the file's termination: block
 // or bare policy, or parley's default set.
 func loadPolicyNode(path string) (*yaml.Node, string, error) {
-	source, data := "the default policy set", []byte(policy.DefaultYAML)
 	if path != "" {
-		var err error
-		if data, err = os.ReadFile(path); errors.Is(err, fs.ErrNotExist) {
-			return nil, "", fmt.Errorf("the policy file %s does not exist", path)
-		} else if err != nil {
-			return nil, "", fmt.Errorf("reading the policy: %w", err)
-		}
-		source = path
+		n, err := configs.LoadPolicyNode(path)
+		return n, path, err
 	}
 	var doc yaml.Node
-	if err := yaml.Unmarshal(data, &doc); err != nil {
-		return nil, "", fileLineErr(path, errors.New(strings.TrimPrefix(err.Error(), "yaml: ")))
+	if err := yaml.Unmarshal([]byte(policy.DefaultYAML), &doc); err != nil {
+		return nil, "", fileLineErr("", err)
 	}
-	n := policy.Unwrap(&doc)
-	if path != "" {
-		policy.ResolveFiles(n, filepath.Dir(path))
-	}
-	if n.Kind == 0 || (n.Kind == yaml.ScalarNode && n.Tag == "!!null") {
-		return nil, "", fmt.Errorf("%s: holds no policy; write a termination: block or a policy such as {max_messages: 100}", path)
-	}
-	// Parse once now, so errors show before any transcript is read.
-	if _, err := policy.Parse(n); err != nil {
-		return nil, "", fileLineErr(path, err)
-	}
-	// A list of no rules parses, and would stop nothing, as an empty file
-	// would.
-	if errs := policy.Empty(n); len(errs) > 0 {
-		return nil, "", fileLineErr(path, errors.Join(errs...))
-	}
-	return n, source, nil
+	return policy.Unwrap(&doc), "the default policy set", nil
 }
 
 var linePrefix = lazy.Regexp(`^line (\d+): `)

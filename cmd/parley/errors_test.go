@@ -329,3 +329,28 @@ func TestATerminationThatBoundsNothingIsWarnedOf(t *testing.T) {
 		})
 	}
 }
+
+// A flag's value parley cannot read is said as a sentence naming the flag,
+// the value and what to give, not as the flag parser's strconv error.
+func TestAFlagValueThatIsNoNumber(t *testing.T) {
+	cases := []struct {
+		name string
+		args []string
+		want string
+	}{
+		{"a count", []string{"train", "--folds", "abc", "x"}, `parley: --folds is "abc"; give a whole number, such as --folds 5` + "\n"},
+		{"a one-letter flag", []string{"batch", "s.yaml", "-n", "abc"}, `parley: -n is "abc"; give a whole number, such as -n 1` + "\n"},
+		{"a count with no default", []string{"fork", "t.jsonl", "--at", "ten"}, `parley: --at is "ten"; give a whole number` + "\n"},
+		{"a fraction", []string{"resume", "t.jsonl", "--max-messages", "1.5"}, `parley: --max-messages is "1.5"; give a whole number` + "\n"},
+		{"a switch", []string{"run", "--no-tui=maybe", "s.yaml"}, `parley: --no-tui is "maybe"; give true or false` + "\n"},
+		{"a duration", []string{"worker", "--queue", "embedded", "--upload-every", "5"}, `parley: --upload-every is "5"; give a duration such as 500ms, 30s or 2m` + "\n"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			code, out, errOut := parley(t, c.args...)
+			if code != exitUsage || errOut != c.want {
+				t.Errorf("exit %d, stderr %q (stdout %q); want exit %d and %q", code, errOut, out, exitUsage, c.want)
+			}
+		})
+	}
+}

@@ -30,9 +30,12 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"strconv"
+	"strings"
 	"syscall"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
 	"github.com/parleyhq/parley/cmd/parley/internal/earlyterm"
 )
@@ -138,6 +141,7 @@ Start with the offline demo, which needs no API key:
 		Version:       versionLine(),
 	}
 	root.SetVersionTemplate("{{.Version}}\n")
+	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return flagValueErr(err) })
 	root.SetIn(stdin)
 	root.SetOut(stdout)
 	root.SetErr(stderr)
@@ -151,3 +155,46 @@ Start with the offline demo, which needs no API key:
 // commands lists the subcommands. Each command's file adds its own in an
 // init function, so commands stay independent of one another.
 var commands = []func() *cobra.Command{newRunCmd, newDemoCmd, newValidateCmd, newProvidersCmd}
+
+// flagValueErr says a flag's value that parley cannot read as a number,
+// a duration or true or false in a sentence that names the flag, the
+// value and what to write (`--folds is "abc"; give a whole number, such as
+// --folds 5`), in place of the parser's own (`invalid argument "abc" for
+// "--folds" flag: strconv.ParseInt: parsing "abc": invalid syntax`), which
+// it wraps. Other errors, and the sentences of flags that read their
+// values themselves, such as --text-width, are returned as they are.
+func flagValueErr(err error) error {
+	var ive *pflag.InvalidValueError
+	if !errors.As(err, &ive) {
+		return err
+	}
+	f := ive.GetFlag()
+	var num *strconv.NumError
+	if !errors.As(err, &num) && !strings.HasPrefix(ive.Unwrap().Error(), "time: ") {
+		return err // a flag of parley's own that says what it takes
+	}
+	what, ok := map[string]string{
+		"int": "a whole number", "int64": "a whole number", "uint": "a whole number of 0 or more",
+		"float64": "a number", "duration": "a duration such as 500ms, 30s or 2m", "bool": "true or false",
+	}[f.Value.Type()]
+	if !ok {
+		return err
+	}
+	name := "--" + f.Name
+	if len(f.Name) == 1 {
+		name = "-" + f.Name
+	}
+	msg := fmt.Sprintf("%s is %q; give %s", name, ive.GetValue(), what)
+	if d := f.DefValue; d != "" && d != "0" && d != "0s" && d != "false" && f.Value.Type() != "bool" {
+		msg += fmt.Sprintf(", such as %s %s", name, d)
+	}
+	return &flagValueError{msg: msg, err: err}
+}
+
+type flagValueError struct {
+	msg string
+	err error
+}
+
+func (e *flagValueError) Error() string { return e.msg }
+func (e *flagValueError) Unwrap() error { return e.err }

@@ -28,9 +28,6 @@ func TestAPolicyFileOfNoRulesIsRefused(t *testing.T) {
 				{"show", "--no-tui", "--policy", pol, tr},
 				{"report", "--policy", pol, "--out", filepath.Join(t.TempDir(), "r"), dir},
 			} {
-				if c.policy == "" && args[0] == "show" {
-					continue // show's own sentence for an empty file
-				}
 				code, out, errOut := parley(t, args...)
 				if code != exitUsage || !strings.Contains(errOut, pol+c.want) {
 					t.Errorf("%s: exit %d, stderr %q (stdout %q); want exit %d and %q", args[0], code, errOut, out, exitUsage, pol+c.want)
@@ -43,5 +40,39 @@ func TestAPolicyFileOfNoRulesIsRefused(t *testing.T) {
 	code, out, errOut := parley(t, "validate", "--offline", scenario)
 	if code != exitOK || !strings.Contains(errOut, "warning: "+scenario+":4: termination: no rule ends the run on its own") {
 		t.Errorf("validate: exit %d, stdout %q, stderr %q; want a warning and exit 0", code, out, errOut)
+	}
+}
+
+// A policy file that is no policy (a folder, a transcript given by
+// mistake) or that gives a key twice is named with what to give instead,
+// the same by check, show and report.
+func TestABadPolicyFileSaysWhatToGive(t *testing.T) {
+	dir := t.TempDir()
+	tr := writeCase(t, dir, "t", words(3), "stop_after: 3\n")
+	cases := []struct {
+		name string
+		path func() string
+		want string
+	}{
+		{"a folder", func() string { return t.TempDir() }, ": is a directory; --policy takes one YAML file of rules"},
+		{"a transcript", func() string { return tr }, ": is a transcript (3 messages), not a policy; --policy takes a YAML file of rules"},
+		{"a key given twice", func() string {
+			return writeFile(t, t.TempDir(), "p.yaml", "any:\n  - max_messages: 10\n  - loop: {count: 3, count: 5}\n")
+		}, ":3: any[1].loop.count: is given twice, on line 3; keep one"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			pol := c.path()
+			for _, args := range [][]string{
+				{"check", "--policy", pol, tr},
+				{"show", "--no-tui", "--policy", pol, tr},
+				{"report", "--policy", pol, "--out", filepath.Join(t.TempDir(), "r"), dir},
+			} {
+				code, out, errOut := parley(t, args...)
+				if code != exitUsage || !strings.Contains(errOut, pol+c.want) {
+					t.Errorf("%s: exit %d, stderr %q (stdout %q); want exit %d and %q", args[0], code, errOut, out, exitUsage, pol+c.want)
+				}
+			}
+		})
 	}
 }

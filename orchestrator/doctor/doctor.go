@@ -140,15 +140,22 @@ func check(ctx context.Context, opt Options, t target) Finding {
 	switch {
 	case t.keyFile != "":
 		data, err := os.ReadFile(t.keyFile)
-		if err != nil || strings.TrimSpace(string(data)) == "" {
-			if err == nil {
-				return Finding{Status: Fail, Sentence: fmt.Sprintf("%s: api_key_file: %s is empty", t.who, configs.KeyFileName(t.keyFile))}
-			}
+		if err != nil {
 			return Finding{Status: Fail, Sentence: configs.KeyFileUnreadable(t.who, t.keyFile, "")}
 		}
-		key, keyName = strings.TrimSpace(string(data)), "the key in "+configs.KeyFileName(t.keyFile)
+		if key, err = configs.CleanKey(string(data), "api_key_file: "+configs.KeyFileName(t.keyFile)); err != nil {
+			return Finding{Status: Fail, Sentence: fmt.Sprintf("%s: %v", t.who, err)}
+		}
+		if key == "" {
+			return Finding{Status: Fail, Sentence: fmt.Sprintf("%s: api_key_file: %s is empty", t.who, configs.KeyFileName(t.keyFile))}
+		}
+		keyName = "the key in " + configs.KeyFileName(t.keyFile)
 	case t.keyEnv != "":
-		key, keyName = opt.Getenv(t.keyEnv), "the key in "+t.keyEnv
+		var err error
+		if key, err = configs.CleanKey(opt.Getenv(t.keyEnv), "the environment variable "+t.keyEnv); err != nil {
+			return Finding{Status: Fail, Sentence: fmt.Sprintf("%s: %v", t.who, err)}
+		}
+		keyName = "the key in " + t.keyEnv
 		if key == "" {
 			return Finding{Status: Fail, Sentence: fmt.Sprintf("%s needs an API key: set the environment variable %s", t.who, t.keyEnv)}
 		}

@@ -77,6 +77,31 @@ func TestEachAgentGetsOneSentence(t *testing.T) {
 	}
 }
 
+// A key variable whose value ends in a carriage return (a .env file
+// saved on Windows) is sent without it, and one with a line break inside
+// fails in a sentence naming the variable, not as a server out of reach.
+func TestAKeyVariableWithWhiteSpace(t *testing.T) {
+	srv := openaitest.Start(t, noChat)
+	srv.Models = []string{"m"}
+	srv.Key = "sk-good"
+	s := scenario(t, "agents:\n  - {name: A, base_url: "+srv.URL+", api_key_env: KEY, model: m}\n  - {name: B, type: human}\n")
+	cases := []struct {
+		name, key, want string
+		status          Status
+	}{
+		{"a carriage return after it", "sk-good\r", `agent "A": ok: ` + srv.URL + ` accepts the key in KEY and serves m`, OK},
+		{"a line break inside it", "sk-good\nsk-other", `agent "A": the environment variable KEY holds a line break, a tab or a space inside the key; it must hold the key alone, on one line`, Fail},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			fs := Check(context.Background(), s, Options{Getenv: func(string) string { return c.key }, Timeout: 5 * time.Second})
+			if fs[0].Status != c.status || fs[0].Sentence != c.want {
+				t.Errorf("%s %q\nwant %s %q", fs[0].Status, fs[0].Sentence, c.status, c.want)
+			}
+		})
+	}
+}
+
 func TestJudgesAreCheckedToo(t *testing.T) {
 	srv := openaitest.Start(t, noChat)
 	srv.Models = []string{"m"}
