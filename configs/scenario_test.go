@@ -69,6 +69,8 @@ func TestBadInputNamesWhatToFix(t *testing.T) {
 			[]string{"bad.yaml:4:", `provider: "acme-cloud" is not a known provider`, "openai", "xai", "ollama"}},
 		{"misspelt provider", strings.Replace(good, "provider: openai", "provider: opnai", 1),
 			[]string{"bad.yaml:4:", `agent "A": provider: "opnai" is not a known provider; did you mean "openai"?`}},
+		{"a key pasted as the provider", strings.Replace(good, "provider: openai", "provider: sk-or-v1-0123456789abcdef0123456789abcdef", 1),
+			[]string{"bad.yaml:4:", `agent "A": provider: looks like an API key rather than a provider's name`, "api_key_env"}},
 		{"misspelt type", strings.Replace(good, "provider: openai", "type: scripte\n    provider: openai", 1),
 			[]string{"bad.yaml:4:", `did you mean "scripted"?`}},
 		{"literal api key refused", strings.Replace(good, "model: m", "model: m\n    api_key: sk-secret", 1),
@@ -129,8 +131,10 @@ func TestBadInputNamesWhatToFix(t *testing.T) {
 					t.Errorf("%q\n  does not contain %q", err, w)
 				}
 			}
-			if strings.Contains(err.Error(), "sk-secret") {
-				t.Errorf("the error repeats the key: %v", err)
+			for _, key := range []string{"sk-secret", "0123456789abcdef0123456789abcdef"} {
+				if strings.Contains(err.Error(), key) {
+					t.Errorf("the error repeats the key: %v", err)
+				}
 			}
 		})
 	}

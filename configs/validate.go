@@ -263,7 +263,12 @@ func (a *Agent) validate(i int) Problems {
 			fail("provider", "set provider: (one of %s) or base_url:", agents.ProviderNames())
 		}
 		if a.Provider != "" {
-			if _, ok := agents.LookupProvider(a.Provider); !ok {
+			if _, ok := agents.LookupProvider(a.Provider); !ok && LooksLikeKey(a.Provider) {
+				// A key pasted where the provider's name goes is not
+				// repeated, in the sentence or as a suggestion's source.
+				fail("provider", "provider: looks like an API key rather than a provider's name; name the provider (provider: openrouter; parley providers lists them) and give the key through an environment variable (api_key_env: MY_API_KEY). "+
+					"If this file or command line was shared, consider the key exposed and replace it")
+			} else if !ok {
 				if c := suggest.Closest(strings.ToLower(a.Provider), providerNames()); c != "" {
 					fail("provider", "provider: %q is not a known provider; did you mean %q? (parley providers lists them all)", a.Provider, c)
 				} else {
