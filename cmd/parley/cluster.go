@@ -6,14 +6,12 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"strings"
 	"sync"
 	"time"
 
 	"github.com/nats-io/nats.go"
 	"github.com/spf13/cobra"
 
-	"github.com/parleyhq/parley/agents"
 	"github.com/parleyhq/parley/internal/phrase"
 	"github.com/parleyhq/parley/orchestrator/batch"
 	"github.com/parleyhq/parley/orchestrator/queue"
@@ -50,8 +48,8 @@ func (f *queueFlags) register(c *cobra.Command) {
 // starts the server in dir; stop releases everything.
 func dialQueue(ctx context.Context, url, dir, listen, name string, say func(string)) (q *queue.Queue, stop func(), srvURL string, err error) {
 	if url != embeddedQueue {
-		if !strings.Contains(url, "://") {
-			return nil, nil, "", fmt.Errorf("--queue %q is neither a NATS URL such as nats://HOST:4222 nor %q", agents.RedactURL(url), embeddedQueue)
+		if err := queue.CheckURL(url); err != nil {
+			return nil, nil, "", fmt.Errorf("--queue: %w, or %q", err, embeddedQueue)
 		}
 		nc, q, err := queue.Dial(ctx, url, name, say)
 		if ue, ok := errors.AsType[*queue.UnreachableError](err); ok {
@@ -110,8 +108,10 @@ func runQueuedBatch(ctx context.Context, cmd *cobra.Command, m *batch.Manifest, 
 			os.Remove(dir)
 		}
 	}()
-	if !embedded && !strings.Contains(qf.url, "://") {
-		return usageErr(fmt.Errorf("--queue %q: give the queue's address as nats://HOST:PORT, or embedded", agents.RedactURL(qf.url)))
+	if !embedded {
+		if err := queue.CheckURL(qf.url); err != nil {
+			return usageErr(fmt.Errorf("--queue: %w, or embedded", err))
+		}
 	}
 	var worker queue.Worker
 	if embedded {
@@ -204,7 +204,7 @@ func runQueuedBatch(ctx context.Context, cmd *cobra.Command, m *batch.Manifest, 
 			return len(finished)
 		})
 	}
-	where := agents.RedactURL(qf.url)
+	where := queue.ShownURL(qf.url)
 	if embedded {
 		where = fmt.Sprintf("an embedded queue in %s, %d at a time", queueDir, parallel)
 		if srvURL != "" {
@@ -277,7 +277,7 @@ func runQueuedBatch(ctx context.Context, cmd *cobra.Command, m *batch.Manifest, 
 	case followErr != nil:
 		return failureErr(followErr)
 	case dlErr != nil:
-		return failureErr(fmt.Errorf("%w; fetch the transcripts again with: parley collect --queue %s --batch %s --out %s", dlErr, agents.RedactURL(qf.url), m.ID, dir))
+		return failureErr(fmt.Errorf("%w; fetch the transcripts again with: parley collect --queue %s --batch %s --out %s", dlErr, queue.ShownURL(qf.url), m.ID, dir))
 	}
 	if embedded && qf.dir == "" {
 		// Every transcript and the summary are in dir now.
@@ -304,7 +304,7 @@ func queuedInterruption(embedded bool, done, n int, queueDir, dir, id string, qf
 			ofN(done, n, "conversation", "conversations"), queueDir, dir, queueDirFlag(qf.dir), listenFlag(qf.listen))
 	}
 	return fmt.Errorf("stopped following: %s finished; the workers carry on. Follow again with: parley batch --resume %s --queue %s, or fetch later with: parley collect --queue %s --batch %s --out %s",
-		ofN(done, n, "conversation", "conversations"), dir, agents.RedactURL(qf.url), agents.RedactURL(qf.url), id, dir)
+		ofN(done, n, "conversation", "conversations"), dir, queue.ShownURL(qf.url), queue.ShownURL(qf.url), id, dir)
 }
 
 // listenFlag repeats --queue-listen for a hint, so workers on other
@@ -357,6 +357,9 @@ scenarios.`,
 			if url == embeddedQueue {
 				return usageErr(errors.New(`--queue embedded runs its own workers inside parley batch; a worker joins a queue by its URL, such as nats://HOST:4222`))
 			}
+			if err := queue.CheckURL(url); err != nil {
+				return usageErr(fmt.Errorf("--queue: %w", err))
+			}
 			if parallel < 1 {
 				return usageErr(errors.New("-j must be at least 1"))
 			}
@@ -383,7 +386,7 @@ scenarios.`,
 			}
 			w := &queue.Worker{Queue: q, Name: name, Parallel: parallel, Pace: d, LimitWindow: limitWindow,
 				UploadEvery: uploadEvery, Log: logLine, Warn: warnOnce(stderr)}
-			logLine(fmt.Sprintf("%s pulling from %s, %d at a time", name, agents.RedactURL(url), parallel))
+			logLine(fmt.Sprintf("%s pulling from %s, %d at a time", name, queue.ShownURL(url), parallel))
 			if err := w.Run(cmd.Context()); err != nil {
 				return failureErr(err)
 			}
@@ -427,6 +430,11 @@ Without --batch it takes the newest batch on the queue.`,
 					return usageErr(fmt.Errorf("--queue-dir %s is no folder an embedded queue kept; give the batch's queue folder (DIR/queue while the batch is unfinished, or the --queue-dir it ran with)", dir))
 				}
 			}
+			if url != embeddedQueue {
+				if err := queue.CheckURL(url); err != nil {
+					return usageErr(fmt.Errorf("--queue: %w, or embedded with --queue-dir", err))
+				}
+			}
 			q, stop, _, err := dialQueue(cmd.Context(), url, dir, "", "parley collect", func(s string) { fmt.Fprintln(cmd.ErrOrStderr(), "parley:", s) })
 			if err != nil {
 				return failureErr(err)
@@ -438,7 +446,7 @@ Without --batch it takes the newest batch on the queue.`,
 					return failureErr(err)
 				}
 				if len(all) == 0 {
-					where := "the queue at " + agents.RedactURL(url)
+					where := "the queue at " + queue.ShownURL(url)
 					if url == embeddedQueue {
 						where = "the embedded queue in " + dir
 					}

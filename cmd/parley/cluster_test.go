@@ -409,7 +409,7 @@ func TestABatchThatNeverReachedItsQueueLeavesNothing(t *testing.T) {
 		want  string
 	}{
 		{"nats://127.0.0.1:1", exitFailure, "cannot reach the queue at nats://127.0.0.1:1"},
-		{"127.0.0.1:4222", exitUsage, `--queue "127.0.0.1:4222": give the queue's address as nats://HOST:PORT, or embedded`},
+		{"127.0.0.1:4222", exitUsage, `--queue: "127.0.0.1:4222" is not a NATS server's address; give it as nats://HOST:4222 (or tls://, ws://, wss://), or embedded`},
 	} {
 		out := filepath.Join(dir, "b")
 		code, _, errOut := parley(t, "batch", scenario, "-n", "1", "--queue", c.queue, "--out", out)
@@ -587,6 +587,31 @@ func TestCtrlCBeforeTheQueueOpensIsAnInterruption(t *testing.T) {
 	}
 }
 
+// An address that is no NATS server's is refused as a usage mistake that
+// says what to give, before anything is dialled or written.
+func TestAQueueAddressInAnotherSchemeIsRefused(t *testing.T) {
+	dir := t.TempDir()
+	scenario := filepath.Join(dir, "s.yaml")
+	os.WriteFile(scenario, []byte("agents:\n  - {name: A, type: scripted, lines: [a]}\n  - {name: B, type: scripted, lines: [b]}\ntermination: {max_messages: 3}\n"), 0o600)
+	for _, q := range []string{"http://127.0.0.1:4222", "127.0.0.1:4222", "nats://127.0.0.1:4222,https://127.0.0.1:4223"} {
+		for _, args := range [][]string{
+			{"worker", "--queue", q},
+			{"collect", "--queue", q, "--out", filepath.Join(dir, "c")},
+			{"batch", scenario, "-n", "1", "--queue", q, "--out", filepath.Join(dir, "b")},
+		} {
+			t.Run(q+"/"+args[0], func(t *testing.T) {
+				code, out, errOut := parley(t, args...)
+				if code != exitUsage || !strings.Contains(errOut, "is not a NATS server's address; give it as nats://HOST:4222") || strings.Contains(errOut, "cannot reach") {
+					t.Errorf("exit %d, want a usage error saying what to give:\n%s%s", code, out, errOut)
+				}
+				if _, err := os.Stat(filepath.Join(dir, "b")); err == nil {
+					t.Errorf("the refused batch left its folder")
+				}
+			})
+		}
+	}
+}
+
 // A user, password or token in a queue's URL is never shown: not when the
 // queue cannot be reached (or its URL read), not in the worker's log, the
 // batch's first line or collect's sentences once it is.
@@ -611,6 +636,10 @@ func TestQueueURLCredentialsAreNeverShown(t *testing.T) {
 		{"a port that is no number", "nats://u:" + secret + "@127.0.0.1:x", "cannot reach the queue at nats://REDACTED@127.0.0.1:x"},
 		{"a token as the user", "nats://TOKEN" + secret + "@127.0.0.1:1", "cannot reach the queue at nats://REDACTED@127.0.0.1:1"},
 		{"no scheme", "u:" + secret + "@127.0.0.1:1", "REDACTED@127.0.0.1:1"},
+		{"a list of servers", "nats://u:" + secret + "@127.0.0.1:1,nats://v:" + secret + "@127.0.0.1:2",
+			"cannot reach the queue at nats://REDACTED@127.0.0.1:1,nats://REDACTED@127.0.0.1:2"},
+		{"another scheme in a list", "nats://u:" + secret + "@127.0.0.1:1,http://v:" + secret + "@127.0.0.1:2",
+			`"http://REDACTED@127.0.0.1:2" is not a NATS server's address`},
 	}
 	for _, c := range unreachable {
 		for _, args := range [][]string{

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/nats-io/nats-server/v2/server"
@@ -100,11 +101,53 @@ func (e *UnreachableError) Error() string {
 // The connection keeps reconnecting while the server restarts; say, when
 // set, hears a sentence when the queue is lost, when it is back, and for
 // any error the connection reports on its own.
+// ShownURL is a queue's address as parley shows it: each server's URL of
+// a comma-separated list without its password or token.
+func ShownURL(url string) string {
+	if !strings.Contains(url, ",") {
+		return agents.RedactURL(url)
+	}
+	parts := strings.Split(url, ",")
+	for i, u := range parts {
+		parts[i] = agents.RedactURL(u)
+	}
+	return strings.Join(parts, ",")
+}
+
+// urlSecrets is the passwords and tokens of every server's URL in url.
+func urlSecrets(url string) []string {
+	var out []string
+	for u := range strings.SplitSeq(url, ",") {
+		out = append(out, agents.URLSecrets(u)...)
+	}
+	return out
+}
+
+// CheckURL says what is wrong with url as a queue's address, or returns
+// nil: one NATS server's URL, or several joined by commas, each with a
+// scheme a NATS client dials (nats://, tls://, ws:// or wss://). An
+// address in another scheme (http://HOST:4222) or none (HOST:4222) would
+// be dialled as a server that cannot be reached; it is refused first,
+// quoted without its password.
+func CheckURL(url string) error {
+	for u := range strings.SplitSeq(url, ",") {
+		scheme, _, ok := strings.Cut(strings.TrimSpace(u), "://")
+		switch strings.ToLower(scheme) {
+		case "nats", "tls", "ws", "wss":
+			if ok {
+				continue
+			}
+		}
+		return fmt.Errorf("%q is not a NATS server's address; give it as nats://HOST:4222 (or tls://, ws://, wss://)", agents.RedactURL(strings.TrimSpace(u)))
+	}
+	return nil
+}
+
 func Dial(ctx context.Context, url, name string, say func(string)) (*nats.Conn, *Queue, error) {
 	if say == nil {
 		say = func(string) {}
 	}
-	shown := agents.RedactURL(url)
+	shown := ShownURL(url)
 	nc, err := nats.Connect(url, nats.Name(name), nats.MaxReconnects(-1), nats.ReconnectWait(time.Second),
 		nats.Timeout(10*time.Second),
 		nats.DisconnectErrHandler(func(_ *nats.Conn, err error) {
@@ -118,7 +161,7 @@ func Dial(ctx context.Context, url, name string, say func(string)) (*nats.Conn, 
 		}))
 	if err != nil {
 		// The client's error may quote the URL (a port it cannot read).
-		reason := agents.RedactSecrets(err.Error(), agents.URLSecrets(url)...)
+		reason := agents.RedactSecrets(err.Error(), urlSecrets(url)...)
 		return nil, nil, &UnreachableError{URL: shown, Reason: reason}
 	}
 	q, err := OpenConn(ctx, nc)
