@@ -45,8 +45,19 @@ func ParseSweeps(specs []string) ([]Axis, error) {
 		if lo, hi, isRange := strings.Cut(vals, ".."); isRange {
 			a, err1 := strconv.Atoi(strings.TrimSpace(lo))
 			b, err2 := strconv.Atoi(strings.TrimSpace(hi))
-			if err1 != nil || err2 != nil || b < a {
-				return nil, fmt.Errorf("--sweep %q: a range is two whole numbers, low..high, such as 1..4", s)
+			switch {
+			case err1 != nil || err2 != nil:
+				msg := fmt.Sprintf("--sweep %q: a range is two whole numbers, low..high, such as 1..4", s)
+				x, f1 := strconv.ParseFloat(strings.TrimSpace(lo), 64)
+				y, f2 := strconv.ParseFloat(strings.TrimSpace(hi), 64)
+				if f1 == nil && f2 == nil {
+					// Fractions have no steps to take: list them.
+					mid := strconv.FormatFloat((x+y)/2, 'g', 4, 64)
+					msg += fmt.Sprintf("; list other values with commas, such as %s=%s,%s,%s", key, strings.TrimSpace(lo), mid, strings.TrimSpace(hi))
+				}
+				return nil, errors.New(msg)
+			case b < a:
+				return nil, fmt.Errorf("--sweep %q: the range runs down from %d to %d; write the low end first, %d..%d", s, a, b, b, a)
 			}
 			// Counted before a value is made: 1..100000000 would take
 			// memory and time before any transcript is read.

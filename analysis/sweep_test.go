@@ -123,7 +123,9 @@ func TestSweepGridsHaveACap(t *testing.T) {
 			`--sweep "loop.count=1..100000": the range holds 100000 values, and a sweep tries at most 1000 points; narrow it, such as 1..1000`},
 		{"a range as wide as ints go", []string{"loop.count=-9223372036854775808..9223372036854775807"}, 0,
 			"the range holds 18446744073709551616 values"},
-		{"a backward range", []string{"loop.count=5..3"}, 0, "a range is two whole numbers, low..high"},
+		{"a backward range", []string{"loop.count=5..3"}, 0, `--sweep "loop.count=5..3": the range runs down from 5 to 3; write the low end first, 3..5`},
+		{"a range of fractions", []string{"loop.threshold=0.5..0.9"}, 0,
+			`a range is two whole numbers, low..high, such as 1..4; list other values with commas, such as loop.threshold=0.5,0.7,0.9`},
 		{"a list beyond the cap", []string{"loop.threshold=" + strings.Repeat("0.5,", 1001)}, 0,
 			`1001 values, and a sweep tries at most 1000 points; give fewer`},
 	}

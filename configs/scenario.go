@@ -363,6 +363,13 @@ func Parse(file string, data []byte) (*Scenario, error) {
 					if m := anyLineRe().FindStringSubmatch(e.Msg); m != nil {
 						e.Line, _ = strconv.Atoi(m[1])
 						e.Msg = m[2]
+						// Named in full, with its agent: agent "A": seed.
+						_, rest, _ := strings.Cut(e.Msg, ": ")
+						if value, ok := strings.CutSuffix(rest, " is not a whole number"); ok {
+							if field, _ := fieldAt(&doc, e.Line, value, ""); field != "" {
+								e.Msg = field + ": " + rest
+							}
+						}
 					}
 					probs = append(probs, e)
 				}

@@ -433,8 +433,11 @@ func init() {
 	})
 	register("max_duration", func(n *yaml.Node) (Policy, error) {
 		d, err := time.ParseDuration(n.Value)
-		if n.Kind != yaml.ScalarNode || err != nil || d <= 0 {
+		if n.Kind != yaml.ScalarNode || err != nil {
 			return nil, lineErr(n, fmt.Sprintf("max_duration is %q; write a duration such as 90s, 30m or 2h", n.Value))
+		}
+		if d <= 0 {
+			return nil, lineErr(n, fmt.Sprintf("max_duration is %s; a conversation's time limit is above 0, such as 90s, 30m or 2h", n.Value))
 		}
 		return MaxDuration{D: d, m: new(memo[timeSpan])}, nil
 	})
