@@ -63,6 +63,10 @@ func ParsePolicyNode(file string, data []byte) (*yaml.Node, error) {
 		}
 		return nil, probs
 	}
+	if line := secondDocument(data); line > 0 {
+		return nil, &Error{File: file, Line: line, Msg: "a second YAML document starts here, after a --- line; a policy file holds one policy, and parley would read the first alone: " +
+			"join their rules in one list (any: [rule, rule])"}
+	}
 	n := policy.Unwrap(&doc)
 	if n.Kind == 0 || (n.Kind == yaml.ScalarNode && n.Tag == "!!null") {
 		return nil, &Error{File: file, Msg: "holds no policy; write a termination: block or a policy such as {max_messages: 100}"}

@@ -5,6 +5,7 @@
 package configs
 
 import (
+	"bytes"
 	"embed"
 	"errors"
 	"fmt"
@@ -318,6 +319,10 @@ func Parse(file string, data []byte) (*Scenario, error) {
 	if len(doc.Content) == 0 {
 		return nil, Problems{yamlError(file, data, io.EOF)}
 	}
+	if line := secondDocument(data); line > 0 {
+		return nil, Problems{{File: file, Line: line, Msg: "a second YAML document starts here, after a --- line; a scenario file holds one scenario, and parley would read the first alone: " +
+			"put each scenario in a file of its own (validate, run and batch take several), or stage them together as a roster"}}
+	}
 	if root := doc.Content[0]; root.Kind != yaml.MappingNode {
 		what := "a list"
 		if root.Kind == yaml.ScalarNode {
@@ -536,6 +541,23 @@ func fieldAt(doc *yaml.Node, line int, value, goType string) (string, *yaml.Node
 		return true
 	}, nil)
 	return fieldName(found), node
+}
+
+// secondDocument is the line where a second YAML document of data starts,
+// or 0 when data holds one (an empty one after a last --- line aside),
+// or when what follows the first cannot be read: the decoder reads the
+// first document alone, and would drop the rest without a word.
+func secondDocument(data []byte) int {
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	var first, second yaml.Node
+	if dec.Decode(&first) != nil || dec.Decode(&second) != nil || len(second.Content) == 0 {
+		return 0
+	}
+	n := second.Content[0]
+	if n.Kind == yaml.ScalarNode && n.Tag == "!!null" {
+		return 0
+	}
+	return n.Line
 }
 
 // yamlError turns a decoder error that stopped decoding (a syntax error,

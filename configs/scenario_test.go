@@ -71,6 +71,7 @@ func TestBadInputNamesWhatToFix(t *testing.T) {
 			[]string{"bad.yaml:4:", `agent "A": provider: "opnai" is not a known provider; did you mean "openai"?`}},
 		{"a key pasted as the provider", strings.Replace(good, "provider: openai", "provider: sk-or-v1-0123456789abcdef0123456789abcdef", 1),
 			[]string{"bad.yaml:4:", `agent "A": provider: looks like an API key rather than a provider's name`, "api_key_env"}},
+		{"a second scenario after ---", good + "---\n" + good, []string{"bad.yaml:10: a second YAML document starts here, after a --- line; a scenario file holds one scenario"}},
 		{"misspelt type", strings.Replace(good, "provider: openai", "type: scripte\n    provider: openai", 1),
 			[]string{"bad.yaml:4:", `did you mean "scripted"?`}},
 		{"literal api key refused", strings.Replace(good, "model: m", "model: m\n    api_key: sk-secret", 1),

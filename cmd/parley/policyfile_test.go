@@ -59,6 +59,9 @@ func TestABadPolicyFileSaysWhatToGive(t *testing.T) {
 		{"a key given twice", func() string {
 			return writeFile(t, t.TempDir(), "p.yaml", "any:\n  - max_messages: 10\n  - loop: {count: 3, count: 5}\n")
 		}, ":3: any[1].loop.count: is given twice, on line 3; keep one"},
+		{"two documents", func() string {
+			return writeFile(t, t.TempDir(), "p.yaml", "max_messages: 10\n---\nloop: {}\n")
+		}, ":3: a second YAML document starts here, after a --- line; a policy file holds one policy, and parley would read the first alone"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
