@@ -311,6 +311,39 @@ func ReplayProblem(s *configs.Scenario, a *configs.Agent) *configs.Error {
 	return nil
 }
 
+// ReplayWarnings says of each replay agent of s that would send a blank
+// first reply what to change: one that speaks first (first:) with no
+// opening: written, whose recording's message 1 is its own and blank, as
+// the seed's system records its blank opening. It would re-speak that
+// blank as a reply to parley's cue; seated second, the recording's message
+// 1 is the conversation's opening, as it was, and the other side answers
+// it first. Recordings that cannot be read are ReplayProblems' to say.
+func ReplayWarnings(s *configs.Scenario) []string {
+	if s.Opening != nil || s.IsRoster() || len(s.Agents) != 2 {
+		return nil
+	}
+	var out []string
+	for i, a := range s.Agents {
+		if a.Type != configs.TypeReplay || a.Transcript == "" || a.Name != s.First {
+			continue
+		}
+		t, _, err := readReplay(s, a.Transcript)
+		if err != nil || len(t.Messages) == 0 {
+			continue
+		}
+		m := t.Messages[0]
+		if m.Speaker != a.Speaker || m.Origin == transcripts.OriginModerator || strings.TrimSpace(m.Content) != "" {
+			continue
+		}
+		other := s.Agents[1-i].Name
+		e := &configs.Error{File: s.Path, Line: a.FieldLine("transcript"), Msg: fmt.Sprintf(
+			"agent %q speaks first, and its recording's message 1 is its own blank opening, which it would send as its first reply; "+
+				"add first: %s to let %s answer that opening first, as in the recording (parley then records the opening as message 1)", a.Name, other, other)}
+		out = append(out, e.Error())
+	}
+	return out
+}
+
 // readReplay finds a replay transcript: as given, then beside the
 // scenario, then among the recordings shipped in the binary.
 func readReplay(s *configs.Scenario, path string) (*transcripts.Transcript, string, error) {

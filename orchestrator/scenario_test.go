@@ -159,6 +159,37 @@ func TestReplayProblemsNameTheFieldsLine(t *testing.T) {
 	}
 }
 
+// A replay seat that speaks first, whose recording opens with its own
+// blank message 1, is told to let the other side answer first; a
+// scenario that seats it second, gives an opening, or replays the side
+// that did not open is not.
+func TestReplayWarningsOfABlankFirstReply(t *testing.T) {
+	dir := t.TempDir()
+	const agents = `agents:
+  - name: Kimi K2
+    type: replay
+    transcript: transcripts/seed/kimi-k2-vs-grok-4.md
+  - name: grok-4
+    type: replay
+    transcript: transcripts/seed/kimi-k2-vs-grok-4.md
+`
+	for _, c := range []struct {
+		name, yaml, want string
+	}{
+		{"the opening side speaks first", agents, `:4: agent "Kimi K2" speaks first, and its recording's message 1 is its own blank opening, which it would send as its first reply; add first: grok-4`},
+		{"the other side answers first", agents + "first: grok-4\n", ""},
+		{"an opening of the scenario's own", agents + "opening: Hi.\n", ""},
+		{"a side that did not open", "agents:\n  - {name: grok-4, type: replay, transcript: transcripts/seed/kimi-k2-vs-grok-4.md}\n  - {name: gpt, type: scripted, lines: [hi]}\n", ""},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			got := strings.Join(ReplayWarnings(scenario(t, filepath.Join(dir, "s.yaml"), c.yaml)), "\n")
+			if (c.want == "") != (got == "") || !strings.Contains(got, c.want) {
+				t.Errorf("warnings %q; want %q", got, c.want)
+			}
+		})
+	}
+}
+
 // A replay re-speaks a side of a recording in any layout check reads: a
 // "### Name ###" log here, a JSON list of turns there.
 func TestReplayReadsOtherLayouts(t *testing.T) {

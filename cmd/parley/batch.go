@@ -20,6 +20,7 @@ import (
 	"github.com/parleyhq/parley/configs"
 	"github.com/parleyhq/parley/internal/phrase"
 	"github.com/parleyhq/parley/internal/suggest"
+	"github.com/parleyhq/parley/orchestrator"
 	"github.com/parleyhq/parley/orchestrator/batch"
 	"github.com/parleyhq/parley/transcripts"
 )
@@ -217,7 +218,7 @@ func runBatch(ctx context.Context, cmd *cobra.Command, args []string, f batchFla
 		warnUnusedLimits(stderr, loaded)
 		warn := warnOnce(stderr)
 		for _, s := range loaded {
-			for _, w := range s.Warnings() {
+			for _, w := range append(s.Warnings(), orchestrator.ReplayWarnings(s)...) {
 				warn(w)
 			}
 		}

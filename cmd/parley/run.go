@@ -210,7 +210,7 @@ func stage(ctx context.Context, cmd *cobra.Command, s *configs.Scenario, f runFl
 		return result{}, usageErr(err)
 	}
 	warnUnusedLimits(cmd.ErrOrStderr(), []*configs.Scenario{s})
-	for _, w := range s.Warnings() {
+	for _, w := range append(s.Warnings(), orchestrator.ReplayWarnings(s)...) {
 		fmt.Fprintln(cmd.ErrOrStderr(), "parley: warning:", w)
 	}
 	defer batch.CloseIdle(client)

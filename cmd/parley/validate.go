@@ -135,7 +135,7 @@ func validateOne(path string, load func() (*configs.Scenario, error), offline bo
 		}
 	} else {
 		v.Title, v.First = s.Title, s.First
-		v.Warnings = s.Warnings()
+		v.Warnings = append(s.Warnings(), orchestrator.ReplayWarnings(s)...)
 		if s.IsRoster() {
 			if err := checkPairs(s); err != nil {
 				probs = append(probs, configs.AsProblems(err)...)
