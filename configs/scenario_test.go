@@ -214,12 +214,7 @@ func TestAnUnreadValueIsSaidOnce(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			_, err := Parse("bad.yaml", []byte(c.yaml))
-			var got []string
-			for _, p := range AsProblems(err) {
-				got = append(got, p.Error())
-			}
-			if !slices.Equal(got, c.want) {
+			if got := problemsOf(c.yaml); !slices.Equal(got, c.want) {
 				t.Errorf("problems:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(c.want, "\n"))
 			}
 		})
@@ -252,16 +247,21 @@ func TestAKeyGivenTwice(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			_, err := Parse("bad.yaml", []byte(c.yaml))
-			var got []string
-			for _, p := range AsProblems(err) {
-				got = append(got, p.Error())
-			}
-			if !slices.Equal(got, c.want) {
+			if got := problemsOf(c.yaml); !slices.Equal(got, c.want) {
 				t.Errorf("problems:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(c.want, "\n"))
 			}
 		})
 	}
+}
+
+// problemsOf is every problem Parse finds in yaml, as sentences, in order.
+func problemsOf(yaml string) []string {
+	_, err := Parse("bad.yaml", []byte(yaml))
+	var got []string
+	for _, p := range AsProblems(err) {
+		got = append(got, p.Error())
+	}
+	return got
 }
 
 func TestLoadNamesAMissingFile(t *testing.T) {

@@ -22,17 +22,7 @@ func TestAPolicyFileOfNoRulesIsRefused(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			pol := writeFile(t, dir, "p.yaml", c.policy)
-			for _, args := range [][]string{
-				{"check", "--policy", pol, tr},
-				{"show", "--no-tui", "--policy", pol, tr},
-				{"report", "--policy", pol, "--out", filepath.Join(t.TempDir(), "r"), dir},
-			} {
-				code, out, errOut := parley(t, args...)
-				if code != exitUsage || !strings.Contains(errOut, pol+c.want) {
-					t.Errorf("%s: exit %d, stderr %q (stdout %q); want exit %d and %q", args[0], code, errOut, out, exitUsage, pol+c.want)
-				}
-			}
+			refusedEverywhere(t, writeFile(t, dir, "p.yaml", c.policy), tr, dir, c.want)
 		})
 	}
 	// A scenario with termination: [] still runs, warned of.
@@ -65,17 +55,24 @@ func TestABadPolicyFileSaysWhatToGive(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			pol := c.path()
-			for _, args := range [][]string{
-				{"check", "--policy", pol, tr},
-				{"show", "--no-tui", "--policy", pol, tr},
-				{"report", "--policy", pol, "--out", filepath.Join(t.TempDir(), "r"), dir},
-			} {
-				code, out, errOut := parley(t, args...)
-				if code != exitUsage || !strings.Contains(errOut, pol+c.want) {
-					t.Errorf("%s: exit %d, stderr %q (stdout %q); want exit %d and %q", args[0], code, errOut, out, exitUsage, pol+c.want)
-				}
-			}
+			refusedEverywhere(t, c.path(), tr, dir, c.want)
 		})
+	}
+}
+
+// refusedEverywhere holds that check, show and report each refuse the
+// policy file pol as a usage mistake, saying want after its name; tr is a
+// transcript in the folder dir to judge.
+func refusedEverywhere(t *testing.T, pol, tr, dir, want string) {
+	t.Helper()
+	for _, args := range [][]string{
+		{"check", "--policy", pol, tr},
+		{"show", "--no-tui", "--policy", pol, tr},
+		{"report", "--policy", pol, "--out", filepath.Join(t.TempDir(), "r"), dir},
+	} {
+		code, out, errOut := parley(t, args...)
+		if code != exitUsage || !strings.Contains(errOut, pol+want) {
+			t.Errorf("%s: exit %d, stderr %q (stdout %q); want exit %d and %q", args[0], code, errOut, out, exitUsage, pol+want)
+		}
 	}
 }
