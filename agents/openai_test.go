@@ -2,6 +2,7 @@ package agents
 
 import (
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"net"
@@ -541,11 +542,18 @@ func TestURLSecretsNeverLeak(t *testing.T) {
 	echo := openaitest.Start(t, func(openaitest.Request) openaitest.Reply {
 		return openaitest.Error(http.StatusBadRequest, "you sent the password "+pass)
 	})
+	// A server that echoes the Authorization header, which carries the
+	// URL's user and password as Basic credentials when there is no key.
+	echoAuth := openaitest.Start(t, func(openaitest.Request) openaitest.Reply {
+		return openaitest.Reply{Status: http.StatusBadRequest, EchoAuthorization: true}
+	})
+	basic := base64.StdEncoding.EncodeToString([]byte("u:" + pass))
 	cases := []struct {
 		name, base string
 	}{
 		{"a key in the query of an unreachable URL", closed + "?key=" + key},
 		{"a password echoed by the server", strings.Replace(echo.URL, "http://", "http://u:"+pass+"@", 1)},
+		{"a password echoed as Basic credentials", strings.Replace(echoAuth.URL, "http://", "http://u:"+pass+"@", 1)},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -562,7 +570,7 @@ func TestURLSecretsNeverLeak(t *testing.T) {
 				}
 			}
 			for _, s := range texts {
-				if strings.Contains(s, pass) || strings.Contains(s, key) {
+				if strings.Contains(s, pass) || strings.Contains(s, key) || strings.Contains(s, basic) {
 					t.Errorf("a secret leaked: %q", s)
 				}
 			}

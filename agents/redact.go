@@ -1,6 +1,7 @@
 package agents
 
 import (
+	"encoding/base64"
 	"net/url"
 	"strings"
 	"unicode"
@@ -76,7 +77,10 @@ func redactURL(s string) (out string, secrets []string) {
 
 // userinfoSecrets are the secret of a URL's userinfo, as written and
 // decoded: its password, or its user when it has none (a token given as
-// the user, https://TOKEN@host).
+// the user, https://TOKEN@host); and both as HTTP sends them, as Basic
+// credentials (the base64 of user:password) in the Authorization header
+// of a request that carries no other, which a server or a proxy echoing
+// the request's headers quotes.
 func userinfoSecrets(userinfo string) []string {
 	secret := userinfo
 	if _, pw, ok := strings.Cut(userinfo, ":"); ok {
@@ -88,6 +92,10 @@ func userinfoSecrets(userinfo string) []string {
 	out := []string{secret}
 	if d, err := url.PathUnescape(secret); err == nil && d != secret {
 		out = append(out, d)
+	}
+	if u, err := url.Parse("http://" + userinfo + "@host"); err == nil && u.User != nil {
+		pw, _ := u.User.Password()
+		out = append(out, base64.StdEncoding.EncodeToString([]byte(u.User.Username()+":"+pw)))
 	}
 	return out
 }

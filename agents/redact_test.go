@@ -66,9 +66,11 @@ func TestURLSecrets(t *testing.T) {
 		want []string
 	}{
 		{"none", "http://h/v1?api-version=1", nil},
-		{"a user and password", "http://user:PASS@h/v1", []string{"PASS"}},
-		{"a token as the user", "https://TOKEN@h/v1", []string{"TOKEN"}},
-		{"escaped", "http://u:p%40ss@h/v1?key=a%2Bb", []string{"p%40ss", "p@ss", "a%2Bb", "a+b"}},
+		// Each with the Basic credentials HTTP sends for it: the base64
+		// of user:password.
+		{"a user and password", "http://user:PASS@h/v1", []string{"PASS", "dXNlcjpQQVNT"}},
+		{"a token as the user", "https://TOKEN@h/v1", []string{"TOKEN", "VE9LRU46"}},
+		{"escaped", "http://u:p%40ss@h/v1?key=a%2Bb", []string{"p%40ss", "p@ss", "dTpwQHNz", "a%2Bb", "a+b"}},
 		{"a key", "http://h/v1?key=sk-test-SECRET123&v=2", []string{"sk-test-SECRET123"}},
 	}
 	for _, c := range cases {

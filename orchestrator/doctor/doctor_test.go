@@ -2,6 +2,7 @@ package doctor
 
 import (
 	"context"
+	"encoding/base64"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -274,5 +275,38 @@ func TestAnAgentWithNoKeyIsToldHowToGiveOne(t *testing.T) {
 	fs := Check(context.Background(), scenario(t, "agents:\n  - {name: A, base_url: "+srv.URL+", model: m}\n  - {name: B, type: scripted, lines: [hi]}\n"), Options{Timeout: 5 * time.Second})
 	if fs[0].Status != Fail || !strings.Contains(fs[0].Sentence, "refused a request that carried no key (401); name the variable holding one with api_key_env:") {
 		t.Errorf("finding %+v", fs[0])
+	}
+}
+
+// What a server says back is shown without the agent's secrets, in
+// whatever form the request carried them: a base URL's password goes as
+// Basic credentials (the base64 of user:password) when there is no key,
+// and a server that echoes the request's headers quotes them so.
+func TestSecretsAServerEchoesAreHidden(t *testing.T) {
+	const pass = "pw-DOCTOR-SECRET1"
+	basic := base64.StdEncoding.EncodeToString([]byte("u:" + pass))
+	cases := []struct {
+		name  string
+		reply openaitest.Reply
+	}{
+		{"a one-token request refused, echoing Basic credentials", openaitest.Reply{Status: http.StatusBadRequest, EchoAuthorization: true}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			srv := openaitest.Start(t, func(openaitest.Request) openaitest.Reply { return c.reply })
+			srv.Models = []string{"m"}
+			base := strings.Replace(srv.URL, "http://", "http://u:"+pass+"@", 1)
+			s := scenario(t, "agents:\n  - {name: A, base_url: \""+base+"\", model: m}\n  - {name: B, type: scripted, lines: [hi]}\n")
+			fs := Check(context.Background(), s, Options{Ask: true, Timeout: 5 * time.Second})
+			if fs[0].Status != Fail {
+				t.Fatalf("A: %+v, want a failure", fs[0])
+			}
+			if !strings.Contains(fs[0].Sentence, "[redacted]") {
+				t.Errorf("A: %q shows no sign of what the server echoed", fs[0].Sentence)
+			}
+			if strings.Contains(fs[0].Sentence, pass) || strings.Contains(fs[0].Sentence, basic) {
+				t.Errorf("A: a secret leaked: %q", fs[0].Sentence)
+			}
+		})
 	}
 }
