@@ -7,6 +7,7 @@ import (
 	"errors"
 	"net"
 	"net/http"
+	"net/url"
 	"strings"
 	"sync"
 	"testing"
@@ -14,6 +15,7 @@ import (
 	"unicode/utf8"
 
 	openai "github.com/sashabaranov/go-openai"
+	"golang.org/x/net/http/httpproxy"
 
 	"github.com/parleyhq/parley/agents/openaitest"
 )
@@ -838,5 +840,58 @@ func TestSlowConsumerIsNotIdle(t *testing.T) {
 	}
 	if text.String() != "one two three" {
 		t.Errorf("text = %q", text.String())
+	}
+}
+
+// The password of the proxy the environment names (HTTP_PROXY) is never
+// shown, though the proxy is sent it, as Basic credentials in
+// Proxy-Authorization, and a proxy's error may echo that header.
+func TestProxySecretsNeverLeak(t *testing.T) {
+	const pass = "pw-PROXY-SECRET3"
+	basic := base64.StdEncoding.EncodeToString([]byte("puser:" + pass))
+	cases := []struct {
+		name  string
+		reply func(openaitest.Request) openaitest.Reply
+	}{
+		{"a refusal echoing Proxy-Authorization", func(r openaitest.Request) openaitest.Reply {
+			return openaitest.Error(http.StatusBadRequest, "you sent Proxy-Authorization: "+r.Header.Get("Proxy-Authorization"))
+		}},
+		{"a 502 page echoing the proxy's URL", func(r openaitest.Request) openaitest.Reply {
+			return openaitest.Reply{Status: http.StatusBadGateway, Body: "proxy http://puser:" + pass + "@proxy could not reach upstream"}
+		}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			// The server is the proxy: it is sent the whole URL of a
+			// request to a host that need not exist.
+			proxy := openaitest.Start(t, c.reply)
+			t.Setenv("HTTP_PROXY", strings.Replace(proxy.URL, "http://", "http://puser:"+pass+"@", 1))
+			t.Setenv("NO_PROXY", "")
+			tr := &http.Transport{Proxy: func(r *http.Request) (*url.URL, error) {
+				return httpproxy.FromEnvironment().ProxyFunc()(r.URL)
+			}}
+			t.Cleanup(tr.CloseIdleConnections)
+			a := NewOpenAI(OpenAIConfig{Name: "Alice", Model: "m", BaseURL: "http://api.example.invalid/v1", Retries: ptr(1),
+				HTTPClient: &http.Client{Transport: tr}})
+			r := collect(context.Background(), a, hello)
+			if r.err == nil {
+				t.Fatal("no error")
+			}
+			if got := proxy.Requests(); len(got) == 0 || got[0].Header.Get("Proxy-Authorization") != "Basic "+basic {
+				t.Fatal("the proxy was not sent its credentials, so the test proves nothing")
+			}
+			texts := []string{r.err.Error()}
+			if ae, ok := errors.AsType[*Error](r.err); ok {
+				texts = append(texts, ae.Sentence)
+			}
+			for _, s := range texts {
+				if strings.Contains(s, pass) || strings.Contains(s, basic) {
+					t.Errorf("a secret leaked: %q", s)
+				}
+			}
+			if !strings.Contains(r.err.Error(), "[redacted]") && !strings.Contains(r.err.Error(), "REDACTED") {
+				t.Errorf("error %q shows no sign of what the proxy echoed", r.err)
+			}
+		})
 	}
 }

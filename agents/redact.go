@@ -5,6 +5,8 @@ import (
 	"net/url"
 	"strings"
 	"unicode"
+
+	"golang.org/x/net/http/httpproxy"
 )
 
 // Redacted stands in for a secret parley leaves out of what it writes or
@@ -184,6 +186,23 @@ func secretParam(name string) bool {
 func URLSecrets(s string) []string {
 	_, secrets := redactURL(s)
 	return secrets
+}
+
+// ProxySecrets are the secrets of the proxy the environment names for
+// requests to base (HTTPS_PROXY, HTTP_PROXY and NO_PROXY, read as net/http
+// reads them): the user and password of the proxy's URL, which the proxy
+// is sent as Basic credentials in Proxy-Authorization, and which a proxy
+// that echoes the request's headers in an error quotes back.
+func ProxySecrets(base string) []string {
+	u, err := url.Parse(Endpoint(base, "/chat/completions"))
+	if err != nil || u.Host == "" {
+		return nil
+	}
+	proxy, err := httpproxy.FromEnvironment().ProxyFunc()(u)
+	if err != nil || proxy == nil || proxy.User == nil {
+		return nil
+	}
+	return URLSecrets(proxy.String())
 }
 
 // RedactSecrets is s with every secret in it (a key, a header's value)

@@ -66,7 +66,8 @@ type target struct {
 }
 
 // secrets are what the agent sends that must not be shown: its key, its
-// headers' values and what its base URLs hold (a password, a key).
+// headers' values, what its base URLs hold (a password, a key) and the
+// password of the proxy its requests go through.
 func (t target) secrets(key string) []string {
 	out := []string{key}
 	for _, v := range t.headers {
@@ -74,6 +75,7 @@ func (t target) secrets(key string) []string {
 	}
 	for _, u := range t.urls {
 		out = append(out, agents.URLSecrets(u)...)
+		out = append(out, agents.ProxySecrets(u)...)
 	}
 	return out
 }

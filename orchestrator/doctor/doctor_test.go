@@ -5,9 +5,12 @@ import (
 	"encoding/base64"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
+
+	"golang.org/x/net/http/httpproxy"
 
 	"github.com/parleyhq/parley/agents/openaitest"
 	"github.com/parleyhq/parley/configs"
@@ -281,29 +284,45 @@ func TestAnAgentWithNoKeyIsToldHowToGiveOne(t *testing.T) {
 // What a server says back is shown without the agent's secrets, in
 // whatever form the request carried them: a base URL's password goes as
 // Basic credentials (the base64 of user:password) when there is no key,
-// and a server that echoes the request's headers quotes them so.
+// a proxy's in Proxy-Authorization, and a server or a proxy that echoes
+// the request's headers quotes them so.
 func TestSecretsAServerEchoesAreHidden(t *testing.T) {
 	const pass = "pw-DOCTOR-SECRET1"
-	basic := base64.StdEncoding.EncodeToString([]byte("u:" + pass))
 	cases := []struct {
 		name  string
-		reply openaitest.Reply
+		proxy bool // the server is the proxy HTTP_PROXY names, with pass
+		reply func(openaitest.Request) openaitest.Reply
 	}{
-		{"a one-token request refused, echoing Basic credentials", openaitest.Reply{Status: http.StatusBadRequest, EchoAuthorization: true}},
+		{"a one-token request refused, echoing Basic credentials", false, func(openaitest.Request) openaitest.Reply {
+			return openaitest.Reply{Status: http.StatusBadRequest, EchoAuthorization: true}
+		}},
+		{"a proxy echoing Proxy-Authorization", true, func(r openaitest.Request) openaitest.Reply {
+			return openaitest.Error(http.StatusBadRequest, "you sent Proxy-Authorization: "+r.Header.Get("Proxy-Authorization"))
+		}},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			srv := openaitest.Start(t, func(openaitest.Request) openaitest.Reply { return c.reply })
+			srv := openaitest.Start(t, c.reply)
 			srv.Models = []string{"m"}
-			base := strings.Replace(srv.URL, "http://", "http://u:"+pass+"@", 1)
+			withPass := strings.Replace(srv.URL, "http://", "http://u:"+pass+"@", 1)
+			base, opt := withPass, Options{Ask: true, Timeout: 5 * time.Second}
+			if c.proxy {
+				t.Setenv("HTTP_PROXY", withPass)
+				t.Setenv("NO_PROXY", "")
+				base = "http://api.example.invalid/v1"
+				opt.Client = &http.Client{Transport: &http.Transport{Proxy: func(r *http.Request) (*url.URL, error) {
+					return httpproxy.FromEnvironment().ProxyFunc()(r.URL)
+				}}}
+			}
 			s := scenario(t, "agents:\n  - {name: A, base_url: \""+base+"\", model: m}\n  - {name: B, type: scripted, lines: [hi]}\n")
-			fs := Check(context.Background(), s, Options{Ask: true, Timeout: 5 * time.Second})
+			fs := Check(context.Background(), s, opt)
 			if fs[0].Status != Fail {
 				t.Fatalf("A: %+v, want a failure", fs[0])
 			}
 			if !strings.Contains(fs[0].Sentence, "[redacted]") {
 				t.Errorf("A: %q shows no sign of what the server echoed", fs[0].Sentence)
 			}
+			basic := base64.StdEncoding.EncodeToString([]byte("u:" + pass))
 			if strings.Contains(fs[0].Sentence, pass) || strings.Contains(fs[0].Sentence, basic) {
 				t.Errorf("A: a secret leaked: %q", fs[0].Sentence)
 			}
