@@ -7,6 +7,7 @@ import (
 	"errors"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"strings"
 	"sync"
@@ -891,6 +892,44 @@ func TestProxySecretsNeverLeak(t *testing.T) {
 			}
 			if !strings.Contains(r.err.Error(), "[redacted]") && !strings.Contains(r.err.Error(), "REDACTED") {
 				t.Errorf("error %q shows no sign of what the proxy echoed", r.err)
+			}
+		})
+	}
+}
+
+// A redirect parley cannot follow is explained without the secrets of
+// the URL it pointed to: the agent's own key, kept in the query, and a
+// password or token the server put there.
+func TestARedirectsSecretsNeverLeak(t *testing.T) {
+	const key, pass, token = "sk-query-SECRET4", "pw-REDIRECT-SECRET5", "tok-REDIRECT-SECRET6"
+	cases := []struct {
+		name     string
+		location func(r *http.Request) string
+	}{
+		{"the request's own query, key and all", func(r *http.Request) string { return "http://127.0.0.1:notaport" + r.URL.RequestURI() }},
+		{"a password and a token of the server's", func(*http.Request) string {
+			return "http://ruser:" + pass + "@127.0.0.1:notaport/v1?token=" + token
+		}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				w.Header().Set("Location", c.location(r))
+				w.WriteHeader(http.StatusMovedPermanently)
+			}))
+			t.Cleanup(srv.Close)
+			a := newTestAgent(t, nil, OpenAIConfig{BaseURL: srv.URL + "/v1?api-version=1&key=" + key, Retries: ptr(1)})
+			r := collect(context.Background(), a, hello)
+			if r.err == nil {
+				t.Fatal("no error")
+			}
+			if !strings.Contains(r.err.Error(), "Location") {
+				t.Fatalf("error %q does not quote the Location, so the test proves nothing", r.err)
+			}
+			for _, s := range []string{key, pass, token} {
+				if strings.Contains(r.err.Error(), s) {
+					t.Errorf("error holds %q: %s", s, r.err)
+				}
 			}
 		})
 	}

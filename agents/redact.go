@@ -7,6 +7,8 @@ import (
 	"unicode"
 
 	"golang.org/x/net/http/httpproxy"
+
+	"github.com/parleyhq/parley/internal/lazy"
 )
 
 // Redacted stands in for a secret parley leaves out of what it writes or
@@ -177,6 +179,38 @@ func secretParam(name string) bool {
 		}
 	}
 	return false
+}
+
+// urlStartRe finds where a URL written in text begins: at its scheme.
+var urlStartRe = lazy.Regexp(`[A-Za-z][A-Za-z0-9+.-]*://`)
+
+// RedactURLsIn is s, a text such as an error's, with every URL written in
+// it redacted as RedactURL redacts one: its user and password, and its
+// secret query parameters' values. A URL runs from its scheme to the next
+// white space, quote or URL (so each of a comma-separated list is one),
+// less the punctuation that ends a sentence or a parenthesis.
+func RedactURLsIn(s string) string {
+	locs := urlStartRe().FindAllStringIndex(s, -1)
+	if locs == nil {
+		return s
+	}
+	var b strings.Builder
+	prev := 0
+	for i, loc := range locs {
+		end := len(s)
+		if i+1 < len(locs) {
+			end = locs[i+1][0]
+		}
+		if j := strings.IndexAny(s[loc[0]:end], " \t\r\n\"'`<>"); j >= 0 {
+			end = loc[0] + j
+		}
+		end = loc[0] + len(strings.TrimRight(s[loc[0]:end], ".,;:!)]}"))
+		b.WriteString(s[prev:loc[0]])
+		b.WriteString(RedactURL(s[loc[0]:end]))
+		prev = end
+	}
+	b.WriteString(s[prev:])
+	return b.String()
 }
 
 // URLSecrets are the secrets RedactURL hides in s: its password (or the

@@ -235,7 +235,7 @@ func checkURL(ctx context.Context, opt Options, t target, base, key, keyName str
 	}
 	resp, err := opt.Client.Do(req)
 	if err != nil {
-		f.Status, f.Sentence = Fail, fmt.Sprintf("%s: cannot reach %s: %s", t.who, agents.RedactURL(base), netReason(err))
+		f.Status, f.Sentence = Fail, fmt.Sprintf("%s: cannot reach %s: %s", t.who, agents.RedactURL(base), t.netReason(err, key))
 		return f
 	}
 	defer resp.Body.Close()
@@ -313,7 +313,7 @@ func ask(ctx context.Context, opt Options, t target, f Finding, base, key string
 	}
 	resp, err := opt.Client.Do(req)
 	if err != nil {
-		f.Status, f.Sentence = Fail, fmt.Sprintf("%s: %s did not answer a one-token request: %s", t.who, agents.RedactURL(base), netReason(err))
+		f.Status, f.Sentence = Fail, fmt.Sprintf("%s: %s did not answer a one-token request: %s", t.who, agents.RedactURL(base), t.netReason(err, key))
 		return f
 	}
 	defer resp.Body.Close()
@@ -348,7 +348,7 @@ func checkKey(ctx context.Context, opt Options, t target, f Finding, base, key, 
 	req.Header.Set("Authorization", "Bearer "+key)
 	resp, err := opt.Client.Do(req)
 	if err != nil {
-		f.Status, f.Sentence = Fail, fmt.Sprintf("%s: cannot reach %s to check %s: %s", t.who, agents.RedactURL(base), keyName, netReason(err))
+		f.Status, f.Sentence = Fail, fmt.Sprintf("%s: cannot reach %s to check %s: %s", t.who, agents.RedactURL(base), keyName, t.netReason(err, key))
 		return f
 	}
 	resp.Body.Close()
@@ -365,8 +365,15 @@ func checkKey(ctx context.Context, opt Options, t target, f Finding, base, key, 
 	return f
 }
 
-// netReason says in words why a request got no answer.
-func netReason(err error) string {
+// netReason says in words why a request got no answer, without the
+// agent's secrets or those of any URL the error quotes (a redirect's
+// Location, a proxy's address).
+func (t target) netReason(err error, key string) string {
+	return agents.RedactURLsIn(agents.RedactSecrets(netCause(err), t.secrets(key)...))
+}
+
+// netCause says in words why a request got no answer.
+func netCause(err error) string {
 	var dns *net.DNSError
 	var op *net.OpError
 	switch {

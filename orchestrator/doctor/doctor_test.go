@@ -329,3 +329,38 @@ func TestSecretsAServerEchoesAreHidden(t *testing.T) {
 		})
 	}
 }
+
+// An endpoint that cannot be reached is explained without the secrets of
+// any URL the cause quotes: a redirect's Location that keeps the agent's
+// key in its query, or holds a password or token of the server's own.
+func TestWhyAnEndpointIsUnreachableHidesSecrets(t *testing.T) {
+	const key, pass, token = "sk-query-SECRET4", "pw-REDIRECT-SECRET5", "tok-REDIRECT-SECRET6"
+	cases := []struct {
+		name     string
+		location func(r *http.Request) string
+	}{
+		{"the request's own query, key and all", func(r *http.Request) string { return "http://127.0.0.1:notaport" + r.URL.RequestURI() }},
+		{"a password and a token of the server's", func(*http.Request) string {
+			return "http://ruser:" + pass + "@127.0.0.1:notaport/v1?token=" + token
+		}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				w.Header().Set("Location", c.location(r))
+				w.WriteHeader(http.StatusMovedPermanently)
+			}))
+			t.Cleanup(srv.Close)
+			s := scenario(t, "agents:\n  - {name: A, base_url: \""+srv.URL+"/v1?api-version=1&key="+key+"\", model: m}\n  - {name: B, type: scripted, lines: [hi]}\n")
+			f := Check(context.Background(), s, Options{Timeout: 5 * time.Second})[0]
+			if f.Status != Fail || !strings.Contains(f.Sentence, "Location") {
+				t.Fatalf("A: %+v, want a failure that quotes the Location", f)
+			}
+			for _, s := range []string{key, pass, token} {
+				if strings.Contains(f.Sentence, s) {
+					t.Errorf("A: the sentence holds %q: %s", s, f.Sentence)
+				}
+			}
+		})
+	}
+}
