@@ -237,7 +237,7 @@ func TestProvidersHideAMovedPresetsSecrets(t *testing.T) {
 // A key pasted where api_key_env names a variable, or api_key_file a
 // file, is never repeated: validate, run, batch and doctor refuse it with
 // a sentence that names the file, line, agent and field instead, and so
-// does a --set that gives one.
+// does a --set that gives one, or one for provider:, or a --vary.
 func TestAKeyPastedForAVariableOrAFileIsNeverRepeated(t *testing.T) {
 	const key = "sk-test-SECRET123"
 	dir := t.TempDir()
@@ -270,6 +270,12 @@ func TestAKeyPastedForAVariableOrAFileIsNeverRepeated(t *testing.T) {
 		{"doctor, a key file", []string{"doctor", file}, exitFailure, fileSentence},
 		{"--set api_key_file", []string{"validate", plain, "--set", "agents[0].api_key_file=" + key}, exitUsage,
 			`agent "A": api_key_file: cannot read the file it names`},
+		{"--set provider", []string{"validate", plain, "--set", "agents[0].provider=" + key}, exitUsage,
+			`with --set agents[0].provider=REDACTED: agent "A": provider: looks like an API key`},
+		{"run --set provider", []string{"run", "--no-tui", plain, "--set", "agents[0].provider=" + key}, exitUsage,
+			`with --set agents[0].provider=REDACTED: `},
+		{"batch --vary provider", []string{"batch", plain, "--dry-run", "--vary", "agents[0].provider=openai," + key}, exitUsage,
+			`with --vary agents[0].provider=REDACTED: `},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
