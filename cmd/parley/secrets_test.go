@@ -326,3 +326,37 @@ func TestAShortHeaderValueEchoedByAServerIsHidden(t *testing.T) {
 		}
 	}
 }
+
+// A URL given where parley takes a file, or as an argument no command
+// takes (a queue's address without --queue, or the second of a list of
+// servers written with a space after its comma), is quoted back without
+// its password or key.
+func TestAURLGivenInPlaceOfAFileIsShownWithoutItsSecrets(t *testing.T) {
+	const nats = "nats://u:pw-NATS-SECRET1@127.0.0.1:1"
+	const base = "https://u:pw-URL-SECRET2@api.example/v1?key=sk-test-SECRET3"
+	cases := []struct {
+		name string
+		args []string
+		want string
+	}{
+		{"worker without --queue", []string{"worker", nats}, `unknown command "nats://REDACTED@127.0.0.1:1"`},
+		{"collect without --queue", []string{"collect", nats}, `unknown command "nats://REDACTED@127.0.0.1:1"`},
+		{"a list of servers split by a space", []string{"worker", "--queue", "nats://127.0.0.1:2,", nats}, `unknown command "nats://REDACTED@127.0.0.1:1"`},
+		{"batch", []string{"batch", nats, "--dry-run"}, "nats://REDACTED@127.0.0.1:1: no such file"},
+		{"run", []string{"run", "--no-tui", base}, "https://REDACTED@api.example/v1?key=REDACTED: no such file"},
+		{"validate", []string{"validate", base}, "https://REDACTED@api.example/v1?key=REDACTED: no such file"},
+		{"validate --json", []string{"validate", "--json", base}, `"file":"https://REDACTED@api.example/v1?key=REDACTED"`},
+		{"check", []string{"check", nats}, "nats://REDACTED@127.0.0.1:1: no such transcript"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			code, out, errOut := parley(t, c.args...)
+			if code != exitUsage || !strings.Contains(out+errOut, c.want) {
+				t.Errorf("exit %d, want %d and %q in\n%s%s", code, exitUsage, c.want, out, errOut)
+			}
+			if strings.Contains(out+errOut, "SECRET") {
+				t.Errorf("a secret is shown:\n%s%s", out, errOut)
+			}
+		})
+	}
+}
