@@ -11,8 +11,6 @@ import (
 	"strings"
 
 	"golang.org/x/net/http/httpguts"
-
-	"github.com/parleyhq/parley/internal/lazy"
 )
 
 // What must hold of an agent's address and headers before a request can
@@ -101,7 +99,7 @@ func URLProblem(s string) string {
 		if errors.As(err, &ue) {
 			err = ue.Err
 		}
-		return "it is not a URL: " + redactUserinfo(err.Error())
+		return "it is not a URL: " + RedactURLsIn(err.Error())
 	}
 	if u.Host == "" {
 		return "it names no host"
@@ -145,14 +143,6 @@ func unsendableConfig(cfg OpenAIConfig) *unsendable {
 		return &unsendable{msg: fmt.Sprintf("base_url: %q: %s", redactLoose(cfg.BaseURL), p)}
 	}
 	return nil
-}
-
-// userinfoRe finds the user and password of a URL written in text.
-var userinfoRe = lazy.Regexp(`([A-Za-z][A-Za-z0-9+.-]*://)[^/?#@\s"']*@`)
-
-// redactUserinfo replaces the user and password of every URL in s.
-func redactUserinfo(s string) string {
-	return userinfoRe().ReplaceAllString(s, "${1}"+Redacted+"@")
 }
 
 // redactLoose is RedactURL for a value known to be an address (a base

@@ -119,19 +119,19 @@ func (a *OpenAI) addressField() string {
 }
 
 // cause is the text of the error underneath a failure, for a sentence:
-// without the request's URL (the sentence names it), a user or password
-// in any URL, or a secret.
+// without the request's URL (the sentence names it), the secrets of any
+// other URL it quotes (a redirect's), or a secret.
 func (a *OpenAI) cause(err error) string {
 	var ue *url.Error
 	if errors.As(err, &ue) && ue.Err != nil {
 		err = ue.Err
 	}
-	return clip(redactUserinfo(a.redact(err.Error())), 300)
+	return clip(RedactURLsIn(a.redact(err.Error())), 300)
 }
 
 // quote is the start of what the server sent, made fit to quote: at most
-// 60 bytes, without a secret or a URL's user and password.
-func (a *OpenAI) quote(s string) string { return clip(redactUserinfo(a.redact(s)), 60) }
+// 60 bytes, without a secret or the secrets of a URL in it.
+func (a *OpenAI) quote(s string) string { return clip(RedactURLsIn(a.redact(s)), 60) }
 
 // statusOf is the HTTP status an error carries, or 0.
 func statusOf(err error) int {
@@ -201,21 +201,24 @@ func clip(s string, n int) string {
 func (a *OpenAI) redact(s string) string { return RedactSecrets(s, a.secrets...) }
 
 // scrub removes secrets from err: from the text of the server's error
-// kept in the chain, and from err's own text.
+// kept in the chain, and from err's own text, which may quote a URL
+// other than the agent's (a redirect's Location) with secrets of its own.
 func (a *OpenAI) scrub(err error) error {
-	if err == nil || len(a.secrets) == 0 {
+	if err == nil {
 		return err
 	}
-	var apiErr *openai.APIError
-	if errors.As(err, &apiErr) {
-		apiErr.Message = a.redact(apiErr.Message)
+	if len(a.secrets) > 0 {
+		var apiErr *openai.APIError
+		if errors.As(err, &apiErr) {
+			apiErr.Message = a.redact(apiErr.Message)
+		}
+		var reqErr *openai.RequestError
+		if errors.As(err, &reqErr) {
+			reqErr.Body = []byte(a.redact(string(reqErr.Body)))
+		}
 	}
-	var reqErr *openai.RequestError
-	if errors.As(err, &reqErr) {
-		reqErr.Body = []byte(a.redact(string(reqErr.Body)))
-	}
-	if msg := err.Error(); a.redact(msg) != msg {
-		return &redactedError{msg: a.redact(msg), cause: err}
+	if msg := err.Error(); RedactURLsIn(a.redact(msg)) != msg {
+		return &redactedError{msg: RedactURLsIn(a.redact(msg)), cause: err}
 	}
 	return err
 }

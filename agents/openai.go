@@ -126,6 +126,9 @@ func NewOpenAI(cfg OpenAIConfig) *OpenAI {
 	// quotes with the URL it went to.
 	for _, u := range append([]string{cfg.BaseURL}, strings.Fields(cfg.Route)...) {
 		a.secrets = append(a.secrets, URLSecrets(u)...)
+		// And the password of the proxy its requests go through, which
+		// a proxy's error may echo.
+		a.secrets = append(a.secrets, ProxySecrets(u)...)
 	}
 	for _, v := range cfg.Headers {
 		// Header values can hold credentials too, however short:

@@ -2,10 +2,13 @@ package agents
 
 import (
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"net"
 	"net/http"
+	"net/http/httptest"
+	"net/url"
 	"strings"
 	"sync"
 	"testing"
@@ -13,6 +16,7 @@ import (
 	"unicode/utf8"
 
 	openai "github.com/sashabaranov/go-openai"
+	"golang.org/x/net/http/httpproxy"
 
 	"github.com/parleyhq/parley/agents/openaitest"
 )
@@ -541,11 +545,18 @@ func TestURLSecretsNeverLeak(t *testing.T) {
 	echo := openaitest.Start(t, func(openaitest.Request) openaitest.Reply {
 		return openaitest.Error(http.StatusBadRequest, "you sent the password "+pass)
 	})
+	// A server that echoes the Authorization header, which carries the
+	// URL's user and password as Basic credentials when there is no key.
+	echoAuth := openaitest.Start(t, func(openaitest.Request) openaitest.Reply {
+		return openaitest.Reply{Status: http.StatusBadRequest, EchoAuthorization: true}
+	})
+	basic := base64.StdEncoding.EncodeToString([]byte("u:" + pass))
 	cases := []struct {
 		name, base string
 	}{
 		{"a key in the query of an unreachable URL", closed + "?key=" + key},
 		{"a password echoed by the server", strings.Replace(echo.URL, "http://", "http://u:"+pass+"@", 1)},
+		{"a password echoed as Basic credentials", strings.Replace(echoAuth.URL, "http://", "http://u:"+pass+"@", 1)},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -562,7 +573,7 @@ func TestURLSecretsNeverLeak(t *testing.T) {
 				}
 			}
 			for _, s := range texts {
-				if strings.Contains(s, pass) || strings.Contains(s, key) {
+				if strings.Contains(s, pass) || strings.Contains(s, key) || strings.Contains(s, basic) {
 					t.Errorf("a secret leaked: %q", s)
 				}
 			}
@@ -830,5 +841,96 @@ func TestSlowConsumerIsNotIdle(t *testing.T) {
 	}
 	if text.String() != "one two three" {
 		t.Errorf("text = %q", text.String())
+	}
+}
+
+// The password of the proxy the environment names (HTTP_PROXY) is never
+// shown, though the proxy is sent it, as Basic credentials in
+// Proxy-Authorization, and a proxy's error may echo that header.
+func TestProxySecretsNeverLeak(t *testing.T) {
+	const pass = "pw-PROXY-SECRET3"
+	basic := base64.StdEncoding.EncodeToString([]byte("puser:" + pass))
+	cases := []struct {
+		name  string
+		reply func(openaitest.Request) openaitest.Reply
+	}{
+		{"a refusal echoing Proxy-Authorization", func(r openaitest.Request) openaitest.Reply {
+			return openaitest.Error(http.StatusBadRequest, "you sent Proxy-Authorization: "+r.Header.Get("Proxy-Authorization"))
+		}},
+		{"a 502 page echoing the proxy's URL", func(r openaitest.Request) openaitest.Reply {
+			return openaitest.Reply{Status: http.StatusBadGateway, Body: "proxy http://puser:" + pass + "@proxy could not reach upstream"}
+		}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			// The server is the proxy: it is sent the whole URL of a
+			// request to a host that need not exist.
+			proxy := openaitest.Start(t, c.reply)
+			t.Setenv("HTTP_PROXY", strings.Replace(proxy.URL, "http://", "http://puser:"+pass+"@", 1))
+			t.Setenv("NO_PROXY", "")
+			tr := &http.Transport{Proxy: func(r *http.Request) (*url.URL, error) {
+				return httpproxy.FromEnvironment().ProxyFunc()(r.URL)
+			}}
+			t.Cleanup(tr.CloseIdleConnections)
+			a := NewOpenAI(OpenAIConfig{Name: "Alice", Model: "m", BaseURL: "http://api.example.invalid/v1", Retries: ptr(1),
+				HTTPClient: &http.Client{Transport: tr}})
+			r := collect(context.Background(), a, hello)
+			if r.err == nil {
+				t.Fatal("no error")
+			}
+			if got := proxy.Requests(); len(got) == 0 || got[0].Header.Get("Proxy-Authorization") != "Basic "+basic {
+				t.Fatal("the proxy was not sent its credentials, so the test proves nothing")
+			}
+			texts := []string{r.err.Error()}
+			if ae, ok := errors.AsType[*Error](r.err); ok {
+				texts = append(texts, ae.Sentence)
+			}
+			for _, s := range texts {
+				if strings.Contains(s, pass) || strings.Contains(s, basic) {
+					t.Errorf("a secret leaked: %q", s)
+				}
+			}
+			if !strings.Contains(r.err.Error(), "[redacted]") && !strings.Contains(r.err.Error(), "REDACTED") {
+				t.Errorf("error %q shows no sign of what the proxy echoed", r.err)
+			}
+		})
+	}
+}
+
+// A redirect parley cannot follow is explained without the secrets of
+// the URL it pointed to: the agent's own key, kept in the query, and a
+// password or token the server put there.
+func TestARedirectsSecretsNeverLeak(t *testing.T) {
+	const key, pass, token = "sk-query-SECRET4", "pw-REDIRECT-SECRET5", "tok-REDIRECT-SECRET6"
+	cases := []struct {
+		name     string
+		location func(r *http.Request) string
+	}{
+		{"the request's own query, key and all", func(r *http.Request) string { return "http://127.0.0.1:notaport" + r.URL.RequestURI() }},
+		{"a password and a token of the server's", func(*http.Request) string {
+			return "http://ruser:" + pass + "@127.0.0.1:notaport/v1?token=" + token
+		}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				w.Header().Set("Location", c.location(r))
+				w.WriteHeader(http.StatusMovedPermanently)
+			}))
+			t.Cleanup(srv.Close)
+			a := newTestAgent(t, nil, OpenAIConfig{BaseURL: srv.URL + "/v1?api-version=1&key=" + key, Retries: ptr(1)})
+			r := collect(context.Background(), a, hello)
+			if r.err == nil {
+				t.Fatal("no error")
+			}
+			if !strings.Contains(r.err.Error(), "Location") {
+				t.Fatalf("error %q does not quote the Location, so the test proves nothing", r.err)
+			}
+			for _, s := range []string{key, pass, token} {
+				if strings.Contains(r.err.Error(), s) {
+					t.Errorf("error holds %q: %s", s, r.err)
+				}
+			}
+		})
 	}
 }

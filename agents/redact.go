@@ -1,9 +1,14 @@
 package agents
 
 import (
+	"encoding/base64"
 	"net/url"
 	"strings"
 	"unicode"
+
+	"golang.org/x/net/http/httpproxy"
+
+	"github.com/parleyhq/parley/internal/lazy"
 )
 
 // Redacted stands in for a secret parley leaves out of what it writes or
@@ -76,7 +81,10 @@ func redactURL(s string) (out string, secrets []string) {
 
 // userinfoSecrets are the secret of a URL's userinfo, as written and
 // decoded: its password, or its user when it has none (a token given as
-// the user, https://TOKEN@host).
+// the user, https://TOKEN@host); and both as HTTP sends them, as Basic
+// credentials (the base64 of user:password) in the Authorization header
+// of a request that carries no other, which a server or a proxy echoing
+// the request's headers quotes.
 func userinfoSecrets(userinfo string) []string {
 	secret := userinfo
 	if _, pw, ok := strings.Cut(userinfo, ":"); ok {
@@ -88,6 +96,10 @@ func userinfoSecrets(userinfo string) []string {
 	out := []string{secret}
 	if d, err := url.PathUnescape(secret); err == nil && d != secret {
 		out = append(out, d)
+	}
+	if u, err := url.Parse("http://" + userinfo + "@host"); err == nil && u.User != nil {
+		pw, _ := u.User.Password()
+		out = append(out, base64.StdEncoding.EncodeToString([]byte(u.User.Username()+":"+pw)))
 	}
 	return out
 }
@@ -169,6 +181,38 @@ func secretParam(name string) bool {
 	return false
 }
 
+// urlStartRe finds where a URL written in text begins: at its scheme.
+var urlStartRe = lazy.Regexp(`[A-Za-z][A-Za-z0-9+.-]*://`)
+
+// RedactURLsIn is s, a text such as an error's, with every URL written in
+// it redacted as RedactURL redacts one: its user and password, and its
+// secret query parameters' values. A URL runs from its scheme to the next
+// white space, quote or URL (so each of a comma-separated list is one),
+// less the punctuation that ends a sentence or a parenthesis.
+func RedactURLsIn(s string) string {
+	locs := urlStartRe().FindAllStringIndex(s, -1)
+	if locs == nil {
+		return s
+	}
+	var b strings.Builder
+	prev := 0
+	for i, loc := range locs {
+		end := len(s)
+		if i+1 < len(locs) {
+			end = locs[i+1][0]
+		}
+		if j := strings.IndexAny(s[loc[0]:end], " \t\r\n\"'`<>"); j >= 0 {
+			end = loc[0] + j
+		}
+		end = loc[0] + len(strings.TrimRight(s[loc[0]:end], ".,;:!)]}"))
+		b.WriteString(s[prev:loc[0]])
+		b.WriteString(RedactURL(s[loc[0]:end]))
+		prev = end
+	}
+	b.WriteString(s[prev:])
+	return b.String()
+}
+
 // URLSecrets are the secrets RedactURL hides in s: its password (or the
 // user that stands for one) and the values of its secret query parameters, as written and decoded,
 // for redacting from text that quotes them (an error naming the URL a
@@ -176,6 +220,23 @@ func secretParam(name string) bool {
 func URLSecrets(s string) []string {
 	_, secrets := redactURL(s)
 	return secrets
+}
+
+// ProxySecrets are the secrets of the proxy the environment names for
+// requests to base (HTTPS_PROXY, HTTP_PROXY and NO_PROXY, read as net/http
+// reads them): the user and password of the proxy's URL, which the proxy
+// is sent as Basic credentials in Proxy-Authorization, and which a proxy
+// that echoes the request's headers in an error quotes back.
+func ProxySecrets(base string) []string {
+	u, err := url.Parse(Endpoint(base, "/chat/completions"))
+	if err != nil || u.Host == "" {
+		return nil
+	}
+	proxy, err := httpproxy.FromEnvironment().ProxyFunc()(u)
+	if err != nil || proxy == nil || proxy.User == nil {
+		return nil
+	}
+	return URLSecrets(proxy.String())
 }
 
 // RedactSecrets is s with every secret in it (a key, a header's value)

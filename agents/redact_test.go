@@ -66,9 +66,11 @@ func TestURLSecrets(t *testing.T) {
 		want []string
 	}{
 		{"none", "http://h/v1?api-version=1", nil},
-		{"a user and password", "http://user:PASS@h/v1", []string{"PASS"}},
-		{"a token as the user", "https://TOKEN@h/v1", []string{"TOKEN"}},
-		{"escaped", "http://u:p%40ss@h/v1?key=a%2Bb", []string{"p%40ss", "p@ss", "a%2Bb", "a+b"}},
+		// Each with the Basic credentials HTTP sends for it: the base64
+		// of user:password.
+		{"a user and password", "http://user:PASS@h/v1", []string{"PASS", "dXNlcjpQQVNT"}},
+		{"a token as the user", "https://TOKEN@h/v1", []string{"TOKEN", "VE9LRU46"}},
+		{"escaped", "http://u:p%40ss@h/v1?key=a%2Bb", []string{"p%40ss", "p@ss", "dTpwQHNz", "a%2Bb", "a+b"}},
 		{"a key", "http://h/v1?key=sk-test-SECRET123&v=2", []string{"sk-test-SECRET123"}},
 	}
 	for _, c := range cases {
@@ -122,6 +124,30 @@ func TestServedByNamesTheReplicaWithoutItsPassword(t *testing.T) {
 			}
 			if got := servedBy(sent, asked, c.base); got != c.want {
 				t.Errorf("servedBy(%s, %s, %s) = %q, want %q", c.sent, c.asked, c.base, got, c.want)
+			}
+		})
+	}
+}
+
+func TestRedactURLsIn(t *testing.T) {
+	cases := []struct {
+		name, in, want string
+	}{
+		{"no URL", "connection refused", "connection refused"},
+		{"a URL with nothing to hide", `Get "http://h/v1/models?api-version=1": EOF`, `Get "http://h/v1/models?api-version=1": EOF`},
+		{"a user and password", `parse "http://u:pw@h:x": invalid port`, `parse "http://REDACTED@h:x": invalid port`},
+		{"a redirect's Location with a key", `failed to parse Location header "http://h:x/v1?api-version=1&key=sk-1": invalid port`,
+			`failed to parse Location header "http://h:x/v1?api-version=1&key=REDACTED": invalid port`},
+		{"two URLs", `"https://a:pw1@h/x" then "https://b:pw2@h/y?token=t"`, `"https://REDACTED@h/x" then "https://REDACTED@h/y?token=REDACTED"`},
+		{"a list of servers", "nats://a:pw1@h1:4222,nats://b:pw2@h2:4222", "nats://REDACTED@h1:4222,nats://REDACTED@h2:4222"},
+		{"the punctuation after it", "(see http://h/v1?key=sk-1).", "(see http://h/v1?key=REDACTED)."},
+		{"a model id", "model claude-3@20240229 is not served", "model claude-3@20240229 is not served"},
+		{"already redacted", "http://REDACTED@h/v1?key=REDACTED", "http://REDACTED@h/v1?key=REDACTED"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			if got := RedactURLsIn(c.in); got != c.want {
+				t.Errorf("RedactURLsIn(%q)\n = %q\nwant %q", c.in, got, c.want)
 			}
 		})
 	}

@@ -276,7 +276,9 @@ func missingHint(path string) string {
 		if c := suggest.Closest(base, cands); c != "" {
 			return fmt.Sprintf("; did you mean %s?", filepath.Join(filepath.Dir(path), c))
 		}
-	} else if errors.Is(err, fs.ErrNotExist) {
+	} else if errors.Is(err, fs.ErrNotExist) && !strings.Contains(path, "://") {
+		// (A URL given for a file has no folder to name: the one its
+		// "//" cleaned away would show its password.)
 		return fmt.Sprintf("; the folder %s does not exist either (%s)", filepath.Clean(dir), examplesHint())
 	}
 	return "; " + examplesHint()

@@ -37,6 +37,7 @@ import (
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
+	"github.com/parleyhq/parley/agents"
 	"github.com/parleyhq/parley/cmd/parley/internal/earlyterm"
 )
 
@@ -102,7 +103,10 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return exitOK
 	}
 	err = interruption(ctx, err)
-	fmt.Fprintln(stderr, "parley:", err)
+	// A URL given where parley did not expect one (a queue's address
+	// without --queue, a base URL for a scenario file) is quoted back
+	// without its password or key, as every URL parley names is.
+	fmt.Fprintln(stderr, "parley:", agents.RedactURLsIn(err.Error()))
 	var ee *exitError
 	if errors.As(err, &ee) {
 		return ee.code

@@ -237,7 +237,7 @@ func TestProvidersHideAMovedPresetsSecrets(t *testing.T) {
 // A key pasted where api_key_env names a variable, or api_key_file a
 // file, is never repeated: validate, run, batch and doctor refuse it with
 // a sentence that names the file, line, agent and field instead, and so
-// does a --set that gives one.
+// does a --set that gives one, or one for provider:, or a --vary.
 func TestAKeyPastedForAVariableOrAFileIsNeverRepeated(t *testing.T) {
 	const key = "sk-test-SECRET123"
 	dir := t.TempDir()
@@ -270,6 +270,12 @@ func TestAKeyPastedForAVariableOrAFileIsNeverRepeated(t *testing.T) {
 		{"doctor, a key file", []string{"doctor", file}, exitFailure, fileSentence},
 		{"--set api_key_file", []string{"validate", plain, "--set", "agents[0].api_key_file=" + key}, exitUsage,
 			`agent "A": api_key_file: cannot read the file it names`},
+		{"--set provider", []string{"validate", plain, "--set", "agents[0].provider=" + key}, exitUsage,
+			`with --set agents[0].provider=REDACTED: agent "A": provider: looks like an API key`},
+		{"run --set provider", []string{"run", "--no-tui", plain, "--set", "agents[0].provider=" + key}, exitUsage,
+			`with --set agents[0].provider=REDACTED: `},
+		{"batch --vary provider", []string{"batch", plain, "--dry-run", "--vary", "agents[0].provider=openai," + key}, exitUsage,
+			`with --vary agents[0].provider=REDACTED: `},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -318,5 +324,39 @@ func TestAShortHeaderValueEchoedByAServerIsHidden(t *testing.T) {
 		if strings.Contains(o, secret) {
 			t.Errorf("output %d shows the header's value:\n%s", i, o)
 		}
+	}
+}
+
+// A URL given where parley takes a file, or as an argument no command
+// takes (a queue's address without --queue, or the second of a list of
+// servers written with a space after its comma), is quoted back without
+// its password or key.
+func TestAURLGivenInPlaceOfAFileIsShownWithoutItsSecrets(t *testing.T) {
+	const nats = "nats://u:pw-NATS-SECRET1@127.0.0.1:1"
+	const base = "https://u:pw-URL-SECRET2@api.example/v1?key=sk-test-SECRET3"
+	cases := []struct {
+		name string
+		args []string
+		want string
+	}{
+		{"worker without --queue", []string{"worker", nats}, `unknown command "nats://REDACTED@127.0.0.1:1"`},
+		{"collect without --queue", []string{"collect", nats}, `unknown command "nats://REDACTED@127.0.0.1:1"`},
+		{"a list of servers split by a space", []string{"worker", "--queue", "nats://127.0.0.1:2,", nats}, `unknown command "nats://REDACTED@127.0.0.1:1"`},
+		{"batch", []string{"batch", nats, "--dry-run"}, "nats://REDACTED@127.0.0.1:1: no such file"},
+		{"run", []string{"run", "--no-tui", base}, "https://REDACTED@api.example/v1?key=REDACTED: no such file"},
+		{"validate", []string{"validate", base}, "https://REDACTED@api.example/v1?key=REDACTED: no such file"},
+		{"validate --json", []string{"validate", "--json", base}, `"file":"https://REDACTED@api.example/v1?key=REDACTED"`},
+		{"check", []string{"check", nats}, "nats://REDACTED@127.0.0.1:1: no such transcript"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			code, out, errOut := parley(t, c.args...)
+			if code != exitUsage || !strings.Contains(out+errOut, c.want) {
+				t.Errorf("exit %d, want %d and %q in\n%s%s", code, exitUsage, c.want, out, errOut)
+			}
+			if strings.Contains(out+errOut, "SECRET") {
+				t.Errorf("a secret is shown:\n%s%s", out, errOut)
+			}
+		})
 	}
 }

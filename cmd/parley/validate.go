@@ -119,7 +119,8 @@ reaches each endpoint.`,
 
 // validateOne checks the scenario that load reads from path.
 func validateOne(path string, load func() (*configs.Scenario, error), offline bool) validation {
-	v := validation{File: path, Problems: []problem{}}
+	// A URL given for a file is named without its password or key.
+	v := validation{File: agents.RedactURLsIn(path), Problems: []problem{}}
 	if path == "-" {
 		v.File = "stdin"
 	}
@@ -157,7 +158,7 @@ func validateOne(path string, load func() (*configs.Scenario, error), offline bo
 		}
 	}
 	for _, p := range probs {
-		v.Problems = append(v.Problems, problem{Line: p.Line, Message: p.Msg, Text: p.Error()})
+		v.Problems = append(v.Problems, problem{Line: p.Line, Message: agents.RedactURLsIn(p.Msg), Text: agents.RedactURLsIn(p.Error())})
 	}
 	v.OK = len(v.Problems) == 0
 	return v

@@ -149,8 +149,9 @@ func ShownValues(vals map[string]string) map[string]string {
 
 // ShownValue is the value a --set or --vary path takes, as parley prints
 // it: a header's value redacted whole, and a key given for api_key (or
-// in place of api_key_env's variable or api_key_file's path), a URL
-// without its secrets.
+// in place of api_key_env's variable, api_key_file's path or provider's
+// name, which validation refuses without repeating it), a URL without
+// its secrets.
 func ShownValue(path, v string) string {
 	if isHeaderPath(path) {
 		return agents.Redacted
@@ -158,7 +159,7 @@ func ShownValue(path, v string) string {
 	switch field := path[strings.LastIndexAny(path, ".]")+1:]; {
 	case field == "api_key" && v != "":
 		return agents.Redacted
-	case (field == "api_key_env" || field == "api_key_file") && configs.LooksLikeKey(v):
+	case (field == "api_key_env" || field == "api_key_file" || field == "provider") && configs.LooksLikeKey(v):
 		return agents.Redacted
 	}
 	return agents.RedactURL(v)

@@ -66,7 +66,8 @@ type target struct {
 }
 
 // secrets are what the agent sends that must not be shown: its key, its
-// headers' values and what its base URLs hold (a password, a key).
+// headers' values, what its base URLs hold (a password, a key) and the
+// password of the proxy its requests go through.
 func (t target) secrets(key string) []string {
 	out := []string{key}
 	for _, v := range t.headers {
@@ -74,6 +75,7 @@ func (t target) secrets(key string) []string {
 	}
 	for _, u := range t.urls {
 		out = append(out, agents.URLSecrets(u)...)
+		out = append(out, agents.ProxySecrets(u)...)
 	}
 	return out
 }
@@ -233,7 +235,7 @@ func checkURL(ctx context.Context, opt Options, t target, base, key, keyName str
 	}
 	resp, err := opt.Client.Do(req)
 	if err != nil {
-		f.Status, f.Sentence = Fail, fmt.Sprintf("%s: cannot reach %s: %s", t.who, agents.RedactURL(base), netReason(err))
+		f.Status, f.Sentence = Fail, fmt.Sprintf("%s: cannot reach %s: %s", t.who, agents.RedactURL(base), t.netReason(err, key))
 		return f
 	}
 	defer resp.Body.Close()
@@ -311,7 +313,7 @@ func ask(ctx context.Context, opt Options, t target, f Finding, base, key string
 	}
 	resp, err := opt.Client.Do(req)
 	if err != nil {
-		f.Status, f.Sentence = Fail, fmt.Sprintf("%s: %s did not answer a one-token request: %s", t.who, agents.RedactURL(base), netReason(err))
+		f.Status, f.Sentence = Fail, fmt.Sprintf("%s: %s did not answer a one-token request: %s", t.who, agents.RedactURL(base), t.netReason(err, key))
 		return f
 	}
 	defer resp.Body.Close()
@@ -346,7 +348,7 @@ func checkKey(ctx context.Context, opt Options, t target, f Finding, base, key, 
 	req.Header.Set("Authorization", "Bearer "+key)
 	resp, err := opt.Client.Do(req)
 	if err != nil {
-		f.Status, f.Sentence = Fail, fmt.Sprintf("%s: cannot reach %s to check %s: %s", t.who, agents.RedactURL(base), keyName, netReason(err))
+		f.Status, f.Sentence = Fail, fmt.Sprintf("%s: cannot reach %s to check %s: %s", t.who, agents.RedactURL(base), keyName, t.netReason(err, key))
 		return f
 	}
 	resp.Body.Close()
@@ -363,8 +365,15 @@ func checkKey(ctx context.Context, opt Options, t target, f Finding, base, key, 
 	return f
 }
 
-// netReason says in words why a request got no answer.
-func netReason(err error) string {
+// netReason says in words why a request got no answer, without the
+// agent's secrets or those of any URL the error quotes (a redirect's
+// Location, a proxy's address).
+func (t target) netReason(err error, key string) string {
+	return agents.RedactURLsIn(agents.RedactSecrets(netCause(err), t.secrets(key)...))
+}
+
+// netCause says in words why a request got no answer.
+func netCause(err error) string {
 	var dns *net.DNSError
 	var op *net.OpError
 	switch {

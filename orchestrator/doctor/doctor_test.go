@@ -2,11 +2,15 @@ package doctor
 
 import (
 	"context"
+	"encoding/base64"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
+
+	"golang.org/x/net/http/httpproxy"
 
 	"github.com/parleyhq/parley/agents/openaitest"
 	"github.com/parleyhq/parley/configs"
@@ -274,5 +278,89 @@ func TestAnAgentWithNoKeyIsToldHowToGiveOne(t *testing.T) {
 	fs := Check(context.Background(), scenario(t, "agents:\n  - {name: A, base_url: "+srv.URL+", model: m}\n  - {name: B, type: scripted, lines: [hi]}\n"), Options{Timeout: 5 * time.Second})
 	if fs[0].Status != Fail || !strings.Contains(fs[0].Sentence, "refused a request that carried no key (401); name the variable holding one with api_key_env:") {
 		t.Errorf("finding %+v", fs[0])
+	}
+}
+
+// What a server says back is shown without the agent's secrets, in
+// whatever form the request carried them: a base URL's password goes as
+// Basic credentials (the base64 of user:password) when there is no key,
+// a proxy's in Proxy-Authorization, and a server or a proxy that echoes
+// the request's headers quotes them so.
+func TestSecretsAServerEchoesAreHidden(t *testing.T) {
+	const pass = "pw-DOCTOR-SECRET1"
+	cases := []struct {
+		name  string
+		proxy bool // the server is the proxy HTTP_PROXY names, with pass
+		reply func(openaitest.Request) openaitest.Reply
+	}{
+		{"a one-token request refused, echoing Basic credentials", false, func(openaitest.Request) openaitest.Reply {
+			return openaitest.Reply{Status: http.StatusBadRequest, EchoAuthorization: true}
+		}},
+		{"a proxy echoing Proxy-Authorization", true, func(r openaitest.Request) openaitest.Reply {
+			return openaitest.Error(http.StatusBadRequest, "you sent Proxy-Authorization: "+r.Header.Get("Proxy-Authorization"))
+		}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			srv := openaitest.Start(t, c.reply)
+			srv.Models = []string{"m"}
+			withPass := strings.Replace(srv.URL, "http://", "http://u:"+pass+"@", 1)
+			base, opt := withPass, Options{Ask: true, Timeout: 5 * time.Second}
+			if c.proxy {
+				t.Setenv("HTTP_PROXY", withPass)
+				t.Setenv("NO_PROXY", "")
+				base = "http://api.example.invalid/v1"
+				opt.Client = &http.Client{Transport: &http.Transport{Proxy: func(r *http.Request) (*url.URL, error) {
+					return httpproxy.FromEnvironment().ProxyFunc()(r.URL)
+				}}}
+			}
+			s := scenario(t, "agents:\n  - {name: A, base_url: \""+base+"\", model: m}\n  - {name: B, type: scripted, lines: [hi]}\n")
+			fs := Check(context.Background(), s, opt)
+			if fs[0].Status != Fail {
+				t.Fatalf("A: %+v, want a failure", fs[0])
+			}
+			if !strings.Contains(fs[0].Sentence, "[redacted]") {
+				t.Errorf("A: %q shows no sign of what the server echoed", fs[0].Sentence)
+			}
+			basic := base64.StdEncoding.EncodeToString([]byte("u:" + pass))
+			if strings.Contains(fs[0].Sentence, pass) || strings.Contains(fs[0].Sentence, basic) {
+				t.Errorf("A: a secret leaked: %q", fs[0].Sentence)
+			}
+		})
+	}
+}
+
+// An endpoint that cannot be reached is explained without the secrets of
+// any URL the cause quotes: a redirect's Location that keeps the agent's
+// key in its query, or holds a password or token of the server's own.
+func TestWhyAnEndpointIsUnreachableHidesSecrets(t *testing.T) {
+	const key, pass, token = "sk-query-SECRET4", "pw-REDIRECT-SECRET5", "tok-REDIRECT-SECRET6"
+	cases := []struct {
+		name     string
+		location func(r *http.Request) string
+	}{
+		{"the request's own query, key and all", func(r *http.Request) string { return "http://127.0.0.1:notaport" + r.URL.RequestURI() }},
+		{"a password and a token of the server's", func(*http.Request) string {
+			return "http://ruser:" + pass + "@127.0.0.1:notaport/v1?token=" + token
+		}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				w.Header().Set("Location", c.location(r))
+				w.WriteHeader(http.StatusMovedPermanently)
+			}))
+			t.Cleanup(srv.Close)
+			s := scenario(t, "agents:\n  - {name: A, base_url: \""+srv.URL+"/v1?api-version=1&key="+key+"\", model: m}\n  - {name: B, type: scripted, lines: [hi]}\n")
+			f := Check(context.Background(), s, Options{Timeout: 5 * time.Second})[0]
+			if f.Status != Fail || !strings.Contains(f.Sentence, "Location") {
+				t.Fatalf("A: %+v, want a failure that quotes the Location", f)
+			}
+			for _, s := range []string{key, pass, token} {
+				if strings.Contains(f.Sentence, s) {
+					t.Errorf("A: the sentence holds %q: %s", s, f.Sentence)
+				}
+			}
+		})
 	}
 }
