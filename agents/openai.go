@@ -106,7 +106,7 @@ func NewOpenAI(cfg OpenAIConfig) *OpenAI {
 	oc.EmptyMessagesLimit = emptyMessagesLimit
 	hc := cfg.HTTPClient
 	if hc == nil {
-		hc = &http.Client{}
+		hc = &http.Client{CheckRedirect: CheckRedirect}
 	}
 	oc.HTTPClient = &doer{client: hc, headers: cfg.Headers, route: cfg.Route, base: base, query: query}
 	a := &OpenAI{cfg: cfg, client: openai.NewClientWithConfig(oc), url: cfg.BaseURL,

@@ -527,7 +527,7 @@ func NewHTTPClientVia(scenarios []*configs.Scenario, parallel int, wrap func(htt
 		rt = wrap(base)
 	}
 	t := agents.NewTransport(rt, rs...)
-	return &http.Client{Transport: t}, t, order, nil
+	return &http.Client{Transport: t, CheckRedirect: agents.CheckRedirect}, t, order, nil
 }
 
 // mergeLimits is the scenarios' limits: sections as one, keyed as

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -860,6 +861,42 @@ func TestUnusedLimitsAreTheKeysNoAgentIsCountedUnder(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			if got := UnusedLimits(c.scenarios); !reflect.DeepEqual(got, c.want) {
 				t.Errorf("UnusedLimits = %q, want %q", got, c.want)
+			}
+		})
+	}
+}
+
+// The batch's client, which runs and doctor use too, follows a redirect to
+// another site without the request's headers, as it follows one within
+// the site with them.
+func TestTheClientKeepsHeadersWithinTheSite(t *testing.T) {
+	var got http.Header
+	second := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { got = r.Header.Clone() }))
+	t.Cleanup(second.Close)
+	client, _, _, err := NewHTTPClient(nil, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { CloseIdle(client) })
+	for _, c := range []struct {
+		name, to string
+		kept     bool
+	}{
+		{"another site", strings.Replace(second.URL, "127.0.0.1", "localhost", 1), false},
+		{"the same site", second.URL, true},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			first := httptest.NewServer(http.RedirectHandler(c.to+"/v1/models", http.StatusTemporaryRedirect))
+			t.Cleanup(first.Close)
+			req, _ := http.NewRequest("GET", first.URL+"/v1/models", nil)
+			req.Header.Set("X-Api-Key", "hdr-SECRET-0123456789")
+			resp, err := client.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp.Body.Close()
+			if kept := got.Get("X-Api-Key") != ""; kept != c.kept {
+				t.Errorf("a redirect to %s kept X-Api-Key: %v; want %v", c.name, kept, c.kept)
 			}
 		})
 	}

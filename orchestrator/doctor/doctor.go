@@ -90,7 +90,7 @@ func Check(ctx context.Context, s *configs.Scenario, opt Options) []Finding {
 		opt.Timeout = 10 * time.Second
 	}
 	if opt.Client == nil {
-		opt.Client = &http.Client{Timeout: opt.Timeout}
+		opt.Client = &http.Client{Timeout: opt.Timeout, CheckRedirect: agents.CheckRedirect}
 	}
 	var out []Finding
 	// A tournament's contestants come after the agents, each with the
