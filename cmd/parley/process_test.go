@@ -400,3 +400,65 @@ func TestBatchWallTimeCountsASessionKilledWithSIGKILL(t *testing.T) {
 		t.Errorf("wall %v after a session killed after %v (its messages spanning %v); want the killed session counted", sum.Wall, killed, atLeast)
 	}
 }
+
+// A hangup (the terminal closed, an SSH session dropped) interrupts a run
+// as Ctrl-C does: the transcript is finalized, the message in flight kept
+// as interrupted. Under nohup, which starts parley with SIGHUP ignored,
+// the run goes on to its end.
+func TestAHangupFinalizesTheTranscript(t *testing.T) {
+	if _, err := exec.LookPath("bash"); err != nil {
+		t.Skip("needs bash to start parley with SIGHUP ignored")
+	}
+	cases := []struct {
+		name     string
+		ignored  bool // started as nohup starts it
+		lines    int
+		wantCode int
+		wantStop string
+	}{
+		{name: "from a terminal", lines: 50, wantCode: exitInterrupted, wantStop: transcripts.StopInterrupted},
+		{name: "under nohup", ignored: true, lines: 3, wantCode: exitOK, wantStop: transcripts.StopPolicy},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := t.TempDir()
+			scenario := slowScenario(t, dir, tc.lines, "5ms")
+			args := []string{"run", "--no-tui", "--out", dir, scenario}
+			if tc.ignored {
+				args = append([]string{"-c", `trap "" HUP; exec "$0" "$@"`, parleyBinary(t)}, args...)
+			}
+			bin := parleyBinary(t)
+			if tc.ignored {
+				bin = "bash"
+			}
+			cmd := exec.Command(bin, args...)
+			var out bytes.Buffer
+			cmd.Stdout, cmd.Stderr = &out, &out
+			if err := cmd.Start(); err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
+			jsonl := waitForMessages(t, dir, 2)
+			time.Sleep(20 * time.Millisecond)
+			cmd.Process.Signal(syscall.SIGHUP)
+			err := waitTimeout(t, cmd, 20*time.Second)
+			if code := exitCode(err); code != tc.wantCode {
+				t.Fatalf("exit code = %d, want %d\n%s", code, tc.wantCode, &out)
+			}
+			tr, err := transcripts.Read(jsonl)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if tr.Run.Stop == nil || tr.Run.Stop.Kind != tc.wantStop {
+				t.Fatalf("stop = %+v, want %s", tr.Run.Stop, tc.wantStop)
+			}
+			if last := tr.Messages[len(tr.Messages)-1]; tc.wantStop == transcripts.StopInterrupted && (!last.Partial || last.Content == "") {
+				t.Errorf("the message in flight was not recorded as interrupted: %+v", last)
+			}
+			md, _ := os.ReadFile(strings.TrimSuffix(jsonl, ".jsonl") + ".md")
+			if !bytes.Contains(md, []byte(fmt.Sprintf("**Messages:** %d\n", len(tr.Messages)))) {
+				t.Errorf("Markdown header not finalized:\n%s", md[:min(len(md), 150)])
+			}
+		})
+	}
+}
