@@ -218,6 +218,13 @@ func Open(jsonlPath string) (*Recording, *Transcript, error) {
 		t.Run.Warnings = append([]string{torn.warning}, t.Run.Warnings...)
 	}
 	mdPath := strings.TrimSuffix(jsonlPath, ".jsonl") + ".md"
+	kept, err := keepEditedMarkdown(mdPath, t)
+	if err != nil {
+		return fail(err)
+	}
+	if kept != "" {
+		t.Run.Warnings = append(t.Run.Warnings, kept)
+	}
 	r := &Recording{MarkdownPath: mdPath, JSONLPath: jsonlPath, jl: jl}
 	// Drop a partial last message: resume speaks it again.
 	if n := len(t.Messages); n > 0 && t.Messages[n-1].Partial {
@@ -234,6 +241,73 @@ func Open(jsonlPath string) (*Recording, *Transcript, error) {
 	}
 	r.md = md
 	return r, t, nil
+}
+
+// keepEditedMarkdown keeps the Markdown at mdPath in a side file,
+// NAME.md.edited (or NAME.md.edited-2, …), when it holds what the JSONL t
+// was read from does not: a message edited, added or removed by hand,
+// notes written below the last message, or a message whose JSONL line a
+// crash cut off. Open rebuilds the Markdown from the JSONL,
+// which would otherwise drop them without a word. The Markdown as parley
+// leaves it, finished or cut short by a crash (a header not yet
+// finalized, its last messages not yet written), is not kept. It returns
+// a sentence saying where the file went, or "".
+func keepEditedMarkdown(mdPath string, t *Transcript) (string, error) {
+	data, err := os.ReadFile(mdPath)
+	if errors.Is(err, fs.ErrNotExist) || err == nil && writtenFrom(data, t) {
+		return "", nil
+	}
+	if err != nil {
+		return "", fmt.Errorf("reading %s before rebuilding it from %s: %w", mdPath, filepath.Base(strings.TrimSuffix(mdPath, ".md")+".jsonl"), err)
+	}
+	for n := 1; n < 1000; n++ {
+		side := mdPath + ".edited"
+		if n > 1 {
+			side = fmt.Sprintf("%s-%d", side, n)
+		}
+		f, err := os.OpenFile(side, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+		if errors.Is(err, fs.ErrExist) {
+			continue
+		}
+		if err == nil {
+			_, err = f.Write(data)
+			if e := f.Sync(); err == nil {
+				err = e
+			}
+			if e := f.Close(); err == nil {
+				err = e
+			}
+			if err != nil {
+				os.Remove(side)
+			}
+		}
+		if err != nil {
+			return "", fmt.Errorf("keeping %s, which differs from its JSONL, before rebuilding it: %w", mdPath, err)
+		}
+		return fmt.Sprintf("%s holds text its JSONL does not (an edit by hand, or a message whose JSONL line a crash cut off); it is rebuilt from the JSONL, and the file as it was is kept in %s", mdPath, side), nil
+	}
+	return "", fmt.Errorf("keeping %s, which differs from its JSONL, before rebuilding it: no free name for %s.edited", mdPath, mdPath)
+}
+
+// writtenFrom reports whether md is a Markdown transcript parley wrote
+// from t's messages: a header, then t's message blocks, or the first of
+// them (a crash stops a recording between messages). The header is
+// parley's to rewrite (its counts, its end, the title a resume under
+// another scenario gives), so only its end is looked for.
+func writtenFrom(md []byte, t *Transcript) bool {
+	const rule = "\n---\n\n"
+	end := bytes.Index(md, []byte(rule))
+	if end < 0 {
+		// A header cut short by a crash, or none yet.
+		var head bytes.Buffer
+		writeHeader(&head, t.Title, t.Started, time.Time{}, 0, t.Run.Parent)
+		return bytes.HasPrefix(head.Bytes(), md)
+	}
+	var body bytes.Buffer
+	for _, m := range t.Messages {
+		AppendMarkdownMessage(&body, m)
+	}
+	return bytes.HasPrefix(body.Bytes(), md[end+len(rule):])
 }
 
 type tornLine struct {
