@@ -391,8 +391,17 @@ func (r *Recording) Resumed(run *Run) error {
 // which makes every line before it durable too: lines that matter only
 // alongside a message (the run line, events) ride on the next message's
 // sync instead of paying for their own.
+//
+// A line the file took only part of (a full disk) is cut off again, so
+// the file still ends at its last whole line: what is written next, such
+// as the stop, starts a line of its own and reads back.
 func (r *Recording) writeJSONL(b []byte, durable bool) error {
-	if _, err := r.jl.Write(b); err != nil {
+	if n, err := r.jl.Write(b); err != nil {
+		if n > 0 {
+			if end, e := r.jl.Seek(0, io.SeekEnd); e == nil {
+				r.jl.Truncate(end - int64(n))
+			}
+		}
 		return fmt.Errorf("writing %s: %w", r.JSONLPath, err)
 	}
 	if !durable {

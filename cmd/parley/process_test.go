@@ -462,3 +462,48 @@ func TestAHangupFinalizesTheTranscript(t *testing.T) {
 		})
 	}
 }
+
+// A disk that takes part of a message's JSONL line and no more (here, a
+// file-size limit: writes fail as on a full disk) leaves the JSONL at its
+// last whole line, not a torn one: it reads without a warning, with the
+// same messages as the Markdown, and the stop follows when there is room
+// for it.
+func TestAFullDiskLeavesNoTornLine(t *testing.T) {
+	if _, err := exec.LookPath("bash"); err != nil {
+		t.Skip("needs bash to set a file-size limit")
+	}
+	dir := t.TempDir()
+	var a, b strings.Builder
+	for i := range 12 {
+		fmt.Fprintf(&a, "      - \"A line %d: %s\"\n", i, strings.Repeat("lorem ipsum dolor sit amet ", 10))
+		fmt.Fprintf(&b, "      - \"B line %d: %s\"\n", i, strings.Repeat("consectetur adipiscing elit ", 10))
+	}
+	scenario := filepath.Join(dir, "s.yaml")
+	os.WriteFile(scenario, []byte("agents:\n  - name: A\n    type: scripted\n    lines:\n"+a.String()+
+		"  - name: B\n    type: scripted\n    lines:\n"+b.String()+"termination: {max_messages: 25}\n"), 0o600)
+	for _, kib := range []int{10, 12, 14} {
+		t.Run(fmt.Sprintf("%d KiB", kib), func(t *testing.T) {
+			out := filepath.Join(dir, fmt.Sprint(kib))
+			cmd := exec.Command("bash", "-c", fmt.Sprintf(`ulimit -f %d; exec "$0" "$@"`, kib), parleyBinary(t), "run", "--no-tui", "--pace", "0", "--out", out, scenario)
+			got, err := cmd.CombinedOutput()
+			if code := exitCode(err); code != exitFailure || !strings.Contains(string(got), "file too large") {
+				t.Fatalf("exit %d; want 1 and the write's error:\n%s", code, got)
+			}
+			jsonls, _ := filepath.Glob(filepath.Join(out, "*.jsonl"))
+			if len(jsonls) != 1 {
+				t.Fatalf("%d transcripts in %s; want 1", len(jsonls), out)
+			}
+			tr, err := transcripts.Read(jsonls[0])
+			if err != nil || len(tr.Run.Warnings) != 0 {
+				t.Fatalf("the JSONL reads with %v, warnings %q; want no torn line", err, tr.Run.Warnings)
+			}
+			md, err := transcripts.Read(strings.TrimSuffix(jsonls[0], ".jsonl") + ".md")
+			if err != nil || len(md.Messages) != len(tr.Messages) {
+				t.Errorf("the Markdown holds %d messages (%v); want the JSONL's %d", len(md.Messages), err, len(tr.Messages))
+			}
+			if st := tr.Run.Stop; st != nil && (st.Kind != transcripts.StopError || st.At != len(tr.Messages)) {
+				t.Errorf("stop = %+v; want an error after message %d", st, len(tr.Messages))
+			}
+		})
+	}
+}
