@@ -3,6 +3,7 @@ package transcripts
 import (
 	"bytes"
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -136,4 +137,59 @@ func interruptedMidMessage(t *testing.T) string {
 		t.Fatal(err)
 	}
 	return r.JSONLPath
+}
+
+// A JSONL removed or cut short under a running recording stops it at the
+// next message, with a sentence naming the file, and the Markdown is
+// written again from the messages so far, its folder too when that was
+// removed: the run does not go on writing to a file nobody can read.
+func TestARecordingWhoseJSONLIsLostStops(t *testing.T) {
+	cases := []struct {
+		name string
+		lose func(t *testing.T, r *Recording)
+		want string // in the error; "" for none
+	}{
+		{name: "untouched", lose: func(*testing.T, *Recording) {}},
+		{name: "the JSONL removed", want: "was removed", lose: func(t *testing.T, r *Recording) { os.Remove(r.JSONLPath) }},
+		{name: "its folder removed", want: "was removed", lose: func(t *testing.T, r *Recording) { os.RemoveAll(filepath.Dir(r.JSONLPath)) }},
+		{name: "another file in its place", want: "was removed", lose: func(t *testing.T, r *Recording) {
+			os.Remove(r.JSONLPath)
+			os.WriteFile(r.JSONLPath, []byte("{}\n"), 0o600)
+		}},
+		{name: "cut short", want: "was cut short", lose: func(t *testing.T, r *Recording) {
+			fi, _ := os.Stat(r.JSONLPath)
+			os.Truncate(r.JSONLPath, fi.Size()/2)
+		}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			r, err := Create(filepath.Join(t.TempDir(), "out"), sampleRun())
+			if err != nil {
+				t.Fatal(err)
+			}
+			msgs := sampleMessages()
+			if err := r.Append(msgs[0]); err != nil {
+				t.Fatal(err)
+			}
+			tc.lose(t, r)
+			err = r.Append(msgs[1])
+			if tc.want == "" {
+				if err != nil {
+					t.Fatalf("append: %v", err)
+				}
+				r.Close()
+				return
+			}
+			if err == nil || !strings.Contains(err.Error(), tc.want) || !strings.Contains(err.Error(), r.JSONLPath) || !strings.Contains(err.Error(), "after message 1") {
+				t.Fatalf("append: %v; want a sentence that the JSONL %s, naming it and message 1", err, tc.want)
+			}
+			if err := r.Finish(time.Now(), Stop{Kind: StopError, Reason: err.Error(), At: 1}); err != nil {
+				t.Fatalf("finish: %v", err)
+			}
+			md, err := Read(r.MarkdownPath)
+			if err != nil || len(md.Messages) != 1 || md.Messages[0].Content != msgs[0].Content {
+				t.Errorf("the Markdown reads as %v (%v); want message 1", md, err)
+			}
+		})
+	}
 }

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/parleyhq/parley/internal/lazy"
+	"github.com/parleyhq/parley/internal/phrase"
 )
 
 // Read reads a transcript file, Markdown or JSONL, telling them apart by
@@ -55,6 +56,10 @@ type Recording struct {
 	t       Transcript
 	pending *pendingSync // the sync Begin started, until Settle
 	newDir  string       // the folder CreateRun made for it, if it made one
+	// The JSONL as the recording wrote it, to tell when it was removed
+	// or cut short under the run: the file, and how much it holds.
+	jlInfo fs.FileInfo
+	jlSize int64
 }
 
 // syncInBackground is the sync Begin starts: syncData, but for tests.
@@ -161,6 +166,7 @@ func CreateRun(dir string, run *Run) (*Recording, error) {
 			return nil, err
 		}
 		r := &Recording{MarkdownPath: mdPath, JSONLPath: jlPath, md: md, jl: jl, newDir: newDir}
+		r.jlInfo, _ = jl.Stat()
 		r.t = Transcript{Title: run.Title, Started: run.Started}
 		if run.Parent != nil {
 			r.t.Run = &Run{Parent: run.Parent}
@@ -226,6 +232,10 @@ func Open(jsonlPath string) (*Recording, *Transcript, error) {
 		t.Run.Warnings = append(t.Run.Warnings, kept)
 	}
 	r := &Recording{MarkdownPath: mdPath, JSONLPath: jsonlPath, jl: jl}
+	if r.jlSize, err = jl.Seek(0, io.SeekEnd); err != nil {
+		return fail(err)
+	}
+	r.jlInfo, _ = jl.Stat()
 	// Drop a partial last message: resume speaks it again.
 	if n := len(t.Messages); n > 0 && t.Messages[n-1].Partial {
 		t.Messages = t.Messages[:n-1]
@@ -404,6 +414,7 @@ func (r *Recording) writeJSONL(b []byte, durable bool) error {
 		}
 		return fmt.Errorf("writing %s: %w", r.JSONLPath, err)
 	}
+	r.jlSize += int64(len(b))
 	if !durable {
 		return nil
 	}
@@ -439,6 +450,9 @@ func (r *Recording) Begin(m Message) error {
 	if err != nil {
 		return fmt.Errorf("writing %s: %w", r.MarkdownPath, err)
 	}
+	if err := r.lost(jlEnd); err != nil {
+		return err
+	}
 	if err := r.writeJSONL(JSONLMessage(len(r.t.Messages)+1, m), false); err != nil {
 		return err
 	}
@@ -454,10 +468,36 @@ func (r *Recording) Begin(m Message) error {
 		r.md.Truncate(mdEnd)
 		r.md.Seek(mdEnd, io.SeekStart)
 		r.jl.Truncate(jlEnd)
+		r.jlSize = jlEnd
 		r.t.Messages = r.t.Messages[:len(r.t.Messages)-1]
 		return fmt.Errorf("writing %s: %w", r.MarkdownPath, err)
 	}
 	return nil
+}
+
+// lost says, when the JSONL is no longer what the recording wrote (it was
+// removed, with its folder or alone, or cut short: end is where the file
+// ends now), that the run cannot go on recording: the messages it would
+// write next would reach no file, or follow a hole.
+func (r *Recording) lost(end int64) error {
+	if r.jlInfo == nil {
+		return nil
+	}
+	n := len(r.t.Messages)
+	what := ""
+	fi, err := os.Stat(r.JSONLPath)
+	switch {
+	case err != nil && !errors.Is(err, fs.ErrNotExist):
+		return nil // nothing known: the writes say what fails
+	case err != nil || !os.SameFile(fi, r.jlInfo):
+		what = "was removed"
+	case end < r.jlSize:
+		what = fmt.Sprintf("was cut short (to %s of the %s written)", phrase.Count(int(end), "byte", "bytes"), phrase.Count(int(r.jlSize), "byte", "bytes"))
+	default:
+		return nil
+	}
+	return fmt.Errorf("%s %s while the run was writing it, so the run stops after message %d rather than go on unrecorded; %s is written again from the run's %s, without the JSONL's events",
+		r.JSONLPath, what, n, r.MarkdownPath, phrase.Count(n, "message", "messages"))
 }
 
 // startSync starts syncing the JSONL in the background; Settle waits for
@@ -516,6 +556,13 @@ func (r *Recording) Finish(ended time.Time, s Stop) error {
 
 func (r *Recording) rewriteMarkdown() error {
 	tmp, err := os.CreateTemp(filepath.Dir(r.MarkdownPath), ".parley-*.md.tmp")
+	if errors.Is(err, fs.ErrNotExist) {
+		// The folder was removed under the run: the messages it holds
+		// are kept all the same.
+		if err = os.MkdirAll(filepath.Dir(r.MarkdownPath), 0o700); err == nil {
+			tmp, err = os.CreateTemp(filepath.Dir(r.MarkdownPath), ".parley-*.md.tmp")
+		}
+	}
 	if err != nil {
 		return fmt.Errorf("finalizing %s: %w", r.MarkdownPath, err)
 	}
