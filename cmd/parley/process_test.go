@@ -467,7 +467,7 @@ func TestAHangupFinalizesTheTranscript(t *testing.T) {
 // file-size limit: writes fail as on a full disk) leaves the JSONL at its
 // last whole line, not a torn one: it reads without a warning, with the
 // same messages as the Markdown, and the stop follows when there is room
-// for it.
+// for it. The sentence that stops the run says how to go on.
 func TestAFullDiskLeavesNoTornLine(t *testing.T) {
 	if _, err := exec.LookPath("bash"); err != nil {
 		t.Skip("needs bash to set a file-size limit")
@@ -492,6 +492,9 @@ func TestAFullDiskLeavesNoTornLine(t *testing.T) {
 			jsonls, _ := filepath.Glob(filepath.Join(out, "*.jsonl"))
 			if len(jsonls) != 1 {
 				t.Fatalf("%d transcripts in %s; want 1", len(jsonls), out)
+			}
+			if !strings.Contains(string(got), "make room, then continue the conversation with: parley resume "+jsonls[0]) {
+				t.Errorf("the sentence does not say how to go on:\n%s", got)
 			}
 			tr, err := transcripts.Read(jsonls[0])
 			if err != nil || len(tr.Run.Warnings) != 0 {
