@@ -35,6 +35,11 @@ func TestOpenCutsATornLastLine(t *testing.T) {
 	lastLine := data[bytes.LastIndexByte(data[:len(data)-1], '\n')+1:]
 	torn := data[:len(data)-len(lastLine)/2] // half of message 2's line, as a kill mid-write leaves it
 	os.WriteFile(jl, torn, 0o600)
+	// The JSONL's line is written before the Markdown's block: a kill
+	// mid-line leaves the Markdown without message 2.
+	md := strings.TrimSuffix(jl, ".jsonl") + ".md"
+	mdData, _ := os.ReadFile(md)
+	os.WriteFile(md, mdData[:bytes.Index(mdData, []byte("### B"))], 0o600)
 
 	r, tr, err := Open(jl)
 	if err != nil {

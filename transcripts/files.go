@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/parleyhq/parley/internal/lazy"
+	"github.com/parleyhq/parley/internal/phrase"
 )
 
 // Read reads a transcript file, Markdown or JSONL, telling them apart by
@@ -55,6 +56,10 @@ type Recording struct {
 	t       Transcript
 	pending *pendingSync // the sync Begin started, until Settle
 	newDir  string       // the folder CreateRun made for it, if it made one
+	// The JSONL as the recording wrote it, to tell when it was removed
+	// or cut short under the run: the file, and how much it holds.
+	jlInfo fs.FileInfo
+	jlSize int64
 }
 
 // syncInBackground is the sync Begin starts: syncData, but for tests.
@@ -161,6 +166,7 @@ func CreateRun(dir string, run *Run) (*Recording, error) {
 			return nil, err
 		}
 		r := &Recording{MarkdownPath: mdPath, JSONLPath: jlPath, md: md, jl: jl, newDir: newDir}
+		r.jlInfo, _ = jl.Stat()
 		r.t = Transcript{Title: run.Title, Started: run.Started}
 		if run.Parent != nil {
 			r.t.Run = &Run{Parent: run.Parent}
@@ -218,7 +224,18 @@ func Open(jsonlPath string) (*Recording, *Transcript, error) {
 		t.Run.Warnings = append([]string{torn.warning}, t.Run.Warnings...)
 	}
 	mdPath := strings.TrimSuffix(jsonlPath, ".jsonl") + ".md"
+	kept, err := keepEditedMarkdown(mdPath, t)
+	if err != nil {
+		return fail(err)
+	}
+	if kept != "" {
+		t.Run.Warnings = append(t.Run.Warnings, kept)
+	}
 	r := &Recording{MarkdownPath: mdPath, JSONLPath: jsonlPath, jl: jl}
+	if r.jlSize, err = jl.Seek(0, io.SeekEnd); err != nil {
+		return fail(err)
+	}
+	r.jlInfo, _ = jl.Stat()
 	// Drop a partial last message: resume speaks it again.
 	if n := len(t.Messages); n > 0 && t.Messages[n-1].Partial {
 		t.Messages = t.Messages[:n-1]
@@ -234,6 +251,73 @@ func Open(jsonlPath string) (*Recording, *Transcript, error) {
 	}
 	r.md = md
 	return r, t, nil
+}
+
+// keepEditedMarkdown keeps the Markdown at mdPath in a side file,
+// NAME.md.edited (or NAME.md.edited-2, …), when it holds what the JSONL t
+// was read from does not: a message edited, added or removed by hand,
+// notes written below the last message, or a message whose JSONL line a
+// crash cut off. Open rebuilds the Markdown from the JSONL,
+// which would otherwise drop them without a word. The Markdown as parley
+// leaves it, finished or cut short by a crash (a header not yet
+// finalized, its last messages not yet written), is not kept. It returns
+// a sentence saying where the file went, or "".
+func keepEditedMarkdown(mdPath string, t *Transcript) (string, error) {
+	data, err := os.ReadFile(mdPath)
+	if errors.Is(err, fs.ErrNotExist) || err == nil && writtenFrom(data, t) {
+		return "", nil
+	}
+	if err != nil {
+		return "", fmt.Errorf("reading %s before rebuilding it from %s: %w", mdPath, filepath.Base(strings.TrimSuffix(mdPath, ".md")+".jsonl"), err)
+	}
+	for n := 1; n < 1000; n++ {
+		side := mdPath + ".edited"
+		if n > 1 {
+			side = fmt.Sprintf("%s-%d", side, n)
+		}
+		f, err := os.OpenFile(side, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+		if errors.Is(err, fs.ErrExist) {
+			continue
+		}
+		if err == nil {
+			_, err = f.Write(data)
+			if e := f.Sync(); err == nil {
+				err = e
+			}
+			if e := f.Close(); err == nil {
+				err = e
+			}
+			if err != nil {
+				os.Remove(side)
+			}
+		}
+		if err != nil {
+			return "", fmt.Errorf("keeping %s, which differs from its JSONL, before rebuilding it: %w", mdPath, err)
+		}
+		return fmt.Sprintf("%s holds text its JSONL does not (an edit by hand, or a message whose JSONL line a crash cut off); it is rebuilt from the JSONL, and the file as it was is kept in %s", mdPath, side), nil
+	}
+	return "", fmt.Errorf("keeping %s, which differs from its JSONL, before rebuilding it: no free name for %s.edited", mdPath, mdPath)
+}
+
+// writtenFrom reports whether md is a Markdown transcript parley wrote
+// from t's messages: a header, then t's message blocks, or the first of
+// them (a crash stops a recording between messages). The header is
+// parley's to rewrite (its counts, its end, the title a resume under
+// another scenario gives), so only its end is looked for.
+func writtenFrom(md []byte, t *Transcript) bool {
+	const rule = "\n---\n\n"
+	end := bytes.Index(md, []byte(rule))
+	if end < 0 {
+		// A header cut short by a crash, or none yet.
+		var head bytes.Buffer
+		writeHeader(&head, t.Title, t.Started, time.Time{}, 0, t.Run.Parent)
+		return bytes.HasPrefix(head.Bytes(), md)
+	}
+	var body bytes.Buffer
+	for _, m := range t.Messages {
+		AppendMarkdownMessage(&body, m)
+	}
+	return bytes.HasPrefix(body.Bytes(), md[end+len(rule):])
 }
 
 type tornLine struct {
@@ -317,10 +401,20 @@ func (r *Recording) Resumed(run *Run) error {
 // which makes every line before it durable too: lines that matter only
 // alongside a message (the run line, events) ride on the next message's
 // sync instead of paying for their own.
+//
+// A line the file took only part of (a full disk) is cut off again, so
+// the file still ends at its last whole line: what is written next, such
+// as the stop, starts a line of its own and reads back.
 func (r *Recording) writeJSONL(b []byte, durable bool) error {
-	if _, err := r.jl.Write(b); err != nil {
+	if n, err := r.jl.Write(b); err != nil {
+		if n > 0 {
+			if end, e := r.jl.Seek(0, io.SeekEnd); e == nil {
+				r.jl.Truncate(end - int64(n))
+			}
+		}
 		return fmt.Errorf("writing %s: %w", r.JSONLPath, err)
 	}
+	r.jlSize += int64(len(b))
 	if !durable {
 		return nil
 	}
@@ -356,6 +450,9 @@ func (r *Recording) Begin(m Message) error {
 	if err != nil {
 		return fmt.Errorf("writing %s: %w", r.MarkdownPath, err)
 	}
+	if err := r.lost(jlEnd); err != nil {
+		return err
+	}
 	if err := r.writeJSONL(JSONLMessage(len(r.t.Messages)+1, m), false); err != nil {
 		return err
 	}
@@ -371,10 +468,36 @@ func (r *Recording) Begin(m Message) error {
 		r.md.Truncate(mdEnd)
 		r.md.Seek(mdEnd, io.SeekStart)
 		r.jl.Truncate(jlEnd)
+		r.jlSize = jlEnd
 		r.t.Messages = r.t.Messages[:len(r.t.Messages)-1]
 		return fmt.Errorf("writing %s: %w", r.MarkdownPath, err)
 	}
 	return nil
+}
+
+// lost says, when the JSONL is no longer what the recording wrote (it was
+// removed, with its folder or alone, or cut short: end is where the file
+// ends now), that the run cannot go on recording: the messages it would
+// write next would reach no file, or follow a hole.
+func (r *Recording) lost(end int64) error {
+	if r.jlInfo == nil {
+		return nil
+	}
+	n := len(r.t.Messages)
+	what := ""
+	fi, err := os.Stat(r.JSONLPath)
+	switch {
+	case err != nil && !errors.Is(err, fs.ErrNotExist):
+		return nil // nothing known: the writes say what fails
+	case err != nil || !os.SameFile(fi, r.jlInfo):
+		what = "was removed"
+	case end < r.jlSize:
+		what = fmt.Sprintf("was cut short (to %s of the %s written)", phrase.Count(int(end), "byte", "bytes"), phrase.Count(int(r.jlSize), "byte", "bytes"))
+	default:
+		return nil
+	}
+	return fmt.Errorf("%s %s while the run was writing it, so the run stops after message %d rather than go on unrecorded; %s is written again from the run's %s, without the JSONL's events",
+		r.JSONLPath, what, n, r.MarkdownPath, phrase.Count(n, "message", "messages"))
 }
 
 // startSync starts syncing the JSONL in the background; Settle waits for
@@ -433,6 +556,13 @@ func (r *Recording) Finish(ended time.Time, s Stop) error {
 
 func (r *Recording) rewriteMarkdown() error {
 	tmp, err := os.CreateTemp(filepath.Dir(r.MarkdownPath), ".parley-*.md.tmp")
+	if errors.Is(err, fs.ErrNotExist) {
+		// The folder was removed under the run: the messages it holds
+		// are kept all the same.
+		if err = os.MkdirAll(filepath.Dir(r.MarkdownPath), 0o700); err == nil {
+			tmp, err = os.CreateTemp(filepath.Dir(r.MarkdownPath), ".parley-*.md.tmp")
+		}
+	}
 	if err != nil {
 		return fmt.Errorf("finalizing %s: %w", r.MarkdownPath, err)
 	}

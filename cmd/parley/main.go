@@ -46,7 +46,7 @@ const (
 	exitOK          = 0   // a completed run; a policy stop is a normal end
 	exitFailure     = 1   // a runtime failure
 	exitUsage       = 2   // bad usage or a bad scenario
-	exitInterrupted = 130 // stopped by SIGINT or SIGTERM
+	exitInterrupted = 130 // stopped by SIGINT, SIGTERM or SIGHUP
 )
 
 // exitError carries an exit code with the sentence to print.
@@ -68,12 +68,14 @@ func main() {
 	os.Exit(run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
 }
 
-// signalContext is cancelled by the first SIGINT or SIGTERM. A second one
+// signalContext is cancelled by the first SIGINT, SIGTERM or SIGHUP (the
+// terminal closed, an SSH session dropped), so the transcript is
+// finalized and the message in flight kept as interrupted. A second one
 // exits at once: every completed message is already on disk.
 func signalContext() (context.Context, func()) {
 	ctx, cancel := context.WithCancel(context.Background())
 	ch := make(chan os.Signal, 2)
-	signal.Notify(ch, os.Interrupt, syscall.SIGTERM)
+	signal.Notify(ch, interruptions()...)
 	go func() {
 		select {
 		case <-ch:
@@ -89,6 +91,18 @@ func signalContext() (context.Context, func()) {
 		}
 	}()
 	return ctx, func() { signal.Stop(ch); cancel() }
+}
+
+// interruptions are the signals that interrupt a command. SIGHUP is one
+// unless parley was started with it ignored (nohup): asking for it would
+// undo that, and a hangup would then stop a run meant to outlive its
+// terminal.
+func interruptions() []os.Signal {
+	sigs := []os.Signal{os.Interrupt, syscall.SIGTERM}
+	if !signal.Ignored(syscall.SIGHUP) {
+		sigs = append(sigs, syscall.SIGHUP)
+	}
+	return sigs
 }
 
 // run executes the command line and returns the exit code.

@@ -400,3 +400,113 @@ func TestBatchWallTimeCountsASessionKilledWithSIGKILL(t *testing.T) {
 		t.Errorf("wall %v after a session killed after %v (its messages spanning %v); want the killed session counted", sum.Wall, killed, atLeast)
 	}
 }
+
+// A hangup (the terminal closed, an SSH session dropped) interrupts a run
+// as Ctrl-C does: the transcript is finalized, the message in flight kept
+// as interrupted. Under nohup, which starts parley with SIGHUP ignored,
+// the run goes on to its end.
+func TestAHangupFinalizesTheTranscript(t *testing.T) {
+	if _, err := exec.LookPath("bash"); err != nil {
+		t.Skip("needs bash to start parley with SIGHUP ignored")
+	}
+	cases := []struct {
+		name     string
+		ignored  bool // started as nohup starts it
+		lines    int
+		wantCode int
+		wantStop string
+	}{
+		{name: "from a terminal", lines: 50, wantCode: exitInterrupted, wantStop: transcripts.StopInterrupted},
+		{name: "under nohup", ignored: true, lines: 3, wantCode: exitOK, wantStop: transcripts.StopPolicy},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := t.TempDir()
+			scenario := slowScenario(t, dir, tc.lines, "5ms")
+			args := []string{"run", "--no-tui", "--out", dir, scenario}
+			if tc.ignored {
+				args = append([]string{"-c", `trap "" HUP; exec "$0" "$@"`, parleyBinary(t)}, args...)
+			}
+			bin := parleyBinary(t)
+			if tc.ignored {
+				bin = "bash"
+			}
+			cmd := exec.Command(bin, args...)
+			var out bytes.Buffer
+			cmd.Stdout, cmd.Stderr = &out, &out
+			if err := cmd.Start(); err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
+			jsonl := waitForMessages(t, dir, 2)
+			time.Sleep(20 * time.Millisecond)
+			cmd.Process.Signal(syscall.SIGHUP)
+			err := waitTimeout(t, cmd, 20*time.Second)
+			if code := exitCode(err); code != tc.wantCode {
+				t.Fatalf("exit code = %d, want %d\n%s", code, tc.wantCode, &out)
+			}
+			tr, err := transcripts.Read(jsonl)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if tr.Run.Stop == nil || tr.Run.Stop.Kind != tc.wantStop {
+				t.Fatalf("stop = %+v, want %s", tr.Run.Stop, tc.wantStop)
+			}
+			if last := tr.Messages[len(tr.Messages)-1]; tc.wantStop == transcripts.StopInterrupted && (!last.Partial || last.Content == "") {
+				t.Errorf("the message in flight was not recorded as interrupted: %+v", last)
+			}
+			md, _ := os.ReadFile(strings.TrimSuffix(jsonl, ".jsonl") + ".md")
+			if !bytes.Contains(md, []byte(fmt.Sprintf("**Messages:** %d\n", len(tr.Messages)))) {
+				t.Errorf("Markdown header not finalized:\n%s", md[:min(len(md), 150)])
+			}
+		})
+	}
+}
+
+// A disk that takes part of a message's JSONL line and no more (here, a
+// file-size limit: writes fail as on a full disk) leaves the JSONL at its
+// last whole line, not a torn one: it reads without a warning, with the
+// same messages as the Markdown, and the stop follows when there is room
+// for it. The sentence that stops the run says how to go on.
+func TestAFullDiskLeavesNoTornLine(t *testing.T) {
+	if _, err := exec.LookPath("bash"); err != nil {
+		t.Skip("needs bash to set a file-size limit")
+	}
+	dir := t.TempDir()
+	var a, b strings.Builder
+	for i := range 12 {
+		fmt.Fprintf(&a, "      - \"A line %d: %s\"\n", i, strings.Repeat("lorem ipsum dolor sit amet ", 10))
+		fmt.Fprintf(&b, "      - \"B line %d: %s\"\n", i, strings.Repeat("consectetur adipiscing elit ", 10))
+	}
+	scenario := filepath.Join(dir, "s.yaml")
+	os.WriteFile(scenario, []byte("agents:\n  - name: A\n    type: scripted\n    lines:\n"+a.String()+
+		"  - name: B\n    type: scripted\n    lines:\n"+b.String()+"termination: {max_messages: 25}\n"), 0o600)
+	for _, kib := range []int{10, 12, 14} {
+		t.Run(fmt.Sprintf("%d KiB", kib), func(t *testing.T) {
+			out := filepath.Join(dir, fmt.Sprint(kib))
+			cmd := exec.Command("bash", "-c", fmt.Sprintf(`ulimit -f %d; exec "$0" "$@"`, kib), parleyBinary(t), "run", "--no-tui", "--pace", "0", "--out", out, scenario)
+			got, err := cmd.CombinedOutput()
+			if code := exitCode(err); code != exitFailure || !strings.Contains(string(got), "file too large") {
+				t.Fatalf("exit %d; want 1 and the write's error:\n%s", code, got)
+			}
+			jsonls, _ := filepath.Glob(filepath.Join(out, "*.jsonl"))
+			if len(jsonls) != 1 {
+				t.Fatalf("%d transcripts in %s; want 1", len(jsonls), out)
+			}
+			if !strings.Contains(string(got), "make room, then continue the conversation with: parley resume "+jsonls[0]) {
+				t.Errorf("the sentence does not say how to go on:\n%s", got)
+			}
+			tr, err := transcripts.Read(jsonls[0])
+			if err != nil || len(tr.Run.Warnings) != 0 {
+				t.Fatalf("the JSONL reads with %v, warnings %q; want no torn line", err, tr.Run.Warnings)
+			}
+			md, err := transcripts.Read(strings.TrimSuffix(jsonls[0], ".jsonl") + ".md")
+			if err != nil || len(md.Messages) != len(tr.Messages) {
+				t.Errorf("the Markdown holds %d messages (%v); want the JSONL's %d", len(md.Messages), err, len(tr.Messages))
+			}
+			if st := tr.Run.Stop; st != nil && (st.Kind != transcripts.StopError || st.At != len(tr.Messages)) {
+				t.Errorf("stop = %+v; want an error after message %d", st, len(tr.Messages))
+			}
+		})
+	}
+}

@@ -8,6 +8,7 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -283,9 +284,24 @@ func stage(ctx context.Context, cmd *cobra.Command, s *configs.Scenario, f runFl
 		if errors.Is(runErr, context.Canceled) {
 			return res, &exitError{code: exitInterrupted, err: errors.New("interrupted; every completed message is saved")}
 		}
-		return res, failureErr(errors.New(orchestrator.Sentence(runErr)))
+		return res, failureErr(errors.New(orchestrator.Sentence(runErr) + noRoom(runErr, res.JSONL)))
 	}
 	return res, nil
+}
+
+// noRoom says what to do when a full disk (or a quota, or a file-size
+// limit) stopped a run whose transcript is kept: every message before the
+// one that did not fit is on disk, and resume goes on from there.
+func noRoom(err error, jsonl string) string {
+	if jsonl == "" {
+		return ""
+	}
+	for _, full := range []syscall.Errno{syscall.ENOSPC, syscall.EDQUOT, syscall.EFBIG} {
+		if errors.Is(err, full) {
+			return fmt.Sprintf("; every message before it is on disk: make room, then continue the conversation with: parley resume %s", jsonl)
+		}
+	}
+	return ""
 }
 
 // textWidthOption turns --text-width into the view's setting: 0 on the

@@ -291,6 +291,13 @@ func prepareJob(job *Job, dir string, env *Env, load func(Job) (*configs.Scenari
 			res.Error = fmt.Sprintf("cannot continue job %s: %v", job.ID, err)
 			return j, errors.New(res.Error)
 		}
+		if env.Warn != nil {
+			// What continuing it changed: a torn last line cut, a
+			// Markdown edited by hand kept aside.
+			for _, w := range t.Run.Warnings {
+				env.Warn(w)
+			}
+		}
 		rec.Recording = r
 		prior = t.Messages
 		session = t.Run.Resumes + 1

@@ -1,6 +1,7 @@
 package batch
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -899,5 +900,39 @@ func TestTheClientKeepsHeadersWithinTheSite(t *testing.T) {
 				t.Errorf("a redirect to %s kept X-Api-Key: %v; want %v", c.name, kept, c.kept)
 			}
 		})
+	}
+}
+
+// A job continued from its folder says what continuing it changed: here,
+// a Markdown edited by hand, kept beside the one rebuilt.
+func TestAContinuedJobSaysWhatOpeningItChanged(t *testing.T) {
+	dir := t.TempDir()
+	rec, err := transcripts.Create(dir, transcripts.Run{Title: "A ↔ B", Started: time.Now()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, m := range []transcripts.Message{
+		{Speaker: "B", Content: "Hello.", Origin: transcripts.OriginOpening},
+		{Speaker: "A", Content: "a1", Origin: transcripts.OriginAgent},
+	} {
+		if err := rec.Append(m); err != nil {
+			t.Fatal(err)
+		}
+	}
+	rec.Close() // as a crash leaves it
+	md, _ := os.ReadFile(rec.MarkdownPath)
+	os.WriteFile(rec.MarkdownPath, append(md, "my notes\n"...), 0o600)
+
+	var warned []string
+	job := Job{ID: "j1", ScenarioPath: "s.yaml", Scenario: "agents:\n  - {name: A, type: scripted, lines: [a1, a2]}\n  - {name: B, type: scripted, lines: [b1, b2]}\ntermination: {max_messages: 4}\n"}
+	res, err := RunJob(context.Background(), job, dir, Env{Warn: func(w string) { warned = append(warned, w) }})
+	if err != nil || res.State != StateDone || res.Messages != 4 {
+		t.Fatalf("RunJob: %v, state %s, %d messages; want done with 4", err, res.State, res.Messages)
+	}
+	if len(warned) != 1 || !strings.Contains(warned[0], rec.MarkdownPath+".edited") {
+		t.Errorf("warnings %q; want one naming %s.edited", warned, rec.MarkdownPath)
+	}
+	if kept, _ := os.ReadFile(rec.MarkdownPath + ".edited"); !bytes.HasSuffix(kept, []byte("my notes\n")) {
+		t.Errorf("the side file holds %q; want the edited Markdown", kept)
 	}
 }
