@@ -226,7 +226,10 @@ func runQueuedBatch(ctx context.Context, cmd *cobra.Command, m *batch.Manifest, 
 		dlErr   error
 	)
 	_, followErr := q.Follow(ctx, m, func(r queue.Record) {
-		res, err := q.Download(ctx, r, dir)
+		res, kept, err := q.Download(ctx, r, dir)
+		for _, k := range kept {
+			fmt.Fprintln(cmd.ErrOrStderr(), "parley: warning:", k)
+		}
 		if err != nil && dlErr == nil {
 			dlErr = err
 		}
@@ -455,6 +458,11 @@ Without --batch it takes the newest batch on the queue.`,
 				batchID = all[0].ID
 			}
 			got, err := q.Collect(cmd.Context(), batchID, out)
+			if got != nil {
+				for _, k := range got.Kept {
+					fmt.Fprintln(cmd.ErrOrStderr(), "parley: warning:", k)
+				}
+			}
 			if err != nil {
 				return failureErr(err)
 			}

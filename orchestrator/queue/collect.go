@@ -19,41 +19,69 @@ import (
 // Download writes a record's transcripts into dir/runs/JOB/ under their
 // own names, as a local batch lays them out, and returns the record with
 // Markdown and JSONL naming those files. Files already there with the same
-// size are left alone.
-func (q *Queue) Download(ctx context.Context, r Record, dir string) (batch.Result, error) {
-	res := r.Result
+// size are left alone. A file there that differs (continued with parley
+// resume, edited, or an earlier run of the job) is kept beside the queue's
+// copy as NAME.local (NAME.local-2, …), never overwritten; kept says so of
+// each, in a sentence naming both files.
+func (q *Queue) Download(ctx context.Context, r Record, dir string) (res batch.Result, kept []string, err error) {
+	res = r.Result
 	if r.JSONL == "" {
-		return res, nil
+		return res, nil, nil
 	}
 	runDir := filepath.Join(dir, batch.RunsDir, r.ID)
 	if err := os.MkdirAll(runDir, 0o700); err != nil {
-		return res, fmt.Errorf("creating %s: %w", runDir, err)
+		return res, nil, fmt.Errorf("creating %s: %w", runDir, err)
 	}
 	for _, p := range []*string{&res.JSONL, &res.Markdown} {
 		name := *p
 		local := filepath.Join(runDir, path.Base(name))
 		info, err := q.transcripts.GetInfo(ctx, name)
 		if err != nil {
-			return res, fmt.Errorf("looking up %s in %s: %w", name, TranscriptsBucket, err)
+			return res, kept, fmt.Errorf("looking up %s in %s: %w", name, TranscriptsBucket, err)
 		}
-		if st, err := os.Stat(local); err == nil && st.Size() == int64(info.Size) {
+		st, statErr := os.Stat(local)
+		if statErr == nil && st.Size() == int64(info.Size) {
 			*p = local
 			continue
 		}
 		data, err := q.transcripts.GetBytes(ctx, name)
 		if err != nil {
-			return res, fmt.Errorf("downloading %s from %s: %w", name, TranscriptsBucket, err)
+			return res, kept, fmt.Errorf("downloading %s from %s: %w", name, TranscriptsBucket, err)
 		}
 		tmp := local + ".tmp"
 		if err := os.WriteFile(tmp, data, 0o600); err != nil {
-			return res, fmt.Errorf("writing %s: %w", local, err)
+			return res, kept, fmt.Errorf("writing %s: %w", local, err)
+		}
+		if statErr == nil {
+			side, err := setAside(local)
+			if err != nil {
+				os.Remove(tmp)
+				return res, kept, fmt.Errorf("keeping %s, which differs from the queue's copy, before writing that: %w", local, err)
+			}
+			kept = append(kept, fmt.Sprintf("%s differed from the queue's copy, which is now there; the file that was there is kept as %s", local, side))
 		}
 		if err := os.Rename(tmp, local); err != nil {
-			return res, fmt.Errorf("writing %s: %w", local, err)
+			return res, kept, fmt.Errorf("writing %s: %w", local, err)
 		}
 		*p = local
 	}
-	return res, nil
+	return res, kept, nil
+}
+
+// setAside renames file to the first of FILE.local, FILE.local-2, … that
+// does not exist, and returns that name.
+func setAside(file string) (string, error) {
+	for i := 1; ; i++ {
+		side := file + ".local"
+		if i > 1 {
+			side += "-" + strconv.Itoa(i)
+		}
+		if _, err := os.Lstat(side); errors.Is(err, os.ErrNotExist) {
+			return side, os.Rename(file, side)
+		} else if err != nil {
+			return "", err
+		}
+	}
 }
 
 // Collected is what Collect fetched.
@@ -61,6 +89,7 @@ type Collected struct {
 	Manifest *batch.Manifest
 	Results  []batch.Result
 	Summary  *batch.Summary
+	Kept     []string // a sentence for each local file that differed, kept beside the queue's copy
 }
 
 // Collect downloads a batch's finished transcripts into dir (dir/runs/JOB/),
@@ -88,7 +117,8 @@ func (q *Queue) Collect(ctx context.Context, batchID, dir string) (*Collected, e
 	c := &Collected{Manifest: m}
 	var last time.Time
 	for _, r := range records {
-		res, err := q.Download(ctx, r, dir)
+		res, kept, err := q.Download(ctx, r, dir)
+		c.Kept = append(c.Kept, kept...)
 		if err != nil {
 			return c, err
 		}

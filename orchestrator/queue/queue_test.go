@@ -431,6 +431,26 @@ func TestBatchRunsOnTheQueueAndAJobTakenOverResumes(t *testing.T) {
 		t.Errorf("the running transcript is still stored after the job finished: %v", err)
 	}
 
+	// Collecting again leaves the files alone, but keeps one continued
+	// here (by parley resume, say) beside the queue's copy, not over it.
+	if col.Kept != nil {
+		t.Errorf("the first collect kept %q; there was nothing there", col.Kept)
+	}
+	mine := col.Results[0].JSONL
+	queued, _ := os.ReadFile(mine)
+	extended := append(slices.Clone(queued), []byte("{\"type\":\"note\"}\n")...)
+	os.WriteFile(mine, extended, 0o600)
+	col2, err := sub.Collect(ctx, m.ID, out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	kept, _ := os.ReadFile(mine + ".local")
+	now, _ := os.ReadFile(mine)
+	if len(col2.Kept) != 1 || !strings.Contains(col2.Kept[0], mine+".local") || string(kept) != string(extended) || string(now) != string(queued) {
+		t.Errorf("collecting again over a continued file: kept %q, %s.local holds %d bytes (want %d), %s holds %d (want the queue's %d)",
+			col2.Kept, mine, len(kept), len(extended), mine, len(now), len(queued))
+	}
+
 	again, err := sub.Submit(ctx, m, 0)
 	if err != nil {
 		t.Fatal(err)
