@@ -248,7 +248,7 @@ func (a *Agent) JudgeWho() string {
 	switch {
 	case a.Name != "judge":
 		return fmt.Sprintf("the judge %q", a.Name)
-	case a.Model != "":
+	case a.Model != "" && !HoldsKey(a.Model):
 		return fmt.Sprintf("the judge (%s)", a.Model)
 	}
 	return "the judge"
@@ -266,6 +266,67 @@ func IsEnvName(s string) bool {
 		}
 	}
 	return s != ""
+}
+
+// keyPrefixes begin the keys providers issue.
+var keyPrefixes = []string{"sk-", "gsk_", "xai-", "AIza", "hf_", "pplx-", "nvapi-", "csk-", "r8_"}
+
+// HoldsKey reports whether s, given where a name goes (a model, a type,
+// a URL), holds what reads as a provider's key pasted there: a key's
+// prefix (sk-, gsk_, xai-, AIza, hf_, …) before 16 letters or digits
+// (with the - and _ keys hold between them), or 24 letters and digits in
+// a row with capitals, small letters and digits among them, as keys' random parts have and the names of models
+// (claude-3-5-sonnet-20240620, meta-llama/Llama-3.3-70B-Instruct) and
+// hex digests do not.
+func HoldsKey(s string) bool {
+	for _, p := range keyPrefixes {
+		for i := strings.Index(s, p); i >= 0; {
+			if i == 0 || !isAlnum(s[i-1]) {
+				if keyTail(s[i+len(p):]) >= 16 {
+					return true
+				}
+			}
+			j := strings.Index(s[i+1:], p)
+			if j < 0 {
+				break
+			}
+			i += 1 + j
+		}
+	}
+	for i := 0; i < len(s); {
+		n := alnumRun(s[i:])
+		if n >= 24 {
+			run := s[i : i+n]
+			if strings.IndexFunc(run, unicode.IsUpper) >= 0 && strings.IndexFunc(run, unicode.IsLower) >= 0 && strings.IndexFunc(run, unicode.IsDigit) >= 0 {
+				return true
+			}
+		}
+		i += max(n, 1)
+	}
+	return false
+}
+
+// alnumRun is how many ASCII letters and digits s starts with.
+func alnumRun(s string) int {
+	n := 0
+	for n < len(s) && isAlnum(s[n]) {
+		n++
+	}
+	return n
+}
+
+// keyTail is how long the rest of a key after its prefix runs: letters
+// and digits, with the _ and - keys hold between them (or-v1-…, proj-…).
+func keyTail(s string) int {
+	n := 0
+	for n < len(s) && (isAlnum(s[n]) || (s[n] == '_' || s[n] == '-') && n > 0 && n+1 < len(s) && isAlnum(s[n+1])) {
+		n++
+	}
+	return n
+}
+
+func isAlnum(c byte) bool {
+	return 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9'
 }
 
 // LooksLikeKey reports whether s, given where parley expects the name of

@@ -7,6 +7,34 @@ import (
 	"testing"
 )
 
+func TestHoldsKey(t *testing.T) {
+	for _, c := range []struct {
+		name, s string
+		want    bool
+	}{
+		{"a dated model", "claude-3-5-sonnet-20240620", false},
+		{"a model with capitals and digits", "DeepSeek-R1-Distill-Llama-70B", false},
+		{"a model under its maker", "meta-llama/Llama-3.3-70B-Instruct", false},
+		{"a fine-tuned model", "ft:gpt-4o-mini-2024-07-18:my-org:custom-suffix:9AbCdEfG", false},
+		{"a hex digest", "owner/model:5c7d5dc6dd8bf75c1acaa8565735e7986bc5b66206b55cca93cb72c9bf15ccaa", false},
+		{"a URL", "https://api.example.com:8443/v1", false},
+		{"OpenRouter's key", "sk-or-v1-0123456789abcdef0123456789abcdef", true},
+		{"OpenAI's key", "sk-proj-AbCdEf0123456789GhIjKl", true},
+		{"Groq's key", "gsk_AbCdEf0123456789GhIjKlMn", true},
+		{"Google's key", "AIzaSyA1234567890abcdefghijklmnopqrs", true},
+		{"a key with no prefix", "xK9mP2qR7sT4vW8yZ1aB3cD5eF6gH0jL", true},
+		{"a key inside a URL", "https://host/v1/" + "xK9mP2qR7sT4vW8yZ1aB3cD5eF6gH0jL", true},
+		{"a prefix with too little after it", "sk-short", false},
+		{"a prefix inside a word", "task-AbCdEf0123456789GhIjKl", false},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			if got := HoldsKey(c.s); got != c.want {
+				t.Errorf("HoldsKey(%q) = %v, want %v", c.s, got, c.want)
+			}
+		})
+	}
+}
+
 func TestLooksLikeKey(t *testing.T) {
 	cases := []struct {
 		name, s string

@@ -1,6 +1,7 @@
 package configs
 
 import (
+	"errors"
 	"fmt"
 	"strings"
 
@@ -49,10 +50,19 @@ func (q Quick) YAML() ([]byte, error) {
 		}
 		provider, model, ok := strings.Cut(rest, ":")
 		if !ok || provider == "" || model == "" {
+			if HoldsKey(spec) || LooksLikeKey(spec) {
+				// Never repeated.
+				return nil, errors.New("--agent looks like an API key, not PROVIDER:MODEL; give the key through the provider's environment variable (parley providers names it) and the agent as PROVIDER:MODEL, such as openrouter:x-ai/grok-4")
+			}
 			return nil, fmt.Errorf("--agent %q: write PROVIDER:MODEL, such as ollama:llama3.2 or openrouter:x-ai/grok-4, or NAME=PROVIDER:MODEL (parley providers lists the providers)", spec)
 		}
 		if name == "" {
 			name = model[strings.LastIndexByte(model, '/')+1:]
+			if HoldsKey(model) {
+				// Not named after a key pasted as the model, which
+				// validation refuses without repeating it.
+				name = fmt.Sprintf("agent %d", len(doc.Agents)+1)
+			}
 		}
 		a := agent{Name: name, Provider: provider, Model: model, System: q.System}
 		doc.Agents = append(doc.Agents, a)

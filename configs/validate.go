@@ -233,11 +233,17 @@ func (a *Agent) validate(i int) Problems {
 	if a.Type == "" {
 		a.Type = TypeOpenAI
 	}
+	if HoldsKey(a.Model) {
+		// It would be sent, printed and recorded as the model's name.
+		fail("model", "model: looks like an API key rather than a model's name; name the model (model: gpt-4o) and give the key through an environment variable (api_key_env: MY_API_KEY). "+
+			"If this file or command line was shared, consider the key exposed and replace it")
+	}
 	switch a.Type {
 	case TypeOpenAI:
 		if a.Model == "" && !a.judge {
 			fail("model", "model: is required for an OpenAI-compatible agent")
 		}
+
 		first := map[string]int{} // each replica's first place in the list
 		for j, u := range a.BaseURLs {
 			item := fmt.Sprintf("base_urls[%d]", j) // its own line, when it has one
@@ -277,7 +283,11 @@ func (a *Agent) validate(i int) Problems {
 			}
 		}
 		if a.BaseURL != "" && !isHTTPURL(a.BaseURL) {
-			fail("base_url", "base_url: %q is not an http:// or https:// URL", agents.RedactURL(a.BaseURL))
+			if HoldsKey(a.BaseURL) || LooksLikeKey(a.BaseURL) {
+				fail("base_url", "base_url: looks like an API key rather than a URL; give the provider's address (base_url: https://HOST/v1) and the key through an environment variable (api_key_env: MY_API_KEY)")
+			} else {
+				fail("base_url", "base_url: %q is not an http:// or https:// URL", agents.RedactURL(a.BaseURL))
+			}
 		}
 		if a.Temperature != nil && (*a.Temperature < 0 || *a.Temperature > 2) {
 			fail("temperature", "temperature: %v is outside 0 to 2", *a.Temperature)

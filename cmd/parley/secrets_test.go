@@ -290,6 +290,43 @@ func TestAKeyPastedForAVariableOrAFileIsNeverRepeated(t *testing.T) {
 	}
 }
 
+// A key pasted where a name or an address goes (a model, a base URL, an
+// --agent spec) is refused without being repeated, in a name parley made
+// of it (--agent openai:KEY names its agent after the model) as well.
+func TestAKeyPastedAsAModelOrAnAddressIsNeverRepeated(t *testing.T) {
+	const key = "sk-proj-AbCdEf0123456789GhIjKlMn"
+	dir := t.TempDir()
+	plain := filepath.Join(dir, "plain.yaml")
+	os.WriteFile(plain, []byte("agents:\n  - name: A\n    base_url: http://127.0.0.1:1/v1\n    model: m\n  - {name: B, type: scripted, lines: [hi]}\n"), 0o600)
+	asModel := filepath.Join(dir, "model.yaml")
+	os.WriteFile(asModel, []byte("agents:\n  - name: A\n    base_url: http://127.0.0.1:1/v1\n    model: "+key+"\n  - {name: B, type: scripted, lines: [hi]}\n"), 0o600)
+	asURL := filepath.Join(dir, "url.yaml")
+	os.WriteFile(asURL, []byte("agents:\n  - name: A\n    base_url: "+key+"\n    model: m\n  - {name: B, type: scripted, lines: [hi]}\n"), 0o600)
+	for _, c := range []struct {
+		name string
+		args []string
+		want string
+	}{
+		{"model", []string{"validate", asModel}, `model.yaml:4: agent "A": model: looks like an API key rather than a model's name`},
+		{"run, model", []string{"run", "--no-tui", asModel}, `agent "A": model: looks like an API key`},
+		{"base_url", []string{"validate", asURL}, `url.yaml:3: agent "A": base_url: looks like an API key rather than a URL`},
+		{"--set model", []string{"validate", plain, "--set", "agents[0].model=" + key}, `with --set agents[0].model=REDACTED: agent "A": model: looks like an API key`},
+		{"--vary model", []string{"batch", plain, "--dry-run", "--vary", "agents[0].model=m," + key}, `with --vary agents[0].model=REDACTED: `},
+		{"--agent PROVIDER:KEY", []string{"run", "--no-tui", "--agent", "openai:" + key, "--agent", "ollama:m"}, `agent "agent 1": model: looks like an API key`},
+		{"--agent KEY", []string{"run", "--no-tui", "--agent", key, "--agent", "ollama:m"}, "--agent looks like an API key, not PROVIDER:MODEL"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			code, out, errOut := parley(t, c.args...)
+			if code != exitUsage || !strings.Contains(out+errOut, c.want) {
+				t.Errorf("exit %d, want %d and %q in\n%s%s", code, exitUsage, c.want, out, errOut)
+			}
+			if strings.Contains(out+errOut, "0123456789GhIj") {
+				t.Errorf("the key is repeated:\n%s%s", out, errOut)
+			}
+		})
+	}
+}
+
 // A short header value a server echoes in its error is hidden from what
 // run prints and records, and from doctor --ask's sentence.
 func TestAShortHeaderValueEchoedByAServerIsHidden(t *testing.T) {

@@ -150,8 +150,8 @@ func ShownValues(vals map[string]string) map[string]string {
 // ShownValue is the value a --set or --vary path takes, as parley prints
 // it: a header's value redacted whole, and a key given for api_key (or
 // in place of api_key_env's variable, api_key_file's path or provider's
-// name, which validation refuses without repeating it), a URL without
-// its secrets.
+// name, or anywhere a value holds one, which validation refuses without
+// repeating it), a URL without its secrets.
 func ShownValue(path, v string) string {
 	if isHeaderPath(path) {
 		return agents.Redacted
@@ -160,6 +160,10 @@ func ShownValue(path, v string) string {
 	case field == "api_key" && v != "":
 		return agents.Redacted
 	case (field == "api_key_env" || field == "api_key_file" || field == "provider") && configs.LooksLikeKey(v):
+		return agents.Redacted
+	case configs.HoldsKey(v):
+		// A key pasted into any other field (model:, base_url:), which
+		// validation refuses without repeating it.
 		return agents.Redacted
 	}
 	return agents.RedactURL(v)
@@ -354,7 +358,9 @@ func followModels(root *yaml.Node, before []seat) {
 	}
 	for i, s := range after {
 		b := before[i]
-		if s.model == b.model || s.name != b.name || b.name == "" || s.model == "" {
+		if s.model == b.model || s.name != b.name || b.name == "" || s.model == "" || configs.HoldsKey(s.model) {
+			// A key given as the model names nothing: validation
+			// refuses it, without repeating it in a name.
 			continue
 		}
 		name := b.name + " (" + s.model + ")"
