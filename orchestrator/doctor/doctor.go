@@ -120,21 +120,28 @@ func Check(ctx context.Context, s *configs.Scenario, opt Options) []Finding {
 			out = append(out, Finding{Agent: a.Name, Status: Skipped, Sentence: who + " is you, at the keyboard: nothing to reach"})
 			continue
 		}
-		urls := a.BaseURLs
-		if len(urls) == 0 {
-			urls = []string{a.Endpoint()}
-		}
-		f := check(ctx, opt, target{who: who, model: a.Model, keyEnv: a.KeyEnv(), keyFile: a.APIKeyFile, urls: urls, headers: a.Headers,
-			publicModels: strings.EqualFold(a.Provider, "openrouter") || strings.Contains(a.Endpoint(), "openrouter.ai")})
+		f := check(ctx, opt, targetOf(&a, who))
 		f.Agent = a.Name
 		out = append(out, f)
 	}
 	for _, j := range s.Judges() {
-		f := check(ctx, opt, target{who: fmt.Sprintf("the judge %q", j.Name), model: j.Model, keyEnv: j.KeyEnv(), urls: []string{j.Endpoint()}})
+		f := check(ctx, opt, targetOf(&j, fmt.Sprintf("the judge %q", j.Name)))
 		f.Agent = j.Name
 		out = append(out, f)
 	}
 	return out
+}
+
+// targetOf is what doctor reaches for a model agent or a judge, named
+// who: its endpoints (its replicas, or its one address), its key and its
+// headers, as a run sends them.
+func targetOf(a *configs.Agent, who string) target {
+	urls := a.BaseURLs
+	if len(urls) == 0 {
+		urls = []string{a.Endpoint()}
+	}
+	return target{who: who, model: a.Model, keyEnv: a.KeyEnv(), keyFile: a.APIKeyFile, urls: urls, headers: a.Headers,
+		publicModels: strings.EqualFold(a.Provider, "openrouter") || strings.Contains(a.Endpoint(), "openrouter.ai")}
 }
 
 func check(ctx context.Context, opt Options, t target) Finding {

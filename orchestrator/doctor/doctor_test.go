@@ -3,6 +3,7 @@ package doctor
 import (
 	"context"
 	"encoding/base64"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -114,6 +115,26 @@ func TestJudgesAreCheckedToo(t *testing.T) {
 	fs := Check(context.Background(), s, Options{})
 	if len(fs) != 3 || fs[2].Status != Fail || !strings.Contains(fs[2].Sentence, `the judge "judge": `+srv.URL+` does not serve model "judge-model"`) {
 		t.Fatalf("%+v", fs)
+	}
+}
+
+// A judge is reached as a run reaches it: with its headers (a gateway's
+// token) and its key file, as an agent is.
+func TestAJudgeIsReachedWithItsHeaders(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Header.Get("X-Gateway-Token") != "tok-0123" {
+			http.Error(w, `{"error":{"message":"no gateway token"}}`, http.StatusUnauthorized)
+			return
+		}
+		w.Header().Set("Content-Type", "application/json")
+		io.WriteString(w, `{"object":"list","data":[{"id":"judge-model","object":"model"}]}`)
+	}))
+	t.Cleanup(srv.Close)
+	s := scenario(t, "agents:\n  - {name: A, type: scripted, lines: [a]}\n  - {name: B, type: scripted, lines: [b]}\n"+
+		"termination:\n  judge: {base_url: "+srv.URL+"/v1, model: judge-model, headers: {X-Gateway-Token: tok-0123}}\n")
+	fs := Check(context.Background(), s, Options{})
+	if len(fs) != 3 || fs[2].Status != OK {
+		t.Fatalf("the judge: %s %q; want ok", fs[len(fs)-1].Status, fs[len(fs)-1].Sentence)
 	}
 }
 
