@@ -219,6 +219,11 @@ func WriteJSONL(w io.Writer, t *Transcript) error {
 			run.Started = t.Started
 		}
 	}
+	if t.Run == nil || t.Run.Stop == nil {
+		// No stop line follows to carry the end (a conversation another
+		// tool recorded, a Markdown's **Ended:**): the run line does.
+		run.Ended = t.Ended
+	}
 	bw.Write(JSONLRun(run))
 	for i, m := range t.Messages {
 		bw.Write(JSONLMessage(i+1, m))
@@ -301,6 +306,11 @@ func decodeLine(t *Transcript, l []byte) error {
 		*t.Run = r.Run
 		t.Title = r.Title
 		t.Started = t.Run.Started
+		if !r.Run.Ended.IsZero() {
+			// The end of a conversation recorded with no stop (see
+			// WriteJSONL); a stop line after it says when it ended.
+			t.Ended = r.Run.Ended
+		}
 	case "message":
 		var m messageLine
 		if err := json.Unmarshal(l, &m); err != nil {
