@@ -403,7 +403,8 @@ func parseMarkdownLines(text string, lines []string, starts []int, skip []bool, 
 	t.Title = strings.TrimSuffix(lines[i][2:], "\r")
 	crlf := strings.HasSuffix(lines[i], "\r")
 	i++
-	declared, forkedAt := -1, 0
+	declared := -1
+	var parent *Parent
 	titleLine, closed := i, false
 	for ; i < len(lines); i++ {
 		l := strings.TrimSuffix(lines[i], "\r")
@@ -428,9 +429,13 @@ func parseMarkdownLines(text string, lines []string, starts []int, skip []bool, 
 				}
 			case "Forked from":
 				// "PARENT, message N": a fork's first N messages are its
-				// parent's (Message.Inherited).
+				// parent's (Message.Inherited), as its JSONL's parent
+				// says, and a Markdown or JSONL written from it says so
+				// again.
 				if k := strings.LastIndex(v, ", message "); k >= 0 {
-					forkedAt, _ = strconv.Atoi(v[k+len(", message "):])
+					if n, err := strconv.Atoi(v[k+len(", message "):]); err == nil && n > 0 {
+						parent = &Parent{Path: v[:k], At: n}
+					}
 				}
 			}
 		}
@@ -512,8 +517,9 @@ func parseMarkdownLines(text string, lines []string, starts []int, skip []bool, 
 		t.Warnings = append(t.Warnings, fmt.Sprintf(
 			"the header says **Messages:** %d, but %s read", declared, phrase.Count(len(t.Messages), "message was", "messages were")))
 	}
-	for i := range min(max(forkedAt, 0), len(t.Messages)) {
-		t.Messages[i].Inherited = true
+	if parent != nil {
+		t.Run = &Run{Parent: parent}
+		markInherited(t)
 	}
 	return t, declared, nil
 }

@@ -86,6 +86,17 @@ func TestParleyLayoutsKeepWhatWasRecorded(t *testing.T) {
 			t: &Transcript{Title: "A ↔ B", Started: start, Ended: start.Add(time.Minute), Messages: msgs(3),
 				Run: &Run{System: "Be brief."}},
 		},
+		{
+			name: "a fork: its parent and the messages kept from it",
+			t: func() *Transcript {
+				m := msgs(5)
+				for i := range 3 {
+					m[i].Inherited = true
+				}
+				return &Transcript{Title: "A ↔ B", Started: start, Ended: start.Add(time.Minute), Messages: m,
+					Run: &Run{Parent: &Parent{Path: "runs/a, b/parent.jsonl", At: 3}, Stop: &Stop{Kind: StopPolicy, Reason: "done", At: 5}}}
+			}(),
+		},
 	}
 	files, _ := corpusFiles(t, "attractors", "backrooms")
 	if len(files) == 0 {
