@@ -97,6 +97,17 @@ func TestParleyLayoutsKeepWhatWasRecorded(t *testing.T) {
 					Run: &Run{Parent: &Parent{Path: "runs/a, b/parent.jsonl", At: 3}, Stop: &Stop{Kind: StopPolicy, Reason: "done", At: 5}}}
 			}(),
 		},
+		{
+			name: "a run resumed three times, its last session cut before it recorded a message",
+			t: func() *Transcript {
+				m := msgs(6)
+				for i, s := range []int{0, 0, 1, 1, 1, 2} {
+					m[i].Session = s
+				}
+				return &Transcript{Title: "A ↔ B", Started: start, Ended: start.Add(time.Hour), Messages: m,
+					Run: &Run{Resumes: 3, MaxMessages: 10, Stop: &Stop{Kind: StopError, Reason: "the server went away", At: 6}}}
+			}(),
+		},
 	}
 	files, _ := corpusFiles(t, "attractors", "backrooms")
 	if len(files) == 0 {
