@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -146,5 +147,38 @@ func TestParleyLayoutsKeepWhatWasRecorded(t *testing.T) {
 				})
 			}
 		}
+	}
+}
+
+// TestMarkdownLacksWhatItCannotHold names what a transcript holds that
+// parley's Markdown has no place for, and nothing else.
+func TestMarkdownLacksWhatItCannotHold(t *testing.T) {
+	const keep = "convert to .jsonl to keep %s"
+	said := []Message{{Speaker: "A", Content: "hi"}, {Speaker: "B", Content: "yo"}}
+	byModel := []Message{{Speaker: "A", Content: "hi", Model: "m1"}, {Speaker: "B", Content: "yo", Model: "m2"}, {Speaker: "A", Content: "ok", Model: "m1"}}
+	cases := []struct {
+		name string
+		t    *Transcript
+		want []string
+	}{
+		{"messages alone", &Transcript{Messages: said}, nil},
+		{"a system prompt and a preamble", &Transcript{Messages: said, Run: &Run{System: "Be brief.", Preamble: "setup"}}, []string{
+			"the system prompt has no place in Markdown; convert to .jsonl to keep it",
+			"the text before the first message has no place in Markdown; convert to .jsonl to keep it",
+		}},
+		{"the models of another tool's messages", &Transcript{Messages: byModel}, []string{
+			`the models its messages name ("m1" and "m2") have no place in Markdown; convert to .jsonl to keep them`,
+		}},
+		{"one model", &Transcript{Messages: byModel[:1]}, []string{
+			`the model its messages name ("m1") has no place in Markdown; convert to .jsonl to keep it`,
+		}},
+		{"a run parley staged, its agents naming the models", &Transcript{Messages: byModel, Run: &Run{Agents: []AgentInfo{{Name: "A", Model: "m1"}, {Name: "B", Model: "m2"}}}}, nil},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			if got := c.t.MarkdownLacks(keep); !slices.Equal(got, c.want) {
+				t.Errorf("got %q\nwant %q", got, c.want)
+			}
+		})
 	}
 }

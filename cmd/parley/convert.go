@@ -84,11 +84,10 @@ convert never overwrites a file unless given --force.`,
 				for _, w := range t.ReaderWarnings() {
 					fmt.Fprintf(cmd.ErrOrStderr(), "parley: warning: %s: %s\n", in, w)
 				}
-				if t.Run != nil && t.Run.System != "" && ext == ".md" {
-					fmt.Fprintf(cmd.ErrOrStderr(), "parley: %s: the system prompt has no place in Markdown; convert to .jsonl to keep it\n", in)
-				}
-				if t.Run != nil && t.Run.Preamble != "" && ext == ".md" {
-					fmt.Fprintf(cmd.ErrOrStderr(), "parley: %s: the text before the first message has no place in Markdown; convert to .jsonl to keep it\n", in)
+				if ext == ".md" {
+					for _, lack := range t.MarkdownLacks("convert to .jsonl to keep %s") {
+						fmt.Fprintf(cmd.ErrOrStderr(), "parley: %s: %s\n", in, lack)
+					}
 				}
 			}
 			return nil

@@ -412,7 +412,13 @@ given --force. -o FILE writes elsewhere, -o - to standard output.`,
 			for _, w := range t.Run.Warnings {
 				fmt.Fprintf(cmd.ErrOrStderr(), "parley: %s: %s\n", in, w)
 			}
+			lacks := func() {
+				for _, lack := range t.MarkdownLacks(filepath.Base(in) + " keeps %s") {
+					fmt.Fprintf(cmd.ErrOrStderr(), "parley: %s: %s\n", in, lack)
+				}
+			}
 			if out == "-" {
+				lacks()
 				return transcripts.WriteFile(cmd.OutOrStdout(), t)
 			}
 			if out == "" {
@@ -427,6 +433,7 @@ given --force. -o FILE writes elsewhere, -o - to standard output.`,
 			if err := writeTranscript(out, t, false); err != nil {
 				return failureErr(err)
 			}
+			lacks()
 			fmt.Fprintf(cmd.OutOrStdout(), "%s: %s → %s\n", in, phrase.Count(len(t.Messages), "message", "messages"), out)
 			return nil
 		},
