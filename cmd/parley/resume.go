@@ -391,7 +391,8 @@ func newExportCmd() *cobra.Command {
 		Short: "Rebuild a transcript's Markdown (NAME.md, beside it) from its JSONL sidecar",
 		Long: `export rebuilds NAME.md from NAME.jsonl, beside it: after a crash, or when
 the Markdown was lost or edited. It never replaces an existing file unless
-given --force. -o FILE writes elsewhere, -o - to standard output.`,
+given --force, and never a JSONL transcript (the one it reads included).
+-o FILE writes elsewhere, -o - to standard output.`,
 		Args: exactArgs(1, "export takes one JSONL transcript"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			in := args[0]
@@ -429,6 +430,12 @@ given --force. -o FILE writes elsewhere, -o - to standard output.`,
 			}
 			if _, err := os.Stat(out); err == nil && !force {
 				return usageErr(fmt.Errorf("%s already exists; parley never overwrites a transcript unless given --force (or choose another -o)", out))
+			}
+			if sameFile(in, out) {
+				return usageErr(fmt.Errorf("%s is the JSONL export reads; export writes its Markdown to another file (-o FILE.md)", out))
+			}
+			if holdsJSONL(out) {
+				return usageErr(fmt.Errorf("%s is a JSONL transcript, which --force does not replace with Markdown; choose another -o", out))
 			}
 			if err := writeTranscript(out, t, false); err != nil {
 				return failureErr(err)
