@@ -274,9 +274,21 @@ func parseMarkdown(text string) (*Transcript, error) {
 // asNotes reads a "System" (or "Developer") block that the title does
 // not name as a speaker's as the other layouts read one (addLabelled):
 // before every speaker's, the run's system prompt; later, a moderator's
-// note.
+// note. A "Moderator" block is a note too, unless the title names
+// Moderator as a speaker.
 func asNotes(t *Transcript) {
 	titled := titleSpeakers(t.Title)
+	if titled[ModeratorSpeaker] {
+		// Another tool's conversation in which a moderator takes turns
+		// (a debate's JSON, converted), titled with every speaker: its
+		// blocks are that speaker's messages, as in the file it was
+		// written from, which the rules count.
+		for i := range t.Messages {
+			if t.Messages[i].Origin == OriginModerator {
+				t.Messages[i].Origin = OriginAgent
+			}
+		}
+	}
 	if !slices.ContainsFunc(t.Messages, func(m Message) bool { return !titled[m.Speaker] && noteKind(m.Speaker) == "system" }) {
 		return // the common file: every block a speaker's
 	}

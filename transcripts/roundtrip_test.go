@@ -109,6 +109,13 @@ func TestParleyLayoutsKeepWhatWasRecorded(t *testing.T) {
 					Run: &Run{Resumes: 3, MaxMessages: 10, Stop: &Stop{Kind: StopError, Reason: "the server went away", At: 6}}}
 			}(),
 		},
+		{
+			name: "another tool's conversation in which a moderator takes turns",
+			t: &Transcript{Title: "Moderator ↔ Ann ↔ Bob", Messages: []Message{
+				{Speaker: "Moderator", Content: "Tabs or spaces?"}, {Speaker: "Ann", Content: "Tabs."}, {Speaker: "Bob", Content: "Spaces."},
+				{Speaker: "Moderator", Content: "Closing words?"}, {Speaker: "Ann", Content: "Tabs!"}, {Speaker: "Bob", Content: "Spaces!"},
+			}},
+		},
 	}
 	files, _ := corpusFiles(t, "attractors", "backrooms")
 	if len(files) == 0 {
