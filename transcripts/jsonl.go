@@ -219,11 +219,27 @@ func WriteJSONL(w io.Writer, t *Transcript) error {
 			run.Started = t.Started
 		}
 	}
+	if t.Run == nil || t.Run.Stop == nil {
+		// No stop line follows to carry the end (a conversation another
+		// tool recorded, a Markdown's **Ended:**): the run line does.
+		run.Ended = t.Ended
+	}
+	// Each session after the first starts with a run line of its own, as
+	// a resume writes one, so that its messages read back as that
+	// session's (max_duration counts each session's own span).
+	run.Resumes = 0
 	bw.Write(JSONLRun(run))
+	session := 0
 	for i, m := range t.Messages {
+		for ; session < m.Session; session++ {
+			bw.Write(JSONLRun(run))
+		}
 		bw.Write(JSONLMessage(i+1, m))
 	}
 	if t.Run != nil {
+		for ; session < t.Run.Resumes; session++ {
+			bw.Write(JSONLRun(run)) // a session that recorded no message
+		}
 		for _, e := range t.Run.Events {
 			bw.Write(JSONLEvent(e))
 		}
@@ -301,6 +317,11 @@ func decodeLine(t *Transcript, l []byte) error {
 		*t.Run = r.Run
 		t.Title = r.Title
 		t.Started = t.Run.Started
+		if !r.Run.Ended.IsZero() {
+			// The end of a conversation recorded with no stop (see
+			// WriteJSONL); a stop line after it says when it ended.
+			t.Ended = r.Run.Ended
+		}
 	case "message":
 		var m messageLine
 		if err := json.Unmarshal(l, &m); err != nil {

@@ -274,9 +274,21 @@ func parseMarkdown(text string) (*Transcript, error) {
 // asNotes reads a "System" (or "Developer") block that the title does
 // not name as a speaker's as the other layouts read one (addLabelled):
 // before every speaker's, the run's system prompt; later, a moderator's
-// note.
+// note. A "Moderator" block is a note too, unless the title names
+// Moderator as a speaker.
 func asNotes(t *Transcript) {
 	titled := titleSpeakers(t.Title)
+	if titled[ModeratorSpeaker] {
+		// Another tool's conversation in which a moderator takes turns
+		// (a debate's JSON, converted), titled with every speaker: its
+		// blocks are that speaker's messages, as in the file it was
+		// written from, which the rules count.
+		for i := range t.Messages {
+			if t.Messages[i].Origin == OriginModerator {
+				t.Messages[i].Origin = OriginAgent
+			}
+		}
+	}
 	if !slices.ContainsFunc(t.Messages, func(m Message) bool { return !titled[m.Speaker] && noteKind(m.Speaker) == "system" }) {
 		return // the common file: every block a speaker's
 	}
@@ -403,7 +415,8 @@ func parseMarkdownLines(text string, lines []string, starts []int, skip []bool, 
 	t.Title = strings.TrimSuffix(lines[i][2:], "\r")
 	crlf := strings.HasSuffix(lines[i], "\r")
 	i++
-	declared, forkedAt := -1, 0
+	declared := -1
+	var parent *Parent
 	titleLine, closed := i, false
 	for ; i < len(lines); i++ {
 		l := strings.TrimSuffix(lines[i], "\r")
@@ -428,9 +441,13 @@ func parseMarkdownLines(text string, lines []string, starts []int, skip []bool, 
 				}
 			case "Forked from":
 				// "PARENT, message N": a fork's first N messages are its
-				// parent's (Message.Inherited).
+				// parent's (Message.Inherited), as its JSONL's parent
+				// says, and a Markdown or JSONL written from it says so
+				// again.
 				if k := strings.LastIndex(v, ", message "); k >= 0 {
-					forkedAt, _ = strconv.Atoi(v[k+len(", message "):])
+					if n, err := strconv.Atoi(v[k+len(", message "):]); err == nil && n > 0 {
+						parent = &Parent{Path: v[:k], At: n}
+					}
 				}
 			}
 		}
@@ -512,8 +529,9 @@ func parseMarkdownLines(text string, lines []string, starts []int, skip []bool, 
 		t.Warnings = append(t.Warnings, fmt.Sprintf(
 			"the header says **Messages:** %d, but %s read", declared, phrase.Count(len(t.Messages), "message was", "messages were")))
 	}
-	for i := range min(max(forkedAt, 0), len(t.Messages)) {
-		t.Messages[i].Inherited = true
+	if parent != nil {
+		t.Run = &Run{Parent: parent}
+		markInherited(t)
 	}
 	return t, declared, nil
 }

@@ -96,7 +96,9 @@ type Transcript struct {
 	Ended    time.Time
 	Messages []Message
 
-	// Run holds what only the JSONL sidecar records; nil when read from Markdown.
+	// Run holds what only the JSONL sidecar records; read from Markdown,
+	// only what its header or blocks say beyond the messages (a fork's
+	// parent, a system prompt's block), else nil.
 	Run *Run
 
 	// Warnings are what a reader noticed but could read past, each a

@@ -290,6 +290,48 @@ func TestExportRebuildsMarkdownAndNeverOverwrites(t *testing.T) {
 	}
 }
 
+// What parley's Markdown has no place for (an imported conversation's
+// system prompt and its messages' models) is named whenever a command
+// writes Markdown without it: convert says .jsonl keeps it, export that
+// the JSONL it read does. A run parley staged keeps its models in the
+// JSONL beside its Markdown, and export says nothing of them.
+func TestMarkdownWritersSayWhatTheyLeaveOut(t *testing.T) {
+	dir := t.TempDir()
+	in := writeFile(t, dir, "chat.json", `{"messages":[{"role":"system","content":"be brief"},`+
+		`{"role":"user","content":"hi","model":"gpt-4o"},{"role":"assistant","content":"hello","model":"claude-3"}]}`)
+	jl := filepath.Join(dir, "chat.jsonl")
+	if code, _, errOut := parley(t, "convert", in, jl); code != exitOK || errOut != "" {
+		t.Fatalf("to JSONL: exit %d %s", code, errOut)
+	}
+	if code, out, errOut := parley(t, "demo", "--no-tui", "--pace", "0", "--out", dir); code != exitOK {
+		t.Fatalf("demo: exit %d\n%s%s", code, out, errOut)
+	}
+	demo, _ := filepath.Glob(filepath.Join(dir, "*kimi*.jsonl"))
+	cases := []struct {
+		name string
+		args []string
+		want []string
+	}{
+		{"convert of another tool's JSON to Markdown", []string{"convert", in, filepath.Join(dir, "converted.md")}, []string{
+			"parley: " + in + ": the system prompt has no place in Markdown; convert to .jsonl to keep it\n",
+			"parley: " + in + `: the models its messages name ("gpt-4o" and "claude-3") have no place in Markdown; convert to .jsonl to keep them` + "\n",
+		}},
+		{"export of a converted JSONL", []string{"export", jl}, []string{
+			"parley: " + jl + ": the system prompt has no place in Markdown; chat.jsonl keeps it\n",
+			"parley: " + jl + `: the models its messages name ("gpt-4o" and "claude-3") have no place in Markdown; chat.jsonl keeps them` + "\n",
+		}},
+		{"export of a run parley staged", []string{"export", "-o", "-", demo[0]}, nil},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			code, out, errOut := parley(t, c.args...)
+			if code != exitOK || errOut != strings.Join(c.want, "") {
+				t.Errorf("exit %d, stderr:\n%s\nwant:\n%s\nstdout: %.200s", code, errOut, strings.Join(c.want, ""), out)
+			}
+		})
+	}
+}
+
 func TestRunSpreadsRequestsAcrossReplicas(t *testing.T) {
 	// Each replica says which it is, so the transcript can be held to
 	// the replica it names for each message.

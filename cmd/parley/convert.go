@@ -3,6 +3,7 @@ package main
 import (
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -37,7 +38,7 @@ conversations_per_pair, max_workers), convert writes a parley roster
 scenario instead: parley batch ROSTER.yaml stages the same tournament.
 
 A file holding several conversations is written as OUT-1.md, OUT-2.md, ….
-convert never overwrites a file unless given --force.`,
+convert never overwrites a file unless given --force, nor the file it reads even then.`,
 		Args: exactArgs(2, "convert takes an input and an output path, such as convert chat.json chat.md or convert config.json roster.yaml"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			in, out := args[0], args[1]
@@ -69,11 +70,12 @@ convert never overwrites a file unless given --force.`,
 					paths = append(paths, fmt.Sprintf("%s-%d%s", strings.TrimSuffix(out, ext), i+1, ext))
 				}
 			}
-			if !force {
-				for _, p := range paths {
-					if _, err := os.Stat(p); err == nil {
-						return usageErr(fmt.Errorf("%s already exists; choose another name or pass --force", p))
-					}
+			for _, p := range paths {
+				if _, err := os.Stat(p); err == nil && !force {
+					return usageErr(fmt.Errorf("%s already exists; choose another name or pass --force", p))
+				}
+				if sameFile(in, p) {
+					return usageErr(fmt.Errorf("%s is the file convert reads; write the conversion to another file", p))
 				}
 			}
 			for i, t := range ts {
@@ -84,11 +86,10 @@ convert never overwrites a file unless given --force.`,
 				for _, w := range t.ReaderWarnings() {
 					fmt.Fprintf(cmd.ErrOrStderr(), "parley: warning: %s: %s\n", in, w)
 				}
-				if t.Run != nil && t.Run.System != "" && ext == ".md" {
-					fmt.Fprintf(cmd.ErrOrStderr(), "parley: %s: the system prompt has no place in Markdown; convert to .jsonl to keep it\n", in)
-				}
-				if t.Run != nil && t.Run.Preamble != "" && ext == ".md" {
-					fmt.Fprintf(cmd.ErrOrStderr(), "parley: %s: the text before the first message has no place in Markdown; convert to .jsonl to keep it\n", in)
+				if ext == ".md" {
+					for _, lack := range t.MarkdownLacks("convert to .jsonl to keep %s") {
+						fmt.Fprintf(cmd.ErrOrStderr(), "parley: %s: %s\n", in, lack)
+					}
 				}
 			}
 			return nil
@@ -116,6 +117,9 @@ func convertConfig(cmd *cobra.Command, in, out string, data []byte, force bool) 
 			return usageErr(fmt.Errorf("%s already exists; choose another name or pass --force", out))
 		}
 	}
+	if sameFile(in, out) {
+		return usageErr(fmt.Errorf("%s is the file convert reads; write the roster to another file", out))
+	}
 	if err := writeFileAtomic(out, src); err != nil {
 		return failureErr(err)
 	}
@@ -123,6 +127,31 @@ func convertConfig(cmd *cobra.Command, in, out string, data []byte, force bool) 
 	fmt.Fprintf(cmd.OutOrStdout(), "%s (tournament config): %d models, %d %s %s × %s → %s\n",
 		in, len(r.Agents), len(r.PairList()), r.Pairs, phrase.Noun(len(r.PairList()), "pair", "pairs"), phrase.Count(r.Runs, "run", "runs"), out)
 	return nil
+}
+
+// sameFile reports whether the paths a and b name one existing file (the
+// same path, a link to it): --force replaces an earlier output, never the
+// file a command reads.
+func sameFile(a, b string) bool {
+	ai, err := os.Stat(a)
+	if err != nil {
+		return false
+	}
+	bi, err := os.Stat(b)
+	return err == nil && os.SameFile(ai, bi)
+}
+
+// holdsJSONL reports whether path is a parley JSONL transcript, which
+// holds what no Markdown does.
+func holdsJSONL(path string) bool {
+	f, err := os.Open(path)
+	if err != nil {
+		return false
+	}
+	defer f.Close()
+	head := make([]byte, 512)
+	n, _ := io.ReadFull(f, head)
+	return transcripts.LooksLikeJSONL(head[:n])
 }
 
 // writeFileAtomic writes data to path through a temporary file.

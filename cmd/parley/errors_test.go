@@ -208,6 +208,9 @@ func TestExportAndConvertSayWhatIsWrong(t *testing.T) {
 	}
 	jl, md := jls[0], strings.TrimSuffix(jls[0], ".jsonl")+".md"
 	garbage := writeFile(t, dir, "g.jsonl", "garbage\nmore garbage\n")
+	recorded, _ := os.ReadFile(jl)
+	other := writeFile(t, dir, "other.jsonl", string(recorded))
+	written, _ := os.ReadFile(md)
 	missing := filepath.Join(dir, "nonexistent", "dir")
 	cases := []struct {
 		name string
@@ -225,6 +228,12 @@ func TestExportAndConvertSayWhatIsWrong(t *testing.T) {
 			"the folder " + missing + " does not exist"},
 		{"convert of a file that does not exist, to a scenario", []string{"convert", filepath.Join(dir, "nonexist.json"), filepath.Join(dir, "out.yaml")}, exitUsage,
 			"parley: " + filepath.Join(dir, "nonexist.json") + ": no such file\n"},
+		{"export over the JSONL it reads, forced", []string{"export", jl, "-o", jl, "--force"}, exitUsage,
+			"parley: " + jl + " is the JSONL export reads; export writes its Markdown to another file (-o FILE.md)\n"},
+		{"export over another JSONL transcript, forced", []string{"export", jl, "-o", other, "--force"}, exitUsage,
+			"parley: " + other + " is a JSONL transcript, which --force does not replace with Markdown; choose another -o\n"},
+		{"convert over the file it reads, forced", []string{"convert", md, md, "--force"}, exitUsage,
+			"parley: " + md + " is the file convert reads; write the conversion to another file\n"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -236,6 +245,11 @@ func TestExportAndConvertSayWhatIsWrong(t *testing.T) {
 				t.Errorf("the temporary file is named: %s", errOut)
 			}
 		})
+	}
+	for path, was := range map[string][]byte{jl: recorded, other: recorded, md: written} {
+		if now, _ := os.ReadFile(path); !bytes.Equal(now, was) {
+			t.Errorf("%s was written over:\n%.200s", path, now)
+		}
 	}
 }
 

@@ -391,7 +391,8 @@ func newExportCmd() *cobra.Command {
 		Short: "Rebuild a transcript's Markdown (NAME.md, beside it) from its JSONL sidecar",
 		Long: `export rebuilds NAME.md from NAME.jsonl, beside it: after a crash, or when
 the Markdown was lost or edited. It never replaces an existing file unless
-given --force. -o FILE writes elsewhere, -o - to standard output.`,
+given --force, and never a JSONL transcript (the one it reads included).
+-o FILE writes elsewhere, -o - to standard output.`,
 		Args: exactArgs(1, "export takes one JSONL transcript"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			in := args[0]
@@ -412,7 +413,13 @@ given --force. -o FILE writes elsewhere, -o - to standard output.`,
 			for _, w := range t.Run.Warnings {
 				fmt.Fprintf(cmd.ErrOrStderr(), "parley: %s: %s\n", in, w)
 			}
+			lacks := func() {
+				for _, lack := range t.MarkdownLacks(filepath.Base(in) + " keeps %s") {
+					fmt.Fprintf(cmd.ErrOrStderr(), "parley: %s: %s\n", in, lack)
+				}
+			}
 			if out == "-" {
+				lacks()
 				return transcripts.WriteFile(cmd.OutOrStdout(), t)
 			}
 			if out == "" {
@@ -424,9 +431,16 @@ given --force. -o FILE writes elsewhere, -o - to standard output.`,
 			if _, err := os.Stat(out); err == nil && !force {
 				return usageErr(fmt.Errorf("%s already exists; parley never overwrites a transcript unless given --force (or choose another -o)", out))
 			}
+			if sameFile(in, out) {
+				return usageErr(fmt.Errorf("%s is the JSONL export reads; export writes its Markdown to another file (-o FILE.md)", out))
+			}
+			if holdsJSONL(out) {
+				return usageErr(fmt.Errorf("%s is a JSONL transcript, which --force does not replace with Markdown; choose another -o", out))
+			}
 			if err := writeTranscript(out, t, false); err != nil {
 				return failureErr(err)
 			}
+			lacks()
 			fmt.Fprintf(cmd.OutOrStdout(), "%s: %s → %s\n", in, phrase.Count(len(t.Messages), "message", "messages"), out)
 			return nil
 		},

@@ -80,7 +80,7 @@ func recordingFor(path, policyFile string) (tui.Recording, []policy.LoopReading,
 		return tui.Recording{}, nil, fmt.Errorf("%s is a directory; show takes one transcript, such as %s (%s there)", path, names[0], phrase.Count(len(names), "file", "files"))
 	}
 	file, which := splitConversation(path)
-	ts, _, err := transcripts.ReadAny(file)
+	ts, layout, err := transcripts.ReadAny(file)
 	if err != nil {
 		if errors.Is(err, fs.ErrNotExist) {
 			return tui.Recording{}, nil, fmt.Errorf("%s does not exist", path)
@@ -103,8 +103,9 @@ func recordingFor(path, policyFile string) (tui.Recording, []policy.LoopReading,
 		return tui.Recording{}, nil, fmt.Errorf("%s holds no messages to show", path)
 	}
 	t := ts[which-1]
-	if t.Run == nil && strings.HasSuffix(file, ".md") {
-		// parley's Markdown has its JSONL beside it, with the scenario and the stop.
+	if (t.Run == nil || layout == transcripts.LayoutMarkdown) && strings.HasSuffix(file, ".md") {
+		// parley's Markdown has its JSONL beside it, with the scenario and
+		// the stop (a fork's Markdown names only its parent).
 		if j, err := transcripts.Read(strings.TrimSuffix(file, ".md") + ".jsonl"); err == nil {
 			t.Run = j.Run
 		}

@@ -86,6 +86,33 @@ func TestShowUsesTheRecordedScenarioAndStop(t *testing.T) {
 	}
 }
 
+// A fork's Markdown names its parent in its header; show still takes the
+// scenario and the stop from the JSONL beside it.
+func TestShowOfAForksMarkdownUsesItsJSONL(t *testing.T) {
+	dir := t.TempDir()
+	p := filepath.Join(dir, "s.yaml")
+	os.WriteFile(p, []byte("agents:\n  - {name: A, type: scripted, lines: [one, two, three]}\n"+
+		"  - {name: B, type: scripted, lines: [uno, dos, tres]}\ntermination:\n  any:\n    - max_messages: 4\n"), 0o600)
+	if code, out, errOut := parley(t, "run", "--no-tui", "--out", dir, p); code != exitOK {
+		t.Fatalf("run: exit %d\n%s%s", code, out, errOut)
+	}
+	parent, _ := filepath.Glob(filepath.Join(dir, "*.jsonl"))
+	forks := filepath.Join(dir, "forks")
+	if code, out, errOut := parley(t, "fork", "--no-tui", "--at", "2", "--out", forks, parent[0]); code != exitOK {
+		t.Fatalf("fork: exit %d\n%s%s", code, out, errOut)
+	}
+	mds, _ := filepath.Glob(filepath.Join(forks, "*.md"))
+	code, out, errOut := parley(t, "show", "--no-tui", mds[0])
+	if code != exitOK {
+		t.Fatalf("exit %d\n%s", code, errOut)
+	}
+	for _, want := range []string{"■ Recorded: stopped after message 4 by max_messages", "Under its scenario's rules it would stop after message 4 by max_messages"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("show lacks %q:\n%s", want, out)
+		}
+	}
+}
+
 func TestDemoSavesWhatCheckAndShowSay(t *testing.T) {
 	_, shown, _ := parley(t, "show", "--no-tui", "../../transcripts/seed/kimi-k2-vs-grok-4.md")
 	i := strings.Index(shown, "(saving ")
