@@ -59,6 +59,9 @@ func (s *Scenario) validate() error {
 		} else if !seen[s.First] {
 			msg := fmt.Sprintf("first: is %q, but the agents are %q and %q", s.First, s.Agents[0].Name, s.Agents[1].Name) +
 				suggest.Hint(s.First, []string{s.Agents[0].Name, s.Agents[1].Name})
+			if HoldsKey(s.First) {
+				msg = fmt.Sprintf("first: looks like an API key, not an agent's name; name the agent that speaks first, %q or %q", s.Agents[0].Name, s.Agents[1].Name)
+			}
 			add(s.lines["first"], "%s", msg)
 		}
 	}
@@ -335,6 +338,9 @@ func (a *Agent) validate(i int) Problems {
 		msg := fmt.Sprintf("type: %q is not an agent type; use openai (the default), replay, scripted or human", a.Type)
 		if c := suggest.Closest(a.Type, []string{TypeOpenAI, TypeReplay, TypeScripted, TypeHuman}); c != "" {
 			msg = fmt.Sprintf("type: %q is not an agent type; did you mean %q? (openai, the default, replay, scripted or human)", a.Type, c)
+		}
+		if HoldsKey(a.Type) {
+			msg = "type: looks like an API key, not an agent type; use openai (the default), replay, scripted or human, and give the key through an environment variable (api_key_env: MY_API_KEY)"
 		}
 		fail("type", "%s", msg)
 	}

@@ -314,6 +314,8 @@ func TestAKeyPastedAsAModelOrAnAddressIsNeverRepeated(t *testing.T) {
 		{"--vary model", []string{"batch", plain, "--dry-run", "--vary", "agents[0].model=m," + key}, `with --vary agents[0].model=REDACTED: `},
 		{"--agent PROVIDER:KEY", []string{"run", "--no-tui", "--agent", "openai:" + key, "--agent", "ollama:m"}, `agent "agent 1": model: looks like an API key`},
 		{"--agent KEY", []string{"run", "--no-tui", "--agent", key, "--agent", "ollama:m"}, "--agent looks like an API key, not PROVIDER:MODEL"},
+		{"type", []string{"validate", plain, "--set", "agents[0].type=" + key}, `agent "A": type: looks like an API key, not an agent type`},
+		{"first", []string{"validate", plain, "--set", "first=" + key}, "first: looks like an API key, not an agent's name"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			code, out, errOut := parley(t, c.args...)
