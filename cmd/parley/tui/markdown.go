@@ -738,6 +738,36 @@ func sanitize(s string) string {
 	return b.String()
 }
 
+// plainLine makes text that reaches the view from outside a message's
+// Markdown safe for one line of it: a speaker's name, a title, a notice
+// (a judge's rationale, a provider's error), a stop's reason, a path. As
+// in message text, control characters (escape sequences among them) are
+// removed; line breaks and tabs become spaces, and bytes that are not
+// UTF-8 become U+FFFD, so the text is as wide as it is measured.
+func plainLine(s string) string {
+	clean := true
+	for i, r := range s {
+		if r < 0x20 || r == 0x7f || r >= 0x80 && r < 0xa0 || r == utf8.RuneError && !strings.HasPrefix(s[i:], "\uFFFD") {
+			clean = false
+			break
+		}
+	}
+	if clean {
+		return s
+	}
+	var b strings.Builder
+	for _, r := range s {
+		switch {
+		case r == '\n' || r == '\t' || r == '\r':
+			b.WriteByte(' ')
+		case r < 0x20 || r == 0x7f || r >= 0x80 && r < 0xa0:
+		default:
+			b.WriteRune(r) // an invalid byte arrives as utf8.RuneError, U+FFFD
+		}
+	}
+	return b.String()
+}
+
 // liveDoc renders a message while it streams, for the live view. Complete
 // lines inside a code block, and complete paragraphs (text up to a blank
 // line, or up to a list item, heading or code fence, each of which starts

@@ -892,3 +892,101 @@ func TestAJudgeRoundWithoutAVerdictIsAWarning(t *testing.T) {
 		})
 	}
 }
+
+// hostile is text a model, a provider or a file may hand the view outside
+// a message's own Markdown: a title, a window clear, a clipboard write, a
+// tab, line breaks, an 8-bit CSI and a byte that is not UTF-8.
+const hostile = "a\x1b]0;owned\x07b\x1b[2Jc\x1b]52;c;aGk=\x07d\te\r\nf\u009b31mg\xffh"
+
+// controls returns the first control character in a frame that is not a
+// line break or a style (SGR) sequence, or "".
+func controls(frame string) string {
+	s := regexp.MustCompile("\x1b\\[[0-9;]*m").ReplaceAllString(frame, "")
+	for i, r := range s {
+		if r != '\n' && (r < 0x20 || r == 0x7f || r >= 0x80 && r < 0xa0 || r == '\uFFFD' && !strings.HasPrefix(s[i:], "\uFFFD")) {
+			return fmt.Sprintf("%U in %q", r, s[max(i-20, 0):min(i+20, len(s))])
+		}
+	}
+	return ""
+}
+
+// Names, titles, notices, reasons and paths come from outside the
+// Markdown renderer (a judge's rationale, a provider's error, an imported
+// file's speakers, a recorded stop): none of them reaches the terminal
+// as a control sequence, and each is as wide on screen as it is measured.
+func TestOutsideTextCannotSteerTheTerminal(t *testing.T) {
+	hostileProgress := orchestrator.Progress{Index: 1, Progress: []policy.Progress{{Policy: "end_token", Label: hostile, Count: 0, Limit: 2}}}
+	live := func(script func(hs *harness)) func(w, h int) *Model {
+		return func(w, h int) *Model {
+			hs := &harness{t: t, ctl: &fakeControl{err: fmt.Errorf("refused: %s", hostile)}, clock: t0}
+			hs.m = New(Config{Control: hs.ctl, Humans: map[string]Seat{hostile: &fakeSeat{}}, Renderer: renderer(termenv.ANSI256),
+				Now: func() time.Time { return hs.clock }})
+			hs.send(tea.WindowSizeMsg{Width: w, Height: h})
+			script(hs)
+			return hs.m
+		}
+	}
+	recording := func(rec Recording) func(w, h int) *Model {
+		return func(w, h int) *Model {
+			m := NewRecording(Config{Renderer: renderer(termenv.ANSI256), Now: func() time.Time { return t0 }}, rec)
+			m.Update(tea.WindowSizeMsg{Width: w, Height: h})
+			return m
+		}
+	}
+	msgs := []transcripts.Message{{Speaker: hostile, Content: "hello"}, {Speaker: "B", Content: "hi"}}
+	tests := []struct {
+		name string
+		view func(w, h int) *Model
+	}{
+		{"a title", live(func(hs *harness) {
+			hs.events(orchestrator.Started{Run: transcripts.Run{Title: hostile, Started: t0}, Speakers: [2]string{"A", "B"}})
+		})},
+		{"a speaker's name, speaking and finished", live(func(hs *harness) {
+			hs.events(orchestrator.Started{Run: transcripts.Run{Title: "t", Started: t0}, Speakers: [2]string{hostile, "B"}},
+				finished(1, hostile, "hello"), orchestrator.TurnStarted{Index: 2, Speaker: hostile, Time: t0})
+		})},
+		{"a judge's rationale", live(func(hs *harness) {
+			conversation(hs)
+			hs.events(orchestrator.Notice{Kind: "judge", Detail: "m after message 3: CONTINUE: " + hostile})
+		})},
+		{"a provider's error", live(func(hs *harness) {
+			conversation(hs)
+			hs.events(orchestrator.Retrying{Index: 4, Speaker: "grok-4", Attempt: 1, Max: 5, Wait: time.Second, Reason: hostile, Time: hs.clock})
+		})},
+		{"a policy's label", live(func(hs *harness) {
+			conversation(hs)
+			hs.events(hostileProgress)
+		})},
+		{"an injection refused", live(func(hs *harness) {
+			conversation(hs)
+			hs.keys("i")
+			hs.typeText("note")
+			hs.keys("tab", "ctrl+s")
+		})},
+		{"a person's seat", live(func(hs *harness) {
+			hs.events(orchestrator.Started{Run: transcripts.Run{Title: "t", Started: t0}, Speakers: [2]string{hostile, "B"}},
+				orchestrator.TurnStarted{Index: 1, Speaker: hostile, Time: t0})
+			hs.keys("esc")
+		})},
+		{"a stop's reason and paths", live(func(hs *harness) {
+			conversation(hs)
+			hs.paths(orchestrator.Stopped{Stop: transcripts.Stop{Kind: transcripts.StopPolicy, Policy: "judge", Reason: hostile, At: 3}},
+				"out/"+hostile+".md", "out/"+hostile+".jsonl")
+		})},
+		{"a recording's title, speakers, marks, tags and banner", recording(Recording{Title: hostile, Speakers: [2]string{hostile, "B"},
+			Messages: msgs, Marks: map[int][]string{1: {"judge would fire here: " + hostile}}, Tags: map[int]string{1: hostile},
+			Progress: hostileProgress.Progress, Banner: []string{"■ Recorded: stopped after message 2 by judge: " + hostile, "From " + hostile},
+			Stop: transcripts.Stop{Kind: transcripts.StopPolicy, Policy: "judge", Reason: hostile, At: 2}})},
+	}
+	for _, tc := range tests {
+		for _, w := range []int{40, 100} {
+			t.Run(fmt.Sprintf("%s at %d columns", tc.name, w), func(t *testing.T) {
+				frame := tc.view(w, 30).View()
+				if c := controls(frame); c != "" {
+					t.Errorf("the frame holds %s", c)
+				}
+				checkFits(t, ansi.Strip(frame), w, 30)
+			})
+		}
+	}
+}

@@ -40,16 +40,21 @@ func NewRecording(cfg Config, rec Recording) *Model {
 		cfg.Control = noControl{}
 	}
 	m := New(cfg)
-	m.marks, m.tags, m.review = rec.Marks, rec.Tags, rec.Banner
-	if m.review == nil {
-		m.review = []string{}
+	m.marks, m.tags = rec.Marks, rec.Tags
+	// The banner quotes the file (a stop's reason, a reader's warning):
+	// its lines are made plain, as the view's other labels are.
+	m.review = make([]string, len(rec.Banner))
+	for i, l := range rec.Banner {
+		m.review[i] = plainLine(l)
 	}
 	m.apply(item{ev: orchestrator.Started{Run: transcripts.Run{Title: rec.Title, Started: rec.Started}, Speakers: rec.Speakers}})
 	for i, msg := range rec.Messages {
 		m.apply(item{ev: orchestrator.MessageFinished{Index: i + 1, Message: msg}})
 	}
 	m.progress = rec.Progress
-	m.stopped = &stopInfo{stop: rec.Stop, ended: rec.Ended}
+	stop := rec.Stop
+	stop.Kind, stop.Policy, stop.Reason = plainLine(stop.Kind), plainLine(stop.Policy), plainLine(stop.Reason)
+	m.stopped = &stopInfo{stop: stop, ended: rec.Ended}
 	m.follow, m.top = false, pos{}
 	return m
 }
