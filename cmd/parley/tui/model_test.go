@@ -990,3 +990,37 @@ func TestOutsideTextCannotSteerTheTerminal(t *testing.T) {
 		}
 	}
 }
+
+// A recording's status line gives the conversation's span: up to its
+// recorded end, else up to its last message (a run that crashed records
+// no end), never the time since it started, which grows each day.
+func TestRecordingSpanEndsWithTheRecording(t *testing.T) {
+	msgs := []transcripts.Message{
+		{Speaker: "A", Content: "Hello.", Started: t0, Ended: t0.Add(20 * time.Second)},
+		{Speaker: "B", Content: "Hi.", Started: t0.Add(20 * time.Second), Ended: t0.Add(95 * time.Second)},
+	}
+	untimed := []transcripts.Message{{Speaker: "A", Content: "Hello."}, {Speaker: "B", Content: "Hi."}}
+	tests := []struct {
+		name string
+		rec  Recording
+		want string // the status line's end, "" for no time
+	}{
+		{name: "its end recorded", rec: Recording{Messages: msgs, Started: t0, Ended: t0.Add(2 * time.Minute)}, want: "tokens · 2:00"},
+		{name: "no end recorded", rec: Recording{Messages: msgs, Started: t0}, want: "tokens · 1:35"},
+		{name: "no end and no message times", rec: Recording{Messages: untimed, Started: t0}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			tc.rec.Title, tc.rec.Speakers = "A ↔ B", [2]string{"A", "B"}
+			m := NewRecording(Config{Renderer: renderer(termenv.Ascii), Now: func() time.Time { return t0.Add(1000 * time.Hour) }}, tc.rec)
+			m.Update(tea.WindowSizeMsg{Width: 100, Height: 20})
+			status := ansi.Strip(m.statusLine())
+			if tc.want != "" && !strings.HasSuffix(status, tc.want) {
+				t.Errorf("status line %q, want it to end %q", status, tc.want)
+			}
+			if tc.want == "" && !strings.HasSuffix(status, " tokens") {
+				t.Errorf("status line %q gives a time the recording does not hold", status)
+			}
+		})
+	}
+}

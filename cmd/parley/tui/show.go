@@ -54,7 +54,23 @@ func NewRecording(cfg Config, rec Recording) *Model {
 	m.progress = rec.Progress
 	stop := rec.Stop
 	stop.Kind, stop.Policy, stop.Reason = plainLine(stop.Kind), plainLine(stop.Policy), plainLine(stop.Reason)
-	m.stopped = &stopInfo{stop: stop, ended: rec.Ended}
+	// A recording that holds no end (a run that crashed, a file with a
+	// start and no end) ends with its last message: the status line gives
+	// the conversation's span, never the time since it started.
+	ended := rec.Ended
+	if ended.IsZero() {
+		for _, msg := range rec.Messages {
+			for _, at := range []time.Time{msg.Started, msg.Ended} {
+				if at.After(ended) {
+					ended = at
+				}
+			}
+		}
+	}
+	if ended.IsZero() {
+		m.started = time.Time{} // nothing to measure the span by
+	}
+	m.stopped = &stopInfo{stop: stop, ended: ended}
 	m.follow, m.top = false, pos{}
 	return m
 }
