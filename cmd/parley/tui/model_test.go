@@ -1024,3 +1024,31 @@ func TestRecordingSpanEndsWithTheRecording(t *testing.T) {
 		})
 	}
 }
+
+// Whatever the length of the transcript's path, the stop banner fits
+// every width, its box whole or drawn without, and the path is shown
+// whole.
+func TestTheBannerFitsEveryPathLength(t *testing.T) {
+	for w := 8; w <= 50; w++ {
+		for n := 1; n <= 50; n++ {
+			md := "out/" + strings.Repeat("a", n) + ".md"
+			jsonl := strings.TrimSuffix(md, ".md") + ".jsonl"
+			if n%2 == 0 {
+				jsonl = "o/b.jsonl" // not beside it
+			}
+			hs := newHarness(t, w, 30, nil)
+			conversation(hs)
+			hs.paths(orchestrator.Stopped{Stop: transcripts.Stop{Kind: transcripts.StopPolicy, Policy: "end_token", Reason: "both said [END]", At: 3}},
+				md, jsonl)
+			v := hs.view()
+			for i, l := range strings.Split(v, "\n") {
+				if lw := lipgloss.Width(l); lw > w {
+					t.Fatalf("%d columns, a %d-character path: line %d is %d wide: %q\n%s", w, len(md), i+1, lw, l, v)
+				}
+			}
+			if flat := strings.ReplaceAll(strings.ReplaceAll(v, "│", ""), "\n", ""); !strings.Contains(strings.ReplaceAll(flat, " ", ""), md) {
+				t.Fatalf("%d columns: the path %s is not shown whole:\n%s", w, md, v)
+			}
+		}
+	}
+}

@@ -436,9 +436,9 @@ func (m *Model) banner(room int) []string {
 			if p[1] == "" {
 				continue
 			}
-			if p[1] == s.jsonl && textWidth(p[1]) > w && strings.TrimSuffix(s.jsonl, ".jsonl") == strings.TrimSuffix(s.md, ".md") {
+			if p[1] == s.jsonl && textWidth(p[1]) > w && textWidth(besideIt) <= w && strings.TrimSuffix(s.jsonl, ".jsonl") == strings.TrimSuffix(s.md, ".md") {
 				// Too long to show whole: its name is the transcript's.
-				lines = append(lines, "JSONL: beside it, ending .jsonl")
+				lines = append(lines, besideIt)
 				continue
 			}
 			switch {
@@ -457,6 +457,10 @@ func (m *Model) banner(room int) []string {
 	}
 	inner := max(m.width-4, 10)
 	lines, fits := layout(inner)
+	for _, l := range lines {
+		// A label wider than a narrow window's box: draw it without.
+		fits = fits && textWidth(l) <= inner && inner+4 <= m.width
+	}
 	if fits && len(lines)+2 <= room {
 		for i, l := range lines {
 			lines[i] = l + strings.Repeat(" ", max(inner-textWidth(l), 0))
@@ -475,6 +479,10 @@ func (m *Model) banner(room int) []string {
 	}
 	return lines
 }
+
+// besideIt names the JSONL in the banner when its path is too long to
+// show whole and it lies beside the transcript.
+const besideIt = "JSONL: beside it, ending .jsonl"
 
 // wrapWords wraps text to lines of at most w columns at spaces alone (a
 // hyphen does not end a line: file names hold them). A word wider than w,
