@@ -187,7 +187,55 @@ func (s *styles) renderRaw(src string, width int) []string {
 
 // parseInline splits Markdown inline text into styled pieces: `code`,
 // **bold**, *italic* (and the _ forms), with backslash escapes.
+//
+// Finding where a mark closes scans the text after it, and a mark that
+// never closes scans to the end: a paragraph of such marks ("[[[[…",
+// "*a *a *a …", which a model stuck repeating itself writes for pages)
+// would cost a scan each, seconds for a hundred kilobytes. The scans of
+// one paragraph share a budget of scanFuel bytes for each byte of it;
+// once it is spent, a mark whose end is not yet found shows as written.
 func parseInline(text string, base int, out []seg) []seg {
+	in := inline{fuel: scanFuel*len(text) + 4<<10}
+	return in.parse(text, base, out)
+}
+
+// scanFuel is the bytes the marks of a paragraph may scan for their ends,
+// for each byte it holds: as many scans of the whole paragraph as that,
+// far more than prose with a few unclosed marks needs.
+const scanFuel = 32
+
+// inline is one paragraph's parse: the scanning it has left.
+type inline struct{ fuel int }
+
+// index is strings.Index(s, sep), or -1 once the budget is spent.
+func (in *inline) index(s, sep string) int {
+	if in.fuel <= 0 {
+		return -1
+	}
+	j := strings.Index(s, sep)
+	if j < 0 {
+		in.fuel -= len(s)
+	} else {
+		in.fuel -= j + len(sep)
+	}
+	return j
+}
+
+// indexAny is strings.IndexAny(s, chars), or -1 once the budget is spent.
+func (in *inline) indexAny(s, chars string) int {
+	if in.fuel <= 0 {
+		return -1
+	}
+	j := strings.IndexAny(s, chars)
+	if j < 0 {
+		in.fuel -= len(s)
+	} else {
+		in.fuel -= j + 1
+	}
+	return j
+}
+
+func (in *inline) parse(text string, base int, out []seg) []seg {
 	var plain strings.Builder
 	emit := func() {
 		if plain.Len() > 0 {
@@ -204,7 +252,7 @@ func parseInline(text string, base int, out []seg) []seg {
 			continue
 		case c == '`' && base&sCode == 0:
 			n := runLen(text, i)
-			if j := strings.Index(text[i+n:], text[i:i+n]); j >= 0 {
+			if j := in.index(text[i+n:], text[i:i+n]); j >= 0 {
 				emit()
 				code := text[i+n : i+n+j]
 				if len(code) > 2 && code[0] == ' ' && code[len(code)-1] == ' ' {
@@ -219,9 +267,9 @@ func parseInline(text string, base int, out []seg) []seg {
 			continue
 		case c == '~' && strings.HasPrefix(text[i:], "~~"):
 			// ~~struck~~ shows its text, without the marks.
-			if j := strings.Index(text[i+2:], "~~"); j > 0 && !isSpace(text[i+2]) {
+			if j := in.index(text[i+2:], "~~"); j > 0 && !isSpace(text[i+2]) {
 				emit()
-				out = parseInline(text[i+2:i+2+j], base|sDim, out)
+				out = in.parse(text[i+2:i+2+j], base|sDim, out)
 				i += 2 + j + 2
 				continue
 			}
@@ -230,7 +278,7 @@ func parseInline(text string, base int, out []seg) []seg {
 			continue
 		case c == '<' && (strings.HasPrefix(text[i:], "<http://") || strings.HasPrefix(text[i:], "<https://")):
 			// <https://…> shows the address, without its brackets.
-			if j := strings.IndexAny(text[i+1:], "> \t"); j > 0 && text[i+1+j] == '>' {
+			if j := in.indexAny(text[i+1:], "> \t"); j > 0 && text[i+1+j] == '>' {
 				emit()
 				out = append(out, seg{text: text[i+1 : i+1+j], mask: base | sLink})
 				i += j + 2
@@ -245,9 +293,9 @@ func parseInline(text string, base int, out []seg) []seg {
 			if c == '!' {
 				open++
 			}
-			if label, end := link(text, open); end > 0 {
+			if label, end := in.link(text, open); end > 0 {
 				emit()
-				out = parseInline(label, base|sLink, out)
+				out = in.parse(label, base|sLink, out)
 				i = end
 				continue
 			}
@@ -257,7 +305,7 @@ func parseInline(text string, base int, out []seg) []seg {
 		case c == '*' || c == '_':
 			n := runLen(text, i)
 			if n <= 3 && canOpen(text, i, n) {
-				if j := findClose(text, i+n, c, n); j >= 0 {
+				if j := in.findClose(text, i+n, c, n); j >= 0 {
 					emit()
 					m := base | sItalic
 					switch n {
@@ -266,7 +314,7 @@ func parseInline(text string, base int, out []seg) []seg {
 					case 3:
 						m = base | sBold | sItalic
 					}
-					out = parseInline(text[i+n:j], m, out)
+					out = in.parse(text[i+n:j], m, out)
 					i = j + n
 					continue
 				}
@@ -286,19 +334,19 @@ func parseInline(text string, base int, out []seg) []seg {
 // returns the label and where the link ends, or an end of 0 when
 // text[open-1:] is not "[label](destination)". Brackets and parentheses
 // nest; a backslash escapes the character after it.
-func link(text string, open int) (string, int) {
-	close := matching(text, open, '[', ']')
+func (in *inline) link(text string, open int) (string, int) {
+	close := in.matching(text, open, '[', ']')
 	if close >= 0 && close+1 < len(text) && text[close+1] == '[' && (open < 2 || !isWordByte(text[open-2])) {
 		// A reference link, [text][1]: its text. Not "m[i][j]", an index
 		// written in prose.
-		if end := matching(text, close+2, '[', ']'); end >= 0 && end-(close+2) <= 20 && refLabel(text[close+2:end]) {
+		if end := in.matching(text, close+2, '[', ']'); end >= 0 && end-(close+2) <= 20 && refLabel(text[close+2:end]) {
 			return text[open:close], end + 1
 		}
 	}
 	if close < 0 || close+1 >= len(text) || text[close+1] != '(' {
 		return "", 0
 	}
-	end := matching(text, close+2, '(', ')')
+	end := in.matching(text, close+2, '(', ')')
 	if end < 0 {
 		return "", 0
 	}
@@ -316,8 +364,11 @@ func refLabel(s string) bool {
 	return true
 }
 
-// matching finds the closer of a bracket opened just before from.
-func matching(text string, from int, opener, closer byte) int {
+// matching finds the closer of a bracket opened just before from, or -1.
+func (in *inline) matching(text string, from int, opener, closer byte) int {
+	if in.fuel <= 0 {
+		return -1
+	}
 	depth := 1
 	for j := from; j < len(text); j++ {
 		switch text[j] {
@@ -327,10 +378,12 @@ func matching(text string, from int, opener, closer byte) int {
 			depth++
 		case closer:
 			if depth--; depth == 0 {
+				in.fuel -= j + 1 - from
 				return j
 			}
 		}
 	}
+	in.fuel -= len(text) - from
 	return -1
 }
 
@@ -355,13 +408,19 @@ func canOpen(s string, i, n int) bool {
 	return s[i] != '_' || i == 0 || !isWordByte(s[i-1])
 }
 
-// findClose finds a closing run of exactly n c's from position from.
-func findClose(s string, from int, c byte, n int) int {
-	for j := from; j < len(s); {
+// findClose finds a closing run of exactly n c's from position from, or
+// -1.
+func (in *inline) findClose(s string, from int, c byte, n int) int {
+	if in.fuel <= 0 {
+		return -1
+	}
+	j := from
+	defer func() { in.fuel -= j - from }()
+	for j < len(s) {
 		if s[j] != c {
 			if s[j] == '`' { // code spans bind tighter
 				m := runLen(s, j)
-				if k := strings.Index(s[j+m:], s[j:j+m]); k >= 0 {
+				if k := in.index(s[j+m:], s[j:j+m]); k >= 0 {
 					j += m + k + m
 					continue
 				}
@@ -733,6 +792,36 @@ func sanitize(s string) string {
 		case r < 0x20 || r == 0x7f || r >= 0x80 && r < 0xa0:
 		default:
 			b.WriteRune(r)
+		}
+	}
+	return b.String()
+}
+
+// plainLine makes text that reaches the view from outside a message's
+// Markdown safe for one line of it: a speaker's name, a title, a notice
+// (a judge's rationale, a provider's error), a stop's reason, a path. As
+// in message text, control characters (escape sequences among them) are
+// removed; line breaks and tabs become spaces, and bytes that are not
+// UTF-8 become U+FFFD, so the text is as wide as it is measured.
+func plainLine(s string) string {
+	clean := true
+	for i, r := range s {
+		if r < 0x20 || r == 0x7f || r >= 0x80 && r < 0xa0 || r == utf8.RuneError && !strings.HasPrefix(s[i:], "\uFFFD") {
+			clean = false
+			break
+		}
+	}
+	if clean {
+		return s
+	}
+	var b strings.Builder
+	for _, r := range s {
+		switch {
+		case r == '\n' || r == '\t' || r == '\r':
+			b.WriteByte(' ')
+		case r < 0x20 || r == 0x7f || r >= 0x80 && r < 0xa0:
+		default:
+			b.WriteRune(r) // an invalid byte arrives as utf8.RuneError, U+FFFD
 		}
 	}
 	return b.String()

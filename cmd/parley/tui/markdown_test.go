@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"time"
 
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/glamour"
@@ -75,6 +76,37 @@ func TestRenderMarkdown(t *testing.T) {
 				if lipgloss.Width(l) > tc.width {
 					t.Errorf("line %q is wider than %d", l, tc.width)
 				}
+			}
+		})
+	}
+}
+
+// A paragraph of marks that never close, as a model stuck repeating itself
+// writes for pages, renders in time that grows with its length, as plain
+// words do, not with its square, and shows every mark as written.
+func TestUnclosedMarksRenderInLinearTime(t *testing.T) {
+	st := newStyles(renderer(termenv.Ascii))
+	const size = 200 << 10
+	start := time.Now()
+	st.renderMarkdown(strings.Repeat("word ", size/5), 80)
+	limit := 20*time.Since(start) + time.Second/2
+	tests := []struct{ name, unit string }{
+		{name: "brackets", unit: "["},
+		{name: "links without their end", unit: "[a]("},
+		{name: "stars", unit: "*a "},
+		{name: "underscores", unit: "_a "},
+		{name: "autolinks without their end", unit: "<https://"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			text := strings.Repeat(tc.unit, size/len(tc.unit))
+			start := time.Now()
+			lines := st.renderMarkdown(text, 80)
+			if d := time.Since(start); d > limit {
+				t.Errorf("%d KB took %v to render, more than %v", size>>10, d, limit)
+			}
+			if got, want := strings.Join(strings.Fields(ansi.Strip(strings.Join(lines, " "))), ""), strings.Join(strings.Fields(text), ""); got != want {
+				t.Errorf("the text changed: %d bytes shown of %d", len(got), len(want))
 			}
 		})
 	}

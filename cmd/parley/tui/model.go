@@ -234,7 +234,7 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 func (m *Model) apply(it item) {
 	switch e := it.ev.(type) {
 	case orchestrator.Started:
-		m.title, m.speakers, m.limit, m.started = e.Run.Title, e.Speakers, e.Limit, e.Run.Started
+		m.title, m.speakers, m.limit, m.started = plainLine(e.Run.Title), e.Speakers, e.Limit, e.Run.Started
 		for i, p := range e.Prior {
 			m.addEntry(i+1, p)
 		}
@@ -310,7 +310,9 @@ func (m *Model) apply(it item) {
 		if m.mode != inputNone {
 			m.closeInput()
 		}
-		m.stopped = &stopInfo{stop: e.Stop, ended: e.Ended, md: it.md, jsonl: it.jsonl, err: e.Err}
+		stop := e.Stop
+		stop.Kind, stop.Policy, stop.Reason = plainLine(stop.Kind), plainLine(stop.Policy), plainLine(stop.Reason)
+		m.stopped = &stopInfo{stop: stop, ended: e.Ended, md: plainLine(it.md), jsonl: plainLine(it.jsonl), err: e.Err}
 	}
 }
 
@@ -324,8 +326,10 @@ func (m *Model) addEntry(index int, msg transcripts.Message) {
 	m.entries = append(m.entries, &entry{msg: msg, index: index})
 }
 
+// setNotice sets the line under the status; what it quotes (a provider's
+// error, a judge's rationale) is made plain first.
 func (m *Model) setNotice(warn bool, format string, args ...any) {
-	m.notice, m.warn = fmt.Sprintf(format, args...), warn
+	m.notice, m.warn = plainLine(fmt.Sprintf(format, args...)), warn
 }
 
 // add takes in a piece of the message in flight: O(len(s)), whatever the

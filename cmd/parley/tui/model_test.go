@@ -892,3 +892,163 @@ func TestAJudgeRoundWithoutAVerdictIsAWarning(t *testing.T) {
 		})
 	}
 }
+
+// hostile is text a model, a provider or a file may hand the view outside
+// a message's own Markdown: a title, a window clear, a clipboard write, a
+// tab, line breaks, an 8-bit CSI and a byte that is not UTF-8.
+const hostile = "a\x1b]0;owned\x07b\x1b[2Jc\x1b]52;c;aGk=\x07d\te\r\nf\u009b31mg\xffh"
+
+// controls returns the first control character in a frame that is not a
+// line break or a style (SGR) sequence, or "".
+func controls(frame string) string {
+	s := regexp.MustCompile("\x1b\\[[0-9;]*m").ReplaceAllString(frame, "")
+	for i, r := range s {
+		if r != '\n' && (r < 0x20 || r == 0x7f || r >= 0x80 && r < 0xa0 || r == '\uFFFD' && !strings.HasPrefix(s[i:], "\uFFFD")) {
+			return fmt.Sprintf("%U in %q", r, s[max(i-20, 0):min(i+20, len(s))])
+		}
+	}
+	return ""
+}
+
+// Names, titles, notices, reasons and paths come from outside the
+// Markdown renderer (a judge's rationale, a provider's error, an imported
+// file's speakers, a recorded stop): none of them reaches the terminal
+// as a control sequence, and each is as wide on screen as it is measured.
+func TestOutsideTextCannotSteerTheTerminal(t *testing.T) {
+	hostileProgress := orchestrator.Progress{Index: 1, Progress: []policy.Progress{{Policy: "end_token", Label: hostile, Count: 0, Limit: 2}}}
+	live := func(script func(hs *harness)) func(w, h int) *Model {
+		return func(w, h int) *Model {
+			hs := &harness{t: t, ctl: &fakeControl{err: fmt.Errorf("refused: %s", hostile)}, clock: t0}
+			hs.m = New(Config{Control: hs.ctl, Humans: map[string]Seat{hostile: &fakeSeat{}}, Renderer: renderer(termenv.ANSI256),
+				Now: func() time.Time { return hs.clock }})
+			hs.send(tea.WindowSizeMsg{Width: w, Height: h})
+			script(hs)
+			return hs.m
+		}
+	}
+	recording := func(rec Recording) func(w, h int) *Model {
+		return func(w, h int) *Model {
+			m := NewRecording(Config{Renderer: renderer(termenv.ANSI256), Now: func() time.Time { return t0 }}, rec)
+			m.Update(tea.WindowSizeMsg{Width: w, Height: h})
+			return m
+		}
+	}
+	msgs := []transcripts.Message{{Speaker: hostile, Content: "hello"}, {Speaker: "B", Content: "hi"}}
+	tests := []struct {
+		name string
+		view func(w, h int) *Model
+	}{
+		{"a title", live(func(hs *harness) {
+			hs.events(orchestrator.Started{Run: transcripts.Run{Title: hostile, Started: t0}, Speakers: [2]string{"A", "B"}})
+		})},
+		{"a speaker's name, speaking and finished", live(func(hs *harness) {
+			hs.events(orchestrator.Started{Run: transcripts.Run{Title: "t", Started: t0}, Speakers: [2]string{hostile, "B"}},
+				finished(1, hostile, "hello"), orchestrator.TurnStarted{Index: 2, Speaker: hostile, Time: t0})
+		})},
+		{"a judge's rationale", live(func(hs *harness) {
+			conversation(hs)
+			hs.events(orchestrator.Notice{Kind: "judge", Detail: "m after message 3: CONTINUE: " + hostile})
+		})},
+		{"a provider's error", live(func(hs *harness) {
+			conversation(hs)
+			hs.events(orchestrator.Retrying{Index: 4, Speaker: "grok-4", Attempt: 1, Max: 5, Wait: time.Second, Reason: hostile, Time: hs.clock})
+		})},
+		{"a policy's label", live(func(hs *harness) {
+			conversation(hs)
+			hs.events(hostileProgress)
+		})},
+		{"an injection refused", live(func(hs *harness) {
+			conversation(hs)
+			hs.keys("i")
+			hs.typeText("note")
+			hs.keys("tab", "ctrl+s")
+		})},
+		{"a person's seat", live(func(hs *harness) {
+			hs.events(orchestrator.Started{Run: transcripts.Run{Title: "t", Started: t0}, Speakers: [2]string{hostile, "B"}},
+				orchestrator.TurnStarted{Index: 1, Speaker: hostile, Time: t0})
+			hs.keys("esc")
+		})},
+		{"a stop's reason and paths", live(func(hs *harness) {
+			conversation(hs)
+			hs.paths(orchestrator.Stopped{Stop: transcripts.Stop{Kind: transcripts.StopPolicy, Policy: "judge", Reason: hostile, At: 3}},
+				"out/"+hostile+".md", "out/"+hostile+".jsonl")
+		})},
+		{"a recording's title, speakers, marks, tags and banner", recording(Recording{Title: hostile, Speakers: [2]string{hostile, "B"},
+			Messages: msgs, Marks: map[int][]string{1: {"judge would fire here: " + hostile}}, Tags: map[int]string{1: hostile},
+			Progress: hostileProgress.Progress, Banner: []string{"■ Recorded: stopped after message 2 by judge: " + hostile, "From " + hostile},
+			Stop: transcripts.Stop{Kind: transcripts.StopPolicy, Policy: "judge", Reason: hostile, At: 2}})},
+	}
+	for _, tc := range tests {
+		for _, w := range []int{40, 100} {
+			t.Run(fmt.Sprintf("%s at %d columns", tc.name, w), func(t *testing.T) {
+				frame := tc.view(w, 30).View()
+				if c := controls(frame); c != "" {
+					t.Errorf("the frame holds %s", c)
+				}
+				checkFits(t, ansi.Strip(frame), w, 30)
+			})
+		}
+	}
+}
+
+// A recording's status line gives the conversation's span: up to its
+// recorded end, else up to its last message (a run that crashed records
+// no end), never the time since it started, which grows each day.
+func TestRecordingSpanEndsWithTheRecording(t *testing.T) {
+	msgs := []transcripts.Message{
+		{Speaker: "A", Content: "Hello.", Started: t0, Ended: t0.Add(20 * time.Second)},
+		{Speaker: "B", Content: "Hi.", Started: t0.Add(20 * time.Second), Ended: t0.Add(95 * time.Second)},
+	}
+	untimed := []transcripts.Message{{Speaker: "A", Content: "Hello."}, {Speaker: "B", Content: "Hi."}}
+	tests := []struct {
+		name string
+		rec  Recording
+		want string // the status line's end, "" for no time
+	}{
+		{name: "its end recorded", rec: Recording{Messages: msgs, Started: t0, Ended: t0.Add(2 * time.Minute)}, want: "tokens · 2:00"},
+		{name: "no end recorded", rec: Recording{Messages: msgs, Started: t0}, want: "tokens · 1:35"},
+		{name: "no end and no message times", rec: Recording{Messages: untimed, Started: t0}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			tc.rec.Title, tc.rec.Speakers = "A ↔ B", [2]string{"A", "B"}
+			m := NewRecording(Config{Renderer: renderer(termenv.Ascii), Now: func() time.Time { return t0.Add(1000 * time.Hour) }}, tc.rec)
+			m.Update(tea.WindowSizeMsg{Width: 100, Height: 20})
+			status := ansi.Strip(m.statusLine())
+			if tc.want != "" && !strings.HasSuffix(status, tc.want) {
+				t.Errorf("status line %q, want it to end %q", status, tc.want)
+			}
+			if tc.want == "" && !strings.HasSuffix(status, " tokens") {
+				t.Errorf("status line %q gives a time the recording does not hold", status)
+			}
+		})
+	}
+}
+
+// Whatever the length of the transcript's path, the stop banner fits
+// every width, its box whole or drawn without, and the path is shown
+// whole.
+func TestTheBannerFitsEveryPathLength(t *testing.T) {
+	for w := 8; w <= 50; w++ {
+		for n := 1; n <= 50; n++ {
+			md := "out/" + strings.Repeat("a", n) + ".md"
+			jsonl := strings.TrimSuffix(md, ".md") + ".jsonl"
+			if n%2 == 0 {
+				jsonl = "o/b.jsonl" // not beside it
+			}
+			hs := newHarness(t, w, 30, nil)
+			conversation(hs)
+			hs.paths(orchestrator.Stopped{Stop: transcripts.Stop{Kind: transcripts.StopPolicy, Policy: "end_token", Reason: "both said [END]", At: 3}},
+				md, jsonl)
+			v := hs.view()
+			for i, l := range strings.Split(v, "\n") {
+				if lw := lipgloss.Width(l); lw > w {
+					t.Fatalf("%d columns, a %d-character path: line %d is %d wide: %q\n%s", w, len(md), i+1, lw, l, v)
+				}
+			}
+			if flat := strings.ReplaceAll(strings.ReplaceAll(v, "│", ""), "\n", ""); !strings.Contains(strings.ReplaceAll(flat, " ", ""), md) {
+				t.Fatalf("%d columns: the path %s is not shown whole:\n%s", w, md, v)
+			}
+		}
+	}
+}

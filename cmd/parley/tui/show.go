@@ -40,16 +40,37 @@ func NewRecording(cfg Config, rec Recording) *Model {
 		cfg.Control = noControl{}
 	}
 	m := New(cfg)
-	m.marks, m.tags, m.review = rec.Marks, rec.Tags, rec.Banner
-	if m.review == nil {
-		m.review = []string{}
+	m.marks, m.tags = rec.Marks, rec.Tags
+	// The banner quotes the file (a stop's reason, a reader's warning):
+	// its lines are made plain, as the view's other labels are.
+	m.review = make([]string, len(rec.Banner))
+	for i, l := range rec.Banner {
+		m.review[i] = plainLine(l)
 	}
 	m.apply(item{ev: orchestrator.Started{Run: transcripts.Run{Title: rec.Title, Started: rec.Started}, Speakers: rec.Speakers}})
 	for i, msg := range rec.Messages {
 		m.apply(item{ev: orchestrator.MessageFinished{Index: i + 1, Message: msg}})
 	}
 	m.progress = rec.Progress
-	m.stopped = &stopInfo{stop: rec.Stop, ended: rec.Ended}
+	stop := rec.Stop
+	stop.Kind, stop.Policy, stop.Reason = plainLine(stop.Kind), plainLine(stop.Policy), plainLine(stop.Reason)
+	// A recording that holds no end (a run that crashed, a file with a
+	// start and no end) ends with its last message: the status line gives
+	// the conversation's span, never the time since it started.
+	ended := rec.Ended
+	if ended.IsZero() {
+		for _, msg := range rec.Messages {
+			for _, at := range []time.Time{msg.Started, msg.Ended} {
+				if at.After(ended) {
+					ended = at
+				}
+			}
+		}
+	}
+	if ended.IsZero() {
+		m.started = time.Time{} // nothing to measure the span by
+	}
+	m.stopped = &stopInfo{stop: stop, ended: ended}
 	m.follow, m.top = false, pos{}
 	return m
 }

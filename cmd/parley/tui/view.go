@@ -71,7 +71,7 @@ func (m *Model) block(i int) []string {
 			lines = append(lines, m.gutter(e.msg.Speaker)+" "+m.st.warn.Render("[interrupted]"))
 		}
 		for _, mk := range m.marks[e.index] {
-			for _, l := range strings.Split(ansi.Wordwrap("◆ "+mk, m.textWidth(), ""), "\n") {
+			for _, l := range strings.Split(ansi.Wordwrap("◆ "+plainLine(mk), m.textWidth(), ""), "\n") {
 				lines = append(lines, m.st.warn.Render(m.fit(l)))
 			}
 		}
@@ -177,9 +177,9 @@ func (m *Model) gutter(speaker string) string {
 }
 
 func (m *Model) header(speaker string, index int, tag string) string {
-	h := m.st.speakerStyle(m.colour(speaker)).Render(speaker) + m.st.paint(sDim, fmt.Sprintf(" #%d", index))
+	h := m.st.speakerStyle(m.colour(speaker)).Render(plainLine(speaker)) + m.st.paint(sDim, fmt.Sprintf(" #%d", index))
 	if tag != "" {
-		h += m.st.paint(sDim, " · "+tag)
+		h += m.st.paint(sDim, " · "+plainLine(tag))
 	}
 	return ansi.Truncate(h, m.width, "…")
 }
@@ -436,9 +436,9 @@ func (m *Model) banner(room int) []string {
 			if p[1] == "" {
 				continue
 			}
-			if p[1] == s.jsonl && textWidth(p[1]) > w && strings.TrimSuffix(s.jsonl, ".jsonl") == strings.TrimSuffix(s.md, ".md") {
+			if p[1] == s.jsonl && textWidth(p[1]) > w && textWidth(besideIt) <= w && strings.TrimSuffix(s.jsonl, ".jsonl") == strings.TrimSuffix(s.md, ".md") {
 				// Too long to show whole: its name is the transcript's.
-				lines = append(lines, "JSONL: beside it, ending .jsonl")
+				lines = append(lines, besideIt)
 				continue
 			}
 			switch {
@@ -457,6 +457,10 @@ func (m *Model) banner(room int) []string {
 	}
 	inner := max(m.width-4, 10)
 	lines, fits := layout(inner)
+	for _, l := range lines {
+		// A label wider than a narrow window's box: draw it without.
+		fits = fits && textWidth(l) <= inner && inner+4 <= m.width
+	}
 	if fits && len(lines)+2 <= room {
 		for i, l := range lines {
 			lines[i] = l + strings.Repeat(" ", max(inner-textWidth(l), 0))
@@ -475,6 +479,10 @@ func (m *Model) banner(room int) []string {
 	}
 	return lines
 }
+
+// besideIt names the JSONL in the banner when its path is too long to
+// show whole and it lies beside the transcript.
+const besideIt = "JSONL: beside it, ending .jsonl"
 
 // wrapWords wraps text to lines of at most w columns at spaces alone (a
 // hyphen does not end a line: file names hold them). A word wider than w,
@@ -534,13 +542,13 @@ func (m *Model) inputLabel() []string {
 	var keys []key.Binding
 	switch {
 	case (m.mode == inputHuman || m.humanTurn != "") && (!m.ta.Focused() || m.mode != inputHuman):
-		sentence = fmt.Sprintf("Your turn as %s: press i or enter to type.", m.humanTurn)
+		sentence = fmt.Sprintf("Your turn as %s: press i or enter to type.", plainLine(m.humanTurn))
 	case m.mode == inputHuman || m.humanTurn != "":
-		sentence, keys = fmt.Sprintf("Your turn as %s.", m.humanTurn), []key.Binding{m.keys.Send, m.keys.Cancel}
+		sentence, keys = fmt.Sprintf("Your turn as %s.", plainLine(m.humanTurn)), []key.Binding{m.keys.Send, m.keys.Cancel}
 	default:
 		who := "a moderator note both agents see"
 		if m.target > 0 {
-			who = m.speakers[m.target-1] + " (recorded as injected)"
+			who = plainLine(m.speakers[m.target-1]) + " (recorded as injected)"
 		}
 		sentence, keys = "Inject as "+who+".", m.keys.inputHelp()
 	}
@@ -605,7 +613,7 @@ func (m *Model) statusLine() string {
 	segs = append(segs, segment{msgText, 0})
 	now := m.now()
 	if lv := m.live; lv != nil {
-		segs = append(segs, segment{m.st.speakerStyle(m.colour(lv.speaker)).Render(lv.speaker) + " speaking " + clock(now.Sub(lv.started)), 1})
+		segs = append(segs, segment{m.st.speakerStyle(m.colour(lv.speaker)).Render(plainLine(lv.speaker)) + " speaking " + clock(now.Sub(lv.started)), 1})
 		_, human := m.cfg.Humans[lv.speaker]
 		switch {
 		case human:
@@ -767,7 +775,7 @@ func (m *Model) progressLines() []string {
 	if len(m.progress) == 0 {
 		return []string{m.fit(m.st.status.Render("policies: no message judged yet"))}
 	}
-	line := "policies: " + policy.FormatProgress(m.progress)
+	line := "policies: " + plainLine(policy.FormatProgress(m.progress))
 	if textWidth(line) <= m.width {
 		return []string{m.st.status.Render(line)}
 	}
@@ -778,7 +786,7 @@ func (m *Model) progressLines() []string {
 	var lines []string
 	cur := "policies:"
 	for _, p := range m.progress {
-		part := p.String()
+		part := plainLine(p.String())
 		switch {
 		case cur == "policies:":
 			if textWidth(cur+" "+part) <= m.width {
