@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"strings"
 	"testing"
-	"time"
 
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/glamour"
@@ -81,32 +80,74 @@ func TestRenderMarkdown(t *testing.T) {
 	}
 }
 
-// A paragraph of marks that never close, as a model stuck repeating itself
-// writes for pages, renders in time that grows with its length, as plain
-// words do, not with its square, and shows every mark as written.
-func TestUnclosedMarksRenderInLinearTime(t *testing.T) {
+// A paragraph of marks that never close ("[[[[…", "*a *a …", which a model
+// stuck repeating itself writes for pages) is shown whole, each mark as
+// written. How long it takes is BenchmarkUnclosedMarks's to measure; that
+// it cannot take the square of its length is the scans' shared budget,
+// held below.
+func TestUnclosedMarksAreShownAsWritten(t *testing.T) {
 	st := newStyles(renderer(termenv.Ascii))
-	const size = 200 << 10
-	start := time.Now()
-	st.renderMarkdown(strings.Repeat("word ", size/5), 80)
-	limit := 20*time.Since(start) + time.Second/2
-	tests := []struct{ name, unit string }{
-		{name: "brackets", unit: "["},
-		{name: "links without their end", unit: "[a]("},
-		{name: "stars", unit: "*a "},
-		{name: "underscores", unit: "_a "},
-		{name: "autolinks without their end", unit: "<https://"},
-	}
-	for _, tc := range tests {
+	for _, tc := range unclosedMarks {
 		t.Run(tc.name, func(t *testing.T) {
-			text := strings.Repeat(tc.unit, size/len(tc.unit))
-			start := time.Now()
+			text := strings.Repeat(tc.unit, (20<<10)/len(tc.unit))
 			lines := st.renderMarkdown(text, 80)
-			if d := time.Since(start); d > limit {
-				t.Errorf("%d KB took %v to render, more than %v", size>>10, d, limit)
-			}
 			if got, want := strings.Join(strings.Fields(ansi.Strip(strings.Join(lines, " "))), ""), strings.Join(strings.Fields(text), ""); got != want {
 				t.Errorf("the text changed: %d bytes shown of %d", len(got), len(want))
+			}
+		})
+	}
+}
+
+// unclosedMarks are paragraphs' units of marks that never close.
+var unclosedMarks = []struct{ name, unit string }{
+	{name: "brackets", unit: "["},
+	{name: "links without their end", unit: "[a]("},
+	{name: "stars", unit: "*a "},
+	{name: "underscores", unit: "_a "},
+	{name: "autolinks without their end", unit: "<https://"},
+}
+
+// The scans for marks' ends in one paragraph share one budget: once it
+// is spent, every further scan finds nothing at once, so a paragraph's
+// scanning is bounded by its length, whatever marks it holds.
+func TestTheScansOfAParagraphShareABudget(t *testing.T) {
+	for _, c := range []struct {
+		name string
+		scan func(in *inline) int
+	}{
+		{"index", func(in *inline) int { return in.index(strings.Repeat("a", 100)+"]", "]") }},
+		{"indexAny", func(in *inline) int { return in.indexAny(strings.Repeat("a", 100)+">", "> ") }},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			in := inline{fuel: 250}
+			if got := c.scan(&in); got != 100 || in.fuel != 149 {
+				t.Fatalf("a scan within the budget found %d and left %d; want 100 and 149", got, in.fuel)
+			}
+			c.scan(&in)
+			c.scan(&in) // the last the budget allows: it had 48 left
+			if got := c.scan(&in); got != -1 || in.fuel > 0 {
+				t.Errorf("a scan past the budget found %d, %d left; want -1 and nothing left", got, in.fuel)
+			}
+		})
+	}
+	if in := (inline{fuel: 10}); in.index(strings.Repeat("a", 1000), "]") != -1 || in.fuel > 0 {
+		t.Errorf("a scan that finds nothing did not spend what it read")
+	}
+}
+
+// BenchmarkUnclosedMarks renders 200 KB paragraphs of marks that never
+// close beside one of plain words: each should cost about what the words
+// do, not the square of its length.
+func BenchmarkUnclosedMarks(b *testing.B) {
+	const size = 200 << 10
+	cases := append([]struct{ name, unit string }{{name: "words", unit: "word "}}, unclosedMarks...)
+	for _, tc := range cases {
+		b.Run(strings.ReplaceAll(tc.name, " ", "-"), func(b *testing.B) {
+			st := newStyles(renderer(termenv.Ascii))
+			text := strings.Repeat(tc.unit, size/len(tc.unit))
+			b.SetBytes(int64(len(text)))
+			for b.Loop() {
+				st.renderMarkdown(text, 80)
 			}
 		})
 	}
