@@ -58,7 +58,7 @@ func FromScenario(s *configs.Scenario, opt Options) (Config, error) {
 	if err != nil {
 		return Config{}, fmt.Errorf("%s: termination: %w", s.Path, err)
 	}
-	if err := attachJudges(p, opt); err != nil {
+	if err := attachJudges(p, &opt); err != nil {
 		return Config{}, err
 	}
 	recorded := opt.Prior
@@ -80,12 +80,13 @@ func FromScenario(s *configs.Scenario, opt Options) (Config, error) {
 		cfg.Opening = *s.Opening
 	}
 	cfg.EmptyReply = s.EmptyReply
-	for i, a := range s.Agents {
+	for i := range s.Agents {
+		a := &s.Agents[i]
 		var opening *string
 		if s.Opening == nil && i != cfg.First {
 			opening = &cfg.Opening
 		}
-		ag, info, err := buildAgent(s, a, opt, opening)
+		ag, info, err := buildAgent(s, a, &opt, opening)
 		if err != nil {
 			return Config{}, err
 		}
@@ -137,7 +138,12 @@ func asSeats(s *configs.Scenario, prior []transcripts.Message) []transcripts.Mes
 
 // buildAgent builds one seat's agent. opening, when not nil, is where a
 // replay seated on the side that does not open puts its recording's opening.
-func buildAgent(s *configs.Scenario, a configs.Agent, opt Options, opening *string) (agents.Agent, transcripts.AgentInfo, error) {
+//
+// It and what it calls take the agent and the options by pointer: a batch
+// job builds its conversation on the goroutine that then runs it, whose
+// stack keeps whatever depth the building reached (see
+// TestAConversationFitsInEightKiBOfStack).
+func buildAgent(s *configs.Scenario, a *configs.Agent, opt *Options, opening *string) (agents.Agent, transcripts.AgentInfo, error) {
 	info := transcripts.AgentInfo{Name: a.Name, Type: a.Type, Provider: a.Provider, Model: a.Model, APIKeyEnv: a.APIKeyEnv}
 	pace := time.Duration(a.Pace)
 	if opt.Pace != nil {
@@ -189,7 +195,7 @@ func buildAgent(s *configs.Scenario, a configs.Agent, opt Options, opening *stri
 	return agents.NewOpenAI(oc), info, nil
 }
 
-func openAIConfig(a configs.Agent, opt Options) (agents.OpenAIConfig, error) {
+func openAIConfig(a *configs.Agent, opt *Options) (agents.OpenAIConfig, error) {
 	oc := agents.OpenAIConfig{
 		Name: a.Name, Model: a.Model, BaseURL: a.BaseURL, System: a.System,
 		Temperature: a.Temperature, TopP: a.TopP, MaxTokens: a.MaxTokens, Seed: a.Seed,
@@ -248,7 +254,7 @@ func isLoopback(host string) bool {
 	return strings.HasPrefix(host, "127.") || host == "::1"
 }
 
-func settings(a configs.Agent) map[string]any {
+func settings(a *configs.Agent) map[string]any {
 	m := map[string]any{}
 	if a.System != "" {
 		m["system"] = a.System
@@ -369,31 +375,34 @@ func readReplay(s *configs.Scenario, path string) (*transcripts.Transcript, stri
 // attachJudges connects every judge policy to its moderator model, an
 // OpenAI-compatible agent built as an agent of the scenario is, with the
 // same fault settings and headers.
-func attachJudges(p policy.Policy, opt Options) error {
+func attachJudges(p policy.Policy, opt *Options) error {
 	var err error
 	policy.Walk(p, func(q policy.Policy) {
-		j, ok := q.(*policy.Judge)
-		if !ok || err != nil {
-			return
+		if j, ok := q.(*policy.Judge); ok && err == nil {
+			err = attachJudge(j, opt)
 		}
-		c := j.Config
-		name := c.Name
-		if name == "" {
-			name = "judge"
-		}
-		a := configs.Agent{Name: name, Provider: c.Provider, Model: c.Model, BaseURL: c.BaseURL,
-			APIKeyEnv: c.APIKeyEnv, System: c.System, Temperature: c.Temperature, Headers: c.Headers,
-			Retries: c.Retries, Timeout: configs.Duration(c.Timeout), IdleTimeout: configs.Duration(c.IdleTimeout),
-			Backoff: configs.Duration(c.Backoff)}
-		var oc agents.OpenAIConfig
-		oc, err = openAIConfig(a, opt)
-		if err != nil {
-			err = fmt.Errorf("termination: %w", err)
-			return
-		}
-		j.Asker = modelAsker{name: name, agent: agents.NewOpenAI(oc)}
 	})
 	return err
+}
+
+// attachJudge connects one judge to its moderator model. It is a function
+// of its own so that walking rules that hold no judge keeps a small frame.
+func attachJudge(j *policy.Judge, opt *Options) error {
+	c := j.Config
+	name := c.Name
+	if name == "" {
+		name = "judge"
+	}
+	a := &configs.Agent{Name: name, Provider: c.Provider, Model: c.Model, BaseURL: c.BaseURL,
+		APIKeyEnv: c.APIKeyEnv, System: c.System, Temperature: c.Temperature, Headers: c.Headers,
+		Retries: c.Retries, Timeout: configs.Duration(c.Timeout), IdleTimeout: configs.Duration(c.IdleTimeout),
+		Backoff: configs.Duration(c.Backoff)}
+	oc, err := openAIConfig(a, opt)
+	if err != nil {
+		return fmt.Errorf("termination: %w", err)
+	}
+	j.Asker = modelAsker{name: name, agent: agents.NewOpenAI(oc)}
+	return nil
 }
 
 // modelAsker puts a judge's question to a model as one user message.

@@ -216,10 +216,24 @@ func RunJob(ctx context.Context, job Job, dir string, env Env) (Result, error) {
 // runJob is RunJob with the job's scenario from load, which may hand
 // several jobs the same one: a job only reads its scenario. The
 // conversation's goroutine waits under runJob while each reply streams, so
-// runJob keeps its own frame small: the job is prepared and its result
-// computed in calls of their own, and the result is on the heap.
+// runJob keeps its own frame small: the job is prepared on a goroutine of
+// its own and its result computed in a call of its own, and the result is
+// on the heap.
 func runJob(ctx context.Context, job *Job, dir string, env *Env, load func(Job) (*configs.Scenario, error)) (*Result, error) {
-	j, err := prepareJob(job, dir, env, load)
+	// The job is prepared on a goroutine of its own: loading a scenario
+	// and building a conversation go deeper than running it does (the
+	// YAML parser, the agents' configuration), and a goroutine keeps the
+	// stack it grew to for as long as it lives, here for the whole
+	// conversation. Prepared elsewhere, the conversation's goroutine stays
+	// at 8 KiB (TestAConversationFitsInEightKiBOfStack holds the run to it).
+	var j *jobRun
+	var err error
+	prepared := make(chan struct{})
+	go func() {
+		defer close(prepared)
+		j, err = prepareJob(job, dir, env, load)
+	}()
+	<-prepared
 	if j.conv == nil {
 		return j.res, err
 	}
