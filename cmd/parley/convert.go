@@ -46,6 +46,9 @@ convert never overwrites a file unless given --force, nor the file it reads even
 			if errors.Is(err, fs.ErrNotExist) {
 				return usageErr(fmt.Errorf("%s: no such file", in))
 			}
+			if isDir(in) {
+				return usageErr(fmt.Errorf("%s is a folder; convert takes one file, such as convert chat.json chat.md (check, report and train read folders)", in))
+			}
 			if err == nil && configs.LooksLikeAttractorsConfig(data) {
 				return convertConfig(cmd, in, out, data, force)
 			}
@@ -233,4 +236,11 @@ func writeTranscript(path string, t *transcripts.Transcript, jsonl bool) error {
 		return fmt.Errorf("writing %s: %w", path, withoutTempName(err))
 	}
 	return nil
+}
+
+// isDir reports whether path names a folder, where a command takes one
+// file.
+func isDir(path string) bool {
+	fi, err := os.Stat(path)
+	return err == nil && fi.IsDir()
 }

@@ -234,6 +234,10 @@ func TestExportAndConvertSayWhatIsWrong(t *testing.T) {
 			"parley: " + other + " is a JSONL transcript, which --force does not replace with Markdown; choose another -o\n"},
 		{"convert over the file it reads, forced", []string{"convert", md, md, "--force"}, exitUsage,
 			"parley: " + md + " is the file convert reads; write the conversion to another file\n"},
+		{"export of a folder", []string{"export", dir}, exitUsage,
+			"parley: " + dir + " is a folder; export takes one JSONL transcript, such as export " + filepath.Join(dir, "NAME.jsonl") + "\n"},
+		{"convert of a folder", []string{"convert", dir, filepath.Join(t.TempDir(), "x.md")}, exitUsage,
+			"parley: " + dir + " is a folder; convert takes one file, such as convert chat.json chat.md (check, report and train read folders)\n"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

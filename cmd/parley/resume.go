@@ -400,6 +400,9 @@ given --force, and never a JSONL transcript (the one it reads included).
 			if errors.Is(err, fs.ErrNotExist) {
 				return usageErr(fmt.Errorf("%s does not exist", in))
 			}
+			if isDir(in) {
+				return usageErr(fmt.Errorf("%s is a folder; export takes one JSONL transcript, such as export %s", in, filepath.Join(in, "NAME.jsonl")))
+			}
 			if err != nil {
 				return usageErr(err)
 			}
