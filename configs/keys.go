@@ -386,11 +386,15 @@ func KeyFileName(file string) string {
 // CleanKey is an API key as a variable or a key file (named by where)
 // holds it: without the white space around it, such as the line end of a
 // file, or the carriage return of one saved on Windows; "" when it holds
-// nothing else. A key with a line break, a tab or a space left inside it
-// cannot be sent (HTTP refuses the header, and no provider's key holds
-// one): it is refused, in a sentence that does not repeat it.
+// nothing. One that holds white space alone is refused, as is a key with
+// a line break, a tab or a space left inside it, which cannot be sent
+// (HTTP refuses the header, and no provider's key holds one), each in a
+// sentence that does not repeat it.
 func CleanKey(raw, where string) (string, error) {
 	key := strings.TrimSpace(raw)
+	if key == "" && raw != "" {
+		return "", fmt.Errorf("%s holds only white space; put the key in it", where)
+	}
 	if strings.IndexFunc(key, func(r rune) bool { return unicode.IsSpace(r) || unicode.IsControl(r) }) >= 0 {
 		return "", fmt.Errorf("%s holds a line break, a tab or a space inside the key; it must hold the key alone, on one line", where)
 	}

@@ -150,7 +150,7 @@ func TestAKeyVariableWithWhiteSpace(t *testing.T) {
 		{"a key alone", "sk-abcdef0123456789", ""},
 		{"a carriage return after it", "sk-abcdef0123456789\r", ""},
 		{"spaces around it", "  sk-abcdef0123456789 \n", ""},
-		{"only spaces", "   ", `s.yaml:2: agent "A" needs an API key: the environment variable OPENAI_API_KEY is not set`},
+		{"only spaces", "   ", `s.yaml:2: agent "A": the environment variable OPENAI_API_KEY holds only white space; put the key in it`},
 		{"two keys on two lines", "sk-abcdef0123456789\r\nsk-0123456789abcdef", `s.yaml:2: agent "A": the environment variable OPENAI_API_KEY holds a line break, a tab or a space inside the key; it must hold the key alone, on one line`},
 		{"a key after its name", "OPENAI_API_KEY sk-abcdef0123456789", `s.yaml:2: agent "A": the environment variable OPENAI_API_KEY holds a line break`},
 	}
