@@ -372,3 +372,19 @@ func TestAFlagValueThatIsNoNumber(t *testing.T) {
 		})
 	}
 }
+
+// An --out that names a file is refused before anything is asked of a
+// model, as a usage mistake that says to give a folder.
+func TestRunIntoAFileIsRefused(t *testing.T) {
+	dir := t.TempDir()
+	file := writeFile(t, dir, "notes.txt", "my notes\n")
+	for _, args := range [][]string{{"demo", "--no-tui", "--out", file}, {"run", "--no-tui", "--out", file, "--agent", "ollama:m", "--agent", "ollama:n"}} {
+		code, out, errOut := parley(t, args...)
+		if want := "parley: " + file + " is a file, not a folder; give the folder to record the transcripts in"; code != exitUsage || !strings.Contains(errOut, want) {
+			t.Errorf("%s: exit %d, want %d and %q\n%s%s", args[0], code, exitUsage, want, out, errOut)
+		}
+		if data, _ := os.ReadFile(file); string(data) != "my notes\n" {
+			t.Errorf("%s: the file holds %q", args[0], data)
+		}
+	}
+}

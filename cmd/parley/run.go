@@ -240,6 +240,11 @@ func stage(ctx context.Context, cmd *cobra.Command, s *configs.Scenario, f runFl
 	if dir == "" {
 		dir = defaultOut()
 	}
+	if fi, err := os.Stat(dir); err == nil && !fi.IsDir() && resume == nil {
+		// Said before a request is sent, not when the first message
+		// cannot be recorded.
+		return result{}, usageErr(fmt.Errorf("%s is a file, not a folder; give the folder to record the transcripts in (--out DIR, or the scenario's output.dir)", dir))
+	}
 	rec := &orchestrator.Recorder{Dir: dir, DiscardUnanswered: fork == nil, Inherited: inherited}
 	if fork != nil {
 		fmt.Fprintf(stderr, "parley: forking %s after message %d\n", fork.path, fork.at)
