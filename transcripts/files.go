@@ -356,7 +356,7 @@ func cutTornLine(f *os.File, path string, data []byte) (tornLine, error) {
 		// Whole, but for the newline: complete it, so the next line starts on its own.
 		if end == len(data) {
 			if _, err := f.Write([]byte("\n")); err != nil {
-				return tornLine{}, fmt.Errorf("writing %s: %w", path, err)
+				return tornLine{}, writeErr(path, err)
 			}
 		}
 		return tornLine{}, nil
@@ -387,7 +387,7 @@ func cutTornLine(f *os.File, path string, data []byte) (tornLine, error) {
 
 func (r *Recording) start(run *Run) error {
 	if err := writeHeader(r.md, run.Title, run.Started, time.Time{}, 0, run.Parent); err != nil {
-		return fmt.Errorf("writing %s: %w", r.MarkdownPath, err)
+		return writeErr(r.MarkdownPath, err)
 	}
 	return r.writeJSONL(line(runLineOf{Type: "run", Run: run}), false)
 }
@@ -412,7 +412,7 @@ func (r *Recording) writeJSONL(b []byte, durable bool) error {
 				r.jl.Truncate(end - int64(n))
 			}
 		}
-		return fmt.Errorf("writing %s: %w", r.JSONLPath, err)
+		return writeErr(r.JSONLPath, err)
 	}
 	r.jlSize += int64(len(b))
 	if !durable {
@@ -444,11 +444,11 @@ func (r *Recording) Begin(m Message) error {
 	}
 	jlEnd, err := r.jl.Seek(0, io.SeekEnd)
 	if err != nil {
-		return fmt.Errorf("writing %s: %w", r.JSONLPath, err)
+		return writeErr(r.JSONLPath, err)
 	}
 	mdEnd, err := r.md.Seek(0, io.SeekEnd)
 	if err != nil {
-		return fmt.Errorf("writing %s: %w", r.MarkdownPath, err)
+		return writeErr(r.MarkdownPath, err)
 	}
 	if err := r.lost(jlEnd); err != nil {
 		return err
@@ -470,7 +470,7 @@ func (r *Recording) Begin(m Message) error {
 		r.jl.Truncate(jlEnd)
 		r.jlSize = jlEnd
 		r.t.Messages = r.t.Messages[:len(r.t.Messages)-1]
-		return fmt.Errorf("writing %s: %w", r.MarkdownPath, err)
+		return writeErr(r.MarkdownPath, err)
 	}
 	return nil
 }
@@ -627,4 +627,16 @@ func (r *Recording) Close() error {
 		r.jl = nil
 	}
 	return err
+}
+
+// writeErr is a failed write to path as parley says it: "writing PATH:"
+// and the cause, which names the path only when it is another one (the
+// file's own error, "write PATH: no space left on device", would say it
+// twice). The cause stays wrapped, so a full disk is still told apart.
+func writeErr(path string, err error) error {
+	var pe *fs.PathError
+	if errors.As(err, &pe) && pe.Path == path {
+		return fmt.Errorf("writing %s: %w", path, pe.Err)
+	}
+	return fmt.Errorf("writing %s: %w", path, err)
 }
