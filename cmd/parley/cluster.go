@@ -45,12 +45,10 @@ func (f *queueFlags) register(c *cobra.Command) {
 }
 
 // dialQueue connects to the queue a --queue flag names. For "embedded" it
-// starts the server in dir; stop releases everything.
+// starts the server in dir; stop releases everything. Its callers have
+// refused a URL in another scheme (queue.CheckURL) as a usage mistake.
 func dialQueue(ctx context.Context, url, dir, listen, name string, say func(string)) (q *queue.Queue, stop func(), srvURL string, err error) {
 	if url != embeddedQueue {
-		if err := queue.CheckURL(url); err != nil {
-			return nil, nil, "", fmt.Errorf("--queue: %w, or %q", err, embeddedQueue)
-		}
 		nc, q, err := queue.Dial(ctx, url, name, say)
 		if ue, ok := errors.AsType[*queue.UnreachableError](err); ok {
 			ue.Hint = "use --queue embedded for a queue inside this process"
