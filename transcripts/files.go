@@ -270,8 +270,20 @@ func keepEditedMarkdown(mdPath string, t *Transcript) (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("reading %s before rebuilding it from %s: %w", mdPath, filepath.Base(strings.TrimSuffix(mdPath, ".md")+".jsonl"), err)
 	}
+	side, err := KeepAside(mdPath, ".edited", data)
+	if err != nil {
+		return "", fmt.Errorf("keeping %s, which differs from its JSONL, before rebuilding it: %w", mdPath, err)
+	}
+	return fmt.Sprintf("%s holds text its JSONL does not (an edit by hand, or a message whose JSONL line a crash cut off); it is rebuilt from the JSONL, and the file as it was is kept in %s", mdPath, side), nil
+}
+
+// KeepAside writes data, what path held, to the first of PATH+suffix,
+// PATH+suffix-2, … that does not exist (made as it is written, so two
+// keepers never share one), synced, and returns its name: a file about to
+// be replaced is kept beside it, never lost.
+func KeepAside(path, suffix string, data []byte) (string, error) {
 	for n := 1; n < 1000; n++ {
-		side := mdPath + ".edited"
+		side := path + suffix
 		if n > 1 {
 			side = fmt.Sprintf("%s-%d", side, n)
 		}
@@ -291,12 +303,9 @@ func keepEditedMarkdown(mdPath string, t *Transcript) (string, error) {
 				os.Remove(side)
 			}
 		}
-		if err != nil {
-			return "", fmt.Errorf("keeping %s, which differs from its JSONL, before rebuilding it: %w", mdPath, err)
-		}
-		return fmt.Sprintf("%s holds text its JSONL does not (an edit by hand, or a message whose JSONL line a crash cut off); it is rebuilt from the JSONL, and the file as it was is kept in %s", mdPath, side), nil
+		return side, err
 	}
-	return "", fmt.Errorf("keeping %s, which differs from its JSONL, before rebuilding it: no free name for %s.edited", mdPath, mdPath)
+	return "", fmt.Errorf("no free name for %s%s", path, suffix)
 }
 
 // writtenFrom reports whether md is a Markdown transcript parley wrote

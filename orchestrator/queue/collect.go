@@ -14,6 +14,7 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/parleyhq/parley/orchestrator/batch"
+	"github.com/parleyhq/parley/transcripts"
 )
 
 // Download writes a record's transcripts into dir/runs/JOB/ under their
@@ -53,7 +54,11 @@ func (q *Queue) Download(ctx context.Context, r Record, dir string) (res batch.R
 			return res, kept, fmt.Errorf("writing %s: %w", local, err)
 		}
 		if statErr == nil {
-			side, err := setAside(local)
+			mine, err := os.ReadFile(local)
+			side := ""
+			if err == nil {
+				side, err = transcripts.KeepAside(local, ".local", mine)
+			}
 			if err != nil {
 				os.Remove(tmp)
 				return res, kept, fmt.Errorf("keeping %s, which differs from the queue's copy, before writing that: %w", local, err)
@@ -66,22 +71,6 @@ func (q *Queue) Download(ctx context.Context, r Record, dir string) (res batch.R
 		*p = local
 	}
 	return res, kept, nil
-}
-
-// setAside renames file to the first of FILE.local, FILE.local-2, … that
-// does not exist, and returns that name.
-func setAside(file string) (string, error) {
-	for i := 1; ; i++ {
-		side := file + ".local"
-		if i > 1 {
-			side += "-" + strconv.Itoa(i)
-		}
-		if _, err := os.Lstat(side); errors.Is(err, os.ErrNotExist) {
-			return side, os.Rename(file, side)
-		} else if err != nil {
-			return "", err
-		}
-	}
 }
 
 // Collected is what Collect fetched.
