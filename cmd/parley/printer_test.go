@@ -2,10 +2,16 @@ package main
 
 import (
 	"bytes"
+	"context"
+	"io"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/creack/pty"
 
 	"github.com/parleyhq/parley/orchestrator"
 	"github.com/parleyhq/parley/transcripts"
@@ -114,4 +120,105 @@ func TestPrinterHeadsOnlyTurnsThatPrint(t *testing.T) {
 			}
 		})
 	}
+}
+
+func TestControlFilter(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		writes []string
+		want   string
+	}{
+		{"plain text passes", []string{"Hello, world.\n\tindented\n"}, "Hello, world.\n\tindented\n"},
+		{"a colour sequence loses its escape", []string{"\x1b[31mred\x1b[0m"}, "[31mred[0m"},
+		{"OSC 52 cannot write the clipboard", []string{"a\x1b]52;c;aGk=\x07b"}, "a]52;c;aGk=b"},
+		{"OSC 0 cannot retitle the window", []string{"\x1b]0;owned\x1b\\x"}, "]0;owned\\x"},
+		{"a carriage return cannot overwrite a line", []string{"shown\rhidden"}, "shownhidden"},
+		{"DEL and NUL are dropped", []string{"a\x7fb\x00c"}, "abc"},
+		{"a C1 CSI is dropped", []string{"a\u009b31mb"}, "a31mb"},
+		{"a C1 control split across writes", []string{"a\xc2", "\x9b31mb"}, "a31mb"},
+		{"a letter split across writes is kept", []string{"caf\xc2", "\xa9!"}, "caf©!"},
+		{"Latin-1 letters and other scripts pass", []string{"© é ü — 再见 🙏"}, "© é ü — 再见 🙏"},
+		{"a lead byte then another lead byte", []string{"x\xc2", "\xc2\x85y"}, "x\xc2y"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var b bytes.Buffer
+			f := &controlFilter{w: &b}
+			for _, w := range tc.writes {
+				if n, err := f.Write([]byte(w)); n != len(w) || err != nil {
+					t.Fatalf("Write(%q) = %d, %v; want %d, nil", w, n, err, len(w))
+				}
+			}
+			if b.String() != tc.want {
+				t.Fatalf("passed on %q; want %q", b.String(), tc.want)
+			}
+		})
+	}
+}
+
+// A headless run prints model text as written when its output is piped
+// (it is the transcript's layout), but on a terminal it drops the bytes
+// the terminal would act on: a model's OSC 52 must not reach the
+// clipboard, nor its escapes the screen. The transcript keeps them all.
+func TestHeadlessRunOnATerminalDropsControlSequences(t *testing.T) {
+	dir := t.TempDir()
+	scenario := filepath.Join(dir, "s.yaml")
+	os.WriteFile(scenario, []byte(`agents:
+  - {name: A, type: scripted, lines: ["copy \e]52;c;aGk=\a this \e[2J\e[H now"]}
+  - {name: B, type: scripted, lines: ["plain reply"]}
+termination: {max_messages: 3}
+`), 0o600)
+	const sequence = "\x1b]52;c;aGk=\x07"
+
+	var piped, errOut bytes.Buffer
+	if code := run(context.Background(), []string{"run", scenario, "--no-tui", "--out", filepath.Join(dir, "piped")}, strings.NewReader(""), &piped, &errOut); code != exitOK {
+		t.Fatalf("piped run: exit %d\n%s%s", code, piped.String(), errOut.String())
+	}
+	if !strings.Contains(piped.String(), sequence) {
+		t.Fatalf("piped, the text is not printed as written:\n%q", piped.String())
+	}
+
+	t.Setenv("TERM", "xterm")
+	shown := onTerminal(t, "run", scenario, "--no-tui", "--out", filepath.Join(dir, "tty"))
+	if strings.ContainsAny(shown, "\x1b\x07") {
+		t.Fatalf("control sequences reached the terminal:\n%q", shown)
+	}
+	if !strings.Contains(shown, "copy ]52;c;aGk= this [2J[H now") || !strings.Contains(shown, "plain reply") {
+		t.Fatalf("the text around them is not shown:\n%q", shown)
+	}
+	mds, _ := filepath.Glob(filepath.Join(dir, "tty", "*.md"))
+	if len(mds) != 1 {
+		t.Fatalf("recorded %v", mds)
+	}
+	if md, _ := os.ReadFile(mds[0]); !strings.Contains(string(md), sequence) {
+		t.Fatalf("the transcript lost the model's bytes:\n%q", md)
+	}
+	// show --no-tui prints the recording the same way.
+	if shown := onTerminal(t, "show", mds[0], "--no-tui"); strings.ContainsAny(shown, "\x1b\x07") || !strings.Contains(shown, "copy ]52;c;aGk= this") {
+		t.Fatalf("show printed to a terminal:\n%q", shown)
+	}
+}
+
+// onTerminal runs parley with a pseudo-terminal as its standard output and
+// returns what the terminal was sent; it skips the test where there is no
+// pseudo-terminal, and fails it when parley does not exit 0.
+func onTerminal(t *testing.T, args ...string) string {
+	t.Helper()
+	ptmx, tty, err := pty.Open()
+	if err != nil {
+		t.Skipf("no pseudo-terminal: %v", err)
+	}
+	defer ptmx.Close()
+	read := make(chan []byte)
+	go func() {
+		b, _ := io.ReadAll(ptmx)
+		read <- b
+	}()
+	var errOut bytes.Buffer
+	code := run(context.Background(), args, strings.NewReader(""), tty, &errOut)
+	tty.Close()
+	shown := string(<-read)
+	if code != exitOK {
+		t.Fatalf("parley %s on a terminal: exit %d\n%s%s", strings.Join(args, " "), code, shown, errOut.String())
+	}
+	return shown
 }

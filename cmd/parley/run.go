@@ -275,14 +275,14 @@ func stage(ctx context.Context, cmd *cobra.Command, s *configs.Scenario, f runFl
 	} else if f.json {
 		stop, runErr = conv.Run(ctx, rec, orchestrator.NewJSONLines(cmd.OutOrStdout(), rec.Paths), kept)
 	} else {
-		stop, runErr = conv.Run(ctx, rec, newPrinter(cmd.OutOrStdout()), kept)
+		stop, runErr = conv.Run(ctx, rec, newPrinter(terminalSafe(cmd.OutOrStdout())), kept)
 	}
 	md, jl := rec.Paths()
 	res := result{Stop: stop, Markdown: md, JSONL: jl, Partial: partial && md != ""}
-	endOut := cmd.OutOrStdout()
+	endOut := terminalSafe(cmd.OutOrStdout())
 	if f.json {
 		// stdout carries only JSON lines.
-		endOut = cmd.ErrOrStderr()
+		endOut = terminalSafe(cmd.ErrOrStderr())
 	}
 	printEnd(endOut, res)
 	if runErr != nil {

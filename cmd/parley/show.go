@@ -48,7 +48,7 @@ loop, or against one when the message does not count towards a stop.`,
 				return usageErr(err)
 			}
 			if noTUI || !tui.IsTerminal(cmd.OutOrStdout()) {
-				printRecording(cmd.OutOrStdout(), rec, loop)
+				printRecording(terminalSafe(cmd.OutOrStdout()), rec, loop)
 				return nil
 			}
 			if err := tui.Show(cmd.Context(), rec, tui.Options{In: cmd.InOrStdin(), Out: cmd.OutOrStdout(), TextWidth: textWidthOption(width)}); err != nil {
