@@ -1,6 +1,7 @@
 package analysis
 
 import (
+	"fmt"
 	"math"
 	"os"
 	"path/filepath"
@@ -30,6 +31,7 @@ func needCorpus(t *testing.T) {
 type corpusFigure struct {
 	Passed, Early int
 	Unseen        struct{ Passed, Early int }
+	Courtesy      struct{ Early int }
 }
 
 // corpusFigures reads the figures recorded for each folder of the corpus.
@@ -129,6 +131,57 @@ func TestLoopRuleOnUnseenSpeakers(t *testing.T) {
 	}
 }
 
+// politeStyles are how TestCourtesyIsNotAGoodbye rewrites each labelled
+// conversation: both sides opening their longer messages with thanks,
+// the second side alone, and both sides closing them with thanks.
+var politeStyles = []struct {
+	name             string
+	openers, closers []string
+	side             int
+}{
+	{"both sides open with thanks", []string{"Thank you so much for this thoughtful reply; I'm truly grateful.", "Many thanks!", "What a gift this is, thanks."}, nil, 0},
+	{"the second side opens with thanks", []string{"Thank you so much for this thoughtful reply; I'm truly grateful.", "Many thanks!", "What a gift this is, thanks."}, nil, 2},
+	{"both sides close with thanks", nil, []string{"Cheers, and thanks for the wonderful exchange.", "Much appreciated.", "Thanks, friend!"}, 0},
+}
+
+// The courtesy ratchet: a model that thanks at every turn is not saying
+// goodbye. Each labelled conversation, rewritten as politer speakers
+// would have written it (politeStyles), keeps its labels; the default set
+// never cuts more of them short, over the three styles, than
+// testdata/corpus-figures.yaml records under courtesy.
+func TestCourtesyIsNotAGoodbye(t *testing.T) {
+	needCorpus(t)
+	for folder, w := range corpusFigures(t) {
+		t.Run(folder, func(t *testing.T) {
+			files, err := Gather([]string{filepath.Join(corpusDir, folder)})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var early []string
+			for _, st := range politeStyles {
+				Each(files, func(it Item) string {
+					msgs := politer(it.Messages, st.openers, st.closers, st.side)
+					at := Judge(policy.Default(), msgs).At
+					if o := Score(it.Label, len(msgs), at); o.Verdict == Early {
+						return fmt.Sprintf("%s (%s): cut at %d, %d before its last new message", filepath.Base(it.Name), st.name, at, o.Cut)
+					}
+					return ""
+				}, func(s string) {
+					if s != "" {
+						early = append(early, s)
+					}
+				}, func(f File, err error) { t.Errorf("%s: %v", f.Path, err) })
+			}
+			if len(early) > w.Courtesy.Early {
+				t.Errorf("%s: %d politer conversations cut short; recorded %d:\n%s", folder, len(early), w.Courtesy.Early, strings.Join(early, "\n"))
+			}
+			if len(early) < w.Courtesy.Early {
+				t.Logf("%s improved to %d politer conversations cut short: lower courtesy's early in testdata/corpus-figures.yaml", folder, len(early))
+			}
+		})
+	}
+}
+
 // The embedded model is the one the documented command trains from the
 // corpus, so anyone can reproduce it:
 //
@@ -203,3 +256,39 @@ func TestOneNameForBothSidesJudgesAlike(t *testing.T) {
 		t.Fatalf("only %d of %d corpus files could be rewritten under one name", renamed, len(files))
 	}
 }
+
+// politer returns the messages as a politer speaker would have written
+// them: each spoken message of politeMinWords words or more, of both
+// sides (side 0), the first speaker (1) or the second (2), opens with the
+// next of openers and closes with the next of closers.
+func politer(msgs []transcripts.Message, openers, closers []string, side int) []transcripts.Message {
+	out := slices.Clone(msgs)
+	first, k := "", 0
+	for i := range out {
+		m := &out[i]
+		if m.Origin == transcripts.OriginModerator {
+			continue
+		}
+		if first == "" {
+			first = m.Speaker
+		}
+		if side == 1 && m.Speaker != first || side == 2 && m.Speaker == first {
+			continue
+		}
+		if len(strings.Fields(m.Content)) < politeMinWords {
+			continue
+		}
+		if len(openers) > 0 {
+			m.Content = openers[k%len(openers)] + " " + m.Content
+		}
+		if len(closers) > 0 {
+			m.Content += "\n\n" + closers[k%len(closers)]
+		}
+		k++
+	}
+	return out
+}
+
+// politeMinWords is the fewest words a message must hold to be given a
+// word of thanks: a command or a bare token would not be.
+const politeMinWords = 20

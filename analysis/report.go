@@ -174,7 +174,7 @@ func Describe(it Item, newPolicy func() policy.Policy) Conversation {
 
 	lm, thr, token := loopSettings(p)
 	c.Threshold = int(math.Round(100 * thr))
-	xs := policy.LoopSignals(msgs, token)
+	xs, thanks := policy.LoopSignalsAndThanks(msgs, token)
 	chance := make([]float64, len(msgs))
 	c.Chance = make([]int, len(msgs))
 	c.Kinds = make([]State, len(msgs))
@@ -201,7 +201,7 @@ func Describe(it Item, newPolicy func() policy.Policy) Conversation {
 		}
 		chance[i] = lm.Chance(xs[i])
 		c.Chance[i] = int(math.Round(100 * chance[i]))
-		c.Kinds[i] = MessageKind(m.Content, xs[i])
+		c.Kinds[i] = MessageKind(m.Content, xs[i], thanks[i])
 		if c.FirstRefusal == "" && c.Kinds[i] == Refusals {
 			c.FirstRefusal = m.Speaker
 		}

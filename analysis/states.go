@@ -102,7 +102,7 @@ var refusals, _ = policy.NewRefusal(1, 0, true, nil)
 //	template  at least 60% of its line shapes are its speaker's previous message's, or of its frames
 //
 // or "" for a message that shows none of them.
-func MessageKind(content string, x []float64) State {
+func MessageKind(content string, x []float64, thanks float64) State {
 	text := strings.TrimSpace(strings.ReplaceAll(content, endToken, ""))
 	switch {
 	case x == nil:
@@ -115,7 +115,7 @@ func MessageKind(content string, x []float64) State {
 		return PingPong
 	case refusals.IsRefusal(content):
 		return Refusals
-	case sig(x, "farewell") >= farewellShare:
+	case thanks >= farewellShare:
 		return Farewell
 	case max(sig(x, "echo_words"), sig(x, "self_words")) >= echoShare:
 		return Verbatim

@@ -175,8 +175,8 @@ func TestMessageKind(t *testing.T) {
 	}
 	for _, tc := range cases {
 		msgs := []transcripts.Message{{Speaker: "a", Content: substance[0]}, {Speaker: "b", Content: tc.content}}
-		xs := policy.LoopSignals(msgs, "[END]")
-		if got := MessageKind(tc.content, xs[1]); got != tc.want {
+		xs, thanks := policy.LoopSignalsAndThanks(msgs, "[END]")
+		if got := MessageKind(tc.content, xs[1], thanks[1]); got != tc.want {
 			t.Errorf("MessageKind(%q) = %q, want %q", tc.content, got, tc.want)
 		}
 	}

@@ -177,10 +177,13 @@ func describeSignal(i int, x []float64, token string, against bool) string {
 		}
 		return "it signs off with " + token
 	case fFarewell:
-		if against && v > 0 && v < 0.005 {
-			return "fewer than 1% of its words thank or say goodbye"
+		switch {
+		case v == 0:
+			return "it thanks or says goodbye no more than its speaker usually does"
+		case against && v < 0.005:
+			return "fewer than 1% of its words thank or say goodbye beyond its speaker's usual share"
 		}
-		return fmt.Sprintf("%.0f%% of its words thank or say goodbye", 100*v)
+		return fmt.Sprintf("%.0f%% of its words thank or say goodbye beyond its speaker's usual share", 100*v)
 	case fRefusal:
 		if v == 0 {
 			return "it does not refuse"
@@ -201,12 +204,12 @@ func describeSignal(i int, x []float64, token string, against bool) string {
 	case fPrevFarewell:
 		switch {
 		case v == 0:
-			return "the message before said no goodbye"
+			return "the message before said goodbye no more than its speaker usually does"
 		case against:
 			// Its goodbye is a smaller share of its words than usual.
-			return fmt.Sprintf("few of the message before's words say goodbye (%.1f%%)", 100*v)
+			return fmt.Sprintf("few of the message before's words say goodbye beyond its speaker's usual share (%.1f%%)", 100*v)
 		}
-		return "the message before said goodbye"
+		return "the message before said goodbye beyond its speaker's usual share"
 	case fPrevNewWords:
 		return fmt.Sprintf("the message before had %.0f%% new words", 100*v)
 	case fBothEndTokens:
@@ -224,9 +227,9 @@ func describeSignal(i int, x []float64, token string, against bool) string {
 		return fmt.Sprintf("both sides repeat themselves (%.0f%%)", 100*v)
 	case fBothFarewell:
 		if v == 0 {
-			return "one side or the other said no goodbye"
+			return "one side or the other said goodbye no more than it usually does"
 		}
-		return fmt.Sprintf("both sides say goodbye (at least %.0f%% of each side's words thank or say goodbye)", 100*v)
+		return fmt.Sprintf("both sides say goodbye beyond their usual share (each by at least %.0f%% of its words)", 100*v)
 	case fBothSelfWords:
 		if v >= 0.995 {
 			return "both sides repeat the words of their own previous message"
@@ -526,16 +529,25 @@ func (p *Loop) Readings(msgs []transcripts.Message) []LoopReading {
 // does, for training and reports: one vector per message of msgs
 // (moderator notes get nil).
 func LoopSignals(msgs []transcripts.Message, token string) [][]float64 {
+	xs, _ := LoopSignalsAndThanks(msgs, token)
+	return xs
+}
+
+// LoopSignalsAndThanks is LoopSignals, and for each spoken message the
+// share of its words that thank or say goodbye, before the farewell
+// signals set it against its speaker's usual share: what a report names a
+// farewell by.
+func LoopSignalsAndThanks(msgs []transcripts.Message, token string) (xs [][]float64, thanks []float64) {
 	p := &Loop{Token: token, Model: &LoopModel{Weights: make([]float64, NumLoopFeatures), Mean: make([]float64, NumLoopFeatures),
 		Scale: ones64(NumLoopFeatures), Threshold: 0.5, Count: 1, Token: token}}
 	p.m.mu.Lock()
 	defer p.m.mu.Unlock()
 	vals, idx := p.m.values(msgs, p.measure, p.forget)
-	out := make([][]float64, len(msgs))
+	xs, thanks = make([][]float64, len(msgs)), make([]float64, len(msgs))
 	for k, i := range idx {
-		out[i] = vals[k].x
+		xs[i], thanks[i] = vals[k].x, vals[k].thanks
 	}
-	return out
+	return xs, thanks
 }
 
 func ones64(n int) []float64 {

@@ -34,6 +34,26 @@ var twentyQuestions = []string{
 	"A sailing ship with three masts?", "Close — it's a famous one.", "The Cutty Sark?", "Yes, you got it!",
 }
 
+// thankful opens each message with a word of thanks, as some models open
+// every turn.
+func thankful(msgs []string) []string {
+	openers := []string{"Thank you for that.", "Thanks, that helps.", "I appreciate that."}
+	out := make([]string, len(msgs))
+	for i, m := range msgs {
+		out[i] = openers[i%len(openers)] + " " + m
+	}
+	return out
+}
+
+// thankfulClose closes each message with thanks and a signature.
+func thankfulClose(msgs []string) []string {
+	out := make([]string, len(msgs))
+	for i, m := range msgs {
+		out[i] = m + "\n\nWith gratitude and warm wishes!"
+	}
+	return out
+}
+
 func TestLoopRule(t *testing.T) {
 	farewells := []string{
 		"Thank you so much for this wonderful conversation! It was a true pleasure. [END]",
@@ -72,6 +92,10 @@ func TestLoopRule(t *testing.T) {
 		{"substance, then token ping-pong", cat(substance, pingPong), true, len(substance) + 1, len(substance) + 7},
 		{"substance, then echoes", cat(substance, echo), true, len(substance) + 1, len(substance) + 8},
 		{"a sign-off, then new substance", cat(substance[:4], farewells[:2], substance[4:]), false, 0, 0},
+		// Models that thank at every turn are not signing off.
+		{"substance, each message opening with thanks", thankful(substance), false, 0, 0},
+		{"substance, each message closing with thanks", thankfulClose(substance), false, 0, 0},
+		{"thankful substance, then a farewell spiral", cat(thankful(substance), farewells), true, len(substance) + 1, len(substance) + 7},
 		// Empty replies are recorded as they came (the other side is shown
 		// a placeholder); several in a row are a loop like any collapse.
 		{"substance, then empty replies", cat(substance, rep("", 10)), true, len(substance) + 1, len(substance) + 7},
@@ -196,11 +220,11 @@ func TestLoopExplain(t *testing.T) {
 		against bool
 		want    string
 	}{
-		{"the two strongest", map[int]float64{fFarewell: 4, fTiny: 1, fRichness12: 0.01}, false, "50% of its words thank or say goodbye, it holds almost no words"},
+		{"the two strongest", map[int]float64{fFarewell: 4, fTiny: 1, fRichness12: 0.01}, false, "50% of its words thank or say goodbye beyond its speaker's usual share, it holds almost no words"},
 		{"richness said once", map[int]float64{fRichness6: -1, fRichness12: 1, fTiny: 0.5}, false, richness + ", it holds almost no words"},
 		{"richness alone", map[int]float64{fRichness6: -1, fRichness12: 1}, false, richness},
 		{"nothing weighs", map[int]float64{}, false, ""},
-		{"against: the two strongest that way", map[int]float64{fFarewell: -4, fTiny: -1, fRichness12: 0.01}, true, "50% of its words thank or say goodbye, it holds almost no words"},
+		{"against: the two strongest that way", map[int]float64{fFarewell: -4, fTiny: -1, fRichness12: 0.01}, true, "50% of its words thank or say goodbye beyond its speaker's usual share, it holds almost no words"},
 		{"against: what pushes towards a loop is left out", map[int]float64{fFarewell: 4, fTiny: -1}, true, "it holds almost no words"},
 		{"against: nothing weighs", map[int]float64{fFarewell: 4}, true, ""},
 	}
@@ -334,22 +358,22 @@ func TestLoopExplainAbsentGoodbye(t *testing.T) {
 	m := &LoopModel{Mean: make([]float64, n), Scale: ones64(n), Weights: make([]float64, n)}
 	m.Mean[fPrevFarewell], m.Weights[fPrevFarewell] = 0.05, 20
 	x := make([]float64, n)
-	if got, want := m.explain(x, "[END]", true), "the message before said no goodbye"; got != want {
+	if got, want := m.explain(x, "[END]", true), "the message before said goodbye no more than its speaker usually does"; got != want {
 		t.Errorf("against: %q, want %q", got, want)
 	}
 	x[fPrevFarewell] = 0.2
-	if got, want := m.explain(x, "[END]", false), "the message before said goodbye"; got != want {
+	if got, want := m.explain(x, "[END]", false), "the message before said goodbye beyond its speaker's usual share"; got != want {
 		t.Errorf("towards: %q, want %q", got, want)
 	}
 	// A goodbye in a long message is a small share: it weighs against a
 	// loop, and is said as small.
 	x[fPrevFarewell] = 0.004
-	if got, want := m.explain(x, "[END]", true), "few of the message before's words say goodbye (0.4%)"; got != want {
+	if got, want := m.explain(x, "[END]", true), "few of the message before's words say goodbye beyond its speaker's usual share (0.4%)"; got != want {
 		t.Errorf("a small goodbye, against: %q, want %q", got, want)
 	}
 	m.Mean[fFarewell], m.Weights[fFarewell] = 0.05, 30
 	x[fFarewell] = 0.003
-	if got, want := m.explain(x, "[END]", true), "fewer than 1% of its words thank or say goodbye, few of the message before's words say goodbye (0.4%)"; got != want {
+	if got, want := m.explain(x, "[END]", true), "fewer than 1% of its words thank or say goodbye beyond its speaker's usual share, few of the message before's words say goodbye beyond its speaker's usual share (0.4%)"; got != want {
 		t.Errorf("a small goodbye of its own, against: %q, want %q", got, want)
 	}
 }

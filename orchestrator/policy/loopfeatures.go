@@ -61,12 +61,12 @@ const (
 	fLenRatio             // log of the length against the speaker's recent median
 	fTiny                 // fewer than 16 letters or digits besides the end token
 	fEndToken             // holds the end token
-	fFarewell             // share of words that thank or say goodbye
+	fFarewell             // share of words that thank or say goodbye, beyond its speaker's usual share (usualFarewell)
 	fRefusal              // reads as a refusal
 	fQuestion             // asks a question
 	fPrevStale            // stale_words of the message before
 	fPrevTiny             // tiny, of the message before
-	fPrevFarewell         // farewell, of the message before
+	fPrevFarewell         // farewell (beyond the usual), of the message before
 	fPrevNewWords         // new_words, of the message before
 	fBothEndTokens        // this message and the one before both hold the end token
 	fPrevTemplate         // the larger of template and frame, of the message before
@@ -77,7 +77,7 @@ const (
 	fRichness6            // distinct words over the square root of all words, in the last six messages
 	fRichness12           // the same over the last twelve
 	fBothSelfWords        // the smaller of self_words and the other side's last self_words: both sides restating themselves
-	fBothFarewell         // the smaller of farewell and the other side's last farewell: both sides saying goodbye
+	fBothFarewell         // the smaller of farewell and the other side's last farewell: both sides saying goodbye more than they usually do
 	numSignals
 )
 
@@ -85,13 +85,13 @@ const (
 var LoopFeatureNames = []string{
 	fStaleWords: "stale_words", fEchoWords: "echo_words", fSelfWords: "self_words",
 	fTemplate: "template", fFrame: "frame", fNewWords: "new_words", fLenRatio: "len_ratio_log",
-	fTiny: "tiny", fEndToken: "end_token", fFarewell: "farewell", fRefusal: "refusal",
+	fTiny: "tiny", fEndToken: "end_token", fFarewell: "farewell_rise", fRefusal: "refusal",
 	fQuestion: "question", fPrevStale: "prev_stale", fPrevTiny: "prev_tiny",
-	fPrevFarewell: "prev_farewell", fPrevNewWords: "prev_new_words", fBothEndTokens: "both_end_tokens",
+	fPrevFarewell: "prev_farewell_rise", fPrevNewWords: "prev_new_words", fBothEndTokens: "both_end_tokens",
 	fPrevTemplate: "prev_template", fSelfRut: "self_rut",
 	fOtherRut: "other_rut", fBothRut: "both_rut", fBothTiny: "both_tiny",
 	fRichness6: "richness_6", fRichness12: "richness_12", fBothSelfWords: "both_self_words",
-	fBothFarewell: "both_farewell",
+	fBothFarewell: "both_farewell_rise",
 }
 
 // NumLoopFeatures is the length of a feature vector.
@@ -106,6 +106,7 @@ type loopMsg struct {
 	letters int      // letters and digits, not counting the end token
 	mark    string   // the end token as it spelled it, when not as the rule's token is
 	terms   int      // its words, each counted as often as it occurs
+	thanks  float64  // the share of its words that thank or say goodbye (farewellShare)
 	x       []float64
 	p       float64 // the model's chance that it belongs to a loop
 	hits    int     // messages so far, this one included, at or above the rule's threshold
@@ -631,6 +632,37 @@ func recentMedianLen(prev []loopMsg, speaker string) float64 {
 	return float64(ls[len(ls)/2])
 }
 
+// usualFarewell is the share of its words that thank or say goodbye
+// that a speaker's messages usually hold: the median of its last
+// thirteen messages before prev's end, or 0 when it has none. The
+// farewell signals count only what a message holds beyond it. Models that
+// open or close every message with a word of thanks, as some do all
+// through a healthy conversation, then raise no farewell signal by it
+// once they have done so a few times, while a turn from substance to
+// goodbyes still does: the median moves only once seven of the thirteen
+// say goodbye, by when the loop rule has long weighed the turn.
+func usualFarewell(prev []loopMsg, speaker string) float64 {
+	var shares [usualFarewellOf]float64
+	n, zeros := 0, 0
+	for k := len(prev) - 1; k >= 0 && n < usualFarewellOf; k-- {
+		if prev[k].speaker == speaker {
+			shares[n] = prev[k].thanks
+			zeros += b2i(shares[n] == 0)
+			n++
+		}
+	}
+	if n == 0 || 2*zeros > n {
+		return 0 // none, or most thank no one: no need to sort
+	}
+	s := shares[:n]
+	slices.Sort(s)
+	return s[n/2]
+}
+
+// usualFarewellOf is how many of a speaker's last messages usualFarewell
+// takes the median of.
+const usualFarewellOf = 13
+
 // loopSignals computes the feature vector of lm, the message msg, from
 // the messages before it. lm holds its speaker, distinct words (in any
 // order), distinct line shapes, frames (in any order) and letters, all of
@@ -678,7 +710,8 @@ func loopSignals(lm loopMsg, msg *transcripts.Message, text string, ts []uint64,
 	if hasToken {
 		x[fEndToken] = 1
 	}
-	x[fFarewell] = farewellShare(ts)
+	lm.thanks = farewellShare(ts)
+	x[fFarewell] = max(0, lm.thanks-usualFarewell(prev, msg.Speaker))
 	if refusal {
 		x[fRefusal] = 1
 	}

@@ -168,6 +168,7 @@ func loopSignalsRef(msgs []transcripts.Message, token string) [][]float64 {
 		speaker               string
 		words, shapes, frames []uint64
 		letters, terms        int
+		thanks                float64
 		x                     []float64
 	}
 	farewell := map[uint64]bool{}
@@ -256,7 +257,19 @@ func loopSignalsRef(msgs []transcripts.Message, token string) [][]float64 {
 					n++
 				}
 			}
-			x[fFarewell] = float64(n) / float64(len(ts))
+			cur.thanks = float64(n) / float64(len(ts))
+		}
+		// Beyond the median share of the speaker's last thirteen messages.
+		var usual []float64
+		for k := len(prev) - 1; k >= 0 && len(usual) < 13; k-- {
+			if prev[k].speaker == msg.Speaker {
+				usual = append(usual, prev[k].thanks)
+			}
+		}
+		x[fFarewell] = cur.thanks
+		if len(usual) > 0 {
+			slices.Sort(usual)
+			x[fFarewell] = max(0, cur.thanks-usual[len(usual)/2])
 		}
 		if refus.IsRefusal(msg.Content) {
 			x[fRefusal] = 1
