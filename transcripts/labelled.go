@@ -58,7 +58,10 @@ import (
 //     User:" and then the message) and its label never does ("Input:
 //     None"), however often it recurs; or when two or more speakers'
 //     labels always open a paragraph and its label never does ("Input:
-//     None" on the line after "AI User: Instruction: …").
+//     None" on the line after "AI User: Instruction: …");
+//   - when it names a part of a message ("Note:", "Q:" and "A:",
+//     "Summary:", "Thought:", "Action:"; messageParts) and two other names
+//     recur: "Q:" and "A:" alone taking turns are speakers.
 //
 // A form whose every name is a kind of change ("- Fix: …", "- Add: …",
 // "feat: …") is a changelog's or a commit log's list, not speakers: a
@@ -273,7 +276,7 @@ func speakersOf(lines []string, all []speakerLabel, form uint8, titled map[strin
 		c := counts[name]
 		return titled[name] && c > 0 || c >= 2 && 4*c >= most
 	}
-	field := fieldNames(all, form, counts, titled, recurs0)
+	field := partNames(counts, titled, recurs0, fieldNames(all, form, counts, titled, recurs0))
 	recurs := func(name string) bool { return recurs0(name) && !field[name] }
 	// When the speakers' labels stand alone on their lines, a
 	// recurring name that never does is a field their messages hold
@@ -396,6 +399,53 @@ func fieldNames(all []speakerLabel, form uint8, counts map[string]int, titled ma
 	}
 	return field
 }
+
+// partNames adds to field (which it may make) the recurring names that
+// label a part of a message, not a speaker ("Note:", "Q:" and "A:",
+// "Summary:", "Thought:", "Action:"), when two other names recur, which
+// are the speakers. A conversation whose only labels are such names ("Q:"
+// and "A:" taking turns) keeps them as its speakers; so does one whose
+// title names them.
+func partNames(counts map[string]int, titled map[string]bool, recurs func(string) bool, field map[string]bool) map[string]bool {
+	var parts []string
+	others := 0
+	quiz := false // a "Q:" recurs, so "A:" is its answer
+	for name := range counts {
+		if !recurs(name) || field[name] {
+			continue
+		}
+		switch low := strings.ToLower(name); {
+		case titled[name]:
+			others++
+		case messageParts()[low] || low == "a":
+			parts = append(parts, name)
+			quiz = quiz || low == "q"
+		case noteKind(name) == "":
+			others++
+		}
+	}
+	if others < 2 || len(parts) == 0 {
+		return field
+	}
+	for _, name := range parts {
+		if !strings.EqualFold(name, "a") || quiz {
+			if field == nil {
+				field = map[string]bool{}
+			}
+			field[name] = true
+		}
+	}
+	return field
+}
+
+// messageParts are the labels models write on the parts of a message: a
+// note, a question and its answer, a summary, an agent's thought and
+// action. "A" is one only beside "Q".
+var messageParts = lazy.Set(`note notes nb n.b ps p.s q question answer example examples input output
+	summary tldr tl;dr warning caution tip hint important edit update source sources reference
+	result results error reminder disclaimer context todo fyi caveat observation conclusion
+	takeaway pros cons definition translation explanation reasoning thought thoughts action
+	hypothesis prediction`)
 
 func abs(x int) int {
 	if x < 0 {
