@@ -99,6 +99,15 @@ func chooseLabels(lines []string) []speakerLabel {
 			return nil
 		}
 	}
+	if fenced != nil {
+		// An example log in a code block whose labels take turns, as the
+		// speakers' own do, repeats no speaker: see quotedLog.
+		if skip := quotedLog(lines, plain, fenced); skip != nil {
+			if skipped := chooseLabelsOutside(lines, skip); twoSpeakers(labelNames(skipped)) {
+				plain = skipped
+			}
+		}
+	}
 	if repeatedLabels(plain) == 0 {
 		return plain
 	}
@@ -137,6 +146,46 @@ var changeKinds = lazy.Set(`add added adds addition change changed changes chang
 	improve improved improvement improvements enhancement enhancements update updated updates
 	bump docs doc documentation chore refactor perf performance test tests build ci style
 	revert breaking`)
+
+// quotedLog marks the labels of seq inside code blocks that are a
+// message's example log, not messages, when two names or more speak
+// outside the blocks: those of a name that speaks only inside them
+// ("Human:" and "AI:" in a message's example), and, when every label
+// outside them opens a paragraph, those inside that do not (the
+// speakers' own names in a log of consecutive lines). A fence left open
+// pairs with a later message's and marks messages that took turns; but
+// their speakers speak outside blocks too, and their labels open
+// paragraphs as every other does, so they are not marked. nil when no
+// label is marked.
+func quotedLog(lines []string, seq []speakerLabel, fenced []bool) []bool {
+	outside := map[string]bool{}
+	opening := true // every label outside the blocks opens a paragraph
+	for _, lb := range seq {
+		if !fenced[lb.line] {
+			outside[lb.name] = true
+			opening = opening && opensParagraph(lines, lb.line)
+		}
+	}
+	if len(outside) < 2 {
+		return nil
+	}
+	var skip []bool
+	for _, lb := range seq {
+		if fenced[lb.line] && (!outside[lb.name] || opening && !opensParagraph(lines, lb.line)) {
+			if skip == nil {
+				skip = make([]bool, len(lines))
+			}
+			skip[lb.line] = true
+		}
+	}
+	return skip
+}
+
+// opensParagraph reports whether line i opens a paragraph: it is the
+// first, or follows a blank line or a separator line.
+func opensParagraph(lines []string, i int) bool {
+	return i == 0 || blank(lines[i-1]) || separatorLine(lines[i-1])
+}
 
 // insideParagraphs marks the labels of seq that do not open a paragraph,
 // when at least three in four of them do; nil otherwise.
