@@ -656,6 +656,7 @@ func headedMessages(s string, hs []heading) (*Transcript, error) {
 	if preamble := blockText(s[:hs[0].at]); preamble != "" || len(system) > 0 {
 		t.Run = &Run{Preamble: preamble, System: strings.Join(system, "\n\n")}
 	}
+	footerOfLast(t)
 	t.Title = defaultTitle(t)
 	return t, nil
 }
