@@ -40,7 +40,10 @@ import (
 // turns (or, under a "# A ↔ A" title, A alone: a model staged against
 // itself, whose sides sidesByTurn tells apart). So a heading or a "Note:"
 // that a message holds once or twice does not split it, and a document
-// that merely has headings is not read as a conversation.
+// that merely has headings is not read as a conversation. A conversation
+// of two or three messages, too short for its names to recur, reads when
+// its first line is a label and two names take turns, one of them a
+// model's or a chat's side ("Claude", "GPT-4o", "User"; shortConversation).
 //
 // Models write labels of their own inside their messages: bold headings
 // ("**Summary**", "**New puzzle:**"), list items ("- implications: …"),
@@ -284,6 +287,9 @@ func chooseLabelsOutside(lines []string, skip []bool) []speakerLabel {
 			forms = theirs
 		}
 	}
+	if len(forms) == 0 && len(titled) == 0 {
+		return shortConversation(lines, skip, all)
+	}
 	// The form that labels the most lines, unless its labels are the
 	// fields of another's messages.
 	var best []speakerLabel
@@ -302,6 +308,75 @@ func chooseLabelsOutside(lines []string, skip []bool) []speakerLabel {
 	}
 	return best
 }
+
+// shortConversation reads a conversation of two or three messages with
+// no title, too short for its speakers to recur: the labels of one form
+// are two names taking turns, the first of them is the file's first line
+// but for blank ones, neither name labels a part of a message ("Note:",
+// "Summary:"; messageParts) or a change, and one of them is a model's or
+// a chat's side ("Claude", "GPT-4o", "User", "Model A"; sideName). A
+// document's sections or fields do not read so. nil when it is none.
+func shortConversation(lines []string, skip []bool, all []speakerLabel) []speakerLabel {
+	if len(all) < 2 {
+		return nil
+	}
+	first := nextNonBlank(lines, 0)
+	for _, lb := range all {
+		if lb.line != first {
+			continue
+		}
+		var seq []speakerLabel
+		for _, o := range all {
+			if o.form == lb.form {
+				seq = append(seq, o)
+			}
+		}
+		if len(seq) < 2 || len(seq) > 3 || seq[0].name == seq[1].name || len(seq) == 3 && seq[2].name != seq[0].name {
+			return nil
+		}
+		side := false
+		for _, o := range seq[:2] {
+			low := strings.ToLower(o.name)
+			if messageParts()[low] || changeKinds()[low] || noteKind(o.name) != "" {
+				return nil
+			}
+			side = side || sideName(low)
+		}
+		if !side {
+			return nil
+		}
+		return seq
+	}
+	return nil
+}
+
+// sideName reports whether a lowercased name is a model's or a chat's
+// side: it starts with a model family's name ("claude 3 opus",
+// "gpt-4o", "llama3:8b"), is a chat's role ("user", "assistant"), or is a
+// side and its letter or number ("model a", "agent 2").
+func sideName(low string) bool {
+	word, rest, _ := strings.Cut(low, " ")
+	if roleNames()[word] && rest == "" {
+		return true
+	}
+	if sideWords()[word] && rest != "" && !strings.Contains(rest, " ") && len(rest) <= 3 {
+		return true // "model a", "agent 2", "ai 1"
+	}
+	for _, family := range modelFamilies {
+		if strings.HasPrefix(low, family) {
+			return true
+		}
+	}
+	return false
+}
+
+var (
+	roleNames = lazy.Set(`user assistant human ai bot`)
+	sideWords = lazy.Set(`model agent speaker bot ai llm participant instance persona side player assistant user claude gpt`)
+	// modelFamilies are the names models' names start with.
+	modelFamilies = []string{"claude", "gpt", "chatgpt", "o1", "o3", "o4", "gemini", "gemma", "bard", "llama", "grok", "kimi", "qwen", "deepseek",
+		"mistral", "mixtral", "codestral", "opus", "sonnet", "haiku", "phi-", "command-r", "hermes", "glm", "ernie", "copilot", "nemotron", "olmo", "falcon", "vicuna", "yi-"}
+)
 
 // speakersOf is the labels of one form that name its speakers (see
 // LayoutLabelled), in order, or nil when its names do not take turns as

@@ -112,6 +112,14 @@ func TestLooksLabelled(t *testing.T) {
 		{"a title naming others", "# A ↔ B\n\n## C\nhi\n## D\nyo\n## C\nok\n", false},
 		{"HTML paragraphs and list items", "<p>One</p>\n<li>Two</li>\n<p>Three</p>\n<li>Four</li>\n<p>Five</p>\n<li>Six</li>\n", false},
 		{"a list of points by heading", "- Pros: fast\n- Cons: loud\n", false},
+		{"two messages between models", "Claude: Hello, who are you?\n\nGPT-4o: I'm GPT-4o. Nice to meet you.\n", true},
+		{"three messages of a user and an assistant", "**User:** hi\n\n**Assistant:** hello\n\n**User:** bye\n", true},
+		{"two headed messages of model sides", "## Model A\nhi\n\n## Model B\nyo\n", true},
+		{"a model and a note", "Claude: hello\n\nNote: be brief\n", false},
+		{"a summary and its details", "Summary: it works\nDetails: see below\n", false},
+		{"two model names after a paragraph of prose", "We compared two models.\n\nClaude: hi\n\nGPT: yo\n", false},
+		{"one model twice", "Claude: hi\n\nClaude: yo\n", false},
+		{"a YAML mapping", "model: gpt-4o\nprompt: hi\n", false},
 		{"prose", "It was late. We talked: about the sea, about nothing.\nThen we slept.\n", false},
 	}
 	for _, c := range cases {
