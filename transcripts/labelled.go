@@ -835,6 +835,72 @@ func footerLine(l string) bool {
 	return false
 }
 
+// parseIndented reads a speaker-labelled conversation indented as a
+// whole, as one pasted from a quote, a list or a terminal is: its labels
+// are at the left edge of its text (see dedented).
+func parseIndented(text string) (*Transcript, error) {
+	lb := splitLines(strings.TrimPrefix(text, "\ufeff"))
+	d, ok := dedented(lb.lines)
+	lb.release()
+	if !ok {
+		return nil, errors.New("not indented")
+	}
+	return parseLabelled(d)
+}
+
+// dedented is the text of lines without the indent they all share (a
+// tab counting to the next multiple of four columns), and true; false
+// when they share none. Blank lines are left empty.
+func dedented(lines []string) (string, bool) {
+	width := func(l string) (cols, bytes int) {
+		for bytes < len(l) && (l[bytes] == ' ' || l[bytes] == '\t') {
+			if l[bytes] == '\t' {
+				cols += 4 - cols%4
+			} else {
+				cols++
+			}
+			bytes++
+		}
+		return cols, bytes
+	}
+	indent := -1
+	for _, l := range lines {
+		if blank(l) {
+			continue
+		}
+		c, _ := width(l)
+		if indent < 0 || c < indent {
+			indent = c
+		}
+	}
+	if indent <= 0 {
+		return "", false
+	}
+	var b strings.Builder
+	for i, l := range lines {
+		if i > 0 {
+			b.WriteByte('\n')
+		}
+		if blank(l) {
+			continue
+		}
+		cols, at := 0, 0
+		for cols < indent {
+			if l[at] == '\t' {
+				cols += 4 - cols%4
+			} else {
+				cols++
+			}
+			at++
+		}
+		if cols > indent { // a tab reaching past the shared indent
+			b.WriteString(strings.Repeat(" ", cols-indent))
+		}
+		b.WriteString(l[at:])
+	}
+	return b.String(), true
+}
+
 // sectionMark reports whether l is a heading that numbers a turn or a
 // round ("## Turn 2", "### Round 3:"), as scripts write between
 // exchanges: it ends the message before it as a separator line does.
