@@ -76,6 +76,11 @@ func TestLabelOf(t *testing.T) {
 		{"a bare time in the afternoon", "3:05 PM | Bob: yes", labelStamped, "Bob", "yes", true},
 		{"a date and a time", "2024-05-01 12:01:33 alice: hi", labelStamped, "alice", "hi", true},
 		{"WhatsApp's date, time and dash", "5/1/24, 12:01 - Alice: hi", labelStamped, "Alice", "hi", true},
+		{"an ISO time in UTC before the name", "2024-05-01T12:01:33Z Claude: hi", labelStamped, "Claude", "hi", true},
+		{"an ISO time with its offset and fraction", "2024-05-01T12:01:33.250+02:00 GPT-4o: hi", labelStamped, "GPT-4o", "hi", true},
+		{"a time in brackets after the name", "Claude [12:00:01]: Hello.", labelPlain, "Claude", "Hello.", true},
+		{"a date and time in parentheses after the name", "GPT-4o (2024-05-01 12:00): Hi.", labelPlain, "GPT-4o", "Hi.", true},
+		{"a plain label's model in parentheses stays", "Claude (claude-3-opus-20240229): Hi.", labelPlain, "Claude (claude-3-opus-20240229)", "Hi.", true},
 		{"a bare time before a sentence is no label", "12:30 lunch with the team", labelStamped, "", "", false},
 	}
 	for _, c := range cases {
