@@ -17,6 +17,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/parleyhq/parley/internal/lazy"
 	"github.com/parleyhq/parley/internal/phrase"
 )
 
@@ -457,6 +458,17 @@ func jsonConversation(msgs []any, layout string) (*Transcript, error) {
 			tools++
 			continue
 		}
+		if strings.TrimSpace(content) == "" {
+			// A chat export's post of files alone is no silence.
+			if files := attachments(obj); files != "" {
+				content = files
+			}
+		}
+		if discordEvents()[str(obj["type"])] {
+			// A chat export's event (a pin, a join, a call) is no one's turn.
+			t.Messages = append(t.Messages, Message{Speaker: ModeratorSpeaker, Content: firstString(obj, []string{"author"}) + ": " + content, Origin: OriginModerator})
+			continue
+		}
 		// A field naming the message's speaker comes before its role (its
 		// "from" in ShareGPT); a two-model runner's "speaker" before all.
 		speaker := ""
@@ -536,6 +548,32 @@ func speakByModel(t *Transcript) {
 			m.Speaker = oneLine(m.Model)
 		}
 	}
+}
+
+// discordEvents are the types of the messages a Discord export
+// (DiscordChatExporter's JSON) holds that are the channel's events, not
+// what someone said; "Default" and "Reply" are messages.
+var discordEvents = lazy.Set(`RecipientAdd RecipientRemove Call ChannelNameChange ChannelIconChange
+	ChannelPinnedMessage GuildMemberJoin UserPremiumGuildSubscription UserPremiumGuildSubscriptionTier1
+	UserPremiumGuildSubscriptionTier2 UserPremiumGuildSubscriptionTier3 ChannelFollowAdd
+	GuildDiscoveryDisqualified GuildDiscoveryRequalified ThreadCreated GuildInviteReminder AutoModerationAction`)
+
+// attachments is the text of a message that posts files alone, as chat
+// exports write one: "[attachment: a.png]" for each of its
+// "attachments" (or Slack's "files"), named by its file name, else its
+// URL; "" when it has none.
+func attachments(obj map[string]any) string {
+	var out []string
+	for _, k := range []string{"attachments", "files"} {
+		list, _ := obj[k].([]any)
+		for _, it := range list {
+			a, _ := it.(map[string]any)
+			if name := firstString(a, []string{"fileName", "filename", "file_name", "name", "title", "url"}); name != "" {
+				out = append(out, "[attachment: "+name+"]")
+			}
+		}
+	}
+	return strings.Join(out, "\n")
 }
 
 // toolRoles are the roles (OpenAI's "role", ShareGPT's "from") of a
