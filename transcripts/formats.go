@@ -35,7 +35,10 @@ import (
 //     content may be a string or a list of {"type": "text", "text": "…"} parts,
 //     and a message's "name" is its speaker when present, else its role,
 //     or its "model" when every message names one and the roles alone
-//     would not tell two models apart (speakByModel);
+//     would not tell two models apart (speakByModel); tool calls
+//     ("tool_calls", Anthropic's tool_use blocks) and their results (a
+//     "tool" role, tool_result blocks) are notes, as a chat export's
+//     events are (a Discord pin or join), which rules do not count;
 //
 //   - ShareGPT-style conversations: {"conversations": [{"from": "human",
 //     "value": "…"}, …]}, or an array of such objects;
