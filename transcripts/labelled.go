@@ -316,7 +316,8 @@ func chooseLabelsOutside(lines []string, skip []bool) []speakerLabel {
 // shortConversation reads a conversation of two or three messages with
 // no title, too short for its speakers to recur: the labels of one form
 // are two names taking turns, the first of them is the file's first line
-// but for blank ones, neither name labels a part of a message ("Note:",
+// but for blank ones and a "# Title" (after which it is no heading),
+// neither name labels a part of a message ("Note:",
 // "Summary:"; messageParts) or a change, and one of them is a model's or
 // a chat's side ("Claude", "GPT-4o", "User", "Model A"; sideName). A
 // document's sections or fields do not read so. nil when it is none.
@@ -325,8 +326,14 @@ func shortConversation(lines []string, skip []bool, all []speakerLabel) []speake
 		return nil
 	}
 	first := nextNonBlank(lines, 0)
+	titled := first < len(lines) && strings.HasPrefix(lines[first], "# ")
+	if titled {
+		// A title naming no one: the first label follows it, unless it
+		// is a heading, as a document's sections are.
+		first = nextNonBlank(lines, first+1)
+	}
 	for _, lb := range all {
-		if lb.line != first {
+		if lb.line != first || titled && lb.form <= 6 {
 			continue
 		}
 		var seq []speakerLabel

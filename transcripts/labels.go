@@ -108,8 +108,8 @@ func labelOf(l string) (form uint8, name, rest string, ok bool) {
 		return 0, "", "", false
 	}
 	name = unbracket(trimEmoji(l[:i]))
-	if k := len(name) - 1; k > 0 && (name[k] == ')' || name[k] == ']') {
-		name = cutTimeAfter(name) // "Claude [12:00:01]: Hello."
+	if k := len(name) - 1; k > 0 && (name[k] == ')' || name[k] == ']' || name[k]-'0' < 10 || name[k] == 'M') {
+		name = cutTimeAfter(name) // "Claude [12:00:01]: Hello.", "GPT | 12:00 PM: Hi."
 	}
 	return labelPlain, name, strings.TrimSpace(l[i+w:]), validName(name)
 }
@@ -259,9 +259,15 @@ func cleanName(n string) string {
 }
 
 // cutTimeAfter takes off a turn or a time in brackets after a name
-// ("Claude (turn 3)", "Claude [12:00]"); a name's own brackets stay
-// ("Model A (gpt-4o)").
+// ("Claude (turn 3)", "Claude [12:00]"), or a time after a dash or a bar
+// ("Claude — 12:00", "GPT | 2024-05-01 12:00:01"); a name's own brackets
+// and numbers stay ("Model A (gpt-4o)", "Model - 2").
 func cutTimeAfter(n string) string {
+	for _, sep := range []string{" — ", " – ", " - ", " | ", " · "} {
+		if i := strings.LastIndex(n, sep); i > 0 && timeOnly(n[i+len(sep):]) {
+			return strings.TrimSpace(n[:i])
+		}
+	}
 	if k := len(n) - 1; k > 0 && (n[k] == ')' || n[k] == ']') {
 		open := byte('(')
 		if n[k] == ']' {
@@ -272,6 +278,21 @@ func cutTimeAfter(n string) string {
 		}
 	}
 	return n
+}
+
+// timeOnly reports whether s is a time or a date and nothing else:
+// digits and their marks, and AM or PM, "T" or "Z" ("12:00 PM",
+// "2024-05-01T12:00:01Z").
+func timeOnly(s string) bool {
+	if !strings.ContainsAny(s, ":/") {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if !strings.ContainsRune("0123456789:/-.,+ APMapmTZ", rune(s[i])) {
+			return false
+		}
+	}
+	return s[0]-'0' < 10
 }
 
 // cutTurn cuts a numbered turn from the start of a line, as scripts write
