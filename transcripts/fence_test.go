@@ -20,6 +20,12 @@ func TestLabelsInsideCodeBlocksAreText(t *testing.T) {
 			"A|B|A|B|A|B", "config = {\nA: 1,\n}"},
 		{"bold labels, tildes", "**Alice:** Show me your line.\n\n**Bob:** Like this:\n\n~~~\n**Bob:** hello\n~~~\n\n**Alice:** Thanks.\n\n**Bob:** Sure.\n\n**Alice:** Bye.\n\n**Bob:** Bye.\n",
 			"Alice|Bob|Alice|Bob|Alice|Bob", "**Bob:** hello"},
+		{"an example log of the speakers' own names, taking turns", "Claude: Here is how a log of ours looks:\n\n```\nGPT: hello\nClaude: hi there\n```\n\nThat is the shape.\n\nGPT: Thanks. And errors?\n\nClaude: They look different.\n\nGPT: Got it.\n",
+			"Claude|GPT|Claude|GPT", "```\nGPT: hello\nClaude: hi there\n```\n\nThat is the shape."},
+		{"bold labels of the speakers' own names, taking turns", "**Claude:** Here is how a log of ours looks:\n\n```\n**GPT:** hello\n**Claude:** hi there\n```\n\n**GPT:** Thanks. And errors?\n\n**Claude:** They look different.\n\n**GPT:** Got it.\n",
+			"Claude|GPT|Claude|GPT", "**GPT:** hello\n**Claude:** hi there"},
+		{"an example log of other names, a paragraph each", "Claude: Here is a chat log:\n\n```\nHuman: hello\n\nAI: hi there\n\nHuman: how are you\n\nAI: fine\n```\n\nThat is the shape.\n\nGPT: Thanks. And errors?\n\nClaude: They look different.\n\nGPT: Got it.\n",
+			"Claude|GPT|Claude|GPT", "Human: hello\n\nAI: hi there\n\nHuman: how are you\n\nAI: fine"},
 		{"headed blocks", "### Claude 1 ###\nHere is how our log looks:\n\n```\n### Claude 2 ###\nfake reply\n```\n\n### Claude 2 ###\nNeat.\n\n### Claude 1 ###\nYes.\n\n### Claude 2 ###\nIndeed.\n",
 			"Claude 1|Claude 2|Claude 1|Claude 2", "### Claude 2 ###\nfake reply"},
 		{"parley Markdown", "# GPT ↔ Claude\n\n**Messages:** 3\n\n---\n\n### GPT\n\nA file format:\n\n```markdown\n---\n\n### Claude\n\nfake\n```\n\n---\n\n### Claude\n\nReal.\n\n---\n\n### GPT\n\nDone.\n",
@@ -51,6 +57,25 @@ func TestAnUnclosedFenceHidesNoMessages(t *testing.T) {
 		"A: Sorry.\n" +
 		"B: Here is mine:\n```\nx = 1\n```\n" +
 		"A: Good.\n" +
+		"B: Done.\n"
+	ts, _, err := Import([]byte(file))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := strings.Join(speakerNames(ts[0]), "|"); got != "A|B|A|B|A|B" {
+		t.Fatalf("speakers %s, want every message read", got)
+	}
+}
+
+// So too when the messages each open a paragraph: a fence left open in
+// one message and one closed in a later message hide messages that open
+// paragraphs as every other does.
+func TestAnUnclosedFenceHidesNoParagraphs(t *testing.T) {
+	file := "A: Here is the start of a script:\n\n```python\nprint('hi')\n\n" +
+		"B: You did not close your block.\n\n" +
+		"A: Sorry.\n\n" +
+		"B: Here is mine:\n\n```\nx = 1\n```\n\n" +
+		"A: Good.\n\n" +
 		"B: Done.\n"
 	ts, _, err := Import([]byte(file))
 	if err != nil {

@@ -35,7 +35,10 @@ import (
 //     content may be a string or a list of {"type": "text", "text": "…"} parts,
 //     and a message's "name" is its speaker when present, else its role,
 //     or its "model" when every message names one and the roles alone
-//     would not tell two models apart (speakByModel);
+//     would not tell two models apart (speakByModel); tool calls
+//     ("tool_calls", Anthropic's tool_use blocks) and their results (a
+//     "tool" role, tool_result blocks) are notes, as a chat export's
+//     events are (a Discord pin or join), which rules do not count;
 //
 //   - ShareGPT-style conversations: {"conversations": [{"from": "human",
 //     "value": "…"}, …]}, or an array of such objects;
@@ -133,7 +136,13 @@ func detect(data []byte, text func([]byte) string) (string, []any, *Transcript) 
 	case hasHeading(d):
 		return LayoutHeaded, nil, nil
 	}
-	if t, err := parseLabelled(text(d)); err == nil {
+	t, err := parseLabelled(text(d))
+	if err != nil && indented(data) {
+		// d was trimmed of its first line's indent: the whole file is
+		// read, so that indent is seen as every line's.
+		t, err = parseIndented(string(data))
+	}
+	if err == nil {
 		// "speaker: A" and "text: one" read as labels too: YAML whose
 		// keys name a message's fields is the YAML it is.
 		if fieldsOnly(t) {
@@ -147,6 +156,20 @@ func detect(data []byte, text func([]byte) string) (string, []any, *Transcript) 
 		return LayoutYAML, vals, nil
 	}
 	return "", nil, nil
+}
+
+// indented reports whether the first line of data that is not blank
+// starts with a space or a tab.
+func indented(data []byte) bool {
+	d := bytes.TrimLeft(bytes.TrimPrefix(data, []byte("\ufeff")), "\r\n")
+	for len(d) > 0 && (d[0] == ' ' || d[0] == '\t') {
+		rest := bytes.TrimLeft(d, " \t")
+		if len(rest) > 0 && rest[0] != '\r' && rest[0] != '\n' {
+			return true
+		}
+		d = bytes.TrimLeft(rest, "\r\n") // a blank line
+	}
+	return false
 }
 
 // fieldsOnly reports whether every speaker of t is the name of a field
@@ -656,6 +679,7 @@ func headedMessages(s string, hs []heading) (*Transcript, error) {
 	if preamble := blockText(s[:hs[0].at]); preamble != "" || len(system) > 0 {
 		t.Run = &Run{Preamble: preamble, System: strings.Join(system, "\n\n")}
 	}
+	footerOfLast(t)
 	t.Title = defaultTitle(t)
 	return t, nil
 }

@@ -56,6 +56,7 @@ func parseHeadedRef(data []byte) (*Transcript, error) {
 	if p := body(0, hs[0].at); p != "" || len(system) > 0 {
 		t.Run = &Run{Preamble: p, System: strings.Join(system, "\n\n")}
 	}
+	footerOfLast(t) // an exporter's footer after the last message (cutFooter)
 	t.Title = defaultTitle(t)
 	return t, nil
 }
@@ -82,6 +83,7 @@ var headedCases = []string{
 	"### A ###\n### B ###\n\n\n### A ###\n  indented\n\n  \n",
 	"### A ###\r",
 	"pre\n### A ###\rnot a heading\n",
+	"### A ###\nhi\n### B ###\nyo\n\n=====\nExported 2 message(s)\n=====\n",
 }
 
 func TestParseHeadedAsBefore(t *testing.T) {

@@ -16,6 +16,9 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/parleyhq/parley/internal/lazy"
+	"github.com/parleyhq/parley/internal/phrase"
 )
 
 // What other tools call a conversation's list of messages, a message's
@@ -414,6 +417,7 @@ func jsonConversation(msgs []any, layout string) (*Transcript, error) {
 	}
 	var system []string
 	byRole := true // every speaker so far is its message's role
+	tools := 0     // messages that call tools or hold their results
 	for i, v := range msgs {
 		obj, ok := v.(map[string]any)
 		if !ok {
@@ -444,6 +448,26 @@ func jsonConversation(msgs []any, layout string) (*Transcript, error) {
 					break
 				}
 			}
+		}
+		// Tool use is no one's turn: a call with no text beside it would
+		// read as a side's silence, and a tool's result as a third
+		// speaker. Each is kept as a note, which rules do not count.
+		calls, result, only := toolUse(obj, role, textKey, content)
+		if only {
+			t.Messages = append(t.Messages, toolNote(calls, result)...)
+			tools++
+			continue
+		}
+		if strings.TrimSpace(content) == "" {
+			// A chat export's post of files alone is no silence.
+			if files := attachments(obj); files != "" {
+				content = files
+			}
+		}
+		if discordEvents()[str(obj["type"])] {
+			// A chat export's event (a pin, a join, a call) is no one's turn.
+			t.Messages = append(t.Messages, Message{Speaker: ModeratorSpeaker, Content: firstString(obj, []string{"author"}) + ": " + content, Origin: OriginModerator})
+			continue
 		}
 		// A field naming the message's speaker comes before its role (its
 		// "from" in ShareGPT); a two-model runner's "speaker" before all.
@@ -479,9 +503,16 @@ func jsonConversation(msgs []any, layout string) (*Transcript, error) {
 			m.Speaker = ModeratorSpeaker
 		}
 		t.Messages = append(t.Messages, m)
+		if calls != "" || result != "" {
+			t.Messages = append(t.Messages, toolNote(calls, result)...)
+			tools++
+		}
 	}
 	if len(t.Messages) == 0 {
 		return nil, errors.New("the conversation has no messages")
+	}
+	if tools > 0 {
+		t.Warnings = append(t.Warnings, fmt.Sprintf("%s tool calls or their results; they are kept as notes, which rules do not count", phrase.Count(tools, "message holds", "messages hold")))
 	}
 	if byRole {
 		speakByModel(t)
@@ -517,6 +548,120 @@ func speakByModel(t *Transcript) {
 			m.Speaker = oneLine(m.Model)
 		}
 	}
+}
+
+// discordEvents are the types of the messages a Discord export
+// (DiscordChatExporter's JSON) holds that are the channel's events, not
+// what someone said; "Default" and "Reply" are messages.
+var discordEvents = lazy.Set(`RecipientAdd RecipientRemove Call ChannelNameChange ChannelIconChange
+	ChannelPinnedMessage GuildMemberJoin UserPremiumGuildSubscription UserPremiumGuildSubscriptionTier1
+	UserPremiumGuildSubscriptionTier2 UserPremiumGuildSubscriptionTier3 ChannelFollowAdd
+	GuildDiscoveryDisqualified GuildDiscoveryRequalified ThreadCreated GuildInviteReminder AutoModerationAction`)
+
+// attachments is the text of a message that posts files alone, as chat
+// exports write one: "[attachment: a.png]" for each of its
+// "attachments" (or Slack's "files"), named by its file name, else its
+// URL; "" when it has none.
+func attachments(obj map[string]any) string {
+	var out []string
+	for _, k := range []string{"attachments", "files"} {
+		list, _ := obj[k].([]any)
+		for _, it := range list {
+			a, _ := it.(map[string]any)
+			if name := firstString(a, []string{"fileName", "filename", "file_name", "name", "title", "url"}); name != "" {
+				out = append(out, "[attachment: "+name+"]")
+			}
+		}
+	}
+	return strings.Join(out, "\n")
+}
+
+// toolRoles are the roles (OpenAI's "role", ShareGPT's "from") of a
+// tool's result, and of a call to one, as tool-use datasets write them.
+var (
+	toolResultRoles = []string{"tool", "function", "ipython", "observation", "tool_response", "function_response"}
+	toolCallRoles   = []string{"function_call", "tool_call", "tool_calls"}
+)
+
+// toolUse reads what a message holds of tool use, each as a note's text:
+// the calls it makes (OpenAI's tool_calls or function_call, Anthropic's
+// tool_use blocks, ShareGPT's "function_call" turns) and the results it
+// hands back (a tool's role, Anthropic's tool_result blocks); and whether
+// the message is tool use alone: a tool's role, or calls or results with
+// no text beside them.
+func toolUse(obj map[string]any, role, textKey, content string) (calls, result string, only bool) {
+	lower := strings.ToLower(role)
+	switch {
+	case slices.Contains(toolCallRoles, lower):
+		return "Tool call: " + content, "", true
+	case slices.Contains(toolResultRoles, lower):
+		head := "Tool result"
+		if id := firstString(obj, []string{"name", "tool_call_id", "tool_use_id"}); id != "" {
+			head += " (" + id + ")"
+		}
+		return "", head + ":\n" + content, true
+	}
+	var cs, rs []string
+	if list, ok := obj["tool_calls"].([]any); ok {
+		for _, c := range list {
+			if cm, ok := c.(map[string]any); ok {
+				cs = append(cs, toolCall(cm))
+			}
+		}
+	}
+	if fc, ok := obj["function_call"].(map[string]any); ok {
+		cs = append(cs, toolCall(fc))
+	}
+	if parts, ok := obj[textKey].([]any); ok {
+		for _, p := range parts {
+			pm, _ := p.(map[string]any)
+			switch str(pm["type"]) {
+			case "tool_use", "server_tool_use":
+				cs = append(cs, toolCall(pm))
+			case "tool_result":
+				text, _ := jsonText(pm["content"])
+				head := "Tool result"
+				if id := str(pm["tool_use_id"]); id != "" {
+					head += " (" + id + ")"
+				}
+				rs = append(rs, head+":\n"+text)
+			}
+		}
+	}
+	if len(cs) == 0 && len(rs) == 0 {
+		return "", "", false
+	}
+	return strings.Join(cs, "\n"), strings.Join(rs, "\n\n"), strings.TrimSpace(content) == ""
+}
+
+// toolCall is one call to a tool as a line: its name and its arguments,
+// "get_weather({"city": "Paris"})", from OpenAI's {"function": {"name",
+// "arguments"}} (or the function itself) or Anthropic's {"name", "input"}.
+func toolCall(c map[string]any) string {
+	if f, ok := c["function"].(map[string]any); ok {
+		c = f
+	}
+	args := c["arguments"]
+	if args == nil {
+		args = c["input"]
+	}
+	a, ok := args.(string)
+	if !ok && args != nil {
+		b, _ := json.Marshal(args)
+		a = string(b)
+	}
+	return "Tool call: " + str(c["name"]) + "(" + a + ")"
+}
+
+// toolNote is the notes that keep a message's tool calls and results.
+func toolNote(calls, result string) []Message {
+	var out []Message
+	for _, text := range []string{calls, result} {
+		if text != "" {
+			out = append(out, Message{Speaker: ModeratorSpeaker, Content: text, Origin: OriginModerator})
+		}
+	}
+	return out
 }
 
 // openingKey marks, inside the importer, the message that is the opening.

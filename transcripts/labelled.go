@@ -3,6 +3,7 @@ package transcripts
 import (
 	"errors"
 	"math"
+	"slices"
 	"strings"
 
 	"github.com/parleyhq/parley/internal/lazy"
@@ -40,7 +41,10 @@ import (
 // turns (or, under a "# A ↔ A" title, A alone: a model staged against
 // itself, whose sides sidesByTurn tells apart). So a heading or a "Note:"
 // that a message holds once or twice does not split it, and a document
-// that merely has headings is not read as a conversation.
+// that merely has headings is not read as a conversation. A conversation
+// of two or three messages, too short for its names to recur, reads when
+// its first line is a label and two names take turns, one of them a
+// model's or a chat's side ("Claude", "GPT-4o", "User"; shortConversation).
 //
 // Models write labels of their own inside their messages: bold headings
 // ("**Summary**", "**New puzzle:**"), list items ("- implications: …"),
@@ -58,7 +62,10 @@ import (
 //     User:" and then the message) and its label never does ("Input:
 //     None"), however often it recurs; or when two or more speakers'
 //     labels always open a paragraph and its label never does ("Input:
-//     None" on the line after "AI User: Instruction: …").
+//     None" on the line after "AI User: Instruction: …");
+//   - when it names a part of a message ("Note:", "Q:" and "A:",
+//     "Summary:", "Thought:", "Action:"; messageParts) and two other names
+//     recur: "Q:" and "A:" alone taking turns are speakers.
 //
 // A form whose every name is a kind of change ("- Fix: …", "- Add: …",
 // "feat: …") is a changelog's or a commit log's list, not speakers: a
@@ -94,6 +101,15 @@ func chooseLabels(lines []string) []speakerLabel {
 		// speakers are then those outside the blocks, if any.
 		if plain = chooseLabelsOutside(lines, fenced); len(plain) == 0 {
 			return nil
+		}
+	}
+	if fenced != nil {
+		// An example log in a code block whose labels take turns, as the
+		// speakers' own do, repeats no speaker: see quotedLog.
+		if skip := quotedLog(lines, plain, fenced); skip != nil {
+			if skipped := chooseLabelsOutside(lines, skip); twoSpeakers(labelNames(skipped)) {
+				plain = skipped
+			}
 		}
 	}
 	if repeatedLabels(plain) == 0 {
@@ -134,6 +150,49 @@ var changeKinds = lazy.Set(`add added adds addition change changed changes chang
 	improve improved improvement improvements enhancement enhancements update updated updates
 	bump docs doc documentation chore refactor perf performance test tests build ci style
 	revert breaking`)
+
+// quotedLog marks the labels of seq inside code blocks that are a
+// message's example log, not messages, when two names or more speak
+// outside the blocks: those of a name that speaks only inside them
+// ("Human:" and "AI:" in a message's example), and, when every label
+// outside them opens a paragraph, those inside that do not (the
+// speakers' own names in a log of consecutive lines). A fence left open
+// pairs with a later message's and marks messages that took turns; but
+// their speakers speak outside blocks too, and their labels open
+// paragraphs as every other does, so they are not marked. nil when no
+// label is marked.
+func quotedLog(lines []string, seq []speakerLabel, fenced []bool) []bool {
+	var names [8]string
+	outside := names[:0] // the names heard outside the blocks
+	opening := true      // every label outside the blocks opens a paragraph
+	for _, lb := range seq {
+		if !fenced[lb.line] {
+			if !slices.Contains(outside, lb.name) {
+				outside = append(outside, lb.name)
+			}
+			opening = opening && opensParagraph(lines, lb.line)
+		}
+	}
+	if len(outside) < 2 {
+		return nil
+	}
+	var skip []bool
+	for _, lb := range seq {
+		if fenced[lb.line] && (!slices.Contains(outside, lb.name) || opening && !opensParagraph(lines, lb.line)) {
+			if skip == nil {
+				skip = make([]bool, len(lines))
+			}
+			skip[lb.line] = true
+		}
+	}
+	return skip
+}
+
+// opensParagraph reports whether line i opens a paragraph: it is the
+// first, or follows a blank line or a separator line.
+func opensParagraph(lines []string, i int) bool {
+	return i == 0 || blank(lines[i-1]) || separatorLine(lines[i-1])
+}
 
 // insideParagraphs marks the labels of seq that do not open a paragraph,
 // when at least three in four of them do; nil otherwise.
@@ -232,6 +291,9 @@ func chooseLabelsOutside(lines []string, skip []bool) []speakerLabel {
 			forms = theirs
 		}
 	}
+	if len(forms) == 0 && len(titled) == 0 {
+		return shortConversation(lines, skip, all)
+	}
 	// The form that labels the most lines, unless its labels are the
 	// fields of another's messages.
 	var best []speakerLabel
@@ -250,6 +312,82 @@ func chooseLabelsOutside(lines []string, skip []bool) []speakerLabel {
 	}
 	return best
 }
+
+// shortConversation reads a conversation of two or three messages with
+// no title, too short for its speakers to recur: the labels of one form
+// are two names taking turns, the first of them is the file's first line
+// but for blank ones and a "# Title" (after which it is no heading),
+// neither name labels a part of a message ("Note:",
+// "Summary:"; messageParts) or a change, and one of them is a model's or
+// a chat's side ("Claude", "GPT-4o", "User", "Model A"; sideName). A
+// document's sections or fields do not read so. nil when it is none.
+func shortConversation(lines []string, skip []bool, all []speakerLabel) []speakerLabel {
+	if len(all) < 2 {
+		return nil
+	}
+	first := nextNonBlank(lines, 0)
+	titled := first < len(lines) && strings.HasPrefix(lines[first], "# ")
+	if titled {
+		// A title naming no one: the first label follows it, unless it
+		// is a heading, as a document's sections are.
+		first = nextNonBlank(lines, first+1)
+	}
+	for _, lb := range all {
+		if lb.line != first || titled && lb.form <= 6 {
+			continue
+		}
+		var seq []speakerLabel
+		for _, o := range all {
+			if o.form == lb.form {
+				seq = append(seq, o)
+			}
+		}
+		if len(seq) < 2 || len(seq) > 3 || seq[0].name == seq[1].name || len(seq) == 3 && seq[2].name != seq[0].name {
+			return nil
+		}
+		side := false
+		for _, o := range seq[:2] {
+			low := strings.ToLower(o.name)
+			if messageParts()[low] || changeKinds()[low] || noteKind(o.name) != "" {
+				return nil
+			}
+			side = side || sideName(low)
+		}
+		if !side {
+			return nil
+		}
+		return seq
+	}
+	return nil
+}
+
+// sideName reports whether a lowercased name is a model's or a chat's
+// side: it starts with a model family's name ("claude 3 opus",
+// "gpt-4o", "llama3:8b"), is a chat's role ("user", "assistant"), or is a
+// side and its letter or number ("model a", "agent 2").
+func sideName(low string) bool {
+	word, rest, _ := strings.Cut(low, " ")
+	if roleNames()[word] && rest == "" {
+		return true
+	}
+	if sideWords()[word] && rest != "" && !strings.Contains(rest, " ") && len(rest) <= 3 {
+		return true // "model a", "agent 2", "ai 1"
+	}
+	for _, family := range modelFamilies {
+		if strings.HasPrefix(low, family) {
+			return true
+		}
+	}
+	return false
+}
+
+var (
+	roleNames = lazy.Set(`user assistant human ai bot`)
+	sideWords = lazy.Set(`model agent speaker bot ai llm participant instance persona side player assistant user claude gpt`)
+	// modelFamilies are the names models' names start with.
+	modelFamilies = []string{"claude", "gpt", "chatgpt", "o1", "o3", "o4", "gemini", "gemma", "bard", "llama", "grok", "kimi", "qwen", "deepseek",
+		"mistral", "mixtral", "codestral", "opus", "sonnet", "haiku", "phi-", "command-r", "hermes", "glm", "ernie", "copilot", "nemotron", "olmo", "falcon", "vicuna", "yi-"}
+)
 
 // speakersOf is the labels of one form that name its speakers (see
 // LayoutLabelled), in order, or nil when its names do not take turns as
@@ -273,7 +411,7 @@ func speakersOf(lines []string, all []speakerLabel, form uint8, titled map[strin
 		c := counts[name]
 		return titled[name] && c > 0 || c >= 2 && 4*c >= most
 	}
-	field := fieldNames(all, form, counts, titled, recurs0)
+	field := partNames(counts, titled, recurs0, fieldNames(all, form, counts, titled, recurs0))
 	recurs := func(name string) bool { return recurs0(name) && !field[name] }
 	// When the speakers' labels stand alone on their lines, a
 	// recurring name that never does is a field their messages hold
@@ -396,6 +534,70 @@ func fieldNames(all []speakerLabel, form uint8, counts map[string]int, titled ma
 	}
 	return field
 }
+
+// partNames adds to field (which it may make) the recurring names that
+// label a part of a message, not a speaker ("Note:", "Q:" and "A:",
+// "Summary:", "Thought:", "Action:"), when two other names recur, which
+// are the speakers. A conversation whose only labels are such names ("Q:"
+// and "A:" taking turns) keeps them as its speakers; so does one whose
+// title names them.
+func partNames(counts map[string]int, titled map[string]bool, recurs func(string) bool, field map[string]bool) map[string]bool {
+	var parts []string
+	others := 0
+	quiz := false // a "Q:" recurs, so "A:" is its answer
+	for name := range counts {
+		if !recurs(name) || field[name] {
+			continue
+		}
+		switch {
+		case titled[name]:
+			others++
+		case isMessagePart(name) || name == "a" || name == "A":
+			parts = append(parts, name)
+			quiz = quiz || name == "q" || name == "Q"
+		case noteKind(name) == "":
+			others++
+		}
+	}
+	if others < 2 || len(parts) == 0 {
+		return field
+	}
+	for _, name := range parts {
+		if !strings.EqualFold(name, "a") || quiz {
+			if field == nil {
+				field = map[string]bool{}
+			}
+			field[name] = true
+		}
+	}
+	return field
+}
+
+// isMessagePart reports whether name is one of messageParts in any case,
+// without lowering it into a string of its own.
+func isMessagePart(name string) bool {
+	var low [16]byte
+	if len(name) > len(low) {
+		return false
+	}
+	for i := 0; i < len(name); i++ {
+		c := name[i]
+		if 'A' <= c && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		low[i] = c
+	}
+	return messageParts()[string(low[:len(name)])]
+}
+
+// messageParts are the labels models write on the parts of a message: a
+// note, a question and its answer, a summary, an agent's thought and
+// action. "A" is one only beside "Q".
+var messageParts = lazy.Set(`note notes nb n.b ps p.s q question answer example examples input output
+	summary tldr tl;dr warning caution tip hint important edit update source sources reference
+	result results error reminder disclaimer context todo fyi caveat observation conclusion
+	takeaway pros cons definition translation explanation reasoning thought thoughts action
+	hypothesis prediction`)
 
 func abs(x int) int {
 	if x < 0 {
@@ -562,10 +764,182 @@ func parseLabelled(text string) (*Transcript, error) {
 		}
 		t.Run.System = strings.Join(system, "\n\n")
 	}
+	footerOfLast(t)
 	if t.Title == "" {
 		t.Title = defaultTitle(t)
 	}
 	return t, nil
+}
+
+// footerOfLast moves the footer an exporter wrote after the last message
+// of t (cutFooter) out of that message, into the run's Footer.
+func footerOfLast(t *Transcript) {
+	if len(t.Messages) == 0 {
+		return
+	}
+	m := &t.Messages[len(t.Messages)-1]
+	body, footer := cutFooter(m.Content)
+	if footer == "" {
+		return
+	}
+	m.Content = body
+	if t.Run == nil {
+		t.Run = &Run{}
+	}
+	t.Run.Footer = footer
+}
+
+// cutFooter cuts from the end of a message the footer a chat exporter
+// writes after the last message: a line that says what exported or
+// generated the file ("Exported 4 message(s)", "*Exported with … on …*",
+// "Generated by …"; footerLine), and the blank and rule lines ("=====",
+// "---") around it, set apart from the message by a blank or rule line.
+// It returns the message without the footer, and the footer ("" when
+// there is none).
+func cutFooter(s string) (body, footer string) {
+	top, said := -1, false // where the footer's lines start; whether one says what exported the file
+	for end, n := len(s), 0; n < 8; n++ {
+		start := strings.LastIndexByte(s[:end], '\n') + 1
+		l := strings.TrimSpace(s[start:end])
+		switch {
+		case l == "" || ruleLine(l):
+			top = start
+		case footerLine(l):
+			top, said = start, true
+		default:
+			n = 8
+			continue
+		}
+		if start == 0 {
+			return s, "" // all footer: the message is what it holds
+		}
+		end = start - 1
+	}
+	if !said {
+		return s, ""
+	}
+	first, _, _ := strings.Cut(s[top:], "\n")
+	if l := strings.TrimSpace(first); l != "" && !ruleLine(l) {
+		return s, "" // not set apart from the message
+	}
+	return strings.TrimRight(s[:top], " \t\r\n"), strings.TrimSpace(s[top:])
+}
+
+// ruleLine reports whether l, trimmed, is a row of one mark, as
+// exporters frame their headers and footers: "=====", "-----", "*****".
+func ruleLine(l string) bool {
+	if len(l) < 3 || !strings.ContainsRune("=-*_~#", rune(l[0])) {
+		return separatorLine(l)
+	}
+	return strings.Trim(l, l[:1]) == "" || separatorLine(l)
+}
+
+// footerLine reports whether l, trimmed, is an exporter's line about the
+// file: "Exported 4 message(s)", "Exported with …", "Generated by …",
+// "This conversation was exported …", in emphasis or not.
+func footerLine(l string) bool {
+	l = strings.Trim(l, " \t*_>")
+	if len(l) > 200 {
+		return false
+	}
+	// Cased as it comes: the line is not lowered into a copy.
+	cut := func(s, prefix string) (string, bool) {
+		if len(s) >= len(prefix) && strings.EqualFold(s[:len(prefix)], prefix) {
+			return s[len(prefix):], true
+		}
+		return s, false
+	}
+	if n, ok := cut(l, "exported "); ok {
+		if digits := len(n) - len(strings.TrimLeft(n, "0123456789")); digits > 0 && strings.HasPrefix(n[digits:], " message") {
+			return true
+		}
+	}
+	for _, verb := range []string{"exported ", "generated ", "export generated ", "saved ", "archived "} {
+		if rest, ok := cut(l, verb); ok {
+			for _, by := range []string{"by ", "with ", "using ", "from ", "on ", "at ", "via "} {
+				if _, ok := cut(rest, by); ok {
+					return true
+				}
+			}
+		}
+	}
+	for _, what := range []string{"this conversation was ", "this chat was ", "this transcript was "} {
+		if rest, ok := cut(l, what); ok {
+			verb, _, _ := strings.Cut(rest, " ")
+			for _, v := range []string{"exported", "generated", "saved", "archived", "downloaded"} {
+				if strings.EqualFold(verb, v) {
+					return true
+				}
+			}
+		}
+	}
+	return false
+}
+
+// parseIndented reads a speaker-labelled conversation indented as a
+// whole, as one pasted from a quote, a list or a terminal is: its labels
+// are at the left edge of its text (see dedented).
+func parseIndented(text string) (*Transcript, error) {
+	lb := splitLines(strings.TrimPrefix(text, "\ufeff"))
+	d, ok := dedented(lb.lines)
+	lb.release()
+	if !ok {
+		return nil, errors.New("not indented")
+	}
+	return parseLabelled(d)
+}
+
+// dedented is the text of lines without the indent they all share (a
+// tab counting to the next multiple of four columns), and true; false
+// when they share none. Blank lines are left empty.
+func dedented(lines []string) (string, bool) {
+	width := func(l string) (cols, bytes int) {
+		for bytes < len(l) && (l[bytes] == ' ' || l[bytes] == '\t') {
+			if l[bytes] == '\t' {
+				cols += 4 - cols%4
+			} else {
+				cols++
+			}
+			bytes++
+		}
+		return cols, bytes
+	}
+	indent := -1
+	for _, l := range lines {
+		if blank(l) {
+			continue
+		}
+		c, _ := width(l)
+		if indent < 0 || c < indent {
+			indent = c
+		}
+	}
+	if indent <= 0 {
+		return "", false
+	}
+	var b strings.Builder
+	for i, l := range lines {
+		if i > 0 {
+			b.WriteByte('\n')
+		}
+		if blank(l) {
+			continue
+		}
+		cols, at := 0, 0
+		for cols < indent {
+			if l[at] == '\t' {
+				cols += 4 - cols%4
+			} else {
+				cols++
+			}
+			at++
+		}
+		if cols > indent { // a tab reaching past the shared indent
+			b.WriteString(strings.Repeat(" ", cols-indent))
+		}
+		b.WriteString(l[at:])
+	}
+	return b.String(), true
 }
 
 // sectionMark reports whether l is a heading that numbers a turn or a

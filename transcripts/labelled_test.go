@@ -76,6 +76,14 @@ func TestLabelOf(t *testing.T) {
 		{"a bare time in the afternoon", "3:05 PM | Bob: yes", labelStamped, "Bob", "yes", true},
 		{"a date and a time", "2024-05-01 12:01:33 alice: hi", labelStamped, "alice", "hi", true},
 		{"WhatsApp's date, time and dash", "5/1/24, 12:01 - Alice: hi", labelStamped, "Alice", "hi", true},
+		{"an ISO time in UTC before the name", "2024-05-01T12:01:33Z Claude: hi", labelStamped, "Claude", "hi", true},
+		{"an ISO time with its offset and fraction", "2024-05-01T12:01:33.250+02:00 GPT-4o: hi", labelStamped, "GPT-4o", "hi", true},
+		{"a time in brackets after the name", "Claude [12:00:01]: Hello.", labelPlain, "Claude", "Hello.", true},
+		{"a date and time in parentheses after the name", "GPT-4o (2024-05-01 12:00): Hi.", labelPlain, "GPT-4o", "Hi.", true},
+		{"a heading with the time after a dash", "## Claude — 12:00", 2, "Claude", "", true},
+		{"a plain label with the date and time after a bar", "GPT-4o | 2024-05-01 12:00:01: Hi.", labelPlain, "GPT-4o", "Hi.", true},
+		{"a name whose number follows a dash stays", "## Model - 2", 2, "Model - 2", "", true},
+		{"a plain label's model in parentheses stays", "Claude (claude-3-opus-20240229): Hi.", labelPlain, "Claude (claude-3-opus-20240229)", "Hi.", true},
 		{"a bare time before a sentence is no label", "12:30 lunch with the team", labelStamped, "", "", false},
 	}
 	for _, c := range cases {
@@ -112,6 +120,16 @@ func TestLooksLabelled(t *testing.T) {
 		{"a title naming others", "# A ↔ B\n\n## C\nhi\n## D\nyo\n## C\nok\n", false},
 		{"HTML paragraphs and list items", "<p>One</p>\n<li>Two</li>\n<p>Three</p>\n<li>Four</li>\n<p>Five</p>\n<li>Six</li>\n", false},
 		{"a list of points by heading", "- Pros: fast\n- Cons: loud\n", false},
+		{"two messages between models", "Claude: Hello, who are you?\n\nGPT-4o: I'm GPT-4o. Nice to meet you.\n", true},
+		{"three messages of a user and an assistant", "**User:** hi\n\n**Assistant:** hello\n\n**User:** bye\n", true},
+		{"two headed messages of model sides", "## Model A\nhi\n\n## Model B\nyo\n", true},
+		{"two messages under a title naming no one", "# Chat log\n\n**Claude:** hi\n\n**GPT-4o:** yo\n", true},
+		{"a document's two sections under a title", "# Models\n\n## Claude\nby Anthropic\n\n## GPT-4o\nby OpenAI\n", false},
+		{"a model and a note", "Claude: hello\n\nNote: be brief\n", false},
+		{"a summary and its details", "Summary: it works\nDetails: see below\n", false},
+		{"two model names after a paragraph of prose", "We compared two models.\n\nClaude: hi\n\nGPT: yo\n", false},
+		{"one model twice", "Claude: hi\n\nClaude: yo\n", false},
+		{"a YAML mapping", "model: gpt-4o\nprompt: hi\n", false},
 		{"prose", "It was late. We talked: about the sea, about nothing.\nThen we slept.\n", false},
 	}
 	for _, c := range cases {

@@ -108,6 +108,9 @@ func labelOf(l string) (form uint8, name, rest string, ok bool) {
 		return 0, "", "", false
 	}
 	name = unbracket(trimEmoji(l[:i]))
+	if k := len(name) - 1; k > 0 && (name[k] == ')' || name[k] == ']' || name[k]-'0' < 10 || name[k] == 'M') {
+		name = cutTimeAfter(name) // "Claude [12:00:01]: Hello.", "GPT | 12:00 PM: Hi."
+	}
 	return labelPlain, name, strings.TrimSpace(l[i+w:]), validName(name)
 }
 
@@ -129,8 +132,9 @@ func trimEmoji(n string) string {
 
 // bareStamp is a time at the start of a line, without brackets, as chat
 // exports and logs write it: "12:01 alice: hi", "2024-05-01 12:01:33 alice:",
-// "5/1/24, 12:01 - Alice: hi" (WhatsApp), "12:01 PM | Alice:".
-var bareStamp = lazy.Regexp(`^(?:\d{4}-\d{2}-\d{2}[ T]|\d{1,2}[/.]\d{1,2}[/.]\d{2,4},? )?\d{1,2}:\d{2}(?::\d{2})?(?:\.\d+)?(?: ?[AaPp]\.?[Mm]\.?)?(?: +[-–|] +| +)`)
+// "5/1/24, 12:01 - Alice: hi" (WhatsApp), "12:01 PM | Alice:",
+// "2024-05-01T12:01:33Z alice:" (ISO 8601, in UTC or with its offset).
+var bareStamp = lazy.Regexp(`^(?:\d{4}-\d{2}-\d{2}[ T]|\d{1,2}[/.]\d{1,2}[/.]\d{2,4},? )?\d{1,2}:\d{2}(?::\d{2})?(?:\.\d+)?(?:Z|[+-]\d{2}:?\d{2})?(?: ?[AaPp]\.?[Mm]\.?)?(?: +[-–|] +| +)`)
 
 // cutBareStamp cuts a bareStamp from the start of a line, and returns what
 // follows it.
@@ -251,6 +255,19 @@ func cleanName(n string) string {
 	if after, ok := cutTurn(n); ok {
 		n = strings.TrimSpace(strings.TrimSuffix(after, ":"))
 	}
+	return cutTimeAfter(n)
+}
+
+// cutTimeAfter takes off a turn or a time in brackets after a name
+// ("Claude (turn 3)", "Claude [12:00]"), or a time after a dash or a bar
+// ("Claude — 12:00", "GPT | 2024-05-01 12:00:01"); a name's own brackets
+// and numbers stay ("Model A (gpt-4o)", "Model - 2").
+func cutTimeAfter(n string) string {
+	for _, sep := range []string{" — ", " – ", " - ", " | ", " · "} {
+		if i := strings.LastIndex(n, sep); i > 0 && timeOnly(n[i+len(sep):]) {
+			return strings.TrimSpace(n[:i])
+		}
+	}
 	if k := len(n) - 1; k > 0 && (n[k] == ')' || n[k] == ']') {
 		open := byte('(')
 		if n[k] == ']' {
@@ -261,6 +278,21 @@ func cleanName(n string) string {
 		}
 	}
 	return n
+}
+
+// timeOnly reports whether s is a time or a date and nothing else:
+// digits and their marks, and AM or PM, "T" or "Z" ("12:00 PM",
+// "2024-05-01T12:00:01Z").
+func timeOnly(s string) bool {
+	if !strings.ContainsAny(s, ":/") {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if !strings.ContainsRune("0123456789:/-.,+ APMapmTZ", rune(s[i])) {
+			return false
+		}
+	}
+	return s[0]-'0' < 10
 }
 
 // cutTurn cuts a numbered turn from the start of a line, as scripts write

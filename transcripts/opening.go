@@ -50,6 +50,9 @@ func (t *Transcript) MarkdownLacks(keep string) []string {
 	if t.Run != nil && t.Run.Preamble != "" {
 		out = append(out, "the text before the first message has no place in Markdown; "+fmt.Sprintf(keep, "it"))
 	}
+	if t.Run != nil && t.Run.Footer != "" {
+		out = append(out, "the exporter's footer after the last message has no place in Markdown; "+fmt.Sprintf(keep, "it"))
+	}
 	if t.Run == nil || len(t.Run.Agents) == 0 {
 		var models []string
 		for _, m := range t.Messages {

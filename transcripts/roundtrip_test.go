@@ -173,6 +173,9 @@ func TestMarkdownLacksWhatItCannotHold(t *testing.T) {
 			"the system prompt has no place in Markdown; convert to .jsonl to keep it",
 			"the text before the first message has no place in Markdown; convert to .jsonl to keep it",
 		}},
+		{"an exporter's footer", &Transcript{Messages: said, Run: &Run{Footer: "Exported 2 message(s)"}}, []string{
+			"the exporter's footer after the last message has no place in Markdown; convert to .jsonl to keep it",
+		}},
 		{"the models of another tool's messages", &Transcript{Messages: byModel}, []string{
 			`the models its messages name ("m1" and "m2") have no place in Markdown; convert to .jsonl to keep them`,
 		}},
