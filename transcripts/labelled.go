@@ -573,21 +573,9 @@ func partNames(counts map[string]int, titled map[string]bool, recurs func(string
 	return field
 }
 
-// isMessagePart reports whether name is one of messageParts in any case,
-// without lowering it into a string of its own.
+// isMessagePart reports whether name is one of messageParts in any case.
 func isMessagePart(name string) bool {
-	var low [16]byte
-	if len(name) > len(low) {
-		return false
-	}
-	for i := 0; i < len(name); i++ {
-		c := name[i]
-		if 'A' <= c && c <= 'Z' {
-			c += 'a' - 'A'
-		}
-		low[i] = c
-	}
-	return messageParts()[string(low[:len(name)])]
+	return inFolded(messageParts(), name)
 }
 
 // messageParts are the labels models write on the parts of a message: a

@@ -226,11 +226,19 @@ func stamp(inner string) bool {
 // turnWords are the words a numbered turn starts with: "Turn 3", "Round 2".
 var turnWords = map[string]bool{"turn": true, "message": true, "msg": true, "round": true, "step": true, "exchange": true}
 
-// isTurnWord reports whether w is one of turnWords in any case, without
-// lowercasing every line's first word into a string of its own.
+// isTurnWord reports whether w is one of turnWords in any case.
 func isTurnWord(w string) bool {
-	var low [8]byte
-	if len(w) < 3 || len(w) > len(low) {
+	return len(w) >= 3 && inFolded(turnWords, w)
+}
+
+// inFolded reports whether set holds w with its ASCII capitals lowered,
+// for a w of at most 16 bytes (the longest word either set holds is
+// shorter), without lowering every line's first word into a string of its
+// own: the lowered bytes stay on the stack, and a lookup by them
+// allocates nothing.
+func inFolded(set map[string]bool, w string) bool {
+	var low [16]byte
+	if len(w) > len(low) {
 		return false
 	}
 	for i := 0; i < len(w); i++ {
@@ -240,7 +248,7 @@ func isTurnWord(w string) bool {
 		}
 		low[i] = c
 	}
-	return turnWords[string(low[:len(w)])]
+	return set[string(low[:len(w)])]
 }
 
 // cleanName takes off what scripts write around a speaker's name in a
