@@ -209,6 +209,11 @@ func parseTableRow(raw json.RawMessage, where string) (*tableEntry, error) {
 	if k := twiceIn(raw); k != "" {
 		return nil, fmt.Errorf("%s: gives %q twice; keep one", where, k)
 	}
+	// JSON reads [18] into a pair as [18, 0], and [18, 24, 30] as
+	// [18, 24], silently: each loop must be a pair as written.
+	if err := loopPairs(raw, where); err != nil {
+		return nil, err
+	}
 	if e.StopAfter == nil {
 		return nil, fmt.Errorf("%s: has no stop_after; give the last message that adds something new", where)
 	}
@@ -216,6 +221,25 @@ func parseTableRow(raw json.RawMessage, where string) (*tableEntry, error) {
 		return nil, err
 	}
 	return &e, nil
+}
+
+// loopPairs reports a row whose loops are not each a [first, last] pair,
+// naming the first such loop as a label file's reading names it.
+func loopPairs(raw json.RawMessage, where string) error {
+	var row struct {
+		Loops []json.RawMessage `json:"loops"`
+	}
+	if json.Unmarshal(raw, &row) != nil {
+		return nil // the row's own reading names what is wrong
+	}
+	for i, item := range row.Loops {
+		var pair []json.RawMessage
+		if json.Unmarshal(item, &pair) != nil || len(pair) == 2 {
+			continue
+		}
+		return fmt.Errorf("%s: loops: item %d holds a list of %d; it takes a [first, last] pair of message numbers, such as [18, 24]", where, i+1, len(pair))
+	}
+	return nil
 }
 
 // twiceIn is the first field the JSON object raw gives twice, or "".

@@ -134,6 +134,10 @@ func TestABadLabelTableNamesTheRowToFix(t *testing.T) {
 		{"twice", `{"transcripts": [{"file": "a.md", "stop_after": 1}, {"file": "./a.md", "stop_after": 2}]}`, "transcript 2 (./a.md): labels a transcript that transcript 1 (a.md) labels too; keep one"},
 		{"not a number", `{"transcripts": [{"file": "a.md", "stop_after": "3"}]}`, `transcript 1 (a.md): "stop_after" holds a string; it takes a whole number`},
 		{"loop not a pair", `{"transcripts": [{"file": "a.md", "stop_after": 1, "loops": [[1, 2], "x"]}]}`, `"loops" holds a string; it takes a list`},
+		// JSON would read [3] into a pair as [3, 0], and [3, 4, 5] as [3, 4].
+		{"a loop of one message", `{"transcripts": [{"file": "a.md", "stop_after": 1, "loops": [[3]]}]}`, "transcript 1 (a.md): loops: item 1 holds a list of 1; it takes a [first, last] pair of message numbers, such as [18, 24]"},
+		{"a loop of three messages", `{"transcripts": [{"file": "a.md", "stop_after": 1, "loops": [[1, 2], [2, 3, 4]]}]}`, "transcript 1 (a.md): loops: item 2 holds a list of 3; it takes a [first, last] pair"},
+		{"an empty loop", `{"transcripts": [{"file": "a.md", "stop_after": 1, "loops": [[]]}]}`, "transcript 1 (a.md): loops: item 1 holds a list of 0"},
 		{"a field given twice", `{"transcripts": [{"file": "a.md", "stop_after": 1, "stop_by": 4, "stop_after": 3}]}`, `transcript 1 (a.md): gives "stop_after" twice; keep one`},
 		{"a fraction", `{"transcripts": [{"file": "a.md", "stop_after": 2.5}]}`, `transcript 1 (a.md): "stop_after" holds a number 2.5; it takes a whole number`},
 		{"stop_by below 1", `{"transcripts": [{"file": "a.md", "stop_after": 0, "stop_by": -1}]}`, "transcript 1 (a.md): stop_by is -1; it takes a message number from 1"},
