@@ -530,6 +530,7 @@ type sweepLine struct {
 	Settings map[string]string         `json:"settings"`
 	Folders  map[string]analysis.Tally `json:"folders,omitempty"`
 	analysis.Tally
+	Best bool `json:"best,omitempty"` // the point the table marks "← best"
 }
 
 // printSweep prints each grid point's tallies, summed as the transcripts
@@ -539,20 +540,25 @@ func printSweep(w io.Writer, asJSON bool, grid []analysis.Axis, points []analysi
 	for i, pt := range points {
 		lines[i].Settings = pt.Settings
 	}
+	// The best point passes most, a conversation cut short costing three
+	// passes (analysis.Objective), then wastes fewest messages. With no
+	// label, every point passes 0 of 0 and none is better than another.
+	best := -1
+	if lines[0].Labelled > 0 {
+		best = 0
+		for i, l := range lines {
+			if analysis.Objective(l.Tally) > analysis.Objective(lines[best].Tally) {
+				best = i
+			}
+		}
+		lines[best].Best = true
+	}
 	if asJSON {
 		enc := json.NewEncoder(w)
 		for _, l := range lines {
 			enc.Encode(l)
 		}
 		return
-	}
-	// The best point passes most, a conversation cut short costing three
-	// passes (analysis.Objective), then wastes fewest messages.
-	best := 0
-	for i, l := range lines {
-		if analysis.Objective(l.Tally) > analysis.Objective(lines[best].Tally) {
-			best = i
-		}
 	}
 	// The table is laid out whole, then written without the padding a
 	// row's empty last cell leaves.
@@ -600,6 +606,10 @@ func printSweep(w io.Writer, asJSON bool, grid []analysis.Axis, points []analysi
 	if len(folders) > 1 {
 		perFolder = " Each folder's column gives its own passes and conversations cut early; PASS and the columns after it count them all."
 	}
-	fmt.Fprintf(w, "\n%s over %s (%d labelled). PASS counts labelled transcripts stopped inside their window; EARLY those cut before their last new message; WASTED counts messages spoken past stop_by. The best point passes most, each conversation cut early costing three passes.%s\n",
-		phrase.Count(len(lines), "point", "points"), phrase.Count(transcripts, "transcript", "transcripts"), lines[0].Labelled, perFolder)
+	choose := " The best point passes most, each conversation cut early costing three passes."
+	if best < 0 {
+		choose = " No transcript is labelled, so no point can be called best: label some (NAME.expect.yaml, or a labels.json row) to choose between them."
+	}
+	fmt.Fprintf(w, "\n%s over %s (%d labelled). PASS counts labelled transcripts stopped inside their window; EARLY those cut before their last new message; WASTED counts messages spoken past stop_by.%s%s\n",
+		phrase.Count(len(lines), "point", "points"), phrase.Count(transcripts, "transcript", "transcripts"), lines[0].Labelled, choose, perFolder)
 }

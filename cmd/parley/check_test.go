@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -298,6 +299,54 @@ func TestCheckSweep(t *testing.T) {
 	code, out, _ = parley(t, "check", "--json", "--policy", pol, "--sweep", "end_token.exchanges=5,50", dir)
 	if code != exitOK || strings.Count(out, `"settings"`) != 2 || !strings.Contains(out, `"end_token.exchanges":"5"`) {
 		t.Errorf("--json sweep (exit %d):\n%s", code, out)
+	}
+}
+
+// A sweep's best point is the one a user is told to choose: --json marks
+// the same point the table does, and with no label to judge by, neither
+// calls any point best.
+func TestCheckSweepBestPoint(t *testing.T) {
+	labelled := t.TempDir()
+	// Both sides sign off at 5–6, then echo; the window is 4..8.
+	writeCase(t, labelled, "echo", append(words(4), "bye [END]", "bye [END]", "[END]", "[END]", "[END]", "[END]", "[END]", "[END]"), "stop_after: 4\nstop_by: 8\n")
+	unlabelled := t.TempDir()
+	writeCase(t, unlabelled, "echo", append(words(4), "bye [END]", "bye [END]", "[END]", "[END]", "[END]", "[END]", "[END]", "[END]"), "")
+	pol := filepath.Join(labelled, "policy.yaml")
+	os.WriteFile(pol, []byte("end_token: {exchanges: 1}\n"), 0o600)
+	cases := []struct {
+		name, dir string
+		json      bool
+		best      []string // the rows or objects marked best
+		footer    string
+	}{
+		{"table, labelled", labelled, false, []string{"3 "}, "The best point passes most"},
+		{"json, labelled", labelled, true, []string{`"end_token.exchanges":"3"`}, ""},
+		{"table, unlabelled", unlabelled, false, nil, "No transcript is labelled, so no point can be called best"},
+		{"json, unlabelled", unlabelled, true, nil, ""},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			args := []string{"check", "--policy", pol, "--sweep", "end_token.exchanges=4,3,5", c.dir}
+			if c.json {
+				args = slices.Insert(args, 1, "--json")
+			}
+			code, out, errOut := parley(t, args...)
+			if code != exitOK {
+				t.Fatalf("exit %d\n%s%s", code, out, errOut)
+			}
+			var best []string
+			for l := range strings.Lines(out) {
+				if strings.Contains(l, "← best") || strings.Contains(l, `"best":true`) {
+					best = append(best, l)
+				}
+			}
+			if len(best) != len(c.best) || (len(best) == 1 && !strings.Contains(best[0], c.best[0])) {
+				t.Errorf("marked best: %q, want %q\n%s", best, c.best, out)
+			}
+			if !strings.Contains(out, c.footer) {
+				t.Errorf("no %q:\n%s", c.footer, out)
+			}
+		})
 	}
 }
 
