@@ -3,6 +3,7 @@ package analysis
 import (
 	"errors"
 	"fmt"
+	"os"
 	"path/filepath"
 	"runtime"
 	"slices"
@@ -56,7 +57,7 @@ func load(f File, scored bool) ([]Item, error) {
 				return nil, fmt.Errorf("%s: %w", f.Path, ErrNotTranscript)
 			}
 		}
-		return nil, err
+		return nil, LabelNotTranscript(f.Path, err)
 	}
 	var ignored error // the faulty label an unscored read leaves out
 	label, where, counted, labelWarnings, err := readLabel(f.Path)
@@ -102,6 +103,36 @@ func load(f File, scored bool) ([]Item, error) {
 		out = append(out, it)
 	}
 	return out, nil
+}
+
+// LabelNotTranscript is err, the error reading the file at path as a
+// transcript, unless the file is a label (NAME.expect.yaml) or a table of
+// labels (labels.json) given where a transcript goes: then one sentence
+// saying what to give instead, in place of every layout parley reads.
+func LabelNotTranscript(path string, err error) error {
+	if !errors.Is(err, transcripts.ErrUnknownLayout) {
+		return err
+	}
+	base := filepath.Base(path)
+	switch {
+	case strings.HasSuffix(base, ".expect.yaml"):
+		stem := strings.TrimSuffix(base, ".expect.yaml")
+		transcript := stem + ".md"
+		entries, _ := os.ReadDir(filepath.Dir(path))
+		for _, e := range entries {
+			if n := e.Name(); n != base && !e.IsDir() && strings.TrimSuffix(n, filepath.Ext(n)) == stem {
+				transcript = n
+				break
+			}
+		}
+		return fmt.Errorf("%s is a label, not a transcript; give the transcript it labels (%s) or its folder, and the label beside it is read", path, filepath.Join(filepath.Dir(path), transcript))
+	case base == LabelTableName:
+		data, rerr := os.ReadFile(path)
+		if rerr == nil && parseLabelTable(path, filepath.Dir(path), data) != nil {
+			return fmt.Errorf("%s is a table of labels, not a transcript; give the transcripts it lists, or their folder, and each one's label is read from it", path)
+		}
+	}
+	return err
 }
 
 // Judged returns the messages a live run's policy judged: msgs without

@@ -82,3 +82,34 @@ func TestUnscoredReadsKeepSoundLabelsQuietly(t *testing.T) {
 		t.Errorf("notes.md: %v; want it skipped as no transcript", err)
 	}
 }
+
+// A label or a table of labels given where a transcript goes is named as
+// what it is, with what to give instead, not answered with every layout
+// parley reads; a JSON file that merely shares the table's name is not.
+func TestALabelGivenAsATranscriptSaysWhatToGive(t *testing.T) {
+	dir := writeTree(t, map[string]string{
+		"run.jsonl":         "",
+		"run.expect.yaml":   "stop_after: 2\nstop_by: 4\n",
+		"solo.expect.yaml":  "stop_after: 2\nstop_by: 4\n",
+		"labels.json":       `{"transcripts": [{"file": "run.jsonl", "stop_after": 2}]}`,
+		"other/labels.json": `{"settings": {"x": 1}}`,
+	})
+	cases := []struct{ name, file, want string }{
+		{"a label beside its transcript", "run.expect.yaml", "run.expect.yaml is a label, not a transcript; give the transcript it labels (" + filepath.Join(dir, "run.jsonl") + ") or its folder, and the label beside it is read"},
+		{"a label with no transcript", "solo.expect.yaml", "solo.expect.yaml is a label, not a transcript; give the transcript it labels (" + filepath.Join(dir, "solo.md") + ")"},
+		{"a table of labels", "labels.json", "labels.json is a table of labels, not a transcript; give the transcripts it lists, or their folder, and each one's label is read from it"},
+		{"JSON that is no table", "other/labels.json", "not a transcript layout parley knows"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			files, err := Gather([]string{filepath.Join(dir, filepath.FromSlash(c.file))})
+			if err != nil {
+				t.Fatal(err)
+			}
+			_, err = Load(files[0])
+			if err == nil || !strings.Contains(err.Error(), c.want) {
+				t.Fatalf("error %v, want one containing %q", err, c.want)
+			}
+		})
+	}
+}

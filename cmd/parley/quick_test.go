@@ -243,3 +243,32 @@ func TestAScenarioIsNoTranscript(t *testing.T) {
 		}
 	}
 }
+
+// A label or a table of labels given where a transcript goes is named as
+// one by every command that reads transcripts, with what to give instead.
+func TestALabelIsNoTranscript(t *testing.T) {
+	dir := t.TempDir()
+	writeCase(t, dir, "run", words(6), "stop_after: 2\nstop_by: 4\n")
+	os.WriteFile(filepath.Join(dir, "labels.json"), []byte(`{"transcripts": [{"file": "other.md", "stop_after": 2}]}`), 0o600)
+	label, table := filepath.Join(dir, "run.expect.yaml"), filepath.Join(dir, "labels.json")
+	cases := []struct {
+		name string
+		args []string
+		want string
+	}{
+		{"show a label", []string{"show", "--no-tui", label}, label + " is a label, not a transcript; give the transcript it labels (" + filepath.Join(dir, "run.md") + ")"},
+		{"check a label", []string{"check", label}, label + " is a label, not a transcript"},
+		{"show a table", []string{"show", "--no-tui", table}, table + " is a table of labels, not a transcript; give the transcripts it lists, or their folder"},
+		{"check a table", []string{"check", table}, table + " is a table of labels, not a transcript"},
+		{"report a table", []string{"report", "--out", t.TempDir(), table}, table + " is a table of labels, not a transcript"},
+		{"train on a table", []string{"train", table}, table + " is a table of labels, not a transcript"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			code, _, errOut := parley(t, c.args...)
+			if code == exitOK || !strings.Contains(errOut, c.want) || strings.Contains(errOut, "not a transcript layout") {
+				t.Errorf("exit %d, %q; want a failure and %q", code, errOut, c.want)
+			}
+		})
+	}
+}

@@ -12,6 +12,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/parleyhq/parley/analysis"
 	"github.com/parleyhq/parley/cmd/parley/tui"
 	"github.com/parleyhq/parley/configs"
 	"github.com/parleyhq/parley/internal/phrase"
@@ -86,6 +87,9 @@ func recordingFor(path, policyFile string) (tui.Recording, []policy.LoopReading,
 			return tui.Recording{}, nil, fmt.Errorf("%s does not exist", path)
 		}
 		if err2 := scenarioNotTranscript(file, err); err2 != err {
+			return tui.Recording{}, nil, err2
+		}
+		if err2 := analysis.LabelNotTranscript(file, err); err2 != err {
 			return tui.Recording{}, nil, err2
 		}
 		if strings.HasPrefix(err.Error(), file) {
