@@ -224,6 +224,11 @@ func describeSignal(i int, x []float64, token string, against bool) string {
 	case fOtherRut:
 		return fmt.Sprintf("the other side's last messages repeat each other (%.0f%%)", 100*v)
 	case fBothRut:
+		if against {
+			// The smaller of the two sides' ruts: one side, at least,
+			// repeats itself no more than this.
+			return fmt.Sprintf("one side's last messages repeat each other only %.0f%%", 100*v)
+		}
 		return fmt.Sprintf("both sides repeat themselves (%.0f%%)", 100*v)
 	case fBothFarewell:
 		if v == 0 {
@@ -231,6 +236,14 @@ func describeSignal(i int, x []float64, token string, against bool) string {
 		}
 		return fmt.Sprintf("both sides say goodbye beyond their usual share (each by at least %.0f%% of its words)", 100*v)
 	case fBothSelfWords:
+		switch {
+		case against && v < 0.005:
+			// The smaller of the two sides' shares: "both sides took at
+			// least 0%" says nothing; one side took none.
+			return "one side took none of its words from its own previous message"
+		case against:
+			return fmt.Sprintf("one side took only %.0f%% of its words from its own previous message", 100*v)
+		}
 		if v >= 0.995 {
 			return "both sides repeat the words of their own previous message"
 		}

@@ -351,6 +351,37 @@ func TestLoopExplainNewWords(t *testing.T) {
 	}
 }
 
+// A signal of both sides is the smaller of the two: towards a loop it is
+// said of both, and against one, of the side that holds it least, so a
+// message never reads "both sides took at least 0%" against a loop.
+func TestLoopExplainBothSides(t *testing.T) {
+	n := NumLoopFeatures
+	for _, c := range []struct {
+		name    string
+		signal  int
+		value   float64
+		against bool
+		want    string
+	}{
+		{"own words, towards", fBothSelfWords, 0.8, false, "both sides took at least 80% of their words from their own previous message"},
+		{"own words, all, towards", fBothSelfWords, 1, false, "both sides repeat the words of their own previous message"},
+		{"own words, against", fBothSelfWords, 0.2, true, "one side took only 20% of its words from its own previous message"},
+		{"no own words, against", fBothSelfWords, 0, true, "one side took none of its words from its own previous message"},
+		{"ruts, towards", fBothRut, 0.9, false, "both sides repeat themselves (90%)"},
+		{"ruts, against", fBothRut, 0.1, true, "one side's last messages repeat each other only 10%"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			m := &LoopModel{Mean: make([]float64, n), Scale: ones64(n), Weights: make([]float64, n)}
+			m.Mean[c.signal], m.Weights[c.signal] = 0.5, 3
+			x := make([]float64, n)
+			x[c.signal] = c.value
+			if got := m.explain(x, "[END]", c.against); got != c.want {
+				t.Errorf("explain = %q, want %q", got, c.want)
+			}
+		})
+	}
+}
+
 // A goodbye absent from the message before is said as absent: a signal
 // that weighs against a loop by its absence is named by it.
 func TestLoopExplainAbsentGoodbye(t *testing.T) {
