@@ -52,7 +52,8 @@ type labelTable struct {
 type tableLabel struct {
 	label *Label
 	n     int    // messages the labeller counted; 0 when the table does not say
-	where string // "labels.json: transcript 3 (a/NAME.md)", for messages
+	where string // "labels.json:5: transcript 3 (a/NAME.md)", for messages
+	row   string // "transcript 3 (a/NAME.md, line 5)", for another row's messages
 	err   error  // what is wrong with the row, which labels nothing until it is fixed
 }
 
@@ -166,8 +167,12 @@ func parseLabelTable(path, dir string, data []byte) *labelTable {
 		return nil
 	}
 	t := &labelTable{path: path, labels: map[string]tableLabel{}}
+	lines := rowLines(data, len(rows))
 	for i, raw := range rows {
 		where := fmt.Sprintf("%s: transcript %d", path, i+1)
+		if lines[i] > 0 {
+			where = fmt.Sprintf("%s:%d: transcript %d", path, lines[i], i+1)
+		}
 		var named struct {
 			File string `json:"file"`
 		}
@@ -181,7 +186,7 @@ func parseLabelTable(path, dir string, data []byte) *labelTable {
 		file := filepath.Clean(filepath.Join(dir, filepath.FromSlash(named.File)))
 		l, err := parseTableRow(raw, where)
 		if prev, dup := t.labels[file]; dup {
-			err = fmt.Errorf("%s: labels a transcript that %s labels too; keep one", where, strings.TrimPrefix(prev.where, path+": "))
+			err = fmt.Errorf("%s: labels a transcript that %s labels too; keep one", where, prev.row)
 		}
 		if !exists(file) {
 			t.missing = append(t.missing, named.File)
@@ -190,9 +195,54 @@ func parseLabelTable(path, dir string, data []byte) *labelTable {
 		if l != nil {
 			n = l.N
 		}
-		t.labels[file] = tableLabel{label: l.label(), n: n, where: where, err: err}
+		row := fmt.Sprintf("transcript %d (%s)", i+1, named.File)
+		if lines[i] > 0 {
+			row = fmt.Sprintf("transcript %d (%s, line %d)", i+1, named.File, lines[i])
+		}
+		t.labels[file] = tableLabel{label: l.label(), n: n, where: where, row: row, err: err}
 	}
 	return t
+}
+
+// rowLines is the line each of the first n rows of a table's
+// "transcripts" list starts on, for messages; 0 where it cannot tell.
+func rowLines(data []byte, n int) []int {
+	lines := make([]int, n)
+	dec := json.NewDecoder(bytes.NewReader(data))
+	if t, err := dec.Token(); err != nil || t != json.Delim('{') {
+		return lines
+	}
+	for dec.More() {
+		key, err := dec.Token()
+		if err != nil {
+			return lines
+		}
+		if key != "transcripts" {
+			var skip json.RawMessage
+			if dec.Decode(&skip) != nil {
+				return lines
+			}
+			continue
+		}
+		if t, err := dec.Token(); err != nil || t != json.Delim('[') {
+			return lines
+		}
+		for i := 0; i < n && dec.More(); i++ {
+			// The row starts at its first byte after the separators
+			// the decoder has not yet read past.
+			at := int(dec.InputOffset())
+			for at < len(data) && strings.IndexByte(" \t\r\n,", data[at]) >= 0 {
+				at++
+			}
+			lines[i] = 1 + bytes.Count(data[:at], []byte("\n"))
+			var skip json.RawMessage
+			if dec.Decode(&skip) != nil {
+				return lines
+			}
+		}
+		return lines
+	}
+	return lines
 }
 
 // parseTableRow reads one row of a table; where names it in errors.

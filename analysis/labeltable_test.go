@@ -112,8 +112,8 @@ func TestALabelTableThatDisagreesIsNamed(t *testing.T) {
 	}
 	joined := strings.Join(all, "\n")
 	for _, want := range []string{
-		"a.expect.yaml and " + filepath.Join(dir, "labels.json") + ": transcript 1 (a.md) label it differently; check reads a.expect.yaml",
-		"transcript 2 (b.md): counts 6 messages, and parley read 4",
+		"a.expect.yaml and " + filepath.Join(dir, "labels.json") + ":2: transcript 1 (a.md) label it differently; check reads a.expect.yaml",
+		"labels.json:3: transcript 2 (b.md): counts 6 messages, and parley read 4",
 		"labels.json: 1 of its transcripts is not there: gone.md",
 	} {
 		if !strings.Contains(joined, want) {
@@ -127,17 +127,21 @@ func TestALabelTableThatDisagreesIsNamed(t *testing.T) {
 
 func TestABadLabelTableNamesTheRowToFix(t *testing.T) {
 	cases := []struct{ name, table, want string }{
-		{"no stop_after", `{"transcripts": [{"file": "a.md", "stop_by": 3}]}`, "labels.json: transcript 1 (a.md): has no stop_after"},
+		{"no stop_after", `{"transcripts": [{"file": "a.md", "stop_by": 3}]}`, "labels.json:1: transcript 1 (a.md): has no stop_after"},
 		{"stop_by first", `{"transcripts": [{"file": "a.md", "stop_after": 3, "stop_by": 1}]}`, "transcript 1 (a.md): stop_by (1) comes before stop_after (3)"},
 		{"bad loop", `{"transcripts": [{"file": "b.md", "stop_after": 1}, {"file": "a.md", "stop_after": 1, "loops": [[4, 2]]}]}`, "transcript 2 (a.md): loop 1 is [4, 2]"},
 		{"no file", `{"transcripts": [{"stop_after": 1}]}`, "transcript 1: names no file"},
-		{"twice", `{"transcripts": [{"file": "a.md", "stop_after": 1}, {"file": "./a.md", "stop_after": 2}]}`, "transcript 2 (./a.md): labels a transcript that transcript 1 (a.md) labels too; keep one"},
+		{"twice", `{"transcripts": [{"file": "a.md", "stop_after": 1}, {"file": "./a.md", "stop_after": 2}]}`, "labels.json:1: transcript 2 (./a.md): labels a transcript that transcript 1 (a.md, line 1) labels too; keep one"},
 		{"not a number", `{"transcripts": [{"file": "a.md", "stop_after": "3"}]}`, `transcript 1 (a.md): "stop_after" holds a string; it takes a whole number`},
 		{"loop not a pair", `{"transcripts": [{"file": "a.md", "stop_after": 1, "loops": [[1, 2], "x"]}]}`, `"loops" holds a string; it takes a list`},
 		// JSON would read [3] into a pair as [3, 0], and [3, 4, 5] as [3, 4].
 		{"a loop of one message", `{"transcripts": [{"file": "a.md", "stop_after": 1, "loops": [[3]]}]}`, "transcript 1 (a.md): loops: item 1 holds a list of 1; it takes a [first, last] pair of message numbers, such as [18, 24]"},
 		{"a loop of three messages", `{"transcripts": [{"file": "a.md", "stop_after": 1, "loops": [[1, 2], [2, 3, 4]]}]}`, "transcript 1 (a.md): loops: item 2 holds a list of 3; it takes a [first, last] pair"},
 		{"an empty loop", `{"transcripts": [{"file": "a.md", "stop_after": 1, "loops": [[]]}]}`, "transcript 1 (a.md): loops: item 1 holds a list of 0"},
+		// A row is named by the line it starts on, as a table is written
+		// one row a line.
+		{"a row's line", "{\"transcripts\": [\n  {\"file\": \"b.md\", \"stop_after\": 1},\n\n  {\"file\": \"a.md\",\n   \"stop_after\": 3, \"stop_by\": 1}\n]}", "labels.json:4: transcript 2 (a.md): stop_by (1) comes before stop_after (3)"},
+		{"a row repeated, on its line", "{\"transcripts\": [\n  {\"file\": \"a.md\", \"stop_after\": 1},\n  {\"file\": \"./a.md\", \"stop_after\": 2}\n]}", "labels.json:3: transcript 2 (./a.md): labels a transcript that transcript 1 (a.md, line 2) labels too; keep one"},
 		{"a field given twice", `{"transcripts": [{"file": "a.md", "stop_after": 1, "stop_by": 4, "stop_after": 3}]}`, `transcript 1 (a.md): gives "stop_after" twice; keep one`},
 		{"a fraction", `{"transcripts": [{"file": "a.md", "stop_after": 2.5}]}`, `transcript 1 (a.md): "stop_after" holds a number 2.5; it takes a whole number`},
 		{"stop_by below 1", `{"transcripts": [{"file": "a.md", "stop_after": 0, "stop_by": -1}]}`, "transcript 1 (a.md): stop_by is -1; it takes a message number from 1"},

@@ -236,7 +236,7 @@ func TestCheckReadsALabelTable(t *testing.T) {
 
 	os.WriteFile(filepath.Join(dir, "labels.json"), []byte(`{"transcripts": [{"stop_after": 3}]}`), 0o600)
 	code, _, errOut = parley(t, "check", "--policy", policyFile, filepath.Join(dir, "runs"))
-	want := filepath.Join(dir, "labels.json") + ": transcript 1: names no file"
+	want := filepath.Join(dir, "labels.json") + ":1: transcript 1: names no file"
 	if code != exitFailure || strings.Count(errOut, want) != 1 || !strings.Contains(errOut, "2 files could not be read") {
 		t.Errorf("exit %d; want the table's fault named once and both files unread:\n%s", code, errOut)
 	}
