@@ -9,6 +9,8 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"sort"
+	"strings"
 	"sync"
 	"time"
 
@@ -31,12 +33,15 @@ const (
 
 // Manifest is the plan of a batch, written once when it starts.
 type Manifest struct {
-	Version   int              `json:"version"`
-	ID        string           `json:"id"`
-	Created   time.Time        `json:"created"`
-	N         int              `json:"n"`
-	Parallel  int              `json:"parallel"`
-	Vary      []string         `json:"vary,omitempty"`
+	Version  int       `json:"version"`
+	ID       string    `json:"id"`
+	Created  time.Time `json:"created"`
+	N        int       `json:"n"`
+	Parallel int       `json:"parallel"`
+	Vary     []string  `json:"vary,omitempty"` // the --vary flags' values, FIELD=VALUES
+	// Set holds the --set flags' values, FIELD=VALUE. A manifest written
+	// by an earlier parley holds them in Vary, and reads as it did.
+	Set       []string         `json:"set,omitempty"`
 	Scenarios []ScenarioSource `json:"scenarios"`
 	Jobs      []PlannedJob     `json:"jobs"`
 }
@@ -62,7 +67,8 @@ type PlannedJob struct {
 
 // Plan builds the manifest for n runs of each scenario and each combination
 // of the varied values, checking every combination loads. id names the
-// batch (a time stamp when empty).
+// batch (a time stamp when empty). A Vary with Set is a --set value,
+// recorded as one.
 func Plan(id string, scenarios []*configs.Scenario, n, parallel int, vary []Vary, now time.Time) (*Manifest, error) {
 	if n < 1 {
 		return nil, fmt.Errorf("-n must be at least 1")
@@ -78,20 +84,26 @@ func Plan(id string, scenarios []*configs.Scenario, n, parallel int, vary []Vary
 		id = now.UTC().Format("20060102T150405")
 	}
 	m := &Manifest{Version: 1, ID: id, Created: now, N: n, Parallel: parallel}
+	var set []string
 	for _, v := range vary {
+		if v.Set {
+			m.Set = append(m.Set, v.String())
+			set = append(set, v.Path)
+			continue
+		}
 		m.Vary = append(m.Vary, v.String())
 	}
 	for si, s := range scenarios {
 		m.Scenarios = append(m.Scenarios, ScenarioSource{Path: s.Path, Source: s.Source})
 		if s.IsRoster() {
-			if err := m.planRoster(si, s, n, grid); err != nil {
+			if err := m.planRoster(si, s, n, grid, set); err != nil {
 				return nil, err
 			}
 			continue
 		}
 		for _, combo := range grid {
 			// Check the combination once, before anything runs.
-			if _, err := (Job{ScenarioPath: s.Path, Scenario: s.Source, Vary: combo}).Load(); err != nil {
+			if _, err := (Job{ScenarioPath: s.Path, Scenario: s.Source, Vary: combo, Set: setIn(set, combo)}).Load(); err != nil {
 				return nil, err
 			}
 			for r := range n {
@@ -110,13 +122,13 @@ func Plan(id string, scenarios []*configs.Scenario, n, parallel int, vary []Vary
 // values, runs × n conversations of every pair. Runs go round the pairs
 // (run 1 of every pair, then run 2, …) so that a tournament cut short has
 // covered every pair as evenly as it could.
-func (m *Manifest) planRoster(si int, s *configs.Scenario, n int, grid []map[string]string) error {
+func (m *Manifest) planRoster(si int, s *configs.Scenario, n int, grid []map[string]string, set []string) error {
 	pairs := s.Roster.PairList()
 	runs := s.Roster.Runs * n
 	for _, combo := range grid {
 		for _, p := range pairs {
 			// Check each pair once, before anything runs.
-			if _, err := (Job{ScenarioPath: s.Path, Scenario: s.Source, Vary: combo, Pair: &p}).Load(); err != nil {
+			if _, err := (Job{ScenarioPath: s.Path, Scenario: s.Source, Vary: combo, Set: setIn(set, combo), Pair: &p}).Load(); err != nil {
 				return err
 			}
 		}
@@ -133,7 +145,24 @@ func (m *Manifest) planRoster(si int, s *configs.Scenario, n int, grid []map[str
 func (m *Manifest) Job(i int) Job {
 	p := m.Jobs[i]
 	s := m.Scenarios[p.Scenario]
-	return Job{ID: p.ID, ScenarioPath: s.Path, Scenario: s.Source, Vary: p.Vary, Pair: p.Pair, Run: p.Run}
+	var set []string
+	for _, spec := range m.Set {
+		path, _, _ := strings.Cut(spec, "=")
+		set = append(set, path)
+	}
+	return Job{ID: p.ID, ScenarioPath: s.Path, Scenario: s.Source, Vary: p.Vary, Set: setIn(set, p.Vary), Pair: p.Pair, Run: p.Run}
+}
+
+// setIn lists the paths of set that vals holds, sorted; nil when none.
+func setIn(set []string, vals map[string]string) []string {
+	var out []string
+	for _, path := range set {
+		if _, ok := vals[path]; ok {
+			out = append(out, path)
+		}
+	}
+	sort.Strings(out)
+	return out
 }
 
 // Lines lists every planned conversation, one line each, as

@@ -360,3 +360,99 @@ func TestSelfPlayPairOfAnOlderManifest(t *testing.T) {
 		t.Errorf("staged %s, %v; want the second seat named A (2)", src, err)
 	}
 }
+
+// A value --set gave that the plan refuses is said with --set, the flag
+// the user typed, on a roster and on two agents alike; one --vary gave
+// is said with --vary, and a sentence about values of both flags names
+// each by its own.
+func TestRefusedValuesNameTheFlagThatGaveThem(t *testing.T) {
+	roster := scenario(t, `roster:
+  defaults: {base_url: http://127.0.0.1:9/v1}
+  agents:
+    - {name: A, model: a}
+    - {name: B, model: b}
+`)
+	pair := scenario(t, pairYAML("http://127.0.0.1:9/v1", ""))
+	for _, tt := range []struct {
+		name string
+		s    *configs.Scenario
+		vary []Vary
+		want string
+	}{
+		{"set, an agent no roster agent is named", roster, []Vary{{Path: "agents[Nobody].temperature", Values: []string{"0.5"}, Set: true}},
+			roster.Path + `: --set agents[Nobody].temperature=0.5: agents[Nobody]: no roster agent is named "Nobody"; name one of "A", "B", or use agents[0]`},
+		{"vary, an agent no roster agent is named", roster, []Vary{{Path: "agents[Nobody].temperature", Values: []string{"0.5", "1"}}},
+			roster.Path + `: --vary agents[Nobody].temperature=0.5: agents[Nobody]: no roster agent is named "Nobody"`},
+		{"set beside vary, an agent no roster agent is named", roster, []Vary{{Path: "seed", Values: []string{"1", "2"}}, {Path: "roster.agents[Nobody].model", Values: []string{"x"}, Set: true}},
+			roster.Path + `: --set roster.agents[Nobody].model=x: roster.agents[Nobody]: no roster agent is named "Nobody"`},
+		{"set, a roster field planned once", roster, []Vary{{Path: "roster.runs", Values: []string{"3"}, Set: true}},
+			roster.Path + `: --set roster.runs: the pairs a roster stages and its runs are planned from the file, before --set applies; edit roster.runs in the file, or give -n, which multiplies it`},
+		{"set, a roster agent's name", roster, []Vary{{Path: "roster.agents[A].name", Values: []string{"Z"}, Set: true}},
+			roster.Path + `: --set roster.agents[A].name: a roster agent's name names its pairs, which are planned from the file before --set applies; set its model, or edit the name in the file`},
+		{"set, the whole roster", roster, []Vary{{Path: "roster", Values: []string{"1"}, Set: true}},
+			roster.Path + `: --set roster: set one field of the roster`},
+		{"set, a value the scenario refuses", roster, []Vary{{Path: "agents[A].temperature", Values: []string{"9"}, Set: true}},
+			`with --set agents[A].temperature=9: ` + roster.Path + `: agent "A": temperature: 9 is outside 0 to 2`},
+		{"set and vary, a value the scenario refuses", roster, []Vary{{Path: "seed", Values: []string{"1", "2"}}, {Path: "agents[A].temperature", Values: []string{"9"}, Set: true}},
+			`with --vary seed=1 --set agents[A].temperature=9: ` + roster.Path + `: agent "A": temperature: 9 is outside 0 to 2`},
+		{"set on two agents, an agent beyond the list", pair, []Vary{{Path: "agents[5].temperature", Values: []string{"1"}, Set: true}},
+			pair.Path + `: --set agents[5].temperature=1: agents[5]: the list has 2 items, counted from 0`},
+		{"vary on two agents, an agent beyond the list", pair, []Vary{{Path: "agents[5].temperature", Values: []string{"1", "2"}}},
+			pair.Path + `: --vary agents[5].temperature=1: agents[5]: the list has 2 items, counted from 0`},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := Plan("x", []*configs.Scenario{tt.s}, 1, 1, tt.vary, time.Now())
+			if err == nil || !strings.HasPrefix(err.Error(), tt.want) {
+				t.Errorf("%v; want it to start %q", err, tt.want)
+			}
+		})
+	}
+}
+
+// The manifest records --set values apart from --vary ones, and each job
+// carries which of its values --set gave, onto the queue too; a manifest
+// an earlier parley wrote, its --set values among the --vary ones, reads
+// as it did, its values said with --vary.
+func TestManifestRecordsSetApartFromVary(t *testing.T) {
+	s := scenario(t, `roster:
+  defaults: {base_url: http://127.0.0.1:9/v1}
+  agents:
+    - {name: A, model: a}
+    - {name: B, model: b}
+`)
+	m, err := Plan("x", []*configs.Scenario{s}, 1, 1, []Vary{
+		{Path: "seed", Values: []string{"1", "2"}},
+		{Path: "opening", Values: []string{"Hi, you"}, Set: true},
+	}, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fmt.Sprint(m.Vary) != "[seed=1,2]" || fmt.Sprint(m.Set) != "[opening=Hi, you]" {
+		t.Errorf("manifest vary %q, set %q; want [seed=1,2] and [opening=Hi, you]", m.Vary, m.Set)
+	}
+	dir := t.TempDir()
+	if err := WriteManifest(dir, m); err != nil {
+		t.Fatal(err)
+	}
+	back, err := ReadManifest(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if j := back.Job(0); fmt.Sprint(j.Set) != "[opening]" || len(j.Vary) != 2 {
+		t.Errorf("job 0 read back: vary %v, set %v; want both values, opening given by --set", j.Vary, j.Set)
+	}
+	// An earlier parley's manifest: no set, its --set value among vary.
+	old := *back
+	old.Vary, old.Set = []string{"seed=1,2", "opening=Hi, you"}, nil
+	j := old.Job(0)
+	if j.Set != nil {
+		t.Errorf("a job of an older manifest: set %v; want none", j.Set)
+	}
+	if _, err := j.Load(); err != nil {
+		t.Errorf("a job of an older manifest: %v", err)
+	}
+	j.Vary = map[string]string{"agents[Nobody].model": "x"}
+	if _, err := j.Load(); err == nil || !strings.Contains(err.Error(), ": --vary agents[Nobody].model=x: ") {
+		t.Errorf("a job of an older manifest, a refused value: %v; want it said with --vary", err)
+	}
+}
