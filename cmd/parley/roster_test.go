@@ -66,6 +66,8 @@ func TestConvertTheTournamentConfigAndListItsConversations(t *testing.T) {
 	}
 }
 
+// A roster's batch runs every pair, locally and on an embedded queue, and
+// its progress lines name the pair and run each finished conversation was.
 func TestBatchStagesARosterLocallyAndOnAnEmbeddedQueue(t *testing.T) {
 	srv := openaitest.Start(t, func(r openaitest.Request) openaitest.Reply {
 		return openaitest.Words("This is " + r.Body.Model + ".")
@@ -99,6 +101,13 @@ termination: {max_messages: 3}
 		for _, want := range []string{"24 planned · 24 done", "## Cost", "| Alpha ↔ Beta | 2 | ", "| Gamma | gamma-1 | unknown |", " messages · "} {
 			if !strings.Contains(stdout, want) {
 				t.Errorf("%v: the output lacks %q:\n%s", queue, want, stdout)
+			}
+		}
+		// Each progress line says which pair and run finished, not its
+		// id alone.
+		for _, want := range []string{" (Alpha ↔ Beta, run 1) done: ", " (Delta ↔ Gamma, run 2) done: "} {
+			if strings.Count(stdout, want) != 1 {
+				t.Errorf("%v: the progress lines lack %q once:\n%s", queue, want, stdout)
 			}
 		}
 	}
