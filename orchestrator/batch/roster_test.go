@@ -456,3 +456,56 @@ func TestManifestRecordsSetApartFromVary(t *testing.T) {
 		t.Errorf("a job of an older manifest, a refused value: %v; want it said with --vary", err)
 	}
 }
+
+// A value varied for one roster agent by name or index reaches only the
+// pairs it is in: a pair without it is staged once per combination of
+// the values that do reach it, not again for each of that agent's values,
+// and is listed without them. A value for every pair (seed, a seat)
+// still multiplies every pair.
+func TestVaryingOneRosterAgentStagesOtherPairsOnce(t *testing.T) {
+	s := scenario(t, `roster:
+  defaults: {base_url: http://127.0.0.1:9/v1}
+  agents:
+    - {name: A, model: a}
+    - {name: B, model: b}
+    - {name: C, model: c}
+  pairs: unordered
+  runs: 2
+`)
+	for _, tt := range []struct {
+		name  string
+		vary  []Vary
+		jobs  int
+		lines []string // lines the dry run lists, each once
+	}{
+		{"agent by name", []Vary{{Path: "agents[C].temperature", Values: []string{"0.5", "1"}}}, 10,
+			[]string{"A ↔ B, run 2", "A ↔ C, run 2 (agents[C].temperature=1)", "B ↔ C, run 1 (agents[C].temperature=0.5)"}},
+		{"roster agent by index", []Vary{{Path: "roster.agents[2].temperature", Values: []string{"0.5", "1"}}}, 10,
+			[]string{"A ↔ B, run 1", "B ↔ C, run 2 (roster.agents[2].temperature=1)"}},
+		{"agent by name beside every pair's seed", []Vary{{Path: "agents[C].temperature", Values: []string{"0.5", "1"}}, {Path: "seed", Values: []string{"1", "2"}}}, 20,
+			[]string{"A ↔ B, run 1 (seed=2)", "A ↔ C, run 1 (seed=2 agents[C].temperature=0.5)"}},
+		{"a seat of every pair", []Vary{{Path: "agents[1].temperature", Values: []string{"0.5", "1"}}}, 12,
+			[]string{"A ↔ B, run 1 (agents[1].temperature=0.5)", "A ↔ B, run 1 (agents[1].temperature=1)"}},
+		{"agent by name, one value", []Vary{{Path: "agents[C].temperature", Values: []string{"0.5"}, Set: true}}, 6,
+			[]string{"A ↔ B, run 1", "A ↔ C, run 1 (agents[C].temperature=0.5)"}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			m, err := Plan("x", []*configs.Scenario{s}, 1, 1, tt.vary, time.Now())
+			if err != nil {
+				t.Fatal(err)
+			}
+			lines, err := m.Lines()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(m.Jobs) != tt.jobs {
+				t.Errorf("%d conversations; want %d:\n%s", len(m.Jobs), tt.jobs, strings.Join(lines, "\n"))
+			}
+			for _, want := range tt.lines {
+				if n := strings.Count("\n"+strings.Join(lines, "\n")+"\n", "\n"+want+"\n"); n != 1 {
+					t.Errorf("%q listed %d times; want once:\n%s", want, n, strings.Join(lines, "\n"))
+				}
+			}
+		})
+	}
+}
