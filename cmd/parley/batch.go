@@ -186,7 +186,7 @@ func runBatch(ctx context.Context, cmd *cobra.Command, args []string, f batchFla
 					return usageErr(fmt.Errorf("--set %s is given twice", path))
 				}
 			}
-			vary = append(vary, batch.Vary{Path: path, Values: []string{val}})
+			vary = append(vary, batch.Vary{Path: path, Values: []string{val}, Set: true})
 		}
 		if !f.dryRun && f.queue.url == "" {
 			// Every conversation would fail the same way: say so before
@@ -361,7 +361,7 @@ func keyProblemsAt(scenarios []*configs.Scenario, lines bool) error {
 // scenarios as recorded, with their lines, when no --vary changed them,
 // else of each scenario its conversations run.
 func resumeKeyProblems(m *batch.Manifest, loaded []*configs.Scenario) error {
-	if len(m.Vary) == 0 {
+	if len(m.Vary) == 0 && len(m.Set) == 0 {
 		var recorded []*configs.Scenario
 		for _, src := range m.Scenarios {
 			s, err := configs.Parse(src.Path, []byte(src.Source))
@@ -377,7 +377,7 @@ func resumeKeyProblems(m *batch.Manifest, loaded []*configs.Scenario) error {
 
 // warnEdited says of each scenario file edited since the batch began that
 // --resume runs the scenario recorded, and how to start a batch of the
-// edited file, with the batch's -n and --vary values.
+// edited file, with the batch's -n, --vary and --set values.
 func warnEdited(w io.Writer, m *batch.Manifest, dir string) {
 	for _, path := range m.Edited() {
 		cmd := []string{"parley", "batch", shellWord(path)}
@@ -386,6 +386,9 @@ func warnEdited(w io.Writer, m *batch.Manifest, dir string) {
 		}
 		for _, v := range m.Vary {
 			cmd = append(cmd, "--vary", shellWord(batch.ShownSpec(v, true)))
+		}
+		for _, v := range m.Set {
+			cmd = append(cmd, "--set", shellWord(batch.ShownSpec(v, false)))
 		}
 		fmt.Fprintf(w, "parley: warning: %s has changed since this batch began; --resume runs the scenario recorded in %s; to run the edited file, start a new batch: %s\n",
 			path, filepath.Join(dir, batch.ManifestFile), strings.Join(cmd, " "))
@@ -505,6 +508,16 @@ func warnOnce(w io.Writer) func(string) {
 // showProgress starts the progress display: on a terminal one line redrawn
 // in place, elsewhere a plain line for each finished conversation and a
 // heartbeat every 30 seconds. The returned function stops it.
+// conversationName names a finished conversation in a progress line: its
+// id, then its title and run ("20261130T081500-0007 (Kimi K2 ↔ grok-4,
+// run 2)"), so that a tournament's line says which pair it was.
+func conversationName(res batch.Result) string {
+	if res.Title == "" {
+		return res.ID
+	}
+	return fmt.Sprintf("%s (%s, run %d)", res.ID, res.Title, max(res.Run, 1))
+}
+
 func showProgress(w io.Writer, p *batch.Progress, r *batch.Runner, tty bool) func() {
 	var mu sync.Mutex
 	done := make(chan struct{})
@@ -513,7 +526,7 @@ func showProgress(w io.Writer, p *batch.Progress, r *batch.Runner, tty bool) fun
 		r.OnFinish = func(res batch.Result) {
 			if res.State == batch.StateFailed {
 				mu.Lock()
-				fmt.Fprintf(w, "\r\033[K%s failed: %s\n", res.ID, res.Error)
+				fmt.Fprintf(w, "\r\033[K%s failed: %s\n", conversationName(res), res.Error)
 				mu.Unlock()
 			}
 		}
@@ -543,7 +556,7 @@ func showProgress(w io.Writer, p *batch.Progress, r *batch.Runner, tty bool) fun
 				what += ": " + res.Stop.Reason
 			}
 			mu.Lock()
-			fmt.Fprintf(w, "%s %s after %s · %s\n", res.ID, what, phrase.Count(res.Messages, "message", "messages"), p.Snapshot().Line())
+			fmt.Fprintf(w, "%s %s after %s · %s\n", conversationName(res), what, phrase.Count(res.Messages, "message", "messages"), p.Snapshot().Line())
 			mu.Unlock()
 		}
 		wg.Add(1)

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -65,6 +66,8 @@ func TestConvertTheTournamentConfigAndListItsConversations(t *testing.T) {
 	}
 }
 
+// A roster's batch runs every pair, locally and on an embedded queue, and
+// its progress lines name the pair and run each finished conversation was.
 func TestBatchStagesARosterLocallyAndOnAnEmbeddedQueue(t *testing.T) {
 	srv := openaitest.Start(t, func(r openaitest.Request) openaitest.Reply {
 		return openaitest.Words("This is " + r.Body.Model + ".")
@@ -98,6 +101,13 @@ termination: {max_messages: 3}
 		for _, want := range []string{"24 planned · 24 done", "## Cost", "| Alpha ↔ Beta | 2 | ", "| Gamma | gamma-1 | unknown |", " messages · "} {
 			if !strings.Contains(stdout, want) {
 				t.Errorf("%v: the output lacks %q:\n%s", queue, want, stdout)
+			}
+		}
+		// Each progress line says which pair and run finished, not its
+		// id alone.
+		for _, want := range []string{" (Alpha ↔ Beta, run 1) done: ", " (Delta ↔ Gamma, run 2) done: "} {
+			if strings.Count(stdout, want) != 1 {
+				t.Errorf("%v: the progress lines lack %q once:\n%s", queue, want, stdout)
 			}
 		}
 	}
@@ -214,5 +224,88 @@ func TestSettingARosterFieldOnTwoAgents(t *testing.T) {
 		if code != exitUsage || !strings.Contains(errOut, want) || strings.Contains(errOut, "move the agents") {
 			t.Errorf("%v: exit %d, %s; want 2 and %q", args, code, errOut, want)
 		}
+	}
+}
+
+// batch names the flag the user typed in a sentence about the value it
+// gave: --set on a roster is said as --set, never as --vary, in the
+// plan's sentences and in a scenario's refusal after --set values alike.
+func TestBatchSentencesNameTheFlagTyped(t *testing.T) {
+	dir := t.TempDir()
+	roster := filepath.Join(dir, "roster.yaml")
+	os.WriteFile(roster, []byte(`roster:
+  defaults: {base_url: http://127.0.0.1:9/v1, system: Talk.}
+  agents:
+    - {name: Alpha, model: alpha-1}
+    - {name: Beta, model: beta-1}
+termination: {max_messages: 3}
+`), 0o600)
+	for _, tt := range []struct {
+		name      string
+		args      []string
+		want, not string
+	}{
+		{"set, an agent the roster lacks", []string{"--set", "agents[Nobody].temperature=0.5"},
+			`roster.yaml: --set agents[Nobody].temperature=0.5: agents[Nobody]: no roster agent is named "Nobody"; name one of "Alpha", "Beta"`, "--vary"},
+		{"vary, an agent the roster lacks", []string{"--vary", "agents[Nobody].temperature=0.5,1"},
+			`roster.yaml: --vary agents[Nobody].temperature=0.5: agents[Nobody]: no roster agent is named "Nobody"`, "--set"},
+		{"set beside vary, an agent the roster lacks", []string{"--vary", "seed=1,2", "--set", "roster.agents[Nobody].model=x"},
+			`roster.yaml: --set roster.agents[Nobody].model=x: roster.agents[Nobody]: no roster agent is named "Nobody"`, "--vary roster"},
+		{"set, a field the pairs are planned from", []string{"--set", "roster.pairs=unordered"},
+			`roster.yaml: --set roster.pairs: the pairs a roster stages and its runs are planned from the file, before --set applies; edit roster.pairs in the file`, "--vary"},
+		{"set, a value the scenario refuses", []string{"--set", "agents[Alpha].temperature=9"},
+			`parley: with --set agents[Alpha].temperature=9: ` + roster + `: agent "Alpha": temperature: 9 is outside 0 to 2`, "--vary"},
+		{"set after vary, a value the scenario refuses", []string{"--vary", "seed=1,2", "--set", "history.max_messages=-3"},
+			`parley: with --vary seed=1 --set history.max_messages=-3: ` + roster + `: history.max_messages must not be negative`, "--vary seed=1 history"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			code, _, errOut := parley(t, append([]string{"batch", roster, "--dry-run"}, tt.args...)...)
+			if code != exitUsage || !strings.Contains(errOut, tt.want) || strings.Contains(errOut, tt.not) {
+				t.Errorf("exit %d, %s; want 2 and %q, without %q", code, errOut, tt.want, tt.not)
+			}
+		})
+	}
+}
+
+// A batch resumed after its scenario was edited gives the command that
+// starts one of the edited file with the flags it was started with: a
+// --set value, commas and all, comes back as --set, not as a --vary of
+// several values; a batch.json an earlier parley wrote, its --set values
+// among the --vary ones, still resumes.
+func TestBatchResumeGivesSetValuesBackAsSet(t *testing.T) {
+	dir := t.TempDir()
+	scenario := filepath.Join(dir, "s.yaml")
+	orig := "agents:\n  - {name: A, type: scripted, lines: [a1, a2]}\n  - {name: B, type: scripted, lines: [b1, b2]}\ntermination: {max_messages: 3}\n"
+	os.WriteFile(scenario, []byte(orig), 0o600)
+	out := filepath.Join(dir, "b")
+	if code, stdout, errOut := parley(t, "batch", scenario, "--out", out, "--plain", "--vary", "history.max_messages=4,8", "--set", "opening=Hi, you"); code != exitOK {
+		t.Fatalf("batch: exit %d\n%s%s", code, stdout, errOut)
+	}
+	os.WriteFile(scenario, []byte(strings.Replace(orig, "max_messages: 3", "max_messages: 5", 1)), 0o600)
+	want := "start a new batch: parley batch " + scenario + " --vary history.max_messages=4,8 --set 'opening=Hi, you'\n"
+	if code, _, errOut := parley(t, "batch", "--resume", out, "--dry-run"); code != exitOK || !strings.Contains(errOut, want) {
+		t.Errorf("--resume after an edit: exit %d, %s; want %q", code, errOut, want)
+	}
+
+	// The same batch as an earlier parley recorded it.
+	data, err := os.ReadFile(filepath.Join(out, "batch.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var m map[string]any
+	if err := json.Unmarshal(data, &m); err != nil {
+		t.Fatal(err)
+	}
+	if m["set"] == nil {
+		t.Fatalf("batch.json records no --set values:\n%s", data)
+	}
+	m["vary"] = append(m["vary"].([]any), m["set"].([]any)...)
+	delete(m, "set")
+	older := filepath.Join(dir, "older")
+	os.MkdirAll(older, 0o700)
+	data, _ = json.Marshal(m)
+	os.WriteFile(filepath.Join(older, "batch.json"), data, 0o600)
+	if code, listed, errOut := parley(t, "batch", "--resume", older, "--dry-run"); code != exitOK || !strings.Contains(listed, "A ↔ B, run 1 (history.max_messages=4 opening=Hi, you)") {
+		t.Errorf("--resume of an older batch.json: exit %d\n%s%s", code, listed, errOut)
 	}
 }

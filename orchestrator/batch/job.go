@@ -16,6 +16,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -34,6 +35,10 @@ type Job struct {
 	ScenarioPath string            `json:"scenario_path"` // names the scenario in sentences; resolves relative replay transcripts
 	Scenario     string            `json:"scenario"`      // the scenario's YAML, before the varied values
 	Vary         map[string]string `json:"vary,omitempty"`
+	// Set lists the paths of Vary that --set gave (one value in every
+	// run), so that a sentence about one names the flag the user typed.
+	// A job recorded without it, by an earlier parley, says --vary.
+	Set []string `json:"set,omitempty"`
 	// Pair, for a roster scenario, is the pair this conversation stages;
 	// Run numbers the conversations of one pair (and one combination of
 	// varied values) from 1.
@@ -62,19 +67,19 @@ func (j Job) Line() (string, error) {
 }
 
 // Load parses the job's scenario with its varied values set. Errors name
-// the scenario file and the varied values.
+// the scenario file and the flag (--vary or --set) that gave the values.
 func (j Job) Load() (*configs.Scenario, error) {
 	src := []byte(j.Scenario)
 	vary := j.Vary
 	if j.Pair != nil {
 		// The roster's own fields are varied before the pair is staged,
 		// an agent named by its roster name in the seats it takes.
-		roster, seats, err := splitRosterVary(src, *j.Pair, j.Vary)
+		roster, seats, err := splitRosterVary(src, *j.Pair, j.Vary, j.isSet)
 		if err != nil {
-			return nil, fmt.Errorf("%s: --vary %w", j.ScenarioPath, err)
+			return nil, fmt.Errorf("%s: %s %w", j.ScenarioPath, j.flagOf(err), err)
 		}
 		if src, err = Apply(src, roster); err != nil {
-			return nil, fmt.Errorf("%s: --vary %w", j.ScenarioPath, err)
+			return nil, fmt.Errorf("%s: %s %w", j.ScenarioPath, j.flagOf(err), err)
 		}
 		if src, err = configs.PairSource(src, *j.Pair); err != nil {
 			return nil, fmt.Errorf("%s: staging %s: %w", j.ScenarioPath, j.Pair, err)
@@ -83,7 +88,7 @@ func (j Job) Load() (*configs.Scenario, error) {
 	}
 	data, err := Apply(src, vary)
 	if err != nil {
-		return nil, fmt.Errorf("%s: --vary %w", j.ScenarioPath, err)
+		return nil, fmt.Errorf("%s: %s %w", j.ScenarioPath, j.flagOf(err), err)
 	}
 	s, err := configs.Parse(j.ScenarioPath, data)
 	if err != nil {
@@ -101,7 +106,7 @@ func (j Job) Load() (*configs.Scenario, error) {
 			}
 		}
 		if len(j.Vary) > 0 {
-			return nil, fmt.Errorf("with --vary %s: %w", FormatValues(ShownValues(j.Vary)), err)
+			return nil, fmt.Errorf("%s: %w", j.valuesClause(), err)
 		}
 		return nil, err
 	}
@@ -114,6 +119,52 @@ func (j Job) Load() (*configs.Scenario, error) {
 		}
 	}
 	return s, nil
+}
+
+// isSet reports whether --set gave path, rather than --vary.
+func (j Job) isSet(path string) bool { return slices.Contains(j.Set, path) }
+
+// flagOf is the flag that gave the value err is about: the path's own,
+// when err names one; else --set when --set gave every value, else --vary.
+func (j Job) flagOf(err error) string {
+	var fe *FieldError
+	if errors.As(err, &fe) {
+		if j.isSet(fe.Path) {
+			return "--set"
+		}
+		return "--vary"
+	}
+	for path := range j.Vary {
+		if !j.isSet(path) {
+			return "--vary"
+		}
+	}
+	if len(j.Vary) > 0 {
+		return "--set"
+	}
+	return "--vary"
+}
+
+// valuesClause says which values the job was given, by the flags that
+// gave them: "with --vary seed=3 --set agents[1].temperature=0.7", each
+// value shown as ShownValue shows it.
+func (j Job) valuesClause() string {
+	varied, set := map[string]string{}, map[string]string{}
+	for path, v := range ShownValues(j.Vary) {
+		if j.isSet(path) {
+			set[path] = v
+		} else {
+			varied[path] = v
+		}
+	}
+	var parts []string
+	if len(varied) > 0 {
+		parts = append(parts, "--vary "+FormatValues(varied))
+	}
+	for _, path := range orderedPaths(set) {
+		parts = append(parts, "--set "+path+"="+set[path])
+	}
+	return "with " + strings.Join(parts, " ")
 }
 
 // Env is what the machine running a job provides.

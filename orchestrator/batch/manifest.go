@@ -9,6 +9,10 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
+	"sort"
+	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -31,12 +35,15 @@ const (
 
 // Manifest is the plan of a batch, written once when it starts.
 type Manifest struct {
-	Version   int              `json:"version"`
-	ID        string           `json:"id"`
-	Created   time.Time        `json:"created"`
-	N         int              `json:"n"`
-	Parallel  int              `json:"parallel"`
-	Vary      []string         `json:"vary,omitempty"`
+	Version  int       `json:"version"`
+	ID       string    `json:"id"`
+	Created  time.Time `json:"created"`
+	N        int       `json:"n"`
+	Parallel int       `json:"parallel"`
+	Vary     []string  `json:"vary,omitempty"` // the --vary flags' values, FIELD=VALUES
+	// Set holds the --set flags' values, FIELD=VALUE. A manifest written
+	// by an earlier parley holds them in Vary, and reads as it did.
+	Set       []string         `json:"set,omitempty"`
 	Scenarios []ScenarioSource `json:"scenarios"`
 	Jobs      []PlannedJob     `json:"jobs"`
 }
@@ -62,7 +69,8 @@ type PlannedJob struct {
 
 // Plan builds the manifest for n runs of each scenario and each combination
 // of the varied values, checking every combination loads. id names the
-// batch (a time stamp when empty).
+// batch (a time stamp when empty). A Vary with Set is a --set value,
+// recorded as one.
 func Plan(id string, scenarios []*configs.Scenario, n, parallel int, vary []Vary, now time.Time) (*Manifest, error) {
 	if n < 1 {
 		return nil, fmt.Errorf("-n must be at least 1")
@@ -78,20 +86,26 @@ func Plan(id string, scenarios []*configs.Scenario, n, parallel int, vary []Vary
 		id = now.UTC().Format("20060102T150405")
 	}
 	m := &Manifest{Version: 1, ID: id, Created: now, N: n, Parallel: parallel}
+	var set []string
 	for _, v := range vary {
+		if v.Set {
+			m.Set = append(m.Set, v.String())
+			set = append(set, v.Path)
+			continue
+		}
 		m.Vary = append(m.Vary, v.String())
 	}
 	for si, s := range scenarios {
 		m.Scenarios = append(m.Scenarios, ScenarioSource{Path: s.Path, Source: s.Source})
 		if s.IsRoster() {
-			if err := m.planRoster(si, s, n, grid); err != nil {
+			if err := m.planRoster(si, s, n, grid, set); err != nil {
 				return nil, err
 			}
 			continue
 		}
 		for _, combo := range grid {
 			// Check the combination once, before anything runs.
-			if _, err := (Job{ScenarioPath: s.Path, Scenario: s.Source, Vary: combo}).Load(); err != nil {
+			if _, err := (Job{ScenarioPath: s.Path, Scenario: s.Source, Vary: combo, Set: setIn(set, combo)}).Load(); err != nil {
 				return nil, err
 			}
 			for r := range n {
@@ -109,31 +123,113 @@ func Plan(id string, scenarios []*configs.Scenario, n, parallel int, vary []Vary
 // planRoster plans a roster scenario: for each combination of varied
 // values, runs × n conversations of every pair. Runs go round the pairs
 // (run 1 of every pair, then run 2, …) so that a tournament cut short has
-// covered every pair as evenly as it could.
-func (m *Manifest) planRoster(si int, s *configs.Scenario, n int, grid []map[string]string) error {
+// covered every pair as evenly as it could. A value given to one roster
+// agent by name (agents[Kimi K2].…, roster.agents[…].…) changes nothing
+// in a pair it is not in: such a pair is planned once for the values
+// that do reach it, not again for each value of that agent's, which
+// would stage the same conversation over and label it with a value it
+// never had.
+func (m *Manifest) planRoster(si int, s *configs.Scenario, n int, grid []map[string]string, set []string) error {
 	pairs := s.Roster.PairList()
 	runs := s.Roster.Runs * n
+	names := make([]string, len(s.Roster.Agents))
+	for i, a := range s.Roster.Agents {
+		names[i] = a.Name
+	}
+	planned := map[string]bool{} // each pair and the values that reach it, once
 	for _, combo := range grid {
+		type staged struct {
+			p    configs.Pair
+			vals map[string]string
+		}
+		var todo []staged
 		for _, p := range pairs {
+			vals := valuesReaching(combo, p, names)
+			key := fmt.Sprint(p.A, p.B, p.Names, FormatValues(vals))
+			if planned[key] {
+				continue
+			}
+			planned[key] = true
 			// Check each pair once, before anything runs.
-			if _, err := (Job{ScenarioPath: s.Path, Scenario: s.Source, Vary: combo, Pair: &p}).Load(); err != nil {
+			if _, err := (Job{ScenarioPath: s.Path, Scenario: s.Source, Vary: vals, Set: setIn(set, vals), Pair: &p}).Load(); err != nil {
 				return err
 			}
+			todo = append(todo, staged{p, vals})
 		}
 		for r := range runs {
-			for _, p := range pairs {
-				m.Jobs = append(m.Jobs, PlannedJob{Scenario: si, Vary: combo, Pair: &p, Run: r + 1})
+			for _, t := range todo {
+				m.Jobs = append(m.Jobs, PlannedJob{Scenario: si, Vary: t.vals, Pair: &t.p, Run: r + 1})
 			}
 		}
 	}
 	return nil
 }
 
+// valuesReaching is combo without the values given to a roster agent by
+// name or index (agents[NAME].…, roster.agents[NAME or I].…) that is
+// not in pair p. A path naming no roster agent is kept, so that loading
+// the job refuses it with the roster's names.
+func valuesReaching(combo map[string]string, p configs.Pair, names []string) map[string]string {
+	var out map[string]string
+	for path, val := range combo {
+		if i, ok := rosterAgentOf(path, names); ok && i != p.A && i != p.B {
+			continue
+		}
+		if out == nil {
+			out = make(map[string]string, len(combo))
+		}
+		out[path] = val
+	}
+	return out
+}
+
+// rosterAgentOf is the roster agent a path names: agents[NAME].… by its
+// name, roster.agents[NAME].… or roster.agents[I].…; ok is false for
+// any other path (agents[0] and agents[1] are every pair's seats).
+func rosterAgentOf(path string, names []string) (int, bool) {
+	segs, err := parsePath(path)
+	if err != nil {
+		return 0, false
+	}
+	switch {
+	case segs[0].key == "agents" && segs[0].hasIndex && len(segs) > 1:
+		if _, err := strconv.Atoi(segs[0].index); err == nil {
+			return 0, false
+		}
+		i := slices.Index(names, segs[0].index)
+		return i, i >= 0
+	case segs[0].key == "roster" && len(segs) > 2 && segs[1].key == "agents" && segs[1].hasIndex:
+		if i, err := strconv.Atoi(segs[1].index); err == nil {
+			return i, i >= 0 && i < len(names)
+		}
+		i := slices.Index(names, segs[1].index)
+		return i, i >= 0
+	}
+	return 0, false
+}
+
 // Job returns planned job i as a self-contained job.
 func (m *Manifest) Job(i int) Job {
 	p := m.Jobs[i]
 	s := m.Scenarios[p.Scenario]
-	return Job{ID: p.ID, ScenarioPath: s.Path, Scenario: s.Source, Vary: p.Vary, Pair: p.Pair, Run: p.Run}
+	var set []string
+	for _, spec := range m.Set {
+		path, _, _ := strings.Cut(spec, "=")
+		set = append(set, path)
+	}
+	return Job{ID: p.ID, ScenarioPath: s.Path, Scenario: s.Source, Vary: p.Vary, Set: setIn(set, p.Vary), Pair: p.Pair, Run: p.Run}
+}
+
+// setIn lists the paths of set that vals holds, sorted; nil when none.
+func setIn(set []string, vals map[string]string) []string {
+	var out []string
+	for _, path := range set {
+		if _, ok := vals[path]; ok {
+			out = append(out, path)
+		}
+	}
+	sort.Strings(out)
+	return out
 }
 
 // Lines lists every planned conversation, one line each, as

@@ -360,3 +360,152 @@ func TestSelfPlayPairOfAnOlderManifest(t *testing.T) {
 		t.Errorf("staged %s, %v; want the second seat named A (2)", src, err)
 	}
 }
+
+// A value --set gave that the plan refuses is said with --set, the flag
+// the user typed, on a roster and on two agents alike; one --vary gave
+// is said with --vary, and a sentence about values of both flags names
+// each by its own.
+func TestRefusedValuesNameTheFlagThatGaveThem(t *testing.T) {
+	roster := scenario(t, `roster:
+  defaults: {base_url: http://127.0.0.1:9/v1}
+  agents:
+    - {name: A, model: a}
+    - {name: B, model: b}
+`)
+	pair := scenario(t, pairYAML("http://127.0.0.1:9/v1", ""))
+	for _, tt := range []struct {
+		name string
+		s    *configs.Scenario
+		vary []Vary
+		want string
+	}{
+		{"set, an agent no roster agent is named", roster, []Vary{{Path: "agents[Nobody].temperature", Values: []string{"0.5"}, Set: true}},
+			roster.Path + `: --set agents[Nobody].temperature=0.5: agents[Nobody]: no roster agent is named "Nobody"; name one of "A", "B", or use agents[0]`},
+		{"vary, an agent no roster agent is named", roster, []Vary{{Path: "agents[Nobody].temperature", Values: []string{"0.5", "1"}}},
+			roster.Path + `: --vary agents[Nobody].temperature=0.5: agents[Nobody]: no roster agent is named "Nobody"`},
+		{"set beside vary, an agent no roster agent is named", roster, []Vary{{Path: "seed", Values: []string{"1", "2"}}, {Path: "roster.agents[Nobody].model", Values: []string{"x"}, Set: true}},
+			roster.Path + `: --set roster.agents[Nobody].model=x: roster.agents[Nobody]: no roster agent is named "Nobody"`},
+		{"set, a roster field planned once", roster, []Vary{{Path: "roster.runs", Values: []string{"3"}, Set: true}},
+			roster.Path + `: --set roster.runs: the pairs a roster stages and its runs are planned from the file, before --set applies; edit roster.runs in the file, or give -n, which multiplies it`},
+		{"set, a roster agent's name", roster, []Vary{{Path: "roster.agents[A].name", Values: []string{"Z"}, Set: true}},
+			roster.Path + `: --set roster.agents[A].name: a roster agent's name names its pairs, which are planned from the file before --set applies; set its model, or edit the name in the file`},
+		{"set, the whole roster", roster, []Vary{{Path: "roster", Values: []string{"1"}, Set: true}},
+			roster.Path + `: --set roster: set one field of the roster`},
+		{"set, a value the scenario refuses", roster, []Vary{{Path: "agents[A].temperature", Values: []string{"9"}, Set: true}},
+			`with --set agents[A].temperature=9: ` + roster.Path + `: agent "A": temperature: 9 is outside 0 to 2`},
+		{"set and vary, a value the scenario refuses", roster, []Vary{{Path: "seed", Values: []string{"1", "2"}}, {Path: "agents[A].temperature", Values: []string{"9"}, Set: true}},
+			`with --vary seed=1 --set agents[A].temperature=9: ` + roster.Path + `: agent "A": temperature: 9 is outside 0 to 2`},
+		{"set on two agents, an agent beyond the list", pair, []Vary{{Path: "agents[5].temperature", Values: []string{"1"}, Set: true}},
+			pair.Path + `: --set agents[5].temperature=1: agents[5]: the list has 2 items, counted from 0`},
+		{"vary on two agents, an agent beyond the list", pair, []Vary{{Path: "agents[5].temperature", Values: []string{"1", "2"}}},
+			pair.Path + `: --vary agents[5].temperature=1: agents[5]: the list has 2 items, counted from 0`},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := Plan("x", []*configs.Scenario{tt.s}, 1, 1, tt.vary, time.Now())
+			if err == nil || !strings.HasPrefix(err.Error(), tt.want) {
+				t.Errorf("%v; want it to start %q", err, tt.want)
+			}
+		})
+	}
+}
+
+// The manifest records --set values apart from --vary ones, and each job
+// carries which of its values --set gave, onto the queue too; a manifest
+// an earlier parley wrote, its --set values among the --vary ones, reads
+// as it did, its values said with --vary.
+func TestManifestRecordsSetApartFromVary(t *testing.T) {
+	s := scenario(t, `roster:
+  defaults: {base_url: http://127.0.0.1:9/v1}
+  agents:
+    - {name: A, model: a}
+    - {name: B, model: b}
+`)
+	m, err := Plan("x", []*configs.Scenario{s}, 1, 1, []Vary{
+		{Path: "seed", Values: []string{"1", "2"}},
+		{Path: "opening", Values: []string{"Hi, you"}, Set: true},
+	}, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fmt.Sprint(m.Vary) != "[seed=1,2]" || fmt.Sprint(m.Set) != "[opening=Hi, you]" {
+		t.Errorf("manifest vary %q, set %q; want [seed=1,2] and [opening=Hi, you]", m.Vary, m.Set)
+	}
+	dir := t.TempDir()
+	if err := WriteManifest(dir, m); err != nil {
+		t.Fatal(err)
+	}
+	back, err := ReadManifest(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if j := back.Job(0); fmt.Sprint(j.Set) != "[opening]" || len(j.Vary) != 2 {
+		t.Errorf("job 0 read back: vary %v, set %v; want both values, opening given by --set", j.Vary, j.Set)
+	}
+	// An earlier parley's manifest: no set, its --set value among vary.
+	old := *back
+	old.Vary, old.Set = []string{"seed=1,2", "opening=Hi, you"}, nil
+	j := old.Job(0)
+	if j.Set != nil {
+		t.Errorf("a job of an older manifest: set %v; want none", j.Set)
+	}
+	if _, err := j.Load(); err != nil {
+		t.Errorf("a job of an older manifest: %v", err)
+	}
+	j.Vary = map[string]string{"agents[Nobody].model": "x"}
+	if _, err := j.Load(); err == nil || !strings.Contains(err.Error(), ": --vary agents[Nobody].model=x: ") {
+		t.Errorf("a job of an older manifest, a refused value: %v; want it said with --vary", err)
+	}
+}
+
+// A value varied for one roster agent by name or index reaches only the
+// pairs it is in: a pair without it is staged once per combination of
+// the values that do reach it, not again for each of that agent's values,
+// and is listed without them. A value for every pair (seed, a seat)
+// still multiplies every pair.
+func TestVaryingOneRosterAgentStagesOtherPairsOnce(t *testing.T) {
+	s := scenario(t, `roster:
+  defaults: {base_url: http://127.0.0.1:9/v1}
+  agents:
+    - {name: A, model: a}
+    - {name: B, model: b}
+    - {name: C, model: c}
+  pairs: unordered
+  runs: 2
+`)
+	for _, tt := range []struct {
+		name  string
+		vary  []Vary
+		jobs  int
+		lines []string // lines the dry run lists, each once
+	}{
+		{"agent by name", []Vary{{Path: "agents[C].temperature", Values: []string{"0.5", "1"}}}, 10,
+			[]string{"A ↔ B, run 2", "A ↔ C, run 2 (agents[C].temperature=1)", "B ↔ C, run 1 (agents[C].temperature=0.5)"}},
+		{"roster agent by index", []Vary{{Path: "roster.agents[2].temperature", Values: []string{"0.5", "1"}}}, 10,
+			[]string{"A ↔ B, run 1", "B ↔ C, run 2 (roster.agents[2].temperature=1)"}},
+		{"agent by name beside every pair's seed", []Vary{{Path: "agents[C].temperature", Values: []string{"0.5", "1"}}, {Path: "seed", Values: []string{"1", "2"}}}, 20,
+			[]string{"A ↔ B, run 1 (seed=2)", "A ↔ C, run 1 (seed=2 agents[C].temperature=0.5)"}},
+		{"a seat of every pair", []Vary{{Path: "agents[1].temperature", Values: []string{"0.5", "1"}}}, 12,
+			[]string{"A ↔ B, run 1 (agents[1].temperature=0.5)", "A ↔ B, run 1 (agents[1].temperature=1)"}},
+		{"agent by name, one value", []Vary{{Path: "agents[C].temperature", Values: []string{"0.5"}, Set: true}}, 6,
+			[]string{"A ↔ B, run 1", "A ↔ C, run 1 (agents[C].temperature=0.5)"}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			m, err := Plan("x", []*configs.Scenario{s}, 1, 1, tt.vary, time.Now())
+			if err != nil {
+				t.Fatal(err)
+			}
+			lines, err := m.Lines()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(m.Jobs) != tt.jobs {
+				t.Errorf("%d conversations; want %d:\n%s", len(m.Jobs), tt.jobs, strings.Join(lines, "\n"))
+			}
+			for _, want := range tt.lines {
+				if n := strings.Count("\n"+strings.Join(lines, "\n")+"\n", "\n"+want+"\n"); n != 1 {
+					t.Errorf("%q listed %d times; want once:\n%s", want, n, strings.Join(lines, "\n"))
+				}
+			}
+		})
+	}
+}

@@ -275,7 +275,7 @@ type parsedScenario struct {
 
 func (c *scenarios) load(j Job) (*configs.Scenario, error) {
 	// What Load reads of the job, and nothing else: not its id or run.
-	key, err := json.Marshal(Job{ScenarioPath: j.ScenarioPath, Scenario: j.Scenario, Vary: j.Vary, Pair: j.Pair})
+	key, err := json.Marshal(Job{ScenarioPath: j.ScenarioPath, Scenario: j.Scenario, Vary: j.Vary, Set: j.Set, Pair: j.Pair})
 	if err != nil {
 		return loadJob(j)
 	}

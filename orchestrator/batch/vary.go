@@ -32,10 +32,36 @@ import (
 type Vary struct {
 	Path   string
 	Values []string
+	// Set says the field came from --set: one value, taken whole, in
+	// every run. Sentences about it name --set, as the user typed it.
+	Set bool
 }
 
-// String gives the flag back as it would be typed.
+// String gives the flag's value back as it would be typed.
 func (v Vary) String() string { return v.Path + "=" + strings.Join(v.Values, ",") }
+
+// Flag is the flag that gave the field: "--set" or "--vary".
+func (v Vary) Flag() string {
+	if v.Set {
+		return "--set"
+	}
+	return "--vary"
+}
+
+// FieldError is a problem with the value one --vary or --set path gave,
+// so that the sentence can name the flag the user typed.
+type FieldError struct {
+	Path string
+	Err  error // the sentence, starting with the path (and its value, shown as ShownValue shows it)
+}
+
+func (e *FieldError) Error() string { return e.Err.Error() }
+func (e *FieldError) Unwrap() error { return e.Err }
+
+// fieldErr is a FieldError about path, its sentence as fmt.Errorf makes it.
+func fieldErr(path, format string, args ...any) error {
+	return &FieldError{Path: path, Err: fmt.Errorf(format, args...)}
+}
 
 // scenarioFields are the top-level keys of a scenario; any other first
 // segment of a path names an agent field, set on every agent.
@@ -283,11 +309,11 @@ func Apply(src []byte, vals map[string]string) ([]byte, error) {
 	for _, path := range orderedPaths(vals) {
 		val, err := valueNode(vals[path])
 		if err != nil {
-			return nil, fmt.Errorf("%s=%s: %v", path, ShownValue(path, vals[path]), err)
+			return nil, fieldErr(path, "%s=%s: %v", path, ShownValue(path, vals[path]), err)
 		}
 		segs, err := parsePath(path)
 		if err != nil {
-			return nil, err
+			return nil, &FieldError{Path: path, Err: err}
 		}
 		switch {
 		case segs[0].key == "roster" && lookup(root, "roster") == nil && lookup(root, "agents") != nil:
@@ -301,7 +327,7 @@ func Apply(src []byte, vals map[string]string) ([]byte, error) {
 			err = setEveryOpenAIAgent(root, segs, val)
 		}
 		if err != nil {
-			return nil, fmt.Errorf("%s=%s: %v", path, ShownValue(path, vals[path]), err)
+			return nil, fieldErr(path, "%s=%s: %v", path, ShownValue(path, vals[path]), err)
 		}
 	}
 	followModels(root, before)
@@ -542,8 +568,10 @@ func ParseSet(spec string) (path, value string, err error) {
 // in the seats it takes in p, both when it plays itself, and in no other:
 // agents[0] and agents[1] stay each pair's first and second seats. A
 // roster field that decides which pairs are staged is refused: the pairs
-// are planned once for the whole batch.
-func splitRosterVary(src []byte, p configs.Pair, vals map[string]string) (roster, seats map[string]string, err error) {
+// are planned once for the whole batch. set says which paths --set gave
+// (one value in every run): the sentences refusing them say "set", not
+// "vary".
+func splitRosterVary(src []byte, p configs.Pair, vals map[string]string, set func(path string) bool) (roster, seats map[string]string, err error) {
 	if len(vals) == 0 {
 		return nil, nil, nil
 	}
@@ -591,7 +619,11 @@ func splitRosterVary(src []byte, p configs.Pair, vals map[string]string) (roster
 	for path, val := range vals {
 		segs, err := parsePath(path)
 		if err != nil {
-			return nil, nil, err
+			return nil, nil, &FieldError{Path: path, Err: err}
+		}
+		verb := "vary"
+		if set != nil && set(path) {
+			verb = "set"
 		}
 		switch top := segs[0]; {
 		case top.key == "agents" && top.hasIndex:
@@ -601,41 +633,51 @@ func splitRosterVary(src []byte, p configs.Pair, vals map[string]string) (roster
 			}
 			i := slices.Index(names, top.index)
 			if i < 0 {
-				return nil, nil, fmt.Errorf("%s=%s: agents[%s]: no roster agent is named %q; name one of %s, or use agents[0] (each pair's first agent) or agents[1] (its second)",
+				return nil, nil, fieldErr(path, "%s=%s: agents[%s]: no roster agent is named %q; name one of %s, or use agents[0] (each pair's first agent) or agents[1] (its second)",
 					path, ShownValue(path, val), top.index, top.index, quoted())
 			}
 			inSeats(i, segs[1:], val)
 		case top.key != "roster":
 			seats[path] = val
 		case len(segs) == 1:
-			return nil, nil, fmt.Errorf("%s: vary one field of the roster, such as roster.defaults.temperature or roster.agents[%s].model", path, firstOr(names, "0"))
+			return nil, nil, fieldErr(path, "%s: %s one field of the roster, such as roster.defaults.temperature or roster.agents[%s].model", path, verb, firstOr(names, "0"))
 		case segs[1].key == "defaults" && len(segs) > 2 && len(names) > 0 && own[segs[2].key] == len(names):
-			return nil, nil, fmt.Errorf("%s: every roster agent sets its own %s, so a default reaches none of them; vary %s (every agent's) or roster.agents[%s].%s",
-				path, segs[2].key, joinPath(segs[2:]), firstOr(names, "0"), joinPath(segs[2:]))
+			return nil, nil, fieldErr(path, "%s: every roster agent sets its own %s, so a default reaches none of them; %s %s (every agent's) or roster.agents[%s].%s",
+				path, segs[2].key, verb, joinPath(segs[2:]), firstOr(names, "0"), joinPath(segs[2:]))
 		case segs[1].key == "defaults" || segs[1].key == "first":
 			roster[path] = val
 		case segs[1].key == "agents" && segs[1].hasIndex && len(segs) > 2:
 			i := slices.Index(names, segs[1].index)
 			if n, err := strconv.Atoi(segs[1].index); err == nil {
 				if n < 0 || n >= len(names) {
-					return nil, nil, fmt.Errorf("%s: roster.agents[%d]: the roster has %d agents, counted from 0", path, n, len(names))
+					return nil, nil, fieldErr(path, "%s: roster.agents[%d]: the roster has %d agents, counted from 0", path, n, len(names))
 				}
 				i = n
 			}
 			if i < 0 {
-				return nil, nil, fmt.Errorf("%s=%s: roster.agents[%s]: no roster agent is named %q; name one of %s",
+				return nil, nil, fieldErr(path, "%s=%s: roster.agents[%s]: no roster agent is named %q; name one of %s",
 					path, ShownValue(path, val), segs[1].index, segs[1].index, quoted())
 			}
 			if segs[2].key == "name" {
-				return nil, nil, fmt.Errorf("%s: a roster agent's name names its pairs and cannot vary across a batch; vary its model, or edit the name in the file", path)
+				if verb == "set" {
+					return nil, nil, fieldErr(path, "%s: a roster agent's name names its pairs, which are planned from the file before --set applies; set its model, or edit the name in the file", path)
+				}
+				return nil, nil, fieldErr(path, "%s: a roster agent's name names its pairs and cannot vary across a batch; vary its model, or edit the name in the file", path)
 			}
 			inSeats(i, segs[2:], val)
 		case segs[1].key == "agents":
-			return nil, nil, fmt.Errorf("%s: vary a field of one roster agent, such as roster.agents[%s].temperature; the list of agents is planned once for the whole batch", path, firstOr(names, "0"))
+			return nil, nil, fieldErr(path, "%s: %s a field of one roster agent, such as roster.agents[%s].temperature; the list of agents is planned once for the whole batch", path, verb, firstOr(names, "0"))
 		case segs[1].key == "parallel":
-			return nil, nil, fmt.Errorf("%s: how many conversations run at once is the batch's, not a run's: give -j", path)
+			return nil, nil, fieldErr(path, "%s: how many conversations run at once is the batch's, not a run's: give -j", path)
+		case verb == "set":
+			more := ""
+			if segs[1].key == "runs" {
+				more = ", or give -n, which multiplies it"
+			}
+			return nil, nil, fieldErr(path, "%s: the pairs a roster stages and its runs are planned from the file, before --set applies; edit roster.%s in the file%s",
+				path, segs[1].key, more)
 		default:
-			return nil, nil, fmt.Errorf("%s: the pairs a roster stages and its runs are planned once for the whole batch, so roster.%s cannot vary across it; edit the file and start another batch, or vary -n",
+			return nil, nil, fieldErr(path, "%s: the pairs a roster stages and its runs are planned once for the whole batch, so roster.%s cannot vary across it; edit the file and start another batch, or vary -n",
 				path, segs[1].key)
 		}
 	}

@@ -18,10 +18,10 @@ func TestParseVary(t *testing.T) {
 		want    Vary
 		wantErr string
 	}{
-		{"list of floats", "agents[1].temperature=0.2,0.7,1.0", Vary{"agents[1].temperature", []string{"0.2", "0.7", "1.0"}}, ""},
-		{"range", "seed=1..4", Vary{"seed", []string{"1", "2", "3", "4"}}, ""},
-		{"range and values", "seed=1..2, 9", Vary{"seed", []string{"1", "2", "9"}}, ""},
-		{"agent by name with a dot", "agents[gpt-4.1].model=a,b", Vary{"agents[gpt-4.1].model", []string{"a", "b"}}, ""},
+		{"list of floats", "agents[1].temperature=0.2,0.7,1.0", Vary{Path: "agents[1].temperature", Values: []string{"0.2", "0.7", "1.0"}}, ""},
+		{"range", "seed=1..4", Vary{Path: "seed", Values: []string{"1", "2", "3", "4"}}, ""},
+		{"range and values", "seed=1..2, 9", Vary{Path: "seed", Values: []string{"1", "2", "9"}}, ""},
+		{"agent by name with a dot", "agents[gpt-4.1].model=a,b", Vary{Path: "agents[gpt-4.1].model", Values: []string{"a", "b"}}, ""},
 		{"no equals", "seed", Vary{}, "write FIELD=VALUES"},
 		{"no values", "seed=", Vary{}, "write FIELD=VALUES"},
 		{"backwards range", "seed=5..1", Vary{}, "not a range of whole numbers"},
