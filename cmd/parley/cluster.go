@@ -215,7 +215,7 @@ func runQueuedBatch(ctx context.Context, cmd *cobra.Command, m *batch.Manifest, 
 	}
 	fmt.Fprintln(out)
 
-	progress, err := q.Progress(ctx, m)
+	progress, err := q.Progress(ctx, m, sub.Before)
 	if err != nil {
 		return interrupted(err, func() int { return sub.Finished })
 	}

@@ -16,9 +16,9 @@ import (
 // Progress counts a queued batch while the batch command follows it: the
 // results as they are stored, and the messages and tokens of the
 // conversations still running, as their workers upload them (after each
-// message, at most every UploadEvery). Results stored before Follow began
-// count as finished in an earlier session: they are left out of the rate
-// and the ETA. Its methods are safe for concurrent use.
+// message, at most every UploadEvery). Results of an earlier session count
+// as finished before: they are left out of the rate and the ETA. Its
+// methods are safe for concurrent use.
 type Progress struct {
 	q     *Queue
 	m     *batch.Manifest
@@ -28,7 +28,7 @@ type Progress struct {
 
 	mu      sync.Mutex
 	snap    batch.Snapshot
-	before  map[string]bool         // jobs with a result when following began
+	before  map[string]bool         // jobs finished in an earlier session
 	results map[string]bool         // jobs with a result
 	running map[string]partialTally // jobs without a result: what their workers stored
 }
@@ -38,8 +38,12 @@ type partialTally struct{ messages, in, out int }
 
 // Progress starts counting batch m: it reads the results stored so far and
 // the running conversations' stored transcripts, and follows the latter
-// until Stop. Pass each Record that Follow hands over to Record.
-func (q *Queue) Progress(ctx context.Context, m *batch.Manifest) (*Progress, error) {
+// until Stop. Pass each Record that Follow hands over to Record. before
+// names the jobs finished in an earlier session (Submitted.Before): a
+// result stored since the batch was submitted, by a worker quicker than
+// this call, is this session's, left for Follow to hand over. With before
+// nil, every result stored so far is an earlier session's.
+func (q *Queue) Progress(ctx context.Context, m *batch.Manifest, before map[string]bool) (*Progress, error) {
 	p := &Progress{q: q, m: m, start: time.Now(), done: make(chan struct{}),
 		before: map[string]bool{}, results: map[string]bool{}, running: map[string]partialTally{}}
 	p.snap.Total = len(m.Jobs)
@@ -48,6 +52,9 @@ func (q *Queue) Progress(ctx context.Context, m *batch.Manifest) (*Progress, err
 		return nil, err
 	}
 	for _, r := range records {
+		if before != nil && !before[r.ID] {
+			continue // this session's: Record counts it when Follow hands it over
+		}
 		p.before[r.ID] = true
 		p.results[r.ID] = true
 		p.snap.Skipped++

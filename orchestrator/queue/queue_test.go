@@ -334,7 +334,7 @@ func TestBatchRunsOnTheQueueAndAJobTakenOverResumes(t *testing.T) {
 	if early.Unfinished != 1 || early.NotStarted != 5 {
 		t.Errorf("with one job held: %d handed to workers, %d not started; want 1 and 5", early.Unfinished, early.NotStarted)
 	}
-	progress, err := sub.Progress(ctx, m)
+	progress, err := sub.Progress(ctx, m, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -759,7 +759,7 @@ func TestProgressCountsNoMoreRunningThanTheBatchHasLeft(t *testing.T) {
 	if n := sub.Running(ctx); n != 4 {
 		t.Fatalf("the queue counts %d jobs held; want 4", n)
 	}
-	progress, err := sub.Progress(ctx, second)
+	progress, err := sub.Progress(ctx, second, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -767,7 +767,7 @@ func TestProgressCountsNoMoreRunningThanTheBatchHasLeft(t *testing.T) {
 	if snap := progress.Snapshot(ctx); snap.Running > 2 {
 		t.Errorf("the second batch's progress says %d running; it has 2 jobs", snap.Running)
 	}
-	progress1, err := sub.Progress(ctx, first)
+	progress1, err := sub.Progress(ctx, first, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -812,4 +812,55 @@ func TestAJobHandedBackIsNotCountedNotStartedAfterReclaim(t *testing.T) {
 		t.Fatal(err)
 	}
 	count("after Reclaim")
+}
+
+// A result a quick worker stores between the batch's submission and the
+// start of its progress is this session's: said, counted in the rate and
+// not taken for an earlier session's. A result stored before the
+// submission is an earlier session's.
+func TestAResultStoredRightAfterSubmittingIsThisSessions(t *testing.T) {
+	e, sub, s := queueAndScenario(t)
+	ctx := context.Background()
+	m, err := batch.Plan("quick", []*configs.Scenario{s}, 2, 2, nil, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	first, err := sub.Submit(ctx, m, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	job := m.Jobs[0].ID
+	rec := Record{Batch: m.ID, Deliveries: 1, Result: batch.Result{ID: job, State: batch.StateDone, Messages: 4}}
+	w := &Worker{Queue: connect(t, e), Name: "quick"}
+	if err := w.store(ctx, &fakeMsg{}, resultKey(m.ID, job), rec, &uploader{}); err != nil {
+		t.Fatal(err)
+	}
+	progress, err := sub.Progress(ctx, m, first.Before)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if progress.Before(job) {
+		t.Errorf("a result stored after the submission is taken for an earlier session's")
+	}
+	progress.Record(rec)
+	if snap := progress.Snapshot(ctx); snap.Skipped != 0 || snap.Done != 1 {
+		t.Errorf("this session: %d finished before, %d done; want 0 and 1", snap.Skipped, snap.Done)
+	}
+	progress.Stop()
+
+	again, err := sub.Submit(ctx, m, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	later, err := sub.Progress(ctx, m, again.Before)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer later.Stop()
+	if !later.Before(job) {
+		t.Errorf("a result stored before the batch was submitted again is not taken for an earlier session's")
+	}
+	if snap := later.Snapshot(ctx); snap.Skipped != 1 || snap.Done != 0 {
+		t.Errorf("the next session: %d finished before, %d done; want 1 and 0", snap.Skipped, snap.Done)
+	}
 }

@@ -20,6 +20,9 @@ type Submitted struct {
 	Published int // jobs put on the stream
 	Finished  int // jobs that already had a result
 	Queued    int // jobs already waiting or running, left as they were
+	// Before names the jobs that already had a result, finished in an
+	// earlier session: what Progress leaves out of this session's count.
+	Before map[string]bool
 }
 
 // Submit puts a batch on the queue: its manifest in the object store and
@@ -30,7 +33,7 @@ type Submitted struct {
 // publishes only the jobs that have neither a result nor a message on the
 // stream; a different batch under a taken id is refused.
 func (q *Queue) Submit(ctx context.Context, m *batch.Manifest, ackWait time.Duration) (Submitted, error) {
-	var out Submitted
+	out := Submitted{Before: map[string]bool{}}
 	if err := checkID("batch id", m.ID); err != nil {
 		return out, err
 	}
@@ -67,6 +70,7 @@ func (q *Queue) Submit(ctx context.Context, m *batch.Manifest, ackWait time.Dura
 		}
 		if done[resultKey(m.ID, job.ID)] {
 			out.Finished++
+			out.Before[job.ID] = true
 			continue
 		}
 		subj := subject(m.ID, job.ID)
