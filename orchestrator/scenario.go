@@ -86,7 +86,7 @@ func FromScenario(s *configs.Scenario, opt Options) (Config, error) {
 		if s.Opening == nil && i != cfg.First {
 			opening = &cfg.Opening
 		}
-		ag, info, err := buildAgent(s, a, &opt, opening)
+		ag, info, err := buildAgent(s, a, &opt, i == cfg.First, opening)
 		if err != nil {
 			return Config{}, err
 		}
@@ -136,21 +136,29 @@ func asSeats(s *configs.Scenario, prior []transcripts.Message) []transcripts.Mes
 	return out
 }
 
-// buildAgent builds one seat's agent. opening, when not nil, is where a
-// replay seated on the side that does not open puts its recording's opening.
+// buildAgent builds one seat's agent. opens says the seat speaks first;
+// opening, when not nil, is where a replay seated on the side that does
+// not open puts its recording's opening.
 //
 // It and what it calls take the agent and the options by pointer: a batch
 // job builds its conversation on the goroutine that then runs it, whose
 // stack keeps whatever depth the building reached (see
 // TestAConversationFitsInEightKiBOfStack).
-func buildAgent(s *configs.Scenario, a *configs.Agent, opt *Options, opening *string) (agents.Agent, transcripts.AgentInfo, error) {
+func buildAgent(s *configs.Scenario, a *configs.Agent, opt *Options, opens bool, opening *string) (agents.Agent, transcripts.AgentInfo, error) {
 	info := transcripts.AgentInfo{Name: a.Name, Type: a.Type, Provider: a.Provider, Model: a.Model, APIKeyEnv: a.APIKeyEnv}
 	pace := time.Duration(a.Pace)
 	if opt.Pace != nil {
 		pace = *opt.Pace
 	}
 	spoken := 0
-	for _, m := range opt.Prior {
+	for i, m := range opt.Prior {
+		if i == 0 && !opens {
+			// Message 1 by the side that does not open is the opening it
+			// handed over, never one of its lines, even where a recording
+			// another tool wrote leaves it unmarked (the seed's blank
+			// initial message): counting it would skip a line.
+			continue
+		}
 		if m.Speaker == a.Name && m.Origin == transcripts.OriginAgent && !m.Partial {
 			spoken++
 		}
