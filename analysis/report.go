@@ -163,18 +163,21 @@ func Describe(it Item, newPolicy func() policy.Policy) Conversation {
 	// One set serves the stop, each rule alone and the loop settings: a
 	// policy is a pure function of the messages, so the work its rules
 	// remember from judging is reused when they are replayed alone.
+	// The rules judge a fork's seats as the live run did: a seat handed
+	// to another model owns the messages it spoke under its former name.
+	seated := it.Run.Seated(msgs)
 	p := newPolicy()
-	st := Judge(p, msgs)
+	st := Judge(p, seated)
 	c.Stop, c.Rule, c.Reason = st.At, st.Policy, st.Reason
 	c.Substance = len(msgs)
 	if st.At > 0 {
 		c.Substance, c.Spent = st.At, len(msgs)-st.At
 	}
-	c.Rules = Firings(p, msgs)
+	c.Rules = Firings(p, seated)
 
 	lm, thr, token := loopSettings(p)
 	c.Threshold = int(math.Round(100 * thr))
-	xs, thanks := policy.LoopSignalsAndThanks(msgs, token)
+	xs, thanks := policy.LoopSignalsAndThanks(seated, token)
 	chance := make([]float64, len(msgs))
 	c.Chance = make([]int, len(msgs))
 	c.Kinds = make([]State, len(msgs))

@@ -145,7 +145,7 @@ func asSeats(s *configs.Scenario, prior []transcripts.Message) []transcripts.Mes
 // stack keeps whatever depth the building reached (see
 // TestAConversationFitsInEightKiBOfStack).
 func buildAgent(s *configs.Scenario, a *configs.Agent, opt *Options, opens bool, opening *string) (agents.Agent, transcripts.AgentInfo, error) {
-	info := transcripts.AgentInfo{Name: a.Name, Type: a.Type, Provider: a.Provider, Model: a.Model, APIKeyEnv: a.APIKeyEnv}
+	info := transcripts.AgentInfo{Name: a.Name, Type: a.Type, Provider: a.Provider, Model: a.Model, APIKeyEnv: a.APIKeyEnv, Formerly: a.Formerly}
 	pace := time.Duration(a.Pace)
 	if opt.Pace != nil {
 		pace = *opt.Pace

@@ -169,7 +169,7 @@ func CreateRun(dir string, run *Run) (*Recording, error) {
 		r.jlInfo, _ = jl.Stat()
 		r.t = Transcript{Title: run.Title, Started: run.Started}
 		if run.Parent != nil {
-			r.t.Run = &Run{Parent: run.Parent}
+			r.t.Run = &Run{Parent: run.Parent, Agents: run.Agents}
 		}
 		if err := r.start(run); err != nil {
 			// The header did not reach the disk (a full disk, say): no
@@ -319,7 +319,7 @@ func writtenFrom(md []byte, t *Transcript) bool {
 	if end < 0 {
 		// A header cut short by a crash, or none yet.
 		var head bytes.Buffer
-		writeHeader(&head, t.Title, t.Started, time.Time{}, 0, t.Run.Parent)
+		writeHeader(&head, t.Title, t.Started, time.Time{}, 0, t.Run)
 		return bytes.HasPrefix(head.Bytes(), md)
 	}
 	var body bytes.Buffer
@@ -395,7 +395,7 @@ func cutTornLine(f *os.File, path string, data []byte) (tornLine, error) {
 }
 
 func (r *Recording) start(run *Run) error {
-	if err := writeHeader(r.md, run.Title, run.Started, time.Time{}, 0, run.Parent); err != nil {
+	if err := writeHeader(r.md, run.Title, run.Started, time.Time{}, 0, run); err != nil {
 		return writeErr(r.MarkdownPath, err)
 	}
 	return r.writeJSONL(line(runLineOf{Type: "run", Run: run}), false)

@@ -93,6 +93,39 @@ type AgentInfo struct {
 	BaseURL   string         `json:"base_url,omitempty"`
 	APIKeyEnv string         `json:"api_key_env,omitempty"`
 	Settings  map[string]any `json:"settings,omitempty"`
+	// Formerly lists the names the seat's messages were recorded under
+	// before a fork handed it to this agent (the scenario's formerly:).
+	// The run's rules judged those messages as the seat's own: see
+	// Run.Seated.
+	Formerly []string `json:"formerly,omitempty"`
+}
+
+// Seated returns msgs as the run's rules judged them: a message recorded
+// under a name a seat had before a fork handed it over (its agent's
+// Formerly) is named by the seat, as the live run named it; moderator
+// notes keep theirs. msgs itself is left as it is, and returned as it is
+// when no seat changed hands.
+func (r *Run) Seated(msgs []Message) []Message {
+	if r == nil {
+		return msgs
+	}
+	renamed := map[string]string{}
+	for _, a := range r.Agents {
+		for _, f := range a.Formerly {
+			renamed[f] = a.Name
+		}
+	}
+	if len(renamed) == 0 {
+		return msgs
+	}
+	out := make([]Message, len(msgs))
+	for i, m := range msgs {
+		if to, ok := renamed[m.Speaker]; ok && m.Origin != OriginModerator {
+			m.Speaker = to
+		}
+		out[i] = m
+	}
+	return out
 }
 
 // SendsNoRequest reports whether the agent answers without asking a model:

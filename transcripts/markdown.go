@@ -53,15 +53,29 @@ import (
 // and dashes right before a heading, which loses one backslash).
 
 // Header writes the Markdown header. A zero ended time is written as blank.
-// A fork's header adds "**Forked from:** PARENT, message N".
-func writeHeader(w io.Writer, title string, started, ended time.Time, n int, parent *Parent) error {
-	fork := ""
-	if parent != nil {
-		fork = fmt.Sprintf("**Forked from:** %s, message %d\n", parent.Path, parent.At)
-	}
+// A fork's header adds its forkHeader lines.
+func writeHeader(w io.Writer, title string, started, ended time.Time, n int, run *Run) error {
 	_, err := fmt.Fprintf(w, "# %s\n\n**Started:** %s\n**Ended:** %s\n**Messages:** %d\n%s\n---\n\n",
-		title, formatTime(started), formatTime(ended), n, fork)
+		title, formatTime(started), formatTime(ended), n, forkHeader(run))
 	return err
+}
+
+// forkHeader is what a fork's header adds: "**Forked from:** PARENT,
+// message N", and for each name a seat had before the fork handed it to
+// another model, "**Formerly:** SEAT was NAME", so that a reader of the
+// Markdown alone judges the seat's earlier messages as its own, as the
+// live run did (Run.Seated). "" for a run that is no fork.
+func forkHeader(run *Run) string {
+	if run == nil || run.Parent == nil {
+		return ""
+	}
+	s := fmt.Sprintf("**Forked from:** %s, message %d\n", run.Parent.Path, run.Parent.At)
+	for _, a := range run.Agents {
+		for _, f := range a.Formerly {
+			s += fmt.Sprintf("**Formerly:** %s was %s\n", a.Name, f)
+		}
+	}
+	return s
 }
 
 func formatTime(t time.Time) string {
@@ -114,12 +128,8 @@ func WriteMarkdown(w io.Writer, t *Transcript) error { return writeMarkdown(w, t
 // written only when known (see WriteFile).
 func writeMarkdown(w io.Writer, t *Transcript, live bool) error {
 	bw := bufio.NewWriter(w)
-	var parent *Parent
-	if t.Run != nil {
-		parent = t.Run.Parent
-	}
 	if live {
-		if err := writeHeader(bw, t.Title, t.Started, t.Ended, len(t.Messages), parent); err != nil {
+		if err := writeHeader(bw, t.Title, t.Started, t.Ended, len(t.Messages), t.Run); err != nil {
 			return err
 		}
 	} else {
@@ -132,9 +142,7 @@ func writeMarkdown(w io.Writer, t *Transcript, live bool) error {
 			fmt.Fprintf(bw, "**Ended:** %s\n", formatTime(t.Ended))
 		}
 		fmt.Fprintf(bw, "**Messages:** %d\n", len(t.Messages))
-		if parent != nil {
-			fmt.Fprintf(bw, "**Forked from:** %s, message %d\n", parent.Path, parent.At)
-		}
+		fmt.Fprint(bw, forkHeader(t.Run))
 		fmt.Fprintf(bw, "\n---\n\n")
 	}
 	for _, m := range t.Messages {
@@ -417,6 +425,7 @@ func parseMarkdownLines(text string, lines []string, starts []int, skip []bool, 
 	i++
 	declared := -1
 	var parent *Parent
+	var seated []AgentInfo // the seats a fork handed over (**Formerly:**)
 	titleLine, closed := i, false
 	for ; i < len(lines); i++ {
 		l := strings.TrimSuffix(lines[i], "\r")
@@ -449,6 +458,16 @@ func parseMarkdownLines(text string, lines []string, starts []int, skip []bool, 
 						parent = &Parent{Path: v[:k], At: n}
 					}
 				}
+			case "Formerly":
+				// "SEAT was NAME": SEAT, one of the title's speakers,
+				// spoke as NAME before the fork.
+				if seat, f := formerly(v, t.Title); seat != "" && f != "" {
+					if k := slices.IndexFunc(seated, func(a AgentInfo) bool { return a.Name == seat }); k >= 0 {
+						seated[k].Formerly = append(seated[k].Formerly, f)
+					} else {
+						seated = append(seated, AgentInfo{Name: seat, Formerly: []string{f}})
+					}
+				}
 			}
 		}
 	}
@@ -470,6 +489,11 @@ func parseMarkdownLines(text string, lines []string, starts []int, skip []bool, 
 	}
 	for name := range extra {
 		speakers[name] = true
+	}
+	for _, a := range seated {
+		for _, f := range a.Formerly {
+			speakers[f] = true
+		}
 	}
 	speakers[ModeratorSpeaker] = true
 	// ends reports whether the "---" at line j closes a message.
@@ -530,7 +554,7 @@ func parseMarkdownLines(text string, lines []string, starts []int, skip []bool, 
 			"the header says **Messages:** %d, but %s read", declared, phrase.Count(len(t.Messages), "message was", "messages were")))
 	}
 	if parent != nil {
-		t.Run = &Run{Parent: parent}
+		t.Run = &Run{Parent: parent, Agents: seated}
 		markInherited(t)
 	}
 	return t, declared, nil
@@ -642,6 +666,21 @@ func joinContent(text string, lines []string, starts []int, from, to int) string
 func titleSpeakers(title string) map[string]bool {
 	out, _ := namesAround(title, " ↔ ")
 	return out
+}
+
+// formerly reads a "**Formerly:** SEAT was NAME" header value: SEAT is
+// the longest of the title's speakers it starts with, else what comes
+// before its first " was ".
+func formerly(v, title string) (seat, name string) {
+	for s := range titleSpeakers(title) {
+		if f, ok := strings.CutPrefix(v, s+" was "); ok && len(s) > len(seat) {
+			seat, name = s, f
+		}
+	}
+	if seat == "" {
+		seat, name, _ = strings.Cut(v, " was ")
+	}
+	return seat, name
 }
 
 // namesAround splits title at sep into the names on either side, and

@@ -200,8 +200,11 @@ func runCheck(cmd *cobra.Command, f checkFlags, args []string) error {
 			defer sets.Put(set)
 			ps = *set
 		}
+		// A fork's rules judged a seat handed to another model as the
+		// owner of what it spoke under its former name: so does check.
+		judged := it.Run.Seated(it.Messages)
 		for i := range points {
-			st := analysis.Judge(rules(i, ps), it.Messages)
+			st := analysis.Judge(rules(i, ps), judged)
 			o := analysis.Score(it.Label, len(it.Messages), st.At)
 			saved := 0
 			if st.At > 0 {

@@ -233,3 +233,49 @@ func TestAForkStoppedBeforeItsOwnMessagesResumes(t *testing.T) {
 		t.Errorf("the resumed fork holds %d messages (%+v); want its own reply as message 6", len(rec.Messages), rec.Messages)
 	}
 }
+
+// A seat a fork hands to another model (--agent) owns, to the fork's
+// rules, what it spoke under its former name, as it does in its prompts:
+// here the new seat's first refusal is B's third in a row, which stops
+// the fork. check and show of the fork's JSONL and of its Markdown alone
+// judge it the same way, and stop where the live fork did.
+func TestAForkWithASeatHandedOverIsJudgedAsItRan(t *testing.T) {
+	dir := t.TempDir()
+	const no = "I'm sorry, but I can't help with that."
+	parent := writeParent(t, dir, 5, func(i int) string {
+		if i == 3 || i == 5 {
+			return no
+		}
+		return fmt.Sprintf("line %d", i)
+	})
+	srv := openaitest.Start(t, func(openaitest.Request) openaitest.Reply { return openaitest.Words(no) })
+	s := filepath.Join(dir, "s.yaml")
+	rules := "termination: {any: [{max_messages: 9}, {refusal: {in_a_row: 3}}]}\n"
+	os.WriteFile(s, []byte("agents:\n  - {name: A, type: scripted, lines: [a1, a2, fresh 1, fresh 2, fresh 3]}\n  - {name: B, base_url: "+srv.URL+", model: m}\n"+rules), 0o600)
+	policyFile := filepath.Join(dir, "rules.yaml")
+	os.WriteFile(policyFile, []byte(rules), 0o600)
+
+	jl, rec := runFork(t, filepath.Join(dir, "out"), parent, "--at", "5", "--scenario", s, "--agent", "B={base_url: "+srv.URL+", model: m2, name: C}")
+	if rec.Run.Stop == nil || rec.Run.Stop.Policy != "refusal" || rec.Run.Stop.At != 7 {
+		t.Fatalf("the live fork stopped %+v; want refusal at message 7, C's first refusal after B's two", rec.Run.Stop)
+	}
+	md := strings.TrimSuffix(jl, ".jsonl") + ".md"
+	for _, path := range []string{jl, md} {
+		if got := checkStop(t, policyFile, path); got != 7 {
+			t.Errorf("check of %s stops at %d; the live fork stopped at 7", filepath.Base(path), got)
+		}
+		code, out, errOut := parley(t, "show", "--no-tui", "--policy", policyFile, path)
+		if code != exitOK || !strings.Contains(out, "it would stop after message 7 by refusal") {
+			t.Errorf("show of %s: exit %d, want it to stop after message 7 by refusal:\n%s%s", filepath.Base(path), code, out, errOut)
+		}
+	}
+	// The Markdown alone says which seat the new model took, and reads
+	// back without a warning.
+	data, _ := os.ReadFile(md)
+	if !strings.Contains(string(data), "**Formerly:** C was B\n") {
+		t.Errorf("the fork's Markdown does not say C was B:\n%s", data)
+	}
+	if _, _, errOut := parley(t, "check", "--policy", policyFile, md); strings.Contains(errOut, "warning") {
+		t.Errorf("check of the fork's Markdown warns: %s", errOut)
+	}
+}

@@ -234,6 +234,9 @@ func stillStopped(s *configs.Scenario, res *resumption, msgs []transcripts.Messa
 	if res.policy != nil {
 		p = res.policy(p)
 	}
+	// Judged as the resumed run will judge it: a seat a fork handed to
+	// another model owns what it spoke under its former name.
+	msgs = seatedBy(s, msgs)
 	v := p.Check(msgs)
 	if !v.Stop {
 		return nil
@@ -264,6 +267,16 @@ func stillStopped(s *configs.Scenario, res *resumption, msgs []transcripts.Messa
 	}
 	return fmt.Errorf("%s is finished: %s stops it at message %d (%s); to continue it, give other rules with --policy FILE",
 		jsonl, v.Policy, n, v.Reason)
+}
+
+// seatedBy is msgs with each message a seat of s spoke under a former
+// name (its formerly:) named by the seat, as a run of s names it.
+func seatedBy(s *configs.Scenario, msgs []transcripts.Message) []transcripts.Message {
+	run := &transcripts.Run{}
+	for _, a := range s.Agents {
+		run.Agents = append(run.Agents, transcripts.AgentInfo{Name: a.Name, Formerly: a.Formerly})
+	}
+	return run.Seated(msgs)
 }
 
 // stillEnded refuses to resume a conversation whose recorded stop would

@@ -118,7 +118,9 @@ func recordingFor(path, policyFile string) (tui.Recording, []policy.LoopReading,
 	if err != nil {
 		return tui.Recording{}, nil, err
 	}
-	r := review.Judge(newPolicy, t.Messages)
+	// Judged as the live run judged it: a seat a fork handed to another
+	// model owns what it spoke under its former name.
+	r := review.Judge(newPolicy, t.Run.Seated(t.Messages))
 	rec := tui.Recording{Title: t.Title, Messages: t.Messages, Marks: map[int][]string{}, Progress: r.Progress,
 		Started: t.Started, Ended: t.Ended}
 	if rec.Title == "" {
