@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"iter"
 	"strings"
+	"sync"
 )
 
 var _ Agent = (*Human)(nil)
@@ -19,6 +20,9 @@ var _ Agent = (*Human)(nil)
 type Human struct {
 	Name  string
 	lines chan string
+
+	mu    sync.Mutex
+	draft string // what the person had typed but not sent when the run was stopped
 }
 
 // NewHuman seats a person under name.
@@ -41,15 +45,36 @@ func (h *Human) Say(text string) error {
 	}
 }
 
+// Draft keeps what the person has typed and not sent, as the live view
+// quits: the turn waiting for their message, when its context is
+// cancelled, yields it before the context's error, so the run records it
+// as the message in flight, marked interrupted, as it records a model's
+// reply cut off, rather than lose it. A blank draft is not kept.
+func (h *Human) Draft(text string) {
+	if strings.TrimSpace(text) == "" {
+		text = ""
+	}
+	h.mu.Lock()
+	h.draft = text
+	h.mu.Unlock()
+}
+
 // Reply waits for the message handed over with Say and yields it, then a
 // final chunk with finish reason "stop" and the usage of a line no model
 // was asked for: its tokens estimated, its cost nothing. Cancelling ctx
-// ends the wait with ctx's error; a message said later is kept for the
-// next turn.
+// ends the wait with ctx's error, after the Draft the person left, if
+// any; a message said later is kept for the next turn.
 func (h *Human) Reply(ctx context.Context, _ []Message) iter.Seq2[Chunk, error] {
 	return func(yield func(Chunk, error) bool) {
 		select {
 		case <-ctx.Done():
+			h.mu.Lock()
+			draft := h.draft
+			h.draft = ""
+			h.mu.Unlock()
+			if draft != "" && !yield(Chunk{Text: draft}, nil) {
+				return
+			}
 			yield(Chunk{}, ctx.Err())
 		case text := <-h.lines:
 			if !yield(Chunk{Text: text}, nil) {

@@ -28,6 +28,7 @@ func TestHumanReply(t *testing.T) {
 		name       string
 		sayBefore  string // said before Reply starts ("" = none)
 		sayDuring  string // said while Reply waits ("" = none)
+		draft      string // typed, not sent, when the run is stopped
 		cancel     bool
 		wantText   string
 		wantErr    error
@@ -36,6 +37,8 @@ func TestHumanReply(t *testing.T) {
 		{name: "said while waiting", sayDuring: "Hello there 👋\nsecond line", wantText: "Hello there 👋\nsecond line", wantFinish: "stop"},
 		{name: "said before the turn", sayBefore: "typed ahead", wantText: "typed ahead", wantFinish: "stop"},
 		{name: "cancelled while waiting", cancel: true, wantErr: context.Canceled},
+		{name: "cancelled with a draft typed", draft: "half a thought\nand more", cancel: true, wantText: "half a thought\nand more", wantErr: context.Canceled},
+		{name: "cancelled with a blank draft", draft: " \n ", cancel: true, wantErr: context.Canceled},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -60,6 +63,9 @@ func TestHumanReply(t *testing.T) {
 				if err := h.Say(tc.sayDuring); err != nil {
 					t.Fatalf("Say: %v", err)
 				}
+			}
+			if tc.draft != "" {
+				h.Draft(tc.draft)
 			}
 			if tc.cancel {
 				cancel()

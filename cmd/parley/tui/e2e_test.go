@@ -386,3 +386,51 @@ func TestNoTermQueryAsksNothing(t *testing.T) {
 		t.Errorf("show exited with %v", err)
 	}
 }
+
+// A person who quits the live view (ctrl+c) with a message typed and not
+// sent for their seat's turn keeps it: it is recorded as the message in
+// flight, marked interrupted, as a model's cut-off reply is, lines and
+// all, never shown to the other side; resume asks for that turn again.
+func TestAHumansUnsentMessageIsKeptWhenTheViewQuits(t *testing.T) {
+	if runtime.GOOS == "windows" {
+		t.Skip("pseudo-terminals are Unix-only here")
+	}
+	if testing.Short() {
+		t.Skip("the end-to-end test builds and drives the binary; skipped with -short")
+	}
+	bin := parleyBinary(t)
+	dir := t.TempDir()
+	scenario := filepath.Join(dir, "human.yaml")
+	os.WriteFile(scenario, []byte("title: me ↔ bot\nagents:\n  - {name: me, type: human}\n  - {name: bot, type: scripted, lines: [first answer, second answer]}\nfirst: me\n"), 0o600)
+	out := filepath.Join(dir, "out")
+	tm := startTerm(t, 30, 100, bin, "run", scenario, "--out", out)
+	tm.waitFor("the input box", func(s string) bool { return strings.Contains(s, "Your turn") })
+	tm.typeSlowly("a long thought")
+	tm.press("\r") // enter adds a line
+	tm.typeSlowly("not yet sent")
+	tm.waitFor("the draft on screen", func(s string) bool { return strings.Contains(s, "not yet sent") })
+	tm.press("\x03") // ctrl+c
+	done := make(chan error, 1)
+	go func() { done <- tm.cmd.Wait() }()
+	select {
+	case <-done:
+	case <-time.After(20 * time.Second):
+		t.Fatalf("parley did not exit after ctrl+c; the screen shows:\n%s", tm.text())
+	}
+	<-tm.closed
+	files, _ := filepath.Glob(filepath.Join(out, "*.jsonl"))
+	if len(files) != 1 {
+		t.Fatalf("transcripts in %s: %v", out, files)
+	}
+	tr, err := transcripts.Read(files[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	last := tr.Messages[len(tr.Messages)-1]
+	if len(tr.Messages) != 2 || last.Speaker != "me" || !last.Partial || last.Content != "a long thought\nnot yet sent" {
+		t.Errorf("messages %+v; want the opening, then the unsent message, marked interrupted", tr.Messages)
+	}
+	if tr.Run == nil || tr.Run.Stop == nil || tr.Run.Stop.Kind != transcripts.StopInterrupted {
+		t.Errorf("stop = %+v, want interrupted", tr.Run)
+	}
+}

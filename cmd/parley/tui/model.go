@@ -34,6 +34,12 @@ type Seat interface {
 	Say(text string) error
 }
 
+// drafter is a Seat that keeps what the person typed and did not send
+// when the view quits, such as *agents.Human.
+type drafter interface {
+	Draft(text string)
+}
+
 // Config sets up the view.
 type Config struct {
 	Control Controller
@@ -368,6 +374,11 @@ func (m *Model) key(msg tea.KeyMsg) (tea.Model, tea.Cmd) {
 	k := m.keys
 	if msg.String() == "ctrl+c" || (m.mode == inputNone || !m.ta.Focused()) && key.Matches(msg, k.Quit) {
 		m.quitting = true
+		if d, ok := m.cfg.Humans[m.humanTurn].(drafter); ok && m.mode == inputHuman {
+			// What the person typed for their turn is the message in
+			// flight: it is recorded, marked interrupted, not lost.
+			d.Draft(strings.TrimRight(m.ta.Value(), " \n"))
+		}
 		if m.cfg.Cancel != nil {
 			m.cfg.Cancel()
 		}
