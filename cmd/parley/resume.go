@@ -65,6 +65,9 @@ left as they were.`,
 			}
 			rec, t, err := transcripts.Open(jsonl)
 			if err != nil {
+				if other := forkInstead(args[0]); other != nil {
+					return usageErr(other)
+				}
 				if errors.Is(err, fs.ErrNotExist) {
 					return usageErr(fmt.Errorf("%s does not exist; resume needs the JSONL sidecar parley recorded beside the Markdown", jsonl))
 				}
@@ -340,6 +343,36 @@ func spokenBy(msgs []transcripts.Message, a configs.Agent) int {
 		}
 	}
 	return n
+}
+
+// forkInstead says how to continue in, a transcript resume cannot
+// continue in place because parley did not record it (another tool's
+// layout, or a Markdown whose JSONL is gone): fork it into a new
+// transcript. nil when in is no transcript another command could read,
+// or is one of parley's JSONL transcripts.
+func forkInstead(in string) error {
+	if _, err := os.Stat(sidecar(in)); err == nil && sidecar(in) != in {
+		return nil // its JSONL is there: Open says what is wrong with it
+	}
+	if data, err := os.ReadFile(in); err != nil || transcripts.LooksLikeJSONL(data) {
+		return nil
+	}
+	t, err := transcripts.ReadOne(in)
+	if err != nil || len(t.Messages) == 0 {
+		return nil
+	}
+	n := 0
+	for _, m := range t.Messages {
+		if !m.Partial {
+			n++
+		}
+	}
+	what := fmt.Sprintf("%s is not a JSONL transcript parley recorded", in)
+	if sidecar(in) != in {
+		what = fmt.Sprintf("%s has no JSONL transcript parley recorded beside it (%s)", in, sidecar(in))
+	}
+	return fmt.Errorf("%s, which is what resume continues in place; to continue it as a new transcript, fork it after its last message: parley fork %s --at %d --scenario FILE",
+		what, in, n)
 }
 
 // notJSONL says why export cannot rebuild the Markdown from in, which is
