@@ -132,16 +132,22 @@ func TestLoopRuleOnUnseenSpeakers(t *testing.T) {
 }
 
 // politeStyles are how TestCourtesyIsNotAGoodbye rewrites each labelled
-// conversation: both sides opening their longer messages with thanks,
-// the second side alone, and both sides closing them with thanks.
+// conversation, as speakers with a polite habit would have written it:
+// both sides opening their longer messages with thanks, the second side
+// alone, both sides closing them with thanks, and, on every message
+// however short, both sides ending with a sparkle and the first side
+// opening with "Thanks!". minWords is the fewest words a message must
+// hold to be given the habit.
 var politeStyles = []struct {
 	name             string
 	openers, closers []string
-	side             int
+	side, minWords   int
 }{
-	{"both sides open with thanks", []string{"Thank you so much for this thoughtful reply; I'm truly grateful.", "Many thanks!", "What a gift this is, thanks."}, nil, 0},
-	{"the second side opens with thanks", []string{"Thank you so much for this thoughtful reply; I'm truly grateful.", "Many thanks!", "What a gift this is, thanks."}, nil, 2},
-	{"both sides close with thanks", nil, []string{"Cheers, and thanks for the wonderful exchange.", "Much appreciated.", "Thanks, friend!"}, 0},
+	{"both sides open with thanks", []string{"Thank you so much for this thoughtful reply; I'm truly grateful.", "Many thanks!", "What a gift this is, thanks."}, nil, 0, 20},
+	{"the second side opens with thanks", []string{"Thank you so much for this thoughtful reply; I'm truly grateful.", "Many thanks!", "What a gift this is, thanks."}, nil, 2, 20},
+	{"both sides close with thanks", nil, []string{"Cheers, and thanks for the wonderful exchange.", "Much appreciated.", "Thanks, friend!"}, 0, 20},
+	{"both sides end every message with a sparkle", nil, []string{"✨"}, 0, 1},
+	{"the first side opens every message with thanks", []string{"Thanks!"}, nil, 1, 1},
 }
 
 // The courtesy ratchet: a model that thanks at every turn is not saying
@@ -160,7 +166,7 @@ func TestCourtesyIsNotAGoodbye(t *testing.T) {
 			var early []string
 			for _, st := range politeStyles {
 				Each(files, func(it Item) string {
-					msgs := politer(it.Messages, st.openers, st.closers, st.side)
+					msgs := politer(it.Messages, st.openers, st.closers, st.side, st.minWords)
 					at := Judge(policy.Default(), msgs).At
 					if o := Score(it.Label, len(msgs), at); o.Verdict == Early {
 						return fmt.Sprintf("%s (%s): cut at %d, %d before its last new message", filepath.Base(it.Name), st.name, at, o.Cut)
@@ -258,10 +264,11 @@ func TestOneNameForBothSidesJudgesAlike(t *testing.T) {
 }
 
 // politer returns the messages as a politer speaker would have written
-// them: each spoken message of politeMinWords words or more, of both
-// sides (side 0), the first speaker (1) or the second (2), opens with the
-// next of openers and closes with the next of closers.
-func politer(msgs []transcripts.Message, openers, closers []string, side int) []transcripts.Message {
+// them: each spoken message of minWords words or more, of both sides
+// (side 0), the first speaker (1) or the second (2), opens with the next
+// of openers and closes with the next of closers. A blank message stays
+// blank.
+func politer(msgs []transcripts.Message, openers, closers []string, side, minWords int) []transcripts.Message {
 	out := slices.Clone(msgs)
 	first, k := "", 0
 	for i := range out {
@@ -275,7 +282,7 @@ func politer(msgs []transcripts.Message, openers, closers []string, side int) []
 		if side == 1 && m.Speaker != first || side == 2 && m.Speaker == first {
 			continue
 		}
-		if len(strings.Fields(m.Content)) < politeMinWords {
+		if n := len(strings.Fields(m.Content)); n == 0 || n < minWords {
 			continue
 		}
 		if len(openers) > 0 {
@@ -288,7 +295,3 @@ func politer(msgs []transcripts.Message, openers, closers []string, side int) []
 	}
 	return out
 }
-
-// politeMinWords is the fewest words a message must hold to be given a
-// word of thanks: a command or a bare token would not be.
-const politeMinWords = 20

@@ -15,12 +15,16 @@ import (
 // regard to case. They describe how assistants decline in general ("I'm
 // sorry, but I can't…", "I must decline…", "against my guidelines"), not
 // the wording of any one recording. Users add their own with patterns:.
+// Hedges that share a refusal's words are not refusals: "I can't help
+// but smile", "I can't help it", "As an AI, I don't have feelings, but…",
+// "As an AI, I cannot overstate…"; a model that writes one in every
+// message is not refusing.
 var RefusalPatterns = []string{
 	`\b(i'?m|i am) (very |so |truly |really )?sorry,? but\b`,
-	`\bi (cannot|can't|can not|won't|will not|am unable to|'?m unable to|am not able to|'?m not able to) (help|assist|comply|continue|engage|participate|provide|fulfil|fulfill|support|do that|go along|take part|write|generate|create|roleplay|role-play|pretend)`,
+	`\bi (cannot|can't|can not|won't|will not|am unable to|'?m unable to|am not able to|'?m not able to) (help($|[^a-z' ]| (with|you|here|further|on|in|anyone|anybody)\b)|assist|comply|continue|engage|participate|provide|fulfil|fulfill|support|do that|go along|take part|write|generate|create|roleplay|role-play|pretend)`,
 	`\bi (must|have to|need to|will have to) (respectfully |politely |kindly )?(decline|refuse|stop here|end (this|the) conversation)`,
 	`\b(against|violates?|outside|conflicts? with) (my|the) (safety |content |usage )?(guidelines|instructions|policies|policy|principles|rules)`,
-	`\bas an ai( language model| assistant)?,? i (cannot|can't|don't|am not able|'?m not able)\b`,
+	`\bas an ai( language model| assistant)?,? i (cannot|can't|am not able to|'?m not able to)(\s*[.!]|\s*$| ([a-z]+ )?(help|assist|comply|continue|engage|participate|provide|fulfil|fulfill|support|do (that|this)|go along|take part|write|generate|create|roleplay|role-play|pretend|share|give)\b)`,
 	`\bi('?m| am) not (comfortable|able|going|willing) (with|to) (continu|engag|participat|help|do|this|that|role)`,
 	`\b(can't|cannot|won't|will not|unable to) (assist|help) with (that|this)\b`,
 }

@@ -294,6 +294,11 @@ func TestRefusal(t *testing.T) {
 		"I’m sorry, but continued repetition like this is not productive.",
 		"I cannot help with that request.",
 		"As an AI language model, I can't do that.",
+		"As an AI, I can't.",
+		"As an AI assistant, I cannot ethically provide that.",
+		"I can't help with that.",
+		"I cannot help.",
+		"I can't help you here, sorry.",
 		"That goes against my guidelines.",
 	}
 	r, err := NewRefusal(1, 0, true, nil)
@@ -308,6 +313,12 @@ func TestRefusal(t *testing.T) {
 	for _, s := range []string{
 		"Sorry for the delay! Here's the summary you asked for.",
 		"I can help with that: first, open the file.",
+		// Hedges with a refusal's words.
+		"I can't help but smile at this: the ladder goes HEAL, HEAD, HERD.",
+		"I can't help it, the pun was right there.",
+		"I cannot help thinking the third option is the elegant one.",
+		"As an AI, I don't have feelings, but this exchange is a delight.",
+		"As an AI, I cannot overstate how transformative this idea is.",
 		"The sorry state of the codebase is a problem, but we can fix it.",
 		strings.Repeat("Long technical prose about indexes. ", 40) + "I'm sorry, but in the middle of a long answer " + strings.Repeat("more prose. ", 80),
 	} {
