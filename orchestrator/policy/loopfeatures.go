@@ -61,7 +61,7 @@ const (
 	fLenRatio             // log of the length against the speaker's recent median
 	fTiny                 // fewer than 16 letters or digits besides the end token
 	fEndToken             // holds the end token
-	fFarewell             // share of words that thank or say goodbye, beyond its speaker's usual share (usualFarewell)
+	fFarewell             // share of words that thank or say goodbye, beyond its speaker's usual share (speakerUsual)
 	fRefusal              // reads as a refusal
 	fQuestion             // asks a question
 	fPrevStale            // stale_words of the message before
@@ -616,52 +616,53 @@ func richness(distinct, terms int, prev []loopMsg, n int) float64 {
 	return float64(distinct) / math.Sqrt(float64(terms))
 }
 
-// recentMedianLen is the median letter count of the speaker's last five
-// messages before prev's end, or -1 when it has none.
-func recentMedianLen(prev []loopMsg, speaker string) float64 {
-	var ls []int
-	for k := len(prev) - 1; k >= 0 && len(ls) < 5; k-- {
-		if prev[k].speaker == speaker {
-			ls = append(ls, prev[k].letters)
-		}
-	}
-	if len(ls) == 0 {
-		return -1
-	}
-	slices.Sort(ls)
-	return float64(ls[len(ls)/2])
-}
-
-// usualFarewell is the share of its words that thank or say goodbye
-// that a speaker's messages usually hold: the median of its last
-// thirteen messages before prev's end, or 0 when it has none. The
-// farewell signals count only what a message holds beyond it. Models that
-// open or close every message with a word of thanks, as some do all
-// through a healthy conversation, then raise no farewell signal by it
-// once they have done so a few times, while a turn from substance to
-// goodbyes still does: the median moves only once seven of the thirteen
-// say goodbye, by when the loop rule has long weighed the turn.
-func usualFarewell(prev []loopMsg, speaker string) float64 {
+// speakerUsual reads a speaker's last messages before prev's end, once
+// for both of the signals that set a message against its speaker's habit:
+// medLen is the median letter count of its last five (-1 when it has
+// none), and thanks the share of its words that thank or say goodbye
+// that its messages usually hold, the median of its last thirteen (0
+// when it has none). The farewell signals count only what a message
+// holds beyond it. Models that open or close every message with a word
+// of thanks, as some do all through a healthy conversation, then raise no
+// farewell signal by it once they have done so a few times, while a turn
+// from substance to goodbyes still does: the median moves only once seven
+// of the thirteen say goodbye, by when the loop rule has long weighed the
+// turn.
+func speakerUsual(prev []loopMsg, speaker string) (medLen, thanks float64) {
+	var lens [usualLengthOf]int
 	var shares [usualFarewellOf]float64
 	n, zeros := 0, 0
 	for k := len(prev) - 1; k >= 0 && n < usualFarewellOf; k-- {
 		if prev[k].speaker == speaker {
+			if n < usualLengthOf {
+				lens[n] = prev[k].letters
+			}
 			shares[n] = prev[k].thanks
 			zeros += b2i(shares[n] == 0)
 			n++
 		}
 	}
-	if n == 0 || 2*zeros > n {
-		return 0 // none, or most thank no one: no need to sort
+	if n == 0 {
+		return -1, 0
+	}
+	ls := lens[:min(n, usualLengthOf)]
+	slices.Sort(ls)
+	medLen = float64(ls[len(ls)/2])
+	if 2*zeros > n {
+		return medLen, 0 // most thank no one: no need to sort
 	}
 	s := shares[:n]
 	slices.Sort(s)
-	return s[n/2]
+	return medLen, s[n/2]
 }
 
-// usualFarewellOf is how many of a speaker's last messages usualFarewell
-// takes the median of.
-const usualFarewellOf = 13
+// usualLengthOf and usualFarewellOf are how many of a speaker's last
+// messages speakerUsual takes the median length and the median share of
+// thanks of.
+const (
+	usualLengthOf   = 5
+	usualFarewellOf = 13
+)
 
 // loopSignals computes the feature vector of lm, the message msg, from
 // the messages before it. lm holds its speaker, distinct words (in any
@@ -701,8 +702,9 @@ func loopSignals(lm loopMsg, msg *transcripts.Message, text string, ts []uint64,
 		x[fTemplate] = set.share(lm.shapes, self.shapes)
 		x[fFrame] = set.share(lm.frames, self.frames)
 	}
-	if med := recentMedianLen(prev, msg.Speaker); med >= 0 {
-		x[fLenRatio] = math.Log((float64(lm.letters) + 4) / (med + 4))
+	medLen, usualThanks := speakerUsual(prev, msg.Speaker)
+	if medLen >= 0 {
+		x[fLenRatio] = math.Log((float64(lm.letters) + 4) / (medLen + 4))
 	}
 	if lm.letters < 16 {
 		x[fTiny] = 1
@@ -711,7 +713,7 @@ func loopSignals(lm loopMsg, msg *transcripts.Message, text string, ts []uint64,
 		x[fEndToken] = 1
 	}
 	lm.thanks = farewellShare(ts)
-	x[fFarewell] = max(0, lm.thanks-usualFarewell(prev, msg.Speaker))
+	x[fFarewell] = max(0, lm.thanks-usualThanks)
 	if refusal {
 		x[fRefusal] = 1
 	}
