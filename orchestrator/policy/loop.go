@@ -179,11 +179,11 @@ func describeSignal(i int, x []float64, token string, against bool) string {
 	case fFarewell:
 		switch {
 		case v == 0:
-			return "it thanks or says goodbye no more than its speaker usually does"
+			return "it thanks or says goodbye no more than its speaker's habit"
 		case against && v < 0.005:
-			return "fewer than 1% of its words thank or say goodbye beyond its speaker's usual share"
+			return "fewer than 1% of its words thank or say goodbye beyond its speaker's habit"
 		}
-		return fmt.Sprintf("%.0f%% of its words thank or say goodbye beyond its speaker's usual share", 100*v)
+		return fmt.Sprintf("%.0f%% of its words thank or say goodbye beyond its speaker's habit", 100*v)
 	case fRefusal:
 		if v == 0 {
 			return "it does not refuse"
@@ -204,12 +204,12 @@ func describeSignal(i int, x []float64, token string, against bool) string {
 	case fPrevFarewell:
 		switch {
 		case v == 0:
-			return "the message before said goodbye no more than its speaker usually does"
+			return "the message before said goodbye no more than its speaker's habit"
 		case against:
 			// Its goodbye is a smaller share of its words than usual.
-			return fmt.Sprintf("few of the message before's words say goodbye beyond its speaker's usual share (%.1f%%)", 100*v)
+			return fmt.Sprintf("few of the message before's words say goodbye beyond its speaker's habit (%.1f%%)", 100*v)
 		}
-		return "the message before said goodbye beyond its speaker's usual share"
+		return "the message before said goodbye beyond its speaker's habit"
 	case fPrevNewWords:
 		return fmt.Sprintf("the message before had %.0f%% new words", 100*v)
 	case fBothEndTokens:
@@ -232,9 +232,9 @@ func describeSignal(i int, x []float64, token string, against bool) string {
 		return fmt.Sprintf("both sides repeat themselves (%.0f%%)", 100*v)
 	case fBothFarewell:
 		if v == 0 {
-			return "one side or the other said goodbye no more than it usually does"
+			return "one side or the other said goodbye no more than its habit"
 		}
-		return fmt.Sprintf("both sides say goodbye beyond their usual share (each by at least %.0f%% of its words)", 100*v)
+		return fmt.Sprintf("both sides say goodbye beyond their habit (each by at least %.0f%% of its words)", 100*v)
 	case fBothSelfWords:
 		switch {
 		case against && v < 0.005:
@@ -548,7 +548,7 @@ func LoopSignals(msgs []transcripts.Message, token string) [][]float64 {
 
 // LoopSignalsAndThanks is LoopSignals, and for each spoken message the
 // share of its words that thank or say goodbye, before the farewell
-// signals set it against its speaker's usual share: what a report names a
+// signals set it against its speaker's habit: what a report names a
 // farewell by.
 func LoopSignalsAndThanks(msgs []transcripts.Message, token string) (xs [][]float64, thanks []float64) {
 	p := &Loop{Token: token, Model: &LoopModel{Weights: make([]float64, NumLoopFeatures), Mean: make([]float64, NumLoopFeatures),

@@ -220,11 +220,11 @@ func TestLoopExplain(t *testing.T) {
 		against bool
 		want    string
 	}{
-		{"the two strongest", map[int]float64{fFarewell: 4, fTiny: 1, fRichness12: 0.01}, false, "50% of its words thank or say goodbye beyond its speaker's usual share, it holds almost no words"},
+		{"the two strongest", map[int]float64{fFarewell: 4, fTiny: 1, fRichness12: 0.01}, false, "50% of its words thank or say goodbye beyond its speaker's habit, it holds almost no words"},
 		{"richness said once", map[int]float64{fRichness6: -1, fRichness12: 1, fTiny: 0.5}, false, richness + ", it holds almost no words"},
 		{"richness alone", map[int]float64{fRichness6: -1, fRichness12: 1}, false, richness},
 		{"nothing weighs", map[int]float64{}, false, ""},
-		{"against: the two strongest that way", map[int]float64{fFarewell: -4, fTiny: -1, fRichness12: 0.01}, true, "50% of its words thank or say goodbye beyond its speaker's usual share, it holds almost no words"},
+		{"against: the two strongest that way", map[int]float64{fFarewell: -4, fTiny: -1, fRichness12: 0.01}, true, "50% of its words thank or say goodbye beyond its speaker's habit, it holds almost no words"},
 		{"against: what pushes towards a loop is left out", map[int]float64{fFarewell: 4, fTiny: -1}, true, "it holds almost no words"},
 		{"against: nothing weighs", map[int]float64{fFarewell: 4}, true, ""},
 	}
@@ -389,22 +389,74 @@ func TestLoopExplainAbsentGoodbye(t *testing.T) {
 	m := &LoopModel{Mean: make([]float64, n), Scale: ones64(n), Weights: make([]float64, n)}
 	m.Mean[fPrevFarewell], m.Weights[fPrevFarewell] = 0.05, 20
 	x := make([]float64, n)
-	if got, want := m.explain(x, "[END]", true), "the message before said goodbye no more than its speaker usually does"; got != want {
+	if got, want := m.explain(x, "[END]", true), "the message before said goodbye no more than its speaker's habit"; got != want {
 		t.Errorf("against: %q, want %q", got, want)
 	}
 	x[fPrevFarewell] = 0.2
-	if got, want := m.explain(x, "[END]", false), "the message before said goodbye beyond its speaker's usual share"; got != want {
+	if got, want := m.explain(x, "[END]", false), "the message before said goodbye beyond its speaker's habit"; got != want {
 		t.Errorf("towards: %q, want %q", got, want)
 	}
 	// A goodbye in a long message is a small share: it weighs against a
 	// loop, and is said as small.
 	x[fPrevFarewell] = 0.004
-	if got, want := m.explain(x, "[END]", true), "few of the message before's words say goodbye beyond its speaker's usual share (0.4%)"; got != want {
+	if got, want := m.explain(x, "[END]", true), "few of the message before's words say goodbye beyond its speaker's habit (0.4%)"; got != want {
 		t.Errorf("a small goodbye, against: %q, want %q", got, want)
 	}
 	m.Mean[fFarewell], m.Weights[fFarewell] = 0.05, 30
 	x[fFarewell] = 0.003
-	if got, want := m.explain(x, "[END]", true), "fewer than 1% of its words thank or say goodbye beyond its speaker's usual share, few of the message before's words say goodbye beyond its speaker's usual share (0.4%)"; got != want {
+	if got, want := m.explain(x, "[END]", true), "fewer than 1% of its words thank or say goodbye beyond its speaker's habit, few of the message before's words say goodbye beyond its speaker's habit (0.4%)"; got != want {
 		t.Errorf("a small goodbye of its own, against: %q, want %q", got, want)
 	}
+}
+
+// closing appends tail to every message, as a model that signs every
+// turn the same way writes them.
+func closing(msgs []string, tail string) []string {
+	out := make([]string, len(msgs))
+	for i, m := range msgs {
+		out[i] = m + " " + tail
+	}
+	return out
+}
+
+// A word of thanks or goodbye that a speaker puts in most of its messages
+// is its habit: the farewell signal counts only the others, beyond the
+// share of them the speaker's messages usually hold.
+func TestSignOffHabit(t *testing.T) {
+	cases := []struct {
+		name string
+		msgs []string
+		at   int  // the message (1-based) whose farewell_rise is checked
+		rise bool // whether it must be above zero
+	}{
+		// A ✨ on every turn: a short answer among long ones is mostly
+		// ✨, and still no goodbye once the speaker has shown the habit.
+		{"a ✨ closing every turn, then a short one", closing(cat(substance, []string{"Agreed."}), "✨"), 11, false},
+		{"Thanks! opening every turn, then a short one", thankfulShort(cat(substance, []string{"Agreed."})), 11, false},
+		{"a ✨ closing every short turn", closing(twentyQuestions, "✨"), 23, false},
+		// The turn to goodbyes is said in other words.
+		{"a habit of ✨, then a goodbye in new words", cat(closing(substance, "✨"), []string{"Farewell, my friend. It was a pleasure and an honor. ✨"}), 11, true},
+		{"a habit of thanks, then a goodbye in new words", cat(thankfulShort(substance), []string{"Thanks! Goodbye, and farewell: a true pleasure."}), 11, true},
+		// No habit yet, or a word in only half of the speaker's messages.
+		{"a speaker's first message thanks", []string{"Thank you! Let's begin with the rate limiter."}, 1, true},
+		{"✨ in half of the speaker's messages", cat(substance[:2], closing(substance[2:4], "✨"), substance[4:8], []string{"Quite so. ✨"}), 9, true},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			xs := LoopSignals(conv(c.msgs...), "[END]")
+			got := xs[c.at-1][fFarewell]
+			if c.rise != (got > 0) {
+				t.Errorf("message %d (%q): farewell_rise %.3f, want it above zero: %v", c.at, c.msgs[c.at-1], got, c.rise)
+			}
+		})
+	}
+}
+
+// thankfulShort opens every message with the same "Thanks!".
+func thankfulShort(msgs []string) []string {
+	out := make([]string, len(msgs))
+	for i, m := range msgs {
+		out[i] = "Thanks! " + m
+	}
+	return out
 }

@@ -61,7 +61,7 @@ const (
 	fLenRatio             // log of the length against the speaker's recent median
 	fTiny                 // fewer than 16 letters or digits besides the end token
 	fEndToken             // holds the end token
-	fFarewell             // share of words that thank or say goodbye, beyond its speaker's usual share (speakerUsual)
+	fFarewell             // share of words that thank or say goodbye, beyond its speaker's habit (speakerUsual)
 	fRefusal              // reads as a refusal
 	fQuestion             // asks a question
 	fPrevStale            // stale_words of the message before
@@ -99,17 +99,19 @@ var NumLoopFeatures = len(LoopFeatureNames)
 
 // loopMsg is what the loop rule remembers of one spoken message.
 type loopMsg struct {
-	speaker string
-	shapes  []uint64 // distinct hashes of its line shapes, in the order of its lines
-	frames  []uint64 // distinct hashes of its coarse line shapes, in the order of its lines
-	words   []uint64 // distinct hashes of its words, in the order they first occur
-	letters int      // letters and digits, not counting the end token
-	mark    string   // the end token as it spelled it, when not as the rule's token is
-	terms   int      // its words, each counted as often as it occurs
-	thanks  float64  // the share of its words that thank or say goodbye (farewellShare)
-	x       []float64
-	p       float64 // the model's chance that it belongs to a loop
-	hits    int     // messages so far, this one included, at or above the rule's threshold
+	speaker  string
+	shapes   []uint64 // distinct hashes of its line shapes, in the order of its lines
+	frames   []uint64 // distinct hashes of its coarse line shapes, in the order of its lines
+	words    []uint64 // distinct hashes of its words, in the order they first occur
+	letters  int      // letters and digits, not counting the end token
+	mark     string   // the end token as it spelled it, when not as the rule's token is
+	terms    int      // its words, each counted as often as it occurs
+	thanks   float64  // the share of its words that thank or say goodbye
+	signOffs []uint64 // its words that thank or say goodbye, as often as they occur
+	unusual  float64  // the share of its words that thank or say goodbye and are not its speaker's habit (speakerUsual)
+	x        []float64
+	p        float64 // the model's chance that it belongs to a loop
+	hits     int     // messages so far, this one included, at or above the rule's threshold
 }
 
 // spelled is the end token as the message spelled it, for saying what
@@ -565,20 +567,24 @@ var farewellFilter = func() (f [4096 / 64]uint64) {
 	return f
 }()
 
-// farewellShare is the share of a message's terms that sign off or thank.
-func farewellShare(ts []uint64) float64 {
-	if len(ts) == 0 {
-		return 0
+// isFarewell reports whether a term signs off or thanks.
+func isFarewell(t uint64) bool {
+	if farewellFilter[t%4096/64]&(1<<(t%64)) == 0 {
+		return false
 	}
-	n := 0
+	_, ok := slices.BinarySearch(farewellHashes[:], t)
+	return ok
+}
+
+// signOffs returns the terms of ts that sign off or thank, each as often
+// as it occurs (most messages hold none), appended to dst.
+func signOffs(dst, ts []uint64) []uint64 {
 	for _, t := range ts {
-		if farewellFilter[t%4096/64]&(1<<(t%64)) != 0 {
-			if _, ok := slices.BinarySearch(farewellHashes[:], t); ok {
-				n++
-			}
+		if isFarewell(t) {
+			dst = append(dst, t)
 		}
 	}
-	return float64(n) / float64(len(ts))
+	return dst
 }
 
 // lettersBesides counts the letters and digits of text outside token.
@@ -617,43 +623,67 @@ func richness(distinct, terms int, prev []loopMsg, n int) float64 {
 }
 
 // speakerUsual reads a speaker's last messages before prev's end, once
-// for both of the signals that set a message against its speaker's habit:
+// for both of the signals that set a message against its speaker's habit.
 // medLen is the median letter count of its last five (-1 when it has
-// none), and thanks the share of its words that thank or say goodbye
-// that its messages usually hold, the median of its last thirteen (0
-// when it has none). The farewell signals count only what a message
-// holds beyond it. Models that open or close every message with a word
-// of thanks, as some do all through a healthy conversation, then raise no
-// farewell signal by it once they have done so a few times, while a turn
-// from substance to goodbyes still does: the median moves only once seven
-// of the thirteen say goodbye, by when the loop rule has long weighed the
-// turn.
-func speakerUsual(prev []loopMsg, speaker string) (medLen, thanks float64) {
-	var lens [usualLengthOf]int
-	var shares [usualFarewellOf]float64
+// none). unusual is how many of signOffs, a new message's words that
+// thank or say goodbye, are not the speaker's habit: a word it used in
+// more than half of its last thirteen messages is (a model that opens
+// every message with "Thanks!" or closes it with a ✨). usual is the share
+// of such unusual words its messages hold, the median of the same
+// thirteen (0 when it has none). The farewell signals count only what a
+// message holds beyond it: a habit raises nothing once shown a few times,
+// however short the message it closes, while a turn from substance to
+// goodbyes still does, in new words ("farewell", "journey", "pleasure"),
+// and the median moves only once seven of the thirteen say goodbye, by
+// when the loop rule has long weighed the turn.
+func speakerUsual(prev []loopMsg, speaker string, signOffs []uint64) (medLen, usual float64, unusual int) {
+	var (
+		lens   [usualLengthOf]int
+		shares [usualFarewellOf]float64
+		mine   [usualFarewellOf]int32
+	)
 	n, zeros := 0, 0
 	for k := len(prev) - 1; k >= 0 && n < usualFarewellOf; k-- {
 		if prev[k].speaker == speaker {
 			if n < usualLengthOf {
 				lens[n] = prev[k].letters
 			}
-			shares[n] = prev[k].thanks
+			shares[n] = prev[k].unusual
+			mine[n] = int32(k)
 			zeros += b2i(shares[n] == 0)
 			n++
 		}
 	}
+	for _, t := range signOffs {
+		if !habitual(t, prev, mine[:n]) {
+			unusual++
+		}
+	}
 	if n == 0 {
-		return -1, 0
+		return -1, 0, unusual
 	}
 	ls := lens[:min(n, usualLengthOf)]
 	slices.Sort(ls)
 	medLen = float64(ls[len(ls)/2])
 	if 2*zeros > n {
-		return medLen, 0 // most thank no one: no need to sort
+		return medLen, 0, unusual // most say nothing unusual: no need to sort
 	}
-	s := shares[:n]
-	slices.Sort(s)
-	return medLen, s[n/2]
+	sh := shares[:n]
+	slices.Sort(sh)
+	return medLen, sh[n/2], unusual
+}
+
+// habitual reports whether the sign-off word t is a speaker's habit: it
+// is in more than half of mine, the speaker's last messages (indexes into
+// prev).
+func habitual(t uint64, prev []loopMsg, mine []int32) bool {
+	in := 0
+	for _, k := range mine {
+		if slices.Contains(prev[k].signOffs, t) {
+			in++
+		}
+	}
+	return 2*in > len(mine)
 }
 
 // usualLengthOf and usualFarewellOf are how many of a speaker's last
@@ -702,7 +732,8 @@ func loopSignals(lm loopMsg, msg *transcripts.Message, text string, ts []uint64,
 		x[fTemplate] = set.share(lm.shapes, self.shapes)
 		x[fFrame] = set.share(lm.frames, self.frames)
 	}
-	medLen, usualThanks := speakerUsual(prev, msg.Speaker)
+	lm.signOffs = signOffs(nil, ts)
+	medLen, usualShare, unusual := speakerUsual(prev, msg.Speaker, lm.signOffs)
 	if medLen >= 0 {
 		x[fLenRatio] = math.Log((float64(lm.letters) + 4) / (medLen + 4))
 	}
@@ -712,8 +743,11 @@ func loopSignals(lm loopMsg, msg *transcripts.Message, text string, ts []uint64,
 	if hasToken {
 		x[fEndToken] = 1
 	}
-	lm.thanks = farewellShare(ts)
-	x[fFarewell] = max(0, lm.thanks-usualThanks)
+	if len(ts) > 0 {
+		lm.thanks = float64(len(lm.signOffs)) / float64(len(ts))
+		lm.unusual = float64(unusual) / float64(len(ts))
+	}
+	x[fFarewell] = max(0, lm.unusual-usualShare)
 	if refusal {
 		x[fRefusal] = 1
 	}

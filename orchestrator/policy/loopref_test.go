@@ -168,7 +168,8 @@ func loopSignalsRef(msgs []transcripts.Message, token string) [][]float64 {
 		speaker               string
 		words, shapes, frames []uint64
 		letters, terms        int
-		thanks                float64
+		signOffs              map[uint64]bool // the distinct words that thank or say goodbye
+		unusual               float64         // the share of its words that do and are not its speaker's habit
 		x                     []float64
 	}
 	farewell := map[uint64]bool{}
@@ -250,26 +251,43 @@ func loopSignalsRef(msgs []transcripts.Message, token string) [][]float64 {
 		if hasToken {
 			x[fEndToken] = 1
 		}
+		// The speaker's last thirteen messages: a word of thanks or
+		// goodbye in more than half of them is its habit; the others
+		// count, beyond the median share of them in those messages.
+		var mine []past
+		for k := len(prev) - 1; k >= 0 && len(mine) < 13; k-- {
+			if prev[k].speaker == msg.Speaker {
+				mine = append(mine, prev[k])
+			}
+		}
+		cur.signOffs = map[uint64]bool{}
 		if len(ts) > 0 {
 			n := 0
 			for _, t := range ts {
-				if farewell[t] {
+				if !farewell[t] {
+					continue
+				}
+				cur.signOffs[t] = true
+				in := 0
+				for _, p := range mine {
+					if p.signOffs[t] {
+						in++
+					}
+				}
+				if 2*in <= len(mine) {
 					n++
 				}
 			}
-			cur.thanks = float64(n) / float64(len(ts))
+			cur.unusual = float64(n) / float64(len(ts))
 		}
-		// Beyond the median share of the speaker's last thirteen messages.
 		var usual []float64
-		for k := len(prev) - 1; k >= 0 && len(usual) < 13; k-- {
-			if prev[k].speaker == msg.Speaker {
-				usual = append(usual, prev[k].thanks)
-			}
+		for _, p := range mine {
+			usual = append(usual, p.unusual)
 		}
-		x[fFarewell] = cur.thanks
+		x[fFarewell] = cur.unusual
 		if len(usual) > 0 {
 			slices.Sort(usual)
-			x[fFarewell] = max(0, cur.thanks-usual[len(usual)/2])
+			x[fFarewell] = max(0, cur.unusual-usual[len(usual)/2])
 		}
 		if refus.IsRefusal(msg.Content) {
 			x[fRefusal] = 1
