@@ -437,8 +437,10 @@ func TestSignOffHabit(t *testing.T) {
 		// The turn to goodbyes is said in other words.
 		{"a habit of ✨, then a goodbye in new words", cat(closing(substance, "✨"), []string{"Farewell, my friend. It was a pleasure and an honor. ✨"}), 11, true},
 		{"a habit of thanks, then a goodbye in new words", cat(thankfulShort(substance), []string{"Thanks! Goodbye, and farewell: a true pleasure."}), 11, true},
-		// No habit yet, or a word in only half of the speaker's messages.
-		{"a speaker's first message thanks", []string{"Thank you! Let's begin with the rate limiter."}, 1, true},
+		// A first message has no habit to be set against; a second one
+		// does, and a word in only half of the speaker's messages is none.
+		{"a speaker's first message thanks", []string{"Thank you! Let's begin with the rate limiter."}, 1, false},
+		{"a speaker's second message thanks, its first did not", cat(substance[:2], []string{"Thank you! Now the headers."}), 3, true},
 		{"✨ in half of the speaker's messages", cat(substance[:2], closing(substance[2:4], "✨"), substance[4:8], []string{"Quite so. ✨"}), 9, true},
 	}
 	for _, c := range cases {

@@ -747,7 +747,11 @@ func loopSignals(lm loopMsg, msg *transcripts.Message, text string, ts []uint64,
 		lm.thanks = float64(len(lm.signOffs)) / float64(len(ts))
 		lm.unusual = float64(unusual) / float64(len(ts))
 	}
-	x[fFarewell] = max(0, lm.unusual-usualShare)
+	if medLen >= 0 {
+		// A speaker's first message has no habit to be set against: a
+		// model that opens with thanks may thank at every turn.
+		x[fFarewell] = max(0, lm.unusual-usualShare)
+	}
 	if refusal {
 		x[fRefusal] = 1
 	}

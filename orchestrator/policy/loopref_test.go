@@ -284,8 +284,7 @@ func loopSignalsRef(msgs []transcripts.Message, token string) [][]float64 {
 		for _, p := range mine {
 			usual = append(usual, p.unusual)
 		}
-		x[fFarewell] = cur.unusual
-		if len(usual) > 0 {
+		if len(usual) > 0 { // none for a speaker's first message
 			slices.Sort(usual)
 			x[fFarewell] = max(0, cur.unusual-usual[len(usual)/2])
 		}
