@@ -174,7 +174,10 @@ func TestSIGKILLThenResumeFinishesTheConversation(t *testing.T) {
 
 func TestSIGINTFinalizesTheTranscript(t *testing.T) {
 	dir := t.TempDir()
-	scenario := slowScenario(t, dir, 50, "5ms")
+	// Each message streams for about half a second, so the signal, sent
+	// once two are on disk, lands in the third however late a loaded
+	// machine lets the test see the second.
+	scenario := slowScenario(t, dir, 50, "40ms")
 	cmd, out := startParley(t, "run", "--no-tui", "--out", dir, scenario)
 	jsonl := waitForMessages(t, dir, 2)
 	time.Sleep(20 * time.Millisecond)
@@ -413,16 +416,20 @@ func TestAHangupFinalizesTheTranscript(t *testing.T) {
 		name     string
 		ignored  bool // started as nohup starts it
 		lines    int
+		pace     string // per piece streamed: a message of 13 pieces takes 13 of them
 		wantCode int
 		wantStop string
 	}{
-		{name: "from a terminal", lines: 50, wantCode: exitInterrupted, wantStop: transcripts.StopInterrupted},
-		{name: "under nohup", ignored: true, lines: 3, wantCode: exitOK, wantStop: transcripts.StopPolicy},
+		// Each message streams for about half a second, so the hang-up,
+		// sent once two are on disk, lands in the third however late a
+		// loaded machine lets the test see the second.
+		{name: "from a terminal", lines: 50, pace: "40ms", wantCode: exitInterrupted, wantStop: transcripts.StopInterrupted},
+		{name: "under nohup", ignored: true, lines: 3, pace: "5ms", wantCode: exitOK, wantStop: transcripts.StopPolicy},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			dir := t.TempDir()
-			scenario := slowScenario(t, dir, tc.lines, "5ms")
+			scenario := slowScenario(t, dir, tc.lines, tc.pace)
 			args := []string{"run", "--no-tui", "--out", dir, scenario}
 			if tc.ignored {
 				args = append([]string{"-c", `trap "" HUP; exec "$0" "$@"`, parleyBinary(t)}, args...)
