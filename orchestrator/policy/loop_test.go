@@ -434,9 +434,16 @@ func TestSignOffHabit(t *testing.T) {
 		{"a ✨ closing every turn, then a short one", closing(cat(substance, []string{"Agreed."}), "✨"), 11, false},
 		{"Thanks! opening every turn, then a short one", thankfulShort(cat(substance, []string{"Agreed."})), 11, false},
 		{"a ✨ closing every short turn", closing(twentyQuestions, "✨"), 23, false},
+		// A place the speaker signs off in, whatever the word: emoji that
+		// vary, thanks in other languages, closings of which only some
+		// are sign-offs.
+		{"a different emoji closing every turn, then a short one", rotating(cat(substance, []string{"Agreed."}), false, "✨", "🙏", "🌟", "💫"), 11, false},
+		{"thanks in another language opening every turn, then a short one", rotating(cat(substance, []string{"Agreed."}), true, "Merci !", "Danke!", "谢谢！", "Gracias."), 11, false},
+		{"closings that vary, then a short one", rotating(cat(substance, []string{"Agreed."}), false, "Best,", "Cheers!", "Warmly,"), 11, false},
 		// The turn to goodbyes is said in other words.
 		{"a habit of ✨, then a goodbye in new words", cat(closing(substance, "✨"), []string{"Farewell, my friend. It was a pleasure and an honor. ✨"}), 11, true},
 		{"a habit of thanks, then a goodbye in new words", cat(thankfulShort(substance), []string{"Thanks! Goodbye, and farewell: a true pleasure."}), 11, true},
+		{"a habit of emoji closings, then a goodbye all through", cat(rotating(substance, false, "✨", "🙏", "🌟"), []string{"Thank you, my friend: farewell, and my gratitude for the journey. ✨"}), 11, true},
 		// A first message has no habit to be set against; a second one
 		// does, and a word in only half of the speaker's messages is none.
 		{"a speaker's first message thanks", []string{"Thank you! Let's begin with the rate limiter."}, 1, false},
@@ -452,6 +459,19 @@ func TestSignOffHabit(t *testing.T) {
 			}
 		})
 	}
+}
+
+// rotating opens (or closes) each message with the next of words.
+func rotating(msgs []string, open bool, words ...string) []string {
+	out := make([]string, len(msgs))
+	for i, m := range msgs {
+		if open {
+			out[i] = words[i%len(words)] + " " + m
+		} else {
+			out[i] = m + " " + words[i%len(words)]
+		}
+	}
+	return out
 }
 
 // thankfulShort opens every message with the same "Thanks!".

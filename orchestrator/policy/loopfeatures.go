@@ -108,6 +108,8 @@ type loopMsg struct {
 	terms    int      // its words, each counted as often as it occurs
 	thanks   float64  // the share of its words that thank or say goodbye
 	signOffs []uint64 // its words that thank or say goodbye, as often as they occur
+	opens    bool     // one of them is among its first slotWords words
+	closes   bool     // one of them is among its last slotWords words
 	unusual  float64  // the share of its words that thank or say goodbye and are not its speaker's habit (speakerUsual)
 	x        []float64
 	p        float64 // the model's chance that it belongs to a loop
@@ -625,24 +627,27 @@ func richness(distinct, terms int, prev []loopMsg, n int) float64 {
 // speakerUsual reads a speaker's last messages before prev's end, once
 // for both of the signals that set a message against its speaker's habit.
 // medLen is the median letter count of its last five (-1 when it has
-// none). unusual is how many of signOffs, a new message's words that
-// thank or say goodbye, are not the speaker's habit: a word it used in
-// more than half of its last thirteen messages is (a model that opens
-// every message with "Thanks!" or closes it with a ✨). usual is the share
-// of such unusual words its messages hold, the median of the same
-// thirteen (0 when it has none). The farewell signals count only what a
-// message holds beyond it: a habit raises nothing once shown a few times,
-// however short the message it closes, while a turn from substance to
-// goodbyes still does, in new words ("farewell", "journey", "pleasure"),
+// none). unusual is how many of the words of ts, a new message's terms,
+// that thank or say goodbye are not the speaker's habit, and usual the
+// share of such unusual words its messages hold, the median of its last
+// thirteen (0 when it has none). A habit is a word the speaker used in
+// more than half of those thirteen (a "Thanks!" opening every message),
+// or a place: when more than half of them open with a word of thanks or
+// goodbye among their first three words (or close with one among their
+// last three), any such word there is the habit, whichever it is (a ✨
+// one turn and a 🙏 the next, "Merci !" and "Danke!"). The farewell signals count only what a
+// message holds beyond it: a habit raises nothing once shown a few
+// times, however short the message it closes, while a turn from
+// substance to goodbyes still does, in words all through the message,
 // and the median moves only once seven of the thirteen say goodbye, by
 // when the loop rule has long weighed the turn.
-func speakerUsual(prev []loopMsg, speaker string, signOffs []uint64) (medLen, usual float64, unusual int) {
+func speakerUsual(prev []loopMsg, speaker string, ts, signOffs []uint64) (medLen, usual float64, unusual int) {
 	var (
 		lens   [usualLengthOf]int
 		shares [usualFarewellOf]float64
 		mine   [usualFarewellOf]int32
 	)
-	n, zeros := 0, 0
+	n, zeros, opens, closes := 0, 0, 0, 0
 	for k := len(prev) - 1; k >= 0 && n < usualFarewellOf; k-- {
 		if prev[k].speaker == speaker {
 			if n < usualLengthOf {
@@ -651,11 +656,18 @@ func speakerUsual(prev []loopMsg, speaker string, signOffs []uint64) (medLen, us
 			shares[n] = prev[k].unusual
 			mine[n] = int32(k)
 			zeros += b2i(shares[n] == 0)
+			opens += b2i(prev[k].opens)
+			closes += b2i(prev[k].closes)
 			n++
 		}
 	}
-	for _, t := range signOffs {
-		if !habitual(t, prev, mine[:n]) {
+	if len(signOffs) > 0 {
+		opening, closing := 2*opens > n, 2*closes > n
+		for i, t := range ts {
+			if !isFarewell(t) || opening && i < slotWords || closing && i >= len(ts)-slotWords ||
+				habitual(t, prev, mine[:n]) {
+				continue
+			}
 			unusual++
 		}
 	}
@@ -684,6 +696,28 @@ func habitual(t uint64, prev []loopMsg, mine []int32) bool {
 		}
 	}
 	return 2*in > len(mine)
+}
+
+// slotWords is how many of a message's first words make its opening, and
+// of its last its closing, for a habit of signing off there.
+const slotWords = 3
+
+// signOffSlots reports whether a word of ts that thanks or says goodbye
+// is among its first slotWords words, and among its last.
+func signOffSlots(ts []uint64) (opens, closes bool) {
+	for _, t := range ts[:min(len(ts), slotWords)] {
+		if isFarewell(t) {
+			opens = true
+			break
+		}
+	}
+	for _, t := range ts[max(0, len(ts)-slotWords):] {
+		if isFarewell(t) {
+			closes = true
+			break
+		}
+	}
+	return opens, closes
 }
 
 // usualLengthOf and usualFarewellOf are how many of a speaker's last
@@ -733,7 +767,10 @@ func loopSignals(lm loopMsg, msg *transcripts.Message, text string, ts []uint64,
 		x[fFrame] = set.share(lm.frames, self.frames)
 	}
 	lm.signOffs = signOffs(nil, ts)
-	medLen, usualShare, unusual := speakerUsual(prev, msg.Speaker, lm.signOffs)
+	if len(lm.signOffs) > 0 {
+		lm.opens, lm.closes = signOffSlots(ts)
+	}
+	medLen, usualShare, unusual := speakerUsual(prev, msg.Speaker, ts, lm.signOffs)
 	if medLen >= 0 {
 		x[fLenRatio] = math.Log((float64(lm.letters) + 4) / (medLen + 4))
 	}

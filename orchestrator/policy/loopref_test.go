@@ -170,6 +170,7 @@ func loopSignalsRef(msgs []transcripts.Message, token string) [][]float64 {
 		letters, terms        int
 		signOffs              map[uint64]bool // the distinct words that thank or say goodbye
 		unusual               float64         // the share of its words that do and are not its speaker's habit
+		opens, closes         bool            // one of them is among its first three words, or its last three
 		x                     []float64
 	}
 	farewell := map[uint64]bool{}
@@ -252,7 +253,9 @@ func loopSignalsRef(msgs []transcripts.Message, token string) [][]float64 {
 			x[fEndToken] = 1
 		}
 		// The speaker's last thirteen messages: a word of thanks or
-		// goodbye in more than half of them is its habit; the others
+		// goodbye in more than half of them is its habit, and so is any
+		// such word among a message's first three words when more than
+		// half of them open so (its last three, close so); the others
 		// count, beyond the median share of them in those messages.
 		var mine []past
 		for k := len(prev) - 1; k >= 0 && len(mine) < 13; k-- {
@@ -261,13 +264,28 @@ func loopSignalsRef(msgs []transcripts.Message, token string) [][]float64 {
 			}
 		}
 		cur.signOffs = map[uint64]bool{}
+		opening, closing := 0, 0
+		for _, p := range mine {
+			if p.opens {
+				opening++
+			}
+			if p.closes {
+				closing++
+			}
+		}
 		if len(ts) > 0 {
 			n := 0
-			for _, t := range ts {
+			for i, t := range ts {
 				if !farewell[t] {
 					continue
 				}
 				cur.signOffs[t] = true
+				first, last := i < 3, i >= len(ts)-3
+				cur.opens = cur.opens || first
+				cur.closes = cur.closes || last
+				if first && 2*opening > len(mine) || last && 2*closing > len(mine) {
+					continue
+				}
 				in := 0
 				for _, p := range mine {
 					if p.signOffs[t] {
