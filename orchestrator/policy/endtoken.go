@@ -65,7 +65,7 @@ func (p EndToken) Check(msgs []transcripts.Message) Verdict {
 	m := p.m.orFresh()
 	m.mu.Lock()
 	runs, idx := m.values(msgs, func(msg *transcripts.Message, prev []int) int {
-		if !p.Matches(msg.Content) {
+		if !p.Matches(said(msg.Content)) {
 			return 0
 		}
 		if k := len(prev); k > 0 {

@@ -278,6 +278,30 @@ func ParseRuling(reply string) Ruling {
 // before their answer.
 var reasoningEnds = []string{"</think>", "</thinking>", "</reasoning>"}
 
+// reasoningOpens are their opening tags.
+var reasoningOpens = []string{"<think>", "<thinking>", "<reasoning>"}
+
+// said is what a message says to the other side, as every rule that
+// reads a message's text reads it: a reasoning model's deliberation,
+// which some recorders keep before its answer as a <think>…</think> block
+// (or <thinking>, <reasoning>), is set aside as the judge sets it aside
+// in its own replies (afterReasoning), so a fixed preamble of thinking is
+// not a side repeating itself, and an [END] or a refusal it weighs and
+// drops is not said. Only a message that opens with such a block is read
+// for one, so the rest cost a glance at their first bytes.
+func said(content string) string {
+	head := strings.TrimLeft(content[:min(len(content), 64)], " \t\r\n")
+	if len(head) < len("<think>") || head[0] != '<' {
+		return content
+	}
+	for _, open := range reasoningOpens {
+		if len(head) >= len(open) && strings.EqualFold(head[:len(open)], open) {
+			return afterReasoning(content)
+		}
+	}
+	return content
+}
+
 // afterReasoning is reply without its reasoning: what follows the last
 // closing tag of a reasoning block, or reply itself when it holds none. A
 // reply that opens a block and never closes it is all reasoning: "".
@@ -293,7 +317,7 @@ func afterReasoning(reply string) string {
 		return reply[cut:]
 	}
 	trimmed := strings.TrimSpace(lower)
-	for _, open := range []string{"<think>", "<thinking>", "<reasoning>"} {
+	for _, open := range reasoningOpens {
 		if strings.HasPrefix(trimmed, open) {
 			return ""
 		}

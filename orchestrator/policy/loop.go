@@ -339,7 +339,7 @@ func (p *Loop) read(msg *transcripts.Message) (text string, letters int) {
 	// allocation a message. The same pass reads its line shapes and
 	// counts its letters, all of them from its plain text (plainText).
 	sc := &p.scratch
-	sc.terms, sc.shapes, sc.frames, letters, text = readText(msg.Content, sc.terms[:0], sc.shapes, sc.frames)
+	sc.terms, sc.shapes, sc.frames, letters, text = readText(said(msg.Content), sc.terms[:0], sc.shapes, sc.frames)
 	return text, letters
 }
 
@@ -399,7 +399,7 @@ func (p *Loop) weigh(msg *transcripts.Message, prev []loopMsg, text string, lett
 		otherMsg = &prev[other]
 	}
 	d6, d12 := p.seen.distinctSince(idx-5, idx), p.seen.distinctSince(idx-11, idx)
-	lm = loopSignals(lm, msg, text, sc.terms, stale, fresh, echo, selfShare, d6, d12, prev, selfMsg, otherMsg, token, p.refus.IsRefusal(msg.Content), &sc.set)
+	lm = loopSignals(lm, msg, text, sc.terms, stale, fresh, echo, selfShare, d6, d12, prev, selfMsg, otherMsg, token, p.refus.IsRefusal(said(msg.Content)), &sc.set)
 	lm.p = model.Chance(lm.x)
 	if k := len(prev); k > 0 {
 		lm.hits = prev[k-1].hits

@@ -482,3 +482,57 @@ func thankfulShort(msgs []string) []string {
 	}
 	return out
 }
+
+// A reasoning model's thinking, when a recording keeps it before the
+// answer, is not what it said: every rule reads the answer alone.
+func TestSaidSetsReasoningAside(t *testing.T) {
+	cases := []struct{ name, content, want string }{
+		{"no block", "A plain answer. [END]", "A plain answer. [END]"},
+		{"a think block, then the answer", "<think>\nShould I end? Maybe [END].\n</think>\n\nLet's go on.", "\n\nLet's go on."},
+		{"other spellings, any case", "<Thinking>weighing it</Thinking>Yes.", "Yes."},
+		{"a reasoning block never closed is all reasoning", "<reasoning>I could say [END]", ""},
+		{"markup that is no reasoning", "Use <b>bold</b> here.", "Use <b>bold</b> here."},
+		{"a block that does not open the message is part of it", "I said <think>x</think> once.", "I said <think>x</think> once."},
+		{"an angle-bracket end mark", "<END>", "<END>"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			if got := said(c.content); got != c.want {
+				t.Errorf("said(%q) = %q, want %q", c.content, got, c.want)
+			}
+		})
+	}
+}
+
+// withThinking puts the same block of deliberation before every answer,
+// as a recorder that keeps a reasoning model's thinking writes it.
+func withThinking(msgs []string) []string {
+	out := make([]string, len(msgs))
+	for i, m := range msgs {
+		out[i] = "<think>\nThe other model has replied. I should read its message carefully, stay in character, keep the conversation going in a thoughtful way, build on what it said, and avoid repeating myself. Maybe I should end with [END]; no, not yet. I can't help with anything harmful, but this is fine.\n</think>\n\n" + m
+	}
+	return out
+}
+
+func TestRulesReadTheAnswerNotTheThinking(t *testing.T) {
+	farewells := []string{
+		"Thank you so much for this wonderful conversation! It was a true pleasure. [END]",
+		"Thank you as well — a beautiful exchange. Take care! [END]",
+		"Take care, and thank you again for the journey. 🙏 [END]",
+		"It was an honor. Farewell, friend! ✨ [END]",
+		"Farewell! Grateful for every moment. 🙏 [END]",
+		"Goodbye, and thank you! ✨ [END]",
+		"[END]", "[END]", "[END]", "[END]",
+	}
+	healthy := cat(substance, twentyQuestions)
+	// The thinking names [END] and a refusal and is the same every time:
+	// read as said, it would be an end-token run, a refusal streak and
+	// both sides repeating themselves.
+	if at, v := FirstStop(Default(), conv(withThinking(healthy)...)); at != 0 {
+		t.Errorf("a healthy conversation whose every message opens with the same thinking stopped at %d: %s (%s)", at, v.Reason, v.Policy)
+	}
+	at, v := FirstStop(Default(), conv(withThinking(cat(substance, farewells))...))
+	if from, to := len(substance)+1, len(substance)+7; at < from || at > to {
+		t.Errorf("a farewell spiral under the same thinking stopped at %d (%s); want %d..%d", at, v.Reason, from, to)
+	}
+}

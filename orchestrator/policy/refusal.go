@@ -317,7 +317,7 @@ func clipRunes(s string, cutAtStart bool) string {
 
 func (p *Refusal) mark(msg *transcripts.Message, prev []refusalMark) refusalMark {
 	k := len(prev)
-	r := refusalMark{speaker: msg.Speaker, refusal: p.IsRefusal(msg.Content), last: -1}
+	r := refusalMark{speaker: msg.Speaker, refusal: p.IsRefusal(said(msg.Content)), last: -1}
 	if k > 0 {
 		r.total, r.last = prev[k-1].total, prev[k-1].last
 	}
@@ -352,14 +352,14 @@ func (p *Refusal) Check(msgs []transcripts.Message) Verdict {
 		run := min(last.run, p.InARow)
 		if run >= p.InARow {
 			v.Stop, v.Policy = true, "refusal"
-			v.Reason = fmt.Sprintf("%s refused %d times in a row (message %d: %q)", last.speaker, run, n, excerpt(msgs[idx[n-1]].Content))
+			v.Reason = fmt.Sprintf("%s refused %d times in a row (message %d: %q)", last.speaker, run, n, excerpt(said(msgs[idx[n-1]].Content)))
 		}
 		v.Progress = append(v.Progress, Progress{Policy: "refusal", Label: "refusals in a row", Count: run, Limit: p.InARow})
 	}
 	if p.Total > 0 {
 		if last.total >= p.Total && !v.Stop {
 			v.Stop, v.Policy = true, "refusal"
-			v.Reason = fmt.Sprintf("%s (the last, message %d: %q)", phrase.Count(last.total, "message was a refusal", "messages were refusals"), last.last+1, excerpt(msgs[idx[last.last]].Content))
+			v.Reason = fmt.Sprintf("%s (the last, message %d: %q)", phrase.Count(last.total, "message was a refusal", "messages were refusals"), last.last+1, excerpt(said(msgs[idx[last.last]].Content)))
 		}
 		v.Progress = append(v.Progress, Progress{Policy: "refusal", Label: "refusals", Count: min(last.total, p.Total), Limit: p.Total})
 	}
@@ -396,10 +396,10 @@ func (p StopPattern) Check(msgs []transcripts.Message) Verdict {
 	m.mu.Unlock()
 	visit(1)
 	v := Verdict{Progress: []Progress{{Policy: "stop_pattern", Label: "/" + p.Pattern.String() + "/", Count: 0, Limit: 1}}}
-	if lastAt >= 0 && p.Pattern.MatchString(msgs[lastAt].Content) {
+	if lastAt >= 0 && p.Pattern.MatchString(said(msgs[lastAt].Content)) {
 		v.Progress[0].Count = 1
 		v.Stop, v.Policy = true, "stop_pattern"
-		v.Reason = fmt.Sprintf("message %d matched /%s/: %q", n, p.Pattern, excerpt(p.Pattern.FindString(msgs[lastAt].Content)))
+		v.Reason = fmt.Sprintf("message %d matched /%s/: %q", n, p.Pattern, excerpt(p.Pattern.FindString(said(msgs[lastAt].Content))))
 	}
 	return v
 }

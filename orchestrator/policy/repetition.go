@@ -78,7 +78,7 @@ func (p *Repetition) settings() (thr float64, window, count, shingle, block int)
 func (p *Repetition) info(msg *transcripts.Message, vals []repeatInfo) repeatInfo {
 	thr, window, _, shingle, block := p.settings()
 	i := len(vals)
-	ri := repeatInfo{sk: sketchInto(&p.scratch, cachedTerms(msg.Content), shingle), of: -1, speaker: msg.Speaker}
+	ri := repeatInfo{sk: sketchInto(&p.scratch, cachedTerms(said(msg.Content)), shingle), of: -1, speaker: msg.Speaker}
 	visit(min(i, window) + 1)
 	for j := i - 1; j >= 0 && j >= i-window; j-- {
 		if p.SameSpeaker && vals[j].speaker != msg.Speaker {

@@ -71,7 +71,7 @@ func (p *Stagnation) stale(n novelty) bool {
 
 func (p *Stagnation) measure(msg *transcripts.Message, prev []novelty) novelty {
 	visit(1)
-	fresh, distinct := p.seen.addMessage(cachedTerms(msg.Content), int32(len(prev)))
+	fresh, distinct := p.seen.addMessage(cachedTerms(said(msg.Content)), int32(len(prev)))
 	n := novelty{fresh: fresh, distinct: distinct}
 	if p.stale(n) {
 		n.run, n.most = 1, n.fraction()
