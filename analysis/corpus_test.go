@@ -26,12 +26,15 @@ func needCorpus(t *testing.T) {
 }
 
 // corpusFigure is what testdata/corpus-figures.yaml records for a folder:
-// the default set's passes and conversations cut short, and the loop
-// rule's when each speaker is judged by a model fitted without it.
+// the default set's passes and conversations cut short, the loop rule's
+// when each speaker is judged by a model fitted without it, and the
+// default set's on the folder's conversations rewritten by politer
+// speakers and by speakers with habits of style.
 type corpusFigure struct {
 	Passed, Early int
 	Unseen        struct{ Passed, Early int }
 	Courtesy      struct{ Early int }
+	Habits        struct{ Passed, Early int }
 }
 
 // corpusFigures reads the figures recorded for each folder of the corpus.
@@ -74,6 +77,40 @@ func judgeFolder(t *testing.T, dir string) Tally {
 		return Score(it.Label, len(it.Messages), Judge(policy.Default(), it.Messages).At)
 	}, func(o Outcome) { tl.Add(o, 0) }, func(f File, err error) { t.Errorf("%s: %v", f.Path, err) })
 	return tl
+}
+
+// judgeRewritten judges each labelled conversation of a folder of the
+// corpus, rewritten in each of the named ways (rewrite(i, it) is it
+// rewritten in the ith), with the default set: it counts the rewritten
+// conversations that pass and names those cut short, with the way, the
+// message it stopped at and the last message that adds something new.
+func judgeRewritten(t *testing.T, folder string, ways []string, rewrite func(i int, it Item) []transcripts.Message) (passed int, early []string) {
+	t.Helper()
+	files, err := Gather([]string{filepath.Join(corpusDir, folder)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	type judged struct {
+		passed int
+		early  []string
+	}
+	Each(files, func(it Item) (j judged) {
+		for i, way := range ways {
+			msgs := rewrite(i, it)
+			at := Judge(policy.Default(), msgs).At
+			switch Score(it.Label, len(msgs), at).Verdict {
+			case Pass:
+				j.passed++
+			case Early:
+				j.early = append(j.early, fmt.Sprintf("%s (%s): cut at %d, stop_after %d", filepath.Base(it.Name), way, at, it.Label.StopAfter))
+			}
+		}
+		return j
+	}, func(j judged) {
+		passed += j.passed
+		early = append(early, j.early...)
+	}, func(f File, err error) { t.Errorf("%s: %v", f.Path, err) })
+	return passed, early
 }
 
 // The ratchet: the default set never passes fewer of a folder's
@@ -159,25 +196,14 @@ func TestCourtesyIsNotAGoodbye(t *testing.T) {
 	needCorpus(t)
 	for folder, w := range corpusFigures(t) {
 		t.Run(folder, func(t *testing.T) {
-			files, err := Gather([]string{filepath.Join(corpusDir, folder)})
-			if err != nil {
-				t.Fatal(err)
+			names := make([]string, len(politeStyles))
+			for i, st := range politeStyles {
+				names[i] = st.name
 			}
-			var early []string
-			for _, st := range politeStyles {
-				Each(files, func(it Item) string {
-					msgs := politer(it.Messages, st.openers, st.closers, st.side, st.minWords)
-					at := Judge(policy.Default(), msgs).At
-					if o := Score(it.Label, len(msgs), at); o.Verdict == Early {
-						return fmt.Sprintf("%s (%s): cut at %d, %d before its last new message", filepath.Base(it.Name), st.name, at, o.Cut)
-					}
-					return ""
-				}, func(s string) {
-					if s != "" {
-						early = append(early, s)
-					}
-				}, func(f File, err error) { t.Errorf("%s: %v", f.Path, err) })
-			}
+			_, early := judgeRewritten(t, folder, names, func(i int, it Item) []transcripts.Message {
+				st := politeStyles[i]
+				return politer(it.Messages, st.openers, st.closers, st.side, st.minWords)
+			})
 			if len(early) > w.Courtesy.Early {
 				t.Errorf("%s: %d politer conversations cut short; recorded %d:\n%s", folder, len(early), w.Courtesy.Early, strings.Join(early, "\n"))
 			}
@@ -270,20 +296,10 @@ func TestOneNameForBothSidesJudgesAlike(t *testing.T) {
 // blank.
 func politer(msgs []transcripts.Message, openers, closers []string, side, minWords int) []transcripts.Message {
 	out := slices.Clone(msgs)
-	first, k := "", 0
-	for i := range out {
-		m := &out[i]
-		if m.Origin == transcripts.OriginModerator {
-			continue
-		}
-		if first == "" {
-			first = m.Speaker
-		}
-		if side == 1 && m.Speaker != first || side == 2 && m.Speaker == first {
-			continue
-		}
-		if n := len(strings.Fields(m.Content)); n == 0 || n < minWords {
-			continue
+	k := 0
+	eachSpoken(out, func(_, s int, m *transcripts.Message) {
+		if side != 0 && s != side || len(strings.Fields(m.Content)) < minWords {
+			return
 		}
 		if len(openers) > 0 {
 			m.Content = openers[k%len(openers)] + " " + m.Content
@@ -292,6 +308,30 @@ func politer(msgs []transcripts.Message, openers, closers []string, side, minWor
 			m.Content += "\n\n" + closers[k%len(closers)]
 		}
 		k++
-	}
+	})
 	return out
+}
+
+// eachSpoken calls fn with each message of msgs a speaker wrote that is
+// not blank, its index and its side: 1 for the first speaker, 2 for the
+// other. A moderator's note is no one's.
+func eachSpoken(msgs []transcripts.Message, fn func(i, side int, m *transcripts.Message)) {
+	first := ""
+	for i := range msgs {
+		m := &msgs[i]
+		if m.Origin == transcripts.OriginModerator {
+			continue
+		}
+		if first == "" {
+			first = m.Speaker
+		}
+		if strings.TrimSpace(m.Content) == "" {
+			continue
+		}
+		side := 2
+		if m.Speaker == first {
+			side = 1
+		}
+		fn(i, side, m)
+	}
 }
