@@ -190,7 +190,7 @@ var politeStyles = []struct {
 // The courtesy ratchet: a model that thanks at every turn is not saying
 // goodbye. Each labelled conversation, rewritten as politer speakers
 // would have written it (politeStyles), keeps its labels; the default set
-// never cuts more of them short, over the three styles, than
+// never cuts more of them short, over the five styles, than
 // testdata/corpus-figures.yaml records under courtesy.
 func TestCourtesyIsNotAGoodbye(t *testing.T) {
 	needCorpus(t)

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"hash/fnv"
 	"math/rand/v2"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -175,13 +176,17 @@ func TestHabitsOfStyle(t *testing.T) {
 
 // withHabit returns the conversation's messages as speakers with habit h
 // would have written them. A blank message stays blank and a moderator's
-// note as it is. The rng is seeded by the conversation's name (its path
-// as the tests read it, under corpusDir) and the habit's, so each
-// conversation is rewritten alike on every run; renaming a habit that
-// varies, or moving the corpus, draws otherwise and may move the figures.
+// note as it is. The rng is seeded by the conversation's name within
+// the corpus (attractors/NAME.md) and the habit's, so each conversation
+// is rewritten alike on every run, wherever the corpus sits; renaming a
+// habit that varies draws otherwise and may move the figures.
 func withHabit(it Item, h habit) []transcripts.Message {
+	name, err := filepath.Rel(corpusDir, it.Name)
+	if err != nil {
+		name = it.Name
+	}
 	seed := fnv.New64a()
-	seed.Write([]byte(it.Name + "\x00" + h.name))
+	seed.Write([]byte(filepath.ToSlash(name) + "\x00" + h.name))
 	rng := rand.New(rand.NewPCG(seed.Sum64(), 7))
 	out := slices.Clone(it.Messages)
 	eachSpoken(out, func(i, side int, m *transcripts.Message) {
