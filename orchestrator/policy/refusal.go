@@ -253,6 +253,7 @@ func (p *Refusal) IsRefusal(content string) bool {
 		if part == "" {
 			continue
 		}
+		part = plainSpaces(part)
 		if p.Builtin {
 			if cand := refusalCandidates(part); cand != 0 {
 				low := lowerASCII(normalizeQuotes(part))
@@ -286,6 +287,16 @@ func lowerASCII(s string) string {
 		}
 	}
 	return s
+}
+
+// plainSpaces turns the no-break spaces that exported and copied text
+// holds (U+00A0, and the narrow U+202F) into plain ones, so "I can't
+// help" matches the patterns however its words are spaced.
+func plainSpaces(s string) string {
+	if !strings.Contains(s, "\u00a0") && !strings.Contains(s, "\u202f") {
+		return s
+	}
+	return strings.NewReplacer("\u00a0", " ", "\u202f", " ").Replace(s)
 }
 
 // normalizeQuotes turns typographic apostrophes into ASCII ones, so "I’m"

@@ -300,6 +300,9 @@ func TestRefusal(t *testing.T) {
 		"I cannot help.",
 		"I can't help you here, sorry.",
 		"That goes against my guidelines.",
+		// Spaced with the no-break spaces exported and copied text holds.
+		"I\u00a0can't\u00a0help\u00a0with\u00a0that.",
+		"I’m\u202fsorry,\u202fbut that is where this ends.",
 	}
 	r, err := NewRefusal(1, 0, true, nil)
 	if err != nil {
