@@ -33,9 +33,9 @@ import (
 //   - length: its length against the speaker's recent ones, so a collapse
 //     to "[END]", "∞" or "*silence*" shows, and whether it holds a few
 //     letters at all, alone and as ping-pong with the message before;
-//   - sign-off words, and whether both sides use them (the smaller of the
-//     message's share and the other side's last one), the end token, and
-//     refusals;
+//   - sign-off words beyond the speaker's habit (speakerUsual), and
+//     whether both sides use them (the smaller of the message's share and
+//     the other side's last one), the end token, and refusals;
 //   - each side's rut: how much its last messages repeat each other;
 //   - richness: the distinct words of the last six messages, and of the
 //     last twelve, over the square root of all their words (a measure of
