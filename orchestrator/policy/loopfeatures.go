@@ -635,12 +635,12 @@ func richness(distinct, terms int, prev []loopMsg, n int) float64 {
 // or a place: when more than half of them open with a word of thanks or
 // goodbye among their first three words (or close with one among their
 // last three), any such word there is the habit, whichever it is (a ✨
-// one turn and a 🙏 the next, "Merci !" and "Danke!"). The farewell signals count only what a
-// message holds beyond it: a habit raises nothing once shown a few
-// times, however short the message it closes, while a turn from
-// substance to goodbyes still does, in words all through the message,
-// and the median moves only once seven of the thirteen say goodbye, by
-// when the loop rule has long weighed the turn.
+// one turn and a 🙏 the next, "Merci !" and "Danke!"). The farewell
+// signals count only what a message holds beyond it: a habit raises
+// nothing once shown a few times, however short the message it closes,
+// while a turn from substance to goodbyes still does, in words all
+// through the message, and the median moves only once seven of the
+// thirteen say goodbye, by when the loop rule has long weighed the turn.
 func speakerUsual(prev []loopMsg, speaker string, ts, signOffs []uint64) (medLen, usual float64, unusual int) {
 	var (
 		lens   [usualLengthOf]int
