@@ -5,6 +5,7 @@ import (
 	"io"
 	"slices"
 
+	"github.com/parleyhq/parley/internal/phrase"
 	"github.com/parleyhq/parley/orchestrator/policy"
 )
 
@@ -25,6 +26,7 @@ type TrainingReport struct {
 	Speakers map[string]int
 	K        int
 	Examples int
+	Looping  int // examples whose label has a loop: stop_by set, or loops
 }
 
 // Train fits a model on all examples and cross-validates it: k folds
@@ -36,6 +38,11 @@ func Train(examples []Example, k int, token string) (TrainingReport, *policy.Loo
 	}
 	r := TrainingReport{Fitted: map[string]Tally{}, KFold: map[string]Tally{}, Across: map[string]Tally{},
 		Unseen: map[string]Tally{}, Speakers: map[string]int{}, K: k, Examples: len(examples)}
+	for _, e := range examples {
+		if e.Label.StopBy != nil || len(e.Label.Loops) > 0 {
+			r.Looping++
+		}
+	}
 	by := map[string][]Example{}
 	for _, e := range examples {
 		if _, ok := by[e.Folder]; !ok {
@@ -103,6 +110,30 @@ func unseenSpeakers(all, folder []Example, token string) (t Tally, n int) {
 		n++
 	}
 	return t, n
+}
+
+// fewToTrainOn is how many labelled transcripts a model can be fitted on
+// before parley warns that it will learn their particulars: the built-in
+// model was fitted on 93, and its cross-validated figures hold within a
+// conversation of its fitted ones.
+const fewToTrainOn = 30
+
+// Warnings are sentences for the person training: a model fitted on too
+// few labelled transcripts, or on labels that show it no loop, or
+// nothing but loops, will not judge other recordings as its figures say.
+func (r TrainingReport) Warnings() []string {
+	var out []string
+	if r.Examples < fewToTrainOn {
+		out = append(out, fmt.Sprintf("the model was fitted on only %s: a model fitted on so few learns their particulars and will not hold on other recordings (the built-in one was fitted on 93); label more, or read the cross-validated rows before using it",
+			phrase.Count(r.Examples, "labelled transcript", "labelled transcripts")))
+	}
+	switch r.Looping {
+	case 0:
+		out = append(out, "none of the labels shows a loop (each has stop_by: null and no loops), so the model learns never to stop; label recordings that loop too")
+	case r.Examples:
+		out = append(out, "every label shows a loop, so the model learns no healthy conversation to leave alone; label recordings that stay healthy to the end too (stop_by: null)")
+	}
+	return out
 }
 
 // Print writes the report as a table.

@@ -74,3 +74,32 @@ func TestExampleSpeakers(t *testing.T) {
 		t.Errorf("speakers %v; want alice, bob", e.Speakers)
 	}
 }
+
+// Training warns of labels a model cannot learn from well: too few, none
+// that loop, none that stay healthy.
+func TestTrainingWarnings(t *testing.T) {
+	cases := []struct {
+		name              string
+		examples, looping int
+		want              []string
+	}{
+		{"the corpus", 93, 57, nil},
+		{"a few", 8, 4, []string{"fitted on only 8 labelled transcripts"}},
+		{"no loop", 40, 0, []string{"none of the labels shows a loop"}},
+		{"nothing but loops", 40, 40, []string{"every label shows a loop"}},
+		{"three, all loops", 3, 3, []string{"fitted on only 3 labelled transcripts", "every label shows a loop"}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			got := TrainingReport{Examples: c.examples, Looping: c.looping}.Warnings()
+			if len(got) != len(c.want) {
+				t.Fatalf("warnings %q; want %d", got, len(c.want))
+			}
+			for i, w := range c.want {
+				if !strings.Contains(got[i], w) {
+					t.Errorf("warning %d is %q; want it to say %q", i, got[i], w)
+				}
+			}
+		})
+	}
+}

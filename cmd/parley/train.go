@@ -87,6 +87,9 @@ loop: {model: FILE}. parley's built-in model is retrained with
 			fmt.Fprintf(w, "Trained on %s; the loop rule stops when %d of the last %d messages, the newest among them, are each at least %.0f%% likely to belong to a loop.\n\n",
 				phrase.Count(len(examples), "labelled transcript", "labelled transcripts"), model.Count, model.Within, 100*model.Threshold)
 			report.Print(w)
+			for _, warning := range report.Warnings() {
+				fmt.Fprintln(cmd.ErrOrStderr(), "parley: warning:", warning)
+			}
 			if out != "" {
 				b, _ := json.MarshalIndent(model, "", "  ")
 				if err := os.WriteFile(out, append(b, '\n'), 0o644); err != nil {

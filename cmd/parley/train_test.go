@@ -32,6 +32,9 @@ func TestTrain(t *testing.T) {
 	if !strings.Contains(errOut, "NOTES.md: skipped") || strings.Contains(errOut, "could not be read") {
 		t.Errorf("stderr %q; want NOTES.md skipped, nothing unread", errOut)
 	}
+	if !strings.Contains(errOut, "parley: warning: the model was fitted on only 8 labelled transcripts") {
+		t.Errorf("stderr %q; want a warning that 8 labelled transcripts are few to fit on", errOut)
+	}
 	m, err := policy.LoadLoopModel(model)
 	if err != nil {
 		t.Fatalf("the model written does not load: %v", err)
