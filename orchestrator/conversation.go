@@ -179,8 +179,7 @@ func (c *Conversation) Run(ctx context.Context, sinks ...Sink) (transcripts.Stop
 
 //go:noinline
 func newRun(c *Conversation, sinks []Sink) *run {
-	r := &run{c: c, sinks: sinks, msgs: append([]transcripts.Message(nil), c.cfg.Prior...),
-		windows: map[int]int{}, shrunk: map[int]bool{}}
+	r := &run{c: c, sinks: sinks, msgs: append([]transcripts.Message(nil), c.cfg.Prior...)}
 	policy.Walk(c.cfg.Policy, func(p policy.Policy) {
 		if _, ok := p.(*policy.Judge); ok {
 			r.asks = true
@@ -217,8 +216,8 @@ type run struct {
 	sinks   []Sink
 	msgs    []transcripts.Message
 	judged  int                   // how many messages the policy last judged
-	windows map[int]int           // history windows shrunk after a context-length error, by seat
-	shrunk  map[int]bool          // seats whose window was shrunk already
+	windows [2]int                // history windows shrunk after a context-length error, by seat; 0: none
+	shrunk  [2]bool               // seats whose window was shrunk already
 	ruled   map[*policy.Judge]int // each judge's rulings recorded so far
 	asks    bool                  // the policy holds a judge, to be asked before it is checked
 }
@@ -536,7 +535,7 @@ func (r *run) startTurn(ctx context.Context, seat int) (*turnState, *transcripts
 	if ended {
 		t.cancel()
 	}
-	if w, ok := r.windows[seat]; ok {
+	if w := r.windows[seat]; w > 0 {
 		t.window = w
 	}
 	t.history = Perspective(r.msgs, t.s.Name, t.window, cfg.EmptyReply)
