@@ -57,9 +57,12 @@ type Config struct {
 }
 
 // Conversation is one run. Its control methods (Pause, Step, End, Inject)
-// may be called from any goroutine while Run runs.
+// may be called from any goroutine while Run runs. Run runs it once.
 type Conversation struct {
-	cfg Config
+	cfg running
+	// header is the Config's Run, until Run has announced it: what the
+	// recording's header says is not held while the conversation runs.
+	header *transcripts.Run
 
 	mu      sync.Mutex
 	paused  bool
@@ -82,7 +85,25 @@ func New(cfg Config) *Conversation {
 	if cfg.Run.Title == "" {
 		cfg.Run.Title = cfg.Seats[0].Name + " ↔ " + cfg.Seats[1].Name
 	}
-	return &Conversation{cfg: cfg, wake: make(chan struct{}, 1)}
+	header := cfg.Run
+	return &Conversation{cfg: running{Seats: cfg.Seats, First: cfg.First, Opening: cfg.Opening, EmptyReply: cfg.EmptyReply,
+		HistoryWindow: cfg.HistoryWindow, Policy: cfg.Policy, Prior: cfg.Prior, Recorded: cfg.Recorded,
+		Session: cfg.Session, Now: cfg.Now}, header: &header, wake: make(chan struct{}, 1)}
+}
+
+// running is what a conversation keeps of its Config: all of it but the
+// run's header (TestSettingsAreConfigLessItsRun holds the two alike).
+type running struct {
+	Seats         [2]Seat
+	First         int
+	Opening       string
+	EmptyReply    string
+	HistoryWindow int
+	Policy        policy.Policy
+	Prior         []transcripts.Message
+	Recorded      []transcripts.Message
+	Session       int
+	Now           func() time.Time
 }
 
 // Pause holds the conversation after the message in flight; Resume lets it go on.
@@ -291,7 +312,11 @@ func (r *run) announce() error {
 	if cfg.Recorded != nil {
 		prior = cfg.Recorded
 	}
-	ev := &Started{Run: cfg.Run, Speakers: [2]string{cfg.Seats[0].Name, cfg.Seats[1].Name}, Prior: prior}
+	ev := &Started{Speakers: [2]string{cfg.Seats[0].Name, cfg.Seats[1].Name}, Prior: prior}
+	if h := r.c.header; h != nil {
+		ev.Run = *h
+		r.c.header = nil // the sinks keep what they need of it
+	}
 	if ev.Run.Started.IsZero() {
 		ev.Run.Started = cfg.Now()
 	}
