@@ -391,9 +391,12 @@ func (a *OpenAI) prepare(ctx context.Context, history []Message) *attempt {
 		req.Messages = nil
 	}
 
-	actx, cancel := context.WithCancelCause(ctx)
-	rctx, cancelTimeout := context.WithTimeoutCause(actx, a.timeout(), errRequestTimeout)
-	at.cancel, at.cancelTimeout = cancel, cancelTimeout
+	// The request timeout cancels the attempt's context with its cause, as
+	// the idle clock does, rather than through a context of its own, which
+	// every conversation would hold while its reply streams.
+	rctx, cancel := context.WithCancelCause(ctx)
+	at.cancel = cancel
+	at.timeout = time.AfterFunc(a.timeout(), func() { cancel(errRequestTimeout) })
 	idle := a.idleTimeout()
 	at.idle = idle
 	at.clock = newIdleClock(idle, func() { cancel(errIdle) })

@@ -52,17 +52,17 @@ type attempt struct {
 	resp   *watchedBody
 	served string // the replica that answered, for an agent with several
 
-	req           *openai.ChatCompletionRequest // until it is sent
-	sent          chan struct{}                 // closed once the sender has the headers, or failed
-	waits         chan Wait                     // waits the sender met, for open to yield
-	stream        *openai.ChatCompletionStream  // the sender's
-	sendErr       error
-	stopped       bool            // the consumer stopped reading while the request waited
-	ctx           context.Context // the request's
-	cancel        context.CancelCauseFunc
-	cancelTimeout context.CancelFunc
-	withOptions   bool // the request asked for stream_options
-	open          bool // resp is the stream, closed on release
+	req         *openai.ChatCompletionRequest // until it is sent
+	sent        chan struct{}                 // closed once the sender has the headers, or failed
+	waits       chan Wait                     // waits the sender met, for open to yield
+	stream      *openai.ChatCompletionStream  // the sender's
+	sendErr     error
+	stopped     bool            // the consumer stopped reading while the request waited
+	ctx         context.Context // the request's
+	cancel      context.CancelCauseFunc
+	timeout     *time.Timer // cancels ctx with errRequestTimeout
+	withOptions bool        // the request asked for stream_options
+	open        bool        // resp is the stream, closed on release
 }
 
 // release closes the attempt's stream and stops its clock and contexts.
@@ -71,7 +71,7 @@ func (at *attempt) release() {
 		at.resp.Close()
 	}
 	at.clock.stop()
-	at.cancelTimeout()
+	at.timeout.Stop()
 	at.cancel(nil)
 }
 
