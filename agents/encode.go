@@ -15,10 +15,44 @@ import (
 // identity of its content (where the string's bytes live, and how many):
 // the history hands the same strings to every request, and a string's
 // bytes never change. Entries the last request did not use are dropped.
+//
+// The entries are kept in the order the last request sent them, and each
+// message is looked for a little past where the one before it was found:
+// a history in the same order, grown at its end or cut at its start, finds
+// every message it shares with the last request. A list holds them in a
+// fraction of the memory a map would, and a batch holds one for each agent
+// of every running conversation.
 type encodeCache struct {
 	mu     sync.Mutex
-	known  map[messageKey][]byte
-	misses int // messages encoded, for tests
+	known  []encoded // the last request's messages, in its order
+	misses int       // messages encoded, for tests
+}
+
+type encoded struct {
+	key  messageKey
+	json []byte
+}
+
+// lookAhead is how far past the entry after the last one found a message
+// is looked for. Once a request, a message not found there is looked for
+// through all the rest, so a history cut at its start by more than that
+// still finds what follows.
+const lookAhead = 8
+
+// find returns the JSON of the entry keyed k at or after at, and where to
+// look for the next message; nil when there is none. whole says whether
+// to look through every entry after at rather than the next lookAhead.
+func (c *encodeCache) find(k messageKey, at int, whole bool) ([]byte, int) {
+	end := len(c.known)
+	if !whole {
+		end = min(end, at+lookAhead)
+	}
+	for j := at; j < end; j++ {
+		if c.known[j].key == k {
+			return c.known[j].json, j + 1
+		}
+	}
+	return nil, at
 }
 
 type messageKey struct {
@@ -53,16 +87,20 @@ func (c *encodeCache) encode(req *openai.ChatCompletionRequest) []byte {
 
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	next := make(map[messageKey][]byte, len(msgs))
+	next := make([]encoded, 0, len(msgs))
 	size := len(b)
 	parts := make([][]byte, len(msgs))
+	from, whole := 0, true // where the next message is looked for; whether all the rest may be
 	for i, m := range msgs {
 		var p []byte
 		cacheable := m.MultiContent == nil && m.Name == "" && m.ToolCalls == nil && m.FunctionCall == nil &&
 			m.ToolCallID == "" && m.Refusal == "" && m.ReasoningContent == ""
 		k := messageKey{role: m.Role, data: unsafe.StringData(m.Content), n: len(m.Content)}
 		if cacheable {
-			p = c.known[k]
+			if p, from = c.find(k, from, false); p == nil && whole {
+				whole = false
+				p, from = c.find(k, from, true)
+			}
 		}
 		if p == nil {
 			c.misses++
@@ -71,7 +109,7 @@ func (c *encodeCache) encode(req *openai.ChatCompletionRequest) []byte {
 			}
 		}
 		if cacheable {
-			next[k] = p
+			next = append(next, encoded{key: k, json: p})
 		}
 		parts[i] = p
 		size += len(p) + 1

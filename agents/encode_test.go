@@ -72,3 +72,41 @@ func BenchmarkEncode(b *testing.B) {
 		})
 	}
 }
+
+// A history cut at its start, by a window that moves on a message or two
+// or by one halved at once, encodes only its new messages; one whose
+// messages are all new encodes them all, as it must.
+func TestEncodeReusesAWindowedHistory(t *testing.T) {
+	a := NewOpenAI(OpenAIConfig{BaseURL: "http://127.0.0.1:1/v1", Model: "m", System: "Be brief."})
+	var all []Message
+	for i := range 60 {
+		all = append(all, Message{Role: []string{RoleUser, RoleAssistant}[i%2], Content: fmt.Sprintf("message %d", i)})
+	}
+	for _, c := range []struct {
+		history []Message
+		encoded int
+	}{
+		{all[:30], 31}, // the system prompt and every message
+		{all[1:31], 1},
+		{all[3:32], 1},
+		{all[20:33], 1}, // cut by more than lookAhead
+		{all[21:34], 1},
+		{all[21:34], 0},
+		{all[30:36], 2},
+		{all[36:40], 4}, // nothing in common but the system prompt
+	} {
+		req := a.Request(c.history)
+		before := a.enc.misses
+		got := a.encode(&req)
+		want, err := json.Marshal(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if string(got) != string(want) {
+			t.Fatalf("messages %q to %q: body\n%s\nwant\n%s", c.history[0].Content, c.history[len(c.history)-1].Content, got, want)
+		}
+		if n := a.enc.misses - before; n != c.encoded {
+			t.Errorf("messages %q to %q: encoded %d messages; want %d", c.history[0].Content, c.history[len(c.history)-1].Content, n, c.encoded)
+		}
+	}
+}

@@ -391,12 +391,15 @@ func (a *OpenAI) prepare(ctx context.Context, history []Message) *attempt {
 		req.Messages = nil
 	}
 
-	actx, cancel := context.WithCancelCause(ctx)
-	rctx, cancelTimeout := context.WithTimeoutCause(actx, a.timeout(), errRequestTimeout)
-	at.cancel, at.cancelTimeout = cancel, cancelTimeout
+	// The clock cancels the attempt's context with its cause when the
+	// server goes quiet or the request timeout runs out, rather than a
+	// timeout context of its own, which every conversation would hold
+	// while its reply streams.
+	rctx, cancel := context.WithCancelCause(ctx)
+	at.cancel = cancel
 	idle := a.idleTimeout()
 	at.idle = idle
-	at.clock = newIdleClock(idle, func() { cancel(errIdle) })
+	at.clock = newIdleClock(idle, a.timeout(), cancel)
 	rctx = context.WithValue(rctx, attemptKey{}, at)
 	// A request held by a rate limit is not idle: stop the idle clock
 	// while it waits, and tell the consumer why nothing is arriving.

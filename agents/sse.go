@@ -7,14 +7,21 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"sync"
 
 	openai "github.com/sashabaranov/go-openai"
 )
 
 // eventBufferSize is the buffer a stream's lines are read through. Most
-// events are a few hundred bytes; a longer line is gathered in pieces. A
-// batch holds one per running conversation, so it is kept small.
+// events are a few hundred bytes; a longer line is gathered in pieces.
 const eventBufferSize = 1 << 10
+
+// eventBuffers holds the line buffers of the streams that have no unread
+// bytes. A stream waits for its next event most of the time, and a batch
+// holds a thousand of them: each takes a buffer when bytes arrive and puts
+// it back once it has read every line in it, so the ones that wait hold
+// none.
+var eventBuffers = sync.Pool{New: func() any { return new([eventBufferSize]byte) }}
 
 // eventReader reads the data events of a server-sent event stream as
 // go-openai v1.43's stream reader does (RecvRaw), line for line and error
@@ -22,16 +29,25 @@ const eventBufferSize = 1 << 10
 // blank lines, comments and other fields are skipped, up to
 // emptyMessagesLimit in a row, and kept, as is an event that begins
 // {"error":, to be reported as the server's error when the stream ends.
+//
+// Its lines are read as a bufio.Reader's ReadSlice reads them, through a
+// buffer taken from eventBuffers while it has unread bytes. With none, it
+// waits for the body's next bytes in wait, a few bytes of its own, and
+// copies them into a buffer once they have come.
 type eventReader struct {
-	r        *bufio.Reader
-	long     []byte       // a line longer than r's buffer, gathered
+	body     io.Reader
+	buf      *[eventBufferSize]byte // nil while no bytes are unread
+	r, w     int                    // buf[r:w] is read from the body and not yet taken
+	err      error                  // the body's, once buf[r:w] is taken
+	wait     [16]byte
+	long     []byte       // a line longer than the buffer, gathered
 	errs     bytes.Buffer // lines that are not data events
 	limit    int
 	finished bool // data: [DONE] was read
 }
 
 func newEventReader(body io.Reader, limit int) *eventReader {
-	return &eventReader{r: bufio.NewReaderSize(body, eventBufferSize), limit: limit}
+	return &eventReader{body: body, limit: limit}
 }
 
 // next returns the next data event's payload, valid until the next call;
@@ -44,6 +60,9 @@ func (e *eventReader) next() ([]byte, error) {
 	errorEvent := false
 	for {
 		line, err := e.line()
+		if err != nil {
+			e.release() // every byte read is taken
+		}
 		if err != nil || errorEvent {
 			if b := e.errs.Bytes(); len(b) > 0 {
 				var resp *openai.ErrorResponse
@@ -68,6 +87,7 @@ func (e *eventReader) next() ([]byte, error) {
 		}
 		if string(payload) == "[DONE]" {
 			e.finished = true
+			e.release() // nothing after it is read
 			return nil, io.EOF
 		}
 		return payload, nil
@@ -77,17 +97,110 @@ func (e *eventReader) next() ([]byte, error) {
 // line reads one line, its newline included. A last line without one is
 // an error, as it is to go-openai: the stream was cut off.
 func (e *eventReader) line() ([]byte, error) {
-	line, err := e.r.ReadSlice('\n')
+	line, err := e.readSlice()
 	if !errors.Is(err, bufio.ErrBufferFull) {
 		return line, err
 	}
 	e.long = append(e.long[:0], line...)
 	for {
-		line, err = e.r.ReadSlice('\n')
+		line, err = e.readSlice()
 		e.long = append(e.long, line...)
 		if !errors.Is(err, bufio.ErrBufferFull) {
 			return e.long, err
 		}
+	}
+}
+
+// readSlice is bufio.Reader's ReadSlice('\n') over e's buffer: the bytes
+// up to and including the next newline, valid until the next read; all
+// that is unread and the body's error when the body ends first; or a full
+// buffer and bufio.ErrBufferFull.
+func (e *eventReader) readSlice() ([]byte, error) {
+	s := 0 // the unread bytes searched already
+	for {
+		if e.buf != nil {
+			if i := bytes.IndexByte(e.buf[e.r+s:e.w], '\n'); i >= 0 {
+				line := e.buf[e.r : e.r+s+i+1]
+				e.r += s + i + 1
+				return line, nil
+			}
+		}
+		if e.err != nil {
+			var line []byte
+			if e.buf != nil {
+				line = e.buf[e.r:e.w]
+				e.r = e.w
+			}
+			err := e.err
+			e.err = nil
+			return line, err
+		}
+		if e.buf != nil && e.w-e.r >= len(e.buf) {
+			line := e.buf[e.r:e.w]
+			e.r = e.w
+			return line, bufio.ErrBufferFull
+		}
+		if e.buf != nil {
+			s = e.w - e.r
+		}
+		e.fill()
+	}
+}
+
+// fill reads more of the body, as bufio.Reader's fill does: the unread
+// bytes slide to the start of the buffer, and a body that returns nothing
+// 100 times in a row is io.ErrNoProgress. With nothing unread, the buffer
+// goes back to eventBuffers while the body is waited for.
+func (e *eventReader) fill() {
+	if e.buf == nil || e.r == e.w {
+		e.release()
+		for i := 100; i > 0; i-- {
+			n, err := e.body.Read(e.wait[:])
+			if n < 0 || n > len(e.wait) {
+				panic("agents: a stream body read a negative or impossible count")
+			}
+			if n > 0 {
+				e.buf = eventBuffers.Get().(*[eventBufferSize]byte)
+				e.r, e.w = 0, copy(e.buf[:], e.wait[:n])
+			}
+			if err != nil {
+				e.err = err
+				return
+			}
+			if n > 0 {
+				return
+			}
+		}
+		e.err = io.ErrNoProgress
+		return
+	}
+	if e.r > 0 {
+		copy(e.buf[:], e.buf[e.r:e.w])
+		e.w -= e.r
+		e.r = 0
+	}
+	for i := 100; i > 0; i-- {
+		n, err := e.body.Read(e.buf[e.w:])
+		if n < 0 || n > len(e.buf)-e.w {
+			panic("agents: a stream body read a negative or impossible count")
+		}
+		e.w += n
+		if err != nil {
+			e.err = err
+			return
+		}
+		if n > 0 {
+			return
+		}
+	}
+	e.err = io.ErrNoProgress
+}
+
+// release puts the buffer back in eventBuffers, with nothing unread in it.
+func (e *eventReader) release() {
+	if e.buf != nil {
+		eventBuffers.Put(e.buf)
+		e.buf, e.r, e.w = nil, 0, 0
 	}
 }
 

@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"testing/iotest"
 
 	openai "github.com/sashabaranov/go-openai"
 )
@@ -46,9 +47,54 @@ func eventsAsGoOpenAI(t *testing.T, body []byte, limit int) {
 		t.Fatal(err)
 	}
 	want := readAllEvents(stream.RecvRaw)
-	got := readAllEvents(newEventReader(bytes.NewReader(body), limit).next)
+	// Read whole, a byte at a time, in halves and with the end told
+	// along with the last bytes, the body's events are the same.
+	for name, r := range map[string]io.Reader{
+		"whole":         bytes.NewReader(body),
+		"a byte a time": iotest.OneByteReader(bytes.NewReader(body)),
+		"in halves":     iotest.HalfReader(bytes.NewReader(body)),
+		"data and EOF":  iotest.DataErrReader(bytes.NewReader(body)),
+	} {
+		got := readAllEvents(newEventReader(r, limit).next)
+		if strings.Join(got, "\n") != strings.Join(want, "\n") {
+			t.Fatalf("body %q, %s:\nread as\n  %s\ngo-openai reads\n  %s", body, name, strings.Join(got, "\n  "), strings.Join(want, "\n  "))
+		}
+	}
+}
+
+// readFunc is an io.Reader.
+type readFunc func([]byte) (int, error)
+
+func (f readFunc) Read(p []byte) (int, error) { return f(p) }
+
+// A stream that has taken every line it read waits for the next without
+// its line buffer: a batch holds a thousand streams waiting.
+func TestEventReaderWaitsWithoutItsBuffer(t *testing.T) {
+	sent := []string{"data: {\"a\":1}\n\n", ": ping\n\n", "data: " + strings.Repeat("x", 3000) + "\n\n", "data: {\"b\":2}\n\n", "data: [DONE]\n\n"}
+	var e *eventReader
+	taken := true // every byte sent so far ends a line the reader took
+	e = newEventReader(readFunc(func(p []byte) (int, error) {
+		if taken && e.buf != nil {
+			t.Errorf("the reader waits for %q holding its buffer", sent[0])
+		}
+		if len(sent) == 0 {
+			return 0, io.EOF
+		}
+		n := copy(p, sent[0])
+		sent[0] = sent[0][n:]
+		taken = false
+		if sent[0] == "" {
+			sent, taken = sent[1:], true
+		}
+		return n, nil
+	}), 3)
+	got := readAllEvents(e.next)
+	want := []string{`event "{\"a\":1}"`, `event "` + strings.Repeat("x", 3000) + `"`, `event "{\"b\":2}"`, "error: EOF"}
 	if strings.Join(got, "\n") != strings.Join(want, "\n") {
-		t.Fatalf("body %q:\nread as\n  %s\ngo-openai reads\n  %s", body, strings.Join(got, "\n  "), strings.Join(want, "\n  "))
+		t.Fatalf("read\n  %s\nwant\n  %s", strings.Join(got, "\n  "), strings.Join(want, "\n  "))
+	}
+	if e.buf != nil {
+		t.Error("the reader holds its buffer after the stream's end")
 	}
 }
 

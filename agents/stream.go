@@ -52,17 +52,16 @@ type attempt struct {
 	resp   *watchedBody
 	served string // the replica that answered, for an agent with several
 
-	req           *openai.ChatCompletionRequest // until it is sent
-	sent          chan struct{}                 // closed once the sender has the headers, or failed
-	waits         chan Wait                     // waits the sender met, for open to yield
-	stream        *openai.ChatCompletionStream  // the sender's
-	sendErr       error
-	stopped       bool            // the consumer stopped reading while the request waited
-	ctx           context.Context // the request's
-	cancel        context.CancelCauseFunc
-	cancelTimeout context.CancelFunc
-	withOptions   bool // the request asked for stream_options
-	open          bool // resp is the stream, closed on release
+	req         *openai.ChatCompletionRequest // until it is sent
+	sent        chan struct{}                 // closed once the sender has the headers, or failed
+	waits       chan Wait                     // waits the sender met, for open to yield
+	stream      *openai.ChatCompletionStream  // the sender's
+	sendErr     error
+	stopped     bool            // the consumer stopped reading while the request waited
+	ctx         context.Context // the request's
+	cancel      context.CancelCauseFunc
+	withOptions bool // the request asked for stream_options
+	open        bool // resp is the stream, closed on release
 }
 
 // release closes the attempt's stream and stops its clock and contexts.
@@ -71,7 +70,6 @@ func (at *attempt) release() {
 		at.resp.Close()
 	}
 	at.clock.stop()
-	at.cancelTimeout()
 	at.cancel(nil)
 }
 
@@ -194,24 +192,27 @@ func (w *watchedBody) looksHTML() bool {
 	return bytes.HasPrefix(bytes.TrimSpace(w.head), []byte("<"))
 }
 
-// idleClock calls fire when the server has sent nothing for idle. Reads
-// mark activity with one atomic store; the timer re-arms itself for the
-// time left when it fires early, rather than being reset on every read.
-// While paused (the consumer is handling a chunk, or a rate limit holds
-// the request) the clock does not run: it measures the server alone.
+// idleClock cancels an attempt with errIdle when the server has sent
+// nothing for idle, or with errRequestTimeout once the attempt has run for
+// its limit, whichever comes first. Reads mark activity with one atomic
+// store; the timer re-arms itself for the time left when it fires early,
+// rather than being reset on every read. While paused (the consumer is
+// handling a chunk, or a rate limit holds the request) the idle clock does
+// not run: it measures the server alone. The limit runs all along.
 type idleClock struct {
 	idle    time.Duration
+	limit   int64        // nanoseconds after base at which the attempt has run out of time
 	base    time.Time    // the monotonic origin of last
 	last    atomic.Int64 // nanoseconds after base of the last activity
 	paused  atomic.Int32 // above 0: paused
 	stopped atomic.Bool
 	timer   *time.Timer
-	fire    func()
+	cancel  context.CancelCauseFunc
 }
 
-func newIdleClock(idle time.Duration, fire func()) *idleClock {
-	c := &idleClock{idle: idle, base: time.Now(), fire: fire}
-	c.timer = time.AfterFunc(idle, c.check)
+func newIdleClock(idle, limit time.Duration, cancel context.CancelCauseFunc) *idleClock {
+	c := &idleClock{idle: idle, limit: int64(limit), base: time.Now(), cancel: cancel}
+	c.timer = time.AfterFunc(min(idle, limit), c.check)
 	return c
 }
 
@@ -239,14 +240,20 @@ func (c *idleClock) check() {
 	if c.stopped.Load() {
 		return
 	}
+	now := c.since()
+	left := time.Duration(c.limit - now)
+	if left <= 0 {
+		c.cancel(errRequestTimeout)
+		return
+	}
 	if c.paused.Load() > 0 {
-		c.timer.Reset(c.idle)
+		c.timer.Reset(min(c.idle, left))
 		return
 	}
-	quiet := time.Duration(c.since() - c.last.Load())
+	quiet := time.Duration(now - c.last.Load())
 	if quiet >= c.idle {
-		c.fire()
+		c.cancel(errIdle)
 		return
 	}
-	c.timer.Reset(c.idle - quiet)
+	c.timer.Reset(min(c.idle-quiet, left))
 }

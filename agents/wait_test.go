@@ -50,3 +50,34 @@ func TestRateLimitWaitsAreReportedAndNotIdle(t *testing.T) {
 		}
 	}
 }
+
+// The clock ends an attempt when the server goes quiet, but not while it
+// is paused; the request timeout ends it paused or not, whichever of the
+// two comes first.
+func TestIdleClockEndsAnAttempt(t *testing.T) {
+	for _, c := range []struct {
+		name        string
+		idle, limit time.Duration
+		paused      bool
+		want        error
+	}{
+		{"quiet", 20 * time.Millisecond, time.Hour, false, errIdle},
+		{"out of time", time.Hour, 20 * time.Millisecond, false, errRequestTimeout},
+		{"out of time while paused", 10 * time.Millisecond, 60 * time.Millisecond, true, errRequestTimeout},
+	} {
+		ctx, cancel := context.WithCancelCause(context.Background())
+		clock := newIdleClock(c.idle, c.limit, cancel)
+		if c.paused {
+			clock.pause()
+		}
+		select {
+		case <-ctx.Done():
+		case <-time.After(10 * time.Second):
+			t.Fatalf("%s: the clock never ended the attempt", c.name)
+		}
+		if got := context.Cause(ctx); got != c.want {
+			t.Errorf("%s: ended with %v; want %v", c.name, got, c.want)
+		}
+		clock.stop()
+	}
+}

@@ -57,9 +57,12 @@ type Config struct {
 }
 
 // Conversation is one run. Its control methods (Pause, Step, End, Inject)
-// may be called from any goroutine while Run runs.
+// may be called from any goroutine while Run runs. Run runs it once.
 type Conversation struct {
-	cfg Config
+	cfg running
+	// header is the Config's Run, until Run has announced it: what the
+	// recording's header says is not held while the conversation runs.
+	header *transcripts.Run
 
 	mu      sync.Mutex
 	paused  bool
@@ -82,7 +85,25 @@ func New(cfg Config) *Conversation {
 	if cfg.Run.Title == "" {
 		cfg.Run.Title = cfg.Seats[0].Name + " ↔ " + cfg.Seats[1].Name
 	}
-	return &Conversation{cfg: cfg, wake: make(chan struct{}, 1)}
+	header := cfg.Run
+	return &Conversation{cfg: running{Seats: cfg.Seats, First: cfg.First, Opening: cfg.Opening, EmptyReply: cfg.EmptyReply,
+		HistoryWindow: cfg.HistoryWindow, Policy: cfg.Policy, Prior: cfg.Prior, Recorded: cfg.Recorded,
+		Session: cfg.Session, Now: cfg.Now}, header: &header, wake: make(chan struct{}, 1)}
+}
+
+// running is what a conversation keeps of its Config: all of it but the
+// run's header (TestSettingsAreConfigLessItsRun holds the two alike).
+type running struct {
+	Seats         [2]Seat
+	First         int
+	Opening       string
+	EmptyReply    string
+	HistoryWindow int
+	Policy        policy.Policy
+	Prior         []transcripts.Message
+	Recorded      []transcripts.Message
+	Session       int
+	Now           func() time.Time
 }
 
 // Pause holds the conversation after the message in flight; Resume lets it go on.
@@ -179,8 +200,7 @@ func (c *Conversation) Run(ctx context.Context, sinks ...Sink) (transcripts.Stop
 
 //go:noinline
 func newRun(c *Conversation, sinks []Sink) *run {
-	r := &run{c: c, sinks: sinks, msgs: append([]transcripts.Message(nil), c.cfg.Prior...),
-		windows: map[int]int{}, shrunk: map[int]bool{}}
+	r := &run{c: c, sinks: sinks, msgs: append([]transcripts.Message(nil), c.cfg.Prior...)}
 	policy.Walk(c.cfg.Policy, func(p policy.Policy) {
 		if _, ok := p.(*policy.Judge); ok {
 			r.asks = true
@@ -217,8 +237,8 @@ type run struct {
 	sinks   []Sink
 	msgs    []transcripts.Message
 	judged  int                   // how many messages the policy last judged
-	windows map[int]int           // history windows shrunk after a context-length error, by seat
-	shrunk  map[int]bool          // seats whose window was shrunk already
+	windows [2]int                // history windows shrunk after a context-length error, by seat; 0: none
+	shrunk  [2]bool               // seats whose window was shrunk already
 	ruled   map[*policy.Judge]int // each judge's rulings recorded so far
 	asks    bool                  // the policy holds a judge, to be asked before it is checked
 }
@@ -292,7 +312,11 @@ func (r *run) announce() error {
 	if cfg.Recorded != nil {
 		prior = cfg.Recorded
 	}
-	ev := &Started{Run: cfg.Run, Speakers: [2]string{cfg.Seats[0].Name, cfg.Seats[1].Name}, Prior: prior}
+	ev := &Started{Speakers: [2]string{cfg.Seats[0].Name, cfg.Seats[1].Name}, Prior: prior}
+	if h := r.c.header; h != nil {
+		ev.Run = *h
+		r.c.header = nil // the sinks keep what they need of it
+	}
 	if ev.Run.Started.IsZero() {
 		ev.Run.Started = cfg.Now()
 	}
@@ -536,7 +560,7 @@ func (r *run) startTurn(ctx context.Context, seat int) (*turnState, *transcripts
 	if ended {
 		t.cancel()
 	}
-	if w, ok := r.windows[seat]; ok {
+	if w := r.windows[seat]; w > 0 {
 		t.window = w
 	}
 	t.history = Perspective(r.msgs, t.s.Name, t.window, cfg.EmptyReply)

@@ -294,7 +294,8 @@ func runJob(ctx context.Context, job *Job, dir string, env *Env, load func(Job) 
 
 // jobRun is a job ready to run, or its result when there is nothing to run.
 type jobRun struct {
-	res   *Result // what is known before the conversation runs
+	res   *Result // the result when there is nothing to run; nil while conv runs
+	job   *Job    // the job conv runs, whose result finish computes
 	s     *configs.Scenario
 	rec   *orchestrator.Recorder
 	conv  *orchestrator.Conversation // nil: res is the job's result
@@ -308,11 +309,8 @@ type jobRun struct {
 // prepareJob loads a job's scenario and, for a job that ran before, its
 // transcript, and builds its conversation.
 func prepareJob(job *Job, dir string, env *Env, load func(Job) (*configs.Scenario, error)) (*jobRun, error) {
-	res := &Result{ID: job.ID, ScenarioPath: job.ScenarioPath, Vary: ShownValues(job.Vary), Run: job.Run, State: StateFailed}
+	res := newResult(job, nil)
 	j := &jobRun{res: res}
-	if job.Pair != nil {
-		res.Pair = job.Pair.String()
-	}
 	s, err := load(*job)
 	if err != nil {
 		res.Error = err.Error()
@@ -391,8 +389,25 @@ func prepareJob(job *Job, dir string, env *Env, load func(Job) (*configs.Scenari
 		j.sinks = append(j.sinks, env.Sinks(*job)...)
 	}
 	j.conv = orchestrator.New(cfg)
+	// What is known of the result is built again when the conversation
+	// has ended, rather than held while it runs.
+	j.res, j.job = nil, job
 	j.began = time.Now()
 	return j, nil
+}
+
+// newResult is what is known of a job's result before its conversation
+// runs, or once it cannot: a failure, unless it runs to another end. s is
+// the job's scenario, when it was loaded.
+func newResult(job *Job, s *configs.Scenario) *Result {
+	res := &Result{ID: job.ID, ScenarioPath: job.ScenarioPath, Vary: ShownValues(job.Vary), Run: job.Run, State: StateFailed}
+	if job.Pair != nil {
+		res.Pair = job.Pair.String()
+	}
+	if s != nil {
+		res.Title = s.Title
+	}
+	return res
 }
 
 // judgeBy is the policy the result is judged by. It is built when it is
@@ -406,7 +421,7 @@ func (j *jobRun) judgeBy() policy.Policy {
 // finish computes the result of a job whose conversation ended with stop
 // and runErr, from its transcript as recorded.
 func (j *jobRun) finish(stop transcripts.Stop, runErr error) (*Result, error) {
-	res := j.res
+	res := newResult(j.job, j.s)
 	res.LastStart = j.began
 	_, jl := j.rec.Paths()
 	if jl == "" {

@@ -608,11 +608,13 @@ func CloseIdle(c *http.Client) {
 
 // The buffers of each pooled connection, held for as long as it lives: a
 // batch holds one connection per running conversation (4 KiB each by
-// default). A request is written once a turn, and a body larger than the
-// write buffer goes straight to the socket; a reply streams at a model's
-// pace, a few events between reads, and the agent reads its lines through
-// a buffer of its own.
+// default). A request is written once a turn: its head (a few hundred
+// bytes) and the start of its body fill the write buffer, and the rest of
+// the body goes from there straight to the socket, so the buffer's size
+// moves where the first write ends, not how many there are, for any body
+// larger than the buffer. A reply streams at a model's pace, a few events
+// between reads, and the agent reads its lines through a buffer of its own.
 const (
 	readBufferSize  = 1 << 10
-	writeBufferSize = 1 << 10
+	writeBufferSize = 1 << 9
 )

@@ -42,6 +42,27 @@ func everyRuleAndJudge(t testing.TB) Policy {
 	return Any{p, NewJudge(JudgeConfig{Model: "m", Every: 10})}
 }
 
+// everyRuleRenewedAndJudge is everyRuleAndJudge with the rules renewed
+// from a parsed set, as a live run's are: its counting rules share a memo.
+func everyRuleRenewedAndJudge(t testing.TB) Policy {
+	t.Helper()
+	p, err := ParseYAML([]byte(everyRule))
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, ok := Renew(p)
+	if !ok {
+		t.Fatal("Renew does not know a rule of the set")
+	}
+	return Any{r, NewJudge(JudgeConfig{Model: "m", Every: 10})}
+}
+
+// policyMakers are the ways the tests below build the set they judge by.
+var policyMakers = []struct {
+	name string
+	make func(testing.TB) Policy
+}{{"parsed", everyRuleAndJudge}, {"renewed", everyRuleRenewedAndJudge}}
+
 // synthetic builds a conversation of n messages with a little of
 // everything the rules look at: new words, [END] tokens, refusals,
 // repeats, stop patterns, moderator notes, times and reported usage.
@@ -130,6 +151,7 @@ func TestCheckingAfterEveryMessageIsLinear(t *testing.T) {
 				p    Policy
 			}{
 				{"every rule", everyRuleAndJudge(t)},
+				{"every rule, renewed", everyRuleRenewedAndJudge(t)},
 				{"the default set", mustParse(t, "any: [{min_messages: 6}, {max_messages: 1000000}, {end_token: {token: '[END]', exchanges: 1}}, {repetition: {threshold: 0.85, window: 4, count: 3}}, {stagnation: {count: 4, novelty: 0.15}}, {refusal: {in_a_row: 3}}]")},
 				{"the default set of today", Default()},
 				// Every message counts towards these rules and none reaches
@@ -348,36 +370,48 @@ func FuzzIncrementalEqualsFromScratch(f *testing.F) {
 		if len(ops) > 200 {
 			ops = ops[:200]
 		}
-		shared := everyRuleAndJudge(t)
-		var live []transcripts.Message
-		for step, b := range ops {
-			from, l := convs[b>>7], int(b&31)*2%61
-			var m []transcripts.Message
-			switch (b >> 5) & 3 {
-			case 0: // a start of one array
-				m = from[:l]
-			case 1: // a copy
-				m = append([]transcripts.Message(nil), from[:l]...)
-			case 2: // one message more, from either conversation
-				if len(live) < len(from) {
-					live = append(live, from[len(live)])
-				}
-				m = live
-			case 3: // a start with no room to grow
-				m = from[:l:l]
-			}
-			if got, want := shared.Check(m), checkFromScratch(t, m); !reflect.DeepEqual(got, want) {
-				t.Fatalf("step %d (op %#x, %d messages): shared %+v, from scratch %+v", step, b, len(m), got, want)
-			}
+		for _, pm := range policyMakers {
+			judgeOps(t, pm.name, pm.make(t), convs, ops)
 		}
 	})
+}
+
+// judgeOps shows shared the conversations ops make of convs, one after
+// another, and checks each verdict against judging from scratch.
+func judgeOps(t *testing.T, name string, shared Policy, convs [2][]transcripts.Message, ops []byte) {
+	var live []transcripts.Message
+	for step, b := range ops {
+		from, l := convs[b>>7], int(b&31)*2%61
+		var m []transcripts.Message
+		switch (b >> 5) & 3 {
+		case 0: // a start of one array
+			m = from[:l]
+		case 1: // a copy
+			m = append([]transcripts.Message(nil), from[:l]...)
+		case 2: // one message more, from either conversation
+			if len(live) < len(from) {
+				live = append(live, from[len(live)])
+			}
+			m = live
+		case 3: // a start with no room to grow
+			m = from[:l:l]
+		}
+		if got, want := shared.Check(m), checkFromScratch(t, m); !reflect.DeepEqual(got, want) {
+			t.Fatalf("%s, step %d (op %#x, %d messages): shared %+v, from scratch %+v", name, step, b, len(m), got, want)
+		}
+	}
 }
 
 // One policy checked from several goroutines at once, each with its own
 // conversation, gives each the verdicts of judging from scratch (run with
 // -race to see that what it remembers is guarded).
 func TestOnePolicyFromSeveralGoroutines(t *testing.T) {
-	shared := everyRuleAndJudge(t)
+	for _, pm := range policyMakers {
+		t.Run(pm.name, func(t *testing.T) { severalGoroutines(t, pm.make(t)) })
+	}
+}
+
+func severalGoroutines(t *testing.T, shared Policy) {
 	convs := [][]transcripts.Message{synthetic(80, 0), synthetic(80, 1), synthetic(80, 2)}
 	want := make([][]Verdict, len(convs))
 	for c, msgs := range convs {

@@ -297,8 +297,11 @@ type Loop struct {
 		terms, words, shapes, frames []uint64
 		set                          hashSet
 	}
-	refus *Refusal
 }
+
+// loopRefusals reads a message as a refusal for every loop rule: the
+// built-in patterns, which hold no state, so one serves them all.
+var loopRefusals = &Refusal{InARow: 1, Builtin: true}
 
 func (p *Loop) settings() (m *LoopModel, thr float64, count, within int, token string) {
 	m = p.Model
@@ -347,9 +350,6 @@ func (p *Loop) read(msg *transcripts.Message) (text string, letters int) {
 // and the model's chance that it belongs to a loop.
 func (p *Loop) weigh(msg *transcripts.Message, prev []loopMsg, text string, letters int) loopMsg {
 	model, thr, _, _, token := p.settings()
-	if p.refus == nil {
-		p.refus, _ = NewRefusal(1, 0, true, nil)
-	}
 	sc := &p.scratch
 	idx := int32(len(prev))
 	// The speaker's previous message and the other side's: the table
@@ -399,7 +399,7 @@ func (p *Loop) weigh(msg *transcripts.Message, prev []loopMsg, text string, lett
 		otherMsg = &prev[other]
 	}
 	d6, d12 := p.seen.distinctSince(idx-5, idx), p.seen.distinctSince(idx-11, idx)
-	lm = loopSignals(lm, msg, text, sc.terms, stale, fresh, echo, selfShare, d6, d12, prev, selfMsg, otherMsg, token, p.refus.IsRefusal(said(msg.Content)), &sc.set)
+	lm = loopSignals(lm, msg, text, sc.terms, stale, fresh, echo, selfShare, d6, d12, prev, selfMsg, otherMsg, token, loopRefusals.IsRefusal(said(msg.Content)), &sc.set)
 	lm.p = model.Chance(lm.x)
 	if k := len(prev); k > 0 {
 		lm.hits = prev[k-1].hits

@@ -29,7 +29,9 @@ import (
 // is not reused for another while the memo knows it by address.
 //
 // A nil *memo judges from scratch every time; rules written as literals
-// (MaxMessages{N: 10}) have one. Parse and Default give every rule its own.
+// (MaxMessages{N: 10}) have one. Parse gives every rule its own; Renew,
+// and so Default, gives the rules of a set that only count spoken messages
+// (a nil f) one to share, as the values then depend on the messages alone.
 type memo[T any] struct {
 	mu     sync.Mutex
 	held   []transcripts.Message // the longest conversation judged since it last diverged

@@ -772,12 +772,31 @@ var (
 // cheaper than parsing it again. It reports false for a rule it does not
 // know how to copy (a judge, which is attached to a model); parse those
 // again.
+//
+// The copy's rules that only count spoken messages (min_messages,
+// max_messages, stop_pattern, the guard min_messages makes) share one
+// memo: what it holds depends on the messages alone, so each of them
+// reads what the first to judge a conversation computed, and a set holds
+// one count of a conversation's messages instead of one a rule.
 func Renew(p Policy) (Policy, bool) {
+	var counts *memo[struct{}]
+	return renew(p, &counts)
+}
+
+// renew is Renew, with *counts the memo the copy's counting rules share,
+// made when the first of them is copied.
+func renew(p Policy, counts **memo[struct{}]) (Policy, bool) {
+	counter := func() *memo[struct{}] {
+		if *counts == nil {
+			*counts = new(memo[struct{}])
+		}
+		return *counts
+	}
 	list := func(ps []Policy) ([]Policy, bool) {
 		out := make([]Policy, len(ps))
 		for i, c := range ps {
 			var ok bool
-			if out[i], ok = Renew(c); !ok {
+			if out[i], ok = renew(c, counts); !ok {
 				return nil, false
 			}
 		}
@@ -791,18 +810,18 @@ func Renew(p Policy) (Policy, bool) {
 		out, ok := list(q)
 		return All(out), ok
 	case Guard:
-		inner, ok := Renew(q.Policy)
-		return Guard{Min: q.Min, Policy: inner, m: new(memo[struct{}])}, ok
+		inner, ok := renew(q.Policy, counts)
+		return Guard{Min: q.Min, Policy: inner, m: counter()}, ok
 	case MinMessages:
-		return MinMessages{N: q.N, m: new(memo[struct{}])}, true
+		return MinMessages{N: q.N, m: counter()}, true
 	case MaxMessages:
-		return MaxMessages{N: q.N, m: new(memo[struct{}])}, true
+		return MaxMessages{N: q.N, m: counter()}, true
 	case MaxDuration:
 		return MaxDuration{D: q.D, m: new(memo[timeSpan])}, true
 	case EndToken:
 		return EndToken{Token: q.Token, Match: q.Match, Exchanges: q.Exchanges, Messages: q.Messages, m: new(memo[int])}, true
 	case StopPattern:
-		return StopPattern{Pattern: q.Pattern, m: new(memo[struct{}])}, true
+		return StopPattern{Pattern: q.Pattern, m: counter()}, true
 	case *MaxTokens:
 		return &MaxTokens{N: q.N, Count: q.Count}, true
 	case *Repetition:

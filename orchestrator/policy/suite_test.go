@@ -653,6 +653,26 @@ func TestRenewCopiesSettingsNotState(t *testing.T) {
 	}
 }
 
+// A renewed set counts a conversation's spoken messages once, however
+// many of its rules count them.
+func TestRenewSharesOneCount(t *testing.T) {
+	p, ok := Renew(mustParse(t, "any: [{min_messages: 4}, {max_messages: 9}, {all: [{max_messages: 3}, {stop_pattern: 'halt'}]}, {end_token: '[END]'}]"))
+	if !ok {
+		t.Fatal("Renew does not know a rule of the set")
+	}
+	g := p.(Guard)
+	rest := g.Policy.(Any)
+	counts := []*memo[struct{}]{g.m, rest[0].(MaxMessages).m, rest[1].(All)[0].(MaxMessages).m, rest[1].(All)[1].(StopPattern).m}
+	for i, m := range counts {
+		if m == nil || m != counts[0] {
+			t.Errorf("counting rule %d of the renewed set has its own memo; want the set's one", i)
+		}
+	}
+	if q, _ := Renew(p); q.(Guard).m == g.m {
+		t.Error("two renewed sets share a memo")
+	}
+}
+
 func TestDefaultOnTheSeed(t *testing.T) {
 	seed, err := transcripts.Read("../../transcripts/seed/kimi-k2-vs-grok-4.md")
 	if err != nil {
