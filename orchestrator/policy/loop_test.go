@@ -26,6 +26,20 @@ var substance = []string{
 	"And document the headers, including how Remaining behaves under the local-cache drift we discussed, so clients don't over-trust it.",
 }
 
+// farewells is a farewell spiral that collapses into [END] ping-pong.
+var farewells = []string{
+	"Thank you so much for this wonderful conversation! It was a true pleasure. [END]",
+	"Thank you as well — a beautiful exchange. Take care! [END]",
+	"Take care, and thank you again for the journey. 🙏 [END]",
+	"It was an honor. Farewell, friend! ✨ [END]",
+	"Farewell! Grateful for every moment. 🙏 [END]",
+	"Goodbye, and thank you! ✨ [END]",
+	"Thank you! Goodbye! 🙏 [END]",
+	"[END]",
+	"[END]",
+	"[END]",
+}
+
 // twentyQuestions is many short turns, each new.
 var twentyQuestions = []string{
 	"I'm thinking of something. Ask me yes-or-no questions.", "Is it alive?", "No.", "Is it bigger than a car?", "Yes.",
@@ -55,18 +69,6 @@ func thankfulClose(msgs []string) []string {
 }
 
 func TestLoopRule(t *testing.T) {
-	farewells := []string{
-		"Thank you so much for this wonderful conversation! It was a true pleasure. [END]",
-		"Thank you as well — a beautiful exchange. Take care! [END]",
-		"Take care, and thank you again for the journey. 🙏 [END]",
-		"It was an honor. Farewell, friend! ✨ [END]",
-		"Farewell! Grateful for every moment. 🙏 [END]",
-		"Goodbye, and thank you! ✨ [END]",
-		"Thank you! Goodbye! 🙏 [END]",
-		"[END]",
-		"[END]",
-		"[END]",
-	}
 	pingPong := []string{"∞", "∞", "...", "∞", "...", "∞", "∞", "...", "∞", "∞"}
 	echo := []string{
 		"The lighthouse keeper counted waves until the counting became the sea.",
@@ -515,15 +517,6 @@ func withThinking(msgs []string) []string {
 }
 
 func TestRulesReadTheAnswerNotTheThinking(t *testing.T) {
-	farewells := []string{
-		"Thank you so much for this wonderful conversation! It was a true pleasure. [END]",
-		"Thank you as well — a beautiful exchange. Take care! [END]",
-		"Take care, and thank you again for the journey. 🙏 [END]",
-		"It was an honor. Farewell, friend! ✨ [END]",
-		"Farewell! Grateful for every moment. 🙏 [END]",
-		"Goodbye, and thank you! ✨ [END]",
-		"[END]", "[END]", "[END]", "[END]",
-	}
 	healthy := cat(substance, twentyQuestions)
 	// The thinking names [END] and a refusal and is the same every time:
 	// read as said, it would be an end-token run, a refusal streak and
