@@ -154,24 +154,12 @@ func (e *eventReader) readSlice() ([]byte, error) {
 func (e *eventReader) fill() {
 	if e.buf == nil || e.r == e.w {
 		e.release()
-		for i := 100; i > 0; i-- {
-			n, err := e.body.Read(e.wait[:])
-			if n < 0 || n > len(e.wait) {
-				panic("agents: a stream body read a negative or impossible count")
-			}
-			if n > 0 {
-				e.buf = eventBuffers.Get().(*[eventBufferSize]byte)
-				e.r, e.w = 0, copy(e.buf[:], e.wait[:n])
-			}
-			if err != nil {
-				e.err = err
-				return
-			}
-			if n > 0 {
-				return
-			}
+		n, err := e.read(e.wait[:])
+		if n > 0 {
+			e.buf = eventBuffers.Get().(*[eventBufferSize]byte)
+			e.r, e.w = 0, copy(e.buf[:], e.wait[:n])
 		}
-		e.err = io.ErrNoProgress
+		e.err = err
 		return
 	}
 	if e.r > 0 {
@@ -179,21 +167,24 @@ func (e *eventReader) fill() {
 		e.w -= e.r
 		e.r = 0
 	}
+	n, err := e.read(e.buf[e.w:])
+	e.w += n
+	e.err = err
+}
+
+// read reads the body into p until it returns a byte or an error, or
+// io.ErrNoProgress after 100 reads of nothing.
+func (e *eventReader) read(p []byte) (int, error) {
 	for i := 100; i > 0; i-- {
-		n, err := e.body.Read(e.buf[e.w:])
-		if n < 0 || n > len(e.buf)-e.w {
+		n, err := e.body.Read(p)
+		if n < 0 || n > len(p) {
 			panic("agents: a stream body read a negative or impossible count")
 		}
-		e.w += n
-		if err != nil {
-			e.err = err
-			return
-		}
-		if n > 0 {
-			return
+		if n > 0 || err != nil {
+			return n, err
 		}
 	}
-	e.err = io.ErrNoProgress
+	return 0, io.ErrNoProgress
 }
 
 // release puts the buffer back in eventBuffers, with nothing unread in it.
