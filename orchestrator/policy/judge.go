@@ -288,8 +288,10 @@ var reasoningOpens = []string{"<think>", "<thinking>", "<reasoning>"}
 // in its own replies (afterReasoning), so a fixed preamble of thinking is
 // not a side repeating itself, and an [END] or a refusal it weighs and
 // drops is not said. Only a message that opens with such a block is read
-// for one, so the rest cost a glance at their first bytes.
+// for one, so the rest cost a glance at their first bytes. A message
+// exported with its line breaks escaped is read with them (unescapedLines).
 func said(content string) string {
+	content = unescapedLines(content)
 	head := strings.TrimLeft(content[:min(len(content), 64)], " \t\r\n")
 	if len(head) < len("<think>") || head[0] != '<' {
 		return content
@@ -300,6 +302,19 @@ func said(content string) string {
 		}
 	}
 	return content
+}
+
+// unescapedLines is content with its line breaks, when an export wrote
+// them escaped: a message that holds no line break and at least two
+// literal "\n" (as a tool that escapes text twice, or a table that keeps
+// each message on one row, writes it) has them read as line breaks, so
+// its lines and words read as the model wrote them. Any other message is
+// returned as it is, most after a search for their first line break.
+func unescapedLines(content string) string {
+	if strings.IndexByte(content, '\n') >= 0 || strings.Count(content, `\n`) < 2 {
+		return content
+	}
+	return strings.ReplaceAll(strings.ReplaceAll(content, `\r\n`, "\n"), `\n`, "\n")
 }
 
 // afterReasoning is reply without its reasoning: what follows the last

@@ -486,7 +486,8 @@ func thankfulShort(msgs []string) []string {
 }
 
 // A reasoning model's thinking, when a recording keeps it before the
-// answer, is not what it said: every rule reads the answer alone.
+// answer, is not what it said: every rule reads the answer alone. Line
+// breaks an export escaped are read as the model wrote them.
 func TestSaidSetsReasoningAside(t *testing.T) {
 	cases := []struct{ name, content, want string }{
 		{"no block", "A plain answer. [END]", "A plain answer. [END]"},
@@ -496,6 +497,12 @@ func TestSaidSetsReasoningAside(t *testing.T) {
 		{"markup that is no reasoning", "Use <b>bold</b> here.", "Use <b>bold</b> here."},
 		{"a block that does not open the message is part of it", "I said <think>x</think> once.", "I said <think>x</think> once."},
 		{"an angle-bracket end mark", "<END>", "<END>"},
+		// Line breaks an export escaped are read as line breaks.
+		{"escaped line breaks", `First line.\n\nSecond line.\nThird.`, "First line.\n\nSecond line.\nThird."},
+		{"escaped Windows line breaks", `One.\r\nTwo.\r\nThree.`, "One.\nTwo.\nThree."},
+		{"one escaped break is text", `Use \n to end a line.`, `Use \n to end a line.`},
+		{"escapes beside real breaks are text", "Write \\n and \\n\nlike this.", "Write \\n and \\n\nlike this."},
+		{"a reasoning block behind escaped breaks", `<think>\nweighing\n</think>\n\nYes.`, "\n\nYes."},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
