@@ -645,7 +645,7 @@ func TestFarewellHashes(t *testing.T) {
 	}
 	// Thank, 谢谢 (one bigram) and 🙏 of six terms.
 	const msg = "Thank you, dear friend, 谢谢 🙏"
-	if got := len(signOffs(nil, terms(nil, plainText(msg)))); got != 3 {
-		t.Errorf("signOffs(%q) found %d of its six terms, want 3", msg, got)
+	if got, _, _ := signOffs(nil, terms(nil, plainText(msg))); len(got) != 3 {
+		t.Errorf("signOffs(%q) found %d of its six terms, want 3", msg, len(got))
 	}
 }

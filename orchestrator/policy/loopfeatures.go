@@ -579,14 +579,19 @@ func isFarewell(t uint64) bool {
 }
 
 // signOffs returns the terms of ts that sign off or thank, each as often
-// as it occurs (most messages hold none), appended to dst.
-func signOffs(dst, ts []uint64) []uint64 {
-	for _, t := range ts {
+// as it occurs and in its order (most messages hold none), appended to
+// dst; opening and closing count those among the first slotWords terms of
+// ts and among the last, so the first opening of them open the message
+// and the last closing close it.
+func signOffs(dst, ts []uint64) (out []uint64, opening, closing int) {
+	for i, t := range ts {
 		if isFarewell(t) {
 			dst = append(dst, t)
+			opening += b2i(i < slotWords)
+			closing += b2i(i >= len(ts)-slotWords)
 		}
 	}
-	return dst
+	return dst, opening, closing
 }
 
 // lettersBesides counts the letters and digits of text outside token.
@@ -627,8 +632,9 @@ func richness(distinct, terms int, prev []loopMsg, n int) float64 {
 // speakerUsual reads a speaker's last messages before prev's end, once
 // for both of the signals that set a message against its speaker's habit.
 // medLen is the median letter count of its last five (-1 when it has
-// none). unusual is how many of the words of ts, a new message's terms,
-// that thank or say goodbye are not the speaker's habit, and usual the
+// none). unusual is how many of signOffs, a new message's words that
+// thank or say goodbye (its first opening of them open it, its last
+// closing close it: see signOffs), are not the speaker's habit, and usual the
 // share of such unusual words its messages hold, the median of its last
 // thirteen (0 when it has none). A habit is a word the speaker used in
 // more than half of those thirteen (a "Thanks!" opening every message),
@@ -641,7 +647,7 @@ func richness(distinct, terms int, prev []loopMsg, n int) float64 {
 // while a turn from substance to goodbyes still does, in words all
 // through the message, and the median moves only once seven of the
 // thirteen say goodbye, by when the loop rule has long weighed the turn.
-func speakerUsual(prev []loopMsg, speaker string, ts, signOffs []uint64) (medLen, usual float64, unusual int) {
+func speakerUsual(prev []loopMsg, speaker string, signOffs []uint64, opening, closing int) (medLen, usual float64, unusual int) {
 	var (
 		lens   [usualLengthOf]int
 		shares [usualFarewellOf]float64
@@ -661,15 +667,12 @@ func speakerUsual(prev []loopMsg, speaker string, ts, signOffs []uint64) (medLen
 			n++
 		}
 	}
-	if len(signOffs) > 0 {
-		opening, closing := 2*opens > n, 2*closes > n
-		for i, t := range ts {
-			if !isFarewell(t) || opening && i < slotWords || closing && i >= len(ts)-slotWords ||
-				habitual(t, prev, mine[:n]) {
-				continue
-			}
-			unusual++
+	opensHabit, closesHabit := 2*opens > n, 2*closes > n
+	for j, t := range signOffs {
+		if opensHabit && j < opening || closesHabit && j >= len(signOffs)-closing || habitual(t, prev, mine[:n]) {
+			continue
 		}
+		unusual++
 	}
 	if n == 0 {
 		return -1, 0, unusual
@@ -701,24 +704,6 @@ func habitual(t uint64, prev []loopMsg, mine []int32) bool {
 // slotWords is how many of a message's first words make its opening, and
 // of its last its closing, for a habit of signing off there.
 const slotWords = 3
-
-// signOffSlots reports whether a word of ts that thanks or says goodbye
-// is among its first slotWords words, and among its last.
-func signOffSlots(ts []uint64) (opens, closes bool) {
-	for _, t := range ts[:min(len(ts), slotWords)] {
-		if isFarewell(t) {
-			opens = true
-			break
-		}
-	}
-	for _, t := range ts[max(0, len(ts)-slotWords):] {
-		if isFarewell(t) {
-			closes = true
-			break
-		}
-	}
-	return opens, closes
-}
 
 // usualLengthOf and usualFarewellOf are how many of a speaker's last
 // messages speakerUsual takes the median length and the median share of
@@ -766,11 +751,10 @@ func loopSignals(lm loopMsg, msg *transcripts.Message, text string, ts []uint64,
 		x[fTemplate] = set.share(lm.shapes, self.shapes)
 		x[fFrame] = set.share(lm.frames, self.frames)
 	}
-	lm.signOffs = signOffs(nil, ts)
-	if len(lm.signOffs) > 0 {
-		lm.opens, lm.closes = signOffSlots(ts)
-	}
-	medLen, usualShare, unusual := speakerUsual(prev, msg.Speaker, ts, lm.signOffs)
+	var opening, closing int
+	lm.signOffs, opening, closing = signOffs(nil, ts)
+	lm.opens, lm.closes = opening > 0, closing > 0
+	medLen, usualShare, unusual := speakerUsual(prev, msg.Speaker, lm.signOffs, opening, closing)
 	if medLen >= 0 {
 		x[fLenRatio] = math.Log((float64(lm.letters) + 4) / (medLen + 4))
 	}
