@@ -330,25 +330,28 @@ func (p *Loop) settings() (m *LoopModel, thr float64, count, within int, token s
 // stack is as large as the deepest point it reaches.
 func (p *Loop) measure(msg *transcripts.Message, prev []loopMsg) loopMsg {
 	visit(1)
-	text, letters := p.read(msg)
-	return p.weigh(msg, prev, text, letters)
+	content := said(msg.Content)
+	text, letters := p.read(content)
+	return p.weigh(msg, prev, content, text, letters)
 }
 
-// read reads a message's terms, line shapes and letters into the rule's
-// scratch buffers, and returns its plain text.
-func (p *Loop) read(msg *transcripts.Message) (text string, letters int) {
+// read reads a message's terms, line shapes and letters, from what it
+// said (said), into the rule's scratch buffers, and returns its plain
+// text.
+func (p *Loop) read(content string) (text string, letters int) {
 	// The terms go to the rule's own buffer, not the cache other rules
 	// share: each message is read once here, and the cache would cost an
 	// allocation a message. The same pass reads its line shapes and
 	// counts its letters, all of them from its plain text (plainText).
 	sc := &p.scratch
-	sc.terms, sc.shapes, sc.frames, letters, text = readText(said(msg.Content), sc.terms[:0], sc.shapes, sc.frames)
+	sc.terms, sc.shapes, sc.frames, letters, text = readText(content, sc.terms[:0], sc.shapes, sc.frames)
 	return text, letters
 }
 
-// weigh computes the signals of a message read into the scratch buffers,
-// and the model's chance that it belongs to a loop.
-func (p *Loop) weigh(msg *transcripts.Message, prev []loopMsg, text string, letters int) loopMsg {
+// weigh computes the signals of a message read into the scratch buffers
+// (content is what it said, text its plain text), and the model's chance
+// that it belongs to a loop.
+func (p *Loop) weigh(msg *transcripts.Message, prev []loopMsg, content, text string, letters int) loopMsg {
 	model, thr, _, _, token := p.settings()
 	sc := &p.scratch
 	idx := int32(len(prev))
@@ -399,7 +402,7 @@ func (p *Loop) weigh(msg *transcripts.Message, prev []loopMsg, text string, lett
 		otherMsg = &prev[other]
 	}
 	d6, d12 := p.seen.distinctSince(idx-5, idx), p.seen.distinctSince(idx-11, idx)
-	lm = loopSignals(lm, msg, text, sc.terms, stale, fresh, echo, selfShare, d6, d12, prev, selfMsg, otherMsg, token, loopRefusals.IsRefusal(said(msg.Content)), &sc.set)
+	lm = loopSignals(lm, msg, text, sc.terms, stale, fresh, echo, selfShare, d6, d12, prev, selfMsg, otherMsg, token, loopRefusals.IsRefusal(content), &sc.set)
 	lm.p = model.Chance(lm.x)
 	if k := len(prev); k > 0 {
 		lm.hits = prev[k-1].hits
