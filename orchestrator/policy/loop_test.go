@@ -442,6 +442,10 @@ func TestSignOffHabit(t *testing.T) {
 		{"a different emoji closing every turn, then a short one", rotating(cat(substance, []string{"Agreed."}), false, "✨", "🙏", "🌟", "💫"), 11, false},
 		{"thanks in another language opening every turn, then a short one", rotating(cat(substance, []string{"Agreed."}), true, "Merci !", "Danke!", "谢谢！", "Gracias."), 11, false},
 		{"closings that vary, then a short one", rotating(cat(substance, []string{"Agreed."}), false, "Best,", "Cheers!", "Warmly,"), 11, false},
+		// A sign-off read as several terms (Japanese by its character
+		// pairs, a run of emoji) is one place, however many it holds.
+		{"thanks in Japanese opening every turn, then a short one", rotating(cat(substance, []string{"Agreed."}), true, "Danke!", "ありがとう！", "Merci !"), 11, false},
+		{"four sign-offs closing every turn, then a short one", rotating(cat(substance, []string{"Agreed."}), false, "🙏✨💫🌟", "👋💙💜🫶", "Cheers, thanks ❤🕊"), 11, false},
 		// The turn to goodbyes is said in other words.
 		{"a habit of ✨, then a goodbye in new words", cat(closing(substance, "✨"), []string{"Farewell, my friend. It was a pleasure and an honor. ✨"}), 11, true},
 		{"a habit of thanks, then a goodbye in new words", cat(thankfulShort(substance), []string{"Thanks! Goodbye, and farewell: a true pleasure."}), 11, true},

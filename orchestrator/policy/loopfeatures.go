@@ -580,16 +580,35 @@ func isFarewell(t uint64) bool {
 
 // signOffs returns the terms of ts that sign off or thank, each as often
 // as it occurs and in its order (most messages hold none), appended to
-// dst; opening and closing count those among the first slotWords terms of
-// ts and among the last, so the first opening of them open the message
-// and the last closing close it.
+// dst; opening and closing count those in the message's opening and its
+// closing, so the first opening of them open the message and the last
+// closing close it. The opening is the first slotWords terms and the
+// sign-offs that follow them unbroken, the closing the last slotWords and
+// those that precede them unbroken: a sign-off read as several terms
+// ("ありがとう", four pairs of characters) or a run of them ("🙏✨💫🌟")
+// is one place, however many terms it holds.
 func signOffs(dst, ts []uint64) (out []uint64, opening, closing int) {
+	start, lastOpen := len(dst), -2
 	for i, t := range ts {
 		if isFarewell(t) {
 			dst = append(dst, t)
-			opening += b2i(i < slotWords)
-			closing += b2i(i >= len(ts)-slotWords)
+			if i < slotWords || lastOpen == i-1 {
+				opening++
+				lastOpen = i
+			}
 		}
+	}
+	if len(dst) == start {
+		return dst, 0, 0
+	}
+	next := false
+	for i := len(ts) - 1; i >= 0; i-- {
+		in := (i >= len(ts)-slotWords || next) && isFarewell(ts[i])
+		if !in && i < len(ts)-slotWords {
+			break
+		}
+		closing += b2i(in)
+		next = in
 	}
 	return dst, opening, closing
 }

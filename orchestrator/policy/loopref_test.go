@@ -274,13 +274,23 @@ func loopSignalsRef(msgs []transcripts.Message, token string) [][]float64 {
 			}
 		}
 		if len(ts) > 0 {
+			// A message's opening is its first three words and any
+			// sign-offs that follow them unbroken; its closing, its
+			// last three and any that precede them unbroken.
+			inOpening, inClosing := make([]bool, len(ts)), make([]bool, len(ts))
+			for i := range ts {
+				inOpening[i] = i < 3 || farewell[ts[i-1]] && inOpening[i-1]
+			}
+			for i := len(ts) - 1; i >= 0; i-- {
+				inClosing[i] = i >= len(ts)-3 || farewell[ts[i+1]] && inClosing[i+1]
+			}
 			n := 0
 			for i, t := range ts {
 				if !farewell[t] {
 					continue
 				}
 				cur.signOffs[t] = true
-				first, last := i < 3, i >= len(ts)-3
+				first, last := inOpening[i], inClosing[i]
 				cur.opens = cur.opens || first
 				cur.closes = cur.closes || last
 				if first && 2*opening > len(mine) || last && 2*closing > len(mine) {
