@@ -446,6 +446,11 @@ func TestSignOffHabit(t *testing.T) {
 		// pairs, a run of emoji) is one place, however many it holds.
 		{"thanks in Japanese opening every turn, then a short one", rotating(cat(substance, []string{"Agreed."}), true, "Danke!", "ありがとう！", "Merci !"), 11, false},
 		{"four sign-offs closing every turn, then a short one", rotating(cat(substance, []string{"Agreed."}), false, "🙏✨💫🌟", "👋💙💜🫶", "Cheers, thanks ❤🕊"), 11, false},
+		// A closing line of its own is a place too, whatever its words:
+		// closings of which few are sign-offs, and a signature, which
+		// hides no goodbye said above it.
+		{"closing lines that vary, few of them sign-offs, then a short one", closingLines(cat(substance, []string{"Agreed."}), "Talk soon!", "Warmly,", "All the best,"), 11, false},
+		{"a signature line every turn, then a goodbye above it", closingLines(cat(substance, []string{"Goodbye, my friend. Farewell!"}), "— Aria"), 11, true},
 		// The turn to goodbyes is said in other words.
 		{"a habit of ✨, then a goodbye in new words", cat(closing(substance, "✨"), []string{"Farewell, my friend. It was a pleasure and an honor. ✨"}), 11, true},
 		{"a habit of thanks, then a goodbye in new words", cat(thankfulShort(substance), []string{"Thanks! Goodbye, and farewell: a true pleasure."}), 11, true},
@@ -476,6 +481,16 @@ func rotating(msgs []string, open bool, words ...string) []string {
 		} else {
 			out[i] = m + " " + words[i%len(words)]
 		}
+	}
+	return out
+}
+
+// closingLines closes each message with the next of lines, on a line of
+// its own.
+func closingLines(msgs []string, lines ...string) []string {
+	out := make([]string, len(msgs))
+	for i, m := range msgs {
+		out[i] = m + "\n\n" + lines[i%len(lines)]
 	}
 	return out
 }
@@ -538,5 +553,32 @@ func TestRulesReadTheAnswerNotTheThinking(t *testing.T) {
 	at, v := FirstStop(Default(), conv(withThinking(cat(substance, farewells))...))
 	if from, to := len(substance)+1, len(substance)+7; at < from || at > to {
 		t.Errorf("a farewell spiral under the same thinking stopped at %d (%s); want %d..%d", at, v.Reason, from, to)
+	}
+}
+
+// A closing line is a last line of its own, after others, of a few words
+// that say something besides an end mark.
+func TestClosingLine(t *testing.T) {
+	cases := []struct {
+		name, text string
+		want       int // its terms, 0: none
+	}{
+		{"a closing of one word", "We agree on the schema.\n\nWarmly,", 1},
+		{"a closing of three", "We agree.\nAll the best,\n", 3},
+		{"a closing beside an end mark", "That settles it.\nCheers! [END]", 2},
+		{"a signature", "That settles it.\n\n— Aria", 1},
+		{"one line only", "Warmly,", 0},
+		{"nothing above it", "\n\nWarmly,", 0},
+		{"four words are a sentence", "We agree.\nSee you next time", 0},
+		{"an end mark alone", "We agree.\n\n[END]", 0},
+		{"another spelling of it alone", "We agree.\n\n<END>", 0},
+		{"an emoji holds no letter", "We agree.\n\n✨", 0},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			if got := closingLine(c.text, "[END]"); got != c.want {
+				t.Errorf("closingLine(%q) = %d, want %d", c.text, got, c.want)
+			}
+		})
 	}
 }

@@ -110,6 +110,7 @@ type loopMsg struct {
 	signOffs []uint64 // its words that thank or say goodbye, as often as they occur
 	opens    bool     // one of them is among its first slotWords words
 	closes   bool     // one of them is among its last slotWords words
+	endsLine bool     // it ends with a closing line (closingLine)
 	unusual  float64  // the share of its words that thank or say goodbye and are not its speaker's habit (speakerUsual)
 	x        []float64
 	p        float64 // the model's chance that it belongs to a loop
@@ -660,19 +661,22 @@ func richness(distinct, terms int, prev []loopMsg, n int) float64 {
 // or a place: when more than half of them open with a word of thanks or
 // goodbye among their first three words (or close with one among their
 // last three), any such word there is the habit, whichever it is (a ✨
-// one turn and a 🙏 the next, "Merci !" and "Danke!"). The farewell
+// one turn and a 🙏 the next, "Merci !" and "Danke!"); so is a closing
+// line of its own when more than half of them end with one (closingLine:
+// "Warmly," one turn, "Talk soon!" the next), and inLine is how many of
+// signOffs the new message's closing line holds. The farewell
 // signals count only what a message holds beyond it: a habit raises
 // nothing once shown a few times, however short the message it closes,
 // while a turn from substance to goodbyes still does, in words all
 // through the message, and the median moves only once seven of the
 // thirteen say goodbye, by when the loop rule has long weighed the turn.
-func speakerUsual(prev []loopMsg, speaker string, signOffs []uint64, opening, closing int) (medLen, usual float64, unusual int) {
+func speakerUsual(prev []loopMsg, speaker string, signOffs []uint64, opening, closing, inLine int) (medLen, usual float64, unusual int) {
 	var (
 		lens   [usualLengthOf]int
 		shares [usualFarewellOf]float64
 		mine   [usualFarewellOf]int32
 	)
-	n, zeros, opens, closes := 0, 0, 0, 0
+	n, zeros, opens, closes, lines := 0, 0, 0, 0, 0
 	for k := len(prev) - 1; k >= 0 && n < usualFarewellOf; k-- {
 		if prev[k].speaker == speaker {
 			if n < usualLengthOf {
@@ -683,12 +687,14 @@ func speakerUsual(prev []loopMsg, speaker string, signOffs []uint64, opening, cl
 			zeros += b2i(shares[n] == 0)
 			opens += b2i(prev[k].opens)
 			closes += b2i(prev[k].closes)
+			lines += b2i(prev[k].endsLine)
 			n++
 		}
 	}
-	opensHabit, closesHabit := 2*opens > n, 2*closes > n
+	opensHabit, closesHabit, linesHabit := 2*opens > n, 2*closes > n, 2*lines > n
 	for j, t := range signOffs {
-		if opensHabit && j < opening || closesHabit && j >= len(signOffs)-closing || habitual(t, prev, mine[:n]) {
+		if opensHabit && j < opening || closesHabit && j >= len(signOffs)-closing || linesHabit && j >= len(signOffs)-inLine ||
+			habitual(t, prev, mine[:n]) {
 			continue
 		}
 		unusual++
@@ -706,6 +712,32 @@ func speakerUsual(prev []loopMsg, speaker string, signOffs []uint64, opening, cl
 	slices.Sort(sh)
 	return medLen, sh[n/2], unusual
 }
+
+// closingLine is the number of terms of text's closing line, 0 when it
+// has none: a last line of its own, after others, of at most slotWords
+// terms ("Warmly,", "Talk soon!", "— Aria", "Cheers! [END]"), whatever its
+// words, that holds a letter or digit besides end marks.
+func closingLine(text, token string) int {
+	t := strings.TrimRight(text, " \t\r\n")
+	i := strings.LastIndexByte(t, '\n')
+	if i < 0 || len(t)-i > closingLineBytes || strings.TrimSpace(t[:i]) == "" {
+		return 0
+	}
+	last := t[i+1:]
+	var room [closingLineBytes]uint64
+	n := len(terms(room[:0], last))
+	if n == 0 || n > slotWords {
+		return 0
+	}
+	if _, markLetters, _ := endMarks(last, token); lettersBesides(last, "") <= markLetters {
+		return 0
+	}
+	return n
+}
+
+// closingLineBytes is the longest a closing line may be: longer, it is
+// no line of a few words.
+const closingLineBytes = 64
 
 // habitual reports whether the sign-off word t is a speaker's habit: it
 // is in more than half of mine, the speaker's last messages (indexes into
@@ -773,7 +805,16 @@ func loopSignals(lm loopMsg, msg *transcripts.Message, text string, ts []uint64,
 	var opening, closing int
 	lm.signOffs, opening, closing = signOffs(nil, ts)
 	lm.opens, lm.closes = opening > 0, closing > 0
-	medLen, usualShare, unusual := speakerUsual(prev, msg.Speaker, lm.signOffs, opening, closing)
+	inLine := 0 // its sign-offs in its closing line
+	if k := closingLine(text, token); k > 0 {
+		lm.endsLine = true
+		if len(lm.signOffs) > 0 {
+			for _, t := range ts[max(0, len(ts)-k):] {
+				inLine += b2i(isFarewell(t))
+			}
+		}
+	}
+	medLen, usualShare, unusual := speakerUsual(prev, msg.Speaker, lm.signOffs, opening, closing, inLine)
 	if medLen >= 0 {
 		x[fLenRatio] = math.Log((float64(lm.letters) + 4) / (medLen + 4))
 	}

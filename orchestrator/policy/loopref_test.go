@@ -171,6 +171,7 @@ func loopSignalsRef(msgs []transcripts.Message, token string) [][]float64 {
 		signOffs              map[uint64]bool // the distinct words that thank or say goodbye
 		unusual               float64         // the share of its words that do and are not its speaker's habit
 		opens, closes         bool            // one of them is among its first three words, or its last three
+		endsLine              bool            // its last line, after others, holds one to three words and a letter or digit besides end marks
 		x                     []float64
 	}
 	farewell := map[uint64]bool{}
@@ -264,13 +265,26 @@ func loopSignalsRef(msgs []transcripts.Message, token string) [][]float64 {
 			}
 		}
 		cur.signOffs = map[uint64]bool{}
-		opening, closing := 0, 0
+		opening, closing, lines := 0, 0, 0
 		for _, p := range mine {
 			if p.opens {
 				opening++
 			}
 			if p.closes {
 				closing++
+			}
+			if p.endsLine {
+				lines++
+			}
+		}
+		// Its closing line, and how many of its words that line holds.
+		lineWords := 0
+		if body := strings.TrimRight(text, " \t\r\n"); strings.Contains(body, "\n") {
+			at := strings.LastIndex(body, "\n")
+			last := body[at+1:]
+			n := len(termsRef(last))
+			if len(last) < 64 && strings.TrimSpace(body[:at]) != "" && n >= 1 && n <= 3 && lettersBesidesRef(last, token) > 0 {
+				cur.endsLine, lineWords = true, n
 			}
 		}
 		if len(ts) > 0 {
@@ -293,7 +307,8 @@ func loopSignalsRef(msgs []transcripts.Message, token string) [][]float64 {
 				first, last := inOpening[i], inClosing[i]
 				cur.opens = cur.opens || first
 				cur.closes = cur.closes || last
-				if first && 2*opening > len(mine) || last && 2*closing > len(mine) {
+				inLine := i >= len(ts)-lineWords
+				if first && 2*opening > len(mine) || last && 2*closing > len(mine) || inLine && 2*lines > len(mine) {
 					continue
 				}
 				in := 0
