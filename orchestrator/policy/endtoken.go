@@ -53,6 +53,10 @@ func (p EndToken) Matches(content string) bool {
 
 // Check implements Policy.
 func (p EndToken) Check(msgs []transcripts.Message) Verdict {
+	return p.check(msgs, nil)
+}
+
+func (p EndToken) check(msgs []transcripts.Message, ps []Progress) Verdict {
 	limit, unit, per := p.Exchanges, "exchanges", 2
 	if p.Messages > 0 {
 		limit, unit, per = p.Messages, "messages", 1
@@ -86,7 +90,7 @@ func (p EndToken) Check(msgs []transcripts.Message) Verdict {
 	visit(2)
 	count := run / per
 	label := p.Token + " " + unit
-	v := Verdict{Progress: []Progress{{Policy: "end_token", Label: label, Count: min(count, limit), Limit: limit}}}
+	v := Verdict{Progress: append(ps, Progress{Policy: "end_token", Label: label, Count: min(count, limit), Limit: limit})}
 	if count >= limit {
 		v.Stop, v.Policy = true, "end_token"
 		v.Reason = fmt.Sprintf("both sides used %s in %d consecutive %s (messages %d to %d)", p.Token, limit, unit, first, last)

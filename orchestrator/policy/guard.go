@@ -36,12 +36,17 @@ type Guard struct {
 
 // Check implements Policy.
 func (g Guard) Check(msgs []transcripts.Message) Verdict {
-	v := g.Policy.Check(msgs)
+	return g.check(msgs, nil)
+}
+
+func (g Guard) check(msgs []transcripts.Message, ps []Progress) Verdict {
 	n := g.m.spokenCount(msgs)
-	if n < g.Min {
-		v.Stop, v.Policy, v.Reason = false, "", ""
-		v.Progress = append([]Progress{{Policy: "min_messages", Label: "messages before any stop", Count: n, Limit: g.Min}}, v.Progress...)
+	if n >= g.Min {
+		return checkInto(g.Policy, msgs, ps)
 	}
+	// The guard's own progress comes first.
+	v := checkInto(g.Policy, msgs, append(ps, Progress{Policy: "min_messages", Label: "messages before any stop", Count: n, Limit: g.Min}))
+	v.Stop, v.Policy, v.Reason = false, "", ""
 	return v
 }
 

@@ -459,6 +459,10 @@ func (p *Loop) forget(from int) {
 
 // Check implements Policy.
 func (p *Loop) Check(msgs []transcripts.Message) Verdict {
+	return p.check(msgs, nil)
+}
+
+func (p *Loop) check(msgs []transcripts.Message, ps []Progress) Verdict {
 	model, thr, count, within, token := p.settings()
 	p.m.mu.Lock()
 	defer p.m.mu.Unlock()
@@ -477,7 +481,7 @@ func (p *Loop) Check(msgs []transcripts.Message) Verdict {
 		}
 	}
 	visit(2)
-	v := Verdict{Progress: []Progress{{Policy: "loop", Label: "messages like a loop", Count: min(n, count), Limit: count}}}
+	v := Verdict{Progress: append(ps, Progress{Policy: "loop", Label: "messages like a loop", Count: min(n, count), Limit: count})}
 	if n < count {
 		return v
 	}
