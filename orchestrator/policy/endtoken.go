@@ -28,7 +28,24 @@ type EndToken struct {
 	Exchanges int    // consecutive exchanges; used when Messages is 0
 	Messages  int    // consecutive messages
 
-	m *memo[int] // each spoken message's run of messages using the token; nil judges from scratch
+	m *endTokenMemo // nil judges from scratch
+}
+
+// endTokenMemo is what an end_token rule remembers: each spoken message's
+// run of messages using the token, and the label of its progress, made
+// once rather than at every check.
+type endTokenMemo struct {
+	memo[int]
+	label                 string // token + " " + unit
+	labelToken, labelUnit string
+}
+
+// labelFor is token + " " + unit, from the last check when it asked the same.
+func (m *endTokenMemo) labelFor(token, unit string) string {
+	if m.label == "" || m.labelToken != token || m.labelUnit != unit {
+		m.label, m.labelToken, m.labelUnit = token+" "+unit, token, unit
+	}
+	return m.label
 }
 
 // Matches reports whether content uses the token.
@@ -66,7 +83,10 @@ func (p EndToken) check(msgs []transcripts.Message, ps []Progress) Verdict {
 	}
 	// The trailing run of messages using the token, read back no further
 	// than it takes to reach the limit.
-	m := p.m.orFresh()
+	m := p.m
+	if m == nil {
+		m = new(endTokenMemo)
+	}
 	m.mu.Lock()
 	runs, idx := m.values(msgs, func(msg *transcripts.Message, prev []int) int {
 		if !p.Matches(said(msg.Content)) {
@@ -86,10 +106,10 @@ func (p EndToken) check(msgs []transcripts.Message, ps []Progress) Verdict {
 			who = msgs[idx[k-1]].Speaker
 		}
 	}
+	label := m.labelFor(p.Token, unit)
 	m.mu.Unlock()
 	visit(2)
 	count := run / per
-	label := p.Token + " " + unit
 	v := Verdict{Progress: append(ps, Progress{Policy: "end_token", Label: label, Count: min(count, limit), Limit: limit})}
 	if count >= limit {
 		v.Stop, v.Policy = true, "end_token"
