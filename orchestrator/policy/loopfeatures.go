@@ -735,9 +735,10 @@ const (
 // and selfShare the shares of them that other (the other side's last
 // message) and self (its speaker's) used; distinct6 and distinct12 the
 // distinct words of the last six and twelve messages, this one included;
-// set is room to compare line shapes in.
+// set is room to compare line shapes in, and x, zeroed, room for the
+// vector.
 func loopSignals(lm loopMsg, msg *transcripts.Message, text string, ts []uint64, stale, fresh int, echo, selfShare float64,
-	distinct6, distinct12 int, prev []loopMsg, self, other *loopMsg, token string, refusal bool, set *hashSet) loopMsg {
+	distinct6, distinct12 int, prev []loopMsg, self, other *loopMsg, token string, refusal bool, set *hashSet, x []float64) loopMsg {
 	marks, markLetters, spelled := endMarks(text, token)
 	hasToken := marks > 0
 	if hasToken {
@@ -752,7 +753,6 @@ func loopSignals(lm loopMsg, msg *transcripts.Message, text string, ts []uint64,
 			lm.letters = lettersBesides(text, token)
 		}
 	}
-	x := make([]float64, numSignals)
 	if len(lm.words) > 0 {
 		x[fStaleWords] = float64(stale) / float64(len(lm.words))
 		x[fNewWords] = float64(fresh) / float64(len(lm.words))
