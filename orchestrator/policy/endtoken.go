@@ -87,9 +87,14 @@ func (p EndToken) check(msgs []transcripts.Message, ps []Progress) Verdict {
 	if m == nil {
 		m = new(endTokenMemo)
 	}
+	// What a message said (said) is a part of it, with escaped line
+	// breaks read as breaks: a token without a line break is in it only
+	// where it is in the message, so a message without the token, as most
+	// are, is ruled out without reading what it said.
+	quick := p.Token != "" && !strings.Contains(p.Token, "\n")
 	m.mu.Lock()
 	runs, idx := m.values(msgs, func(msg *transcripts.Message, prev []int) int {
-		if !p.Matches(said(msg.Content)) {
+		if quick && !strings.Contains(msg.Content, p.Token) || !p.Matches(said(msg.Content)) {
 			return 0
 		}
 		if k := len(prev); k > 0 {
