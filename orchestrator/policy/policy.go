@@ -116,7 +116,14 @@ func (a Any) Check(msgs []transcripts.Message) Verdict {
 func (a Any) check(msgs []transcripts.Message, ps []Progress) Verdict {
 	out := Verdict{Progress: ps}
 	for _, p := range a {
-		v := checkInto(p, msgs, out.Progress)
+		// As checkInto, in this frame: see Guard's check.
+		var v Verdict
+		if r, ok := p.(progressRule); ok {
+			v = r.check(msgs, out.Progress)
+		} else {
+			v = p.Check(msgs)
+			v.Progress = append(out.Progress, v.Progress...)
+		}
 		out.Progress = v.Progress
 		if v.Stop && !out.Stop {
 			out.Stop, out.Policy, out.Reason = true, v.Policy, v.Reason
