@@ -17,8 +17,12 @@ type MaxMessages struct {
 
 // Check implements Policy.
 func (p MaxMessages) Check(msgs []transcripts.Message) Verdict {
+	return p.check(msgs, nil)
+}
+
+func (p MaxMessages) check(msgs []transcripts.Message, ps []Progress) Verdict {
 	n := p.m.spokenCount(msgs)
-	v := Verdict{Progress: []Progress{{Policy: "max_messages", Label: "messages", Count: n, Limit: p.N}}}
+	v := Verdict{Progress: append(ps, Progress{Policy: "max_messages", Label: "messages", Count: n, Limit: p.N})}
 	if n >= p.N {
 		v.Stop, v.Policy = true, "max_messages"
 		v.Reason = "the conversation reached its limit of " + phrase.Count(p.N, "message", "messages")

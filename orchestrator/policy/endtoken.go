@@ -28,7 +28,24 @@ type EndToken struct {
 	Exchanges int    // consecutive exchanges; used when Messages is 0
 	Messages  int    // consecutive messages
 
-	m *memo[int] // each spoken message's run of messages using the token; nil judges from scratch
+	m *endTokenMemo // nil judges from scratch
+}
+
+// endTokenMemo is what an end_token rule remembers: each spoken message's
+// run of messages using the token, and the label of its progress, made
+// once rather than at every check.
+type endTokenMemo struct {
+	memo[int]
+	label                 string // token + " " + unit
+	labelToken, labelUnit string
+}
+
+// labelFor is token + " " + unit, from the last check when it asked the same.
+func (m *endTokenMemo) labelFor(token, unit string) string {
+	if m.label == "" || m.labelToken != token || m.labelUnit != unit {
+		m.label, m.labelToken, m.labelUnit = token+" "+unit, token, unit
+	}
+	return m.label
 }
 
 // Matches reports whether content uses the token.
@@ -53,6 +70,10 @@ func (p EndToken) Matches(content string) bool {
 
 // Check implements Policy.
 func (p EndToken) Check(msgs []transcripts.Message) Verdict {
+	return p.check(msgs, nil)
+}
+
+func (p EndToken) check(msgs []transcripts.Message, ps []Progress) Verdict {
 	limit, unit, per := p.Exchanges, "exchanges", 2
 	if p.Messages > 0 {
 		limit, unit, per = p.Messages, "messages", 1
@@ -62,10 +83,18 @@ func (p EndToken) Check(msgs []transcripts.Message) Verdict {
 	}
 	// The trailing run of messages using the token, read back no further
 	// than it takes to reach the limit.
-	m := p.m.orFresh()
+	m := p.m
+	if m == nil {
+		m = new(endTokenMemo)
+	}
+	// What a message said (said) is a part of it, with escaped line
+	// breaks read as breaks: a token without a line break is in it only
+	// where it is in the message, so a message without the token, as most
+	// are, is ruled out without reading what it said.
+	quick := p.Token != "" && !strings.Contains(p.Token, "\n")
 	m.mu.Lock()
 	runs, idx := m.values(msgs, func(msg *transcripts.Message, prev []int) int {
-		if !p.Matches(said(msg.Content)) {
+		if quick && !strings.Contains(msg.Content, p.Token) || !p.Matches(said(msg.Content)) {
 			return 0
 		}
 		if k := len(prev); k > 0 {
@@ -82,11 +111,11 @@ func (p EndToken) Check(msgs []transcripts.Message) Verdict {
 			who = msgs[idx[k-1]].Speaker
 		}
 	}
+	label := m.labelFor(p.Token, unit)
 	m.mu.Unlock()
 	visit(2)
 	count := run / per
-	label := p.Token + " " + unit
-	v := Verdict{Progress: []Progress{{Policy: "end_token", Label: label, Count: min(count, limit), Limit: limit}}}
+	v := Verdict{Progress: append(ps, Progress{Policy: "end_token", Label: label, Count: min(count, limit), Limit: limit})}
 	if count >= limit {
 		v.Stop, v.Policy = true, "end_token"
 		v.Reason = fmt.Sprintf("both sides used %s in %d consecutive %s (messages %d to %d)", p.Token, limit, unit, first, last)

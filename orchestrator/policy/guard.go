@@ -36,11 +36,26 @@ type Guard struct {
 
 // Check implements Policy.
 func (g Guard) Check(msgs []transcripts.Message) Verdict {
-	v := g.Policy.Check(msgs)
+	return g.check(msgs, nil)
+}
+
+func (g Guard) check(msgs []transcripts.Message, ps []Progress) Verdict {
+	// The guard's own progress comes first. The rule it guards is called
+	// here, not through checkInto: a live run judges on the
+	// conversation's goroutine, whose stack grows with every frame.
 	n := g.m.spokenCount(msgs)
 	if n < g.Min {
+		ps = append(ps, Progress{Policy: "min_messages", Label: "messages before any stop", Count: n, Limit: g.Min})
+	}
+	var v Verdict
+	if r, ok := g.Policy.(progressRule); ok {
+		v = r.check(msgs, ps)
+	} else {
+		v = g.Policy.Check(msgs)
+		v.Progress = append(ps, v.Progress...)
+	}
+	if n < g.Min {
 		v.Stop, v.Policy, v.Reason = false, "", ""
-		v.Progress = append([]Progress{{Policy: "min_messages", Label: "messages before any stop", Count: n, Limit: g.Min}}, v.Progress...)
 	}
 	return v
 }

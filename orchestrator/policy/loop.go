@@ -291,9 +291,10 @@ type Loop struct {
 	Token     string     // "": the model's
 
 	m       memo[loopMsg]
-	kept    keptRoom  // where the messages' words, shapes and frames are kept
-	seen    wordTable // each word's last two messages
-	scratch struct {  // room to read a message in, reused
+	kept    keptRoom   // where the messages' words, shapes and frames are kept
+	seen    wordTable  // each word's last two messages
+	vectors vectorRoom // where the messages' feature vectors are kept
+	scratch struct {   // room to read a message in, reused
 		terms, words, shapes, frames []uint64
 		set                          hashSet
 	}
@@ -402,7 +403,7 @@ func (p *Loop) weigh(msg *transcripts.Message, prev []loopMsg, content, text str
 		otherMsg = &prev[other]
 	}
 	d6, d12 := p.seen.distinctSince(idx-5, idx), p.seen.distinctSince(idx-11, idx)
-	lm = loopSignals(lm, msg, text, sc.terms, stale, fresh, echo, selfShare, d6, d12, prev, selfMsg, otherMsg, token, loopRefusals.IsRefusal(content), &sc.set)
+	lm = loopSignals(lm, msg, text, sc.terms, stale, fresh, echo, selfShare, d6, d12, prev, selfMsg, otherMsg, token, loopRefusals.IsRefusal(content), &sc.set, p.vectors.take())
 	lm.p = model.Chance(lm.x)
 	if k := len(prev); k > 0 {
 		lm.hits = prev[k-1].hits
@@ -445,6 +446,29 @@ func (k *keptRoom) restart() {
 	k.used, k.size = 0, 0
 }
 
+// vectorRoom hands out the messages' feature vectors from arrays of
+// several, so that a message's vector is not an allocation of its own.
+// The arrays start small, as a live run's rule, judging one conversation
+// from its opening, needs, and double up to maxVectorsAtOnce.
+type vectorRoom struct {
+	free []float64
+	last int // how many vectors the last array held
+}
+
+// maxVectorsAtOnce is the most vectors one array holds.
+const maxVectorsAtOnce = 64
+
+// take returns a zeroed vector of numSignals values.
+func (r *vectorRoom) take() []float64 {
+	if len(r.free) < numSignals {
+		r.last = min(max(2*r.last, 2), maxVectorsAtOnce)
+		r.free = make([]float64, r.last*numSignals)
+	}
+	x := r.free[:numSignals:numSignals]
+	r.free = r.free[numSignals:]
+	return x
+}
+
 // forget rebuilds the table of words from the messages kept, so that
 // each word's last two uses are known again.
 func (p *Loop) forget(from int) {
@@ -459,6 +483,10 @@ func (p *Loop) forget(from int) {
 
 // Check implements Policy.
 func (p *Loop) Check(msgs []transcripts.Message) Verdict {
+	return p.check(msgs, nil)
+}
+
+func (p *Loop) check(msgs []transcripts.Message, ps []Progress) Verdict {
 	model, thr, count, within, token := p.settings()
 	p.m.mu.Lock()
 	defer p.m.mu.Unlock()
@@ -477,7 +505,7 @@ func (p *Loop) Check(msgs []transcripts.Message) Verdict {
 		}
 	}
 	visit(2)
-	v := Verdict{Progress: []Progress{{Policy: "loop", Label: "messages like a loop", Count: min(n, count), Limit: count}}}
+	v := Verdict{Progress: append(ps, Progress{Policy: "loop", Label: "messages like a loop", Count: min(n, count), Limit: count})}
 	if n < count {
 		return v
 	}

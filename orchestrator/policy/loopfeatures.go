@@ -132,14 +132,24 @@ func (m *loopMsg) spelled(token string) string {
 // another font, or buried in diacritics, reads as what it says. ASCII text
 // is returned as it is.
 func plainText(text string) string {
-	i := asciiPrefix(text, 0)
-	if i == len(text) {
+	var b strings.Builder
+	if !appendPlain(&b, text) {
 		return text
 	}
+	return b.String()
+}
+
+// appendPlain writes plainText(text) to b and reports true, or, when
+// folding changes nothing, writes nothing and reports false.
+func appendPlain(b *strings.Builder, text string) bool {
+	i := asciiPrefix(text, 0)
+	if i == len(text) {
+		return false
+	}
 	// Rune by rune from the first non-ASCII one: a rune with a
-	// compatibility decomposition becomes it, and combining marks go. The
-	// result is built only once something changes.
-	var b *strings.Builder
+	// compatibility decomposition becomes it, and combining marks go.
+	// Nothing is written until something changes.
+	wrote := false
 	start := 0 // text[start:j] is unchanged and not yet written to b
 	for j := i; j < len(text); {
 		if text[j] < utf8.RuneSelf {
@@ -163,9 +173,9 @@ func plainText(text string) string {
 			j += size
 			continue
 		}
-		if b == nil {
-			b = &strings.Builder{}
+		if !wrote {
 			b.Grow(len(text))
+			wrote = true
 		}
 		b.WriteString(text[start:j])
 		for k := 0; k < len(d); {
@@ -179,11 +189,10 @@ func plainText(text string) string {
 		j += size
 		start = j
 	}
-	if b == nil {
-		return text
+	if wrote {
+		b.WriteString(text[start:])
 	}
-	b.WriteString(text[start:])
-	return b.String()
+	return wrote
 }
 
 // asciiPrefix returns where the run of ASCII bytes at text[i:] ends,
@@ -279,15 +288,19 @@ func readText(text string, ts, shapes, frames []uint64) (_, _, _ []uint64, lette
 		}
 		if !ok {
 			// Something to fold: the line's terms so far go, and it is
-			// read again folded.
+			// read again folded, as it is written to the folded text. The
+			// builder only appends, so what it holds stays as it is.
 			ts = ts[:mark]
-			fl := plainText(raw)
 			if b == nil {
 				b = &strings.Builder{}
 				b.Grow(len(text))
 			}
 			b.WriteString(text[done:start])
-			b.WriteString(fl)
+			at := b.Len()
+			if !appendPlain(b, raw) {
+				b.WriteString(raw)
+			}
+			fl := b.String()[at:]
 			done = start + len(raw)
 			if line = strings.TrimSpace(fl); line != "" {
 				ts, hs, hf, n, _ = readLine(ts, line, false)
@@ -773,9 +786,10 @@ const (
 // and selfShare the shares of them that other (the other side's last
 // message) and self (its speaker's) used; distinct6 and distinct12 the
 // distinct words of the last six and twelve messages, this one included;
-// set is room to compare line shapes in.
+// set is room to compare line shapes in, and x, zeroed, room for the
+// vector.
 func loopSignals(lm loopMsg, msg *transcripts.Message, text string, ts []uint64, stale, fresh int, echo, selfShare float64,
-	distinct6, distinct12 int, prev []loopMsg, self, other *loopMsg, token string, refusal bool, set *hashSet) loopMsg {
+	distinct6, distinct12 int, prev []loopMsg, self, other *loopMsg, token string, refusal bool, set *hashSet, x []float64) loopMsg {
 	marks, markLetters, spelled := endMarks(text, token)
 	hasToken := marks > 0
 	if hasToken {
@@ -790,7 +804,6 @@ func loopSignals(lm loopMsg, msg *transcripts.Message, text string, ts []uint64,
 			lm.letters = lettersBesides(text, token)
 		}
 	}
-	x := make([]float64, numSignals)
 	if len(lm.words) > 0 {
 		x[fStaleWords] = float64(stale) / float64(len(lm.words))
 		x[fNewWords] = float64(fresh) / float64(len(lm.words))

@@ -82,7 +82,7 @@ func init() {
 		if c.Exchanges == 0 && c.Messages == 0 {
 			c.Exchanges = 2
 		}
-		return EndToken{Token: c.Token, Match: c.Match, Exchanges: c.Exchanges, Messages: c.Messages, m: new(memo[int])}, nil
+		return EndToken{Token: c.Token, Match: c.Match, Exchanges: c.Exchanges, Messages: c.Messages, m: new(endTokenMemo)}, nil
 	})
 }
 
@@ -819,7 +819,7 @@ func renew(p Policy, counts **memo[struct{}]) (Policy, bool) {
 	case MaxDuration:
 		return MaxDuration{D: q.D, m: new(memo[timeSpan])}, true
 	case EndToken:
-		return EndToken{Token: q.Token, Match: q.Match, Exchanges: q.Exchanges, Messages: q.Messages, m: new(memo[int])}, true
+		return EndToken{Token: q.Token, Match: q.Match, Exchanges: q.Exchanges, Messages: q.Messages, m: new(endTokenMemo)}, true
 	case StopPattern:
 		return StopPattern{Pattern: q.Pattern, m: counter()}, true
 	case *MaxTokens:

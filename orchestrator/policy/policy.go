@@ -110,15 +110,44 @@ type Any []Policy
 // Check implements Policy.
 func (a Any) Check(msgs []transcripts.Message) Verdict {
 	// Most rules report one progress entry: one allocation, not several.
-	out := Verdict{Progress: make([]Progress, 0, len(a))}
+	return a.check(msgs, make([]Progress, 0, len(a)))
+}
+
+func (a Any) check(msgs []transcripts.Message, ps []Progress) Verdict {
+	out := Verdict{Progress: ps}
 	for _, p := range a {
-		v := p.Check(msgs)
-		out.Progress = append(out.Progress, v.Progress...)
+		// As checkInto, in this frame: see Guard's check.
+		var v Verdict
+		if r, ok := p.(progressRule); ok {
+			v = r.check(msgs, out.Progress)
+		} else {
+			v = p.Check(msgs)
+			v.Progress = append(out.Progress, v.Progress...)
+		}
+		out.Progress = v.Progress
 		if v.Stop && !out.Stop {
 			out.Stop, out.Policy, out.Reason = true, v.Policy, v.Reason
 		}
 	}
 	return out
+}
+
+// progressRule is a rule that can append its progress to entries it is
+// given instead of a slice of its own: Check is check(msgs, nil). A set
+// checked after every message (Any, Guard, FirstStop) hands its rules one
+// slice, so a check allocates no progress slice for each rule.
+type progressRule interface {
+	check(msgs []transcripts.Message, ps []Progress) Verdict
+}
+
+// checkInto is p's verdict on msgs with its progress appended to ps.
+func checkInto(p Policy, msgs []transcripts.Message, ps []Progress) Verdict {
+	if r, ok := p.(progressRule); ok {
+		return r.check(msgs, ps)
+	}
+	v := p.Check(msgs)
+	v.Progress = append(ps, v.Progress...)
+	return v
 }
 
 // Prepare forwards to the policies that need it.
@@ -171,8 +200,10 @@ func (a All) Check(msgs []transcripts.Message) Verdict {
 // conversation when p never stops. It does not call Prepare.
 func FirstStop(p Policy, msgs []transcripts.Message) (int, Verdict) {
 	var v Verdict
+	var ps []Progress // each check's progress, in the room the last one left
 	for i := 1; i <= len(msgs); i++ {
-		v = p.Check(msgs[:i])
+		v = checkInto(p, msgs[:i], ps[:0])
+		ps = v.Progress
 		if Ends(v, msgs[:i]) {
 			return i, v
 		}
