@@ -737,7 +737,7 @@ func closingLine(text, token string) int {
 		return 0
 	}
 	last := t[i+1:]
-	var room [closingLineBytes]uint64
+	var room [8]uint64 // a line of more terms takes room of its own, rarely
 	n := len(terms(room[:0], last))
 	if n == 0 || n > slotWords {
 		return 0
