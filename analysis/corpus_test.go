@@ -223,9 +223,9 @@ func TestEmbeddedModelIsRetrainable(t *testing.T) {
 	examples := corpusExamples(t, filepath.Join(corpusDir, "attractors"), filepath.Join(corpusDir, "backrooms"))
 	got := Fit(examples, "[END]", "")
 	want := policy.BuiltinLoopModel()
-	if got.Threshold != want.Threshold || got.Count != want.Count || got.Within != want.Within {
-		t.Fatalf("retrained decision: threshold %v, count %d of %d; embedded: %v, %d of %d",
-			got.Threshold, got.Count, got.Within, want.Threshold, want.Count, want.Within)
+	if got.Threshold != want.Threshold || got.Lower != want.Lower || got.Sure != want.Sure || got.Count != want.Count || got.Within != want.Within {
+		t.Fatalf("retrained decision: threshold %v (lower %v beside %v), count %d of %d; embedded: %v (%v beside %v), %d of %d",
+			got.Threshold, got.Lower, got.Sure, got.Count, got.Within, want.Threshold, want.Lower, want.Sure, want.Count, want.Within)
 	}
 	for i := range got.Weights {
 		if math.Abs(got.Weights[i]-want.Weights[i]) > 1e-6 || math.Abs(got.Mean[i]-want.Mean[i]) > 1e-6 {

@@ -84,8 +84,12 @@ loop: {model: FILE}. parley's built-in model is retrained with
 				return usageErr(err)
 			}
 			w := cmd.OutOrStdout()
-			fmt.Fprintf(w, "Trained on %s; the loop rule stops when %d of the last %d messages, the newest among them, are each at least %.0f%% likely to belong to a loop.\n\n",
-				phrase.Count(len(examples), "labelled transcript", "labelled transcripts"), model.Count, model.Within, 100*model.Threshold)
+			eased := ""
+			if model.Lower > 0 && model.Lower < model.Threshold {
+				eased = fmt.Sprintf(", or at least %.0f%% beside one at least %.0f%%", 100*model.Lower, 100*model.Sure)
+			}
+			fmt.Fprintf(w, "Trained on %s; the loop rule stops when %d of the last %d messages, the newest among them, are each at least %.0f%% likely to belong to a loop%s.\n\n",
+				phrase.Count(len(examples), "labelled transcript", "labelled transcripts"), model.Count, model.Within, 100*model.Threshold, eased)
 			report.Print(w)
 			for _, warning := range report.Warnings() {
 				fmt.Fprintln(cmd.ErrOrStderr(), "parley: warning:", warning)

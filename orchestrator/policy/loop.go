@@ -28,7 +28,13 @@ type LoopModel struct {
 	Threshold float64   `json:"threshold"` // a message at or above this chance looks like a loop
 	Count     int       `json:"count"`     // that many…
 	Within    int       `json:"within"`    // …among the last this many (and the newest one) stop the run
-	Token     string    `json:"token"`     // the end token its signals look for
+	// Beside a message all but sure to belong to a loop (at or above
+	// Sure), the others need only Lower: Count of the last Within at or
+	// above it, the newest still at Threshold, stop the run too. 0, as
+	// in a model written before them: no easing.
+	Lower float64 `json:"lower,omitempty"`
+	Sure  float64 `json:"sure,omitempty"`
+	Token string  `json:"token"` // the end token its signals look for
 }
 
 //go:embed loopmodel.json
@@ -66,6 +72,9 @@ func ParseLoopModel(data []byte) (*LoopModel, error) {
 	}
 	if m.Count < 1 || m.Threshold <= 0 || m.Threshold >= 1 {
 		return nil, fmt.Errorf("the model's threshold (%g) must lie between 0 and 1 and its count (%d) be at least 1", m.Threshold, m.Count)
+	}
+	if (m.Lower != 0 || m.Sure != 0) && !(m.Lower > 0 && m.Lower <= m.Threshold && m.Sure >= m.Threshold && m.Sure <= 1) {
+		return nil, fmt.Errorf("the model's lower bar (%g) must lie above 0 and at most its threshold (%g), and its sure chance (%g) between the threshold and 1", m.Lower, m.Threshold, m.Sure)
 	}
 	return &m, nil
 }
@@ -275,9 +284,13 @@ func describeSignal(i int, x []float64, token string, against bool) string {
 	return LoopFeatureNames[i]
 }
 
-// Loop stops when Count messages in a row, by either side, look like a
-// loop to its model: each one's chance of belonging to a loop is at least
-// Threshold. A loop is what the labelled corpus shows: farewells that
+// Loop stops when Count of the last Within messages, by either side, the
+// newest among them, look like a loop to its model: each one's chance of
+// belonging to a loop is at least Threshold. Beside a message that is all
+// but sure to belong to one (at least Sure likely), the others need only
+// be Lower likely, the newest still Threshold: one sure message is not a
+// loop, but it is evidence that the ones around it, nearly as likely, are
+// in one too. A loop is what the labelled corpus shows: farewells that
 // keep finding new words, an end token echoed back and forth, one side
 // restating the other, a template re-sent with its words swapped, a
 // collapse to single tokens or silence, both sides refusing. Because the
@@ -289,6 +302,8 @@ type Loop struct {
 	Count     int        // 0: the model's
 	Within    int        // 0: the model's
 	Token     string     // "": the model's
+	Lower     float64    // 0: the model's; Threshold or more: no easing
+	Sure      float64    // 0: the model's
 
 	m       memo[loopMsg]
 	kept    keptRoom   // where the messages' words, shapes and frames are kept
@@ -304,25 +319,44 @@ type Loop struct {
 // built-in patterns, which hold no state, so one serves them all.
 var loopRefusals = &Refusal{InARow: 1, Builtin: true}
 
-func (p *Loop) settings() (m *LoopModel, thr float64, count, within int, token string) {
-	m = p.Model
+// loopSettings are what a loop rule judges by: its own settings, and the
+// model's where it has none.
+type loopSettings struct {
+	model            *LoopModel
+	thr, lower, sure float64 // lower == thr: no easing
+	count, within    int
+	token            string
+}
+
+func (p *Loop) settings() loopSettings {
+	m := p.Model
 	if m == nil {
 		m = BuiltinLoopModel()
 	}
-	thr, count, within, token = p.Threshold, p.Count, p.Within, p.Token
-	if thr <= 0 {
-		thr = m.Threshold
+	s := loopSettings{model: m, thr: p.Threshold, lower: p.Lower, sure: p.Sure, count: p.Count, within: p.Within, token: p.Token}
+	if s.thr <= 0 {
+		s.thr = m.Threshold
 	}
-	if count <= 0 {
-		count = m.Count
+	if s.lower <= 0 {
+		s.lower = m.Lower
 	}
-	if within <= 0 {
-		within = max(m.Within, count)
+	if s.sure <= 0 {
+		s.sure = m.Sure
 	}
-	if token == "" {
-		token = m.Token
+	if s.lower <= 0 || s.lower >= s.thr || s.sure <= 0 {
+		s.lower, s.sure = s.thr, math.Inf(1)
 	}
-	return m, thr, count, max(within, count), token
+	if s.count <= 0 {
+		s.count = m.Count
+	}
+	if s.within <= 0 {
+		s.within = max(m.Within, s.count)
+	}
+	if s.token == "" {
+		s.token = m.Token
+	}
+	s.within = max(s.within, s.count)
+	return s
 }
 
 // measure reads a message and computes its signals and chance. Reading
@@ -353,7 +387,8 @@ func (p *Loop) read(content string) (text string, letters int) {
 // (content is what it said, text its plain text), and the model's chance
 // that it belongs to a loop.
 func (p *Loop) weigh(msg *transcripts.Message, prev []loopMsg, content, text string, letters int) loopMsg {
-	model, thr, _, _, token := p.settings()
+	set := p.settings()
+	model, token := set.model, set.token
 	sc := &p.scratch
 	idx := int32(len(prev))
 	// The speaker's previous message and the other side's: the table
@@ -405,11 +440,18 @@ func (p *Loop) weigh(msg *transcripts.Message, prev []loopMsg, content, text str
 	d6, d12 := p.seen.distinctSince(idx-5, idx), p.seen.distinctSince(idx-11, idx)
 	lm = loopSignals(lm, msg, text, sc.terms, stale, fresh, echo, selfShare, d6, d12, prev, selfMsg, otherMsg, token, loopRefusals.IsRefusal(content), &sc.set, p.vectors.take())
 	lm.p = model.Chance(lm.x)
+	lm.sureAt = -1
 	if k := len(prev); k > 0 {
-		lm.hits = prev[k-1].hits
+		lm.hits, lm.lows, lm.sureAt = prev[k-1].hits, prev[k-1].lows, prev[k-1].sureAt
 	}
-	if lm.p >= thr {
+	if lm.p >= set.thr {
 		lm.hits++
+	}
+	if lm.p >= set.lower {
+		lm.lows++
+	}
+	if lm.p >= set.sure {
+		lm.sureAt = int32(len(prev))
 	}
 	return lm
 }
@@ -487,21 +529,32 @@ func (p *Loop) Check(msgs []transcripts.Message) Verdict {
 }
 
 func (p *Loop) check(msgs []transcripts.Message, ps []Progress) Verdict {
-	model, thr, count, within, token := p.settings()
+	set := p.settings()
+	count, within := set.count, set.within
 	p.m.mu.Lock()
 	defer p.m.mu.Unlock()
 	vals, idx := p.m.values(msgs, p.measure, p.forget)
 	// The messages at or above the threshold among the last within, the
 	// newest of which must be one, from the running count: a check costs
-	// the same whatever within says.
-	n, last := 0, len(vals)-1
+	// the same whatever within says. Beside a sure one among them, those
+	// at or above the lower bar.
+	n, last, bar := 0, len(vals)-1, set.thr
 	if last >= 0 {
-		n = vals[last].hits
+		lm := &vals[last]
+		n = lm.hits
 		if k := last - within; k >= 0 {
 			n -= vals[k].hits
 		}
-		if vals[last].p < thr {
+		if lm.p < set.thr {
 			n = min(n, count-1)
+		} else if n < count && lm.sureAt >= 0 && int(lm.sureAt) > last-within {
+			low := lm.lows
+			if k := last - within; k >= 0 {
+				low -= vals[k].lows
+			}
+			if low >= count {
+				n, bar = low, set.lower
+			}
 		}
 	}
 	visit(2)
@@ -509,40 +562,51 @@ func (p *Loop) check(msgs []transcripts.Message, ps []Progress) Verdict {
 	if n < count {
 		return v
 	}
-	v.Stop, v.Policy, v.Reason = true, "loop", explainLoop(vals, idx, model, thr, within, token)
+	v.Stop, v.Policy, v.Reason = true, "loop", explainLoop(vals, idx, set, bar)
 	return v
 }
 
 // explainLoop is the reason for a stop: the messages of the last within
-// that reached thr, each with the signals that weighed most.
-func explainLoop(vals []loopMsg, idx []int32, model *LoopModel, thr float64, within int, token string) string {
+// that reached bar (the threshold, or the lower bar beside a sure one),
+// each with the signals that weighed most.
+func explainLoop(vals []loopMsg, idx []int32, set loopSettings, bar float64) string {
 	last := len(vals) - 1
 	var hits []int
-	for k := last; k >= 0 && k > last-within; k-- {
-		if vals[k].p >= thr {
+	for k := last; k >= 0 && k > last-set.within; k-- {
+		if vals[k].p >= bar {
 			hits = append(hits, k)
 		}
 	}
 	slices.Reverse(hits)
 	var parts []string
 	for _, k := range hits {
-		parts = append(parts, fmt.Sprintf("%d (%s, %.0f%%): %s", idx[k]+1, vals[k].speaker, 100*vals[k].p, model.towards(vals[k].x, vals[k].spelled(token))))
+		parts = append(parts, fmt.Sprintf("%d (%s, %.0f%%): %s", idx[k]+1, vals[k].speaker, 100*vals[k].p, set.model.towards(vals[k].x, vals[k].spelled(set.token))))
 	}
-	span := fmt.Sprintf("%d of the last %d messages", len(hits), within)
-	if len(hits) == within {
-		span = fmt.Sprintf("the last %d messages", within)
+	span := fmt.Sprintf("%d of the last %d messages", len(hits), set.within)
+	if len(hits) == set.within {
+		span = fmt.Sprintf("the last %d messages", set.within)
+	}
+	if bar < set.thr {
+		sure := idx[vals[last].sureAt] + 1
+		return fmt.Sprintf("%s look like a loop (each at least %.0f%% likely to belong to one beside message %d, at least %.0f%% likely; the newest at least %.0f%%): %s",
+			span, 100*bar, sure, 100*set.sure, 100*set.thr, strings.Join(parts, "; "))
 	}
 	return fmt.Sprintf("%s look like a loop (each at least %.0f%% likely to belong to one): %s",
-		span, 100*thr, strings.Join(parts, "; "))
+		span, 100*bar, strings.Join(parts, "; "))
 }
 
 // LoopReading is how the loop rule reads one spoken message.
 type LoopReading struct {
 	Chance float64 // that the message belongs to a loop, 0 to 1
 	Counts bool    // the chance reaches the rule's threshold: the message counts towards a stop
+	// Beside: below the threshold, the chance reaches the rule's lower
+	// bar: the message counts towards a stop beside a sure one (one at
+	// least Sure likely) among the last Within.
+	Beside bool
 	// For and Against name the two signals that weighed most towards a
 	// loop and against one; "" when none weighed much that way. For a
-	// message that counts, For is what a stop's reason says of it.
+	// message that counts, or counts beside a sure one, For is what a
+	// stop's reason says of it.
 	For, Against string
 }
 
@@ -551,15 +615,17 @@ type LoopReading struct {
 // note. It lets a person see how near each message came to counting, and
 // why, where a stop reason names only the messages that counted.
 func (p *Loop) Readings(msgs []transcripts.Message) []LoopReading {
-	model, thr, _, _, token := p.settings()
+	set := p.settings()
+	model := set.model
 	p.m.mu.Lock()
 	defer p.m.mu.Unlock()
 	vals, idx := p.m.values(msgs, p.measure, p.forget)
 	out := make([]LoopReading, len(msgs))
 	for k, i := range idx {
-		x, token := vals[k].x, vals[k].spelled(token)
-		r := LoopReading{Chance: vals[k].p, Counts: vals[k].p >= thr, Against: model.explain(x, token, true)}
-		if r.Counts {
+		x, token := vals[k].x, vals[k].spelled(set.token)
+		r := LoopReading{Chance: vals[k].p, Counts: vals[k].p >= set.thr, Against: model.explain(x, token, true)}
+		r.Beside = !r.Counts && vals[k].p >= set.lower
+		if r.Counts || r.Beside {
 			r.For = model.towards(x, token)
 		} else {
 			r.For = model.explain(x, token, false)

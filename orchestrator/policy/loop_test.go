@@ -304,22 +304,30 @@ func TestLoopReadings(t *testing.T) {
 	}
 	x := LoopSignals(msgs[:at], "[END]")
 	m := BuiltinLoopModel()
+	// The stop names the messages of the last six at its bar: the
+	// threshold, or the lower bar beside a sure message.
+	eased := strings.Contains(v.Reason, fmt.Sprintf("each at least %.0f%% likely", 100*m.Lower))
 	counted := 0
 	for i, r := range rs {
 		if i == 3 {
 			continue
 		}
 		named := fmt.Sprintf("%d (%s, %.0f%%): %s", i+1, msgs[i].Speaker, 100*r.Chance, r.For)
-		if r.Counts != (r.Chance >= 0.7) || r.Counts && i >= at-6 && !strings.Contains(v.Reason, named) || !r.Counts && strings.Contains(v.Reason, named) {
+		counts := r.Counts || eased && r.Beside
+		if r.Counts != (r.Chance >= m.Threshold) || r.Beside != (!r.Counts && r.Chance >= m.Lower) ||
+			counts && i >= at-6 && !strings.Contains(v.Reason, named) || !counts && strings.Contains(v.Reason, named) {
 			t.Errorf("message %d reads %+v; the stop says %s", i+1, r, v.Reason)
 		}
-		if r.Counts && r.For != m.towards(x[i], "[END]") || !r.Counts && r.For != m.explain(x[i], "[END]", false) || r.Against != m.explain(x[i], "[END]", true) {
+		near := r.Counts || r.Beside
+		if near && r.For != m.towards(x[i], "[END]") || !near && r.For != m.explain(x[i], "[END]", false) || r.Against != m.explain(x[i], "[END]", true) {
 			t.Errorf("message %d reads %+v; its signals say %q for a loop and %q against one", i+1, r, m.explain(x[i], "[END]", false), m.explain(x[i], "[END]", true))
 		}
-		counted += b2i(r.Counts)
+		if i >= at-6 {
+			counted += b2i(counts)
+		}
 	}
 	if counted < 4 {
-		t.Errorf("%d messages count; the stop needs 4", counted)
+		t.Errorf("%d of the last 6 messages count; the stop needs 4", counted)
 	}
 	// A message of substance has something against a loop, and it is not
 	// what weighs for one.
@@ -580,5 +588,71 @@ func TestClosingLine(t *testing.T) {
 				t.Errorf("closingLine(%q) = %d, want %d", c.text, got, c.want)
 			}
 		})
+	}
+}
+
+// The eased bar, message by message. A model that weighs only whether a
+// message is tiny and whether it holds the end token gives four chances:
+// a long message 10%, a tiny one ("ok") 65%, a long one that signs off
+// 72%, and a bare "[END]" 98%, all but sure. Beside a sure message
+// among the last six, messages at 60% count; the newest must still reach
+// 70%.
+func TestLoopEasedBeside(t *testing.T) {
+	m := &LoopModel{Features: LoopFeatureNames, Mean: make([]float64, NumLoopFeatures), Scale: ones64(NumLoopFeatures),
+		Weights: make([]float64, NumLoopFeatures), Bias: -2.197, Threshold: 0.70, Lower: 0.60, Sure: 0.95, Count: 4, Within: 6, Token: "[END]"}
+	m.Weights[fTiny], m.Weights[fEndToken] = 2.816, 3.141+1
+	const (
+		long = "The harbour crane lifted forty containers before noon today." // 10%
+		tiny = "ok"                                                           // 65%
+		ends = "The harbour crane lifted forty containers today. [END]"       // 72%
+		sure = "[END]"                                                        // 98%
+		note = "moderator"
+	)
+	cases := []struct {
+		name string
+		msgs []string
+		want int // the message it stops at; 0: none
+	}{
+		{"four at the threshold", []string{long, ends, ends, ends, ends}, 5},
+		{"eased beside a sure one", []string{long, sure, tiny, tiny, ends}, 5},
+		{"the sure one newest", []string{long, tiny, tiny, tiny, sure}, 5},
+		{"eased, but the newest under the threshold", []string{sure, tiny, tiny, tiny, long}, 0},
+		{"no sure one: tiny ones count for nothing", []string{ends, tiny, tiny, ends, long}, 0},
+		{"the sure one has left the last six", []string{sure, long, long, long, long, long, tiny, tiny, tiny, ends}, 0},
+		{"a sure one within the last six, the rest spread", []string{long, sure, long, tiny, long, tiny, ends}, 7},
+		{"a note between is not a message", []string{sure, note, tiny, note, tiny, ends}, 6},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			var msgs []transcripts.Message
+			for i, s := range c.msgs {
+				if s == note {
+					msgs = append(msgs, transcripts.Message{Speaker: "moderator", Content: "a note", Origin: transcripts.OriginModerator})
+					continue
+				}
+				msgs = append(msgs, transcripts.Message{Speaker: []string{"A", "B"}[i%2], Content: s})
+			}
+			at, v := FirstStop(&Loop{Model: m}, msgs)
+			if at != c.want {
+				rs := (&Loop{Model: m}).Readings(msgs)
+				var ps []string
+				for _, r := range rs {
+					ps = append(ps, fmt.Sprintf("%.2f", r.Chance))
+				}
+				t.Fatalf("stopped at %d (%s), want %d; chances %v", at, v.Reason, c.want, ps)
+			}
+			if at > 0 && !strings.Contains(v.Reason, "look like a loop") {
+				t.Errorf("reason %q", v.Reason)
+			}
+		})
+	}
+	// The eased stop says so, and names the sure message.
+	msgs := conv(long, sure, tiny, tiny, ends)
+	if _, v := FirstStop(&Loop{Model: m}, msgs); !strings.Contains(v.Reason, "each at least 60% likely to belong to one beside message 2, at least 95% likely; the newest at least 70%") {
+		t.Errorf("eased reason %q", v.Reason)
+	}
+	// lower at the threshold eases nothing.
+	if at, v := FirstStop(&Loop{Model: m, Lower: 0.70}, msgs); at != 0 {
+		t.Errorf("with lower at the threshold it stopped at %d: %s", at, v.Reason)
 	}
 }

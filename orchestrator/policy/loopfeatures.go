@@ -115,6 +115,8 @@ type loopMsg struct {
 	x        []float64
 	p        float64 // the model's chance that it belongs to a loop
 	hits     int     // messages so far, this one included, at or above the rule's threshold
+	lows     int     // messages so far, this one included, at or above its lower bar
+	sureAt   int32   // the last of them, this one included, at or above its sure chance; -1: none
 }
 
 // spelled is the end token as the message spelled it, for saying what

@@ -540,6 +540,8 @@ func init() {
 			Threshold float64 `yaml:"threshold"`
 			Count     int     `yaml:"count"`
 			Within    int     `yaml:"within"`
+			Lower     float64 `yaml:"lower"`
+			Sure      float64 `yaml:"sure"`
 			Token     string  `yaml:"token"`
 			Model     string  `yaml:"model"`
 		}{}
@@ -576,13 +578,19 @@ func init() {
 			}
 			return fmt.Sprintf("the model's (%v)", v)
 		}
-		var mThr any
+		var mThr, mLower, mSure any
 		var mCount, mWithin int
 		if m != nil {
-			mThr, mCount, mWithin = m.Threshold, m.Count, max(m.Within, m.Count)
+			mThr, mLower, mSure, mCount, mWithin = m.Threshold, m.Lower, m.Sure, m.Count, max(m.Within, m.Count)
 		}
 		if written("threshold") && !(c.Threshold > 0 && c.Threshold < 1) {
 			probs.add(fieldNode(n, "threshold"), fmt.Sprintf("loop.threshold is %s; it takes a chance above 0 and below 1, or leave it out for %s", fieldNode(n, "threshold").Value, models(mThr)))
+		}
+		if written("lower") && !(c.Lower > 0 && c.Lower < 1) {
+			probs.add(fieldNode(n, "lower"), fmt.Sprintf("loop.lower is %s; it takes a chance above 0 and below 1 (at the threshold or above, nothing is eased), or leave it out for %s", fieldNode(n, "lower").Value, models(mLower)))
+		}
+		if written("sure") && !(c.Sure > 0 && c.Sure <= 1) {
+			probs.add(fieldNode(n, "sure"), fmt.Sprintf("loop.sure is %s; it takes a chance above 0 and at most 1, or leave it out for %s", fieldNode(n, "sure").Value, models(mSure)))
 		}
 		if written("count") && c.Count < 1 {
 			probs.add(fieldNode(n, "count"), fmt.Sprintf("loop.count is %d; it takes 1 or more messages, or leave it out for %s", c.Count, models(mCount)))
@@ -607,7 +615,7 @@ func init() {
 		if err := probs.err(); err != nil {
 			return nil, err
 		}
-		p := &Loop{Threshold: c.Threshold, Count: c.Count, Within: c.Within, Token: c.Token}
+		p := &Loop{Threshold: c.Threshold, Lower: c.Lower, Sure: c.Sure, Count: c.Count, Within: c.Within, Token: c.Token}
 		if written("model") {
 			p.Model = m
 		}
@@ -830,7 +838,7 @@ func renew(p Policy, counts **memo[struct{}]) (Policy, bool) {
 	case *Stagnation:
 		return &Stagnation{Count: q.Count, Novelty: q.Novelty, NewWords: q.NewWords}, true
 	case *Loop:
-		return &Loop{Model: q.Model, Threshold: q.Threshold, Count: q.Count, Within: q.Within, Token: q.Token}, true
+		return &Loop{Model: q.Model, Threshold: q.Threshold, Lower: q.Lower, Sure: q.Sure, Count: q.Count, Within: q.Within, Token: q.Token}, true
 	case *Refusal:
 		return &Refusal{InARow: q.InARow, Total: q.Total, Builtin: q.Builtin, Patterns: q.Patterns}, true
 	}
