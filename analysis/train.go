@@ -276,6 +276,7 @@ func (d DecisionRule) decide(ps []float64) int {
 	if lower <= 0 || lower >= d.Threshold || sure <= 0 {
 		lower, sure = d.Threshold, math.Inf(1)
 	}
+	sure = max(sure, d.Threshold)
 	var recent []float64
 	for k, p := range ps {
 		if p < 0 {

@@ -346,6 +346,9 @@ func (p *Loop) settings() loopSettings {
 	if s.lower <= 0 || s.lower >= s.thr || s.sure <= 0 {
 		s.lower, s.sure = s.thr, math.Inf(1)
 	}
+	// A threshold above the model's sure chance makes sure the threshold:
+	// no message below the threshold is surer than one at it.
+	s.sure = max(s.sure, s.thr)
 	if s.count <= 0 {
 		s.count = m.Count
 	}

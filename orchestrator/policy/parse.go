@@ -591,6 +591,14 @@ func init() {
 		}
 		if written("sure") && !(c.Sure > 0 && c.Sure <= 1) {
 			probs.add(fieldNode(n, "sure"), fmt.Sprintf("loop.sure is %s; it takes a chance above 0 and at most 1, or leave it out for %s", fieldNode(n, "sure").Value, models(mSure)))
+		} else if thr := c.Threshold; written("sure") && (written("threshold") || m != nil) {
+			whose := "loop.threshold"
+			if !written("threshold") {
+				thr, whose = m.Threshold, "the model's threshold"
+			}
+			if c.Sure < thr {
+				probs.add(fieldNode(n, "sure"), fmt.Sprintf("loop.sure is %s, below %s (%v); a sure message is at least as likely as the threshold asks, so give sure from %v to 1", fieldNode(n, "sure").Value, whose, thr, thr))
+			}
 		}
 		if written("count") && c.Count < 1 {
 			probs.add(fieldNode(n, "count"), fmt.Sprintf("loop.count is %d; it takes 1 or more messages, or leave it out for %s", c.Count, models(mCount)))
