@@ -272,11 +272,7 @@ func chances(m *policy.LoopModel, examples []Example) [][]float64 {
 // policy's running counts are held to it.
 func (d DecisionRule) decide(ps []float64) int {
 	within := max(d.Within, d.Count)
-	lower, sure := d.Lower, d.Sure
-	if lower <= 0 || lower >= d.Threshold || sure <= 0 {
-		lower, sure = d.Threshold, math.Inf(1)
-	}
-	sure = max(sure, d.Threshold)
+	lower, sure := policy.EasedBars(d.Threshold, d.Lower, d.Sure)
 	var recent []float64
 	for k, p := range ps {
 		if p < 0 {

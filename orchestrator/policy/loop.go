@@ -319,6 +319,18 @@ type Loop struct {
 // built-in patterns, which hold no state, so one serves them all.
 var loopRefusals = &Refusal{InARow: 1, Builtin: true}
 
+// EasedBars is the lower bar and the sure chance a loop rule judges by,
+// given a threshold thr and lower and sure as written: with either unset
+// (0), or lower at thr or above, nothing is eased (lower is thr, and no
+// chance is sure). A threshold above sure makes sure the threshold: no
+// message below the threshold is surer than one at it.
+func EasedBars(thr, lower, sure float64) (float64, float64) {
+	if lower <= 0 || lower >= thr || sure <= 0 {
+		return thr, math.Inf(1)
+	}
+	return lower, max(sure, thr)
+}
+
 // loopSettings are what a loop rule judges by: its own settings, and the
 // model's where it has none.
 type loopSettings struct {
@@ -343,17 +355,12 @@ func (p *Loop) settings() loopSettings {
 	if s.sure <= 0 {
 		s.sure = m.Sure
 	}
-	if s.lower <= 0 || s.lower >= s.thr || s.sure <= 0 {
-		s.lower, s.sure = s.thr, math.Inf(1)
-	}
-	// A threshold above the model's sure chance makes sure the threshold:
-	// no message below the threshold is surer than one at it.
-	s.sure = max(s.sure, s.thr)
+	s.lower, s.sure = EasedBars(s.thr, s.lower, s.sure)
 	if s.count <= 0 {
 		s.count = m.Count
 	}
 	if s.within <= 0 {
-		s.within = max(m.Within, s.count)
+		s.within = m.Within
 	}
 	if s.token == "" {
 		s.token = m.Token
@@ -543,21 +550,15 @@ func (p *Loop) check(msgs []transcripts.Message, ps []Progress) Verdict {
 	// at or above the lower bar.
 	n, last, bar := 0, len(vals)-1, set.thr
 	if last >= 0 {
-		lm := &vals[last]
-		n = lm.hits
+		lm, hits, lows := &vals[last], 0, 0 // hits and lows: the counts as the window opens
 		if k := last - within; k >= 0 {
-			n -= vals[k].hits
+			hits, lows = vals[k].hits, vals[k].lows
 		}
+		n = lm.hits - hits
 		if lm.p < set.thr {
 			n = min(n, count-1)
-		} else if n < count && lm.sureAt >= 0 && int(lm.sureAt) > last-within {
-			low := lm.lows
-			if k := last - within; k >= 0 {
-				low -= vals[k].lows
-			}
-			if low >= count {
-				n, bar = low, set.lower
-			}
+		} else if low := lm.lows - lows; n < count && low >= count && lm.sureAt >= 0 && int(lm.sureAt) > last-within {
+			n, bar = low, set.lower
 		}
 	}
 	visit(2)
