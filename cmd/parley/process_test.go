@@ -93,16 +93,35 @@ func waitForMessages(t *testing.T, dir string, n int) string {
 	return ""
 }
 
-func startParley(t *testing.T, args ...string) (*exec.Cmd, *bytes.Buffer) {
+func startParley(t *testing.T, args ...string) (*exec.Cmd, *syncBuffer) {
 	t.Helper()
 	cmd := exec.Command(parleyBinary(t), args...)
-	var out bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &out
+	out := &syncBuffer{}
+	cmd.Stdout, cmd.Stderr = out, out
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
-	return cmd, &out
+	return cmd, out
+}
+
+// thirdMessageBegun is how the headless printer shows slowScenario's
+// third message (B's first line) a few pieces into its stream.
+const thirdMessageBegun = "B answers line 1,"
+
+// waitForOutput polls a run's output until it holds text: a signal sent
+// then lands in a message whose stream has begun, not in the gap before
+// its first piece, however late a loaded machine starts it.
+func waitForOutput(t *testing.T, out *syncBuffer, text string) {
+	t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for time.Now().Before(deadline) {
+		if strings.Contains(out.String(), text) {
+			return
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	t.Fatalf("the run's output never showed %q:\n%s", text, out)
 }
 
 func exitCode(err error) int {
@@ -175,12 +194,12 @@ func TestSIGKILLThenResumeFinishesTheConversation(t *testing.T) {
 func TestSIGINTFinalizesTheTranscript(t *testing.T) {
 	dir := t.TempDir()
 	// Each message streams for about half a second, so the signal, sent
-	// once two are on disk, lands in the third however late a loaded
-	// machine lets the test see the second.
+	// once the third has streamed a few pieces, lands in it however late
+	// a loaded machine lets the test see them.
 	scenario := slowScenario(t, dir, 50, "40ms")
 	cmd, out := startParley(t, "run", "--no-tui", "--out", dir, scenario)
 	jsonl := waitForMessages(t, dir, 2)
-	time.Sleep(20 * time.Millisecond)
+	waitForOutput(t, out, thirdMessageBegun)
 	cmd.Process.Signal(syscall.SIGINT)
 	err := waitTimeout(t, cmd, 10*time.Second)
 	if code := exitCode(err); code != exitInterrupted {
@@ -421,8 +440,8 @@ func TestAHangupFinalizesTheTranscript(t *testing.T) {
 		wantStop string
 	}{
 		// Each message streams for about half a second, so the hang-up,
-		// sent once two are on disk, lands in the third however late a
-		// loaded machine lets the test see the second.
+		// sent once the third has streamed a few pieces, lands in it
+		// however late a loaded machine lets the test see them.
 		{name: "from a terminal", lines: 50, pace: "40ms", wantCode: exitInterrupted, wantStop: transcripts.StopInterrupted},
 		{name: "under nohup", ignored: true, lines: 3, pace: "5ms", wantCode: exitOK, wantStop: transcripts.StopPolicy},
 	}
@@ -439,18 +458,18 @@ func TestAHangupFinalizesTheTranscript(t *testing.T) {
 				bin = "bash"
 			}
 			cmd := exec.Command(bin, args...)
-			var out bytes.Buffer
-			cmd.Stdout, cmd.Stderr = &out, &out
+			out := &syncBuffer{}
+			cmd.Stdout, cmd.Stderr = out, out
 			if err := cmd.Start(); err != nil {
 				t.Fatal(err)
 			}
 			t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
 			jsonl := waitForMessages(t, dir, 2)
-			time.Sleep(20 * time.Millisecond)
+			waitForOutput(t, out, thirdMessageBegun)
 			cmd.Process.Signal(syscall.SIGHUP)
 			err := waitTimeout(t, cmd, 20*time.Second)
 			if code := exitCode(err); code != tc.wantCode {
-				t.Fatalf("exit code = %d, want %d\n%s", code, tc.wantCode, &out)
+				t.Fatalf("exit code = %d, want %d\n%s", code, tc.wantCode, out)
 			}
 			tr, err := transcripts.Read(jsonl)
 			if err != nil {
