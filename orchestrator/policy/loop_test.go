@@ -459,6 +459,10 @@ func TestSignOffHabit(t *testing.T) {
 		// hides no goodbye said above it.
 		{"closing lines that vary, few of them sign-offs, then a short one", closingLines(cat(substance, []string{"Agreed."}), "Talk soon!", "Warmly,", "All the best,"), 11, false},
 		{"a signature line every turn, then a goodbye above it", closingLines(cat(substance, []string{"Goodbye, my friend. Farewell!"}), "— Aria"), 11, true},
+		// A letter's closing, a short line above the name, is one place:
+		// "Cheers," and "Warmly," above it are as much a habit as "Best,".
+		{"a letter's closing that varies above the name, then a short one", closingLines(cat(substance, []string{"Agreed."}), "Warmly,\nAria", "Talk soon,\nAria", "Best,\nAria", "All the best,\nAria", "Regards,\nAria"), 11, false},
+		{"a letter's closing every turn, then a goodbye above it", closingLines(cat(substance, []string{"Goodbye, my friend. Farewell!"}), "Best,\nAria"), 11, true},
 		// The turn to goodbyes is said in other words.
 		{"a habit of ✨, then a goodbye in new words", cat(closing(substance, "✨"), []string{"Farewell, my friend. It was a pleasure and an honor. ✨"}), 11, true},
 		{"a habit of thanks, then a goodbye in new words", cat(thankfulShort(substance), []string{"Thanks! Goodbye, and farewell: a true pleasure."}), 11, true},
@@ -575,6 +579,12 @@ func TestClosingLine(t *testing.T) {
 		{"a closing of three", "We agree.\nAll the best,\n", 3},
 		{"a closing beside an end mark", "That settles it.\nCheers! [END]", 2},
 		{"a signature", "That settles it.\n\n— Aria", 1},
+		{"a letter's closing: two short lines", "That settles it.\n\nBest,\nAria", 2},
+		{"a closing of three above a name", "That settles it.\nAll the best,\nAria Sol", 5},
+		{"a blank line between them", "That settles it.\n\nBest,\n\nAria", 1},
+		{"a sentence above a short line", "That settles it, I think.\nAria", 1},
+		{"two short lines with nothing above", "Best,\nAria", 1},
+		{"three short lines", "ls\ncd notes\npwd", 3},
 		{"one line only", "Warmly,", 0},
 		{"nothing above it", "\n\nWarmly,", 0},
 		{"four words are a sentence", "We agree.\nSee you next time", 0},

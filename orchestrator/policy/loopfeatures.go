@@ -728,26 +728,41 @@ func speakerUsual(prev []loopMsg, speaker string, signOffs []uint64, opening, cl
 	return medLen, sh[n/2], unusual
 }
 
-// closingLine is the number of terms of text's closing line, 0 when it
-// has none: a last line of its own, after others, of at most slotWords
-// terms ("Warmly,", "Talk soon!", "— Aria", "Cheers! [END]"), whatever its
-// words, that holds a letter or digit besides end marks.
+// closingLine is the number of terms of text's closing, 0 when it has
+// none: a last line of its own, after others, of at most slotWords terms
+// ("Warmly,", "Talk soon!", "— Aria", "Cheers! [END]"), whatever its
+// words, that holds a letter or digit besides end marks; and, when the
+// line right above it is one such line too, with more above that, that
+// line as well: a letter's closing, "Best,\nAria".
 func closingLine(text, token string) int {
 	t := strings.TrimRight(text, " \t\r\n")
+	n, at := shortLastLine(t, token)
+	if n == 0 {
+		return 0
+	}
+	// A blank line above leaves nothing of the line above to take.
+	above, _ := shortLastLine(strings.TrimRight(t[:at], " \t\r"), token)
+	return n + above
+}
+
+// shortLastLine is the number of terms of t's last line, and the offset
+// of the line break before it, when the line is a closing line (see
+// closingLine) with something besides space above it; 0 otherwise.
+func shortLastLine(t, token string) (n, at int) {
 	i := strings.LastIndexByte(t, '\n')
 	if i < 0 || len(t)-i > closingLineBytes || strings.TrimSpace(t[:i]) == "" {
-		return 0
+		return 0, 0
 	}
 	last := t[i+1:]
 	var room [8]uint64 // a line of more terms takes room of its own, rarely
-	n := len(terms(room[:0], last))
+	n = len(terms(room[:0], last))
 	if n == 0 || n > slotWords {
-		return 0
+		return 0, 0
 	}
 	if _, markLetters, _ := endMarks(last, token); lettersBesides(last, "") <= markLetters {
-		return 0
+		return 0, 0
 	}
-	return n
+	return n, i
 }
 
 // closingLineBytes is the longest a closing line may be: longer, it is

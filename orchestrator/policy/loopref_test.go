@@ -277,15 +277,25 @@ func loopSignalsRef(msgs []transcripts.Message, token string) [][]float64 {
 				lines++
 			}
 		}
-		// Its closing line, and how many of its words that line holds.
+		// Its closing, and how many of its words it holds: its last line
+		// when that is short, and the short line right above it too.
 		lineWords := 0
-		if body := strings.TrimRight(text, " \t\r\n"); strings.Contains(body, "\n") {
+		short := func(body string) (int, int) {
 			at := strings.LastIndex(body, "\n")
+			if at < 0 {
+				return 0, 0
+			}
 			last := body[at+1:]
 			n := len(termsRef(last))
 			if len(last) < 64 && strings.TrimSpace(body[:at]) != "" && n >= 1 && n <= 3 && lettersBesidesRef(last, token) > 0 {
-				cur.endsLine, lineWords = true, n
+				return n, at
 			}
+			return 0, 0
+		}
+		body := strings.TrimRight(text, " \t\r\n")
+		if n, at := short(body); n > 0 {
+			above, _ := short(strings.TrimRight(body[:at], " \t\r"))
+			cur.endsLine, lineWords = true, n+above
 		}
 		if len(ts) > 0 {
 			// A message's opening is its first three words and any
@@ -450,6 +460,10 @@ func TestLoopSignalsAsDocumented(t *testing.T) {
 	}
 	sameSignals(t, randomConversation(r, 30), "")
 	sameSignals(t, randomConversation(r, 30), "e")
+	// Closings that random pieces seldom make: a letter's, a short line
+	// above the name, with sign-offs in it now and then.
+	letters := closingLines(cat(substance, []string{"Agreed."}), "Warmly,\nAria", "Talk soon,\nAria", "Best,\n\nAria", "Cheers! [END]\nAria", "Regards,\nAria Sol")
+	sameSignals(t, conv(letters...), "[END]")
 }
 
 func FuzzLoopSignalsAsDocumented(f *testing.F) {
