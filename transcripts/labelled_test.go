@@ -85,6 +85,8 @@ func TestLabelOf(t *testing.T) {
 		{"a name whose number follows a dash stays", "## Model - 2", 2, "Model - 2", "", true},
 		{"a plain label's model in parentheses stays", "Claude (claude-3-opus-20240229): Hi.", labelPlain, "Claude (claude-3-opus-20240229)", "Hi.", true},
 		{"a bare time before a sentence is no label", "12:30 lunch with the team", labelStamped, "", "", false},
+		{"a heading broken by a lone carriage return is no name", "### Kimi\r2", 3, "", "", false},
+		{"a tab inside a name is no name", "Claude\t3: hi", labelPlain, "", "", false},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

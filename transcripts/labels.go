@@ -404,8 +404,8 @@ func unbracket(n string) string {
 
 // validName reports whether n can be a speaker's name: short, a few
 // words, holding a letter or digit, starting with one, without a comma
-// ("oh, and one more thing:" opens a phrase), and not ending like a
-// sentence.
+// ("oh, and one more thing:" opens a phrase) or a control character, and
+// not ending like a sentence.
 func validName(n string) bool {
 	if n == "" || len(n) > maxNameLen || strings.TrimSpace(n) != n || words(n) > 5 {
 		return false
@@ -414,7 +414,7 @@ func validName(n string) bool {
 	if !unicode.IsLetter(r) && !unicode.IsDigit(r) {
 		return false
 	}
-	if strings.ContainsAny(n, "*`#|>\",\n") {
+	if strings.ContainsAny(n, "*`#|>\",\n") || strings.ContainsFunc(n, unicode.IsControl) {
 		return false
 	}
 	last, _ := utf8.DecodeLastRuneInString(n)
