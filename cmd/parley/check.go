@@ -112,7 +112,9 @@ type checkResult struct {
 }
 
 func runCheck(cmd *cobra.Command, f checkFlags, args []string) error {
-	out, errw := cmd.OutOrStdout(), cmd.ErrOrStderr()
+	// Rows and warnings quote transcripts (a speaker's name, a line the
+	// reader skipped), which may hold bytes a terminal acts on.
+	out, errw := terminalSafe(cmd.OutOrStdout()), terminalSafe(cmd.ErrOrStderr())
 	// check keeps little (a few transcripts in flight) and allocates a lot,
 	// so with Go's default the collector runs every few transcripts: twice
 	// the live heap before it runs cuts check's time by a fifth for a few

@@ -222,3 +222,30 @@ func onTerminal(t *testing.T, args ...string) string {
 	}
 	return shown
 }
+
+// check's rows name speakers, and a transcript from elsewhere may name one
+// with bytes a terminal acts on: piped, check prints the name as the file
+// holds it; on a terminal it drops them, as a headless run and show do.
+func TestCheckOnATerminalDropsControlSequences(t *testing.T) {
+	const name = "Alpha\x1b]0;retitled\x07"
+	var sb strings.Builder
+	for range 20 {
+		sb.WriteString("### " + name + " ###\nThank you so much, goodbye my friend, farewell [END]\n\n### Beta ###\nThank you, goodbye, farewell friend [END]\n\n")
+	}
+	path := filepath.Join(t.TempDir(), "looped.md")
+	if err := os.WriteFile(path, []byte(sb.String()), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	code, piped, errOut := parley(t, "check", path)
+	if code != exitOK || !strings.Contains(piped, name+", ") {
+		t.Fatalf("piped check: exit %d, the name not in its row as the file holds it:\n%q\n%s", code, piped, errOut)
+	}
+	t.Setenv("TERM", "xterm")
+	shown := onTerminal(t, "check", path)
+	if strings.ContainsAny(shown, "\x1b\x07") {
+		t.Fatalf("control sequences reached the terminal:\n%q", shown)
+	}
+	if !strings.Contains(shown, "Alpha]0;retitled, ") {
+		t.Fatalf("the name's text is not shown:\n%q", shown)
+	}
+}
