@@ -112,8 +112,8 @@ type checkResult struct {
 }
 
 func runCheck(cmd *cobra.Command, f checkFlags, args []string) error {
-	// Rows and warnings quote transcripts (a speaker's name, a line the
-	// reader skipped), which may hold bytes a terminal acts on.
+	// Rows and warnings quote transcripts (a stop's reason names speakers),
+	// which may hold bytes a terminal acts on.
 	out, errw := terminalSafe(cmd.OutOrStdout()), terminalSafe(cmd.ErrOrStderr())
 	// check keeps little (a few transcripts in flight) and allocates a lot,
 	// so with Go's default the collector runs every few transcripts: twice
