@@ -414,7 +414,7 @@ func validName(n string) bool {
 	if !unicode.IsLetter(r) && !unicode.IsDigit(r) {
 		return false
 	}
-	if strings.ContainsAny(n, "*`#|>\",\n") || strings.ContainsFunc(n, unicode.IsControl) {
+	if strings.ContainsAny(n, "*`#|>\",") || strings.ContainsFunc(n, unicode.IsControl) {
 		return false
 	}
 	last, _ := utf8.DecodeLastRuneInString(n)
