@@ -770,7 +770,10 @@ func (s *styles) hardwrap(out []string, line string, width int, prefix string, m
 
 // sanitize removes what must not reach the terminal from model text:
 // control characters (escape sequences among them) other than newline,
-// and tabs, which become four spaces.
+// and tabs, which become four spaces. Bytes that are not UTF-8 become
+// U+FFFD, as in plainLine, so a line is as wide on screen as it was
+// measured when it was wrapped (the readers and the stream decoder hand
+// the view UTF-8, but a message may come from elsewhere).
 func sanitize(s string) string {
 	clean := true
 	for i := 0; i < len(s); i++ {
@@ -779,7 +782,7 @@ func sanitize(s string) string {
 			break
 		}
 	}
-	if clean {
+	if clean && utf8.ValidString(s) {
 		return s
 	}
 	var b strings.Builder
@@ -791,7 +794,7 @@ func sanitize(s string) string {
 			b.WriteByte('\n')
 		case r < 0x20 || r == 0x7f || r >= 0x80 && r < 0xa0:
 		default:
-			b.WriteRune(r)
+			b.WriteRune(r) // an invalid byte arrives as utf8.RuneError, U+FFFD
 		}
 	}
 	return b.String()

@@ -59,6 +59,8 @@ func TestRenderMarkdown(t *testing.T) {
 		{name: "wide text splits between characters", src: "漢字漢字漢字", width: 5, want: []string{"漢字", "漢字", "漢字"}},
 		{name: "arrow and dash are one cell", src: "a ↔ b — c", width: 9, want: []string{"a ↔ b — c"}},
 		{name: "escape sequences removed", src: "a\x1b[31mred\x1b[0m\r\tb", width: 40, want: []string{"a[31mred[0m b"}},
+		{name: "bytes that are not UTF-8 are one cell each, as they are measured", src: "\xff_\xf4\xf4\xf4 0123456789\xb8\xf6\xa60 0", width: 16,
+			want: []string{"\uFFFD_\uFFFD\uFFFD\uFFFD", "0123456789\uFFFD\uFFFD\uFFFD0 0"}},
 		{name: "long word splits", src: "abcdefghijkl", width: 5, want: []string{"abcde", "fghij", "kl"}},
 	}
 	st := newStyles(renderer(termenv.Ascii))
