@@ -176,16 +176,16 @@ type proc struct {
 	wall, cpu time.Duration
 	maxRSS    int64  // KiB
 	unread    int    // files check said it could not read
-	summary   string // the last line of check's standard output that counts transcripts
+	summary   string // check's last line that counts transcripts, or the raw read's count without its prefix
 }
 
 // runProc runs a command with its output thrown away. check exits 1 when a
 // labelled transcript fails its expectation; that is a verdict, not a
-// failure of the benchmark. check's standard output, a line per file,
-// goes through a pipe to be read for its summary; cat's goes to /dev/null
-// itself, as `cat FILES > /dev/null` sends it: piped into this process,
-// every byte cat read would be copied twice more, and cat would be timed
-// at a fraction of its speed.
+// failure of the benchmark. check's standard output, a line per file, and
+// the raw read's one line go through a pipe to be read for their summary;
+// cat's goes to /dev/null itself, as `cat FILES > /dev/null` sends it:
+// piped into this process, every byte cat read would be copied twice
+// more, and cat would be timed at a fraction of its speed.
 func runProc(b *testing.B, name string, args ...string) proc {
 	cmd := exec.Command(name, args...)
 	out := &tail{}
