@@ -119,6 +119,20 @@ const (
 	markPartial  = "(interrupted)"
 )
 
+// NameMark is the mark a speaker's name ends with that the Markdown layout
+// puts after a name to mark an opening, injected or interrupted message
+// ("(interrupted)"), or "" when it ends with none. A speaker named so
+// would read back from the Markdown under a shorter name, its messages
+// taken for marked ones, so scenarios refuse such names.
+func NameMark(name string) string {
+	for _, mark := range []string{markPartial, markInjected, markOpening} {
+		if strings.HasSuffix(name, " "+mark) {
+			return mark
+		}
+	}
+	return ""
+}
+
 // WriteMarkdown writes a whole transcript in the layout of a recording
 // (blank **Started:** and **Ended:** lines while unknown).
 func WriteMarkdown(w io.Writer, t *Transcript) error { return writeMarkdown(w, t, true) }
