@@ -227,20 +227,35 @@ func (a *OpenAI) idleTimeout() time.Duration {
 func (a *OpenAI) Reply(ctx context.Context, history []Message) iter.Seq2[Chunk, error] {
 	return func(yield func(Chunk, error) bool) {
 		most := a.attempts()
-		for n := 1; ; {
+		for t := (tries{n: 1}); ; {
 			out := a.try(ctx, history, yield)
-			if !a.again(ctx, &out, &n, most, yield) {
+			if !a.again(ctx, &out, &t, most, yield) {
 				return
 			}
 		}
 	}
 }
 
-// again decides, after attempt *n of most ended with out, whether to make
-// another: it says why, waits and counts it, or yields the error that ends
-// the reply. Asking again without stream_options is not counted.
-func (a *OpenAI) again(ctx context.Context, out *outcome, np *int, most int, yield func(Chunk, error) bool) bool {
-	n := *np
+// tries counts a reply's attempts. n is the number of the attempt under
+// way among those retries: allows; refused counts the attempts that found
+// nothing listening before the server first answered, which get
+// refusedAttempts of their own and leave n and its backoff as they were:
+// a server still starting (a local Ollama) gets every retry it is allowed
+// once it listens.
+type tries struct{ n, refused int }
+
+// made is how many attempts the reply has made, the last one included.
+func (t tries) made(lastRefused bool) int {
+	if lastRefused {
+		return t.refused + t.n - 1
+	}
+	return t.refused + t.n
+}
+
+// again decides, after an attempt ended with out, whether to make another:
+// it says why, waits and counts it, or yields the error that ends the
+// reply. Asking again without stream_options is not counted.
+func (a *OpenAI) again(ctx context.Context, out *outcome, t *tries, most int, yield func(Chunk, error) bool) bool {
 	switch {
 	case out.stopped:
 		return false
@@ -251,30 +266,35 @@ func (a *OpenAI) again(ctx context.Context, out *outcome, np *int, most int, yie
 		return false
 	case out.again:
 		return true
-	case !out.retry || n >= most || out.refused && !a.answered.Load() && n >= refusedAttempts:
-		yield(Chunk{}, a.explain(out.fail, n))
+	}
+	early := out.refused && !a.answered.Load()
+	n, limit := t.n, most
+	if early {
+		t.refused++
+		n, limit = t.refused, min(most, refusedAttempts) // as many as a refused connection gets
+	}
+	if !out.retry || n >= limit {
+		yield(Chunk{}, a.explain(out.fail, t.made(early)))
 		return false
 	}
 	wait := a.backoff(n, out.retryAfter, out.hasRetryAfter)
-	if out.refused && !a.answered.Load() {
+	if early {
 		wait = min(wait, refusedBackoff<<(n-1))
 	}
 	if wait > maxRetryAfter {
 		yield(Chunk{}, a.tooLong(*out, wait))
 		return false
 	}
-	shown := most
-	if out.refused && !a.answered.Load() {
-		shown = min(most, refusedAttempts) // as many as a refused connection gets
-	}
-	if !yield(Chunk{Retry: &Retry{Attempt: n, Max: shown, Wait: wait, Reason: out.reason}}, nil) {
+	if !yield(Chunk{Retry: &Retry{Attempt: n, Max: limit, Wait: wait, Reason: out.reason}}, nil) {
 		return false
 	}
 	if err := a.sleep(ctx, wait); err != nil {
 		yield(Chunk{}, err)
 		return false
 	}
-	*np = n + 1
+	if !early {
+		t.n++
+	}
 	return true
 }
 

@@ -5,12 +5,15 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 	"unicode/utf8"
@@ -621,6 +624,71 @@ func TestUnreachable(t *testing.T) {
 	}
 	if !errors.As(r.err, &ae) || !strings.Contains(ae.Sentence, "gave up after 3 attempts") {
 		t.Errorf("err = %v", r.err)
+	}
+}
+
+// A server that is still starting (a local Ollama) refuses the first
+// connections; once it answers, the agent's own retries: and backoff
+// start from the beginning: the quick tries on a refused connection spend
+// none of them.
+func TestAServerThatStartsLateGetsEveryRetry(t *testing.T) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := l.Addr().String()
+	l.Close()
+	var requests atomic.Int32
+	var srv *http.Server
+	t.Cleanup(func() {
+		if srv != nil {
+			srv.Close()
+		}
+	})
+	a := newTestAgent(t, nil, OpenAIConfig{BaseURL: "http://" + addr + "/v1", Retries: ptr(4), Backoff: time.Second})
+	var waits []time.Duration
+	a.sleep = func(ctx context.Context, d time.Duration) error {
+		waits = append(waits, d)
+		if len(waits) == 2 { // it starts listening during the second wait
+			l, err := net.Listen("tcp", addr)
+			if err != nil {
+				t.Errorf("the port was taken meanwhile: %v", err)
+				return err
+			}
+			srv = &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				requests.Add(1)
+				w.Header().Set("Content-Type", "application/json")
+				w.WriteHeader(http.StatusInternalServerError)
+				w.Write([]byte(`{"error":{"message":"still loading","type":"server_error"}}`))
+			})}
+			go srv.Serve(l)
+		}
+		return ctx.Err()
+	}
+	r := collect(context.Background(), a, hello)
+	if r.err == nil {
+		t.Fatal("a server that always fails gave a reply")
+	}
+	if got := requests.Load(); got != 4 {
+		t.Errorf("the server saw %d requests; retries: 4 allows it 4 (retries %+v)", got, r.retries)
+	}
+	var got []string
+	for _, rt := range r.retries {
+		got = append(got, fmt.Sprintf("%s %d/%d", rt.Reason, rt.Attempt, rt.Max))
+	}
+	want := []string{"connection refused 1/3", "connection refused 2/3", "500 Internal Server Error 1/4", "500 Internal Server Error 2/4", "500 Internal Server Error 3/4"}
+	if !slices.Equal(got, want) {
+		t.Errorf("retries:\n got %q\nwant %q", got, want)
+	}
+	// A quarter and a half second while nothing listens, then the usual
+	// backoff from one second (the tests' jitter takes its middle).
+	wantWaits := []time.Duration{250 * time.Millisecond, 500 * time.Millisecond, 750 * time.Millisecond, 1500 * time.Millisecond, 3 * time.Second}
+	if !slices.Equal(waits, wantWaits) {
+		t.Errorf("waits = %v, want %v", waits, wantWaits)
+	}
+	var ae *Error
+	if !errors.As(r.err, &ae) || !strings.Contains(ae.Sentence, "gave up after 6 attempts") {
+		t.Errorf("err = %v; want it to count all 6 attempts", r.err)
 	}
 }
 
