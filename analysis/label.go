@@ -16,6 +16,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/parleyhq/parley/internal/suggest"
+	"github.com/parleyhq/parley/internal/yamlpos"
 )
 
 // Label is a transcript's hand label: NAME.expect.yaml beside NAME.md, or
@@ -80,6 +81,10 @@ func ParseLabel(path string, data []byte) (*Label, error) {
 func parseYAMLLabel(path string, data []byte) (*Label, error) {
 	var doc yaml.Node
 	if err := yaml.Unmarshal(data, &doc); err != nil {
+		// yaml.v3 names the line of the block around the fault, or none.
+		if line, col, what, ok := yamlpos.Syntax(data); ok {
+			return nil, fmt.Errorf("%s:%d: is not valid YAML (column %d: %s); %s", path, line, col, what, labelShape)
+		}
 		msg := strings.TrimPrefix(err.Error(), "yaml: ")
 		if rest, ok := strings.CutPrefix(msg, "line "); ok {
 			if num, tail, ok := strings.Cut(rest, ": "); ok && strings.Trim(num, "0123456789") == "" {

@@ -141,6 +141,11 @@ func TestABadLabelNamesEachProblem(t *testing.T) {
 			`x.expect.yaml:3: loop 2 is [0, 1]`}},
 		{"a list, not a label", "- 3\n- 4\n", []string{`x.expect.yaml:1: holds a list, not a label; a label is one field a line`}},
 		{"not YAML", "stop_after: 3\n  stop_by: [\n", []string{`x.expect.yaml:2: is not valid YAML (`}},
+		{"a list never closed, named at its bracket, not the line after", "stop_after: 15\n\nstop_by: [oops\nnote: \"x\"\n", []string{
+			`x.expect.yaml:3: is not valid YAML (column 10: this "[" is never closed; end what it opens with "]")`}},
+		{"a tab, named on its own line", "stop_after: 15\nstop_by: 20\n\tnote: x\n", []string{
+			`x.expect.yaml:3: is not valid YAML (column 1: a tab character; YAML indents with spaces)`}},
+		{"a quote never closed", "stop_after: 15\nstop_by: 20\nnote: \"x\n", []string{`x.expect.yaml:3: is not valid YAML (column 7: `}},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

@@ -19,14 +19,12 @@ import (
 	"strconv"
 	"strings"
 	"time"
-	"unicode/utf8"
 
-	goccy "github.com/goccy/go-yaml"
-	goccyparser "github.com/goccy/go-yaml/parser"
 	"gopkg.in/yaml.v3"
 
 	"github.com/parleyhq/parley/internal/lazy"
 	"github.com/parleyhq/parley/internal/suggest"
+	"github.com/parleyhq/parley/internal/yamlpos"
 	"github.com/parleyhq/parley/orchestrator/policy"
 )
 
@@ -575,7 +573,7 @@ func yamlError(file string, data []byte, err error) *Error {
 		e.File = file
 	default:
 		if m := lineRe().FindStringSubmatch(err.Error()); m != nil {
-			if line, col, what, ok := syntaxPosition(data); ok {
+			if line, col, what, ok := yamlpos.Syntax(data); ok {
 				e.Line, e.Msg = line, fmt.Sprintf("YAML syntax error, column %d: %s", col, what)
 			} else {
 				e.Line, _ = strconv.Atoi(m[1])
@@ -583,7 +581,7 @@ func yamlError(file string, data []byte, err error) *Error {
 			}
 		} else if msg, ok := strings.CutPrefix(err.Error(), "yaml: "); ok {
 			// yaml.v3 names no line for a fault on the first.
-			if line, col, what, ok := syntaxPosition(data); ok {
+			if line, col, what, ok := yamlpos.Syntax(data); ok {
 				e.Line, e.Msg = line, fmt.Sprintf("YAML syntax error, column %d: %s", col, what)
 			} else {
 				e.Line, e.Msg = 1, "YAML syntax error: "+msg
@@ -594,29 +592,6 @@ func yamlError(file string, data []byte, err error) *Error {
 		}
 	}
 	return e
-}
-
-// syntaxPosition finds where a YAML syntax error is. yaml.v3 reports
-// only a line, and sometimes that of the enclosing block rather than the
-// fault; goccy/go-yaml's parser points at the token, with its column.
-func syntaxPosition(data []byte) (line, col int, what string, ok bool) {
-	_, err := goccyparser.ParseBytes(data, 0)
-	var ye goccy.Error
-	if !errors.As(err, &ye) || ye.GetToken() == nil || ye.GetToken().Position == nil {
-		return 0, 0, "", false
-	}
-	p := ye.GetToken().Position
-	line, col, what = p.Line, p.Column, ye.GetMessage()
-	if strings.Contains(what, "\t") || strings.Contains(what, "tab character") {
-		what = "a tab character; YAML indents with spaces"
-		// The parser points past the tab, at the token after it.
-		if lines := strings.Split(string(data), "\n"); line >= 1 && line <= len(lines) {
-			if i := strings.IndexByte(lines[line-1], '\t'); i >= 0 {
-				col = utf8.RuneCountInString(lines[line-1][:i]) + 1
-			}
-		}
-	}
-	return line, col, what, true
 }
 
 func goTypeName(t string) string {
