@@ -71,10 +71,12 @@ has them: {"transcripts": [{"file": "dir/NAME.md", "stop_after": 15,
 transcript and exits 1 if any fails.
 
 --sweep runs a grid over policy settings and reports, for each point, how
-many labelled transcripts pass and how many messages are wasted:
+many labelled transcripts pass and how many messages are wasted. It varies
+rules the policy holds (the default set, or the file --policy names):
 
   parley check --sweep end_token.exchanges=1..4 transcripts/corpus
-  parley check --sweep repetition.threshold=0.8,0.85,0.9 --sweep stagnation.count=3..5 DIR`,
+  parley check --sweep loop.threshold=0.6,0.7,0.8 --sweep loop.count=3..5 DIR
+  parley check --policy rules.yaml --sweep repetition.threshold=0.8,0.85,0.9 DIR`,
 		Args: func(cmd *cobra.Command, args []string) error {
 			if len(args) == 0 {
 				return usageErr(errors.New("check takes one or more transcripts or directories, such as transcripts/corpus"))
