@@ -1,6 +1,7 @@
 package configs
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"strconv"
@@ -49,7 +50,7 @@ func (s *Scenario) KeyNeeds(getenv func(string) string) ([]KeyNeed, Problems) {
 			data, err := os.ReadFile(keyFile)
 			switch key, kerr := CleanKey(string(data), "api_key_file: "+KeyFileName(keyFile)); {
 			case err != nil:
-				probs = append(probs, &Error{File: s.Path, Line: line, Msg: KeyFileUnreadable(who, keyFile, "")})
+				probs = append(probs, &Error{File: s.Path, Line: line, Msg: KeyFileUnreadable(who, keyFile, err)})
 			case kerr != nil:
 				probs = append(probs, &Error{File: s.Path, Line: line, Msg: fmt.Sprintf("%s: %v", who, kerr)})
 			case key == "":
@@ -402,10 +403,16 @@ func CleanKey(raw, where string) (string, error) {
 }
 
 // KeyFileUnreadable is the sentence for who's api_key_file that cannot be
-// read (why, when not "", says why). It names the file, unless its value
-// looks like a key, which it then says rather than repeating it.
-func KeyFileUnreadable(who, file, why string) string {
-	if why != "" {
+// read, with err's reason (no such file, permission denied) and not its
+// path. It names the file, unless its value looks like a key, which it
+// then says rather than repeating it.
+func KeyFileUnreadable(who, file string, err error) string {
+	why := ""
+	if err != nil {
+		why = err.Error()
+		if u := errors.Unwrap(err); u != nil {
+			why = u.Error() // the reason, without the path
+		}
 		why = ": " + why
 	}
 	if LooksLikeKey(file) {

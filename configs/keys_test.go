@@ -113,8 +113,8 @@ func TestKeyFileThatLooksLikeAKeyIsNotRepeated(t *testing.T) {
 	cases := []struct {
 		name, file, want, hidden string
 	}{
-		{"a key", "sk-test-SECRET123", `k.yaml:2: agent "A": api_key_file: cannot read the file it names, and it looks like a key rather than a file's path; put the key in a file`, "SECRET123"},
-		{"a missing file", filepath.Join(dir, "missing.key"), `k.yaml:2: agent "A": api_key_file: cannot read ` + filepath.Join(dir, "missing.key"), ""},
+		{"a key", "sk-test-SECRET123", `k.yaml:2: agent "A": api_key_file: cannot read the file it names: no such file or directory, and it looks like a key rather than a file's path; put the key in a file`, "SECRET123"},
+		{"a missing file", filepath.Join(dir, "missing.key"), `k.yaml:2: agent "A": api_key_file: cannot read ` + filepath.Join(dir, "missing.key") + ": no such file or directory", ""},
 		{"an empty file", empty, `k.yaml:2: agent "A": api_key_file: ` + empty + ` is empty`, ""},
 	}
 	for _, c := range cases {

@@ -225,11 +225,7 @@ func openAIConfig(a *configs.Agent, opt *Options) (agents.OpenAIConfig, error) {
 	case a.APIKeyFile != "":
 		data, err := os.ReadFile(a.APIKeyFile)
 		if err != nil {
-			why := err.Error()
-			if u := errors.Unwrap(err); u != nil {
-				why = u.Error() // the reason, without the path
-			}
-			return oc, errors.New(configs.KeyFileUnreadable(fmt.Sprintf("agent %q", a.Name), a.APIKeyFile, why))
+			return oc, errors.New(configs.KeyFileUnreadable(fmt.Sprintf("agent %q", a.Name), a.APIKeyFile, err))
 		}
 		if oc.APIKey, err = configs.CleanKey(string(data), "api_key_file: "+configs.KeyFileName(a.APIKeyFile)); err != nil {
 			return oc, fmt.Errorf("agent %q: %w", a.Name, err)

@@ -250,7 +250,7 @@ func TestAKeyPastedForAVariableOrAFileIsNeverRepeated(t *testing.T) {
 	plain := filepath.Join(dir, "plain.yaml")
 	os.WriteFile(plain, []byte("agents:\n  - name: A\n    base_url: http://127.0.0.1:1/v1\n    model: m\n  - {name: B, type: scripted, lines: [hi]}\n"), 0o600)
 	envSentence := `env.yaml:5: agent "A": api_key_env: looks like a key rather than the name of an environment variable; export the key in a variable`
-	fileSentence := `agent "A": api_key_file: cannot read the file it names, and it looks like a key rather than a file's path`
+	fileSentence := `agent "A": api_key_file: cannot read the file it names: no such file or directory, and it looks like a key rather than a file's path`
 	cases := []struct {
 		name string
 		args []string

@@ -150,7 +150,7 @@ func check(ctx context.Context, opt Options, t target) Finding {
 	case t.keyFile != "":
 		data, err := os.ReadFile(t.keyFile)
 		if err != nil {
-			return Finding{Status: Fail, Sentence: configs.KeyFileUnreadable(t.who, t.keyFile, "")}
+			return Finding{Status: Fail, Sentence: configs.KeyFileUnreadable(t.who, t.keyFile, err)}
 		}
 		if key, err = configs.CleanKey(string(data), "api_key_file: "+configs.KeyFileName(t.keyFile)); err != nil {
 			return Finding{Status: Fail, Sentence: fmt.Sprintf("%s: %v", t.who, err)}
