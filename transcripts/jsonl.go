@@ -297,18 +297,33 @@ func ParseJSONL(data []byte) (*Transcript, error) {
 	for last >= 0 && len(bytes.TrimSpace(lines[last])) == 0 {
 		last--
 	}
+	prev := 0 // the last message line's index
 	for i := 0; i <= last; i++ {
 		l := bytes.TrimSpace(lines[i])
 		if len(l) == 0 {
 			continue
 		}
-		if err := decodeLine(t, l); err != nil {
+		had := len(t.Messages)
+		index, err := decodeLine(t, l)
+		if err != nil {
 			if i == last {
 				t.Run.Warnings = append(t.Run.Warnings,
 					fmt.Sprintf("line %d is incomplete (the run was cut off while writing it) and was skipped", i+1))
 				continue
 			}
 			return nil, &ParseError{Line: i + 1, Msg: err.Error()}
+		}
+		if grew := len(t.Messages) > had; grew && index != 0 && index != prev+1 {
+			// parley numbers its message lines 1, 2, 3…; another number
+			// is a line repeated, left out or moved by an edit. The line
+			// is kept where it stands, and the reader told.
+			t.Run.Warnings = append(t.Run.Warnings, fmt.Sprintf("line %d is message %d by its index, but the message line before it is message %d; it is read as message %d (was a line repeated, left out or moved?)",
+				i+1, index, prev, len(t.Messages)))
+		}
+		if index != 0 {
+			prev = index
+		} else if len(t.Messages) > had {
+			prev = len(t.Messages)
 		}
 	}
 	markInherited(t)
@@ -326,16 +341,18 @@ func markInherited(t *Transcript) {
 	}
 }
 
-func decodeLine(t *Transcript, l []byte) error {
+// decodeLine reads one line into t; index is a message line's own
+// number for its message, 0 for other lines.
+func decodeLine(t *Transcript, l []byte) (index int, err error) {
 	var head jsonlLine
 	if err := json.Unmarshal(l, &head); err != nil {
-		return fmt.Errorf("not a JSON object: %v", err)
+		return 0, fmt.Errorf("not a JSON object: %v", err)
 	}
 	switch head.Type {
 	case "run":
 		var r runLine
 		if err := json.Unmarshal(l, &r); err != nil {
-			return fmt.Errorf("run line: %v", err)
+			return 0, fmt.Errorf("run line: %v", err)
 		}
 		if t.Run.Title != "" || !t.Run.Started.IsZero() {
 			// A resume: keep the first start, take the newer settings.
@@ -362,7 +379,7 @@ func decodeLine(t *Transcript, l []byte) error {
 	case "message":
 		var m messageLine
 		if err := json.Unmarshal(l, &m); err != nil {
-			return fmt.Errorf("message line: %v", err)
+			return 0, fmt.Errorf("message line: %v", err)
 		}
 		msg := Message{
 			Speaker: m.Speaker, Content: m.Content, Model: m.Model, Endpoint: m.Endpoint, Started: m.Started, Ended: m.Ended,
@@ -370,6 +387,7 @@ func decodeLine(t *Transcript, l []byte) error {
 			FinishReason: m.FinishReason, Origin: m.Origin, Partial: m.Partial,
 			Session: t.Run.Resumes,
 		}
+		index = m.Index
 		// A resumed run replaces an interrupted (partial) last message.
 		if n := len(t.Messages); n > 0 && t.Messages[n-1].Partial && m.Index == n {
 			t.Messages[n-1] = msg
@@ -379,22 +397,22 @@ func decodeLine(t *Transcript, l []byte) error {
 	case "event":
 		var e eventLine
 		if err := json.Unmarshal(l, &e); err != nil {
-			return fmt.Errorf("event line: %v", err)
+			return 0, fmt.Errorf("event line: %v", err)
 		}
 		t.Run.Events = append(t.Run.Events, e.Event)
 	case "stop":
 		var s stopLine
 		if err := json.Unmarshal(l, &s); err != nil {
-			return fmt.Errorf("stop line: %v", err)
+			return 0, fmt.Errorf("stop line: %v", err)
 		}
 		st := s.Stop
 		t.Run.Stop = &st
 		t.Run.Ended = s.Ended
 		t.Ended = s.Ended
 	default:
-		return fmt.Errorf("unknown line type %q", head.Type)
+		return 0, fmt.Errorf("unknown line type %q", head.Type)
 	}
-	return nil
+	return index, nil
 }
 
 // LooksLikeJSONL reports whether data starts like a parley JSONL sidecar:

@@ -85,6 +85,48 @@ func TestJSONLBrokenMiddleLineNamesIt(t *testing.T) {
 	}
 }
 
+// A message line whose index does not follow the one before (a line
+// repeated, left out or moved by hand) is read where it stands, and the
+// reader says so once, at that line; a resume's lines and a replaced
+// partial message follow on and say nothing.
+func TestJSONLIndexOutOfOrderIsNoted(t *testing.T) {
+	msg := func(i int, text string, partial bool) []byte {
+		return JSONLMessage(i, Message{Speaker: []string{"A", "B"}[i%2], Content: text, Partial: partial})
+	}
+	cases := []struct {
+		name     string
+		lines    [][]byte
+		messages int
+		warning  string // "" for none
+	}{
+		{"in order", [][]byte{JSONLRun(sampleRun()), msg(1, "a", false), msg(2, "b", false), msg(3, "c", false)}, 3, ""},
+		{"a line repeated", [][]byte{JSONLRun(sampleRun()), msg(1, "a", false), msg(2, "b", false), msg(2, "b", false), msg(3, "c", false)}, 4,
+			"line 4 is message 2 by its index, but the message line before it is message 2; it is read as message 3 (was a line repeated, left out or moved?)"},
+		{"a line left out", [][]byte{JSONLRun(sampleRun()), msg(1, "a", false), msg(3, "c", false), msg(4, "d", false)}, 3,
+			"line 3 is message 3 by its index, but the message line before it is message 1; it is read as message 2"},
+		{"a partial message replaced on resume", [][]byte{JSONLRun(sampleRun()), msg(1, "a", false), msg(2, "cut", true), JSONLStop(time.Now(), Stop{Kind: StopInterrupted, At: 1}),
+			JSONLRun(sampleRun()), msg(2, "b", false), msg(3, "c", false)}, 3, ""},
+		{"events between messages", [][]byte{JSONLRun(sampleRun()), msg(1, "a", false), JSONLEvent(Event{Kind: "retry"}), msg(2, "b", false)}, 2, ""},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			out, err := ParseJSONL(bytes.Join(c.lines, nil))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(out.Messages) != c.messages {
+				t.Errorf("read %d messages, want %d: none is dropped", len(out.Messages), c.messages)
+			}
+			switch {
+			case c.warning == "" && len(out.Run.Warnings) != 0:
+				t.Errorf("warnings %q, want none", out.Run.Warnings)
+			case c.warning != "" && (len(out.Run.Warnings) != 1 || !strings.Contains(out.Run.Warnings[0], c.warning)):
+				t.Errorf("warnings %q, want one holding %q", out.Run.Warnings, c.warning)
+			}
+		})
+	}
+}
+
 func TestJSONLResumeReplacesPartial(t *testing.T) {
 	var buf bytes.Buffer
 	buf.Write(JSONLRun(sampleRun()))
