@@ -32,11 +32,12 @@ func Syntax(data []byte) (line, col int, what string, ok bool) {
 		closing := map[string]string{"[": "]", "{": "}"}[open.Value]
 		return open.Position.Line, open.Position.Column, fmt.Sprintf("this %q is never closed; end what it opens with %q", open.Value, closing), true
 	}
-	if tk := ye.GetToken(); strings.Contains(what, "not allowed in this context") && strings.Contains(strings.TrimRight(tk.Origin, " \t\r\n"), "\n") {
-		// A value that runs on to an indented "key:" line: the parser
-		// points at where the value starts, the fault is the last line.
-		line += strings.Count(strings.TrimRight(tk.Origin, " \t\r\n"), "\n")
-		if lines := strings.Split(string(data), "\n"); line <= len(lines) {
+	if tk := ye.GetToken(); strings.Contains(what, "not allowed in this context") && plainRunOn(tk) {
+		// A plain value that runs on to an indented "key:" line: the
+		// parser points at where the value starts, the fault is the
+		// last line.
+		line += strings.Count(strings.TrimSpace(tk.Origin), "\n")
+		if lines := strings.Split(string(data), "\n"); line >= 1 && line <= len(lines) {
 			l := lines[line-1]
 			indent := l[:len(l)-len(strings.TrimLeft(l, " \t"))]
 			col = utf8.RuneCountInString(indent) + 1
@@ -76,4 +77,11 @@ func unclosed(t *token.Token) *token.Token {
 		}
 	}
 	return nil
+}
+
+// plainRunOn reports whether t is a plain (unquoted) value that the
+// parser read on over more than one line.
+func plainRunOn(t *token.Token) bool {
+	o := strings.TrimSpace(t.Origin)
+	return t.Type == token.StringType && strings.Contains(o, "\n") && !strings.HasPrefix(o, "'") && !strings.HasPrefix(o, `"`)
 }
