@@ -236,12 +236,12 @@ func (a *OpenAI) Reply(ctx context.Context, history []Message) iter.Seq2[Chunk, 
 	}
 }
 
-// tries counts a reply's attempts. n is the number of the attempt under
-// way among those retries: allows; refused counts the attempts that found
-// nothing listening before the server first answered, which get
-// refusedAttempts of their own and leave n and its backoff as they were:
-// a server still starting (a local Ollama) gets every retry it is allowed
-// once it listens.
+// tries counts a reply's attempts. n numbers the attempt under way among
+// the attempts retries: allows. refused counts the attempts that found
+// nothing listening before the server first answered: they get
+// refusedAttempts of their own and leave n and its backoff as they were,
+// so a server still starting (a local Ollama) gets every retry it is
+// allowed once it listens.
 type tries struct{ n, refused int }
 
 // made is how many attempts the reply has made, the last one included.
