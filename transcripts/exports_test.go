@@ -75,6 +75,12 @@ func TestExportsOfChatProductsAndAPIs(t *testing.T) {
 			system: "You are a poet.",
 		},
 		{
+			name:   "ShareGPT as LLaMA-Factory writes it: the system prompt beside the turns",
+			in:     `{"system":"You are a poet.","conversations":[{"from":"human","value":"Write about the sea."},{"from":"gpt","value":"The sea is wide."}]}`,
+			want:   []said{{"human", "Write about the sea."}, {"gpt", "The sea is wide."}},
+			system: "You are a poet.",
+		},
+		{
 			name:   "the Responses API: instructions, input and output",
 			in:     `{"instructions":"You are a poet.","input":[{"role":"user","content":"Write about the sea."},{"role":"assistant","content":[{"type":"output_text","text":"The sea is wide."}]},{"role":"user","content":"More."}],"output":[{"type":"reasoning","summary":[]},{"type":"message","role":"assistant","content":[{"type":"output_text","text":"Waves upon waves."}]}]}`,
 			want:   []said{{"user", "Write about the sea."}, {"assistant", "The sea is wide."}, {"user", "More."}, {"assistant", "Waves upon waves."}},

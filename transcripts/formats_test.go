@@ -99,6 +99,8 @@ func TestImport(t *testing.T) {
 			layout: LayoutOpenAI, count: 1, speakers: []string{"user", ModeratorSpeaker, "assistant"}, contents: []string{"a", "be brief", "b"}, moderator: 1},
 		{name: "two-model runner JSON without the initial message", data: `{"model_a":"A","model_b":"B","initial_message":"Hi.","messages":[{"role":"assistant","content":"Hello","speaker":"B"}]}`,
 			layout: LayoutPair, count: 1, speakers: []string{"A", "B"}, contents: []string{"Hi.", "Hello"}},
+		{name: "two-model runner JSON that records its initial message as model_a's assistant turn", data: `{"model_a":"A","model_b":"B","initial_message":"Hi.","messages":[{"role":"assistant","content":"Hi.","speaker":"A"},{"role":"assistant","content":"Hello","speaker":"B"}]}`,
+			layout: LayoutPair, count: 1, speakers: []string{"A", "B"}, contents: []string{"Hi.", "Hello"}},
 		{name: "openai bare array", data: `[{"role":"user","content":"a"},{"role":"assistant","content":null}]`, layout: LayoutOpenAI, count: 1,
 			speakers: []string{"user", "assistant"}, contents: []string{"a", ""}},
 		{name: "openai JSONL, one message a line", data: "{\"role\":\"user\",\"content\":\"a\"}\n{\"role\":\"assistant\",\"content\":\"b\"}\n", layout: LayoutOpenAI, count: 1,

@@ -331,6 +331,11 @@ func importJSON(vals []any, layout string) ([]*Transcript, error) {
 		switch layout {
 		case LayoutShareGPT:
 			list, key = obj["conversations"], "conversations"
+			// LLaMA-Factory's ShareGPT keeps the system prompt beside the
+			// turns, as Anthropic's Messages API does.
+			if turns, ok := list.([]any); ok && systemText(obj["system"]) != "" && !slices.ContainsFunc(turns, isShareGPTSystem) {
+				list = append([]any{map[string]any{"from": "system", "value": systemText(obj["system"])}}, turns...)
+			}
 		case LayoutTurns:
 			if k, v := turnList(obj); k != "" {
 				list, key = v, k
@@ -669,7 +674,8 @@ const openingKey = "\x00opening"
 
 // withInitialMessage makes a two-model runner's initial message message 1,
 // marked as the opening: as it is when "messages" already starts with it
-// (a user message by model_a, or by no one, holding initial_message), or
+// (a message holding initial_message, by model_a, or a user message by no
+// one; a runner may record every turn, this one too, as "assistant"), or
 // put in front when it does not.
 func withInitialMessage(obj map[string]any, msgs []any) []any {
 	initial, ok := obj["initial_message"].(string)
@@ -680,7 +686,7 @@ func withInitialMessage(obj map[string]any, msgs []any) []any {
 	if len(msgs) > 0 {
 		if first, ok := msgs[0].(map[string]any); ok {
 			sp := str(first["speaker"])
-			if c, _ := jsonText(first["content"]); c == initial && str(first["role"]) == "user" && (sp == "" || sp == modelA) {
+			if c, _ := jsonText(first["content"]); c == initial && (sp == modelA && modelA != "" || sp == "" && str(first["role"]) == "user") {
 				m := map[string]any{openingKey: true}
 				for k, v := range first {
 					m[k] = v
@@ -764,4 +770,10 @@ func jsonKind(v any) string {
 		return "an object"
 	}
 	return fmt.Sprintf("%T", v)
+}
+
+// isShareGPTSystem reports whether v is a ShareGPT turn from the system.
+func isShareGPTSystem(v any) bool {
+	m, _ := v.(map[string]any)
+	return m != nil && noteKind(str(m["from"])) == "system"
 }
