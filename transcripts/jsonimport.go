@@ -16,6 +16,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/parleyhq/parley/internal/lazy"
 	"github.com/parleyhq/parley/internal/phrase"
@@ -71,10 +72,31 @@ func jsonValues(d []byte) ([]any, error) {
 			return out, nil
 		}
 		if err != nil {
-			return nil, err
+			return nil, jsonErrorAt(d, dec, err)
 		}
 		out = append(out, v)
 	}
+}
+
+// jsonErrorAt says where in d a JSON decoding error is: its line and
+// column, so that a person can find it in a large file.
+func jsonErrorAt(d []byte, dec *json.Decoder, err error) error {
+	off := dec.InputOffset()
+	var se *json.SyntaxError
+	var te *json.UnmarshalTypeError
+	switch {
+	case errors.As(err, &se):
+		off = se.Offset - 1 // the byte it read last is the one at fault
+	case errors.As(err, &te):
+		off = te.Offset
+	case errors.Is(err, io.ErrUnexpectedEOF):
+		off = int64(len(bytes.TrimRight(d, " \t\r\n")))
+		err = errors.New("the JSON ends before what it opened is closed")
+	}
+	before := d[:min(max(off, 0), int64(len(d)))]
+	line := bytes.Count(before, []byte("\n")) + 1
+	col := utf8.RuneCount(before[bytes.LastIndexByte(before, '\n')+1:]) + 1
+	return fmt.Errorf("line %d, column %d: %w", line, col, err)
 }
 
 // numbered is an object's messages "message_1", "message_2", …, in order,
