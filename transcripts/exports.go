@@ -137,24 +137,23 @@ func chatGPTBranch(obj map[string]any) []any {
 		author, _ := m["author"].(map[string]any)
 		meta, _ := m["metadata"].(map[string]any)
 		role := str(author["role"])
-		if meta["is_visually_hidden_from_conversation"] == true || role == "tool" {
+		if meta["is_visually_hidden_from_conversation"] == true {
 			continue
 		}
 		content, _ := m["content"].(map[string]any)
 		text := ""
 		if parts, ok := content["parts"].([]any); ok {
-			var ps []string
-			for _, p := range parts {
-				if s, _ := jsonText([]any{p}); s != "" {
-					ps = append(ps, s)
-				}
-			}
-			text = strings.Join(ps, "\n")
+			text, _ = jsonText(parts)
 		} else {
 			text = str(content["text"])
 		}
 		if strings.TrimSpace(text) == "" {
 			continue
+		}
+		if to := str(m["recipient"]); role == "assistant" && to != "" && to != "all" {
+			// Code the assistant hands to a tool (python, a browser): a
+			// call, kept as a note, as OpenAI's tool_calls are.
+			text, role = to+"("+text+")", "tool_call"
 		}
 		out := map[string]any{"role": role, "content": text}
 		if name := str(author["name"]); name != "" {
@@ -190,16 +189,13 @@ func geminiContents(v any) []any {
 		}
 		text := str(c["text"])
 		if parts, ok := c["parts"].([]any); ok {
-			var ps []string
+			var said []any
 			for _, p := range parts {
-				if pm, ok := p.(map[string]any); ok && pm["thought"] == true {
-					continue
-				}
-				if s, _ := jsonText([]any{p}); s != "" {
-					ps = append(ps, s)
+				if pm, ok := p.(map[string]any); !ok || pm["thought"] != true {
+					said = append(said, p)
 				}
 			}
-			text = strings.Join(ps, "\n")
+			text, _ = jsonText(said)
 		}
 		if strings.TrimSpace(text) == "" {
 			continue

@@ -57,6 +57,16 @@ func TestExportsOfChatProductsAndAPIs(t *testing.T) {
 			want:  []said{{"user", "Tell me about whales."}, {"assistant", "Whales are marine mammals."}, {"user", "How big do they get?"}, {"assistant", "Blue whales reach 30 m."}},
 		},
 		{
+			name: "ChatGPT's export: code handed to a tool and its output are notes, not turns",
+			in: `[{"title":"Math","current_node":"a2","mapping":{"r":{"id":"r","message":null,"parent":null,"children":["u1"]},` +
+				`"u1":{"id":"u1","message":{"author":{"role":"user"},"content":{"content_type":"text","parts":["What is 2**10?"]},"metadata":{},"recipient":"all"},"parent":"r","children":["a1"]},` +
+				`"a1":{"id":"a1","message":{"author":{"role":"assistant"},"content":{"content_type":"code","language":"unknown","text":"print(2**10)"},"metadata":{},"recipient":"python"},"parent":"u1","children":["t1"]},` +
+				`"t1":{"id":"t1","message":{"author":{"role":"tool","name":"python"},"content":{"content_type":"execution_output","text":"1024"},"metadata":{},"recipient":"all"},"parent":"a1","children":["a2"]},` +
+				`"a2":{"id":"a2","message":{"author":{"role":"assistant"},"content":{"content_type":"text","parts":["2**10 is 1024."]},"metadata":{},"recipient":"all"},"parent":"t1","children":[]}}}]`,
+			title: "Math",
+			want:  []said{{"user", "What is 2**10?"}, {ModeratorSpeaker, "Tool call: python(print(2**10))"}, {ModeratorSpeaker, "Tool result (python):\n1024"}, {"assistant", "2**10 is 1024."}},
+		},
+		{
 			name:   "Gemini's contents and parts, a thought left out",
 			in:     `{"systemInstruction":{"parts":[{"text":"You are a poet."}]},"contents":[{"role":"user","parts":[{"text":"Write about the sea."}]},{"role":"model","parts":[{"text":"planning…","thought":true},{"text":"The sea is wide."}]},{"role":"user","parts":[{"text":"More."}]},{"role":"model","parts":[{"text":"Waves upon waves."}]}]}`,
 			want:   []said{{"user", "Write about the sea."}, {"model", "The sea is wide."}, {"user", "More."}, {"model", "Waves upon waves."}},
@@ -73,6 +83,21 @@ func TestExportsOfChatProductsAndAPIs(t *testing.T) {
 			in:     `{"model":"claude","system":[{"type":"text","text":"You are a poet."}],"messages":[{"role":"user","content":"Write about the sea."},{"role":"assistant","content":[{"type":"text","text":"The sea is wide."}]}]}`,
 			want:   []said{{"user", "Write about the sea."}, {"assistant", "The sea is wide."}},
 			system: "You are a poet.",
+		},
+		{
+			name: "Anthropic's API: one sentence split into text blocks around a citation reads as one",
+			in:   `{"messages":[{"role":"user","content":"When?"},{"role":"assistant","content":[{"type":"text","text":"Go 1.24 shipped "},{"type":"text","text":"in February 2025","citations":[{"type":"web_search_result_location","url":"https://go.dev"}]},{"type":"text","text":", as planned."}]}]}`,
+			want: []said{{"user", "When?"}, {"assistant", "Go 1.24 shipped in February 2025, as planned."}},
+		},
+		{
+			name: "parts that carry their own spacing are joined as they are; others by a line break",
+			in:   `{"messages":[{"role":"user","content":[{"type":"text","text":"Translate: "},{"type":"text","text":"bonjour"}]},{"role":"assistant","content":[{"type":"text","text":"Hello."},{"type":"text","text":"It means hello."}]}]}`,
+			want: []said{{"user", "Translate: bonjour"}, {"assistant", "Hello.\nIt means hello."}},
+		},
+		{
+			name: "Gemini's parts of one reply",
+			in:   `{"contents":[{"role":"user","parts":[{"text":"Is it a cat?"}]},{"role":"model","parts":[{"text":"Yes."},{"text":" It has four legs."}]}]}`,
+			want: []said{{"user", "Is it a cat?"}, {"model", "Yes. It has four legs."}},
 		},
 		{
 			name:   "ShareGPT as LLaMA-Factory writes it: the system prompt beside the turns",

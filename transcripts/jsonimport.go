@@ -16,6 +16,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/parleyhq/parley/internal/lazy"
@@ -645,8 +646,10 @@ func toolUse(obj map[string]any, role, textKey, content string) (calls, result s
 			switch str(pm["type"]) {
 			case "tool_use", "server_tool_use":
 				cs = append(cs, toolCall(pm))
-			case "tool_result":
-				text, _ := jsonText(pm["content"])
+			case "tool_result", "web_search_tool_result", "web_fetch_tool_result", "code_execution_tool_result", "bash_code_execution_tool_result", "mcp_tool_result":
+				// A server tool's result (web search) holds its findings,
+				// not text: their titles and addresses stand for them.
+				text := serverToolText(pm["content"])
 				head := "Tool result"
 				if id := str(pm["tool_use_id"]); id != "" {
 					head += " (" + id + ")"
@@ -747,7 +750,11 @@ func jsonTime(v any) time.Time {
 }
 
 // jsonText reads message content: a string, null, or a list of parts of
-// which the text ones are kept.
+// which the text ones are kept, empty ones aside. Parts are joined by a
+// line break, unless they carry their own spacing (a part that ends or
+// starts with white space) or one of them is a quote the other runs on
+// from (a text block with citations, as Anthropic's API splits one
+// sentence): those are joined as they are, as the provider showed them.
 func jsonText(v any) (string, error) {
 	switch x := v.(type) {
 	case nil:
@@ -755,20 +762,42 @@ func jsonText(v any) (string, error) {
 	case string:
 		return x, nil
 	case []any:
-		var parts []string
+		var b strings.Builder
+		n, cited := 0, false
 		for _, p := range x {
+			text, cites := "", false
 			switch pp := p.(type) {
 			case string:
-				parts = append(parts, pp)
+				text = pp
 			case map[string]any:
-				if s, ok := pp["text"].(string); ok {
-					parts = append(parts, s)
+				s, ok := pp["text"].(string)
+				if !ok {
+					continue
 				}
+				text, cites = s, pp["citations"] != nil
+			default:
+				continue
 			}
+			if text == "" {
+				continue
+			}
+			if n > 0 && !cited && !cites && !spaced(b.String(), text) {
+				b.WriteByte('\n')
+			}
+			b.WriteString(text)
+			n, cited = n+1, cites
 		}
-		return strings.Join(parts, "\n"), nil
+		return b.String(), nil
 	}
 	return "", fmt.Errorf("content is %s, not text", jsonKind(v))
+}
+
+// spaced reports whether two texts joined hold white space between them
+// already: the first ends with it or the second starts with it.
+func spaced(before, after string) bool {
+	a, _ := utf8.DecodeLastRuneInString(before)
+	b, _ := utf8.DecodeRuneInString(after)
+	return before != "" && unicode.IsSpace(a) || after != "" && unicode.IsSpace(b)
 }
 
 func str(v any) string {
@@ -798,4 +827,33 @@ func jsonKind(v any) string {
 func isShareGPTSystem(v any) bool {
 	m, _ := v.(map[string]any)
 	return m != nil && noteKind(str(m["from"])) == "system"
+}
+
+// serverToolText is the text of a tool's result: its text blocks, or, for
+// a server tool's findings (web search results, a fetched page, a run's
+// output), their titles, addresses and output, one a line.
+func serverToolText(v any) string {
+	if text, _ := jsonText(v); text != "" {
+		return text
+	}
+	items, ok := v.([]any)
+	if !ok {
+		if m, isObj := v.(map[string]any); isObj {
+			items = []any{m}
+		}
+	}
+	var lines []string
+	for _, it := range items {
+		m, _ := it.(map[string]any)
+		var parts []string
+		for _, k := range []string{"title", "url", "stdout", "stderr"} {
+			if s := strings.TrimSpace(str(m[k])); s != "" {
+				parts = append(parts, s)
+			}
+		}
+		if len(parts) > 0 {
+			lines = append(lines, strings.Join(parts, " "))
+		}
+	}
+	return strings.Join(lines, "\n")
 }
