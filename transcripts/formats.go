@@ -327,7 +327,15 @@ func importLayout(data []byte, text func([]byte) string) ([]*Transcript, string,
 		if LooksLikeJSONL(d) { // as Parse decides
 			t, err = ParseJSONL(d)
 		} else {
-			t, err = parseMarkdown(text(d))
+			md := text(d)
+			if runs := markdownRuns(md); len(runs) > 1 {
+				// Transcripts joined into one file: each is read as its
+				// own, as several conversations in one JSON file are.
+				if ts, ok := parseMarkdownRuns(runs); ok {
+					return ts, layout, nil
+				}
+			}
+			t, err = parseMarkdown(md)
 		}
 		if err != nil {
 			return nil, layout, err

@@ -108,6 +108,11 @@ func TestImport(t *testing.T) {
 		{name: "sharegpt array of two", data: shareGPTSample, layout: LayoutShareGPT, count: 2,
 			speakers: []string{"human", "gpt"}, contents: []string{"Hi", "Hello! [END]"}},
 		{name: "parley markdown", data: string(seed), layout: LayoutMarkdown, count: 1},
+		{name: "two parley transcripts joined into one file are two", data: "# A ↔ B\n\n**Messages:** 2\n\n---\n\n### A\n\nHi B.\n\n---\n\n### B\n\nHi A.\n\n---\n\n" +
+			"# A ↔ C\n\n**Started:** 2026-11-30 10:00:00\n**Messages:** 2\n\n---\n\n### A\n\nHi C.\n\n---\n\n### C\n\nHi A.\n\n---\n",
+			layout: LayoutMarkdown, count: 2, speakers: []string{"A", "B"}, contents: []string{"Hi B.", "Hi A."}},
+		{name: "a message holding a title line after a rule, with no header after it, stays one message", data: "# A ↔ B\n\n**Messages:** 2\n\n---\n\n### A\n\nMy notes:\n\n---\n\n# Chapter one\n\nIt begins.\n\n---\n\n### B\n\nGood.\n\n---\n",
+			layout: LayoutMarkdown, count: 1, speakers: []string{"A", "B"}, contents: []string{"My notes:\n\n---\n\n# Chapter one\n\nIt begins.", "Good."}},
 		{name: "markdown headings naming speakers", data: labelledHeadings, layout: LayoutLabelled, count: 1,
 			speakers: []string{"Claude", "GPT", "Claude", "GPT"},
 			contents: []string{"Hello. Here is a list:\n\n## Notes\n- a", "Hi.", "A second.", "Bye. [END]"}, preamble: "Recorded on the first of May."},

@@ -293,6 +293,78 @@ func parseMarkdown(text string) (*Transcript, error) {
 	return t, nil
 }
 
+// markdownRuns splits text where one parley Markdown transcript ends and
+// another begins, as files joined with cat hold them: a "# Title" line
+// after a "---" line, followed by a header of its own (**Started:**,
+// **Ended:** or **Messages:** lines, closed by "---"). It returns text
+// alone when there is no such place. Only lines that open with "# " are
+// looked at, so a file holding one transcript costs one search.
+func markdownRuns(text string) []string {
+	var runs []string
+	start := 0
+	for from := 0; ; {
+		k := strings.Index(text[from:], "\n# ")
+		if k < 0 {
+			break
+		}
+		at := from + k + 1 // the title line's start
+		from = at
+		if at > start && afterRule(text[start:at]) && opensHeader(text[at:]) {
+			runs = append(runs, text[start:at])
+			start = at
+		}
+	}
+	return append(runs, text[start:])
+}
+
+// parseMarkdownRuns reads each of runs as a transcript of its own; false
+// when one does not read, and the file is then read as one.
+func parseMarkdownRuns(runs []string) ([]*Transcript, bool) {
+	var ts []*Transcript
+	for _, r := range runs {
+		t, err := parseMarkdown(r)
+		if err != nil {
+			return nil, false
+		}
+		ts = append(ts, t)
+	}
+	return ts, true
+}
+
+// afterRule reports whether the last line of before that is not blank is
+// a "---" line.
+func afterRule(before string) bool {
+	before = strings.TrimRight(before, " \t\r\n")
+	line := before[strings.LastIndexByte(before, '\n')+1:]
+	return isRule(line)
+}
+
+// opensHeader reports whether text, from a "# Title" line, goes on as a
+// parley transcript's header: lines of header fields, at least one of
+// them Started, Ended or Messages, then a "---" line.
+func opensHeader(text string) bool {
+	fields := 0
+	_, rest, _ := strings.Cut(text, "\n") // the title
+	for i := 0; i < 40 && rest != ""; i++ {
+		var line string
+		line, rest, _ = strings.Cut(rest, "\n")
+		switch l := strings.TrimSuffix(line, "\r"); {
+		case strings.TrimSpace(l) == "":
+		case isRule(l):
+			return fields > 0
+		default:
+			k, _, ok := headerField(l)
+			if !ok {
+				return false
+			}
+			if k == "Started" || k == "Ended" || k == "Messages" {
+				fields++
+			}
+		}
+	}
+	return false
+}
+
 // asNotes reads a "System" (or "Developer") block that the title does
 // not name as a speaker's as the other layouts read one (addLabelled):
 // before every speaker's, the run's system prompt; later, a moderator's
