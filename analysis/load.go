@@ -81,6 +81,9 @@ func load(f File, scored bool) ([]Item, error) {
 		}
 		if i == 0 {
 			it.Warnings = append(it.Warnings, labelWarnings...)
+			if len(ts) > 1 && label != nil && scored {
+				it.Warnings = append(it.Warnings, fmt.Sprintf("%s: labels %s, which holds %d conversations; a label scores one conversation, so none of them is scored (give each its own file to score it)", where, f.Path, len(ts)))
+			}
 		}
 		if len(ts) > 1 {
 			it.Name = fmt.Sprintf("%s#%d", f.Path, i+1)

@@ -113,3 +113,23 @@ func TestALabelGivenAsATranscriptSaysWhatToGive(t *testing.T) {
 		})
 	}
 }
+
+// A label beside a file of several conversations cannot say which one it
+// scores: none is scored, and a warning says why rather than nothing.
+func TestALabelBesideSeveralConversationsSaysItScoresNone(t *testing.T) {
+	two := `[{"conversations": [{"from": "human", "value": "a"}, {"from": "gpt", "value": "b"}]}, {"conversations": [{"from": "human", "value": "c"}, {"from": "gpt", "value": "d"}]}]`
+	dir := writeTree(t, map[string]string{"t.json": two, "t.expect.yaml": "stop_after: 2\nstop_by: null\n"})
+	items, err := Load(File{Path: filepath.Join(dir, "t.json"), Root: dir})
+	if err != nil || len(items) != 2 {
+		t.Fatalf("%+v, %v; want two conversations read", items, err)
+	}
+	for _, it := range items {
+		if it.Label != nil {
+			t.Errorf("%s is scored by a label written for the whole file", it.Name)
+		}
+	}
+	want := "t.expect.yaml: labels " + filepath.Join(dir, "t.json") + ", which holds 2 conversations; a label scores one conversation, so none of them is scored"
+	if len(items[0].Warnings) != 1 || !strings.Contains(items[0].Warnings[0], want) {
+		t.Errorf("warnings %q; want one holding %q", items[0].Warnings, want)
+	}
+}
