@@ -129,16 +129,29 @@ func Describe(it Item, newPolicy func() policy.Policy) Conversation {
 		c.Opener, c.Responder = forkSeats(msgs, forkAt, c.Opener, c.Responder)
 		c.Run = 0 // a run number places the parent in its tournament, not the fork
 	}
+	// A tournament's seats may speak under other names than its pairing
+	// gives them: an agent playing itself sits the second time as "NAME
+	// (2)", an agent whose model a --vary changed as "NAME (MODEL)". Their
+	// messages, tokens, cost and firsts are the pairing's agents'.
+	who := func(speaker string) string { return speaker }
+	if seat := pairingSeats(it.Run); seat != nil && forkAt == 0 {
+		who = func(speaker string) string {
+			if name, ok := seat[speaker]; ok {
+				return name
+			}
+			return speaker
+		}
+	}
 	model := map[string]string{}
 	for _, m := range slices.Concat(msgs[forkAt:], msgs[:forkAt]) {
-		if m.Model != "" && model[m.Speaker] == "" {
-			model[m.Speaker] = m.Model
+		if m.Model != "" && model[who(m.Speaker)] == "" {
+			model[who(m.Speaker)] = m.Model
 		}
 	}
 	free := map[string]bool{} // replayed, scripted and human sides send no request and cost nothing
 	if it.Run != nil {
 		for _, a := range it.Run.Agents {
-			free[a.Name] = a.SendsNoRequest()
+			free[who(a.Name)] = a.SendsNoRequest()
 		}
 	}
 	// The models recorded for the two sides: a message's model, else the
@@ -149,7 +162,7 @@ func Describe(it Item, newPolicy func() policy.Policy) Conversation {
 		}
 		if it.Run != nil {
 			for _, a := range it.Run.Agents {
-				if a.Name == speaker && !a.SendsNoRequest() {
+				if who(a.Name) == speaker && !a.SendsNoRequest() {
 					return a.Model
 				}
 			}
@@ -185,13 +198,14 @@ func Describe(it Item, newPolicy func() policy.Policy) Conversation {
 	names := make([]string, len(msgs))
 	spoken := 0
 	for i, m := range msgs {
-		names[i] = m.Speaker
+		name := who(m.Speaker)
+		names[i] = name
 		switch {
 		case m.Origin == transcripts.OriginModerator:
 			c.Speakers[i] = -1
 		case c.Opener == c.Responder:
 			c.Speakers[i] = spoken % 2
-		case m.Speaker == c.Opener || (m.Speaker != c.Responder && spoken%2 == 0):
+		case name == c.Opener || (name != c.Responder && spoken%2 == 0):
 			c.Speakers[i] = 0
 		default:
 			c.Speakers[i] = 1
@@ -206,10 +220,10 @@ func Describe(it Item, newPolicy func() policy.Policy) Conversation {
 		c.Chance[i] = int(math.Round(100 * chance[i]))
 		c.Kinds[i] = MessageKind(m.Content, xs[i], thanks[i])
 		if c.FirstRefusal == "" && c.Kinds[i] == Refusals {
-			c.FirstRefusal = m.Speaker
+			c.FirstRefusal = name
 		}
 		if c.FirstSignOff == "" && (c.Kinds[i] == Farewell || c.Kinds[i] == EndEcho || sig(xs[i], "end_token") > 0) {
-			c.FirstSignOff = m.Speaker
+			c.FirstSignOff = name
 		}
 	}
 	if st.At > 0 {
@@ -224,7 +238,7 @@ func Describe(it Item, newPolicy func() policy.Policy) Conversation {
 		c.State, c.Refusers = tail.State, tail.Refusers
 		// Who began it, when the loop's first message looks like one.
 		if k := c.LoopStart - 1; k >= 0 && chance[k] >= thr {
-			c.FirstLoop = msgs[k].Speaker
+			c.FirstLoop = names[k]
 		}
 	} else {
 		c.State = Healthy
@@ -245,22 +259,39 @@ func Describe(it Item, newPolicy func() policy.Policy) Conversation {
 	c.use = map[string]SpeakerUse{}
 	// A fork's first messages are its parent's, paid for there.
 	for _, m := range msgs[forkAt:] {
-		cost := pricing.Of(m, model[m.Speaker])
-		if free[m.Speaker] {
+		name := who(m.Speaker)
+		cost := pricing.Of(m, model[name])
+		if free[name] {
 			cost = pricing.Cost{Source: pricing.Free}
 		}
 		c.Cost.Add(cost)
 		n := tokens(m)
 		c.Tokens += n
 		if m.Origin == transcripts.OriginAgent {
-			u := c.use[m.Speaker]
+			u := c.use[name]
 			u.Tokens += n
 			u.Messages++
 			u.Cost.Add(cost)
-			c.use[m.Speaker] = u
+			c.use[name] = u
 		}
 	}
 	return c
+}
+
+// pairingSeats maps the names a tournament conversation's two seats spoke
+// under to its pairing's agents: the first agent the run records sits as
+// the pairing's opener, the second as its responder. It is nil for a
+// conversation of no tournament, or whose seats speak under the pairing's
+// names already.
+func pairingSeats(run *transcripts.Run) map[string]string {
+	if run == nil || run.Pairing == nil || len(run.Agents) != 2 || run.Agents[0].Name == run.Agents[1].Name {
+		return nil
+	}
+	pr := run.Pairing
+	if run.Agents[0].Name == pr.Opener && run.Agents[1].Name == pr.Responder {
+		return nil
+	}
+	return map[string]string{run.Agents[0].Name: pr.Opener, run.Agents[1].Name: pr.Responder}
 }
 
 // forkSeats returns who holds the seats of opener and responder after

@@ -273,3 +273,57 @@ func TestReportCostOfAModelThatNeverReplied(t *testing.T) {
 		t.Error("report.md gives a median of substance though every conversation was cut short")
 	}
 }
+
+// In a tournament, an agent playing itself sits the second time as "NAME
+// (2)", and one whose model a --vary changed as "NAME (MODEL)". The
+// report files both seats' messages, tokens, cost and firsts under the
+// pairing's agent: every message of the batch is some agent's.
+func TestReportFilesATournamentsRenamedSeatsUnderTheirAgent(t *testing.T) {
+	dir := t.TempDir()
+	used := func(msgs []transcripts.Message) []transcripts.Message {
+		cost := 0.01
+		for i := range msgs {
+			if msgs[i].Origin == transcripts.OriginAgent {
+				msgs[i].Usage = &transcripts.Usage{PromptTokens: 90, CompletionTokens: 10, TotalTokens: 100, Cost: &cost}
+			}
+		}
+		return msgs
+	}
+	self := used(talk("C", "C (2)", 12))
+	for i := 10; i < len(self); i++ { // the second seat signs off first: message 11 is its
+		self[i].Content = "Goodbye, and thank you. [END]"
+	}
+	recording{title: "C ↔ C (2)", agents: agentsOf("C", "C (2)"), pairing: &transcripts.Pairing{Opener: "C", Responder: "C", Run: 1},
+		messages: self}.write(t, filepath.Join(dir, "self.jsonl"))
+	recording{title: "L (chatty) ↔ G", agents: agentsOf("L (chatty)", "G"), pairing: &transcripts.Pairing{Opener: "L", Responder: "G", Run: 1},
+		messages: used(talk("L (chatty)", "G", 10))}.write(t, filepath.Join(dir, "varied.jsonl"))
+
+	rep := filepath.Join(t.TempDir(), "r")
+	if code, _, errOut := parley(t, "report", "--out", rep, dir); code != exitOK {
+		t.Fatalf("report: exit %d: %s", code, errOut)
+	}
+	r := readReport(t, rep)
+	got := map[string]analysis.ModelFigures{}
+	messages, tokens := 0, 0
+	for _, f := range r.PerModel {
+		got[f.Model] = f
+		messages += f.Messages
+		tokens += f.Tokens
+	}
+	if len(got) != 3 {
+		t.Fatalf("models %v; want C, G and L, each under its roster name", r.Models)
+	}
+	// talk's messages after the opening: 11 in the self-play game, both
+	// seats C's; 9 in the other, 5 L's and 4 G's.
+	for name, want := range map[string]int{"C": 11, "L": 5, "G": 4} {
+		if f := got[name]; f.Messages != want || f.Tokens != 100*want {
+			t.Errorf("%s: %d messages, %d tokens; want %d and %d", name, f.Messages, f.Tokens, want, 100*want)
+		}
+	}
+	if messages != 20 || tokens != r.Tokens {
+		t.Errorf("the models' rows hold %d messages and %d tokens; the report %d tokens over 20 messages", messages, tokens, r.Tokens)
+	}
+	if got["C"].FirstToSignOff != 1 {
+		t.Errorf("C signed off first in %d conversations; its second seat did, in the one it played", got["C"].FirstToSignOff)
+	}
+}
