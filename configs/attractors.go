@@ -5,13 +5,16 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"reflect"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 
 	"gopkg.in/yaml.v3"
 
 	"github.com/parleyhq/parley/internal/lazy"
+	"github.com/parleyhq/parley/transcripts"
 )
 
 // AttractorsConfig is the config file of the attractors tournament script:
@@ -39,16 +42,16 @@ type AttractorsModel struct {
 }
 
 // LooksLikeAttractorsConfig reports whether data is a JSON object with a
-// models list whose entries carry model_id, as that script's config does.
+// models list one of whose entries carries model_id, as that script's
+// config does.
 func LooksLikeAttractorsConfig(data []byte) bool {
 	var probe struct {
 		Models []map[string]any `json:"models"`
 	}
-	if json.Unmarshal(data, &probe) != nil || len(probe.Models) == 0 {
+	if json.Unmarshal(data, &probe) != nil {
 		return false
 	}
-	_, ok := probe.Models[0]["model_id"]
-	return ok
+	return slices.ContainsFunc(probe.Models, func(m map[string]any) bool { _, ok := m["model_id"]; return ok })
 }
 
 var jsonFieldRe = lazy.Regexp(`unknown field "([^"]+)"`)
@@ -76,11 +79,11 @@ func ConvertAttractors(file string, data []byte) ([]byte, error) {
 		if m := jsonFieldRe().FindStringSubmatch(err.Error()); m != nil {
 			return nil, &Error{File: file, Msg: fmt.Sprintf("the field %q has no parley counterpart that convert knows; remove it or write the roster by hand", m[1])}
 		}
-		var se *json.SyntaxError
-		if errors.As(err, &se) {
-			return nil, &Error{File: file, Msg: fmt.Sprintf("not valid JSON at byte %d: %v", se.Offset, err)}
+		var te *json.UnmarshalTypeError
+		if errors.As(err, &te) {
+			return nil, &Error{File: file, Msg: typeProblem(data, te)}
 		}
-		return nil, &Error{File: file, Msg: err.Error()}
+		return nil, &Error{File: file, Msg: "not valid JSON: " + transcripts.JSONErrorAt(data, err, dec.InputOffset()).Error()}
 	}
 	fail := func(format string, args ...any) error { return &Error{File: file, Msg: fmt.Sprintf(format, args...)} }
 	if len(c.Models) < 2 {
@@ -93,6 +96,24 @@ func ConvertAttractors(file string, data []byte) ([]byte, error) {
 	}{{"max_turns", c.MaxTurns}, {"conversations_per_pair", c.ConversationsPerPair}, {"max_workers", c.MaxWorkers}} {
 		if f.v < 0 {
 			probs = append(probs, &Error{File: file, Msg: fmt.Sprintf("%s: %d must not be negative", f.name, f.v)})
+		}
+	}
+	// The script stages conversations_per_pair runs of max_turns replies
+	// each: with either 0 it stages nothing, and without either it cannot
+	// run. A roster holds neither.
+	var given map[string]json.RawMessage
+	json.Unmarshal(data, &given)
+	for _, f := range []struct {
+		name, what string
+		v          int
+	}{
+		{"max_turns", "the replies each conversation runs to (the roster stops there: max_messages one more, the opening being message 1)", c.MaxTurns},
+		{"conversations_per_pair", "how many conversations each ordered pair has (the roster's runs:)", c.ConversationsPerPair},
+	} {
+		if _, ok := given[f.name]; !ok {
+			probs = append(probs, &Error{File: file, Msg: fmt.Sprintf("%s: is missing; the script needs %s", f.name, f.what)})
+		} else if f.v == 0 {
+			probs = append(probs, &Error{File: file, Msg: fmt.Sprintf("%s: is 0, which stages nothing; give %s", f.name, f.what)})
 		}
 	}
 	first := map[string]int{} // each name's first model
@@ -141,7 +162,7 @@ func ConvertAttractors(file string, data []byte) ([]byte, error) {
 		}
 		list.Content = append(list.Content, a)
 	}
-	runs := max(c.ConversationsPerPair, 1)
+	runs := c.ConversationsPerPair
 	roster := mapping(
 		"defaults", defaults,
 		"agents", list,
@@ -247,4 +268,65 @@ func cutQuoted(s string) (string, string, bool) {
 // The codeword elsewhere in a message does not end the run.
 func EndCodewordPattern(codeword string) string {
 	return regexp.QuoteMeta(codeword) + `\s*\z`
+}
+
+// typeProblem is the sentence for a field of the config whose JSON value
+// is of another kind than the script reads: the field, with the model it
+// belongs to, its value's kind and the kind it needs.
+func typeProblem(data []byte, te *json.UnmarshalTypeError) string {
+	field := te.Field
+	if name, ok := strings.CutPrefix(field, "models."); ok {
+		// The decoder names the field, not which model holds it.
+		var probe struct {
+			Models []map[string]any `json:"models"`
+		}
+		if json.Unmarshal(data, &probe) == nil {
+			for i, m := range probe.Models {
+				if v, ok := m[name]; ok && !jsonKindFits(v, te.Type.Kind()) {
+					field = fmt.Sprintf("models[%d] (%q): %s", i, fmt.Sprint(m["name"]), name)
+					break
+				}
+			}
+		}
+	}
+	want := map[reflect.Kind]string{reflect.Float64: "a number", reflect.Int: "a whole number", reflect.String: "text", reflect.Slice: "a list", reflect.Struct: "an object", reflect.Pointer: "a number"}[te.Type.Kind()]
+	if te.Type.Kind() == reflect.Pointer {
+		want = map[reflect.Kind]string{reflect.Float64: "a number", reflect.String: "text"}[te.Type.Elem().Kind()]
+	}
+	if want == "" {
+		want = te.Type.String()
+	}
+	return fmt.Sprintf("%s: is %s, not %s", field, jsonValueKind(te.Value), want)
+}
+
+// jsonKindFits reports whether the decoded JSON value v can be read as a
+// Go value of kind k.
+func jsonKindFits(v any, k reflect.Kind) bool {
+	switch v.(type) {
+	case float64:
+		return k == reflect.Float64 || k == reflect.Int || k == reflect.Pointer
+	case string:
+		return k == reflect.String
+	case nil:
+		return true
+	}
+	return false
+}
+
+// jsonValueKind names the kind of JSON value the decoder met ("string",
+// "number 1.5", "array"), as a sentence says it.
+func jsonValueKind(v string) string {
+	switch {
+	case v == "string":
+		return "text"
+	case v == "number" || strings.HasPrefix(v, "number "):
+		return "a number (" + strings.TrimPrefix(v, "number ") + ")"
+	case v == "array":
+		return "a list"
+	case v == "object":
+		return "an object"
+	case v == "bool":
+		return "true or false"
+	}
+	return v
 }

@@ -82,7 +82,14 @@ func jsonValues(d []byte) ([]any, error) {
 // jsonErrorAt says where in d a JSON decoding error is: its line and
 // column, so that a person can find it in a large file.
 func jsonErrorAt(d []byte, dec *json.Decoder, err error) error {
-	off := dec.InputOffset()
+	return JSONErrorAt(d, err, dec.InputOffset())
+}
+
+// JSONErrorAt is err, an error decoding the JSON d, with the line and
+// column of the fault before it: the syntax error's or type error's
+// offset, the end of d for JSON cut off, else at (the decoder's offset).
+func JSONErrorAt(d []byte, err error, at int64) error {
+	off := at
 	var se *json.SyntaxError
 	var te *json.UnmarshalTypeError
 	switch {

@@ -1,6 +1,8 @@
 package main
 
 import (
+	"bytes"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -53,6 +55,10 @@ convert never overwrites a file unless given --force, nor the file it reads even
 				return convertConfig(cmd, in, out, data, force)
 			}
 			if ext := filepath.Ext(out); ext == ".yaml" || ext == ".yml" {
+				if err == nil && meantAsConfig(data) {
+					// A config with a fault of its own: the converter names it.
+					return convertConfig(cmd, in, out, data, force)
+				}
 				return usageErr(fmt.Errorf("%s: only a tournament config (JSON with models, each with a model_id) converts to a scenario; a transcript converts to .md or .jsonl", in))
 			}
 			ts, layout, err := transcripts.ReadAny(in)
@@ -243,4 +249,16 @@ func writeTranscript(path string, t *transcripts.Transcript, jsonl bool) error {
 func isDir(path string) bool {
 	fi, err := os.Stat(path)
 	return err == nil && fi.IsDir()
+}
+
+// meantAsConfig reports whether data, given to convert to a scenario, was
+// meant as a tournament config: a JSON object with a models field, or
+// JSON that opens as an object and does not parse.
+func meantAsConfig(data []byte) bool {
+	var probe map[string]json.RawMessage
+	if err := json.Unmarshal(data, &probe); err != nil {
+		return bytes.HasPrefix(bytes.TrimSpace(data), []byte("{"))
+	}
+	_, ok := probe["models"]
+	return ok
 }

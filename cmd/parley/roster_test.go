@@ -176,14 +176,26 @@ func TestConvertNamesTheConfigsFieldToFix(t *testing.T) {
 	for _, c := range []struct{ name, json, want string }{
 		{"dup", `{"models": [{"name": "Kimi K2", "model_id": "a/a"}, {"name": "Kimi K2", "model_id": "b/b"}]}`,
 			`dup.json: models[1]: "Kimi K2" is models[0]'s name too; give each model its own name`},
-		{"temp", `{"models": [{"name": "Kimi K2", "model_id": "a/a", "temperature": 5}, {"name": "b", "model_id": "b/b"}]}`,
+		{"temp", `{"models": [{"name": "Kimi K2", "model_id": "a/a", "temperature": 5}, {"name": "b", "model_id": "b/b"}], "max_turns": 96, "conversations_per_pair": 2}`,
 			`temp.json: models[0] ("Kimi K2"): temperature: 5 is outside 0 to 2`},
-		{"topp", `{"models": [{"name": "Kimi K2", "model_id": "a/a", "top_p": 3}, {"name": "b", "model_id": "b/b"}]}`,
+		{"topp", `{"models": [{"name": "Kimi K2", "model_id": "a/a", "top_p": 3}, {"name": "b", "model_id": "b/b"}], "max_turns": 96, "conversations_per_pair": 2}`,
 			`topp.json: models[0] ("Kimi K2"): top_p: 3 is outside 0 (exclusive) to 1`},
 		{"negative", `{"models": [` + models + `], "max_turns": -3, "max_workers": -1}`,
 			`negative.json: max_turns: -3 must not be negative`},
 		{"negative2", `{"models": [` + models + `], "max_turns": -3, "max_workers": -1}`,
 			`negative2.json: max_workers: -1 must not be negative`},
+		{"noturns", `{"models": [` + models + `], "conversations_per_pair": 2}`,
+			`noturns.json: max_turns: is missing; the script needs the replies each conversation runs to`},
+		{"zero", `{"models": [` + models + `], "max_turns": 96, "conversations_per_pair": 0}`,
+			`zero.json: conversations_per_pair: is 0, which stages nothing; give how many conversations each ordered pair has`},
+		{"a value of another kind", `{"models": [{"name": "Kimi K2", "model_id": "a/a"}, {"name": "b", "model_id": "b/b", "temperature": "hot"}], "max_turns": 96, "conversations_per_pair": 2}`,
+			`a value of another kind.json: models[1] ("b"): temperature: is text, not a number`},
+		{"a fraction", `{"models": [` + models + `], "max_turns": 1.5, "conversations_per_pair": 2}`,
+			`a fraction.json: max_turns: is a number (1.5), not a whole number`},
+		{"a model without its id", `{"models": [{"name": "Kimi K2"}, {"name": "b", "model_id": "b/b"}], "max_turns": 96, "conversations_per_pair": 2}`,
+			`a model without its id.json: models[0]: needs a name and a model_id`},
+		{"cut off", "{\"models\": [\n  {\"name\": \"a\", \"model_id\": \"a/a\"},",
+			`cut off.json: not valid JSON: line 2, column 36: the JSON ends before what it opened is closed`},
 	} {
 		in := filepath.Join(dir, c.name+".json")
 		os.WriteFile(in, []byte(c.json), 0o600)
@@ -198,7 +210,7 @@ func TestConvertNamesTheConfigsFieldToFix(t *testing.T) {
 	}
 	// top_p has a parley counterpart: the agent's top_p.
 	in := filepath.Join(dir, "ok.json")
-	os.WriteFile(in, []byte(`{"models": [{"name": "a", "model_id": "a/a", "top_p": 0.9}, {"name": "b", "model_id": "b/b"}]}`), 0o600)
+	os.WriteFile(in, []byte(`{"models": [{"name": "a", "model_id": "a/a", "top_p": 0.9}, {"name": "b", "model_id": "b/b"}], "max_turns": 10, "conversations_per_pair": 1}`), 0o600)
 	out := filepath.Join(dir, "ok.yaml")
 	if code, stdout, errOut := parley(t, "convert", in, out); code != exitOK {
 		t.Fatalf("top_p: exit %d\n%s%s", code, stdout, errOut)
