@@ -198,6 +198,14 @@ launch:
 		st.Name = agents.RedactURL(st.Name)
 		sum.Limits = append(sum.Limits, st)
 	}
+	if len(st.Sessions) > 0 {
+		// The transport and limits count this session's requests; the
+		// summary the last session wrote holds those before it.
+		if prev, err := readSummary(r.Dir); err == nil {
+			sum.Replicas = mergeReplicas(prev.Replicas, sum.Replicas)
+			sum.Limits = mergeLimitStats(prev.Limits, sum.Limits)
+		}
+	}
 	if err := sum.Write(r.Dir); err != nil {
 		return sum, err
 	}

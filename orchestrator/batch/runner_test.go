@@ -693,11 +693,31 @@ func TestCancelFinalizesInFlightRunsAndResumeFinishesTheBatch(t *testing.T) {
 		t.Errorf("resume sent %d requests; want %d: %d for each new run and %d for each continued one", got, want, length-1, length-3)
 	}
 
-	// A third run has nothing left to do and sends nothing.
+	// The summary's endpoint and limit counts are the batch's, over both
+	// sessions, not the last session's alone.
+	sent := func(sum *Summary) (replicas, limits int) {
+		for _, rs := range sum.Replicas {
+			replicas += rs.Requests
+		}
+		for _, l := range sum.Limits {
+			limits += l.Requests
+		}
+		return replicas, limits
+	}
+	if rs, _ := sent(sum); len(sum.Replicas) == 0 || rs != len(srv.Requests()) {
+		t.Errorf("the summary's endpoints count %d requests (%+v); the server answered %d over both sessions", rs, sum.Replicas, len(srv.Requests()))
+	}
+	_, limited := sent(sum)
+
+	// A third run has nothing left to do and sends nothing, and its
+	// summary keeps the counts of the sessions before.
 	n := len(srv.Requests())
 	sum, err = prepared(t, r.Dir, m, 4).Run(context.Background())
 	if err != nil || sum.Done != 12 || len(srv.Requests()) != n {
 		t.Errorf("re-running a finished batch: err %v, done %d, %d new requests; want nil, 12, 0", err, sum.Done, len(srv.Requests())-n)
+	}
+	if rs, ls := sent(sum); rs != n || ls != limited {
+		t.Errorf("after a session that sent nothing, the summary counts %d requests at the endpoints and %d under limits; want %d and %d, as before", rs, ls, n, limited)
 	}
 }
 

@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -347,6 +348,53 @@ func distribution(xs []int) Distribution {
 	}
 	d.Mean = float64(sum) / float64(len(s))
 	return d
+}
+
+// readSummary reads the summary.json an earlier session wrote into dir.
+func readSummary(dir string) (*Summary, error) {
+	data, err := os.ReadFile(filepath.Join(dir, "summary.json"))
+	if err != nil {
+		return nil, err
+	}
+	var s Summary
+	if err := json.Unmarshal(data, &s); err != nil {
+		return nil, err
+	}
+	return &s, nil
+}
+
+// mergeReplicas adds each endpoint's counts of this session, now, to those
+// of the sessions before, earlier, keeping earlier's order; an endpoint
+// new in this session comes after.
+func mergeReplicas(earlier, now []agents.ReplicaStats) []agents.ReplicaStats {
+	out := slices.Clone(earlier)
+	for _, r := range now {
+		if i := slices.IndexFunc(out, func(e agents.ReplicaStats) bool { return e.BaseURL == r.BaseURL }); i >= 0 {
+			out[i].Requests += r.Requests
+			out[i].Failures += r.Failures
+		} else {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+// mergeLimitStats adds each limit's counts of this session to those of the
+// sessions before; the most in flight is the most of any session.
+func mergeLimitStats(earlier, now []agents.LimiterStats) []agents.LimiterStats {
+	out := slices.Clone(earlier)
+	for _, l := range now {
+		if i := slices.IndexFunc(out, func(e agents.LimiterStats) bool { return e.Name == l.Name }); i >= 0 {
+			out[i].Requests += l.Requests
+			out[i].Waited += l.Waited
+			out[i].WaitTotal += l.WaitTotal
+			out[i].Throttled += l.Throttled
+			out[i].MaxInFlight = max(out[i].MaxInFlight, l.MaxInFlight)
+		} else {
+			out = append(out, l)
+		}
+	}
+	return out
 }
 
 // Write writes summary.json and summary.md into dir.
