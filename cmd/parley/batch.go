@@ -273,7 +273,9 @@ func runBatch(ctx context.Context, cmd *cobra.Command, args []string, f batchFla
 	case runErr != nil:
 		return failureErr(runErr)
 	case sum.Failed > 0:
-		return failureErr(fmt.Errorf("%s failed; %s in %s", ofN(sum.Failed, sum.Planned, "conversation", "conversations"), phrase.Noun(sum.Failed, "its error is", "their errors are"), filepath.Join(dir, "summary.md")))
+		return failureErr(fmt.Errorf("%s failed; %s in %s; once the cause is fixed, continue %s with: parley batch --resume %s --retry-failed",
+			ofN(sum.Failed, sum.Planned, "conversation", "conversations"), phrase.Noun(sum.Failed, "its error is", "their errors are"), filepath.Join(dir, "summary.md"),
+			phrase.Noun(sum.Failed, "it", "them"), dir))
 	}
 	return nil
 }

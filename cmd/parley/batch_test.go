@@ -263,6 +263,9 @@ func TestBatchResumeDryRunListsWhatRetryFailedWouldRun(t *testing.T) {
 	if code != exitFailure || !strings.Contains(errOut, "3 of 3 conversations failed") {
 		t.Fatalf("batch: exit %d; want 1 and 3 failed\n%s%s", code, out, errOut)
 	}
+	if !strings.Contains(errOut, "once the cause is fixed, continue them with: parley batch --resume "+dir+" --retry-failed") {
+		t.Errorf("the failure does not say how to run the failed conversations again:\n%s", errOut)
+	}
 	code, listed, errOut := parley(t, "batch", "--resume", dir, "--dry-run")
 	if code != exitOK || listed != "" || !strings.Contains(errOut, "parley: 0 conversations; none staged (--dry-run)") {
 		t.Errorf("--resume --dry-run: exit %d, listed %q, %s; want nothing listed: a resume keeps the failures", code, listed, errOut)
