@@ -895,7 +895,9 @@ func TestBackoff(t *testing.T) {
 
 func TestSlowConsumerIsNotIdle(t *testing.T) {
 	srv := openaitest.Start(t, openaitest.Queue(openaitest.Words("one two three")))
-	a := newTestAgent(t, srv, OpenAIConfig{IdleTimeout: 20 * time.Millisecond})
+	// The idle timeout is short, but not so short that a loaded machine
+	// keeps the server from sending within it.
+	a := newTestAgent(t, srv, OpenAIConfig{IdleTimeout: 100 * time.Millisecond})
 	var text strings.Builder
 	for ch, err := range a.Reply(context.Background(), hello) {
 		if err != nil {
@@ -905,7 +907,7 @@ func TestSlowConsumerIsNotIdle(t *testing.T) {
 			t.Fatalf("retried while the consumer, not the server, was slow: %+v", ch.Retry)
 		}
 		text.WriteString(ch.Text)
-		time.Sleep(60 * time.Millisecond) // a consumer slower than the idle timeout
+		time.Sleep(300 * time.Millisecond) // a consumer slower than the idle timeout
 	}
 	if text.String() != "one two three" {
 		t.Errorf("text = %q", text.String())
