@@ -363,14 +363,14 @@ func (p *Refusal) Check(msgs []transcripts.Message) Verdict {
 		run := min(last.run, p.InARow)
 		if run >= p.InARow {
 			v.Stop, v.Policy = true, "refusal"
-			v.Reason = fmt.Sprintf("%s refused %d times in a row (message %d: %q)", last.speaker, run, n, excerpt(said(msgs[idx[n-1]].Content)))
+			v.Reason = fmt.Sprintf("%s refused %d times in a row (message %d: %q)", last.speaker, run, idx[n-1]+1, excerpt(said(msgs[idx[n-1]].Content)))
 		}
 		v.Progress = append(v.Progress, Progress{Policy: "refusal", Label: "refusals in a row", Count: run, Limit: p.InARow})
 	}
 	if p.Total > 0 {
 		if last.total >= p.Total && !v.Stop {
 			v.Stop, v.Policy = true, "refusal"
-			v.Reason = fmt.Sprintf("%s (the last, message %d: %q)", phrase.Count(last.total, "message was a refusal", "messages were refusals"), last.last+1, excerpt(said(msgs[idx[last.last]].Content)))
+			v.Reason = fmt.Sprintf("%s (the last, message %d: %q)", phrase.Count(last.total, "message was a refusal", "messages were refusals"), idx[last.last]+1, excerpt(said(msgs[idx[last.last]].Content)))
 		}
 		v.Progress = append(v.Progress, Progress{Policy: "refusal", Label: "refusals", Count: min(last.total, p.Total), Limit: p.Total})
 	}
@@ -410,7 +410,7 @@ func (p StopPattern) Check(msgs []transcripts.Message) Verdict {
 	if lastAt >= 0 && p.Pattern.MatchString(said(msgs[lastAt].Content)) {
 		v.Progress[0].Count = 1
 		v.Stop, v.Policy = true, "stop_pattern"
-		v.Reason = fmt.Sprintf("message %d matched /%s/: %q", n, p.Pattern, excerpt(p.Pattern.FindString(said(msgs[lastAt].Content))))
+		v.Reason = fmt.Sprintf("message %d matched /%s/: %q", lastAt+1, p.Pattern, excerpt(p.Pattern.FindString(said(msgs[lastAt].Content))))
 	}
 	return v
 }

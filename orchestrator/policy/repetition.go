@@ -3,6 +3,7 @@ package policy
 import (
 	"fmt"
 
+	"github.com/parleyhq/parley/internal/phrase"
 	"github.com/parleyhq/parley/transcripts"
 )
 
@@ -121,7 +122,7 @@ func (p *Repetition) Check(msgs []transcripts.Message) Verdict {
 	thr, _, count, _, _ := p.settings()
 	p.m.mu.Lock()
 	defer p.m.mu.Unlock()
-	vals, _ := p.m.values(msgs, p.info, nil)
+	vals, idx := p.m.values(msgs, p.info, nil)
 
 	n := 0
 	unit := "repeats in a row"
@@ -158,9 +159,9 @@ func (p *Repetition) Check(msgs []transcripts.Message) Verdict {
 	v := Verdict{Progress: []Progress{{Policy: "repetition", Label: unit, Count: min(n, count), Limit: count}}}
 	if n >= count && len(vals) > 0 && vals[len(vals)-1].repeat {
 		last := vals[len(vals)-1]
-		i := len(vals)
+		i := idx[len(vals)-1] + 1 // its number in the transcript, notes counted
 		v.Stop, v.Policy = true, "repetition"
-		how := fmt.Sprintf("%d messages in a row", count)
+		how := phrase.Count(count, "message", "messages") + " in a row"
 		if p.SameSpeaker {
 			how = fmt.Sprintf("%d of %s's messages in a row", count, last.speaker)
 		}
@@ -168,7 +169,7 @@ func (p *Repetition) Check(msgs []transcripts.Message) Verdict {
 			how = fmt.Sprintf("%d of the last %d messages", count, p.Within)
 		}
 		v.Reason = fmt.Sprintf("%s nearly repeated earlier ones: message %d repeats message %d (similarity %.2f, threshold %.2f)",
-			how, i, last.of+1, last.sim, thr)
+			how, i, idx[last.of]+1, last.sim, thr)
 	}
 	return v
 }

@@ -3,6 +3,7 @@ package policy
 import (
 	"fmt"
 
+	"github.com/parleyhq/parley/internal/phrase"
 	"github.com/parleyhq/parley/transcripts"
 )
 
@@ -109,8 +110,12 @@ func (p *Stagnation) Check(msgs []transcripts.Message) Verdict {
 	if run >= count {
 		v.Stop, v.Policy = true, "stagnation"
 		k := len(vals) - 1
-		v.Reason = fmt.Sprintf("%d messages in a row added almost nothing new (messages %d to %d): at most %.0f%% of their words had not been said before (threshold %.0f%%)",
-			count, idx[k-count+1]+1, idx[k]+1, most*100, thr*100)
+		which := fmt.Sprintf("messages %d to %d", idx[k-count+1]+1, idx[k]+1)
+		if count == 1 {
+			which = fmt.Sprintf("message %d", idx[k]+1)
+		}
+		v.Reason = fmt.Sprintf("%s in a row added almost nothing new (%s): at most %.0f%% of %s words had not been said before (threshold %.0f%%)",
+			phrase.Count(count, "message", "messages"), which, most*100, phrase.Noun(count, "its", "their"), thr*100)
 	}
 	return v
 }

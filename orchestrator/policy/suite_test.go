@@ -278,7 +278,7 @@ func TestStagnation(t *testing.T) {
 		// "bye" said again four times is one old term beside one new one,
 		// 50%, not four old uses beside one new (20%).
 		{"a word said again counts once", "stagnation: {count: 1, novelty: 0.3}", []string{"bye", "bye bye bye bye hello"}, 0, ""},
-		{"a message of old words alone adds nothing", "stagnation: {count: 1, novelty: 0.3}", []string{"bye hello", "bye bye bye bye hello"}, 2, "at most 0% of their words"},
+		{"a message of old words alone adds nothing", "stagnation: {count: 1, novelty: 0.3}", []string{"bye hello", "bye bye bye bye hello"}, 2, "1 message in a row added almost nothing new (message 2): at most 0% of its words"},
 	})
 	s := &Stagnation{}
 	v := s.Check(conv(cat(distinct(3), farewells[:3])...))
@@ -880,6 +880,38 @@ func TestJudgeThatCannotBeAsked(t *testing.T) {
 			}
 			if v := j.Check(msgs); v.Progress[0].Label != "judge could not rule" {
 				t.Errorf("progress = %+v", v.Progress)
+			}
+		})
+	}
+}
+
+// A moderator's note is a message of the transcript: it has a number, as
+// check, show and the JSONL give it. A rule that does not count notes
+// still names each message by that number, so its reason points at the
+// message a person finds in the transcript.
+func TestReasonsNumberMessagesAsTheTranscriptDoes(t *testing.T) {
+	refuse := "Sorry, I can't help with that. [END]"
+	msgs := conv("open", "alpha one", "beta TARGET "+refuse, refuse, refuse, refuse)
+	// A note after message 2: the messages after it are 4 to 7.
+	note := transcripts.Message{Speaker: transcripts.ModeratorSpeaker, Content: "please wrap up", Origin: transcripts.OriginModerator}
+	msgs = append(msgs[:2:2], append([]transcripts.Message{note}, msgs[2:]...)...)
+	cases := []struct {
+		name, policy string
+		stopAt       int
+		reason       string
+	}{
+		{"stop_pattern", "stop_pattern: TARGET", 4, "message 4 matched /TARGET/"},
+		{"refusals in a row", "refusal: {in_a_row: 2}", 6, "refused 2 times in a row (message 6:"},
+		{"refusals in all", "refusal: {total: 2}", 5, "(the last, message 5:"},
+		{"repetition", "repetition: {threshold: 0.9, count: 1}", 6, "message 6 repeats message 5"},
+		{"stagnation", "stagnation: {count: 2, novelty: 0.3}", 6, "(messages 5 to 6)"},
+		{"end_token", "end_token: {token: '[END]', exchanges: 1}", 5, "(messages 4 and 5)"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			at, v := FirstStop(mustParse(t, c.policy), msgs)
+			if at != c.stopAt || !strings.Contains(v.Reason, c.reason) {
+				t.Errorf("stopped at %d: %q; want %d and a reason holding %q", at, v.Reason, c.stopAt, c.reason)
 			}
 		})
 	}
