@@ -1022,3 +1022,46 @@ func TestCheckWarnsInTheOrderOfFiles(t *testing.T) {
 		t.Errorf("warnings out of the files' order:\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
 }
+
+// A token budget judges a live run, its JSONL and its Markdown alike:
+// lines a scripted agent speaks carry usage parley estimated, not usage a
+// provider reported, and the budget estimates them from the text as it
+// does for a transcript that records none, prompts included.
+func TestATokenBudgetJudgesARunItsJSONLAndItsMarkdownAlike(t *testing.T) {
+	dir := t.TempDir()
+	line := "a line of about fifty bytes, said by a scripted side"
+	var a, b []string
+	for i := range 6 {
+		a, b = append(a, fmt.Sprintf("%s %d", line, i)), append(b, fmt.Sprintf("%s %d", line, i+10))
+	}
+	quoted := func(ls []string) string { return `["` + strings.Join(ls, `", "`) + `"]` }
+	for _, count := range []string{"total", "completion"} {
+		t.Run(count, func(t *testing.T) {
+			out := filepath.Join(dir, count)
+			scenario := filepath.Join(dir, count+".yaml")
+			policy := fmt.Sprintf("termination: {max_tokens: {limit: 120, count: %s}}\n", count)
+			os.WriteFile(scenario, []byte("opening: open\nagents:\n  - {name: A, type: scripted, lines: "+quoted(a)+"}\n  - {name: B, type: scripted, lines: "+quoted(b)+"}\n"+policy), 0o600)
+			os.WriteFile(filepath.Join(dir, count+"-policy.yaml"), []byte(policy), 0o600)
+			if code, stdout, errOut := parley(t, "run", "--no-tui", "--pace", "0", "--out", out, scenario); code != exitOK {
+				t.Fatalf("run: exit %d\n%s%s", code, stdout, errOut)
+			}
+			jls, _ := filepath.Glob(filepath.Join(out, "*.jsonl"))
+			tr, err := transcripts.Read(jls[0])
+			if err != nil || tr.Run.Stop == nil || tr.Run.Stop.Policy != "max_tokens" {
+				t.Fatalf("the run: %+v, %v; want a stop by max_tokens", tr.Run, err)
+			}
+			_, stdout, errOut := parley(t, "check", "--json", "--policy", filepath.Join(dir, count+"-policy.yaml"), jls[0], strings.TrimSuffix(jls[0], ".jsonl")+".md")
+			rs := decodeResults(t, stdout)
+			if len(rs) != 2 {
+				t.Fatalf("check: %q %s", stdout, errOut)
+			}
+			for _, r := range rs {
+				if r.StopAt == nil {
+					t.Errorf("%s: check does not stop; the live run stopped after message %d", r.Layout, tr.Run.Stop.At)
+				} else if *r.StopAt != tr.Run.Stop.At {
+					t.Errorf("%s: check stops at %d; the live run stopped after message %d", r.Layout, *r.StopAt, tr.Run.Stop.At)
+				}
+			}
+		})
+	}
+}

@@ -119,9 +119,9 @@ const (
 // "completion" (the default) it adds up what the agents wrote; with
 // "total" it adds prompt and completion tokens, which is what providers
 // bill. It uses the usage providers reported; for a message with none (a
-// Markdown transcript, or a server that reports nothing) it estimates:
-// about one token per four bytes of text, and for "total", a prompt of
-// every earlier message.
+// Markdown transcript, a server that reports nothing, a scripted line) it
+// estimates: about one token per four bytes of text, and for "total", a
+// prompt of every earlier message.
 type MaxTokens struct {
 	N     int
 	Count string // CountCompletion (default) or CountTotal
@@ -190,10 +190,15 @@ func (p *MaxTokens) count(m *transcripts.Message, vals []tokenCount) tokenCount 
 		// the messages after it.
 		c.sumSoFar, c.nEst = prev.sumSoFar, prev.nEst
 		return c
-	case m.Usage != nil && p.Count == CountTotal && m.Usage.TotalTokens > 0:
-		c.own, c.est = m.Usage.TotalTokens, m.Usage.Estimated
-	case m.Usage != nil && p.Count != CountTotal && m.Usage.CompletionTokens > 0:
-		c.own, c.est = m.Usage.CompletionTokens, m.Usage.Estimated
+	// Only usage a provider reported counts as such. Usage parley
+	// estimated when recording (a scripted or replayed line, a server
+	// that reported none) is estimated again here, from the text, as it
+	// is for a transcript that records no usage: so a live run, its JSONL
+	// and its Markdown count alike.
+	case reported(m.Usage) && p.Count == CountTotal && m.Usage.TotalTokens > 0:
+		c.own = m.Usage.TotalTokens
+	case reported(m.Usage) && p.Count != CountTotal && m.Usage.CompletionTokens > 0:
+		c.own = m.Usage.CompletionTokens
 	case p.Count == CountTotal:
 		// The prompt held every earlier message.
 		c.own, c.est = prev.spoken+own, true
@@ -204,3 +209,7 @@ func (p *MaxTokens) count(m *transcripts.Message, vals []tokenCount) tokenCount 
 	c.nEst = prev.nEst + b2i(c.est)
 	return c
 }
+
+// reported reports whether u is usage a provider reported, not one parley
+// estimated when it recorded the message.
+func reported(u *transcripts.Usage) bool { return u != nil && !u.Estimated }
