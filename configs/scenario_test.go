@@ -120,6 +120,8 @@ func TestBadInputNamesWhatToFix(t *testing.T) {
 		{"every mistake in the termination block", good + "termination:\n  any:\n    - max_mesages: 3\n    - end_tokn: x\n    - loop: {threshhold: 0.5}\n    - max_messages: -3\n",
 			[]string{"bad.yaml:11: termination: unknown termination policy \"max_mesages\"", "bad.yaml:12: termination: unknown termination policy \"end_tokn\"; did you mean \"end_token\"?",
 				"bad.yaml:13: termination: unknown field \"threshhold\"", "bad.yaml:14: termination: max_messages is -3; it takes a whole number of at least 1"}},
+		{"a fraction beside other mistakes in the termination block", good + "termination:\n  any:\n    - max_messages: 0\n    - loop: {count: 2.5}\n    - loop: {threshold: 2}\n",
+			[]string{"bad.yaml:11: termination: max_messages is 0", "bad.yaml:12: termination: loop.count: 2.5 is not a whole number", "bad.yaml:13: termination: loop.threshold is 2"}},
 		{"unknown policy field", good + "termination:\n  end_token: {tokn: x}\n", []string{"bad.yaml:10: termination:", `unknown field "tokn"`}},
 		{"empty file", "", []string{"the scenario is empty"}},
 		{"a blank empty_reply", good + "empty_reply: \" \"\n", []string{"bad.yaml:9: empty_reply: is blank", "leave empty_reply: out"}},

@@ -102,10 +102,20 @@ func Parse(n *yaml.Node) (Policy, error) {
 	if n == nil || n.Kind == 0 {
 		return nil, nil
 	}
-	if errs := Fractions(n, WholeFields); len(errs) > 0 {
-		return nil, joined(errs)
+	fractions := Fractions(n, WholeFields)
+	p, err := parse(n)
+	if len(fractions) == 0 {
+		return p, err
 	}
-	return parse(n)
+	// Every other mistake is said beside the fractions, each once: the
+	// rules' own reading names a fraction in a setting it reads too.
+	errs := fractions
+	for _, e := range Errors(err) {
+		if !slices.ContainsFunc(errs, func(f error) bool { return f.Error() == e.Error() }) {
+			errs = append(errs, e)
+		}
+	}
+	return nil, joined(errs)
 }
 
 // WholeFields are the settings of rules and scenarios that count: a
