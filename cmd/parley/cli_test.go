@@ -575,4 +575,14 @@ func TestReplayAgentsAreCheckedBeforeARun(t *testing.T) {
 			}
 		})
 	}
+	// Beside another agent's mistake, validate names the replay's too, in
+	// the same round.
+	p := filepath.Join(dir, "both.yaml")
+	os.WriteFile(p, []byte("agents:\n  - {name: A, type: replay, transcript: nope/x.md, speaker: Kimi K2}\n  - {name: B, type: scripted, lines: [hi], pace: -1}\n"), 0o600)
+	code, _, errOut := parley(t, "validate", p)
+	for _, want := range []string{p + `:2: agent "A": transcript: nope/x.md does not exist`, p + `:3: agent "B": pace:`} {
+		if code != exitUsage || !strings.Contains(errOut, want) {
+			t.Errorf("validate: exit %d, stderr %q; want 2 and %q", code, errOut, want)
+		}
+	}
 }

@@ -128,10 +128,14 @@ func validateOne(path string, load func() (*configs.Scenario, error), offline bo
 	var probs configs.Problems
 	if err != nil {
 		probs = configs.AsProblems(err)
-		// The keys a run would lack are said in the same round as the
-		// file's problems, not after they are fixed.
-		if u := configs.Unchecked(err); u != nil && !offline {
-			probs = append(probs, u.KeyProblems(nil)...)
+		// The keys a run would lack, and what keeps a replay agent from
+		// replaying, are said in the same round as the file's problems,
+		// not after they are fixed.
+		if u := configs.Unchecked(err); u != nil {
+			probs = append(probs, orchestrator.ReplayProblems(u)...)
+			if !offline {
+				probs = append(probs, u.KeyProblems(nil)...)
+			}
 			sort.SliceStable(probs, func(i, j int) bool { return probs[i].Line < probs[j].Line })
 		}
 	} else {
