@@ -153,9 +153,13 @@ func TestAForksBudgetsCountItsOwnMessages(t *testing.T) {
 	}{
 		// "ok" is one token: messages 7 to 11 make 5.
 		{"max_tokens", "{max_tokens: {limit: 5}}", 11},
-		// Counted as billed: the parent's messages recorded no usage, and
-		// are estimated at their prompts, but none of that is the fork's.
-		{"max_tokens, prompts included", "{max_tokens: {limit: 5, count: total}}", 11},
+		// Counted as billed, prompts estimated (a scripted line records
+		// no usage a provider reported): each of the fork's messages
+		// carries every earlier one in its prompt, the kept ones too
+		// (about 600 tokens), so messages 7 to 11 make 601 + 602 + … + 605
+		// = 3015; the kept messages' own prompts and replies are the
+		// parent's, and count for nothing.
+		{"max_tokens, prompts included", "{max_tokens: {limit: 3000, count: total}}", 11},
 		// The parent spans five hours; the fork, a moment.
 		{"max_duration", "{any: [{max_duration: 1h}, {max_messages: 10}]}", 10},
 	} {
