@@ -19,7 +19,7 @@ import (
 // The loop model is fitted on these exact values, so making the rules
 // faster must not move one of them. Change it only when a signal or rule
 // is meant to change, and retrain the model (loopmodel.json) then.
-const pinnedCorpusDigest = "e70fed0652feb529dbdb1b9e075223e7d25aff12cbc18a89160ac73a8eb6d332"
+const pinnedCorpusDigest = "301e3575448ffdd0b5532e34c65e396ba23e74d062458192da2bcea269c5bb9c"
 
 // corpusDigest hashes, for each transcript of both corpus folders in the
 // order Gather finds them, its name, the bits of each signal of each

@@ -217,7 +217,7 @@ func Describe(it Item, newPolicy func() policy.Policy) Conversation {
 			continue
 		}
 		chance[i] = lm.Chance(xs[i])
-		c.Chance[i] = int(math.Round(100 * chance[i]))
+		c.Chance[i] = policy.Percent(chance[i])
 		c.Kinds[i] = MessageKind(m.Content, xs[i], thanks[i])
 		if c.FirstRefusal == "" && c.Kinds[i] == Refusals {
 			c.FirstRefusal = name

@@ -137,7 +137,7 @@ func recordingFor(path, policyFile string) (tui.Recording, []policy.LoopReading,
 		rec.Tags = map[int]string{}
 		for i, rd := range r.Loop {
 			if t.Messages[i].Origin != transcripts.OriginModerator {
-				rec.Tags[i+1] = fmt.Sprintf("loop %.0f%%", 100*rd.Chance)
+				rec.Tags[i+1] = fmt.Sprintf("loop %d%%", policy.Percent(rd.Chance))
 			}
 		}
 	}
@@ -230,7 +230,7 @@ func printRecording(w io.Writer, rec tui.Recording, loop []policy.LoopReading) {
 			spoken++
 			if spoken == 1 && !loop[i].Counts {
 				// Its signals compare it with messages before it, and there are none.
-				fmt.Fprintf(w, "◇ message %d is %.0f%% likely to belong to a loop: it is the first, with nothing before it to repeat\n\n", i+1, 100*loop[i].Chance)
+				fmt.Fprintf(w, "◇ message %d is %d%% likely to belong to a loop: it is the first, with nothing before it to repeat\n\n", i+1, policy.Percent(loop[i].Chance))
 			} else {
 				fmt.Fprintf(w, "◇ %s\n\n", describeReading(i+1, loop[i]))
 			}
@@ -252,7 +252,7 @@ func printRecording(w io.Writer, rec tui.Recording, loop []policy.LoopReading) {
 // stop, else that and what weighed against one.
 func describeReading(n int, r policy.LoopReading) string {
 	if r.Counts {
-		return fmt.Sprintf("message %d looks like a loop (%.0f%%): %s", n, 100*r.Chance, r.For)
+		return fmt.Sprintf("message %d looks like a loop (%d%%): %s", n, policy.Percent(r.Chance), r.For)
 	}
 	var why []string
 	if r.For != "" {
@@ -261,7 +261,7 @@ func describeReading(n int, r policy.LoopReading) string {
 	if r.Against != "" {
 		why = append(why, "against one, "+r.Against)
 	}
-	s := fmt.Sprintf("message %d is %.0f%% likely to belong to a loop", n, 100*r.Chance)
+	s := fmt.Sprintf("message %d is %d%% likely to belong to a loop", n, policy.Percent(r.Chance))
 	if len(why) > 0 {
 		s += ": " + strings.Join(why, "; ")
 	}

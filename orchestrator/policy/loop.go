@@ -584,7 +584,7 @@ func explainLoop(vals []loopMsg, idx []int32, set loopSettings, bar float64) str
 	slices.Reverse(hits)
 	var parts []string
 	for _, k := range hits {
-		parts = append(parts, fmt.Sprintf("%d (%s, %.0f%%): %s", idx[k]+1, vals[k].speaker, 100*vals[k].p, set.model.towards(vals[k].x, vals[k].spelled(set.token))))
+		parts = append(parts, fmt.Sprintf("%d (%s, %d%%): %s", idx[k]+1, vals[k].speaker, Percent(vals[k].p), set.model.towards(vals[k].x, vals[k].spelled(set.token))))
 	}
 	span := fmt.Sprintf("%d of the last %d messages", len(hits), set.within)
 	if len(hits) == set.within {
@@ -671,3 +671,7 @@ func ones64(n int) []float64 {
 	}
 	return out
 }
+
+// Percent is a chance as a whole percent, rounded down: a chance just
+// under a threshold never reads as at it (0.6996 is 69%, not 70%).
+func Percent(p float64) int { return int(math.Floor(100*p + 1e-9)) }

@@ -312,7 +312,7 @@ func TestLoopReadings(t *testing.T) {
 		if i == 3 {
 			continue
 		}
-		named := fmt.Sprintf("%d (%s, %.0f%%): %s", i+1, msgs[i].Speaker, 100*r.Chance, r.For)
+		named := fmt.Sprintf("%d (%s, %d%%): %s", i+1, msgs[i].Speaker, Percent(r.Chance), r.For)
 		counts := r.Counts || eased && r.Beside
 		if r.Counts != (r.Chance >= m.Threshold) || r.Beside != (!r.Counts && r.Chance >= m.Lower) ||
 			counts && i >= at-6 && !strings.Contains(v.Reason, named) || !counts && strings.Contains(v.Reason, named) {

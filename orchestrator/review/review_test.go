@@ -66,7 +66,7 @@ func TestTheDefaultSetOnTheSeed(t *testing.T) {
 		t.Fatalf("%d loop readings for %d messages", len(r.Loop), len(tr.Messages))
 	}
 	last := r.Loop[at-1]
-	if named := fmt.Sprintf("%d (%s, %.0f%%): %s", at, tr.Messages[at-1].Speaker, 100*last.Chance, last.For); !last.Counts || !strings.Contains(v.Reason, named) {
+	if named := fmt.Sprintf("%d (%s, %d%%): %s", at, tr.Messages[at-1].Speaker, policy.Percent(last.Chance), last.For); !last.Counts || !strings.Contains(v.Reason, named) {
 		t.Errorf("message %d reads %+v; the stop says %s", at, last, v.Reason)
 	}
 }
