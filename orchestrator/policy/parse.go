@@ -203,12 +203,23 @@ func parse(n *yaml.Node) (Policy, error) {
 }
 
 func parseListNodes(n *yaml.Node, name string) ([]Policy, error) {
-	if n.Kind != yaml.SequenceNode {
-		return nil, lineErr(n, name+": must be a list of policies")
+	items := n.Content
+	switch n.Kind {
+	case yaml.SequenceNode:
+	case yaml.MappingNode:
+		// A mapping of rules, one a key, as termination: itself takes
+		// them: each key and its value is one item of the list.
+		items = nil
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			items = append(items, &yaml.Node{Kind: yaml.MappingNode, Tag: "!!map", Line: n.Content[i].Line, Column: n.Content[i].Column,
+				Content: []*yaml.Node{n.Content[i], n.Content[i+1]}})
+		}
+	default:
+		return nil, lineErr(n, name+": must be a list of policies, or a mapping of them, one a key")
 	}
 	var ps []Policy
 	var errs []error
-	for _, item := range n.Content {
+	for _, item := range items {
 		p, err := parse(item)
 		if err != nil {
 			errs = append(errs, err)

@@ -357,6 +357,8 @@ func TestGuardAndComposition(t *testing.T) {
 		{"all needs every rule at once", "all: [{max_messages: 3}, {end_token: {exchanges: 1}}]", []string{"[END]", "[END]", "x", "[END]", "[END]"}, 5, "limit of 3 messages; and both sides"},
 		{"nested any inside all", "all: [{any: [{max_messages: 100}, {stop_pattern: 'halt'}]}, {max_messages: 2}]", []string{"a", "b", "halt"}, 3, "halt"},
 		{"min_messages alone never stops", "min_messages: 3", distinct(6), 0, ""},
+		{"any: given a mapping of rules, one a key", "any: {min_messages: 4, stop_pattern: halt}", []string{"a", "halt", "b", "halt"}, 4, "message 4 matched /halt/"},
+		{"all: given a mapping of rules", "all: {max_messages: 3, stop_pattern: halt}", []string{"halt", "b", "c", "halt"}, 4, "; and message 4 matched"},
 	})
 
 	g := mustParse(t, "any: [{min_messages: 4}, {max_messages: 2}]")
@@ -377,6 +379,8 @@ func TestParseErrors(t *testing.T) {
 		name, yaml, want string
 	}{
 		{"unknown policy", "any:\n  - max_mesages: 3\n", `line 2: unknown termination policy "max_mesages"`},
+		{"any: given a number", "any: 5\n", `line 1: any: must be a list of policies, or a mapping of them, one a key`},
+		{"a misspelt rule in a mapping under any:", "any:\n  max_mesages: 3\n", `line 2: unknown termination policy "max_mesages"`},
 		{"unknown field", "repetition:\n  treshold: 0.9\n", `line 2: unknown field "treshold"`},
 		{"threshold out of range", "repetition:\n  window: 3\n  threshold: 1.5\n", "line 3: repetition.threshold must be above 0 and at most 1"},
 		{"speaker", "repetition: {speaker: other}\n", `repetition.speaker is "other"`},
