@@ -60,8 +60,13 @@ func (g Guard) check(msgs []transcripts.Message, ps []Progress) Verdict {
 	return v
 }
 
-// Prepare forwards to the guarded policy when it needs preparing.
+// Prepare forwards to the guarded policy when it needs preparing, once
+// the guard lets it stop the run: below Min messages a judge's answer
+// could stop nothing, so it is not asked, and costs nothing.
 func (g Guard) Prepare(ctx context.Context, msgs []transcripts.Message) error {
+	if g.m.spokenCount(msgs) < g.Min {
+		return nil
+	}
 	if pr, ok := g.Policy.(Preparer); ok {
 		return pr.Prepare(ctx, msgs)
 	}

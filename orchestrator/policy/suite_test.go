@@ -506,10 +506,15 @@ func TestJudge(t *testing.T) {
 	if at, _ := FirstStop(lone, msgs); at != 0 {
 		t.Errorf("a judge with no rulings stopped at %d", at)
 	}
-	// Guard and Any pass Prepare through.
+	// Guard and Any pass Prepare through, once the guard lets a stop
+	// through: below it, the judge's answer could stop nothing, so it is
+	// not asked (and costs nothing).
 	g := mustParse(t, "any: [{min_messages: 2}, {judge: {provider: openai, model: m, every: 1}}]")
-	if err := g.(Preparer).Prepare(ctx, msgs[:1]); !errors.Is(err, ErrNoAsker) {
-		t.Errorf("Prepare through a guard = %v", err)
+	if err := g.(Preparer).Prepare(ctx, msgs[:1]); err != nil {
+		t.Errorf("Prepare through a guard, below its minimum = %v; want the judge not asked", err)
+	}
+	if err := g.(Preparer).Prepare(ctx, msgs[:2]); !errors.Is(err, ErrNoAsker) {
+		t.Errorf("Prepare through a guard, at its minimum = %v", err)
 	}
 	var found *Judge
 	Walk(g, func(p Policy) {
