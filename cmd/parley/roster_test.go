@@ -321,3 +321,17 @@ func TestBatchResumeGivesSetValuesBackAsSet(t *testing.T) {
 		t.Errorf("--resume of an older batch.json: exit %d\n%s%s", code, listed, errOut)
 	}
 }
+
+// A varied model renames its seat ("L (chatty)"), as the staged
+// conversation is titled: batch --dry-run lists that title, not the
+// roster's names, so the list matches the conversations it stages.
+func TestADryRunOfAVariedRosterNamesTheSeatsAsTheyRun(t *testing.T) {
+	dir := t.TempDir()
+	roster := filepath.Join(dir, "r.yaml")
+	os.WriteFile(roster, []byte("roster:\n  defaults: {base_url: \"http://127.0.0.1:9/v1\"}\n  agents:\n    - {name: L, model: loopy}\n    - {name: G, model: gpt-4o-mini}\n  pairs: unordered\nopening: Start.\ntermination: {max_messages: 6}\n"), 0o600)
+	code, out, errOut := parley(t, "batch", roster, "--vary", "agents[0].model=chatty,loopy", "--dry-run")
+	want := "L (chatty) ↔ G, run 1 (agents[0].model=chatty)\nL ↔ G, run 1 (agents[0].model=loopy)\n"
+	if code != exitOK || out != want {
+		t.Errorf("batch --dry-run: exit %d\n%s%s; want\n%s", code, out, errOut, want)
+	}
+}

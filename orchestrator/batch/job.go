@@ -50,9 +50,11 @@ type Job struct {
 // "Kimi K2 ↔ grok-4, run 1", with the varied values after.
 func (j Job) Line() (string, error) {
 	title := ""
-	if j.Pair != nil {
+	if j.Pair != nil && len(j.Vary) == 0 {
 		title = j.Pair.String()
 	} else {
+		// A varied value may rename a seat (an agent's name follows its
+		// model): the title is the one the staged scenario gets.
 		s, err := j.Load()
 		if err != nil {
 			return "", err
