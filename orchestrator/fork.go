@@ -56,6 +56,8 @@ func Fork(s *configs.Scenario, parent *transcripts.Transcript, parentPath string
 	if err != nil {
 		return Config{}, nil, err
 	}
-	cfg.Run.Parent = &transcripts.Parent{Path: parentPath, Title: parent.Title, At: at}
+	// Named by its absolute path, as the scenario is, so the fork finds
+	// its parent from wherever it is read.
+	cfg.Run.Parent = &transcripts.Parent{Path: recordedPath(parentPath), Title: parent.Title, At: at}
 	return cfg, inherited, nil
 }

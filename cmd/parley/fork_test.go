@@ -280,3 +280,21 @@ func TestForkOfARecordingThatHidesItsSecrets(t *testing.T) {
 		})
 	}
 }
+
+// A parent given by a relative path is recorded by its absolute path, in
+// the JSONL and the Markdown, as the scenario is: the fork finds its
+// parent from wherever it is read.
+func TestAForkNamesItsParentByItsAbsolutePath(t *testing.T) {
+	seed := "../../transcripts/seed/kimi-k2-vs-grok-4.md"
+	abs, _ := filepath.Abs(seed)
+	s := filepath.Join(t.TempDir(), "s.yaml")
+	os.WriteFile(s, []byte("agents:\n  - {name: Kimi K2, type: scripted, lines: [a fresh line]}\n  - {name: grok-4, type: scripted, lines: [another fresh line]}\ntermination: {max_messages: 12}\n"), 0o600)
+	jl, child := runFork(t, filepath.Join(t.TempDir(), "fork"), seed, "--at", "10", "--scenario", s)
+	if p := child.Run.Parent; p == nil || p.Path != abs {
+		t.Errorf("parent = %+v; want %s", child.Run.Parent, abs)
+	}
+	md, _ := os.ReadFile(strings.TrimSuffix(jl, ".jsonl") + ".md")
+	if !strings.Contains(string(md), "**Forked from:** "+abs+", message 10\n") {
+		t.Errorf("the Markdown does not name the parent by its absolute path:\n%.400s", md)
+	}
+}
