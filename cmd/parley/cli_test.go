@@ -499,6 +499,14 @@ func TestResumeOfAFinishedTranscriptRefuses(t *testing.T) {
 	if code != exitUsage || !strings.Contains(errOut, "stop_pattern stops it") || !strings.Contains(errOut, "give other rules with --policy FILE") || strings.Contains(errOut, "--max-messages") {
 		t.Errorf("resume of a run a rule stopped: exit %d, stderr %q; want only --policy offered", code, errOut)
 	}
+	// Given a policy file whose rules stop it too, the sentence says other
+	// rules than that file's are needed, not the file it was just given.
+	pol := filepath.Join(dir, "same.yaml")
+	os.WriteFile(pol, []byte("stop_pattern: same\n"), 0o600)
+	code, _, errOut = parley(t, "resume", "--no-tui", "--policy", pol, jls[0])
+	if code != exitUsage || !strings.Contains(errOut, "give rules with --policy FILE other than those of "+pol+", which stop it") {
+		t.Errorf("resume --policy with rules that stop it: exit %d, stderr %q", code, errOut)
+	}
 }
 
 // The headless printer says text is discarded on a retry only when text of

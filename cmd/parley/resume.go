@@ -254,6 +254,11 @@ func stillStopped(s *configs.Scenario, res *resumption, msgs []transcripts.Messa
 		v.Policy = "max_messages"
 	}
 	n := len(msgs)
+	other := "other rules with --policy FILE"
+	if res.terminationPath != "" {
+		// The rules it would run under are a policy file's already.
+		other = fmt.Sprintf("rules with --policy FILE other than those of %s, which stop it", res.terminationPath)
+	}
 	if v.Policy == "max_messages" {
 		// Only the budget can be raised from the command line. It
 		// counts the whole conversation, not the messages to add.
@@ -265,11 +270,11 @@ func stillStopped(s *configs.Scenario, res *resumption, msgs []transcripts.Messa
 		if maxMessages > 0 {
 			given = fmt.Sprintf("--max-messages %d", maxMessages)
 		}
-		return fmt.Errorf("%s is finished: it holds %s, and %s counts the whole conversation, not the messages to add; to continue it, give --max-messages above %d (such as %d for 10 more), or other rules with --policy FILE",
-			jsonl, phrase.Count(n, "message", "messages"), given, n, n+10)
+		return fmt.Errorf("%s is finished: it holds %s, and %s counts the whole conversation, not the messages to add; to continue it, give --max-messages above %d (such as %d for 10 more), or %s",
+			jsonl, phrase.Count(n, "message", "messages"), given, n, n+10, other)
 	}
-	return fmt.Errorf("%s is finished: %s stops it at message %d (%s); to continue it, give other rules with --policy FILE",
-		jsonl, v.Policy, n, v.Reason)
+	return fmt.Errorf("%s is finished: %s stops it at message %d (%s); to continue it, give %s",
+		jsonl, v.Policy, n, v.Reason, other)
 }
 
 // seatedBy is msgs with each message a seat of s spoke under a former
