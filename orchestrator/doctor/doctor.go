@@ -58,8 +58,11 @@ type Options struct {
 // target is one model endpoint to check.
 type target struct {
 	who, model, keyEnv, keyFile string
-	urls                        []string
-	headers                     map[string]string
+	// addressEnv names the environment variable the agent's address came
+	// from (OLLAMA_HOST moving the ollama preset), or "".
+	addressEnv string
+	urls       []string
+	headers    map[string]string
 	// publicModels is set for endpoints that list models without looking
 	// at the key (OpenRouter); the key is then checked at GET /key.
 	publicModels bool
@@ -137,10 +140,14 @@ func Check(ctx context.Context, s *configs.Scenario, opt Options) []Finding {
 // headers, as a run sends them.
 func targetOf(a *configs.Agent, who string) target {
 	urls := a.BaseURLs
+	addressEnv := ""
 	if len(urls) == 0 {
 		urls = []string{a.Endpoint()}
+		if p, ok := agents.LookupProvider(a.Provider); ok && a.BaseURL == "" {
+			addressEnv = p.MovedBy()
+		}
 	}
-	return target{who: who, model: a.Model, keyEnv: a.KeyEnv(), keyFile: a.APIKeyFile, urls: urls, headers: a.Headers,
+	return target{who: who, model: a.Model, keyEnv: a.KeyEnv(), keyFile: a.APIKeyFile, addressEnv: addressEnv, urls: urls, headers: a.Headers,
 		publicModels: strings.EqualFold(a.Provider, "openrouter") || strings.Contains(a.Endpoint(), "openrouter.ai")}
 }
 
@@ -243,6 +250,9 @@ func checkURL(ctx context.Context, opt Options, t target, base, key, keyName str
 	resp, err := opt.Client.Do(req)
 	if err != nil {
 		f.Status, f.Sentence = Fail, fmt.Sprintf("%s: cannot reach %s: %s", t.who, agents.RedactURL(base), t.netReason(err, key))
+		if t.addressEnv != "" {
+			f.Sentence += fmt.Sprintf(" Check %s, which sets this agent's address.", t.addressEnv)
+		}
 		return f
 	}
 	defer resp.Body.Close()

@@ -385,3 +385,19 @@ func TestWhyAnEndpointIsUnreachableHidesSecrets(t *testing.T) {
 		})
 	}
 }
+
+// An address that came from OLLAMA_HOST is named by the variable when it
+// cannot be reached, as a run names it: the scenario holds no base_url:
+// to fix.
+func TestAnUnreachableAddressNamesTheVariableItCameFrom(t *testing.T) {
+	closed := httptest.NewServer(http.NotFoundHandler())
+	host := strings.TrimPrefix(closed.URL, "http://")
+	closed.Close()
+	t.Setenv("OLLAMA_HOST", host)
+	s := scenario(t, "agents:\n  - {name: A, provider: ollama, model: m}\n  - {name: B, type: scripted, lines: [hi]}\n")
+	fs := Check(context.Background(), s, Options{Getenv: func(string) string { return "" }})
+	want := `agent "A": cannot reach http://` + host + `/v1: nothing is listening there; is the server running? Check OLLAMA_HOST, which sets this agent's address.`
+	if fs[0].Status != Fail || fs[0].Sentence != want {
+		t.Errorf("%+v; want the sentence %q", fs[0], want)
+	}
+}
