@@ -367,6 +367,7 @@ func TestImportErrors(t *testing.T) {
 		{"a table without a speaker column", "id,score,note\n1,5,good\n2,3,fine\n", "a CSV or TSV table whose header names a speaker column"},
 		{"rows of another width are no table", "speaker,text\nClaude,Hello, there\nGPT,Hi\n", "not a transcript layout parley knows: a table: line 2 has another number of fields than the header's 2; a text that holds a comma is written in double quotes"},
 		{"a bare quote in a table", "speaker,text\nA,hello\nB,he said \"yes\" loudly\n", "a table: line 3 has a double quote inside a text not in quotes"},
+		{"a quote opened and never closed is named where it opens", "speaker,text\nA,\"unterminated\nB,hi\nA,\"ok\"\n", "a table: the text in double quotes that opens on line 2 is not closed where it ends (the reader ran on to line 4)"},
 		// Read without quoting, a row of this TSV has three fields: the
 		// quote marks a text that holds a tab, so quoting stands.
 		{"a TSV whose quoted text holds a tab and a bare quote", "speaker\ttext\nA\t\"one\ttwo\"\nB\the said \"yes\" loudly\n", "a table: line 3 has a double quote inside a text not in quotes"},

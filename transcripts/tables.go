@@ -94,6 +94,10 @@ func readTable(d []byte) ([]any, error) {
 			switch {
 			case errors.Is(pe.Err, csv.ErrFieldCount):
 				return nil, fmt.Errorf("a table: line %d has another number of fields than the header's %d; a text that holds a %s is written in double quotes", pe.Line, len(head), sep)
+			case errors.Is(pe.Err, csv.ErrQuote) && pe.StartLine > 0 && pe.StartLine < pe.Line:
+				// A quote opened and never closed swallows the lines after
+				// it; the fault is where it opened.
+				return nil, fmt.Errorf("a table: the text in double quotes that opens on line %d is not closed where it ends (the reader ran on to line %d); close it with a double quote, each quote inside it doubled (\"say \"\"hi\"\"\")", pe.StartLine, pe.Line)
 			case errors.Is(pe.Err, csv.ErrBareQuote), errors.Is(pe.Err, csv.ErrQuote):
 				return nil, fmt.Errorf("a table: line %d has a double quote inside a text not in quotes; write the text in double quotes, each quote inside doubled (\"say \"\"hi\"\"\")", pe.Line)
 			}
