@@ -498,7 +498,45 @@ func utf16Order(data []byte) binary.ByteOrder {
 	case even*10 >= pairs*9 && odd == 0:
 		return binary.BigEndian
 	}
+	// Text of one other alphabet (Cyrillic, Greek, Hebrew, Arabic) has
+	// letters of one block: the high byte of each pair is that block's
+	// (0x04 for Cyrillic) or, for spaces, digits and line ends, zero,
+	// and the decoded text holds no control character but line ends and
+	// tabs.
+	for _, order := range []binary.ByteOrder{binary.LittleEndian, binary.BigEndian} {
+		if oneAlphabet(data[:n], order) {
+			return order
+		}
+	}
 	return nil
+}
+
+// oneAlphabet reports whether data, read as UTF-16 in order, is text of
+// one alphabet beside ASCII: at most two high bytes besides zero, one
+// pair in twenty or more with a zero high byte, and no control character
+// but a line end or a tab.
+func oneAlphabet(data []byte, order binary.ByteOrder) bool {
+	highs := map[byte]bool{}
+	zeros := 0
+	for i := 0; i+1 < len(data); i += 2 {
+		u := order.Uint16(data[i:])
+		hi := byte(u >> 8)
+		if hi == 0 {
+			zeros++
+			if c := rune(u); c < 0x20 && c != '\n' && c != '\r' && c != '\t' || c == 0x7f {
+				return false
+			}
+			continue
+		}
+		if u >= 0xD800 && u < 0xE000 {
+			return false // no alphabet needs surrogates
+		}
+		highs[hi] = true
+		if len(highs) > 2 {
+			return false
+		}
+	}
+	return zeros*20 >= len(data)/2 && len(highs) > 0
 }
 
 // ReadOne reads a file holding one conversation, in any layout parley

@@ -343,6 +343,36 @@ func TestImportUTF16(t *testing.T) {
 	}
 }
 
+// Text of another alphabet saved as UTF-16 without a mark (a Cyrillic
+// log, a Greek one), either way round, reads as the same text saved as
+// UTF-8, not as a binary file.
+func TestImportUTF16OfAnotherAlphabetWithoutAMark(t *testing.T) {
+	for name, text := range map[string]string{
+		"Cyrillic": "Алиса: Привет! Как дела сегодня?\nБоб: Хорошо, спасибо. А у тебя?\nАлиса: Тоже хорошо. Давай поговорим о погоде.\nБоб: Сегодня солнечно и тепло.\n",
+		"Greek":    "Άννα: Γεια σου! Τι κάνεις σήμερα;\nΒασίλης: Καλά, ευχαριστώ. Εσύ;\nΆννα: Κι εγώ καλά. Ας μιλήσουμε για τον καιρό.\nΒασίλης: Σήμερα έχει ήλιο.\n",
+	} {
+		want, _, err := Import([]byte(text))
+		if err != nil {
+			t.Fatalf("%s as UTF-8: %v", name, err)
+		}
+		for order, o := range map[string]binary.AppendByteOrder{"little-endian": binary.LittleEndian, "big-endian": binary.BigEndian} {
+			var data []byte
+			for _, u := range utf16.Encode([]rune(text)) {
+				data = o.AppendUint16(data, u)
+			}
+			got, _, err := Import(data)
+			if err != nil {
+				t.Fatalf("%s, %s: %v", name, order, err)
+			}
+			sp, cs := speakersAndContents(got[0])
+			wsp, wcs := speakersAndContents(want[0])
+			if strings.Join(sp, "|") != strings.Join(wsp, "|") || strings.Join(cs, "|") != strings.Join(wcs, "|") {
+				t.Errorf("%s, %s: read %q %q, want %q %q", name, order, sp, cs, wsp, wcs)
+			}
+		}
+	}
+}
+
 func TestImportErrors(t *testing.T) {
 	cases := []struct {
 		name, data, want string
