@@ -313,7 +313,8 @@ func ParseJSONL(data []byte) (*Transcript, error) {
 			}
 			return nil, &ParseError{Line: i + 1, Msg: err.Error()}
 		}
-		if grew := len(t.Messages) > had; grew && index != 0 && index != prev+1 {
+		grew := len(t.Messages) > had // not a replaced partial message
+		if grew && index != 0 && index != prev+1 {
 			// parley numbers its message lines 1, 2, 3…; another number
 			// is a line repeated, left out or moved by an edit. The line
 			// is kept where it stands, and the reader told.
@@ -322,7 +323,7 @@ func ParseJSONL(data []byte) (*Transcript, error) {
 		}
 		if index != 0 {
 			prev = index
-		} else if len(t.Messages) > had {
+		} else if grew {
 			prev = len(t.Messages)
 		}
 	}
