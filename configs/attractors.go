@@ -275,6 +275,10 @@ func EndCodewordPattern(codeword string) string {
 // belongs to, its value's kind and the kind it needs.
 func typeProblem(data []byte, te *json.UnmarshalTypeError) string {
 	field := te.Field
+	kind := te.Type.Kind()
+	if kind == reflect.Pointer {
+		kind = te.Type.Elem().Kind() // an optional field: *float64
+	}
 	if name, ok := strings.CutPrefix(field, "models."); ok {
 		// The decoder names the field, not which model holds it.
 		var probe struct {
@@ -282,17 +286,14 @@ func typeProblem(data []byte, te *json.UnmarshalTypeError) string {
 		}
 		if json.Unmarshal(data, &probe) == nil {
 			for i, m := range probe.Models {
-				if v, ok := m[name]; ok && !jsonKindFits(v, te.Type.Kind()) {
+				if v, ok := m[name]; ok && !jsonKindFits(v, kind) {
 					field = fmt.Sprintf("models[%d] (%q): %s", i, fmt.Sprint(m["name"]), name)
 					break
 				}
 			}
 		}
 	}
-	want := map[reflect.Kind]string{reflect.Float64: "a number", reflect.Int: "a whole number", reflect.String: "text", reflect.Slice: "a list", reflect.Struct: "an object", reflect.Pointer: "a number"}[te.Type.Kind()]
-	if te.Type.Kind() == reflect.Pointer {
-		want = map[reflect.Kind]string{reflect.Float64: "a number", reflect.String: "text"}[te.Type.Elem().Kind()]
-	}
+	want := map[reflect.Kind]string{reflect.Float64: "a number", reflect.Int: "a whole number", reflect.String: "text", reflect.Slice: "a list", reflect.Struct: "an object"}[kind]
 	if want == "" {
 		want = te.Type.String()
 	}
@@ -304,7 +305,7 @@ func typeProblem(data []byte, te *json.UnmarshalTypeError) string {
 func jsonKindFits(v any, k reflect.Kind) bool {
 	switch v.(type) {
 	case float64:
-		return k == reflect.Float64 || k == reflect.Int || k == reflect.Pointer
+		return k == reflect.Float64 || k == reflect.Int
 	case string:
 		return k == reflect.String
 	case nil:

@@ -73,21 +73,16 @@ func jsonValues(d []byte) ([]any, error) {
 			return out, nil
 		}
 		if err != nil {
-			return nil, jsonErrorAt(d, dec, err)
+			return nil, JSONErrorAt(d, err, dec.InputOffset())
 		}
 		out = append(out, v)
 	}
 }
 
-// jsonErrorAt says where in d a JSON decoding error is: its line and
-// column, so that a person can find it in a large file.
-func jsonErrorAt(d []byte, dec *json.Decoder, err error) error {
-	return JSONErrorAt(d, err, dec.InputOffset())
-}
-
 // JSONErrorAt is err, an error decoding the JSON d, with the line and
-// column of the fault before it: the syntax error's or type error's
-// offset, the end of d for JSON cut off, else at (the decoder's offset).
+// column of the fault before it, so that a person can find it in a large
+// file: the syntax error's or type error's offset, the end of d for JSON
+// cut off, else at (the decoder's offset).
 func JSONErrorAt(d []byte, err error, at int64) error {
 	off := at
 	var se *json.SyntaxError
@@ -363,8 +358,10 @@ func importJSON(vals []any, layout string) ([]*Transcript, error) {
 			list, key = obj["conversations"], "conversations"
 			// LLaMA-Factory's ShareGPT keeps the system prompt beside the
 			// turns, as Anthropic's Messages API does.
-			if turns, ok := list.([]any); ok && systemText(obj["system"]) != "" && !slices.ContainsFunc(turns, isShareGPTSystem) {
-				list = append([]any{map[string]any{"from": "system", "value": systemText(obj["system"])}}, turns...)
+			if turns, ok := list.([]any); ok && !slices.ContainsFunc(turns, isShareGPTSystem) {
+				if system := systemText(obj["system"]); system != "" {
+					list = append([]any{map[string]any{"from": "system", "value": system}}, turns...)
+				}
 			}
 		case LayoutTurns:
 			if k, v := turnList(obj); k != "" {
@@ -650,12 +647,13 @@ func toolUse(obj map[string]any, role, textKey, content string) (calls, result s
 	if parts, ok := obj[textKey].([]any); ok {
 		for _, p := range parts {
 			pm, _ := p.(map[string]any)
-			switch str(pm["type"]) {
-			case "tool_use", "server_tool_use":
+			switch kind := str(pm["type"]); {
+			case kind == "tool_use" || kind == "server_tool_use" || kind == "mcp_tool_use":
 				cs = append(cs, toolCall(pm))
-			case "tool_result", "web_search_tool_result", "web_fetch_tool_result", "code_execution_tool_result", "bash_code_execution_tool_result", "mcp_tool_result":
-				// A server tool's result (web search) holds its findings,
-				// not text: their titles and addresses stand for them.
+			case kind == "tool_result" || strings.HasSuffix(kind, "_tool_result"):
+				// A server tool's result (web_search_tool_result, a code
+				// run's) may hold its findings, not text: their titles,
+				// addresses and output stand for them.
 				text := serverToolText(pm["content"])
 				head := "Tool result"
 				if id := str(pm["tool_use_id"]); id != "" {
