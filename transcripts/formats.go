@@ -498,6 +498,9 @@ func utf16Order(data []byte) binary.ByteOrder {
 	case even*10 >= pairs*9 && odd == 0:
 		return binary.BigEndian
 	}
+	if even == 0 && odd == 0 {
+		return nil // text in UTF-8 or a code page holds no zero byte
+	}
 	// Text of one other alphabet (Cyrillic, Greek, Hebrew, Arabic) has
 	// letters of one block: the high byte of each pair is that block's
 	// (0x04 for Cyrillic) or, for spaces, digits and line ends, zero,
