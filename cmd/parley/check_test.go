@@ -372,6 +372,7 @@ func TestCheckErrorsNameFileAndLine(t *testing.T) {
 	bad("notes.expect.yaml", "stop_after: 1\nstop_by: null\n")
 	bad("plain.md", "no conversation here either\n")
 	several := writeCase(t, dir, "several", words(3), "stop_after: fifteen\nloops: [3]\n")
+	empty := t.TempDir()
 	beyond := writeCase(t, dir, "beyond", words(3), "stop_after: 3\nstop_by: 500\n")
 	unstopped := writeCase(t, dir, "unstopped", words(3), "stop_by: 3\n")
 
@@ -397,6 +398,7 @@ func TestCheckErrorsNameFileAndLine(t *testing.T) {
 		{"a quoted number in the policy", []string{"check", "--policy", quoted, tr}, exitUsage, quoted + `:1: max_messages: "50" is text, not a whole number; write it without quotes, as max_messages: 50` + "\n"},
 		{"text for a loop setting", []string{"check", "--policy", high, tr}, exitUsage, high + `:2: loop.threshold: "high" is text, not a number` + "\n"},
 		{"no such transcript", []string{"check", filepath.Join(dir, "missing.md")}, exitUsage, "missing.md: no such transcript"},
+		{"a folder with no transcript in it", []string{"check", empty}, exitFailure, "no transcripts found in " + empty},
 		{"no such policy file", []string{"check", "--policy", filepath.Join(dir, "nope.yaml"), tr}, exitUsage, "parley: the policy file " + filepath.Join(dir, "nope.yaml") + " does not exist\n"},
 		{"show under no such policy file", []string{"show", "--no-tui", "--policy", filepath.Join(dir, "nope.yaml"), tr}, exitUsage, "parley: the policy file " + filepath.Join(dir, "nope.yaml") + " does not exist\n"},
 		{"bad expectation", []string{"check", filepath.Join(dir, "u.md")}, exitFailure, filepath.Join(dir, "u.expect.yaml") + `:2: unknown field "stop_bye"`},
