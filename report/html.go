@@ -114,10 +114,14 @@ type pageView struct {
 	PairTitles        []string
 }
 
+// plainText leaves a name as it is: the page's template escapes what it
+// shows.
+func plainText(s string) string { return s }
+
 // HTML writes the report as one self-contained page: inline CSS, SVG and
 // a little JavaScript, no network, openable from disk.
 func HTML(w io.Writer, r analysis.Report) error {
-	v := pageView{Summary: summary(r), Policy: r.Policy, Conversations: len(r.Conversations), Models: r.Models,
+	v := pageView{Summary: summary(r, plainText), Policy: r.Policy, Conversations: len(r.Conversations), Models: r.Models,
 		Pairs: len(r.Pairs), Median: median(r.MedianSubstance, len(r.Conversations), r.CutShort), Spent: r.Spent, Messages: r.Messages, SpentT: thousands(r.Spent), MessagesT: thousands(r.Messages),
 		Cost: costFigure(r.Cost), CostNote: costNote(r.Cost), Tokens: thousands(r.Tokens), HeatLow: rgb(heatLow), HeatHigh: rgb(heatHigh)}
 	_, v.Who = who(r)

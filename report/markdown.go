@@ -16,7 +16,7 @@ func Markdown(w io.Writer, r analysis.Report) error {
 	p := func(format string, a ...any) { fmt.Fprintf(b, format, a...) }
 
 	p("# Attractor report\n\n")
-	p("%s\n\n", summary(r))
+	p("%s\n\n", summary(r, mdText))
 
 	p("## Terminal states\n\n")
 	p("What each conversation fell into once its substance ended.\n\n")
@@ -93,23 +93,23 @@ func Markdown(w io.Writer, r analysis.Report) error {
 	for i := range r.Conversations {
 		c := &r.Conversations[i]
 		p("\n### %s\n\n", mdText(convTitle(c)))
-		p("%s · %s%s · %s · %s", transcriptLink(c), plural(c.Messages, "message", "messages"), partialText(c), stopPhrase(c), stateText(c))
+		p("%s · %s%s · %s · %s", transcriptLink(c), plural(c.Messages, "message", "messages"), partialText(c), mdText(stopPhrase(c)), mdText(stateText(c)))
 		if c.Stop > 0 {
 			p(" · %d spent after", c.Spent)
 		}
 		p("\n\n")
 		p("Loop chance by message (▁ none … █ certain; the threshold is %d%%):\n\n", c.Threshold)
 		p("    %s\n\n", sparkline(c))
-		p("Each rule alone: %s.\n", firingsText(c))
+		p("Each rule alone: %s.\n", mdText(firingsText(c)))
 		if c.LoopStart > 0 {
 			p("The loop began at message %d", c.LoopStart)
 			if c.FirstLoop != "" {
-				p(", sent by %s", c.FirstLoop)
+				p(", sent by %s", mdText(c.FirstLoop))
 			}
 			p(".\n")
 		}
 		if c.Reason != "" {
-			p("\n> %s\n", strings.ReplaceAll(c.Reason, "\n", " "))
+			p("\n> %s\n", mdText(strings.ReplaceAll(c.Reason, "\n", " ")))
 		}
 		if c.CutShort != "" {
 			p("\nThe recording says it was %s: %s\n", cutVerb(c), mdText(strings.ReplaceAll(c.CutReason, "\n", " ")))
@@ -118,15 +118,17 @@ func Markdown(w io.Writer, r analysis.Report) error {
 	return b.Flush()
 }
 
-// summary is the report's opening paragraph.
-func summary(r analysis.Report) string {
+// summary is the report's opening paragraph; esc makes a name or a path
+// the transcripts gave safe to show as text (the Markdown's escaping; the
+// page's template escapes for itself).
+func summary(r analysis.Report, esc func(string) string) string {
 	n := len(r.Conversations)
 	s := fmt.Sprintf("%s between %s, in %s, judged by %s. Median messages of substance: %s. ",
-		plural(n, "conversation", "conversations"), between(r), plural(len(r.Pairs), "pair", "pairs"), r.Policy, median(r.MedianSubstance, len(r.Conversations), r.CutShort))
+		plural(n, "conversation", "conversations"), between(r), plural(len(r.Pairs), "pair", "pairs"), esc(r.Policy), median(r.MedianSubstance, len(r.Conversations), r.CutShort))
 	if cut := cutShortText(r); cut != "" {
 		s += cut + " "
 	}
-	if left := leftOutText(r); left != "" {
+	if left := leftOutText(r, esc); left != "" {
 		s += left + " "
 	}
 	if r.Messages > 0 {
@@ -170,13 +172,20 @@ func cutShortText(r analysis.Report) string {
 
 // leftOutText names the conversations left out of every figure: those
 // that hold no message, and those in which no one replied.
-func leftOutText(r analysis.Report) string {
+func leftOutText(r analysis.Report, esc func(string) string) string {
+	names := func(paths []string) string {
+		out := make([]string, len(paths))
+		for i, p := range paths {
+			out[i] = esc(p)
+		}
+		return strings.Join(out, ", ")
+	}
 	var parts []string
 	if e := len(r.Empty); e > 0 {
-		parts = append(parts, fmt.Sprintf("%s no message (%s)", plural(e, "conversation holds", "conversations hold"), strings.Join(r.Empty, ", ")))
+		parts = append(parts, fmt.Sprintf("%s no message (%s)", plural(e, "conversation holds", "conversations hold"), names(r.Empty)))
 	}
 	if n := len(r.NoReply); n > 0 {
-		parts = append(parts, fmt.Sprintf("%s no reply, nothing beyond the opening or only blank messages (%s)", plural(n, "conversation holds", "conversations hold"), strings.Join(r.NoReply, ", ")))
+		parts = append(parts, fmt.Sprintf("%s no reply, nothing beyond the opening or only blank messages (%s)", plural(n, "conversation holds", "conversations hold"), names(r.NoReply)))
 	}
 	if len(parts) == 0 {
 		return ""

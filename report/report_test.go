@@ -25,7 +25,13 @@ const fixture = "testdata/fixture"
 // testdata (so that they do not depend on where the test runs).
 func build(t *testing.T) analysis.Report {
 	t.Helper()
-	files, err := analysis.Gather([]string{fixture})
+	return buildFrom(t, fixture, "testdata")
+}
+
+// buildFrom reports on the recordings in dir, links relative to base.
+func buildFrom(t *testing.T, dir, base string) analysis.Report {
+	t.Helper()
+	files, err := analysis.Gather([]string{dir})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -34,7 +40,7 @@ func build(t *testing.T) analysis.Report {
 		func(c analysis.Conversation) { convs = append(convs, c) },
 		func(f analysis.File, err error) { t.Errorf("%s: %v", f.Path, err) })
 	r := analysis.Build("the default policy set", convs)
-	if err := Link(&r, "testdata"); err != nil {
+	if err := Link(&r, base); err != nil {
 		t.Fatal(err)
 	}
 	return r
@@ -201,6 +207,48 @@ func TestMarkdownShowsNamesAsWritten(t *testing.T) {
 	}
 }
 
+// A name or a reason from a transcript is text wherever report.md shows
+// it, in prose as in its tables: a viewer that renders HTML in Markdown
+// must not find an element in a speaker's name.
+func TestMarkdownProseEscapesWhatTranscriptsSay(t *testing.T) {
+	dir := t.TempDir()
+	name := "<img src=x onerror=alert(1)> *x*"
+	var md strings.Builder
+	md.WriteString("# " + name + " ↔ Bob\n\n---\n\n")
+	for i := range 12 {
+		speaker, text := name, "Let us plan a garden for winter, with beds of kale and leeks."
+		if i%2 == 1 {
+			speaker = "Bob"
+		}
+		if i >= 4 {
+			text = "[END]"
+		}
+		md.WriteString("### " + speaker + "\n\n" + text + "\n\n---\n\n")
+	}
+	if err := os.WriteFile(filepath.Join(dir, "<b>empty.md"), []byte("# A ↔ B\n\n---\n\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "hostile.md"), []byte(md.String()), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	r := buildFrom(t, dir, dir)
+	var b bytes.Buffer
+	if err := Markdown(&b, r); err != nil {
+		t.Fatal(err)
+	}
+	out := b.String()
+	for _, raw := range []string{"<img", "<b>", "*x*"} {
+		if strings.Contains(out, raw) {
+			t.Errorf("report.md holds %q as written, outside a code span:\n%s", raw, out)
+		}
+	}
+	for _, want := range []string{", sent by &lt;img src=x onerror=alert(1)&gt; \\*x\\*.", "end\\_token &lt;CAMEL\\_TASK\\_DONE&gt; never", "· \\[END\\] echo ·", "&lt;b&gt;empty.md"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("report.md lacks %q:\n%s", want, out)
+		}
+	}
+}
+
 // The summary says "models" only where the transcripts record a model for
 // every speaker; seats (Claude 1, Claude 2) are speakers, and so are names
 // with no model recorded. The page's figure names them the same way.
@@ -228,7 +276,7 @@ func TestSummaryCountsModelsAsRecorded(t *testing.T) {
 			if n, got := who(r); got != tc.who || n != len(tc.speakers) {
 				t.Errorf("figure %d %s, want %d %s", n, got, len(tc.speakers), tc.who)
 			}
-			if s := summary(r); !strings.Contains(s, "0 conversations between "+tc.between+",") {
+			if s := summary(r, plainText); !strings.Contains(s, "0 conversations between "+tc.between+",") {
 				t.Errorf("summary %q lacks %q", s, tc.between)
 			}
 			// The per-speaker section names them as the summary does.
@@ -257,7 +305,7 @@ func TestFixtureLeavesOutItsEmptyConversation(t *testing.T) {
 	if len(r.Empty) != 1 || !strings.HasSuffix(r.Empty[0], "ada-bix-empty.md") || len(r.Conversations) != 7 || r.MedianSubstance != 11 {
 		t.Errorf("empty %q, %d conversations, median %v; want the empty file left out of 7 at 11", r.Empty, len(r.Conversations), r.MedianSubstance)
 	}
-	if s := summary(r); !strings.Contains(s, "1 conversation holds no message (testdata/fixture/ada-bix-empty.md)") || !strings.Contains(s, "left out of every figure.") {
+	if s := summary(r, plainText); !strings.Contains(s, "1 conversation holds no message (testdata/fixture/ada-bix-empty.md)") || !strings.Contains(s, "left out of every figure.") {
 		t.Errorf("summary %q does not say the empty file is left out", s)
 	}
 }
@@ -300,7 +348,7 @@ func TestFixtureLeavesOutNoReplyAndMarksCutShort(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, want := range []string{
-		"1 conversation holds no reply, nothing beyond the opening or only blank messages (testdata/fixture/attractors/ada_vs_cyd_20261120_100000_run1.md)",
+		"1 conversation holds no reply, nothing beyond the opening or only blank messages (testdata/fixture/attractors/ada\\_vs\\_cyd\\_20261120\\_100000\\_run1.md)",
 		"1 conversation stopped on an error and 1 was interrupted before any rule stopped them",
 		"| **cyd** | – · interrupted (1) |",
 		"The recording says it was stopped by an error: bix",
