@@ -3,6 +3,7 @@ package report
 import (
 	"context"
 	"fmt"
+	"iter"
 	"net/url"
 	"os"
 	"os/exec"
@@ -13,6 +14,8 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
+
+	"github.com/parleyhq/parley/analysis"
 )
 
 // chromium finds a Chromium binary: Debian's chromium, the headless shell,
@@ -31,35 +34,93 @@ func chromium() string {
 	return ""
 }
 
-// The page in a real browser: opened from disk, it logs no error, its
-// matrix has one cell per pair, and selecting a cell lists exactly that
-// pair's conversations.
-func TestReportInChromium(t *testing.T) {
+// openPage opens report.html written for r in headless Chromium at a
+// desktop's size, skipping the test where Chromium is not installed. What
+// the page writes to the console is read from its loading on.
+func openPage(t *testing.T, r analysis.Report) (context.Context, iter.Seq2[chromedp.ConsoleMessage, error]) {
+	t.Helper()
 	bin := chromium()
 	if bin == "" {
 		t.Skip("Chromium is not installed, so report.html is not tested in a browser; install it with apt-get install chromium (CI does)")
 	}
-	r := build(t)
 	dir := t.TempDir()
 	if err := Write(dir, r); err != nil {
 		t.Fatal(err)
 	}
 	page := (&url.URL{Scheme: "file", Path: filepath.ToSlash(filepath.Join(dir, HTMLFile))}).String()
-
 	opts := append(chromedp.DefaultExecAllocatorOptions[:], chromedp.ExecPath(bin), chromedp.NoSandbox,
 		chromedp.WindowSize(1400, 1000), chromedp.Flag("disable-dev-shm-usage", true))
 	actx, cancel := chromedp.NewExecAllocator(context.Background(), opts...)
-	defer cancel()
+	t.Cleanup(cancel)
 	ctx, cancel := chromedp.NewContext(actx)
-	defer cancel()
+	t.Cleanup(cancel)
 	ctx, cancel = context.WithTimeout(ctx, 90*time.Second)
-	defer cancel()
-
+	t.Cleanup(cancel)
 	// Subscribe to the console before the page loads, so nothing is missed.
 	messages := chromedp.Console(ctx)
 	if err := chromedp.Do(ctx, chromedp.Navigate(page), chromedp.WaitReady(chromedp.ID("matrix"))); err != nil {
 		t.Fatalf("opening %s in %s: %v", page, bin, err)
 	}
+	return ctx, messages
+}
+
+// A speaker's name of 300 letters stays in its boxes: the matrix's
+// headers cut it short with an ellipsis (the whole name on hover), and a
+// conversation's heading wraps it inside its card instead of running past
+// the card's edge.
+func TestReportKeepsLongNamesInTheirBoxes(t *testing.T) {
+	dir := t.TempDir()
+	long := strings.Repeat("O", 300)
+	var md strings.Builder
+	md.WriteString("# " + long + " ↔ Pat\n\n---\n\n")
+	for i := range 8 {
+		speaker := long
+		if i%2 == 1 {
+			speaker = "Pat"
+		}
+		fmt.Fprintf(&md, "### %s\n\nA new thought on gardens, number %d, with beds of kale.\n\n---\n\n", speaker, i)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "long.md"), []byte(md.String()), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	ctx, _ := openPage(t, buildFrom(t, dir, dir))
+	sizes, err := chromedp.Run(ctx, chromedp.Evaluate[map[string]float64](`(() => {
+		const head = document.querySelector('#matrix tr').getBoundingClientRect();
+		const row = document.querySelector('#matrix th.row').getBoundingClientRect();
+		const card = document.querySelector('#convs').getBoundingClientRect();
+		let over = 0;
+		for (const e of document.querySelectorAll('#convs h3, #convs .facts')) {
+			over = Math.max(over, e.getBoundingClientRect().right - card.right, e.scrollWidth - e.clientWidth);
+		}
+		return {head: head.height, row: row.width, over: over};
+	})()`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sizes["head"] > 160 {
+		t.Errorf("the matrix's header row is %.0f pixels tall for a 300-letter name; its label should be cut short", sizes["head"])
+	}
+	if sizes["row"] > 260 {
+		t.Errorf("the matrix's row header is %.0f pixels wide for a 300-letter name; its label should be cut short", sizes["row"])
+	}
+	if sizes["over"] > 1 {
+		t.Errorf("a conversation's heading runs %.0f pixels past its card", sizes["over"])
+	}
+	title, err := chromedp.Run(ctx, chromedp.Evaluate[string](`document.querySelector('#matrix th.row').title`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if title != long {
+		t.Errorf("the row header's title is %q, want the whole name", title)
+	}
+}
+
+// The page in a real browser: opened from disk, it logs no error, its
+// matrix has one cell per pair, and selecting a cell lists exactly that
+// pair's conversations.
+func TestReportInChromium(t *testing.T) {
+	r := build(t)
+	ctx, messages := openPage(t, r)
 	cells, err := chromedp.Run(ctx, chromedp.Evaluate[int](`document.querySelectorAll('#matrix .cell').length`))
 	if err != nil {
 		t.Fatal(err)

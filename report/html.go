@@ -94,6 +94,7 @@ type pageView struct {
 	Summary           string
 	Policy            string
 	Conversations     int
+	ConversationsT    string // with thousands marked, as the page shows it
 	Models            []string
 	Who               string // what the matrix's rows are: models or speakers
 	One               string // one of them: model or speaker
@@ -114,6 +115,15 @@ type pageView struct {
 	PairTitles        []string
 }
 
+// isolated is names, each isolated from the text around it.
+func isolated(names []string) []string {
+	out := make([]string, len(names))
+	for i, n := range names {
+		out[i] = isolate(n)
+	}
+	return out
+}
+
 // plainText leaves a name as it is: the page's template escapes what it
 // shows.
 func plainText(s string) string { return s }
@@ -121,8 +131,8 @@ func plainText(s string) string { return s }
 // HTML writes the report as one self-contained page: inline CSS, SVG and
 // a little JavaScript, no network, openable from disk.
 func HTML(w io.Writer, r analysis.Report) error {
-	v := pageView{Summary: summary(r, plainText), Policy: r.Policy, Conversations: len(r.Conversations), Models: r.Models,
-		Pairs: len(r.Pairs), Median: median(r.MedianSubstance, len(r.Conversations), r.CutShort), Spent: r.Spent, Messages: r.Messages, SpentT: thousands(r.Spent), MessagesT: thousands(r.Messages),
+	v := pageView{Summary: summary(r, plainText), Policy: r.Policy, Conversations: len(r.Conversations), ConversationsT: thousandsOrZero(len(r.Conversations)), Models: isolated(r.Models),
+		Pairs: len(r.Pairs), Median: median(r.MedianSubstance, len(r.Conversations), r.CutShort), Spent: r.Spent, Messages: r.Messages, SpentT: thousandsOrZero(r.Spent), MessagesT: thousandsOrZero(r.Messages),
 		Cost: costFigure(r.Cost), CostNote: costNote(r.Cost), Tokens: thousands(r.Tokens), HeatLow: rgb(heatLow), HeatHigh: rgb(heatHigh)}
 	_, v.Who = who(r)
 	v.One = strings.TrimSuffix(v.Who, "s")
@@ -155,7 +165,7 @@ func HTML(w io.Writer, r analysis.Report) error {
 		v.PairTitles = append(v.PairTitles, pairTitle(p.Opener, p.Responder))
 	}
 	for _, o := range r.Models {
-		row := rowView{Model: o}
+		row := rowView{Model: isolate(o)}
 		for _, x := range r.Models {
 			i, ok := index[[2]string{o, x}]
 			if !ok {
@@ -190,6 +200,7 @@ func HTML(w io.Writer, r analysis.Report) error {
 	}
 
 	for _, m := range r.PerModel {
+		m.Model = isolate(m.Model)
 		mv := modelView{ModelFigures: m, Median: median(m.MedianSubstance, m.Conversations, m.CutShort), TokensT: thousands(m.Tokens), CostT: modelCost(m)}
 		if m.Conversations > 0 {
 			n := float64(m.Conversations)
@@ -203,10 +214,10 @@ func HTML(w io.Writer, r analysis.Report) error {
 		c := &r.Conversations[i]
 		cv := convView{Pair: index[c.Pair()], Title: convTitle(c), File: c.File, Href: href(c.Link), State: stateOf(c.State),
 			StateText: stateText(c), Messages: c.Messages, Partial: partialText(c), Stop: c.Stop, StopText: stopText(c), Rule: c.Rule, Spent: c.Spent,
-			LoopStart: c.LoopStart, Tokens: thousands(c.Tokens), Cost: c.Cost.String(), Reason: c.Reason, Firings: firingsText(c),
-			Strip: strip(c), Opener: c.Opener, Responder: c.Responder}
+			LoopStart: c.LoopStart, Tokens: thousands(c.Tokens), Cost: c.Cost.String(), Reason: isolate(c.Reason), Firings: firingsText(c),
+			Strip: strip(c), Opener: isolate(c.Opener), Responder: isolate(c.Responder)}
 		if len(c.Models) == 2 {
-			cv.Models = strings.Join(c.Models, " ↔ ")
+			cv.Models = strings.Join(isolated(c.Models), " ↔ ")
 		}
 		if c.Link == "" {
 			cv.Href = ""

@@ -33,7 +33,7 @@ func Markdown(w io.Writer, r analysis.Report) error {
 	}
 	p("| opener \\ responder |")
 	for _, m := range r.Models {
-		p(" %s |", cell(m))
+		p(" %s |", nameCell(m))
 	}
 	p("\n|---|")
 	for range r.Models {
@@ -41,7 +41,7 @@ func Markdown(w io.Writer, r analysis.Report) error {
 	}
 	p("\n")
 	for _, o := range r.Models {
-		p("| **%s** |", cell(o))
+		p("| **%s** |", nameCell(o))
 		for _, x := range r.Models {
 			if c := cells[[2]string{o, x}]; c != nil {
 				p(" %s · %s (%d) |", median(c.MedianSubstance, c.Conversations, c.CutShort), c.Dominant.Title(), c.Conversations)
@@ -60,7 +60,7 @@ func Markdown(w io.Writer, r analysis.Report) error {
 		for _, s := range c.States {
 			ss = append(ss, fmt.Sprintf("%s %s", s.State.Title(), pct(s.Share)))
 		}
-		p("| %s | %s | %d | %s | %s | %s | %d | %s | %s |\n", cell(c.Opener), cell(c.Responder), c.Conversations,
+		p("| %s | %s | %d | %s | %s | %s | %d | %s | %s |\n", nameCell(c.Opener), nameCell(c.Responder), c.Conversations,
 			median(c.MedianSubstance, c.Conversations, c.CutShort), c.Dominant.Title(), cell(strings.Join(ss, ", ")), c.Spent, thousands(c.Tokens), c.Cost)
 	}
 
@@ -73,7 +73,7 @@ func Markdown(w io.Writer, r analysis.Report) error {
 	p("| %s | Conversations | Median substance | First to loop | First to refuse | First to sign off | Tokens | Cost |\n", title(one))
 	p("|---|---:|---:|---:|---:|---:|---:|---|\n")
 	for _, m := range r.PerModel {
-		p("| %s | %d | %s | %s | %s | %s | %s | %s |\n", cell(m.Model), m.Conversations, median(m.MedianSubstance, m.Conversations, m.CutShort),
+		p("| %s | %d | %s | %s | %s | %s | %s | %s |\n", nameCell(m.Model), m.Conversations, median(m.MedianSubstance, m.Conversations, m.CutShort),
 			share(m.FirstToLoop, m.Conversations), share(m.FirstToRefuse, m.Conversations), share(m.FirstToSignOff, m.Conversations),
 			thousands(m.Tokens), modelCost(m))
 	}
@@ -87,7 +87,7 @@ func Markdown(w io.Writer, r analysis.Report) error {
 		if c.LoopStart > 0 {
 			loop = fmt.Sprint(c.LoopStart)
 		}
-		p("| %s | %s | %s | %d | %s | %s | %s | %d | %s | %s |\n", transcriptLink(c), cell(c.Opener), cell(c.Responder),
+		p("| %s | %s | %s | %d | %s | %s | %s | %d | %s | %s |\n", transcriptLink(c), nameCell(c.Opener), nameCell(c.Responder),
 			c.Messages, stopText(c), loop, cell(stateText(c)), c.Spent, thousands(c.Tokens), c.Cost)
 	}
 	for i := range r.Conversations {
@@ -104,12 +104,12 @@ func Markdown(w io.Writer, r analysis.Report) error {
 		if c.LoopStart > 0 {
 			p("The loop began at message %d", c.LoopStart)
 			if c.FirstLoop != "" {
-				p(", sent by %s", mdText(c.FirstLoop))
+				p(", sent by %s", mdText(isolate(c.FirstLoop)))
 			}
 			p(".\n")
 		}
 		if c.Reason != "" {
-			p("\n> %s\n", mdText(strings.ReplaceAll(c.Reason, "\n", " ")))
+			p("\n> %s\n", mdText(isolate(strings.ReplaceAll(c.Reason, "\n", " "))))
 		}
 		if c.CutShort != "" {
 			p("\nThe recording says it was %s: %s\n", cutVerb(c), mdText(strings.ReplaceAll(c.CutReason, "\n", " ")))
@@ -266,6 +266,10 @@ func transcriptLink(c *analysis.Conversation) string {
 	name := c.Link[strings.LastIndex(c.Link, "/")+1:]
 	return fmt.Sprintf("[%s](%s)", cell(name), href(c.Link))
 }
+
+// nameCell is a speaker's or a model's name as a table cell, isolated from
+// the cells around it (isolate).
+func nameCell(s string) string { return cell(isolate(s)) }
 
 // cell escapes text for a Markdown table cell.
 func cell(s string) string {

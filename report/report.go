@@ -95,11 +95,30 @@ func href(p string) string {
 }
 
 // pairTitle is "ada → bix".
-func pairTitle(opener, responder string) string { return opener + " → " + responder }
+func pairTitle(opener, responder string) string {
+	return isolate(opener) + " → " + isolate(responder)
+}
+
+// isolate keeps a name's own direction marks inside it: a name that holds
+// a bidirectional control (an unclosed U+202E turns what follows it
+// around) is wrapped in U+2068 … U+2069, which isolate it from the text
+// around it wherever the report is shown, so "M\u202e ↔ N" cannot read
+// "MN ↔". Other names are left as they are.
+func isolate(s string) string {
+	if !strings.ContainsFunc(s, bidiControl) {
+		return s
+	}
+	return "\u2068" + s + "\u2069"
+}
+
+// bidiControl reports the marks that set or embed a direction.
+func bidiControl(r rune) bool {
+	return r == '\u061c' || r == '\u200e' || r == '\u200f' || ('\u202a' <= r && r <= '\u202e') || ('\u2066' <= r && r <= '\u2069')
+}
 
 // convTitle is "ada ↔ bix, run 2".
 func convTitle(c *analysis.Conversation) string {
-	t := c.Opener + " ↔ " + c.Responder
+	t := isolate(c.Opener) + " ↔ " + isolate(c.Responder)
 	if c.Run > 0 {
 		t += fmt.Sprintf(", run %d", c.Run)
 	}

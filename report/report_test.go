@@ -3,6 +3,7 @@ package report
 import (
 	"bytes"
 	"flag"
+	"fmt"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -246,6 +247,54 @@ func TestMarkdownProseEscapesWhatTranscriptsSay(t *testing.T) {
 		if !strings.Contains(out, want) {
 			t.Errorf("report.md lacks %q:\n%s", want, out)
 		}
+	}
+}
+
+// writeConversation writes a parley Markdown transcript of n messages
+// between a and b into dir, each message new words on gardens.
+func writeConversation(t *testing.T, dir, file, a, b string, n int) {
+	t.Helper()
+	var md strings.Builder
+	md.WriteString("# " + a + " ↔ " + b + "\n\n---\n\n")
+	for i := range n {
+		speaker := a
+		if i%2 == 1 {
+			speaker = b
+		}
+		fmt.Fprintf(&md, "### %s\n\nThought %d on gardens: %s.\n\n---\n\n", speaker, i+1, strings.Repeat(fmt.Sprintf("word%d ", i), 3))
+	}
+	if err := os.WriteFile(filepath.Join(dir, file), []byte(md.String()), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// A name holding a mark that turns the direction of the text after it
+// (U+202E, left unclosed) is isolated from the text around it in the
+// page and in report.md, so "M\u202e ↔ N" cannot show as "MN ↔"; a plain
+// name is left as it is. A report with nothing after any stop says 0 of
+// its messages came after one, not "–".
+func TestReportIsolatesNamesThatTurnText(t *testing.T) {
+	dir := t.TempDir()
+	writeConversation(t, dir, "rlo.md", "M\u202e", "N", 6)
+	r := buildFrom(t, dir, dir)
+	var page, md bytes.Buffer
+	if err := HTML(&page, r); err != nil {
+		t.Fatal(err)
+	}
+	if err := Markdown(&md, r); err != nil {
+		t.Fatal(err)
+	}
+	isolated := "\u2068M\u202e\u2069"
+	for _, want := range []string{"▲ " + isolated + " ▼ N", isolated + " ↔ N", "0 of 6 messages after the stop"} {
+		if !strings.Contains(page.String(), want) {
+			t.Errorf("report.html lacks %q", want)
+		}
+	}
+	if !strings.Contains(md.String(), "| "+isolated+" | N |") || !strings.Contains(md.String(), "### "+isolated+" ↔ N") {
+		t.Errorf("report.md does not isolate the name:\n%s", md.String())
+	}
+	if strings.Contains(page.String(), "\u2068N") || strings.Contains(md.String(), "\u2068N") {
+		t.Error("a plain name is isolated too")
 	}
 }
 
