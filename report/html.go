@@ -193,7 +193,11 @@ func HTML(w io.Writer, r analysis.Report) error {
 				c.States = append(c.States, sv)
 				tip = append(tip, fmt.Sprintf("%s %s", sv.Title, sv.Share))
 			}
-			c.Tip = fmt.Sprintf("%s: %s, median %s messages of substance; %s", c.Title, plural(p.Conversations, "conversation", "conversations"), c.Median, strings.Join(tip, ", "))
+			c.Tip = fmt.Sprintf("%s: %s, median %s messages of substance; %s; %s after the stop; cost %s", c.Title, plural(p.Conversations, "conversation", "conversations"), c.Median, strings.Join(tip, ", "),
+				plural(p.Spent, "message", "messages"), p.Cost)
+			if p.Tokens > 0 {
+				c.Tip += fmt.Sprintf(", %s tokens", thousands(p.Tokens))
+			}
 			row.Cells = append(row.Cells, c)
 		}
 		v.Rows = append(v.Rows, row)

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"flag"
 	"fmt"
+	"html"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -170,6 +171,17 @@ func TestHTMLIsSelfContained(t *testing.T) {
 	}
 	if !strings.Contains(page, `href="fixture/attractors/bix_vs_ada_20261120_100000_run1.md"`) {
 		t.Error("the [END] echo's transcript is not linked by its path relative to the report")
+	}
+	// Each pair's cell tells what report.md's Pairs table does: the
+	// messages after the stops, the cost and the tokens.
+	for _, p := range r.Pairs {
+		want := fmt.Sprintf("%s after the stop; cost %s", plural(p.Spent, "message", "messages"), p.Cost)
+		if p.Tokens > 0 {
+			want += ", " + thousands(p.Tokens) + " tokens"
+		}
+		if !strings.Contains(html.UnescapeString(page), want) {
+			t.Errorf("no cell of the matrix says %q for %s → %s", want, p.Opener, p.Responder)
+		}
 	}
 }
 
