@@ -387,6 +387,39 @@ func TestNoTermQueryAsksNothing(t *testing.T) {
 	}
 }
 
+// A command that prints plain text on a terminal asks it nothing: its
+// answer, arriving late on a slow link, would land in the shell's prompt,
+// and a terminal that does not answer would hold the command up.
+func TestPlainTextCommandsAskTheTerminalNothing(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and runs the binary")
+	}
+	bin := parleyBinary(t)
+	seed := "../../../transcripts/seed/kimi-k2-vs-grok-4.md"
+	for _, args := range [][]string{{"show", "--no-tui", seed}, {"check", seed}, {"validate", "--offline", "../../../configs/demo.yaml"}} {
+		t.Run(strings.Join(args[:len(args)-1], " "), func(t *testing.T) {
+			tm := startTermAnswering(t, 30, 80, false, bin, args...)
+			done := make(chan error, 1)
+			go func() { done <- tm.cmd.Wait() }()
+			select {
+			case <-done:
+			case <-time.After(20 * time.Second):
+				t.Fatalf("parley %s did not end; the screen shows:\n%s", strings.Join(args, " "), tm.text())
+			}
+			<-tm.closed
+			tm.mu.Lock()
+			raw := tm.raw.String()
+			tm.mu.Unlock()
+			if len(raw) < 40 {
+				t.Fatalf("parley %s printed only %q", strings.Join(args, " "), raw)
+			}
+			if strings.Contains(raw, "\x1b]11;?") || strings.Contains(raw, "\x1b[6n") {
+				t.Errorf("parley %s asked the terminal for its background or cursor: %q", strings.Join(args, " "), raw[:min(len(raw), 200)])
+			}
+		})
+	}
+}
+
 // A person who quits the live view (ctrl+c) with a message typed and not
 // sent for their seat's turn keeps it: it is recorded as the message in
 // flight, marked interrupted, as a model's cut-off reply is, lines and

@@ -8,12 +8,18 @@
 // imports none of those libraries, and Go initializes packages in the
 // order of their import paths once their imports are ready; a test
 // checks the order). It asks the terminal itself, waiting at most
-// Timeout. When nothing answers, or PARLEY_NO_TERM_QUERY says not to ask,
-// it sets TERM=dumb, for which termenv sends no query, until Restore puts
-// TERM back at the start of main.
+// Timeout, and only for a command that may show the live view
+// (MayShowView): plain text needs nothing from the terminal. When nothing
+// answers, when the command prints plain text, or when
+// PARLEY_NO_TERM_QUERY says not to ask, it sets TERM=dumb, for which
+// termenv sends no query, until Restore puts TERM back at the start of
+// main.
 package earlyterm
 
-import "time"
+import (
+	"strings"
+	"time"
+)
 
 // Timeout bounds the startup query.
 const Timeout = 300 * time.Millisecond
@@ -23,6 +29,29 @@ var (
 	off                   bool // PARLEY_NO_TERM_QUERY: the terminal is never asked
 	restore               func()
 )
+
+// viewCommands are the commands that may show the live view.
+var viewCommands = map[string]bool{"run": true, "demo": true, "show": true, "resume": true, "fork": true, "batch": true}
+
+// MayShowView reports whether the command line args (without the
+// program's name) may show the live view, whose colours depend on the
+// terminal's background: a command that only prints text (check, report,
+// validate, …, and parley alone, which prints its help), and any command
+// given --no-tui, does not.
+func MayShowView(args []string) bool {
+	command := ""
+	for _, a := range args {
+		switch {
+		case a == "--":
+			return viewCommands[command]
+		case a == "--no-tui" || strings.HasPrefix(a, "--no-tui="):
+			return a == "--no-tui=false"
+		case command == "" && !strings.HasPrefix(a, "-"):
+			command = a
+		}
+	}
+	return viewCommands[command]
+}
 
 // Background reports what the terminal said at startup: whether its
 // background is dark, and whether it answered at all (ok is false when

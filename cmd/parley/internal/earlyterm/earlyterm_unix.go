@@ -21,14 +21,24 @@ var (
 
 func init() {
 	t := os.Getenv("TERM")
-	if os.Getenv("PARLEY_NO_TERM_QUERY") != "" {
-		// Nobody asks: not this package, and not termenv, which would
-		// wait its 5 s on a terminal that does not answer.
-		off = true
+	quiet := func() {
 		if t != "" && !strings.HasPrefix(t, "dumb") {
 			os.Setenv("TERM", "dumb")
 			restore = func() { os.Setenv("TERM", t) }
 		}
+	}
+	if os.Getenv("PARLEY_NO_TERM_QUERY") != "" {
+		// Nobody asks: not this package, and not termenv, which would
+		// wait its 5 s on a terminal that does not answer.
+		off = true
+		quiet()
+		return
+	}
+	if !MayShowView(os.Args[1:]) {
+		// Plain text needs no colours from the terminal: nobody asks
+		// now. Should the command show the view after all, the view
+		// asks for itself.
+		quiet()
 		return
 	}
 	if strings.HasPrefix(t, "screen") || strings.HasPrefix(t, "tmux") || strings.HasPrefix(t, "dumb") {
