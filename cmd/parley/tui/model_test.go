@@ -869,6 +869,34 @@ func TestTheBannerFitsShortAndNarrowWindows(t *testing.T) {
 	}
 }
 
+// On a short window the conversation keeps some lines: the policies'
+// progress, wrapped onto several lines where there is room, shrinks to
+// one line, and then the key reminder goes; the status line always stays.
+func TestAShortWindowKeepsTheConversation(t *testing.T) {
+	var every []policy.Progress
+	for _, name := range []string{"end_token", "end_token", "loop", "refusal", "stagnation", "max_messages"} {
+		every = append(every, policy.Progress{Policy: name, Label: name + " count", Count: 1, Limit: 20})
+	}
+	for _, sz := range [][2]int{{40, 10}, {40, 12}, {20, 5}, {30, 7}, {80, 40}} {
+		hs := newHarness(t, sz[0], sz[1], nil)
+		conversation(hs)
+		hs.events(orchestrator.Progress{Index: 3, Progress: every})
+		v := ansi.Strip(hs.view())
+		checkFits(t, v, sz[0], sz[1])
+		body, foot, _ := strings.Cut(v, "\n─")
+		rows := strings.Count(body, "\n") + 1
+		if want := min(3, sz[1]-2); rows < want {
+			t.Errorf("%dx%d: %d lines of the conversation, want at least %d:\n%s", sz[0], sz[1], rows, want, v)
+		}
+		if !strings.Contains(foot, "message 4") {
+			t.Errorf("%dx%d: the status line is gone:\n%s", sz[0], sz[1], v)
+		}
+		if sz[1] >= 40 && !strings.Contains(foot, "max_messages count") {
+			t.Errorf("%dx%d: a tall window should show every policy's progress:\n%s", sz[0], sz[1], v)
+		}
+	}
+}
+
 // A judge's round without a verdict is shown as a warning, as the printer
 // and the JSONL mark it; a ruling is shown as a plain notice.
 func TestAJudgeRoundWithoutAVerdictIsAWarning(t *testing.T) {

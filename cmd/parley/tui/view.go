@@ -295,6 +295,10 @@ func (m *Model) atEnd(h int) bool {
 	return true
 }
 
+// minConversation is the lines of the conversation a short window keeps
+// before the footer's extra lines: the policies' every line, the keys.
+const minConversation = 3
+
 // footer is everything under the conversation: a rule, the stop banner,
 // the input box, the key help and the status lines.
 func (m *Model) footer() []string {
@@ -311,14 +315,28 @@ func (m *Model) footer() []string {
 		out = append(out, m.fullHelp()...)
 	}
 	out = append(out, m.fit(m.statusLine()))
-	out = append(out, m.progressLines()...)
+	progress := m.progressLines()
+	var last []string
 	switch {
 	case m.notice != "" && m.warn:
-		out = append(out, m.noticeLines("⚠ "+m.notice, m.st.warn)...)
+		last = m.noticeLines("⚠ "+m.notice, m.st.warn)
 	case m.notice != "":
-		out = append(out, m.noticeLines(m.notice, m.st.dim)...)
+		last = m.noticeLines(m.notice, m.st.dim)
 	default:
-		out = append(out, m.keyLine())
+		last = []string{m.keyLine()}
+	}
+	// A short window keeps lines of the conversation: the policies'
+	// progress shrinks to its first line, then goes, and then the key
+	// reminder (or the notice) goes. The status line stays.
+	room := m.height - minConversation
+	if len(out)+len(progress)+len(last) > room && len(progress) > 1 {
+		progress = []string{m.fit(strings.TrimRight(ansi.Strip(progress[0]), " ") + " …")}
+	}
+	if len(out)+len(progress) <= room {
+		out = append(out, progress...)
+	}
+	if len(out)+len(last) <= room {
+		out = append(out, last...)
 	}
 	if m.stopped != nil {
 		// The banner takes what the window has left, keeping a few
