@@ -47,6 +47,7 @@ type para struct {
 	first, rest string   // styled prefixes
 	prefixW     int
 	mask        int
+	depth       int // a quote's: how many quotes it is inside
 	open        bool
 }
 
@@ -117,11 +118,29 @@ func (s *styles) renderMarkdown(src string, width int) []string {
 			continue
 		}
 		if m := maybe(lead, ">", reQuote(), line); m != nil {
-			if !p.open || p.mask != sQuote {
-				bar := s.paint(sDim, "│") + " "
-				start(bar, bar, 2, sQuote)
+			// A quote inside a quote takes a bar more; a list item in
+			// a quote is a list item there.
+			depth, text := 1, m[1]
+			for q := reQuote().FindStringSubmatch(text); q != nil && strings.HasPrefix(text, ">"); q = reQuote().FindStringSubmatch(text) {
+				depth, text = depth+1, q[1]
 			}
-			p.parts = append(p.parts, hardBreak(m[1]))
+			bar := strings.Repeat(s.paint(sDim, "│")+" ", depth)
+			if item := reItem().FindStringSubmatch(text); item != nil {
+				marker := item[2]
+				if marker == "-" || marker == "*" || marker == "+" {
+					marker = "•"
+				}
+				w := 2*depth + ansi.StringWidth(marker) + 1
+				start(bar+s.paint(sBullet, marker)+" ", bar+strings.Repeat(" ", w-2*depth), w, sQuote)
+				p.depth = depth
+				p.parts = append(p.parts, hardBreak(item[3]))
+				continue
+			}
+			if !p.open || p.mask != sQuote || p.depth != depth {
+				start(bar, bar, 2*depth, sQuote)
+				p.depth = depth
+			}
+			p.parts = append(p.parts, hardBreak(text))
 			continue
 		}
 		if lead == '|' {
@@ -768,12 +787,15 @@ func (s *styles) hardwrap(out []string, line string, width int, prefix string, m
 	return append(out, prefix+s.paint(mask, b.String()))
 }
 
+// tabStop is the columns between tab stops.
+const tabStop = 4
+
 // sanitize removes what must not reach the terminal from model text:
 // control characters (escape sequences among them) other than newline,
-// and tabs, which become four spaces. Bytes that are not UTF-8 become
-// U+FFFD, as in plainLine, so a line is as wide on screen as it was
-// measured when it was wrapped (the readers and the stream decoder hand
-// the view UTF-8, but a message may come from elsewhere).
+// and tabs, which become spaces up to the next tab stop. Bytes that are
+// not UTF-8 become U+FFFD, as in plainLine, so a line is as wide on screen
+// as it was measured when it was wrapped (the readers and the stream
+// decoder hand the view UTF-8, but a message may come from elsewhere).
 func sanitize(s string) string {
 	clean := true
 	for i := 0; i < len(s); i++ {
@@ -786,15 +808,22 @@ func sanitize(s string) string {
 		return s
 	}
 	var b strings.Builder
+	col := 0 // the column the next character lands in
 	for _, r := range s {
 		switch {
 		case r == '\t':
-			b.WriteString("    ")
+			// To the next tab stop, so that columns a listing lines up
+			// with tabs stay lined up.
+			n := tabStop - col%tabStop
+			b.WriteString("    "[:n])
+			col += n
 		case r == '\n':
 			b.WriteByte('\n')
+			col = 0
 		case r < 0x20 || r == 0x7f || r >= 0x80 && r < 0xa0:
 		default:
 			b.WriteRune(r) // an invalid byte arrives as utf8.RuneError, U+FFFD
+			col++          // a wide character counts one: tabs beside them are rare
 		}
 	}
 	return b.String()
