@@ -605,11 +605,17 @@ func (s *styles) paintSegs(segs []seg) string {
 	return b.String()
 }
 
+// minColumn is the narrowest a table's column is squeezed to (unless its
+// cells are narrower): a short word's width.
+const minColumn = 5
+
 // renderTable lays out the rows of a table (lines starting with "|") in
 // columns no wider than width together: a second row of dashes makes the
 // first a header and sets each column's alignment; cells too wide for
-// their column wrap inside it. A table with more columns than fit at two
-// cells each is shown as written.
+// their column wrap inside it. A table whose columns do not fit at
+// minColumn cells each (or their cells' own width, when narrower) is
+// shown as written.
+
 func (s *styles) renderTable(out []string, rows []string, width int) []string {
 	var cells [][]string
 	aligns := []byte(nil)
@@ -638,11 +644,14 @@ func (s *styles) renderTable(out []string, rows []string, width int) []string {
 		n = max(n, len(cs))
 	}
 	avail := width - 3*(n-1)
-	if n == 0 || avail < 2*n { // a column holds a wide character at least
+	raw := func() []string {
 		for _, r := range rows {
 			out = s.hardwrap(out, r, width, "", 0)
 		}
 		return out
+	}
+	if n == 0 || avail < 2*n { // a column holds a wide character at least
+		return raw()
 	}
 	// Each cell's styled pieces, and each column's natural width.
 	runs := make([][][]seg, len(cells))
@@ -664,6 +673,15 @@ func (s *styles) renderTable(out []string, rows []string, width int) []string {
 			}
 			natural[j] = max(natural[j], w)
 		}
+	}
+	// Columns squeezed narrower than a short word break every word: the
+	// rows as written read better then.
+	need := 0
+	for _, w := range natural {
+		need += min(w, minColumn)
+	}
+	if avail < need {
+		return raw()
 	}
 	// Narrow columns keep their width; the others share what is left.
 	cols := make([]int, n)
