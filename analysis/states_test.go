@@ -385,3 +385,14 @@ func TestDescribeTakesModelsFromTheRunsAgents(t *testing.T) {
 		})
 	}
 }
+
+// Names are listed as a person would list them: numbers by their value,
+// so a roster of S0 … S12 reads S0, S1, S2, …, S10, not S0, S1, S10, S11.
+func TestNamesSortAsPeopleCountThem(t *testing.T) {
+	names := []string{"S10", "s2", "S1", "S0", "Claude 2", "claude 10", "Claude 1", "gpt-4o", "gpt-4.1", "S02", "b", "A"}
+	sortNames(names)
+	want := []string{"A", "b", "Claude 1", "Claude 2", "claude 10", "gpt-4.1", "gpt-4o", "S0", "S1", "S02", "s2", "S10"}
+	if !slices.Equal(names, want) {
+		t.Errorf("sorted %q, want %q", names, want)
+	}
+}

@@ -113,6 +113,7 @@ type pageView struct {
 	PerModel          []modelView
 	Convs             []convView
 	PairTitles        []string
+	Responders        []string // the matrix's columns
 }
 
 // isolated is names, each isolated from the text around it.
@@ -164,9 +165,11 @@ func HTML(w io.Writer, r analysis.Report) error {
 		index[[2]string{p.Opener, p.Responder}] = i
 		v.PairTitles = append(v.PairTitles, pairTitle(p.Opener, p.Responder))
 	}
-	for _, o := range r.Models {
+	openers, responders := matrixAxes(r)
+	v.Responders = isolated(responders)
+	for _, o := range openers {
 		row := rowView{Model: isolate(o)}
-		for _, x := range r.Models {
+		for _, x := range responders {
 			i, ok := index[[2]string{o, x}]
 			if !ok {
 				row.Cells = append(row.Cells, cellView{Empty: true, Title: pairTitle(o, x) + ": no conversations"})

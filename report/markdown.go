@@ -31,18 +31,19 @@ func Markdown(w io.Writer, r analysis.Report) error {
 	for i := range r.Pairs {
 		cells[[2]string{r.Pairs[i].Opener, r.Pairs[i].Responder}] = &r.Pairs[i]
 	}
+	openers, responders := matrixAxes(r)
 	p("| opener \\ responder |")
-	for _, m := range r.Models {
+	for _, m := range responders {
 		p(" %s |", nameCell(m))
 	}
 	p("\n|---|")
-	for range r.Models {
+	for range responders {
 		p("---|")
 	}
 	p("\n")
-	for _, o := range r.Models {
+	for _, o := range openers {
 		p("| **%s** |", nameCell(o))
-		for _, x := range r.Models {
+		for _, x := range responders {
 			if c := cells[[2]string{o, x}]; c != nil {
 				p(" %s · %s (%d) |", median(c.MedianSubstance, c.Conversations, c.CutShort), c.Dominant.Title(), c.Conversations)
 			} else {

@@ -94,6 +94,26 @@ func href(p string) string {
 	return strings.Join(parts, "/")
 }
 
+// matrixAxes are the matrix's rows and columns: the names that open a
+// pair, and those that respond in one, each in the report's order. In a
+// tournament every model does both; seats that keep one side (Claude 1
+// opening, Claude 2 answering) leave no row or column empty.
+func matrixAxes(r analysis.Report) (rows, cols []string) {
+	opens, responds := map[string]bool{}, map[string]bool{}
+	for _, p := range r.Pairs {
+		opens[p.Opener], responds[p.Responder] = true, true
+	}
+	for _, m := range r.Models {
+		if opens[m] {
+			rows = append(rows, m)
+		}
+		if responds[m] {
+			cols = append(cols, m)
+		}
+	}
+	return rows, cols
+}
+
 // pairTitle is "ada → bix".
 func pairTitle(opener, responder string) string {
 	return isolate(opener) + " → " + isolate(responder)

@@ -310,6 +310,40 @@ func TestReportIsolatesNamesThatTurnText(t *testing.T) {
 	}
 }
 
+// The matrix's rows are the names that open and its columns those that
+// respond: openers S1, S2, S10 and responders T1, T2 make a 3 × 2 matrix,
+// in the order people count, not a 5 × 5 one of empty rows and columns.
+func TestMatrixHoldsOpenersAndResponders(t *testing.T) {
+	dir := t.TempDir()
+	for _, o := range []string{"S10", "S2", "S1"} {
+		for _, x := range []string{"T2", "T1"} {
+			writeConversation(t, dir, o+"-"+x+".md", o, x, 6)
+		}
+	}
+	r := buildFrom(t, dir, dir)
+	var page, md bytes.Buffer
+	if err := HTML(&page, r); err != nil {
+		t.Fatal(err)
+	}
+	if err := Markdown(&md, r); err != nil {
+		t.Fatal(err)
+	}
+	if n := strings.Count(page.String(), `<th class="col"`); n != 2 {
+		t.Errorf("the page's matrix has %d columns, want 2 (T1, T2)", n)
+	}
+	if n := strings.Count(page.String(), `<th class="row"`); n != 3 {
+		t.Errorf("the page's matrix has %d rows, want 3 (S1, S2, S10)", n)
+	}
+	for _, want := range []string{"| opener \\ responder | T1 | T2 |\n|---|---|---|\n| **S1** |", "| **S2** |", "| **S10** |"} {
+		if !strings.Contains(md.String(), want) {
+			t.Errorf("report.md's matrix lacks %q:\n%s", want, md.String())
+		}
+	}
+	if i, j := strings.Index(md.String(), "| **S2** |"), strings.Index(md.String(), "| **S10** |"); i > j {
+		t.Error("S10 is listed before S2")
+	}
+}
+
 // The summary says "models" only where the transcripts record a model for
 // every speaker; seats (Claude 1, Claude 2) are speakers, and so are names
 // with no model recorded. The page's figure names them the same way.
