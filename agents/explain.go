@@ -197,8 +197,17 @@ func clip(s string, n int) string {
 	return s[:i] + "…"
 }
 
-// redact removes every secret from s.
-func (a *OpenAI) redact(s string) string { return RedactSecrets(s, a.secrets...) }
+// redact removes every secret from s: the agent's own, and those of the
+// other agents of its conversation.
+func (a *OpenAI) redact(s string) string { return RedactSecrets(s, a.allSecrets()...) }
+
+// allSecrets is the agent's secrets and its conversation's.
+func (a *OpenAI) allSecrets() []string {
+	if a.cfg.Secrets == nil {
+		return a.secrets
+	}
+	return a.cfg.Secrets.All()
+}
 
 // scrub removes secrets from err: from the text of the server's error
 // kept in the chain, and from err's own text, which may quote a URL
@@ -207,7 +216,7 @@ func (a *OpenAI) scrub(err error) error {
 	if err == nil {
 		return err
 	}
-	if len(a.secrets) > 0 {
+	if len(a.allSecrets()) > 0 {
 		var apiErr *openai.APIError
 		if errors.As(err, &apiErr) {
 			apiErr.Message = a.redact(apiErr.Message)

@@ -60,6 +60,10 @@ type OpenAIConfig struct {
 	// Retry-After replaces it.
 	Backoff time.Duration
 
+	// Secrets, when set, is the conversation's: the agent adds its own
+	// and hides every one of them in its errors. Nil hides its own alone.
+	Secrets *Secrets
+
 	// HTTPClient, when set, carries the requests (tests use it).
 	HTTPClient *http.Client
 	// ReportCost asks the server to report each request's cost (see
@@ -134,6 +138,9 @@ func NewOpenAI(cfg OpenAIConfig) *OpenAI {
 		// Header values can hold credentials too, however short:
 		// RedactSecrets hides every one it can tell from ordinary text.
 		a.secrets = append(a.secrets, v)
+	}
+	if cfg.Secrets != nil {
+		cfg.Secrets.Add(a.secrets...)
 	}
 	return a
 }

@@ -3,7 +3,9 @@ package agents
 import (
 	"encoding/base64"
 	"net/url"
+	"slices"
 	"strings"
+	"sync"
 	"unicode"
 
 	"golang.org/x/net/http/httpproxy"
@@ -249,4 +251,32 @@ func RedactSecrets(s string, secrets ...string) string {
 		}
 	}
 	return s
+}
+
+// Secrets is what every agent of one conversation (its two sides and its
+// judges) sends that must not be shown: each agent's errors hide them
+// all, since one provider's error may quote another's key or header (a
+// gateway, a proxy or a server shared by both sides echoing what it was
+// sent). Agents add their own as they are built. Safe for concurrent use.
+type Secrets struct {
+	mu   sync.Mutex
+	list []string
+}
+
+// Add records secrets, each once; empty ones are left out.
+func (s *Secrets) Add(secrets ...string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, v := range secrets {
+		if v != "" && !slices.Contains(s.list, v) {
+			s.list = append(s.list, v)
+		}
+	}
+}
+
+// All is every secret added so far.
+func (s *Secrets) All() []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return slices.Clone(s.list)
 }

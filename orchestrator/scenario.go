@@ -33,6 +33,10 @@ type Options struct {
 	Human func(name string) (agents.Agent, error)
 	// Warn receives warnings, such as a key sent over plain HTTP.
 	Warn func(string)
+
+	// secrets are the conversation's: every model agent's and judge's,
+	// each hidden in all of their errors.
+	secrets *agents.Secrets
 }
 
 // OneConversation refuses a roster, which names many conversations, with a
@@ -51,6 +55,7 @@ func FromScenario(s *configs.Scenario, opt Options) (Config, error) {
 	if opt.Getenv == nil {
 		opt.Getenv = os.Getenv
 	}
+	opt.secrets = new(agents.Secrets)
 	if err := OneConversation(s); err != nil {
 		return Config{}, err
 	}
@@ -209,7 +214,7 @@ func openAIConfig(a *configs.Agent, opt *Options) (agents.OpenAIConfig, error) {
 		Temperature: a.Temperature, TopP: a.TopP, MaxTokens: a.MaxTokens, Seed: a.Seed,
 		Stop: a.Stop, Headers: a.Headers, HTTPClient: opt.HTTPClient, KeyEnv: a.APIKeyEnv,
 		Retries: a.Retries, Timeout: time.Duration(a.Timeout), IdleTimeout: time.Duration(a.IdleTimeout),
-		Backoff: time.Duration(a.Backoff), Route: a.ReplicaKey(),
+		Backoff: time.Duration(a.Backoff), Route: a.ReplicaKey(), Secrets: opt.secrets,
 	}
 	if a.Provider != "" {
 		p, _ := agents.LookupProvider(a.Provider)

@@ -366,6 +366,55 @@ func TestAShortHeaderValueEchoedByAServerIsHidden(t *testing.T) {
 	}
 }
 
+// One agent's key and header values are hidden in every agent's errors:
+// a server both sides reach through (a gateway, a proxy) may echo what the
+// other side sent, and the run, its JSONL, a batch's summaries and doctor
+// must not show it.
+func TestOneAgentsSecretsAreHiddenInTheOthersErrors(t *testing.T) {
+	const keyA, headerA, keyB = "sk-first-agent-123", "hval-first-XYZZY", "sk-second-agent-456"
+	a := openaitest.Start(t, signOff)
+	a.Models = []string{"m"}
+	b := openaitest.Start(t, func(openaitest.Request) openaitest.Reply {
+		return openaitest.Error(400, "bad gateway state; last auth was Bearer "+keyA+" with "+headerA)
+	})
+	b.Models = []string{"m"}
+	dir := t.TempDir()
+	scenario := filepath.Join(dir, "two.yaml")
+	os.WriteFile(scenario, []byte("agents:\n  - name: A\n    base_url: "+a.URL+"\n    model: m\n    api_key_env: KEY_A\n    headers: {X-Custom-Auth: "+headerA+"}\n"+
+		"  - name: B\n    base_url: "+b.URL+"\n    model: m\n    api_key_env: KEY_B\ntermination:\n  max_messages: 4\n"), 0o600)
+	t.Setenv("KEY_A", keyA)
+	t.Setenv("KEY_B", keyB)
+	var outputs []string
+	for _, args := range [][]string{
+		{"run", "--no-tui", "--json", "--out", filepath.Join(dir, "run"), scenario},
+		{"batch", scenario, "-n", "1", "--out", filepath.Join(dir, "batch")},
+		{"doctor", "--ask", scenario},
+	} {
+		code, out, errOut := parley(t, args...)
+		if code != exitFailure || !strings.Contains(out+errOut, "last auth was Bearer [redacted] with [redacted]") {
+			t.Errorf("%v: exit %d, want %d and B's server's error with A's secrets hidden:\n%s%s", args, code, exitFailure, out, errOut)
+		}
+		outputs = append(outputs, out+errOut)
+	}
+	filepath.WalkDir(dir, func(p string, d os.DirEntry, err error) error {
+		if err == nil && !d.IsDir() && p != scenario {
+			data, _ := os.ReadFile(p)
+			outputs = append(outputs, p+": "+string(data))
+		}
+		return nil
+	})
+	if len(outputs) < 6 {
+		t.Fatalf("the run and the batch wrote too little: %d outputs", len(outputs))
+	}
+	for _, o := range outputs {
+		for _, secret := range []string{keyA, headerA, keyB} {
+			if strings.Contains(o, secret) {
+				t.Errorf("%q is shown:\n%s", secret, o)
+			}
+		}
+	}
+}
+
 // A URL given where parley takes a file, or as an argument no command
 // takes (a queue's address without --queue, or the second of a list of
 // servers written with a space after its comma), is quoted back without

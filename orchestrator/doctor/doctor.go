@@ -16,6 +16,7 @@ import (
 	"net/http"
 	"net/url"
 	"os"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -66,13 +67,17 @@ type target struct {
 	// publicModels is set for endpoints that list models without looking
 	// at the key (OpenRouter); the key is then checked at GET /key.
 	publicModels bool
+	// others are the secrets of every agent and judge of the scenario,
+	// hidden in this one's sentences too: one server may echo what
+	// another agent sends (a gateway both sides go through).
+	others []string
 }
 
 // secrets are what the agent sends that must not be shown: its key, its
 // headers' values, what its base URLs hold (a password, a key) and the
 // password of the proxy its requests go through.
 func (t target) secrets(key string) []string {
-	out := []string{key}
+	out := append([]string{key}, t.others...)
 	for _, v := range t.headers {
 		out = append(out, v)
 	}
@@ -104,6 +109,14 @@ func Check(ctx context.Context, s *configs.Scenario, opt Options) []Finding {
 			all[i].Type = configs.TypeOpenAI
 		}
 	}
+	// Every secret of the scenario, so that each finding hides them all.
+	var secrets []string
+	for _, a := range append(slices.Clone(all), s.Judges()...) {
+		if a.Type == "" || a.Type == configs.TypeOpenAI {
+			t := targetOf(&a, "")
+			secrets = append(secrets, t.secrets(t.quietKey(opt))...)
+		}
+	}
 	for _, a := range all {
 		who := fmt.Sprintf("agent %q", a.Name)
 		switch a.Type {
@@ -123,12 +136,16 @@ func Check(ctx context.Context, s *configs.Scenario, opt Options) []Finding {
 			out = append(out, Finding{Agent: a.Name, Status: Skipped, Sentence: who + " is you, at the keyboard: nothing to reach"})
 			continue
 		}
-		f := check(ctx, opt, targetOf(&a, who))
+		t := targetOf(&a, who)
+		t.others = secrets
+		f := check(ctx, opt, t)
 		f.Agent = a.Name
 		out = append(out, f)
 	}
 	for _, j := range s.Judges() {
-		f := check(ctx, opt, targetOf(&j, fmt.Sprintf("the judge %q", j.Name)))
+		t := targetOf(&j, fmt.Sprintf("the judge %q", j.Name))
+		t.others = secrets
+		f := check(ctx, opt, t)
 		f.Agent = j.Name
 		out = append(out, f)
 	}
@@ -149,6 +166,27 @@ func targetOf(a *configs.Agent, who string) target {
 	}
 	return target{who: who, model: a.Model, keyEnv: a.KeyEnv(), keyFile: a.APIKeyFile, addressEnv: addressEnv, urls: urls, headers: a.Headers,
 		publicModels: strings.EqualFold(a.Provider, "openrouter") || strings.Contains(a.Endpoint(), "openrouter.ai")}
+}
+
+// quietKey is the key t sends, or "" when it cannot be read (check says
+// why).
+func (t target) quietKey(opt Options) string {
+	raw := ""
+	switch {
+	case t.keyFile != "":
+		data, err := os.ReadFile(t.keyFile)
+		if err != nil {
+			return ""
+		}
+		raw = string(data)
+	case t.keyEnv != "":
+		raw = opt.Getenv(t.keyEnv)
+	}
+	key, err := configs.CleanKey(raw, "")
+	if err != nil {
+		return ""
+	}
+	return key
 }
 
 func check(ctx context.Context, opt Options, t target) Finding {
