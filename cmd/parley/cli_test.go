@@ -509,6 +509,42 @@ func TestResumeOfAFinishedTranscriptRefuses(t *testing.T) {
 	}
 }
 
+// A resume refused for a key that is not set leaves both files as they
+// were, byte for byte: the Markdown's header and its stop line too.
+func TestResumeRefusedForAMissingKeyChangesNothing(t *testing.T) {
+	srv := openaitest.Start(t, func(openaitest.Request) openaitest.Reply {
+		return openaitest.Error(400, "this model is gone")
+	})
+	dir := t.TempDir()
+	p := filepath.Join(dir, "s.yaml")
+	os.WriteFile(p, []byte("agents:\n  - {name: A, type: scripted, lines: [a1, a2, a3]}\n  - name: B\n    base_url: "+srv.URL+"\n    model: m\n    api_key_env: RESUME_KEY\ntermination:\n  max_messages: 6\n"), 0o600)
+	t.Setenv("RESUME_KEY", "sk-resume-test-1")
+	if code, out, errOut := parley(t, "run", "--no-tui", "--out", dir, p); code != exitFailure {
+		t.Fatalf("run: exit %d, want %d (B's server refuses) %s%s", code, exitFailure, out, errOut)
+	}
+	jls, _ := filepath.Glob(filepath.Join(dir, "*.jsonl"))
+	mds, _ := filepath.Glob(filepath.Join(dir, "*.md"))
+	if len(jls) != 1 || len(mds) != 1 {
+		t.Fatalf("the run recorded %v %v", jls, mds)
+	}
+	beforeJ, _ := os.ReadFile(jls[0])
+	beforeM, _ := os.ReadFile(mds[0])
+	t.Setenv("RESUME_KEY", "")
+	code, _, errOut := parley(t, "resume", "--no-tui", jls[0])
+	if code != exitUsage || !strings.Contains(errOut, "RESUME_KEY") {
+		t.Fatalf("resume without the key: exit %d, stderr %q; want %d naming RESUME_KEY", code, errOut, exitUsage)
+	}
+	if strings.Contains(errOut, "resuming") {
+		t.Errorf("a refused resume said it was resuming: %q", errOut)
+	}
+	if after, _ := os.ReadFile(jls[0]); !bytes.Equal(after, beforeJ) {
+		t.Error("the refused resume changed the JSONL")
+	}
+	if after, _ := os.ReadFile(mds[0]); !bytes.Equal(after, beforeM) {
+		t.Errorf("the refused resume changed the Markdown:\n%s\nwas:\n%s", after, beforeM)
+	}
+}
+
 // The headless printer says text is discarded on a retry only when text of
 // that attempt was printed.
 func TestPrinterSaysTextIsDiscardedOnlyWhenThereWasText(t *testing.T) {

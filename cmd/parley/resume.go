@@ -62,6 +62,11 @@ left as they were.`,
 				if err := stillStopped(s, res, msgs, jsonl); err != nil {
 					return usageErr(err)
 				}
+				// A key not set, or a recording a replay cannot use,
+				// would refuse it once the files were opened.
+				if err := stageable(s); err != nil {
+					return err
+				}
 			}
 			rec, t, err := transcripts.Open(jsonl)
 			if err != nil {

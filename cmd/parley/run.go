@@ -165,6 +165,24 @@ type forking struct {
 	at     int
 }
 
+// stageable refuses, with a sentence, a scenario stage could not run: a
+// roster, an agent or judge without its key (each named with its line),
+// a recording a replay cannot use. Said before anything is recorded, or
+// a resume's files are opened.
+func stageable(s *configs.Scenario) error {
+	// Said before its keys: run would refuse a roster with them set too.
+	if err := orchestrator.OneConversation(s); err != nil {
+		return usageErr(err)
+	}
+	if err := keyProblems([]*configs.Scenario{s}); err != nil {
+		return usageErr(err)
+	}
+	if probs := orchestrator.ReplayProblems(s); len(probs) > 0 {
+		return usageErr(probs)
+	}
+	return nil
+}
+
 // stage runs a scenario with the recorder and either the live view or,
 // without a terminal or with --no-tui, the headless printer (or, with
 // --json, JSON lines). With a resumption it continues that recording
@@ -172,17 +190,8 @@ type forking struct {
 // parent's messages.
 func stage(ctx context.Context, cmd *cobra.Command, s *configs.Scenario, f runFlags, resume *resumption, fork *forking) (result, error) {
 	stderr := cmd.ErrOrStderr()
-	// Said before its keys: run would refuse a roster with them set too.
-	if err := orchestrator.OneConversation(s); err != nil {
-		return result{}, usageErr(err)
-	}
-	// Every agent and judge without its key, each with its line, before
-	// anything is recorded.
-	if err := keyProblems([]*configs.Scenario{s}); err != nil {
-		return result{}, usageErr(err)
-	}
-	if probs := orchestrator.ReplayProblems(s); len(probs) > 0 {
-		return result{}, usageErr(probs)
+	if err := stageable(s); err != nil {
+		return result{}, err
 	}
 	opt := orchestrator.Options{Warn: func(msg string) { fmt.Fprintln(stderr, "parley: warning:", msg) }}
 	// The live view runs when stdout is a terminal; it alone can seat a
