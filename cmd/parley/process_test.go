@@ -354,6 +354,14 @@ func TestNoTranscriptIsLeftWhenTheFirstWriteFails(t *testing.T) {
 		left, _ := os.ReadDir(out)
 		t.Errorf("%s is left behind, holding %d files; want no folder, since parley made it for the transcript", out, len(left))
 	}
+	// The opening fits and the first reply does not: the reply came, and
+	// parley does not say it stopped before it.
+	os.WriteFile(scenario, []byte("agents:\n  - {name: A, type: scripted, lines: [\""+strings.Repeat("y", 5000)+"\"]}\n  - {name: B, type: scripted, lines: [b1, b2]}\ntermination: {max_messages: 3}\nopening: Hello.\n"), 0o600)
+	cmd = exec.Command("bash", "-c", `ulimit -f 2; exec "$0" "$@"`, parleyBinary(t), "run", "--no-tui", "--out", out, scenario)
+	got, err = cmd.CombinedOutput()
+	if code := exitCode(err); code != exitFailure || !strings.Contains(string(got), "Stopped before any reply was recorded (error); no transcript was kept.") {
+		t.Errorf("a first reply too large to write: exit %d; want 1 and that no reply was recorded:\n%s", code, got)
+	}
 }
 
 // A run against an address nothing listens at keeps no transcript, and

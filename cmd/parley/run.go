@@ -332,7 +332,9 @@ func textWidthOption(n int) int {
 func printEnd(w io.Writer, r result) {
 	switch {
 	case r.Stop.Kind == transcripts.StopError && r.Markdown == "":
-		fmt.Fprintf(w, "Stopped before the first reply (error); no transcript was kept.\n")
+		// Nobody replied, or the first reply could not be written (a
+		// full disk): nothing but the opening would be kept.
+		fmt.Fprintf(w, "Stopped before any reply was recorded (error); no transcript was kept.\n")
 	case r.Stop.Kind == transcripts.StopError:
 		fmt.Fprintf(w, "Stopped after message %d (error)%s.\n", r.Stop.At, cutOff(r))
 	default:
