@@ -264,7 +264,9 @@ func runBatch(ctx context.Context, cmd *cobra.Command, args []string, f batchFla
 	}
 	fmt.Fprintln(out)
 	printSummary(out, sum)
-	fmt.Fprintf(out, "\nSummary: %s and %s\n", filepath.Join(dir, "summary.md"), filepath.Join(dir, "summary.json"))
+	if !errors.Is(runErr, batch.ErrSummaryUnwritten) {
+		fmt.Fprintf(out, "\nSummary: %s and %s\n", filepath.Join(dir, "summary.md"), filepath.Join(dir, "summary.json"))
+	}
 	switch {
 	case errors.Is(runErr, context.Canceled):
 		return &exitError{code: exitInterrupted, err: fmt.Errorf(

@@ -305,3 +305,28 @@ func TestBatchResumeSaysTheScenarioFileChanged(t *testing.T) {
 		}
 	}
 }
+
+// A summary that cannot be written (a full disk; here summary.json is a
+// folder) is not pointed at as written, leaves no .tmp file behind, and
+// the batch fails saying so.
+func TestBatchSaysWhenItsSummaryCouldNotBeWritten(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "b")
+	scenario := filepath.Join(t.TempDir(), "s.yaml")
+	os.WriteFile(scenario, []byte("agents:\n  - {name: A, type: scripted, lines: [a1, a2]}\n  - {name: B, type: scripted, lines: [b1, b2]}\ntermination: {max_messages: 3}\n"), 0o600)
+	if err := os.MkdirAll(filepath.Join(dir, "summary.json", "in-the-way"), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	code, out, errOut := parley(t, "batch", scenario, "-n", "2", "--out", dir)
+	if code != exitFailure || !strings.Contains(errOut, "the summary could not be written: writing "+filepath.Join(dir, "summary.json")) {
+		t.Fatalf("exit %d, stderr %q; want %d and the summary's failure", code, errOut, exitFailure)
+	}
+	if strings.Contains(out, "Summary: ") {
+		t.Errorf("the batch points at a summary it could not write:\n%s", out)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "summary.json.tmp")); err == nil {
+		t.Error("summary.json.tmp is left behind")
+	}
+	if !strings.Contains(out, "2 planned · 2 done · 0 failed") {
+		t.Errorf("the summary is not printed:\n%s", out)
+	}
+}

@@ -2,6 +2,7 @@ package batch
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -414,13 +415,19 @@ func (s *Summary) Write(dir string) error {
 func writeFile(path string, data []byte) error {
 	tmp := path + ".tmp"
 	if err := os.WriteFile(tmp, data, 0o600); err != nil {
-		return fmt.Errorf("writing %s: %w", path, err)
+		os.Remove(tmp) // what a full disk took of it, if anything
+		return fmt.Errorf("%w: writing %s: %w", ErrSummaryUnwritten, path, err)
 	}
 	if err := os.Rename(tmp, path); err != nil {
-		return fmt.Errorf("writing %s: %w", path, err)
+		os.Remove(tmp)
+		return fmt.Errorf("%w: writing %s: %w", ErrSummaryUnwritten, path, err)
 	}
 	return nil
 }
+
+// ErrSummaryUnwritten is wrapped by the error of a summary that could not
+// be written (a full disk): its files are not there to point at.
+var ErrSummaryUnwritten = errors.New("the summary could not be written")
 
 // Markdown writes the summary as Markdown tables.
 func (s *Summary) Markdown(w io.Writer) {
