@@ -174,7 +174,17 @@ func parseYAMLLabel(path string, data []byte) (*Label, error) {
 				}
 				if !good {
 					ok.loops[j] = false
-					bad(item, "loops: item %d holds %s; it takes a [first, last] pair of message numbers, such as [18, 24]", j+1, yamlValue(item))
+					what := yamlValue(item)
+					if item.Kind == yaml.SequenceNode && len(item.Content) == 2 {
+						// A pair, one of whose numbers is not one.
+						for _, x := range item.Content {
+							if !whole(x, new(int)) {
+								what = "a pair whose " + yamlValue(x) + " is not a whole number"
+								break
+							}
+						}
+					}
+					bad(item, "loops: item %d holds %s; it takes a [first, last] pair of message numbers, such as [18, 24]", j+1, what)
 				}
 				l.Loops = append(l.Loops, pair)
 			}
@@ -193,6 +203,11 @@ func parseYAMLLabel(path string, data []byte) (*Label, error) {
 	if !hasStopAfter {
 		ok.stopAfter = false
 		probs = append(probs, fmt.Errorf("%s: has no stop_after; give the last message that adds something new", path))
+	}
+	if _, given := firstLine["stop_by"]; !given {
+		// Read as null, as before, but said: a forgotten stop_by turns a
+		// loop's label into a healthy one.
+		l.Warnings = append(l.Warnings, noStopBy(path))
 	}
 	probs = append(probs, l.problems(path, ok)...)
 	if len(probs) > 0 {
@@ -244,7 +259,7 @@ func yamlValue(n *yaml.Node) string {
 //	loops: [[18, 24]]    (or [])
 //	note: "why"          (quoted, with \" and \\ the only escapes)
 //
-// each field at most once and stop_after always, and reports false for
+// each field at most once, stop_after and stop_by always, and reports false for
 // anything else, which the YAML reader then reads (and explains when it
 // is wrong). It gives what the YAML reader gives, a test holds it to
 // that; it exists because check reads a label beside every transcript,
@@ -295,7 +310,8 @@ func parsePlainLabel(data []byte) (*Label, bool) {
 			return nil, false
 		}
 	}
-	return &l, seen[0]
+	// A label without stop_by is the YAML reader's, which warns of it.
+	return &l, seen[0] && seen[1]
 }
 
 // plainInt reads a whole number of at most nine digits, without sign or
@@ -386,15 +402,39 @@ func (l *Label) problems(where string, ok labelRead) []error {
 	case ok.stopAfter && *l.StopBy < l.StopAfter:
 		probs = append(probs, fmt.Errorf("%s: stop_by (%d) comes before stop_after (%d); a rule may stop from stop_after to stop_by, so stop_by is at least stop_after", l.at(where, 1), *l.StopBy, l.StopAfter))
 	}
+	var good [][2]int // the loops read and in order, with their numbers
+	var goodAt []int
 	for i, lp := range l.Loops {
 		if read, known := ok.loops[i]; known && !read {
 			continue
 		}
-		if lp[0] < 1 || lp[1] < lp[0] {
-			probs = append(probs, fmt.Errorf("%s: loop %d is [%d, %d]; write each loop as [first, last] message numbers, first ≤ last", l.at(where, 2), i+1, lp[0], lp[1]))
+		switch {
+		case lp[0] < 1:
+			probs = append(probs, fmt.Errorf("%s: loop %d is [%d, %d]; message numbers start at 1", l.at(where, 2), i+1, lp[0], lp[1]))
+		case lp[1] < lp[0]:
+			probs = append(probs, fmt.Errorf("%s: loop %d is [%d, %d], which ends before it starts; write each loop as [first, last] message numbers, first ≤ last", l.at(where, 2), i+1, lp[0], lp[1]))
+		case ok.stopAfter && lp[1] >= l.StopAfter:
+			// A loop the conversation broke out of ends before the last
+			// message that brings something new.
+			probs = append(probs, fmt.Errorf("%s: loop %d is [%d, %d], but stop_after is %d; loops are stretches the conversation broke out of, so each ends before the last message that adds something new (a loop that lasts to the end is stop_by: its first message + 6)", l.at(where, 2), i+1, lp[0], lp[1], l.StopAfter))
+		default:
+			good, goodAt = append(good, lp), append(goodAt, i+1)
+		}
+	}
+	for i := range good {
+		for j := i + 1; j < len(good); j++ {
+			if good[i][0] <= good[j][1] && good[j][0] <= good[i][1] {
+				probs = append(probs, fmt.Errorf("%s: loops %d [%d, %d] and %d [%d, %d] overlap; give each stretch once", l.at(where, 2), goodAt[i], good[i][0], good[i][1], goodAt[j], good[j][0], good[j][1]))
+			}
 		}
 	}
 	return probs
+}
+
+// noStopBy is the warning for a label without stop_by, which is read as
+// null: healthy to its end.
+func noStopBy(where string) string {
+	return where + ": has no stop_by, so it is read as null (healthy to its end); write stop_by: null to say so, or the loop's first message + 6"
 }
 
 // at is where, with the line of field f (0 stop_after, 1 stop_by, 2

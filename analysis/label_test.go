@@ -4,6 +4,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -13,12 +14,13 @@ import (
 var plainLabels = []string{
 	"stop_after: 14\nstop_by: 21\nnote: \"why\"\n",
 	"stop_after: 97\nstop_by: null\nloops: [[29, 43], [84, 95]]\nnote: \"x\"\n",
-	"stop_after: 3\nloops: []\n",
-	"stop_after: 3\nloops: [[5, 2]]\n",
+	"stop_after: 3\nstop_by: null\nloops: []\n",
+	"stop_after: 3\nstop_by: 9\nloops: [[5, 2]]\n",
 	"stop_after: 3\nstop_by: 1\n",
-	"note: \"a \\\"quoted\\\" word, a back\\\\slash — and ✨\"\nstop_after: 0\n",
+	"note: \"a \\\"quoted\\\" word, a back\\\\slash — and ✨\"\nstop_after: 0\nstop_by: null\n",
 	"stop_after: 14\n\nstop_by: 21",
 	// Near misses: each reads as YAML reads it.
+	"stop_after: 3\n",
 	"stop_after: 014\n",
 	"stop_after: 14 # a comment\n",
 	"stop_after: 14\r\nstop_by: 21\r\n",
@@ -116,12 +118,18 @@ func TestABadLabelNamesEachProblem(t *testing.T) {
 			`x.expect.yaml:1: stop_after holds "fifteen"; it takes a whole number: the last message that adds something new`}},
 		{"a loop that is not a pair", "stop_after: 3\nloops: [3]\n", []string{
 			`x.expect.yaml:2: loops: item 1 holds 3; it takes a [first, last] pair of message numbers, such as [18, 24]`}},
+		{"a loop that reaches stop_after", "stop_after: 30\nstop_by: 36\nloops: [[25, 40]]\n", []string{
+			`x.expect.yaml:3: loop 1 is [25, 40], but stop_after is 30; loops are stretches the conversation broke out of, so each ends before the last message that adds something new (a loop that lasts to the end is stop_by: its first message + 6)`}},
+		{"loops that overlap", "stop_after: 30\nstop_by: 36\nloops: [[2, 6], [6, 8], [10, 12]]\n", []string{
+			`x.expect.yaml:3: loops 1 [2, 6] and 2 [6, 8] overlap; give each stretch once`}},
+		{"a loop from message 0", "stop_after: 30\nstop_by: 36\nloops: [[0, 3]]\n", []string{
+			`x.expect.yaml:3: loop 1 is [0, 3]; message numbers start at 1`}},
 		{"a loop of three", "stop_after: 3\nloops: [[1, 2, 3]]\n", []string{
 			`x.expect.yaml:2: loops: item 1 holds a list of 3; it takes a [first, last] pair of message numbers, such as [18, 24]`}},
 		{"loops that are not a list", "stop_after: 3\nloops: 4\n", []string{
 			`x.expect.yaml:2: loops holds 4; it takes a list of [first, last] message pairs, such as [[18, 24]]`}},
 		{"a loop's item on its own line", "stop_after: 3\nloops:\n  - [1, 2]\n  - [x, 4]\n", []string{
-			`x.expect.yaml:4: loops: item 2 holds a list of 2; it takes a [first, last] pair of message numbers, such as [18, 24]`}},
+			`x.expect.yaml:4: loops: item 2 holds a pair whose "x" is not a whole number; it takes a [first, last] pair of message numbers, such as [18, 24]`}},
 		{"a word for stop_by", "stop_after: 3\nstop_by: soon\n", []string{
 			`x.expect.yaml:2: stop_by holds "soon"; it takes a whole number (the loop's first message + 6), or null when the conversation is healthy to its end`}},
 		{"a list for a note", "stop_after: 3\nnote: [a]\n", []string{
@@ -137,7 +145,7 @@ func TestABadLabelNamesEachProblem(t *testing.T) {
 			`x.expect.yaml:4: unknown field "stop_byy"; did you mean stop_by?`}},
 		{"fields that contradict each other", "stop_after: 30\nstop_by: 20\nloops: [[5, 2], [0, 1]]\n", []string{
 			`x.expect.yaml:2: stop_by (20) comes before stop_after (30); a rule may stop from stop_after to stop_by, so stop_by is at least stop_after`,
-			`x.expect.yaml:3: loop 1 is [5, 2]; write each loop as [first, last] message numbers, first ≤ last`,
+			`x.expect.yaml:3: loop 1 is [5, 2], which ends before it starts; write each loop as [first, last] message numbers, first ≤ last`,
 			`x.expect.yaml:3: loop 2 is [0, 1]`}},
 		{"a list, not a label", "- 3\n- 4\n", []string{`x.expect.yaml:1: holds a list, not a label; a label is one field a line`}},
 		{"not YAML", "stop_after: 3\n  stop_by: [\n", []string{`x.expect.yaml:2: is not valid YAML (`}},
@@ -226,7 +234,7 @@ func TestALabelIsReadAsWrittenOrRefused(t *testing.T) {
 		{"a fraction for stop_by", "stop_after: 20\nstop_by: 30.0\n", []string{
 			`x.expect.yaml:2: stop_by holds 30.0; it takes a whole number`}},
 		{"a fraction in a loop", "stop_after: 3\nloops: [[18.5, 24]]\n", []string{
-			`x.expect.yaml:2: loops: item 1 holds a list of 2; it takes a [first, last] pair of message numbers`}},
+			`x.expect.yaml:2: loops: item 1 holds a pair whose 18.5 is not a whole number; it takes a [first, last] pair of message numbers`}},
 		{"a number too large to be whole", "stop_after: 99999999999999999999\n", []string{
 			`x.expect.yaml:1: stop_after holds 99999999999999999999; it takes a whole number`}},
 		{"stop_after twice", "stop_after: 20\nstop_by: 30\nstop_after: 25\n", []string{
@@ -239,7 +247,7 @@ func TestALabelIsReadAsWrittenOrRefused(t *testing.T) {
 		{"stop_by 0", "stop_after: 0\nstop_by: 0\n", []string{`x.expect.yaml:2: stop_by is 0; it takes a message number from 1`}},
 		{"a field that cannot be read beside one out of range", "stop_after: soon\nstop_by: -1\nloops: [[x, 2], [5, 2]]\n", []string{
 			`x.expect.yaml:1: stop_after holds "soon"`,
-			`x.expect.yaml:3: loops: item 1 holds a list of 2`,
+			`x.expect.yaml:3: loops: item 1 holds a pair whose "x" is not a whole number`,
 			`x.expect.yaml:2: stop_by is -1`,
 			`x.expect.yaml:3: loop 2 is [5, 2]`}},
 	}
@@ -251,5 +259,22 @@ func TestALabelIsReadAsWrittenOrRefused(t *testing.T) {
 			}
 			problemsAre(t, err, c.want)
 		})
+	}
+}
+
+// A label without stop_by reads as healthy to its end, as before, but
+// says so: a forgotten stop_by would turn a loop's label into that.
+func TestALabelWithoutStopByIsWarnedOf(t *testing.T) {
+	for _, src := range []string{"stop_after: 5\n", "stop_after: 5\nloops: []\nnote: \"x\"\n"} {
+		l, err := ParseLabel("x.expect.yaml", []byte(src))
+		if err != nil {
+			t.Fatalf("%q: %v", src, err)
+		}
+		if l.StopBy != nil || !slices.Contains(l.Warnings, "x.expect.yaml: has no stop_by, so it is read as null (healthy to its end); write stop_by: null to say so, or the loop's first message + 6") {
+			t.Errorf("%q: stop_by %v, warnings %q", src, l.StopBy, l.Warnings)
+		}
+	}
+	if l, err := ParseLabel("x.expect.yaml", []byte("stop_after: 5\nstop_by: null\n")); err != nil || len(l.Warnings) > 0 {
+		t.Errorf("stop_by: null written: %v, warnings %q", err, l.Warnings)
 	}
 }

@@ -55,6 +55,8 @@ type tableLabel struct {
 	where string // "labels.json:5: transcript 3 (a/NAME.md)", for messages
 	row   string // "transcript 3 (a/NAME.md, line 5)", for another row's messages
 	err   error  // what is wrong with the row, which labels nothing until it is fixed
+	// warnings are what is odd in the row but read (no stop_by).
+	warnings []string
 }
 
 // tableEntry is one transcript's row as a table writes it.
@@ -64,37 +66,45 @@ type tableEntry struct {
 	StopBy    *int     `json:"stop_by"`
 	Loops     [][2]int `json:"loops"`
 	N         int      `json:"n"`
+
+	warnings []string // what is odd in the row, but read
 }
 
 // findTableLabel returns the label the nearest table lists for the
-// transcript at path, with the table's warnings the first time one of its
-// labels is used; a nil label when no table lists it.
+// transcript at path (a nil label when no table lists it), with the
+// warnings of each table it consulted, the first time that table is
+// consulted.
 func findTableLabel(path string) (*tableLabel, []string, error) {
 	abs, err := filepath.Abs(path) // cleaned, as the table's keys are
 	if err != nil {
 		return nil, nil, err
 	}
+	var warnings []string
 	for dir := filepath.Dir(abs); ; dir = filepath.Dir(dir) {
 		t := tableIn(dir)
 		if t != nil {
 			if t.err != nil {
 				return nil, nil, t.err
 			}
+			// The files it names that are not there are said once, with
+			// the first transcript it is consulted for, whether or not it
+			// lists that one: a table none of whose paths match labels
+			// nothing, and check would pass every transcript unlabelled.
+			t.told.Do(func() {
+				if len(t.missing) > 0 {
+					warnings = append(warnings, fmt.Sprintf("%s: %d of its transcripts %s not there: %s (each \"file\" is a path from %s)",
+						t.path, len(t.missing), phrase.Noun(len(t.missing), "is", "are"), strings.Join(t.missing, ", "), filepath.Dir(t.path)))
+				}
+			})
 			if l, ok := t.labels[abs]; ok {
 				if l.err != nil {
 					return nil, nil, l.err
 				}
-				var warnings []string
-				t.told.Do(func() {
-					if len(t.missing) > 0 {
-						warnings = append(warnings, fmt.Sprintf("%s: %d of its transcripts %s not there: %s", t.path, len(t.missing), phrase.Noun(len(t.missing), "is", "are"), strings.Join(t.missing, ", ")))
-					}
-				})
 				return &l, warnings, nil
 			}
 		}
 		if parent := filepath.Dir(dir); parent == dir {
-			return nil, nil, nil
+			return nil, warnings, nil
 		}
 	}
 }
@@ -138,6 +148,29 @@ type cachedTable struct {
 	table *labelTable
 }
 
+// rowShape is what a table's row holds, for sentences.
+const rowShape = `{"file": "PATH", "stop_after": N, "stop_by": N or null, "loops": [[FIRST, LAST]]}`
+
+// jsonKind says what the JSON value raw is, for a sentence.
+func jsonKind(raw []byte) string {
+	if len(raw) == 0 {
+		return "nothing"
+	}
+	switch raw[0] {
+	case '{':
+		return "an object"
+	case '[':
+		return "a list"
+	case '"':
+		return "text"
+	case 't', 'f':
+		return "true or false"
+	case 'n':
+		return "null"
+	}
+	return "a number"
+}
+
 // parseLabelTable reads a table found in dir; path names it in messages.
 // A JSON file that does not hold a list of transcripts is not a table of
 // labels, and is taken for none; one that is not JSON at all (a table cut
@@ -155,10 +188,22 @@ func parseLabelTable(path, dir string, data []byte) *labelTable {
 			line := 1 + strings.Count(string(data[:min(int(se.Offset), len(data))]), "\n")
 			return &labelTable{path: path, err: fmt.Errorf("%s:%d: is not valid JSON (%s); fix it, or rename it if it is not a table of labels", path, line, se)}
 		}
-		return nil // JSON, but not an object: not a table
+		// JSON, but not an object: not a table, unless it is a table's
+		// rows without the object around them.
+		var list []map[string]json.RawMessage
+		if json.Unmarshal(data, &list) == nil && len(list) > 0 && list[0]["file"] != nil {
+			return &labelTable{path: path, err: fmt.Errorf("%s: holds a list of rows; a table of labels is an object that lists them under \"transcripts\": {\"transcripts\": [%s, …]}", path, rowShape)}
+		}
+		return nil
+	}
+	if twice(keysOf(data)) == "transcripts" {
+		return &labelTable{path: path, err: fmt.Errorf("%s: gives \"transcripts\" twice, and JSON would read only the last; keep one list", path)}
 	}
 	var rows []json.RawMessage
-	if raw, ok := doc["transcripts"]; !ok || json.Unmarshal(raw, &rows) != nil || rows == nil {
+	if raw, ok := doc["transcripts"]; ok && (json.Unmarshal(raw, &rows) != nil || rows == nil) {
+		return &labelTable{path: path, err: fmt.Errorf("%s: \"transcripts\" holds %s; it takes a list of rows, each %s", path, jsonKind(bytes.TrimSpace(raw)), rowShape)}
+	}
+	if _, ok := doc["transcripts"]; !ok {
 		for k, raw := range doc {
 			if k != "transcripts" && (strings.EqualFold(k, "transcripts") || suggest.Distance(k, "transcripts") <= 2) && json.Unmarshal(raw, &rows) == nil && rows != nil {
 				return &labelTable{path: path, err: fmt.Errorf("%s: lists its transcripts under %q; a table of labels lists them under \"transcripts\"", path, k)}
@@ -176,14 +221,21 @@ func parseLabelTable(path, dir string, data []byte) *labelTable {
 		var named struct {
 			File string `json:"file"`
 		}
+		// A row that names no file cannot be told from any other: the
+		// whole table waits for it to be fixed.
+		if trimmed := bytes.TrimSpace(raw); len(trimmed) == 0 || trimmed[0] != '{' {
+			t.err = fmt.Errorf("%s: is %s, not a row; each row is %s", where, jsonKind(trimmed), rowShape)
+			return t
+		}
 		if json.Unmarshal(raw, &named) != nil || named.File == "" {
-			// A row that names no file cannot be told from any other:
-			// the whole table waits for it to be fixed.
 			t.err = fmt.Errorf("%s: names no file; give its path from %s as \"file\"", where, dir)
 			return t
 		}
 		where += " (" + named.File + ")"
 		file := filepath.Clean(filepath.Join(dir, filepath.FromSlash(named.File)))
+		if filepath.IsAbs(filepath.FromSlash(named.File)) {
+			file = filepath.Clean(filepath.FromSlash(named.File))
+		}
 		l, err := parseTableRow(raw, where)
 		if prev, dup := t.labels[file]; dup {
 			err = fmt.Errorf("%s: labels a transcript that %s labels too; keep one", where, prev.row)
@@ -192,14 +244,15 @@ func parseLabelTable(path, dir string, data []byte) *labelTable {
 			t.missing = append(t.missing, named.File)
 		}
 		var n int
+		var warnings []string
 		if l != nil {
-			n = l.N
+			n, warnings = l.N, l.warnings
 		}
 		row := fmt.Sprintf("transcript %d (%s)", i+1, named.File)
 		if lines[i] > 0 {
 			row = fmt.Sprintf("transcript %d (%s, line %d)", i+1, named.File, lines[i])
 		}
-		t.labels[file] = tableLabel{label: l.label(), n: n, where: where, row: row, err: err}
+		t.labels[file] = tableLabel{label: l.label(), n: n, where: where, row: row, err: err, warnings: warnings}
 	}
 	return t
 }
@@ -256,8 +309,19 @@ func parseTableRow(raw json.RawMessage, where string) (*tableEntry, error) {
 		return nil, fmt.Errorf("%s: %s; each transcript is {\"file\": \"PATH\", \"stop_after\": N, \"stop_by\": N or null, \"loops\": [[FIRST, LAST]]}", where, why)
 	}
 	// JSON reads a field given twice as its last value, silently.
-	if k := twiceIn(raw); k != "" {
+	keys := keysOf(raw)
+	if k := twice(keys); k != "" {
 		return nil, fmt.Errorf("%s: gives %q twice; keep one", where, k)
+	}
+	// Other fields are the table makers' own, but one that looks like a
+	// misspelt field of a label would be skipped, and the label misread.
+	for _, k := range keys {
+		if near := nearField(k); near != "" && k != near {
+			return nil, fmt.Errorf("%s: unknown field %q; did you mean %s?", where, k, near)
+		}
+	}
+	if !slices.Contains(keys, "stop_by") {
+		e.warnings = append(e.warnings, noStopBy(where))
 	}
 	// JSON reads [18] into a pair as [18, 0], and [18, 24, 30] as
 	// [18, 24], silently: each loop must be a pair as written.
@@ -292,26 +356,34 @@ func loopPairs(raw json.RawMessage, where string) error {
 	return nil
 }
 
-// twiceIn is the first field the JSON object raw gives twice, or "".
-func twiceIn(raw json.RawMessage) string {
+// keysOf is the fields the JSON object raw gives, in order, each as often
+// as it is given; nil for anything but an object.
+func keysOf(raw []byte) []string {
 	dec := json.NewDecoder(bytes.NewReader(raw))
 	if t, err := dec.Token(); err != nil || t != json.Delim('{') {
-		return ""
+		return nil
 	}
-	seen := map[string]bool{}
+	var keys []string
 	for dec.More() {
 		t, err := dec.Token()
 		k, isKey := t.(string)
 		if err != nil || !isKey {
-			return ""
+			return keys
 		}
-		if seen[k] {
-			return k
-		}
-		seen[k] = true
+		keys = append(keys, k)
 		var skip json.RawMessage
 		if dec.Decode(&skip) != nil {
-			return ""
+			return keys
+		}
+	}
+	return keys
+}
+
+// twice is the first of keys given twice, or "".
+func twice(keys []string) string {
+	for i, k := range keys {
+		if slices.Contains(keys[:i], k) {
+			return k
 		}
 	}
 	return ""

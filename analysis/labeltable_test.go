@@ -152,6 +152,16 @@ func TestABadLabelTableNamesTheRowToFix(t *testing.T) {
 		{"not JSON", "{\"transcripts\": [\n  {\"file\": \"a.md\" \"stop_after\": 2}\n]}", "labels.json:2: is not valid JSON (invalid character '\"' after object key:value pair)"},
 		{"misspelt list", `{"transcript": [{"file": "a.md", "stop_after": 2}]}`, `labels.json: lists its transcripts under "transcript"; a table of labels lists them under "transcripts"`},
 		{"list in capitals", `{"Transcripts": [{"file": "a.md", "stop_after": 2}]}`, `under "Transcripts"`},
+		// A field of a label misspelt would be skipped, as the table
+		// makers' own fields are, and stop_by read as null.
+		{"stop_by misspelt", `{"transcripts": [{"file": "a.md", "stop_after": 2, "stop_byy": 3}]}`, `transcript 1 (a.md): unknown field "stop_byy"; did you mean stop_by?`},
+		{"stop_by in other letters", `{"transcripts": [{"file": "a.md", "stop_after": 2, "Stop-By": 3}]}`, `transcript 1 (a.md): unknown field "Stop-By"; did you mean stop_by?`},
+		{"a loop that reaches stop_after", `{"transcripts": [{"file": "a.md", "stop_after": 3, "stop_by": 4, "loops": [[2, 3]]}]}`, "transcript 1 (a.md): loop 1 is [2, 3], but stop_after is 3"},
+		{"a row that is not an object", `{"transcripts": [7]}`, `labels.json:1: transcript 1: is a number, not a row; each row is {"file": "PATH"`},
+		// A table in another shape would label nothing, silently.
+		{"a list of rows alone", `[{"file": "a.md", "stop_after": 2, "stop_by": 3}]`, `labels.json: holds a list of rows; a table of labels is an object that lists them under "transcripts"`},
+		{"rows in an object", `{"transcripts": {"file": "a.md", "stop_after": 2}}`, `labels.json: "transcripts" holds an object; it takes a list of rows`},
+		{"the list given twice", `{"transcripts": [{"file": "a.md", "stop_after": 2, "stop_by": 3}], "transcripts": []}`, `labels.json: gives "transcripts" twice`},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -170,6 +180,41 @@ func TestABadLabelTableNamesTheRowToFix(t *testing.T) {
 	items, errs := loadAll(t, dir)
 	if len(errs) != 1 || !strings.Contains(errs[0].Error(), "transcript 1 (a.md)") || items["b.md"].Label == nil || items["b.md"].Label.StopAfter != 2 {
 		t.Fatalf("items %+v, errors %v; want a.md's row named and b.md labelled", items, errs)
+	}
+}
+
+// A table whose paths match none of the files warns, naming them and the
+// folder they are paths from, where before it labelled nothing without a
+// word; a row without stop_by reads as null, with a warning; a row may
+// give its file by an absolute path.
+func TestALabelTableSaysWhatItCannotLabel(t *testing.T) {
+	dir := writeTree(t, map[string]string{
+		"att/a.md":    fourMessages,
+		"att/b.md":    fourMessages,
+		"labels.json": `{"transcripts": [{"file": "attractors/a.md", "stop_after": 2, "stop_by": 3}, {"file": "attractors/b.md", "stop_after": 2, "stop_by": 3}]}`,
+	})
+	items, errs := loadAll(t, dir)
+	var warned []string
+	for _, it := range items {
+		warned = append(warned, it.Warnings...)
+	}
+	want := filepath.Join(dir, "labels.json") + ": 2 of its transcripts are not there: attractors/a.md, attractors/b.md (each \"file\" is a path from " + dir + ")"
+	if len(errs) > 0 || len(warned) != 1 || warned[0] != want {
+		t.Errorf("errors %v, warnings %q; want one warning %q", errs, warned, want)
+	}
+
+	abs := writeTree(t, map[string]string{"a.md": fourMessages})
+	table := `{"transcripts": [{"file": "` + filepath.ToSlash(filepath.Join(abs, "a.md")) + `", "stop_after": 2}]}`
+	if err := os.WriteFile(filepath.Join(abs, "labels.json"), []byte(table), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	items, errs = loadAll(t, abs)
+	it := items["a.md"]
+	if len(errs) > 0 || it.Label == nil || it.Label.StopAfter != 2 || it.Label.StopBy != nil {
+		t.Fatalf("items %+v, errors %v; want a.md labelled by its absolute path", items, errs)
+	}
+	if len(it.Warnings) != 1 || !strings.Contains(it.Warnings[0], "has no stop_by, so it is read as null (healthy to its end)") {
+		t.Errorf("warnings %q; want one that stop_by is missing", it.Warnings)
 	}
 }
 

@@ -277,7 +277,7 @@ func readLabel(path string) (l *Label, where string, counted int, warnings []str
 		}
 		return l, lp, 0, warnings, nil
 	case tl != nil:
-		return tl.label, tl.where, tl.n, warnings, nil
+		return tl.label, tl.where, tl.n, append(warnings, tl.warnings...), nil
 	}
 	return nil, "", 0, warnings, nil
 }
