@@ -70,10 +70,21 @@ func ParseSweeps(specs []string) ([]Axis, error) {
 				ax.Values = append(ax.Values, strconv.Itoa(a+i))
 			}
 		} else {
-			for _, v := range strings.Split(vals, ",") {
-				if v = strings.TrimSpace(v); v != "" {
-					ax.Values = append(ax.Values, v)
+			// An empty value (3,,4) is a slip, and a value given twice
+			// would be tried twice, as two rows of one point.
+			list := strings.Split(vals, ",")
+			if len(list) > MaxPoints {
+				return nil, fmt.Errorf("--sweep %q: %d values, and a sweep tries at most %d points; give fewer", s, len(list), MaxPoints)
+			}
+			for i, v := range list {
+				v = strings.TrimSpace(v)
+				switch {
+				case v == "":
+					return nil, fmt.Errorf("--sweep %q: value %d is empty; list the values with one comma between each, such as %s=3,4", s, i+1, key)
+				case slices.Contains(ax.Values, v):
+					return nil, fmt.Errorf("--sweep %q: %s is given twice; give each value once", s, v)
 				}
+				ax.Values = append(ax.Values, v)
 			}
 		}
 		if len(ax.Values) == 0 {

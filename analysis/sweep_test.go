@@ -80,6 +80,9 @@ func TestParseSweepsRefusesAFieldSweptTwice(t *testing.T) {
 			`--sweep "loop.count=5,6": loop.count is already swept by --sweep "loop.count=3..5"; give all its values in one --sweep, such as --sweep loop.count=3,4,5,6`},
 		{"too many values to write out", []string{"max_messages=1..20", "max_messages=30"},
 			`--sweep "max_messages=30": max_messages is already swept by --sweep "max_messages=1..20"; give all its values in one --sweep`},
+		{"a value given twice", []string{"loop.count=3,4,3"}, `--sweep "loop.count=3,4,3": 3 is given twice; give each value once`},
+		{"an empty value", []string{"loop.count=3,,4"}, `--sweep "loop.count=3,,4": value 2 is empty; list the values with one comma between each, such as loop.count=3,4`},
+		{"a comma at the end", []string{"loop.count=3,4,"}, `--sweep "loop.count=3,4,": value 3 is empty; list the values with one comma between each, such as loop.count=3,4`},
 		{"two fields of one rule", []string{"loop.count=3,4", "loop.within=6,7"}, ""},
 		{"one field of two rules", []string{"repetition.count=2", "stagnation.count=3"}, ""},
 	}
@@ -126,7 +129,7 @@ func TestSweepGridsHaveACap(t *testing.T) {
 		{"a backward range", []string{"loop.count=5..3"}, 0, `--sweep "loop.count=5..3": the range runs down from 5 to 3; write the low end first, 3..5`},
 		{"a range of fractions", []string{"loop.threshold=0.5..0.9"}, 0,
 			`a range is two whole numbers, low..high, such as 1..4; list other values with commas, such as loop.threshold=0.5,0.7,0.9`},
-		{"a list beyond the cap", []string{"loop.threshold=" + strings.Repeat("0.5,", 1001)}, 0,
+		{"a list beyond the cap", []string{"loop.count=" + strings.TrimSuffix(strings.Repeat("1,", 1001), ",")}, 0,
 			`1001 values, and a sweep tries at most 1000 points; give fewer`},
 	}
 	for _, tt := range tests {
