@@ -208,6 +208,11 @@ func Open(jsonlPath string) (*Recording, *Transcript, error) {
 	if err != nil {
 		return fail(err)
 	}
+	if len(bytes.TrimSpace(data)) == 0 {
+		// Created, and stopped before its first line was written (killed
+		// as it started): nothing of the conversation is in it.
+		return fail(fmt.Errorf("%s is empty: the run that created it stopped before it wrote its first line, so there is nothing to continue; remove it and its Markdown, and start the run again", jsonlPath))
+	}
 	if !LooksLikeJSONL(data) {
 		return fail(fmt.Errorf("%s is not a JSONL transcript", jsonlPath))
 	}

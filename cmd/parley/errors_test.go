@@ -396,12 +396,17 @@ func TestResumeOfAnotherToolsTranscriptSaysToForkIt(t *testing.T) {
 	dir := t.TempDir()
 	log := writeFile(t, dir, "log.txt", "### P ###\nhi\n\n### Q ###\nyo\n\n### P ###\nbye\n")
 	md := writeFile(t, dir, "chat.md", "# P ↔ Q\n\n---\n\n### P\n\nhi\n\n---\n\n### Q\n\nyo\n\n---\n")
+	// A run killed as it started: its files were created, and nothing
+	// written to them.
+	empty := writeFile(t, dir, "started.jsonl", "")
+	writeFile(t, dir, "started.md", "")
 	for _, c := range []struct {
 		name, file, want string
 	}{
 		{"a log in another layout", log, "parley: " + log + " is not a JSONL transcript parley recorded, which is what resume continues in place; to continue it as a new transcript, fork it after its last message: parley fork " + log + " --at 3 --scenario FILE\n"},
 		{"a Markdown without its JSONL", md, "parley: " + md + " has no JSONL transcript parley recorded beside it (" + filepath.Join(dir, "chat.jsonl") + "), which is what resume continues in place; to continue it as a new transcript, fork it after its last message: parley fork " + md + " --at 2 --scenario FILE\n"},
 		{"a file that does not exist", filepath.Join(dir, "nope.md"), "parley: " + filepath.Join(dir, "nope.jsonl") + " does not exist; resume needs the JSONL sidecar parley recorded beside the Markdown\n"},
+		{"a run killed before its first line", empty, "parley: cannot resume " + empty + ": " + empty + " is empty: the run that created it stopped before it wrote its first line, so there is nothing to continue; remove it and its Markdown, and start the run again\n"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			code, _, errOut := parley(t, "resume", c.file, "--no-tui")
