@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -129,6 +130,11 @@ func resumeSetup(t *transcripts.Transcript, jsonl, scenario, policyFile string, 
 	if err != nil {
 		return nil, nil, err
 	}
+	if scenario != "" {
+		if err := sameSeats(s, t, jsonl); err != nil {
+			return nil, nil, err
+		}
+	}
 	res := &resumption{started: t.Started, session: t.Run.Resumes + 1, maxMessages: maxMessages}
 	if policyFile == "" && maxMessages == 0 && scenario == "" {
 		// Continue under the rules the last session ran under, as its
@@ -163,6 +169,29 @@ func resumeSetup(t *transcripts.Transcript, jsonl, scenario, policyFile string, 
 		}
 	}
 	return s, res, nil
+}
+
+// sameSeats refuses a scenario (resume --scenario) that seats an agent
+// under a name the recording's seats do not have, neither as its name nor
+// among its formerly: names: it would speak beside the recorded seat's
+// messages as a third speaker, seeing them as the other side's. Handing a
+// seat to another model is what fork --agent does.
+func sameSeats(s *configs.Scenario, t *transcripts.Transcript, jsonl string) error {
+	if t.Run == nil || len(t.Run.Agents) == 0 {
+		return nil
+	}
+	var recorded, named []string
+	for _, a := range t.Run.Agents {
+		recorded, named = append(recorded, a.Name), append(named, strconv.Quote(a.Name))
+	}
+	for _, a := range s.Agents {
+		if slices.Contains(recorded, a.Name) || slices.ContainsFunc(a.Formerly, func(f string) bool { return slices.Contains(recorded, f) }) {
+			continue
+		}
+		return fmt.Errorf("%s seats agent %q, and %s was recorded with %s; resume continues the recorded seats: name the agent as its seat was named (or list that name under formerly:), or hand the seat to another model as a new transcript with: parley fork %s --at %d --agent 'SEAT=PROVIDER:MODEL'",
+			s.Path, a.Name, jsonl, strings.Join(named, " and "), jsonl, len(t.Messages))
+	}
+	return nil
 }
 
 // recordedTermination is the file of the rules a recording's last session
