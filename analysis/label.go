@@ -96,6 +96,13 @@ func parseYAMLLabel(path string, data []byte) (*Label, error) {
 	if len(doc.Content) == 0 {
 		return nil, fmt.Errorf("%s: is empty; write its stop_after and stop_by fields", path)
 	}
+	// YAML reads the first of several documents and drops the rest.
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	var first, second yaml.Node
+	if dec.Decode(&first) == nil && dec.Decode(&second) == nil && len(second.Content) > 0 && !(second.Content[0].Tag == "!!null" && second.Content[0].Value == "") {
+		line := second.Content[0].Line
+		return nil, fmt.Errorf("%s:%d: starts a second YAML document, which would not be read; a label is one: keep one set of fields", path, line)
+	}
 	root := doc.Content[0]
 	if root.Kind != yaml.MappingNode {
 		what := "a list"

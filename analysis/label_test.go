@@ -21,6 +21,7 @@ var plainLabels = []string{
 	"stop_after: 14\n\nstop_by: 21",
 	// Near misses: each reads as YAML reads it.
 	"stop_after: 3\n",
+	"stop_after: 5\nstop_by: 9\n---\n",
 	"stop_after: 014\n",
 	"stop_after: 14 # a comment\n",
 	"stop_after: 14\r\nstop_by: 21\r\n",
@@ -118,6 +119,8 @@ func TestABadLabelNamesEachProblem(t *testing.T) {
 			`x.expect.yaml:1: stop_after holds "fifteen"; it takes a whole number: the last message that adds something new`}},
 		{"a loop that is not a pair", "stop_after: 3\nloops: [3]\n", []string{
 			`x.expect.yaml:2: loops: item 1 holds 3; it takes a [first, last] pair of message numbers, such as [18, 24]`}},
+		{"two documents", "stop_after: 5\nstop_by: 9\n---\nstop_after: 3\n", []string{
+			`x.expect.yaml:4: starts a second YAML document, which would not be read; a label is one: keep one set of fields`}},
 		{"a loop that reaches stop_after", "stop_after: 30\nstop_by: 36\nloops: [[25, 40]]\n", []string{
 			`x.expect.yaml:3: loop 1 is [25, 40], but stop_after is 30; loops are stretches the conversation broke out of, so each ends before the last message that adds something new (a loop that lasts to the end is stop_by: its first message + 6)`}},
 		{"loops that overlap", "stop_after: 30\nstop_by: 36\nloops: [[2, 6], [6, 8], [10, 12]]\n", []string{
