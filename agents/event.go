@@ -1,9 +1,13 @@
 package agents
 
 import (
+	"encoding/json"
+	"fmt"
 	"strconv"
 	"unicode/utf16"
 	"unicode/utf8"
+
+	openai "github.com/sashabaranov/go-openai"
 
 	"github.com/parleyhq/parley/transcripts"
 )
@@ -31,14 +35,46 @@ func readEvent(events *eventReader, model string) (streamEvent, error) {
 	if err != nil {
 		return streamEvent{}, err
 	}
-	if ev, ok := decodeEvent(raw, model); ok {
-		return ev, nil
+	ev, ok := decodeEvent(raw, model)
+	if !ok {
+		// An error the server sends inside the stream, in a shape other
+		// than the {"error": event the reader reports: OpenRouter's, a
+		// chunk that carries an "error" beside its choices; vLLM's,
+		// {"object": "error", "message": …}; one written with spaces.
+		if apiErr := eventError(raw); apiErr != nil {
+			return streamEvent{}, fmt.Errorf("error, %w", apiErr)
+		}
+		if ev, err = decodeEventSlow(raw); err != nil {
+			return ev, &badEvent{head: eventHead(raw), err: err}
+		}
 	}
-	ev, err := decodeEventSlow(raw)
-	if err != nil {
-		return ev, &badEvent{head: eventHead(raw), err: err}
+	if ev.finish == "error" {
+		// The reply ended on an error the server names no more.
+		return streamEvent{}, fmt.Errorf("error, %w", &openai.APIError{Message: `the reply ended with finish_reason "error"`})
 	}
 	return ev, nil
+}
+
+// eventError is the error an event reports in place of (or beside) a
+// chunk, or nil.
+func eventError(raw []byte) *openai.APIError {
+	var e struct {
+		Error   *openai.APIError `json:"error"`
+		Object  string           `json:"object"`
+		Message string           `json:"message"`
+	}
+	switch {
+	case json.Unmarshal(raw, &e) != nil:
+		return nil
+	case e.Error != nil:
+		if e.Error.Message == "" {
+			e.Error.Message = "the server reported an error and said no more"
+		}
+		return e.Error
+	case e.Object == "error":
+		return &openai.APIError{Message: e.Message}
+	}
+	return nil
 }
 
 // badEvent is a data event that is not the JSON of a chunk: head is how
@@ -128,9 +164,15 @@ func decodeEvent(raw []byte, model string) (ev streamEvent, ok bool) {
 				ev.model = string(v)
 			}
 			return ok
-		case "id", "object", "system_fingerprint":
+		case "id", "system_fingerprint":
 			_, ok := s.stringOrNull()
 			return ok
+		case "object":
+			// {"object": "error"} is vLLM's error, eventError's to read.
+			v, ok := s.stringOrNull()
+			return ok && string(v) != "error"
+		case "error":
+			return false // a server's error, eventError's to read
 		case "created":
 			return s.intOrNull(nil)
 		case "choices":

@@ -317,6 +317,21 @@ func TestRetries(t *testing.T) {
 		{name: "error event mid-stream", replies: []openaitest.Reply{{ContentType: "text/event-stream",
 			Body: "data: {\"error\":{\"message\":\"overloaded\",\"type\":\"server_error\"}}\n\n"}, ok},
 			reasons: []string{"error reported mid-stream"}, waits: []time.Duration{750 * time.Millisecond}},
+		// OpenRouter sends an error that comes mid-reply as a chunk that
+		// carries it beside its choices, finished "error"; vLLM as an
+		// object of its own. Neither is a finished message.
+		{name: "an error in a chunk, as OpenRouter sends it", replies: []openaitest.Reply{{ContentType: "text/event-stream",
+			Body: "data: {\"id\":\"g\",\"object\":\"chat.completion.chunk\",\"choices\":[{\"index\":0,\"delta\":{\"content\":\"Half an ans\"}}]}\n\n" +
+				"data: {\"id\":\"g\",\"object\":\"chat.completion.chunk\",\"error\":{\"code\":502,\"message\":\"Provider disconnected\"},\"choices\":[{\"index\":0,\"delta\":{\"content\":\"\"},\"finish_reason\":\"error\"}]}\n\ndata: [DONE]\n\n"}, ok},
+			reasons: []string{"error reported mid-stream"}, waits: []time.Duration{750 * time.Millisecond}},
+		{name: "an error object, as vLLM sends it", replies: []openaitest.Reply{{ContentType: "text/event-stream",
+			Body: "data: {\"choices\":[{\"index\":0,\"delta\":{\"content\":\"Half\"}}]}\n\ndata: {\"object\":\"error\",\"message\":\"boom\",\"code\":500}\n\ndata: [DONE]\n\n"}, ok},
+			reasons: []string{"error reported mid-stream"}, waits: []time.Duration{750 * time.Millisecond}},
+		{name: "an error event written with spaces", replies: []openaitest.Reply{{ContentType: "text/event-stream",
+			Body: "data: { \"error\": { \"message\": \"rate limited upstream\" } }\n\n"}, ok},
+			reasons: []string{"error reported mid-stream"}, waits: []time.Duration{750 * time.Millisecond}},
+		{name: "a reply finished with finish_reason error", replies: []openaitest.Reply{{Pieces: []string{"Half"}, FinishReason: "error"}, ok},
+			reasons: []string{"error reported mid-stream"}, waits: []time.Duration{750 * time.Millisecond}},
 		{name: "custom backoff doubles", cfg: OpenAIConfig{Backoff: 10 * time.Millisecond},
 			replies: []openaitest.Reply{openaitest.Error(500, ""), openaitest.Error(500, ""), openaitest.Error(500, ""), ok},
 			reasons: []string{"500 Internal Server Error", "500 Internal Server Error", "500 Internal Server Error"},
