@@ -559,6 +559,7 @@ func (a *OpenAI) classify(ctx, rctx context.Context, at *attempt, err error, wit
 	case apiErr != nil && midStream:
 		out.retry, out.reason = true, "error reported mid-stream"
 	case isDNS(err):
+	case errors.As(err, new(*RedirectRefused)):
 	case !midStream && isRefused(err):
 		out.retry, out.reason, out.refused = true, "connection refused", true
 	case midStream:

@@ -2,6 +2,7 @@ package agents
 
 import (
 	"errors"
+	"fmt"
 	"net/http"
 	"strings"
 )
@@ -29,9 +30,29 @@ var keptAcrossSites = map[string]bool{
 // a scenario sets, so a provider's address that redirected elsewhere
 // would hand its key to whoever answered there. It follows at most ten
 // redirects, as net/http's default does.
+//
+// Two redirects are refused: one from https to plain http, which would
+// send the key, the headers and the conversation in the clear; and one
+// that turns a POST into a GET (301, 302 and 303 do), which would ask for
+// the page without the request, and be refused for a reason that names
+// neither the redirect nor where it went.
 func CheckRedirect(req *http.Request, via []*http.Request) error {
 	if len(via) >= maxRedirects {
 		return errors.New("stopped after 10 redirects")
+	}
+	if len(via) > 0 {
+		first, status := via[0], 0
+		if req.Response != nil {
+			status = req.Response.StatusCode
+		}
+		switch {
+		case first.URL.Scheme == "https" && req.URL.Scheme == "http":
+			return &RedirectRefused{Status: status, To: RedactURL(req.URL.String()),
+				Why: "from https to plain http, where the key, the headers and the conversation would travel in the clear"}
+		case first.Method == http.MethodPost && req.Method != http.MethodPost:
+			return &RedirectRefused{Status: status, To: RedactURL(req.URL.String()),
+				Why: "which turns the request into a GET without its body"}
+		}
 	}
 	if len(via) == 0 || sameSite(via[0].URL.Hostname(), req.URL.Hostname()) {
 		return nil
@@ -49,4 +70,16 @@ func CheckRedirect(req *http.Request, via []*http.Request) error {
 func sameSite(src, dst string) bool {
 	src, dst = strings.ToLower(src), strings.ToLower(dst)
 	return dst == src || strings.HasSuffix(dst, "."+src)
+}
+
+// RedirectRefused is a redirect CheckRedirect does not follow. Asking
+// again meets the same redirect: it is not retried.
+type RedirectRefused struct {
+	Status int    // the redirect's, such as 301
+	To     string // where it points, its secrets redacted
+	Why    string
+}
+
+func (e *RedirectRefused) Error() string {
+	return fmt.Sprintf("redirected (%d) to %s, %s; parley does not follow it: set base_url: to the address you mean", e.Status, e.To, e.Why)
 }

@@ -2,6 +2,7 @@ package agents
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -53,5 +54,45 @@ func TestARedirectToAnotherSiteCarriesNoCredentials(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// A redirect from https to plain http is not followed: the key, the
+// headers and the conversation would travel in the clear. Nor is one that
+// turns the POST into a GET (301, 302, 303), which a server would refuse
+// for a reason that names neither the redirect nor where it went. Each is
+// said in one sentence, and not asked again.
+func TestRedirectsThatWouldLoseTheRequestAreRefused(t *testing.T) {
+	plain := openaitest.Start(t, func(openaitest.Request) openaitest.Reply { return openaitest.Words("Hello there.") })
+	secure := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, plain.URL+strings.TrimPrefix(r.URL.Path, "/v1"), http.StatusTemporaryRedirect)
+	}))
+	t.Cleanup(secure.Close)
+	client := secure.Client()
+	client.CheckRedirect = CheckRedirect
+	a := NewOpenAI(OpenAIConfig{Name: "A", Model: "m", BaseURL: secure.URL + "/v1", APIKey: testKey, HTTPClient: client, Retries: ptr(3)})
+	r := collect(context.Background(), a, hello)
+	if r.err == nil || !strings.Contains(r.err.Error(), "redirected (307) to "+plain.URL) || !strings.Contains(r.err.Error(), "from https to plain http") {
+		t.Errorf("error %v; want the downgrade refused in a sentence", r.err)
+	}
+	if n := len(plain.Requests()); n != 0 {
+		t.Errorf("the plain http server received %d requests", n)
+	}
+	if len(r.retries) != 0 {
+		t.Errorf("retried %d times; the same redirect would come again", len(r.retries))
+	}
+
+	for _, status := range []int{http.StatusMovedPermanently, http.StatusFound, http.StatusSeeOther} {
+		moved := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			http.Redirect(w, r, plain.URL+"/v2"+strings.TrimPrefix(r.URL.Path, "/v1"), status)
+		}))
+		t.Cleanup(moved.Close)
+		a := NewOpenAI(OpenAIConfig{Name: "A", Model: "m", BaseURL: moved.URL + "/v1", APIKey: testKey,
+			HTTPClient: &http.Client{CheckRedirect: CheckRedirect}, Retries: ptr(3)})
+		r := collect(context.Background(), a, hello)
+		want := fmt.Sprintf("redirected (%d) to %s/v2/chat/completions, which turns the request into a GET without its body; parley does not follow it: set base_url: to the address you mean", status, plain.URL)
+		if r.err == nil || !strings.Contains(r.err.Error(), want) || len(r.retries) != 0 {
+			t.Errorf("%d: error %v, %d retries; want %q and none", status, r.err, len(r.retries), want)
+		}
 	}
 }
