@@ -2,7 +2,9 @@ package agents
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"iter"
 	"math/rand/v2"
@@ -13,6 +15,8 @@ import (
 	"time"
 
 	openai "github.com/sashabaranov/go-openai"
+
+	"github.com/parleyhq/parley/transcripts"
 )
 
 var _ Agent = (*OpenAI)(nil)
@@ -466,6 +470,9 @@ func (a *OpenAI) relay(at *attempt, w Wait, yield func(Chunk, error) bool) {
 // read reads an opened attempt's events to the reply's end, yielding its
 // chunks.
 func (a *OpenAI) read(ctx context.Context, at *attempt, yield func(Chunk, error) bool) outcome {
+	if isJSON(at.header.Get("Content-Type")) {
+		return a.readWhole(at, yield)
+	}
 	events := newEventReader(at.resp, emptyMessagesLimit)
 	finished, parsed := false, false
 	model := ""
@@ -513,6 +520,62 @@ func (a *OpenAI) read(ctx context.Context, at *attempt, yield func(Chunk, error)
 		}
 		at.clock.resume()
 	}
+}
+
+// readWhole reads a reply a server sent whole, as one JSON completion,
+// though it was asked to stream (some servers and proxies ignore stream:
+// true): its text, finish reason and usage come as one chunk. Reading it
+// as a stream would take it for one cut off, and ask again, paying for
+// the same reply each time. A JSON error is the server's error.
+func (a *OpenAI) readWhole(at *attempt, yield func(Chunk, error) bool) outcome {
+	body, err := io.ReadAll(io.LimitReader(at.resp, int64(maxEventBytes)+1))
+	if err != nil {
+		return outcome{fail: errors.Join(errStreamCut, err), retry: true, reason: "stream cut off"}
+	}
+	if apiErr := eventError(body); apiErr != nil {
+		apiErr.HTTPStatusCode = at.status
+		return outcome{fail: fmt.Errorf("error, %w", apiErr)}
+	}
+	var whole struct {
+		Model   string `json:"model"`
+		Choices []struct {
+			Index   int `json:"index"`
+			Message struct {
+				Content string `json:"content"`
+			} `json:"message"`
+			FinishReason string `json:"finish_reason"`
+		} `json:"choices"`
+		Usage *struct {
+			PromptTokens     int      `json:"prompt_tokens"`
+			CompletionTokens int      `json:"completion_tokens"`
+			TotalTokens      int      `json:"total_tokens"`
+			Cost             *float64 `json:"cost"`
+		} `json:"usage"`
+	}
+	if len(body) > maxEventBytes || json.Unmarshal(body, &whole) != nil || len(whole.Choices) == 0 {
+		return outcome{fail: &notStream{head: eventHead(body)}}
+	}
+	ch := Chunk{Model: whole.Model, Endpoint: at.served, FinishReason: "stop"}
+	for _, c := range whole.Choices {
+		if c.Index == 0 {
+			ch.Text = c.Message.Content
+			if c.FinishReason != "" {
+				ch.FinishReason = c.FinishReason
+			}
+		}
+	}
+	if u := whole.Usage; u != nil {
+		ch.Usage = &transcripts.Usage{PromptTokens: u.PromptTokens, CompletionTokens: u.CompletionTokens, TotalTokens: u.TotalTokens, Cost: u.Cost}
+	}
+	if !yield(ch, nil) {
+		return outcome{stopped: true}
+	}
+	return outcome{}
+}
+
+// isJSON reports a response sent as one JSON document, not a stream.
+func isJSON(contentType string) bool {
+	return strings.HasPrefix(strings.ToLower(strings.TrimSpace(contentType)), "application/json")
 }
 
 // classify decides what a failed attempt means.

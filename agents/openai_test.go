@@ -245,6 +245,11 @@ func TestStreamShapes(t *testing.T) {
 		{name: "one event of 4 MB", reply: huge, text: huge.Pieces[0], finish: "stop", usage: &Usage{5, 1, 6}},
 		{name: "invalid UTF-8 is replaced, the rest kept", reply: openaitest.Text("caf\xc3", "\xff ok é"),
 			text: "caf\ufffd\ufffd ok é", finish: "stop", usage: &Usage{5, 2, 7}},
+		// A server that ignores stream: true answers with the whole
+		// completion: it is the reply, not a stream cut off to ask again.
+		{name: "a whole completion in place of a stream", reply: openaitest.Reply{ContentType: "application/json",
+			Body: `{"id":"c","object":"chat.completion","created":1733150000,"model":"test-model","choices":[{"index":0,"message":{"role":"assistant","content":"All at once."},"finish_reason":"length"}],"usage":{"prompt_tokens":9,"completion_tokens":3,"total_tokens":12}}`},
+			text: "All at once.", finish: "length", usage: &Usage{9, 3, 12}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -387,6 +392,12 @@ func TestFailures(t *testing.T) {
 		contains []string
 		is       error
 	}{
+		// An error a server sends with 200, as one JSON document without a
+		// newline after it (FastAPI's way): its message, asked once.
+		{name: "an error sent whole with 200", replies: []openaitest.Reply{{ContentType: "application/json", Body: `{"error":{"message":"model is loading"}}`}},
+			requests: 1, status: 200, contains: []string{"model is loading"}},
+		{name: "JSON that is neither a completion nor an error", replies: []openaitest.Reply{{ContentType: "application/json", Body: `{"status":"ok"}`}},
+			requests: 1, contains: []string{"did not answer with an OpenAI-compatible event stream", `status`}, is: errNotStream},
 		{name: "401", cfg: OpenAIConfig{KeyEnv: "XAI_API_KEY", APIKey: testKey}, replies: []openaitest.Reply{openaitest.Error(401, "")},
 			requests: 1, status: 401, contains: []string{"Alice: ", "refused the key in XAI_API_KEY (401 Unauthorized)", "/v1"}},
 		{name: "401 with an Authorization header in the key's place", cfg: OpenAIConfig{KeyEnv: "XAI_API_KEY", APIKey: testKey, Headers: map[string]string{"authorization": "Bearer sk-other-0123456789"}},
