@@ -245,6 +245,16 @@ func TestStreamShapes(t *testing.T) {
 		{name: "one event of 4 MB", reply: huge, text: huge.Pieces[0], finish: "stop", usage: &Usage{5, 1, 6}},
 		{name: "invalid UTF-8 is replaced, the rest kept", reply: openaitest.Text("caf\xc3", "\xff ok é"),
 			text: "caf\ufffd\ufffd ok é", finish: "stop", usage: &Usage{5, 2, 7}},
+		// The event stream format ends a line with CR alone too, and a
+		// stream may begin with a byte-order mark.
+		{name: "lines ended by CR alone", reply: openaitest.Reply{ContentType: "text/event-stream",
+			Body: "data: {\"model\":\"test-model\",\"choices\":[{\"index\":0,\"delta\":{\"content\":\"Carriage \"}}]}\r\r" +
+				"data: {\"model\":\"test-model\",\"choices\":[{\"index\":0,\"delta\":{\"content\":\"returns.\"},\"finish_reason\":\"stop\"}]}\r\rdata: [DONE]\r\r"},
+			text: "Carriage returns.", finish: "stop"},
+		{name: "a byte-order mark first", reply: openaitest.Reply{ContentType: "text/event-stream",
+			Body: "\xef\xbb\xbfdata: {\"model\":\"test-model\",\"choices\":[{\"index\":0,\"delta\":{\"content\":\"First words. \"}}]}\n\n" +
+				"data: {\"model\":\"test-model\",\"choices\":[{\"index\":0,\"delta\":{\"content\":\"Rest.\"},\"finish_reason\":\"stop\"}]}\n\ndata: [DONE]\n\n"},
+			text: "First words. Rest.", finish: "stop"},
 		// A server that ignores stream: true answers with the whole
 		// completion: it is the reply, not a stream cut off to ask again.
 		{name: "a whole completion in place of a stream", reply: openaitest.Reply{ContentType: "application/json",

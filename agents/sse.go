@@ -44,6 +44,8 @@ type eventReader struct {
 	errs     bytes.Buffer // lines that are not data events
 	limit    int
 	finished bool // data: [DONE] was read
+	begun    bool // a line was read: a byte-order mark before it is not
+	skipLF   bool // the last line ended in CR: a LF right after it is its end too
 }
 
 func newEventReader(body io.Reader, limit int) *eventReader {
@@ -71,6 +73,12 @@ func (e *eventReader) next() ([]byte, error) {
 				}
 			}
 			return nil, err
+		}
+		if !e.begun {
+			// A stream may begin with a byte-order mark, which the
+			// event stream format says to skip.
+			e.begun = true
+			line = bytes.TrimPrefix(line, []byte("\xef\xbb\xbf"))
 		}
 		line = bytes.TrimSpace(line)
 		payload, isData := cutData(line)
@@ -112,14 +120,36 @@ func (e *eventReader) line() ([]byte, error) {
 }
 
 // readSlice is bufio.Reader's ReadSlice('\n') over e's buffer: the bytes
-// up to and including the next newline, valid until the next read; all
+// up to and including the next line's end, valid until the next read; all
 // that is unread and the body's error when the body ends first; or a full
-// buffer and bufio.ErrBufferFull.
+// buffer and bufio.ErrBufferFull. A line ends with LF, CRLF or CR alone,
+// as the event stream format has it (go-openai splits at LF only, and
+// reads a stream of CR-ended lines as one line it drops).
 func (e *eventReader) readSlice() ([]byte, error) {
 	s := 0 // the unread bytes searched already
 	for {
+		if e.skipLF && s == 0 && e.buf != nil && e.r < e.w {
+			// The CR that ended the last line was the last byte read:
+			// a LF after it belongs to it.
+			if e.buf[e.r] == '\n' {
+				e.r++
+			}
+			e.skipLF = false
+		}
 		if e.buf != nil {
-			if i := bytes.IndexByte(e.buf[e.r+s:e.w], '\n'); i >= 0 {
+			b := e.buf[e.r+s : e.w]
+			i := bytes.IndexByte(b, '\n')
+			seg := b
+			if i >= 0 {
+				seg = b[:i]
+			}
+			if cr := bytes.IndexByte(seg, '\r'); cr >= 0 && (cr+1 == len(b) || b[cr+1] != '\n') {
+				line := e.buf[e.r : e.r+s+cr+1]
+				e.r += s + cr + 1
+				e.skipLF = true
+				return line, nil
+			}
+			if i >= 0 {
 				line := e.buf[e.r : e.r+s+i+1]
 				e.r += s + i + 1
 				return line, nil
