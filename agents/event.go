@@ -2,6 +2,7 @@ package agents
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strconv"
 	"unicode/utf16"
@@ -99,8 +100,17 @@ func eventHead(raw []byte) string {
 }
 
 // decodeEventSlow decodes an event as go-openai's Recv does, plus the cost.
+// An event whose JSON holds a value of another type than go-openai's in a
+// field parley does not read (a fractional "created", a numeric "id", a
+// tool call's arguments as an object), which Recv would reject, is read
+// for the fields parley does read.
 func decodeEventSlow(raw []byte) (streamEvent, error) {
 	resp, cost, err := decodeResponse(raw)
+	if _, mistyped := errors.AsType[*json.UnmarshalTypeError](err); mistyped {
+		if ev, ok := decodeEventLenient(raw); ok {
+			return ev, nil
+		}
+	}
 	if err != nil {
 		return streamEvent{}, err
 	}
@@ -119,6 +129,45 @@ func decodeEventSlow(raw []byte) (streamEvent, error) {
 		}
 	}
 	return ev, nil
+}
+
+// decodeEventLenient reads the fields of an event parley uses and no
+// other: the model, choice 0's content and finish reason, the usage. ok is
+// false when one of those is of another type than it takes.
+func decodeEventLenient(raw []byte) (streamEvent, bool) {
+	var e struct {
+		Model   string `json:"model"`
+		Choices []struct {
+			Index float64 `json:"index"`
+			Delta struct {
+				Content string `json:"content"`
+			} `json:"delta"`
+			FinishReason string `json:"finish_reason"`
+		} `json:"choices"`
+		Usage *struct {
+			PromptTokens     float64  `json:"prompt_tokens"`
+			CompletionTokens float64  `json:"completion_tokens"`
+			TotalTokens      float64  `json:"total_tokens"`
+			Cost             *float64 `json:"cost"`
+		} `json:"usage"`
+	}
+	if json.Unmarshal(raw, &e) != nil {
+		return streamEvent{}, false
+	}
+	ev := streamEvent{model: e.Model}
+	if u := e.Usage; u != nil {
+		ev.usage = &transcripts.Usage{PromptTokens: int(u.PromptTokens), CompletionTokens: int(u.CompletionTokens), TotalTokens: int(u.TotalTokens), Cost: u.Cost}
+	}
+	for _, c := range e.Choices {
+		if c.Index != 0 {
+			continue
+		}
+		ev.text += c.Delta.Content
+		if c.FinishReason != "" {
+			ev.finish = c.FinishReason
+		}
+	}
+	return ev, true
 }
 
 // The keys encoding/json would match, at each level of an event, to a

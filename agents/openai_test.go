@@ -255,6 +255,13 @@ func TestStreamShapes(t *testing.T) {
 			Body: "\xef\xbb\xbfdata: {\"model\":\"test-model\",\"choices\":[{\"index\":0,\"delta\":{\"content\":\"First words. \"}}]}\n\n" +
 				"data: {\"model\":\"test-model\",\"choices\":[{\"index\":0,\"delta\":{\"content\":\"Rest.\"},\"finish_reason\":\"stop\"}]}\n\ndata: [DONE]\n\n"},
 			text: "First words. Rest.", finish: "stop"},
+		// Values of other types than go-openai's in fields parley does not
+		// read (a fractional created, a numeric id, usage counts written
+		// 5.0) do not make the reply unreadable.
+		{name: "odd types where parley reads nothing", reply: openaitest.Reply{ContentType: "text/event-stream",
+			Body: "data: {\"id\":12345,\"created\":1733150000.5,\"model\":\"test-model\",\"choices\":[{\"index\":0,\"delta\":{\"content\":\"Still \"}}]}\n\n" +
+				"data: {\"id\":12345,\"created\":1733150000.5,\"model\":\"test-model\",\"choices\":[{\"index\":0,\"delta\":{\"content\":\"read.\"},\"finish_reason\":\"stop\"}],\"usage\":{\"prompt_tokens\":5.0,\"completion_tokens\":2.0,\"total_tokens\":7.0}}\n\ndata: [DONE]\n\n"},
+			text: "Still read.", finish: "stop", usage: &Usage{5, 2, 7}},
 		// A server that ignores stream: true answers with the whole
 		// completion: it is the reply, not a stream cut off to ask again.
 		{name: "a whole completion in place of a stream", reply: openaitest.Reply{ContentType: "application/json",
