@@ -174,7 +174,9 @@ func (a *OpenAI) request(history []Message) *openai.ChatCompletionRequest {
 		//lint:ignore SA1019 max_tokens is the field OpenAI-compatible servers read; max_completion_tokens is OpenAI's own.
 		req.MaxTokens = *a.cfg.MaxTokens
 	}
-	if a.cfg.System != "" {
+	// A blank prompt is none: strict servers refuse a message of white
+	// space.
+	if strings.TrimSpace(a.cfg.System) != "" {
 		req.Messages = append(req.Messages, openai.ChatCompletionMessage{Role: openai.ChatMessageRoleSystem, Content: a.cfg.System})
 	}
 	for _, m := range history {

@@ -147,6 +147,13 @@ func TestRequestFields(t *testing.T) {
 			headers: map[string]string{"Authorization": ""},
 		},
 		{
+			// Strict servers refuse a message of white space.
+			name:     "a blank system prompt is none",
+			cfg:      OpenAIConfig{Model: "llama3", System: "  \n\t "},
+			history:  hello,
+			messages: []openai.ChatCompletionMessage{{Role: "user", Content: hello[0].Content}},
+		},
+		{
 			name:     "temperature zero is sent as zero",
 			cfg:      OpenAIConfig{Temperature: ptr(0.0), TopP: ptr(0.0), Seed: ptr(0)},
 			history:  hello,
