@@ -163,3 +163,41 @@ func TestJudgeSpendingIsCounted(t *testing.T) {
 		})
 	}
 }
+
+// A conversation interrupted (Ctrl-C) spent what its completed messages
+// cost: the summary counts its tokens, cost, retries and model time, as
+// the progress lines did, though it has no stop or length to count.
+func TestSummaryCountsWhatInterruptedConversationsSpent(t *testing.T) {
+	usd := 0.002
+	tr := &transcripts.Transcript{Title: "a ↔ b", Run: &transcripts.Run{
+		Agents: []transcripts.AgentInfo{{Name: "a", Model: "x-ai/grok-4"}, {Name: "b", Model: "x-ai/grok-4"}},
+		Stop:   &transcripts.Stop{Kind: transcripts.StopInterrupted}}}
+	tr.Messages = []transcripts.Message{
+		{Speaker: "a", Content: "one", Usage: &transcripts.Usage{PromptTokens: 100, CompletionTokens: 20, TotalTokens: 120, Cost: &usd}},
+		{Speaker: "b", Content: "two", Usage: &transcripts.Usage{PromptTokens: 130, CompletionTokens: 25, TotalTokens: 155, Cost: &usd}},
+	}
+	r := ResultFromTranscript(tr, nil)
+	if r.State != StateInterrupted {
+		t.Fatalf("state %q; want interrupted", r.State)
+	}
+	r.Retries, r.ModelTime = 2, 3*time.Second
+	s := Summarize(&Manifest{ID: "x", Jobs: make([]PlannedJob, 2)}, []Result{r}, time.Second)
+	if s.Interrupted != 1 || s.Done != 0 || len(s.StopReasons) != 0 || s.Length.Max != 0 {
+		t.Errorf("interrupted %d, done %d, stops %v, length %+v; want it counted as interrupted alone", s.Interrupted, s.Done, s.StopReasons, s.Length)
+	}
+	in, out := 0, 0
+	for _, at := range s.Tokens {
+		in, out = in+at.In, out+at.Out
+	}
+	if in != 230 || out != 45 || s.Cost.USD != 0.004 || s.Retries != 2 || s.ModelTime != 3*time.Second {
+		t.Errorf("tokens %d in %d out, cost %v, retries %d, model time %s; want 230, 45, $0.004, 2, 3s", in, out, s.Cost.USD, s.Retries, s.ModelTime)
+	}
+	if len(s.CostByPair) != 1 || s.CostByPair[0].Cost.USD != 0.004 || len(s.CostByModel) != 2 {
+		t.Errorf("by pair %+v, by model %+v", s.CostByPair, s.CostByModel)
+	}
+	var md strings.Builder
+	s.Markdown(&md)
+	if !strings.Contains(md.String(), "No conversation has ended yet") || strings.Contains(md.String(), "## Length in messages") || !strings.Contains(md.String(), "$0.004") {
+		t.Errorf("summary.md:\n%s", md.String())
+	}
+}

@@ -148,18 +148,13 @@ func Summarize(m *Manifest, results []Result, wall time.Duration) *Summary {
 			s.Failed++
 		case StateInterrupted:
 			s.Interrupted++
-			continue
 		default:
 			continue
 		}
+		// What a conversation spent counts however it ended: one
+		// interrupted spent its completed messages, paid for.
 		s.ModelTime += r.ModelTime
 		s.Retries += r.Retries
-		label := stopLabel(r)
-		stops[label]++
-		if r.State == StateFailed {
-			errs[firstNonEmpty(r.Error, r.Stop.Reason)]++
-		}
-		lengths = append(lengths, r.Messages)
 		pair := firstNonEmpty(r.Pair, firstNonEmpty(r.Title, r.ScenarioPath))
 		pc := pairCost[pair]
 		if pc == nil {
@@ -191,6 +186,15 @@ func Summarize(m *Manifest, results []Result, wall time.Duration) *Summary {
 			at.Out += t.Out
 			at.Estimated = at.Estimated || t.Estimated
 		}
+		if r.State == StateInterrupted {
+			continue // not ended: no stop, length or saving to count
+		}
+		label := stopLabel(r)
+		stops[label]++
+		if r.State == StateFailed {
+			errs[firstNonEmpty(r.Error, r.Stop.Reason)]++
+		}
+		lengths = append(lengths, r.Messages)
 		for _, p := range r.Policies {
 			ps := policies[p.Policy]
 			if ps == nil {
@@ -455,13 +459,19 @@ func (s *Summary) Markdown(w io.Writer) {
 		fmt.Fprintf(w, "\n\n")
 	}
 
-	fmt.Fprintf(w, "## Stop reasons\n\n| Stop | Conversations |\n|---|---:|\n")
-	for _, c := range s.StopReasons {
-		fmt.Fprintf(w, "| %s | %d |\n", cell(c.Label), c.Count)
+	if len(s.StopReasons) == 0 {
+		// Interrupted before any conversation ended: what was spent is
+		// below, but no stop or length to tell.
+		fmt.Fprintf(w, "## Stop reasons\n\nNo conversation has ended yet, so there is no stop or length to count; what the conversations spent so far is below.\n")
+	} else {
+		fmt.Fprintf(w, "## Stop reasons\n\n| Stop | Conversations |\n|---|---:|\n")
+		for _, c := range s.StopReasons {
+			fmt.Fprintf(w, "| %s | %d |\n", cell(c.Label), c.Count)
+		}
+		d := s.Length
+		fmt.Fprintf(w, "\n## Length in messages\n\n| n | min | median | p90 | max | mean |\n|---:|---:|---:|---:|---:|---:|\n")
+		fmt.Fprintf(w, "| %d | %d | %g | %d | %d | %.1f |\n", d.N, d.Min, d.Median, d.P90, d.Max, d.Mean)
 	}
-	d := s.Length
-	fmt.Fprintf(w, "\n## Length in messages\n\n| n | min | median | p90 | max | mean |\n|---:|---:|---:|---:|---:|---:|\n")
-	fmt.Fprintf(w, "| %d | %d | %g | %d | %d | %.1f |\n", d.N, d.Min, d.Median, d.P90, d.Max, d.Mean)
 
 	if len(s.Policies) > 0 {
 		fmt.Fprintf(w, "\n## Messages each policy would have saved\n\n")
