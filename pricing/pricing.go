@@ -6,6 +6,7 @@
 package pricing
 
 import (
+	"math"
 	"strings"
 
 	"github.com/parleyhq/parley/transcripts"
@@ -171,11 +172,16 @@ func (t Total) String() string {
 	return s
 }
 
-// FormatUSD writes dollars with four significant places below a dollar.
+// FormatUSD writes dollars with four decimal places below a dollar, and
+// two significant digits below a hundredth of a cent, so that a cost too
+// small for four places does not read $0, which says a reply was free.
 func FormatUSD(v float64) string {
 	switch {
 	case v == 0:
 		return "$0"
+	case v > 0 && v < 0.0001:
+		places := 1 - int(math.Floor(math.Log10(v)))
+		return "$" + trimZeros(strconvF(v, min(places, 12)))
 	case v < 1:
 		return "$" + trimZeros(strconvF(v, 4))
 	}

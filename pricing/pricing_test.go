@@ -50,3 +50,19 @@ func TestTotalSaysWhatItKnows(t *testing.T) {
 		t.Errorf("mixed: %q", got)
 	}
 }
+
+// A cost too small for four decimal places keeps two significant digits:
+// $0 says a reply was free.
+func TestFormatUSDNeverRoundsACostToNothing(t *testing.T) {
+	for _, c := range []struct {
+		v    float64
+		want string
+	}{
+		{0, "$0"}, {0.000049, "$0.000049"}, {0.0000281, "$0.000028"}, {0.00009999, "$0.0001"}, {1.5e-9, "$0.0000000015"},
+		{0.0001, "$0.0001"}, {0.01234, "$0.0123"}, {0.5, "$0.5"}, {12.345, "$12.35"},
+	} {
+		if got := FormatUSD(c.v); got != c.want {
+			t.Errorf("FormatUSD(%g) = %q, want %q", c.v, got, c.want)
+		}
+	}
+}
