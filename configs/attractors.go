@@ -77,7 +77,7 @@ func ConvertAttractors(file string, data []byte) ([]byte, error) {
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&c); err != nil {
 		if m := jsonFieldRe().FindStringSubmatch(err.Error()); m != nil {
-			return nil, &Error{File: file, Msg: fmt.Sprintf("the field %q has no parley counterpart that convert knows; remove it or write the roster by hand", m[1])}
+			return nil, &Error{File: file, Msg: fmt.Sprintf("%sthe field %q has no parley counterpart that convert knows; remove it or write the roster by hand", modelHolding(data, m[1]), m[1])}
 		}
 		var te *json.UnmarshalTypeError
 		if errors.As(err, &te) {
@@ -273,6 +273,29 @@ func EndCodewordPattern(codeword string) string {
 // typeProblem is the sentence for a field of the config whose JSON value
 // is of another kind than the script reads: the field, with the model it
 // belongs to, its value's kind and the kind it needs.
+// modelHolding is "models[i] (\"NAME\"): " for the first model of data
+// that holds field and not the config's top level, or "": the decoder
+// names an unknown field, not where it is.
+func modelHolding(data []byte, field string) string {
+	var probe map[string]json.RawMessage
+	if json.Unmarshal(data, &probe) != nil {
+		return ""
+	}
+	if _, top := probe[field]; top {
+		return ""
+	}
+	var models []map[string]any
+	if json.Unmarshal(probe["models"], &models) != nil {
+		return ""
+	}
+	for i, m := range models {
+		if _, ok := m[field]; ok {
+			return fmt.Sprintf("models[%d] (%q): ", i, fmt.Sprint(m["name"]))
+		}
+	}
+	return ""
+}
+
 func typeProblem(data []byte, te *json.UnmarshalTypeError) string {
 	field := te.Field
 	kind := te.Type.Kind()

@@ -98,6 +98,10 @@ func TestConvertAttractorsRefusesAnUnknownField(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), `c.json: the field "judge_model" has no parley counterpart`) {
 		t.Errorf("err = %v; want a sentence naming the file and the field", err)
 	}
+	_, err = ConvertAttractors("c.json", []byte(`{"models": [{"name": "a", "model_id": "x/a"}, {"name": "b", "model_id": "x/b", "max_tokens": 512}]}`))
+	if err == nil || !strings.Contains(err.Error(), `c.json: models[1] ("b"): the field "max_tokens" has no parley counterpart`) {
+		t.Errorf("err = %v; want a sentence naming the model that holds the field", err)
+	}
 	_, err = ConvertAttractors("c.json", []byte(`{"models": [{"name": "a", "model_id": "x/a"}]}`))
 	if err == nil || !strings.Contains(err.Error(), "at least two models") {
 		t.Errorf("err = %v; want a sentence about the models", err)
