@@ -163,6 +163,19 @@ func recordingFor(path, policyFile string) (tui.Recording, []policy.LoopReading,
 	} else {
 		rec.Banner = append(rec.Banner, fmt.Sprintf("◆ Under %s nothing would stop it", under))
 	}
+	if policyFile == "" && under != "the default rules" {
+		// check and report judge a recording under the default set
+		// unless told otherwise: where that stops it elsewhere, say so,
+		// so the two readings of one transcript are not taken for one.
+		d := review.Judge(policy.Default, t.Run.Seated(t.Messages))
+		switch {
+		case d.StopAt == r.StopAt:
+		case d.StopAt > 0:
+			rec.Banner = append(rec.Banner, fmt.Sprintf("◆ Under the default rules, which check and report use unless given --policy, it would stop after message %d by %s", d.StopAt, d.Stop.Policy))
+		default:
+			rec.Banner = append(rec.Banner, "◆ Under the default rules, which check and report use unless given --policy, nothing would stop it")
+		}
+	}
 	rec.Banner = append(rec.Banner, "From "+path)
 	return rec, r.Loop, nil
 }
