@@ -262,6 +262,19 @@ func TestMarkdownProseEscapesWhatTranscriptsSay(t *testing.T) {
 	}
 }
 
+// render is r as report.html and report.md write it.
+func render(t *testing.T, r analysis.Report) (page, md string) {
+	t.Helper()
+	var p, m bytes.Buffer
+	if err := HTML(&p, r); err != nil {
+		t.Fatal(err)
+	}
+	if err := Markdown(&m, r); err != nil {
+		t.Fatal(err)
+	}
+	return p.String(), m.String()
+}
+
 // writeConversation writes a parley Markdown transcript of n messages
 // between a and b into dir, each message new words on gardens.
 func writeConversation(t *testing.T, dir, file, a, b string, n int) {
@@ -289,23 +302,17 @@ func TestReportIsolatesNamesThatTurnText(t *testing.T) {
 	dir := t.TempDir()
 	writeConversation(t, dir, "rlo.md", "M\u202e", "N", 6)
 	r := buildFrom(t, dir, dir)
-	var page, md bytes.Buffer
-	if err := HTML(&page, r); err != nil {
-		t.Fatal(err)
-	}
-	if err := Markdown(&md, r); err != nil {
-		t.Fatal(err)
-	}
+	page, md := render(t, r)
 	isolated := "\u2068M\u202e\u2069"
 	for _, want := range []string{"▲ " + isolated + " ▼ N", isolated + " ↔ N", "0 of 6 messages after the stop"} {
-		if !strings.Contains(page.String(), want) {
+		if !strings.Contains(page, want) {
 			t.Errorf("report.html lacks %q", want)
 		}
 	}
-	if !strings.Contains(md.String(), "| "+isolated+" | N |") || !strings.Contains(md.String(), "### "+isolated+" ↔ N") {
-		t.Errorf("report.md does not isolate the name:\n%s", md.String())
+	if !strings.Contains(md, "| "+isolated+" | N |") || !strings.Contains(md, "### "+isolated+" ↔ N") {
+		t.Errorf("report.md does not isolate the name:\n%s", md)
 	}
-	if strings.Contains(page.String(), "\u2068N") || strings.Contains(md.String(), "\u2068N") {
+	if strings.Contains(page, "\u2068N") || strings.Contains(md, "\u2068N") {
 		t.Error("a plain name is isolated too")
 	}
 }
@@ -321,25 +328,19 @@ func TestMatrixHoldsOpenersAndResponders(t *testing.T) {
 		}
 	}
 	r := buildFrom(t, dir, dir)
-	var page, md bytes.Buffer
-	if err := HTML(&page, r); err != nil {
-		t.Fatal(err)
-	}
-	if err := Markdown(&md, r); err != nil {
-		t.Fatal(err)
-	}
-	if n := strings.Count(page.String(), `<th class="col"`); n != 2 {
+	page, md := render(t, r)
+	if n := strings.Count(page, `<th class="col"`); n != 2 {
 		t.Errorf("the page's matrix has %d columns, want 2 (T1, T2)", n)
 	}
-	if n := strings.Count(page.String(), `<th class="row"`); n != 3 {
+	if n := strings.Count(page, `<th class="row"`); n != 3 {
 		t.Errorf("the page's matrix has %d rows, want 3 (S1, S2, S10)", n)
 	}
 	for _, want := range []string{"| opener \\ responder | T1 | T2 |\n|---|---|---|\n| **S1** |", "| **S2** |", "| **S10** |"} {
-		if !strings.Contains(md.String(), want) {
-			t.Errorf("report.md's matrix lacks %q:\n%s", want, md.String())
+		if !strings.Contains(md, want) {
+			t.Errorf("report.md's matrix lacks %q:\n%s", want, md)
 		}
 	}
-	if i, j := strings.Index(md.String(), "| **S2** |"), strings.Index(md.String(), "| **S10** |"); i > j {
+	if i, j := strings.Index(md, "| **S2** |"), strings.Index(md, "| **S10** |"); i > j {
 		t.Error("S10 is listed before S2")
 	}
 }
