@@ -90,6 +90,7 @@ func TestBadInputNamesWhatToFix(t *testing.T) {
 			[]string{"bad.yaml:9", `agent "B": timeout: "soon" is not a duration`}},
 		{"a misspelt first", good + "first: Bb\n", []string{"bad.yaml:9:", `did you mean "B"?`}},
 		{"temperature out of range", strings.Replace(good, "model: m", "model: m\n    temperature: 3", 1), []string{"temperature: 3 is outside 0 to 2"}},
+		{"temperature not a number", strings.Replace(good, "model: m", "model: m\n    temperature: .nan\n    top_p: .nan", 1), []string{"temperature: NaN is outside 0 to 2", "top_p: NaN is outside 0 (exclusive) to 1"}},
 		{"a timeout written as 0", strings.Replace(good, "model: m", "model: m\n    timeout: 0s", 1),
 			[]string{"bad.yaml:9:", `agent "B": timeout: 0 is not a setting parley offers (there is no unlimited timeout); leave it out for the default`}},
 		{"an idle timeout written as 0", strings.Replace(good, "model: m", "model: m\n    idle_timeout: 0", 1),

@@ -297,10 +297,12 @@ func (a *Agent) validate(i int) Problems {
 				fail("base_url", "base_url: %q is not an http:// or https:// URL", agents.RedactURL(a.BaseURL))
 			}
 		}
-		if a.Temperature != nil && (*a.Temperature < 0 || *a.Temperature > 2) {
+		// Written so that NaN (.nan in YAML), which no comparison holds
+		// for, is outside too: it cannot be sent as JSON.
+		if a.Temperature != nil && !(*a.Temperature >= 0 && *a.Temperature <= 2) {
 			fail("temperature", "temperature: %v is outside 0 to 2", *a.Temperature)
 		}
-		if a.TopP != nil && (*a.TopP <= 0 || *a.TopP > 1) {
+		if a.TopP != nil && !(*a.TopP > 0 && *a.TopP <= 1) {
 			fail("top_p", "top_p: %v is outside 0 (exclusive) to 1", *a.TopP)
 		}
 		if a.MaxTokens != nil && *a.MaxTokens < 1 {
