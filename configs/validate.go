@@ -258,7 +258,11 @@ func (a *Agent) validate(i int) Problems {
 			if _, ok := a.lines[item]; !ok {
 				item = "base_urls"
 			}
-			if !isHTTPURL(u) {
+			switch {
+			case isHTTPURL(u):
+			case HoldsKey(u) || LooksLikeKey(u):
+				fail(item, "base_urls[%d]: looks like an API key rather than a URL; list the provider's addresses (https://HOST/v1) and give the key through an environment variable (api_key_env: MY_API_KEY)", j)
+			default:
 				fail(item, "base_urls[%d]: %q is not an http:// or https:// URL", j, agents.RedactURL(u))
 			}
 			if k, ok := first[replicaKey(u)]; ok {
@@ -290,7 +294,8 @@ func (a *Agent) validate(i int) Problems {
 				}
 			}
 		}
-		if a.BaseURL != "" && !isHTTPURL(a.BaseURL) {
+		// A base_url taken from base_urls[0] is said of base_urls above.
+		if a.BaseURL != "" && !isHTTPURL(a.BaseURL) && !(len(a.BaseURLs) > 0 && a.BaseURL == a.BaseURLs[0] && a.lines["base_url"] == 0) {
 			if HoldsKey(a.BaseURL) || LooksLikeKey(a.BaseURL) {
 				fail("base_url", "base_url: looks like an API key rather than a URL; give the provider's address (base_url: https://HOST/v1) and the key through an environment variable (api_key_env: MY_API_KEY)")
 			} else {

@@ -302,6 +302,8 @@ func TestAKeyPastedAsAModelOrAnAddressIsNeverRepeated(t *testing.T) {
 	os.WriteFile(asModel, []byte("agents:\n  - name: A\n    base_url: http://127.0.0.1:1/v1\n    model: "+key+"\n  - {name: B, type: scripted, lines: [hi]}\n"), 0o600)
 	asURL := filepath.Join(dir, "url.yaml")
 	os.WriteFile(asURL, []byte("agents:\n  - name: A\n    base_url: "+key+"\n    model: m\n  - {name: B, type: scripted, lines: [hi]}\n"), 0o600)
+	asReplica := filepath.Join(dir, "replicas.yaml")
+	os.WriteFile(asReplica, []byte("agents:\n  - name: A\n    base_urls: ['"+key+"']\n    model: m\n  - {name: B, type: scripted, lines: [hi]}\n"), 0o600)
 	for _, c := range []struct {
 		name string
 		args []string
@@ -310,6 +312,10 @@ func TestAKeyPastedAsAModelOrAnAddressIsNeverRepeated(t *testing.T) {
 		{"model", []string{"validate", asModel}, `model.yaml:4: agent "A": model: looks like an API key rather than a model's name`},
 		{"run, model", []string{"run", "--no-tui", asModel}, `agent "A": model: looks like an API key`},
 		{"base_url", []string{"validate", asURL}, `url.yaml:3: agent "A": base_url: looks like an API key rather than a URL`},
+		{"base_urls", []string{"validate", asReplica}, `replicas.yaml:3: agent "A": base_urls[0]: looks like an API key rather than a URL`},
+		{"run, base_urls", []string{"run", "--no-tui", asReplica}, `agent "A": base_urls[0]: looks like an API key`},
+		{"--set base_urls", []string{"validate", plain, "--set", "agents[0].base_urls=[" + key + "]"}, `base_urls[0]: looks like an API key`},
+		{"--vary base_urls", []string{"batch", plain, "--dry-run", "--vary", "agents[0].base_urls=[" + key + "]"}, `base_urls[0]: looks like an API key`},
 		{"--set model", []string{"validate", plain, "--set", "agents[0].model=" + key}, `with --set agents[0].model=REDACTED: agent "A": model: looks like an API key`},
 		{"--vary model", []string{"batch", plain, "--dry-run", "--vary", "agents[0].model=m," + key}, `with --vary agents[0].model=REDACTED: `},
 		{"--agent PROVIDER:KEY", []string{"run", "--no-tui", "--agent", "openai:" + key, "--agent", "ollama:m"}, `agent "agent 1": model: looks like an API key`},
