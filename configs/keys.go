@@ -392,7 +392,9 @@ func KeyFileName(file string) string {
 // (HTTP refuses the header, and no provider's key holds one), each in a
 // sentence that does not repeat it.
 func CleanKey(raw, where string) (string, error) {
-	key := strings.TrimSpace(raw)
+	// A file saved with a byte-order mark (as Windows editors save
+	// them) holds it before the key; no key begins with one.
+	key := strings.TrimSpace(strings.TrimPrefix(raw, "\ufeff"))
 	if key == "" && raw != "" {
 		return "", fmt.Errorf("%s holds only white space; put the key in it", where)
 	}

@@ -169,3 +169,12 @@ func TestAKeyVariableWithWhiteSpace(t *testing.T) {
 		})
 	}
 }
+
+// A key file saved with a byte-order mark and CRLF (as Windows editors
+// save them) gives the key alone.
+func TestCleanKeyDropsAByteOrderMark(t *testing.T) {
+	key, err := CleanKey("\ufeffsk-proj-abc0123456789\r\n", "api_key_file: key.txt")
+	if err != nil || key != "sk-proj-abc0123456789" {
+		t.Errorf("CleanKey = %q, %v; want the key alone", key, err)
+	}
+}
