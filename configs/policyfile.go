@@ -57,6 +57,9 @@ func ParsePolicyNode(file string, data []byte) (*yaml.Node, error) {
 		}
 		return nil, Problems{yamlError(file, data, err)}
 	}
+	if line, bomb := aliasBomb(&doc); bomb {
+		return nil, &Error{File: file, Line: line, Msg: aliasBombMsg}
+	}
 	if probs := dropDuplicateKeys(&doc, ""); len(probs) > 0 {
 		for _, e := range probs {
 			e.File = file

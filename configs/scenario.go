@@ -319,6 +319,9 @@ func Parse(file string, data []byte) (*Scenario, error) {
 	if len(doc.Content) == 0 {
 		return nil, Problems{yamlError(file, data, io.EOF)}
 	}
+	if line, bomb := aliasBomb(&doc); bomb {
+		return nil, Problems{{File: file, Line: line, Msg: aliasBombMsg}}
+	}
 	if line := secondDocument(data); line > 0 {
 		return nil, Problems{{File: file, Line: line, Msg: "a second YAML document starts here, after a --- line; a scenario file holds one scenario, and parley would read the first alone: " +
 			"put each scenario in a file of its own (validate, run and batch take several), or stage them together as a roster"}}
@@ -744,4 +747,46 @@ func ParseMapping(src []byte) (doc, root *yaml.Node, err error) {
 		return nil, nil, fmt.Errorf("the scenario is not a YAML mapping")
 	}
 	return doc, doc.Content[0], nil
+}
+
+// maxExpanded is the most values a YAML file may hold once its aliases
+// are read out: far beyond any scenario or policy written by hand, and
+// far below what a file of aliases of aliases can make of a few lines
+// (nine levels of nine make 387 million), which would hold parley up for
+// hours.
+const maxExpanded = 1 << 20
+
+// aliasBombMsg is the sentence for a file over maxExpanded.
+const aliasBombMsg = "its aliases (*name) expand to more than a million values, each alias of an alias multiplying them; write the values out, or alias fewer times"
+
+// aliasBomb reports whether doc, its aliases read out, holds more than
+// maxExpanded values, and the line of its first alias.
+func aliasBomb(doc *yaml.Node) (line int, bomb bool) {
+	sizes := map[*yaml.Node]int{}
+	var size func(n *yaml.Node) int
+	size = func(n *yaml.Node) int {
+		if n == nil {
+			return 0
+		}
+		if v, ok := sizes[n]; ok {
+			return v
+		}
+		sizes[n] = maxExpanded + 1 // a cycle, if one could be written, is too many
+		total := 1
+		if n.Kind == yaml.AliasNode {
+			if line == 0 {
+				line = n.Line
+			}
+			total += size(n.Alias)
+		}
+		for _, c := range n.Content {
+			if total += size(c); total > maxExpanded {
+				total = maxExpanded + 1
+				break
+			}
+		}
+		sizes[n] = total
+		return total
+	}
+	return line, size(doc) > maxExpanded
 }

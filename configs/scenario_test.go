@@ -2,6 +2,7 @@ package configs
 
 import (
 	"errors"
+	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -316,5 +317,27 @@ func TestAgentTypesThatAskNoModel(t *testing.T) {
 		if got := (transcripts.AgentInfo{Type: typ}).SendsNoRequest(); got == asks {
 			t.Errorf("an agent of type %q: SendsNoRequest() = %v", typ, got)
 		}
+	}
+}
+
+// A few lines of aliases of aliases expand to hundreds of millions of
+// values, which held validate up for hours: the file is refused at once,
+// naming the line of its first alias. A scenario that aliases a little
+// still reads.
+func TestAliasesThatExpandTooFarAreRefused(t *testing.T) {
+	bomb := "    - stop_pattern: {pattern: &l0 [a, b, c, d, e, f, g, h, i]}\n"
+	for k := 1; k <= 9; k++ {
+		bomb += fmt.Sprintf("    - stop_pattern: {pattern: &l%d [%s]}\n", k, strings.TrimSuffix(strings.Repeat(fmt.Sprintf("*l%d, ", k-1), 9), ", "))
+	}
+	scenario := "agents:\n  - {name: A, type: scripted, lines: [hi]}\n  - {name: B, type: scripted, lines: [yo]}\ntermination:\n  any:\n" + bomb + "    - max_messages: 4\n"
+	if _, err := Parse("bomb.yaml", []byte(scenario)); err == nil || !strings.Contains(err.Error(), "bomb.yaml:7: its aliases (*name) expand to more than a million values") {
+		t.Errorf("scenario: err = %v", err)
+	}
+	if _, err := ParsePolicy("bomb.yaml", []byte("any:\n"+strings.ReplaceAll(bomb, "    - ", "  - "))); err == nil || !strings.Contains(err.Error(), "expand to more than a million values") {
+		t.Errorf("policy file: err = %v", err)
+	}
+	few := "agents:\n  - &a {name: A, type: scripted, lines: [hi]}\n  - {<<: *a, name: B}\ntermination: {max_messages: 4}\n"
+	if _, err := Parse("few.yaml", []byte(few)); err != nil {
+		t.Errorf("a scenario with two aliases: %v", err)
 	}
 }
