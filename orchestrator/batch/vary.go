@@ -307,13 +307,19 @@ func Apply(src []byte, vals map[string]string) ([]byte, error) {
 	}
 	before := seatsOf(root)
 	for _, path := range orderedPaths(vals) {
+		segs, err := parsePath(path)
+		if err != nil {
+			return nil, &FieldError{Path: path, Err: err}
+		}
 		val, err := valueNode(vals[path])
 		if err != nil {
 			return nil, fieldErr(path, "%s=%s: %v", path, ShownValue(path, vals[path]), err)
 		}
-		segs, err := parsePath(path)
-		if err != nil {
-			return nil, &FieldError{Path: path, Err: err}
+		if textFields[segs[len(segs)-1].key] && !segs[len(segs)-1].hasIndex {
+			// A field that takes text takes the value whole: YAML would
+			// read "Question: why?" as a mapping, "- x" as a list and
+			// "&a x" as x.
+			val = &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: vals[path]}
 		}
 		switch {
 		case segs[0].key == "roster" && lookup(root, "roster") == nil && lookup(root, "agents") != nil:
@@ -412,6 +418,14 @@ func followModels(root *yaml.Node, before []seat) {
 		names := seatsOf(root)
 		t.Value = names[0].name + " ↔ " + names[1].name
 	}
+}
+
+// textFields are the fields that take one line or paragraph of text,
+// whose --set or --vary value is taken as written.
+var textFields = map[string]bool{
+	"title": true, "opening": true, "empty_reply": true, "first": true, "name": true, "system": true,
+	"model": true, "provider": true, "base_url": true, "api_key_env": true, "api_key_file": true,
+	"transcript": true, "speaker": true, "type": true, "dir": true,
 }
 
 func valueNode(v string) (*yaml.Node, error) {

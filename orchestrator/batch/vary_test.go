@@ -146,6 +146,14 @@ func TestApplySetsFields(t *testing.T) {
 				t.Errorf("opening = %v; want Hello there", s.Opening)
 			}
 		}},
+		// A field that takes text takes the value whole, though YAML
+		// would read a mapping, a list or an anchor in it.
+		{"text that YAML would read as something else", two, map[string]string{"opening": "Question: is a hot dog a sandwich?",
+			"title": "- a list, it seems", "agents[0].system": "&anchor kept"}, func(t *testing.T, s *configs.Scenario) {
+			if s.Opening == nil || *s.Opening != "Question: is a hot dog a sandwich?" || s.Title != "- a list, it seems" || s.Agents[0].System != "&anchor kept" {
+				t.Errorf("opening %v, title %q, system %q; want each as given", s.Opening, s.Title, s.Agents[0].System)
+			}
+		}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
