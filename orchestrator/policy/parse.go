@@ -453,8 +453,12 @@ func init() {
 		return MinMessages{N: c, m: new(memo[struct{}])}, nil
 	})
 	register("max_duration", func(n *yaml.Node) (Policy, error) {
+		if n.Kind != yaml.ScalarNode {
+			// max_duration is written as the duration itself.
+			return nil, lineErr(n, notA("max_duration", n, "a duration; write it as max_duration: 30m"))
+		}
 		d, err := time.ParseDuration(n.Value)
-		if n.Kind != yaml.ScalarNode || err != nil {
+		if err != nil {
 			return nil, lineErr(n, fmt.Sprintf("max_duration is %q; write a duration such as 90s, 30m or 2h", n.Value))
 		}
 		if d <= 0 {

@@ -389,6 +389,7 @@ func TestParseErrors(t *testing.T) {
 		{"bad refusal regex", "refusal:\n  patterns:\n    - ok\n    - '(unclosed'\n", "line 4: refusal pattern \"(unclosed\""},
 		{"bad stop pattern", "stop_pattern: '[a-'\n", "line 1: stop_pattern \"[a-\" is not a valid regular expression"},
 		{"max_duration", "max_duration: soon\n", `line 1: max_duration is "soon"`},
+		{"max_duration as a mapping", "max_duration: {limit: 5m}\n", `line 1: max_duration holds a mapping, not a duration; write it as max_duration: 30m`},
 		{"max_duration below 0", "max_duration: -5m\n", "line 1: max_duration is -5m; a conversation's time limit is above 0"},
 		{"max_tokens count", "max_tokens: {limit: 5, count: prompt}\n", "max_tokens.count is \"prompt\""},
 		{"judge needs a model", "judge: {provider: openai}\n", "judge needs a model"},
