@@ -202,6 +202,13 @@ func runBatch(ctx context.Context, cmd *cobra.Command, args []string, f batchFla
 			return usageErr(err)
 		}
 		if f.dryRun {
+			// The check before a paid batch warns as the batch would.
+			warn := warnOnce(stderr)
+			for _, s := range scenarios {
+				for _, w := range append(s.Warnings(), orchestrator.ReplayWarnings(s)...) {
+					warn(w)
+				}
+			}
 			return dryRun(out, stderr, m, "", false)
 		}
 		dir = f.out

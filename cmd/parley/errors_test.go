@@ -344,6 +344,11 @@ func TestATerminationThatBoundsNothingIsWarnedOf(t *testing.T) {
 			if got := strings.Contains(errOut, "parley: warning: "+sc+":"); got != c.warned || c.warned && !strings.Contains(errOut, warning) {
 				t.Errorf("warned %v, want %v:\n%s", got, c.warned, errOut)
 			}
+			// batch --dry-run, the check before a paid batch, warns alike.
+			code, out, errOut = parley(t, "batch", sc, "--dry-run", "-n", "2")
+			if got := strings.Contains(errOut, "parley: warning: "+sc+":"); code != exitOK || got != c.warned {
+				t.Errorf("batch --dry-run: exit %d, warned %v, want %v:\n%s%s", code, got, c.warned, out, errOut)
+			}
 		})
 	}
 }
