@@ -22,6 +22,7 @@ import (
 	"github.com/parleyhq/parley/internal/suggest"
 	"github.com/parleyhq/parley/orchestrator"
 	"github.com/parleyhq/parley/orchestrator/batch"
+	"github.com/parleyhq/parley/orchestrator/queue"
 	"github.com/parleyhq/parley/transcripts"
 )
 
@@ -129,6 +130,9 @@ func runBatch(ctx context.Context, cmd *cobra.Command, args []string, f batchFla
 		if m, err = batch.ReadManifest(dir); err != nil {
 			return usageErr(err)
 		}
+		if err := sameQueue(m, dir, &f.queue); err != nil && !f.dryRun {
+			return usageErr(err)
+		}
 		warnEdited(stderr, m, dir)
 		if f.dryRun {
 			return dryRun(out, stderr, m, dir, f.retryFailed)
@@ -214,6 +218,14 @@ func runBatch(ctx context.Context, cmd *cobra.Command, args []string, f batchFla
 		dir = f.out
 		if dir == "" {
 			dir = filepath.Join(outputDir(scenarios), "batch-"+m.ID)
+		}
+		if f.queue.url != "" {
+			m.Queue = queue.ShownURL(f.queue.url)
+			if f.queue.dir != "" {
+				if abs, err := filepath.Abs(f.queue.dir); err == nil {
+					m.QueueDir = abs
+				}
+			}
 		}
 		if err := batch.WriteManifest(dir, m); err != nil {
 			return usageErr(err)
@@ -591,4 +603,27 @@ func showProgress(w io.Writer, p *batch.Progress, r *batch.Runner, tty bool) fun
 		close(done)
 		wg.Wait()
 	}
+}
+
+// sameQueue refuses to resume a batch anywhere but on the queue it was
+// planned on: its conversations are on that queue, and workers there
+// would run them a second time beside those run here or on another queue.
+// An embedded queue kept with --queue-dir is found there again.
+func sameQueue(m *batch.Manifest, dir string, qf *queueFlags) error {
+	switch {
+	case m.Queue == "" && qf.url == "":
+		return nil
+	case m.Queue == "":
+		return fmt.Errorf("%s is a batch run on this machine, not on a queue: resume it with parley batch --resume %s", dir, dir)
+	case qf.url == "":
+		return fmt.Errorf("%s is a batch on the queue %s, which still holds its conversations: resume it there, with parley batch --resume %s --queue %s%s; resumed here, they would run twice",
+			dir, m.Queue, dir, m.Queue, queueDirFlag(m.QueueDir))
+	case (m.Queue == embeddedQueue) != (qf.url == embeddedQueue) || m.Queue != embeddedQueue && m.Queue != queue.ShownURL(qf.url):
+		return fmt.Errorf("%s is a batch on the queue %s, and --queue names %s: resume it on its own queue, with parley batch --resume %s --queue %s%s; on another, its conversations would run twice",
+			dir, m.Queue, queue.ShownURL(qf.url), dir, m.Queue, queueDirFlag(m.QueueDir))
+	}
+	if m.QueueDir != "" && qf.dir == "" {
+		qf.dir = m.QueueDir // where its embedded queue was kept
+	}
+	return nil
 }

@@ -15,6 +15,7 @@ import (
 	"github.com/parleyhq/parley/internal/phrase"
 	"github.com/parleyhq/parley/orchestrator/batch"
 	"github.com/parleyhq/parley/orchestrator/queue"
+	"github.com/parleyhq/parley/transcripts"
 )
 
 // Batches across machines: `parley batch --queue` puts the jobs on a NATS
@@ -88,6 +89,13 @@ func closeConn(nc *nats.Conn) {
 func runQueuedBatch(ctx context.Context, cmd *cobra.Command, m *batch.Manifest, dir string, qf queueFlags, parallel int, pace string, fresh bool) (err error) {
 	out, stderr := cmd.OutOrStdout(), cmd.ErrOrStderr()
 	start := time.Now()
+	// One coordinator a batch folder, as for a batch run here: a second
+	// would follow the same results and write the same summary.
+	release, err := transcripts.LockDir(dir, "batch folder")
+	if err != nil {
+		return failureErr(err)
+	}
+	defer release()
 	embedded := qf.url == embeddedQueue
 	submitted := false
 	queueDir := qf.dir

@@ -690,3 +690,36 @@ func TestQueueURLCredentialsAreNeverShown(t *testing.T) {
 		}
 	}
 }
+
+// A batch planned on a queue is resumed on that queue alone: resumed
+// here, or on another queue, its conversations would run a second time
+// beside those its queue still holds. A batch run here is not resumed on
+// a queue. The refusals name the command that resumes it.
+func TestABatchIsResumedOnTheQueueItWasPlannedOn(t *testing.T) {
+	dir := t.TempDir()
+	scenario := filepath.Join(dir, "s.yaml")
+	os.WriteFile(scenario, []byte("agents:\n  - {name: A, type: scripted, lines: [a1, a2]}\n  - {name: B, type: scripted, lines: [b1, b2]}\ntermination: {max_messages: 3}\n"), 0o600)
+	queued, local := filepath.Join(dir, "queued"), filepath.Join(dir, "local")
+	if code, out, errOut := parley(t, "batch", scenario, "-n", "1", "--queue", "embedded", "--pace", "0", "--out", queued); code != exitOK {
+		t.Fatalf("queued batch: exit %d %s%s", code, out, errOut)
+	}
+	if code, out, errOut := parley(t, "batch", scenario, "-n", "1", "--out", local, "--plain"); code != exitOK {
+		t.Fatalf("local batch: exit %d %s%s", code, out, errOut)
+	}
+	for _, c := range []struct {
+		name string
+		args []string
+		want string
+	}{
+		{"a queued batch resumed here", []string{"batch", "--resume", queued}, "is a batch on the queue embedded, which still holds its conversations: resume it there, with parley batch --resume " + queued + " --queue embedded"},
+		{"a queued batch resumed on another queue", []string{"batch", "--resume", queued, "--queue", "nats://u:pw-SECRET@127.0.0.1:1"}, "is a batch on the queue embedded, and --queue names nats://REDACTED@127.0.0.1:1"},
+		{"a local batch resumed on a queue", []string{"batch", "--resume", local, "--queue", "embedded"}, "is a batch run on this machine, not on a queue: resume it with parley batch --resume " + local},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			code, out, errOut := parley(t, c.args...)
+			if code != exitUsage || !strings.Contains(errOut, c.want) || strings.Contains(out+errOut, "pw-SECRET") {
+				t.Errorf("exit %d, stderr %q; want %d and %q", code, errOut, exitUsage, c.want)
+			}
+		})
+	}
+}

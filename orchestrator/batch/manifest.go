@@ -43,7 +43,12 @@ type Manifest struct {
 	Vary     []string  `json:"vary,omitempty"` // the --vary flags' values, FIELD=VALUES
 	// Set holds the --set flags' values, FIELD=VALUE. A manifest written
 	// by an earlier parley holds them in Vary, and reads as it did.
-	Set       []string         `json:"set,omitempty"`
+	Set []string `json:"set,omitempty"`
+	// Queue is the queue a batch was planned on (--queue), its address
+	// with any password hidden, or "embedded"; "" for a batch run here.
+	// QueueDir is the embedded queue's --queue-dir, when given.
+	Queue     string           `json:"queue,omitempty"`
+	QueueDir  string           `json:"queue_dir,omitempty"`
 	Scenarios []ScenarioSource `json:"scenarios"`
 	Jobs      []PlannedJob     `json:"jobs"`
 }
