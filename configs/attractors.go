@@ -270,9 +270,6 @@ func EndCodewordPattern(codeword string) string {
 	return regexp.QuoteMeta(codeword) + `\s*\z`
 }
 
-// typeProblem is the sentence for a field of the config whose JSON value
-// is of another kind than the script reads: the field, with the model it
-// belongs to, its value's kind and the kind it needs.
 // modelHolding is "models[i] (\"NAME\"): " for the first model of data
 // that holds field and not the config's top level, or "": the decoder
 // names an unknown field, not where it is.
@@ -296,6 +293,9 @@ func modelHolding(data []byte, field string) string {
 	return ""
 }
 
+// typeProblem is the sentence for a field of the config whose JSON value
+// is of another kind than the script reads: the field, with the model it
+// belongs to, its value's kind and the kind it needs.
 func typeProblem(data []byte, te *json.UnmarshalTypeError) string {
 	field := te.Field
 	kind := te.Type.Kind()
