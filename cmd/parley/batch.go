@@ -207,12 +207,7 @@ func runBatch(ctx context.Context, cmd *cobra.Command, args []string, f batchFla
 		}
 		if f.dryRun {
 			// The check before a paid batch warns as the batch would.
-			warn := warnOnce(stderr)
-			for _, s := range scenarios {
-				for _, w := range append(s.Warnings(), orchestrator.ReplayWarnings(s)...) {
-					warn(w)
-				}
-			}
+			warnScenarios(stderr, scenarios)
 			return dryRun(out, stderr, m, "", false)
 		}
 		dir = f.out
@@ -235,12 +230,7 @@ func runBatch(ctx context.Context, cmd *cobra.Command, args []string, f batchFla
 	loaded, loadErr := m.LoadScenarios()
 	if loadErr == nil {
 		warnUnusedLimits(stderr, loaded)
-		warn := warnOnce(stderr)
-		for _, s := range loaded {
-			for _, w := range append(s.Warnings(), orchestrator.ReplayWarnings(s)...) {
-				warn(w)
-			}
-		}
+		warnScenarios(stderr, loaded)
 	}
 	if f.queue.url != "" {
 		return runQueuedBatch(ctx, cmd, m, dir, f.queue, f.parallel, f.pace, f.resume == "")
@@ -512,6 +502,17 @@ func printSummary(out io.Writer, sum *batch.Summary) {
 		return
 	}
 	sum.Markdown(out)
+}
+
+// warnScenarios prints the scenarios' warnings (and their replays'), each
+// distinct one once.
+func warnScenarios(w io.Writer, scenarios []*configs.Scenario) {
+	warn := warnOnce(w)
+	for _, s := range scenarios {
+		for _, msg := range append(s.Warnings(), orchestrator.ReplayWarnings(s)...) {
+			warn(msg)
+		}
+	}
 }
 
 // warnOnce prints each distinct warning once, however many runs raise it.

@@ -220,9 +220,7 @@ func stage(ctx context.Context, cmd *cobra.Command, s *configs.Scenario, f runFl
 		return result{}, usageErr(err)
 	}
 	warnUnusedLimits(cmd.ErrOrStderr(), []*configs.Scenario{s})
-	for _, w := range append(s.Warnings(), orchestrator.ReplayWarnings(s)...) {
-		fmt.Fprintln(cmd.ErrOrStderr(), "parley: warning:", w)
-	}
+	warnScenarios(cmd.ErrOrStderr(), []*configs.Scenario{s})
 	defer batch.CloseIdle(client)
 	opt.HTTPClient = client
 	var cfg orchestrator.Config

@@ -163,7 +163,7 @@ func recordingFor(path, policyFile string) (tui.Recording, []policy.LoopReading,
 	} else {
 		rec.Banner = append(rec.Banner, fmt.Sprintf("◆ Under %s nothing would stop it", under))
 	}
-	if policyFile == "" && under != "the default rules" {
+	if policyFile == "" && under != defaultRules {
 		// check and report judge a recording under the default set
 		// unless told otherwise: where that stops it elsewhere, say so,
 		// so the two readings of one transcript are not taken for one.
@@ -198,6 +198,9 @@ func splitConversation(path string) (string, int) {
 	return path[:i], n
 }
 
+// defaultRules names the default set in show's banner.
+const defaultRules = "the default rules"
+
 // showPolicy picks the rules to judge a recording under, and names them.
 func showPolicy(t *transcripts.Transcript, policyFile string) (func() policy.Policy, string, error) {
 	if policyFile != "" {
@@ -207,12 +210,12 @@ func showPolicy(t *transcripts.Transcript, policyFile string) (func() policy.Pol
 		return func() policy.Policy { p, _ := configs.LoadPolicy(policyFile); return p }, policyFile, nil
 	}
 	if t.Run == nil {
-		return policy.Default, "the default rules", nil
+		return policy.Default, defaultRules, nil
 	}
 	// The rules the last session ran under, as its run line records
 	// them: a resume's --policy FILE, else the scenario's, and a resume's
 	// --max-messages over them.
-	rules, under := policy.Default, "the default rules"
+	rules, under := policy.Default, defaultRules
 	if r := t.Run; r.Termination != "" {
 		if p, err := configs.ParsePolicy(r.TerminationPath, []byte(r.Termination)); err == nil && p != nil {
 			rules = func() policy.Policy { p, _ := configs.ParsePolicy(r.TerminationPath, []byte(r.Termination)); return p }

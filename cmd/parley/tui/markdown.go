@@ -107,10 +107,7 @@ func (s *styles) renderMarkdown(src string, width int) []string {
 		}
 		if m := maybe(lead, "-*+0123456789", reItem(), line); m != nil {
 			indent := min(len(m[1]), width/2)
-			marker := m[2]
-			if marker == "-" || marker == "*" || marker == "+" {
-				marker = "•"
-			}
+			marker := bullet(m[2])
 			pad := strings.Repeat(" ", indent)
 			w := indent + ansi.StringWidth(marker) + 1
 			start(pad+s.paint(sBullet, marker)+" ", strings.Repeat(" ", w), w, 0)
@@ -121,22 +118,16 @@ func (s *styles) renderMarkdown(src string, width int) []string {
 			// A quote inside a quote takes a bar more; a list item in
 			// a quote is a list item there.
 			depth, text := 1, m[1]
-			for q := reQuote().FindStringSubmatch(text); q != nil && strings.HasPrefix(text, ">"); q = reQuote().FindStringSubmatch(text) {
-				depth, text = depth+1, q[1]
+			for strings.HasPrefix(text, ">") {
+				depth, text = depth+1, reQuote().FindStringSubmatch(text)[1]
 			}
 			bar := strings.Repeat(s.paint(sDim, "│")+" ", depth)
 			if item := reItem().FindStringSubmatch(text); item != nil {
-				marker := item[2]
-				if marker == "-" || marker == "*" || marker == "+" {
-					marker = "•"
-				}
-				w := 2*depth + ansi.StringWidth(marker) + 1
-				start(bar+s.paint(sBullet, marker)+" ", bar+strings.Repeat(" ", w-2*depth), w, sQuote)
-				p.depth = depth
-				p.parts = append(p.parts, hardBreak(item[3]))
-				continue
-			}
-			if !p.open || p.mask != sQuote || p.depth != depth {
+				marker := bullet(item[2])
+				w := ansi.StringWidth(marker) + 1
+				start(bar+s.paint(sBullet, marker)+" ", bar+strings.Repeat(" ", w), 2*depth+w, sQuote)
+				p.depth, text = depth, item[3]
+			} else if !p.open || p.mask != sQuote || p.depth != depth {
 				start(bar, bar, 2*depth, sQuote)
 				p.depth = depth
 			}
@@ -165,6 +156,15 @@ func (s *styles) renderMarkdown(src string, width int) []string {
 		out = out[:len(out)-1]
 	}
 	return out
+}
+
+// bullet is how a list item's marker is shown: "-", "*" and "+" as a
+// bullet, a number as written.
+func bullet(marker string) string {
+	if marker == "-" || marker == "*" || marker == "+" {
+		return "•"
+	}
+	return marker
 }
 
 // maybe runs re on line only when the line's first non-space byte is one
@@ -615,7 +615,6 @@ const minColumn = 5
 // their column wrap inside it. A table whose columns do not fit at
 // minColumn cells each (or their cells' own width, when narrower) is
 // shown as written.
-
 func (s *styles) renderTable(out []string, rows []string, width int) []string {
 	var cells [][]string
 	aligns := []byte(nil)
