@@ -107,7 +107,7 @@ func eventHead(raw []byte) string {
 func decodeEventSlow(raw []byte) (streamEvent, error) {
 	resp, cost, err := decodeResponse(raw)
 	if _, mistyped := errors.AsType[*json.UnmarshalTypeError](err); mistyped {
-		if ev, ok := decodeEventLenient(raw); ok {
+		if ev, _, ok := decodeLoose(raw); ok {
 			return ev, nil
 		}
 	}
@@ -131,30 +131,39 @@ func decodeEventSlow(raw []byte) (streamEvent, error) {
 	return ev, nil
 }
 
-// decodeEventLenient reads the fields of an event parley uses and no
-// other: the model, choice 0's content and finish reason, the usage. ok is
-// false when one of those is of another type than it takes.
-func decodeEventLenient(raw []byte) (streamEvent, bool) {
-	var e struct {
-		Model   string `json:"model"`
-		Choices []struct {
-			Index float64 `json:"index"`
-			Delta struct {
-				Content string `json:"content"`
-			} `json:"delta"`
-			FinishReason string `json:"finish_reason"`
-		} `json:"choices"`
-		Usage *struct {
-			PromptTokens     float64  `json:"prompt_tokens"`
-			CompletionTokens float64  `json:"completion_tokens"`
-			TotalTokens      float64  `json:"total_tokens"`
-			Cost             *float64 `json:"cost"`
-		} `json:"usage"`
-	}
+// looseCompletion is what parley reads of a chunk of a stream (its
+// choices' delta) or of a whole completion (their message), and nothing
+// else, with numbers read as numbers of any form (5 or 5.0).
+type looseCompletion struct {
+	Model   string `json:"model"`
+	Choices []struct {
+		Index float64 `json:"index"`
+		Delta struct {
+			Content string `json:"content"`
+		} `json:"delta"`
+		Message struct {
+			Content string `json:"content"`
+		} `json:"message"`
+		FinishReason string `json:"finish_reason"`
+	} `json:"choices"`
+	Usage *struct {
+		PromptTokens     float64  `json:"prompt_tokens"`
+		CompletionTokens float64  `json:"completion_tokens"`
+		TotalTokens      float64  `json:"total_tokens"`
+		Cost             *float64 `json:"cost"`
+	} `json:"usage"`
+}
+
+// decodeLoose reads raw as a looseCompletion: choice 0's text (a chunk's
+// delta or a completion's message), its finish reason, the model and the
+// usage, and how many choices it held. ok is false when raw is not JSON
+// or one of those fields is of another type.
+func decodeLoose(raw []byte) (ev streamEvent, choices int, ok bool) {
+	var e looseCompletion
 	if json.Unmarshal(raw, &e) != nil {
-		return streamEvent{}, false
+		return streamEvent{}, 0, false
 	}
-	ev := streamEvent{model: e.Model}
+	ev.model = e.Model
 	if u := e.Usage; u != nil {
 		ev.usage = &transcripts.Usage{PromptTokens: int(u.PromptTokens), CompletionTokens: int(u.CompletionTokens), TotalTokens: int(u.TotalTokens), Cost: u.Cost}
 	}
@@ -162,12 +171,12 @@ func decodeEventLenient(raw []byte) (streamEvent, bool) {
 		if c.Index != 0 {
 			continue
 		}
-		ev.text += c.Delta.Content
+		ev.text += c.Delta.Content + c.Message.Content
 		if c.FinishReason != "" {
 			ev.finish = c.FinishReason
 		}
 	}
-	return ev, true
+	return ev, len(e.Choices), true
 }
 
 // The keys encoding/json would match, at each level of an event, to a

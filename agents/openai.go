@@ -1,8 +1,8 @@
 package agents
 
 import (
+	"cmp"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -15,8 +15,6 @@ import (
 	"time"
 
 	openai "github.com/sashabaranov/go-openai"
-
-	"github.com/parleyhq/parley/transcripts"
 )
 
 var _ Agent = (*OpenAI)(nil)
@@ -538,37 +536,11 @@ func (a *OpenAI) readWhole(at *attempt, yield func(Chunk, error) bool) outcome {
 		apiErr.HTTPStatusCode = at.status
 		return outcome{fail: fmt.Errorf("error, %w", apiErr)}
 	}
-	var whole struct {
-		Model   string `json:"model"`
-		Choices []struct {
-			Index   int `json:"index"`
-			Message struct {
-				Content string `json:"content"`
-			} `json:"message"`
-			FinishReason string `json:"finish_reason"`
-		} `json:"choices"`
-		Usage *struct {
-			PromptTokens     int      `json:"prompt_tokens"`
-			CompletionTokens int      `json:"completion_tokens"`
-			TotalTokens      int      `json:"total_tokens"`
-			Cost             *float64 `json:"cost"`
-		} `json:"usage"`
-	}
-	if len(body) > maxEventBytes || json.Unmarshal(body, &whole) != nil || len(whole.Choices) == 0 {
+	ev, choices, ok := decodeLoose(body)
+	if len(body) > maxEventBytes || !ok || choices == 0 {
 		return outcome{fail: &notStream{head: eventHead(body)}}
 	}
-	ch := Chunk{Model: whole.Model, Endpoint: at.served, FinishReason: "stop"}
-	for _, c := range whole.Choices {
-		if c.Index == 0 {
-			ch.Text = c.Message.Content
-			if c.FinishReason != "" {
-				ch.FinishReason = c.FinishReason
-			}
-		}
-	}
-	if u := whole.Usage; u != nil {
-		ch.Usage = &transcripts.Usage{PromptTokens: u.PromptTokens, CompletionTokens: u.CompletionTokens, TotalTokens: u.TotalTokens, Cost: u.Cost}
-	}
+	ch := Chunk{Model: ev.model, Endpoint: at.served, Text: ev.text, FinishReason: cmp.Or(ev.finish, "stop"), Usage: ev.usage}
 	if !yield(ch, nil) {
 		return outcome{stopped: true}
 	}
