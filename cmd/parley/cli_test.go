@@ -637,25 +637,20 @@ func TestReplayAgentsAreCheckedBeforeARun(t *testing.T) {
 // names the old seat under formerly: goes on.
 func TestResumeWithAScenarioThatRenamesASeatRefuses(t *testing.T) {
 	dir := t.TempDir()
-	p := filepath.Join(dir, "s.yaml")
-	os.WriteFile(p, []byte("agents:\n  - {name: A, type: scripted, lines: [a1, a2, a3]}\n  - {name: B, type: scripted, lines: [b1, b2, b3]}\ntermination:\n  max_messages: 3\n"), 0o600)
-	if code, out, errOut := parley(t, "run", "--no-tui", "--out", dir, p); code != exitOK {
-		t.Fatalf("run: exit %d %s%s", code, out, errOut)
-	}
-	jls, _ := filepath.Glob(filepath.Join(dir, "*.jsonl"))
-	before, _ := os.ReadFile(jls[0])
+	jl := recordRun(t, dir, "agents:\n  - {name: A, type: scripted, lines: [a1, a2, a3]}\n  - {name: B, type: scripted, lines: [b1, b2, b3]}\ntermination:\n  max_messages: 3\n")
+	before, _ := os.ReadFile(jl)
 	renamed := filepath.Join(dir, "renamed.yaml")
 	os.WriteFile(renamed, []byte("agents:\n  - {name: A, type: scripted, lines: [a1, a2, a3]}\n  - {name: C, type: scripted, lines: [c1, c2, c3]}\ntermination:\n  max_messages: 6\n"), 0o600)
-	code, _, errOut := parley(t, "resume", "--no-tui", "--scenario", renamed, jls[0])
-	if code != exitUsage || !strings.Contains(errOut, `seats agent "C", and `+jls[0]+` was recorded with "A" and "B"`) || !strings.Contains(errOut, "parley fork "+jls[0]+" --at 3 --agent") {
+	code, _, errOut := parley(t, "resume", "--no-tui", "--scenario", renamed, jl)
+	if code != exitUsage || !strings.Contains(errOut, `seats agent "C", and `+jl+` was recorded with "A" and "B"`) || !strings.Contains(errOut, "parley fork "+jl+" --at 3 --agent") {
 		t.Fatalf("exit %d, stderr %q", code, errOut)
 	}
-	if after, _ := os.ReadFile(jls[0]); !bytes.Equal(after, before) {
+	if after, _ := os.ReadFile(jl); !bytes.Equal(after, before) {
 		t.Fatal("the refused resume changed the transcript")
 	}
 	formerly := filepath.Join(dir, "formerly.yaml")
 	os.WriteFile(formerly, []byte("agents:\n  - {name: A, type: scripted, lines: [a1, a2, a3]}\n  - {name: C, type: scripted, lines: [c1, c2, c3], formerly: [B]}\ntermination:\n  max_messages: 6\n"), 0o600)
-	if code, out, errOut := parley(t, "resume", "--no-tui", "--scenario", formerly, jls[0]); code != exitOK {
+	if code, out, errOut := parley(t, "resume", "--no-tui", "--scenario", formerly, jl); code != exitOK {
 		t.Fatalf("resume with formerly: [B]: exit %d %s%s", code, out, errOut)
 	}
 }

@@ -21,6 +21,24 @@ func parleyIn(t *testing.T, stdin string, args ...string) (int, string, string) 
 	return code, stdout.String(), stderr.String()
 }
 
+// recordRun writes scenario as dir/s.yaml, runs it headless into dir,
+// and returns the path of the JSONL it recorded.
+func recordRun(t *testing.T, dir, scenario string) string {
+	t.Helper()
+	p := filepath.Join(dir, "s.yaml")
+	if err := os.WriteFile(p, []byte(scenario), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if code, out, errOut := parley(t, "run", "--no-tui", "--out", dir, p); code != exitOK {
+		t.Fatalf("run: exit %d %s%s", code, out, errOut)
+	}
+	jls, _ := filepath.Glob(filepath.Join(dir, "*.jsonl"))
+	if len(jls) != 1 {
+		t.Fatalf("the run recorded %v", jls)
+	}
+	return jls[0]
+}
+
 func recordedIn(t *testing.T, dir string) *transcripts.Transcript {
 	t.Helper()
 	jl, _ := filepath.Glob(filepath.Join(dir, "*.jsonl"))

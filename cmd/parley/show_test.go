@@ -168,15 +168,9 @@ func firstLine(s string) string { l, _, _ := strings.Cut(s, "\n"); return l }
 // max_messages alone) says where the default set, which check and report
 // use, would stop it instead, so the two readings are not taken for one.
 func TestShowSaysWhereTheDefaultSetWouldStopARecordingItsOwnRulesDoNot(t *testing.T) {
-	dir := t.TempDir()
-	scenario := filepath.Join(dir, "s.yaml")
-	os.WriteFile(scenario, []byte("agents:\n  - {name: A, type: scripted, lines: [\"Let us talk about gardens and what grows in winter.\", \"[END]\", \"[END]\", \"[END]\", \"[END]\", \"[END]\"]}\n"+
-		"  - {name: B, type: scripted, lines: [\"Kale and leeks do, under a cold frame.\", \"[END]\", \"[END]\", \"[END]\", \"[END]\", \"[END]\"]}\ntermination:\n  max_messages: 12\n"), 0o600)
-	if code, out, errOut := parley(t, "run", "--no-tui", "--out", dir, scenario); code != exitOK {
-		t.Fatalf("run: exit %d %s%s", code, out, errOut)
-	}
-	jls, _ := filepath.Glob(filepath.Join(dir, "*.jsonl"))
-	tr, err := transcripts.Read(jls[0])
+	jl := recordRun(t, t.TempDir(), "agents:\n  - {name: A, type: scripted, lines: [\"Let us talk about gardens and what grows in winter.\", \"[END]\", \"[END]\", \"[END]\", \"[END]\", \"[END]\"]}\n"+
+		"  - {name: B, type: scripted, lines: [\"Kale and leeks do, under a cold frame.\", \"[END]\", \"[END]\", \"[END]\", \"[END]\", \"[END]\"]}\ntermination:\n  max_messages: 12\n")
+	tr, err := transcripts.Read(jl)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -184,7 +178,7 @@ func TestShowSaysWhereTheDefaultSetWouldStopARecordingItsOwnRulesDoNot(t *testin
 	if at == 0 || at >= 12 {
 		t.Fatalf("the default set stops it at %d; the test needs a stop before 12", at)
 	}
-	code, out, errOut := parley(t, "show", "--no-tui", jls[0])
+	code, out, errOut := parley(t, "show", "--no-tui", jl)
 	want := fmt.Sprintf("◆ Under the default rules, which check and report use unless given --policy, it would stop after message %d by %s", at, v.Policy)
 	if code != exitOK || !strings.Contains(out, "◆ Under its scenario's rules it would stop after message 12 by max_messages") || !strings.Contains(out, want) {
 		t.Errorf("exit %d; want both readings, %q among them:\n%s%s", code, want, out, errOut)
