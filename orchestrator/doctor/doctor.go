@@ -114,7 +114,8 @@ func Check(ctx context.Context, s *configs.Scenario, opt Options) []Finding {
 	for _, a := range append(slices.Clone(all), s.Judges()...) {
 		if a.Type == "" || a.Type == configs.TypeOpenAI {
 			t := targetOf(&a, "")
-			secrets = append(secrets, t.secrets(t.quietKey(opt))...)
+			key, _, _ := t.key(opt) // a key that cannot be read is check's to say
+			secrets = append(secrets, t.secrets(key)...)
 		}
 	}
 	for _, a := range all {
@@ -168,51 +169,40 @@ func targetOf(a *configs.Agent, who string) target {
 		publicModels: strings.EqualFold(a.Provider, "openrouter") || strings.Contains(a.Endpoint(), "openrouter.ai")}
 }
 
-// quietKey is the key t sends, or "" when it cannot be read (check says
-// why).
-func (t target) quietKey(opt Options) string {
-	raw := ""
+// key is the key t sends (from its file or its variable, cleaned), what
+// to call it in a sentence, and, when it cannot be sent, the sentence that
+// says why ("" when it can).
+func (t target) key(opt Options) (key, keyName, problem string) {
 	switch {
 	case t.keyFile != "":
 		data, err := os.ReadFile(t.keyFile)
 		if err != nil {
-			return ""
+			return "", "", configs.KeyFileUnreadable(t.who, t.keyFile, err)
 		}
-		raw = string(data)
+		if key, err = configs.CleanKey(string(data), "api_key_file: "+configs.KeyFileName(t.keyFile)); err != nil {
+			return "", "", fmt.Sprintf("%s: %v", t.who, err)
+		}
+		if key == "" {
+			return "", "", fmt.Sprintf("%s: api_key_file: %s is empty", t.who, configs.KeyFileName(t.keyFile))
+		}
+		return key, "the key in " + configs.KeyFileName(t.keyFile), ""
 	case t.keyEnv != "":
-		raw = opt.Getenv(t.keyEnv)
+		key, err := configs.CleanKey(opt.Getenv(t.keyEnv), "the environment variable "+t.keyEnv)
+		if err != nil {
+			return "", "", fmt.Sprintf("%s: %v", t.who, err)
+		}
+		if key == "" {
+			return "", "", fmt.Sprintf("%s needs an API key: set the environment variable %s", t.who, t.keyEnv)
+		}
+		return key, "the key in " + t.keyEnv, ""
 	}
-	key, err := configs.CleanKey(raw, "")
-	if err != nil {
-		return ""
-	}
-	return key
+	return "", "", ""
 }
 
 func check(ctx context.Context, opt Options, t target) Finding {
-	key, keyName := "", ""
-	switch {
-	case t.keyFile != "":
-		data, err := os.ReadFile(t.keyFile)
-		if err != nil {
-			return Finding{Status: Fail, Sentence: configs.KeyFileUnreadable(t.who, t.keyFile, err)}
-		}
-		if key, err = configs.CleanKey(string(data), "api_key_file: "+configs.KeyFileName(t.keyFile)); err != nil {
-			return Finding{Status: Fail, Sentence: fmt.Sprintf("%s: %v", t.who, err)}
-		}
-		if key == "" {
-			return Finding{Status: Fail, Sentence: fmt.Sprintf("%s: api_key_file: %s is empty", t.who, configs.KeyFileName(t.keyFile))}
-		}
-		keyName = "the key in " + configs.KeyFileName(t.keyFile)
-	case t.keyEnv != "":
-		var err error
-		if key, err = configs.CleanKey(opt.Getenv(t.keyEnv), "the environment variable "+t.keyEnv); err != nil {
-			return Finding{Status: Fail, Sentence: fmt.Sprintf("%s: %v", t.who, err)}
-		}
-		keyName = "the key in " + t.keyEnv
-		if key == "" {
-			return Finding{Status: Fail, Sentence: fmt.Sprintf("%s needs an API key: set the environment variable %s", t.who, t.keyEnv)}
-		}
+	key, keyName, problem := t.key(opt)
+	if problem != "" {
+		return Finding{Status: Fail, Sentence: problem}
 	}
 	if agents.SetsAuthorization(t.headers) {
 		keyName = "the Authorization header in headers:" // sent in the key's place
