@@ -216,18 +216,20 @@ func (a *OpenAI) scrub(err error) error {
 	if err == nil {
 		return err
 	}
-	if len(a.allSecrets()) > 0 {
+	secrets := a.allSecrets()
+	if len(secrets) > 0 {
 		var apiErr *openai.APIError
 		if errors.As(err, &apiErr) {
-			apiErr.Message = a.redact(apiErr.Message)
+			apiErr.Message = RedactSecrets(apiErr.Message, secrets...)
 		}
 		var reqErr *openai.RequestError
 		if errors.As(err, &reqErr) {
-			reqErr.Body = []byte(a.redact(string(reqErr.Body)))
+			reqErr.Body = []byte(RedactSecrets(string(reqErr.Body), secrets...))
 		}
 	}
-	if msg := err.Error(); RedactURLsIn(a.redact(msg)) != msg {
-		return &redactedError{msg: RedactURLsIn(a.redact(msg)), cause: err}
+	msg := err.Error()
+	if clean := RedactURLsIn(RedactSecrets(msg, secrets...)); clean != msg {
+		return &redactedError{msg: clean, cause: err}
 	}
 	return err
 }
