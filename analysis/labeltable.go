@@ -196,14 +196,25 @@ func parseLabelTable(path, dir string, data []byte) *labelTable {
 		}
 		return nil
 	}
-	if twice(keysOf(data)) == "transcripts" {
+	// The rows are found in the bytes encoding/json has just read whole,
+	// with the line each starts on, rather than decoded twice more.
+	var keys []string
+	list := -1 // where the value of "transcripts" starts
+	jsonItems(data, jsonSpace(data, 0), func(k string, start, _ int) bool {
+		keys = append(keys, k)
+		if k == "transcripts" {
+			list = start
+		}
+		return true
+	})
+	if twice(keys) == "transcripts" {
 		return &labelTable{path: path, err: fmt.Errorf("%s: gives \"transcripts\" twice, and JSON would read only the last; keep one list", path)}
 	}
-	var rows []json.RawMessage
-	if raw, ok := doc["transcripts"]; ok && (json.Unmarshal(raw, &rows) != nil || rows == nil) {
+	if raw, ok := doc["transcripts"]; ok && (list < 0 || data[list] != '[') {
 		return &labelTable{path: path, err: fmt.Errorf("%s: \"transcripts\" holds %s; it takes a list of rows, each %s", path, jsonKind(bytes.TrimSpace(raw)), rowShape)}
 	}
 	if _, ok := doc["transcripts"]; !ok {
+		var rows []json.RawMessage
 		for k, raw := range doc {
 			if k != "transcripts" && (strings.EqualFold(k, "transcripts") || suggest.Distance(k, "transcripts") <= 2) && json.Unmarshal(raw, &rows) == nil && rows != nil {
 				return &labelTable{path: path, err: fmt.Errorf("%s: lists its transcripts under %q; a table of labels lists them under \"transcripts\"", path, k)}
@@ -212,98 +223,80 @@ func parseLabelTable(path, dir string, data []byte) *labelTable {
 		return nil
 	}
 	t := &labelTable{path: path, labels: map[string]tableLabel{}}
-	lines := rowLines(data, len(rows))
-	for i, raw := range rows {
-		where := fmt.Sprintf("%s: transcript %d", path, i+1)
-		if lines[i] > 0 {
-			where = fmt.Sprintf("%s:%d: transcript %d", path, lines[i], i+1)
-		}
-		var named struct {
-			File string `json:"file"`
-		}
+	rr := rowReader{near: map[string]string{}}
+	i, line, counted := 0, 1, 0 // line is the line data[counted] is on
+	jsonItems(data, list, func(_ string, start, end int) bool {
+		i++
+		line += bytes.Count(data[counted:start], []byte("\n"))
+		counted = start
+		raw := data[start:end]
+		where := fmt.Sprintf("%s:%d: transcript %d", path, line, i)
 		// A row that names no file cannot be told from any other: the
 		// whole table waits for it to be fixed.
-		if trimmed := bytes.TrimSpace(raw); len(trimmed) == 0 || trimmed[0] != '{' {
-			t.err = fmt.Errorf("%s: is %s, not a row; each row is %s", where, jsonKind(trimmed), rowShape)
-			return t
+		if raw[0] != '{' {
+			t.err = fmt.Errorf("%s: is %s, not a row; each row is %s", where, jsonKind(raw), rowShape)
+			return false
 		}
-		if json.Unmarshal(raw, &named) != nil || named.File == "" {
+		e, derr := decodeRow(raw)
+		if e.File == "" {
 			t.err = fmt.Errorf("%s: names no file; give its path from %s as \"file\"", where, dir)
-			return t
+			return false
 		}
-		where += " (" + named.File + ")"
-		file := filepath.Clean(filepath.Join(dir, filepath.FromSlash(named.File)))
-		if filepath.IsAbs(filepath.FromSlash(named.File)) {
-			file = filepath.Clean(filepath.FromSlash(named.File))
+		named := e.File
+		where += " (" + named + ")"
+		file := filepath.Clean(filepath.Join(dir, filepath.FromSlash(named)))
+		if filepath.IsAbs(filepath.FromSlash(named)) {
+			file = filepath.Clean(filepath.FromSlash(named))
 		}
-		l, err := parseTableRow(raw, where)
+		l, err := rr.check(raw, &e, derr, where)
 		if prev, dup := t.labels[file]; dup {
 			err = fmt.Errorf("%s: labels a transcript that %s labels too; keep one", where, prev.row)
 		}
 		if !exists(file) {
-			t.missing = append(t.missing, named.File)
+			t.missing = append(t.missing, named)
 		}
 		var n int
 		var warnings []string
 		if l != nil {
 			n, warnings = l.N, l.warnings
 		}
-		row := fmt.Sprintf("transcript %d (%s)", i+1, named.File)
-		if lines[i] > 0 {
-			row = fmt.Sprintf("transcript %d (%s, line %d)", i+1, named.File, lines[i])
-		}
+		row := fmt.Sprintf("transcript %d (%s, line %d)", i, named, line)
 		t.labels[file] = tableLabel{label: l.label(), n: n, where: where, row: row, err: err, warnings: warnings}
-	}
+		return true
+	})
 	return t
 }
 
-// rowLines is the line each of the first n rows of a table's
-// "transcripts" list starts on, for messages; 0 where it cannot tell.
-func rowLines(data []byte, n int) []int {
-	lines := make([]int, n)
-	dec := json.NewDecoder(bytes.NewReader(data))
-	if t, err := dec.Token(); err != nil || t != json.Delim('{') {
-		return lines
+// decodeRow reads a table's row as a label's fields. When that fails it
+// still reads the row's file, if it can, for the sentence that names the
+// row; its File is "" when the row names none.
+func decodeRow(raw []byte) (tableEntry, error) {
+	var e tableEntry
+	err := json.Unmarshal(raw, &e)
+	if err != nil {
+		var named struct {
+			File string `json:"file"`
+		}
+		if json.Unmarshal(raw, &named) != nil {
+			named.File = ""
+		}
+		e = tableEntry{File: named.File}
 	}
-	for dec.More() {
-		key, err := dec.Token()
-		if err != nil {
-			return lines
-		}
-		if key != "transcripts" {
-			var skip json.RawMessage
-			if dec.Decode(&skip) != nil {
-				return lines
-			}
-			continue
-		}
-		if t, err := dec.Token(); err != nil || t != json.Delim('[') {
-			return lines
-		}
-		for i := 0; i < n && dec.More(); i++ {
-			// The row starts at its first byte after the separators
-			// the decoder has not yet read past.
-			at := int(dec.InputOffset())
-			for at < len(data) && strings.IndexByte(" \t\r\n,", data[at]) >= 0 {
-				at++
-			}
-			lines[i] = 1 + bytes.Count(data[:at], []byte("\n"))
-			var skip json.RawMessage
-			if dec.Decode(&skip) != nil {
-				return lines
-			}
-		}
-		return lines
-	}
-	return lines
+	return e, err
 }
 
-// parseTableRow reads one row of a table; where names it in errors.
-func parseTableRow(raw json.RawMessage, where string) (*tableEntry, error) {
-	var e tableEntry
-	if err := json.Unmarshal(raw, &e); err != nil {
-		why := strings.TrimPrefix(err.Error(), "json: ")
-		if te, ok := errors.AsType[*json.UnmarshalTypeError](err); ok && te.Field != "" {
+// rowReader checks a table's rows, remembering which field each key of
+// theirs may be a misspelling of: a table's rows repeat the same keys.
+type rowReader struct {
+	near map[string]string
+}
+
+// check checks one row of a table, e as decodeRow read it (with derr,
+// its error); where names it in errors.
+func (rr rowReader) check(raw []byte, e *tableEntry, derr error, where string) (*tableEntry, error) {
+	if derr != nil {
+		why := strings.TrimPrefix(derr.Error(), "json: ")
+		if te, ok := errors.AsType[*json.UnmarshalTypeError](derr); ok && te.Field != "" {
 			why = fmt.Sprintf("%q holds %s; it takes %s", te.Field, article(te.Value), wanted(te.Type))
 		}
 		return nil, fmt.Errorf("%s: %s; each transcript is {\"file\": \"PATH\", \"stop_after\": N, \"stop_by\": N or null, \"loops\": [[FIRST, LAST]]}", where, why)
@@ -316,7 +309,12 @@ func parseTableRow(raw json.RawMessage, where string) (*tableEntry, error) {
 	// Other fields are the table makers' own, but one that looks like a
 	// misspelt field of a label would be skipped, and the label misread.
 	for _, k := range keys {
-		if near := nearField(k); near != "" && k != near {
+		near, ok := rr.near[k]
+		if !ok {
+			near = nearField(k)
+			rr.near[k] = near
+		}
+		if near != "" && k != near {
 			return nil, fmt.Errorf("%s: unknown field %q; did you mean %s?", where, k, near)
 		}
 	}
@@ -325,8 +323,10 @@ func parseTableRow(raw json.RawMessage, where string) (*tableEntry, error) {
 	}
 	// JSON reads [18] into a pair as [18, 0], and [18, 24, 30] as
 	// [18, 24], silently: each loop must be a pair as written.
-	if err := loopPairs(raw, where); err != nil {
-		return nil, err
+	if slices.Contains(keys, "loops") {
+		if err := loopPairs(raw, where); err != nil {
+			return nil, err
+		}
 	}
 	if e.StopAfter == nil {
 		return nil, fmt.Errorf("%s: has no stop_after; give the last message that adds something new", where)
@@ -334,48 +334,55 @@ func parseTableRow(raw json.RawMessage, where string) (*tableEntry, error) {
 	if err := e.label().valid(where); err != nil {
 		return nil, err
 	}
-	return &e, nil
+	return e, nil
 }
 
 // loopPairs reports a row whose loops are not each a [first, last] pair,
 // naming the first such loop as a label file's reading names it.
-func loopPairs(raw json.RawMessage, where string) error {
-	var row struct {
-		Loops []json.RawMessage `json:"loops"`
-	}
-	if json.Unmarshal(raw, &row) != nil {
+func loopPairs(raw []byte, where string) error {
+	loops := -1
+	jsonItems(raw, jsonSpace(raw, 0), func(k string, start, _ int) bool {
+		if k == "loops" {
+			loops = start
+		}
+		return true
+	})
+	if loops < 0 || raw[loops] != '[' {
 		return nil // the row's own reading names what is wrong
 	}
-	for i, item := range row.Loops {
-		var pair []json.RawMessage
-		if json.Unmarshal(item, &pair) != nil || len(pair) == 2 {
-			continue
+	var err error
+	item := 0
+	jsonItems(raw, loops, func(_ string, start, end int) bool {
+		item++
+		n := 0
+		switch {
+		case raw[start] == '[':
+			jsonItems(raw, start, func(string, int, int) bool { n++; return true })
+		case string(raw[start:end]) != "null": // null reads as an empty list
+			return true
 		}
-		return fmt.Errorf("%s: loops: item %d holds a list of %d; it takes a [first, last] pair of message numbers, such as [18, 24]", where, i+1, len(pair))
-	}
-	return nil
+		if n != 2 {
+			err = fmt.Errorf("%s: loops: item %d holds a list of %d; it takes a [first, last] pair of message numbers, such as [18, 24]", where, item, n)
+			return false
+		}
+		return true
+	})
+	return err
 }
 
 // keysOf is the fields the JSON object raw gives, in order, each as often
-// as it is given; nil for anything but an object.
+// as it is given; nil for anything but an object. raw is JSON that
+// encoding/json has read.
 func keysOf(raw []byte) []string {
-	dec := json.NewDecoder(bytes.NewReader(raw))
-	if t, err := dec.Token(); err != nil || t != json.Delim('{') {
+	var keys []string
+	i := jsonSpace(raw, 0)
+	if i >= len(raw) || raw[i] != '{' {
 		return nil
 	}
-	var keys []string
-	for dec.More() {
-		t, err := dec.Token()
-		k, isKey := t.(string)
-		if err != nil || !isKey {
-			return keys
-		}
+	jsonItems(raw, i, func(k string, _, _ int) bool {
 		keys = append(keys, k)
-		var skip json.RawMessage
-		if dec.Decode(&skip) != nil {
-			return keys
-		}
-	}
+		return true
+	})
 	return keys
 }
 
