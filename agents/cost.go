@@ -25,6 +25,17 @@ func ReportsCost(provider, base string) bool {
 	return err == nil && (u.Hostname() == "openrouter.ai" || strings.HasSuffix(u.Hostname(), ".openrouter.ai"))
 }
 
+// SeedAsRandomSeed reports whether requests to the endpoint base (or to
+// the provider preset named provider) send a seed as random_seed: Mistral
+// names it so, and refuses seed (422, "extra_forbidden").
+func SeedAsRandomSeed(provider, base string) bool {
+	if strings.EqualFold(provider, "mistral") {
+		return true
+	}
+	u, err := url.Parse(base)
+	return err == nil && u.Hostname() == "api.mistral.ai"
+}
+
 // usageInclude is the request field that asks OpenRouter for the cost.
 const usageInclude = `,"usage":{"include":true}`
 

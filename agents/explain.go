@@ -24,11 +24,10 @@ func (a *OpenAI) explain(err error, attempts int) error {
 	}
 	e := &Error{Agent: a.cfg.Name, Err: a.scrub(err), Status: statusOf(err)}
 	name, url, status := a.cfg.Name, a.url, e.Status
-	msg := ""
+	said, _ := serverSaid(err)
+	msg := a.redact(said)
 	var apiErr *openai.APIError
-	if errors.As(err, &apiErr) {
-		msg = a.redact(strings.TrimSpace(apiErr.Message))
-	}
+	errors.As(err, &apiErr)
 	key := "its API key"
 	switch {
 	case SetsAuthorization(a.cfg.Headers):
@@ -152,17 +151,14 @@ func IsContextLength(err error) bool {
 	if errors.Is(err, ErrContextLength) {
 		return true
 	}
-	var apiErr *openai.APIError
-	if errors.As(err, &apiErr) {
-		if code, ok := apiErr.Code.(string); ok && (code == "context_length_exceeded" || code == "string_above_max_length") {
-			return true
-		}
-		m := strings.ToLower(apiErr.Message)
-		return strings.Contains(m, "context length") || strings.Contains(m, "context window") ||
-			strings.Contains(m, "maximum context") || strings.Contains(m, "too many tokens") ||
-			strings.Contains(m, "prompt is too long")
+	msg, code := serverSaid(err)
+	if code == "context_length_exceeded" || code == "string_above_max_length" {
+		return true
 	}
-	return false
+	m := strings.ToLower(msg)
+	return strings.Contains(m, "context length") || strings.Contains(m, "context window") ||
+		strings.Contains(m, "maximum context") || strings.Contains(m, "too many tokens") ||
+		strings.Contains(m, "prompt is too long")
 }
 
 // isNetwork reports whether err is a failure of the connection: refused,

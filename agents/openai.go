@@ -3,6 +3,7 @@ package agents
 import (
 	"cmp"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -71,6 +72,9 @@ type OpenAIConfig struct {
 	// ReportCost asks the server to report each request's cost (see
 	// ReportsCost); the cost is recorded with the usage.
 	ReportCost bool
+	// RandomSeed sends Seed as random_seed, the field Mistral's API takes
+	// (see SeedAsRandomSeed); it refuses seed.
+	RandomSeed bool
 }
 
 // OpenAI is an agent backed by an OpenAI-compatible chat-completions
@@ -155,27 +159,33 @@ func (a *OpenAI) Request(history []Message) openai.ChatCompletionRequest {
 }
 
 func (a *OpenAI) request(history []Message) *openai.ChatCompletionRequest {
+	return newRequest(&a.cfg, history)
+}
+
+// newRequest builds cfg's agent's request for history.
+func newRequest(cfg *OpenAIConfig, history []Message) *openai.ChatCompletionRequest {
 	req := &openai.ChatCompletionRequest{
-		Model:         a.cfg.Model,
+		Model:         cfg.Model,
 		Stream:        true,
 		StreamOptions: &openai.StreamOptions{IncludeUsage: true},
-		Stop:          a.cfg.Stop,
-		Seed:          a.cfg.Seed,
+		Stop:          cfg.Stop,
 	}
-	if a.cfg.Temperature != nil {
-		req.Temperature = float32(*a.cfg.Temperature)
+	if !cfg.RandomSeed {
+		req.Seed = cfg.Seed
 	}
-	if a.cfg.TopP != nil {
-		req.TopP = float32(*a.cfg.TopP)
+	if cfg.Temperature != nil {
+		req.Temperature = float32(*cfg.Temperature)
 	}
-	if a.cfg.MaxTokens != nil {
-		//lint:ignore SA1019 max_tokens is the field OpenAI-compatible servers read; max_completion_tokens is OpenAI's own.
-		req.MaxTokens = *a.cfg.MaxTokens
+	if cfg.TopP != nil {
+		req.TopP = float32(*cfg.TopP)
+	}
+	if cfg.MaxTokens != nil {
+		setCap(req, *cfg.MaxTokens)
 	}
 	// A blank prompt is none: strict servers refuse a message of white
 	// space.
-	if strings.TrimSpace(a.cfg.System) != "" {
-		req.Messages = append(req.Messages, openai.ChatCompletionMessage{Role: openai.ChatMessageRoleSystem, Content: a.cfg.System})
+	if strings.TrimSpace(cfg.System) != "" {
+		req.Messages = append(req.Messages, openai.ChatCompletionMessage{Role: openai.ChatMessageRoleSystem, Content: cfg.System})
 	}
 	for _, m := range history {
 		req.Messages = append(req.Messages, openai.ChatCompletionMessage{Role: m.Role, Content: m.Content})
@@ -188,6 +198,48 @@ func (a *OpenAI) request(history []Message) *openai.ChatCompletionRequest {
 	return req
 }
 
+// setCap caps req's reply at n tokens, in the field its model takes:
+// max_tokens, which OpenAI-compatible servers read, or, for the models
+// go-openai takes for OpenAI's reasoning models (o1, o3, o4 and gpt-5 by
+// name, at any address), max_completion_tokens, since go-openai refuses to
+// send max_tokens for them and OpenAI refuses it too.
+func setCap(req *openai.ChatCompletionRequest, n int) {
+	if ReasoningModel(req.Model) {
+		req.MaxCompletionTokens = n
+		return
+	}
+	//lint:ignore SA1019 max_tokens is the field OpenAI-compatible servers read; max_completion_tokens is OpenAI's own.
+	req.MaxTokens = n
+}
+
+// ReasoningModel reports whether go-openai takes model for one of OpenAI's
+// reasoning models, whose reply cap goes in max_completion_tokens and
+// whose temperature and top_p are fixed at 1. It asks go-openai's own
+// check, which runs before any request is sent.
+func ReasoningModel(model string) bool {
+	//lint:ignore SA1019 the check is asked whether it refuses max_tokens for the model.
+	err := openai.NewReasoningValidator().Validate(openai.ChatCompletionRequest{Model: model, MaxTokens: 1})
+	return errors.Is(err, openai.ErrReasoningModelMaxTokensDeprecated)
+}
+
+// SamplingRefused names the sampling field (temperature or top_p) set to
+// a value that cannot reach one of OpenAI's reasoning models: go-openai
+// refuses to send any but 1 (or, for some, any at all), and OpenAI refuses
+// 0, which parley sends as written. It is "" when both can be sent.
+func SamplingRefused(model string, temperature, topP *float64) string {
+	if !ReasoningModel(model) {
+		return ""
+	}
+	v := openai.NewReasoningValidator()
+	if temperature != nil && (*temperature == 0 || v.Validate(openai.ChatCompletionRequest{Model: model, Temperature: float32(*temperature)}) != nil) {
+		return "temperature"
+	}
+	if topP != nil && (*topP == 0 || v.Validate(openai.ChatCompletionRequest{Model: model, TopP: float32(*topP)}) != nil) {
+		return "top_p"
+	}
+	return ""
+}
+
 // encode is the body sent for req: go-openai's encoding, plus the
 // sampling fields set to zero that its encoding leaves out. The messages
 // the previous request held are not encoded again.
@@ -196,21 +248,46 @@ func (a *OpenAI) encode(req *openai.ChatCompletionRequest) []byte {
 	if len(b) < 2 {
 		return nil // go-openai encodes it itself and reports the error
 	}
+	return withExtra(b, &a.cfg)
+}
+
+// withExtra is the encoded request b with the fields go-openai's encoding
+// leaves out added: a temperature or top_p of zero, OpenRouter's request
+// for the cost, and Mistral's random_seed.
+func withExtra(b []byte, cfg *OpenAIConfig) []byte {
 	var extra []byte
-	if a.cfg.Temperature != nil && *a.cfg.Temperature == 0 {
+	if cfg.Temperature != nil && *cfg.Temperature == 0 {
 		extra = append(extra, `,"temperature":0`...)
 	}
-	if a.cfg.TopP != nil && *a.cfg.TopP == 0 {
+	if cfg.TopP != nil && *cfg.TopP == 0 {
 		extra = append(extra, `,"top_p":0`...)
 	}
-	if a.cfg.ReportCost {
+	if cfg.ReportCost {
 		extra = append(extra, usageInclude...)
+	}
+	if cfg.RandomSeed && cfg.Seed != nil {
+		extra = strconv.AppendInt(append(extra, `,"random_seed":`...), int64(*cfg.Seed), 10)
 	}
 	if len(extra) == 0 {
 		return b
 	}
 	out := append(b[:len(b)-1:len(b)-1], extra...)
 	return append(out, '}')
+}
+
+// ProbeBody is the body of a one-token request as cfg's agent would send
+// it, for a check before a run: its model, system prompt, sampling
+// settings, seed, stop sequences and the field its cap goes in, as every
+// reply of its carries them, with one short user message, not streamed.
+func ProbeBody(cfg OpenAIConfig) []byte {
+	req := newRequest(&cfg, []Message{{Role: openai.ChatMessageRoleUser, Content: "Say OK."}})
+	req.Stream, req.StreamOptions = false, nil
+	setCap(req, 1)
+	b, err := json.Marshal(req)
+	if err != nil {
+		return nil
+	}
+	return withExtra(b, &cfg)
 }
 
 func (a *OpenAI) attempts() int {

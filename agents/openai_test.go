@@ -161,6 +161,30 @@ func TestRequestFields(t *testing.T) {
 			fields:   map[string]string{"temperature": "0", "top_p": "0", "seed": "0"},
 		},
 		{
+			// go-openai refuses to send max_tokens for OpenAI's reasoning
+			// models, and OpenAI refuses it too.
+			name:     "a reasoning model's cap goes in max_completion_tokens",
+			cfg:      OpenAIConfig{Model: "gpt-5-mini", MaxTokens: ptr(200)},
+			history:  hello,
+			messages: []openai.ChatCompletionMessage{{Role: "user", Content: hello[0].Content}},
+			fields:   map[string]string{"max_completion_tokens": "200", "max_tokens": ""},
+		},
+		{
+			name:     "another model's cap stays in max_tokens",
+			cfg:      OpenAIConfig{Model: "openai/gpt-5", MaxTokens: ptr(200)},
+			history:  hello,
+			messages: []openai.ChatCompletionMessage{{Role: "user", Content: hello[0].Content}},
+			fields:   map[string]string{"max_completion_tokens": "", "max_tokens": "200"},
+		},
+		{
+			// Mistral refuses seed (422 extra_forbidden).
+			name:     "Mistral's seed is random_seed",
+			cfg:      OpenAIConfig{Model: "mistral-large-latest", Seed: ptr(42), RandomSeed: true},
+			history:  hello,
+			messages: []openai.ChatCompletionMessage{{Role: "user", Content: hello[0].Content}},
+			fields:   map[string]string{"random_seed": "42", "seed": ""},
+		},
+		{
 			name:    "blank opening: a cue, never an empty user message",
 			cfg:     OpenAIConfig{System: "Be kind."},
 			history: nil,
@@ -436,6 +460,20 @@ func TestFailures(t *testing.T) {
 		{name: "400 says what the server said", replies: []openaitest.Reply{openaitest.Error(400, "max_tokens is too large")},
 			requests: 1, status: 400, contains: []string{"rejected the request (400): max_tokens is too large"}},
 		{name: "context length", replies: []openaitest.Reply{openaitest.ContextLengthExceeded()},
+			requests: 1, status: 400, contains: []string{"longer than model \"test-model\"'s context"}, is: ErrContextLength},
+		// Servers that speak other shapes of error than OpenAI's, as each
+		// sends it: the sentence quotes what they said.
+		{name: "vLLM's error", replies: []openaitest.Reply{{Status: 400, ContentType: "application/json",
+			Body: `{"object":"error","message":"temperature must be non-negative, got -1.0.","type":"BadRequestError","param":null,"code":400}`}},
+			requests: 1, status: 400, contains: []string{"rejected the request (400): temperature must be non-negative, got -1.0."}},
+		{name: "Mistral's validation error", replies: []openaitest.Reply{{Status: 422, ContentType: "application/json",
+			Body: `{"object":"error","message":{"detail":[{"type":"extra_forbidden","loc":["body","seed"],"msg":"Extra inputs are not permitted","input":-1}]},"type":"invalid_request_error","param":null,"code":null}`}},
+			requests: 1, status: 422, contains: []string{"rejected the request (422): body.seed: Extra inputs are not permitted"}},
+		{name: "Gemini's error in a list", replies: []openaitest.Reply{{Status: 400, ContentType: "application/json",
+			Body: `[{"error":{"code":400,"message":"Invalid JSON payload received. Unknown name \"seed\": Cannot find field.","status":"INVALID_ARGUMENT"}}]`}},
+			requests: 1, status: 400, contains: []string{`rejected the request (400): Invalid JSON payload received. Unknown name "seed": Cannot find field.`}},
+		{name: "context length in vLLM's shape", replies: []openaitest.Reply{{Status: 400, ContentType: "application/json",
+			Body: `{"object":"error","message":"This model's maximum context length is 4096 tokens. However, you requested 5000 tokens in the messages, Please reduce the length of the messages.","type":"BadRequestError","param":null,"code":400}`}},
 			requests: 1, status: 400, contains: []string{"longer than model \"test-model\"'s context"}, is: ErrContextLength},
 		{name: "200 with HTML", replies: []openaitest.Reply{openaitest.HTML()},
 			requests: 1, contains: []string{"answered with HTML, not an OpenAI-compatible stream; check base_url"}, is: errHTML},
@@ -1052,5 +1090,18 @@ func TestARedirectsSecretsNeverLeak(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// A reasoning model's agent with a cap gets its reply from a server as
+// strict as OpenAI's: go-openai refused to send its request at all.
+func TestAReasoningModelsCapReachesAStrictServer(t *testing.T) {
+	srv := openaitest.Start(t, openaitest.Strict(openaitest.Queue(openaitest.Words("Fine, thanks."))))
+	a := newTestAgent(t, srv, OpenAIConfig{Model: "gpt-5-mini", MaxTokens: ptr(300)})
+	if r := collect(context.Background(), a, hello); r.err != nil || r.text != "Fine, thanks." {
+		t.Fatalf("reply = %q, %v; want %q", r.text, r.err, "Fine, thanks.")
+	}
+	if reqs := srv.Requests(); len(reqs) != 1 || string(reqs[0].Fields["max_completion_tokens"]) != "300" {
+		t.Fatalf("requests = %+v; want one with max_completion_tokens 300", reqs)
 	}
 }

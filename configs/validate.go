@@ -313,6 +313,13 @@ func (a *Agent) validate(i int) Problems {
 		if a.MaxTokens != nil && *a.MaxTokens < 1 {
 			fail("max_tokens", "max_tokens: must be at least 1")
 		}
+		if field := agents.SamplingRefused(a.Model, a.Temperature, a.TopP); field != "" {
+			v := a.Temperature
+			if field == "top_p" {
+				v = a.TopP
+			}
+			fail(field, "%s: %v cannot be sent to %s, one of OpenAI's reasoning models, which take only their own temperature and top_p; leave %s out", field, *v, a.Model, field)
+		}
 		if a.Retries != nil && *a.Retries < 1 {
 			fail("retries", "retries: is the most attempts per reply and must be at least 1")
 		}

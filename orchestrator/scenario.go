@@ -208,13 +208,16 @@ func buildAgent(s *configs.Scenario, a *configs.Agent, opt *Options, opens bool,
 	return agents.NewOpenAI(oc), info, nil
 }
 
-func openAIConfig(a *configs.Agent, opt *Options) (agents.OpenAIConfig, error) {
+// RequestConfig is model agent a's configuration as its requests carry
+// it, without its key (KeyEnv names the variable it comes from) or a
+// client: what doctor's one-token request sends too.
+func RequestConfig(a *configs.Agent) agents.OpenAIConfig {
 	oc := agents.OpenAIConfig{
 		Name: a.Name, Model: a.Model, BaseURL: a.BaseURL, System: a.System,
 		Temperature: a.Temperature, TopP: a.TopP, MaxTokens: a.MaxTokens, Seed: a.Seed,
-		Stop: a.Stop, Headers: a.Headers, HTTPClient: opt.HTTPClient, KeyEnv: a.APIKeyEnv,
+		Stop: a.Stop, Headers: a.Headers, KeyEnv: a.APIKeyEnv,
 		Retries: a.Retries, Timeout: time.Duration(a.Timeout), IdleTimeout: time.Duration(a.IdleTimeout),
-		Backoff: time.Duration(a.Backoff), Route: a.ReplicaKey(), Secrets: opt.secrets,
+		Backoff: time.Duration(a.Backoff), Route: a.ReplicaKey(),
 	}
 	if a.Provider != "" {
 		p, _ := agents.LookupProvider(a.Provider)
@@ -226,6 +229,13 @@ func openAIConfig(a *configs.Agent, opt *Options) (agents.OpenAIConfig, error) {
 		}
 	}
 	oc.ReportCost = agents.ReportsCost(a.Provider, oc.BaseURL)
+	oc.RandomSeed = agents.SeedAsRandomSeed(a.Provider, oc.BaseURL)
+	return oc
+}
+
+func openAIConfig(a *configs.Agent, opt *Options) (agents.OpenAIConfig, error) {
+	oc := RequestConfig(a)
+	oc.HTTPClient, oc.Secrets = opt.HTTPClient, opt.secrets
 	switch {
 	case a.APIKeyFile != "":
 		data, err := os.ReadFile(a.APIKeyFile)

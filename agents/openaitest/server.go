@@ -742,8 +742,25 @@ func Strict(script Script) Script {
 			return Reply{Status: http.StatusBadRequest, Type: "invalid_request_error", Code: "invalid_request_error",
 				Message: "openaitest (strict): " + msg}
 		}
+		// OpenAI's reasoning models take their cap in
+		// max_completion_tokens and refuse max_tokens.
+		if reasoningModel(r.Body.Model) && r.Fields["max_tokens"] != nil {
+			return Reply{Status: http.StatusBadRequest, Type: "invalid_request_error", Code: "unsupported_parameter",
+				Message: "Unsupported parameter: 'max_tokens' is not supported with this model. Use 'max_completion_tokens' instead."}
+		}
 		return script(r)
 	}
+}
+
+// reasoningModel reports whether OpenAI serves model as a reasoning model
+// (o1, o3, o4 and gpt-5, by name).
+func reasoningModel(model string) bool {
+	for _, p := range []string{"o1", "o3", "o4", "gpt-5"} {
+		if strings.HasPrefix(model, p) {
+			return true
+		}
+	}
+	return false
 }
 
 // Malformed names what a strict provider rejects in a request's messages,

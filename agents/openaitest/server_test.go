@@ -236,6 +236,28 @@ func TestNonStreaming(t *testing.T) {
 	}
 }
 
+func TestStrictRefusesMaxTokensForAReasoningModel(t *testing.T) {
+	srv := Start(t, Strict(Queue(Words("fine"), Words("fine"))))
+	for _, c := range []struct {
+		body   string
+		status int
+	}{
+		{`{"model":"gpt-5-mini","stream":true,"max_tokens":10,"messages":[{"role":"user","content":"hi"}]}`, 400},
+		{`{"model":"gpt-5-mini","stream":true,"max_completion_tokens":10,"messages":[{"role":"user","content":"hi"}]}`, 200},
+		{`{"model":"gpt-4o","stream":true,"max_tokens":10,"messages":[{"role":"user","content":"hi"}]}`, 200},
+	} {
+		resp, err := http.Post(srv.URL+"/chat/completions", "application/json", strings.NewReader(c.body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		out, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != c.status || (c.status == 400 && !strings.Contains(string(out), "max_completion_tokens")) {
+			t.Errorf("%s: status %d: %s; want %d", c.body, resp.StatusCode, out, c.status)
+		}
+	}
+}
+
 func TestStrictRejectsWhatStrictProvidersReject(t *testing.T) {
 	sys := openai.ChatCompletionMessage{Role: "system", Content: "be brief"}
 	u := func(c string) openai.ChatCompletionMessage {

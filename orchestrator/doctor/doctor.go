@@ -67,6 +67,11 @@ type target struct {
 	// publicModels is set for endpoints that list models without looking
 	// at the key (OpenRouter); the key is then checked at GET /key.
 	publicModels bool
+	// probe is the body of --ask's one-token request: what the agent's
+	// requests carry (its sampling settings, seed, stop sequences, the
+	// field its cap goes in), so a server that would refuse a run's
+	// request refuses it too.
+	probe []byte
 	// others are the secrets of every agent and judge of the scenario,
 	// hidden in this one's sentences too: one server may echo what
 	// another agent sends (a gateway both sides go through).
@@ -166,7 +171,8 @@ func targetOf(a *configs.Agent, who string) target {
 		}
 	}
 	return target{who: who, model: a.Model, keyEnv: a.KeyEnv(), keyFile: a.APIKeyFile, addressEnv: addressEnv, urls: urls, headers: a.Headers,
-		publicModels: strings.EqualFold(a.Provider, "openrouter") || strings.Contains(a.Endpoint(), "openrouter.ai")}
+		publicModels: strings.EqualFold(a.Provider, "openrouter") || strings.Contains(a.Endpoint(), "openrouter.ai"),
+		probe:        agents.ProbeBody(orchestrator.RequestConfig(a))}
 }
 
 // key is the key t sends (from its file or its variable, cleaned), what
@@ -350,9 +356,7 @@ func checkURL(ctx context.Context, opt Options, t target, base, key, keyName str
 func ask(ctx context.Context, opt Options, t target, f Finding, base, key string) Finding {
 	ctx, cancel := context.WithTimeout(ctx, opt.Timeout)
 	defer cancel()
-	body, _ := json.Marshal(map[string]any{"model": t.model, "max_tokens": 1,
-		"messages": []map[string]string{{"role": "user", "content": "Say OK."}}})
-	req, err := t.request(ctx, http.MethodPost, base, "/chat/completions", key, "application/json", bytes.NewReader(body))
+	req, err := t.request(ctx, http.MethodPost, base, "/chat/completions", key, "application/json", bytes.NewReader(t.probe))
 	if err != nil {
 		return f
 	}
@@ -362,16 +366,11 @@ func ask(ctx context.Context, opt Options, t target, f Finding, base, key string
 		return f
 	}
 	defer resp.Body.Close()
-	var msg struct {
-		Error struct {
-			Message string `json:"message"`
-		} `json:"error"`
-	}
-	_ = json.NewDecoder(io.LimitReader(resp.Body, 1<<20)).Decode(&msg)
+	body, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
 	if resp.StatusCode/100 != 2 {
 		f.Status = Fail
 		f.Sentence = fmt.Sprintf("%s: %s refused a one-token request for %s (%d)", t.who, agents.RedactURL(base), t.model, resp.StatusCode)
-		if m := strings.TrimSpace(msg.Error.Message); m != "" {
+		if m, _ := agents.ErrorBody(body); m != "" {
 			// A server may echo what it was sent: the key, a header.
 			f.Sentence += ": " + agents.RedactSecrets(m, t.secrets(key)...)
 		}

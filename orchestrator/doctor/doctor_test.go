@@ -401,3 +401,53 @@ func TestAnUnreachableAddressNamesTheVariableItCameFrom(t *testing.T) {
 		t.Errorf("%+v; want the sentence %q", fs[0], want)
 	}
 }
+
+// --ask sends what the agent's requests carry, so a server that would
+// refuse a run's request refuses the probe too, and one that takes a
+// run's request takes the probe: its sampling settings, seed and stop
+// sequences, and a reasoning model's cap in max_completion_tokens.
+func TestAskSendsWhatTheRunSends(t *testing.T) {
+	srv := openaitest.Start(t, openaitest.Strict(func(r openaitest.Request) openaitest.Reply {
+		// Mistral's way with a field it does not take.
+		if r.Fields["seed"] != nil {
+			return openaitest.Reply{Status: 422, ContentType: "application/json",
+				Body: `{"object":"error","message":{"detail":[{"type":"extra_forbidden","loc":["body","seed"],"msg":"Extra inputs are not permitted","input":7}]},"type":"invalid_request_error","param":null,"code":null}`}
+		}
+		return openaitest.Text("OK")
+	}))
+	srv.Models = []string{"gpt-5-mini", "mixtral"}
+	s := scenario(t, "agents:\n  - {name: A, base_url: "+srv.URL+", model: gpt-5-mini, max_tokens: 400}\n"+
+		"  - {name: B, base_url: "+srv.URL+", model: mixtral, seed: 7, temperature: 0.3, stop: [\"[END]\"], system: Be brief.}\n")
+	fs := Check(context.Background(), s, Options{Ask: true, Timeout: 5 * time.Second})
+	if fs[0].Status != OK {
+		t.Errorf("A, a reasoning model with a cap: %+v", fs[0])
+	}
+	if fs[1].Status != Fail || !strings.Contains(fs[1].Sentence, "refused a one-token request for mixtral (422): body.seed: Extra inputs are not permitted") {
+		t.Errorf("B, whose seed the server refuses: %+v", fs[1])
+	}
+	var posts []openaitest.Request
+	for _, r := range srv.Requests() {
+		if r.Method == "POST" {
+			posts = append(posts, r)
+		}
+	}
+	if len(posts) != 2 {
+		t.Fatalf("%d one-token requests, want 2", len(posts))
+	}
+	for _, r := range posts {
+		if r.Body.Stream || r.Fields["stream_options"] != nil {
+			t.Errorf("%s: the probe asked to stream: %s", r.Body.Model, r.Fields["stream"])
+		}
+		switch r.Body.Model {
+		case "gpt-5-mini":
+			if string(r.Fields["max_completion_tokens"]) != "1" || r.Fields["max_tokens"] != nil {
+				t.Errorf("gpt-5-mini's probe: max_completion_tokens %s, max_tokens %s; want 1 and none", r.Fields["max_completion_tokens"], r.Fields["max_tokens"])
+			}
+		case "mixtral":
+			if string(r.Fields["max_tokens"]) != "1" || string(r.Fields["seed"]) != "7" || string(r.Fields["temperature"]) != "0.3" ||
+				string(r.Fields["stop"]) != `["[END]"]` || len(r.Body.Messages) != 2 || r.Body.Messages[0].Content != "Be brief." {
+				t.Errorf("mixtral's probe does not carry its settings: %+v", r.Fields)
+			}
+		}
+	}
+}
