@@ -76,3 +76,25 @@ func TestParseLabelNamesTheFix(t *testing.T) {
 		t.Errorf("warnings %q", l.Warnings)
 	}
 }
+
+func TestBetterRanksPassesBeforeWaste(t *testing.T) {
+	cases := []struct {
+		name string
+		a, b Tally
+		want bool
+	}{
+		{"more passes", Tally{Passed: 2, Wasted: 50}, Tally{Passed: 1}, true},
+		{"fewer passes, however little wasted", Tally{Passed: 0, Wasted: 5}, Tally{Passed: 1, Wasted: 1095}, false},
+		{"a pass outweighs any waste", Tally{Passed: 1, Wasted: 1095}, Tally{Passed: 0, Wasted: 5}, true},
+		{"a conversation cut short costs three passes", Tally{Passed: 4, Early: 1}, Tally{Passed: 2}, false},
+		{"equal: fewer wasted", Tally{Passed: 3, Wasted: 10}, Tally{Passed: 3, Wasted: 11}, true},
+		{"the same is not better", Tally{Passed: 3, Wasted: 10}, Tally{Passed: 3, Wasted: 10}, false},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := Better(tc.a, tc.b); got != tc.want {
+				t.Errorf("Better(%+v, %+v) = %v, want %v", tc.a, tc.b, got, tc.want)
+			}
+		})
+	}
+}

@@ -243,11 +243,16 @@ func b2i(b bool) int {
 	return 0
 }
 
-// Objective ranks a decision on examples: passes count, and a conversation
-// cut short costs three, since losing content is worse than wasting a few
-// messages.
-func Objective(t Tally) float64 {
-	return float64(t.Passed) - 3*float64(t.Early) - 0.001*float64(t.Wasted)
+// Better reports whether a ranks above b: passes count, and a
+// conversation cut short costs three, since losing content is worse than
+// wasting a few messages; between equals, fewer messages wasted is better.
+// Waste only breaks ties: no number of wasted messages outweighs a pass.
+func Better(a, b Tally) bool {
+	sa, sb := a.Passed-3*a.Early, b.Passed-3*b.Early
+	if sa != sb {
+		return sa > sb
+	}
+	return a.Wasted < b.Wasted
 }
 
 func chances(m *policy.LoopModel, examples []Example) [][]float64 {

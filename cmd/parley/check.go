@@ -548,13 +548,13 @@ func printSweep(w io.Writer, asJSON bool, grid []analysis.Axis, points []analysi
 		lines[i].Settings = pt.Settings
 	}
 	// The best point passes most, a conversation cut short costing three
-	// passes (analysis.Objective), then wastes fewest messages. With no
+	// passes, then wastes fewest messages (analysis.Better). With no
 	// label, every point passes 0 of 0 and none is better than another.
 	best := -1
 	if lines[0].Labelled > 0 {
 		best = 0
 		for i, l := range lines {
-			if analysis.Objective(l.Tally) > analysis.Objective(lines[best].Tally) {
+			if analysis.Better(l.Tally, lines[best].Tally) {
 				best = i
 			}
 		}
