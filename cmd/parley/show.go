@@ -114,7 +114,7 @@ func recordingFor(path, policyFile string) (tui.Recording, []policy.LoopReading,
 			t.Run = j.Run
 		}
 	}
-	newPolicy, under, err := showPolicy(t, policyFile)
+	newPolicy, under, unread, err := showPolicy(t, policyFile)
 	if err != nil {
 		return tui.Recording{}, nil, err
 	}
@@ -176,6 +176,9 @@ func recordingFor(path, policyFile string) (tui.Recording, []policy.LoopReading,
 			rec.Banner = append(rec.Banner, "◆ Under the default rules, which check and report use unless given --policy, nothing would stop it")
 		}
 	}
+	if unread != "" {
+		rec.Banner = append(rec.Banner, "◆ "+unread)
+	}
 	rec.Banner = append(rec.Banner, "From "+path)
 	return rec, r.Loop, nil
 }
@@ -202,28 +205,44 @@ func splitConversation(path string) (string, int) {
 const defaultRules = "the default rules"
 
 // showPolicy picks the rules to judge a recording under, and names them.
-func showPolicy(t *transcripts.Transcript, policyFile string) (func() policy.Policy, string, error) {
+// When the rules its last session ran under cannot be read again, it
+// judges under the default set and unread says why, for the banner.
+func showPolicy(t *transcripts.Transcript, policyFile string) (rules func() policy.Policy, under, unread string, err error) {
 	if policyFile != "" {
 		if _, err := configs.LoadPolicy(policyFile); err != nil {
-			return nil, "", err
+			return nil, "", "", err
 		}
-		return func() policy.Policy { p, _ := configs.LoadPolicy(policyFile); return p }, policyFile, nil
+		return func() policy.Policy { p, _ := configs.LoadPolicy(policyFile); return p }, policyFile, "", nil
 	}
 	if t.Run == nil {
-		return policy.Default, defaultRules, nil
+		return policy.Default, defaultRules, "", nil
 	}
 	// The rules the last session ran under, as its run line records
 	// them: a resume's --policy FILE, else the scenario's, and a resume's
 	// --max-messages over them.
-	rules, under := policy.Default, defaultRules
+	rules, under = policy.Default, defaultRules
 	if r := t.Run; r.Termination != "" {
-		if p, err := configs.ParsePolicy(r.TerminationPath, []byte(r.Termination)); err == nil && p != nil {
+		p, err := configs.ParsePolicy(r.TerminationPath, []byte(r.Termination))
+		switch {
+		case err != nil:
+			unread = fmt.Sprintf("The rules its last session ran under (--policy %s) cannot be read here (%v), so it is judged under the default rules", r.TerminationPath, err)
+		case p != nil:
 			rules = func() policy.Policy { p, _ := configs.ParsePolicy(r.TerminationPath, []byte(r.Termination)); return p }
 			under = "the rules its last session ran under (--policy " + r.TerminationPath + ")"
 		}
-	} else if t.Run.Scenario != "" {
-		if p, err := policy.ParseYAML([]byte(t.Run.Scenario)); err == nil && p != nil {
-			rules, under = func() policy.Policy { p, _ := policy.ParseYAML([]byte(t.Run.Scenario)); return p }, "its scenario's rules"
+	} else if r.Scenario != "" {
+		// A loop rule's model: file is looked for beside the scenario's
+		// file, as the run looked for it, wherever show runs from.
+		dir := ""
+		if r.ScenarioPath != "" {
+			dir = filepath.Dir(r.ScenarioPath)
+		}
+		p, err := policy.ParseYAMLFrom([]byte(r.Scenario), dir)
+		switch {
+		case err != nil:
+			unread = fmt.Sprintf("Its scenario's rules cannot be read here (%v), so it is judged under the default rules", err)
+		case p != nil:
+			rules, under = func() policy.Policy { p, _ := policy.ParseYAMLFrom([]byte(r.Scenario), dir); return p }, "its scenario's rules"
 		}
 	}
 	if n := t.Run.MaxMessages; n > 0 {
@@ -231,7 +250,7 @@ func showPolicy(t *transcripts.Transcript, policyFile string) (func() policy.Pol
 		rules = func() policy.Policy { return withMaxMessages(base(), n) }
 		under += fmt.Sprintf(" with --max-messages %d, as its last session ran", n)
 	}
-	return rules, under, nil
+	return rules, under, unread, nil
 }
 
 // printRecording is show without a terminal: the transcript's own layout

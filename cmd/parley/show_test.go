@@ -184,3 +184,31 @@ func TestShowSaysWhereTheDefaultSetWouldStopARecordingItsOwnRulesDoNot(t *testin
 		t.Errorf("exit %d; want both readings, %q among them:\n%s%s", code, want, out, errOut)
 	}
 }
+
+// A scenario's loop rule may name its model by a path beside the
+// scenario: show finds it there from any folder, as the run did, and says
+// so when it is gone rather than judging under other rules in silence.
+func TestShowFindsTheScenariosModelBesideIt(t *testing.T) {
+	dir := t.TempDir()
+	model, err := os.ReadFile(filepath.Join("..", "..", "orchestrator", "policy", "loopmodel.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "m.json"), model, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	jl := recordRun(t, dir, "agents:\n  - {name: A, type: scripted, lines: [one, two, three]}\n"+
+		"  - {name: B, type: scripted, lines: [uno, dos, tres]}\ntermination:\n  any:\n    - max_messages: 5\n    - loop: {model: m.json}\n")
+	code, out, errOut := parley(t, "show", "--no-tui", jl)
+	if code != exitOK || !strings.Contains(out, "◆ Under its scenario's rules it would stop after message 5 by max_messages") {
+		t.Fatalf("exit %d, show from another folder:\n%s%s", code, out, errOut)
+	}
+	if err := os.Remove(filepath.Join(dir, "m.json")); err != nil {
+		t.Fatal(err)
+	}
+	code, out, errOut = parley(t, "show", "--no-tui", jl)
+	if code != exitOK || !strings.Contains(out, "◆ Its scenario's rules cannot be read here (") ||
+		!strings.Contains(out, "so it is judged under the default rules") {
+		t.Fatalf("exit %d, show with the model gone:\n%s%s", code, out, errOut)
+	}
+}

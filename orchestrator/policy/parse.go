@@ -881,11 +881,20 @@ func renew(p Policy, counts **memo[struct{}]) (Policy, bool) {
 // ParseYAML parses a policy written as YAML text: either a termination:
 // block, as in a scenario, or the bare policy. Errors name the line.
 func ParseYAML(data []byte) (Policy, error) {
+	return ParseYAMLFrom(data, "")
+}
+
+// ParseYAMLFrom is ParseYAML for a document read from a file in dir: a
+// loop rule's model: file is looked for as given, then in dir
+// (ResolveFiles), as a scenario's run looks for it.
+func ParseYAMLFrom(data []byte, dir string) (Policy, error) {
 	var doc yaml.Node
 	if err := yaml.Unmarshal(data, &doc); err != nil {
 		return nil, fmt.Errorf("%s", strings.TrimPrefix(err.Error(), "yaml: "))
 	}
-	return Parse(Unwrap(&doc))
+	n := Unwrap(&doc)
+	ResolveFiles(n, dir)
+	return Parse(n)
 }
 
 // Unwrap returns the policy node of a YAML document that holds either a
