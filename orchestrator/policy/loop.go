@@ -1,12 +1,14 @@
 package policy
 
 import (
+	"bytes"
 	"cmp"
 	_ "embed"
 	"encoding/json"
 	"fmt"
 	"math"
 	"os"
+	"reflect"
 	"slices"
 	"strings"
 	"sync"
@@ -60,7 +62,13 @@ func BuiltinLoopModel() *LoopModel {
 // ParseLoopModel reads a model written by `parley train`.
 func ParseLoopModel(data []byte) (*LoopModel, error) {
 	var m LoopModel
-	if err := json.Unmarshal(data, &m); err != nil {
+	// A misspelt field would be read as missing, and the model misread.
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&m); err != nil {
+		if f, ok := strings.CutPrefix(err.Error(), "json: unknown field "); ok {
+			return nil, fmt.Errorf("the model holds a field parley does not know, %s; a model holds %s", f, modelFields())
+		}
 		return nil, err
 	}
 	if !slices.Equal(m.Features, LoopFeatureNames) {
@@ -70,13 +78,38 @@ func ParseLoopModel(data []byte) (*LoopModel, error) {
 	if len(m.Mean) != n || len(m.Scale) != n || len(m.Weights) != n {
 		return nil, fmt.Errorf("the model holds %d means, %d scales and %d weights for %d signals", len(m.Mean), len(m.Scale), len(m.Weights), n)
 	}
+	for i, sc := range m.Scale {
+		// Each signal is divided by its scale: 0 would make every chance
+		// NaN, and the rule would never fire.
+		if !(sc > 0) {
+			return nil, fmt.Errorf("the model's scale for %s is %g; each scale must be above 0", LoopFeatureNames[i], sc)
+		}
+	}
 	if m.Count < 1 || m.Threshold <= 0 || m.Threshold >= 1 {
 		return nil, fmt.Errorf("the model's threshold (%g) must lie between 0 and 1 and its count (%d) be at least 1", m.Threshold, m.Count)
+	}
+	if m.Within != 0 && m.Within < m.Count {
+		return nil, fmt.Errorf("the model's within (%d) is fewer than its count (%d); it takes at least count, or 0 for count in a row", m.Within, m.Count)
+	}
+	if m.Token == "" {
+		return nil, fmt.Errorf("the model's token is empty; it names the end token its signals look for, such as \"[END]\" (parley train --token)")
 	}
 	if (m.Lower != 0 || m.Sure != 0) && !(m.Lower > 0 && m.Lower <= m.Threshold && m.Sure >= m.Threshold && m.Sure <= 1) {
 		return nil, fmt.Errorf("the model's lower bar (%g) must lie above 0 and at most its threshold (%g), and its sure chance (%g) between the threshold and 1", m.Lower, m.Threshold, m.Sure)
 	}
 	return &m, nil
+}
+
+// modelFields lists a model's fields, as its JSON names them.
+func modelFields() string {
+	t := reflect.TypeFor[LoopModel]()
+	var names []string
+	for i := range t.NumField() {
+		if name, _, _ := strings.Cut(t.Field(i).Tag.Get("json"), ","); name != "" && name != "-" {
+			names = append(names, name)
+		}
+	}
+	return strings.Join(names, ", ")
 }
 
 // LoadLoopModel reads a model file.

@@ -1,6 +1,7 @@
 package policy
 
 import (
+	"encoding/json"
 	"fmt"
 	"math"
 	"os"
@@ -664,5 +665,44 @@ func TestLoopEasedBeside(t *testing.T) {
 	// lower at the threshold eases nothing.
 	if at, v := FirstStop(&Loop{Model: m, Lower: 0.70}, msgs); at != 0 {
 		t.Errorf("with lower at the threshold it stopped at %d: %s", at, v.Reason)
+	}
+}
+
+// A model file edited by hand is read only as a whole model: a value that
+// would change or switch off the rule in silence is refused, naming it.
+func TestParseLoopModelRefusesWhatWouldMisreadIt(t *testing.T) {
+	edit := func(f func(m map[string]any)) []byte {
+		var m map[string]any
+		if err := json.Unmarshal(loopModelJSON, &m); err != nil {
+			t.Fatal(err)
+		}
+		f(m)
+		b, _ := json.Marshal(m)
+		return b
+	}
+	cases := []struct {
+		name string
+		data []byte
+		want string // "" reads
+	}{
+		{"as trained", loopModelJSON, ""},
+		{"an empty token", edit(func(m map[string]any) { m["token"] = "" }), "the model's token is empty"},
+		{"a scale of 0", edit(func(m map[string]any) { m["scale"].([]any)[0] = 0 }), "the model's scale for stale_words is 0; each scale must be above 0"},
+		{"a negative scale", edit(func(m map[string]any) { m["scale"].([]any)[3] = -1 }), "the model's scale for template is -1"},
+		{"within below count", edit(func(m map[string]any) { m["count"] = 9 }), "the model's within (6) is fewer than its count (9)"},
+		{"within 0: count in a row", edit(func(m map[string]any) { m["within"] = 0 }), ""},
+		{"a misspelt field", edit(func(m map[string]any) { m["wieghts"] = m["weights"]; delete(m, "weights") }),
+			`the model holds a field parley does not know, "wieghts"; a model holds trained, features, mean, scale, weights`},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := ParseLoopModel(tc.data)
+			switch {
+			case tc.want == "" && err != nil:
+				t.Fatalf("refused: %v", err)
+			case tc.want != "" && (err == nil || !strings.Contains(err.Error(), tc.want)):
+				t.Fatalf("error %v; want one saying %q", err, tc.want)
+			}
+		})
 	}
 }
