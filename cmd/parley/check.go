@@ -139,6 +139,11 @@ func runCheck(cmd *cobra.Command, f checkFlags, args []string) error {
 	}
 	// Parse every point once now, so a bad value shows before any transcript is read.
 	for _, pt := range points {
+		if f.policyFile != "" {
+			// A swept loop.model is looked for beside the policy file
+			// too, as the file's own model: is.
+			policy.ResolveFiles(pt.Node, filepath.Dir(f.policyFile))
+		}
 		if _, err := policy.Parse(pt.Node); err != nil {
 			return usageErr(sweepErr(grid, pt, source, err))
 		}

@@ -2,6 +2,8 @@ package main
 
 import (
 	"fmt"
+	"os"
+	"path/filepath"
 	"runtime"
 	"runtime/debug"
 	"strings"
@@ -69,5 +71,27 @@ func TestSweepMemoryDoesNotGrowWithTheGrid(t *testing.T) {
 	t.Logf("peak heap: %d KiB over 10 points, %d KiB over 200", few>>10, many>>10)
 	if many > 2*few+16<<20 {
 		t.Errorf("a sweep of 200 points held %d MiB at its peak, one of 10 held %d MiB: memory grows with the grid", many>>20, few>>20)
+	}
+}
+
+// A loop model swept by --sweep is looked for beside the policy file, as
+// the file's own model: is, from any folder.
+func TestSweptLoopModelIsFoundBesideThePolicyFile(t *testing.T) {
+	dir := t.TempDir()
+	model, err := os.ReadFile(filepath.Join("..", "..", "orchestrator", "policy", "loopmodel.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{"a.json", "b.json"} {
+		if err := os.WriteFile(filepath.Join(dir, name), model, 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	writeCase(t, dir, "echo", append(words(4), "bye [END]", "bye [END]", "[END]", "[END]", "[END]", "[END]", "[END]", "[END]"), "stop_after: 4\nstop_by: 8\n")
+	pol := filepath.Join(dir, "policy.yaml")
+	os.WriteFile(pol, []byte("termination:\n  any:\n    - max_messages: 50\n    - loop: {model: a.json}\n"), 0o600)
+	code, out, errOut := parley(t, "check", "--policy", pol, "--sweep", "loop.model=a.json,b.json", dir)
+	if code != exitOK || strings.Count(out, "1/1") != 2 {
+		t.Fatalf("exit %d; want both models found and passing:\n%s%s", code, out, errOut)
 	}
 }
