@@ -103,10 +103,11 @@ type checkResult struct {
 	Reason   *string            `json:"reason"`
 	Saved    int                `json:"saved"`
 	Expect   *analysis.Label    `json:"expect"`
-	Pass     *bool              `json:"pass"`    // null when unlabelled
-	Verdict  string             `json:"verdict"` // pass, early, late or unlabelled
-	Wasted   int                `json:"wasted"`  // messages spoken after stop_by
-	Cut      int                `json:"cut"`     // labelled messages lost before stop_after
+	Pass     *bool              `json:"pass"`            // null when unlabelled
+	Verdict  string             `json:"verdict"`         // pass, early, late, unlabelled, or unread
+	Wasted   int                `json:"wasted"`          // messages spoken after stop_by
+	Cut      int                `json:"cut"`             // labelled messages lost before stop_after
+	Error    string             `json:"error,omitempty"` // why a transcript could not be read (verdict "unread")
 	outcome  analysis.Outcome   `json:"-"`
 	points   []analysis.Outcome // one per sweep point
 	saved    []int              // one per sweep point
@@ -169,6 +170,9 @@ func runCheck(cmd *cobra.Command, f checkFlags, args []string) error {
 		table    = newCheckTable(out, files)
 	)
 	enc.SetEscapeHTML(false)
+	if f.json && len(grid) == 0 {
+		unread.json = enc
+	}
 	// Without --sweep, a worker keeps its rules from one transcript to the
 	// next. A rule knows another conversation when it is given one, and
 	// judges it as a fresh rule would (see policy's memo), but it keeps the
@@ -266,7 +270,7 @@ func runCheck(cmd *cobra.Command, f checkFlags, args []string) error {
 		}
 		printSweep(out, f.json, grid, points, lines, folders, judged)
 	case f.json:
-		s := jsonSummary{Tally: total}
+		s := jsonSummary{Tally: total, Unread: unread.n}
 		if len(folders) > 1 {
 			s.Folders = map[string]analysis.Tally{}
 			for _, f := range folders {
@@ -500,6 +504,9 @@ type unreadFiles struct {
 	w    io.Writer
 	n    int
 	said map[string]bool
+	// json, with --json, takes an object for each transcript that could
+	// not be read, beside those judged, so a script sees every one.
+	json *json.Encoder
 }
 
 func (u *unreadFiles) add(f analysis.File, err error) {
@@ -507,6 +514,9 @@ func (u *unreadFiles) add(f analysis.File, err error) {
 	if !errors.Is(err, analysis.ErrNotTranscript) && !errors.As(err, &repeated) {
 		u.n++
 		err = scenarioNotTranscript(f.Path, err)
+		if u.json != nil {
+			u.json.Encode(checkResult{File: f.Path, Folder: f.Root, Verdict: "unread", Error: err.Error()})
+		}
 	}
 	if u.said[err.Error()] {
 		return
@@ -525,6 +535,7 @@ func (u *unreadFiles) err() error {
 // jsonSummary is the summary --json prints on stderr.
 type jsonSummary struct {
 	analysis.Tally
+	Unread  int                       `json:"unread"` // transcripts that could not be read, each also an object with verdict "unread"
 	Folders map[string]analysis.Tally `json:"folders,omitempty"`
 }
 

@@ -1067,3 +1067,41 @@ func TestATokenBudgetJudgesARunItsJSONLAndItsMarkdownAlike(t *testing.T) {
 		})
 	}
 }
+
+// --json gives every transcript an object, one that could not be read too
+// (verdict "unread", with why), and its summary counts them: a script
+// reading the objects alone knows what was left out.
+func TestCheckJSONNamesTranscriptsItCouldNotRead(t *testing.T) {
+	dir := t.TempDir()
+	writeCase(t, dir, "good", words(6), "stop_after: 6\nstop_by: null\n")
+	writeCase(t, dir, "badlabel", words(6), "stop_after: fifteen\nstop_by: null\n")
+	code, out, errOut := parley(t, "check", "--json", dir)
+	if code != exitFailure {
+		t.Fatalf("exit %d, want %d:\n%s%s", code, exitFailure, out, errOut)
+	}
+	var verdicts []string
+	var unreadErr string
+	dec := json.NewDecoder(strings.NewReader(out))
+	for dec.More() {
+		var r struct {
+			File, Verdict, Error string
+		}
+		if err := dec.Decode(&r); err != nil {
+			t.Fatalf("%v in:\n%s", err, out)
+		}
+		verdicts = append(verdicts, filepath.Base(r.File)+" "+r.Verdict)
+		if r.Verdict == "unread" {
+			unreadErr = r.Error
+		}
+	}
+	slices.Sort(verdicts)
+	if want := []string{"badlabel.md unread", "good.md pass"}; !slices.Equal(verdicts, want) {
+		t.Errorf("objects %q, want %q", verdicts, want)
+	}
+	if !strings.Contains(unreadErr, "badlabel.expect.yaml") || !strings.Contains(unreadErr, "stop_after") {
+		t.Errorf("the unread object's error %q does not name the label file and field", unreadErr)
+	}
+	if !strings.Contains(errOut, `"unread":1`) {
+		t.Errorf("the summary does not count the unread transcript:\n%s", errOut)
+	}
+}
