@@ -576,7 +576,10 @@ func parseMarkdownLines(text string, lines []string, starts []int, skip []bool, 
 	for name := range extra {
 		speakers[name] = true
 	}
+	// A fork's header names each seat handed to another model and the
+	// names it held before: all of them head its blocks.
 	for _, a := range seated {
+		speakers[a.Name] = true
 		for _, f := range a.Formerly {
 			speakers[f] = true
 		}

@@ -5,6 +5,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -545,5 +546,30 @@ func TestMarkdownHeadingsOtherToolsWrite(t *testing.T) {
 				t.Errorf("warnings %q, want none", tr.Warnings)
 			}
 		})
+	}
+}
+
+// A fork whose title names neither side (a scenario's own title:) hands a
+// seat to a model with a new name: its header's "Formerly" line names
+// that seat, and the seat's blocks are messages of their own, whether or
+// not the header still counts them (a fork cut off mid-run counts none).
+func TestForksNewSeatHeadsItsOwnBlocks(t *testing.T) {
+	md := "# human test\n\n**Started:** 2026-12-03 07:20:38\n**Forked from:** parent.jsonl, message 2\n**Formerly:** M was you\n\n---\n\n" +
+		"### Bot (opening)\n\nHello.\n\n---\n\n### you\n\nx\n\n---\n\n### Bot\n\nbot one\n\n---\n\n" +
+		"### M\n\nmodel reply to: bot one\n\n---\n\n### Bot\n\nbot two\n\n---\n\n### M\n\nmodel reply to: bot two\n\n---\n"
+	tr, err := ParseMarkdown([]byte(md))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, m := range tr.Messages {
+		got = append(got, m.Speaker+": "+m.Content)
+	}
+	want := []string{"Bot: Hello.", "you: x", "Bot: bot one", "M: model reply to: bot one", "Bot: bot two", "M: model reply to: bot two"}
+	if !slices.Equal(got, want) {
+		t.Errorf("read %q\nwant %q", got, want)
+	}
+	if len(tr.Warnings) > 0 {
+		t.Errorf("warnings on parley's own fork: %q", tr.Warnings)
 	}
 }
