@@ -45,11 +45,13 @@ func (h *Human) Say(text string) error {
 	}
 }
 
-// Draft keeps what the person has typed and not sent, as the live view
-// quits: the turn waiting for their message, when its context is
-// cancelled, yields it before the context's error, so the run records it
-// as the message in flight, marked interrupted, as it records a model's
-// reply cut off, rather than lose it. A blank draft is not kept.
+// Draft keeps what the person has typed and not sent; the live view
+// hands it over as it changes. The turn waiting for their message, when
+// its context is cancelled (by any way of ending the run: a quit key, a
+// signal, a closed terminal), yields it before the context's error, so the
+// run records it as the message in flight, marked interrupted, as it
+// records a model's reply cut off, rather than lose it. A blank draft is
+// not kept.
 func (h *Human) Draft(text string) {
 	if strings.TrimSpace(text) == "" {
 		text = ""

@@ -34,8 +34,8 @@ type Seat interface {
 	Say(text string) error
 }
 
-// drafter is a Seat that keeps what the person typed and did not send
-// when the view quits, such as *agents.Human.
+// drafter is a Seat that keeps what the person has typed and not sent,
+// handed over as it changes, such as *agents.Human.
 type drafter interface {
 	Draft(text string)
 }
@@ -232,6 +232,7 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	if m.mode != inputNone {
 		var cmd tea.Cmd
 		m.ta, cmd = m.ta.Update(msg)
+		m.keepDraft()
 		return m, cmd
 	}
 	return m, nil
@@ -361,9 +362,12 @@ func (lv *live) tokens() int {
 }
 
 func (m *Model) key(msg tea.KeyMsg) (tea.Model, tea.Cmd) {
-	if msg.Type == tea.KeyRunes && len(msg.Runes) > 1 && !msg.Paste {
+	if msg.Type == tea.KeyRunes && len(msg.Runes) > 1 && !msg.Paste && !(m.mode != inputNone && m.ta.Focused()) {
 		// Keys typed faster than they are read arrive together ("kk?", or
 		// "up", which would read as the arrow key): take them one by one.
+		// Into the text box they go whole, as text: one by one, a long
+		// text pasted without bracketed paste took time quadratic in its
+		// length.
 		var cmds []tea.Cmd
 		for _, r := range msg.Runes {
 			_, cmd := m.key(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune{r}, Alt: msg.Alt})
@@ -374,11 +378,7 @@ func (m *Model) key(msg tea.KeyMsg) (tea.Model, tea.Cmd) {
 	k := m.keys
 	if msg.String() == "ctrl+c" || (m.mode == inputNone || !m.ta.Focused()) && key.Matches(msg, k.Quit) {
 		m.quitting = true
-		if d, ok := m.cfg.Humans[m.humanTurn].(drafter); ok && m.mode == inputHuman {
-			// What the person typed for their turn is the message in
-			// flight: it is recorded, marked interrupted, not lost.
-			d.Draft(strings.TrimRight(m.ta.Value(), " \n"))
-		}
+		m.keepDraft()
 		if m.cfg.Cancel != nil {
 			m.cfg.Cancel()
 		}
@@ -402,6 +402,7 @@ func (m *Model) key(msg tea.KeyMsg) (tea.Model, tea.Cmd) {
 		}
 		var cmd tea.Cmd
 		m.ta, cmd = m.ta.Update(msg)
+		m.keepDraft()
 		return m, cmd
 	}
 	h := m.bodyHeight()
@@ -467,6 +468,16 @@ func (m *Model) openInput(mode int) {
 	m.ta.Focus()
 }
 
+// keepDraft hands what the person has typed for their turn to their seat
+// as it changes: however the run ends (q, Ctrl-C, e, a signal, a closed
+// terminal), the turn's context is cancelled and the seat records it as
+// the message in flight, marked interrupted, rather than lose it.
+func (m *Model) keepDraft() {
+	if d, ok := m.cfg.Humans[m.humanTurn].(drafter); ok && m.mode == inputHuman {
+		d.Draft(strings.TrimRight(m.ta.Value(), " \n"))
+	}
+}
+
 func (m *Model) closeInput() {
 	m.mode = inputNone
 	m.ta.Reset()
@@ -496,6 +507,9 @@ func (m *Model) send() {
 		if err := seat.Say(text); err != nil {
 			m.setNotice(true, "%s", err)
 			return
+		}
+		if d, ok := seat.(drafter); ok {
+			d.Draft("") // said: no longer a draft
 		}
 		m.humanTurn = ""
 	case inputInject:

@@ -41,10 +41,15 @@ func (f *fakeControl) Inject(speaker, text string) error {
 	return f.err
 }
 
-// fakeSeat records what a person sent.
-type fakeSeat struct{ said []string }
+// fakeSeat records what a person sent, and the draft the view last
+// handed it.
+type fakeSeat struct {
+	said  []string
+	draft string
+}
 
 func (s *fakeSeat) Say(text string) error { s.said = append(s.said, text); return nil }
+func (s *fakeSeat) Draft(text string)     { s.draft = text }
 
 func renderer(p termenv.Profile) *lipgloss.Renderer {
 	r := lipgloss.NewRenderer(io.Discard)
@@ -1078,5 +1083,28 @@ func TestTheBannerFitsEveryPathLength(t *testing.T) {
 				t.Fatalf("%d columns: the path %s is not shown whole:\n%s", w, md, v)
 			}
 		}
+	}
+}
+
+// What a person types for their turn is with their seat as they type it,
+// so however the run ends (a signal, a closed terminal, "end now") the
+// turn records it, marked interrupted; once sent, it is no draft.
+func TestAPersonsDraftIsKeptAsTheyType(t *testing.T) {
+	seat := &fakeSeat{}
+	hs := newHarness(t, 100, 24, map[string]Seat{"Ada": seat})
+	hs.events(orchestrator.Started{Run: transcripts.Run{Title: "Ada ↔ grok-4", Started: t0}, Speakers: [2]string{"Ada", "grok-4"}},
+		finished(1, "grok-4", "Hello!"), orchestrator.TurnStarted{Index: 2, Speaker: "Ada", Time: t0})
+	hs.typeText("a long careful draft\nsecond paragraph")
+	if want := "a long careful draft\nsecond paragraph"; seat.draft != want {
+		t.Fatalf("draft = %q, want %q", seat.draft, want)
+	}
+	// Keys read together arrive as one event: into the box, they are text.
+	hs.send(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune(" and more, typed fast: kq?")})
+	if want := "a long careful draft\nsecond paragraph and more, typed fast: kq?"; seat.draft != want || hs.quit {
+		t.Fatalf("draft = %q (quit %v), want %q", seat.draft, hs.quit, want)
+	}
+	hs.keys("ctrl+s")
+	if len(seat.said) != 1 || seat.draft != "" {
+		t.Fatalf("said %q, draft %q after sending; want the message said and no draft", seat.said, seat.draft)
 	}
 }
