@@ -52,6 +52,9 @@ func Fork(s *configs.Scenario, parent *transcripts.Transcript, parentPath string
 		}
 	}
 	opt.Prior = inherited
+	if parent.Run != nil {
+		opt.PriorAgents = parent.Run.Agents
+	}
 	cfg, err := FromScenario(s, opt)
 	if err != nil {
 		return Config{}, nil, err

@@ -29,6 +29,10 @@ type Options struct {
 	HTTPClient *http.Client
 	// Prior holds the messages already recorded, when resuming.
 	Prior []transcripts.Message
+	// PriorAgents are the seats the recording of Prior ran (its run
+	// line's agents), when it records them: a scripted or replay seat
+	// that the recording seated otherwise starts at its first line.
+	PriorAgents []transcripts.AgentInfo
 	// Human builds the agent for a type: human seat; nil means none can be seated.
 	Human func(name string) (agents.Agent, error)
 	// Warn receives warnings, such as a key sent over plain HTTP.
@@ -101,6 +105,46 @@ func FromScenario(s *configs.Scenario, opt Options) (Config, error) {
 	return cfg, nil
 }
 
+// continuesLines reports whether seat a, a scripted or replay agent,
+// carries on from the lines its seat already spoke, which it then skips:
+// it does unless the recording seated that name otherwise (a model, or a
+// script where it now replays, or the other way round), when its lines
+// are new and start at the first. A script given more lines, or a replay
+// of a longer recording, goes on after those said. A recording that does
+// not say how it seated them (another tool's) is taken to carry on.
+func continuesLines(a *configs.Agent, prior []transcripts.AgentInfo) bool {
+	for _, p := range prior {
+		if p.Name == a.Name {
+			return p.Type == a.Type
+		}
+	}
+	return true
+}
+
+// LinesLeft is how many lines seat a of s, a scripted or replay agent,
+// has left to say after the messages prior, built as a resume builds it
+// (prior recorded under the seats agents); ok is false for other seats.
+func LinesLeft(s *configs.Scenario, a *configs.Agent, prior []transcripts.Message, agents []transcripts.AgentInfo) (left int, ok bool, err error) {
+	if a.Type != configs.TypeScripted && a.Type != configs.TypeReplay {
+		return 0, false, nil
+	}
+	opt := Options{Prior: asSeats(s, prior), PriorAgents: agents}
+	first := s.FirstIndex()
+	opens := first >= 0 && first < len(s.Agents) && s.Agents[first].Name == a.Name
+	var opening *string
+	if s.Opening == nil && !opens {
+		opening = new(string)
+	}
+	ag, _, err := buildAgent(s, a, &opt, opens, opening)
+	if err != nil {
+		return 0, true, err
+	}
+	if r, is := ag.(interface{ Remaining() int }); is {
+		return r.Remaining(), true, nil
+	}
+	return 0, false, nil
+}
+
 // recordedPath is the scenario's path as a recording names it: a file
 // that exists by its absolute path, so that resume and fork find it from
 // any folder; anything else (standard input, the command line, an example
@@ -167,6 +211,9 @@ func buildAgent(s *configs.Scenario, a *configs.Agent, opt *Options, opens bool,
 		if m.Speaker == a.Name && m.Origin == transcripts.OriginAgent && !m.Partial {
 			spoken++
 		}
+	}
+	if !continuesLines(a, opt.PriorAgents) {
+		spoken = 0
 	}
 	switch a.Type {
 	case configs.TypeScripted:

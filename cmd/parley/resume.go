@@ -14,6 +14,7 @@ import (
 
 	"github.com/parleyhq/parley/configs"
 	"github.com/parleyhq/parley/internal/phrase"
+	"github.com/parleyhq/parley/orchestrator"
 	"github.com/parleyhq/parley/orchestrator/policy"
 	"github.com/parleyhq/parley/transcripts"
 )
@@ -135,7 +136,7 @@ func resumeSetup(t *transcripts.Transcript, jsonl, scenario, policyFile string, 
 			return nil, nil, err
 		}
 	}
-	res := &resumption{started: t.Started, session: t.Run.Resumes + 1, maxMessages: maxMessages}
+	res := &resumption{started: t.Started, session: t.Run.Resumes + 1, maxMessages: maxMessages, agents: t.Run.Agents}
 	if policyFile == "" && maxMessages == 0 && scenario == "" {
 		// Continue under the rules the last session ran under, as its
 		// run line records them, not the scenario's alone.
@@ -362,7 +363,8 @@ func stillEnded(s *configs.Scenario, res *resumption, t *transcripts.Transcript,
 			if a.Name == last || slices.Contains(a.Formerly, last) || (a.Type != configs.TypeReplay && a.Type != configs.TypeScripted) {
 				continue
 			}
-			if a.Type == configs.TypeScripted && len(a.Lines) > spokenBy(msgs, a) {
+			// A recording it cannot replay is the run's to report.
+			if left, _, err := orchestrator.LinesLeft(s, &a, msgs, t.Run.Agents); err != nil || left > 0 {
 				continue // --scenario gave it more lines
 			}
 			return fmt.Errorf("%s is finished: %s has no lines left to say after message %d, and it speaks next; to continue it with a model in that seat, fork it: parley fork %s --at %d --agent '%s=PROVIDER:MODEL'",
@@ -370,18 +372,6 @@ func stillEnded(s *configs.Scenario, res *resumption, t *transcripts.Transcript,
 		}
 	}
 	return nil
-}
-
-// spokenBy counts the messages a's seat spoke, under its name or one it
-// had before (formerly:).
-func spokenBy(msgs []transcripts.Message, a configs.Agent) int {
-	n := 0
-	for _, m := range msgs {
-		if m.Origin == transcripts.OriginAgent && !m.Partial && (m.Speaker == a.Name || slices.Contains(a.Formerly, m.Speaker)) {
-			n++
-		}
-	}
-	return n
 }
 
 // forkInstead says how to continue in, a transcript resume cannot

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -210,5 +211,66 @@ func TestResumeOfARunOutSideWithMoreLinesGoesOn(t *testing.T) {
 	os.WriteFile(more, []byte("agents:\n  - {name: A, type: scripted, lines: [a1, a2]}\n  - {name: B, type: scripted, lines: [b1, b2]}\ntermination: {max_messages: 5}\n"), 0o600)
 	if code, out, errOut := parley(t, "resume", "--no-tui", "--scenario", more, jls[0]); code != exitOK || !strings.Contains(out, "Stopped after message 5 (max_messages)") {
 		t.Errorf("resume --scenario with more lines: exit %d\n%s%s", code, out, errOut)
+	}
+}
+
+// A replayed side that ran out resumes under --scenario when the scenario
+// replays a longer recording, as a scripted side given more lines does;
+// it goes on from the line after those it said.
+func TestResumeOfARunOutReplayGivenMoreLines(t *testing.T) {
+	dir := t.TempDir()
+	short := "### A ###\na1\n\n### B ###\nb1\n\n### A ###\na2\n\n### B ###\nb2\n"
+	os.WriteFile(filepath.Join(dir, "short.txt"), []byte(short), 0o600)
+	os.WriteFile(filepath.Join(dir, "long.txt"), []byte(short+"\n### A ###\na3\n\n### B ###\nb3\n"), 0o600)
+	scenario := func(file string) string {
+		return "agents:\n  - {name: A, type: replay, transcript: " + file + ", speaker: A}\n  - {name: B, type: replay, transcript: " + file + ", speaker: B}\ntermination: {max_messages: 50}\n"
+	}
+	jl := recordRun(t, dir, scenario("short.txt"))
+	long := filepath.Join(dir, "long.yaml")
+	os.WriteFile(long, []byte(scenario("long.txt")), 0o600)
+	code, out, errOut := parley(t, "resume", "--no-tui", "--scenario", long, jl)
+	if code != exitOK {
+		t.Fatalf("resume --scenario with more lines: exit %d\n%s%s", code, out, errOut)
+	}
+	tr, err := transcripts.Read(jl)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var said []string
+	for _, m := range tr.Messages {
+		said = append(said, m.Content)
+	}
+	if want := []string{"Hello.", "a1", "b1", "a2", "b2", "a3", "b3"}; !slices.Equal(said, want) {
+		t.Errorf("the resumed recording holds %q, want %q", said, want)
+	}
+}
+
+// A fork under --scenario that seats a new script where the parent had a
+// replay starts the script at its first line: the lines the seat spoke in
+// the kept messages were the replay's, not the script's.
+func TestForkSeatingANewScriptStartsItAtItsFirstLine(t *testing.T) {
+	dir := t.TempDir()
+	os.WriteFile(filepath.Join(dir, "rec.txt"), []byte("### A ###\na1\n\n### B ###\nb1\n\n### A ###\na2\n\n### B ###\nb2\n"), 0o600)
+	jl := recordRun(t, dir, "agents:\n  - {name: A, type: replay, transcript: rec.txt, speaker: A}\n  - {name: B, type: replay, transcript: rec.txt, speaker: B}\ntermination: {max_messages: 50}\n")
+	sc := filepath.Join(dir, "fork.yaml")
+	os.WriteFile(sc, []byte("agents:\n  - {name: A, type: replay, transcript: rec.txt, speaker: A}\n  - {name: B, type: scripted, lines: [new1, new2]}\ntermination: {max_messages: 5}\n"), 0o600)
+	out := filepath.Join(dir, "forks")
+	if code, o, errOut := parley(t, "fork", jl, "--at", "3", "--no-tui", "--scenario", sc, "--out", out); code != exitOK {
+		t.Fatalf("fork: exit %d\n%s%s", code, o, errOut)
+	}
+	jls, _ := filepath.Glob(filepath.Join(out, "*.jsonl"))
+	if len(jls) != 1 {
+		t.Fatalf("the fork recorded %v", jls)
+	}
+	tr, err := transcripts.Read(jls[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	var said []string
+	for _, m := range tr.Messages {
+		said = append(said, m.Content)
+	}
+	if want := []string{"Hello.", "a1", "b1", "a2", "new1"}; !slices.Equal(said, want) {
+		t.Errorf("the fork holds %q, want %q", said, want)
 	}
 }

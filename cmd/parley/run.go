@@ -146,6 +146,7 @@ type result struct {
 // resumption carries what `parley resume` continues from.
 type resumption struct {
 	recording *transcripts.Recording
+	agents    []transcripts.AgentInfo // the seats the recording's last session ran
 	started   time.Time
 	session   int                               // the session the resume is: the recording's run lines so far
 	policy    func(policy.Policy) policy.Policy // adjusts the scenario's policy, or nil
@@ -206,7 +207,7 @@ func stage(ctx context.Context, cmd *cobra.Command, s *configs.Scenario, f runFl
 		}
 	}
 	if resume != nil {
-		opt.Prior = resume.recording.Messages()
+		opt.Prior, opt.PriorAgents = resume.recording.Messages(), resume.agents
 	}
 	pace, err := parsePace(f.pace)
 	if err != nil {
