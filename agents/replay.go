@@ -2,6 +2,7 @@ package agents
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -34,8 +35,7 @@ func NewReplay(t *transcripts.Transcript, source, speaker string, pace time.Dura
 		}
 	}
 	if len(lines) == 0 {
-		return nil, fmt.Errorf("%s has no messages by %q; its speakers are %s",
-			source, speaker, quoteList(t.Speakers()))
+		return nil, noLines(t, source, speaker)
 	}
 	r := &Replay{Source: source, Speaker: speaker}
 	r.lines, r.Pace = lines, pace
@@ -64,6 +64,37 @@ func (r *Replay) TakeOpening() (string, bool) {
 		r.Skip(1)
 	}
 	return r.opening, true
+}
+
+// noLines says why a recording gives speaker nothing to replay: it never
+// speaks (perhaps a name spelt in another case), or speaks only the
+// opening, notes or a message cut off, none of which a replay re-speaks.
+func noLines(t *transcripts.Transcript, source, speaker string) error {
+	var kinds []string
+	for _, m := range t.Messages {
+		if m.Speaker != speaker {
+			continue
+		}
+		kind := "a note"
+		switch {
+		case m.Partial:
+			kind = "a message cut off"
+		case m.Origin == transcripts.OriginOpening:
+			kind = "the opening"
+		}
+		if !slices.Contains(kinds, kind) {
+			kinds = append(kinds, kind)
+		}
+	}
+	if len(kinds) > 0 {
+		return fmt.Errorf("%s has no replies by %q to replay: its only messages by %q are %s, which a replay does not say again", source, speaker, speaker, strings.Join(kinds, " and "))
+	}
+	for _, name := range t.Speakers() {
+		if strings.EqualFold(name, speaker) {
+			return fmt.Errorf("%s has no messages by %q; did you mean %q? (names are matched as written)", source, speaker, name)
+		}
+	}
+	return fmt.Errorf("%s has no messages by %q; its speakers are %s", source, speaker, quoteList(t.Speakers()))
 }
 
 func quoteList(names []string) string {
