@@ -345,6 +345,9 @@ func (a *Agent) validate(i int) Problems {
 		if a.Transcript == "" {
 			fail("type", "transcript: is required for a replay agent")
 		}
+		if len(a.Lines) > 0 {
+			fail("lines", "lines: belongs to scripted agents; a replay agent says its recording's messages (set type: scripted to say these lines)")
+		}
 		if a.Speaker == "" {
 			a.Speaker = a.Name
 		}
@@ -352,7 +355,13 @@ func (a *Agent) validate(i int) Problems {
 		if len(a.Lines) == 0 {
 			fail("type", "lines: is required for a scripted agent and must hold at least one line")
 		}
+		if a.Transcript != "" || a.Speaker != "" {
+			fail("transcript", "transcript: and speaker: belong to replay agents; a scripted agent says its lines: (set type: replay to replay a recording)")
+		}
 	case TypeHuman:
+		if a.Transcript != "" || a.Speaker != "" || len(a.Lines) > 0 {
+			fail("transcript", "transcript:, speaker: and lines: belong to replay and scripted agents; a person at the keyboard types this side's messages")
+		}
 	default:
 		msg := fmt.Sprintf("type: %q is not an agent type; use openai (the default), replay, scripted or human", a.Type)
 		if c := suggest.Closest(a.Type, []string{TypeOpenAI, TypeReplay, TypeScripted, TypeHuman}); c != "" {

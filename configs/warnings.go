@@ -3,6 +3,7 @@ package configs
 import (
 	"fmt"
 	"strconv"
+	"strings"
 
 	"gopkg.in/yaml.v3"
 
@@ -28,9 +29,49 @@ func (s *Scenario) Warnings() []string {
 		out = append(out, e.Error())
 	}
 	out = append(out, s.unpricedWarnings(p)...)
+	out = append(out, s.unusedAgentFields()...)
 	if !policy.Bounded(p) && s.endless() {
 		line := s.lines["termination"]
 		out = append(out, (&Error{File: s.Path, Line: line, Msg: "termination: no rule ends the run on its own (max_messages, max_duration, max_tokens or max_cost, under any: or beside the other rules), and two models left alone rarely stop: the run goes on, at the providers' expense, until it is stopped by hand; add max_messages: 1000, as the default set has, or another limit"}).Error())
+	}
+	return out
+}
+
+// unusedAgentFields warns of a model's settings given to an agent that
+// is not a model (replay, scripted, human): they do nothing there, which
+// a wrong type: is the likeliest reason for.
+func (s *Scenario) unusedAgentFields() []string {
+	var out []string
+	for _, a := range s.Agents {
+		if a.Type == "" || a.Type == TypeOpenAI {
+			continue
+		}
+		var set []string
+		line := 0
+		for _, f := range []struct {
+			name string
+			set  bool
+		}{
+			{"system", a.System != ""}, {"temperature", a.Temperature != nil}, {"top_p", a.TopP != nil},
+			{"max_tokens", a.MaxTokens != nil}, {"seed", a.Seed != nil}, {"stop", len(a.Stop) > 0},
+			{"headers", len(a.Headers) > 0}, {"api_key_env", a.APIKeyEnv != ""}, {"api_key_file", a.APIKeyFile != ""},
+			{"retries", a.Retries != nil}, {"timeout", a.Timeout != 0}, {"idle_timeout", a.IdleTimeout != 0}, {"backoff", a.Backoff != 0},
+		} {
+			if f.set {
+				set = append(set, f.name+":")
+				if line == 0 {
+					line = a.lines[f.name]
+				}
+			}
+		}
+		if len(set) == 0 {
+			continue
+		}
+		if line == 0 {
+			line = a.Line
+		}
+		out = append(out, (&Error{File: s.Path, Line: line, Msg: fmt.Sprintf("agent %q: %s %s nothing for a %s agent, which sends no request to a model; is its type: right?",
+			a.Name, strings.Join(set, ", "), map[bool]string{true: "does", false: "do"}[len(set) == 1], a.Type)}).Error())
 	}
 	return out
 }
