@@ -2,6 +2,7 @@ package configs
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"github.com/parleyhq/parley/agents"
 	"strings"
@@ -63,8 +64,11 @@ func ReplaceAgent(src []byte, seat, spec string) ([]byte, error) {
 		next.Content = append(next.Content, str("name"), str(seat))
 	}
 	next.Content = append(next.Content, fields.Content...)
+	if t := scalar(fields, "type"); t != "" && t != TypeOpenAI {
+		return nil, fmt.Errorf("makes it a %s agent; --agent hands a seat to a model, and a scenario given with --scenario can seat a %s one", t, t)
+	}
 	if mapValue(next, "model") == nil {
-		return nil, fmt.Errorf("--agent %s=%s names no model", seat, shownSpec(spec))
+		return nil, errors.New("names no model")
 	}
 
 	name := scalar(fields, "name")

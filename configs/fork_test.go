@@ -50,6 +50,7 @@ func TestAnAgentSpecRefusedHidesItsSecrets(t *testing.T) {
 		{"a key pasted for the variable", "B", "{model: m, api_key_env: sk-live-" + secret + "abc, tempo: 1}", `unknown field "tempo"`},
 		{"no YAML", "B", "{model: m, headers: {X: " + secret, "is not a mapping of agent fields"},
 		{"a key in place of a model", "B", "sk-live-" + secret + "abc", "neither PROVIDER:MODEL"},
+		{"a scripted seat", "B", "{type: scripted, lines: [" + secret + "]}", "makes it a scripted agent; --agent hands a seat to a model, and a scenario given with --scenario can seat a scripted one"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			_, err := ReplaceAgent([]byte(src), c.seat, c.spec)
