@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"unicode"
 	"unicode/utf16"
@@ -546,14 +547,37 @@ func oneAlphabet(data []byte, order binary.ByteOrder) bool {
 // knows: what a replay re-speaks and a fork continues. Errors name the
 // file.
 func ReadOne(path string) (*Transcript, error) {
-	ts, _, err := ReadAny(path)
+	file, which := SplitConversation(path)
+	ts, _, err := ReadAny(file)
 	switch {
 	case err != nil:
 		return nil, err
-	case len(ts) != 1:
-		return nil, fmt.Errorf("%s holds %d conversations; give a file of one (parley convert writes each to its own file)", path, len(ts))
+	case which > len(ts) && len(ts) == 1:
+		return nil, fmt.Errorf("%s holds one conversation; give it as %s", file, file)
+	case which > len(ts):
+		return nil, fmt.Errorf("%s holds %d conversations; give %s#1 to %s#%d", file, len(ts), file, file, len(ts))
+	case len(ts) > 1 && file == path:
+		return nil, fmt.Errorf("%s holds %d conversations; give one as %s#1 to %s#%d (parley convert writes each to its own file)", path, len(ts), path, path, len(ts))
 	}
-	return ts[0], nil
+	return ts[which-1], nil
+}
+
+// SplitConversation reads FILE#N, as check names the Nth conversation of
+// a file that holds several, into the file and N; any other path is its
+// own file, N 1. A file whose name itself ends in #N is taken as a file.
+func SplitConversation(path string) (string, int) {
+	i := strings.LastIndexByte(path, '#')
+	if i < 0 {
+		return path, 1
+	}
+	n, err := strconv.Atoi(path[i+1:])
+	if err != nil || n < 1 {
+		return path, 1
+	}
+	if _, err := os.Stat(path); err == nil {
+		return path, 1
+	}
+	return path[:i], n
 }
 
 // ReadAny reads a transcript file in any layout parley knows. Errors name

@@ -7,7 +7,6 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"strconv"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -80,7 +79,7 @@ func recordingFor(path, policyFile string) (tui.Recording, []policy.LoopReading,
 		}
 		return tui.Recording{}, nil, fmt.Errorf("%s is a directory; show takes one transcript, such as %s (%s there)", path, names[0], phrase.Count(len(names), "file", "files"))
 	}
-	file, which := splitConversation(path)
+	file, which := transcripts.SplitConversation(path)
 	ts, layout, err := transcripts.ReadAny(file)
 	if err != nil {
 		if errors.Is(err, fs.ErrNotExist) {
@@ -181,24 +180,6 @@ func recordingFor(path, policyFile string) (tui.Recording, []policy.LoopReading,
 	}
 	rec.Banner = append(rec.Banner, "From "+path)
 	return rec, r.Loop, nil
-}
-
-// splitConversation reads FILE#N, as check names the Nth conversation of
-// a file that holds several, into the file and N; any other path is its
-// own file, N 1. A file whose name itself ends in #N is taken as a file.
-func splitConversation(path string) (string, int) {
-	i := strings.LastIndexByte(path, '#')
-	if i < 0 {
-		return path, 1
-	}
-	n, err := strconv.Atoi(path[i+1:])
-	if err != nil || n < 1 {
-		return path, 1
-	}
-	if _, err := os.Stat(path); err == nil {
-		return path, 1
-	}
-	return path[:i], n
 }
 
 // defaultRules names the default set in show's banner.

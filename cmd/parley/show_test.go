@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -210,5 +211,40 @@ func TestShowFindsTheScenariosModelBesideIt(t *testing.T) {
 	if code != exitOK || !strings.Contains(out, "◆ Its scenario's rules cannot be read here (") ||
 		!strings.Contains(out, "so it is judged under the default rules") {
 		t.Fatalf("exit %d, show with the model gone:\n%s%s", code, out, errOut)
+	}
+}
+
+// A replay and a fork take one conversation of a file that holds several
+// as FILE#N, as show and check name it.
+func TestReplayAndForkTakeAConversationOfAFileOfSeveral(t *testing.T) {
+	dir := t.TempDir()
+	p := filepath.Join(dir, "export.json")
+	os.WriteFile(p, []byte(`[{"name":"Planning a trip","chat_messages":[
+ {"sender":"human","text":"Where should I go?"},{"sender":"assistant","text":"Try Lisbon."}]},
+ {"name":"Second chat","chat_messages":[
+ {"sender":"human","text":"Hi"},{"sender":"assistant","text":"Hello"},
+ {"sender":"human","text":"Bye"},{"sender":"assistant","text":"Bye now"}]}]`), 0o600)
+	jl := recordRun(t, dir, "agents:\n  - {name: Human, type: replay, transcript: 'export.json#2', speaker: human}\n"+
+		"  - {name: Assistant, type: replay, transcript: 'export.json#2', speaker: assistant}\ntermination: {max_messages: 20}\n")
+	tr, err := transcripts.Read(jl)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var said []string
+	for _, m := range tr.Messages {
+		said = append(said, m.Content)
+	}
+	if want := []string{"Hello.", "Hi", "Hello", "Bye", "Bye now"}; !slices.Equal(said, want) {
+		t.Errorf("the replay of export.json#2 said %q, want %q", said, want)
+	}
+	fork := filepath.Join(dir, "fork.yaml")
+	os.WriteFile(fork, []byte("agents:\n  - {name: human, type: scripted, lines: [x, y]}\n  - {name: assistant, type: scripted, lines: [p, q]}\ntermination: {max_messages: 4}\n"), 0o600)
+	code, _, errOut := parley(t, "fork", p+"#2", "--at", "2", "--no-tui", "--out", filepath.Join(dir, "forks"), "--scenario", fork)
+	if code != exitOK {
+		t.Errorf("fork of %s#2: exit %d\n%s", p, code, errOut)
+	}
+	code, _, errOut = parley(t, "fork", p, "--at", "2", "--no-tui", "--scenario", fork)
+	if code != exitUsage || !strings.Contains(errOut, "holds 2 conversations; give one as "+p+"#1 to "+p+"#2") {
+		t.Errorf("fork of the whole file: exit %d, %q", code, errOut)
 	}
 }
