@@ -39,6 +39,20 @@ func recordRun(t *testing.T, dir, scenario string) string {
 	return jls[0]
 }
 
+// saidIn is what each message of the transcript at path says, in order.
+func saidIn(t *testing.T, path string) []string {
+	t.Helper()
+	tr, err := transcripts.Read(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var said []string
+	for _, m := range tr.Messages {
+		said = append(said, m.Content)
+	}
+	return said
+}
+
 func recordedIn(t *testing.T, dir string) *transcripts.Transcript {
 	t.Helper()
 	jl, _ := filepath.Glob(filepath.Join(dir, "*.jsonl"))

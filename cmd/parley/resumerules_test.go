@@ -232,14 +232,7 @@ func TestResumeOfARunOutReplayGivenMoreLines(t *testing.T) {
 	if code != exitOK {
 		t.Fatalf("resume --scenario with more lines: exit %d\n%s%s", code, out, errOut)
 	}
-	tr, err := transcripts.Read(jl)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var said []string
-	for _, m := range tr.Messages {
-		said = append(said, m.Content)
-	}
+	said := saidIn(t, jl)
 	if want := []string{"Hello.", "a1", "b1", "a2", "b2", "a3", "b3"}; !slices.Equal(said, want) {
 		t.Errorf("the resumed recording holds %q, want %q", said, want)
 	}
@@ -262,14 +255,7 @@ func TestForkSeatingANewScriptStartsItAtItsFirstLine(t *testing.T) {
 	if len(jls) != 1 {
 		t.Fatalf("the fork recorded %v", jls)
 	}
-	tr, err := transcripts.Read(jls[0])
-	if err != nil {
-		t.Fatal(err)
-	}
-	var said []string
-	for _, m := range tr.Messages {
-		said = append(said, m.Content)
-	}
+	said := saidIn(t, jls[0])
 	if want := []string{"Hello.", "a1", "b1", "a2", "new1"}; !slices.Equal(said, want) {
 		t.Errorf("the fork holds %q, want %q", said, want)
 	}

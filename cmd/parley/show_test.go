@@ -226,14 +226,7 @@ func TestReplayAndForkTakeAConversationOfAFileOfSeveral(t *testing.T) {
  {"sender":"human","text":"Bye"},{"sender":"assistant","text":"Bye now"}]}]`), 0o600)
 	jl := recordRun(t, dir, "agents:\n  - {name: Human, type: replay, transcript: 'export.json#2', speaker: human}\n"+
 		"  - {name: Assistant, type: replay, transcript: 'export.json#2', speaker: assistant}\ntermination: {max_messages: 20}\n")
-	tr, err := transcripts.Read(jl)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var said []string
-	for _, m := range tr.Messages {
-		said = append(said, m.Content)
-	}
+	said := saidIn(t, jl)
 	if want := []string{"Hello.", "Hi", "Hello", "Bye", "Bye now"}; !slices.Equal(said, want) {
 		t.Errorf("the replay of export.json#2 said %q, want %q", said, want)
 	}
