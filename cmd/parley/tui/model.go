@@ -362,12 +362,18 @@ func (lv *live) tokens() int {
 }
 
 func (m *Model) key(msg tea.KeyMsg) (tea.Model, tea.Cmd) {
-	if msg.Type == tea.KeyRunes && len(msg.Runes) > 1 && !msg.Paste && !(m.mode != inputNone && m.ta.Focused()) {
+	if msg.Type == tea.KeyRunes && len(msg.Runes) > 1 && !msg.Paste && m.mode != inputNone && m.ta.Focused() {
+		// Typed into the text box, keys read together are text, inserted
+		// whole: handed to the box as one key event, "up" would read as
+		// the arrow key, and one event a rune made a long text pasted
+		// without bracketed paste take time quadratic in its length.
+		m.ta.InsertString(string(msg.Runes))
+		m.keepDraft()
+		return m, nil
+	}
+	if msg.Type == tea.KeyRunes && len(msg.Runes) > 1 && !msg.Paste {
 		// Keys typed faster than they are read arrive together ("kk?", or
 		// "up", which would read as the arrow key): take them one by one.
-		// Into the text box they go whole, as text: one by one, a long
-		// text pasted without bracketed paste took time quadratic in its
-		// length.
 		var cmds []tea.Cmd
 		for _, r := range msg.Runes {
 			_, cmd := m.key(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune{r}, Alt: msg.Alt})

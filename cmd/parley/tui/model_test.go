@@ -1098,9 +1098,11 @@ func TestAPersonsDraftIsKeptAsTheyType(t *testing.T) {
 	if want := "a long careful draft\nsecond paragraph"; seat.draft != want {
 		t.Fatalf("draft = %q, want %q", seat.draft, want)
 	}
-	// Keys read together arrive as one event: into the box, they are text.
+	// Keys read together arrive as one event: into the box, they are
+	// text, "up" too, which as a key event reads as the arrow key.
 	hs.send(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune(" and more, typed fast: kq?")})
-	if want := "a long careful draft\nsecond paragraph and more, typed fast: kq?"; seat.draft != want || hs.quit {
+	hs.send(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune(" up")})
+	if want := "a long careful draft\nsecond paragraph and more, typed fast: kq? up"; seat.draft != want || hs.quit {
 		t.Fatalf("draft = %q (quit %v), want %q", seat.draft, hs.quit, want)
 	}
 	hs.keys("ctrl+s")
