@@ -6,6 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 
 	openai "github.com/sashabaranov/go-openai"
 )
@@ -15,16 +17,22 @@ import (
 // reads OpenAI's own shape, {"error": {"message", "code"}}; servers that
 // speak other shapes leave only the body (ErrorBody), which is read here.
 func serverSaid(err error) (msg, code string) {
+	// A body go-openai could not read as OpenAI's shape comes as a
+	// RequestError, which may wrap the APIError it began to read (an
+	// Ollama {"error": "text"} leaves one with no message): the body says
+	// more.
+	if reqErr, ok := errors.AsType[*openai.RequestError](err); ok {
+		if msg, code = ErrorBody(reqErr.Body); msg != "" {
+			return msg, code
+		}
+	}
 	if apiErr, ok := errors.AsType[*openai.APIError](err); ok {
 		if c, ok := apiErr.Code.(string); ok {
 			code = c
 		}
 		return strings.TrimSpace(apiErr.Message), code
 	}
-	if reqErr, ok := errors.AsType[*openai.RequestError](err); ok {
-		return ErrorBody(reqErr.Body)
-	}
-	return "", ""
+	return msg, code
 }
 
 // ErrorBody reads the message and code of an error body in any of the
@@ -37,9 +45,26 @@ func serverSaid(err error) (msg, code string) {
 func ErrorBody(body []byte) (msg, code string) {
 	var v any
 	if json.Unmarshal(body, &v) != nil {
-		return "", ""
+		return plainText(body), ""
 	}
 	return errorIn(v, 0)
+}
+
+// plainText is a body that is neither JSON nor a page (a proxy's or a
+// server's "Request Entity Too Large: prompt is too long"), as a
+// message: short text, on one line. A page, or anything long or not
+// text, is "".
+func plainText(body []byte) string {
+	s := strings.TrimSpace(string(body))
+	if s == "" || len(s) > 500 || strings.HasPrefix(s, "<") || !utf8.ValidString(s) {
+		return ""
+	}
+	for _, r := range s {
+		if unicode.IsControl(r) && r != '\n' && r != '\r' && r != '\t' {
+			return ""
+		}
+	}
+	return strings.Join(strings.Fields(s), " ")
 }
 
 func errorIn(v any, depth int) (msg, code string) {

@@ -21,7 +21,8 @@ func TestErrorBody(t *testing.T) {
 		{"Ollama", `{"error":"model \"llama9\" not found, try pulling it first"}`, `model "llama9" not found, try pulling it first`, ""},
 		{"Gemini's list", `[{"error":{"code":400,"message":"API key not valid.","status":"INVALID_ARGUMENT"}}]`, "API key not valid.", "400"},
 		{"no message", `{"status":"error"}`, "", ""},
-		{"not JSON", `<html>Bad Gateway</html>`, "", ""},
+		{"a page", `<html>Bad Gateway</html>`, "", ""},
+		{"plain text", "Request Entity Too Large:\n  prompt is too long\n", "Request Entity Too Large: prompt is too long", ""},
 		{"empty", ``, "", ""},
 	}
 	for _, tc := range cases {

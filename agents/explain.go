@@ -134,13 +134,15 @@ func (a *OpenAI) quote(s string) string { return clip(RedactURLsIn(a.redact(s)),
 
 // statusOf is the HTTP status an error carries, or 0.
 func statusOf(err error) int {
+	// A RequestError first: it may wrap an APIError go-openai began to
+	// read from the body, which carries no status.
 	var apiErr *openai.APIError
 	var reqErr *openai.RequestError
 	switch {
-	case errors.As(err, &apiErr):
-		return apiErr.HTTPStatusCode
 	case errors.As(err, &reqErr):
 		return reqErr.HTTPStatusCode
+	case errors.As(err, &apiErr):
+		return apiErr.HTTPStatusCode
 	}
 	return 0
 }
@@ -151,14 +153,30 @@ func IsContextLength(err error) bool {
 	if errors.Is(err, ErrContextLength) {
 		return true
 	}
+	if statusOf(err) == http.StatusTooManyRequests {
+		return false // "too many tokens" a minute: a rate limit, waited out
+	}
 	msg, code := serverSaid(err)
 	if code == "context_length_exceeded" || code == "string_above_max_length" {
 		return true
 	}
 	m := strings.ToLower(msg)
-	return strings.Contains(m, "context length") || strings.Contains(m, "context window") ||
-		strings.Contains(m, "maximum context") || strings.Contains(m, "too many tokens") ||
-		strings.Contains(m, "prompt is too long")
+	for _, says := range contextLengthSays {
+		if strings.Contains(m, says) {
+			return true
+		}
+	}
+	return false
+}
+
+// contextLengthSays are what servers' refusals of a prompt longer than
+// the model's context say, lowercased: OpenAI's and vLLM's ("maximum
+// context length"), Ollama's and llama.cpp's ("context window", "prompt is
+// too long"), Gemini's ("the input token count … exceeds the maximum
+// number of tokens allowed") and Anthropic's ("prompt is too long").
+var contextLengthSays = []string{
+	"context length", "context window", "maximum context", "too many tokens", "prompt is too long",
+	"input token count", "exceeds the maximum number of tokens", "exceeds the context",
 }
 
 // isNetwork reports whether err is a failure of the connection: refused,

@@ -653,10 +653,12 @@ func (a *OpenAI) classify(ctx, rctx context.Context, at *attempt, err error, wit
 	var apiErr *openai.APIError
 	var reqErr *openai.RequestError
 	switch {
+	case errors.As(err, &reqErr):
+		// First: it may wrap an APIError go-openai began to read from
+		// the body, which carries no status.
+		status, msg = reqErr.HTTPStatusCode, string(reqErr.Body)
 	case errors.As(err, &apiErr):
 		status, msg = apiErr.HTTPStatusCode, apiErr.Message
-	case errors.As(err, &reqErr):
-		status, msg = reqErr.HTTPStatusCode, string(reqErr.Body)
 	}
 	out := outcome{fail: err}
 	switch {
