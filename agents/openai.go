@@ -278,10 +278,14 @@ func withExtra(b []byte, cfg *OpenAIConfig) []byte {
 // ProbeBody is the body of a one-token request as cfg's agent would send
 // it, for a check before a run: its model, system prompt, sampling
 // settings, seed, stop sequences and the field its cap goes in, as every
-// reply of its carries them, with one short user message, not streamed.
-func ProbeBody(cfg OpenAIConfig) []byte {
+// reply of its carries them, with one short user message, streamed as
+// the run streams. Without streamOptions it leaves stream_options out, as
+// the agent asks again when a server refuses them.
+func ProbeBody(cfg OpenAIConfig, streamOptions bool) []byte {
 	req := newRequest(&cfg, []Message{{Role: openai.ChatMessageRoleUser, Content: "Say OK."}})
-	req.Stream, req.StreamOptions = false, nil
+	if !streamOptions {
+		req.StreamOptions = nil
+	}
 	setCap(req, 1)
 	b, err := json.Marshal(req)
 	if err != nil {

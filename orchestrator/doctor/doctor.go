@@ -69,9 +69,11 @@ type target struct {
 	publicModels bool
 	// probe is the body of --ask's one-token request: what the agent's
 	// requests carry (its sampling settings, seed, stop sequences, the
-	// field its cap goes in), so a server that would refuse a run's
-	// request refuses it too.
-	probe []byte
+	// field its cap goes in, streamed with stream_options), so a server
+	// that would refuse a run's request refuses it too, and one that
+	// serves the run serves it. probeBare is it without stream_options,
+	// sent when a server refuses them, as the agent asks again then.
+	probe, probeBare []byte
 	// others are the secrets of every agent and judge of the scenario,
 	// hidden in this one's sentences too: one server may echo what
 	// another agent sends (a gateway both sides go through).
@@ -172,7 +174,8 @@ func targetOf(a *configs.Agent, who string) target {
 	}
 	return target{who: who, model: a.Model, keyEnv: a.KeyEnv(), keyFile: a.APIKeyFile, addressEnv: addressEnv, urls: urls, headers: a.Headers,
 		publicModels: strings.EqualFold(a.Provider, "openrouter") || strings.Contains(a.Endpoint(), "openrouter.ai"),
-		probe:        agents.ProbeBody(orchestrator.RequestConfig(a))}
+		probe:        agents.ProbeBody(orchestrator.RequestConfig(a), true),
+		probeBare:    agents.ProbeBody(orchestrator.RequestConfig(a), false)}
 }
 
 // key is the key t sends (from its file or its variable, cleaned), what
@@ -356,20 +359,31 @@ func checkURL(ctx context.Context, opt Options, t target, base, key, keyName str
 func ask(ctx context.Context, opt Options, t target, f Finding, base, key string) Finding {
 	ctx, cancel := context.WithTimeout(ctx, opt.Timeout)
 	defer cancel()
-	req, err := t.request(ctx, http.MethodPost, base, "/chat/completions", key, "application/json", bytes.NewReader(t.probe))
-	if err != nil {
-		return f
+	send := func(probe []byte) (status int, body []byte, err error) {
+		req, err := t.request(ctx, http.MethodPost, base, "/chat/completions", key, "application/json", bytes.NewReader(probe))
+		if err != nil {
+			return 0, nil, err
+		}
+		resp, err := opt.Client.Do(req)
+		if err != nil {
+			return 0, nil, err
+		}
+		defer resp.Body.Close()
+		body, _ = io.ReadAll(io.LimitReader(resp.Body, 1<<20))
+		return resp.StatusCode, body, nil
 	}
-	resp, err := opt.Client.Do(req)
+	status, body, err := send(t.probe)
+	if err == nil && (status == http.StatusBadRequest || status == http.StatusUnprocessableEntity) && bytes.Contains(body, []byte("stream_options")) {
+		// The agent asks again without them, and so does doctor.
+		status, body, err = send(t.probeBare)
+	}
 	if err != nil {
 		f.Status, f.Sentence = Fail, fmt.Sprintf("%s: %s did not answer a one-token request: %s", t.who, agents.RedactURL(base), t.netReason(err, key))
 		return f
 	}
-	defer resp.Body.Close()
-	body, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
-	if resp.StatusCode/100 != 2 {
+	if status/100 != 2 {
 		f.Status = Fail
-		f.Sentence = fmt.Sprintf("%s: %s refused a one-token request for %s (%d)", t.who, agents.RedactURL(base), t.model, resp.StatusCode)
+		f.Sentence = fmt.Sprintf("%s: %s refused a one-token request for %s (%d)", t.who, agents.RedactURL(base), t.model, status)
 		if m, _ := agents.ErrorBody(body); m != "" {
 			// A server may echo what it was sent: the key, a header.
 			f.Sentence += ": " + agents.RedactSecrets(m, t.secrets(key)...)

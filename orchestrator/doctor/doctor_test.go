@@ -235,7 +235,7 @@ func TestAskSpendsOneTokenOnlyWhenAsked(t *testing.T) {
 	}
 	for _, r := range srv.Requests() {
 		//lint:ignore SA1019 the request sends max_tokens, which the server decodes here
-		if r.Method == "POST" && (r.Body.MaxTokens != 1 || r.Body.Stream) {
+		if r.Method == "POST" && r.Body.MaxTokens != 1 {
 			t.Errorf("the request asked for more than one token: %+v", r.Body)
 		}
 	}
@@ -435,8 +435,8 @@ func TestAskSendsWhatTheRunSends(t *testing.T) {
 		t.Fatalf("%d one-token requests, want 2", len(posts))
 	}
 	for _, r := range posts {
-		if r.Body.Stream || r.Fields["stream_options"] != nil {
-			t.Errorf("%s: the probe asked to stream: %s", r.Body.Model, r.Fields["stream"])
+		if !r.Body.Stream || r.Fields["stream_options"] == nil {
+			t.Errorf("%s: the probe does not stream as the run does: stream %s, stream_options %s", r.Body.Model, r.Fields["stream"], r.Fields["stream_options"])
 		}
 		switch r.Body.Model {
 		case "gpt-5-mini":
@@ -449,5 +449,32 @@ func TestAskSendsWhatTheRunSends(t *testing.T) {
 				t.Errorf("mixtral's probe does not carry its settings: %+v", r.Fields)
 			}
 		}
+	}
+}
+
+// A server that refuses stream_options serves the run, which asks again
+// without them: the probe does too, and passes; one that serves only
+// streams passes, as the run would.
+func TestAskAsksAgainWithoutStreamOptions(t *testing.T) {
+	srv := openaitest.Start(t, func(r openaitest.Request) openaitest.Reply {
+		if !r.Body.Stream {
+			return openaitest.Reply{Status: 400, ContentType: "application/json", Body: `{"object":"error","message":"This endpoint only supports stream=true","code":400}`}
+		}
+		return openaitest.Reply{Pieces: []string{"OK"}, Quirks: openaitest.RejectStreamOptions}
+	})
+	srv.Models = []string{"m"}
+	s := scenario(t, "agents:\n  - {name: A, base_url: "+srv.URL+", model: m}\n  - {name: B, type: scripted, lines: [hi]}\n")
+	fs := Check(context.Background(), s, Options{Ask: true, Timeout: 5 * time.Second})
+	if fs[0].Status != OK || !strings.HasSuffix(fs[0].Sentence, "and answered a one-token request") {
+		t.Fatalf("A: %+v", fs[0])
+	}
+	var posts int
+	for _, r := range srv.Requests() {
+		if r.Method == "POST" {
+			posts++
+		}
+	}
+	if posts != 2 {
+		t.Errorf("%d one-token requests; want 2, the second without stream_options", posts)
 	}
 }
