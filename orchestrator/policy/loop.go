@@ -5,7 +5,9 @@ import (
 	"cmp"
 	_ "embed"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"io"
 	"math"
 	"os"
 	"reflect"
@@ -70,6 +72,21 @@ func ParseLoopModel(data []byte) (*LoopModel, error) {
 			return nil, fmt.Errorf("the model holds a field parley does not know, %s; a model holds %s", f, modelFields())
 		}
 		return nil, err
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return nil, errors.New("the model file holds more after the model's JSON object; a model file holds one object")
+	}
+	// A field left out would be read as 0: a bias of 0, a count of 0.
+	// within, lower and sure are not in models written before them, and 0
+	// is what those models meant.
+	var given map[string]json.RawMessage
+	if err := json.Unmarshal(data, &given); err != nil {
+		return nil, err
+	}
+	for _, f := range []string{"features", "mean", "scale", "weights", "bias", "threshold", "count", "token"} {
+		if _, ok := given[f]; !ok {
+			return nil, fmt.Errorf("the model has no %q; a model holds %s, as parley train writes it", f, modelFields())
+		}
 	}
 	if !slices.Equal(m.Features, LoopFeatureNames) {
 		return nil, fmt.Errorf("the model was trained on the signals %v, and this parley computes %v; retrain it with parley train", m.Features, LoopFeatureNames)

@@ -691,6 +691,10 @@ func TestParseLoopModelRefusesWhatWouldMisreadIt(t *testing.T) {
 		{"a negative scale", edit(func(m map[string]any) { m["scale"].([]any)[3] = -1 }), "the model's scale for template is -1"},
 		{"within below count", edit(func(m map[string]any) { m["count"] = 9 }), "the model's within (6) is fewer than its count (9)"},
 		{"within 0: count in a row", edit(func(m map[string]any) { m["within"] = 0 }), ""},
+		{"written before within, lower and sure", edit(func(m map[string]any) { delete(m, "within"); delete(m, "lower"); delete(m, "sure") }), ""},
+		{"no bias", edit(func(m map[string]any) { delete(m, "bias") }), `the model has no "bias"`},
+		{"no token", edit(func(m map[string]any) { delete(m, "token") }), `the model has no "token"`},
+		{"a second object after it", append(append([]byte(nil), loopModelJSON...), []byte("\n{\"threshold\": 0.01}\n")...), "holds more after the model's JSON object"},
 		{"a misspelt field", edit(func(m map[string]any) { m["wieghts"] = m["weights"]; delete(m, "weights") }),
 			`the model holds a field parley does not know, "wieghts"; a model holds trained, features, mean, scale, weights`},
 	}
