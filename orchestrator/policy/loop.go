@@ -76,6 +76,9 @@ func ParseLoopModel(data []byte) (*LoopModel, error) {
 	if _, err := dec.Token(); err != io.EOF {
 		return nil, errors.New("the model file holds more after the model's JSON object; a model file holds one object")
 	}
+	if !slices.Equal(m.Features, LoopFeatureNames) {
+		return nil, fmt.Errorf("the model was trained on the signals %v, and this parley computes %v; retrain it with parley train", m.Features, LoopFeatureNames)
+	}
 	// A field left out would be read as 0: a bias of 0, a count of 0.
 	// within, lower and sure are not in models written before them, and 0
 	// is what those models meant.
@@ -87,9 +90,6 @@ func ParseLoopModel(data []byte) (*LoopModel, error) {
 		if _, ok := given[f]; !ok {
 			return nil, fmt.Errorf("the model has no %q; a model holds %s, as parley train writes it", f, modelFields())
 		}
-	}
-	if !slices.Equal(m.Features, LoopFeatureNames) {
-		return nil, fmt.Errorf("the model was trained on the signals %v, and this parley computes %v; retrain it with parley train", m.Features, LoopFeatureNames)
 	}
 	n := len(LoopFeatureNames)
 	if len(m.Mean) != n || len(m.Scale) != n || len(m.Weights) != n {
