@@ -268,7 +268,7 @@ func runCheck(cmd *cobra.Command, f checkFlags, args []string) error {
 				lines[i].Folders = nil
 			}
 		}
-		printSweep(out, f.json, grid, points, lines, folders, judged)
+		printSweep(out, f.json, grid, points, lines, folders, judged, unread.n)
 	case f.json:
 		s := jsonSummary{Tally: total, Unread: unread.n}
 		if len(folders) > 1 {
@@ -548,20 +548,34 @@ func tallyLine(t analysis.Tally) string {
 		t.Early, t.Late, phrase.Count(t.Wasted, "message", "messages"), phrase.Count(t.Saved, "message", "messages"))
 }
 
+// countBest counts the points marked best.
+func countBest(lines []sweepLine) int {
+	n := 0
+	for _, l := range lines {
+		if l.Best {
+			n++
+		}
+	}
+	return n
+}
+
 // sweepLine is one grid point and how the policy fared there.
 type sweepLine struct {
 	Settings map[string]string         `json:"settings"`
 	Folders  map[string]analysis.Tally `json:"folders,omitempty"`
 	analysis.Tally
 	Best bool `json:"best,omitempty"` // the point the table marks "← best"
+	// Unread counts the transcripts none of the points judged, since they
+	// could not be read (each is named on stderr).
+	Unread int `json:"unread,omitempty"`
 }
 
 // printSweep prints each grid point's tallies, summed as the transcripts
 // were judged: lines holds one per point. With more than one folder, each
 // folder's passes and cut-short count come first, in the order given.
-func printSweep(w io.Writer, asJSON bool, grid []analysis.Axis, points []analysis.Point, lines []sweepLine, folders []string, transcripts int) {
+func printSweep(w io.Writer, asJSON bool, grid []analysis.Axis, points []analysis.Point, lines []sweepLine, folders []string, transcripts, unread int) {
 	for i, pt := range points {
-		lines[i].Settings = pt.Settings
+		lines[i].Settings, lines[i].Unread = pt.Settings, unread
 	}
 	// The best point passes most, a conversation cut short costing three
 	// passes, then wastes fewest messages (analysis.Better). With no
@@ -574,7 +588,11 @@ func printSweep(w io.Writer, asJSON bool, grid []analysis.Axis, points []analysi
 				best = i
 			}
 		}
-		lines[best].Best = true
+		// Points that score exactly as the best are as good a choice:
+		// each is marked, and the footer says they tie.
+		for i := range lines {
+			lines[i].Best = !analysis.Better(lines[best].Tally, lines[i].Tally)
+		}
 	}
 	if asJSON {
 		enc := json.NewEncoder(w)
@@ -609,7 +627,7 @@ func printSweep(w io.Writer, asJSON bool, grid []analysis.Axis, points []analysi
 	fmt.Fprintf(tw, "%s\tPASS\tEARLY\tLATE\tWASTED\tSAVED\t\n", strings.Join(head, "\t"))
 	for i, l := range lines {
 		mark := ""
-		if i == best {
+		if l.Best {
 			mark = "← best"
 		}
 		cells := slices.Clone(points[i].Values)
@@ -629,7 +647,10 @@ func printSweep(w io.Writer, asJSON bool, grid []analysis.Axis, points []analysi
 	if len(folders) > 1 {
 		perFolder = " Each folder's column gives its own passes and conversations cut early; PASS and the columns after it count them all."
 	}
-	choose := " The best point passes most, each conversation cut early costing three passes."
+	choose := " The best point passes most, each conversation cut early costing three passes; fewer wasted messages decide between points that pass alike."
+	if tied := countBest(lines); tied > 1 {
+		choose += fmt.Sprintf(" %d points tie as best: the labels cannot tell them apart.", tied)
+	}
 	if best < 0 {
 		choose = " No transcript is labelled, so no point can be called best: label some (NAME.expect.yaml, or a labels.json row) to choose between them."
 	}

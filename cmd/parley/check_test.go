@@ -316,17 +316,21 @@ func TestCheckSweepBestPoint(t *testing.T) {
 	cases := []struct {
 		name, dir string
 		json      bool
+		sweep     string
 		best      []string // the rows or objects marked best
 		footer    string
 	}{
-		{"table, labelled", labelled, false, []string{"3 "}, "The best point passes most"},
-		{"json, labelled", labelled, true, []string{`"end_token.exchanges":"3"`}, ""},
-		{"table, unlabelled", unlabelled, false, nil, "No transcript is labelled, so no point can be called best"},
-		{"json, unlabelled", unlabelled, true, nil, ""},
+		{"table, labelled", labelled, false, "end_token.exchanges=4,3,5", []string{"3 "}, "The best point passes most"},
+		{"json, labelled", labelled, true, "end_token.exchanges=4,3,5", []string{`"end_token.exchanges":"3"`}, ""},
+		{"table, unlabelled", unlabelled, false, "end_token.exchanges=4,3,5", nil, "No transcript is labelled, so no point can be called best"},
+		{"json, unlabelled", unlabelled, true, "end_token.exchanges=4,3,5", nil, ""},
+		// Points the labels cannot tell apart are each marked.
+		{"table, a tie", labelled, false, "end_token.exchanges=1,2,3", []string{"1 ", "2 "}, "2 points tie as best: the labels cannot tell them apart"},
+		{"json, a tie", labelled, true, "end_token.exchanges=1,2,3", []string{`"1"`, `"2"`}, ""},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			args := []string{"check", "--policy", pol, "--sweep", "end_token.exchanges=4,3,5", c.dir}
+			args := []string{"check", "--policy", pol, "--sweep", c.sweep, c.dir}
 			if c.json {
 				args = slices.Insert(args, 1, "--json")
 			}
@@ -340,8 +344,13 @@ func TestCheckSweepBestPoint(t *testing.T) {
 					best = append(best, l)
 				}
 			}
-			if len(best) != len(c.best) || (len(best) == 1 && !strings.Contains(best[0], c.best[0])) {
-				t.Errorf("marked best: %q, want %q\n%s", best, c.best, out)
+			if len(best) != len(c.best) {
+				t.Fatalf("marked best: %q, want %q\n%s", best, c.best, out)
+			}
+			for i := range best {
+				if !strings.Contains(best[i], c.best[i]) {
+					t.Errorf("marked best: %q, want %q\n%s", best, c.best, out)
+				}
 			}
 			if !strings.Contains(out, c.footer) {
 				t.Errorf("no %q:\n%s", c.footer, out)
@@ -1103,5 +1112,10 @@ func TestCheckJSONNamesTranscriptsItCouldNotRead(t *testing.T) {
 	}
 	if !strings.Contains(errOut, `"unread":1`) {
 		t.Errorf("the summary does not count the unread transcript:\n%s", errOut)
+	}
+	// A sweep's points each say how many none of them judged.
+	code, out, errOut = parley(t, "check", "--json", "--sweep", "max_messages=50,60", dir)
+	if code != exitFailure || strings.Count(out, `"unread":1`) != 2 {
+		t.Errorf("sweep: exit %d; want each point to count the unread transcript:\n%s%s", code, out, errOut)
 	}
 }
