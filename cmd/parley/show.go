@@ -220,6 +220,8 @@ func showPolicy(t *transcripts.Transcript, policyFile string) (rules func() poli
 		}
 		p, err := policy.ParseYAMLFrom([]byte(r.Scenario), dir)
 		switch {
+		case err != nil && r.ScenarioPath != "":
+			unread = fmt.Sprintf("Its scenario's rules (%s) cannot be read here (%v), so it is judged under the default rules", r.ScenarioPath, err)
 		case err != nil:
 			unread = fmt.Sprintf("Its scenario's rules cannot be read here (%v), so it is judged under the default rules", err)
 		case p != nil:

@@ -208,7 +208,7 @@ func TestShowFindsTheScenariosModelBesideIt(t *testing.T) {
 		t.Fatal(err)
 	}
 	code, out, errOut = parley(t, "show", "--no-tui", jl)
-	if code != exitOK || !strings.Contains(out, "◆ Its scenario's rules cannot be read here (") ||
+	if code != exitOK || !strings.Contains(out, "◆ Its scenario's rules ("+filepath.Join(dir, "s.yaml")+") cannot be read here (") ||
 		!strings.Contains(out, "so it is judged under the default rules") {
 		t.Fatalf("exit %d, show with the model gone:\n%s%s", code, out, errOut)
 	}
