@@ -649,3 +649,50 @@ func TestFarewellHashes(t *testing.T) {
 		t.Errorf("signOffs(%q) found %d of its six terms, want 3", msg, len(got))
 	}
 }
+
+// A sign-off is a word of thanks or goodbye, in the scripts models close
+// in; one written without spaces counts only whole, since its pairs of
+// characters are in other words too.
+func TestSignOffsAcrossScripts(t *testing.T) {
+	cases := []struct {
+		name, msg string
+		want      int // terms read as sign-offs
+	}{
+		{"ありがとう, whole", "ありがとうございます", 4},
+		{"あり of あります is no thanks", "それは動物ですか？はい、足があります。", 0},
+		{"よう of ような and なら of ならない", "星のような形ですか？いいえ、違わなければならない。", 0},
+		{"さようなら, whole", "では、さようなら。", 4},
+		{"Russian", "Спасибо за беседу, до свидания!", 2},
+		{"Arabic", "شكرا لك، وداعا", 2},
+		{"Hindi", "आपका धन्यवाद, अलविदा", 2},
+		{"Hebrew", "תודה רבה, להתראות", 2},
+		{"Korean", "감사합니다. 안녕히 가세요", 2},
+		{"a question with no thanks", "Is it bigger than a breadbox?", 0},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			if got, _, _ := signOffs(nil, terms(nil, plainText(c.msg))); len(got) != c.want {
+				t.Errorf("signOffs(%q) found %d terms, want %d", c.msg, len(got), c.want)
+			}
+		})
+	}
+}
+
+// Short Japanese questions and answers that say あります and ような, with
+// no thanks in them, raise no sign-off signal: the pairs of characters
+// ありがとう and さようなら are read as count only whole.
+func TestJapaneseQuestionsRaiseNoFarewell(t *testing.T) {
+	lines := []string{"それは生き物ですか？", "いいえ、生き物ではありません。", "それは家にありますか？", "はい、たいてい家にあります。",
+		"星のような形ですか？", "いいえ、そのような形ではありません。", "台所にありますか？", "はい、台所にあることが多いです。",
+		"食べ物に使いますか？", "はい、料理に使うことがあります。", "それは鍋ですか？", "いいえ、鍋ではありません。"}
+	var msgs []transcripts.Message
+	for i, l := range lines {
+		msgs = append(msgs, transcripts.Message{Speaker: []string{"A", "B"}[i%2], Content: l})
+	}
+	for i, x := range loopSignalsRef(msgs, "[END]") {
+		if x[fFarewell] != 0 || x[fBothFarewell] != 0 {
+			t.Errorf("message %d (%q): farewell %.2f, both %.2f; want none", i+1, lines[i], x[fFarewell], x[fBothFarewell])
+		}
+	}
+	sameSignals(t, msgs, "[END]")
+}

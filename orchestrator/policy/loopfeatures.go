@@ -5,6 +5,7 @@ import (
 	"math/bits"
 	"slices"
 	"strings"
+	"sync"
 	"unicode/utf8"
 
 	"golang.org/x/text/unicode/norm"
@@ -550,8 +551,42 @@ var asciiKind = func() (t [utf8.RuneSelf]byte) {
 // substance, is a farewell.
 const farewellText = `thank thanks thankful grateful gratitude appreciate appreciated appreciation farewell goodbye
 	goodbyes bye journey pleasure honor honored honour honoured privilege cheers warmly wishes heartfelt
-	cherish cherished until merci gracias danke adiós adieu tschüss ciao grazie obrigado 谢谢 再见
+	cherish cherished until merci gracias danke adiós adieu tschüss ciao grazie obrigado obrigada arrivederci
+	wiedersehen dziękuję bedankt teşekkürler спасибо благодарю свидания прощай прощайте شكرا وداعا धन्यवाद
+	शुक्रिया अलविदा תודה להתראות ευχαριστώ αντίο 감사합니다 고맙습니다 안녕히 谢谢 再见 感谢 拜拜
 	ありがとう さようなら 🙏 ✨ 💫 🌟 👋 ❤ 💙 💜 🫶 🕊`
+
+// spacelessFarewells are the sign-offs of farewellText in a script
+// written without spaces and longer than two characters (ありがとう),
+// each as the terms it is read as: pairs of neighbouring characters, as
+// plainText folds them (が reads as か). A pair alone is no sign-off (あり
+// is in あります, よう in ような): only the whole run of a word's pairs is.
+// They are read the first time a message holds one of their pairs.
+var spacelessFarewells = sync.OnceValue(func() (words [][]uint64) {
+	for _, w := range []string{"ありがとう", "さようなら"} {
+		words = append(words, terms(nil, plainText(w)))
+	}
+	return words
+})
+
+// inSpacelessFarewell reports whether ts[i], a term of farewellText, is
+// no pair of a spaceless sign-off's characters, or is one inside the whole
+// sign-off.
+func inSpacelessFarewell(ts []uint64, i int) bool {
+	part := false
+	for _, w := range spacelessFarewells() {
+		for k, p := range w {
+			if p != ts[i] {
+				continue
+			}
+			part = true
+			if start := i - k; start >= 0 && start+len(w) <= len(ts) && slices.Equal(ts[start:start+len(w)], w) {
+				return true
+			}
+		}
+	}
+	return !part
+}
 
 // farewellHashes are the distinct terms of farewellText, sorted, written
 // out: reading the words at run time would fill the character tables of
@@ -559,20 +594,26 @@ const farewellText = `thank thanks thankful grateful gratitude appreciate apprec
 // TestFarewellHashes holds them to terms(plainText(farewellText)) and
 // prints them anew when the words change.
 var farewellHashes = [...]uint64{
-	0x03b0457117663342, 0x09c3fa2a21be9ee1, 0x0e1ba85cf0191537, 0x102f2ae57f40d47e,
+	0x015c81546a5bf519, 0x03b0457117663342, 0x05ab19a4af2dbdd9, 0x09c3fa2a21be9ee1,
+	0x0ac49080c253b24f, 0x0add9dea98d3bd9e, 0x0e1ba85cf0191537, 0x102f2ae57f40d47e,
 	0x10e8108874aeafbc, 0x11bf5f7cd0f816a1, 0x13972d66e0b66281, 0x14975ea49e7f9d39,
 	0x1bb31048b9e2ba6a, 0x1ca71e8d3bfabe6c, 0x2289d2d788745e35, 0x238c6e471db09727,
 	0x261a6ba18996e52d, 0x286d739833465c58, 0x2b359370a1bd3dfc, 0x2ceb5d5b0c33b077,
-	0x2d382ef70f76a74d, 0x360865f6199e2135, 0x3747d3facc2949fc, 0x480fe23838fb70e8,
-	0x61967b712be608ff, 0x6264fd0d76593fc0, 0x63eb07152291edf7, 0x6c6ab46f3285c486,
-	0x79a39ca1e0f488f0, 0x7b0644abb6b99e96, 0x7eded8e49218971f, 0x803c2b5433fad4c1,
-	0x809a321eaa6d3e18, 0x83d44adc0b53822b, 0x900cc4071ca2ef97, 0x912fcca56a72590a,
+	0x2d382ef70f76a74d, 0x2d3add2e1c6c04f0, 0x360865f6199e2135, 0x3747d3facc2949fc,
+	0x3c4a19bbc7a8e440, 0x3ffc465dd2765725, 0x43527e50f845dc9d, 0x480fe23838fb70e8,
+	0x4a4bd153529a91bb, 0x4ecb4ec134e82879, 0x61967b712be608ff, 0x6264fd0d76593fc0,
+	0x63eb07152291edf7, 0x6c6ab46f3285c486, 0x720d6a2ba6eb0df7, 0x792d3aad5c37bf1c,
+	0x79a39ca1e0f488f0, 0x7b0644abb6b99e96, 0x7cf2677e2569c6ec, 0x7eded8e49218971f,
+	0x803c2b5433fad4c1, 0x809a321eaa6d3e18, 0x83d44adc0b53822b, 0x888561ac38f54091,
+	0x8aea828bf45d6199, 0x8e4a27deaf4476c2, 0x900cc4071ca2ef97, 0x912fcca56a72590a,
 	0x91cad9921013fc06, 0x93bc8cc0df9d0058, 0x98036d0e68dca777, 0x983a75ad9af2f91b,
 	0x9e86f90a791c758e, 0xa3e9eab0161d5452, 0xa541e9b83ccb444b, 0xad5fbeeda3f8d7d9,
-	0xae7033b406ed63bf, 0xb26258246db44fd4, 0xb3b40ba320161800, 0xb6f6cd106ec640fe,
-	0xb76b613d5bf963be, 0xbeaa0e70973184a4, 0xc612c6d2a42fe3c5, 0xc8b601ad20a27c7f,
-	0xcc2297cc1cb02a0d, 0xd3bfdc80f0201b58, 0xd7a98ee6cc7b5720, 0xdf53f397ff71e3e9,
-	0xeed2d329cd34c052, 0xef5d7e7aa43062ea, 0xfe04fccedc44c96d,
+	0xae7033b406ed63bf, 0xb1ba4888d9b7ad8b, 0xb1f6d9b5ba517fe1, 0xb26258246db44fd4,
+	0xb2735495b5a7aa3e, 0xb3b40ba320161800, 0xb6f6cd106ec640fe, 0xb76b613d5bf963be,
+	0xba5129a5132a3e06, 0xbc008ebd38d4c46b, 0xbeaa0e70973184a4, 0xc0b51f4f4cfeb7f0,
+	0xc612c6d2a42fe3c5, 0xc8b601ad20a27c7f, 0xcc2297cc1cb02a0d, 0xd3bfdc80f0201b58,
+	0xd7a98ee6cc7b5720, 0xdf53f397ff71e3e9, 0xe2d5e00bba697abe, 0xe7bdcf1275c21faa,
+	0xeb68821f5beabc32, 0xeed2d329cd34c052, 0xef5d7e7aa43062ea, 0xfe04fccedc44c96d,
 }
 
 // farewellFilter has one bit of 4096 set for each of farewellHashes,
@@ -606,7 +647,7 @@ func isFarewell(t uint64) bool {
 func signOffs(dst, ts []uint64) (out []uint64, opening, closing int) {
 	start, lastOpen := len(dst), -2
 	for i, t := range ts {
-		if isFarewell(t) {
+		if isFarewell(t) && inSpacelessFarewell(ts, i) {
 			dst = append(dst, t)
 			if i < slotWords || lastOpen == i-1 {
 				opening++
@@ -619,7 +660,7 @@ func signOffs(dst, ts []uint64) (out []uint64, opening, closing int) {
 	}
 	next := false
 	for i := len(ts) - 1; i >= 0; i-- {
-		in := (i >= len(ts)-slotWords || next) && isFarewell(ts[i])
+		in := (i >= len(ts)-slotWords || next) && isFarewell(ts[i]) && inSpacelessFarewell(ts, i)
 		if !in && i < len(ts)-slotWords {
 			break
 		}
@@ -839,8 +880,8 @@ func loopSignals(lm loopMsg, msg *transcripts.Message, text string, ts []uint64,
 	if k := closingLine(text, token); k > 0 {
 		lm.endsLine = true
 		if len(lm.signOffs) > 0 {
-			for _, t := range ts[max(0, len(ts)-k):] {
-				inLine += b2i(isFarewell(t))
+			for i := max(0, len(ts)-k); i < len(ts); i++ {
+				inLine += b2i(isFarewell(ts[i]) && inSpacelessFarewell(ts, i))
 			}
 		}
 	}

@@ -177,9 +177,40 @@ func loopSignalsRef(msgs []transcripts.Message, token string) [][]float64 {
 	farewell := map[uint64]bool{}
 	for _, h := range termsRef(plainTextRef(`thank thanks thankful grateful gratitude appreciate appreciated appreciation farewell goodbye
 		goodbyes bye journey pleasure honor honored honour honoured privilege cheers warmly wishes heartfelt
-		cherish cherished until merci gracias danke adiós adieu tschüss ciao grazie obrigado 谢谢 再见
+		cherish cherished until merci gracias danke adiós adieu tschüss ciao grazie obrigado obrigada arrivederci
+		wiedersehen dziękuję bedankt teşekkürler спасибо благодарю свидания прощай прощайте شكرا وداعا धन्यवाद
+		शुक्रिया अलविदा תודה להתראות ευχαριστώ αντίο 감사합니다 고맙습니다 안녕히 谢谢 再见 感谢 拜拜
 		ありがとう さようなら 🙏 ✨ 💫 🌟 👋 ❤ 💙 💜 🫶 🕊`)) {
 		farewell[h] = true
+	}
+	// A sign-off written without spaces in more than two characters is
+	// read as its pairs of characters: a pair counts only inside the
+	// whole word.
+	var whole [][]uint64
+	pairOf := map[uint64]bool{}
+	for _, w := range []string{"ありがとう", "さようなら"} {
+		pairs := termsRef(plainTextRef(w))
+		whole = append(whole, pairs)
+		for _, p := range pairs {
+			pairOf[p] = true
+		}
+	}
+	signOff := func(ts []uint64) []bool {
+		covered := make([]bool, len(ts))
+		for _, w := range whole {
+			for i := 0; i+len(w) <= len(ts); i++ {
+				if slices.Equal(ts[i:i+len(w)], w) {
+					for k := range w {
+						covered[i+k] = true
+					}
+				}
+			}
+		}
+		out := make([]bool, len(ts))
+		for i, t := range ts {
+			out[i] = farewell[t] && (!pairOf[t] || covered[i])
+		}
+		return out
 	}
 	refus, _ := NewRefusal(1, 0, true, nil)
 	said := map[uint64]bool{}
@@ -302,15 +333,16 @@ func loopSignalsRef(msgs []transcripts.Message, token string) [][]float64 {
 			// sign-offs that follow them unbroken; its closing, its
 			// last three and any that precede them unbroken.
 			inOpening, inClosing := make([]bool, len(ts)), make([]bool, len(ts))
+			says := signOff(ts)
 			for i := range ts {
-				inOpening[i] = i < 3 || farewell[ts[i-1]] && inOpening[i-1]
+				inOpening[i] = i < 3 || says[i-1] && inOpening[i-1]
 			}
 			for i := len(ts) - 1; i >= 0; i-- {
-				inClosing[i] = i >= len(ts)-3 || farewell[ts[i+1]] && inClosing[i+1]
+				inClosing[i] = i >= len(ts)-3 || says[i+1] && inClosing[i+1]
 			}
 			n := 0
 			for i, t := range ts {
-				if !farewell[t] {
+				if !says[i] {
 					continue
 				}
 				cur.signOffs[t] = true
