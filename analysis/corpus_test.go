@@ -335,3 +335,41 @@ func eachSpoken(msgs []transcripts.Message, fn func(i, side int, m *transcripts.
 		fn(i, side, m)
 	}
 }
+
+// The default set passes every probe: conversations written for the tests
+// in the languages, scripts and styles the corpus does not hold (see
+// testdata/probes/README.md), none cut short and every loop stopped in
+// its window.
+func TestProbes(t *testing.T) {
+	dirs, err := filepath.Glob(filepath.Join("testdata", "probes", "*"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for _, dir := range dirs {
+		if fi, err := os.Stat(dir); err != nil || !fi.IsDir() {
+			continue
+		}
+		n++
+		t.Run(filepath.Base(dir), func(t *testing.T) {
+			files, err := Gather([]string{dir})
+			if err != nil {
+				t.Fatal(err)
+			}
+			Each(files, func(it Item) string {
+				at := Judge(policy.Default(), it.Messages).At
+				if o := Score(it.Label, len(it.Messages), at); o.Verdict != Pass {
+					return fmt.Sprintf("%s: stopped at %d (0: not at all), %s", it.Name, at, o.Verdict)
+				}
+				return ""
+			}, func(fail string) {
+				if fail != "" {
+					t.Error(fail)
+				}
+			}, func(f File, err error) { t.Errorf("%s: %v", f.Path, err) })
+		})
+	}
+	if n == 0 {
+		t.Fatal("no probes in testdata/probes")
+	}
+}
