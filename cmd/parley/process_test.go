@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"os/signal"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -464,6 +465,17 @@ func TestAHangupFinalizesTheTranscript(t *testing.T) {
 			bin := parleyBinary(t)
 			if tc.ignored {
 				bin = "bash"
+			}
+			if !tc.ignored && signal.Ignored(syscall.SIGHUP) {
+				// The tests themselves run with SIGHUP ignored (under
+				// nohup), which every child inherits, Go's too: env
+				// resets it, so parley starts as from a terminal.
+				env, err := exec.LookPath("env")
+				if err != nil || exec.Command(env, "--default-signal=HUP", "true").Run() != nil {
+					t.Skip("the tests run with SIGHUP ignored (under nohup), which parley would inherit, and env here cannot reset it (--default-signal)")
+				}
+				args = append([]string{"--default-signal=HUP", bin}, args...)
+				bin = env
 			}
 			cmd := exec.Command(bin, args...)
 			out := &syncBuffer{}
