@@ -552,6 +552,8 @@ func ReadOne(path string) (*Transcript, error) {
 	switch {
 	case err != nil:
 		return nil, err
+	case which < 1:
+		return nil, fmt.Errorf("%s: conversations are numbered from 1; give %s#1 to %s#%d", path, file, file, len(ts))
 	case which > len(ts) && len(ts) == 1:
 		return nil, fmt.Errorf("%s holds one conversation; give it as %s", file, file)
 	case which > len(ts):
@@ -565,17 +567,24 @@ func ReadOne(path string) (*Transcript, error) {
 // SplitConversation reads FILE#N, as check names the Nth conversation of
 // a file that holds several, into the file and N; any other path is its
 // own file, N 1. A file whose name itself ends in #N is taken as a file.
+// N is 0 for FILE#0 when FILE exists, which readers refuse.
 func SplitConversation(path string) (string, int) {
 	i := strings.LastIndexByte(path, '#')
 	if i < 0 {
 		return path, 1
 	}
 	n, err := strconv.Atoi(path[i+1:])
-	if err != nil || n < 1 {
+	if err != nil || n < 0 {
 		return path, 1
 	}
 	if _, err := os.Stat(path); err == nil {
 		return path, 1
+	}
+	if n == 0 {
+		// FILE#0 names no conversation; it is said so when FILE is there.
+		if _, err := os.Stat(path[:i]); err != nil {
+			return path, 1
+		}
 	}
 	return path[:i], n
 }

@@ -96,6 +96,9 @@ func recordingFor(path, policyFile string) (tui.Recording, []policy.LoopReading,
 		}
 		return tui.Recording{}, nil, fmt.Errorf("%s: %w", file, err)
 	}
+	if which < 1 {
+		return tui.Recording{}, nil, fmt.Errorf("%s: conversations are numbered from 1; give %s#1 to %s#%d", path, file, file, len(ts))
+	}
 	if which > len(ts) && len(ts) == 1 {
 		return tui.Recording{}, nil, fmt.Errorf("%s holds one conversation; show it as %s", file, file)
 	}

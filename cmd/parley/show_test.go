@@ -161,6 +161,9 @@ func TestShowPicksAConversationOfAnExport(t *testing.T) {
 	if code, _, errOut := parley(t, "show", "--no-tui", p+"#3"); code != exitUsage || !strings.Contains(errOut, "holds 2 conversations; give "+p+"#1 to "+p+"#2") {
 		t.Errorf("show #3: exit %d, %q; want a usage error naming #1 to #2", code, errOut)
 	}
+	if code, _, errOut := parley(t, "show", "--no-tui", p+"#0"); code != exitUsage || !strings.Contains(errOut, "conversations are numbered from 1; give "+p+"#1 to "+p+"#2") {
+		t.Errorf("show #0: exit %d, %q; want a usage error naming #1 to #2", code, errOut)
+	}
 }
 
 func firstLine(s string) string { l, _, _ := strings.Cut(s, "\n"); return l }
@@ -235,6 +238,10 @@ func TestReplayAndForkTakeAConversationOfAFileOfSeveral(t *testing.T) {
 	code, _, errOut := parley(t, "fork", p+"#2", "--at", "2", "--no-tui", "--out", filepath.Join(dir, "forks"), "--scenario", fork)
 	if code != exitOK {
 		t.Errorf("fork of %s#2: exit %d\n%s", p, code, errOut)
+	}
+	code, _, errOut = parley(t, "fork", p+"#0", "--at", "2", "--no-tui", "--scenario", fork)
+	if code != exitUsage || !strings.Contains(errOut, "conversations are numbered from 1; give "+p+"#1 to "+p+"#2") {
+		t.Errorf("fork of %s#0: exit %d, %q", p, code, errOut)
 	}
 	code, _, errOut = parley(t, "fork", p, "--at", "2", "--no-tui", "--scenario", fork)
 	if code != exitUsage || !strings.Contains(errOut, "holds 2 conversations; give one as "+p+"#1 to "+p+"#2") {
