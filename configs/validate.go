@@ -272,7 +272,7 @@ func (a *Agent) validate(i int) Problems {
 			}
 		}
 		if a.BaseURL != "" && len(a.BaseURLs) > 0 && strings.TrimRight(a.BaseURL, "/") != strings.TrimRight(a.BaseURLs[0], "/") {
-			fail("base_url", "base_url: and base_urls: are both set; give the replicas alone in base_urls: (the first is where the agent's requests are addressed), or base_url: alone")
+			fail("base_url", "base_url: is not the first of base_urls:; beside the replicas it must be the first of them (where the agent's requests are addressed), so give the replicas alone in base_urls:, or base_url: alone")
 		}
 		if a.BaseURL == "" && len(a.BaseURLs) > 0 {
 			a.BaseURL = a.BaseURLs[0]

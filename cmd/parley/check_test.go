@@ -391,15 +391,15 @@ func TestCheckErrorsNameFileAndLine(t *testing.T) {
 		code int
 		want string
 	}{
-		{"unknown field in the policy", []string{"check", "--policy", typo, tr}, exitUsage, typo + `:4: unknown field "treshold"`},
+		{"unknown field in the policy", []string{"check", "--policy", typo, tr}, exitUsage, typo + `:4: repetition: unknown field "treshold"; did you mean "threshold"?`},
 		{"YAML syntax", []string{"check", "--policy", syntax, tr}, exitUsage, syntax + ":"},
 		{"bad regex", []string{"check", "--policy", regex, tr}, exitUsage, regex + `:1: stop_pattern "(oops"`},
 		{"bad sweep spec", []string{"check", "--sweep", "end_token.exchanges", tr}, exitUsage, "RULE.FIELD=A..B"},
 		{"sweep over a missing rule", []string{"check", "--policy", good, "--sweep", "stagnation.count=2..3", tr}, exitUsage, "no stagnation rule"},
-		{"every mistake in the policy", []string{"check", "--policy", twoTypos, tr}, exitUsage, twoTypos + `:2: unknown termination policy "max_mesages"; did you mean "max_messages"?` + "; known policies: all, any, end_token, judge, loop, max_cost, max_duration, max_messages, max_tokens, min_messages, refusal, repetition, stagnation, stop_pattern\n" + twoTypos + `:3: unknown field "cnt"`},
+		{"every mistake in the policy", []string{"check", "--policy", twoTypos, tr}, exitUsage, twoTypos + `:2: unknown termination policy "max_mesages"; did you mean "max_messages"? (the policies are all, any, end_token, judge, loop, max_cost, max_duration, max_messages, max_tokens, min_messages, refusal, repetition, stagnation, stop_pattern)` + "\n" + twoTypos + `:3: loop: unknown field "cnt"; did you mean "count"?`},
 		{"the same field swept twice", []string{"check", "--sweep", "loop.count=3,4", "--sweep", "loop.count=5", tr}, exitUsage,
 			`parley: --sweep "loop.count=5": loop.count is already swept by --sweep "loop.count=3,4"; give all its values in one --sweep, such as --sweep loop.count=3,4,5` + "\n"},
-		{"sweep over a misspelt field", []string{"check", "--sweep", "loop.cnt=3", tr}, exitUsage, `parley: --sweep "loop.cnt=3": unknown field "cnt"; did you mean "count"?; known fields: threshold, count`},
+		{"sweep over a misspelt field", []string{"check", "--sweep", "loop.cnt=3", tr}, exitUsage, `parley: --sweep "loop.cnt=3": loop: unknown field "cnt"; did you mean "count"? (loop takes threshold, count,`},
 		{"a sweep value that is text", []string{"check", "--sweep", "loop.count=a", tr}, exitUsage, `parley: --sweep "loop.count=a": loop.count: "a" is text, not a whole number` + "\n"},
 		{"a sweep value with a fraction", []string{"check", "--sweep", "loop.count=4.5", tr}, exitUsage, `parley: --sweep "loop.count=4.5": loop.count: 4.5 is not a whole number` + "\n"},
 		{"two sweeps' values, each named", []string{"check", "--sweep", "loop.threshold=high", "--sweep", "max_messages=0", tr}, exitUsage,

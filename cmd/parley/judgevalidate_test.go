@@ -41,7 +41,7 @@ termination:
 	}
 	cases := []struct{ name, want string }{
 		{"text where a number belongs", `:11: termination: judge.temperature: "hot" is text, not a number`},
-		{"an unknown field", `:11: termination: unknown field "colour"`},
+		{"an unknown field", `:11: termination: judge: unknown field "colour"`},
 		{"every: 0", `:11: termination: judge.every is 0`},
 		{"a negative window", `:11: termination: judge.window is -2`},
 		{"no model", `:11: termination: judge needs a model:`},

@@ -506,14 +506,16 @@ given --force, and never a JSONL transcript (the one it reads included).
 					return usageErr(fmt.Errorf("%s does not end in .jsonl; name the Markdown to write with -o", in))
 				}
 			}
-			if _, err := os.Stat(out); err == nil && !force {
-				return usageErr(fmt.Errorf("%s already exists; parley never overwrites a transcript unless given --force (or choose another -o)", out))
-			}
+			// What --force cannot replace is said first, so its sentence
+			// never offers --force for it.
 			if sameFile(in, out) {
 				return usageErr(fmt.Errorf("%s is the JSONL export reads; export writes its Markdown to another file (-o FILE.md)", out))
 			}
 			if holdsJSONL(out) {
 				return usageErr(fmt.Errorf("%s is a JSONL transcript, which --force does not replace with Markdown; choose another -o", out))
+			}
+			if _, err := os.Stat(out); err == nil && !force {
+				return usageErr(fmt.Errorf("%s already exists; parley never overwrites a transcript unless given --force (or choose another -o)", out))
 			}
 			if err := writeTranscript(out, t, false); err != nil {
 				return failureErr(err)

@@ -179,8 +179,11 @@ func parse(n *yaml.Node) (Policy, error) {
 			k, v := n.Content[i], n.Content[i+1]
 			b, ok := builders[k.Value]
 			if !ok {
-				errs = append(errs, lineErr(k, fmt.Sprintf("unknown termination policy %q%s; known policies: %s",
-					k.Value, suggest.Hint(k.Value, Names()), strings.Join(Names(), ", "))))
+				msg := fmt.Sprintf("unknown termination policy %q; the policies are %s", k.Value, strings.Join(Names(), ", "))
+				if c := suggest.Closest(k.Value, Names()); c != "" {
+					msg = fmt.Sprintf("unknown termination policy %q; did you mean %q? (the policies are %s)", k.Value, c, strings.Join(Names(), ", "))
+				}
+				errs = append(errs, lineErr(k, msg))
 				continue
 			}
 			p, err := b(v)
@@ -313,7 +316,11 @@ func StrictDecode(n *yaml.Node, rule string, out any) error {
 		k, v := n.Content[i], n.Content[i+1]
 		ft, ok := fields[k.Value]
 		if !ok {
-			probs.add(k, fmt.Sprintf("unknown field %q%s; known fields: %s", k.Value, suggest.Hint(k.Value, names), strings.Join(names, ", ")))
+			msg := fmt.Sprintf("%s: unknown field %q; %s takes %s", rule, k.Value, rule, strings.Join(names, ", "))
+			if c := suggest.Closest(k.Value, names); c != "" {
+				msg = fmt.Sprintf("%s: unknown field %q; did you mean %q? (%s takes %s)", rule, k.Value, c, rule, strings.Join(names, ", "))
+			}
+			probs.add(k, msg)
 			continue
 		}
 		if msg, at := kindProblem(rule+"."+k.Value, v, ft); msg != "" {
