@@ -135,6 +135,27 @@ func TestAnAddressFromTheEnvironmentIsNamedWhenUnreachable(t *testing.T) {
 	}
 }
 
+// A preset's own address, which no base_url: in the file gives, is named
+// by its provider when it cannot be reached, with what moves it.
+func TestAPresetsAddressIsNamedWhenUnreachable(t *testing.T) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	url := "http://" + l.Addr().String() + "/v1"
+	l.Close()
+	a := newTestAgent(t, nil, OpenAIConfig{BaseURL: url, Preset: "ollama", Retries: ptr(1)})
+	r := collect(context.Background(), a, hello)
+	var ae *Error
+	if !errors.As(r.err, &ae) {
+		t.Fatalf("error %v is not an *Error", r.err)
+	}
+	want := "Alice: cannot reach " + url + ", the address of provider: ollama; check that the server is running there, or give base_url: (or OLLAMA_HOST) where it runs"
+	if ae.Sentence != want {
+		t.Errorf("sentence = %q\n want %q", ae.Sentence, want)
+	}
+}
+
 // A failure parley has no sentence of its own for says its cause.
 func TestAnUnexplainedFailureCarriesItsCause(t *testing.T) {
 	srv := openaitest.Start(t, openaitest.Queue(openaitest.Words("never")))

@@ -70,7 +70,7 @@ func (a *OpenAI) explain(err error, attempts int) error {
 		e.Sentence = fmt.Sprintf("%s: %s refused %s (401 Unauthorized); check that it is set to a valid key", name, url, key)
 	case status == http.StatusForbidden:
 		e.Sentence = fmt.Sprintf("%s: %s refused access to model %q (403 Forbidden); check that %s may use it", name, url, a.cfg.Model, key)
-	case status == http.StatusNotFound && a.cfg.BaseURLEnv != "":
+	case status == http.StatusNotFound && (a.cfg.BaseURLEnv != "" || a.cfg.Preset != ""):
 		e.Sentence = fmt.Sprintf("%s: model %q not found at %s (404); check model: for this agent, and %s", name, a.cfg.Model, url, a.addressField())
 	case status == http.StatusNotFound:
 		e.Sentence = fmt.Sprintf("%s: model %q not found at %s (404); check model: and base_url: for this agent", name, a.cfg.Model, url)
@@ -90,6 +90,13 @@ func (a *OpenAI) explain(err error, attempts int) error {
 		e.Sentence = fmt.Sprintf("%s: %s reported an error mid-stream: %s", name, url, clip(msg, 300))
 	case isDNS(err):
 		e.Sentence = fmt.Sprintf("%s: cannot reach %s: its host name does not resolve; check %s", name, url, a.addressField())
+	case isUnreachable(err) && a.cfg.Preset != "" && a.cfg.BaseURLEnv == "":
+		// The preset's own address: there is no base_url: to check.
+		move := "base_url:"
+		if p, ok := LookupProvider(a.cfg.Preset); ok && p.BaseURLEnv() != "" {
+			move += " (or " + p.BaseURLEnv() + ")"
+		}
+		e.Sentence = fmt.Sprintf("%s: cannot reach %s, the address of provider: %s; check that the server is running there, or give %s where it runs", name, url, a.cfg.Preset, move)
 	case isUnreachable(err):
 		fix := "base_url:"
 		if a.cfg.BaseURLEnv != "" {
@@ -113,6 +120,9 @@ func (a *OpenAI) explain(err error, attempts int) error {
 func (a *OpenAI) addressField() string {
 	if a.cfg.BaseURLEnv != "" {
 		return a.cfg.BaseURLEnv + ", which sets this agent's address"
+	}
+	if a.cfg.Preset != "" {
+		return "provider: " + a.cfg.Preset + ", whose address this is (base_url: gives another)"
 	}
 	return "base_url: for this agent"
 }

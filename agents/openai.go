@@ -72,6 +72,10 @@ type OpenAIConfig struct {
 	// ReportCost asks the server to report each request's cost (see
 	// ReportsCost); the cost is recorded with the usage.
 	ReportCost bool
+	// Preset names the provider preset whose address BaseURL is, when the
+	// agent gives no base_url: of its own: sentences about the address
+	// then name the preset, not a base_url: the agent does not have.
+	Preset string
 	// RandomSeed sends Seed as random_seed, the field Mistral's API takes
 	// (see SeedAsRandomSeed); it refuses seed.
 	RandomSeed bool

@@ -269,7 +269,7 @@ func RequestConfig(a *configs.Agent) agents.OpenAIConfig {
 	if a.Provider != "" {
 		p, _ := agents.LookupProvider(a.Provider)
 		if oc.BaseURL == "" {
-			oc.BaseURL, oc.BaseURLEnv = p.BaseURL, p.MovedBy()
+			oc.BaseURL, oc.BaseURLEnv, oc.Preset = p.BaseURL, p.MovedBy(), p.Name
 		}
 		if oc.KeyEnv == "" {
 			oc.KeyEnv = p.KeyEnv
