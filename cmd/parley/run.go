@@ -55,6 +55,20 @@ func (c *columns) Set(s string) error {
 	return nil
 }
 
+// textWidthEnv refuses a $PARLEY_TEXT_WIDTH that is no width, which
+// textWidthDefault passes over, when the command's --text-width was not
+// given: the view would wrap at its default, as if the variable were unset.
+func textWidthEnv(cmd *cobra.Command) error {
+	v := strings.TrimSpace(os.Getenv("PARLEY_TEXT_WIDTH"))
+	if v == "" || cmd.Flags().Changed("text-width") {
+		return nil
+	}
+	if n, err := strconv.Atoi(v); err != nil || n < 0 {
+		return fmt.Errorf("PARLEY_TEXT_WIDTH is %q; it takes a whole number of columns to wrap message text at (0 for the whole window), or unset it for %d", v, tui.DefaultTextWidth)
+	}
+	return nil
+}
+
 // textWidthDefault is $PARLEY_TEXT_WIDTH, else the live view's default.
 func textWidthDefault() int {
 	if n, err := strconv.Atoi(os.Getenv("PARLEY_TEXT_WIDTH")); err == nil && n >= 0 {
@@ -193,6 +207,9 @@ func stage(ctx context.Context, cmd *cobra.Command, s *configs.Scenario, f runFl
 	stderr := cmd.ErrOrStderr()
 	if err := stageable(s); err != nil {
 		return result{}, err
+	}
+	if err := textWidthEnv(cmd); err != nil {
+		return result{}, usageErr(err)
 	}
 	opt := orchestrator.Options{Warn: func(msg string) { fmt.Fprintln(stderr, "parley: warning:", msg) }}
 	// The live view runs when stdout is a terminal; it alone can seat a

@@ -43,6 +43,9 @@ rule's reading of each message in full: what weighed most towards a
 loop, or against one when the message does not count towards a stop.`,
 		Args: exactArgs(1, "show takes one transcript, such as transcripts/seed/kimi-k2-vs-grok-4.md"),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := textWidthEnv(cmd); err != nil {
+				return usageErr(err)
+			}
 			rec, loop, err := recordingFor(args[0], policyFile)
 			if err != nil {
 				return usageErr(err)
@@ -60,7 +63,7 @@ loop, or against one when the message does not count towards a stop.`,
 	c.Flags().StringVar(&policyFile, "policy", "", "judge the recording under the termination rules in this YAML file")
 	c.Flags().BoolVar(&noTUI, "no-tui", false, "print the recording and its marks as text")
 	width = textWidthDefault()
-	c.Flags().Var((*columns)(&width), "text-width", "wrap message text at most this wide; 0 uses the whole window")
+	c.Flags().Var((*columns)(&width), "text-width", "wrap message text at most this wide; 0 uses the whole window ($PARLEY_TEXT_WIDTH)")
 	return c
 }
 

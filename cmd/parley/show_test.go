@@ -248,3 +248,17 @@ func TestReplayAndForkTakeAConversationOfAFileOfSeveral(t *testing.T) {
 		t.Errorf("fork of the whole file: exit %d, %q", code, errOut)
 	}
 }
+
+// A PARLEY_TEXT_WIDTH that is no width is said so, naming the variable,
+// where the live view passed it over in silence; --text-width overrides it.
+func TestABadTextWidthVariableIsNamed(t *testing.T) {
+	t.Setenv("PARLEY_TEXT_WIDTH", "abc")
+	seed := filepath.Join("..", "..", "transcripts", "seed", "kimi-k2-vs-grok-4.md")
+	code, _, errOut := parley(t, "show", "--no-tui", seed)
+	if code != exitUsage || !strings.Contains(errOut, `PARLEY_TEXT_WIDTH is "abc"; it takes a whole number of columns`) {
+		t.Errorf("exit %d, %q; want the variable named", code, errOut)
+	}
+	if code, _, errOut := parley(t, "show", "--no-tui", "--text-width", "80", seed); code != exitOK {
+		t.Errorf("with --text-width: exit %d, %q", code, errOut)
+	}
+}
