@@ -238,7 +238,25 @@ func runBatch(ctx context.Context, cmd *cobra.Command, args []string, f batchFla
 	if loadErr != nil {
 		return usageErr(loadErr)
 	}
+	// Another process running this batch is said before anything else
+	// (the runner takes the lock for good).
+	release, err := transcripts.LockDir(dir, "batch folder")
+	if err != nil {
+		return failureErr(err)
+	}
+	release()
 	if f.resume != "" {
+		// A batch with nothing left to run is said to be so, and left
+		// as it is: staged again, it would only rewrite its summary.
+		if left, failed, err := batchLeft(dir, m, f.retryFailed); err == nil && left == 0 {
+			note := ""
+			if failed > 0 {
+				note = fmt.Sprintf(" (%d failed; parley batch --resume %s --retry-failed continues %s)", failed, dir, phrase.Noun(failed, "it", "them"))
+			}
+			fmt.Fprintf(out, "Batch %s in %s is finished: all %s ended, and nothing is left to run%s. Its summary is %s.\n",
+				m.ID, dir, phrase.Count(len(m.Jobs), "conversation", "conversations"), note, filepath.Join(dir, "summary.md"))
+			return nil
+		}
 		if err := resumeKeyProblems(m, loaded); err != nil {
 			return usageErr(err)
 		}
@@ -256,13 +274,6 @@ func runBatch(ctx context.Context, cmd *cobra.Command, args []string, f batchFla
 	progress := &batch.Progress{}
 	r := &batch.Runner{Dir: dir, Manifest: m, Parallel: f.parallel, Env: env, Progress: progress,
 		Transport: transport, Limiters: limiters}
-	// Another process running this batch is said before anything else
-	// (the runner takes the lock for good).
-	release, err := transcripts.LockDir(dir, "batch folder")
-	if err != nil {
-		return failureErr(err)
-	}
-	release()
 	tty := !f.plain && tui.IsTerminal(out)
 	fmt.Fprintf(out, "Batch %s: %s, %d at a time, in %s\n", m.ID, phrase.Count(len(m.Jobs), "conversation", "conversations"), f.parallel, dir)
 	stopDisplay := showProgress(out, progress, r, tty)
@@ -447,6 +458,32 @@ func outputDir(scenarios []*configs.Scenario) string {
 		return defaultOut()
 	}
 	return dir
+}
+
+// batchLeft counts the conversations of the batch in dir that a resume
+// would run (with retryFailed, the failed ones too), and those that
+// failed, which only --retry-failed runs again.
+func batchLeft(dir string, m *batch.Manifest, retryFailed bool) (left, failed int, err error) {
+	kept, err := batch.Finished(dir, m, false)
+	if err != nil {
+		return 0, 0, err
+	}
+	ended, err := batch.Finished(dir, m, true)
+	if err != nil {
+		return 0, 0, err
+	}
+	for _, j := range m.Jobs {
+		switch {
+		case !kept[j.ID]:
+			left++
+		case !ended[j.ID]:
+			failed++
+			if retryFailed {
+				left++
+			}
+		}
+	}
+	return left, failed, nil
 }
 
 // dryRun prints one line for every conversation m plans (with dir, only

@@ -186,6 +186,16 @@ func TestBatchInterruptThenResume(t *testing.T) {
 	if !strings.Contains(out, "7 planned · 7 done · 0 failed") {
 		t.Errorf("resume summary:\n%s", out)
 	}
+	// Resumed once more, the finished batch says so and is left as it is.
+	summary := filepath.Join(dir, "summary.md")
+	before, _ := os.ReadFile(summary)
+	code, out, errOut = parley(t, "batch", "--resume", dir)
+	if code != exitOK || !strings.Contains(out, "is finished: all 7 conversations ended, and nothing is left to run. Its summary is "+summary) {
+		t.Errorf("resuming a finished batch: exit %d\n%s%s", code, out, errOut)
+	}
+	if after, _ := os.ReadFile(summary); !bytes.Equal(after, before) {
+		t.Errorf("resuming a finished batch rewrote its summary")
+	}
 }
 
 func TestBatchSummaryIsATableOnATerminal(t *testing.T) {

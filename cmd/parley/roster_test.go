@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/parleyhq/parley/agents/openaitest"
+	"github.com/parleyhq/parley/orchestrator/batch"
 )
 
 func TestConvertTheTournamentConfigAndListItsConversations(t *testing.T) {
@@ -152,9 +153,16 @@ termination: {max_messages: 3}
 	if code != exitOK || !strings.Contains(stdout, "2 planned · 2 done") {
 		t.Fatalf("--set roster.defaults.base_url: exit %d\n%s%s", code, stdout, errOut)
 	}
-	// Resumed without the key, the batch names the variable once, and
-	// each agent once, however many pairs it is in.
+	// Finished, it is said to be so, key or no key.
 	t.Setenv("OPENROUTER_API_KEY", "")
+	if code, stdout, errOut := parley(t, "batch", "--resume", out); code != exitOK || !strings.Contains(stdout, "is finished: all 2 conversations ended") {
+		t.Errorf("--resume of the finished batch: exit %d, %s%s", code, stdout, errOut)
+	}
+	// With its conversations' record gone, it has them all to run again:
+	// resumed without the key, the batch names the variable once, and
+	// each agent once, however many pairs it is in.
+	os.Remove(filepath.Join(out, batch.StateFile))
+	os.RemoveAll(filepath.Join(out, batch.RunsDir))
 	if code, _, errOut := parley(t, "batch", "--resume", out); code != exitUsage || strings.Count(errOut, "OPENROUTER_API_KEY") != 1 ||
 		!strings.Contains(errOut, `the environment variable OPENROUTER_API_KEY is not set, and 2 need it for their API key: agents "Alpha", "Beta"`) {
 		t.Errorf("--resume without the key: exit %d, %s", code, errOut)
