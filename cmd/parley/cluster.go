@@ -45,13 +45,18 @@ func (f *queueFlags) register(c *cobra.Command) {
 	c.Flags().MarkHidden("limit-window")
 }
 
+// collectName is the connection name parley collect dials its queue by.
+const collectName = "parley collect"
+
 // dialQueue connects to the queue a --queue flag names. For "embedded" it
 // starts the server in dir; stop releases everything. Its callers have
 // refused a URL in another scheme (queue.CheckURL) as a usage mistake.
 func dialQueue(ctx context.Context, url, dir, listen, name string, say func(string)) (q *queue.Queue, stop func(), srvURL string, err error) {
 	if url != embeddedQueue {
 		nc, q, err := queue.Dial(ctx, url, name, say)
-		if ue, ok := errors.AsType[*queue.UnreachableError](err); ok {
+		// A batch may run on a queue of its own instead; collect fetches
+		// what a queue already holds, which a new one would not.
+		if ue, ok := errors.AsType[*queue.UnreachableError](err); ok && name != collectName {
 			ue.Hint = "use --queue embedded for a queue inside this process"
 		}
 		if err != nil {
@@ -444,7 +449,7 @@ Without --batch it takes the newest batch on the queue.`,
 					return usageErr(fmt.Errorf("--queue: %w, or embedded with --queue-dir", err))
 				}
 			}
-			q, stop, _, err := dialQueue(cmd.Context(), url, dir, "", "parley collect", func(s string) { fmt.Fprintln(cmd.ErrOrStderr(), "parley:", s) })
+			q, stop, _, err := dialQueue(cmd.Context(), url, dir, "", collectName, func(s string) { fmt.Fprintln(cmd.ErrOrStderr(), "parley:", s) })
 			if err != nil {
 				return failureErr(err)
 			}

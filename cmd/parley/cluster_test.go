@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -721,5 +722,21 @@ func TestABatchIsResumedOnTheQueueItWasPlannedOn(t *testing.T) {
 				t.Errorf("exit %d, stderr %q; want %d and %q", code, errOut, exitUsage, c.want)
 			}
 		})
+	}
+}
+
+// collect, which fetches what a queue already holds, is not told to start
+// a queue of its own when the queue cannot be reached, as a batch is.
+func TestCollectFromAnUnreachableQueue(t *testing.T) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	url := "nats://" + l.Addr().String()
+	l.Close()
+	code, _, errOut := parley(t, "collect", "--queue", url, "--out", t.TempDir())
+	if code == exitOK || !strings.Contains(errOut, "cannot reach the queue at "+url) || !strings.Contains(errOut, "start one with nats-server -js") ||
+		strings.Contains(errOut, "--queue embedded") {
+		t.Errorf("exit %d, %q; want the queue named unreachable, without --queue embedded", code, errOut)
 	}
 }
