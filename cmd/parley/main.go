@@ -32,6 +32,7 @@ import (
 	"os/signal"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 
 	"github.com/spf13/cobra"
@@ -73,24 +74,42 @@ func main() {
 // finalized and the message in flight kept as interrupted. A second one
 // exits at once: every completed message is already on disk.
 func signalContext() (context.Context, func()) {
+	return watchSignals(interruptions(), func() {
+		fmt.Fprintln(os.Stderr, "parley: interrupted twice; exiting now. Every completed message is on disk.")
+		os.Exit(exitInterrupted)
+	})
+}
+
+// watchSignals returns a context the first of sigs cancels; the second
+// calls twice. stop ends the watch.
+func watchSignals(sigs []os.Signal, twice func()) (context.Context, func()) {
 	ctx, cancel := context.WithCancel(context.Background())
 	ch := make(chan os.Signal, 2)
-	signal.Notify(ch, interruptions()...)
+	stopped := make(chan struct{})
+	signal.Notify(ch, sigs...)
 	go func() {
 		select {
 		case <-ch:
-		case <-ctx.Done():
+		case <-stopped:
 			return
 		}
 		cancel()
+		// Not ctx.Done(), which the cancel above has just closed: the
+		// second signal is what this waits for, until the command ends.
 		select {
 		case <-ch:
-			fmt.Fprintln(os.Stderr, "parley: interrupted twice; exiting now. Every completed message is on disk.")
-			os.Exit(exitInterrupted)
-		case <-ctx.Done():
+			twice()
+		case <-stopped:
 		}
 	}()
-	return ctx, func() { signal.Stop(ch); cancel() }
+	var once sync.Once
+	return ctx, func() {
+		once.Do(func() {
+			signal.Stop(ch)
+			close(stopped)
+			cancel()
+		})
+	}
 }
 
 // interruptions are the signals that interrupt a command. SIGHUP is one

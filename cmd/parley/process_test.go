@@ -556,3 +556,30 @@ func TestAFullDiskLeavesNoTornLine(t *testing.T) {
 		})
 	}
 }
+
+// The first interruption cancels the command's context; the second, while
+// the command still winds down (a terminal no longer read, a slow disk),
+// exits at once. The second used to be waited for on the context the
+// first had cancelled, so it was never seen.
+func TestASecondInterruptionIsSeen(t *testing.T) {
+	twice := make(chan struct{})
+	ctx, stop := watchSignals([]os.Signal{syscall.SIGUSR1}, func() { close(twice) })
+	defer stop()
+	syscall.Kill(os.Getpid(), syscall.SIGUSR1)
+	select {
+	case <-ctx.Done():
+	case <-time.After(10 * time.Second):
+		t.Fatal("the first signal did not cancel the context")
+	}
+	select {
+	case <-twice:
+		t.Fatal("one signal was taken for two")
+	case <-time.After(50 * time.Millisecond):
+	}
+	syscall.Kill(os.Getpid(), syscall.SIGUSR1)
+	select {
+	case <-twice:
+	case <-time.After(10 * time.Second):
+		t.Fatal("the second signal was not seen")
+	}
+}
