@@ -216,9 +216,19 @@ func newRun(c *Conversation, sinks []Sink) *run {
 func (r *run) finish(stop transcripts.Stop, partial *transcripts.Message, err error) (transcripts.Stop, error) {
 	c := r.c
 	c.mu.Lock()
-	actions := c.actions
-	c.actions = nil
+	actions, injects := c.actions, c.injects
+	c.actions, c.injects = nil, nil
 	c.mu.Unlock()
+	// A line injected while the last message streamed would have joined
+	// after it; the conversation ended first (an End mid-turn, a quit).
+	// The record says so rather than leave the injection standing.
+	for _, m := range injects {
+		who := "a moderator note"
+		if m.Origin == transcripts.OriginInjected {
+			who = "a line as " + m.Speaker
+		}
+		actions = append(actions, Operator{Detail: "the operator's injected " + who + " was not recorded: the conversation ended before it could join", Time: c.cfg.Now()})
+	}
 	for _, a := range actions {
 		if e := r.emit(a); e != nil && err == nil {
 			err = e
@@ -478,9 +488,6 @@ func (r *run) between(ctx context.Context, next *int) (transcripts.Stop, bool, e
 				return errorStop(len(r.msgs), err), false, err
 			}
 		}
-		if ended {
-			return transcripts.Stop{Kind: transcripts.StopOperator, Reason: "the operator ended the conversation", At: len(r.msgs)}, false, nil
-		}
 		for _, m := range injects {
 			now := c.cfg.Now()
 			m.Started, m.Ended, m.Session = now, now, c.cfg.Session
@@ -494,6 +501,12 @@ func (r *run) between(ctx context.Context, next *int) (transcripts.Stop, bool, e
 					*next = 1
 				}
 			}
+		}
+		// A line injected before the operator ended the conversation
+		// between turns joins it, as the view said it would, and then
+		// the conversation ends.
+		if ended {
+			return transcripts.Stop{Kind: transcripts.StopOperator, Reason: "the operator ended the conversation", At: len(r.msgs)}, false, nil
 		}
 		if !paused {
 			return transcripts.Stop{}, true, nil

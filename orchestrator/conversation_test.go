@@ -602,3 +602,55 @@ func TestLinesNoModelWasAskedForCostNothing(t *testing.T) {
 		t.Errorf("%d messages recorded; want 6, three a side", n)
 	}
 }
+
+// A line injected and then the conversation ended: between turns (paused)
+// the line joins and then the conversation ends; while a message streams,
+// the End comes first, and the record says the line was not recorded
+// rather than leave the injection standing.
+func TestALineInjectedBeforeAnEnd(t *testing.T) {
+	t.Run("between turns", func(t *testing.T) {
+		a, b := agents.NewScripted([]string{"a1", "a2"}, 0), agents.NewScripted([]string{"b1", "b2"}, 0)
+		conv := New(Config{Seats: seats(a, b), Policy: policy.MaxMessages{N: 20}})
+		conv.Pause()
+		conv.Inject("", "please wrap up")
+		conv.End()
+		rec := &Recorder{Dir: t.TempDir()}
+		stop, err := conv.Run(context.Background(), rec)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, jl := rec.Paths()
+		tr, _ := transcripts.Read(jl)
+		last := tr.Messages[len(tr.Messages)-1]
+		if stop.Kind != transcripts.StopOperator || last.Content != "please wrap up" || stop.At != len(tr.Messages) {
+			t.Errorf("stop %+v, last message %+v; want the note recorded, then the end", stop, last)
+		}
+	})
+	t.Run("while a message streams", func(t *testing.T) {
+		started := make(chan struct{})
+		a := agents.NewScripted([]string{"a1", "a2"}, 0)
+		conv := New(Config{Seats: seats(a, blocker(started)), Policy: policy.MaxMessages{N: 20}})
+		go func() { <-started; conv.Inject("B", "typed by a person"); conv.End() }()
+		rec := &Recorder{Dir: t.TempDir()}
+		if _, err := conv.Run(context.Background(), rec); err != nil {
+			t.Fatal(err)
+		}
+		_, jl := rec.Paths()
+		tr, _ := transcripts.Read(jl)
+		var events []string
+		for _, e := range tr.Run.Events {
+			if e.Kind == "operator" {
+				events = append(events, e.Detail)
+			}
+		}
+		want := "the operator's injected a line as B was not recorded: the conversation ended before it could join"
+		if !slices.Contains(events, want) {
+			t.Errorf("operator events %q; want %q", events, want)
+		}
+		for _, m := range tr.Messages {
+			if m.Content == "typed by a person" {
+				t.Errorf("the line was recorded after the message in flight: %+v", tr.Messages)
+			}
+		}
+	})
+}
