@@ -249,7 +249,14 @@ func (m *Model) apply(it item) {
 		m.live = &live{index: e.Index, speaker: e.Speaker, started: e.Time}
 		if _, ok := m.cfg.Humans[e.Speaker]; ok && m.stopped == nil {
 			m.humanTurn = e.Speaker
-			m.openInput(inputHuman)
+			if m.mode == inputInject && strings.TrimSpace(m.ta.Value()) != "" {
+				// A note being typed is not swapped for the turn's
+				// message: it is sent or dropped first (closeInput then
+				// opens the turn's box).
+				m.setNotice(false, "your turn as %s: send the note first (ctrl+s), or esc to drop it", e.Speaker)
+			} else {
+				m.openInput(inputHuman)
+			}
 		}
 	case orchestrator.Delta:
 		if lv := m.live; lv != nil && lv.index == e.Index {
@@ -485,9 +492,14 @@ func (m *Model) keepDraft() {
 }
 
 func (m *Model) closeInput() {
+	wasInject := m.mode == inputInject
 	m.mode = inputNone
 	m.ta.Reset()
 	m.ta.Blur()
+	if wasInject && m.humanTurn != "" {
+		// The note is sent or dropped; the person's turn waits.
+		m.openInput(inputHuman)
+	}
 }
 
 // targets are who an injected line can speak as; "" is the moderator.

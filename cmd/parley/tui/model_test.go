@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -1108,5 +1109,33 @@ func TestAPersonsDraftIsKeptAsTheyType(t *testing.T) {
 	hs.keys("ctrl+s")
 	if len(seat.said) != 1 || seat.draft != "" {
 		t.Fatalf("said %q, draft %q after sending; want the message said and no draft", seat.said, seat.draft)
+	}
+}
+
+// A note being typed when the person's turn starts is not swapped for
+// the turn's message: the view says to send or drop it first, and then
+// opens the turn's box.
+func TestANoteBeingTypedOutlivesTheStartOfAPersonsTurn(t *testing.T) {
+	seat := &fakeSeat{}
+	hs := newHarness(t, 100, 24, map[string]Seat{"Ada": seat})
+	hs.events(orchestrator.Started{Run: transcripts.Run{Title: "Ada ↔ grok-4", Started: t0}, Speakers: [2]string{"Ada", "grok-4"}},
+		finished(1, "Ada", "Hi"), orchestrator.TurnStarted{Index: 2, Speaker: "grok-4", Time: t0})
+	hs.keys("i")
+	hs.typeText("note being typed")
+	hs.events(finished(2, "grok-4", "Hello!"), orchestrator.TurnStarted{Index: 3, Speaker: "Ada", Time: t0})
+	if hs.m.mode != inputInject || hs.m.ta.Value() != "note being typed" || !strings.Contains(hs.view(), "your turn as Ada: send the note first") {
+		t.Fatalf("mode %d, box %q; want the note kept and the turn said:\n%s", hs.m.mode, hs.m.ta.Value(), hs.view())
+	}
+	hs.keys("ctrl+s")
+	if !slices.Contains(hs.ctl.calls, `inject "" "note being typed"`) {
+		t.Errorf("calls %q; want the note injected", hs.ctl.calls)
+	}
+	if hs.m.mode != inputHuman || hs.m.ta.Value() != "" {
+		t.Errorf("after the note, mode %d, box %q; want the turn's box, empty", hs.m.mode, hs.m.ta.Value())
+	}
+	hs.typeText("my reply")
+	hs.keys("ctrl+s")
+	if len(seat.said) != 1 || seat.said[0] != "my reply" {
+		t.Errorf("said %q; want the reply alone", seat.said)
 	}
 }
