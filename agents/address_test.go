@@ -114,45 +114,35 @@ func TestAnUnsendableRequestSaysWhyAndSendsNothing(t *testing.T) {
 	}
 }
 
-// An address that came from OLLAMA_HOST or OPENAI_BASE_URL is named as
-// such when it cannot be reached: there is no base_url: to check.
-func TestAnAddressFromTheEnvironmentIsNamedWhenUnreachable(t *testing.T) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	url := "http://" + l.Addr().String() + "/v1"
-	l.Close()
-	a := newTestAgent(t, nil, OpenAIConfig{BaseURL: url, BaseURLEnv: "OLLAMA_HOST", Retries: ptr(1)})
-	r := collect(context.Background(), a, hello)
-	var ae *Error
-	if !errors.As(r.err, &ae) {
-		t.Fatalf("error %v is not an *Error", r.err)
-	}
-	want := "Alice: cannot reach " + url + "; check OLLAMA_HOST, which sets this agent's address, and that the server is running"
-	if ae.Sentence != want {
-		t.Errorf("sentence = %q\n want %q", ae.Sentence, want)
-	}
-}
-
-// A preset's own address, which no base_url: in the file gives, is named
-// by its provider when it cannot be reached, with what moves it.
-func TestAPresetsAddressIsNamedWhenUnreachable(t *testing.T) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	url := "http://" + l.Addr().String() + "/v1"
-	l.Close()
-	a := newTestAgent(t, nil, OpenAIConfig{BaseURL: url, Preset: "ollama", Retries: ptr(1)})
-	r := collect(context.Background(), a, hello)
-	var ae *Error
-	if !errors.As(r.err, &ae) {
-		t.Fatalf("error %v is not an *Error", r.err)
-	}
-	want := "Alice: cannot reach " + url + ", the address of provider: ollama; check that the server is running there, or give base_url: (or OLLAMA_HOST) where it runs"
-	if ae.Sentence != want {
-		t.Errorf("sentence = %q\n want %q", ae.Sentence, want)
+// An address the file does not give is named by where it came from when
+// it cannot be reached, with what moves it: there is no base_url: to
+// check.
+func TestAnAddressIsNamedWhenUnreachable(t *testing.T) {
+	for _, c := range []struct {
+		name string
+		cfg  OpenAIConfig
+		want string // after the URL
+	}{
+		{"from OLLAMA_HOST", OpenAIConfig{BaseURLEnv: "OLLAMA_HOST"}, "; check OLLAMA_HOST, which sets this agent's address, and that the server is running"},
+		{"a preset's own", OpenAIConfig{Preset: "ollama"}, ", the address of provider: ollama; check that the server is running there, or give base_url: (or OLLAMA_HOST) where it runs"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			l, err := net.Listen("tcp", "127.0.0.1:0")
+			if err != nil {
+				t.Fatal(err)
+			}
+			url := "http://" + l.Addr().String() + "/v1"
+			l.Close()
+			c.cfg.BaseURL, c.cfg.Retries = url, ptr(1)
+			r := collect(context.Background(), newTestAgent(t, nil, c.cfg), hello)
+			var ae *Error
+			if !errors.As(r.err, &ae) {
+				t.Fatalf("error %v is not an *Error", r.err)
+			}
+			if want := "Alice: cannot reach " + url + c.want; ae.Sentence != want {
+				t.Errorf("sentence = %q\n want %q", ae.Sentence, want)
+			}
+		})
 	}
 }
 

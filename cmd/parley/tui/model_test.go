@@ -1087,14 +1087,21 @@ func TestTheBannerFitsEveryPathLength(t *testing.T) {
 	}
 }
 
+// withPerson is a harness on a conversation of Ada and grok-4 begun,
+// where a person types Ada's messages.
+func withPerson(t *testing.T) (*harness, *fakeSeat) {
+	seat := &fakeSeat{}
+	hs := newHarness(t, 100, 24, map[string]Seat{"Ada": seat})
+	hs.events(orchestrator.Started{Run: transcripts.Run{Title: "Ada ↔ grok-4", Started: t0}, Speakers: [2]string{"Ada", "grok-4"}})
+	return hs, seat
+}
+
 // What a person types for their turn is with their seat as they type it,
 // so however the run ends (a signal, a closed terminal, "end now") the
 // turn records it, marked interrupted; once sent, it is no draft.
 func TestAPersonsDraftIsKeptAsTheyType(t *testing.T) {
-	seat := &fakeSeat{}
-	hs := newHarness(t, 100, 24, map[string]Seat{"Ada": seat})
-	hs.events(orchestrator.Started{Run: transcripts.Run{Title: "Ada ↔ grok-4", Started: t0}, Speakers: [2]string{"Ada", "grok-4"}},
-		finished(1, "grok-4", "Hello!"), orchestrator.TurnStarted{Index: 2, Speaker: "Ada", Time: t0})
+	hs, seat := withPerson(t)
+	hs.events(finished(1, "grok-4", "Hello!"), orchestrator.TurnStarted{Index: 2, Speaker: "Ada", Time: t0})
 	hs.typeText("a long careful draft\nsecond paragraph")
 	if want := "a long careful draft\nsecond paragraph"; seat.draft != want {
 		t.Fatalf("draft = %q, want %q", seat.draft, want)
@@ -1116,10 +1123,8 @@ func TestAPersonsDraftIsKeptAsTheyType(t *testing.T) {
 // the turn's message: the view says to send or drop it first, and then
 // opens the turn's box.
 func TestANoteBeingTypedOutlivesTheStartOfAPersonsTurn(t *testing.T) {
-	seat := &fakeSeat{}
-	hs := newHarness(t, 100, 24, map[string]Seat{"Ada": seat})
-	hs.events(orchestrator.Started{Run: transcripts.Run{Title: "Ada ↔ grok-4", Started: t0}, Speakers: [2]string{"Ada", "grok-4"}},
-		finished(1, "Ada", "Hi"), orchestrator.TurnStarted{Index: 2, Speaker: "grok-4", Time: t0})
+	hs, seat := withPerson(t)
+	hs.events(finished(1, "Ada", "Hi"), orchestrator.TurnStarted{Index: 2, Speaker: "grok-4", Time: t0})
 	hs.keys("i")
 	hs.typeText("note being typed")
 	hs.events(finished(2, "grok-4", "Hello!"), orchestrator.TurnStarted{Index: 3, Speaker: "Ada", Time: t0})
