@@ -246,15 +246,14 @@ func runBatch(ctx context.Context, cmd *cobra.Command, args []string, f batchFla
 	}
 	release()
 	if f.resume != "" {
-		// A batch with nothing left to run is said to be so, and left
-		// as it is: staged again, it would only rewrite its summary.
-		if left, failed, err := batchLeft(dir, m, f.retryFailed); err == nil && left == 0 {
-			note := ""
-			if failed > 0 {
-				note = fmt.Sprintf(" (%d failed; parley batch --resume %s --retry-failed continues %s)", failed, dir, phrase.Noun(failed, "it", "them"))
-			}
-			fmt.Fprintf(out, "Batch %s in %s is finished: all %s ended, and nothing is left to run%s. Its summary is %s.\n",
-				m.ID, dir, phrase.Count(len(m.Jobs), "conversation", "conversations"), note, filepath.Join(dir, "summary.md"))
+		// A batch every conversation of which ended well, its summary
+		// written, is said to be finished and left as it is: staged
+		// again, it would only rewrite its summary. One with failures, or
+		// without its summary, is run as before (which writes the summary
+		// and says what failed).
+		if batchFinished(dir, m) {
+			fmt.Fprintf(out, "Batch %s in %s is finished: all %s ended, and nothing is left to run. Its summary is %s.\n",
+				m.ID, dir, phrase.Count(len(m.Jobs), "conversation", "conversations"), filepath.Join(dir, "summary.md"))
 			return nil
 		}
 		if err := resumeKeyProblems(m, loaded); err != nil {
@@ -460,30 +459,25 @@ func outputDir(scenarios []*configs.Scenario) string {
 	return dir
 }
 
-// batchLeft counts the conversations of the batch in dir that a resume
-// would run (with retryFailed, the failed ones too), and those that
-// failed, which only --retry-failed runs again.
-func batchLeft(dir string, m *batch.Manifest, retryFailed bool) (left, failed int, err error) {
-	kept, err := batch.Finished(dir, m, false)
-	if err != nil {
-		return 0, 0, err
-	}
-	ended, err := batch.Finished(dir, m, true)
-	if err != nil {
-		return 0, 0, err
-	}
-	for _, j := range m.Jobs {
-		switch {
-		case !kept[j.ID]:
-			left++
-		case !ended[j.ID]:
-			failed++
-			if retryFailed {
-				left++
-			}
+// batchFinished reports whether every conversation of the batch in dir
+// is recorded done, as a resume would leave it (BatchState.Settled, no
+// failure among them), and its summary is written.
+func batchFinished(dir string, m *batch.Manifest) bool {
+	for _, f := range []string{"summary.md", "summary.json"} {
+		if _, err := os.Stat(filepath.Join(dir, f)); err != nil {
+			return false
 		}
 	}
-	return left, failed, nil
+	st, err := batch.ReadState(dir)
+	if err != nil {
+		return false
+	}
+	for _, j := range m.Jobs {
+		if !st.Settled(j.ID, true) {
+			return false
+		}
+	}
+	return true
 }
 
 // dryRun prints one line for every conversation m plans (with dir, only

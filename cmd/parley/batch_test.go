@@ -340,3 +340,32 @@ func TestBatchSaysWhenItsSummaryCouldNotBeWritten(t *testing.T) {
 		t.Errorf("the summary is not printed:\n%s", out)
 	}
 }
+
+// A batch whose conversations failed is not "finished" to a resume: it
+// is resumed as before, saying what failed, with exit 1; nor is one whose
+// summary could not be written, which the resume writes.
+func TestAResumedBatchWithFailuresOrNoSummaryIsNotFinished(t *testing.T) {
+	srv := openaitest.Start(t, func(openaitest.Request) openaitest.Reply { return openaitest.Error(400, "no such thing") })
+	dir := filepath.Join(t.TempDir(), "b")
+	args := []string{"batch", "../../configs/ollama-pair.yaml", "-n", "2", "--out", dir, "--plain",
+		"--vary", "agents[0].base_url=" + srv.URL, "--vary", "agents[1].base_url=" + srv.URL}
+	if code, out, errOut := parley(t, args...); code != exitFailure {
+		t.Fatalf("batch: exit %d\n%s%s", code, out, errOut)
+	}
+	code, out, errOut := parley(t, "batch", "--resume", dir, "--plain")
+	if code != exitFailure || strings.Contains(out, "is finished") || !strings.Contains(errOut, "2 of 2 conversations failed") {
+		t.Errorf("resume of a failed batch: exit %d\n%s%s", code, out, errOut)
+	}
+
+	scenario := filepath.Join(t.TempDir(), "s.yaml")
+	os.WriteFile(scenario, []byte("agents:\n  - {name: A, type: scripted, lines: [a1, a2]}\n  - {name: B, type: scripted, lines: [b1, b2]}\ntermination: {max_messages: 3}\n"), 0o600)
+	dir = filepath.Join(t.TempDir(), "c")
+	if code, out, errOut := parley(t, "batch", scenario, "-n", "2", "--out", dir, "--plain"); code != exitOK {
+		t.Fatalf("batch: exit %d\n%s%s", code, out, errOut)
+	}
+	os.Remove(filepath.Join(dir, "summary.md"))
+	code, out, errOut = parley(t, "batch", "--resume", dir, "--plain")
+	if _, err := os.Stat(filepath.Join(dir, "summary.md")); code != exitOK || strings.Contains(out, "is finished") || err != nil {
+		t.Errorf("resume of a batch without its summary: exit %d, summary %v\n%s%s", code, err, out, errOut)
+	}
+}

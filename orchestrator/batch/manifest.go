@@ -499,6 +499,14 @@ func BeginSession(dir string, start time.Time) error {
 }
 
 // BatchState is what state.jsonl says so far.
+// Settled reports whether a resumed batch leaves job id as it is: its log
+// records it done, or failed when failures are not retried, with its
+// result. Runner.Run skips exactly these.
+func (st BatchState) Settled(id string, retryFailed bool) bool {
+	rec, ok := st.Last[id]
+	return ok && (rec.State == StateDone || rec.State == StateFailed && !retryFailed) && rec.Result != nil
+}
+
 type BatchState struct {
 	Last     map[string]StateRecord // the last record for each job
 	Sessions []time.Duration

@@ -107,7 +107,7 @@ func (r *Runner) Run(ctx context.Context) (*Summary, error) {
 				before.TokensOut += t.Out
 			}
 		}
-		if ok && (rec.State == StateDone || rec.State == StateFailed && !r.Env.RetryFailed) && rec.Result != nil {
+		if st.Settled(j.ID, r.Env.RetryFailed) {
 			res := *rec.Result
 			results[i] = &res
 			continue
