@@ -99,6 +99,8 @@ func TestBadInputNamesWhatToFix(t *testing.T) {
 			[]string{"bad.yaml:2:", `agent "A": transcript:, speaker: and lines: belong to replay and scripted agents; a person at the keyboard types`}},
 		{"a reasoning model's temperature", strings.Replace(good, "model: m", "model: gpt-5-mini\n    temperature: 0.7", 1),
 			[]string{"bad.yaml:9:", `agent "B": temperature: 0.7 cannot be sent to gpt-5-mini, one of OpenAI's reasoning models, which take only their own temperature and top_p; leave temperature out`}},
+		{"a model that takes no temperature at all", strings.Replace(good, "model: m", "model: gpt-6-sol\n    temperature: 1", 1),
+			[]string{"bad.yaml:9:", `agent "B": temperature: 1 cannot be sent to gpt-6-sol`, "give this agent a roster entry of its own without it"}},
 		{"a reasoning model's top_p", strings.Replace(good, "model: m", "model: o3-mini\n    top_p: 0.5", 1),
 			[]string{"bad.yaml:9:", `agent "B": top_p: 0.5 cannot be sent to o3-mini`}},
 		{"temperature not a number", strings.Replace(good, "model: m", "model: m\n    temperature: .nan\n    top_p: .nan", 1), []string{"temperature: NaN is outside 0 to 2", "top_p: NaN is outside 0 (exclusive) to 1"}},

@@ -318,7 +318,11 @@ func (a *Agent) validate(i int) Problems {
 			if field == "top_p" {
 				v = a.TopP
 			}
-			fail(field, "%s: %v cannot be sent to %s, one of OpenAI's reasoning models, which take only their own temperature and top_p; leave %s out (or, where a roster's defaults give it, set %s: 1 on this agent)", field, *v, a.Model, field, field)
+			override := fmt.Sprintf("set %s: 1 on this agent", field)
+			if one := 1.0; agents.SamplingRefused(a.Model, &one, &one) != "" {
+				override = "give this agent a roster entry of its own without it" // some take none at all
+			}
+			fail(field, "%s: %v cannot be sent to %s, one of OpenAI's reasoning models, which take only their own temperature and top_p; leave %s out (or, where a roster's defaults give it, %s)", field, *v, a.Model, field, override)
 		}
 		if a.Retries != nil && *a.Retries < 1 {
 			fail("retries", "retries: is the most attempts per reply and must be at least 1")

@@ -223,11 +223,11 @@ func (r *run) finish(stop transcripts.Stop, partial *transcripts.Message, err er
 	// after it; the conversation ended first (an End mid-turn, a quit).
 	// The record says so rather than leave the injection standing.
 	for _, m := range injects {
-		who := "a moderator note"
+		what := "a moderator note the operator injected"
 		if m.Origin == transcripts.OriginInjected {
-			who = "a line as " + m.Speaker
+			what = "a line the operator injected as " + m.Speaker
 		}
-		actions = append(actions, Operator{Detail: "the operator's injected " + who + " was not recorded: the conversation ended before it could join", Time: c.cfg.Now()})
+		actions = append(actions, Operator{Detail: what + " was not recorded: the conversation ended before it could join", Time: c.cfg.Now()})
 	}
 	for _, a := range actions {
 		if e := r.emit(a); e != nil && err == nil {

@@ -643,7 +643,7 @@ func TestALineInjectedBeforeAnEnd(t *testing.T) {
 				events = append(events, e.Detail)
 			}
 		}
-		want := "the operator's injected a line as B was not recorded: the conversation ended before it could join"
+		want := "a line the operator injected as B was not recorded: the conversation ended before it could join"
 		if !slices.Contains(events, want) {
 			t.Errorf("operator events %q; want %q", events, want)
 		}

@@ -552,14 +552,20 @@ func ReadOne(path string) (*Transcript, error) {
 	switch {
 	case err != nil:
 		return nil, err
-	case which < 1:
-		return nil, fmt.Errorf("%s: conversations are numbered from 1; give %s#1 to %s#%d", path, file, file, len(ts))
-	case which > len(ts) && len(ts) == 1:
-		return nil, fmt.Errorf("%s holds one conversation; give it as %s", file, file)
-	case which > len(ts):
-		return nil, fmt.Errorf("%s holds %d conversations; give %s#1 to %s#%d", file, len(ts), file, file, len(ts))
 	case len(ts) > 1 && file == path:
 		return nil, fmt.Errorf("%s holds %d conversations; give one as %s#1 to %s#%d (parley convert writes each to its own file)", path, len(ts), path, path, len(ts))
+	}
+	return PickConversation(file, which, ts)
+}
+
+// PickConversation is conversation which (from 1) of ts, read from file,
+// as FILE#N names it, or the sentence that says how to name one.
+func PickConversation(file string, which int, ts []*Transcript) (*Transcript, error) {
+	switch {
+	case len(ts) == 1 && which != 1:
+		return nil, fmt.Errorf("%s holds one conversation; give it as %s", file, file)
+	case which < 1 || which > len(ts):
+		return nil, fmt.Errorf("%s holds %d conversations, numbered from 1; give %s#1 to %s#%d", file, len(ts), file, file, len(ts))
 	}
 	return ts[which-1], nil
 }

@@ -55,23 +55,33 @@ func (c *columns) Set(s string) error {
 	return nil
 }
 
-// textWidthEnv refuses a $PARLEY_TEXT_WIDTH that is no width, which
-// textWidthDefault passes over, when the command's --text-width was not
-// given: the view would wrap at its default, as if the variable were unset.
-func textWidthEnv(cmd *cobra.Command) error {
+// textWidthVar reads $PARLEY_TEXT_WIDTH: the width it gives, whether it
+// is set, and the sentence that says it is no width ("" when it is one).
+func textWidthVar() (n int, set bool, problem string) {
 	v := strings.TrimSpace(os.Getenv("PARLEY_TEXT_WIDTH"))
-	if v == "" || cmd.Flags().Changed("text-width") {
-		return nil
+	if v == "" {
+		return 0, false, ""
 	}
-	if n, err := strconv.Atoi(v); err != nil || n < 0 {
-		return fmt.Errorf("PARLEY_TEXT_WIDTH is %q; it takes a whole number of columns to wrap message text at (0 for the whole window), or unset it for %d", v, tui.DefaultTextWidth)
+	n, err := strconv.Atoi(v)
+	if err != nil || n < 0 {
+		return 0, true, fmt.Sprintf("PARLEY_TEXT_WIDTH is %q; it takes a whole number of columns to wrap message text at (0 for the whole window), or unset it for %d", v, tui.DefaultTextWidth)
+	}
+	return n, true, ""
+}
+
+// textWidthEnv refuses a $PARLEY_TEXT_WIDTH that is no width when the
+// command's --text-width was not given: the view would wrap at its
+// default, as if the variable were unset.
+func textWidthEnv(cmd *cobra.Command) error {
+	if _, _, problem := textWidthVar(); problem != "" && !cmd.Flags().Changed("text-width") {
+		return errors.New(problem)
 	}
 	return nil
 }
 
 // textWidthDefault is $PARLEY_TEXT_WIDTH, else the live view's default.
 func textWidthDefault() int {
-	if n, err := strconv.Atoi(os.Getenv("PARLEY_TEXT_WIDTH")); err == nil && n >= 0 {
+	if n, set, problem := textWidthVar(); set && problem == "" {
 		return n
 	}
 	return tui.DefaultTextWidth

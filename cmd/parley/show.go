@@ -99,19 +99,16 @@ func recordingFor(path, policyFile string) (tui.Recording, []policy.LoopReading,
 		}
 		return tui.Recording{}, nil, fmt.Errorf("%s: %w", file, err)
 	}
-	if which < 1 {
-		return tui.Recording{}, nil, fmt.Errorf("%s: conversations are numbered from 1; give %s#1 to %s#%d", path, file, file, len(ts))
-	}
-	if which > len(ts) && len(ts) == 1 {
-		return tui.Recording{}, nil, fmt.Errorf("%s holds one conversation; show it as %s", file, file)
-	}
-	if which > len(ts) && len(ts) > 1 {
-		return tui.Recording{}, nil, fmt.Errorf("%s holds %d conversations; give %s#1 to %s#%d", file, len(ts), file, file, len(ts))
-	}
-	if len(ts) == 0 || len(ts[which-1].Messages) == 0 {
+	if len(ts) == 0 {
 		return tui.Recording{}, nil, fmt.Errorf("%s holds no messages to show", path)
 	}
-	t := ts[which-1]
+	t, err := transcripts.PickConversation(file, which, ts)
+	if err != nil {
+		return tui.Recording{}, nil, err
+	}
+	if len(t.Messages) == 0 {
+		return tui.Recording{}, nil, fmt.Errorf("%s holds no messages to show", path)
+	}
 	if (t.Run == nil || layout == transcripts.LayoutMarkdown) && strings.HasSuffix(file, ".md") {
 		// parley's Markdown has its JSONL beside it, with the scenario and
 		// the stop (a fork's Markdown names only its parent).

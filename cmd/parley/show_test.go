@@ -158,10 +158,10 @@ func TestShowPicksAConversationOfAnExport(t *testing.T) {
 			t.Errorf("show %s: exit %d, output starts %q; want %q and %q\n%s", tt.arg, code, firstLine(out), tt.want, tt.wantErr, errOut)
 		}
 	}
-	if code, _, errOut := parley(t, "show", "--no-tui", p+"#3"); code != exitUsage || !strings.Contains(errOut, "holds 2 conversations; give "+p+"#1 to "+p+"#2") {
+	if code, _, errOut := parley(t, "show", "--no-tui", p+"#3"); code != exitUsage || !strings.Contains(errOut, "holds 2 conversations, numbered from 1; give "+p+"#1 to "+p+"#2") {
 		t.Errorf("show #3: exit %d, %q; want a usage error naming #1 to #2", code, errOut)
 	}
-	if code, _, errOut := parley(t, "show", "--no-tui", p+"#0"); code != exitUsage || !strings.Contains(errOut, "conversations are numbered from 1; give "+p+"#1 to "+p+"#2") {
+	if code, _, errOut := parley(t, "show", "--no-tui", p+"#0"); code != exitUsage || !strings.Contains(errOut, "holds 2 conversations, numbered from 1; give "+p+"#1 to "+p+"#2") {
 		t.Errorf("show #0: exit %d, %q; want a usage error naming #1 to #2", code, errOut)
 	}
 }
@@ -240,7 +240,7 @@ func TestReplayAndForkTakeAConversationOfAFileOfSeveral(t *testing.T) {
 		t.Errorf("fork of %s#2: exit %d\n%s", p, code, errOut)
 	}
 	code, _, errOut = parley(t, "fork", p+"#0", "--at", "2", "--no-tui", "--scenario", fork)
-	if code != exitUsage || !strings.Contains(errOut, "conversations are numbered from 1; give "+p+"#1 to "+p+"#2") {
+	if code != exitUsage || !strings.Contains(errOut, "holds 2 conversations, numbered from 1; give "+p+"#1 to "+p+"#2") {
 		t.Errorf("fork of %s#0: exit %d, %q", p, code, errOut)
 	}
 	code, _, errOut = parley(t, "fork", p, "--at", "2", "--no-tui", "--scenario", fork)
@@ -260,5 +260,11 @@ func TestABadTextWidthVariableIsNamed(t *testing.T) {
 	}
 	if code, _, errOut := parley(t, "show", "--no-tui", "--text-width", "80", seed); code != exitOK {
 		t.Errorf("with --text-width: exit %d, %q", code, errOut)
+	}
+	// Space around a width, as a shell file may leave, is no fault, and
+	// the width is the one taken.
+	t.Setenv("PARLEY_TEXT_WIDTH", " 80\n")
+	if n := textWidthDefault(); n != 80 {
+		t.Errorf("PARLEY_TEXT_WIDTH=%q is read as %d, want 80", " 80\n", n)
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"math"
 	"os"
 	"reflect"
@@ -76,9 +77,6 @@ func ParseLoopModel(data []byte) (*LoopModel, error) {
 	if _, err := dec.Token(); err != io.EOF {
 		return nil, errors.New("the model file holds more after the model's JSON object; a model file holds one object")
 	}
-	if !slices.Equal(m.Features, LoopFeatureNames) {
-		return nil, fmt.Errorf("the model was trained on the signals %v, and this parley computes %v; retrain it with parley train", m.Features, LoopFeatureNames)
-	}
 	// A field left out would be read as 0: a bias of 0, a count of 0.
 	// within, lower and sure are not in models written before them, and 0
 	// is what those models meant.
@@ -86,10 +84,25 @@ func ParseLoopModel(data []byte) (*LoopModel, error) {
 	if err := json.Unmarshal(data, &given); err != nil {
 		return nil, err
 	}
-	for _, f := range []string{"features", "mean", "scale", "weights", "bias", "threshold", "count", "token"} {
-		if _, ok := given[f]; !ok {
-			return nil, fmt.Errorf("the model has no %q; a model holds %s, as parley train writes it", f, modelFields())
+	missing := func(fields ...string) error {
+		for _, f := range fields {
+			// encoding/json matches a field's name in any case ("Bias"),
+			// and so does this.
+			if !slices.ContainsFunc(slices.Collect(maps.Keys(given)), func(k string) bool { return strings.EqualFold(k, f) }) {
+				return fmt.Errorf("the model has no %q; a model holds %s, as parley train writes it", f, modelFields())
+			}
 		}
+		return nil
+	}
+	if err := missing("features"); err != nil {
+		return nil, err
+	}
+	// A model of other signals is to be retrained, whatever else it lacks.
+	if !slices.Equal(m.Features, LoopFeatureNames) {
+		return nil, fmt.Errorf("the model was trained on the signals %v, and this parley computes %v; retrain it with parley train", m.Features, LoopFeatureNames)
+	}
+	if err := missing("mean", "scale", "weights", "bias", "threshold", "count", "token"); err != nil {
+		return nil, err
 	}
 	n := len(LoopFeatureNames)
 	if len(m.Mean) != n || len(m.Scale) != n || len(m.Weights) != n {

@@ -693,6 +693,8 @@ func TestParseLoopModelRefusesWhatWouldMisreadIt(t *testing.T) {
 		{"within 0: count in a row", edit(func(m map[string]any) { m["within"] = 0 }), ""},
 		{"written before within, lower and sure", edit(func(m map[string]any) { delete(m, "within"); delete(m, "lower"); delete(m, "sure") }), ""},
 		{"no bias", edit(func(m map[string]any) { delete(m, "bias") }), `the model has no "bias"`},
+		{"a field in another case", edit(func(m map[string]any) { m["Bias"] = m["bias"]; delete(m, "bias") }), ""},
+		{"no features", edit(func(m map[string]any) { delete(m, "features") }), `the model has no "features"`},
 		{"no token", edit(func(m map[string]any) { delete(m, "token") }), `the model has no "token"`},
 		{"a second object after it", append(append([]byte(nil), loopModelJSON...), []byte("\n{\"threshold\": 0.01}\n")...), "holds more after the model's JSON object"},
 		{"a misspelt field", edit(func(m map[string]any) { m["wieghts"] = m["weights"]; delete(m, "weights") }),

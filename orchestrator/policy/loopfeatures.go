@@ -561,7 +561,7 @@ const farewellText = `thank thanks thankful grateful gratitude appreciate apprec
 // each as the terms it is read as: pairs of neighbouring characters, as
 // plainText folds them (が reads as か). A pair alone is no sign-off (あり
 // is in あります, よう in ような): only the whole run of a word's pairs is.
-// They are read the first time a message holds one of their pairs.
+// They are read the first time a message holds a sign-off.
 var spacelessFarewells = sync.OnceValue(func() (words [][]uint64) {
 	for _, w := range []string{"ありがとう", "さようなら"} {
 		words = append(words, terms(nil, plainText(w)))
