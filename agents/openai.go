@@ -279,6 +279,13 @@ func withExtra(b []byte, cfg *OpenAIConfig) []byte {
 	return append(out, '}')
 }
 
+// RefusesStreamOptions reports whether a server's refusal (its status, and
+// what it said or its body) is of the stream_options field, which the agent
+// then asks again without.
+func RefusesStreamOptions(status int, said string) bool {
+	return (status == http.StatusBadRequest || status == http.StatusUnprocessableEntity) && strings.Contains(said, "stream_options")
+}
+
 // ProbeBody is the body of a one-token request as cfg's agent would send
 // it, for a check before a run: its model, system prompt, sampling
 // settings, seed, stop sequences and the field its cap goes in, as every
@@ -670,8 +677,7 @@ func (a *OpenAI) classify(ctx, rctx context.Context, at *attempt, err error, wit
 	}
 	out := outcome{fail: err}
 	switch {
-	case withOptions && (status == http.StatusBadRequest || status == http.StatusUnprocessableEntity) &&
-		strings.Contains(msg, "stream_options"):
+	case withOptions && RefusesStreamOptions(status, msg):
 		a.noStreamOptions.Store(true)
 		out.again = true
 	case IsContextLength(err):

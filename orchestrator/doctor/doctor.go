@@ -67,13 +67,12 @@ type target struct {
 	// publicModels is set for endpoints that list models without looking
 	// at the key (OpenRouter); the key is then checked at GET /key.
 	publicModels bool
-	// probe is the body of --ask's one-token request: what the agent's
-	// requests carry (its sampling settings, seed, stop sequences, the
-	// field its cap goes in, streamed with stream_options), so a server
-	// that would refuse a run's request refuses it too, and one that
-	// serves the run serves it. probeBare is it without stream_options,
-	// sent when a server refuses them, as the agent asks again then.
-	probe, probeBare []byte
+	// req is what the agent's requests carry (its sampling settings, seed,
+	// stop sequences, the field its cap goes in): --ask's one-token
+	// request is built from it (agents.ProbeBody), so a server that would
+	// refuse a run's request refuses it too, and one that serves the run
+	// serves it.
+	req agents.OpenAIConfig
 	// others are the secrets of every agent and judge of the scenario,
 	// hidden in this one's sentences too: one server may echo what
 	// another agent sends (a gateway both sides go through).
@@ -174,8 +173,7 @@ func targetOf(a *configs.Agent, who string) target {
 	}
 	return target{who: who, model: a.Model, keyEnv: a.KeyEnv(), keyFile: a.APIKeyFile, addressEnv: addressEnv, urls: urls, headers: a.Headers,
 		publicModels: strings.EqualFold(a.Provider, "openrouter") || strings.Contains(a.Endpoint(), "openrouter.ai"),
-		probe:        agents.ProbeBody(orchestrator.RequestConfig(a), true),
-		probeBare:    agents.ProbeBody(orchestrator.RequestConfig(a), false)}
+		req:          orchestrator.RequestConfig(a)}
 }
 
 // key is the key t sends (from its file or its variable, cleaned), what
@@ -372,10 +370,10 @@ func ask(ctx context.Context, opt Options, t target, f Finding, base, key string
 		body, _ = io.ReadAll(io.LimitReader(resp.Body, 1<<20))
 		return resp.StatusCode, body, nil
 	}
-	status, body, err := send(t.probe)
-	if err == nil && (status == http.StatusBadRequest || status == http.StatusUnprocessableEntity) && bytes.Contains(body, []byte("stream_options")) {
+	status, body, err := send(agents.ProbeBody(t.req, true))
+	if err == nil && agents.RefusesStreamOptions(status, string(body)) {
 		// The agent asks again without them, and so does doctor.
-		status, body, err = send(t.probeBare)
+		status, body, err = send(agents.ProbeBody(t.req, false))
 	}
 	if err != nil {
 		f.Status, f.Sentence = Fail, fmt.Sprintf("%s: %s did not answer a one-token request: %s", t.who, agents.RedactURL(base), t.netReason(err, key))
