@@ -498,7 +498,6 @@ func BeginSession(dir string, start time.Time) error {
 	return log.write(StateRecord{Time: start, Begin: true})
 }
 
-// BatchState is what state.jsonl says so far.
 // Settled reports whether a resumed batch leaves job id as it is: its log
 // records it done, or failed when failures are not retried, with its
 // result. Runner.Run skips exactly these.
@@ -507,6 +506,7 @@ func (st BatchState) Settled(id string, retryFailed bool) bool {
 	return ok && (rec.State == StateDone || rec.State == StateFailed && !retryFailed) && rec.Result != nil
 }
 
+// BatchState is what state.jsonl says so far.
 type BatchState struct {
 	Last     map[string]StateRecord // the last record for each job
 	Sessions []time.Duration

@@ -8,7 +8,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"maps"
 	"math"
 	"os"
 	"reflect"
@@ -84,11 +83,15 @@ func ParseLoopModel(data []byte) (*LoopModel, error) {
 	if err := json.Unmarshal(data, &given); err != nil {
 		return nil, err
 	}
+	// encoding/json matches a field's name in any case ("Bias"), and so
+	// does this.
+	has := map[string]bool{}
+	for k := range given {
+		has[strings.ToLower(k)] = true
+	}
 	missing := func(fields ...string) error {
 		for _, f := range fields {
-			// encoding/json matches a field's name in any case ("Bias"),
-			// and so does this.
-			if !slices.ContainsFunc(slices.Collect(maps.Keys(given)), func(k string) bool { return strings.EqualFold(k, f) }) {
+			if !has[f] {
 				return fmt.Errorf("the model has no %q; a model holds %s, as parley train writes it", f, modelFields())
 			}
 		}

@@ -569,6 +569,13 @@ var spacelessFarewells = sync.OnceValue(func() (words [][]uint64) {
 	return words
 })
 
+// signsOff reports whether ts[i] thanks or says goodbye: a term of
+// farewellText that is no pair of a spaceless sign-off's characters, or
+// one inside the whole sign-off.
+func signsOff(ts []uint64, i int) bool {
+	return isFarewell(ts[i]) && inSpacelessFarewell(ts, i)
+}
+
 // inSpacelessFarewell reports whether ts[i], a term of farewellText, is
 // no pair of a spaceless sign-off's characters, or is one inside the whole
 // sign-off.
@@ -647,7 +654,7 @@ func isFarewell(t uint64) bool {
 func signOffs(dst, ts []uint64) (out []uint64, opening, closing int) {
 	start, lastOpen := len(dst), -2
 	for i, t := range ts {
-		if isFarewell(t) && inSpacelessFarewell(ts, i) {
+		if signsOff(ts, i) {
 			dst = append(dst, t)
 			if i < slotWords || lastOpen == i-1 {
 				opening++
@@ -660,7 +667,7 @@ func signOffs(dst, ts []uint64) (out []uint64, opening, closing int) {
 	}
 	next := false
 	for i := len(ts) - 1; i >= 0; i-- {
-		in := (i >= len(ts)-slotWords || next) && isFarewell(ts[i]) && inSpacelessFarewell(ts, i)
+		in := (i >= len(ts)-slotWords || next) && signsOff(ts, i)
 		if !in && i < len(ts)-slotWords {
 			break
 		}
@@ -881,7 +888,7 @@ func loopSignals(lm loopMsg, msg *transcripts.Message, text string, ts []uint64,
 		lm.endsLine = true
 		if len(lm.signOffs) > 0 {
 			for i := max(0, len(ts)-k); i < len(ts); i++ {
-				inLine += b2i(isFarewell(ts[i]) && inSpacelessFarewell(ts, i))
+				inLine += b2i(signsOff(ts, i))
 			}
 		}
 	}
