@@ -179,11 +179,7 @@ func parse(n *yaml.Node) (Policy, error) {
 			k, v := n.Content[i], n.Content[i+1]
 			b, ok := builders[k.Value]
 			if !ok {
-				msg := fmt.Sprintf("unknown termination policy %q; the policies are %s", k.Value, strings.Join(Names(), ", "))
-				if c := suggest.Closest(k.Value, Names()); c != "" {
-					msg = fmt.Sprintf("unknown termination policy %q; did you mean %q? (the policies are %s)", k.Value, c, strings.Join(Names(), ", "))
-				}
-				errs = append(errs, lineErr(k, msg))
+				errs = append(errs, lineErr(k, unknown(fmt.Sprintf("unknown termination policy %q", k.Value), k.Value, Names(), "the policies are")))
 				continue
 			}
 			p, err := b(v)
@@ -316,11 +312,7 @@ func StrictDecode(n *yaml.Node, rule string, out any) error {
 		k, v := n.Content[i], n.Content[i+1]
 		ft, ok := fields[k.Value]
 		if !ok {
-			msg := fmt.Sprintf("%s: unknown field %q; %s takes %s", rule, k.Value, rule, strings.Join(names, ", "))
-			if c := suggest.Closest(k.Value, names); c != "" {
-				msg = fmt.Sprintf("%s: unknown field %q; did you mean %q? (%s takes %s)", rule, k.Value, c, rule, strings.Join(names, ", "))
-			}
-			probs.add(k, msg)
+			probs.add(k, unknown(fmt.Sprintf("%s: unknown field %q", rule, k.Value), k.Value, names, rule+" takes"))
 			continue
 		}
 		if msg, at := kindProblem(rule+"."+k.Value, v, ft); msg != "" {
@@ -919,6 +911,17 @@ func Unwrap(doc *yaml.Node) *yaml.Node {
 		}
 	}
 	return n
+}
+
+// unknown is the sentence for a name that is none of known: what, then
+// the closest known name as a suggestion when there is one, and the list
+// after list ("the policies are", "loop takes").
+func unknown(what, name string, known []string, list string) string {
+	all := list + " " + strings.Join(known, ", ")
+	if c := suggest.Closest(name, known); c != "" {
+		return fmt.Sprintf("%s; did you mean %q? (%s)", what, c, all)
+	}
+	return what + "; " + all
 }
 
 // ResolveFiles makes the files a policy names (a loop rule's model:)
