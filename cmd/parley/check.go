@@ -548,17 +548,6 @@ func tallyLine(t analysis.Tally) string {
 		t.Early, t.Late, phrase.Count(t.Wasted, "message", "messages"), phrase.Count(t.Saved, "message", "messages"))
 }
 
-// countBest counts the points marked best.
-func countBest(lines []sweepLine) int {
-	n := 0
-	for _, l := range lines {
-		if l.Best {
-			n++
-		}
-	}
-	return n
-}
-
 // sweepLine is one grid point and how the policy fared there.
 type sweepLine struct {
 	Settings map[string]string         `json:"settings"`
@@ -580,7 +569,7 @@ func printSweep(w io.Writer, asJSON bool, grid []analysis.Axis, points []analysi
 	// The best point passes most, a conversation cut short costing three
 	// passes, then wastes fewest messages (analysis.Better). With no
 	// label, every point passes 0 of 0 and none is better than another.
-	best := -1
+	best, tied := -1, 0
 	if lines[0].Labelled > 0 {
 		best = 0
 		for i, l := range lines {
@@ -591,7 +580,9 @@ func printSweep(w io.Writer, asJSON bool, grid []analysis.Axis, points []analysi
 		// Points that score exactly as the best are as good a choice:
 		// each is marked, and the footer says they tie.
 		for i := range lines {
-			lines[i].Best = !analysis.Better(lines[best].Tally, lines[i].Tally)
+			if lines[i].Best = !analysis.Better(lines[best].Tally, lines[i].Tally); lines[i].Best {
+				tied++
+			}
 		}
 	}
 	if asJSON {
@@ -648,7 +639,7 @@ func printSweep(w io.Writer, asJSON bool, grid []analysis.Axis, points []analysi
 		perFolder = " Each folder's column gives its own passes and conversations cut early; PASS and the columns after it count them all."
 	}
 	choose := " The best point passes most, each conversation cut early costing three passes; fewer wasted messages decide between points that pass alike."
-	if tied := countBest(lines); tied > 1 {
+	if tied > 1 {
 		choose += fmt.Sprintf(" %d points tie as best: the labels cannot tell them apart.", tied)
 	}
 	if best < 0 {

@@ -45,19 +45,17 @@ func (f *queueFlags) register(c *cobra.Command) {
 	c.Flags().MarkHidden("limit-window")
 }
 
-// collectName is the connection name parley collect dials its queue by.
-const collectName = "parley collect"
-
 // dialQueue connects to the queue a --queue flag names. For "embedded" it
 // starts the server in dir; stop releases everything. Its callers have
 // refused a URL in another scheme (queue.CheckURL) as a usage mistake.
-func dialQueue(ctx context.Context, url, dir, listen, name string, say func(string)) (q *queue.Queue, stop func(), srvURL string, err error) {
+// hint is what the command could do instead when the queue cannot be
+// reached ("" for nothing: collect fetches what a queue already holds,
+// which a new one would not).
+func dialQueue(ctx context.Context, url, dir, listen, name, hint string, say func(string)) (q *queue.Queue, stop func(), srvURL string, err error) {
 	if url != embeddedQueue {
 		nc, q, err := queue.Dial(ctx, url, name, say)
-		// A batch may run on a queue of its own instead; collect fetches
-		// what a queue already holds, which a new one would not.
-		if ue, ok := errors.AsType[*queue.UnreachableError](err); ok && name != collectName {
-			ue.Hint = "use --queue embedded for a queue inside this process"
+		if ue, ok := errors.AsType[*queue.UnreachableError](err); ok {
+			ue.Hint = hint
 		}
 		if err != nil {
 			return nil, nil, "", err
@@ -156,7 +154,7 @@ func runQueuedBatch(ctx context.Context, cmd *cobra.Command, m *batch.Manifest, 
 		}
 	}
 	say := func(s string) { fmt.Fprintln(stderr, "parley:", s) }
-	q, stop, srvURL, err := dialQueue(ctx, qf.url, queueDir, qf.listen, "parley batch "+m.ID, say)
+	q, stop, srvURL, err := dialQueue(ctx, qf.url, queueDir, qf.listen, "parley batch "+m.ID, "use --queue embedded for a queue inside this process", say)
 	if err != nil {
 		return failureErr(err)
 	}
@@ -449,7 +447,7 @@ Without --batch it takes the newest batch on the queue.`,
 					return usageErr(fmt.Errorf("--queue: %w, or embedded with --queue-dir", err))
 				}
 			}
-			q, stop, _, err := dialQueue(cmd.Context(), url, dir, "", collectName, func(s string) { fmt.Fprintln(cmd.ErrOrStderr(), "parley:", s) })
+			q, stop, _, err := dialQueue(cmd.Context(), url, dir, "", "parley collect", "", func(s string) { fmt.Fprintln(cmd.ErrOrStderr(), "parley:", s) })
 			if err != nil {
 				return failureErr(err)
 			}

@@ -223,10 +223,12 @@ func showPolicy(t *transcripts.Transcript, policyFile string) (rules func() poli
 		}
 		p, err := policy.ParseYAMLFrom([]byte(r.Scenario), dir)
 		switch {
-		case err != nil && r.ScenarioPath != "":
-			unread = fmt.Sprintf("Its scenario's rules (%s) cannot be read here (%v), so it is judged under the default rules", r.ScenarioPath, err)
 		case err != nil:
-			unread = fmt.Sprintf("Its scenario's rules cannot be read here (%v), so it is judged under the default rules", err)
+			from := ""
+			if r.ScenarioPath != "" {
+				from = " (" + r.ScenarioPath + ")"
+			}
+			unread = fmt.Sprintf("Its scenario's rules%s cannot be read here (%v), so it is judged under the default rules", from, err)
 		case p != nil:
 			rules, under = func() policy.Policy { p, _ := policy.ParseYAMLFrom([]byte(r.Scenario), dir); return p }, "its scenario's rules"
 		}
