@@ -123,10 +123,10 @@ func continuesLines(a *configs.Agent, prior []transcripts.AgentInfo) bool {
 
 // LinesLeft is how many lines seat a of s, a scripted or replay agent,
 // has left to say after the messages prior, built as a resume builds it
-// (prior recorded under the seats agents); ok is false for other seats.
-func LinesLeft(s *configs.Scenario, a *configs.Agent, prior []transcripts.Message, agents []transcripts.AgentInfo) (left int, ok bool, err error) {
+// (prior recorded under the seats agents); 0 for any other seat.
+func LinesLeft(s *configs.Scenario, a *configs.Agent, prior []transcripts.Message, agents []transcripts.AgentInfo) (int, error) {
 	if a.Type != configs.TypeScripted && a.Type != configs.TypeReplay {
-		return 0, false, nil
+		return 0, nil
 	}
 	opt := Options{Prior: asSeats(s, prior), PriorAgents: agents}
 	first := s.FirstIndex()
@@ -137,12 +137,12 @@ func LinesLeft(s *configs.Scenario, a *configs.Agent, prior []transcripts.Messag
 	}
 	ag, _, err := buildAgent(s, a, &opt, opens, opening)
 	if err != nil {
-		return 0, true, err
+		return 0, err
 	}
 	if r, is := ag.(interface{ Remaining() int }); is {
-		return r.Remaining(), true, nil
+		return r.Remaining(), nil
 	}
-	return 0, false, nil
+	return 0, nil
 }
 
 // recordedPath is the scenario's path as a recording names it: a file

@@ -364,7 +364,7 @@ func stillEnded(s *configs.Scenario, res *resumption, t *transcripts.Transcript,
 				continue
 			}
 			// A recording it cannot replay is the run's to report.
-			if left, _, err := orchestrator.LinesLeft(s, &a, msgs, t.Run.Agents); err != nil || left > 0 {
+			if left, err := orchestrator.LinesLeft(s, &a, msgs, t.Run.Agents); err != nil || left > 0 {
 				continue // --scenario gave it more lines
 			}
 			return fmt.Errorf("%s is finished: %s has no lines left to say after message %d, and it speaks next; to continue it with a model in that seat, fork it: parley fork %s --at %d --agent '%s=PROVIDER:MODEL'",
