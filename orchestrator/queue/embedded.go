@@ -95,12 +95,6 @@ func (e *UnreachableError) Error() string {
 	return s
 }
 
-// Dial connects to the NATS server at url and opens parley's queue on it.
-// Its sentences name the server without the user, password or token the
-// URL holds.
-// The connection keeps reconnecting while the server restarts; say, when
-// set, hears a sentence when the queue is lost, when it is back, and for
-// any error the connection reports on its own.
 // ShownURL is a queue's address as parley shows it: each server's URL of
 // a comma-separated list without its password or token.
 func ShownURL(url string) string {
@@ -143,6 +137,12 @@ func CheckURL(url string) error {
 	return nil
 }
 
+// Dial connects to the NATS server at url and opens parley's queue on it.
+// Its sentences name the server without the user, password or token the
+// URL holds.
+// The connection keeps reconnecting while the server restarts; say, when
+// set, hears a sentence when the queue is lost, when it is back, and for
+// any error the connection reports on its own.
 func Dial(ctx context.Context, url, name string, say func(string)) (*nats.Conn, *Queue, error) {
 	if say == nil {
 		say = func(string) {}
