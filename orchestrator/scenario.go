@@ -389,12 +389,27 @@ func ReplayProblem(s *configs.Scenario, a *configs.Agent) *configs.Error {
 // the seed's system records its blank opening. It would re-speak that
 // blank as a reply to parley's cue; seated second, the recording's message
 // 1 is the conversation's opening, as it was, and the other side answers
-// it first. Recordings that cannot be read are ReplayProblems' to say.
+// it first. Recordings that cannot be read are ReplayProblems' to say;
+// what the reader of one that can be skipped or guessed (a last line cut
+// off mid-write, a file that is not UTF-8) is said here, with the agent.
 func ReplayWarnings(s *configs.Scenario) []string {
-	if s.Opening != nil || s.IsRoster() || len(s.Agents) != 2 {
-		return nil
-	}
 	var out []string
+	for _, a := range s.Agents {
+		if a.Type != configs.TypeReplay || a.Transcript == "" {
+			continue
+		}
+		t, _, err := readReplay(s, a.Transcript)
+		if err != nil {
+			continue
+		}
+		for _, w := range t.ReaderWarnings() {
+			e := &configs.Error{File: s.Path, Line: a.FieldLine("transcript"), Msg: fmt.Sprintf("agent %q: its recording %s: %s", a.Name, a.Transcript, w)}
+			out = append(out, e.Error())
+		}
+	}
+	if s.Opening != nil || s.IsRoster() || len(s.Agents) != 2 {
+		return out
+	}
 	for i, a := range s.Agents {
 		if a.Type != configs.TypeReplay || a.Transcript == "" || a.Name != s.First {
 			continue

@@ -2,6 +2,7 @@ package orchestrator
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -187,6 +188,28 @@ func TestReplayWarningsOfABlankFirstReply(t *testing.T) {
 				t.Errorf("warnings %q; want %q", got, c.want)
 			}
 		})
+	}
+}
+
+// What the reader skipped or guessed in a replay's recording (here a
+// last line cut off mid-write, as a crash leaves it) is said of the agent
+// that replays it, with the scenario's line; a whole recording says
+// nothing.
+func TestReplayWarningsOfItsRecording(t *testing.T) {
+	dir := t.TempDir()
+	data, err := os.ReadFile("../transcripts/corpus/healthy-french.jsonl")
+	if err != nil {
+		t.Fatal(err)
+	}
+	os.WriteFile(filepath.Join(dir, "whole.jsonl"), data, 0o600)
+	os.WriteFile(filepath.Join(dir, "torn.jsonl"), append(data, `{"type":"message","speaker":"Mistral Large","cont`...), 0o600)
+	const y = "agents:\n  - {name: A, type: replay, transcript: %s, speaker: Mistral Large}\n  - {name: B, type: scripted, lines: [oui]}\n"
+	if got := ReplayWarnings(scenario(t, filepath.Join(dir, "s.yaml"), fmt.Sprintf(y, "whole.jsonl"))); len(got) != 0 {
+		t.Errorf("a whole recording warns %q", got)
+	}
+	got := strings.Join(ReplayWarnings(scenario(t, filepath.Join(dir, "s.yaml"), fmt.Sprintf(y, "torn.jsonl"))), "\n")
+	if !strings.Contains(got, filepath.Join(dir, "s.yaml")+`:2: agent "A": its recording torn.jsonl: `) || !strings.Contains(got, "line 17 is incomplete") {
+		t.Errorf("a torn recording warns %q", got)
 	}
 }
 
