@@ -280,7 +280,7 @@ func runCheck(cmd *cobra.Command, f checkFlags, args []string) error {
 		b, _ := json.Marshal(s)
 		fmt.Fprintf(errw, "summary: %s\n", b)
 	default:
-		printTallies(out, folders, byFolder, total)
+		printTallies(out, folders, byFolder, total, unread)
 	}
 	failed := 0
 	if len(grid) == 0 {
@@ -483,16 +483,18 @@ func expectCell(l analysis.Label) string {
 
 // printTallies prints one summary line per folder given on the command
 // line (when there are several) and one for all of them.
-func printTallies(w io.Writer, folders []string, byFolder map[string]*analysis.Tally, total analysis.Tally) {
+// A folder's line counts the files in it that could not be read beside
+// the transcripts judged.
+func printTallies(w io.Writer, folders []string, byFolder map[string]*analysis.Tally, total analysis.Tally, unread unreadFiles) {
 	fmt.Fprintln(w)
 	if len(folders) > 1 {
 		for _, f := range folders {
-			fmt.Fprintf(w, "%s: %s\n", f, tallyLine(*byFolder[f]))
+			fmt.Fprintf(w, "%s: %s\n", f, tallyLine(*byFolder[f], unread.byRoot[f]))
 		}
-		fmt.Fprintf(w, "in all: %s\n", tallyLine(total))
+		fmt.Fprintf(w, "in all: %s\n", tallyLine(total, unread.n))
 		return
 	}
-	fmt.Fprintln(w, tallyLine(total))
+	fmt.Fprintln(w, tallyLine(total, unread.n))
 }
 
 // unreadFiles says why each file analysis.Each could not read could not be
@@ -501,9 +503,10 @@ func printTallies(w io.Writer, folders []string, byFolder map[string]*analysis.T
 // which are read once. A reason is said once: a broken label table fails
 // every transcript it labels with the same one.
 type unreadFiles struct {
-	w    io.Writer
-	n    int
-	said map[string]bool
+	w      io.Writer
+	n      int
+	byRoot map[string]int // n by the folder (or file) given that held them
+	said   map[string]bool
 	// json, with --json, takes an object for each transcript that could
 	// not be read, beside those judged, so a script sees every one.
 	json *json.Encoder
@@ -513,6 +516,10 @@ func (u *unreadFiles) add(f analysis.File, err error) {
 	var repeated analysis.RepeatedFiles
 	if !errors.Is(err, analysis.ErrNotTranscript) && !errors.As(err, &repeated) {
 		u.n++
+		if u.byRoot == nil {
+			u.byRoot = map[string]int{}
+		}
+		u.byRoot[f.Root]++
 		err = scenarioNotTranscript(f.Path, err)
 		if u.json != nil {
 			u.json.Encode(checkResult{File: f.Path, Folder: f.Root, Verdict: "unread", Error: err.Error()})
@@ -539,8 +546,13 @@ type jsonSummary struct {
 	Folders map[string]analysis.Tally `json:"folders,omitempty"`
 }
 
-func tallyLine(t analysis.Tally) string {
-	s := fmt.Sprintf("%s, %d labelled: %d passed", phrase.Count(t.Transcripts, "transcript", "transcripts"), t.Labelled, t.Passed)
+// tallyLine is a summary line: t, and unread files that could not be read.
+func tallyLine(t analysis.Tally, unread int) string {
+	s := phrase.Count(t.Transcripts, "transcript", "transcripts")
+	if unread > 0 {
+		s += fmt.Sprintf(" (and %s that could not be read)", phrase.Count(unread, "file", "files"))
+	}
+	s += fmt.Sprintf(", %d labelled: %d passed", t.Labelled, t.Passed)
 	if t.Labelled > 0 {
 		s += fmt.Sprintf(" (%.0f%%)", 100*float64(t.Passed)/float64(t.Labelled))
 	}

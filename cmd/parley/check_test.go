@@ -950,11 +950,23 @@ func TestCheckFailureSaysAllThatWentWrong(t *testing.T) {
 	writeCase(t, dir, "bad2", endAt, "stop_after: 80\n")
 	policyFile := filepath.Join(t.TempDir(), "policy.yaml")
 	os.WriteFile(policyFile, []byte("termination:\n  end_token: {exchanges: 1}\n"), 0o600)
-	code, _, errOut := parley(t, "check", "--policy", policyFile, dir)
+	other := t.TempDir()
+	writeCase(t, other, "pass", endAt, "stop_after: 8\nstop_by: 11\n")
+	code, out, errOut := parley(t, "check", "--policy", policyFile, dir, other)
 	lines := strings.Split(strings.TrimSpace(errOut), "\n")
 	last := lines[len(lines)-1]
-	if want := "parley: 1 of 2 labelled transcripts failed its expectations, and 2 files could not be read"; code != exitFailure || last != want {
+	if want := "parley: 1 of 3 labelled transcripts failed its expectations, and 2 files could not be read"; code != exitFailure || last != want {
 		t.Errorf("exit %d, last line %q; want %q", code, last, want)
+	}
+	// The summary counts them too, in the folder that held them.
+	for _, want := range []string{
+		dir + ": 2 transcripts (and 2 files that could not be read), 2 labelled:",
+		other + ": 1 transcript, 1 labelled:",
+		"in all: 3 transcripts (and 2 files that could not be read), 3 labelled:",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("the summary does not say %q:\n%s", want, out)
+		}
 	}
 }
 
