@@ -521,6 +521,10 @@ func set(m *yaml.Node, segs []segment, val *yaml.Node) error {
 		}
 		return nil
 	}
+	if child.Kind == yaml.SequenceNode {
+		// agents.0.model: an item of a list is given in brackets.
+		return fmt.Errorf("%s is a list: give its item in brackets, as %s[%s], by its index from 0 or by its name", s.key, s.key, segs[1].key)
+	}
 	return set(child, segs[1:], val)
 }
 

@@ -175,6 +175,8 @@ func TestApplyErrorsNameTheProblem(t *testing.T) {
 		{"index past the end", map[string]string{"agents[5].model": "x"}, "the list has 3 items, counted from 0"},
 		{"unknown agent name", map[string]string{"agents[Z].model": "x"}, `no item is named "Z"`},
 		{"index into a mapping", map[string]string{"history[0].x": "1"}, "no history: list"},
+		{"a list's item after a dot", map[string]string{"agents.0.model": "x"}, "agents is a list: give its item in brackets, as agents[0]"},
+		{"a named item after a dot", map[string]string{"agents.C.model": "x"}, "as agents[C], by its index from 0 or by its name"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
