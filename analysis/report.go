@@ -362,9 +362,10 @@ func loopSettings(p policy.Policy) (*policy.LoopModel, float64, string) {
 }
 
 // Firings replays msgs through each rule of p on its own, inside the
-// guards that hold it (a guard's minimum still applies), and says where
-// each would first stop the conversation. Rules inside "all" are judged
-// alone too: the timeline shows each one's evidence.
+// guards that hold it (a guard's minimum still applies, counted in spoken
+// messages as a live run counts it: moderator notes are not), and says
+// where each would first stop the conversation. Rules inside "all" are
+// judged alone too: the timeline shows each one's evidence.
 func Firings(p policy.Policy, msgs []transcripts.Message) []Firing {
 	var out []Firing
 	var visit func(q policy.Policy, minAt int)
@@ -384,9 +385,13 @@ func Firings(p policy.Policy, msgs []transcripts.Message) []Firing {
 			// Only ever holds others back.
 		default:
 			f := Firing{Rule: ruleName(q)}
+			spoken := 0
 			for i := 1; i <= len(msgs); i++ {
+				if msgs[i-1].Origin != transcripts.OriginModerator {
+					spoken++
+				}
 				v := q.Check(msgs[:i])
-				if policy.Ends(v, msgs[:i]) && i >= minAt {
+				if policy.Ends(v, msgs[:i]) && spoken >= minAt {
 					f.At = i
 					if f.Rule == "" {
 						f.Rule = v.Policy

@@ -254,6 +254,16 @@ func TestFiringsKeepTheGuards(t *testing.T) {
 	if !slices.Equal(got, want) {
 		t.Errorf("firings %+v, want %+v", got, want)
 	}
+
+	// Moderator notes are not spoken messages: the guard counts five
+	// spoken ones, as a live run and the policy as a whole do.
+	note := transcripts.Message{Speaker: "moderator", Content: "a note", Origin: transcripts.OriginModerator}
+	noted := slices.Concat(msgs[:2], []transcripts.Message{note, note}, msgs[2:])
+	got = Firings(p, noted)
+	at, _ := policy.FirstStop(p, noted)
+	if got[0].At != 7 || at != 7 {
+		t.Errorf("with two notes the [END] rule fires at %d alone and the policy stops at %d; want both 7", got[0].At, at)
+	}
 }
 
 // A recording made before replayed and scripted lines recorded their cost
