@@ -560,18 +560,21 @@ func warnOnce(w io.Writer) func(string) {
 	}
 }
 
-// showProgress starts the progress display: on a terminal one line redrawn
-// in place, elsewhere a plain line for each finished conversation and a
-// heartbeat every 30 seconds. The returned function stops it.
 // conversationName names a finished conversation in a progress line: its
 // id, then its title and run ("20261130T081500-0007 (Kimi K2 ↔ grok-4,
 // run 2)"), so that a tournament's line says which pair it was.
 func conversationName(res batch.Result) string {
 	if res.Title == "" {
-		return res.ID
+		return textSafe(res.ID)
 	}
-	return fmt.Sprintf("%s (%s, run %d)", res.ID, res.Title, max(res.Run, 1))
+	return textSafe(fmt.Sprintf("%s (%s, run %d)", res.ID, res.Title, max(res.Run, 1)))
 }
+
+// showProgress starts the progress display: on a terminal one line redrawn
+// in place, elsewhere a plain line for each finished conversation and a
+// heartbeat every 30 seconds. The returned function stops it. What a
+// provider or a judge wrote is printed without the control characters a
+// terminal would act on (textSafe).
 
 func showProgress(w io.Writer, p *batch.Progress, r *batch.Runner, tty bool) func() {
 	var mu sync.Mutex
@@ -581,7 +584,7 @@ func showProgress(w io.Writer, p *batch.Progress, r *batch.Runner, tty bool) fun
 		r.OnFinish = func(res batch.Result) {
 			if res.State == batch.StateFailed {
 				mu.Lock()
-				fmt.Fprintf(w, "\r\033[K%s failed: %s\n", conversationName(res), res.Error)
+				fmt.Fprintf(w, "\r\033[K%s failed: %s\n", conversationName(res), textSafe(res.Error))
 				mu.Unlock()
 			}
 		}
@@ -611,7 +614,7 @@ func showProgress(w io.Writer, p *batch.Progress, r *batch.Runner, tty bool) fun
 				what += ": " + res.Stop.Reason
 			}
 			mu.Lock()
-			fmt.Fprintf(w, "%s %s after %s · %s\n", conversationName(res), what, phrase.Count(res.Messages, "message", "messages"), p.Snapshot().Line())
+			fmt.Fprintf(w, "%s %s after %s · %s\n", conversationName(res), textSafe(what), phrase.Count(res.Messages, "message", "messages"), p.Snapshot().Line())
 			mu.Unlock()
 		}
 		wg.Add(1)

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"fmt"
 	"io"
+	"strings"
 	"sync"
 	"time"
 
@@ -128,6 +129,17 @@ func terminalSafe(w io.Writer) io.Writer {
 		return &controlFilter{w: w}
 	}
 	return w
+}
+
+// textSafe is s without what controlFilter removes: for text a provider or
+// a model wrote (an error's body, a judge's reason) printed among parley's
+// own escape sequences, as a batch's progress line is, where the whole
+// writer cannot be filtered.
+func textSafe(s string) string {
+	var b strings.Builder
+	f := controlFilter{w: &b}
+	f.Write([]byte(s + "\n")) // a newline: a trailing 0xc2 is not held back
+	return strings.TrimSuffix(b.String(), "\n")
 }
 
 // controlFilter removes from what it passes on the bytes a terminal acts on

@@ -14,6 +14,7 @@ import (
 	"github.com/creack/pty"
 
 	"github.com/parleyhq/parley/orchestrator"
+	"github.com/parleyhq/parley/orchestrator/batch"
 	"github.com/parleyhq/parley/transcripts"
 )
 
@@ -247,5 +248,29 @@ func TestCheckOnATerminalDropsControlSequences(t *testing.T) {
 	}
 	if !strings.Contains(shown, "Alpha]0;retitled, ") {
 		t.Fatalf("the name's text is not shown:\n%q", shown)
+	}
+}
+
+// A batch's progress lines quote what providers and judges wrote (a failed
+// conversation's error body, a judge's reason): on a terminal, among the
+// sequences parley draws its own line with, those keep none of theirs.
+func TestBatchProgressDropsControlSequencesFromWhatOthersWrote(t *testing.T) {
+	for _, tty := range []bool{true, false} {
+		var b bytes.Buffer
+		r := &batch.Runner{}
+		stop := showProgress(&b, &batch.Progress{}, r, tty)
+		r.OnFinish(batch.Result{ID: "0001", Title: "A ↔ B\x1b]0;title\x07", State: batch.StateFailed,
+			Error: "bad gateway: \x1b]52;c;aGk=\x07 \x1b[2J", Stop: transcripts.Stop{Reason: "the judge says \x1b[31mstop\x1b[0m"}})
+		stop()
+		got := strings.ReplaceAll(b.String(), "\r\x1b[K", "") // parley's own redraw
+		if strings.ContainsAny(got, "\x1b\x07\r") {
+			t.Errorf("tty %v: the progress output holds control characters: %q", tty, got)
+		}
+		if want := "]52;c;aGk="; tty && !strings.Contains(got, want) {
+			t.Errorf("tty %v: the error's text is gone, not only its escapes: %q", tty, got)
+		}
+		if want := "the judge says [31mstop[0m"; !tty && !strings.Contains(got, want) {
+			t.Errorf("tty %v: the reason's text is gone, not only its escapes: %q", tty, got)
+		}
 	}
 }
