@@ -148,21 +148,23 @@ func Dial(ctx context.Context, url, name string, say func(string)) (*nats.Conn, 
 		say = func(string) {}
 	}
 	shown := ShownURL(url)
+	// The client's errors may quote the URL (a port it cannot read, a
+	// server it lost), with its password or token.
+	secrets := urlSecrets(url)
+	hide := func(err error) string { return agents.RedactSecrets(err.Error(), secrets...) }
 	nc, err := nats.Connect(url, nats.Name(name), nats.MaxReconnects(-1), nats.ReconnectWait(time.Second),
 		nats.Timeout(10*time.Second),
 		nats.DisconnectErrHandler(func(_ *nats.Conn, err error) {
 			if err != nil {
-				say(fmt.Sprintf("lost the queue at %s (%v); reconnecting every second", shown, err))
+				say(fmt.Sprintf("lost the queue at %s (%s); reconnecting every second", shown, hide(err)))
 			}
 		}),
 		nats.ReconnectHandler(func(*nats.Conn) { say("reconnected to the queue at " + shown) }),
 		nats.ErrorHandler(func(_ *nats.Conn, _ *nats.Subscription, err error) {
-			say(fmt.Sprintf("the queue at %s: %v", shown, err))
+			say(fmt.Sprintf("the queue at %s: %s", shown, hide(err)))
 		}))
 	if err != nil {
-		// The client's error may quote the URL (a port it cannot read).
-		reason := agents.RedactSecrets(err.Error(), urlSecrets(url)...)
-		return nil, nil, &UnreachableError{URL: shown, Reason: reason}
+		return nil, nil, &UnreachableError{URL: shown, Reason: hide(err)}
 	}
 	q, err := OpenConn(ctx, nc)
 	if err != nil {
