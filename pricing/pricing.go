@@ -6,6 +6,7 @@
 package pricing
 
 import (
+	"github.com/parleyhq/parley/internal/phrase"
 	"math"
 	"strings"
 
@@ -167,7 +168,7 @@ func (t Total) String() string {
 		}
 	}
 	if t.Unknown > 0 {
-		s += " + " + plural(t.Unknown, "message") + " of unknown cost"
+		s += " + " + phrase.Count(t.Unknown, "message", "messages") + " of unknown cost"
 	}
 	return s
 }
@@ -186,11 +187,4 @@ func FormatUSD(v float64) string {
 		return "$" + trimZeros(strconvF(v, 4))
 	}
 	return "$" + strconvF(v, 2)
-}
-
-func plural(n int, word string) string {
-	if n == 1 {
-		return "1 " + word
-	}
-	return itoa(n) + " " + word + "s"
 }

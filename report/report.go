@@ -230,7 +230,6 @@ func num(f float64) string {
 	return fmt.Sprintf("%.1f", f)
 }
 
-// thousands writes a count with thousands separated: "4,480"; "–" for 0.
 // thousandsOrZero is thousands for a sentence, where none is "0".
 func thousandsOrZero(n int) string {
 	if n == 0 {
@@ -245,6 +244,7 @@ func plural(n int, one, many string) string { return phrase.Count(n, one, many) 
 // pick is one for n of 1, many otherwise.
 func pick(n int, one, many string) string { return phrase.Noun(n, one, many) }
 
+// thousands writes a count with thousands separated: "4,480"; "–" for 0.
 func thousands(n int) string {
 	if n == 0 {
 		return "–"

@@ -496,7 +496,7 @@ func (s *Summary) Markdown(w io.Writer) {
 		}
 	}
 	s.costMarkdown(w)
-	fmt.Fprintf(w, "\n## Errors and retries\n\n%d %s; %d failed %s.\n", s.Retries, pick(s.Retries, "retry", "retries"), s.Failed, pick(s.Failed, "conversation", "conversations"))
+	fmt.Fprintf(w, "\n## Errors and retries\n\n%d %s; %d failed %s.\n", s.Retries, phrase.Noun(s.Retries, "retry", "retries"), s.Failed, phrase.Noun(s.Failed, "conversation", "conversations"))
 	if len(s.Errors) > 0 {
 		fmt.Fprintf(w, "\n| Error | Conversations |\n|---|---:|\n")
 		for _, c := range s.Errors {
@@ -555,14 +555,6 @@ func round(d time.Duration) time.Duration {
 		return d.Round(10 * time.Millisecond)
 	}
 	return d.Round(time.Microsecond)
-}
-
-// pick chooses the singular for 1.
-func pick(n int, one, many string) string {
-	if n == 1 {
-		return one
-	}
-	return many
 }
 
 // cell makes text safe inside a Markdown table cell.

@@ -363,7 +363,11 @@ func (p *Refusal) Check(msgs []transcripts.Message) Verdict {
 		run := min(last.run, p.InARow)
 		if run >= p.InARow {
 			v.Stop, v.Policy = true, "refusal"
-			v.Reason = fmt.Sprintf("%s refused %d times in a row (message %d: %q)", last.speaker, run, idx[n-1]+1, excerpt(said(msgs[idx[n-1]].Content)))
+			times := "" // in_a_row: 1, a single refusal
+			if run > 1 {
+				times = fmt.Sprintf(" %d times in a row", run)
+			}
+			v.Reason = fmt.Sprintf("%s refused%s (message %d: %q)", last.speaker, times, idx[n-1]+1, excerpt(said(msgs[idx[n-1]].Content)))
 		}
 		v.Progress = append(v.Progress, Progress{Policy: "refusal", Label: "refusals in a row", Count: run, Limit: p.InARow})
 	}

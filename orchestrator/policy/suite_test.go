@@ -336,7 +336,7 @@ func TestRefusal(t *testing.T) {
 		{"a real answer between refusals resets the run", "refusal: {in_a_row: 3}", []string{"please", refuse, "please!", refuse, "ok, explain locks", "Pin tumbler locks use pins of different lengths.", "and?", refuse}, 0, ""},
 		{"total counts all refusals", "refusal: {total: 3}", []string{refuse, "fine", "x", refuse, "y", "z", refuse}, 7, "3 messages were refusals"},
 		{"user patterns extend the list", "refusal: {in_a_row: 2, patterns: ['je ne peux pas']}", []string{"a", "Je ne peux pas faire cela.", "b", "Non, je ne peux pas."}, 4, "B refused 2 times"},
-		{"builtin off keeps only the user's", "refusal: {in_a_row: 1, builtin: false, patterns: ['nope']}", []string{refuse, "nope"}, 2, "B refused 1 times"},
+		{"builtin off keeps only the user's", "refusal: {in_a_row: 1, builtin: false, patterns: ['nope']}", []string{refuse, "nope"}, 2, "B refused (message 2: \"nope\")"},
 	})
 }
 
