@@ -6,10 +6,10 @@
 package pricing
 
 import (
-	"github.com/parleyhq/parley/internal/phrase"
 	"math"
 	"strings"
 
+	"github.com/parleyhq/parley/internal/phrase"
 	"github.com/parleyhq/parley/transcripts"
 )
 
