@@ -9,6 +9,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/parleyhq/parley/agents"
+	"github.com/parleyhq/parley/configs"
 	"github.com/parleyhq/parley/orchestrator/policy"
 )
 
@@ -152,15 +153,21 @@ var fieldPaths = []string{
 	"model=", "temperature=", "top_p=", "max_tokens=", "seed=", "system=", "provider=", "base_url=",
 }
 
-// agentFields complete the part after agents[N].
-var agentFields = []string{"name=", "type=", "provider=", "model=", "base_url=", "api_key_env=", "system=", "temperature=",
-	"top_p=", "max_tokens=", "seed=", "retries=", "timeout=", "idle_timeout=", "pace="}
+// agentFields complete the part after agents[N]: every field an agent
+// has, as configs reads them.
+func agentFields() []string {
+	var out []string
+	for _, f := range configs.AgentFields() {
+		out = append(out, f+"=")
+	}
+	return out
+}
 
 func completeFieldPaths(cmd *cobra.Command, args []string, toComplete string) ([]string, cobra.ShellCompDirective) {
 	dir := cobra.ShellCompDirectiveNoSpace | cobra.ShellCompDirectiveNoFileComp
 	if i := strings.Index(toComplete, "]."); i >= 0 && strings.HasPrefix(toComplete, "agents[") {
 		var out []string
-		for _, f := range agentFields {
+		for _, f := range agentFields() {
 			out = append(out, toComplete[:i+2]+f)
 		}
 		return out, dir

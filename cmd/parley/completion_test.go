@@ -43,6 +43,8 @@ func TestCompletion(t *testing.T) {
 		{[]string{"run", "--agent", "oll"}, []string{"ollama:"}, cobra.ShellCompDirectiveNoSpace | cobra.ShellCompDirectiveNoFileComp},
 		{[]string{"batch", "--queue", ""}, []string{"embedded", "nats://"}, cobra.ShellCompDirectiveNoFileComp},
 		{[]string{"run", "--set", "agents[1].tem"}, []string{"agents[1].temperature="}, cobra.ShellCompDirectiveNoSpace | cobra.ShellCompDirectiveNoFileComp},
+		{[]string{"batch", "--vary", "agents[0].api_key_f"}, []string{"agents[0].api_key_file="}, cobra.ShellCompDirectiveNoSpace | cobra.ShellCompDirectiveNoFileComp},
+		{[]string{"run", "--set", "agents[A].base_url"}, []string{"agents[A].base_url=", "agents[A].base_urls="}, cobra.ShellCompDirectiveNoSpace | cobra.ShellCompDirectiveNoFileComp},
 		{[]string{"check", "--sweep", "stag"}, []string{"stagnation."}, cobra.ShellCompDirectiveNoSpace | cobra.ShellCompDirectiveNoFileComp},
 		{[]string{"show", "--policy", ""}, []string{"yaml", "yml"}, cobra.ShellCompDirectiveFilterFileExt},
 		{[]string{"run", "--out", ""}, nil, cobra.ShellCompDirectiveFilterDirs},
