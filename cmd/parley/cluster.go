@@ -148,6 +148,11 @@ func runQueuedBatch(ctx context.Context, cmd *cobra.Command, m *batch.Manifest, 
 			if len(m.Jobs) == 1 {
 				all = "its conversation has its transcript"
 			}
+			// Failed ones are finished too: a new queue cannot stage them
+			// alone. Say so, where the local path would retry them.
+			if ended, err := batch.Finished(dir, m, true); err == nil && len(ended) < len(finished) {
+				all += fmt.Sprintf(" (%d of them failed; a new queue would stage every conversation again, so the failed are kept as they ended)", len(finished)-len(ended))
+			}
 			fmt.Fprintf(out, "Batch %s in %s is finished: %s in %s; its summary is %s\n",
 				m.ID, dir, all, filepath.Join(dir, batch.RunsDir), filepath.Join(dir, "summary.md"))
 			return nil

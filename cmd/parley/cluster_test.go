@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"net"
 	"os"
@@ -344,6 +345,20 @@ func TestEmbeddedQueueRunsABatchWithNoSetup(t *testing.T) {
 	again, _ := filepath.Glob(filepath.Join(out, batch.RunsDir, "*", "*.jsonl"))
 	if code != 0 || len(again) != 5 || !strings.Contains(stdout.String(), "is finished: all 5 conversations have their transcripts") {
 		t.Errorf("--resume of the finished batch: exit %d, %d transcripts (want 5)\n%s", code, len(again), stdout.String())
+	}
+	// One that failed (recorded so here) is said to have failed, not only
+	// to have its transcript.
+	log, err := os.OpenFile(filepath.Join(out, batch.StateFile), os.O_APPEND|os.O_WRONLY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	id := strings.TrimSuffix(filepath.Base(runs[0]), ".jsonl")
+	json.NewEncoder(log).Encode(batch.StateRecord{ID: filepath.Base(filepath.Dir(runs[0])), State: batch.StateFailed, Time: time.Now()})
+	log.Close()
+	stdout.Reset()
+	code = run(context.Background(), []string{"batch", "--resume", out, "--queue", "embedded"}, strings.NewReader(""), &stdout, &stderr)
+	if want := "all 5 conversations have their transcripts (1 of them failed; "; code != 0 || !strings.Contains(stdout.String(), want) {
+		t.Errorf("--resume of the batch with %s failed: exit %d; want %q in\n%s", id, code, want, stdout.String())
 	}
 
 	// collect fetches the same batch from a kept queue.

@@ -26,6 +26,16 @@ var (
 	binErr  error
 )
 
+// TestMain removes the binary parleyBinary built once the tests are done:
+// 40 MB left in the system's temporary folder by every run.
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if binPath != "" {
+		os.RemoveAll(filepath.Dir(binPath))
+	}
+	os.Exit(code)
+}
+
 // parleyBinary builds parley once per test run.
 func parleyBinary(t *testing.T) string {
 	t.Helper()
