@@ -76,6 +76,32 @@ type Preparer interface {
 	Prepare(ctx context.Context, msgs []transcripts.Message) error
 }
 
+// Every rule is a Policy; the ones that hold a judge, or rules that may,
+// are Preparers: a live run asks them to prepare by type assertion, so a
+// signature that drifted would leave a judge silently unasked.
+var (
+	_ Policy = Any(nil)
+	_ Policy = All(nil)
+	_ Policy = Guard{}
+	_ Policy = MinMessages{}
+	_ Policy = MaxMessages{}
+	_ Policy = MaxDuration{}
+	_ Policy = MaxCost{}
+	_ Policy = EndToken{}
+	_ Policy = StopPattern{}
+	_ Policy = (*Judge)(nil)
+	_ Policy = (*Loop)(nil)
+	_ Policy = (*MaxTokens)(nil)
+	_ Policy = (*Refusal)(nil)
+	_ Policy = (*Repetition)(nil)
+	_ Policy = (*Stagnation)(nil)
+
+	_ Preparer = Any(nil)
+	_ Preparer = All(nil)
+	_ Preparer = Guard{}
+	_ Preparer = (*Judge)(nil)
+)
+
 // Verdict is a policy's judgement of a conversation.
 type Verdict struct {
 	Stop     bool

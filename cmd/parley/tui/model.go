@@ -11,6 +11,7 @@ import (
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/lipgloss"
 
+	"github.com/parleyhq/parley/agents"
 	"github.com/parleyhq/parley/orchestrator"
 	"github.com/parleyhq/parley/orchestrator/policy"
 	"github.com/parleyhq/parley/transcripts"
@@ -39,6 +40,13 @@ type Seat interface {
 type drafter interface {
 	Draft(text string)
 }
+
+// A person's seat is an agents.Human: the view hands it each message, and
+// each draft as it changes, by these two interfaces.
+var (
+	_ Seat    = (*agents.Human)(nil)
+	_ drafter = (*agents.Human)(nil)
+)
 
 // Config sets up the view.
 type Config struct {
