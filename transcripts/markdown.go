@@ -52,7 +52,7 @@ import (
 // holds that ambiguous "---" and heading pair (or a line of backslashes
 // and dashes right before a heading, which loses one backslash).
 
-// Header writes the Markdown header. A zero ended time is written as blank.
+// writeHeader writes the Markdown header. A zero ended time is written as blank.
 // A fork's header adds its forkHeader lines.
 func writeHeader(w io.Writer, title string, started, ended time.Time, n int, run *Run) error {
 	_, err := fmt.Fprintf(w, "# %s\n\n**Started:** %s\n**Ended:** %s\n**Messages:** %d\n%s\n---\n\n",
