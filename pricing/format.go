@@ -13,5 +13,3 @@ func trimZeros(s string) string {
 	}
 	return s
 }
-
-func itoa(n int) string { return strconv.Itoa(n) }

@@ -926,3 +926,14 @@ func TestReasonsNumberMessagesAsTheTranscriptDoes(t *testing.T) {
 		})
 	}
 }
+
+// shingleSketch is sketchInto with scratch space of its own.
+func shingleSketch(ts []uint64, n int) sketch {
+	var scratch []uint64
+	return sketchInto(&scratch, ts, n)
+}
+
+// overlap is overlapOf, the jaccard computed.
+func overlap(a, b sketch) float64 {
+	return overlapOf(jaccard(a, b), a, b)
+}

@@ -397,16 +397,10 @@ type sketch struct {
 	n    int // distinct shingles (exact when n <= sketchSize, else estimated)
 }
 
-// shingleSketch builds the sketch of the n-term shingles of ts. A message
-// shorter than n terms is one shingle of all its terms; an empty one has
-// none. ts is not modified.
-func shingleSketch(ts []uint64, n int) sketch {
-	var scratch []uint64
-	return sketchInto(&scratch, ts, n)
-}
-
-// sketchInto is shingleSketch with the caller's scratch space, which it
-// grows as needed and which the sketch does not keep.
+// sketchInto builds the sketch of the n-term shingles of ts, in the
+// caller's scratch space, which it grows as needed and which the sketch
+// does not keep. A message shorter than n terms is one shingle of all its
+// terms; an empty one has none. ts is not modified.
 func sketchInto(scratch *[]uint64, ts []uint64, n int) sketch {
 	if len(ts) == 0 {
 		return sketch{}
@@ -567,14 +561,9 @@ func jaccard(a, b sketch) float64 {
 	return float64(both) / float64(union)
 }
 
-// overlap estimates |A∩B| / min(|A|,|B|): 1 when the smaller set of
-// shingles lies wholly inside the larger, as when a long block is repeated
-// with text added around it.
-func overlap(a, b sketch) float64 {
-	return overlapOf(jaccard(a, b), a, b)
-}
-
-// overlapOf is overlap given j, the jaccard of a and b.
+// overlapOf estimates |A∩B| / min(|A|,|B|) given j, the jaccard of a and
+// b: 1 when the smaller set of shingles lies wholly inside the larger, as
+// when a long block is repeated with text added around it.
 func overlapOf(j float64, a, b sketch) float64 {
 	if j == 0 || a.n == 0 || b.n == 0 {
 		return j
