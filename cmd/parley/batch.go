@@ -175,23 +175,18 @@ func runBatch(ctx context.Context, cmd *cobra.Command, args []string, f batchFla
 			}
 			vary = append(vary, v)
 		}
-		varied := len(vary)
-		for _, spec := range f.sets {
-			path, val, err := batch.ParseSet(spec)
-			if err != nil {
-				return usageErr(err)
-			}
-			for i, v := range vary {
-				switch {
-				case v.Path != path:
-				case i < varied:
-					return usageErr(fmt.Errorf("%s is given to both --set and --vary; give its values to one of them", path))
-				default:
-					return usageErr(fmt.Errorf("--set %s is given twice", path))
+		sets, err := batch.ParseSets(f.sets)
+		if err != nil {
+			return usageErr(err)
+		}
+		for _, s := range sets {
+			for _, v := range vary {
+				if v.Path == s.Path {
+					return usageErr(fmt.Errorf("%s is given to both --set and --vary; give its values to one of them", s.Path))
 				}
 			}
-			vary = append(vary, batch.Vary{Path: path, Values: []string{val}, Set: true})
 		}
+		vary = append(vary, sets...)
 		if !f.dryRun && f.queue.url == "" {
 			// Every conversation would fail the same way: say so before
 			// the batch starts, as run does.

@@ -87,16 +87,13 @@ func (f *scenarioFlags) load(cmd *cobra.Command, args []string) (*configs.Scenar
 	}
 	orig := src
 	if len(f.sets) > 0 {
+		sets, err := batch.ParseSets(f.sets)
+		if err != nil {
+			return nil, err
+		}
 		vals := map[string]string{}
-		for _, spec := range f.sets {
-			path, val, err := batch.ParseSet(spec)
-			if err != nil {
-				return nil, err
-			}
-			if _, dup := vals[path]; dup {
-				return nil, fmt.Errorf("--set %s is given twice", path)
-			}
-			vals[path] = val
+		for _, s := range sets {
+			vals[s.Path] = s.Values[0]
 		}
 		out, err := batch.Apply(src, vals)
 		if err != nil {

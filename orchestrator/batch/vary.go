@@ -578,6 +578,25 @@ func ParseSet(spec string) (path, value string, err error) {
 	return path, value, nil
 }
 
+// ParseSets reads every --set flag, in order, each as a Vary of one value
+// (Set), refusing a field given twice.
+func ParseSets(specs []string) ([]Vary, error) {
+	var out []Vary
+	for _, spec := range specs {
+		path, val, err := ParseSet(spec)
+		if err != nil {
+			return nil, err
+		}
+		for _, v := range out {
+			if v.Path == path {
+				return nil, fmt.Errorf("--set %s is given twice", path)
+			}
+		}
+		out = append(out, Vary{Path: path, Values: []string{val}, Set: true})
+	}
+	return out, nil
+}
+
 // splitRosterVary divides the varied values of a roster's pair p into
 // those set on the roster before the pair is staged (roster.defaults.…,
 // roster.first) and those set on the pair's two-agent scenario after. A

@@ -327,3 +327,33 @@ func TestResultMergesRulesOfOneName(t *testing.T) {
 		}
 	}
 }
+
+func TestParseSets(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		specs []string
+		want  string // the values read, PATH=VALUE joined by ";", or the error
+	}{
+		{"in order, values whole", []string{"seed=3", "agents[1].system=a, b. c=d"}, "seed=3;agents[1].system=a, b. c=d"},
+		{"a field given twice", []string{"seed=3", "seed=4"}, "--set seed is given twice"},
+		{"no value", []string{"seed"}, `--set "seed": write FIELD=VALUE`},
+		{"none", nil, ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			sets, err := ParseSets(tc.specs)
+			var got []string
+			for _, s := range sets {
+				if !s.Set || len(s.Values) != 1 {
+					t.Errorf("%s: Set %v with %d values; want a Set of one", s.Path, s.Set, len(s.Values))
+				}
+				got = append(got, s.Path+"="+s.Values[0])
+			}
+			if err != nil {
+				got = []string{err.Error()}
+			}
+			if g := strings.Join(got, ";"); !strings.HasPrefix(g, tc.want) || tc.want == "" && g != "" {
+				t.Errorf("got %q; want %q", g, tc.want)
+			}
+		})
+	}
+}
