@@ -82,10 +82,11 @@ func TestOverlappingPathsAreJudgedOnce(t *testing.T) {
 	_, out, _ := parley(t, "check", "--json", "--policy", policyFile, dir, inner)
 	folders := map[string]string{}
 	for _, r := range decodeResults(t, out) {
-		if _, ok := folders[r.File]; ok {
+		name := filepath.Base(r.File)
+		if _, ok := folders[name]; ok {
 			t.Errorf("%s judged twice", r.File)
 		}
-		folders[filepath.Base(r.File)] = r.Folder
+		folders[name] = r.Folder
 	}
 	if len(folders) != 3 || folders["outer.md"] != dir || folders["a.md"] != inner || folders["b.md"] != inner {
 		t.Errorf("judged %v; want outer.md under %s, a.md and b.md under %s", folders, dir, inner)

@@ -881,12 +881,8 @@ func ollamaStreaming(out []byte, n int) bool {
 }
 
 // TestOllamaBatch records ten transcripts with `parley batch -n 10 -j 2`.
-// It skips until the batch command exists.
 func TestOllamaBatch(t *testing.T) {
 	ollamaPrereqs(t)
-	if r := ollamaRunParley(t, "", "batch", "--help"); r.code != 0 {
-		t.Skip("skipping: parley has no batch command yet; this test runs `parley batch -n 10 -j 2` once it does")
-	}
 	o := useOllama(t)
 	dir := t.TempDir()
 	scenario := ollamaScenarioFile(t, dir, fmt.Sprintf(`agents:

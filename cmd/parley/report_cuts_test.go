@@ -170,8 +170,15 @@ func TestReportMarksFailuresAndLeavesOutConversationsWithNoReply(t *testing.T) {
 			}
 		}
 	}
-	if strings.Contains(string(md), "| failed.jsonl | ada | bix | 4 | never | – | healthy") {
-		t.Error("report.md calls the failed conversation healthy")
+	// Its row's State column (the seventh) says it failed.
+	state := ""
+	for _, l := range strings.Split(string(md), "\n") {
+		if cells := strings.Split(l, " | "); strings.HasPrefix(l, "| [failed.jsonl]") && len(cells) > 6 {
+			state = cells[6]
+		}
+	}
+	if state != "failed" {
+		t.Errorf("report.md gives the failed conversation's state as %q; want failed", state)
 	}
 	// The pair's unpriced models cost "unknown", not the "$0" a pair in
 	// which no model replied would show.

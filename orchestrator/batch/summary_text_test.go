@@ -2,6 +2,7 @@ package batch
 
 import (
 	"fmt"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -127,15 +128,27 @@ func TestAQueuedSummarySaysWhatRanNotASetting(t *testing.T) {
 }
 
 // A progress display reads the counts from its own goroutine, from before
-// the batch has read its state and begun counting.
+// the batch has read its state and begun counting: all zero then (no time
+// elapsed, no rate), and the counts begin gave once it has, read while it
+// runs (go test -race checks the reads).
 func TestProgressIsReadWhileTheBatchBegins(t *testing.T) {
 	p := &Progress{}
-	read := make(chan Snapshot)
-	go func() { read <- p.Snapshot() }()
-	time.Sleep(10 * time.Millisecond) // the display reads first
+	if s := p.Snapshot(); s != (Snapshot{}) {
+		t.Errorf("before begin: %+v; want every count zero", s)
+	}
+	seen := make(chan Snapshot)
+	go func() {
+		for {
+			if s := p.Snapshot(); s.Total != 0 {
+				seen <- s
+				return
+			}
+			runtime.Gosched()
+		}
+	}()
 	p.begin(3, 1, Snapshot{Messages: 4})
-	if s := <-read; s.Elapsed < 0 {
-		t.Errorf("elapsed %v", s.Elapsed)
+	if s := <-seen; s.Total != 3 || s.Elapsed < 0 {
+		t.Errorf("read as begin ran: %+v", s)
 	}
 	if s := p.Snapshot(); s.Total != 3 || s.Skipped != 1 || s.Messages != 4 || s.MessagesBefore != 4 {
 		t.Errorf("after begin: %+v", s)

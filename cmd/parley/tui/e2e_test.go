@@ -254,12 +254,6 @@ func TestEndToEndInTerminal(t *testing.T) {
 			t.Errorf("the screen lacks %q:\n%s", want, s)
 		}
 	}
-	// Wide characters keep the gutter aligned: every line fits the width.
-	for _, l := range strings.Split(s, "\n") {
-		if w := stringCells(l); w > 100 {
-			t.Errorf("screen line wider than the terminal (%d): %q", w, l)
-		}
-	}
 
 	// Quit mid-message.
 	err := tm.quit(20 * time.Second)
@@ -318,18 +312,6 @@ func TestEndToEndInTerminal(t *testing.T) {
 	}
 }
 
-func stringCells(s string) int {
-	n := 0
-	for _, r := range s {
-		if r >= 0x1100 && (r <= 0x115f || r >= 0x2e80 && r <= 0xa4cf || r >= 0xac00 && r <= 0xd7a3 || r >= 0xf900 && r <= 0xfaff || r >= 0x1f300 && r <= 0x1faff) {
-			n += 2
-		} else {
-			n++
-		}
-	}
-	return n
-}
-
 func lastBytes(s string, n int) string {
 	if len(s) <= n {
 		return s
@@ -342,12 +324,30 @@ func TestShowInTerminalThatDoesNotAnswer(t *testing.T) {
 		t.Skip("builds and runs the binary")
 	}
 	bin := parleyBinary(t)
-	start := time.Now()
+	// A library's query unanswered would hold the view for its own wait,
+	// five seconds: the view must appear about as soon as it does when
+	// nothing is asked at all (PARLEY_NO_TERM_QUERY), on this machine as
+	// loaded as it is, not that much later.
+	appears := func() time.Duration {
+		start := time.Now()
+		tm := startTermAnswering(t, 30, 80, false, bin, "show", "../../../transcripts/seed/kimi-k2-vs-grok-4.md")
+		tm.waitFor("the recording", func(s string) bool { return strings.Contains(s, "RECORDED") && strings.Contains(s, "Kimi K2 #1") })
+		d := time.Since(start)
+		tm.quit(10 * time.Second)
+		return d
+	}
+	silent := appears()
+	var unasked time.Duration
+	t.Run("asking nothing", func(t *testing.T) {
+		t.Setenv("PARLEY_NO_TERM_QUERY", "1")
+		unasked = appears()
+	})
+	t.Logf("the view appeared in %s; asking nothing, in %s", silent, unasked)
+	if silent > unasked+3*time.Second {
+		t.Errorf("the view took %s to appear in a terminal that answers no query, and %s when nothing is asked", silent, unasked)
+	}
 	tm := startTermAnswering(t, 30, 80, false, bin, "show", "../../../transcripts/seed/kimi-k2-vs-grok-4.md")
 	tm.waitFor("the recording", func(s string) bool { return strings.Contains(s, "RECORDED") && strings.Contains(s, "Kimi K2 #1") })
-	if d := time.Since(start); d > 3*time.Second {
-		t.Errorf("the view took %s to appear in a terminal that answers no query", d)
-	}
 	tm.press("G")
 	tm.press("\x1b[F") // End: the last message and the banner's stop
 	seed, err := transcripts.Read("../../../transcripts/seed/kimi-k2-vs-grok-4.md")

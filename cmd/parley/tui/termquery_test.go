@@ -26,10 +26,13 @@ func TestSilentTerminalDoesNotStallStartup(t *testing.T) {
 			}
 		}
 	}()
+	// The wait given is the wait taken: given 50ms, a silent terminal is
+	// given up on long before a guard sixty times that (a wait of its own,
+	// or none at all, would hold startup until the guard).
 	start := time.Now()
-	dark, ok := darkBackground(tty, tty, queryTimeout)
-	if d := time.Since(start); d > queryTimeout+700*time.Millisecond {
-		t.Fatalf("a silent terminal held startup for %s", d)
+	dark, ok := darkBackground(tty, tty, 50*time.Millisecond)
+	if d := time.Since(start); d > 3*time.Second {
+		t.Fatalf("a silent terminal held startup for %s, given 50ms", d)
 	}
 	if ok || !dark {
 		t.Errorf("dark=%v ok=%v; a silent terminal is taken as dark, unknown", dark, ok)
@@ -53,13 +56,14 @@ func TestTerminalThatAnswersIsRead(t *testing.T) {
 				ptmx.WriteString(reply)
 			}
 		}()
+		// Reading ends at the cursor report, not at the wait given.
 		start := time.Now()
-		dark, ok := darkBackground(tty, tty, 5*time.Second)
+		dark, ok := darkBackground(tty, tty, 60*time.Second)
 		if !ok || dark != wantDark {
 			t.Errorf("reply %q: dark=%v ok=%v, want dark=%v", reply, dark, ok, wantDark)
 		}
-		if d := time.Since(start); d > 2*time.Second {
-			t.Errorf("reading an answer took %s; it should end at the cursor report", d)
+		if d := time.Since(start); d > 20*time.Second {
+			t.Errorf("reading an answer took %s of the 60s given; it should end at the cursor report", d)
 		}
 		ptmx.Close()
 		tty.Close()
