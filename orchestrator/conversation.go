@@ -306,7 +306,7 @@ func (r *run) begin() (int, *transcripts.Stop, error) {
 		}
 	}
 	next := cfg.First
-	if last := lastSpeaker(r.msgs); last != "" {
+	if last := LastSpeaker(r.msgs); last != "" {
 		next = 0
 		if cfg.Seats[0].Name == last {
 			next = 1
@@ -786,7 +786,9 @@ func (c *Conversation) isEnded() bool {
 	return c.ended
 }
 
-func lastSpeaker(msgs []transcripts.Message) string {
+// LastSpeaker is who spoke the last whole message of msgs: not a
+// moderator's note, nor a message cut off mid-reply. "" when none did.
+func LastSpeaker(msgs []transcripts.Message) string {
 	for i := len(msgs) - 1; i >= 0; i-- {
 		if msgs[i].Origin != transcripts.OriginModerator && !msgs[i].Partial {
 			return msgs[i].Speaker

@@ -353,12 +353,7 @@ func stillEnded(s *configs.Scenario, res *resumption, t *transcripts.Transcript,
 		return fmt.Errorf("%s is finished: the judge stopped it at message %d (%s), and asking it again would cost a call for the same ruling; to continue it, give rules without the judge with --policy FILE",
 			jsonl, st.At, st.Reason)
 	case st.Kind == transcripts.StopExhausted:
-		last := ""
-		for i := len(msgs) - 1; i >= 0 && last == ""; i-- {
-			if msgs[i].Origin != transcripts.OriginModerator && !msgs[i].Partial {
-				last = msgs[i].Speaker
-			}
-		}
+		last := orchestrator.LastSpeaker(msgs)
 		for _, a := range s.Agents {
 			if a.Name == last || slices.Contains(a.Formerly, last) || (a.Type != configs.TypeReplay && a.Type != configs.TypeScripted) {
 				continue
