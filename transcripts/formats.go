@@ -312,6 +312,13 @@ func sidesByTurn(t *Transcript) {
 // importLayout is importData before the sides are told apart.
 func importLayout(data []byte, text func([]byte) string) ([]*Transcript, string, error) {
 	data = fromUTF16(data)
+	if fixed, warning := damagedUTF8(data); warning != "" {
+		ts, layout, err := importLayout(fixed, text)
+		for _, t := range ts {
+			t.Warnings = append(t.Warnings, warning)
+		}
+		return ts, layout, err
+	}
 	if latin, ok := fromWindows1252(data); ok {
 		ts, layout, err := importLayout(latin, text)
 		for _, t := range ts {
@@ -411,6 +418,47 @@ func looksJSON(d []byte) bool {
 		}
 	}
 	return false
+}
+
+// damagedUTF8 reads UTF-8 that a few stray bytes broke (a character cut
+// in two by a tool that counted bytes, a byte flipped on the way) as the
+// UTF-8 it is: each run of bytes that is no character becomes U+FFFD, and a
+// warning names the first one's line. Text holding more whole characters
+// of several bytes than broken ones is UTF-8; read as Windows-1252, all
+// of its non-ASCII text would turn to mojibake and judge differently.
+// Valid UTF-8, and text too broken to be UTF-8, are left to the callers
+// after it (warning "").
+func damagedUTF8(data []byte) ([]byte, string) {
+	if utf8.Valid(data) || bytes.IndexByte(data, 0) >= 0 {
+		return nil, ""
+	}
+	whole, broken, first := 0, 0, -1
+	for i := 0; i < len(data); {
+		if data[i] < utf8.RuneSelf {
+			i++
+			continue
+		}
+		r, n := utf8.DecodeRune(data[i:])
+		switch {
+		case r == utf8.RuneError && n == 1:
+			broken++
+			if first < 0 {
+				first = i
+			}
+		default:
+			whole++
+		}
+		i += n
+	}
+	if whole <= broken {
+		return nil, ""
+	}
+	line := bytes.Count(data[:first], []byte("\n")) + 1
+	what := fmt.Sprintf("one byte that is not UTF-8, on line %d, reads", line)
+	if broken > 1 {
+		what = fmt.Sprintf("%d bytes that are not UTF-8, the first on line %d, read", broken, line)
+	}
+	return bytes.ToValidUTF8(data, []byte("\uFFFD")), what + " as �; the rest of the file is UTF-8 and reads as written"
 }
 
 // fromWindows1252 decodes text that is not UTF-8 but holds no NUL (so

@@ -731,3 +731,22 @@ func TestWindows1252TextReadsAsItIs(t *testing.T) {
 		t.Errorf("warnings %q; want one saying how the file was read", ts[0].Warnings)
 	}
 }
+
+// UTF-8 broken by a stray byte (a character cut in two, a byte flipped)
+// reads as the UTF-8 it is, the stray byte as �, with a warning naming
+// its line: read as Windows-1252, every other non-ASCII character would
+// turn to mojibake. Text whose bytes are mostly broken is still read as
+// Windows-1252 (TestWindows1252TextReadsAsItIs).
+func TestUTF8WithAStrayByteReadsAsUTF8(t *testing.T) {
+	ts, _, err := Import([]byte("A: Café au lait? 再见 — “quoted”\nB: Oui, tr\xe8s bien, naïve.\nA: Ça va.\nB: Bien.\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := ts[0].Messages
+	if got := m[0].Content + "|" + m[1].Content + "|" + m[2].Content; got != "Café au lait? 再见 — “quoted”|Oui, tr\uFFFDs bien, naïve.|Ça va." {
+		t.Errorf("read %q", got)
+	}
+	if w := strings.Join(ts[0].Warnings, "\n"); !strings.Contains(w, "one byte that is not UTF-8, on line 2, reads as �") || strings.Contains(w, "Windows-1252") {
+		t.Errorf("warnings %q; want one naming line 2's byte, and no Windows-1252", w)
+	}
+}
