@@ -147,7 +147,7 @@ func NewOpenAI(cfg OpenAIConfig) *OpenAI {
 	for _, v := range cfg.Headers {
 		// Header values can hold credentials too, however short:
 		// RedactSecrets hides every one it can tell from ordinary text.
-		a.secrets = append(a.secrets, v)
+		a.secrets = append(a.secrets, HeaderSecrets(v)...)
 	}
 	if cfg.Secrets != nil {
 		cfg.Secrets.Add(a.secrets...)

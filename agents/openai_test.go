@@ -646,6 +646,38 @@ func TestKeyNeverLeaks(t *testing.T) {
 	}
 }
 
+// A header written as SCHEME CREDENTIAL is hidden whole and in its parts:
+// a server that quotes only the token, or for Basic the user:password it
+// encodes or the password alone, shows none of them.
+func TestHeaderCredentialsAreHiddenWhereQuotedAlone(t *testing.T) {
+	const token = "tok-SECRET-1234567890"
+	basic := "Basic " + base64.StdEncoding.EncodeToString([]byte("ada:pass-0987654321"))
+	for _, tc := range []struct {
+		name, header, quoted, secret string
+	}{
+		{"a bearer token quoted alone", "Bearer " + token, "bad token " + token, token},
+		{"a bearer token and its scheme", "Bearer " + token, "got Bearer " + token, token},
+		{"a basic user and password", basic, "user ada:pass-0987654321 refused", "pass-0987654321"},
+		{"a basic password alone", basic, "wrong password pass-0987654321", "pass-0987654321"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			srv := openaitest.Start(t, func(openaitest.Request) openaitest.Reply { return openaitest.Error(400, tc.quoted) })
+			a := newTestAgent(t, srv, OpenAIConfig{APIKey: testKey, KeyEnv: "TEST_KEY", Retries: ptr(1),
+				Headers: map[string]string{"X-Upstream-Auth": tc.header}})
+			r := collect(context.Background(), a, hello)
+			if r.err == nil {
+				t.Fatal("no error")
+			}
+			if got := srv.Requests()[0].Header.Get("X-Upstream-Auth"); got != tc.header {
+				t.Fatalf("the header was sent as %q, so the test proves nothing", got)
+			}
+			if msg := r.err.Error(); strings.Contains(msg, tc.secret) || !strings.Contains(msg, "[redacted]") {
+				t.Errorf("error %q; want the credential redacted", msg)
+			}
+		})
+	}
+}
+
 // A password or a key a base URL holds is never shown in an error: not
 // in the URL the sentence names, not in the error a failed request quotes,
 // not in a server's answer that echoes it.

@@ -243,14 +243,42 @@ func ProxySecrets(base string) []string {
 
 // RedactSecrets is s with every secret in it (a key, a header's value)
 // replaced by [redacted]. Secrets shorter than four bytes are left, since
-// they would match ordinary text.
+// they would match ordinary text. The longest are replaced first, so a
+// header's whole value ("Bearer TOKEN") goes as one, and its token alone
+// wherever a server quoted only that.
 func RedactSecrets(s string, secrets ...string) string {
+	if len(secrets) > 1 {
+		secrets = slices.Clone(secrets)
+		slices.SortStableFunc(secrets, func(a, b string) int { return len(b) - len(a) })
+	}
 	for _, k := range secrets {
 		if len(k) >= 4 {
 			s = strings.ReplaceAll(s, k, "[redacted]")
 		}
 	}
 	return s
+}
+
+// HeaderSecrets is what a header's value holds that must not be shown:
+// the value, and the credential of one written as SCHEME CREDENTIAL
+// ("Bearer TOKEN"), which a server may quote alone; for Basic, also the
+// user:password it encodes, and the password.
+func HeaderSecrets(v string) []string {
+	out := []string{v}
+	scheme, cred, ok := strings.Cut(strings.TrimSpace(v), " ")
+	if cred = strings.TrimSpace(cred); !ok || cred == "" {
+		return out
+	}
+	out = append(out, cred)
+	if strings.EqualFold(scheme, "Basic") {
+		if plain, err := base64.StdEncoding.DecodeString(cred); err == nil {
+			out = append(out, string(plain))
+			if _, pass, ok := strings.Cut(string(plain), ":"); ok {
+				out = append(out, pass)
+			}
+		}
+	}
+	return out
 }
 
 // Secrets is what every agent of one conversation (its two sides and its

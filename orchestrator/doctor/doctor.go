@@ -85,7 +85,7 @@ type target struct {
 func (t target) secrets(key string) []string {
 	out := append([]string{key}, t.others...)
 	for _, v := range t.headers {
-		out = append(out, v)
+		out = append(out, agents.HeaderSecrets(v)...)
 	}
 	for _, u := range t.urls {
 		out = append(out, agents.URLSecrets(u)...)
