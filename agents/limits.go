@@ -163,11 +163,18 @@ func (l *Limiter) broadcastLocked() {
 }
 
 // Throttled records a 429: every request to the provider waits retryAfter,
-// or the backoff when the server named no time.
+// or the backoff when the server named no time. A wait longer than an
+// agent waits out (maxRetryAfter: a spent daily quota) holds nothing
+// back: each request is told so at once, by its own 429, as the one that
+// got this answer was, where held it would sit out its whole timeout and
+// fail saying it was slow.
 func (l *Limiter) Throttled(retryAfter time.Duration) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	l.stats.Throttled++
+	if retryAfter > maxRetryAfter {
+		return
+	}
 	l.strikes++
 	wait := retryAfter
 	if wait <= 0 {

@@ -9,6 +9,7 @@ import (
 	"net/http/httptest"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 )
@@ -112,6 +113,34 @@ func TestThrottledHoldsEveryRequest(t *testing.T) {
 				t.Errorf("a request after the 429 started after %s; want at least %s", got, tt.min)
 			}
 		})
+	}
+}
+
+// A provider that asks for a wait no agent waits out (a spent daily
+// quota) holds no other request back: each gets its own 429 at once and
+// gives up saying so, where held it sat out its whole timeout and failed
+// saying the provider was slow.
+func TestAWaitTooLongHoldsNothingBack(t *testing.T) {
+	var n atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		n.Add(1)
+		w.Header().Set("Retry-After", "86400")
+		w.WriteHeader(http.StatusTooManyRequests)
+		io.WriteString(w, `{"error":{"message":"daily quota spent"}}`)
+	}))
+	t.Cleanup(srv.Close)
+	lim := NewLimiter("p", Limit{})
+	tr := NewTransport(nil, Route{BaseURL: srv.URL, Limiter: lim})
+	for i := range 2 {
+		a := newTestAgent(t, nil, OpenAIConfig{BaseURL: srv.URL, Retries: ptr(2), Timeout: 5 * time.Second,
+			HTTPClient: &http.Client{Transport: tr}})
+		r := collect(context.Background(), a, hello)
+		if r.err == nil || !strings.Contains(r.err.Error(), "asks to wait") {
+			t.Errorf("conversation %d: %v; want the provider's wait said", i+1, r.err)
+		}
+	}
+	if got := n.Load(); got != 2 {
+		t.Errorf("%d requests reached the server; want one from each conversation", got)
 	}
 }
 
