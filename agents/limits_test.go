@@ -132,9 +132,15 @@ func TestAWaitTooLongHoldsNothingBack(t *testing.T) {
 	lim := NewLimiter("p", Limit{})
 	tr := NewTransport(nil, Route{BaseURL: srv.URL, Limiter: lim})
 	for i := range 2 {
-		a := newTestAgent(t, nil, OpenAIConfig{BaseURL: srv.URL, Retries: ptr(2), Timeout: 5 * time.Second,
+		// Not newTestAgent, which gives each agent a transport of its own.
+		a := NewOpenAI(OpenAIConfig{Name: "A", Model: "m", BaseURL: srv.URL, Retries: ptr(2), Timeout: 5 * time.Second,
 			HTTPClient: &http.Client{Transport: tr}})
+		a.sleep = func(ctx context.Context, d time.Duration) error { return ctx.Err() }
+		start := time.Now()
 		r := collect(context.Background(), a, hello)
+		if took := time.Since(start); took > 4*time.Second {
+			t.Errorf("conversation %d took %s: held until its timeout", i+1, took)
+		}
 		if r.err == nil || !strings.Contains(r.err.Error(), "asks to wait") {
 			t.Errorf("conversation %d: %v; want the provider's wait said", i+1, r.err)
 		}
