@@ -135,6 +135,16 @@ func detect(data []byte, text func([]byte) string) (string, []any, *Transcript) 
 	case LooksLikeMarkdown(d) && headerCloses(d):
 		return LayoutMarkdown, nil, nil
 	case hasHeading(d):
+		// A banner ("### SCENE ONE ###") in a conversation whose speakers
+		// are named otherwise ("Claude:") is no speaker: headings that do
+		// not read as a recorder's are read as headed blocks only when the
+		// speakers cannot be read from the lines.
+		if headedSpeakers(d) {
+			return LayoutHeaded, nil, nil
+		}
+		if t, err := parseLabelled(text(d)); err == nil && len(t.Speakers()) >= 2 {
+			return LayoutLabelled, nil, t
+		}
 		return LayoutHeaded, nil, nil
 	}
 	t, err := parseLabelled(text(d))
@@ -251,6 +261,34 @@ func hasHeading(d []byte) bool {
 		}
 		if _, ok := headingName(string(line)); ok {
 			return true
+		}
+	}
+	return false
+}
+
+// headedSpeakers reports whether the "### Name ###" headings of d read as
+// a recorder's, one for each message: two names or more, one of them
+// heading two blocks or more, or one name heading three (a model staged
+// against itself under one name). A banner or two is not.
+func headedSpeakers(d []byte) bool {
+	seen := map[string]int{}
+	repeated := false // a name heads two blocks or more
+	for len(d) > 0 {
+		line := d
+		if i := bytes.IndexByte(d, '\n'); i >= 0 {
+			line, d = d[:i], d[i+1:]
+		} else {
+			d = nil
+		}
+		if len(line) < 9 || line[0] != '#' {
+			continue
+		}
+		if name, ok := headingName(string(line)); ok {
+			seen[name]++
+			repeated = repeated || seen[name] >= 2
+			if seen[name] >= 3 || repeated && len(seen) >= 2 {
+				return true
+			}
 		}
 	}
 	return false

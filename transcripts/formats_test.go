@@ -750,3 +750,34 @@ func TestUTF8WithAStrayByteReadsAsUTF8(t *testing.T) {
 		t.Errorf("warnings %q; want one naming line 2's byte, and no Windows-1252", w)
 	}
 }
+
+// A "### Name ###" banner inside a conversation whose speakers are named
+// by their lines ("Claude:") is part of a message, not the layout: the
+// conversation reads as its turns. Headings that read as a recorder's
+// (two names, or one heading three blocks) are still headed blocks.
+func TestABannerDoesNotMakeAConversationHeaded(t *testing.T) {
+	for _, tc := range []struct {
+		name, text, layout string
+		messages           int
+	}{
+		{"a banner in a labelled conversation",
+			"Claude: Let us begin.\n### SCENE ONE ###\nA room.\n\nGPT: Go on.\n\nClaude: The door opens.\n\nGPT: Who enters?\n\nClaude: A cat.\n\nGPT: Of course.\n",
+			LayoutLabelled, 6},
+		{"two banners in a labelled conversation",
+			"Claude: Let us begin.\n### SCENE ONE ###\nA room.\n\nGPT: Go on.\n\nClaude: The door opens.\n### SCENE TWO ###\nA hall.\n\nGPT: Who enters?\n",
+			LayoutLabelled, 4},
+		{"a recorder's headings", "### A ###\nhi\n\n### B ###\nyo\n\n### A ###\nbye\n", LayoutHeaded, 3},
+		{"one name heading every block", "### gpt ###\nhi\n\n### gpt ###\nyo\n\n### gpt ###\nbye\n", LayoutHeaded, 3},
+		{"a lone heading and no labels", "### A ###\nhello there\n", LayoutHeaded, 1},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			ts, layout, err := Import([]byte(tc.text))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if layout != tc.layout || len(ts[0].Messages) != tc.messages {
+				t.Errorf("read as %s with %d messages; want %s with %d", layout, len(ts[0].Messages), tc.layout, tc.messages)
+			}
+		})
+	}
+}
