@@ -178,6 +178,7 @@ func jsonKind(raw []byte) string {
 // "transcripts", is an error, since reading none would leave every
 // transcript it labels unlabelled, and check would pass them.
 func parseLabelTable(path, dir string, data []byte) *labelTable {
+	data = bytes.TrimPrefix(data, []byte("\ufeff")) // as Windows editors save it
 	var doc map[string]json.RawMessage
 	if err := json.Unmarshal(data, &doc); err != nil {
 		se, syntax := errors.AsType[*json.SyntaxError](err)

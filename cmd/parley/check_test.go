@@ -234,6 +234,14 @@ func TestCheckReadsALabelTable(t *testing.T) {
 		t.Errorf("the table was read as a transcript, or warned about:\n%s", errOut)
 	}
 
+	// Saved with a byte order mark, as Windows editors save it, it reads
+	// the same.
+	os.WriteFile(filepath.Join(dir, "labels.json"), append([]byte("\ufeff"), table...), 0o600)
+	code, out, errOut = parley(t, "check", "--policy", policyFile, filepath.Join(dir, "runs"))
+	if code != exitFailure || !strings.Contains(out, "2 transcripts, 2 labelled: 1 passed (50%)") {
+		t.Errorf("with a byte order mark: exit %d:\n%s%s", code, out, errOut)
+	}
+
 	os.WriteFile(filepath.Join(dir, "labels.json"), []byte(`{"transcripts": [{"stop_after": 3}]}`), 0o600)
 	code, _, errOut = parley(t, "check", "--policy", policyFile, filepath.Join(dir, "runs"))
 	want := filepath.Join(dir, "labels.json") + ":1: transcript 1: names no file"
