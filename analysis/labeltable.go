@@ -41,8 +41,13 @@ var tables = struct {
 
 // labelTable is one labels.json, read.
 type labelTable struct {
-	path    string
-	labels  map[string]tableLabel // by the transcript's cleaned absolute path
+	path   string
+	labels map[string]tableLabel // by the transcript's cleaned absolute path
+	// byStem finds a row by its file's path without the extension: a row
+	// naming NAME.md labels NAME.jsonl, the file a folder's walk reads of
+	// a parley recording, as NAME.expect.yaml labels both. "" when two
+	// rows share a stem.
+	byStem  map[string]string
 	err     error
 	missing []string // files it names that are not there
 	told    sync.Once
@@ -96,7 +101,13 @@ func findTableLabel(path string) (*tableLabel, []string, error) {
 						t.path, len(t.missing), phrase.Noun(len(t.missing), "is", "are"), strings.Join(t.missing, ", "), filepath.Dir(t.path)))
 				}
 			})
-			if l, ok := t.labels[abs]; ok {
+			l, ok := t.labels[abs]
+			if !ok {
+				if file := t.byStem[stem(abs)]; file != "" {
+					l, ok = t.labels[file]
+				}
+			}
+			if ok {
 				if l.err != nil {
 					return nil, nil, l.err
 				}
@@ -223,7 +234,7 @@ func parseLabelTable(path, dir string, data []byte) *labelTable {
 		}
 		return nil
 	}
-	t := &labelTable{path: path, labels: map[string]tableLabel{}}
+	t := &labelTable{path: path, labels: map[string]tableLabel{}, byStem: map[string]string{}}
 	rr := rowReader{near: map[string]string{}}
 	i, line, counted := 0, 1, 0 // line is the line data[counted] is on
 	jsonItems(data, list, func(_ string, start, end int) bool {
@@ -263,10 +274,18 @@ func parseLabelTable(path, dir string, data []byte) *labelTable {
 		}
 		row := fmt.Sprintf("transcript %d (%s, line %d)", i, named, line)
 		t.labels[file] = tableLabel{label: l.label(), n: n, where: where, row: row, err: err, warnings: warnings}
+		if _, shared := t.byStem[stem(file)]; shared {
+			t.byStem[stem(file)] = ""
+		} else {
+			t.byStem[stem(file)] = file
+		}
 		return true
 	})
 	return t
 }
+
+// stem is path without its extension.
+func stem(path string) string { return strings.TrimSuffix(path, filepath.Ext(path)) }
 
 // decodeRow reads a table's row as a label's fields. When that fails it
 // still reads the row's file, if it can, for the sentence that names the

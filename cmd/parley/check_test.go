@@ -250,6 +250,27 @@ func TestCheckReadsALabelTable(t *testing.T) {
 	}
 }
 
+// A table's row naming a parley recording's NAME.md labels it when the
+// folder's walk reads its NAME.jsonl in its place, as NAME.expect.yaml
+// labels both.
+func TestALabelTableRowLabelsTheRecordingsJSONL(t *testing.T) {
+	dir := t.TempDir()
+	runs := filepath.Join(dir, "runs")
+	os.MkdirAll(runs, 0o700)
+	writeCase(t, runs, "run1", append(words(8), "done [END]", "done [END]", "x", "y"), "")
+	md := filepath.Join(runs, "run1.md")
+	if code, out, errOut := parley(t, "convert", md, filepath.Join(runs, "run1.jsonl")); code != exitOK {
+		t.Fatalf("convert: exit %d\n%s%s", code, out, errOut)
+	}
+	os.WriteFile(filepath.Join(dir, "labels.json"), []byte(`{"transcripts": [{"file": "runs/run1.md", "stop_after": 8, "stop_by": 11}]}`), 0o600)
+	policyFile := filepath.Join(dir, "policy.yaml")
+	os.WriteFile(policyFile, []byte("termination:\n  end_token: {exchanges: 1}\n"), 0o600)
+	code, out, errOut := parley(t, "check", "--policy", policyFile, dir)
+	if code != exitOK || !strings.Contains(out, "run1.jsonl") || !strings.Contains(out, "1 transcript, 1 labelled: 1 passed") {
+		t.Errorf("exit %d; want run1.jsonl judged under its row:\n%s%s", code, out, errOut)
+	}
+}
+
 func TestCheckSweep(t *testing.T) {
 	dir := t.TempDir()
 	// Both sides sign off at 5–6, then echo; the window is 4..8.
