@@ -78,8 +78,9 @@ type tableEntry struct {
 // findTableLabel returns the label the nearest table lists for the
 // transcript at path (a nil label when no table lists it), with the
 // warnings of each table it consulted, the first time that table is
-// consulted.
-func findTableLabel(path string) (*tableLabel, []string, error) {
+// consulted for a transcript: asked only whether a file that is no
+// transcript is listed (tell false), it keeps them for the next.
+func findTableLabel(path string, tell bool) (*tableLabel, []string, error) {
 	abs, err := filepath.Abs(path) // cleaned, as the table's keys are
 	if err != nil {
 		return nil, nil, err
@@ -95,12 +96,14 @@ func findTableLabel(path string) (*tableLabel, []string, error) {
 			// the first transcript it is consulted for, whether or not it
 			// lists that one: a table none of whose paths match labels
 			// nothing, and check would pass every transcript unlabelled.
-			t.told.Do(func() {
-				if len(t.missing) > 0 {
-					warnings = append(warnings, fmt.Sprintf("%s: %d of its transcripts %s not there: %s (each \"file\" is a path from %s)",
-						t.path, len(t.missing), phrase.Noun(len(t.missing), "is", "are"), strings.Join(t.missing, ", "), filepath.Dir(t.path)))
-				}
-			})
+			if tell {
+				t.told.Do(func() {
+					if len(t.missing) > 0 {
+						warnings = append(warnings, fmt.Sprintf("%s: %d of its transcripts %s not there: %s (each \"file\" is a path from %s)",
+							t.path, len(t.missing), phrase.Noun(len(t.missing), "is", "are"), strings.Join(t.missing, ", "), filepath.Dir(t.path)))
+					}
+				})
+			}
 			l, ok := t.labels[abs]
 			if !ok {
 				if file := t.byStem[stem(abs)]; file != "" {

@@ -243,7 +243,7 @@ func TestTheCorpusLabelTableAgreesWithItsLabelFiles(t *testing.T) {
 				t.Errorf("%s: %s", name, w)
 			}
 		}
-		tl, _, err := findTableLabel(it.Name)
+		tl, _, err := findTableLabel(it.Name, true)
 		if err != nil || tl == nil {
 			t.Errorf("%s: not in %s (%v)", name, LabelTableName, err)
 			continue

@@ -53,7 +53,7 @@ func load(f File, scored bool) ([]Item, error) {
 	ts, layout, err := transcripts.ReadAny(f.Path)
 	if err != nil {
 		if errors.Is(err, transcripts.ErrUnknownLayout) && !f.Named && !exists(LabelPath(f.Path)) {
-			if tl, _, terr := findTableLabel(f.Path); terr != nil || tl == nil {
+			if tl, _, terr := findTableLabel(f.Path, false); terr != nil || tl == nil {
 				return nil, fmt.Errorf("%s: %w", f.Path, ErrNotTranscript)
 			}
 		}
@@ -264,7 +264,7 @@ func readLabel(path string) (l *Label, where string, counted int, warnings []str
 	if err != nil {
 		return nil, "", 0, nil, err
 	}
-	tl, tw, err := findTableLabel(path)
+	tl, tw, err := findTableLabel(path, true)
 	if err != nil {
 		return nil, "", 0, nil, err
 	}

@@ -271,6 +271,25 @@ func TestALabelTableRowLabelsTheRecordingsJSONL(t *testing.T) {
 	}
 }
 
+// A table none of whose rows match says so, even when the first file the
+// walk asks it about is no transcript (notes beside the transcripts).
+func TestALabelTableMatchingNothingSaysSo(t *testing.T) {
+	policyFile := filepath.Join(t.TempDir(), "policy.yaml")
+	os.WriteFile(policyFile, []byte("termination:\n  end_token: {exchanges: 1}\n"), 0o600)
+	for range 5 { // the two workers take the files in either order
+		dir := t.TempDir() // a table's warnings are said once in a process
+		os.WriteFile(filepath.Join(dir, "0-NOTES.md"), []byte("Notes on the runs, no conversation.\n"), 0o600)
+		for _, name := range []string{"a", "b"} {
+			writeCase(t, dir, name, append(words(8), "done [END]", "done [END]"), "")
+		}
+		os.WriteFile(filepath.Join(dir, "labels.json"), []byte(`{"transcripts": [{"file": "corpus/a.md", "stop_after": 8}, {"file": "corpus/b.md", "stop_after": 8}]}`), 0o600)
+		_, out, errOut := parley(t, "check", "--policy", policyFile, dir)
+		if want := "labels.json: 2 of its transcripts are not there: corpus/a.md, corpus/b.md"; !strings.Contains(errOut, want) {
+			t.Fatalf("stderr lacks %q:\n%s\n%s", want, out, errOut)
+		}
+	}
+}
+
 func TestCheckSweep(t *testing.T) {
 	dir := t.TempDir()
 	// Both sides sign off at 5–6, then echo; the window is 4..8.
