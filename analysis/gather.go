@@ -7,9 +7,11 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/parleyhq/parley/internal/phrase"
+	"github.com/parleyhq/parley/transcripts"
 )
 
 // File is one transcript file found under a path given on the command line.
@@ -24,6 +26,10 @@ type File struct {
 	// path repeated, by folders that overlap, or by a link to a file it
 	// gave too. It is read once all the same, under Root.
 	Repeated bool
+	// Conversation is the one conversation of the file that is read, from
+	// 1, when the command line named it as FILE#N, as check names the
+	// conversations of a file that holds several; 0 reads them all.
+	Conversation int
 }
 
 // transcriptExts are the files a directory is searched for. YAML is read
@@ -71,9 +77,12 @@ func Gather(args []string) ([]File, error) {
 		if err != nil {
 			abs = filepath.Clean(r.path)
 		}
+		if r.conversation > 0 {
+			abs += "#" + strconv.Itoa(r.conversation) // one conversation of it
+		}
 		e := byPath[abs]
 		var info os.FileInfo
-		if e == nil {
+		if e == nil && r.conversation == 0 {
 			// Another path to a file already found: a symbolic or hard link.
 			if info, err = os.Stat(r.path); err == nil {
 				for _, o := range bySize[info.Size()] {
@@ -97,6 +106,13 @@ func Gather(args []string) ([]File, error) {
 	for i, a := range args {
 		st, err := os.Stat(a)
 		if err != nil {
+			// FILE#N: the Nth conversation of a file that holds several.
+			if file, n := transcripts.SplitConversation(a); file != a {
+				if fst, ferr := os.Stat(file); ferr == nil && !fst.IsDir() {
+					add(route{path: file, root: a, arg: i, conversation: cmp.Or(n, -1)})
+					continue
+				}
+			}
 			return nil, fmt.Errorf("%s: no such transcript or directory", a)
 		}
 		if !st.IsDir() {
@@ -162,7 +178,7 @@ func Gather(args []string) ([]File, error) {
 	out := make([]File, len(entries))
 	for i, e := range entries {
 		named := slices.ContainsFunc(e.routes, func(r route) bool { return r.depth == 0 })
-		out[i] = File{Path: e.best.path, Root: e.best.root, Named: named, Repeated: len(e.routes) > 1}
+		out[i] = File{Path: e.best.path, Root: e.best.root, Named: named, Repeated: len(e.routes) > 1, Conversation: e.best.conversation}
 	}
 	return out, nil
 }
@@ -173,6 +189,9 @@ type route struct {
 	arg        int // the argument's place on the command line
 	depth      int // levels below the folder given; 0 for a file named itself
 	seq        int // the order it was found in
+	// conversation is N of FILE#N, which reaches one conversation of the
+	// file (-1 for FILE#0, which names none); 0 for the whole file.
+	conversation int
 }
 
 // gathered is one file Gather found, and every way it was reached.

@@ -59,6 +59,19 @@ func load(f File, scored bool) ([]Item, error) {
 		}
 		return nil, LabelNotTranscript(f.Path, err)
 	}
+	if f.Conversation != 0 {
+		// FILE#N: that conversation alone, named as check names it.
+		t, err := transcripts.PickConversation(f.Path, max(f.Conversation, 0), ts)
+		if err != nil {
+			return nil, err
+		}
+		judged, partial := Judged(t.Messages)
+		it := Item{File: f, Name: fmt.Sprintf("%s#%d", f.Path, f.Conversation), Layout: layout, Title: t.Title, Run: t.Run, Messages: judged, Partial: partial}
+		for _, w := range t.ReaderWarnings() {
+			it.Warnings = append(it.Warnings, f.Path+": "+w)
+		}
+		return []Item{it}, nil
+	}
 	var ignored error // the faulty label an unscored read leaves out
 	label, where, counted, labelWarnings, err := readLabel(f.Path)
 	switch {

@@ -290,6 +290,26 @@ func TestALabelTableMatchingNothingSaysSo(t *testing.T) {
 	}
 }
 
+// check and report take FILE#N, the name check gives each conversation of
+// a file that holds several, and read that one alone.
+func TestCheckReadsOneConversationOfAFileAsItNamesIt(t *testing.T) {
+	dir := t.TempDir()
+	multi := filepath.Join(dir, "multi.json")
+	os.WriteFile(multi, []byte(`[{"conversations":[{"from":"human","value":"hi"},{"from":"gpt","value":"hello"},{"from":"human","value":"more?"},{"from":"gpt","value":"yes"}]},`+
+		`{"conversations":[{"from":"human","value":"a"},{"from":"gpt","value":"b"}]}]`), 0o600)
+	_, out, errOut := parley(t, "check", multi+"#2")
+	if !strings.Contains(out, multi+"#2 ") || strings.Contains(out, multi+"#1") || !strings.Contains(out, "\n1 transcript, ") {
+		t.Errorf("check FILE#2:\n%s%s", out, errOut)
+	}
+	code, _, errOut := parley(t, "check", multi+"#3")
+	if want := "holds 2 conversations, numbered from 1"; code != exitFailure || !strings.Contains(errOut, want) {
+		t.Errorf("check FILE#3: exit %d, stderr %q; want %q", code, errOut, want)
+	}
+	if code, out, errOut := parley(t, "report", "--out", filepath.Join(dir, "r"), multi+"#1"); code != exitOK || !strings.Contains(out, "1 conversation") {
+		t.Errorf("report FILE#1: exit %d\n%s%s", code, out, errOut)
+	}
+}
+
 func TestCheckSweep(t *testing.T) {
 	dir := t.TempDir()
 	// Both sides sign off at 5–6, then echo; the window is 4..8.
