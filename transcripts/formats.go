@@ -420,8 +420,18 @@ func importLayout(data []byte, text func([]byte) string) ([]*Transcript, string,
 		return nil, "", fmt.Errorf("%w: the file is binary, not text", ErrUnknownLayout)
 	}
 	if looksJSON(t) {
-		if _, err := jsonValues(t); err != nil {
+		vals, err := jsonValues(t)
+		if err != nil {
 			return nil, "", fmt.Errorf("not a transcript: the JSON does not parse: %v", err)
+		}
+		if len(vals) == 1 {
+			if obj, ok := vals[0].(map[string]any); ok {
+				if m, ok := obj["messages"]; ok {
+					// A "messages" in another shape: said, for the person
+					// who gave this file; a folder's walk passes over it.
+					return nil, "", fmt.Errorf(`%w: its "messages" is %s, not a list of messages`, ErrUnknownLayout, jsonKind(m))
+				}
+			}
 		}
 		return nil, "", fmt.Errorf(`%w: JSON needs "messages" (OpenAI style, or "model_a", "model_b" and "messages" from a two-model runner), "conversations" (ShareGPT style), a list of messages under one of "turns", "dialogue", "conversation", "transcript", "history" or "chat" (or under any key, when each names its speaker and holds its text), or messages numbered "message_1", "message_2", …, each naming its speaker ("speaker", "name", "author", …) and holding its text ("text", "content", …)`, ErrUnknownLayout)
 	}

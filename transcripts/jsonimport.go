@@ -162,6 +162,30 @@ func allTurns(v []any) bool {
 
 // isTurn reports whether an object names a speaker and holds a text (one
 // of speakerKeys and one of textKeys), as a message of LayoutTurns does.
+// speakersRecur reports whether a bare list of turns reads as a
+// conversation: someone speaks twice, or it holds two turns or fewer. A
+// list of named values ([{"name": "PATH", "value": "/usr/bin"}, …]) names
+// each once.
+func speakersRecur(list []any) bool {
+	if len(list) <= 2 {
+		return true
+	}
+	seen := map[string]bool{}
+	for _, v := range list {
+		m, ok := v.(map[string]any)
+		if !ok {
+			continue
+		}
+		k, _ := firstKey(m, speakerKeys)
+		name := str(m[k])
+		if seen[name] {
+			return true
+		}
+		seen[name] = true
+	}
+	return false
+}
+
 func isTurn(m map[string]any) bool {
 	k, _ := firstKey(m, speakerKeys)
 	t, _ := firstKey(m, textKeys)
@@ -296,11 +320,16 @@ func jsonLayout(vals []any) string {
 			if _, ok := x["message_1"].(map[string]any); ok {
 				return LayoutNumbered
 			}
-			if _, ok := x["messages"]; ok {
+			// A "messages" that is no list (a count in a run's summary),
+			// or a "role" beside no text (a user's record), is some other
+			// JSON, which a folder's walk passes over.
+			if _, ok := x["messages"].([]any); ok {
 				return LayoutOpenAI
 			}
 			if _, ok := x["role"]; ok {
-				return LayoutOpenAI
+				if t, _ := firstKey(x, textKeys); t != "" {
+					return LayoutOpenAI
+				}
 			}
 			if _, ok := x["from"]; ok {
 				return LayoutShareGPT
@@ -312,7 +341,7 @@ func jsonLayout(vals []any) string {
 				return LayoutTurns
 			}
 		case []any:
-			if l := jsonLayout(x); l != "" {
+			if l := jsonLayout(x); l != "" && (l != LayoutTurns || speakersRecur(x)) {
 				return l
 			}
 		}
