@@ -102,17 +102,34 @@ func JSONErrorAt(d []byte, err error, at int64) error {
 	return fmt.Errorf("line %d, column %d: %w", line, col, err)
 }
 
-// numbered is an object's messages "message_1", "message_2", …, in order,
-// up to the first number missing.
-func numbered(obj map[string]any) []any {
-	var msgs []any
-	for n := 1; ; n++ {
-		m, ok := obj["message_"+strconv.Itoa(n)]
-		if !ok {
-			return msgs
+// numbered is an object's messages "message_1", "message_2", …, in the
+// order of their numbers (a "message_0" first), and a warning naming the
+// numbers missing between them ("" when none is), so that no message is
+// passed over in silence.
+func numbered(obj map[string]any) ([]any, string) {
+	var ns []int
+	for k := range obj {
+		if rest, ok := strings.CutPrefix(k, "message_"); ok {
+			if n, err := strconv.Atoi(rest); err == nil && n >= 0 && strconv.Itoa(n) == rest {
+				ns = append(ns, n)
+			}
 		}
-		msgs = append(msgs, m)
 	}
+	slices.Sort(ns)
+	var msgs []any
+	var missing []string
+	for i, n := range ns {
+		msgs = append(msgs, obj["message_"+strconv.Itoa(n)])
+		if i > 0 {
+			for gap := ns[i-1] + 1; gap < n && len(missing) < 10; gap++ {
+				missing = append(missing, "message_"+strconv.Itoa(gap))
+			}
+		}
+	}
+	if len(missing) == 0 {
+		return msgs, ""
+	}
+	return msgs, fmt.Sprintf("the messages are numbered with gaps (no %s); parley reads the %d there are in the order of their numbers", strings.Join(missing, ", "), len(msgs))
 }
 
 // turnList is the list of messages of an object in none of the named
@@ -382,6 +399,7 @@ func importJSON(vals []any, layout string) ([]*Transcript, error) {
 			return nil, fmt.Errorf("item %d is %s, not a JSON object", i+1, jsonKind(it))
 		}
 		list, key := obj["messages"], "messages"
+		gaps := "" // what numbered says of the numbers missing
 		switch layout {
 		case LayoutShareGPT:
 			list, key = obj["conversations"], "conversations"
@@ -405,7 +423,9 @@ func importJSON(vals []any, layout string) ([]*Transcript, error) {
 			}
 		case LayoutNumbered:
 			if _, ok := obj["message_1"]; ok {
-				list, key = numbered(obj), "message_1"
+				var msgs []any
+				msgs, gaps = numbered(obj)
+				list, key = msgs, "message_1"
 			}
 		}
 		if list == nil {
@@ -440,6 +460,9 @@ func importJSON(vals []any, layout string) ([]*Transcript, error) {
 		}
 		if layout == LayoutPair {
 			pairHeader(t, obj)
+		}
+		if gaps != "" {
+			t.Warnings = append(t.Warnings, gaps)
 		}
 		if layout == LayoutNumbered {
 			if task := firstString(obj, []string{"specified_task", "original_task"}); task != "" {

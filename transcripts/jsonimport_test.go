@@ -1,6 +1,7 @@
 package transcripts
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 )
@@ -130,5 +131,38 @@ func testSillyTavernChat(t *testing.T, header string) {
 	}
 	if ts[0].Messages[2].Origin != OriginModerator {
 		t.Errorf("the narrator's note is %q, not a moderator's note", ts[0].Messages[2].Origin)
+	}
+}
+
+// Numbered messages are read in the order of their numbers, from a
+// message_0 where there is one, and numbers missing between them are
+// warned of, not a reason to stop reading.
+func TestNumberedMessagesAreAllRead(t *testing.T) {
+	msg := func(n int, who string) string {
+		return fmt.Sprintf(`"message_%d": {"role_name": %q, "content": "m%d"}`, n, who, n)
+	}
+	for _, tc := range []struct {
+		name, data, contents, warning string
+	}{
+		{"from message_0", "{" + msg(1, "B") + ", " + msg(0, "A") + ", " + msg(2, "A") + "}", "m0 m1 m2", ""},
+		{"with gaps", "{" + msg(1, "A") + ", " + msg(2, "B") + ", " + msg(4, "A") + ", " + msg(5, "B") + "}", "m1 m2 m4 m5", "no message_3"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			ts, layout, err := Import([]byte(tc.data))
+			if err != nil || layout != LayoutNumbered {
+				t.Fatalf("layout %q, err %v", layout, err)
+			}
+			var got []string
+			for _, m := range ts[0].Messages {
+				got = append(got, m.Content)
+			}
+			if strings.Join(got, " ") != tc.contents {
+				t.Errorf("read %q; want %q", got, tc.contents)
+			}
+			w := strings.Join(ts[0].Warnings, "\n")
+			if tc.warning == "" && w != "" || !strings.Contains(w, tc.warning) {
+				t.Errorf("warnings %q; want %q", w, tc.warning)
+			}
+		})
 	}
 }
