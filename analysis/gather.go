@@ -137,7 +137,7 @@ func Gather(args []string) ([]File, error) {
 				return nil
 			}
 			ext := filepath.Ext(name)
-			if !transcriptExts[ext] || notTranscripts[name] || strings.HasPrefix(strings.ToUpper(name), "README") ||
+			if !transcriptExts[strings.ToLower(ext)] || notTranscripts[name] || strings.HasPrefix(strings.ToUpper(name), "README") ||
 				strings.HasSuffix(name, ".expect.yaml") || strings.HasPrefix(name, ".") {
 				return nil
 			}

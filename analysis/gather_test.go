@@ -15,7 +15,7 @@ func TestGatherSearchesDirectories(t *testing.T) {
 	for _, name := range []string{
 		"a.md", "a.jsonl", // a parley recording: the JSONL only
 		"b.md", "b.json", // a tool's Markdown and its JSON copy: the Markdown only
-		"c.txt", "d.csv", "e.tsv", "f.json", "h.markdown", "i.log",
+		"c.txt", "d.csv", "e.tsv", "f.json", "h.markdown", "i.log", "J.MD", "k.Json", // any case
 		"scenario.yaml", "g.expect.yaml", "summary.md", "README.md", ".hidden.md", "notes.pdf",
 		"state.jsonl", "batch.json", // a batch's own files
 	} {
@@ -32,7 +32,7 @@ func TestGatherSearchesDirectories(t *testing.T) {
 		got = append(got, filepath.Base(f.Path))
 	}
 	slices.Sort(got)
-	want := []string{"a.jsonl", "b.md", "c.txt", "d.csv", "e.tsv", "f.json", "h.markdown", "i.log", "scenario.yaml"}
+	want := []string{"J.MD", "a.jsonl", "b.md", "c.txt", "d.csv", "e.tsv", "f.json", "h.markdown", "i.log", "k.Json", "scenario.yaml"}
 	if !slices.Equal(got, want) {
 		t.Errorf("Gather found %q, want %q", got, want)
 	}
