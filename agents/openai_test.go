@@ -380,6 +380,14 @@ func TestRetries(t *testing.T) {
 		{name: "an error object, as vLLM sends it", replies: []openaitest.Reply{{ContentType: "text/event-stream",
 			Body: "data: {\"choices\":[{\"index\":0,\"delta\":{\"content\":\"Half\"}}]}\n\ndata: {\"object\":\"error\",\"message\":\"boom\",\"code\":500}\n\ndata: [DONE]\n\n"}, ok},
 			reasons: []string{"error reported mid-stream"}, waits: []time.Duration{750 * time.Millisecond}},
+		// OpenRouter sends an SSE comment while it waits for the model; an
+		// error event after it is the server's error all the same.
+		{name: "an error event after an SSE comment, as OpenRouter sends it", replies: []openaitest.Reply{{ContentType: "text/event-stream",
+			Body: ": OPENROUTER PROCESSING\n\ndata: {\"error\":{\"message\":\"overloaded\",\"type\":\"server_error\"}}\n\n"}, ok},
+			reasons: []string{"error reported mid-stream"}, waits: []time.Duration{750 * time.Millisecond}},
+		{name: "an error event after an event: error line", replies: []openaitest.Reply{{ContentType: "text/event-stream",
+			Body: "event: error\ndata: {\"error\":{\"message\":\"overloaded\",\"type\":\"server_error\"}}\n\n"}, ok},
+			reasons: []string{"error reported mid-stream"}, waits: []time.Duration{750 * time.Millisecond}},
 		{name: "an error event written with spaces", replies: []openaitest.Reply{{ContentType: "text/event-stream",
 			Body: "data: { \"error\": { \"message\": \"rate limited upstream\" } }\n\n"}, ok},
 			reasons: []string{"error reported mid-stream"}, waits: []time.Duration{750 * time.Millisecond}},
@@ -463,6 +471,9 @@ func TestFailures(t *testing.T) {
 			requests: 1, status: 400, contains: []string{"longer than model \"test-model\"'s context"}, is: ErrContextLength},
 		// Servers that speak other shapes of error than OpenAI's, as each
 		// sends it: the sentence quotes what they said.
+		{name: "context length in an error event after an SSE comment, as OpenRouter sends it", replies: []openaitest.Reply{{ContentType: "text/event-stream",
+			Body: ": OPENROUTER PROCESSING\n\ndata: {\"error\":{\"message\":\"This model's maximum context length is 8192 tokens\"}}\n\n"}},
+			requests: 1, contains: []string{"longer than model \"test-model\"'s context"}, is: ErrContextLength},
 		{name: "vLLM's error", replies: []openaitest.Reply{{Status: 400, ContentType: "application/json",
 			Body: `{"object":"error","message":"temperature must be non-negative, got -1.0.","type":"BadRequestError","param":null,"code":400}`}},
 			requests: 1, status: 400, contains: []string{"rejected the request (400): temperature must be non-negative, got -1.0."}},
