@@ -271,6 +271,12 @@ func TestStreamShapes(t *testing.T) {
 			Quirks: openaitest.Garbage}, text: "Still readable.", finish: "stop", usage: &Usage{5, 2, 7}},
 		{name: "no [DONE] after finish_reason", reply: openaitest.Reply{Pieces: []string{"Done", " anyway."},
 			Quirks: openaitest.NoDone}, text: "Done anyway.", finish: "stop", usage: &Usage{5, 2, 7}},
+		// A connection lost once finish_reason has come leaves the reply
+		// whole: asking again would pay for it twice.
+		{name: "connection lost after finish_reason and usage", reply: openaitest.Reply{Pieces: []string{"Whole", " reply."},
+			Fault: openaitest.DropAtEnd}, text: "Whole reply.", finish: "stop", usage: &Usage{5, 2, 7}},
+		{name: "connection lost right after finish_reason", reply: openaitest.Reply{Pieces: []string{"Whole."},
+			Quirks: openaitest.IgnoreIncludeUsage, Fault: openaitest.DropAtEnd}, text: "Whole.", finish: "stop"},
 		{name: "[DONE] without finish_reason", reply: openaitest.Reply{Pieces: []string{"Fine."},
 			Quirks: openaitest.NoFinish}, text: "Fine.", usage: &Usage{5, 1, 6}},
 		{name: "one event of 4 MB", reply: huge, text: huge.Pieces[0], finish: "stop", usage: &Usage{5, 1, 6}},
