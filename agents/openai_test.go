@@ -382,7 +382,18 @@ func TestRetries(t *testing.T) {
 		{name: "an error in a chunk, as OpenRouter sends it", replies: []openaitest.Reply{{ContentType: "text/event-stream",
 			Body: "data: {\"id\":\"g\",\"object\":\"chat.completion.chunk\",\"choices\":[{\"index\":0,\"delta\":{\"content\":\"Half an ans\"}}]}\n\n" +
 				"data: {\"id\":\"g\",\"object\":\"chat.completion.chunk\",\"error\":{\"code\":502,\"message\":\"Provider disconnected\"},\"choices\":[{\"index\":0,\"delta\":{\"content\":\"\"},\"finish_reason\":\"error\"}]}\n\ndata: [DONE]\n\n"}, ok},
-			reasons: []string{"error reported mid-stream"}, waits: []time.Duration{750 * time.Millisecond}},
+			reasons: []string{"502 Bad Gateway"}, waits: []time.Duration{750 * time.Millisecond}},
+		// OpenRouter gives the upstream's HTTP status as the error's code:
+		// a rate limit reported mid-stream is waited out, not taken for
+		// the context ("too many tokens").
+		{name: "a rate limit reported mid-stream, as OpenRouter sends it", replies: []openaitest.Reply{{ContentType: "text/event-stream",
+			Body: ": OPENROUTER PROCESSING\n\n" +
+				"data: {\"id\":\"g\",\"object\":\"chat.completion.chunk\",\"choices\":[{\"index\":0,\"delta\":{\"content\":\"Hel\"}}]}\n\n" +
+				"data: {\"id\":\"g\",\"object\":\"chat.completion.chunk\",\"error\":{\"code\":429,\"message\":\"Too many tokens per minute, please slow down\"},\"choices\":[{\"index\":0,\"delta\":{\"content\":\"\"},\"finish_reason\":\"error\"}]}\n\n"}, ok},
+			reasons: []string{"429 Too Many Requests"}, waits: []time.Duration{750 * time.Millisecond}},
+		{name: "an error event with its status as its code", replies: []openaitest.Reply{{ContentType: "text/event-stream",
+			Body: "data: {\"error\":{\"code\":503,\"message\":\"upstream overloaded\"}}\n\n"}, ok},
+			reasons: []string{"503 Service Unavailable"}, waits: []time.Duration{750 * time.Millisecond}},
 		{name: "an error object, as vLLM sends it", replies: []openaitest.Reply{{ContentType: "text/event-stream",
 			Body: "data: {\"choices\":[{\"index\":0,\"delta\":{\"content\":\"Half\"}}]}\n\ndata: {\"object\":\"error\",\"message\":\"boom\",\"code\":500}\n\ndata: [DONE]\n\n"}, ok},
 			reasons: []string{"error reported mid-stream"}, waits: []time.Duration{750 * time.Millisecond}},
@@ -516,6 +527,14 @@ func TestFailures(t *testing.T) {
 		{name: "too many tokens a minute is a rate limit, not the context", cfg: OpenAIConfig{Retries: ptr(1)}, replies: []openaitest.Reply{{Status: 429, ContentType: "application/json",
 			Body: `{"error":{"message":"Rate limit reached: too many tokens per minute","type":"tokens","code":"rate_limit_exceeded"}}`}},
 			requests: 1, status: 429, contains: []string{"is rate limiting requests (429 Too Many Requests)"}},
+		{name: "too many tokens a minute reported mid-stream is a rate limit, not the context", cfg: OpenAIConfig{Retries: ptr(1)},
+			replies: []openaitest.Reply{{ContentType: "text/event-stream",
+				Body: "data: {\"id\":\"g\",\"object\":\"chat.completion.chunk\",\"choices\":[{\"index\":0,\"delta\":{\"content\":\"Hel\"}}]}\n\n" +
+					"data: {\"id\":\"g\",\"object\":\"chat.completion.chunk\",\"error\":{\"code\":429,\"message\":\"Too many tokens per minute, please slow down\"},\"choices\":[{\"index\":0,\"delta\":{\"content\":\"\"},\"finish_reason\":\"error\"}]}\n\n"}},
+			requests: 1, status: 429, contains: []string{"is rate limiting requests (429 Too Many Requests)"}},
+		{name: "a refusal reported mid-stream with its status as its code", replies: []openaitest.Reply{{ContentType: "text/event-stream",
+			Body: "data: {\"error\":{\"code\":402,\"message\":\"Insufficient credits\"}}\n\n"}},
+			requests: 1, status: 402, contains: []string{"rejected the request (402): Insufficient credits"}},
 		{name: "200 with HTML", replies: []openaitest.Reply{openaitest.HTML()},
 			requests: 1, contains: []string{"answered with HTML, not an OpenAI-compatible stream; check base_url"}, is: errHTML},
 		{name: "200 with HTML but no content type", replies: []openaitest.Reply{{Body: "<html><body>hi</body></html>\n"}},
