@@ -580,8 +580,8 @@ func (a *OpenAI) read(ctx context.Context, at *attempt, yield func(Chunk, error)
 			}
 			if errors.Is(err, io.EOF) && at.resp.err == nil {
 				switch {
-				case at.resp.sawDone():
-					return outcome{}
+				case events.finished:
+					return outcome{} // data: [DONE] ended it
 				case !parsed && at.resp.looksHTML():
 					return outcome{fail: errHTML}
 				}

@@ -279,6 +279,13 @@ func TestStreamShapes(t *testing.T) {
 			Quirks: openaitest.IgnoreIncludeUsage, Fault: openaitest.DropAtEnd}, text: "Whole.", finish: "stop"},
 		{name: "[DONE] without finish_reason", reply: openaitest.Reply{Pieces: []string{"Fine."},
 			Quirks: openaitest.NoFinish}, text: "Fine.", usage: &Usage{5, 1, 6}},
+		// Nothing after data: [DONE] is read: the reply ended there.
+		{name: "[DONE] without finish_reason, then a comment", reply: openaitest.Reply{ContentType: "text/event-stream",
+			Body: "data: {\"model\":\"test-model\",\"choices\":[{\"index\":0,\"delta\":{\"content\":\"Whole reply.\"}}]}\n\ndata: [DONE]\n\n: bye\n\n"},
+			text: "Whole reply."},
+		{name: "[DONE] without a newline after it", reply: openaitest.Reply{ContentType: "text/event-stream",
+			Body: "data: {\"model\":\"test-model\",\"choices\":[{\"index\":0,\"delta\":{\"content\":\"Whole reply.\"}}]}\n\ndata: [DONE]"},
+			text: "Whole reply."},
 		{name: "one event of 4 MB", reply: huge, text: huge.Pieces[0], finish: "stop", usage: &Usage{5, 1, 6}},
 		{name: "invalid UTF-8 is replaced, the rest kept", reply: openaitest.Text("caf\xc3", "\xff ok é"),
 			text: "caf\ufffd\ufffd ok é", finish: "stop", usage: &Usage{5, 2, 7}},

@@ -51,7 +51,7 @@ type eventReader struct {
 	stray    bytes.Buffer // the lines kept before the first data event (see keep)
 	events   bool         // a data event was read, or the lines kept outgrew maxStrayBytes: no more are kept
 	limit    int
-	finished bool // data: [DONE] was read
+	finished bool // data: [DONE] was read, as an event or as the body's last line
 	begun    bool // a line was read: a byte-order mark before it is not
 	skipLF   bool // the last line ended in CR: a LF right after it is its end too
 }
@@ -76,6 +76,12 @@ func (e *eventReader) next() ([]byte, error) {
 	for {
 		line, err := e.line()
 		if err != nil {
+			if p, ok := cutData(bytes.TrimSpace(line)); ok && string(p) == "[DONE]" {
+				// A last line without its newline is not an event, as
+				// to go-openai; this one says the reply ended all the
+				// same.
+				e.finished = true
+			}
 			e.release() // every byte read is taken
 			if apiErr := strayError(e.stray.Bytes()); apiErr != nil {
 				return nil, fmt.Errorf("error, %w", apiErr)
