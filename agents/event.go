@@ -34,7 +34,7 @@ type streamEvent struct {
 func readEvent(events *eventReader, model string) (streamEvent, error) {
 	raw, err := events.next()
 	if err != nil {
-		return streamEvent{}, err
+		return streamEvent{}, withStatus(err)
 	}
 	ev, ok := decodeEvent(raw, model)
 	if !ok {
@@ -43,7 +43,7 @@ func readEvent(events *eventReader, model string) (streamEvent, error) {
 		// chunk that carries an "error" beside its choices; vLLM's,
 		// {"object": "error", "message": …}; one written with spaces.
 		if apiErr := eventError(raw); apiErr != nil {
-			return streamEvent{}, fmt.Errorf("error, %w", apiErr)
+			return streamEvent{}, withStatus(fmt.Errorf("error, %w", apiErr))
 		}
 		if ev, err = decodeEventSlow(raw); err != nil {
 			return ev, &badEvent{head: eventHead(raw), err: err}
@@ -54,6 +54,22 @@ func readEvent(events *eventReader, model string) (streamEvent, error) {
 		return streamEvent{}, fmt.Errorf("error, %w", &openai.APIError{Message: `the reply ended with finish_reason "error"`})
 	}
 	return ev, nil
+}
+
+// withStatus gives a server's error reported in its stream, after the 200
+// that began it, the HTTP status its code names: OpenRouter reports an
+// upstream's failure mid-stream as {"error": {"code": 429, …}}. It is then
+// told and retried as that status is before a stream: a 429 or a 5xx is
+// asked again, and a 429's "too many tokens" a minute is not taken for
+// the context.
+func withStatus(err error) error {
+	var apiErr *openai.APIError
+	if errors.As(err, &apiErr) && apiErr.HTTPStatusCode == 0 {
+		if code, ok := apiErr.Code.(int); ok && code >= 400 && code <= 599 {
+			apiErr.HTTPStatusCode, apiErr.HTTPStatus = code, statusPhrase(code)
+		}
+	}
+	return err
 }
 
 // eventError is the error an event reports in place of (or beside) a

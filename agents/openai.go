@@ -571,10 +571,17 @@ func (a *OpenAI) read(ctx context.Context, at *attempt, yield func(Chunk, error)
 	for {
 		ev, err := readEvent(events, model)
 		if err != nil {
+			if finished && ctx.Err() == nil && !serverError(err) {
+				// The reply finished: a connection lost, cut or gone
+				// quiet after its finish_reason, before the usage or
+				// [DONE], leaves it whole. Asking again would pay for it
+				// twice.
+				return outcome{}
+			}
 			if errors.Is(err, io.EOF) && at.resp.err == nil {
 				switch {
-				case finished || at.resp.sawDone():
-					return outcome{}
+				case events.finished:
+					return outcome{} // data: [DONE] ended it
 				case !parsed && at.resp.looksHTML():
 					return outcome{fail: errHTML}
 				}
@@ -612,6 +619,14 @@ func (a *OpenAI) read(ctx context.Context, at *attempt, yield func(Chunk, error)
 		}
 		at.clock.resume()
 	}
+}
+
+// serverError reports an error the server sent in its stream, or an event
+// parley could not read, as against a failure of the connection.
+func serverError(err error) bool {
+	var apiErr *openai.APIError
+	var bad *badEvent
+	return errors.As(err, &apiErr) || errors.As(err, &bad)
 }
 
 // readWhole reads a reply a server sent whole, as one JSON completion,

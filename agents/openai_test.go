@@ -271,8 +271,21 @@ func TestStreamShapes(t *testing.T) {
 			Quirks: openaitest.Garbage}, text: "Still readable.", finish: "stop", usage: &Usage{5, 2, 7}},
 		{name: "no [DONE] after finish_reason", reply: openaitest.Reply{Pieces: []string{"Done", " anyway."},
 			Quirks: openaitest.NoDone}, text: "Done anyway.", finish: "stop", usage: &Usage{5, 2, 7}},
+		// A connection lost once finish_reason has come leaves the reply
+		// whole: asking again would pay for it twice.
+		{name: "connection lost after finish_reason and usage", reply: openaitest.Reply{Pieces: []string{"Whole", " reply."},
+			Fault: openaitest.DropAtEnd}, text: "Whole reply.", finish: "stop", usage: &Usage{5, 2, 7}},
+		{name: "connection lost right after finish_reason", reply: openaitest.Reply{Pieces: []string{"Whole."},
+			Quirks: openaitest.IgnoreIncludeUsage, Fault: openaitest.DropAtEnd}, text: "Whole.", finish: "stop"},
 		{name: "[DONE] without finish_reason", reply: openaitest.Reply{Pieces: []string{"Fine."},
 			Quirks: openaitest.NoFinish}, text: "Fine.", usage: &Usage{5, 1, 6}},
+		// Nothing after data: [DONE] is read: the reply ended there.
+		{name: "[DONE] without finish_reason, then a comment", reply: openaitest.Reply{ContentType: "text/event-stream",
+			Body: "data: {\"model\":\"test-model\",\"choices\":[{\"index\":0,\"delta\":{\"content\":\"Whole reply.\"}}]}\n\ndata: [DONE]\n\n: bye\n\n"},
+			text: "Whole reply."},
+		{name: "[DONE] without a newline after it", reply: openaitest.Reply{ContentType: "text/event-stream",
+			Body: "data: {\"model\":\"test-model\",\"choices\":[{\"index\":0,\"delta\":{\"content\":\"Whole reply.\"}}]}\n\ndata: [DONE]"},
+			text: "Whole reply."},
 		{name: "one event of 4 MB", reply: huge, text: huge.Pieces[0], finish: "stop", usage: &Usage{5, 1, 6}},
 		{name: "invalid UTF-8 is replaced, the rest kept", reply: openaitest.Text("caf\xc3", "\xff ok é"),
 			text: "caf\ufffd\ufffd ok é", finish: "stop", usage: &Usage{5, 2, 7}},
@@ -376,9 +389,28 @@ func TestRetries(t *testing.T) {
 		{name: "an error in a chunk, as OpenRouter sends it", replies: []openaitest.Reply{{ContentType: "text/event-stream",
 			Body: "data: {\"id\":\"g\",\"object\":\"chat.completion.chunk\",\"choices\":[{\"index\":0,\"delta\":{\"content\":\"Half an ans\"}}]}\n\n" +
 				"data: {\"id\":\"g\",\"object\":\"chat.completion.chunk\",\"error\":{\"code\":502,\"message\":\"Provider disconnected\"},\"choices\":[{\"index\":0,\"delta\":{\"content\":\"\"},\"finish_reason\":\"error\"}]}\n\ndata: [DONE]\n\n"}, ok},
-			reasons: []string{"error reported mid-stream"}, waits: []time.Duration{750 * time.Millisecond}},
+			reasons: []string{"502 Bad Gateway"}, waits: []time.Duration{750 * time.Millisecond}},
+		// OpenRouter gives the upstream's HTTP status as the error's code:
+		// a rate limit reported mid-stream is waited out, not taken for
+		// the context ("too many tokens").
+		{name: "a rate limit reported mid-stream, as OpenRouter sends it", replies: []openaitest.Reply{{ContentType: "text/event-stream",
+			Body: ": OPENROUTER PROCESSING\n\n" +
+				"data: {\"id\":\"g\",\"object\":\"chat.completion.chunk\",\"choices\":[{\"index\":0,\"delta\":{\"content\":\"Hel\"}}]}\n\n" +
+				"data: {\"id\":\"g\",\"object\":\"chat.completion.chunk\",\"error\":{\"code\":429,\"message\":\"Too many tokens per minute, please slow down\"},\"choices\":[{\"index\":0,\"delta\":{\"content\":\"\"},\"finish_reason\":\"error\"}]}\n\n"}, ok},
+			reasons: []string{"429 Too Many Requests"}, waits: []time.Duration{750 * time.Millisecond}},
+		{name: "an error event with its status as its code", replies: []openaitest.Reply{{ContentType: "text/event-stream",
+			Body: "data: {\"error\":{\"code\":503,\"message\":\"upstream overloaded\"}}\n\n"}, ok},
+			reasons: []string{"503 Service Unavailable"}, waits: []time.Duration{750 * time.Millisecond}},
 		{name: "an error object, as vLLM sends it", replies: []openaitest.Reply{{ContentType: "text/event-stream",
 			Body: "data: {\"choices\":[{\"index\":0,\"delta\":{\"content\":\"Half\"}}]}\n\ndata: {\"object\":\"error\",\"message\":\"boom\",\"code\":500}\n\ndata: [DONE]\n\n"}, ok},
+			reasons: []string{"error reported mid-stream"}, waits: []time.Duration{750 * time.Millisecond}},
+		// OpenRouter sends an SSE comment while it waits for the model; an
+		// error event after it is the server's error all the same.
+		{name: "an error event after an SSE comment, as OpenRouter sends it", replies: []openaitest.Reply{{ContentType: "text/event-stream",
+			Body: ": OPENROUTER PROCESSING\n\ndata: {\"error\":{\"message\":\"overloaded\",\"type\":\"server_error\"}}\n\n"}, ok},
+			reasons: []string{"error reported mid-stream"}, waits: []time.Duration{750 * time.Millisecond}},
+		{name: "an error event after an event: error line", replies: []openaitest.Reply{{ContentType: "text/event-stream",
+			Body: "event: error\ndata: {\"error\":{\"message\":\"overloaded\",\"type\":\"server_error\"}}\n\n"}, ok},
 			reasons: []string{"error reported mid-stream"}, waits: []time.Duration{750 * time.Millisecond}},
 		{name: "an error event written with spaces", replies: []openaitest.Reply{{ContentType: "text/event-stream",
 			Body: "data: { \"error\": { \"message\": \"rate limited upstream\" } }\n\n"}, ok},
@@ -463,6 +495,9 @@ func TestFailures(t *testing.T) {
 			requests: 1, status: 400, contains: []string{"longer than model \"test-model\"'s context"}, is: ErrContextLength},
 		// Servers that speak other shapes of error than OpenAI's, as each
 		// sends it: the sentence quotes what they said.
+		{name: "context length in an error event after an SSE comment, as OpenRouter sends it", replies: []openaitest.Reply{{ContentType: "text/event-stream",
+			Body: ": OPENROUTER PROCESSING\n\ndata: {\"error\":{\"message\":\"This model's maximum context length is 8192 tokens\"}}\n\n"}},
+			requests: 1, contains: []string{"longer than model \"test-model\"'s context"}, is: ErrContextLength},
 		{name: "vLLM's error", replies: []openaitest.Reply{{Status: 400, ContentType: "application/json",
 			Body: `{"object":"error","message":"temperature must be non-negative, got -1.0.","type":"BadRequestError","param":null,"code":400}`}},
 			requests: 1, status: 400, contains: []string{"rejected the request (400): temperature must be non-negative, got -1.0."}},
@@ -499,6 +534,14 @@ func TestFailures(t *testing.T) {
 		{name: "too many tokens a minute is a rate limit, not the context", cfg: OpenAIConfig{Retries: ptr(1)}, replies: []openaitest.Reply{{Status: 429, ContentType: "application/json",
 			Body: `{"error":{"message":"Rate limit reached: too many tokens per minute","type":"tokens","code":"rate_limit_exceeded"}}`}},
 			requests: 1, status: 429, contains: []string{"is rate limiting requests (429 Too Many Requests)"}},
+		{name: "too many tokens a minute reported mid-stream is a rate limit, not the context", cfg: OpenAIConfig{Retries: ptr(1)},
+			replies: []openaitest.Reply{{ContentType: "text/event-stream",
+				Body: "data: {\"id\":\"g\",\"object\":\"chat.completion.chunk\",\"choices\":[{\"index\":0,\"delta\":{\"content\":\"Hel\"}}]}\n\n" +
+					"data: {\"id\":\"g\",\"object\":\"chat.completion.chunk\",\"error\":{\"code\":429,\"message\":\"Too many tokens per minute, please slow down\"},\"choices\":[{\"index\":0,\"delta\":{\"content\":\"\"},\"finish_reason\":\"error\"}]}\n\n"}},
+			requests: 1, status: 429, contains: []string{"is rate limiting requests (429 Too Many Requests)"}},
+		{name: "a refusal reported mid-stream with its status as its code", replies: []openaitest.Reply{{ContentType: "text/event-stream",
+			Body: "data: {\"error\":{\"code\":402,\"message\":\"Insufficient credits\"}}\n\n"}},
+			requests: 1, status: 402, contains: []string{"rejected the request (402): Insufficient credits"}},
 		{name: "200 with HTML", replies: []openaitest.Reply{openaitest.HTML()},
 			requests: 1, contains: []string{"answered with HTML, not an OpenAI-compatible stream; check base_url"}, is: errHTML},
 		{name: "200 with HTML but no content type", replies: []openaitest.Reply{{Body: "<html><body>hi</body></html>\n"}},

@@ -24,11 +24,18 @@ const eventBufferSize = 1 << 10
 var eventBuffers = sync.Pool{New: func() any { return new([eventBufferSize]byte) }}
 
 // eventReader reads the data events of a server-sent event stream as
-// go-openai v1.43's stream reader does (RecvRaw), line for line and error
-// for error, without its regular expressions and with a smaller buffer:
-// blank lines, comments and other fields are skipped, up to
-// emptyMessagesLimit in a row, and kept, as is an event that begins
-// {"error":, to be reported as the server's error when the stream ends.
+// go-openai v1.43's stream reader does (RecvRaw), line for line, without
+// its regular expressions and with a smaller buffer: blank lines, comments
+// and other fields are skipped, up to emptyMessagesLimit in a row.
+//
+// An event that begins {"error": is the server's error, read on its own.
+// go-openai reads it joined to every line that was not a data event
+// before it in the stream (an SSE comment such as OpenRouter's
+// ": OPENROUTER PROCESSING", an event: error line), which makes it no JSON
+// at all: the server's error was lost. The only other lines kept are the
+// few before the first data event that are neither comments nor fields: a
+// body that is no event stream but one JSON error is reported as that
+// error when it ends.
 //
 // Its lines are read as a bufio.Reader's ReadSlice reads them, through a
 // buffer taken from eventBuffers while it has unread bytes. With none, it
@@ -41,36 +48,43 @@ type eventReader struct {
 	err      error                  // the body's, once buf[r:w] is taken
 	wait     [16]byte
 	long     []byte       // a line longer than the buffer, gathered
-	errs     bytes.Buffer // lines that are not data events
+	stray    bytes.Buffer // the lines kept before the first data event (see keep)
+	events   bool         // a data event was read, or the lines kept outgrew maxStrayBytes: no more are kept
 	limit    int
-	finished bool // data: [DONE] was read
+	finished bool // data: [DONE] was read, as an event or as the body's last line
 	begun    bool // a line was read: a byte-order mark before it is not
 	skipLF   bool // the last line ended in CR: a LF right after it is its end too
 }
+
+// maxStrayBytes bounds the lines an eventReader keeps before the first data
+// event: far more than any JSON error a server sends.
+const maxStrayBytes = 64 << 10
 
 func newEventReader(body io.Reader, limit int) *eventReader {
 	return &eventReader{body: body, limit: limit}
 }
 
 // next returns the next data event's payload, valid until the next call;
-// io.EOF after data: [DONE] or at the end of the body.
+// io.EOF after data: [DONE] or at the end of the body; the server's error
+// for an event that begins {"error": and holds one. It never returns a nil
+// payload with a nil error.
 func (e *eventReader) next() ([]byte, error) {
 	if e.finished {
 		return nil, io.EOF
 	}
 	empty := 0
-	errorEvent := false
 	for {
 		line, err := e.line()
 		if err != nil {
+			if p, ok := cutData(bytes.TrimSpace(line)); ok && string(p) == "[DONE]" {
+				// A last line without its newline is not an event, as
+				// to go-openai; this one says the reply ended all the
+				// same.
+				e.finished = true
+			}
 			e.release() // every byte read is taken
-		}
-		if err != nil || errorEvent {
-			if b := e.errs.Bytes(); len(b) > 0 {
-				var resp *openai.ErrorResponse
-				if json.Unmarshal(b, &resp) == nil && resp != nil && resp.Error != nil {
-					return nil, fmt.Errorf("error, %w", resp.Error)
-				}
+			if apiErr := strayError(e.stray.Bytes()); apiErr != nil {
+				return nil, fmt.Errorf("error, %w", apiErr)
 			}
 			return nil, err
 		}
@@ -82,16 +96,24 @@ func (e *eventReader) next() ([]byte, error) {
 		}
 		line = bytes.TrimSpace(line)
 		payload, isData := cutData(line)
-		if isData && bytes.HasPrefix(payload, []byte(`{"error":`)) {
-			errorEvent = true
-			line = payload
-		}
-		if !isData || errorEvent {
-			e.errs.Write(line)
+		if !isData {
+			e.keep(line)
 			if empty++; empty > e.limit {
 				return nil, openai.ErrTooManyEmptyStreamMessages
 			}
 			continue
+		}
+		if !e.events {
+			e.events = true
+			e.stray = bytes.Buffer{} // the body is an event stream
+		}
+		if bytes.HasPrefix(payload, []byte(`{"error":`)) {
+			var resp openai.ErrorResponse
+			if json.Unmarshal(payload, &resp) == nil && resp.Error != nil {
+				return nil, fmt.Errorf("error, %w", resp.Error)
+			}
+			// No error parley can read: the caller reads it as any
+			// other event, and quotes it if it is not a chunk.
 		}
 		if string(payload) == "[DONE]" {
 			e.finished = true
@@ -100,6 +122,51 @@ func (e *eventReader) next() ([]byte, error) {
 		}
 		return payload, nil
 	}
+}
+
+// keep keeps a line that is not a data event, trimmed, if no data event
+// has come yet and it is neither a comment nor one of the format's other
+// fields (event:, id:, retry:), while the lines kept fit in maxStrayBytes.
+func (e *eventReader) keep(line []byte) {
+	if e.events || len(line) == 0 || isField(line) {
+		return
+	}
+	if e.stray.Len()+len(line) > maxStrayBytes {
+		e.events = true // no JSON error is this long: keep no more
+		e.stray = bytes.Buffer{}
+		return
+	}
+	e.stray.Write(line)
+}
+
+// isField reports whether a line is an SSE comment or an event:, id: or
+// retry: field.
+func isField(line []byte) bool {
+	if line[0] == ':' {
+		return true
+	}
+	name, _, ok := bytes.Cut(line, []byte(":"))
+	if !ok {
+		return false
+	}
+	switch string(name) {
+	case "event", "id", "retry":
+		return true
+	}
+	return false
+}
+
+// strayError is the error the lines kept before the first data event
+// spell, as one JSON error, or nil.
+func strayError(b []byte) *openai.APIError {
+	if len(b) == 0 {
+		return nil
+	}
+	var resp *openai.ErrorResponse
+	if json.Unmarshal(b, &resp) != nil || resp == nil {
+		return nil
+	}
+	return resp.Error
 }
 
 // line reads one line, its newline included. A last line without one is

@@ -135,18 +135,17 @@ func servedBy(sent, asked *url.URL, base string) string {
 }
 
 // watchedBody is a response body that marks the idle clock on every read,
-// remembers how the body began and ended, and refuses a line longer than
+// remembers how the body began, and refuses a line longer than
 // maxEventBytes.
 type watchedBody struct {
 	rc   io.ReadCloser
 	at   *attempt
 	head []byte
-	tail []byte
 	line int   // bytes since the last newline
 	err  error // errEventTooLarge, once hit
 }
 
-const watchKeep = 64 // bytes of the head and tail a watchedBody remembers
+const watchKeep = 64 // bytes of the head a watchedBody remembers
 
 func (w *watchedBody) Read(p []byte) (int, error) {
 	if w.err != nil {
@@ -158,14 +157,6 @@ func (w *watchedBody) Read(p []byte) (int, error) {
 		b := p[:n]
 		if len(w.head) < watchKeep {
 			w.head = append(w.head, b[:min(n, watchKeep-len(w.head))]...)
-		}
-		if len(b) >= watchKeep {
-			w.tail = append(w.tail[:0], b[len(b)-watchKeep:]...)
-		} else {
-			w.tail = append(w.tail, b...)
-			if len(w.tail) > watchKeep {
-				w.tail = append(w.tail[:0], w.tail[len(w.tail)-watchKeep:]...)
-			}
 		}
 		if i := bytes.LastIndexByte(b, '\n'); i >= 0 {
 			w.line = n - 1 - i
@@ -181,11 +172,6 @@ func (w *watchedBody) Read(p []byte) (int, error) {
 }
 
 func (w *watchedBody) Close() error { return w.rc.Close() }
-
-// sawDone reports whether the body ended with data: [DONE].
-func (w *watchedBody) sawDone() bool {
-	return bytes.HasSuffix(bytes.TrimSpace(w.tail), []byte("[DONE]"))
-}
 
 // looksHTML reports whether the body began like an HTML page.
 func (w *watchedBody) looksHTML() bool {

@@ -90,6 +90,10 @@ const (
 	// Stall streams At pieces, then sends nothing until the client goes
 	// away or the server is closed.
 	Stall
+	// DropAtEnd streams the whole reply, its finish_reason and usage, then
+	// drops the connection: no [DONE], and an unterminated chunked body,
+	// as when a connection is lost at a reply's very end.
+	DropAtEnd
 )
 
 // Quirk is a deviation from the OpenAI stream that real servers show.
@@ -492,7 +496,7 @@ func (s *Server) stream(w http.ResponseWriter, ctx context.Context, rep Reply, r
 		return 0, true
 	}
 	limit := len(rep.Pieces)
-	if rep.Fault != NoFault {
+	if rep.Fault == CutOff || rep.Fault == Stall {
 		limit = min(rep.At, limit)
 	}
 	for _, p := range rep.Pieces[:limit] {
@@ -530,6 +534,10 @@ func (s *Server) stream(w http.ResponseWriter, ctx context.Context, rep Reply, r
 			u = countUsage(req, rep)
 		}
 		c.event(false, nil, "", u)
+	}
+	if rep.Fault == DropAtEnd {
+		flush()
+		panic(http.ErrAbortHandler)
 	}
 	if rep.Quirks&NoDone == 0 {
 		c.buf = append(c.buf, "data: [DONE]\n\n"...)

@@ -145,6 +145,8 @@ func TestFaults(t *testing.T) {
 		{name: "echo authorization", reply: Reply{Status: 401, EchoAuthorization: true}, status: 401, body: "Bearer sekrit"},
 		{name: "html", reply: HTML(), status: 200, header: map[string]string{"Content-Type": "text/html; charset=utf-8"}, body: "<html>"},
 		{name: "cut off", reply: Cut(1, "a", "b"), status: 200, body: `"content":"a"`, readErr: io.ErrUnexpectedEOF},
+		{name: "dropped at the end", reply: Reply{Pieces: []string{"a"}, Fault: DropAtEnd}, status: 200, body: `"finish_reason":"stop"`,
+			readErr: io.ErrUnexpectedEOF},
 		{name: "reject stream_options", reply: Reply{Quirks: RejectStreamOptions}, status: 400, body: "stream_options"},
 		{name: "garbage", reply: Reply{Pieces: []string{"a"}, Quirks: Garbage}, status: 200, body: "event: ping\n"},
 		{name: "an event that is not JSON", reply: Reply{Pieces: []string{"a"}, Quirks: BadEvent}, status: 200, body: "data: {not json\n"},
