@@ -555,6 +555,7 @@ type turnState struct {
 	m       transcripts.Message // what arrived
 
 	text         strings.Builder // the reply so far
+	failed       int             // the last attempt the agent said failed and retried, 0: none
 	firstToken   time.Time
 	attemptStart time.Time // when the attempt the reply came from was sent
 }
@@ -600,6 +601,17 @@ func (t *turnState) end(c *Conversation) {
 func (r *run) shrink(t *turnState) (*transcripts.Stop, error) {
 	cfg := &r.c.cfg
 	r.shrunk[t.seat] = true
+	// Text that streamed before the model refused is not the message:
+	// sinks drop it as they drop a failed attempt's, so what they show is
+	// what is recorded.
+	if t.m.Content != "" {
+		attempt := t.failed + 1
+		if err := r.emit(Retrying{Index: t.index, Speaker: t.s.Name, Attempt: attempt, Max: attempt + 1,
+			Reason: "the conversation is longer than its model's context", Time: cfg.Now()}); err != nil {
+			st := errorStop(len(r.msgs), err)
+			return &st, err
+		}
+	}
 	visible := len(r.msgs)
 	if t.window > 0 {
 		visible = min(visible, t.window)
@@ -723,6 +735,7 @@ func (r *run) chunk(t *turnState, ch *agents.Chunk) error {
 	case ch.Wait != nil:
 		return r.waiting(t.s.Name, ch.Wait)
 	case ch.Retry != nil:
+		t.failed = ch.Retry.Attempt
 		t.text.Reset()
 		t.firstToken = time.Time{}
 		at := now()

@@ -540,6 +540,63 @@ func TestContextLengthShrinksTheWindowOnce(t *testing.T) {
 	}
 }
 
+// What streamed before a context-length error is not the message: the
+// sinks are told to drop it, as they drop a failed attempt's text, so that
+// what they were streamed is what is recorded.
+func TestAContextLengthErrorDiscardsWhatStreamed(t *testing.T) {
+	for _, c := range []struct {
+		name    string
+		before  []string // what streams before the model refuses
+		retries int      // Retrying events sinks see, want
+	}{
+		{"after text streamed", []string{"Hello ", "wor"}, 1},
+		{"before any text", nil, 0},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			asked := 0
+			small := agentFunc(func(ctx context.Context, _ []agents.Message) iter.Seq2[agents.Chunk, error] {
+				asked++
+				first := asked == 1
+				return func(yield func(agents.Chunk, error) bool) {
+					if !first {
+						yield(agents.Chunk{Text: "Second try.", FinishReason: "stop"}, nil)
+						return
+					}
+					for _, s := range c.before {
+						if !yield(agents.Chunk{Text: s}, nil) {
+							return
+						}
+					}
+					yield(agents.Chunk{}, &agents.Error{Agent: "B", Sentence: "B: too long", Err: agents.ErrContextLength})
+				}
+			})
+			var sink collect
+			stop, err := New(Config{Seats: seats(agents.NewScripted([]string{"x"}, 0), small), First: 1, Opening: "Hi",
+				Policy: policy.MaxMessages{N: 2}}).Run(context.Background(), &sink)
+			if err != nil || stop.Kind != transcripts.StopPolicy {
+				t.Fatalf("stop %+v, err %v", stop, err)
+			}
+			var streamed strings.Builder
+			retries := 0
+			for _, e := range sink.events {
+				switch e := e.(type) {
+				case Delta:
+					streamed.WriteString(e.Text)
+				case Retrying:
+					streamed.Reset()
+					retries++
+				}
+			}
+			if got := sink.finished()[1].Content; streamed.String() != got || got != "Second try." {
+				t.Errorf("sinks were streamed %q for message 2, which is recorded as %q", streamed.String(), got)
+			}
+			if retries != c.retries {
+				t.Errorf("%d Retrying events; want %d", retries, c.retries)
+			}
+		})
+	}
+}
+
 func TestRateLimitWaitIsANoticeAndNotTimed(t *testing.T) {
 	clock := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 	now := func() time.Time { clock = clock.Add(time.Millisecond); return clock }
