@@ -9,6 +9,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -467,9 +468,10 @@ func Sentence(err error) string {
 	return err.Error()
 }
 
-// between waits out a pause and applies injected lines. It returns false
-// when the run must stop (End or ctx), and the error when recording an
-// operator's action or an injected line failed.
+// between waits out a pause and applies injected lines, judging each. It
+// returns false when the run must stop (End, ctx, or the rules after an
+// injected line), and the error when recording an operator's action or an
+// injected line, or judging one, failed.
 func (r *run) between(ctx context.Context, next *int) (transcripts.Stop, bool, error) {
 	c := r.c
 	for {
@@ -488,7 +490,22 @@ func (r *run) between(ctx context.Context, next *int) (transcripts.Stop, bool, e
 				return errorStop(len(r.msgs), err), false, err
 			}
 		}
-		for _, m := range injects {
+		for i, m := range injects {
+			// The messages before a line are judged before it joins, as
+			// check judges the recording, one message at a time: when the
+			// rules stop there, the run ends, and this line and those
+			// after it are said not to have been recorded (finish says so
+			// of what is left in c.injects). The last line is judged
+			// after between, as a turn's message is. After an End the
+			// lines join unjudged.
+			if !ended {
+				if stop, done, err := r.judge(ctx); done || err != nil {
+					c.mu.Lock()
+					c.injects = slices.Concat(injects[i:], c.injects)
+					c.mu.Unlock()
+					return stop, false, err
+				}
+			}
 			now := c.cfg.Now()
 			m.Started, m.Ended, m.Session = now, now, c.cfg.Session
 			r.msgs = append(r.msgs, m)

@@ -323,6 +323,57 @@ func TestInjectedLines(t *testing.T) {
 	}
 }
 
+// Lines injected together are judged one by one, as check judges the
+// recording: a rule that stops after one stops the run there, and the
+// lines after it are said not to have been recorded.
+func TestInjectedLinesAreJudgedOneByOne(t *testing.T) {
+	for _, c := range []struct {
+		name       string
+		limit      int
+		wantAt     int
+		unrecorded []string // operator events, want
+	}{
+		{"the opening reaches the limit", 1, 1, []string{
+			"a line the operator injected as A was not recorded: the conversation ended before it could join",
+			"a line the operator injected as B was not recorded: the conversation ended before it could join"}},
+		{"the first line reaches the limit", 2, 2,
+			[]string{"a line the operator injected as B was not recorded: the conversation ended before it could join"}},
+		{"the last line reaches the limit", 3, 3, nil},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			a := agents.NewScripted([]string{"a1", "a2", "a3"}, 0)
+			b := agents.NewScripted([]string{"b1", "b2", "b3"}, 0)
+			rules := policy.MaxMessages{N: c.limit}
+			conv := New(Config{Seats: seats(a, b), Opening: "Hi", Policy: rules})
+			conv.Inject("A", "one")
+			conv.Inject("B", "two")
+			rec := &Recorder{Dir: t.TempDir()}
+			stop, err := conv.Run(context.Background(), rec)
+			if err != nil {
+				t.Fatal(err)
+			}
+			_, jl := rec.Paths()
+			tr, err := transcripts.Read(jl)
+			if err != nil {
+				t.Fatal(err)
+			}
+			at, _ := policy.FirstStop(rules, tr.Messages)
+			if stop.Kind != transcripts.StopPolicy || stop.At != c.wantAt || at != stop.At || len(tr.Messages) != stop.At {
+				t.Errorf("live stop %+v with %d messages recorded, check stops at %d; want both at %d", stop, len(tr.Messages), at, c.wantAt)
+			}
+			var unrecorded []string
+			for _, e := range tr.Run.Events {
+				if e.Kind == "operator" && strings.Contains(e.Detail, "not recorded") {
+					unrecorded = append(unrecorded, e.Detail)
+				}
+			}
+			if !slices.Equal(unrecorded, c.unrecorded) {
+				t.Errorf("operator events %q; want %q", unrecorded, c.unrecorded)
+			}
+		})
+	}
+}
+
 func TestAgentErrorStopsTheRunAndKeepsMessages(t *testing.T) {
 	dir := t.TempDir()
 	a := agents.NewScripted([]string{"one", "two"}, 0)
