@@ -219,6 +219,74 @@ func TestEndIsTheOperatorsStop(t *testing.T) {
 	}
 }
 
+// askerFunc lets a test write a judge's model as a function.
+type askerFunc func(ctx context.Context, prompt string) (policy.Answer, error)
+
+func (f askerFunc) Ask(ctx context.Context, prompt string) (policy.Answer, error) {
+	return f(ctx, prompt)
+}
+
+// End while a judge is asked about a message ends the run at once, as an
+// End between turns does: the question is cut short, lines injected before
+// the End join, and the stop is the operator's.
+func TestEndCutsAJudgesQuestionShort(t *testing.T) {
+	for _, c := range []struct {
+		name    string
+		injects []string // lines injected before the run, as A then B
+		block   int      // the question End comes during, from 1
+		wantAt  int
+	}{
+		{"about the opening", nil, 1, 1},
+		{"about a reply", nil, 2, 2},
+		{"about an injected line", []string{"one", "two"}, 2, 3},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			asked := make(chan struct{})
+			n := 0
+			j := policy.NewJudge(policy.JudgeConfig{Model: "moderator", Every: 1})
+			j.Asker = askerFunc(func(ctx context.Context, _ string) (policy.Answer, error) {
+				if n++; n != c.block {
+					return policy.Answer{Text: "CONTINUE: go on."}, nil
+				}
+				close(asked)
+				<-ctx.Done() // a model that does not answer before End
+				return policy.Answer{}, ctx.Err()
+			})
+			a := agents.NewScripted([]string{"a1", "a2"}, 0)
+			b := agents.NewScripted([]string{"b1", "b2"}, 0)
+			conv := New(Config{Seats: seats(a, b), Opening: "Hi", Policy: j})
+			for i, line := range c.injects {
+				conv.Inject([]string{"A", "B"}[i%2], line)
+			}
+			ctx, cancel := context.WithCancel(context.Background())
+			defer cancel()
+			var sink collect
+			type result struct {
+				stop transcripts.Stop
+				err  error
+			}
+			done := make(chan result, 1)
+			go func() { stop, err := conv.Run(ctx, &sink); done <- result{stop, err} }()
+			<-asked
+			conv.End()
+			var res result
+			select {
+			case res = <-done:
+			case <-time.After(2 * time.Second):
+				t.Error("End did not end the run within 2s: the judge's question was still waited for")
+				cancel()
+				res = <-done
+			}
+			if res.err != nil || res.stop.Kind != transcripts.StopOperator || res.stop.At != c.wantAt {
+				t.Errorf("stop %+v, err %v; want the operator's stop at message %d", res.stop, res.err, c.wantAt)
+			}
+			if got := len(sink.finished()); got != c.wantAt {
+				t.Errorf("%d messages recorded; want %d", got, c.wantAt)
+			}
+		})
+	}
+}
+
 func TestPauseStepAndResume(t *testing.T) {
 	a := agents.NewScripted([]string{"a1", "a2", "a3"}, 0)
 	b := agents.NewScripted([]string{"b1", "b2", "b3"}, 0)
