@@ -9,6 +9,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -71,7 +72,7 @@ type Conversation struct {
 	injects []transcripts.Message
 	actions []Operator // operator actions not yet emitted
 	wake    chan struct{}
-	cancel  context.CancelFunc // cancels the turn in flight
+	cancel  context.CancelFunc // cancels the turn, or the judge's question, in flight
 }
 
 // New prepares a conversation.
@@ -135,7 +136,8 @@ func (c *Conversation) Step() {
 }
 
 // End stops the conversation now, as the operator's decision. The message
-// in flight is recorded as interrupted.
+// in flight is recorded as interrupted; a judge's question about the last
+// message is cut short, and that message goes unjudged.
 func (c *Conversation) End() {
 	c.set(func() {
 		c.ended = true
@@ -169,6 +171,25 @@ func (c *Conversation) Inject(speaker, text string) error {
 		}
 	})
 	return nil
+}
+
+// cancellable derives from ctx the context a turn's agent or a judge is
+// asked under, which End cancels; it is cancelled at once when the
+// conversation has ended already. release cancels it and forgets it.
+func (c *Conversation) cancellable(ctx context.Context) (_ context.Context, release context.CancelFunc) {
+	ctx, cancel := context.WithCancel(ctx)
+	c.mu.Lock()
+	c.cancel = cancel
+	if c.ended {
+		cancel()
+	}
+	c.mu.Unlock()
+	return ctx, func() {
+		cancel()
+		c.mu.Lock()
+		c.cancel = nil
+		c.mu.Unlock()
+	}
 }
 
 func (c *Conversation) set(f func()) {
@@ -279,6 +300,9 @@ func (r *run) loop(ctx context.Context) (transcripts.Stop, *transcripts.Message,
 		if stop, done, err := r.judge(ctx); done || err != nil {
 			return stop, nil, err
 		}
+		if r.c.isEnded() {
+			continue // an End while the rules judged: between ends the run
+		}
 		stop, partial, err := r.turn(ctx, next)
 		if stop != nil {
 			return *stop, partial, err
@@ -373,12 +397,19 @@ func (r *run) judge(ctx context.Context) (transcripts.Stop, bool, error) {
 			}
 			return nil
 		})
-		err := p.Prepare(context.WithValue(ctx, askWatcherKey{}, watch), r.msgs)
+		// End cuts the question short, as it does a turn.
+		ask, release := r.c.cancellable(ctx)
+		err := p.Prepare(context.WithValue(ask, askWatcherKey{}, watch), r.msgs)
+		release()
 		switch {
 		case sinkErr != nil:
 			return errorStop(len(r.msgs), sinkErr), true, sinkErr
 		case err != nil && ctx.Err() != nil:
 			return interrupted(len(r.msgs)), true, ctx.Err()
+		case err != nil && r.c.isEnded():
+			// The message goes unjudged, and the run ends as an End
+			// between turns ends it, in between.
+			return transcripts.Stop{}, false, nil
 		case err != nil:
 			return errorStop(len(r.msgs), err), true, err
 		}
@@ -467,9 +498,10 @@ func Sentence(err error) string {
 	return err.Error()
 }
 
-// between waits out a pause and applies injected lines. It returns false
-// when the run must stop (End or ctx), and the error when recording an
-// operator's action or an injected line failed.
+// between waits out a pause and applies injected lines, judging each. It
+// returns false when the run must stop (End, ctx, or the rules after an
+// injected line), and the error when recording an operator's action or an
+// injected line, or judging one, failed.
 func (r *run) between(ctx context.Context, next *int) (transcripts.Stop, bool, error) {
 	c := r.c
 	for {
@@ -488,7 +520,23 @@ func (r *run) between(ctx context.Context, next *int) (transcripts.Stop, bool, e
 				return errorStop(len(r.msgs), err), false, err
 			}
 		}
-		for _, m := range injects {
+		for i, m := range injects {
+			// The messages before a line are judged before it joins, as
+			// check judges the recording, one message at a time: when the
+			// rules stop there, the run ends, and this line and those
+			// after it are said not to have been recorded (finish says so
+			// of what is left in c.injects). The last line is judged
+			// after between, as a turn's message is. After an End, one
+			// that came while the rules judged included, the lines join
+			// unjudged.
+			if !ended && !c.isEnded() {
+				if stop, done, err := r.judge(ctx); done || err != nil {
+					c.mu.Lock()
+					c.injects = slices.Concat(injects[i:], c.injects)
+					c.mu.Unlock()
+					return stop, false, err
+				}
+			}
 			now := c.cfg.Now()
 			m.Started, m.Ended, m.Session = now, now, c.cfg.Session
 			r.msgs = append(r.msgs, m)
@@ -507,6 +555,9 @@ func (r *run) between(ctx context.Context, next *int) (transcripts.Stop, bool, e
 		// the conversation ends.
 		if ended {
 			return transcripts.Stop{Kind: transcripts.StopOperator, Reason: "the operator ended the conversation", At: len(r.msgs)}, false, nil
+		}
+		if c.isEnded() {
+			continue // an End during this round: the next records it and ends the run
 		}
 		if !paused {
 			return transcripts.Stop{}, true, nil
@@ -531,7 +582,7 @@ func (r *run) turn(ctx context.Context, seat int) (*transcripts.Stop, *transcrip
 	if t == nil {
 		return st, nil, err
 	}
-	defer t.end(r.c)
+	defer t.end()
 	replyErr := r.stream(t)
 	if errors.Is(replyErr, agents.ErrContextLength) && !r.shrunk[seat] {
 		if st, err := r.shrink(t); st != nil {
@@ -544,8 +595,8 @@ func (r *run) turn(ctx context.Context, seat int) (*transcripts.Stop, *transcrip
 
 // turnState is one turn's: what its agent is shown and what arrived.
 type turnState struct {
-	ctx     context.Context // cancelled by End
-	cancel  context.CancelFunc
+	ctx     context.Context    // cancelled by End
+	cancel  context.CancelFunc // releases ctx (Conversation.cancellable)
 	seat    int
 	s       Seat
 	index   int // the message's number
@@ -555,6 +606,7 @@ type turnState struct {
 	m       transcripts.Message // what arrived
 
 	text         strings.Builder // the reply so far
+	failed       int             // the last attempt the agent said failed and retried, 0: none
 	firstToken   time.Time
 	attemptStart time.Time // when the attempt the reply came from was sent
 }
@@ -565,21 +617,14 @@ func (r *run) startTurn(ctx context.Context, seat int) (*turnState, *transcripts
 	c := r.c
 	cfg := &c.cfg
 	t := &turnState{seat: seat, s: cfg.Seats[seat], index: len(r.msgs) + 1, window: cfg.HistoryWindow}
-	t.ctx, t.cancel = context.WithCancel(ctx)
-	c.mu.Lock()
-	c.cancel = t.cancel
-	ended := c.ended
-	c.mu.Unlock()
-	if ended {
-		t.cancel()
-	}
+	t.ctx, t.cancel = c.cancellable(ctx)
 	if w := r.windows[seat]; w > 0 {
 		t.window = w
 	}
 	t.history = Perspective(r.msgs, t.s.Name, t.window, cfg.EmptyReply)
 	t.start = cfg.Now()
 	if err := r.emit(TurnStarted{Index: t.index, Speaker: t.s.Name, Time: t.start}); err != nil {
-		t.end(c)
+		t.end()
 		st := errorStop(len(r.msgs), err)
 		return nil, &st, err
 	}
@@ -587,12 +632,7 @@ func (r *run) startTurn(ctx context.Context, seat int) (*turnState, *transcripts
 }
 
 // end releases the turn's context.
-func (t *turnState) end(c *Conversation) {
-	t.cancel()
-	c.mu.Lock()
-	c.cancel = nil
-	c.mu.Unlock()
-}
+func (t *turnState) end() { t.cancel() }
 
 // shrink halves what the turn's agent is shown, once for the rest of the
 // run, after its model said the conversation is longer than its context,
@@ -600,6 +640,17 @@ func (t *turnState) end(c *Conversation) {
 func (r *run) shrink(t *turnState) (*transcripts.Stop, error) {
 	cfg := &r.c.cfg
 	r.shrunk[t.seat] = true
+	// Text that streamed before the model refused is not the message:
+	// sinks drop it as they drop a failed attempt's, so what they show is
+	// what is recorded.
+	if t.m.Content != "" {
+		attempt := t.failed + 1
+		if err := r.emit(Retrying{Index: t.index, Speaker: t.s.Name, Attempt: attempt, Max: attempt + 1,
+			Reason: "the conversation is longer than its model's context", Time: cfg.Now()}); err != nil {
+			st := errorStop(len(r.msgs), err)
+			return &st, err
+		}
+	}
 	visible := len(r.msgs)
 	if t.window > 0 {
 		visible = min(visible, t.window)
@@ -723,6 +774,7 @@ func (r *run) chunk(t *turnState, ch *agents.Chunk) error {
 	case ch.Wait != nil:
 		return r.waiting(t.s.Name, ch.Wait)
 	case ch.Retry != nil:
+		t.failed = ch.Retry.Attempt
 		t.text.Reset()
 		t.firstToken = time.Time{}
 		at := now()

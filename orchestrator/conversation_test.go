@@ -219,6 +219,74 @@ func TestEndIsTheOperatorsStop(t *testing.T) {
 	}
 }
 
+// askerFunc lets a test write a judge's model as a function.
+type askerFunc func(ctx context.Context, prompt string) (policy.Answer, error)
+
+func (f askerFunc) Ask(ctx context.Context, prompt string) (policy.Answer, error) {
+	return f(ctx, prompt)
+}
+
+// End while a judge is asked about a message ends the run at once, as an
+// End between turns does: the question is cut short, lines injected before
+// the End join, and the stop is the operator's.
+func TestEndCutsAJudgesQuestionShort(t *testing.T) {
+	for _, c := range []struct {
+		name    string
+		injects []string // lines injected before the run, as A then B
+		block   int      // the question End comes during, from 1
+		wantAt  int
+	}{
+		{"about the opening", nil, 1, 1},
+		{"about a reply", nil, 2, 2},
+		{"about an injected line", []string{"one", "two"}, 2, 3},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			asked := make(chan struct{})
+			n := 0
+			j := policy.NewJudge(policy.JudgeConfig{Model: "moderator", Every: 1})
+			j.Asker = askerFunc(func(ctx context.Context, _ string) (policy.Answer, error) {
+				if n++; n != c.block {
+					return policy.Answer{Text: "CONTINUE: go on."}, nil
+				}
+				close(asked)
+				<-ctx.Done() // a model that does not answer before End
+				return policy.Answer{}, ctx.Err()
+			})
+			a := agents.NewScripted([]string{"a1", "a2"}, 0)
+			b := agents.NewScripted([]string{"b1", "b2"}, 0)
+			conv := New(Config{Seats: seats(a, b), Opening: "Hi", Policy: j})
+			for i, line := range c.injects {
+				conv.Inject([]string{"A", "B"}[i%2], line)
+			}
+			ctx, cancel := context.WithCancel(context.Background())
+			defer cancel()
+			var sink collect
+			type result struct {
+				stop transcripts.Stop
+				err  error
+			}
+			done := make(chan result, 1)
+			go func() { stop, err := conv.Run(ctx, &sink); done <- result{stop, err} }()
+			<-asked
+			conv.End()
+			var res result
+			select {
+			case res = <-done:
+			case <-time.After(2 * time.Second):
+				t.Error("End did not end the run within 2s: the judge's question was still waited for")
+				cancel()
+				res = <-done
+			}
+			if res.err != nil || res.stop.Kind != transcripts.StopOperator || res.stop.At != c.wantAt {
+				t.Errorf("stop %+v, err %v; want the operator's stop at message %d", res.stop, res.err, c.wantAt)
+			}
+			if got := len(sink.finished()); got != c.wantAt {
+				t.Errorf("%d messages recorded; want %d", got, c.wantAt)
+			}
+		})
+	}
+}
+
 func TestPauseStepAndResume(t *testing.T) {
 	a := agents.NewScripted([]string{"a1", "a2", "a3"}, 0)
 	b := agents.NewScripted([]string{"b1", "b2", "b3"}, 0)
@@ -320,6 +388,57 @@ func TestInjectedLines(t *testing.T) {
 	h := b.seen[0]
 	if len(h) != 1 || h[0].Content != "[Moderator] be brief\n\ntyped by a person" {
 		t.Errorf("B saw %q", h)
+	}
+}
+
+// Lines injected together are judged one by one, as check judges the
+// recording: a rule that stops after one stops the run there, and the
+// lines after it are said not to have been recorded.
+func TestInjectedLinesAreJudgedOneByOne(t *testing.T) {
+	for _, c := range []struct {
+		name       string
+		limit      int
+		wantAt     int
+		unrecorded []string // operator events, want
+	}{
+		{"the opening reaches the limit", 1, 1, []string{
+			"a line the operator injected as A was not recorded: the conversation ended before it could join",
+			"a line the operator injected as B was not recorded: the conversation ended before it could join"}},
+		{"the first line reaches the limit", 2, 2,
+			[]string{"a line the operator injected as B was not recorded: the conversation ended before it could join"}},
+		{"the last line reaches the limit", 3, 3, nil},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			a := agents.NewScripted([]string{"a1", "a2", "a3"}, 0)
+			b := agents.NewScripted([]string{"b1", "b2", "b3"}, 0)
+			rules := policy.MaxMessages{N: c.limit}
+			conv := New(Config{Seats: seats(a, b), Opening: "Hi", Policy: rules})
+			conv.Inject("A", "one")
+			conv.Inject("B", "two")
+			rec := &Recorder{Dir: t.TempDir()}
+			stop, err := conv.Run(context.Background(), rec)
+			if err != nil {
+				t.Fatal(err)
+			}
+			_, jl := rec.Paths()
+			tr, err := transcripts.Read(jl)
+			if err != nil {
+				t.Fatal(err)
+			}
+			at, _ := policy.FirstStop(rules, tr.Messages)
+			if stop.Kind != transcripts.StopPolicy || stop.At != c.wantAt || at != stop.At || len(tr.Messages) != stop.At {
+				t.Errorf("live stop %+v with %d messages recorded, check stops at %d; want both at %d", stop, len(tr.Messages), at, c.wantAt)
+			}
+			var unrecorded []string
+			for _, e := range tr.Run.Events {
+				if e.Kind == "operator" && strings.Contains(e.Detail, "not recorded") {
+					unrecorded = append(unrecorded, e.Detail)
+				}
+			}
+			if !slices.Equal(unrecorded, c.unrecorded) {
+				t.Errorf("operator events %q; want %q", unrecorded, c.unrecorded)
+			}
+		})
 	}
 }
 
@@ -537,6 +656,63 @@ func TestContextLengthShrinksTheWindowOnce(t *testing.T) {
 	stop, err = New(Config{Seats: seats(agents.NewScripted([]string{"a4"}, 0), never), Prior: prior}).Run(context.Background())
 	if !errors.Is(err, agents.ErrContextLength) || stop.Kind != transcripts.StopError || stop.Reason != "B: too long" {
 		t.Fatalf("stop %+v, err %v", stop, err)
+	}
+}
+
+// What streamed before a context-length error is not the message: the
+// sinks are told to drop it, as they drop a failed attempt's text, so that
+// what they were streamed is what is recorded.
+func TestAContextLengthErrorDiscardsWhatStreamed(t *testing.T) {
+	for _, c := range []struct {
+		name    string
+		before  []string // what streams before the model refuses
+		retries int      // Retrying events sinks see, want
+	}{
+		{"after text streamed", []string{"Hello ", "wor"}, 1},
+		{"before any text", nil, 0},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			asked := 0
+			small := agentFunc(func(ctx context.Context, _ []agents.Message) iter.Seq2[agents.Chunk, error] {
+				asked++
+				first := asked == 1
+				return func(yield func(agents.Chunk, error) bool) {
+					if !first {
+						yield(agents.Chunk{Text: "Second try.", FinishReason: "stop"}, nil)
+						return
+					}
+					for _, s := range c.before {
+						if !yield(agents.Chunk{Text: s}, nil) {
+							return
+						}
+					}
+					yield(agents.Chunk{}, &agents.Error{Agent: "B", Sentence: "B: too long", Err: agents.ErrContextLength})
+				}
+			})
+			var sink collect
+			stop, err := New(Config{Seats: seats(agents.NewScripted([]string{"x"}, 0), small), First: 1, Opening: "Hi",
+				Policy: policy.MaxMessages{N: 2}}).Run(context.Background(), &sink)
+			if err != nil || stop.Kind != transcripts.StopPolicy {
+				t.Fatalf("stop %+v, err %v", stop, err)
+			}
+			var streamed strings.Builder
+			retries := 0
+			for _, e := range sink.events {
+				switch e := e.(type) {
+				case Delta:
+					streamed.WriteString(e.Text)
+				case Retrying:
+					streamed.Reset()
+					retries++
+				}
+			}
+			if got := sink.finished()[1].Content; streamed.String() != got || got != "Second try." {
+				t.Errorf("sinks were streamed %q for message 2, which is recorded as %q", streamed.String(), got)
+			}
+			if retries != c.retries {
+				t.Errorf("%d Retrying events; want %d", retries, c.retries)
+			}
+		})
 	}
 }
 

@@ -40,7 +40,9 @@ type Delta struct {
 }
 
 // Retrying says the message in flight failed and will be tried again; the
-// text streamed so far for it is discarded.
+// text streamed so far for it is discarded. A model that says the
+// conversation is longer than its context, after text of its reply
+// streamed, is one such failure: it is asked again, shown fewer messages.
 type Retrying struct {
 	Index   int
 	Speaker string
