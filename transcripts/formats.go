@@ -273,17 +273,11 @@ func hasHeading(d []byte) bool {
 func headedSpeakers(d []byte) bool {
 	seen := map[string]int{}
 	repeated := false // a name heads two blocks or more
-	for len(d) > 0 {
-		line := d
-		if i := bytes.IndexByte(d, '\n'); i >= 0 {
-			line, d = d[:i], d[i+1:]
-		} else {
-			d = nil
-		}
+	for line := range bytes.Lines(d) {
 		if len(line) < 9 || line[0] != '#' {
 			continue
 		}
-		if name, ok := headingName(string(line)); ok {
+		if name, ok := headingName(string(bytes.TrimSuffix(line, []byte("\n")))); ok {
 			seen[name]++
 			repeated = repeated || seen[name] >= 2
 			if seen[name] >= 3 || repeated && len(seen) >= 2 {
