@@ -344,17 +344,10 @@ func sidesByTurn(t *Transcript) {
 // importLayout is importData before the sides are told apart.
 func importLayout(data []byte, text func([]byte) string) ([]*Transcript, string, error) {
 	data = fromUTF16(data)
-	if fixed, warning := damagedUTF8(data); warning != "" {
+	if fixed, warning := notUTF8(data); warning != "" {
 		ts, layout, err := importLayout(fixed, text)
 		for _, t := range ts {
 			t.Warnings = append(t.Warnings, warning)
-		}
-		return ts, layout, err
-	}
-	if latin, ok := fromWindows1252(data); ok {
-		ts, layout, err := importLayout(latin, text)
-		for _, t := range ts {
-			t.Warnings = append(t.Warnings, "the file is not UTF-8; it was read as Windows-1252 (Latin-1), as Windows editors save text, so é is é and not a replacement character")
 		}
 		return ts, layout, err
 	}
@@ -462,15 +455,17 @@ func looksJSON(d []byte) bool {
 	return false
 }
 
-// damagedUTF8 reads UTF-8 that a few stray bytes broke (a character cut
-// in two by a tool that counted bytes, a byte flipped on the way) as the
-// UTF-8 it is: each run of bytes that is no character becomes U+FFFD, and a
-// warning names the first one's line. Text holding more whole characters
-// of several bytes than broken ones is UTF-8; read as Windows-1252, all
-// of its non-ASCII text would turn to mojibake and judge differently.
-// Valid UTF-8, and text too broken to be UTF-8, are left to the callers
-// after it (warning "").
-func damagedUTF8(data []byte) ([]byte, string) {
+// notUTF8 reads text that is not UTF-8 but holds no NUL (so not binary,
+// nor UTF-16, which fromUTF16 has turned) as UTF-8, and says how: text
+// holding more whole characters of several bytes than broken ones is
+// UTF-8 that a few stray bytes broke (a character cut in two by a tool
+// that counted bytes, a byte flipped on the way), each run of them read
+// as U+FFFD and the first one's line named; read as Windows-1252, all of
+// its non-ASCII text would turn to mojibake and judge differently. Other
+// text is decoded as Windows-1252, the code page Windows editors save
+// Western text in, of which Latin-1 is a part. Valid UTF-8 and text that
+// holds a NUL are left as they are (warning "").
+func notUTF8(data []byte) ([]byte, string) {
 	if utf8.Valid(data) || bytes.IndexByte(data, 0) >= 0 {
 		return nil, ""
 	}
@@ -493,7 +488,11 @@ func damagedUTF8(data []byte) ([]byte, string) {
 		i += n
 	}
 	if whole <= broken {
-		return nil, ""
+		out, err := charmap.Windows1252.NewDecoder().Bytes(data)
+		if err != nil {
+			return nil, ""
+		}
+		return out, "the file is not UTF-8; it was read as Windows-1252 (Latin-1), as Windows editors save text, so é is é and not a replacement character"
 	}
 	line := bytes.Count(data[:first], []byte("\n")) + 1
 	what := fmt.Sprintf("one byte that is not UTF-8, on line %d, reads", line)
@@ -501,18 +500,6 @@ func damagedUTF8(data []byte) ([]byte, string) {
 		what = fmt.Sprintf("%d bytes that are not UTF-8, the first on line %d, read", broken, line)
 	}
 	return bytes.ToValidUTF8(data, []byte("\uFFFD")), what + " as �; the rest of the file is UTF-8 and reads as written"
-}
-
-// fromWindows1252 decodes text that is not UTF-8 but holds no NUL (so
-// not binary, nor UTF-16, which fromUTF16 has turned) as Windows-1252, the
-// code page Windows editors save Western text in, of which Latin-1 is a
-// part.
-func fromWindows1252(data []byte) ([]byte, bool) {
-	if utf8.Valid(data) || bytes.IndexByte(data, 0) >= 0 {
-		return nil, false
-	}
-	out, err := charmap.Windows1252.NewDecoder().Bytes(data)
-	return out, err == nil
 }
 
 // looksBinary reports whether data, in no layout parley reads, is not
