@@ -23,8 +23,9 @@ type Agent interface {
 	//
 	// Chunks arrive in order; their Text concatenates to the reply. The last
 	// chunk may carry Usage and FinishReason with or without text. A chunk
-	// with Retry set means the attempt failed: the text yielded so far is to
-	// be discarded, and a fresh attempt follows. A chunk with Wait set says
+	// with Retry set means the attempt failed: what it yielded so far (its
+	// text, and any Usage, FinishReason, Model and Endpoint) is to be
+	// discarded, and a fresh attempt follows. A chunk with Wait set says
 	// the request is held back (a rate limit) before it is sent.
 	//
 	// A non-nil error is yielded at most once, as the last element. Breaking
@@ -53,7 +54,7 @@ type Chunk struct {
 	Endpoint     string             // for an agent with replicas (base_urls): the one that answered, on an attempt's first chunk
 	Usage        *transcripts.Usage // token usage, usually on the last chunk
 	FinishReason string             // "stop", "length", …, on the last chunk
-	Retry        *Retry             // non-nil: discard the text so far; another attempt follows
+	Retry        *Retry             // non-nil: discard what the attempt yielded so far; another attempt follows
 	Wait         *Wait              // non-nil: the request is waiting before it leaves (a rate limit)
 }
 

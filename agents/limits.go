@@ -9,7 +9,6 @@ import (
 	"net/url"
 	"slices"
 	"sort"
-	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -26,9 +25,9 @@ type Limit struct {
 	PerMinute int
 	// Window is the span PerMinute counts over (0: one minute).
 	Window time.Duration
-	// Backoff is how long a 429 without a Retry-After header holds every
-	// request to the provider (0: one second). It doubles with each 429 in
-	// a row, up to a minute.
+	// Backoff is how long a 429 without a Retry-After or retry-after-ms
+	// header holds every request to the provider (0: one second). It
+	// doubles with each 429 in a row, up to a minute.
 	Backoff time.Duration
 }
 
@@ -356,7 +355,10 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	}
 	if r.lim != nil {
 		if resp.StatusCode == http.StatusTooManyRequests {
-			r.lim.Throttled(retryAfter(resp.Header.Get("Retry-After")))
+			// The headers the agent's own retry waits by, so the
+			// provider is held as long as the agent waits.
+			wait, _ := parseRetryAfter(resp.Header, time.Now())
+			r.lim.Throttled(wait)
 		} else if resp.StatusCode < 300 {
 			r.lim.Succeeded()
 		}
@@ -529,20 +531,6 @@ func (b *doneBody) Close() error {
 	err := b.ReadCloser.Close()
 	b.once.Do(func() { b.done(nil) })
 	return err
-}
-
-// retryAfter reads a Retry-After header: seconds, or an HTTP date.
-func retryAfter(h string) time.Duration {
-	if h == "" {
-		return 0
-	}
-	if s, err := strconv.ParseFloat(h, 64); err == nil && s > 0 {
-		return time.Duration(s * float64(time.Second))
-	}
-	if t, err := http.ParseTime(h); err == nil {
-		return time.Until(t)
-	}
-	return 0
 }
 
 func windowName(w time.Duration) string {

@@ -150,17 +150,32 @@ func TestAWaitTooLongHoldsNothingBack(t *testing.T) {
 	}
 }
 
-func TestRetryAfterHeader(t *testing.T) {
-	tests := []struct {
-		in   string
-		want time.Duration
-	}{
-		{"", 0}, {"2", 2 * time.Second}, {"0.5", 500 * time.Millisecond}, {"soon", 0}, {"-1", 0},
-	}
-	for _, tt := range tests {
-		if got := retryAfter(tt.in); got != tt.want {
-			t.Errorf("retryAfter(%q) = %s; want %s", tt.in, got, tt.want)
+// A 429 that names its wait in retry-after-ms alone, as OpenAI sends it,
+// holds every request to the provider for that wait, as the agent that
+// got it waits, not for the limiter's own backoff.
+func TestThrottledHoldsForRetryAfterMs(t *testing.T) {
+	var n atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if n.Add(1) == 1 {
+			w.Header().Set("Retry-After-Ms", "300")
+			w.WriteHeader(http.StatusTooManyRequests)
+			return
 		}
+		io.WriteString(w, "ok")
+	}))
+	t.Cleanup(srv.Close)
+	tr := NewTransport(nil, Route{BaseURL: srv.URL, Limiter: NewLimiter("p", Limit{Backoff: 10 * time.Millisecond})})
+	defer tr.CloseIdleConnections()
+	c := &http.Client{Transport: tr}
+	if _, status := get(t, c, srv.URL+"/v1/chat/completions"); status != http.StatusTooManyRequests {
+		t.Fatalf("first answer %d; want the 429", status)
+	}
+	start := time.Now()
+	if _, status := get(t, c, srv.URL+"/v1/chat/completions"); status != http.StatusOK {
+		t.Fatalf("second answer %d; want 200", status)
+	}
+	if got := time.Since(start); got < 280*time.Millisecond {
+		t.Errorf("the request after a 429 with retry-after-ms: 300 was sent after %s; want at least 300ms", got)
 	}
 }
 

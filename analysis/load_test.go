@@ -2,7 +2,9 @@ package analysis
 
 import (
 	"errors"
+	"fmt"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -131,5 +133,34 @@ func TestALabelBesideSeveralConversationsSaysItScoresNone(t *testing.T) {
 	want := "t.expect.yaml: labels " + filepath.Join(dir, "t.json") + ", which holds 2 conversations; a label scores one conversation, so none of them is scored"
 	if len(items[0].Warnings) != 1 || !strings.Contains(items[0].Warnings[0], want) {
 		t.Errorf("warnings %q; want one holding %q", items[0].Warnings, want)
+	}
+}
+
+// An export's empty conversation keeps its number: FILE#N is the Nth
+// conversation as the file holds them, an empty one read as a
+// conversation of no messages, not left out so that those after it
+// move up.
+func TestAnEmptyConversationKeepsItsNumber(t *testing.T) {
+	export := `[{"title":"First","messages":[{"role":"user","content":"Hi"},{"role":"assistant","content":"Hello"}]},` +
+		`{"title":"Nothing","messages":[]},` +
+		`{"title":"Third","messages":[{"role":"user","content":"Bye"},{"role":"assistant","content":"Bye now"}]}]`
+	dir := writeTree(t, map[string]string{"export.json": export})
+	path := filepath.Join(dir, "export.json")
+	items, err := Load(File{Path: path, Root: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, it := range items {
+		got = append(got, fmt.Sprintf("%s %s %d", filepath.Base(it.Name), it.Title, len(it.Messages)))
+	}
+	if want := []string{"export.json#1 First 2", "export.json#2 Nothing 0", "export.json#3 Third 2"}; !slices.Equal(got, want) {
+		t.Errorf("read %q; want %q", got, want)
+	}
+	for n, title := range map[int]string{2: "Nothing", 3: "Third"} {
+		items, err := Load(File{Path: path, Root: dir, Conversation: n})
+		if err != nil || len(items) != 1 || items[0].Title != title {
+			t.Errorf("export.json#%d read as %+v, %v; want %q", n, items, err, title)
+		}
 	}
 }

@@ -774,9 +774,13 @@ func (r *run) chunk(t *turnState, ch *agents.Chunk) error {
 	case ch.Wait != nil:
 		return r.waiting(t.s.Name, ch.Wait)
 	case ch.Retry != nil:
+		// Everything the failed attempt said goes with it: its usage,
+		// finish reason, model and replica as well as its text, which
+		// the attempt that answers may not send again.
 		t.failed = ch.Retry.Attempt
 		t.text.Reset()
 		t.firstToken = time.Time{}
+		m.Usage, m.FinishReason, m.Model, m.Endpoint = nil, "", t.s.Model, ""
 		at := now()
 		if err := r.emit(Retrying{Index: t.index, Speaker: t.s.Name, Attempt: ch.Retry.Attempt, Max: ch.Retry.Max,
 			Wait: ch.Retry.Wait, Reason: ch.Retry.Reason, Time: at}); err != nil {

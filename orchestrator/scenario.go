@@ -512,6 +512,7 @@ func (m modelAsker) Ask(ctx context.Context, prompt string) (policy.Answer, erro
 		if ch.Retry != nil || ch.Wait != nil {
 			if ch.Retry != nil {
 				b.Reset()
+				a = policy.Answer{} // the failed attempt's model and usage go with its text
 			}
 			if watch != nil {
 				if err := watch(m.name, &ch); err != nil {

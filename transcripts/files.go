@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	"github.com/parleyhq/parley/internal/lazy"
@@ -171,7 +172,15 @@ func CreateRun(dir string, run *Run) (*Recording, error) {
 		if run.Parent != nil {
 			r.t.Run = &Run{Parent: run.Parent, Agents: run.Agents}
 		}
-		if err := r.start(run); err != nil {
+		err = r.start(run)
+		if err == nil {
+			// The files' names, and the folders made for them, are made
+			// durable once: syncing the JSONL keeps its lines, but not
+			// its name in the folder, which a crash could otherwise lose
+			// with every line in it.
+			err = syncDirs(dir, newDir)
+		}
+		if err != nil {
 			// The header did not reach the disk (a full disk, say): no
 			// message is in the files, and they are not left behind.
 			r.Close()
@@ -581,9 +590,15 @@ func (r *Recording) rewriteMarkdown() error {
 		return fmt.Errorf("finalizing %s: %w", r.MarkdownPath, err)
 	}
 	defer os.Remove(tmp.Name())
-	// No sync: the Markdown is derived from the synced JSONL, and
-	// `parley export` rebuilds it should a crash lose this copy.
-	if err := writeMarkdown(tmp, &r.t, true); err != nil {
+	// The new file is synced before it is renamed into place, and the
+	// folder after: a rename can reach the disk before the data it
+	// names, and a crash then leaves an empty Markdown in place of both
+	// the old and the new one.
+	err = writeMarkdown(tmp, &r.t, true)
+	if err == nil {
+		err = syncFile(tmp)
+	}
+	if err != nil {
 		tmp.Close()
 		return fmt.Errorf("finalizing %s: %w", r.MarkdownPath, err)
 	}
@@ -597,7 +612,40 @@ func (r *Recording) rewriteMarkdown() error {
 	if err := os.Rename(tmp.Name(), r.MarkdownPath); err != nil {
 		return fmt.Errorf("finalizing %s: %w", r.MarkdownPath, err)
 	}
+	if err := syncDirs(filepath.Dir(r.MarkdownPath), ""); err != nil {
+		return fmt.Errorf("finalizing %s: %w", r.MarkdownPath, err)
+	}
 	return nil
+}
+
+// syncFile makes a file's data, or a folder's names, durable: f.Sync, but
+// for tests.
+var syncFile = (*os.File).Sync
+
+// syncDirs syncs dir, so that the names made in it survive a crash, and,
+// when top is the outermost folder made for it, each folder from dir up to
+// the one that holds top, so that the folders made survive too.
+func syncDirs(dir, top string) error {
+	if !foldersSync {
+		return nil
+	}
+	for d := filepath.Clean(dir); ; d = filepath.Dir(d) {
+		f, err := os.Open(d)
+		if err != nil {
+			return fmt.Errorf("syncing the folder %s: %w", d, err)
+		}
+		err = syncFile(f)
+		f.Close()
+		if errors.Is(err, syscall.EINVAL) || errors.Is(err, errors.ErrUnsupported) {
+			err = nil // a file system that cannot sync a folder (some network ones)
+		}
+		if err != nil {
+			return fmt.Errorf("syncing the folder %s: %w", d, err)
+		}
+		if top == "" || d == filepath.Dir(filepath.Clean(top)) || filepath.Dir(d) == d {
+			return nil
+		}
+	}
 }
 
 // removeMadeDirs removes dir and the folders above it up to top, the

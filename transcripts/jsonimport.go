@@ -392,6 +392,7 @@ func importJSON(vals []any, layout string) ([]*Transcript, error) {
 		}
 	}
 	var out []*Transcript
+	spoken := 0     // conversations in out that hold messages
 	var loose []any // bare messages, one conversation together
 	for i, it := range items {
 		obj, ok := it.(map[string]any)
@@ -446,8 +447,17 @@ func importJSON(vals []any, layout string) ([]*Transcript, error) {
 			return nil, fmt.Errorf("item %d: %q is %s, not a list", i+1, key, jsonKind(list))
 		}
 		if len(msgs) == 0 && len(items) > 1 {
-			continue // an export's empty conversation (Claude.ai keeps them)
+			// An export's empty conversation (Claude.ai keeps them): a
+			// conversation of no messages, in its place, so that FILE#N
+			// numbers the conversations as the file holds them.
+			t := &Transcript{Title: conversationTitle(obj)}
+			if t.Title == "" {
+				t.Title = defaultTitle(t)
+			}
+			out = append(out, t)
+			continue
 		}
+		spoken++
 		if layout == LayoutPair {
 			msgs = withInitialMessage(obj, msgs)
 		}
@@ -480,8 +490,9 @@ func importJSON(vals []any, layout string) ([]*Transcript, error) {
 			return nil, err
 		}
 		out = append(out, t)
+		spoken++
 	}
-	if len(out) == 0 {
+	if spoken == 0 {
 		return nil, errors.New("no conversation found in the JSON")
 	}
 	return out, nil

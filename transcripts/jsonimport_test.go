@@ -65,7 +65,8 @@ func TestAnExportsConversationNameIsItsTitle(t *testing.T) {
 
 // Claude.ai's export keeps conversations of no or one message beside the
 // others: one message is a conversation of one, in its place, not a
-// message of a conversation of its own, and an empty one is left out.
+// message of a conversation of its own, and an empty one a conversation
+// of none, in its place, so the others keep their numbers.
 func TestAnExportsShortConversations(t *testing.T) {
 	tests := []struct {
 		name   string
@@ -73,7 +74,7 @@ func TestAnExportsShortConversations(t *testing.T) {
 		titles []string
 		counts []int
 	}{
-		{"empty", `[]`, []string{"Real"}, []int{4}},
+		{"empty", `[]`, []string{"Short", "Real"}, []int{0, 4}},
 		{"one message", `[{"sender":"human","text":"Anyone there?"}]`, []string{"Short", "Real"}, []int{1, 4}},
 	}
 	for _, tt := range tests {
