@@ -203,6 +203,20 @@ func speakersRecur(list []any) bool {
 	return false
 }
 
+// holdsTurnLists reports whether an item of list is a conversation that
+// holds a list of turns (turnList), as an account's export holds one
+// under "chat_messages" for each conversation.
+func holdsTurnLists(list []any) bool {
+	for _, v := range list {
+		if m, ok := v.(map[string]any); ok {
+			if k, _ := turnList(m); k != "" {
+				return true
+			}
+		}
+	}
+	return false
+}
+
 func isTurn(m map[string]any) bool {
 	k, _ := firstKey(m, speakerKeys)
 	t, _ := firstKey(m, textKeys)
@@ -358,7 +372,10 @@ func jsonLayout(vals []any) string {
 				return LayoutTurns
 			}
 		case []any:
-			if l := jsonLayout(x); l != "" && (l != LayoutTurns || speakersRecur(x)) {
+			// A list of conversations, each holding its turns, is read
+			// however its conversations are named; a list of bare turns
+			// only when its speakers recur.
+			if l := jsonLayout(x); l != "" && (l != LayoutTurns || holdsTurnLists(x) || speakersRecur(x)) {
 				return l
 			}
 		}

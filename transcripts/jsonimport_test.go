@@ -2,6 +2,7 @@ package transcripts
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -60,6 +61,31 @@ func TestAnExportsConversationNameIsItsTitle(t *testing.T) {
 	// A blank name is no title: the speakers make one, as without it.
 	if ts[1].Title != "human ↔ assistant" {
 		t.Errorf("title %q; want the speakers' names", ts[1].Title)
+	}
+}
+
+// An account's export holds many conversations, each named once: their
+// names are titles, not speakers who never speak twice, so the export is
+// read however many conversations it holds.
+func TestAnExportOfManyConversationsEachNamedOnce(t *testing.T) {
+	var convs []string
+	names := []string{"Planning a trip", "Sourdough help", "Rust lifetimes", "Tides"}
+	for i, name := range names {
+		convs = append(convs, fmt.Sprintf(`{"uuid":"%d","name":%q,"chat_messages":[{"sender":"human","text":"Question %d"},{"sender":"assistant","text":"Answer %d"}]}`, i, name, i, i))
+	}
+	ts, _, err := Import([]byte("[" + strings.Join(convs, ",") + "]"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var titles []string
+	for _, tr := range ts {
+		titles = append(titles, tr.Title)
+		if len(tr.Messages) != 2 {
+			t.Errorf("%q holds %d messages; want 2", tr.Title, len(tr.Messages))
+		}
+	}
+	if !slices.Equal(titles, names) {
+		t.Errorf("conversations %q; want %q", titles, names)
 	}
 }
 
