@@ -111,6 +111,7 @@ type checkResult struct {
 	outcome  analysis.Outcome   `json:"-"`
 	points   []analysis.Outcome // one per sweep point
 	saved    []int              // one per sweep point
+	moved    bool               // a sweep point stopped it elsewhere than the first did
 	warnings []string           // the reader's, printed as the result is, in the order of files
 }
 
@@ -162,6 +163,7 @@ func runCheck(cmd *cobra.Command, f checkFlags, args []string) error {
 	var (
 		unread   = unreadFiles{w: errw}
 		judged   int
+		moved    bool // some transcript's stop differs between sweep points
 		folders  []string
 		byFolder = map[string]*analysis.Tally{}
 		total    analysis.Tally
@@ -216,8 +218,13 @@ func runCheck(cmd *cobra.Command, f checkFlags, args []string) error {
 		// A fork's rules judged a seat handed to another model as the
 		// owner of what it spoke under its former name: so does check.
 		judged := it.Run.Seated(it.Messages)
+		first := 0
 		for i := range points {
 			st := analysis.Judge(rules(i, ps), judged)
+			if i == 0 {
+				first = st.At
+			}
+			r.moved = r.moved || st.At != first
 			o := analysis.Score(it.Label, len(it.Messages), st.At)
 			saved := 0
 			if st.At > 0 {
@@ -241,6 +248,7 @@ func runCheck(cmd *cobra.Command, f checkFlags, args []string) error {
 		}
 		switch {
 		case len(grid) > 0:
+			moved = moved || r.moved
 			for i := range points {
 				lines[i].Tally.Add(r.points[i], r.saved[i])
 				if lines[i].Folders == nil {
@@ -268,7 +276,7 @@ func runCheck(cmd *cobra.Command, f checkFlags, args []string) error {
 				lines[i].Folders = nil
 			}
 		}
-		printSweep(out, f.json, grid, points, lines, folders, judged, unread.n)
+		printSweep(out, f.json, grid, points, lines, folders, judged, unread.n, moved)
 	case f.json:
 		s := jsonSummary{Tally: total, Unread: unread.n}
 		if len(folders) > 1 {
@@ -574,7 +582,10 @@ type sweepLine struct {
 // printSweep prints each grid point's tallies, summed as the transcripts
 // were judged: lines holds one per point. With more than one folder, each
 // folder's passes and cut-short count come first, in the order given.
-func printSweep(w io.Writer, asJSON bool, grid []analysis.Axis, points []analysis.Point, lines []sweepLine, folders []string, transcripts, unread int) {
+// moved says whether any transcript stopped elsewhere at one point than
+// at another: if none did, the settings swept changed nothing on these
+// transcripts, and the footer says so rather than leave the labels blamed.
+func printSweep(w io.Writer, asJSON bool, grid []analysis.Axis, points []analysis.Point, lines []sweepLine, folders []string, transcripts, unread int, moved bool) {
 	for i, pt := range points {
 		lines[i].Settings, lines[i].Unread = pt.Settings, unread
 	}
@@ -651,7 +662,10 @@ func printSweep(w io.Writer, asJSON bool, grid []analysis.Axis, points []analysi
 		perFolder = " Each folder's column gives its own passes and conversations cut early; PASS and the columns after it count them all."
 	}
 	choose := " The best point passes most, each conversation cut early costing three passes; fewer wasted messages decide between points that pass alike."
-	if tied > 1 {
+	switch {
+	case len(lines) > 1 && !moved && transcripts > 0:
+		choose += " Every transcript stops at the same message at every point: on these transcripts the values swept change nothing (a min_messages guard holds every stop until its minimum, 4 in the default set, and another rule may stop first)."
+	case tied > 1:
 		choose += fmt.Sprintf(" %d points tie as best: the labels cannot tell them apart.", tied)
 	}
 	if best < 0 {

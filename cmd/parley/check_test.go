@@ -427,6 +427,36 @@ func TestCheckSweepBestPoint(t *testing.T) {
 	}
 }
 
+// A sweep whose values move no stop says so, where it would blame the
+// labels for a tie: here the default set's min_messages: 4 guard holds a
+// max_messages of 2 or 3 until message 4, and the points tie because the
+// setting changed nothing.
+func TestCheckSweepThatMovesNoStop(t *testing.T) {
+	dir := t.TempDir()
+	writeCase(t, dir, "six", words(6), "stop_after: 1\nstop_by: 2\n")
+	const nothing = "Every transcript stops at the same message at every point"
+	for _, c := range []struct {
+		sweep string
+		says  bool
+	}{
+		{"max_messages=2,3", true},
+		{"max_messages=2,5", false}, // 5 stops later than the guard's 4
+	} {
+		t.Run(c.sweep, func(t *testing.T) {
+			code, out, errOut := parley(t, "check", "--sweep", c.sweep, dir)
+			if code != exitOK {
+				t.Fatalf("exit %d\n%s%s", code, out, errOut)
+			}
+			if got := strings.Contains(out, nothing); got != c.says {
+				t.Errorf("says the values change nothing: %v, want %v\n%s", got, c.says, out)
+			}
+			if c.says && strings.Contains(out, "the labels cannot tell them apart") {
+				t.Errorf("blames the labels for a tie the setting made:\n%s", out)
+			}
+		})
+	}
+}
+
 func TestCheckErrorsNameFileAndLine(t *testing.T) {
 	dir := t.TempDir()
 	tr := writeCase(t, dir, "t", words(3), "")
