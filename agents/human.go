@@ -65,11 +65,24 @@ func (h *Human) Draft(text string) {
 // final chunk with finish reason "stop" and the usage of a line no model
 // was asked for: its tokens estimated, its cost nothing. Cancelling ctx
 // ends the wait with ctx's error, after the Draft the person left, if
-// any; a message said later is kept for the next turn.
+// any; a message said later is kept for the next turn. A message already
+// said when ctx is cancelled is yielded whole.
 func (h *Human) Reply(ctx context.Context, _ []Message) iter.Seq2[Chunk, error] {
 	return func(yield func(Chunk, error) bool) {
 		select {
 		case <-ctx.Done():
+			// A message sent as the run was stopped is the person's
+			// message, sent: it is yielded whole, as a model's reply
+			// that finished at that instant is, and not left waiting
+			// for a turn that never comes.
+			select {
+			case text := <-h.lines:
+				if yield(Chunk{Text: text}, nil) {
+					yield(Chunk{FinishReason: "stop", Usage: freeUsage(text)}, nil)
+				}
+				return
+			default:
+			}
 			h.mu.Lock()
 			draft := h.draft
 			h.draft = ""

@@ -120,6 +120,26 @@ func TestHumanCancelKeepsLaterLine(t *testing.T) {
 	}
 }
 
+// A message the person sent as the run was stopped (Enter, then the quit
+// key, before the turn took the message) is their message, sent: the turn
+// yields it whole, however the wait's two events are ordered, rather than
+// leave it waiting for a turn that never comes.
+func TestHumanMessageSentAsTheRunStops(t *testing.T) {
+	for i := range 200 {
+		h := NewHuman("Ada")
+		if err := h.Say("sent just in time"); err != nil {
+			t.Fatal(err)
+		}
+		h.Draft("") // sending clears the draft
+		ctx, cancel := context.WithCancel(context.Background())
+		cancel()
+		text, finish, err := collectHuman(h.Reply(ctx, nil))
+		if text != "sent just in time" || finish != "stop" || err != nil {
+			t.Fatalf("try %d: Reply = %q (finish %q), %v; want the message sent, whole", i, text, finish, err)
+		}
+	}
+}
+
 // A typed line asked no model: its last chunk says so, with its tokens
 // estimated and a cost of 0, as a scripted or replayed line's does.
 func TestTypedAndScriptedLinesRecordNoCost(t *testing.T) {
