@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"slices"
@@ -17,6 +18,8 @@ import (
 
 	"golang.org/x/text/encoding/charmap"
 	"gopkg.in/yaml.v3"
+
+	"github.com/parleyhq/parley/internal/phrase"
 )
 
 // Other tools record conversations in other layouts. parley imports these,
@@ -351,6 +354,13 @@ func importLayout(data []byte, text func([]byte) string) ([]*Transcript, string,
 		}
 		return ts, layout, err
 	}
+	if whole, warning := tornLastLine(data); warning != "" {
+		ts, layout, err := importLayout(whole, text)
+		for _, t := range ts {
+			t.Warnings = append(t.Warnings, warning)
+		}
+		return ts, layout, err
+	}
 	layout, vals, labelled := detect(data, text)
 	d := bytes.TrimPrefix(data, []byte("\ufeff"))
 	switch layout {
@@ -426,6 +436,45 @@ func importLayout(data []byte, text func([]byte) string) ([]*Transcript, string,
 		return nil, "", fmt.Errorf("%w: %v", ErrUnknownLayout, err)
 	}
 	return nil, "", fmt.Errorf(`%w: expected parley Markdown ("# A ↔ B" and a header closed by "---"), parley JSONL, "### Name ###" headed blocks, messages that each start with their speaker's name ("## Name", "**Name:**", "Name:", "> Name:", "- Name:", "=== Name ===", "<Name>", "<|im_start|>name", "[12:00] Name:" or "Turn 3 - Name:"; two speakers or more taking turns, each named twice or more, or in a "# A ↔ B" title), OpenAI "messages" JSON, ShareGPT "conversations" JSON, a two-model runner's "model_a"/"model_b" JSON, other JSON or YAML listing messages that each name their speaker and hold their text, or a CSV or TSV table whose header names a speaker column ("speaker", "name", "role", …) and a text column ("text", "content", …)`, ErrUnknownLayout)
+}
+
+// tornLastLine reads another tool's JSON Lines whose last line was cut off
+// as it was written (the tool stopped mid-line): the file before that line,
+// and a warning naming the line left out, so that the complete lines are
+// read rather than the whole file refused. It returns nil and "" for any
+// other file: JSON that parses, a parley JSONL (ParseJSONL keeps its own
+// torn line's account), JSON broken anywhere but on its last line, and a
+// single JSON value cut off, of which no line is complete.
+func tornLastLine(data []byte) ([]byte, string) {
+	d := bytes.TrimRight(bytes.TrimPrefix(data, []byte("\ufeff")), " \t\r\n")
+	if !looksJSON(bytes.TrimLeft(d, " \t\r\n")) || LooksLikeJSONL(d) {
+		return nil, ""
+	}
+	cut := bytes.LastIndexByte(d, '\n')
+	if cut < 0 {
+		return nil, ""
+	}
+	// Only the last line is read first: in a whole JSON Lines file it is
+	// a value, and in pretty-printed JSON it closes one ("}"), so neither
+	// is read twice over.
+	tail := bytes.TrimLeft(d[cut+1:], " \t")
+	if len(tail) == 0 || tail[0] != '{' && tail[0] != '[' {
+		return nil, ""
+	}
+	if _, err := jsonValues(tail); !errors.Is(err, io.ErrUnexpectedEOF) {
+		return nil, "" // whole, or broken otherwise than by its end
+	}
+	head := d[:cut+1]
+	vals, err := jsonValues(head)
+	if err != nil || len(vals) == 0 {
+		return nil, ""
+	}
+	read := phrase.Count(len(vals), "complete line", "complete lines") + " before it are read"
+	if len(vals) == 1 {
+		read = "the complete line before it is read"
+	}
+	line := bytes.Count(head, []byte("\n")) + 1
+	return head, fmt.Sprintf("the last line (line %d) is cut off, as a tool that stopped while writing it leaves it; it is left out, and %s", line, read)
 }
 
 // looksJSON reports whether d, trimmed, starts as a JSON object or array

@@ -784,3 +784,45 @@ func TestABannerDoesNotMakeAConversationHeaded(t *testing.T) {
 		})
 	}
 }
+
+// Another tool's JSON Lines cut off mid-line (the tool stopped while
+// writing) is read up to its last complete line, with a warning naming the
+// line left out; JSON broken anywhere else, or one value cut off, is
+// refused as before.
+func TestAnotherToolsJSONLinesTornAtTheEnd(t *testing.T) {
+	const whole = `{"role":"user","content":"hello there"}` + "\n" + `{"role":"assistant","content":"hi, how can I help"}` + "\n"
+	tests := []struct {
+		name     string
+		data     string
+		messages int    // read; -1: refused
+		warning  string // in a warning, or in the error when refused
+	}{
+		{"whole", whole, 2, ""},
+		{"torn last line", whole + `{"role":"user","content":"tell me ab`, 2, "the last line (line 3) is cut off"},
+		{"torn last line, a line end after it", whole + `{"role":"user","content":"tell me ab` + "\n", 2, "the last line (line 3) is cut off"},
+		{"broken in the middle", `{"role":"user","content":"hello there"}` + "\n" + `{"role":"assistant","content":"hi` + "\n" + `{"role":"user","content":"more"}` + "\n", -1, "does not parse"},
+		{"one value cut off", "{\n  \"messages\": [\n    {\"role\": \"user\", \"content\": \"hi\"},\n    {\"role\": \"assistant\", \"content\": \"hel", -1, "ends before what it opened is closed"},
+		{"one complete line before the torn one", `{"role":"user","content":"hello there"}` + "\n" + `{"role":"assistant","content":"hi`, 1, "the complete line before it is read"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			ts, _, err := Import([]byte(tt.data))
+			if tt.messages < 0 {
+				if err == nil || !strings.Contains(err.Error(), tt.warning) {
+					t.Fatalf("err = %v; want one saying %q", err, tt.warning)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(ts) != 1 || len(ts[0].Messages) != tt.messages {
+				t.Fatalf("%d conversations; want one of %d messages", len(ts), tt.messages)
+			}
+			warned := strings.Join(ts[0].Warnings, "\n")
+			if tt.warning == "" && warned != "" || !strings.Contains(warned, tt.warning) {
+				t.Errorf("warnings %q; want %q", warned, tt.warning)
+			}
+		})
+	}
+}

@@ -79,6 +79,13 @@ func jsonValues(d []byte) ([]any, error) {
 	}
 }
 
+// cutOff is JSON that ends before what it opened is closed: still
+// io.ErrUnexpectedEOF to errors.Is, said for a person.
+type cutOff struct{}
+
+func (cutOff) Error() string { return "the JSON ends before what it opened is closed" }
+func (cutOff) Unwrap() error { return io.ErrUnexpectedEOF }
+
 // JSONErrorAt is err, an error decoding the JSON d, with the line and
 // column of the fault before it, so that a person can find it in a large
 // file: the syntax error's or type error's offset, the end of d for JSON
@@ -94,7 +101,7 @@ func JSONErrorAt(d []byte, err error, at int64) error {
 		off = te.Offset
 	case errors.Is(err, io.ErrUnexpectedEOF):
 		off = int64(len(bytes.TrimRight(d, " \t\r\n")))
-		err = errors.New("the JSON ends before what it opened is closed")
+		err = cutOff{}
 	}
 	before := d[:min(max(off, 0), int64(len(d)))]
 	line := bytes.Count(before, []byte("\n")) + 1
