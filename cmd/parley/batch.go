@@ -517,14 +517,15 @@ func dryRun(w, errOut io.Writer, m *batch.Manifest, dir string, retryFailed bool
 }
 
 // printSummary writes a batch summary: aligned tables on a terminal,
-// Markdown elsewhere (summary.md holds the Markdown either way).
+// without the bytes a terminal acts on that a provider's quoted error may
+// hold, and Markdown elsewhere (summary.md holds the Markdown either way).
 func printSummary(out io.Writer, sum *batch.Summary) {
 	if f, ok := out.(*os.File); ok && tui.IsTerminal(out) {
 		w, _, err := term.GetSize(int(f.Fd()))
 		if err != nil || w <= 0 {
 			w = 100
 		}
-		sum.Text(out, w)
+		sum.Text(terminalSafe(out), w)
 		return
 	}
 	sum.Markdown(out)

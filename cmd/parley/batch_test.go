@@ -222,6 +222,33 @@ func TestBatchSummaryIsATableOnATerminal(t *testing.T) {
 	}
 }
 
+// A provider's error quoted in the summary's errors table can hold bytes a
+// terminal acts on: on a terminal they are dropped, as the progress lines
+// drop them; piped, the Markdown keeps the text as the provider sent it.
+func TestBatchSummaryOnATerminalDropsControlSequences(t *testing.T) {
+	const quoted = "bad \x1b]0;PWNED\x07 thing \x1b[2J gone"
+	sum := &batch.Summary{Batch: "b1", Planned: 1, Failed: 1, Parallel: 1,
+		Errors: []batch.Count{{Label: quoted, Count: 1}}}
+	var md bytes.Buffer
+	printSummary(&md, sum)
+	if !strings.Contains(md.String(), quoted) {
+		t.Fatalf("piped, the summary does not quote the error as sent:\n%q", md.String())
+	}
+	ptmx, tty, err := pty.Open()
+	if err != nil {
+		t.Skipf("no pseudo-terminal: %v", err)
+	}
+	defer ptmx.Close()
+	pty.Setsize(tty, &pty.Winsize{Rows: 40, Cols: 100})
+	t.Setenv("TERM", "xterm")
+	printSummary(tty, sum)
+	tty.Close()
+	got, _ := io.ReadAll(ptmx)
+	if strings.ContainsAny(string(got), "\x1b\x07") || !strings.Contains(string(got), "bad ]0;PWNED thing [2J gone") {
+		t.Fatalf("on a terminal the errors table is not the error's text without its control bytes:\n%q", got)
+	}
+}
+
 // A batch folder another process runs is refused before anything is
 // printed, with exit 1, as a transcript in use is.
 func TestBatchResumeOfAFolderInUse(t *testing.T) {

@@ -138,8 +138,10 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	err = interruption(ctx, err)
 	// A URL given where parley did not expect one (a queue's address
 	// without --queue, a base URL for a scenario file) is quoted back
-	// without its password or key, as every URL parley names is.
-	fmt.Fprintln(stderr, "parley:", agents.RedactURLsIn(err.Error()))
+	// without its password or key, as every URL parley names is. What a
+	// provider's error or a file's name holds is shown without the bytes
+	// a terminal would act on, as everything parley prints there is.
+	fmt.Fprintln(terminalSafe(stderr), "parley:", agents.RedactURLsIn(err.Error()))
 	var ee *exitError
 	if errors.As(err, &ee) {
 		return ee.code

@@ -224,6 +224,33 @@ func onTerminal(t *testing.T, args ...string) string {
 	return shown
 }
 
+// parley's last line, the error that ended the command, can quote what a
+// provider or a file's name holds; on a terminal, bytes a terminal acts on
+// are dropped from it, as from everything else parley prints there.
+func TestTheErrorOnATerminalDropsControlSequences(t *testing.T) {
+	missing := filepath.Join(t.TempDir(), "no\x1b]0;PWNED\x07such")
+	ptmx, tty, err := pty.Open()
+	if err != nil {
+		t.Skipf("no pseudo-terminal: %v", err)
+	}
+	defer ptmx.Close()
+	read := make(chan []byte)
+	go func() {
+		b, _ := io.ReadAll(ptmx)
+		read <- b
+	}()
+	t.Setenv("TERM", "xterm")
+	code := run(context.Background(), []string{"check", missing}, strings.NewReader(""), io.Discard, tty)
+	tty.Close()
+	shown := string(<-read)
+	if code == exitOK || !strings.Contains(shown, "no]0;PWNEDsuch") {
+		t.Fatalf("exit %d; the error does not name the path without its control bytes:\n%q", code, shown)
+	}
+	if strings.ContainsAny(shown, "\x1b\x07") {
+		t.Fatalf("control sequences reached the terminal:\n%q", shown)
+	}
+}
+
 // check's rows name speakers, and a transcript from elsewhere may name one
 // with bytes a terminal acts on: piped, check prints the name as the file
 // holds it; on a terminal it drops them, as a headless run and show do.
