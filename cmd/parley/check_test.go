@@ -570,6 +570,39 @@ func TestCheckReadsOtherLayouts(t *testing.T) {
 	}
 }
 
+// A recording parley staged holds in its JSONL what its Markdown does not
+// (the scenario, usage, times, the stop): convert does not replace it,
+// even with --force, as export does not; an earlier conversion it does.
+func TestConvertKeepsARecordingsJSONL(t *testing.T) {
+	dir := t.TempDir()
+	out := filepath.Join(dir, "runs")
+	scenario := filepath.Join(dir, "s.yaml")
+	os.WriteFile(scenario, []byte("agents:\n  - {name: A, type: scripted, lines: [a1, a2]}\n  - {name: B, type: scripted, lines: [b1, b2]}\ntermination: {max_messages: 4}\noutput: {dir: "+out+"}\n"), 0o600)
+	if code, stdout, errOut := parley(t, "run", "--no-tui", scenario); code != exitOK {
+		t.Fatalf("run: exit %d\n%s%s", code, stdout, errOut)
+	}
+	jls, _ := filepath.Glob(filepath.Join(out, "*.jsonl"))
+	if len(jls) != 1 {
+		t.Fatalf("recorded %v; want one JSONL", jls)
+	}
+	jl, md := jls[0], strings.TrimSuffix(jls[0], ".jsonl")+".md"
+	before, _ := os.ReadFile(jl)
+	code, stdout, errOut := parley(t, "convert", md, jl, "--force")
+	if code != exitUsage || !strings.Contains(errOut, jl+" is a recording parley staged") {
+		t.Fatalf("convert over the recording's JSONL: exit %d\n%s%s", code, stdout, errOut)
+	}
+	if after, _ := os.ReadFile(jl); !bytes.Equal(after, before) {
+		t.Fatalf("convert --force replaced the recording's JSONL")
+	}
+	// A conversion is replaced with --force.
+	conv := filepath.Join(dir, "conv.jsonl")
+	for range 2 {
+		if code, stdout, errOut := parley(t, "convert", md, conv, "--force"); code != exitOK {
+			t.Fatalf("convert to a new JSONL: exit %d\n%s%s", code, stdout, errOut)
+		}
+	}
+}
+
 func TestConvert(t *testing.T) {
 	dir := t.TempDir()
 	in := filepath.Join(dir, "chat.json")

@@ -40,7 +40,8 @@ conversations_per_pair, max_workers), convert writes a parley roster
 scenario instead: parley batch ROSTER.yaml stages the same tournament.
 
 A file holding several conversations is written as OUT-1.md, OUT-2.md, ….
-convert never overwrites a file unless given --force, nor the file it reads even then.`,
+convert never overwrites a file unless given --force, nor the file it reads
+even then, nor the JSONL of a conversation parley staged.`,
 		Args: exactArgs(2, "convert takes an input and an output path, such as convert chat.json chat.md or convert config.json roster.yaml"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			in, out := args[0], args[1]
@@ -85,6 +86,9 @@ convert never overwrites a file unless given --force, nor the file it reads even
 				}
 				if sameFile(in, p) {
 					return usageErr(fmt.Errorf("%s is the file convert reads; write the conversion to another file", p))
+				}
+				if stagedRecording(p) {
+					return usageErr(fmt.Errorf("%s is a recording parley staged, whose JSONL holds what a conversion cannot (the scenario, usage, times, the stop) and resume continues from; convert does not replace it, even with --force: write the conversion to another file", p))
 				}
 			}
 			for i, t := range ts {
@@ -161,6 +165,18 @@ func holdsJSONL(path string) bool {
 	head := make([]byte, 512)
 	n, _ := io.ReadFull(f, head)
 	return transcripts.LooksLikeJSONL(head[:n])
+}
+
+// stagedRecording reports whether path is the JSONL of a conversation
+// parley staged (its run line holds the scenario it ran), which no
+// conversion can stand in for, as it can for an earlier conversion.
+func stagedRecording(path string) bool {
+	if !holdsJSONL(path) {
+		return false
+	}
+	t, err := transcripts.Read(path)
+	// One that does not read is kept too: what it holds cannot be told.
+	return err != nil || t.Run != nil && t.Run.Scenario != ""
 }
 
 // writeFileAtomic writes data to path through a temporary file.
