@@ -305,6 +305,33 @@ func TestSentencesFitWhatCanBeDone(t *testing.T) {
 		}
 	})
 
+	// Resumed with no flag, a conversation an earlier resume's budget
+	// stopped names that budget, not a flag this command did not give;
+	// given --policy and --max-messages, the budget given stops it, and
+	// the sentence does not blame the policy file.
+	t.Run("the budget an earlier resume set, and a budget beside --policy", func(t *testing.T) {
+		dir := t.TempDir()
+		sc := writeFile(t, dir, "s.yaml", "agents:\n  - name: A\n    type: scripted\n    lines: [a, b, c, d, e]\n  - name: B\n    type: scripted\n    lines: [f, g, h, i, j]\ntermination:\n  max_messages: 4\n")
+		pol := writeFile(t, dir, "pol.yaml", "max_messages: 12\n")
+		if code, out, errOut := parley(t, "run", sc, "--no-tui", "--out", dir); code != exitOK {
+			t.Fatalf("run: exit %d\n%s%s", code, out, errOut)
+		}
+		jls, _ := filepath.Glob(filepath.Join(dir, "*.jsonl"))
+		if code, out, errOut := parley(t, "resume", jls[0], "--no-tui", "--max-messages", "6"); code != exitOK {
+			t.Fatalf("resume --max-messages 6: exit %d\n%s%s", code, out, errOut)
+		}
+		code, _, errOut := parley(t, "resume", jls[0], "--no-tui")
+		want := jls[0] + " is finished: it holds 6 messages, and the budget of 6 messages an earlier resume set (--max-messages 6) counts the whole conversation"
+		if code != exitUsage || !strings.Contains(errOut, want) {
+			t.Errorf("resumed with no flag: exit %d\n%s\nwant %q", code, errOut, want)
+		}
+		code, _, errOut = parley(t, "resume", jls[0], "--no-tui", "--policy", pol, "--max-messages", "3")
+		want = jls[0] + " is finished: it holds 6 messages, and --max-messages 3 counts the whole conversation, not the messages to add; to continue it, give --max-messages above 6 (such as 16 for 10 more)\n"
+		if code != exitUsage || !strings.Contains(errOut, want) || strings.Contains(errOut, "which stop it") {
+			t.Errorf("given --policy and --max-messages: exit %d\n%s\nwant %q", code, errOut, want)
+		}
+	})
+
 	t.Run("min_messages above max_messages", func(t *testing.T) {
 		dir := t.TempDir()
 		sc := writeFile(t, dir, "s.yaml", "agents:\n  - name: A\n    type: scripted\n    lines: [a]\n  - name: B\n    type: scripted\n    lines: [b]\ntermination:\n  all:\n    - min_messages: 50\n    - max_messages: 10\n")

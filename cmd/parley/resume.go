@@ -140,7 +140,7 @@ func resumeSetup(t *transcripts.Transcript, jsonl, scenario, policyFile string, 
 	if policyFile == "" && maxMessages == 0 && scenario == "" {
 		// Continue under the rules the last session ran under, as its
 		// run line records them, not the scenario's alone.
-		res.maxMessages = t.Run.MaxMessages
+		res.maxMessages, res.maxRecorded = t.Run.MaxMessages, t.Run.MaxMessages > 0
 		if t.Run.Termination != "" {
 			if policyFile, err = recordedTermination(t.Run, jsonl); err != nil {
 				return nil, nil, err
@@ -302,10 +302,18 @@ func stillStopped(s *configs.Scenario, res *resumption, msgs []transcripts.Messa
 			n, limit = pr.Count, pr.Limit
 		}
 		given := "its max_messages budget of " + phrase.Count(limit, "message", "messages")
-		if maxMessages > 0 {
-			given = fmt.Sprintf("--max-messages %d", maxMessages)
+		switch {
+		case maxMessages > 0 && res.maxRecorded:
+			given = fmt.Sprintf("the budget of %s an earlier resume set (--max-messages %d)", phrase.Count(limit, "message", "messages"), maxMessages)
+		case maxMessages > 0:
+			// The budget given stops it, whatever the rules: raising it
+			// is the way on.
+			given, other = fmt.Sprintf("--max-messages %d", maxMessages), ""
 		}
-		return fmt.Errorf("%s is finished: it holds %s, and %s counts the whole conversation, not the messages to add; to continue it, give --max-messages above %d (such as %d for 10 more), or %s",
+		if other != "" {
+			other = ", or " + other
+		}
+		return fmt.Errorf("%s is finished: it holds %s, and %s counts the whole conversation, not the messages to add; to continue it, give --max-messages above %d (such as %d for 10 more)%s",
 			jsonl, phrase.Count(n, "message", "messages"), given, n, n+10, other)
 	}
 	return fmt.Errorf("%s is finished: %s stops it at message %d (%s); to continue it, give %s",

@@ -180,6 +180,7 @@ type resumption struct {
 	termination, terminationPath string
 	terminationRedacted          bool
 	maxMessages                  int
+	maxRecorded                  bool // maxMessages is the budget an earlier resume set, not this one's --max-messages
 }
 
 // forking is a fork's parent: stage starts the new transcript with the
