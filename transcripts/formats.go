@@ -782,6 +782,7 @@ func parseHeaded(s string) (*Transcript, error) {
 type heading struct {
 	at, end int
 	name    string
+	stacked bool // only blank lines lie between it and the heading before it
 }
 
 // headedHeadings finds the "### Name ###" lines of s, but for those whose
@@ -797,7 +798,8 @@ func headedHeadings(s string, skip map[int]bool) []heading {
 			end += at
 		}
 		if name, ok := headingName(s[at:end]); ok && !skip[at] {
-			hs = append(hs, heading{at, end, name})
+			stacked := len(hs) > 0 && strings.TrimSpace(s[hs[len(hs)-1].end:at]) == ""
+			hs = append(hs, heading{at, end, name, stacked})
 		}
 		if at = nextHashes(s, end+1); at < 0 {
 			break
@@ -839,16 +841,25 @@ func headingNames(hs []heading) []string {
 // two names have each spoken twice or more, unless it is a system prompt's
 // or a moderator's (noteKind). A short conversation, whose speakers may
 // not yet have spoken twice, keeps every heading.
+//
+// A banner a message opens with sits right under its speaker's heading,
+// each time it recurs: a name whose every heading lies under another
+// name's, with only blank lines between, is the messages' own line once
+// two other names have each spoken twice or more. A speaker's every turn
+// never follows an empty message of the other's.
 func speaking(hs []heading) []heading {
 	count := map[string]int{}
-	for _, h := range hs {
+	under := map[string]bool{} // every heading of the name lies right under another name's
+	for i, h := range hs {
 		if wordy(h.name) {
 			count[h.name]++
+			u, seen := under[h.name]
+			under[h.name] = (u || !seen) && h.stacked && i > 0 && hs[i-1].name != h.name && wordy(hs[i-1].name)
 		}
 	}
 	recurring := 0
 	for name, n := range count {
-		if n >= 2 && noteKind(name) == "" {
+		if n >= 2 && noteKind(name) == "" && !under[name] {
 			recurring++
 		}
 	}
@@ -858,6 +869,8 @@ func speaking(hs []heading) []heading {
 		n := count[h.name]
 		switch {
 		case n == 0:
+			continue
+		case under[h.name] && recurring >= 2 && noteKind(h.name) == "":
 			continue
 		case n == 1 && spoken && recurring >= 2 && noteKind(h.name) == "":
 			continue

@@ -19,7 +19,11 @@ func parseHeadedRef(data []byte) (*Transcript, error) {
 	var hs []heading
 	for i, l := range lines {
 		if m := headedRef.FindStringSubmatch(l); m != nil {
-			hs = append(hs, heading{at: i, name: m[1]})
+			stacked := len(hs) > 0
+			for _, between := range lines[min(i, hs0(hs)+1):i] {
+				stacked = stacked && strings.TrimSpace(between) == ""
+			}
+			hs = append(hs, heading{at: i, name: m[1], stacked: stacked})
 		}
 	}
 	hs = speaking(hs)
@@ -61,6 +65,14 @@ func parseHeadedRef(data []byte) (*Transcript, error) {
 	return t, nil
 }
 
+// hs0 is the line of the last heading of hs (-1 when there is none).
+func hs0(hs []heading) int {
+	if len(hs) == 0 {
+		return -1
+	}
+	return hs[len(hs)-1].at
+}
+
 func trimBlankLinesRef(ls []string) string {
 	for len(ls) > 0 && strings.TrimSpace(ls[0]) == "" {
 		ls = ls[1:]
@@ -84,6 +96,8 @@ var headedCases = []string{
 	"### A ###\r",
 	"pre\n### A ###\rnot a heading\n",
 	"### A ###\nhi\n### B ###\nyo\n\n=====\nExported 2 message(s)\n=====\n",
+	"### A ###\nls\n### B ###\n### WARNING ###\nx\n### A ###\ncat\n### B ###\n \n### WARNING ###\ny\n### A ###\nq\n### B ###\nz\n",
+	"### A ###\n### B ###\n### A ###\n### B ###\n",
 }
 
 func TestParseHeadedAsBefore(t *testing.T) {
@@ -205,5 +219,30 @@ func TestHeadedHeadingsInsideMessages(t *testing.T) {
 			}
 			readAs(t, tr, c.want, c.system)
 		})
+	}
+}
+
+// A banner a message opens with each time ("### WARNING ###" right under
+// the speaker's heading) is the message's own line, not a third speaker
+// whose every turn follows an empty message.
+func TestHeadedBannersUnderTheSpeakersHeading(t *testing.T) {
+	data := "### Claude 1 ###\nls -la\n\n### Claude 2 ###\n### WARNING ###\ntotal 4\n\n### Claude 1 ###\ncat readme.txt\n\n" +
+		"### Claude 2 ###\n\n### WARNING ###\nhello world\n\n### Claude 1 ###\nexit\n\n### Claude 2 ###\nbye\n"
+	tr, err := ParseHeaded([]byte(data))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var speakers []string
+	for _, m := range tr.Messages {
+		speakers = append(speakers, m.Speaker)
+	}
+	if want := []string{"Claude 1", "Claude 2", "Claude 1", "Claude 2", "Claude 1", "Claude 2"}; !slices.Equal(speakers, want) {
+		t.Fatalf("speakers %q; want %q", speakers, want)
+	}
+	if got := tr.Messages[1].Content; got != "### WARNING ###\ntotal 4" {
+		t.Errorf("message 2 is %q; want the banner and the text under it", got)
+	}
+	if got := tr.Messages[3].Content; got != "### WARNING ###\nhello world" {
+		t.Errorf("message 4 is %q; want the banner and the text under it", got)
 	}
 }
