@@ -111,6 +111,14 @@ func Describe(it Item, newPolicy func() policy.Policy) Conversation {
 	}
 	if len(speakers) > 1 {
 		c.Responder = speakers[1]
+		if msgs[0].Origin == transcripts.OriginOpening && msgs[0].Speaker == speakers[0] {
+			// Message 1 is the scenario's opening line, recorded under
+			// the other seat's name: the opener is the seat that first
+			// speaks for itself, as validate says and as a roster's
+			// pairing names it, so that a run and a roster's run of the
+			// same two seats are filed alike.
+			c.Opener, c.Responder = speakers[1], speakers[0]
+		}
 	}
 	if it.Run != nil && it.Run.Pairing != nil {
 		pr := it.Run.Pairing

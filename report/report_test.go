@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -125,8 +126,8 @@ func TestFixtureReport(t *testing.T) {
 			t.Errorf("%s: %q, want %q", f, got[f], s)
 		}
 	}
-	if len(r.Pairs) != 5 {
-		t.Errorf("%d pairs, want 5", len(r.Pairs))
+	if len(r.Pairs) != 4 {
+		t.Errorf("%d pairs, want 4", len(r.Pairs))
 	}
 	for _, c := range r.Conversations {
 		switch filepath.Base(c.File) {
@@ -429,13 +430,20 @@ func TestFixtureLeavesOutNoReplyAndMarksCutShort(t *testing.T) {
 	}
 	for _, p := range r.Pairs {
 		switch p.Opener + "→" + p.Responder {
-		case "bix→ada": // an [END] echo of 12 and a failure after 4
-			if p.Conversations != 2 || p.CutShort != 1 || p.MedianSubstance != 12 {
-				t.Errorf("bix → ada: %d conversations, %d cut short, median %v; want 2, 1, 12", p.Conversations, p.CutShort, p.MedianSubstance)
+		// A run whose opening is recorded under the other seat's name is
+		// filed under the seat that first spoke for itself, as validate
+		// and a roster's pairing name it.
+		case "ada→bix": // two healthy or spiralling runs, and a failure after 4
+			if p.Conversations != 3 || p.CutShort != 1 || p.MedianSubstance != 10 {
+				t.Errorf("ada → bix: %d conversations, %d cut short, median %v; want 3, 1, 10", p.Conversations, p.CutShort, p.MedianSubstance)
 			}
-		case "cyd→ada": // only an interrupted one
-			if p.Dominant != analysis.Interrupted || p.CutShort != 1 {
-				t.Errorf("cyd → ada: %+v", p)
+		case "ada→cyd": // a refusal loop, and an interrupted one
+			if p.Conversations != 2 || p.CutShort != 1 || !slices.ContainsFunc(p.States, func(st analysis.StateShare) bool { return st.State == analysis.Interrupted && st.Count == 1 }) {
+				t.Errorf("ada → cyd: %+v", p)
+			}
+		case "bix→ada", "cyd→ada":
+			if p.CutShort != 0 {
+				t.Errorf("%s → %s holds a conversation cut short; each was filed under the seat that spoke first", p.Opener, p.Responder)
 			}
 		}
 	}
@@ -446,7 +454,7 @@ func TestFixtureLeavesOutNoReplyAndMarksCutShort(t *testing.T) {
 	for _, want := range []string{
 		"1 conversation holds no reply, nothing beyond the opening or only blank messages (testdata/fixture/attractors/ada\\_vs\\_cyd\\_20261120\\_100000\\_run1.md)",
 		"1 conversation stopped on an error and 1 was interrupted before any rule stopped them",
-		"| **cyd** | – · interrupted (1) |",
+		"| **ada** | | 10 · healthy to the end (3) | 11 · refusal loop (2) |",
 		"The recording says it was stopped by an error: bix",
 		"4 messages (and 1 interrupted, left out)",
 	} {

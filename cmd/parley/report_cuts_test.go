@@ -231,7 +231,7 @@ func TestReportFilesAForkUnderThePairThatSpokeAfterIt(t *testing.T) {
 			t.Errorf("%s: %d tokens; want the 400 of its own 4 messages, not the parent's 5 before the fork", c.File, c.Tokens)
 		}
 	}
-	want := map[string]string{"a.jsonl": "gpt-5 → chatty m/gpt-5 ↔ m/chatty", "b.jsonl": "gpt-5 → 4o m/gpt-5 ↔ m/terse"}
+	want := map[string]string{"a.jsonl": "chatty → gpt-5 m/chatty ↔ m/gpt-5", "b.jsonl": "4o → gpt-5 m/terse ↔ m/gpt-5"}
 	for f, w := range want {
 		if got[f] != w {
 			t.Errorf("%s is filed as %q; want %q", f, got[f], w)

@@ -18,7 +18,7 @@ func TestReportWritesThreeFiles(t *testing.T) {
 	if code != exitOK {
 		t.Fatalf("exit %d: %s", code, stderr)
 	}
-	if !strings.Contains(stdout, "7 conversations, 5 pairs (1 empty conversation and 1 conversation with no reply left out; 1 failed; 1 interrupted)") {
+	if !strings.Contains(stdout, "7 conversations, 4 pairs (1 empty conversation and 1 conversation with no reply left out; 1 failed; 1 interrupted)") {
 		t.Errorf("stdout %q", stdout)
 	}
 	data, err := os.ReadFile(filepath.Join(out, "report.json"))
