@@ -369,3 +369,42 @@ func TestAResumedBatchWithFailuresOrNoSummaryIsNotFinished(t *testing.T) {
 		t.Errorf("resume of a batch without its summary: exit %d, summary %v\n%s%s", code, err, out, errOut)
 	}
 }
+
+// One field given twice under two spellings (agent 0 by its index and by
+// its name) is refused before anything is staged, naming both as typed:
+// applied, one would win and every run would record the other's values
+// as used.
+func TestBatchRefusesOneFieldUnderTwoSpellings(t *testing.T) {
+	dir := t.TempDir()
+	s1 := filepath.Join(dir, "s1.yaml")
+	os.WriteFile(s1, []byte(`title: A ↔ B
+agents:
+  - {name: A, base_url: http://127.0.0.1:1/v1, model: m0}
+  - {name: B, base_url: http://127.0.0.1:1/v1, model: m9}
+termination: {max_messages: 3}
+`), 0o600)
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"batch", s1, "--vary", "agents[0].model=m1,m2", "--vary", "agents[A].model=m3"},
+			s1 + ": --vary agents[0].model and --vary agents[A].model name the same field; list all its values in one flag"},
+		{[]string{"batch", s1, "--vary", "agents[0].model=m1,m2", "--set", "agents[A].model=slow1"},
+			s1 + ": --vary agents[0].model and --set agents[A].model name the same field; give its values to one of them"},
+		{[]string{"run", s1, "--no-tui", "--set", "agents[B].temperature=1", "--set", "agents[1].temperature=0.5"},
+			s1 + ": --set agents[B].temperature and --set agents[1].temperature name the same field; give it once"},
+	} {
+		out := filepath.Join(dir, "b")
+		args := tc.args
+		if args[0] == "batch" {
+			args = append(args, "--out", out)
+		}
+		code, stdout, errOut := parley(t, args...)
+		if code != exitUsage || !strings.Contains(errOut, tc.want) {
+			t.Errorf("%q: exit %d\n%s%s\nwant 2 and %q", tc.args, code, stdout, errOut, tc.want)
+		}
+		if _, err := os.Stat(out); err == nil {
+			t.Errorf("%q left %s behind", tc.args, out)
+		}
+	}
+}
