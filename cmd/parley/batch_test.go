@@ -408,3 +408,60 @@ termination: {max_messages: 3}
 		}
 	}
 }
+
+// A resumed batch without a key names each agent with its line, in the
+// sentence a new batch of its scenario says, not once more for each name
+// a --vary value gave an agent; a variable only a --set value asks for
+// is said too.
+func TestBatchResumeNamesMissingKeysWithTheirLines(t *testing.T) {
+	srv := openaitest.Start(t, func(r openaitest.Request) openaitest.Reply {
+		return openaitest.Words("This is " + r.Body.Model + ".")
+	})
+	dir := t.TempDir()
+	s1 := filepath.Join(dir, "s1.yaml")
+	os.WriteFile(s1, []byte(fmt.Sprintf(`title: A ↔ B
+agents:
+  - name: A
+    base_url: %[1]s
+    model: m0
+    api_key_env: FAKE_KEY
+  - name: B
+    base_url: %[1]s
+    model: m9
+    api_key_env: FAKE_KEY
+termination: {max_messages: 3}
+`, srv.URL)), 0o600)
+	t.Setenv("FAKE_KEY", "k")
+	t.Setenv("OTHER_KEY", "k")
+	b1, b2 := filepath.Join(dir, "b1"), filepath.Join(dir, "b2")
+	if code, out, errOut := parley(t, "batch", s1, "--plain", "--out", b1, "--vary", "agents[1].model=m9,err2"); code != exitOK {
+		t.Fatalf("batch: exit %d\n%s%s", code, out, errOut)
+	}
+	if code, out, errOut := parley(t, "batch", s1, "--plain", "--out", b2, "--set", "agents[1].api_key_env=OTHER_KEY"); code != exitOK {
+		t.Fatalf("batch --set: exit %d\n%s%s", code, out, errOut)
+	}
+	for _, b := range []string{b1, b2} {
+		// With their conversations' record gone, both have them all to
+		// run again.
+		os.Remove(filepath.Join(b, batch.StateFile))
+		os.RemoveAll(filepath.Join(b, batch.RunsDir))
+	}
+
+	t.Setenv("FAKE_KEY", "")
+	want := s1 + `:6: the environment variable FAKE_KEY is not set, and 2 need it for their API key: agents "A" (line 6), "B" (line 10)`
+	code, _, fresh := parley(t, "batch", s1, "--out", filepath.Join(dir, "b3"), "--vary", "agents[1].model=m9,err2")
+	if code != exitUsage || !strings.Contains(fresh, want) {
+		t.Fatalf("a new batch without the key: exit %d, %s; want 2 and %q", code, fresh, want)
+	}
+	code, _, resumed := parley(t, "batch", "--resume", b1)
+	if code != exitUsage || resumed != fresh {
+		t.Errorf("--resume without the key: exit %d, %s; want 2 and what a new batch says:\n%s", code, resumed, fresh)
+	}
+
+	t.Setenv("FAKE_KEY", "k")
+	t.Setenv("OTHER_KEY", "")
+	code, _, errOut := parley(t, "batch", "--resume", b2)
+	if want := s1 + `: agent "B" needs an API key: the environment variable OTHER_KEY is not set`; code != exitUsage || !strings.Contains(errOut, want) {
+		t.Errorf("--resume without the key a --set value names: exit %d, %s; want 2 and %q", code, errOut, want)
+	}
+}
