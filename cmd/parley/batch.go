@@ -123,8 +123,10 @@ func runBatch(ctx context.Context, cmd *cobra.Command, args []string, f batchFla
 		return usageErr(errors.New("--retry-failed goes with --resume DIR, for a batch run on this machine"))
 	}
 	if f.resume != "" {
-		if len(args) > 0 || len(f.vary) > 0 || len(f.sets) > 0 || f.out != "" {
-			return usageErr(errors.New("--resume takes the batch directory alone; its scenarios and --vary and --set values are in its batch.json"))
+		// -n, like --vary and --set, plans the batch's conversations,
+		// which batch.json holds: a resume runs those it planned.
+		if len(args) > 0 || len(f.vary) > 0 || len(f.sets) > 0 || f.out != "" || cmd.Flags().Changed("n") {
+			return usageErr(errors.New("--resume takes the batch directory alone; its scenarios, -n and --vary and --set values are in its batch.json (-j, how many run at once, may change)"))
 		}
 		dir = f.resume
 		if m, err = batch.ReadManifest(dir); err != nil {

@@ -465,3 +465,30 @@ termination: {max_messages: 3}
 		t.Errorf("--resume without the key a --set value names: exit %d, %s; want 2 and %q", code, errOut, want)
 	}
 }
+
+// -n plans a batch's conversations, as --vary does: beside --resume,
+// which runs those batch.json planned, it is refused, not ignored; -j,
+// how many run at once, may change.
+func TestBatchResumeRefusesN(t *testing.T) {
+	srv := openaitest.Start(t, signOff)
+	dir := filepath.Join(t.TempDir(), "b")
+	if code, out, errOut := parley(t, "batch", "../../configs/ollama-pair.yaml", "-n", "2", "--plain", "--out", dir,
+		"--set", "agents[0].base_url="+srv.URL, "--set", "agents[1].base_url="+srv.URL); code != exitOK {
+		t.Fatalf("batch: exit %d\n%s%s", code, out, errOut)
+	}
+	os.Remove(filepath.Join(dir, batch.StateFile))
+	os.RemoveAll(filepath.Join(dir, batch.RunsDir))
+	for _, args := range [][]string{
+		{"batch", "--resume", dir, "-n", "5", "--retry-failed", "--dry-run"},
+		{"batch", "--resume", dir, "-n", "2"},
+	} {
+		code, out, errOut := parley(t, args...)
+		if code != exitUsage || out != "" || !strings.Contains(errOut, "--resume takes the batch directory alone; its scenarios, -n and --vary and --set values are in its batch.json") {
+			t.Errorf("%q: exit %d\n%s%s\nwant 2 and the sentence naming -n", args, code, out, errOut)
+		}
+	}
+	code, out, errOut := parley(t, "batch", "--resume", dir, "-j", "1", "--dry-run")
+	if code != exitOK || strings.Count(out, "\n") != 2 {
+		t.Errorf("--resume -j 1 --dry-run: exit %d\n%s%s\nwant the 2 conversations listed", code, out, errOut)
+	}
+}
