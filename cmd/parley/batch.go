@@ -123,8 +123,10 @@ func runBatch(ctx context.Context, cmd *cobra.Command, args []string, f batchFla
 		return usageErr(errors.New("--retry-failed goes with --resume DIR, for a batch run on this machine"))
 	}
 	if f.resume != "" {
-		if len(args) > 0 || len(f.vary) > 0 || len(f.sets) > 0 || f.out != "" {
-			return usageErr(errors.New("--resume takes the batch directory alone; its scenarios and --vary and --set values are in its batch.json"))
+		// -n, like --vary and --set, plans the batch's conversations,
+		// which batch.json holds: a resume runs those it planned.
+		if len(args) > 0 || len(f.vary) > 0 || len(f.sets) > 0 || f.out != "" || cmd.Flags().Changed("n") {
+			return usageErr(errors.New("--resume takes the batch directory alone; its scenarios, -n and --vary and --set values are in its batch.json (-j, how many run at once, may change)"))
 		}
 		dir = f.resume
 		if m, err = batch.ReadManifest(dir); err != nil {
@@ -344,28 +346,49 @@ func warnUnusedLimits(w io.Writer, scenarios []*configs.Scenario) {
 
 // keyProblems reports the API keys the scenarios' agents and judges
 // lack on this machine: one sentence for each variable not set, naming
-// the agents that need it, and one for each key file not read.
+// the agents that need it, each with its line, and one for each key file
+// not read.
 func keyProblems(scenarios []*configs.Scenario) error {
-	return keyProblemsAt(scenarios, true)
+	return batchKeyProblems(scenarios, nil)
 }
 
-// keyProblemsAt is keyProblems, the agents' lines named when lines says
-// the scenarios are the files as written (not a roster's pairs, or
-// scenarios --vary rewrote, whose lines are no file's).
-func keyProblemsAt(scenarios []*configs.Scenario, lines bool) error {
+// batchKeyProblems is keyProblems of the scenario files as written,
+// their agents named with their lines, as a new batch and a resumed one
+// both say it. varied are the scenarios the batch's conversations run,
+// its --vary and --set values applied: a variable or key file only they
+// need (a value that changed an agent's provider, say) is said of them
+// too, without lines, which are no file's.
+func batchKeyProblems(files, varied []*configs.Scenario) error {
 	var needs []configs.KeyNeed
 	var probs configs.Problems
-	for _, s := range scenarios {
+	type fileEnv struct{ file, env string }
+	said := map[fileEnv]bool{} // the variables the files' sentences name
+	msgs := map[string]bool{}  // and their other problems
+	for _, s := range files {
 		n, p := s.KeyNeeds(nil)
+		for _, k := range n {
+			said[fileEnv{k.File, k.Env}] = true
+		}
+		for _, e := range p {
+			msgs[e.File+"\x00"+e.Msg] = true
+		}
 		needs = append(needs, n...)
 		probs = append(probs, p...)
 	}
-	if !lines {
-		for i := range needs {
-			needs[i].Line = 0
+	for _, s := range varied {
+		n, p := s.KeyNeeds(nil)
+		for _, k := range n {
+			if !said[fileEnv{k.File, k.Env}] {
+				k.Line = 0
+				needs = append(needs, k)
+			}
 		}
-		for _, p := range probs {
-			p.Line = 0
+		for _, e := range p {
+			if key := e.File + "\x00" + e.Msg; !msgs[key] {
+				msgs[key] = true
+				e.Line = 0
+				probs = append(probs, e)
+			}
 		}
 	}
 	probs = append(probs, configs.GroupKeyNeeds(needs)...)
@@ -375,22 +398,21 @@ func keyProblemsAt(scenarios []*configs.Scenario, lines bool) error {
 	return probs
 }
 
-// resumeKeyProblems is keyProblems for a batch being resumed: of its
-// scenarios as recorded, with their lines, when no --vary changed them,
-// else of each scenario its conversations run.
+// resumeKeyProblems is batchKeyProblems for a batch being resumed: of
+// its scenarios as batch.json recorded them, with their lines, as the
+// batch said it when it began, and of each scenario its conversations
+// run (loaded).
 func resumeKeyProblems(m *batch.Manifest, loaded []*configs.Scenario) error {
-	if len(m.Vary) == 0 && len(m.Set) == 0 {
-		var recorded []*configs.Scenario
-		for _, src := range m.Scenarios {
-			s, err := configs.Parse(src.Path, []byte(src.Source))
-			if err != nil {
-				return keyProblemsAt(loaded, false)
-			}
-			recorded = append(recorded, s)
+	var recorded []*configs.Scenario
+	for _, src := range m.Scenarios {
+		s, err := configs.Parse(src.Path, []byte(src.Source))
+		if err != nil {
+			// Said of the scenarios run alone, without lines.
+			return batchKeyProblems(nil, loaded)
 		}
-		return keyProblemsAt(recorded, true)
+		recorded = append(recorded, s)
 	}
-	return keyProblemsAt(loaded, false)
+	return batchKeyProblems(recorded, loaded)
 }
 
 // warnEdited says of each scenario file edited since the batch began that

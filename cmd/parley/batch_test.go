@@ -396,3 +396,126 @@ func TestAResumedBatchWithFailuresOrNoSummaryIsNotFinished(t *testing.T) {
 		t.Errorf("resume of a batch without its summary: exit %d, summary %v\n%s%s", code, err, out, errOut)
 	}
 }
+
+// One field given twice under two spellings (agent 0 by its index and by
+// its name) is refused before anything is staged, naming both as typed:
+// applied, one would win and every run would record the other's values
+// as used.
+func TestBatchRefusesOneFieldUnderTwoSpellings(t *testing.T) {
+	dir := t.TempDir()
+	s1 := filepath.Join(dir, "s1.yaml")
+	os.WriteFile(s1, []byte(`title: A ↔ B
+agents:
+  - {name: A, base_url: http://127.0.0.1:1/v1, model: m0}
+  - {name: B, base_url: http://127.0.0.1:1/v1, model: m9}
+termination: {max_messages: 3}
+`), 0o600)
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"batch", s1, "--vary", "agents[0].model=m1,m2", "--vary", "agents[A].model=m3"},
+			s1 + ": --vary agents[0].model and --vary agents[A].model name the same field; list all its values in one flag"},
+		{[]string{"batch", s1, "--vary", "agents[0].model=m1,m2", "--set", "agents[A].model=slow1"},
+			s1 + ": --vary agents[0].model and --set agents[A].model name the same field; give its values to one of them"},
+		{[]string{"run", s1, "--no-tui", "--set", "agents[B].temperature=1", "--set", "agents[1].temperature=0.5"},
+			s1 + ": --set agents[B].temperature and --set agents[1].temperature name the same field; give it once"},
+	} {
+		out := filepath.Join(dir, "b")
+		args := tc.args
+		if args[0] == "batch" {
+			args = append(args, "--out", out)
+		}
+		code, stdout, errOut := parley(t, args...)
+		if code != exitUsage || !strings.Contains(errOut, tc.want) {
+			t.Errorf("%q: exit %d\n%s%s\nwant 2 and %q", tc.args, code, stdout, errOut, tc.want)
+		}
+		if _, err := os.Stat(out); err == nil {
+			t.Errorf("%q left %s behind", tc.args, out)
+		}
+	}
+}
+
+// A resumed batch without a key names each agent with its line, in the
+// sentence a new batch of its scenario says, not once more for each name
+// a --vary value gave an agent; a variable only a --set value asks for
+// is said too.
+func TestBatchResumeNamesMissingKeysWithTheirLines(t *testing.T) {
+	srv := openaitest.Start(t, func(r openaitest.Request) openaitest.Reply {
+		return openaitest.Words("This is " + r.Body.Model + ".")
+	})
+	dir := t.TempDir()
+	s1 := filepath.Join(dir, "s1.yaml")
+	os.WriteFile(s1, []byte(fmt.Sprintf(`title: A ↔ B
+agents:
+  - name: A
+    base_url: %[1]s
+    model: m0
+    api_key_env: FAKE_KEY
+  - name: B
+    base_url: %[1]s
+    model: m9
+    api_key_env: FAKE_KEY
+termination: {max_messages: 3}
+`, srv.URL)), 0o600)
+	t.Setenv("FAKE_KEY", "k")
+	t.Setenv("OTHER_KEY", "k")
+	b1, b2 := filepath.Join(dir, "b1"), filepath.Join(dir, "b2")
+	if code, out, errOut := parley(t, "batch", s1, "--plain", "--out", b1, "--vary", "agents[1].model=m9,err2"); code != exitOK {
+		t.Fatalf("batch: exit %d\n%s%s", code, out, errOut)
+	}
+	if code, out, errOut := parley(t, "batch", s1, "--plain", "--out", b2, "--set", "agents[1].api_key_env=OTHER_KEY"); code != exitOK {
+		t.Fatalf("batch --set: exit %d\n%s%s", code, out, errOut)
+	}
+	for _, b := range []string{b1, b2} {
+		// With their conversations' record gone, both have them all to
+		// run again.
+		os.Remove(filepath.Join(b, batch.StateFile))
+		os.RemoveAll(filepath.Join(b, batch.RunsDir))
+	}
+
+	t.Setenv("FAKE_KEY", "")
+	want := s1 + `:6: the environment variable FAKE_KEY is not set, and 2 need it for their API key: agents "A" (line 6), "B" (line 10)`
+	code, _, fresh := parley(t, "batch", s1, "--out", filepath.Join(dir, "b3"), "--vary", "agents[1].model=m9,err2")
+	if code != exitUsage || !strings.Contains(fresh, want) {
+		t.Fatalf("a new batch without the key: exit %d, %s; want 2 and %q", code, fresh, want)
+	}
+	code, _, resumed := parley(t, "batch", "--resume", b1)
+	if code != exitUsage || resumed != fresh {
+		t.Errorf("--resume without the key: exit %d, %s; want 2 and what a new batch says:\n%s", code, resumed, fresh)
+	}
+
+	t.Setenv("FAKE_KEY", "k")
+	t.Setenv("OTHER_KEY", "")
+	code, _, errOut := parley(t, "batch", "--resume", b2)
+	if want := s1 + `: agent "B" needs an API key: the environment variable OTHER_KEY is not set`; code != exitUsage || !strings.Contains(errOut, want) {
+		t.Errorf("--resume without the key a --set value names: exit %d, %s; want 2 and %q", code, errOut, want)
+	}
+}
+
+// -n plans a batch's conversations, as --vary does: beside --resume,
+// which runs those batch.json planned, it is refused, not ignored; -j,
+// how many run at once, may change.
+func TestBatchResumeRefusesN(t *testing.T) {
+	srv := openaitest.Start(t, signOff)
+	dir := filepath.Join(t.TempDir(), "b")
+	if code, out, errOut := parley(t, "batch", "../../configs/ollama-pair.yaml", "-n", "2", "--plain", "--out", dir,
+		"--set", "agents[0].base_url="+srv.URL, "--set", "agents[1].base_url="+srv.URL); code != exitOK {
+		t.Fatalf("batch: exit %d\n%s%s", code, out, errOut)
+	}
+	os.Remove(filepath.Join(dir, batch.StateFile))
+	os.RemoveAll(filepath.Join(dir, batch.RunsDir))
+	for _, args := range [][]string{
+		{"batch", "--resume", dir, "-n", "5", "--retry-failed", "--dry-run"},
+		{"batch", "--resume", dir, "-n", "2"},
+	} {
+		code, out, errOut := parley(t, args...)
+		if code != exitUsage || out != "" || !strings.Contains(errOut, "--resume takes the batch directory alone; its scenarios, -n and --vary and --set values are in its batch.json") {
+			t.Errorf("%q: exit %d\n%s%s\nwant 2 and the sentence naming -n", args, code, out, errOut)
+		}
+	}
+	code, out, errOut := parley(t, "batch", "--resume", dir, "-j", "1", "--dry-run")
+	if code != exitOK || strings.Count(out, "\n") != 2 {
+		t.Errorf("--resume -j 1 --dry-run: exit %d\n%s%s\nwant the 2 conversations listed", code, out, errOut)
+	}
+}

@@ -160,11 +160,12 @@ termination: {max_messages: 3}
 	}
 	// With its conversations' record gone, it has them all to run again:
 	// resumed without the key, the batch names the variable once, and
-	// each agent once, however many pairs it is in.
+	// each agent once, however many pairs it is in, with its line, as the
+	// batch said it when it began.
 	os.Remove(filepath.Join(out, batch.StateFile))
 	os.RemoveAll(filepath.Join(out, batch.RunsDir))
 	if code, _, errOut := parley(t, "batch", "--resume", out); code != exitUsage || strings.Count(errOut, "OPENROUTER_API_KEY") != 1 ||
-		!strings.Contains(errOut, `the environment variable OPENROUTER_API_KEY is not set, and 2 need it for their API key: agents "Alpha", "Beta"`) {
+		!strings.Contains(errOut, roster+`:4: the environment variable OPENROUTER_API_KEY is not set, and 2 need it for their API key: roster agents "Alpha" (line 4), "Beta" (line 5)`) {
 		t.Errorf("--resume without the key: exit %d, %s", code, errOut)
 	}
 	if code, _, errOut := parley(t, "batch", roster, "--set", "title=a", "--vary", "title=b,c", "--dry-run"); code != exitUsage || !strings.Contains(errOut, "title is given to both --set and --vary") {

@@ -91,6 +91,9 @@ func (f *scenarioFlags) load(cmd *cobra.Command, args []string) (*configs.Scenar
 		if err != nil {
 			return nil, err
 		}
+		if err := batch.SameFields(name, src, sets); err != nil {
+			return nil, err
+		}
 		vals := map[string]string{}
 		for _, s := range sets {
 			vals[s.Path] = s.Values[0]

@@ -101,6 +101,11 @@ func Plan(id string, scenarios []*configs.Scenario, n, parallel int, vary []Vary
 		m.Vary = append(m.Vary, v.String())
 	}
 	for si, s := range scenarios {
+		// Two spellings of one field are told apart by each scenario's
+		// own agents, which may differ from file to file.
+		if err := SameFields(s.Path, []byte(s.Source), vary); err != nil {
+			return nil, err
+		}
 		m.Scenarios = append(m.Scenarios, ScenarioSource{Path: s.Path, Source: s.Source})
 		if s.IsRoster() {
 			if err := m.planRoster(si, s, n, grid, set); err != nil {

@@ -149,6 +149,122 @@ func Grid(vs []Vary) ([]map[string]string, error) {
 	return out, nil
 }
 
+// SameFields refuses two flags whose paths, spelled differently, name
+// one field of the scenario src (file names it in the sentence): an item
+// of a list by its index or by its name (agents[0] and agents[A] when the
+// first agent is named A), an index written with leading zeros or a sign
+// (agents[00], agents[+0]), and in a roster a roster agent by its name or
+// its place (agents[Kimi K2], roster.agents[Kimi K2], roster.agents[2]).
+// Applied, only one of them would take effect, and every run would record
+// the other's value as one it used. The sentence names both paths as they
+// were typed, each with its flag.
+func SameFields(file string, src []byte, vs []Vary) error {
+	_, root, err := configs.ParseMapping(src)
+	if err != nil {
+		return nil // loading the scenario says what is wrong with it
+	}
+	seen := map[string]Vary{}
+	for _, v := range vs {
+		f := fieldOf(root, v.Path)
+		w, ok := seen[f]
+		if !ok {
+			seen[f] = v
+			continue
+		}
+		where := ""
+		if file != "" {
+			where = file + ": "
+		}
+		advice := "give its values to one of them"
+		switch {
+		case !w.Set && !v.Set:
+			advice = "list all its values in one flag"
+		case w.Set && v.Set:
+			advice = "give it once"
+		}
+		return fmt.Errorf("%s%s %s and %s %s name the same field; %s", where, w.Flag(), w.Path, v.Flag(), v.Path, advice)
+	}
+	return nil
+}
+
+// fieldOf is the field path names in the scenario root, written one way
+// whatever its spelling: each index of a list by its number from 0 (an
+// item named where the list's items have names, as set finds it), and a
+// roster agent under roster.agents by its number. A path the scenario
+// does not resolve is written as given, its numbers aside: applying it
+// says what is wrong.
+func fieldOf(root *yaml.Node, path string) string {
+	segs, err := parsePath(path)
+	if err != nil {
+		return path
+	}
+	segs = slices.Clone(segs)
+	for i := range segs {
+		if n, err := strconv.Atoi(segs[i].index); segs[i].hasIndex && err == nil {
+			segs[i].index = strconv.Itoa(n)
+		}
+	}
+	if r := lookup(root, "roster"); r != nil && r.Kind == yaml.MappingNode {
+		// A pair's agents[0] and agents[1] are its seats; a roster agent
+		// named is the same agent under roster.agents.
+		list := lookup(r, "agents")
+		if list == nil || list.Kind != yaml.SequenceNode {
+			return joinPath(segs)
+		}
+		switch {
+		case segs[0].key == "agents" && segs[0].hasIndex && len(segs) > 1:
+			if _, err := strconv.Atoi(segs[0].index); err != nil {
+				if i := itemNamed(list, segs[0].index); i >= 0 {
+					segs = append([]segment{{key: "roster"}, {key: "agents", index: strconv.Itoa(i), hasIndex: true}}, segs[1:]...)
+				}
+			}
+		case segs[0].key == "roster" && len(segs) > 1 && segs[1].key == "agents" && segs[1].hasIndex:
+			if _, err := strconv.Atoi(segs[1].index); err != nil {
+				if i := itemNamed(list, segs[1].index); i >= 0 {
+					segs[1].index = strconv.Itoa(i)
+				}
+			}
+		}
+		return joinPath(segs)
+	}
+	node := root
+	for i, s := range segs {
+		if node == nil || node.Kind != yaml.MappingNode {
+			break
+		}
+		child := lookup(node, s.key)
+		node = nil
+		if !s.hasIndex || child == nil || child.Kind != yaml.SequenceNode {
+			node = child
+			continue
+		}
+		n, err := strconv.Atoi(s.index)
+		if err != nil {
+			if n = itemNamed(child, s.index); n < 0 {
+				break
+			}
+			segs[i].index = strconv.Itoa(n)
+		}
+		if n >= 0 && n < len(child.Content) {
+			node = child.Content[n]
+		}
+	}
+	return joinPath(segs)
+}
+
+// itemNamed is the place of the first item of list whose name is name,
+// as index finds it, or -1.
+func itemNamed(list *yaml.Node, name string) int {
+	for i, item := range list.Content {
+		if item.Kind == yaml.MappingNode {
+			if n := lookup(item, "name"); n != nil && n.Value == name {
+				return i
+			}
+		}
+	}
+	return -1
+}
+
 // FormatValues writes a combination as "seed=3 agents[1].temperature=0.7",
 // in a stable order.
 func FormatValues(vals map[string]string) string {

@@ -5,6 +5,7 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/parleyhq/parley/configs"
 	"github.com/parleyhq/parley/orchestrator/policy"
@@ -355,5 +356,79 @@ func TestParseSets(t *testing.T) {
 				t.Errorf("got %q; want %q", g, tc.want)
 			}
 		})
+	}
+}
+
+// Two paths that name one field, spelled differently (an agent by its
+// index and by its name, an index with a leading zero, a roster agent
+// under agents[…] and roster.agents[…]), would have one of them take
+// effect and every run record the other's values as used: the batch is
+// refused, naming both as typed, whichever flags gave them.
+func TestOneFieldUnderTwoSpellingsIsRefused(t *testing.T) {
+	pair := `title: A ↔ B
+agents:
+  - {name: A, base_url: http://127.0.0.1:1/v1, model: m}
+  - {name: B, base_url: http://127.0.0.1:1/v1, model: m}
+termination: {max_messages: 3}
+`
+	roster := `roster:
+  defaults: {base_url: http://127.0.0.1:9/v1}
+  agents:
+    - {name: A, model: a}
+    - {name: Kimi K2, model: k}
+`
+	vary := func(spec string) Vary {
+		v, err := ParseVary(spec)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return v
+	}
+	set := func(spec string) Vary {
+		path, val, _ := strings.Cut(spec, "=")
+		return Vary{Path: path, Values: []string{val}, Set: true}
+	}
+	for _, tc := range []struct {
+		name string
+		src  string
+		vary []Vary
+		want string // "" when the batch is planned
+	}{
+		{"index and name", pair, []Vary{vary("agents[0].model=m1,m2"), vary("agents[A].model=m3")},
+			"--vary agents[0].model and --vary agents[A].model name the same field; list all its values in one flag"},
+		{"name and index, --set", pair, []Vary{vary("agents[0].model=m1,m2"), set("agents[A].model=slow1")},
+			"--vary agents[0].model and --set agents[A].model name the same field; give its values to one of them"},
+		{"two --set", pair, []Vary{set("agents[B].temperature=1"), set("agents[1].temperature=0.5")},
+			"--set agents[B].temperature and --set agents[1].temperature name the same field; give it once"},
+		{"leading zero", pair, []Vary{vary("agents[01].seed=1,2"), vary("agents[1].seed=3")},
+			"--vary agents[01].seed and --vary agents[1].seed name the same field"},
+		{"other agents' fields", pair, []Vary{vary("agents[0].model=m1,m2"), vary("agents[B].model=m3"), vary("agents[A].temperature=0.5")}, ""},
+		{"roster agent by name twice", roster, []Vary{vary("agents[Kimi K2].temperature=0.5,1"), vary("roster.agents[Kimi K2].temperature=0.7")},
+			"--vary agents[Kimi K2].temperature and --vary roster.agents[Kimi K2].temperature name the same field"},
+		{"roster agent by name and place", roster, []Vary{set("roster.agents[1].model=x"), vary("agents[Kimi K2].model=y,z")},
+			"--set roster.agents[1].model and --vary agents[Kimi K2].model name the same field"},
+		{"a pair's seat is not a roster agent", roster, []Vary{vary("agents[0].temperature=0.5,1"), vary("roster.agents[0].temperature=0.7")}, ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			s := scenario(t, tc.src)
+			_, err := Plan("x", []*configs.Scenario{s}, 1, 1, tc.vary, time.Now())
+			switch {
+			case tc.want == "" && err != nil:
+				t.Errorf("refused: %v", err)
+			case tc.want != "" && (err == nil || !strings.HasPrefix(err.Error(), s.Path+": "+tc.want)):
+				t.Errorf("error = %v; want %q after the file's name", err, tc.want)
+			}
+		})
+	}
+	// Whether two paths name one agent is the scenario's to say: where
+	// agents[A] is the second agent, beside agents[0] it is another.
+	other := scenario(t, strings.Replace(strings.Replace(pair, "name: A,", "name: Z,", 1), "name: B,", "name: A,", 1))
+	both := []Vary{vary("agents[0].model=m1,m2"), vary("agents[A].model=m3")}
+	if m, err := Plan("x", []*configs.Scenario{other}, 1, 1, both, time.Now()); err != nil || len(m.Jobs) != 2 {
+		t.Errorf("agents[0] and agents[A] of Z and A: %v; want 2 conversations planned", err)
+	}
+	first := scenario(t, pair)
+	if _, err := Plan("x", []*configs.Scenario{other, first}, 1, 1, both, time.Now()); err == nil || !strings.HasPrefix(err.Error(), first.Path+": --vary agents[0].model and --vary agents[A].model") {
+		t.Errorf("two scenarios, the second's agent 0 named A: error = %v; want the second file named", err)
 	}
 }
