@@ -189,18 +189,24 @@ func runBatch(ctx context.Context, cmd *cobra.Command, args []string, f batchFla
 			}
 		}
 		vary = append(vary, sets...)
-		if !f.dryRun && f.queue.url == "" {
-			// Every conversation would fail the same way: say so before
-			// the batch starts, as run does.
-			if err := keyProblems(scenarios); err != nil {
-				return usageErr(err)
-			}
-		}
 		if !cmd.Flags().Changed("jobs") {
 			f.parallel = rosterParallel(scenarios, f.parallel)
 		}
 		if m, err = batch.Plan("", scenarios, f.n, f.parallel, vary, time.Now()); err != nil {
 			return usageErr(err)
+		}
+		if !f.dryRun && f.queue.url == "" {
+			// Every conversation would fail the same way: say so before
+			// the batch starts, as run does, of the files as written and
+			// of the scenarios its --vary and --set values make (a key
+			// variable only a value names), as a resumed batch says it.
+			varied, err := m.LoadScenarios()
+			if err != nil {
+				varied = nil // applying the values says what is wrong with them, below
+			}
+			if err := batchKeyProblems(scenarios, varied); err != nil {
+				return usageErr(err)
+			}
 		}
 		if f.dryRun {
 			// The check before a paid batch warns as the batch would.

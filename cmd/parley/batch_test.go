@@ -488,8 +488,18 @@ termination: {max_messages: 3}
 	t.Setenv("FAKE_KEY", "k")
 	t.Setenv("OTHER_KEY", "")
 	code, _, errOut := parley(t, "batch", "--resume", b2)
-	if want := s1 + `: agent "B" needs an API key: the environment variable OTHER_KEY is not set`; code != exitUsage || !strings.Contains(errOut, want) {
+	want = s1 + `: agent "B" needs an API key: the environment variable OTHER_KEY is not set`
+	if code != exitUsage || !strings.Contains(errOut, want) {
 		t.Errorf("--resume without the key a --set value names: exit %d, %s; want 2 and %q", code, errOut, want)
+	}
+	// A new batch says it too, before it makes its folder.
+	b4 := filepath.Join(dir, "b4")
+	code, _, errOut = parley(t, "batch", s1, "--plain", "--out", b4, "--set", "agents[1].api_key_env=OTHER_KEY")
+	if code != exitUsage || !strings.Contains(errOut, want) {
+		t.Errorf("a new batch without the key a --set value names: exit %d, %s; want 2 and %q", code, errOut, want)
+	}
+	if _, err := os.Stat(b4); err == nil {
+		t.Errorf("the refused batch left its folder %s", b4)
 	}
 }
 
