@@ -387,7 +387,14 @@ func (r *run) judge(ctx context.Context) (transcripts.Stop, bool, error) {
 		return transcripts.Stop{}, false, nil
 	}
 	r.judged = len(r.msgs)
-	if p, ok := r.c.cfg.Policy.(policy.Preparer); ok && r.asks {
+	// A judge is asked only about the messages this run adds. Those a
+	// resumed recording holds were the recorded run's to ask about, and a
+	// fork's kept messages can stop nothing (policy.Ends): asking about
+	// them again costs a request for an answer that changes nothing. The
+	// rules still check them, so their progress shows. The judge counts
+	// the whole conversation's messages, so a resumed or forked run asks
+	// after the messages an uninterrupted run would.
+	if p, ok := r.c.cfg.Policy.(policy.Preparer); ok && r.asks && len(r.msgs) > len(r.c.cfg.Prior) {
 		// A judge's question is retried as an agent's reply is; each
 		// retry and wait is shown, printed and recorded as it happens.
 		var sinkErr error

@@ -13,9 +13,9 @@ import (
 // A fork of a recording another tool wrote, whose message 1 is the
 // opening by the side that did not open (the seed's system records its
 // blank initial message that way, unmarked), goes on where the recording
-// was: a replayed or scripted side that does not open counts that message
-// as the opening handed over, not as one of its lines, so it neither
-// skips a line nor runs out early.
+// was: a replayed side that does not open counts that message as the
+// opening handed over, not as one of its lines, so it neither skips a line
+// nor runs out early.
 func TestAForkOfAnImportedRecordingGoesOnWhereItBranched(t *testing.T) {
 	dir := t.TempDir()
 	log := filepath.Join(dir, "log.txt")
@@ -24,17 +24,25 @@ func TestAForkOfAnImportedRecordingGoesOnWhereItBranched(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, c := range []struct {
-		name, yaml string
-		at         int
-		want       string
-	}{
+	forkSays(t, dir, parent, log, []forkCase{
 		{"both sides replayed, at 3", "agents:\n  - {name: P, type: replay, transcript: log.txt}\n  - {name: Q, type: replay, transcript: log.txt}\nfirst: Q\n", 3, "q2|p2|q3"},
 		{"both sides replayed, at 2", "agents:\n  - {name: P, type: replay, transcript: log.txt}\n  - {name: Q, type: replay, transcript: log.txt}\nfirst: Q\n", 2, "p1|q2|p2|q3"},
-		{"a scripted side that does not open", "agents:\n  - {name: P, type: scripted, lines: [p1, p2]}\n  - {name: Q, type: scripted, lines: [q1, q2, q3]}\nfirst: Q\n", 3, "q2|p2|q3"},
-		{"a side that opens counts message 1 as its own", "agents:\n  - {name: P, type: scripted, lines: [open, p1, p2]}\n  - {name: Q, type: scripted, lines: [q1, q2, q3]}\n", 3, "q2|p2|q3"},
-		{"a scenario's opening", "agents:\n  - {name: P, type: scripted, lines: [p1, p2]}\n  - {name: Q, type: scripted, lines: [q1, q2, q3]}\nfirst: Q\nopening: open\n", 3, "q2|p2|q3"},
-	} {
+	})
+}
+
+// forkCase is a scenario forked at a message of a recording, and what the
+// fork's own messages say before a side runs out of lines.
+type forkCase struct {
+	name, yaml string
+	at         int
+	want       string
+}
+
+// forkSays forks parent, read from log, under each case's scenario
+// (written in dir) and checks what the fork says.
+func forkSays(t *testing.T, dir string, parent *transcripts.Transcript, log string, cases []forkCase) {
+	t.Helper()
+	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			s := scenario(t, filepath.Join(dir, "s.yaml"), c.yaml)
 			cfg, _, err := Fork(s, parent, log, c.at, Options{})
@@ -57,4 +65,25 @@ func TestAForkOfAnImportedRecordingGoesOnWhereItBranched(t *testing.T) {
 			}
 		})
 	}
+}
+
+// A script was never the lines of a recording another tool wrote: forked
+// under a scenario that seats it, it says its lines from the first, and
+// does not run out at once when its seat spoke as many messages there as
+// it has lines. A replay, which may replay that very recording, goes on
+// after the messages its speaker spoke.
+func TestAForkOfAnImportedRecordingStartsAScriptAtItsFirstLine(t *testing.T) {
+	dir := t.TempDir()
+	log := filepath.Join(dir, "log.txt")
+	os.WriteFile(log, []byte("### P ###\nopen\n\n### Q ###\nq1\n\n### P ###\np1\n\n### Q ###\nq2\n\n### P ###\np2\n\n### Q ###\nq3\n"), 0o600)
+	parent, err := transcripts.ReadOne(log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	forkSays(t, dir, parent, log, []forkCase{
+		{"a scripted side that does not open", "agents:\n  - {name: P, type: scripted, lines: [s1, s2]}\n  - {name: Q, type: scripted, lines: [t1, t2, t3]}\nfirst: Q\n", 3, "t1|s1|t2|s2|t3"},
+		{"a scripted side that opens", "agents:\n  - {name: P, type: scripted, lines: [s1, s2]}\n  - {name: Q, type: scripted, lines: [t1, t2]}\n", 3, "t1|s1|t2|s2"},
+		{"as many lines as its seat spoke there", "agents:\n  - {name: P, type: scripted, lines: [s1, s2]}\n  - {name: Q, type: scripted, lines: [t1, t2]}\nfirst: Q\n", 5, "t1|s1|t2|s2"},
+		{"a script beside a replay", "agents:\n  - {name: P, type: replay, transcript: log.txt}\n  - {name: Q, type: scripted, lines: [t1, t2]}\nfirst: Q\n", 3, "t1|p2|t2"},
+	})
 }

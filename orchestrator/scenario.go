@@ -9,6 +9,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -107,18 +108,27 @@ func FromScenario(s *configs.Scenario, opt Options) (Config, error) {
 
 // continuesLines reports whether seat a, a scripted or replay agent,
 // carries on from the lines its seat already spoke, which it then skips:
-// it does unless the recording seated that name otherwise (a model, or a
-// script where it now replays, or the other way round), when its lines
-// are new and start at the first. A script given more lines, or a replay
-// of a longer recording, goes on after those said. A recording that does
-// not say how it seated them (another tool's) is taken to carry on.
+// it does when the recording seated an agent of its kind under its name
+// (or, failing that, under a name it lists under formerly:), so a script
+// given more lines, or a replay of a longer recording, goes on after those
+// said; it does not when the recording seated that name otherwise (a
+// model, or a script where it now replays, or the other way round), and
+// its lines are new and start at the first. A recording that does not say
+// how it seated its speakers (another tool's) was never a script's lines,
+// so a script starts at its first; a replay, which may be replaying that
+// very recording, is taken to carry on.
 func continuesLines(a *configs.Agent, prior []transcripts.AgentInfo) bool {
 	for _, p := range prior {
 		if p.Name == a.Name {
 			return p.Type == a.Type
 		}
 	}
-	return true
+	for _, p := range prior {
+		if slices.Contains(a.Formerly, p.Name) {
+			return p.Type == a.Type
+		}
+	}
+	return a.Type != configs.TypeScripted
 }
 
 // LinesLeft is how many lines seat a of s, a scripted or replay agent,

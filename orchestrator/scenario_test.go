@@ -240,10 +240,13 @@ func TestReplayReadsOtherLayouts(t *testing.T) {
 	}
 }
 
+// A script its recording seated carries on after the lines it said, as
+// the recording's run line lists it.
 func TestResumedScriptSkipsWhatWasSaid(t *testing.T) {
 	y := "agents:\n  - {name: A, type: scripted, lines: [a1, a2, a3]}\n  - {name: B, type: scripted, lines: [b1, b2, b3]}\n"
 	prior := msgs("A", "a1", "B", "b1", "A", "a2")
-	cfg, err := FromScenario(scenario(t, "s.yaml", y), Options{Prior: prior})
+	seated := []transcripts.AgentInfo{{Name: "A", Type: "scripted"}, {Name: "B", Type: "scripted"}}
+	cfg, err := FromScenario(scenario(t, "s.yaml", y), Options{Prior: prior, PriorAgents: seated})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 
@@ -138,8 +139,9 @@ func TestForkContinuesAnImportedLog(t *testing.T) {
 	log := filepath.Join(dir, "log.txt")
 	os.WriteFile(log, []byte("### Claude 1 ###\nls\n\n### Claude 2 ###\nbin etc\n\n### Claude 1 ###\ncd etc\n"), 0o600)
 	scenario := filepath.Join(dir, "s.yaml")
-	// A scripted side skips as many of its lines as it has said already.
-	os.WriteFile(scenario, []byte("agents:\n  - {name: Claude 1, type: scripted, lines: [ls, pwd]}\n  - {name: Claude 2, type: scripted, lines: [bin etc, /etc]}\ntermination: {max_messages: 4}\n"), 0o600)
+	// A scripted side says its lines from the first: the log's messages
+	// were never its lines.
+	os.WriteFile(scenario, []byte("agents:\n  - {name: Claude 1, type: scripted, lines: [pwd, ls]}\n  - {name: Claude 2, type: scripted, lines: [/etc, bin etc]}\ntermination: {max_messages: 4}\n"), 0o600)
 
 	_, child := runFork(t, filepath.Join(dir, "fork"), log, "--at", "2", "--scenario", scenario)
 	var said []string
@@ -296,5 +298,39 @@ func TestAForkNamesItsParentByItsAbsolutePath(t *testing.T) {
 	md, _ := os.ReadFile(strings.TrimSuffix(jl, ".jsonl") + ".md")
 	if !strings.Contains(string(md), "**Forked from:** "+abs+", message 10\n") {
 		t.Errorf("the Markdown does not name the parent by its absolute path:\n%.400s", md)
+	}
+}
+
+// A scenario whose seats are scripted forks another tool's recording (the
+// layout of the seed's attractors folder) with each script from its first
+// line: the recording lists no agents, so its messages were never the
+// scripts' lines, and a script is not taken to have said as many lines as
+// its seat's name spoke there, which stopped the fork at once as having
+// none left. A parley recording of those scripts carries on after the
+// lines they said (TestResumeOfARunOutSideWithMoreLinesGoesOn).
+func TestForkOfAnotherToolsRecordingStartsItsScriptsAtTheFirstLine(t *testing.T) {
+	dir := t.TempDir()
+	rec := filepath.Join(dir, "Kimi K2_vs_grok-4_run1.json")
+	os.WriteFile(rec, []byte(`{"model_a": "Kimi K2", "model_b": "grok-4", "initial_message": " ", "messages": [
+  {"role": "user", "content": " ", "speaker": "Kimi K2"},
+  {"role": "assistant", "content": "grok one", "speaker": "grok-4"},
+  {"role": "assistant", "content": "kimi one", "speaker": "Kimi K2"},
+  {"role": "assistant", "content": "grok two", "speaker": "grok-4"},
+  {"role": "assistant", "content": "kimi two", "speaker": "Kimi K2"},
+  {"role": "assistant", "content": "grok three", "speaker": "grok-4"}
+]}`), 0o600)
+	sc := filepath.Join(dir, "fsc.yaml")
+	os.WriteFile(sc, []byte("agents:\n  - {name: Kimi K2, type: scripted, lines: [k1, k2]}\n  - {name: grok-4, type: scripted, lines: [g1, g2]}\ntermination: {max_messages: 50}\n"), 0o600)
+	out := filepath.Join(dir, "fork")
+	code, stdout, errOut := parley(t, "fork", rec, "--at", "4", "--scenario", sc, "--no-tui", "--out", out)
+	if code != exitOK || !strings.Contains(stdout, "Stopped after message 8 (exhausted): Kimi K2 has no lines left to say.") {
+		t.Fatalf("fork: exit %d\n%s%s", code, stdout, errOut)
+	}
+	jls, _ := filepath.Glob(filepath.Join(out, "*.jsonl"))
+	if len(jls) != 1 {
+		t.Fatalf("the fork recorded %v", jls)
+	}
+	if said, want := saidIn(t, jls[0]), []string{" ", "grok one", "kimi one", "grok two", "k1", "g1", "k2", "g2"}; !slices.Equal(said, want) {
+		t.Errorf("the fork holds %q, want %q", said, want)
 	}
 }

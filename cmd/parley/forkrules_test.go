@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -99,15 +100,15 @@ func TestAForkItsRulesEndAtOnceIsRefused(t *testing.T) {
 func TestAForkIsStoppedOnlyByItsOwnMessages(t *testing.T) {
 	dir := t.TempDir()
 	parent := writeParent(t, dir, 8, func(i int) string { return fmt.Sprintf("line %d", i) })
-	// A scripted seat skips the lines its seat spoke in the kept messages:
-	// A spoke 2 of them, B 3; A speaks message 6.
-	const b = "[s1, s2, s3, fresh b, fresh d]"
+	// The parent lists no agents, so its messages were never the scripts'
+	// lines: each script starts at its first. A speaks message 6.
+	const b = "[fresh b, fresh d]"
 	for _, c := range []struct {
 		name, a string
 		stopAt  int // 0: the scripted seats run out
 	}{
-		{"own messages that leave the pattern behind", "[s1, s2, fresh a, fresh c, fresh e]", 0},
-		{"own messages that carry it on", "[s1, s2, fresh a, line again, fresh e]", 8},
+		{"own messages that leave the pattern behind", "[fresh a, fresh c, fresh e]", 0},
+		{"own messages that carry it on", "[fresh a, line again, fresh e]", 8},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			s := filepath.Join(dir, strings.ReplaceAll(c.name, " ", "-")+".yaml")
@@ -281,5 +282,41 @@ func TestAForkWithASeatHandedOverIsJudgedAsItRan(t *testing.T) {
 	}
 	if _, _, errOut := parley(t, "check", "--policy", policyFile, md); strings.Contains(errOut, "warning") {
 		t.Errorf("check of the fork's Markdown warns: %s", errOut)
+	}
+}
+
+// A fork asks its judge only about its own messages: one it kept from its
+// parent can stop nothing, so a ruling on it would be a paid request whose
+// STOP does nothing. It asks after the messages its parent's run would
+// have asked after, counting the kept messages.
+func TestAForkAsksTheJudgeOnlyAboutItsOwnMessages(t *testing.T) {
+	judge := openaitest.Start(t, openaitest.Queue(
+		openaitest.Words("CONTINUE\nAfter two."),
+		openaitest.Words("CONTINUE\nAfter four."),
+		openaitest.Words("CONTINUE\nAfter six."),
+		openaitest.Words("STOP\nThe fork goes nowhere."),
+	))
+	dir := t.TempDir()
+	parent := recordRun(t, dir, "agents:\n  - {name: A, type: scripted, lines: [a1, a2, a3]}\n  - {name: B, type: scripted, lines: [b1, b2, b3]}\ntermination:\n  any:\n    - max_messages: 6\n    - judge: {base_url: \""+judge.URL+"\", model: moderator, every: 2}\n")
+	if got := judgeAsked(t, judge.Requests()); !slices.Equal(got, []string{"2", "4", "6"}) {
+		t.Fatalf("the parent's run asked the judge about %q messages, want 2, 4 and 6", got)
+	}
+	out := filepath.Join(dir, "fork")
+	code, stdout, errOut := parley(t, "fork", parent, "--at", "2", "--no-tui", "--out", out)
+	if code != exitOK {
+		t.Fatalf("fork: exit %d\n%s%s", code, stdout, errOut)
+	}
+	if got := judgeAsked(t, judge.Requests()[3:]); !slices.Equal(got, []string{"4"}) {
+		t.Errorf("the fork asked the judge about %q messages, want only its own 4", got)
+	}
+	if !strings.Contains(stdout, "Stopped after message 4 (judge)") || strings.Contains(stdout, "after message 2") {
+		t.Errorf("the fork's printed stop and rulings:\n%s%s", stdout, errOut)
+	}
+	jl, _ := filepath.Glob(filepath.Join(out, "*.jsonl"))
+	if len(jl) != 1 {
+		t.Fatalf("the fork recorded %v", jl)
+	}
+	if got := recordedRulings(t, jl[0]); !slices.Equal(got, []string{"4"}) {
+		t.Errorf("the fork records rulings after messages %q, want only after 4", got)
 	}
 }

@@ -260,3 +260,81 @@ func TestForkSeatingANewScriptStartsItAtItsFirstLine(t *testing.T) {
 		t.Errorf("the fork holds %q, want %q", said, want)
 	}
 }
+
+// judgeAsked lists what each question a judge was put asked about: the
+// number of messages its prompt says the conversation holds.
+func judgeAsked(t *testing.T, reqs []openaitest.Request) []string {
+	t.Helper()
+	var asked []string
+	for _, r := range reqs {
+		if len(r.Body.Messages) == 0 {
+			t.Fatalf("a judge's request holds no message: %s", r.Raw)
+		}
+		p := r.Body.Messages[len(r.Body.Messages)-1].Content
+		_, rest, ok := strings.Cut(p, "The conversation so far has ")
+		n, _, _ := strings.Cut(rest, " ")
+		if !ok {
+			t.Fatalf("a judge's question does not say how many messages it holds:\n%s", p)
+		}
+		asked = append(asked, n)
+	}
+	return asked
+}
+
+// recordedRulings lists the messages each judge ruling a recording holds
+// was about, as "after message N", in the order recorded.
+func recordedRulings(t *testing.T, jsonl string) []string {
+	t.Helper()
+	tr, err := transcripts.Read(jsonl)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var at []string
+	for _, e := range tr.Run.Events {
+		if e.Kind != "judge" {
+			continue
+		}
+		_, rest, _ := strings.Cut(e.Detail, "after message ")
+		n, _, _ := strings.Cut(rest, ":")
+		at = append(at, n)
+	}
+	return at
+}
+
+// A resumed conversation asks its judge only about the messages it adds,
+// after the messages an uninterrupted run would have asked after: the
+// recording's messages were its first session's to ask about, and asking
+// again would be a paid request for a ruling already recorded.
+func TestResumeAsksTheJudgeOnlyAboutItsOwnMessages(t *testing.T) {
+	judge := openaitest.Start(t, openaitest.Queue(
+		openaitest.Words("CONTINUE\nAfter the first two."),
+		openaitest.Words("CONTINUE\nAfter the first four."),
+		openaitest.Words("CONTINUE\nAfter six."),
+		openaitest.Words("CONTINUE\nAfter eight."),
+	))
+	dir := t.TempDir()
+	jl := recordRun(t, dir, "agents:\n  - {name: A, type: scripted, lines: [a1, a2, a3, a4, a5]}\n  - {name: B, type: scripted, lines: [b1, b2, b3, b4, b5]}\ntermination:\n  any:\n    - max_messages: 4\n    - judge: {base_url: \""+judge.URL+"\", model: moderator, every: 2}\n")
+	if got := judgeAsked(t, judge.Requests()); !slices.Equal(got, []string{"2", "4"}) {
+		t.Fatalf("the run asked the judge about %q messages, want 2 and 4", got)
+	}
+	for _, c := range []struct {
+		max, stop string
+		asked     []string // all the questions so far
+	}{
+		// Message 5 is no multiple of 2: nothing to ask.
+		{"5", "Stopped after message 5 (max_messages)", []string{"2", "4"}},
+		// Asked after 6 and 8, as a run that never stopped would be.
+		{"8", "Stopped after message 8 (max_messages)", []string{"2", "4", "6", "8"}},
+	} {
+		code, out, errOut := parley(t, "resume", "--no-tui", "--max-messages", c.max, jl)
+		if code != exitOK || !strings.Contains(out, c.stop) {
+			t.Fatalf("resume --max-messages %s: exit %d\n%s%s", c.max, code, out, errOut)
+		}
+		if got := judgeAsked(t, judge.Requests()); !slices.Equal(got, c.asked) {
+			t.Errorf("after resume --max-messages %s the judge was asked about %q messages, want %q", c.max, got, c.asked)
+		}
+	}
+	if got := recordedRulings(t, jl); !slices.Equal(got, []string{"2", "4", "6", "8"}) {
+		t.Errorf("the recording holds rulings after messages %q, want one each after 2, 4, 6 and 8", got)
+	}
+}

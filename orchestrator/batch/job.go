@@ -325,6 +325,9 @@ func prepareJob(job *Job, dir string, env *Env, load func(Job) (*configs.Scenari
 	rec := &orchestrator.Recorder{Dir: dir}
 	j.rec = rec
 	var prior []transcripts.Message
+	// The seats the recording ran: a scripted seat carries on from the
+	// lines it said only when the recording seated that script.
+	var priorAgents []transcripts.AgentInfo
 	session := 0 // the recording's session this run is
 	path, err := existingJSONL(dir)
 	if err != nil {
@@ -364,13 +367,13 @@ func prepareJob(job *Job, dir string, env *Env, load func(Job) (*configs.Scenari
 			}
 		}
 		rec.Recording = r
-		prior = t.Messages
+		prior, priorAgents = t.Messages, t.Run.Agents
 		session = t.Run.Resumes + 1
 		j.resumed = true
 	}
 
 	cfg, err := orchestrator.FromScenario(s, orchestrator.Options{
-		Getenv: env.Getenv, Pace: env.Pace, HTTPClient: env.HTTPClient, Prior: prior, Warn: env.Warn,
+		Getenv: env.Getenv, Pace: env.Pace, HTTPClient: env.HTTPClient, Prior: prior, PriorAgents: priorAgents, Warn: env.Warn,
 	})
 	if err != nil {
 		if rec.Recording != nil {

@@ -956,3 +956,48 @@ func TestAContinuedJobSaysWhatOpeningItChanged(t *testing.T) {
 		t.Errorf("the side file holds %q; want the edited Markdown", kept)
 	}
 }
+
+// A conversation continued with --retry-failed carries a scripted side on
+// after the lines it said, as resume does, since its recording seated that
+// script: it neither says them again nor runs out early.
+func TestRetryFailedCarriesAScriptOnAfterItsLines(t *testing.T) {
+	srv, down := outageServer(t)
+	y := fmt.Sprintf(`title: Lily ↔ Tom
+agents:
+  - {name: Lily, base_url: %s, model: lily-1}
+  - {name: Tom, type: scripted, lines: [t1, t2, t3, t4]}
+opening: Hello.
+termination: {max_messages: 9}
+`, srv.URL)
+	r := runner(t, []*configs.Scenario{scenario(t, y)}, 1, 1)
+	if sum, err := r.Run(context.Background()); err != nil || sum.Failed != 1 {
+		t.Fatalf("first run: %v, failed %d; want it failed", err, sum.Failed)
+	}
+	down.Store(false)
+	m, err := ReadManifest(r.Dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	retry := prepared(t, r.Dir, m, 1)
+	retry.Env.RetryFailed = true
+	if sum, err := retry.Run(context.Background()); err != nil || sum.Done != 1 {
+		t.Fatalf("retrying: %v, done %d; want it done", err, sum.Done)
+	}
+	files := jsonls(t, r.Dir)
+	if len(files) != 1 {
+		t.Fatalf("transcripts %v; want the conversation's one, continued", files)
+	}
+	tr, err := transcripts.Read(files[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	var said []string
+	for _, msg := range tr.Messages {
+		if msg.Speaker == "Tom" && msg.Origin == transcripts.OriginAgent {
+			said = append(said, msg.Content)
+		}
+	}
+	if tr.Run.Resumes != 1 || strings.Join(said, "|") != "t1|t2|t3|t4" {
+		t.Errorf("continued %d times, Tom said %q; want it continued once and each line said once, in order", tr.Run.Resumes, said)
+	}
+}
