@@ -201,22 +201,11 @@ func TestBatchInterruptThenResume(t *testing.T) {
 func TestBatchSummaryIsATableOnATerminal(t *testing.T) {
 	sum := &batch.Summary{Batch: "b1", Planned: 2, Done: 2, Parallel: 1,
 		StopReasons: []batch.Count{{Label: "end_token", Count: 2}}}
-	var md bytes.Buffer
-	printSummary(&md, sum)
-	if !strings.Contains(md.String(), "| end_token | 2 |") {
-		t.Fatalf("piped, the summary is Markdown:\n%s", md.String())
+	md, shown := summaryBothWays(t, sum)
+	if !strings.Contains(md, "| end_token | 2 |") {
+		t.Fatalf("piped, the summary is Markdown:\n%s", md)
 	}
-	ptmx, tty, err := pty.Open()
-	if err != nil {
-		t.Skipf("no pseudo-terminal: %v", err)
-	}
-	defer ptmx.Close()
-	pty.Setsize(tty, &pty.Winsize{Rows: 40, Cols: 100})
-	t.Setenv("TERM", "xterm")
-	printSummary(tty, sum)
-	tty.Close()
-	got, _ := io.ReadAll(ptmx)
-	text := strings.ReplaceAll(string(got), "\r\n", "\n")
+	text := strings.ReplaceAll(shown, "\r\n", "\n")
 	if strings.Contains(text, "|---") || !strings.Contains(text, "end_token              2") {
 		t.Fatalf("on a terminal the summary is not an aligned table:\n%s", text)
 	}
@@ -229,11 +218,22 @@ func TestBatchSummaryOnATerminalDropsControlSequences(t *testing.T) {
 	const quoted = "bad \x1b]0;PWNED\x07 thing \x1b[2J gone"
 	sum := &batch.Summary{Batch: "b1", Planned: 1, Failed: 1, Parallel: 1,
 		Errors: []batch.Count{{Label: quoted, Count: 1}}}
-	var md bytes.Buffer
-	printSummary(&md, sum)
-	if !strings.Contains(md.String(), quoted) {
-		t.Fatalf("piped, the summary does not quote the error as sent:\n%q", md.String())
+	md, shown := summaryBothWays(t, sum)
+	if !strings.Contains(md, quoted) {
+		t.Fatalf("piped, the summary does not quote the error as sent:\n%q", md)
 	}
+	if strings.ContainsAny(shown, "\x1b\x07") || !strings.Contains(shown, "bad ]0;PWNED thing [2J gone") {
+		t.Fatalf("on a terminal the errors table is not the error's text without its control bytes:\n%q", shown)
+	}
+}
+
+// summaryBothWays prints sum as a batch prints it piped (md) and on a
+// pseudo-terminal 100 columns wide (shown); it skips the test where there
+// is no pseudo-terminal.
+func summaryBothWays(t *testing.T, sum *batch.Summary) (md, shown string) {
+	t.Helper()
+	var b bytes.Buffer
+	printSummary(&b, sum)
 	ptmx, tty, err := pty.Open()
 	if err != nil {
 		t.Skipf("no pseudo-terminal: %v", err)
@@ -244,9 +244,7 @@ func TestBatchSummaryOnATerminalDropsControlSequences(t *testing.T) {
 	printSummary(tty, sum)
 	tty.Close()
 	got, _ := io.ReadAll(ptmx)
-	if strings.ContainsAny(string(got), "\x1b\x07") || !strings.Contains(string(got), "bad ]0;PWNED thing [2J gone") {
-		t.Fatalf("on a terminal the errors table is not the error's text without its control bytes:\n%q", got)
-	}
+	return b.String(), string(got)
 }
 
 // A batch folder another process runs is refused before anything is

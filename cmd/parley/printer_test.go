@@ -204,6 +204,19 @@ termination: {max_messages: 3}
 // pseudo-terminal, and fails it when parley does not exit 0.
 func onTerminal(t *testing.T, args ...string) string {
 	t.Helper()
+	shown, errOut, code := runOnTerminal(t, false, args...)
+	if code != exitOK {
+		t.Fatalf("parley %s on a terminal: exit %d\n%s%s", strings.Join(args, " "), code, shown, errOut)
+	}
+	return shown
+}
+
+// runOnTerminal runs parley with a pseudo-terminal as its standard output
+// (as its standard error, with stderr) and returns what the terminal was
+// sent, what the other stream was, and the exit code; it skips the test
+// where there is no pseudo-terminal.
+func runOnTerminal(t *testing.T, stderr bool, args ...string) (shown, other string, code int) {
+	t.Helper()
 	ptmx, tty, err := pty.Open()
 	if err != nil {
 		t.Skipf("no pseudo-terminal: %v", err)
@@ -214,14 +227,14 @@ func onTerminal(t *testing.T, args ...string) string {
 		b, _ := io.ReadAll(ptmx)
 		read <- b
 	}()
-	var errOut bytes.Buffer
-	code := run(context.Background(), args, strings.NewReader(""), tty, &errOut)
-	tty.Close()
-	shown := string(<-read)
-	if code != exitOK {
-		t.Fatalf("parley %s on a terminal: exit %d\n%s%s", strings.Join(args, " "), code, shown, errOut.String())
+	var rest bytes.Buffer
+	out, errOut := io.Writer(tty), io.Writer(&rest)
+	if stderr {
+		out, errOut = &rest, tty
 	}
-	return shown
+	code = run(context.Background(), args, strings.NewReader(""), out, errOut)
+	tty.Close()
+	return string(<-read), rest.String(), code
 }
 
 // parley's last line, the error that ended the command, can quote what a
@@ -229,20 +242,8 @@ func onTerminal(t *testing.T, args ...string) string {
 // are dropped from it, as from everything else parley prints there.
 func TestTheErrorOnATerminalDropsControlSequences(t *testing.T) {
 	missing := filepath.Join(t.TempDir(), "no\x1b]0;PWNED\x07such")
-	ptmx, tty, err := pty.Open()
-	if err != nil {
-		t.Skipf("no pseudo-terminal: %v", err)
-	}
-	defer ptmx.Close()
-	read := make(chan []byte)
-	go func() {
-		b, _ := io.ReadAll(ptmx)
-		read <- b
-	}()
 	t.Setenv("TERM", "xterm")
-	code := run(context.Background(), []string{"check", missing}, strings.NewReader(""), io.Discard, tty)
-	tty.Close()
-	shown := string(<-read)
+	shown, _, code := runOnTerminal(t, true, "check", missing)
 	if code == exitOK || !strings.Contains(shown, "no]0;PWNEDsuch") {
 		t.Fatalf("exit %d; the error does not name the path without its control bytes:\n%q", code, shown)
 	}
