@@ -17,13 +17,7 @@ import (
 // opening handed over, not as one of its lines, so it neither skips a line
 // nor runs out early.
 func TestAForkOfAnImportedRecordingGoesOnWhereItBranched(t *testing.T) {
-	dir := t.TempDir()
-	log := filepath.Join(dir, "log.txt")
-	os.WriteFile(log, []byte("### P ###\nopen\n\n### Q ###\nq1\n\n### P ###\np1\n\n### Q ###\nq2\n\n### P ###\np2\n\n### Q ###\nq3\n"), 0o600)
-	parent, err := transcripts.ReadOne(log)
-	if err != nil {
-		t.Fatal(err)
-	}
+	dir, log, parent := importedLog(t)
 	forkSays(t, dir, parent, log, []forkCase{
 		{"both sides replayed, at 3", "agents:\n  - {name: P, type: replay, transcript: log.txt}\n  - {name: Q, type: replay, transcript: log.txt}\nfirst: Q\n", 3, "q2|p2|q3"},
 		{"both sides replayed, at 2", "agents:\n  - {name: P, type: replay, transcript: log.txt}\n  - {name: Q, type: replay, transcript: log.txt}\nfirst: Q\n", 2, "p1|q2|p2|q3"},
@@ -73,17 +67,26 @@ func forkSays(t *testing.T, dir string, parent *transcripts.Transcript, log stri
 // it has lines. A replay, which may replay that very recording, goes on
 // after the messages its speaker spoke.
 func TestAForkOfAnImportedRecordingStartsAScriptAtItsFirstLine(t *testing.T) {
-	dir := t.TempDir()
-	log := filepath.Join(dir, "log.txt")
-	os.WriteFile(log, []byte("### P ###\nopen\n\n### Q ###\nq1\n\n### P ###\np1\n\n### Q ###\nq2\n\n### P ###\np2\n\n### Q ###\nq3\n"), 0o600)
-	parent, err := transcripts.ReadOne(log)
-	if err != nil {
-		t.Fatal(err)
-	}
+	dir, log, parent := importedLog(t)
 	forkSays(t, dir, parent, log, []forkCase{
 		{"a scripted side that does not open", "agents:\n  - {name: P, type: scripted, lines: [s1, s2]}\n  - {name: Q, type: scripted, lines: [t1, t2, t3]}\nfirst: Q\n", 3, "t1|s1|t2|s2|t3"},
 		{"a scripted side that opens", "agents:\n  - {name: P, type: scripted, lines: [s1, s2]}\n  - {name: Q, type: scripted, lines: [t1, t2]}\n", 3, "t1|s1|t2|s2"},
 		{"as many lines as its seat spoke there", "agents:\n  - {name: P, type: scripted, lines: [s1, s2]}\n  - {name: Q, type: scripted, lines: [t1, t2]}\nfirst: Q\n", 5, "t1|s1|t2|s2"},
 		{"a script beside a replay", "agents:\n  - {name: P, type: replay, transcript: log.txt}\n  - {name: Q, type: scripted, lines: [t1, t2]}\nfirst: Q\n", 3, "t1|p2|t2"},
 	})
+}
+
+// importedLog writes another tool's "### Name ###" log of six messages, P
+// opening, into a new folder and reads it: the folder, the log's path and
+// the recording read.
+func importedLog(t *testing.T) (dir, log string, parent *transcripts.Transcript) {
+	t.Helper()
+	dir = t.TempDir()
+	log = filepath.Join(dir, "log.txt")
+	os.WriteFile(log, []byte("### P ###\nopen\n\n### Q ###\nq1\n\n### P ###\np1\n\n### Q ###\nq2\n\n### P ###\np2\n\n### Q ###\nq3\n"), 0o600)
+	parent, err := transcripts.ReadOne(log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return dir, log, parent
 }
