@@ -34,6 +34,7 @@ import (
 	"strings"
 	"sync"
 	"syscall"
+	"time"
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
@@ -72,7 +73,10 @@ func main() {
 // signalContext is cancelled by the first SIGINT, SIGTERM or SIGHUP (the
 // terminal closed, an SSH session dropped), so the transcript is
 // finalized and the message in flight kept as interrupted. A second one
-// exits at once: every completed message is already on disk.
+// exits at once: every completed message is already on disk. The same
+// signal again within signalCopies of the first is a copy of it, not a
+// second interruption: GNU timeout, for one, sends its SIGTERM to parley
+// and again to parley's process group.
 func signalContext() (context.Context, func()) {
 	return watchSignals(interruptions(), func() {
 		fmt.Fprintln(os.Stderr, "parley: interrupted twice; exiting now. Every completed message is on disk.")
@@ -80,32 +84,52 @@ func signalContext() (context.Context, func()) {
 	})
 }
 
+// signalCopies is how soon after an interruption the same signal is
+// taken for a copy of it, sent to the process group too, rather than a
+// second interruption: far less than a person takes to press Ctrl-C again.
+const signalCopies = 100 * time.Millisecond
+
 // watchSignals returns a context the first of sigs cancels; the second
 // calls twice. stop ends the watch.
 func watchSignals(sigs []os.Signal, twice func()) (context.Context, func()) {
-	ctx, cancel := context.WithCancel(context.Background())
 	ch := make(chan os.Signal, 2)
-	stopped := make(chan struct{})
 	signal.Notify(ch, sigs...)
+	return watchInterruptions(ch, func() { signal.Stop(ch) }, twice)
+}
+
+// watchInterruptions is watchSignals of the signals ch delivers; unhook
+// stops their delivery.
+func watchInterruptions(ch chan os.Signal, unhook, twice func()) (context.Context, func()) {
+	ctx, cancel := context.WithCancel(context.Background())
+	stopped := make(chan struct{})
 	go func() {
+		var first os.Signal
 		select {
-		case <-ch:
+		case first = <-ch:
 		case <-stopped:
 			return
 		}
+		at := time.Now()
 		cancel()
 		// Not ctx.Done(), which the cancel above has just closed: the
 		// second signal is what this waits for, until the command ends.
-		select {
-		case <-ch:
-			twice()
-		case <-stopped:
+		for {
+			select {
+			case sig := <-ch:
+				if sig == first && time.Since(at) < signalCopies {
+					continue // the first one's copy
+				}
+				twice()
+				return
+			case <-stopped:
+				return
+			}
 		}
 	}()
 	var once sync.Once
 	return ctx, func() {
 		once.Do(func() {
-			signal.Stop(ch)
+			unhook()
 			close(stopped)
 			cancel()
 		})

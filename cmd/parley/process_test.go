@@ -584,12 +584,48 @@ func TestASecondInterruptionIsSeen(t *testing.T) {
 	select {
 	case <-twice:
 		t.Fatal("one signal was taken for two")
-	case <-time.After(50 * time.Millisecond):
+	case <-time.After(signalCopies + 50*time.Millisecond):
 	}
 	syscall.Kill(os.Getpid(), syscall.SIGUSR1)
 	select {
 	case <-twice:
 	case <-time.After(10 * time.Second):
 		t.Fatal("the second signal was not seen")
+	}
+}
+
+// GNU timeout sends its SIGTERM to parley and again to parley's process
+// group: the copy, arriving with the first, is one interruption, so the
+// transcript is finalized as after any single one.
+func TestAnInterruptionsCopyIsNotASecond(t *testing.T) {
+	twice := make(chan struct{})
+	ch := make(chan os.Signal, 2)
+	ctx, stop := watchInterruptions(ch, func() {}, func() { close(twice) })
+	defer stop()
+	// Both at once, as the kernel hands parley the two timeout sends.
+	ch <- syscall.SIGTERM
+	ch <- syscall.SIGTERM
+	select {
+	case <-ctx.Done():
+	case <-time.After(10 * time.Second):
+		t.Fatal("the first signal did not cancel the context")
+	}
+	select {
+	case <-twice:
+		t.Fatal("the signal and its copy to the process group were taken for two interruptions")
+	case <-time.After(signalCopies + 100*time.Millisecond):
+	}
+	// Another signal than the first, even at once, is a second
+	// interruption.
+	twice2 := make(chan struct{})
+	ch2 := make(chan os.Signal, 2)
+	_, stop2 := watchInterruptions(ch2, func() {}, func() { close(twice2) })
+	defer stop2()
+	ch2 <- syscall.SIGTERM
+	ch2 <- os.Interrupt
+	select {
+	case <-twice2:
+	case <-time.After(10 * time.Second):
+		t.Fatal("SIGTERM then SIGINT was not taken for two interruptions")
 	}
 }
