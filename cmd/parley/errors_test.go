@@ -332,6 +332,28 @@ func TestSentencesFitWhatCanBeDone(t *testing.T) {
 		}
 	})
 
+	// A run given a secret with --set records its scenario with the
+	// secret hidden, and unlike its file: resume says the --set is why,
+	// not that the file changed, unless the file did change.
+	t.Run("a secret given with --set", func(t *testing.T) {
+		dir := t.TempDir()
+		src := "agents:\n  - {name: A, type: scripted, lines: [a, b, c]}\n  - {name: B, type: scripted, lines: [d, e, f]}\ntermination: {max_messages: 2}\n"
+		sc := writeFile(t, dir, "s.yaml", src)
+		if code, out, errOut := parley(t, "run", sc, "--no-tui", "--out", dir, "--set", "agents[0].headers.X-Tok=abcdef123"); code != exitOK {
+			t.Fatalf("run: exit %d\n%s%s", code, out, errOut)
+		}
+		jls, _ := filepath.Glob(filepath.Join(dir, "*.jsonl"))
+		code, _, errOut := parley(t, "resume", jls[0], "--no-tui", "--max-messages", "4")
+		if code != exitUsage || !strings.Contains(errOut, "the run changed it with --set, and a value it set holds a secret") || strings.Contains(errOut, "has changed since") || strings.Contains(errOut, "abcdef123") {
+			t.Errorf("file unchanged: exit %d\n%s", code, errOut)
+		}
+		writeFile(t, dir, "s.yaml", src+"# edited\n")
+		code, _, errOut = parley(t, "resume", jls[0], "--no-tui", "--max-messages", "4")
+		if code != exitUsage || !strings.Contains(errOut, sc+" has changed since") {
+			t.Errorf("file edited: exit %d\n%s", code, errOut)
+		}
+	})
+
 	t.Run("min_messages above max_messages", func(t *testing.T) {
 		dir := t.TempDir()
 		sc := writeFile(t, dir, "s.yaml", "agents:\n  - name: A\n    type: scripted\n    lines: [a]\n  - name: B\n    type: scripted\n    lines: [b]\ntermination:\n  all:\n    - min_messages: 50\n    - max_messages: 10\n")

@@ -244,6 +244,11 @@ func recordedScenario(run *transcripts.Run, name string) (path string, src []byt
 		return "", nil, fmt.Errorf("%s records its scenario with its secrets hidden, and %w; give the scenario with --scenario", name, err)
 	}
 	if again, _ := configs.RedactSource(string(src)); again != run.Scenario {
+		if fi, err := os.Stat(path); err == nil && !run.Started.IsZero() && fi.ModTime().Before(run.Started) {
+			// The file is as it was when the run began: the run changed
+			// it with --set, whose values the recording keeps hidden.
+			return "", nil, fmt.Errorf("%s records its scenario with its secrets hidden, and it is not %s as written, which has not changed since the run began: the run changed it with --set, and a value it set holds a secret; save the scenario with the values the run set to a file and give it with --scenario FILE", name, path)
+		}
 		return "", nil, fmt.Errorf("%s has changed since %s was recorded, which keeps it with its secrets hidden; give the scenario to continue under with --scenario", path, name)
 	}
 	return path, src, nil
