@@ -198,6 +198,13 @@ func TestValidateReportsEveryProblemAsJSON(t *testing.T) {
 	if strings.Contains(out, "sk-never-printed") {
 		t.Error("the key was printed")
 	}
+	// --agent flags have no lines: a problem in them gives none, as the
+	// sentence gives none, not a line of the YAML they are made into.
+	code, out, _ = parley(t, "validate", "--json", "--agent", "opnai:echo", "--agent", "ollama:echo")
+	var quick validation
+	if err := json.Unmarshal([]byte(out), &quick); err != nil || code != exitUsage || len(quick.Problems) != 1 || quick.Problems[0].Line != 0 {
+		t.Errorf("--agent flags: exit %d, %+v (%v); want one problem without a line", code, quick, err)
+	}
 }
 
 func TestProviderPresetsMoveWithTheirVariables(t *testing.T) {

@@ -162,7 +162,11 @@ func validateOne(path string, load func() (*configs.Scenario, error), offline bo
 		}
 	}
 	for _, p := range probs {
-		v.Problems = append(v.Problems, problem{Line: p.Line, Message: agents.RedactURLsIn(p.Msg), Text: agents.RedactURLsIn(p.Error())})
+		line := p.Line
+		if p.File == configs.QuickSource {
+			line = 0 // a line of the YAML the --agent flags make, which the user never sees
+		}
+		v.Problems = append(v.Problems, problem{Line: line, Message: agents.RedactURLsIn(p.Msg), Text: agents.RedactURLsIn(p.Error())})
 	}
 	v.OK = len(v.Problems) == 0
 	return v
