@@ -150,7 +150,7 @@ func Check(ctx context.Context, s *configs.Scenario, opt Options) []Finding {
 		out = append(out, f)
 	}
 	for _, j := range s.Judges() {
-		t := targetOf(&j, fmt.Sprintf("the judge %q", j.Name))
+		t := targetOf(&j, j.JudgeWho())
 		t.others = secrets
 		f := check(ctx, opt, t)
 		f.Agent = j.Name

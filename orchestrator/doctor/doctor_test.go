@@ -107,14 +107,21 @@ func TestAKeyVariableWithWhiteSpace(t *testing.T) {
 	}
 }
 
+// A judge is named as validate and run name it: by its name: when it has
+// one, else by its model.
 func TestJudgesAreCheckedToo(t *testing.T) {
 	srv := openaitest.Start(t, noChat)
 	srv.Models = []string{"m"}
-	s := scenario(t, "agents:\n  - {name: A, type: scripted, lines: [a]}\n  - {name: B, type: scripted, lines: [b]}\n"+
-		"termination:\n  judge: {base_url: "+srv.URL+", model: judge-model}\n")
-	fs := Check(context.Background(), s, Options{})
-	if len(fs) != 3 || fs[2].Status != Fail || !strings.Contains(fs[2].Sentence, `the judge "judge": `+srv.URL+` does not serve model "judge-model"`) {
-		t.Fatalf("%+v", fs)
+	for _, c := range []struct{ judge, who string }{
+		{"{base_url: " + srv.URL + ", model: judge-model}", "the judge (judge-model)"},
+		{"{name: moderator, base_url: " + srv.URL + ", model: judge-model}", `the judge "moderator"`},
+	} {
+		s := scenario(t, "agents:\n  - {name: A, type: scripted, lines: [a]}\n  - {name: B, type: scripted, lines: [b]}\n"+
+			"termination:\n  judge: "+c.judge+"\n")
+		fs := Check(context.Background(), s, Options{})
+		if len(fs) != 3 || fs[2].Status != Fail || !strings.Contains(fs[2].Sentence, c.who+": "+srv.URL+` does not serve model "judge-model"`) {
+			t.Fatalf("%+v; want %s named", fs, c.who)
+		}
 	}
 }
 
