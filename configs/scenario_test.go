@@ -285,6 +285,20 @@ func problemsOf(yaml string) []string {
 	return got
 }
 
+// An agent's name with a line break is said of the name: the title made
+// from the names when the file gives none is no field of the file to fix.
+// A title the file gives with a line break is said of the title.
+func TestANameWithALineBreakIsNotSaidOfTheTitle(t *testing.T) {
+	got := problemsOf("agents:\n  - {name: A, type: scripted, lines: [a]}\n  - {name: \"B\\nC\", type: scripted, lines: [b]}\n")
+	if len(got) != 1 || !strings.Contains(got[0], "bad.yaml:3: agent \"B\\nC\": name: must be one line") {
+		t.Errorf("problems %q; want the name's alone", got)
+	}
+	got = problemsOf("title: \"a\\nb\"\nagents:\n  - {name: A, type: scripted, lines: [a]}\n  - {name: B, type: scripted, lines: [b]}\n")
+	if len(got) != 1 || got[0] != "bad.yaml:1: title: must be one line" {
+		t.Errorf("problems %q; want the title's", got)
+	}
+}
+
 func TestLoadNamesAMissingFile(t *testing.T) {
 	_, err := Load(filepath.Join(t.TempDir(), "nope.yaml"))
 	if err == nil || !strings.Contains(err.Error(), "nope.yaml") {

@@ -36,6 +36,7 @@ func (s *Scenario) validate() error {
 		return s.validateShared(probs)
 	}
 	seen := map[string]bool{}
+	titled := true // the file gives the title, rather than the agents' names making it
 	for i := range s.Agents {
 		a := &s.Agents[i]
 		probs = append(probs, a.validate(i)...)
@@ -52,7 +53,7 @@ func (s *Scenario) validate() error {
 			add(s.lines["agents"], "a scenario needs exactly two agents under agents:, found %d", len(s.Agents))
 		}
 	} else {
-		if s.Title == "" {
+		if titled = s.Title != ""; !titled {
 			s.Title = s.Agents[0].Name + " ↔ " + s.Agents[1].Name
 		}
 		if s.First == "" {
@@ -66,7 +67,9 @@ func (s *Scenario) validate() error {
 			add(s.lines["first"], "%s", msg)
 		}
 	}
-	if strings.ContainsAny(s.Title, "\r\n") {
+	// A title made from the agents' names (none was given) is not one the
+	// file holds: a name with a line break is said of the name.
+	if titled && strings.ContainsAny(s.Title, "\r\n") {
 		add(s.lines["title"], "title: must be one line")
 	}
 	return s.validateShared(probs)
