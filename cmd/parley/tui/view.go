@@ -322,6 +322,10 @@ func (m *Model) footer() []string {
 		last = m.noticeLines("⚠ "+m.notice, m.st.warn)
 	case m.notice != "":
 		last = m.noticeLines(m.notice, m.st.dim)
+	case m.mode != inputNone && m.ta.Focused():
+		// Typing, every key but ctrl+c goes into the box, whose own
+		// line names its keys: the reminder names only the way out.
+		last = []string{m.fit(m.shortHelp([]key.Binding{typingQuit}))}
 	default:
 		last = []string{m.keyLine()}
 	}
@@ -781,10 +785,14 @@ func (m *Model) shortHelp(bs []key.Binding) string {
 	return strings.Join(parts, m.st.dim.Render(" · "))
 }
 
+// typingQuit is the one key that quits while the input box takes every
+// other: q would be typed.
+var typingQuit = key.NewBinding(key.WithKeys("ctrl+c"), key.WithHelp("ctrl+c", "quit"))
+
 // shortNames are the one-word names the reminder line uses.
 var shortNames = map[string]string{
 	"?": "keys", "space": "pause/resume", "n": "step", "e": "end", "i": "inject", "q/ctrl+c": "quit",
-	"ctrl+s/alt+enter": "send", "ctrl+s": "send", "esc": "close", "tab": "speak as", "↑/↓": "scroll", "r": "raw", "q": "quit",
+	"ctrl+s/alt+enter": "send", "ctrl+s": "send", "esc": "close", "tab": "speak as", "↑/↓": "scroll", "r": "raw", "q": "quit", "ctrl+c": "quit",
 }
 
 // progressLines shows each policy's progress, wrapped onto as many lines
