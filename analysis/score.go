@@ -1,5 +1,7 @@
 package analysis
 
+import "github.com/parleyhq/parley/transcripts"
+
 // Verdicts of a stop against a label.
 const (
 	Pass       = "pass"       // inside the labelled window, or early in a loop later broken out of
@@ -94,3 +96,17 @@ func (t *Tally) Add(o Outcome, saved int) {
 
 // Failed is how many labelled transcripts did not pass.
 func (t Tally) Failed() int { return t.Early + t.Late }
+
+// Spoken is the number of the last message a speaker spoke (0: none): the
+// end a stop is scored and its saving counted against. Notes after it (a
+// moderator's, a tool's) are no messages of the conversation's, and rules
+// do not count them, so a note left after the last message neither moves
+// where "no stop" lies nor counts as a message saved.
+func Spoken(msgs []transcripts.Message) int {
+	for i := len(msgs) - 1; i >= 0; i-- {
+		if msgs[i].Origin != transcripts.OriginModerator {
+			return i + 1
+		}
+	}
+	return 0
+}

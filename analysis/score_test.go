@@ -3,6 +3,8 @@ package analysis
 import (
 	"strings"
 	"testing"
+
+	"github.com/parleyhq/parley/transcripts"
 )
 
 func ip(i int) *int { return &i }
@@ -94,6 +96,31 @@ func TestBetterRanksPassesBeforeWaste(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			if got := Better(tc.a, tc.b); got != tc.want {
 				t.Errorf("Better(%+v, %+v) = %v, want %v", tc.a, tc.b, got, tc.want)
+			}
+		})
+	}
+}
+
+// A conversation ends at its last spoken message: notes after it (a
+// moderator's closing word) do not move where "no stop" lies.
+func TestSpokenEndsAtTheLastSpokenMessage(t *testing.T) {
+	note := transcripts.Message{Speaker: transcripts.ModeratorSpeaker, Content: "The session is over.", Origin: transcripts.OriginModerator}
+	said := func(s string) transcripts.Message { return transcripts.Message{Speaker: s, Content: "hi"} }
+	tests := []struct {
+		name string
+		msgs []transcripts.Message
+		want int
+	}{
+		{"no message", nil, 0},
+		{"spoken to the end", []transcripts.Message{said("A"), said("B")}, 2},
+		{"a note after the last", []transcripts.Message{said("A"), said("B"), note}, 2},
+		{"two notes after, one between", []transcripts.Message{said("A"), note, said("B"), note, note}, 3},
+		{"notes alone", []transcripts.Message{note}, 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := Spoken(tt.msgs); got != tt.want {
+				t.Errorf("Spoken = %d, want %d", got, tt.want)
 			}
 		})
 	}

@@ -307,11 +307,15 @@ func tallyDecision(probs [][]float64, examples []Example, d DecisionRule) Tally 
 	var tl Tally
 	for i, e := range examples {
 		at := d.decide(probs[i])
+		end := len(e.X) // as Spoken: the last message a speaker spoke, notes after it aside
+		for end > 0 && e.X[end-1] == nil {
+			end--
+		}
 		saved := 0
 		if at > 0 {
-			saved = len(e.X) - at
+			saved = max(end-at, 0)
 		}
-		tl.Add(Score(e.Label, len(e.X), at), saved)
+		tl.Add(Score(e.Label, end, at), saved)
 	}
 	return tl
 }

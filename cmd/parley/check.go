@@ -225,10 +225,11 @@ func runCheck(cmd *cobra.Command, f checkFlags, args []string) error {
 				first = st.At
 			}
 			r.moved = r.moved || st.At != first
-			o := analysis.Score(it.Label, len(it.Messages), st.At)
+			end := analysis.Spoken(it.Messages)
+			o := analysis.Score(it.Label, end, st.At)
 			saved := 0
 			if st.At > 0 {
-				saved = len(it.Messages) - st.At
+				saved = max(end-st.At, 0)
 			}
 			if len(grid) == 0 {
 				r.fill(st, o, saved)

@@ -570,6 +570,26 @@ func TestCheckReadsOtherLayouts(t *testing.T) {
 	}
 }
 
+// A moderator's note after the last spoken message is no message of the
+// conversation's: a stop at the last spoken message of a conversation
+// healthy to the end passes, and the note is not counted as saved.
+func TestCheckScoresAgainstTheLastSpokenMessage(t *testing.T) {
+	dir := t.TempDir()
+	var lines []string
+	for i := range 10 {
+		lines = append(lines, fmt.Sprintf("%s: message %d, with fresh words w%da w%db w%dc", []string{"Ada", "Bix"}[i%2], i+1, i, i, i))
+	}
+	lines = append(lines, "Moderator: The session is over.")
+	os.WriteFile(filepath.Join(dir, "ten.txt"), []byte(strings.Join(lines, "\n\n")+"\n"), 0o600)
+	os.WriteFile(filepath.Join(dir, "ten.expect.yaml"), []byte("stop_after: 3\nstop_by: null\n"), 0o600)
+	pol := filepath.Join(t.TempDir(), "p.yaml")
+	os.WriteFile(pol, []byte("max_messages: 10\n"), 0o600)
+	code, out, errOut := parley(t, "check", "--json", "--policy", pol, dir)
+	if code != exitOK || !strings.Contains(out, `"stop_at":10`) || !strings.Contains(out, `"verdict":"pass"`) || !strings.Contains(out, `"saved":0`) {
+		t.Fatalf("exit %d; want a stop at 10 passed, nothing saved:\n%s%s", code, out, errOut)
+	}
+}
+
 // A recording parley staged holds in its JSONL what its Markdown does not
 // (the scenario, usage, times, the stop): convert does not replace it,
 // even with --force, as export does not; an earlier conversion it does.

@@ -158,7 +158,7 @@ func recordingFor(path, policyFile string) (tui.Recording, []policy.LoopReading,
 	}
 	if r.StopAt > 0 {
 		line := fmt.Sprintf("◆ Under %s it would stop after message %d by %s: %s", under, r.StopAt, r.Stop.Policy, r.Stop.Reason)
-		if saved := len(t.Messages) - r.StopAt; saved > 0 {
+		if saved := analysis.Spoken(t.Messages) - r.StopAt; saved > 0 {
 			line += fmt.Sprintf(" (saving %s)", phrase.Count(saved, "message", "messages"))
 		}
 		rec.Banner = append(rec.Banner, line)
