@@ -34,7 +34,7 @@ type TrainingReport struct {
 // model fitted on the others.
 func Train(examples []Example, k int, token string) (TrainingReport, *policy.LoopModel, error) {
 	if len(examples) == 0 {
-		return TrainingReport{}, nil, fmt.Errorf("no labelled transcripts to train on; give folders that hold NAME.md files with NAME.expect.yaml labels")
+		return TrainingReport{}, nil, fmt.Errorf("no labelled transcripts to train on; give folders that hold NAME.md files with NAME.expect.yaml labels, or a labels.json whose rows name them")
 	}
 	r := TrainingReport{Fitted: map[string]Tally{}, KFold: map[string]Tally{}, Across: map[string]Tally{},
 		Unseen: map[string]Tally{}, Speakers: map[string]int{}, K: k, Examples: len(examples)}

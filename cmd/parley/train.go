@@ -59,15 +59,28 @@ loop: {model: FILE}. parley's built-in model is retrained with
 			}
 			var examples []analysis.Example
 			unread := unreadFiles{w: cmd.ErrOrStderr()}
-			analysis.Each(files, func(it analysis.Item) *analysis.Example {
-				if it.Label == nil {
-					return nil
+			errw := terminalSafe(cmd.ErrOrStderr()) // warnings quote file names
+			// What the readers noticed (a label table whose files are not
+			// there, a label counting other messages than parley reads, a
+			// torn last line) is said as check says it: a label misread
+			// would train the model on the wrong messages.
+			type read struct {
+				example  *analysis.Example
+				warnings []string
+			}
+			analysis.Each(files, func(it analysis.Item) read {
+				r := read{warnings: it.Warnings}
+				if it.Label != nil {
+					e := analysis.NewExample(it, token)
+					r.example = &e
 				}
-				e := analysis.NewExample(it, token)
-				return &e
-			}, func(e *analysis.Example) {
-				if e != nil {
-					examples = append(examples, *e)
+				return r
+			}, func(r read) {
+				for _, w := range r.warnings {
+					fmt.Fprintln(errw, "parley: warning:", w)
+				}
+				if r.example != nil {
+					examples = append(examples, *r.example)
 				}
 			}, unread.add)
 			// Each folder is cross-validated within itself: folds beyond

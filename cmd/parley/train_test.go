@@ -98,3 +98,17 @@ func TestTrainRefusesFoldsAndTokensItCannotUse(t *testing.T) {
 		})
 	}
 }
+
+// train says what check says of the labels and files it reads: a table
+// whose rows name no file there labels nothing, and train says why it has
+// nothing to train on.
+func TestTrainSaysWhatCheckSaysOfItsLabels(t *testing.T) {
+	dir := t.TempDir()
+	writeCase(t, dir, "a", words(8), "")
+	os.WriteFile(filepath.Join(dir, "labels.json"), []byte(`{"transcripts": [{"file": "data/convs/a.md", "stop_after": 3, "stop_by": 6}]}`), 0o600)
+	code, _, errOut := parley(t, "train", dir)
+	if code != exitUsage || !strings.Contains(errOut, "labels.json: 1 of its transcripts is not there: data/convs/a.md") ||
+		!strings.Contains(errOut, "or a labels.json whose rows name them") {
+		t.Errorf("a table naming no file there: exit %d\n%s", code, errOut)
+	}
+}
