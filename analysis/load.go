@@ -65,10 +65,26 @@ func load(f File, scored bool) ([]Item, error) {
 		if err != nil {
 			return nil, err
 		}
+		if len(ts) == 1 {
+			// The file's one conversation: read, and labelled, as the
+			// file is.
+			whole := f
+			whole.Conversation = 0
+			items, err := load(whole, scored)
+			for i := range items {
+				items[i].File, items[i].Name = f, fmt.Sprintf("%s#%d", f.Path, f.Conversation)
+			}
+			return items, err
+		}
 		judged, partial := Judged(t.Messages)
 		it := Item{File: f, Name: fmt.Sprintf("%s#%d", f.Path, f.Conversation), Layout: layout, Title: t.Title, Run: t.Run, Messages: judged, Partial: partial}
 		for _, w := range t.ReaderWarnings() {
 			it.Warnings = append(it.Warnings, f.Path+": "+w)
+		}
+		// A label of the file would score one conversation of several:
+		// it scores none, as in a folder's walk, and is said to.
+		if label, where, _, _, err := readLabel(f.Path); scored && err == nil && label != nil {
+			it.Warnings = append(it.Warnings, fmt.Sprintf("%s: labels %s, which holds %d conversations; a label scores one conversation, so %s is not scored (give each its own file to score it)", where, f.Path, len(ts), it.Name))
 		}
 		return []Item{it}, nil
 	}

@@ -308,6 +308,20 @@ func TestCheckReadsOneConversationOfAFileAsItNamesIt(t *testing.T) {
 	if code, out, errOut := parley(t, "report", "--out", filepath.Join(dir, "r"), multi+"#1"); code != exitOK || !strings.Contains(out, "1 conversation") {
 		t.Errorf("report FILE#1: exit %d\n%s%s", code, out, errOut)
 	}
+	// A label of a file of one conversation scores FILE#1 as it scores
+	// the file, so a CI gate given FILE#1 fails as one given FILE does.
+	one := writeCase(t, dir, "one", words(6), "stop_after: 2\nstop_by: 3\n")
+	code, out, errOut = parley(t, "check", one+"#1")
+	if code != exitFailure || !strings.Contains(out, one+"#1") || !strings.Contains(out, "2..3") || !strings.Contains(out, "FAIL") {
+		t.Errorf("check FILE#1 of a labelled file: exit %d\n%s%s", code, out, errOut)
+	}
+	// A label of a file of several conversations scores none of them,
+	// and says so.
+	os.WriteFile(filepath.Join(dir, "multi.expect.yaml"), []byte("stop_after: 2\nstop_by: 3\n"), 0o600)
+	code, out, errOut = parley(t, "check", multi+"#2")
+	if code != exitOK || !strings.Contains(out, "unlabelled") || !strings.Contains(errOut, "labels "+multi+", which holds 2 conversations; a label scores one conversation, so "+multi+"#2 is not scored") {
+		t.Errorf("check FILE#2 of a labelled export: exit %d\n%s%s", code, out, errOut)
+	}
 }
 
 func TestCheckSweep(t *testing.T) {
