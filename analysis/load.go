@@ -1,8 +1,10 @@
 package analysis
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -121,7 +123,7 @@ func load(f File, scored bool) ([]Item, error) {
 		}
 		out = append(out, it)
 	}
-	if f.Copy != "" {
+	if f.Copy != "" && !runnersCopy(f.Copy) {
 		if cs, _, cerr := transcripts.ReadAny(f.Copy); cerr == nil && !sameConversations(ts, cs) {
 			more, err := load(File{Path: f.Copy, Root: f.Root}, scored)
 			if len(more) > 0 {
@@ -131,6 +133,23 @@ func load(f File, scored bool) ([]Item, error) {
 		}
 	}
 	return out, nil
+}
+
+// runnersCopy reports whether the JSON at path is a two-model runner's copy
+// of the conversation its Markdown holds ("model_a", "model_b" and
+// "messages", as the system the seed came from writes beside every
+// NAME.md): it is that conversation, and reading it too would double the
+// cost of checking such a folder for nothing. Its first bytes tell.
+func runnersCopy(path string) bool {
+	f, err := os.Open(path)
+	if err != nil {
+		return false
+	}
+	defer f.Close()
+	head := make([]byte, 512)
+	n, _ := io.ReadFull(f, head)
+	head = bytes.TrimLeft(head[:n], " \t\r\n")
+	return bytes.HasPrefix(head, []byte("{")) && bytes.Contains(head, []byte(`"model_a"`)) && bytes.Contains(head, []byte(`"model_b"`))
 }
 
 // sameConversations reports whether a and b hold the same conversations:
