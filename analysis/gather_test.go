@@ -194,7 +194,9 @@ func TestAJSONBesideItsMarkdownIsReadWhenItDiffers(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			dir := writeTree(t, map[string]string{"a.md": md, "a.json": c.json})
+			// The name's label is the Markdown's: it scores a.md, and a
+			// different conversation in a.json is judged unlabelled.
+			dir := writeTree(t, map[string]string{"a.md": md, "a.json": c.json, "a.expect.yaml": "stop_after: 3\nstop_by: null\n"})
 			files, err := Gather([]string{dir})
 			if err != nil {
 				t.Fatal(err)
@@ -209,6 +211,9 @@ func TestAJSONBesideItsMarkdownIsReadWhenItDiffers(t *testing.T) {
 				for _, it := range items {
 					got = append(got, filepath.Base(it.Name))
 					warnings = append(warnings, it.Warnings...)
+					if labelled := it.Label != nil; labelled != (filepath.Ext(it.Name) == ".md") {
+						t.Errorf("%s is labelled: %v; want the label on a.md alone", it.Name, labelled)
+					}
 				}
 			}
 			if !slices.Equal(got, c.want) {

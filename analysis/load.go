@@ -125,9 +125,14 @@ func load(f File, scored bool) ([]Item, error) {
 	}
 	if f.Copy != "" && !runnersCopy(f.Copy) {
 		if cs, _, cerr := transcripts.ReadAny(f.Copy); cerr == nil && !sameConversations(ts, cs) {
-			more, err := load(File{Path: f.Copy, Root: f.Root}, scored)
+			// Read unscored: a label of the stem is the Markdown's, which
+			// it was found for, and would score another conversation here.
+			more, err := load(File{Path: f.Copy, Root: f.Root}, false)
+			for i := range more {
+				more[i].Label = nil
+			}
 			if len(more) > 0 {
-				more[0].Warnings = append(more[0].Warnings, fmt.Sprintf("%s: holds a different conversation from %s beside it, so both are judged (a JSON copy of the same conversation is read once)", f.Copy, filepath.Base(f.Path)))
+				more[0].Warnings = append(more[0].Warnings, fmt.Sprintf("%s: holds a different conversation from %s beside it, so both are judged, this one unlabelled (a JSON copy of the same conversation is read once, and a label of the name scores the Markdown)", f.Copy, filepath.Base(f.Path)))
 			}
 			return append(out, more...), err
 		}
