@@ -30,6 +30,10 @@ type File struct {
 	// 1, when the command line named it as FILE#N, as check names the
 	// conversations of a file that holds several; 0 reads them all.
 	Conversation int
+	// Copy is NAME.json beside a NAME.md found in a folder, which tools
+	// write as a JSON copy of the conversation: Load reads it too, and
+	// judges it only when it holds a different conversation.
+	Copy string
 }
 
 // transcriptExts are the files a directory is searched for. YAML is read
@@ -52,8 +56,9 @@ const reportHTML = "report.html"
 // conversation once: when NAME.jsonl sits beside NAME.md (a parley
 // recording) only the JSONL is read, since it holds timings and usage; when
 // NAME.json sits beside NAME.md (the layout of tools that write a JSON copy
-// of each conversation) only the Markdown is read. Files named on the
-// command line are always read.
+// of each conversation) the Markdown is read, and the JSON is its Copy,
+// judged only when it holds a different conversation (see Load). Files
+// named on the command line are always read.
 //
 // Each file is read once however many times the arguments reach it (a
 // path given twice, a folder and a folder inside it, a symbolic or hard
@@ -147,10 +152,14 @@ func Gather(args []string) ([]File, error) {
 				return nil
 			}
 			stem := strings.TrimSuffix(p, ext)
+			copied := ""
 			switch ext {
 			case ".md":
 				if exists(stem + ".jsonl") {
 					return nil
+				}
+				if exists(stem + ".json") {
+					copied = stem + ".json"
 				}
 			case ".json":
 				if exists(stem + ".md") {
@@ -161,7 +170,7 @@ func Gather(args []string) ([]File, error) {
 			if err != nil {
 				rel = p
 			}
-			add(route{path: p, root: a, arg: i, depth: 1 + strings.Count(rel, string(filepath.Separator))})
+			add(route{path: p, root: a, arg: i, depth: 1 + strings.Count(rel, string(filepath.Separator)), copy: copied})
 			return nil
 		})
 		if err != nil {
@@ -178,7 +187,7 @@ func Gather(args []string) ([]File, error) {
 	out := make([]File, len(entries))
 	for i, e := range entries {
 		named := slices.ContainsFunc(e.routes, func(r route) bool { return r.depth == 0 })
-		out[i] = File{Path: e.best.path, Root: e.best.root, Named: named, Repeated: len(e.routes) > 1, Conversation: e.best.conversation}
+		out[i] = File{Path: e.best.path, Root: e.best.root, Named: named, Repeated: len(e.routes) > 1, Conversation: e.best.conversation, Copy: e.best.copy}
 	}
 	return out, nil
 }
@@ -192,6 +201,7 @@ type route struct {
 	// conversation is N of FILE#N, which reaches one conversation of the
 	// file (-1 for FILE#0, which names none); 0 for the whole file.
 	conversation int
+	copy         string // NAME.json beside the NAME.md found in a folder
 }
 
 // gathered is one file Gather found, and every way it was reached.

@@ -1,9 +1,11 @@
 package analysis
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 )
 
@@ -154,5 +156,97 @@ func TestGatherSkipsTheReportsOwnOutput(t *testing.T) {
 	slices.Sort(got)
 	if want := []string{"a.md", "other/report.md"}; !slices.Equal(got, want) {
 		t.Errorf("Gather found %q, want %q", got, want)
+	}
+}
+
+// A NAME.json beside NAME.md is read once when it is a copy of the same
+// conversation, as tools that write a JSON copy of each conversation save
+// it; when it holds a different conversation, both are judged, and a
+// warning says why.
+func TestAJSONBesideItsMarkdownIsReadWhenItDiffers(t *testing.T) {
+	const md = "Claude: Hello there.\n\nGPT: Hi.\n\nClaude: How are you?\n\nGPT: Fine.\n"
+	openai := func(speakers [4]string, texts [4]string) string {
+		var msgs []string
+		for i := range speakers {
+			msgs = append(msgs, fmt.Sprintf(`{"role":"assistant","name":%q,"content":%q}`, speakers[i], texts[i]))
+		}
+		return `{"messages":[` + strings.Join(msgs, ",") + `]}`
+	}
+	speakers := [4]string{"Claude", "GPT", "Claude", "GPT"}
+	cases := []struct {
+		name, json string
+		want       []string // the items read, in order
+	}{
+		{"a copy of the same conversation", openai(speakers, [4]string{"Hello there.", "Hi.", "How are you?", "Fine."}),
+			[]string{"a.md"}},
+		{"a copy spaced otherwise", openai(speakers, [4]string{"Hello  there.\n", "Hi.", "How are\nyou?", "Fine."}),
+			[]string{"a.md"}},
+		{"a JSON that is no conversation", `{"settings": {"x": 1}}`,
+			[]string{"a.md"}},
+		{"another conversation", `{"messages":[{"role":"user","content":"What is two plus two?"},{"role":"assistant","content":"Four."},{"role":"user","content":"And three plus three?"},{"role":"assistant","content":"Six."}]}`,
+			[]string{"a.md", "a.json"}},
+		{"one message more", `{"messages":[{"role":"assistant","name":"Claude","content":"Hello there."},{"role":"assistant","name":"GPT","content":"Hi."},{"role":"assistant","name":"Claude","content":"How are you?"},{"role":"assistant","name":"GPT","content":"Fine."},{"role":"assistant","name":"Claude","content":"Good."}]}`,
+			[]string{"a.md", "a.json"}},
+		{"other speakers", openai([4]string{"Alice", "Bob", "Alice", "Bob"}, [4]string{"Hello there.", "Hi.", "How are you?", "Fine."}),
+			[]string{"a.md", "a.json"}},
+		{"other words", openai(speakers, [4]string{"Hello there.", "Hi.", "How are you?", "Fine, thanks."}),
+			[]string{"a.md", "a.json"}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			// The name's label is the Markdown's: it scores a.md, and a
+			// different conversation in a.json is judged unlabelled.
+			dir := writeTree(t, map[string]string{"a.md": md, "a.json": c.json, "a.expect.yaml": "stop_after: 3\nstop_by: null\n"})
+			files, err := Gather([]string{dir})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got []string
+			var warnings []string
+			for _, f := range files {
+				items, err := Load(f)
+				if err != nil {
+					t.Fatal(err)
+				}
+				for _, it := range items {
+					got = append(got, filepath.Base(it.Name))
+					warnings = append(warnings, it.Warnings...)
+					if labelled := it.Label != nil; labelled != (filepath.Ext(it.Name) == ".md") {
+						t.Errorf("%s is labelled: %v; want the label on a.md alone", it.Name, labelled)
+					}
+				}
+			}
+			if !slices.Equal(got, c.want) {
+				t.Fatalf("read %q, want %q", got, c.want)
+			}
+			told := slices.ContainsFunc(warnings, func(w string) bool {
+				return strings.Contains(w, "a.json: holds a different conversation from a.md beside it, so both are judged")
+			})
+			if told != (len(c.want) == 2) {
+				t.Errorf("warnings %q: want one saying both are judged only when both are", warnings)
+			}
+		})
+	}
+}
+
+// The two-model runner's folder holds NAME.md and its JSON copy of each
+// conversation: each conversation is read once.
+func TestTheRunnersJSONCopiesAreReadOnce(t *testing.T) {
+	dir := "../../shared/seed/attractors-folder"
+	jsons, _ := filepath.Glob(filepath.Join(dir, "*.json"))
+	if len(jsons) == 0 {
+		t.Skip("../shared/seed/attractors-folder is absent: no runner's copies to read")
+	}
+	items, errs := loadAll(t, dir)
+	if len(errs) > 0 {
+		t.Fatal(errs)
+	}
+	for name := range items {
+		if filepath.Ext(name) != ".md" {
+			t.Errorf("%s was read beside its Markdown, of which it is a copy", name)
+		}
+	}
+	if len(items) != len(jsons) {
+		t.Errorf("read %d conversations; want the %d the folder holds", len(items), len(jsons))
 	}
 }

@@ -1,8 +1,10 @@
 package analysis
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -39,7 +41,10 @@ var ErrNotTranscript = errors.New("skipped: not a conversation in any layout par
 // else its row in the nearest labels.json above it. A file holding several
 // conversations gives several items; a label applies only to a file of one.
 // A label that cannot be read, or that does not fit the transcript, fails
-// the file: check and train score labels.
+// the file: check and train score labels. A NAME.json found beside NAME.md
+// (f.Copy) is read too: a copy of the same conversations is left out, so
+// each conversation is judged once, and one that holds different ones is
+// judged after the Markdown, with a warning saying why both are.
 func Load(f File) ([]Item, error) { return load(f, true) }
 
 // LoadUnscored reads a transcript file for work that scores no labels (the
@@ -134,7 +139,59 @@ func load(f File, scored bool) ([]Item, error) {
 		}
 		out = append(out, it)
 	}
+	if f.Copy != "" && !runnersCopy(f.Copy) {
+		if cs, _, cerr := transcripts.ReadAny(f.Copy); cerr == nil && !sameConversations(ts, cs) {
+			// Read unscored: a label of the stem is the Markdown's, which
+			// it was found for, and would score another conversation here.
+			more, err := load(File{Path: f.Copy, Root: f.Root}, false)
+			for i := range more {
+				more[i].Label = nil
+			}
+			if len(more) > 0 {
+				more[0].Warnings = append(more[0].Warnings, fmt.Sprintf("%s: holds a different conversation from %s beside it, so both are judged, this one unlabelled (a JSON copy of the same conversation is read once, and a label of the name scores the Markdown)", f.Copy, filepath.Base(f.Path)))
+			}
+			return append(out, more...), err
+		}
+	}
 	return out, nil
+}
+
+// runnersCopy reports whether the JSON at path is a two-model runner's copy
+// of the conversation its Markdown holds ("model_a", "model_b" and
+// "messages", as the system the seed came from writes beside every
+// NAME.md): it is that conversation, and reading it too would double the
+// cost of checking such a folder for nothing. Its first bytes tell.
+func runnersCopy(path string) bool {
+	f, err := os.Open(path)
+	if err != nil {
+		return false
+	}
+	defer f.Close()
+	head := make([]byte, 512)
+	n, _ := io.ReadFull(f, head)
+	head = bytes.TrimLeft(head[:n], " \t\r\n")
+	return bytes.HasPrefix(head, []byte("{")) && bytes.Contains(head, []byte(`"model_a"`)) && bytes.Contains(head, []byte(`"model_b"`))
+}
+
+// sameConversations reports whether a and b hold the same conversations:
+// as many, each with as many messages, by the same speakers, saying the
+// same words (spaced alike or not).
+func sameConversations(a, b []*transcripts.Transcript) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if len(a[i].Messages) != len(b[i].Messages) {
+			return false
+		}
+		for k, m := range a[i].Messages {
+			o := b[i].Messages[k]
+			if m.Speaker != o.Speaker || m.Content != o.Content && strings.Join(strings.Fields(m.Content), " ") != strings.Join(strings.Fields(o.Content), " ") {
+				return false
+			}
+		}
+	}
+	return true
 }
 
 // LabelNotTranscript is err, the error reading the file at path as a

@@ -17,6 +17,14 @@ import "strings"
 // taken when it has fewer such repeats, and removes about one for each
 // label it hid (betterSkipping); hiding messages that took turns removes
 // none.
+//
+// Before that, the labelled and the headed readers take an example log
+// out of the reading (quotedLog): labels or headings inside code blocks
+// whose names are heard only there, or which open no paragraph where every
+// speaker's outside the blocks does. An example log of the speakers' own
+// names taking turns repeats no speaker, and is found so; a fence paired
+// wrongly hides labels of names heard outside that open paragraphs as the
+// others do, and those are kept.
 
 // fencedLines marks the lines of fenced code blocks, the fences included:
 // a line of three or more backticks or tildes (after at most three
@@ -57,6 +65,62 @@ func fencedLines(lines []string) []bool {
 		}
 	}
 	return fenced
+}
+
+// fencedSpans gives the fenced blocks of s as fencedLines marks them,
+// each as the offsets of its opening line's start and its closing line's
+// end. It reads only the lines that hold a fence's mark, so the headed
+// reader tells whether a heading lies in a block without splitting s into
+// lines.
+func fencedSpans(s string) [][2]int {
+	var spans [][2]int
+	open, mark, size := -1, byte(0), 0
+	next := [2]int{-1, -1} // the next "```" and "~~~" at or after at (-1: not searched)
+	for at := 0; at < len(s); {
+		i := -1
+		for k, m := range [2]string{"```", "~~~"} {
+			if next[k] != -2 && next[k] < at {
+				if j := strings.Index(s[at:], m); j >= 0 {
+					next[k] = at + j
+				} else {
+					next[k] = -2 // none left
+				}
+			}
+			if next[k] >= 0 && (i < 0 || next[k] < i) {
+				i = next[k]
+			}
+		}
+		if i < 0 {
+			break
+		}
+		start := strings.LastIndexByte(s[:i], '\n') + 1
+		end := strings.IndexByte(s[i:], '\n')
+		if end < 0 {
+			end = len(s)
+		} else {
+			end += i
+		}
+		at = end + 1
+		if i-start > 3 || strings.Trim(s[start:i], " ") != "" {
+			continue
+		}
+		t := trimLineEnd(s[start:end])[i-start:]
+		n := 0
+		for n < len(t) && t[n] == t[0] {
+			n++
+		}
+		switch {
+		case open < 0:
+			if t[0] == '`' && strings.Contains(t[n:], "`") {
+				continue // inline code, not a fence
+			}
+			open, mark, size = start, t[0], n
+		case t[0] == mark && n >= size && n == len(t):
+			spans = append(spans, [2]int{open, end})
+			open = -1
+		}
+	}
+	return spans
 }
 
 // mayHoldFences reports, cheaply, whether text could hold a fenced block.

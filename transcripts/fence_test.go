@@ -28,6 +28,10 @@ func TestLabelsInsideCodeBlocksAreText(t *testing.T) {
 			"Claude|GPT|Claude|GPT", "Human: hello\n\nAI: hi there\n\nHuman: how are you\n\nAI: fine"},
 		{"headed blocks", "### Claude 1 ###\nHere is how our log looks:\n\n```\n### Claude 2 ###\nfake reply\n```\n\n### Claude 2 ###\nNeat.\n\n### Claude 1 ###\nYes.\n\n### Claude 2 ###\nIndeed.\n",
 			"Claude 1|Claude 2|Claude 1|Claude 2", "### Claude 2 ###\nfake reply"},
+		{"headed blocks, an example log of the speakers' own names, taking turns", "### Claude 1 ###\n\nHere is how our log looks, for the record:\n\n```\n### Claude 2 ###\nhello\n### Claude 1 ###\nhi\n```\n\nNeat, right?\n\n### Claude 2 ###\n\nVery neat.\n\n### Claude 1 ###\n\nAgreed.\n\n### Claude 2 ###\n\nLet's continue.\n\n### Claude 1 ###\n\nSure.\n\n### Claude 2 ###\n\nBye.\n",
+			"Claude 1|Claude 2|Claude 1|Claude 2|Claude 1|Claude 2", "```\n### Claude 2 ###\nhello\n### Claude 1 ###\nhi\n```\n\nNeat, right?"},
+		{"headed blocks, an example log of other names, a paragraph each", "### Claude 1 ###\n\nA chat log:\n\n```\n### Human ###\n\nhello\n\n### AI ###\n\nhi there\n\n### Human ###\n\nbye\n\n### AI ###\n\nbye\n```\n\n### Claude 2 ###\n\nNice.\n\n### Claude 1 ###\n\nYes.\n\n### Claude 2 ###\n\nGood.\n",
+			"Claude 1|Claude 2|Claude 1|Claude 2", "### Human ###\n\nhello\n\n### AI ###\n\nhi there"},
 		{"parley Markdown", "# GPT ↔ Claude\n\n**Messages:** 3\n\n---\n\n### GPT\n\nA file format:\n\n```markdown\n---\n\n### Claude\n\nfake\n```\n\n---\n\n### Claude\n\nReal.\n\n---\n\n### GPT\n\nDone.\n",
 			"GPT|Claude|GPT", "---\n\n### Claude\n\nfake"},
 	}
@@ -86,6 +90,24 @@ func TestAnUnclosedFenceHidesNoParagraphs(t *testing.T) {
 	}
 }
 
+// So too in "### Name ###" blocks, whose headings each open a paragraph.
+func TestAnUnclosedFenceHidesNoHeadings(t *testing.T) {
+	file := "### A ###\n\nHere is the start of a script:\n\n```python\nprint('hi')\n\n" +
+		"### B ###\n\nYou did not close your block.\n\n" +
+		"### A ###\n\nSorry.\n\n" +
+		"### B ###\n\nHere is mine:\n\n```\nx = 1\n```\n\n" +
+		"### A ###\n\nGood.\n\n" +
+		"### B ###\n\nDone.\n"
+	checkHeadedAsBefore(t, []byte(file))
+	ts, _, err := Import([]byte(file))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := strings.Join(speakerNames(ts[0]), "|"); got != "A|B|A|B|A|B" {
+		t.Fatalf("speakers %s, want every message read", got)
+	}
+}
+
 func TestFencedLines(t *testing.T) {
 	lines := strings.Split("a\n```go\nb\n```\nc\n  ~~~~\nd\n~~~\ne\n~~~~\n```not closed\nf", "\n")
 	// "~~~" does not close a "~~~~" fence; the fence never closed marks
@@ -100,6 +122,33 @@ func TestFencedLines(t *testing.T) {
 	}
 	if fencedLines(strings.Split("``` inline ` code\nA: x\n```\n", "\n")) != nil {
 		t.Error("a backtick fence whose info string holds a backtick opened a block")
+	}
+	for _, s := range []string{
+		"a\n```go\nb\n```\nc\n  ~~~~\nd\n~~~\ne\n~~~~\n```not closed\nf",
+		"``` inline ` code\nA: x\n```\n",
+		"x ```\n    ```\n```\n \t```\n~~~```\n```` \r\n``` x\n````\r\n",
+		"```\n```",
+	} {
+		checkFencedSpans(t, s)
+	}
+}
+
+// checkFencedSpans holds fencedSpans to the lines fencedLines marks.
+func checkFencedSpans(t *testing.T, s string) {
+	t.Helper()
+	lines := strings.Split(s, "\n")
+	fenced := fencedLines(lines)
+	spans := fencedSpans(s)
+	at := 0
+	for i, l := range lines {
+		in := false
+		for _, sp := range spans {
+			in = in || sp[0] <= at && at <= sp[1]
+		}
+		if in != (fenced != nil && fenced[i]) {
+			t.Fatalf("fencedSpans(%q) = %v; fencedLines marks %v", s, spans, fenced)
+		}
+		at += len(l) + 1
 	}
 }
 

@@ -756,25 +756,76 @@ func ParseHeaded(data []byte) (*Transcript, error) {
 func parseHeaded(s string) (*Transcript, error) {
 	s = strings.TrimPrefix(s, "\ufeff")
 	hs := headedHeadings(s, nil)
-	if len(hs) > 0 && mayHoldFences(s) && repeats(headingNames(speaking(hs))) > 0 {
-		// A "### Name ###" line inside a message's code block may have
-		// started a message (see fence.go).
-		lb := splitLines(s)
-		fenced := fencedLines(lb.lines)
-		if fenced != nil {
-			skip := map[int]bool{}
-			for i, f := range fenced {
-				if f {
-					skip[lb.starts[i]] = true
-				}
+	if len(hs) > 0 && mayHoldFences(s) {
+		if spans := fencedSpans(s); spans != nil {
+			hs = outsideFences(s, hs, spans)
+		}
+	}
+	return headedMessages(s, speaking(hs))
+}
+
+// outsideFences reads a "### Name ###" line inside a message's code block
+// as the labelled reader reads a label there (quotedLog, fence.go): the
+// headings of an example log whose names are heard only inside code
+// blocks, or which open no paragraph where every speaker's outside them
+// does, are the message's text, even when they take turns as the
+// speakers' do; and every heading in a code block is, when the plain
+// reading has a speaker following itself and skipping them mends it. hs
+// are all the headings of s, spans its code blocks (fencedSpans).
+func outsideFences(s string, hs []heading, spans [][2]int) []heading {
+	inside := func(at int) bool {
+		k, _ := slices.BinarySearchFunc(spans, at, func(sp [2]int, at int) int { return sp[1] - at })
+		return k < len(spans) && spans[k][0] <= at
+	}
+	fenced := map[int]bool{} // the headings in code blocks, by offset
+	for _, h := range hs {
+		if inside(h.at) {
+			fenced[h.at] = true
+		}
+	}
+	if len(fenced) == 0 {
+		return hs
+	}
+	sp := speaking(hs)
+	var outside []string // the speakers heard outside the blocks
+	opening := true      // every speaker's heading outside them opens a paragraph
+	for _, h := range sp {
+		if !fenced[h.at] {
+			if !slices.Contains(outside, h.name) {
+				outside = append(outside, h.name)
 			}
-			if f := headedHeadings(s, skip); betterSkipping(headingNames(speaking(hs)), headingNames(speaking(f))) {
+			opening = opening && opensParagraphAt(s, h.at)
+		}
+	}
+	if len(outside) >= 2 {
+		quoted := map[int]bool{}
+		for _, h := range sp {
+			if fenced[h.at] && (!slices.Contains(outside, h.name) || opening && !opensParagraphAt(s, h.at)) {
+				quoted[h.at] = true
+			}
+		}
+		if len(quoted) > 0 {
+			if f := headedHeadings(s, quoted); twoSpeakers(headingNames(speaking(f))) {
 				hs = f
 			}
 		}
-		lb.release()
 	}
-	return headedMessages(s, speaking(hs))
+	if plain := headingNames(speaking(hs)); repeats(plain) > 0 {
+		if f := headedHeadings(s, fenced); betterSkipping(plain, headingNames(speaking(f))) {
+			hs = f
+		}
+	}
+	return hs
+}
+
+// opensParagraphAt reports whether the line of s starting at offset at
+// opens a paragraph, as opensParagraph says of a file's lines.
+func opensParagraphAt(s string, at int) bool {
+	if at == 0 {
+		return true
+	}
+	prev := s[strings.LastIndexByte(s[:at-1], '\n')+1 : at-1]
+	return blank(prev) || separatorLine(prev)
 }
 
 // heading is a "### Name ###" line of a headed file: where it starts and

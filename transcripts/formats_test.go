@@ -401,6 +401,14 @@ func TestImportErrors(t *testing.T) {
 		// Read without quoting, a row of this TSV has three fields: the
 		// quote marks a text that holds a tab, so quoting stands.
 		{"a TSV whose quoted text holds a tab and a bare quote", "speaker\ttext\nA\t\"one\ttwo\"\nB\the said \"yes\" loudly\n", "a table: line 3 has a double quote inside a text not in quotes"},
+		// Read without quoting, the quotes of these TSVs are their texts'
+		// own, and the fault is a later line's fields: that line is named.
+		{"a TSV whose quote is a text's and a later line has a tab too many", "speaker\ttext\nClaude\t\"Hello\" she said\nGPT\tHi\tthere\nClaude\tok\nGPT\tbye\n",
+			`a table: line 3 has 1 extra field past the header's 2 ("there"); tab-separated text has no quoting, so a tab inside a text starts another field`},
+		{"a TSV whose quote never closes and a later line has tabs too many", "speaker\ttext\nA\t\"unclosed\nB\thi\nA\tok\nB\tx\ty\tz\n",
+			`a table: line 5 has 2 extra fields past the header's 2 ("y", "z")`},
+		{"a TSV whose quote is a text's and a later line has a field too few", "speaker\ttext\nA\t\"hi\" there\nB\n",
+			"a table: line 3 has 1 field where the header has 2"},
 		{"YAML of another shape", "name: parley\nagents:\n  - model: a\n  - model: b\n", "not a transcript layout parley knows"},
 		{"a list of pairs of numbers", `[[1, 2], [3, 4]]`, `JSON needs "messages"`},
 		{"a bare list of texts (a word list as much as a dialogue)", `["apple", "pear", "plum"]`, `JSON needs "messages"`},

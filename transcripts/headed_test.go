@@ -15,17 +15,42 @@ var headedRef = regexp.MustCompile(`^###[ \t]+(\S(?:.*\S)?)[ \t]+###[ \t]*\r?$`)
 
 func parseHeadedRef(data []byte) (*Transcript, error) {
 	lines := strings.Split(strings.TrimPrefix(string(data), "\ufeff"), "\n")
-	// The headings, by line, kept as speaking keeps them (at is the line).
-	var hs []heading
-	for i, l := range lines {
-		if m := headedRef.FindStringSubmatch(l); m != nil {
-			stacked := len(hs) > 0
-			for _, between := range lines[min(i, hs0(hs)+1):i] {
-				stacked = stacked && strings.TrimSpace(between) == ""
+	// The headings, by line, but for those on the lines skip marks (at is
+	// the line).
+	headings := func(skip []bool) []heading {
+		var hs []heading
+		for i, l := range lines {
+			if m := headedRef.FindStringSubmatch(l); m != nil && (skip == nil || !skip[i]) {
+				stacked := len(hs) > 0
+				for _, between := range lines[min(i, hs0(hs)+1):i] {
+					stacked = stacked && strings.TrimSpace(between) == ""
+				}
+				hs = append(hs, heading{at: i, name: m[1], stacked: stacked})
 			}
-			hs = append(hs, heading{at: i, name: m[1], stacked: stacked})
+		}
+		return hs
+	}
+	hs := headings(nil)
+	// Headings inside code blocks, as the labelled reader reads labels
+	// there: an example log's (quotedLog), and all of them when that
+	// mends a speaker following itself.
+	if fenced := fencedLines(lines); fenced != nil && len(hs) > 0 {
+		var seq []speakerLabel
+		for _, h := range speaking(hs) {
+			seq = append(seq, speakerLabel{line: h.at, name: h.name})
+		}
+		if quoted := quotedLog(lines, seq, fenced); quoted != nil {
+			if f := headings(quoted); twoSpeakers(headingNames(speaking(f))) {
+				hs = f
+			}
+		}
+		if plain := headingNames(speaking(hs)); repeats(plain) > 0 {
+			if f := headings(fenced); betterSkipping(plain, headingNames(speaking(f))) {
+				hs = f
+			}
 		}
 	}
+	// Kept as speaking keeps them.
 	hs = speaking(hs)
 	if len(hs) == 0 {
 		return nil, &ParseError{Line: 1, Msg: `no "### Name ###" heading found`}
@@ -98,6 +123,9 @@ var headedCases = []string{
 	"### A ###\nhi\n### B ###\nyo\n\n=====\nExported 2 message(s)\n=====\n",
 	"### A ###\nls\n### B ###\n### WARNING ###\nx\n### A ###\ncat\n### B ###\n \n### WARNING ###\ny\n### A ###\nq\n### B ###\nz\n",
 	"### A ###\n### B ###\n### A ###\n### B ###\n",
+	"### A ###\nx\n```\n### A ###\n```\n### B ###\ny\n### A ###\nz\n### B ###\nw\n",
+	"### A ###\n\nlog:\n\n```\n### B ###\nhello\n### A ###\nhi\n```\n\n### B ###\n\nyes\n\n### A ###\n\nno\n\n### B ###\n\nok\n",
+	"### A ###\n\nlog:\n\n```\n### H ###\n\nhello\n\n### I ###\n\nhi\n\n### H ###\n\nbye\n\n### I ###\n\nbye\n```\n\n### B ###\n\nyes\n\n### A ###\n\nno\n\n### B ###\n\nok\n",
 }
 
 func TestParseHeadedAsBefore(t *testing.T) {
@@ -128,6 +156,7 @@ func FuzzParseHeadedAsBefore(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
 		checkHeadedAsBefore(t, data)
+		checkFencedSpans(t, string(data))
 		for _, l := range strings.Split(string(data), "\n") {
 			name, ok := headingName(l)
 			m := headedRef.FindStringSubmatch(l)

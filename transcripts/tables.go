@@ -8,15 +8,19 @@ package transcripts
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/csv"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
+	"strconv"
 	"strings"
 	"unicode"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/parleyhq/parley/internal/phrase"
 )
 
 // Layouts of tables and YAML, which Detect can report.
@@ -82,10 +86,18 @@ func readTable(d []byte) ([]any, error) {
 	if pe, ok := errors.AsType[*csv.ParseError](err); ok && comma == '\t' && (errors.Is(pe.Err, csv.ErrBareQuote) || errors.Is(pe.Err, csv.ErrQuote)) {
 		// Tab-separated text has no quoting of its own (text/tab-separated-values):
 		// a quote inside a message is the message's. Read so, the table
-		// must still give every line the header's fields; else the
-		// quoting error stands.
-		if literal, ok := literalTSV(d, len(head)); ok {
+		// must still give every line the header's fields. When it does
+		// not, the fault named is that of the reading that got further:
+		// a line with a field too many or too few, read so, when it comes
+		// at or after the quote's line (that quote is then a message's own,
+		// as the line's fields would be fine without the faulty one); else
+		// the quoting error, in a table whose quoted texts hold tabs.
+		literal, bad, row := literalTSV(d, len(head))
+		switch {
+		case bad == 0:
 			rows, err = literal, nil
+		case bad >= cmp.Or(pe.StartLine, pe.Line):
+			return nil, fieldsError(bad, row, len(head))
 		}
 	}
 	if err != nil {
@@ -120,24 +132,41 @@ func readTable(d []byte) ([]any, error) {
 
 // literalTSV reads the rows after the header line of d as tab-separated
 // values with no quoting: each line a row, split at its tabs, blank lines
-// skipped. It reports false when a row has other than fields fields.
-func literalTSV(d []byte, fields int) ([][]string, bool) {
+// skipped. When a row has other than fields fields, it gives none, but
+// that row's line (from 1) and its fields; bad is 0 when every row reads.
+func literalTSV(d []byte, fields int) (rows [][]string, bad int, row []string) {
 	lines := strings.Split(strings.ReplaceAll(string(d), "\r\n", "\n"), "\n")
-	var rows [][]string
-	for _, line := range lines[1:] {
-		if line == "" {
+	for i, line := range lines {
+		if i == 0 || line == "" {
 			continue
 		}
 		row := strings.Split(line, "\t")
 		if len(row) != fields {
-			return nil, false
+			return nil, i + 1, row
 		}
 		for i, f := range row {
 			row[i] = strings.TrimLeftFunc(f, unicode.IsSpace) // as TrimLeadingSpace reads a quoted table
 		}
 		rows = append(rows, row)
 	}
-	return rows, true
+	return rows, 0, nil
+}
+
+// fieldsError says that line, read as tab-separated values with no
+// quoting, has the fields row where the header has fields.
+func fieldsError(line int, row []string, fields int) error {
+	if len(row) < fields {
+		return fmt.Errorf("a table: line %d has %s where the header has %d; tab-separated text gives each line the header's fields, separated by tabs", line, phrase.Count(len(row), "field", "fields"), fields)
+	}
+	extra := make([]string, len(row)-fields)
+	for i, f := range row[fields:] {
+		if r := []rune(f); len(r) > 40 {
+			f = string(r[:40]) + "…"
+		}
+		extra[i] = strconv.Quote(f)
+	}
+	return fmt.Errorf("a table: line %d has %s past the header's %d (%s); tab-separated text has no quoting, so a tab inside a text starts another field: write a space in its place",
+		line, phrase.Count(len(extra), "extra field", "extra fields"), fields, strings.Join(extra, ", "))
 }
 
 // yamlValues reads d as YAML holding one of the JSON layouts (LayoutYAML),

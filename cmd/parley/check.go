@@ -418,12 +418,14 @@ var checkHeadings = []string{"TRANSCRIPT", "MSGS", "STOP AT", "POLICY", "SAVED",
 func newCheckTable(w io.Writer, files []analysis.File) *checkTable {
 	t := &checkTable{w: w, widths: []int{len(checkHeadings[0]), 4, 7, 6, 5, len("10..end"), len("FAIL 10 late"), 0}}
 	for _, f := range files {
-		w := utf8.RuneCountInString(f.Path)
-		switch strings.ToLower(filepath.Ext(f.Path)) {
-		case ".json", ".jsonl", ".yaml", ".yml":
-			w += len("#999")
+		for _, p := range []string{f.Path, f.Copy} { // a Copy is judged when it differs
+			w := utf8.RuneCountInString(p)
+			switch strings.ToLower(filepath.Ext(p)) {
+			case ".json", ".jsonl", ".yaml", ".yml":
+				w += len("#999")
+			}
+			t.widths[0] = max(t.widths[0], w)
 		}
-		t.widths[0] = max(t.widths[0], w)
 	}
 	for _, n := range policy.Names() {
 		t.widths[3] = max(t.widths[3], len(n))
