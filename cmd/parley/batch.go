@@ -114,6 +114,13 @@ func runBatch(ctx context.Context, cmd *cobra.Command, args []string, f batchFla
 	if f.queue.listen != "" && f.queue.url != embeddedQueue {
 		return usageErr(fmt.Errorf("--queue-listen %s applies to a queue this batch starts itself: add --queue embedded, or leave --queue-listen out", f.queue.listen))
 	}
+	if cmd.Flags().Changed("ack-wait") && f.queue.ackWait < minAckWait {
+		// A worker says its job is alive a third of the wait apart, and
+		// no more often than every 100 ms: under a second, a job still
+		// running is handed to a second worker, and every reply is paid
+		// for twice.
+		return usageErr(fmt.Errorf("--ack-wait %s is too short: a job still running would be handed to a second worker and paid for twice; give %s or more (the default is %s)", f.queue.ackWait, minAckWait, queue.DefaultAckWait))
+	}
 	var (
 		m   *batch.Manifest
 		dir string

@@ -24,6 +24,11 @@ import (
 
 func init() { commands = append(commands, newWorkerCmd, newCollectCmd) }
 
+// minAckWait is the shortest --ack-wait a batch takes: a worker's word
+// that its job is alive comes a third of the wait apart, and no more often
+// than every 100 ms.
+const minAckWait = time.Second
+
 // embeddedQueue is the --queue value that starts a NATS server inside parley.
 const embeddedQueue = "embedded"
 

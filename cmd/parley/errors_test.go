@@ -158,6 +158,11 @@ func TestFlagsOutOfRangeAreRefused(t *testing.T) {
 		{"a negative text width for show", []string{"show", sc, "--text-width", "-1"}, `invalid argument "-1" for "--text-width" flag`},
 		{"--queue-listen without an embedded queue", []string{"batch", sc, "--dry-run", "--queue-listen", "0.0.0.0:4222"},
 			"parley: --queue-listen 0.0.0.0:4222 applies to a queue this batch starts itself: add --queue embedded, or leave --queue-listen out"},
+		// A worker says its job is alive a third of the wait apart, no
+		// more often than every 100 ms: a shorter wait hands every
+		// running job to a second worker.
+		{"an --ack-wait too short to keep a job", []string{"batch", sc, "--queue", "embedded", "--ack-wait", "100ms", "--out", filepath.Join(dir, "b")},
+			"parley: --ack-wait 100ms is too short: a job still running would be handed to a second worker and paid for twice; give 1s or more (the default is 30s)"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
