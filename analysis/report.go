@@ -114,9 +114,8 @@ func Describe(it Item, newPolicy func() policy.Policy) Conversation {
 		if msgs[0].Origin == transcripts.OriginOpening && msgs[0].Speaker == speakers[0] {
 			// Message 1 is the scenario's opening line, recorded under
 			// the other seat's name: the opener is the seat that first
-			// speaks for itself, as validate says and as a roster's
-			// pairing names it, so that a run and a roster's run of the
-			// same two seats are filed alike.
+			// speaks for itself, as validate says, and as a roster's
+			// default first: opener seats the first of its pair.
 			c.Opener, c.Responder = speakers[1], speakers[0]
 		}
 	}
