@@ -139,6 +139,13 @@ func runBatch(ctx context.Context, cmd *cobra.Command, args []string, f batchFla
 		if m, err = batch.ReadManifest(dir); err != nil {
 			return usageErr(err)
 		}
+		if m.Queue == embeddedQueue && f.queue.url == "" && !f.dryRun {
+			// Its embedded queue went when it finished: said so, not
+			// that the queue still holds its conversations.
+			if done, err := embeddedFinished(out, dir, m); err != nil || done {
+				return err
+			}
+		}
 		if err := sameQueue(m, dir, &f.queue); err != nil && !f.dryRun {
 			return usageErr(err)
 		}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"sync"
@@ -23,6 +24,32 @@ import (
 // `parley collect` fetches the transcripts and the summary.
 
 func init() { commands = append(commands, newWorkerCmd, newCollectCmd) }
+
+// embeddedFinished says so, and reports true, when every conversation of
+// the batch in dir, run on an embedded queue, has its transcript: a batch
+// that ran to its end removed its embedded queue, and a new one would
+// hold none of its results and stage every conversation again.
+func embeddedFinished(out io.Writer, dir string, m *batch.Manifest) (bool, error) {
+	finished, err := batch.Finished(dir, m, false)
+	if err != nil {
+		return false, failureErr(err)
+	}
+	if len(finished) < len(m.Jobs) {
+		return false, nil
+	}
+	all := fmt.Sprintf("all %d conversations have their transcripts", len(m.Jobs))
+	if len(m.Jobs) == 1 {
+		all = "its conversation has its transcript"
+	}
+	// Failed ones are finished too: a new queue cannot stage them
+	// alone. Say so, where the local path would retry them.
+	if ended, err := batch.Finished(dir, m, true); err == nil && len(ended) < len(finished) {
+		all += fmt.Sprintf(" (%d of them failed; a new queue would stage every conversation again, so the failed are kept as they ended)", len(finished)-len(ended))
+	}
+	fmt.Fprintf(out, "Batch %s in %s is finished: %s in %s; its summary is %s\n",
+		m.ID, dir, all, filepath.Join(dir, batch.RunsDir), filepath.Join(dir, "summary.md"))
+	return true, nil
+}
 
 // minAckWait is the shortest --ack-wait a batch takes: a worker's word
 // that its job is alive comes a third of the wait apart, and no more often
@@ -141,26 +168,8 @@ func runQueuedBatch(ctx context.Context, cmd *cobra.Command, m *batch.Manifest, 
 		return usageErr(errors.New("--queue-listen applies to --queue embedded"))
 	}
 	if embedded && !fresh {
-		// A batch that ran to its end removed its embedded queue: a new
-		// one would hold none of its results and stage every
-		// conversation again.
-		finished, err := batch.Finished(dir, m, false)
-		if err != nil {
-			return failureErr(err)
-		}
-		if len(finished) == len(m.Jobs) {
-			all := fmt.Sprintf("all %d conversations have their transcripts", len(m.Jobs))
-			if len(m.Jobs) == 1 {
-				all = "its conversation has its transcript"
-			}
-			// Failed ones are finished too: a new queue cannot stage them
-			// alone. Say so, where the local path would retry them.
-			if ended, err := batch.Finished(dir, m, true); err == nil && len(ended) < len(finished) {
-				all += fmt.Sprintf(" (%d of them failed; a new queue would stage every conversation again, so the failed are kept as they ended)", len(finished)-len(ended))
-			}
-			fmt.Fprintf(out, "Batch %s in %s is finished: %s in %s; its summary is %s\n",
-				m.ID, dir, all, filepath.Join(dir, batch.RunsDir), filepath.Join(dir, "summary.md"))
-			return nil
+		if done, err := embeddedFinished(out, dir, m); err != nil || done {
+			return err
 		}
 	}
 	say := func(s string) { fmt.Fprintln(stderr, "parley:", s) }

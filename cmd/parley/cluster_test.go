@@ -348,6 +348,14 @@ func TestEmbeddedQueueRunsABatchWithNoSetup(t *testing.T) {
 	if code != 0 || len(again) != 5 || !strings.Contains(stdout.String(), "is finished: all 5 conversations have their transcripts") {
 		t.Errorf("--resume of the finished batch: exit %d, %d transcripts (want 5)\n%s", code, len(again), stdout.String())
 	}
+	// Without --queue too: its queue went when it finished, and is not
+	// said to hold its conversations still.
+	stdout.Reset()
+	stderr.Reset()
+	code = run(context.Background(), []string{"batch", "--resume", out}, strings.NewReader(""), &stdout, &stderr)
+	if code != 0 || !strings.Contains(stdout.String(), "is finished: all 5 conversations have their transcripts") || strings.Contains(stderr.String(), "still holds") {
+		t.Errorf("--resume of the finished batch without --queue: exit %d\n%s%s", code, stdout.String(), stderr.String())
+	}
 	// One that failed (recorded so here) is said to have failed, not only
 	// to have its transcript.
 	log, err := os.OpenFile(filepath.Join(out, batch.StateFile), os.O_APPEND|os.O_WRONLY, 0)
