@@ -732,6 +732,13 @@ func TestABatchIsResumedOnTheQueueItWasPlannedOn(t *testing.T) {
 	if code, out, errOut := parley(t, "batch", scenario, "-n", "1", "--out", local, "--plain"); code != exitOK {
 		t.Fatalf("local batch: exit %d %s%s", code, out, errOut)
 	}
+	// Finished, it is said to be, with or without --queue (its embedded
+	// queue went with its end); with a conversation still to come, it is
+	// resumed on its queue alone.
+	if code, out, errOut := parley(t, "batch", "--resume", queued); code != exitOK || !strings.Contains(out, "is finished") {
+		t.Errorf("the finished queued batch resumed here: exit %d\n%s%s", code, out, errOut)
+	}
+	os.RemoveAll(filepath.Join(queued, batch.RunsDir))
 	for _, c := range []struct {
 		name string
 		args []string
