@@ -7,6 +7,7 @@ import (
 	"os"
 	"path"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -229,6 +230,30 @@ func (q *Queue) Partials(ctx context.Context, batchID string) ([]Partial, error)
 		out = append(out, Partial{Batch: b, Job: strings.TrimSuffix(rest, ".jsonl"), Worker: info.Metadata["worker"],
 			Messages: n, Modified: info.ModTime})
 	}
+	return out, nil
+}
+
+// Unkept lists, sorted, the jobs of batch m whose running transcript the
+// queue still stores while their result in results names no transcript:
+// what the queue holds of those conversations and the batch folder does
+// not. A worker stores such a transcript with the job's result, failed
+// or not, whenever it can read it.
+func (q *Queue) Unkept(ctx context.Context, m *batch.Manifest, results []batch.Result) ([]string, error) {
+	partials, err := q.Partials(ctx, m.ID)
+	if err != nil {
+		return nil, err
+	}
+	with := map[string]bool{}
+	for _, r := range results {
+		with[r.ID] = r.JSONL != ""
+	}
+	var out []string
+	for _, p := range partials {
+		if has, ok := with[p.Job]; ok && !has {
+			out = append(out, p.Job)
+		}
+	}
+	slices.Sort(out)
 	return out, nil
 }
 
