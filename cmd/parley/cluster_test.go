@@ -788,6 +788,11 @@ func TestAQueuedBatchResumedWithoutItsKeyKeepsWhatItRecorded(t *testing.T) {
 	if first.Unfinished != 3 {
 		t.Fatalf("after the interruption %d conversations are handed to workers; want all 3\n%s", first.Unfinished, stdout.String())
 	}
+	// What they recorded counts in the summary, as a local batch counts an
+	// interrupted conversation's completed messages.
+	if len(first.Tokens) == 0 || first.ModelTime == 0 {
+		t.Errorf("after the interruption the summary counts tokens %+v and model time %v; want the running conversations' so far", first.Tokens, first.ModelTime)
+	}
 
 	t.Setenv("PARLEY_QUEUE_E2E_KEY", "")
 	stdout, stderr = &syncBuffer{}, &syncBuffer{}

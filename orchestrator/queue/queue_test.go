@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"reflect"
 	"slices"
 	"strings"
 	"sync"
@@ -21,6 +22,7 @@ import (
 	"github.com/parleyhq/parley/orchestrator"
 	"github.com/parleyhq/parley/orchestrator/batch"
 	"github.com/parleyhq/parley/orchestrator/queue/queuetest"
+	"github.com/parleyhq/parley/pricing"
 	"github.com/parleyhq/parley/transcripts"
 )
 
@@ -978,5 +980,51 @@ func TestARunningTranscriptWithoutItsResultIsLeftOnTheQueue(t *testing.T) {
 	}
 	if unkept, err := sub.Unkept(ctx, m, []batch.Result{rec.Result}); err != nil || !slices.Equal(unkept, []string{tm.Job.ID}) {
 		t.Errorf("Unkept = %v, %v; want %s", unkept, err, tm.Job.ID)
+	}
+}
+
+// A conversation handed back to the queue unfinished counts in the
+// summary's tokens, cost, retries and model time with the messages its
+// worker stored, as a local batch counts an interrupted one's, while its
+// state counts only as handed to workers.
+func TestTheSummaryCountsWhatUnfinishedConversationsSpent(t *testing.T) {
+	_, q, s := queueAndScenario(t)
+	ctx := context.Background()
+	m, err := batch.Plan("spent", []*configs.Scenario{s}, 2, 1, nil, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := q.Submit(ctx, m, time.Minute); err != nil {
+		t.Fatal(err)
+	}
+	taken, tm := takeJob(t, q)
+	partial := interruptedRun(t, tm.Job, 3)
+	storePartial(t, q, tm, "w1", partial)
+	if err := taken.Nak(); err != nil {
+		t.Fatal(err)
+	}
+	tr, err := transcripts.ParseJSONL(partial)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := batch.ResultFromTranscript(tr, nil)
+	var cost pricing.Total
+	for _, c := range want.Cost {
+		cost.Merge(c.Cost)
+	}
+	sum, err := q.Summarize(ctx, m, nil, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(want.Tokens) == 0 || want.ModelTime == 0 {
+		t.Fatalf("the prepared run recorded tokens %+v and model time %v; want some of each", want.Tokens, want.ModelTime)
+	}
+	if !reflect.DeepEqual(sum.Tokens, want.Tokens) || sum.ModelTime != want.ModelTime || sum.Retries != want.Retries || !reflect.DeepEqual(sum.Cost, cost) {
+		t.Errorf("summary: tokens %+v, model time %v, retries %d, cost %+v; want the stored messages' %+v, %v, %d, %+v",
+			sum.Tokens, sum.ModelTime, sum.Retries, sum.Cost, want.Tokens, want.ModelTime, want.Retries, cost)
+	}
+	if sum.Done+sum.Failed+sum.Interrupted != 0 || sum.Unfinished != 1 || sum.NotStarted != 1 || sum.Length.N != 0 {
+		t.Errorf("summary: %d done, %d failed, %d interrupted, %d handed to workers, %d not started, %d lengths; want 1 handed to workers and 1 not started alone",
+			sum.Done, sum.Failed, sum.Interrupted, sum.Unfinished, sum.NotStarted, sum.Length.N)
 	}
 }
