@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"time"
 
@@ -310,7 +311,7 @@ func runQueuedBatch(ctx context.Context, cmd *cobra.Command, m *batch.Manifest, 
 	case dlErr != nil:
 		return failureErr(fmt.Errorf("%w; fetch the transcripts again with: parley collect --queue %s --batch %s --out %s", dlErr, queue.ShownURL(qf.url), m.ID, dir))
 	}
-	if embedded && qf.dir == "" {
+	if embedded && qf.dir == "" && !keepsUnkept(bg, q, m, results, queueDir, stderr) {
 		// Every transcript and the summary are in dir now.
 		stop()
 		stop = func() {}
@@ -322,6 +323,23 @@ func runQueuedBatch(ctx context.Context, cmd *cobra.Command, m *batch.Manifest, 
 		return failureErr(fmt.Errorf("%s failed; %s in %s", ofN(sum.Failed, sum.Planned, "conversation", "conversations"), phrase.Noun(sum.Failed, "its error is", "their errors are"), filepath.Join(dir, "summary.md")))
 	}
 	return nil
+}
+
+// keepsUnkept reports, saying so, whether the queue holds a transcript of
+// a finished batch m that its folder does not (a conversation's running
+// transcript, stored while its result names none), or cannot tell: its
+// embedded queue, in queueDir, is then kept rather than removed.
+func keepsUnkept(ctx context.Context, q *queue.Queue, m *batch.Manifest, results []batch.Result, queueDir string, stderr io.Writer) bool {
+	unkept, err := q.Unkept(ctx, m, results)
+	if err == nil && len(unkept) == 0 {
+		return false
+	}
+	if err == nil {
+		err = fmt.Errorf("it holds the running transcripts of %s, whose results name none (%s)",
+			phrase.Count(len(unkept), "conversation", "conversations"), strings.Join(unkept, ", "))
+	}
+	fmt.Fprintf(stderr, "parley: the embedded queue in %s is kept: %v\n", queueDir, err)
+	return true
 }
 
 // queuedInterruption says what Ctrl-C left of a batch on a queue, done of

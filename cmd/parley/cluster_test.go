@@ -772,3 +772,70 @@ func TestCollectFromAnUnreachableQueue(t *testing.T) {
 		t.Errorf("exit %d, %q; want the queue named unreachable, without --queue embedded", code, errOut)
 	}
 }
+
+// A queued batch interrupted mid-conversation and resumed where its
+// agents' key is not set fails the conversations it continues before
+// they add a message, but keeps what they recorded: each is downloaded to
+// DIR/runs/ID/ as a failed conversation with its messages, and the
+// embedded queue is removed only once the folder holds everything.
+func TestAQueuedBatchResumedWithoutItsKeyKeepsWhatItRecorded(t *testing.T) {
+	srv := queuetest.TurnServer(t, 40*time.Millisecond)
+	dir := t.TempDir()
+	scenario := queueScenario(t, dir, srv.URL, 40, 100000)
+	out := filepath.Join(dir, "batch")
+	t.Setenv("PARLEY_QUEUE_E2E_KEY", queueTestKey)
+
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	stdout, stderr := &syncBuffer{}, &syncBuffer{}
+	go func() {
+		for !strings.Contains(stdout.String(), "Batch ") {
+			time.Sleep(5 * time.Millisecond)
+		}
+		time.Sleep(1500 * time.Millisecond)
+		cancel()
+	}()
+	code := run(ctx, []string{"batch", scenario, "-n", "3", "-j", "3", "--queue", "embedded", "--out", out, "--plain"}, strings.NewReader(""), stdout, stderr)
+	if code != exitInterrupted {
+		t.Fatalf("exit %d; want %d\nstdout:\n%s\nstderr:\n%s", code, exitInterrupted, stdout.String(), stderr.String())
+	}
+	first := readSummaryJSON(t, out)
+	if first.Unfinished != 3 {
+		t.Fatalf("after the interruption %d conversations are handed to workers; want all 3\n%s", first.Unfinished, stdout.String())
+	}
+	// What they recorded counts in the summary, as a local batch counts an
+	// interrupted conversation's completed messages.
+	if len(first.Tokens) == 0 || first.ModelTime == 0 {
+		t.Errorf("after the interruption the summary counts tokens %+v and model time %v; want the running conversations' so far", first.Tokens, first.ModelTime)
+	}
+
+	t.Setenv("PARLEY_QUEUE_E2E_KEY", "")
+	stdout, stderr = &syncBuffer{}, &syncBuffer{}
+	code = run(context.Background(), []string{"batch", "--resume", out, "--queue", "embedded", "--plain"}, strings.NewReader(""), stdout, stderr)
+	if code != exitFailure {
+		t.Fatalf("resumed without the key: exit %d; want %d\nstdout:\n%s\nstderr:\n%s", code, exitFailure, stdout.String(), stderr.String())
+	}
+	sum := readSummaryJSON(t, out)
+	if sum.Failed != 3 || sum.Length.Min < 2 || len(sum.Tokens) == 0 {
+		t.Errorf("summary: %d failed, lengths %+v, tokens %+v; want 3 failed with the messages they recorded\n%s", sum.Failed, sum.Length, sum.Tokens, stdout.String())
+	}
+	files, _ := filepath.Glob(filepath.Join(out, batch.RunsDir, "*", "*.jsonl"))
+	if len(files) != 3 {
+		t.Fatalf("transcripts %v in the batch folder; want the 3 conversations'\nstdout:\n%s\nstderr:\n%s", files, stdout.String(), stderr.String())
+	}
+	for _, f := range files {
+		tr, err := transcripts.Read(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(tr.Messages) < 2 || tr.Run.Stop == nil || tr.Run.Stop.Kind != transcripts.StopError || !strings.Contains(tr.Run.Stop.Reason, "PARLEY_QUEUE_E2E_KEY") {
+			t.Errorf("%s: %d messages, stop %+v; want those recorded before the interruption, stopped by the missing key", f, len(tr.Messages), tr.Run.Stop)
+		}
+		if _, err := os.Stat(strings.TrimSuffix(f, ".jsonl") + ".md"); err != nil {
+			t.Errorf("no Markdown beside %s: %v", f, err)
+		}
+	}
+	if _, err := os.Stat(filepath.Join(out, "queue")); !os.IsNotExist(err) {
+		t.Errorf("the embedded queue is still kept once the folder holds every transcript: %v\n%s", err, stderr.String())
+	}
+}

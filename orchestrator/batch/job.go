@@ -377,7 +377,11 @@ func prepareJob(job *Job, dir string, env *Env, load func(Job) (*configs.Scenari
 	})
 	if err != nil {
 		if rec.Recording != nil {
-			rec.Recording.Close()
+			// The recording this run was to continue keeps every message
+			// it holds, now stopped by the failure: its result counts
+			// them and names its files, which --retry-failed continues.
+			j.res = failRecording(rec.Recording, job, s, err.Error())
+			return j, err
 		}
 		res.Error = err.Error()
 		res.Stop = transcripts.Stop{Kind: transcripts.StopError, Reason: res.Error}
@@ -399,6 +403,54 @@ func prepareJob(job *Job, dir string, env *Env, load func(Job) (*configs.Scenari
 	j.res, j.job = nil, job
 	j.began = time.Now()
 	return j, nil
+}
+
+// FailRecorded records reason as the stop of the recording a job left in
+// dir, for a job that cannot run to continue it (a worker that gives up on
+// a job handed out too often), and returns the job's result from it: a
+// failure that keeps every message recorded, to be continued by
+// --retry-failed once the cause is fixed. ok is false when dir holds no
+// recording, or one that cannot be continued; err is why.
+func FailRecorded(job Job, dir, reason string) (res Result, ok bool, err error) {
+	path, err := existingJSONL(dir)
+	if err != nil || path == "" {
+		return Result{}, false, err
+	}
+	r, _, err := transcripts.Open(path)
+	if err != nil {
+		return Result{}, false, err
+	}
+	out := failRecording(r, &job, nil, reason)
+	return *out, out.JSONL != "", nil
+}
+
+// failRecording finishes r, the recording of a job that failed before it
+// added a message, with reason as its error stop, and returns the job's
+// result from what it holds. s is the job's scenario, when it was loaded.
+// A recording that cannot be read back gives the failure alone.
+func failRecording(r *transcripts.Recording, job *Job, s *configs.Scenario, reason string) *Result {
+	res := newResult(job, s)
+	res.Error = reason
+	res.Stop = transcripts.Stop{Kind: transcripts.StopError, Reason: reason, At: len(r.Messages())}
+	jl := r.JSONLPath
+	finishErr := r.Finish(time.Now(), res.Stop)
+	t, err := transcripts.Read(jl)
+	if err != nil {
+		return res
+	}
+	var p policy.Policy
+	if s != nil {
+		p, _ = s.Policy()
+	}
+	out := ResultFromTranscript(t, p)
+	fill(&out, *res, jl)
+	if finishErr != nil || out.State != StateFailed {
+		// The stop did not reach the disk: the result says the failure all
+		// the same.
+		out.State, out.Stop = StateFailed, res.Stop
+	}
+	out.Error = reason
+	return &out
 }
 
 // newResult is what is known of a job's result before its conversation

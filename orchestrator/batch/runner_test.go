@@ -1001,3 +1001,102 @@ termination: {max_messages: 9}
 		t.Errorf("continued %d times, Tom said %q; want it continued once and each line said once, in order", tr.Run.Resumes, said)
 	}
 }
+
+// A conversation continued in a session that cannot run it (its agent's
+// key gone from this machine's environment) fails before it adds a
+// message: it keeps its transcript, stopped by the failure, and its result
+// counts the messages and tokens it holds, so --retry-failed continues it
+// from there once the key is back.
+func TestAJobThatCannotContinueKeepsWhatItRecorded(t *testing.T) {
+	srv := openaitest.Start(t, talk)
+	y := fmt.Sprintf(`title: Lily ↔ Tom
+agents:
+  - {name: Lily, base_url: %[1]s, model: lily-1, api_key_env: PARLEY_BATCH_KEEP_KEY}
+  - {name: Tom, base_url: %[1]s, model: tom-1, api_key_env: PARLEY_BATCH_KEEP_KEY}
+opening: Hello.
+termination: {max_messages: 12}
+`, srv.URL)
+	key := func(string) string { return "sk-keep-test-5e1a" }
+	noKey := func(string) string { return "" }
+	r := runner(t, []*configs.Scenario{scenario(t, y)}, 2, 2)
+	r.Env.Getenv = key
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var finished atomic.Int64
+	r.Env.Sinks = func(Job) []orchestrator.Sink {
+		return []orchestrator.Sink{orchestrator.SinkFunc(func(e orchestrator.Event) error {
+			if _, ok := e.(orchestrator.MessageFinished); ok && finished.Add(1) == 8 {
+				cancel()
+			}
+			return nil
+		})}
+	}
+	if sum, err := r.Run(ctx); !errors.Is(err, context.Canceled) || sum.Interrupted != 2 {
+		t.Fatalf("first run: %v, %d interrupted; want both interrupted", err, sum.Interrupted)
+	}
+	recorded := map[string]int{}
+	for _, f := range jsonls(t, r.Dir) {
+		tr, err := transcripts.Read(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		recorded[filepath.Base(filepath.Dir(f))] = len(tr.Messages)
+	}
+	if len(recorded) != 2 {
+		t.Fatalf("transcripts of %v after the interruption; want both conversations'", recorded)
+	}
+
+	m, err := ReadManifest(r.Dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	without := prepared(t, r.Dir, m, 2)
+	without.Env.Getenv = noKey
+	var results []Result
+	without.OnFinish = func(res Result) { results = append(results, res) }
+	sum, err := without.Run(context.Background())
+	if err != nil || sum.Failed != 2 {
+		t.Fatalf("resumed without the key: %v, %d failed; want both failed", err, sum.Failed)
+	}
+	if sum.Length.Max == 0 || len(sum.Tokens) == 0 {
+		t.Errorf("the summary counts lengths %+v and tokens %+v; want the recorded messages'", sum.Length, sum.Tokens)
+	}
+	for _, res := range results {
+		if res.State != StateFailed || !strings.Contains(res.Error, "PARLEY_BATCH_KEEP_KEY") || res.Messages != recorded[res.ID] || res.JSONL == "" || res.Markdown == "" {
+			t.Errorf("%s: %s after %d messages (%q), files %q and %q; want failed on the key after the %d recorded, naming its files",
+				res.ID, res.State, res.Messages, res.Error, res.JSONL, res.Markdown, recorded[res.ID])
+			continue
+		}
+		tr, err := transcripts.Read(res.JSONL)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(tr.Messages) != recorded[res.ID] || tr.Run.Stop == nil || tr.Run.Stop.Kind != transcripts.StopError {
+			t.Errorf("%s: the transcript holds %d messages, stop %+v; want the %d recorded, stopped by the failure", res.ID, len(tr.Messages), tr.Run.Stop, recorded[res.ID])
+		}
+		if _, err := os.Stat(res.Markdown); err != nil {
+			t.Errorf("%s: no Markdown: %v", res.ID, err)
+		}
+	}
+
+	retry := prepared(t, r.Dir, m, 2)
+	retry.Env.Getenv = key
+	retry.Env.RetryFailed = true
+	if sum, err := retry.Run(context.Background()); err != nil || sum.Done != 2 {
+		t.Fatalf("retrying with the key: %v, %d done; want both done", err, sum.Done)
+	}
+	for _, f := range jsonls(t, r.Dir) {
+		tr, err := transcripts.Read(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(tr.Messages) != 12 || tr.Run.Resumes != 1 {
+			t.Errorf("%s: %d messages after %d resumes; want 12, continued once", f, len(tr.Messages), tr.Run.Resumes)
+		}
+		for i, msg := range tr.Messages {
+			if i > 0 && msg.Speaker == tr.Messages[i-1].Speaker {
+				t.Errorf("%s: message %d follows its own speaker: a message was repeated or lost", f, i+1)
+			}
+		}
+	}
+}

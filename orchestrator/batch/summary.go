@@ -122,6 +122,16 @@ type Group struct {
 // Summarize computes the summary of a batch from its jobs' results. wall is
 // the time the batch ran.
 func Summarize(m *Manifest, results []Result, wall time.Duration) *Summary {
+	return SummarizeSpent(m, results, nil, wall)
+}
+
+// SummarizeSpent is Summarize for a batch whose results leave out
+// conversations begun and not finished (a batch on a queue, where such a
+// conversation waits on the queue with the transcript stored so far):
+// unfinished holds what each of those recorded, whose tokens, cost,
+// retries and model time count, as an interrupted conversation's do,
+// while its state counts nowhere.
+func SummarizeSpent(m *Manifest, results, unfinished []Result, wall time.Duration) *Summary {
 	s := &Summary{Batch: m.ID, Planned: len(m.Jobs), Wall: wall, MostAtOnce: mostAtOnce(results)}
 	stops := map[string]int{}
 	errs := map[string]int{}
@@ -140,13 +150,15 @@ func Summarize(m *Manifest, results []Result, wall time.Duration) *Summary {
 	type mkey struct{ agent, model string }
 	modelCost := map[mkey]*ModelCost{}
 	var modelOrder []mkey
-	for _, r := range results {
-		switch r.State {
-		case StateDone:
+	for i, r := range slices.Concat(results, unfinished) {
+		spentOnly := i >= len(results)
+		switch {
+		case spentOnly:
+		case r.State == StateDone:
 			s.Done++
-		case StateFailed:
+		case r.State == StateFailed:
 			s.Failed++
-		case StateInterrupted:
+		case r.State == StateInterrupted:
 			s.Interrupted++
 		default:
 			continue
@@ -186,7 +198,7 @@ func Summarize(m *Manifest, results []Result, wall time.Duration) *Summary {
 			at.Out += t.Out
 			at.Estimated = at.Estimated || t.Estimated
 		}
-		if r.State == StateInterrupted {
+		if spentOnly || r.State == StateInterrupted {
 			continue // not ended: no stop, length or saving to count
 		}
 		label := stopLabel(r)

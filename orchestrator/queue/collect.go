@@ -7,6 +7,7 @@ import (
 	"os"
 	"path"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -131,18 +132,64 @@ func (q *Queue) Collect(ctx context.Context, batchID, dir string) (*Collected, e
 // Summarize is batch.Summarize for a batch on the queue: the jobs a worker
 // has taken and not finished (running, or interrupted and handed back to
 // be continued) are counted as such, not as not started.
+//
+// What those jobs recorded, as their workers stored it, counts in the
+// tokens, cost, retries and model time, as a local batch counts an
+// interrupted conversation's completed messages.
 func (q *Queue) Summarize(ctx context.Context, m *batch.Manifest, results []batch.Result, wall time.Duration) (*batch.Summary, error) {
-	s := batch.Summarize(m, results, wall)
 	finished := map[string]bool{}
 	for _, r := range results {
 		finished[r.ID] = true
 	}
+	spent, spentErr := q.unfinishedSpent(ctx, m, finished)
+	s := batch.SummarizeSpent(m, results, spent, wall)
+	if spentErr != nil {
+		spentErr = fmt.Errorf("reading what the unfinished conversations of batch %s recorded: %w", m.ID, spentErr)
+	}
 	n, err := q.taken(ctx, m, finished)
 	if err != nil {
-		return s, fmt.Errorf("counting the jobs of batch %s that workers hold: %w", m.ID, err)
+		return s, errors.Join(spentErr, fmt.Errorf("counting the jobs of batch %s that workers hold: %w", m.ID, err))
 	}
 	s.SetUnfinished(n)
-	return s, nil
+	return s, spentErr
+}
+
+// unfinishedSpent reads what the stored running transcripts of the jobs of
+// m not in finished hold, each as a result of its own.
+func (q *Queue) unfinishedSpent(ctx context.Context, m *batch.Manifest, finished map[string]bool) ([]batch.Result, error) {
+	partials, err := q.Partials(ctx, m.ID)
+	if err != nil {
+		return nil, err
+	}
+	stored := map[string]bool{}
+	for _, p := range partials {
+		stored[p.Job] = true
+	}
+	var out []batch.Result
+	for i := range m.Jobs {
+		job := m.Job(i)
+		if finished[job.ID] || !stored[job.ID] {
+			continue
+		}
+		data, err := q.PartialJSONL(ctx, m.ID, job.ID)
+		if errors.Is(err, jetstream.ErrObjectNotFound) {
+			continue // finished since it was listed
+		}
+		if err != nil {
+			return out, err
+		}
+		t, err := transcripts.ParseJSONL(data)
+		if err != nil {
+			continue // nothing it holds can be counted
+		}
+		r := batch.ResultFromTranscript(t, nil)
+		r.ID, r.ScenarioPath, r.Vary, r.Run = job.ID, job.ScenarioPath, batch.ShownValues(job.Vary), job.Run
+		if job.Pair != nil {
+			r.Pair = job.Pair.String()
+		}
+		out = append(out, r)
+	}
+	return out, nil
 }
 
 // taken counts the jobs of m not in finished that a worker has taken: a
@@ -229,6 +276,30 @@ func (q *Queue) Partials(ctx context.Context, batchID string) ([]Partial, error)
 		out = append(out, Partial{Batch: b, Job: strings.TrimSuffix(rest, ".jsonl"), Worker: info.Metadata["worker"],
 			Messages: n, Modified: info.ModTime})
 	}
+	return out, nil
+}
+
+// Unkept lists, sorted, the jobs of batch m whose running transcript the
+// queue still stores while their result in results names no transcript:
+// what the queue holds of those conversations and the batch folder does
+// not. A worker stores such a transcript with the job's result, failed
+// or not, whenever it can read it.
+func (q *Queue) Unkept(ctx context.Context, m *batch.Manifest, results []batch.Result) ([]string, error) {
+	partials, err := q.Partials(ctx, m.ID)
+	if err != nil {
+		return nil, err
+	}
+	with := map[string]bool{}
+	for _, r := range results {
+		with[r.ID] = r.JSONL != ""
+	}
+	var out []string
+	for _, p := range partials {
+		if has, ok := with[p.Job]; ok && !has {
+			out = append(out, p.Job)
+		}
+	}
+	slices.Sort(out)
 	return out, nil
 }
 

@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"reflect"
 	"slices"
 	"strings"
 	"sync"
@@ -21,6 +22,7 @@ import (
 	"github.com/parleyhq/parley/orchestrator"
 	"github.com/parleyhq/parley/orchestrator/batch"
 	"github.com/parleyhq/parley/orchestrator/queue/queuetest"
+	"github.com/parleyhq/parley/pricing"
 	"github.com/parleyhq/parley/transcripts"
 )
 
@@ -862,5 +864,167 @@ func TestAResultStoredRightAfterSubmittingIsThisSessions(t *testing.T) {
 	}
 	if snap := later.Snapshot(ctx); snap.Skipped != 1 || snap.Done != 0 {
 		t.Errorf("the next session: %d finished before, %d done; want 1 and 0", snap.Skipped, snap.Done)
+	}
+}
+
+// A job continued by a worker that cannot run it (its agents' key is not
+// in that worker's environment, or the job was handed out too often)
+// fails before it adds a message: its result keeps the transcript stored
+// so far, stopped by the failure, with the messages it holds, and the
+// batch's folder gets it; a job that never began fails with nothing.
+func TestAJobThatFailsBeforeItsFirstNewMessageKeepsItsTranscript(t *testing.T) {
+	for _, tc := range []struct {
+		name          string
+		maxDeliveries int
+		reason        string
+	}{
+		{"no key", 0, "PARLEY_QUEUE_TEST_KEY"},
+		{"handed out too often", 1, "handed to workers 1 times"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			e, sub, s := queueAndScenario(t)
+			ctx := context.Background()
+			m, err := batch.Plan("keep", []*configs.Scenario{s}, 2, 1, nil, time.Now())
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := sub.Submit(ctx, m, time.Minute); err != nil {
+				t.Fatal(err)
+			}
+			// A worker records three messages of the first job and hands
+			// it back, as Ctrl-C makes it.
+			taken, tm := takeJob(t, sub)
+			partial := interruptedRun(t, tm.Job, 3)
+			storePartial(t, sub, tm, "w1", partial)
+			if err := taken.Nak(); err != nil {
+				t.Fatal(err)
+			}
+
+			w := &Worker{Queue: connect(t, e), Name: "nokey", MaxDeliveries: tc.maxDeliveries,
+				Getenv: func(string) string { return "" }}
+			wctx, stop := context.WithCancel(ctx)
+			var wg sync.WaitGroup
+			wg.Add(1)
+			go func() { defer wg.Done(); w.Run(wctx) }()
+			fctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+			defer cancel()
+			_, err = sub.Follow(fctx, m, nil)
+			stop()
+			wg.Wait()
+			if err != nil {
+				t.Fatal(err)
+			}
+
+			out := t.TempDir()
+			col, err := sub.Collect(ctx, m.ID, out)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if col.Summary.Failed != 2 || len(col.Summary.Tokens) == 0 {
+				t.Errorf("summary: %d failed, tokens %+v; want both failed, the recorded messages' tokens counted", col.Summary.Failed, col.Summary.Tokens)
+			}
+			for _, r := range col.Results {
+				if r.ID != tm.Job.ID {
+					if r.State != batch.StateFailed || r.Messages != 0 || r.JSONL != "" {
+						t.Errorf("the job never begun: %s after %d messages, transcript %q; want failed with none", r.State, r.Messages, r.JSONL)
+					}
+					continue
+				}
+				if r.State != batch.StateFailed || r.Messages != 3 || !strings.Contains(r.Error, tc.reason) {
+					t.Errorf("the job continued: %s after %d messages (%q); want failed after the 3 recorded, on %q", r.State, r.Messages, r.Error, tc.reason)
+				}
+				if !strings.HasPrefix(r.JSONL, filepath.Join(out, batch.RunsDir, r.ID)) {
+					t.Fatalf("the job continued has its JSONL at %q; want it in the batch folder", r.JSONL)
+				}
+				tr, err := transcripts.Read(r.JSONL)
+				if err != nil {
+					t.Fatal(err)
+				}
+				queuetest.CheckTurns(t, r.ID, tr, 3)
+				if tr.Run.Stop == nil || tr.Run.Stop.Kind != transcripts.StopError || !strings.Contains(tr.Run.Stop.Reason, tc.reason) {
+					t.Errorf("the transcript's stop is %+v; want the failure", tr.Run.Stop)
+				}
+				if md, err := transcripts.Read(r.Markdown); err != nil || len(md.Messages) != 3 {
+					t.Errorf("the Markdown: %v, %d messages; want the 3 recorded", err, len(md.Messages))
+				}
+			}
+			if unkept, err := sub.Unkept(ctx, m, col.Results); err != nil || len(unkept) != 0 {
+				t.Errorf("the queue holds transcripts the batch folder lacks: %v, %v", unkept, err)
+			}
+		})
+	}
+}
+
+// A running transcript stored for a job whose result names none is what
+// the queue holds and the batch folder does not: the worker leaves it, and
+// Unkept names its job.
+func TestARunningTranscriptWithoutItsResultIsLeftOnTheQueue(t *testing.T) {
+	e, sub, s := queueAndScenario(t)
+	ctx := context.Background()
+	m, err := batch.Plan("unkept", []*configs.Scenario{s}, 1, 1, nil, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := sub.Submit(ctx, m, time.Minute); err != nil {
+		t.Fatal(err)
+	}
+	_, tm := takeJob(t, sub)
+	storePartial(t, sub, tm, "w1", interruptedRun(t, tm.Job, 2))
+	rec := Record{Batch: m.ID, Deliveries: 1, Result: batch.Result{ID: tm.Job.ID, State: batch.StateFailed, Error: "it could not be read"}}
+	w := &Worker{Queue: connect(t, e), Name: "w2"}
+	if err := w.store(ctx, &fakeMsg{}, resultKey(m.ID, tm.Job.ID), rec, nil); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := sub.transcripts.GetInfo(ctx, partialObject(m.ID, tm.Job.ID)); err != nil {
+		t.Errorf("the running transcript of a job whose result holds none was removed: %v", err)
+	}
+	if unkept, err := sub.Unkept(ctx, m, []batch.Result{rec.Result}); err != nil || !slices.Equal(unkept, []string{tm.Job.ID}) {
+		t.Errorf("Unkept = %v, %v; want %s", unkept, err, tm.Job.ID)
+	}
+}
+
+// A conversation handed back to the queue unfinished counts in the
+// summary's tokens, cost, retries and model time with the messages its
+// worker stored, as a local batch counts an interrupted one's, while its
+// state counts only as handed to workers.
+func TestTheSummaryCountsWhatUnfinishedConversationsSpent(t *testing.T) {
+	_, q, s := queueAndScenario(t)
+	ctx := context.Background()
+	m, err := batch.Plan("spent", []*configs.Scenario{s}, 2, 1, nil, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := q.Submit(ctx, m, time.Minute); err != nil {
+		t.Fatal(err)
+	}
+	taken, tm := takeJob(t, q)
+	partial := interruptedRun(t, tm.Job, 3)
+	storePartial(t, q, tm, "w1", partial)
+	if err := taken.Nak(); err != nil {
+		t.Fatal(err)
+	}
+	tr, err := transcripts.ParseJSONL(partial)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := batch.ResultFromTranscript(tr, nil)
+	var cost pricing.Total
+	for _, c := range want.Cost {
+		cost.Merge(c.Cost)
+	}
+	sum, err := q.Summarize(ctx, m, nil, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(want.Tokens) == 0 || want.ModelTime == 0 {
+		t.Fatalf("the prepared run recorded tokens %+v and model time %v; want some of each", want.Tokens, want.ModelTime)
+	}
+	if !reflect.DeepEqual(sum.Tokens, want.Tokens) || sum.ModelTime != want.ModelTime || sum.Retries != want.Retries || !reflect.DeepEqual(sum.Cost, cost) {
+		t.Errorf("summary: tokens %+v, model time %v, retries %d, cost %+v; want the stored messages' %+v, %v, %d, %+v",
+			sum.Tokens, sum.ModelTime, sum.Retries, sum.Cost, want.Tokens, want.ModelTime, want.Retries, cost)
+	}
+	if sum.Done+sum.Failed+sum.Interrupted != 0 || sum.Unfinished != 1 || sum.NotStarted != 1 || sum.Length.N != 0 {
+		t.Errorf("summary: %d done, %d failed, %d interrupted, %d handed to workers, %d not started, %d lengths; want 1 handed to workers and 1 not started alone",
+			sum.Done, sum.Failed, sum.Interrupted, sum.Unfinished, sum.NotStarted, sum.Length.N)
 	}
 }

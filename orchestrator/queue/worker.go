@@ -181,7 +181,7 @@ func (w *Worker) handle(ctx context.Context, cons jetstream.Consumer, msg jetstr
 	if int(meta.NumDelivered) > maxDeliveries {
 		rec.Result = batch.Result{ID: m.Job.ID, ScenarioPath: m.Job.ScenarioPath, Vary: batch.ShownValues(m.Job.Vary), State: batch.StateFailed,
 			Error: fmt.Sprintf("the job was handed to workers %d times and none finished it; see the workers' logs", meta.NumDelivered-1)}
-		return w.store(bg, msg, key, rec, nil)
+		return w.failKeeping(bg, msg, m, key, rec)
 	}
 
 	ackWait := DefaultAckWait
@@ -194,7 +194,7 @@ func (w *Worker) handle(ctx context.Context, cons jetstream.Consumer, msg jetstr
 	case errors.As(err, &bad):
 		// No worker can run the batch's jobs: record the reason once.
 		rec.Result = batch.Result{ID: m.Job.ID, ScenarioPath: m.Job.ScenarioPath, Vary: batch.ShownValues(m.Job.Vary), State: batch.StateFailed, Error: err.Error()}
-		return w.store(bg, msg, key, rec, nil)
+		return w.failKeeping(bg, msg, m, key, rec)
 	case err != nil:
 		w.logf("%s: %v; handing the job back", m.Job.ID, err)
 		return msg.NakWithDelay(time.Second)
@@ -257,6 +257,36 @@ func (w *Worker) handle(ctx context.Context, cons jetstream.Consumer, msg jetstr
 	}
 	rec.Result = res
 	return w.store(bg, msg, key, rec, up)
+}
+
+// failKeeping stores rec, a failure decided before the job could run,
+// with the transcript a worker stored of the job so far, when the queue
+// holds one: the failed conversation keeps the messages it had, as one
+// that fails while it runs does.
+func (w *Worker) failKeeping(ctx context.Context, msg jetstream.Msg, m Message, key string, rec Record) error {
+	dir, err := os.MkdirTemp("", "parley-job-")
+	if err != nil {
+		msg.NakWithDelay(time.Second)
+		return fmt.Errorf("a folder for the job's transcript: %w", err)
+	}
+	defer os.RemoveAll(dir)
+	n, err := w.fetchPartial(ctx, m, dir)
+	if err != nil {
+		w.logf("%s: %v", m.Job.ID, err)
+		return msg.NakWithDelay(time.Second)
+	}
+	if n < 0 {
+		return w.store(ctx, msg, key, rec, nil)
+	}
+	res, ok, err := batch.FailRecorded(m.Job, dir, rec.Error)
+	if !ok {
+		// The stored transcript stays on the queue, for a person to
+		// look at: store removes it only with a result that holds one.
+		w.logf("%s: cannot keep its running transcript with its failure: %v", m.Job.ID, err)
+		return w.store(ctx, msg, key, rec, nil)
+	}
+	rec.Result = res
+	return w.store(ctx, msg, key, rec, &uploader{q: w.Queue, m: m, dir: dir, worker: w.Name})
 }
 
 // keepAlive sends in-progress acks and uploads the running JSONL until
@@ -345,6 +375,11 @@ func (w *Worker) store(ctx context.Context, msg jetstream.Msg, key string, rec R
 	}
 	if err := ackNow(ctx, msg); err != nil {
 		return nil // the next delivery finds the record and acks
+	}
+	if rec.JSONL == "" {
+		// A result with no transcript: the running one stored before,
+		// if any, is all there is of the conversation, and stays.
+		return nil
 	}
 	if err := w.Queue.transcripts.Delete(ctx, partialObject(rec.Batch, rec.ID)); err != nil && !errors.Is(err, jetstream.ErrObjectNotFound) {
 		w.logf("%s: removing the running transcript: %v", rec.ID, err)
