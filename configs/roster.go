@@ -80,58 +80,90 @@ func (p Pair) Responder() string {
 	return p.Names[1]
 }
 
-func (r *Roster) validate() error {
-	fail := func(format string, args ...any) error {
-		return &Error{Line: r.line, Msg: "roster: " + fmt.Sprintf(format, args...)}
+// validate checks the roster and fills in its defaults. It reports every
+// problem it finds, each at its field's own line (the roster: line when
+// the field is not written), not only the first.
+func (r *Roster) validate() Problems {
+	var probs Problems
+	fail := func(field, format string, args ...any) {
+		if r.unread[field] {
+			return // its value could not be read, as a sentence said already
+		}
+		line := r.line
+		if l, ok := r.lines[field]; ok {
+			line = l
+		}
+		probs = append(probs, &Error{Line: line, Msg: "roster: " + fmt.Sprintf(format, args...)})
 	}
 	switch r.Pairs {
 	case "":
 		r.Pairs = PairsOrdered
 	case PairsOrdered, PairsUnordered:
 	default:
-		return fail("pairs: is %q; use ordered (every ordered pair, both ways round) or unordered (each pair once)", r.Pairs)
+		fail("pairs", "pairs: is %q; use ordered (every ordered pair, both ways round) or unordered (each pair once)", r.Pairs)
 	}
 	switch r.First {
 	case "":
 		r.First = FirstOpener
 	case FirstOpener, FirstResponder:
 	default:
-		return fail("first: is %q; use opener (the first of each pair speaks first) or responder (the second answers the opening)", r.First)
+		fail("first", "first: is %q; use opener (the first of each pair speaks first) or responder (the second answers the opening)", r.First)
 	}
-	if l, given := r.lines["runs"]; !r.unread["runs"] && (r.Runs < 0 || (given && r.Runs == 0)) {
-		return &Error{Line: l, Msg: fmt.Sprintf("roster: runs: is %d, which stages nothing; give each pair 1 or more conversations, or leave runs: out for 1", r.Runs)}
+	if _, given := r.lines["runs"]; r.Runs < 0 || (given && r.Runs == 0) {
+		fail("runs", "runs: is %d, which stages nothing; give each pair 1 or more conversations, or leave runs: out for 1", r.Runs)
 	}
 	if r.Runs == 0 {
 		r.Runs = 1
 	}
 	if r.Parallel < 0 {
-		return fail("parallel: must not be negative")
+		fail("parallel", "parallel: must not be negative")
 	}
 	if r.Defaults.Name != "" {
-		return &Error{Line: r.Defaults.Line, Msg: "roster.defaults: name: belongs to each agent, not to the defaults"}
+		line := r.Defaults.Line
+		if l, ok := r.Defaults.lines["name"]; ok {
+			line = l
+		}
+		probs = append(probs, &Error{Line: line, Msg: "roster.defaults: name: belongs to each agent, not to the defaults"})
 	}
 	need := 2
 	if r.SelfPlay {
 		need = 1
 	}
 	if len(r.Agents) < need {
-		return fail("agents: needs at least %d agents to pair, found %d", need, len(r.Agents))
+		fail("agents", "agents: needs at least %d agents to pair, found %d", need, len(r.Agents))
 	}
 	seen := map[string]bool{}
+	inherited := map[string]bool{} // a default's problems, said once: of the first agent that takes it
 	for i := range r.Agents {
 		a := r.Merged(i)
-		if probs := a.validate(i); len(probs) > 0 {
-			for _, e := range probs {
-				e.Msg = "roster." + e.Msg
+		own := map[int]bool{r.Agents[i].Line: true}
+		for _, l := range r.Agents[i].lines {
+			own[l] = true
+		}
+		who := fmt.Sprintf("agents[%d]: ", i)
+		if a.Name != "" {
+			who = fmt.Sprintf("agent %q: ", a.Name)
+		}
+		for _, e := range a.validate(i) {
+			if !own[e.Line] {
+				key := fmt.Sprint(e.Line, strings.TrimPrefix(e.Msg, who))
+				if inherited[key] {
+					continue
+				}
+				inherited[key] = true
 			}
-			return probs
+			e.Msg = "roster." + e.Msg
+			probs = append(probs, e)
+		}
+		if a.Name == "" {
+			continue // its name: is said to be required
 		}
 		if seen[a.Name] {
-			return &Error{Line: a.Line, Msg: fmt.Sprintf("roster: two agents are named %q; give each its own name", a.Name)}
+			probs = append(probs, &Error{Line: a.Line, Msg: fmt.Sprintf("roster: two agents are named %q; give each its own name", a.Name)})
 		}
 		seen[a.Name] = true
 	}
-	return nil
+	return probs
 }
 
 // Merged is roster agent i with the defaults filled in: every field the
@@ -348,16 +380,22 @@ func (s *Scenario) ForPair(p Pair) (*Scenario, error) {
 	return Parse(s.Path, src)
 }
 
-// validateRosterShape checks a roster scenario's top level and its roster.
-func (s *Scenario) validateRosterShape() error {
+// validateRosterShape checks a roster scenario's top level and its roster,
+// and lists every problem it finds.
+func (s *Scenario) validateRosterShape() Problems {
+	var probs Problems
 	if len(s.Agents) > 0 {
-		return &Error{Line: s.Roster.line, Msg: "a scenario names either two agents under agents: or a roster under roster:, not both; move the agents into roster.agents"}
+		probs = append(probs, &Error{Line: s.Roster.line, Msg: "a scenario names either two agents under agents: or a roster under roster:, not both; move the agents into roster.agents"})
 	}
 	if s.First != "" {
-		return &Error{Line: s.Roster.line, Msg: "first: names one agent of a pair; in a roster say roster.first: opener or responder"}
+		line := s.Roster.line
+		if l, ok := s.lines["first"]; ok {
+			line = l
+		}
+		probs = append(probs, &Error{Line: line, Msg: "first: names one agent of a pair; in a roster say roster.first: opener or responder"})
 	}
 	if strings.ContainsAny(s.Title, "\r\n") {
-		return &Error{Msg: "title: must be one line"}
+		probs = append(probs, &Error{Line: s.lines["title"], Msg: "title: must be one line"})
 	}
-	return s.Roster.validate()
+	return append(probs, s.Roster.validate()...)
 }

@@ -367,3 +367,73 @@ func TestAliasesThatExpandTooFarAreRefused(t *testing.T) {
 		t.Errorf("a scenario with two aliases: %v", err)
 	}
 }
+
+// A roster's problems are all reported, as a two-agent file's are, each
+// at its own field's line: every field of the roster, and every agent's.
+func TestEveryRosterProblemIsReportedAtItsLine(t *testing.T) {
+	for _, c := range []struct {
+		name, src string
+		want      []string
+	}{
+		{"the roster's fields", `roster:
+  agents:
+    - {name: A, model: m, base_url: http://127.0.0.1:1/v1}
+    - {name: B, model: m, base_url: http://127.0.0.1:1/v1}
+  first: bogus
+  pairs: weird
+  runs: 0
+  self_play: "maybe"
+`, []string{
+			`bad.yaml:5: roster: first: is "bogus"`,
+			`bad.yaml:6: roster: pairs: is "weird"`,
+			`bad.yaml:7: roster: runs: is 0, which stages nothing`,
+			`bad.yaml:8: roster.self_play: "maybe" is text, not true or false`,
+		}},
+		{"first: alone", "roster:\n  agents:\n    - {name: A, model: m, base_url: http://x/v1}\n    - {name: B, model: m, base_url: http://x/v1}\n  first: bogus\n",
+			[]string{`bad.yaml:5: roster: first: is "bogus"`}},
+		{"pairs: alone", "roster:\n  agents:\n    - {name: A, model: m, base_url: http://x/v1}\n    - {name: B, model: m, base_url: http://x/v1}\n  pairs: weird\n",
+			[]string{`bad.yaml:5: roster: pairs: is "weird"`}},
+		{"parallel: alone", "roster:\n  agents:\n    - {name: A, model: m, base_url: http://x/v1}\n    - {name: B, model: m, base_url: http://x/v1}\n  parallel: -2\n",
+			[]string{`bad.yaml:5: roster: parallel: must not be negative`}},
+		{"too few agents, and a bad field", "roster:\n  pairs: weird\n  agents:\n    - {name: A, model: m, base_url: http://x/v1}\n",
+			[]string{`bad.yaml:2: roster: pairs: is "weird"`, `bad.yaml:3: roster: agents: needs at least 2 agents to pair, found 1`}},
+		{"every agent's problems", `roster:
+  defaults: {base_url: http://127.0.0.1:1/v1}
+  agents:
+    - {name: A}
+    - {name: B, temperature: 5}
+    - {name: C}
+    - {name: A, model: m}
+  parallel: -2
+`, []string{
+			`bad.yaml:4: roster.agent "A": model: is required`,
+			`bad.yaml:5: roster.agent "B": model: is required`,
+			`bad.yaml:5: roster.agent "B": temperature: 5 is outside 0 to 2`,
+			`bad.yaml:6: roster.agent "C": model: is required`,
+			`bad.yaml:7: roster: two agents are named "A"`,
+			`bad.yaml:8: roster: parallel: must not be negative`,
+		}},
+		// A mistake in the defaults is said once, at its line, of the
+		// first agent that takes it; one an agent makes itself, of it.
+		{"a default every agent takes", "roster:\n  defaults: {base_url: http://x/v1, temperature: 5}\n  agents:\n    - {name: A, model: m}\n    - {name: B, model: m, temperature: 7}\n    - {name: C, model: m}\n",
+			[]string{`bad.yaml:2: roster.agent "A": temperature: 5 is outside 0 to 2`, `bad.yaml:5: roster.agent "B": temperature: 7 is outside 0 to 2`}},
+		{"a roster beside a pair's first:", "first: A\nroster:\n  pairs: weird\n  agents:\n    - {name: A, model: m, base_url: http://x/v1}\n    - {name: B, model: m, base_url: http://x/v1}\n",
+			[]string{`bad.yaml:1: first: names one agent of a pair`, `bad.yaml:3: roster: pairs: is "weird"`}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			_, err := Parse("bad.yaml", []byte(c.src))
+			var got []string
+			for _, p := range AsProblems(err) {
+				got = append(got, p.Error())
+			}
+			if len(got) != len(c.want) {
+				t.Fatalf("%d problems, want %d:\n%s", len(got), len(c.want), strings.Join(got, "\n"))
+			}
+			for i := range c.want {
+				if !strings.HasPrefix(got[i], c.want[i]) {
+					t.Errorf("problem %d:\n got %s\nwant %s…", i+1, got[i], c.want[i])
+				}
+			}
+		})
+	}
+}

@@ -27,9 +27,7 @@ func (s *Scenario) validate() error {
 		probs = append(probs, &Error{Line: line, Msg: fmt.Sprintf(format, args...)})
 	}
 	if s.Roster != nil {
-		if err := s.validateRosterShape(); err != nil {
-			probs = append(probs, AsProblems(err)...)
-		}
+		probs = append(probs, s.validateRosterShape()...)
 		if s.Title == "" {
 			s.Title = fmt.Sprintf("roster of %d agents", len(s.Roster.Agents))
 		}

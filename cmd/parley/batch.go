@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"slices"
@@ -147,6 +148,9 @@ func runBatch(ctx context.Context, cmd *cobra.Command, args []string, f batchFla
 			}
 		}
 		if err := sameQueue(m, dir, &f.queue); err != nil && !f.dryRun {
+			return usageErr(err)
+		}
+		if err := hiddenScenarios(m, dir, f.retryFailed); err != nil {
 			return usageErr(err)
 		}
 		warnEdited(stderr, m, dir)
@@ -440,19 +444,75 @@ func resumeKeyProblems(m *batch.Manifest, loaded []*configs.Scenario) error {
 // edited file, with the batch's -n, --vary and --set values.
 func warnEdited(w io.Writer, m *batch.Manifest, dir string) {
 	for _, path := range m.Edited() {
-		cmd := []string{"parley", "batch", shellWord(path)}
-		if m.N != 1 {
-			cmd = append(cmd, "-n", fmt.Sprint(m.N))
-		}
-		for _, v := range m.Vary {
-			cmd = append(cmd, "--vary", shellWord(batch.ShownSpec(v, true)))
-		}
-		for _, v := range m.Set {
-			cmd = append(cmd, "--set", shellWord(batch.ShownSpec(v, false)))
-		}
 		fmt.Fprintf(w, "parley: warning: %s has changed since this batch began; --resume runs the scenario recorded in %s; to run the edited file, start a new batch: %s\n",
-			path, filepath.Join(dir, batch.ManifestFile), strings.Join(cmd, " "))
+			path, filepath.Join(dir, batch.ManifestFile), newBatchCommand(m, path))
 	}
+}
+
+// newBatchCommand is the command that starts a batch of the scenario file
+// path with m's -n, --vary and --set values.
+func newBatchCommand(m *batch.Manifest, path string) string {
+	cmd := []string{"parley", "batch", shellWord(path)}
+	if m.N != 1 {
+		cmd = append(cmd, "-n", fmt.Sprint(m.N))
+	}
+	for _, v := range m.Vary {
+		cmd = append(cmd, "--vary", shellWord(batch.ShownSpec(v, true)))
+	}
+	for _, v := range m.Set {
+		cmd = append(cmd, "--set", shellWord(batch.ShownSpec(v, false)))
+	}
+	return strings.Join(cmd, " ")
+}
+
+// hiddenScenarios refuses to resume the batch in dir when a conversation
+// it would run needs a scenario its batch.json holds only with its
+// secrets hidden (a header's value, a URL's password) and whose file no
+// longer holds it, edited, moved or removed: run from batch.json, it
+// would send REDACTED as the credentials. One sentence for each such
+// file names it and the batch and says what to do, before anything is
+// staged. A batch on a queue hands the queue its whole manifest again,
+// so there every scenario counts, unless its embedded queue has nothing
+// left to run.
+func hiddenScenarios(m *batch.Manifest, dir string, retryFailed bool) error {
+	var hidden []int
+	var err error
+	if m.Queue == "" {
+		hidden, err = m.Hidden(dir, retryFailed)
+	}
+	if m.Queue != "" || err != nil {
+		hidden, _ = m.Hidden("", retryFailed) // every scenario a job uses
+		if m.Queue == embeddedQueue {
+			if finished, err := batch.Finished(dir, m, false); err == nil && len(finished) == len(m.Jobs) {
+				hidden = nil // said to be finished, and not run again
+			}
+		}
+	}
+	var errs []error
+	manifest := filepath.Join(dir, batch.ManifestFile)
+	for _, i := range hidden {
+		path := m.Scenarios[i].Path
+		const secrets = "with its secrets hidden (header values, a URL's password or key), which --resume will not send as the credentials"
+		_, rerr := os.ReadFile(path)
+		switch {
+		case rerr == nil:
+			errs = append(errs, fmt.Errorf("%s has changed since the batch in %s began, and %s holds the scenario it ran %s: to finish the batch, restore %s as it was when the batch began; to run the edited file, start a new batch: %s",
+				path, dir, manifest, secrets, path, newBatchCommand(m, path)))
+		case errors.Is(rerr, fs.ErrNotExist) && !filepath.IsAbs(path):
+			errs = append(errs, fmt.Errorf("%s, the scenario file of the batch in %s, is not in this folder, and %s holds the scenario %s: to finish the batch, restore %s as it was when the batch began, in the folder the batch began in (from which batch.json names it), and resume it from there",
+				path, dir, manifest, secrets, path))
+		case errors.Is(rerr, fs.ErrNotExist):
+			errs = append(errs, fmt.Errorf("%s, the scenario file of the batch in %s, no longer exists, and %s holds the scenario %s: to finish the batch, restore %s as it was when the batch began",
+				path, dir, manifest, secrets, path))
+		default:
+			if pe, ok := errors.AsType[*fs.PathError](rerr); ok {
+				rerr = pe.Err
+			}
+			errs = append(errs, fmt.Errorf("%s, the scenario file of the batch in %s, cannot be read (%v), and %s holds the scenario %s: to finish the batch, make %s readable as it was when the batch began",
+				path, dir, rerr, manifest, secrets, path))
+		}
+	}
+	return errors.Join(errs...)
 }
 
 // shellWord is s as one word of a shell command: quoted when it holds

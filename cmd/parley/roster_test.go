@@ -344,3 +344,54 @@ func TestADryRunOfAVariedRosterNamesTheSeatsAsTheyRun(t *testing.T) {
 		t.Errorf("batch --dry-run: exit %d\n%s%s; want\n%s", code, out, errOut, want)
 	}
 }
+
+// validate says every problem of a roster, each at its field's line, as
+// it does for a two-agent file: the roster's own fields and every agent's.
+func TestValidateSaysEveryRosterProblemAtItsLine(t *testing.T) {
+	dir := t.TempDir()
+	bad := filepath.Join(dir, "bad.yaml")
+	os.WriteFile(bad, []byte(`roster:
+  agents:
+    - {name: A, model: m, base_url: http://127.0.0.1:1/v1}
+    - {name: B, model: m, base_url: http://127.0.0.1:1/v1}
+  first: bogus
+  pairs: weird
+  runs: 0
+  self_play: "maybe"
+`), 0o600)
+	agents := filepath.Join(dir, "agents.yaml")
+	os.WriteFile(agents, []byte(`roster:
+  defaults: {base_url: http://127.0.0.1:1/v1}
+  agents:
+    - {name: A}
+    - {name: B}
+    - {name: C}
+  parallel: -2
+`), 0o600)
+	for file, want := range map[string][]string{
+		bad: {
+			bad + `:5: roster: first: is "bogus"`,
+			bad + `:6: roster: pairs: is "weird"`,
+			bad + `:7: roster: runs: is 0`,
+			bad + `:8: roster.self_play: "maybe" is text, not true or false`,
+		},
+		agents: {
+			agents + `:4: roster.agent "A": model: is required`,
+			agents + `:5: roster.agent "B": model: is required`,
+			agents + `:6: roster.agent "C": model: is required`,
+			agents + `:7: roster: parallel: must not be negative`,
+		},
+	} {
+		code, out, errOut := parley(t, "validate", "--offline", file)
+		lines := strings.Split(strings.TrimSpace(out+errOut), "\n")
+		if code != exitUsage || len(lines) != len(want)+1 {
+			t.Errorf("validate %s: exit %d, %d lines; want 2 and %d problems and the count\n%s%s", file, code, len(lines), len(want), out, errOut)
+			continue
+		}
+		for i, w := range want {
+			if !strings.HasPrefix(lines[i], w) {
+				t.Errorf("validate %s, line %d:\n got %s\nwant %s…", file, i+1, lines[i], w)
+			}
+		}
+	}
+}

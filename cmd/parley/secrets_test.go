@@ -3,10 +3,12 @@ package main
 import (
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
 	"github.com/parleyhq/parley/agents/openaitest"
+	"github.com/parleyhq/parley/orchestrator/batch"
 	"github.com/parleyhq/parley/transcripts"
 )
 
@@ -450,6 +452,115 @@ func TestAURLGivenInPlaceOfAFileIsShownWithoutItsSecrets(t *testing.T) {
 			}
 			if strings.Contains(out+errOut, "SECRET") {
 				t.Errorf("a secret is shown:\n%s%s", out, errOut)
+			}
+		})
+	}
+}
+
+// A batch whose batch.json holds a scenario with its secrets hidden (a
+// header's value here) resumes from the scenario file only while the
+// file still holds that scenario. Edited, moved away or removed, the
+// resume is refused before anything is staged, in a sentence naming the
+// file and the batch, and REDACTED is never sent as the header's value:
+// of a roster or a two-agent scenario, run here or on an embedded queue.
+// Restored, the file resumes the batch with its secret.
+func TestBatchResumeRefusesAScenarioItCanOnlyRecallWithoutItsSecrets(t *testing.T) {
+	srv := openaitest.Start(t, func(r openaitest.Request) openaitest.Reply {
+		return openaitest.Words("This is " + r.Body.Model + ". [END]")
+	})
+	t.Setenv("FAKE_KEY", "k")
+	dir := t.TempDir()
+	const secret = "hdrvalue-topsecret-123"
+	roster := filepath.Join(dir, "r11.yaml")
+	os.WriteFile(roster, []byte(`roster:
+  defaults: {base_url: `+srv.URL+`, api_key_env: FAKE_KEY, system: You talk., headers: {X-Secret-Hdr: `+secret+`}}
+  agents:
+    - {name: Alpha, model: a}
+    - {name: Beta, model: b}
+    - {name: Gamma, model: c}
+termination: {max_messages: 3}
+`), 0o600)
+	pair := filepath.Join(dir, "pair.yaml")
+	os.WriteFile(pair, []byte(`agents:
+  - {name: A, base_url: `+srv.URL+`, model: a, system: You talk., headers: {X-Secret-Hdr: `+secret+`}}
+  - {name: B, base_url: `+srv.URL+`, model: b, system: You talk.}
+termination: {max_messages: 3}
+`), 0o600)
+	// sentHeaders is every X-Secret-Hdr value the server has seen since
+	// the last call.
+	seen := 0
+	sentHeaders := func() []string {
+		reqs := srv.Requests()
+		var out []string
+		for _, r := range reqs[seen:] {
+			if v := r.Header.Get("X-Secret-Hdr"); v != "" {
+				out = append(out, v)
+			}
+		}
+		seen = len(reqs)
+		return out
+	}
+	// unrun forgets every conversation of the batch in b, as if it had
+	// been interrupted before any began: a resume runs them all.
+	unrun := func(b string) {
+		os.Remove(filepath.Join(b, batch.StateFile))
+		os.RemoveAll(filepath.Join(b, batch.RunsDir))
+	}
+	for _, c := range []struct {
+		name, file string
+		queue      []string
+	}{
+		{"roster", roster, nil},
+		{"pair", pair, nil},
+		{"roster on an embedded queue", roster, []string{"--queue", "embedded"}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			orig, _ := os.ReadFile(c.file)
+			defer os.WriteFile(c.file, orig, 0o600)
+			b := filepath.Join(dir, strings.ReplaceAll(c.name, " ", "-"))
+			args := append([]string{"batch", c.file, "-j", "2", "--plain", "--out", b}, c.queue...)
+			if code, out, errOut := parley(t, args...); code != exitOK {
+				t.Fatalf("batch: exit %d\n%s%s", code, out, errOut)
+			}
+			if got := sentHeaders(); len(got) == 0 || slices.ContainsFunc(got, func(v string) bool { return v != secret }) {
+				t.Fatalf("the batch sent X-Secret-Hdr %q; want %q on every request", got, secret)
+			}
+			manifest := filepath.Join(b, batch.ManifestFile)
+			resume := append([]string{"batch", "--resume", b, "--plain"}, c.queue...)
+			edited := strings.Replace(string(orig), "You talk.", "You talk briefly.", -1)
+			for _, step := range []struct {
+				what string
+				do   func()
+				want string
+			}{
+				{"edited", func() { os.WriteFile(c.file, []byte(edited), 0o600) },
+					c.file + " has changed since the batch in " + b + " began, and " + manifest + " holds the scenario it ran with its secrets hidden (header values, a URL's password or key), which --resume will not send as the credentials: to finish the batch, restore " + c.file + " as it was when the batch began; to run the edited file, start a new batch: parley batch " + c.file},
+				{"removed", func() { os.Rename(c.file, c.file+".moved") },
+					c.file + ", the scenario file of the batch in " + b + ", no longer exists, and " + manifest + " holds the scenario with its secrets hidden"},
+			} {
+				unrun(b)
+				step.do()
+				for _, args := range [][]string{resume, append(resume, "--dry-run")} {
+					code, out, errOut := parley(t, args...)
+					if code != exitUsage || out != "" || strings.Count(errOut, step.want) != 1 || strings.Contains(errOut, "warning") {
+						t.Errorf("%s, %v: exit %d\nstdout: %s\nstderr: %s\nwant 2, nothing on stdout and the one sentence %q", step.what, args, code, out, errOut, step.want)
+					}
+				}
+				if got := sentHeaders(); len(got) > 0 {
+					t.Errorf("%s: the refused resume sent X-Secret-Hdr %q", step.what, got)
+				}
+				if _, err := os.Stat(filepath.Join(b, batch.RunsDir)); err == nil {
+					t.Errorf("%s: the refused resume staged conversations in %s", step.what, b)
+				}
+				os.Remove(c.file + ".moved")
+				os.WriteFile(c.file, orig, 0o600)
+			}
+			// Restored, the file finishes the batch with its secret.
+			if code, out, errOut := parley(t, resume...); code != exitOK {
+				t.Fatalf("resume with the file restored: exit %d\n%s%s", code, out, errOut)
+			}
+			if got := sentHeaders(); len(got) == 0 || slices.ContainsFunc(got, func(v string) bool { return v != secret }) {
+				t.Errorf("the resumed batch sent X-Secret-Hdr %q; want %q on every request", got, secret)
 			}
 		})
 	}

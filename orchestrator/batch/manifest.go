@@ -59,7 +59,10 @@ type ScenarioSource struct {
 	Source string `json:"source"`
 	// Redacted says batch.json holds Source with URL passwords and header
 	// values hidden (see configs.RedactSource); ReadManifest reads the
-	// scenario from Path again to run it.
+	// scenario from Path again to run it. Still set after ReadManifest,
+	// it says the file no longer holds that scenario (edited, moved or
+	// removed): Source has REDACTED in place of the secrets, and a
+	// conversation run from it would send that as the credentials.
 	Redacted bool `json:"redacted,omitempty"`
 }
 
@@ -343,6 +346,37 @@ func ReadManifest(dir string) (*Manifest, error) {
 		}
 	}
 	return &m, nil
+}
+
+// Hidden lists the scenarios (indexes into m.Scenarios) that conversations
+// still to run in dir use (every job not settled, as Runner.Run judges it
+// with retryFailed) and that m holds only with their secrets hidden, their
+// files no longer holding them (see ScenarioSource.Redacted). Those
+// conversations cannot run: they would send REDACTED in place of a
+// header's value or a URL's password.
+func (m *Manifest) Hidden(dir string, retryFailed bool) ([]int, error) {
+	var st BatchState
+	if dir != "" {
+		var err error
+		if st, err = ReadState(dir); err != nil {
+			return nil, err
+		}
+	}
+	return m.hidden(st, retryFailed), nil
+}
+
+func (m *Manifest) hidden(st BatchState, retryFailed bool) []int {
+	var out []int
+	for _, j := range m.Jobs {
+		if j.Scenario < 0 || j.Scenario >= len(m.Scenarios) || !m.Scenarios[j.Scenario].Redacted || slices.Contains(out, j.Scenario) {
+			continue
+		}
+		if !st.Settled(j.ID, retryFailed) {
+			out = append(out, j.Scenario)
+		}
+	}
+	sort.Ints(out)
+	return out
 }
 
 // Edited lists the scenario files that no longer hold the scenario the

@@ -58,6 +58,12 @@ func (r *Runner) Run(ctx context.Context) (*Summary, error) {
 	if err != nil {
 		return nil, err
 	}
+	// A scenario held only with its secrets hidden would send REDACTED as
+	// the credentials: nothing is staged (batch --resume says why first).
+	if hidden := m.hidden(st, r.Env.RetryFailed); len(hidden) > 0 {
+		return nil, fmt.Errorf("%s records the scenario %s with its secrets hidden, and that file no longer holds it; restore the file as it was when the batch began to finish the batch",
+			filepath.Join(r.Dir, ManifestFile), m.Scenarios[hidden[0]].Path)
+	}
 	log, cut, err := openStateLog(r.Dir)
 	if err != nil {
 		return nil, err

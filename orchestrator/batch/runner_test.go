@@ -1100,3 +1100,66 @@ termination: {max_messages: 12}
 		}
 	}
 }
+
+// A manifest that holds a scenario only with its secrets hidden, its file
+// no longer holding it, runs none of the conversations still to run from
+// it: they would send REDACTED as a header's value. Hidden names it, and
+// Run refuses before it stages anything; with the file restored, both let
+// the batch run.
+func TestRunnerRefusesAScenarioHeldOnlyWithItsSecretsHidden(t *testing.T) {
+	srv := openaitest.Start(t, talk)
+	orig := strings.Replace(pairYAML(srv.URL, ""), "    system: You are Lily.\n", "    system: You are Lily.\n    headers: {X-Secret-Hdr: hdrvalue-topsecret-123}\n", 1)
+	s := scenario(t, orig)
+	path := s.Path
+	if !strings.Contains(s.Source, "X-Secret-Hdr") {
+		t.Fatalf("the scenario has no header:\n%s", s.Source)
+	}
+	m, err := Plan("", []*configs.Scenario{s}, 2, 2, nil, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := filepath.Join(t.TempDir(), "batch")
+	if err := WriteManifest(dir, m); err != nil {
+		t.Fatal(err)
+	}
+	os.WriteFile(path, []byte(strings.Replace(orig, "You are Tom.", "You are Tom, briefly.", 1)), 0o600)
+	m, err = ReadManifest(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if hidden, err := m.Hidden(dir, false); err != nil || !reflect.DeepEqual(hidden, []int{0}) {
+		t.Errorf("Hidden of the edited file: %v, %v; want [0]", hidden, err)
+	}
+	r := prepared(t, dir, m, 2)
+	sum, err := r.Run(context.Background())
+	if sum != nil || err == nil || !strings.Contains(err.Error(), filepath.Join(dir, ManifestFile)+" records the scenario "+path+" with its secrets hidden, and that file no longer holds it") {
+		t.Errorf("Run: %v, %v; want nil and the sentence naming the file", sum, err)
+	}
+	if n := len(srv.Requests()); n > 0 || len(jsonls(t, dir)) > 0 {
+		t.Errorf("the refused batch sent %d requests and staged %d conversations", n, len(jsonls(t, dir)))
+	}
+	// Restored, the file is read again, and its secret sent.
+	os.WriteFile(path, []byte(orig), 0o600)
+	if m, err = ReadManifest(dir); err != nil {
+		t.Fatal(err)
+	}
+	if hidden, err := m.Hidden(dir, false); err != nil || len(hidden) > 0 {
+		t.Errorf("Hidden of the restored file: %v, %v; want none", hidden, err)
+	}
+	if _, err := prepared(t, dir, m, 2).Run(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	lily := 0
+	for _, req := range srv.Requests() {
+		if req.Body.Model != "lily-1" {
+			continue
+		}
+		lily++
+		if v := req.Header.Get("X-Secret-Hdr"); v != "hdrvalue-topsecret-123" {
+			t.Errorf("a request of Lily's carried X-Secret-Hdr %q", v)
+		}
+	}
+	if lily == 0 {
+		t.Error("Lily sent no request")
+	}
+}
