@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -162,14 +161,7 @@ func load(f File, scored bool) ([]Item, error) {
 // NAME.md): it is that conversation, and reading it too would double the
 // cost of checking such a folder for nothing. Its first bytes tell.
 func runnersCopy(path string) bool {
-	f, err := os.Open(path)
-	if err != nil {
-		return false
-	}
-	defer f.Close()
-	head := make([]byte, 512)
-	n, _ := io.ReadFull(f, head)
-	head = bytes.TrimLeft(head[:n], " \t\r\n")
+	head := bytes.TrimLeft(transcripts.Head(path), " \t\r\n")
 	return bytes.HasPrefix(head, []byte("{")) && bytes.Contains(head, []byte(`"model_a"`)) && bytes.Contains(head, []byte(`"model_b"`))
 }
 

@@ -438,6 +438,20 @@ func importLayout(data []byte, text func([]byte) string) ([]*Transcript, string,
 	return nil, "", fmt.Errorf(`%w: expected parley Markdown ("# A ↔ B" and a header closed by "---"), parley JSONL, "### Name ###" headed blocks, messages that each start with their speaker's name ("## Name", "**Name:**", "Name:", "> Name:", "- Name:", "=== Name ===", "<Name>", "<|im_start|>name", "[12:00] Name:" or "Turn 3 - Name:"; two speakers or more taking turns, each named twice or more, or in a "# A ↔ B" title), OpenAI "messages" JSON, ShareGPT "conversations" JSON, a two-model runner's "model_a"/"model_b" JSON, other JSON or YAML listing messages that each name their speaker and hold their text, or a CSV or TSV table whose header names a speaker column ("speaker", "name", "role", …) and a text column ("text", "content", …)`, ErrUnknownLayout)
 }
 
+// Head is the first bytes of the file at path, enough to tell its layout
+// by (LooksLikeJSONL, a JSON's first keys) without reading it whole; nil
+// when it cannot be opened.
+func Head(path string) []byte {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil
+	}
+	defer f.Close()
+	head := make([]byte, 512)
+	n, _ := io.ReadFull(f, head)
+	return head[:n]
+}
+
 // tornLastLine reads another tool's JSON Lines whose last line was cut off
 // as it was written (the tool stopped mid-line): the file before that line,
 // and a warning naming the line left out, so that the complete lines are

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -157,14 +156,7 @@ func sameFile(a, b string) bool {
 // holdsJSONL reports whether path is a parley JSONL transcript, which
 // holds what no Markdown does.
 func holdsJSONL(path string) bool {
-	f, err := os.Open(path)
-	if err != nil {
-		return false
-	}
-	defer f.Close()
-	head := make([]byte, 512)
-	n, _ := io.ReadFull(f, head)
-	return transcripts.LooksLikeJSONL(head[:n])
+	return transcripts.LooksLikeJSONL(transcripts.Head(path))
 }
 
 // stagedRecording reports whether path is the JSONL of a conversation
