@@ -1052,8 +1052,15 @@ termination: {max_messages: 12}
 	}
 	without := prepared(t, r.Dir, m, 2)
 	without.Env.Getenv = noKey
-	var results []Result
-	without.OnFinish = func(res Result) { results = append(results, res) }
+	var (
+		mu      sync.Mutex // OnFinish is called from the jobs' goroutines
+		results []Result
+	)
+	without.OnFinish = func(res Result) {
+		mu.Lock()
+		defer mu.Unlock()
+		results = append(results, res)
+	}
 	sum, err := without.Run(context.Background())
 	if err != nil || sum.Failed != 2 {
 		t.Fatalf("resumed without the key: %v, %d failed; want both failed", err, sum.Failed)
