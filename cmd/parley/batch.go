@@ -126,6 +126,10 @@ func runBatch(ctx context.Context, cmd *cobra.Command, args []string, f batchFla
 		m   *batch.Manifest
 		dir string
 		err error
+		// The scenarios the batch's conversations run, its values
+		// applied: loaded once, where first needed.
+		loaded  []*configs.Scenario
+		loadErr error
 	)
 	if f.retryFailed && (f.resume == "" || f.queue.url != "") {
 		return usageErr(errors.New("--retry-failed goes with --resume DIR, for a batch run on this machine"))
@@ -218,11 +222,9 @@ func runBatch(ctx context.Context, cmd *cobra.Command, args []string, f batchFla
 			// the batch starts, as run does, of the files as written and
 			// of the scenarios its --vary and --set values make (a key
 			// variable only a value names), as a resumed batch says it.
-			varied, err := m.LoadScenarios()
-			if err != nil {
-				varied = nil // applying the values says what is wrong with them, below
-			}
-			if err := batchKeyProblems(scenarios, varied); err != nil {
+			// A value that cannot be applied is said below.
+			loaded, loadErr = m.LoadScenarios()
+			if err := batchKeyProblems(scenarios, loaded); err != nil {
 				return usageErr(err)
 			}
 		}
@@ -248,7 +250,9 @@ func runBatch(ctx context.Context, cmd *cobra.Command, args []string, f batchFla
 		}
 	}
 
-	loaded, loadErr := m.LoadScenarios()
+	if loaded == nil && loadErr == nil {
+		loaded, loadErr = m.LoadScenarios()
+	}
 	if loadErr == nil {
 		warnUnusedLimits(stderr, loaded)
 		warnScenarios(stderr, loaded)
