@@ -63,6 +63,12 @@ func load(f File, scored bool) ([]Item, error) {
 		}
 		return nil, LabelNotTranscript(f.Path, err)
 	}
+	return items(f, ts, layout, scored)
+}
+
+// items are the conversations ts the file f holds, read in layout, as
+// load gives them.
+func items(f File, ts []*transcripts.Transcript, layout string, scored bool) ([]Item, error) {
 	if f.Conversation != 0 {
 		// FILE#N: that conversation alone, named as check names it.
 		t, err := transcripts.PickConversation(f.Path, max(f.Conversation, 0), ts)
@@ -74,11 +80,11 @@ func load(f File, scored bool) ([]Item, error) {
 			// file is.
 			whole := f
 			whole.Conversation = 0
-			items, err := load(whole, scored)
-			for i := range items {
-				items[i].File, items[i].Name = f, fmt.Sprintf("%s#%d", f.Path, f.Conversation)
+			its, err := items(whole, ts, layout, scored)
+			for i := range its {
+				its[i].File, its[i].Name = f, fmt.Sprintf("%s#%d", f.Path, f.Conversation)
 			}
-			return items, err
+			return its, err
 		}
 		judged, partial := Judged(t.Messages)
 		it := Item{File: f, Name: fmt.Sprintf("%s#%d", f.Path, f.Conversation), Layout: layout, Title: t.Title, Run: t.Run, Messages: judged, Partial: partial}
@@ -139,10 +145,10 @@ func load(f File, scored bool) ([]Item, error) {
 		out = append(out, it)
 	}
 	if f.Copy != "" && !runnersCopy(f.Copy) {
-		if cs, _, cerr := transcripts.ReadAny(f.Copy); cerr == nil && !sameConversations(ts, cs) {
+		if cs, csLayout, cerr := transcripts.ReadAny(f.Copy); cerr == nil && !sameConversations(ts, cs) {
 			// Read unscored: a label of the stem is the Markdown's, which
 			// it was found for, and would score another conversation here.
-			more, err := load(File{Path: f.Copy, Root: f.Root}, false)
+			more, err := items(File{Path: f.Copy, Root: f.Root}, cs, csLayout, false)
 			for i := range more {
 				more[i].Label = nil
 			}
