@@ -218,6 +218,7 @@ func runCheck(cmd *cobra.Command, f checkFlags, args []string) error {
 		// A fork's rules judged a seat handed to another model as the
 		// owner of what it spoke under its former name: so does check.
 		judged := it.Run.Seated(it.Messages)
+		end := analysis.Spoken(it.Messages) // where a stop is scored against
 		first := 0
 		for i := range points {
 			st := analysis.Judge(rules(i, ps), judged)
@@ -225,7 +226,6 @@ func runCheck(cmd *cobra.Command, f checkFlags, args []string) error {
 				first = st.At
 			}
 			r.moved = r.moved || st.At != first
-			end := analysis.Spoken(it.Messages)
 			o := analysis.Score(it.Label, end, st.At)
 			saved := 0
 			if st.At > 0 {
