@@ -457,14 +457,21 @@ func failRecording(r *transcripts.Recording, job *Job, s *configs.Scenario, reas
 // runs, or once it cannot: a failure, unless it runs to another end. s is
 // the job's scenario, when it was loaded.
 func newResult(job *Job, s *configs.Scenario) *Result {
-	res := &Result{ID: job.ID, ScenarioPath: job.ScenarioPath, Vary: ShownValues(job.Vary), Run: job.Run, State: StateFailed}
-	if job.Pair != nil {
-		res.Pair = job.Pair.String()
-	}
+	res := &Result{State: StateFailed}
+	job.Identify(res)
 	if s != nil {
 		res.Title = s.Title
 	}
 	return res
+}
+
+// Identify gives r the job's identity, as every result of it carries it:
+// its id, scenario file, values (secrets hidden), run and pair.
+func (j Job) Identify(r *Result) {
+	r.ID, r.ScenarioPath, r.Vary, r.Run = j.ID, j.ScenarioPath, ShownValues(j.Vary), j.Run
+	if j.Pair != nil {
+		r.Pair = j.Pair.String()
+	}
 }
 
 // judgeBy is the policy the result is judged by. It is built when it is

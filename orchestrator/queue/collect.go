@@ -183,10 +183,7 @@ func (q *Queue) unfinishedSpent(ctx context.Context, m *batch.Manifest, finished
 			continue // nothing it holds can be counted
 		}
 		r := batch.ResultFromTranscript(t, nil)
-		r.ID, r.ScenarioPath, r.Vary, r.Run = job.ID, job.ScenarioPath, batch.ShownValues(job.Vary), job.Run
-		if job.Pair != nil {
-			r.Pair = job.Pair.String()
-		}
+		job.Identify(&r)
 		out = append(out, r)
 	}
 	return out, nil
