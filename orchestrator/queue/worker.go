@@ -200,17 +200,11 @@ func (w *Worker) handle(ctx context.Context, cons jetstream.Consumer, msg jetstr
 		return msg.NakWithDelay(time.Second)
 	}
 
-	dir, err := os.MkdirTemp("", "parley-job-")
-	if err != nil {
-		msg.NakWithDelay(time.Second)
-		return fmt.Errorf("a folder for the job's transcript: %w", err)
+	dir, resumed, stop := w.jobFolder(ctx, msg, m)
+	if dir == "" {
+		return stop
 	}
 	defer os.RemoveAll(dir)
-	resumed, err := w.fetchPartial(ctx, m, dir)
-	if err != nil {
-		w.logf("%s: %v", m.Job.ID, err)
-		return msg.NakWithDelay(time.Second)
-	}
 	if resumed >= 0 {
 		w.logf("%s started (delivery %d), resuming after %s", m.Job.ID, meta.NumDelivered, phrase.Count(resumed, "message", "messages"))
 	} else {
@@ -259,22 +253,35 @@ func (w *Worker) handle(ctx context.Context, cons jetstream.Consumer, msg jetstr
 	return w.store(bg, msg, key, rec, up)
 }
 
+// jobFolder makes the temporary folder a job's transcript is kept in and
+// fetches into it what a worker stored of the job so far: resumed is its
+// messages, -1 when none is stored. When either fails, the job is handed
+// back, dir is "" and stop is what the caller returns; else the caller
+// removes dir once done.
+func (w *Worker) jobFolder(ctx context.Context, msg jetstream.Msg, m Message) (dir string, resumed int, stop error) {
+	dir, err := os.MkdirTemp("", "parley-job-")
+	if err != nil {
+		msg.NakWithDelay(time.Second)
+		return "", 0, fmt.Errorf("a folder for the job's transcript: %w", err)
+	}
+	if resumed, err = w.fetchPartial(ctx, m, dir); err != nil {
+		os.RemoveAll(dir)
+		w.logf("%s: %v", m.Job.ID, err)
+		return "", 0, msg.NakWithDelay(time.Second)
+	}
+	return dir, resumed, nil
+}
+
 // failKeeping stores rec, a failure decided before the job could run,
 // with the transcript a worker stored of the job so far, when the queue
 // holds one: the failed conversation keeps the messages it had, as one
 // that fails while it runs does.
 func (w *Worker) failKeeping(ctx context.Context, msg jetstream.Msg, m Message, key string, rec Record) error {
-	dir, err := os.MkdirTemp("", "parley-job-")
-	if err != nil {
-		msg.NakWithDelay(time.Second)
-		return fmt.Errorf("a folder for the job's transcript: %w", err)
+	dir, n, stop := w.jobFolder(ctx, msg, m)
+	if dir == "" {
+		return stop
 	}
 	defer os.RemoveAll(dir)
-	n, err := w.fetchPartial(ctx, m, dir)
-	if err != nil {
-		w.logf("%s: %v", m.Job.ID, err)
-		return msg.NakWithDelay(time.Second)
-	}
 	if n < 0 {
 		return w.store(ctx, msg, key, rec, nil)
 	}
