@@ -253,7 +253,7 @@ func fieldOf(root *yaml.Node, path string) string {
 }
 
 // itemNamed is the place of the first item of list whose name is name,
-// as index finds it, or -1.
+// or -1: how index finds an item a path names.
 func itemNamed(list *yaml.Node, name string) int {
 	for i, item := range list.Content {
 		if item.Kind == yaml.MappingNode {
@@ -654,13 +654,13 @@ func index(list *yaml.Node, s segment) (*yaml.Node, error) {
 		}
 		return list.Content[i], nil
 	}
+	if i := itemNamed(list, s.index); i >= 0 {
+		return list.Content[i], nil
+	}
 	var names []string
 	for _, item := range list.Content {
 		if item.Kind == yaml.MappingNode {
 			if n := lookup(item, "name"); n != nil {
-				if n.Value == s.index {
-					return item, nil
-				}
 				names = append(names, strconv.Quote(n.Value))
 			}
 		}
