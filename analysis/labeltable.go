@@ -10,11 +10,13 @@ import (
 	"path/filepath"
 	"reflect"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 
 	"github.com/parleyhq/parley/internal/phrase"
 	"github.com/parleyhq/parley/internal/suggest"
+	"github.com/parleyhq/parley/transcripts"
 )
 
 // LabelTableName is the file that labels many transcripts at once, as the
@@ -25,8 +27,9 @@ import (
 //	  …
 //	]}
 //
-// file is the transcript's path from the table's folder; stop_after,
-// stop_by and loops are a label's fields; n, when given, is how many
+// file is the transcript's path from the table's folder, or FILE#N for
+// the Nth conversation of a file that holds several (an export), as check
+// names it; stop_after, stop_by and loops are a label's fields; n, when given, is how many
 // messages the labeller counted. Other fields (a source, a loop's kind,
 // notes) are the table makers' own and are not read.
 const LabelTableName = "labels.json"
@@ -47,10 +50,13 @@ type labelTable struct {
 	// naming NAME.md labels NAME.jsonl, the file a folder's walk reads of
 	// a parley recording, as NAME.expect.yaml labels both. "" when two
 	// rows share a stem.
-	byStem  map[string]string
-	err     error
-	missing []string // files it names that are not there
-	told    sync.Once
+	byStem map[string]string
+	// conversations lists, by file, the conversations its FILE#N rows
+	// label (their labels are under "FILE#N" in labels).
+	conversations map[string][]int
+	err           error
+	missing       []string // files it names that are not there
+	told          sync.Once
 }
 
 // tableLabel is a table's label for one transcript.
@@ -81,16 +87,39 @@ type tableEntry struct {
 // consulted for a transcript: asked only whether a file that is no
 // transcript is listed (tell false), it keeps them for the next.
 func findTableLabel(path string, tell bool) (*tableLabel, []string, error) {
+	f, err := findTableLabels(path, 0, tell)
+	return f.whole, f.warnings, err
+}
+
+// tableFind is what the tables above a transcript file say of it.
+type tableFind struct {
+	whole *tableLabel // the nearest row that labels the file; nil for none
+	// conversations holds, for each of the file's conversations, the
+	// nearest FILE#N row that labels it (nil where none does).
+	conversations []*tableLabel
+	// listed says a table names the file, whole or by a conversation.
+	listed   bool
+	warnings []string
+}
+
+// findTableLabels is findTableLabel for a file that holds convs
+// conversations, with the FILE#N rows that label each: the nearest table
+// that names the file, whole or by a conversation, is read for it. A row that labels
+// a conversation past the file's last is said in a warning, as a label
+// that labels nothing.
+func findTableLabels(path string, convs int, tell bool) (tableFind, error) {
+	var f tableFind
 	abs, err := filepath.Abs(path) // cleaned, as the table's keys are
 	if err != nil {
-		return nil, nil, err
+		return f, err
 	}
-	var warnings []string
+	if convs > 0 {
+		f.conversations = make([]*tableLabel, convs)
+	}
 	for dir := filepath.Dir(abs); ; dir = filepath.Dir(dir) {
-		t := tableIn(dir)
-		if t != nil {
+		if t := tableIn(dir); t != nil {
 			if t.err != nil {
-				return nil, nil, t.err
+				return tableFind{}, t.err
 			}
 			// The files it names that are not there are said once, with
 			// the first transcript it is consulted for, whether or not it
@@ -99,28 +128,56 @@ func findTableLabel(path string, tell bool) (*tableLabel, []string, error) {
 			if tell {
 				t.told.Do(func() {
 					if len(t.missing) > 0 {
-						warnings = append(warnings, fmt.Sprintf("%s: %d of its transcripts %s not there: %s (each \"file\" is a path from %s)",
+						f.warnings = append(f.warnings, fmt.Sprintf("%s: %d of its transcripts %s not there: %s (each \"file\" is a path from %s)",
 							t.path, len(t.missing), phrase.Noun(len(t.missing), "is", "are"), strings.Join(t.missing, ", "), filepath.Dir(t.path)))
 					}
 				})
 			}
-			l, ok := t.labels[abs]
-			if !ok {
-				if file := t.byStem[stem(abs)]; file != "" {
-					l, ok = t.labels[file]
+			if f.whole == nil {
+				l, ok := t.labels[abs]
+				if !ok {
+					if file := t.byStem[stem(abs)]; file != "" {
+						l, ok = t.labels[file]
+					}
+				}
+				if ok {
+					if l.err != nil {
+						return tableFind{}, l.err
+					}
+					f.whole, f.listed = &l, true
 				}
 			}
-			if ok {
-				if l.err != nil {
-					return nil, nil, l.err
+			for _, n := range t.conversations[abs] {
+				l := t.labels[conversationKey(abs, n)]
+				f.listed = true
+				switch {
+				case l.err != nil:
+					return tableFind{}, l.err
+				case n > convs:
+					if tell {
+						f.warnings = append(f.warnings, fmt.Sprintf("%s: %s holds %s, so the row labels none; give the number check names it by (%s)",
+							l.where, filepath.Base(path), phrase.Count(convs, "conversation", "conversations"), conversationRange(filepath.Base(path), convs)))
+					}
+				case f.conversations[n-1] == nil:
+					f.conversations[n-1] = &l
 				}
-				return &l, warnings, nil
 			}
 		}
-		if parent := filepath.Dir(dir); parent == dir {
-			return nil, warnings, nil
+		// The nearest table that names the file labels it: one above
+		// is not read for it.
+		if parent := filepath.Dir(dir); f.listed || parent == dir {
+			return f, nil
 		}
 	}
+}
+
+// conversationRange names the conversations of file, which holds convs, as
+// check names them.
+func conversationRange(file string, convs int) string {
+	if convs == 1 {
+		return file + "#1, or " + file
+	}
+	return fmt.Sprintf("%s#1 to %s#%d", file, file, convs)
 }
 
 // tableIn is the table in dir, or nil when it has none. It is read again
@@ -237,7 +294,7 @@ func parseLabelTable(path, dir string, data []byte) *labelTable {
 		}
 		return nil
 	}
-	t := &labelTable{path: path, labels: map[string]tableLabel{}, byStem: map[string]string{}}
+	t := &labelTable{path: path, labels: map[string]tableLabel{}, byStem: map[string]string{}, conversations: map[string][]int{}}
 	rr := rowReader{near: map[string]string{}}
 	i, line, counted := 0, 1, 0 // line is the line data[counted] is on
 	jsonItems(data, list, func(_ string, start, end int) bool {
@@ -264,7 +321,18 @@ func parseLabelTable(path, dir string, data []byte) *labelTable {
 			file = filepath.Clean(filepath.FromSlash(named))
 		}
 		l, err := rr.check(raw, &e, derr, where)
-		if prev, dup := t.labels[file]; dup {
+		// FILE#N labels the Nth conversation of a file of several; a
+		// file whose own name ends in #N is that file.
+		key, conv := file, -1
+		if whole, n := transcripts.SplitConversation(file); whole != file {
+			conv = n
+			key = conversationKey(whole, n)
+			file = whole
+			if n == 0 && err == nil {
+				err = fmt.Errorf("%s: names conversation 0; a file's conversations are numbered from 1, as check names them (%s#1)", where, filepath.ToSlash(strings.TrimSuffix(named, "#0")))
+			}
+		}
+		if prev, dup := t.labels[key]; dup {
 			err = fmt.Errorf("%s: labels a transcript that %s labels too; keep one", where, prev.row)
 		}
 		if !exists(file) {
@@ -276,7 +344,11 @@ func parseLabelTable(path, dir string, data []byte) *labelTable {
 			n, warnings = l.N, l.warnings
 		}
 		row := fmt.Sprintf("transcript %d (%s, line %d)", i, named, line)
-		t.labels[file] = tableLabel{label: l.label(), n: n, where: where, row: row, err: err, warnings: warnings}
+		t.labels[key] = tableLabel{label: l.label(), n: n, where: where, row: row, err: err, warnings: warnings}
+		if conv >= 0 {
+			t.conversations[file] = append(t.conversations[file], conv)
+			return true
+		}
 		if _, shared := t.byStem[stem(file)]; shared {
 			t.byStem[stem(file)] = ""
 		} else {
@@ -286,6 +358,10 @@ func parseLabelTable(path, dir string, data []byte) *labelTable {
 	})
 	return t
 }
+
+// conversationKey is the key of conversation conv of the file at abs in a
+// table's labels.
+func conversationKey(abs string, conv int) string { return abs + "#" + strconv.Itoa(conv) }
 
 // stem is path without its extension.
 func stem(path string) string { return strings.TrimSuffix(path, filepath.Ext(path)) }

@@ -257,3 +257,86 @@ func TestTheCorpusLabelTableAgreesWithItsLabelFiles(t *testing.T) {
 		t.Errorf("%d transcripts labelled by the table; the corpus has 93", labelled)
 	}
 }
+
+// An export holds several conversations, and a table labels each as check
+// names it, FILE#N: in a folder's walk and named alone, each conversation
+// is scored by its own row, a row past the file's last is said to label
+// nothing, and a row of conversation 0 is refused.
+func TestALabelTableLabelsEachConversationOfAFile(t *testing.T) {
+	conv := func(a, b string) string {
+		return `{"conversations": [{"from": "human", "value": "` + a + `"}, {"from": "gpt", "value": "` + b + `"}, {"from": "human", "value": "` + a + ` again"}]}`
+	}
+	three := "[" + conv("a", "b") + ", " + conv("c", "d") + ", " + conv("e", "f") + "]"
+	dir := writeTree(t, map[string]string{
+		"labels.json": `{"transcripts": [
+			{"file": "ex/t.json#1", "stop_after": 2, "stop_by": 3},
+			{"file": "ex/t.json#3", "stop_after": 3, "stop_by": null, "n": 5},
+			{"file": "ex/t.json#4", "stop_after": 1, "stop_by": 2},
+			{"file": "ex/one.json#1", "stop_after": 1, "stop_by": 3}
+		]}`,
+		"ex/t.json":   three,
+		"ex/one.json": "[" + conv("g", "h") + "]",
+	})
+	items, errs := loadAll(t, dir)
+	if len(errs) > 0 || len(items) != 4 {
+		t.Fatalf("read %d items, errors %v; want the export's three conversations and one.json's", len(items), errs)
+	}
+	first, second, third := items["ex/t.json#1"], items["ex/t.json#2"], items["ex/t.json#3"]
+	if l := first.Label; l == nil || l.StopAfter != 2 || l.StopBy == nil || *l.StopBy != 3 {
+		t.Errorf("t.json#1: label %+v, want its row's (2, 3)", l)
+	}
+	if second.Label != nil {
+		t.Errorf("t.json#2 has no row, yet has label %+v", second.Label)
+	}
+	if l := third.Label; l == nil || l.StopAfter != 3 || l.StopBy != nil {
+		t.Errorf("t.json#3: label %+v, want its row's (3, null)", l)
+	}
+	if l := items["ex/one.json"].Label; l == nil || l.StopAfter != 1 {
+		t.Errorf("one.json: label %+v; a row of its conversation 1 labels a file of one conversation", l)
+	}
+	var warned []string
+	for _, it := range items {
+		warned = append(warned, it.Warnings...)
+	}
+	stray := "transcript 3 (ex/t.json#4): t.json holds 3 conversations, so the row labels none; give the number check names it by (t.json#1 to t.json#3)"
+	counted := "transcript 2 (ex/t.json#3): counts 5 messages, and parley read 3"
+	for _, want := range []string{stray, counted} {
+		if n := countHolding(warned, want); n != 1 {
+			t.Errorf("warnings %q hold %q %d times; want once", warned, want, n)
+		}
+	}
+	if n := countHolding(warned, "not there"); n != 0 {
+		t.Errorf("warnings %q; a row naming a conversation of a file that is there names no missing file", warned)
+	}
+
+	// Named alone, as FILE#N, a conversation is scored by its own row.
+	files, err := Gather([]string{filepath.Join(dir, "ex", "t.json#3")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	its, err := Load(files[0])
+	if err != nil || len(its) != 1 || its[0].Label == nil || its[0].Label.StopAfter != 3 {
+		t.Fatalf("t.json#3 alone: %+v, %v; want its row's label", its, err)
+	}
+
+	zero := writeTree(t, map[string]string{
+		"labels.json": `{"transcripts": [{"file": "t.json#0", "stop_after": 1, "stop_by": 2}]}`,
+		"t.json":      three,
+	})
+	_, errs = loadAll(t, zero)
+	want := "labels.json:1: transcript 1 (t.json#0): names conversation 0; a file's conversations are numbered from 1, as check names them (t.json#1)"
+	if len(errs) != 1 || !strings.Contains(errs[0].Error(), want) {
+		t.Errorf("errors %v; want one holding %q", errs, want)
+	}
+}
+
+// countHolding is how many of ws hold s.
+func countHolding(ws []string, s string) int {
+	n := 0
+	for _, w := range ws {
+		if strings.Contains(w, s) {
+			n++
+		}
+	}
+	return n
+}

@@ -57,7 +57,7 @@ func load(f File, scored bool) ([]Item, error) {
 	ts, layout, err := transcripts.ReadAny(f.Path)
 	if err != nil {
 		if errors.Is(err, transcripts.ErrUnknownLayout) && !f.Named && !exists(LabelPath(f.Path)) {
-			if tl, _, terr := findTableLabel(f.Path, false); terr != nil || tl == nil {
+			if tf, terr := findTableLabels(f.Path, 0, false); terr != nil || !tf.listed {
 				return nil, fmt.Errorf("%s: %w", f.Path, ErrNotTranscript)
 			}
 		}
@@ -91,22 +91,35 @@ func items(f File, ts []*transcripts.Transcript, layout string, scored bool) ([]
 		for _, w := range t.ReaderWarnings() {
 			it.Warnings = append(it.Warnings, f.Path+": "+w)
 		}
+		if !scored {
+			return []Item{it}, nil
+		}
+		fl, err := readLabel(f.Path, len(ts))
+		if err != nil {
+			return nil, err
+		}
+		it.Warnings = append(it.Warnings, fl.warnings...)
 		// A label of the file would score one conversation of several:
 		// it scores none, as in a folder's walk, and is said to.
-		if label, where, _, _, err := readLabel(f.Path); scored && err == nil && label != nil {
-			it.Warnings = append(it.Warnings, fmt.Sprintf("%s: labels %s, which holds %d conversations; a label scores one conversation, so %s is not scored (give each its own file to score it)", where, f.Path, len(ts), it.Name))
+		if fl.label != nil {
+			it.Warnings = append(it.Warnings, severalSentence(fl.where, f.Path, len(ts), it.Name+" is not scored"))
+		}
+		if tl := fl.conversations[f.Conversation-1]; tl != nil {
+			if _, err := attach(&it, tl.label, tl.where, tl.n, tl.warnings, true); err != nil {
+				return nil, err
+			}
 		}
 		return []Item{it}, nil
 	}
 	var ignored error // the faulty label an unscored read leaves out
-	label, where, counted, labelWarnings, err := readLabel(f.Path)
+	fl, err := readLabel(f.Path, len(ts))
 	switch {
 	case err != nil && scored:
 		return nil, err
 	case err != nil:
-		label, ignored = nil, err
+		fl, ignored = fileLabel{conversations: make([]*tableLabel, len(ts))}, err
 	case !scored:
-		labelWarnings = nil
+		fl.warnings = nil
 	}
 	out := make([]Item, 0, len(ts))
 	for i, t := range ts {
@@ -119,24 +132,28 @@ func items(f File, ts []*transcripts.Transcript, layout string, scored bool) ([]
 			it.Warnings = append(it.Warnings, fmt.Sprintf("%s: message %d was interrupted mid-reply and is left out: no agent saw it and a live run's policy never judged it", f.Path, len(judged)+1))
 		}
 		if i == 0 {
-			it.Warnings = append(it.Warnings, labelWarnings...)
-			if len(ts) > 1 && label != nil && scored {
-				it.Warnings = append(it.Warnings, fmt.Sprintf("%s: labels %s, which holds %d conversations; a label scores one conversation, so none of them is scored (give each its own file to score it)", where, f.Path, len(ts)))
+			it.Warnings = append(it.Warnings, fl.warnings...)
+			if len(ts) > 1 && fl.label != nil && scored {
+				it.Warnings = append(it.Warnings, severalSentence(fl.where, f.Path, len(ts), "none of them is scored by it"))
 			}
 		}
 		if len(ts) > 1 {
 			it.Name = fmt.Sprintf("%s#%d", f.Path, i+1)
-		} else if label != nil {
-			if err := label.Check(where, len(judged)); err != nil {
-				if scored {
-					return nil, err
-				}
-				ignored = err
-			} else {
-				if counted > 0 && counted != len(judged) && scored {
-					it.Warnings = append(it.Warnings, fmt.Sprintf("%s: counts %d messages, and parley read %d: the label's message numbers may not be parley's", where, counted, len(judged)))
-				}
-				it.Label = label
+		}
+		// The file's label labels its one conversation; a table's FILE#N
+		// row, a conversation of it.
+		tl := fl.conversations[i]
+		if len(ts) == 1 && fl.label != nil {
+			// Its warnings are the file's, said above.
+			tl = &tableLabel{label: fl.label, where: fl.where, n: fl.counted}
+		}
+		if tl != nil {
+			skipped, err := attach(&it, tl.label, tl.where, tl.n, tl.warnings, scored)
+			if err != nil {
+				return nil, err
+			}
+			if skipped != nil && ignored == nil {
+				ignored = skipped
 			}
 		}
 		if ignored != nil && i == 0 {
@@ -337,31 +354,76 @@ func each[R any](files []File, load func(File) ([]Item, error), work func(Item) 
 	wg.Wait()
 }
 
-// readLabel reads the label of the transcript at path: NAME.expect.yaml
-// beside it, else its row in the nearest label table that lists it. where
-// names the label in messages; counted is how many messages a table's
-// labeller counted (0: not said). When both label the transcript and
-// disagree, NAME.expect.yaml is read and a warning says so.
-func readLabel(path string) (l *Label, where string, counted int, warnings []string, err error) {
+// fileLabel is what labels a transcript file: its own label, and its
+// conversations' rows when it holds several.
+type fileLabel struct {
+	label   *Label // the file's; nil for none
+	where   string // names label in messages
+	counted int    // how many messages a table's labeller counted (0: not said)
+	// conversations holds, for each conversation of the file, the table
+	// row that labels it as FILE#N; nil where none does.
+	conversations []*tableLabel
+	warnings      []string
+}
+
+// readLabel reads the labels of the transcript file at path, which holds
+// convs conversations: NAME.expect.yaml beside it, else its row in the
+// nearest label table that lists it, and that table's FILE#N rows. When
+// both label the file and disagree, NAME.expect.yaml is read and a
+// warning says so.
+func readLabel(path string, convs int) (fileLabel, error) {
+	fl := fileLabel{conversations: make([]*tableLabel, convs)}
 	lp := LabelPath(path)
-	l, err = ReadLabel(lp)
+	l, err := ReadLabel(lp)
 	if err != nil {
-		return nil, "", 0, nil, err
+		return fl, err
 	}
-	tl, tw, err := findTableLabel(path, true)
+	tf, err := findTableLabels(path, convs, true)
 	if err != nil {
-		return nil, "", 0, nil, err
+		return fl, err
 	}
-	warnings = tw
+	fl.warnings = tf.warnings
+	if tf.conversations != nil {
+		fl.conversations = tf.conversations
+	}
+	tl := tf.whole
 	switch {
 	case l != nil:
-		warnings = append(warnings, l.Warnings...)
+		fl.warnings = append(fl.warnings, l.Warnings...)
 		if tl != nil && !sameLabel(l, tl.label) {
-			warnings = append(warnings, fmt.Sprintf("%s and %s label it differently; check reads %s", lp, tl.where, filepath.Base(lp)))
+			fl.warnings = append(fl.warnings, fmt.Sprintf("%s and %s label it differently; check reads %s", lp, tl.where, filepath.Base(lp)))
 		}
-		return l, lp, 0, warnings, nil
+		fl.label, fl.where = l, lp
 	case tl != nil:
-		return tl.label, tl.where, tl.n, append(warnings, tl.warnings...), nil
+		fl.label, fl.where, fl.counted = tl.label, tl.where, tl.n
+		fl.warnings = append(fl.warnings, tl.warnings...)
 	}
-	return nil, "", 0, warnings, nil
+	return fl, nil
+}
+
+// attach gives it the label l (named by where; counted is how many
+// messages its labeller counted, 0 when not said), with the label's own
+// warnings, once it is checked against the messages read. A faulty label
+// is an error when scored; unscored, it is returned as the label left out.
+func attach(it *Item, l *Label, where string, counted int, warnings []string, scored bool) (skipped, err error) {
+	if err := l.Check(where, len(it.Messages)); err != nil {
+		if scored {
+			return nil, err
+		}
+		return err, nil
+	}
+	if scored {
+		it.Warnings = append(it.Warnings, warnings...)
+		if counted > 0 && counted != len(it.Messages) {
+			it.Warnings = append(it.Warnings, fmt.Sprintf("%s: counts %d messages, and parley read %d: the label's message numbers may not be parley's", where, counted, len(it.Messages)))
+		}
+	}
+	it.Label = l
+	return nil, nil
+}
+
+// severalSentence says that the label at where, of the file at path,
+// scores none of its several conversations.
+func severalSentence(where, path string, convs int, what string) string {
+	return fmt.Sprintf("%s: labels %s, which holds %d conversations; a label of a file scores one conversation, so %s (label each in %s as %s#N, or give each its own file)", where, path, convs, what, LabelTableName, filepath.Base(path))
 }

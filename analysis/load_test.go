@@ -130,7 +130,7 @@ func TestALabelBesideSeveralConversationsSaysItScoresNone(t *testing.T) {
 			t.Errorf("%s is scored by a label written for the whole file", it.Name)
 		}
 	}
-	want := "t.expect.yaml: labels " + filepath.Join(dir, "t.json") + ", which holds 2 conversations; a label scores one conversation, so none of them is scored"
+	want := "t.expect.yaml: labels " + filepath.Join(dir, "t.json") + ", which holds 2 conversations; a label of a file scores one conversation, so none of them is scored by it (label each in labels.json as t.json#N"
 	if len(items[0].Warnings) != 1 || !strings.Contains(items[0].Warnings[0], want) {
 		t.Errorf("warnings %q; want one holding %q", items[0].Warnings, want)
 	}

@@ -319,7 +319,7 @@ func TestCheckReadsOneConversationOfAFileAsItNamesIt(t *testing.T) {
 	// and says so.
 	os.WriteFile(filepath.Join(dir, "multi.expect.yaml"), []byte("stop_after: 2\nstop_by: 3\n"), 0o600)
 	code, out, errOut = parley(t, "check", multi+"#2")
-	if code != exitOK || !strings.Contains(out, "unlabelled") || !strings.Contains(errOut, "labels "+multi+", which holds 2 conversations; a label scores one conversation, so "+multi+"#2 is not scored") {
+	if code != exitOK || !strings.Contains(out, "unlabelled") || !strings.Contains(errOut, "labels "+multi+", which holds 2 conversations; a label of a file scores one conversation, so "+multi+"#2 is not scored") {
 		t.Errorf("check FILE#2 of a labelled export: exit %d\n%s%s", code, out, errOut)
 	}
 }
