@@ -33,35 +33,15 @@ import "strings"
 // is never closed is not marked: where it ends is not known.
 func fencedLines(lines []string) []bool {
 	var fenced []bool
-	at, mark, size := -1, byte(0), 0
+	f := newFences()
 	for i, l := range lines {
-		t := trimLineEnd(l)
-		indent := len(t) - len(strings.TrimLeft(t, " "))
-		if indent > 3 {
-			continue
-		}
-		t = t[indent:]
-		n := 0
-		for n < len(t) && (t[n] == '`' || t[n] == '~') && t[n] == t[0] {
-			n++
-		}
-		if n < 3 {
-			continue
-		}
-		switch {
-		case at < 0:
-			if t[0] == '`' && strings.Contains(t[n:], "`") {
-				continue // inline code, not a fence
-			}
-			at, mark, size = i, t[0], n
-		case t[0] == mark && n >= size && n == len(t):
+		if at, closed := f.see(trimLineEnd(l), i); closed {
 			if fenced == nil {
 				fenced = make([]bool, len(lines))
 			}
 			for k := at; k <= i; k++ {
 				fenced[k] = true
 			}
-			at = -1
 		}
 	}
 	return fenced
@@ -74,7 +54,7 @@ func fencedLines(lines []string) []bool {
 // lines.
 func fencedSpans(s string) [][2]int {
 	var spans [][2]int
-	open, mark, size := -1, byte(0), 0
+	f := newFences()
 	next := [2]int{-1, -1} // the next "```" and "~~~" at or after at (-1: not searched)
 	for at := 0; at < len(s); {
 		i := -1
@@ -101,26 +81,52 @@ func fencedSpans(s string) [][2]int {
 			end += i
 		}
 		at = end + 1
-		if i-start > 3 || strings.Trim(s[start:i], " ") != "" {
-			continue
-		}
-		t := trimLineEnd(s[start:end])[i-start:]
-		n := 0
-		for n < len(t) && t[n] == t[0] {
-			n++
-		}
-		switch {
-		case open < 0:
-			if t[0] == '`' && strings.Contains(t[n:], "`") {
-				continue // inline code, not a fence
-			}
-			open, mark, size = start, t[0], n
-		case t[0] == mark && n >= size && n == len(t):
+		if open, closed := f.see(trimLineEnd(s[start:end]), start); closed {
 			spans = append(spans, [2]int{open, end})
-			open = -1
 		}
 	}
 	return spans
+}
+
+// fences follows the fenced blocks of a text one line at a time, for
+// fencedLines and fencedSpans alike.
+type fences struct {
+	open int  // where the open block's fence is; -1 when none is open
+	mark byte // its mark, ` or ~
+	size int  // how many of it the fence has
+}
+
+func newFences() fences { return fences{open: -1} }
+
+// see reads the line t (its end trimmed), found at pos (a line's number
+// or its offset): a fence opens a block, and one of the open block's
+// mark, at least as long and with nothing after it, closes it. When t
+// closes a block, see returns where the block opened.
+func (f *fences) see(t string, pos int) (opened int, closed bool) {
+	indent := len(t) - len(strings.TrimLeft(t, " "))
+	if indent > 3 {
+		return 0, false
+	}
+	t = t[indent:]
+	n := 0
+	for n < len(t) && (t[n] == '`' || t[n] == '~') && t[n] == t[0] {
+		n++
+	}
+	if n < 3 {
+		return 0, false
+	}
+	switch {
+	case f.open < 0:
+		if t[0] == '`' && strings.Contains(t[n:], "`") {
+			return 0, false // inline code, not a fence
+		}
+		f.open, f.mark, f.size = pos, t[0], n
+	case t[0] == f.mark && n >= f.size && n == len(t):
+		opened = f.open
+		f.open = -1
+		return opened, true
+	}
+	return 0, false
 }
 
 // mayHoldFences reports, cheaply, whether text could hold a fenced block.
