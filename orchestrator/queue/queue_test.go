@@ -650,7 +650,7 @@ func TestAnUnknownBatchNamesTheBatchesHeld(t *testing.T) {
 func TestFollowEndsWithTheContextsError(t *testing.T) {
 	e := startQueue(t)
 	q := connect(t, e)
-	m := &batch.Manifest{ID: "follow", Created: time.Now(), Jobs: []batch.PlannedJob{{ID: "follow-0001"}, {ID: "follow-0002"}}}
+	m := &batch.Manifest{ID: "follow", Created: time.Now(), Scenarios: []batch.ScenarioSource{{Path: "x.yaml", Source: "title: x"}}, Jobs: []batch.PlannedJob{{ID: "follow-0001"}, {ID: "follow-0002"}}}
 	data, _ := json.Marshal(Record{Batch: m.ID, Result: batch.Result{ID: "follow-0001", State: batch.StateDone}})
 	if _, err := q.results.Create(context.Background(), resultKey(m.ID, "follow-0001"), data); err != nil {
 		t.Fatal(err)

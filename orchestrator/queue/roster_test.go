@@ -95,3 +95,61 @@ termination: {max_messages: 3}
 		}
 	}
 }
+
+// A result stored by a worker of an earlier parley, which did not record
+// a conversation's run or pairing, is filed under its job as the batch
+// planned it: the batch's manifest, not the worker, says which run of
+// which pair a job is.
+func TestAResultWithoutItsPairIsFiledByTheManifest(t *testing.T) {
+	src := `roster:
+  defaults: {base_url: http://127.0.0.1:1/v1, system: Talk.}
+  agents:
+    - {name: Alpha, model: alpha-1}
+    - {name: Beta, model: beta-1}
+  runs: 2
+termination: {max_messages: 3}
+`
+	path := filepath.Join(t.TempDir(), "roster.yaml")
+	if err := os.WriteFile(path, []byte(src), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	s, err := configs.Load(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := batch.Plan("older", []*configs.Scenario{s}, 1, 1, nil, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := startQueue(t)
+	q := connect(t, e)
+	ctx := context.Background()
+	job := m.Job(3)
+	var want batch.Result
+	job.Identify(&want)
+	if want.Pair == "" || want.Run != 2 {
+		t.Fatalf("job 4 is %+v; want the second run of a pair", want)
+	}
+	older := Record{Batch: m.ID, Deliveries: 1, Result: batch.Result{ID: job.ID, State: batch.StateFailed, Error: "the provider refused the key"}}
+	w := &Worker{Queue: connect(t, e), Name: "old"}
+	if err := w.store(ctx, &fakeMsg{}, resultKey(m.ID, job.ID), older, &uploader{}); err != nil {
+		t.Fatal(err)
+	}
+	check := func(how string, r Record) {
+		t.Helper()
+		if r.Pair != want.Pair || r.Run != want.Run || r.ScenarioPath != want.ScenarioPath {
+			t.Errorf("%s: pair %q, run %d, scenario %q; want %q, %d, %q", how, r.Pair, r.Run, r.ScenarioPath, want.Pair, want.Run, want.ScenarioPath)
+		}
+	}
+	records, err := q.Records(ctx, m)
+	if err != nil || len(records) != 1 {
+		t.Fatalf("records %+v, %v; want the one stored", records, err)
+	}
+	check("Records", records[0])
+	fctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	_, _ = q.Follow(fctx, m, func(r Record) {
+		check("Follow", r)
+		cancel()
+	})
+}

@@ -234,16 +234,18 @@ func (q *Queue) resultKeys(ctx context.Context, batchID string) (map[string]bool
 // Follow calls onRecord once for each job of the batch that has a result,
 // those stored already first, then each as it is stored, and returns every
 // record once all jobs have one. When ctx ends first it returns the records
-// so far and ctx's error.
+// so far and ctx's error. Each record is filed under its job as m plans it
+// (its run, pairing, scenario and values), whatever the worker that
+// stored it recorded: a worker of an earlier parley recorded no pairing.
 func (q *Queue) Follow(ctx context.Context, m *batch.Manifest, onRecord func(Record)) ([]Record, error) {
 	w, err := q.results.Watch(ctx, m.ID+".*", jetstream.IgnoreDeletes())
 	if err != nil {
 		return nil, fmt.Errorf("watching the results of batch %s: %w", m.ID, err)
 	}
 	defer w.Stop()
-	jobs := map[string]bool{}
-	for _, j := range m.Jobs {
-		jobs[resultKey(m.ID, j.ID)] = true
+	jobs := map[string]int{} // a result's key: its job's place in m
+	for i, j := range m.Jobs {
+		jobs[resultKey(m.ID, j.ID)] = i
 	}
 	seen := map[string]bool{}
 	var out []Record
@@ -258,13 +260,18 @@ func (q *Queue) Follow(ctx context.Context, m *batch.Manifest, onRecord func(Rec
 				}
 				return out, fmt.Errorf("the queue stopped sending the results of batch %s", m.ID)
 			}
-			if e == nil || !jobs[e.Key()] || seen[e.Key()] {
+			if e == nil || seen[e.Key()] {
+				continue
+			}
+			i, ok := jobs[e.Key()]
+			if !ok {
 				continue
 			}
 			var r Record
 			if err := json.Unmarshal(e.Value(), &r); err != nil {
 				return out, fmt.Errorf("the result %s in %s is not valid: %v", e.Key(), ResultsBucket, err)
 			}
+			m.Job(i).Identify(&r.Result)
 			seen[e.Key()] = true
 			out = append(out, r)
 			if onRecord != nil {
@@ -295,6 +302,7 @@ func (q *Queue) Records(ctx context.Context, m *batch.Manifest) ([]Record, error
 		if err := json.Unmarshal(e.Value(), &r); err != nil {
 			return nil, fmt.Errorf("the result %s in %s is not valid: %v", key, ResultsBucket, err)
 		}
+		m.Job(i).Identify(&r.Result)
 		out = append(out, r)
 	}
 	return out, nil
