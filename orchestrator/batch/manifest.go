@@ -333,6 +333,19 @@ func ReadManifest(dir string) (*Manifest, error) {
 	if m.Version != 1 {
 		return nil, fmt.Errorf("%s: version %d is not one this parley reads", path, m.Version)
 	}
+	for _, j := range m.Jobs {
+		if j.Scenario < 0 || j.Scenario >= len(m.Scenarios) {
+			held := "none"
+			switch len(m.Scenarios) {
+			case 0:
+			case 1:
+				held = "1 (scenario 0)"
+			default:
+				held = fmt.Sprintf("%d (scenarios 0 to %d)", len(m.Scenarios), len(m.Scenarios)-1)
+			}
+			return nil, fmt.Errorf("%s: job %s names scenario %d, and the batch holds %s; restore the file parley wrote, or plan the batch again", path, j.ID, j.Scenario, held)
+		}
+	}
 	// A scenario recorded with its secrets hidden runs from its file, when
 	// that file still holds the same scenario.
 	for i, s := range m.Scenarios {
