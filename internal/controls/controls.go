@@ -8,8 +8,10 @@
 // what was printed. What is left of a sequence once its escape is dropped
 // is shown as text, as the live view shows it.
 //
-// Transcripts keep such text byte for byte; what parley prints of it to a
-// terminal passes through here.
+// Transcripts keep such text byte for byte; what parley prints to a
+// terminal, and the views it writes for reading (a batch's summary.md, a
+// report's report.md and report.html, where these bytes are invalid HTML
+// anyway), pass it through here.
 package controls
 
 import (
