@@ -11,6 +11,7 @@ import (
 	"sync"
 
 	"github.com/parleyhq/parley/analysis"
+	"github.com/parleyhq/parley/internal/controls"
 	"github.com/parleyhq/parley/pricing"
 )
 
@@ -130,8 +131,12 @@ func isolated(names []string) []string {
 func plainText(s string) string { return s }
 
 // HTML writes the report as one self-contained page: inline CSS, SVG and
-// a little JavaScript, no network, openable from disk.
+// a little JavaScript, no network, openable from disk. The page holds no
+// control character but tab and newline, which HTML does not allow: what
+// it quotes from the transcripts is shown without them (controls.Filter),
+// its script's pair titles too; report.json keeps them as written.
 func HTML(w io.Writer, r analysis.Report) error {
+	w = controls.NewFilter(w)
 	v := pageView{Summary: summary(r, plainText), Policy: r.Policy, Conversations: len(r.Conversations), ConversationsT: thousandsOrZero(len(r.Conversations)), Models: isolated(r.Models),
 		Pairs: len(r.Pairs), Median: median(r.MedianSubstance, len(r.Conversations), r.CutShort), Spent: r.Spent, Messages: r.Messages, SpentT: thousandsOrZero(r.Spent), MessagesT: thousandsOrZero(r.Messages),
 		Cost: costFigure(r.Cost), CostNote: costNote(r.Cost), Tokens: thousands(r.Tokens), HeatLow: rgb(heatLow), HeatHigh: rgb(heatHigh)}
@@ -163,7 +168,7 @@ func HTML(w io.Writer, r analysis.Report) error {
 	index := map[[2]string]int{}
 	for i, p := range r.Pairs {
 		index[[2]string{p.Opener, p.Responder}] = i
-		v.PairTitles = append(v.PairTitles, pairTitle(p.Opener, p.Responder))
+		v.PairTitles = append(v.PairTitles, controls.Strip(pairTitle(p.Opener, p.Responder)))
 	}
 	openers, responders := matrixAxes(r)
 	v.Responders = isolated(responders)

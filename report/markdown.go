@@ -7,12 +7,17 @@ import (
 	"strings"
 
 	"github.com/parleyhq/parley/analysis"
+	"github.com/parleyhq/parley/internal/controls"
 )
 
 // Markdown writes the report as Markdown: the same figures as the HTML
 // page, with each conversation's loop chance as a line of block letters.
+// What it quotes from the transcripts (names, model ids, reasons, a
+// provider's error) is shown without the bytes a terminal acts on (see
+// controls.Filter), so that `cat report.md` shows it rather than obeys
+// it; report.json and the transcripts keep it as written.
 func Markdown(w io.Writer, r analysis.Report) error {
-	b := bufio.NewWriter(w)
+	b := bufio.NewWriter(controls.NewFilter(w))
 	p := func(format string, a ...any) { fmt.Fprintf(b, format, a...) }
 
 	p("# Attractor report\n\n")

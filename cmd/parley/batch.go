@@ -19,6 +19,7 @@ import (
 	"github.com/parleyhq/parley/agents"
 	"github.com/parleyhq/parley/cmd/parley/tui"
 	"github.com/parleyhq/parley/configs"
+	"github.com/parleyhq/parley/internal/controls"
 	"github.com/parleyhq/parley/internal/phrase"
 	"github.com/parleyhq/parley/internal/suggest"
 	"github.com/parleyhq/parley/orchestrator"
@@ -667,16 +668,16 @@ func warnOnce(w io.Writer) func(string) {
 // run 2)"), so that a tournament's line says which pair it was.
 func conversationName(res batch.Result) string {
 	if res.Title == "" {
-		return textSafe(res.ID)
+		return controls.Strip(res.ID)
 	}
-	return textSafe(fmt.Sprintf("%s (%s, run %d)", res.ID, res.Title, max(res.Run, 1)))
+	return controls.Strip(fmt.Sprintf("%s (%s, run %d)", res.ID, res.Title, max(res.Run, 1)))
 }
 
 // showProgress starts the progress display: on a terminal one line redrawn
 // in place, elsewhere a plain line for each finished conversation and a
 // heartbeat every 30 seconds. The returned function stops it. What a
 // provider or a judge wrote is printed without the control characters a
-// terminal would act on (textSafe).
+// terminal would act on (controls.Strip).
 
 func showProgress(w io.Writer, p *batch.Progress, r *batch.Runner, tty bool) func() {
 	var mu sync.Mutex
@@ -686,7 +687,7 @@ func showProgress(w io.Writer, p *batch.Progress, r *batch.Runner, tty bool) fun
 		r.OnFinish = func(res batch.Result) {
 			if res.State == batch.StateFailed {
 				mu.Lock()
-				fmt.Fprintf(w, "\r\033[K%s failed: %s\n", conversationName(res), textSafe(res.Error))
+				fmt.Fprintf(w, "\r\033[K%s failed: %s\n", conversationName(res), controls.Strip(res.Error))
 				mu.Unlock()
 			}
 		}
@@ -716,7 +717,7 @@ func showProgress(w io.Writer, p *batch.Progress, r *batch.Runner, tty bool) fun
 				what += ": " + res.Stop.Reason
 			}
 			mu.Lock()
-			fmt.Fprintf(w, "%s %s after %s · %s\n", conversationName(res), textSafe(what), phrase.Count(res.Messages, "message", "messages"), p.Snapshot().Line())
+			fmt.Fprintf(w, "%s %s after %s · %s\n", conversationName(res), controls.Strip(what), phrase.Count(res.Messages, "message", "messages"), p.Snapshot().Line())
 			mu.Unlock()
 		}
 		wg.Add(1)

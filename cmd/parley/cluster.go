@@ -14,6 +14,7 @@ import (
 	"github.com/nats-io/nats.go"
 	"github.com/spf13/cobra"
 
+	"github.com/parleyhq/parley/internal/controls"
 	"github.com/parleyhq/parley/internal/phrase"
 	"github.com/parleyhq/parley/orchestrator/batch"
 	"github.com/parleyhq/parley/orchestrator/queue"
@@ -273,7 +274,7 @@ func runQueuedBatch(ctx context.Context, cmd *cobra.Command, m *batch.Manifest, 
 		} else if res.Error != "" {
 			what += ": " + res.Error
 		}
-		fmt.Fprintf(out, "%s %s after %s on %s · %s\n", conversationName(res), textSafe(what), phrase.Count(res.Messages, "message", "messages"), r.Worker, progress.Snapshot(ctx).Line())
+		fmt.Fprintf(out, "%s %s after %s on %s · %s\n", conversationName(res), controls.Strip(what), phrase.Count(res.Messages, "message", "messages"), r.Worker, progress.Snapshot(ctx).Line())
 	})
 	progress.Stop()
 	session := time.Since(start)

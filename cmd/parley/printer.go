@@ -4,11 +4,11 @@ import (
 	"bufio"
 	"fmt"
 	"io"
-	"strings"
 	"sync"
 	"time"
 
 	"github.com/parleyhq/parley/cmd/parley/tui"
+	"github.com/parleyhq/parley/internal/controls"
 	"github.com/parleyhq/parley/internal/phrase"
 	"github.com/parleyhq/parley/orchestrator"
 	"github.com/parleyhq/parley/transcripts"
@@ -120,75 +120,13 @@ func (p *printer) Handle(e orchestrator.Event) error {
 }
 
 // terminalSafe returns w, or, when w is a terminal, a writer that passes on
-// what w would show and drops what it would act on (see controlFilter).
+// what w would show and drops what it would act on (see controls.Filter).
 // Transcripts hold model text as the model wrote it, escape sequences
 // included; piped or redirected, the text stays byte for byte what the
 // transcript holds.
 func terminalSafe(w io.Writer) io.Writer {
 	if tui.IsTerminal(w) {
-		return &controlFilter{w: w}
+		return controls.NewFilter(w)
 	}
 	return w
-}
-
-// textSafe is s without what controlFilter removes: for text a provider or
-// a model wrote (an error's body, a judge's reason) printed among parley's
-// own escape sequences, as a batch's progress line is, where the whole
-// writer cannot be filtered.
-func textSafe(s string) string {
-	var b strings.Builder
-	f := controlFilter{w: &b}
-	f.Write([]byte(s + "\n")) // a newline: a trailing 0xc2 is not held back
-	return strings.TrimSuffix(b.String(), "\n")
-}
-
-// controlFilter removes from what it passes on the bytes a terminal acts on
-// rather than shows: control characters other than newline and tab (the
-// escape that starts every escape sequence among them, and the carriage
-// return that would let a message overwrite a line already shown) and the
-// C1 controls U+0080–U+009F, which terminals also read as the start of a
-// sequence. Printed as written, a model's text could retitle the window,
-// write the clipboard (OSC 52), or move the cursor over what was printed.
-// What is left of a sequence once its escape is dropped is shown as text,
-// as the live view shows it. A C1 control's two bytes may arrive in
-// separate writes: a write ending in the first is held until the next.
-type controlFilter struct {
-	w    io.Writer
-	lead bool   // the last write ended with 0xc2, the lead byte of a C1 control
-	buf  []byte // what is passed on, kept between writes
-}
-
-func (f *controlFilter) Write(p []byte) (int, error) {
-	out := f.buf[:0]
-	i := 0
-	if f.lead && len(p) > 0 {
-		f.lead = false
-		if p[0] >= 0x80 && p[0] < 0xa0 {
-			i = 1
-		} else {
-			out = append(out, 0xc2)
-		}
-	}
-	for ; i < len(p); i++ {
-		c := p[i]
-		switch {
-		case c < 0x20 && c != '\n' && c != '\t', c == 0x7f:
-			continue
-		case c == 0xc2 && i+1 == len(p):
-			f.lead = true
-			continue
-		case c == 0xc2 && p[i+1] >= 0x80 && p[i+1] < 0xa0:
-			i++
-			continue
-		}
-		out = append(out, c)
-	}
-	f.buf = out
-	if len(out) == 0 {
-		return len(p), nil
-	}
-	if _, err := f.w.Write(out); err != nil {
-		return 0, err
-	}
-	return len(p), nil
 }

@@ -123,39 +123,6 @@ func TestPrinterHeadsOnlyTurnsThatPrint(t *testing.T) {
 	}
 }
 
-func TestControlFilter(t *testing.T) {
-	for _, tc := range []struct {
-		name   string
-		writes []string
-		want   string
-	}{
-		{"plain text passes", []string{"Hello, world.\n\tindented\n"}, "Hello, world.\n\tindented\n"},
-		{"a colour sequence loses its escape", []string{"\x1b[31mred\x1b[0m"}, "[31mred[0m"},
-		{"OSC 52 cannot write the clipboard", []string{"a\x1b]52;c;aGk=\x07b"}, "a]52;c;aGk=b"},
-		{"OSC 0 cannot retitle the window", []string{"\x1b]0;owned\x1b\\x"}, "]0;owned\\x"},
-		{"a carriage return cannot overwrite a line", []string{"shown\rhidden"}, "shownhidden"},
-		{"DEL and NUL are dropped", []string{"a\x7fb\x00c"}, "abc"},
-		{"a C1 CSI is dropped", []string{"a\u009b31mb"}, "a31mb"},
-		{"a C1 control split across writes", []string{"a\xc2", "\x9b31mb"}, "a31mb"},
-		{"a letter split across writes is kept", []string{"caf\xc2", "\xa9!"}, "caf©!"},
-		{"Latin-1 letters and other scripts pass", []string{"© é ü — 再见 🙏"}, "© é ü — 再见 🙏"},
-		{"a lead byte then another lead byte", []string{"x\xc2", "\xc2\x85y"}, "x\xc2y"},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			var b bytes.Buffer
-			f := &controlFilter{w: &b}
-			for _, w := range tc.writes {
-				if n, err := f.Write([]byte(w)); n != len(w) || err != nil {
-					t.Fatalf("Write(%q) = %d, %v; want %d, nil", w, n, err, len(w))
-				}
-			}
-			if b.String() != tc.want {
-				t.Fatalf("passed on %q; want %q", b.String(), tc.want)
-			}
-		})
-	}
-}
-
 // A headless run prints model text as written when its output is piped
 // (it is the transcript's layout), but on a terminal it drops the bytes
 // the terminal would act on: a model's OSC 52 must not reach the

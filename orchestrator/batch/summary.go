@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/parleyhq/parley/agents"
+	"github.com/parleyhq/parley/internal/controls"
 	"github.com/parleyhq/parley/internal/phrase"
 	"github.com/parleyhq/parley/pricing"
 )
@@ -414,7 +415,11 @@ func mergeLimitStats(earlier, now []agents.LimiterStats) []agents.LimiterStats {
 	return out
 }
 
-// Write writes summary.json and summary.md into dir.
+// Write writes summary.json and summary.md into dir. summary.md quotes
+// what providers, judges and scenarios wrote (an error, a stop's reason,
+// titles, names, model ids, endpoints) without the bytes a terminal acts
+// on (see controls.Filter), so that `cat summary.md` shows that text
+// rather than obeys it; summary.json keeps it as written.
 func (s *Summary) Write(dir string) error {
 	data, err := json.MarshalIndent(s, "", "  ")
 	if err != nil {
@@ -424,7 +429,7 @@ func (s *Summary) Write(dir string) error {
 		return err
 	}
 	var md strings.Builder
-	s.Markdown(&md)
+	s.Markdown(controls.NewFilter(&md))
 	return writeFile(filepath.Join(dir, "summary.md"), []byte(md.String()))
 }
 
@@ -445,7 +450,8 @@ func writeFile(path string, data []byte) error {
 // be written (a full disk): its files are not there to point at.
 var ErrSummaryUnwritten = errors.New("the summary could not be written")
 
-// Markdown writes the summary as Markdown tables.
+// Markdown writes the summary as Markdown tables, quoting what providers,
+// judges and scenarios wrote as they wrote it.
 func (s *Summary) Markdown(w io.Writer) {
 	fmt.Fprintf(w, "# Batch %s\n\n", s.Batch)
 	fmt.Fprintf(w, "%d planned · %d done · %d failed", s.Planned, s.Done, s.Failed)
