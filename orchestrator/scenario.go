@@ -106,29 +106,51 @@ func FromScenario(s *configs.Scenario, opt Options) (Config, error) {
 	return cfg, nil
 }
 
-// continuesLines reports whether seat a, a scripted or replay agent,
-// carries on from the lines its seat already spoke, which it then skips:
-// it does when the recording seated an agent of its kind under its name
-// (or, failing that, under a name it lists under formerly:), so a script
-// given more lines, or a replay of a longer recording, goes on after those
-// said; it does not when the recording seated that name otherwise (a
-// model, or a script where it now replays, or the other way round), and
-// its lines are new and start at the first. A recording that does not say
-// how it seated its speakers (another tool's) was never a script's lines,
-// so a script starts at its first; a replay, which may be replaying that
-// very recording, is taken to carry on.
-func continuesLines(a *configs.Agent, prior []transcripts.AgentInfo) bool {
-	for _, p := range prior {
+// seatedAt is the message of prior after which seat a's agent, a
+// scripted or replay one, took the seat: the seat's messages after it are
+// lines the agent said, which it skips, and those up to it were another
+// agent's. The agent carries on from the recording (prior recorded under
+// the seats agents, a fork's parent's or a resumed recording's own) when
+// the recording seated an agent of its kind under its name (or, failing
+// that, under a name it lists under formerly:), and then holds the seat
+// from where that agent took it, so a script given more lines, or a
+// replay of a longer recording, goes on after those said, and never
+// counts the lines another agent spoke in that seat before. Otherwise (a
+// model, or a script where it now replays, or the other way round) it
+// takes the seat now, after the last message of prior, and its lines
+// start at the first. A recording that does not say how it seated its
+// speakers (another tool's) was never a script's lines, so a script takes
+// the seat anew; a replay, which may be replaying that very recording, is
+// taken to carry on.
+//
+// Fork and resume build a seat by this one rule, so a fork resumed goes
+// on as the fork would have gone on uninterrupted, and the run line
+// records where each agent took its seat (AgentInfo.SeatedAt).
+func seatedAt(a *configs.Agent, prior []transcripts.Message, agents []transcripts.AgentInfo) int {
+	recorded, ok := recordedSeat(a, agents)
+	switch {
+	case ok && recorded.Type == a.Type:
+		return max(0, min(recorded.SeatedAt, len(prior))) // a hand-edited number stays within prior
+	case !ok && a.Type != configs.TypeScripted:
+		return 0
+	}
+	return len(prior)
+}
+
+// recordedSeat is the agent a recording seated where seat a sits: under
+// a's name, or failing that under a name a lists under formerly:.
+func recordedSeat(a *configs.Agent, agents []transcripts.AgentInfo) (transcripts.AgentInfo, bool) {
+	for _, p := range agents {
 		if p.Name == a.Name {
-			return p.Type == a.Type
+			return p, true
 		}
 	}
-	for _, p := range prior {
+	for _, p := range agents {
 		if slices.Contains(a.Formerly, p.Name) {
-			return p.Type == a.Type
+			return p, true
 		}
 	}
-	return a.Type != configs.TypeScripted
+	return transcripts.AgentInfo{}, false
 }
 
 // LinesLeft is how many lines seat a of s, a scripted or replay agent,
@@ -210,20 +232,21 @@ func buildAgent(s *configs.Scenario, a *configs.Agent, opt *Options, opens bool,
 		pace = *opt.Pace
 	}
 	spoken := 0
-	for i, m := range opt.Prior {
-		if i == 0 && !opens {
-			// Message 1 by the side that does not open is the opening it
-			// handed over, never one of its lines, even where a recording
-			// another tool wrote leaves it unmarked (the seed's blank
-			// initial message): counting it would skip a line.
-			continue
+	if a.Type == configs.TypeScripted || a.Type == configs.TypeReplay {
+		info.SeatedAt = seatedAt(a, opt.Prior, opt.PriorAgents)
+		for i, m := range opt.Prior[info.SeatedAt:] {
+			if info.SeatedAt+i == 0 && !opens {
+				// Message 1 by the side that does not open is the opening
+				// it handed over, never one of its lines, even where a
+				// recording another tool wrote leaves it unmarked (the
+				// seed's blank initial message): counting it would skip a
+				// line.
+				continue
+			}
+			if m.Speaker == a.Name && m.Origin == transcripts.OriginAgent && !m.Partial {
+				spoken++
+			}
 		}
-		if m.Speaker == a.Name && m.Origin == transcripts.OriginAgent && !m.Partial {
-			spoken++
-		}
-	}
-	if !continuesLines(a, opt.PriorAgents) {
-		spoken = 0
 	}
 	switch a.Type {
 	case configs.TypeScripted:
