@@ -34,6 +34,11 @@ type Options struct {
 	// line's agents), when it records them: a scripted or replay seat
 	// that the recording seated otherwise starts at its first line.
 	PriorAgents []transcripts.AgentInfo
+	// PriorPath is the recording Prior was read from, when a fork
+	// continues it: where that recording does not say how it seated a
+	// seat (another tool's), a replay seat carries on after its speaker's
+	// messages there only when it replays that very recording.
+	PriorPath string
 	// Human builds the agent for a type: human seat; nil means none can be seated.
 	Human func(name string) (agents.Agent, error)
 	// Warn receives warnings, such as a key sent over plain HTTP.
@@ -106,6 +111,47 @@ func FromScenario(s *configs.Scenario, opt Options) (Config, error) {
 	return cfg, nil
 }
 
+// linesSaid is where seat a's agent, a scripted or replay one, took the
+// seat in opt.Prior (seatedAt), and how many of its lines it said there
+// since, which it skips. opens says the seat speaks first; replays is the
+// recording a replay seat replays, as read ("" for a script).
+func linesSaid(a *configs.Agent, opt *Options, opens bool, replays string) (at, said int) {
+	at = seatedAt(a, opt.Prior, opt.PriorAgents, sameRecording(replays, opt.PriorPath))
+	for i, m := range opt.Prior[at:] {
+		if at+i == 0 && !opens {
+			// Message 1 by the side that does not open is the opening it
+			// handed over, never one of its lines, even where a recording
+			// another tool wrote leaves it unmarked (the seed's blank
+			// initial message): counting it would skip a line.
+			continue
+		}
+		if m.Speaker == a.Name && m.Origin == transcripts.OriginAgent && !m.Partial {
+			said++
+		}
+	}
+	return at, said
+}
+
+// sameRecording reports whether a replay's recording, as read, is the
+// recording prior was read from (FILE or FILE#N, under any path naming the
+// same file).
+func sameRecording(replays, prior string) bool {
+	if replays == "" || prior == "" {
+		return false
+	}
+	fr, nr := transcripts.SplitConversation(replays)
+	fp, np := transcripts.SplitConversation(prior)
+	if nr != np {
+		return false
+	}
+	ir, errR := os.Stat(fr)
+	ip, errP := os.Stat(fp)
+	if errR == nil && errP == nil {
+		return os.SameFile(ir, ip)
+	}
+	return filepath.Clean(fr) == filepath.Clean(fp)
+}
+
 // seatedAt is the message of prior after which seat a's agent, a
 // scripted or replay one, took the seat: the seat's messages after it are
 // lines the agent said, which it skips, and those up to it were another
@@ -118,20 +164,20 @@ func FromScenario(s *configs.Scenario, opt Options) (Config, error) {
 // counts the lines another agent spoke in that seat before. Otherwise (a
 // model, or a script where it now replays, or the other way round) it
 // takes the seat now, after the last message of prior, and its lines
-// start at the first. A recording that does not say how it seated its
-// speakers (another tool's) was never a script's lines, so a script takes
-// the seat anew; a replay, which may be replaying that very recording, is
-// taken to carry on.
+// start at the first. A recording that does not say how it seated the
+// seat (another tool's) was never a script's lines, nor a replay's of
+// another recording, so they take the seat anew; a replay of that very
+// recording (replaysPrior) carries on after its speaker's messages there.
 //
 // Fork and resume build a seat by this one rule, so a fork resumed goes
 // on as the fork would have gone on uninterrupted, and the run line
 // records where each agent took its seat (AgentInfo.SeatedAt).
-func seatedAt(a *configs.Agent, prior []transcripts.Message, agents []transcripts.AgentInfo) int {
+func seatedAt(a *configs.Agent, prior []transcripts.Message, agents []transcripts.AgentInfo, replaysPrior bool) int {
 	recorded, ok := recordedSeat(a, agents)
 	switch {
 	case ok && recorded.Type == a.Type:
 		return max(0, min(recorded.SeatedAt, len(prior))) // a hand-edited number stays within prior
-	case !ok && a.Type != configs.TypeScripted:
+	case !ok && a.Type == configs.TypeReplay && replaysPrior:
 		return 0
 	}
 	return len(prior)
@@ -231,25 +277,10 @@ func buildAgent(s *configs.Scenario, a *configs.Agent, opt *Options, opens bool,
 	if opt.Pace != nil {
 		pace = *opt.Pace
 	}
-	spoken := 0
-	if a.Type == configs.TypeScripted || a.Type == configs.TypeReplay {
-		info.SeatedAt = seatedAt(a, opt.Prior, opt.PriorAgents)
-		for i, m := range opt.Prior[info.SeatedAt:] {
-			if info.SeatedAt+i == 0 && !opens {
-				// Message 1 by the side that does not open is the opening
-				// it handed over, never one of its lines, even where a
-				// recording another tool wrote leaves it unmarked (the
-				// seed's blank initial message): counting it would skip a
-				// line.
-				continue
-			}
-			if m.Speaker == a.Name && m.Origin == transcripts.OriginAgent && !m.Partial {
-				spoken++
-			}
-		}
-	}
 	switch a.Type {
 	case configs.TypeScripted:
+		var spoken int
+		info.SeatedAt, spoken = linesSaid(a, opt, opens, "")
 		sc := agents.NewScripted(a.Lines, pace)
 		sc.Skip(spoken)
 		info.Settings = map[string]any{"lines": len(a.Lines)}
@@ -268,6 +299,8 @@ func buildAgent(s *configs.Scenario, a *configs.Agent, opt *Options, opens bool,
 				*opening = text
 			}
 		}
+		var spoken int
+		info.SeatedAt, spoken = linesSaid(a, opt, opens, src)
 		r.Skip(spoken)
 		info.Settings = map[string]any{"transcript": a.Transcript, "speaker": a.Speaker}
 		return r, info, nil

@@ -408,6 +408,18 @@ func TestAResumedForkSaysWhatAnUninterruptedForkSays(t *testing.T) {
 			short: 7, long: 11, want: "s1|t1|s2|t2|s3|t3|s4",
 		},
 		{
+			name: "a replay of another recording forking another tool's recording",
+			parent: func(t *testing.T, dir string) string {
+				os.WriteFile(filepath.Join(dir, "other.txt"), []byte("### P ###\nx1\n\n### Q ###\ny1\n\n### P ###\nx2\n\n### Q ###\ny2\n\n### P ###\nx3\n\n### Q ###\ny3\n\n### P ###\nx4\n\n### Q ###\ny4\n"), 0o600)
+				p := filepath.Join(dir, "log.txt")
+				os.WriteFile(p, []byte("### P ###\nopen\n\n### Q ###\nq1\n\n### P ###\np1\n\n### Q ###\nq2\n\n### P ###\np2\n"), 0o600)
+				return p
+			},
+			at:    5,
+			fork:  "agents:\n  - {name: P, type: scripted, lines: " + lines("s", 9) + "}\n  - {name: Q, type: replay, transcript: other.txt, speaker: Q}\n",
+			short: 8, long: 12, want: "y1|s1|y2|s2|y3|s3|y4",
+		},
+		{
 			name: "a script the parent seated carries on after its lines",
 			parent: func(t *testing.T, dir string) string {
 				return recordRun(t, dir, "agents:\n  - {name: A, type: scripted, lines: [a1, a2, a3]}\n  - {name: B, type: scripted, lines: [b1, b2, b3]}\ntermination: {max_messages: 5}\n")
