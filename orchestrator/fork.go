@@ -51,7 +51,7 @@ func Fork(s *configs.Scenario, parent *transcripts.Transcript, parentPath string
 				i+1, parentPath, m.Speaker, strings.Join(names, " and "), m.Speaker)
 		}
 	}
-	opt.Prior = inherited
+	opt.Prior, opt.PriorPath = inherited, parentPath
 	if parent.Run != nil {
 		opt.PriorAgents = parent.Run.Agents
 	}

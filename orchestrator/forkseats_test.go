@@ -90,3 +90,18 @@ func importedLog(t *testing.T) (dir, log string, parent *transcripts.Transcript)
 	}
 	return dir, log, parent
 }
+
+// A replay of another recording was never the lines of the recording
+// another tool wrote that a fork continues: it says its recording's
+// messages from the first, where a replay of that very recording goes on
+// after the messages its speaker spoke there
+// (TestAForkOfAnImportedRecordingGoesOnWhereItBranched).
+func TestAForkOfAnImportedRecordingStartsAReplayOfAnotherAtItsFirstLine(t *testing.T) {
+	dir, log, parent := importedLog(t)
+	os.WriteFile(filepath.Join(dir, "other.txt"), []byte("### P ###\nx0\n\n### Q ###\ny1\n\n### P ###\nx1\n\n### Q ###\ny2\n\n### P ###\nx2\n\n### Q ###\ny3\n"), 0o600)
+	forkSays(t, dir, parent, log, []forkCase{
+		{"on the side that does not open", "agents:\n  - {name: P, type: scripted, lines: [s1, s2, s3]}\n  - {name: Q, type: replay, transcript: other.txt}\n", 3, "y1|s1|y2|s2|y3|s3"},
+		{"on the side that opens", "agents:\n  - {name: P, type: replay, transcript: other.txt}\n  - {name: Q, type: scripted, lines: [t1, t2, t3]}\n", 4, "x0|t1|x1|t2|x2|t3"},
+		{"that very recording, named another way", "agents:\n  - {name: P, type: replay, transcript: ./log.txt}\n  - {name: Q, type: scripted, lines: [t1, t2, t3]}\n", 4, "p2|t1"},
+	})
+}

@@ -34,6 +34,11 @@ type Options struct {
 	// line's agents), when it records them: a scripted or replay seat
 	// that the recording seated otherwise starts at its first line.
 	PriorAgents []transcripts.AgentInfo
+	// PriorPath is the recording Prior was read from, when a fork
+	// continues it: where that recording does not say how it seated a
+	// seat (another tool's), a replay seat carries on after its speaker's
+	// messages there only when it replays that very recording.
+	PriorPath string
 	// Human builds the agent for a type: human seat; nil means none can be seated.
 	Human func(name string) (agents.Agent, error)
 	// Warn receives warnings, such as a key sent over plain HTTP.
@@ -106,29 +111,92 @@ func FromScenario(s *configs.Scenario, opt Options) (Config, error) {
 	return cfg, nil
 }
 
-// continuesLines reports whether seat a, a scripted or replay agent,
-// carries on from the lines its seat already spoke, which it then skips:
-// it does when the recording seated an agent of its kind under its name
-// (or, failing that, under a name it lists under formerly:), so a script
-// given more lines, or a replay of a longer recording, goes on after those
-// said; it does not when the recording seated that name otherwise (a
-// model, or a script where it now replays, or the other way round), and
-// its lines are new and start at the first. A recording that does not say
-// how it seated its speakers (another tool's) was never a script's lines,
-// so a script starts at its first; a replay, which may be replaying that
-// very recording, is taken to carry on.
-func continuesLines(a *configs.Agent, prior []transcripts.AgentInfo) bool {
-	for _, p := range prior {
+// linesSaid is where seat a's agent, a scripted or replay one, took the
+// seat in opt.Prior (seatedAt), and how many of its lines it said there
+// since, which it skips. opens says the seat speaks first; replays is the
+// recording a replay seat replays, as read ("" for a script).
+func linesSaid(a *configs.Agent, opt *Options, opens bool, replays string) (at, said int) {
+	at = seatedAt(a, opt.Prior, opt.PriorAgents, sameRecording(replays, opt.PriorPath))
+	for i, m := range opt.Prior[at:] {
+		if at+i == 0 && !opens {
+			// Message 1 by the side that does not open is the opening it
+			// handed over, never one of its lines, even where a recording
+			// another tool wrote leaves it unmarked (the seed's blank
+			// initial message): counting it would skip a line.
+			continue
+		}
+		if m.Speaker == a.Name && m.Origin == transcripts.OriginAgent && !m.Partial {
+			said++
+		}
+	}
+	return at, said
+}
+
+// sameRecording reports whether a replay's recording, as read, is the
+// recording prior was read from (FILE or FILE#N, under any path naming the
+// same file).
+func sameRecording(replays, prior string) bool {
+	if replays == "" || prior == "" {
+		return false
+	}
+	fr, nr := transcripts.SplitConversation(replays)
+	fp, np := transcripts.SplitConversation(prior)
+	if nr != np {
+		return false
+	}
+	ir, errR := os.Stat(fr)
+	ip, errP := os.Stat(fp)
+	if errR == nil && errP == nil {
+		return os.SameFile(ir, ip)
+	}
+	return filepath.Clean(fr) == filepath.Clean(fp)
+}
+
+// seatedAt is the message of prior after which seat a's agent, a
+// scripted or replay one, took the seat: the seat's messages after it are
+// lines the agent said, which it skips, and those up to it were another
+// agent's. The agent carries on from the recording (prior recorded under
+// the seats agents, a fork's parent's or a resumed recording's own) when
+// the recording seated an agent of its kind under its name (or, failing
+// that, under a name it lists under formerly:), and then holds the seat
+// from where that agent took it, so a script given more lines, or a
+// replay of a longer recording, goes on after those said, and never
+// counts the lines another agent spoke in that seat before. Otherwise (a
+// model, or a script where it now replays, or the other way round) it
+// takes the seat now, after the last message of prior, and its lines
+// start at the first. A recording that does not say how it seated the
+// seat (another tool's) was never a script's lines, nor a replay's of
+// another recording, so they take the seat anew; a replay of that very
+// recording (replaysPrior) carries on after its speaker's messages there.
+//
+// Fork and resume build a seat by this one rule, so a fork resumed goes
+// on as the fork would have gone on uninterrupted, and the run line
+// records where each agent took its seat (AgentInfo.SeatedAt).
+func seatedAt(a *configs.Agent, prior []transcripts.Message, agents []transcripts.AgentInfo, replaysPrior bool) int {
+	recorded, ok := recordedSeat(a, agents)
+	switch {
+	case ok && recorded.Type == a.Type:
+		return max(0, min(recorded.SeatedAt, len(prior))) // a hand-edited number stays within prior
+	case !ok && a.Type == configs.TypeReplay && replaysPrior:
+		return 0
+	}
+	return len(prior)
+}
+
+// recordedSeat is the agent a recording seated where seat a sits: under
+// a's name, or failing that under a name a lists under formerly:.
+func recordedSeat(a *configs.Agent, agents []transcripts.AgentInfo) (transcripts.AgentInfo, bool) {
+	for _, p := range agents {
 		if p.Name == a.Name {
-			return p.Type == a.Type
+			return p, true
 		}
 	}
-	for _, p := range prior {
+	for _, p := range agents {
 		if slices.Contains(a.Formerly, p.Name) {
-			return p.Type == a.Type
+			return p, true
 		}
 	}
-	return a.Type != configs.TypeScripted
+	return transcripts.AgentInfo{}, false
 }
 
 // LinesLeft is how many lines seat a of s, a scripted or replay agent,
@@ -209,24 +277,10 @@ func buildAgent(s *configs.Scenario, a *configs.Agent, opt *Options, opens bool,
 	if opt.Pace != nil {
 		pace = *opt.Pace
 	}
-	spoken := 0
-	for i, m := range opt.Prior {
-		if i == 0 && !opens {
-			// Message 1 by the side that does not open is the opening it
-			// handed over, never one of its lines, even where a recording
-			// another tool wrote leaves it unmarked (the seed's blank
-			// initial message): counting it would skip a line.
-			continue
-		}
-		if m.Speaker == a.Name && m.Origin == transcripts.OriginAgent && !m.Partial {
-			spoken++
-		}
-	}
-	if !continuesLines(a, opt.PriorAgents) {
-		spoken = 0
-	}
 	switch a.Type {
 	case configs.TypeScripted:
+		var spoken int
+		info.SeatedAt, spoken = linesSaid(a, opt, opens, "")
 		sc := agents.NewScripted(a.Lines, pace)
 		sc.Skip(spoken)
 		info.Settings = map[string]any{"lines": len(a.Lines)}
@@ -245,6 +299,8 @@ func buildAgent(s *configs.Scenario, a *configs.Agent, opt *Options, opens bool,
 				*opening = text
 			}
 		}
+		var spoken int
+		info.SeatedAt, spoken = linesSaid(a, opt, opens, src)
 		r.Skip(spoken)
 		info.Settings = map[string]any{"transcript": a.Transcript, "speaker": a.Speaker}
 		return r, info, nil

@@ -98,6 +98,14 @@ type AgentInfo struct {
 	// The run's rules judged those messages as the seat's own: see
 	// Run.Seated.
 	Formerly []string `json:"formerly,omitempty"`
+	// SeatedAt, for a scripted or replay seat, is the message after which
+	// this agent took the seat: the seat's messages after it are lines
+	// the agent said, and those up to it were another agent's (the
+	// messages a fork kept from a parent that seated another kind of
+	// agent there). 0 when the agent has held the seat from the start.
+	// A resume that carries the agent on records it again, so every
+	// session counts the agent's lines from the same message.
+	SeatedAt int `json:"seated_at,omitempty"`
 }
 
 // Seated returns msgs as the run's rules judged them: a message recorded

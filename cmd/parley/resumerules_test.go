@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -336,5 +337,131 @@ func TestResumeAsksTheJudgeOnlyAboutItsOwnMessages(t *testing.T) {
 	}
 	if got := recordedRulings(t, jl); !slices.Equal(got, []string{"2", "4", "6", "8"}) {
 		t.Errorf("the recording holds rulings after messages %q, want one each after 2, 4, 6 and 8", got)
+	}
+}
+
+// A fork stopped by its budget and resumed says what the same fork says
+// uninterrupted: a scripted seat goes on from the first line it has not
+// said since it took the seat. The messages the fork kept from its parent
+// are lines it said only where the parent's recording seated that script
+// there; a model's messages (the seat's formerly:), a replay's, or another
+// tool's recording's never are, on the fork, on its resume, or on a fork
+// of the fork.
+func TestAResumedForkSaysWhatAnUninterruptedForkSays(t *testing.T) {
+	lines := func(prefix string, n int) string {
+		var l []string
+		for i := 1; i <= n; i++ {
+			l = append(l, prefix+strconv.Itoa(i))
+		}
+		return "[" + strings.Join(l, ", ") + "]"
+	}
+	// The parent of the first cases: A scripted, M a model, six messages.
+	modelParent := func(t *testing.T, dir string) string {
+		var b bytes.Buffer
+		b.Write(transcripts.JSONLRun(transcripts.Run{Title: "A ↔ M", Started: time.Now().Add(-time.Hour).UTC(), Agents: []transcripts.AgentInfo{
+			{Name: "A", Type: "scripted"}, {Name: "M", Type: "openai", Provider: "openai", Model: "gpt-4o"}}}))
+		for i, m := range []transcripts.Message{
+			{Speaker: "M", Content: "Hello.", Origin: transcripts.OriginOpening},
+			{Speaker: "A", Content: "a1"}, {Speaker: "M", Content: "m1"}, {Speaker: "A", Content: "a2"},
+			{Speaker: "M", Content: "m2"}, {Speaker: "A", Content: "a3"},
+		} {
+			b.Write(transcripts.JSONLMessage(i+1, m))
+		}
+		p := filepath.Join(dir, "parent.jsonl")
+		os.WriteFile(p, b.Bytes(), 0o600)
+		return p
+	}
+	scriptForModel := "agents:\n  - {name: A, type: scripted, lines: " + lines("a", 9) + "}\n  - {name: S, type: scripted, formerly: [M], lines: " + lines("s", 9) + "}\n"
+	cases := []struct {
+		name   string
+		parent func(t *testing.T, dir string) string // writes the parent; its path
+		at     int
+		fork   string // the fork's scenario, without its termination
+		short  int    // the budget the fork stops at, and is resumed after
+		long   int    // the budget of the fork run uninterrupted, and of the resume
+		want   string // what the uninterrupted fork's own messages say
+	}{
+		{
+			name: "a script seated where the parent had a model, listing it under formerly", parent: modelParent, at: 6,
+			fork: scriptForModel, short: 9, long: 13, want: "s1|a4|s2|a5|s3|a6|s4",
+		},
+		{
+			name: "a script seated where the parent had a replay",
+			parent: func(t *testing.T, dir string) string {
+				os.WriteFile(filepath.Join(dir, "rec.txt"), []byte(
+					"### A ###\na1\n\n### B ###\nb1\n\n### A ###\na2\n\n### B ###\nb2\n\n### A ###\na3\n\n### B ###\nb3\n\n### A ###\na4\n\n### B ###\nb4\n\n### A ###\na5\n"), 0o600)
+				return recordRun(t, dir, "agents:\n  - {name: A, type: replay, transcript: rec.txt, speaker: A}\n  - {name: B, type: replay, transcript: rec.txt, speaker: B}\ntermination: {max_messages: 5}\n")
+			},
+			at:    3,
+			fork:  "agents:\n  - {name: A, type: replay, transcript: rec.txt, speaker: A}\n  - {name: B, type: scripted, lines: " + lines("n", 9) + "}\n",
+			short: 6, long: 10, want: "a2|n1|a3|n2|a4|n3|a5",
+		},
+		{
+			name: "a script forking another tool's recording",
+			parent: func(t *testing.T, dir string) string {
+				p := filepath.Join(dir, "log.txt")
+				os.WriteFile(p, []byte("### P ###\nopen\n\n### Q ###\nq1\n\n### P ###\np1\n\n### Q ###\nq2\n\n### P ###\np2\n\n### Q ###\nq3\n"), 0o600)
+				return p
+			},
+			at:    4,
+			fork:  "agents:\n  - {name: P, type: scripted, lines: " + lines("s", 9) + "}\n  - {name: Q, type: scripted, lines: " + lines("t", 9) + "}\n",
+			short: 7, long: 11, want: "s1|t1|s2|t2|s3|t3|s4",
+		},
+		{
+			name: "a replay of another recording forking another tool's recording",
+			parent: func(t *testing.T, dir string) string {
+				os.WriteFile(filepath.Join(dir, "other.txt"), []byte("### P ###\nx1\n\n### Q ###\ny1\n\n### P ###\nx2\n\n### Q ###\ny2\n\n### P ###\nx3\n\n### Q ###\ny3\n\n### P ###\nx4\n\n### Q ###\ny4\n"), 0o600)
+				p := filepath.Join(dir, "log.txt")
+				os.WriteFile(p, []byte("### P ###\nopen\n\n### Q ###\nq1\n\n### P ###\np1\n\n### Q ###\nq2\n\n### P ###\np2\n"), 0o600)
+				return p
+			},
+			at:    5,
+			fork:  "agents:\n  - {name: P, type: scripted, lines: " + lines("s", 9) + "}\n  - {name: Q, type: replay, transcript: other.txt, speaker: Q}\n",
+			short: 8, long: 12, want: "y1|s1|y2|s2|y3|s3|y4",
+		},
+		{
+			name: "a script the parent seated carries on after its lines",
+			parent: func(t *testing.T, dir string) string {
+				return recordRun(t, dir, "agents:\n  - {name: A, type: scripted, lines: [a1, a2, a3]}\n  - {name: B, type: scripted, lines: [b1, b2, b3]}\ntermination: {max_messages: 5}\n")
+			},
+			at:    5,
+			fork:  "agents:\n  - {name: A, type: scripted, lines: " + lines("a", 9) + "}\n  - {name: B, type: scripted, lines: " + lines("b", 9) + "}\n",
+			short: 8, long: 12, want: "a3|b3|a4|b4|a5|b5|a6",
+		},
+		{
+			name: "a fork of a fork that seated a script where a model was",
+			parent: func(t *testing.T, dir string) string {
+				sc := filepath.Join(dir, "first.yaml")
+				os.WriteFile(sc, []byte(scriptForModel+"termination: {max_messages: 9}\n"), 0o600)
+				jl, _ := runFork(t, filepath.Join(dir, "first"), modelParent(t, dir), "--at", "6", "--scenario", sc)
+				return jl // s1|a4|s2 after the parent's six
+			},
+			at:   8,
+			fork: scriptForModel, short: 10, long: 14, want: "s2|a5|s3|a6|s4|a7",
+		},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			dir := t.TempDir()
+			parent := c.parent(t, dir)
+			scenario := func(name string, budget int) string {
+				p := filepath.Join(dir, name)
+				os.WriteFile(p, []byte(c.fork+"termination: {max_messages: "+strconv.Itoa(budget)+"}\n"), 0o600)
+				return p
+			}
+			at := strconv.Itoa(c.at)
+			whole, _ := runFork(t, filepath.Join(dir, "whole"), parent, "--at", at, "--scenario", scenario("long.yaml", c.long))
+			cut, _ := runFork(t, filepath.Join(dir, "cut"), parent, "--at", at, "--scenario", scenario("short.yaml", c.short))
+			if code, out, errOut := parley(t, "resume", "--no-tui", "--max-messages", strconv.Itoa(c.long), cut); code != exitOK {
+				t.Fatalf("resume: exit %d\n%s%s", code, out, errOut)
+			}
+			want := saidIn(t, whole)
+			if got := strings.Join(want[c.at:], "|"); got != c.want {
+				t.Errorf("the fork said %q, want %q", got, c.want)
+			}
+			if got := saidIn(t, cut); !slices.Equal(got, want) {
+				t.Errorf("the fork resumed after message %d said %q, where uninterrupted it said %q", c.short, got[c.at:], want[c.at:])
+			}
+		})
 	}
 }
