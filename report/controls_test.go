@@ -123,6 +123,12 @@ func checkViews(t *testing.T, r analysis.Report, only string) {
 	if !strings.Contains(string(data), `boom\u001b]0;retitled\u0007`) {
 		t.Errorf("report.json does not keep the text as it was")
 	}
+	for _, r := range string(data) {
+		if (r < 0x20 && r != '\n') || (r >= 0x7f && r < 0xa0) {
+			t.Errorf("report.json holds the control character %U raw, where an escape reads back the same", r)
+			break
+		}
+	}
 }
 
 // Names, model ids, a title and a provider's error as a parley JSONL

@@ -17,6 +17,7 @@ import (
 	"strings"
 
 	"github.com/parleyhq/parley/analysis"
+	"github.com/parleyhq/parley/internal/controls"
 	"github.com/parleyhq/parley/internal/phrase"
 )
 
@@ -74,12 +75,19 @@ func Write(dir string, r analysis.Report) error {
 	return nil
 }
 
-// JSON writes the report as indented JSON.
+// JSON writes the report as indented JSON, DEL and the C1 controls
+// escaped as encoding/json escapes the other controls
+// (controls.EscapeJSON): it reads back as written, and `cat` shows them.
 func JSON(w io.Writer, r analysis.Report) error {
-	enc := json.NewEncoder(w)
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
 	enc.SetEscapeHTML(false)
 	enc.SetIndent("", "  ")
-	return enc.Encode(r)
+	if err := enc.Encode(r); err != nil {
+		return err
+	}
+	_, err := w.Write(controls.EscapeJSON(b.Bytes()))
+	return err
 }
 
 // href escapes a relative path for a link: each segment percent-encoded,

@@ -75,3 +75,36 @@ func (f *Filter) Write(p []byte) (int, error) {
 	}
 	return len(p), nil
 }
+
+// EscapeJSON is the JSON data, as encoding/json writes it, with DEL and
+// the C1 controls written as \u escapes, which encoding/json leaves raw:
+// it reads back the same, and `cat` of the file shows them rather than
+// obeys them. (Controls below space it escapes already.) Outside strings
+// JSON holds none of these bytes, so each is a character of a string.
+func EscapeJSON(data []byte) []byte {
+	var out []byte
+	last := 0
+	for i := 0; i < len(data); i++ {
+		var r byte
+		switch c := data[i]; {
+		case c == 0x7f:
+			r = c
+		case c == 0xc2 && i+1 < len(data) && data[i+1] >= 0x80 && data[i+1] < 0xa0:
+			r = data[i+1]
+		default:
+			continue
+		}
+		out = append(out, data[last:i]...)
+		out = append(out, '\\', 'u', '0', '0', hex[r>>4], hex[r&0xf])
+		if r != 0x7f {
+			i++
+		}
+		last = i + 1
+	}
+	if out == nil {
+		return data
+	}
+	return append(out, data[last:]...)
+}
+
+const hex = "0123456789abcdef"

@@ -2,6 +2,8 @@ package controls
 
 import (
 	"bytes"
+	"encoding/json"
+	"reflect"
 	"testing"
 )
 
@@ -51,6 +53,34 @@ func TestStrip(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			if got := Strip(tc.in); got != tc.want {
 				t.Errorf("Strip(%q) = %q; want %q", tc.in, got, tc.want)
+			}
+		})
+	}
+}
+
+// JSON written for reading keeps every character, but DEL and the C1
+// controls, which encoding/json leaves raw, are written as escapes: the
+// file reads back the same and `cat` of it shows them rather than obeys.
+func TestEscapeJSON(t *testing.T) {
+	for _, tc := range []struct {
+		name, in, want string
+	}{
+		{"plain JSON is kept", `{"a":"é ü © — 再见"}`, `{"a":"é ü © — 再见"}`},
+		{"a C1 CSI is escaped", "{\"e\":\"a\u009b2Jb\"}", `{"e":"a\u009b2Jb"}`},
+		{"DEL is escaped", "{\"e\":\"a\x7fb\"}", `{"e":"a\u007fb"}`},
+		{"the last C1 control and the first letter after them", "[\"\u009f\u00a0\"]", "[\"\\u009f\u00a0\"]"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got := EscapeJSON([]byte(tc.in))
+			if string(got) != tc.want {
+				t.Fatalf("EscapeJSON(%q) = %q; want %q", tc.in, got, tc.want)
+			}
+			var before, after any
+			if err := json.Unmarshal([]byte(tc.in), &before); err != nil {
+				t.Fatal(err)
+			}
+			if err := json.Unmarshal(got, &after); err != nil || !reflect.DeepEqual(before, after) {
+				t.Fatalf("reads back as %v (%v); want %v", after, err, before)
 			}
 		})
 	}

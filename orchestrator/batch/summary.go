@@ -419,13 +419,14 @@ func mergeLimitStats(earlier, now []agents.LimiterStats) []agents.LimiterStats {
 // what providers, judges and scenarios wrote (an error, a stop's reason,
 // titles, names, model ids, endpoints) without the bytes a terminal acts
 // on (see controls.Filter), so that `cat summary.md` shows that text
-// rather than obeys it; summary.json keeps it as written.
+// rather than obeys it; summary.json keeps it as written, DEL and the C1
+// controls escaped as encoding/json escapes the others.
 func (s *Summary) Write(dir string) error {
 	data, err := json.MarshalIndent(s, "", "  ")
 	if err != nil {
 		return err
 	}
-	if err := writeFile(filepath.Join(dir, "summary.json"), append(data, '\n')); err != nil {
+	if err := writeFile(filepath.Join(dir, "summary.json"), append(controls.EscapeJSON(data), '\n')); err != nil {
 		return err
 	}
 	var md strings.Builder

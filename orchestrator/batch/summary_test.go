@@ -99,6 +99,9 @@ func TestSummaryFileDropsControlCharacters(t *testing.T) {
 			if !holds(raw, hostile) {
 				t.Errorf("summary.json does not keep the text as it was:\n%s", data)
 			}
+			if c, ok := controlIn(string(data)); ok && c != '\n' {
+				t.Errorf("summary.json holds the control character %U raw, where an escape reads back the same:\n%q", c, data)
+			}
 		})
 	}
 }
