@@ -760,12 +760,15 @@ func splitRosterVary(src []byte, p configs.Pair, vals map[string]string, set fun
 		return strings.Join(q, ", ")
 	}
 	roster, seats = map[string]string{}, map[string]string{}
-	named := map[string]string{} // seat paths an agent's name gave: these win over agents[0] and agents[1]
-	// inSeats sets rest on each seat of p that roster agent i takes.
-	inSeats := func(i int, rest []segment, val string) {
+	named := map[string]string{}   // the seat paths a roster agent's name or place gave
+	namedBy := map[string]string{} // each of those: the path as given
+	// inSeats sets rest on each seat of p that roster agent i, as path
+	// names it, takes.
+	inSeats := func(i int, rest []segment, val, path string) {
 		for seat, who := range []int{p.A, p.B} {
 			if who == i {
-				named[joinPath(append([]segment{{key: "agents", index: strconv.Itoa(seat), hasIndex: true}}, rest...))] = val
+				at := joinPath(append([]segment{{key: "agents", index: strconv.Itoa(seat), hasIndex: true}}, rest...))
+				named[at], namedBy[at] = val, path
 			}
 		}
 	}
@@ -789,7 +792,7 @@ func splitRosterVary(src []byte, p configs.Pair, vals map[string]string, set fun
 				return nil, nil, fieldErr(path, "%s=%s: agents[%s]: no roster agent is named %q; name one of %s, or use agents[0] (each pair's first agent) or agents[1] (its second)",
 					path, ShownValue(path, val), top.index, top.index, quoted())
 			}
-			inSeats(i, segs[1:], val)
+			inSeats(i, segs[1:], val, path)
 		case top.key != "roster":
 			seats[path] = val
 		case len(segs) == 1:
@@ -817,7 +820,7 @@ func splitRosterVary(src []byte, p configs.Pair, vals map[string]string, set fun
 				}
 				return nil, nil, fieldErr(path, "%s: a roster agent's name names its pairs and cannot vary across a batch; vary its model, or edit the name in the file", path)
 			}
-			inSeats(i, segs[2:], val)
+			inSeats(i, segs[2:], val, path)
 		case segs[1].key == "agents":
 			return nil, nil, fieldErr(path, "%s: %s a field of one roster agent, such as roster.agents[%s].temperature; the list of agents is planned once for the whole batch", path, verb, firstOr(names, "0"))
 		case segs[1].key == "parallel":
@@ -832,6 +835,29 @@ func splitRosterVary(src []byte, p configs.Pair, vals map[string]string, set fun
 		default:
 			return nil, nil, fieldErr(path, "%s: the pairs a roster stages and its runs are planned once for the whole batch, so roster.%s cannot vary across it; edit the file and start another batch, or vary -n",
 				path, segs[1].key)
+		}
+	}
+	// A seat's field given by its place (agents[0].model) and by the
+	// name of the roster agent sitting there (agents[Kimi K2].model)
+	// would have one value staged and both recorded as used.
+	for _, path := range slices.Sorted(maps.Keys(seats)) {
+		segs, _ := parsePath(path)
+		n, err := strconv.Atoi(segs[0].index)
+		if segs[0].key != "agents" || err != nil {
+			continue
+		}
+		at := joinPath(append([]segment{{key: "agents", index: strconv.Itoa(n), hasIndex: true}}, segs[1:]...))
+		if by, ok := namedBy[at]; ok {
+			flag := "--vary"
+			if set != nil && set(by) {
+				flag = "--set"
+			}
+			sits := "first"
+			if n == 1 {
+				sits = "second"
+			}
+			return nil, nil, fieldErr(path, "%s and %s %s name the same field in the pairs where %s sits %s (%s); give it in one of them",
+				path, flag, by, p.Names[n], sits, p)
 		}
 	}
 	maps.Copy(seats, named)

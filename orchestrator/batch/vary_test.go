@@ -407,7 +407,13 @@ termination: {max_messages: 3}
 			"--vary agents[Kimi K2].temperature and --vary roster.agents[Kimi K2].temperature name the same field"},
 		{"roster agent by name and place", roster, []Vary{set("roster.agents[1].model=x"), vary("agents[Kimi K2].model=y,z")},
 			"--set roster.agents[1].model and --vary agents[Kimi K2].model name the same field"},
-		{"a pair's seat is not a roster agent", roster, []Vary{vary("agents[0].temperature=0.5,1"), vary("roster.agents[0].temperature=0.7")}, ""},
+		{"a seat and the roster agent by place", roster, []Vary{vary("agents[0].temperature=0.5,1"), vary("roster.agents[0].temperature=0.7")},
+			"--vary agents[0].temperature and --vary roster.agents[0].temperature name the same field in the pairs where A sits first (A ↔ Kimi K2); give it in one of them"},
+		{"a seat and another roster agent's field", roster, []Vary{vary("agents[0].temperature=0.5,1"), vary("roster.agents[0].model=b")}, ""},
+		{"a seat and the roster agent sitting there", roster, []Vary{vary("agents[0].model=x"), vary("agents[Kimi K2].model=y,z")},
+			"--vary agents[0].model and --vary agents[Kimi K2].model name the same field in the pairs where Kimi K2 sits first (Kimi K2 ↔ A); give it in one of them"},
+		{"a seat and the roster agent sitting there, by place and --set", roster, []Vary{vary("agents[01].model=x,w"), set("roster.agents[0].model=y")},
+			"--vary agents[01].model and --set roster.agents[0].model name the same field in the pairs where A sits second (Kimi K2 ↔ A); give it in one of them"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			s := scenario(t, tc.src)
