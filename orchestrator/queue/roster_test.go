@@ -29,18 +29,7 @@ func TestRosterRunsOnTheQueue(t *testing.T) {
   runs: 2
 termination: {max_messages: 3}
 `, srv.URL)
-	path := filepath.Join(t.TempDir(), "roster.yaml")
-	if err := os.WriteFile(path, []byte(src), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	s, err := configs.Load(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	m, err := batch.Plan("roster", []*configs.Scenario{s}, 1, 4, nil, time.Now())
-	if err != nil {
-		t.Fatal(err)
-	}
+	m := planRoster(t, "roster", src, 4)
 	e := startQueue(t)
 	sub := connect(t, e)
 	ctx := context.Background()
@@ -109,18 +98,7 @@ func TestAResultWithoutItsPairIsFiledByTheManifest(t *testing.T) {
   runs: 2
 termination: {max_messages: 3}
 `
-	path := filepath.Join(t.TempDir(), "roster.yaml")
-	if err := os.WriteFile(path, []byte(src), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	s, err := configs.Load(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	m, err := batch.Plan("older", []*configs.Scenario{s}, 1, 1, nil, time.Now())
-	if err != nil {
-		t.Fatal(err)
-	}
+	m := planRoster(t, "older", src, 1)
 	e := startQueue(t)
 	q := connect(t, e)
 	ctx := context.Background()
@@ -152,4 +130,23 @@ termination: {max_messages: 3}
 		check("Follow", r)
 		cancel()
 	})
+}
+
+// planRoster plans the batch id of the roster scenario src, written to a
+// file of its own, parallel conversations at once.
+func planRoster(t *testing.T, id, src string, parallel int) *batch.Manifest {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "roster.yaml")
+	if err := os.WriteFile(path, []byte(src), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	s, err := configs.Load(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := batch.Plan(id, []*configs.Scenario{s}, 1, parallel, nil, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return m
 }
