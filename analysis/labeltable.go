@@ -103,10 +103,13 @@ type tableFind struct {
 }
 
 // findTableLabels is findTableLabel for a file that holds convs
-// conversations, with the FILE#N rows that label each: the nearest table
-// that names the file, whole or by a conversation, is read for it. A row that labels
-// a conversation past the file's last is said in a warning, as a label
-// that labels nothing.
+// conversations, with the FILE#N rows that label each: the file, and each
+// of its conversations, takes its label from the nearest table that
+// labels it. A conversation row that is wrong is returned with its error,
+// to fail that conversation alone; one past the file's last conversation
+// is said in a warning, as a label that labels nothing. For a file of one
+// conversation, a FILE#1 row is the file's row, and one beside a row for
+// the file in the same table labels it twice.
 func findTableLabels(path string, convs int, tell bool) (tableFind, error) {
 	var f tableFind
 	abs, err := filepath.Abs(path) // cleaned, as the table's keys are
@@ -133,42 +136,55 @@ func findTableLabels(path string, convs int, tell bool) (tableFind, error) {
 					}
 				})
 			}
-			if f.whole == nil {
-				l, ok := t.labels[abs]
-				if !ok {
-					if file := t.byStem[stem(abs)]; file != "" {
-						l, ok = t.labels[file]
-					}
+			whole, ok := t.labels[abs]
+			if !ok {
+				if file := t.byStem[stem(abs)]; file != "" {
+					whole, ok = t.labels[file]
 				}
-				if ok {
-					if l.err != nil {
-						return tableFind{}, l.err
-					}
-					f.whole, f.listed = &l, true
+			}
+			if ok && f.whole == nil {
+				if whole.err != nil {
+					return tableFind{}, whole.err
 				}
+				f.whole, f.listed = &whole, true
 			}
 			for _, n := range t.conversations[abs] {
 				l := t.labels[conversationKey(abs, n)]
 				f.listed = true
 				switch {
-				case l.err != nil:
+				case n == 0:
 					return tableFind{}, l.err
 				case n > convs:
 					if tell {
 						f.warnings = append(f.warnings, fmt.Sprintf("%s: %s holds %s, so the row labels none; give the number check names it by (%s)",
 							l.where, filepath.Base(path), phrase.Count(convs, "conversation", "conversations"), conversationRange(filepath.Base(path), convs)))
 					}
+				case convs == 1 && ok:
+					return tableFind{}, fmt.Errorf("%s: labels a transcript that %s labels too, the file's one conversation; keep one", l.where, whole.row)
 				case f.conversations[n-1] == nil:
 					f.conversations[n-1] = &l
 				}
 			}
 		}
-		// The nearest table that names the file labels it: one above
-		// is not read for it.
-		if parent := filepath.Dir(dir); f.listed || parent == dir {
+		if parent := filepath.Dir(dir); parent == dir || f.labelled(convs) {
 			return f, nil
 		}
 	}
+}
+
+// labelled reports whether a table read so far labels the file, which
+// holds convs conversations, as far as tables labels it: the nearest
+// table that does is read for it, and a table above is not. A file of
+// several conversations is labelled once each of them is; convs 0 asks
+// only whether a table names the file.
+func (f *tableFind) labelled(convs int) bool {
+	switch {
+	case convs == 0:
+		return f.listed
+	case convs == 1:
+		return f.whole != nil || f.conversations[0] != nil
+	}
+	return !slices.Contains(f.conversations, nil)
 }
 
 // conversationRange names the conversations of file, which holds convs, as

@@ -263,10 +263,7 @@ func TestTheCorpusLabelTableAgreesWithItsLabelFiles(t *testing.T) {
 // is scored by its own row, a row past the file's last is said to label
 // nothing, and a row of conversation 0 is refused.
 func TestALabelTableLabelsEachConversationOfAFile(t *testing.T) {
-	conv := func(a, b string) string {
-		return `{"conversations": [{"from": "human", "value": "` + a + `"}, {"from": "gpt", "value": "` + b + `"}, {"from": "human", "value": "` + a + ` again"}]}`
-	}
-	three := "[" + conv("a", "b") + ", " + conv("c", "d") + ", " + conv("e", "f") + "]"
+	conv, three := conversationOf, threeConversations
 	dir := writeTree(t, map[string]string{
 		"labels.json": `{"transcripts": [
 			{"file": "ex/t.json#1", "stop_after": 2, "stop_by": 3},
@@ -339,4 +336,111 @@ func countHolding(ws []string, s string) int {
 		}
 	}
 	return n
+}
+
+// A wrong FILE#N row fails its own conversation alone: the file's other
+// conversations are read and scored, in a folder's walk and named alone.
+func TestAWrongConversationRowFailsThatConversationAlone(t *testing.T) {
+	dir := writeTree(t, map[string]string{
+		"labels.json": `{"transcripts": [
+			{"file": "t.json#1", "stop_after": 20, "stop_by": null},
+			{"file": "t.json#2", "stop_after": 2, "stop_by": 3}
+		]}`,
+		"t.json": threeConversations,
+	})
+	items, err := Load(File{Path: filepath.Join(dir, "t.json"), Root: dir})
+	want := "transcript 1 (t.json#1): stop_after is 20"
+	if err == nil || !strings.Contains(err.Error(), "t.json#1") {
+		t.Errorf("error %v; want one naming the row of t.json#1", err)
+	}
+	var names []string
+	for _, it := range items {
+		names = append(names, filepath.Base(it.Name))
+	}
+	if len(items) != 2 || names[0] != "t.json#2" || names[1] != "t.json#3" || items[0].Label == nil || items[0].Label.StopAfter != 2 {
+		t.Fatalf("read %v (first label %+v); want t.json#2, labelled 2..3, and t.json#3, with %q failing t.json#1 alone", names, items[0].Label, want)
+	}
+	its, err := Load(File{Path: filepath.Join(dir, "t.json"), Root: dir, Named: true, Conversation: 2})
+	if err != nil || len(its) != 1 || its[0].Label == nil {
+		t.Errorf("t.json#2 alone: %+v, %v; want it labelled", its, err)
+	}
+}
+
+// A file of one conversation is labelled by its row or by its FILE#1 row,
+// once: both in one table label it twice, and a label file beside a
+// FILE#1 row that says otherwise is said to, as beside the file's row.
+func TestFileHashOneIsTheFileOfOneConversation(t *testing.T) {
+	one := "[" + conversationOf("g", "h") + "]"
+	twice := writeTree(t, map[string]string{
+		"labels.json": `{"transcripts": [{"file": "one.json", "stop_after": 3, "stop_by": null}, {"file": "one.json#1", "stop_after": 2, "stop_by": 3}]}`,
+		"one.json":    one,
+	})
+	_, errs := loadAll(t, twice)
+	want := "transcript 2 (one.json#1): labels a transcript that transcript 1 (one.json, line 1) labels too"
+	if len(errs) != 1 || !strings.Contains(errs[0].Error(), want) {
+		t.Errorf("errors %v; want one holding %q", errs, want)
+	}
+	beside := writeTree(t, map[string]string{
+		"labels.json":     `{"transcripts": [{"file": "one.json#1", "stop_after": 2, "stop_by": 3}]}`,
+		"one.json":        one,
+		"one.expect.yaml": "stop_after: 3\nstop_by: null\n",
+	})
+	items, errs := loadAll(t, beside)
+	it := items["one.json"]
+	if len(errs) > 0 || it.Label == nil || it.Label.StopAfter != 3 {
+		t.Fatalf("items %+v, errors %v; want one.json labelled by its label file", items, errs)
+	}
+	if n := countHolding(it.Warnings, "label it differently; check reads one.expect.yaml"); n != 1 {
+		t.Errorf("warnings %q; want one saying the two labels differ", it.Warnings)
+	}
+}
+
+// Each conversation takes its label from the nearest table that labels
+// it: a table beside the export that labels one of them does not hide
+// the row of another in a table above.
+func TestEachConversationTakesTheNearestTableThatLabelsIt(t *testing.T) {
+	dir := writeTree(t, map[string]string{
+		"labels.json":    `{"transcripts": [{"file": "ex/t.json#2", "stop_after": 2, "stop_by": 3}, {"file": "ex/t.json#1", "stop_after": 1, "stop_by": 2}]}`,
+		"ex/labels.json": `{"transcripts": [{"file": "t.json#1", "stop_after": 3, "stop_by": null}]}`,
+		"ex/t.json":      threeConversations,
+	})
+	items, errs := loadAll(t, dir)
+	if len(errs) > 0 {
+		t.Fatal(errs)
+	}
+	if l := items["ex/t.json#1"].Label; l == nil || l.StopAfter != 3 {
+		t.Errorf("t.json#1: label %+v; want the nearer table's (3, null)", l)
+	}
+	if l := items["ex/t.json#2"].Label; l == nil || l.StopAfter != 2 {
+		t.Errorf("t.json#2: label %+v; want the table above's (2, 3)", l)
+	}
+	if items["ex/t.json#3"].Label != nil {
+		t.Errorf("t.json#3 has no row, yet has label %+v", items["ex/t.json#3"].Label)
+	}
+}
+
+// conversationOf is a ShareGPT conversation of three turns.
+func conversationOf(a, b string) string {
+	return `{"conversations": [{"from": "human", "value": "` + a + `"}, {"from": "gpt", "value": "` + b + `"}, {"from": "human", "value": "` + a + ` again"}]}`
+}
+
+var threeConversations = "[" + conversationOf("a", "b") + ", " + conversationOf("c", "d") + ", " + conversationOf("e", "f") + "]"
+
+// Named alone beside a label of the whole export, a conversation its own
+// row labels is scored by that row, and the sentence about the file's
+// label says so rather than that it is not scored.
+func TestAConversationRowBesideTheFilesLabel(t *testing.T) {
+	dir := writeTree(t, map[string]string{
+		"labels.json":   `{"transcripts": [{"file": "t.json#2", "stop_after": 2, "stop_by": 3}]}`,
+		"t.json":        threeConversations,
+		"t.expect.yaml": "stop_after: 3\nstop_by: null\n",
+	})
+	its, err := Load(File{Path: filepath.Join(dir, "t.json"), Root: dir, Named: true, Conversation: 2})
+	if err != nil || len(its) != 1 || its[0].Label == nil || its[0].Label.StopAfter != 2 {
+		t.Fatalf("t.json#2: %+v, %v; want its row's label", its, err)
+	}
+	want := "so it scores none of them (" + filepath.Join(dir, "t.json") + "#2 takes its label from " + filepath.Join(dir, "labels.json") + ":1: transcript 1 (t.json#2))"
+	if n := countHolding(its[0].Warnings, want); n != 1 || countHolding(its[0].Warnings, "is not scored") != 0 {
+		t.Errorf("warnings %q; want one holding %q", its[0].Warnings, want)
+	}
 }

@@ -99,15 +99,25 @@ func items(f File, ts []*transcripts.Transcript, layout string, scored bool) ([]
 			return nil, err
 		}
 		it.Warnings = append(it.Warnings, fl.warnings...)
+		tl := fl.conversations[f.Conversation-1]
 		// A label of the file would score one conversation of several:
 		// it scores none, as in a folder's walk, and is said to.
 		if fl.label != nil {
-			it.Warnings = append(it.Warnings, severalSentence(fl.where, f.Path, len(ts), it.Name+" is not scored"))
+			what := it.Name + " is not scored"
+			if tl != nil {
+				what = fmt.Sprintf("it scores none of them (%s takes its label from %s)", it.Name, tl.where)
+			}
+			it.Warnings = append(it.Warnings, severalSentence(fl.where, f.Path, len(ts), what))
 		}
-		if tl := fl.conversations[f.Conversation-1]; tl != nil {
-			if _, err := attach(&it, tl.label, tl.where, tl.n, tl.warnings, true); err != nil {
+		if tl != nil {
+			if tl.err != nil {
+				return nil, tl.err
+			}
+			warnings, _, err := attach(&it, tl.label, tl.where, tl.n, tl.warnings, true)
+			if err != nil {
 				return nil, err
 			}
+			it.Warnings = append(it.Warnings, warnings...)
 		}
 		return []Item{it}, nil
 	}
@@ -122,44 +132,67 @@ func items(f File, ts []*transcripts.Transcript, layout string, scored bool) ([]
 		fl.warnings = nil
 	}
 	out := make([]Item, 0, len(ts))
+	var failed []error // conversations whose own label is wrong, each failed alone
 	for i, t := range ts {
 		judged, partial := Judged(t.Messages)
 		it := Item{File: f, Name: f.Path, Layout: layout, Title: t.Title, Run: t.Run, Messages: judged, Partial: partial}
+		if len(ts) > 1 {
+			it.Name = fmt.Sprintf("%s#%d", f.Path, i+1)
+		}
 		for _, w := range t.ReaderWarnings() {
 			it.Warnings = append(it.Warnings, f.Path+": "+w)
 		}
 		if partial > 0 {
 			it.Warnings = append(it.Warnings, fmt.Sprintf("%s: message %d was interrupted mid-reply and is left out: no agent saw it and a live run's policy never judged it", f.Path, len(judged)+1))
 		}
-		if i == 0 {
+		// The file's label labels its one conversation; a table's FILE#N
+		// row, a conversation of several.
+		tl := fl.conversations[i]
+		if len(ts) == 1 {
+			tl = nil
+			if fl.label != nil {
+				// Its warnings are the file's, said with them.
+				tl = &tableLabel{label: fl.label, where: fl.where, n: fl.counted}
+			}
+		}
+		var labelWarnings []string
+		if tl != nil {
+			err := tl.err
+			if err == nil {
+				var skipped error
+				labelWarnings, skipped, err = attach(&it, tl.label, tl.where, tl.n, tl.warnings, scored)
+				if skipped != nil {
+					err = skipped
+				}
+			}
+			switch {
+			case err != nil && len(ts) == 1 && scored:
+				return nil, err
+			case err != nil && len(ts) == 1:
+				ignored = err
+			case err != nil && scored:
+				// A conversation whose row is wrong fails alone; the
+				// file's others are judged.
+				failed = append(failed, err)
+				continue
+			case err != nil:
+				labelWarnings = append(labelWarnings, ignoredLabel(it.Name, err))
+			}
+		}
+		if len(out) == 0 {
 			it.Warnings = append(it.Warnings, fl.warnings...)
 			if len(ts) > 1 && fl.label != nil && scored {
 				it.Warnings = append(it.Warnings, severalSentence(fl.where, f.Path, len(ts), "none of them is scored by it"))
 			}
-		}
-		if len(ts) > 1 {
-			it.Name = fmt.Sprintf("%s#%d", f.Path, i+1)
-		}
-		// The file's label labels its one conversation; a table's FILE#N
-		// row, a conversation of it.
-		tl := fl.conversations[i]
-		if len(ts) == 1 && fl.label != nil {
-			// Its warnings are the file's, said above.
-			tl = &tableLabel{label: fl.label, where: fl.where, n: fl.counted}
-		}
-		if tl != nil {
-			skipped, err := attach(&it, tl.label, tl.where, tl.n, tl.warnings, scored)
-			if err != nil {
-				return nil, err
-			}
-			if skipped != nil && ignored == nil {
-				ignored = skipped
+			if ignored != nil {
+				labelWarnings = append(labelWarnings, ignoredLabel(f.Path, ignored))
 			}
 		}
-		if ignored != nil && i == 0 {
-			it.Warnings = append(it.Warnings, ignoredLabel(f.Path, ignored))
-		}
+		it.Warnings = append(it.Warnings, labelWarnings...)
 		out = append(out, it)
+	}
+	if len(failed) > 0 {
+		return out, errors.Join(failed...)
 	}
 	if f.Copy != "" && !runnersCopy(f.Copy) {
 		if cs, csLayout, cerr := transcripts.ReadAny(f.Copy); cerr == nil && !sameConversations(ts, cs) {
@@ -387,6 +420,12 @@ func readLabel(path string, convs int) (fileLabel, error) {
 		fl.conversations = tf.conversations
 	}
 	tl := tf.whole
+	if convs == 1 && tl == nil && fl.conversations[0] != nil {
+		// FILE#1 of a file of one conversation labels the file.
+		if tl = fl.conversations[0]; tl.err != nil {
+			return fl, tl.err
+		}
+	}
 	switch {
 	case l != nil:
 		fl.warnings = append(fl.warnings, l.Warnings...)
@@ -402,24 +441,25 @@ func readLabel(path string, convs int) (fileLabel, error) {
 }
 
 // attach gives it the label l (named by where; counted is how many
-// messages its labeller counted, 0 when not said), with the label's own
-// warnings, once it is checked against the messages read. A faulty label
-// is an error when scored; unscored, it is returned as the label left out.
-func attach(it *Item, l *Label, where string, counted int, warnings []string, scored bool) (skipped, err error) {
+// messages its labeller counted, 0 when not said), once it is checked
+// against the messages read, and returns what to say of it: the label's
+// own warnings, when scored. A faulty label is an error when scored;
+// unscored, it is returned as the label left out.
+func attach(it *Item, l *Label, where string, counted int, warnings []string, scored bool) (said []string, skipped, err error) {
 	if err := l.Check(where, len(it.Messages)); err != nil {
 		if scored {
-			return nil, err
+			return nil, nil, err
 		}
-		return err, nil
+		return nil, err, nil
 	}
 	if scored {
-		it.Warnings = append(it.Warnings, warnings...)
+		said = warnings
 		if counted > 0 && counted != len(it.Messages) {
-			it.Warnings = append(it.Warnings, fmt.Sprintf("%s: counts %d messages, and parley read %d: the label's message numbers may not be parley's", where, counted, len(it.Messages)))
+			said = append(slices.Clip(said), fmt.Sprintf("%s: counts %d messages, and parley read %d: the label's message numbers may not be parley's", where, counted, len(it.Messages)))
 		}
 	}
 	it.Label = l
-	return nil, nil
+	return said, nil, nil
 }
 
 // severalSentence says that the label at where, of the file at path,
