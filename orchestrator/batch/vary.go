@@ -155,36 +155,79 @@ func Grid(vs []Vary) ([]map[string]string, error) {
 // first agent is named A), an index written with leading zeros or a sign
 // (agents[00], agents[+0]), and in a roster a roster agent by its name or
 // its place (agents[Kimi K2], roster.agents[Kimi K2], roster.agents[2]).
-// Applied, only one of them would take effect, and every run would record
-// the other's value as one it used. The sentence names both paths as they
-// were typed, each with its flag.
+// It refuses as well a path that lies inside another, spelled either way
+// (termination.any[0].max_messages inside termination.any, agents[0].headers.X-A
+// inside agents[A].headers). Applied, only one of them would take effect,
+// and every run would record the other's value as one it used. The
+// sentence names both paths as they were typed, each with its flag.
 func SameFields(file string, src []byte, vs []Vary) error {
 	_, root, err := configs.ParseMapping(src)
 	if err != nil {
 		return nil // loading the scenario says what is wrong with it
 	}
-	seen := map[string]Vary{}
-	for _, v := range vs {
-		f := fieldOf(root, v.Path)
-		w, ok := seen[f]
-		if !ok {
-			seen[f] = v
-			continue
+	where := ""
+	if file != "" {
+		where = file + ": "
+	}
+	fields := make([]string, len(vs))
+	for j, v := range vs {
+		fields[j] = fieldOf(root, v.Path)
+		for i, w := range vs[:j] {
+			switch {
+			case fields[i] == fields[j]:
+				advice := "give its values to one of them"
+				switch {
+				case !w.Set && !v.Set:
+					advice = "list all its values in one flag"
+				case w.Set && v.Set:
+					advice = "give it once"
+				}
+				return fmt.Errorf("%s%s %s and %s %s name the same field; %s", where, w.Flag(), w.Path, v.Flag(), v.Path, advice)
+			case within(fields[j], fields[i]):
+				return fmt.Errorf("%s%s", where, liesInside(v, w))
+			case within(fields[i], fields[j]):
+				return fmt.Errorf("%s%s", where, liesInside(w, v))
+			}
 		}
-		where := ""
-		if file != "" {
-			where = file + ": "
-		}
-		advice := "give its values to one of them"
-		switch {
-		case !w.Set && !v.Set:
-			advice = "list all its values in one flag"
-		case w.Set && v.Set:
-			advice = "give it once"
-		}
-		return fmt.Errorf("%s%s %s and %s %s name the same field; %s", where, w.Flag(), w.Path, v.Flag(), v.Path, advice)
 	}
 	return nil
+}
+
+// liesInside is the sentence refusing the flag in, whose field lies
+// inside the one out gives whole.
+func liesInside(in, out Vary) string {
+	advice := "give it in the value of " + out.Path
+	if !out.Set {
+		advice = "give it in each value of " + out.Path
+	}
+	return fmt.Sprintf("%s %s lies inside %s %s; %s", in.Flag(), in.Path, out.Flag(), out.Path, advice)
+}
+
+// within reports whether the field path in lies inside the field path
+// out, both written one way (as fieldOf writes them): a field of it
+// (termination.any[0] inside termination), or an item of the list it
+// names (agents[0] inside agents).
+func within(in, out string) bool {
+	a, err1 := parsePath(in)
+	b, err2 := parsePath(out)
+	if err1 != nil || err2 != nil {
+		return false
+	}
+	ta, tb := pathTokens(a), pathTokens(b)
+	return len(tb) < len(ta) && slices.Equal(ta[:len(tb)], tb)
+}
+
+// pathTokens is a path's fields and indexes, each apart: agents[0].model
+// is agents, [0], model.
+func pathTokens(segs []segment) []string {
+	var out []string
+	for _, s := range segs {
+		out = append(out, s.key)
+		if s.hasIndex {
+			out = append(out, "["+s.index+"]")
+		}
+	}
+	return out
 }
 
 // fieldOf is the field path names in the scenario root, written one way
@@ -838,30 +881,58 @@ func splitRosterVary(src []byte, p configs.Pair, vals map[string]string, set fun
 		}
 	}
 	// A seat's field given by its place (agents[0].model) and by the
-	// name of the roster agent sitting there (agents[Kimi K2].model)
-	// would have one value staged and both recorded as used.
+	// name of the roster agent sitting there (agents[Kimi K2].model), or
+	// one of them inside the other (agents[0].headers.X-A and
+	// agents[Kimi K2].headers), would have one value staged and both
+	// recorded as used.
 	for _, path := range slices.Sorted(maps.Keys(seats)) {
-		segs, _ := parsePath(path)
-		n, err := strconv.Atoi(segs[0].index)
-		if segs[0].key != "agents" || err != nil {
+		if !strings.HasPrefix(path, "agents") {
 			continue
 		}
-		at := joinPath(append([]segment{{key: "agents", index: strconv.Itoa(n), hasIndex: true}}, segs[1:]...))
-		if by, ok := namedBy[at]; ok {
+		at := numbered(path)
+		for _, given := range slices.Sorted(maps.Keys(namedBy)) {
+			seatAt, by := numbered(given), namedBy[given]
 			flag := "--vary"
 			if set != nil && set(by) {
 				flag = "--set"
 			}
-			sits := "first"
-			if n == 1 {
-				sits = "second"
+			n, sits := 0, "first"
+			if strings.HasPrefix(seatAt, "agents[1]") {
+				n, sits = 1, "second"
 			}
-			return nil, nil, fieldErr(path, "%s and %s %s name the same field in the pairs where %s sits %s (%s); give it in one of them",
-				path, flag, by, p.Names[n], sits, p)
+			pairs := fmt.Sprintf("in the pairs where %s sits %s (%s); give it in one of them", p.Names[n], sits, p)
+			switch {
+			case seatAt == at:
+				return nil, nil, fieldErr(path, "%s and %s %s name the same field %s", path, flag, by, pairs)
+			case within(at, seatAt):
+				return nil, nil, fieldErr(path, "%s lies inside %s %s %s", path, flag, by, pairs)
+			case within(seatAt, at):
+				seatFlag := "--vary"
+				if set != nil && set(path) {
+					seatFlag = "--set"
+				}
+				return nil, nil, fieldErr(by, "%s lies inside %s %s %s", by, seatFlag, path, pairs)
+			}
 		}
 	}
 	maps.Copy(seats, named)
 	return roster, seats, nil
+}
+
+// numbered is path with each index that is a number written from 0
+// without padding or sign: agents[01].stop[+0] is agents[1].stop[0].
+func numbered(path string) string {
+	segs, err := parsePath(path)
+	if err != nil {
+		return path
+	}
+	segs = slices.Clone(segs)
+	for i := range segs {
+		if n, err := strconv.Atoi(segs[i].index); segs[i].hasIndex && err == nil {
+			segs[i].index = strconv.Itoa(n)
+		}
+	}
+	return joinPath(segs)
 }
 
 // lastField is the last field a path names: temperature in
