@@ -76,7 +76,10 @@ func (j Job) Load() (*configs.Scenario, error) {
 	if j.Pair != nil {
 		// The roster's own fields are varied before the pair is staged,
 		// an agent named by its roster name in the seats it takes.
-		roster, seats, err := splitRosterVary(src, *j.Pair, j.Vary, j.isSet)
+		// A seat's field given also by the roster agent sitting there is
+		// refused when a batch is planned (see overlaps); a job planned
+		// before is staged as it was, the roster agent's value winning.
+		roster, seats, _, err := splitRosterVary(src, *j.Pair, j.Vary, j.isSet)
 		if err != nil {
 			return nil, fmt.Errorf("%s: %s %w", j.ScenarioPath, j.flagOf(err), err)
 		}
@@ -121,6 +124,23 @@ func (j Job) Load() (*configs.Scenario, error) {
 		}
 	}
 	return s, nil
+}
+
+// overlaps refuses a roster job whose values give a seat's field both
+// by its place and by the roster agent sitting there (agents[0].model
+// beside agents[Kimi K2].model), or one inside the other: only one value
+// could be staged, and the job would record both. Planning a batch asks
+// it; loading a job planned before does not, so that a batch an earlier
+// parley planned still runs and resumes.
+func (j Job) overlaps() error {
+	if j.Pair == nil {
+		return nil
+	}
+	_, _, overlap, err := splitRosterVary([]byte(j.Scenario), *j.Pair, j.Vary, j.isSet)
+	if err != nil || overlap == nil {
+		return nil // loading the job says what is wrong
+	}
+	return fmt.Errorf("%s: %s %w", j.ScenarioPath, j.flagOf(overlap), overlap)
 }
 
 // isSet reports whether --set gave path, rather than --vary.

@@ -767,13 +767,21 @@ func ParseSets(specs []string) ([]Vary, error) {
 // are planned once for the whole batch. set says which paths --set gave
 // (one value in every run): the sentences refusing them say "set", not
 // "vary".
-func splitRosterVary(src []byte, p configs.Pair, vals map[string]string, set func(path string) bool) (roster, seats map[string]string, err error) {
+//
+// overlap, when not nil, says that a seat's field is given both by its
+// place (agents[0].model) and by the roster agent sitting there in p
+// (agents[Kimi K2].model), or one inside the other: planning a batch
+// refuses it, but a job already planned, by a parley that did not, is
+// staged as it was planned: the value the roster agent's name or place
+// gave replaces the seat's for one field, and a field inside another is
+// set after it.
+func splitRosterVary(src []byte, p configs.Pair, vals map[string]string, set func(path string) bool) (roster, seats map[string]string, overlap, err error) {
 	if len(vals) == 0 {
-		return nil, nil, nil
+		return nil, nil, nil, nil
 	}
 	_, root, err := configs.ParseMapping(src)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	var names []string
 	own := map[string]int{} // how many roster agents set each field themselves
@@ -818,7 +826,7 @@ func splitRosterVary(src []byte, p configs.Pair, vals map[string]string, set fun
 	for path, val := range vals {
 		segs, err := parsePath(path)
 		if err != nil {
-			return nil, nil, &FieldError{Path: path, Err: err}
+			return nil, nil, nil, &FieldError{Path: path, Err: err}
 		}
 		verb := "vary"
 		if set != nil && set(path) {
@@ -832,16 +840,16 @@ func splitRosterVary(src []byte, p configs.Pair, vals map[string]string, set fun
 			}
 			i := slices.Index(names, top.index)
 			if i < 0 {
-				return nil, nil, fieldErr(path, "%s=%s: agents[%s]: no roster agent is named %q; name one of %s, or use agents[0] (each pair's first agent) or agents[1] (its second)",
+				return nil, nil, nil, fieldErr(path, "%s=%s: agents[%s]: no roster agent is named %q; name one of %s, or use agents[0] (each pair's first agent) or agents[1] (its second)",
 					path, ShownValue(path, val), top.index, top.index, quoted())
 			}
 			inSeats(i, segs[1:], val, path)
 		case top.key != "roster":
 			seats[path] = val
 		case len(segs) == 1:
-			return nil, nil, fieldErr(path, "%s: %s one field of the roster, such as roster.defaults.temperature or roster.agents[%s].model", path, verb, firstOr(names, "0"))
+			return nil, nil, nil, fieldErr(path, "%s: %s one field of the roster, such as roster.defaults.temperature or roster.agents[%s].model", path, verb, firstOr(names, "0"))
 		case segs[1].key == "defaults" && len(segs) > 2 && len(names) > 0 && own[segs[2].key] == len(names):
-			return nil, nil, fieldErr(path, "%s: every roster agent sets its own %s, so a default reaches none of them; %s %s (every agent's) or roster.agents[%s].%s",
+			return nil, nil, nil, fieldErr(path, "%s: every roster agent sets its own %s, so a default reaches none of them; %s %s (every agent's) or roster.agents[%s].%s",
 				path, segs[2].key, verb, joinPath(segs[2:]), firstOr(names, "0"), joinPath(segs[2:]))
 		case segs[1].key == "defaults" || segs[1].key == "first":
 			roster[path] = val
@@ -849,34 +857,34 @@ func splitRosterVary(src []byte, p configs.Pair, vals map[string]string, set fun
 			i := slices.Index(names, segs[1].index)
 			if n, err := strconv.Atoi(segs[1].index); err == nil {
 				if n < 0 || n >= len(names) {
-					return nil, nil, fieldErr(path, "%s: roster.agents[%d]: the roster has %d agents, counted from 0", path, n, len(names))
+					return nil, nil, nil, fieldErr(path, "%s: roster.agents[%d]: the roster has %d agents, counted from 0", path, n, len(names))
 				}
 				i = n
 			}
 			if i < 0 {
-				return nil, nil, fieldErr(path, "%s=%s: roster.agents[%s]: no roster agent is named %q; name one of %s",
+				return nil, nil, nil, fieldErr(path, "%s=%s: roster.agents[%s]: no roster agent is named %q; name one of %s",
 					path, ShownValue(path, val), segs[1].index, segs[1].index, quoted())
 			}
 			if segs[2].key == "name" {
 				if verb == "set" {
-					return nil, nil, fieldErr(path, "%s: a roster agent's name names its pairs, which are planned from the file before --set applies; set its model, or edit the name in the file", path)
+					return nil, nil, nil, fieldErr(path, "%s: a roster agent's name names its pairs, which are planned from the file before --set applies; set its model, or edit the name in the file", path)
 				}
-				return nil, nil, fieldErr(path, "%s: a roster agent's name names its pairs and cannot vary across a batch; vary its model, or edit the name in the file", path)
+				return nil, nil, nil, fieldErr(path, "%s: a roster agent's name names its pairs and cannot vary across a batch; vary its model, or edit the name in the file", path)
 			}
 			inSeats(i, segs[2:], val, path)
 		case segs[1].key == "agents":
-			return nil, nil, fieldErr(path, "%s: %s a field of one roster agent, such as roster.agents[%s].temperature; the list of agents is planned once for the whole batch", path, verb, firstOr(names, "0"))
+			return nil, nil, nil, fieldErr(path, "%s: %s a field of one roster agent, such as roster.agents[%s].temperature; the list of agents is planned once for the whole batch", path, verb, firstOr(names, "0"))
 		case segs[1].key == "parallel":
-			return nil, nil, fieldErr(path, "%s: how many conversations run at once is the batch's, not a run's: give -j", path)
+			return nil, nil, nil, fieldErr(path, "%s: how many conversations run at once is the batch's, not a run's: give -j", path)
 		case verb == "set":
 			more := ""
 			if segs[1].key == "runs" {
 				more = ", or give -n, which multiplies it"
 			}
-			return nil, nil, fieldErr(path, "%s: the pairs a roster stages and its runs are planned from the file, before --set applies; edit roster.%s in the file%s",
+			return nil, nil, nil, fieldErr(path, "%s: the pairs a roster stages and its runs are planned from the file, before --set applies; edit roster.%s in the file%s",
 				path, segs[1].key, more)
 		default:
-			return nil, nil, fieldErr(path, "%s: the pairs a roster stages and its runs are planned once for the whole batch, so roster.%s cannot vary across it; edit the file and start another batch, or vary -n",
+			return nil, nil, nil, fieldErr(path, "%s: the pairs a roster stages and its runs are planned once for the whole batch, so roster.%s cannot vary across it; edit the file and start another batch, or vary -n",
 				path, segs[1].key)
 		}
 	}
@@ -885,13 +893,14 @@ func splitRosterVary(src []byte, p configs.Pair, vals map[string]string, set fun
 	// one of them inside the other (agents[0].headers.X-A and
 	// agents[Kimi K2].headers), would have one value staged and both
 	// recorded as used.
+seatPaths:
 	for _, path := range slices.Sorted(maps.Keys(seats)) {
 		if !strings.HasPrefix(path, "agents") {
 			continue
 		}
 		at := numbered(path)
-		for _, given := range slices.Sorted(maps.Keys(namedBy)) {
-			seatAt, by := numbered(given), namedBy[given]
+		for _, to := range slices.Sorted(maps.Keys(namedBy)) {
+			seatAt, by := numbered(to), namedBy[to]
 			flag := "--vary"
 			if set != nil && set(by) {
 				flag = "--set"
@@ -903,20 +912,23 @@ func splitRosterVary(src []byte, p configs.Pair, vals map[string]string, set fun
 			pairs := fmt.Sprintf("in the pairs where %s sits %s (%s); give it in one of them", p.Names[n], sits, p)
 			switch {
 			case seatAt == at:
-				return nil, nil, fieldErr(path, "%s and %s %s name the same field %s", path, flag, by, pairs)
+				overlap = fieldErr(path, "%s and %s %s name the same field %s", path, flag, by, pairs)
 			case within(at, seatAt):
-				return nil, nil, fieldErr(path, "%s lies inside %s %s %s", path, flag, by, pairs)
+				overlap = fieldErr(path, "%s lies inside %s %s %s", path, flag, by, pairs)
 			case within(seatAt, at):
 				seatFlag := "--vary"
 				if set != nil && set(path) {
 					seatFlag = "--set"
 				}
-				return nil, nil, fieldErr(by, "%s lies inside %s %s %s", by, seatFlag, path, pairs)
+				overlap = fieldErr(by, "%s lies inside %s %s %s", by, seatFlag, path, pairs)
+			default:
+				continue
 			}
+			break seatPaths
 		}
 	}
 	maps.Copy(seats, named)
-	return roster, seats, nil
+	return roster, seats, overlap, nil
 }
 
 // numbered is path with each index that is a number written from 0
