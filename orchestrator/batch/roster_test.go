@@ -397,6 +397,12 @@ func TestRefusedValuesNameTheFlagThatGaveThem(t *testing.T) {
 			`with --set agents[A].temperature=9: ` + roster.Path + `: agent "A": temperature: 9 is outside 0 to 2`},
 		{"set and vary, a value the scenario refuses", roster, []Vary{{Path: "seed", Values: []string{"1", "2"}}, {Path: "agents[A].temperature", Values: []string{"9"}, Set: true}},
 			`with --vary seed=1 --set agents[A].temperature=9: ` + roster.Path + `: agent "A": temperature: 9 is outside 0 to 2`},
+		// A roster agent's value is set in the seats it takes, and said
+		// with the flag and the path the user typed, not the seat's.
+		{"set, a roster agent by name, a field the pair has no list for", roster, []Vary{{Path: "agents[B].stop[0]", Values: []string{"b"}, Set: true}},
+			roster.Path + `: --set agents[B].stop[0]=b: the scenario has no stop: list`},
+		{"vary, a roster agent by place, a field the pair has no list for", roster, []Vary{{Path: "roster.agents[0].stop[0]", Values: []string{"b", "c"}}, {Path: "seed", Values: []string{"1"}, Set: true}},
+			roster.Path + `: --vary roster.agents[0].stop[0]=b: the scenario has no stop: list`},
 		{"set on two agents, an agent beyond the list", pair, []Vary{{Path: "agents[5].temperature", Values: []string{"1"}, Set: true}},
 			pair.Path + `: --set agents[5].temperature=1: agents[5]: the list has 2 items, counted from 0`},
 		{"vary on two agents, an agent beyond the list", pair, []Vary{{Path: "agents[5].temperature", Values: []string{"1", "2"}}},

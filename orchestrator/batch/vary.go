@@ -756,6 +756,25 @@ func ParseSets(specs []string) ([]Vary, error) {
 	return out, nil
 }
 
+// pairValues are the varied values of a roster's pair, divided by
+// splitRosterVary.
+type pairValues struct {
+	roster map[string]string // set on the roster before the pair is staged
+	seats  map[string]string // set on the pair's two-agent scenario after
+	// typed holds, for each path of seats that a roster agent's name or
+	// place gave (agents[0].stop[0] for agents[Kimi K2].stop[0] in the
+	// pairs Kimi K2 opens), the path as typed, for sentences about it.
+	typed map[string]string
+	// overlap, when not nil, says that a seat's field is given both by
+	// its place (agents[0].model) and by the roster agent sitting there
+	// (agents[Kimi K2].model), or one inside the other: planning a batch
+	// refuses it, but a job already planned, by a parley that did not,
+	// is staged as it was planned: the value the roster agent's name or
+	// place gave replaces the seat's for one field, and a field inside
+	// another is set after it.
+	overlap error
+}
+
 // splitRosterVary divides the varied values of a roster's pair p into
 // those set on the roster before the pair is staged (roster.defaults.…,
 // roster.first) and those set on the pair's two-agent scenario after. A
@@ -768,20 +787,14 @@ func ParseSets(specs []string) ([]Vary, error) {
 // (one value in every run): the sentences refusing them say "set", not
 // "vary".
 //
-// overlap, when not nil, says that a seat's field is given both by its
-// place (agents[0].model) and by the roster agent sitting there in p
-// (agents[Kimi K2].model), or one inside the other: planning a batch
-// refuses it, but a job already planned, by a parley that did not, is
-// staged as it was planned: the value the roster agent's name or place
-// gave replaces the seat's for one field, and a field inside another is
-// set after it.
-func splitRosterVary(src []byte, p configs.Pair, vals map[string]string, set func(path string) bool) (roster, seats map[string]string, overlap, err error) {
+// The values are returned as pairValues say.
+func splitRosterVary(src []byte, p configs.Pair, vals map[string]string, set func(path string) bool) (pairValues, error) {
 	if len(vals) == 0 {
-		return nil, nil, nil, nil
+		return pairValues{}, nil
 	}
 	_, root, err := configs.ParseMapping(src)
 	if err != nil {
-		return nil, nil, nil, err
+		return pairValues{}, err
 	}
 	var names []string
 	own := map[string]int{} // how many roster agents set each field themselves
@@ -810,7 +823,7 @@ func splitRosterVary(src []byte, p configs.Pair, vals map[string]string, set fun
 		}
 		return strings.Join(q, ", ")
 	}
-	roster, seats = map[string]string{}, map[string]string{}
+	roster, seats := map[string]string{}, map[string]string{}
 	named := map[string]string{}   // the seat paths a roster agent's name or place gave
 	namedBy := map[string]string{} // each of those: the path as given
 	// inSeats sets rest on each seat of p that roster agent i, as path
@@ -826,7 +839,7 @@ func splitRosterVary(src []byte, p configs.Pair, vals map[string]string, set fun
 	for path, val := range vals {
 		segs, err := parsePath(path)
 		if err != nil {
-			return nil, nil, nil, &FieldError{Path: path, Err: err}
+			return pairValues{}, &FieldError{Path: path, Err: err}
 		}
 		verb := "vary"
 		if set != nil && set(path) {
@@ -840,16 +853,16 @@ func splitRosterVary(src []byte, p configs.Pair, vals map[string]string, set fun
 			}
 			i := slices.Index(names, top.index)
 			if i < 0 {
-				return nil, nil, nil, fieldErr(path, "%s=%s: agents[%s]: no roster agent is named %q; name one of %s, or use agents[0] (each pair's first agent) or agents[1] (its second)",
+				return pairValues{}, fieldErr(path, "%s=%s: agents[%s]: no roster agent is named %q; name one of %s, or use agents[0] (each pair's first agent) or agents[1] (its second)",
 					path, ShownValue(path, val), top.index, top.index, quoted())
 			}
 			inSeats(i, segs[1:], val, path)
 		case top.key != "roster":
 			seats[path] = val
 		case len(segs) == 1:
-			return nil, nil, nil, fieldErr(path, "%s: %s one field of the roster, such as roster.defaults.temperature or roster.agents[%s].model", path, verb, firstOr(names, "0"))
+			return pairValues{}, fieldErr(path, "%s: %s one field of the roster, such as roster.defaults.temperature or roster.agents[%s].model", path, verb, firstOr(names, "0"))
 		case segs[1].key == "defaults" && len(segs) > 2 && len(names) > 0 && own[segs[2].key] == len(names):
-			return nil, nil, nil, fieldErr(path, "%s: every roster agent sets its own %s, so a default reaches none of them; %s %s (every agent's) or roster.agents[%s].%s",
+			return pairValues{}, fieldErr(path, "%s: every roster agent sets its own %s, so a default reaches none of them; %s %s (every agent's) or roster.agents[%s].%s",
 				path, segs[2].key, verb, joinPath(segs[2:]), firstOr(names, "0"), joinPath(segs[2:]))
 		case segs[1].key == "defaults" || segs[1].key == "first":
 			roster[path] = val
@@ -857,34 +870,34 @@ func splitRosterVary(src []byte, p configs.Pair, vals map[string]string, set fun
 			i := slices.Index(names, segs[1].index)
 			if n, err := strconv.Atoi(segs[1].index); err == nil {
 				if n < 0 || n >= len(names) {
-					return nil, nil, nil, fieldErr(path, "%s: roster.agents[%d]: the roster has %d agents, counted from 0", path, n, len(names))
+					return pairValues{}, fieldErr(path, "%s: roster.agents[%d]: the roster has %d agents, counted from 0", path, n, len(names))
 				}
 				i = n
 			}
 			if i < 0 {
-				return nil, nil, nil, fieldErr(path, "%s=%s: roster.agents[%s]: no roster agent is named %q; name one of %s",
+				return pairValues{}, fieldErr(path, "%s=%s: roster.agents[%s]: no roster agent is named %q; name one of %s",
 					path, ShownValue(path, val), segs[1].index, segs[1].index, quoted())
 			}
 			if segs[2].key == "name" {
 				if verb == "set" {
-					return nil, nil, nil, fieldErr(path, "%s: a roster agent's name names its pairs, which are planned from the file before --set applies; set its model, or edit the name in the file", path)
+					return pairValues{}, fieldErr(path, "%s: a roster agent's name names its pairs, which are planned from the file before --set applies; set its model, or edit the name in the file", path)
 				}
-				return nil, nil, nil, fieldErr(path, "%s: a roster agent's name names its pairs and cannot vary across a batch; vary its model, or edit the name in the file", path)
+				return pairValues{}, fieldErr(path, "%s: a roster agent's name names its pairs and cannot vary across a batch; vary its model, or edit the name in the file", path)
 			}
 			inSeats(i, segs[2:], val, path)
 		case segs[1].key == "agents":
-			return nil, nil, nil, fieldErr(path, "%s: %s a field of one roster agent, such as roster.agents[%s].temperature; the list of agents is planned once for the whole batch", path, verb, firstOr(names, "0"))
+			return pairValues{}, fieldErr(path, "%s: %s a field of one roster agent, such as roster.agents[%s].temperature; the list of agents is planned once for the whole batch", path, verb, firstOr(names, "0"))
 		case segs[1].key == "parallel":
-			return nil, nil, nil, fieldErr(path, "%s: how many conversations run at once is the batch's, not a run's: give -j", path)
+			return pairValues{}, fieldErr(path, "%s: how many conversations run at once is the batch's, not a run's: give -j", path)
 		case verb == "set":
 			more := ""
 			if segs[1].key == "runs" {
 				more = ", or give -n, which multiplies it"
 			}
-			return nil, nil, nil, fieldErr(path, "%s: the pairs a roster stages and its runs are planned from the file, before --set applies; edit roster.%s in the file%s",
+			return pairValues{}, fieldErr(path, "%s: the pairs a roster stages and its runs are planned from the file, before --set applies; edit roster.%s in the file%s",
 				path, segs[1].key, more)
 		default:
-			return nil, nil, nil, fieldErr(path, "%s: the pairs a roster stages and its runs are planned once for the whole batch, so roster.%s cannot vary across it; edit the file and start another batch, or vary -n",
+			return pairValues{}, fieldErr(path, "%s: the pairs a roster stages and its runs are planned once for the whole batch, so roster.%s cannot vary across it; edit the file and start another batch, or vary -n",
 				path, segs[1].key)
 		}
 	}
@@ -893,6 +906,7 @@ func splitRosterVary(src []byte, p configs.Pair, vals map[string]string, set fun
 	// one of them inside the other (agents[0].headers.X-A and
 	// agents[Kimi K2].headers), would have one value staged and both
 	// recorded as used.
+	var overlap error
 seatPaths:
 	for _, path := range slices.Sorted(maps.Keys(seats)) {
 		if !strings.HasPrefix(path, "agents") {
@@ -928,7 +942,7 @@ seatPaths:
 		}
 	}
 	maps.Copy(seats, named)
-	return roster, seats, overlap, nil
+	return pairValues{roster: roster, seats: seats, typed: namedBy, overlap: overlap}, nil
 }
 
 // numbered is path with each index that is a number written from 0
