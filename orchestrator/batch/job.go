@@ -73,23 +73,28 @@ func (j Job) Line() (string, error) {
 func (j Job) Load() (*configs.Scenario, error) {
 	src := []byte(j.Scenario)
 	vary := j.Vary
+	var typed map[string]string // a seat's path: the roster agent's path as typed
 	if j.Pair != nil {
 		// The roster's own fields are varied before the pair is staged,
 		// an agent named by its roster name in the seats it takes.
-		roster, seats, err := splitRosterVary(src, *j.Pair, j.Vary, j.isSet)
+		// A seat's field given also by the roster agent sitting there is
+		// refused when a batch is planned (see overlaps); a job planned
+		// before is staged as it was, the roster agent's value winning.
+		pv, err := splitRosterVary(src, *j.Pair, j.Vary, j.isSet)
 		if err != nil {
 			return nil, fmt.Errorf("%s: %s %w", j.ScenarioPath, j.flagOf(err), err)
 		}
-		if src, err = Apply(src, roster); err != nil {
+		if src, err = Apply(src, pv.roster); err != nil {
 			return nil, fmt.Errorf("%s: %s %w", j.ScenarioPath, j.flagOf(err), err)
 		}
 		if src, err = configs.PairSource(src, *j.Pair); err != nil {
 			return nil, fmt.Errorf("%s: staging %s: %w", j.ScenarioPath, j.Pair, err)
 		}
-		vary = seats
+		vary, typed = pv.seats, pv.typed
 	}
 	data, err := Apply(src, vary)
 	if err != nil {
+		err = asTyped(err, typed)
 		return nil, fmt.Errorf("%s: %s %w", j.ScenarioPath, j.flagOf(err), err)
 	}
 	s, err := configs.Parse(j.ScenarioPath, data)
@@ -121,6 +126,43 @@ func (j Job) Load() (*configs.Scenario, error) {
 		}
 	}
 	return s, nil
+}
+
+// overlaps refuses a roster job whose values give a seat's field both
+// by its place and by the roster agent sitting there (agents[0].model
+// beside agents[Kimi K2].model), or one inside the other: only one value
+// could be staged, and the job would record both. Planning a batch asks
+// it; loading a job planned before does not, so that a batch an earlier
+// parley planned still runs and resumes.
+func (j Job) overlaps() error {
+	if j.Pair == nil {
+		return nil
+	}
+	pv, err := splitRosterVary([]byte(j.Scenario), *j.Pair, j.Vary, j.isSet)
+	if err != nil || pv.overlap == nil {
+		return nil // loading the job says what is wrong
+	}
+	return fmt.Errorf("%s: %s %w", j.ScenarioPath, j.flagOf(pv.overlap), pv.overlap)
+}
+
+// asTyped is err, when it is about a seat's path that a roster agent's
+// path gave (agents[0].stop[0] for agents[Kimi K2].stop[0]), said of the
+// path as typed: typed maps the one to the other. The sentence starts
+// with the path, as FieldError's does.
+func asTyped(err error, typed map[string]string) error {
+	var fe *FieldError
+	if !errors.As(err, &fe) {
+		return err
+	}
+	path, ok := typed[fe.Path]
+	if !ok {
+		return err
+	}
+	msg := fe.Err.Error()
+	if rest, ok := strings.CutPrefix(msg, fe.Path); ok {
+		msg = path + rest
+	}
+	return &FieldError{Path: path, Err: errors.New(msg)}
 }
 
 // isSet reports whether --set gave path, rather than --vary.

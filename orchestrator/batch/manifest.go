@@ -164,7 +164,11 @@ func (m *Manifest) planRoster(si int, s *configs.Scenario, n int, grid []map[str
 			}
 			planned[key] = true
 			// Check each pair once, before anything runs.
-			if _, err := (Job{ScenarioPath: s.Path, Scenario: s.Source, Vary: vals, Set: setIn(set, vals), Pair: &p}).Load(); err != nil {
+			j := Job{ScenarioPath: s.Path, Scenario: s.Source, Vary: vals, Set: setIn(set, vals), Pair: &p}
+			if err := j.overlaps(); err != nil {
+				return err
+			}
+			if _, err := j.Load(); err != nil {
 				return err
 			}
 			todo = append(todo, staged{p, vals})

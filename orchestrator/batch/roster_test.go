@@ -3,8 +3,10 @@ package batch
 import (
 	"context"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -395,6 +397,12 @@ func TestRefusedValuesNameTheFlagThatGaveThem(t *testing.T) {
 			`with --set agents[A].temperature=9: ` + roster.Path + `: agent "A": temperature: 9 is outside 0 to 2`},
 		{"set and vary, a value the scenario refuses", roster, []Vary{{Path: "seed", Values: []string{"1", "2"}}, {Path: "agents[A].temperature", Values: []string{"9"}, Set: true}},
 			`with --vary seed=1 --set agents[A].temperature=9: ` + roster.Path + `: agent "A": temperature: 9 is outside 0 to 2`},
+		// A roster agent's value is set in the seats it takes, and said
+		// with the flag and the path the user typed, not the seat's.
+		{"set, a roster agent by name, a field the pair has no list for", roster, []Vary{{Path: "agents[B].stop[0]", Values: []string{"b"}, Set: true}},
+			roster.Path + `: --set agents[B].stop[0]=b: the scenario has no stop: list`},
+		{"vary, a roster agent by place, a field the pair has no list for", roster, []Vary{{Path: "roster.agents[0].stop[0]", Values: []string{"b", "c"}}, {Path: "seed", Values: []string{"1"}, Set: true}},
+			roster.Path + `: --vary roster.agents[0].stop[0]=b: the scenario has no stop: list`},
 		{"set on two agents, an agent beyond the list", pair, []Vary{{Path: "agents[5].temperature", Values: []string{"1"}, Set: true}},
 			pair.Path + `: --set agents[5].temperature=1: agents[5]: the list has 2 items, counted from 0`},
 		{"vary on two agents, an agent beyond the list", pair, []Vary{{Path: "agents[5].temperature", Values: []string{"1", "2"}}},
@@ -508,4 +516,85 @@ func TestVaryingOneRosterAgentStagesOtherPairsOnce(t *testing.T) {
 			}
 		})
 	}
+}
+
+// A batch an earlier parley planned with a seat's field beside the same
+// field (or one around it) of the roster agent sitting there still loads
+// to run and resume, as it was planned: the value the roster agent's name
+// gave wins in its seat over the seat's own (a field inside the other's
+// applied after it, as it was), and the seat's value holds in the other pairs.
+// Only planning a batch refuses the two.
+func TestOverlapsPlannedByAnEarlierParleyStillLoad(t *testing.T) {
+	src := `roster:
+  defaults: {base_url: http://127.0.0.1:9/v1}
+  agents:
+    - {name: A, model: a}
+    - {name: Kimi K2, model: k}
+`
+	s := scenario(t, src)
+	for _, tc := range []struct {
+		name      string
+		vary      map[string]string
+		set       []string
+		wantModel [2]string            // the models of Kimi K2 ↔ A's seats
+		wantHdr   [2]map[string]string // and their headers
+	}{
+		{"a seat's model and the roster agent's", map[string]string{"agents[0].model": "x1", "agents[Kimi K2].model": "y1"}, []string{"agents[0].model"},
+			[2]string{"y1", "a"}, [2]map[string]string{nil, nil}},
+		{"a seat's header and the roster agent's headers", map[string]string{"agents[0].headers.X-A": "1", "agents[Kimi K2].headers": `{X-A: "2"}`}, []string{"agents[0].headers.X-A", "agents[Kimi K2].headers"},
+			// Applied in the order of their paths, the headers before
+			// the header, as the batch was staged when it was planned.
+			[2]string{"k", "a"}, [2]map[string]string{{"X-A": "1"}, nil}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if _, err := Plan("x", []*configs.Scenario{s}, 1, 1, toVary(tc.vary, tc.set), time.Now()); err == nil {
+				t.Fatalf("planned; want the two refused when a batch is planned")
+			}
+			// The manifest an earlier parley wrote: one job per pair.
+			m := &Manifest{Version: 1, ID: "x", N: 1, Parallel: 1, Scenarios: []ScenarioSource{{Path: s.Path, Source: s.Source}}}
+			for _, spec := range tc.set {
+				m.Set = append(m.Set, spec+"="+tc.vary[spec])
+			}
+			for _, p := range s.Roster.PairList() {
+				m.Jobs = append(m.Jobs, PlannedJob{ID: "x-" + p.String(), Vary: tc.vary, Pair: &p, Run: 1})
+			}
+			dir := t.TempDir()
+			if err := WriteManifest(dir, m); err != nil {
+				t.Fatal(err)
+			}
+			back, err := ReadManifest(dir)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := back.Lines(); err != nil {
+				t.Errorf("listing the planned batch: %v", err)
+			}
+			for i := range back.Jobs {
+				got, err := back.Job(i).Load()
+				if err != nil {
+					t.Fatalf("loading %s: %v", back.Jobs[i].Pair, err)
+				}
+				if back.Jobs[i].Pair.Names[0] != "Kimi K2" {
+					if m := tc.vary["agents[0].model"]; m != "" && got.Agents[0].Model != m {
+						t.Errorf("%s: seat 0 model %q; want the seat's %q", got.Title, got.Agents[0].Model, m)
+					}
+					continue
+				}
+				for seat, a := range got.Agents {
+					if a.Model != tc.wantModel[seat] || fmt.Sprint(a.Headers) != fmt.Sprint(tc.wantHdr[seat]) {
+						t.Errorf("%s: seat %d model %q, headers %v; want %q, %v", got.Title, seat, a.Model, a.Headers, tc.wantModel[seat], tc.wantHdr[seat])
+					}
+				}
+			}
+		})
+	}
+}
+
+// toVary is vals as flags: the paths of set by --set, the others by --vary.
+func toVary(vals map[string]string, set []string) []Vary {
+	var out []Vary
+	for _, path := range slices.Sorted(maps.Keys(vals)) {
+		out = append(out, Vary{Path: path, Values: []string{vals[path]}, Set: slices.Contains(set, path)})
+	}
+	return out
 }

@@ -155,36 +155,79 @@ func Grid(vs []Vary) ([]map[string]string, error) {
 // first agent is named A), an index written with leading zeros or a sign
 // (agents[00], agents[+0]), and in a roster a roster agent by its name or
 // its place (agents[Kimi K2], roster.agents[Kimi K2], roster.agents[2]).
-// Applied, only one of them would take effect, and every run would record
-// the other's value as one it used. The sentence names both paths as they
-// were typed, each with its flag.
+// It refuses as well a path that lies inside another, spelled either way
+// (termination.any[0].max_messages inside termination.any, agents[0].headers.X-A
+// inside agents[A].headers). Applied, only one of them would take effect,
+// and every run would record the other's value as one it used. The
+// sentence names both paths as they were typed, each with its flag.
 func SameFields(file string, src []byte, vs []Vary) error {
 	_, root, err := configs.ParseMapping(src)
 	if err != nil {
 		return nil // loading the scenario says what is wrong with it
 	}
-	seen := map[string]Vary{}
-	for _, v := range vs {
-		f := fieldOf(root, v.Path)
-		w, ok := seen[f]
-		if !ok {
-			seen[f] = v
-			continue
+	where := ""
+	if file != "" {
+		where = file + ": "
+	}
+	fields := make([]string, len(vs))
+	for j, v := range vs {
+		fields[j] = fieldOf(root, v.Path)
+		for i, w := range vs[:j] {
+			switch {
+			case fields[i] == fields[j]:
+				advice := "give its values to one of them"
+				switch {
+				case !w.Set && !v.Set:
+					advice = "list all its values in one flag"
+				case w.Set && v.Set:
+					advice = "give it once"
+				}
+				return fmt.Errorf("%s%s %s and %s %s name the same field; %s", where, w.Flag(), w.Path, v.Flag(), v.Path, advice)
+			case within(fields[j], fields[i]):
+				return fmt.Errorf("%s%s", where, liesInside(v, w))
+			case within(fields[i], fields[j]):
+				return fmt.Errorf("%s%s", where, liesInside(w, v))
+			}
 		}
-		where := ""
-		if file != "" {
-			where = file + ": "
-		}
-		advice := "give its values to one of them"
-		switch {
-		case !w.Set && !v.Set:
-			advice = "list all its values in one flag"
-		case w.Set && v.Set:
-			advice = "give it once"
-		}
-		return fmt.Errorf("%s%s %s and %s %s name the same field; %s", where, w.Flag(), w.Path, v.Flag(), v.Path, advice)
 	}
 	return nil
+}
+
+// liesInside is the sentence refusing the flag in, whose field lies
+// inside the one out gives whole.
+func liesInside(in, out Vary) string {
+	advice := "give it in the value of " + out.Path
+	if !out.Set {
+		advice = "give it in each value of " + out.Path
+	}
+	return fmt.Sprintf("%s %s lies inside %s %s; %s", in.Flag(), in.Path, out.Flag(), out.Path, advice)
+}
+
+// within reports whether the field path in lies inside the field path
+// out, both written one way (as fieldOf writes them): a field of it
+// (termination.any[0] inside termination), or an item of the list it
+// names (agents[0] inside agents).
+func within(in, out string) bool {
+	a, err1 := parsePath(in)
+	b, err2 := parsePath(out)
+	if err1 != nil || err2 != nil {
+		return false
+	}
+	ta, tb := pathTokens(a), pathTokens(b)
+	return len(tb) < len(ta) && slices.Equal(ta[:len(tb)], tb)
+}
+
+// pathTokens is a path's fields and indexes, each apart: agents[0].model
+// is agents, [0], model.
+func pathTokens(segs []segment) []string {
+	var out []string
+	for _, s := range segs {
+		out = append(out, s.key)
+		if s.hasIndex {
+			out = append(out, "["+s.index+"]")
+		}
+	}
+	return out
 }
 
 // fieldOf is the field path names in the scenario root, written one way
@@ -713,6 +756,25 @@ func ParseSets(specs []string) ([]Vary, error) {
 	return out, nil
 }
 
+// pairValues are the varied values of a roster's pair, divided by
+// splitRosterVary.
+type pairValues struct {
+	roster map[string]string // set on the roster before the pair is staged
+	seats  map[string]string // set on the pair's two-agent scenario after
+	// typed holds, for each path of seats that a roster agent's name or
+	// place gave (agents[0].stop[0] for agents[Kimi K2].stop[0] in the
+	// pairs Kimi K2 opens), the path as typed, for sentences about it.
+	typed map[string]string
+	// overlap, when not nil, says that a seat's field is given both by
+	// its place (agents[0].model) and by the roster agent sitting there
+	// (agents[Kimi K2].model), or one inside the other: planning a batch
+	// refuses it, but a job already planned, by a parley that did not,
+	// is staged as it was planned: the value the roster agent's name or
+	// place gave replaces the seat's for one field, and a field inside
+	// another is set after it.
+	overlap error
+}
+
 // splitRosterVary divides the varied values of a roster's pair p into
 // those set on the roster before the pair is staged (roster.defaults.…,
 // roster.first) and those set on the pair's two-agent scenario after. A
@@ -724,13 +786,15 @@ func ParseSets(specs []string) ([]Vary, error) {
 // are planned once for the whole batch. set says which paths --set gave
 // (one value in every run): the sentences refusing them say "set", not
 // "vary".
-func splitRosterVary(src []byte, p configs.Pair, vals map[string]string, set func(path string) bool) (roster, seats map[string]string, err error) {
+//
+// The values are returned as pairValues say.
+func splitRosterVary(src []byte, p configs.Pair, vals map[string]string, set func(path string) bool) (pairValues, error) {
 	if len(vals) == 0 {
-		return nil, nil, nil
+		return pairValues{}, nil
 	}
 	_, root, err := configs.ParseMapping(src)
 	if err != nil {
-		return nil, nil, err
+		return pairValues{}, err
 	}
 	var names []string
 	own := map[string]int{} // how many roster agents set each field themselves
@@ -759,7 +823,7 @@ func splitRosterVary(src []byte, p configs.Pair, vals map[string]string, set fun
 		}
 		return strings.Join(q, ", ")
 	}
-	roster, seats = map[string]string{}, map[string]string{}
+	roster, seats := map[string]string{}, map[string]string{}
 	named := map[string]string{}   // the seat paths a roster agent's name or place gave
 	namedBy := map[string]string{} // each of those: the path as given
 	// inSeats sets rest on each seat of p that roster agent i, as path
@@ -775,7 +839,7 @@ func splitRosterVary(src []byte, p configs.Pair, vals map[string]string, set fun
 	for path, val := range vals {
 		segs, err := parsePath(path)
 		if err != nil {
-			return nil, nil, &FieldError{Path: path, Err: err}
+			return pairValues{}, &FieldError{Path: path, Err: err}
 		}
 		verb := "vary"
 		if set != nil && set(path) {
@@ -789,16 +853,16 @@ func splitRosterVary(src []byte, p configs.Pair, vals map[string]string, set fun
 			}
 			i := slices.Index(names, top.index)
 			if i < 0 {
-				return nil, nil, fieldErr(path, "%s=%s: agents[%s]: no roster agent is named %q; name one of %s, or use agents[0] (each pair's first agent) or agents[1] (its second)",
+				return pairValues{}, fieldErr(path, "%s=%s: agents[%s]: no roster agent is named %q; name one of %s, or use agents[0] (each pair's first agent) or agents[1] (its second)",
 					path, ShownValue(path, val), top.index, top.index, quoted())
 			}
 			inSeats(i, segs[1:], val, path)
 		case top.key != "roster":
 			seats[path] = val
 		case len(segs) == 1:
-			return nil, nil, fieldErr(path, "%s: %s one field of the roster, such as roster.defaults.temperature or roster.agents[%s].model", path, verb, firstOr(names, "0"))
+			return pairValues{}, fieldErr(path, "%s: %s one field of the roster, such as roster.defaults.temperature or roster.agents[%s].model", path, verb, firstOr(names, "0"))
 		case segs[1].key == "defaults" && len(segs) > 2 && len(names) > 0 && own[segs[2].key] == len(names):
-			return nil, nil, fieldErr(path, "%s: every roster agent sets its own %s, so a default reaches none of them; %s %s (every agent's) or roster.agents[%s].%s",
+			return pairValues{}, fieldErr(path, "%s: every roster agent sets its own %s, so a default reaches none of them; %s %s (every agent's) or roster.agents[%s].%s",
 				path, segs[2].key, verb, joinPath(segs[2:]), firstOr(names, "0"), joinPath(segs[2:]))
 		case segs[1].key == "defaults" || segs[1].key == "first":
 			roster[path] = val
@@ -806,62 +870,95 @@ func splitRosterVary(src []byte, p configs.Pair, vals map[string]string, set fun
 			i := slices.Index(names, segs[1].index)
 			if n, err := strconv.Atoi(segs[1].index); err == nil {
 				if n < 0 || n >= len(names) {
-					return nil, nil, fieldErr(path, "%s: roster.agents[%d]: the roster has %d agents, counted from 0", path, n, len(names))
+					return pairValues{}, fieldErr(path, "%s: roster.agents[%d]: the roster has %d agents, counted from 0", path, n, len(names))
 				}
 				i = n
 			}
 			if i < 0 {
-				return nil, nil, fieldErr(path, "%s=%s: roster.agents[%s]: no roster agent is named %q; name one of %s",
+				return pairValues{}, fieldErr(path, "%s=%s: roster.agents[%s]: no roster agent is named %q; name one of %s",
 					path, ShownValue(path, val), segs[1].index, segs[1].index, quoted())
 			}
 			if segs[2].key == "name" {
 				if verb == "set" {
-					return nil, nil, fieldErr(path, "%s: a roster agent's name names its pairs, which are planned from the file before --set applies; set its model, or edit the name in the file", path)
+					return pairValues{}, fieldErr(path, "%s: a roster agent's name names its pairs, which are planned from the file before --set applies; set its model, or edit the name in the file", path)
 				}
-				return nil, nil, fieldErr(path, "%s: a roster agent's name names its pairs and cannot vary across a batch; vary its model, or edit the name in the file", path)
+				return pairValues{}, fieldErr(path, "%s: a roster agent's name names its pairs and cannot vary across a batch; vary its model, or edit the name in the file", path)
 			}
 			inSeats(i, segs[2:], val, path)
 		case segs[1].key == "agents":
-			return nil, nil, fieldErr(path, "%s: %s a field of one roster agent, such as roster.agents[%s].temperature; the list of agents is planned once for the whole batch", path, verb, firstOr(names, "0"))
+			return pairValues{}, fieldErr(path, "%s: %s a field of one roster agent, such as roster.agents[%s].temperature; the list of agents is planned once for the whole batch", path, verb, firstOr(names, "0"))
 		case segs[1].key == "parallel":
-			return nil, nil, fieldErr(path, "%s: how many conversations run at once is the batch's, not a run's: give -j", path)
+			return pairValues{}, fieldErr(path, "%s: how many conversations run at once is the batch's, not a run's: give -j", path)
 		case verb == "set":
 			more := ""
 			if segs[1].key == "runs" {
 				more = ", or give -n, which multiplies it"
 			}
-			return nil, nil, fieldErr(path, "%s: the pairs a roster stages and its runs are planned from the file, before --set applies; edit roster.%s in the file%s",
+			return pairValues{}, fieldErr(path, "%s: the pairs a roster stages and its runs are planned from the file, before --set applies; edit roster.%s in the file%s",
 				path, segs[1].key, more)
 		default:
-			return nil, nil, fieldErr(path, "%s: the pairs a roster stages and its runs are planned once for the whole batch, so roster.%s cannot vary across it; edit the file and start another batch, or vary -n",
+			return pairValues{}, fieldErr(path, "%s: the pairs a roster stages and its runs are planned once for the whole batch, so roster.%s cannot vary across it; edit the file and start another batch, or vary -n",
 				path, segs[1].key)
 		}
 	}
 	// A seat's field given by its place (agents[0].model) and by the
-	// name of the roster agent sitting there (agents[Kimi K2].model)
-	// would have one value staged and both recorded as used.
+	// name of the roster agent sitting there (agents[Kimi K2].model), or
+	// one of them inside the other (agents[0].headers.X-A and
+	// agents[Kimi K2].headers), would have one value staged and both
+	// recorded as used.
+	var overlap error
+seatPaths:
 	for _, path := range slices.Sorted(maps.Keys(seats)) {
-		segs, _ := parsePath(path)
-		n, err := strconv.Atoi(segs[0].index)
-		if segs[0].key != "agents" || err != nil {
+		if !strings.HasPrefix(path, "agents") {
 			continue
 		}
-		at := joinPath(append([]segment{{key: "agents", index: strconv.Itoa(n), hasIndex: true}}, segs[1:]...))
-		if by, ok := namedBy[at]; ok {
+		at := numbered(path)
+		for _, to := range slices.Sorted(maps.Keys(namedBy)) {
+			seatAt, by := numbered(to), namedBy[to]
 			flag := "--vary"
 			if set != nil && set(by) {
 				flag = "--set"
 			}
-			sits := "first"
-			if n == 1 {
-				sits = "second"
+			n, sits := 0, "first"
+			if strings.HasPrefix(seatAt, "agents[1]") {
+				n, sits = 1, "second"
 			}
-			return nil, nil, fieldErr(path, "%s and %s %s name the same field in the pairs where %s sits %s (%s); give it in one of them",
-				path, flag, by, p.Names[n], sits, p)
+			pairs := fmt.Sprintf("in the pairs where %s sits %s (%s); give it in one of them", p.Names[n], sits, p)
+			switch {
+			case seatAt == at:
+				overlap = fieldErr(path, "%s and %s %s name the same field %s", path, flag, by, pairs)
+			case within(at, seatAt):
+				overlap = fieldErr(path, "%s lies inside %s %s %s", path, flag, by, pairs)
+			case within(seatAt, at):
+				seatFlag := "--vary"
+				if set != nil && set(path) {
+					seatFlag = "--set"
+				}
+				overlap = fieldErr(by, "%s lies inside %s %s %s", by, seatFlag, path, pairs)
+			default:
+				continue
+			}
+			break seatPaths
 		}
 	}
 	maps.Copy(seats, named)
-	return roster, seats, nil
+	return pairValues{roster: roster, seats: seats, typed: namedBy, overlap: overlap}, nil
+}
+
+// numbered is path with each index that is a number written from 0
+// without padding or sign: agents[01].stop[+0] is agents[1].stop[0].
+func numbered(path string) string {
+	segs, err := parsePath(path)
+	if err != nil {
+		return path
+	}
+	segs = slices.Clone(segs)
+	for i := range segs {
+		if n, err := strconv.Atoi(segs[i].index); segs[i].hasIndex && err == nil {
+			segs[i].index = strconv.Itoa(n)
+		}
+	}
+	return joinPath(segs)
 }
 
 // lastField is the last field a path names: temperature in

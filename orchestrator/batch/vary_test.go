@@ -377,6 +377,7 @@ termination: {max_messages: 3}
     - {name: A, model: a}
     - {name: Kimi K2, model: k}
 `
+	listed := strings.Replace(pair, "termination: {max_messages: 3}", "termination: {any: [{max_messages: 3}]}", 1)
 	vary := func(spec string) Vary {
 		v, err := ParseVary(spec)
 		if err != nil {
@@ -414,6 +415,22 @@ termination: {max_messages: 3}
 			"--vary agents[0].model and --vary agents[Kimi K2].model name the same field in the pairs where Kimi K2 sits first (Kimi K2 ↔ A); give it in one of them"},
 		{"a seat and the roster agent sitting there, by place and --set", roster, []Vary{vary("agents[01].model=x,w"), set("roster.agents[0].model=y")},
 			"--vary agents[01].model and --set roster.agents[0].model name the same field in the pairs where A sits second (Kimi K2 ↔ A); give it in one of them"},
+		// A field inside another a flag gives whole is given by both.
+		{"a field inside another, both --set", listed, []Vary{set("termination.any[0].max_messages=3"), set("termination.any=[{max_messages: 6}]")},
+			"--set termination.any[0].max_messages lies inside --set termination.any; give it in the value of termination.any"},
+		{"a field around another, its item by a padded index", listed, []Vary{set("termination.any=[{max_messages: 6}]"), vary("termination.any[00].max_messages=3,4")},
+			"--vary termination.any[00].max_messages lies inside --set termination.any; give it in the value of termination.any"},
+		{"a field inside an agent's, by place and by name", pair, []Vary{vary("agents[0].headers.X-A=1,2"), vary("agents[A].headers={X-B: 3},{X-B: 4}")},
+			"--vary agents[0].headers.X-A lies inside --vary agents[A].headers; give it in each value of agents[A].headers"},
+		{"a field inside the whole list", pair, []Vary{vary("agents[B].temperature=0.5,1"), set("agents=[{name: A, model: m}, {name: B, model: m}]")},
+			"--vary agents[B].temperature lies inside --set agents; give it in the value of agents"},
+		{"fields whose names start alike", pair, []Vary{set("agents[0].headers.X-A=1"), set("agents[0].headers.X-AB=2"), vary("agents[0].temperature=0.5,1"), set("temperature=0.7")}, ""},
+		{"a roster agent's field inside its own, by place and by name", roster, []Vary{set("roster.agents[1].headers.X-A=1"), set(`agents[Kimi K2].headers={X-A: "2"}`)},
+			"--set roster.agents[1].headers.X-A lies inside --set agents[Kimi K2].headers; give it in the value of agents[Kimi K2].headers"},
+		{"a seat's field inside the roster agent's sitting there", roster, []Vary{set("agents[0].headers.X-A=1"), set(`agents[Kimi K2].headers={X-A: "2"}`)},
+			"--set agents[0].headers.X-A lies inside --set agents[Kimi K2].headers in the pairs where Kimi K2 sits first (Kimi K2 ↔ A); give it in one of them"},
+		{"the roster agent's field inside the seat's it sits in", roster, []Vary{set(`agents[Kimi K2].headers.X-A=2`), vary("agents[1].headers={X-A: 1},{X-B: 1}")},
+			"--set agents[Kimi K2].headers.X-A lies inside --vary agents[1].headers in the pairs where Kimi K2 sits second (A ↔ Kimi K2); give it in one of them"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			s := scenario(t, tc.src)
