@@ -316,12 +316,27 @@ func WriteManifest(dir string, m *Manifest) error {
 	return f.Close()
 }
 
-// ReadManifest reads dir/batch.json.
+// noManifest is ReadManifest's error for a folder without a batch.json:
+// it says so, and is fs.ErrNotExist to errors.Is, so that a caller can
+// tell a folder holding no batch from one whose batch.json it cannot take.
+type noManifest struct {
+	dir string
+	err error
+}
+
+func (e *noManifest) Error() string {
+	return fmt.Sprintf("%s is not a batch directory: it has no %s", e.dir, ManifestFile)
+}
+
+func (e *noManifest) Unwrap() error { return e.err }
+
+// ReadManifest reads dir/batch.json. When dir holds none, the error is
+// fs.ErrNotExist to errors.Is; any other error is about the file there.
 func ReadManifest(dir string) (*Manifest, error) {
 	path := filepath.Join(dir, ManifestFile)
 	data, err := os.ReadFile(path)
 	if errors.Is(err, fs.ErrNotExist) {
-		return nil, fmt.Errorf("%s is not a batch directory: it has no %s", dir, ManifestFile)
+		return nil, &noManifest{dir, err}
 	}
 	if err != nil {
 		return nil, err
