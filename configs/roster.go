@@ -5,9 +5,12 @@ import (
 	"fmt"
 	"maps"
 	"reflect"
+	"strconv"
 	"strings"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/parleyhq/parley/internal/phrase"
 )
 
 // Roster is a scenario's tournament: a list of agents in place of two,
@@ -248,6 +251,57 @@ func (r *Roster) selfPlaySeat(i int) string {
 	return seat
 }
 
+// MissingAgent is a roster agent a pair names that the roster does not
+// have: Index, as the pair's Field (pair.a or pair.b) gives it.
+type MissingAgent struct {
+	Field string
+	Index int
+}
+
+// MissingAgents lists the agents of p that a roster of n agents does not
+// have, each once (pair.a before pair.b); nil when it has both.
+func MissingAgents(p Pair, n int) []MissingAgent {
+	var out []MissingAgent
+	if p.A < 0 || p.A >= n {
+		out = append(out, MissingAgent{"pair.a", p.A})
+	}
+	if (p.B < 0 || p.B >= n) && p.B != p.A {
+		out = append(out, MissingAgent{"pair.b", p.B})
+	}
+	return out
+}
+
+// HeldAgents says how many agents a roster of n has, and their indexes:
+// "none", "1 (agent 0)", "3 (agents 0 to 2)", with one and many the
+// nouns the indexes are named by.
+func HeldAgents(n int, one, many string) string {
+	switch {
+	case n <= 0:
+		return "none"
+	case n == 1:
+		return "1 (" + one + " 0)"
+	}
+	return fmt.Sprintf("%d (%s 0 to %d)", n, many, n-1)
+}
+
+// RosterSize is how many agents the roster of the scenario YAML src lists;
+// roster is false when src has no roster section. err is src's own YAML
+// error, when it is no mapping.
+func RosterSize(src []byte) (n int, roster bool, err error) {
+	_, root, err := ParseMapping(src)
+	if err != nil {
+		return 0, false, err
+	}
+	r := mapValue(root, "roster")
+	if r == nil {
+		return 0, false, nil
+	}
+	if a := mapValue(r, "agents"); a != nil && a.Kind == yaml.SequenceNode {
+		n = len(a.Content)
+	}
+	return n, true, nil
+}
+
 // PairSource is the two-agent scenario YAML for pair p of the roster
 // scenario src: the roster replaced by agents: (each with the defaults
 // filled in), first: and title: "A ↔ B". Everything else — the opening,
@@ -264,8 +318,16 @@ func PairSource(src []byte, p Pair) ([]byte, error) {
 		return nil, fmt.Errorf("the scenario has no roster section")
 	}
 	agentsNode := mapValue(roster, "agents")
-	if agentsNode == nil || agentsNode.Kind != yaml.SequenceNode || p.A >= len(agentsNode.Content) || p.B >= len(agentsNode.Content) {
-		return nil, fmt.Errorf("the roster has no agents %d and %d", p.A, p.B)
+	n := 0
+	if agentsNode != nil && agentsNode.Kind == yaml.SequenceNode {
+		n = len(agentsNode.Content)
+	}
+	if missing := MissingAgents(p, n); len(missing) > 0 {
+		var names []string
+		for _, m := range missing {
+			names = append(names, strconv.Itoa(m.Index))
+		}
+		return nil, fmt.Errorf("the roster has no %s %s; it has %s", phrase.Noun(len(names), "agent", "agents"), strings.Join(names, " and "), HeldAgents(n, "agent", "agents"))
 	}
 	defaults := mapValue(roster, "defaults")
 	first := FirstOpener

@@ -52,9 +52,7 @@ func Fork(s *configs.Scenario, parent *transcripts.Transcript, parentPath string
 		}
 	}
 	opt.Prior, opt.PriorPath = inherited, parentPath
-	if parent.Run != nil {
-		opt.PriorAgents = parent.Run.Agents
-	}
+	opt.PriorAgents, opt.PriorForkedAt = RecordedSeats(parent.Run)
 	cfg, err := FromScenario(s, opt)
 	if err != nil {
 		return Config{}, nil, err

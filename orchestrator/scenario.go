@@ -39,6 +39,11 @@ type Options struct {
 	// seat (another tool's), a replay seat carries on after its speaker's
 	// messages there only when it replays that very recording.
 	PriorPath string
+	// PriorForkedAt is the message the recording of Prior kept from its
+	// own parent (its Run.Parent.At), when that recording is a fork: where
+	// it does not record seated_at for a scripted or replay seat (an
+	// earlier parley's fork), seatedAt infers it from the messages kept.
+	PriorForkedAt int
 	// Human builds the agent for a type: human seat; nil means none can be seated.
 	Human func(name string) (agents.Agent, error)
 	// Warn receives warnings, such as a key sent over plain HTTP.
@@ -116,7 +121,7 @@ func FromScenario(s *configs.Scenario, opt Options) (Config, error) {
 // since, which it skips. opens says the seat speaks first; replays is the
 // recording a replay seat replays, as read ("" for a script).
 func linesSaid(a *configs.Agent, opt *Options, opens bool, replays string) (at, said int) {
-	at = seatedAt(a, opt.Prior, opt.PriorAgents, sameRecording(replays, opt.PriorPath))
+	at = seatedAt(a, opt.Prior, opt.PriorAgents, opt.PriorForkedAt, sameRecording(replays, opt.PriorPath))
 	for i, m := range opt.Prior[at:] {
 		if at+i == 0 && !opens {
 			// Message 1 by the side that does not open is the opening it
@@ -172,11 +177,24 @@ func sameRecording(replays, prior string) bool {
 // Fork and resume build a seat by this one rule, so a fork resumed goes
 // on as the fork would have gone on uninterrupted, and the run line
 // records where each agent took its seat (AgentInfo.SeatedAt).
-func seatedAt(a *configs.Agent, prior []transcripts.Message, agents []transcripts.AgentInfo, replaysPrior bool) int {
+//
+// A fork an earlier parley recorded does not say where its agent took the
+// seat (no seated_at reads as 0): when the recording is a fork (forkedAt,
+// its Parent.At, above 0) and a message it kept from its parent under the
+// seat's name was a model's (it records a model, other than the one the
+// recorded agent, a replay, is labelled with), the agent took the seat
+// there, at forkedAt, and those messages are not its lines.
+func seatedAt(a *configs.Agent, prior []transcripts.Message, agents []transcripts.AgentInfo, forkedAt int, replaysPrior bool) int {
 	recorded, ok := recordedSeat(a, agents)
 	switch {
 	case ok && recorded.Type == a.Type:
-		return max(0, min(recorded.SeatedAt, len(prior))) // a hand-edited number stays within prior
+		at := recorded.SeatedAt
+		if at == 0 && forkedAt > 0 && slices.ContainsFunc(prior[:min(forkedAt, len(prior))], func(m transcripts.Message) bool {
+			return m.Speaker == a.Name && m.Origin == transcripts.OriginAgent && m.Model != "" && m.Model != recorded.Model
+		}) {
+			at = forkedAt
+		}
+		return max(0, min(at, len(prior))) // a hand-edited number stays within prior
 	case !ok && a.Type == configs.TypeReplay && replaysPrior:
 		return 0
 	}
@@ -201,12 +219,15 @@ func recordedSeat(a *configs.Agent, agents []transcripts.AgentInfo) (transcripts
 
 // LinesLeft is how many lines seat a of s, a scripted or replay agent,
 // has left to say after the messages prior, built as a resume builds it
-// (prior recorded under the seats agents); 0 for any other seat.
-func LinesLeft(s *configs.Scenario, a *configs.Agent, prior []transcripts.Message, agents []transcripts.AgentInfo) (int, error) {
+// (prior recorded under run, its seats and, for a fork, the message it
+// branched at; nil when the recording records none); 0 for any other
+// seat.
+func LinesLeft(s *configs.Scenario, a *configs.Agent, prior []transcripts.Message, run *transcripts.Run) (int, error) {
 	if a.Type != configs.TypeScripted && a.Type != configs.TypeReplay {
 		return 0, nil
 	}
-	opt := Options{Prior: asSeats(s, prior), PriorAgents: agents}
+	opt := Options{Prior: asSeats(s, prior)}
+	opt.PriorAgents, opt.PriorForkedAt = RecordedSeats(run)
 	first := s.FirstIndex()
 	opens := first >= 0 && first < len(s.Agents) && s.Agents[first].Name == a.Name
 	var opening *string
@@ -221,6 +242,20 @@ func LinesLeft(s *configs.Scenario, a *configs.Agent, prior []transcripts.Messag
 		return r.Remaining(), nil
 	}
 	return 0, nil
+}
+
+// RecordedSeats is what a recording's run says of how its seats were
+// taken, as Options' PriorAgents and PriorForkedAt hold it: its agents,
+// and the message it kept from its parent when it is a fork. nil gives
+// nothing.
+func RecordedSeats(run *transcripts.Run) (agents []transcripts.AgentInfo, forkedAt int) {
+	if run == nil {
+		return nil, 0
+	}
+	if run.Parent != nil {
+		forkedAt = run.Parent.At
+	}
+	return run.Agents, forkedAt
 }
 
 // recordedPath is the scenario's path as a recording names it: a file

@@ -136,7 +136,8 @@ func resumeSetup(t *transcripts.Transcript, jsonl, scenario, policyFile string, 
 			return nil, nil, err
 		}
 	}
-	res := &resumption{started: t.Started, session: t.Run.Resumes + 1, maxMessages: maxMessages, agents: t.Run.Agents}
+	res := &resumption{started: t.Started, session: t.Run.Resumes + 1, maxMessages: maxMessages}
+	res.agents, res.forkedAt = orchestrator.RecordedSeats(t.Run)
 	if policyFile == "" && maxMessages == 0 && scenario == "" {
 		// Continue under the rules the last session ran under, as its
 		// run line records them, not the scenario's alone.
@@ -372,7 +373,7 @@ func stillEnded(s *configs.Scenario, res *resumption, t *transcripts.Transcript,
 				continue
 			}
 			// A recording it cannot replay is the run's to report.
-			if left, err := orchestrator.LinesLeft(s, &a, msgs, t.Run.Agents); err != nil || left > 0 {
+			if left, err := orchestrator.LinesLeft(s, &a, msgs, t.Run); err != nil || left > 0 {
 				continue // --scenario gave it more lines
 			}
 			return fmt.Errorf("%s is finished: %s has no lines left to say after message %d, and it speaks next; to continue it with a model in that seat, fork it: parley fork %s --at %d --agent '%s=PROVIDER:MODEL'",

@@ -395,3 +395,39 @@ func TestValidateSaysEveryRosterProblemAtItsLine(t *testing.T) {
 		}
 	}
 }
+
+// A finished tournament whose batch.json was edited so that a job's pair
+// names a roster agent the roster lacks is refused by batch --resume and
+// its --dry-run alike, in the sentence naming batch.json, the job and the
+// field: not staged, nor said to be finished with nothing to run.
+func TestResumingABatchWhosePairNamesNoRosterAgent(t *testing.T) {
+	dir := t.TempDir()
+	roster := filepath.Join(dir, "r.yaml")
+	os.WriteFile(roster, []byte(`roster:
+  agents:
+    - {name: Kimi K2, type: scripted, lines: [k1, k2]}
+    - {name: gpt-4o, type: scripted, lines: [g1, g2]}
+    - {name: grok, type: scripted, lines: [x1, x2]}
+termination: {max_messages: 3}
+`), 0o600)
+	out := filepath.Join(dir, "b")
+	if code, stdout, errOut := parley(t, "batch", roster, "--plain", "--out", out); code != exitOK {
+		t.Fatalf("batch: exit %d\n%s%s", code, stdout, errOut)
+	}
+	path := filepath.Join(out, batch.ManifestFile)
+	data, _ := os.ReadFile(path)
+	var m map[string]any
+	if err := json.Unmarshal(data, &m); err != nil {
+		t.Fatal(err)
+	}
+	job := m["jobs"].([]any)[1].(map[string]any)
+	job["pair"].(map[string]any)["a"] = 9
+	data, _ = json.Marshal(m)
+	os.WriteFile(path, data, 0o600)
+	want := fmt.Sprintf("%s: job %s names roster agent 9 (pair.a), and its scenario, %s, has 3 (roster agents 0 to 2)", path, job["id"], roster)
+	for _, args := range [][]string{{"batch", "--resume", out}, {"batch", "--resume", out, "--dry-run"}} {
+		if code, stdout, errOut := parley(t, args...); code != exitUsage || !strings.Contains(errOut, want) || stdout != "" {
+			t.Errorf("%v: exit %d\n%s%s\nwant 2 and %q", args, code, stdout, errOut, want)
+		}
+	}
+}

@@ -171,6 +171,7 @@ type result struct {
 type resumption struct {
 	recording *transcripts.Recording
 	agents    []transcripts.AgentInfo // the seats the recording's last session ran
+	forkedAt  int                     // for a fork, the messages it kept from its parent
 	started   time.Time
 	session   int                               // the session the resume is: the recording's run lines so far
 	policy    func(policy.Policy) policy.Policy // adjusts the scenario's policy, or nil
@@ -235,7 +236,7 @@ func stage(ctx context.Context, cmd *cobra.Command, s *configs.Scenario, f runFl
 		}
 	}
 	if resume != nil {
-		opt.Prior, opt.PriorAgents = resume.recording.Messages(), resume.agents
+		opt.Prior, opt.PriorAgents, opt.PriorForkedAt = resume.recording.Messages(), resume.agents, resume.forkedAt
 	}
 	pace, err := parsePace(f.pace)
 	if err != nil {

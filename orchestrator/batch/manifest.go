@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/parleyhq/parley/configs"
+	"github.com/parleyhq/parley/internal/phrase"
 	"github.com/parleyhq/parley/transcripts"
 )
 
@@ -320,12 +321,27 @@ func WriteManifest(dir string, m *Manifest) error {
 	return f.Close()
 }
 
-// ReadManifest reads dir/batch.json.
+// noManifest is ReadManifest's error for a folder without a batch.json:
+// it says so, and is fs.ErrNotExist to errors.Is, so that a caller can
+// tell a folder holding no batch from one whose batch.json it cannot take.
+type noManifest struct {
+	dir string
+	err error
+}
+
+func (e *noManifest) Error() string {
+	return fmt.Sprintf("%s is not a batch directory: it has no %s", e.dir, ManifestFile)
+}
+
+func (e *noManifest) Unwrap() error { return e.err }
+
+// ReadManifest reads dir/batch.json. When dir holds none, the error is
+// fs.ErrNotExist to errors.Is; any other error is about the file there.
 func ReadManifest(dir string) (*Manifest, error) {
 	path := filepath.Join(dir, ManifestFile)
 	data, err := os.ReadFile(path)
 	if errors.Is(err, fs.ErrNotExist) {
-		return nil, fmt.Errorf("%s is not a batch directory: it has no %s", dir, ManifestFile)
+		return nil, &noManifest{dir, err}
 	}
 	if err != nil {
 		return nil, err
@@ -350,6 +366,9 @@ func ReadManifest(dir string) (*Manifest, error) {
 			return nil, fmt.Errorf("%s: job %s names scenario %d, and the batch holds %s; restore the file parley wrote, or plan the batch again", path, j.ID, j.Scenario, held)
 		}
 	}
+	if err := m.checkPairs(path); err != nil {
+		return nil, err
+	}
 	// A scenario recorded with its secrets hidden runs from its file, when
 	// that file still holds the same scenario.
 	for i, s := range m.Scenarios {
@@ -363,6 +382,54 @@ func ReadManifest(dir string) (*Manifest, error) {
 		}
 	}
 	return &m, nil
+}
+
+// checkPairs refuses a job whose pair names a roster agent its scenario,
+// as batch.json recorded it, does not have (or that has no roster at
+// all), in a sentence naming path, the job and the field: staged, it
+// would fail in a sentence naming neither. A scenario whose YAML cannot
+// be read is left to loading, which says what is wrong with it.
+func (m *Manifest) checkPairs(path string) error {
+	type size struct {
+		n          int
+		roster, ok bool
+	}
+	sizes := map[int]size{}
+	for _, j := range m.Jobs {
+		if j.Pair == nil {
+			continue
+		}
+		sz, seen := sizes[j.Scenario]
+		if !seen {
+			n, roster, err := configs.RosterSize([]byte(m.Scenarios[j.Scenario].Source))
+			sz = size{n, roster, err == nil}
+			sizes[j.Scenario] = sz
+		}
+		if !sz.ok {
+			continue
+		}
+		missing := configs.MissingAgents(*j.Pair, sz.n)
+		if !sz.roster {
+			missing = []configs.MissingAgent{{Field: "pair.a", Index: j.Pair.A}}
+			if j.Pair.B != j.Pair.A {
+				missing = append(missing, configs.MissingAgent{Field: "pair.b", Index: j.Pair.B})
+			}
+		}
+		if len(missing) == 0 {
+			continue
+		}
+		var named []string
+		for _, a := range missing {
+			named = append(named, fmt.Sprintf("%d (%s)", a.Index, a.Field))
+		}
+		has := "has no roster"
+		if sz.roster {
+			has = "has " + configs.HeldAgents(sz.n, "roster agent", "roster agents")
+		}
+		return fmt.Errorf("%s: job %s names %s %s, and its scenario, %s, %s; restore the file parley wrote, or plan the batch again",
+			path, j.ID, phrase.Noun(len(named), "roster agent", "roster agents"), strings.Join(named, " and "), m.Scenarios[j.Scenario].Path, has)
+	}
+	return nil
 }
 
 // Hidden lists the scenarios (indexes into m.Scenarios) that conversations

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path"
 	"path/filepath"
@@ -93,12 +94,17 @@ func (q *Queue) Collect(ctx context.Context, batchID, dir string) (*Collected, e
 	if err != nil {
 		return nil, err
 	}
-	if prev, err := batch.ReadManifest(dir); err == nil {
-		if prev.ID != m.ID {
-			return nil, fmt.Errorf("%s holds batch %s, not %s; choose another --out", dir, prev.ID, m.ID)
+	// Only a folder without a batch.json is one to write it in; one whose
+	// batch.json cannot be read (edited by hand, say) is said as it is.
+	switch prev, err := batch.ReadManifest(dir); {
+	case errors.Is(err, fs.ErrNotExist):
+		if err := batch.WriteManifest(dir, m); err != nil {
+			return nil, err
 		}
-	} else if err := batch.WriteManifest(dir, m); err != nil {
+	case err != nil:
 		return nil, err
+	case prev.ID != m.ID:
+		return nil, fmt.Errorf("%s holds batch %s, not %s; choose another --out", dir, prev.ID, m.ID)
 	}
 	records, err := q.Records(ctx, m)
 	if err != nil {

@@ -1,0 +1,136 @@
+package main
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/parleyhq/parley/transcripts"
+)
+
+// A fork an earlier parley made records no seated_at on its agents: where
+// it handed a model's seat to a script (or a replay), resumed or forked
+// again it goes on as it would have uninterrupted, the model's messages it
+// kept from its parent never counted as the script's lines, and the
+// resumed session's run line records where the script took the seat. A
+// seat the parent's recording gave the same script or replay carries on
+// after its lines there, as before.
+func TestAForkAnEarlierParleyRecordedGoesOnAfterItsOwnLines(t *testing.T) {
+	lines := func(prefix string, n int) string {
+		var l []string
+		for i := 1; i <= n; i++ {
+			l = append(l, prefix+strconv.Itoa(i))
+		}
+		return "[" + strings.Join(l, ", ") + "]"
+	}
+	// A scripted, B a model whose messages record it, six messages.
+	modelParent := func(t *testing.T, dir string) string {
+		var b bytes.Buffer
+		b.Write(transcripts.JSONLRun(transcripts.Run{Title: "A ↔ B", Started: time.Now().Add(-time.Hour).UTC(), Agents: []transcripts.AgentInfo{
+			{Name: "A", Type: "scripted"}, {Name: "B", Type: "openai", Provider: "openai", Model: "gpt-4o"}}}))
+		for i, m := range []transcripts.Message{
+			{Speaker: "B", Content: "Hello.", Origin: transcripts.OriginOpening},
+			{Speaker: "A", Content: "a1"}, {Speaker: "B", Content: "m1", Model: "gpt-4o"}, {Speaker: "A", Content: "a2"},
+			{Speaker: "B", Content: "m2", Model: "gpt-4o"}, {Speaker: "A", Content: "a3"},
+		} {
+			b.Write(transcripts.JSONLMessage(i+1, m))
+		}
+		p := filepath.Join(dir, "parent.jsonl")
+		os.WriteFile(p, b.Bytes(), 0o600)
+		return p
+	}
+	replays := func(label string) string {
+		return "agents:\n  - {name: A, type: replay, transcript: rec.txt, speaker: A}\n  - {name: B, type: replay, transcript: rec.txt, speaker: B" + label + "}\n"
+	}
+	cases := []struct {
+		name        string
+		parent      func(t *testing.T, dir string) string
+		at          int
+		fork        string
+		short, long int
+		seatedAt    int // where the fork records B (or S) took its seat
+		want        string
+	}{
+		{
+			name: "a script of the model's name", parent: modelParent, at: 5,
+			fork:  "agents:\n  - {name: A, type: scripted, lines: " + lines("a", 9) + "}\n  - {name: B, type: scripted, lines: " + lines("s", 9) + "}\n",
+			short: 7, long: 13, seatedAt: 5, want: "a3|s1|a4|s2|a5|s3|a6|s4",
+		},
+		{
+			name: "a script listing the model under formerly", parent: modelParent, at: 5,
+			fork:  "agents:\n  - {name: A, type: scripted, lines: " + lines("a", 9) + "}\n  - {name: S, type: scripted, formerly: [B], lines: " + lines("s", 9) + "}\n",
+			short: 7, long: 13, seatedAt: 5, want: "a3|s1|a4|s2|a5|s3|a6|s4",
+		},
+		{
+			name: "a replay labelled with a model, the parent's replay carried on",
+			parent: func(t *testing.T, dir string) string {
+				os.WriteFile(filepath.Join(dir, "rec.txt"), []byte(
+					"### A ###\na1\n\n### B ###\nb1\n\n### A ###\na2\n\n### B ###\nb2\n\n### A ###\na3\n\n### B ###\nb3\n\n### A ###\na4\n\n### B ###\nb4\n\n### A ###\na5\n\n### B ###\nb5\n"), 0o600)
+				return recordRun(t, dir, replays(", model: gpt-4o")+"termination: {max_messages: 5}\n")
+			},
+			at: 4, fork: replays(", model: gpt-4o"), short: 6, long: 10, seatedAt: 0, want: "b2|a3|b3|a4|b4|a5",
+		},
+	}
+	seated := regexp.MustCompile(`,"seated_at":\d+`)
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			dir := t.TempDir()
+			parent := c.parent(t, dir)
+			scenario := func(name string, budget int) string {
+				p := filepath.Join(dir, name)
+				os.WriteFile(p, []byte(c.fork+"termination: {max_messages: "+strconv.Itoa(budget)+"}\n"), 0o600)
+				return p
+			}
+			at := strconv.Itoa(c.at)
+			whole, _ := runFork(t, filepath.Join(dir, "whole"), parent, "--at", at, "--scenario", scenario("long.yaml", c.long))
+			cut, cutT := runFork(t, filepath.Join(dir, "cut"), parent, "--at", at, "--scenario", scenario("short.yaml", c.short))
+			if got := cutT.Run.Agents[1].SeatedAt; got != c.seatedAt {
+				t.Fatalf("the fork records seated_at %d, want %d", got, c.seatedAt)
+			}
+			want := saidIn(t, whole)
+			if got := strings.Join(want[c.at:], "|"); got != c.want {
+				t.Fatalf("the fork said %q, want %q", got, c.want)
+			}
+			// The fork as an earlier parley recorded it.
+			data, _ := os.ReadFile(cut)
+			old := filepath.Join(dir, "old", "old.jsonl")
+			os.MkdirAll(filepath.Dir(old), 0o700)
+			os.WriteFile(old, seated.ReplaceAll(data, nil), 0o600)
+
+			// Forked again after its last message, as the fork forked there.
+			short := strconv.Itoa(c.short)
+			_, again := runFork(t, filepath.Join(dir, "again"), cut, "--at", short, "--scenario", scenario("long.yaml", c.long))
+			_, oldAgain := runFork(t, filepath.Join(dir, "old-again"), old, "--at", short, "--scenario", scenario("long.yaml", c.long))
+			said := func(tr *transcripts.Transcript) []string {
+				var s []string
+				for _, m := range tr.Messages {
+					s = append(s, m.Content)
+				}
+				return s
+			}
+			if got, want := said(oldAgain), said(again); !slices.Equal(got, want) {
+				t.Errorf("forked again at %d, the earlier parley's fork said %q, where the fork says %q", c.short, got[c.short:], want[c.short:])
+			}
+
+			if code, out, errOut := parley(t, "resume", "--no-tui", "--max-messages", strconv.Itoa(c.long), old); code != exitOK {
+				t.Fatalf("resume: exit %d\n%s%s", code, out, errOut)
+			}
+			if got := saidIn(t, old); !slices.Equal(got, want) {
+				t.Errorf("the earlier parley's fork resumed after message %d said %q, where uninterrupted it said %q", c.short, got[c.at:], want[c.at:])
+			}
+			tr, err := transcripts.Read(old)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := tr.Run.Agents[1].SeatedAt; got != c.seatedAt {
+				t.Errorf("the resumed session's run line records seated_at %d, want %d", got, c.seatedAt)
+			}
+		})
+	}
+}
