@@ -22,13 +22,7 @@ import (
 // seat the parent's recording gave the same script or replay carries on
 // after its lines there, as before.
 func TestAForkAnEarlierParleyRecordedGoesOnAfterItsOwnLines(t *testing.T) {
-	lines := func(prefix string, n int) string {
-		var l []string
-		for i := 1; i <= n; i++ {
-			l = append(l, prefix+strconv.Itoa(i))
-		}
-		return "[" + strings.Join(l, ", ") + "]"
-	}
+	lines := scriptLines
 	// A scripted, B a model whose messages record it, six messages.
 	modelParent := func(t *testing.T, dir string) string {
 		var b bytes.Buffer

@@ -348,13 +348,7 @@ func TestResumeAsksTheJudgeOnlyAboutItsOwnMessages(t *testing.T) {
 // tool's recording's never are, on the fork, on its resume, or on a fork
 // of the fork.
 func TestAResumedForkSaysWhatAnUninterruptedForkSays(t *testing.T) {
-	lines := func(prefix string, n int) string {
-		var l []string
-		for i := 1; i <= n; i++ {
-			l = append(l, prefix+strconv.Itoa(i))
-		}
-		return "[" + strings.Join(l, ", ") + "]"
-	}
+	lines := scriptLines
 	// The parent of the first cases: A scripted, M a model, six messages.
 	modelParent := func(t *testing.T, dir string) string {
 		var b bytes.Buffer
@@ -464,4 +458,14 @@ func TestAResumedForkSaysWhatAnUninterruptedForkSays(t *testing.T) {
 			}
 		})
 	}
+}
+
+// scriptLines is a scripted agent's lines as YAML: [a1, a2, …] for
+// prefix a, n of them.
+func scriptLines(prefix string, n int) string {
+	var l []string
+	for i := 1; i <= n; i++ {
+		l = append(l, prefix+strconv.Itoa(i))
+	}
+	return "[" + strings.Join(l, ", ") + "]"
 }

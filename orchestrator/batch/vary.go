@@ -241,12 +241,7 @@ func fieldOf(root *yaml.Node, path string) string {
 	if err != nil {
 		return path
 	}
-	segs = slices.Clone(segs)
-	for i := range segs {
-		if n, err := strconv.Atoi(segs[i].index); segs[i].hasIndex && err == nil {
-			segs[i].index = strconv.Itoa(n)
-		}
-	}
+	segs = numberedSegs(segs)
 	if r := lookup(root, "roster"); r != nil && r.Kind == yaml.MappingNode {
 		// A pair's agents[0] and agents[1] are its seats; a roster agent
 		// named is the same agent under roster.agents.
@@ -952,13 +947,19 @@ func numbered(path string) string {
 	if err != nil {
 		return path
 	}
+	return joinPath(numberedSegs(segs))
+}
+
+// numberedSegs is a copy of segs with each index that is a number
+// written as numbered writes it.
+func numberedSegs(segs []segment) []segment {
 	segs = slices.Clone(segs)
 	for i := range segs {
 		if n, err := strconv.Atoi(segs[i].index); segs[i].hasIndex && err == nil {
 			segs[i].index = strconv.Itoa(n)
 		}
 	}
-	return joinPath(segs)
+	return segs
 }
 
 // lastField is the last field a path names: temperature in
