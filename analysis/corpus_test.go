@@ -147,7 +147,7 @@ func TestLoopRuleOnUnseenSpeakers(t *testing.T) {
 		roots = append(roots, filepath.Join(corpusDir, folder))
 	}
 	slices.Sort(roots)
-	r, _, err := Train(corpusExamples(t, roots...), 5, "[END]")
+	r, _, err := Train(corpusExamples(t, roots...), 5, "[END]", 0)
 	if err != nil {
 		t.Fatal(err)
 	}

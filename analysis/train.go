@@ -3,6 +3,7 @@ package analysis
 import (
 	"fmt"
 	"math"
+	"math/rand/v2"
 	"slices"
 	"time"
 
@@ -336,8 +337,14 @@ type Fold struct {
 // out, for each fold: folds are dealt round-robin in name order, so the
 // split is fixed.
 func CrossValidate(examples []Example, k int, token string) (Tally, []Fold) {
-	sorted := slices.Clone(examples)
-	slices.SortFunc(sorted, func(a, b Example) int { return cmpStr(a.Name, b.Name) })
+	return crossValidate(examples, k, token, 0)
+}
+
+// crossValidate is CrossValidate with the examples dealt in the order of
+// shuffle s of their names: 0 is name order; each s above 0 is one
+// order, the same on every machine and every run.
+func crossValidate(examples []Example, k int, token string, s uint64) (Tally, []Fold) {
+	sorted := dealOrder(examples, s)
 	var total Tally
 	var folds []Fold
 	for f := 0; f < k; f++ {
@@ -355,6 +362,19 @@ func CrossValidate(examples []Example, k int, token string) (Tally, []Fold) {
 		folds = append(folds, Fold{Name: fmt.Sprintf("fold %d of %d", f+1, k), Model: m, Test: t})
 	}
 	return total, folds
+}
+
+// dealOrder is the order crossValidate deals examples into folds in
+// for shuffle s: name order for 0, and for each s above 0 one shuffle of
+// it, the same on every machine and every run.
+func dealOrder(examples []Example, s uint64) []Example {
+	sorted := slices.Clone(examples)
+	slices.SortFunc(sorted, func(a, b Example) int { return cmpStr(a.Name, b.Name) })
+	if s > 0 {
+		r := rand.New(rand.NewPCG(s, 0x70a71e7))
+		r.Shuffle(len(sorted), func(i, j int) { sorted[i], sorted[j] = sorted[j], sorted[i] })
+	}
+	return sorted
 }
 
 func addTally(a, b Tally) Tally {

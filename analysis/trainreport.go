@@ -24,20 +24,50 @@ type TrainingReport struct {
 	// speakers is judged twice. Speakers counts them.
 	Unseen   map[string]Tally
 	Speakers map[string]int
+	// Shuffled is the k-fold figure of each folder over Shuffles other
+	// deals of its examples into folds: how far it moves with the split.
+	Shuffled map[string]ShuffledTally
+	Shuffles int
 	K        int
 	Examples int
 	Looping  int // examples whose label has a loop: stop_by set, or loops
 }
 
+// ShuffledTally is how a folder's k-fold figures moved over shuffles of
+// its folds.
+type ShuffledTally struct {
+	Labelled      int    // in each shuffle
+	Passed, Early Spread // over the shuffles
+}
+
+// Spread is a figure's lowest, median and highest over several runs.
+type Spread struct{ Low, Median, High int }
+
+// String writes the spread as "40–41–42", or one number when it did not move.
+func (s Spread) String() string {
+	if s.Low == s.High {
+		return fmt.Sprint(s.Low)
+	}
+	return fmt.Sprintf("%d–%d–%d", s.Low, s.Median, s.High)
+}
+
+// spreadOf is the spread of xs, which holds one or more.
+func spreadOf(xs []int) Spread {
+	xs = slices.Sorted(slices.Values(xs))
+	return Spread{xs[0], xs[len(xs)/2], xs[len(xs)-1]}
+}
+
 // Train fits a model on all examples and cross-validates it: k folds
-// within each folder and, with several folders, each folder scored by a
-// model fitted on the others.
-func Train(examples []Example, k int, token string) (TrainingReport, *policy.LoopModel, error) {
+// within each folder (and again over shuffles other deals of each folder
+// into folds, when shuffles is above 0) and, with several folders, each
+// folder scored by a model fitted on the others.
+func Train(examples []Example, k int, token string, shuffles int) (TrainingReport, *policy.LoopModel, error) {
 	if len(examples) == 0 {
 		return TrainingReport{}, nil, fmt.Errorf("no labelled transcripts to train on; give folders that hold NAME.md files with NAME.expect.yaml labels, or a labels.json whose rows name them")
 	}
 	r := TrainingReport{Fitted: map[string]Tally{}, KFold: map[string]Tally{}, Across: map[string]Tally{},
-		Unseen: map[string]Tally{}, Speakers: map[string]int{}, K: k, Examples: len(examples)}
+		Unseen: map[string]Tally{}, Speakers: map[string]int{}, Shuffled: map[string]ShuffledTally{},
+		Shuffles: shuffles, K: k, Examples: len(examples)}
 	for _, e := range examples {
 		if e.Label.StopBy != nil || len(e.Label.Loops) > 0 {
 			r.Looping++
@@ -55,6 +85,14 @@ func Train(examples []Example, k int, token string) (TrainingReport, *policy.Loo
 		r.Fitted[f] = Evaluate(m, by[f])
 		if k > 1 && len(by[f]) >= k {
 			r.KFold[f], _ = CrossValidate(by[f], k, token)
+			if shuffles > 0 {
+				var passed, early []int
+				for s := range shuffles {
+					t, _ := crossValidate(by[f], k, token, uint64(s+1))
+					passed, early = append(passed, t.Passed), append(early, t.Early)
+				}
+				r.Shuffled[f] = ShuffledTally{Labelled: r.KFold[f].Labelled, Passed: spreadOf(passed), Early: spreadOf(early)}
+			}
 		}
 		if len(r.Folders) > 1 {
 			var others []Example
@@ -153,6 +191,10 @@ func (r TrainingReport) Print(w io.Writer) {
 			kfold += fmt.Sprintf(" (%d labelled, fewer than the folds)", n)
 		}
 		fmt.Fprintln(w, kfold)
+		if st, ok := r.Shuffled[f]; ok {
+			fmt.Fprintf(w, "  %-37s %s/%d passed, %s cut early (lowest, median, highest)\n",
+				fmt.Sprintf("the same, %s of the folds", phrase.Count(r.Shuffles, "shuffle", "shuffles")), st.Passed, st.Labelled, st.Early)
+		}
 		t, ok = r.Across[f]
 		fmt.Fprintln(w, row("fitted on the other folders", t, ok))
 		t, ok = r.Unseen[f]

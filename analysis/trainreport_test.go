@@ -35,7 +35,7 @@ func TestTrainJudgesEachSpeakerUnseen(t *testing.T) {
 	models := speakerExamples("models", [2]string{"kimi", "grok"}, [2]string{"gpt", "4o"}, [2]string{"kimi", "gpt"}, [2]string{"grok", "4o"}, [2]string{"qwen", "mistral"})
 	few := speakerExamples("few", [2]string{"a", "b"}, [2]string{"a", "b"}, [2]string{"a", "c"})
 	all := append(append(append([]Example{}, seats...), models...), few...)
-	r, _, err := Train(all, 2, "[END]")
+	r, _, err := Train(all, 2, "[END]", 0)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -101,5 +101,50 @@ func TestTrainingWarnings(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// Shuffle 0 deals the folds in name order, as CrossValidate does; each
+// other shuffle is one order, the same every run, and the report gives
+// the lowest, median and highest figures over the shuffles.
+func TestShuffledFoldsAreFixedAndSpread(t *testing.T) {
+	var ex []Example
+	for i := range 12 {
+		ex = append(ex, speakerExamples(fmt.Sprintf("f%d", i%2), [2]string{"a", "b"})[0])
+		ex[i].Name = fmt.Sprintf("%02d", i)
+		ex[i].Folder = "f"
+	}
+	named, _ := CrossValidate(ex, 3, "[END]")
+	if zero, _ := crossValidate(ex, 3, "[END]", 0); zero != named {
+		t.Errorf("shuffle 0 gave %+v, CrossValidate %+v; want the same", zero, named)
+	}
+	order := func(s uint64) string {
+		var names []string
+		for _, e := range dealOrder(ex, s) {
+			names = append(names, e.Name)
+		}
+		return strings.Join(names, ",")
+	}
+	if got := order(0); got != "00,01,02,03,04,05,06,07,08,09,10,11" {
+		t.Errorf("shuffle 0 dealt %s; want name order", got)
+	}
+	if a, b, c := order(3), order(3), order(4); a != b || a == order(0) || a == c {
+		t.Errorf("shuffle 3 dealt %s, then %s, shuffle 4 %s; want one deal each run, each shuffle its own", a, b, c)
+	}
+	r, _, err := Train(ex, 3, "[END]", 4)
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, ok := r.Shuffled["f"]
+	if !ok || st.Labelled != 12 || st.Passed.Low > st.Passed.Median || st.Passed.Median > st.Passed.High || st.Passed.High > 12 {
+		t.Fatalf("shuffled %+v (%v); want a spread of passes over 12 labelled", st, ok)
+	}
+	var b strings.Builder
+	r.Print(&b)
+	if want := "the same, 4 shuffles of the folds"; !strings.Contains(b.String(), want) {
+		t.Errorf("report:\n%s\nwant a row %q", b.String(), want)
+	}
+	if got := (Spread{40, 41, 42}).String() + " " + (Spread{3, 3, 3}).String(); got != "40–41–42 3" {
+		t.Errorf("spreads read %q; want \"40–41–42 3\"", got)
 	}
 }

@@ -17,12 +17,13 @@ func init() { commands = append(commands, newTrainCmd) }
 
 func newTrainCmd() *cobra.Command {
 	var (
-		out   string
-		folds int
-		token string
+		out      string
+		folds    int
+		shuffles int
+		token    string
 	)
 	c := &cobra.Command{
-		Use:   "train [--out FILE] [--folds K] DIR...",
+		Use:   "train [--out FILE] [--folds K] [--shuffles N] DIR...",
 		Short: "Fit the loop rule's model on labelled transcripts and report cross-validated figures",
 		Long: `train fits the loop rule's model (a small logistic model over each
 message's signals) on labelled transcripts: NAME.md (or any layout check
@@ -34,7 +35,10 @@ others. Where a folder's speakers are models (at least three, each in at
 most half its conversations), it also judges each one's conversations by
 a model fitted without them: how the rule does on a model it never saw.
 Where the cross-validated figures fall far below the fitted ones, the
-model is too specific to its training set.
+model is too specific to its training set. --shuffles N cross-validates
+each folder again over N other deals of it into folds (the same deals on
+every run) and prints the lowest, median and highest figures: how much
+of a difference between two models is the split's.
 
 With --out it writes the model as JSON, for a scenario's
 loop: {model: FILE}. parley's built-in model is retrained with
@@ -49,6 +53,9 @@ loop: {model: FILE}. parley's built-in model is retrained with
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if folds < 2 {
 				return usageErr(fmt.Errorf("--folds is %d; cross-validation splits each folder into 2 folds or more, up to its labelled transcripts (the default is 5)", folds))
+			}
+			if shuffles < 0 {
+				return usageErr(fmt.Errorf("--shuffles is %d; give how many other deals of each folder into folds to cross-validate over, 0 (the default) or more", shuffles))
 			}
 			if strings.TrimSpace(token) == "" {
 				return usageErr(fmt.Errorf("--token is %q; give the end token the signals look for, such as [END] (the default)", token))
@@ -92,7 +99,7 @@ loop: {model: FILE}. parley's built-in model is retrained with
 				}
 				return usageErr(fmt.Errorf("--folds is %d, and each folder is cross-validated within itself: the largest given, %s, holds %d labelled transcripts; give --folds from 2 to %d", folds, in, most, most))
 			}
-			report, model, err := analysis.Train(examples, folds, token)
+			report, model, err := analysis.Train(examples, folds, token, shuffles)
 			if err != nil {
 				return usageErr(err)
 			}
@@ -122,6 +129,7 @@ loop: {model: FILE}. parley's built-in model is retrained with
 	}
 	c.Flags().StringVarP(&out, "out", "o", "", "write the model to FILE")
 	c.Flags().IntVar(&folds, "folds", 5, "folds for cross-validation within each folder, 2 or more")
+	c.Flags().IntVar(&shuffles, "shuffles", 0, "cross-validate again over N other deals of each folder into folds, and print the lowest, median and highest figures")
 	c.Flags().StringVar(&token, "token", "[END]", "the end token the signals look for")
 	return c
 }

@@ -52,10 +52,10 @@ func TestTrain(t *testing.T) {
 	}
 }
 
-// train refuses folds it cannot split the folders into and an empty end
-// token, each with a sentence giving what it takes, before it prints any
-// figure; with the default folds, a folder too small for them says so in
-// its row.
+// train refuses folds it cannot split the folders into, shuffles below
+// 0 and an empty end token, each with a sentence giving what it takes,
+// before it prints any figure; with the default folds, a folder too small
+// for them says so in its row, and --shuffles adds a row of the spread.
 func TestTrainRefusesFoldsAndTokensItCannotUse(t *testing.T) {
 	dir, small := t.TempDir(), t.TempDir()
 	for i, n := range []int{6, 8, 10, 12} {
@@ -81,6 +81,8 @@ func TestTrainRefusesFoldsAndTokensItCannotUse(t *testing.T) {
 		{"a blank token", []string{"--token", "  ", dir}, exitUsage, `parley: --token is "  ";`},
 		{"as many folds as transcripts", []string{"--folds", "8", dir}, exitOK, "8-fold cross-validated here"},
 		{"the default folds on a folder too small for them", []string{dir, small}, exitOK, "5-fold cross-validated here           — (3 labelled, fewer than the folds)"},
+		{"negative shuffles", []string{"--shuffles", "-1", dir}, exitUsage, "parley: --shuffles is -1; give how many other deals of each folder into folds to cross-validate over, 0 (the default) or more\n"},
+		{"shuffles of the folds", []string{"--folds", "2", "--shuffles", "3", dir}, exitOK, "  the same, 3 shuffles of the folds    "},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
