@@ -52,8 +52,11 @@ type labelTable struct {
 	// rows share a stem.
 	byStem map[string]string
 	// conversations lists, by file, the conversations its FILE#N rows
-	// label (their labels are under "FILE#N" in labels).
+	// label (their labels are under "FILE#N" in labels); convStem finds
+	// that file by its path without the extension, as byStem finds a
+	// row naming a whole file ("" when the rows name two files of it).
 	conversations map[string][]int
+	convStem      map[string]string
 	err           error
 	missing       []string // files it names that are not there
 	told          sync.Once
@@ -121,7 +124,14 @@ func findTableLabels(path string, convs int, tell bool) (tableFind, error) {
 	}
 	for dir := filepath.Dir(abs); ; dir = filepath.Dir(dir) {
 		if t := tableIn(dir); t != nil {
+			// A table above the nearest that names the file is read only
+			// for rows of conversations still unlabelled: what is wrong
+			// with it is said for the files it is the nearest table of.
+			farther := f.listed
 			if t.err != nil {
+				if farther {
+					return f, nil
+				}
 				return tableFind{}, t.err
 			}
 			// The files it names that are not there are said once, with
@@ -142,16 +152,25 @@ func findTableLabels(path string, convs int, tell bool) (tableFind, error) {
 					whole, ok = t.labels[file]
 				}
 			}
-			if ok && f.whole == nil {
-				if whole.err != nil {
-					return tableFind{}, whole.err
-				}
+			switch {
+			case ok && f.whole == nil && whole.err != nil && !farther:
+				return tableFind{}, whole.err
+			case ok && f.whole == nil && whole.err == nil:
 				f.whole, f.listed = &whole, true
 			}
-			for _, n := range t.conversations[abs] {
-				l := t.labels[conversationKey(abs, n)]
+			// The FILE#N rows naming the file, or the other file of its
+			// stem, as a row naming NAME.md labels NAME.jsonl.
+			named := abs
+			if len(t.conversations[abs]) == 0 {
+				if file := t.convStem[stem(abs)]; file != "" {
+					named = file
+				}
+			}
+			for _, n := range t.conversations[named] {
+				l := t.labels[conversationKey(named, n)]
 				f.listed = true
 				switch {
+				case n == 0 && farther:
 				case n == 0:
 					return tableFind{}, l.err
 				case n > convs:
@@ -310,7 +329,7 @@ func parseLabelTable(path, dir string, data []byte) *labelTable {
 		}
 		return nil
 	}
-	t := &labelTable{path: path, labels: map[string]tableLabel{}, byStem: map[string]string{}, conversations: map[string][]int{}}
+	t := &labelTable{path: path, labels: map[string]tableLabel{}, byStem: map[string]string{}, conversations: map[string][]int{}, convStem: map[string]string{}}
 	rr := rowReader{near: map[string]string{}}
 	i, line, counted := 0, 1, 0 // line is the line data[counted] is on
 	jsonItems(data, list, func(_ string, start, end int) bool {
@@ -363,6 +382,11 @@ func parseLabelTable(path, dir string, data []byte) *labelTable {
 		t.labels[key] = tableLabel{label: l.label(), n: n, where: where, row: row, err: err, warnings: warnings}
 		if conv >= 0 {
 			t.conversations[file] = append(t.conversations[file], conv)
+			if other, shared := t.convStem[stem(file)]; shared && other != file {
+				t.convStem[stem(file)] = ""
+			} else {
+				t.convStem[stem(file)] = file
+			}
 			return true
 		}
 		if _, shared := t.byStem[stem(file)]; shared {

@@ -1,11 +1,14 @@
 package analysis
 
 import (
+	"bytes"
 	"errors"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/parleyhq/parley/transcripts"
 )
 
 // fourMessages is a transcript of four messages in parley's layout.
@@ -443,4 +446,53 @@ func TestAConversationRowBesideTheFilesLabel(t *testing.T) {
 	if n := countHolding(its[0].Warnings, want); n != 1 || countHolding(its[0].Warnings, "is not scored") != 0 {
 		t.Errorf("warnings %q; want one holding %q", its[0].Warnings, want)
 	}
+}
+
+// A table above the nearest that names an export is read only for the
+// rows of its conversations still unlabelled: a faulty row for the whole
+// file there, or a table there that is not JSON, is not this export's to
+// fail, and the nearer table's row still scores its conversation.
+func TestATableAboveIsReadOnlyForConversationsStillUnlabelled(t *testing.T) {
+	for _, above := range []string{
+		`{"transcripts": [{"file": "ex/t.json", "stop_by": null}]}`,
+		`{"transcripts": [`,
+	} {
+		dir := writeTree(t, map[string]string{
+			"labels.json":    above,
+			"ex/labels.json": `{"transcripts": [{"file": "t.json#1", "stop_after": 2, "stop_by": null}]}`,
+			"ex/t.json":      threeConversations,
+		})
+		items, err := Load(File{Path: filepath.Join(dir, "ex", "t.json"), Root: filepath.Join(dir, "ex")})
+		if err != nil || len(items) != 3 || items[0].Label == nil || items[0].Label.StopAfter != 2 {
+			t.Errorf("above %s: %d items, first label %+v, error %v; want t.json#1 scored by the nearer row", above, len(items), firstLabel(items), err)
+		}
+	}
+}
+
+// A FILE#1 row naming a parley recording's Markdown labels its JSONL,
+// which a folder's walk reads, as a row naming the Markdown does.
+func TestAConversationRowOfTheMarkdownLabelsItsJSONL(t *testing.T) {
+	var jl bytes.Buffer
+	jl.Write(transcripts.JSONLRun(transcripts.Run{Title: "A ↔ B", Agents: []transcripts.AgentInfo{{Name: "A", Type: "scripted"}, {Name: "B", Type: "scripted"}}}))
+	for i, c := range []string{"a1", "b1", "a2", "b2"} {
+		jl.Write(transcripts.JSONLMessage(i+1, transcripts.Message{Speaker: string("AB"[i%2]), Content: c}))
+	}
+	dir := writeTree(t, map[string]string{
+		"labels.json": `{"transcripts": [{"file": "run.md#1", "stop_after": 3, "stop_by": 4}]}`,
+		"run.md":      fourMessages,
+		"run.jsonl":   jl.String(),
+	})
+	items, errs := loadAll(t, dir)
+	it, ok := items["run.jsonl"]
+	if len(errs) > 0 || !ok || it.Label == nil || it.Label.StopAfter != 3 {
+		t.Errorf("items %v, errors %v; want run.jsonl labelled 3..4 by the row naming run.md#1", items, errs)
+	}
+}
+
+// firstLabel is the label of items' first, for messages.
+func firstLabel(items []Item) *Label {
+	if len(items) == 0 {
+		return nil
+	}
+	return items[0].Label
 }

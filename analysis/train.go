@@ -342,7 +342,7 @@ func CrossValidate(examples []Example, k int, token string) (Tally, []Fold) {
 
 // crossValidate is CrossValidate with the examples dealt in the order of
 // shuffle s of their names: 0 is name order; each s above 0 is one
-// order, the same on every machine and every run.
+// order, the same on every run.
 func crossValidate(examples []Example, k int, token string, s uint64) (Tally, []Fold) {
 	sorted := dealOrder(examples, s)
 	var total Tally
@@ -366,7 +366,7 @@ func crossValidate(examples []Example, k int, token string, s uint64) (Tally, []
 
 // dealOrder is the order crossValidate deals examples into folds in
 // for shuffle s: name order for 0, and for each s above 0 one shuffle of
-// it, the same on every machine and every run.
+// it, the same on every run.
 func dealOrder(examples []Example, s uint64) []Example {
 	sorted := slices.Clone(examples)
 	slices.SortFunc(sorted, func(a, b Example) int { return cmpStr(a.Name, b.Name) })

@@ -3,7 +3,10 @@ package analysis
 import (
 	"fmt"
 	"io"
+	"runtime"
 	"slices"
+	"strconv"
+	"sync"
 
 	"github.com/parleyhq/parley/internal/phrase"
 	"github.com/parleyhq/parley/orchestrator/policy"
@@ -41,20 +44,24 @@ type ShuffledTally struct {
 }
 
 // Spread is a figure's lowest, median and highest over several runs.
-type Spread struct{ Low, Median, High int }
+type Spread struct {
+	Low, High int
+	Median    float64 // the mean of the two middle runs when their count is even
+}
 
 // String writes the spread as "40–41–42", or one number when it did not move.
 func (s Spread) String() string {
 	if s.Low == s.High {
 		return fmt.Sprint(s.Low)
 	}
-	return fmt.Sprintf("%d–%d–%d", s.Low, s.Median, s.High)
+	return fmt.Sprintf("%d–%s–%d", s.Low, strconv.FormatFloat(s.Median, 'f', -1, 64), s.High)
 }
 
 // spreadOf is the spread of xs, which holds one or more.
 func spreadOf(xs []int) Spread {
 	xs = slices.Sorted(slices.Values(xs))
-	return Spread{xs[0], xs[len(xs)/2], xs[len(xs)-1]}
+	n := len(xs)
+	return Spread{Low: xs[0], High: xs[n-1], Median: float64(xs[(n-1)/2]+xs[n/2]) / 2}
 }
 
 // Train fits a model on all examples and cross-validates it: k folds
@@ -86,11 +93,7 @@ func Train(examples []Example, k int, token string, shuffles int) (TrainingRepor
 		if k > 1 && len(by[f]) >= k {
 			r.KFold[f], _ = CrossValidate(by[f], k, token)
 			if shuffles > 0 {
-				var passed, early []int
-				for s := range shuffles {
-					t, _ := crossValidate(by[f], k, token, uint64(s+1))
-					passed, early = append(passed, t.Passed), append(early, t.Early)
-				}
+				passed, early := shuffledFolds(by[f], k, token, shuffles)
 				r.Shuffled[f] = ShuffledTally{Labelled: r.KFold[f].Labelled, Passed: spreadOf(passed), Early: spreadOf(early)}
 			}
 		}
@@ -108,6 +111,29 @@ func Train(examples []Example, k int, token string, shuffles int) (TrainingRepor
 		}
 	}
 	return r, m, nil
+}
+
+// shuffledFolds cross-validates examples over shuffles 1 to n of their
+// folds, on one worker per core, and returns each shuffle's passes and
+// conversations cut early.
+func shuffledFolds(examples []Example, k int, token string, n int) (passed, early []int) {
+	passed, early = make([]int, n), make([]int, n)
+	next := make(chan int)
+	var wg sync.WaitGroup
+	for range min(n, runtime.GOMAXPROCS(0)) {
+		wg.Go(func() {
+			for s := range next {
+				t, _ := crossValidate(examples, k, token, uint64(s+1))
+				passed[s], early[s] = t.Passed, t.Early
+			}
+		})
+	}
+	for s := range n {
+		next <- s
+	}
+	close(next)
+	wg.Wait()
+	return passed, early
 }
 
 // minUnseenSpeakers is the fewest speakers a folder's unseen-speaker

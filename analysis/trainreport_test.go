@@ -136,7 +136,7 @@ func TestShuffledFoldsAreFixedAndSpread(t *testing.T) {
 		t.Fatal(err)
 	}
 	st, ok := r.Shuffled["f"]
-	if !ok || st.Labelled != 12 || st.Passed.Low > st.Passed.Median || st.Passed.Median > st.Passed.High || st.Passed.High > 12 {
+	if !ok || st.Labelled != 12 || float64(st.Passed.Low) > st.Passed.Median || st.Passed.Median > float64(st.Passed.High) || st.Passed.High > 12 {
 		t.Fatalf("shuffled %+v (%v); want a spread of passes over 12 labelled", st, ok)
 	}
 	var b strings.Builder
@@ -144,7 +144,16 @@ func TestShuffledFoldsAreFixedAndSpread(t *testing.T) {
 	if want := "the same, 4 shuffles of the folds"; !strings.Contains(b.String(), want) {
 		t.Errorf("report:\n%s\nwant a row %q", b.String(), want)
 	}
-	if got := (Spread{40, 41, 42}).String() + " " + (Spread{3, 3, 3}).String(); got != "40–41–42 3" {
-		t.Errorf("spreads read %q; want \"40–41–42 3\"", got)
+	for _, c := range []struct {
+		runs []int
+		want string
+	}{
+		{[]int{42, 40, 41}, "40–41–42"},
+		{[]int{41, 40, 42, 40}, "40–40.5–42"},
+		{[]int{33, 33}, "33"},
+	} {
+		if got := spreadOf(c.runs).String(); got != c.want {
+			t.Errorf("the spread of %v reads %q; want %q", c.runs, got, c.want)
+		}
 	}
 }
