@@ -386,7 +386,8 @@ func ReadManifest(dir string) (*Manifest, error) {
 
 // checkPairs refuses a job whose pair names a roster agent its scenario,
 // as batch.json recorded it, does not have (or that has no roster at
-// all), in a sentence naming path, the job and the field: staged, it
+// all), and a job of a roster that names no pair, in a sentence naming
+// path, the job and the field: staged, it
 // would fail in a sentence naming neither. A scenario whose YAML cannot
 // be read is left to loading, which says what is wrong with it.
 func (m *Manifest) checkPairs(path string) error {
@@ -396,17 +397,18 @@ func (m *Manifest) checkPairs(path string) error {
 	}
 	sizes := map[int]size{}
 	for _, j := range m.Jobs {
-		if j.Pair == nil {
-			continue
-		}
 		sz, seen := sizes[j.Scenario]
 		if !seen {
 			n, roster, err := configs.RosterSize([]byte(m.Scenarios[j.Scenario].Source))
 			sz = size{n, roster, err == nil}
 			sizes[j.Scenario] = sz
 		}
-		if !sz.ok {
+		if !sz.ok || j.Pair == nil && !sz.roster {
 			continue
+		}
+		if j.Pair == nil {
+			return fmt.Errorf("%s: job %s names no pair, and its scenario, %s, is a roster, which stages one pair a job; restore the file parley wrote, or plan the batch again",
+				path, j.ID, m.Scenarios[j.Scenario].Path)
 		}
 		missing := configs.MissingAgents(*j.Pair, sz.n)
 		if !sz.roster {

@@ -60,6 +60,9 @@ func TestAManifestWhoseJobsPairNamesNoRosterAgentIsRefused(t *testing.T) {
 		{"a scenario without a roster", roster + ", " + two,
 			`[{"id": "b-0001", "scenario": 0, "pair": {"a": 0, "b": 1}}, {"id": "b-0002", "scenario": 1, "pair": {"a": 0, "b": 1}}]`,
 			`job b-0002 names roster agents 0 (pair.a) and 1 (pair.b), and its scenario, s.yaml, has no roster`},
+		{"a roster's job without its pair", roster + ", " + two,
+			`[{"id": "b-0001", "scenario": 1}, {"id": "b-0002", "scenario": 0}]`,
+			`job b-0002 names no pair, and its scenario, r.yaml, is a roster, which stages one pair a job`},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
