@@ -3,6 +3,7 @@ package agents
 import (
 	"context"
 	"iter"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -40,6 +41,13 @@ func (s *Scripted) Skip(n int) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.next = min(s.next+n, len(s.lines))
+}
+
+// Upcoming is the lines still to say, in order, the next first.
+func (s *Scripted) Upcoming() []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return slices.Clone(s.lines[s.next:])
 }
 
 // Remaining reports how many lines are left.

@@ -105,3 +105,55 @@ func TestAForkOfAnImportedRecordingStartsAReplayOfAnotherAtItsFirstLine(t *testi
 		{"that very recording, named another way", "agents:\n  - {name: P, type: replay, transcript: ./log.txt}\n  - {name: Q, type: scripted, lines: [t1, t2, t3]}\n", 4, "p2|t1"},
 	})
 }
+
+// A recording that records no seated_at for a scripted or replay seat (an
+// earlier parley's) seats its agent before the longest run of the seat's
+// last messages that say its lines from the first, in order: at the fork
+// point when that says the same, else just before the run; from the start
+// when the run is all the seat's messages; and as before when no message
+// of the seat's last is its first line.
+func TestWhereAnAgentTookASeatTheRecordingDoesNotSay(t *testing.T) {
+	// B's messages of a conversation A opens, A's between them: B speaks
+	// messages 2, 4, 6, … (indexes 1, 3, 5, …).
+	conv := func(b ...string) []transcripts.Message {
+		var m []transcripts.Message
+		for i, s := range b {
+			m = append(m, transcripts.Message{Speaker: "A", Content: "a" + string(rune('1'+i))}, transcripts.Message{Speaker: "B", Content: s})
+		}
+		return m
+	}
+	lines := []string{"s1", "s2", "s3", "s4"}
+	cases := []struct {
+		name     string
+		prior    []transcripts.Message
+		forkedAt int
+		opens    bool
+		lines    []string
+		want     int
+	}{
+		{name: "held from the start", prior: conv("s1", "s2", "s3"), lines: lines, want: 0},
+		{name: "held from the start of a fork that kept its lines", prior: conv("s1", "s2", "s3"), forkedAt: 4, lines: lines, want: 0},
+		{name: "lines said again", prior: conv("x", "x", "x"), lines: []string{"x", "x", "x", "x"}, want: 0},
+		{name: "after another agent's messages, at the fork point", prior: conv("m1", "m2", "s1", "s2"), forkedAt: 4, lines: lines, want: 4},
+		{name: "after another agent's messages, the fork point just before the first line", prior: conv("m1", "m2", "s1", "s2"), forkedAt: 5, lines: lines, want: 5},
+		{name: "after another agent's messages, seated before the fork point", prior: conv("m1", "m2", "s1", "s2"), forkedAt: 7, lines: lines, want: 5},
+		{name: "after another agent's messages, no fork", prior: conv("m1", "s1"), lines: lines, want: 3},
+		{name: "another agent's messages that say its first line", prior: conv("s1", "m2", "s1", "s2"), forkedAt: 4, lines: lines, want: 4},
+		{name: "white space around a line", prior: conv("m1", " s1\n"), forkedAt: 2, lines: lines, want: 2},
+		{name: "nothing said since a fork kept a model's messages", prior: func() []transcripts.Message {
+			m := conv("m1", "m2")
+			m[1].Model, m[3].Model = "gpt-4o", "gpt-4o"
+			return m
+		}(), forkedAt: 4, lines: lines, want: 4},
+		{name: "nothing said that is its first line", prior: conv("m1", "m2"), forkedAt: 4, lines: lines, want: 0},
+		{name: "the opening handed over is no line", prior: append([]transcripts.Message{{Speaker: "B", Content: "Hello."}}, conv("s1", "s2")...), lines: lines, want: 0},
+		{name: "message 1 by the side that opens is its reply", prior: append([]transcripts.Message{{Speaker: "B", Content: "Hello."}}, conv("s1", "s2")...), opens: true, lines: lines, want: 2},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			if got := inferSeatedAt(c.prior, "B", "", c.forkedAt, c.opens, c.lines); got != c.want {
+				t.Errorf("seated at %d, want %d", got, c.want)
+			}
+		})
+	}
+}

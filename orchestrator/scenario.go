@@ -119,22 +119,30 @@ func FromScenario(s *configs.Scenario, opt Options) (Config, error) {
 // linesSaid is where seat a's agent, a scripted or replay one, took the
 // seat in opt.Prior (seatedAt), and how many of its lines it said there
 // since, which it skips. opens says the seat speaks first; replays is the
-// recording a replay seat replays, as read ("" for a script).
-func linesSaid(a *configs.Agent, opt *Options, opens bool, replays string) (at, said int) {
-	at = seatedAt(a, opt.Prior, opt.PriorAgents, opt.PriorForkedAt, sameRecording(replays, opt.PriorPath))
-	for i, m := range opt.Prior[at:] {
-		if at+i == 0 && !opens {
-			// Message 1 by the side that does not open is the opening it
-			// handed over, never one of its lines, even where a recording
-			// another tool wrote leaves it unmarked (the seed's blank
-			// initial message): counting it would skip a line.
+// recording a replay seat replays, as read ("" for a script); lines are
+// the agent's lines from its first, in order.
+func linesSaid(a *configs.Agent, opt *Options, opens bool, replays string, lines []string) (at, said int) {
+	at = seatedAt(a, opt.Prior, opt.PriorAgents, opt.PriorForkedAt, sameRecording(replays, opt.PriorPath), opens, lines)
+	return at, len(seatMessages(opt.Prior, a.Name, at, opens))
+}
+
+// seatMessages are the indexes in prior, from message from on, of the
+// messages that could be lines of the agent in seat name: the seat's own
+// replies, whole. opens says the seat speaks first: message 1 by the side
+// that does not open is the opening it handed over, never one of its
+// lines, even where a recording another tool wrote leaves it unmarked
+// (the seed's blank initial message): counting it would skip a line.
+func seatMessages(prior []transcripts.Message, name string, from int, opens bool) []int {
+	var idx []int
+	for i := from; i < len(prior); i++ {
+		if i == 0 && !opens {
 			continue
 		}
-		if m.Speaker == a.Name && m.Origin == transcripts.OriginAgent && !m.Partial {
-			said++
+		if m := prior[i]; m.Speaker == name && m.Origin == transcripts.OriginAgent && !m.Partial {
+			idx = append(idx, i)
 		}
 	}
-	return at, said
+	return idx
 }
 
 // sameRecording reports whether a replay's recording, as read, is the
@@ -178,27 +186,73 @@ func sameRecording(replays, prior string) bool {
 // on as the fork would have gone on uninterrupted, and the run line
 // records where each agent took its seat (AgentInfo.SeatedAt).
 //
-// A fork an earlier parley recorded does not say where its agent took the
-// seat (no seated_at reads as 0): when the recording is a fork (forkedAt,
-// its Parent.At, above 0) and a message it kept from its parent under the
-// seat's name was a model's (it records a model, other than the one the
-// recorded agent, a replay, is labelled with), the agent took the seat
-// there, at forkedAt, and those messages are not its lines.
-func seatedAt(a *configs.Agent, prior []transcripts.Message, agents []transcripts.AgentInfo, forkedAt int, replaysPrior bool) int {
+// A recording an earlier parley made does not say where its agent took
+// the seat (no seated_at reads as 0, as it does for an agent seated from
+// the start): inferSeatedAt reads it from the messages (lines are the
+// agent's, from its first, and opens says the seat speaks first), and
+// forkedAt is the recording's Parent.At when it is a fork.
+func seatedAt(a *configs.Agent, prior []transcripts.Message, agents []transcripts.AgentInfo, forkedAt int, replaysPrior, opens bool, lines []string) int {
 	recorded, ok := recordedSeat(a, agents)
 	switch {
 	case ok && recorded.Type == a.Type:
 		at := recorded.SeatedAt
-		if at == 0 && forkedAt > 0 && slices.ContainsFunc(prior[:min(forkedAt, len(prior))], func(m transcripts.Message) bool {
-			return m.Speaker == a.Name && m.Origin == transcripts.OriginAgent && m.Model != "" && m.Model != recorded.Model
-		}) {
-			at = forkedAt
+		if at == 0 {
+			at = inferSeatedAt(prior, a.Name, recorded.Model, forkedAt, opens, lines)
 		}
 		return max(0, min(at, len(prior))) // a hand-edited number stays within prior
 	case !ok && a.Type == configs.TypeReplay && replaysPrior:
 		return 0
 	}
 	return len(prior)
+}
+
+// inferSeatedAt is where the agent in seat name took it, for a
+// recording that does not say (seated_at 0): an earlier parley's, whose
+// forks record none, or one whose agent has held the seat from the start.
+//
+// The seat's messages since the agent took it are its lines from its
+// first, in order, and the messages before were another agent's (a
+// model's, a replay's, another tool's speaker's), or the agent's own when
+// it held the seat from the start. So the agent's messages are the
+// longest run of the seat's last messages that say its lines 1 to k, in
+// order, and it took the seat after the seat's message before them: any
+// message from that one up to the first of the run says the same, and it
+// is the fork point (forkedAt) when that is among them, as parley records
+// it on a fork, else just before the first of the run. When the run is
+// all of the seat's messages, the agent has held the seat from the start
+// (0), as a recording that records no seated_at for it says.
+//
+// When none of the seat's last messages is its first line (the agent has
+// said nothing since it took the seat, or its lines are not those it
+// said), the recording is read as before: a fork that kept a model's
+// message under the seat's name (one recording a model other than the
+// recorded agent's label) seats the agent at the fork point, and any
+// other reads as seated from the start.
+func inferSeatedAt(prior []transcripts.Message, name, label string, forkedAt int, opens bool, lines []string) int {
+	idx := seatMessages(prior, name, 0, opens)
+	n := len(idx)
+	for k := min(n, len(lines)); k > 0; k-- {
+		run := idx[n-k:]
+		if !slices.EqualFunc(run, lines[:k], func(i int, line string) bool {
+			return strings.TrimSpace(prior[i].Content) == strings.TrimSpace(line)
+		}) {
+			continue
+		}
+		if k == n {
+			return 0
+		}
+		from, first := idx[n-k-1]+1, run[0]
+		if from <= forkedAt && forkedAt <= first {
+			return forkedAt
+		}
+		return first
+	}
+	if forkedAt > 0 && slices.ContainsFunc(prior[:min(forkedAt, len(prior))], func(m transcripts.Message) bool {
+		return m.Speaker == name && m.Origin == transcripts.OriginAgent && m.Model != "" && m.Model != label
+	}) {
+		return forkedAt
+	}
+	return 0
 }
 
 // recordedSeat is the agent a recording seated where seat a sits: under
@@ -314,9 +368,9 @@ func buildAgent(s *configs.Scenario, a *configs.Agent, opt *Options, opens bool,
 	}
 	switch a.Type {
 	case configs.TypeScripted:
-		var spoken int
-		info.SeatedAt, spoken = linesSaid(a, opt, opens, "")
 		sc := agents.NewScripted(a.Lines, pace)
+		var spoken int
+		info.SeatedAt, spoken = linesSaid(a, opt, opens, "", sc.Upcoming())
 		sc.Skip(spoken)
 		info.Settings = map[string]any{"lines": len(a.Lines)}
 		return sc, info, nil
@@ -335,7 +389,7 @@ func buildAgent(s *configs.Scenario, a *configs.Agent, opt *Options, opens bool,
 			}
 		}
 		var spoken int
-		info.SeatedAt, spoken = linesSaid(a, opt, opens, src)
+		info.SeatedAt, spoken = linesSaid(a, opt, opens, src, r.Upcoming())
 		r.Skip(spoken)
 		info.Settings = map[string]any{"transcript": a.Transcript, "speaker": a.Speaker}
 		return r, info, nil

@@ -49,6 +49,10 @@ func TestAForkAnEarlierParleyRecordedGoesOnAfterItsOwnLines(t *testing.T) {
 		fork        string
 		short, long int
 		seatedAt    int // where the fork records B (or S) took its seat
+		// oldSeatedAt, when not 0, is where the earlier parley's fork,
+		// resumed, records it instead: a message the recording cannot
+		// tell from seatedAt, after which the seat says the same lines.
+		oldSeatedAt int
 		want        string
 	}{
 		{
@@ -69,6 +73,57 @@ func TestAForkAnEarlierParleyRecordedGoesOnAfterItsOwnLines(t *testing.T) {
 				return recordRun(t, dir, replays(", model: gpt-4o")+"termination: {max_messages: 5}\n")
 			},
 			at: 4, fork: replays(", model: gpt-4o"), short: 6, long: 10, seatedAt: 0, want: "b2|a3|b3|a4|b4|a5",
+		},
+		{
+			// Its messages record no model; A's say A's first lines.
+			name: "scripts forking another tool's recording",
+			parent: func(t *testing.T, dir string) string {
+				p := filepath.Join(dir, "other.txt")
+				os.WriteFile(p, []byte("### A ###\na1\n\n### B ###\nmodel says one\n\n### A ###\na2\n\n### B ###\nmodel says two\n\n### A ###\na3\n\n### B ###\nmodel says three\n"), 0o600)
+				return p
+			},
+			at:    4,
+			fork:  "agents:\n  - {name: A, type: scripted, lines: " + lines("a", 9) + "}\n  - {name: B, type: scripted, lines: " + lines("s", 9) + "}\n",
+			short: 8, long: 12, seatedAt: 4, want: "a1|s1|a2|s2|a3|s3|a4|s4",
+		},
+		{
+			// The script took the seat where the first fork branched, at 6
+			// (B speaks next there), not where this one does.
+			name: "a fork of a fork that seated a script where a model was",
+			parent: func(t *testing.T, dir string) string {
+				sc := filepath.Join(dir, "first.yaml")
+				os.WriteFile(sc, []byte("agents:\n  - {name: A, type: scripted, lines: "+lines("a", 9)+"}\n  - {name: B, type: scripted, lines: "+lines("s", 9)+"}\ntermination: {max_messages: 9}\n"), 0o600)
+				jl, _ := runFork(t, filepath.Join(dir, "first"), modelParent(t, dir), "--at", "6", "--scenario", sc)
+				return jl // s1|a4|s2 after the parent's six
+			},
+			at:    8,
+			fork:  "agents:\n  - {name: A, type: scripted, lines: " + lines("a", 9) + "}\n  - {name: B, type: scripted, lines: " + lines("s", 9) + "}\n",
+			short: 10, long: 14, seatedAt: 6, want: "s2|a5|s3|a6|s4|a7",
+		},
+		{
+			// The first fork branched after the model's message (A speaks
+			// next): seated at 5 or at 6, the script has said the same.
+			name: "a fork of a fork that seated a script after the model's message",
+			parent: func(t *testing.T, dir string) string {
+				sc := filepath.Join(dir, "first.yaml")
+				os.WriteFile(sc, []byte("agents:\n  - {name: A, type: scripted, lines: "+lines("a", 9)+"}\n  - {name: B, type: scripted, lines: "+lines("s", 9)+"}\ntermination: {max_messages: 9}\n"), 0o600)
+				jl, _ := runFork(t, filepath.Join(dir, "first"), modelParent(t, dir), "--at", "5", "--scenario", sc)
+				return jl // a3|s1|a4|s2 after the parent's five
+			},
+			at:    8,
+			fork:  "agents:\n  - {name: A, type: scripted, lines: " + lines("a", 9) + "}\n  - {name: B, type: scripted, lines: " + lines("s", 9) + "}\n",
+			short: 10, long: 14, seatedAt: 5, oldSeatedAt: 6, want: "s2|a5|s3|a6|s4|a7",
+		},
+		{
+			name: "a replay labelled with the model the parent's seat ran",
+			parent: func(t *testing.T, dir string) string {
+				os.WriteFile(filepath.Join(dir, "rec.txt"), []byte(
+					"### A ###\nr1\n\n### B ###\nb1\n\n### A ###\nr2\n\n### B ###\nb2\n\n### A ###\nr3\n\n### B ###\nb3\n\n### A ###\nr4\n\n### B ###\nb4\n\n### A ###\nr5\n\n### B ###\nb5\n"), 0o600)
+				return modelParent(t, dir)
+			},
+			at:    5,
+			fork:  "agents:\n  - {name: A, type: scripted, lines: " + lines("a", 9) + "}\n  - {name: B, type: replay, transcript: rec.txt, speaker: B, model: gpt-4o}\n",
+			short: 7, long: 13, seatedAt: 5, want: "a3|b1|a4|b2|a5|b3|a6|b4",
 		},
 	}
 	seated := regexp.MustCompile(`,"seated_at":\d+`)
@@ -122,8 +177,12 @@ func TestAForkAnEarlierParleyRecordedGoesOnAfterItsOwnLines(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if got := tr.Run.Agents[1].SeatedAt; got != c.seatedAt {
-				t.Errorf("the resumed session's run line records seated_at %d, want %d", got, c.seatedAt)
+			wantAt := c.seatedAt
+			if c.oldSeatedAt != 0 {
+				wantAt = c.oldSeatedAt
+			}
+			if got := tr.Run.Agents[1].SeatedAt; got != wantAt {
+				t.Errorf("the resumed session's run line records seated_at %d, want %d", got, wantAt)
 			}
 		})
 	}
