@@ -48,13 +48,8 @@ func openPage(t *testing.T, r analysis.Report) (context.Context, iter.Seq2[chrom
 		t.Fatal(err)
 	}
 	page := (&url.URL{Scheme: "file", Path: filepath.ToSlash(filepath.Join(dir, HTMLFile))}).String()
-	opts := append(chromedp.DefaultExecAllocatorOptions[:], chromedp.ExecPath(bin), chromedp.NoSandbox,
-		chromedp.WindowSize(1400, 1000), chromedp.Flag("disable-dev-shm-usage", true))
-	actx, cancel := chromedp.NewExecAllocator(context.Background(), opts...)
-	t.Cleanup(cancel)
-	ctx, cancel := chromedp.NewContext(actx)
-	t.Cleanup(cancel)
-	ctx, cancel = context.WithTimeout(ctx, 90*time.Second)
+	ctx := startBrowser(t, bin)
+	ctx, cancel := context.WithTimeout(ctx, 90*time.Second)
 	t.Cleanup(cancel)
 	// Subscribe to the console before the page loads, so nothing is missed.
 	messages := chromedp.Console(ctx)
@@ -62,6 +57,32 @@ func openPage(t *testing.T, r analysis.Report) (context.Context, iter.Seq2[chrom
 		t.Fatalf("opening %s in %s: %v", page, bin, err)
 	}
 	return ctx, messages
+}
+
+// startBrowser starts Chromium at bin and opens a tab in it, trying up to
+// three times: a browser that fails to start on a busy machine is started
+// afresh, with an allocator of its own. Asking the same context again
+// would start a second browser for it, and chromedp then closes the
+// context's channel twice and panics.
+func startBrowser(t *testing.T, bin string) context.Context {
+	t.Helper()
+	opts := append(chromedp.DefaultExecAllocatorOptions[:], chromedp.ExecPath(bin), chromedp.NoSandbox,
+		chromedp.WindowSize(1400, 1000), chromedp.Flag("disable-dev-shm-usage", true))
+	var err error
+	for attempt := 1; attempt <= 3; attempt++ {
+		actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
+		ctx, cancel := chromedp.NewContext(actx)
+		if err = chromedp.Do(ctx); err == nil {
+			t.Cleanup(cancelAlloc)
+			t.Cleanup(cancel)
+			return ctx
+		}
+		cancel()
+		cancelAlloc()
+		t.Logf("starting %s, attempt %d: %v", bin, attempt, err)
+	}
+	t.Fatalf("starting %s: %v", bin, err)
+	return nil
 }
 
 // A speaker's name of 300 letters stays in its boxes: the matrix's
