@@ -163,11 +163,15 @@ func GroupKeyNeeds(needs []KeyNeed) Problems {
 // FieldLine is the line of the agent's field (such as "transcript"), or
 // of the agent itself when the field has no line of its own, for
 // sentences about that field.
-func (a *Agent) FieldLine(field string) int {
-	if l, ok := a.lines[field]; ok {
+func (a *Agent) FieldLine(field string) int { return lineOf(a.lines, field, a.Line) }
+
+// lineOf is the line lines gives field, else line: where a block's field
+// is written, or the block itself when the field is not.
+func lineOf(lines map[string]int, field string, line int) int {
+	if l, ok := lines[field]; ok {
 		return l
 	}
-	return a.Line
+	return line
 }
 
 // keyLine is the line of the field an agent's key comes from, api_key_file

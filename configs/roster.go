@@ -92,11 +92,7 @@ func (r *Roster) validate() Problems {
 		if r.unread[field] {
 			return // its value could not be read, as a sentence said already
 		}
-		line := r.line
-		if l, ok := r.lines[field]; ok {
-			line = l
-		}
-		probs = append(probs, &Error{Line: line, Msg: "roster: " + fmt.Sprintf(format, args...)})
+		probs = append(probs, &Error{Line: lineOf(r.lines, field, r.line), Msg: "roster: " + fmt.Sprintf(format, args...)})
 	}
 	switch r.Pairs {
 	case "":
@@ -122,11 +118,7 @@ func (r *Roster) validate() Problems {
 		fail("parallel", "parallel: must not be negative")
 	}
 	if r.Defaults.Name != "" {
-		line := r.Defaults.Line
-		if l, ok := r.Defaults.lines["name"]; ok {
-			line = l
-		}
-		probs = append(probs, &Error{Line: line, Msg: "roster.defaults: name: belongs to each agent, not to the defaults"})
+		probs = append(probs, &Error{Line: r.Defaults.FieldLine("name"), Msg: "roster.defaults: name: belongs to each agent, not to the defaults"})
 	}
 	need := 2
 	if r.SelfPlay {
@@ -450,11 +442,7 @@ func (s *Scenario) validateRosterShape() Problems {
 		probs = append(probs, &Error{Line: s.Roster.line, Msg: "a scenario names either two agents under agents: or a roster under roster:, not both; move the agents into roster.agents"})
 	}
 	if s.First != "" {
-		line := s.Roster.line
-		if l, ok := s.lines["first"]; ok {
-			line = l
-		}
-		probs = append(probs, &Error{Line: line, Msg: "first: names one agent of a pair; in a roster say roster.first: opener or responder"})
+		probs = append(probs, &Error{Line: lineOf(s.lines, "first", s.Roster.line), Msg: "first: names one agent of a pair; in a roster say roster.first: opener or responder"})
 	}
 	if strings.ContainsAny(s.Title, "\r\n") {
 		probs = append(probs, &Error{Line: s.lines["title"], Msg: "title: must be one line"})

@@ -212,11 +212,7 @@ func (a *Agent) validate(i int) Problems {
 		if a.unread[field] {
 			return // its value could not be read, as a sentence said already
 		}
-		line := a.Line
-		if l, ok := a.lines[field]; ok {
-			line = l
-		}
-		probs = append(probs, &Error{Line: line, Msg: where + ": " + fmt.Sprintf(format, args...)})
+		probs = append(probs, &Error{Line: a.FieldLine(field), Msg: where + ": " + fmt.Sprintf(format, args...)})
 	}
 	if strings.TrimSpace(a.Name) == "" {
 		fail("name", "name: is required")
