@@ -39,6 +39,17 @@ func TestAForkAnEarlierParleyRecordedGoesOnAfterItsOwnLines(t *testing.T) {
 		os.WriteFile(p, b.Bytes(), 0o600)
 		return p
 	}
+	// A and B scripted, nine lines each.
+	twoScripts := "agents:\n  - {name: A, type: scripted, lines: " + lines("a", 9) + "}\n  - {name: B, type: scripted, lines: " + lines("s", 9) + "}\n"
+	// The parent forked at message at, its seat B handed to a script.
+	firstFork := func(at string) func(t *testing.T, dir string) string {
+		return func(t *testing.T, dir string) string {
+			sc := filepath.Join(dir, "first.yaml")
+			os.WriteFile(sc, []byte(twoScripts+"termination: {max_messages: 9}\n"), 0o600)
+			jl, _ := runFork(t, filepath.Join(dir, "first"), modelParent(t, dir), "--at", at, "--scenario", sc)
+			return jl
+		}
+	}
 	replays := func(label string) string {
 		return "agents:\n  - {name: A, type: replay, transcript: rec.txt, speaker: A}\n  - {name: B, type: replay, transcript: rec.txt, speaker: B" + label + "}\n"
 	}
@@ -57,7 +68,7 @@ func TestAForkAnEarlierParleyRecordedGoesOnAfterItsOwnLines(t *testing.T) {
 	}{
 		{
 			name: "a script of the model's name", parent: modelParent, at: 5,
-			fork:  "agents:\n  - {name: A, type: scripted, lines: " + lines("a", 9) + "}\n  - {name: B, type: scripted, lines: " + lines("s", 9) + "}\n",
+			fork:  twoScripts,
 			short: 7, long: 13, seatedAt: 5, want: "a3|s1|a4|s2|a5|s3|a6|s4",
 		},
 		{
@@ -83,36 +94,26 @@ func TestAForkAnEarlierParleyRecordedGoesOnAfterItsOwnLines(t *testing.T) {
 				return p
 			},
 			at:    4,
-			fork:  "agents:\n  - {name: A, type: scripted, lines: " + lines("a", 9) + "}\n  - {name: B, type: scripted, lines: " + lines("s", 9) + "}\n",
+			fork:  twoScripts,
 			short: 8, long: 12, seatedAt: 4, want: "a1|s1|a2|s2|a3|s3|a4|s4",
 		},
 		{
 			// The script took the seat where the first fork branched, at 6
 			// (B speaks next there), not where this one does.
-			name: "a fork of a fork that seated a script where a model was",
-			parent: func(t *testing.T, dir string) string {
-				sc := filepath.Join(dir, "first.yaml")
-				os.WriteFile(sc, []byte("agents:\n  - {name: A, type: scripted, lines: "+lines("a", 9)+"}\n  - {name: B, type: scripted, lines: "+lines("s", 9)+"}\ntermination: {max_messages: 9}\n"), 0o600)
-				jl, _ := runFork(t, filepath.Join(dir, "first"), modelParent(t, dir), "--at", "6", "--scenario", sc)
-				return jl // s1|a4|s2 after the parent's six
-			},
-			at:    8,
-			fork:  "agents:\n  - {name: A, type: scripted, lines: " + lines("a", 9) + "}\n  - {name: B, type: scripted, lines: " + lines("s", 9) + "}\n",
-			short: 10, long: 14, seatedAt: 6, want: "s2|a5|s3|a6|s4|a7",
+			name:   "a fork of a fork that seated a script where a model was",
+			parent: firstFork("6"), // s1|a4|s2 after the parent's six
+			at:     8,
+			fork:   twoScripts,
+			short:  10, long: 14, seatedAt: 6, want: "s2|a5|s3|a6|s4|a7",
 		},
 		{
 			// The first fork branched after the model's message (A speaks
 			// next): seated at 5 or at 6, the script has said the same.
-			name: "a fork of a fork that seated a script after the model's message",
-			parent: func(t *testing.T, dir string) string {
-				sc := filepath.Join(dir, "first.yaml")
-				os.WriteFile(sc, []byte("agents:\n  - {name: A, type: scripted, lines: "+lines("a", 9)+"}\n  - {name: B, type: scripted, lines: "+lines("s", 9)+"}\ntermination: {max_messages: 9}\n"), 0o600)
-				jl, _ := runFork(t, filepath.Join(dir, "first"), modelParent(t, dir), "--at", "5", "--scenario", sc)
-				return jl // a3|s1|a4|s2 after the parent's five
-			},
-			at:    8,
-			fork:  "agents:\n  - {name: A, type: scripted, lines: " + lines("a", 9) + "}\n  - {name: B, type: scripted, lines: " + lines("s", 9) + "}\n",
-			short: 10, long: 14, seatedAt: 5, oldSeatedAt: 6, want: "s2|a5|s3|a6|s4|a7",
+			name:   "a fork of a fork that seated a script after the model's message",
+			parent: firstFork("5"), // a3|s1|a4|s2 after the parent's five
+			at:     8,
+			fork:   twoScripts,
+			short:  10, long: 14, seatedAt: 5, oldSeatedAt: 6, want: "s2|a5|s3|a6|s4|a7",
 		},
 		{
 			name: "a replay labelled with the model the parent's seat ran",
