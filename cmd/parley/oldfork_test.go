@@ -132,11 +132,7 @@ func TestAForkAnEarlierParleyRecordedGoesOnAfterItsOwnLines(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			dir := t.TempDir()
 			parent := c.parent(t, dir)
-			scenario := func(name string, budget int) string {
-				p := filepath.Join(dir, name)
-				os.WriteFile(p, []byte(c.fork+"termination: {max_messages: "+strconv.Itoa(budget)+"}\n"), 0o600)
-				return p
-			}
+			scenario := func(name string, budget int) string { return forkScenario(dir, name, c.fork, budget) }
 			at := strconv.Itoa(c.at)
 			whole, _ := runFork(t, filepath.Join(dir, "whole"), parent, "--at", at, "--scenario", scenario("long.yaml", c.long))
 			cut, cutT := runFork(t, filepath.Join(dir, "cut"), parent, "--at", at, "--scenario", scenario("short.yaml", c.short))
@@ -157,14 +153,7 @@ func TestAForkAnEarlierParleyRecordedGoesOnAfterItsOwnLines(t *testing.T) {
 			short := strconv.Itoa(c.short)
 			_, again := runFork(t, filepath.Join(dir, "again"), cut, "--at", short, "--scenario", scenario("long.yaml", c.long))
 			_, oldAgain := runFork(t, filepath.Join(dir, "old-again"), old, "--at", short, "--scenario", scenario("long.yaml", c.long))
-			said := func(tr *transcripts.Transcript) []string {
-				var s []string
-				for _, m := range tr.Messages {
-					s = append(s, m.Content)
-				}
-				return s
-			}
-			if got, want := said(oldAgain), said(again); !slices.Equal(got, want) {
+			if got, want := contentsOf(oldAgain), contentsOf(again); !slices.Equal(got, want) {
 				t.Errorf("forked again at %d, the earlier parley's fork said %q, where the fork says %q", c.short, got[c.short:], want[c.short:])
 			}
 

@@ -46,6 +46,11 @@ func saidIn(t *testing.T, path string) []string {
 	if err != nil {
 		t.Fatal(err)
 	}
+	return contentsOf(tr)
+}
+
+// contentsOf is what each of tr's messages says, in order.
+func contentsOf(tr *transcripts.Transcript) []string {
 	var said []string
 	for _, m := range tr.Messages {
 		said = append(said, m.Content)

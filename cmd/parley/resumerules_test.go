@@ -438,11 +438,7 @@ func TestAResumedForkSaysWhatAnUninterruptedForkSays(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			dir := t.TempDir()
 			parent := c.parent(t, dir)
-			scenario := func(name string, budget int) string {
-				p := filepath.Join(dir, name)
-				os.WriteFile(p, []byte(c.fork+"termination: {max_messages: "+strconv.Itoa(budget)+"}\n"), 0o600)
-				return p
-			}
+			scenario := func(name string, budget int) string { return forkScenario(dir, name, c.fork, budget) }
 			at := strconv.Itoa(c.at)
 			whole, _ := runFork(t, filepath.Join(dir, "whole"), parent, "--at", at, "--scenario", scenario("long.yaml", c.long))
 			cut, _ := runFork(t, filepath.Join(dir, "cut"), parent, "--at", at, "--scenario", scenario("short.yaml", c.short))
@@ -468,4 +464,12 @@ func scriptLines(prefix string, n int) string {
 		l = append(l, prefix+strconv.Itoa(i))
 	}
 	return "[" + strings.Join(l, ", ") + "]"
+}
+
+// forkScenario writes the scenario fork (its agents) with a budget of
+// max_messages to dir/name, for a fork's --scenario, and returns its path.
+func forkScenario(dir, name, fork string, budget int) string {
+	p := filepath.Join(dir, name)
+	os.WriteFile(p, []byte(fork+"termination: {max_messages: "+strconv.Itoa(budget)+"}\n"), 0o600)
+	return p
 }
