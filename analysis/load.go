@@ -405,20 +405,16 @@ type fileLabel struct {
 // both label the file and disagree, NAME.expect.yaml is read and a
 // warning says so.
 func readLabel(path string, convs int) (fileLabel, error) {
-	fl := fileLabel{conversations: make([]*tableLabel, convs)}
 	lp := LabelPath(path)
 	l, err := ReadLabel(lp)
 	if err != nil {
-		return fl, err
+		return fileLabel{}, err
 	}
 	tf, err := findTableLabels(path, convs, true)
 	if err != nil {
-		return fl, err
+		return fileLabel{}, err
 	}
-	fl.warnings = tf.warnings
-	if tf.conversations != nil {
-		fl.conversations = tf.conversations
-	}
+	fl := fileLabel{conversations: tf.conversations, warnings: tf.warnings}
 	tl := tf.whole
 	if convs == 1 && tl == nil && fl.conversations[0] != nil {
 		// FILE#1 of a file of one conversation labels the file.
