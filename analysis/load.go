@@ -236,9 +236,7 @@ func items(f File, ts []*transcripts.Transcript, layout string, scored bool) ([]
 		it.Warnings = append(it.Warnings, labelWarnings...)
 		out = append(out, it)
 	}
-	if len(failed) > 0 {
-		return out, errors.Join(failed...)
-	}
+	unscored := errors.Join(failed...) // nil when every conversation is scored
 	if f.Copy != "" && !runnersCopy(f.Copy) {
 		if cs, csLayout, cerr := transcripts.ReadAny(f.Copy); cerr == nil && !sameConversations(ts, cs) {
 			// Read unscored: a label of the stem is the Markdown's, which
@@ -250,10 +248,10 @@ func items(f File, ts []*transcripts.Transcript, layout string, scored bool) ([]
 			if len(more) > 0 {
 				more[0].Warnings = append(more[0].Warnings, fmt.Sprintf("%s: holds a different conversation from %s beside it, so both are judged, this one unlabelled (a JSON copy of the same conversation is read once, and a label of the name scores the Markdown)", f.Copy, filepath.Base(f.Path)))
 			}
-			return append(out, more...), err
+			return append(out, more...), errors.Join(unscored, err)
 		}
 	}
-	return out, nil
+	return out, unscored
 }
 
 // runnersCopy reports whether the JSON at path is a two-model runner's copy
