@@ -36,6 +36,50 @@ type Item struct {
 // it as a transcript they could not read.
 var ErrNotTranscript = errors.New("skipped: not a conversation in any layout parley reads")
 
+// ConversationError is why one conversation of a file could not be
+// scored where the file itself was read: its FILE#N row in a table of
+// labels is wrong, or does not fit the messages parley reads. Load
+// returns one for each such conversation (joined, when there are several)
+// beside the file's other conversations, which are read and scored; Each
+// hands each to its failed alone, in the file's order.
+type ConversationError struct {
+	Name string // FILE#N, as check names the conversation
+	N    int    // the conversation's number in the file, from 1
+	Err  error  // what is wrong, naming the row and the line it starts on
+}
+
+func (e *ConversationError) Error() string { return e.Err.Error() }
+func (e *ConversationError) Unwrap() error { return e.Err }
+
+// ConversationErrors splits err, as Load returns it, into the
+// conversations it fails alone, in the order of the file, and the rest:
+// what fails a file whole. err is returned as it is when it fails no
+// conversation alone.
+func ConversationErrors(err error) ([]*ConversationError, error) {
+	if _, ok := errors.AsType[*ConversationError](err); !ok {
+		return nil, err
+	}
+	var convs []*ConversationError
+	var rest []error
+	var walk func(error)
+	walk = func(err error) {
+		if ce, ok := err.(*ConversationError); ok {
+			convs = append(convs, ce)
+			return
+		}
+		if j, ok := err.(interface{ Unwrap() []error }); ok {
+			for _, e := range j.Unwrap() {
+				walk(e)
+			}
+			return
+		}
+		rest = append(rest, err)
+	}
+	walk(err)
+	slices.SortStableFunc(convs, func(a, b *ConversationError) int { return a.N - b.N })
+	return convs, errors.Join(rest...)
+}
+
 // Load reads a transcript file and its label: NAME.expect.yaml beside it,
 // else its row in the nearest labels.json above it. A file holding several
 // conversations gives several items; a label applies only to a file of one.
@@ -110,12 +154,13 @@ func items(f File, ts []*transcripts.Transcript, layout string, scored bool) ([]
 			it.Warnings = append(it.Warnings, severalSentence(fl.where, f.Path, len(ts), what))
 		}
 		if tl != nil {
+			// The file is read: what is wrong is this conversation's.
 			if tl.err != nil {
-				return nil, tl.err
+				return nil, &ConversationError{Name: it.Name, N: f.Conversation, Err: tl.err}
 			}
 			warnings, _, err := attach(&it, tl.label, tl.where, tl.n, tl.warnings, true)
 			if err != nil {
-				return nil, err
+				return nil, &ConversationError{Name: it.Name, N: f.Conversation, Err: err}
 			}
 			it.Warnings = append(it.Warnings, warnings...)
 		}
@@ -173,7 +218,7 @@ func items(f File, ts []*transcripts.Transcript, layout string, scored bool) ([]
 			case err != nil && scored:
 				// A conversation whose row is wrong fails alone; the
 				// file's others are judged.
-				failed = append(failed, err)
+				failed = append(failed, &ConversationError{Name: it.Name, N: i + 1, Err: err})
 				continue
 			case err != nil:
 				labelWarnings = append(labelWarnings, ignoredLabel(it.Name, err))
@@ -191,9 +236,7 @@ func items(f File, ts []*transcripts.Transcript, layout string, scored bool) ([]
 		it.Warnings = append(it.Warnings, labelWarnings...)
 		out = append(out, it)
 	}
-	if len(failed) > 0 {
-		return out, errors.Join(failed...)
-	}
+	unscored := errors.Join(failed...) // nil when every conversation is scored
 	if f.Copy != "" && !runnersCopy(f.Copy) {
 		if cs, csLayout, cerr := transcripts.ReadAny(f.Copy); cerr == nil && !sameConversations(ts, cs) {
 			// Read unscored: a label of the stem is the Markdown's, which
@@ -205,10 +248,10 @@ func items(f File, ts []*transcripts.Transcript, layout string, scored bool) ([]
 			if len(more) > 0 {
 				more[0].Warnings = append(more[0].Warnings, fmt.Sprintf("%s: holds a different conversation from %s beside it, so both are judged, this one unlabelled (a JSON copy of the same conversation is read once, and a label of the name scores the Markdown)", f.Copy, filepath.Base(f.Path)))
 			}
-			return append(out, more...), err
+			return append(out, more...), errors.Join(unscored, err)
 		}
 	}
-	return out, nil
+	return out, unscored
 }
 
 // runnersCopy reports whether the JSON at path is a two-model runner's copy
@@ -302,7 +345,9 @@ func ignoredLabel(path string, err error) string {
 // Each reads files one at a time on one worker per core, hands each item
 // to work, and passes work's results to emit in the order of files (emit
 // runs on the calling goroutine). A file that cannot be read reaches
-// failed, in order too. Only a few files are held at once, so memory stays
+// failed, in order too; so does each conversation of a file that could
+// not be scored alone (a *ConversationError), between the results of the
+// file's conversations before and after it. Only a few files are held at once, so memory stays
 // flat however many files there are.
 //
 // When the command line gave files more than once (see Gather), failed
@@ -376,10 +421,20 @@ func each[R any](files []File, load func(File) ([]Item, error), work func(Item) 
 	i := 0
 	for out := range order {
 		s := <-out
-		if s.err != nil {
-			failed(files[i], s.err)
+		convs, whole := ConversationErrors(s.err)
+		if whole != nil {
+			failed(files[i], whole)
 		}
-		for _, r := range s.res {
+		// The results are the file's conversations but those failed:
+		// the jth failed, conversation N, comes after N-1-j of them.
+		k := 0
+		for j, ce := range convs {
+			for ; k < len(s.res) && k+j < ce.N-1; k++ {
+				emit(s.res[k])
+			}
+			failed(files[i], ce)
+		}
+		for _, r := range s.res[k:] {
 			emit(r)
 		}
 		i++

@@ -164,3 +164,73 @@ func TestAnEmptyConversationKeepsItsNumber(t *testing.T) {
 		}
 	}
 }
+
+// headedFour is fourMessages with a header of its own, so that files of it
+// joined (cat a.md b.md > all.md) read as the conversations they are.
+const headedFour = "# A ↔ B\n\n**Messages:** 4\n\n---\n\n### A\n\na1\n\n---\n\n### B\n\nb1\n\n---\n\n### A\n\na2\n\n---\n\n### B\n\nb2\n\n---\n"
+
+// A conversation of a file that holds several whose row is wrong reaches
+// Each's failed alone, as a *ConversationError that names it FILE#N, in
+// its place among the file's other conversations, which are judged, as
+// is a NAME.json beside it that holds another conversation; what fails a
+// file whole still reaches failed once, naming the file.
+func TestEachFailsAWrongConversationAloneInItsPlace(t *testing.T) {
+	cases := []struct {
+		name         string
+		file         string // t.json or all.md, under the table
+		conversation int    // FILE#N given alone; 0 for the file
+		copy         bool   // all.json, another conversation, is the file's Copy
+		table        string
+		want         []string // what Each reported, in order: "failed NAME: WHY" holds WHY
+	}{
+		{"a middle row past the conversation's end", "t.json", 0, false,
+			`{"transcripts": [{"file": "t.json#1", "stop_after": 2, "stop_by": 3}, {"file": "t.json#2", "stop_after": 20, "stop_by": null}]}`,
+			[]string{"judged t.json#1", "failed t.json#2: stop_after is 20", "judged t.json#3"}},
+		{"the first and last rows wrong", "t.json", 0, false,
+			`{"transcripts": [{"file": "t.json#1", "stop_after": 3, "stop_by": 1}, {"file": "t.json#3", "stop_after": 2}, {"file": "t.json#3", "stop_after": 2, "stop_by": 3}]}`,
+			[]string{"failed t.json#1: stop_by (1) comes before stop_after (3)", "judged t.json#2", "failed t.json#3: labels a transcript that transcript 2"}},
+		{"joined Markdown, its second row wrong", "all.md", 0, false,
+			`{"transcripts": [{"file": "all.md#2", "stop_after": 9, "stop_by": null, "n": 9}]}`,
+			[]string{"judged all.md#1", "failed all.md#2: stop_after is 9"}},
+		{"a wrong row beside a NAME.json that holds another conversation", "all.md", 0, true,
+			`{"transcripts": [{"file": "all.md#1", "stop_after": 9, "stop_by": null}]}`,
+			[]string{"failed all.md#1: stop_after is 9", "judged all.md#2", "judged all.json"}},
+		{"a conversation given alone", "t.json", 2, false,
+			`{"transcripts": [{"file": "t.json#2", "stop_after": 20, "stop_by": null}]}`,
+			[]string{"failed t.json#2: stop_after is 20"}},
+		{"a table that is no JSON fails the file", "t.json", 0, false,
+			`{"transcripts": [`,
+			[]string{"failed t.json (the file): ends before its JSON does"}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := writeTree(t, map[string]string{"labels.json": tc.table, "t.json": threeConversations, "all.md": headedFour + headedFour, "all.json": "[" + conversationOf("g", "h") + "]"})
+			f := File{Path: filepath.Join(dir, tc.file), Root: dir, Named: true, Conversation: tc.conversation}
+			if tc.copy {
+				f.Copy = filepath.Join(dir, "all.json")
+			}
+			var got []string
+			Each([]File{f}, func(it Item) string { return it.Name }, func(name string) {
+				got = append(got, "judged "+filepath.Base(name))
+			}, func(f File, err error) {
+				ce, ok := err.(*ConversationError)
+				if !ok {
+					got = append(got, fmt.Sprintf("failed %s (the file): %v", filepath.Base(f.Path), err))
+					return
+				}
+				got = append(got, fmt.Sprintf("failed %s: %v", filepath.Base(ce.Name), err))
+			})
+			if len(got) != len(tc.want) {
+				t.Fatalf("Each reported %q; want %q", got, tc.want)
+			}
+			for i, want := range tc.want {
+				// "failed NAME: WHY" is met by a report of NAME whose
+				// error holds WHY.
+				head, why, _ := strings.Cut(want, ": ")
+				if gotHead, gotWhy, _ := strings.Cut(got[i], ": "); gotHead != head || !strings.Contains(gotWhy, why) {
+					t.Errorf("report %d is %q; want %q", i+1, got[i], want)
+				}
+			}
+		})
+	}
+}

@@ -107,7 +107,7 @@ type checkResult struct {
 	Verdict  string             `json:"verdict"`         // pass, early, late, unlabelled, or unread
 	Wasted   int                `json:"wasted"`          // messages spoken after stop_by
 	Cut      int                `json:"cut"`             // labelled messages lost before stop_after
-	Error    string             `json:"error,omitempty"` // why a transcript could not be read (verdict "unread")
+	Error    string             `json:"error,omitempty"` // why a transcript could not be read, or scored (verdict "unread")
 	outcome  analysis.Outcome   `json:"-"`
 	points   []analysis.Outcome // one per sweep point
 	saved    []int              // one per sweep point
@@ -161,7 +161,7 @@ func runCheck(cmd *cobra.Command, f checkFlags, args []string) error {
 	// dropped: only the tallies the summary needs are kept, so memory
 	// stays flat however many transcripts there are.
 	var (
-		unread   = unreadFiles{w: errw}
+		unread   = unjudged{w: errw}
 		judged   int
 		moved    bool // some transcript's stop differs between sweep points
 		folders  []string
@@ -277,9 +277,10 @@ func runCheck(cmd *cobra.Command, f checkFlags, args []string) error {
 				lines[i].Folders = nil
 			}
 		}
-		printSweep(out, f.json, grid, points, lines, folders, judged, unread.n, moved)
+		printSweep(out, f.json, grid, points, lines, folders, judged, unread.total(), moved)
 	case f.json:
-		s := jsonSummary{Tally: total, Unread: unread.n}
+		all := unread.total()
+		s := jsonSummary{Tally: total, Unread: all.files + all.convs, UnreadConversations: all.convs}
 		if len(folders) > 1 {
 			s.Folders = map[string]analysis.Tally{}
 			for _, f := range folders {
@@ -296,8 +297,8 @@ func runCheck(cmd *cobra.Command, f checkFlags, args []string) error {
 		failed = total.Failed()
 	}
 	switch {
-	case failed > 0 || unread.n > 0:
-		return failureErr(errors.New(checkFailure(failed, total.Labelled, unread.n)))
+	case failed > 0 || unread.any():
+		return failureErr(errors.New(checkFailure(failed, total.Labelled, unread.files, unread.convs, unread.named)))
 	case judged == 0:
 		return failureErr(errors.New("no transcript could be read"))
 	}
@@ -305,18 +306,42 @@ func runCheck(cmd *cobra.Command, f checkFlags, args []string) error {
 }
 
 // checkFailure is check's last line when it fails: how many labelled
-// transcripts failed their expectations, and how many files could not be
-// read, whichever there are.
-func checkFailure(failed, labelled, unread int) string {
+// transcripts failed their expectations, how many files could not be
+// read, and how many conversations of files that were read could not be
+// scored, with the first of them named (FILE#N), whichever there are.
+func checkFailure(failed, labelled, files, convs int, named []string) string {
 	var parts []string
 	if failed > 0 {
 		parts = append(parts, fmt.Sprintf("%d of %s failed %s expectations",
 			failed, phrase.Count(labelled, "labelled transcript", "labelled transcripts"), phrase.Noun(failed, "its", "their")))
 	}
-	if unread > 0 {
-		parts = append(parts, phrase.Count(unread, "file", "files")+" could not be read")
+	if files > 0 {
+		parts = append(parts, phrase.Count(files, "file", "files")+" could not be read")
+	}
+	if convs > 0 {
+		// Only a FILE#N row fails one conversation of a file alone.
+		parts = append(parts, fmt.Sprintf("%s could not be scored, as %s %s %s wrong (%s)",
+			phrase.Count(convs, "conversation", "conversations"), phrase.Noun(convs, "its", "their"),
+			analysis.LabelTableName, phrase.Noun(convs, "row is", "rows are"), someOf(named, convs)))
+	}
+	if len(parts) > 2 {
+		return strings.Join(parts[:len(parts)-1], ", ") + ", and " + parts[len(parts)-1]
 	}
 	return strings.Join(parts, ", and ")
+}
+
+// namedConversations is how many conversations that could not be scored
+// the last line names; the rest it counts.
+const namedConversations = 3
+
+// someOf names the first of names, of n in all, and says how many more
+// there are.
+func someOf(names []string, n int) string {
+	names = names[:min(len(names), namedConversations, n)]
+	if n <= len(names) {
+		return strings.Join(names, ", ")
+	}
+	return fmt.Sprintf("%s and %d more", strings.Join(names, ", "), n-len(names))
 }
 
 func (r *checkResult) fill(st analysis.Stop, o analysis.Outcome, saved int) {
@@ -494,74 +519,125 @@ func expectCell(l analysis.Label) string {
 
 // printTallies prints one summary line per folder given on the command
 // line (when there are several) and one for all of them.
-// A folder's line counts the files in it that could not be read beside
-// the transcripts judged.
-func printTallies(w io.Writer, folders []string, byFolder map[string]*analysis.Tally, total analysis.Tally, unread unreadFiles) {
+// A folder's line counts the files in it that could not be read, and the
+// conversations of files read that could not be scored, beside the
+// transcripts judged.
+func printTallies(w io.Writer, folders []string, byFolder map[string]*analysis.Tally, total analysis.Tally, unread unjudged) {
 	fmt.Fprintln(w)
 	if len(folders) > 1 {
 		for _, f := range folders {
 			fmt.Fprintf(w, "%s: %s\n", f, tallyLine(*byFolder[f], unread.byRoot[f]))
 		}
-		fmt.Fprintf(w, "in all: %s\n", tallyLine(total, unread.n))
+		fmt.Fprintf(w, "in all: %s\n", tallyLine(total, unread.total()))
 		return
 	}
-	fmt.Fprintln(w, tallyLine(total, unread.n))
+	fmt.Fprintln(w, tallyLine(total, unread.total()))
 }
 
-// unreadFiles says why each file analysis.Each could not read could not be
-// read, and counts them, but for files a directory held that are no
-// conversation at all, which are skipped, and files given more than once,
-// which are read once. A reason is said once: a broken label table fails
-// every transcript it labels with the same one.
-type unreadFiles struct {
+// unjudged says why each file analysis.Each could not read could not be
+// read, and why each conversation of a file it read could not be scored
+// (an analysis.ConversationError: its FILE#N row in a table of labels is
+// wrong), and counts them: files a directory held that are no
+// conversation at all are skipped, and files given more than once are
+// read once, and neither is counted. A reason is said once: a broken
+// label table fails every transcript it labels with the same one.
+type unjudged struct {
 	w      io.Writer
-	n      int
-	byRoot map[string]int // n by the folder (or file) given that held them
+	files  int
+	convs  int
+	named  []string                 // the first conversations that could not be scored, as FILE#N: the last line names them
+	byRoot map[string]unjudgedCount // by the folder (or file) given that held them
 	said   map[string]bool
 	// json, with --json, takes an object for each transcript that could
-	// not be read, beside those judged, so a script sees every one.
+	// not be read or scored, beside those judged, so a script sees every
+	// one: a conversation's names it FILE#N.
 	json *json.Encoder
 }
 
-func (u *unreadFiles) add(f analysis.File, err error) {
+// unjudgedCount is how many files could not be read, and how many
+// conversations of files read could not be scored.
+type unjudgedCount struct{ files, convs int }
+
+func (u *unjudged) add(f analysis.File, err error) {
 	var repeated analysis.RepeatedFiles
-	if !errors.Is(err, analysis.ErrNotTranscript) && !errors.As(err, &repeated) {
-		u.n++
-		if u.byRoot == nil {
-			u.byRoot = map[string]int{}
+	msg := err.Error()
+	if ce, ok := errors.AsType[*analysis.ConversationError](err); ok {
+		u.convs++
+		if len(u.named) < namedConversations {
+			u.named = append(u.named, ce.Name)
 		}
-		u.byRoot[f.Root]++
-		err = scenarioNotTranscript(f.Path, err)
+		u.count(f.Root, unjudgedCount{convs: 1})
+		msg = fmt.Sprintf("%s could not be scored: %v", ce.Name, ce.Err)
 		if u.json != nil {
-			u.json.Encode(checkResult{File: f.Path, Folder: f.Root, Verdict: "unread", Error: err.Error()})
+			u.json.Encode(checkResult{File: ce.Name, Folder: f.Root, Verdict: "unread", Error: ce.Err.Error()})
+		}
+	} else if !errors.Is(err, analysis.ErrNotTranscript) && !errors.As(err, &repeated) {
+		u.files++
+		u.count(f.Root, unjudgedCount{files: 1})
+		msg = scenarioNotTranscript(f.Path, err).Error()
+		if u.json != nil {
+			u.json.Encode(checkResult{File: f.Path, Folder: f.Root, Verdict: "unread", Error: msg})
 		}
 	}
-	if u.said[err.Error()] {
+	if u.said[msg] {
 		return
 	}
 	if u.said == nil {
 		u.said = map[string]bool{}
 	}
-	u.said[err.Error()] = true
-	fmt.Fprintln(u.w, "parley:", err)
+	u.said[msg] = true
+	fmt.Fprintln(u.w, "parley:", msg)
 }
 
-func (u *unreadFiles) err() error {
-	return failureErr(fmt.Errorf("%s could not be read", phrase.Count(u.n, "file", "files")))
+func (u *unjudged) count(root string, c unjudgedCount) {
+	if u.byRoot == nil {
+		u.byRoot = map[string]unjudgedCount{}
+	}
+	t := u.byRoot[root]
+	t.files += c.files
+	t.convs += c.convs
+	u.byRoot[root] = t
+}
+
+// any reports whether some file could not be read, or some conversation
+// scored.
+func (u *unjudged) any() bool { return u.files > 0 || u.convs > 0 }
+
+func (u *unjudged) total() unjudgedCount { return unjudgedCount{u.files, u.convs} }
+
+// err is the last line of a command that read the files: what could not
+// be read or scored, as check says it.
+func (u *unjudged) err() error {
+	return failureErr(errors.New(checkFailure(0, 0, u.files, u.convs, u.named)))
 }
 
 // jsonSummary is the summary --json prints on stderr.
 type jsonSummary struct {
 	analysis.Tally
-	Unread  int                       `json:"unread"` // transcripts that could not be read, each also an object with verdict "unread"
-	Folders map[string]analysis.Tally `json:"folders,omitempty"`
+	// Unread counts the transcripts that could not be judged, each also
+	// an object with verdict "unread": files that could not be read, and
+	// the conversations counted in UnreadConversations.
+	Unread int `json:"unread"`
+	// UnreadConversations counts the conversations of files read that
+	// could not be scored, as their FILE#N row in a table of labels is
+	// wrong (each object names one FILE#N); the file's others are judged.
+	UnreadConversations int                       `json:"unread_conversations,omitempty"`
+	Folders             map[string]analysis.Tally `json:"folders,omitempty"`
 }
 
-// tallyLine is a summary line: t, and unread files that could not be read.
-func tallyLine(t analysis.Tally, unread int) string {
+// tallyLine is a summary line: t, and the files that could not be read
+// and conversations that could not be scored.
+func tallyLine(t analysis.Tally, unread unjudgedCount) string {
 	s := phrase.Count(t.Transcripts, "transcript", "transcripts")
-	if unread > 0 {
-		s += fmt.Sprintf(" (and %s that could not be read)", phrase.Count(unread, "file", "files"))
+	var left []string
+	if unread.files > 0 {
+		left = append(left, phrase.Count(unread.files, "file", "files")+" that could not be read")
+	}
+	if unread.convs > 0 {
+		left = append(left, phrase.Count(unread.convs, "conversation", "conversations")+" that could not be scored")
+	}
+	if len(left) > 0 {
+		s += " (and " + strings.Join(left, " and ") + ")"
 	}
 	s += fmt.Sprintf(", %d labelled: %d passed", t.Labelled, t.Passed)
 	if t.Labelled > 0 {
@@ -578,8 +654,11 @@ type sweepLine struct {
 	analysis.Tally
 	Best bool `json:"best,omitempty"` // the point the table marks "← best"
 	// Unread counts the transcripts none of the points judged, since they
-	// could not be read (each is named on stderr).
-	Unread int `json:"unread,omitempty"`
+	// could not be read or scored (each is named on stderr);
+	// UnreadConversations, those of them that are conversations of a file
+	// read, as jsonSummary counts them.
+	Unread              int `json:"unread,omitempty"`
+	UnreadConversations int `json:"unread_conversations,omitempty"`
 }
 
 // printSweep prints each grid point's tallies, summed as the transcripts
@@ -588,9 +667,9 @@ type sweepLine struct {
 // moved says whether any transcript stopped elsewhere at one point than
 // at another: if none did, the settings swept changed nothing on these
 // transcripts, and the footer says so rather than leave the labels blamed.
-func printSweep(w io.Writer, asJSON bool, grid []analysis.Axis, points []analysis.Point, lines []sweepLine, folders []string, transcripts, unread int, moved bool) {
+func printSweep(w io.Writer, asJSON bool, grid []analysis.Axis, points []analysis.Point, lines []sweepLine, folders []string, transcripts int, unread unjudgedCount, moved bool) {
 	for i, pt := range points {
-		lines[i].Settings, lines[i].Unread = pt.Settings, unread
+		lines[i].Settings, lines[i].Unread, lines[i].UnreadConversations = pt.Settings, unread.files+unread.convs, unread.convs
 	}
 	// The best point passes most, a conversation cut short costing three
 	// passes, then wastes fewest messages (analysis.Better). With no

@@ -1088,19 +1088,27 @@ func TestCheckFailureSaysAllThatWentWrong(t *testing.T) {
 	cases := []struct {
 		name                     string
 		failed, labelled, unread int
+		convs                    []string // conversations of files read that could not be scored
 		want                     string
 	}{
-		{"one of one failed", 1, 1, 0, "1 of 1 labelled transcript failed its expectations"},
-		{"one of five failed", 1, 5, 0, "1 of 5 labelled transcripts failed its expectations"},
-		{"two of five failed", 2, 5, 0, "2 of 5 labelled transcripts failed their expectations"},
-		{"one file unread", 0, 5, 1, "1 file could not be read"},
-		{"files unread", 0, 0, 8, "8 files could not be read"},
-		{"both", 1, 5, 8, "1 of 5 labelled transcripts failed its expectations, and 8 files could not be read"},
-		{"both, plural", 3, 5, 1, "3 of 5 labelled transcripts failed their expectations, and 1 file could not be read"},
+		{"one of one failed", 1, 1, 0, nil, "1 of 1 labelled transcript failed its expectations"},
+		{"one of five failed", 1, 5, 0, nil, "1 of 5 labelled transcripts failed its expectations"},
+		{"two of five failed", 2, 5, 0, nil, "2 of 5 labelled transcripts failed their expectations"},
+		{"one file unread", 0, 5, 1, nil, "1 file could not be read"},
+		{"files unread", 0, 0, 8, nil, "8 files could not be read"},
+		{"both", 1, 5, 8, nil, "1 of 5 labelled transcripts failed its expectations, and 8 files could not be read"},
+		{"both, plural", 3, 5, 1, nil, "3 of 5 labelled transcripts failed their expectations, and 1 file could not be read"},
+		{"one conversation unscored", 0, 2, 0, []string{"all.md#2"}, "1 conversation could not be scored, as its labels.json row is wrong (all.md#2)"},
+		{"conversations unscored, named up to three", 0, 2, 0, []string{"a.json#1", "a.json#4", "b.md#2", "b.md#3", "b.md#9"},
+			"5 conversations could not be scored, as their labels.json rows are wrong (a.json#1, a.json#4, b.md#2 and 2 more)"},
+		{"a file unread beside a conversation unscored", 0, 2, 1, []string{"all.md#2"},
+			"1 file could not be read, and 1 conversation could not be scored, as its labels.json row is wrong (all.md#2)"},
+		{"all three", 1, 5, 2, []string{"all.md#2", "all.md#3"},
+			"1 of 5 labelled transcripts failed its expectations, 2 files could not be read, and 2 conversations could not be scored, as their labels.json rows are wrong (all.md#2, all.md#3)"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			if got := checkFailure(tc.failed, tc.labelled, tc.unread); got != tc.want {
+			if got := checkFailure(tc.failed, tc.labelled, tc.unread, len(tc.convs), tc.convs); got != tc.want {
 				t.Errorf("got %q, want %q", got, tc.want)
 			}
 		})
@@ -1295,4 +1303,106 @@ func TestCheckJSONNamesTranscriptsItCouldNotRead(t *testing.T) {
 	if code != exitFailure || strings.Count(out, `"unread":1`) != 2 {
 		t.Errorf("sweep: exit %d; want each point to count the unread transcript:\n%s%s", code, out, errOut)
 	}
+}
+
+// A conversation of a file that holds several whose FILE#N row is wrong
+// could not be scored; the file was read and its others are judged. check
+// (its table, --json, --sweep) and train say so of that conversation,
+// named FILE#N, in its summary lines, objects and last line alike, and
+// keep "could not be read" for a file that could not be.
+func TestCheckNamesAConversationItCouldNotScore(t *testing.T) {
+	root := t.TempDir()
+	ex, other := filepath.Join(root, "ex"), filepath.Join(root, "other")
+	os.MkdirAll(ex, 0o700)
+	os.MkdirAll(other, 0o700)
+	// Two transcripts joined (cat a.md b.md > all.md): all.md#1 passes
+	// its row; all.md#2's row counts other messages and ends past them.
+	endAt := append(words(8), "done [END]", "done [END]", "x", "y")
+	a, b := writeCase(t, ex, "a", endAt, ""), writeCase(t, ex, "b", endAt, "")
+	joined := slices.Concat(mustRead(t, a), mustRead(t, b))
+	os.Remove(a)
+	os.Remove(b)
+	all := filepath.Join(ex, "all.md")
+	os.WriteFile(all, joined, 0o600)
+	os.WriteFile(filepath.Join(ex, "labels.json"), []byte(`{"transcripts": [
+  {"file": "all.md#1", "stop_after": 8, "stop_by": 11},
+  {"file": "all.md#2", "stop_after": 40, "stop_by": 44, "n": 44}
+]}`), 0o600)
+	writeCase(t, other, "pass", endAt, "stop_after: 8\nstop_by: 11\n")
+	writeCase(t, other, "bad", endAt, "stop_after: 80\n")
+	policyFile := filepath.Join(root, "policy.yaml")
+	os.WriteFile(policyFile, []byte("termination:\n  end_token: {exchanges: 1}\n"), 0o600)
+
+	why := "parley: " + all + "#2 could not be scored: " + filepath.Join(ex, "labels.json") + ":3: transcript 2 (all.md#2): stop_after is 40, but the transcript has 12 messages"
+	last := "parley: 1 conversation could not be scored, as its labels.json row is wrong (" + all + "#2)"
+	cases := []struct {
+		name   string
+		args   []string
+		out    []string // in stdout, in this order
+		errOut []string // in stderr
+		last   string   // stderr's last line
+	}{
+		{"the table", []string{"check", "--policy", policyFile, ex},
+			[]string{all + "#1 ", "\n1 transcript (and 1 conversation that could not be scored), 1 labelled: 1 passed"},
+			[]string{why}, last},
+		{"the table, of one conversation named alone", []string{"check", "--policy", policyFile, all + "#2"},
+			[]string{"0 transcripts (and 1 conversation that could not be scored), 0 labelled"},
+			[]string{why}, last},
+		{"the table, beside a file that could not be read", []string{"check", "--policy", policyFile, ex, other},
+			[]string{
+				ex + ": 1 transcript (and 1 conversation that could not be scored), 1 labelled: 1 passed",
+				other + ": 1 transcript (and 1 file that could not be read), 1 labelled: 1 passed",
+				"in all: 2 transcripts (and 1 file that could not be read and 1 conversation that could not be scored), 2 labelled: 2 passed",
+			},
+			[]string{why, "bad.expect.yaml:1: stop_after is 80"},
+			"parley: 1 file could not be read, and 1 conversation could not be scored, as its labels.json row is wrong (" + all + "#2)"},
+		{"--json", []string{"check", "--json", "--policy", policyFile, ex},
+			[]string{`"file":"` + all + `#1"`, `"verdict":"pass"`, `"file":"` + all + `#2"`, `"verdict":"unread"`, `"error":"` + filepath.Join(ex, "labels.json") + `:3: transcript 2 (all.md#2): stop_after is 40`},
+			[]string{`"transcripts":1,`, `"unread":1,"unread_conversations":1}`}, last},
+		{"--sweep", []string{"check", "--policy", policyFile, "--sweep", "end_token.exchanges=1,2", ex},
+			[]string{"2 points over 1 transcript (1 labelled)"},
+			[]string{why}, last},
+		{"--sweep --json", []string{"check", "--json", "--policy", policyFile, "--sweep", "end_token.exchanges=1,2", ex},
+			[]string{`"unread":1,"unread_conversations":1}`, `"unread":1,"unread_conversations":1}`},
+			[]string{why}, last},
+		{"train", []string{"train", ex},
+			[]string{"Trained on 1 labelled transcript"},
+			[]string{why}, last},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			code, out, errOut := parley(t, tc.args...)
+			if code != exitFailure {
+				t.Errorf("exit %d, want %d", code, exitFailure)
+			}
+			rest := out
+			for _, want := range tc.out {
+				i := strings.Index(rest, want)
+				if i < 0 {
+					t.Errorf("stdout lacks %q, or has it out of order:\n%s", want, out)
+					continue
+				}
+				rest = rest[i+len(want):]
+			}
+			for _, want := range tc.errOut {
+				if !strings.Contains(errOut, want) {
+					t.Errorf("stderr lacks %q:\n%s", want, errOut)
+				}
+			}
+			lines := strings.Split(strings.TrimSpace(errOut), "\n")
+			if got := lines[len(lines)-1]; got != tc.last {
+				t.Errorf("last line %q, want %q", got, tc.last)
+			}
+		})
+	}
+}
+
+// mustRead is the file at path.
+func mustRead(t *testing.T, path string) []byte {
+	t.Helper()
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return data
 }

@@ -73,7 +73,7 @@ model. report.html is one self-contained page: open it from disk.
 				warnings []string
 			}
 			var convs []analysis.Conversation
-			unread := unreadFiles{w: errw}
+			unread := unjudged{w: errw}
 			analysis.EachUnscored(files, func(it analysis.Item) described {
 				return described{analysis.Describe(it, newPolicy), it.Warnings}
 			}, func(d described) {
@@ -113,7 +113,7 @@ model. report.html is one self-contained page: open it from disk.
 				empty = " (" + strings.Join(notes, "; ") + ")"
 			}
 			fmt.Fprintf(cmd.OutOrStdout(), "%s, %s%s: %s\n", phrase.Count(len(r.Conversations), "conversation", "conversations"), phrase.Count(len(r.Pairs), "pair", "pairs"), empty, filepath.Join(out, report.HTMLFile))
-			if unread.n > 0 {
+			if unread.any() {
 				return unread.err()
 			}
 			return nil

@@ -65,7 +65,7 @@ loop: {model: FILE}. parley's built-in model is retrained with
 				return usageErr(err)
 			}
 			var examples []analysis.Example
-			unread := unreadFiles{w: cmd.ErrOrStderr()}
+			unread := unjudged{w: cmd.ErrOrStderr()}
 			errw := terminalSafe(cmd.ErrOrStderr()) // warnings quote file names
 			// What the readers noticed (a label table whose files are not
 			// there, a label counting other messages than parley reads, a
@@ -121,7 +121,7 @@ loop: {model: FILE}. parley's built-in model is retrained with
 				}
 				fmt.Fprintf(w, "\nWrote the model to %s.\n", out)
 			}
-			if unread.n > 0 {
+			if unread.any() {
 				return unread.err()
 			}
 			return nil
