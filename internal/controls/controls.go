@@ -59,23 +59,19 @@ func Strip(s string) string {
 	return string(out)
 }
 
-// asShown reports whether s holds nothing Strip changes.
+// asShown reports whether s holds nothing Strip changes: no control
+// character but newline and tab, no DEL, no C1 control (0xc2 then a byte
+// 0x80–0x9f, in UTF-8), and no byte that is not UTF-8.
 func asShown(s string) bool {
-	for i := 0; i < len(s); {
-		if c := s[i]; c < utf8.RuneSelf {
-			if !kept(c) {
-				return false
-			}
-			i++
-			continue
-		}
-		r, n := utf8.DecodeRuneInString(s[i:])
-		if r == utf8.RuneError && n == 1 || r < 0xa0 {
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case c < utf8.RuneSelf && !kept(c):
+			return false
+		case c == 0xc2 && i+1 < len(s) && s[i+1] >= 0x80 && s[i+1] < 0xa0:
 			return false
 		}
-		i += n
 	}
-	return true
+	return utf8.ValidString(s)
 }
 
 func (f *Filter) Write(p []byte) (int, error) {
