@@ -18,9 +18,10 @@
 // byte, as Go reads such text and the live view measures it.
 //
 // Transcripts keep such text byte for byte; what parley prints to a
-// terminal, and the views it writes for reading (a batch's summary.md, a
-// report's report.md and report.html, where these bytes are invalid HTML
-// anyway), pass it through here.
+// terminal (the live view, the plain-text output, errors), and the views
+// it writes for reading (a batch's summary.md, a report's report.md and
+// report.html, where these bytes are invalid HTML anyway), pass it
+// through here.
 package controls
 
 import (
