@@ -1,12 +1,14 @@
 package report
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/parleyhq/parley/analysis"
 )
@@ -166,5 +168,56 @@ func TestReportOfATranscriptWithControlCharacters(t *testing.T) {
 	page, _ := render(t, r)
 	if strings.Contains(page, `\u001b`) || strings.Contains(page, `\u0007`) {
 		t.Errorf("the page's script is given the control characters")
+	}
+}
+
+// A reason or an error in another encoding, or with a character cut in
+// two, holds bytes that are not UTF-8; a terminal reading 8-bit controls
+// takes a raw 0x9b for CSI, and HTML allows no such byte. report.md and
+// report.html show each as U+FFFD; report.json is written by
+// encoding/json, as before.
+func TestReportViewsShowBytesThatAreNotUTF8AsReplacements(t *testing.T) {
+	for _, tc := range []struct {
+		name, text, shown string
+	}{
+		{"a raw 8-bit CSI", "boom \x9b2J end", "boom \uFFFD2J end"},
+		{"Latin-1 text", "caf\xe9 na\xefve", "caf\uFFFD na\uFFFDve"},
+		{"a cut character", "ok \xf0\x9f\x99 then", "ok \uFFFD\uFFFD\uFFFD then"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r := build(t)
+			first(t, &r, func(c *analysis.Conversation) bool { return c.CutShort != "" }).CutReason = tc.text
+			dir := t.TempDir()
+			if err := Write(dir, r); err != nil {
+				t.Fatal(err)
+			}
+			for _, f := range []string{HTMLFile, MarkdownFile} {
+				data, err := os.ReadFile(filepath.Join(dir, f))
+				if err != nil {
+					t.Fatal(err)
+				}
+				if !utf8.Valid(data) {
+					t.Errorf("%s holds bytes that are not UTF-8", f)
+				}
+				if !strings.Contains(string(data), tc.shown) {
+					t.Errorf("%s does not show %q as %q", f, tc.text, tc.shown)
+				}
+			}
+			data, err := os.ReadFile(filepath.Join(dir, JSONFile))
+			if err != nil {
+				t.Fatal(err)
+			}
+			var back analysis.Report
+			if err := json.Unmarshal(data, &back); err != nil {
+				t.Fatal(err)
+			}
+			quoted, err := json.Marshal(tc.text) // a \ufffd for each such byte
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !bytes.Contains(data, quoted[1:len(quoted)-1]) {
+				t.Errorf("report.json does not hold the reason as encoding/json writes it: %s", quoted)
+			}
+		})
 	}
 }

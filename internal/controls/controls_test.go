@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"reflect"
 	"testing"
+	"unicode/utf8"
 )
 
 func TestFilter(t *testing.T) {
@@ -23,7 +24,16 @@ func TestFilter(t *testing.T) {
 		{"a C1 control split across writes", []string{"a\xc2", "\x9b31mb"}, "a31mb"},
 		{"a letter split across writes is kept", []string{"caf\xc2", "\xa9!"}, "caf©!"},
 		{"Latin-1 letters and other scripts pass", []string{"© é ü — 再见 🙏"}, "© é ü — 再见 🙏"},
-		{"a lead byte then another lead byte", []string{"x\xc2", "\xc2\x85y"}, "x\xc2y"},
+		{"a lead byte then another lead byte", []string{"x\xc2", "\xc2\x85y"}, "x\uFFFDy"},
+		{"a raw 8-bit CSI is shown as a replacement character", []string{"a\x9b2Jb"}, "a\uFFFD2Jb"},
+		{"every byte that is not UTF-8 is a replacement character", []string{"caf\xe9 \x80\x9f \xff"}, "caf\uFFFD \uFFFD\uFFFD \uFFFD"},
+		{"a cut character is a replacement character for each byte", []string{"\xe2\x80x"}, "\uFFFD\uFFFDx"},
+		{"an overlong CSI is not read as one", []string{"\xc0\x9b2J"}, "\uFFFD\uFFFD2J"},
+		{"a surrogate's bytes are not a character", []string{"\xed\xa0\x80"}, "\uFFFD\uFFFD\uFFFD"},
+		{"a character of four bytes split across three writes", []string{"a\xf0", "\x9f\x99", "\x8fb"}, "a🙏b"},
+		{"a character of three bytes split after each byte", []string{"\xe2", "\x80", "\x94"}, "—"},
+		{"a cut character, then what follows in the next write", []string{"a\xe2\x80", "b"}, "a\uFFFD\uFFFDb"},
+		{"a replacement character as written passes", []string{"\uFFFD"}, "\uFFFD"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			var b bytes.Buffer
@@ -47,7 +57,11 @@ func TestStrip(t *testing.T) {
 		{"plain text is kept", "boom: 500\tInternal\nServer Error", "boom: 500\tInternal\nServer Error"},
 		{"a title sequence loses its escape and bell", "boom\x1b]0;owned\x07!", "boom]0;owned!"},
 		{"C1, DEL, NUL and a carriage return are dropped", "a\u009b2Jb\x7fc\x00d\re", "a2Jbcde"},
-		{"a trailing lead byte is kept as written", "caf\xc2", "caf\xc2"},
+		{"a trailing lead byte is a replacement character", "caf\xc2", "caf\uFFFD"},
+		{"a raw 8-bit CSI is a replacement character", "a\x9b2Jb", "a\uFFFD2Jb"},
+		{"Latin-1 text read as UTF-8", "na\xefve caf\xe9", "na\uFFFDve caf\uFFFD"},
+		{"a cut character at the end", "ok \xf0\x9f\x99", "ok \uFFFD\uFFFD\uFFFD"},
+		{"an encoded C1 control beside a byte that is not UTF-8", "\u009b\x9b", "\uFFFD"},
 		{"empty", "", ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -84,4 +98,33 @@ func TestEscapeJSON(t *testing.T) {
 			}
 		})
 	}
+}
+
+// Whatever the text and however it is cut into writes, what a Filter
+// passes on is what Strip gives of the whole: UTF-8 with no control
+// character but newline and tab, no DEL and no C1 control.
+func FuzzFilterIsStrip(f *testing.F) {
+	for _, s := range []string{"Hello\tworld\n", "a\x1b]0;t\x07b", "a\u009bb\xc2", "caf\xe9 \xe2\x80 \xf0\x9f\x99\x8f\xed\xa0\x80\xc0\x9b\x7f\r"} {
+		f.Add(s, uint8(1), uint8(3))
+	}
+	f.Fuzz(func(t *testing.T, s string, a, b uint8) {
+		want := Strip(s)
+		if !utf8.ValidString(want) {
+			t.Fatalf("Strip(%q) = %q, not UTF-8", s, want)
+		}
+		for _, r := range want {
+			if r < 0x20 && r != '\n' && r != '\t' || r >= 0x7f && r < 0xa0 {
+				t.Fatalf("Strip(%q) = %q holds %U", s, want, r)
+			}
+		}
+		i, j := min(int(a), len(s)), min(int(a)+int(b), len(s))
+		var got bytes.Buffer
+		w := NewFilter(&got)
+		for _, p := range []string{s[:i], s[i:j], s[j:], "\n"} {
+			w.Write([]byte(p))
+		}
+		if got.String() != want+"\n" {
+			t.Fatalf("written in three at %d and %d, %q passed on %q; Strip gives %q", i, j, s, got.String(), want)
+		}
+	})
 }

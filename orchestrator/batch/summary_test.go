@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/parleyhq/parley/agents"
 	"github.com/parleyhq/parley/pricing"
@@ -137,5 +138,46 @@ func TestSummaryFileKeepsTabs(t *testing.T) {
 	}
 	if md, _ := os.ReadFile(filepath.Join(dir, "summary.md")); !strings.Contains(string(md), "| a\tb c | 1 |") {
 		t.Errorf("summary.md:\n%s", md)
+	}
+}
+
+// Text in another encoding, or a character cut in two, holds bytes that
+// are not UTF-8; a terminal reading 8-bit controls takes a raw 0x9b for
+// CSI. summary.md shows each such byte as U+FFFD, as a terminal is shown
+// it; summary.json is written by encoding/json, as before.
+func TestSummaryFileShowsBytesThatAreNotUTF8AsReplacements(t *testing.T) {
+	for _, tc := range []struct {
+		name, text, shown string
+	}{
+		{"a raw 8-bit CSI", "boom \x9b2J end", "boom \uFFFD2J end"},
+		{"Latin-1 text", "caf\xe9 na\xefve", "caf\uFFFD na\uFFFDve"},
+		{"a cut character", "ok \xf0\x9f\x99", "ok \uFFFD\uFFFD\uFFFD"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r := Result{ID: "j1", Title: "t", State: StateFailed, Error: tc.text, Messages: 2}
+			s := Summarize(&Manifest{ID: "b1", Jobs: make([]PlannedJob, 1)}, []Result{r}, time.Second)
+			dir := t.TempDir()
+			if err := s.Write(dir); err != nil {
+				t.Fatal(err)
+			}
+			md, err := os.ReadFile(filepath.Join(dir, "summary.md"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !utf8.Valid(md) || !strings.Contains(string(md), "| "+tc.shown+" |") {
+				t.Errorf("summary.md does not show %q as %q:\n%q", tc.text, tc.shown, md)
+			}
+			data, err := os.ReadFile(filepath.Join(dir, "summary.json"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			want, err := json.MarshalIndent(s, "", "  ")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if string(data) != string(want)+"\n" {
+				t.Errorf("summary.json is not what encoding/json writes:\n%s", data)
+			}
+		})
 	}
 }

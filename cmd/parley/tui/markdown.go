@@ -9,6 +9,7 @@ import (
 	"github.com/charmbracelet/x/ansi"
 	"github.com/rivo/uniseg"
 
+	"github.com/parleyhq/parley/internal/controls"
 	"github.com/parleyhq/parley/internal/lazy"
 )
 
@@ -807,40 +808,33 @@ func (s *styles) hardwrap(out []string, line string, width int, prefix string, m
 // tabStop is the columns between tab stops.
 const tabStop = 4
 
-// sanitize removes what must not reach the terminal from model text:
-// control characters (escape sequences among them) other than newline,
-// and tabs, which become spaces up to the next tab stop. Bytes that are
-// not UTF-8 become U+FFFD, as in plainLine, so a line is as wide on screen
-// as it was measured when it was wrapped (the readers and the stream
-// decoder hand the view UTF-8, but a message may come from elsewhere).
+// sanitize removes what must not reach the terminal from model text, as
+// everything parley prints to a terminal is made safe (controls.Strip):
+// control characters (escape sequences among them) other than newline
+// and tab are dropped, and bytes that are not UTF-8 become U+FFFD, so a
+// line is as wide on screen as it was measured when it was wrapped. Tabs
+// then become spaces up to the next tab stop.
 func sanitize(s string) string {
-	clean := true
-	for i := 0; i < len(s); i++ {
-		if c := s[i]; c < 0x20 && c != '\n' || c == 0x7f || c == 0xc2 {
-			clean = false
-			break
-		}
-	}
-	if clean && utf8.ValidString(s) {
+	s = controls.Strip(s)
+	if strings.IndexByte(s, '\t') < 0 {
 		return s
 	}
 	var b strings.Builder
 	col := 0 // the column the next character lands in
 	for _, r := range s {
-		switch {
-		case r == '\t':
+		switch r {
+		case '\t':
 			// To the next tab stop, so that columns a listing lines up
 			// with tabs stay lined up.
 			n := tabStop - col%tabStop
 			b.WriteString("    "[:n])
 			col += n
-		case r == '\n':
+		case '\n':
 			b.WriteByte('\n')
 			col = 0
-		case r < 0x20 || r == 0x7f || r >= 0x80 && r < 0xa0:
 		default:
-			b.WriteRune(r) // an invalid byte arrives as utf8.RuneError, U+FFFD
-			col++          // a wide character counts one: tabs beside them are rare
+			b.WriteRune(r)
+			col++ // a wide character counts one: tabs beside them are rare
 		}
 	}
 	return b.String()
@@ -848,33 +842,20 @@ func sanitize(s string) string {
 
 // plainLine makes text that reaches the view from outside a message's
 // Markdown safe for one line of it: a speaker's name, a title, a notice
-// (a judge's rationale, a provider's error), a stop's reason, a path. As
-// in message text, control characters (escape sequences among them) are
-// removed; line breaks and tabs become spaces, and bytes that are not
-// UTF-8 become U+FFFD, so the text is as wide as it is measured.
+// (a judge's rationale, a provider's error), a stop's reason, a path.
+// Line breaks (a carriage return among them) and tabs become spaces;
+// then, as in message text, controls.Strip drops the other control
+// characters and shows bytes that are not UTF-8 as U+FFFD, so the text is
+// as wide as it is measured.
 func plainLine(s string) string {
-	clean := true
-	for i, r := range s {
-		if r < 0x20 || r == 0x7f || r >= 0x80 && r < 0xa0 || r == utf8.RuneError && !strings.HasPrefix(s[i:], "\uFFFD") {
-			clean = false
-			break
-		}
+	if strings.ContainsAny(s, "\n\t\r") {
+		s = lineBreaks.Replace(s)
 	}
-	if clean {
-		return s
-	}
-	var b strings.Builder
-	for _, r := range s {
-		switch {
-		case r == '\n' || r == '\t' || r == '\r':
-			b.WriteByte(' ')
-		case r < 0x20 || r == 0x7f || r >= 0x80 && r < 0xa0:
-		default:
-			b.WriteRune(r) // an invalid byte arrives as utf8.RuneError, U+FFFD
-		}
-	}
-	return b.String()
+	return controls.Strip(s)
 }
+
+// lineBreaks turns line breaks and tabs into spaces.
+var lineBreaks = strings.NewReplacer("\n", " ", "\t", " ", "\r", " ")
 
 // liveDoc renders a message while it streams, for the live view. Complete
 // lines inside a code block, and complete paragraphs (text up to a blank

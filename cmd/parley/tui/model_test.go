@@ -18,6 +18,7 @@ import (
 	"github.com/charmbracelet/x/ansi"
 	"github.com/muesli/termenv"
 
+	"github.com/parleyhq/parley/internal/controls"
 	"github.com/parleyhq/parley/orchestrator"
 	"github.com/parleyhq/parley/orchestrator/policy"
 	"github.com/parleyhq/parley/transcripts"
@@ -932,9 +933,9 @@ func TestAJudgeRoundWithoutAVerdictIsAWarning(t *testing.T) {
 // tab, line breaks, an 8-bit CSI and a byte that is not UTF-8.
 const hostile = "a\x1b]0;owned\x07b\x1b[2Jc\x1b]52;c;aGk=\x07d\te\r\nf\u009b31mg\xffh"
 
-// controls returns the first control character in a frame that is not a
+// controlIn returns the first control character in a frame that is not a
 // line break or a style (SGR) sequence, or "".
-func controls(frame string) string {
+func controlIn(frame string) string {
 	s := regexp.MustCompile("\x1b\\[[0-9;]*m").ReplaceAllString(frame, "")
 	for i, r := range s {
 		if r != '\n' && (r < 0x20 || r == 0x7f || r >= 0x80 && r < 0xa0 || r == '\uFFFD' && !strings.HasPrefix(s[i:], "\uFFFD")) {
@@ -1016,10 +1017,75 @@ func TestOutsideTextCannotSteerTheTerminal(t *testing.T) {
 		for _, w := range []int{40, 100} {
 			t.Run(fmt.Sprintf("%s at %d columns", tc.name, w), func(t *testing.T) {
 				frame := tc.view(w, 30).View()
-				if c := controls(frame); c != "" {
+				if c := controlIn(frame); c != "" {
 					t.Errorf("the frame holds %s", c)
 				}
 				checkFits(t, ansi.Strip(frame), w, 30)
+			})
+		}
+	}
+}
+
+// messageLines is the text of the first message in a frame drawn without
+// styles: the lines under its header that carry its gutter, without it.
+func messageLines(frame string) []string {
+	var out []string
+	for _, l := range strings.Split(frame, "\n")[1:] {
+		if !strings.HasPrefix(l, "│") {
+			break
+		}
+		out = append(out, strings.TrimPrefix(strings.TrimPrefix(l, "│"), " "))
+	}
+	return out
+}
+
+// A message's text reaches the screen through the filter everything else
+// parley prints to a terminal goes through (controls.Strip): the live
+// view drops what that drops and shows a byte that is not UTF-8 as it
+// does, while the message streams and once it is finished, in both modes.
+// A character or a C1 control cut across deltas is read whole.
+func TestMessageTextIsShownAsTheSharedFilterShowsIt(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		deltas []string
+		shown  []string
+	}{
+		{"escape sequences lose their escapes", []string{"a\x1b]0;owned\x07b \x1b[2Jc \x1b]52;c;aGk=\x07d"}, []string{"a]0;ownedb [2Jc ]52;c;aGk=d"}},
+		{"a carriage return, DEL and NUL are dropped", []string{"shown\rhidden\x7f\x00!"}, []string{"shownhidden!"}},
+		{"a C1 CSI is dropped", []string{"a\u009b31mb"}, []string{"a31mb"}},
+		{"a C1 CSI cut across deltas is dropped", []string{"a\xc2", "\x9b31mb"}, []string{"a31mb"}},
+		{"a raw 8-bit CSI is a replacement character", []string{"a\x9b31mb"}, []string{"a\uFFFD31mb"}},
+		{"Latin-1 text shows a replacement character for each byte", []string{"caf\xe9 na\xefve"}, []string{"caf\uFFFD na\uFFFDve"}},
+		{"a character cut across deltas is shown whole", []string{"caf\xc3", "\xa9 ok"}, []string{"café ok"}},
+		{"a character cut short", []string{"ok \xf0\x9f\x99", " then\nnext"}, []string{"ok \uFFFD\uFFFD\uFFFD then", "next"}},
+		{"an overlong CSI is not read as one", []string{"x\xc0\x9b2Jy"}, []string{"x\uFFFD\uFFFD2Jy"}},
+	} {
+		text := strings.Join(tc.deltas, "")
+		if want := strings.Split(controls.Strip(text), "\n"); !slices.Equal(want, tc.shown) {
+			t.Errorf("%s: the shared filter shows %q, where the case says %q", tc.name, want, tc.shown)
+		}
+		for _, raw := range []bool{false, true} {
+			t.Run(fmt.Sprintf("%s, raw %v", tc.name, raw), func(t *testing.T) {
+				hs := newHarness(t, 80, 20, nil)
+				if raw {
+					hs.keys("r")
+				}
+				hs.events(started(), orchestrator.TurnStarted{Index: 1, Speaker: "grok-4", Time: hs.clock})
+				for _, d := range tc.deltas {
+					hs.events(orchestrator.Delta{Index: 1, Speaker: "grok-4", Text: d})
+				}
+				check := func(when string) {
+					frame := hs.view()
+					if c := controlIn(frame); c != "" {
+						t.Errorf("%s, the frame holds %s", when, c)
+					}
+					if got := messageLines(frame); !slices.Equal(got, tc.shown) {
+						t.Errorf("%s, the message shows %q; want %q\n%s", when, got, tc.shown, frame)
+					}
+				}
+				check("streaming")
+				hs.events(finished(1, "grok-4", text))
+				check("finished")
 			})
 		}
 	}
