@@ -234,3 +234,78 @@ func TestEachFailsAWrongConversationAloneInItsPlace(t *testing.T) {
 		})
 	}
 }
+
+// A folder's walk skips what is no transcript at all, but a file meant as
+// one in a layout parley reads, and written wrong, is a transcript that
+// could not be read: its error names the file, the line and the fault, as
+// when the file is named, so a broken transcript fails the run rather
+// than pass unseen.
+func TestAFolderSkipsOnlyWhatIsNoTranscript(t *testing.T) {
+	cases := []struct {
+		name, file, data string
+		want             []string // in the error; none when the file is skipped
+	}{
+		// Meant as a transcript, and broken.
+		{"a table whose quote never closes", "chat.csv", "speaker,text\nClaude,\"Hello\nGPT,Hi\nClaude,How are you?\nGPT,Fine\n",
+			[]string{"chat.csv: ", "a table of messages", "opens on line 2 is not closed"}},
+		{"a table with a row of another width", "chat.csv", "speaker,text\nClaude,Hello, there\nGPT,Hi\n",
+			[]string{"chat.csv: ", "line 2 has another number of fields than the header's 2"}},
+		{"a table of roles and contents with a bare quote", "chat.csv", "role,content\nuser,hi\nassistant,he said \"yes\" loudly\n",
+			[]string{"chat.csv: ", "line 3 has a double quote inside a text not in quotes"}},
+		{"a TSV with a tab too many", "chat.tsv", "speaker\ttext\nA\tone\tmore\nB\ttwo\n",
+			[]string{"chat.tsv: ", "line 2 has another number of fields than the header's 2"}},
+		{"messages that are a string", "chat.json", `{"messages": "oops"}` + "\n",
+			[]string{"chat.json: ", `line 1: its "messages" is a string, not a list of messages`}},
+		{"messages keyed by number", "chat.json", "{\n  \"title\": \"A and B\",\n  \"messages\": {\n    \"1\": {\"role\": \"user\", \"content\": \"a\"},\n    \"2\": {\"role\": \"assistant\", \"content\": \"b\"}\n  }\n}\n",
+			[]string{"chat.json: ", `line 3: its "messages" is an object, not a list of messages`}},
+		{"messages whose items are no messages", "chat.json", `{"messages": [1, 2]}`,
+			[]string{"chat.json: ", "message 1 is a number"}},
+		{"conversations that are a string", "chat.json", `{"conversations": "oops"}`,
+			[]string{"chat.json: ", `"conversations" is a string, not a list`}},
+		{"turns whose items are no messages", "chat.json", `{"turns": [1, 2]}`,
+			[]string{"chat.json: ", "message 1 is a number"}},
+		{"JSON cut off", "chat.json", `{"messages": [{"role": "user", "content": "a"}`,
+			[]string{"chat.json: ", "line 1, column 47"}},
+
+		// No transcript at all: skipped.
+		{"notes", "NOTES.md", "# What we found\n\n## Loops\n\nMost end in farewells.\n", nil},
+		{"a data table", "scores.csv", "id,score,note\n1,5,good\n2,3,fine\n", nil},
+		{"a data table with a quote never closed", "scores.csv", "id,score,note\n1,5,\"good\n2,3,fine\n", nil},
+		{"a run's record counting its messages", "run.json", `{"run": "batch-1", "messages": 97, "tokens": 15230}`, nil},
+		{"an empty record's messages", "record.json", `{"id": 7, "messages": null}`, nil},
+		{"a locale's messages", "en.json", `{"locale": "en", "messages": {"hello": "Hello", "bye": "Goodbye"}}`, nil},
+		{"a package's manifest", "package.json", `{"name": "tool", "version": "1.0.0", "scripts": {"test": "go test"}}`, nil},
+		{"a count of turns", "game.json", `{"turns": 12, "history": "none", "transcript": "runs/a.md"}`, nil},
+		{"plain text", "notes.txt", "remember to label the new runs\n", nil},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			dir := writeTree(t, map[string]string{c.file: c.data})
+			files, err := Gather([]string{dir})
+			if err != nil || len(files) != 1 {
+				t.Fatalf("Gather: %v, %v; want the one file", files, err)
+			}
+			_, err = Load(files[0])
+			if c.want == nil {
+				if !errors.Is(err, ErrNotTranscript) {
+					t.Fatalf("Load: %v; want it skipped as no transcript", err)
+				}
+				return
+			}
+			if err == nil || errors.Is(err, ErrNotTranscript) {
+				t.Fatalf("Load: %v; want it an error, not skipped", err)
+			}
+			for _, s := range c.want {
+				if !strings.Contains(err.Error(), s) {
+					t.Errorf("error %q lacks %q", err, s)
+				}
+			}
+			// Named on the command line, the file fails with the same error.
+			named := files[0]
+			named.Named = true
+			if _, nerr := Load(named); nerr == nil || nerr.Error() != err.Error() {
+				t.Errorf("named, the error is %v; found in the folder, %v", nerr, err)
+			}
+		})
+	}
+}

@@ -424,8 +424,14 @@ func importLayout(data []byte, text func([]byte) string) ([]*Transcript, string,
 		if len(vals) == 1 {
 			if obj, ok := vals[0].(map[string]any); ok {
 				if m, ok := obj["messages"]; ok {
-					// A "messages" in another shape: said, for the person
-					// who gave this file; a folder's walk passes over it.
+					if meantAsMessages(m) {
+						// Messages written wrong: a transcript parley
+						// cannot read, which a folder's walk fails.
+						return nil, "", fmt.Errorf(`line %d: its "messages" is %s, not a list of messages; OpenAI-style JSON lists them, "messages": [{"role": "user", "content": "…"}, …]`, topKeyLine(d, "messages"), jsonKind(m))
+					}
+					// A "messages" in another shape (a count, a locale's
+					// texts): said, for the person who gave this file; a
+					// folder's walk passes over it.
 					return nil, "", fmt.Errorf(`%w: its "messages" is %s, not a list of messages`, ErrUnknownLayout, jsonKind(m))
 				}
 			}
@@ -433,7 +439,10 @@ func importLayout(data []byte, text func([]byte) string) ([]*Transcript, string,
 		return nil, "", fmt.Errorf(`%w: JSON needs "messages" (OpenAI style, or "model_a", "model_b" and "messages" from a two-model runner), "conversations" (ShareGPT style), a list of messages under one of "turns", "dialogue", "conversation", "transcript", "history" or "chat" (or under any key, when each names its speaker and holds its text), or messages numbered "message_1", "message_2", …, each naming its speaker ("speaker", "name", "author", …) and holding its text ("text", "content", …)`, ErrUnknownLayout)
 	}
 	if _, err := readTable(d); err != nil {
-		return nil, "", fmt.Errorf("%w: %v", ErrUnknownLayout, err)
+		// A header naming a speaker and a text column means a table of
+		// messages: rows that do not read are a transcript written
+		// wrong, which a folder's walk fails, not a file of another kind.
+		return nil, "", fmt.Errorf("a table of messages (its header names a speaker and a text column) that does not read: %w", err)
 	}
 	return nil, "", fmt.Errorf(`%w: expected parley Markdown ("# A ↔ B" and a header closed by "---"), parley JSONL, "### Name ###" headed blocks, messages that each start with their speaker's name ("## Name", "**Name:**", "Name:", "> Name:", "- Name:", "=== Name ===", "<Name>", "<|im_start|>name", "[12:00] Name:" or "Turn 3 - Name:"; two speakers or more taking turns, each named twice or more, or in a "# A ↔ B" title), OpenAI "messages" JSON, ShareGPT "conversations" JSON, a two-model runner's "model_a"/"model_b" JSON, other JSON or YAML listing messages that each name their speaker and hold their text, or a CSV or TSV table whose header names a speaker column ("speaker", "name", "role", …) and a text column ("text", "content", …)`, ErrUnknownLayout)
 }

@@ -395,20 +395,20 @@ func TestImportErrors(t *testing.T) {
 			`the JSON does not parse: line 2, column 34: invalid character '\n' in string literal`},
 		{"JSON cut off names where it ends", "{\"messages\": [\n  {\"role\": \"user\", \"content\": \"a\"},\n", "the JSON does not parse: line 2, column 36: the JSON ends before what it opened is closed"},
 		{"a table without a speaker column", "id,score,note\n1,5,good\n2,3,fine\n", "a CSV or TSV table whose header names a speaker column"},
-		{"rows of another width are no table", "speaker,text\nClaude,Hello, there\nGPT,Hi\n", "not a transcript layout parley knows: a table: line 2 has another number of fields than the header's 2; a text that holds a comma is written in double quotes"},
-		{"a bare quote in a table", "speaker,text\nA,hello\nB,he said \"yes\" loudly\n", "a table: line 3 has a double quote inside a text not in quotes"},
-		{"a quote opened and never closed is named where it opens", "speaker,text\nA,\"unterminated\nB,hi\nA,\"ok\"\n", "a table: the text in double quotes that opens on line 2 is not closed where it ends (the reader ran on to line 4)"},
+		{"rows of another width do not read", "speaker,text\nClaude,Hello, there\nGPT,Hi\n", "a table of messages (its header names a speaker and a text column) that does not read: line 2 has another number of fields than the header's 2; a text that holds a comma is written in double quotes"},
+		{"a bare quote in a table", "speaker,text\nA,hello\nB,he said \"yes\" loudly\n", "that does not read: line 3 has a double quote inside a text not in quotes"},
+		{"a quote opened and never closed is named where it opens", "speaker,text\nA,\"unterminated\nB,hi\nA,\"ok\"\n", "that does not read: the text in double quotes that opens on line 2 is not closed where it ends (the reader ran on to line 4)"},
 		// Read without quoting, a row of this TSV has three fields: the
 		// quote marks a text that holds a tab, so quoting stands.
-		{"a TSV whose quoted text holds a tab and a bare quote", "speaker\ttext\nA\t\"one\ttwo\"\nB\the said \"yes\" loudly\n", "a table: line 3 has a double quote inside a text not in quotes"},
+		{"a TSV whose quoted text holds a tab and a bare quote", "speaker\ttext\nA\t\"one\ttwo\"\nB\the said \"yes\" loudly\n", "that does not read: line 3 has a double quote inside a text not in quotes"},
 		// Read without quoting, the quotes of these TSVs are their texts'
 		// own, and the fault is a later line's fields: that line is named.
 		{"a TSV whose quote is a text's and a later line has a tab too many", "speaker\ttext\nClaude\t\"Hello\" she said\nGPT\tHi\tthere\nClaude\tok\nGPT\tbye\n",
-			`a table: line 3 has 1 extra field past the header's 2 ("there"); tab-separated text has no quoting, so a tab inside a text starts another field`},
+			`that does not read: line 3 has 1 extra field past the header's 2 ("there"); tab-separated text has no quoting, so a tab inside a text starts another field`},
 		{"a TSV whose quote never closes and a later line has tabs too many", "speaker\ttext\nA\t\"unclosed\nB\thi\nA\tok\nB\tx\ty\tz\n",
-			`a table: line 5 has 2 extra fields past the header's 2 ("y", "z")`},
+			`that does not read: line 5 has 2 extra fields past the header's 2 ("y", "z")`},
 		{"a TSV whose quote is a text's and a later line has a field too few", "speaker\ttext\nA\t\"hi\" there\nB\n",
-			"a table: line 3 has 1 field where the header has 2"},
+			"that does not read: line 3 has 1 field where the header has 2"},
 		{"YAML of another shape", "name: parley\nagents:\n  - model: a\n  - model: b\n", "not a transcript layout parley knows"},
 		{"a list of pairs of numbers", `[[1, 2], [3, 4]]`, `JSON needs "messages"`},
 		{"a bare list of texts (a word list as much as a dialogue)", `["apple", "pear", "plum"]`, `JSON needs "messages"`},

@@ -109,6 +109,51 @@ func JSONErrorAt(d []byte, err error, at int64) error {
 	return fmt.Errorf("line %d, column %d: %w", line, col, err)
 }
 
+// meantAsMessages reports whether v, the "messages" of an object in no
+// layout, was meant as its messages and written wrong: a text, or an
+// object whose every value is a message (naming its speaker and holding
+// its text, isTurn), as messages keyed by their numbers are. A number or
+// true or false (a run's count, a flag), null, and an object of other
+// values (a locale's texts by their keys) are some other JSON's.
+func meantAsMessages(v any) bool {
+	switch x := v.(type) {
+	case string:
+		return true
+	case map[string]any:
+		for _, it := range x {
+			if m, ok := it.(map[string]any); !ok || !isTurn(m) {
+				return false
+			}
+		}
+		return len(x) > 0
+	}
+	return false
+}
+
+// topKeyLine is the line (from 1) of key among the keys of the JSON
+// object d holds; 0 when d holds no object, or none with that key.
+func topKeyLine(d []byte, key string) int {
+	dec := json.NewDecoder(bytes.NewReader(d))
+	if tok, err := dec.Token(); err != nil || tok != json.Delim('{') {
+		return 0
+	}
+	for dec.More() {
+		tok, err := dec.Token()
+		if err != nil {
+			return 0
+		}
+		if k, _ := tok.(string); k == key {
+			// A key holds no line end: the line it ends on is its own.
+			return bytes.Count(d[:dec.InputOffset()], []byte("\n")) + 1
+		}
+		var value json.RawMessage
+		if err := dec.Decode(&value); err != nil {
+			return 0
+		}
+	}
+	return 0
+}
+
 // numbered is an object's messages "message_1", "message_2", …, in the
 // order of their numbers (a "message_0" first), and a warning naming the
 // numbers missing between them ("" when none is), so that no message is

@@ -48,7 +48,9 @@ func tableTurns(d []byte) ([]any, bool) {
 
 // readTable reads d as a table of messages: nil, nil when its header
 // names no speaker and text columns (no table of messages at all); an
-// error naming the line when it does but its rows do not read.
+// error naming the line when it does but its rows do not read, which
+// Import gives as a table of messages written wrong, not as a file in no
+// layout (ErrUnknownLayout).
 func readTable(d []byte) ([]any, error) {
 	header, _, _ := bytes.Cut(d, []byte("\n"))
 	comma := rune(0)
@@ -105,16 +107,16 @@ func readTable(d []byte) ([]any, error) {
 		if pe, ok := errors.AsType[*csv.ParseError](err); ok {
 			switch {
 			case errors.Is(pe.Err, csv.ErrFieldCount):
-				return nil, fmt.Errorf("a table: line %d has another number of fields than the header's %d; a text that holds a %s is written in double quotes", pe.Line, len(head), sep)
+				return nil, fmt.Errorf("line %d has another number of fields than the header's %d; a text that holds a %s is written in double quotes", pe.Line, len(head), sep)
 			case errors.Is(pe.Err, csv.ErrQuote) && pe.StartLine > 0 && pe.StartLine < pe.Line:
 				// A quote opened and never closed swallows the lines after
 				// it; the fault is where it opened.
-				return nil, fmt.Errorf("a table: the text in double quotes that opens on line %d is not closed where it ends (the reader ran on to line %d); close it with a double quote, each quote inside it doubled (\"say \"\"hi\"\"\")", pe.StartLine, pe.Line)
+				return nil, fmt.Errorf("the text in double quotes that opens on line %d is not closed where it ends (the reader ran on to line %d); close it with a double quote, each quote inside it doubled (\"say \"\"hi\"\"\")", pe.StartLine, pe.Line)
 			case errors.Is(pe.Err, csv.ErrBareQuote), errors.Is(pe.Err, csv.ErrQuote):
-				return nil, fmt.Errorf("a table: line %d has a double quote inside a text not in quotes; write the text in double quotes, each quote inside doubled (\"say \"\"hi\"\"\")", pe.Line)
+				return nil, fmt.Errorf("line %d has a double quote inside a text not in quotes; write the text in double quotes, each quote inside doubled (\"say \"\"hi\"\"\")", pe.Line)
 			}
 		}
-		return nil, fmt.Errorf("a table: %v", err)
+		return nil, err
 	}
 	if len(rows) < 2 {
 		return nil, nil
@@ -156,7 +158,7 @@ func literalTSV(d []byte, fields int) (rows [][]string, bad int, row []string) {
 // quoting, has the fields row where the header has fields.
 func fieldsError(line int, row []string, fields int) error {
 	if len(row) < fields {
-		return fmt.Errorf("a table: line %d has %s where the header has %d; tab-separated text gives each line the header's fields, separated by tabs", line, phrase.Count(len(row), "field", "fields"), fields)
+		return fmt.Errorf("line %d has %s where the header has %d; tab-separated text gives each line the header's fields, separated by tabs", line, phrase.Count(len(row), "field", "fields"), fields)
 	}
 	extra := make([]string, len(row)-fields)
 	for i, f := range row[fields:] {
@@ -165,7 +167,7 @@ func fieldsError(line int, row []string, fields int) error {
 		}
 		extra[i] = strconv.Quote(f)
 	}
-	return fmt.Errorf("a table: line %d has %s past the header's %d (%s); tab-separated text has no quoting, so a tab inside a text starts another field: write a space in its place",
+	return fmt.Errorf("line %d has %s past the header's %d (%s); tab-separated text has no quoting, so a tab inside a text starts another field: write a space in its place",
 		line, phrase.Count(len(extra), "extra field", "extra fields"), fields, strings.Join(extra, ", "))
 }
 
