@@ -6,10 +6,13 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
+	"strings"
 
 	"gopkg.in/yaml.v3"
 
 	"github.com/parleyhq/parley/internal/phrase"
+	"github.com/parleyhq/parley/internal/suggest"
 	"github.com/parleyhq/parley/orchestrator/policy"
 	"github.com/parleyhq/parley/transcripts"
 )
@@ -69,6 +72,9 @@ func ParsePolicyNode(file string, data []byte) (*yaml.Node, error) {
 	if line := secondDocument(data); line > 0 {
 		return nil, &Error{File: file, Line: line, Msg: "a second YAML document starts here, after a --- line; a policy file holds one policy, and parley would read the first alone: " +
 			"join their rules in one list (any: [rule, rule])"}
+	}
+	if err := scenarioWithoutRules(file, &doc); err != nil {
+		return nil, err
 	}
 	n := policy.Unwrap(&doc)
 	if n.Kind == 0 || (n.Kind == yaml.ScalarNode && n.Tag == "!!null") {
@@ -130,4 +136,42 @@ func transcriptNotPolicy(file string, data []byte) error {
 	}
 	return &Error{File: file, Msg: fmt.Sprintf("is a transcript (%s), not a policy; --policy takes a YAML file of rules, such as a scenario (its termination: block is read) or {max_messages: 100}, and the transcripts to judge come after the flags",
 		phrase.Count(len(ts[0].Messages), "message", "messages"))}
+}
+
+// scenarioWithoutRules is the sentence for a scenario given as a policy
+// file that has no termination: block, or nil when doc is no such
+// scenario. Such a scenario runs under the default set, but holds no
+// rules of its own, and its fields (agents:, title:) are no rules either.
+// A policy file is a scenario when its top level holds a scenario's
+// field, which no rule is named. The sentence names a rule written at the
+// top level, and a misspelt termination:, where the block was meant to be.
+func scenarioWithoutRules(file string, doc *yaml.Node) error {
+	if len(doc.Content) != 1 || doc.Content[0].Kind != yaml.MappingNode {
+		return nil
+	}
+	top := doc.Content[0].Content
+	scenario, rules := false, policy.Names()
+	var notes []string
+	for i := 0; i+1 < len(top); i += 2 {
+		k := top[i]
+		switch {
+		case k.Value == "termination":
+			return nil
+		case slices.Contains(rules, k.Value):
+			notes = append(notes, fmt.Sprintf("its %s (line %d) is a rule, which goes in that block", k.Value, k.Line))
+		case slices.Contains(fieldsOf["Scenario"], k.Value):
+			scenario = true
+		case suggest.Closest(k.Value, []string{"termination"}) != "":
+			notes = append(notes, fmt.Sprintf("its %s (line %d) is no field; did you mean termination:?", k.Value, k.Line))
+		}
+	}
+	if !scenario {
+		return nil
+	}
+	msg := "is a scenario with no termination: block, so it holds no rules to judge by (a scenario without one runs under the default set); " +
+		"add a termination: block to it, or leave --policy out to judge under the default set"
+	if len(notes) > 0 {
+		msg += "; " + strings.Join(notes, "; ")
+	}
+	return &Error{File: file, Msg: msg}
 }

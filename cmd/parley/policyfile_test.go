@@ -1,6 +1,7 @@
 package main
 
 import (
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -60,19 +61,71 @@ func TestABadPolicyFileSaysWhatToGive(t *testing.T) {
 	}
 }
 
-// refusedEverywhere holds that check, show and report each refuse the
-// policy file pol as a usage mistake, saying want after its name; tr is a
-// transcript in the folder dir to judge.
+// A scenario given as a policy file holds its rules in its termination:
+// block; one without the block holds no rules, and its fields are none
+// either: check, show, report and resume refuse it in one sentence that
+// names the file and says how to go on, where each field was named an
+// unknown rule. A rule written beside its fields, or a termination:
+// misspelt, is named too.
+func TestAScenarioWithNoTerminationBlockIsNoPolicy(t *testing.T) {
+	dir := t.TempDir()
+	tr := writeCase(t, dir, "t", words(3), "stop_after: 3\n")
+	const agents = "agents:\n  - {name: S, type: scripted, lines: [a, b]}\n  - {name: T, type: scripted, lines: [c, d]}\n"
+	const refused = ": is a scenario with no termination: block, so it holds no rules to judge by (a scenario without one runs under the default set); " +
+		"add a termination: block to it, or leave --policy out to judge under the default set"
+	cases := []struct {
+		name, policy, want string
+	}{
+		{"agents alone", agents, refused + "\n"},
+		{"a title and agents", "title: two scripts\n" + agents + "first: T\n", refused + "\n"},
+		{"a roster", "roster:\n  agents:\n    - {name: A, provider: openai, model: m}\n    - {name: B, provider: openai, model: m}\n", refused + "\n"},
+		{"a rule beside its fields", agents + "max_messages: 5\n", refused + "; its max_messages (line 4) is a rule, which goes in that block\n"},
+		{"termination: misspelt", agents + "terminaton:\n  max_messages: 5\n", refused + "; its terminaton (line 4) is no field; did you mean termination:?\n"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			refusedEverywhere(t, writeFile(t, dir, "s.yaml", c.policy), tr, dir, c.want)
+		})
+	}
+	// A scenario with the block is read for it, and a bare policy stays
+	// one, whatever its rules are named.
+	for name, pol := range map[string]string{
+		"a scenario's termination: block": agents + "termination:\n  max_messages: 2\n",
+		"a bare policy":                   "max_messages: 2\n",
+	} {
+		t.Run(name, func(t *testing.T) {
+			p := writeFile(t, dir, "s.yaml", pol)
+			code, out, errOut := parley(t, "check", "--policy", p, tr)
+			if code != exitFailure || !strings.Contains(out, "max_messages") {
+				t.Errorf("check: exit %d, stdout %q, stderr %q; want the transcript judged by max_messages: 2, early", code, out, errOut)
+			}
+		})
+	}
+}
+
+// refusedEverywhere holds that check, show, report and resume each refuse
+// the policy file pol as a usage mistake, saying want after its name; tr
+// is a transcript in the folder dir to judge. resume is given a recording
+// of its own, which a budget stopped, and leaves it as it was.
 func refusedEverywhere(t *testing.T, pol, tr, dir, want string) {
 	t.Helper()
+	rec := recordRun(t, t.TempDir(), "agents:\n  - {name: A, type: scripted, lines: [a, b, c]}\n  - {name: B, type: scripted, lines: [d, e, f]}\ntermination: {max_messages: 2}\n")
+	before, err := os.ReadFile(rec)
+	if err != nil {
+		t.Fatal(err)
+	}
 	for _, args := range [][]string{
 		{"check", "--policy", pol, tr},
 		{"show", "--no-tui", "--policy", pol, tr},
 		{"report", "--policy", pol, "--out", filepath.Join(t.TempDir(), "r"), dir},
+		{"resume", "--no-tui", "--policy", pol, rec},
 	} {
 		code, out, errOut := parley(t, args...)
 		if code != exitUsage || !strings.Contains(errOut, pol+want) {
 			t.Errorf("%s: exit %d, stderr %q (stdout %q); want exit %d and %q", args[0], code, errOut, out, exitUsage, pol+want)
 		}
+	}
+	if after, _ := os.ReadFile(rec); string(after) != string(before) {
+		t.Errorf("the refused resume changed %s", rec)
 	}
 }

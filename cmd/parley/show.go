@@ -165,7 +165,7 @@ func recordingFor(path, policyFile string) (tui.Recording, []policy.LoopReading,
 	} else {
 		rec.Banner = append(rec.Banner, fmt.Sprintf("◆ Under %s nothing would stop it", under))
 	}
-	if policyFile == "" && under != defaultRules {
+	if policyFile == "" && under != defaultRules && under != scenarioDefault {
 		// check and report judge a recording under the default set
 		// unless told otherwise: where that stops it elsewhere, say so,
 		// so the two readings of one transcript are not taken for one.
@@ -185,8 +185,13 @@ func recordingFor(path, policyFile string) (tui.Recording, []policy.LoopReading,
 	return rec, r.Loop, nil
 }
 
-// defaultRules names the default set in show's banner.
-const defaultRules = "the default rules"
+// defaultRules names the default set in show's banner; scenarioDefault
+// names it as the rules of a recording whose scenario has no termination:
+// block, which ran under it.
+const (
+	defaultRules    = "the default rules"
+	scenarioDefault = defaultRules + " (its scenario names no rules, so it ran under them)"
+)
 
 // showPolicy picks the rules to judge a recording under, and names them.
 // When the rules its last session ran under cannot be read again, it
@@ -221,7 +226,7 @@ func showPolicy(t *transcripts.Transcript, policyFile string) (rules func() poli
 		if r.ScenarioPath != "" {
 			dir = filepath.Dir(r.ScenarioPath)
 		}
-		p, err := policy.ParseYAMLFrom([]byte(r.Scenario), dir)
+		p, err := policy.ParseScenarioFrom([]byte(r.Scenario), dir)
 		switch {
 		case err != nil:
 			from := ""
@@ -230,13 +235,21 @@ func showPolicy(t *transcripts.Transcript, policyFile string) (rules func() poli
 			}
 			unread = fmt.Sprintf("Its scenario's rules%s cannot be read here (%v), so it is judged under the default rules", from, err)
 		case p != nil:
-			rules, under = func() policy.Policy { p, _ := policy.ParseYAMLFrom([]byte(r.Scenario), dir); return p }, "its scenario's rules"
+			rules, under = func() policy.Policy { p, _ := policy.ParseScenarioFrom([]byte(r.Scenario), dir); return p }, "its scenario's rules"
+		default:
+			// No termination: block: the run was under the default set.
+			under = scenarioDefault
 		}
 	}
 	if n := t.Run.MaxMessages; n > 0 {
 		base := rules
 		rules = func() policy.Policy { return withMaxMessages(base(), n) }
-		under += fmt.Sprintf(" with --max-messages %d, as its last session ran", n)
+		budget := fmt.Sprintf(" with --max-messages %d, as its last session ran", n)
+		if under == scenarioDefault {
+			under = defaultRules + budget + " (its scenario names no rules)"
+		} else {
+			under += budget
+		}
 	}
 	return rules, under, unread, nil
 }

@@ -189,6 +189,75 @@ func TestShowSaysWhereTheDefaultSetWouldStopARecordingItsOwnRulesDoNot(t *testin
 	}
 }
 
+// A recording is judged under the rules its scenario ran under: its
+// termination: block's, else, with no block (the demo's own scenario has
+// none), the default set, which show names as the set it ran under,
+// never as rules it cannot read; a resume's budget is set over either.
+func TestShowNamesTheRulesItsScenarioRanUnder(t *testing.T) {
+	const agents = "agents:\n  - {name: A, type: scripted, lines: [one, two, three, four]}\n  - {name: B, type: scripted, lines: [uno, dos, tres, cuatro]}\n"
+	const ranUnderDefault = "◆ Under the default rules (its scenario names no rules, so it ran under them) "
+	cases := []struct {
+		name, scenario string
+		// resumeUnder, when set, is a scenario a resume with
+		// --max-messages 6 continues the recording under.
+		resumeUnder string
+		want, not   []string
+	}{
+		{"no termination: block", "title: two scripts\n" + agents + "first: B\n", "",
+			[]string{ranUnderDefault + "nothing would stop it"}, []string{"cannot be read", "which check and report use"}},
+		{"a termination: block", agents + "termination:\n  max_messages: 5\n", "",
+			[]string{"◆ Under its scenario's rules it would stop after message 5 by max_messages"}, []string{"cannot be read", "its scenario names no rules"}},
+		{"a termination: block of no rules, which run reads as none", agents + "termination: {}\n", "",
+			[]string{"◆ Under its scenario's rules nothing would stop it"}, []string{"cannot be read", "its scenario names no rules"}},
+		{"resumed with --max-messages under a scenario of no block", agents + "termination: {max_messages: 3}\n", agents,
+			[]string{"◆ Under the default rules with --max-messages 6, as its last session ran (its scenario names no rules) it would stop after message 6 by max_messages"},
+			[]string{"cannot be read"}},
+		{"resumed with --max-messages under its own block", agents + "termination: {max_messages: 3}\n", agents + "termination: {max_messages: 3}\n",
+			[]string{"◆ Under its scenario's rules with --max-messages 6, as its last session ran it would stop after message 6 by max_messages"},
+			[]string{"cannot be read", "its scenario names no rules"}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			dir := t.TempDir()
+			jl := recordRun(t, dir, c.scenario)
+			if c.resumeUnder != "" {
+				next := writeFile(t, dir, "next.yaml", c.resumeUnder)
+				if code, out, errOut := parley(t, "resume", "--no-tui", "--scenario", next, "--max-messages", "6", jl); code != exitOK {
+					t.Fatalf("resume: exit %d %s%s", code, out, errOut)
+				}
+			}
+			code, out, errOut := parley(t, "show", "--no-tui", jl)
+			if code != exitOK {
+				t.Fatalf("exit %d\n%s", code, errOut)
+			}
+			for _, w := range c.want {
+				if !strings.Contains(out, w) {
+					t.Errorf("show lacks %q:\n%s", w, out)
+				}
+			}
+			for _, n := range c.not {
+				if strings.Contains(out, n) {
+					t.Errorf("show says %q:\n%s", n, out)
+				}
+			}
+		})
+	}
+	t.Run("the demo's recording", func(t *testing.T) {
+		dir := t.TempDir()
+		if code, _, errOut := parley(t, "demo", "--no-tui", "--pace", "0", "--out", dir); code != exitOK {
+			t.Fatalf("demo: exit %d %s", code, errOut)
+		}
+		jls, _ := filepath.Glob(filepath.Join(dir, "*.jsonl"))
+		if len(jls) != 1 {
+			t.Fatalf("the demo recorded %v", jls)
+		}
+		code, out, errOut := parley(t, "show", "--no-tui", jls[0])
+		if code != exitOK || !strings.Contains(out, ranUnderDefault+"it would stop after message ") || strings.Contains(out, "cannot be read") {
+			t.Errorf("exit %d; want the default set named as the rules it ran under:\n%s%s", code, out[max(0, len(out)-1500):], errOut)
+		}
+	})
+}
+
 // A scenario's loop rule may name its model by a path beside the
 // scenario: show finds it there from any folder, as the run did, and says
 // so when it is gone rather than judging under other rules in silence.

@@ -880,24 +880,42 @@ func renew(p Policy, counts **memo[struct{}]) (Policy, bool) {
 // ParseYAML parses a policy written as YAML text: either a termination:
 // block, as in a scenario, or the bare policy. Errors name the line.
 func ParseYAML(data []byte) (Policy, error) {
-	return ParseYAMLFrom(data, "")
-}
-
-// ParseYAMLFrom is ParseYAML for a document read from a file in dir: a
-// loop rule's model: file is looked for as given, then in dir
-// (ResolveFiles), as a scenario's run looks for it.
-func ParseYAMLFrom(data []byte, dir string) (Policy, error) {
 	var doc yaml.Node
 	if err := yaml.Unmarshal(data, &doc); err != nil {
 		return nil, fmt.Errorf("%s", strings.TrimPrefix(err.Error(), "yaml: "))
 	}
-	n := Unwrap(&doc)
-	ResolveFiles(n, dir)
-	return Parse(n)
+	return Parse(Unwrap(&doc))
+}
+
+// ParseScenarioFrom parses the termination: block of a scenario's YAML
+// read from a file in dir, as the scenario's run parsed it: a loop rule's
+// model: file is looked for as given, then in dir (ResolveFiles). It is
+// nil, with no error, for a scenario without a termination: block (or
+// with one of no rules), which runs under the default set; the rest of
+// the scenario is never read as rules.
+func ParseScenarioFrom(data []byte, dir string) (Policy, error) {
+	var doc yaml.Node
+	if err := yaml.Unmarshal(data, &doc); err != nil {
+		return nil, fmt.Errorf("%s", strings.TrimPrefix(err.Error(), "yaml: "))
+	}
+	if len(doc.Content) != 1 || doc.Content[0].Kind != yaml.MappingNode {
+		return nil, nil
+	}
+	top := doc.Content[0].Content
+	for i := 0; i+1 < len(top); i += 2 {
+		if top[i].Value == "termination" {
+			ResolveFiles(top[i+1], dir)
+			return Parse(top[i+1])
+		}
+	}
+	return nil, nil
 }
 
 // Unwrap returns the policy node of a YAML document that holds either a
-// termination: block (perhaps in a whole scenario) or the bare policy.
+// termination: block (perhaps in a whole scenario) or the bare policy. A
+// scenario without the block comes back whole, to be read as rules: a
+// caller that may be given one tells it apart first (ParseScenarioFrom,
+// and configs for a policy file).
 func Unwrap(doc *yaml.Node) *yaml.Node {
 	n := doc
 	if n.Kind == yaml.DocumentNode && len(n.Content) == 1 {
