@@ -149,7 +149,7 @@ func resumeSetup(t *transcripts.Transcript, jsonl, scenario, policyFile string, 
 		}
 	}
 	if policyFile != "" {
-		p, err := configs.LoadPolicy(policyFile)
+		n, err := configs.LoadPolicyNode(policyFile)
 		if err != nil {
 			return nil, nil, err
 		}
@@ -159,7 +159,12 @@ func resumeSetup(t *transcripts.Transcript, jsonl, scenario, policyFile string, 
 		}
 		res.termination, res.terminationRedacted = configs.RedactSource(string(data))
 		res.terminationPath = recordedFile(policyFile)
-		res.policy = func(policy.Policy) policy.Policy { return p }
+		// Rules of their own each time: a judge keeps what it has
+		// judged, and the run connects its judges to their models.
+		res.policy = func(policy.Policy) policy.Policy {
+			p, _ := policy.Parse(n) // checked by LoadPolicyNode: cannot fail
+			return p
+		}
 	}
 	if n := res.maxMessages; n > 0 {
 		base := res.policy

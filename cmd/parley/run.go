@@ -237,6 +237,9 @@ func stage(ctx context.Context, cmd *cobra.Command, s *configs.Scenario, f runFl
 	}
 	if resume != nil {
 		opt.Prior, opt.PriorAgents, opt.PriorForkedAt = resume.recording.Messages(), resume.agents, resume.forkedAt
+		// The rules --policy and --max-messages give, their judges
+		// connected as the scenario's are.
+		opt.Rules = resume.policy
 	}
 	pace, err := parsePace(f.pace)
 	if err != nil {
@@ -292,9 +295,6 @@ func stage(ctx context.Context, cmd *cobra.Command, s *configs.Scenario, f runFl
 		cfg.Session = resume.session
 		cfg.Run.Termination, cfg.Run.TerminationPath, cfg.Run.TerminationRedacted = resume.termination, resume.terminationPath, resume.terminationRedacted
 		cfg.Run.MaxMessages = resume.maxMessages
-		if resume.policy != nil {
-			cfg.Policy = resume.policy(cfg.Policy)
-		}
 	}
 	conv := orchestrator.New(cfg)
 	var stop transcripts.Stop
