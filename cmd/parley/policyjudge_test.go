@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"os"
+	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -92,4 +93,138 @@ func mustRead(t *testing.T, path string) []byte {
 		t.Fatal(err)
 	}
 	return data
+}
+
+// A policy file's judge is checked as an agent is, as validate checks a
+// scenario's judge, in the same sentences, at the file's lines: check,
+// show and report refuse a mistake in the file as they refuse any other,
+// and resume --policy refuses it before anything is written, leaving the
+// recording as it was and the judge unasked.
+func TestAPolicyFilesJudgeIsCheckedAsAnAgentIs(t *testing.T) {
+	t.Setenv("OPENAI_API_KEY", "set")
+	judge := openaitest.Start(t, openaitest.Queue())
+	cases := []struct{ name, judge, want string }{
+		{"an unknown provider", `{model: m, provider: opnai, base_url: "` + judge.URL + `"}`,
+			`:3: the judge (m): provider: "opnai" is not a known provider; did you mean "openai"? (parley providers lists them all)`},
+		{"a temperature out of range", `{model: m, base_url: "` + judge.URL + `", temperature: 7}`,
+			`:3: the judge (m): temperature: 7 is outside 0 to 2`},
+		{"an address that is no URL", "{model: m, base_url: localhost/v1}",
+			`:3: the judge (m): base_url: "localhost/v1" is not an http:// or https:// URL`},
+		{"a header that cannot be sent, at its own line", "\n      name: second\n      base_url: \"" + judge.URL + "\"\n      model: m\n      headers: {\"Bad Name\": secret-value}",
+			`:7: the judge "second": headers: "Bad Name" is not a valid header name`},
+		{"retries: 0", `{model: m, base_url: "` + judge.URL + `", retries: 0}`,
+			`:3: the judge (m): retries: is the most attempts per reply and must be at least 1`},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			dir := t.TempDir()
+			pol := writeFile(t, dir, "pol.yaml", "any:\n  - max_messages: 50\n  - judge: "+c.judge+"\n")
+			tr := writeCase(t, dir, "t", words(3), "stop_after: 3\n")
+			refusedEverywhere(t, pol, tr, dir, c.want)
+			resumeRefused(t, pol, pol+c.want)
+			if n := len(judge.Requests()); n > 0 {
+				t.Errorf("the judge was asked %d times", n)
+			}
+		})
+	}
+	// The same block in a scenario: validate says the same.
+	scn := writeFile(t, t.TempDir(), "s.yaml", "termination:\n  any:\n    - max_messages: 50\n    - judge: {model: m, provider: opnai, temperature: 7}\nagents:\n  - {name: S, type: scripted, lines: [a]}\n  - {name: T, type: scripted, lines: [b]}\n")
+	pol := writeFile(t, t.TempDir(), "pol.yaml", "termination:\n  any:\n    - max_messages: 50\n    - judge: {model: m, provider: opnai, temperature: 7}\n")
+	_, _, validated := parley(t, "validate", "--offline", scn)
+	_, _, checked := parley(t, "check", "--policy", pol, writeCase(t, t.TempDir(), "t", words(3), ""))
+	for _, said := range []string{
+		`:4: termination: the judge (m): provider: "opnai" is not a known provider`,
+		`:4: termination: the judge (m): temperature: 7 is outside 0 to 2`,
+	} {
+		if !strings.Contains(validated, scn+said) {
+			t.Errorf("validate does not say %q:\n%s", said, validated)
+		}
+		if said := strings.Replace(said, "termination: ", "", 1); !strings.Contains(checked, pol+said) {
+			t.Errorf("check does not say %q:\n%s", said, checked)
+		}
+	}
+	if strings.Contains(validated+checked, "secret-value") {
+		t.Errorf("a header's value was printed")
+	}
+}
+
+// A judge's key is what a live run needs, not a mistake in the file:
+// check, show and report, which never ask a judge, judge under a policy
+// file whose judge's key variable is not set; resume refuses to continue
+// under it, given with --policy or recorded by its last session, before
+// anything is written.
+func TestAPolicyFilesJudgeKeyIsNeededOnlyLive(t *testing.T) {
+	judge := openaitest.Start(t, openaitest.Queue(
+		openaitest.Words("CONTINUE\nAfter six."),
+		openaitest.Words("CONTINUE\nAfter eight."),
+	))
+	polSrc := "any:\n  - max_messages: 8\n  - judge: {base_url: \"" + judge.URL + "\", model: moderator, every: 2,\n      api_key_env: PARLEY_JUDGE_KEY}\n"
+	want := `:4: the judge (moderator) needs an API key: the environment variable PARLEY_JUDGE_KEY is not set`
+
+	t.Setenv("PARLEY_JUDGE_KEY", "")
+	dir := t.TempDir()
+	pol := writeFile(t, dir, "pol.yaml", polSrc)
+	tr := writeCase(t, dir, "t", words(3), "stop_after: 3\n")
+	for _, args := range [][]string{
+		{"check", "--policy", pol, tr},
+		{"show", "--no-tui", "--policy", pol, tr},
+		{"report", "--policy", pol, "--out", filepath.Join(t.TempDir(), "r"), dir},
+	} {
+		if code, out, errOut := parley(t, args...); code != exitOK {
+			t.Errorf("%s: exit %d\n%s%s", args[0], code, out, errOut)
+		}
+	}
+	for _, c := range []struct {
+		name string
+		// recorded resumes once under the file with the key set, and
+		// cuts the recording after message 7, as a crash would.
+		recorded bool
+	}{
+		{"resume --policy", false},
+		{"a later resume under the file recorded", true},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			if !c.recorded {
+				resumeRefused(t, pol, pol+want)
+				return
+			}
+			resumeRefused(t, "", pol+want, func(jl string) {
+				t.Setenv("PARLEY_JUDGE_KEY", "judge-key-0123456789abcdef")
+				if code, out, errOut := parley(t, "resume", "--no-tui", "--policy", pol, jl); code != exitOK {
+					t.Fatalf("resume --policy with the key set: exit %d\n%s%s", code, out, errOut)
+				}
+				cutAfterMessage(t, jl, 7)
+				t.Setenv("PARLEY_JUDGE_KEY", "")
+			})
+		})
+	}
+	if n := len(judge.Requests()); n != 2 {
+		t.Errorf("the judge was asked %d times, want twice (after 6 and 8, by the resume with its key)", n)
+	}
+}
+
+// resumeRefused records a run of two scripts stopped by its budget after
+// 5 messages, readies it with each of before, then holds that a resume
+// (with --policy pol, unless pol is "") is refused as a usage mistake
+// saying want, and leaves the JSONL and the Markdown byte for byte as
+// they were.
+func resumeRefused(t *testing.T, pol, want string, before ...func(jsonl string)) {
+	t.Helper()
+	jl := recordRun(t, t.TempDir(), "agents:\n  - {name: A, type: scripted, lines: [a1, a2, a3, a4, a5]}\n  - {name: B, type: scripted, lines: [b1, b2, b3, b4, b5]}\ntermination: {max_messages: 5}\n")
+	for _, f := range before {
+		f(jl)
+	}
+	md := strings.TrimSuffix(jl, ".jsonl") + ".md"
+	beforeJL, beforeMD := mustRead(t, jl), mustRead(t, md)
+	args := []string{"resume", "--no-tui"}
+	if pol != "" {
+		args = append(args, "--policy", pol)
+	}
+	code, out, errOut := parley(t, append(args, jl)...)
+	if code != exitUsage || !strings.Contains(errOut, want) {
+		t.Errorf("resume: exit %d, stderr %q (stdout %q); want exit %d and %q", code, errOut, out, exitUsage, want)
+	}
+	if !bytes.Equal(mustRead(t, jl), beforeJL) || !bytes.Equal(mustRead(t, md), beforeMD) {
+		t.Errorf("the refused resume changed the recording:\n%s", mustRead(t, jl))
+	}
 }

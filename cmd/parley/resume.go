@@ -69,6 +69,9 @@ left as they were.`,
 				if err := stageable(s); err != nil {
 					return err
 				}
+				if err := res.judgeKeys(); err != nil {
+					return err
+				}
 			}
 			rec, t, err := transcripts.Open(jsonl)
 			if err != nil {
@@ -159,6 +162,7 @@ func resumeSetup(t *transcripts.Transcript, jsonl, scenario, policyFile string, 
 		}
 		res.termination, res.terminationRedacted = configs.RedactSource(string(data))
 		res.terminationPath = recordedFile(policyFile)
+		res.rulesFile, res.rules = policyFile, n
 		// Rules of their own each time: a judge keeps what it has
 		// judged, and the run connects its judges to their models.
 		res.policy = func(policy.Policy) policy.Policy {
@@ -176,6 +180,20 @@ func resumeSetup(t *transcripts.Transcript, jsonl, scenario, policyFile string, 
 		}
 	}
 	return s, res, nil
+}
+
+// judgeKeys refuses a resume whose --policy file (given, or the one its
+// last session recorded) holds a judge whose API key is not set, as
+// stageable refuses a scenario's, before anything is written: the run
+// would stop at the judge's first question.
+func (r *resumption) judgeKeys() error {
+	if r.rules == nil {
+		return nil
+	}
+	if probs := configs.PolicyKeyProblems(r.rulesFile, r.rules, nil); len(probs) > 0 {
+		return usageErr(probs)
+	}
+	return nil
 }
 
 // sameSeats refuses a scenario (resume --scenario) that seats an agent

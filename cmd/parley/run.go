@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
+	"gopkg.in/yaml.v3"
 
 	"github.com/parleyhq/parley/agents"
 	"github.com/parleyhq/parley/cmd/parley/tui"
@@ -175,6 +176,10 @@ type resumption struct {
 	started   time.Time
 	session   int                               // the session the resume is: the recording's run lines so far
 	policy    func(policy.Policy) policy.Policy // adjusts the scenario's policy, or nil
+	// The --policy file's rules, as read, and the file, for the keys
+	// its judges need; nil without one.
+	rules     *yaml.Node
+	rulesFile string
 	// What the session's run line records of the rules it runs under:
 	// the --policy file's YAML (secrets hidden) and path, and the
 	// --max-messages budget.
@@ -219,6 +224,11 @@ func stage(ctx context.Context, cmd *cobra.Command, s *configs.Scenario, f runFl
 	stderr := cmd.ErrOrStderr()
 	if err := stageable(s); err != nil {
 		return result{}, err
+	}
+	if resume != nil {
+		if err := resume.judgeKeys(); err != nil {
+			return result{}, err
+		}
 	}
 	if err := textWidthEnv(cmd); err != nil {
 		return result{}, usageErr(err)
