@@ -192,7 +192,11 @@ func (a *Agent) keyLine() int {
 // are read from the termination block itself, so a judge is checked, and
 // its key looked for, even when another rule (or this one) has problems
 // of its own.
-func (s *Scenario) Judges() []Agent {
+func (s *Scenario) Judges() []Agent { return judgesIn(&s.Termination) }
+
+// judgesIn are the judge rules of the policy n, each as the agent it is,
+// as Judges gives a scenario's.
+func judgesIn(n *yaml.Node) []Agent {
 	var out []Agent
 	var walk func(n *yaml.Node)
 	walk = func(n *yaml.Node) {
@@ -227,7 +231,7 @@ func (s *Scenario) Judges() []Agent {
 			}
 		}
 	}
-	walk(&s.Termination)
+	walk(n)
 	return out
 }
 

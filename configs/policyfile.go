@@ -50,8 +50,12 @@ func LoadPolicyNode(path string) (*yaml.Node, error) {
 
 // ParsePolicyNode is LoadPolicyNode on bytes; file names it in errors.
 // Every mistake is refused with its line: a key given twice, an unknown
-// rule or setting, and a policy of no rules, which would never stop a
-// conversation.
+// rule or setting, a policy of no rules, which would never stop a
+// conversation, and a judge that validate would refuse in a scenario (its
+// provider, address, temperature, key variable's name, headers, fault
+// settings), in the same sentences. Whether a judge's key is set is not
+// the file's mistake, and is checked only for a live run
+// (PolicyKeyProblems): check, show and report never ask a judge.
 func ParsePolicyNode(file string, data []byte) (*yaml.Node, error) {
 	var doc yaml.Node
 	if err := yaml.Unmarshal(data, &doc); err != nil {
@@ -81,6 +85,12 @@ func ParsePolicyNode(file string, data []byte) (*yaml.Node, error) {
 		return nil, &Error{File: file, Msg: "holds no policy; write a termination: block or a policy such as {max_messages: 100}"}
 	}
 	policy.ResolveFiles(n, filepath.Dir(file))
+	// A judge is checked as an agent is, in the same round as its rule's
+	// settings, each problem at its line.
+	probs := judgeProblems(judgesIn(n), "")
+	for _, e := range probs {
+		e.File = file
+	}
 	p, err := policy.Parse(n)
 	if err != nil {
 		// A transcript may read as YAML (Markdown prose as one value, a
@@ -88,10 +98,10 @@ func ParsePolicyNode(file string, data []byte) (*yaml.Node, error) {
 		if err := transcriptNotPolicy(file, data); err != nil {
 			return nil, err
 		}
-		var probs Problems
 		for _, err := range policy.Errors(err) {
 			probs = append(probs, withLine(file, "", err).(*Error))
 		}
+		probs.sort()
 		return nil, probs
 	}
 	if p == nil {
@@ -99,14 +109,24 @@ func ParsePolicyNode(file string, data []byte) (*yaml.Node, error) {
 	}
 	// A list of no rules parses, and would stop nothing, as an empty file
 	// would.
-	if errs := policy.Empty(n); len(errs) > 0 {
-		var probs Problems
-		for _, err := range errs {
-			probs = append(probs, withLine(file, "", err).(*Error))
-		}
+	for _, err := range policy.Empty(n) {
+		probs = append(probs, withLine(file, "", err).(*Error))
+	}
+	if len(probs) > 0 {
+		probs.sort()
 		return nil, probs
 	}
 	return n, nil
+}
+
+// PolicyKeyProblems lists the API keys the judges of a policy file's
+// rules n (as ParsePolicyNode gives them) would lack in a live run: a key
+// variable that is unset or empty, in the sentences KeyProblems says of a
+// scenario's judges, at the file's lines. getenv looks up variables (nil:
+// os.Getenv).
+func PolicyKeyProblems(file string, n *yaml.Node, getenv func(string) string) Problems {
+	s := &Scenario{Path: file, Termination: *n}
+	return s.KeyProblems(getenv)
 }
 
 // readPolicyFile reads a policy file. A missing file or a directory gets

@@ -89,12 +89,7 @@ func (s *Scenario) validateShared(probs Problems) error {
 	// A judge is a model agent too: its provider, address, temperature,
 	// key variable, headers and fault settings are checked as an agent's
 	// are, each at its own line.
-	for _, a := range s.Judges() {
-		for _, e := range a.validate(0) {
-			e.Msg = "termination: " + a.JudgeWho() + strings.TrimPrefix(e.Msg, fmt.Sprintf("agent %q", a.Name))
-			probs = append(probs, e)
-		}
-	}
+	probs = append(probs, judgeProblems(s.Judges(), "termination: ")...)
 	if _, err := s.Policy(); err != nil {
 		for _, err := range policy.Errors(err) {
 			e := withLine("", "termination: ", err).(*Error)
@@ -124,6 +119,19 @@ func (s *Scenario) validateShared(probs Problems) error {
 		return nil
 	}
 	probs.sort()
+	return probs
+}
+
+// judgeProblems checks each judge as an agent is checked, each sentence
+// naming the judge after prefix (a scenario's termination: ).
+func judgeProblems(judges []Agent, prefix string) Problems {
+	var probs Problems
+	for _, a := range judges {
+		for _, e := range a.validate(0) {
+			e.Msg = prefix + a.JudgeWho() + strings.TrimPrefix(e.Msg, fmt.Sprintf("agent %q", a.Name))
+			probs = append(probs, e)
+		}
+	}
 	return probs
 }
 

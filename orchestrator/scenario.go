@@ -48,6 +48,11 @@ type Options struct {
 	Human func(name string) (agents.Agent, error)
 	// Warn receives warnings, such as a key sent over plain HTTP.
 	Warn func(string)
+	// Rules, when set, makes the run's rules from the scenario's: a
+	// resume's --policy FILE, or its --max-messages budget. The judges
+	// among the rules it gives are connected as a scenario's are, and a
+	// judge of the scenario's that they leave out is not.
+	Rules func(policy.Policy) policy.Policy
 
 	// secrets are the conversation's: every model agent's and judge's,
 	// each hidden in all of their errors.
@@ -77,6 +82,9 @@ func FromScenario(s *configs.Scenario, opt Options) (Config, error) {
 	p, err := s.Policy()
 	if err != nil {
 		return Config{}, fmt.Errorf("%s: termination: %w", s.Path, err)
+	}
+	if opt.Rules != nil {
+		p = opt.Rules(p)
 	}
 	if err := attachJudges(p, &opt); err != nil {
 		return Config{}, err

@@ -10,6 +10,7 @@ import (
 
 	"github.com/parleyhq/parley/agents/openaitest"
 	"github.com/parleyhq/parley/configs"
+	"github.com/parleyhq/parley/orchestrator/policy"
 	"github.com/parleyhq/parley/transcripts"
 )
 
@@ -545,6 +546,59 @@ termination:
 			}
 			if !strings.Contains(out.String(), `"kind":"judge","speaker":"referee"`) || !strings.Contains(out.String(), `"usage":{"prompt_tokens":`) {
 				t.Errorf("--json's judge notices carry no usage:\n%s", out.String())
+			}
+		})
+	}
+}
+
+// The rules Options.Rules makes of the scenario's (a resume's --policy
+// FILE) are the run's, and their judges are connected as a scenario's
+// are, with the key their variable holds; a judge of the scenario's they
+// leave out is not, and needs no key.
+func TestTheRulesARunIsGivenHaveTheirJudgesConnected(t *testing.T) {
+	judge := `judge: {base_url: "http://127.0.0.1:9/v1", model: moderator, api_key_env: PARLEY_JUDGE_KEY}`
+	agents := "agents:\n  - {name: A, type: scripted, lines: [a1]}\n  - {name: B, type: scripted, lines: [b1]}\n"
+	cases := []struct {
+		name, termination, rules string
+		key                      string // PARLEY_JUDGE_KEY's value
+		judges                   int    // the judges of the run's rules, each connected
+		err                      string
+	}{
+		{"a judge the rules add", "{max_messages: 4}", "any: [{max_messages: 9}, {" + judge + "}]", "set", 1, ""},
+		{"a judge of the scenario's the rules leave out", "{any: [{max_messages: 4}, {" + judge + "}]}", "max_messages: 9", "", 0, ""},
+		{"a judge the rules add, its key not set", "{max_messages: 4}", "any: [{max_messages: 9}, {" + judge + "}]", "", 0, "set the environment variable PARLEY_JUDGE_KEY"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			rules, err := policy.ParseYAML([]byte(c.rules))
+			if err != nil {
+				t.Fatal(err)
+			}
+			s := scenario(t, "s.yaml", agents+"termination: "+c.termination+"\n")
+			cfg, err := FromScenario(s, Options{
+				Getenv: func(v string) string { return map[string]string{"PARLEY_JUDGE_KEY": c.key}[v] },
+				Rules:  func(policy.Policy) policy.Policy { return rules },
+			})
+			if c.err != "" {
+				if err == nil || !strings.Contains(err.Error(), c.err) {
+					t.Fatalf("err = %v, want one saying %q", err, c.err)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			judges := 0
+			policy.Walk(cfg.Policy, func(q policy.Policy) {
+				if j, ok := q.(*policy.Judge); ok {
+					judges++
+					if j.Asker == nil {
+						t.Errorf("the judge %s has no model connection", j.Config.Name)
+					}
+				}
+			})
+			if judges != c.judges {
+				t.Errorf("the run's rules hold %d judges, want %d", judges, c.judges)
 			}
 		})
 	}

@@ -69,6 +69,9 @@ left as they were.`,
 				if err := stageable(s); err != nil {
 					return err
 				}
+				if err := res.judgeKeys(); err != nil {
+					return err
+				}
 			}
 			rec, t, err := transcripts.Open(jsonl)
 			if err != nil {
@@ -149,7 +152,7 @@ func resumeSetup(t *transcripts.Transcript, jsonl, scenario, policyFile string, 
 		}
 	}
 	if policyFile != "" {
-		p, err := configs.LoadPolicy(policyFile)
+		n, err := configs.LoadPolicyNode(policyFile)
 		if err != nil {
 			return nil, nil, err
 		}
@@ -159,7 +162,13 @@ func resumeSetup(t *transcripts.Transcript, jsonl, scenario, policyFile string, 
 		}
 		res.termination, res.terminationRedacted = configs.RedactSource(string(data))
 		res.terminationPath = recordedFile(policyFile)
-		res.policy = func(policy.Policy) policy.Policy { return p }
+		res.rulesFile, res.rules = policyFile, n
+		// Rules of their own each time: a judge keeps what it has
+		// judged, and the run connects its judges to their models.
+		res.policy = func(policy.Policy) policy.Policy {
+			p, _ := policy.Parse(n) // checked by LoadPolicyNode: cannot fail
+			return p
+		}
 	}
 	if n := res.maxMessages; n > 0 {
 		base := res.policy
@@ -171,6 +180,20 @@ func resumeSetup(t *transcripts.Transcript, jsonl, scenario, policyFile string, 
 		}
 	}
 	return s, res, nil
+}
+
+// judgeKeys refuses a resume whose --policy file (given, or the one its
+// last session recorded) holds a judge whose API key is not set, as
+// stageable refuses a scenario's, before anything is written: the run
+// would stop at the judge's first question.
+func (r *resumption) judgeKeys() error {
+	if r.rules == nil {
+		return nil
+	}
+	if probs := configs.PolicyKeyProblems(r.rulesFile, r.rules, nil); len(probs) > 0 {
+		return usageErr(probs)
+	}
+	return nil
 }
 
 // sameSeats refuses a scenario (resume --scenario) that seats an agent

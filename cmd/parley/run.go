@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
+	"gopkg.in/yaml.v3"
 
 	"github.com/parleyhq/parley/agents"
 	"github.com/parleyhq/parley/cmd/parley/tui"
@@ -175,6 +176,10 @@ type resumption struct {
 	started   time.Time
 	session   int                               // the session the resume is: the recording's run lines so far
 	policy    func(policy.Policy) policy.Policy // adjusts the scenario's policy, or nil
+	// The --policy file's rules, as read, and the file, for the keys
+	// its judges need; nil without one.
+	rules     *yaml.Node
+	rulesFile string
 	// What the session's run line records of the rules it runs under:
 	// the --policy file's YAML (secrets hidden) and path, and the
 	// --max-messages budget.
@@ -220,6 +225,11 @@ func stage(ctx context.Context, cmd *cobra.Command, s *configs.Scenario, f runFl
 	if err := stageable(s); err != nil {
 		return result{}, err
 	}
+	if resume != nil {
+		if err := resume.judgeKeys(); err != nil {
+			return result{}, err
+		}
+	}
 	if err := textWidthEnv(cmd); err != nil {
 		return result{}, usageErr(err)
 	}
@@ -237,6 +247,9 @@ func stage(ctx context.Context, cmd *cobra.Command, s *configs.Scenario, f runFl
 	}
 	if resume != nil {
 		opt.Prior, opt.PriorAgents, opt.PriorForkedAt = resume.recording.Messages(), resume.agents, resume.forkedAt
+		// The rules --policy and --max-messages give, their judges
+		// connected as the scenario's are.
+		opt.Rules = resume.policy
 	}
 	pace, err := parsePace(f.pace)
 	if err != nil {
@@ -292,9 +305,6 @@ func stage(ctx context.Context, cmd *cobra.Command, s *configs.Scenario, f runFl
 		cfg.Session = resume.session
 		cfg.Run.Termination, cfg.Run.TerminationPath, cfg.Run.TerminationRedacted = resume.termination, resume.terminationPath, resume.terminationRedacted
 		cfg.Run.MaxMessages = resume.maxMessages
-		if resume.policy != nil {
-			cfg.Policy = resume.policy(cfg.Policy)
-		}
 	}
 	conv := orchestrator.New(cfg)
 	var stop transcripts.Stop
