@@ -225,7 +225,7 @@ func (a *Agent) validate(i int) Problems {
 	}
 	if mark := transcripts.NameMark(a.Name); mark != "" {
 		what := map[string]string{"(opening)": "the opening", "(injected)": "an injected message", "(interrupted)": "an interrupted message"}[mark]
-		fail("name", "name: %q ends with %q, the mark the Markdown transcript puts after a speaker's name on %s; read back, its messages would be taken for %q's, each marked %s. Choose a name that does not end with it", a.Name, " "+mark, what, strings.TrimSuffix(a.Name, " "+mark), mark)
+		fail("name", "name: %q ends with %q, the mark the Markdown transcript puts after a speaker's name on %s; to a person reading the transcript, its messages would be taken for %q's, each marked %s. Choose a name that does not end with it", a.Name, " "+mark, what, strings.TrimSuffix(a.Name, " "+mark), mark)
 	}
 	if a.APIKey != "" {
 		fail("api_key", "api_key: keys never go in a scenario file; put the key in an environment variable and name it with api_key_env, or name a file with api_key_file")
