@@ -343,7 +343,7 @@ func (a *Agent) validate(i int) Problems {
 			fail("transcript", "transcript:, speaker: and lines: belong to replay and scripted agents; set type: replay or type: scripted")
 		}
 	case TypeReplay:
-		if a.Transcript == "" {
+		if a.Transcript == "" && !a.unread["transcript"] { // else a sentence said what transcript: holds
 			fail("type", "transcript: is required for a replay agent")
 		}
 		if len(a.Lines) > 0 {
@@ -353,7 +353,7 @@ func (a *Agent) validate(i int) Problems {
 			a.Speaker = a.Name
 		}
 	case TypeScripted:
-		if len(a.Lines) == 0 {
+		if len(a.Lines) == 0 && !a.unread["lines"] { // else a sentence said what lines: holds
 			fail("type", "lines: is required for a scripted agent and must hold at least one line")
 		}
 		if a.Transcript != "" || a.Speaker != "" {
