@@ -70,6 +70,9 @@ func (r *Replay) TakeOpening() (string, bool) {
 // speaks (perhaps a name spelt in another case), or speaks only the
 // opening, notes or a message cut off, none of which a replay re-speaks.
 func noLines(t *transcripts.Transcript, source, speaker string) error {
+	if len(t.Messages) == 0 {
+		return fmt.Errorf("%s holds no messages, so none by %q to replay; name a recording that holds some", source, speaker)
+	}
 	var kinds []string
 	for _, m := range t.Messages {
 		if m.Speaker != speaker {

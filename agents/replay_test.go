@@ -14,15 +14,20 @@ func TestNewReplaySaysWhyASpeakerHasNothingToReplay(t *testing.T) {
 		{Speaker: "Alice", Content: "hi there", Origin: transcripts.OriginAgent},
 		{Speaker: "Carol", Content: "half a", Origin: transcripts.OriginAgent, Partial: true},
 	}}
-	cases := []struct{ name, speaker, want string }{
-		{"only the opening", "Bob", `rec.md has no replies by "Bob" to replay: its only messages by "Bob" are the opening, which a replay does not say again`},
-		{"only a message cut off", "Carol", `its only messages by "Carol" are a message cut off`},
-		{"a name in another case", "alice", `rec.md has no messages by "alice"; did you mean "Alice"? (names are matched as written)`},
-		{"nobody of that name", "Dave", `rec.md has no messages by "Dave"; its speakers are`},
+	cases := []struct {
+		name, speaker, want string
+		rec                 *transcripts.Transcript
+	}{
+		{"only the opening", "Bob", `rec.md has no replies by "Bob" to replay: its only messages by "Bob" are the opening, which a replay does not say again`, rec},
+		{"only a message cut off", "Carol", `its only messages by "Carol" are a message cut off`, rec},
+		{"a name in another case", "alice", `rec.md has no messages by "alice"; did you mean "Alice"? (names are matched as written)`, rec},
+		{"nobody of that name", "Dave", `rec.md has no messages by "Dave"; its speakers are "Bob", "Alice", "Carol"`, rec},
+		// An export's conversation may hold none: it has no speakers to list.
+		{"a recording of no messages", "Dave", `rec.md holds no messages, so none by "Dave" to replay; name a recording that holds some`, &transcripts.Transcript{}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			_, err := NewReplay(rec, "rec.md", tc.speaker, 0)
+			_, err := NewReplay(tc.rec, "rec.md", tc.speaker, 0)
 			if err == nil || !strings.Contains(err.Error(), tc.want) {
 				t.Fatalf("error %v; want %q", err, tc.want)
 			}

@@ -253,7 +253,7 @@ func TestAFolderSkipsOnlyWhatIsNoTranscript(t *testing.T) {
 		{"a table of roles and contents with a bare quote", "chat.csv", "role,content\nuser,hi\nassistant,he said \"yes\" loudly\n",
 			[]string{"chat.csv: ", "line 3 has a double quote inside a text not in quotes"}},
 		{"a TSV with a tab too many", "chat.tsv", "speaker\ttext\nA\tone\tmore\nB\ttwo\n",
-			[]string{"chat.tsv: ", "line 2 has another number of fields than the header's 2"}},
+			[]string{"chat.tsv: ", "line 2 has 1 extra field past the header's 2"}},
 		{"messages that are a string", "chat.json", `{"messages": "oops"}` + "\n",
 			[]string{"chat.json: ", `line 1: its "messages" is a string, not a list of messages`}},
 		{"messages keyed by number", "chat.json", "{\n  \"title\": \"A and B\",\n  \"messages\": {\n    \"1\": {\"role\": \"user\", \"content\": \"a\"},\n    \"2\": {\"role\": \"assistant\", \"content\": \"b\"}\n  }\n}\n",

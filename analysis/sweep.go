@@ -252,9 +252,18 @@ func setRule(n *yaml.Node, ax Axis, line int, value string) error {
 		return fmt.Errorf("--sweep %q: the policy's %s rules count %s, not %s; sweep %s.%s instead", ax.Spec, ax.Rule, other, ax.Field, ax.Rule, other)
 	}
 	if found == 0 {
-		return fmt.Errorf("--sweep %q: the policy has no %s rule to vary; add one to the file given to --policy", ax.Spec, ax.Rule)
+		return &NoRuleError{Axis: ax}
 	}
 	return nil
+}
+
+// NoRuleError is Points' error for an axis whose rule the policy does not
+// hold, so that a command can say where to add one: to the file it gave
+// to --policy, or, for the default set, in a file of its own.
+type NoRuleError struct{ Axis Axis }
+
+func (e *NoRuleError) Error() string {
+	return fmt.Sprintf("--sweep %q: the policy has no %s rule to vary", e.Axis.Spec, e.Axis.Rule)
 }
 
 // countsOtherWay names the count an end_token rule v sets when ax sweeps

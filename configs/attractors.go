@@ -127,6 +127,12 @@ func ConvertAttractors(file string, data []byte) ([]byte, error) {
 			continue
 		}
 		first[m.Name] = i
+		if HoldsKey(m.ModelID) {
+			// Said of the config's model_id, not of the roster's model:
+			// it converts to; the key itself is never repeated.
+			probs = append(probs, &Error{File: file, Msg: fmt.Sprintf("models[%d] (%q): model_id: looks like an API key rather than a model's id; give the model's OpenRouter id (\"model_id\": \"moonshotai/kimi-k2\"), and the key through the environment (export OPENROUTER_API_KEY=...). "+
+				"If this file was shared, consider the key exposed and replace it", i, m.Name)})
+		}
 	}
 	if len(probs) > 0 {
 		return nil, probs
@@ -343,7 +349,9 @@ func jsonValueKind(v string) string {
 	switch {
 	case v == "string":
 		return "text"
-	case v == "number" || strings.HasPrefix(v, "number "):
+	case v == "number":
+		return "a number"
+	case strings.HasPrefix(v, "number "):
 		return "a number (" + strings.TrimPrefix(v, "number ") + ")"
 	case v == "array":
 		return "a list"

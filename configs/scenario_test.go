@@ -229,6 +229,10 @@ func TestAnUnreadValueIsSaidOnce(t *testing.T) {
 			[]string{`bad.yaml:2: roster.runs: "many" is text, not a whole number`}},
 		{"a roster default as text", "roster:\n  defaults: {provider: openai, max_tokens: lots}\n  agents:\n    - {name: A, model: a}\n    - {name: B, model: b}\n",
 			[]string{`bad.yaml:2: roster.defaults.max_tokens: "lots" is text, not a whole number`}},
+		{"a scripted agent's lines as text", "agents:\n  - {name: S, type: scripted, lines: \"hello\"}\n  - {name: T, type: scripted, lines: [hi]}\n",
+			[]string{`bad.yaml:2: agent "S": lines: it is text, not a list`}},
+		{"a replay agent's transcript as a list", "agents:\n  - name: S\n    type: replay\n    transcript: [a.md]\n  - {name: T, type: scripted, lines: [hi]}\n",
+			[]string{`bad.yaml:4: agent "S": transcript: it is a list, not text`}},
 		{"a real problem beside it is still said", agentsOf("    max_tokens: lots\n    retries: 0\n"), []string{
 			`bad.yaml:5: agent "A": max_tokens: "lots" is text, not a whole number`,
 			`bad.yaml:6: agent "A": retries: is the most attempts per reply and must be at least 1`}},

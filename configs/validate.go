@@ -233,7 +233,7 @@ func (a *Agent) validate(i int) Problems {
 	}
 	if mark := transcripts.NameMark(a.Name); mark != "" {
 		what := map[string]string{"(opening)": "the opening", "(injected)": "an injected message", "(interrupted)": "an interrupted message"}[mark]
-		fail("name", "name: %q ends with %q, the mark the Markdown transcript puts after a speaker's name on %s; read back, its messages would be taken for %q's, each marked %s. Choose a name that does not end with it", a.Name, " "+mark, what, strings.TrimSuffix(a.Name, " "+mark), mark)
+		fail("name", "name: %q ends with %q, the mark the Markdown transcript puts after a speaker's name on %s; to a person reading the transcript, its messages would be taken for %q's, each marked %s. Choose a name that does not end with it", a.Name, " "+mark, what, strings.TrimSuffix(a.Name, " "+mark), mark)
 	}
 	if a.APIKey != "" {
 		fail("api_key", "api_key: keys never go in a scenario file; put the key in an environment variable and name it with api_key_env, or name a file with api_key_file")
@@ -351,7 +351,7 @@ func (a *Agent) validate(i int) Problems {
 			fail("transcript", "transcript:, speaker: and lines: belong to replay and scripted agents; set type: replay or type: scripted")
 		}
 	case TypeReplay:
-		if a.Transcript == "" {
+		if a.Transcript == "" && !a.unread["transcript"] { // else a sentence said what transcript: holds
 			fail("type", "transcript: is required for a replay agent")
 		}
 		if len(a.Lines) > 0 {
@@ -361,7 +361,7 @@ func (a *Agent) validate(i int) Problems {
 			a.Speaker = a.Name
 		}
 	case TypeScripted:
-		if len(a.Lines) == 0 {
+		if len(a.Lines) == 0 && !a.unread["lines"] { // else a sentence said what lines: holds
 			fail("type", "lines: is required for a scripted agent and must hold at least one line")
 		}
 		if a.Transcript != "" || a.Speaker != "" {

@@ -389,7 +389,7 @@ func buildAgent(s *configs.Scenario, a *configs.Agent, opt *Options, opens bool,
 		}
 		r, err := agents.NewReplay(t, src, a.Speaker, pace)
 		if err != nil {
-			return nil, info, fmt.Errorf("agent %q: speaker: %w", a.Name, err)
+			return nil, info, fmt.Errorf("agent %q: %s: %w", a.Name, replayField(t), err)
 		}
 		if opening != nil {
 			if text, ok := r.TakeOpening(); ok {
@@ -541,9 +541,20 @@ func ReplayProblem(s *configs.Scenario, a *configs.Agent) *configs.Error {
 		return &configs.Error{File: s.Path, Line: a.FieldLine("transcript"), Msg: fmt.Sprintf("agent %q: transcript: %v", a.Name, err)}
 	}
 	if _, err := agents.NewReplay(t, src, a.Speaker, 0); err != nil {
-		return &configs.Error{File: s.Path, Line: a.FieldLine("speaker"), Msg: fmt.Sprintf("agent %q: speaker: %v", a.Name, err)}
+		field := replayField(t)
+		return &configs.Error{File: s.Path, Line: a.FieldLine(field), Msg: fmt.Sprintf("agent %q: %s: %v", a.Name, field, err)}
 	}
 	return nil
+}
+
+// replayField is the field to fix when a recording gives a replay's
+// speaker nothing to say: its transcript when it holds no message at all
+// (an export's empty conversation), else its speaker.
+func replayField(t *transcripts.Transcript) string {
+	if len(t.Messages) == 0 {
+		return "transcript"
+	}
+	return "speaker"
 }
 
 // ReplayWarnings says of each replay agent of s that would send a blank

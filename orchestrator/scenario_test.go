@@ -159,6 +159,15 @@ func TestReplayProblemsNameTheFieldsLine(t *testing.T) {
 	if !strings.HasPrefix(probs[0].Error(), filepath.Join(dir, "s.yaml")+":4: ") {
 		t.Errorf("the sentence %q does not start with the file and line", probs[0].Error())
 	}
+	// An export's conversation that holds no message is the transcript's
+	// fault, and has no speakers to list.
+	export := filepath.Join(dir, "export.json")
+	os.WriteFile(export, []byte(`[{"title": "a", "chat": {"messages": [{"role": "user", "content": "Hi"}, {"role": "assistant", "content": "Hello"}]}}, {"title": "b", "chat": {"messages": []}}]`), 0o600)
+	y = "agents:\n  - name: X\n    type: replay\n    transcript: " + export + "#2\n    speaker: user\n  - {name: Y, type: scripted, lines: [hi]}\n"
+	probs = ReplayProblems(scenario(t, filepath.Join(dir, "e.yaml"), y))
+	if want := `agent "X": transcript: ` + export + `#2 holds no messages, so none by "user" to replay; name a recording that holds some`; len(probs) != 1 || probs[0].Line != 4 || probs[0].Msg != want {
+		t.Fatalf("problems %v; want one at line 4: %s", probs, want)
+	}
 }
 
 // A replay seat that speaks first, whose recording opens with its own

@@ -76,6 +76,7 @@ type modelView struct {
 type convView struct {
 	Pair              int
 	Title, File, Href string
+	Name              string // the file's name, with its "#N" when it holds several
 	State             stateView
 	StateText         string
 	Messages, Stop    int
@@ -224,7 +225,7 @@ func HTML(w io.Writer, r analysis.Report) error {
 
 	for i := range r.Conversations {
 		c := &r.Conversations[i]
-		cv := convView{Pair: index[c.Pair()], Title: convTitle(c), File: c.File, Href: href(c.Link), State: stateOf(c.State),
+		cv := convView{Pair: index[c.Pair()], Title: convTitle(c), File: c.File, Name: fileName(c), Href: href(c.Link), State: stateOf(c.State),
 			StateText: stateText(c), Messages: c.Messages, Partial: partialText(c), Stop: c.Stop, StopText: stopText(c), Rule: c.Rule, Spent: c.Spent,
 			LoopStart: c.LoopStart, Tokens: thousands(c.Tokens), Cost: c.Cost.String(), Reason: isolate(c.Reason), Firings: firingsText(c),
 			Strip: strip(c), Opener: isolate(c.Opener), Responder: isolate(c.Responder)}

@@ -269,8 +269,7 @@ func transcriptLink(c *analysis.Conversation) string {
 	if c.Link == "" {
 		return cell(c.File)
 	}
-	name := c.Link[strings.LastIndex(c.Link, "/")+1:]
-	return fmt.Sprintf("[%s](%s)", cell(name), href(c.Link))
+	return fmt.Sprintf("[%s](%s)", cell(fileName(c)), href(c.Link))
 }
 
 // nameCell is a speaker's or a model's name as a table cell, isolated from

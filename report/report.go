@@ -153,6 +153,14 @@ func convTitle(c *analysis.Conversation) string {
 	return t
 }
 
+// fileName names a conversation as check does, without the folders before
+// it: "export.json#2" for the second of a file of several, so that each
+// conversation of such a file keeps a name of its own where its link
+// points at the file they share.
+func fileName(c *analysis.Conversation) string {
+	return c.File[strings.LastIndexAny(c.File, `/`+string(filepath.Separator))+1:]
+}
+
 // stopText says where the substance ended: "after 11 (loop)" or "never".
 func stopText(c *analysis.Conversation) string {
 	if c.Stop == 0 {

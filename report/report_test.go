@@ -470,3 +470,36 @@ func TestFixtureLeavesOutNoReplyAndMarksCutShort(t *testing.T) {
 		t.Error("the page does not tag the failed conversation as failed")
 	}
 }
+
+// Each conversation of a file that holds several (a chat export) is named
+// FILE#N, as check names it, in report.md's table and its pair sections
+// and in report.html's headings; its link points at the file.
+func TestEachConversationOfAnExportKeepsItsNumber(t *testing.T) {
+	dir := t.TempDir()
+	export := `[{"title":"first","chat":{"messages":[{"role":"user","content":"What is 2+2?"},{"role":"assistant","content":"4."},{"role":"user","content":"And 3+3?"},{"role":"assistant","content":"6."}]}},
+ {"title":"second","chat":{"messages":[{"role":"user","content":"Name a colour."},{"role":"assistant","content":"Blue."},{"role":"user","content":"Another?"},{"role":"assistant","content":"Green."}]}}]`
+	if err := os.WriteFile(filepath.Join(dir, "export.json"), []byte(export), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	r := buildFrom(t, dir, dir)
+	if len(r.Conversations) != 2 {
+		t.Fatalf("%d conversations, want 2", len(r.Conversations))
+	}
+	var md, page bytes.Buffer
+	if err := Markdown(&md, r); err != nil {
+		t.Fatal(err)
+	}
+	if err := HTML(&page, r); err != nil {
+		t.Fatal(err)
+	}
+	for _, n := range []string{"1", "2"} {
+		link := `[export.json\#` + n + `](export.json)`
+		if got := strings.Count(md.String(), link); got != 2 {
+			t.Errorf("report.md names conversation %s as %s %d times, want 2 (its table row and its section):\n%s", n, link, got, md.String())
+		}
+		heading := regexp.MustCompile(`<h3>[^\n]*<a href="export.json">export.json#` + n + `</a></h3>`)
+		if !heading.MatchString(page.String()) {
+			t.Errorf("report.html has no heading naming export.json#%s", n)
+		}
+	}
+}

@@ -407,6 +407,14 @@ func TestImportErrors(t *testing.T) {
 			`that does not read: line 3 has 1 extra field past the header's 2 ("there"); tab-separated text has no quoting, so a tab inside a text starts another field`},
 		{"a TSV whose quote never closes and a later line has tabs too many", "speaker\ttext\nA\t\"unclosed\nB\thi\nA\tok\nB\tx\ty\tz\n",
 			`that does not read: line 5 has 2 extra fields past the header's 2 ("y", "z")`},
+		// With no quote in it, a TSV's line with a tab too many or too
+		// few is named as it is when a quote comes earlier.
+		{"a TSV without quotes whose line has a tab too many", "speaker\ttext\nA\tsay hi\nB\ttwo\tx\nA\tthree\nB\tfour\n",
+			`that does not read: line 3 has 1 extra field past the header's 2 ("x"); tab-separated text has no quoting, so a tab inside a text starts another field: write a space in its place`},
+		{"a TSV without quotes whose line has a field too few", "speaker\ttext\nA\tsay hi\nB\nA\tthree\n",
+			"that does not read: line 3 has 1 field where the header has 2; tab-separated text gives each line the header's fields, separated by tabs"},
+		{"a TSV whose quoted text holds a tab and a later line has a tab too many", "speaker\ttext\nA\t\"one\ttwo\"\nB\tok\tx\ty\n",
+			`that does not read: line 3 has 2 extra fields past the header's 2 ("x", "y")`},
 		{"a TSV whose quote is a text's and a later line has a field too few", "speaker\ttext\nA\t\"hi\" there\nB\n",
 			"that does not read: line 3 has 1 field where the header has 2"},
 		{"YAML of another shape", "name: parley\nagents:\n  - model: a\n  - model: b\n", "not a transcript layout parley knows"},

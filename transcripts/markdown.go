@@ -101,7 +101,7 @@ func AppendMarkdownMessage(w io.Writer, m Message) error {
 // messages are marked so a reader of the Markdown knows what they are; the
 // marks are parsed back by ParseMarkdown.
 func markdownSpeaker(m Message) string {
-	s := m.Speaker
+	s := escapeName(m.Speaker)
 	if m.Origin == OriginOpening {
 		s += " " + markOpening
 	}
@@ -119,11 +119,51 @@ const (
 	markPartial  = "(interrupted)"
 )
 
+// escapeName writes a name that ends with a mark, or with a mark after
+// backslashes (" (interrupted)", " \(interrupted)", …), with one more
+// backslash before the mark's "(", so that the reader does not take the
+// mark for one parley added; as Markdown shows "\(" as "(", the heading
+// still shows the name as written. unescapeName reverses it.
+func escapeName(name string) string {
+	if i := markedAt(name); i >= 0 {
+		return name[:i] + `\` + name[i:]
+	}
+	return name
+}
+
+// unescapeName is the name escapeName wrote: one backslash fewer before a
+// mark that ends it after backslashes. parseSpeaker asks it once the
+// marks parley adds have been read off.
+func unescapeName(name string) string {
+	if i := markedAt(name); i >= 0 && name[i] == '\\' {
+		return name[:i] + name[i+1:]
+	}
+	return name
+}
+
+// markedAt is where the backslashes begin (or the "(" when there are
+// none) of a mark that ends name after a space and any number of
+// backslashes, or -1 when name ends with no mark.
+func markedAt(name string) int {
+	for _, mark := range []string{markPartial, markInjected, markOpening} {
+		rest, ok := strings.CutSuffix(name, mark)
+		if !ok {
+			continue
+		}
+		i := len(strings.TrimRight(rest, `\`))
+		if i > 0 && rest[i-1] == ' ' {
+			return i
+		}
+	}
+	return -1
+}
+
 // NameMark is the mark a speaker's name ends with that the Markdown layout
 // puts after a name to mark an opening, injected or interrupted message
-// ("(interrupted)"), or "" when it ends with none. A speaker named so
-// would read back from the Markdown under a shorter name, its messages
-// taken for marked ones, so scenarios refuse such names.
+// ("(interrupted)"), or "" when it ends with none. The Markdown writer
+// escapes such a name (escapeName), as another tool's file may give it,
+// but a person reading the transcript would take its messages for marked
+// ones of a speaker with a shorter name, so scenarios refuse such names.
 func NameMark(name string) string {
 	for _, mark := range []string{markPartial, markInjected, markOpening} {
 		if strings.HasSuffix(name, " "+mark) {
@@ -853,6 +893,7 @@ func parseSpeaker(s string) Message {
 		m.Origin = OriginOpening
 		s = strings.TrimSuffix(s, " "+markOpening)
 	}
+	s = unescapeName(s)
 	if s == ModeratorSpeaker {
 		m.Origin = OriginModerator
 	}

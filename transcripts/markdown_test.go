@@ -147,6 +147,40 @@ func TestMarksRoundTrip(t *testing.T) {
 	}
 }
 
+// A name that ends with a mark parley puts after a name is written with a
+// backslash before the mark's "(" (one more after backslashes already
+// there), which Markdown shows as the name as written and the reader
+// takes away again, so the speaker keeps the name and no mark is invented.
+func TestNamesEndingWithAMarkAreEscaped(t *testing.T) {
+	for _, c := range []struct {
+		name    string
+		m       Message
+		heading string
+	}{
+		{"a name ending with (interrupted)", Message{Speaker: "Claude (interrupted)"}, `### Claude \(interrupted)`},
+		{"the same name, its message cut off", Message{Speaker: "Claude (interrupted)", Partial: true}, `### Claude \(interrupted) (interrupted)`},
+		{"a name ending with (opening), on the opening", Message{Speaker: "GPT (opening)", Origin: OriginOpening}, `### GPT \(opening) (opening)`},
+		{"a name ending with (injected)", Message{Speaker: "Op (injected)"}, `### Op \(injected)`},
+		{"a name already escaped", Message{Speaker: `Op \(injected)`}, `### Op \\(injected)`},
+		{"a mark with no space before it", Message{Speaker: "Op(injected)"}, `### Op(injected)`},
+		{"a mark inside the name", Message{Speaker: "A (opening) B"}, `### A (opening) B`},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			var buf bytes.Buffer
+			if err := AppendMarkdownMessage(&buf, c.m); err != nil {
+				t.Fatal(err)
+			}
+			if got, _, _ := strings.Cut(buf.String(), "\n"); got != c.heading {
+				t.Errorf("heading %q, want %q", got, c.heading)
+			}
+			back := parseSpeaker(strings.TrimPrefix(c.heading, "### "))
+			if back.Speaker != c.m.Speaker || back.Origin != c.m.Origin || back.Partial != c.m.Partial {
+				t.Errorf("read back as %+v, want %+v", back, c.m)
+			}
+		})
+	}
+}
+
 func TestParseMarkdownErrorsNameTheLine(t *testing.T) {
 	cases := map[string]struct {
 		in   string

@@ -116,6 +116,18 @@ func TestParleyLayoutsKeepWhatWasRecorded(t *testing.T) {
 				{Speaker: "Moderator", Content: "Closing words?"}, {Speaker: "Ann", Content: "Tabs!"}, {Speaker: "Bob", Content: "Spaces!"},
 			}},
 		},
+		{
+			name: "another tool's speakers whose names end with the marks parley puts after a name",
+			t: &Transcript{Title: "Claude (interrupted) ↔ GPT (opening)", Messages: []Message{
+				{Speaker: "GPT (opening)", Origin: OriginOpening, Content: "Hello."},
+				{Speaker: "Claude (interrupted)", Content: "a"},
+				{Speaker: "GPT (opening)", Content: "b"},
+				{Speaker: `Claude \(interrupted)`, Origin: OriginInjected, Content: "c"},
+				{Speaker: `GPT \\(injected)`, Content: "d"},
+				{Speaker: "Claude (opening) (injected)", Content: "e"},
+				{Speaker: "Claude (interrupted)", Partial: true, Content: "f"},
+			}},
+		},
 	}
 	files, _ := corpusFiles(t, "attractors", "backrooms")
 	if len(files) == 0 {

@@ -106,6 +106,13 @@ func readTable(d []byte) ([]any, error) {
 		sep := map[rune]string{'\t': "tab", ',': "comma", ';': "semicolon"}[comma]
 		if pe, ok := errors.AsType[*csv.ParseError](err); ok {
 			switch {
+			case errors.Is(pe.Err, csv.ErrFieldCount) && comma == '\t':
+				// Tab-separated text has no quoting of its own: the
+				// fault is a tab too many or too few, named as a table
+				// read without quoting names it.
+				if row, ok := recordAt(d, pe.Line); ok {
+					return nil, fieldsError(pe.Line, row, len(head))
+				}
 			case errors.Is(pe.Err, csv.ErrFieldCount):
 				return nil, fmt.Errorf("line %d has another number of fields than the header's %d; a text that holds a %s is written in double quotes", pe.Line, len(head), sep)
 			case errors.Is(pe.Err, csv.ErrQuote) && pe.StartLine > 0 && pe.StartLine < pe.Line:
@@ -152,6 +159,28 @@ func literalTSV(d []byte, fields int) (rows [][]string, bad int, row []string) {
 		rows = append(rows, row)
 	}
 	return rows, 0, nil
+}
+
+// recordAt is the fields of the row of the tab-separated table d that
+// starts on line, read as readTable reads it but taking rows of any
+// width; ok is false when no row starts there.
+func recordAt(d []byte, line int) (row []string, ok bool) {
+	r := csv.NewReader(bytes.NewReader(d))
+	r.Comma = '\t'
+	r.TrimLeadingSpace = true
+	r.FieldsPerRecord = -1
+	for {
+		rec, err := r.Read()
+		if err != nil {
+			return nil, false
+		}
+		switch at, _ := r.FieldPos(0); {
+		case at == line:
+			return rec, true
+		case at > line:
+			return nil, false
+		}
+	}
 }
 
 // fieldsError says that line, read as tab-separated values with no

@@ -137,7 +137,7 @@ func runCheck(cmd *cobra.Command, f checkFlags, args []string) error {
 	}
 	points, err := analysis.Points(base, grid)
 	if err != nil {
-		return usageErr(err)
+		return usageErr(noRuleAdvice(err, f.policyFile))
 	}
 	// Parse every point once now, so a bad value shows before any transcript is read.
 	for _, pt := range points {
@@ -373,6 +373,21 @@ func sweepErr(grid []analysis.Axis, pt analysis.Point, source string, err error)
 		lines[len(grid)] = append(lines[len(grid)], fmt.Sprintf("--sweep at %s: %v", describe(pt), fileLineErr(source, e)))
 	}
 	return errors.New(strings.Join(slices.Concat(lines...), "\n"))
+}
+
+// noRuleAdvice says where to add the rule a --sweep varies when the
+// policy holds none: to the file given to --policy, or, as the default
+// set cannot be changed, to a policy file of its own given with --policy.
+func noRuleAdvice(err error, policyFile string) error {
+	nr, ok := errors.AsType[*analysis.NoRuleError](err)
+	if !ok {
+		return err
+	}
+	ax := nr.Axis
+	if policyFile == "" {
+		return fmt.Errorf("--sweep %q: the default policy set holds no %s rule to vary; to sweep it, write a policy file that holds one and give it with --policy FILE", ax.Spec, ax.Rule)
+	}
+	return fmt.Errorf("--sweep %q: the policy in %s has no %s rule to vary; add one to it", ax.Spec, policyFile, ax.Rule)
 }
 
 var sweepLinePrefix = lazy.Regexp(`^line (-\d+): `)

@@ -201,6 +201,12 @@ func TestConvertNamesTheConfigsFieldToFix(t *testing.T) {
 			`a value of another kind.json: models[1] ("b"): temperature: is text, not a number`},
 		{"a fraction", `{"models": [` + models + `], "max_turns": 1.5, "conversations_per_pair": 2}`,
 			`a fraction.json: max_turns: is a number (1.5), not a whole number`},
+		{"a number for text", `{"models": [` + models + `], "max_turns": 96, "conversations_per_pair": 2, "system_prompt": 5}`,
+			`a number for text.json: system_prompt: is a number, not text`},
+		// A key pasted as a model's id is said of the config's model_id,
+		// the field to fix, and never repeated.
+		{"a key for a model id", `{"models": [{"name": "Kimi K2", "model_id": "sk-or-v1-` + strings.Repeat("0123456789abcdef", 4) + `"}, {"name": "b", "model_id": "b/b"}], "max_turns": 96, "conversations_per_pair": 2}`,
+			`a key for a model id.json: models[0] ("Kimi K2"): model_id: looks like an API key rather than a model's id; give the model's OpenRouter id ("model_id": "moonshotai/kimi-k2"), and the key through the environment (export OPENROUTER_API_KEY=...). If this file was shared, consider the key exposed and replace it`},
 		{"a model without its id", `{"models": [{"name": "Kimi K2"}, {"name": "b", "model_id": "b/b"}], "max_turns": 96, "conversations_per_pair": 2}`,
 			`a model without its id.json: models[0]: needs a name and a model_id`},
 		{"cut off", "{\"models\": [\n  {\"name\": \"a\", \"model_id\": \"a/a\"},",
@@ -210,7 +216,7 @@ func TestConvertNamesTheConfigsFieldToFix(t *testing.T) {
 		os.WriteFile(in, []byte(c.json), 0o600)
 		out := filepath.Join(dir, c.name+".yaml")
 		code, _, errOut := parley(t, "convert", in, out)
-		if code != exitUsage || !strings.Contains(errOut, c.want) || strings.Contains(errOut, c.name+".yaml") {
+		if code != exitUsage || !strings.Contains(errOut, c.want) || strings.Contains(errOut, c.name+".yaml") || strings.Contains(errOut, "0123456789abcdef") {
 			t.Errorf("%s: exit %d, %s; want 2 and %q, naming no roster", c.name, code, errOut, c.want)
 		}
 		if _, err := os.Stat(out); err == nil {

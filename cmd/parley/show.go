@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -77,10 +78,16 @@ func recordingFor(path, policyFile string) (tui.Recording, []policy.LoopReading,
 			m, _ := filepath.Glob(filepath.Join(path, ext))
 			names = append(names, m...)
 		}
-		if len(names) == 0 {
+		// The example given is a file that reads as a transcript, not
+		// merely the first with a transcript's extension.
+		i := slices.IndexFunc(names, func(n string) bool {
+			ts, _, err := transcripts.ReadAny(n)
+			return err == nil && len(ts) > 0
+		})
+		if i < 0 {
 			return tui.Recording{}, nil, fmt.Errorf("%s is a directory with no transcripts in it; show takes one transcript file", path)
 		}
-		return tui.Recording{}, nil, fmt.Errorf("%s is a directory; show takes one transcript, such as %s (%s there)", path, names[0], phrase.Count(len(names), "file", "files"))
+		return tui.Recording{}, nil, fmt.Errorf("%s is a directory; show takes one transcript, such as %s (%s there)", path, names[i], phrase.Count(len(names), "file", "files"))
 	}
 	file, which := transcripts.SplitConversation(path)
 	ts, layout, err := transcripts.ReadAny(file)

@@ -85,6 +85,13 @@ func TestShowUsesTheRecordedScenarioAndStop(t *testing.T) {
 	if code != exitUsage || !strings.Contains(errOut, "is a directory; show takes one transcript, such as "+mds[0]) {
 		t.Errorf("a directory: exit %d %q", code, errOut)
 	}
+	// The file suggested reads as a transcript: one that only has a
+	// transcript's extension, sorted first, is passed over.
+	os.WriteFile(filepath.Join(dir, "0-binary.md"), []byte("\x00\x01\xff\xfe not text \x00"), 0o600)
+	code, _, errOut = parley(t, "show", dir)
+	if code != exitUsage || !strings.Contains(errOut, "is a directory; show takes one transcript, such as "+mds[0]) {
+		t.Errorf("a directory with a binary .md first: exit %d %q; want %s suggested", code, errOut, mds[0])
+	}
 }
 
 // A fork's Markdown names its parent in its header; show still takes the
