@@ -219,3 +219,26 @@ func resumeRefused(t *testing.T, pol, want string, before ...func(jsonl string))
 		t.Errorf("the refused resume changed the recording:\n%s", mustRead(t, jl))
 	}
 }
+
+// A --policy file replaces the scenario's rules, judge and all: the
+// scenario's judge is never asked on the resume, so the key it would need
+// is not looked for either. This is how a run its judge stopped goes on
+// without it (resume --policy FILE whose rules hold no judge).
+func TestAResumeUnderAPolicyFileNeedsNoKeyForTheScenariosJudge(t *testing.T) {
+	judge := openaitest.Start(t, openaitest.Queue(openaitest.Words("STOP\nNever asked.")))
+	dir := t.TempDir()
+	t.Setenv("PARLEY_SCENARIO_JUDGE_KEY", "judge-key-0123456789abcdef")
+	jl := recordRun(t, dir, "agents:\n  - {name: A, type: scripted, lines: [a1, a2, a3, a4, a5]}\n  - {name: B, type: scripted, lines: [b1, b2, b3, b4, b5]}\n"+
+		"termination:\n  any:\n    - max_messages: 5\n    - judge: {base_url: \""+judge.URL+"\", model: moderator, every: 10, api_key_env: PARLEY_SCENARIO_JUDGE_KEY}\n")
+	t.Setenv("PARLEY_SCENARIO_JUDGE_KEY", "")
+	pol := writeFile(t, dir, "pol.yaml", "max_messages: 8\n")
+	if code, out, errOut := parley(t, "resume", "--no-tui", "--policy", pol, jl); code != exitOK {
+		t.Fatalf("resume --policy without a judge, the scenario's judge's key unset: exit %d\n%s%s", code, out, errOut)
+	}
+	if got, want := saidIn(t, jl), []string{"Hello.", "a1", "b1", "a2", "b2", "a3", "b3", "a4"}; !slices.Equal(got, want) {
+		t.Errorf("the resumed recording says %q; want %q", got, want)
+	}
+	if n := len(judge.Requests()); n != 0 {
+		t.Errorf("the scenario's judge was asked %d times; its rules were replaced", n)
+	}
+}

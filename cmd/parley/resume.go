@@ -66,10 +66,7 @@ left as they were.`,
 				}
 				// A key not set, or a recording a replay cannot use,
 				// would refuse it once the files were opened.
-				if err := stageable(s); err != nil {
-					return err
-				}
-				if err := res.judgeKeys(); err != nil {
+				if err := stageable(s, res); err != nil {
 					return err
 				}
 			}
@@ -187,7 +184,7 @@ func resumeSetup(t *transcripts.Transcript, jsonl, scenario, policyFile string, 
 // stageable refuses a scenario's, before anything is written: the run
 // would stop at the judge's first question.
 func (r *resumption) judgeKeys() error {
-	if r.rules == nil {
+	if r == nil || r.rules == nil {
 		return nil
 	}
 	if probs := configs.PolicyKeyProblems(r.rulesFile, r.rules, nil); len(probs) > 0 {

@@ -200,14 +200,27 @@ type forking struct {
 // stageable refuses, with a sentence, a scenario stage could not run: a
 // roster, an agent or judge without its key (each named with its line),
 // a recording a replay cannot use. Said before anything is recorded, or
-// a resume's files are opened.
-func stageable(s *configs.Scenario) error {
+// a resume's files are opened. A resume under a --policy file (resume not
+// nil) needs the keys of that file's judges in place of the scenario's.
+func stageable(s *configs.Scenario, resume *resumption) error {
 	// Said before its keys: run would refuse a roster with them set too.
 	if err := orchestrator.OneConversation(s); err != nil {
 		return usageErr(err)
 	}
-	if err := keyProblems([]*configs.Scenario{s}); err != nil {
+	keyed := s
+	if resume != nil && resume.rules != nil {
+		// The --policy file's rules replace the scenario's: a judge of
+		// the scenario's is never asked, so its key is not needed, and
+		// the file's judges need theirs.
+		withoutRules := *s
+		withoutRules.Termination = yaml.Node{}
+		keyed = &withoutRules
+	}
+	if err := keyProblems([]*configs.Scenario{keyed}); err != nil {
 		return usageErr(err)
+	}
+	if err := resume.judgeKeys(); err != nil {
+		return err
 	}
 	if probs := orchestrator.ReplayProblems(s); len(probs) > 0 {
 		return usageErr(probs)
@@ -222,13 +235,8 @@ func stageable(s *configs.Scenario) error {
 // parent's messages.
 func stage(ctx context.Context, cmd *cobra.Command, s *configs.Scenario, f runFlags, resume *resumption, fork *forking) (result, error) {
 	stderr := cmd.ErrOrStderr()
-	if err := stageable(s); err != nil {
+	if err := stageable(s, resume); err != nil {
 		return result{}, err
-	}
-	if resume != nil {
-		if err := resume.judgeKeys(); err != nil {
-			return result{}, err
-		}
 	}
 	if err := textWidthEnv(cmd); err != nil {
 		return result{}, usageErr(err)
