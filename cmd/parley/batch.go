@@ -102,7 +102,7 @@ those still to run.`,
 	c.Flags().StringVar(&f.pace, "pace", "", "override the pace of replay and scripted agents, such as 0 (instant)")
 	c.Flags().BoolVar(&f.plain, "plain", false, "print plain progress lines even on a terminal")
 	c.Flags().BoolVar(&f.dryRun, "dry-run", false, "list every conversation the batch would stage, one a line, and send no request")
-	c.Flags().BoolVar(&f.retryFailed, "retry-failed", false, "with --resume: continue the conversations an error stopped (a full disk, a provider that was down), as interrupted ones are")
+	c.Flags().BoolVar(&f.retryFailed, "retry-failed", false, "with --resume: continue the conversations an error stopped (a full disk, a provider that was down), as interrupted ones are; with --queue, its workers continue them")
 	f.queue.register(c)
 	return c
 }
@@ -132,8 +132,8 @@ func runBatch(ctx context.Context, cmd *cobra.Command, args []string, f batchFla
 		loaded  []*configs.Scenario
 		loadErr error
 	)
-	if f.retryFailed && (f.resume == "" || f.queue.url != "") {
-		return usageErr(errors.New("--retry-failed goes with --resume DIR, for a batch run on this machine"))
+	if f.retryFailed && f.resume == "" {
+		return usageErr(errors.New("--retry-failed goes with --resume DIR: it continues the failed conversations of the batch in DIR"))
 	}
 	if f.resume != "" {
 		// -n, like --vary and --set, plans the batch's conversations,
@@ -148,11 +148,11 @@ func runBatch(ctx context.Context, cmd *cobra.Command, args []string, f batchFla
 		if m.Queue == embeddedQueue && f.queue.url == "" && !f.dryRun {
 			// Its embedded queue went when it finished: said so, not
 			// that the queue still holds its conversations.
-			if done, err := embeddedFinished(out, dir, m); err != nil || done {
+			if done, err := embeddedFinished(out, dir, m, f.retryFailed); err != nil || done {
 				return err
 			}
 		}
-		if err := sameQueue(m, dir, &f.queue); err != nil && !f.dryRun {
+		if err := sameQueue(m, dir, &f.queue, f.retryFailed); err != nil && !f.dryRun {
 			return usageErr(err)
 		}
 		if err := hiddenScenarios(m, dir, f.retryFailed); err != nil {
@@ -259,7 +259,7 @@ func runBatch(ctx context.Context, cmd *cobra.Command, args []string, f batchFla
 		warnScenarios(stderr, loaded)
 	}
 	if f.queue.url != "" {
-		return runQueuedBatch(ctx, cmd, m, dir, f.queue, f.parallel, f.pace, f.resume == "")
+		return runQueuedBatch(ctx, cmd, m, dir, f.queue, f.parallel, f.pace, f.resume == "", f.retryFailed)
 	}
 	if loadErr != nil {
 		return usageErr(loadErr)
@@ -488,7 +488,7 @@ func hiddenScenarios(m *batch.Manifest, dir string, retryFailed bool) error {
 	if m.Queue != "" || err != nil {
 		hidden, _ = m.Hidden("", retryFailed) // every scenario a job uses
 		if m.Queue == embeddedQueue {
-			if finished, err := batch.Finished(dir, m, false); err == nil && len(finished) == len(m.Jobs) {
+			if e, err := embeddedEnded(dir, m); err == nil && e.finished(len(m.Jobs), retryFailed) {
 				hidden = nil // said to be finished, and not run again
 			}
 		}
@@ -746,19 +746,24 @@ func showProgress(w io.Writer, p *batch.Progress, r *batch.Runner, tty bool) fun
 // sameQueue refuses to resume a batch anywhere but on the queue it was
 // planned on: its conversations are on that queue, and workers there
 // would run them a second time beside those run here or on another queue.
-// An embedded queue kept with --queue-dir is found there again.
-func sameQueue(m *batch.Manifest, dir string, qf *queueFlags) error {
+// An embedded queue kept with --queue-dir is found there again. The
+// commands it names keep --retry-failed when retryFailed.
+func sameQueue(m *batch.Manifest, dir string, qf *queueFlags, retryFailed bool) error {
+	retry := ""
+	if retryFailed {
+		retry = " --retry-failed"
+	}
 	switch {
 	case m.Queue == "" && qf.url == "":
 		return nil
 	case m.Queue == "":
-		return fmt.Errorf("%s is a batch run on this machine, not on a queue: resume it with parley batch --resume %s", dir, dir)
+		return fmt.Errorf("%s is a batch run on this machine, not on a queue: resume it with parley batch --resume %s%s", dir, dir, retry)
 	case qf.url == "":
-		return fmt.Errorf("%s is a batch on the queue %s, which still holds its conversations: resume it there, with parley batch --resume %s --queue %s%s; resumed here, they would run twice",
-			dir, m.Queue, dir, m.Queue, queueDirFlag(m.QueueDir))
+		return fmt.Errorf("%s is a batch on the queue %s, which still holds its conversations: resume it there, with parley batch --resume %s --queue %s%s%s; resumed here, they would run twice",
+			dir, m.Queue, dir, m.Queue, queueDirFlag(m.QueueDir), retry)
 	case (m.Queue == embeddedQueue) != (qf.url == embeddedQueue) || m.Queue != embeddedQueue && m.Queue != queue.ShownURL(qf.url):
-		return fmt.Errorf("%s is a batch on the queue %s, and --queue names %s: resume it on its own queue, with parley batch --resume %s --queue %s%s; on another, its conversations would run twice",
-			dir, m.Queue, queue.ShownURL(qf.url), dir, m.Queue, queueDirFlag(m.QueueDir))
+		return fmt.Errorf("%s is a batch on the queue %s, and --queue names %s: resume it on its own queue, with parley batch --resume %s --queue %s%s%s; on another, its conversations would run twice",
+			dir, m.Queue, queue.ShownURL(qf.url), dir, m.Queue, queueDirFlag(m.QueueDir), retry)
 	}
 	if m.QueueDir != "" && qf.dir == "" {
 		qf.dir = m.QueueDir // where its embedded queue was kept

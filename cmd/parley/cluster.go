@@ -28,29 +28,58 @@ import (
 func init() { commands = append(commands, newWorkerCmd, newCollectCmd) }
 
 // embeddedFinished says so, and reports true, when every conversation of
-// the batch in dir, run on an embedded queue, has its transcript: a batch
-// that ran to its end removed its embedded queue, and a new one would
-// hold none of its results and stage every conversation again.
-func embeddedFinished(out io.Writer, dir string, m *batch.Manifest) (bool, error) {
-	finished, err := batch.Finished(dir, m, false)
+// the batch in dir, run on an embedded queue, ended, as its folder records
+// it: a batch that ran to its end removed its embedded queue, and is not
+// staged again. With retryFailed, one whose conversations failed is not
+// finished: its failures are still to run.
+func embeddedFinished(out io.Writer, dir string, m *batch.Manifest, retryFailed bool) (bool, error) {
+	e, err := embeddedEnded(dir, m)
 	if err != nil {
 		return false, failureErr(err)
 	}
-	if len(finished) < len(m.Jobs) {
+	if !e.finished(len(m.Jobs), retryFailed) {
 		return false, nil
 	}
 	all := fmt.Sprintf("all %d conversations have their transcripts", len(m.Jobs))
 	if len(m.Jobs) == 1 {
 		all = "its conversation has its transcript"
 	}
-	// Failed ones are finished too: a new queue cannot stage them
-	// alone. Say so, where the local path would retry them.
-	if ended, err := batch.Finished(dir, m, true); err == nil && len(ended) < len(finished) {
-		all += fmt.Sprintf(" (%d of them failed; a new queue would stage every conversation again, so the failed are kept as they ended)", len(finished)-len(ended))
+	if e.failed > 0 {
+		all += fmt.Sprintf(" (%d of them failed; once the cause is fixed, continue %s with: parley batch --resume %s --queue embedded%s --retry-failed)",
+			e.failed, phrase.Noun(e.failed, "it", "them"), dir, queueDirFlag(m.QueueDir))
 	}
 	fmt.Fprintf(out, "Batch %s in %s is finished: %s in %s; its summary is %s\n",
 		m.ID, dir, all, filepath.Join(dir, batch.RunsDir), filepath.Join(dir, "summary.md"))
 	return true, nil
+}
+
+// endings is what the folder of a batch run on a queue records of how its
+// conversations ended: by their transcripts, each stopped by an end (not
+// an interruption). A conversation that failed before it recorded
+// anything has none, and is not counted.
+type endings struct {
+	ended  int // conversations that ended, done or failed
+	failed int // of them, those that failed
+}
+
+// finished reports whether a batch of n conversations with e has nothing
+// left to run: every one ended, and with retryFailed, none failed.
+func (e endings) finished(n int, retryFailed bool) bool {
+	return e.ended == n && !(retryFailed && e.failed > 0)
+}
+
+// embeddedEnded reads how the conversations of batch m ended from its
+// folder dir.
+func embeddedEnded(dir string, m *batch.Manifest) (endings, error) {
+	all, err := batch.Finished(dir, m, false)
+	if err != nil {
+		return endings{}, err
+	}
+	well, err := batch.Finished(dir, m, true)
+	if err != nil {
+		return endings{}, err
+	}
+	return endings{ended: len(all), failed: len(all) - len(well)}, nil
 }
 
 // minAckWait is the shortest --ack-wait a batch takes: a worker's word
@@ -122,8 +151,10 @@ func closeConn(nc *nats.Conn) {
 // runQueuedBatch is `parley batch --queue`: it puts the planned batch m
 // (its manifest already in dir) on the queue, follows it while workers run
 // it, downloads each transcript into dir/runs/ID/ as it is stored, and
-// prints and writes the same summary as a local batch.
-func runQueuedBatch(ctx context.Context, cmd *cobra.Command, m *batch.Manifest, dir string, qf queueFlags, parallel int, pace string, fresh bool) (err error) {
+// prints and writes the same summary as a local batch. A batch resumed
+// with retryFailed offers its failed conversations to the workers again,
+// each to go on from what it recorded.
+func runQueuedBatch(ctx context.Context, cmd *cobra.Command, m *batch.Manifest, dir string, qf queueFlags, parallel int, pace string, fresh, retryFailed bool) (err error) {
 	out, stderr := cmd.OutOrStdout(), cmd.ErrOrStderr()
 	start := time.Now()
 	// One coordinator a batch folder, as for a batch run here: a second
@@ -170,7 +201,7 @@ func runQueuedBatch(ctx context.Context, cmd *cobra.Command, m *batch.Manifest, 
 		return usageErr(errors.New("--queue-listen applies to --queue embedded"))
 	}
 	if embedded && !fresh {
-		if done, err := embeddedFinished(out, dir, m); err != nil || done {
+		if done, err := embeddedFinished(out, dir, m, retryFailed); err != nil || done {
 			return err
 		}
 	}
@@ -227,12 +258,26 @@ func runQueuedBatch(ctx context.Context, cmd *cobra.Command, m *batch.Manifest, 
 		}
 		return &exitError{code: exitInterrupted, err: queuedInterruption(embedded, done(), len(m.Jobs), queueDir, dir, m.ID, qf)}
 	}
+	foldered := func() int {
+		finished, _ := batch.Finished(dir, m, false) // what earlier sessions brought into the folder
+		return len(finished)
+	}
+	if !fresh {
+		// A queue that holds nothing of the batch (its embedded queue went
+		// when it finished) is given what its folder records first, so
+		// that no conversation that ended runs again.
+		if _, err := q.Adopt(ctx, m, dir); err != nil {
+			return interrupted(err, foldered)
+		}
+	}
+	if retryFailed {
+		if _, err := q.Reopen(ctx, m); err != nil {
+			return interrupted(err, foldered)
+		}
+	}
 	sub, err := q.Submit(ctx, m, ackWait)
 	if err != nil {
-		return interrupted(err, func() int {
-			finished, _ := batch.Finished(dir, m, false) // what earlier sessions brought into the folder
-			return len(finished)
-		})
+		return interrupted(err, foldered)
 	}
 	where := queue.ShownURL(qf.url)
 	if embedded {
@@ -242,8 +287,12 @@ func runQueuedBatch(ctx context.Context, cmd *cobra.Command, m *batch.Manifest, 
 		}
 	}
 	fmt.Fprintf(out, "Batch %s: %s on %s, in %s", m.ID, phrase.Count(len(m.Jobs), "conversation", "conversations"), where, dir)
-	if sub.Finished > 0 || sub.Queued > 0 {
-		fmt.Fprintf(out, " (%d finished before, %d still queued)", sub.Finished, sub.Queued)
+	if sub.Finished > 0 || sub.Queued > 0 || sub.Retried > 0 {
+		fmt.Fprintf(out, " (%d finished before, %d still queued", sub.Finished, sub.Queued)
+		if sub.Retried > 0 {
+			fmt.Fprintf(out, ", %d failed %s to retry", sub.Retried, phrase.Noun(sub.Retried, "one", "ones"))
+		}
+		fmt.Fprint(out, ")")
 	}
 	fmt.Fprintln(out)
 
@@ -321,9 +370,21 @@ func runQueuedBatch(ctx context.Context, cmd *cobra.Command, m *batch.Manifest, 
 		}
 	}
 	if sum.Failed > 0 {
-		return failureErr(fmt.Errorf("%s failed; %s in %s", ofN(sum.Failed, sum.Planned, "conversation", "conversations"), phrase.Noun(sum.Failed, "its error is", "their errors are"), filepath.Join(dir, "summary.md")))
+		return failureErr(fmt.Errorf("%s failed; %s in %s; once the cause is fixed, continue %s with: %s --retry-failed",
+			ofN(sum.Failed, sum.Planned, "conversation", "conversations"), phrase.Noun(sum.Failed, "its error is", "their errors are"), filepath.Join(dir, "summary.md"),
+			phrase.Noun(sum.Failed, "it", "them"), resumeQueued(dir, qf)))
 	}
 	return nil
+}
+
+// resumeQueued is the command that resumes the batch in dir on the queue
+// qf names, as it was run: an embedded queue with its --queue-dir and
+// --queue-listen, another by its URL, its password hidden.
+func resumeQueued(dir string, qf queueFlags) string {
+	if qf.url == embeddedQueue {
+		return fmt.Sprintf("parley batch --resume %s --queue embedded%s%s", dir, queueDirFlag(qf.dir), listenFlag(qf.listen))
+	}
+	return fmt.Sprintf("parley batch --resume %s --queue %s", dir, queue.ShownURL(qf.url))
 }
 
 // keepsUnkept reports, saying so, whether the queue holds a transcript of
@@ -350,11 +411,11 @@ func keepsUnkept(ctx context.Context, q *queue.Queue, m *batch.Manifest, results
 // collected later.
 func queuedInterruption(embedded bool, done, n int, queueDir, dir, id string, qf queueFlags) error {
 	if embedded {
-		return fmt.Errorf("interrupted: %s finished; the rest are kept in %s; finish the batch with: parley batch --resume %s --queue embedded%s%s",
-			ofN(done, n, "conversation", "conversations"), queueDir, dir, queueDirFlag(qf.dir), listenFlag(qf.listen))
+		return fmt.Errorf("interrupted: %s finished; the rest are kept in %s; finish the batch with: %s",
+			ofN(done, n, "conversation", "conversations"), queueDir, resumeQueued(dir, qf))
 	}
-	return fmt.Errorf("stopped following: %s finished; the workers carry on. Follow again with: parley batch --resume %s --queue %s, or fetch later with: parley collect --queue %s --batch %s --out %s",
-		ofN(done, n, "conversation", "conversations"), dir, queue.ShownURL(qf.url), queue.ShownURL(qf.url), id, dir)
+	return fmt.Errorf("stopped following: %s finished; the workers carry on. Follow again with: %s, or fetch later with: parley collect --queue %s --batch %s --out %s",
+		ofN(done, n, "conversation", "conversations"), resumeQueued(dir, qf), queue.ShownURL(qf.url), id, dir)
 }
 
 // listenFlag repeats --queue-listen for a hint, so workers on other

@@ -367,7 +367,7 @@ func TestEmbeddedQueueRunsABatchWithNoSetup(t *testing.T) {
 	log.Close()
 	stdout.Reset()
 	code = run(context.Background(), []string{"batch", "--resume", out, "--queue", "embedded"}, strings.NewReader(""), &stdout, &stderr)
-	if want := "all 5 conversations have their transcripts (1 of them failed; "; code != 0 || !strings.Contains(stdout.String(), want) {
+	if want := "all 5 conversations have their transcripts (1 of them failed; once the cause is fixed, continue it with: parley batch --resume " + out + " --queue embedded --retry-failed)"; code != 0 || !strings.Contains(stdout.String(), want) {
 		t.Errorf("--resume of the batch with %s failed: exit %d; want %q in\n%s", id, code, want, stdout.String())
 	}
 
@@ -747,6 +747,9 @@ func TestABatchIsResumedOnTheQueueItWasPlannedOn(t *testing.T) {
 		{"a queued batch resumed here", []string{"batch", "--resume", queued}, "is a batch on the queue embedded, which still holds its conversations: resume it there, with parley batch --resume " + queued + " --queue embedded"},
 		{"a queued batch resumed on another queue", []string{"batch", "--resume", queued, "--queue", "nats://u:pw-SECRET@127.0.0.1:1"}, "is a batch on the queue embedded, and --queue names nats://REDACTED@127.0.0.1:1"},
 		{"a local batch resumed on a queue", []string{"batch", "--resume", local, "--queue", "embedded"}, "is a batch run on this machine, not on a queue: resume it with parley batch --resume " + local},
+		{"a queued batch's failures retried here", []string{"batch", "--resume", queued, "--retry-failed"}, "resume it there, with parley batch --resume " + queued + " --queue embedded --retry-failed; resumed here, they would run twice"},
+		{"a queued batch's failures retried on another queue", []string{"batch", "--resume", queued, "--queue", "nats://u:pw-SECRET@127.0.0.1:1", "--retry-failed"}, "resume it on its own queue, with parley batch --resume " + queued + " --queue embedded --retry-failed; on another"},
+		{"a local batch's failures retried on a queue", []string{"batch", "--resume", local, "--queue", "embedded", "--retry-failed"}, "is a batch run on this machine, not on a queue: resume it with parley batch --resume " + local + " --retry-failed"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			code, out, errOut := parley(t, c.args...)

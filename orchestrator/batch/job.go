@@ -466,6 +466,35 @@ func FailRecorded(job Job, dir, reason string) (res Result, ok bool, err error) 
 	return *out, out.JSONL != "", nil
 }
 
+// Recorded is the result of job as the recording it left in dir holds
+// it, read without running anything, as a resume keeps a conversation
+// that ended. ended is false when dir holds no recording, or one that has
+// not ended (interrupted, or cut off by a crash), which a run continues;
+// path is the recording's JSONL whenever dir holds one.
+func Recorded(job Job, dir string) (res Result, path string, ended bool, err error) {
+	path, err = existingJSONL(dir)
+	if err != nil || path == "" {
+		return Result{}, path, false, err
+	}
+	t, err := transcripts.Read(path)
+	if err != nil {
+		return Result{}, path, false, err
+	}
+	if t.Run == nil || t.Run.Stop == nil || t.Run.Stop.Kind == transcripts.StopInterrupted {
+		return Result{}, path, false, nil
+	}
+	// The policy judges where each rule would have stopped the run; a
+	// scenario that no longer loads leaves that out.
+	var p policy.Policy
+	s, _ := job.Load()
+	if s != nil {
+		p, _ = s.Policy()
+	}
+	out := ResultFromTranscript(t, p)
+	fill(&out, *newResult(&job, s), path)
+	return out, path, true, nil
+}
+
 // failRecording finishes r, the recording of a job that failed before it
 // added a message, with reason as its error stop, and returns the job's
 // result from what it holds. s is the job's scenario, when it was loaded.

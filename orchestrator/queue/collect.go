@@ -1,6 +1,7 @@
 package queue
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -22,10 +23,12 @@ import (
 // Download writes a record's transcripts into dir/runs/JOB/ under their
 // own names, as a local batch lays them out, and returns the record with
 // Markdown and JSONL naming those files. Files already there with the same
-// size are left alone. A file there that differs (continued with parley
-// resume, edited, or an earlier run of the job) is kept beside the queue's
-// copy as NAME.local (NAME.local-2, …), never overwritten; kept says so of
-// each, in a sentence naming both files.
+// size are left alone. A file there that the queue's copy goes on from (the
+// failure a retry continued) is replaced: the queue's copy holds all of it.
+// A file there that differs otherwise (continued with parley resume,
+// edited, or another run of the job) is kept beside the queue's copy as
+// NAME.local (NAME.local-2, …), never overwritten; kept says so of each, in
+// a sentence naming both files.
 func (q *Queue) Download(ctx context.Context, r Record, dir string) (res batch.Result, kept []string, err error) {
 	res = r.Result
 	if r.JSONL == "" {
@@ -57,15 +60,20 @@ func (q *Queue) Download(ctx context.Context, r Record, dir string) (res batch.R
 		}
 		if statErr == nil {
 			mine, err := os.ReadFile(local)
-			side := ""
-			if err == nil {
-				side, err = transcripts.KeepAside(local, ".local", mine)
+			// A file the queue's copy goes on from is an earlier state of
+			// the conversation (the failure a retry continued), all of
+			// which the queue's copy holds: it is replaced.
+			if err != nil || !continues(mine, data, filepath.Ext(local) == ".md") {
+				side := ""
+				if err == nil {
+					side, err = transcripts.KeepAside(local, ".local", mine)
+				}
+				if err != nil {
+					os.Remove(tmp)
+					return res, kept, fmt.Errorf("keeping %s, which differs from the queue's copy, before writing that: %w", local, err)
+				}
+				kept = append(kept, fmt.Sprintf("%s differed from the queue's copy, which is now there; the file that was there is kept as %s", local, side))
 			}
-			if err != nil {
-				os.Remove(tmp)
-				return res, kept, fmt.Errorf("keeping %s, which differs from the queue's copy, before writing that: %w", local, err)
-			}
-			kept = append(kept, fmt.Sprintf("%s differed from the queue's copy, which is now there; the file that was there is kept as %s", local, side))
 		}
 		if err := os.Rename(tmp, local); err != nil {
 			return res, kept, fmt.Errorf("writing %s: %w", local, err)
@@ -73,6 +81,21 @@ func (q *Queue) Download(ctx context.Context, r Record, dir string) (res batch.R
 		*p = local
 	}
 	return res, kept, nil
+}
+
+// continues reports whether theirs, the queue's copy of a transcript file,
+// goes on from mine, the batch folder's: a JSONL that starts with every
+// byte of mine, or a Markdown whose messages start with all of mine's
+// (the header aside, which parley rewrites as a conversation goes on).
+// Mine is then an earlier state of the same conversation (a failure a
+// retry continued, say), all of which theirs holds.
+func continues(mine, theirs []byte, markdown bool) bool {
+	if !markdown {
+		return bytes.HasPrefix(theirs, mine)
+	}
+	const rule = "\n---\n\n"
+	i, j := bytes.Index(mine, []byte(rule)), bytes.Index(theirs, []byte(rule))
+	return i >= 0 && j >= 0 && bytes.HasPrefix(theirs[j+len(rule):], mine[i+len(rule):])
 }
 
 // Collected is what Collect fetched.

@@ -3,8 +3,10 @@ package queue
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -78,5 +80,63 @@ termination: {max_messages: 3}
 	}
 	if prev, err := batch.ReadManifest(out); err != nil || prev.ID != m.ID {
 		t.Errorf("the collected folder's batch.json: %v, %v; want batch %s", prev, err, m.ID)
+	}
+}
+
+// Download replaces a transcript in the batch folder that the queue's
+// copy goes on from (the failure a retry continued), which that copy
+// holds whole; one that holds what the queue's copy does not (continued
+// here, or notes written below its messages) is kept aside, and said so.
+func TestDownloadReplacesOnlyWhatTheQueuesCopyGoesOnFrom(t *testing.T) {
+	const (
+		head     = "# Turns\n\n**Messages:** %d\n\n---\n\n"
+		jsonl    = "{\"type\":\"run\"}\n{\"n\":1}\n"
+		markdown = "### A\n\nhi\n\n"
+	)
+	queueJSONL := jsonl + "{\"n\":2}\n"
+	queueMD := fmt.Sprintf(head, 2) + markdown + "### B\n\nho\n\n"
+	q := connect(t, startQueue(t))
+	ctx := context.Background()
+	for _, c := range []struct {
+		name      string
+		jsonl, md string
+		keptAside []string
+	}{
+		{"what the queue's copy goes on from", jsonl, fmt.Sprintf(head, 1) + markdown, nil},
+		{"a JSONL continued here", jsonl + "{\"n\":99}\n", fmt.Sprintf(head, 1) + markdown, []string{"t.jsonl"}},
+		{"notes below the messages", jsonl, fmt.Sprintf(head, 1) + markdown + "my notes\n", []string{"t.md"}},
+		{"a Markdown without its header", jsonl, markdown, []string{"t.md"}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			dir := t.TempDir()
+			run := filepath.Join(dir, batch.RunsDir, "job")
+			os.MkdirAll(run, 0o700)
+			os.WriteFile(filepath.Join(run, "t.jsonl"), []byte(c.jsonl), 0o600)
+			os.WriteFile(filepath.Join(run, "t.md"), []byte(c.md), 0o600)
+			r := Record{Batch: "b", Result: batch.Result{ID: "job", JSONL: "b/runs/job/w-1/t.jsonl", Markdown: "b/runs/job/w-1/t.md"}}
+			for name, data := range map[string]string{r.JSONL: queueJSONL, r.Markdown: queueMD} {
+				if _, err := q.transcripts.PutBytes(ctx, name, []byte(data)); err != nil {
+					t.Fatal(err)
+				}
+			}
+			_, kept, err := q.Download(ctx, r, dir)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for file, want := range map[string]string{"t.jsonl": queueJSONL, "t.md": queueMD} {
+				if got, _ := os.ReadFile(filepath.Join(run, file)); string(got) != want {
+					t.Errorf("%s holds %q; want the queue's copy", file, got)
+				}
+			}
+			var aside []string
+			for _, file := range []string{"t.jsonl", "t.md"} {
+				if _, err := os.Stat(filepath.Join(run, file+".local")); err == nil {
+					aside = append(aside, file)
+				}
+			}
+			if !slices.Equal(aside, c.keptAside) || len(kept) != len(c.keptAside) {
+				t.Errorf("kept aside %v, saying %q; want %v", aside, kept, c.keptAside)
+			}
+		})
 	}
 }

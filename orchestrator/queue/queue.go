@@ -18,7 +18,10 @@
 //	                            finished transcripts; BATCH/summary.json
 //	key-value parley-results    BATCH.JOB → the job's Record, created once:
 //	                            the first worker to store a result wins, so
-//	                            a job is never counted twice
+//	                            a job is never counted twice; batch
+//	                            --retry-failed withdraws a failed one
+//	                            (Reopen), its transcript stored as the
+//	                            running one, and publishes the job again
 //	key-value parley-limits     one key per provider: the start times of its
 //	                            recent requests (see SharedLimiter)
 //
@@ -129,6 +132,10 @@ func (q *Queue) consumer(ctx context.Context, ackWait time.Duration) (jetstream.
 type Message struct {
 	Batch string    `json:"batch"`
 	Job   batch.Job `json:"job"`
+	// Retry says the job's failed result was withdrawn to run it again
+	// (batch --resume --retry-failed): the transcript stored for it, one
+	// an error stopped, is continued rather than kept as it ended.
+	Retry bool `json:"retry,omitempty"`
 }
 
 // Record is a finished job as stored in the results bucket. Its Markdown

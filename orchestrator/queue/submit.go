@@ -20,6 +20,9 @@ type Submitted struct {
 	Published int // jobs put on the stream
 	Finished  int // jobs that already had a result
 	Queued    int // jobs already waiting or running, left as they were
+	// Retried counts the jobs published again, of those Published,
+	// whose failed results were withdrawn (see Reopen).
+	Retried int
 	// Before names the jobs that already had a result, finished in an
 	// earlier session: what Progress leaves out of this session's count.
 	Before map[string]bool
@@ -31,7 +34,8 @@ type Submitted struct {
 //
 // Submitting the same batch again (to follow it after an interruption)
 // publishes only the jobs that have neither a result nor a message on the
-// stream; a different batch under a taken id is refused.
+// stream; a different batch under a taken id is refused. A job whose
+// failed result Reopen withdrew is published as a retry.
 func (q *Queue) Submit(ctx context.Context, m *batch.Manifest, ackWait time.Duration) (Submitted, error) {
 	out := Submitted{Before: map[string]bool{}}
 	if err := checkID("batch id", m.ID); err != nil {
@@ -58,7 +62,7 @@ func (q *Queue) Submit(ctx context.Context, m *batch.Manifest, ackWait time.Dura
 	if _, err := q.consumer(ctx, ackWait); err != nil {
 		return out, fmt.Errorf("setting up the workers' consumer %s: %w", ConsumerName, err)
 	}
-	done, err := q.resultKeys(ctx, m.ID)
+	done, withdrawn, err := q.resultState(ctx, m.ID)
 	if err != nil {
 		return out, err
 	}
@@ -80,11 +84,21 @@ func (q *Queue) Submit(ctx context.Context, m *batch.Manifest, ackWait time.Dura
 		} else if !errors.Is(err, jetstream.ErrMsgNotFound) {
 			return out, fmt.Errorf("looking for job %s on the stream: %w", job.ID, err)
 		}
-		body, err := json.Marshal(Message{Batch: m.ID, Job: job})
+		msg, msgID := Message{Batch: m.ID, Job: job}, m.ID+"/"+job.ID
+		if rev, ok := withdrawn[resultKey(m.ID, job.ID)]; ok {
+			// Its failure was withdrawn (Reopen): it runs again, on from
+			// what it recorded. The id is the withdrawal's, so that the
+			// stream takes it although it took the job's first message
+			// within its window for duplicates, and takes it once however
+			// many submissions publish it.
+			msg.Retry, msgID = true, fmt.Sprintf("%s/retry-%d", msgID, rev)
+			out.Retried++
+		}
+		body, err := json.Marshal(msg)
 		if err != nil {
 			return out, err
 		}
-		f, err := q.js.PublishAsync(subj, body, jetstream.WithMsgID(m.ID+"/"+job.ID))
+		f, err := q.js.PublishAsync(subj, body, jetstream.WithMsgID(msgID))
 		if err != nil {
 			return out, fmt.Errorf("publishing job %s: %w", job.ID, err)
 		}
@@ -217,6 +231,38 @@ func (q *Queue) Batches(ctx context.Context) ([]*batch.Manifest, error) {
 		}
 	}
 	return out, nil
+}
+
+// resultState reads the results bucket's keys of batchID: those that
+// hold a result, and those whose result was withdrawn (Reopen), each with
+// the revision of its withdrawal.
+func (q *Queue) resultState(ctx context.Context, batchID string) (held map[string]bool, withdrawn map[string]uint64, err error) {
+	held, withdrawn = map[string]bool{}, map[string]uint64{}
+	w, err := q.results.Watch(ctx, batchID+".*", jetstream.MetaOnly())
+	if err != nil {
+		return nil, nil, fmt.Errorf("listing the results of batch %s: %w", batchID, err)
+	}
+	defer w.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return nil, nil, ctx.Err()
+		case e, ok := <-w.Updates():
+			if !ok {
+				return nil, nil, fmt.Errorf("listing the results of batch %s: the queue stopped sending them", batchID)
+			}
+			if e == nil {
+				return held, withdrawn, nil // every key read
+			}
+			if e.Operation() == jetstream.KeyValuePut {
+				held[e.Key()] = true
+				delete(withdrawn, e.Key())
+			} else {
+				withdrawn[e.Key()] = e.Revision()
+				delete(held, e.Key())
+			}
+		}
+	}
 }
 
 func (q *Queue) resultKeys(ctx context.Context, batchID string) (map[string]bool, error) {

@@ -189,6 +189,10 @@ func (w *Worker) handle(ctx context.Context, cons jetstream.Consumer, msg jetstr
 		ackWait = info.Config.AckWait
 	}
 	env, err := w.env(ctx, m.Batch)
+	// A conversation whose failure the batch command withdrew goes on
+	// from what it recorded, its error stop and all, as a local batch
+	// --retry-failed continues it.
+	env.RetryFailed = m.Retry
 	var bad *badBatchError
 	switch {
 	case errors.As(err, &bad):
@@ -537,20 +541,28 @@ func (u *uploader) upload(ctx context.Context, final bool) error {
 	}
 	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
+	err = u.q.putPartial(ctx, u.m.Batch, u.m.Job.ID, filepath.Base(found[0]), u.worker, data)
+	if err == nil {
+		u.size = len(data)
+	}
+	return err
+}
+
+// putPartial stores data, the JSONL file of job jobID of batch batchID,
+// as the job's running transcript, which the worker that takes the job
+// next continues; worker names who stored it.
+func (q *Queue) putPartial(ctx context.Context, batchID, jobID, file, worker string, data []byte) error {
 	n, in, out := tally(data)
-	_, err = u.q.transcripts.Put(ctx, jetstream.ObjectMeta{
-		Name: partialObject(u.m.Batch, u.m.Job.ID),
+	_, err := q.transcripts.Put(ctx, jetstream.ObjectMeta{
+		Name: partialObject(batchID, jobID),
 		Metadata: map[string]string{
-			"file":       filepath.Base(found[0]),
-			"worker":     u.worker,
+			"file":       file,
+			"worker":     worker,
 			"messages":   strconv.Itoa(n),
 			"tokens_in":  strconv.Itoa(in),
 			"tokens_out": strconv.Itoa(out),
 		},
 	}, bytes.NewReader(data))
-	if err == nil {
-		u.size = len(data)
-	}
 	return err
 }
 

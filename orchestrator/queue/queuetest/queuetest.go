@@ -25,20 +25,24 @@ var turn = regexp.MustCompile(`turn (\d+)\b`)
 // shows any message lost or repeated. Its words vary with the turn, so no
 // termination rule takes the replies for a loop.
 func TurnServer(t testing.TB, delay time.Duration) *openaitest.Server {
+	return openaitest.Start(t, func(r openaitest.Request) openaitest.Reply { return Turn(r, delay) })
+}
+
+// Turn is TurnServer's reply to r, for a server that answers some
+// requests otherwise (an outage, say) and the rest as TurnServer does.
+func Turn(r openaitest.Request, delay time.Duration) openaitest.Reply {
 	vocab := []string{"harbour", "lantern", "meadow", "quartz", "saffron", "thimble", "vapour", "willow", "ember", "fjord"}
-	return openaitest.Start(t, func(r openaitest.Request) openaitest.Reply {
-		// A sees the opening and B does not, so B's requests carry one
-		// message fewer for the same place in the conversation.
-		n := len(r.Body.Messages)
-		if r.Body.Model == "model-b" {
-			n++
-		}
-		text := fmt.Sprintf("%s says turn %d: %s %s %s %s.", r.Body.Model, n,
-			vocab[n%len(vocab)], vocab[(n*3+1)%len(vocab)], vocab[(n*7+2)%len(vocab)], vocab[(n*9+5)%len(vocab)])
-		rep := openaitest.Words(text)
-		rep.Delay = delay
-		return rep
-	})
+	// A sees the opening and B does not, so B's requests carry one
+	// message fewer for the same place in the conversation.
+	n := len(r.Body.Messages)
+	if r.Body.Model == "model-b" {
+		n++
+	}
+	text := fmt.Sprintf("%s says turn %d: %s %s %s %s.", r.Body.Model, n,
+		vocab[n%len(vocab)], vocab[(n*3+1)%len(vocab)], vocab[(n*7+2)%len(vocab)], vocab[(n*9+5)%len(vocab)])
+	rep := openaitest.Words(text)
+	rep.Delay = delay
+	return rep
 }
 
 // Scenario is the YAML of a conversation between model-a and model-b at

@@ -1,0 +1,189 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/parleyhq/parley/agents/openaitest"
+	"github.com/parleyhq/parley/orchestrator/batch"
+	"github.com/parleyhq/parley/orchestrator/queue"
+	"github.com/parleyhq/parley/orchestrator/queue/queuetest"
+	"github.com/parleyhq/parley/transcripts"
+)
+
+const lateKey = "sk-late-retry-5e0b"
+
+// A queued batch whose conversations failed, one when its provider went
+// down mid-conversation and two before they recorded anything (their key
+// was not set), says in its failure how to continue them, and that
+// command hands them to the queue's workers: the one with messages goes
+// on from its last completed message, its transcript's earlier lines kept
+// byte for byte, and the two with nothing recorded run afresh, while the
+// conversation that ended well is neither run again (the provider sees
+// no request of it) nor written again. So on an embedded queue gone with
+// the batch's end, on one kept with --queue-dir, and on a NATS server.
+func TestAQueuedBatchRetriesItsFailuresOnItsQueue(t *testing.T) {
+	var down atomic.Bool
+	srv := openaitest.Start(t, func(r openaitest.Request) openaitest.Reply {
+		if down.Load() && r.Body.Seed != nil && *r.Body.Seed == 2 && len(r.Body.Messages) >= 4 {
+			return openaitest.Error(http.StatusBadRequest, "The provider is down.")
+		}
+		return queuetest.Turn(r, time.Millisecond)
+	})
+	t.Setenv("PARLEY_QUEUE_E2E_KEY", queueTestKey)
+	for _, mode := range []struct {
+		name string
+		// queue starts what the batch runs on and returns its flags.
+		queue func(t *testing.T, dir string) []string
+		gone  bool // the embedded queue is removed once the batch ends
+	}{
+		{"embedded, gone with the batch's end", func(*testing.T, string) []string { return []string{"--queue", "embedded"} }, true},
+		{"embedded, kept with --queue-dir", func(t *testing.T, dir string) []string {
+			return []string{"--queue", "embedded", "--queue-dir", filepath.Join(dir, "q")}
+		}, false},
+		{"a NATS server", func(t *testing.T, dir string) []string {
+			nats, err := queue.StartEmbedded(t.TempDir(), "127.0.0.1:0")
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(nats.Shutdown)
+			ctx, cancel := context.WithCancel(context.Background())
+			var wg sync.WaitGroup
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				var out bytes.Buffer
+				run(ctx, []string{"worker", "--queue", nats.URL(), "--name", "w", "-j", "4"}, strings.NewReader(""), &out, &out)
+			}()
+			t.Cleanup(func() { cancel(); wg.Wait() })
+			return []string{"--queue", nats.URL()}
+		}, false},
+	} {
+		t.Run(mode.name, func(t *testing.T) {
+			down.Store(true)
+			t.Setenv("PARLEY_RETRY_LATE_KEY", "")
+			dir := t.TempDir()
+			turns := queueScenario(t, dir, srv.URL, 6, 100000)
+			late := filepath.Join(dir, "late.yaml")
+			if err := os.WriteFile(late, []byte(queuetest.Scenario(srv.URL, "PARLEY_RETRY_LATE_KEY", 6, 100000)), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			out := filepath.Join(dir, "batch")
+			flags := mode.queue(t, dir)
+			code, stdout, stderr := parley(t, append([]string{"batch", turns, late, "--vary", "seed=1,2", "--out", out, "--plain"}, flags...)...)
+			want := "3 of 4 conversations failed; their errors are in " + filepath.Join(out, "summary.md") +
+				"; once the cause is fixed, continue them with: parley batch --resume " + out + " " + strings.Join(flags, " ") + " --retry-failed\n"
+			if code != exitFailure || !strings.HasSuffix(stderr, want) {
+				t.Fatalf("batch: exit %d; want 1 and the failure ending %q\nstdout:\n%s\nstderr:\n%s", code, want, stdout, stderr)
+			}
+			m, err := batch.ReadManifest(out)
+			if err != nil {
+				t.Fatal(err)
+			}
+			// The jobs by what they run: the scenario file and the seed.
+			jobOf := func(scenario int, seed string) string {
+				for _, j := range m.Jobs {
+					if j.Scenario == scenario && j.Vary["seed"] == seed {
+						return j.ID
+					}
+				}
+				t.Fatalf("no job of scenario %d with seed %s", scenario, seed)
+				return ""
+			}
+			done, midway := jobOf(0, "1"), jobOf(0, "2")
+			transcript := func(id string) string {
+				found, _ := filepath.Glob(filepath.Join(out, batch.RunsDir, id, "*.jsonl"))
+				if len(found) != 1 {
+					t.Fatalf("%s has transcripts %v; want one", id, found)
+				}
+				return found[0]
+			}
+			type file struct {
+				data []byte
+				mod  time.Time
+			}
+			before := map[string]file{}
+			for _, id := range []string{done, midway} {
+				jl := transcript(id)
+				for _, f := range []string{jl, strings.TrimSuffix(jl, ".jsonl") + ".md"} {
+					data, err := os.ReadFile(f)
+					st, serr := os.Stat(f)
+					if err != nil || serr != nil {
+						t.Fatal(err, serr)
+					}
+					before[f] = file{data, st.ModTime()}
+				}
+			}
+			if tr, err := transcripts.Read(transcript(midway)); err != nil || len(tr.Messages) < 3 || tr.Run.Stop == nil || tr.Run.Stop.Kind != transcripts.StopError {
+				t.Fatalf("the conversation the outage stopped: %v; want its messages so far and the error's stop", err)
+			}
+
+			// The cause fixed, the command the failure named continues them.
+			down.Store(false)
+			t.Setenv("PARLEY_RETRY_LATE_KEY", lateKey)
+			sent := len(srv.Requests())
+			resume := strings.Fields(strings.TrimSuffix(want[strings.LastIndex(want, "with: ")+len("with: "):], "\n"))[1:]
+			code, stdout, stderr = parley(t, append(resume, "--plain")...)
+			if code != exitOK {
+				t.Fatalf("%v: exit %d\nstdout:\n%s\nstderr:\n%s", resume, code, stdout, stderr)
+			}
+			if first, _, _ := strings.Cut(stdout, "\n"); !strings.Contains(first, "to retry)") {
+				t.Errorf("the first line %q does not say which failed conversations it retries", first)
+			}
+			if sum := readSummaryJSON(t, out); sum.Done != 4 || sum.Failed != 0 {
+				t.Errorf("after the retry: %d done, %d failed; want 4 and 0\n%s", sum.Done, sum.Failed, stdout)
+			}
+			for _, r := range srv.Requests()[sent:] {
+				if r.Header.Get("Authorization") == "Bearer "+queueTestKey && (r.Body.Seed == nil || *r.Body.Seed != 2) {
+					t.Errorf("the retry sent a request of %s, which had ended well", done)
+				}
+			}
+			for f, was := range before {
+				data, _ := os.ReadFile(f)
+				st, err := os.Stat(f)
+				if err != nil {
+					t.Fatal(err)
+				}
+				switch {
+				case strings.Contains(f, done) && (!bytes.Equal(data, was.data) || !st.ModTime().Equal(was.mod)):
+					t.Errorf("%s, of the conversation that ended well, was written again", f)
+				case strings.Contains(f, midway) && strings.HasSuffix(f, ".jsonl") && !bytes.HasPrefix(data, was.data):
+					t.Errorf("%s does not start with the %d bytes it held when it failed", f, len(was.data))
+				}
+			}
+			for _, j := range m.Jobs {
+				tr, err := transcripts.Read(transcript(j.ID))
+				if err != nil {
+					t.Fatal(err)
+				}
+				queuetest.CheckTurns(t, j.ID, tr, 6)
+				resumes := 0
+				if j.ID == midway {
+					resumes = 1
+				}
+				if tr.Run.Resumes != resumes || tr.Run.Stop == nil || tr.Run.Stop.Kind != transcripts.StopPolicy {
+					t.Errorf("%s: resumed %d times, stopped %+v; want %d and the policy's stop", j.ID, tr.Run.Resumes, tr.Run.Stop, resumes)
+				}
+			}
+			if aside, _ := filepath.Glob(filepath.Join(out, batch.RunsDir, "*", "*.local*")); len(aside) > 0 {
+				t.Errorf("files kept aside: %v\n%s", aside, stderr)
+			}
+			if _, err := os.Stat(filepath.Join(out, "queue")); mode.gone && !os.IsNotExist(err) {
+				t.Errorf("the embedded queue is kept in %s once the retried batch is complete", filepath.Join(out, "queue"))
+			}
+			// Nothing is left to retry.
+			code, stdout, stderr = parley(t, append(resume, "--plain")...)
+			if code != exitOK || strings.Contains(stdout, "to retry") {
+				t.Errorf("retried again: exit %d\n%s%s", code, stdout, stderr)
+			}
+		})
+	}
+}

@@ -1,0 +1,91 @@
+package queue
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"path"
+
+	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/parleyhq/parley/orchestrator/batch"
+)
+
+// Reopen withdraws the failed results of batch m so that Submit offers
+// those conversations to the workers again (batch --resume --retry-failed).
+// Each goes on as a local retry continues it: the transcript its result
+// holds, which an error stopped, becomes the job's running transcript, and
+// the worker that takes the job continues it from its last completed
+// message, keeping every line; a result that holds none leaves the
+// running transcript stored for the job, if any, to be continued, and
+// otherwise the job runs afresh. A result of a conversation that ended
+// well is never touched. It returns how many failures it withdrew; a
+// queue that holds nothing of the batch has none.
+//
+// Every transcript is stored before any result is withdrawn, and a result
+// is withdrawn only as it was read: a withdrawal cut short leaves each job
+// failed as it was, or withdrawn with its transcript in place, which the
+// next Submit publishes as a retry.
+func (q *Queue) Reopen(ctx context.Context, m *batch.Manifest) (int, error) {
+	prev, err := q.readManifest(ctx, m.ID)
+	switch {
+	case errors.Is(err, jetstream.ErrObjectNotFound):
+		return 0, nil
+	case err != nil:
+		return 0, err
+	case !sameBatch(prev, m):
+		return 0, fmt.Errorf("the queue already holds a different batch named %s; its failures are not this batch's to retry", m.ID)
+	}
+	held, err := q.resultKeys(ctx, m.ID)
+	if err != nil {
+		return 0, err
+	}
+	type failure struct {
+		key string
+		rev uint64
+	}
+	var failed []failure
+	for _, j := range m.Jobs {
+		key := resultKey(m.ID, j.ID)
+		if !held[key] {
+			continue
+		}
+		e, err := q.results.Get(ctx, key)
+		if errors.Is(err, jetstream.ErrKeyNotFound) {
+			continue // withdrawn since it was listed
+		}
+		if err != nil {
+			return 0, fmt.Errorf("reading the result %s: %w", key, err)
+		}
+		var r Record
+		if err := json.Unmarshal(e.Value(), &r); err != nil {
+			return 0, fmt.Errorf("the result %s in %s is not valid: %v", key, ResultsBucket, err)
+		}
+		if r.State != batch.StateFailed {
+			continue
+		}
+		if r.JSONL != "" {
+			data, err := q.transcripts.GetBytes(ctx, r.JSONL)
+			if err != nil {
+				return 0, fmt.Errorf("reading %s, the transcript of the failed conversation %s, from %s to continue it: %w", r.JSONL, j.ID, TranscriptsBucket, err)
+			}
+			if err := q.putPartial(ctx, m.ID, j.ID, path.Base(r.JSONL), r.Worker, data); err != nil {
+				return 0, fmt.Errorf("storing the transcript of the failed conversation %s to continue it: %w", j.ID, err)
+			}
+		}
+		failed = append(failed, failure{key, e.Revision()})
+	}
+	n := 0
+	for _, f := range failed {
+		err := q.results.Delete(ctx, f.key, jetstream.LastRevision(f.rev))
+		if isWrongLastSequence(err) {
+			continue // changed since it was read: withdrawn by another, say
+		}
+		if err != nil {
+			return n, fmt.Errorf("withdrawing the failed result %s: %w", f.key, err)
+		}
+		n++
+	}
+	return n, nil
+}
