@@ -244,39 +244,78 @@ func TestAFolderSkipsOnlyWhatIsNoTranscript(t *testing.T) {
 	cases := []struct {
 		name, file, data string
 		want             []string // in the error; none when the file is skipped
+		named            string   // in the error when a skipped file is named
 	}{
 		// Meant as a transcript, and broken.
 		{"a table whose quote never closes", "chat.csv", "speaker,text\nClaude,\"Hello\nGPT,Hi\nClaude,How are you?\nGPT,Fine\n",
-			[]string{"chat.csv: ", "a table of messages", "opens on line 2 is not closed"}},
+			[]string{"chat.csv: ", "a table of messages", "opens on line 2 is not closed"}, ""},
 		{"a table with a row of another width", "chat.csv", "speaker,text\nClaude,Hello, there\nGPT,Hi\n",
-			[]string{"chat.csv: ", "line 2 has another number of fields than the header's 2"}},
+			[]string{"chat.csv: ", "line 2 has another number of fields than the header's 2"}, ""},
 		{"a table of roles and contents with a bare quote", "chat.csv", "role,content\nuser,hi\nassistant,he said \"yes\" loudly\n",
-			[]string{"chat.csv: ", "line 3 has a double quote inside a text not in quotes"}},
+			[]string{"chat.csv: ", "line 3 has a double quote inside a text not in quotes"}, ""},
 		{"a TSV with a tab too many", "chat.tsv", "speaker\ttext\nA\tone\tmore\nB\ttwo\n",
-			[]string{"chat.tsv: ", "line 2 has 1 extra field past the header's 2"}},
+			[]string{"chat.tsv: ", "line 2 has 1 extra field past the header's 2"}, ""},
 		{"messages that are a string", "chat.json", `{"messages": "oops"}` + "\n",
-			[]string{"chat.json: ", `line 1: its "messages" is a string, not a list of messages`}},
+			[]string{"chat.json: ", `line 1: its "messages" is a string, not a list of messages`}, ""},
 		{"messages keyed by number", "chat.json", "{\n  \"title\": \"A and B\",\n  \"messages\": {\n    \"1\": {\"role\": \"user\", \"content\": \"a\"},\n    \"2\": {\"role\": \"assistant\", \"content\": \"b\"}\n  }\n}\n",
-			[]string{"chat.json: ", `line 3: its "messages" is an object, not a list of messages`}},
-		{"messages whose items are no messages", "chat.json", `{"messages": [1, 2]}`,
-			[]string{"chat.json: ", "message 1 is a number"}},
+			[]string{"chat.json: ", `line 3: its "messages" is an object, not a list of messages`}, ""},
+		{"messages beside one that is no message", "chat.json", `{"messages": [{"role": "user", "content": "a"}, 2]}`,
+			[]string{"chat.json: ", "message 2 is a number"}, ""},
+		{"messages that name no speaker", "chat.json", `{"messages": [{"content": "hi"}, {"content": "hello"}]}`,
+			[]string{"chat.json: ", "message 1 has no field naming its speaker"}, ""},
+		{"a message whose content is a number", "chat.json", `{"messages": [{"role": "user", "content": 5}]}`,
+			[]string{"chat.json: ", "message 1: content is a number, not text"}, ""},
+		{"a message of texts alone", "chat.json", `{"messages": ["hello"]}`,
+			[]string{"chat.json: ", "message 1 is a string, not a JSON object"}, ""},
 		{"conversations that are a string", "chat.json", `{"conversations": "oops"}`,
-			[]string{"chat.json: ", `"conversations" is a string, not a list`}},
-		{"turns whose items are no messages", "chat.json", `{"turns": [1, 2]}`,
-			[]string{"chat.json: ", "message 1 is a number"}},
+			[]string{"chat.json: ", `"conversations" is a string, not a list`}, ""},
+		{"turns beside one that is no message", "chat.json", `{"turns": [{"speaker": "A", "text": "hi"}, 3]}`,
+			[]string{"chat.json: ", "message 2 is a number"}, ""},
+		{"an export's conversation written wrong", "chats.json", `[{"messages": [{"role": "user", "content": "a"}]}, {"messages": [{"role": "user", "content": 3}]}]`,
+			[]string{"chats.json: ", "item 2: message 1: content is a number, not text"}, ""},
+		{"a two-model runner's record of no messages", "run.json", `{"model_a": "a", "model_b": "b", "messages": []}`,
+			[]string{"run.json: ", "the conversation has no messages"}, ""},
 		{"JSON cut off", "chat.json", `{"messages": [{"role": "user", "content": "a"}`,
-			[]string{"chat.json: ", "line 1, column 47"}},
+			[]string{"chat.json: ", "line 1, column 47"}, ""},
+		{"JSON that does not parse after a speaker and a text", "chat.json", `[{"speaker": "A", "text": "hi"},, ]`,
+			[]string{"chat.json: ", "the JSON does not parse"}, ""},
 
 		// No transcript at all: skipped.
-		{"notes", "NOTES.md", "# What we found\n\n## Loops\n\nMost end in farewells.\n", nil},
-		{"a data table", "scores.csv", "id,score,note\n1,5,good\n2,3,fine\n", nil},
-		{"a data table with a quote never closed", "scores.csv", "id,score,note\n1,5,\"good\n2,3,fine\n", nil},
-		{"a run's record counting its messages", "run.json", `{"run": "batch-1", "messages": 97, "tokens": 15230}`, nil},
-		{"an empty record's messages", "record.json", `{"id": 7, "messages": null}`, nil},
-		{"a locale's messages", "en.json", `{"locale": "en", "messages": {"hello": "Hello", "bye": "Goodbye"}}`, nil},
-		{"a package's manifest", "package.json", `{"name": "tool", "version": "1.0.0", "scripts": {"test": "go test"}}`, nil},
-		{"a count of turns", "game.json", `{"turns": 12, "history": "none", "transcript": "runs/a.md"}`, nil},
-		{"plain text", "notes.txt", "remember to label the new runs\n", nil},
+		{"notes", "NOTES.md", "# What we found\n\n## Loops\n\nMost end in farewells.\n", nil, ""},
+		{"a data table", "scores.csv", "id,score,note\n1,5,good\n2,3,fine\n", nil, ""},
+		{"a data table with a quote never closed", "scores.csv", "id,score,note\n1,5,\"good\n2,3,fine\n", nil, ""},
+		{"a run's record counting its messages", "run.json", `{"run": "batch-1", "messages": 97, "tokens": 15230}`, nil, `its "messages" is a number`},
+		{"a two-model runner's summary counting its messages", "run.json", `{"model_a": "a", "model_b": "b", "messages": 40}`, nil, `"messages" is a number, not a list`},
+		{"an empty record's messages", "record.json", `{"id": 7, "messages": null}`, nil, ""},
+		{"a locale's messages", "en.json", `{"locale": "en", "messages": {"hello": "Hello", "bye": "Goodbye"}}`, nil, ""},
+		{"a package's manifest", "package.json", `{"name": "tool", "version": "1.0.0", "scripts": {"test": "go test"}}`, nil, ""},
+		{"a count of turns", "game.json", `{"turns": 12, "history": "none", "transcript": "runs/a.md"}`, nil, ""},
+		{"a count of conversations", "stats.json", `{"conversations": 3}`, nil, `"conversations" is a number, not a list`},
+		{"a count of conversations in each of several records", "stats.json", `[{"day": 1, "conversations": 3}, {"day": 2, "conversations": 5}]`, nil, `"conversations" is a number, not a list`},
+		{"conversations that are an object of counts", "stats.json", `{"conversations": {"total": 3, "open": 1}}`, nil, `"conversations" is an object, not a list`},
+		{"a history of dates and values", "prices.json", `{"history": [{"date": "2024-01-01", "value": 3}, {"date": "2024-01-02", "value": 4}]}`, nil, "message 1: content is a number, not text"},
+		{"a history of values by a user", "prices.json", `{"history": [{"date": "2024-01-01", "value": 3, "user": "ada"}]}`, nil, "content is a number, not text"},
+		{"a history of numbers", "scores.json", `{"history": [1, 2, 3]}`, nil, "message 1 is a number, not a JSON object"},
+		{"a history of one command", "shell.json", `{"history": ["ls -l"]}`, nil, "message 1 is a string, not a JSON object"},
+		{"an empty history", "state.json", `{"history": []}`, nil, "the conversation has no messages"},
+		{"a list of named values", "env.json", `[{"name": "PATH", "value": 1}, {"name": "HOME", "value": 2}]`, nil, "content is a number, not text"},
+		{"a record of a role and a value", "user.json", `{"role": "admin", "value": 3}`, nil, "content is a number, not text"},
+		{"messages that are ids", "thread.json", `{"thread": 5, "messages": [101, 102]}`, nil, "message 1 is a number, not a JSON object"},
+		{"messages that are records of no text", "inbox.json", `{"messages": [{"id": 1, "read": true}, {"id": 2, "read": false}]}`, nil, "message 1 has no field naming its speaker"},
+		{"no messages", "empty.json", `{"messages": []}`, nil, "the conversation has no messages"},
+		{"turns that are records", "game.json", `{"turns": [{"id": 1, "score": 3}, {"id": 2, "score": 4}]}`, nil, "message 1 has no field naming its speaker"},
+		{"dialogue that is records", "ui.json", `{"dialogue": [{"id": "intro", "width": 300}]}`, nil, "message 1 has no field naming its speaker"},
+		{"a conversation's settings", "bot.json", `{"conversation": [{"id": 1, "timeout": 30}]}`, nil, "message 1 has no field naming its speaker"},
+		{"numbered messages that are records", "log.json", `{"message_1": {"id": 4, "status": "sent"}}`, nil, "message 1 has no field naming its speaker"},
+		{"a chat that is a flag", "features.json", `{"chat": "enabled"}`, nil, ""},
+		{"a transcript that is a path", "job.json", `{"transcript": "path/to/file.md"}`, nil, ""},
+		{"a tsconfig.json with comments", "tsconfig.json", "{\n  // the compiler's options\n  \"compilerOptions\": {\n    \"target\": \"es2020\", /* modern */\n    \"strict\": true,\n  },\n}\n", nil, ""},
+		{"a tsconfig.json with a comment after a key", "tsconfig.json", "{\n  \"extends\": \"./base.json\", // shared\n  \"include\": [\"src\"]\n}\n", nil, "the JSON does not parse: line 2, column 29"},
+		{"an editor's settings with a trailing comma", "settings.json", "{\n  \"editor.fontSize\": 14,\n  \"chat.editor.fontSize\": 13,\n  \"files.exclude\": {\"**/.git\": true},\n}\n", nil, "the JSON does not parse"},
+		{"an editor's settings", "settings.json", `{"editor.fontSize": 14, "chat.editor.fontSize": 13, "files.exclude": {"**/.git": true}}`, nil, ""},
+		{"a GeoJSON", "places.json", `{"type": "FeatureCollection", "features": [{"type": "Feature", "geometry": {"type": "Point", "coordinates": [1, 2]}, "properties": {"name": "A", "value": 3}}, {"type": "Feature", "geometry": {"type": "Point", "coordinates": [3, 4]}, "properties": {"name": "B", "value": 4}}]}`, nil, ""},
+		{"an OpenAPI description of messages", "openapi.json", `{"openapi": "3.0.0", "info": {"title": "Chat API", "version": "1"}, "components": {"schemas": {"Message": {"type": "object", "properties": {"role": {"type": "string"}, "content": {"type": "string"}}}, "Chat": {"type": "object", "properties": {"messages": {"type": "array", "items": {"$ref": "#/components/schemas/Message"}}}}}}}`, nil, ""},
+		{"plain text", "notes.txt", "remember to label the new runs\n", nil, ""},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -286,9 +325,16 @@ func TestAFolderSkipsOnlyWhatIsNoTranscript(t *testing.T) {
 				t.Fatalf("Gather: %v, %v; want the one file", files, err)
 			}
 			_, err = Load(files[0])
+			// Named on the command line, the file is an error either way.
+			named := files[0]
+			named.Named = true
+			_, nerr := Load(named)
 			if c.want == nil {
 				if !errors.Is(err, ErrNotTranscript) {
 					t.Fatalf("Load: %v; want it skipped as no transcript", err)
+				}
+				if nerr == nil || errors.Is(nerr, ErrNotTranscript) || !strings.Contains(nerr.Error(), c.named) {
+					t.Errorf("named, the error is %v; want one saying why it is no transcript, holding %q", nerr, c.named)
 				}
 				return
 			}
@@ -301,9 +347,7 @@ func TestAFolderSkipsOnlyWhatIsNoTranscript(t *testing.T) {
 				}
 			}
 			// Named on the command line, the file fails with the same error.
-			named := files[0]
-			named.Named = true
-			if _, nerr := Load(named); nerr == nil || nerr.Error() != err.Error() {
+			if nerr == nil || nerr.Error() != err.Error() {
 				t.Errorf("named, the error is %v; found in the folder, %v", nerr, err)
 			}
 		})

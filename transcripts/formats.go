@@ -397,6 +397,7 @@ func importLayout(data []byte, text func([]byte) string) ([]*Transcript, string,
 		return ts, layout, err
 	case LayoutYAML:
 		ts, err := importJSON(vals, jsonLayout(vals))
+		err = otherData(vals, jsonLayout(vals), err)
 		for _, t := range ts {
 			for i := range t.Messages {
 				// A block scalar ("text: |") ends in the line end that
@@ -407,7 +408,7 @@ func importLayout(data []byte, text func([]byte) string) ([]*Transcript, string,
 		return ts, layout, err
 	case LayoutOpenAI, LayoutShareGPT, LayoutPair, LayoutTurns, LayoutNumbered:
 		ts, err := importJSON(vals, layout)
-		return ts, layout, err
+		return ts, layout, otherData(vals, layout, err)
 	}
 	t := bytes.TrimSpace(d)
 	switch {
@@ -419,6 +420,12 @@ func importLayout(data []byte, text func([]byte) string) ([]*Transcript, string,
 	if looksJSON(t) {
 		vals, err := jsonValues(t)
 		if err != nil {
+			if !transcriptKeys(t) {
+				// Another tool's file that does not parse (JSON with
+				// comments, as a tsconfig.json holds): said, for the
+				// person who gave it; a folder's walk passes over it.
+				return nil, "", fmt.Errorf(`%w: the JSON does not parse: %v; and it names none of the keys a transcript's JSON has ("messages", "conversations", "turns", …) before that`, ErrUnknownLayout, err)
+			}
 			return nil, "", fmt.Errorf("not a transcript: the JSON does not parse: %v", err)
 		}
 		if len(vals) == 1 {
@@ -445,6 +452,20 @@ func importLayout(data []byte, text func([]byte) string) ([]*Transcript, string,
 		return nil, "", fmt.Errorf("a table of messages (its header names a speaker and a text column) that does not read: %w", err)
 	}
 	return nil, "", fmt.Errorf(`%w: expected parley Markdown ("# A ↔ B" and a header closed by "---"), parley JSONL, "### Name ###" headed blocks, messages that each start with their speaker's name ("## Name", "**Name:**", "Name:", "> Name:", "- Name:", "=== Name ===", "<Name>", "<|im_start|>name", "[12:00] Name:" or "Turn 3 - Name:"; two speakers or more taking turns, each named twice or more, or in a "# A ↔ B" title), OpenAI "messages" JSON, ShareGPT "conversations" JSON, a two-model runner's "model_a"/"model_b" JSON, other JSON or YAML listing messages that each name their speaker and hold their text, or a CSV or TSV table whose header names a speaker column ("speaker", "name", "role", …) and a text column ("text", "content", …)`, ErrUnknownLayout)
+}
+
+// otherData is err, the error importJSON gave reading vals in layout,
+// said to be in no layout parley reads (ErrUnknownLayout) when vals were
+// not meant as a conversation (meantAsTranscript): some other tool's
+// data that uses a key transcripts use too ({"conversations": 3}, a
+// "history" of dates and values), which a folder's walk passes over. The
+// sentence of what parley could not read is kept, for the person who
+// named the file.
+func otherData(vals []any, layout string, err error) error {
+	if err == nil || meantAsTranscript(vals, layout) {
+		return err
+	}
+	return fmt.Errorf("%w: %w", ErrUnknownLayout, err)
 }
 
 // Head is the first bytes of the file at path, enough to tell its layout

@@ -130,6 +130,169 @@ func meantAsMessages(v any) bool {
 	return false
 }
 
+// meantAsTranscript reports whether vals, JSON (or YAML) read in layout
+// that importJSON could not read, were meant as a conversation and written
+// wrong, so that a folder's walk fails them, rather than some other
+// tool's data, which it passes over. They were when some item of them
+// holds messages where a layout parley reads has them, written wrong or
+// not: a two-model runner's list under "messages" beside "model_a"; a
+// "messages" or "conversations" that is a text, an object of messages
+// (meantAsMessages) or a list holding a message (heldMessages); a list
+// under one of turnsKeys, or numbered "message_1", …, holding one; or an
+// item that is a message itself. A count, a flag, a path, an empty list,
+// and a list of records that name no speaker beside a text (a history of
+// dates and values, ids) are other JSON's.
+func meantAsTranscript(vals []any, layout string) bool {
+	for _, v := range vals {
+		items, ok := v.([]any)
+		if !ok {
+			items = []any{v}
+		}
+		for _, it := range items {
+			if obj, ok := it.(map[string]any); ok && meantObject(obj, layout) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// meantObject is meantAsTranscript of one item.
+func meantObject(obj map[string]any, layout string) bool {
+	if _, ok := obj["model_a"]; ok {
+		if _, ok := obj["messages"].([]any); ok {
+			return true
+		}
+	}
+	for _, k := range []string{"messages", "conversations"} {
+		switch v := obj[k].(type) {
+		case []any:
+			if heldMessages(v, true) {
+				return true
+			}
+		case nil:
+		default:
+			if meantAsMessages(v) {
+				return true
+			}
+		}
+	}
+	if layout == LayoutNumbered {
+		if msgs, _ := numbered(obj); heldMessages(msgs, true) {
+			return true
+		}
+	}
+	if k, list := turnList(obj); k != "" && heldMessages(list, false) {
+		return true
+	}
+	return messageLike(obj, true)
+}
+
+// heldMessages reports whether list holds a message (messageLike), or,
+// under a layout's own name for its messages (own: "messages",
+// "conversations", "message_1"), a text.
+func heldMessages(list []any, own bool) bool {
+	for _, it := range list {
+		switch x := it.(type) {
+		case string:
+			if own {
+				return true
+			}
+		case map[string]any:
+			if messageLike(x, own) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// messageLike reports whether obj is a message, written wrong or not: it
+// names a speaker (one of speakerKeys) and holds a text (one of textKeys,
+// a string or a list of parts); or, under a layout's own name (own), it
+// holds a text alone, or the layout's own fields ("role" and "content",
+// "from" and "value") whatever they hold. A record whose "value" is a
+// number, beside a "name" or a "user", is no message.
+func messageLike(obj map[string]any, own bool) bool {
+	if own {
+		for _, pair := range [][2]string{{"role", "content"}, {"from", "value"}} {
+			_, a := obj[pair[0]]
+			_, b := obj[pair[1]]
+			if a && b {
+				return true
+			}
+		}
+	}
+	_, text := firstKey(obj, textKeys)
+	switch text.(type) {
+	case string, []any:
+	default:
+		return false
+	}
+	if own {
+		return true
+	}
+	k, _ := firstKey(obj, speakerKeys)
+	return k != ""
+}
+
+// transcriptKeys reports whether the JSON d, which does not parse, names
+// before its fault a key that only a transcript's JSON has: "messages",
+// "conversations", "model_a", "message_1" or one of turnsKeys, or one of
+// speakerKeys and one of textKeys. A file of another kind that does not
+// parse (a tsconfig.json or an editor's settings.json, which hold
+// comments) names none.
+func transcriptKeys(d []byte) bool {
+	dec := json.NewDecoder(bytes.NewReader(d))
+	speaker, text := false, false
+	// For each object or list open, whether it is an object and a key
+	// comes next in it: an object's keys and values alternate.
+	type open struct{ object, key bool }
+	var stack []open
+	for {
+		tok, err := dec.Token()
+		if err != nil {
+			return false
+		}
+		if t, ok := tok.(string); ok && len(stack) > 0 && stack[len(stack)-1].key {
+			switch {
+			case t == "messages", t == "conversations", t == "model_a", numberedKey(t), slices.Contains(turnsKeys, t):
+				return true
+			case slices.Contains(speakerKeys, t):
+				speaker = true
+			case slices.Contains(textKeys, t):
+				text = true
+			}
+			if speaker && text {
+				return true
+			}
+			stack[len(stack)-1].key = false
+			continue
+		}
+		switch tok {
+		case json.Delim('{'):
+			stack = append(stack, open{object: true, key: true})
+			continue
+		case json.Delim('['):
+			stack = append(stack, open{})
+			continue
+		case json.Delim('}'), json.Delim(']'):
+			stack = stack[:len(stack)-1]
+		}
+		// A value ended: in an object, a key comes next.
+		if n := len(stack); n > 0 && stack[n-1].object {
+			stack[n-1].key = true
+		}
+	}
+}
+
+// numberedKey reports whether k is a numbered message's key, "message_1".
+func numberedKey(k string) bool {
+	rest, ok := strings.CutPrefix(k, "message_")
+	_, err := strconv.Atoi(rest)
+	return ok && err == nil
+}
+
 // topKeyLine is the line (from 1) of key among the keys of the JSON
 // object d holds; 0 when d holds no object, or none with that key.
 func topKeyLine(d []byte, key string) int {

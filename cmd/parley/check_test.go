@@ -589,13 +589,19 @@ func TestCheckReadsOtherLayouts(t *testing.T) {
 
 // A broken transcript in a folder fails check, as it does when named: a
 // table of messages whose quote never closes, and JSON whose "messages"
-// is a text, are named with their lines, not skipped as notes are.
+// is a text, are named with their lines, not skipped as notes are; data
+// that merely uses a transcript's keys is skipped.
 func TestCheckFailsABrokenTranscriptInAFolder(t *testing.T) {
 	dir := t.TempDir()
 	os.WriteFile(filepath.Join(dir, "good.txt"), []byte("Ada: hello there\n\nBix: hi back\n\nAda: how are you\n\nBix: fine, thanks\n"), 0o600)
 	os.WriteFile(filepath.Join(dir, "chat.csv"), []byte("speaker,text\nClaude,\"Hello\nGPT,Hi\nClaude,How are you?\nGPT,Fine\n"), 0o600)
 	os.WriteFile(filepath.Join(dir, "chat.json"), []byte(`{"messages": "oops"}`+"\n"), 0o600)
 	os.WriteFile(filepath.Join(dir, "NOTES.md"), []byte("# What we found\n\n## Loops\n\nMost end in farewells.\n"), 0o600)
+	// Data that uses a transcript's keys, and JSON with comments, are
+	// skipped as the notes are.
+	os.WriteFile(filepath.Join(dir, "stats.json"), []byte(`{"conversations": 3}`), 0o600)
+	os.WriteFile(filepath.Join(dir, "prices.json"), []byte(`{"history": [{"date": "2024-01-01", "value": 3}, {"date": "2024-01-02", "value": 4}]}`), 0o600)
+	os.WriteFile(filepath.Join(dir, "tsconfig.json"), []byte("{\n  \"extends\": \"./base.json\", // shared\n  \"include\": [\"src\"]\n}\n"), 0o600)
 	code, out, errOut := parley(t, "check", dir)
 	if code != exitFailure || !strings.Contains(out, "1 transcript (and 2 files that could not be read)") {
 		t.Fatalf("exit %d; want 1 and two files unread:\n%s%s", code, out, errOut)
@@ -604,6 +610,9 @@ func TestCheckFailsABrokenTranscriptInAFolder(t *testing.T) {
 		filepath.Join(dir, "chat.csv") + ": a table of messages (its header names a speaker and a text column) that does not read: the text in double quotes that opens on line 2 is not closed",
 		filepath.Join(dir, "chat.json") + `: line 1: its "messages" is a string, not a list of messages`,
 		filepath.Join(dir, "NOTES.md") + ": skipped: not a conversation in any layout parley reads",
+		filepath.Join(dir, "stats.json") + ": skipped: not a conversation in any layout parley reads",
+		filepath.Join(dir, "prices.json") + ": skipped: not a conversation in any layout parley reads",
+		filepath.Join(dir, "tsconfig.json") + ": skipped: not a conversation in any layout parley reads",
 	} {
 		if !strings.Contains(errOut, want) {
 			t.Errorf("stderr lacks %q:\n%s", want, errOut)
