@@ -3,7 +3,6 @@ package agents
 import (
 	"cmp"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -284,25 +283,6 @@ func withExtra(b []byte, cfg *OpenAIConfig) []byte {
 // then asks again without.
 func RefusesStreamOptions(status int, said string) bool {
 	return (status == http.StatusBadRequest || status == http.StatusUnprocessableEntity) && strings.Contains(said, "stream_options")
-}
-
-// ProbeBody is the body of a one-token request as cfg's agent would send
-// it, for a check before a run: its model, system prompt, sampling
-// settings, seed, stop sequences and the field its cap goes in, as every
-// reply of its carries them, with one short user message, streamed as
-// the run streams. Without streamOptions it leaves stream_options out, as
-// the agent asks again when a server refuses them.
-func ProbeBody(cfg OpenAIConfig, streamOptions bool) []byte {
-	req := newRequest(&cfg, []Message{{Role: openai.ChatMessageRoleUser, Content: "Say OK."}})
-	if !streamOptions {
-		req.StreamOptions = nil
-	}
-	setCap(req, 1)
-	b, err := json.Marshal(req)
-	if err != nil {
-		return nil
-	}
-	return withExtra(b, &cfg)
 }
 
 func (a *OpenAI) attempts() int {

@@ -22,7 +22,9 @@ func newDoctorCmd() *cobra.Command {
 one sentence per agent whether it would work: the endpoint answers, the key
 is accepted, the model is served. parley asks only for the endpoint's model
 list (GET /models), so no tokens are spent; --ask also sends each model a
-one-token request.
+one-token request, sent and read as a run sends and reads a reply (with the
+agent's retries, timeout: and idle_timeout:), so that each fault is told in
+the run's own sentence.
 
   parley doctor configs/kimi-k2-vs-grok-4.yaml
   parley doctor --agent ollama:llama3.2 --agent openai:gpt-4o-mini`,

@@ -374,6 +374,56 @@ func TestAShortHeaderValueEchoedByAServerIsHidden(t *testing.T) {
 	}
 }
 
+// doctor --ask says what a run would say of each fault, and what a
+// server echoes of the key or a header's value in the course of it (an
+// error retried until the agent gives up, a first event that is not an
+// OpenAI event, an error a judge's server sends mid-stream) is hidden in its sentences and
+// its JSON, as in the run's.
+func TestDoctorAskHidesWhatAServerEchoes(t *testing.T) {
+	const key, header = "sk-doctor-ask-SECRET8", "hval-doctor-ask-SECRET9"
+	srv := openaitest.Start(t, func(r openaitest.Request) openaitest.Reply {
+		echo := r.Header.Get("Authorization") + " and " + r.Header.Get("X-Custom-Auth")
+		switch r.Body.Model {
+		case "refuses":
+			return openaitest.Error(500, "upstream got "+echo)
+		case "not-a-stream":
+			return openaitest.Reply{ContentType: "text/event-stream", Body: "data: you sent " + echo + "\n\n"}
+		}
+		return openaitest.Reply{ContentType: "text/event-stream", Body: `data: {"error":{"message":"upstream got ` + echo + `"}}` + "\n\n"}
+	})
+	srv.Models = []string{"refuses", "not-a-stream", "mid-stream"}
+	agent := func(name, model string) string {
+		return "  - {name: " + name + ", base_url: " + srv.URL + ", model: " + model + ", api_key_env: ASK_KEY, retries: 2, backoff: 10ms, headers: {X-Custom-Auth: " + header + "}}\n"
+	}
+	scenario := filepath.Join(t.TempDir(), "ask.yaml")
+	judge := strings.TrimSuffix(strings.TrimPrefix(agent("judge", "mid-stream"), "  - "), "\n")
+	os.WriteFile(scenario, []byte("agents:\n"+agent("A", "refuses")+agent("B", "not-a-stream")+"termination:\n  judge: "+judge+"\n"), 0o600)
+	t.Setenv("ASK_KEY", key)
+	for _, args := range [][]string{{"doctor", "--ask", scenario}, {"doctor", "--ask", "--json", scenario}} {
+		code, out, errOut := parley(t, args...)
+		if code != exitFailure {
+			t.Errorf("%v: exit %d, want %d\n%s%s", args, code, exitFailure, out, errOut)
+		}
+		for _, want := range []string{
+			"failed with 500 Internal Server Error: upstream got Bearer [redacted] and [redacted] (gave up after 2 attempts)",
+			`did not answer with an OpenAI-compatible event stream (its first event was \"you sent Bearer [redacted] and [redacted]\")`,
+			"upstream got Bearer [redacted] and [redacted]",
+		} {
+			if args[2] != "--json" {
+				want = strings.ReplaceAll(want, `\"`, `"`)
+			}
+			if !strings.Contains(out, want) {
+				t.Errorf("%v: %q is not in\n%s", args, want, out)
+			}
+		}
+		for _, secret := range []string{key, header} {
+			if strings.Contains(out+errOut, secret) {
+				t.Errorf("%v shows %q:\n%s%s", args, secret, out, errOut)
+			}
+		}
+	}
+}
+
 // One agent's key and header values are hidden in every agent's errors:
 // a server both sides reach through (a gateway, a proxy) may echo what the
 // other side sent, and the run, its JSONL, a batch's summaries and doctor

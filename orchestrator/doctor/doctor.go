@@ -2,11 +2,13 @@
 // scenario can be reached: the endpoint answers, the key is accepted and
 // the model is served. It asks only for the endpoint's model list
 // (GET /models), so it spends no tokens unless asked to send each model a
-// one-token request (Options.Ask). Each agent gets one sentence.
+// one-token request (Options.Ask), which the agent a run builds sends and
+// reads, so that its verdict and its sentence are the run's. Each agent
+// gets one sentence.
 package doctor
 
 import (
-	"bytes"
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -23,6 +25,7 @@ import (
 
 	"github.com/parleyhq/parley/agents"
 	"github.com/parleyhq/parley/configs"
+	"github.com/parleyhq/parley/internal/phrase"
 	"github.com/parleyhq/parley/internal/suggest"
 	"github.com/parleyhq/parley/orchestrator"
 )
@@ -52,8 +55,13 @@ type Options struct {
 	Getenv  func(string) string // nil: os.Getenv
 	Timeout time.Duration       // per endpoint; 0 means 10s
 	// Ask also sends each model one tiny request (max_tokens 1), which
-	// costs a few tokens, to show it answers; off unless asked.
+	// costs a few tokens, to show it answers; off unless asked. It is
+	// sent by the agent a run builds, with its retries, timeout: and
+	// idle_timeout:, and read as a run reads a reply.
 	Ask bool
+	// AskTimeout bounds Ask's request at each endpoint, its retries and
+	// the waits between them included; 0 means 30s.
+	AskTimeout time.Duration
 }
 
 // target is one model endpoint to check.
@@ -67,11 +75,12 @@ type target struct {
 	// publicModels is set for endpoints that list models without looking
 	// at the key (OpenRouter); the key is then checked at GET /key.
 	publicModels bool
-	// req is what the agent's requests carry (its sampling settings, seed,
-	// stop sequences, the field its cap goes in): --ask's one-token
-	// request is built from it (agents.ProbeBody), so a server that would
-	// refuse a run's request refuses it too, and one that serves the run
-	// serves it.
+	// req is the agent's configuration as a run builds it (its sampling
+	// settings, seed, stop sequences, the field its cap goes in, its
+	// retries, timeout: and idle_timeout:): --ask's one-token request is
+	// sent by an agent built from it, so a server that would refuse a
+	// run's request refuses it too, and one that serves the run serves
+	// it.
 	req agents.OpenAIConfig
 	// others are the secrets of every agent and judge of the scenario,
 	// hidden in this one's sentences too: one server may echo what
@@ -102,6 +111,9 @@ func Check(ctx context.Context, s *configs.Scenario, opt Options) []Finding {
 	}
 	if opt.Timeout <= 0 {
 		opt.Timeout = 10 * time.Second
+	}
+	if opt.AskTimeout <= 0 {
+		opt.AskTimeout = 30 * time.Second
 	}
 	if opt.Client == nil {
 		opt.Client = &http.Client{Timeout: opt.Timeout, CheckRedirect: agents.CheckRedirect}
@@ -251,16 +263,12 @@ func rank(s Status) int {
 	return 0
 }
 
-// request builds a request to base+path carrying the agent's headers and,
-// when there is one, its key (a content type first, so the agent's own
-// headers may replace it).
-func (t target) request(ctx context.Context, method, base, path, key, contentType string, body io.Reader) (*http.Request, error) {
-	req, err := http.NewRequestWithContext(ctx, method, agents.Endpoint(base, path), body)
+// models builds the request for base's model list, carrying the agent's
+// headers and, when there is one, its key.
+func (t target) models(ctx context.Context, base, key string) (*http.Request, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, agents.Endpoint(base, "/models"), nil)
 	if err != nil {
 		return nil, err
-	}
-	if contentType != "" {
-		req.Header.Set("Content-Type", contentType)
 	}
 	if key != "" {
 		req.Header.Set("Authorization", "Bearer "+key)
@@ -277,7 +285,7 @@ func checkURL(ctx context.Context, opt Options, t target, base, key, keyName str
 	f := Finding{URL: agents.RedactURL(base)}
 	ctx, cancel := context.WithTimeout(ctx, opt.Timeout)
 	defer cancel()
-	req, err := t.request(ctx, http.MethodGet, base, "/models", key, "", nil)
+	req, err := t.models(ctx, base, key)
 	if err != nil {
 		f.Status, f.Sentence = Fail, fmt.Sprintf("%s: %s is not a URL parley can reach", t.who, agents.RedactURL(base))
 		return f
@@ -352,43 +360,83 @@ func checkURL(ctx context.Context, opt Options, t target, base, key, keyName str
 	return f
 }
 
-// ask sends the model one request for a single token and says whether it
-// answered.
+// ask sends the model one request for a single token through the agent a
+// run builds from t (its retries, its backoff and a server's Retry-After,
+// its timeout: and idle_timeout:), which reads the reply as a run reads
+// it, and says what came of it in the run's own sentence. The retries a
+// run would make are made while they fit in opt.AskTimeout; one that would
+// not is said to be what a run would do, as a warning, since whether it
+// answers then is not known.
 func ask(ctx context.Context, opt Options, t target, f Finding, base, key string) Finding {
-	ctx, cancel := context.WithTimeout(ctx, opt.Timeout)
+	cfg := t.req
+	cfg.Name = t.who
+	cfg.BaseURL, cfg.Route = base, "" // this replica alone
+	cfg.APIKey = key
+	if t.keyFile != "" {
+		cfg.KeyEnv = "" // a run names a key read from a file "its API key"
+	}
+	one := 1
+	cfg.MaxTokens = &one
+	// The agent's own clocks bound the request, as in a run; the
+	// client's, which doctor sets for GET /models, would cut it short.
+	client := *opt.Client
+	client.Timeout = 0
+	cfg.HTTPClient = &client
+	cfg.Secrets = new(agents.Secrets)
+	cfg.Secrets.Add(t.secrets(key)...)
+	agent := agents.NewOpenAI(cfg)
+
+	actx, cancel := context.WithTimeout(ctx, opt.AskTimeout)
 	defer cancel()
-	send := func(probe []byte) (status int, body []byte, err error) {
-		req, err := t.request(ctx, http.MethodPost, base, "/chat/completions", key, "application/json", bytes.NewReader(probe))
-		if err != nil {
-			return 0, nil, err
+	deadline, _ := actx.Deadline()
+	var reasons []string // why each failed attempt failed
+	var err error
+	for ch, e := range agent.Reply(actx, []agents.Message{{Role: agents.RoleUser, Content: "Say OK."}}) {
+		if e != nil {
+			err = e
+			break
 		}
-		resp, err := opt.Client.Do(req)
-		if err != nil {
-			return 0, nil, err
+		r := ch.Retry
+		if r == nil {
+			continue
 		}
-		defer resp.Body.Close()
-		body, _ = io.ReadAll(io.LimitReader(resp.Body, 1<<20))
-		return resp.StatusCode, body, nil
+		reasons = append(reasons, r.Reason)
+		if time.Now().Add(r.Wait).After(deadline) {
+			f.Status = Warn
+			f.Sentence = fmt.Sprintf("%s: %s failed a one-token request (%s); a run would wait %s and ask again (attempt %d of %d), longer than doctor waits (%s), so whether it answers is not known",
+				t.who, agents.RedactURL(base), r.Reason, phrase.Duration(r.Wait), r.Attempt+1, r.Max, phrase.Duration(opt.AskTimeout))
+			return f
+		}
 	}
-	status, body, err := send(agents.ProbeBody(t.req, true))
-	if err == nil && agents.RefusesStreamOptions(status, string(body)) {
-		// The agent asks again without them, and so does doctor.
-		status, body, err = send(agents.ProbeBody(t.req, false))
+	failed := ""
+	if n := len(reasons); n > 0 {
+		// "2 failed attempts (429 Too Many Requests)", each reason once.
+		failed = fmt.Sprintf("%s (%s)", phrase.Noun(n, "a failed attempt", fmt.Sprintf("%d failed attempts", n)), strings.Join(slices.Compact(reasons), "; "))
 	}
-	if err != nil {
-		f.Status, f.Sentence = Fail, fmt.Sprintf("%s: %s did not answer a one-token request: %s", t.who, agents.RedactURL(base), t.netReason(err, key))
+	switch {
+	case err == nil:
+		f.Sentence += ", and answered a one-token request"
+		if failed != "" {
+			f.Sentence += " after " + failed + ", asked again as a run asks again"
+		}
+		return f
+	case errors.Is(err, context.DeadlineExceeded) && ctx.Err() == nil:
+		// Doctor's own wait ran out, not the agent's.
+		f.Status = Warn
+		f.Sentence = fmt.Sprintf("%s: %s had not finished a one-token request after %s, the longest doctor waits", t.who, agents.RedactURL(base), phrase.Duration(opt.AskTimeout))
+		if failed != "" {
+			f.Sentence += ", " + failed
+		}
+		f.Sentence += fmt.Sprintf("; a run waits up to %s for each next piece (idle_timeout:) and %s for a reply (timeout:), so whether it answers is not known",
+			phrase.Duration(cmp.Or(cfg.IdleTimeout, agents.DefaultIdleTimeout)), phrase.Duration(cmp.Or(cfg.Timeout, agents.DefaultTimeout)))
+		return f
+	case ctx.Err() != nil:
+		f.Status, f.Sentence = Fail, fmt.Sprintf("%s: the one-token request to %s was interrupted", t.who, agents.RedactURL(base))
 		return f
 	}
-	if status/100 != 2 {
-		f.Status = Fail
-		f.Sentence = fmt.Sprintf("%s: %s refused a one-token request for %s (%d)", t.who, agents.RedactURL(base), t.model, status)
-		if m, _ := agents.ErrorBody(body); m != "" {
-			// A server may echo what it was sent: the key, a header.
-			f.Sentence += ": " + agents.RedactSecrets(m, t.secrets(key)...)
-		}
-		return f
-	}
-	f.Sentence += ", and answered a one-token request"
+	// The run's sentence, which hides the agent's secrets and those of
+	// every other agent of the scenario.
+	f.Status, f.Sentence = Fail, orchestrator.Sentence(err)
 	return f
 }
 

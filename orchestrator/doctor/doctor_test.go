@@ -8,6 +8,7 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -226,7 +227,7 @@ func TestAskSpendsOneTokenOnlyWhenAsked(t *testing.T) {
 		return openaitest.Text("OK")
 	})
 	srv.Models = []string{"m", "broken"}
-	s := scenario(t, "agents:\n  - {name: A, base_url: "+srv.URL+", model: m}\n  - {name: B, base_url: "+srv.URL+", model: broken}\n")
+	s := scenario(t, "agents:\n  - {name: A, base_url: "+srv.URL+", model: m}\n  - {name: B, base_url: "+srv.URL+", model: broken, retries: 2, backoff: 10ms}\n")
 	Check(context.Background(), s, Options{})
 	for _, r := range srv.Requests() {
 		if r.Method != "GET" {
@@ -237,7 +238,7 @@ func TestAskSpendsOneTokenOnlyWhenAsked(t *testing.T) {
 	if fs[0].Status != OK || !strings.HasSuffix(fs[0].Sentence, "serves m, and answered a one-token request") {
 		t.Errorf("A: %+v", fs[0])
 	}
-	if fs[1].Status != Fail || !strings.Contains(fs[1].Sentence, "refused a one-token request for broken (500): the model is loading") {
+	if fs[1].Status != Fail || !strings.Contains(fs[1].Sentence, "failed with 500 Internal Server Error: the model is loading (gave up after 2 attempts)") {
 		t.Errorf("B: %+v", fs[1])
 	}
 	for _, r := range srv.Requests() {
@@ -429,7 +430,7 @@ func TestAskSendsWhatTheRunSends(t *testing.T) {
 	if fs[0].Status != OK {
 		t.Errorf("A, a reasoning model with a cap: %+v", fs[0])
 	}
-	if fs[1].Status != Fail || !strings.Contains(fs[1].Sentence, "refused a one-token request for mixtral (422): body.seed: Extra inputs are not permitted") {
+	if fs[1].Status != Fail || !strings.Contains(fs[1].Sentence, srv.URL+" rejected the request (422): body.seed: Extra inputs are not permitted") {
 		t.Errorf("B, whose seed the server refuses: %+v", fs[1])
 	}
 	var posts []openaitest.Request
@@ -483,5 +484,94 @@ func TestAskAsksAgainWithoutStreamOptions(t *testing.T) {
 	}
 	if posts != 2 {
 		t.Errorf("%d one-token requests; want 2, the second without stream_options", posts)
+	}
+}
+
+// --ask's verdict is the run's: its one-token request is sent and read by
+// the agent a run builds, with its retries, its backoff and a server's
+// Retry-After, its idle_timeout:, and the run's sentence for each fault.
+// A retry a run would make that doctor does not wait for is a warning,
+// not a failure.
+func TestAskFaresAsTheRunFares(t *testing.T) {
+	const key = "sk-ask-SECRET7"
+	var mu sync.Mutex
+	asked := map[string]int{} // one-token requests per model
+	srv := openaitest.Start(t, func(r openaitest.Request) openaitest.Reply {
+		mu.Lock()
+		asked[r.Body.Model]++
+		n := asked[r.Body.Model]
+		mu.Unlock()
+		switch r.Body.Model {
+		case "html":
+			return openaitest.HTML()
+		case "bad-event":
+			return openaitest.Reply{ContentType: "text/event-stream", Body: "data: {not json\n\n"}
+		case "stall":
+			return openaitest.Stalled(2, "one ", "two ", "three")
+		case "429-then-ok":
+			if n == 1 {
+				return openaitest.RateLimited("1")
+			}
+		case "500-then-ok":
+			if n == 1 {
+				return openaitest.Error(http.StatusInternalServerError, "the model is loading")
+			}
+		case "500-always":
+			return openaitest.Error(http.StatusInternalServerError, "the model is loading")
+		case "429-wait-long":
+			return openaitest.RateLimited("60")
+		case "401":
+			return openaitest.Error(http.StatusUnauthorized, "Incorrect API key provided: "+r.Header.Get("Authorization"))
+		}
+		return openaitest.Words("OK")
+	})
+	srv.Models = []string{"ok", "html", "bad-event", "stall", "429-then-ok", "500-then-ok", "500-always", "429-wait-long", "401"}
+	cases := []struct {
+		name, model, settings string
+		status                Status
+		want                  string
+		within                time.Duration
+	}{
+		{"a valid stream", "ok", "", OK,
+			"accepts the key in ASK_KEY and serves ok, and answered a one-token request", 5 * time.Second},
+		{"an HTML page", "html", "", Fail,
+			`agent "A": the server at ` + srv.URL + ` answered with HTML, not an OpenAI-compatible stream; check base_url: for this agent`, 5 * time.Second},
+		{"an event that is not JSON", "bad-event", "retries: 2, backoff: 10ms", Fail,
+			`agent "A": ` + srv.URL + ` sent a stream event parley could not read ("{not json"), so the reply was not taken (gave up after 2 attempts)`, 5 * time.Second},
+		{"a stall beyond idle_timeout", "stall", "retries: 2, backoff: 10ms, idle_timeout: 300ms", Fail,
+			`agent "A": ` + srv.URL + ` sent nothing for 300ms; raise idle_timeout: for this agent if the model needs longer (gave up after 2 attempts)`, 3 * time.Second},
+		{"a 429 with Retry-After, then an answer", "429-then-ok", "", OK,
+			"serves 429-then-ok, and answered a one-token request after a failed attempt (429 Too Many Requests), asked again as a run asks again", 5 * time.Second},
+		{"a 500, then an answer", "500-then-ok", "backoff: 10ms", OK,
+			"serves 500-then-ok, and answered a one-token request after a failed attempt (500 Internal Server Error), asked again as a run asks again", 5 * time.Second},
+		{"a 500 every time", "500-always", "retries: 3, backoff: 10ms", Fail,
+			`agent "A": ` + srv.URL + ` failed with 500 Internal Server Error: the model is loading (gave up after 3 attempts)`, 5 * time.Second},
+		{"a 429 asking for a longer wait than doctor's", "429-wait-long", "", Warn,
+			`agent "A": ` + srv.URL + ` failed a one-token request (429 Too Many Requests); a run would wait 1m and ask again (attempt 2 of 5), longer than doctor waits (2s), so whether it answers is not known`, 3 * time.Second},
+		{"a 401 names the key variable", "401", "", Fail,
+			`agent "A": ` + srv.URL + ` refused the key in ASK_KEY (401 Unauthorized); check that it is set to a valid key`, 5 * time.Second},
+		{"a stall longer than doctor waits, within idle_timeout", "stall", "idle_timeout: 1m", Warn,
+			`agent "A": ` + srv.URL + ` had not finished a one-token request after 2s, the longest doctor waits; a run waits up to 1m for each next piece (idle_timeout:) and 10m for a reply (timeout:), so whether it answers is not known`, 6 * time.Second},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			a := "{name: A, base_url: " + srv.URL + ", api_key_env: ASK_KEY, model: " + c.model
+			if c.settings != "" {
+				a += ", " + c.settings
+			}
+			s := scenario(t, "agents:\n  - "+a+"}\n  - {name: B, type: scripted, lines: [hi]}\n")
+			start := time.Now()
+			fs := Check(context.Background(), s, Options{Ask: true, Getenv: func(string) string { return key }, Timeout: 2 * time.Second, AskTimeout: 2 * time.Second})
+			took := time.Since(start)
+			if fs[0].Status != c.status || !strings.Contains(fs[0].Sentence, c.want) {
+				t.Errorf("%s %q\nwant %s and %q", fs[0].Status, fs[0].Sentence, c.status, c.want)
+			}
+			if took > c.within {
+				t.Errorf("doctor took %s, more than %s", took, c.within)
+			}
+			if strings.Contains(fs[0].Sentence, key) {
+				t.Errorf("the key is shown: %q", fs[0].Sentence)
+			}
+		})
 	}
 }
