@@ -111,6 +111,35 @@ func ReplaceAgent(src []byte, seat, spec string) ([]byte, error) {
 	return buf.Bytes(), nil
 }
 
+// SeatNames lists the names of the seats of the scenario YAML src, the
+// agents its agents: list holds, in order: the seats ReplaceAgent can
+// hand over. It fails when src does not read or has no agents: list.
+func SeatNames(src []byte) ([]string, error) {
+	_, root, err := ParseMapping(src)
+	if err != nil {
+		return nil, err
+	}
+	list := mapValue(root, "agents")
+	if list == nil || list.Kind != yaml.SequenceNode {
+		return nil, fmt.Errorf("the scenario has no agents: list")
+	}
+	names := make([]string, len(list.Content))
+	for i, a := range list.Content {
+		names[i] = scalar(a, "name")
+	}
+	return names, nil
+}
+
+// ShownSeatSpec is an --agent value, SEAT=SPEC, as a sentence shows it:
+// the spec without the secrets it may hold.
+func ShownSeatSpec(value string) string {
+	seat, spec, ok := strings.Cut(value, "=")
+	if !ok {
+		return shownSpec(value)
+	}
+	return seat + "=" + shownSpec(spec)
+}
+
 // parseAgentSpec reads PROVIDER:MODEL or a flow mapping of agent fields.
 func parseAgentSpec(spec string) (*yaml.Node, error) {
 	spec = strings.TrimSpace(spec)

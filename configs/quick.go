@@ -12,6 +12,11 @@ import (
 // carries in sentences and in its transcript.
 const QuickSource = "the command line"
 
+// StdinSource is the name a scenario read from standard input carries
+// in sentences, in its transcript and in a batch's batch.json: it names
+// no file, and one that happens to be called so is never read for it.
+const StdinSource = "stdin"
+
 // Quick is a scenario given on the command line instead of in a file:
 // two agents in the provider:model shorthand that ollama and mods users
 // type ("ollama:llama3.2", "openrouter:x-ai/grok-4"), each optionally

@@ -384,7 +384,7 @@ func Parse(file string, data []byte) (*Scenario, error) {
 			}
 		}
 	}
-	if file != "" && file != QuickSource && file != "stdin" && !strings.HasPrefix(file, "embedded:") {
+	if file != "" && file != QuickSource && file != StdinSource && !strings.HasPrefix(file, "embedded:") {
 		// A loop model named by a relative path is found beside the
 		// scenario, as a replay transcript is.
 		policy.ResolveFiles(&s.Termination, filepath.Dir(file))

@@ -325,7 +325,7 @@ func RecordedSeats(run *transcripts.Run) (agents []transcripts.AgentInfo, forked
 // any folder; anything else (standard input, the command line, an example
 // in the binary, a path this host does not have) as it is.
 func recordedPath(p string) string {
-	if p == "" || p == "stdin" || p == configs.QuickSource || strings.HasPrefix(p, "embedded:") || filepath.IsAbs(p) {
+	if p == "" || p == configs.StdinSource || p == configs.QuickSource || strings.HasPrefix(p, "embedded:") || filepath.IsAbs(p) {
 		return p
 	}
 	if fi, err := os.Stat(p); err != nil || fi.IsDir() {

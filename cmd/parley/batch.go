@@ -51,7 +51,8 @@ func newBatchCmd() *cobra.Command {
 		Short: "Stage many conversations at once and summarize them",
 		Long: `batch runs N conversations of each scenario, J at a time, recording each one
 as usual in DIR/runs/ID/, and ends with a summary (printed, and written to
-DIR/summary.json and DIR/summary.md).
+DIR/summary.json and DIR/summary.md). A scenario given as - is read from
+standard input; DIR/batch.json records it, so --resume needs no file.
 
 --vary changes a field across runs; every combination of the values given
 runs N times, and each run records the values it used:
@@ -167,7 +168,7 @@ func runBatch(ctx context.Context, cmd *cobra.Command, args []string, f batchFla
 		}
 	} else {
 		if len(args) == 0 {
-			return usageErr(errors.New("batch takes one or more scenario files, such as configs/ollama-pair.yaml, or --resume DIR"))
+			return usageErr(errors.New("batch takes one or more scenario files, such as configs/ollama-pair.yaml (- for one from standard input), or --resume DIR"))
 		}
 		if f.n < 1 {
 			return usageErr(errors.New("-n must be at least 1"))
@@ -175,14 +176,32 @@ func runBatch(ctx context.Context, cmd *cobra.Command, args []string, f batchFla
 		// Every file's problems are said, not only the first bad file's.
 		var scenarios []*configs.Scenario
 		var bad []error
+		stdin := false
 		for _, a := range args {
-			s, err := configs.Load(a)
-			if err != nil {
-				if data, rerr := configs.ReadFile(a); rerr == nil {
-					err = transcriptNotScenario(a, data, err)
+			if a == "-" {
+				if stdin {
+					bad = append(bad, errors.New("- is given twice; standard input holds one scenario, so give - once"))
+					continue
 				}
+				stdin = true
+			}
+			name, data, err := readScenario(cmd.InOrStdin(), a)
+			if err != nil {
 				bad = append(bad, err)
 				continue
+			}
+			s, err := configs.Parse(name, data)
+			if err != nil {
+				bad = append(bad, transcriptNotScenario(name, data, err))
+				continue
+			}
+			if a == "-" {
+				if _, hidden := configs.RedactSource(s.Source); hidden {
+					// batch.json keeps it with its secrets hidden, and
+					// --resume reads such a scenario again from its file.
+					bad = append(bad, fmt.Errorf("%s: the scenario read from standard input holds secrets (a header's value, a URL's password or key), which batch.json keeps hidden, and --resume would read it again from its file, which standard input is not; save the scenario to a file and give the file to parley batch", name))
+					continue
+				}
 			}
 			scenarios = append(scenarios, s)
 		}

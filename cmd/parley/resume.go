@@ -45,6 +45,9 @@ left as they were.`,
 				return usageErr(fmt.Errorf("--max-messages %d: give the conversation's new limit, a number of messages above the ones it holds", maxMessages))
 			}
 			jsonl := sidecar(args[0])
+			if cmd.Flags().Changed("out") {
+				return usageErr(resumeElsewhere(jsonl, f.out))
+			}
 			// Whether the conversation may go on is judged on a read of
 			// the files, before opening them to write: opening readies
 			// them (it cuts a torn line, rewrites the Markdown's header),
@@ -108,10 +111,31 @@ left as they were.`,
 		},
 	}
 	f.register(c)
+	// A resume continues the recording in its own files: --out, which
+	// names where a new transcript goes, is not listed, and refused.
+	c.Flags().MarkHidden("out")
 	c.Flags().StringVar(&scenario, "scenario", "", "run under this scenario instead of the one recorded in the JSONL")
 	c.Flags().IntVar(&maxMessages, "max-messages", 0, "raise (or set) the max_messages budget, to extend a conversation a budget stopped; it counts the whole conversation, not the messages to add")
 	c.Flags().StringVar(&policyFile, "policy", "", "a YAML file with the termination policies to continue under")
 	return c
+}
+
+// resumeElsewhere is the sentence that refuses resume --out DIR: a resume
+// continues the recording in its own files, and a fork continues it
+// elsewhere, after its last completed message.
+func resumeElsewhere(jsonl, dir string) error {
+	at := "N"
+	if t, err := transcripts.Read(jsonl); err == nil {
+		n := len(t.Messages)
+		if n > 0 && t.Messages[n-1].Partial {
+			n-- // an interrupted message is no fork point
+		}
+		if n > 0 {
+			at = strconv.Itoa(n)
+		}
+	}
+	return fmt.Errorf("resume continues %s in its own files, in the folder they are in, and takes no --out; to continue it as a new transcript in another folder, fork it: parley fork %s --at %s --out %s",
+		jsonl, shellWord(jsonl), at, shellWord(dir))
 }
 
 // resumeSetup reads the scenario a recording continues under (the one it

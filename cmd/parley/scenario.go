@@ -124,7 +124,7 @@ func (f *scenarioFlags) load(cmd *cobra.Command, args []string) (*configs.Scenar
 
 // stdinName is the name a scenario read from standard input goes by, in
 // sentences and in the transcripts it is recorded in.
-const stdinName = "stdin"
+const stdinName = configs.StdinSource
 
 // readScenario reads a scenario file, or standard input for "-".
 func readScenario(stdin io.Reader, path string) (name string, data []byte, err error) {

@@ -372,7 +372,7 @@ func ReadManifest(dir string) (*Manifest, error) {
 	// A scenario recorded with its secrets hidden runs from its file, when
 	// that file still holds the same scenario.
 	for i, s := range m.Scenarios {
-		if !s.Redacted {
+		if !s.Redacted || s.Path == configs.StdinSource {
 			continue
 		}
 		if data, err := os.ReadFile(s.Path); err == nil {
@@ -471,8 +471,11 @@ func (m *Manifest) hidden(st BatchState, retryFailed bool) []int {
 func (m *Manifest) Edited() []string {
 	var out []string
 	for _, s := range m.Scenarios {
+		if s.Path == "" || s.Path == configs.StdinSource {
+			continue // read from standard input: no file can have changed
+		}
 		data, err := os.ReadFile(s.Path)
-		if err != nil || s.Path == "" {
+		if err != nil {
 			continue
 		}
 		now := string(data)
