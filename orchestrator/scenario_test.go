@@ -493,6 +493,79 @@ termination:
 	}
 }
 
+// A judge that could not be asked says why in the sentence a run gives
+// when an agent stops on the same fault, redacted as that one is: once,
+// without the client library's own text, which repeats what the server
+// said.
+func TestJudgeNoVerdictSaysTheAgentsSentence(t *testing.T) {
+	const key = "sk-judge-SECRET-0123456789"
+	cases := []struct {
+		name  string
+		reply openaitest.Reply
+		said  string // what the server said, which the sentence holds once
+	}{
+		{"a server that fails with a message", openaitest.Error(500, "forced failure"), "forced failure"},
+		{"a server that echoes the key", openaitest.Error(500, "bad day for "+key), "bad day for"},
+		{"a server that refuses the key", openaitest.Error(401, "no such key"), ""},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			t.Setenv("JUDGE_TEST_KEY", key)
+			srv := openaitest.Start(t, openaitest.Queue(c.reply, c.reply, c.reply, c.reply))
+			model := `base_url: "` + srv.URL + `", api_key_env: JUDGE_TEST_KEY, model: moderator, retries: 2, backoff: 1ms`
+			// The same fault, met by an agent: the sentence its run stops on.
+			cfg, err := FromScenario(scenario(t, "s.yaml", `agents:
+  - {name: judge, `+model+`}
+  - {name: B, type: scripted, lines: [b1]}
+opening: hi
+termination: {max_messages: 3}
+`), Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			stop, _ := New(cfg).Run(context.Background(), &collect{})
+			if stop.Kind != transcripts.StopError {
+				t.Fatalf("the agent's run stopped %+v, want an error", stop)
+			}
+			// The same fault, met by a judge.
+			cfg, err = FromScenario(scenario(t, "s.yaml", `agents:
+  - {name: A, type: scripted, lines: [a1, a2]}
+  - {name: B, type: scripted, lines: [b1, b2]}
+termination:
+  any:
+    - max_messages: 3
+    - judge: {every: 2, `+model+`}
+`), Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			rec := &Recorder{Dir: t.TempDir()}
+			if _, err := New(cfg).Run(context.Background(), rec); err != nil {
+				t.Fatal(err)
+			}
+			_, jl := rec.Paths()
+			tr, err := transcripts.Read(jl)
+			if err != nil {
+				t.Fatal(err)
+			}
+			rulings := judgeRulings(tr)
+			if len(rulings) != 1 {
+				t.Fatalf("recorded rulings = %q, want one", rulings)
+			}
+			want := "moderator after message 2: NO VERDICT: the judge could not be asked, so the conversation goes on without its verdict this round: " + stop.Reason
+			if rulings[0] != want {
+				t.Errorf("the ruling reads\n%s\nwant\n%s", rulings[0], want)
+			}
+			if c.said != "" && strings.Count(rulings[0], c.said) != 1 {
+				t.Errorf("the ruling says %q %d times: %s", c.said, strings.Count(rulings[0], c.said), rulings[0])
+			}
+			if strings.Contains(rulings[0], key) {
+				t.Errorf("the ruling shows the key: %s", rulings[0])
+			}
+		})
+	}
+}
+
 // What a judge's questions use and cost is recorded with each ruling, as a
 // message records its own: the tokens, and the cost its provider reported.
 func TestJudgeRecordsWhatItSpends(t *testing.T) {
