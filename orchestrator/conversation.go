@@ -393,8 +393,10 @@ func (r *run) judge(ctx context.Context) (transcripts.Stop, bool, error) {
 	// them again costs a request for an answer that changes nothing. The
 	// rules still check them, so their progress shows. The judge counts
 	// the whole conversation's messages, so a resumed or forked run asks
-	// after the messages an uninterrupted run would.
-	if p, ok := r.c.cfg.Policy.(policy.Preparer); ok && r.asks && len(r.msgs) > len(r.c.cfg.Prior) {
+	// after the messages an uninterrupted run would. Nor is it asked after
+	// a message at which another rule ends the run anyway
+	// (policy.Prepare): its answer could change nothing there either.
+	if r.asks && len(r.msgs) > len(r.c.cfg.Prior) {
 		// A judge's question is retried as an agent's reply is; each
 		// retry and wait is shown, printed and recorded as it happens.
 		var sinkErr error
@@ -406,7 +408,7 @@ func (r *run) judge(ctx context.Context) (transcripts.Stop, bool, error) {
 		})
 		// End cuts the question short, as it does a turn.
 		ask, release := r.c.cancellable(ctx)
-		err := p.Prepare(context.WithValue(ask, askWatcherKey{}, watch), r.msgs)
+		err := policy.Prepare(context.WithValue(ask, askWatcherKey{}, watch), r.c.cfg.Policy, r.msgs)
 		release()
 		switch {
 		case sinkErr != nil:

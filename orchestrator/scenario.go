@@ -668,6 +668,15 @@ type modelAsker struct {
 
 var _ policy.Asker = modelAsker{}
 
+// sentenceError is an error that reads as its Sentence: a judge that could
+// not be asked says why as a run that an agent's fault stopped says it,
+// without the client's own text, which repeats what the server said. It
+// still unwraps to the error, so a cancelled question is known as one.
+type sentenceError struct{ err error }
+
+func (e sentenceError) Error() string { return Sentence(e.err) }
+func (e sentenceError) Unwrap() error { return e.err }
+
 // askWatcher is what a run hands a judge's question, in its context, to
 // show the question's retries and waits as they happen, as an agent's
 // are. It returns an error when recording them failed.
@@ -681,7 +690,7 @@ func (m modelAsker) Ask(ctx context.Context, prompt string) (policy.Answer, erro
 	var a policy.Answer
 	for ch, err := range m.agent.Reply(ctx, []agents.Message{{Role: agents.RoleUser, Content: prompt}}) {
 		if err != nil {
-			return policy.Answer{}, err
+			return policy.Answer{}, sentenceError{err}
 		}
 		if ch.Retry != nil || ch.Wait != nil {
 			if ch.Retry != nil {

@@ -493,6 +493,148 @@ termination:
 	}
 }
 
+// A judge that could not be asked says why in the sentence a run gives
+// when an agent stops on the same fault, redacted as that one is: once,
+// without the client library's own text, which repeats what the server
+// said.
+func TestJudgeNoVerdictSaysTheAgentsSentence(t *testing.T) {
+	const key = "sk-judge-SECRET-0123456789"
+	cases := []struct {
+		name  string
+		reply openaitest.Reply
+		said  string // what the server said, which the sentence holds once
+	}{
+		{"a server that fails with a message", openaitest.Error(500, "forced failure"), "forced failure"},
+		{"a server that echoes the key", openaitest.Error(500, "bad day for "+key), "bad day for"},
+		{"a server that refuses the key", openaitest.Error(401, "no such key"), ""},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			t.Setenv("JUDGE_TEST_KEY", key)
+			srv := openaitest.Start(t, openaitest.Queue(c.reply, c.reply, c.reply, c.reply))
+			model := `base_url: "` + srv.URL + `", api_key_env: JUDGE_TEST_KEY, model: moderator, retries: 2, backoff: 1ms`
+			// The same fault, met by an agent: the sentence its run stops on.
+			cfg, err := FromScenario(scenario(t, "s.yaml", `agents:
+  - {name: judge, `+model+`}
+  - {name: B, type: scripted, lines: [b1]}
+opening: hi
+termination: {max_messages: 3}
+`), Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			stop, _ := New(cfg).Run(context.Background(), &collect{})
+			if stop.Kind != transcripts.StopError {
+				t.Fatalf("the agent's run stopped %+v, want an error", stop)
+			}
+			// The same fault, met by a judge.
+			cfg, err = FromScenario(scenario(t, "s.yaml", `agents:
+  - {name: A, type: scripted, lines: [a1, a2]}
+  - {name: B, type: scripted, lines: [b1, b2]}
+termination:
+  any:
+    - max_messages: 3
+    - judge: {every: 2, `+model+`}
+`), Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			rec := &Recorder{Dir: t.TempDir()}
+			if _, err := New(cfg).Run(context.Background(), rec); err != nil {
+				t.Fatal(err)
+			}
+			_, jl := rec.Paths()
+			tr, err := transcripts.Read(jl)
+			if err != nil {
+				t.Fatal(err)
+			}
+			rulings := judgeRulings(tr)
+			if len(rulings) != 1 {
+				t.Fatalf("recorded rulings = %q, want one", rulings)
+			}
+			want := "moderator after message 2: NO VERDICT: the judge could not be asked, so the conversation goes on without its verdict this round: " + stop.Reason
+			if rulings[0] != want {
+				t.Errorf("the ruling reads\n%s\nwant\n%s", rulings[0], want)
+			}
+			if c.said != "" && strings.Count(rulings[0], c.said) != 1 {
+				t.Errorf("the ruling says %q %d times: %s", c.said, strings.Count(rulings[0], c.said), rulings[0])
+			}
+			if strings.Contains(rulings[0], key) {
+				t.Errorf("the ruling shows the key: %s", rulings[0])
+			}
+		})
+	}
+}
+
+// A judge is not asked after a message at which another rule ends the run
+// anyway: its answer could change nothing, and would cost a request. The
+// run stops where check, which never asks a judge, stops its recording.
+func TestJudgeIsNotAskedWhereAnotherRuleStops(t *testing.T) {
+	cases := []struct {
+		name  string
+		rules string // beside the judge, every 2, under any:
+		asked []int  // the messages after which the judge is asked
+		stop  string // the rule that stops the run
+		at    int
+	}{
+		{"max_messages at the judge's message", "- max_messages: 6", []int{2, 4}, "max_messages", 6},
+		{"max_messages between the judge's messages", "- max_messages: 5", []int{2, 4}, "max_messages", 5},
+		{"a pattern at the judge's message", "- max_messages: 50\n    - stop_pattern: 'a2'", []int{2}, "stop_pattern", 4},
+		{"a guard before the judge's first message", "- max_messages: 6\n    - min_messages: 4", []int{4}, "max_messages", 6},
+		{"all: the budget with a rule that never stops", "- all: [{max_messages: 2}, {stop_pattern: never said}]\n    - max_messages: 6", []int{2, 4}, "max_messages", 6},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			srv := openaitest.Start(t, openaitest.Queue(openaitest.Words("CONTINUE: still going."),
+				openaitest.Words("CONTINUE: still going."), openaitest.Words("CONTINUE: still going.")))
+			y := `agents:
+  - {name: A, type: scripted, lines: [a1, a2, a3, a4]}
+  - {name: B, type: scripted, lines: [b1, b2, b3, b4]}
+termination:
+  any:
+    - judge: {base_url: "` + srv.URL + `", model: moderator, every: 2}
+    ` + c.rules + `
+`
+			cfg, err := FromScenario(scenario(t, "s.yaml", y), Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			rec := &Recorder{Dir: t.TempDir()}
+			stop, err := New(cfg).Run(context.Background(), rec)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if stop.Policy != c.stop || stop.At != c.at {
+				t.Fatalf("stop = %+v, want %s after message %d", stop, c.stop, c.at)
+			}
+			var asked []int
+			for _, r := range srv.Requests() {
+				p := r.Body.Messages[0].Content
+				var n int
+				fmt.Sscanf(p[strings.Index(p, "The conversation so far has "):], "The conversation so far has %d messages", &n)
+				asked = append(asked, n)
+			}
+			if fmt.Sprint(asked) != fmt.Sprint(c.asked) {
+				t.Errorf("the judge was asked after messages %v, want %v", asked, c.asked)
+			}
+			// check, which asks no judge, stops the recording where the run stopped.
+			_, jl := rec.Paths()
+			tr, err := transcripts.Read(jl)
+			if err != nil {
+				t.Fatal(err)
+			}
+			offline, err := FromScenario(scenario(t, "s.yaml", y), Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			at, v := policy.FirstStop(offline.Policy, tr.Messages)
+			if at != stop.At || v.Policy != stop.Policy {
+				t.Errorf("check stops the recording after message %d (%s), the run after %d (%s)", at, v.Policy, stop.At, stop.Policy)
+			}
+		})
+	}
+}
+
 // What a judge's questions use and cost is recorded with each ruling, as a
 // message records its own: the tokens, and the cost its provider reported.
 func TestJudgeRecordsWhatItSpends(t *testing.T) {

@@ -149,7 +149,8 @@ func runBatch(ctx context.Context, cmd *cobra.Command, args []string, f batchFla
 		if m.Queue == embeddedQueue && f.queue.url == "" && !f.dryRun {
 			// Its embedded queue went when it finished: said so, not
 			// that the queue still holds its conversations.
-			if done, err := embeddedFinished(out, dir, m, f.retryFailed); err != nil || done {
+			resume := resumeQueued(dir, queueFlags{url: embeddedQueue, dir: m.QueueDir})
+			if done, err := queuedFinished(out, dir, m, resume, f.retryFailed); err != nil || done {
 				return err
 			}
 		}
@@ -291,15 +292,20 @@ func runBatch(ctx context.Context, cmd *cobra.Command, args []string, f batchFla
 	}
 	release()
 	if f.resume != "" {
-		// A batch every conversation of which ended well, its summary
-		// written, is said to be finished and left as it is: staged
-		// again, it would only rewrite its summary. One with failures, or
-		// without its summary, is run as before (which writes the summary
-		// and says what failed).
-		if batchFinished(dir, m) {
+		// A batch every conversation of which ended, its summary written,
+		// is left as it is: staged again, it would run nothing and only
+		// rewrite its summary and add a session to its state log. When
+		// all ended well it is said to be finished; when some failed,
+		// and --retry-failed does not run them, they are counted, with
+		// the command that does, and the resume exits 1 as the batch did.
+		// One without its summary is run as before (which writes the
+		// summary and says what failed).
+		if ended, failed := batchEnded(dir, m); ended && failed == 0 {
 			fmt.Fprintf(out, "Batch %s in %s is finished: all %s ended, and nothing is left to run. Its summary is %s.\n",
 				m.ID, dir, phrase.Count(len(m.Jobs), "conversation", "conversations"), filepath.Join(dir, "summary.md"))
 			return nil
+		} else if ended && !f.retryFailed {
+			return failedLeft(dir, m, failed, "parley batch --resume "+dir)
 		}
 		if err := resumeKeyProblems(m, loaded); err != nil {
 			return usageErr(err)
@@ -580,21 +586,34 @@ func outputDir(scenarios []*configs.Scenario) string {
 	return dir
 }
 
-// batchFinished reports whether every conversation of the batch in dir
-// is recorded done, as a resume would leave it (BatchState.Settled, no
-// failure among them), and its summary is written.
-func batchFinished(dir string, m *batch.Manifest) bool {
-	for _, f := range []string{"summary.md", "summary.json"} {
-		if _, err := os.Stat(filepath.Join(dir, f)); err != nil {
-			return false
-		}
+// batchEnded reports whether every conversation of the batch in dir is
+// recorded as ended, done or failed (BatchState.Settled), and its summary
+// is written: a resume without --retry-failed would run nothing. failed
+// counts those that failed, which --retry-failed would run.
+func batchEnded(dir string, m *batch.Manifest) (ended bool, failed int) {
+	if !summarized(dir) {
+		return false, 0
 	}
 	st, err := batch.ReadState(dir)
 	if err != nil {
-		return false
+		return false, 0
 	}
 	for _, j := range m.Jobs {
+		if !st.Settled(j.ID, false) {
+			return false, 0
+		}
 		if !st.Settled(j.ID, true) {
+			failed++
+		}
+	}
+	return true, failed
+}
+
+// summarized reports whether the batch folder dir holds its summary, in
+// both its files.
+func summarized(dir string) bool {
+	for _, f := range []string{"summary.md", "summary.json"} {
+		if _, err := os.Stat(filepath.Join(dir, f)); err != nil {
 			return false
 		}
 	}

@@ -367,8 +367,8 @@ func TestBatchSaysWhenItsSummaryCouldNotBeWritten(t *testing.T) {
 }
 
 // A batch whose conversations failed is not "finished" to a resume: it
-// is resumed as before, saying what failed, with exit 1; nor is one whose
-// summary could not be written, which the resume writes.
+// says that nothing is left to run but its failures, with exit 1; nor is
+// one whose summary could not be written, which the resume writes.
 func TestAResumedBatchWithFailuresOrNoSummaryIsNotFinished(t *testing.T) {
 	srv := openaitest.Start(t, func(openaitest.Request) openaitest.Reply { return openaitest.Error(400, "no such thing") })
 	dir := filepath.Join(t.TempDir(), "b")
@@ -378,7 +378,7 @@ func TestAResumedBatchWithFailuresOrNoSummaryIsNotFinished(t *testing.T) {
 		t.Fatalf("batch: exit %d\n%s%s", code, out, errOut)
 	}
 	code, out, errOut := parley(t, "batch", "--resume", dir, "--plain")
-	if code != exitFailure || strings.Contains(out, "is finished") || !strings.Contains(errOut, "2 of 2 conversations failed") {
+	if code != exitFailure || strings.Contains(out, "is finished") || !strings.Contains(errOut, "has nothing left to run but its 2 failed conversations (all of them)") {
 		t.Errorf("resume of a failed batch: exit %d\n%s%s", code, out, errOut)
 	}
 

@@ -27,12 +27,15 @@ import (
 
 func init() { commands = append(commands, newWorkerCmd, newCollectCmd) }
 
-// embeddedFinished says so, and reports true, when every conversation of
-// the batch in dir, run on an embedded queue, ended, as its folder records
-// it: a batch that ran to its end removed its embedded queue, and is not
-// staged again. With retryFailed, one whose conversations failed is not
-// finished: its failures are still to run.
-func embeddedFinished(out io.Writer, dir string, m *batch.Manifest, retryFailed bool) (bool, error) {
+// queuedFinished reports true, saying so, when every conversation of the
+// batch in dir, run on a queue, ended, as its folder records it: a batch
+// that ran to its end removed its embedded queue, and is not staged
+// again, nor is its summary written again. With retryFailed, one whose
+// conversations failed is not finished: its failures are still to run;
+// without, it is left as it is too, and the error returned counts them
+// and names the command that continues them, resume --retry-failed
+// (resume is the command that resumes the batch on its queue).
+func queuedFinished(out io.Writer, dir string, m *batch.Manifest, resume string, retryFailed bool) (bool, error) {
 	e, err := embeddedEnded(dir, m)
 	if err != nil {
 		return false, failureErr(err)
@@ -40,17 +43,37 @@ func embeddedFinished(out io.Writer, dir string, m *batch.Manifest, retryFailed 
 	if !e.finished(len(m.Jobs), retryFailed) {
 		return false, nil
 	}
+	if e.failed > 0 {
+		return true, failedLeft(dir, m, e.failed, resume)
+	}
 	all := fmt.Sprintf("all %d conversations have their transcripts", len(m.Jobs))
 	if len(m.Jobs) == 1 {
 		all = "its conversation has its transcript"
 	}
-	if e.failed > 0 {
-		all += fmt.Sprintf(" (%d of them failed; once the cause is fixed, continue %s with: parley batch --resume %s --queue embedded%s --retry-failed)",
-			e.failed, phrase.Noun(e.failed, "it", "them"), dir, queueDirFlag(m.QueueDir))
-	}
 	fmt.Fprintf(out, "Batch %s in %s is finished: %s in %s; its summary is %s\n",
 		m.ID, dir, all, filepath.Join(dir, batch.RunsDir), filepath.Join(dir, "summary.md"))
 	return true, nil
+}
+
+// failedLeft is the failure of a resume that leaves the batch m in dir as
+// it is, since nothing is left to run but its failed conversations, which
+// it counts, with the command that continues them: resume --retry-failed.
+// A batch with any failed conversation exits 1, resumed or not.
+func failedLeft(dir string, m *batch.Manifest, failed int, resume string) error {
+	of := fmt.Sprintf(" (of %d)", len(m.Jobs))
+	switch {
+	case len(m.Jobs) == 1:
+		of = ""
+	case failed == len(m.Jobs):
+		of = " (all of them)"
+	}
+	where := filepath.Join(dir, "summary.md")
+	if !summarized(dir) {
+		where = filepath.Join(dir, batch.RunsDir)
+	}
+	return failureErr(fmt.Errorf("batch %s in %s has nothing left to run but its %s%s, %s %s; once the cause is fixed, continue %s with: %s --retry-failed",
+		m.ID, dir, phrase.Count(failed, "failed conversation", "failed conversations"), of,
+		phrase.Noun(failed, "whose error is in", "whose errors are in"), where, phrase.Noun(failed, "it", "them"), resume))
 }
 
 // endings is what the folder of a batch run on a queue records of how its
@@ -200,8 +223,12 @@ func runQueuedBatch(ctx context.Context, cmd *cobra.Command, m *batch.Manifest, 
 	if qf.listen != "" && !embedded {
 		return usageErr(errors.New("--queue-listen applies to --queue embedded"))
 	}
-	if embedded && !fresh {
-		if done, err := embeddedFinished(out, dir, m, retryFailed); err != nil || done {
+	// A batch every conversation of which ended is left as it is: on an
+	// embedded queue, gone with its end; on a server, once its folder
+	// holds the summary the batch wrote as it ended (the folder may
+	// otherwise lack what the queue holds).
+	if !fresh && (embedded || summarized(dir)) {
+		if done, err := queuedFinished(out, dir, m, resumeQueued(dir, qf), retryFailed); err != nil || done {
 			return err
 		}
 	}

@@ -357,7 +357,7 @@ func TestEmbeddedQueueRunsABatchWithNoSetup(t *testing.T) {
 		t.Errorf("--resume of the finished batch without --queue: exit %d\n%s%s", code, stdout.String(), stderr.String())
 	}
 	// One that failed (recorded so here) is said to have failed, not only
-	// to have its transcript.
+	// to have its transcript, and exits 1 as a batch with a failure does.
 	log, err := os.OpenFile(filepath.Join(out, batch.StateFile), os.O_APPEND|os.O_WRONLY, 0)
 	if err != nil {
 		t.Fatal(err)
@@ -366,9 +366,10 @@ func TestEmbeddedQueueRunsABatchWithNoSetup(t *testing.T) {
 	json.NewEncoder(log).Encode(batch.StateRecord{ID: filepath.Base(filepath.Dir(runs[0])), State: batch.StateFailed, Time: time.Now()})
 	log.Close()
 	stdout.Reset()
+	stderr.Reset()
 	code = run(context.Background(), []string{"batch", "--resume", out, "--queue", "embedded"}, strings.NewReader(""), &stdout, &stderr)
-	if want := "all 5 conversations have their transcripts (1 of them failed; once the cause is fixed, continue it with: parley batch --resume " + out + " --queue embedded --retry-failed)"; code != 0 || !strings.Contains(stdout.String(), want) {
-		t.Errorf("--resume of the batch with %s failed: exit %d; want %q in\n%s", id, code, want, stdout.String())
+	if want := "has nothing left to run but its 1 failed conversation (of 5), whose error is in " + filepath.Join(out, "summary.md") + "; once the cause is fixed, continue it with: parley batch --resume " + out + " --queue embedded --retry-failed"; code != exitFailure || !strings.Contains(stderr.String(), want) {
+		t.Errorf("--resume of the batch with %s failed: exit %d; want %q in\n%s", id, code, want, stderr.String())
 	}
 
 	// collect fetches the same batch from a kept queue.

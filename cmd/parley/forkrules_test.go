@@ -297,7 +297,9 @@ func TestAForkAsksTheJudgeOnlyAboutItsOwnMessages(t *testing.T) {
 		openaitest.Words("STOP\nThe fork goes nowhere."),
 	))
 	dir := t.TempDir()
-	parent := recordRun(t, dir, "agents:\n  - {name: A, type: scripted, lines: [a1, a2, a3]}\n  - {name: B, type: scripted, lines: [b1, b2, b3]}\ntermination:\n  any:\n    - max_messages: 6\n    - judge: {base_url: \""+judge.URL+"\", model: moderator, every: 2}\n")
+	// A budget of 7, so the judge is asked after 6 (at its budget, a run
+	// that stops anyway asks no judge).
+	parent := recordRun(t, dir, "agents:\n  - {name: A, type: scripted, lines: [a1, a2, a3, a4]}\n  - {name: B, type: scripted, lines: [b1, b2, b3, b4]}\ntermination:\n  any:\n    - max_messages: 7\n    - judge: {base_url: \""+judge.URL+"\", model: moderator, every: 2}\n")
 	if got := judgeAsked(t, judge.Requests()); !slices.Equal(got, []string{"2", "4", "6"}) {
 		t.Fatalf("the parent's run asked the judge about %q messages, want 2, 4 and 6", got)
 	}

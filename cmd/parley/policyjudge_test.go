@@ -28,7 +28,7 @@ func TestAResumedRunAsksThePolicyFilesJudge(t *testing.T) {
 	))
 	dir := t.TempDir()
 	jl := recordRun(t, dir, "agents:\n  - {name: A, type: scripted, lines: [a1, a2, a3, a4, a5]}\n  - {name: B, type: scripted, lines: [b1, b2, b3, b4, b5]}\ntermination: {max_messages: 5}\n")
-	pol := writeFile(t, dir, "more.yaml", "any:\n  - max_messages: 8\n  - judge: {base_url: \""+judge.URL+"\", model: moderator, api_key_env: PARLEY_JUDGE_KEY, every: 2, retries: 2, backoff: 1ms, headers: {X-Token: hush-value}}\n")
+	pol := writeFile(t, dir, "more.yaml", "any:\n  - max_messages: 9\n  - judge: {base_url: \""+judge.URL+"\", model: moderator, api_key_env: PARLEY_JUDGE_KEY, every: 2, retries: 2, backoff: 1ms, headers: {X-Token: hush-value}}\n")
 	for _, step := range []struct {
 		name  string
 		args  []string
@@ -46,7 +46,7 @@ func TestAResumedRunAsksThePolicyFilesJudge(t *testing.T) {
 			}
 			args := append([]string{"resume", "--no-tui"}, append(step.args, jl)...)
 			code, out, errOut := parley(t, args...)
-			if code != exitOK || !strings.Contains(out, "Stopped after message 8 (max_messages)") {
+			if code != exitOK || !strings.Contains(out, "Stopped after message 9 (max_messages)") {
 				t.Fatalf("exit %d\n%s%s", code, out, errOut)
 			}
 			if got := judgeAsked(t, judge.Requests()); !slices.Equal(got, step.asked) {
@@ -149,7 +149,7 @@ func TestAPolicyFilesJudgeKeyIsNeededOnlyLive(t *testing.T) {
 		openaitest.Words("CONTINUE\nAfter six."),
 		openaitest.Words("CONTINUE\nAfter eight."),
 	))
-	polSrc := "any:\n  - max_messages: 8\n  - judge: {base_url: \"" + judge.URL + "\", model: moderator, every: 2,\n      api_key_env: PARLEY_JUDGE_KEY}\n"
+	polSrc := "any:\n  - max_messages: 9\n  - judge: {base_url: \"" + judge.URL + "\", model: moderator, every: 2,\n      api_key_env: PARLEY_JUDGE_KEY}\n"
 	want := `:4: the judge (moderator) needs an API key: the environment variable PARLEY_JUDGE_KEY is not set`
 
 	t.Setenv("PARLEY_JUDGE_KEY", "")

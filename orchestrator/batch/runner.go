@@ -15,6 +15,7 @@ import (
 
 	"github.com/parleyhq/parley/agents"
 	"github.com/parleyhq/parley/configs"
+	"github.com/parleyhq/parley/internal/phrase"
 	"github.com/parleyhq/parley/orchestrator"
 	"github.com/parleyhq/parley/transcripts"
 )
@@ -315,6 +316,7 @@ type Progress struct {
 	done, failed, interrupted     atomic.Int64
 	running                       atomic.Int64
 	messages, tokensIn, tokensOut atomic.Int64
+	generated                     atomic.Int64 // this session's messages an agent said
 	messagesBefore                atomic.Int64
 	retries                       atomic.Int64
 }
@@ -325,6 +327,7 @@ type Snapshot struct {
 	Skipped                                   int // finished in an earlier session
 	Messages                                  int // completed messages recorded, finished and running conversations', over every session
 	MessagesBefore                            int // of them, recorded before this session: the rate leaves them out
+	Generated                                 int // of them, this session's that an agent said (not an opening, nor a line typed in): the rate counts these
 	TokensIn, TokensOut                       int
 	Retries                                   int
 	Elapsed                                   time.Duration
@@ -363,6 +366,9 @@ func (p *Progress) sink() orchestrator.Sink {
 		case orchestrator.MessageFinished:
 			if e.Message.Origin != transcripts.OriginModerator && !e.Message.Partial {
 				p.messages.Add(1) // counted as a Result counts them
+				if e.Message.Origin == transcripts.OriginAgent {
+					p.generated.Add(1)
+				}
 			}
 			if u := e.Message.Usage; u != nil {
 				p.tokensIn.Add(int64(u.PromptTokens))
@@ -381,8 +387,8 @@ func (p *Progress) Snapshot() Snapshot {
 		Total: int(p.total.Load()), Skipped: int(p.skipped.Load()),
 		Done: int(p.done.Load()), Failed: int(p.failed.Load()), Interrupted: int(p.interrupted.Load()),
 		Running: int(p.running.Load()), Messages: int(p.messagesBefore.Load() + p.messages.Load()),
-		MessagesBefore: int(p.messagesBefore.Load()),
-		TokensIn:       int(p.tokensIn.Load()), TokensOut: int(p.tokensOut.Load()), Retries: int(p.retries.Load()),
+		MessagesBefore: int(p.messagesBefore.Load()), Generated: int(p.generated.Load()),
+		TokensIn: int(p.tokensIn.Load()), TokensOut: int(p.tokensOut.Load()), Retries: int(p.retries.Load()),
 	}
 	if start := p.start.Load(); start != nil {
 		s.Elapsed = time.Since(*start)
@@ -391,14 +397,15 @@ func (p *Progress) Snapshot() Snapshot {
 	return s
 }
 
-// Rates works out the messages a second (this session's) and the time
-// left from the counts and the time elapsed; no ETA until a conversation
-// has finished, nor once one was interrupted: the batch is stopping, and
-// the rest waits for --resume.
+// Rates works out the messages a second (this session's, that agents
+// said: an opening no model generated is not a rate) and the time left
+// from the counts and the time elapsed; no ETA until a conversation has
+// finished, nor once one was interrupted: the batch is stopping, and the
+// rest waits for --resume.
 func (s *Snapshot) Rates() {
 	s.MessagesPerSecond, s.ETA = 0, 0
 	if secs := s.Elapsed.Seconds(); secs > 0 {
-		s.MessagesPerSecond = float64(max(s.Messages-s.MessagesBefore, 0)) / secs
+		s.MessagesPerSecond = float64(max(s.Generated, 0)) / secs
 	}
 	finished := s.Done + s.Failed + s.Interrupted
 	if left := s.Total - s.Skipped - finished; finished > 0 && left > 0 && s.Interrupted == 0 {
@@ -408,6 +415,7 @@ func (s *Snapshot) Rates() {
 
 // Line renders the snapshot as one line:
 // "12/50 done · 10 running · 1 failed · 412 messages · 3.2 msg/s · 12.3k tokens in, 3.1k out · ETA 1m20s".
+// The rate is left out until an agent has said a message this session.
 func (s Snapshot) Line() string {
 	parts := []string{fmt.Sprintf("%d/%d done", s.Done+s.Skipped, s.Total), fmt.Sprintf("%d running", s.Running)}
 	if s.Failed > 0 {
@@ -416,10 +424,13 @@ func (s Snapshot) Line() string {
 	if s.Interrupted > 0 {
 		parts = append(parts, fmt.Sprintf("%d interrupted", s.Interrupted))
 	}
-	parts = append(parts, fmt.Sprintf("%s messages", compact(s.Messages)), fmt.Sprintf("%.1f msg/s", s.MessagesPerSecond),
-		fmt.Sprintf("%s tokens in, %s out", compact(s.TokensIn), compact(s.TokensOut)))
+	parts = append(parts, compact(s.Messages)+" "+phrase.Noun(s.Messages, "message", "messages"))
+	if s.Generated > 0 && s.MessagesPerSecond > 0 {
+		parts = append(parts, fmt.Sprintf("%.1f msg/s", s.MessagesPerSecond))
+	}
+	parts = append(parts, fmt.Sprintf("%s tokens in, %s out", compact(s.TokensIn), compact(s.TokensOut)))
 	if s.Retries > 0 {
-		parts = append(parts, fmt.Sprintf("%d %s", s.Retries, map[bool]string{true: "retry", false: "retries"}[s.Retries == 1]))
+		parts = append(parts, phrase.Count(s.Retries, "retry", "retries"))
 	}
 	if eta := s.ETA.Round(time.Second); eta > 0 {
 		parts = append(parts, "ETA "+eta.String())

@@ -6,6 +6,9 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/parleyhq/parley/orchestrator"
+	"github.com/parleyhq/parley/transcripts"
 )
 
 func TestSummaryTablesAreAlignedForATerminal(t *testing.T) {
@@ -54,6 +57,55 @@ func TestProgressGivesNoETAOnceInterrupted(t *testing.T) {
 			s.Rates()
 			if got := strings.Contains(s.Line(), "ETA"); got != tt.wantETA {
 				t.Errorf("progress says %q; want an ETA: %v", s.Line(), tt.wantETA)
+			}
+		})
+	}
+}
+
+// A progress line counts its messages in words that agree with the count,
+// and gives a rate only of messages an agent said this session: an
+// opening, which no model generated, or a line typed in, makes no rate.
+func TestProgressLineSaysWhatAgentsSaid(t *testing.T) {
+	said := func(origin string) transcripts.Message {
+		return transcripts.Message{Speaker: "A", Content: "hello", Origin: origin}
+	}
+	cases := []struct {
+		name     string
+		before   int                   // messages earlier sessions recorded
+		messages []transcripts.Message // this session's, as the runs finish them
+		want     []string              // what the line holds
+		wantNot  []string              // and what it does not
+	}{
+		{"the opening alone", 0, []transcripts.Message{said(transcripts.OriginOpening)},
+			[]string{"· 1 message ·"}, []string{"msg/s", "1 messages"}},
+		{"an opening and a line typed in", 0, []transcripts.Message{said(transcripts.OriginOpening), said(transcripts.OriginInjected)},
+			[]string{"· 2 messages ·"}, []string{"msg/s"}},
+		{"an opening and a reply", 0, []transcripts.Message{said(transcripts.OriginOpening), said(transcripts.OriginAgent)},
+			[]string{"· 2 messages · ", " msg/s · "}, nil},
+		{"earlier sessions' messages alone", 4, nil,
+			[]string{"· 4 messages ·"}, []string{"msg/s"}},
+		{"a note, counted nowhere", 0, []transcripts.Message{said(transcripts.OriginModerator)},
+			[]string{"· 0 messages ·"}, []string{"msg/s"}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			p := &Progress{}
+			p.begin(2, 0, Snapshot{Messages: c.before})
+			sink := p.sink()
+			for i, m := range c.messages {
+				sink.Handle(orchestrator.MessageFinished{Index: i + 1, Message: m})
+			}
+			time.Sleep(time.Millisecond) // some time elapsed, for a rate
+			line := p.Snapshot().Line()
+			for _, w := range c.want {
+				if !strings.Contains(line, w) {
+					t.Errorf("progress says %q; want %q in it", line, w)
+				}
+			}
+			for _, w := range c.wantNot {
+				if strings.Contains(line, w) {
+					t.Errorf("progress says %q; want no %q", line, w)
+				}
 			}
 		})
 	}

@@ -205,6 +205,21 @@ func (j *Judge) Prepare(ctx context.Context, msgs []transcripts.Message) error {
 	return nil
 }
 
+// due reports whether Prepare would ask the moderator about msgs: they
+// end on its every-th spoken message, and it has not ruled on them yet.
+func (j *Judge) due(msgs []transcripts.Message) bool {
+	j.m.mu.Lock()
+	k, _ := j.spokenKey(msgs)
+	j.m.mu.Unlock()
+	if k.n == 0 || k.n%j.Config.Every != 0 {
+		return false
+	}
+	j.mu.Lock()
+	_, done := j.rulings[k]
+	j.mu.Unlock()
+	return !done
+}
+
 // Rulings returns every ruling so far, oldest first, for the record.
 func (j *Judge) Rulings() []Ruling {
 	j.mu.Lock()

@@ -69,9 +69,10 @@ type Policy interface {
 }
 
 // Preparer is implemented by policies that need work done outside Check,
-// such as asking a judge model, before they can judge msgs. The
-// orchestrator calls Prepare before each Check in a live run; Check itself
-// stays a pure function of msgs and what Prepare stored for them.
+// such as asking a judge model, before they can judge msgs. A live run
+// prepares its policy before each Check, through the package's Prepare,
+// which leaves out what could change nothing; Check itself stays a pure
+// function of msgs and what Prepare stored for them.
 type Preparer interface {
 	Prepare(ctx context.Context, msgs []transcripts.Message) error
 }
@@ -195,6 +196,32 @@ func prepareAll(ctx context.Context, msgs []transcripts.Message, ps []Policy) er
 		}
 	}
 	return nil
+}
+
+// Prepare prepares p for msgs, as a live run does before it checks them,
+// unless there is nothing to prepare: no judge of p is due to be asked
+// about msgs, or p already ends the conversation at msgs without a
+// judge's ruling on them (another rule, such as a max_messages budget,
+// stops it there). A judge's answer could then stop nothing, so it is not
+// asked, and costs nothing; `parley check`, which asks no judge, stops the
+// recording at the same message.
+func Prepare(ctx context.Context, p Policy, msgs []transcripts.Message) error {
+	pr, ok := p.(Preparer)
+	if !ok {
+		return nil
+	}
+	due := false
+	Walk(p, func(q Policy) {
+		if j, ok := q.(*Judge); ok && !due {
+			due = j.due(msgs)
+		}
+	})
+	// Without its ruling on msgs, a due judge does not stop at them: the
+	// verdict is the other rules'.
+	if !due || Ends(p.Check(msgs), msgs) {
+		return nil
+	}
+	return pr.Prepare(ctx, msgs)
 }
 
 // All stops when every one of its policies stops at once.

@@ -159,6 +159,9 @@ func (p *Progress) Snapshot(ctx context.Context) batch.Snapshot {
 	}
 	p.mu.Unlock()
 	s.Running = min(p.q.Running(ctx), s.Total-s.Skipped-s.Done-s.Failed)
+	// The workers' counts do not say which messages an agent said: the
+	// rate counts every message this session brought.
+	s.Generated = max(s.Messages-s.MessagesBefore, 0)
 	s.Elapsed = time.Since(p.start)
 	s.Rates()
 	return s
