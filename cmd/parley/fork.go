@@ -6,7 +6,6 @@ import (
 	"io/fs"
 	"os"
 	"slices"
-	"strconv"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -116,23 +115,11 @@ func readSeatFlags(values []string, seats []string) ([]seatFlag, error) {
 		given[seat] = word
 		i := slices.Index(seats, seat)
 		if i < 0 {
-			return nil, fmt.Errorf("%s: no seat is named %q; the seats are %s", word, seat, quoteAnd(seats))
+			return nil, fmt.Errorf("%s: no seat is named %q; the seats are %s", word, seat, phrase.And(phrase.Quote(seats)))
 		}
 		flags = append(flags, seatFlag{word: word, seat: seat, spec: spec, index: i})
 	}
 	return flags, nil
-}
-
-// quoteAnd is "A" and "B", or "A", "B" and "C".
-func quoteAnd(names []string) string {
-	q := make([]string, len(names))
-	for i, n := range names {
-		q[i] = strconv.Quote(n)
-	}
-	if len(q) < 2 {
-		return strings.Join(q, "")
-	}
-	return strings.Join(q[:len(q)-1], ", ") + " and " + q[len(q)-1]
 }
 
 // seatedScenario is the scenario a fork runs under: the YAML src read from
