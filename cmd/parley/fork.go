@@ -104,7 +104,7 @@ func readSeatFlags(values []string, seats []string) ([]seatFlag, error) {
 	var flags []seatFlag
 	given := map[string]string{} // a seat, the flag that named it
 	for _, v := range values {
-		word := "--agent " + shellWord(configs.ShownSeatSpec(v))
+		word := "--agent " + phrase.ShellWord(configs.ShownSeatSpec(v))
 		seat, spec, ok := strings.Cut(v, "=")
 		if !ok || seat == "" || strings.TrimSpace(spec) == "" {
 			return nil, fmt.Errorf("%s: write SEAT=PROVIDER:MODEL, such as grok-4=openrouter:openai/gpt-5", word)
