@@ -7,6 +7,8 @@ import (
 	"strings"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/parleyhq/parley/internal/phrase"
 )
 
 // walkTyped walks a scenario's document beside the Scenario type, as the
@@ -173,5 +175,5 @@ func lineList(lines []int) string {
 	if len(s) == 1 {
 		return "line " + s[0]
 	}
-	return "lines " + strings.Join(s[:len(s)-1], ", ") + " and " + s[len(s)-1]
+	return "lines " + phrase.And(s)
 }

@@ -4,10 +4,12 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
-	"github.com/parleyhq/parley/agents"
 	"strings"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/parleyhq/parley/agents"
+	"github.com/parleyhq/parley/internal/phrase"
 )
 
 // ReplaceAgent hands the seat named seat of the scenario YAML src to
@@ -42,7 +44,7 @@ func ReplaceAgent(src []byte, seat, spec string) ([]byte, error) {
 		}
 	}
 	if old == nil {
-		return nil, fmt.Errorf("no seat is named %q; the seats are %s", seat, quoteAll(names))
+		return nil, fmt.Errorf("no seat is named %q; the seats are %s", seat, phrase.And(phrase.Quote(names)))
 	}
 	fields, err := parseAgentSpec(spec)
 	if err != nil {
@@ -206,14 +208,6 @@ func contains(list []string, s string) bool {
 		}
 	}
 	return false
-}
-
-func quoteAll(list []string) string {
-	q := make([]string, len(list))
-	for i, s := range list {
-		q[i] = fmt.Sprintf("%q", s)
-	}
-	return strings.Join(q, " and ")
 }
 
 // shownSpec is an --agent value as an error shows it: without the secrets

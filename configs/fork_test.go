@@ -63,3 +63,12 @@ func TestAnAgentSpecRefusedHidesItsSecrets(t *testing.T) {
 		})
 	}
 }
+
+// ReplaceAgent names the seats there are when asked for one there is not.
+func TestReplaceAgentNamesTheSeats(t *testing.T) {
+	src := "agents:\n  - {name: A, provider: ollama, model: m}\n  - {name: B, provider: ollama, model: m}\n"
+	_, err := ReplaceAgent([]byte(src), "Z", "ollama:x")
+	if want := `no seat is named "Z"; the seats are "A" and "B"`; err == nil || err.Error() != want {
+		t.Errorf("error %v; want %q", err, want)
+	}
+}

@@ -324,7 +324,7 @@ func parseMarkdown(text string) (*Transcript, error) {
 						added = append(added, name)
 					}
 				}
-				f.Warnings = append(f.Warnings, fmt.Sprintf("the title %q does not name every speaker: blocks headed %s were read as messages of their own, so the file holds the %d messages its header counts", f.Title, quoted(added), declared))
+				f.Warnings = append(f.Warnings, fmt.Sprintf("the title %q does not name every speaker: blocks headed %s were read as messages of their own, so the file holds the %d messages its header counts", f.Title, phrase.And(phrase.Quote(added)), declared))
 				t = f
 			}
 		}
@@ -442,18 +442,6 @@ func asNotes(t *Transcript) {
 		}
 		t.Run.System = strings.Join(system, "\n\n")
 	}
-}
-
-// quoted lists names in quotes: "A", "B" and "C".
-func quoted(names []string) string {
-	q := make([]string, len(names))
-	for i, n := range names {
-		q[i] = strconv.Quote(n)
-	}
-	if len(q) < 2 {
-		return strings.Join(q, "")
-	}
-	return strings.Join(q[:len(q)-1], ", ") + " and " + q[len(q)-1]
 }
 
 // untitledSpeakers finds the speakers a title names otherwise than their

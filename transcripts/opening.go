@@ -62,7 +62,7 @@ func (t *Transcript) MarkdownLacks(keep string) []string {
 		}
 		if len(models) > 0 {
 			out = append(out, fmt.Sprintf("the %s its messages name (%s) %s no place in Markdown; %s",
-				phrase.Noun(len(models), "model", "models"), quoted(models), phrase.Noun(len(models), "has", "have"), fmt.Sprintf(keep, phrase.Noun(len(models), "it", "them"))))
+				phrase.Noun(len(models), "model", "models"), phrase.And(phrase.Quote(models)), phrase.Noun(len(models), "has", "have"), fmt.Sprintf(keep, phrase.Noun(len(models), "it", "them"))))
 		}
 	}
 	return out

@@ -482,15 +482,15 @@ func warnEdited(w io.Writer, m *batch.Manifest, dir string) {
 // newBatchCommand is the command that starts a batch of the scenario file
 // path with m's -n, --vary and --set values.
 func newBatchCommand(m *batch.Manifest, path string) string {
-	cmd := []string{"parley", "batch", shellWord(path)}
+	cmd := []string{"parley", "batch", phrase.ShellWord(path)}
 	if m.N != 1 {
 		cmd = append(cmd, "-n", fmt.Sprint(m.N))
 	}
 	for _, v := range m.Vary {
-		cmd = append(cmd, "--vary", shellWord(batch.ShownSpec(v, true)))
+		cmd = append(cmd, "--vary", phrase.ShellWord(batch.ShownSpec(v, true)))
 	}
 	for _, v := range m.Set {
-		cmd = append(cmd, "--set", shellWord(batch.ShownSpec(v, false)))
+		cmd = append(cmd, "--set", phrase.ShellWord(batch.ShownSpec(v, false)))
 	}
 	return strings.Join(cmd, " ")
 }
@@ -543,15 +543,6 @@ func hiddenScenarios(m *batch.Manifest, dir string, retryFailed bool) error {
 		}
 	}
 	return errors.Join(errs...)
-}
-
-// shellWord is s as one word of a shell command: quoted when it holds
-// anything but letters, digits and -_./=:,@+.
-func shellWord(s string) string {
-	if s != "" && strings.Trim(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_./=:,@+") == "" {
-		return s
-	}
-	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }
 
 // rosterParallel is how many conversations run at once when -j is not

@@ -135,7 +135,7 @@ func resumeElsewhere(jsonl, dir string) error {
 		}
 	}
 	return fmt.Errorf("resume continues %s in its own files, in the folder they are in, and takes no --out; to continue it as a new transcript in another folder, fork it: parley fork %s --at %s --out %s",
-		jsonl, shellWord(jsonl), at, shellWord(dir))
+		jsonl, phrase.ShellWord(jsonl), at, phrase.ShellWord(dir))
 }
 
 // resumeSetup reads the scenario a recording continues under (the one it

@@ -1,5 +1,6 @@
-// Package phrase writes counts and waits the way parley's sentences say them:
-// "1 message", "3 messages", "10ms", "1.5s", "12s", "1m", "1h30m".
+// Package phrase writes counts, waits and lists the way parley's sentences
+// say them: "1 message", "3 messages", "10ms", "1.5s", "12s", "1m",
+// "1h30m", `"A", "B" and "C"`.
 package phrase
 
 import (

@@ -1,0 +1,184 @@
+package configs
+
+import (
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/parleyhq/parley/internal/phrase"
+)
+
+// Seated is the scenario a fork runs under: the YAML src read from name,
+// each seat an --agent SEAT=SPEC value (values, as typed) names handed to
+// its model with ReplaceAgent. A mistake an --agent value makes is said
+// of the flag, as typed with its secrets hidden, without a line, which
+// would be a line of YAML the person never saw; the scenario's own
+// mistakes are said at their lines in name. So are the API keys the fork
+// lacks: a seat --agent hands over needs its key said of the flag. With
+// no values it is Parse(name, src).
+func Seated(name string, src []byte, values []string) (*Scenario, error) {
+	base, baseErr := Parse(name, src)
+	if len(values) == 0 {
+		return base, baseErr
+	}
+	seats, err := SeatNames(src)
+	if err != nil {
+		if baseErr != nil {
+			return nil, baseErr // the scenario's own mistake, at its line
+		}
+		return nil, fmt.Errorf("--agent hands over a seat of a scenario's agents: list, and %s has none", name)
+	}
+	flags, err := readSeatFlags(values, seats)
+	if err != nil {
+		return nil, err
+	}
+	steps := make([][]byte, len(flags)) // the YAML as each flag left it
+	cur := src
+	for i, f := range flags {
+		if cur, err = ReplaceAgent(cur, f.seat, f.spec); err != nil {
+			return nil, fmt.Errorf("%s: %w", f.word, err)
+		}
+		steps[i] = cur
+	}
+	s, err := Parse(name, cur)
+	if err != nil {
+		return nil, blameSeatFlags(name, steps, flags, baseErr, err)
+	}
+	if err := forkKeyProblems(s, base, flags); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+// seatFlag is one of fork's --agent values: the seat it names, the agent
+// it hands the seat to, and the flag as a sentence shows it.
+type seatFlag struct {
+	word       string // --agent 'B=openai:gpt-5', its secrets hidden
+	seat, spec string
+	index      int // the seat's place in the scenario's agents: list
+}
+
+// readSeatFlags reads fork's --agent values against the seats the
+// scenario YAML src names: each names one of them, once.
+func readSeatFlags(values []string, seats []string) ([]seatFlag, error) {
+	var flags []seatFlag
+	given := map[string]string{} // a seat, the flag that named it
+	for _, v := range values {
+		word := "--agent " + phrase.ShellWord(ShownSeatSpec(v))
+		seat, spec, ok := strings.Cut(v, "=")
+		if !ok || seat == "" || strings.TrimSpace(spec) == "" {
+			return nil, fmt.Errorf("%s: write SEAT=PROVIDER:MODEL, such as grok-4=openrouter:openai/gpt-5", word)
+		}
+		if first, ok := given[seat]; ok {
+			return nil, fmt.Errorf("%s and %s both hand seat %q to a model; give each seat one --agent", first, word, seat)
+		}
+		given[seat] = word
+		i := slices.Index(seats, seat)
+		if i < 0 {
+			return nil, fmt.Errorf("%s: no seat is named %q; the seats are %s", word, seat, phrase.And(phrase.Quote(seats)))
+		}
+		flags = append(flags, seatFlag{word: word, seat: seat, spec: spec, index: i})
+	}
+	return flags, nil
+}
+
+// blameSeatFlags sorts the problems err, of the scenario with every
+// --agent value spliced in, into the scenario's own, said at their lines
+// as baseErr (the scenario's problems as written) says them, and the
+// flags': each said of the first flag after which it appears, without a
+// line or the file's name.
+func blameSeatFlags(name string, steps [][]byte, flags []seatFlag, baseErr, err error) error {
+	var probs Problems
+	if !errors.As(err, &probs) {
+		return fmt.Errorf("%s: %w", flags[len(flags)-1].word, err)
+	}
+	own := map[string]*Error{}
+	if baseErr != nil {
+		for _, p := range AsProblems(baseErr) {
+			own[p.Msg] = p
+		}
+	}
+	after := make([]map[string]bool, len(steps)) // each step's problems, read when needed
+	blame := func(msg string) string {
+		for i, step := range steps {
+			if after[i] == nil {
+				after[i] = map[string]bool{}
+				if _, err := Parse(name, step); err != nil {
+					for _, p := range AsProblems(err) {
+						after[i][p.Msg] = true
+					}
+				}
+			}
+			if after[i][msg] {
+				return flags[i].word
+			}
+		}
+		return flags[len(flags)-1].word
+	}
+	var out Problems
+	for _, p := range probs {
+		if o, ok := own[p.Msg]; ok {
+			out = append(out, o)
+			continue
+		}
+		out = append(out, &Error{Msg: blame(p.Msg) + ": " + p.Msg})
+	}
+	return out
+}
+
+// forkKeyProblems are the API keys the fork's scenario s lacks, said as
+// a run says them (GroupKeyNeeds), but a key a seat --agent hands over
+// lacks is said of the flag; the scenario's own agents and judges are
+// named at their lines in base, the scenario as written (nil when it does
+// not read alone: then without lines).
+func forkKeyProblems(s, base *Scenario, flags []seatFlag) error {
+	word := map[string]string{} // a handed-over seat's new name, its flag
+	for _, f := range flags {
+		if f.index < len(s.Agents) {
+			word[s.Agents[f.index].Name] = f.word
+		}
+	}
+	type need struct{ kind, name, env string }
+	lines := map[need]int{}
+	ownMsgs := map[string]*Error{}
+	if base != nil {
+		n, p := base.KeyNeeds(nil)
+		for _, k := range n {
+			lines[need{k.Kind, k.Name, k.Env}] = k.Line
+		}
+		for _, e := range p {
+			ownMsgs[e.Msg] = e
+		}
+	}
+	needs, probs := s.KeyNeeds(nil)
+	var out Problems
+	var own []KeyNeed
+	for _, k := range needs {
+		if w, ok := word[k.Name]; ok && k.Kind == "agent" {
+			out = append(out, &Error{Msg: fmt.Sprintf("%s: %s needs an API key: the environment variable %s is not set", w, k.Who, k.Env)})
+			continue
+		}
+		k.Line = lines[need{k.Kind, k.Name, k.Env}]
+		own = append(own, k)
+	}
+	for _, e := range probs {
+		if o, ok := ownMsgs[e.Msg]; ok {
+			out = append(out, o)
+			continue
+		}
+		for name, w := range word {
+			if strings.HasPrefix(e.Msg, fmt.Sprintf("agent %q", name)) {
+				e = &Error{Msg: w + ": " + e.Msg}
+				break
+			}
+		}
+		e.Line = 0
+		out = append(out, e)
+	}
+	out = append(GroupKeyNeeds(own), out...)
+	if len(out) == 0 {
+		return nil
+	}
+	return out
+}

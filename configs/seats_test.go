@@ -1,0 +1,100 @@
+package configs
+
+import (
+	"strings"
+	"testing"
+)
+
+// Seated says a mistake an --agent value makes of the flag as it was
+// typed, its secrets hidden and without a line, and the scenario's own
+// mistakes at their lines in it.
+func TestSeatedSaysAFlagsMistakeOfTheFlag(t *testing.T) {
+	const secret = "SECRET6161"
+	t.Setenv("OPENAI_API_KEY", "")
+	seats := "title: seats\n\nagents:\n  - {name: A, type: scripted, lines: [a1, a2, a3]}\n  - {name: B, type: scripted, lines: [b1, b2, b3]}\n\ntermination: {max_messages: 6}\n"
+	// A mistake of its own, at line 5, after a blank line.
+	broken := "title: seats\n\nagents:\n  - {name: A, type: scripted, lines: [a1]}\n  - {name: B, type: scripted, lines: [b1], tempo: 3}\n\ntermination: {max_messages: 6}\n"
+	roster := "roster:\n  agents:\n    - {name: A, provider: ollama, model: a}\n    - {name: B, provider: ollama, model: b}\n"
+
+	for _, c := range []struct {
+		name   string
+		src    string
+		values []string
+		want   []string // the start of each line of the error, in order
+	}{
+		{"no SEAT=", seats, []string{"B"},
+			[]string{`--agent B: write SEAT=PROVIDER:MODEL, such as grok-4=openrouter:openai/gpt-5`}},
+		{"an empty spec", seats, []string{"B= "},
+			[]string{`--agent 'B= ': write SEAT=PROVIDER:MODEL, such as grok-4=openrouter:openai/gpt-5`}},
+		{"an unknown provider", seats, []string{"B=bogus:x"},
+			[]string{`--agent B=bogus:x: agent "x": provider: "bogus" is not a known provider; known providers are `}},
+		{"a name the other seat has", seats, []string{"B={model: end, name: A}"},
+			[]string{`--agent 'B={model: end, name: A}': agent "A": set provider: (one of `,
+				`--agent 'B={model: end, name: A}': both agents are named "A"; give each its own name`}},
+		{"a provider whose key is not set", seats, []string{"B=openai:end"},
+			[]string{`--agent B=openai:end: agent "end" needs an API key: the environment variable OPENAI_API_KEY is not set`}},
+		{"two seats whose key is not set", seats, []string{"A=openai:x", "B=openai:y"},
+			[]string{`--agent A=openai:x: agent "x" needs an API key: the environment variable OPENAI_API_KEY is not set`,
+				`--agent B=openai:y: agent "y" needs an API key: the environment variable OPENAI_API_KEY is not set`}},
+		{"a seat given twice", seats, []string{"B={model: end}", "B={model: ok}"},
+			[]string{`--agent 'B={model: end}' and --agent 'B={model: ok}' both hand seat "B" to a model; give each seat one --agent`}},
+		{"a seat by the name an earlier --agent gave it", seats, []string{"B=ollama:end", "end=ollama:x"},
+			[]string{`--agent end=ollama:x: no seat is named "end"; the seats are "A" and "B"`}},
+		{"an unknown seat, with a secret", seats, []string{"Z={model: m, headers: {X-Token: " + secret + "}}"},
+			[]string{`--agent 'Z={model: m, headers: {X-Token: [redacted]}}': no seat is named "Z"; the seats are "A" and "B"`}},
+		{"the scenario's own mistake beside the flag's", broken, []string{"A=bogus:x"},
+			[]string{`--agent A=bogus:x: agent "x": provider: "bogus" is not a known provider`,
+				`s.yaml:5: unknown field "tempo" in an agent; known fields: `}},
+		{"a scenario that does not read", "agents: [\n", []string{"B=ollama:m"},
+			[]string{`s.yaml:1: YAML syntax error`}},
+		{"a roster, which has no agents: list", roster, []string{"B=ollama:m"},
+			[]string{`--agent hands over a seat of a scenario's agents: list, and s.yaml has none`}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			s, err := Seated("s.yaml", []byte(c.src), c.values)
+			if err == nil {
+				t.Fatalf("accepted: %+v", s.Agents)
+			}
+			got := strings.Split(err.Error(), "\n")
+			if len(got) != len(c.want) {
+				t.Fatalf("error %q; want %d lines starting %q", err, len(c.want), c.want)
+			}
+			for i, w := range c.want {
+				if !strings.HasPrefix(got[i], w) {
+					t.Errorf("line %d: %q; want it to start %q", i+1, got[i], w)
+				}
+			}
+			if strings.Contains(err.Error(), secret) {
+				t.Errorf("error %q holds the secret", err)
+			}
+		})
+	}
+}
+
+// Seated hands each seat an --agent value names to its model, and with
+// none reads the scenario as it is.
+func TestSeatedHandsTheSeatsOver(t *testing.T) {
+	src := "agents:\n  - {name: A, type: scripted, lines: [a1]}\n  - {name: B, provider: ollama, model: m}\n"
+	for _, c := range []struct {
+		name      string
+		values    []string
+		seatA     string
+		seatB     string
+		formerlyB string
+	}{
+		{"no --agent", nil, "A", "B", ""},
+		{"a seat by PROVIDER:MODEL", []string{"B=ollama:end"}, "A", "end", "B"},
+		{"a seat by its fields, named", []string{"B={provider: ollama, model: x, name: Z}"}, "A", "Z", "B"},
+		{"both seats", []string{"A=ollama:one", "B=ollama:two"}, "one", "two", "B"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			s, err := Seated("s.yaml", []byte(src), c.values)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if a, b := s.Agents[0], s.Agents[1]; a.Name != c.seatA || b.Name != c.seatB || strings.Join(b.Formerly, ",") != c.formerlyB {
+				t.Errorf("seats %q and %q (formerly %q); want %q and %q (formerly %q)", a.Name, b.Name, b.Formerly, c.seatA, c.seatB, c.formerlyB)
+			}
+		})
+	}
+}
