@@ -72,6 +72,28 @@ func startWorker(t *testing.T, url, name string, extra ...string) (*exec.Cmd, *s
 	return cmd, out
 }
 
+// natsWithWorker starts a NATS server for the test and a worker in this
+// process that runs its jobs, jobs at a time, and returns the flag that
+// names the server to a batch; both stop when the test ends.
+func natsWithWorker(t *testing.T, jobs int) []string {
+	t.Helper()
+	nats, err := queue.StartEmbedded(t.TempDir(), "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(nats.Shutdown)
+	ctx, cancel := context.WithCancel(context.Background())
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		var out bytes.Buffer
+		run(ctx, []string{"worker", "--queue", nats.URL(), "--name", "w", "-j", strconv.Itoa(jobs)}, strings.NewReader(""), &out, &out)
+	}()
+	t.Cleanup(func() { cancel(); wg.Wait() })
+	return []string{"--queue", nats.URL()}
+}
+
 // mostWithin is the most times that fall within any span shorter than w.
 func mostWithin(ts []time.Time, w time.Duration) int {
 	s := append([]time.Time(nil), ts...)

@@ -2,19 +2,16 @@ package main
 
 import (
 	"bytes"
-	"context"
 	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/parleyhq/parley/agents/openaitest"
 	"github.com/parleyhq/parley/orchestrator/batch"
-	"github.com/parleyhq/parley/orchestrator/queue"
 	"github.com/parleyhq/parley/orchestrator/queue/queuetest"
 	"github.com/parleyhq/parley/transcripts"
 )
@@ -49,23 +46,7 @@ func TestAQueuedBatchRetriesItsFailuresOnItsQueue(t *testing.T) {
 		{"embedded, kept with --queue-dir", func(t *testing.T, dir string) []string {
 			return []string{"--queue", "embedded", "--queue-dir", filepath.Join(dir, "q")}
 		}, false},
-		{"a NATS server", func(t *testing.T, dir string) []string {
-			nats, err := queue.StartEmbedded(t.TempDir(), "127.0.0.1:0")
-			if err != nil {
-				t.Fatal(err)
-			}
-			t.Cleanup(nats.Shutdown)
-			ctx, cancel := context.WithCancel(context.Background())
-			var wg sync.WaitGroup
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				var out bytes.Buffer
-				run(ctx, []string{"worker", "--queue", nats.URL(), "--name", "w", "-j", "4"}, strings.NewReader(""), &out, &out)
-			}()
-			t.Cleanup(func() { cancel(); wg.Wait() })
-			return []string{"--queue", nats.URL()}
-		}, false},
+		{"a NATS server", func(t *testing.T, dir string) []string { return natsWithWorker(t, 4) }, false},
 	} {
 		t.Run(mode.name, func(t *testing.T) {
 			down.Store(true)

@@ -2,19 +2,16 @@ package main
 
 import (
 	"bytes"
-	"context"
 	"io/fs"
 	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/parleyhq/parley/agents/openaitest"
-	"github.com/parleyhq/parley/orchestrator/queue"
 	"github.com/parleyhq/parley/orchestrator/queue/queuetest"
 )
 
@@ -34,23 +31,7 @@ func TestResumingABatchWithNothingLeftLeavesItAsItIs(t *testing.T) {
 	t.Setenv("PARLEY_QUEUE_E2E_KEY", queueTestKey)
 	local := func(*testing.T) []string { return nil }
 	embedded := func(*testing.T) []string { return []string{"--queue", "embedded"} }
-	nats := func(t *testing.T) []string {
-		nats, err := queue.StartEmbedded(t.TempDir(), "127.0.0.1:0")
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(nats.Shutdown)
-		ctx, cancel := context.WithCancel(context.Background())
-		var wg sync.WaitGroup
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			var out bytes.Buffer
-			run(ctx, []string{"worker", "--queue", nats.URL(), "--name", "w", "-j", "2"}, strings.NewReader(""), &out, &out)
-		}()
-		t.Cleanup(func() { cancel(); wg.Wait() })
-		return []string{"--queue", nats.URL()}
-	}
+	nats := func(t *testing.T) []string { return natsWithWorker(t, 2) }
 	cases := []struct {
 		name   string
 		queue  func(t *testing.T) []string // the batch's queue flags
