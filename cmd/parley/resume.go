@@ -162,10 +162,13 @@ func resumeSetup(t *transcripts.Transcript, jsonl, scenario, policyFile string, 
 	}
 	res := &resumption{started: t.Started, session: t.Run.Resumes + 1, maxMessages: maxMessages}
 	res.agents, res.forkedAt = orchestrator.RecordedSeats(t.Run)
-	if policyFile == "" && maxMessages == 0 && scenario == "" {
+	if policyFile == "" && scenario == "" {
 		// Continue under the rules the last session ran under, as its
-		// run line records them, not the scenario's alone.
-		res.maxMessages, res.maxRecorded = t.Run.MaxMessages, t.Run.MaxMessages > 0
+		// run line records them, not the scenario's alone; a new
+		// --max-messages is set over them, in place of its budget.
+		if maxMessages == 0 {
+			res.maxMessages, res.maxRecorded = t.Run.MaxMessages, t.Run.MaxMessages > 0
+		}
 		if t.Run.Termination != "" {
 			if policyFile, err = recordedTermination(t.Run, jsonl); err != nil {
 				return nil, nil, err

@@ -155,10 +155,13 @@ func TestResumeRecordsTheRulesItRanUnder(t *testing.T) {
 	if !strings.Contains(out, "◆ Under the rules its last session ran under (--policy "+respol+") it would stop after message 5 by stop_pattern") {
 		t.Errorf("show does not judge under the rules recorded:\n%s", out)
 	}
-	// A later resume continues under them: the stop_pattern still ends it.
-	code, _, errOut := parley(t, "resume", "--no-tui", jls[0])
-	if code != exitUsage || !strings.Contains(errOut, "stop_pattern stops it at message 5") {
-		t.Errorf("a later resume: exit %d, %q; want the recorded rules' stop", code, errOut)
+	// A later resume continues under them: the stop_pattern still ends it,
+	// and so it does with a new budget alone, which is set over them.
+	for _, args := range [][]string{{}, {"--max-messages", "12"}} {
+		code, _, errOut := parley(t, append(append([]string{"resume", "--no-tui"}, args...), jls[0])...)
+		if code != exitUsage || !strings.Contains(errOut, "stop_pattern stops it at message 5") {
+			t.Errorf("a later resume %q: exit %d, %q; want the recorded rules' stop", args, code, errOut)
+		}
 	}
 	// --max-messages over the recorded rules is recorded too.
 	os.WriteFile(respol, []byte("max_messages: 9\n"), 0o600)
