@@ -66,7 +66,9 @@ func ReplaceAgent(src []byte, seat, spec string) ([]byte, error) {
 		next.Content = append(next.Content, str("name"), str(seat))
 	}
 	next.Content = append(next.Content, fields.Content...)
-	if t := scalar(fields, "type"); t != "" && t != TypeOpenAI {
+	if t := scalar(fields, "type"); isPastedKey(t) {
+		return nil, errors.New("type: looks like an API key, not an agent type; --agent hands a seat to a model, so leave type: out and give the key through the provider's environment variable (parley providers names it)")
+	} else if t != "" && t != TypeOpenAI {
 		return nil, fmt.Errorf("makes it a %s agent; --agent hands a seat to a model, and a scenario given with --scenario can seat a %s one", t, t)
 	}
 	if mapValue(next, "model") == nil {
@@ -74,6 +76,11 @@ func ReplaceAgent(src []byte, seat, spec string) ([]byte, error) {
 	}
 
 	name := scalar(fields, "name")
+	if name == "" && HoldsKey(scalar(next, "model")) {
+		// Not named after a key pasted as the model, which validation
+		// refuses without repeating it: the seat keeps its name.
+		name = seat
+	}
 	if name == "" {
 		name = modelName(scalar(next, "model"))
 		for n, base := 2, name; name != seat && contains(names, name); n++ {
@@ -133,11 +140,15 @@ func SeatNames(src []byte) ([]string, error) {
 }
 
 // ShownSeatSpec is an --agent value, SEAT=SPEC, as a sentence shows it:
-// the spec without the secrets it may hold.
+// the spec without the secrets it may hold, and a seat's name that looks
+// like a key pasted in its place hidden too.
 func ShownSeatSpec(value string) string {
 	seat, spec, ok := strings.Cut(value, "=")
 	if !ok {
 		return shownSpec(value)
+	}
+	if isPastedKey(seat) {
+		seat = agents.Redacted
 	}
 	return seat + "=" + shownSpec(spec)
 }
@@ -212,17 +223,40 @@ func contains(list []string, s string) bool {
 
 // shownSpec is an --agent value as an error shows it: without the secrets
 // it may hold (a header's value, a key, a URL's password or secret query
-// parameter).
+// parameter, a key pasted where a model, provider, base URL or type
+// goes). A mapping that does not read as YAML cannot be told apart from
+// the secrets it may hold, and a value that is not PROVIDER:MODEL but
+// looks like a key is one: both are hidden whole.
 func shownSpec(spec string) string {
-	if LooksLikeKey(spec) {
-		return agents.Redacted // a key given in place of the seat's model
+	secrets := specSecrets(spec)
+	if isMappingSpec(spec) {
+		var doc yaml.Node
+		if yaml.Unmarshal([]byte(spec), &doc) != nil {
+			return agents.Redacted
+		}
+	} else if len(secrets) == 0 && (HoldsKey(spec) || !strings.Contains(spec, ":") && LooksLikeKey(spec)) {
+		return agents.Redacted
 	}
-	return agents.RedactSecrets(agents.RedactURL(spec), specSecrets(spec)...)
+	return agents.RedactSecrets(agents.RedactURL(spec), secrets...)
 }
 
-// specSecrets are the secrets an --agent mapping holds: its headers'
-// values, a key pasted in, and what its URLs hide.
+// isMappingSpec reports whether an --agent spec is given as a mapping of
+// agent fields rather than as PROVIDER:MODEL.
+func isMappingSpec(spec string) bool { return strings.HasPrefix(strings.TrimSpace(spec), "{") }
+
+// specSecrets are the secrets an --agent value holds: a mapping's
+// headers' values, a key pasted in (as api_key, or where a model,
+// provider, base URL or type goes, as validation tells it) and what its
+// URLs hide; for PROVIDER:MODEL, a key pasted as either.
 func specSecrets(spec string) []string {
+	if !isMappingSpec(spec) {
+		out := agents.URLSecrets(spec)
+		if provider, model, ok := strings.Cut(strings.TrimSpace(spec), ":"); ok {
+			out = append(out, pastedKeys("provider", str(provider))...)
+			out = append(out, pastedKeys("model", str(model))...)
+		}
+		return out
+	}
 	var doc yaml.Node
 	if yaml.Unmarshal([]byte(spec), &doc) != nil || len(doc.Content) == 0 {
 		return agents.URLSecrets(spec)
@@ -232,15 +266,18 @@ func specSecrets(spec string) []string {
 	walk = func(n *yaml.Node, header bool) {
 		switch n.Kind {
 		case yaml.ScalarNode:
-			if header {
+			if header || HoldsKey(n.Value) {
 				out = append(out, n.Value)
 			}
 			out = append(out, agents.URLSecrets(n.Value)...)
 		case yaml.MappingNode:
 			for i := 0; i+1 < len(n.Content); i += 2 {
 				k, v := n.Content[i], n.Content[i+1]
-				if isKeyField(k.Value, v) {
-					out = append(out, v.Value)
+				out = append(out, pastedKeys(k.Value, v)...)
+				if k.Value == "base_urls" && v.Kind == yaml.SequenceNode {
+					for _, u := range v.Content {
+						out = append(out, pastedKeys("base_url", u)...)
+					}
 				}
 				walk(v, header || k.Value == "headers")
 			}
@@ -253,3 +290,45 @@ func specSecrets(spec string) []string {
 	walk(doc.Content[0], false)
 	return out
 }
+
+// pastedKeys is what must not be shown of v, the value of an agent's
+// field: v itself when it is a key pasted where the field's name or
+// address goes, as validation refuses it (a model that holds a key, a
+// provider parley does not know or a base URL that is no URL, each
+// looking like one, a type that does), or one of isKeyField's; and, for
+// a model, the name a seat would take from it.
+func pastedKeys(field string, v *yaml.Node) []string {
+	if isKeyField(field, v) {
+		return []string{v.Value}
+	}
+	if v.Kind != yaml.ScalarNode || v.Value == "" {
+		return nil
+	}
+	s := v.Value
+	switch field {
+	case "model":
+		if HoldsKey(s) {
+			if n := modelName(s); n != s && HoldsKey(n) {
+				return []string{s, n}
+			}
+			return []string{s}
+		}
+	case "provider":
+		if _, known := agents.LookupProvider(s); !known && isPastedKey(s) {
+			return []string{s}
+		}
+	case "base_url":
+		if !isHTTPURL(s) && isPastedKey(s) {
+			return []string{s}
+		}
+	case "type":
+		if isPastedKey(s) {
+			return []string{s}
+		}
+	}
+	return nil
+}
+
+// isPastedKey reports whether s, given where parley expects a name or an
+// address, reads as an API key pasted there instead.
+func isPastedKey(s string) bool { return HoldsKey(s) || LooksLikeKey(s) }

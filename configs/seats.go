@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/parleyhq/parley/agents"
 	"github.com/parleyhq/parley/internal/phrase"
 )
 
@@ -37,18 +38,47 @@ func Seated(name string, src []byte, values []string) (*Scenario, error) {
 	cur := src
 	for i, f := range flags {
 		if cur, err = ReplaceAgent(cur, f.seat, f.spec); err != nil {
-			return nil, fmt.Errorf("%s: %w", f.word, err)
+			return nil, hideFlagSecrets(fmt.Errorf("%s: %w", f.word, err), flags)
 		}
 		steps[i] = cur
 	}
 	s, err := Parse(name, cur)
 	if err != nil {
-		return nil, blameSeatFlags(name, steps, flags, baseErr, err)
+		return nil, hideFlagSecrets(blameSeatFlags(name, steps, flags, baseErr, err), flags)
 	}
 	if err := forkKeyProblems(s, base, flags); err != nil {
-		return nil, err
+		return nil, hideFlagSecrets(err, flags)
 	}
 	return s, nil
+}
+
+// hideFlagSecrets is err, a mistake of the scenario with --agent values
+// spliced in, without the secrets the values hold: a sentence after a
+// flag may quote what the flag set (a header's value an agent's error
+// repeats, a name taken from a key pasted as the model), where the flag
+// itself is shown with them hidden.
+func hideFlagSecrets(err error, flags []seatFlag) error {
+	var secrets []string
+	for _, f := range flags {
+		secrets = append(secrets, specSecrets(f.spec)...)
+	}
+	if len(secrets) == 0 {
+		return err
+	}
+	var probs Problems
+	if !errors.As(err, &probs) {
+		if hidden := agents.RedactSecrets(err.Error(), secrets...); hidden != err.Error() {
+			return errors.New(hidden)
+		}
+		return err
+	}
+	out := make(Problems, len(probs))
+	for i, p := range probs {
+		q := *p
+		q.Msg = agents.RedactSecrets(p.Msg, secrets...)
+		out[i] = &q
+	}
+	return out
 }
 
 // seatFlag is one of fork's --agent values: the seat it names, the agent
@@ -75,6 +105,9 @@ func readSeatFlags(values []string, seats []string) ([]seatFlag, error) {
 		}
 		given[seat] = word
 		i := slices.Index(seats, seat)
+		if i < 0 && isPastedKey(seat) {
+			return nil, fmt.Errorf("%s: the seat's name looks like an API key; the seats are %s: name one as SEAT=PROVIDER:MODEL, and give the key through the provider's environment variable (parley providers names it)", word, phrase.And(phrase.Quote(seats)))
+		}
 		if i < 0 {
 			return nil, fmt.Errorf("%s: no seat is named %q; the seats are %s", word, seat, phrase.And(phrase.Quote(seats)))
 		}

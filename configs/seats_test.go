@@ -98,3 +98,86 @@ func TestSeatedHandsTheSeatsOver(t *testing.T) {
 		})
 	}
 }
+
+// A key pasted into an --agent value, where a model, provider, base URL,
+// type or seat goes, or as a header's value, in a URL or into a value that
+// does not read, is never repeated: not in the flag as the sentence shows
+// it, nor in an agent's name taken from it. The sentence still names the
+// flag, the seat and the field to fix.
+func TestSeatedNeverRepeatsAKeyPastedIntoAFlag(t *testing.T) {
+	const key = "sk-test-SECRET123abcdefABCDEF1234567"
+	const part = "SECRET123" // any stretch of the key
+	t.Setenv("OPENROUTER_API_KEY", "")
+	seats := "title: seats\n\nagents:\n  - {name: A, type: scripted, lines: [a1, a2, a3]}\n  - {name: B, type: scripted, lines: [b1, b2, b3]}\n\ntermination: {max_messages: 6}\n"
+	for _, c := range []struct {
+		name, value string
+		want        []string // the start of each line of the error, in order
+	}{
+		{"PROVIDER:KEY", "B=ollama:" + key,
+			[]string{`--agent 'B=ollama:[redacted]': agent "B": model: looks like an API key rather than a model's name`}},
+		{"PROVIDER:PATH/KEY", "B=openrouter:openai/" + key,
+			[]string{`--agent 'B=openrouter:[redacted]': agent "B": model: looks like an API key rather than a model's name`}},
+		{"KEY:MODEL", "B=" + key + ":m",
+			[]string{`--agent 'B=[redacted]:m': agent "m": provider: looks like an API key rather than a provider's name`}},
+		{"KEY alone", "B=" + key,
+			[]string{`--agent B=REDACTED: "REDACTED" is neither PROVIDER:MODEL`}},
+		{"model:", "B={model: " + key + ", provider: ollama}",
+			[]string{`--agent 'B={model: [redacted], provider: ollama}': agent "B": model: looks like an API key rather than a model's name`}},
+		{"model: with a path", "B={model: ollama/" + key + ", provider: ollama}",
+			[]string{`--agent 'B={model: [redacted], provider: ollama}': agent "B": model: looks like an API key rather than a model's name`}},
+		{"model: and name:", "B={model: " + key + ", provider: ollama, name: Z}",
+			[]string{`--agent 'B={model: [redacted], provider: ollama, name: Z}': agent "Z": model: looks like an API key`}},
+		{"name:, beside a mistake", "B={model: m, provider: ollama, name: " + key + ", temperature: 9}",
+			[]string{`--agent 'B={model: m, provider: ollama, name: [redacted], temperature: 9}': agent "[redacted]": temperature: 9 is outside 0 to 2`}},
+		{"provider:", "B={provider: " + key + ", model: m}",
+			[]string{`--agent 'B={provider: [redacted], model: m}': agent "m": provider: looks like an API key rather than a provider's name`}},
+		{"base_url:, quoted", "B={base_url: \"" + key + "\", model: m}",
+			[]string{`--agent 'B={base_url: "[redacted]", model: m}': agent "m": base_url: looks like an API key rather than a URL`}},
+		{"base_url:", "B={base_url: " + key + ", model: m}",
+			[]string{`--agent 'B={base_url: [redacted], model: m}': agent "m": base_url: looks like an API key rather than a URL`}},
+		{"base_urls:", "B={base_urls: [" + key + "], model: m}",
+			[]string{`--agent 'B={base_urls: [[redacted]], model: m}': agent "m": base_urls[0]: looks like an API key rather than a URL`}},
+		{"type:", "B={model: m, type: " + key + "}",
+			[]string{`--agent 'B={model: m, type: [redacted]}': type: looks like an API key, not an agent type`}},
+		{"the seat", key + "=ollama:m",
+			[]string{`--agent REDACTED=ollama:m: the seat's name looks like an API key; the seats are "A" and "B"`}},
+		{"a header's value", "B={model: m, provider: openrouter, headers: {X-Key: " + key + "}}",
+			[]string{`--agent 'B={model: m, provider: openrouter, headers: {X-Key: [redacted]}}': agent "m" needs an API key`}},
+		{"a URL's password", "B={model: m, base_url: \"http://u:" + key + "@127.0.0.1:1/v1\", temperature: 9}",
+			[]string{`--agent 'B={model: m, base_url: "http://REDACTED@127.0.0.1:1/v1", temperature: 9}': agent "m": temperature: 9 is outside 0 to 2`}},
+		{"a value that does not read", "B={model: m, headers: {X-Key: " + key + "}",
+			[]string{`--agent B=REDACTED: the value is not a mapping of agent fields`}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			s, err := Seated("s.yaml", []byte(seats), []string{c.value})
+			if err == nil {
+				t.Fatalf("accepted: %+v", s.Agents)
+			}
+			got := strings.Split(err.Error(), "\n")
+			if len(got) != len(c.want) {
+				t.Fatalf("error %q; want %d lines starting %q", err, len(c.want), c.want)
+			}
+			for i, w := range c.want {
+				if !strings.HasPrefix(got[i], w) {
+					t.Errorf("line %d: %q; want it to start %q", i+1, got[i], w)
+				}
+			}
+			if strings.Contains(err.Error(), part) {
+				t.Errorf("error %q repeats the key", err)
+			}
+		})
+	}
+}
+
+// A model's name that only looks like a key to the rough test a
+// variable's name is put to (long, with dashes, small letters and
+// digits) is shown as typed, and names its seat.
+func TestSeatedShowsAModelThatIsNoKey(t *testing.T) {
+	const model = "llama3.1-8b-instruct-q4"
+	seats := "agents:\n  - {name: A, type: scripted, lines: [a1]}\n  - {name: B, type: scripted, lines: [b1]}\n"
+	_, err := Seated("s.yaml", []byte(seats), []string{"B=bogus:" + model})
+	want := `--agent B=bogus:` + model + `: agent "` + model + `": provider: "bogus" is not a known provider`
+	if err == nil || !strings.HasPrefix(err.Error(), want) {
+		t.Errorf("error %v; want it to start %q", err, want)
+	}
+}

@@ -337,6 +337,79 @@ func TestAKeyPastedAsAModelOrAnAddressIsNeverRepeated(t *testing.T) {
 	}
 }
 
+// A key pasted into fork's --agent value (as the model, the provider, a
+// base URL, the type or the seat, as a header's value or in a URL's
+// password) is never repeated, in the flag as its sentence shows it or in
+// a name parley made of it, on stderr, on stdout or in --json's events;
+// nor is it in what a fork that runs records, where a server echoes it
+// back.
+func TestAKeyPastedIntoAForkAgentIsNeverRepeated(t *testing.T) {
+	const key = "sk-test-SECRET123abcdefABCDEF1234567"
+	const part = "SECRET123" // any stretch of the key
+	srv := openaitest.Start(t, func(openaitest.Request) openaitest.Reply {
+		return openaitest.Error(400, "the key "+key+" is not valid")
+	})
+	srv.Models = []string{"m"}
+	dir := t.TempDir()
+	scenario := filepath.Join(dir, "s.yaml")
+	os.WriteFile(scenario, []byte("title: s\nagents:\n  - {name: A, type: scripted, lines: [a1, a2, a3]}\n  - {name: B, type: scripted, lines: [b1, b2, b3]}\ntermination: {max_messages: 6}\n"), 0o600)
+	if code, out, errOut := parley(t, "run", scenario, "--no-tui", "--out", filepath.Join(dir, "parent")); code != exitOK {
+		t.Fatalf("run: exit %d\n%s%s", code, out, errOut)
+	}
+	parent, _ := filepath.Glob(filepath.Join(dir, "parent", "*.jsonl"))
+	withPassword := strings.Replace(srv.URL, "http://", "http://u:"+key+"@", 1)
+
+	for _, c := range []struct {
+		name  string
+		value string
+		code  int
+		want  string
+	}{
+		{"PROVIDER:KEY", "B=ollama:" + key, exitUsage, `--agent 'B=ollama:[redacted]': agent "B": model: looks like an API key`},
+		{"PROVIDER:PATH/KEY", "B=openrouter:openai/" + key, exitUsage, `--agent 'B=openrouter:[redacted]': agent "B": model: looks like an API key`},
+		{"model:", "B={model: " + key + ", provider: ollama}", exitUsage, `--agent 'B={model: [redacted], provider: ollama}': agent "B": model: looks like an API key`},
+		{"provider:", "B={provider: " + key + ", model: m}", exitUsage, `--agent 'B={provider: [redacted], model: m}': agent "m": provider: looks like an API key`},
+		{"base_url:", "B={base_url: \"" + key + "\", model: m}", exitUsage, `--agent 'B={base_url: "[redacted]", model: m}': agent "m": base_url: looks like an API key`},
+		{"type:", "B={model: m, type: " + key + "}", exitUsage, `--agent 'B={model: m, type: [redacted]}': type: looks like an API key`},
+		{"the seat", key + "=ollama:m", exitUsage, `--agent REDACTED=ollama:m: the seat's name looks like an API key`},
+		{"a value that does not read", "B={model: m, headers: {X-Key: " + key + "}", exitUsage, `--agent B=REDACTED: the value is not a mapping of agent fields`},
+		{"a header's value", "B={model: m, base_url: " + srv.URL + ", headers: {X-Key: " + key + "}}", exitFailure, `is not valid`},
+		{"a URL's password", "B={model: m, base_url: \"" + withPassword + "\"}", exitFailure, `is not valid`},
+	} {
+		for _, json := range []bool{false, true} {
+			name := c.name
+			if json {
+				name += ", --json"
+			}
+			t.Run(name, func(t *testing.T) {
+				out := filepath.Join(t.TempDir(), "fork")
+				args := []string{"fork", parent[0], "--at", "3", "--no-tui", "--out", out, "--agent", c.value}
+				if json {
+					args = append(args, "--json")
+				}
+				code, stdout, stderr := parley(t, args...)
+				if code != c.code || !strings.Contains(stdout+stderr, c.want) {
+					t.Errorf("exit %d, want %d and %q in\n%s%s", code, c.code, c.want, stdout, stderr)
+				}
+				outputs := []string{stdout, stderr}
+				files, _ := filepath.Glob(filepath.Join(out, "*"))
+				for _, f := range files {
+					data, _ := os.ReadFile(f)
+					outputs = append(outputs, string(data))
+				}
+				if c.code == exitFailure && len(files) == 0 {
+					t.Errorf("the fork recorded nothing, so the test proves nothing")
+				}
+				for i, o := range outputs {
+					if strings.Contains(o, part) {
+						t.Errorf("output %d repeats the key:\n%s", i, o)
+					}
+				}
+			})
+		}
+	}
+}
+
 // A short header value a server echoes in its error is hidden from what
 // run prints and records, and from doctor --ask's sentence.
 func TestAShortHeaderValueEchoedByAServerIsHidden(t *testing.T) {
