@@ -212,7 +212,10 @@ func (s *Scenario) FirstIndex() int {
 // problem, each at the line of the field to fix.
 func (a *Agent) validate(i int) Problems {
 	where := fmt.Sprintf("agents[%d]", i)
-	if a.Name != "" {
+	// A key pasted as the name is never repeated, as the agent's name
+	// or in a sentence of another field.
+	keyName := HoldsKey(a.Name)
+	if a.Name != "" && !keyName {
 		where = fmt.Sprintf("agent %q", a.Name)
 	}
 	var probs Problems
@@ -227,6 +230,12 @@ func (a *Agent) validate(i int) Problems {
 	}
 	if strings.ContainsAny(a.Name, "\r\n") || strings.HasPrefix(a.Name, "#") {
 		fail("name", "name: must be one line and not start with #")
+	}
+	if keyName {
+		// It would be printed, and recorded as the speaker of every
+		// message the agent says.
+		fail("name", "name: looks like an API key rather than the agent's name; name the agent (name: Claude) and give the key through an environment variable (api_key_env: MY_API_KEY). "+
+			"If this file or command line was shared, consider the key exposed and replace it")
 	}
 	if a.Name == "Moderator" {
 		fail("name", `name: "Moderator" is reserved for the operator's notes`)

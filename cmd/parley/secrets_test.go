@@ -293,7 +293,7 @@ func TestAKeyPastedForAVariableOrAFileIsNeverRepeated(t *testing.T) {
 }
 
 // A key pasted where a name or an address goes (a model, a base URL, an
-// --agent spec) is refused without being repeated, in a name parley made
+// --agent spec, an agent's name) is refused without being repeated, in a name parley made
 // of it (--agent openai:KEY names its agent after the model) as well.
 func TestAKeyPastedAsAModelOrAnAddressIsNeverRepeated(t *testing.T) {
 	const key = "sk-proj-AbCdEf0123456789GhIjKlMn"
@@ -306,6 +306,8 @@ func TestAKeyPastedAsAModelOrAnAddressIsNeverRepeated(t *testing.T) {
 	os.WriteFile(asURL, []byte("agents:\n  - name: A\n    base_url: "+key+"\n    model: m\n  - {name: B, type: scripted, lines: [hi]}\n"), 0o600)
 	asReplica := filepath.Join(dir, "replicas.yaml")
 	os.WriteFile(asReplica, []byte("agents:\n  - name: A\n    base_urls: ['"+key+"']\n    model: m\n  - {name: B, type: scripted, lines: [hi]}\n"), 0o600)
+	asName := filepath.Join(dir, "name.yaml")
+	os.WriteFile(asName, []byte("agents:\n  - name: "+key+"\n    base_url: http://127.0.0.1:1/v1\n    model: m\n    temperature: 9\n  - {name: B, type: scripted, lines: [hi]}\n"), 0o600)
 	for _, c := range []struct {
 		name string
 		args []string
@@ -324,6 +326,9 @@ func TestAKeyPastedAsAModelOrAnAddressIsNeverRepeated(t *testing.T) {
 		{"--agent KEY", []string{"run", "--no-tui", "--agent", key, "--agent", "ollama:m"}, "--agent looks like an API key, not PROVIDER:MODEL"},
 		{"type", []string{"validate", plain, "--set", "agents[0].type=" + key}, `agent "A": type: looks like an API key, not an agent type`},
 		{"first", []string{"validate", plain, "--set", "first=" + key}, "first: looks like an API key, not an agent's name"},
+		{"name", []string{"validate", asName}, `name.yaml:2: agents[0]: name: looks like an API key rather than the agent's name`},
+		{"run, name", []string{"run", "--no-tui", asName}, `agents[0]: name: looks like an API key`},
+		{"--set name", []string{"validate", plain, "--set", "agents[0].name=" + key}, `agents[0]: name: looks like an API key`},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			code, out, errOut := parley(t, c.args...)
