@@ -128,7 +128,10 @@ func TestSeatedNeverRepeatsAKeyPastedIntoAFlag(t *testing.T) {
 		{"model: and name:", "B={model: " + key + ", provider: ollama, name: Z}",
 			[]string{`--agent 'B={model: [redacted], provider: ollama, name: Z}': agent "Z": model: looks like an API key`}},
 		{"name:, beside a mistake", "B={model: m, provider: ollama, name: " + key + ", temperature: 9}",
-			[]string{`--agent 'B={model: m, provider: ollama, name: [redacted], temperature: 9}': agent "[redacted]": temperature: 9 is outside 0 to 2`}},
+			[]string{
+				`--agent 'B={model: m, provider: ollama, name: [redacted], temperature: 9}': agents[1]: name: looks like an API key rather than the agent's name`,
+				`--agent 'B={model: m, provider: ollama, name: [redacted], temperature: 9}': agents[1]: temperature: 9 is outside 0 to 2`,
+			}},
 		{"provider:", "B={provider: " + key + ", model: m}",
 			[]string{`--agent 'B={provider: [redacted], model: m}': agent "m": provider: looks like an API key rather than a provider's name`}},
 		{"base_url:, quoted", "B={base_url: \"" + key + "\", model: m}",
