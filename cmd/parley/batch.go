@@ -148,9 +148,23 @@ func runBatch(ctx context.Context, cmd *cobra.Command, args []string, f batchFla
 		}
 		if m.Queue == embeddedQueue && f.queue.url == "" && !f.dryRun {
 			// Its embedded queue went when it finished: said so, not
-			// that the queue still holds its conversations.
-			resume := resumeQueued(dir, queueFlags{url: embeddedQueue, dir: m.QueueDir})
-			if done, err := queuedFinished(out, dir, m, resume, f.retryFailed); err != nil || done {
+			// that the queue still holds its conversations. A queue
+			// still there is read, under the folder's lock, for the
+			// retries it holds of the failures the folder records.
+			qf := queueFlags{url: embeddedQueue, dir: m.QueueDir}
+			retrying := func(failed map[string]bool) (int, error) {
+				release, err := transcripts.LockDir(dir, "batch folder")
+				if err != nil {
+					return 0, err
+				}
+				defer release()
+				queueDir := m.QueueDir
+				if queueDir == "" {
+					queueDir = filepath.Join(dir, "queue")
+				}
+				return queuedRetrying(ctx, m, failed, qf, queueDir, func(s string) { fmt.Fprintln(stderr, "parley:", s) })
+			}
+			if done, err := queuedFinished(out, dir, m, resumeQueued(dir, qf), f.retryFailed, retrying); err != nil || done {
 				return err
 			}
 		}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -34,8 +35,12 @@ func init() { commands = append(commands, newWorkerCmd, newCollectCmd) }
 // conversations failed is not finished: its failures are still to run;
 // without, it is left as it is too, and the error returned counts them
 // and names the command that continues them, resume --retry-failed
-// (resume is the command that resumes the batch on its queue).
-func queuedFinished(out io.Writer, dir string, m *batch.Manifest, resume string, retryFailed bool) (bool, error) {
+// (resume is the command that resumes the batch on its queue), unless
+// its queue holds a retry of any of them, which retrying counts, given
+// the failures by job id: a retry interrupted before it ended leaves the
+// folder recording the failure it continues, and the queue its job, which
+// the resume runs (or its result, which the resume fetches).
+func queuedFinished(out io.Writer, dir string, m *batch.Manifest, resume string, retryFailed bool, retrying func(failed map[string]bool) (int, error)) (bool, error) {
 	e, err := embeddedEnded(dir, m)
 	if err != nil {
 		return false, failureErr(err)
@@ -44,6 +49,13 @@ func queuedFinished(out io.Writer, dir string, m *batch.Manifest, resume string,
 		return false, nil
 	}
 	if e.failed > 0 {
+		n, err := retrying(e.failedIDs)
+		if err != nil {
+			return false, failureErr(err)
+		}
+		if n > 0 {
+			return false, nil
+		}
 		return true, failedLeft(dir, m, e.failed, resume)
 	}
 	all := fmt.Sprintf("all %d conversations have their transcripts", len(m.Jobs))
@@ -81,8 +93,9 @@ func failedLeft(dir string, m *batch.Manifest, failed int, resume string) error 
 // an interruption). A conversation that failed before it recorded
 // anything has none, and is not counted.
 type endings struct {
-	ended  int // conversations that ended, done or failed
-	failed int // of them, those that failed
+	ended     int             // conversations that ended, done or failed
+	failed    int             // of them, those that failed
+	failedIDs map[string]bool // their job ids
 }
 
 // finished reports whether a batch of n conversations with e has nothing
@@ -102,7 +115,37 @@ func embeddedEnded(dir string, m *batch.Manifest) (endings, error) {
 	if err != nil {
 		return endings{}, err
 	}
-	return endings{ended: len(all), failed: len(all) - len(well)}, nil
+	e := endings{ended: len(all), failed: len(all) - len(well), failedIDs: map[string]bool{}}
+	for id := range all {
+		if !well[id] {
+			e.failedIDs[id] = true
+		}
+	}
+	return e, nil
+}
+
+// queuedRetrying counts the conversations of batch m, among failed (by
+// job id), that the queue qf names holds a retry of (see queue.Retrying):
+// an embedded queue is started in queueDir to be read, and holds none
+// when that folder is gone, which it is not made again for; a server is
+// asked. The caller holds the batch folder, so that no other parley runs
+// the embedded queue meanwhile.
+func queuedRetrying(ctx context.Context, m *batch.Manifest, failed map[string]bool, qf queueFlags, queueDir string, say func(string)) (int, error) {
+	if qf.url == embeddedQueue {
+		if _, err := os.Stat(queueDir); errors.Is(err, fs.ErrNotExist) {
+			return 0, nil
+		}
+	}
+	q, stop, _, err := dialQueue(ctx, qf.url, queueDir, "", "parley batch "+m.ID, "use --queue embedded for a queue inside this process", say)
+	if err != nil {
+		return 0, err
+	}
+	defer stop()
+	n, err := q.Retrying(ctx, m, failed)
+	if err != nil {
+		return 0, fmt.Errorf("reading what the queue holds of the failed conversations of batch %s: %w", m.ID, err)
+	}
+	return n, nil
 }
 
 // minAckWait is the shortest --ack-wait a batch takes: a worker's word
@@ -227,12 +270,13 @@ func runQueuedBatch(ctx context.Context, cmd *cobra.Command, m *batch.Manifest, 
 	// embedded queue, gone with its end; on a server, once its folder
 	// holds the summary the batch wrote as it ended (the folder may
 	// otherwise lack what the queue holds).
+	say := func(s string) { fmt.Fprintln(stderr, "parley:", s) }
 	if !fresh && (embedded || summarized(dir)) {
-		if done, err := queuedFinished(out, dir, m, resumeQueued(dir, qf), retryFailed); err != nil || done {
+		retrying := func(failed map[string]bool) (int, error) { return queuedRetrying(ctx, m, failed, qf, queueDir, say) }
+		if done, err := queuedFinished(out, dir, m, resumeQueued(dir, qf), retryFailed, retrying); err != nil || done {
 			return err
 		}
 	}
-	say := func(s string) { fmt.Fprintln(stderr, "parley:", s) }
 	q, stop, srvURL, err := dialQueue(ctx, qf.url, queueDir, qf.listen, "parley batch "+m.ID, "use --queue embedded for a queue inside this process", say)
 	if err != nil {
 		return failureErr(err)

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -164,6 +165,123 @@ func TestAQueuedBatchRetriesItsFailuresOnItsQueue(t *testing.T) {
 			code, stdout, stderr = parley(t, append(resume, "--plain")...)
 			if code != exitOK || strings.Contains(stdout, "to retry") {
 				t.Errorf("retried again: exit %d\n%s%s", code, stdout, stderr)
+			}
+		})
+	}
+}
+
+// A queued batch's retry of its failures, interrupted while the workers
+// continue them, names the command that finishes the batch, as a local
+// batch names it: the plain --resume. That command goes on with the
+// retries the queue holds (or fetches those its workers finished since),
+// rather than saying that nothing is left to run but the failures, which
+// the folder still records: each conversation runs to its end, the lines
+// it recorded before it failed kept byte for byte. So on an embedded
+// queue, on one kept with --queue-dir, and on a NATS server, whose
+// workers carry on once the batch stops following them.
+func TestAnInterruptedQueuedRetryIsFinishedByTheCommandItNames(t *testing.T) {
+	var down atomic.Bool
+	srv := openaitest.Start(t, func(r openaitest.Request) openaitest.Reply {
+		if down.Load() {
+			if len(r.Body.Messages) >= 4 {
+				return openaitest.Error(http.StatusBadRequest, "The provider is down.")
+			}
+			return queuetest.Turn(r, time.Millisecond)
+		}
+		return queuetest.Turn(r, 60*time.Millisecond) // slow enough to be interrupted
+	})
+	t.Setenv("PARLEY_QUEUE_E2E_KEY", queueTestKey)
+	for _, mode := range []struct {
+		name  string
+		queue func(t *testing.T, dir string) []string
+		// said is how the interruption names the command, before it.
+		said string
+	}{
+		{"embedded", func(*testing.T, string) []string { return []string{"--queue", "embedded"} }, "finish the batch with: "},
+		{"embedded, kept with --queue-dir", func(t *testing.T, dir string) []string {
+			return []string{"--queue", "embedded", "--queue-dir", filepath.Join(dir, "q")}
+		}, "finish the batch with: "},
+		{"a NATS server", func(t *testing.T, dir string) []string { return natsWithWorker(t, 4) }, "Follow again with: "},
+	} {
+		t.Run(mode.name, func(t *testing.T) {
+			down.Store(true)
+			dir := t.TempDir()
+			out := filepath.Join(dir, "batch")
+			flags := mode.queue(t, dir)
+			code, stdout, stderr := parley(t, append([]string{"batch", queueScenario(t, dir, srv.URL, 10, 100000), "--vary", "seed=1,2", "--out", out, "--plain"}, flags...)...)
+			if code != exitFailure || !strings.Contains(stderr, "2 of 2 conversations failed") {
+				t.Fatalf("batch: exit %d; want 1 with both failed\nstdout:\n%s\nstderr:\n%s", code, stdout, stderr)
+			}
+			m, err := batch.ReadManifest(out)
+			if err != nil {
+				t.Fatal(err)
+			}
+			failed := map[string][]byte{}
+			for _, j := range m.Jobs {
+				found, _ := filepath.Glob(filepath.Join(out, batch.RunsDir, j.ID, "*.jsonl"))
+				if len(found) != 1 {
+					t.Fatalf("%s has transcripts %v; want one", j.ID, found)
+				}
+				if failed[found[0]], err = os.ReadFile(found[0]); err != nil {
+					t.Fatal(err)
+				}
+			}
+
+			// The cause fixed, the retry is interrupted while the
+			// workers continue the conversations.
+			down.Store(false)
+			sent := len(srv.Requests())
+			ctx, cancel := context.WithCancel(context.Background())
+			defer cancel()
+			go func() {
+				for len(srv.Requests()) < sent+2 {
+					time.Sleep(5 * time.Millisecond)
+				}
+				cancel()
+			}()
+			var rout, rerr syncBuffer
+			code = run(ctx, append([]string{"batch", "--resume", out, "--retry-failed", "--plain"}, flags...), strings.NewReader(""), &rout, &rerr)
+			said := rerr.String()
+			if code != exitInterrupted {
+				t.Fatalf("the retry: exit %d; want %d\nstdout:\n%s\nstderr:\n%s", code, exitInterrupted, rout.String(), said)
+			}
+			_, named, ok := strings.Cut(said, mode.said)
+			named, _, _ = strings.Cut(named, ", or fetch later")
+			named = strings.TrimSuffix(named, "\n")
+			if want := "parley batch --resume " + out + " " + strings.Join(flags, " "); !ok || named != want {
+				t.Fatalf("the interruption names %q; want %q\n%s", named, want, said)
+			}
+
+			// Resumed without its queue, it is sent to its queue, which
+			// holds the retries, as a batch the queue holds unfinished is.
+			code, stdout, stderr = parley(t, "batch", "--resume", out, "--plain")
+			if code != exitUsage || !strings.Contains(stderr, "which still holds its conversations: resume it there, with "+named+";") {
+				t.Errorf("resumed without its queue: exit %d; want %d, sent to its queue with %s\nstdout:\n%s\nstderr:\n%s", code, exitUsage, named, stdout, stderr)
+			}
+
+			code, stdout, stderr = parley(t, append(strings.Fields(named)[1:], "--plain")...)
+			if code != exitOK || strings.Contains(stderr, "nothing left to run") {
+				t.Fatalf("%s: exit %d; want the batch finished\nstdout:\n%s\nstderr:\n%s", named, code, stdout, stderr)
+			}
+			if sum := readSummaryJSON(t, out); sum.Done != 2 || sum.Failed != 0 {
+				t.Errorf("after %s: %d done, %d failed; want 2 and 0\n%s", named, sum.Done, sum.Failed, stdout)
+			}
+			for f, was := range failed {
+				now, err := os.ReadFile(f)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if !bytes.HasPrefix(now, was) {
+					t.Errorf("%s does not start with the %d bytes it held when it failed", f, len(was))
+				}
+				tr, err := transcripts.Read(f)
+				if err != nil {
+					t.Fatal(err)
+				}
+				queuetest.CheckTurns(t, f, tr, 10)
+				if tr.Run.Resumes < 1 || tr.Run.Stop == nil || tr.Run.Stop.Kind != transcripts.StopPolicy {
+					t.Errorf("%s: resumed %d times, stopped %+v; want continued to the policy's stop", f, tr.Run.Resumes, tr.Run.Stop)
+				}
 			}
 		})
 	}

@@ -89,3 +89,64 @@ func (q *Queue) Reopen(ctx context.Context, m *batch.Manifest) (int, error) {
 	}
 	return n, nil
 }
+
+// Retrying counts the conversations of batch m, among failed (those a
+// batch folder records as failed, by job id), that the queue holds a
+// retry of: a job without a result that waits or runs on the stream, or
+// whose failed result Reopen withdrew (a retry interrupted before it
+// ended, or before Submit published it), or a result that ended well (a
+// retry that ended once its batch command stopped following it). A
+// queue that holds nothing of the batch, or a different batch under its
+// id, holds none.
+func (q *Queue) Retrying(ctx context.Context, m *batch.Manifest, failed map[string]bool) (int, error) {
+	prev, err := q.readManifest(ctx, m.ID)
+	switch {
+	case errors.Is(err, jetstream.ErrObjectNotFound):
+		return 0, nil
+	case err != nil:
+		return 0, err
+	case !sameBatch(prev, m):
+		return 0, nil
+	}
+	held, withdrawn, err := q.resultState(ctx, m.ID)
+	if err != nil {
+		return 0, err
+	}
+	n := 0
+	for _, j := range m.Jobs {
+		if !failed[j.ID] {
+			continue
+		}
+		key := resultKey(m.ID, j.ID)
+		if held[key] {
+			e, err := q.results.Get(ctx, key)
+			if errors.Is(err, jetstream.ErrKeyNotFound) {
+				n++ // withdrawn since it was listed: retried
+				continue
+			}
+			if err != nil {
+				return 0, fmt.Errorf("reading the result %s: %w", key, err)
+			}
+			var r Record
+			if err := json.Unmarshal(e.Value(), &r); err != nil {
+				return 0, fmt.Errorf("the result %s in %s is not valid: %v", key, ResultsBucket, err)
+			}
+			if r.State != batch.StateFailed {
+				n++
+			}
+			continue
+		}
+		if _, ok := withdrawn[key]; ok {
+			n++
+			continue
+		}
+		_, err := q.stream.GetLastMsgForSubject(ctx, subject(m.ID, j.ID))
+		switch {
+		case err == nil:
+			n++
+		case !errors.Is(err, jetstream.ErrMsgNotFound):
+			return 0, fmt.Errorf("looking for conversation %s of batch %s on the stream: %w", j.ID, m.ID, err)
+		}
+	}
+	return n, nil
+}

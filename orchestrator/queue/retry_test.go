@@ -134,16 +134,29 @@ func TestAFailedConversationIsContinuedByTheQueuesWorkers(t *testing.T) {
 		t.Fatalf("the failed conversation recorded %d messages in %q; want its first three", failed.Messages, failed.JSONL)
 	}
 
+	// What the queue holds of the failure, as a batch folder that records
+	// it as failed asks, at each step of its retry.
+	failures := map[string]bool{failed.ID: true}
+	retrying := func(when string, want int) {
+		t.Helper()
+		if n, err := sub.Retrying(ctx, m, failures); err != nil || n != want {
+			t.Errorf("Retrying %s = %d, %v; want %d", when, n, err, want)
+		}
+	}
+	retrying("before the retry", 0)
+
 	srv.down.Store(false)
 	sent := len(srv.Requests())
 	n, err := sub.Reopen(ctx, m)
 	if err != nil || n != 1 {
 		t.Fatalf("Reopen = %d, %v; want the one failure withdrawn", n, err)
 	}
+	retrying("once its failure is withdrawn", 1)
 	got, err := sub.Submit(ctx, m, time.Minute)
 	if err != nil || got.Published != 1 || got.Retried != 1 || got.Finished != 2 || got.Before[failed.ID] {
 		t.Fatalf("Submit after Reopen = %+v, %v; want the failed one published as a retry, the 2 done kept", got, err)
 	}
+	retrying("with its retry queued", 1)
 	if again, err := sub.Submit(ctx, m, time.Minute); err != nil || again.Published != 0 || again.Queued != 1 {
 		t.Fatalf("Submit again = %+v, %v; want the retry left queued, not published twice", again, err)
 	}
@@ -151,6 +164,7 @@ func TestAFailedConversationIsContinuedByTheQueuesWorkers(t *testing.T) {
 	if col.Summary.Done != 3 || col.Summary.Failed != 0 {
 		t.Errorf("after the retry: %d done, %d failed; want 3 and 0", col.Summary.Done, col.Summary.Failed)
 	}
+	retrying("once its retry ended well", 1) // a folder that records the failure lacks it
 	for _, r := range srv.Requests()[sent:] {
 		if seedOf(r) != 2 {
 			t.Errorf("the retry sent a request of the conversation run with seed %d, which had ended well", seedOf(r))
