@@ -398,6 +398,14 @@ func TestImportErrors(t *testing.T) {
 		{"rows of another width do not read", "speaker,text\nClaude,Hello, there\nGPT,Hi\n", "a table of messages (its header names a speaker and a text column) that does not read: line 2 has another number of fields than the header's 2; a text that holds a comma is written in double quotes"},
 		{"a bare quote in a table", "speaker,text\nA,hello\nB,he said \"yes\" loudly\n", "that does not read: line 3 has a double quote inside a text not in quotes"},
 		{"a quote opened and never closed is named where it opens", "speaker,text\nA,\"unterminated\nB,hi\nA,\"ok\"\n", "that does not read: the text in double quotes that opens on line 2 is not closed where it ends (the reader ran on to line 4)"},
+		// On the last line, the reader runs out of the file on the line
+		// the quote opens on: it is told as the quote left open, not as
+		// one inside a text not in quotes.
+		{"a quote opened on the last line and never closed", "speaker,text\nA,hi\nB,\"yo\n", "that does not read: the text in double quotes that opens on line 3 is not closed before the file ends; close it with a double quote"},
+		{"a quote opened on the last line with CRLF", "speaker,text\r\nA,hi\r\nB,\"yo\r\n", "that does not read: the text in double quotes that opens on line 3 is not closed before the file ends"},
+		{"a quote opened on a last line with no line end", "speaker,text\nA,hi\nB,\"yo", "that does not read: the text in double quotes that opens on line 3 is not closed before the file ends"},
+		{"a quote opened on the last line holding doubled quotes", "speaker,text\nA,hi\nB,\"say \"\"yo\"\"\n", "that does not read: the text in double quotes that opens on line 3 is not closed before the file ends"},
+		{"a quote not doubled inside a text in quotes", "speaker,text\nA,hi\nB,\"say \"yo\" now\"\n", "that does not read: line 3 has a double quote inside a text in double quotes that is not doubled; double each quote inside it"},
 		// Read without quoting, a row of this TSV has three fields: the
 		// quote marks a text that holds a tab, so quoting stands.
 		{"a TSV whose quoted text holds a tab and a bare quote", "speaker\ttext\nA\t\"one\ttwo\"\nB\the said \"yes\" loudly\n", "that does not read: line 3 has a double quote inside a text not in quotes"},

@@ -119,7 +119,14 @@ func readTable(d []byte) ([]any, error) {
 				// A quote opened and never closed swallows the lines after
 				// it; the fault is where it opened.
 				return nil, fmt.Errorf("the text in double quotes that opens on line %d is not closed where it ends (the reader ran on to line %d); close it with a double quote, each quote inside it doubled (\"say \"\"hi\"\"\")", pe.StartLine, pe.Line)
-			case errors.Is(pe.Err, csv.ErrBareQuote), errors.Is(pe.Err, csv.ErrQuote):
+			case errors.Is(pe.Err, csv.ErrQuote) && pe.StartLine > 0 && pastItsLine(d, pe):
+				// One opened on the last line ends with the file, on
+				// the line it opened on.
+				return nil, fmt.Errorf("the text in double quotes that opens on line %d is not closed before the file ends; close it with a double quote, each quote inside it doubled (\"say \"\"hi\"\"\")", pe.StartLine)
+			case errors.Is(pe.Err, csv.ErrQuote):
+				// A quote inside a text in quotes, not doubled.
+				return nil, fmt.Errorf("line %d has a double quote inside a text in double quotes that is not doubled; double each quote inside it (\"say \"\"hi\"\"\")", pe.Line)
+			case errors.Is(pe.Err, csv.ErrBareQuote):
 				return nil, fmt.Errorf("line %d has a double quote inside a text not in quotes; write the text in double quotes, each quote inside doubled (\"say \"\"hi\"\"\")", pe.Line)
 			}
 		}
@@ -181,6 +188,20 @@ func recordAt(d []byte, line int) (row []string, ok bool) {
 			return nil, false
 		}
 	}
+}
+
+// pastItsLine reports whether a quoting error is placed past the end of
+// its line's text, where the reader ran out of the file inside a text in
+// double quotes, not at a quote it found inside one (the column
+// encoding/csv gives the two). Its columns count bytes from 1 on a line
+// whose CRLF is read as LF.
+func pastItsLine(d []byte, pe *csv.ParseError) bool {
+	lines := bytes.Split(d, []byte("\n"))
+	if pe.Line < 1 || pe.Line > len(lines) {
+		return false
+	}
+	text := bytes.TrimSuffix(lines[pe.Line-1], []byte("\r"))
+	return pe.Column > len(text)
 }
 
 // fieldsError says that line, read as tab-separated values with no

@@ -46,7 +46,7 @@ left as they were.`,
 			}
 			jsonl := sidecar(args[0])
 			if cmd.Flags().Changed("out") {
-				return usageErr(resumeElsewhere(jsonl, f.out))
+				return usageErr(resumeElsewhere(args[0], jsonl, f.out, scenario, policyFile, maxMessages))
 			}
 			// Whether the conversation may go on is judged on a read of
 			// the files, before opening them to write: opening readies
@@ -75,7 +75,7 @@ left as they were.`,
 			}
 			rec, t, err := transcripts.Open(jsonl)
 			if err != nil {
-				if other := forkInstead(args[0]); other != nil {
+				if other := forkInstead(args[0], ""); other != nil {
 					return usageErr(other)
 				}
 				if errors.Is(err, fs.ErrNotExist) {
@@ -122,20 +122,85 @@ left as they were.`,
 
 // resumeElsewhere is the sentence that refuses resume --out DIR: a resume
 // continues the recording in its own files, and a fork continues it
-// elsewhere, after its last completed message.
-func resumeElsewhere(jsonl, dir string) error {
-	at := "N"
-	if t, err := transcripts.Read(jsonl); err == nil {
-		n := len(t.Messages)
-		if n > 0 && t.Messages[n-1].Partial {
-			n-- // an interrupted message is no fork point
+// elsewhere, after its last completed message. The fork it names is one
+// fork accepts, carrying what the resume was asked for: fork takes
+// neither --max-messages nor --policy, so a new limit or rules go in a
+// scenario given with --scenario, and so does a higher max_messages where
+// the scenario's own budget would stop the fork at once. A transcript
+// that cannot be read is told so first, as resume would tell it.
+func resumeElsewhere(in, jsonl, dir, scenario, policyFile string, maxMessages int) error {
+	t, err := transcripts.Read(jsonl)
+	if err != nil {
+		if other := forkInstead(in, dir); other != nil {
+			return other
 		}
-		if n > 0 {
-			at = strconv.Itoa(n)
+		if errors.Is(err, fs.ErrNotExist) {
+			return fmt.Errorf("%s does not exist; resume needs the JSONL sidecar parley recorded beside the Markdown", jsonl)
+		}
+		return fmt.Errorf("cannot resume %s: %w", jsonl, err)
+	}
+	refusal := fmt.Sprintf("resume continues %s in its own files, in the folder they are in, and takes no --out", jsonl)
+	n := len(t.Messages)
+	if n > 0 && t.Messages[n-1].Partial {
+		n-- // an interrupted message is no fork point
+	}
+	if n == 0 {
+		what := "SCENARIO"
+		if scenario != "" {
+			what = phrase.ShellWord(scenario)
+		}
+		return fmt.Errorf("%s; it holds no completed message to fork after, so to begin it again in another folder, run its scenario: parley run %s --out %s",
+			refusal, what, phrase.ShellWord(dir))
+	}
+	fork := func(scenarioFile string) string {
+		return fmt.Sprintf("parley fork %s --at %d --scenario %s --out %s", phrase.ShellWord(jsonl), n, scenarioFile, phrase.ShellWord(dir))
+	}
+	its := "its scenario"
+	if scenario != "" {
+		its = scenario
+	}
+	if maxMessages > 0 && maxMessages <= n {
+		return fmt.Errorf("%s, and --max-messages %d would add nothing to its %s, as it counts the whole conversation; to continue it as a new transcript in another folder, fork it with a copy of %s whose max_messages is above %d: %s",
+			refusal, maxMessages, phrase.Count(n, "message", "messages"), its, n, fork("FILE"))
+	}
+	if maxMessages > 0 || policyFile != "" {
+		var under, sets []string
+		if policyFile != "" {
+			under, sets = append(under, "the rules of "+policyFile), append(sets, "holds those rules")
+		}
+		if maxMessages > 0 {
+			under = append(under, fmt.Sprintf("max_messages: %d", maxMessages))
+			sets = append(sets, fmt.Sprintf("sets max_messages: %d", maxMessages))
+		}
+		return fmt.Errorf("%s; to continue it as a new transcript in another folder under %s, fork it with a copy of %s whose termination: %s (fork takes neither --max-messages nor --policy): %s",
+			refusal, phrase.And(under), its, phrase.And(sets), fork("FILE"))
+	}
+	// The scenario the fork would run under: --scenario, or the recorded one.
+	var s *configs.Scenario
+	if scenario != "" {
+		s, err = configs.Load(scenario)
+	} else {
+		var path string
+		var src []byte
+		if path, src, err = recordedScenario(t.Run, jsonl); err != nil {
+			return fmt.Errorf("%s; to continue it as a new transcript in another folder, fork it with the scenario to continue under, which the recording cannot give again: %s",
+				refusal, fork("FILE"))
+		}
+		s, err = configs.Parse(path, src)
+	}
+	if err == nil {
+		if p, err := s.Policy(); err == nil {
+			if pr, ok := budgetReached(p.Check(t.Messages[:n]), "max_messages"); ok {
+				return fmt.Errorf("%s; to continue it as a new transcript in another folder, fork it with a copy of %s whose max_messages is above %d, as its budget of %s counts the whole conversation and is reached (fork takes no --max-messages): %s",
+					refusal, its, n, phrase.Count(pr.Limit, "message", "messages"), fork("FILE"))
+			}
 		}
 	}
-	return fmt.Errorf("resume continues %s in its own files, in the folder they are in, and takes no --out; to continue it as a new transcript in another folder, fork it: parley fork %s --at %s --out %s",
-		jsonl, phrase.ShellWord(jsonl), at, phrase.ShellWord(dir))
+	if scenario != "" {
+		return fmt.Errorf("%s; to continue it as a new transcript in another folder, fork it: %s", refusal, fork(phrase.ShellWord(scenario)))
+	}
+	return fmt.Errorf("%s; to continue it as a new transcript in another folder, fork it: parley fork %s --at %d --out %s",
+		refusal, phrase.ShellWord(jsonl), n, phrase.ShellWord(dir))
 }
 
 // resumeSetup reads the scenario a recording continues under (the one it
@@ -435,7 +500,7 @@ func stillEnded(s *configs.Scenario, res *resumption, t *transcripts.Transcript,
 // layout, or a Markdown whose JSONL is gone): fork it into a new
 // transcript. nil when in is no transcript another command could read,
 // or is one of parley's JSONL transcripts.
-func forkInstead(in string) error {
+func forkInstead(in, out string) error {
 	if _, err := os.Stat(sidecar(in)); err == nil && sidecar(in) != in {
 		return nil // its JSONL is there: Open says what is wrong with it
 	}
@@ -456,8 +521,11 @@ func forkInstead(in string) error {
 	if sidecar(in) != in {
 		what = fmt.Sprintf("%s has no JSONL transcript parley recorded beside it (%s)", in, sidecar(in))
 	}
-	return fmt.Errorf("%s, which is what resume continues in place; to continue it as a new transcript, fork it after its last message: parley fork %s --at %d --scenario FILE",
-		what, in, n)
+	if out != "" {
+		out = " --out " + phrase.ShellWord(out)
+	}
+	return fmt.Errorf("%s, which is what resume continues in place; to continue it as a new transcript, fork it after its last message: parley fork %s --at %d --scenario FILE%s",
+		what, in, n, out)
 }
 
 // notJSONL says why export cannot rebuild the Markdown from in, which is

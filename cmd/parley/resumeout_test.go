@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -11,33 +12,132 @@ import (
 // resume continues a recording in its own files: it does not list
 // --out, and refuses it in a sentence naming the fork that continues the
 // recording elsewhere, where it ignored it; the recording is left as it
-// was, and nothing is written where --out pointed.
+// was, and nothing is written where --out pointed. The fork named is one
+// fork accepts and carries what the resume was asked for: a new limit or
+// rules, which fork takes only in a scenario, go in a --scenario FILE, as
+// does a higher max_messages where the scenario's budget stopped the
+// recording; a transcript that is not there is told so.
 func TestResumeRefusesOutAndNamesTheFork(t *testing.T) {
 	dir := t.TempDir()
-	p := filepath.Join(dir, "s.yaml")
-	os.WriteFile(p, []byte("agents:\n  - {name: A, type: scripted, lines: [a1, a2, a3]}\n  - {name: B, type: scripted, lines: [b1, b2, b3]}\ntermination:\n  max_messages: 3\n"), 0o600)
-	if code, out, errOut := parley(t, "run", "--no-tui", "--out", dir, p); code != exitOK {
-		t.Fatalf("run: exit %d %s%s", code, out, errOut)
+	record := func(name string, lines, max int) string {
+		t.Helper()
+		var a, b []string
+		for i := 1; i <= lines; i++ {
+			a, b = append(a, fmt.Sprintf("a%d", i)), append(b, fmt.Sprintf("b%d", i))
+		}
+		out := filepath.Join(dir, name)
+		p := filepath.Join(dir, name+".yaml")
+		os.WriteFile(p, []byte(fmt.Sprintf("agents:\n  - {name: A, type: scripted, lines: [%s]}\n  - {name: B, type: scripted, lines: [%s]}\ntermination:\n  max_messages: %d\n", strings.Join(a, ", "), strings.Join(b, ", "), max)), 0o600)
+		if code, out, errOut := parley(t, "run", "--no-tui", "--out", out, p); code != exitOK {
+			t.Fatalf("run: exit %d %s%s", code, out, errOut)
+		}
+		jls, _ := filepath.Glob(filepath.Join(out, "*.jsonl"))
+		return jls[0]
 	}
-	jls, _ := filepath.Glob(filepath.Join(dir, "*.jsonl"))
-	md := strings.TrimSuffix(jls[0], ".jsonl") + ".md"
-	beforeJSONL, _ := os.ReadFile(jls[0])
-	beforeMD, _ := os.ReadFile(md)
+	stopped := record("stopped", 5, 3) // its budget of 3 stopped it
+	ranOut := record("ranout", 2, 10)  // its scripted lines ran out at 5
 	other := filepath.Join(dir, "elsewhere")
+	rules := filepath.Join(dir, "rules.yaml")
+	os.WriteFile(rules, []byte("max_messages: 6\n"), 0o600)
+	more := filepath.Join(dir, "more.yaml")
+	os.WriteFile(more, []byte("agents:\n  - {name: A, type: scripted, lines: [a1, a2, a3, a4, a5]}\n  - {name: B, type: scripted, lines: [b1, b2, b3, b4, b5]}\ntermination:\n  max_messages: 8\n"), 0o600)
+	refusal := func(jl string) string {
+		return "resume continues " + jl + " in its own files, in the folder they are in, and takes no --out"
+	}
 
-	code, _, errOut := parley(t, "resume", "--no-tui", "--max-messages", "5", "--out", other, jls[0])
-	want := "resume continues " + jls[0] + " in its own files, in the folder they are in, and takes no --out; to continue it as a new transcript in another folder, fork it: parley fork " + jls[0] + " --at 3 --out " + other
-	if code != exitUsage || !strings.Contains(errOut, want) {
-		t.Errorf("resume --out: exit %d, stderr %q; want %d and %q", code, errOut, exitUsage, want)
-	}
-	if after, _ := os.ReadFile(jls[0]); !bytes.Equal(after, beforeJSONL) {
-		t.Error("the refused resume changed the JSONL")
-	}
-	if after, _ := os.ReadFile(md); !bytes.Equal(after, beforeMD) {
-		t.Error("the refused resume changed the Markdown")
-	}
-	if _, err := os.Stat(other); err == nil {
-		t.Errorf("the refused resume made %s", other)
+	for _, c := range []struct {
+		name string
+		args []string
+		jl   string
+		want string
+		// fork, when set, is the --scenario FILE the named fork is run
+		// with, to see it accepted.
+		fork string
+	}{
+		{
+			name: "a budget stopped it and --max-messages raises it",
+			args: []string{"--max-messages", "5"},
+			jl:   stopped,
+			want: refusal(stopped) + "; to continue it as a new transcript in another folder under max_messages: 5, fork it with a copy of its scenario whose termination: sets max_messages: 5 (fork takes neither --max-messages nor --policy): parley fork " + stopped + " --at 3 --scenario FILE --out " + other,
+			fork: more,
+		},
+		{
+			name: "--policy gives the rules",
+			args: []string{"--policy", rules},
+			jl:   stopped,
+			want: refusal(stopped) + "; to continue it as a new transcript in another folder under the rules of " + rules + ", fork it with a copy of its scenario whose termination: holds those rules (fork takes neither --max-messages nor --policy): parley fork " + stopped + " --at 3 --scenario FILE --out " + other,
+		},
+		{
+			name: "--policy and --max-messages",
+			args: []string{"--policy", rules, "--max-messages", "7"},
+			jl:   stopped,
+			want: "under the rules of " + rules + " and max_messages: 7, fork it with a copy of its scenario whose termination: holds those rules and sets max_messages: 7 (",
+		},
+		{
+			name: "a budget stopped it and nothing raises it",
+			jl:   stopped,
+			want: refusal(stopped) + "; to continue it as a new transcript in another folder, fork it with a copy of its scenario whose max_messages is above 3, as its budget of 3 messages counts the whole conversation and is reached (fork takes no --max-messages): parley fork " + stopped + " --at 3 --scenario FILE --out " + other,
+			fork: more,
+		},
+		{
+			name: "--max-messages not above the messages it holds",
+			args: []string{"--max-messages", "2"},
+			jl:   stopped,
+			want: refusal(stopped) + ", and --max-messages 2 would add nothing to its 3 messages, as it counts the whole conversation; to continue it as a new transcript in another folder, fork it with a copy of its scenario whose max_messages is above 3: parley fork " + stopped + " --at 3 --scenario FILE --out " + other,
+		},
+		{
+			name: "its budget is not reached",
+			jl:   ranOut,
+			want: refusal(ranOut) + "; to continue it as a new transcript in another folder, fork it: parley fork " + ranOut + " --at 5 --out " + other,
+		},
+		{
+			name: "--scenario is carried to the fork",
+			args: []string{"--scenario", more},
+			jl:   ranOut,
+			want: refusal(ranOut) + "; to continue it as a new transcript in another folder, fork it: parley fork " + ranOut + " --at 5 --scenario " + more + " --out " + other,
+			fork: more,
+		},
+		{
+			name: "a transcript that is not there",
+			jl:   filepath.Join(dir, "nope.jsonl"),
+			want: filepath.Join(dir, "nope.jsonl") + " does not exist; resume needs the JSONL sidecar parley recorded beside the Markdown",
+		},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			md := strings.TrimSuffix(c.jl, ".jsonl") + ".md"
+			beforeJSONL, _ := os.ReadFile(c.jl)
+			beforeMD, _ := os.ReadFile(md)
+			args := append([]string{"resume", "--no-tui", "--out", other}, c.args...)
+			code, _, errOut := parley(t, append(args, c.jl)...)
+			if code != exitUsage || !strings.Contains(errOut, c.want) {
+				t.Errorf("resume --out: exit %d, stderr %q; want %d and %q", code, errOut, exitUsage, c.want)
+			}
+			if strings.Count(strings.TrimSpace(errOut), "\n") > 0 {
+				t.Errorf("resume --out said more than one line:\n%s", errOut)
+			}
+			if after, _ := os.ReadFile(c.jl); !bytes.Equal(after, beforeJSONL) {
+				t.Error("the refused resume changed the JSONL")
+			}
+			if after, _ := os.ReadFile(md); !bytes.Equal(after, beforeMD) {
+				t.Error("the refused resume changed the Markdown")
+			}
+			if _, err := os.Stat(other); err == nil {
+				t.Errorf("the refused resume made %s", other)
+			}
+			if c.fork == "" {
+				return
+			}
+			// The fork named, with FILE a scenario that does what it
+			// says, is accepted.
+			_, named, _ := strings.Cut(errOut, ": parley fork ")
+			words := strings.Fields(strings.ReplaceAll(named, " FILE ", " "+c.fork+" "))
+			forkDir := filepath.Join(dir, "fork-"+strings.ReplaceAll(c.name, " ", "-"))
+			words[len(words)-1] = forkDir
+			if code, out, errOut := parley(t, append([]string{"fork", "--no-tui"}, words...)...); code != exitOK {
+				t.Errorf("the fork named, parley fork %s: exit %d %s%s", strings.Join(words, " "), code, out, errOut)
+			}
+			os.RemoveAll(forkDir)
+		})
 	}
 
 	for _, c := range []struct {

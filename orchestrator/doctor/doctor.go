@@ -388,8 +388,10 @@ func ask(ctx context.Context, opt Options, t target, f Finding, base, key string
 
 	actx, cancel := context.WithTimeout(ctx, opt.AskTimeout)
 	defer cancel()
+	start := time.Now()
 	deadline, _ := actx.Deadline()
 	var reasons []string // why each failed attempt failed
+	var last *agents.Retry
 	var err error
 	for ch, e := range agent.Reply(actx, []agents.Message{{Role: agents.RoleUser, Content: "Say OK."}}) {
 		if e != nil {
@@ -400,32 +402,44 @@ func ask(ctx context.Context, opt Options, t target, f Finding, base, key string
 		if r == nil {
 			continue
 		}
-		reasons = append(reasons, r.Reason)
-		if time.Now().Add(r.Wait).After(deadline) {
+		reasons, last = append(reasons, r.Reason), r
+		if now := time.Now(); now.Add(r.Wait).After(deadline) {
 			f.Status = Warn
-			f.Sentence = fmt.Sprintf("%s: %s failed a one-token request (%s); a run would wait %s and ask again (attempt %d of %d), longer than doctor waits (%s), so whether it answers is not known",
-				t.who, agents.RedactURL(base), r.Reason, phrase.Duration(r.Wait), r.Attempt+1, r.Max, phrase.Duration(opt.AskTimeout))
+			f.Sentence = fmt.Sprintf("%s: %s failed a one-token request", t.who, agents.RedactURL(base))
+			if n := len(reasons); n > 1 {
+				f.Sentence += fmt.Sprintf(" %d times", n)
+			}
+			f.Sentence += " (" + strings.Join(slices.Compact(reasons), "; ") + "); "
+			// The wait alone, or the time already spent with it, is what
+			// runs past doctor's.
+			if spent := now.Sub(start); r.Wait < opt.AskTimeout {
+				f.Sentence += fmt.Sprintf("after the %s already spent, a run would wait %s more and ask again (attempt %d of %d), %s in all",
+					phrase.Duration(spent), phrase.Duration(r.Wait), r.Attempt+1, r.Max, phrase.Duration(spent+r.Wait))
+			} else {
+				f.Sentence += fmt.Sprintf("a run would wait %s and ask again (attempt %d of %d)", phrase.Duration(r.Wait), r.Attempt+1, r.Max)
+			}
+			f.Sentence += fmt.Sprintf(", longer than doctor waits (%s), so whether it answers is not known", phrase.Duration(opt.AskTimeout))
 			return f
 		}
-	}
-	failed := ""
-	if n := len(reasons); n > 0 {
-		// "2 failed attempts (429 Too Many Requests)", each reason once.
-		failed = fmt.Sprintf("%s (%s)", phrase.Noun(n, "a failed attempt", fmt.Sprintf("%d failed attempts", n)), strings.Join(slices.Compact(reasons), "; "))
 	}
 	switch {
 	case err == nil:
 		f.Sentence += ", and answered a one-token request"
-		if failed != "" {
-			f.Sentence += " after " + failed + ", asked again as a run asks again"
+		if n := len(reasons); n > 0 {
+			// "2 failed attempts (429 Too Many Requests)", each reason once.
+			f.Sentence += fmt.Sprintf(" after %s (%s), asked again as a run asks again",
+				phrase.Noun(n, "a failed attempt", fmt.Sprintf("%d failed attempts", n)), strings.Join(slices.Compact(reasons), "; "))
 		}
 		return f
 	case errors.Is(err, context.DeadlineExceeded) && ctx.Err() == nil:
 		// Doctor's own wait ran out, not the agent's.
 		f.Status = Warn
 		f.Sentence = fmt.Sprintf("%s: %s had not finished a one-token request after %s, the longest doctor waits", t.who, agents.RedactURL(base), phrase.Duration(opt.AskTimeout))
-		if failed != "" {
-			f.Sentence += ", " + failed
+		if n := len(reasons); n > 0 {
+			// "its first 2 attempts failed (…), and attempt 3 of 5, which
+			// a run would make too, had not finished either"
+			f.Sentence += fmt.Sprintf(": its first %s failed (%s), and attempt %d of %d, which a run would make too, had not finished either",
+				phrase.Noun(n, "attempt", fmt.Sprintf("%d attempts", n)), strings.Join(slices.Compact(reasons), "; "), last.Attempt+1, last.Max)
 		}
 		f.Sentence += fmt.Sprintf("; a run waits up to %s for each next piece (idle_timeout:) and %s for a reply (timeout:), so whether it answers is not known",
 			phrase.Duration(cmp.Or(cfg.IdleTimeout, agents.DefaultIdleTimeout)), phrase.Duration(cmp.Or(cfg.Timeout, agents.DefaultTimeout)))

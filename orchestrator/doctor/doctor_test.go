@@ -1,12 +1,14 @@
 package doctor
 
 import (
+	"cmp"
 	"context"
 	"encoding/base64"
 	"io"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"regexp"
 	"strings"
 	"sync"
 	"testing"
@@ -520,38 +522,55 @@ func TestAskFaresAsTheRunFares(t *testing.T) {
 			return openaitest.Error(http.StatusInternalServerError, "the model is loading")
 		case "429-wait-long":
 			return openaitest.RateLimited("60")
+		case "429-wait-1":
+			return openaitest.RateLimited("1")
 		case "401":
 			return openaitest.Error(http.StatusUnauthorized, "Incorrect API key provided: "+r.Header.Get("Authorization"))
 		}
 		return openaitest.Words("OK")
 	})
-	srv.Models = []string{"ok", "html", "bad-event", "stall", "429-then-ok", "500-then-ok", "500-always", "429-wait-long", "401"}
+	srv.Models = []string{"ok", "html", "bad-event", "stall", "429-then-ok", "500-then-ok", "500-always", "429-wait-long", "429-wait-1", "401"}
 	cases := []struct {
 		name, model, settings string
 		status                Status
 		want                  string
 		within                time.Duration
+		// ask is how long doctor waits for the answer (2s unless set);
+		// pattern, when set, is a regular expression the sentence
+		// matches, for the times it tells as they were measured.
+		ask     time.Duration
+		pattern string
 	}{
 		{"a valid stream", "ok", "", OK,
-			"accepts the key in ASK_KEY and serves ok, and answered a one-token request", 5 * time.Second},
+			"accepts the key in ASK_KEY and serves ok, and answered a one-token request", 5 * time.Second, 0, ""},
 		{"an HTML page", "html", "", Fail,
-			`agent "A": the server at ` + srv.URL + ` answered with HTML, not an OpenAI-compatible stream; check base_url: for this agent`, 5 * time.Second},
+			`agent "A": the server at ` + srv.URL + ` answered with HTML, not an OpenAI-compatible stream; check base_url: for this agent`, 5 * time.Second, 0, ""},
 		{"an event that is not JSON", "bad-event", "retries: 2, backoff: 10ms", Fail,
-			`agent "A": ` + srv.URL + ` sent a stream event parley could not read ("{not json"), so the reply was not taken (gave up after 2 attempts)`, 5 * time.Second},
+			`agent "A": ` + srv.URL + ` sent a stream event parley could not read ("{not json"), so the reply was not taken (gave up after 2 attempts)`, 5 * time.Second, 0, ""},
 		{"a stall beyond idle_timeout", "stall", "retries: 2, backoff: 10ms, idle_timeout: 300ms", Fail,
-			`agent "A": ` + srv.URL + ` sent nothing for 300ms; raise idle_timeout: for this agent if the model needs longer (gave up after 2 attempts)`, 3 * time.Second},
+			`agent "A": ` + srv.URL + ` sent nothing for 300ms; raise idle_timeout: for this agent if the model needs longer (gave up after 2 attempts)`, 3 * time.Second, 0, ""},
 		{"a 429 with Retry-After, then an answer", "429-then-ok", "", OK,
-			"serves 429-then-ok, and answered a one-token request after a failed attempt (429 Too Many Requests), asked again as a run asks again", 5 * time.Second},
+			"serves 429-then-ok, and answered a one-token request after a failed attempt (429 Too Many Requests), asked again as a run asks again", 5 * time.Second, 0, ""},
 		{"a 500, then an answer", "500-then-ok", "backoff: 10ms", OK,
-			"serves 500-then-ok, and answered a one-token request after a failed attempt (500 Internal Server Error), asked again as a run asks again", 5 * time.Second},
+			"serves 500-then-ok, and answered a one-token request after a failed attempt (500 Internal Server Error), asked again as a run asks again", 5 * time.Second, 0, ""},
 		{"a 500 every time", "500-always", "retries: 3, backoff: 10ms", Fail,
-			`agent "A": ` + srv.URL + ` failed with 500 Internal Server Error: the model is loading (gave up after 3 attempts)`, 5 * time.Second},
+			`agent "A": ` + srv.URL + ` failed with 500 Internal Server Error: the model is loading (gave up after 3 attempts)`, 5 * time.Second, 0, ""},
 		{"a 429 asking for a longer wait than doctor's", "429-wait-long", "", Warn,
-			`agent "A": ` + srv.URL + ` failed a one-token request (429 Too Many Requests); a run would wait 1m and ask again (attempt 2 of 5), longer than doctor waits (2s), so whether it answers is not known`, 3 * time.Second},
+			`agent "A": ` + srv.URL + ` failed a one-token request (429 Too Many Requests); a run would wait 1m and ask again (attempt 2 of 5), longer than doctor waits (2s), so whether it answers is not known`, 3 * time.Second, 0, ""},
 		{"a 401 names the key variable", "401", "", Fail,
-			`agent "A": ` + srv.URL + ` refused the key in ASK_KEY (401 Unauthorized); check that it is set to a valid key`, 5 * time.Second},
+			`agent "A": ` + srv.URL + ` refused the key in ASK_KEY (401 Unauthorized); check that it is set to a valid key`, 5 * time.Second, 0, ""},
 		{"a stall longer than doctor waits, within idle_timeout", "stall", "idle_timeout: 1m", Warn,
-			`agent "A": ` + srv.URL + ` had not finished a one-token request after 2s, the longest doctor waits; a run waits up to 1m for each next piece (idle_timeout:) and 10m for a reply (timeout:), so whether it answers is not known`, 6 * time.Second},
+			`agent "A": ` + srv.URL + ` had not finished a one-token request after 2s, the longest doctor waits; a run waits up to 1m for each next piece (idle_timeout:) and 10m for a reply (timeout:), so whether it answers is not known`, 6 * time.Second, 0, ""},
+		// Each wait is shorter than doctor's, and the time already spent
+		// with the next one is longer: the sentence tells the sum.
+		{"429s whose waits add up past doctor's", "429-wait-1", "retries: 3, backoff: 10ms", Warn,
+			"", 3 * time.Second, 1500 * time.Millisecond,
+			`^agent "A": ` + regexp.QuoteMeta(srv.URL) + ` failed a one-token request 2 times \(429 Too Many Requests\); after the 1(\.\d)?s already spent, a run would wait 1s more and ask again \(attempt 3 of 3\), 2(\.\d)?s in all, longer than doctor waits \(1\.5s\), so whether it answers is not known$`},
+		// The first attempt fails at idle_timeout:, and the second is
+		// under way when doctor stops waiting.
+		{"a stall past doctor's wait after a failed attempt", "stall", "retries: 3, backoff: 10ms, idle_timeout: 800ms", Warn,
+			`agent "A": ` + srv.URL + ` had not finished a one-token request after 1.2s, the longest doctor waits: its first attempt failed (no data for 800ms), and attempt 2 of 3, which a run would make too, had not finished either; a run waits up to 800ms for each next piece (idle_timeout:) and 10m for a reply (timeout:), so whether it answers is not known`,
+			3 * time.Second, 1200 * time.Millisecond, ""},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -561,10 +580,13 @@ func TestAskFaresAsTheRunFares(t *testing.T) {
 			}
 			s := scenario(t, "agents:\n  - "+a+"}\n  - {name: B, type: scripted, lines: [hi]}\n")
 			start := time.Now()
-			fs := Check(context.Background(), s, Options{Ask: true, Getenv: func(string) string { return key }, Timeout: 2 * time.Second, AskTimeout: 2 * time.Second})
+			fs := Check(context.Background(), s, Options{Ask: true, Getenv: func(string) string { return key }, Timeout: 2 * time.Second, AskTimeout: cmp.Or(c.ask, 2*time.Second)})
 			took := time.Since(start)
 			if fs[0].Status != c.status || !strings.Contains(fs[0].Sentence, c.want) {
 				t.Errorf("%s %q\nwant %s and %q", fs[0].Status, fs[0].Sentence, c.status, c.want)
+			}
+			if c.pattern != "" && !regexp.MustCompile(c.pattern).MatchString(fs[0].Sentence) {
+				t.Errorf("%q\ndoes not match %s", fs[0].Sentence, c.pattern)
 			}
 			if took > c.within {
 				t.Errorf("doctor took %s, more than %s", took, c.within)
