@@ -2,7 +2,6 @@ package queue
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"path"
@@ -51,16 +50,12 @@ func (q *Queue) Reopen(ctx context.Context, m *batch.Manifest) (int, error) {
 		if !held[key] {
 			continue
 		}
-		e, err := q.results.Get(ctx, key)
+		r, rev, err := q.result(ctx, key)
 		if errors.Is(err, jetstream.ErrKeyNotFound) {
 			continue // withdrawn since it was listed
 		}
 		if err != nil {
-			return 0, fmt.Errorf("reading the result %s: %w", key, err)
-		}
-		var r Record
-		if err := json.Unmarshal(e.Value(), &r); err != nil {
-			return 0, fmt.Errorf("the result %s in %s is not valid: %v", key, ResultsBucket, err)
+			return 0, err
 		}
 		if r.State != batch.StateFailed {
 			continue
@@ -74,7 +69,7 @@ func (q *Queue) Reopen(ctx context.Context, m *batch.Manifest) (int, error) {
 				return 0, fmt.Errorf("storing the transcript of the failed conversation %s to continue it: %w", j.ID, err)
 			}
 		}
-		failed = append(failed, failure{key, e.Revision()})
+		failed = append(failed, failure{key, rev})
 	}
 	n := 0
 	for _, f := range failed {
@@ -119,17 +114,13 @@ func (q *Queue) Retrying(ctx context.Context, m *batch.Manifest, failed map[stri
 		}
 		key := resultKey(m.ID, j.ID)
 		if held[key] {
-			e, err := q.results.Get(ctx, key)
+			r, _, err := q.result(ctx, key)
 			if errors.Is(err, jetstream.ErrKeyNotFound) {
 				n++ // withdrawn since it was listed: retried
 				continue
 			}
 			if err != nil {
-				return 0, fmt.Errorf("reading the result %s: %w", key, err)
-			}
-			var r Record
-			if err := json.Unmarshal(e.Value(), &r); err != nil {
-				return 0, fmt.Errorf("the result %s in %s is not valid: %v", key, ResultsBucket, err)
+				return 0, err
 			}
 			if r.State != batch.StateFailed {
 				n++

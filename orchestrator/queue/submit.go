@@ -340,18 +340,29 @@ func (q *Queue) Records(ctx context.Context, m *batch.Manifest) ([]Record, error
 		if !keys[key] {
 			continue
 		}
-		e, err := q.results.Get(ctx, key)
+		r, _, err := q.result(ctx, key)
 		if err != nil {
-			return nil, fmt.Errorf("reading the result %s: %w", key, err)
-		}
-		var r Record
-		if err := json.Unmarshal(e.Value(), &r); err != nil {
-			return nil, fmt.Errorf("the result %s in %s is not valid: %v", key, ResultsBucket, err)
+			return nil, err
 		}
 		m.Job(i).Identify(&r.Result)
 		out = append(out, r)
 	}
 	return out, nil
+}
+
+// result reads the result stored under key, and the revision it is at.
+// An error that is jetstream.ErrKeyNotFound says it is not there
+// (withdrawn, say).
+func (q *Queue) result(ctx context.Context, key string) (Record, uint64, error) {
+	e, err := q.results.Get(ctx, key)
+	if err != nil {
+		return Record{}, 0, fmt.Errorf("reading the result %s: %w", key, err)
+	}
+	var r Record
+	if err := json.Unmarshal(e.Value(), &r); err != nil {
+		return Record{}, 0, fmt.Errorf("the result %s in %s is not valid: %v", key, ResultsBucket, err)
+	}
+	return r, e.Revision(), nil
 }
 
 // Running is how many jobs, of every batch, workers hold right now.
