@@ -55,18 +55,7 @@ func TestSeatedSaysAFlagsMistakeOfTheFlag(t *testing.T) {
 			if err == nil {
 				t.Fatalf("accepted: %+v", s.Agents)
 			}
-			got := strings.Split(err.Error(), "\n")
-			if len(got) != len(c.want) {
-				t.Fatalf("error %q; want %d lines starting %q", err, len(c.want), c.want)
-			}
-			for i, w := range c.want {
-				if !strings.HasPrefix(got[i], w) {
-					t.Errorf("line %d: %q; want it to start %q", i+1, got[i], w)
-				}
-			}
-			if strings.Contains(err.Error(), secret) {
-				t.Errorf("error %q holds the secret", err)
-			}
+			linesStartWith(t, err, c.want, secret)
 		})
 	}
 }
@@ -156,18 +145,7 @@ func TestSeatedNeverRepeatsAKeyPastedIntoAFlag(t *testing.T) {
 			if err == nil {
 				t.Fatalf("accepted: %+v", s.Agents)
 			}
-			got := strings.Split(err.Error(), "\n")
-			if len(got) != len(c.want) {
-				t.Fatalf("error %q; want %d lines starting %q", err, len(c.want), c.want)
-			}
-			for i, w := range c.want {
-				if !strings.HasPrefix(got[i], w) {
-					t.Errorf("line %d: %q; want it to start %q", i+1, got[i], w)
-				}
-			}
-			if strings.Contains(err.Error(), part) {
-				t.Errorf("error %q repeats the key", err)
-			}
+			linesStartWith(t, err, c.want, part)
 		})
 	}
 }
@@ -182,5 +160,23 @@ func TestSeatedShowsAModelThatIsNoKey(t *testing.T) {
 	want := `--agent B=bogus:` + model + `: agent "` + model + `": provider: "bogus" is not a known provider`
 	if err == nil || !strings.HasPrefix(err.Error(), want) {
 		t.Errorf("error %v; want it to start %q", err, want)
+	}
+}
+
+// linesStartWith holds that err has a line for each of want, in order,
+// each starting with it, and that no line holds secret.
+func linesStartWith(t *testing.T, err error, want []string, secret string) {
+	t.Helper()
+	got := strings.Split(err.Error(), "\n")
+	if len(got) != len(want) {
+		t.Fatalf("error %q; want %d lines starting %q", err, len(want), want)
+	}
+	for i, w := range want {
+		if !strings.HasPrefix(got[i], w) {
+			t.Errorf("line %d: %q; want it to start %q", i+1, got[i], w)
+		}
+	}
+	if strings.Contains(err.Error(), secret) {
+		t.Errorf("error %q repeats the secret", err)
 	}
 }
