@@ -649,7 +649,7 @@ func TestResumeWithAScenarioThatRenamesASeatRefuses(t *testing.T) {
 	renamed := filepath.Join(dir, "renamed.yaml")
 	os.WriteFile(renamed, []byte("agents:\n  - {name: A, type: scripted, lines: [a1, a2, a3]}\n  - {name: C, type: scripted, lines: [c1, c2, c3]}\ntermination:\n  max_messages: 6\n"), 0o600)
 	code, _, errOut := parley(t, "resume", "--no-tui", "--scenario", renamed, jl)
-	if code != exitUsage || !strings.Contains(errOut, `seats agent "C", and `+jl+` was recorded with "A" and "B"`) || !strings.Contains(errOut, "parley fork "+jl+" --at 3 --agent") {
+	if code != exitUsage || !strings.Contains(errOut, `seats agent "C", and `+jl+` was recorded with "A" and "B"`) || !strings.Contains(errOut, "parley fork "+jl+" --at 3 --scenario FILE --agent") {
 		t.Fatalf("exit %d, stderr %q", code, errOut)
 	}
 	if after, _ := os.ReadFile(jl); !bytes.Equal(after, before) {

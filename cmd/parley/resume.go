@@ -61,7 +61,7 @@ left as they were.`,
 				if n := len(msgs); n > 0 && msgs[n-1].Partial {
 					msgs = msgs[:n-1] // resume speaks it again
 				}
-				if err := stillEnded(s, res, t, msgs, jsonl); err != nil {
+				if err := stillEnded(s, res, t, msgs, jsonl, scenario); err != nil {
 					return usageErr(err)
 				}
 				if err := stillStopped(s, res, msgs, jsonl); err != nil {
@@ -97,7 +97,7 @@ left as they were.`,
 			res.recording = rec
 			// Judged again as opened: another process may have written
 			// since the read above.
-			if err := stillEnded(s, res, t, rec.Messages(), jsonl); err != nil {
+			if err := stillEnded(s, res, t, rec.Messages(), jsonl, scenario); err != nil {
 				rec.Close()
 				return usageErr(err)
 			}
@@ -140,10 +140,7 @@ func resumeElsewhere(in, jsonl, dir, scenario, policyFile string, maxMessages in
 		return fmt.Errorf("cannot resume %s: %w", jsonl, err)
 	}
 	refusal := fmt.Sprintf("resume continues %s in its own files, in the folder they are in, and takes no --out", jsonl)
-	n := len(t.Messages)
-	if n > 0 && t.Messages[n-1].Partial {
-		n-- // an interrupted message is no fork point
-	}
+	n := len(completed(t))
 	if n == 0 {
 		what := "SCENARIO"
 		if scenario != "" {
@@ -152,9 +149,8 @@ func resumeElsewhere(in, jsonl, dir, scenario, policyFile string, maxMessages in
 		return fmt.Errorf("%s; it holds no completed message to fork after, so to begin it again in another folder, run its scenario: parley run %s --out %s",
 			refusal, what, phrase.ShellWord(dir))
 	}
-	fork := func(scenarioFile string) string {
-		return fmt.Sprintf("parley fork %s --at %d --scenario %s --out %s", phrase.ShellWord(jsonl), n, scenarioFile, phrase.ShellWord(dir))
-	}
+	out := phrase.ShellWord(dir)
+	fork := func(scenarioFile string) string { return forkCommand(jsonl, n, scenarioFile, "--out", out) }
 	its := "its scenario"
 	if scenario != "" {
 		its = scenario
@@ -175,32 +171,59 @@ func resumeElsewhere(in, jsonl, dir, scenario, policyFile string, maxMessages in
 		return fmt.Errorf("%s; to continue it as a new transcript in another folder under %s, fork it with a copy of %s whose termination: %s (fork takes neither --max-messages nor --policy): %s",
 			refusal, phrase.And(under), its, phrase.And(sets), fork("FILE"))
 	}
-	// The scenario the fork would run under: --scenario, or the recorded one.
+	return fmt.Errorf("%s; to continue it as a new transcript in another folder, %s", refusal, forkAfter(t, jsonl, scenario, n, "--out", out))
+}
+
+// completed is the messages of t a fork can keep: an interrupted message
+// is no fork point, as fork counts them.
+func completed(t *transcripts.Transcript) []transcripts.Message {
+	return slices.DeleteFunc(slices.Clone(t.Messages), func(m transcripts.Message) bool { return m.Partial })
+}
+
+// forkCommand is the fork of jsonl after its message n, under the
+// scenario word given with --scenario (none: the recorded one), with
+// flags after it, each a word as the shell reads it.
+func forkCommand(jsonl string, n int, scenarioWord string, flags ...string) string {
+	words := []string{"parley fork", phrase.ShellWord(jsonl), "--at", strconv.Itoa(n)}
+	if scenarioWord != "" {
+		words = append(words, "--scenario", scenarioWord)
+	}
+	return strings.Join(append(words, flags...), " ")
+}
+
+// forkAfter is how resume's refusals tell to continue jsonl as a new
+// transcript after its completed message n: "fork it: parley fork …",
+// naming a fork that fork accepts, with flags (an --agent, an --out) after
+// --at N. The fork runs under scenario (--scenario), or the recorded one;
+// where the recording cannot give that again, or where its max_messages
+// budget is already reached at n (fork refuses a fork that would add
+// nothing), the fork names a --scenario FILE, and the sentence what the
+// file is to hold.
+func forkAfter(t *transcripts.Transcript, jsonl, scenario string, n int, flags ...string) string {
+	its, word := "its scenario", ""
 	var s *configs.Scenario
+	var err error
 	if scenario != "" {
+		its, word = scenario, phrase.ShellWord(scenario)
 		s, err = configs.Load(scenario)
 	} else {
 		var path string
 		var src []byte
 		if path, src, err = recordedScenario(t.Run, jsonl); err != nil {
-			return fmt.Errorf("%s; to continue it as a new transcript in another folder, fork it with the scenario to continue under, which the recording cannot give again: %s",
-				refusal, fork("FILE"))
+			return "fork it with the scenario to continue under, which the recording cannot give again: " + forkCommand(jsonl, n, "FILE", flags...)
 		}
 		s, err = configs.Parse(path, src)
 	}
 	if err == nil {
 		if p, err := s.Policy(); err == nil {
-			if pr, ok := budgetReached(p.Check(t.Messages[:n]), "max_messages"); ok {
-				return fmt.Errorf("%s; to continue it as a new transcript in another folder, fork it with a copy of %s whose max_messages is above %d, as its budget of %s counts the whole conversation and is reached (fork takes no --max-messages): %s",
-					refusal, its, n, phrase.Count(pr.Limit, "message", "messages"), fork("FILE"))
+			kept := completed(t)
+			if pr, ok := budgetReached(p.Check(kept[:min(n, len(kept))]), "max_messages"); ok {
+				return fmt.Sprintf("fork it with a copy of %s whose max_messages is above %d, as its budget of %s counts the whole conversation and is reached (fork takes no --max-messages): %s",
+					its, n, phrase.Count(pr.Limit, "message", "messages"), forkCommand(jsonl, n, "FILE", flags...))
 			}
 		}
 	}
-	if scenario != "" {
-		return fmt.Errorf("%s; to continue it as a new transcript in another folder, fork it: %s", refusal, fork(phrase.ShellWord(scenario)))
-	}
-	return fmt.Errorf("%s; to continue it as a new transcript in another folder, fork it: parley fork %s --at %d --out %s",
-		refusal, phrase.ShellWord(jsonl), n, phrase.ShellWord(dir))
+	return "fork it: " + forkCommand(jsonl, n, word, flags...)
 }
 
 // resumeSetup reads the scenario a recording continues under (the one it
@@ -302,8 +325,14 @@ func sameSeats(s *configs.Scenario, t *transcripts.Transcript, jsonl string) err
 		if slices.Contains(recorded, a.Name) || slices.ContainsFunc(a.Formerly, func(f string) bool { return slices.Contains(recorded, f) }) {
 			continue
 		}
-		return fmt.Errorf("%s seats agent %q, and %s was recorded with %s; resume continues the recorded seats: name the agent as its seat was named (or list that name under formerly:), or hand the seat to another model as a new transcript with: parley fork %s --at %d --agent 'SEAT=PROVIDER:MODEL'",
-			s.Path, a.Name, jsonl, strings.Join(named, " and "), jsonl, len(t.Messages))
+		refusal := fmt.Sprintf("%s seats agent %q, and %s was recorded with %s; resume continues the recorded seats: name the agent as its seat was named (or list that name under formerly:)",
+			s.Path, a.Name, jsonl, strings.Join(named, " and "))
+		n := len(completed(t))
+		if n == 0 {
+			return errors.New(refusal) // no message to fork after, nor a seat's to hand over
+		}
+		return fmt.Errorf("%s, or, to hand the seat to another model as a new transcript, %s",
+			refusal, forkAfter(t, jsonl, "", n, "--agent", "'SEAT=PROVIDER:MODEL'"))
 	}
 	return nil
 }
@@ -452,8 +481,9 @@ func seatedBy(s *configs.Scenario, msgs []transcripts.Message) []transcripts.Mes
 // only be recorded again, though no rule checked offline says so: a
 // judge's STOP, when the rules continued under still hold a judge (asking
 // it again is a paid call for the same ruling), and a replayed or scripted
-// side that ran out of lines, when it is still the side to speak.
-func stillEnded(s *configs.Scenario, res *resumption, t *transcripts.Transcript, msgs []transcripts.Message, jsonl string) error {
+// side that ran out of lines, when it is still the side to speak. The
+// fork it names for that side carries scenario, resume's --scenario.
+func stillEnded(s *configs.Scenario, res *resumption, t *transcripts.Transcript, msgs []transcripts.Message, jsonl, scenario string) error {
 	if t.Run == nil || t.Run.Stop == nil || t.Run.Stop.At != len(msgs) {
 		return nil // messages came after the stop, or none was recorded
 	}
@@ -488,8 +518,12 @@ func stillEnded(s *configs.Scenario, res *resumption, t *transcripts.Transcript,
 			if left, err := orchestrator.LinesLeft(s, &a, msgs, t.Run); err != nil || left > 0 {
 				continue // --scenario gave it more lines
 			}
-			return fmt.Errorf("%s is finished: %s has no lines left to say after message %d, and it speaks next; to continue it with a model in that seat, fork it: parley fork %s --at %d --agent '%s=PROVIDER:MODEL'",
-				jsonl, a.Name, st.At, jsonl, st.At, a.Name)
+			seat := phrase.ShellWord(a.Name + "=PROVIDER:MODEL")
+			if !strings.HasPrefix(seat, "'") {
+				seat = "'" + seat + "'" // as fork's own examples quote it
+			}
+			return fmt.Errorf("%s is finished: %s has no lines left to say after message %d, and it speaks next; to continue it with a model in that seat, %s",
+				jsonl, a.Name, st.At, forkAfter(t, jsonl, scenario, st.At, "--agent", seat))
 		}
 	}
 	return nil
@@ -521,11 +555,12 @@ func forkInstead(in, out string) error {
 	if sidecar(in) != in {
 		what = fmt.Sprintf("%s has no JSONL transcript parley recorded beside it (%s)", in, sidecar(in))
 	}
+	var flags []string
 	if out != "" {
-		out = " --out " + phrase.ShellWord(out)
+		flags = []string{"--out", phrase.ShellWord(out)}
 	}
-	return fmt.Errorf("%s, which is what resume continues in place; to continue it as a new transcript, fork it after its last message: parley fork %s --at %d --scenario FILE%s",
-		what, in, n, out)
+	return fmt.Errorf("%s, which is what resume continues in place; to continue it as a new transcript, fork it after its last message: %s",
+		what, forkCommand(in, n, "FILE", flags...))
 }
 
 // notJSONL says why export cannot rebuild the Markdown from in, which is

@@ -7,6 +7,10 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/parleyhq/parley/agents/openaitest"
+	"github.com/parleyhq/parley/transcripts"
 )
 
 // resume continues a recording in its own files: it does not list
@@ -153,4 +157,167 @@ func TestResumeRefusesOutAndNamesTheFork(t *testing.T) {
 			t.Errorf("%s --help lists --out: %v; want %v\n%s", c.cmd, got, c.listed, help)
 		}
 	}
+}
+
+// The forks resume's other refusals name are ones fork accepts: a
+// --scenario seating a new name, a scripted side with no lines left, or a
+// Markdown without its JSONL name a fork after the last completed message (an interrupted one is no
+// fork point), with the transcript's path as the shell reads it, and
+// with a --scenario FILE whose max_messages is above the messages kept
+// where the scenario's budget is already reached there, as fork refuses
+// a fork that would add nothing.
+func TestResumeRefusalsNameAForkForkAccepts(t *testing.T) {
+	srv := openaitest.Start(t, func(openaitest.Request) openaitest.Reply { return openaitest.Words("A fresh line.") })
+	dir := t.TempDir()
+	scripted := func(lines, max int) string {
+		var a, b []string
+		for i := 1; i <= lines; i++ {
+			a, b = append(a, fmt.Sprintf("a%d", i)), append(b, fmt.Sprintf("b%d", i))
+		}
+		return fmt.Sprintf("agents:\n  - {name: A, type: scripted, lines: [%s]}\n  - {name: B, type: scripted, lines: [%s]}\ntermination:\n  max_messages: %d\n", strings.Join(a, ", "), strings.Join(b, ", "), max)
+	}
+	record := func(name, src string) string {
+		t.Helper()
+		d := filepath.Join(dir, name)
+		os.MkdirAll(d, 0o755)
+		return recordRun(t, d, src)
+	}
+	// Three messages and a fourth interrupted as it was said.
+	interrupted := filepath.Join(dir, "interrupted.jsonl")
+	{
+		t0 := time.Now().Add(-time.Hour).UTC().Truncate(time.Second)
+		var b bytes.Buffer
+		b.Write(transcripts.JSONLRun(transcripts.Run{Title: "A ↔ B", Started: t0, Scenario: scripted(5, 10), ScenarioPath: filepath.Join(dir, "gone.yaml"),
+			Agents: []transcripts.AgentInfo{{Name: "A"}, {Name: "B"}}}))
+		for i, sp := range []string{"A", "B", "A", "B"} {
+			b.Write(transcripts.JSONLMessage(i+1, transcripts.Message{Speaker: sp, Content: "line", Started: t0, Ended: t0, Partial: i == 3}))
+		}
+		b.Write(transcripts.JSONLStop(t0, transcripts.Stop{Kind: transcripts.StopInterrupted, Reason: "the run was interrupted", At: 3}))
+		os.WriteFile(interrupted, b.Bytes(), 0o600)
+	}
+	spaced := record("with space", scripted(3, 50)) // B ran out at 7
+	budget := record("budget", scripted(5, 3))
+	// A budget of 3 stopped it, a resume with --max-messages 10 went on
+	// until A ran out of lines at 5: the scenario's budget is reached.
+	ranOut := record("ranout", "agents:\n  - {name: A, type: scripted, lines: [a1, a2]}\n  - {name: B, type: scripted, lines: [b1, b2, b3]}\ntermination:\n  max_messages: 3\n")
+	if code, out, errOut := parley(t, "resume", "--no-tui", "--max-messages", "10", ranOut); code != exitOK || !strings.Contains(out, "(exhausted)") {
+		t.Fatalf("resume --max-messages 10: exit %d %s%s", code, out, errOut)
+	}
+	spacedOut := record("ran out here", "agents:\n  - {name: A, type: scripted, lines: [a1]}\n  - {name: B, type: scripted, lines: [b1, b2]}\ntermination: {max_messages: 50}\n")
+	mdOnly := strings.TrimSuffix(record("its JSONL gone", scripted(2, 50)), ".jsonl")
+	os.Remove(mdOnly + ".jsonl")
+	mdOnly += ".md"
+	renamed := filepath.Join(dir, "renamed.yaml")
+	os.WriteFile(renamed, []byte(strings.Replace(scripted(5, 10), "name: B", "name: C", 1)), 0o600)
+	more := filepath.Join(dir, "more.yaml")
+	os.WriteFile(more, []byte(scripted(5, 8)), 0o600)
+
+	for _, c := range []struct {
+		name string
+		args []string
+		want string
+		// fork, when set, is the --scenario FILE the named fork is run
+		// with.
+		fork string
+	}{
+		{
+			name: "a new seat's name, after an interrupted message",
+			args: []string{"--scenario", renamed, interrupted},
+			want: "or, to hand the seat to another model as a new transcript, fork it: parley fork " + interrupted + " --at 3 --agent 'SEAT=PROVIDER:MODEL'",
+		},
+		{
+			name: "a new seat's name, in a folder whose name has a space",
+			args: []string{"--scenario", renamed, spaced},
+			want: "fork it: parley fork '" + spaced + "' --at 7 --agent 'SEAT=PROVIDER:MODEL'",
+		},
+		{
+			name: "a new seat's name, its budget reached",
+			args: []string{"--scenario", renamed, budget},
+			want: "fork it with a copy of its scenario whose max_messages is above 3, as its budget of 3 messages counts the whole conversation and is reached (fork takes no --max-messages): parley fork " + budget + " --at 3 --scenario FILE --agent 'SEAT=PROVIDER:MODEL'",
+			fork: more,
+		},
+		{
+			name: "a side out of lines, its budget reached",
+			args: []string{ranOut},
+			want: "is finished: A has no lines left to say after message 5, and it speaks next; to continue it with a model in that seat, fork it with a copy of its scenario whose max_messages is above 5, as its budget of 3 messages counts the whole conversation and is reached (fork takes no --max-messages): parley fork " + ranOut + " --at 5 --scenario FILE --agent 'A=PROVIDER:MODEL'",
+			fork: more,
+		},
+		{
+			name: "a side out of lines, in a folder whose name has a space",
+			args: []string{spacedOut},
+			want: "to continue it with a model in that seat, fork it: parley fork '" + spacedOut + "' --at 3 --agent 'A=PROVIDER:MODEL'",
+		},
+		{
+			name: "a Markdown without its JSONL, in a folder whose name has a space",
+			args: []string{mdOnly},
+			want: "fork it after its last message: parley fork '" + mdOnly + "' --at 5 --scenario FILE",
+			fork: more,
+		},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			jl := c.args[len(c.args)-1]
+			before, _ := os.ReadFile(jl)
+			code, _, errOut := parley(t, append([]string{"resume", "--no-tui"}, c.args...)...)
+			if code != exitUsage || !strings.Contains(errOut, c.want) {
+				t.Errorf("resume: exit %d, stderr %q; want %d and %q", code, errOut, exitUsage, c.want)
+			}
+			if after, _ := os.ReadFile(jl); !bytes.Equal(after, before) {
+				t.Error("the refused resume changed the JSONL")
+			}
+			// The fork named, with FILE a scenario that does what it says
+			// and the seat handed to a model, is accepted.
+			_, named, ok := strings.Cut(strings.TrimSpace(errOut), ": parley fork ")
+			if !ok {
+				t.Fatalf("resume named no fork: %s", errOut)
+			}
+			words := []string{"fork", "--no-tui", "--out", filepath.Join(dir, "fork-"+strings.ReplaceAll(c.name, " ", "-"))}
+			for _, w := range shellWords(named) {
+				switch {
+				case w == "FILE":
+					w = c.fork
+				case strings.HasSuffix(w, "=PROVIDER:MODEL"):
+					w = fmt.Sprintf("A={base_url: %s, model: m}", srv.URL) // SEAT, or A
+				}
+				words = append(words, w)
+			}
+			if code, out, errOut := parley(t, words...); code != exitOK {
+				t.Errorf("the fork named, parley %q: exit %d %s%s", words, code, out, errOut)
+			}
+		})
+	}
+}
+
+// shellWords splits s as a POSIX shell splits a command into words: at
+// blanks, outside single quotes, with a backslash escaping the character
+// after it.
+func shellWords(s string) []string {
+	var words []string
+	var w strings.Builder
+	in, quoted := false, false
+	for i := 0; i < len(s); i++ {
+		switch ch := s[i]; {
+		case quoted && ch == '\'':
+			quoted = false
+		case quoted:
+			w.WriteByte(ch)
+		case ch == '\'':
+			quoted, in = true, true
+		case ch == '\\' && i+1 < len(s):
+			i++
+			w.WriteByte(s[i])
+			in = true
+		case ch == ' ' || ch == '\t' || ch == '\n':
+			if in {
+				words, in = append(words, w.String()), false
+				w.Reset()
+			}
+		default:
+			w.WriteByte(ch)
+			in = true
+		}
+	}
+	if in {
+		words = append(words, w.String())
+	}
+	return words
 }
