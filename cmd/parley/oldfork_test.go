@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -9,7 +8,6 @@ import (
 	"strconv"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/parleyhq/parley/transcripts"
 )
@@ -24,21 +22,7 @@ import (
 func TestAForkAnEarlierParleyRecordedGoesOnAfterItsOwnLines(t *testing.T) {
 	lines := scriptLines
 	// A scripted, B a model whose messages record it, six messages.
-	modelParent := func(t *testing.T, dir string) string {
-		var b bytes.Buffer
-		b.Write(transcripts.JSONLRun(transcripts.Run{Title: "A ↔ B", Started: time.Now().Add(-time.Hour).UTC(), Agents: []transcripts.AgentInfo{
-			{Name: "A", Type: "scripted"}, {Name: "B", Type: "openai", Provider: "openai", Model: "gpt-4o"}}}))
-		for i, m := range []transcripts.Message{
-			{Speaker: "B", Content: "Hello.", Origin: transcripts.OriginOpening},
-			{Speaker: "A", Content: "a1"}, {Speaker: "B", Content: "m1", Model: "gpt-4o"}, {Speaker: "A", Content: "a2"},
-			{Speaker: "B", Content: "m2", Model: "gpt-4o"}, {Speaker: "A", Content: "a3"},
-		} {
-			b.Write(transcripts.JSONLMessage(i+1, m))
-		}
-		p := filepath.Join(dir, "parent.jsonl")
-		os.WriteFile(p, b.Bytes(), 0o600)
-		return p
-	}
+	modelParent := modelSeatParent("B")
 	// A and B scripted, nine lines each.
 	twoScripts := "agents:\n  - {name: A, type: scripted, lines: " + lines("a", 9) + "}\n  - {name: B, type: scripted, lines: " + lines("s", 9) + "}\n"
 	// The parent forked at message at, its seat B handed to a script.

@@ -354,21 +354,7 @@ func TestResumeAsksTheJudgeOnlyAboutItsOwnMessages(t *testing.T) {
 func TestAResumedForkSaysWhatAnUninterruptedForkSays(t *testing.T) {
 	lines := scriptLines
 	// The parent of the first cases: A scripted, M a model, six messages.
-	modelParent := func(t *testing.T, dir string) string {
-		var b bytes.Buffer
-		b.Write(transcripts.JSONLRun(transcripts.Run{Title: "A ↔ M", Started: time.Now().Add(-time.Hour).UTC(), Agents: []transcripts.AgentInfo{
-			{Name: "A", Type: "scripted"}, {Name: "M", Type: "openai", Provider: "openai", Model: "gpt-4o"}}}))
-		for i, m := range []transcripts.Message{
-			{Speaker: "M", Content: "Hello.", Origin: transcripts.OriginOpening},
-			{Speaker: "A", Content: "a1"}, {Speaker: "M", Content: "m1"}, {Speaker: "A", Content: "a2"},
-			{Speaker: "M", Content: "m2"}, {Speaker: "A", Content: "a3"},
-		} {
-			b.Write(transcripts.JSONLMessage(i+1, m))
-		}
-		p := filepath.Join(dir, "parent.jsonl")
-		os.WriteFile(p, b.Bytes(), 0o600)
-		return p
-	}
+	modelParent := modelSeatParent("M")
 	scriptForModel := "agents:\n  - {name: A, type: scripted, lines: " + lines("a", 9) + "}\n  - {name: S, type: scripted, formerly: [M], lines: " + lines("s", 9) + "}\n"
 	cases := []struct {
 		name   string
@@ -457,6 +443,28 @@ func TestAResumedForkSaysWhatAnUninterruptedForkSays(t *testing.T) {
 				t.Errorf("the fork resumed after message %d said %q, where uninterrupted it said %q", c.short, got[c.at:], want[c.at:])
 			}
 		})
+	}
+}
+
+// modelSeatParent writes a parent recording of six messages, as parley
+// records them: A scripted, saying a1 to a3, and seat, a model (gpt-4o)
+// that opens and says m1 and m2. It returns the writer, for a case's
+// parent; the writer returns the JSONL's path.
+func modelSeatParent(seat string) func(t *testing.T, dir string) string {
+	return func(t *testing.T, dir string) string {
+		var b bytes.Buffer
+		b.Write(transcripts.JSONLRun(transcripts.Run{Title: "A ↔ " + seat, Started: time.Now().Add(-time.Hour).UTC(), Agents: []transcripts.AgentInfo{
+			{Name: "A", Type: "scripted"}, {Name: seat, Type: "openai", Provider: "openai", Model: "gpt-4o"}}}))
+		for i, m := range []transcripts.Message{
+			{Speaker: seat, Content: "Hello.", Origin: transcripts.OriginOpening},
+			{Speaker: "A", Content: "a1"}, {Speaker: seat, Content: "m1", Model: "gpt-4o"}, {Speaker: "A", Content: "a2"},
+			{Speaker: seat, Content: "m2", Model: "gpt-4o"}, {Speaker: "A", Content: "a3"},
+		} {
+			b.Write(transcripts.JSONLMessage(i+1, m))
+		}
+		p := filepath.Join(dir, "parent.jsonl")
+		os.WriteFile(p, b.Bytes(), 0o600)
+		return p
 	}
 }
 
