@@ -97,15 +97,9 @@ func TestReportViewsDropControlCharacters(t *testing.T) {
 // holds hostile as it was.
 func checkViews(t *testing.T, r analysis.Report, only string) {
 	t.Helper()
-	dir := t.TempDir()
-	if err := Write(dir, r); err != nil {
-		t.Fatal(err)
-	}
+	views := writtenViews(t, r)
 	for _, f := range []string{HTMLFile, MarkdownFile} {
-		data, err := os.ReadFile(filepath.Join(dir, f))
-		if err != nil {
-			t.Fatal(err)
-		}
+		data := views[f]
 		if c, ok := controlIn(string(data)); ok {
 			i := strings.IndexRune(string(data), c)
 			t.Errorf("%s holds the control character %U: …%q…", f, c, data[max(0, i-60):min(len(data), i+60)])
@@ -114,14 +108,7 @@ func checkViews(t *testing.T, r analysis.Report, only string) {
 			t.Errorf("%s does not show the text around the control characters", f)
 		}
 	}
-	data, err := os.ReadFile(filepath.Join(dir, JSONFile))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var back analysis.Report
-	if err := json.Unmarshal(data, &back); err != nil {
-		t.Fatal(err)
-	}
+	data := views[JSONFile]
 	if !strings.Contains(string(data), `boom\u001b]0;retitled\u0007`) {
 		t.Errorf("report.json does not keep the text as it was")
 	}
@@ -187,15 +174,9 @@ func TestReportViewsShowBytesThatAreNotUTF8AsReplacements(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			r := build(t)
 			first(t, &r, func(c *analysis.Conversation) bool { return c.CutShort != "" }).CutReason = tc.text
-			dir := t.TempDir()
-			if err := Write(dir, r); err != nil {
-				t.Fatal(err)
-			}
+			views := writtenViews(t, r)
 			for _, f := range []string{HTMLFile, MarkdownFile} {
-				data, err := os.ReadFile(filepath.Join(dir, f))
-				if err != nil {
-					t.Fatal(err)
-				}
+				data := views[f]
 				if !utf8.Valid(data) {
 					t.Errorf("%s holds bytes that are not UTF-8", f)
 				}
@@ -203,14 +184,7 @@ func TestReportViewsShowBytesThatAreNotUTF8AsReplacements(t *testing.T) {
 					t.Errorf("%s does not show %q as %q", f, tc.text, tc.shown)
 				}
 			}
-			data, err := os.ReadFile(filepath.Join(dir, JSONFile))
-			if err != nil {
-				t.Fatal(err)
-			}
-			var back analysis.Report
-			if err := json.Unmarshal(data, &back); err != nil {
-				t.Fatal(err)
-			}
+			data := views[JSONFile]
 			quoted, err := json.Marshal(tc.text) // a \ufffd for each such byte
 			if err != nil {
 				t.Fatal(err)
@@ -220,4 +194,27 @@ func TestReportViewsShowBytesThatAreNotUTF8AsReplacements(t *testing.T) {
 			}
 		})
 	}
+}
+
+// writtenViews writes r's report into a folder of its own and returns
+// what each file holds, by name; report.json must read back as a report.
+func writtenViews(t *testing.T, r analysis.Report) map[string][]byte {
+	t.Helper()
+	dir := t.TempDir()
+	if err := Write(dir, r); err != nil {
+		t.Fatal(err)
+	}
+	views := map[string][]byte{}
+	for _, f := range []string{HTMLFile, MarkdownFile, JSONFile} {
+		data, err := os.ReadFile(filepath.Join(dir, f))
+		if err != nil {
+			t.Fatal(err)
+		}
+		views[f] = data
+	}
+	var back analysis.Report
+	if err := json.Unmarshal(views[JSONFile], &back); err != nil {
+		t.Fatal(err)
+	}
+	return views
 }
