@@ -158,11 +158,7 @@ func runBatch(ctx context.Context, cmd *cobra.Command, args []string, f batchFla
 					return 0, err
 				}
 				defer release()
-				queueDir := m.QueueDir
-				if queueDir == "" {
-					queueDir = filepath.Join(dir, "queue")
-				}
-				return queuedRetrying(ctx, m, failed, qf, queueDir, func(s string) { fmt.Fprintln(stderr, "parley:", s) })
+				return queuedRetrying(ctx, m, failed, qf, qf.storeDir(dir), func(s string) { fmt.Fprintln(stderr, "parley:", s) })
 			}
 			if done, err := queuedFinished(out, dir, m, resumeQueued(dir, qf), f.retryFailed, retrying); err != nil || done {
 				return err
@@ -527,7 +523,7 @@ func hiddenScenarios(m *batch.Manifest, dir string, retryFailed bool) error {
 	if m.Queue != "" || err != nil {
 		hidden, _ = m.Hidden("", retryFailed) // every scenario a job uses
 		if m.Queue == embeddedQueue {
-			if e, err := embeddedEnded(dir, m); err == nil && e.finished(len(m.Jobs), retryFailed) {
+			if e, err := folderEndings(dir, m); err == nil && e.finished(len(m.Jobs), retryFailed) {
 				hidden = nil // said to be finished, and not run again
 			}
 		}

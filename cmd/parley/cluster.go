@@ -41,7 +41,7 @@ func init() { commands = append(commands, newWorkerCmd, newCollectCmd) }
 // folder recording the failure it continues, and the queue its job, which
 // the resume runs (or its result, which the resume fetches).
 func queuedFinished(out io.Writer, dir string, m *batch.Manifest, resume string, retryFailed bool, retrying func(failed map[string]bool) (int, error)) (bool, error) {
-	e, err := embeddedEnded(dir, m)
+	e, err := folderEndings(dir, m)
 	if err != nil {
 		return false, failureErr(err)
 	}
@@ -104,9 +104,9 @@ func (e endings) finished(n int, retryFailed bool) bool {
 	return e.ended == n && !(retryFailed && e.failed > 0)
 }
 
-// embeddedEnded reads how the conversations of batch m ended from its
-// folder dir.
-func embeddedEnded(dir string, m *batch.Manifest) (endings, error) {
+// folderEndings reads how the conversations of batch m, run on a queue,
+// ended from its folder dir.
+func folderEndings(dir string, m *batch.Manifest) (endings, error) {
 	all, err := batch.Finished(dir, m, false)
 	if err != nil {
 		return endings{}, err
@@ -163,6 +163,15 @@ type queueFlags struct {
 	listen      string
 	ackWait     time.Duration
 	limitWindow time.Duration
+}
+
+// storeDir is where the embedded queue of the batch in dir keeps its
+// data: --queue-dir, else DIR/queue (a queue on a server keeps none).
+func (f *queueFlags) storeDir(dir string) string {
+	if f.dir != "" || f.url != embeddedQueue {
+		return f.dir
+	}
+	return filepath.Join(dir, "queue")
 }
 
 func (f *queueFlags) register(c *cobra.Command) {
@@ -232,10 +241,7 @@ func runQueuedBatch(ctx context.Context, cmd *cobra.Command, m *batch.Manifest, 
 	defer release()
 	embedded := qf.url == embeddedQueue
 	submitted := false
-	queueDir := qf.dir
-	if embedded && queueDir == "" {
-		queueDir = filepath.Join(dir, "queue")
-	}
+	queueDir := qf.storeDir(dir)
 	defer func() {
 		if err != nil && fresh && !submitted {
 			// Nothing reached the queue: the batch folder holds only its
