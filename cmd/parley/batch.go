@@ -629,26 +629,23 @@ func dryRun(w, errOut io.Writer, m *batch.Manifest, dir string, retryFailed bool
 	if err != nil {
 		return usageErr(err)
 	}
-	finished, kept := map[string]bool{}, map[string]bool{}
+	ends := map[string]string{}
 	if dir != "" {
-		if finished, err = batch.Finished(dir, m, retryFailed); err != nil {
+		if ends, err = batch.Endings(dir, m); err != nil {
 			return failureErr(err)
-		}
-		if retryFailed {
-			// What a resume without --retry-failed keeps: the failed
-			// ones are those it keeps and this one runs.
-			if kept, err = batch.Finished(dir, m, false); err != nil {
-				return failureErr(err)
-			}
 		}
 	}
 	n, failed := 0, 0
 	for i, l := range lines {
-		id := m.Jobs[i].ID
-		if finished[id] {
+		switch ends[m.Jobs[i].ID] {
+		case batch.StateDone:
 			continue
-		}
-		if kept[id] {
+		case batch.StateFailed:
+			if !retryFailed {
+				continue
+			}
+			// What a resume without --retry-failed keeps, and this
+			// one runs.
 			failed++
 		}
 		fmt.Fprintln(w, l)

@@ -107,20 +107,17 @@ func (e endings) finished(n int, retryFailed bool) bool {
 // folderEndings reads how the conversations of batch m, run on a queue,
 // ended from its folder dir.
 func folderEndings(dir string, m *batch.Manifest) (endings, error) {
-	all, err := batch.Finished(dir, m, false)
+	ends, err := batch.Endings(dir, m)
 	if err != nil {
 		return endings{}, err
 	}
-	well, err := batch.Finished(dir, m, true)
-	if err != nil {
-		return endings{}, err
-	}
-	e := endings{ended: len(all), failed: len(all) - len(well), failedIDs: map[string]bool{}}
-	for id := range all {
-		if !well[id] {
+	e := endings{ended: len(ends), failedIDs: map[string]bool{}}
+	for id, state := range ends {
+		if state == batch.StateFailed {
 			e.failedIDs[id] = true
 		}
 	}
+	e.failed = len(e.failedIDs)
 	return e, nil
 }
 

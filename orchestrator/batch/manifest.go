@@ -702,31 +702,50 @@ func ReadState(dir string) (BatchState, error) {
 }
 
 // Finished lists the jobs of m that dir holds a finished result for: done
-// or failed in its state log, or (for a batch run on a queue, whose
-// results live on the queue) a transcript in runs/ID/ that records a stop
-// other than an interruption. With retryFailed, as batch --resume
-// --retry-failed runs them, a failed job (or a transcript an error
-// stopped) is not finished: it is still to run.
+// or failed (see Endings). With retryFailed, as batch --resume
+// --retry-failed runs them, a failed job is not finished: it is still to
+// run.
 func Finished(dir string, m *Manifest, retryFailed bool) (map[string]bool, error) {
-	st, err := ReadState(dir)
+	ends, err := Endings(dir, m)
 	if err != nil {
 		return nil, err
 	}
 	out := map[string]bool{}
+	for id, state := range ends {
+		if state == StateDone || !retryFailed {
+			out[id] = true
+		}
+	}
+	return out, nil
+}
+
+// Endings is how each job of m that dir holds a finished result for
+// ended, StateDone or StateFailed, by its id: as its state log records
+// it, or (for a batch run on a queue, whose results live on the queue) as
+// its transcript in runs/ID/ records a stop other than an interruption,
+// failed when an error stopped it.
+func Endings(dir string, m *Manifest) (map[string]string, error) {
+	st, err := ReadState(dir)
+	if err != nil {
+		return nil, err
+	}
+	out := map[string]string{}
 	for _, j := range m.Jobs {
-		if rec, ok := st.Last[j.ID]; ok && (rec.State == StateDone || rec.State == StateFailed && !retryFailed) {
-			out[j.ID] = true
-			continue
-		} else if ok && rec.State == StateFailed {
+		if rec, ok := st.Last[j.ID]; ok && (rec.State == StateDone || rec.State == StateFailed) {
+			out[j.ID] = rec.State
 			continue
 		}
 		path, err := existingJSONL(filepath.Join(dir, RunsDir, j.ID))
 		if err != nil || path == "" {
 			continue
 		}
-		if t, err := transcripts.Read(path); err == nil && t.Run != nil && t.Run.Stop != nil && t.Run.Stop.Kind != transcripts.StopInterrupted &&
-			!(retryFailed && t.Run.Stop.Kind == transcripts.StopError) {
-			out[j.ID] = true
+		t, err := transcripts.Read(path)
+		if err != nil || t.Run == nil || t.Run.Stop == nil || t.Run.Stop.Kind == transcripts.StopInterrupted {
+			continue
+		}
+		out[j.ID] = StateDone
+		if t.Run.Stop.Kind == transcripts.StopError {
+			out[j.ID] = StateFailed
 		}
 	}
 	return out, nil
