@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 
 	"gopkg.in/yaml.v3"
@@ -83,7 +84,7 @@ func ReplaceAgent(src []byte, seat, spec string) ([]byte, error) {
 	}
 	if name == "" {
 		name = modelName(scalar(next, "model"))
-		for n, base := 2, name; name != seat && contains(names, name); n++ {
+		for n, base := 2, name; name != seat && slices.Contains(names, name); n++ {
 			name = fmt.Sprintf("%s (%d)", base, n)
 		}
 	}
@@ -210,15 +211,6 @@ func clearPositions(n *yaml.Node) {
 	for _, c := range n.Content {
 		clearPositions(c)
 	}
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
 
 // shownSpec is an --agent value as an error shows it: without the secrets
