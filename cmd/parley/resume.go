@@ -545,12 +545,7 @@ func forkInstead(in, out string) error {
 	if err != nil || len(t.Messages) == 0 {
 		return nil
 	}
-	n := 0
-	for _, m := range t.Messages {
-		if !m.Partial {
-			n++
-		}
-	}
+	n := len(completed(t))
 	what := fmt.Sprintf("%s is not a JSONL transcript parley recorded", in)
 	if sidecar(in) != in {
 		what = fmt.Sprintf("%s has no JSONL transcript parley recorded beside it (%s)", in, sidecar(in))
