@@ -256,7 +256,7 @@ func transcriptKeys(d []byte) bool {
 		}
 		if t, ok := tok.(string); ok && len(stack) > 0 && stack[len(stack)-1].key {
 			switch {
-			case t == "messages", t == "conversations", t == "model_a", numberedKey(t), slices.Contains(turnsKeys, t):
+			case t == "messages", t == "conversations", t == "model_a", isMessageNumber(t), slices.Contains(turnsKeys, t):
 				return true
 			case slices.Contains(speakerKeys, t):
 				speaker = true
@@ -286,12 +286,18 @@ func transcriptKeys(d []byte) bool {
 	}
 }
 
-// numberedKey reports whether k is a numbered message's key, "message_1".
-func numberedKey(k string) bool {
+// messageNumber is the number of a numbered message's key, "message_1",
+// as numbered reads it; ok is false for any other key.
+func messageNumber(k string) (n int, ok bool) {
 	rest, ok := strings.CutPrefix(k, "message_")
-	_, err := strconv.Atoi(rest)
-	return ok && err == nil
+	if !ok {
+		return 0, false
+	}
+	n, err := strconv.Atoi(rest)
+	return n, err == nil && n >= 0 && strconv.Itoa(n) == rest
 }
+
+func isMessageNumber(k string) bool { _, ok := messageNumber(k); return ok }
 
 // topKeyLine is the line (from 1) of key among the keys of the JSON
 // object d holds; 0 when d holds no object, or none with that key.
@@ -324,10 +330,8 @@ func topKeyLine(d []byte, key string) int {
 func numbered(obj map[string]any) ([]any, string) {
 	var ns []int
 	for k := range obj {
-		if rest, ok := strings.CutPrefix(k, "message_"); ok {
-			if n, err := strconv.Atoi(rest); err == nil && n >= 0 && strconv.Itoa(n) == rest {
-				ns = append(ns, n)
-			}
+		if n, ok := messageNumber(k); ok {
+			ns = append(ns, n)
 		}
 	}
 	slices.Sort(ns)
