@@ -291,7 +291,12 @@ func (a All) Check(msgs []transcripts.Message) Verdict {
 	}
 	if out.Stop {
 		out.Policy = strings.Join(names, "+")
-		out.Reason = strings.Join(reasons, "; and ")
+		// Reasons hold commas of their own, so they are listed with
+		// semicolons, "and" before the last alone: "A; B; and C".
+		out.Reason = reasons[len(reasons)-1]
+		if n := len(reasons); n > 1 {
+			out.Reason = strings.Join(reasons[:n-1], "; ") + "; and " + out.Reason
+		}
 	}
 	return out
 }
