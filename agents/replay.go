@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/parleyhq/parley/internal/phrase"
 	"github.com/parleyhq/parley/transcripts"
 )
 
@@ -90,7 +91,7 @@ func noLines(t *transcripts.Transcript, source, speaker string) error {
 		}
 	}
 	if len(kinds) > 0 {
-		return fmt.Errorf("%s has no replies by %q to replay: its only messages by %q are %s, which a replay does not say again", source, speaker, speaker, strings.Join(kinds, " and "))
+		return fmt.Errorf("%s has no replies by %q to replay: its only messages by %q are %s, which a replay does not say again", source, speaker, speaker, phrase.And(kinds))
 	}
 	for _, name := range t.Speakers() {
 		if strings.EqualFold(name, speaker) {

@@ -20,6 +20,13 @@ func TestNewReplaySaysWhyASpeakerHasNothingToReplay(t *testing.T) {
 	}{
 		{"only the opening", "Bob", `rec.md has no replies by "Bob" to replay: its only messages by "Bob" are the opening, which a replay does not say again`, rec},
 		{"only a message cut off", "Carol", `its only messages by "Carol" are a message cut off`, rec},
+		{"the opening, a note and a message cut off", "Eve", `its only messages by "Eve" are the opening, a note and a message cut off, which a replay does not say again`,
+			&transcripts.Transcript{Messages: []transcripts.Message{
+				{Speaker: "Eve", Content: "Hello.", Origin: transcripts.OriginOpening},
+				{Speaker: "Alice", Content: "hi there", Origin: transcripts.OriginAgent},
+				{Speaker: "Eve", Content: "a note", Origin: transcripts.OriginModerator},
+				{Speaker: "Eve", Content: "half a", Origin: transcripts.OriginAgent, Partial: true},
+			}}},
 		{"a name in another case", "alice", `rec.md has no messages by "alice"; did you mean "Alice"? (names are matched as written)`, rec},
 		{"nobody of that name", "Dave", `rec.md has no messages by "Dave"; its speakers are "Bob", "Alice", "Carol"`, rec},
 		// An export's conversation may hold none: it has no speakers to list.

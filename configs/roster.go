@@ -319,7 +319,7 @@ func PairSource(src []byte, p Pair) ([]byte, error) {
 		for _, m := range missing {
 			names = append(names, strconv.Itoa(m.Index))
 		}
-		return nil, fmt.Errorf("the roster has no %s %s; it has %s", phrase.Noun(len(names), "agent", "agents"), strings.Join(names, " and "), HeldAgents(n, "agent", "agents"))
+		return nil, fmt.Errorf("the roster has no %s %s; it has %s", phrase.Noun(len(names), "agent", "agents"), phrase.And(names), HeldAgents(n, "agent", "agents"))
 	}
 	defaults := mapValue(roster, "defaults")
 	first := FirstOpener

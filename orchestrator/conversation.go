@@ -393,9 +393,10 @@ func (r *run) judge(ctx context.Context) (transcripts.Stop, bool, error) {
 	// them again costs a request for an answer that changes nothing. The
 	// rules still check them, so their progress shows. The judge counts
 	// the whole conversation's messages, so a resumed or forked run asks
-	// after the messages an uninterrupted run would. Nor is it asked after
-	// a message at which another rule ends the run anyway
-	// (policy.Prepare): its answer could change nothing there either.
+	// after the messages an uninterrupted run would. Nor is it asked where
+	// its answer could change nothing either (policy.Prepare): after a
+	// message at which another rule ends the run anyway, or inside an all:
+	// whose other rules do not stop there.
 	if r.asks && len(r.msgs) > len(r.c.cfg.Prior) {
 		// A judge's question is retried as an agent's reply is; each
 		// retry and wait is shown, printed and recorded as it happens.

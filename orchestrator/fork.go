@@ -2,9 +2,9 @@ package orchestrator
 
 import (
 	"fmt"
-	"strings"
 
 	"github.com/parleyhq/parley/configs"
+	"github.com/parleyhq/parley/internal/phrase"
 	"github.com/parleyhq/parley/transcripts"
 )
 
@@ -48,7 +48,7 @@ func Fork(s *configs.Scenario, parent *transcripts.Transcript, parentPath string
 	for i, m := range inherited {
 		if m.Origin != transcripts.OriginModerator && !seats[m.Speaker] {
 			return Config{}, nil, fmt.Errorf("message %d of %s is by %q, who has no seat in the scenario (the seats are %s); hand a seat over with --agent, or list %q in that agent's formerly list",
-				i+1, parentPath, m.Speaker, strings.Join(names, " and "), m.Speaker)
+				i+1, parentPath, m.Speaker, phrase.And(names), m.Speaker)
 		}
 	}
 	opt.Prior, opt.PriorPath = inherited, parentPath

@@ -635,6 +635,111 @@ termination:
 	}
 }
 
+// A judge is asked only where its answer could change whether the run
+// stops there. Inside all:, whose other rules do not stop at a message,
+// its STOP could stop nothing, so it is not asked; nor is a second judge
+// whose answer the first's has made idle (one beside it under all: that
+// said CONTINUE, one under any: that said STOP). The run stops where check
+// of its recording stops, unless a judge stopped it.
+func TestJudgeIsAskedOnlyWhereItsAnswerCouldStop(t *testing.T) {
+	const (
+		cont = `{name: C, base_url: "URL", model: continuer, every: 2}` // says CONTINUE
+		stop = `{name: S, base_url: "URL", model: stopper, every: 2}`   // says STOP
+	)
+	cases := []struct {
+		name  string
+		rules string   // under termination:
+		asked []string // model@message, in the order asked
+		stop  string   // the rule that stops the run
+		at    int
+	}{
+		{"all: beside a rule that never stops",
+			"any:\n    - all: [{judge: " + stop + "}, {stop_pattern: never said}]\n    - max_messages: 8",
+			nil, "max_messages", 8},
+		{"all: beside a rule that stops at one of its messages",
+			"any:\n    - all: [{judge: " + cont + "}, {stop_pattern: a3}]\n    - max_messages: 8",
+			[]string{"continuer@6"}, "max_messages", 8},
+		{"all: beside a rule that stops at every one of its messages",
+			"any:\n    - all: [{judge: " + cont + "}, {stop_pattern: 'a\\d'}]\n    - max_messages: 8",
+			[]string{"continuer@2", "continuer@4", "continuer@6"}, "max_messages", 8},
+		{"all: a judge's STOP with the rule beside it",
+			"any:\n    - all: [{judge: " + stop + "}, {stop_pattern: a2}]\n    - max_messages: 8",
+			[]string{"stopper@4"}, "judge+stop_pattern", 4},
+		{"all: of two judges, the first says continue",
+			"any:\n    - all: [{judge: " + cont + "}, {judge: " + stop + "}]\n    - max_messages: 8",
+			[]string{"continuer@2", "continuer@4", "continuer@6"}, "max_messages", 8},
+		{"any: of two judges, the first says stop",
+			"any:\n    - judge: " + stop + "\n    - judge: " + cont + "\n    - max_messages: 8",
+			[]string{"stopper@2"}, "judge", 2},
+		{"any: of two judges, the first says continue",
+			"any:\n    - judge: " + cont + "\n    - judge: " + stop + "\n    - max_messages: 8",
+			[]string{"continuer@2", "stopper@2"}, "judge", 2},
+		{"any: a judge in an all: that cannot stop, beside one that can",
+			"any:\n    - all: [{judge: " + stop + "}, {stop_pattern: never said}]\n    - judge: " + cont + "\n    - max_messages: 8",
+			[]string{"continuer@2", "continuer@4", "continuer@6"}, "max_messages", 8},
+		{"all: under a guard, nested in any:",
+			"any:\n    - min_messages: 5\n    - any: [{max_messages: 8}, {all: [{judge: " + cont + "}, {stop_pattern: 'a[23]'}]}]",
+			[]string{"continuer@6"}, "max_messages", 8},
+		{"all: whose other rule is an all: of a judge that cannot stop",
+			"any:\n    - all: [{judge: " + stop + "}, {all: [{judge: " + cont + "}, {stop_pattern: never said}]}]\n    - max_messages: 8",
+			nil, "max_messages", 8},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			srv := openaitest.Start(t, func(r openaitest.Request) openaitest.Reply {
+				if r.Body.Model == "stopper" {
+					return openaitest.Words("STOP: going nowhere.")
+				}
+				return openaitest.Words("CONTINUE: still going.")
+			})
+			y := `agents:
+  - {name: A, type: scripted, lines: [a1, a2, a3, a4]}
+  - {name: B, type: scripted, lines: [b1, b2, b3, b4]}
+termination:
+  ` + strings.ReplaceAll(c.rules, "URL", srv.URL) + `
+`
+			cfg, err := FromScenario(scenario(t, "s.yaml", y), Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			rec := &Recorder{Dir: t.TempDir()}
+			stop, err := New(cfg).Run(context.Background(), rec)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if stop.Policy != c.stop || stop.At != c.at {
+				t.Errorf("stop = %+v, want %q after message %d", stop, c.stop, c.at)
+			}
+			var asked []string
+			for _, r := range srv.Requests() {
+				p := r.Body.Messages[0].Content
+				var n int
+				fmt.Sscanf(p[strings.Index(p, "The conversation so far has "):], "The conversation so far has %d messages", &n)
+				asked = append(asked, fmt.Sprintf("%s@%d", r.Body.Model, n))
+			}
+			if fmt.Sprint(asked) != fmt.Sprint(c.asked) {
+				t.Errorf("the judges were asked %v, want %v", asked, c.asked)
+			}
+			if strings.Contains(stop.Policy, "judge") {
+				return // a judge's STOP is the one stop check cannot make
+			}
+			_, jl := rec.Paths()
+			tr, err := transcripts.Read(jl)
+			if err != nil {
+				t.Fatal(err)
+			}
+			offline, err := FromScenario(scenario(t, "s.yaml", y), Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			at, v := policy.FirstStop(offline.Policy, tr.Messages)
+			if at != stop.At || v.Policy != stop.Policy {
+				t.Errorf("check stops the recording after message %d (%q), the run after %d (%q)", at, v.Policy, stop.At, stop.Policy)
+			}
+		})
+	}
+}
+
 // What a judge's questions use and cost is recorded with each ruling, as a
 // message records its own: the tokens, and the cost its provider reported.
 func TestJudgeRecordsWhatItSpends(t *testing.T) {

@@ -8,6 +8,7 @@ import (
 
 	"github.com/parleyhq/parley/analysis"
 	"github.com/parleyhq/parley/internal/controls"
+	"github.com/parleyhq/parley/internal/phrase"
 )
 
 // Markdown writes the report as Markdown: the same figures as the HTML
@@ -164,7 +165,7 @@ func cutShortText(r analysis.Report) string {
 	if len(parts) == 0 {
 		return ""
 	}
-	s := strings.Join(parts, " and ")
+	s := phrase.And(parts)
 	switch n := r.Failed + r.Interrupted; {
 	case r.CutShort == 0:
 		s += fmt.Sprintf(", after a rule had stopped %s: %s counted as usual, marked so.", pick(n, "it", "them"), pick(n, "it is", "they are"))

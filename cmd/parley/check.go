@@ -652,7 +652,7 @@ func tallyLine(t analysis.Tally, unread unjudgedCount) string {
 		left = append(left, phrase.Count(unread.convs, "conversation", "conversations")+" that could not be scored")
 	}
 	if len(left) > 0 {
-		s += " (and " + strings.Join(left, " and ") + ")"
+		s += " (and " + phrase.And(left) + ")"
 	}
 	s += fmt.Sprintf(", %d labelled: %d passed", t.Labelled, t.Passed)
 	if t.Labelled > 0 {

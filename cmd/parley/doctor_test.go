@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/parleyhq/parley/agents/openaitest"
 	"github.com/parleyhq/parley/orchestrator/doctor"
@@ -47,5 +48,57 @@ func TestDoctorSaysOneSentencePerAgent(t *testing.T) {
 	}
 	if strings.Contains(out+errOut, "sk-doctor") {
 		t.Error("the key was printed")
+	}
+}
+
+// --ask-timeout sets how long doctor waits for --ask's one-token request,
+// which is 30s without it; a value that is no wait above zero, or the
+// flag without --ask, which it would not bound, is refused in a sentence
+// that names the flag.
+func TestDoctorAskTimeout(t *testing.T) {
+	srv := openaitest.Start(t, func(openaitest.Request) openaitest.Reply {
+		return openaitest.Reply{Pieces: []string{"OK"}, Fault: openaitest.Stall}
+	})
+	srv.Models = []string{"m"}
+	p := filepath.Join(t.TempDir(), "s.yaml")
+	os.WriteFile(p, []byte("agents:\n  - {name: A, base_url: "+srv.URL+", model: m}\n  - {name: B, type: scripted, lines: [hi]}\n"), 0o600)
+	cases := []struct {
+		name string
+		args []string
+		code int
+		out  string // in stdout
+		err  string // in stderr
+	}{
+		{"a stall past the wait given", []string{"--ask", "--ask-timeout", "700ms"}, exitOK,
+			`! agent "A": ` + srv.URL + ` had not finished a one-token request after 700ms, the longest doctor waits;`, ""},
+		{"the flag written with =", []string{"--ask", "--ask-timeout=1s"}, exitOK,
+			"after 1s, the longest doctor waits;", ""},
+		{"not a duration", []string{"--ask", "--ask-timeout", "soon"}, exitUsage,
+			"", `--ask-timeout "soon" is not a time to wait such as 30s or 2m`},
+		{"a number without its unit", []string{"--ask", "--ask-timeout", "30"}, exitUsage,
+			"", `--ask-timeout "30" is not a time to wait such as 30s or 2m`},
+		{"zero", []string{"--ask", "--ask-timeout", "0s"}, exitUsage,
+			"", `--ask-timeout "0s" is not a time to wait such as 30s or 2m: it must be above zero`},
+		{"below zero", []string{"--ask", "--ask-timeout", "-5s"}, exitUsage,
+			"", `--ask-timeout "-5s" is not a time to wait such as 30s or 2m: it must be above zero`},
+		{"without --ask", []string{"--ask-timeout", "5s"}, exitUsage,
+			"", "--ask-timeout bounds the one-token request --ask sends; give --ask with it, or leave --ask-timeout out"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			start := time.Now()
+			code, out, errOut := parley(t, append([]string{"doctor", p}, c.args...)...)
+			if took := time.Since(start); took > 10*time.Second {
+				t.Errorf("doctor took %s", took)
+			}
+			if code != c.code || !strings.Contains(out, c.out) || !strings.Contains(errOut, c.err) {
+				t.Errorf("exit %d\nstdout %q\nstderr %q\nwant exit %d, %q on stdout and %q on stderr", code, out, errOut, c.code, c.out, c.err)
+			}
+		})
+	}
+	// The help names the flag and its default.
+	_, out, _ := parley(t, "doctor", "--help")
+	if !strings.Contains(out, "--ask-timeout DURATION") || !strings.Contains(out, `(default "30s")`) {
+		t.Errorf("doctor --help does not give --ask-timeout and its default:\n%s", out)
 	}
 }

@@ -100,7 +100,7 @@ model. report.html is one self-contained page: open it from disk.
 				left = append(left, phrase.Count(len(r.NoReply), "conversation", "conversations")+" with no reply")
 			}
 			if len(left) > 0 {
-				notes = append(notes, strings.Join(left, " and ")+" left out")
+				notes = append(notes, phrase.And(left)+" left out")
 			}
 			if r.Failed > 0 {
 				notes = append(notes, fmt.Sprintf("%d failed", r.Failed))

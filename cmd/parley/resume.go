@@ -326,7 +326,7 @@ func sameSeats(s *configs.Scenario, t *transcripts.Transcript, jsonl string) err
 			continue
 		}
 		refusal := fmt.Sprintf("%s seats agent %q, and %s was recorded with %s; resume continues the recorded seats: name the agent as its seat was named (or list that name under formerly:)",
-			s.Path, a.Name, jsonl, strings.Join(named, " and "))
+			s.Path, a.Name, jsonl, phrase.And(named))
 		n := len(completed(t))
 		if n == 0 {
 			return errors.New(refusal) // no message to fork after, nor a seat's to hand over

@@ -429,7 +429,7 @@ func (m *Manifest) checkPairs(path string) error {
 			has = "has " + configs.HeldAgents(sz.n, "roster agent", "roster agents")
 		}
 		return fmt.Errorf("%s: job %s names %s %s, and its scenario, %s, %s; restore the file parley wrote, or plan the batch again",
-			path, j.ID, phrase.Noun(len(named), "roster agent", "roster agents"), strings.Join(named, " and "), m.Scenarios[j.Scenario].Path, has)
+			path, j.ID, phrase.Noun(len(named), "roster agent", "roster agents"), phrase.And(named), m.Scenarios[j.Scenario].Path, has)
 	}
 	return nil
 }

@@ -60,9 +60,13 @@ type Options struct {
 	// idle_timeout:, and read as a run reads a reply.
 	Ask bool
 	// AskTimeout bounds Ask's request at each endpoint, its retries and
-	// the waits between them included; 0 means 30s.
+	// the waits between them included; 0 means DefaultAskTimeout.
 	AskTimeout time.Duration
 }
+
+// DefaultAskTimeout is how long Ask waits at each endpoint when
+// Options.AskTimeout is not set (`parley doctor --ask-timeout` sets it).
+const DefaultAskTimeout = 30 * time.Second
 
 // target is one model endpoint to check.
 type target struct {
@@ -113,7 +117,7 @@ func Check(ctx context.Context, s *configs.Scenario, opt Options) []Finding {
 		opt.Timeout = 10 * time.Second
 	}
 	if opt.AskTimeout <= 0 {
-		opt.AskTimeout = 30 * time.Second
+		opt.AskTimeout = DefaultAskTimeout
 	}
 	if opt.Client == nil {
 		opt.Client = &http.Client{Timeout: opt.Timeout, CheckRedirect: agents.CheckRedirect}

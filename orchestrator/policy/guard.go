@@ -60,17 +60,11 @@ func (g Guard) check(msgs []transcripts.Message, ps []Progress) Verdict {
 	return v
 }
 
-// Prepare forwards to the guarded policy when it needs preparing, once
-// the guard lets it stop the run: below Min messages a judge's answer
-// could stop nothing, so it is not asked, and costs nothing.
+// Prepare asks the judges inside g whose answers could change whether g
+// stops at msgs, as the package's Prepare does: below Min messages a
+// judge's answer could stop nothing, so none is asked, and costs nothing.
 func (g Guard) Prepare(ctx context.Context, msgs []transcripts.Message) error {
-	if g.m.spokenCount(msgs) < g.Min {
-		return nil
-	}
-	if pr, ok := g.Policy.(Preparer); ok {
-		return pr.Prepare(ctx, msgs)
-	}
-	return nil
+	return Prepare(ctx, g, msgs)
 }
 
 // guarded pulls min_messages rules out of a list of siblings and, when

@@ -77,9 +77,9 @@ type Preparer interface {
 	Prepare(ctx context.Context, msgs []transcripts.Message) error
 }
 
-// Every rule is a Policy; the ones that hold a judge, or rules that may,
-// are Preparers: a live run asks them to prepare by type assertion, so a
-// signature that drifted would leave a judge silently unasked.
+// Every rule is a Policy; the judge, and the rules that may hold one, are
+// Preparers, found by type assertion, so a signature that drifted would
+// leave a judge silently unasked.
 var (
 	_ Policy = Any(nil)
 	_ Policy = All(nil)
@@ -177,20 +177,41 @@ func checkInto(p Policy, msgs []transcripts.Message, ps []Progress) Verdict {
 	return v
 }
 
-// Prepare forwards to the policies that need it.
+// Prepare asks the judges inside a whose answers could change whether a
+// stops at msgs, as the package's Prepare does.
 func (a Any) Prepare(ctx context.Context, msgs []transcripts.Message) error {
-	return prepareAll(ctx, msgs, a)
+	return Prepare(ctx, a, msgs)
 }
 
-// Prepare forwards to the policies that need it.
+// Prepare asks the judges inside a whose answers could change whether a
+// stops at msgs, as the package's Prepare does.
 func (a All) Prepare(ctx context.Context, msgs []transcripts.Message) error {
-	return prepareAll(ctx, msgs, a)
+	return Prepare(ctx, a, msgs)
 }
 
-func prepareAll(ctx context.Context, msgs []transcripts.Message, ps []Policy) error {
-	for _, p := range ps {
-		if pr, ok := p.(Preparer); ok {
-			if err := pr.Prepare(ctx, msgs); err != nil {
+// Prepare prepares p for msgs, as a live run does before it checks them:
+// it asks each judge of p that is due to be asked about msgs, in the
+// order Walk reaches them, if its answer could change whether p ends the
+// conversation at msgs, given the answers of the judges asked before it
+// and whatever those after it may answer. A judge whose answer could
+// stop nothing is not asked, and costs nothing: one beside a rule that
+// ends the conversation there anyway (a max_messages budget), one under
+// a min_messages guard that holds every stop back, one inside an all:
+// whose other rules do not stop there, one that a judge asked before it
+// made idle (the other's STOP under any:, its CONTINUE under all:).
+// Without those answers p judges msgs as `parley check`, which asks no
+// judge, does, so the two stop at the same message unless a judge asked
+// said STOP.
+func Prepare(ctx context.Context, p Policy, msgs []transcripts.Message) error {
+	var due []*Judge
+	Walk(p, func(q Policy) {
+		if j, ok := q.(*Judge); ok && j.due(msgs) {
+			due = append(due, j)
+		}
+	})
+	for i, j := range due {
+		if decides(p, msgs, j, due[i+1:]) {
+			if err := j.Prepare(ctx, msgs); err != nil {
 				return err
 			}
 		}
@@ -198,30 +219,58 @@ func prepareAll(ctx context.Context, msgs []transcripts.Message, ps []Policy) er
 	return nil
 }
 
-// Prepare prepares p for msgs, as a live run does before it checks them,
-// unless there is nothing to prepare: no judge of p is due to be asked
-// about msgs, or p already ends the conversation at msgs without a
-// judge's ruling on them (another rule, such as a max_messages budget,
-// stops it there). A judge's answer could then stop nothing, so it is not
-// asked, and costs nothing; `parley check`, which asks no judge, stops the
-// recording at the same message.
-func Prepare(ctx context.Context, p Policy, msgs []transcripts.Message) error {
-	pr, ok := p.(Preparer)
-	if !ok {
-		return nil
+// mostOpen is the most judges still to be asked that decides weighs
+// every answer of (2^mostOpen checks of the policy); past it, a judge is
+// asked, as it was before any was left out.
+const mostOpen = 6
+
+// decides reports whether judge j's answer about msgs could change
+// whether p ends the conversation there, whatever the judges in open,
+// due and not yet asked, may answer. A judge that has ruled on msgs
+// counts its ruling; one that has not, and is not in open, was left
+// unasked and counts as not stopping. Each rule stopping more never makes
+// Any, All or Guard stop less, but two judges can each decide only when
+// the other answers a given way, so every answer of open's is tried.
+func decides(p Policy, msgs []transcripts.Message, j *Judge, open []*Judge) bool {
+	if len(open) > mostOpen {
+		return true
 	}
-	due := false
-	Walk(p, func(q Policy) {
-		if j, ok := q.(*Judge); ok && !due {
-			due = j.due(msgs)
+	for mask := range 1 << len(open) {
+		stops := map[*Judge]bool{}
+		for i, o := range open {
+			if mask&(1<<i) != 0 {
+				stops[o] = true
+			}
 		}
-	})
-	// Without its ruling on msgs, a due judge does not stop at them: the
-	// verdict is the other rules'.
-	if !due || Ends(p.Check(msgs), msgs) {
-		return nil
+		without := endsIf(p, msgs, stops)
+		stops[j] = true
+		if endsIf(p, msgs, stops) != without {
+			return true
+		}
 	}
-	return pr.Prepare(ctx, msgs)
+	return false
+}
+
+// endsIf reports whether p ends the conversation at msgs were each judge
+// in stops to say STOP about them.
+func endsIf(p Policy, msgs []transcripts.Message, stops map[*Judge]bool) bool {
+	if len(stops) > 0 {
+		p = Map(p, func(q Policy) Policy {
+			if j, ok := q.(*Judge); ok && stops[j] {
+				return saidStop{}
+			}
+			return q
+		})
+	}
+	return Ends(p.Check(msgs), msgs)
+}
+
+// saidStop stands for a judge supposed to say STOP.
+type saidStop struct{}
+
+// Check implements Policy.
+func (saidStop) Check([]transcripts.Message) Verdict {
+	return Verdict{Stop: true, Policy: "judge"}
 }
 
 // All stops when every one of its policies stops at once.
@@ -242,7 +291,12 @@ func (a All) Check(msgs []transcripts.Message) Verdict {
 	}
 	if out.Stop {
 		out.Policy = strings.Join(names, "+")
-		out.Reason = strings.Join(reasons, "; and ")
+		// Reasons hold commas of their own, so they are listed with
+		// semicolons, "and" before the last alone: "A; B; and C".
+		out.Reason = reasons[len(reasons)-1]
+		if n := len(reasons); n > 1 {
+			out.Reason = strings.Join(reasons[:n-1], "; ") + "; and " + out.Reason
+		}
 	}
 	return out
 }

@@ -359,6 +359,9 @@ func TestGuardAndComposition(t *testing.T) {
 		{"min_messages alone never stops", "min_messages: 3", distinct(6), 0, ""},
 		{"any: given a mapping of rules, one a key", "any: {min_messages: 4, stop_pattern: halt}", []string{"a", "halt", "b", "halt"}, 4, "message 4 matched /halt/"},
 		{"all: given a mapping of rules", "all: {max_messages: 3, stop_pattern: halt}", []string{"halt", "b", "c", "halt"}, 4, "; and message 4 matched"},
+		// Three reasons are listed as a sentence lists them, "and" before the last alone.
+		{"all: of three rules", "all: [{max_messages: 3}, {end_token: {exchanges: 1}}, {stop_pattern: END}]", []string{"[END]", "[END]", "x", "[END]", "[END]"},
+			5, "limit of 3 messages; both sides signed off with [END], one right after the other (messages 4 and 5); and message 5 matched"},
 	})
 
 	g := mustParse(t, "any: [{min_messages: 4}, {max_messages: 2}]")
