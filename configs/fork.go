@@ -31,9 +31,20 @@ func ReplaceAgent(src []byte, seat, spec string) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := replaceAgent(root, seat, spec); err != nil {
+		return nil, err
+	}
+	return encodeYAML(doc)
+}
+
+// replaceAgent is ReplaceAgent on root, the scenario's mapping as read,
+// changed in place: every node it does not replace keeps the line it was
+// read at, and so do the seat's settings it keeps; what spec sets has no
+// line.
+func replaceAgent(root *yaml.Node, seat, spec string) error {
 	list := mapValue(root, "agents")
 	if list == nil || list.Kind != yaml.SequenceNode {
-		return nil, fmt.Errorf("the scenario has no agents: list")
+		return fmt.Errorf("the scenario has no agents: list")
 	}
 	var old *yaml.Node
 	var names []string
@@ -45,11 +56,11 @@ func ReplaceAgent(src []byte, seat, spec string) ([]byte, error) {
 		}
 	}
 	if old == nil {
-		return nil, fmt.Errorf("no seat is named %q; the seats are %s", seat, phrase.And(phrase.Quote(names)))
+		return fmt.Errorf("no seat is named %q; the seats are %s", seat, phrase.And(phrase.Quote(names)))
 	}
 	fields, err := parseAgentSpec(spec)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	has := func(k string) bool { return mapValue(fields, k) != nil }
 
@@ -68,12 +79,12 @@ func ReplaceAgent(src []byte, seat, spec string) ([]byte, error) {
 	}
 	next.Content = append(next.Content, fields.Content...)
 	if t := scalar(fields, "type"); isPastedKey(t) {
-		return nil, errors.New("type: looks like an API key, not an agent type; --agent hands a seat to a model, so leave type: out and give the key through the provider's environment variable (parley providers names it)")
+		return errors.New("type: looks like an API key, not an agent type; --agent hands a seat to a model, so leave type: out and give the key through the provider's environment variable (parley providers names it)")
 	} else if t != "" && t != TypeOpenAI {
-		return nil, fmt.Errorf("makes it a %s agent; --agent hands a seat to a model, and a scenario given with --scenario can seat a %s one", t, t)
+		return fmt.Errorf("makes it a %s agent; --agent hands a seat to a model, and a scenario given with --scenario can seat a %s one", t, t)
 	}
 	if mapValue(next, "model") == nil {
-		return nil, errors.New("names no model")
+		return errors.New("names no model")
 	}
 
 	name := scalar(fields, "name")
@@ -110,7 +121,11 @@ func ReplaceAgent(src []byte, seat, spec string) ([]byte, error) {
 		}
 	}
 	*old = *next
+	return nil
+}
 
+// encodeYAML writes doc back as YAML, as scenarios are written.
+func encodeYAML(doc *yaml.Node) ([]byte, error) {
 	var buf bytes.Buffer
 	enc := yaml.NewEncoder(&buf)
 	enc.SetIndent(2)

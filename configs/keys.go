@@ -165,6 +165,18 @@ func GroupKeyNeeds(needs []KeyNeed) Problems {
 // sentences about that field.
 func (a *Agent) FieldLine(field string) int { return lineOf(a.lines, field, a.Line) }
 
+// FieldError is msg, a sentence about the agent's field (or the agent,
+// for ""), where the person fixes it: at the field's line in file, or,
+// for a seat a fork's --agent handed to the agent, after the flag as
+// typed, its secrets hidden, which the person wrote in place of the
+// file's lines.
+func (a *Agent) FieldError(file, field, msg string) *Error {
+	if a.seatedBy != "" {
+		return &Error{Msg: a.seatedBy + ": " + msg}
+	}
+	return &Error{File: file, Line: a.FieldLine(field), Msg: msg}
+}
+
 // lineOf is the line lines gives field, else line: where a block's field
 // is written, or the block itself when the field is not.
 func lineOf(lines map[string]int, field string, line int) int {

@@ -133,6 +133,10 @@ type Agent struct {
 	lines  map[string]int  // where each of its fields is, for sentences
 	unread map[string]bool // its fields the decoder could not read, already said
 	judge  bool            // a judge's moderator, whose model and address the policy parser requires
+	// seatedBy is the fork --agent value that handed the seat to this
+	// agent, as a sentence shows it: what is said of the agent is said
+	// of it, not at a line. "" for an agent its file seats.
+	seatedBy string
 }
 
 // Limit bounds the requests parley sends to one provider or endpoint.
@@ -311,7 +315,6 @@ var (
 // error holds every problem found (Problems), each naming the file and
 // line to fix.
 func Parse(file string, data []byte) (*Scenario, error) {
-	s := &Scenario{Path: file, Source: string(data), termination: &parsedTermination{}}
 	var doc yaml.Node
 	if err := yaml.Unmarshal(data, &doc); err != nil {
 		return nil, Problems{yamlError(file, data, err)}
@@ -319,7 +322,17 @@ func Parse(file string, data []byte) (*Scenario, error) {
 	if len(doc.Content) == 0 {
 		return nil, Problems{yamlError(file, data, io.EOF)}
 	}
-	if line, bomb := aliasBomb(&doc); bomb {
+	return parseDocument(file, data, &doc)
+}
+
+// parseDocument is Parse of doc, the document node the YAML data reads
+// as, or one code that edits a scenario made from what it read (a fork's
+// --agent): its sentences name each problem at its node's line, the line
+// it was read at in file, however the edits moved it in data. It may
+// change doc.
+func parseDocument(file string, data []byte, doc *yaml.Node) (*Scenario, error) {
+	s := &Scenario{Path: file, Source: string(data), termination: &parsedTermination{}}
+	if line, bomb := aliasBomb(doc); bomb {
 		return nil, Problems{{File: file, Line: line, Msg: aliasBombMsg}}
 	}
 	if line := secondDocument(data); line > 0 {
@@ -336,8 +349,8 @@ func Parse(file string, data []byte) (*Scenario, error) {
 	// A key given twice is said, and the first one read: the decoder
 	// would drop the whole mapping around it (an agent, so that the
 	// scenario seemed to hold one).
-	probs := dropDuplicateKeys(&doc, "")
-	walkTyped(&doc, func(*yaml.Node, reflect.Type, string) bool { return false }, func(k *yaml.Node, t reflect.Type) {
+	probs := dropDuplicateKeys(doc, "")
+	walkTyped(doc, func(*yaml.Node, reflect.Type, string) bool { return false }, func(k *yaml.Node, t reflect.Type) {
 		probs = append(probs, &Error{Line: k.Line, Msg: unknownField(k.Value, t.Name())})
 	})
 	unread := map[*yaml.Node]bool{}
@@ -349,7 +362,7 @@ func Parse(file string, data []byte) (*Scenario, error) {
 		// Field errors leave the rest decoded: report them with whatever
 		// else is wrong.
 		for _, msg := range te.Errors {
-			e, n := fieldError(&doc, msg)
+			e, n := fieldError(doc, msg)
 			probs = append(probs, e)
 			if n != nil {
 				unread[n] = true
@@ -357,7 +370,7 @@ func Parse(file string, data []byte) (*Scenario, error) {
 		}
 	}
 	{
-		s.recordLines(&doc, unread)
+		s.recordLines(doc, unread)
 		// A fraction where a count belongs (max_tokens: 1.5) is refused:
 		// the decoder cut it to its whole part. The termination block's
 		// rules are the policy parser's to check.
@@ -374,7 +387,7 @@ func Parse(file string, data []byte) (*Scenario, error) {
 						// Named in full, with its agent: agent "A": seed.
 						_, rest, _ := strings.Cut(e.Msg, ": ")
 						if value, ok := strings.CutSuffix(rest, " is not a whole number"); ok {
-							if field, _ := fieldAt(&doc, e.Line, value, ""); field != "" {
+							if field, _ := fieldAt(doc, e.Line, value, ""); field != "" {
 								e.Msg = field + ": " + rest
 							}
 						}

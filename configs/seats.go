@@ -16,8 +16,10 @@ import (
 // of the flag, as typed with its secrets hidden, without a line, which
 // would be a line of YAML the person never saw; the scenario's own
 // mistakes are said at their lines in name. So are the API keys the fork
-// lacks: a seat --agent hands over needs its key said of the flag. With
-// no values it is Parse(name, src).
+// lacks: a seat --agent hands over needs its key said of the flag. The
+// scenario keeps the lines of name as written, for its warnings, and
+// what it says of a seat handed over (FieldError) it says of the flag.
+// With no values it is Parse(name, src).
 func Seated(name string, src []byte, values []string) (*Scenario, error) {
 	base, baseErr := Parse(name, src)
 	if len(values) == 0 {
@@ -34,20 +36,35 @@ func Seated(name string, src []byte, values []string) (*Scenario, error) {
 	if err != nil {
 		return nil, err
 	}
+	// The seats are handed over in the document as read, whose nodes keep
+	// their lines: the scenario's sentences (its warnings, a replay's
+	// problems) name the lines of name as written, which the YAML written
+	// back, with the seats' new settings and without its blank lines,
+	// would move.
+	doc, root, err := ParseMapping(src)
+	if err != nil {
+		return nil, err // SeatNames read it
+	}
 	steps := make([][]byte, len(flags)) // the YAML as each flag left it
-	cur := src
 	for i, f := range flags {
-		if cur, err = ReplaceAgent(cur, f.seat, f.spec); err != nil {
+		if err := replaceAgent(root, f.seat, f.spec); err != nil {
 			return nil, hideFlagSecrets(fmt.Errorf("%s: %w", f.word, err), flags)
 		}
-		steps[i] = cur
+		if steps[i], err = encodeYAML(doc); err != nil {
+			return nil, err
+		}
 	}
-	s, err := Parse(name, cur)
+	s, err := parseDocument(name, steps[len(steps)-1], doc)
 	if err != nil {
 		return nil, hideFlagSecrets(blameSeatFlags(name, steps, flags, baseErr, err), flags)
 	}
 	if err := forkKeyProblems(s, base, flags); err != nil {
 		return nil, hideFlagSecrets(err, flags)
+	}
+	for _, f := range flags {
+		if f.index < len(s.Agents) {
+			s.Agents[f.index].seatedBy = f.word
+		}
 	}
 	return s, nil
 }

@@ -1,6 +1,7 @@
 package configs
 
 import (
+	"slices"
 	"strings"
 	"testing"
 )
@@ -83,6 +84,78 @@ func TestSeatedHandsTheSeatsOver(t *testing.T) {
 			}
 			if a, b := s.Agents[0], s.Agents[1]; a.Name != c.seatA || b.Name != c.seatB || strings.Join(b.Formerly, ",") != c.formerlyB {
 				t.Errorf("seats %q and %q (formerly %q); want %q and %q (formerly %q)", a.Name, b.Name, b.Formerly, c.seatA, c.seatB, c.formerlyB)
+			}
+		})
+	}
+}
+
+// The scenario Seated gives keeps the lines of the file as written, its
+// comments and blank lines counted, for its warnings, and says what it
+// warns of a seat handed over of the flag.
+func TestSeatedKeepsTheFilesLines(t *testing.T) {
+	src := `# Seats and rules at known lines.
+title: A ↔ B
+first: A
+
+agents:
+  # The seat handed over.
+  - name: A
+    type: scripted
+    lines:
+      - a1
+
+      - a2
+
+  - name: B
+    type: scripted
+    lines: [b1, b2]
+    temperature: 0.5
+
+termination:
+  any:
+    - min_messages: 7
+    - max_messages: 6
+    - max_cost: 1
+`
+	for _, c := range []struct {
+		name   string
+		values []string
+		want   []string
+	}{
+		{"no --agent", nil, []string{
+			`s.yaml:17: agent "B": temperature: does nothing for a scripted agent`,
+			`s.yaml:21: termination: min_messages: 7 is above max_messages: 6`,
+		}},
+		{"a seat above the warned ones, renamed", []string{"A=ollama:unpriced-1"}, []string{
+			`--agent A=ollama:unpriced-1: agent "unpriced-1": max_cost cannot count its messages`,
+			`s.yaml:17: agent "B": temperature: does nothing for a scripted agent`,
+			`s.yaml:21: termination: min_messages: 7 is above max_messages: 6`,
+		}},
+		{"a seat by its fields, named", []string{"A={provider: ollama, model: x, name: Z, system: Be brief.}"}, []string{
+			`--agent 'A={provider: ollama, model: x, name: Z, system: Be brief.}': agent "Z": max_cost cannot count its messages`,
+			`s.yaml:17: agent "B": temperature: does nothing for a scripted agent`,
+			`s.yaml:21: termination: min_messages: 7 is above max_messages: 6`,
+		}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			s, err := Seated("s.yaml", []byte(src), c.values)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := s.Warnings()
+			slices.Sort(got)
+			want := slices.Clone(c.want)
+			slices.Sort(want)
+			if len(got) != len(want) {
+				t.Fatalf("warnings\n%s\nwant ones that start\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+			}
+			for i := range want {
+				if !strings.HasPrefix(got[i], want[i]) {
+					t.Errorf("warning %q; want it to start %q", got[i], want[i])
+				}
+			}
+			if b := s.Agents[1]; b.Line != 14 || b.FieldLine("temperature") != 17 {
+				t.Errorf("seat B at line %d, its temperature at line %d; want 14 and 17", b.Line, b.FieldLine("temperature"))
 			}
 		})
 	}

@@ -47,7 +47,7 @@ func (s *Scenario) unusedAgentFields() []string {
 			continue
 		}
 		var set []string
-		line := 0
+		first := "" // the field said at its line
 		for _, f := range []struct {
 			name string
 			set  bool
@@ -59,19 +59,16 @@ func (s *Scenario) unusedAgentFields() []string {
 		} {
 			if f.set {
 				set = append(set, f.name+":")
-				if line == 0 {
-					line = a.lines[f.name]
+				if first == "" && a.lines[f.name] > 0 {
+					first = f.name
 				}
 			}
 		}
 		if len(set) == 0 {
 			continue
 		}
-		if line == 0 {
-			line = a.Line
-		}
-		out = append(out, (&Error{File: s.Path, Line: line, Msg: fmt.Sprintf("agent %q: %s %s nothing for a %s agent, which sends no request to a model; is its type: right?",
-			a.Name, strings.Join(set, ", "), map[bool]string{true: "does", false: "do"}[len(set) == 1], a.Type)}).Error())
+		out = append(out, a.FieldError(s.Path, first, fmt.Sprintf("agent %q: %s %s nothing for a %s agent, which sends no request to a model; is its type: right?",
+			a.Name, strings.Join(set, ", "), map[bool]string{true: "does", false: "do"}[len(set) == 1], a.Type)).Error())
 	}
 	return out
 }
@@ -142,9 +139,9 @@ func (s *Scenario) unpricedWarnings(p policy.Policy) []string {
 		if _, ok := pricing.Lookup(a.Model); ok {
 			continue
 		}
-		out = append(out, (&Error{File: s.Path, Line: a.FieldLine("model"), Msg: fmt.Sprintf(
+		out = append(out, a.FieldError(s.Path, "model", fmt.Sprintf(
 			"agent %q: max_cost cannot count its messages: its provider reports no cost and parley's price table (of %s) does not list model %q, so the budget never counts what it spends; a provider that reports cost (OpenRouter) or another limit (max_tokens) bounds it",
-			a.Name, pricing.TableDate, a.Model)}).Error())
+			a.Name, pricing.TableDate, a.Model)).Error())
 	}
 	return out
 }

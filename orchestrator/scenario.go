@@ -470,7 +470,7 @@ func openAIConfig(a *configs.Agent, opt *Options) (agents.OpenAIConfig, error) {
 	}
 	if oc.APIKey != "" && opt.Warn != nil {
 		if u, err := url.Parse(oc.BaseURL); err == nil && u.Scheme == "http" && !isLoopback(u.Hostname()) {
-			opt.Warn(fmt.Sprintf("agent %q sends its API key over plain http:// to %s; use https://", a.Name, u.Host))
+			opt.Warn(a.FieldError("", "base_url", fmt.Sprintf("agent %q sends its API key over plain http:// to %s; use https://", a.Name, u.Host)).Error())
 		}
 	}
 	return oc, nil

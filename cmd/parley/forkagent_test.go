@@ -1,10 +1,13 @@
 package main
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/parleyhq/parley/agents/openaitest"
 )
 
 // A mistake in a fork's --agent value is said of the flag, as it was
@@ -66,5 +69,120 @@ func TestForkSaysAnAgentFlagsMistakesOfTheFlag(t *testing.T) {
 	}
 	if forks, _ := filepath.Glob(filepath.Join(dir, "fork", "*")); len(forks) > 0 {
 		t.Errorf("a refused fork recorded %v", forks)
+	}
+}
+
+// A fork that hands a seat to a model says the scenario's warnings and a
+// replay's problems at their lines in the file as written, which the seat
+// handed over does not shift (its comments and blank lines kept out of
+// the count), and what it says of the seat handed over, of the --agent
+// flag as typed.
+func TestForkSaysTheScenariosLinesAsWritten(t *testing.T) {
+	srv := openaitest.Start(t, func(r openaitest.Request) openaitest.Reply {
+		return openaitest.Words(fmt.Sprintf("%s, turn %d.", r.Body.Model, len(r.Body.Messages)))
+	})
+	dir := t.TempDir()
+	scenario := filepath.Join(dir, "s.yaml")
+	os.WriteFile(scenario, []byte("agents:\n  - {name: A, type: scripted, lines: [a1, a2, a3]}\n  - {name: B, type: scripted, lines: [b1, b2, b3]}\ntermination: {max_messages: 6}\n"), 0o600)
+	if code, out, errOut := parley(t, "run", scenario, "--no-tui", "--out", filepath.Join(dir, "parent")); code != exitOK {
+		t.Fatalf("run: exit %d\n%s%s", code, out, errOut)
+	}
+	parent, _ := filepath.Glob(filepath.Join(dir, "parent", "*.jsonl"))
+	// Seat A, which the fork hands over, takes lines 5 to 11, and the
+	// rest sit below it: B's temperature at line 17, the min_messages
+	// above the budget it guards at line 21.
+	warned := filepath.Join(dir, "warned.yaml")
+	os.WriteFile(warned, []byte(`# A scenario whose seats and rules sit at known lines.
+title: A and B
+
+agents:
+  # The seat a fork hands to a model.
+  - name: A
+    type: scripted
+    lines:
+      - a1
+
+      - a2
+
+  # The seat that stays.
+  - name: B
+    type: scripted
+    lines: [b1, b2, b3, b4]
+    temperature: 0.5
+
+termination:
+  any:
+    - min_messages: 7
+    - max_messages: 6
+    - max_cost: 1
+`), 0o600)
+	// The replay's recording, named at line 16, is not there.
+	replay := filepath.Join(dir, "replay.yaml")
+	os.WriteFile(replay, []byte(`# A scenario whose replay's recording is missing.
+title: A and B
+
+agents:
+  # The seat a fork hands to a model.
+  - name: A
+    type: scripted
+    lines:
+      - a1
+
+      - a2
+
+  # The seat that replays.
+  - name: B
+    type: replay
+    transcript: missing.jsonl
+    speaker: B
+
+termination: {max_messages: 6}
+`), 0o600)
+	flag := fmt.Sprintf("A={base_url: %s, model: unpriced-1}", srv.URL)
+	shown := "--agent '" + flag + "'"
+	// A key sent over plain http:// to a host that is not this machine,
+	// said before the fork at message 6 is refused as one that would add
+	// nothing: no request is sent.
+	t.Setenv("PARLEY_FORK_LINES_KEY", "k")
+	plain := "A={base_url: http://example.invalid/v1, model: m, api_key_env: PARLEY_FORK_LINES_KEY}"
+
+	for _, c := range []struct {
+		name     string
+		scenario string
+		at, flag string
+		code     int
+		want     []string
+		never    []string
+	}{
+		{"the scenario's warnings", warned, "3", flag, exitOK, []string{
+			warned + `:17: agent "B": temperature: does nothing for a scripted agent`,
+			warned + `:21: termination: min_messages: 7 is above max_messages: 6`,
+			shown + `: agent "unpriced-1": max_cost cannot count its messages`,
+		}, []string{warned + `: agent "unpriced-1"`, warned + `:9`, warned + `:10`, warned + `:11`}},
+		{"a replay's problem", replay, "3", flag, exitUsage, []string{
+			replay + `:16: agent "B": transcript: `,
+		}, nil},
+		{"the seat handed over sends its key over http", warned, "6", plain, exitUsage, []string{
+			"--agent '" + plain + `': agent "m" sends its API key over plain http:// to example.invalid`,
+			warned + `:17: agent "B": temperature:`,
+			"forked after message 6 would stop at once",
+		}, nil},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			code, out, errOut := parley(t, "fork", parent[0], "--at", c.at, "--no-tui", "--out", filepath.Join(dir, "fork"), "--scenario", c.scenario, "--agent", c.flag)
+			if code != c.code {
+				t.Errorf("exit %d; want %d\n%s%s", code, c.code, out, errOut)
+			}
+			for _, w := range c.want {
+				if !strings.Contains(errOut, w) {
+					t.Errorf("stderr %q; want it to say %q", errOut, w)
+				}
+			}
+			for _, n := range c.never {
+				if strings.Contains(errOut, n) {
+					t.Errorf("stderr %q says %q", errOut, n)
+				}
+			}
+		})
 	}
 }

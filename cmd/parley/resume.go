@@ -45,8 +45,9 @@ left as they were.`,
 				return usageErr(fmt.Errorf("--max-messages %d: give the conversation's new limit, a number of messages above the ones it holds", maxMessages))
 			}
 			jsonl := sidecar(args[0])
+			ask := resumeAsk{scenario: scenario, policyFile: policyFile, maxMessages: maxMessages}
 			if cmd.Flags().Changed("out") {
-				return usageErr(resumeElsewhere(args[0], jsonl, f.out, scenario, policyFile, maxMessages))
+				return usageErr(resumeElsewhere(args[0], jsonl, f.out, ask))
 			}
 			// Whether the conversation may go on is judged on a read of
 			// the files, before opening them to write: opening readies
@@ -61,7 +62,7 @@ left as they were.`,
 				if n := len(msgs); n > 0 && msgs[n-1].Partial {
 					msgs = msgs[:n-1] // resume speaks it again
 				}
-				if err := stillEnded(s, res, t, msgs, jsonl, scenario); err != nil {
+				if err := stillEnded(s, res, t, msgs, jsonl, ask); err != nil {
 					return usageErr(err)
 				}
 				if err := stillStopped(s, res, msgs, jsonl); err != nil {
@@ -97,7 +98,7 @@ left as they were.`,
 			res.recording = rec
 			// Judged again as opened: another process may have written
 			// since the read above.
-			if err := stillEnded(s, res, t, rec.Messages(), jsonl, scenario); err != nil {
+			if err := stillEnded(s, res, t, rec.Messages(), jsonl, ask); err != nil {
 				rec.Close()
 				return usageErr(err)
 			}
@@ -123,12 +124,10 @@ left as they were.`,
 // resumeElsewhere is the sentence that refuses resume --out DIR: a resume
 // continues the recording in its own files, and a fork continues it
 // elsewhere, after its last completed message. The fork it names is one
-// fork accepts, carrying what the resume was asked for: fork takes
-// neither --max-messages nor --policy, so a new limit or rules go in a
-// scenario given with --scenario, and so does a higher max_messages where
-// the scenario's own budget would stop the fork at once. A transcript
-// that cannot be read is told so first, as resume would tell it.
-func resumeElsewhere(in, jsonl, dir, scenario, policyFile string, maxMessages int) error {
+// fork accepts, carrying what the resume was asked for (forkCarrying). A
+// transcript that cannot be read is told so first, as resume would tell
+// it.
+func resumeElsewhere(in, jsonl, dir string, ask resumeAsk) error {
 	t, err := transcripts.Read(jsonl)
 	if err != nil {
 		if other := forkInstead(in, dir); other != nil {
@@ -143,35 +142,54 @@ func resumeElsewhere(in, jsonl, dir, scenario, policyFile string, maxMessages in
 	n := len(completed(t))
 	if n == 0 {
 		what := "SCENARIO"
-		if scenario != "" {
-			what = phrase.ShellWord(scenario)
+		if ask.scenario != "" {
+			what = phrase.ShellWord(ask.scenario)
 		}
 		return fmt.Errorf("%s; it holds no completed message to fork after, so to begin it again in another folder, run its scenario: parley run %s --out %s",
 			refusal, what, phrase.ShellWord(dir))
 	}
-	out := phrase.ShellWord(dir)
-	fork := func(scenarioFile string) string { return forkCommand(jsonl, n, scenarioFile, "--out", out) }
+	return errors.New(forkCarrying(refusal, "to continue it as a new transcript in another folder", t, jsonl, n, ask, "--out", phrase.ShellWord(dir)))
+}
+
+// resumeAsk is what resume was asked to continue under, as given: its
+// --scenario, --policy and --max-messages ("" and 0 when not given).
+type resumeAsk struct {
+	scenario, policyFile string
+	maxMessages          int
+}
+
+// forkCarrying is refusal, a sentence of resume's that will not continue
+// jsonl in its own files, followed by how to continue it as a new
+// transcript after its completed message n (to says to what end, such as
+// "to continue it with a model in that seat"): a fork fork accepts, with
+// flags after --at N, carrying what the resume was asked for. Fork takes
+// neither --max-messages nor --policy, so a new limit or rules go in a
+// copy of the scenario given with --scenario FILE, whose max_messages is
+// to be above n where --max-messages would add nothing; without either,
+// it is forkAfter's fork, under resume's --scenario.
+func forkCarrying(refusal, to string, t *transcripts.Transcript, jsonl string, n int, ask resumeAsk, flags ...string) string {
 	its := "its scenario"
-	if scenario != "" {
-		its = scenario
+	if ask.scenario != "" {
+		its = ask.scenario
 	}
-	if maxMessages > 0 && maxMessages <= n {
-		return fmt.Errorf("%s, and --max-messages %d would add nothing to its %s, as it counts the whole conversation; to continue it as a new transcript in another folder, fork it with a copy of %s whose max_messages is above %d: %s",
-			refusal, maxMessages, phrase.Count(n, "message", "messages"), its, n, fork("FILE"))
+	fork := forkCommand(jsonl, n, "FILE", flags...)
+	if ask.maxMessages > 0 && ask.maxMessages <= n {
+		return fmt.Sprintf("%s, and --max-messages %d would add nothing to its %s, as it counts the whole conversation; %s, fork it with a copy of %s whose max_messages is above %d: %s",
+			refusal, ask.maxMessages, phrase.Count(n, "message", "messages"), to, its, n, fork)
 	}
-	if maxMessages > 0 || policyFile != "" {
+	if ask.maxMessages > 0 || ask.policyFile != "" {
 		var under, sets []string
-		if policyFile != "" {
-			under, sets = append(under, "the rules of "+policyFile), append(sets, "holds those rules")
+		if ask.policyFile != "" {
+			under, sets = append(under, "the rules of "+ask.policyFile), append(sets, "holds those rules")
 		}
-		if maxMessages > 0 {
-			under = append(under, fmt.Sprintf("max_messages: %d", maxMessages))
-			sets = append(sets, fmt.Sprintf("sets max_messages: %d", maxMessages))
+		if ask.maxMessages > 0 {
+			under = append(under, fmt.Sprintf("max_messages: %d", ask.maxMessages))
+			sets = append(sets, fmt.Sprintf("sets max_messages: %d", ask.maxMessages))
 		}
-		return fmt.Errorf("%s; to continue it as a new transcript in another folder under %s, fork it with a copy of %s whose termination: %s (fork takes neither --max-messages nor --policy): %s",
-			refusal, phrase.And(under), its, phrase.And(sets), fork("FILE"))
+		return fmt.Sprintf("%s; %s under %s, fork it with a copy of %s whose termination: %s (fork takes neither --max-messages nor --policy): %s",
+			refusal, to, phrase.And(under), its, phrase.And(sets), fork)
 	}
-	return fmt.Errorf("%s; to continue it as a new transcript in another folder, %s", refusal, forkAfter(t, jsonl, scenario, n, "--out", out))
+	return fmt.Sprintf("%s; %s, %s", refusal, to, forkAfter(t, jsonl, ask.scenario, n, flags...))
 }
 
 // completed is the messages of t a fork can keep: an interrupted message
@@ -482,8 +500,9 @@ func seatedBy(s *configs.Scenario, msgs []transcripts.Message) []transcripts.Mes
 // judge's STOP, when the rules continued under still hold a judge (asking
 // it again is a paid call for the same ruling), and a replayed or scripted
 // side that ran out of lines, when it is still the side to speak. The
-// fork it names for that side carries scenario, resume's --scenario.
-func stillEnded(s *configs.Scenario, res *resumption, t *transcripts.Transcript, msgs []transcripts.Message, jsonl, scenario string) error {
+// fork it names for that side carries what resume was asked for (ask),
+// as resume --out's does.
+func stillEnded(s *configs.Scenario, res *resumption, t *transcripts.Transcript, msgs []transcripts.Message, jsonl string, ask resumeAsk) error {
 	if t.Run == nil || t.Run.Stop == nil || t.Run.Stop.At != len(msgs) {
 		return nil // messages came after the stop, or none was recorded
 	}
@@ -522,8 +541,8 @@ func stillEnded(s *configs.Scenario, res *resumption, t *transcripts.Transcript,
 			if !strings.HasPrefix(seat, "'") {
 				seat = "'" + seat + "'" // as fork's own examples quote it
 			}
-			return fmt.Errorf("%s is finished: %s has no lines left to say after message %d, and it speaks next; to continue it with a model in that seat, %s",
-				jsonl, a.Name, st.At, forkAfter(t, jsonl, scenario, st.At, "--agent", seat))
+			refusal := fmt.Sprintf("%s is finished: %s has no lines left to say after message %d, and it speaks next", jsonl, a.Name, st.At)
+			return errors.New(forkCarrying(refusal, "to continue it with a model in that seat", t, jsonl, st.At, ask, "--agent", seat))
 		}
 	}
 	return nil

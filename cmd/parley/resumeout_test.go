@@ -165,7 +165,9 @@ func TestResumeRefusesOutAndNamesTheFork(t *testing.T) {
 // fork point), with the transcript's path as the shell reads it, and
 // with a --scenario FILE whose max_messages is above the messages kept
 // where the scenario's budget is already reached there, as fork refuses
-// a fork that would add nothing.
+// a fork that would add nothing. A side out of lines names a fork that
+// carries resume's --max-messages and --policy in a --scenario FILE, as
+// fork takes neither, as resume --out's does.
 func TestResumeRefusalsNameAForkForkAccepts(t *testing.T) {
 	srv := openaitest.Start(t, func(openaitest.Request) openaitest.Reply { return openaitest.Words("A fresh line.") })
 	dir := t.TempDir()
@@ -211,6 +213,14 @@ func TestResumeRefusalsNameAForkForkAccepts(t *testing.T) {
 	os.WriteFile(renamed, []byte(strings.Replace(scripted(5, 10), "name: B", "name: C", 1)), 0o600)
 	more := filepath.Join(dir, "more.yaml")
 	os.WriteFile(more, []byte(scripted(5, 8)), 0o600)
+	// The rules a resume is given with --policy, and copies of the
+	// scenario whose termination: holds them, or sets its --max-messages.
+	rules := filepath.Join(dir, "rules.yaml")
+	os.WriteFile(rules, []byte("max_messages: 6\n"), 0o600)
+	underRules := filepath.Join(dir, "under-rules.yaml")
+	os.WriteFile(underRules, []byte(scripted(5, 6)), 0o600)
+	twelve := filepath.Join(dir, "twelve.yaml")
+	os.WriteFile(twelve, []byte(scripted(5, 12)), 0o600)
 
 	for _, c := range []struct {
 		name string
@@ -246,6 +256,30 @@ func TestResumeRefusalsNameAForkForkAccepts(t *testing.T) {
 			name: "a side out of lines, in a folder whose name has a space",
 			args: []string{spacedOut},
 			want: "to continue it with a model in that seat, fork it: parley fork '" + spacedOut + "' --at 3 --agent 'A=PROVIDER:MODEL'",
+		},
+		{
+			name: "a side out of lines, with --max-messages",
+			args: []string{"--max-messages", "12", ranOut},
+			want: "is finished: A has no lines left to say after message 5, and it speaks next; to continue it with a model in that seat under max_messages: 12, fork it with a copy of its scenario whose termination: sets max_messages: 12 (fork takes neither --max-messages nor --policy): parley fork " + ranOut + " --at 5 --scenario FILE --agent 'A=PROVIDER:MODEL'",
+			fork: twelve,
+		},
+		{
+			name: "a side out of lines, with --policy",
+			args: []string{"--policy", rules, spacedOut},
+			want: "to continue it with a model in that seat under the rules of " + rules + ", fork it with a copy of its scenario whose termination: holds those rules (fork takes neither --max-messages nor --policy): parley fork '" + spacedOut + "' --at 3 --scenario FILE --agent 'A=PROVIDER:MODEL'",
+			fork: underRules,
+		},
+		{
+			name: "a side out of lines, with --policy and --max-messages",
+			args: []string{"--policy", rules, "--max-messages", "12", spacedOut},
+			want: "to continue it with a model in that seat under the rules of " + rules + " and max_messages: 12, fork it with a copy of its scenario whose termination: holds those rules and sets max_messages: 12 (fork takes neither --max-messages nor --policy): parley fork '" + spacedOut + "' --at 3 --scenario FILE --agent 'A=PROVIDER:MODEL'",
+			fork: twelve,
+		},
+		{
+			name: "a side out of lines, with --max-messages not above its messages",
+			args: []string{"--max-messages", "4", ranOut},
+			want: "is finished: A has no lines left to say after message 5, and it speaks next, and --max-messages 4 would add nothing to its 5 messages, as it counts the whole conversation; to continue it with a model in that seat, fork it with a copy of its scenario whose max_messages is above 5: parley fork " + ranOut + " --at 5 --scenario FILE --agent 'A=PROVIDER:MODEL'",
+			fork: more,
 		},
 		{
 			name: "a Markdown without its JSONL, in a folder whose name has a space",
