@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -282,6 +283,116 @@ func TestAnInterruptedQueuedRetryIsFinishedByTheCommandItNames(t *testing.T) {
 				if tr.Run.Resumes < 1 || tr.Run.Stop == nil || tr.Run.Stop.Kind != transcripts.StopPolicy {
 					t.Errorf("%s: resumed %d times, stopped %+v; want continued to the policy's stop", f, tr.Run.Resumes, tr.Run.Stop)
 				}
+			}
+		})
+	}
+}
+
+// A queued conversation that failed before it recorded anything (its key
+// was not set) stays failed on a plain resume, as a local batch's does,
+// though its folder holds no transcript of it and its embedded queue is
+// gone with the batch's end: the resume runs nothing (the provider sees
+// no request), leaves the folder byte for byte, exits 1 and names the
+// --retry-failed command, which runs it afresh. So for the resume named
+// with its queue, and for --resume DIR alone where that finds the queue.
+func TestAQueuedFailureThatRecordedNothingStaysFailedOnAPlainResume(t *testing.T) {
+	srv := queuetest.TurnServer(t, time.Millisecond)
+	t.Setenv("PARLEY_QUEUE_E2E_KEY", queueTestKey)
+	for _, mode := range []struct {
+		name  string
+		queue func(t *testing.T, dir string) []string
+		bare  bool // --resume DIR alone finds the queue too
+	}{
+		{"embedded, gone with the batch's end", func(*testing.T, string) []string { return []string{"--queue", "embedded"} }, true},
+		{"embedded, kept with --queue-dir", func(t *testing.T, dir string) []string {
+			return []string{"--queue", "embedded", "--queue-dir", filepath.Join(dir, "q")}
+		}, true},
+		{"a NATS server", func(t *testing.T, dir string) []string { return natsWithWorker(t, 2) }, false},
+	} {
+		t.Run(mode.name, func(t *testing.T) {
+			t.Setenv("PARLEY_RETRY_LATE_KEY", "")
+			dir := t.TempDir()
+			turns := queueScenario(t, dir, srv.URL, 4, 100000)
+			late := filepath.Join(dir, "late.yaml")
+			if err := os.WriteFile(late, []byte(queuetest.Scenario(srv.URL, "PARLEY_RETRY_LATE_KEY", 4, 100000)), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			out := filepath.Join(dir, "batch")
+			flags := mode.queue(t, dir)
+			resume := append([]string{"batch", "--resume", out}, flags...)
+			retry := "parley " + strings.Join(resume, " ") + " --retry-failed"
+			code, stdout, stderr := parley(t, append([]string{"batch", turns, late, "--out", out, "--plain"}, flags...)...)
+			if code != exitFailure || !strings.HasSuffix(stderr, "continue it with: "+retry+"\n") {
+				t.Fatalf("batch: exit %d; want 1, naming %s\nstdout:\n%s\nstderr:\n%s", code, retry, stdout, stderr)
+			}
+			m, err := batch.ReadManifest(out)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if found, _ := filepath.Glob(filepath.Join(out, batch.RunsDir, "*", "*.jsonl")); len(found) != 1 {
+				t.Fatalf("transcripts %v; want the one of the conversation that ended well", found)
+			}
+			folder := func() map[string]string {
+				files := map[string]string{}
+				filepath.WalkDir(out, func(p string, d os.DirEntry, err error) error {
+					if err != nil || d.IsDir() || strings.HasPrefix(p, filepath.Join(dir, "q")) {
+						return err
+					}
+					data, err := os.ReadFile(p)
+					files[p] = string(data)
+					return err
+				})
+				return files
+			}
+			before := folder()
+
+			// The key is set now, so a run would pass: a plain resume
+			// still keeps the failure.
+			t.Setenv("PARLEY_RETRY_LATE_KEY", lateKey)
+			plain := [][]string{resume}
+			if mode.bare {
+				plain = append(plain, []string{"batch", "--resume", out})
+			}
+			for _, args := range plain {
+				sent := len(srv.Requests())
+				code, stdout, stderr := parley(t, append(args, "--plain")...)
+				want := "batch " + m.ID + " in " + out + " has nothing left to run but its 1 failed conversation (of 2), whose error is in " +
+					filepath.Join(out, "summary.md") + "; once the cause is fixed, continue it with: " + retry + "\n"
+				if code != exitFailure || !strings.HasSuffix(stderr, want) {
+					t.Errorf("%v: exit %d; want 1 and %q\nstdout:\n%s\nstderr:\n%s", args, code, want, stdout, stderr)
+				}
+				if n := len(srv.Requests()) - sent; n > 0 {
+					t.Errorf("%v sent %d requests; want none", args, n)
+				}
+				if now := folder(); !reflect.DeepEqual(now, before) {
+					for p := range now {
+						if now[p] != before[p] {
+							t.Errorf("%v changed %s", args, p)
+						}
+					}
+					for p := range before {
+						if _, ok := now[p]; !ok {
+							t.Errorf("%v removed %s", args, p)
+						}
+					}
+				}
+			}
+
+			// The command it names runs the failure afresh, and then the
+			// batch is finished.
+			code, stdout, stderr = parley(t, append(resume, "--retry-failed", "--plain")...)
+			if code != exitOK {
+				t.Fatalf("%s: exit %d\nstdout:\n%s\nstderr:\n%s", retry, code, stdout, stderr)
+			}
+			if first, _, _ := strings.Cut(stdout, "\n"); !strings.Contains(first, "1 failed one to retry)") {
+				t.Errorf("the retry's first line %q does not say it retries the failed conversation", first)
+			}
+			if sum := readSummaryJSON(t, out); sum.Done != 2 || sum.Failed != 0 {
+				t.Errorf("after the retry: %d done, %d failed; want 2 and 0\n%s", sum.Done, sum.Failed, stdout)
+			}
+			code, stdout, stderr = parley(t, append(resume, "--plain")...)
+			if code != exitOK || !strings.Contains(stdout, "is finished") {
+				t.Errorf("resumed once retried: exit %d; want 0, finished\nstdout:\n%s\nstderr:\n%s", code, stdout, stderr)
 			}
 		})
 	}

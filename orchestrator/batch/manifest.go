@@ -549,7 +549,8 @@ func (l *stateLog) Close() error { return l.f.Close() }
 // AddSession records in dir's state log that the batch command ran for d,
 // and returns the batch's wall time: d and every session recorded before.
 // A batch on a queue, whose jobs' states live on the queue, keeps only
-// these lines.
+// these lines, and those of the failures that left no transcript
+// (RecordFailure).
 func AddSession(dir string, d time.Duration) (time.Duration, error) {
 	st, err := ReadState(dir)
 	if err != nil {
@@ -723,7 +724,10 @@ func Finished(dir string, m *Manifest, retryFailed bool) (map[string]bool, error
 // ended, StateDone or StateFailed, by its id: as its state log records
 // it, or (for a batch run on a queue, whose results live on the queue) as
 // its transcript in runs/ID/ records a stop other than an interruption,
-// failed when an error stopped it.
+// failed when an error stopped it. A failure the log records without a
+// transcript (one that failed before it recorded anything; see
+// RecordFailure) gives way to a transcript in runs/ID/, which a retry
+// wrote since.
 func Endings(dir string, m *Manifest) (map[string]string, error) {
 	st, err := ReadState(dir)
 	if err != nil {
@@ -731,12 +735,16 @@ func Endings(dir string, m *Manifest) (map[string]string, error) {
 	}
 	out := map[string]string{}
 	for _, j := range m.Jobs {
-		if rec, ok := st.Last[j.ID]; ok && (rec.State == StateDone || rec.State == StateFailed) {
+		rec, ok := st.Last[j.ID]
+		if ok && (rec.State == StateDone || rec.State == StateFailed) && !untraced(rec) {
 			out[j.ID] = rec.State
 			continue
 		}
 		path, err := existingJSONL(filepath.Join(dir, RunsDir, j.ID))
 		if err != nil || path == "" {
+			if ok && untraced(rec) {
+				out[j.ID] = StateFailed
+			}
 			continue
 		}
 		t, err := transcripts.Read(path)
@@ -749,6 +757,36 @@ func Endings(dir string, m *Manifest) (map[string]string, error) {
 		}
 	}
 	return out, nil
+}
+
+// untraced reports whether rec is a failure whose result names no
+// transcript: its job failed before it recorded anything.
+func untraced(rec StateRecord) bool {
+	return rec.State == StateFailed && rec.Result != nil && rec.Result.JSONL == ""
+}
+
+// RecordFailure records in dir's state log the failure res of a job of a
+// batch run on a queue that failed before it recorded anything: runs/ID/
+// holds no transcript of it, which Endings reads the other jobs' endings
+// from, and a resume once the queue is gone (an embedded queue, removed
+// at the batch's end) finds it failed here, as a local batch's log
+// records it. A job whose last record is a failure already is left as it
+// is, so that following the batch again adds nothing.
+func RecordFailure(dir string, res Result) error {
+	st, err := ReadState(dir)
+	if err != nil {
+		return err
+	}
+	if rec, ok := st.Last[res.ID]; ok && rec.State == StateFailed {
+		return nil
+	}
+	log, _, err := openStateLog(dir)
+	if err != nil {
+		return err
+	}
+	defer log.Close()
+	res.State, res.JSONL, res.Markdown = StateFailed, "", ""
+	return log.write(StateRecord{ID: res.ID, State: StateFailed, Time: time.Now(), Result: &res})
 }
 
 // LoadScenarios loads every distinct scenario and combination of varied values

@@ -22,6 +22,8 @@ import (
 // one, and is not run again (a failure is kept, unless Reopen withdraws
 // it); one that did not end (interrupted, or cut off by a crash) is stored
 // as its running transcript, which the worker that takes it continues. A
+// failure that left no transcript, which the folder's state log records
+// (see batch.RecordFailure), is stored as a failed result without one. A
 // conversation the folder holds nothing of is left to Submit, which offers
 // it afresh. The manifest is stored last: an adoption cut short is made
 // again by the next resume, rather than leave Submit to run what it had
@@ -37,6 +39,10 @@ func (q *Queue) Adopt(ctx context.Context, m *batch.Manifest, dir string) (int, 
 	if err := checkID("batch id", m.ID); err != nil {
 		return 0, err
 	}
+	st, err := batch.ReadState(dir)
+	if err != nil {
+		return 0, fmt.Errorf("reading what %s records of its conversations, to give it to the queue: %w", dir, err)
+	}
 	n := 0
 	for i := range m.Jobs {
 		job := m.Job(i)
@@ -48,6 +54,19 @@ func (q *Queue) Adopt(ctx context.Context, m *batch.Manifest, dir string) (int, 
 			return n, fmt.Errorf("reading what %s records of conversation %s, to give it to the queue: %w", dir, job.ID, err)
 		}
 		if jl == "" {
+			rec, ok := st.Last[job.ID]
+			if !ok || rec.State != batch.StateFailed || rec.Result == nil {
+				continue
+			}
+			// Failed before it recorded anything: kept failed, as its
+			// result had it.
+			stored, err := q.adoptResult(ctx, m.ID, job.ID, Record{Result: *rec.Result, Batch: m.ID})
+			if err != nil {
+				return n, err
+			}
+			if stored {
+				n++
+			}
 			continue
 		}
 		if !ended {
@@ -80,17 +99,12 @@ func (q *Queue) Adopt(ctx context.Context, m *batch.Manifest, dir string) (int, 
 			}
 			*p = name
 		}
-		data, err := json.Marshal(rec)
+		stored, err := q.adoptResult(ctx, m.ID, job.ID, rec)
 		if err != nil {
 			return n, err
 		}
-		switch _, err := q.results.Create(ctx, resultKey(m.ID, job.ID), data); {
-		case err == nil:
+		if stored {
 			n++
-		case errors.Is(err, jetstream.ErrKeyExists) || isWrongLastSequence(err):
-			// The queue's own result stands.
-		default:
-			return n, fmt.Errorf("storing the result of conversation %s on the queue: %w", job.ID, err)
 		}
 	}
 	data, err := json.MarshalIndent(m, "", "  ")
@@ -101,4 +115,21 @@ func (q *Queue) Adopt(ctx context.Context, m *batch.Manifest, dir string) (int, 
 		return n, fmt.Errorf("storing the batch's manifest: %w", err)
 	}
 	return n, nil
+}
+
+// adoptResult stores rec as the result of job jobID of batch batchID,
+// unless the queue holds one, which stands; stored says whether it did.
+func (q *Queue) adoptResult(ctx context.Context, batchID, jobID string, rec Record) (stored bool, err error) {
+	data, err := json.Marshal(rec)
+	if err != nil {
+		return false, err
+	}
+	switch _, err := q.results.Create(ctx, resultKey(batchID, jobID), data); {
+	case err == nil:
+		return true, nil
+	case errors.Is(err, jetstream.ErrKeyExists) || isWrongLastSequence(err):
+		return false, nil // the queue's own result stands
+	default:
+		return false, fmt.Errorf("storing the result of conversation %s on the queue: %w", jobID, err)
+	}
 }

@@ -28,10 +28,18 @@ import (
 // A file there that differs otherwise (continued with parley resume,
 // edited, or another run of the job) is kept beside the queue's copy as
 // NAME.local (NAME.local-2, …), never overwritten; kept says so of each, in
-// a sentence naming both files.
+// a sentence naming both files. A failure that holds no transcript (the
+// conversation failed before it recorded anything) is recorded in dir's
+// state log instead (see batch.RecordFailure), so that the folder keeps
+// it failed once the queue is gone.
 func (q *Queue) Download(ctx context.Context, r Record, dir string) (res batch.Result, kept []string, err error) {
 	res = r.Result
 	if r.JSONL == "" {
+		if r.State == batch.StateFailed {
+			if err := batch.RecordFailure(dir, res); err != nil {
+				return res, nil, fmt.Errorf("recording in %s that conversation %s failed: %w", filepath.Join(dir, batch.StateFile), r.ID, err)
+			}
+		}
 		return res, nil, nil
 	}
 	runDir := filepath.Join(dir, batch.RunsDir, r.ID)

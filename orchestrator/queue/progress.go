@@ -17,8 +17,10 @@ import (
 // results as they are stored, and the messages and tokens of the
 // conversations still running, as their workers upload them (after each
 // message, at most every UploadEvery). Results of an earlier session count
-// as finished before: they are left out of the rate and the ETA. Its
-// methods are safe for concurrent use.
+// as finished before: they are left out of the rate and the ETA, as are
+// the messages the running conversations held when it began. The rate
+// counts the messages agents said, as a local batch's does: not an
+// opening, nor a line typed in. Its methods are safe for concurrent use.
 type Progress struct {
 	q     *Queue
 	m     *batch.Manifest
@@ -31,10 +33,13 @@ type Progress struct {
 	before  map[string]bool         // jobs finished in an earlier session
 	results map[string]bool         // jobs with a result
 	running map[string]partialTally // jobs without a result: what their workers stored
+	saidAt  map[string]int          // the messages agents said in each job's stored transcript as the session began
+	said    int                     // the messages agents said this session in the jobs it finished
 }
 
-// partialTally is what a running conversation's stored JSONL holds.
-type partialTally struct{ messages, in, out int }
+// partialTally is what a running conversation's stored JSONL holds: its
+// messages, those of them an agent said, and the agents' tokens.
+type partialTally struct{ messages, said, in, out int }
 
 // Progress starts counting batch m: it reads the results stored so far and
 // the running conversations' stored transcripts, and follows the latter
@@ -45,7 +50,7 @@ type partialTally struct{ messages, in, out int }
 // nil, every result stored so far is an earlier session's.
 func (q *Queue) Progress(ctx context.Context, m *batch.Manifest, before map[string]bool) (*Progress, error) {
 	p := &Progress{q: q, m: m, start: time.Now(), done: make(chan struct{}),
-		before: map[string]bool{}, results: map[string]bool{}, running: map[string]partialTally{}}
+		before: map[string]bool{}, results: map[string]bool{}, running: map[string]partialTally{}, saidAt: map[string]int{}}
 	p.snap.Total = len(m.Jobs)
 	records, err := q.Records(ctx, m)
 	if err != nil {
@@ -72,8 +77,9 @@ func (q *Queue) Progress(ctx context.Context, m *batch.Manifest, before map[stri
 		}
 		p.partial(info)
 	}
-	for _, t := range p.running {
+	for job, t := range p.running {
 		p.snap.MessagesBefore += t.messages
+		p.saidAt[job] = t.said
 	}
 	p.snap.MessagesBefore += p.snap.Messages
 	go func() {
@@ -113,9 +119,10 @@ func (p *Progress) partial(info *jetstream.ObjectInfo) {
 		return
 	}
 	n, _ := strconv.Atoi(info.Metadata["messages"])
+	said, _ := strconv.Atoi(info.Metadata["said"]) // none from a worker of an earlier parley
 	in, _ := strconv.Atoi(info.Metadata["tokens_in"])
 	out, _ := strconv.Atoi(info.Metadata["tokens_out"])
-	p.running[job] = partialTally{n, in, out}
+	p.running[job] = partialTally{n, said, in, out}
 }
 
 // Before reports whether job id had its result stored before this
@@ -135,6 +142,7 @@ func (p *Progress) Record(r Record) {
 	}
 	p.results[r.ID] = true
 	delete(p.running, r.ID)
+	p.said += max(r.Said-p.saidAt[r.ID], 0)
 	switch r.State {
 	case batch.StateDone:
 		p.snap.Done++
@@ -152,16 +160,15 @@ func (p *Progress) Record(r Record) {
 func (p *Progress) Snapshot(ctx context.Context) batch.Snapshot {
 	p.mu.Lock()
 	s := p.snap
-	for _, t := range p.running {
+	s.Generated = p.said
+	for job, t := range p.running {
 		s.Messages += t.messages
 		s.TokensIn += t.in
 		s.TokensOut += t.out
+		s.Generated += max(t.said-p.saidAt[job], 0)
 	}
 	p.mu.Unlock()
 	s.Running = min(p.q.Running(ctx), s.Total-s.Skipped-s.Done-s.Failed)
-	// The workers' counts do not say which messages an agent said: the
-	// rate counts every message this session brought.
-	s.Generated = max(s.Messages-s.MessagesBefore, 0)
 	s.Elapsed = time.Since(p.start)
 	s.Rates()
 	return s

@@ -145,6 +145,10 @@ type Record struct {
 	Batch      string `json:"batch"`
 	Worker     string `json:"worker"`
 	Deliveries int    `json:"deliveries"` // how many times JetStream handed the job out
+	// Said is how many messages of its transcript an agent said (not an
+	// opening, nor a line typed in), which the batch command's rate
+	// counts; a worker of an earlier parley records none.
+	Said int `json:"said,omitempty"`
 }
 
 var idPattern = lazy.Regexp(`^[A-Za-z0-9_-]+$`)

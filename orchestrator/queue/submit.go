@@ -19,7 +19,12 @@ import (
 type Submitted struct {
 	Published int // jobs put on the stream
 	Finished  int // jobs that already had a result
-	Queued    int // jobs already waiting or running, left as they were
+	// Queued counts the jobs already waiting or running, left as they
+	// were, and those whose message the stream dropped as a duplicate:
+	// it took one under the same id within its window for duplicates
+	// (two minutes), which an earlier submission published and a worker
+	// has taken since.
+	Queued int
 	// Retried counts the jobs published again, of those Published,
 	// whose failed results were withdrawn (see Reopen).
 	Retried int
@@ -35,7 +40,8 @@ type Submitted struct {
 // Submitting the same batch again (to follow it after an interruption)
 // publishes only the jobs that have neither a result nor a message on the
 // stream; a different batch under a taken id is refused. A job whose
-// failed result Reopen withdrew is published as a retry.
+// failed result Reopen withdrew is published as a retry. A publish the
+// stream drops as a duplicate counts as queued, not as published.
 func (q *Queue) Submit(ctx context.Context, m *batch.Manifest, ackWait time.Duration) (Submitted, error) {
 	out := Submitted{Before: map[string]bool{}}
 	if err := checkID("batch id", m.ID); err != nil {
@@ -66,7 +72,11 @@ func (q *Queue) Submit(ctx context.Context, m *batch.Manifest, ackWait time.Dura
 	if err != nil {
 		return out, err
 	}
-	var futures []jetstream.PubAckFuture
+	type publish struct {
+		f     jetstream.PubAckFuture
+		retry bool
+	}
+	var futures []publish
 	for i := range m.Jobs {
 		job := m.Job(i)
 		if err := checkID("job id", job.ID); err != nil {
@@ -85,14 +95,14 @@ func (q *Queue) Submit(ctx context.Context, m *batch.Manifest, ackWait time.Dura
 			return out, fmt.Errorf("looking for job %s on the stream: %w", job.ID, err)
 		}
 		msg, msgID := Message{Batch: m.ID, Job: job}, m.ID+"/"+job.ID
-		if rev, ok := withdrawn[resultKey(m.ID, job.ID)]; ok {
+		rev, retry := withdrawn[resultKey(m.ID, job.ID)]
+		if retry {
 			// Its failure was withdrawn (Reopen): it runs again, on from
 			// what it recorded. The id is the withdrawal's, so that the
 			// stream takes it although it took the job's first message
 			// within its window for duplicates, and takes it once however
 			// many submissions publish it.
 			msg.Retry, msgID = true, fmt.Sprintf("%s/retry-%d", msgID, rev)
-			out.Retried++
 		}
 		body, err := json.Marshal(msg)
 		if err != nil {
@@ -102,19 +112,31 @@ func (q *Queue) Submit(ctx context.Context, m *batch.Manifest, ackWait time.Dura
 		if err != nil {
 			return out, fmt.Errorf("publishing job %s: %w", job.ID, err)
 		}
-		futures = append(futures, f)
+		futures = append(futures, publish{f, retry})
 	}
 	select {
 	case <-q.js.PublishAsyncComplete():
 	case <-ctx.Done():
 		return out, ctx.Err()
 	}
-	for _, f := range futures {
+	for _, p := range futures {
 		select {
-		case <-f.Ok():
+		case ack := <-p.f.Ok():
+			if ack.Duplicate {
+				// The stream took this job's message within its window
+				// for duplicates, and has dropped this one: an earlier
+				// submission published it, and a worker has taken it
+				// off the stream since (and may just have stored its
+				// result). It is not published now.
+				out.Queued++
+				continue
+			}
 			out.Published++
-		case err := <-f.Err():
-			return out, fmt.Errorf("publishing job on %s: %w", f.Msg().Subject, err)
+			if p.retry {
+				out.Retried++
+			}
+		case err := <-p.f.Err():
+			return out, fmt.Errorf("publishing job on %s: %w", p.f.Msg().Subject, err)
 		}
 	}
 	return out, nil

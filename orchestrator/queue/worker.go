@@ -356,6 +356,9 @@ func (w *Worker) store(ctx context.Context, msg jetstream.Msg, key string, rec R
 				w.logf("%s: reading %s: %v", rec.ID, local, err)
 				return msg.NakWithDelay(time.Second)
 			}
+			if local == rec.JSONL {
+				rec.Said = tally(data).said
+			}
 			if _, err := w.Queue.transcripts.PutBytes(ctx, name, data); err != nil {
 				w.logf("%s: storing %s: %v", rec.ID, name, err)
 				return msg.NakWithDelay(time.Second)
@@ -552,36 +555,43 @@ func (u *uploader) upload(ctx context.Context, final bool) error {
 // as the job's running transcript, which the worker that takes the job
 // next continues; worker names who stored it.
 func (q *Queue) putPartial(ctx context.Context, batchID, jobID, file, worker string, data []byte) error {
-	n, in, out := tally(data)
+	t := tally(data)
 	_, err := q.transcripts.Put(ctx, jetstream.ObjectMeta{
 		Name: partialObject(batchID, jobID),
 		Metadata: map[string]string{
 			"file":       file,
 			"worker":     worker,
-			"messages":   strconv.Itoa(n),
-			"tokens_in":  strconv.Itoa(in),
-			"tokens_out": strconv.Itoa(out),
+			"messages":   strconv.Itoa(t.messages),
+			"said":       strconv.Itoa(t.said),
+			"tokens_in":  strconv.Itoa(t.in),
+			"tokens_out": strconv.Itoa(t.out),
 		},
 	}, bytes.NewReader(data))
 	return err
 }
 
 // tally counts the complete messages a JSONL holds, as a job's Result
-// counts them (moderator notes left out), and the agents' tokens.
-func tally(data []byte) (messages, in, out int) {
+// counts them (moderator notes left out), those of them an agent said
+// (not an opening, nor a line typed in), and the agents' tokens.
+func tally(data []byte) partialTally {
+	var out partialTally
 	t, err := transcripts.ParseJSONL(data)
 	if err != nil {
-		return 0, 0, 0
+		return out
 	}
 	for _, m := range t.Messages {
 		if m.Partial || m.Origin == transcripts.OriginModerator {
 			continue
 		}
-		messages++
-		if m.Usage != nil && m.Origin == transcripts.OriginAgent {
-			in += m.Usage.PromptTokens
-			out += m.Usage.CompletionTokens
+		out.messages++
+		if m.Origin != transcripts.OriginAgent {
+			continue
+		}
+		out.said++
+		if m.Usage != nil {
+			out.in += m.Usage.PromptTokens
+			out.out += m.Usage.CompletionTokens
 		}
 	}
-	return messages, in, out
+	return out
 }
