@@ -443,7 +443,10 @@ func importLayout(data []byte, text func([]byte) string) ([]*Transcript, string,
 				}
 			}
 		}
-		return nil, "", fmt.Errorf(`%w: JSON needs "messages" (OpenAI style, or "model_a", "model_b" and "messages" from a two-model runner), "conversations" (ShareGPT style), a list of messages under one of "turns", "dialogue", "conversation", "transcript", "history" or "chat" (or under any key, when each names its speaker and holds its text), or messages numbered "message_1", "message_2", …, each naming its speaker ("speaker", "name", "author", …) and holding its text ("text", "content", …)`, ErrUnknownLayout)
+		if why := missingFields(vals); why != "" {
+			return nil, "", fmt.Errorf("%w: %s; %s", ErrUnknownLayout, why, jsonNeeds)
+		}
+		return nil, "", fmt.Errorf("%w: %s", ErrUnknownLayout, jsonNeeds)
 	}
 	if _, err := readTable(d); err != nil {
 		// A header naming a speaker and a text column means a table of
@@ -453,6 +456,9 @@ func importLayout(data []byte, text func([]byte) string) ([]*Transcript, string,
 	}
 	return nil, "", fmt.Errorf(`%w: expected parley Markdown ("# A ↔ B" and a header closed by "---"), parley JSONL, "### Name ###" headed blocks, messages that each start with their speaker's name ("## Name", "**Name:**", "Name:", "> Name:", "- Name:", "=== Name ===", "<Name>", "<|im_start|>name", "[12:00] Name:" or "Turn 3 - Name:"; two speakers or more taking turns, each named twice or more, or in a "# A ↔ B" title), OpenAI "messages" JSON, ShareGPT "conversations" JSON, a two-model runner's "model_a"/"model_b" JSON, other JSON or YAML listing messages that each name their speaker and hold their text, or a CSV or TSV table whose header names a speaker column ("speaker", "name", "role", …) and a text column ("text", "content", …)`, ErrUnknownLayout)
 }
+
+// jsonNeeds says what JSON in no layout parley reads would need to hold.
+const jsonNeeds = `JSON needs "messages" (OpenAI style, or "model_a", "model_b" and "messages" from a two-model runner), "conversations" (ShareGPT style), a list of messages under one of "turns", "dialogue", "conversation", "transcript", "history" or "chat" (or under any key, when each names its speaker and holds its text), or messages numbered "message_1", "message_2", …, each naming its speaker ("speaker", "name", "author", …) and holding its text ("text", "content", …)`
 
 // otherData is err, the error importJSON gave reading vals in layout,
 // said to be in no layout parley reads (ErrUnknownLayout) when vals were
