@@ -205,6 +205,10 @@ func TestImport(t *testing.T) {
 			layout: LayoutTable, count: 1, speakers: []string{"Claude", "GPT-4o", "Claude"}, contents: []string{"Hello, there.\nTwo lines.", "Hi.", `She said "bye".`}},
 		{name: "a TSV table with a byte order mark, the role and the model", data: "\ufeffRole\tModel\tContent\nassistant\tclaude-3\tHello\nassistant\tgpt-4o\tHi\n",
 			layout: LayoutTable, count: 1, speakers: []string{"claude-3", "gpt-4o"}, contents: []string{"Hello", "Hi"}},
+		{name: "a CSV table of one message", data: "speaker,text\nClaude,\"Hello, there.\"\n",
+			layout: LayoutTable, count: 1, speakers: []string{"Claude"}, contents: []string{"Hello, there."}},
+		{name: "a TSV table of one message", data: "role\tcontent\r\nuser\tHello\r\n",
+			layout: LayoutTable, count: 1, speakers: []string{"user"}, contents: []string{"Hello"}},
 		{name: "a TSV table whose text holds quotes, as tab-separated text has no quoting", data: "speaker\ttext\r\nClaude\tShe said \"yes\" and left.\r\n\r\nGPT-4o\t\"Quoted,\" he said\r\n",
 			layout: LayoutTable, count: 1, speakers: []string{"Claude", "GPT-4o"}, contents: []string{`She said "yes" and left.`, `"Quoted," he said`}},
 		{name: "messages that list changes as '- Fix:' items", data: "## Claude\n\nReview notes:\n\n- Fix: the loop bound\n- Add: a test\n\n## GPT\n\nDone:\n\n- Fix: bound changed\n- Add: test added\n\n## Claude\n\n- Fix: still off by one\n- Add: a second test\n\n## GPT\n\nFixed both.\n",
@@ -459,6 +463,7 @@ func TestImportErrors(t *testing.T) {
 		{"two named values", `[{"name": "PATH", "value": "/usr/bin"}, {"name": "HOME", "value": "/root"}]`, `item 1 holds only a "name" and a "value", as a list of named values does`},
 		{"one named value", `{"name": "PATH", "value": "/usr/bin"}`, `it holds only a "name" and a "value"`},
 		{"a table of named values", "name,value\nPATH,/usr/bin\nHOME,/root\n", "not a transcript layout parley knows"},
+		{"a table of messages with no row", "speaker,text\n", "not a transcript layout parley knows"},
 		{"empty conversation", `{"conversations": []}`, "no messages"},
 	}
 	for _, c := range cases {

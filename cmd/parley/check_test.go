@@ -556,6 +556,9 @@ func TestCheckReadsOtherLayouts(t *testing.T) {
 	os.WriteFile(filepath.Join(dir, "README.md"), []byte("not a transcript\n"), 0o600)
 	os.WriteFile(filepath.Join(dir, "labelled.md"), []byte("# A ↔ B\n\n## A\n\nhello\n\n## B\n\n^C^C\n\n## A\n\n^C^C\n\n## B\n\nbye\n"), 0o600)
 	os.WriteFile(filepath.Join(dir, "turns.json"), []byte(`{"turns":[{"speaker":"A","text":"a"},{"speaker":"B","text":"b"}]}`), 0o600)
+	// A table of one message is a conversation, as JSON of one is.
+	os.WriteFile(filepath.Join(dir, "one.csv"), []byte("speaker,text\nA,hello there\n"), 0o600)
+	os.WriteFile(filepath.Join(dir, "one.tsv"), []byte("speaker\ttext\nA\thello there\n"), 0o600)
 	// Notes beside the transcripts are no conversation: skipped, saying so.
 	os.WriteFile(filepath.Join(dir, "NOTES.md"), []byte("# What we found\n\n## Loops\n\nMost end in farewells.\n"), 0o600)
 	policyFile := filepath.Join(dir, "p.yaml")
@@ -573,7 +576,7 @@ func TestCheckReadsOtherLayouts(t *testing.T) {
 		got[filepath.Base(r.File)] = r.Layout + " " + at
 	}
 	want := map[string]string{"backrooms.txt": "headed 3", "chat.json": "openai-messages 2", "share.json": "sharegpt -",
-		"labelled.md": "speaker-labelled 3", "turns.json": "turns-json -"}
+		"labelled.md": "speaker-labelled 3", "turns.json": "turns-json -", "one.csv": "table -", "one.tsv": "table -"}
 	for k, v := range want {
 		if got[k] != v {
 			t.Errorf("%s: %q, want %q (all: %v)", k, got[k], v, got)
