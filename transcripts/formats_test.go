@@ -454,6 +454,8 @@ func TestImportErrors(t *testing.T) {
 		{"one name's labels and no title naming it", "**Note:** a\n\n**Note:** b\n\n**Note:** c\n\n**Note:** d\n", "not a transcript layout parley knows"},
 		{"content of the wrong type", `{"messages": [{"role": "user", "content": 5}]}`, "content is a number"},
 		{"messages not a list", `{"messages": "x"}`, `its "messages" is a string, not a list of messages`},
+		{"JSON lines whose second line's messages are a string", "{\"messages\": 3}\n{\"messages\": \"x\"}\n", `conversation 2: line 2: its "messages" is a string, not a list of messages`},
+		{"a list of conversations whose messages are a string", "[\n  {\"messages\": \"x\"}\n]", `line 2: its "messages" is a string, not a list of messages`},
 		{"a run's summary counting its messages", `{"run": "batch-1", "messages": 97, "tokens": 15230}`, `its "messages" is a number`},
 		{"a list of named values", `[{"name": "PATH", "value": "/usr/bin"}, {"name": "HOME", "value": "/root"}, {"name": "LANG", "value": "C"}]`, `JSON needs "messages"`},
 		{"a user's record with a role", `{"user": "alice", "role": "admin", "permissions": ["read"]}`, `JSON needs "messages"`},

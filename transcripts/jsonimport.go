@@ -323,6 +323,49 @@ func topKeyLine(d []byte, key string) int {
 	return 0
 }
 
+// itemKeyLine is the line (from 1) of key among the keys of item i (from
+// 0) of the JSON d, its items counted as importJSON counts them: each
+// value, or each item of a value that is a list; 0 when d holds no such
+// item, or the item no such key.
+func itemKeyLine(d []byte, i int, key string) int {
+	at := func(v json.RawMessage, start int) int {
+		line := topKeyLine(v, key)
+		if line == 0 {
+			return 0
+		}
+		return bytes.Count(d[:start], []byte("\n")) + line
+	}
+	dec := json.NewDecoder(bytes.NewReader(d))
+	for {
+		var v json.RawMessage
+		if err := dec.Decode(&v); err != nil || len(v) == 0 {
+			return 0
+		}
+		start := int(dec.InputOffset()) - len(v)
+		if v[0] != '[' {
+			if i == 0 {
+				return at(v, start)
+			}
+			i--
+			continue
+		}
+		in := json.NewDecoder(bytes.NewReader(v))
+		if _, err := in.Token(); err != nil {
+			return 0
+		}
+		for in.More() {
+			var it json.RawMessage
+			if err := in.Decode(&it); err != nil {
+				return 0
+			}
+			if i == 0 {
+				return at(it, start+int(in.InputOffset())-len(it))
+			}
+			i--
+		}
+	}
+}
+
 // numbered is an object's messages "message_1", "message_2", …, in the
 // order of their numbers (a "message_0" first), and a warning naming the
 // numbers missing between them ("" when none is), so that no message is
