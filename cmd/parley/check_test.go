@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -587,6 +588,36 @@ func TestCheckReadsOtherLayouts(t *testing.T) {
 	}
 	if skip := filepath.Join(dir, "NOTES.md") + ": skipped: not a conversation in any layout parley reads"; !strings.Contains(errOut, skip) {
 		t.Errorf("stderr %q; want %q", errOut, skip)
+	}
+}
+
+// A file whose own name ends in #N, as check names a file's Nth
+// conversation, is read in a folder's walk as the file it is, alone or
+// beside the file its name starts with.
+func TestCheckReadsAFileNamedLikeAConversation(t *testing.T) {
+	for _, beside := range []bool{false, true} {
+		t.Run(fmt.Sprintf("beside t.json: %v", beside), func(t *testing.T) {
+			dir := t.TempDir()
+			os.WriteFile(filepath.Join(dir, "t.json#2"), []byte(`{"messages":[{"role":"user","content":"a"},{"role":"assistant","content":"b"},{"role":"user","content":"c"}]}`), 0o600)
+			if beside {
+				os.WriteFile(filepath.Join(dir, "t.json"), []byte(`{"messages":[{"role":"user","content":"x"}]}`), 0o600)
+			}
+			code, out, errOut := parley(t, "check", "--json", dir)
+			if code != exitOK {
+				t.Fatalf("exit %d\n%s%s", code, out, errOut)
+			}
+			got := map[string]int{}
+			for _, r := range decodeResults(t, out) {
+				got[filepath.Base(r.File)] = r.Messages
+			}
+			want := map[string]int{"t.json#2": 3}
+			if beside {
+				want["t.json"] = 1
+			}
+			if !maps.Equal(got, want) {
+				t.Errorf("checked %v, want %v\n%s", got, want, errOut)
+			}
+		})
 	}
 }
 
