@@ -142,7 +142,7 @@ func Gather(args []string) ([]File, error) {
 				return nil
 			}
 			ext := filepath.Ext(name)
-			if !transcriptExts[strings.ToLower(ext)] || notTranscripts[name] || strings.HasPrefix(strings.ToUpper(name), "README") ||
+			if !transcriptExts[fileKind(ext)] || notTranscripts[name] || strings.HasPrefix(strings.ToUpper(name), "README") ||
 				strings.HasSuffix(name, ".expect.yaml") || strings.HasPrefix(name, ".") {
 				return nil
 			}
@@ -190,6 +190,20 @@ func Gather(args []string) ([]File, error) {
 		out[i] = File{Path: e.best.path, Root: e.best.root, Named: named, Repeated: len(e.routes) > 1, Conversation: e.best.conversation, Copy: e.best.copy}
 	}
 	return out, nil
+}
+
+// fileKind is a file's extension ext in lower case, as transcriptExts
+// holds them; of a file whose own name ends in #N (t.json#2, named as
+// check names a file's Nth conversation), the extension before it, so
+// that it is read as the file it is.
+func fileKind(ext string) string {
+	ext = strings.ToLower(ext)
+	if i := strings.LastIndexByte(ext, '#'); i > 0 {
+		if n, err := strconv.Atoi(ext[i+1:]); err == nil && n >= 0 {
+			return ext[:i]
+		}
+	}
+	return ext
 }
 
 // route is one way the command line reached a file.

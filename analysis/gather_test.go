@@ -20,6 +20,8 @@ func TestGatherSearchesDirectories(t *testing.T) {
 		"c.txt", "d.csv", "e.tsv", "f.json", "h.markdown", "i.log", "J.MD", "k.Json", // any case
 		"scenario.yaml", "g.expect.yaml", "summary.md", "README.md", ".hidden.md", "notes.pdf",
 		"state.jsonl", "batch.json", // a batch's own files
+		"l.json#2", "m.md#10", // named as check names a conversation, but files of their own
+		"n.pdf#2",
 	} {
 		if err := os.WriteFile(filepath.Join(dir, name), []byte("x"), 0o644); err != nil {
 			t.Fatal(err)
@@ -34,7 +36,7 @@ func TestGatherSearchesDirectories(t *testing.T) {
 		got = append(got, filepath.Base(f.Path))
 	}
 	slices.Sort(got)
-	want := []string{"J.MD", "a.jsonl", "b.md", "c.txt", "d.csv", "e.tsv", "f.json", "h.markdown", "i.log", "k.Json", "scenario.yaml"}
+	want := []string{"J.MD", "a.jsonl", "b.md", "c.txt", "d.csv", "e.tsv", "f.json", "h.markdown", "i.log", "k.Json", "l.json#2", "m.md#10", "scenario.yaml"}
 	if !slices.Equal(got, want) {
 		t.Errorf("Gather found %q, want %q", got, want)
 	}

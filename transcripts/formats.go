@@ -428,22 +428,13 @@ func importLayout(data []byte, text func([]byte) string) ([]*Transcript, string,
 			}
 			return nil, "", fmt.Errorf("not a transcript: the JSON does not parse: %v", err)
 		}
-		if len(vals) == 1 {
-			if obj, ok := vals[0].(map[string]any); ok {
-				if m, ok := obj["messages"]; ok {
-					if meantAsMessages(m) {
-						// Messages written wrong: a transcript parley
-						// cannot read, which a folder's walk fails.
-						return nil, "", fmt.Errorf(`line %d: its "messages" is %s, not a list of messages; OpenAI-style JSON lists them, "messages": [{"role": "user", "content": "…"}, …]`, topKeyLine(d, "messages"), jsonKind(m))
-					}
-					// A "messages" in another shape (a count, a locale's
-					// texts): said, for the person who gave this file; a
-					// folder's walk passes over it.
-					return nil, "", fmt.Errorf(`%w: its "messages" is %s, not a list of messages`, ErrUnknownLayout, jsonKind(m))
-				}
-			}
+		if err := messagesNoList(d, vals); err != nil {
+			return nil, "", err
 		}
-		return nil, "", fmt.Errorf(`%w: JSON needs "messages" (OpenAI style, or "model_a", "model_b" and "messages" from a two-model runner), "conversations" (ShareGPT style), a list of messages under one of "turns", "dialogue", "conversation", "transcript", "history" or "chat" (or under any key, when each names its speaker and holds its text), or messages numbered "message_1", "message_2", …, each naming its speaker ("speaker", "name", "author", …) and holding its text ("text", "content", …)`, ErrUnknownLayout)
+		if why := missingFields(vals); why != "" {
+			return nil, "", fmt.Errorf("%w: %s; %s", ErrUnknownLayout, why, jsonNeeds)
+		}
+		return nil, "", fmt.Errorf("%w: %s", ErrUnknownLayout, jsonNeeds)
 	}
 	if _, err := readTable(d); err != nil {
 		// A header naming a speaker and a text column means a table of
@@ -453,6 +444,82 @@ func importLayout(data []byte, text func([]byte) string) ([]*Transcript, string,
 	}
 	return nil, "", fmt.Errorf(`%w: expected parley Markdown ("# A ↔ B" and a header closed by "---"), parley JSONL, "### Name ###" headed blocks, messages that each start with their speaker's name ("## Name", "**Name:**", "Name:", "> Name:", "- Name:", "=== Name ===", "<Name>", "<|im_start|>name", "[12:00] Name:" or "Turn 3 - Name:"; two speakers or more taking turns, each named twice or more, or in a "# A ↔ B" title), OpenAI "messages" JSON, ShareGPT "conversations" JSON, a two-model runner's "model_a"/"model_b" JSON, other JSON or YAML listing messages that each name their speaker and hold their text, or a CSV or TSV table whose header names a speaker column ("speaker", "name", "role", …) and a text column ("text", "content", …)`, ErrUnknownLayout)
 }
+
+// messagesNoList is why the JSON d, decoded as vals and in no layout
+// parley reads, is no transcript when an item of it (a value, or an item
+// of a list, as importJSON counts them) holds a "messages" that is no
+// list. Messages written wrong (meantAsMessages) are a transcript parley
+// cannot read, which a folder's walk fails: the first such item is named
+// with the line of its "messages" and, in a file of several
+// conversations, its number (a conversationFault). A "messages" in
+// another shape (a count, a locale's texts) is said for the person who
+// gave the file, as no layout parley reads (ErrUnknownLayout), which a
+// folder's walk passes over. It is nil when no item holds "messages".
+func messagesNoList(d []byte, vals []any) error {
+	var items []any
+	for _, v := range vals {
+		if a, ok := v.([]any); ok {
+			items = append(items, a...)
+		} else {
+			items = append(items, v)
+		}
+	}
+	// The conversations importJSON would read: each item that holds
+	// "messages", and the other items together.
+	convs, loose := 0, false
+	for _, it := range items {
+		obj, _ := it.(map[string]any)
+		if _, ok := obj["messages"]; ok {
+			convs++
+		} else {
+			loose = true
+		}
+	}
+	several := convs > 1 || convs == 1 && loose
+	var other error
+	n := 0 // the conversation the item is
+	for i, it := range items {
+		obj, _ := it.(map[string]any)
+		m, ok := obj["messages"]
+		if !ok {
+			continue
+		}
+		n++
+		which := ""
+		if len(items) > 1 {
+			which = fmt.Sprintf("item %d: ", i+1)
+		}
+		if !meantAsMessages(m) {
+			if other == nil {
+				other = fmt.Errorf(`%w: %sits "messages" is %s, not a list of messages`, ErrUnknownLayout, which, jsonKind(m))
+			}
+			continue
+		}
+		err := fmt.Errorf(`its "messages" is %s, not a list of messages; OpenAI-style JSON lists them, "messages": [{"role": "user", "content": "…"}, …]`, jsonKind(m))
+		if line := itemKeyLine(d, i, "messages"); line > 0 {
+			err = fmt.Errorf("line %d: %w", line, err)
+		}
+		if several {
+			return &conversationFault{n: n, err: err}
+		}
+		return err
+	}
+	return other
+}
+
+// conversationFault is why conversation n (from 1) of a file that holds
+// several could not be read, which fails the whole file: ReadAny names
+// it FILE#N, as check names the conversation.
+type conversationFault struct {
+	n   int
+	err error
+}
+
+func (e *conversationFault) Error() string { return fmt.Sprintf("conversation %d: %v", e.n, e.err) }
+func (e *conversationFault) Unwrap() error { return e.err }
+
+// jsonNeeds says what JSON in no layout parley reads would need to hold.
+const jsonNeeds = `JSON needs "messages" (OpenAI style, or "model_a", "model_b" and "messages" from a two-model runner), "conversations" (ShareGPT style), a list of messages under one of "turns", "dialogue", "conversation", "transcript", "history" or "chat" (or under any key, when each names its speaker and holds its text), or messages numbered "message_1", "message_2", …, each naming its speaker ("speaker", "name", "author", …) and holding its text ("text", "content", …)`
 
 // otherData is err, the error importJSON gave reading vals in layout,
 // said to be in no layout parley reads (ErrUnknownLayout) when vals were
@@ -783,6 +850,9 @@ func ReadAny(path string) ([]*Transcript, string, error) {
 			if yerr := yaml.Unmarshal(data, &v); yerr != nil {
 				return nil, layout, fmt.Errorf("%s: not a transcript: the YAML does not parse: %s", path, strings.TrimPrefix(yerr.Error(), "yaml: "))
 			}
+		}
+		if cf, ok := errors.AsType[*conversationFault](err); ok {
+			return nil, layout, fmt.Errorf("%s#%d: %w", path, cf.n, cf.err)
 		}
 		return nil, layout, fmt.Errorf("%s: %w", path, err)
 	}

@@ -323,6 +323,49 @@ func topKeyLine(d []byte, key string) int {
 	return 0
 }
 
+// itemKeyLine is the line (from 1) of key among the keys of item i (from
+// 0) of the JSON d, its items counted as importJSON counts them: each
+// value, or each item of a value that is a list; 0 when d holds no such
+// item, or the item no such key.
+func itemKeyLine(d []byte, i int, key string) int {
+	at := func(v json.RawMessage, start int) int {
+		line := topKeyLine(v, key)
+		if line == 0 {
+			return 0
+		}
+		return bytes.Count(d[:start], []byte("\n")) + line
+	}
+	dec := json.NewDecoder(bytes.NewReader(d))
+	for {
+		var v json.RawMessage
+		if err := dec.Decode(&v); err != nil || len(v) == 0 {
+			return 0
+		}
+		start := int(dec.InputOffset()) - len(v)
+		if v[0] != '[' {
+			if i == 0 {
+				return at(v, start)
+			}
+			i--
+			continue
+		}
+		in := json.NewDecoder(bytes.NewReader(v))
+		if _, err := in.Token(); err != nil {
+			return 0
+		}
+		for in.More() {
+			var it json.RawMessage
+			if err := in.Decode(&it); err != nil {
+				return 0
+			}
+			if i == 0 {
+				return at(it, start+int(in.InputOffset())-len(it))
+			}
+			i--
+		}
+	}
+}
+
 // numbered is an object's messages "message_1", "message_2", …, in the
 // order of their numbers (a "message_0" first), and a warning naming the
 // numbers missing between them ("" when none is), so that no message is
@@ -396,8 +439,6 @@ func allTurns(v []any) bool {
 	return len(v) > 0
 }
 
-// isTurn reports whether an object names a speaker and holds a text (one
-// of speakerKeys and one of textKeys), as a message of LayoutTurns does.
 // speakersRecur reports whether a bare list of turns reads as a
 // conversation: someone speaks twice, or it holds two turns or fewer. A
 // list of named values ([{"name": "PATH", "value": "/usr/bin"}, …]) names
@@ -436,10 +477,81 @@ func holdsTurnLists(list []any) bool {
 	return false
 }
 
+// isTurn reports whether an object names a speaker and holds a text (one
+// of speakerKeys and one of textKeys), as a message of LayoutTurns does,
+// and is no named value (namedValue).
 func isTurn(m map[string]any) bool {
 	k, _ := firstKey(m, speakerKeys)
 	t, _ := firstKey(m, textKeys)
-	return k != "" && t != ""
+	return k != "" && t != "" && !namedValue(m)
+}
+
+// namedValue reports whether obj holds a "name" and a "value" and no
+// other field that names a speaker or holds a text: one of a list of
+// named values (an environment's variables, a request's headers, a
+// form's fields), which no conversation is, though "name" names a
+// speaker and "value" holds a text beside other fields.
+func namedValue(obj map[string]any) bool {
+	_, name := obj["name"]
+	_, value := obj["value"]
+	if !name || !value {
+		return false
+	}
+	for _, keys := range [][]string{speakerKeys, textKeys} {
+		for _, k := range keys {
+			if _, ok := obj[k]; ok && k != "name" && k != "value" {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// shareGPTTurn reports whether obj is a ShareGPT message: its speaker
+// under "from" beside its text under "value" (or another of textKeys, as
+// a message lacking its own field holds it). A "from" beside no text (a
+// range of dates, {"from": …, "to": …}) is some other JSON's.
+func shareGPTTurn(obj map[string]any) bool {
+	_, from := obj["from"]
+	t, _ := firstKey(obj, textKeys)
+	return from && t != ""
+}
+
+// missingFields says which fields of a layout parley reads the JSON vals,
+// in none, lack beside those they hold: the first item (as importJSON
+// counts them) holding a "from" or a "role" beside no text, or only a
+// "name" and a "value" (namedValue); "" when none does.
+func missingFields(vals []any) string {
+	var items []any
+	for _, v := range vals {
+		if a, ok := v.([]any); ok {
+			items = append(items, a...)
+		} else {
+			items = append(items, v)
+		}
+	}
+	for i, it := range items {
+		obj, ok := it.(map[string]any)
+		if !ok {
+			continue
+		}
+		which := fmt.Sprintf("item %d", i+1)
+		if len(items) == 1 {
+			which = "it"
+		}
+		t, _ := firstKey(obj, textKeys)
+		_, from := obj["from"]
+		_, role := obj["role"]
+		switch {
+		case from && t == "":
+			return which + ` has "from" but no "value" beside it, where a ShareGPT message names its speaker in "from" and holds its text in "value" ({"from": "human", "value": "…"})`
+		case role && t == "":
+			return which + ` has "role" but no "content" beside it, where an OpenAI message names its speaker in "role" and holds its text in "content" ({"role": "user", "content": "…"})`
+		case namedValue(obj):
+			return which + ` holds only a "name" and a "value", as a list of named values does (an environment's variables, a request's headers), where a message names its speaker beside its text under other fields ("speaker" and "text", "author" and "content", …), or holds ShareGPT's "from" and "value"`
+		}
+	}
+	return ""
 }
 
 // unwrapJSON reads a conversation that an export wraps in an object of
@@ -581,7 +693,7 @@ func jsonLayout(vals []any) string {
 					return LayoutOpenAI
 				}
 			}
-			if _, ok := x["from"]; ok {
+			if shareGPTTurn(x) {
 				return LayoutShareGPT
 			}
 			if k, _ := turnList(x); k != "" {

@@ -132,8 +132,8 @@ func readTable(d []byte) ([]any, error) {
 		}
 		return nil, err
 	}
-	if len(rows) < 2 {
-		return nil, nil
+	if len(rows) == 0 {
+		return nil, nil // a header alone: no message, so no conversation
 	}
 	turns := make([]any, 0, len(rows))
 	for _, row := range rows {

@@ -443,10 +443,11 @@ func fileLineErr(path string, err error) error {
 
 // checkTable prints check's table a row at a time, as each transcript is
 // judged, in columns two spaces apart. The first column is as wide as the
-// longest file name, with room for "#999" after a JSON, JSONL or YAML
-// file's (an export holds many conversations, named FILE#N); the others
-// as wide as their headings or the values they usually hold. A longer
-// value pushes the rest of its row along.
+// longest file name, with room for "#999" after it: a file of any layout
+// may hold several conversations, named FILE#N (a JSON export, Markdown
+// transcripts joined into one file, JSON saved as .txt), which its name
+// does not tell. The others are as wide as their headings or the values
+// they usually hold. A longer value pushes the rest of its row along.
 type checkTable struct {
 	w       io.Writer
 	widths  []int
@@ -459,12 +460,9 @@ func newCheckTable(w io.Writer, files []analysis.File) *checkTable {
 	t := &checkTable{w: w, widths: []int{len(checkHeadings[0]), 4, 7, 6, 5, len("10..end"), len("FAIL 10 late"), 0}}
 	for _, f := range files {
 		for _, p := range []string{f.Path, f.Copy} { // a Copy is judged when it differs
-			w := utf8.RuneCountInString(p)
-			switch strings.ToLower(filepath.Ext(p)) {
-			case ".json", ".jsonl", ".yaml", ".yml":
-				w += len("#999")
+			if p != "" {
+				t.widths[0] = max(t.widths[0], utf8.RuneCountInString(p)+len("#999"))
 			}
-			t.widths[0] = max(t.widths[0], w)
 		}
 	}
 	for _, n := range policy.Names() {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -556,6 +557,9 @@ func TestCheckReadsOtherLayouts(t *testing.T) {
 	os.WriteFile(filepath.Join(dir, "README.md"), []byte("not a transcript\n"), 0o600)
 	os.WriteFile(filepath.Join(dir, "labelled.md"), []byte("# A ↔ B\n\n## A\n\nhello\n\n## B\n\n^C^C\n\n## A\n\n^C^C\n\n## B\n\nbye\n"), 0o600)
 	os.WriteFile(filepath.Join(dir, "turns.json"), []byte(`{"turns":[{"speaker":"A","text":"a"},{"speaker":"B","text":"b"}]}`), 0o600)
+	// A table of one message is a conversation, as JSON of one is.
+	os.WriteFile(filepath.Join(dir, "one.csv"), []byte("speaker,text\nA,hello there\n"), 0o600)
+	os.WriteFile(filepath.Join(dir, "one.tsv"), []byte("speaker\ttext\nA\thello there\n"), 0o600)
 	// Notes beside the transcripts are no conversation: skipped, saying so.
 	os.WriteFile(filepath.Join(dir, "NOTES.md"), []byte("# What we found\n\n## Loops\n\nMost end in farewells.\n"), 0o600)
 	policyFile := filepath.Join(dir, "p.yaml")
@@ -573,7 +577,7 @@ func TestCheckReadsOtherLayouts(t *testing.T) {
 		got[filepath.Base(r.File)] = r.Layout + " " + at
 	}
 	want := map[string]string{"backrooms.txt": "headed 3", "chat.json": "openai-messages 2", "share.json": "sharegpt -",
-		"labelled.md": "speaker-labelled 3", "turns.json": "turns-json -"}
+		"labelled.md": "speaker-labelled 3", "turns.json": "turns-json -", "one.csv": "table -", "one.tsv": "table -"}
 	for k, v := range want {
 		if got[k] != v {
 			t.Errorf("%s: %q, want %q (all: %v)", k, got[k], v, got)
@@ -584,6 +588,36 @@ func TestCheckReadsOtherLayouts(t *testing.T) {
 	}
 	if skip := filepath.Join(dir, "NOTES.md") + ": skipped: not a conversation in any layout parley reads"; !strings.Contains(errOut, skip) {
 		t.Errorf("stderr %q; want %q", errOut, skip)
+	}
+}
+
+// A file whose own name ends in #N, as check names a file's Nth
+// conversation, is read in a folder's walk as the file it is, alone or
+// beside the file its name starts with.
+func TestCheckReadsAFileNamedLikeAConversation(t *testing.T) {
+	for _, beside := range []bool{false, true} {
+		t.Run(fmt.Sprintf("beside t.json: %v", beside), func(t *testing.T) {
+			dir := t.TempDir()
+			os.WriteFile(filepath.Join(dir, "t.json#2"), []byte(`{"messages":[{"role":"user","content":"a"},{"role":"assistant","content":"b"},{"role":"user","content":"c"}]}`), 0o600)
+			if beside {
+				os.WriteFile(filepath.Join(dir, "t.json"), []byte(`{"messages":[{"role":"user","content":"x"}]}`), 0o600)
+			}
+			code, out, errOut := parley(t, "check", "--json", dir)
+			if code != exitOK {
+				t.Fatalf("exit %d\n%s%s", code, out, errOut)
+			}
+			got := map[string]int{}
+			for _, r := range decodeResults(t, out) {
+				got[filepath.Base(r.File)] = r.Messages
+			}
+			want := map[string]int{"t.json#2": 3}
+			if beside {
+				want["t.json"] = 1
+			}
+			if !maps.Equal(got, want) {
+				t.Errorf("checked %v, want %v\n%s", got, want, errOut)
+			}
+		})
 	}
 }
 
@@ -1085,36 +1119,60 @@ func TestCheckOfNothingReadablePrintsNoEmptyTable(t *testing.T) {
 	}
 }
 
-// An export holds many conversations, each row named FILE#N: the table
-// leaves room for the number, so every row's columns line up under the
-// headings even when the export's name is the longest.
+// A file of any layout may hold many conversations, each row named
+// FILE#N (a JSON export, Markdown transcripts joined into one file, JSON
+// saved as text): the table leaves room for the number, so every row's
+// columns line up under the headings even when that file's name is the
+// longest.
 func TestCheckTableLinesUpAnExportsConversations(t *testing.T) {
-	dir := t.TempDir()
 	var convs []string
 	for i := range 12 {
 		convs = append(convs, fmt.Sprintf(`{"title":"chat %d","messages":[{"role":"user","content":"question %d about tides"},{"role":"assistant","content":"answer %d about the moon"}]}`, i, i, i))
 	}
-	os.WriteFile(filepath.Join(dir, "conversations.json"), []byte("["+strings.Join(convs, ",")+"]"), 0o600)
-	os.WriteFile(filepath.Join(dir, "a.md"), []byte("# A ↔ B\n\n## A\n\nhello there\n\n## B\n\nhello back\n\n## A\n\nhow are you\n\n## B\n\nwell, thanks\n"), 0o600)
-	code, out, errOut := parley(t, "check", dir)
-	if code != exitOK {
-		t.Fatalf("exit %d\n%s%s", code, out, errOut)
+	jsonExport := "[" + strings.Join(convs, ",") + "]"
+	var runs []string
+	for i := range 3 {
+		runs = append(runs, fmt.Sprintf("# A ↔ B\n\n**Messages:** 2\n\n---\n\n### A\n\nquestion %d about tides\n\n---\n\n### B\n\nanswer %d about the moon\n\n---\n\n", i, i))
 	}
-	lines := strings.Split(out, "\n")
-	col := strings.Index(lines[0], "MSGS")
-	rows := 0
-	for _, l := range lines[1:] {
-		if l == "" {
-			break
-		}
-		rows++
-		// The cell before MSGS is padding; MSGS's own cell starts with a digit.
-		if r := []rune(l); len(r) <= col || r[col-1] != ' ' || r[col] < '0' || r[col] > '9' {
-			t.Errorf("row %q: its MSGS cell is not under the heading (column %d)\n%s", l, col, out)
-		}
+	labelled := "# A ↔ B\n\n## A\n\nhello there\n\n## B\n\nhello back\n\n## A\n\nhow are you\n\n## B\n\nwell, thanks\n"
+	// Each holds a file of several conversations, named FILE#N, whose
+	// name is the longest.
+	cases := []struct {
+		name  string
+		files map[string]string
+		rows  int
+	}{
+		{"a JSON export", map[string]string{"conversations.json": jsonExport, "a.md": labelled}, 13},
+		{"Markdown transcripts joined into one file", map[string]string{"joined-runs.md": strings.Join(runs, ""), "a.json": `{"messages":[{"role":"user","content":"hi"},{"role":"assistant","content":"hello"}]}`}, 4},
+		{"a JSON export saved as text", map[string]string{"conversations.txt": jsonExport, "a.md": labelled}, 13},
 	}
-	if rows != 13 {
-		t.Errorf("%d rows; want 12 conversations of the export and a.md\n%s", rows, out)
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			dir := t.TempDir()
+			for name, data := range c.files {
+				os.WriteFile(filepath.Join(dir, name), []byte(data), 0o600)
+			}
+			code, out, errOut := parley(t, "check", dir)
+			if code != exitOK {
+				t.Fatalf("exit %d\n%s%s", code, out, errOut)
+			}
+			lines := strings.Split(out, "\n")
+			col := strings.Index(lines[0], "MSGS")
+			rows := 0
+			for _, l := range lines[1:] {
+				if l == "" {
+					break
+				}
+				rows++
+				// The cell before MSGS is padding; MSGS's own cell starts with a digit.
+				if r := []rune(l); len(r) <= col || r[col-1] != ' ' || r[col] < '0' || r[col] > '9' {
+					t.Errorf("row %q: its MSGS cell is not under the heading (column %d)\n%s", l, col, out)
+				}
+			}
+			if rows != c.rows {
+				t.Errorf("%d rows; want %d\n%s", rows, c.rows, out)
+			}
+		})
 	}
 }
 
