@@ -112,6 +112,9 @@ func (q *Queue) Submit(ctx context.Context, m *batch.Manifest, ackWait time.Dura
 		if err != nil {
 			return out, err
 		}
+		if q.beforePublish != nil {
+			q.beforePublish(msgID)
+		}
 		f, err := q.js.PublishAsync(subj, body, jetstream.WithMsgID(msgID))
 		if err != nil {
 			return out, fmt.Errorf("publishing job %s: %w", job.ID, err)
@@ -178,6 +181,9 @@ func (q *Queue) publishAgain(ctx context.Context, key, subj, msgID string, body 
 			return false, err
 		}
 		id := fmt.Sprintf("%s/again-%d", msgID, seq)
+		if q.beforePublish != nil {
+			q.beforePublish(id)
+		}
 		ack, err := q.js.Publish(ctx, subj, body, jetstream.WithMsgID(id))
 		if err != nil {
 			return false, err

@@ -3,6 +3,7 @@ package queue
 import (
 	"context"
 	"encoding/json"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -170,5 +171,82 @@ func finishWithin(t *testing.T, e *Embedded, q *Queue, m *batch.Manifest, d time
 	wg.Wait()
 	if err != nil {
 		t.Fatalf("after %v, %d of %d jobs have a result (%v): the batch would wait for the rest for good", d, len(recs), len(m.Jobs), err)
+	}
+}
+
+// A job's publish the stream drops as a duplicate, while the job waits on
+// the stream or has a result, is counted as queued and not published
+// again: the conversation runs once. Another submission may publish the
+// job between this one's look at the queue and its publish, and a worker
+// may finish it there too; two submissions that find the job's message
+// gone at once publish it again once between them.
+func TestADuplicateOfAJobQueuedOrFinishedIsNotPublishedAgain(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		// purged publishes the job and purges its message before the
+		// submissions the test races.
+		purged bool
+		// at is the message id before whose publish the other
+		// submission acts ("" for the first publish).
+		at string
+		// finish has a worker finish the job once the other
+		// submission published it.
+		finish bool
+		// wantMessages is how many messages of the job the stream holds
+		// once both submissions are done.
+		wantMessages int
+	}{
+		{name: "another submission publishes it first", wantMessages: 1},
+		{name: "another submission publishes it and a worker finishes it", finish: true},
+		{name: "two submissions find its message gone at once", purged: true, at: "/again-", wantMessages: 1},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			e, sub, s := queueAndScenario(t)
+			other := connect(t, e)
+			ctx := context.Background()
+			m, err := batch.Plan("race", []*configs.Scenario{s}, 1, 1, nil, time.Now())
+			if err != nil {
+				t.Fatal(err)
+			}
+			if tc.purged {
+				if first, err := sub.Submit(ctx, m, time.Minute); err != nil || first.Published != 1 {
+					t.Fatalf("the first submission published %d (%v); want 1", first.Published, err)
+				}
+				purgeJob(t, e, sub, m)
+			}
+			var theirs Submitted
+			var theirErr error
+			var once sync.Once
+			sub.beforePublish = func(id string) {
+				if tc.at != "" && !strings.Contains(id, tc.at) {
+					return
+				}
+				once.Do(func() {
+					if theirs, theirErr = other.Submit(ctx, m, time.Minute); theirErr != nil {
+						t.Fatal(theirErr)
+					}
+					if tc.finish {
+						msg, _ := takeJob(t, other)
+						rec := Record{Batch: m.ID, Deliveries: 1, Result: batch.Result{ID: m.Jobs[0].ID, State: batch.StateDone, Messages: 4}}
+						if err := (&Worker{Queue: other, Name: "w1"}).store(ctx, msg, resultKey(m.ID, m.Jobs[0].ID), rec, nil); err != nil {
+							t.Fatal(err)
+						}
+					}
+				})
+			}
+			ours, err := sub.Submit(ctx, m, time.Minute)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if theirs.Published != 1 {
+				t.Errorf("the other submission published %d; want 1", theirs.Published)
+			}
+			if ours.Published != 0 || ours.Queued != 1 || ours.Finished != 0 {
+				t.Errorf("this submission: %d published, %d already queued, %d finished; want 0, 1 and 0", ours.Published, ours.Queued, ours.Finished)
+			}
+			if msgs := jobMessages(t, sub, m); len(msgs) != tc.wantMessages {
+				t.Errorf("the stream holds %d messages of the job; want %d", len(msgs), tc.wantMessages)
+			}
+		})
 	}
 }
