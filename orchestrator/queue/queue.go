@@ -65,6 +65,11 @@ type Queue struct {
 	results     jetstream.KeyValue
 	transcripts jetstream.ObjectStore
 	limits      jetstream.KeyValue
+
+	// beforePublish, when set, is called before Submit publishes a job,
+	// with the message's id: tests act there, between Submit's looks at
+	// the queue and its publish, as another submission or a worker may.
+	beforePublish func(msgID string)
 }
 
 // Open creates parley's stream and buckets when they do not exist yet and

@@ -20,10 +20,10 @@ type Submitted struct {
 	Published int // jobs put on the stream
 	Finished  int // jobs that already had a result
 	// Queued counts the jobs already waiting or running, left as they
-	// were, and those whose message the stream dropped as a duplicate:
-	// it took one under the same id within its window for duplicates
-	// (two minutes), which an earlier submission published and a worker
-	// has taken since.
+	// were, and those whose message the stream dropped as a duplicate
+	// (it took one under the same id within its window for duplicates,
+	// two minutes) while that message still waits or runs, or the job
+	// has a result since.
 	Queued int
 	// Retried counts the jobs published again, of those Published,
 	// whose failed results were withdrawn (see Reopen).
@@ -41,7 +41,9 @@ type Submitted struct {
 // publishes only the jobs that have neither a result nor a message on the
 // stream; a different batch under a taken id is refused. A job whose
 // failed result Reopen withdrew is published as a retry. A publish the
-// stream drops as a duplicate counts as queued, not as published.
+// stream drops as a duplicate counts as queued, not as published, while
+// the job waits or runs or has a result; a job whose message left the
+// stream without a result is published again (see publishAgain).
 func (q *Queue) Submit(ctx context.Context, m *batch.Manifest, ackWait time.Duration) (Submitted, error) {
 	out := Submitted{Before: map[string]bool{}}
 	if err := checkID("batch id", m.ID); err != nil {
@@ -73,8 +75,10 @@ func (q *Queue) Submit(ctx context.Context, m *batch.Manifest, ackWait time.Dura
 		return out, err
 	}
 	type publish struct {
-		f     jetstream.PubAckFuture
-		retry bool
+		f                jetstream.PubAckFuture
+		job, subj, msgID string
+		body             []byte
+		retry            bool
 	}
 	var futures []publish
 	for i := range m.Jobs {
@@ -108,11 +112,14 @@ func (q *Queue) Submit(ctx context.Context, m *batch.Manifest, ackWait time.Dura
 		if err != nil {
 			return out, err
 		}
+		if q.beforePublish != nil {
+			q.beforePublish(msgID)
+		}
 		f, err := q.js.PublishAsync(subj, body, jetstream.WithMsgID(msgID))
 		if err != nil {
 			return out, fmt.Errorf("publishing job %s: %w", job.ID, err)
 		}
-		futures = append(futures, publish{f, retry})
+		futures = append(futures, publish{f, job.ID, subj, msgID, body, retry})
 	}
 	select {
 	case <-q.js.PublishAsyncComplete():
@@ -124,12 +131,17 @@ func (q *Queue) Submit(ctx context.Context, m *batch.Manifest, ackWait time.Dura
 		case ack := <-p.f.Ok():
 			if ack.Duplicate {
 				// The stream took this job's message within its window
-				// for duplicates, and has dropped this one: an earlier
-				// submission published it, and a worker has taken it
-				// off the stream since (and may just have stored its
-				// result). It is not published now.
-				out.Queued++
-				continue
+				// for duplicates, and has dropped this one: another
+				// submission published it since Submit looked, or an
+				// earlier one did and it has left the stream since.
+				again, err := q.publishAgain(ctx, resultKey(m.ID, p.job), p.subj, p.msgID, p.body, ack.Sequence)
+				if err != nil {
+					return out, fmt.Errorf("publishing job %s: %w", p.job, err)
+				}
+				if !again {
+					out.Queued++
+					continue
+				}
 			}
 			out.Published++
 			if p.retry {
@@ -140,6 +152,73 @@ func (q *Queue) Submit(ctx context.Context, m *batch.Manifest, ackWait time.Dura
 		}
 	}
 	return out, nil
+}
+
+// againLimit is how many times publishAgain publishes a job under a
+// fresh id before it gives up: each time, its message left the stream
+// again between the publish and the look that followed it.
+const againLimit = 5
+
+// publishAgain settles a job's publish that the stream dropped as a
+// duplicate: it took a message under the same id, msgID, within its
+// window for duplicates (two minutes), at sequence seq. The job is left
+// as it is while the stream holds a message of it, waiting or running (a
+// worker acks a job, which takes it off the stream, only once its result
+// is stored), or while it has a result: it runs once. Otherwise its
+// message left the stream without a result (taken and acked by hand,
+// purged or deleted, or its result removed with no trace, within the
+// window), nothing would ever run it, and the batch would wait for it for
+// good: body is published again on subj under a fresh id, and again
+// reports that it was.
+//
+// The fresh id names the message the stream dropped it for, so that
+// submissions that find the job gone at once publish it once between
+// them. Each publish the stream drops again is settled in turn.
+func (q *Queue) publishAgain(ctx context.Context, key, subj, msgID string, body []byte, seq uint64) (again bool, err error) {
+	for range againLimit {
+		held, err := q.queuedOrFinished(ctx, key, subj)
+		if err != nil || held {
+			return false, err
+		}
+		id := fmt.Sprintf("%s/again-%d", msgID, seq)
+		if q.beforePublish != nil {
+			q.beforePublish(id)
+		}
+		ack, err := q.js.Publish(ctx, subj, body, jetstream.WithMsgID(id))
+		if err != nil {
+			return false, err
+		}
+		if !ack.Duplicate {
+			return true, nil
+		}
+		seq = ack.Sequence
+	}
+	return false, fmt.Errorf("the stream %s lost its message each of the %d times it was published anew: "+
+		"something other than parley's workers purges or takes its messages (nats stream purge, nats consumer next, say); stop that and submit the batch again",
+		StreamName, againLimit)
+}
+
+// queuedOrFinished reports whether the stream holds a message of the job
+// on subj, waiting or running, or the job has a result under key. The
+// stream is looked at first: a worker stores a job's result before its
+// ack takes the message off the stream, so a job found on neither was
+// not finished between the two looks.
+func (q *Queue) queuedOrFinished(ctx context.Context, key, subj string) (bool, error) {
+	_, err := q.stream.GetLastMsgForSubject(ctx, subj)
+	switch {
+	case err == nil:
+		return true, nil
+	case !errors.Is(err, jetstream.ErrMsgNotFound):
+		return false, fmt.Errorf("looking for it on the stream: %w", err)
+	}
+	_, err = q.results.Get(ctx, key)
+	switch {
+	case err == nil:
+		return true, nil
+	case errors.Is(err, jetstream.ErrKeyNotFound):
+		return false, nil
+	}
+	return false, fmt.Errorf("looking for its result: %w", err)
 }
 
 var errBadManifest = errors.New("the manifest in the object store is not valid")
