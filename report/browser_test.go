@@ -44,7 +44,7 @@ func openPage(t *testing.T, r analysis.Report) (context.Context, iter.Seq2[chrom
 		t.Skip("Chromium is not installed, so report.html is not tested in a browser; install it with apt-get install chromium (CI does)")
 	}
 	dir := t.TempDir()
-	if err := Write(dir, r); err != nil {
+	if err := Write(dir, r, Guard{}); err != nil {
 		t.Fatal(err)
 	}
 	page := (&url.URL{Scheme: "file", Path: filepath.ToSlash(filepath.Join(dir, HTMLFile))}).String()
