@@ -221,12 +221,15 @@ type marked struct {
 }
 
 // href escapes a relative path for a link: each segment percent-encoded,
-// so that names with spaces or '#' work in HTML and Markdown alike.
+// so that names with spaces or '#' work in HTML and Markdown alike, and
+// ':' with them, which url.PathEscape leaves: "run:1.md" would be a URL
+// of the scheme "run:" (and html/template refuses it as one it does not
+// know), where "run%3A1.md" is the file.
 func href(p string) string {
 	parts := strings.Split(p, "/")
 	for i, s := range parts {
 		if s != ".." && s != "." {
-			parts[i] = url.PathEscape(s)
+			parts[i] = strings.ReplaceAll(url.PathEscape(s), ":", "%3A")
 		}
 	}
 	return strings.Join(parts, "/")

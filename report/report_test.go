@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"html"
+	"net/url"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -611,5 +612,37 @@ func link(t *testing.T, target, path string) {
 	t.Helper()
 	if err := os.Symlink(target, path); err != nil {
 		t.Skipf("no symbolic links here: %v", err)
+	}
+}
+
+// A transcript's link is a relative path to it in both views, whatever its
+// name holds: a colon ("run:1.md" would read as a URL of the scheme
+// "run:", which html/template then refuses as #ZgotmplZ), a '#', a space,
+// a '?'. Each link parses as no scheme, and its path is the file's.
+func TestTranscriptLinksStayRelative(t *testing.T) {
+	dir := t.TempDir()
+	names := []string{"run:1.md", "a#b.md", "two words.md", "why?.md", "sub:dir/run:2.md"}
+	os.Mkdir(filepath.Join(dir, "sub:dir"), 0o755)
+	for _, name := range names {
+		writeConversation(t, dir, name, "ada", "bix", 6)
+	}
+	page, md := render(t, buildFrom(t, dir, dir))
+	hrefs := regexp.MustCompile(`<a href="([^"]*)"`).FindAllStringSubmatch(page, -1)
+	links := regexp.MustCompile(`\]\(([^)]*)\)`).FindAllStringSubmatch(md, -1)
+	for view, found := range map[string][][]string{"report.html": hrefs, "report.md": links} {
+		var paths []string
+		for _, m := range found {
+			u, err := url.Parse(html.UnescapeString(m[1]))
+			if err != nil || u.Scheme != "" || u.Opaque != "" || u.Fragment != "" || u.RawQuery != "" {
+				t.Errorf("%s links %q, which is no relative path (%v)", view, m[1], err)
+				continue
+			}
+			paths = append(paths, u.Path)
+		}
+		for _, name := range names {
+			if !slices.Contains(paths, name) {
+				t.Errorf("%s has no link to %s; its links: %q", view, name, paths)
+			}
+		}
 	}
 }
