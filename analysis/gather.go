@@ -3,6 +3,7 @@ package analysis
 import (
 	"cmp"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -45,12 +46,46 @@ var transcriptExts = map[string]bool{".md": true, ".markdown": true, ".jsonl": t
 // label tables.
 var notTranscripts = map[string]bool{"summary.md": true, "summary.json": true, "batch.json": true, "state.jsonl": true, LabelTableName: true}
 
-// reportFiles are the files `parley report` writes (package report's
-// HTMLFile, MarkdownFile and JSONFile); found beside its report.html, they
-// are its output, skipped when a folder is searched.
-var reportFiles = map[string]bool{"report.md": true, "report.json": true, reportHTML: true}
+// ReportMark is what each file `parley report` writes holds at its head
+// (see ReportHead): a file of that name that opens so is the report's own
+// output, which a folder's search passes over and a later report replaces,
+// where a report.md or report.json of anyone else's (a transcript, notes)
+// is read, and kept.
+const ReportMark = "written by parley report"
 
-const reportHTML = "report.html"
+// ReportHead is how the report file name (report.html, report.md,
+// report.json) opens when `parley report` wrote it: the page's doctype and
+// a comment, the Markdown's comment, the JSON's first field. "" for any
+// other name.
+func ReportHead(name string) string {
+	switch name {
+	case "report.html":
+		return "<!DOCTYPE html>\n<!-- " + ReportMark + " -->\n"
+	case "report.md":
+		return "<!-- " + ReportMark + " -->\n"
+	case "report.json":
+		return "{\n  \"written_by\": \"parley report\",\n"
+	}
+	return ""
+}
+
+// WrittenByReport reports whether path is a file `parley report` wrote:
+// named as one of its files, and opening as it opens them (ReportHead).
+// A link is followed.
+func WrittenByReport(path string) bool {
+	head := ReportHead(filepath.Base(path))
+	if head == "" {
+		return false
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return false
+	}
+	defer f.Close()
+	b := make([]byte, len(head))
+	_, err = io.ReadFull(f, b)
+	return err == nil && string(b) == head
+}
 
 // Gather expands directories into the transcript files they hold, each
 // conversation once: when NAME.jsonl sits beside NAME.md (a parley
@@ -146,7 +181,7 @@ func Gather(args []string) ([]File, error) {
 				strings.HasSuffix(name, ".expect.yaml") || strings.HasPrefix(name, ".") {
 				return nil
 			}
-			if reportFiles[name] && exists(filepath.Join(filepath.Dir(p), reportHTML)) {
+			if ReportHead(name) != "" && WrittenByReport(p) {
 				// `parley report`'s own output, written into a folder it
 				// reads: no conversation, and not worth a word.
 				return nil

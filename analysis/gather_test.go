@@ -135,28 +135,51 @@ func TestGatherReadsEachFileOnce(t *testing.T) {
 }
 
 // The report written into a folder it reads is recognised as its own
-// output, by report.html beside it, and not searched; a report.md with no
-// report.html beside it may be anyone's transcript, and is read.
+// output by the mark parley writes at its head, and not searched, with or
+// without the rest of the report beside it; a report.md or report.json
+// that does not open with the mark may be anyone's transcript, and is
+// read, even beside parley's report.html.
 func TestGatherSkipsTheReportsOwnOutput(t *testing.T) {
 	dir := t.TempDir()
-	other := filepath.Join(dir, "other")
-	os.Mkdir(other, 0o755)
-	for _, name := range []string{"a.md", "report.md", "report.json", "report.html", "other/report.md"} {
-		if err := os.WriteFile(filepath.Join(dir, name), []byte("x"), 0o644); err != nil {
+	for _, sub := range []string{"other", "third", "alone"} {
+		os.Mkdir(filepath.Join(dir, sub), 0o755)
+	}
+	// The heads as parley writes them, and as it wrote them before: a
+	// report of an earlier version is recognised only while they stay.
+	heads := map[string]string{
+		"report.html": "<!DOCTYPE html>\n<!-- written by parley report -->\n",
+		"report.md":   "<!-- written by parley report -->\n",
+		"report.json": "{\n  \"written_by\": \"parley report\",\n",
+	}
+	own := func(name string) string { return heads[name] + "x" }
+	files := map[string]string{
+		"a.md":              "x",
+		"report.md":         own("report.md"),
+		"report.json":       own("report.json"),
+		"report.html":       own("report.html"),
+		"other/report.md":   "x",
+		"other/report.html": own("report.html"),
+		"third/report.json": "{\"written_by\": \"parley report\"}",
+		"third/report.html": own("report.html"),
+		"alone/report.md":   own("report.md"),
+		"alone/report.json": own("report.json"),
+	}
+	for name, text := range files {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(text), 0o644); err != nil {
 			t.Fatal(err)
 		}
 	}
-	files, err := Gather([]string{dir})
+	found, err := Gather([]string{dir})
 	if err != nil {
 		t.Fatal(err)
 	}
 	var got []string
-	for _, f := range files {
+	for _, f := range found {
 		rel, _ := filepath.Rel(dir, f.Path)
 		got = append(got, filepath.ToSlash(rel))
 	}
 	slices.Sort(got)
-	if want := []string{"a.md", "other/report.md"}; !slices.Equal(got, want) {
+	if want := []string{"a.md", "other/report.md", "third/report.json"}; !slices.Equal(got, want) {
 		t.Errorf("Gather found %q, want %q", got, want)
 	}
 }

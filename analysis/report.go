@@ -236,18 +236,20 @@ func Describe(it Item, newPolicy func() policy.Policy) Conversation {
 	}
 	if st.At > 0 {
 		c.LoopStart = LoopStart(chance, thr, st.At)
-		// Judge the loop from its start; when few messages follow the
-		// stop (a run parley stopped itself), the messages leading to it.
-		from := c.LoopStart - 1
+		// Judge the loop from its start, or from the stop's message when
+		// nothing near it looks like a loop; when few messages follow
+		// the stop (a run parley stopped itself), the messages leading
+		// to it.
+		from := st.At - 1
+		if c.LoopStart > 0 {
+			from = c.LoopStart - 1
+			c.FirstLoop = names[from] // who began it
+		}
 		if len(msgs)-st.At < lookBack {
 			from = min(from, max(0, st.At-lookBack))
 		}
 		tail := Classify(c.Kinds, names, from, true)
 		c.State, c.Refusers = tail.State, tail.Refusers
-		// Who began it, when the loop's first message looks like one.
-		if k := c.LoopStart - 1; k >= 0 && chance[k] >= thr {
-			c.FirstLoop = names[k]
-		}
 	} else {
 		c.State = Healthy
 	}

@@ -183,13 +183,15 @@ func Classify(kinds []State, speakers []string, from int, stopped bool) Tail {
 // LoopStart is the 1-based message where the loop that led to a stop at
 // message stop began: reading back from the stop, the earliest message
 // whose loop chance is at least thr, across gaps of at most one message
-// below it. It is stop itself when no message near the stop looks like a
-// loop, and 0 when there is no stop.
+// below it. It is 0 when there is no stop, and when no message near the
+// stop looks like a loop (neither the stop's message nor the one before
+// it reaches thr): a budget that stopped a conversation in full flow
+// ended no loop.
 func LoopStart(chance []float64, thr float64, stop int) int {
 	if stop <= 0 {
 		return 0
 	}
-	start, gap := stop, 0
+	start, gap := 0, 0
 	for i := min(stop, len(chance)) - 1; i >= 0; i-- {
 		if chance[i] >= thr {
 			start, gap = i+1, 0

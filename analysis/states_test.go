@@ -193,7 +193,9 @@ func TestLoopStart(t *testing.T) {
 		{"a run before the stop", []float64{0.1, 0.1, 0.8, 0.9, 0.9, 0.1}, 5, 3},
 		{"one quiet message inside the run", []float64{0.1, 0.8, 0.2, 0.9, 0.9}, 5, 2},
 		{"two quiet messages end it", []float64{0.8, 0.2, 0.2, 0.9, 0.9}, 5, 4},
-		{"nothing loop-like: the stop itself", []float64{0.1, 0.1, 0.1}, 3, 3},
+		{"nothing loop-like: none", []float64{0.1, 0.1, 0.1}, 3, 0},
+		{"a loop long before the stop: none", []float64{0.9, 0.9, 0.1, 0.1, 0.1}, 5, 0},
+		{"only the message before the stop", []float64{0.1, 0.1, 0.9, 0.1}, 4, 3},
 	}
 	for _, tc := range cases {
 		if got := LoopStart(tc.chance, 0.5, tc.stop); got != tc.want {

@@ -34,17 +34,16 @@ func chromium() string {
 	return ""
 }
 
-// openPage opens report.html written for r in headless Chromium at a
-// desktop's size, skipping the test where Chromium is not installed. What
-// the page writes to the console is read from its loading on.
-func openPage(t *testing.T, r analysis.Report) (context.Context, iter.Seq2[chromedp.ConsoleMessage, error]) {
+// openPage opens report.html written for r into dir in headless Chromium
+// at a desktop's size, skipping the test where Chromium is not installed.
+// What the page writes to the console is read from its loading on.
+func openPage(t *testing.T, dir string, r analysis.Report) (context.Context, iter.Seq2[chromedp.ConsoleMessage, error]) {
 	t.Helper()
 	bin := chromium()
 	if bin == "" {
 		t.Skip("Chromium is not installed, so report.html is not tested in a browser; install it with apt-get install chromium (CI does)")
 	}
-	dir := t.TempDir()
-	if err := Write(dir, r); err != nil {
+	if err := Write(dir, r, Guard{}); err != nil {
 		t.Fatal(err)
 	}
 	page := (&url.URL{Scheme: "file", Path: filepath.ToSlash(filepath.Join(dir, HTMLFile))}).String()
@@ -88,7 +87,9 @@ func startBrowser(t *testing.T, bin string) context.Context {
 // A speaker's name of 300 letters stays in its boxes: the matrix's
 // headers cut it short with an ellipsis (the whole name on hover), and a
 // conversation's heading wraps it inside its card instead of running past
-// the card's edge.
+// the card's edge. Its transcript, whose name holds a colon, is linked
+// from the report written beside it as the file it is, not as a URL of
+// the scheme the colon would end.
 func TestReportKeepsLongNamesInTheirBoxes(t *testing.T) {
 	dir := t.TempDir()
 	long := strings.Repeat("O", 300)
@@ -101,10 +102,11 @@ func TestReportKeepsLongNamesInTheirBoxes(t *testing.T) {
 		}
 		fmt.Fprintf(&md, "### %s\n\nA new thought on gardens, number %d, with beds of kale.\n\n---\n\n", speaker, i)
 	}
-	if err := os.WriteFile(filepath.Join(dir, "long.md"), []byte(md.String()), 0o644); err != nil {
+	transcript := filepath.Join(dir, "long:1.md")
+	if err := os.WriteFile(transcript, []byte(md.String()), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	ctx, _ := openPage(t, buildFrom(t, dir, dir))
+	ctx, _ := openPage(t, dir, buildFrom(t, dir, dir))
 	sizes, err := chromedp.Run(ctx, chromedp.Evaluate[map[string]float64](`(() => {
 		const head = document.querySelector('#matrix tr').getBoundingClientRect();
 		const row = document.querySelector('#matrix th.row').getBoundingClientRect();
@@ -134,6 +136,14 @@ func TestReportKeepsLongNamesInTheirBoxes(t *testing.T) {
 	if title != long {
 		t.Errorf("the row header's title is %q, want the whole name", title)
 	}
+	links, err := chromedp.Run(ctx, chromedp.Evaluate[[]string](`Array.from(document.querySelectorAll('#convs h3 a'))
+		.map(a => { const u = new URL(a.href); return u.protocol + decodeURIComponent(u.pathname); })`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := "file:" + filepath.ToSlash(transcript); !slices.Equal(links, []string{want}) {
+		t.Errorf("the conversation links to %q, want %q", links, want)
+	}
 }
 
 // The page in a real browser: opened from disk, it logs no error, its
@@ -141,7 +151,7 @@ func TestReportKeepsLongNamesInTheirBoxes(t *testing.T) {
 // pair's conversations.
 func TestReportInChromium(t *testing.T) {
 	r := build(t)
-	ctx, messages := openPage(t, r)
+	ctx, messages := openPage(t, t.TempDir(), r)
 	cells, err := chromedp.Run(ctx, chromedp.Evaluate[int](`document.querySelectorAll('#matrix .cell').length`))
 	if err != nil {
 		t.Fatal(err)

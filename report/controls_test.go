@@ -201,7 +201,7 @@ func TestReportViewsShowBytesThatAreNotUTF8AsReplacements(t *testing.T) {
 func writtenViews(t *testing.T, r analysis.Report) map[string][]byte {
 	t.Helper()
 	dir := t.TempDir()
-	if err := Write(dir, r); err != nil {
+	if err := Write(dir, r, Guard{}); err != nil {
 		t.Fatal(err)
 	}
 	views := map[string][]byte{}

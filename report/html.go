@@ -132,7 +132,9 @@ func isolated(names []string) []string {
 func plainText(s string) string { return s }
 
 // HTML writes the report as one self-contained page: inline CSS, SVG and
-// a little JavaScript, no network, openable from disk. The page holds no
+// a little JavaScript, no network, openable from disk. It opens with the
+// doctype and the comment that mark it as parley's (analysis.ReportHead),
+// which html/template would take out of page.html. The page holds no
 // control character but tab and newline, which HTML does not allow: what
 // it quotes from the transcripts is shown without them (controls.Filter),
 // its script's pair titles too; report.json keeps them as written.
@@ -239,6 +241,9 @@ func HTML(w io.Writer, r analysis.Report) error {
 			cv.Cut = "The recording says it was " + cutVerb(c) + ": " + c.CutReason
 		}
 		v.Convs = append(v.Convs, cv)
+	}
+	if _, err := io.WriteString(w, analysis.ReportHead(HTMLFile)); err != nil {
+		return err
 	}
 	return page().Execute(w, v)
 }

@@ -12,7 +12,8 @@ import (
 )
 
 // Markdown writes the report as Markdown: the same figures as the HTML
-// page, with each conversation's loop chance as a line of block letters.
+// page, with each conversation's loop chance as a line of block letters,
+// under the comment that marks it as parley's (analysis.ReportHead).
 // What it quotes from the transcripts (names, model ids, reasons, a
 // provider's error) is shown without the bytes a terminal acts on (see
 // controls.Filter), so that `cat report.md` shows it rather than obeys
@@ -21,6 +22,7 @@ func Markdown(w io.Writer, r analysis.Report) error {
 	b := bufio.NewWriter(controls.NewFilter(w))
 	p := func(format string, a ...any) { fmt.Fprintf(b, format, a...) }
 
+	p("%s", analysis.ReportHead(MarkdownFile))
 	p("# Attractor report\n\n")
 	p("%s\n\n", summary(r, mdText))
 

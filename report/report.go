@@ -9,8 +9,10 @@ package report
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -51,11 +53,96 @@ func Link(r *analysis.Report, dir string) error {
 	return nil
 }
 
+// Guard says which files already in the report's folder Write may
+// replace. It always replaces the report files parley wrote there before
+// (analysis.WrittenByReport), so that a report is written again into its
+// own folder.
+type Guard struct {
+	// Force replaces a file parley did not write, and a symbolic link
+	// (the link itself, never the file it points to).
+	Force bool
+	// Read are the transcripts the report read: none is ever replaced,
+	// even with Force, under its own name or through a link.
+	Read []string
+}
+
+// Refused is why Write replaced nothing: a file in the report's folder
+// that it may not replace. Its sentence names the file and what to do.
+type Refused struct{ msg string }
+
+func (r *Refused) Error() string { return r.msg }
+
+// check says which of the report's files in dir Write may not replace:
+// first one it replaces under no flag, then those --force would replace.
+func (g Guard) check(dir string) error {
+	var forceable []string
+	links := false
+	for _, name := range []string{HTMLFile, MarkdownFile, JSONFile} {
+		p := filepath.Join(dir, name)
+		fi, err := os.Lstat(p)
+		if errors.Is(err, fs.ErrNotExist) {
+			continue
+		}
+		if err != nil {
+			return fmt.Errorf("cannot write %s: %w", p, err)
+		}
+		if fi.Mode().IsRegular() && analysis.WrittenByReport(p) {
+			continue // its own earlier report, never a transcript, though named as one
+		}
+		for _, read := range g.Read {
+			if sameFile(p, read) {
+				what := "a transcript this report reads"
+				if fi.Mode()&fs.ModeSymlink != 0 {
+					what = "a link to " + read + ", a transcript this report reads"
+				}
+				return &Refused{fmt.Sprintf("%s is %s; report never replaces one, even with --force: choose another --out", p, what)}
+			}
+		}
+		switch {
+		case fi.IsDir():
+			return &Refused{fmt.Sprintf("%s is a folder, where report writes its %s; choose another --out", p, name)}
+		case fi.Mode()&fs.ModeSymlink != 0:
+			links = true
+			forceable = append(forceable, p)
+		default:
+			forceable = append(forceable, p)
+		}
+	}
+	if len(forceable) == 0 || g.Force {
+		return nil
+	}
+	what := phrase.Noun(len(forceable), "it", "them")
+	msg := fmt.Sprintf("%s already %s, and parley did not write %s; choose another --out, or pass --force to replace %s",
+		phrase.And(forceable), phrase.Noun(len(forceable), "exists", "exist"), what, what)
+	if links {
+		msg += " (a symbolic link is replaced itself: report never writes through one to the file it points to)"
+	}
+	return &Refused{msg}
+}
+
+// sameFile reports whether the paths a and b name one existing file, a
+// link followed.
+func sameFile(a, b string) bool {
+	ai, err := os.Stat(a)
+	if err != nil {
+		return false
+	}
+	bi, err := os.Stat(b)
+	return err == nil && os.SameFile(ai, bi)
+}
+
 // Write writes report.html, report.md and report.json into dir, creating
-// it, with links relative to it.
-func Write(dir string, r analysis.Report) error {
+// it, with links relative to it. It replaces what g allows and nothing
+// else: when any file in its way may not be replaced, it writes none and
+// returns a *Refused. Each file is written beside its final name and
+// renamed onto it, so that a link in its place is replaced, never written
+// through, and a failure leaves no half-written report.
+func Write(dir string, r analysis.Report, g Guard) error {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return fmt.Errorf("creating the report folder: %w", err)
+	}
+	if err := g.check(dir); err != nil {
+		return err
 	}
 	if err := Link(&r, dir); err != nil {
 		return err
@@ -68,35 +155,81 @@ func Write(dir string, r analysis.Report) error {
 		if err := f.write(&b, r); err != nil {
 			return fmt.Errorf("writing %s: %w", f.name, err)
 		}
-		if err := os.WriteFile(filepath.Join(dir, f.name), b.Bytes(), 0o644); err != nil {
-			return fmt.Errorf("writing the report: %w", err)
+		if err := replace(filepath.Join(dir, f.name), b.Bytes()); err != nil {
+			return err
 		}
 	}
 	return nil
 }
 
+// replace writes data to a new file beside path and renames it onto path.
+func replace(path string, data []byte) error {
+	tmp, err := os.CreateTemp(filepath.Dir(path), ".parley-report-*")
+	if err != nil {
+		return fmt.Errorf("writing %s: %w", path, pathless(err))
+	}
+	defer os.Remove(tmp.Name())
+	_, err = tmp.Write(data)
+	if e := tmp.Close(); err == nil {
+		err = e
+	}
+	if err == nil {
+		err = os.Chmod(tmp.Name(), 0o644)
+	}
+	if err == nil {
+		err = os.Rename(tmp.Name(), path)
+	}
+	if err != nil {
+		return fmt.Errorf("writing %s: %w", path, pathless(err))
+	}
+	return nil
+}
+
+// pathless is err without the temporary file's name it carries.
+func pathless(err error) error {
+	if pe, ok := errors.AsType[*fs.PathError](err); ok {
+		return pe.Err
+	}
+	if le, ok := errors.AsType[*os.LinkError](err); ok {
+		return le.Err
+	}
+	return err
+}
+
 // JSON writes the report as indented JSON, DEL and the C1 controls
 // escaped as encoding/json escapes the other controls
 // (controls.EscapeJSON): it reads back as written, and `cat` shows them.
+// Its first field, "written_by": "parley report", marks it as parley's
+// (analysis.ReportHead).
 func JSON(w io.Writer, r analysis.Report) error {
 	var b bytes.Buffer
 	enc := json.NewEncoder(&b)
 	enc.SetEscapeHTML(false)
 	enc.SetIndent("", "  ")
-	if err := enc.Encode(r); err != nil {
+	if err := enc.Encode(marked{"parley report", r}); err != nil {
 		return err
 	}
 	_, err := w.Write(controls.EscapeJSON(b.Bytes()))
 	return err
 }
 
+// marked is the report as report.json holds it: under the field that
+// marks it as parley's.
+type marked struct {
+	WrittenBy string `json:"written_by"`
+	analysis.Report
+}
+
 // href escapes a relative path for a link: each segment percent-encoded,
-// so that names with spaces or '#' work in HTML and Markdown alike.
+// so that names with spaces or '#' work in HTML and Markdown alike, and
+// ':' with them, which url.PathEscape leaves: "run:1.md" would be a URL
+// of the scheme "run:" (and html/template refuses it as one it does not
+// know), where "run%3A1.md" is the file.
 func href(p string) string {
 	parts := strings.Split(p, "/")
 	for i, s := range parts {
 		if s != ".." && s != "." {
-			parts[i] = url.PathEscape(s)
+			parts[i] = strings.ReplaceAll(url.PathEscape(s), ":", "%3A")
 		}
 	}
 	return strings.Join(parts, "/")

@@ -2,9 +2,11 @@ package report
 
 import (
 	"bytes"
+	"errors"
 	"flag"
 	"fmt"
 	"html"
+	"net/url"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -188,7 +190,7 @@ func TestHTMLIsSelfContained(t *testing.T) {
 
 func TestWriteWritesThreeFiles(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "out")
-	if err := Write(dir, build(t)); err != nil {
+	if err := Write(dir, build(t), Guard{}); err != nil {
 		t.Fatal(err)
 	}
 	for _, f := range []string{HTMLFile, MarkdownFile, JSONFile} {
@@ -500,6 +502,147 @@ func TestEachConversationOfAnExportKeepsItsNumber(t *testing.T) {
 		heading := regexp.MustCompile(`<h3>[^\n]*<a href="export.json">export.json#` + n + `</a></h3>`)
 		if !heading.MatchString(page.String()) {
 			t.Errorf("report.html has no heading naming export.json#%s", n)
+		}
+	}
+}
+
+// Write replaces its own earlier report and nothing else unless told: a
+// file parley did not write needs Force, a link is replaced itself and
+// never written through, and a transcript the report read is never
+// replaced. When it refuses, it writes none of its files.
+func TestWriteReplacesOnlyWhatItMay(t *testing.T) {
+	const theirs = "# My own notes\n"
+	cases := []struct {
+		name string
+		// setup puts what is in the way into out, and returns the
+		// transcripts read and the file whose bytes must stay theirs.
+		setup   func(t *testing.T, dir, out string) (read []string, kept string)
+		force   bool
+		refused string // "" writes the report
+	}{
+		{"its own earlier report", func(t *testing.T, dir, out string) ([]string, string) {
+			if err := Write(out, build(t), Guard{}); err != nil {
+				t.Fatal(err)
+			}
+			return nil, ""
+		}, false, ""},
+		{"its own earlier report, given to read", func(t *testing.T, dir, out string) ([]string, string) {
+			if err := Write(out, build(t), Guard{}); err != nil {
+				t.Fatal(err)
+			}
+			return []string{filepath.Join(out, MarkdownFile)}, ""
+		}, false, ""},
+		{"a file parley did not write", func(t *testing.T, dir, out string) ([]string, string) {
+			return nil, put(t, filepath.Join(out, MarkdownFile), theirs)
+		}, false, "report.md already exists, and parley did not write it; choose another --out, or pass --force to replace it"},
+		{"a file parley did not write, with force", func(t *testing.T, dir, out string) ([]string, string) {
+			put(t, filepath.Join(out, MarkdownFile), theirs)
+			return nil, ""
+		}, true, ""},
+		{"a link", func(t *testing.T, dir, out string) ([]string, string) {
+			kept := put(t, filepath.Join(dir, "precious.txt"), theirs)
+			link(t, "../precious.txt", filepath.Join(out, JSONFile))
+			return nil, kept
+		}, false, "report.json already exists, and parley did not write it; choose another --out, or pass --force to replace it (a symbolic link is replaced itself"},
+		{"a link, with force", func(t *testing.T, dir, out string) ([]string, string) {
+			kept := put(t, filepath.Join(dir, "precious.txt"), theirs)
+			link(t, "../precious.txt", filepath.Join(out, JSONFile))
+			return nil, kept
+		}, true, ""},
+		{"a transcript read, with force", func(t *testing.T, dir, out string) ([]string, string) {
+			kept := put(t, filepath.Join(out, MarkdownFile), theirs)
+			return []string{kept}, kept
+		}, true, "report.md is a transcript this report reads; report never replaces one, even with --force"},
+		{"a link to a transcript read, with force", func(t *testing.T, dir, out string) ([]string, string) {
+			kept := put(t, filepath.Join(dir, "t.md"), theirs)
+			link(t, "../t.md", filepath.Join(out, HTMLFile))
+			return []string{kept}, kept
+		}, true, "report.html is a link to " + filepath.Join("DIR", "t.md") + ", a transcript this report reads"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := t.TempDir()
+			out := filepath.Join(dir, "out")
+			if err := os.Mkdir(out, 0o755); err != nil {
+				t.Fatal(err)
+			}
+			read, kept := tc.setup(t, dir, out)
+			err := Write(out, build(t), Guard{Force: tc.force, Read: read})
+			if kept != "" {
+				if b, _ := os.ReadFile(kept); string(b) != theirs {
+					t.Errorf("%s now holds %.40q; want it kept", kept, b)
+				}
+			}
+			if tc.refused != "" {
+				var refused *Refused
+				if !errors.As(err, &refused) || !strings.Contains(strings.ReplaceAll(err.Error(), dir, "DIR"), tc.refused) {
+					t.Fatalf("Write gave %v; want it refused with %q", err, tc.refused)
+				}
+				for _, f := range []string{HTMLFile, MarkdownFile, JSONFile} {
+					if analysis.WrittenByReport(filepath.Join(out, f)) {
+						t.Errorf("%s was written, though Write refused", f)
+					}
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, f := range []string{HTMLFile, MarkdownFile, JSONFile} {
+				p := filepath.Join(out, f)
+				if fi, err := os.Lstat(p); err != nil || !fi.Mode().IsRegular() || !analysis.WrittenByReport(p) {
+					t.Errorf("%s is not a report file parley wrote: %v", f, err)
+				}
+			}
+		})
+	}
+}
+
+// put writes text to path and returns path.
+func put(t *testing.T, path, text string) string {
+	t.Helper()
+	if err := os.WriteFile(path, []byte(text), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+// link makes path a symbolic link to target.
+func link(t *testing.T, target, path string) {
+	t.Helper()
+	if err := os.Symlink(target, path); err != nil {
+		t.Skipf("no symbolic links here: %v", err)
+	}
+}
+
+// A transcript's link is a relative path to it in both views, whatever its
+// name holds: a colon ("run:1.md" would read as a URL of the scheme
+// "run:", which html/template then refuses as #ZgotmplZ), a '#', a space,
+// a '?'. Each link parses as no scheme, and its path is the file's.
+func TestTranscriptLinksStayRelative(t *testing.T) {
+	dir := t.TempDir()
+	names := []string{"run:1.md", "a#b.md", "two words.md", "why?.md", "sub:dir/run:2.md"}
+	os.Mkdir(filepath.Join(dir, "sub:dir"), 0o755)
+	for _, name := range names {
+		writeConversation(t, dir, name, "ada", "bix", 6)
+	}
+	page, md := render(t, buildFrom(t, dir, dir))
+	hrefs := regexp.MustCompile(`<a href="([^"]*)"`).FindAllStringSubmatch(page, -1)
+	links := regexp.MustCompile(`\]\(([^)]*)\)`).FindAllStringSubmatch(md, -1)
+	for view, found := range map[string][][]string{"report.html": hrefs, "report.md": links} {
+		var paths []string
+		for _, m := range found {
+			u, err := url.Parse(html.UnescapeString(m[1]))
+			if err != nil || u.Scheme != "" || u.Opaque != "" || u.Fragment != "" || u.RawQuery != "" {
+				t.Errorf("%s links %q, which is no relative path (%v)", view, m[1], err)
+				continue
+			}
+			paths = append(paths, u.Path)
+		}
+		for _, name := range names {
+			if !slices.Contains(paths, name) {
+				t.Errorf("%s has no link to %s; its links: %q", view, name, paths)
+			}
 		}
 	}
 }

@@ -17,7 +17,10 @@ import (
 func init() { commands = append(commands, newReportCmd) }
 
 func newReportCmd() *cobra.Command {
-	var policyFile, out string
+	var (
+		policyFile, out string
+		force           bool
+	)
 	c := &cobra.Command{
 		Use:   "report [--policy FILE] --out REPORTDIR TRANSCRIPT|DIR...",
 		Short: "Write the attractor report: where each pair's conversations end up",
@@ -37,6 +40,10 @@ and tokens and cost where they were recorded. Conversations in which no one
 replied (nothing beyond the opening, or only blank messages) are named and
 left out. It sums them as a matrix of opener × responder and per
 model. report.html is one self-contained page: open it from disk.
+
+report replaces the report files it wrote before, and no other file unless
+given --force (a link itself, never the file it points to), nor ever a
+transcript it reads, even then.
 
   parley report transcripts/batch-20261130T081500 --out report
   parley report ../shared/corpus/attractors --out /tmp/attractors-report`,
@@ -74,6 +81,7 @@ model. report.html is one self-contained page: open it from disk.
 			}
 			var convs []analysis.Conversation
 			unread := unjudged{w: errw}
+			notRead := map[string]bool{} // files found that hold no conversation
 			analysis.EachUnscored(files, func(it analysis.Item) described {
 				return described{analysis.Describe(it, newPolicy), it.Warnings}
 			}, func(d described) {
@@ -81,7 +89,12 @@ model. report.html is one self-contained page: open it from disk.
 					fmt.Fprintln(errw, "parley: warning:", w)
 				}
 				convs = append(convs, d.conv)
-			}, unread.add)
+			}, func(f analysis.File, err error) {
+				if errors.Is(err, analysis.ErrNotTranscript) {
+					notRead[f.Path] = true
+				}
+				unread.add(f, err)
+			})
 			if len(convs) == 0 {
 				return failureErr(fmt.Errorf("no conversations could be read in %s; report takes parley Markdown or JSONL, \"### Name ###\" logs, speaker-labelled text, or OpenAI or ShareGPT JSON", strings.Join(args, ", ")))
 			}
@@ -89,7 +102,22 @@ model. report.html is one self-contained page: open it from disk.
 			if len(r.Conversations) == 0 {
 				return failureErr(fmt.Errorf("every conversation read in %s is empty or holds no reply; the report needs conversations in which someone replied", strings.Join(args, ", ")))
 			}
-			if err := report.Write(out, r); err != nil {
+			// The transcripts read are never replaced; a file found that
+			// is no conversation (notes, a report of another version) is
+			// as any other file in --out.
+			guard := report.Guard{Force: force}
+			for _, f := range files {
+				if !notRead[f.Path] {
+					guard.Read = append(guard.Read, f.Path)
+				}
+				if f.Copy != "" {
+					guard.Read = append(guard.Read, f.Copy)
+				}
+			}
+			if err := report.Write(out, r, guard); err != nil {
+				if _, ok := errors.AsType[*report.Refused](err); ok {
+					return usageErr(err)
+				}
 				return failureErr(err)
 			}
 			var notes, left []string
@@ -121,5 +149,6 @@ model. report.html is one self-contained page: open it from disk.
 	}
 	c.Flags().StringVar(&policyFile, "policy", "", "YAML file with the policy that finds where substance ends (default: parley's default set)")
 	c.Flags().StringVar(&out, "out", "", "folder to write report.html, report.md and report.json into")
+	c.Flags().BoolVar(&force, "force", false, "replace a report.html, report.md or report.json in --out that parley did not write (never a transcript the report reads)")
 	return c
 }

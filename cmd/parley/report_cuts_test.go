@@ -255,6 +255,75 @@ func TestReportRewrittenInPlaceSaysNothingOfItsOwnFiles(t *testing.T) {
 	}
 }
 
+// A report written into the folder it reads never replaces a transcript
+// it has just read, even with --force, and a report.md of anyone's in
+// --out is replaced only with --force: neither is taken for the report's
+// own output, which a later report replaces.
+func TestReportReplacesNoFileItDidNotWrite(t *testing.T) {
+	dir := t.TempDir()
+	seed := "../../transcripts/seed/kimi-k2-vs-grok-4.md"
+	kimi, err := os.ReadFile(seed)
+	if err != nil {
+		t.Fatal(err)
+	}
+	read := filepath.Join(dir, "read")
+	os.Mkdir(read, 0o755)
+	os.WriteFile(filepath.Join(read, "report.md"), kimi, 0o644)
+	writeCase(t, read, "other", words(8), "")
+	notes := filepath.Join(dir, "notes")
+	os.Mkdir(notes, 0o755)
+	os.WriteFile(filepath.Join(notes, "report.md"), []byte("my notes\n"), 0o644)
+	linked := filepath.Join(dir, "linked")
+	os.Mkdir(linked, 0o755)
+	precious := filepath.Join(dir, "precious.txt")
+	os.WriteFile(precious, []byte("precious\n"), 0o644)
+	if err := os.Symlink("../precious.txt", filepath.Join(linked, "report.json")); err != nil {
+		t.Skipf("no symbolic links here: %v", err)
+	}
+	cases := []struct {
+		name, out  string
+		force      bool
+		code       int
+		stderr     string
+		kept, text string // a file that must keep its bytes, and them
+	}{
+		{"a transcript read", read, false, exitUsage, filepath.Join(read, "report.md") + " is a transcript this report reads; report never replaces one, even with --force", filepath.Join(read, "report.md"), string(kimi)},
+		{"a transcript read, with --force", read, true, exitUsage, "report never replaces one, even with --force", filepath.Join(read, "report.md"), string(kimi)},
+		{"another file", notes, false, exitUsage, filepath.Join(notes, "report.md") + " already exists, and parley did not write it; choose another --out, or pass --force to replace it", filepath.Join(notes, "report.md"), "my notes\n"},
+		{"another file, with --force", notes, true, exitOK, "", "", ""},
+		{"its own report again", notes, false, exitOK, "", "", ""},
+		{"a link", linked, false, exitUsage, filepath.Join(linked, "report.json") + " already exists, and parley did not write it", precious, "precious\n"},
+		{"a link, with --force", linked, true, exitOK, "", precious, "precious\n"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			args := []string{"report", "--out", tc.out, read}
+			if tc.force {
+				args = append(args, "--force")
+			}
+			code, _, errOut := parley(t, args...)
+			if code != tc.code || !strings.Contains(errOut, tc.stderr) {
+				t.Fatalf("exit %d, stderr %q; want exit %d and %q", code, errOut, tc.code, tc.stderr)
+			}
+			if tc.kept != "" {
+				if b, _ := os.ReadFile(tc.kept); string(b) != tc.text {
+					t.Errorf("%s now opens %.60q; want it kept", tc.kept, b)
+				}
+			}
+			md, _ := os.ReadFile(filepath.Join(tc.out, "report.md"))
+			if code != exitOK {
+				if _, err := os.Stat(filepath.Join(tc.out, "report.html")); err == nil {
+					t.Error("report.html was written, where report refused")
+				}
+				return
+			}
+			if !strings.Contains(string(md), "2 conversations") {
+				t.Errorf("report.md opens %.200q; want the report of the 2 conversations", md)
+			}
+		})
+	}
+}
+
 // A model that never replied has no cost to give: "–", where "$0" would
 // say its replies were priced and free beside the "unknown" of the other
 // unpriced models.

@@ -69,6 +69,42 @@ func TestReportTakesAPolicy(t *testing.T) {
 	}
 }
 
+// A budget that stops a conversation in which nothing looks like a loop
+// gives no loop start: no "Loop from", no sentence saying where the loop
+// began, no label on the page's strip.
+func TestReportNamesNoLoopWhereNothingLooksLikeOne(t *testing.T) {
+	dir := t.TempDir()
+	pol := filepath.Join(dir, "mm10.yaml")
+	if err := os.WriteFile(pol, []byte("any:\n  - max_messages: 10\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	in := filepath.Join(dir, "in")
+	os.Mkdir(in, 0o755)
+	writeCase(t, in, "healthy", words(24), "")
+	out := filepath.Join(dir, "rep")
+	if code, _, stderr := parley(t, "report", "--policy", pol, "--out", out, in); code != exitOK {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	r := readReport(t, out)
+	c := r.Conversations[0]
+	for i, p := range c.Chance {
+		if p >= c.Threshold {
+			t.Fatalf("message %d's loop chance is %d%%, at the threshold of %d%%; the case needs a conversation with nothing loop-like", i+1, p, c.Threshold)
+		}
+	}
+	if c.Stop != 10 || c.LoopStart != 0 || c.FirstLoop != "" {
+		t.Errorf("stop %d, loop from %d begun by %q; want a stop at 10 and no loop", c.Stop, c.LoopStart, c.FirstLoop)
+	}
+	md, _ := os.ReadFile(filepath.Join(out, "report.md"))
+	page, _ := os.ReadFile(filepath.Join(out, "report.html"))
+	if strings.Contains(string(md), "The loop began") || !strings.Contains(string(md), "| after 10 (max_messages) | – |") {
+		t.Errorf("report.md names a loop start:\n%s", md)
+	}
+	if strings.Contains(string(page), "loop from") || strings.Contains(string(page), "the loop began") {
+		t.Error("report.html labels a loop start")
+	}
+}
+
 func TestReportUsageErrors(t *testing.T) {
 	dir := t.TempDir()
 	bad := filepath.Join(dir, "bad.yaml")
