@@ -114,7 +114,7 @@ func recordingFor(path, policyFile string) (tui.Recording, []policy.LoopReading,
 		return tui.Recording{}, nil, err
 	}
 	if len(t.Messages) == 0 {
-		return tui.Recording{}, nil, fmt.Errorf("%s holds no messages to show", path)
+		return tui.Recording{}, nil, emptyConversation(path, file, which, ts)
 	}
 	if (t.Run == nil || layout == transcripts.LayoutMarkdown) && strings.HasSuffix(file, ".md") {
 		// parley's Markdown has its JSONL beside it, with the scenario and
@@ -190,6 +190,33 @@ func recordingFor(path, policyFile string) (tui.Recording, []policy.LoopReading,
 	}
 	rec.Banner = append(rec.Banner, "From "+path)
 	return rec, r.Loop, nil
+}
+
+// emptyConversation says that conversation which of file, given as path,
+// holds no messages, and names one of the file's others that does, as
+// check names them: an export's first conversation may be empty where
+// the rest are not.
+func emptyConversation(path, file string, which int, ts []*transcripts.Transcript) error {
+	if len(ts) < 2 {
+		return fmt.Errorf("%s holds no messages to show", path)
+	}
+	// The first with messages after it, else the first before it.
+	next := 0
+	for j, t := range ts {
+		if len(t.Messages) > 0 && (next == 0 || next < which && j+1 > which) {
+			next = j + 1
+		}
+	}
+	what := fmt.Sprintf("%s#%d holds no messages to show", file, which)
+	if path == file {
+		what = fmt.Sprintf("%s holds %d conversations, and the first, %s#1, has no messages to show", file, len(ts), file)
+	} else {
+		what += fmt.Sprintf(" (%s holds %d conversations)", file, len(ts))
+	}
+	if next == 0 {
+		return fmt.Errorf("%s; none of its %d conversations has any", what, len(ts))
+	}
+	return fmt.Errorf("%s; show %s#%d, which has %s, as check names them", what, file, next, phrase.Count(len(ts[next-1].Messages), "message", "messages"))
 }
 
 // defaultRules names the default set in show's banner; scenarioDefault

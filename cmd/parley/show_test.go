@@ -173,6 +173,45 @@ func TestShowPicksAConversationOfAnExport(t *testing.T) {
 	}
 }
 
+// An export whose first conversation is empty is not said to hold no
+// messages: the sentence names the empty conversation, says how many the
+// file holds and names one with messages, as check names them.
+func TestShowOfAnEmptyConversationNamesOneWithMessages(t *testing.T) {
+	dir := t.TempDir()
+	chat := func(title string, n int) string {
+		var msgs []string
+		for i := range n {
+			msgs = append(msgs, fmt.Sprintf(`{"role":%q,"content":"line %d"}`, []string{"user", "assistant"}[i%2], i+1))
+		}
+		return fmt.Sprintf(`{"title":%q,"chat":{"messages":[%s]}}`, title, strings.Join(msgs, ","))
+	}
+	export := filepath.Join(dir, "export.json")
+	os.WriteFile(export, []byte("["+chat("empty", 0)+","+chat("real", 2)+"]"), 0o600)
+	several := filepath.Join(dir, "several.json")
+	os.WriteFile(several, []byte("["+chat("a", 1)+","+chat("b", 0)+","+chat("c", 0)+","+chat("d", 3)+"]"), 0o600)
+	one := filepath.Join(dir, "one.md")
+	os.WriteFile(one, []byte("# A ↔ B\n\n---\n"), 0o600)
+	tests := []struct {
+		name, arg, want string
+	}{
+		{"the first of an export, given as the file", export,
+			export + " holds 2 conversations, and the first, " + export + "#1, has no messages to show; show " + export + "#2, which has 2 messages, as check names them"},
+		{"the first of an export, given as FILE#1", export + "#1",
+			export + "#1 holds no messages to show (" + export + " holds 2 conversations); show " + export + "#2, which has 2 messages, as check names them"},
+		{"one in the middle names the next with messages", several + "#2",
+			several + "#2 holds no messages to show (" + several + " holds 4 conversations); show " + several + "#4, which has 3 messages, as check names them"},
+		{"a file of one conversation", one, one + " holds no messages to show"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			code, out, errOut := parley(t, "show", "--no-tui", tt.arg)
+			if code != exitUsage || !strings.Contains(errOut, tt.want) {
+				t.Errorf("exit %d\n%s%s; want exit %d and %q", code, out, errOut, exitUsage, tt.want)
+			}
+		})
+	}
+}
+
 func firstLine(s string) string { l, _, _ := strings.Cut(s, "\n"); return l }
 
 // A recording judged under its scenario's rules (a converted tournament's
