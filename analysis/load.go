@@ -130,10 +130,13 @@ func items(f File, ts []*transcripts.Transcript, layout string, scored bool) ([]
 			}
 			return its, err
 		}
-		judged, partial := Judged(t.Messages)
+		judged, partial := transcripts.Judged(t.Messages)
 		it := Item{File: f, Name: fmt.Sprintf("%s#%d", f.Path, f.Conversation), Layout: layout, Title: t.Title, Run: t.Run, Messages: judged, Partial: partial}
 		for _, w := range t.ReaderWarnings() {
 			it.Warnings = append(it.Warnings, f.Path+": "+w)
+		}
+		if partial > 0 {
+			it.Warnings = append(it.Warnings, f.Path+": "+transcripts.PartialLeftOut(len(judged)))
 		}
 		if !scored {
 			return []Item{it}, nil
@@ -179,7 +182,7 @@ func items(f File, ts []*transcripts.Transcript, layout string, scored bool) ([]
 	out := make([]Item, 0, len(ts))
 	var failed []error // conversations whose own label is wrong, each failed alone
 	for i, t := range ts {
-		judged, partial := Judged(t.Messages)
+		judged, partial := transcripts.Judged(t.Messages)
 		it := Item{File: f, Name: f.Path, Layout: layout, Title: t.Title, Run: t.Run, Messages: judged, Partial: partial}
 		if len(ts) > 1 {
 			it.Name = fmt.Sprintf("%s#%d", f.Path, i+1)
@@ -188,7 +191,7 @@ func items(f File, ts []*transcripts.Transcript, layout string, scored bool) ([]
 			it.Warnings = append(it.Warnings, f.Path+": "+w)
 		}
 		if partial > 0 {
-			it.Warnings = append(it.Warnings, fmt.Sprintf("%s: message %d was interrupted mid-reply and is left out: no agent saw it and a live run's policy never judged it", f.Path, len(judged)+1))
+			it.Warnings = append(it.Warnings, f.Path+": "+transcripts.PartialLeftOut(len(judged)))
 		}
 		// The file's label labels its one conversation; a table's FILE#N
 		// row, a conversation of several.
@@ -313,18 +316,6 @@ func LabelNotTranscript(path string, err error) error {
 		}
 	}
 	return err
-}
-
-// Judged returns the messages a live run's policy judged: msgs without
-// the interrupted (partial) messages that end it, which no agent saw, and
-// how many were left out. A resumed run replaces its partial message, so
-// only the last can be one.
-func Judged(msgs []transcripts.Message) ([]transcripts.Message, int) {
-	n := len(msgs)
-	for n > 0 && msgs[n-1].Partial {
-		n--
-	}
-	return msgs[:n], len(msgs) - n
 }
 
 // ignoredLabel is the warning for a transcript read without its faulty

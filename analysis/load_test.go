@@ -165,6 +165,25 @@ func TestAnEmptyConversationKeepsItsNumber(t *testing.T) {
 	}
 }
 
+// A conversation of several given alone (FILE#N) whose last message was
+// interrupted is said to leave it out, as it is when the file is read
+// whole.
+func TestAConversationGivenAloneSaysItsInterruptedMessageIsLeftOut(t *testing.T) {
+	interrupted := strings.Replace(headedFour, "### B\n\nb2", "### B (interrupted)\n\nb2", 1)
+	dir := writeTree(t, map[string]string{"all.md": interrupted + headedFour})
+	path := filepath.Join(dir, "all.md")
+	for _, n := range []int{0, 1} {
+		items, err := Load(File{Path: path, Root: dir, Conversation: n})
+		if err != nil || len(items) == 0 {
+			t.Fatalf("conversation %d: %v", n, err)
+		}
+		it := items[0]
+		if want := "message 4 was interrupted mid-reply and is left out"; it.Partial != 1 || !slices.ContainsFunc(it.Warnings, func(w string) bool { return strings.Contains(w, want) }) {
+			t.Errorf("conversation %d read as %s with %d partial and warnings %q; want one partial and %q", n, it.Name, it.Partial, it.Warnings, want)
+		}
+	}
+}
+
 // headedFour is fourMessages with a header of its own, so that files of it
 // joined (cat a.md b.md > all.md) read as the conversations they are.
 const headedFour = "# A ↔ B\n\n**Messages:** 4\n\n---\n\n### A\n\na1\n\n---\n\n### B\n\nb1\n\n---\n\n### A\n\na2\n\n---\n\n### B\n\nb2\n\n---\n"
