@@ -296,6 +296,14 @@ func TestShowSaysWhereTheDefaultSetWouldStopARecordingItsOwnRulesDoNot(t *testin
 	if code != exitOK || !strings.Contains(out, "◆ Under its scenario's rules it would stop after message 12 by max_messages") || !strings.Contains(out, want) {
 		t.Errorf("exit %d; want both readings, %q among them:\n%s%s", code, want, out, errOut)
 	}
+	// Under --policy FILE it is judged under FILE, and that reading alone
+	// is given, as the README says.
+	pol := filepath.Join(t.TempDir(), "twelve.yaml")
+	os.WriteFile(pol, []byte("max_messages: 12\n"), 0o600)
+	code, out, errOut = parley(t, "show", "--no-tui", "--policy", pol, jl)
+	if code != exitOK || !strings.Contains(out, "◆ Under "+pol+" it would stop after message 12 by max_messages") || strings.Contains(out, "◆ Under the default rules") {
+		t.Errorf("show --policy: exit %d; want its reading alone:\n%s%s", code, out, errOut)
+	}
 }
 
 // A recording is judged under the rules its scenario ran under: its
