@@ -130,10 +130,11 @@ func items(f File, ts []*transcripts.Transcript, layout string, scored bool) ([]
 			}
 			return its, err
 		}
-		judged, partial := Judged(t.Messages)
+		judged, partial := transcripts.Judged(t.Messages)
 		it := Item{File: f, Name: fmt.Sprintf("%s#%d", f.Path, f.Conversation), Layout: layout, Title: t.Title, Run: t.Run, Messages: judged, Partial: partial}
-		for _, w := range t.ReaderWarnings() {
-			it.Warnings = append(it.Warnings, f.Path+": "+w)
+		it.Warnings = readerWarnings(f.Path, it.Name, t, fileWarnings(ts), true)
+		if partial > 0 {
+			it.Warnings = append(it.Warnings, it.Name+": "+transcripts.PartialLeftOut(len(judged)))
 		}
 		if !scored {
 			return []Item{it}, nil
@@ -178,17 +179,16 @@ func items(f File, ts []*transcripts.Transcript, layout string, scored bool) ([]
 	}
 	out := make([]Item, 0, len(ts))
 	var failed []error // conversations whose own label is wrong, each failed alone
+	whole := fileWarnings(ts)
 	for i, t := range ts {
-		judged, partial := Judged(t.Messages)
+		judged, partial := transcripts.Judged(t.Messages)
 		it := Item{File: f, Name: f.Path, Layout: layout, Title: t.Title, Run: t.Run, Messages: judged, Partial: partial}
 		if len(ts) > 1 {
 			it.Name = fmt.Sprintf("%s#%d", f.Path, i+1)
 		}
-		for _, w := range t.ReaderWarnings() {
-			it.Warnings = append(it.Warnings, f.Path+": "+w)
-		}
+		it.Warnings = readerWarnings(f.Path, it.Name, t, whole, i == 0)
 		if partial > 0 {
-			it.Warnings = append(it.Warnings, fmt.Sprintf("%s: message %d was interrupted mid-reply and is left out: no agent saw it and a live run's policy never judged it", f.Path, len(judged)+1))
+			it.Warnings = append(it.Warnings, it.Name+": "+transcripts.PartialLeftOut(len(judged)))
 		}
 		// The file's label labels its one conversation; a table's FILE#N
 		// row, a conversation of several.
@@ -315,16 +315,47 @@ func LabelNotTranscript(path string, err error) error {
 	return err
 }
 
-// Judged returns the messages a live run's policy judged: msgs without
-// the interrupted (partial) messages that end it, which no agent saw, and
-// how many were left out. A resumed run replaces its partial message, so
-// only the last can be one.
-func Judged(msgs []transcripts.Message) ([]transcripts.Message, int) {
-	n := len(msgs)
-	for n > 0 && msgs[n-1].Partial {
-		n--
+// readerWarnings are what the reader noticed in t, conversation name of
+// the file path, each naming what it concerns, as check names it: FILE#N
+// for a conversation of several, the file for one whole (each of the
+// file's conversations carries it: its bytes are not UTF-8, its last line
+// is cut off), said only where first is set, so that it is said once.
+func readerWarnings(path, name string, t *transcripts.Transcript, whole map[string]bool, first bool) []string {
+	var out []string
+	for _, w := range t.ReaderWarnings() {
+		switch {
+		case !whole[w]:
+			out = append(out, name+": "+w)
+		case first:
+			out = append(out, path+": "+w)
+		}
 	}
-	return msgs[:n], len(msgs) - n
+	return out
+}
+
+// fileWarnings are the reader's warnings every one of ts carries, those
+// of the file rather than of one of its conversations; nil for a file of
+// one conversation, which is named as the file.
+func fileWarnings(ts []*transcripts.Transcript) map[string]bool {
+	if len(ts) < 2 {
+		return nil
+	}
+	whole := map[string]bool{}
+	for _, w := range ts[0].ReaderWarnings() {
+		whole[w] = true
+	}
+	for _, t := range ts[1:] {
+		if len(whole) == 0 {
+			break
+		}
+		its := t.ReaderWarnings()
+		for w := range whole {
+			if !slices.Contains(its, w) {
+				delete(whole, w)
+			}
+		}
+	}
+	return whole
 }
 
 // ignoredLabel is the warning for a transcript read without its faulty

@@ -165,6 +165,68 @@ func TestAnEmptyConversationKeepsItsNumber(t *testing.T) {
 	}
 }
 
+// A conversation of several given alone (FILE#N) whose last message was
+// interrupted is said to leave it out, as it is when the file is read
+// whole.
+func TestAConversationGivenAloneSaysItsInterruptedMessageIsLeftOut(t *testing.T) {
+	interrupted := strings.Replace(headedFour, "### B\n\nb2", "### B (interrupted)\n\nb2", 1)
+	dir := writeTree(t, map[string]string{"all.md": interrupted + headedFour})
+	path := filepath.Join(dir, "all.md")
+	for _, n := range []int{0, 1} {
+		items, err := Load(File{Path: path, Root: dir, Conversation: n})
+		if err != nil || len(items) == 0 {
+			t.Fatalf("conversation %d: %v", n, err)
+		}
+		it := items[0]
+		if want := path + "#1: message 4 was interrupted mid-reply and is left out"; it.Partial != 1 || !slices.ContainsFunc(it.Warnings, func(w string) bool { return strings.HasPrefix(w, want) }) {
+			t.Errorf("conversation %d read as %s with %d partial and warnings %q; want one partial and %q", n, it.Name, it.Partial, it.Warnings, want)
+		}
+	}
+}
+
+// A reader's warning names what it concerns, as check names it: FILE#N
+// for one conversation of several, given whole or alone; the file, once,
+// for one of the file's (a byte that is not UTF-8), which each
+// conversation carries.
+func TestReaderWarningsNameTheConversationTheyConcern(t *testing.T) {
+	miscounted := strings.Replace(headedFour, "**Messages:** 4", "**Messages:** 5", 1)
+	notUTF8 := strings.Replace(headedFour, "a1", "caf\xe9", 1)
+	dir := writeTree(t, map[string]string{"all.md": miscounted + headedFour, "bytes.md": headedFour + notUTF8})
+	all, bytes := filepath.Join(dir, "all.md"), filepath.Join(dir, "bytes.md")
+	const header, byte = ": the header says **Messages:** 5, but 4 messages were read", ": one byte that is not UTF-8, on line 38, reads as"
+	cases := []struct {
+		name         string
+		path         string
+		conversation int
+		want         []string // each warning's start, in order, over every conversation read
+	}{
+		{"a conversation's own, the file read whole", all, 0, []string{all + "#1" + header}},
+		{"a conversation's own, given alone", all, 1, []string{all + "#1" + header}},
+		{"the file's, read whole", bytes, 0, []string{bytes + byte}},
+		{"the file's, its second conversation given alone", bytes, 2, []string{bytes + byte}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			items, err := Load(File{Path: tc.path, Root: dir, Conversation: tc.conversation})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got []string
+			for _, it := range items {
+				got = append(got, it.Warnings...)
+			}
+			if len(got) != len(tc.want) {
+				t.Fatalf("warnings %q; want %q", got, tc.want)
+			}
+			for i := range got {
+				if !strings.HasPrefix(got[i], tc.want[i]) {
+					t.Errorf("warning %q; want it to start %q", got[i], tc.want[i])
+				}
+			}
+		})
+	}
+}
+
 // headedFour is fourMessages with a header of its own, so that files of it
 // joined (cat a.md b.md > all.md) read as the conversations they are.
 const headedFour = "# A ↔ B\n\n**Messages:** 4\n\n---\n\n### A\n\na1\n\n---\n\n### B\n\nb1\n\n---\n\n### A\n\na2\n\n---\n\n### B\n\nb2\n\n---\n"

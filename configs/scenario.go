@@ -137,6 +137,9 @@ type Agent struct {
 	// agent, as a sentence shows it: what is said of the agent is said
 	// of it, not at a line. "" for an agent its file seats.
 	seatedBy string
+	// nullLines are the items of lines: written as null (~, or nothing
+	// after the dash), by their place in the list: the decoder drops them.
+	nullLines []int
 }
 
 // Limit bounds the requests parley sends to one provider or endpoint.
@@ -674,6 +677,7 @@ func (s *Scenario) recordLines(doc *yaml.Node, unread map[*yaml.Node]bool) {
 					s.Agents[j].Line = a.Line
 					s.Agents[j].lines = keyLines(a)
 					s.Agents[j].unread = unreadKeys(a, unread)
+					s.Agents[j].nullLines = nullItems(mapValue(a, "lines"))
 				}
 			}
 		}
@@ -690,6 +694,7 @@ func (s *Scenario) recordLines(doc *yaml.Node, unread map[*yaml.Node]bool) {
 						s.Roster.Agents[j].Line = a.Line
 						s.Roster.Agents[j].lines = keyLines(a)
 						s.Roster.Agents[j].unread = unreadKeys(a, unread)
+						s.Roster.Agents[j].nullLines = nullItems(mapValue(a, "lines"))
 					}
 				}
 			}
@@ -722,6 +727,21 @@ func unreadKeys(m *yaml.Node, unread map[*yaml.Node]bool) map[string]bool {
 				out = map[string]bool{}
 			}
 			out[m.Content[i].Value] = true
+		}
+	}
+	return out
+}
+
+// nullItems are the places of the items of list l written as null, which
+// the decoder leaves out of a list of strings; nil when l is no list.
+func nullItems(l *yaml.Node) []int {
+	if l == nil || l.Kind != yaml.SequenceNode {
+		return nil
+	}
+	var out []int
+	for j, it := range l.Content {
+		if it.Kind == yaml.ScalarNode && it.ShortTag() == "!!null" {
+			out = append(out, j)
 		}
 	}
 	return out

@@ -280,6 +280,41 @@ func TestAKeyGivenTwice(t *testing.T) {
 }
 
 // problemsOf is every problem Parse finds in yaml, as sentences, in order.
+// A scripted agent's line written as null (~, or a dash with nothing
+// after it) is refused at its line, naming the agent, where the decoder
+// dropped it and the agent said one line fewer; a list of nulls alone is
+// said so, not as a list that holds no line. "~" in quotes is a line.
+func TestANullLineIsRefused(t *testing.T) {
+	const b = "  - {name: B, type: scripted, lines: [x, y]}\n"
+	const said = ` is null (~, or nothing after its dash), which YAML reads as no line at all; write the line it should say (in quotes, "~", to say a tilde) or leave the item out`
+	cases := []struct {
+		name string
+		yaml string
+		want []string // every problem, in order
+	}{
+		{"one in a list on one line", "agents:\n  - name: A\n    type: scripted\n    lines: [a, ~, b]\n" + b,
+			[]string{`bad.yaml:4: agent "A": lines[1]` + said}},
+		{"a dash with nothing after it", "agents:\n  - name: A\n    type: scripted\n    lines:\n      - a\n      -\n      - null\n" + b,
+			[]string{`bad.yaml:6: agent "A": lines[1]` + said, `bad.yaml:7: agent "A": lines[2]` + said}},
+		{"the only line", "agents:\n  - name: A\n    type: scripted\n    lines: [~]\n" + b,
+			[]string{`bad.yaml:4: agent "A": lines[0]` + said}},
+		{"a roster's agent", "roster:\n  agents:\n    - {name: A, type: scripted, lines: [a, ~]}\n    - {name: B, type: scripted, lines: [x]}\n",
+			[]string{`bad.yaml:3: roster.agent "A": lines[1]` + said}},
+		{"a tilde in quotes is a line", "agents:\n  - name: A\n    type: scripted\n    lines: [a, \"~\", b]\n" + b, nil},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			var got []string
+			if _, err := Parse("bad.yaml", []byte(c.yaml)); err != nil {
+				got = problemsOf(c.yaml)
+			}
+			if !slices.Equal(got, c.want) {
+				t.Errorf("problems:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(c.want, "\n"))
+			}
+		})
+	}
+}
+
 func problemsOf(yaml string) []string {
 	_, err := Parse("bad.yaml", []byte(yaml))
 	var got []string

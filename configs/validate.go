@@ -370,7 +370,13 @@ func (a *Agent) validate(i int) Problems {
 			a.Speaker = a.Name
 		}
 	case TypeScripted:
-		if len(a.Lines) == 0 && !a.unread["lines"] { // else a sentence said what lines: holds
+		for _, j := range a.nullLines {
+			// Dropped by the decoder, it would go unsaid, and the lines
+			// after it said one turn early.
+			item := fmt.Sprintf("lines[%d]", j)
+			fail(item, "%s is null (~, or nothing after its dash), which YAML reads as no line at all; write the line it should say (in quotes, \"~\", to say a tilde) or leave the item out", item)
+		}
+		if len(a.Lines) == 0 && len(a.nullLines) == 0 && !a.unread["lines"] { // else a sentence said what lines: holds
 			fail("type", "lines: is required for a scripted agent and must hold at least one line")
 		}
 		if a.Transcript != "" || a.Speaker != "" {

@@ -12,6 +12,7 @@
 package transcripts
 
 import (
+	"fmt"
 	"time"
 )
 
@@ -130,4 +131,22 @@ func (t *Transcript) Speakers() []string {
 		out = append(out, m.Speaker)
 	}
 	return out
+}
+
+// Judged returns the messages a live run's policy judged: msgs without
+// the interrupted (partial) messages that end it, which no agent saw, and
+// how many were left out. A resumed run replaces its partial message, so
+// only the last can be one. check, show and report judge and count these.
+func Judged(msgs []Message) ([]Message, int) {
+	n := len(msgs)
+	for n > 0 && msgs[n-1].Partial {
+		n--
+	}
+	return msgs[:n], len(msgs) - n
+}
+
+// PartialLeftOut says that the interrupted message after the judged ones
+// is left out, as check and show say it (the caller adds the file's name).
+func PartialLeftOut(judged int) string {
+	return fmt.Sprintf("message %d was interrupted mid-reply and is left out: no agent saw it and a live run's policy never judged it", judged+1)
 }

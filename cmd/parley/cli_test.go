@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/parleyhq/parley/agents/openaitest"
 	"github.com/parleyhq/parley/orchestrator"
@@ -659,5 +660,36 @@ func TestResumeWithAScenarioThatRenamesASeatRefuses(t *testing.T) {
 	os.WriteFile(formerly, []byte("agents:\n  - {name: A, type: scripted, lines: [a1, a2, a3]}\n  - {name: C, type: scripted, lines: [c1, c2, c3], formerly: [B]}\ntermination:\n  max_messages: 6\n"), 0o600)
 	if code, out, errOut := parley(t, "resume", "--no-tui", "--scenario", formerly, jl); code != exitOK {
 		t.Fatalf("resume with formerly: [B]: exit %d %s%s", code, out, errOut)
+	}
+}
+
+// --pace is read as a duration; a negative one is said to be negative,
+// naming the flag, not to be no duration.
+func TestPaceFlag(t *testing.T) {
+	cases := []struct {
+		name, flag string
+		want       time.Duration
+		wantErr    string
+	}{
+		{"instant", "0", 0, ""},
+		{"a delay", "5ms", 5 * time.Millisecond, ""},
+		{"no unit", "5", 0, `--pace "5" is not a duration such as 0, 5ms or 20ms`},
+		{"negative", "-1ms", 0, "--pace -1ms must not be negative: it is the delay between streamed pieces; give 0 for none, or a delay such as 5ms"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			d, err := parsePace(tc.flag)
+			switch {
+			case tc.wantErr != "":
+				if err == nil || err.Error() != tc.wantErr {
+					t.Errorf("parsePace(%q) = %v; want %q", tc.flag, err, tc.wantErr)
+				}
+			case err != nil || d == nil || *d != tc.want:
+				t.Errorf("parsePace(%q) = %v, %v; want %v", tc.flag, d, err, tc.want)
+			}
+		})
+	}
+	if code, _, errOut := parley(t, "demo", "--no-tui", "--pace", "-1ms", "--out", t.TempDir()); code != exitUsage || !strings.Contains(errOut, "--pace -1ms must not be negative") {
+		t.Errorf("demo --pace -1ms: exit %d, %q; want a usage error saying it is negative", code, errOut)
 	}
 }

@@ -424,8 +424,11 @@ func parsePace(s string) (*time.Duration, error) {
 		return &d, nil
 	}
 	d, err := time.ParseDuration(s)
-	if err != nil || d < 0 {
+	switch {
+	case err != nil:
 		return nil, fmt.Errorf("--pace %q is not a duration such as 0, 5ms or 20ms", s)
+	case d < 0:
+		return nil, fmt.Errorf("--pace %s must not be negative: it is the delay between streamed pieces; give 0 for none, or a delay such as 5ms", s)
 	}
 	return &d, nil
 }

@@ -114,7 +114,7 @@ func recordingFor(path, policyFile string) (tui.Recording, []policy.LoopReading,
 		return tui.Recording{}, nil, err
 	}
 	if len(t.Messages) == 0 {
-		return tui.Recording{}, nil, fmt.Errorf("%s holds no messages to show", path)
+		return tui.Recording{}, nil, emptyConversation(path, file, which, ts)
 	}
 	if (t.Run == nil || layout == transcripts.LayoutMarkdown) && strings.HasSuffix(file, ".md") {
 		// parley's Markdown has its JSONL beside it, with the scenario and
@@ -143,6 +143,7 @@ func recordingFor(path, policyFile string) (tui.Recording, []policy.LoopReading,
 		rec.Marks[mk.At] = append(rec.Marks[mk.At], fmt.Sprintf("%s would fire here: %s", mk.Policy, mk.Reason))
 	}
 	if r.Loop != nil {
+		// One for each message judged: an interrupted last one has none.
 		rec.Tags = map[int]string{}
 		for i, rd := range r.Loop {
 			if t.Messages[i].Origin != transcripts.OriginModerator {
@@ -153,19 +154,25 @@ func recordingFor(path, policyFile string) (tui.Recording, []policy.LoopReading,
 	for _, w := range t.ReaderWarnings() {
 		rec.Banner = append(rec.Banner, "▲ "+w)
 	}
+	// The messages counted, as check counts them: those a live run's
+	// policy judged, an interrupted last one left out, and said so.
+	judged, partial := transcripts.Judged(t.Messages)
+	if partial > 0 {
+		rec.Banner = append(rec.Banner, "▲ "+transcripts.PartialLeftOut(len(judged)))
+	}
 	if len(ts) > 1 && which == 1 && file == path {
 		rec.Banner = append(rec.Banner, fmt.Sprintf("▲ %s holds %d conversations; this is the first (show %s#2 for the second, as check names them)", file, len(ts), file))
 	}
-	rec.Stop = transcripts.Stop{At: len(t.Messages), Kind: "end of the recording", Reason: "the recording ends here"}
+	rec.Stop = transcripts.Stop{At: len(judged), Kind: "end of the recording", Reason: "the recording ends here"}
 	if t.Run != nil && t.Run.Stop != nil {
 		rec.Stop = *t.Run.Stop
 		rec.Banner = append(rec.Banner, fmt.Sprintf("■ Recorded: stopped after message %d by %s: %s", rec.Stop.At, stopName(rec.Stop), rec.Stop.Reason))
 	} else {
-		rec.Banner = append(rec.Banner, fmt.Sprintf("■ Recorded: %s, no stop recorded", phrase.Count(len(t.Messages), "message", "messages")))
+		rec.Banner = append(rec.Banner, fmt.Sprintf("■ Recorded: %s%s, no stop recorded", phrase.Count(len(judged), "message", "messages"), moderatorNotes(judged)))
 	}
 	if r.StopAt > 0 {
 		line := fmt.Sprintf("◆ Under %s it would stop after message %d by %s: %s", under, r.StopAt, r.Stop.Policy, r.Stop.Reason)
-		if saved := analysis.Spoken(t.Messages) - r.StopAt; saved > 0 {
+		if saved := analysis.Spoken(judged) - r.StopAt; saved > 0 {
 			line += fmt.Sprintf(" (saving %s)", phrase.Count(saved, "message", "messages"))
 		}
 		rec.Banner = append(rec.Banner, line)
@@ -190,6 +197,49 @@ func recordingFor(path, policyFile string) (tui.Recording, []policy.LoopReading,
 	}
 	rec.Banner = append(rec.Banner, "From "+path)
 	return rec, r.Loop, nil
+}
+
+// moderatorNotes says how many of msgs are moderator notes, which the
+// budgets and the status line's count leave out, so that the two counts
+// are not taken for one; "" when there are none.
+func moderatorNotes(msgs []transcripts.Message) string {
+	n := 0
+	for _, m := range msgs {
+		if m.Origin == transcripts.OriginModerator {
+			n++
+		}
+	}
+	if n == 0 {
+		return ""
+	}
+	return fmt.Sprintf(" (%s, which budgets do not count)", phrase.Count(n, "of them a moderator note", "of them moderator notes"))
+}
+
+// emptyConversation says that conversation which of file, given as path,
+// holds no messages, and names one of the file's others that does, as
+// check names them: an export's first conversation may be empty where
+// the rest are not.
+func emptyConversation(path, file string, which int, ts []*transcripts.Transcript) error {
+	if len(ts) < 2 {
+		return fmt.Errorf("%s holds no messages to show", path)
+	}
+	// The first with messages after it, else the first before it.
+	next := 0
+	for j, t := range ts {
+		if len(t.Messages) > 0 && (next == 0 || next < which && j+1 > which) {
+			next = j + 1
+		}
+	}
+	what := fmt.Sprintf("%s#%d holds no messages to show", file, which)
+	if path == file {
+		what = fmt.Sprintf("%s holds %d conversations, and the first, %s#1, has no messages to show", file, len(ts), file)
+	} else {
+		what += fmt.Sprintf(" (%s holds %d conversations)", file, len(ts))
+	}
+	if next == 0 {
+		return fmt.Errorf("%s; none of its %d conversations has any", what, len(ts))
+	}
+	return fmt.Errorf("%s; show %s#%d, which has %s, as check names them", what, file, next, phrase.Count(len(ts[next-1].Messages), "message", "messages"))
 }
 
 // defaultRules names the default set in show's banner; scenarioDefault

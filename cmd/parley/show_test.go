@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/parleyhq/parley/internal/phrase"
 	"github.com/parleyhq/parley/orchestrator/policy"
 	"github.com/parleyhq/parley/transcripts"
 )
@@ -173,6 +174,107 @@ func TestShowPicksAConversationOfAnExport(t *testing.T) {
 	}
 }
 
+// An export whose first conversation is empty is not said to hold no
+// messages: the sentence names the empty conversation, says how many the
+// file holds and names one with messages, as check names them.
+func TestShowOfAnEmptyConversationNamesOneWithMessages(t *testing.T) {
+	dir := t.TempDir()
+	chat := func(title string, n int) string {
+		var msgs []string
+		for i := range n {
+			msgs = append(msgs, fmt.Sprintf(`{"role":%q,"content":"line %d"}`, []string{"user", "assistant"}[i%2], i+1))
+		}
+		return fmt.Sprintf(`{"title":%q,"chat":{"messages":[%s]}}`, title, strings.Join(msgs, ","))
+	}
+	export := filepath.Join(dir, "export.json")
+	os.WriteFile(export, []byte("["+chat("empty", 0)+","+chat("real", 2)+"]"), 0o600)
+	several := filepath.Join(dir, "several.json")
+	os.WriteFile(several, []byte("["+chat("a", 1)+","+chat("b", 0)+","+chat("c", 0)+","+chat("d", 3)+"]"), 0o600)
+	one := filepath.Join(dir, "one.md")
+	os.WriteFile(one, []byte("# A ↔ B\n\n---\n"), 0o600)
+	tests := []struct {
+		name, arg, want string
+	}{
+		{"the first of an export, given as the file", export,
+			export + " holds 2 conversations, and the first, " + export + "#1, has no messages to show; show " + export + "#2, which has 2 messages, as check names them"},
+		{"the first of an export, given as FILE#1", export + "#1",
+			export + "#1 holds no messages to show (" + export + " holds 2 conversations); show " + export + "#2, which has 2 messages, as check names them"},
+		{"one in the middle names the next with messages", several + "#2",
+			several + "#2 holds no messages to show (" + several + " holds 4 conversations); show " + several + "#4, which has 3 messages, as check names them"},
+		{"a file of one conversation", one, one + " holds no messages to show"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			code, out, errOut := parley(t, "show", "--no-tui", tt.arg)
+			if code != exitUsage || !strings.Contains(errOut, tt.want) {
+				t.Errorf("exit %d\n%s%s; want exit %d and %q", code, out, errOut, exitUsage, tt.want)
+			}
+		})
+	}
+}
+
+// An interrupted last message, which no agent saw and no rule judged, is
+// shown but given no loop chance, live or as text; show counts the
+// messages as check does, with its warning, and saves what check saves.
+func TestShowLeavesOutAnInterruptedMessageAsCheckDoes(t *testing.T) {
+	dir := t.TempDir()
+	md := filepath.Join(dir, "rec.md")
+	os.WriteFile(md, []byte("# Alice ↔ Bob\n\n---\n\n### Alice\n\nApples are red.\n\n---\n\n### Bob\n\nThe sky is blue.\n\n---\n\n"+
+		"### Alice\n\nPears are green.\n\n---\n\n### Bob\n\nGrass grows tall.\n\n---\n\n### Alice (interrupted)\n\nPlums are\n\n---\n"), 0o600)
+	jl := filepath.Join(dir, "mod.jsonl")
+	lines := []string{`{"type":"run","title":"A ↔ B","started":"2026-01-02T10:00:00Z"}`}
+	for i, m := range [][3]string{{"B", "Hello.", "opening"}, {"A", "apples are red"}, {"B", "the sky is blue"}, {"Moderator", "Please talk about fruit.", "moderator"},
+		{"A", "pears are green"}, {"B", "grass grows tall"}, {"A", "plums are purple"}} {
+		lines = append(lines, fmt.Sprintf(`{"type":"message","index":%d,"speaker":%q,"content":%q,"origin":%q}`, i+1, m[0], m[1], m[2]))
+	}
+	lines = append(lines, `{"type":"message","index":8,"speaker":"B","content":"rivers run","partial":true}`)
+	os.WriteFile(jl, []byte(strings.Join(lines, "\n")+"\n"), 0o600)
+	pol := filepath.Join(dir, "three.yaml")
+	os.WriteFile(pol, []byte("any: {max_messages: 3, loop: {}}\n"), 0o600)
+	tests := []struct {
+		name, path string
+		judged     int    // the messages check counts
+		recorded   string // show's banner line for them
+	}{
+		{"Markdown", md, 4, "■ Recorded: 4 messages, no stop recorded"},
+		{"JSONL with a moderator note", jl, 7, "■ Recorded: 7 messages (1 of them a moderator note, which budgets do not count), no stop recorded"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			code, out, errOut := parley(t, "show", "--no-tui", "--policy", pol, tt.path)
+			if code != exitOK {
+				t.Fatalf("exit %d\n%s", code, errOut)
+			}
+			partial := tt.judged + 1
+			if strings.Contains(out, fmt.Sprintf("◇ message %d ", partial)) {
+				t.Errorf("show gives the interrupted message %d a loop chance:\n%s", partial, out)
+			}
+			if !strings.Contains(out, fmt.Sprintf("◇ message %d ", tt.judged)) {
+				t.Errorf("show gives message %d no loop chance:\n%s", tt.judged, out)
+			}
+			_, checked, checkErr := parley(t, "check", "--json", "--policy", pol, tt.path)
+			warning := fmt.Sprintf("message %d was interrupted mid-reply and is left out: no agent saw it and a live run's policy never judged it", partial)
+			if !strings.Contains(checked, fmt.Sprintf(`"messages":%d,`, tt.judged)) || !strings.Contains(checkErr, warning) {
+				t.Fatalf("check does not count %d messages with its warning:\n%s%s", tt.judged, checked, checkErr)
+			}
+			saved := fmt.Sprintf(`"saved":%d`, tt.judged-3)
+			for _, want := range []string{tt.recorded, "▲ " + warning, "(saving " + phrase.Count(tt.judged-3, "message", "messages") + ")"} {
+				if !strings.Contains(out, want) {
+					t.Errorf("show lacks %q (check says %s):\n%s", want, saved, out)
+				}
+			}
+			// The live view tags no chance beside it either.
+			rec, _, err := recordingFor(tt.path, "")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if tag, ok := rec.Tags[partial]; ok || rec.Tags[tt.judged] == "" {
+				t.Errorf("the live view tags message %d %q and message %d %q; want no tag for the interrupted one", partial, tag, tt.judged, rec.Tags[tt.judged])
+			}
+		})
+	}
+}
+
 func firstLine(s string) string { l, _, _ := strings.Cut(s, "\n"); return l }
 
 // A recording judged under its scenario's rules (a converted tournament's
@@ -193,6 +295,14 @@ func TestShowSaysWhereTheDefaultSetWouldStopARecordingItsOwnRulesDoNot(t *testin
 	want := fmt.Sprintf("◆ Under the default rules, which check and report use unless given --policy, it would stop after message %d by %s", at, v.Policy)
 	if code != exitOK || !strings.Contains(out, "◆ Under its scenario's rules it would stop after message 12 by max_messages") || !strings.Contains(out, want) {
 		t.Errorf("exit %d; want both readings, %q among them:\n%s%s", code, want, out, errOut)
+	}
+	// Under --policy FILE it is judged under FILE, and that reading alone
+	// is given, as the README says.
+	pol := filepath.Join(t.TempDir(), "twelve.yaml")
+	os.WriteFile(pol, []byte("max_messages: 12\n"), 0o600)
+	code, out, errOut = parley(t, "show", "--no-tui", "--policy", pol, jl)
+	if code != exitOK || !strings.Contains(out, "◆ Under "+pol+" it would stop after message 12 by max_messages") || strings.Contains(out, "◆ Under the default rules") {
+		t.Errorf("show --policy: exit %d; want its reading alone:\n%s%s", code, out, errOut)
 	}
 }
 

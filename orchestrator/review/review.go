@@ -23,9 +23,10 @@ type Result struct {
 	StopAt   int               // where the whole policy stops the run; 0 when it never does
 	Stop     policy.Verdict    // its verdict there, or on the whole conversation
 	Progress []policy.Progress // every rule's progress at StopAt, or at the end
-	// Loop is the loop rule's reading of every message, one per message,
-	// the zero reading for a moderator note: how near each came to
-	// counting towards a stop, and why. Nil when the policy has no loop
+	// Loop is the loop rule's reading of every message judged, one per
+	// message, the zero reading for a moderator note: how near each came
+	// to counting towards a stop, and why. An interrupted last message,
+	// which no rule judged, has none. Nil when the policy has no loop
 	// rule; the first one's, when it has several.
 	Loop []policy.LoopReading
 }
@@ -34,12 +35,9 @@ type Result struct {
 // policy for the whole and one for each rule, as rules remember the
 // conversation they judged last. An interrupted (partial) last message is
 // not judged: no agent saw it, and a live run's policy never judged it.
-// Loop still holds a reading for it, the zero one.
+// Loop holds no reading for it either.
 func Judge(newPolicy func() policy.Policy, all []transcripts.Message) Result {
-	msgs := all
-	for len(msgs) > 0 && msgs[len(msgs)-1].Partial {
-		msgs = msgs[:len(msgs)-1]
-	}
+	msgs, _ := transcripts.Judged(all)
 	var r Result
 	r.StopAt, r.Stop = policy.FirstStop(newPolicy(), msgs)
 	r.Progress = r.Stop.Progress
@@ -63,9 +61,6 @@ func Judge(newPolicy func() policy.Policy, all []transcripts.Message) Result {
 	for _, ru := range rules {
 		if l, ok := ru.p.(*policy.Loop); ok {
 			r.Loop = l.Readings(msgs)
-			for len(r.Loop) < len(all) {
-				r.Loop = append(r.Loop, policy.LoopReading{})
-			}
 			break
 		}
 	}

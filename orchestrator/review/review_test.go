@@ -79,7 +79,8 @@ func TestNoLoopRuleNoReadings(t *testing.T) {
 }
 
 // An interrupted (partial) last message is not judged: no agent saw it,
-// and the live run's policy never judged it.
+// and the live run's policy never judged it. The loop rule gives it no
+// reading, where a zero one would be said as a chance of 0%.
 func TestJudgeLeavesOutAnInterruptedMessage(t *testing.T) {
 	msgs := []transcripts.Message{
 		{Speaker: "a", Content: "Tell me about tides."},
@@ -87,7 +88,7 @@ func TestJudgeLeavesOutAnInterruptedMessage(t *testing.T) {
 		{Speaker: "a", Content: "[END]", Partial: true},
 	}
 	p := func() policy.Policy {
-		q, err := policy.ParseYAML([]byte("stop_pattern: '\\[END\\]'"))
+		q, err := policy.ParseYAML([]byte("any: {stop_pattern: '\\[END\\]', loop: {}}"))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -96,5 +97,8 @@ func TestJudgeLeavesOutAnInterruptedMessage(t *testing.T) {
 	r := Judge(p, msgs)
 	if r.StopAt != 0 || len(r.Marks) != 0 {
 		t.Errorf("stop at %d, marks %+v; the partial message was judged", r.StopAt, r.Marks)
+	}
+	if len(r.Loop) != 2 {
+		t.Errorf("%d loop readings for 2 messages judged and an interrupted one", len(r.Loop))
 	}
 }
