@@ -44,8 +44,12 @@ type Options struct {
 	// it does not record seated_at for a scripted or replay seat (an
 	// earlier parley's fork), seatedAt infers it from the messages kept.
 	PriorForkedAt int
-	// Human builds the agent for a type: human seat; nil means none can be seated.
-	Human func(name string) (agents.Agent, error)
+	// Human builds the agent for a type: human seat; nil means none can be
+	// seated, and NoHuman says why: a clause that names what keeps the
+	// live view closed (a flag given, an output that is not a terminal)
+	// and what to do, ending the sentence that refuses the seat.
+	Human   func(name string) (agents.Agent, error)
+	NoHuman string
 	// Warn receives warnings, such as a key sent over plain HTTP.
 	Warn func(string)
 	// Rules, when set, makes the run's rules from the scenario's: a
@@ -408,7 +412,11 @@ func buildAgent(s *configs.Scenario, a *configs.Agent, opt *Options, opens bool,
 		return r, info, nil
 	case configs.TypeHuman:
 		if opt.Human == nil {
-			return nil, info, fmt.Errorf("agent %q is type: human, which needs the live view; run on a terminal without --no-tui", a.Name)
+			why := opt.NoHuman
+			if why == "" {
+				why = "this command does not open it"
+			}
+			return nil, info, fmt.Errorf("agent %q is type: human, which needs the live view, and %s", a.Name, why)
 		}
 		h, err := opt.Human(a.Name)
 		return h, info, err

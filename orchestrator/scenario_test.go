@@ -328,11 +328,22 @@ func TestResumedScriptSkipsWhatWasSaid(t *testing.T) {
 	}
 }
 
+// A human seat with no live view to type in is refused, in a sentence
+// that ends with what the command says kept the view closed.
 func TestHumanSeatNeedsTheLiveView(t *testing.T) {
 	y := "agents:\n  - {name: Me, type: human}\n  - {name: B, type: scripted, lines: [b1]}\n"
-	_, err := FromScenario(scenario(t, "s.yaml", y), Options{})
-	if err == nil || !strings.Contains(err.Error(), "--no-tui") {
-		t.Fatalf("err = %v", err)
+	for _, c := range []struct {
+		name, why, want string
+	}{
+		{"a command that has no live view", "", `agent "Me" is type: human, which needs the live view, and this command does not open it`},
+		{"a flag that keeps it closed", "--json keeps it closed", `agent "Me" is type: human, which needs the live view, and --json keeps it closed`},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			_, err := FromScenario(scenario(t, "s.yaml", y), Options{NoHuman: c.why})
+			if err == nil || err.Error() != c.want {
+				t.Fatalf("err = %v, want %s", err, c.want)
+			}
+		})
 	}
 }
 
