@@ -56,7 +56,8 @@ func NewReplay(t *transcripts.Transcript, source, speaker string, pace time.Dura
 // opening (the seed's system records its initial message that way, and
 // parley marks its own), which the other side answered. TakeOpening
 // returns it and moves past it, so the replay's first reply is the
-// speaker's next message. Call it before Skip.
+// speaker's next message, whether the opening it returns is handed over
+// or a scenario's own opening takes its place. Call it before Skip.
 func (r *Replay) TakeOpening() (string, bool) {
 	if !r.hasOpening {
 		return "", false

@@ -42,6 +42,18 @@ type File struct {
 // a scenario or labels in YAML beside them.
 var transcriptExts = map[string]bool{".md": true, ".markdown": true, ".jsonl": true, ".json": true, ".txt": true, ".log": true, ".csv": true, ".tsv": true}
 
+// TranscriptExts are the extensions, without their dot, of the files
+// parley reads as transcripts when they are named: those a folder is
+// searched for, then YAML.
+func TranscriptExts() []string {
+	var out []string
+	for ext := range transcriptExts {
+		out = append(out, strings.TrimPrefix(ext, "."))
+	}
+	slices.Sort(out)
+	return append(out, "yaml", "yml")
+}
+
 // notTranscripts are files parley itself writes beside transcripts, and
 // label tables.
 var notTranscripts = map[string]bool{"summary.md": true, "summary.json": true, "batch.json": true, "state.jsonl": true, LabelTableName: true}

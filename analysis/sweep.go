@@ -199,6 +199,27 @@ func SweepOf(grid []Axis, line int) (int, bool) {
 	return i, i >= 0 && i < len(grid)
 }
 
+// Sweepable names what a --sweep can vary, in the form it takes: RULE for
+// a rule written as its value alone (max_messages), RULE.FIELD for each
+// setting of a rule that has settings, which a rule written in its short
+// form (end_token: "[END]", max_cost: 2.50) takes too. A rule that holds
+// rules (any, all) has nothing of its own to vary.
+func Sweepable() []string {
+	var out []string
+	for _, rule := range policy.Names() {
+		settings := policy.Settings(rule)
+		switch {
+		case len(settings) > 0:
+			for _, f := range settings {
+				out = append(out, rule+"."+f)
+			}
+		case !policy.HoldsRules(rule):
+			out = append(out, rule)
+		}
+	}
+	return out
+}
+
 // Name is the axis as written, "rule.field" or "rule".
 func (ax Axis) Name() string { return ax.Rule + dotField(ax.Field) }
 
@@ -290,7 +311,7 @@ func countsOtherWay(v *yaml.Node, ax Axis) string {
 }
 
 // shortForms names the field a rule's short scalar form sets.
-var shortForms = map[string]string{"end_token": "token", "stop_pattern": "pattern", "max_tokens": "limit"}
+var shortForms = map[string]string{"end_token": "token", "stop_pattern": "pattern", "max_tokens": "limit", "max_cost": "usd"}
 
 func setField(v *yaml.Node, ax Axis, line int, value string) error {
 	scalar := func(s string) *yaml.Node { return &yaml.Node{Kind: yaml.ScalarNode, Value: s, Line: line} }

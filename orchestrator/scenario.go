@@ -44,8 +44,12 @@ type Options struct {
 	// it does not record seated_at for a scripted or replay seat (an
 	// earlier parley's fork), seatedAt infers it from the messages kept.
 	PriorForkedAt int
-	// Human builds the agent for a type: human seat; nil means none can be seated.
-	Human func(name string) (agents.Agent, error)
+	// Human builds the agent for a type: human seat; nil means none can be
+	// seated, and NoHuman says why: a clause that names what keeps the
+	// live view closed (a flag given, an output that is not a terminal)
+	// and what to do, ending the sentence that refuses the seat.
+	Human   func(name string) (agents.Agent, error)
+	NoHuman string
 	// Warn receives warnings, such as a key sent over plain HTTP.
 	Warn func(string)
 	// Rules, when set, makes the run's rules from the scenario's: a
@@ -362,7 +366,8 @@ func asSeats(s *configs.Scenario, prior []transcripts.Message) []transcripts.Mes
 
 // buildAgent builds one seat's agent. opens says the seat speaks first;
 // opening, when not nil, is where a replay seated on the side that does
-// not open puts its recording's opening.
+// not open puts its recording's opening (nil when the scenario gives an
+// opening: of its own, which takes that opening's place).
 //
 // It and what it calls take the agent and the options by pointer: a batch
 // job builds its conversation on the goroutine that then runs it, whose
@@ -391,8 +396,12 @@ func buildAgent(s *configs.Scenario, a *configs.Agent, opt *Options, opens bool,
 		if err != nil {
 			return nil, info, fmt.Errorf("agent %q: %s: %w", a.Name, replayField(t), err)
 		}
-		if opening != nil {
-			if text, ok := r.TakeOpening(); ok {
+		// Seated on the side that does not open, the replay's recording's
+		// opening is message 1: handed over as the opening, or, when the
+		// scenario gives an opening: of its own, replaced by it. Either
+		// way it is never one of the replay's replies.
+		if !opens {
+			if text, ok := r.TakeOpening(); ok && opening != nil {
 				*opening = text
 			}
 		}
@@ -403,7 +412,11 @@ func buildAgent(s *configs.Scenario, a *configs.Agent, opt *Options, opens bool,
 		return r, info, nil
 	case configs.TypeHuman:
 		if opt.Human == nil {
-			return nil, info, fmt.Errorf("agent %q is type: human, which needs the live view; run on a terminal without --no-tui", a.Name)
+			why := opt.NoHuman
+			if why == "" {
+				why = "this command does not open it"
+			}
+			return nil, info, fmt.Errorf("agent %q is type: human, which needs the live view, and %s", a.Name, why)
 		}
 		h, err := opt.Human(a.Name)
 		return h, info, err
@@ -558,12 +571,13 @@ func replayField(t *transcripts.Transcript) string {
 }
 
 // ReplayWarnings says of each replay agent of s that would send a blank
-// first reply what to change: one that speaks first (first:) with no
-// opening: written, whose recording's message 1 is its own and blank, as
-// the seed's system records its blank opening. It would re-speak that
-// blank as a reply to parley's cue; seated second, the recording's message
-// 1 is the conversation's opening, as it was, and the other side answers
-// it first. Recordings that cannot be read are ReplayProblems' to say;
+// first reply what to change: one that speaks first (first:), whose
+// recording's message 1 is its own and blank, as the seed's system
+// records its blank opening. It would re-speak that blank as a reply to
+// parley's cue, or to the scenario's opening:; seated second, the
+// recording's message 1 is the conversation's opening, as it was (or the
+// scenario's opening: takes its place), and the other side answers it
+// first. Recordings that cannot be read are ReplayProblems' to say;
 // what the reader of one that can be skipped or guessed (a last line cut
 // off mid-write, a file that is not UTF-8) is said here, with the agent.
 func ReplayWarnings(s *configs.Scenario) []string {
@@ -581,7 +595,7 @@ func ReplayWarnings(s *configs.Scenario) []string {
 			out = append(out, e.Error())
 		}
 	}
-	if s.Opening != nil || s.IsRoster() || len(s.Agents) != 2 {
+	if s.IsRoster() || len(s.Agents) != 2 {
 		return out
 	}
 	for i, a := range s.Agents {
@@ -597,9 +611,13 @@ func ReplayWarnings(s *configs.Scenario) []string {
 			continue
 		}
 		other := s.Agents[1-i].Name
-		e := &configs.Error{File: s.Path, Line: a.FieldLine("transcript"), Msg: fmt.Sprintf(
-			"agent %q speaks first, and its recording's message 1 is its own blank opening, which it would send as its first reply; "+
-				"add first: %s to let %s answer that opening first, as in the recording (parley then records the opening as message 1)", a.Name, other, other)}
+		msg := fmt.Sprintf("agent %q speaks first, and its recording's message 1 is its own blank opening, which it would send as its first reply; "+
+			"add first: %s to let %s answer that opening first, as in the recording (parley then records the opening as message 1)", a.Name, other, other)
+		if s.Opening != nil {
+			msg = fmt.Sprintf("agent %q speaks first, and its recording's message 1 is its own blank opening, which it would send as its first reply, to the scenario's opening:; "+
+				"add first: %s to let %s answer first, the opening: then standing in for that blank message as message 1, under %q's name", a.Name, other, other, a.Name)
+		}
+		e := &configs.Error{File: s.Path, Line: a.FieldLine("transcript"), Msg: msg}
 		out = append(out, e.Error())
 	}
 	return out

@@ -171,9 +171,9 @@ func TestReplayProblemsNameTheFieldsLine(t *testing.T) {
 }
 
 // A replay seat that speaks first, whose recording opens with its own
-// blank message 1, is told to let the other side answer first; a
-// scenario that seats it second, gives an opening, or replays the side
-// that did not open is not.
+// blank message 1, is told to let the other side answer first, with an
+// opening: of the scenario's or without; a scenario that seats it second
+// or replays the side that did not open is not.
 func TestReplayWarningsOfABlankFirstReply(t *testing.T) {
 	dir := t.TempDir()
 	const agents = `agents:
@@ -189,7 +189,8 @@ func TestReplayWarningsOfABlankFirstReply(t *testing.T) {
 	}{
 		{"the opening side speaks first", agents, `:4: agent "Kimi K2" speaks first, and its recording's message 1 is its own blank opening, which it would send as its first reply; add first: grok-4`},
 		{"the other side answers first", agents + "first: grok-4\n", ""},
-		{"an opening of the scenario's own", agents + "opening: Hi.\n", ""},
+		{"the opening side speaks first, after an opening", agents + "opening: Hi.\n", `:4: agent "Kimi K2" speaks first, and its recording's message 1 is its own blank opening, which it would send as its first reply, to the scenario's opening:; add first: grok-4 to let grok-4 answer first, the opening: then standing in for that blank message as message 1, under "Kimi K2"'s name`},
+		{"the other side answers an opening first", agents + "opening: Hi.\nfirst: grok-4\n", ""},
 		{"a side that did not open", "agents:\n  - {name: grok-4, type: replay, transcript: transcripts/seed/kimi-k2-vs-grok-4.md}\n  - {name: gpt, type: scripted, lines: [hi]}\n", ""},
 	} {
 		t.Run(c.name, func(t *testing.T) {
@@ -220,6 +221,65 @@ func TestReplayWarningsOfItsRecording(t *testing.T) {
 	got := strings.Join(ReplayWarnings(scenario(t, filepath.Join(dir, "s.yaml"), fmt.Sprintf(y, "torn.jsonl"))), "\n")
 	if !strings.Contains(got, filepath.Join(dir, "s.yaml")+`:2: agent "A": its recording torn.jsonl: `) || !strings.Contains(got, "line 17 is incomplete") {
 		t.Errorf("a torn recording warns %q", got)
+	}
+}
+
+// A replay seated on the side that does not open, whose recording opens
+// with its speaker's message 1, never says that opening as a reply: it is
+// message 1 again, or the scenario's opening: takes its place, and the
+// replay's first reply is its speaker's next message. So the seed's blank
+// opening is not Kimi K2's first reply under an opening: either.
+func TestReplaySeatedSecondNeverRepliesWithItsOpening(t *testing.T) {
+	dir := t.TempDir()
+	rec := "# Ann ↔ Ben\n\n**Messages:** 4\n\n---\n\n### Ann\n\nShall we talk about tides?\n\n---\n\n### Ben\n\nYes: the moon pulls the sea.\n\n---\n\n" +
+		"### Ann\n\nAnd the sun?\n\n---\n\n### Ben\n\nIt pulls too, less.\n\n---\n"
+	os.WriteFile(filepath.Join(dir, "rec.md"), []byte(rec), 0o600)
+	const annBen = `first: Ben
+agents:
+  - {name: Ann, type: replay, transcript: rec.md, speaker: Ann}
+  - {name: Ben, type: scripted, lines: ["Yes: the moon pulls the sea.", "It pulls too, less.", "Bye."]}
+`
+	const kimi = `first: gpt
+agents:
+  - {name: Kimi K2, type: replay, transcript: transcripts/seed/kimi-k2-vs-grok-4.md}
+  - {name: gpt, type: scripted, lines: ["I'm sorry, but no.", "Thanks."]}
+`
+	for _, c := range []struct {
+		name, yaml string
+		want       []string // speaker: content, from message 1
+		left       int      // the replay's lines left before the run
+	}{
+		{"the recording's opening is message 1 again", annBen, []string{
+			"Ann: Shall we talk about tides?", "Ben: Yes: the moon pulls the sea.", "Ann: And the sun?", "Ben: It pulls too, less.",
+		}, 1},
+		{"the scenario's opening takes its place", "opening: Hi.\n" + annBen, []string{
+			"Ann: Hi.", "Ben: Yes: the moon pulls the sea.", "Ann: And the sun?", "Ben: It pulls too, less.",
+		}, 1},
+		{"the seed's blank opening under an opening", "opening: Hi.\n" + kimi, []string{
+			"Kimi K2: Hi.", "gpt: I'm sorry, but no.", "Kimi K2: Understood. I respect your boundary and won’t pursue the scenario. Let me know if you change your mind or would like to discuss something else another time. [END]",
+		}, 48},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			path := filepath.Join(dir, "s.yaml")
+			s := scenario(t, path, c.yaml)
+			if left, err := LinesLeft(s, &s.Agents[0], nil, nil); err != nil || left != c.left {
+				t.Errorf("lines left %d (%v); want %d", left, err, c.left)
+			}
+			_, finished := stage(t, path, c.yaml)
+			var said []string
+			for _, m := range finished {
+				said = append(said, m.Speaker+": "+m.Content)
+			}
+			if len(said) > len(c.want) {
+				said = said[:len(c.want)]
+			}
+			if strings.Join(said, "\n") != strings.Join(c.want, "\n") {
+				t.Errorf("said\n%s\nwant\n%s", strings.Join(said, "\n"), strings.Join(c.want, "\n"))
+			}
+			if warned := ReplayWarnings(s); len(warned) != 0 {
+				t.Errorf("warnings %q", warned)
+			}
+		})
 	}
 }
 
@@ -268,11 +328,22 @@ func TestResumedScriptSkipsWhatWasSaid(t *testing.T) {
 	}
 }
 
+// A human seat with no live view to type in is refused, in a sentence
+// that ends with what the command says kept the view closed.
 func TestHumanSeatNeedsTheLiveView(t *testing.T) {
 	y := "agents:\n  - {name: Me, type: human}\n  - {name: B, type: scripted, lines: [b1]}\n"
-	_, err := FromScenario(scenario(t, "s.yaml", y), Options{})
-	if err == nil || !strings.Contains(err.Error(), "--no-tui") {
-		t.Fatalf("err = %v", err)
+	for _, c := range []struct {
+		name, why, want string
+	}{
+		{"a command that has no live view", "", `agent "Me" is type: human, which needs the live view, and this command does not open it`},
+		{"a flag that keeps it closed", "--json keeps it closed", `agent "Me" is type: human, which needs the live view, and --json keeps it closed`},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			_, err := FromScenario(scenario(t, "s.yaml", y), Options{NoHuman: c.why})
+			if err == nil || err.Error() != c.want {
+				t.Fatalf("err = %v, want %s", err, c.want)
+			}
+		})
 	}
 }
 

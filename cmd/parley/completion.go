@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"os"
 	"slices"
 	"strings"
 
@@ -9,8 +10,8 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/parleyhq/parley/agents"
+	"github.com/parleyhq/parley/analysis"
 	"github.com/parleyhq/parley/configs"
-	"github.com/parleyhq/parley/orchestrator/policy"
 )
 
 // Shell completion (`parley completion bash|zsh|fish|powershell`) offers
@@ -22,7 +23,8 @@ type completeFunc = func(*cobra.Command, []string, string) ([]string, cobra.Shel
 // argCompletions are what each command's arguments complete to.
 var argCompletions = map[string]completeFunc{
 	"run": completeScenarios, "validate": completeScenarios, "doctor": completeScenarios, "batch": completeScenarios,
-	"check": completeTranscripts, "show": completeTranscripts, "resume": completeTranscripts, "export": completeJSONL,
+	"check": completeTranscripts, "show": completeTranscripts, "fork": completeTranscripts, "report": completeTranscripts,
+	"resume": completeRecordings, "export": completeJSONL,
 	"convert": completeConvert,
 	"demo":    noFiles, "providers": noFiles, "version": noFiles, "worker": noFiles, "collect": noFiles,
 }
@@ -117,9 +119,16 @@ func completeScenarios(cmd *cobra.Command, args []string, toComplete string) ([]
 	return []string{"yaml", "yml"}, cobra.ShellCompDirectiveFilterFileExt
 }
 
-// completeTranscripts offers transcripts in the layouts parley reads.
+// completeTranscripts offers the files parley reads as transcripts when
+// named (and folders, which it searches for them).
 func completeTranscripts(cmd *cobra.Command, args []string, toComplete string) ([]string, cobra.ShellCompDirective) {
-	return []string{"md", "jsonl", "json", "txt"}, cobra.ShellCompDirectiveFilterFileExt
+	return analysis.TranscriptExts(), cobra.ShellCompDirectiveFilterFileExt
+}
+
+// completeRecordings offers what resume continues: a recording parley
+// made, by its JSONL or its Markdown.
+func completeRecordings(cmd *cobra.Command, args []string, toComplete string) ([]string, cobra.ShellCompDirective) {
+	return []string{"jsonl", "md"}, cobra.ShellCompDirectiveFilterFileExt
 }
 
 func completeJSONL(cmd *cobra.Command, args []string, toComplete string) ([]string, cobra.ShellCompDirective) {
@@ -130,13 +139,22 @@ func completeMarkdown(cmd *cobra.Command, args []string, toComplete string) ([]s
 	return []string{"md"}, cobra.ShellCompDirectiveFilterFileExt
 }
 
-// completeConvert offers a transcript to read, then a Markdown file to write.
+// completeConvert offers a transcript (or a tournament config) to read,
+// then a file to write: a transcript's Markdown or JSONL, a config's
+// roster scenario, or, when the file to read cannot be read, any of them.
 func completeConvert(cmd *cobra.Command, args []string, toComplete string) ([]string, cobra.ShellCompDirective) {
-	if len(args) == 0 {
+	switch len(args) {
+	case 0:
 		return completeTranscripts(cmd, args, toComplete)
-	}
-	if len(args) == 1 {
-		return completeMarkdown(cmd, args, toComplete)
+	case 1:
+		data, err := os.ReadFile(args[0])
+		switch {
+		case err != nil:
+			return slices.Concat(transcriptOuts, rosterOuts), cobra.ShellCompDirectiveFilterFileExt
+		case configs.LooksLikeAttractorsConfig(data):
+			return rosterOuts, cobra.ShellCompDirectiveFilterFileExt
+		}
+		return transcriptOuts, cobra.ShellCompDirectiveFilterFileExt
 	}
 	return noFiles(cmd, args, toComplete)
 }
@@ -175,11 +193,25 @@ func completeFieldPaths(cmd *cobra.Command, args []string, toComplete string) ([
 	return fieldPaths, dir
 }
 
-// completeSweep offers the rules check --sweep can vary.
+// completeSweep offers what check --sweep can vary, in the form it takes:
+// RULE= for a rule written as its value alone, RULE. for one with
+// settings, and after RULE. each of its settings as RULE.FIELD=.
 func completeSweep(cmd *cobra.Command, args []string, toComplete string) ([]string, cobra.ShellCompDirective) {
 	var out []string
-	for _, n := range policy.Names() {
-		out = append(out, n+".")
+	rule, _, inRule := strings.Cut(toComplete, ".")
+	for _, name := range analysis.Sweepable() {
+		r, _, hasField := strings.Cut(name, ".")
+		switch {
+		case inRule && r == rule && hasField:
+			out = append(out, name+"=")
+		case inRule:
+		case hasField:
+			if !slices.Contains(out, r+".") {
+				out = append(out, r+".")
+			}
+		default:
+			out = append(out, name+"=")
+		}
 	}
 	return out, cobra.ShellCompDirectiveNoSpace | cobra.ShellCompDirectiveNoFileComp
 }

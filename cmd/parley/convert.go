@@ -8,6 +8,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -18,6 +19,19 @@ import (
 )
 
 func init() { commands = append(commands, newConvertCmd) }
+
+// The extensions, without their dot, of what convert writes: a
+// transcript's Markdown or JSONL, and a tournament config's roster
+// scenario.
+var (
+	transcriptOuts = []string{"md", "jsonl"}
+	rosterOuts     = []string{"yaml", "yml"}
+)
+
+// hasExt reports whether path ends in one of exts.
+func hasExt(exts []string, path string) bool {
+	return slices.Contains(exts, strings.TrimPrefix(filepath.Ext(path), "."))
+}
 
 func newConvertCmd() *cobra.Command {
 	var force bool
@@ -54,7 +68,7 @@ even then, nor the JSONL of a conversation parley staged.`,
 			if err == nil && configs.LooksLikeAttractorsConfig(data) {
 				return convertConfig(cmd, in, out, data, force)
 			}
-			if ext := filepath.Ext(out); ext == ".yaml" || ext == ".yml" {
+			if hasExt(rosterOuts, out) {
 				if err == nil && meantAsConfig(data) {
 					// A config with a fault of its own: the converter names it.
 					return convertConfig(cmd, in, out, data, force)
@@ -69,7 +83,7 @@ even then, nor the JSONL of a conversation parley staged.`,
 				return usageErr(scenarioNotTranscript(in, err))
 			}
 			ext := filepath.Ext(out)
-			if ext != ".md" && ext != ".jsonl" {
+			if !hasExt(transcriptOuts, out) {
 				return usageErr(fmt.Errorf("%s: the output must end in .md (parley Markdown) or .jsonl (parley JSONL)", out))
 			}
 			paths := []string{out}
@@ -113,7 +127,7 @@ even then, nor the JSONL of a conversation parley staged.`,
 
 // convertConfig writes the roster scenario of a tournament config.
 func convertConfig(cmd *cobra.Command, in, out string, data []byte, force bool) error {
-	if ext := filepath.Ext(out); ext != ".yaml" && ext != ".yml" {
+	if !hasExt(rosterOuts, out) {
 		return usageErr(fmt.Errorf("%s is a tournament config; convert writes it as a roster scenario, so the output must end in .yaml", in))
 	}
 	src, err := configs.ConvertAttractors(in, data)

@@ -228,6 +228,29 @@ func stageable(s *configs.Scenario, resume *resumption) error {
 	return nil
 }
 
+// liveViewClosed says what keeps the live view, which alone seats a
+// person, closed: the flags given (--json, --no-tui), else an output that
+// is not a terminal; and what to do to take a type: human seat.
+func liveViewClosed(f runFlags, terminal bool) string {
+	var flags []string
+	if f.json {
+		flags = append(flags, "--json")
+	}
+	if f.noTUI {
+		flags = append(flags, "--no-tui")
+	}
+	switch len(flags) {
+	case 0:
+		if terminal {
+			return "this command does not open it"
+		}
+		return "the output is not a terminal, so it cannot open: give the command on a terminal, its output neither piped nor redirected, to type that side's messages"
+	case 1:
+		return fmt.Sprintf("%s keeps it closed: leave out %s, on a terminal, to type that side's messages", flags[0], flags[0])
+	}
+	return fmt.Sprintf("%s keep it closed: leave them out, on a terminal, to type that side's messages", phrase.And(flags))
+}
+
 // stage runs a scenario with the recorder and either the live view or,
 // without a terminal or with --no-tui, the headless printer (or, with
 // --json, JSON lines). With a resumption it continues that recording
@@ -244,7 +267,8 @@ func stage(ctx context.Context, cmd *cobra.Command, s *configs.Scenario, f runFl
 	opt := orchestrator.Options{Warn: func(msg string) { fmt.Fprintln(stderr, "parley: warning:", msg) }}
 	// The live view runs when stdout is a terminal; it alone can seat a
 	// person (type: human).
-	useTUI := !f.noTUI && !f.json && tui.IsTerminal(cmd.OutOrStdout())
+	terminal := tui.IsTerminal(cmd.OutOrStdout())
+	useTUI := !f.noTUI && !f.json && terminal
 	humans := map[string]tui.Seat{}
 	if useTUI {
 		opt.Human = func(name string) (agents.Agent, error) {
@@ -252,6 +276,8 @@ func stage(ctx context.Context, cmd *cobra.Command, s *configs.Scenario, f runFl
 			humans[name] = h
 			return h, nil
 		}
+	} else {
+		opt.NoHuman = liveViewClosed(f, terminal)
 	}
 	if resume != nil {
 		opt.Prior, opt.PriorAgents, opt.PriorForkedAt = resume.recording.Messages(), resume.agents, resume.forkedAt

@@ -39,7 +39,7 @@ func Empty(n *yaml.Node) []error {
 			}
 			for i := 0; i+1 < len(n.Content); i += 2 {
 				k, v := n.Content[i], n.Content[i+1]
-				if k.Value != "any" && k.Value != "all" {
+				if !HoldsRules(k.Value) {
 					continue
 				}
 				switch {

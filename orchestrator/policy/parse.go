@@ -96,6 +96,50 @@ func Names() []string {
 	return out
 }
 
+// HoldsRules reports whether rule holds other rules (any, all) rather
+// than a value or settings of its own.
+func HoldsRules(rule string) bool { return rule == "any" || rule == "all" }
+
+// Settings names the settings of rule that take one value each (a number,
+// a text, a switch, a duration), as its reading declares them and in that
+// order: the settings a check --sweep can set. nil for a rule written as
+// its value alone (max_messages: 50) or holding rules (any, all).
+func Settings(rule string) []string {
+	b, ok := builders[rule]
+	if !ok {
+		return nil
+	}
+	_, err := b(settingsProbe)
+	var s settingsOf
+	if errors.As(err, &s) {
+		return s
+	}
+	return nil
+}
+
+// settingsProbe is the node Settings hands a rule's reading: StrictDecode
+// answers it with a settingsOf, reading nothing.
+var settingsProbe = &yaml.Node{Kind: yaml.MappingNode}
+
+// settingsOf is StrictDecode's answer to settingsProbe: the settings of
+// the rule that take one value each.
+type settingsOf []string
+
+func (settingsOf) Error() string { return "the settings of a rule" }
+
+// oneValue reports whether a setting of type t takes one value, not a list
+// or a mapping.
+func oneValue(t reflect.Type) bool {
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	switch t.Kind() {
+	case reflect.Slice, reflect.Array, reflect.Map, reflect.Struct, reflect.Interface:
+		return false
+	}
+	return true
+}
+
 // Parse builds a policy from a scenario's termination: value. A list or a
 // mapping of several rules means any of them.
 func Parse(n *yaml.Node) (Policy, error) {
@@ -306,6 +350,15 @@ func StrictDecode(n *yaml.Node, rule string, out any) error {
 			fields[tag] = t.Field(i).Type
 			names = append(names, tag)
 		}
+	}
+	if n == settingsProbe {
+		var one settingsOf
+		for _, name := range names {
+			if oneValue(fields[name]) {
+				one = append(one, name)
+			}
+		}
+		return one
 	}
 	var probs problems
 	for i := 0; i+1 < len(n.Content); i += 2 {
