@@ -38,20 +38,24 @@ models, system_prompt, initial_message, max_turns, end_codeword,
 conversations_per_pair, max_workers), convert writes a parley roster
 scenario instead: parley batch ROSTER.yaml stages the same tournament.
 
-A file holding several conversations is written as OUT-1.md, OUT-2.md, ….
+A file holding several conversations is written as OUT-1.md, OUT-2.md, …;
+FILE#N converts its Nth conversation alone, as check names it.
 convert never overwrites a file unless given --force, nor the file it reads
 even then, nor the JSONL of a conversation parley staged.`,
 		Args: exactArgs(2, "convert takes an input and an output path, such as convert chat.json chat.md or convert config.json roster.yaml"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			in, out := args[0], args[1]
-			data, err := os.ReadFile(in)
+			// FILE#N is the Nth conversation of a file that holds several,
+			// as check names it.
+			file, which := transcripts.SplitConversation(in)
+			data, err := os.ReadFile(file)
 			if errors.Is(err, fs.ErrNotExist) {
-				return usageErr(fmt.Errorf("%s: no such file", in))
+				return usageErr(fmt.Errorf("%s: no such file", file))
 			}
-			if isDir(in) {
-				return usageErr(fmt.Errorf("%s is a folder; convert takes one file, such as convert chat.json chat.md (check, report and train read folders)", in))
+			if isDir(file) {
+				return usageErr(fmt.Errorf("%s is a folder; convert takes one file, such as convert chat.json chat.md (check, report and train read folders)", file))
 			}
-			if err == nil && configs.LooksLikeAttractorsConfig(data) {
+			if err == nil && file == in && configs.LooksLikeAttractorsConfig(data) {
 				return convertConfig(cmd, in, out, data, force)
 			}
 			if ext := filepath.Ext(out); ext == ".yaml" || ext == ".yml" {
@@ -61,12 +65,19 @@ even then, nor the JSONL of a conversation parley staged.`,
 				}
 				return usageErr(fmt.Errorf("%s: only a tournament config (JSON with models, each with a model_id) converts to a scenario; a transcript converts to .md or .jsonl", in))
 			}
-			ts, layout, err := transcripts.ReadAny(in)
+			ts, layout, err := transcripts.ReadAny(file)
 			if err != nil {
 				if errors.Is(err, fs.ErrNotExist) {
-					return usageErr(fmt.Errorf("%s: no such file", in))
+					return usageErr(fmt.Errorf("%s: no such file", file))
 				}
-				return usageErr(scenarioNotTranscript(in, err))
+				return usageErr(scenarioNotTranscript(file, err))
+			}
+			if file != in {
+				t, err := transcripts.PickConversation(file, which, ts)
+				if err != nil {
+					return usageErr(err)
+				}
+				ts = []*transcripts.Transcript{t}
 			}
 			ext := filepath.Ext(out)
 			if ext != ".md" && ext != ".jsonl" {
@@ -83,7 +94,7 @@ even then, nor the JSONL of a conversation parley staged.`,
 				if _, err := os.Stat(p); err == nil && !force {
 					return usageErr(fmt.Errorf("%s already exists; choose another name or pass --force", p))
 				}
-				if sameFile(in, p) {
+				if sameFile(file, p) {
 					return usageErr(fmt.Errorf("%s is the file convert reads; write the conversion to another file", p))
 				}
 				if stagedRecording(p) {
@@ -99,7 +110,11 @@ even then, nor the JSONL of a conversation parley staged.`,
 					fmt.Fprintf(cmd.ErrOrStderr(), "parley: warning: %s: %s\n", in, w)
 				}
 				if ext == ".md" {
-					for _, lack := range t.MarkdownLacks("convert to .jsonl to keep %s") {
+					keep := "convert to .jsonl to keep %s"
+					if layout == transcripts.LayoutJSONL {
+						keep = filepath.Base(file) + " keeps %s" // as export says
+					}
+					for _, lack := range t.MarkdownLacks(keep) {
 						fmt.Fprintf(cmd.ErrOrStderr(), "parley: %s: %s\n", in, lack)
 					}
 				}
