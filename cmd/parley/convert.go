@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -101,8 +102,22 @@ even then, nor the JSONL of a conversation parley staged.`,
 					return usageErr(fmt.Errorf("%s is a recording parley staged, whose JSONL holds what a conversion cannot (the scenario, usage, times, the stop) and resume continues from; convert does not replace it, even with --force: write the conversion to another file", p))
 				}
 			}
+			// parley's own JSONL is in the layout asked for already: it is
+			// copied as recorded, line for line, since a transcript read
+			// from it holds one run of its sessions (the last one's
+			// settings, its events after its messages, its last stop).
+			copyJSONL := layout == transcripts.LayoutJSONL && ext == ".jsonl" && len(ts) == 1
 			for i, t := range ts {
-				if err := writeTranscript(paths[i], t, ext == ".jsonl"); err != nil {
+				var err error
+				if copyJSONL {
+					err = writeThrough(paths[i], func(w io.Writer) error {
+						_, err := w.Write(data)
+						return err
+					})
+				} else {
+					err = writeTranscript(paths[i], t, ext == ".jsonl")
+				}
+				if err != nil {
 					return failureErr(err)
 				}
 				fmt.Fprintf(cmd.OutOrStdout(), "%s (%s): %s → %s\n", in, layout, phrase.Count(len(t.Messages), "message", "messages"), paths[i])
@@ -243,18 +258,27 @@ func withoutTempName(err error) error {
 }
 
 // writeTranscript writes t to path through a temporary file, so a failure
-// never leaves half a file under the final name.
+// never leaves half a file under the final name: as parley JSONL when
+// jsonl is set, else in parley's Markdown layout.
 func writeTranscript(path string, t *transcripts.Transcript, jsonl bool) error {
+	return writeThrough(path, func(w io.Writer) error {
+		if jsonl {
+			return transcripts.WriteJSONL(w, t)
+		}
+		return transcripts.WriteFile(w, t)
+	})
+}
+
+// writeThrough writes to path what write writes, through a temporary
+// file made as a transcript is (0600), so a failure never leaves half a
+// file under the final name.
+func writeThrough(path string, write func(io.Writer) error) error {
 	tmp, err := createBeside(path)
 	if err != nil {
 		return err
 	}
 	defer os.Remove(tmp.Name())
-	if jsonl {
-		err = transcripts.WriteJSONL(tmp, t)
-	} else {
-		err = transcripts.WriteFile(tmp, t)
-	}
+	err = write(tmp)
 	if e := tmp.Close(); err == nil {
 		err = e
 	}

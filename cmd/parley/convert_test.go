@@ -1,11 +1,14 @@
 package main
 
 import (
+	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/parleyhq/parley/agents/openaitest"
 	"github.com/parleyhq/parley/transcripts"
 )
 
@@ -72,5 +75,55 @@ func TestConvertOfAJSONLToMarkdownSaysTheJSONLKeepsWhatItLeavesOut(t *testing.T)
 		"parley: " + jl + `: the models its messages name ("gpt-4o" and "claude-3") have no place in Markdown; chat.jsonl keeps them` + "\n"
 	if code != exitOK || errOut != want {
 		t.Errorf("exit %d, stderr:\n%s\nwant:\n%s", code, errOut, want)
+	}
+}
+
+// A recording resumed once, with a retry in each session, converts to
+// JSONL line for line: each session's run line with its own budget, the
+// first session's stop, and each retry where it happened, none lost or
+// moved.
+func TestConvertOfAResumedRecordingToJSONLKeepsItsSessions(t *testing.T) {
+	srv := openaitest.Start(t, func(req openaitest.Request) openaitest.Reply {
+		if req.N == 0 || req.N == 5 { // the first request of each session
+			return openaitest.Reply{Status: 503, RetryAfter: "0"}
+		}
+		return openaitest.Words(fmt.Sprintf("reply %d", req.N))
+	})
+	dir := t.TempDir()
+	sc := writeFile(t, dir, "s.yaml", "agents:\n  - {name: A, model: m, base_url: "+srv.URL+"}\n"+
+		"  - {name: B, type: scripted, lines: [b1, b2, b3, b4, b5]}\ntermination: {max_messages: 9}\n")
+	runs := filepath.Join(dir, "runs")
+	if code, out, errOut := parley(t, "run", "--no-tui", "--out", runs, sc); code != exitOK {
+		t.Fatalf("run: exit %d\n%s%s", code, out, errOut)
+	}
+	jls, _ := filepath.Glob(filepath.Join(runs, "*.jsonl"))
+	if len(jls) != 1 {
+		t.Fatalf("recorded %v", jls)
+	}
+	if code, out, errOut := parley(t, "resume", "--no-tui", "--max-messages", "11", jls[0]); code != exitOK {
+		t.Fatalf("resume: exit %d\n%s%s", code, out, errOut)
+	}
+	recorded, _ := os.ReadFile(jls[0])
+	kinds := func(data []byte) string {
+		var k []string
+		for _, l := range strings.Split(strings.TrimSpace(string(data)), "\n") {
+			var line struct{ Type, Kind string }
+			json.Unmarshal([]byte(l), &line)
+			k = append(k, strings.TrimSpace(line.Type+" "+line.Kind))
+		}
+		return strings.Join(k, ", ")
+	}
+	m9 := strings.Repeat("message, ", 7) // messages 3 to 9
+	want := "run, message, event retry, message, " + m9 + "stop, run, event retry, message, message, stop"
+	if got := kinds(recorded); got != want {
+		t.Fatalf("the recording's lines are %s; want %s", got, want)
+	}
+	copied := filepath.Join(dir, "copy.jsonl")
+	if code, out, errOut := parley(t, "convert", jls[0], copied); code != exitOK || !strings.Contains(out, "11 messages → "+copied) {
+		t.Fatalf("convert: exit %d\n%s%s", code, out, errOut)
+	}
+	got, _ := os.ReadFile(copied)
+	if string(got) != string(recorded) {
+		t.Errorf("the conversion's lines are %s:\n%s\nwant the recording's, %s:\n%s", kinds(got), got, kinds(recorded), recorded)
 	}
 }
