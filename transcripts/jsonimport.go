@@ -822,9 +822,6 @@ func jsonConversation(msgs []any, layout string) (*Transcript, error) {
 			return nil, fmt.Errorf("message %d has no field naming its speaker: none of %s", i+1, strings.Join(speakerKeys, ", "))
 		}
 		m := Message{Speaker: speaker, Content: content, Model: str(obj["model"])}
-		if obj[openingKey] == true {
-			m.Origin = OriginOpening
-		}
 		if noteKind(role) == "system" || obj["is_system"] == true { // SillyTavern marks a narrator's note so
 			if len(t.Messages) == 0 {
 				system = append(system, content)
@@ -998,14 +995,14 @@ func toolNote(calls, result string) []Message {
 	return out
 }
 
-// openingKey marks, inside the importer, the message that is the opening.
-const openingKey = "\x00opening"
-
 // withInitialMessage makes a two-model runner's initial message message 1,
-// marked as the opening: as it is when "messages" already starts with it
-// (a message holding initial_message, by model_a, or a user message by no
-// one; a runner may record every turn, this one too, as "assistant"), or
-// put in front when it does not.
+// model_a's: as it is when "messages" already starts with it (a message
+// holding initial_message, by model_a, or a user message by no one; a
+// runner may record every turn, this one too, as "assistant"), or put in
+// front when it does not. It is left unmarked, as the runner's Markdown
+// beside the JSON has it: marked as parley's opening, it would file the
+// conversation under model_b, the seat that first speaks for itself,
+// where the runner's pair, and its Markdown, open with model_a.
 func withInitialMessage(obj map[string]any, msgs []any) []any {
 	initial, ok := obj["initial_message"].(string)
 	if !ok {
@@ -1016,18 +1013,16 @@ func withInitialMessage(obj map[string]any, msgs []any) []any {
 		if first, ok := msgs[0].(map[string]any); ok {
 			sp := str(first["speaker"])
 			if c, _ := jsonText(first["content"]); c == initial && (sp == modelA && modelA != "" || sp == "" && str(first["role"]) == "user") {
-				m := map[string]any{openingKey: true}
-				for k, v := range first {
-					m[k] = v
-				}
 				if sp == "" {
+					m := maps.Clone(first)
 					m["speaker"] = modelA
+					return append([]any{m}, msgs[1:]...)
 				}
-				return append([]any{m}, msgs[1:]...)
+				return msgs
 			}
 		}
 	}
-	open := map[string]any{"role": "user", "content": initial, "speaker": modelA, openingKey: true}
+	open := map[string]any{"role": "user", "content": initial, "speaker": modelA}
 	return append([]any{open}, msgs...)
 }
 

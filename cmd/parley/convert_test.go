@@ -127,3 +127,61 @@ func TestConvertOfAResumedRecordingToJSONLKeepsItsSessions(t *testing.T) {
 		t.Errorf("the conversion's lines are %s:\n%s\nwant the recording's, %s:\n%s", kinds(got), got, kinds(recorded), recorded)
 	}
 }
+
+// The JSON a two-model runner writes files its conversation as the
+// Markdown beside it does, model_a the opener: report counts one pair of
+// a conversation read from either, and convert writes the JSON as a
+// Markdown that reads back so, its initial message model_a's own.
+func TestARunnersJSONIsFiledAsItsMarkdownIs(t *testing.T) {
+	dir := t.TempDir()
+	md := filepath.Join(dir, "md")
+	js := filepath.Join(dir, "js")
+	os.MkdirAll(md, 0o700)
+	os.MkdirAll(js, 0o700)
+	said := []string{"Hello.", "Hi, what shall we discuss?", "Tides, and why they rise twice a day.", "The moon and the sun pull on the oceans."}
+	var page, msgs strings.Builder
+	page.WriteString("# A ↔ B\n\n**Messages:** 4\n\n---\n\n")
+	for i, s := range said {
+		who := []string{"A", "B"}[i%2]
+		fmt.Fprintf(&page, "### %s\n\n%s\n\n---\n\n", who, s)
+		if i > 0 {
+			msgs.WriteString(",")
+		}
+		fmt.Fprintf(&msgs, `{"speaker":%q,"content":%q}`, who, s)
+	}
+	writeFile(t, md, "run.md", page.String())
+	runner := writeFile(t, js, "run.json", `{"model_a":"A","model_b":"B","initial_message":"Hello.","messages":[`+msgs.String()+`]}`)
+	rep := filepath.Join(dir, "rep")
+	code, stdout, errOut := parley(t, "report", md, js, "--out", rep)
+	if code != exitOK || !strings.Contains(stdout, "2 conversations, 1 pair") {
+		t.Fatalf("report: exit %d, want 2 conversations in 1 pair:\n%s%s", code, stdout, errOut)
+	}
+	data, _ := os.ReadFile(filepath.Join(rep, "report.json"))
+	var r struct {
+		Conversations []struct{ File, Opener, Responder string }
+	}
+	if err := json.Unmarshal(data, &r); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range r.Conversations {
+		if c.Opener != "A" || c.Responder != "B" {
+			t.Errorf("%s is filed %s → %s; want A → B", c.File, c.Opener, c.Responder)
+		}
+	}
+	out := filepath.Join(dir, "out.md")
+	if code, stdout, errOut := parley(t, "convert", runner, out); code != exitOK {
+		t.Fatalf("convert: exit %d\n%s%s", code, stdout, errOut)
+	}
+	if got, _ := os.ReadFile(out); !strings.Contains(string(got), "### A\n\nHello.\n") {
+		t.Errorf("the converted Markdown does not give A its initial message as the runner's Markdown does:\n%s", got)
+	}
+	rep2 := filepath.Join(dir, "rep2")
+	if code, stdout, errOut := parley(t, "report", out, "--out", rep2); code != exitOK {
+		t.Fatalf("report of the conversion: exit %d\n%s%s", code, stdout, errOut)
+	}
+	data, _ = os.ReadFile(filepath.Join(rep2, "report.json"))
+	json.Unmarshal(data, &r)
+	if len(r.Conversations) != 1 || r.Conversations[0].Opener != "A" {
+		t.Errorf("the conversion is filed %+v; want A → B", r.Conversations)
+	}
+}
