@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -123,6 +124,9 @@ even then, nor the JSONL of a conversation parley staged.`,
 				fmt.Fprintf(cmd.OutOrStdout(), "%s (%s): %s → %s\n", in, layout, phrase.Count(len(t.Messages), "message", "messages"), paths[i])
 				for _, w := range t.ReaderWarnings() {
 					fmt.Fprintf(cmd.ErrOrStderr(), "parley: warning: %s: %s\n", in, w)
+				}
+				if ext == ".jsonl" && !copyJSONL && t.LocalTimes {
+					fmt.Fprintf(cmd.ErrOrStderr(), "parley: %s: its times name no time zone; %s records them in this machine's local time, %s\n", in, paths[i], zoneOf(firstTime(t)))
 				}
 				if ext == ".md" {
 					keep := "convert to .jsonl to keep %s"
@@ -308,4 +312,36 @@ func meantAsConfig(data []byte) bool {
 	}
 	_, ok := probe["models"]
 	return ok
+}
+
+// firstTime is the first time t records: its start, else its first
+// message's.
+func firstTime(t *transcripts.Transcript) time.Time {
+	if !t.Started.IsZero() {
+		return t.Started
+	}
+	for _, m := range t.Messages {
+		if !m.Started.IsZero() {
+			return m.Started
+		}
+	}
+	return t.Ended
+}
+
+// zoneOf names the zone of this machine's local time at t, and its
+// offset from UTC: "UTC", "CEST (UTC+02:00)".
+func zoneOf(t time.Time) string {
+	name, secs := t.Local().Zone()
+	if secs == 0 && (name == "UTC" || name == "") {
+		return "UTC"
+	}
+	sign := '+'
+	if secs < 0 {
+		sign, secs = '-', -secs
+	}
+	off := fmt.Sprintf("UTC%c%02d:%02d", sign, secs/3600, secs/60%60)
+	if name == "" || strings.HasPrefix(name, "+") || strings.HasPrefix(name, "-") {
+		return off
+	}
+	return name + " (" + off + ")"
 }

@@ -5,8 +5,10 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/parleyhq/parley/agents/openaitest"
 	"github.com/parleyhq/parley/transcripts"
@@ -183,5 +185,72 @@ func TestARunnersJSONIsFiledAsItsMarkdownIs(t *testing.T) {
 	json.Unmarshal(data, &r)
 	if len(r.Conversations) != 1 || r.Conversations[0].Opener != "A" {
 		t.Errorf("the conversion is filed %+v; want A → B", r.Conversations)
+	}
+}
+
+// convert keeps the times its source records: a chat log's dated labels
+// and a ChatGPT export's create_time and update_time give the run's
+// start and end (the Markdown's **Started:** and **Ended:**) and each
+// message's time in JSONL. A time written with no zone is this machine's
+// local time, and convert to JSONL, which writes each time with its
+// offset, says so.
+func TestConvertKeepsTheTimesItsSourceRecords(t *testing.T) {
+	dir := t.TempDir()
+	chat := writeFile(t, dir, "chat.txt", "[2024-05-01 12:00] Claude: Hello GPT, how are you?\n[2024-05-01 12:01] GPT: Fine. What shall we discuss?\n"+
+		"[2024-05-01 12:02] Claude: Let's discuss tides.\n[2024-05-01 12:03] GPT: Indeed, and the sun too.\n")
+	gpt := writeFile(t, dir, "conversations.json", `[{"title":"Tides","create_time":1714564800,"update_time":1714565000,"current_node":"a1","mapping":{`+
+		`"r":{"id":"r","message":null,"parent":null,"children":["u1"]},`+
+		`"u1":{"id":"u1","message":{"author":{"role":"user"},"create_time":1714564801,"content":{"content_type":"text","parts":["Why do tides rise?"]},"metadata":{}},"parent":"r","children":["a1"]},`+
+		`"a1":{"id":"a1","message":{"author":{"role":"assistant"},"create_time":1714564830,"content":{"content_type":"text","parts":["The moon."]},"metadata":{}},"parent":"u1","children":[]}}}]`)
+	local := func(s string) time.Time {
+		tm, _ := time.ParseInLocation(transcripts.TimeLayout, s, time.Local)
+		return tm
+	}
+	header := func(from, to time.Time) string {
+		return "**Started:** " + from.Local().Format(transcripts.TimeLayout) + "\n**Ended:** " + to.Local().Format(transcripts.TimeLayout) + "\n"
+	}
+	noZone := "its times name no time zone; "
+	cases := []struct {
+		name, in, out  string
+		started, ended time.Time
+		messages       []time.Time // the JSONL's
+		note           string      // what stderr says
+	}{
+		{"a chat log to JSONL", chat, "chat.jsonl", local("2024-05-01 12:00:00"), local("2024-05-01 12:03:00"),
+			[]time.Time{local("2024-05-01 12:00:00"), local("2024-05-01 12:01:00"), local("2024-05-01 12:02:00"), local("2024-05-01 12:03:00")},
+			noZone + filepath.Join(dir, "chat.jsonl") + " records them in this machine's local time, "},
+		{"a chat log to Markdown", chat, "chat.md", local("2024-05-01 12:00:00"), local("2024-05-01 12:03:00"), nil, ""},
+		{"a ChatGPT export to JSONL", gpt, "gpt.jsonl", time.Unix(1714564800, 0), time.Unix(1714565000, 0),
+			[]time.Time{time.Unix(1714564801, 0), time.Unix(1714564830, 0)}, ""},
+		{"a ChatGPT export to Markdown", gpt, "gpt.md", time.Unix(1714564800, 0), time.Unix(1714565000, 0), nil, ""},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			out := filepath.Join(dir, c.out)
+			code, stdout, errOut := parley(t, "convert", c.in, out)
+			if code != exitOK || !strings.Contains(errOut, c.note) || c.note == "" && strings.Contains(errOut, noZone) {
+				t.Fatalf("exit %d, want a note of %q:\n%s%s", code, c.note, stdout, errOut)
+			}
+			if strings.HasSuffix(out, ".md") {
+				if md, _ := os.ReadFile(out); !strings.Contains(string(md), header(c.started, c.ended)) {
+					t.Errorf("the Markdown's header does not say\n%s\n%s", header(c.started, c.ended), md)
+				}
+				return
+			}
+			tr, err := transcripts.Read(out)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !tr.Started.Equal(c.started) || !tr.Ended.Equal(c.ended) {
+				t.Errorf("the run spans %v to %v; want %v to %v", tr.Started, tr.Ended, c.started, c.ended)
+			}
+			var got []time.Time
+			for _, m := range tr.Messages {
+				got = append(got, m.Started)
+			}
+			if !slices.EqualFunc(got, c.messages, time.Time.Equal) {
+				t.Errorf("the messages' times are %v; want %v", got, c.messages)
+			}
+		})
 	}
 }
