@@ -55,12 +55,17 @@ func fromExport(obj map[string]any) (map[string]any, bool) {
 	return withMessages(obj, msgs, system), true
 }
 
-// withMessages is a conversation holding obj's title and the messages
-// system and msgs, in that order.
+// withMessages is a conversation holding obj's title, the times it says
+// it started and ended, and the messages system and msgs, in that order.
 func withMessages(obj map[string]any, msgs, system []any) map[string]any {
 	out := map[string]any{"messages": append(system, msgs...)}
 	if t := conversationTitle(obj); t != "" {
 		out["title"] = t
+	}
+	for _, k := range slices.Concat(startKeys, endKeys) {
+		if v, ok := obj[k]; ok {
+			out[k] = v
+		}
 	}
 	return out
 }
@@ -156,6 +161,9 @@ func chatGPTBranch(obj map[string]any) []any {
 			text, role = to+"("+text+")", "tool_call"
 		}
 		out := map[string]any{"role": role, "content": text}
+		if at, ok := m["create_time"]; ok {
+			out["create_time"] = at
+		}
 		if name := str(author["name"]); name != "" {
 			out["name"] = name
 		}

@@ -51,10 +51,11 @@ import (
 //     {"model_a": "A", "model_b": "B", "initial_message": "…", "messages":
 //     [{"role": …, "content": "…", "speaker": "A"}, …], "started_at": …,
 //     "ended_at": …}. Each message's "speaker" names its speaker. That
-//     runner records its initial message as message 1, spoken by model_a;
-//     so does parley (see OriginOpening), and when "messages" does not
-//     start with it, the importer puts it there, so the JSON and the
-//     Markdown beside it read as the same conversation.
+//     runner records its initial message as message 1, spoken by model_a,
+//     unmarked in its Markdown; when "messages" does not start with it,
+//     the importer puts it there, unmarked too, so the JSON and the
+//     Markdown beside it read as the same conversation, model_a opening
+//     it.
 //
 //   - other JSON: a list of messages under "turns", "dialogue" or another
 //     of turnsKeys (or a bare list), each naming its speaker and holding

@@ -655,9 +655,10 @@ func TestConvertedMarkdownHasNoEmptyTimes(t *testing.T) {
 }
 
 // The JSON a two-model runner writes beside each Markdown file reads as the
-// same conversation as the Markdown: same title, speakers, texts and count,
-// with the initial message as message 1. The folder holds a failed run of
-// one message too.
+// same conversation as the Markdown: same title, speakers, texts, marks
+// and count, with the initial message as message 1, model_a's and
+// unmarked, as the Markdown has it. The folder holds a failed run of one
+// message too.
 func TestPairJSONReadsAsItsMarkdown(t *testing.T) {
 	dir := "../../shared/seed/attractors-folder"
 	jsons, _ := filepath.Glob(filepath.Join(dir, "*.json"))
@@ -675,8 +676,8 @@ func TestPairJSONReadsAsItsMarkdown(t *testing.T) {
 				t.Fatalf("read as %d transcripts of %q", len(fromJSON), layout)
 			}
 			a := fromJSON[0]
-			if a.Messages[0].Origin != OriginOpening {
-				t.Errorf("message 1 is not marked as the opening: %+v", a.Messages[0])
+			if a.Messages[0].Origin != OriginAgent {
+				t.Errorf("message 1 is marked %q, where the runner's Markdown marks nothing: %+v", a.Messages[0].Origin, a.Messages[0])
 			}
 			if len(a.Messages) == 1 {
 				sawFailed = true
@@ -709,9 +710,9 @@ func TestPairJSONReadsAsItsMarkdown(t *testing.T) {
 				t.Fatalf("JSON has %d messages, Markdown %d", len(a.Messages), len(b.Messages))
 			}
 			for i := range a.Messages {
-				if a.Messages[i].Speaker != b.Messages[i].Speaker || a.Messages[i].Content != b.Messages[i].Content {
-					t.Fatalf("message %d: JSON %s %q, Markdown %s %q", i+1,
-						a.Messages[i].Speaker, clip(a.Messages[i].Content), b.Messages[i].Speaker, clip(b.Messages[i].Content))
+				if a.Messages[i].Speaker != b.Messages[i].Speaker || a.Messages[i].Content != b.Messages[i].Content || a.Messages[i].Origin != b.Messages[i].Origin {
+					t.Fatalf("message %d: JSON %s %q %q, Markdown %s %q %q", i+1,
+						a.Messages[i].Speaker, a.Messages[i].Origin, clip(a.Messages[i].Content), b.Messages[i].Speaker, b.Messages[i].Origin, clip(b.Messages[i].Content))
 				}
 			}
 		})

@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"io"
 	"maps"
+	"math"
 	"slices"
 	"strconv"
 	"strings"
@@ -819,6 +820,7 @@ func importJSON(vals []any, layout string) ([]*Transcript, error) {
 		if layout == LayoutPair {
 			pairHeader(t, obj)
 		}
+		conversationTimes(t, obj)
 		if gaps != "" {
 			t.Warnings = append(t.Warnings, gaps)
 		}
@@ -837,6 +839,7 @@ func importJSON(vals []any, layout string) ([]*Transcript, error) {
 		if err != nil {
 			return nil, err
 		}
+		conversationTimes(t, nil) // its messages
 		out = append(out, t)
 		spoken++
 	}
@@ -934,9 +937,9 @@ func jsonConversation(msgs []any, layout string) (*Transcript, error) {
 			return nil, fmt.Errorf("message %d has no field naming its speaker: none of %s", i+1, strings.Join(speakerKeys, ", "))
 		}
 		m := Message{Speaker: speaker, Content: content, Model: str(obj["model"])}
-		if obj[openingKey] == true {
-			m.Origin = OriginOpening
-		}
+		var local bool
+		m.Started, local = recordedTime(obj, messageKeys)
+		t.LocalTimes = t.LocalTimes || local
 		if noteKind(role) == "system" || obj["is_system"] == true { // SillyTavern marks a narrator's note so
 			if len(t.Messages) == 0 {
 				system = append(system, content)
@@ -1110,14 +1113,14 @@ func toolNote(calls, result string) []Message {
 	return out
 }
 
-// openingKey marks, inside the importer, the message that is the opening.
-const openingKey = "\x00opening"
-
 // withInitialMessage makes a two-model runner's initial message message 1,
-// marked as the opening: as it is when "messages" already starts with it
-// (a message holding initial_message, by model_a, or a user message by no
-// one; a runner may record every turn, this one too, as "assistant"), or
-// put in front when it does not.
+// model_a's: as it is when "messages" already starts with it (a message
+// holding initial_message, by model_a, or a user message by no one; a
+// runner may record every turn, this one too, as "assistant"), or put in
+// front when it does not. It is left unmarked, as the runner's Markdown
+// beside the JSON has it: marked as parley's opening, it would file the
+// conversation under model_b, the seat that first speaks for itself,
+// where the runner's pair, and its Markdown, open with model_a.
 func withInitialMessage(obj map[string]any, msgs []any) []any {
 	initial, ok := obj["initial_message"].(string)
 	if !ok {
@@ -1128,18 +1131,16 @@ func withInitialMessage(obj map[string]any, msgs []any) []any {
 		if first, ok := msgs[0].(map[string]any); ok {
 			sp := str(first["speaker"])
 			if c, _ := jsonText(first["content"]); c == initial && (sp == modelA && modelA != "" || sp == "" && str(first["role"]) == "user") {
-				m := map[string]any{openingKey: true}
-				for k, v := range first {
-					m[k] = v
-				}
 				if sp == "" {
+					m := maps.Clone(first)
 					m["speaker"] = modelA
+					return append([]any{m}, msgs[1:]...)
 				}
-				return append([]any{m}, msgs[1:]...)
+				return msgs
 			}
 		}
 	}
-	open := map[string]any{"role": "user", "content": initial, "speaker": modelA, openingKey: true}
+	open := map[string]any{"role": "user", "content": initial, "speaker": modelA}
 	return append([]any{open}, msgs...)
 }
 
@@ -1149,20 +1150,85 @@ func pairHeader(t *Transcript, obj map[string]any) {
 	if _, titled := obj["title"]; !titled && a != "" && b != "" {
 		t.Title = a + " ↔ " + b
 	}
-	t.Started = jsonTime(obj["started_at"])
-	t.Ended = jsonTime(obj["ended_at"])
 }
 
-// jsonTime reads a time written as RFC 3339, or as ISO 8601 without a zone
-// (Python's isoformat), which is taken as local time, as the Markdown
-// header's times are.
-func jsonTime(v any) time.Time {
-	s := str(v)
-	if t, err := time.Parse(time.RFC3339Nano, s); err == nil {
-		return t
+// The fields that say when a conversation started and ended (a two-model
+// runner's, ChatGPT's, Claude.ai's), and when a message was sent
+// (ChatGPT's, Claude.ai's, a chat export's).
+var (
+	startKeys   = []string{"started_at", "create_time", "created_at"}
+	endKeys     = []string{"ended_at", "update_time", "updated_at"}
+	messageKeys = []string{"create_time", "created_at", "timestamp"}
+)
+
+// recordedTime is the time under the first of keys in obj that holds one
+// (see jsonTime), and whether it was written with no zone.
+func recordedTime(obj map[string]any, keys []string) (time.Time, bool) {
+	for _, k := range keys {
+		if t, local := jsonTime(obj[k]); !t.IsZero() {
+			return t, local
+		}
 	}
-	t, _ := time.ParseInLocation("2006-01-02T15:04:05.999999999", s, time.Local)
-	return t
+	return time.Time{}, false
+}
+
+// conversationTimes fills in when the conversation obj holds started and
+// ended, as its fields say, else as its messages' times do.
+func conversationTimes(t *Transcript, obj map[string]any) {
+	var local [2]bool
+	t.Started, local[0] = recordedTime(obj, startKeys)
+	t.Ended, local[1] = recordedTime(obj, endKeys)
+	t.LocalTimes = t.LocalTimes || local[0] || local[1]
+	times := make([]time.Time, len(t.Messages))
+	for i, m := range t.Messages {
+		times[i] = m.Started
+	}
+	first, last := timeSpan(times)
+	if t.Started.IsZero() {
+		t.Started = first
+	}
+	if t.Ended.IsZero() {
+		t.Ended = last
+	}
+}
+
+// jsonTime reads a time written as RFC 3339; as ISO 8601 without a zone
+// (Python's isoformat), which is taken as local time, as the Markdown
+// header's times are, and local is set; or as a number of seconds since
+// 1970 (ChatGPT's create_time; milliseconds for a number too large to be
+// seconds, as JavaScript counts them). Anything else is the zero time.
+func jsonTime(v any) (t time.Time, local bool) {
+	var secs float64
+	switch x := v.(type) {
+	case string:
+		if t, err := time.Parse(time.RFC3339Nano, x); err == nil {
+			return t, false
+		}
+		for _, layout := range []string{"2006-01-02T15:04:05.999999999", "2006-01-02 15:04:05.999999999"} {
+			if t, err := time.ParseInLocation(layout, x, time.Local); err == nil {
+				return t, true
+			}
+		}
+		return time.Time{}, false
+	case time.Time: // a YAML timestamp
+		return x, false
+	case json.Number:
+		secs, _ = x.Float64()
+	case float64:
+		secs = x
+	case int:
+		secs = float64(x)
+	default:
+		return time.Time{}, false
+	}
+	if secs < 1e8 {
+		return time.Time{}, false // before 1973: a count or an offset, not a moment
+	}
+	if secs >= 1e11 {
+		secs /= 1000 // milliseconds: 1e11 seconds is in the year 5138
+	}
+	whole := math.Floor(secs)
+	return time.Unix(int64(whole), int64((secs-whole)*1e9)).Round(time.Microsecond), false
 }
 
 // jsonText reads message content: a string, null, or a list of parts of

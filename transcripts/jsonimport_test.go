@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 )
 
 // oneLine keeps a name that is one line already as it is, and does to any
@@ -189,6 +190,70 @@ func TestNumberedMessagesAreAllRead(t *testing.T) {
 			w := strings.Join(ts[0].Warnings, "\n")
 			if tc.warning == "" && w != "" || !strings.Contains(w, tc.warning) {
 				t.Errorf("warnings %q; want %q", w, tc.warning)
+			}
+		})
+	}
+}
+
+// The times a JSON export records are kept: when the conversation
+// started and was last updated (ChatGPT's create_time and update_time,
+// seconds since 1970; Claude.ai's created_at and updated_at; a two-model
+// runner's started_at and ended_at, with no zone, so local time, said
+// so), and when each message was sent; with none for the whole, its
+// messages' first and last.
+func TestJSONTimesAreKept(t *testing.T) {
+	at := func(s string) time.Time {
+		tm, err := time.Parse(time.RFC3339Nano, s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return tm
+	}
+	runnerStart, _ := time.ParseInLocation("2006-01-02T15:04:05.999999", "2025-10-26T13:08:38.827867", time.Local)
+	runnerEnd, _ := time.ParseInLocation("2006-01-02T15:04:05.999999", "2025-10-26T13:22:58.660705", time.Local)
+	chatGPT := `[{"title":"Tides","create_time":1714564800.5,"update_time":1714565000.25,"current_node":"a1","mapping":{` +
+		`"r":{"id":"r","message":null,"parent":null,"children":["u1"]},` +
+		`"u1":{"id":"u1","message":{"author":{"role":"user"},"create_time":1714564801,"content":{"content_type":"text","parts":["Why do tides rise?"]},"metadata":{}},"parent":"r","children":["a1"]},` +
+		`"a1":{"id":"a1","message":{"author":{"role":"assistant"},"create_time":1714564830.75,"content":{"content_type":"text","parts":["The moon."]},"metadata":{}},"parent":"u1","children":[]}}}]`
+	cases := []struct {
+		name           string
+		data           string
+		started, ended time.Time
+		messages       []time.Time
+		localTimes     bool
+	}{
+		{"ChatGPT's conversations.json", chatGPT, at("2024-05-01T12:00:00.5Z"), at("2024-05-01T12:03:20.25Z"),
+			[]time.Time{at("2024-05-01T12:00:01Z"), at("2024-05-01T12:00:30.75Z")}, false},
+		{"Claude.ai's export", `[{"uuid":"1","name":"Whales","created_at":"2024-05-01T12:00:00Z","updated_at":"2024-05-01T12:05:00Z","chat_messages":[` +
+			`{"sender":"human","text":"Hi","created_at":"2024-05-01T12:00:01Z"},{"sender":"assistant","text":"Hello","created_at":"2024-05-01T12:00:04.5Z"}]}]`,
+			at("2024-05-01T12:00:00Z"), at("2024-05-01T12:05:00Z"), []time.Time{at("2024-05-01T12:00:01Z"), at("2024-05-01T12:00:04.5Z")}, false},
+		{"messages' times alone", `{"messages":[{"role":"user","content":"a","timestamp":"2024-05-01T12:00:00+02:00"},{"role":"assistant","content":"b","timestamp":"2024-05-01T12:00:05+02:00"}]}`,
+			at("2024-05-01T10:00:00Z"), at("2024-05-01T10:00:05Z"), []time.Time{at("2024-05-01T10:00:00Z"), at("2024-05-01T10:00:05Z")}, false},
+		{"a two-model runner's JSON", `{"model_a":"A","model_b":"B","initial_message":"Hi.","messages":[{"speaker":"A","content":"Hi."},{"speaker":"B","content":"Hello"}],` +
+			`"started_at":"2025-10-26T13:08:38.827867","ended_at":"2025-10-26T13:22:58.660705"}`,
+			runnerStart, runnerEnd, []time.Time{{}, {}}, true},
+		{"no times", `{"messages":[{"role":"user","content":"a","timestamp":7},{"role":"assistant","content":"b","created_at":"yesterday"}]}`,
+			time.Time{}, time.Time{}, []time.Time{{}, {}}, false},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			ts, _, err := Import([]byte(c.data))
+			if err != nil || len(ts) != 1 {
+				t.Fatalf("read %d conversations (%v)", len(ts), err)
+			}
+			tr := ts[0]
+			if !tr.Started.Equal(c.started) || !tr.Ended.Equal(c.ended) {
+				t.Errorf("spans %v to %v; want %v to %v", tr.Started, tr.Ended, c.started, c.ended)
+			}
+			var got []time.Time
+			for _, m := range tr.Messages {
+				got = append(got, m.Started)
+			}
+			if !slices.EqualFunc(got, c.messages, time.Time.Equal) {
+				t.Errorf("the messages' times are %v; want %v", got, c.messages)
+			}
+			if tr.LocalTimes != c.localTimes {
+				t.Errorf("LocalTimes = %v, want %v", tr.LocalTimes, c.localTimes)
 			}
 		})
 	}

@@ -250,7 +250,13 @@ func line(v any) []byte {
 	return append(b, '\n')
 }
 
-// WriteJSONL writes a whole transcript as JSONL.
+// WriteJSONL writes a whole transcript as JSONL: a run line, another for
+// each later session its messages' Session numbers name, its events after
+// its messages and its last stop. A transcript read from a recording of
+// several sessions keeps one run of them (the last session's settings, no
+// event's place among the messages, no earlier session's stop), so a
+// recording's own JSONL is copied as it is, never rewritten through this
+// (parley convert copies it).
 func WriteJSONL(w io.Writer, t *Transcript) error {
 	bw := bufio.NewWriter(w)
 	run := Run{Title: t.Title, Started: t.Started}

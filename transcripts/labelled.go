@@ -81,7 +81,8 @@ import (
 // "Developer") label is read as the JSON layouts read that role: before
 // the first message it is the run's system prompt, later a moderator's
 // note; a "Moderator" label is a moderator's note. Rules do not count
-// notes.
+// notes. A date and a time on a label's line are when its message was
+// sent (stamps.go).
 const LayoutLabelled = "speaker-labelled"
 
 // chooseLabels finds the lines that start messages: the labels of the form
@@ -705,6 +706,14 @@ func parseLabelled(text string) (*Transcript, error) {
 	if note := body(pre, labels[0].line, true); note != "" {
 		t.Run = &Run{Preamble: note}
 	}
+	// When each message was sent, where its label's line gives a date
+	// and a time (see stamps.go).
+	times, local, timeWarning := labelTimes(lines, labels)
+	t.Started, t.Ended = timeSpan(times)
+	t.LocalTimes = local
+	if timeWarning != "" {
+		t.Warnings = append(t.Warnings, timeWarning)
+	}
 	var system []string // the system prompt's parts, before the first message
 	for k, lb := range labels {
 		next := len(lines)
@@ -744,7 +753,7 @@ func parseLabelled(text string) (*Transcript, error) {
 				content = lb.rest
 			}
 		}
-		system = addLabelled(t, Message{Speaker: lb.name, Content: content}, system)
+		system = addLabelled(t, Message{Speaker: lb.name, Content: content, Started: times[k]}, system)
 	}
 	if len(system) > 0 {
 		if t.Run == nil {

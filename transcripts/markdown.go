@@ -78,11 +78,13 @@ func forkHeader(run *Run) string {
 	return s
 }
 
+// formatTime is t as the header writes it: in this machine's local time,
+// which names no zone, as readers read it back.
 func formatTime(t time.Time) string {
 	if t.IsZero() {
 		return ""
 	}
-	return t.Format(TimeLayout)
+	return t.Local().Format(TimeLayout)
 }
 
 // AppendMarkdownMessage writes one message block.
@@ -552,8 +554,10 @@ func parseMarkdownLines(text string, lines []string, starts []int, skip []bool, 
 			switch k {
 			case "Started":
 				t.Started, _ = time.ParseInLocation(TimeLayout, v, time.Local)
+				t.LocalTimes = t.LocalTimes || !t.Started.IsZero()
 			case "Ended":
 				t.Ended, _ = time.ParseInLocation(TimeLayout, v, time.Local)
+				t.LocalTimes = t.LocalTimes || !t.Ended.IsZero()
 			case "Messages":
 				n, err := strconv.Atoi(v)
 				if err != nil && v != "" {

@@ -105,6 +105,14 @@ type Transcript struct {
 	// Warnings are what a reader noticed but could read past, each a
 	// sentence for people (the caller adds the file's name).
 	Warnings []string
+
+	// LocalTimes says some of its times were written with no time zone
+	// (a Markdown header's, a chat log's "[2024-05-01 12:00]", a
+	// runner's "2025-10-26T13:08:38"): they are read as this machine's
+	// local time, as parley writes its Markdown's, and a JSONL made of
+	// the transcript, which writes every time with its offset, gives
+	// them this machine's.
+	LocalTimes bool
 }
 
 // ReaderWarnings lists what the reader noticed and read past, whatever

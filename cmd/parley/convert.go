@@ -5,11 +5,13 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -52,20 +54,24 @@ models, system_prompt, initial_message, max_turns, end_codeword,
 conversations_per_pair, max_workers), convert writes a parley roster
 scenario instead: parley batch ROSTER.yaml stages the same tournament.
 
-A file holding several conversations is written as OUT-1.md, OUT-2.md, ….
+A file holding several conversations is written as OUT-1.md, OUT-2.md, …;
+FILE#N converts its Nth conversation alone, as check names it.
 convert never overwrites a file unless given --force, nor the file it reads
 even then, nor the JSONL of a conversation parley staged.`,
 		Args: exactArgs(2, "convert takes an input and an output path, such as convert chat.json chat.md or convert config.json roster.yaml"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			in, out := args[0], args[1]
-			data, err := os.ReadFile(in)
+			// FILE#N is the Nth conversation of a file that holds several,
+			// as check names it.
+			file, which := transcripts.SplitConversation(in)
+			data, err := os.ReadFile(file)
 			if errors.Is(err, fs.ErrNotExist) {
-				return usageErr(fmt.Errorf("%s: no such file", in))
+				return usageErr(fmt.Errorf("%s: no such file", file))
 			}
-			if isDir(in) {
-				return usageErr(fmt.Errorf("%s is a folder; convert takes one file, such as convert chat.json chat.md (check, report and train read folders)", in))
+			if isDir(file) {
+				return usageErr(fmt.Errorf("%s is a folder; convert takes one file, such as convert chat.json chat.md (check, report and train read folders)", file))
 			}
-			if err == nil && configs.LooksLikeAttractorsConfig(data) {
+			if err == nil && file == in && configs.LooksLikeAttractorsConfig(data) {
 				return convertConfig(cmd, in, out, data, force)
 			}
 			if hasExt(rosterOuts, out) {
@@ -75,12 +81,19 @@ even then, nor the JSONL of a conversation parley staged.`,
 				}
 				return usageErr(fmt.Errorf("%s: only a tournament config (JSON with models, each with a model_id) converts to a scenario; a transcript converts to .md or .jsonl", in))
 			}
-			ts, layout, err := transcripts.ReadAny(in)
+			ts, layout, err := transcripts.ReadAny(file)
 			if err != nil {
 				if errors.Is(err, fs.ErrNotExist) {
-					return usageErr(fmt.Errorf("%s: no such file", in))
+					return usageErr(fmt.Errorf("%s: no such file", file))
 				}
-				return usageErr(scenarioNotTranscript(in, err))
+				return usageErr(scenarioNotTranscript(file, err))
+			}
+			if file != in {
+				t, err := transcripts.PickConversation(file, which, ts)
+				if err != nil {
+					return usageErr(err)
+				}
+				ts = []*transcripts.Transcript{t}
 			}
 			ext := filepath.Ext(out)
 			if !hasExt(transcriptOuts, out) {
@@ -97,23 +110,44 @@ even then, nor the JSONL of a conversation parley staged.`,
 				if _, err := os.Stat(p); err == nil && !force {
 					return usageErr(fmt.Errorf("%s already exists; choose another name or pass --force", p))
 				}
-				if sameFile(in, p) {
+				if sameFile(file, p) {
 					return usageErr(fmt.Errorf("%s is the file convert reads; write the conversion to another file", p))
 				}
 				if stagedRecording(p) {
 					return usageErr(fmt.Errorf("%s is a recording parley staged, whose JSONL holds what a conversion cannot (the scenario, usage, times, the stop) and resume continues from; convert does not replace it, even with --force: write the conversion to another file", p))
 				}
 			}
+			// parley's own JSONL is in the layout asked for already: it is
+			// copied as recorded, line for line, since a transcript read
+			// from it holds one run of its sessions (the last one's
+			// settings, its events after its messages, its last stop).
+			copyJSONL := layout == transcripts.LayoutJSONL && ext == ".jsonl" && len(ts) == 1
 			for i, t := range ts {
-				if err := writeTranscript(paths[i], t, ext == ".jsonl"); err != nil {
+				var err error
+				if copyJSONL {
+					err = writeThrough(paths[i], func(w io.Writer) error {
+						_, err := w.Write(data)
+						return err
+					})
+				} else {
+					err = writeTranscript(paths[i], t, ext == ".jsonl")
+				}
+				if err != nil {
 					return failureErr(err)
 				}
 				fmt.Fprintf(cmd.OutOrStdout(), "%s (%s): %s → %s\n", in, layout, phrase.Count(len(t.Messages), "message", "messages"), paths[i])
 				for _, w := range t.ReaderWarnings() {
 					fmt.Fprintf(cmd.ErrOrStderr(), "parley: warning: %s: %s\n", in, w)
 				}
+				if ext == ".jsonl" && !copyJSONL && t.LocalTimes {
+					fmt.Fprintf(cmd.ErrOrStderr(), "parley: %s: its times name no time zone; %s records them in this machine's local time, %s\n", in, paths[i], zoneOf(firstTime(t)))
+				}
 				if ext == ".md" {
-					for _, lack := range t.MarkdownLacks("convert to .jsonl to keep %s") {
+					keep := "convert to .jsonl to keep %s"
+					if layout == transcripts.LayoutJSONL {
+						keep = filepath.Base(file) + " keeps %s" // as export says
+					}
+					for _, lack := range t.MarkdownLacks(keep) {
 						fmt.Fprintf(cmd.ErrOrStderr(), "parley: %s: %s\n", in, lack)
 					}
 				}
@@ -242,18 +276,27 @@ func withoutTempName(err error) error {
 }
 
 // writeTranscript writes t to path through a temporary file, so a failure
-// never leaves half a file under the final name.
+// never leaves half a file under the final name: as parley JSONL when
+// jsonl is set, else in parley's Markdown layout.
 func writeTranscript(path string, t *transcripts.Transcript, jsonl bool) error {
+	return writeThrough(path, func(w io.Writer) error {
+		if jsonl {
+			return transcripts.WriteJSONL(w, t)
+		}
+		return transcripts.WriteFile(w, t)
+	})
+}
+
+// writeThrough writes to path what write writes, through a temporary
+// file made as a transcript is (0600), so a failure never leaves half a
+// file under the final name.
+func writeThrough(path string, write func(io.Writer) error) error {
 	tmp, err := createBeside(path)
 	if err != nil {
 		return err
 	}
 	defer os.Remove(tmp.Name())
-	if jsonl {
-		err = transcripts.WriteJSONL(tmp, t)
-	} else {
-		err = transcripts.WriteFile(tmp, t)
-	}
+	err = write(tmp)
 	if e := tmp.Close(); err == nil {
 		err = e
 	}
@@ -283,4 +326,36 @@ func meantAsConfig(data []byte) bool {
 	}
 	_, ok := probe["models"]
 	return ok
+}
+
+// firstTime is the first time t records: its start, else its first
+// message's.
+func firstTime(t *transcripts.Transcript) time.Time {
+	if !t.Started.IsZero() {
+		return t.Started
+	}
+	for _, m := range t.Messages {
+		if !m.Started.IsZero() {
+			return m.Started
+		}
+	}
+	return t.Ended
+}
+
+// zoneOf names the zone of this machine's local time at t, and its
+// offset from UTC: "UTC", "CEST (UTC+02:00)".
+func zoneOf(t time.Time) string {
+	name, secs := t.Local().Zone()
+	if secs == 0 && (name == "UTC" || name == "") {
+		return "UTC"
+	}
+	sign := '+'
+	if secs < 0 {
+		sign, secs = '-', -secs
+	}
+	off := fmt.Sprintf("UTC%c%02d:%02d", sign, secs/3600, secs/60%60)
+	if name == "" || strings.HasPrefix(name, "+") || strings.HasPrefix(name, "-") {
+		return off
+	}
+	return name + " (" + off + ")"
 }
