@@ -6,6 +6,8 @@ import (
 	"slices"
 	"strings"
 
+	"gopkg.in/yaml.v3"
+
 	"github.com/parleyhq/parley/agents"
 	"github.com/parleyhq/parley/internal/phrase"
 	"github.com/parleyhq/parley/transcripts"
@@ -36,10 +38,56 @@ func Seated(name string, src []byte, values []string) (*Scenario, error) {
 // are prior's and values'. A prior handover whose values held a secret,
 // which its recording hides, cannot be given again, and is refused.
 func Reseated(name string, src []byte, prior []transcripts.Handover, values []string) (*Scenario, error) {
-	if len(prior) == 0 && len(values) == 0 {
-		return Parse(name, src)
+	return reseat(name, src, prior, values, false)
+}
+
+// SeatedRecorded is Seated of src, the YAML a recording holds of a
+// scenario read from name, which name no longer holds (edited since, or
+// gone, or never held: the forks handed seats over, handovers, its
+// --agent values, are in src already): its sentences name name without
+// lines, which would be no file's, and what they say of a seat a fork
+// handed over they say of that fork's flag ("fork --agent B=…"), or of
+// values' flag. Its Handovers are handovers' and values'.
+func SeatedRecorded(name string, src []byte, handovers []transcripts.Handover, values []string) (*Scenario, error) {
+	s, err := reseat(name, src, nil, values, true)
+	if err != nil {
+		return nil, err
 	}
-	base, baseErr := Parse(name, src)
+	// The seat each value handed over, by the name it had then: the
+	// agent that has it, or lists it under formerly:. The last fork to
+	// hand a seat over names it, unless values hand it over again.
+	handedBy := map[int]string{}
+	for _, h := range handovers {
+		words := HandoverWords(h)
+		for i, v := range h.Agents {
+			seat, _, _ := strings.Cut(v, "=")
+			for j, a := range s.Agents {
+				if a.Name == seat || slices.Contains(a.Formerly, seat) {
+					handedBy[j] = words[i]
+				}
+			}
+		}
+	}
+	for j, word := range handedBy {
+		if s.Agents[j].seatedBy == "" {
+			s.Agents[j].seatedBy = word
+		}
+	}
+	s.Handovers = append(slices.Clone(handovers), s.Handovers...)
+	return s, nil
+}
+
+// reseat is Reseated, or, lineless, SeatedRecorded of src with no
+// handovers of its own.
+func reseat(name string, src []byte, prior []transcripts.Handover, values []string, lineless bool) (*Scenario, error) {
+	parse, parseMapping := Parse, ParseMapping
+	if lineless {
+		parse, parseMapping = parseLineless, parseMappingLineless
+	}
+	if len(prior) == 0 && len(values) == 0 {
+		return parse(name, src)
+	}
+	base, baseErr := parse(name, src)
 	// Each fork's values, in the order the forks gave them: the last
 	// are values.
 	stages := make([][]string, 0, len(prior)+1)
@@ -58,7 +106,7 @@ func Reseated(name string, src []byte, prior []transcripts.Handover, values []st
 	// back, with the seats' new settings and without its blank lines,
 	// would move. Source is written as each fork wrote it, from the YAML
 	// the fork before it recorded.
-	doc, root, err := ParseMapping(src)
+	doc, root, err := parseMapping(src)
 	if err != nil {
 		if baseErr != nil {
 			return nil, baseErr // the scenario's own mistake, at its line
@@ -127,6 +175,24 @@ func Reseated(name string, src []byte, prior []transcripts.Handover, values []st
 		s.Handovers = append(s.Handovers, h)
 	}
 	return s, nil
+}
+
+// parseLineless is Parse, its sentences naming file without lines.
+func parseLineless(file string, data []byte) (*Scenario, error) {
+	doc, _, err := parseMappingLineless(data)
+	if err != nil {
+		return Parse(file, data) // its sentence says what does not read
+	}
+	return parseDocument(file, data, doc)
+}
+
+// parseMappingLineless is ParseMapping, its nodes without lines.
+func parseMappingLineless(src []byte) (doc, root *yaml.Node, err error) {
+	doc, root, err = ParseMapping(src)
+	if err == nil {
+		clearPositions(doc)
+	}
+	return doc, root, err
 }
 
 // Handed is the YAML src with each of handovers' --agent values given in

@@ -261,8 +261,9 @@ func linesStartWith(t *testing.T, err error, want []string, secret string) {
 // gave them, to the YAML the fork before it recorded, so its Source is
 // the YAML the last fork recorded, byte for byte (and so is Handed's),
 // while its warnings name the lines of the file as written and a seat an
-// earlier fork handed over by that fork's flag. A value that held a
-// secret is recorded with it hidden, and is not given again.
+// earlier fork handed over by that fork's flag. SeatedRecorded reads the
+// YAML the last fork recorded as it is, naming no line. A value that held
+// a secret is recorded with it hidden, and is not given again.
 func TestReseatedGivesEachForksValuesAgain(t *testing.T) {
 	const secret = "SECRET7272"
 	src := "# Seats at known lines.\ntitle: A ↔ B\n\nagents:\n  - {name: A, type: scripted, lines: [a1], temperature: 0.5}\n\n  - {name: B, provider: ollama, model: b}\n\ntermination:\n  any:\n    - min_messages: 7\n    - max_messages: 6\n    - max_cost: 1\n"
@@ -299,6 +300,26 @@ func TestReseatedGivesEachForksValuesAgain(t *testing.T) {
 		`s.yaml:11: termination: min_messages: 7 is above max_messages: 6`,
 	}
 	got := resumed.Warnings()
+	if len(got) != len(want) {
+		t.Fatalf("warnings\n%s\nwant ones that start\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+	for _, w := range want {
+		if !slices.ContainsFunc(got, func(g string) bool { return strings.HasPrefix(g, w) }) {
+			t.Errorf("warnings\n%s\nwant one that starts %q", strings.Join(got, "\n"), w)
+		}
+	}
+
+	// As the recording holds it, where the file no longer does: no line
+	// is named, and each seat handed over is said of its fork's flag.
+	recorded, err := SeatedRecorded("s.yaml", []byte(second.Source), again.Handovers, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if recorded.Source != second.Source || !reflect.DeepEqual(recorded.Handovers, again.Handovers) {
+		t.Errorf("read as recorded:\n%s(handovers %+v); want it as recorded", recorded.Source, recorded.Handovers)
+	}
+	want[2] = `s.yaml: termination: min_messages: 7 is above max_messages: 6`
+	got = recorded.Warnings()
 	if len(got) != len(want) {
 		t.Fatalf("warnings\n%s\nwant ones that start\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}

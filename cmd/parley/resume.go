@@ -385,13 +385,14 @@ func recordedFile(p string) string {
 // Handovers) handed over again as they were. A recording names the file
 // by its absolute path, so it is found from any folder; an older one by
 // the path it was given, read from the working folder as it always was.
-// name is the recording, for sentences.
+// What is said of the scenario names the file's lines only while the file
+// holds it (see recordedInFull). name is the recording, for sentences.
 func recordedScenario(run *transcripts.Run, name string) (recordedYAML, error) {
 	switch {
 	case run == nil || run.Scenario == "":
 		return recordedYAML{}, fmt.Errorf("%s records no scenario; give one with --scenario", name)
 	case !run.ScenarioRedacted:
-		return recordedYAML{path: run.ScenarioPath, src: []byte(run.Scenario), applied: run.Handovers}, nil
+		return recordedInFull(run), nil
 	}
 	// Sending REDACTED as the credentials would fail, or worse, be taken:
 	// run it from its file.
@@ -429,14 +430,47 @@ func recordedScenario(run *transcripts.Run, name string) (recordedYAML, error) {
 	return recordedYAML{path: path, src: src, prior: run.Handovers}, nil
 }
 
+// recordedInFull is the scenario of run, a recording that holds it in
+// full, as recordedScenario reads it again: from its file, with the
+// forks' seats handed over again, where the file still holds it (for
+// sentences at the file's lines), else as the recording holds it, its
+// sentences naming the file without lines: the YAML the recording holds
+// is not what the file holds now (edited, or gone), or never was (a fork
+// wrote the seats it handed over into it).
+func recordedInFull(run *transcripts.Run) recordedYAML {
+	path := run.ScenarioPath
+	recorded := recordedYAML{path: path, src: []byte(run.Scenario), prior: run.Handovers, recorded: true}
+	if unreadable(path) != "" {
+		// Read from standard input or flags, as the recording holds
+		// it, which is no file's once a fork handed a seat over.
+		recorded.recorded = len(run.Handovers) > 0
+		return recorded
+	}
+	for _, h := range run.Handovers {
+		if h.Hidden {
+			return recorded // its secret is in the recording alone
+		}
+	}
+	src, err := os.ReadFile(path)
+	if err != nil {
+		return recorded
+	}
+	if handed, err := configs.Handed(src, run.Handovers); err != nil || string(handed) != run.Scenario {
+		return recorded
+	}
+	return recordedYAML{path: path, src: src, prior: run.Handovers}
+}
+
 // recordedYAML is a recorded scenario as recordedScenario reads it again:
 // the YAML of path, src, which the --agent values of prior, each a fork's,
-// are still to be given, as each fork gave them; applied are the forks'
-// that src already has, the YAML the recording holds.
+// are still to be given, as each fork gave them; or, recorded, the YAML
+// the recording holds, which they were given already, and which is not
+// what path holds.
 type recordedYAML struct {
-	path           string
-	src            []byte
-	prior, applied []transcripts.Handover
+	path     string
+	src      []byte
+	prior    []transcripts.Handover
+	recorded bool
 }
 
 // seated is the recorded scenario with the seats values (a fork's --agent
@@ -444,14 +478,10 @@ type recordedYAML struct {
 // none, the scenario the recording ran under. Its Handovers are every
 // fork's, the recording's and values'.
 func (r recordedYAML) seated(values []string) (*configs.Scenario, error) {
-	s, err := configs.Reseated(r.path, r.src, r.prior, values)
-	if err != nil {
-		return nil, err
+	if r.recorded {
+		return configs.SeatedRecorded(r.path, r.src, r.prior, values)
 	}
-	if len(r.applied) > 0 {
-		s.Handovers = append(slices.Clone(r.applied), s.Handovers...)
-	}
-	return s, nil
+	return configs.Reseated(r.path, r.src, r.prior, values)
 }
 
 // budgetReached returns the progress of v's budget rule that is at or
