@@ -45,16 +45,16 @@ func (s *Scenario) KeyNeeds(getenv func(string) string) ([]KeyNeed, Problems) {
 	}
 	var needs []KeyNeed
 	var probs Problems
-	check := func(line int, kind, name, who, provider, keyEnv, keyFile string) {
+	check := func(file string, line int, kind, name, who, provider, keyEnv, keyFile string) {
 		if keyFile != "" {
 			data, err := os.ReadFile(keyFile)
 			switch key, kerr := CleanKey(string(data), "api_key_file: "+KeyFileName(keyFile)); {
 			case err != nil:
-				probs = append(probs, &Error{File: s.Path, Line: line, Msg: KeyFileUnreadable(who, keyFile, err)})
+				probs = append(probs, &Error{File: file, Line: line, Msg: KeyFileUnreadable(who, keyFile, err)})
 			case kerr != nil:
-				probs = append(probs, &Error{File: s.Path, Line: line, Msg: fmt.Sprintf("%s: %v", who, kerr)})
+				probs = append(probs, &Error{File: file, Line: line, Msg: fmt.Sprintf("%s: %v", who, kerr)})
 			case key == "":
-				probs = append(probs, &Error{File: s.Path, Line: line, Msg: fmt.Sprintf("%s: api_key_file: %s is empty", who, KeyFileName(keyFile))})
+				probs = append(probs, &Error{File: file, Line: line, Msg: fmt.Sprintf("%s: api_key_file: %s is empty", who, KeyFileName(keyFile))})
 			}
 			return
 		}
@@ -69,14 +69,20 @@ func (s *Scenario) KeyNeeds(getenv func(string) string) ([]KeyNeed, Problems) {
 		}
 		switch key, err := CleanKey(getenv(keyEnv), "the environment variable "+keyEnv); {
 		case err != nil:
-			probs = append(probs, &Error{File: s.Path, Line: line, Msg: fmt.Sprintf("%s: %v", who, err)})
+			probs = append(probs, &Error{File: file, Line: line, Msg: fmt.Sprintf("%s: %v", who, err)})
 		case key == "":
-			needs = append(needs, KeyNeed{File: s.Path, Line: line, Kind: kind, Name: name, Who: who, Env: keyEnv})
+			needs = append(needs, KeyNeed{File: file, Line: line, Kind: kind, Name: name, Who: who, Env: keyEnv})
 		}
 	}
 	for _, a := range s.Agents {
 		if a.Type == TypeOpenAI {
-			check(a.keyLine(), "agent", a.Name, fmt.Sprintf("agent %q", a.Name), a.Provider, a.APIKeyEnv, a.APIKeyFile)
+			// A seat a fork handed over is said of its flag, which
+			// set it, not of the file.
+			file, line := s.Path, a.keyLine()
+			if a.seatedBy != "" {
+				file, line = a.seatedBy, 0
+			}
+			check(file, line, "agent", a.Name, fmt.Sprintf("agent %q", a.Name), a.Provider, a.APIKeyEnv, a.APIKeyFile)
 		}
 	}
 	if s.Roster != nil {
@@ -84,12 +90,12 @@ func (s *Scenario) KeyNeeds(getenv func(string) string) ([]KeyNeed, Problems) {
 			// A roster's agent takes the defaults' provider and key;
 			// with no type it is an endpoint's, as a scenario's is.
 			if a := s.Roster.Merged(i); a.Type == "" || a.Type == TypeOpenAI {
-				check(a.keyLine(), "roster agent", a.Name, fmt.Sprintf("roster agent %q", a.Name), a.Provider, a.APIKeyEnv, a.APIKeyFile)
+				check(s.Path, a.keyLine(), "roster agent", a.Name, fmt.Sprintf("roster agent %q", a.Name), a.Provider, a.APIKeyEnv, a.APIKeyFile)
 			}
 		}
 	}
 	for _, j := range s.Judges() {
-		check(j.keyLine(), "judge", j.Name, j.JudgeWho(), j.Provider, j.APIKeyEnv, "")
+		check(s.Path, j.keyLine(), "judge", j.Name, j.JudgeWho(), j.Provider, j.APIKeyEnv, "")
 	}
 	return needs, probs
 }

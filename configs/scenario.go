@@ -26,6 +26,7 @@ import (
 	"github.com/parleyhq/parley/internal/suggest"
 	"github.com/parleyhq/parley/internal/yamlpos"
 	"github.com/parleyhq/parley/orchestrator/policy"
+	"github.com/parleyhq/parley/transcripts"
 )
 
 // Examples holds the example scenarios shipped in this folder.
@@ -68,6 +69,11 @@ type Scenario struct {
 	Path string `yaml:"-"`
 	// Source is the YAML as read, recorded in each transcript's JSONL.
 	Source string `yaml:"-"`
+	// Handovers, for a scenario forks handed seats of to other models
+	// (fork --agent), are each fork's --agent values, in order: Source is
+	// the YAML of Path with them applied (see Reseated), and each
+	// transcript records them beside it.
+	Handovers []transcripts.Handover `yaml:"-"`
 
 	lines       map[string]int     // where each top-level field is, for sentences
 	unread      map[string]bool    // top-level fields the decoder could not read, already said

@@ -1,9 +1,12 @@
 package configs
 
 import (
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/parleyhq/parley/transcripts"
 )
 
 // Seated says a mistake an --agent value makes of the flag as it was
@@ -251,5 +254,89 @@ func linesStartWith(t *testing.T, err error, want []string, secret string) {
 	}
 	if strings.Contains(err.Error(), secret) {
 		t.Errorf("error %q repeats the secret", err)
+	}
+}
+
+// Reseated gives the --agent values of each earlier fork as that fork
+// gave them, to the YAML the fork before it recorded, so its Source is
+// the YAML the last fork recorded, byte for byte (and so is Handed's),
+// while its warnings name the lines of the file as written and a seat an
+// earlier fork handed over by that fork's flag. SeatedRecorded reads the
+// YAML the last fork recorded as it is, naming no line. A value that held
+// a secret is recorded with it hidden, and is not given again.
+func TestReseatedGivesEachForksValuesAgain(t *testing.T) {
+	const secret = "SECRET7272"
+	src := "# Seats at known lines.\ntitle: A ↔ B\n\nagents:\n  - {name: A, type: scripted, lines: [a1], temperature: 0.5}\n\n  - {name: B, provider: ollama, model: b}\n\ntermination:\n  any:\n    - min_messages: 7\n    - max_messages: 6\n    - max_cost: 1\n"
+	first, err := Seated("s.yaml", []byte(src), []string{"B=ollama:unpriced-1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := []transcripts.Handover{{Agents: []string{"B=ollama:unpriced-1"}}}; !reflect.DeepEqual(first.Handovers, want) {
+		t.Fatalf("Handovers %+v; want %+v", first.Handovers, want)
+	}
+	// A fork of that fork, from the YAML it recorded.
+	second, err := Seated("s.yaml", []byte(first.Source), []string{"A={provider: ollama, model: unpriced-2}"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	again, err := Reseated("s.yaml", []byte(src), first.Handovers, []string{"A={provider: ollama, model: unpriced-2}"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if again.Source != second.Source || len(again.Handovers) != 2 {
+		t.Errorf("Reseated wrote\n%s(handovers %+v); want the fork of the fork's\n%s", again.Source, again.Handovers, second.Source)
+	}
+	resumed, err := Reseated("s.yaml", []byte(src), again.Handovers, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	handed, err := Handed([]byte(src), again.Handovers)
+	if err != nil || resumed.Source != second.Source || string(handed) != second.Source || !reflect.DeepEqual(resumed.Handovers, again.Handovers) {
+		t.Errorf("read again:\n%s\nHanded (%v):\n%s\nwant\n%s", resumed.Source, err, handed, second.Source)
+	}
+	want := []string{
+		`fork --agent B=ollama:unpriced-1: agent "unpriced-1": max_cost cannot count its messages`,
+		`fork --agent 'A={provider: ollama, model: unpriced-2}': agent "unpriced-2": max_cost cannot count its messages`,
+		`s.yaml:11: termination: min_messages: 7 is above max_messages: 6`,
+	}
+	got := resumed.Warnings()
+	if len(got) != len(want) {
+		t.Fatalf("warnings\n%s\nwant ones that start\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+	for _, w := range want {
+		if !slices.ContainsFunc(got, func(g string) bool { return strings.HasPrefix(g, w) }) {
+			t.Errorf("warnings\n%s\nwant one that starts %q", strings.Join(got, "\n"), w)
+		}
+	}
+
+	// As the recording holds it, where the file no longer does: no line
+	// is named, and each seat handed over is said of its fork's flag.
+	recorded, err := SeatedRecorded("s.yaml", []byte(second.Source), again.Handovers, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if recorded.Source != second.Source || !reflect.DeepEqual(recorded.Handovers, again.Handovers) {
+		t.Errorf("read as recorded:\n%s(handovers %+v); want it as recorded", recorded.Source, recorded.Handovers)
+	}
+	want[2] = `s.yaml: termination: min_messages: 7 is above max_messages: 6`
+	got = recorded.Warnings()
+	if len(got) != len(want) {
+		t.Fatalf("warnings\n%s\nwant ones that start\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+	for _, w := range want {
+		if !slices.ContainsFunc(got, func(g string) bool { return strings.HasPrefix(g, w) }) {
+			t.Errorf("warnings\n%s\nwant one that starts %q", strings.Join(got, "\n"), w)
+		}
+	}
+
+	keyed, err := Seated("s.yaml", []byte(src), []string{"B={provider: ollama, model: c, headers: {X-Token: " + secret + "}}"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if h := keyed.Handovers; len(h) != 1 || !h[0].Hidden || h[0].Agents[0] != "B={provider: ollama, model: c, headers: {X-Token: [redacted]}}" {
+		t.Errorf("Handovers %+v; want the value with its secret hidden, marked so", h)
+	}
+	if _, err := Reseated("s.yaml", []byte(src), keyed.Handovers, nil); err == nil || strings.Contains(err.Error(), secret) {
+		t.Errorf("a handover that hid a secret, given again: %v", err)
 	}
 }

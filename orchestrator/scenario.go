@@ -108,6 +108,9 @@ func FromScenario(s *configs.Scenario, opt Options) (Config, error) {
 	}
 	// Secrets a scenario holds never reach the transcript.
 	cfg.Run.Scenario, cfg.Run.ScenarioRedacted = configs.RedactSource(s.Source)
+	// How the scenario came from its file, for a resume that reads the
+	// file again.
+	cfg.Run.Handovers = s.Handovers
 	if s.Opening != nil {
 		cfg.Opening = *s.Opening
 	}

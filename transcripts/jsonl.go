@@ -29,12 +29,19 @@ type Run struct {
 	Scenario     string    `json:"scenario,omitempty"` // the scenario's YAML, as run
 	// ScenarioRedacted says Scenario has URL passwords and header values
 	// hidden; resuming reads the scenario from ScenarioPath instead.
-	ScenarioRedacted bool              `json:"scenario_redacted,omitempty"`
-	Agents           []AgentInfo       `json:"agents,omitempty"`
-	Vary             map[string]string `json:"vary,omitempty"` // batch values this run used
-	Stop             *Stop             `json:"stop,omitempty"`
-	Events           []Event           `json:"events,omitempty"`
-	Resumes          int               `json:"resumes,omitempty"`
+	ScenarioRedacted bool `json:"scenario_redacted,omitempty"`
+	// Handovers, for a fork that handed seats to other models (fork
+	// --agent), are the --agent values of each fork between the file at
+	// ScenarioPath and Scenario, in order: Scenario is the file's YAML
+	// with each fork's values applied in turn, as resume applies them
+	// again when Scenario hides the file's secrets. A resume's run line
+	// restates them.
+	Handovers []Handover        `json:"handovers,omitempty"`
+	Agents    []AgentInfo       `json:"agents,omitempty"`
+	Vary      map[string]string `json:"vary,omitempty"` // batch values this run used
+	Stop      *Stop             `json:"stop,omitempty"`
+	Events    []Event           `json:"events,omitempty"`
+	Resumes   int               `json:"resumes,omitempty"`
 	// System is the system prompt of an imported conversation (the leading
 	// "system" messages of OpenAI or ShareGPT JSON); runs parley staged
 	// record each agent's prompt in its Settings instead.
@@ -73,6 +80,15 @@ type Pairing struct {
 	Opener    string `json:"opener"`
 	Responder string `json:"responder"`
 	Run       int    `json:"run"`
+}
+
+// Handover is the --agent values (SEAT=SPEC) one fork handed seats over
+// with, as given, their secrets hidden as sentences show them; Hidden
+// says one held a secret (a header's value, a URL's password), which no
+// recording keeps.
+type Handover struct {
+	Agents []string `json:"agents"`
+	Hidden bool     `json:"hidden,omitempty"`
 }
 
 // Parent is the recorded conversation a fork continues: its transcript,

@@ -64,16 +64,15 @@ breaks a loop, fork message 40 once per model:
 				}
 				return usageErr(err)
 			}
-			var src []byte
-			scenarioPath := scenario
+			rec := recordedYAML{path: scenario}
 			if scenario != "" {
-				if src, err = os.ReadFile(scenario); err != nil {
+				if rec.src, err = os.ReadFile(scenario); err != nil {
 					return usageErr(fmt.Errorf("reading the scenario: %w", err))
 				}
-			} else if scenarioPath, src, err = recordedScenario(parent.Run, path); err != nil {
+			} else if rec, err = recordedScenario(parent.Run, path); err != nil {
 				return usageErr(err)
 			}
-			s, err := configs.Seated(scenarioPath, src, replace)
+			s, err := rec.seated(replace)
 			if err != nil {
 				return usageErr(err)
 			}

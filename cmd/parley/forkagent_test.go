@@ -186,3 +186,88 @@ termination: {max_messages: 6}
 		})
 	}
 }
+
+// A resume of a fork that handed a seat to a model says the scenario's
+// warnings and the keys it lacks at their lines in the file as written,
+// and what it says of the seat handed over, its key included, of the
+// fork's flag, where it named lines of the YAML the fork wrote back
+// against the file's path, and the seat's key of the file.
+// Once the file no longer holds the scenario (edited since), the resume
+// runs the one recorded, and names the file without lines.
+func TestAResumedForkSaysTheScenariosLinesAsWritten(t *testing.T) {
+	srv := openaitest.Start(t, func(r openaitest.Request) openaitest.Reply {
+		return openaitest.Words(fmt.Sprintf("%s, turn %d.", r.Body.Model, len(r.Body.Messages)))
+	})
+	dir := t.TempDir()
+	// Seat A's model at line 8, its key's variable at line 9; the YAML
+	// written back, without blank lines, moves them to 7 and 8.
+	scenario := filepath.Join(dir, "s.yaml")
+	os.WriteFile(scenario, []byte(fmt.Sprintf(`# A scenario whose seats sit at known lines.
+title: A and B
+
+agents:
+  # The seat that stays.
+  - name: A
+    base_url: %[1]s
+    model: unpriced-a
+    api_key_env: PARLEY_RESUME_LINES_KEY
+
+  # The seat a fork hands to a model.
+  - name: B
+    type: scripted
+    lines: [b1, b2, b3, b4]
+
+termination: {max_messages: 4, max_cost: 1}
+`, srv.URL)), 0o600)
+	t.Setenv("PARLEY_RESUME_LINES_KEY", "k")
+	if code, out, errOut := parley(t, "run", scenario, "--no-tui", "--out", filepath.Join(dir, "parent")); code != exitOK {
+		t.Fatalf("run: exit %d\n%s%s", code, out, errOut)
+	}
+	parent, _ := filepath.Glob(filepath.Join(dir, "parent", "*.jsonl"))
+	t.Setenv("PARLEY_RESUME_LINES_C_KEY", "k")
+	flag := fmt.Sprintf("B={base_url: %s, model: unpriced-c, api_key_env: PARLEY_RESUME_LINES_C_KEY}", srv.URL)
+	fork, _ := runFork(t, filepath.Join(dir, "fork"), parent[0], "--at", "3", "--agent", flag)
+	shown := "fork --agent '" + flag + "'"
+	resume := func(to string, code int, want, never []string) {
+		t.Helper()
+		got, out, errOut := parley(t, "resume", "--no-tui", "--max-messages", to, fork)
+		if got != code {
+			t.Errorf("resume: exit %d; want %d\n%s%s", got, code, out, errOut)
+		}
+		for _, w := range want {
+			if !strings.Contains(errOut, w) {
+				t.Errorf("stderr %q; want it to say %q", errOut, w)
+			}
+		}
+		for _, n := range never {
+			if strings.Contains(errOut, n) {
+				t.Errorf("stderr %q says %q", errOut, n)
+			}
+		}
+	}
+	t.Setenv("PARLEY_RESUME_LINES_KEY", "")
+	t.Setenv("PARLEY_RESUME_LINES_C_KEY", "")
+	resume("6", exitUsage, []string{
+		scenario + `:9: agent "A" needs an API key: the environment variable PARLEY_RESUME_LINES_KEY is not set`,
+		shown + `: agent "unpriced-c" needs an API key: the environment variable PARLEY_RESUME_LINES_C_KEY is not set`,
+	}, []string{scenario + ":8", scenario + `: agent "unpriced-c"`})
+	t.Setenv("PARLEY_RESUME_LINES_KEY", "k")
+	t.Setenv("PARLEY_RESUME_LINES_C_KEY", "k")
+	resume("6", exitOK, []string{
+		scenario + `:8: agent "A": max_cost cannot count its messages`,
+		shown + `: agent "unpriced-c": max_cost cannot count its messages`,
+	}, []string{scenario + ":7", scenario + `: agent "unpriced-c"`})
+
+	written, _ := os.ReadFile(scenario)
+	os.WriteFile(scenario, []byte(strings.Replace(string(written), "model: unpriced-a", "model: edited", 1)), 0o600)
+	served := len(srv.Requests())
+	resume("8", exitOK, []string{
+		scenario + `: agent "A": max_cost cannot count its messages`,
+		shown + `: agent "unpriced-c": max_cost cannot count its messages`,
+	}, []string{scenario + ":7", scenario + ":8", `"edited"`})
+	for _, r := range srv.Requests()[served:] {
+		if r.Body.Model != "unpriced-a" && r.Body.Model != "unpriced-c" {
+			t.Errorf("the resume asked model %q; want the recorded scenario's", r.Body.Model)
+		}
+	}
+}

@@ -225,12 +225,11 @@ func forkAfter(t *transcripts.Transcript, jsonl, scenario string, n int, flags .
 		its, word = scenario, phrase.ShellWord(scenario)
 		s, err = configs.Load(scenario)
 	} else {
-		var path string
-		var src []byte
-		if path, src, err = recordedScenario(t.Run, jsonl); err != nil {
+		rec, recErr := recordedScenario(t.Run, jsonl)
+		if recErr != nil {
 			return "fork it with the scenario to continue under, which the recording cannot give again: " + forkCommand(jsonl, n, "FILE", flags...)
 		}
-		s, err = configs.Parse(path, src)
+		s, err = rec.seated(nil)
 	}
 	if err == nil {
 		if p, err := s.Policy(); err == nil {
@@ -252,10 +251,9 @@ func resumeSetup(t *transcripts.Transcript, jsonl, scenario, policyFile string, 
 	if scenario != "" {
 		s, err = configs.Load(scenario)
 	} else {
-		var path string
-		var src []byte
-		if path, src, err = recordedScenario(t.Run, jsonl); err == nil {
-			s, err = configs.Parse(path, src)
+		var rec recordedYAML
+		if rec, err = recordedScenario(t.Run, jsonl); err == nil {
+			s, err = rec.seated(nil)
 		}
 	}
 	if err != nil {
@@ -380,38 +378,110 @@ func recordedFile(p string) string {
 }
 
 // recordedScenario is the scenario a recording ran under, as resume and
-// fork continue it, and the path it was read from: the YAML the JSONL
-// records, or, when that hides the scenario's secrets (a URL's password, a
-// header's value), the file itself, as long as it still holds the same
-// scenario. A recording names the file by its absolute path, so it is
-// found from any folder; an older one by the path it was given, read from
-// the working folder as it always was. name is the recording, for
-// sentences.
-func recordedScenario(run *transcripts.Run, name string) (path string, src []byte, err error) {
+// fork continue it: the YAML the JSONL records, or, when that hides the
+// scenario's secrets (a URL's password, a header's value), the file
+// itself, as long as it still holds the same scenario, with the seats
+// the forks before the recording handed over (fork --agent, its
+// Handovers) handed over again as they were. A recording names the file
+// by its absolute path, so it is found from any folder; an older one by
+// the path it was given, read from the working folder as it always was.
+// What is said of the scenario names the file's lines only while the file
+// holds it (see recordedInFull). name is the recording, for sentences.
+func recordedScenario(run *transcripts.Run, name string) (recordedYAML, error) {
 	switch {
 	case run == nil || run.Scenario == "":
-		return "", nil, fmt.Errorf("%s records no scenario; give one with --scenario", name)
+		return recordedYAML{}, fmt.Errorf("%s records no scenario; give one with --scenario", name)
 	case !run.ScenarioRedacted:
-		return run.ScenarioPath, []byte(run.Scenario), nil
+		return recordedInFull(run), nil
 	}
 	// Sending REDACTED as the credentials would fail, or worse, be taken:
 	// run it from its file.
 	if where := unreadable(run.ScenarioPath); where != "" {
-		return "", nil, fmt.Errorf("%s was staged from a scenario read from %s, which it records with its secrets hidden, so the scenario cannot be read again; save it to a file and give it with --scenario FILE", name, where)
+		return recordedYAML{}, fmt.Errorf("%s was staged from a scenario read from %s, which it records with its secrets hidden, so the scenario cannot be read again; save it to a file and give it with --scenario FILE", name, where)
 	}
-	path = run.ScenarioPath
-	if src, err = configs.ReadFile(path); err != nil {
-		return "", nil, fmt.Errorf("%s records its scenario with its secrets hidden, and %w; give the scenario with --scenario", name, err)
+	for _, h := range run.Handovers {
+		if h.Hidden {
+			return recordedYAML{}, fmt.Errorf("%s records its scenario with its secrets hidden, and a fork handed a seat over with %s, which held a secret no recording keeps, so the scenario cannot be read again; save it, with the seat's settings and secrets, to a file and give it with --scenario FILE",
+				name, phrase.And(configs.HandoverWords(h)))
+		}
 	}
-	if again, _ := configs.RedactSource(string(src)); again != run.Scenario {
-		if fi, err := os.Stat(path); err == nil && !run.Started.IsZero() && fi.ModTime().Before(run.Started) {
+	path := run.ScenarioPath
+	src, err := configs.ReadFile(path)
+	if err != nil {
+		return recordedYAML{}, fmt.Errorf("%s records its scenario with its secrets hidden, and %w; give the scenario with --scenario", name, err)
+	}
+	handed, err := configs.Handed(src, run.Handovers)
+	if again, _ := configs.RedactSource(string(handed)); err != nil || again != run.Scenario {
+		if fi, err := os.Stat(path); err == nil && !run.Started.IsZero() && fi.ModTime().Before(run.Started) && len(run.Handovers) == 0 {
 			// The file is as it was when the run began: the run changed
 			// it with --set, whose values the recording keeps hidden.
-			return "", nil, fmt.Errorf("%s records its scenario with its secrets hidden, and it is not %s as written, which has not changed since the run began: the run changed it with --set, and a value it set holds a secret; save the scenario with the values the run set to a file and give it with --scenario FILE", name, path)
+			return recordedYAML{}, fmt.Errorf("%s records its scenario with its secrets hidden, and it is not %s as written, which has not changed since the run began: the run changed it with --set, and a value it set holds a secret; save the scenario with the values the run set to a file and give it with --scenario FILE", name, path)
 		}
-		return "", nil, fmt.Errorf("%s has changed since %s was recorded, which keeps it with its secrets hidden; give the scenario to continue under with --scenario", path, name)
+		var with string
+		if len(run.Handovers) > 0 {
+			var words []string
+			for _, h := range run.Handovers {
+				words = append(words, configs.HandoverWords(h)...)
+			}
+			with = fmt.Sprintf(" and with the %s %s handed over", phrase.Noun(len(words), "seat", "seats"), phrase.And(words))
+		}
+		return recordedYAML{}, fmt.Errorf("%s has changed since %s was recorded, which keeps it with its secrets hidden%s; give the scenario to continue under with --scenario", path, name, with)
 	}
-	return path, src, nil
+	return recordedYAML{path: path, src: src, prior: run.Handovers}, nil
+}
+
+// recordedInFull is the scenario of run, a recording that holds it in
+// full, as recordedScenario reads it again: from its file, with the
+// forks' seats handed over again, where the file still holds it (for
+// sentences at the file's lines), else as the recording holds it, its
+// sentences naming the file without lines: the YAML the recording holds
+// is not what the file holds now (edited, or gone), or never was (a fork
+// wrote the seats it handed over into it).
+func recordedInFull(run *transcripts.Run) recordedYAML {
+	path := run.ScenarioPath
+	recorded := recordedYAML{path: path, src: []byte(run.Scenario), prior: run.Handovers, recorded: true}
+	if unreadable(path) != "" {
+		// Read from standard input or flags, as the recording holds
+		// it, which is no file's once a fork handed a seat over.
+		recorded.recorded = len(run.Handovers) > 0
+		return recorded
+	}
+	for _, h := range run.Handovers {
+		if h.Hidden {
+			return recorded // its secret is in the recording alone
+		}
+	}
+	src, err := os.ReadFile(path)
+	if err != nil {
+		return recorded
+	}
+	if handed, err := configs.Handed(src, run.Handovers); err != nil || string(handed) != run.Scenario {
+		return recorded
+	}
+	return recordedYAML{path: path, src: src, prior: run.Handovers}
+}
+
+// recordedYAML is a recorded scenario as recordedScenario reads it again:
+// the YAML of path, src, which the --agent values of prior, each a fork's,
+// are still to be given, as each fork gave them; or, recorded, the YAML
+// the recording holds, which they were given already, and which is not
+// what path holds.
+type recordedYAML struct {
+	path     string
+	src      []byte
+	prior    []transcripts.Handover
+	recorded bool
+}
+
+// seated is the recorded scenario with the seats values (a fork's --agent
+// values, as typed) name handed over, as configs.Seated hands them; with
+// none, the scenario the recording ran under. Its Handovers are every
+// fork's, the recording's and values'.
+func (r recordedYAML) seated(values []string) (*configs.Scenario, error) {
+	if r.recorded {
+		return configs.SeatedRecorded(r.path, r.src, r.prior, values)
+	}
+	return configs.Reseated(r.path, r.src, r.prior, values)
 }
 
 // budgetReached returns the progress of v's budget rule that is at or
