@@ -250,13 +250,14 @@ func runBatch(ctx context.Context, cmd *cobra.Command, args []string, f batchFla
 		}
 		if !f.dryRun && f.queue.url == "" {
 			// Every conversation would fail the same way: say so before
-			// the batch starts, as run does, of the files as written and
-			// of the scenarios its --vary and --set values make (a key
-			// variable only a value names), as a resumed batch says it.
-			// A value that cannot be applied is said below.
-			loaded, loadErr = m.LoadScenarios()
-			if err := batchKeyProblems(scenarios, loaded); err != nil {
-				return usageErr(err)
+			// the batch starts, as run does, of the scenarios its
+			// conversations run, its --vary and --set values applied,
+			// as a resumed batch says it. A value that cannot be
+			// applied is said below.
+			if loaded, loadErr = m.LoadScenarios(); loadErr == nil {
+				if err := batchKeyProblems(m, scenarios, loaded); err != nil {
+					return usageErr(err)
+				}
 			}
 		}
 		if f.dryRun {
@@ -406,77 +407,6 @@ func warnUnusedLimits(w io.Writer, scenarios []*configs.Scenario) {
 		}
 		fmt.Fprintln(w, "parley: warning:", msg)
 	}
-}
-
-// keyProblems reports the API keys the scenarios' agents and judges
-// lack on this machine: one sentence for each variable not set, naming
-// the agents that need it, each with its line, and one for each key file
-// not read.
-func keyProblems(scenarios []*configs.Scenario) error {
-	return batchKeyProblems(scenarios, nil)
-}
-
-// batchKeyProblems is keyProblems of the scenario files as written,
-// their agents named with their lines, as a new batch and a resumed one
-// both say it. varied are the scenarios the batch's conversations run,
-// its --vary and --set values applied: a variable or key file only they
-// need (a value that changed an agent's provider, say) is said of them
-// too, without lines, which are no file's.
-func batchKeyProblems(files, varied []*configs.Scenario) error {
-	var needs []configs.KeyNeed
-	var probs configs.Problems
-	type fileEnv struct{ file, env string }
-	said := map[fileEnv]bool{} // the variables the files' sentences name
-	msgs := map[string]bool{}  // and their other problems
-	for _, s := range files {
-		n, p := s.KeyNeeds(nil)
-		for _, k := range n {
-			said[fileEnv{k.File, k.Env}] = true
-		}
-		for _, e := range p {
-			msgs[e.File+"\x00"+e.Msg] = true
-		}
-		needs = append(needs, n...)
-		probs = append(probs, p...)
-	}
-	for _, s := range varied {
-		n, p := s.KeyNeeds(nil)
-		for _, k := range n {
-			if !said[fileEnv{k.File, k.Env}] {
-				k.Line = 0
-				needs = append(needs, k)
-			}
-		}
-		for _, e := range p {
-			if key := e.File + "\x00" + e.Msg; !msgs[key] {
-				msgs[key] = true
-				e.Line = 0
-				probs = append(probs, e)
-			}
-		}
-	}
-	probs = append(probs, configs.GroupKeyNeeds(needs)...)
-	if len(probs) == 0 {
-		return nil
-	}
-	return probs
-}
-
-// resumeKeyProblems is batchKeyProblems for a batch being resumed: of
-// its scenarios as batch.json recorded them, with their lines, as the
-// batch said it when it began, and of each scenario its conversations
-// run (loaded).
-func resumeKeyProblems(m *batch.Manifest, loaded []*configs.Scenario) error {
-	var recorded []*configs.Scenario
-	for _, src := range m.Scenarios {
-		s, err := configs.Parse(src.Path, []byte(src.Source))
-		if err != nil {
-			// Said of the scenarios run alone, without lines.
-			return batchKeyProblems(nil, loaded)
-		}
-		recorded = append(recorded, s)
-	}
-	return batchKeyProblems(recorded, loaded)
 }
 
 // warnEdited says of each scenario file edited since the batch began that

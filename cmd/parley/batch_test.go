@@ -437,7 +437,7 @@ termination: {max_messages: 3}
 // A resumed batch without a key names each agent with its line, in the
 // sentence a new batch of its scenario says, not once more for each name
 // a --vary value gave an agent; a variable only a --set value asks for
-// is said too.
+// is said too, with that value.
 func TestBatchResumeNamesMissingKeysWithTheirLines(t *testing.T) {
 	srv := openaitest.Start(t, func(r openaitest.Request) openaitest.Reply {
 		return openaitest.Words("This is " + r.Body.Model + ".")
@@ -486,7 +486,7 @@ termination: {max_messages: 3}
 	t.Setenv("FAKE_KEY", "k")
 	t.Setenv("OTHER_KEY", "")
 	code, _, errOut := parley(t, "batch", "--resume", b2)
-	want = s1 + `: agent "B" needs an API key: the environment variable OTHER_KEY is not set`
+	want = s1 + `: with --set agents[1].api_key_env=OTHER_KEY: agent "B" needs an API key: the environment variable OTHER_KEY is not set`
 	if code != exitUsage || !strings.Contains(errOut, want) {
 		t.Errorf("--resume without the key a --set value names: exit %d, %s; want 2 and %q", code, errOut, want)
 	}
