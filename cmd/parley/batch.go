@@ -89,7 +89,8 @@ otherwise. Each conversation is titled and recorded with its own two names.
 
 --dry-run lists every conversation the batch would stage, one a line
 ("Kimi K2 ↔ grok-4, run 1"), and sends no request; with --resume it lists
-those still to run.`,
+those still to run. It warns as the batch would, of the scenarios it
+would stage, their --vary and --set values applied.`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return runBatch(cmd.Context(), cmd, args, f)
 		},
@@ -172,6 +173,7 @@ func runBatch(ctx context.Context, cmd *cobra.Command, args []string, f batchFla
 		}
 		warnEdited(stderr, m, dir)
 		if f.dryRun {
+			warnBatch(stderr, m)
 			return dryRun(out, stderr, m, dir, f.retryFailed)
 		}
 		if !cmd.Flags().Changed("jobs") {
@@ -261,8 +263,9 @@ func runBatch(ctx context.Context, cmd *cobra.Command, args []string, f batchFla
 			}
 		}
 		if f.dryRun {
-			// The check before a paid batch warns as the batch would.
-			warnScenarios(stderr, scenarios)
+			// The check before a paid batch warns as the batch would,
+			// of the scenarios it would stage.
+			warnBatch(stderr, m)
 			return dryRun(out, stderr, m, "", false)
 		}
 		dir = f.out
@@ -286,8 +289,7 @@ func runBatch(ctx context.Context, cmd *cobra.Command, args []string, f batchFla
 		loaded, loadErr = m.LoadScenarios()
 	}
 	if loadErr == nil {
-		warnUnusedLimits(stderr, loaded)
-		warnScenarios(stderr, loaded)
+		warnLoaded(stderr, loaded)
 	}
 	if f.queue.url != "" {
 		return runQueuedBatch(ctx, cmd, m, dir, f.queue, f.parallel, f.pace, f.resume == "", f.retryFailed)
@@ -361,6 +363,24 @@ func runBatch(ctx context.Context, cmd *cobra.Command, args []string, f batchFla
 			phrase.Noun(sum.Failed, "it", "them"), dir))
 	}
 	return nil
+}
+
+// warnBatch warns of the scenarios the batch m stages, its --vary and
+// --set values applied, as the batch warns when it starts: a --dry-run
+// says what the batch would. A value that cannot be applied is said by
+// the dry run's list.
+func warnBatch(w io.Writer, m *batch.Manifest) {
+	if loaded, err := m.LoadScenarios(); err == nil {
+		warnLoaded(w, loaded)
+	}
+}
+
+// warnLoaded warns of the scenarios a batch's conversations run: the
+// limits: keys that bound none of their requests, and each scenario's
+// warnings, each distinct one once.
+func warnLoaded(w io.Writer, loaded []*configs.Scenario) {
+	warnUnusedLimits(w, loaded)
+	warnScenarios(w, loaded)
 }
 
 // warnUnusedLimits warns of each limits: key that bounds none of the
