@@ -125,10 +125,24 @@ func runBatch(ctx context.Context, cmd *cobra.Command, args []string, f batchFla
 		// for twice.
 		return usageErr(fmt.Errorf("--ack-wait %s is too short: a job still running would be handed to a second worker and paid for twice; give %s or more (the default is %s)", f.queue.ackWait, minAckWait, queue.DefaultAckWait))
 	}
+	// Every flag is checked before anything is written, and on --dry-run
+	// too: refused after its batch.json, a batch never started would be
+	// left for --resume to run.
+	pace, err := parsePace(f.pace)
+	if err != nil {
+		return usageErr(err)
+	}
+	if f.queue.url != "" && f.queue.url != embeddedQueue {
+		if err := queue.CheckURL(f.queue.url); err != nil {
+			return usageErr(fmt.Errorf("--queue: %w, or embedded", err))
+		}
+		if f.pace != "" {
+			return usageErr(errors.New("--pace applies to local runs; with --queue give it to each parley worker"))
+		}
+	}
 	var (
 		m   *batch.Manifest
 		dir string
-		err error
 		// The scenarios the batch's conversations run, its values
 		// applied: loaded once, where first needed.
 		loaded  []*configs.Scenario
@@ -292,7 +306,7 @@ func runBatch(ctx context.Context, cmd *cobra.Command, args []string, f batchFla
 		warnLoaded(stderr, loaded)
 	}
 	if f.queue.url != "" {
-		return runQueuedBatch(ctx, cmd, m, dir, f.queue, f.parallel, f.pace, f.resume == "", f.retryFailed)
+		return runQueuedBatch(ctx, cmd, m, dir, f.queue, f.parallel, pace, f.resume == "", f.retryFailed)
 	}
 	if loadErr != nil {
 		return usageErr(loadErr)
@@ -329,10 +343,7 @@ func runBatch(ctx context.Context, cmd *cobra.Command, args []string, f batchFla
 		return usageErr(err)
 	}
 	defer batch.CloseIdle(client)
-	env := batch.Env{HTTPClient: client, Warn: warnOnce(stderr), RetryFailed: f.retryFailed}
-	if env.Pace, err = parsePace(f.pace); err != nil {
-		return usageErr(err)
-	}
+	env := batch.Env{HTTPClient: client, Warn: warnOnce(stderr), RetryFailed: f.retryFailed, Pace: pace}
 
 	progress := &batch.Progress{}
 	r := &batch.Runner{Dir: dir, Manifest: m, Parallel: f.parallel, Env: env, Progress: progress,

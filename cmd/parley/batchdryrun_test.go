@@ -76,3 +76,54 @@ opening: hello
 		})
 	}
 }
+
+// Every flag of a batch is checked before anything is written, and on
+// --dry-run too: a bad one leaves no batch folder for --resume to run,
+// and the same command with the flag fixed runs.
+func TestBatchChecksItsFlagsBeforeWritingAnything(t *testing.T) {
+	dir := t.TempDir()
+	scenario := filepath.Join(dir, "s.yaml")
+	os.WriteFile(scenario, []byte("agents:\n  - {name: A, type: scripted, lines: [a1, a2]}\n  - {name: B, type: scripted, lines: [b1, b2]}\ntermination: {max_messages: 3}\n"), 0o600)
+	tests := []struct {
+		name  string
+		flags []string
+		want  string
+	}{
+		{"a pace that is no duration", []string{"--pace", "fast"}, `--pace "fast" is not a duration such as 0, 5ms or 20ms`},
+		{"a pace below zero", []string{"--pace", "-1s"}, `--pace "-1s" is not a duration`},
+		{"a queue that is no address", []string{"--queue", "127.0.0.1:4222"}, `--queue: "127.0.0.1:4222" is not a NATS server's address`},
+		{"a pace beside a server's queue", []string{"--queue", "nats://127.0.0.1:1", "--pace", "0"}, "--pace applies to local runs; with --queue give it to each parley worker"},
+	}
+	for _, tt := range tests {
+		for _, dry := range []bool{false, true} {
+			name := tt.name
+			if dry {
+				name += " with --dry-run"
+			}
+			t.Run(name, func(t *testing.T) {
+				out := filepath.Join(dir, "b")
+				args := append([]string{"batch", scenario, "--plain", "--out", out}, tt.flags...)
+				if dry {
+					args = append(args, "--dry-run")
+				}
+				code, stdout, errOut := parley(t, args...)
+				if code != exitUsage || stdout != "" || !strings.Contains(errOut, tt.want) {
+					t.Errorf("exit %d\n%s%s\nwant 2, nothing listed and %q", code, stdout, errOut, tt.want)
+				}
+				if _, err := os.Stat(out); err == nil {
+					t.Errorf("the refused batch left %s behind", out)
+					os.RemoveAll(out)
+				}
+			})
+		}
+	}
+	out := filepath.Join(dir, "b")
+	parley(t, "batch", scenario, "--plain", "--out", out, "--pace", "fast")
+	if code, stdout, errOut := parley(t, "batch", scenario, "--plain", "--out", out, "--pace", "0"); code != exitOK {
+		t.Fatalf("the same batch with --pace 0: exit %d\n%s%s", code, stdout, errOut)
+	}
+	code, stdout, errOut := parley(t, "batch", "--resume", out, "--pace", "fast", "--dry-run")
+	if code != exitUsage || stdout != "" || !strings.Contains(errOut, `--pace "fast" is not a duration`) {
+		t.Errorf("--resume --pace fast --dry-run: exit %d\n%s%s\nwant 2 and the sentence naming --pace", code, stdout, errOut)
+	}
+}
