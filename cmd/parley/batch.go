@@ -584,7 +584,9 @@ func summarized(dir string) bool {
 
 // dryRun prints one line for every conversation m plans (with dir, only
 // those the same command without --dry-run would run: not finished, or
-// failed when retryFailed) and runs none.
+// failed when retryFailed) and runs none. A resume that would run nothing
+// but leave failed conversations as they are fails as that resume does,
+// counting them and naming the command that continues them.
 func dryRun(w, errOut io.Writer, m *batch.Manifest, dir string, retryFailed bool) error {
 	lines, err := m.Lines()
 	if err != nil {
@@ -596,13 +598,14 @@ func dryRun(w, errOut io.Writer, m *batch.Manifest, dir string, retryFailed bool
 			return failureErr(err)
 		}
 	}
-	n, failed := 0, 0
+	n, failed, kept := 0, 0, 0
 	for i, l := range lines {
 		switch ends[m.Jobs[i].ID] {
 		case batch.StateDone:
 			continue
 		case batch.StateFailed:
 			if !retryFailed {
+				kept++
 				continue
 			}
 			// What a resume without --retry-failed keeps, and this
@@ -611,6 +614,15 @@ func dryRun(w, errOut io.Writer, m *batch.Manifest, dir string, retryFailed bool
 		}
 		fmt.Fprintln(w, l)
 		n++
+	}
+	if n == 0 && kept > 0 {
+		// As the resume says it; a queue's retries of them, which
+		// that resume would run, are not looked for.
+		resume := "parley batch --resume " + dir
+		if m.Queue != "" {
+			resume = resumeQueued(dir, queueFlags{url: m.Queue, dir: m.QueueDir})
+		}
+		return failedLeft(dir, m, kept, resume)
 	}
 	retried := ""
 	if failed > 0 {
