@@ -118,6 +118,9 @@ func runBatch(ctx context.Context, cmd *cobra.Command, args []string, f batchFla
 	if f.queue.listen != "" && f.queue.url != embeddedQueue {
 		return usageErr(fmt.Errorf("--queue-listen %s applies to a queue this batch starts itself: add --queue embedded, or leave --queue-listen out", f.queue.listen))
 	}
+	if f.queue.dir != "" && f.queue.url != embeddedQueue {
+		return usageErr(fmt.Errorf("--queue-dir %s applies to a queue this batch starts itself, which keeps its data there: add --queue embedded, or leave --queue-dir out", f.queue.dir))
+	}
 	if cmd.Flags().Changed("ack-wait") && f.queue.ackWait < minAckWait {
 		// A worker says its job is alive a third of the wait apart, and
 		// no more often than every 100 ms: under a second, a job still

@@ -93,6 +93,11 @@ func TestBatchChecksItsFlagsBeforeWritingAnything(t *testing.T) {
 		{"a pace below zero", []string{"--pace", "-1s"}, `--pace "-1s" is not a duration`},
 		{"a queue that is no address", []string{"--queue", "127.0.0.1:4222"}, `--queue: "127.0.0.1:4222" is not a NATS server's address`},
 		{"a pace beside a server's queue", []string{"--queue", "nats://127.0.0.1:1", "--pace", "0"}, "--pace applies to local runs; with --queue give it to each parley worker"},
+		{"a queue folder without a queue", []string{"--queue-dir", filepath.Join(dir, "q")},
+			"--queue-dir " + filepath.Join(dir, "q") + " applies to a queue this batch starts itself, which keeps its data there: add --queue embedded, or leave --queue-dir out"},
+		{"a queue folder beside a server's queue", []string{"--queue", "nats://127.0.0.1:1", "--queue-dir", filepath.Join(dir, "q")},
+			"--queue-dir " + filepath.Join(dir, "q") + " applies to a queue this batch starts itself"},
+		{"a listening address without a queue", []string{"--queue-listen", "127.0.0.1:0"}, "--queue-listen 127.0.0.1:0 applies to a queue this batch starts itself"},
 	}
 	for _, tt := range tests {
 		for _, dry := range []bool{false, true} {
