@@ -31,30 +31,65 @@ type KeyNeed struct {
 	File string
 	Line int
 	Kind string // "agent", "roster agent" or "judge"
+	Seat int    // its place among the scenario's agents, its roster's agents or its judges (by Kind), from 0
 	Name string
 	Who  string // as a sentence names it: agent "A", the judge (gpt-4o-mini)
 	Env  string // the variable
+	// Via names the values that gave the need, when no line of the file
+	// does, as a clause ("with --set agents[0].api_key_env=K"); "" for a
+	// need the file gives.
+	Via string
+}
+
+// KeyGap is what one agent or judge lacks for its key: a variable not
+// set (Need), or a key file that cannot be read or a key that cannot be
+// sent (Problem). Kind and Seat place it as KeyNeed's do, and Who names
+// it as the Problem's sentence begins.
+type KeyGap struct {
+	Kind    string
+	Seat    int
+	Who     string
+	Need    *KeyNeed
+	Problem *Error
 }
 
 // KeyNeeds lists the agents and judges whose key variable is not set, and
 // the problems of the key files that cannot be read. GroupKeyNeeds says
 // the first as sentences.
 func (s *Scenario) KeyNeeds(getenv func(string) string) ([]KeyNeed, Problems) {
+	var needs []KeyNeed
+	var probs Problems
+	for _, g := range s.KeyGaps(getenv) {
+		if g.Need != nil {
+			needs = append(needs, *g.Need)
+		} else {
+			probs = append(probs, g.Problem)
+		}
+	}
+	return needs, probs
+}
+
+// KeyGaps lists what the agents' and judges' keys lack on this machine,
+// each agent's or judge's gap with its place, in the order KeyNeeds
+// lists them.
+func (s *Scenario) KeyGaps(getenv func(string) string) []KeyGap {
 	if getenv == nil {
 		getenv = os.Getenv
 	}
-	var needs []KeyNeed
-	var probs Problems
-	check := func(file string, line int, kind, name, who, provider, keyEnv, keyFile string) {
+	var gaps []KeyGap
+	check := func(file string, line int, kind string, seat int, name, who, provider, keyEnv, keyFile string) {
+		prob := func(msg string) {
+			gaps = append(gaps, KeyGap{Kind: kind, Seat: seat, Who: who, Problem: &Error{File: file, Line: line, Msg: msg}})
+		}
 		if keyFile != "" {
 			data, err := os.ReadFile(keyFile)
 			switch key, kerr := CleanKey(string(data), "api_key_file: "+KeyFileName(keyFile)); {
 			case err != nil:
-				probs = append(probs, &Error{File: file, Line: line, Msg: KeyFileUnreadable(who, keyFile, err)})
+				prob(KeyFileUnreadable(who, keyFile, err))
 			case kerr != nil:
-				probs = append(probs, &Error{File: file, Line: line, Msg: fmt.Sprintf("%s: %v", who, kerr)})
+				prob(fmt.Sprintf("%s: %v", who, kerr))
 			case key == "":
-				probs = append(probs, &Error{File: file, Line: line, Msg: fmt.Sprintf("%s: api_key_file: %s is empty", who, KeyFileName(keyFile))})
+				prob(fmt.Sprintf("%s: api_key_file: %s is empty", who, KeyFileName(keyFile)))
 			}
 			return
 		}
@@ -69,12 +104,13 @@ func (s *Scenario) KeyNeeds(getenv func(string) string) ([]KeyNeed, Problems) {
 		}
 		switch key, err := CleanKey(getenv(keyEnv), "the environment variable "+keyEnv); {
 		case err != nil:
-			probs = append(probs, &Error{File: file, Line: line, Msg: fmt.Sprintf("%s: %v", who, err)})
+			prob(fmt.Sprintf("%s: %v", who, err))
 		case key == "":
-			needs = append(needs, KeyNeed{File: file, Line: line, Kind: kind, Name: name, Who: who, Env: keyEnv})
+			gaps = append(gaps, KeyGap{Kind: kind, Seat: seat, Who: who,
+				Need: &KeyNeed{File: file, Line: line, Kind: kind, Seat: seat, Name: name, Who: who, Env: keyEnv}})
 		}
 	}
-	for _, a := range s.Agents {
+	for i, a := range s.Agents {
 		if a.Type == TypeOpenAI {
 			// A seat a fork handed over is said of its flag, which
 			// set it, not of the file.
@@ -82,7 +118,7 @@ func (s *Scenario) KeyNeeds(getenv func(string) string) ([]KeyNeed, Problems) {
 			if a.seatedBy != "" {
 				file, line = a.seatedBy, 0
 			}
-			check(file, line, "agent", a.Name, fmt.Sprintf("agent %q", a.Name), a.Provider, a.APIKeyEnv, a.APIKeyFile)
+			check(file, line, "agent", i, a.Name, fmt.Sprintf("agent %q", a.Name), a.Provider, a.APIKeyEnv, a.APIKeyFile)
 		}
 	}
 	if s.Roster != nil {
@@ -90,14 +126,14 @@ func (s *Scenario) KeyNeeds(getenv func(string) string) ([]KeyNeed, Problems) {
 			// A roster's agent takes the defaults' provider and key;
 			// with no type it is an endpoint's, as a scenario's is.
 			if a := s.Roster.Merged(i); a.Type == "" || a.Type == TypeOpenAI {
-				check(s.Path, a.keyLine(), "roster agent", a.Name, fmt.Sprintf("roster agent %q", a.Name), a.Provider, a.APIKeyEnv, a.APIKeyFile)
+				check(s.Path, a.keyLine(), "roster agent", i, a.Name, fmt.Sprintf("roster agent %q", a.Name), a.Provider, a.APIKeyEnv, a.APIKeyFile)
 			}
 		}
 	}
-	for _, j := range s.Judges() {
-		check(s.Path, j.keyLine(), "judge", j.Name, j.JudgeWho(), j.Provider, j.APIKeyEnv, "")
+	for i, j := range s.Judges() {
+		check(s.Path, j.keyLine(), "judge", i, j.Name, j.JudgeWho(), j.Provider, j.APIKeyEnv, "")
 	}
-	return needs, probs
+	return gaps
 }
 
 // GroupKeyNeeds says the needs as sentences, one for each file and
@@ -105,7 +141,9 @@ func (s *Scenario) KeyNeeds(getenv func(string) string) ([]KeyNeed, Problems) {
 // set" for one agent; for several, at the first one's line, "the
 // environment variable X is not set, and 8 need it for their API key:
 // roster agents "A" (line 12), "B" (line 13), …". A need listed twice
-// (one agent in many pairs) is named once.
+// (one agent in many pairs) is named once. A need that values gave
+// (Via) is said after them, "with --set …: agent "A" needs …", or, among
+// needs the file gives, in place of a line: "B" (--set …).
 func GroupKeyNeeds(needs []KeyNeed) Problems {
 	type key struct{ file, env string }
 	var order []key
@@ -125,14 +163,33 @@ func GroupKeyNeeds(needs []KeyNeed) Problems {
 	var probs Problems
 	for _, k := range order {
 		g := groups[k]
+		// The values every need of the group came from, said once
+		// before the sentence; else each need's own, after its name.
+		via := g[0].Via
+		line := 0
+		for _, n := range g {
+			if n.Via != via {
+				via = ""
+			}
+			if line == 0 {
+				line = n.Line
+			}
+		}
+		prefix := ""
+		if via != "" {
+			prefix = via + ": "
+		}
 		if len(g) == 1 {
 			n := g[0]
-			probs = append(probs, &Error{File: n.File, Line: n.Line, Msg: fmt.Sprintf("%s needs an API key: the environment variable %s is not set", n.Who, n.Env)})
+			probs = append(probs, &Error{File: n.File, Line: n.Line, Msg: fmt.Sprintf("%s%s needs an API key: the environment variable %s is not set", prefix, n.Who, n.Env)})
 			continue
 		}
 		at := func(n KeyNeed) string {
-			if n.Line > 0 {
+			switch {
+			case n.Line > 0:
 				return fmt.Sprintf(" (line %d)", n.Line)
+			case n.Via != "" && via == "":
+				return " (" + strings.TrimPrefix(n.Via, "with ") + ")"
 			}
 			return ""
 		}
@@ -160,8 +217,8 @@ func GroupKeyNeeds(needs []KeyNeed) Problems {
 			parts = append(parts, kind+" "+strings.Join(names, ", "))
 		}
 		parts = append(parts, judges...)
-		probs = append(probs, &Error{File: k.file, Line: g[0].Line, Msg: fmt.Sprintf("the environment variable %s is not set, and %d need it for their API key: %s",
-			k.env, len(g), strings.Join(parts, "; "))})
+		probs = append(probs, &Error{File: k.file, Line: line, Msg: fmt.Sprintf("%sthe environment variable %s is not set, and %d need it for their API key: %s",
+			prefix, k.env, len(g), strings.Join(parts, "; "))})
 	}
 	return probs
 }

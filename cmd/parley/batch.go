@@ -89,7 +89,8 @@ otherwise. Each conversation is titled and recorded with its own two names.
 
 --dry-run lists every conversation the batch would stage, one a line
 ("Kimi K2 ↔ grok-4, run 1"), and sends no request; with --resume it lists
-those still to run.`,
+those still to run. It warns as the batch would, of the scenarios it
+would stage, their --vary and --set values applied.`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return runBatch(cmd.Context(), cmd, args, f)
 		},
@@ -117,6 +118,9 @@ func runBatch(ctx context.Context, cmd *cobra.Command, args []string, f batchFla
 	if f.queue.listen != "" && f.queue.url != embeddedQueue {
 		return usageErr(fmt.Errorf("--queue-listen %s applies to a queue this batch starts itself: add --queue embedded, or leave --queue-listen out", f.queue.listen))
 	}
+	if f.queue.dir != "" && f.queue.url != embeddedQueue {
+		return usageErr(fmt.Errorf("--queue-dir %s applies to a queue this batch starts itself, which keeps its data there: add --queue embedded, or leave --queue-dir out", f.queue.dir))
+	}
 	if cmd.Flags().Changed("ack-wait") && f.queue.ackWait < minAckWait {
 		// A worker says its job is alive a third of the wait apart, and
 		// no more often than every 100 ms: under a second, a job still
@@ -124,10 +128,24 @@ func runBatch(ctx context.Context, cmd *cobra.Command, args []string, f batchFla
 		// for twice.
 		return usageErr(fmt.Errorf("--ack-wait %s is too short: a job still running would be handed to a second worker and paid for twice; give %s or more (the default is %s)", f.queue.ackWait, minAckWait, queue.DefaultAckWait))
 	}
+	// Every flag is checked before anything is written, and on --dry-run
+	// too: refused after its batch.json, a batch never started would be
+	// left for --resume to run.
+	pace, err := parsePace(f.pace)
+	if err != nil {
+		return usageErr(err)
+	}
+	if f.queue.url != "" && f.queue.url != embeddedQueue {
+		if err := queue.CheckURL(f.queue.url); err != nil {
+			return usageErr(fmt.Errorf("--queue: %w, or embedded", err))
+		}
+		if f.pace != "" {
+			return usageErr(errors.New("--pace applies to local runs; with --queue give it to each parley worker"))
+		}
+	}
 	var (
 		m   *batch.Manifest
 		dir string
-		err error
 		// The scenarios the batch's conversations run, its values
 		// applied: loaded once, where first needed.
 		loaded  []*configs.Scenario
@@ -172,6 +190,7 @@ func runBatch(ctx context.Context, cmd *cobra.Command, args []string, f batchFla
 		}
 		warnEdited(stderr, m, dir)
 		if f.dryRun {
+			warnBatch(stderr, m)
 			return dryRun(out, stderr, m, dir, f.retryFailed)
 		}
 		if !cmd.Flags().Changed("jobs") {
@@ -250,18 +269,20 @@ func runBatch(ctx context.Context, cmd *cobra.Command, args []string, f batchFla
 		}
 		if !f.dryRun && f.queue.url == "" {
 			// Every conversation would fail the same way: say so before
-			// the batch starts, as run does, of the files as written and
-			// of the scenarios its --vary and --set values make (a key
-			// variable only a value names), as a resumed batch says it.
-			// A value that cannot be applied is said below.
-			loaded, loadErr = m.LoadScenarios()
-			if err := batchKeyProblems(scenarios, loaded); err != nil {
-				return usageErr(err)
+			// the batch starts, as run does, of the scenarios its
+			// conversations run, its --vary and --set values applied,
+			// as a resumed batch says it. A value that cannot be
+			// applied is said below.
+			if loaded, loadErr = m.LoadScenarios(); loadErr == nil {
+				if err := batchKeyProblems(m, scenarios, loaded); err != nil {
+					return usageErr(err)
+				}
 			}
 		}
 		if f.dryRun {
-			// The check before a paid batch warns as the batch would.
-			warnScenarios(stderr, scenarios)
+			// The check before a paid batch warns as the batch would,
+			// of the scenarios it would stage.
+			warnBatch(stderr, m)
 			return dryRun(out, stderr, m, "", false)
 		}
 		dir = f.out
@@ -285,11 +306,10 @@ func runBatch(ctx context.Context, cmd *cobra.Command, args []string, f batchFla
 		loaded, loadErr = m.LoadScenarios()
 	}
 	if loadErr == nil {
-		warnUnusedLimits(stderr, loaded)
-		warnScenarios(stderr, loaded)
+		warnLoaded(stderr, loaded)
 	}
 	if f.queue.url != "" {
-		return runQueuedBatch(ctx, cmd, m, dir, f.queue, f.parallel, f.pace, f.resume == "", f.retryFailed)
+		return runQueuedBatch(ctx, cmd, m, dir, f.queue, f.parallel, pace, f.resume == "", f.retryFailed)
 	}
 	if loadErr != nil {
 		return usageErr(loadErr)
@@ -326,10 +346,7 @@ func runBatch(ctx context.Context, cmd *cobra.Command, args []string, f batchFla
 		return usageErr(err)
 	}
 	defer batch.CloseIdle(client)
-	env := batch.Env{HTTPClient: client, Warn: warnOnce(stderr), RetryFailed: f.retryFailed}
-	if env.Pace, err = parsePace(f.pace); err != nil {
-		return usageErr(err)
-	}
+	env := batch.Env{HTTPClient: client, Warn: warnOnce(stderr), RetryFailed: f.retryFailed, Pace: pace}
 
 	progress := &batch.Progress{}
 	r := &batch.Runner{Dir: dir, Manifest: m, Parallel: f.parallel, Env: env, Progress: progress,
@@ -360,6 +377,24 @@ func runBatch(ctx context.Context, cmd *cobra.Command, args []string, f batchFla
 			phrase.Noun(sum.Failed, "it", "them"), dir))
 	}
 	return nil
+}
+
+// warnBatch warns of the scenarios the batch m stages, its --vary and
+// --set values applied, as the batch warns when it starts: a --dry-run
+// says what the batch would. A value that cannot be applied is said by
+// the dry run's list.
+func warnBatch(w io.Writer, m *batch.Manifest) {
+	if loaded, err := m.LoadScenarios(); err == nil {
+		warnLoaded(w, loaded)
+	}
+}
+
+// warnLoaded warns of the scenarios a batch's conversations run: the
+// limits: keys that bound none of their requests, and each scenario's
+// warnings, each distinct one once.
+func warnLoaded(w io.Writer, loaded []*configs.Scenario) {
+	warnUnusedLimits(w, loaded)
+	warnScenarios(w, loaded)
 }
 
 // warnUnusedLimits warns of each limits: key that bounds none of the
@@ -406,77 +441,6 @@ func warnUnusedLimits(w io.Writer, scenarios []*configs.Scenario) {
 		}
 		fmt.Fprintln(w, "parley: warning:", msg)
 	}
-}
-
-// keyProblems reports the API keys the scenarios' agents and judges
-// lack on this machine: one sentence for each variable not set, naming
-// the agents that need it, each with its line, and one for each key file
-// not read.
-func keyProblems(scenarios []*configs.Scenario) error {
-	return batchKeyProblems(scenarios, nil)
-}
-
-// batchKeyProblems is keyProblems of the scenario files as written,
-// their agents named with their lines, as a new batch and a resumed one
-// both say it. varied are the scenarios the batch's conversations run,
-// its --vary and --set values applied: a variable or key file only they
-// need (a value that changed an agent's provider, say) is said of them
-// too, without lines, which are no file's.
-func batchKeyProblems(files, varied []*configs.Scenario) error {
-	var needs []configs.KeyNeed
-	var probs configs.Problems
-	type fileEnv struct{ file, env string }
-	said := map[fileEnv]bool{} // the variables the files' sentences name
-	msgs := map[string]bool{}  // and their other problems
-	for _, s := range files {
-		n, p := s.KeyNeeds(nil)
-		for _, k := range n {
-			said[fileEnv{k.File, k.Env}] = true
-		}
-		for _, e := range p {
-			msgs[e.File+"\x00"+e.Msg] = true
-		}
-		needs = append(needs, n...)
-		probs = append(probs, p...)
-	}
-	for _, s := range varied {
-		n, p := s.KeyNeeds(nil)
-		for _, k := range n {
-			if !said[fileEnv{k.File, k.Env}] {
-				k.Line = 0
-				needs = append(needs, k)
-			}
-		}
-		for _, e := range p {
-			if key := e.File + "\x00" + e.Msg; !msgs[key] {
-				msgs[key] = true
-				e.Line = 0
-				probs = append(probs, e)
-			}
-		}
-	}
-	probs = append(probs, configs.GroupKeyNeeds(needs)...)
-	if len(probs) == 0 {
-		return nil
-	}
-	return probs
-}
-
-// resumeKeyProblems is batchKeyProblems for a batch being resumed: of
-// its scenarios as batch.json recorded them, with their lines, as the
-// batch said it when it began, and of each scenario its conversations
-// run (loaded).
-func resumeKeyProblems(m *batch.Manifest, loaded []*configs.Scenario) error {
-	var recorded []*configs.Scenario
-	for _, src := range m.Scenarios {
-		s, err := configs.Parse(src.Path, []byte(src.Source))
-		if err != nil {
-			// Said of the scenarios run alone, without lines.
-			return batchKeyProblems(nil, loaded)
-		}
-		recorded = append(recorded, s)
-	}
-	return batchKeyProblems(recorded, loaded)
 }
 
 // warnEdited says of each scenario file edited since the batch began that
@@ -623,7 +587,9 @@ func summarized(dir string) bool {
 
 // dryRun prints one line for every conversation m plans (with dir, only
 // those the same command without --dry-run would run: not finished, or
-// failed when retryFailed) and runs none.
+// failed when retryFailed) and runs none. A resume that would run nothing
+// but leave failed conversations as they are fails as that resume does,
+// counting them and naming the command that continues them.
 func dryRun(w, errOut io.Writer, m *batch.Manifest, dir string, retryFailed bool) error {
 	lines, err := m.Lines()
 	if err != nil {
@@ -635,13 +601,14 @@ func dryRun(w, errOut io.Writer, m *batch.Manifest, dir string, retryFailed bool
 			return failureErr(err)
 		}
 	}
-	n, failed := 0, 0
+	n, failed, kept := 0, 0, 0
 	for i, l := range lines {
 		switch ends[m.Jobs[i].ID] {
 		case batch.StateDone:
 			continue
 		case batch.StateFailed:
 			if !retryFailed {
+				kept++
 				continue
 			}
 			// What a resume without --retry-failed keeps, and this
@@ -650,6 +617,15 @@ func dryRun(w, errOut io.Writer, m *batch.Manifest, dir string, retryFailed bool
 		}
 		fmt.Fprintln(w, l)
 		n++
+	}
+	if n == 0 && kept > 0 {
+		// As the resume says it; a queue's retries of them, which
+		// that resume would run, are not looked for.
+		resume := "parley batch --resume " + dir
+		if m.Queue != "" {
+			resume = resumeQueued(dir, queueFlags{url: m.Queue, dir: m.QueueDir})
+		}
+		return failedLeft(dir, m, kept, resume)
 	}
 	retried := ""
 	if failed > 0 {

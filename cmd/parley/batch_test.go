@@ -301,9 +301,18 @@ func TestBatchResumeDryRunListsWhatRetryFailedWouldRun(t *testing.T) {
 	if !strings.Contains(errOut, "once the cause is fixed, continue them with: parley batch --resume "+dir+" --retry-failed") {
 		t.Errorf("the failure does not say how to run the failed conversations again:\n%s", errOut)
 	}
+	// A resume keeps the failures, and with nothing else to run fails
+	// naming --retry-failed: its dry run lists nothing and says so too.
 	code, listed, errOut := parley(t, "batch", "--resume", dir, "--dry-run")
-	if code != exitOK || listed != "" || !strings.Contains(errOut, "parley: 0 conversations; none staged (--dry-run)") {
-		t.Errorf("--resume --dry-run: exit %d, listed %q, %s; want nothing listed: a resume keeps the failures", code, listed, errOut)
+	_, resumed, resumeErr := parley(t, "batch", "--resume", dir)
+	m, err := batch.ReadManifest(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := "parley: batch " + m.ID + " in " + dir + " has nothing left to run but its 3 failed conversations (all of them), whose errors are in " +
+		filepath.Join(dir, "summary.md") + "; once the cause is fixed, continue them with: parley batch --resume " + dir + " --retry-failed\n"
+	if code != exitFailure || listed != "" || errOut != want || errOut != resumeErr || resumed != "" {
+		t.Errorf("--resume --dry-run: exit %d, listed %q, %q; want 1, nothing listed and what the resume says:\n%q", code, listed, errOut, resumeErr)
 	}
 	code, listed, errOut = parley(t, "batch", "--resume", dir, "--retry-failed", "--dry-run")
 	if code != exitOK || strings.Count(listed, ", run ") != 3 || !strings.Contains(errOut, "parley: 3 conversations (3 failed ones to retry); none staged (--dry-run)") {
@@ -437,7 +446,7 @@ termination: {max_messages: 3}
 // A resumed batch without a key names each agent with its line, in the
 // sentence a new batch of its scenario says, not once more for each name
 // a --vary value gave an agent; a variable only a --set value asks for
-// is said too.
+// is said too, with that value.
 func TestBatchResumeNamesMissingKeysWithTheirLines(t *testing.T) {
 	srv := openaitest.Start(t, func(r openaitest.Request) openaitest.Reply {
 		return openaitest.Words("This is " + r.Body.Model + ".")
@@ -486,7 +495,7 @@ termination: {max_messages: 3}
 	t.Setenv("FAKE_KEY", "k")
 	t.Setenv("OTHER_KEY", "")
 	code, _, errOut := parley(t, "batch", "--resume", b2)
-	want = s1 + `: agent "B" needs an API key: the environment variable OTHER_KEY is not set`
+	want = s1 + `: with --set agents[1].api_key_env=OTHER_KEY: agent "B" needs an API key: the environment variable OTHER_KEY is not set`
 	if code != exitUsage || !strings.Contains(errOut, want) {
 		t.Errorf("--resume without the key a --set value names: exit %d, %s; want 2 and %q", code, errOut, want)
 	}

@@ -225,8 +225,10 @@ func closeConn(nc *nats.Conn) {
 // it, downloads each transcript into dir/runs/ID/ as it is stored, and
 // prints and writes the same summary as a local batch. A batch resumed
 // with retryFailed offers its failed conversations to the workers again,
-// each to go on from what it recorded.
-func runQueuedBatch(ctx context.Context, cmd *cobra.Command, m *batch.Manifest, dir string, qf queueFlags, parallel int, pace string, fresh, retryFailed bool) (err error) {
+// each to go on from what it recorded. Its flags are checked (pace, the
+// queue's address, --pace and --queue-listen beside it) before the
+// manifest is written.
+func runQueuedBatch(ctx context.Context, cmd *cobra.Command, m *batch.Manifest, dir string, qf queueFlags, parallel int, pace *time.Duration, fresh, retryFailed bool) (err error) {
 	out, stderr := cmd.OutOrStdout(), cmd.ErrOrStderr()
 	start := time.Now()
 	// One coordinator a batch folder, as for a batch run here: a second
@@ -251,23 +253,9 @@ func runQueuedBatch(ctx context.Context, cmd *cobra.Command, m *batch.Manifest, 
 			os.Remove(dir)
 		}
 	}()
-	if !embedded {
-		if err := queue.CheckURL(qf.url); err != nil {
-			return usageErr(fmt.Errorf("--queue: %w, or embedded", err))
-		}
-	}
 	var worker queue.Worker
 	if embedded {
-		d, err := parsePace(pace)
-		if err != nil {
-			return usageErr(err)
-		}
-		worker = queue.Worker{Name: "local", Parallel: parallel, Pace: d, LimitWindow: qf.limitWindow, Warn: warnOnce(stderr)}
-	} else if pace != "" {
-		return usageErr(errors.New("--pace applies to local runs; with --queue give it to each parley worker"))
-	}
-	if qf.listen != "" && !embedded {
-		return usageErr(errors.New("--queue-listen applies to --queue embedded"))
+		worker = queue.Worker{Name: "local", Parallel: parallel, Pace: pace, LimitWindow: qf.limitWindow, Warn: warnOnce(stderr)}
 	}
 	// A batch every conversation of which ended is left as it is: on an
 	// embedded queue, gone with its end; on a server, once its folder

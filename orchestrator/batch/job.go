@@ -113,7 +113,7 @@ func (j Job) Load() (*configs.Scenario, error) {
 			}
 		}
 		if len(j.Vary) > 0 {
-			return nil, fmt.Errorf("%s: %w", j.valuesClause(), err)
+			return nil, fmt.Errorf("%s: %w", j.ValuesClause(), err)
 		}
 		return nil, err
 	}
@@ -189,10 +189,10 @@ func (j Job) flagOf(err error) string {
 	return "--vary"
 }
 
-// valuesClause says which values the job was given, by the flags that
+// ValuesClause says which values the job was given, by the flags that
 // gave them: "with --vary seed=3 --set agents[1].temperature=0.7", each
 // value shown as ShownValue shows it.
-func (j Job) valuesClause() string {
+func (j Job) ValuesClause() string {
 	varied, set := map[string]string{}, map[string]string{}
 	for path, v := range ShownValues(j.Vary) {
 		if j.isSet(path) {

@@ -791,10 +791,25 @@ func RecordFailure(dir string, res Result) error {
 
 // LoadScenarios loads every distinct scenario and combination of varied values
 // the manifest plans, as a batch's HTTP client needs them for its routes
-// and limits.
+// and limits: the scenario of each job Distinct lists, in its order.
 func (m *Manifest) LoadScenarios() ([]*configs.Scenario, error) {
-	seen := map[string]bool{}
 	var out []*configs.Scenario
+	for _, i := range m.Distinct() {
+		s, err := m.Job(i).Load()
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, s)
+	}
+	return out, nil
+}
+
+// Distinct lists the first job the manifest plans (its index in Jobs) of
+// each scenario, combination of varied values and pair: one for each
+// scenario its conversations run.
+func (m *Manifest) Distinct() []int {
+	seen := map[string]bool{}
+	var out []int
 	for i := range m.Jobs {
 		j := m.Job(i)
 		key := fmt.Sprint(m.Jobs[i].Scenario, FormatValues(j.Vary))
@@ -805,11 +820,7 @@ func (m *Manifest) LoadScenarios() ([]*configs.Scenario, error) {
 			continue
 		}
 		seen[key] = true
-		s, err := j.Load()
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, s)
+		out = append(out, i)
 	}
-	return out, nil
+	return out
 }
