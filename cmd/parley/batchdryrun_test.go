@@ -90,7 +90,7 @@ func TestBatchChecksItsFlagsBeforeWritingAnything(t *testing.T) {
 		want  string
 	}{
 		{"a pace that is no duration", []string{"--pace", "fast"}, `--pace "fast" is not a duration such as 0, 5ms or 20ms`},
-		{"a pace below zero", []string{"--pace", "-1s"}, `--pace "-1s" is not a duration`},
+		{"a pace below zero", []string{"--pace", "-1s"}, `--pace -1s must not be negative`},
 		{"a queue that is no address", []string{"--queue", "127.0.0.1:4222"}, `--queue: "127.0.0.1:4222" is not a NATS server's address`},
 		{"a pace beside a server's queue", []string{"--queue", "nats://127.0.0.1:1", "--pace", "0"}, "--pace applies to local runs; with --queue give it to each parley worker"},
 		{"a queue folder without a queue", []string{"--queue-dir", filepath.Join(dir, "q")},
