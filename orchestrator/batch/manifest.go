@@ -520,7 +520,7 @@ func openStateLog(dir string) (*stateLog, string, error) {
 	if err != nil {
 		return nil, "", err
 	}
-	warning, err := transcripts.CutTornLine(f)
+	warning, err := transcripts.CutTornLine(f, "the batch's state log")
 	if err != nil {
 		f.Close()
 		return nil, "", err
