@@ -98,8 +98,11 @@ func ParseVary(spec string) (Vary, error) {
 		if lo, hi, ok := strings.Cut(item, ".."); ok {
 			a, err1 := strconv.Atoi(strings.TrimSpace(lo))
 			b, err2 := strconv.Atoi(strings.TrimSpace(hi))
-			if err1 != nil || err2 != nil || b < a {
+			switch {
+			case err1 != nil || err2 != nil:
 				return Vary{}, fmt.Errorf("--vary %q: %q is not a range of whole numbers such as 1..20", shown, ShownValue(path, item))
+			case b < a:
+				return Vary{}, fmt.Errorf("--vary %q: the range %q runs down from %d to %d; write the low end first, %d..%d", shown, ShownValue(path, item), a, b, b, a)
 			}
 			if b-a >= 100000 {
 				return Vary{}, fmt.Errorf("--vary %q: the range %q has more than 100000 values", shown, ShownValue(path, item))

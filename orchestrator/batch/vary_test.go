@@ -25,7 +25,7 @@ func TestParseVary(t *testing.T) {
 		{"agent by name with a dot", "agents[gpt-4.1].model=a,b", Vary{Path: "agents[gpt-4.1].model", Values: []string{"a", "b"}}, ""},
 		{"no equals", "seed", Vary{}, "write FIELD=VALUES"},
 		{"no values", "seed=", Vary{}, "write FIELD=VALUES"},
-		{"backwards range", "seed=5..1", Vary{}, "not a range of whole numbers"},
+		{"backwards range", "seed=5..1", Vary{}, `--vary "seed=5..1": the range "5..1" runs down from 5 to 1; write the low end first, 1..5`},
 		{"float range", "seed=0.1..0.5", Vary{}, "not a range of whole numbers"},
 		{"repeated value", "seed=1,1", Vary{}, "listed twice"},
 		{"unclosed index", "agents[1.model=x", Vary{}, "unclosed ["},
