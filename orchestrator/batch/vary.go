@@ -104,11 +104,13 @@ func ParseVary(spec string) (Vary, error) {
 			case b < a:
 				return Vary{}, fmt.Errorf("--vary %q: the range %q runs down from %d to %d; write the low end first, %d..%d", shown, ShownValue(path, item), a, b, b, a)
 			}
-			if b-a >= 100000 {
+			// The span in uint64, where it fits though b-a may not.
+			span := uint64(b) - uint64(a) // the values less one
+			if span >= 100000 {
 				return Vary{}, fmt.Errorf("--vary %q: the range %q has more than 100000 values", shown, ShownValue(path, item))
 			}
-			for n := a; n <= b; n++ {
-				v.Values = append(v.Values, strconv.Itoa(n))
+			for i := range int(span) + 1 { // not n <= b, which never ends when b is the largest int
+				v.Values = append(v.Values, strconv.Itoa(a+i))
 			}
 			continue
 		}
