@@ -14,6 +14,7 @@ import (
 
 	"github.com/parleyhq/parley/agents"
 	"github.com/parleyhq/parley/configs"
+	"github.com/parleyhq/parley/internal/phrase"
 	"github.com/parleyhq/parley/internal/suggest"
 )
 
@@ -693,7 +694,7 @@ func index(list *yaml.Node, s segment) (*yaml.Node, error) {
 	}
 	if i, err := strconv.Atoi(s.index); err == nil {
 		if i < 0 || i >= len(list.Content) {
-			return nil, fmt.Errorf("%s[%d]: the list has %d items, counted from 0", s.key, i, len(list.Content))
+			return nil, fmt.Errorf("%s[%d]: the list has %s, counted from 0", s.key, i, phrase.Count(len(list.Content), "item", "items"))
 		}
 		return list.Content[i], nil
 	}
@@ -870,7 +871,7 @@ func splitRosterVary(src []byte, p configs.Pair, vals map[string]string, set fun
 			i := slices.Index(names, segs[1].index)
 			if n, err := strconv.Atoi(segs[1].index); err == nil {
 				if n < 0 || n >= len(names) {
-					return pairValues{}, fieldErr(path, "%s: roster.agents[%d]: the roster has %d agents, counted from 0", path, n, len(names))
+					return pairValues{}, fieldErr(path, "%s: roster.agents[%d]: the roster has %s, counted from 0", path, n, phrase.Count(len(names), "agent", "agents"))
 				}
 				i = n
 			}

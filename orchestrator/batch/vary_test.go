@@ -177,6 +177,7 @@ func TestApplyErrorsNameTheProblem(t *testing.T) {
 		want string
 	}{
 		{"index past the end", map[string]string{"agents[5].model": "x"}, "the list has 3 items, counted from 0"},
+		{"index past a list of one", map[string]string{"agents[C].lines[1]": "x"}, "lines[1]: the list has 1 item, counted from 0"},
 		{"unknown agent name", map[string]string{"agents[Z].model": "x"}, `no item is named "Z"`},
 		{"index into a mapping", map[string]string{"history[0].x": "1"}, "no history: list"},
 		{"a list's item after a dot", map[string]string{"agents.0.model": "x"}, "agents is a list: give its item in brackets, as agents[0]"},
