@@ -12,6 +12,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/parleyhq/parley/internal/phrase"
 )
 
 // Limit bounds the requests parley sends to one provider or endpoint. It is
@@ -142,11 +144,11 @@ func (l *Limiter) waitLocked(now time.Time) (time.Duration, string, bool) {
 		l.starts = l.starts[cut:]
 		if len(l.starts) >= l.limit.PerMinute {
 			return l.starts[0].Add(l.limit.Window).Sub(now),
-				fmt.Sprintf("%s allows %d requests a %s", l.name, l.limit.PerMinute, windowName(l.limit.Window)), true
+				fmt.Sprintf("%s allows %s a %s", l.name, phrase.Count(l.limit.PerMinute, "request", "requests"), windowName(l.limit.Window)), true
 		}
 	}
 	if l.limit.Concurrent > 0 && l.inFlight >= l.limit.Concurrent {
-		return 0, fmt.Sprintf("%s allows %d requests at once", l.name, l.limit.Concurrent), true // until a release
+		return 0, fmt.Sprintf("%s allows %s at once", l.name, phrase.Count(l.limit.Concurrent, "request", "requests")), true // until a release
 	}
 	return 0, "", false
 }

@@ -81,6 +81,40 @@ func TestLimiterConcurrent(t *testing.T) {
 	}
 }
 
+// A wait's reason counts the requests a limit allows as a sentence
+// counts: 1 request, 2 requests.
+func TestLimiterWaitReasons(t *testing.T) {
+	for _, c := range []struct {
+		name  string
+		limit Limit
+		want  string
+	}{
+		{"one at once", Limit{Concurrent: 1}, "p allows 1 request at once"},
+		{"two at once", Limit{Concurrent: 2}, "p allows 2 requests at once"},
+		{"one a minute", Limit{PerMinute: 1}, "p allows 1 request a minute"},
+		{"sixty a minute", Limit{PerMinute: 60}, "p allows 60 requests a minute"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			l := NewLimiter("p", c.limit)
+			n := max(c.limit.Concurrent, c.limit.PerMinute)
+			for range n {
+				if err := l.Acquire(context.Background()); err != nil {
+					t.Fatal(err)
+				}
+			}
+			var reason string
+			ctx, cancel := context.WithCancel(context.Background())
+			ctx = withWaitHooks(ctx, func(w Wait) { reason = w.Reason; cancel() }, func() {})
+			if err := l.Acquire(ctx); !errors.Is(err, context.Canceled) {
+				t.Fatalf("Acquire past the limit = %v; want it to wait", err)
+			}
+			if reason != c.want {
+				t.Errorf("the wait's reason is %q; want %q", reason, c.want)
+			}
+		})
+	}
+}
+
 func TestLimiterAcquireHonoursContext(t *testing.T) {
 	l := NewLimiter("p", Limit{Concurrent: 1})
 	if err := l.Acquire(context.Background()); err != nil {

@@ -19,6 +19,7 @@ import (
 	"github.com/parleyhq/parley/agents"
 	"github.com/parleyhq/parley/configs"
 	"github.com/parleyhq/parley/internal/lazy"
+	"github.com/parleyhq/parley/internal/phrase"
 )
 
 // SharedLimiter bounds the requests every worker sends to one provider: at
@@ -116,7 +117,7 @@ func (l *SharedLimiter) Acquire(ctx context.Context) error {
 		if wait > 0 {
 			if waitedSince.IsZero() {
 				waitedSince = now
-				begin(agents.Wait{Duration: wait, Reason: fmt.Sprintf("%s allows %d requests a minute across all workers", l.name, l.limit)})
+				begin(agents.Wait{Duration: wait, Reason: fmt.Sprintf("%s allows %s a minute across all workers", l.name, phrase.Count(l.limit, "request", "requests"))})
 			}
 			// A little jitter keeps the waiting workers from all writing
 			// in the same instant.
