@@ -12,6 +12,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/parleyhq/parley/internal/phrase"
 )
 
 // Limit bounds the requests parley sends to one provider or endpoint. It is
@@ -25,9 +27,12 @@ type Limit struct {
 	PerMinute int
 	// Window is the span PerMinute counts over (0: one minute).
 	Window time.Duration
-	// Backoff is how long a 429 without a Retry-After or retry-after-ms
-	// header holds every request to the provider (0: one second). It
-	// doubles with each 429 in a row, up to a minute.
+	// Backoff is how long a 429 that names no wait (no Retry-After or
+	// retry-after-ms header) to a request no agent sent holds every
+	// request to the provider (0: one second). It doubles with each 429
+	// in a row, up to a minute. A 429 to an agent's request holds the
+	// provider for the wait the agent announces, from its own backoff
+	// (see ThrottleWait).
 	Backoff time.Duration
 }
 
@@ -139,11 +144,11 @@ func (l *Limiter) waitLocked(now time.Time) (time.Duration, string, bool) {
 		l.starts = l.starts[cut:]
 		if len(l.starts) >= l.limit.PerMinute {
 			return l.starts[0].Add(l.limit.Window).Sub(now),
-				fmt.Sprintf("%s allows %d requests a %s", l.name, l.limit.PerMinute, windowName(l.limit.Window)), true
+				fmt.Sprintf("%s allows %s a %s", l.name, phrase.Count(l.limit.PerMinute, "request", "requests"), windowName(l.limit.Window)), true
 		}
 	}
 	if l.limit.Concurrent > 0 && l.inFlight >= l.limit.Concurrent {
-		return 0, fmt.Sprintf("%s allows %d requests at once", l.name, l.limit.Concurrent), true // until a release
+		return 0, fmt.Sprintf("%s allows %s at once", l.name, phrase.Count(l.limit.Concurrent, "request", "requests")), true // until a release
 	}
 	return 0, "", false
 }
@@ -161,28 +166,47 @@ func (l *Limiter) broadcastLocked() {
 	l.changed = make(chan struct{})
 }
 
-// Throttled records a 429: every request to the provider waits retryAfter,
-// or the backoff when the server named no time. A wait longer than an
-// agent waits out (maxRetryAfter: a spent daily quota) holds nothing
-// back: each request is told so at once, by its own 429, as the one that
-// got this answer was, where held it would sit out its whole timeout and
-// fail saying it was slow.
-func (l *Limiter) Throttled(retryAfter time.Duration) {
+// Throttled records a 429: every request to the provider waits wait when
+// named is true (as ThrottleWait gives it; 0 holds nothing back), or the
+// limiter's backoff when nothing named a wait. A hold already longer is
+// kept. A wait longer than an agent waits out (maxRetryAfter: a spent
+// daily quota) holds nothing back: each request is told so at once, by
+// its own 429, as the one that got this answer was, where held it would
+// sit out its whole timeout and fail saying it was slow. It returns when
+// the provider's hold ends (zero: none).
+func (l *Limiter) Throttled(wait time.Duration, named bool) time.Time {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	l.stats.Throttled++
-	if retryAfter > maxRetryAfter {
-		return
+	if wait > maxRetryAfter {
+		return time.Time{}
 	}
 	l.strikes++
-	wait := retryAfter
-	if wait <= 0 {
+	if !named {
 		wait = l.limit.Backoff << min(l.strikes-1, 6)
 		wait = min(wait, time.Minute)
 	}
-	if until := time.Now().Add(wait); until.After(l.heldUntil) {
+	if until := time.Now().Add(wait); wait > 0 && until.After(l.heldUntil) {
 		l.heldUntil = until
 	}
+	return l.heldUntil
+}
+
+// ThrottleWait is how long a 429, resp, to req holds back every request
+// to its provider: the wait the answer names (Retry-After or
+// retry-after-ms, of which 0 holds nothing back), else, for a request an
+// agent sent, the wait the agent announces before it asks again, from its
+// backoff: (so agents of one provider with backoffs of their own each hold
+// it for their own). named is false when neither says: a request no agent
+// sent, answered with no wait, whose holder picks the wait.
+func ThrottleWait(req *http.Request, resp *http.Response) (wait time.Duration, named bool) {
+	if wait, named = parseRetryAfter(resp.Header, time.Now()); named {
+		return wait, true
+	}
+	if at, _ := req.Context().Value(attemptKey{}).(*attempt); at != nil && at.pause > 0 {
+		return at.pause, true
+	}
+	return 0, false
 }
 
 // Succeeded records a request the provider accepted, ending a run of 429s.
@@ -355,10 +379,13 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	}
 	if r.lim != nil {
 		if resp.StatusCode == http.StatusTooManyRequests {
-			// The headers the agent's own retry waits by, so the
-			// provider is held as long as the agent waits.
-			wait, _ := parseRetryAfter(resp.Header, time.Now())
-			r.lim.Throttled(wait)
+			// The wait the agent's own retry waits, so the provider
+			// is held as long as the agent waits; the agent learns
+			// of a longer hold, and waits that out instead.
+			until := r.lim.Throttled(ThrottleWait(req, resp))
+			if at, _ := req.Context().Value(attemptKey{}).(*attempt); at != nil {
+				at.heldUntil = until
+			}
 		} else if resp.StatusCode < 300 {
 			r.lim.Succeeded()
 		}

@@ -12,6 +12,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/parleyhq/parley/agents/openaitest"
 )
 
 func TestLimiterPerWindow(t *testing.T) {
@@ -79,6 +81,40 @@ func TestLimiterConcurrent(t *testing.T) {
 	}
 }
 
+// A wait's reason counts the requests a limit allows as a sentence
+// counts: 1 request, 2 requests.
+func TestLimiterWaitReasons(t *testing.T) {
+	for _, c := range []struct {
+		name  string
+		limit Limit
+		want  string
+	}{
+		{"one at once", Limit{Concurrent: 1}, "p allows 1 request at once"},
+		{"two at once", Limit{Concurrent: 2}, "p allows 2 requests at once"},
+		{"one a minute", Limit{PerMinute: 1}, "p allows 1 request a minute"},
+		{"sixty a minute", Limit{PerMinute: 60}, "p allows 60 requests a minute"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			l := NewLimiter("p", c.limit)
+			n := max(c.limit.Concurrent, c.limit.PerMinute)
+			for range n {
+				if err := l.Acquire(context.Background()); err != nil {
+					t.Fatal(err)
+				}
+			}
+			var reason string
+			ctx, cancel := context.WithCancel(context.Background())
+			ctx = withWaitHooks(ctx, func(w Wait) { reason = w.Reason; cancel() }, func() {})
+			if err := l.Acquire(ctx); !errors.Is(err, context.Canceled) {
+				t.Fatalf("Acquire past the limit = %v; want it to wait", err)
+			}
+			if reason != c.want {
+				t.Errorf("the wait's reason is %q; want %q", reason, c.want)
+			}
+		})
+	}
+}
+
 func TestLimiterAcquireHonoursContext(t *testing.T) {
 	l := NewLimiter("p", Limit{Concurrent: 1})
 	if err := l.Acquire(context.Background()); err != nil {
@@ -94,28 +130,30 @@ func TestLimiterAcquireHonoursContext(t *testing.T) {
 
 func TestThrottledHoldsEveryRequest(t *testing.T) {
 	tests := []struct {
-		name       string
-		retryAfter time.Duration
-		strikes    int
-		min        time.Duration
+		name     string
+		wait     time.Duration
+		named    bool
+		strikes  int
+		min, max time.Duration
 	}{
-		{"the server's Retry-After", 120 * time.Millisecond, 1, 110 * time.Millisecond},
-		{"the backoff when none", 0, 1, 40 * time.Millisecond},
-		{"the backoff doubles", 0, 2, 90 * time.Millisecond},
+		{"the wait named", 120 * time.Millisecond, true, 1, 110 * time.Millisecond, time.Hour},
+		{"a wait of 0 named", 0, true, 1, 0, 40 * time.Millisecond},
+		{"the backoff when none", 0, false, 1, 40 * time.Millisecond, time.Hour},
+		{"the backoff doubles", 0, false, 2, 90 * time.Millisecond, time.Hour},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			l := NewLimiter("p", Limit{Backoff: 50 * time.Millisecond})
 			start := time.Now()
 			for range tt.strikes {
-				l.Throttled(tt.retryAfter)
+				l.Throttled(tt.wait, tt.named)
 			}
 			if err := l.Acquire(context.Background()); err != nil {
 				t.Fatal(err)
 			}
 			l.Release()
-			if got := time.Since(start); got < tt.min {
-				t.Errorf("a request after the 429 started after %s; want at least %s", got, tt.min)
+			if got := time.Since(start); got < tt.min || got > tt.max {
+				t.Errorf("a request after the 429 started after %s; want between %s and %s", got, tt.min, tt.max)
 			}
 		})
 	}
@@ -311,5 +349,66 @@ func TestTransportReleasesABodyReadToItsEnd(t *testing.T) {
 	}
 	if st := lim.Stats(); st.Requests != 3 || st.Throttled != 3 {
 		t.Errorf("stats = %+v; want 3 requests, 3 throttled", st)
+	}
+}
+
+// A 429 that names no wait holds the provider for the wait the agent that
+// got it announces, from its backoff:, and its retry is sent then, not
+// after the limiter's second; a 429 to an agent whose provider another
+// request's 429 holds for longer makes its retry say that hold, the wait
+// its next attempt meets, where it said its own backoff and then waited
+// again for the hold.
+func TestA429HoldsAsTheAgentsRetrySays(t *testing.T) {
+	tests := []struct {
+		name      string
+		other     time.Duration // another request's hold, set as the 429 is answered
+		min, most time.Duration
+	}{
+		{"its own backoff", 0, 10 * time.Millisecond, 20 * time.Millisecond},
+		{"a longer hold", 400 * time.Millisecond, 380 * time.Millisecond, 400 * time.Millisecond},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			lim := NewLimiter("p", Limit{})
+			srv := openaitest.Start(t, func(r openaitest.Request) openaitest.Reply {
+				if r.N == 0 {
+					if tt.other > 0 {
+						lim.Throttled(tt.other, true)
+					}
+					return openaitest.RateLimited("")
+				}
+				return openaitest.Words("ok")
+			})
+			tr := NewTransport(nil, Route{BaseURL: srv.URL, Limiter: lim})
+			t.Cleanup(tr.CloseIdleConnections)
+			a := NewOpenAI(OpenAIConfig{Name: "A", Model: "m", BaseURL: srv.URL, Backoff: 20 * time.Millisecond,
+				HTTPClient: &http.Client{Transport: tr}})
+			var said time.Duration
+			var waits []Wait
+			for ch, err := range a.Reply(context.Background(), hello) {
+				if err != nil {
+					t.Fatal(err)
+				}
+				if ch.Retry != nil {
+					said = ch.Retry.Wait
+				}
+				if ch.Wait != nil && !ch.Wait.Over {
+					waits = append(waits, *ch.Wait)
+				}
+			}
+			if said < tt.min || said > tt.most {
+				t.Errorf("the retry said it waits %s; want between %s and %s", said, tt.min, tt.most)
+			}
+			if len(waits) > 0 {
+				t.Errorf("the retry then waited again: %+v", waits)
+			}
+			reqs := srv.Requests()
+			if len(reqs) != 2 {
+				t.Fatalf("%d requests; want the 429 and its retry", len(reqs))
+			}
+			if gap := reqs[1].Time.Sub(reqs[0].Time); gap < said || gap > said+500*time.Millisecond {
+				t.Errorf("the retry was sent %s after the 429; it said %s", gap, said)
+			}
+		})
 	}
 }

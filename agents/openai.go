@@ -311,8 +311,12 @@ func (a *OpenAI) Reply(ctx context.Context, history []Message) iter.Seq2[Chunk, 
 	return func(yield func(Chunk, error) bool) {
 		most := a.attempts()
 		for t := (tries{n: 1}); ; {
-			out := a.try(ctx, history, yield)
-			if !a.again(ctx, &out, &t, most, yield) {
+			// The wait after this attempt should it fail with no wait
+			// named, drawn before it is sent: a 429 holds the provider
+			// for as long as the retry then says it waits.
+			pause := a.backoff(t.n, 0, false)
+			out := a.try(ctx, history, pause, yield)
+			if !a.again(ctx, &out, &t, most, pause, yield) {
 				return
 			}
 		}
@@ -337,8 +341,11 @@ func (t tries) made(lastRefused bool) int {
 
 // again decides, after an attempt ended with out, whether to make another:
 // it says why, waits and counts it, or yields the error that ends the
-// reply. Asking again without stream_options is not counted.
-func (a *OpenAI) again(ctx context.Context, out *outcome, t *tries, most int, yield func(Chunk, error) bool) bool {
+// reply. Asking again without stream_options is not counted. The wait is
+// the server's, else pause, the attempt's backoff; and when a 429 holds
+// the provider longer (another request's, say), the hold: the wait said
+// is the wait the next attempt meets.
+func (a *OpenAI) again(ctx context.Context, out *outcome, t *tries, most int, pause time.Duration, yield func(Chunk, error) bool) bool {
 	switch {
 	case out.stopped:
 		return false
@@ -360,10 +367,14 @@ func (a *OpenAI) again(ctx context.Context, out *outcome, t *tries, most int, yi
 		yield(Chunk{}, a.explain(out.fail, t.made(early)))
 		return false
 	}
-	wait := a.backoff(n, out.retryAfter, out.hasRetryAfter)
-	if early {
-		wait = min(wait, refusedBackoff<<(n-1))
+	wait := pause
+	if out.hasRetryAfter {
+		wait = out.retryAfter
 	}
+	if early {
+		wait = min(a.backoff(n, out.retryAfter, out.hasRetryAfter), refusedBackoff<<(n-1))
+	}
+	wait = max(wait, time.Until(out.heldUntil))
 	if wait > maxRetryAfter {
 		yield(Chunk{}, a.tooLong(*out, wait))
 		return false
@@ -390,7 +401,8 @@ type outcome struct {
 	reason        string
 	retryAfter    time.Duration
 	hasRetryAfter bool
-	refused       bool // nothing listens at the address: retried briefly until the server has answered, see refusedAttempts
+	heldUntil     time.Time // see attempt.heldUntil
+	refused       bool      // nothing listens at the address: retried briefly until the server has answered, see refusedAttempts
 }
 
 // try makes one attempt, yielding its chunks. Opening the stream and
@@ -398,11 +410,11 @@ type outcome struct {
 // the encoding, the contexts) is off the goroutine's stack while the reply
 // streams: a batch holds a thousand such goroutines waiting in read, and
 // each one's stack is as large as its deepest frames.
-func (a *OpenAI) try(ctx context.Context, history []Message, yield func(Chunk, error) bool) outcome {
+func (a *OpenAI) try(ctx context.Context, history []Message, pause time.Duration, yield func(Chunk, error) bool) outcome {
 	if a.unsendable != nil {
 		return outcome{fail: a.unsendable}
 	}
-	at, out := a.open(ctx, history, yield)
+	at, out := a.open(ctx, history, pause, yield)
 	if at == nil {
 		return out
 	}
@@ -421,8 +433,9 @@ func (a *OpenAI) try(ctx context.Context, history []Message, yield func(Chunk, e
 // in powers of two from 8 KiB, and keep what they grew to. Waits the sender
 // meets (a rate limit holding the request) are handed back here, so that
 // every chunk is yielded from the consumer's goroutine.
-func (a *OpenAI) open(ctx context.Context, history []Message, yield func(Chunk, error) bool) (*attempt, outcome) {
+func (a *OpenAI) open(ctx context.Context, history []Message, pause time.Duration, yield func(Chunk, error) bool) (*attempt, outcome) {
 	at := a.prepare(ctx, history)
+	at.pause = pause
 	rctx := at.ctx
 	withOptions := at.withOptions
 	go func() {
@@ -456,6 +469,7 @@ func (a *OpenAI) open(ctx context.Context, history []Message, yield func(Chunk, 
 			at.resp.Close()
 		}
 		out := a.classify(ctx, rctx, at, err, withOptions, false)
+		out.heldUntil = at.heldUntil
 		at.release()
 		return nil, out
 	}

@@ -62,6 +62,14 @@ type attempt struct {
 	cancel      context.CancelCauseFunc
 	withOptions bool // the request asked for stream_options
 	open        bool // resp is the stream, closed on release
+	// pause is the wait the agent announces before it asks again when the
+	// attempt fails and the server names no wait: a 429 without
+	// Retry-After holds the provider for as long (see ThrottleWait).
+	pause time.Duration
+	// heldUntil is when the hold a 429 to the attempt put on its provider
+	// ends, the longer hold of another request's 429 included: the agent
+	// waits that out before asking again, and says so.
+	heldUntil time.Time
 }
 
 // release closes the attempt's stream and stops its clock and contexts.

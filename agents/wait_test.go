@@ -45,7 +45,7 @@ func TestRateLimitWaitsAreReportedAndNotIdle(t *testing.T) {
 		if len(waits) != 2 || waits[0].Over || !waits[1].Over {
 			t.Fatalf("reply %d waits = %+v, want a start and an end", i+1, waits)
 		}
-		if waits[0].Duration <= 0 || waits[0].Duration > 300*time.Millisecond || !strings.Contains(waits[0].Reason, "local allows 1 requests") {
+		if waits[0].Duration <= 0 || waits[0].Duration > 300*time.Millisecond || waits[0].Reason != "local allows 1 request a 300ms" {
 			t.Errorf("wait = %+v", waits[0])
 		}
 	}

@@ -15,6 +15,7 @@ import (
 
 	"github.com/parleyhq/parley/agents"
 	"github.com/parleyhq/parley/configs"
+	"github.com/parleyhq/parley/internal/phrase"
 	"github.com/parleyhq/parley/orchestrator/policy"
 	"github.com/parleyhq/parley/transcripts"
 )
@@ -67,8 +68,8 @@ type Options struct {
 // sentence pointing at parley batch; nil for a scenario of one.
 func OneConversation(s *configs.Scenario) error {
 	if s.IsRoster() {
-		return fmt.Errorf("%s names a roster of %d agents, not one conversation; stage its pairs with parley batch %s",
-			s.Path, len(s.Roster.Agents), s.Path)
+		return fmt.Errorf("%s names a roster of %d agents, not one conversation; stage its pairs with %s",
+			s.Path, len(s.Roster.Agents), phrase.Command("parley", "batch", s.Path))
 	}
 	return nil
 }

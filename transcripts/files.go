@@ -225,7 +225,7 @@ func Open(jsonlPath string) (*Recording, *Transcript, error) {
 	if !LooksLikeJSONL(data) {
 		return fail(fmt.Errorf("%s is not a JSONL transcript", jsonlPath))
 	}
-	torn, err := cutTornLine(jl, jsonlPath, data)
+	torn, err := cutTornLine(jl, jsonlPath, "the transcript", data)
 	if err != nil {
 		return fail(err)
 	}
@@ -352,20 +352,22 @@ type tornLine struct {
 // after a crash: a last line cut off mid-write is moved to NAME.torn and
 // the file cut back to its last complete line, so the next record starts
 // a line of its own; a whole last line missing its newline gets one. It
-// returns a sentence saying what it cut, or "".
-func CutTornLine(f *os.File) (string, error) {
+// returns a sentence saying what it cut, in which what names the file
+// (such as "the batch's state log"), or "".
+func CutTornLine(f *os.File, what string) (string, error) {
 	data, err := os.ReadFile(f.Name())
 	if err != nil {
 		return "", err
 	}
-	t, err := cutTornLine(f, f.Name(), data)
+	t, err := cutTornLine(f, f.Name(), what, data)
 	return t.warning, err
 }
 
 // cutTornLine cuts the last line of a JSONL file when it is incomplete: no
 // newline after it, or not a whole JSON value. The bytes cut are appended
-// to PATH.torn first, so nothing is lost.
-func cutTornLine(f *os.File, path string, data []byte) (tornLine, error) {
+// to PATH.torn first, so nothing is lost. what names the file in the
+// sentence that says so.
+func cutTornLine(f *os.File, path, what string, data []byte) (tornLine, error) {
 	end := len(data)
 	for end > 0 && (data[end-1] == '\n' || data[end-1] == '\r' || data[end-1] == ' ') {
 		end--
@@ -405,7 +407,7 @@ func cutTornLine(f *os.File, path string, data []byte) (tornLine, error) {
 	}
 	line := bytes.Count(data[:start], []byte("\n")) + 1
 	return tornLine{bytes: cut, warning: fmt.Sprintf(
-		"line %d was cut off mid-write; its %d bytes are kept in %s and the transcript now ends at the last complete line", line, len(cut), side)}, nil
+		"line %d was cut off mid-write; its %d bytes are kept in %s and %s now ends at its last complete line", line, len(cut), side, what)}, nil
 }
 
 func (r *Recording) start(run *Run) error {

@@ -335,7 +335,7 @@ func runBatch(ctx context.Context, cmd *cobra.Command, args []string, f batchFla
 				m.ID, dir, phrase.Count(len(m.Jobs), "conversation", "conversations"), filepath.Join(dir, "summary.md"))
 			return nil
 		} else if ended && !f.retryFailed {
-			return failedLeft(dir, m, failed, "parley batch --resume "+dir)
+			return failedLeft(dir, m, failed, resumeHere(dir))
 		}
 		if err := resumeKeyProblems(m, loaded); err != nil {
 			return usageErr(err)
@@ -366,15 +366,11 @@ func runBatch(ctx context.Context, cmd *cobra.Command, args []string, f batchFla
 	}
 	switch {
 	case errors.Is(runErr, context.Canceled):
-		return &exitError{code: exitInterrupted, err: fmt.Errorf(
-			"interrupted: %s finished, %d finalized as interrupted, %d not started; finish the batch with: parley batch --resume %s",
-			phrase.Count(sum.Done+sum.Failed, "conversation", "conversations"), sum.Interrupted, sum.NotStarted, dir)}
+		return &exitError{code: exitInterrupted, err: batchInterrupted(sum, dir)}
 	case runErr != nil:
 		return failureErr(runErr)
 	case sum.Failed > 0:
-		return failureErr(fmt.Errorf("%s failed; %s in %s; once the cause is fixed, continue %s with: parley batch --resume %s --retry-failed",
-			ofN(sum.Failed, sum.Planned, "conversation", "conversations"), phrase.Noun(sum.Failed, "its error is", "their errors are"), filepath.Join(dir, "summary.md"),
-			phrase.Noun(sum.Failed, "it", "them"), dir))
+		return failureErr(batchFailed(sum, dir, resumeHere(dir)))
 	}
 	return nil
 }
@@ -395,6 +391,29 @@ func warnBatch(w io.Writer, m *batch.Manifest) {
 func warnLoaded(w io.Writer, loaded []*configs.Scenario) {
 	warnUnusedLimits(w, loaded)
 	warnScenarios(w, loaded)
+}
+
+// resumeHere is the command that resumes the batch in dir on this
+// machine.
+func resumeHere(dir string) string {
+	return phrase.Command("parley", "batch", "--resume", dir)
+}
+
+// batchInterrupted says what Ctrl-C left of the batch in dir, summed up
+// in sum, and the command that finishes it.
+func batchInterrupted(sum *batch.Summary, dir string) error {
+	return fmt.Errorf("interrupted: %s finished, %d finalized as interrupted, %d not started; finish the batch with: %s",
+		phrase.Count(sum.Done+sum.Failed, "conversation", "conversations"), sum.Interrupted, sum.NotStarted, resumeHere(dir))
+}
+
+// batchFailed says how many of the batch in dir's conversations failed,
+// where their errors are, and how to continue them once the cause is
+// fixed: with resume, the command that resumes the batch, and
+// --retry-failed.
+func batchFailed(sum *batch.Summary, dir, resume string) error {
+	return fmt.Errorf("%s failed; %s in %s; once the cause is fixed, continue %s with: %s --retry-failed",
+		ofN(sum.Failed, sum.Planned, "conversation", "conversations"), phrase.Noun(sum.Failed, "its error is", "their errors are"), filepath.Join(dir, "summary.md"),
+		phrase.Noun(sum.Failed, "it", "them"), resume)
 }
 
 // warnUnusedLimits warns of each limits: key that bounds none of the
@@ -761,21 +780,28 @@ func showProgress(w io.Writer, p *batch.Progress, r *batch.Runner, tty bool) fun
 // An embedded queue kept with --queue-dir is found there again. The
 // commands it names keep --retry-failed when retryFailed.
 func sameQueue(m *batch.Manifest, dir string, qf *queueFlags, retryFailed bool) error {
-	retry := ""
-	if retryFailed {
-		retry = " --retry-failed"
+	resume := func(queueWords ...string) string {
+		words := append([]string{"parley", "batch", "--resume", dir}, queueWords...)
+		if retryFailed {
+			words = append(words, "--retry-failed")
+		}
+		return phrase.Command(words...)
+	}
+	var own []string // the flags of the queue the batch was planned on
+	if m.Queue != "" {
+		own = append([]string{"--queue", m.Queue}, queueDirFlag(m.QueueDir)...)
 	}
 	switch {
 	case m.Queue == "" && qf.url == "":
 		return nil
 	case m.Queue == "":
-		return fmt.Errorf("%s is a batch run on this machine, not on a queue: resume it with parley batch --resume %s%s", dir, dir, retry)
+		return fmt.Errorf("%s is a batch run on this machine, not on a queue: resume it with %s", dir, resume())
 	case qf.url == "":
-		return fmt.Errorf("%s is a batch on the queue %s, which still holds its conversations: resume it there, with parley batch --resume %s --queue %s%s%s; resumed here, they would run twice",
-			dir, m.Queue, dir, m.Queue, queueDirFlag(m.QueueDir), retry)
+		return fmt.Errorf("%s is a batch on the queue %s, which still holds its conversations: resume it there, with %s; resumed here, they would run twice",
+			dir, m.Queue, resume(own...))
 	case (m.Queue == embeddedQueue) != (qf.url == embeddedQueue) || m.Queue != embeddedQueue && m.Queue != queue.ShownURL(qf.url):
-		return fmt.Errorf("%s is a batch on the queue %s, and --queue names %s: resume it on its own queue, with parley batch --resume %s --queue %s%s%s; on another, its conversations would run twice",
-			dir, m.Queue, queue.ShownURL(qf.url), dir, m.Queue, queueDirFlag(m.QueueDir), retry)
+		return fmt.Errorf("%s is a batch on the queue %s, and --queue names %s: resume it on its own queue, with %s; on another, its conversations would run twice",
+			dir, m.Queue, queue.ShownURL(qf.url), resume(own...))
 	}
 	if m.QueueDir != "" && qf.dir == "" {
 		qf.dir = m.QueueDir // where its embedded queue was kept

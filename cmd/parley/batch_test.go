@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -292,14 +293,20 @@ func TestBatchResumeDryRunListsWhatRetryFailedWouldRun(t *testing.T) {
 		}
 		return signOff(r)
 	})
-	dir := filepath.Join(t.TempDir(), "b")
+	dir := filepath.Join(t.TempDir(), "my b'atch")
 	code, out, errOut := parley(t, "batch", "../../configs/ollama-pair.yaml", "-n", "3", "--out", dir, "--plain",
 		"--vary", "agents[0].base_url="+srv.URL, "--vary", "agents[1].base_url="+srv.URL)
 	if code != exitFailure || !strings.Contains(errOut, "3 of 3 conversations failed") {
 		t.Fatalf("batch: exit %d; want 1 and 3 failed\n%s%s", code, out, errOut)
 	}
-	if !strings.Contains(errOut, "once the cause is fixed, continue them with: parley batch --resume "+dir+" --retry-failed") {
-		t.Errorf("the failure does not say how to run the failed conversations again:\n%s", errOut)
+	// The folder is quoted for the shell, as the one word it is.
+	retry := []string{"parley", "batch", "--resume", dir, "--retry-failed"}
+	if got := commandIn(t, errOut, "once the cause is fixed, continue them with:", len(retry)); !slices.Equal(got, retry) {
+		t.Errorf("the failure does not say how to run the failed conversations again:\n%s\nsuggests %q; want %q", errOut, got, retry)
+	}
+	code, _, errOut = parley(t, "batch", "--resume", dir)
+	if got := commandIn(t, errOut, "continue them with:", len(retry)); code != exitFailure || !slices.Equal(got, retry) {
+		t.Errorf("--resume: exit %d, %s\nsuggests %q; want 1 and %q", code, errOut, got, retry)
 	}
 	// A resume keeps the failures, and with nothing else to run fails
 	// naming --retry-failed: its dry run lists nothing and says so too.

@@ -345,7 +345,7 @@ func runQueuedBatch(ctx context.Context, cmd *cobra.Command, m *batch.Manifest, 
 	if embedded {
 		where = fmt.Sprintf("an embedded queue in %s, %d at a time", queueDir, parallel)
 		if srvURL != "" {
-			where += fmt.Sprintf(" here; other hosts join with: parley worker --queue %s", srvURL)
+			where += " here; other hosts join with: " + phrase.Command("parley", "worker", "--queue", srvURL)
 		}
 	}
 	fmt.Fprintf(out, "Batch %s: %s on %s, in %s", m.ID, phrase.Count(len(m.Jobs), "conversation", "conversations"), where, dir)
@@ -421,7 +421,7 @@ func runQueuedBatch(ctx context.Context, cmd *cobra.Command, m *batch.Manifest, 
 	case followErr != nil:
 		return failureErr(followErr)
 	case dlErr != nil:
-		return failureErr(fmt.Errorf("%w; fetch the transcripts again with: parley collect --queue %s --batch %s --out %s", dlErr, queue.ShownURL(qf.url), m.ID, dir))
+		return failureErr(fmt.Errorf("%w; fetch the transcripts again with: %s", dlErr, collectCommand(qf, m.ID, dir)))
 	}
 	if embedded && qf.dir == "" && !keepsUnkept(bg, q, m, results, queueDir, stderr) {
 		// Every transcript and the summary are in dir now.
@@ -432,9 +432,7 @@ func runQueuedBatch(ctx context.Context, cmd *cobra.Command, m *batch.Manifest, 
 		}
 	}
 	if sum.Failed > 0 {
-		return failureErr(fmt.Errorf("%s failed; %s in %s; once the cause is fixed, continue %s with: %s --retry-failed",
-			ofN(sum.Failed, sum.Planned, "conversation", "conversations"), phrase.Noun(sum.Failed, "its error is", "their errors are"), filepath.Join(dir, "summary.md"),
-			phrase.Noun(sum.Failed, "it", "them"), resumeQueued(dir, qf)))
+		return failureErr(batchFailed(sum, dir, resumeQueued(dir, qf)))
 	}
 	return nil
 }
@@ -443,10 +441,20 @@ func runQueuedBatch(ctx context.Context, cmd *cobra.Command, m *batch.Manifest, 
 // qf names, as it was run: an embedded queue with its --queue-dir and
 // --queue-listen, another by its URL, its password hidden.
 func resumeQueued(dir string, qf queueFlags) string {
+	words := []string{"parley", "batch", "--resume", dir, "--queue"}
 	if qf.url == embeddedQueue {
-		return fmt.Sprintf("parley batch --resume %s --queue embedded%s%s", dir, queueDirFlag(qf.dir), listenFlag(qf.listen))
+		words = append(words, embeddedQueue)
+		words = append(words, queueDirFlag(qf.dir)...)
+		words = append(words, listenFlag(qf.listen)...)
+		return phrase.Command(words...)
 	}
-	return fmt.Sprintf("parley batch --resume %s --queue %s", dir, queue.ShownURL(qf.url))
+	return phrase.Command(append(words, queue.ShownURL(qf.url))...)
+}
+
+// collectCommand is the command that fetches the transcripts of the batch
+// id into dir from the queue qf names, its password hidden.
+func collectCommand(qf queueFlags, id, dir string) string {
+	return phrase.Command("parley", "collect", "--queue", queue.ShownURL(qf.url), "--batch", id, "--out", dir)
 }
 
 // keepsUnkept reports, saying so, whether the queue holds a transcript of
@@ -476,24 +484,26 @@ func queuedInterruption(embedded bool, done, n int, queueDir, dir, id string, qf
 		return fmt.Errorf("interrupted: %s finished; the rest are kept in %s; finish the batch with: %s",
 			ofN(done, n, "conversation", "conversations"), queueDir, resumeQueued(dir, qf))
 	}
-	return fmt.Errorf("stopped following: %s finished; the workers carry on. Follow again with: %s, or fetch later with: parley collect --queue %s --batch %s --out %s",
-		ofN(done, n, "conversation", "conversations"), resumeQueued(dir, qf), queue.ShownURL(qf.url), id, dir)
+	return fmt.Errorf("stopped following: %s finished; the workers carry on. Follow again with: %s, or fetch later with: %s",
+		ofN(done, n, "conversation", "conversations"), resumeQueued(dir, qf), collectCommand(qf, id, dir))
 }
 
 // listenFlag repeats --queue-listen for a hint, so workers on other
-// hosts can rejoin the resumed batch.
-func listenFlag(listen string) string {
+// hosts can rejoin the resumed batch: the flag and its value, or none.
+func listenFlag(listen string) []string {
 	if listen == "" {
-		return ""
+		return nil
 	}
-	return " --queue-listen " + listen
+	return []string{"--queue-listen", listen}
 }
 
-func queueDirFlag(dir string) string {
+// queueDirFlag repeats --queue-dir for a hint: the flag and its value, or
+// none.
+func queueDirFlag(dir string) []string {
 	if dir == "" {
-		return ""
+		return nil
 	}
-	return " --queue-dir " + dir
+	return []string{"--queue-dir", dir}
 }
 
 func newWorkerCmd() *cobra.Command {

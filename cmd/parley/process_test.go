@@ -8,6 +8,7 @@ import (
 	"os/exec"
 	"os/signal"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"syscall"
@@ -539,7 +540,7 @@ func TestAFullDiskLeavesNoTornLine(t *testing.T) {
 		"  - name: B\n    type: scripted\n    lines:\n"+b.String()+"termination: {max_messages: 25}\n"), 0o600)
 	for _, kib := range []int{10, 12, 14} {
 		t.Run(fmt.Sprintf("%d KiB", kib), func(t *testing.T) {
-			out := filepath.Join(dir, fmt.Sprint(kib))
+			out := filepath.Join(dir, fmt.Sprintf("sp ace %d", kib))
 			cmd := exec.Command("bash", "-c", fmt.Sprintf(`ulimit -f %d; exec "$0" "$@"`, kib), parleyBinary(t), "run", "--no-tui", "--pace", "0", "--out", out, scenario)
 			got, err := cmd.CombinedOutput()
 			if code := exitCode(err); code != exitFailure || !strings.Contains(string(got), "file too large") {
@@ -549,8 +550,9 @@ func TestAFullDiskLeavesNoTornLine(t *testing.T) {
 			if len(jsonls) != 1 {
 				t.Fatalf("%d transcripts in %s; want 1", len(jsonls), out)
 			}
-			if !strings.Contains(string(got), "make room, then continue the conversation with: parley resume "+jsonls[0]) {
-				t.Errorf("the sentence does not say how to go on:\n%s", got)
+			want := []string{"parley", "resume", jsonls[0]}
+			if said := commandIn(t, string(got), "make room, then continue the conversation with:", len(want)); !slices.Equal(said, want) {
+				t.Errorf("the sentence does not say how to go on:\n%s\nsuggests %q; want %q", got, said, want)
 			}
 			tr, err := transcripts.Read(jsonls[0])
 			if err != nil || len(tr.Run.Warnings) != 0 {

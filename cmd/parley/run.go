@@ -103,7 +103,7 @@ The scenario is a YAML file, - for standard input, or two --agent flags:
   parley run configs/openai-self.yaml --set agents[1].temperature=1.2 --set termination.any[0].max_messages=20`,
 		Args: func(cmd *cobra.Command, args []string) error {
 			if len(args) > 1 {
-				return usageErr(fmt.Errorf("run takes one scenario file, got %d; to stage several, use parley batch %s", len(args), strings.Join(args, " ")))
+				return usageErr(fmt.Errorf("run takes one scenario file, got %d; to stage several, use %s", len(args), phrase.Command(append([]string{"parley", "batch"}, args...)...)))
 			}
 			return nil
 		},
@@ -384,7 +384,7 @@ func noRoom(err error, jsonl string) string {
 	}
 	for _, full := range []syscall.Errno{syscall.ENOSPC, syscall.EDQUOT, syscall.EFBIG} {
 		if errors.Is(err, full) {
-			return fmt.Sprintf("; every message before it is on disk: make room, then continue the conversation with: parley resume %s", jsonl)
+			return "; every message before it is on disk: make room, then continue the conversation with: " + phrase.Command("parley", "resume", jsonl)
 		}
 	}
 	return ""

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"net"
 	"os"
@@ -10,6 +11,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/parleyhq/parley/agents/openaitest"
 	"github.com/parleyhq/parley/transcripts"
@@ -57,6 +59,7 @@ type e2eScenario struct {
 	Window            int
 	Max               int
 	Extra             string // appended to Alpha's settings
+	ExtraBeta         string // appended to Beta's settings
 }
 
 func writeScenario(t *testing.T, dir string, sc e2eScenario) string {
@@ -77,14 +80,14 @@ agents:
     base_url: %s
     api_key_env: PARLEY_E2E_KEY_BETA
     model: model-beta
-    system: You are Beta. Ask questions.
+    system: You are Beta. Ask questions.%s
 first: Alpha
 opening: %q
 history:
   max_messages: %d
 termination:
   max_messages: %d
-`, sc.URLAlpha, sc.Extra, sc.URLBeta, sc.Opening, sc.Window, sc.Max)
+`, sc.URLAlpha, sc.Extra, sc.URLBeta, sc.ExtraBeta, sc.Opening, sc.Window, sc.Max)
 	path := filepath.Join(dir, "scenario.yaml")
 	if err := os.WriteFile(path, []byte(y), 0o600); err != nil {
 		t.Fatal(err)
@@ -388,4 +391,61 @@ func TestRunRetriesVisibly(t *testing.T) {
 		t.Errorf("stdout does not show the retry:\n%s", out)
 	}
 	noKeys(t, dir, out, errOut)
+}
+
+// A 429 that names no wait holds the endpoint for the wait its agent's
+// backoff: gives, the one the retry says, and a Retry-After: 0 holds it
+// for none: each retry is sent when its line says, and no wait for the
+// held endpoint follows it.
+func TestRunA429WaitsAsItsRetrySays(t *testing.T) {
+	dir := t.TempDir()
+	srv := startE2E(t, func(req openaitest.Request) (openaitest.Reply, bool) {
+		switch req.N {
+		case 1, 2:
+			return openaitest.RateLimited(""), true
+		case 3:
+			return openaitest.RateLimited("0"), true
+		}
+		return openaitest.Reply{}, false
+	})
+	settings := "\n    backoff: 50ms\n    retries: 5"
+	sc := writeScenario(t, dir, e2eScenario{URLAlpha: srv.URL, Opening: "Begin.", Window: 4, Max: 3, Extra: settings, ExtraBeta: settings})
+	t.Setenv("PARLEY_E2E_KEY_ALPHA", keyAlpha)
+	t.Setenv("PARLEY_E2E_KEY_BETA", keyBeta)
+	var stdout, stderr bytes.Buffer
+	if code := run(context.Background(), []string{"run", sc, "--json", "--out", dir}, strings.NewReader(""), &stdout, &stderr); code != exitOK {
+		t.Fatalf("exit %d\n%s\n%s", code, stdout.String(), stderr.String())
+	}
+	var waits []time.Duration
+	for line := range strings.Lines(stdout.String()) {
+		var ev struct {
+			Type   string  `json:"type"`
+			Kind   string  `json:"kind"`
+			Detail string  `json:"detail"`
+			WaitMS float64 `json:"wait_ms"`
+		}
+		if err := json.Unmarshal([]byte(line), &ev); err != nil {
+			t.Fatalf("%q: %v", line, err)
+		}
+		switch {
+		case ev.Type == "retry":
+			waits = append(waits, time.Duration(ev.WaitMS*float64(time.Millisecond)))
+		case ev.Type == "notice" && ev.Kind == "wait":
+			t.Errorf("a wait after the retry: %s", ev.Detail)
+		}
+	}
+	if len(waits) != 3 || waits[0] > 50*time.Millisecond || waits[1] > 100*time.Millisecond || waits[2] != 0 {
+		t.Fatalf("the retries wait %v; want at most 50ms and 100ms (backoff: 50ms, doubled) and 0 (Retry-After: 0)", waits)
+	}
+	reqs := srv.Requests()
+	if len(reqs) != 5 {
+		t.Fatalf("%d requests reached the server; want 5", len(reqs))
+	}
+	for i, w := range waits {
+		// Some room for a loaded machine, and far less than the
+		// second a 429 held the endpoint for, whatever the agent said.
+		if gap := reqs[i+2].Time.Sub(reqs[i+1].Time); gap < w || gap > w+500*time.Millisecond {
+			t.Errorf("retry %d was sent %s after the 429; its line said %s", i+1, gap, w)
+		}
+	}
 }

@@ -11,3 +11,14 @@ func ShellWord(s string) string {
 	}
 	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }
+
+// Command is a command line to type, as a sentence suggests one: its
+// words joined with spaces, each a ShellWord, so that a path with a space
+// or a quote in it is copied and run as the one word it is.
+func Command(words ...string) string {
+	quoted := make([]string, len(words))
+	for i, w := range words {
+		quoted[i] = ShellWord(w)
+	}
+	return strings.Join(quoted, " ")
+}

@@ -403,9 +403,10 @@ func prepareJob(job *Job, dir string, env *Env, load func(Job) (*configs.Scenari
 		}
 		if env.Warn != nil {
 			// What continuing it changed: a torn last line cut, a
-			// Markdown edited by hand kept aside.
+			// Markdown edited by hand kept aside; each named with its
+			// file, as resume names it.
 			for _, w := range t.Run.Warnings {
-				env.Warn(w)
+				env.Warn(path + ": " + w)
 			}
 		}
 		rec.Recording = r

@@ -305,7 +305,7 @@ func WriteManifest(dir string, m *Manifest) error {
 	}
 	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
 	if errors.Is(err, fs.ErrExist) {
-		return fmt.Errorf("%s already holds a batch; finish it with --resume %s or choose another --out", dir, dir)
+		return fmt.Errorf("%s already holds a batch; finish it with %s or choose another --out", dir, phrase.Command("parley", "batch", "--resume", dir))
 	}
 	if err != nil {
 		return err
@@ -520,7 +520,7 @@ func openStateLog(dir string) (*stateLog, string, error) {
 	if err != nil {
 		return nil, "", err
 	}
-	warning, err := transcripts.CutTornLine(f)
+	warning, err := transcripts.CutTornLine(f, "the batch's state log")
 	if err != nil {
 		f.Close()
 		return nil, "", err

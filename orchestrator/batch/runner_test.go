@@ -355,11 +355,27 @@ func TestRetryFailedContinuesWhatAnErrorStopped(t *testing.T) {
 	if sum, err := prepared(t, r.Dir, m, 2).Run(context.Background()); err != nil || sum.Failed != 4 || sum.Done != 0 {
 		t.Fatalf("resume without retrying: %v, done %d, failed %d; want the 4 failures kept", err, sum.Done, sum.Failed)
 	}
+	// A crash cut off the last line of one of them: continuing it says
+	// so, naming its file, as resume does.
+	torn := jsonls(t, r.Dir)[0]
+	f, _ := os.OpenFile(torn, os.O_WRONLY|os.O_APPEND, 0)
+	f.WriteString(`{"type":"eve`)
+	f.Close()
 	retry := prepared(t, r.Dir, m, 2)
 	retry.Env.RetryFailed = true
+	var warned []string
+	var mu sync.Mutex
+	retry.Env.Warn = func(w string) {
+		mu.Lock()
+		warned = append(warned, w)
+		mu.Unlock()
+	}
 	sum, err := retry.Run(context.Background())
 	if err != nil || sum.Done != 4 || sum.Failed != 0 {
 		t.Fatalf("retrying: %v, done %d, failed %d; want 4 done", err, sum.Done, sum.Failed)
+	}
+	if len(warned) != 1 || !strings.HasPrefix(warned[0], torn+": line ") || !strings.Contains(warned[0], " bytes are kept in "+torn+".torn and the transcript now ends at its last complete line") {
+		t.Errorf("warnings %q; want the torn line of %s, named with its file", warned, torn)
 	}
 	files := jsonls(t, r.Dir)
 	if len(files) != 4 {
@@ -750,8 +766,9 @@ func TestAStateLogCutOffByACrashStillResumes(t *testing.T) {
 	if sum, err := r2.Run(context.Background()); err != nil || sum.Done != 3 {
 		t.Fatalf("resume: %v, %+v", err, sum)
 	}
-	if len(warned) != 1 || !strings.Contains(warned[0], "state.jsonl: line") || !strings.Contains(warned[0], "state.jsonl.torn") {
-		t.Errorf("warnings %q; want one naming the cut line and where it is kept", warned)
+	if len(warned) != 1 || !strings.HasPrefix(warned[0], path+": line ") ||
+		!strings.HasSuffix(warned[0], " bytes are kept in "+path+".torn and the batch's state log now ends at its last complete line") {
+		t.Errorf("warnings %q; want one naming the cut line, where it is kept, and the state log, not a transcript", warned)
 	}
 	if kept, _ := os.ReadFile(path + ".torn"); string(kept) != torn+"\n" {
 		t.Errorf("state.jsonl.torn holds %q; want the cut line", kept)

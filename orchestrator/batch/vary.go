@@ -14,6 +14,7 @@ import (
 
 	"github.com/parleyhq/parley/agents"
 	"github.com/parleyhq/parley/configs"
+	"github.com/parleyhq/parley/internal/phrase"
 	"github.com/parleyhq/parley/internal/suggest"
 )
 
@@ -98,14 +99,19 @@ func ParseVary(spec string) (Vary, error) {
 		if lo, hi, ok := strings.Cut(item, ".."); ok {
 			a, err1 := strconv.Atoi(strings.TrimSpace(lo))
 			b, err2 := strconv.Atoi(strings.TrimSpace(hi))
-			if err1 != nil || err2 != nil || b < a {
+			switch {
+			case err1 != nil || err2 != nil:
 				return Vary{}, fmt.Errorf("--vary %q: %q is not a range of whole numbers such as 1..20", shown, ShownValue(path, item))
+			case b < a:
+				return Vary{}, fmt.Errorf("--vary %q: the range %q runs down from %d to %d; write the low end first, %d..%d", shown, ShownValue(path, item), a, b, b, a)
 			}
-			if b-a >= 100000 {
+			// The span in uint64, where it fits though b-a may not.
+			span := uint64(b) - uint64(a) // the values less one
+			if span >= 100000 {
 				return Vary{}, fmt.Errorf("--vary %q: the range %q has more than 100000 values", shown, ShownValue(path, item))
 			}
-			for n := a; n <= b; n++ {
-				v.Values = append(v.Values, strconv.Itoa(n))
+			for i := range int(span) + 1 { // not n <= b, which never ends when b is the largest int
+				v.Values = append(v.Values, strconv.Itoa(a+i))
 			}
 			continue
 		}
@@ -688,7 +694,7 @@ func index(list *yaml.Node, s segment) (*yaml.Node, error) {
 	}
 	if i, err := strconv.Atoi(s.index); err == nil {
 		if i < 0 || i >= len(list.Content) {
-			return nil, fmt.Errorf("%s[%d]: the list has %d items, counted from 0", s.key, i, len(list.Content))
+			return nil, fmt.Errorf("%s[%d]: the list has %s, counted from 0", s.key, i, phrase.Count(len(list.Content), "item", "items"))
 		}
 		return list.Content[i], nil
 	}
@@ -865,7 +871,7 @@ func splitRosterVary(src []byte, p configs.Pair, vals map[string]string, set fun
 			i := slices.Index(names, segs[1].index)
 			if n, err := strconv.Atoi(segs[1].index); err == nil {
 				if n < 0 || n >= len(names) {
-					return pairValues{}, fieldErr(path, "%s: roster.agents[%d]: the roster has %d agents, counted from 0", path, n, len(names))
+					return pairValues{}, fieldErr(path, "%s: roster.agents[%d]: the roster has %s, counted from 0", path, n, phrase.Count(len(names), "agent", "agents"))
 				}
 				i = n
 			}

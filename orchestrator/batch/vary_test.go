@@ -25,8 +25,11 @@ func TestParseVary(t *testing.T) {
 		{"agent by name with a dot", "agents[gpt-4.1].model=a,b", Vary{Path: "agents[gpt-4.1].model", Values: []string{"a", "b"}}, ""},
 		{"no equals", "seed", Vary{}, "write FIELD=VALUES"},
 		{"no values", "seed=", Vary{}, "write FIELD=VALUES"},
-		{"backwards range", "seed=5..1", Vary{}, "not a range of whole numbers"},
+		{"backwards range", "seed=5..1", Vary{}, `--vary "seed=5..1": the range "5..1" runs down from 5 to 1; write the low end first, 1..5`},
 		{"float range", "seed=0.1..0.5", Vary{}, "not a range of whole numbers"},
+		{"a range up to the largest int", "seed=9223372036854775806..9223372036854775807",
+			Vary{Path: "seed", Values: []string{"9223372036854775806", "9223372036854775807"}}, ""},
+		{"a range over every int", "seed=-9223372036854775808..9223372036854775807", Vary{}, "more than 100000 values"},
 		{"repeated value", "seed=1,1", Vary{}, "listed twice"},
 		{"unclosed index", "agents[1.model=x", Vary{}, "unclosed ["},
 		{"empty index", "agents[].model=x", Vary{}, "empty []"},
@@ -174,6 +177,7 @@ func TestApplyErrorsNameTheProblem(t *testing.T) {
 		want string
 	}{
 		{"index past the end", map[string]string{"agents[5].model": "x"}, "the list has 3 items, counted from 0"},
+		{"index past a list of one", map[string]string{"agents[C].lines[1]": "x"}, "lines[1]: the list has 1 item, counted from 0"},
 		{"unknown agent name", map[string]string{"agents[Z].model": "x"}, `no item is named "Z"`},
 		{"index into a mapping", map[string]string{"history[0].x": "1"}, "no history: list"},
 		{"a list's item after a dot", map[string]string{"agents.0.model": "x"}, "agents is a list: give its item in brackets, as agents[0]"},

@@ -10,7 +10,6 @@ import (
 	"math/rand/v2"
 	"net/http"
 	"sort"
-	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -20,6 +19,7 @@ import (
 	"github.com/parleyhq/parley/agents"
 	"github.com/parleyhq/parley/configs"
 	"github.com/parleyhq/parley/internal/lazy"
+	"github.com/parleyhq/parley/internal/phrase"
 )
 
 // SharedLimiter bounds the requests every worker sends to one provider: at
@@ -117,7 +117,7 @@ func (l *SharedLimiter) Acquire(ctx context.Context) error {
 		if wait > 0 {
 			if waitedSince.IsZero() {
 				waitedSince = now
-				begin(agents.Wait{Duration: wait, Reason: fmt.Sprintf("%s allows %d requests a minute across all workers", l.name, l.limit)})
+				begin(agents.Wait{Duration: wait, Reason: fmt.Sprintf("%s allows %s a minute across all workers", l.name, phrase.Count(l.limit, "request", "requests"))})
 			}
 			// A little jitter keeps the waiting workers from all writing
 			// in the same instant.
@@ -170,13 +170,13 @@ func (st *limitState) wait(now time.Time, limit int, window time.Duration) time.
 }
 
 // Throttled passes a 429 on to every worker: none starts a request to the
-// provider for retryAfter (one second when the provider named no time).
-func (l *SharedLimiter) Throttled(ctx context.Context, retryAfter time.Duration) error {
-	if retryAfter <= 0 {
-		retryAfter = time.Second
-	}
+// provider for wait (0 holds none back). A hold already longer is kept.
+func (l *SharedLimiter) Throttled(ctx context.Context, wait time.Duration) error {
 	l.count(func(s *SharedLimiterStats) { s.Throttled++ })
-	until := time.Now().Add(retryAfter).UnixNano()
+	if wait <= 0 {
+		return nil
+	}
+	until := time.Now().Add(wait).UnixNano()
 	for {
 		st, rev, err := l.read(ctx)
 		if err != nil {
@@ -288,7 +288,13 @@ func (t *sharedTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	resp, err := t.base.RoundTrip(req)
 	if err == nil && resp.StatusCode == http.StatusTooManyRequests {
 		// Best effort: the local transport backs off this worker anyway.
-		_ = lim.Throttled(req.Context(), retryAfter(resp.Header.Get("Retry-After")))
+		// The hold is the local one's: the wait the answer names, else
+		// the one the agent that sent the request announces.
+		wait, named := agents.ThrottleWait(req, resp)
+		if !named {
+			wait = time.Second // a request no agent sent
+		}
+		_ = lim.Throttled(req.Context(), wait)
 	}
 	return resp, err
 }
@@ -298,18 +304,6 @@ func (t *sharedTransport) CloseIdleConnections() {
 	if c, ok := t.base.(interface{ CloseIdleConnections() }); ok {
 		c.CloseIdleConnections()
 	}
-}
-
-// retryAfter reads a Retry-After header given in seconds; an HTTP date or
-// nothing gives 0.
-func retryAfter(h string) time.Duration {
-	if s, err := strconv.ParseFloat(strings.TrimSpace(h), 64); err == nil && s > 0 {
-		return time.Duration(s * float64(time.Second))
-	}
-	if t, err := http.ParseTime(h); err == nil {
-		return time.Until(t)
-	}
-	return 0
 }
 
 // sharedLimits finds the per-minute limits the scenarios declare and the

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -18,6 +19,7 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 	"go.uber.org/goleak"
 
+	"github.com/parleyhq/parley/agents"
 	"github.com/parleyhq/parley/configs"
 	"github.com/parleyhq/parley/orchestrator"
 	"github.com/parleyhq/parley/orchestrator/batch"
@@ -1026,5 +1028,60 @@ func TestTheSummaryCountsWhatUnfinishedConversationsSpent(t *testing.T) {
 	if sum.Done+sum.Failed+sum.Interrupted != 0 || sum.Unfinished != 1 || sum.NotStarted != 1 || sum.Length.N != 0 {
 		t.Errorf("summary: %d done, %d failed, %d interrupted, %d handed to workers, %d not started, %d lengths; want 1 handed to workers and 1 not started alone",
 			sum.Done, sum.Failed, sum.Interrupted, sum.Unfinished, sum.NotStarted, sum.Length.N)
+	}
+}
+
+// A 429 holds every worker for the wait it names, Retry-After: 0 and
+// retry-after-ms included, and one that names none for the wait the agent
+// that got it announces, from its backoff:, where each held them a second.
+func TestThrottledHoldsEveryWorkerForTheWaitTheRetryWaits(t *testing.T) {
+	e := startQueue(t)
+	tests := []struct {
+		name      string
+		header    map[string]string
+		agent     bool // an agent, with backoff: 40ms, sends the request
+		min, most time.Duration
+	}{
+		{"Retry-After: 0", map[string]string{"Retry-After": "0"}, false, 0, 300 * time.Millisecond},
+		{"retry-after-ms", map[string]string{"Retry-After-Ms": "400"}, false, 350 * time.Millisecond, 800 * time.Millisecond},
+		{"an agent's backoff", nil, true, 0, 300 * time.Millisecond},
+	}
+	for i, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				for k, v := range tt.header {
+					w.Header().Set(k, v)
+				}
+				w.WriteHeader(http.StatusTooManyRequests)
+			}))
+			t.Cleanup(srv.Close)
+			name := fmt.Sprintf("p%d", i)
+			a := connect(t, e).NewSharedLimiter(name, 100, time.Minute)
+			b := connect(t, e).NewSharedLimiter(name, 100, time.Minute)
+			tr := &sharedTransport{base: http.DefaultTransport, routes: []sharedRoute{{prefix: srv.URL, lim: a}}}
+			c := &http.Client{Transport: tr}
+			if tt.agent {
+				ag := agents.NewOpenAI(agents.OpenAIConfig{Name: "A", Model: "m", BaseURL: srv.URL + "/v1",
+					Retries: new(1), Backoff: 40 * time.Millisecond, HTTPClient: c})
+				for _, err := range ag.Reply(context.Background(), []agents.Message{{Role: agents.RoleUser, Content: "Hi."}}) {
+					if err == nil {
+						t.Fatal("the agent's request was answered")
+					}
+				}
+			} else {
+				resp, err := c.Get(srv.URL + "/v1/chat/completions")
+				if err != nil {
+					t.Fatal(err)
+				}
+				resp.Body.Close()
+			}
+			start := time.Now()
+			if err := b.Acquire(context.Background()); err != nil {
+				t.Fatal(err)
+			}
+			if waited := time.Since(start); waited < tt.min || waited > tt.most {
+				t.Errorf("the other worker started after %s; want between %s and %s", waited, tt.min, tt.most)
+			}
+		})
 	}
 }
