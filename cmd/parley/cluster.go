@@ -225,8 +225,9 @@ func closeConn(nc *nats.Conn) {
 // it, downloads each transcript into dir/runs/ID/ as it is stored, and
 // prints and writes the same summary as a local batch. A batch resumed
 // with retryFailed offers its failed conversations to the workers again,
-// each to go on from what it recorded.
-func runQueuedBatch(ctx context.Context, cmd *cobra.Command, m *batch.Manifest, dir string, qf queueFlags, parallel int, pace string, fresh, retryFailed bool) (err error) {
+// each to go on from what it recorded. titles names the conversations in
+// the progress lines.
+func runQueuedBatch(ctx context.Context, cmd *cobra.Command, m *batch.Manifest, dir string, qf queueFlags, parallel int, pace string, fresh, retryFailed bool, titles *batch.Titles) (err error) {
 	out, stderr := cmd.OutOrStdout(), cmd.ErrOrStderr()
 	start := time.Now()
 	// One coordinator a batch folder, as for a batch run here: a second
@@ -397,7 +398,7 @@ func runQueuedBatch(ctx context.Context, cmd *cobra.Command, m *batch.Manifest, 
 		} else if res.Error != "" {
 			what += ": " + res.Error
 		}
-		fmt.Fprintf(out, "%s %s after %s on %s · %s\n", conversationName(res), controls.Strip(what), phrase.Count(res.Messages, "message", "messages"), r.Worker, progress.Snapshot(ctx).Line())
+		fmt.Fprintf(out, "%s %s after %s on %s · %s\n", conversationName(res, titles), controls.Strip(what), phrase.Count(res.Messages, "message", "messages"), r.Worker, progress.Snapshot(ctx).Line())
 	})
 	progress.Stop()
 	session := time.Since(start)

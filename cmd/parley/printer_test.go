@@ -253,7 +253,7 @@ func TestBatchProgressDropsControlSequencesFromWhatOthersWrote(t *testing.T) {
 	for _, tty := range []bool{true, false} {
 		var b bytes.Buffer
 		r := &batch.Runner{}
-		stop := showProgress(&b, &batch.Progress{}, r, tty)
+		stop := showProgress(&b, &batch.Progress{}, r, tty, nil)
 		r.OnFinish(batch.Result{ID: "0001", Title: "A ↔ B\x1b]0;title\x07", State: batch.StateFailed,
 			Error: "bad gateway: \x1b]52;c;aGk=\x07 \x1b[2J", Stop: transcripts.Stop{Reason: "the judge says \x1b[31mstop\x1b[0m"}})
 		stop()

@@ -47,25 +47,37 @@ type Job struct {
 }
 
 // Line describes the job in one line, as batch --dry-run lists it:
-// "Kimi K2 ↔ grok-4, run 1", with the varied values after.
+// "Kimi K2 ↔ grok-4, run 1", with the varied values after. A batch
+// whose scenario files share a title names them (see Titles).
 func (j Job) Line() (string, error) {
-	title := ""
-	if j.Pair != nil && len(j.Vary) == 0 {
-		title = j.Pair.String()
-	} else {
-		// A varied value may rename a seat (an agent's name follows its
-		// model): the title is the one the staged scenario gets.
-		s, err := j.Load()
-		if err != nil {
-			return "", err
-		}
-		title = s.Title
+	title, err := j.title()
+	if err != nil {
+		return "", err
 	}
-	line := fmt.Sprintf("%s, run %d", title, max(j.Run, 1))
+	return j.line(title), nil
+}
+
+// title is the title the job's conversation is staged under.
+func (j Job) title() (string, error) {
+	if j.Pair != nil && len(j.Vary) == 0 {
+		return j.Pair.String(), nil
+	}
+	// A varied value may rename a seat (an agent's name follows its
+	// model): the title is the one the staged scenario gets.
+	s, err := j.Load()
+	if err != nil {
+		return "", err
+	}
+	return s.Title, nil
+}
+
+// line is Line with the job's conversation named name.
+func (j Job) line(name string) string {
+	line := fmt.Sprintf("%s, run %d", name, max(j.Run, 1))
 	if len(j.Vary) > 0 {
 		line += " (" + FormatValues(ShownValues(j.Vary)) + ")"
 	}
-	return line, nil
+	return line
 }
 
 // Load parses the job's scenario with its varied values set. Errors name

@@ -63,11 +63,14 @@ type Summary struct {
 }
 
 // PairCost is what the runs of one pair (a roster's "A ↔ B", or a
-// scenario's title) cost together.
+// scenario's title) of one scenario file cost together.
 type PairCost struct {
-	Pair string        `json:"pair"`
-	Runs int           `json:"runs"`
-	Cost pricing.Total `json:"cost"`
+	Pair string `json:"pair"`
+	// ScenarioPath is the scenario file whose runs these are: two files
+	// that stage the same pair, or give the same title, cost apart.
+	ScenarioPath string        `json:"scenario_path,omitempty"`
+	Runs         int           `json:"runs"`
+	Cost         pricing.Total `json:"cost"`
 }
 
 // ModelCost is what one agent and model cost across the batch.
@@ -110,14 +113,18 @@ type PolicySaving struct {
 	Skipped    string  `json:"skipped,omitempty"`
 }
 
-// Group is the runs of one scenario under one combination of varied values.
+// Group is the runs of one scenario under one combination of varied
+// values: of one scenario file, and of one pair of a roster.
 type Group struct {
-	Scenario string       `json:"scenario"`
-	Vary     string       `json:"vary,omitempty"`
-	Runs     int          `json:"runs"`
-	Failed   int          `json:"failed"`
-	Length   Distribution `json:"length"`
-	Stops    []Count      `json:"stops"`
+	Scenario string `json:"scenario"` // the conversations' title, or the file when they have none
+	// ScenarioPath is the scenario file: two files that give the same
+	// title (one pair of agents under two budgets, say) are two groups.
+	ScenarioPath string       `json:"scenario_path,omitempty"`
+	Vary         string       `json:"vary,omitempty"`
+	Runs         int          `json:"runs"`
+	Failed       int          `json:"failed"`
+	Length       Distribution `json:"length"`
+	Stops        []Count      `json:"stops"`
 }
 
 // Summarize computes the summary of a batch from its jobs' results. wall is
@@ -140,14 +147,15 @@ func SummarizeSpent(m *Manifest, results, unfinished []Result, wall time.Duratio
 	var tokenOrder []string
 	policies := map[string]*PolicySaving{}
 	var policyOrder []string
-	type gkey struct{ scenario, vary string }
+	type gkey struct{ path, scenario, vary string }
 	groups := map[gkey]*Group{}
 	groupLens := map[gkey][]int{}
 	groupStops := map[gkey]map[string]int{}
 	var gorder []gkey
 	var lengths []int
-	pairCost := map[string]*PairCost{}
-	var pairOrder []string
+	type pkey struct{ path, pair string }
+	pairCost := map[pkey]*PairCost{}
+	var pairOrder []pkey
 	type mkey struct{ agent, model string }
 	modelCost := map[mkey]*ModelCost{}
 	var modelOrder []mkey
@@ -168,12 +176,12 @@ func SummarizeSpent(m *Manifest, results, unfinished []Result, wall time.Duratio
 		// interrupted spent its completed messages, paid for.
 		s.ModelTime += r.ModelTime
 		s.Retries += r.Retries
-		pair := firstNonEmpty(r.Pair, firstNonEmpty(r.Title, r.ScenarioPath))
-		pc := pairCost[pair]
+		pk := pkey{r.ScenarioPath, firstNonEmpty(r.Pair, firstNonEmpty(r.Title, r.ScenarioPath))}
+		pc := pairCost[pk]
 		if pc == nil {
-			pc = &PairCost{Pair: pair}
-			pairCost[pair] = pc
-			pairOrder = append(pairOrder, pair)
+			pc = &PairCost{Pair: pk.pair, ScenarioPath: pk.path}
+			pairCost[pk] = pc
+			pairOrder = append(pairOrder, pk)
 		}
 		pc.Runs++
 		for _, c := range r.Cost {
@@ -225,10 +233,10 @@ func SummarizeSpent(m *Manifest, results, unfinished []Result, wall time.Duratio
 				ps.Saved += p.Saved
 			}
 		}
-		k := gkey{firstNonEmpty(r.Title, r.ScenarioPath), FormatValues(r.Vary)}
+		k := gkey{r.ScenarioPath, firstNonEmpty(r.Title, r.ScenarioPath), FormatValues(r.Vary)}
 		g := groups[k]
 		if g == nil {
-			g = &Group{Scenario: k.scenario, Vary: k.vary}
+			g = &Group{Scenario: k.scenario, ScenarioPath: k.path, Vary: k.vary}
 			groups[k] = g
 			groupStops[k] = map[string]int{}
 			gorder = append(gorder, k)
@@ -535,13 +543,17 @@ func (s *Summary) Markdown(w io.Writer) {
 		}
 	}
 	if len(s.Groups) > 1 || (len(s.Groups) == 1 && s.Groups[0].Vary != "") {
+		var titles Titles
+		for _, g := range s.Groups {
+			titles.Add(g.Scenario, g.ScenarioPath)
+		}
 		fmt.Fprintf(w, "\n## By scenario and varied values\n\n| Scenario | Values | Runs | Failed | Median | p90 | Stops |\n|---|---|---:|---:|---:|---:|---|\n")
 		for _, g := range s.Groups {
 			var stops []string
 			for _, c := range g.Stops {
 				stops = append(stops, fmt.Sprintf("%s %d", c.Label, c.Count))
 			}
-			fmt.Fprintf(w, "| %s | %s | %d | %d | %g | %d | %s |\n", cell(g.Scenario), cell(g.Vary), g.Runs, g.Failed,
+			fmt.Fprintf(w, "| %s | %s | %d | %d | %g | %d | %s |\n", cell(titles.Name(g.Scenario, g.ScenarioPath)), cell(g.Vary), g.Runs, g.Failed,
 				g.Length.Median, g.Length.P90, cell(strings.Join(stops, ", ")))
 		}
 	}
@@ -556,9 +568,13 @@ func (s *Summary) costMarkdown(w io.Writer) {
 	}
 	fmt.Fprintf(w, "\n## Cost\n\n%s in all: %s reported by their provider, %d estimated from list prices of %s, %d of unknown cost.\n",
 		c, phrase.Count(c.Reported, "message", "messages"), c.Estimated, pricing.TableDate, c.Unknown)
+	var pairs Titles
+	for _, p := range s.CostByPair {
+		pairs.Add(p.Pair, p.ScenarioPath)
+	}
 	fmt.Fprintf(w, "\n| Pair | Runs | Cost |\n|---|---:|---:|\n")
 	for _, p := range s.CostByPair {
-		fmt.Fprintf(w, "| %s | %d | %s |\n", cell(p.Pair), p.Runs, cell(p.Cost.String()))
+		fmt.Fprintf(w, "| %s | %d | %s |\n", cell(pairs.Name(p.Pair, p.ScenarioPath)), p.Runs, cell(p.Cost.String()))
 	}
 	fmt.Fprintf(w, "\n| Agent | Model | Cost |\n|---|---|---:|\n")
 	for _, m := range s.CostByModel {

@@ -1,0 +1,90 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/parleyhq/parley/agents/openaitest"
+)
+
+// twoAgents is a scenario of two model agents, A and B, at url, without
+// a title: it is titled "A ↔ B".
+func twoAgents(url string, maxMessages int) string {
+	return fmt.Sprintf(`agents:
+  - name: A
+    base_url: %[1]s
+    model: ma
+  - name: B
+    base_url: %[1]s
+    model: mb
+termination:
+  max_messages: %[2]d
+`, url, maxMessages)
+}
+
+// Two scenario files of one pair of agents under two budgets give one
+// title, "A ↔ B": the batch keeps their conversations apart and names
+// each file wherever it names them, in the --dry-run list, the progress
+// lines and the summary.
+func TestABatchOfTwoFilesOfOneTitleNamesTheirFiles(t *testing.T) {
+	srv := openaitest.Start(t, func(r openaitest.Request) openaitest.Reply {
+		return openaitest.Words(fmt.Sprintf("%s says line %d.", r.Body.Model, len(r.Body.Messages)))
+	})
+	dir := t.TempDir()
+	five := writeFile(t, dir, "five.yaml", twoAgents(srv.URL, 5))
+	three := writeFile(t, dir, "three.yaml", twoAgents(srv.URL, 3))
+
+	code, out, errOut := parley(t, "batch", five, three, "-n", "2", "--dry-run")
+	if code != exitOK {
+		t.Fatalf("exit %d\n%s%s", code, out, errOut)
+	}
+	if want := "five.yaml: A ↔ B, run 1\nfive.yaml: A ↔ B, run 2\nthree.yaml: A ↔ B, run 1\nthree.yaml: A ↔ B, run 2\n"; out != want {
+		t.Errorf("--dry-run lists:\n%s\nwant:\n%s", out, want)
+	}
+
+	b := filepath.Join(dir, "b27")
+	code, out, errOut = parley(t, "batch", five, three, "-n", "2", "--out", b)
+	if code != exitOK {
+		t.Fatalf("exit %d\n%s%s", code, out, errOut)
+	}
+	for _, want := range []string{"(five.yaml: A ↔ B, run 1) done", "(five.yaml: A ↔ B, run 2) done", "(three.yaml: A ↔ B, run 1) done", "(three.yaml: A ↔ B, run 2) done"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("the progress lines lack %q:\n%s", want, out)
+		}
+	}
+	// Read as JSON, not as batch.Summary: the rows keep "scenario" and
+	// "pair" as they were, and add the file.
+	var sum struct {
+		Groups []map[string]any `json:"groups"`
+		Pairs  []map[string]any `json:"cost_by_pair"`
+	}
+	data, err := os.ReadFile(filepath.Join(b, "summary.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(data, &sum); err != nil {
+		t.Fatal(err)
+	}
+	if len(sum.Groups) != 2 || sum.Groups[0]["scenario"] != "A ↔ B" || sum.Groups[0]["scenario_path"] != five || sum.Groups[0]["runs"] != 2.0 ||
+		sum.Groups[1]["scenario"] != "A ↔ B" || sum.Groups[1]["scenario_path"] != three || sum.Groups[1]["runs"] != 2.0 {
+		t.Errorf("summary.json's groups = %v; want one of 2 runs for each file", sum.Groups)
+	}
+	if len(sum.Pairs) != 2 || sum.Pairs[0]["pair"] != "A ↔ B" || sum.Pairs[0]["scenario_path"] != five || sum.Pairs[0]["runs"] != 2.0 ||
+		sum.Pairs[1]["scenario_path"] != three {
+		t.Errorf("summary.json's cost by pair = %v; want a row for each file", sum.Pairs)
+	}
+	md, err := os.ReadFile(filepath.Join(b, "summary.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"## By scenario and varied values", "| five.yaml: A ↔ B |  | 2 | 0 | 5 | 5 |", "| three.yaml: A ↔ B |  | 2 | 0 | 3 | 3 |",
+		"| five.yaml: A ↔ B | 2 |", "| three.yaml: A ↔ B | 2 |"} {
+		if !strings.Contains(string(md), want) {
+			t.Errorf("summary.md lacks %q:\n%s", want, md)
+		}
+	}
+}
