@@ -714,6 +714,17 @@ func conversationName(res batch.Result, titles *batch.Titles) string {
 	return controls.Strip(fmt.Sprintf("%s (%s, run %d)", res.ID, titles.Name(res.Title, res.ScenarioPath), max(res.Run, 1)))
 }
 
+// messagesSaid counts a finished conversation's messages, and the empty
+// replies among them, of which parley run warns one by one: "5 messages,
+// 4 of them empty replies".
+func messagesSaid(res batch.Result) string {
+	said := phrase.Count(res.Messages, "message", "messages")
+	if res.EmptyReplies > 0 {
+		said += fmt.Sprintf(", %d of them %s", res.EmptyReplies, phrase.Noun(res.EmptyReplies, "an empty reply", "empty replies"))
+	}
+	return said
+}
+
 // showProgress starts the progress display: on a terminal one line redrawn
 // in place, elsewhere a plain line for each finished conversation and a
 // heartbeat every 30 seconds. The returned function stops it. What a
@@ -726,9 +737,14 @@ func showProgress(w io.Writer, p *batch.Progress, r *batch.Runner, tty bool, tit
 	var wg sync.WaitGroup
 	if tty {
 		r.OnFinish = func(res batch.Result) {
-			if res.State == batch.StateFailed {
+			switch {
+			case res.State == batch.StateFailed:
 				mu.Lock()
 				fmt.Fprintf(w, "\r\033[K%s failed: %s\n", conversationName(res, titles), controls.Strip(res.Error))
+				mu.Unlock()
+			case res.EmptyReplies > 0:
+				mu.Lock()
+				fmt.Fprintf(w, "\r\033[K%s %s with %s\n", conversationName(res, titles), res.State, messagesSaid(res))
 				mu.Unlock()
 			}
 		}
@@ -758,7 +774,7 @@ func showProgress(w io.Writer, p *batch.Progress, r *batch.Runner, tty bool, tit
 				what += ": " + res.Stop.Reason
 			}
 			mu.Lock()
-			fmt.Fprintf(w, "%s %s after %s · %s\n", conversationName(res, titles), controls.Strip(what), phrase.Count(res.Messages, "message", "messages"), p.Snapshot().Line())
+			fmt.Fprintf(w, "%s %s after %s · %s\n", conversationName(res, titles), controls.Strip(what), messagesSaid(res), p.Snapshot().Line())
 			mu.Unlock()
 		}
 		wg.Add(1)

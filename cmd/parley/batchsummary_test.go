@@ -88,3 +88,47 @@ func TestABatchOfTwoFilesOfOneTitleNamesTheirFiles(t *testing.T) {
 		}
 	}
 }
+
+// A server that answers every request with white space alone gives
+// empty replies, as a reasoning model that spends its whole max_tokens
+// thinking does: parley run warns of each, and the batch says so too, in
+// each conversation's progress line and in its summary, counted, where it
+// read "3 done · 0 failed" and nothing else.
+func TestABatchSaysItsEmptyReplies(t *testing.T) {
+	srv := openaitest.Start(t, func(openaitest.Request) openaitest.Reply { return openaitest.Text("  \n\t ") })
+	dir := t.TempDir()
+	r3 := writeFile(t, dir, "r3.yaml", twoAgents(srv.URL, 5))
+	b := filepath.Join(dir, "b30")
+	code, out, errOut := parley(t, "batch", r3, "-n", "3", "-j", "3", "--out", b)
+	if code != exitOK {
+		t.Fatalf("exit %d\n%s%s", code, out, errOut)
+	}
+	if n := strings.Count(out, " done: the conversation reached its limit of 5 messages after 5 messages, 4 of them empty replies · "); n != 3 {
+		t.Errorf("%d progress lines count the empty replies; want 3:\n%s", n, out)
+	}
+	if !strings.Contains(out, " · 12 empty replies · ") {
+		t.Errorf("the last progress line does not count the batch's 12 empty replies:\n%s", out)
+	}
+	var sum struct {
+		Empty     int `json:"empty_replies"`
+		Convs     int `json:"empty_reply_conversations"`
+		OnlyEmpty int `json:"only_empty_replies"`
+	}
+	data, err := os.ReadFile(filepath.Join(b, "summary.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(data, &sum); err != nil {
+		t.Fatal(err)
+	}
+	if sum.Empty != 12 || sum.Convs != 3 || sum.OnlyEmpty != 3 {
+		t.Errorf("summary.json counts %+v; want 12 empty replies in 3 conversations, all 3 with no other reply", sum)
+	}
+	md, err := os.ReadFile(filepath.Join(b, "summary.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := "12 empty replies in 3 conversations, which hold no other reply (parley report leaves them out). An empty reply is one of white space alone"; !strings.Contains(string(md), want) {
+		t.Errorf("summary.md lacks %q:\n%s", want, md)
+	}
+}

@@ -398,7 +398,7 @@ func runQueuedBatch(ctx context.Context, cmd *cobra.Command, m *batch.Manifest, 
 		} else if res.Error != "" {
 			what += ": " + res.Error
 		}
-		fmt.Fprintf(out, "%s %s after %s on %s · %s\n", conversationName(res, titles), controls.Strip(what), phrase.Count(res.Messages, "message", "messages"), r.Worker, progress.Snapshot(ctx).Line())
+		fmt.Fprintf(out, "%s %s after %s on %s · %s\n", conversationName(res, titles), controls.Strip(what), messagesSaid(res), r.Worker, progress.Snapshot(ctx).Line())
 	})
 	progress.Stop()
 	session := time.Since(start)

@@ -269,3 +269,24 @@ func TestBatchProgressDropsControlSequencesFromWhatOthersWrote(t *testing.T) {
 		}
 	}
 }
+
+// On a terminal, a conversation that ended with empty replies is named
+// above the progress line, as a failed one is; its count goes in the
+// line printed elsewhere.
+func TestBatchProgressNamesAConversationWithEmptyReplies(t *testing.T) {
+	for _, tty := range []bool{true, false} {
+		var b bytes.Buffer
+		r := &batch.Runner{}
+		stop := showProgress(&b, &batch.Progress{}, r, tty, nil)
+		r.OnFinish(batch.Result{ID: "0001", Title: "A ↔ B", State: batch.StateDone, Messages: 5, EmptyReplies: 1})
+		r.OnFinish(batch.Result{ID: "0002", Title: "A ↔ B", Run: 2, State: batch.StateDone, Messages: 5})
+		stop()
+		got := b.String()
+		if want := "0001 (A ↔ B, run 1) done"; !strings.Contains(got, want) || !strings.Contains(got, "5 messages, 1 of them an empty reply") {
+			t.Errorf("tty %v: the output does not name the conversation with its empty reply: %q", tty, got)
+		}
+		if strings.Contains(got, "0002 (A ↔ B, run 2) done with") {
+			t.Errorf("tty %v: a conversation without an empty reply is named for one: %q", tty, got)
+		}
+	}
+}

@@ -276,6 +276,14 @@ type Result struct {
 	Cost      []AgentCost      `json:"cost,omitempty"` // per agent: reported, estimated or unknown
 	Retries   int              `json:"retries"`
 	Resumes   int              `json:"resumes,omitempty"`
+	// EmptyReplies counts the agents' messages of white space alone
+	// (each a warning in the transcript, as parley run prints it), such
+	// as a reasoning model gives that spends its whole max_tokens
+	// thinking. OnlyEmpty says no message beyond the opening holds text:
+	// every reply was empty, and parley report leaves the conversation
+	// out as one in which no one replied.
+	EmptyReplies int  `json:"empty_replies,omitempty"`
+	OnlyEmpty    bool `json:"only_empty,omitempty"`
 
 	// Ceiling is the max_messages budget the run had (0: none); Policies
 	// says where each rule alone would have stopped the run.
@@ -653,6 +661,7 @@ func ResultFromTranscript(t *transcripts.Transcript, p policy.Policy) Result {
 	}
 	costs := map[string]*AgentCost{}
 	var costOrder []string
+	replied := false // a message beyond the opening holds text
 	for _, m := range t.Messages {
 		if !m.Partial {
 			msgs = append(msgs, m)
@@ -662,6 +671,11 @@ func ResultFromTranscript(t *transcripts.Transcript, p policy.Policy) Result {
 		}
 		if !m.Partial {
 			res.Messages++
+			blank := strings.TrimSpace(m.Content) == ""
+			if blank && m.Origin == transcripts.OriginAgent {
+				res.EmptyReplies++
+			}
+			replied = replied || !blank && m.Origin != transcripts.OriginOpening
 		}
 		res.ModelTime += m.Latency
 		if m.Origin == transcripts.OriginAgent {
@@ -718,6 +732,7 @@ func ResultFromTranscript(t *transcripts.Transcript, p policy.Policy) Result {
 			at.Estimated = at.Estimated || e.Usage.Estimated
 		}
 	}
+	res.OnlyEmpty = res.EmptyReplies > 0 && !replied
 	for _, name := range order {
 		res.Tokens = append(res.Tokens, *tokens[name])
 	}

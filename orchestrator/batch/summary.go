@@ -58,6 +58,14 @@ type Summary struct {
 	Errors      []Count        `json:"errors,omitempty"`
 	Groups      []Group        `json:"groups"`
 
+	// EmptyReplies counts the agents' replies of white space alone, over
+	// every conversation (see Result.EmptyReplies); EmptyConversations
+	// the conversations that hold one, and OnlyEmpty those whose every
+	// reply is empty, which parley report leaves out.
+	EmptyReplies       int `json:"empty_replies,omitempty"`
+	EmptyConversations int `json:"empty_reply_conversations,omitempty"`
+	OnlyEmpty          int `json:"only_empty_replies,omitempty"`
+
 	Limits   []agents.LimiterStats `json:"limits,omitempty"`
 	Replicas []agents.ReplicaStats `json:"replicas,omitempty"`
 }
@@ -176,6 +184,13 @@ func SummarizeSpent(m *Manifest, results, unfinished []Result, wall time.Duratio
 		// interrupted spent its completed messages, paid for.
 		s.ModelTime += r.ModelTime
 		s.Retries += r.Retries
+		if r.EmptyReplies > 0 {
+			s.EmptyReplies += r.EmptyReplies
+			s.EmptyConversations++
+			if r.OnlyEmpty {
+				s.OnlyEmpty++
+			}
+		}
 		pk := pkey{r.ScenarioPath, firstNonEmpty(r.Pair, firstNonEmpty(r.Title, r.ScenarioPath))}
 		pc := pairCost[pk]
 		if pc == nil {
@@ -486,6 +501,7 @@ func (s *Summary) Markdown(w io.Writer) {
 		fmt.Fprintf(w, "\n\n")
 	}
 
+	s.emptyMarkdown(w)
 	if len(s.StopReasons) == 0 {
 		// Interrupted before any conversation ended: what was spent is
 		// below, but no stop or length to tell.
@@ -557,6 +573,28 @@ func (s *Summary) Markdown(w io.Writer) {
 				g.Length.Median, g.Length.P90, cell(strings.Join(stops, ", ")))
 		}
 	}
+}
+
+// emptyMarkdown says how many replies were empty, in how many
+// conversations, as parley run warns of each and parley report leaves out
+// a conversation whose every reply is.
+func (s *Summary) emptyMarkdown(w io.Writer) {
+	if s.EmptyReplies == 0 {
+		return
+	}
+	fmt.Fprintf(w, "%s in %s", phrase.Count(s.EmptyReplies, "empty reply", "empty replies"),
+		phrase.Count(s.EmptyConversations, "conversation", "conversations"))
+	switch {
+	case s.OnlyEmpty == 0:
+	case s.OnlyEmpty == s.EmptyConversations && s.OnlyEmpty == 1:
+		fmt.Fprintf(w, ", which holds no other reply (parley report leaves it out)")
+	case s.OnlyEmpty == s.EmptyConversations:
+		fmt.Fprintf(w, ", which hold no other reply (parley report leaves them out)")
+	default:
+		fmt.Fprintf(w, ", %d of which %s no other reply (parley report leaves %s out)", s.OnlyEmpty,
+			phrase.Noun(s.OnlyEmpty, "holds", "hold"), phrase.Noun(s.OnlyEmpty, "it", "them"))
+	}
+	fmt.Fprintf(w, ". An empty reply is one of white space alone, shown to the agents as the scenario's empty_reply says, as parley run warns of each; a reasoning model that spends its whole max_tokens thinking gives one, and the transcript's warning then gives its finish reason as \"length\".\n\n")
 }
 
 // costMarkdown writes the cost section: the total, then per pair and per
