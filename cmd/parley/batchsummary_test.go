@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/parleyhq/parley/agents/openaitest"
 )
@@ -130,5 +131,45 @@ func TestABatchSaysItsEmptyReplies(t *testing.T) {
 	}
 	if want := "12 empty replies in 3 conversations, which hold no other reply (parley report leaves them out). An empty reply is one of white space alone"; !strings.Contains(string(md), want) {
 		t.Errorf("summary.md lacks %q:\n%s", want, md)
+	}
+}
+
+// Two conversations at -j 4 cannot keep four slots busy: the least the
+// batch could take is its longer conversation's model time, not the model
+// time over 4, and it is no more than the wall time the batch took.
+func TestABatchSaysTheLeastItCouldTake(t *testing.T) {
+	srv := openaitest.Start(t, func(r openaitest.Request) openaitest.Reply {
+		rep := openaitest.Words(fmt.Sprintf("%s says line %d.", r.Body.Model, len(r.Body.Messages)))
+		rep.Delay = 5 * time.Millisecond
+		return rep
+	})
+	dir := t.TempDir()
+	b := filepath.Join(dir, "b")
+	code, out, errOut := parley(t, "batch", writeFile(t, dir, "two.yaml", twoAgents(srv.URL, 5)), "-n", "2", "-j", "4", "--out", b)
+	if code != exitOK {
+		t.Fatalf("exit %d\n%s%s", code, out, errOut)
+	}
+	var sum struct {
+		Wall      time.Duration `json:"wall_ns"`
+		ModelTime time.Duration `json:"model_time_ns"`
+		Longest   time.Duration `json:"longest_model_time_ns"`
+	}
+	data, err := os.ReadFile(filepath.Join(b, "summary.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(data, &sum); err != nil {
+		t.Fatal(err)
+	}
+	if sum.Longest < sum.ModelTime/2 || sum.Longest > sum.Wall {
+		t.Errorf("longest conversation's model time %s, of %s in all, in a wall time of %s; want at least half the model time, and no more than the wall time", sum.Longest, sum.ModelTime, sum.Wall)
+	}
+	md, err := os.ReadFile(filepath.Join(b, "summary.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := "At 4 at a time the batch could take no less than "; !strings.Contains(string(md), want) ||
+		!strings.Contains(string(md), ": its longest conversation's model time, whose messages came one after another.") || strings.Contains(string(md), "per slot") {
+		t.Errorf("summary.md does not give the longest conversation as the least the batch could take:\n%s", md)
 	}
 }

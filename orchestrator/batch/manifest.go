@@ -504,6 +504,9 @@ type StateRecord struct {
 	// its last recorded progress.
 	Begin     bool `json:"begin,omitempty"`
 	Recovered bool `json:"recovered,omitempty"`
+	// Parallel, on a Begin line of a batch run here, is the session's -j:
+	// how many conversations it ran at once at most.
+	Parallel int `json:"parallel,omitempty"`
 }
 
 // stateLog appends to state.jsonl.
@@ -642,6 +645,10 @@ type BatchState struct {
 	// Unended is the last session that began and recorded no end: it
 	// was killed, and is not counted in Sessions.
 	Unended *Unended
+	// Parallel holds the -j of each session that recorded its beginning,
+	// in order: 0 for one of a batch on a queue, or of an earlier parley,
+	// which did not record it.
+	Parallel []int
 	// Warnings name the lines that are no record (cut off by a crash
 	// before the log was next opened) and were skipped.
 	Warnings []string
@@ -689,6 +696,7 @@ func ReadState(dir string) (BatchState, error) {
 		switch {
 		case r.Begin:
 			st.Unended = &Unended{Begin: r.Time, Last: r.Time}
+			st.Parallel = append(st.Parallel, r.Parallel)
 		case r.Session > 0:
 			st.Sessions = append(st.Sessions, r.Session)
 			st.Unended = nil

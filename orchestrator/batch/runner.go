@@ -86,14 +86,14 @@ func (r *Runner) Run(ctx context.Context) (*Summary, error) {
 	if recovered > 0 {
 		st.Sessions = append(st.Sessions, recovered)
 	}
-	if err := log.write(StateRecord{Time: start, Begin: true}); err != nil {
-		return nil, err
-	}
 	parallel := r.Parallel
 	if parallel <= 0 {
 		parallel = m.Parallel
 	}
 	parallel = max(parallel, 1)
+	if err := log.write(StateRecord{Time: start, Begin: true, Parallel: parallel}); err != nil {
+		return nil, err
+	}
 
 	results := make([]*Result, len(m.Jobs))
 	var todo []int
@@ -195,6 +195,15 @@ launch:
 	}
 	sum := Summarize(m, all, wall)
 	sum.Parallel = parallel
+	if len(st.Sessions) > 0 {
+		// Each session's -j: a session recorded without one (by an
+		// earlier parley) is not known, and the summary says no bound.
+		each := slices.Clone(st.Parallel)
+		for len(each) < len(st.Sessions) {
+			each = append([]int{0}, each...)
+		}
+		sum.ParallelEach = append(each, parallel)
+	}
 	if r.Transport != nil {
 		sum.Replicas = r.Transport.Replicas()
 		for i := range sum.Replicas {

@@ -31,9 +31,14 @@ type Summary struct {
 	// queue to be continued. They are not counted as not started.
 	Unfinished int `json:"unfinished,omitempty"`
 	// Parallel is how many conversations the batch command ran at once
-	// (its -j), when it ran them itself. A batch on a queue has none: its
-	// workers each run their own -j.
+	// (its -j), when it ran them itself: in its last session, when it was
+	// resumed. A batch on a queue has none: its workers each run their
+	// own -j.
 	Parallel int `json:"parallel,omitempty"`
+	// ParallelEach is, for a batch run here over more than one session
+	// (interrupted and resumed), each session's -j in order; 0 for one
+	// that did not record it (run by an earlier parley).
+	ParallelEach []int `json:"parallel_each_session,omitempty"`
 	// MostAtOnce is the most finished conversations whose last runs
 	// overlapped in time, from their recorded start and end: how many
 	// were seen running at once (a lower bound; runs cut short by an
@@ -42,10 +47,13 @@ type Summary struct {
 
 	// Wall is the time the batch command ran, over every session.
 	// ModelTime is the time spent waiting on models, summed over all
-	// messages; ModelTime ÷ Parallel is the wall time of a batch that kept
-	// every slot busy and cost nothing itself.
+	// messages; Longest is the most of it one conversation spent. A
+	// conversation's messages come one after another, and at most J run
+	// at once: no batch of these conversations at J at a time could take
+	// less than the larger of ModelTime ÷ J and Longest (see LeastWall).
 	Wall      time.Duration `json:"wall_ns"`
 	ModelTime time.Duration `json:"model_time_ns"`
+	Longest   time.Duration `json:"longest_model_time_ns,omitempty"`
 
 	StopReasons []Count        `json:"stop_reasons"`
 	Length      Distribution   `json:"length"`
@@ -183,6 +191,7 @@ func SummarizeSpent(m *Manifest, results, unfinished []Result, wall time.Duratio
 		// What a conversation spent counts however it ended: one
 		// interrupted spent its completed messages, paid for.
 		s.ModelTime += r.ModelTime
+		s.Longest = max(s.Longest, r.ModelTime)
 		s.Retries += r.Retries
 		if r.EmptyReplies > 0 {
 			s.EmptyReplies += r.EmptyReplies
@@ -290,6 +299,34 @@ func SummarizeSpent(m *Manifest, results, unfinished []Result, wall time.Duratio
 		s.Groups = append(s.Groups, *g)
 	}
 	return s
+}
+
+// mostAtATime is the most conversations the batch ran at once by its
+// -j: its one session's, or the most of any session's; known is false
+// when a session's -j is not recorded.
+func (s *Summary) mostAtATime() (j int, known bool) {
+	j = s.Parallel
+	for _, e := range s.ParallelEach {
+		if e <= 0 {
+			return s.Parallel, false
+		}
+		j = max(j, e)
+	}
+	return j, j > 0
+}
+
+// LeastWall is the least wall time a batch of these conversations could
+// take at the -j they ran at (the most of any session's): its model time
+// shared by every slot, or its longest conversation's, whichever is more,
+// since a conversation's messages come one after another. ok is false for
+// a batch on a queue, whose workers each run their own -j, and for one
+// with a session whose -j is not recorded.
+func (s *Summary) LeastWall() (least time.Duration, ok bool) {
+	j, known := s.mostAtATime()
+	if !known {
+		return 0, false
+	}
+	return max(s.ModelTime/time.Duration(j), s.Longest), true
 }
 
 // SetUnfinished counts n jobs of a queued batch as taken by a worker and
@@ -489,10 +526,32 @@ func (s *Summary) Markdown(w io.Writer) {
 		fmt.Fprintf(w, " · %d not started", s.NotStarted)
 	}
 	if s.Parallel > 0 {
-		fmt.Fprintf(w, " · %d at a time", s.Parallel)
-		ideal := s.ModelTime / time.Duration(s.Parallel)
-		fmt.Fprintf(w, "\n\nWall time %s; model time %s summed over all messages (%s per slot, the least a batch at %d at a time could take).\n\n",
-			round(s.Wall), round(s.ModelTime), round(ideal), s.Parallel)
+		j, known := s.mostAtATime()
+		switch {
+		case !known:
+			fmt.Fprintf(w, " · %d at a time in its last session (an earlier session's -j is not recorded)", s.Parallel)
+		case j == s.Parallel && !slices.ContainsFunc(s.ParallelEach, func(e int) bool { return e != j }):
+			fmt.Fprintf(w, " · %d at a time", j)
+		default:
+			each := make([]string, len(s.ParallelEach))
+			for i, e := range s.ParallelEach {
+				each[i] = fmt.Sprint(e)
+			}
+			fmt.Fprintf(w, " · %s at a time over %d sessions", phrase.And(each), len(s.ParallelEach))
+		}
+		fmt.Fprintf(w, "\n\nWall time %s; model time %s summed over all messages.", round(s.Wall), round(s.ModelTime))
+		if least, ok := s.LeastWall(); ok && least > 0 {
+			at := fmt.Sprintf("At %d at a time", j)
+			if len(s.ParallelEach) > 1 && slices.ContainsFunc(s.ParallelEach, func(e int) bool { return e != j }) {
+				at = fmt.Sprintf("At most %d at a time", j)
+			}
+			why := fmt.Sprintf("the model time over %d", j)
+			if s.Longest >= s.ModelTime/time.Duration(j) {
+				why = "its longest conversation's model time, whose messages came one after another"
+			}
+			fmt.Fprintf(w, " %s the batch could take no less than %s: %s.", at, round(least), why)
+		}
+		fmt.Fprintf(w, "\n\n")
 	} else {
 		fmt.Fprintf(w, "\n\nWall time %s; model time %s summed over all messages.", round(s.Wall), round(s.ModelTime))
 		if s.MostAtOnce > 0 {
