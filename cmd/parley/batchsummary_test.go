@@ -173,3 +173,54 @@ func TestABatchSaysTheLeastItCouldTake(t *testing.T) {
 		t.Errorf("summary.md does not give the longest conversation as the least the batch could take:\n%s", md)
 	}
 }
+
+// With one model failing every request, its conversations end on the
+// error after the opening: their lengths enter no median, as parley
+// report has it, and the summary says n counts those that ended without
+// an error, where it gave n=4 and a median of 3.5.
+func TestABatchsMediansLeaveOutTheFailed(t *testing.T) {
+	srv := openaitest.Start(t, func(r openaitest.Request) openaitest.Reply {
+		if r.Body.Model == "mb" {
+			return openaitest.Error(400, "no such model")
+		}
+		return openaitest.Words(fmt.Sprintf("%s says line %d.", r.Body.Model, len(r.Body.Messages)))
+	})
+	dir := t.TempDir()
+	good := writeFile(t, dir, "good.yaml", strings.Replace(twoAgents(srv.URL, 5), "model: mb", "model: mc", 1))
+	bad := writeFile(t, dir, "bad.yaml", twoAgents(srv.URL, 5))
+	b := filepath.Join(dir, "b")
+	code, out, errOut := parley(t, "batch", good, bad, "-n", "2", "--out", b)
+	if code != exitFailure {
+		t.Fatalf("exit %d; want %d for the failed conversations\n%s%s", code, exitFailure, out, errOut)
+	}
+	var sum struct {
+		Length struct {
+			N      int     `json:"n"`
+			Median float64 `json:"median"`
+		} `json:"length"`
+		Groups []struct {
+			Length struct {
+				N int `json:"n"`
+			} `json:"length"`
+		} `json:"groups"`
+	}
+	data, err := os.ReadFile(filepath.Join(b, "summary.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(data, &sum); err != nil {
+		t.Fatal(err)
+	}
+	if sum.Length.N != 2 || sum.Length.Median != 5 || len(sum.Groups) != 2 || sum.Groups[1].Length.N != 0 {
+		t.Errorf("summary.json's length %+v, groups %+v; want the 2 that ended well, median 5, and none of bad.yaml's", sum.Length, sum.Groups)
+	}
+	md, err := os.ReadFile(filepath.Join(b, "summary.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"| 2 | 5 | 5 | 5 | 5 | 5.0 |", "Of the 4 conversations that ended, n counts the 2 that ended without an error", "| bad.yaml: A ↔ B |  | 2 | 2 | — | — | error 2 |"} {
+		if !strings.Contains(string(md), want) {
+			t.Errorf("summary.md lacks %q:\n%s", want, md)
+		}
+	}
+}

@@ -291,6 +291,13 @@ type Result struct {
 	Policies []PolicyResult `json:"policies,omitempty"`
 }
 
+// Measured says whether the conversation's length counts in the batch's
+// medians: it ended without an error, by the rule parley report applies
+// (analysis.Conversation.Measured). One an error cut short ends where the
+// error fell rather than where the talk ran out, and one interrupted has
+// not ended.
+func (r Result) Measured() bool { return r.State == StateDone }
+
 // AgentTokens is one agent's token usage in one run.
 type AgentTokens struct {
 	Agent     string `json:"agent"`

@@ -55,7 +55,9 @@ type Summary struct {
 	ModelTime time.Duration `json:"model_time_ns"`
 	Longest   time.Duration `json:"longest_model_time_ns,omitempty"`
 
-	StopReasons []Count        `json:"stop_reasons"`
+	StopReasons []Count `json:"stop_reasons"`
+	// Length is of the conversations that ended without an error (see
+	// Result.Measured); Failed counts those an error cut short.
 	Length      Distribution   `json:"length"`
 	Policies    []PolicySaving `json:"policies"`
 	Tokens      []AgentTokens  `json:"tokens"`
@@ -139,7 +141,7 @@ type Group struct {
 	Vary         string       `json:"vary,omitempty"`
 	Runs         int          `json:"runs"`
 	Failed       int          `json:"failed"`
-	Length       Distribution `json:"length"`
+	Length       Distribution `json:"length"` // of the runs that did not fail
 	Stops        []Count      `json:"stops"`
 }
 
@@ -239,7 +241,9 @@ func SummarizeSpent(m *Manifest, results, unfinished []Result, wall time.Duratio
 		if r.State == StateFailed {
 			errs[firstNonEmpty(r.Error, r.Stop.Reason)]++
 		}
-		lengths = append(lengths, r.Messages)
+		if r.Measured() {
+			lengths = append(lengths, r.Messages)
+		}
 		for _, p := range r.Policies {
 			ps := policies[p.Policy]
 			if ps == nil {
@@ -269,7 +273,9 @@ func SummarizeSpent(m *Manifest, results, unfinished []Result, wall time.Duratio
 		if r.State == StateFailed {
 			g.Failed++
 		}
-		groupLens[k] = append(groupLens[k], r.Messages)
+		if r.Measured() {
+			groupLens[k] = append(groupLens[k], r.Messages)
+		}
 		groupStops[k][label]++
 	}
 	s.NotStarted = s.Planned - s.Done - s.Failed - s.Interrupted
@@ -571,8 +577,22 @@ func (s *Summary) Markdown(w io.Writer) {
 			fmt.Fprintf(w, "| %s | %d |\n", cell(c.Label), c.Count)
 		}
 		d := s.Length
-		fmt.Fprintf(w, "\n## Length in messages\n\n| n | min | median | p90 | max | mean |\n|---:|---:|---:|---:|---:|---:|\n")
-		fmt.Fprintf(w, "| %d | %d | %g | %d | %d | %.1f |\n", d.N, d.Min, d.Median, d.P90, d.Max, d.Mean)
+		fmt.Fprintf(w, "\n## Length in messages\n\n")
+		if d.N > 0 {
+			fmt.Fprintf(w, "| n | min | median | p90 | max | mean |\n|---:|---:|---:|---:|---:|---:|\n")
+			fmt.Fprintf(w, "| %d | %d | %g | %d | %d | %.1f |\n", d.N, d.Min, d.Median, d.P90, d.Max, d.Mean)
+		}
+		if s.Failed > 0 {
+			// As parley report has it: a conversation an error cut short
+			// enters no median (see Result.Measured).
+			why := fmt.Sprintf("the %d an error cut short %s no length, since %s length says where the error fell, not where the talk ran out (parley report leaves %s out of its medians too)",
+				s.Failed, phrase.Noun(s.Failed, "enters", "enter"), phrase.Noun(s.Failed, "its", "their"), phrase.Noun(s.Failed, "it", "them"))
+			if d.N == 0 {
+				fmt.Fprintf(w, "No conversation ended without an error, so there is no length to count: %s.\n", why)
+			} else {
+				fmt.Fprintf(w, "\nOf the %d conversations that ended, n counts the %d that ended without an error: %s.\n", d.N+s.Failed, d.N, why)
+			}
+		}
 	}
 
 	if len(s.Policies) > 0 {
@@ -628,8 +648,12 @@ func (s *Summary) Markdown(w io.Writer) {
 			for _, c := range g.Stops {
 				stops = append(stops, fmt.Sprintf("%s %d", c.Label, c.Count))
 			}
-			fmt.Fprintf(w, "| %s | %s | %d | %d | %g | %d | %s |\n", cell(titles.Name(g.Scenario, g.ScenarioPath)), cell(g.Vary), g.Runs, g.Failed,
-				g.Length.Median, g.Length.P90, cell(strings.Join(stops, ", ")))
+			median, p90 := "—", "—" // every run failed: no length to count
+			if g.Length.N > 0 {
+				median, p90 = fmt.Sprintf("%g", g.Length.Median), fmt.Sprint(g.Length.P90)
+			}
+			fmt.Fprintf(w, "| %s | %s | %d | %d | %s | %s | %s |\n", cell(titles.Name(g.Scenario, g.ScenarioPath)), cell(g.Vary), g.Runs, g.Failed,
+				median, p90, cell(strings.Join(stops, ", ")))
 		}
 	}
 }
