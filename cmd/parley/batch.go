@@ -308,8 +308,11 @@ func runBatch(ctx context.Context, cmd *cobra.Command, args []string, f batchFla
 	if loadErr == nil {
 		warnLoaded(stderr, loaded)
 	}
+	// Two scenario files that give one title are told apart by their
+	// files in the progress lines, as in the summary.
+	titles := batch.TitlesOf(loaded)
 	if f.queue.url != "" {
-		return runQueuedBatch(ctx, cmd, m, dir, f.queue, f.parallel, pace, f.resume == "", f.retryFailed)
+		return runQueuedBatch(ctx, cmd, m, dir, f.queue, f.parallel, pace, f.resume == "", f.retryFailed, titles)
 	}
 	if loadErr != nil {
 		return usageErr(loadErr)
@@ -353,7 +356,7 @@ func runBatch(ctx context.Context, cmd *cobra.Command, args []string, f batchFla
 		Transport: transport, Limiters: limiters}
 	tty := !f.plain && tui.IsTerminal(out)
 	fmt.Fprintf(out, "Batch %s: %s, %d at a time, in %s\n", m.ID, phrase.Count(len(m.Jobs), "conversation", "conversations"), f.parallel, dir)
-	stopDisplay := showProgress(out, progress, r, tty)
+	stopDisplay := showProgress(out, progress, r, tty, titles)
 	sum, runErr := r.Run(ctx)
 	stopDisplay()
 	if sum == nil {
@@ -696,12 +699,25 @@ func warnOnce(w io.Writer) func(string) {
 
 // conversationName names a finished conversation in a progress line: its
 // id, then its title and run ("20261130T081500-0007 (Kimi K2 ↔ grok-4,
-// run 2)"), so that a tournament's line says which pair it was.
-func conversationName(res batch.Result) string {
+// run 2)"), so that a tournament's line says which pair it was; a title
+// that another scenario file of the batch gives too is named with its
+// file ("five.yaml: A ↔ B"), as titles names it.
+func conversationName(res batch.Result, titles *batch.Titles) string {
 	if res.Title == "" {
 		return controls.Strip(res.ID)
 	}
-	return controls.Strip(fmt.Sprintf("%s (%s, run %d)", res.ID, res.Title, max(res.Run, 1)))
+	return controls.Strip(fmt.Sprintf("%s (%s, run %d)", res.ID, titles.Name(res.Title, res.ScenarioPath), max(res.Run, 1)))
+}
+
+// messagesSaid counts a finished conversation's messages, and the empty
+// replies among them, of which parley run warns one by one: "5 messages,
+// 4 of them empty replies".
+func messagesSaid(res batch.Result) string {
+	said := phrase.Count(res.Messages, "message", "messages")
+	if res.EmptyReplies > 0 {
+		said += fmt.Sprintf(", %d of them %s", res.EmptyReplies, phrase.Noun(res.EmptyReplies, "an empty reply", "empty replies"))
+	}
+	return said
 }
 
 // showProgress starts the progress display: on a terminal one line redrawn
@@ -710,15 +726,20 @@ func conversationName(res batch.Result) string {
 // provider or a judge wrote is printed without the control characters a
 // terminal would act on (controls.Strip).
 
-func showProgress(w io.Writer, p *batch.Progress, r *batch.Runner, tty bool) func() {
+func showProgress(w io.Writer, p *batch.Progress, r *batch.Runner, tty bool, titles *batch.Titles) func() {
 	var mu sync.Mutex
 	done := make(chan struct{})
 	var wg sync.WaitGroup
 	if tty {
 		r.OnFinish = func(res batch.Result) {
-			if res.State == batch.StateFailed {
+			switch {
+			case res.State == batch.StateFailed:
 				mu.Lock()
-				fmt.Fprintf(w, "\r\033[K%s failed: %s\n", conversationName(res), controls.Strip(res.Error))
+				fmt.Fprintf(w, "\r\033[K%s failed: %s\n", conversationName(res, titles), controls.Strip(res.Error))
+				mu.Unlock()
+			case res.EmptyReplies > 0:
+				mu.Lock()
+				fmt.Fprintf(w, "\r\033[K%s %s with %s\n", conversationName(res, titles), res.State, messagesSaid(res))
 				mu.Unlock()
 			}
 		}
@@ -748,7 +769,7 @@ func showProgress(w io.Writer, p *batch.Progress, r *batch.Runner, tty bool) fun
 				what += ": " + res.Stop.Reason
 			}
 			mu.Lock()
-			fmt.Fprintf(w, "%s %s after %s · %s\n", conversationName(res), controls.Strip(what), phrase.Count(res.Messages, "message", "messages"), p.Snapshot().Line())
+			fmt.Fprintf(w, "%s %s after %s · %s\n", conversationName(res, titles), controls.Strip(what), messagesSaid(res), p.Snapshot().Line())
 			mu.Unlock()
 		}
 		wg.Add(1)

@@ -227,8 +227,9 @@ func closeConn(nc *nats.Conn) {
 // with retryFailed offers its failed conversations to the workers again,
 // each to go on from what it recorded. Its flags are checked (pace, the
 // queue's address, --pace and --queue-listen beside it) before the
-// manifest is written.
-func runQueuedBatch(ctx context.Context, cmd *cobra.Command, m *batch.Manifest, dir string, qf queueFlags, parallel int, pace *time.Duration, fresh, retryFailed bool) (err error) {
+// manifest is written. titles names the conversations in the progress
+// lines.
+func runQueuedBatch(ctx context.Context, cmd *cobra.Command, m *batch.Manifest, dir string, qf queueFlags, parallel int, pace *time.Duration, fresh, retryFailed bool, titles *batch.Titles) (err error) {
 	out, stderr := cmd.OutOrStdout(), cmd.ErrOrStderr()
 	start := time.Now()
 	// One coordinator a batch folder, as for a batch run here: a second
@@ -385,7 +386,7 @@ func runQueuedBatch(ctx context.Context, cmd *cobra.Command, m *batch.Manifest, 
 		} else if res.Error != "" {
 			what += ": " + res.Error
 		}
-		fmt.Fprintf(out, "%s %s after %s on %s · %s\n", conversationName(res), controls.Strip(what), phrase.Count(res.Messages, "message", "messages"), r.Worker, progress.Snapshot(ctx).Line())
+		fmt.Fprintf(out, "%s %s after %s on %s · %s\n", conversationName(res, titles), controls.Strip(what), messagesSaid(res), r.Worker, progress.Snapshot(ctx).Line())
 	})
 	progress.Stop()
 	session := time.Since(start)

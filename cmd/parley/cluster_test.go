@@ -841,9 +841,11 @@ func TestAQueuedBatchResumedWithoutItsKeyKeepsWhatItRecorded(t *testing.T) {
 	if code != exitFailure {
 		t.Fatalf("resumed without the key: exit %d; want %d\nstdout:\n%s\nstderr:\n%s", code, exitFailure, stdout.String(), stderr.String())
 	}
+	// Their tokens count; their lengths, which end where the error fell,
+	// enter no median. The transcripts below hold the messages.
 	sum := readSummaryJSON(t, out)
-	if sum.Failed != 3 || sum.Length.Min < 2 || len(sum.Tokens) == 0 {
-		t.Errorf("summary: %d failed, lengths %+v, tokens %+v; want 3 failed with the messages they recorded\n%s", sum.Failed, sum.Length, sum.Tokens, stdout.String())
+	if sum.Failed != 3 || sum.Length.N != 0 || len(sum.Tokens) == 0 {
+		t.Errorf("summary: %d failed, lengths %+v, tokens %+v; want 3 failed with the tokens they recorded, and no length\n%s", sum.Failed, sum.Length, sum.Tokens, stdout.String())
 	}
 	files, _ := filepath.Glob(filepath.Join(out, batch.RunsDir, "*", "*.jsonl"))
 	if len(files) != 3 {

@@ -253,7 +253,7 @@ func TestBatchProgressDropsControlSequencesFromWhatOthersWrote(t *testing.T) {
 	for _, tty := range []bool{true, false} {
 		var b bytes.Buffer
 		r := &batch.Runner{}
-		stop := showProgress(&b, &batch.Progress{}, r, tty)
+		stop := showProgress(&b, &batch.Progress{}, r, tty, nil)
 		r.OnFinish(batch.Result{ID: "0001", Title: "A ↔ B\x1b]0;title\x07", State: batch.StateFailed,
 			Error: "bad gateway: \x1b]52;c;aGk=\x07 \x1b[2J", Stop: transcripts.Stop{Reason: "the judge says \x1b[31mstop\x1b[0m"}})
 		stop()
@@ -266,6 +266,27 @@ func TestBatchProgressDropsControlSequencesFromWhatOthersWrote(t *testing.T) {
 		}
 		if want := "the judge says [31mstop[0m"; !tty && !strings.Contains(got, want) {
 			t.Errorf("tty %v: the reason's text is gone, not only its escapes: %q", tty, got)
+		}
+	}
+}
+
+// On a terminal, a conversation that ended with empty replies is named
+// above the progress line, as a failed one is; its count goes in the
+// line printed elsewhere.
+func TestBatchProgressNamesAConversationWithEmptyReplies(t *testing.T) {
+	for _, tty := range []bool{true, false} {
+		var b bytes.Buffer
+		r := &batch.Runner{}
+		stop := showProgress(&b, &batch.Progress{}, r, tty, nil)
+		r.OnFinish(batch.Result{ID: "0001", Title: "A ↔ B", State: batch.StateDone, Messages: 5, EmptyReplies: 1})
+		r.OnFinish(batch.Result{ID: "0002", Title: "A ↔ B", Run: 2, State: batch.StateDone, Messages: 5})
+		stop()
+		got := b.String()
+		if want := "0001 (A ↔ B, run 1) done"; !strings.Contains(got, want) || !strings.Contains(got, "5 messages, 1 of them an empty reply") {
+			t.Errorf("tty %v: the output does not name the conversation with its empty reply: %q", tty, got)
+		}
+		if strings.Contains(got, "0002 (A ↔ B, run 2) done with") {
+			t.Errorf("tty %v: a conversation without an empty reply is named for one: %q", tty, got)
 		}
 	}
 }

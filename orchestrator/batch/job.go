@@ -47,25 +47,37 @@ type Job struct {
 }
 
 // Line describes the job in one line, as batch --dry-run lists it:
-// "Kimi K2 ↔ grok-4, run 1", with the varied values after.
+// "Kimi K2 ↔ grok-4, run 1", with the varied values after. A batch
+// whose scenario files share a title names them (see Titles).
 func (j Job) Line() (string, error) {
-	title := ""
-	if j.Pair != nil && len(j.Vary) == 0 {
-		title = j.Pair.String()
-	} else {
-		// A varied value may rename a seat (an agent's name follows its
-		// model): the title is the one the staged scenario gets.
-		s, err := j.Load()
-		if err != nil {
-			return "", err
-		}
-		title = s.Title
+	title, err := j.title()
+	if err != nil {
+		return "", err
 	}
-	line := fmt.Sprintf("%s, run %d", title, max(j.Run, 1))
+	return j.line(title), nil
+}
+
+// title is the title the job's conversation is staged under.
+func (j Job) title() (string, error) {
+	if j.Pair != nil && len(j.Vary) == 0 {
+		return j.Pair.String(), nil
+	}
+	// A varied value may rename a seat (an agent's name follows its
+	// model): the title is the one the staged scenario gets.
+	s, err := j.Load()
+	if err != nil {
+		return "", err
+	}
+	return s.Title, nil
+}
+
+// line is Line with the job's conversation named name.
+func (j Job) line(name string) string {
+	line := fmt.Sprintf("%s, run %d", name, max(j.Run, 1))
 	if len(j.Vary) > 0 {
 		line += " (" + FormatValues(ShownValues(j.Vary)) + ")"
 	}
-	return line, nil
+	return line
 }
 
 // Load parses the job's scenario with its varied values set. Errors name
@@ -264,12 +276,27 @@ type Result struct {
 	Cost      []AgentCost      `json:"cost,omitempty"` // per agent: reported, estimated or unknown
 	Retries   int              `json:"retries"`
 	Resumes   int              `json:"resumes,omitempty"`
+	// EmptyReplies counts the agents' messages of white space alone
+	// (each a warning in the transcript, as parley run prints it), such
+	// as a reasoning model gives that spends its whole max_tokens
+	// thinking. OnlyEmpty says no message beyond the opening holds text:
+	// every reply was empty, and parley report leaves the conversation
+	// out as one in which no one replied.
+	EmptyReplies int  `json:"empty_replies,omitempty"`
+	OnlyEmpty    bool `json:"only_empty,omitempty"`
 
 	// Ceiling is the max_messages budget the run had (0: none); Policies
 	// says where each rule alone would have stopped the run.
 	Ceiling  int            `json:"ceiling,omitempty"`
 	Policies []PolicyResult `json:"policies,omitempty"`
 }
+
+// Measured says whether the conversation's length counts in the batch's
+// medians: it ended without an error, by the rule parley report applies
+// (analysis.Conversation.Measured). One an error cut short ends where the
+// error fell rather than where the talk ran out, and one interrupted has
+// not ended.
+func (r Result) Measured() bool { return r.State == StateDone }
 
 // AgentTokens is one agent's token usage in one run.
 type AgentTokens struct {
@@ -642,6 +669,7 @@ func ResultFromTranscript(t *transcripts.Transcript, p policy.Policy) Result {
 	}
 	costs := map[string]*AgentCost{}
 	var costOrder []string
+	replied := false // a message beyond the opening holds text
 	for _, m := range t.Messages {
 		if !m.Partial {
 			msgs = append(msgs, m)
@@ -651,6 +679,11 @@ func ResultFromTranscript(t *transcripts.Transcript, p policy.Policy) Result {
 		}
 		if !m.Partial {
 			res.Messages++
+			blank := strings.TrimSpace(m.Content) == ""
+			if blank && m.Origin == transcripts.OriginAgent {
+				res.EmptyReplies++
+			}
+			replied = replied || !blank && m.Origin != transcripts.OriginOpening
 		}
 		res.ModelTime += m.Latency
 		if m.Origin == transcripts.OriginAgent {
@@ -707,6 +740,7 @@ func ResultFromTranscript(t *transcripts.Transcript, p policy.Policy) Result {
 			at.Estimated = at.Estimated || e.Usage.Estimated
 		}
 	}
+	res.OnlyEmpty = res.EmptyReplies > 0 && !replied
 	for _, name := range order {
 		res.Tokens = append(res.Tokens, *tokens[name])
 	}

@@ -251,34 +251,34 @@ func setIn(set []string, vals map[string]string) []string {
 }
 
 // Lines lists every planned conversation, one line each, as
-// batch --dry-run prints them.
+// batch --dry-run prints them. A title two scenario files give is named
+// with each file (see Titles).
 func (m *Manifest) Lines() ([]string, error) {
-	out := make([]string, 0, len(m.Jobs))
-	titles := map[string]string{}
+	titles := make([]string, len(m.Jobs))
+	loaded := map[string]string{}
+	var names Titles
 	for i := range m.Jobs {
 		j := m.Job(i)
-		if j.Pair == nil {
-			// Load each scenario and combination once, not once per run.
-			key := fmt.Sprint(m.Jobs[i].Scenario, FormatValues(j.Vary))
-			if _, ok := titles[key]; !ok {
-				s, err := j.Load()
-				if err != nil {
-					return nil, err
-				}
-				titles[key] = s.Title
-			}
-			line := fmt.Sprintf("%s, run %d", titles[key], max(j.Run, 1))
-			if len(j.Vary) > 0 {
-				line += " (" + FormatValues(ShownValues(j.Vary)) + ")"
-			}
-			out = append(out, line)
-			continue
+		// Load each scenario, combination and pair once, not once per run.
+		key := fmt.Sprint(m.Jobs[i].Scenario, FormatValues(j.Vary))
+		if p := j.Pair; p != nil {
+			key += fmt.Sprint(" pair ", p.A, p.B, p.Names)
 		}
-		line, err := j.Line()
-		if err != nil {
-			return nil, err
+		title, ok := loaded[key]
+		if !ok {
+			var err error
+			if title, err = j.title(); err != nil {
+				return nil, err
+			}
+			loaded[key] = title
 		}
-		out = append(out, line)
+		titles[i] = title
+		names.Add(title, j.ScenarioPath)
+	}
+	out := make([]string, 0, len(m.Jobs))
+	for i := range m.Jobs {
+		j := m.Job(i)
+		out = append(out, j.line(names.Name(titles[i], j.ScenarioPath)))
 	}
 	return out, nil
 }
@@ -504,6 +504,9 @@ type StateRecord struct {
 	// its last recorded progress.
 	Begin     bool `json:"begin,omitempty"`
 	Recovered bool `json:"recovered,omitempty"`
+	// Parallel, on a Begin line of a batch run here, is the session's -j:
+	// how many conversations it ran at once at most.
+	Parallel int `json:"parallel,omitempty"`
 }
 
 // stateLog appends to state.jsonl.
@@ -642,6 +645,10 @@ type BatchState struct {
 	// Unended is the last session that began and recorded no end: it
 	// was killed, and is not counted in Sessions.
 	Unended *Unended
+	// Parallel holds the -j of each session that recorded its beginning,
+	// in order: 0 for one of a batch on a queue, or of an earlier parley,
+	// which did not record it.
+	Parallel []int
 	// Warnings name the lines that are no record (cut off by a crash
 	// before the log was next opened) and were skipped.
 	Warnings []string
@@ -689,6 +696,7 @@ func ReadState(dir string) (BatchState, error) {
 		switch {
 		case r.Begin:
 			st.Unended = &Unended{Begin: r.Time, Last: r.Time}
+			st.Parallel = append(st.Parallel, r.Parallel)
 		case r.Session > 0:
 			st.Sessions = append(st.Sessions, r.Session)
 			st.Unended = nil

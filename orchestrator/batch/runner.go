@@ -86,14 +86,14 @@ func (r *Runner) Run(ctx context.Context) (*Summary, error) {
 	if recovered > 0 {
 		st.Sessions = append(st.Sessions, recovered)
 	}
-	if err := log.write(StateRecord{Time: start, Begin: true}); err != nil {
-		return nil, err
-	}
 	parallel := r.Parallel
 	if parallel <= 0 {
 		parallel = m.Parallel
 	}
 	parallel = max(parallel, 1)
+	if err := log.write(StateRecord{Time: start, Begin: true, Parallel: parallel}); err != nil {
+		return nil, err
+	}
 
 	results := make([]*Result, len(m.Jobs))
 	var todo []int
@@ -109,6 +109,7 @@ func (r *Runner) Run(ctx context.Context) (*Summary, error) {
 		if prior != nil {
 			before.Messages += prior.Messages
 			before.Retries += prior.Retries
+			before.EmptyReplies += prior.EmptyReplies
 			for _, t := range prior.Tokens {
 				before.TokensIn += t.In
 				before.TokensOut += t.Out
@@ -194,6 +195,15 @@ launch:
 	}
 	sum := Summarize(m, all, wall)
 	sum.Parallel = parallel
+	if len(st.Sessions) > 0 {
+		// Each session's -j: a session recorded without one (by an
+		// earlier parley) is not known, and the summary says no bound.
+		each := slices.Clone(st.Parallel)
+		for len(each) < len(st.Sessions) {
+			each = append([]int{0}, each...)
+		}
+		sum.ParallelEach = append(each, parallel)
+	}
 	if r.Transport != nil {
 		sum.Replicas = r.Transport.Replicas()
 		for i := range sum.Replicas {
@@ -319,6 +329,7 @@ type Progress struct {
 	generated                     atomic.Int64 // this session's messages an agent said
 	messagesBefore                atomic.Int64
 	retries                       atomic.Int64
+	emptyReplies                  atomic.Int64
 }
 
 // Snapshot is the progress at one moment.
@@ -330,6 +341,7 @@ type Snapshot struct {
 	Generated                                 int // of them, this session's that an agent said (not an opening, nor a line typed in): the rate counts these
 	TokensIn, TokensOut                       int
 	Retries                                   int
+	EmptyReplies                              int // agents' replies of white space alone, over every session
 	Elapsed                                   time.Duration
 	MessagesPerSecond                         float64
 	ETA                                       time.Duration // 0 until a job has finished
@@ -346,6 +358,7 @@ func (p *Progress) begin(total, skipped int, before Snapshot) {
 	p.tokensIn.Store(int64(before.TokensIn))
 	p.tokensOut.Store(int64(before.TokensOut))
 	p.retries.Store(int64(before.Retries))
+	p.emptyReplies.Store(int64(before.EmptyReplies))
 }
 
 func (p *Progress) finish(r Result) {
@@ -368,6 +381,9 @@ func (p *Progress) sink() orchestrator.Sink {
 				p.messages.Add(1) // counted as a Result counts them
 				if e.Message.Origin == transcripts.OriginAgent {
 					p.generated.Add(1)
+					if strings.TrimSpace(e.Message.Content) == "" {
+						p.emptyReplies.Add(1) // as the conversation warns of it
+					}
 				}
 			}
 			if u := e.Message.Usage; u != nil {
@@ -389,6 +405,7 @@ func (p *Progress) Snapshot() Snapshot {
 		Running: int(p.running.Load()), Messages: int(p.messagesBefore.Load() + p.messages.Load()),
 		MessagesBefore: int(p.messagesBefore.Load()), Generated: int(p.generated.Load()),
 		TokensIn: int(p.tokensIn.Load()), TokensOut: int(p.tokensOut.Load()), Retries: int(p.retries.Load()),
+		EmptyReplies: int(p.emptyReplies.Load()),
 	}
 	if start := p.start.Load(); start != nil {
 		s.Elapsed = time.Since(*start)
@@ -414,8 +431,9 @@ func (s *Snapshot) Rates() {
 }
 
 // Line renders the snapshot as one line:
-// "12/50 done · 10 running · 1 failed · 412 messages · 3.2 msg/s · 12.3k tokens in, 3.1k out · ETA 1m20s".
-// The rate is left out until an agent has said a message this session.
+// "12/50 done · 10 running · 1 failed · 412 messages · 3 empty replies · 3.2 msg/s · 12.3k tokens in, 3.1k out · ETA 1m20s".
+// The rate is left out until an agent has said a message this session,
+// and the empty replies until there is one.
 func (s Snapshot) Line() string {
 	parts := []string{fmt.Sprintf("%d/%d done", s.Done+s.Skipped, s.Total), fmt.Sprintf("%d running", s.Running)}
 	if s.Failed > 0 {
@@ -425,6 +443,9 @@ func (s Snapshot) Line() string {
 		parts = append(parts, fmt.Sprintf("%d interrupted", s.Interrupted))
 	}
 	parts = append(parts, compact(s.Messages)+" "+phrase.Noun(s.Messages, "message", "messages"))
+	if s.EmptyReplies > 0 {
+		parts = append(parts, compact(s.EmptyReplies)+" "+phrase.Noun(s.EmptyReplies, "empty reply", "empty replies"))
+	}
 	if s.Generated > 0 && s.MessagesPerSecond > 0 {
 		parts = append(parts, fmt.Sprintf("%.1f msg/s", s.MessagesPerSecond))
 	}

@@ -31,9 +31,14 @@ type Summary struct {
 	// queue to be continued. They are not counted as not started.
 	Unfinished int `json:"unfinished,omitempty"`
 	// Parallel is how many conversations the batch command ran at once
-	// (its -j), when it ran them itself. A batch on a queue has none: its
-	// workers each run their own -j.
+	// (its -j), when it ran them itself: in its last session, when it was
+	// resumed. A batch on a queue has none: its workers each run their
+	// own -j.
 	Parallel int `json:"parallel,omitempty"`
+	// ParallelEach is, for a batch run here over more than one session
+	// (interrupted and resumed), each session's -j in order; 0 for one
+	// that did not record it (run by an earlier parley).
+	ParallelEach []int `json:"parallel_each_session,omitempty"`
 	// MostAtOnce is the most finished conversations whose last runs
 	// overlapped in time, from their recorded start and end: how many
 	// were seen running at once (a lower bound; runs cut short by an
@@ -42,12 +47,17 @@ type Summary struct {
 
 	// Wall is the time the batch command ran, over every session.
 	// ModelTime is the time spent waiting on models, summed over all
-	// messages; ModelTime ÷ Parallel is the wall time of a batch that kept
-	// every slot busy and cost nothing itself.
+	// messages; Longest is the most of it one conversation spent. A
+	// conversation's messages come one after another, and at most J run
+	// at once: no batch of these conversations at J at a time could take
+	// less than the larger of ModelTime ÷ J and Longest (see LeastWall).
 	Wall      time.Duration `json:"wall_ns"`
 	ModelTime time.Duration `json:"model_time_ns"`
+	Longest   time.Duration `json:"longest_model_time_ns,omitempty"`
 
-	StopReasons []Count        `json:"stop_reasons"`
+	StopReasons []Count `json:"stop_reasons"`
+	// Length is of the conversations that ended without an error (see
+	// Result.Measured); Failed counts those an error cut short.
 	Length      Distribution   `json:"length"`
 	Policies    []PolicySaving `json:"policies"`
 	Tokens      []AgentTokens  `json:"tokens"`
@@ -58,16 +68,27 @@ type Summary struct {
 	Errors      []Count        `json:"errors,omitempty"`
 	Groups      []Group        `json:"groups"`
 
+	// EmptyReplies counts the agents' replies of white space alone, over
+	// every conversation (see Result.EmptyReplies); EmptyConversations
+	// the conversations that hold one, and OnlyEmpty those whose every
+	// reply is empty, which parley report leaves out.
+	EmptyReplies       int `json:"empty_replies,omitempty"`
+	EmptyConversations int `json:"empty_reply_conversations,omitempty"`
+	OnlyEmpty          int `json:"only_empty_replies,omitempty"`
+
 	Limits   []agents.LimiterStats `json:"limits,omitempty"`
 	Replicas []agents.ReplicaStats `json:"replicas,omitempty"`
 }
 
 // PairCost is what the runs of one pair (a roster's "A ↔ B", or a
-// scenario's title) cost together.
+// scenario's title) of one scenario file cost together.
 type PairCost struct {
-	Pair string        `json:"pair"`
-	Runs int           `json:"runs"`
-	Cost pricing.Total `json:"cost"`
+	Pair string `json:"pair"`
+	// ScenarioPath is the scenario file whose runs these are: two files
+	// that stage the same pair, or give the same title, cost apart.
+	ScenarioPath string        `json:"scenario_path,omitempty"`
+	Runs         int           `json:"runs"`
+	Cost         pricing.Total `json:"cost"`
 }
 
 // ModelCost is what one agent and model cost across the batch.
@@ -110,14 +131,18 @@ type PolicySaving struct {
 	Skipped    string  `json:"skipped,omitempty"`
 }
 
-// Group is the runs of one scenario under one combination of varied values.
+// Group is the runs of one scenario under one combination of varied
+// values: of one scenario file, and of one pair of a roster.
 type Group struct {
-	Scenario string       `json:"scenario"`
-	Vary     string       `json:"vary,omitempty"`
-	Runs     int          `json:"runs"`
-	Failed   int          `json:"failed"`
-	Length   Distribution `json:"length"`
-	Stops    []Count      `json:"stops"`
+	Scenario string `json:"scenario"` // the conversations' title, or the file when they have none
+	// ScenarioPath is the scenario file: two files that give the same
+	// title (one pair of agents under two budgets, say) are two groups.
+	ScenarioPath string       `json:"scenario_path,omitempty"`
+	Vary         string       `json:"vary,omitempty"`
+	Runs         int          `json:"runs"`
+	Failed       int          `json:"failed"`
+	Length       Distribution `json:"length"` // of the runs that did not fail
+	Stops        []Count      `json:"stops"`
 }
 
 // Summarize computes the summary of a batch from its jobs' results. wall is
@@ -140,14 +165,15 @@ func SummarizeSpent(m *Manifest, results, unfinished []Result, wall time.Duratio
 	var tokenOrder []string
 	policies := map[string]*PolicySaving{}
 	var policyOrder []string
-	type gkey struct{ scenario, vary string }
+	type gkey struct{ path, scenario, vary string }
 	groups := map[gkey]*Group{}
 	groupLens := map[gkey][]int{}
 	groupStops := map[gkey]map[string]int{}
 	var gorder []gkey
 	var lengths []int
-	pairCost := map[string]*PairCost{}
-	var pairOrder []string
+	type pkey struct{ path, pair string }
+	pairCost := map[pkey]*PairCost{}
+	var pairOrder []pkey
 	type mkey struct{ agent, model string }
 	modelCost := map[mkey]*ModelCost{}
 	var modelOrder []mkey
@@ -167,13 +193,21 @@ func SummarizeSpent(m *Manifest, results, unfinished []Result, wall time.Duratio
 		// What a conversation spent counts however it ended: one
 		// interrupted spent its completed messages, paid for.
 		s.ModelTime += r.ModelTime
+		s.Longest = max(s.Longest, r.ModelTime)
 		s.Retries += r.Retries
-		pair := firstNonEmpty(r.Pair, firstNonEmpty(r.Title, r.ScenarioPath))
-		pc := pairCost[pair]
+		if r.EmptyReplies > 0 {
+			s.EmptyReplies += r.EmptyReplies
+			s.EmptyConversations++
+			if r.OnlyEmpty {
+				s.OnlyEmpty++
+			}
+		}
+		pk := pkey{r.ScenarioPath, firstNonEmpty(r.Pair, firstNonEmpty(r.Title, r.ScenarioPath))}
+		pc := pairCost[pk]
 		if pc == nil {
-			pc = &PairCost{Pair: pair}
-			pairCost[pair] = pc
-			pairOrder = append(pairOrder, pair)
+			pc = &PairCost{Pair: pk.pair, ScenarioPath: pk.path}
+			pairCost[pk] = pc
+			pairOrder = append(pairOrder, pk)
 		}
 		pc.Runs++
 		for _, c := range r.Cost {
@@ -207,7 +241,9 @@ func SummarizeSpent(m *Manifest, results, unfinished []Result, wall time.Duratio
 		if r.State == StateFailed {
 			errs[firstNonEmpty(r.Error, r.Stop.Reason)]++
 		}
-		lengths = append(lengths, r.Messages)
+		if r.Measured() {
+			lengths = append(lengths, r.Messages)
+		}
 		for _, p := range r.Policies {
 			ps := policies[p.Policy]
 			if ps == nil {
@@ -225,10 +261,10 @@ func SummarizeSpent(m *Manifest, results, unfinished []Result, wall time.Duratio
 				ps.Saved += p.Saved
 			}
 		}
-		k := gkey{firstNonEmpty(r.Title, r.ScenarioPath), FormatValues(r.Vary)}
+		k := gkey{r.ScenarioPath, firstNonEmpty(r.Title, r.ScenarioPath), FormatValues(r.Vary)}
 		g := groups[k]
 		if g == nil {
-			g = &Group{Scenario: k.scenario, Vary: k.vary}
+			g = &Group{Scenario: k.scenario, ScenarioPath: k.path, Vary: k.vary}
 			groups[k] = g
 			groupStops[k] = map[string]int{}
 			gorder = append(gorder, k)
@@ -237,7 +273,9 @@ func SummarizeSpent(m *Manifest, results, unfinished []Result, wall time.Duratio
 		if r.State == StateFailed {
 			g.Failed++
 		}
-		groupLens[k] = append(groupLens[k], r.Messages)
+		if r.Measured() {
+			groupLens[k] = append(groupLens[k], r.Messages)
+		}
 		groupStops[k][label]++
 	}
 	s.NotStarted = s.Planned - s.Done - s.Failed - s.Interrupted
@@ -267,6 +305,34 @@ func SummarizeSpent(m *Manifest, results, unfinished []Result, wall time.Duratio
 		s.Groups = append(s.Groups, *g)
 	}
 	return s
+}
+
+// mostAtATime is the most conversations the batch ran at once by its
+// -j: its one session's, or the most of any session's; known is false
+// when a session's -j is not recorded.
+func (s *Summary) mostAtATime() (j int, known bool) {
+	j = s.Parallel
+	for _, e := range s.ParallelEach {
+		if e <= 0 {
+			return s.Parallel, false
+		}
+		j = max(j, e)
+	}
+	return j, j > 0
+}
+
+// LeastWall is the least wall time a batch of these conversations could
+// take at the -j they ran at (the most of any session's): its model time
+// shared by every slot, or its longest conversation's, whichever is more,
+// since a conversation's messages come one after another. ok is false for
+// a batch on a queue, whose workers each run their own -j, and for one
+// with a session whose -j is not recorded.
+func (s *Summary) LeastWall() (least time.Duration, ok bool) {
+	j, known := s.mostAtATime()
+	if !known {
+		return 0, false
+	}
+	return max(s.ModelTime/time.Duration(j), s.Longest), true
 }
 
 // SetUnfinished counts n jobs of a queued batch as taken by a worker and
@@ -466,10 +532,32 @@ func (s *Summary) Markdown(w io.Writer) {
 		fmt.Fprintf(w, " · %d not started", s.NotStarted)
 	}
 	if s.Parallel > 0 {
-		fmt.Fprintf(w, " · %d at a time", s.Parallel)
-		ideal := s.ModelTime / time.Duration(s.Parallel)
-		fmt.Fprintf(w, "\n\nWall time %s; model time %s summed over all messages (%s per slot, the least a batch at %d at a time could take).\n\n",
-			round(s.Wall), round(s.ModelTime), round(ideal), s.Parallel)
+		j, known := s.mostAtATime()
+		switch {
+		case !known:
+			fmt.Fprintf(w, " · %d at a time in its last session (an earlier session's -j is not recorded)", s.Parallel)
+		case j == s.Parallel && !slices.ContainsFunc(s.ParallelEach, func(e int) bool { return e != j }):
+			fmt.Fprintf(w, " · %d at a time", j)
+		default:
+			each := make([]string, len(s.ParallelEach))
+			for i, e := range s.ParallelEach {
+				each[i] = fmt.Sprint(e)
+			}
+			fmt.Fprintf(w, " · %s at a time over %d sessions", phrase.And(each), len(s.ParallelEach))
+		}
+		fmt.Fprintf(w, "\n\nWall time %s; model time %s summed over all messages.", round(s.Wall), round(s.ModelTime))
+		if least, ok := s.LeastWall(); ok && least > 0 {
+			at := fmt.Sprintf("At %d at a time", j)
+			if len(s.ParallelEach) > 1 && slices.ContainsFunc(s.ParallelEach, func(e int) bool { return e != j }) {
+				at = fmt.Sprintf("At most %d at a time", j)
+			}
+			why := fmt.Sprintf("the model time over %d", j)
+			if s.Longest >= s.ModelTime/time.Duration(j) {
+				why = "its longest conversation's model time, whose messages came one after another"
+			}
+			fmt.Fprintf(w, " %s the batch could take no less than %s: %s.", at, round(least), why)
+		}
+		fmt.Fprintf(w, "\n\n")
 	} else {
 		fmt.Fprintf(w, "\n\nWall time %s; model time %s summed over all messages.", round(s.Wall), round(s.ModelTime))
 		if s.MostAtOnce > 0 {
@@ -478,6 +566,7 @@ func (s *Summary) Markdown(w io.Writer) {
 		fmt.Fprintf(w, "\n\n")
 	}
 
+	s.emptyMarkdown(w)
 	if len(s.StopReasons) == 0 {
 		// Interrupted before any conversation ended: what was spent is
 		// below, but no stop or length to tell.
@@ -488,8 +577,22 @@ func (s *Summary) Markdown(w io.Writer) {
 			fmt.Fprintf(w, "| %s | %d |\n", cell(c.Label), c.Count)
 		}
 		d := s.Length
-		fmt.Fprintf(w, "\n## Length in messages\n\n| n | min | median | p90 | max | mean |\n|---:|---:|---:|---:|---:|---:|\n")
-		fmt.Fprintf(w, "| %d | %d | %g | %d | %d | %.1f |\n", d.N, d.Min, d.Median, d.P90, d.Max, d.Mean)
+		fmt.Fprintf(w, "\n## Length in messages\n\n")
+		if d.N > 0 {
+			fmt.Fprintf(w, "| n | min | median | p90 | max | mean |\n|---:|---:|---:|---:|---:|---:|\n")
+			fmt.Fprintf(w, "| %d | %d | %g | %d | %d | %.1f |\n", d.N, d.Min, d.Median, d.P90, d.Max, d.Mean)
+		}
+		if s.Failed > 0 {
+			// As parley report has it: a conversation an error cut short
+			// enters no median (see Result.Measured).
+			why := fmt.Sprintf("the %d an error cut short %s no length, since %s length says where the error fell, not where the talk ran out (parley report leaves %s out of its medians too)",
+				s.Failed, phrase.Noun(s.Failed, "enters", "enter"), phrase.Noun(s.Failed, "its", "their"), phrase.Noun(s.Failed, "it", "them"))
+			if d.N == 0 {
+				fmt.Fprintf(w, "No conversation ended without an error, so there is no length to count: %s.\n", why)
+			} else {
+				fmt.Fprintf(w, "\nOf the %d conversations that ended, n counts the %d that ended without an error: %s.\n", d.N+s.Failed, d.N, why)
+			}
+		}
 	}
 
 	if len(s.Policies) > 0 {
@@ -535,16 +638,46 @@ func (s *Summary) Markdown(w io.Writer) {
 		}
 	}
 	if len(s.Groups) > 1 || (len(s.Groups) == 1 && s.Groups[0].Vary != "") {
+		var titles Titles
+		for _, g := range s.Groups {
+			titles.Add(g.Scenario, g.ScenarioPath)
+		}
 		fmt.Fprintf(w, "\n## By scenario and varied values\n\n| Scenario | Values | Runs | Failed | Median | p90 | Stops |\n|---|---|---:|---:|---:|---:|---|\n")
 		for _, g := range s.Groups {
 			var stops []string
 			for _, c := range g.Stops {
 				stops = append(stops, fmt.Sprintf("%s %d", c.Label, c.Count))
 			}
-			fmt.Fprintf(w, "| %s | %s | %d | %d | %g | %d | %s |\n", cell(g.Scenario), cell(g.Vary), g.Runs, g.Failed,
-				g.Length.Median, g.Length.P90, cell(strings.Join(stops, ", ")))
+			median, p90 := "—", "—" // every run failed: no length to count
+			if g.Length.N > 0 {
+				median, p90 = fmt.Sprintf("%g", g.Length.Median), fmt.Sprint(g.Length.P90)
+			}
+			fmt.Fprintf(w, "| %s | %s | %d | %d | %s | %s | %s |\n", cell(titles.Name(g.Scenario, g.ScenarioPath)), cell(g.Vary), g.Runs, g.Failed,
+				median, p90, cell(strings.Join(stops, ", ")))
 		}
 	}
+}
+
+// emptyMarkdown says how many replies were empty, in how many
+// conversations, as parley run warns of each and parley report leaves out
+// a conversation whose every reply is.
+func (s *Summary) emptyMarkdown(w io.Writer) {
+	if s.EmptyReplies == 0 {
+		return
+	}
+	fmt.Fprintf(w, "%s in %s", phrase.Count(s.EmptyReplies, "empty reply", "empty replies"),
+		phrase.Count(s.EmptyConversations, "conversation", "conversations"))
+	switch {
+	case s.OnlyEmpty == 0:
+	case s.OnlyEmpty == s.EmptyConversations && s.OnlyEmpty == 1:
+		fmt.Fprintf(w, ", which holds no other reply (parley report leaves it out)")
+	case s.OnlyEmpty == s.EmptyConversations:
+		fmt.Fprintf(w, ", which hold no other reply (parley report leaves them out)")
+	default:
+		fmt.Fprintf(w, ", %d of which %s no other reply (parley report leaves %s out)", s.OnlyEmpty,
+			phrase.Noun(s.OnlyEmpty, "holds", "hold"), phrase.Noun(s.OnlyEmpty, "it", "them"))
+	}
+	fmt.Fprintf(w, ". An empty reply is one of white space alone, shown to the agents as the scenario's empty_reply says, as parley run warns of each; a reasoning model that spends its whole max_tokens thinking gives one, and the transcript's warning then gives its finish reason as \"length\".\n\n")
 }
 
 // costMarkdown writes the cost section: the total, then per pair and per
@@ -556,9 +689,13 @@ func (s *Summary) costMarkdown(w io.Writer) {
 	}
 	fmt.Fprintf(w, "\n## Cost\n\n%s in all: %s reported by their provider, %d estimated from list prices of %s, %d of unknown cost.\n",
 		c, phrase.Count(c.Reported, "message", "messages"), c.Estimated, pricing.TableDate, c.Unknown)
+	var pairs Titles
+	for _, p := range s.CostByPair {
+		pairs.Add(p.Pair, p.ScenarioPath)
+	}
 	fmt.Fprintf(w, "\n| Pair | Runs | Cost |\n|---|---:|---:|\n")
 	for _, p := range s.CostByPair {
-		fmt.Fprintf(w, "| %s | %d | %s |\n", cell(p.Pair), p.Runs, cell(p.Cost.String()))
+		fmt.Fprintf(w, "| %s | %d | %s |\n", cell(pairs.Name(p.Pair, p.ScenarioPath)), p.Runs, cell(p.Cost.String()))
 	}
 	fmt.Fprintf(w, "\n| Agent | Model | Cost |\n|---|---|---:|\n")
 	for _, m := range s.CostByModel {
