@@ -643,7 +643,7 @@ func dryRun(w, errOut io.Writer, m *batch.Manifest, dir string, retryFailed bool
 	if n == 0 && kept > 0 {
 		// As the resume says it; a queue's retries of them, which
 		// that resume would run, are not looked for.
-		resume := "parley batch --resume " + dir
+		resume := resumeHere(dir)
 		if m.Queue != "" {
 			resume = resumeQueued(dir, queueFlags{url: m.Queue, dir: m.QueueDir})
 		}
