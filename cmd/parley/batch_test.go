@@ -15,6 +15,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/parleyhq/parley/internal/phrase"
+
 	"github.com/creack/pty"
 	"go.uber.org/goleak"
 
@@ -317,7 +319,7 @@ func TestBatchResumeDryRunListsWhatRetryFailedWouldRun(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := "parley: batch " + m.ID + " in " + dir + " has nothing left to run but its 3 failed conversations (all of them), whose errors are in " +
-		filepath.Join(dir, "summary.md") + "; once the cause is fixed, continue them with: parley batch --resume " + dir + " --retry-failed\n"
+		filepath.Join(dir, "summary.md") + "; once the cause is fixed, continue them with: " + phrase.Command(retry...) + "\n"
 	if code != exitFailure || listed != "" || errOut != want || errOut != resumeErr || resumed != "" {
 		t.Errorf("--resume --dry-run: exit %d, listed %q, %q; want 1, nothing listed and what the resume says:\n%q", code, listed, errOut, resumeErr)
 	}
