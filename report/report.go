@@ -19,6 +19,7 @@ import (
 	"strings"
 
 	"github.com/parleyhq/parley/analysis"
+	"github.com/parleyhq/parley/internal/atomicfile"
 	"github.com/parleyhq/parley/internal/controls"
 	"github.com/parleyhq/parley/internal/phrase"
 )
@@ -155,45 +156,11 @@ func Write(dir string, r analysis.Report, g Guard) error {
 		if err := f.write(&b, r); err != nil {
 			return fmt.Errorf("writing %s: %w", f.name, err)
 		}
-		if err := replace(filepath.Join(dir, f.name), b.Bytes()); err != nil {
+		if err := atomicfile.WriteFile(filepath.Join(dir, f.name), b.Bytes(), 0o644); err != nil {
 			return err
 		}
 	}
 	return nil
-}
-
-// replace writes data to a new file beside path and renames it onto path.
-func replace(path string, data []byte) error {
-	tmp, err := os.CreateTemp(filepath.Dir(path), ".parley-report-*")
-	if err != nil {
-		return fmt.Errorf("writing %s: %w", path, pathless(err))
-	}
-	defer os.Remove(tmp.Name())
-	_, err = tmp.Write(data)
-	if e := tmp.Close(); err == nil {
-		err = e
-	}
-	if err == nil {
-		err = os.Chmod(tmp.Name(), 0o644)
-	}
-	if err == nil {
-		err = os.Rename(tmp.Name(), path)
-	}
-	if err != nil {
-		return fmt.Errorf("writing %s: %w", path, pathless(err))
-	}
-	return nil
-}
-
-// pathless is err without the temporary file's name it carries.
-func pathless(err error) error {
-	if pe, ok := errors.AsType[*fs.PathError](err); ok {
-		return pe.Err
-	}
-	if le, ok := errors.AsType[*os.LinkError](err); ok {
-		return le.Err
-	}
-	return err
 }
 
 // JSON writes the report as indented JSON, DEL and the C1 controls

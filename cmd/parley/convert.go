@@ -16,6 +16,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/parleyhq/parley/configs"
+	"github.com/parleyhq/parley/internal/atomicfile"
 	"github.com/parleyhq/parley/internal/phrase"
 	"github.com/parleyhq/parley/transcripts"
 )
@@ -180,7 +181,7 @@ func convertConfig(cmd *cobra.Command, in, out string, data []byte, force bool) 
 	if sameFile(in, out) {
 		return usageErr(fmt.Errorf("%s is the file convert reads; write the roster to another file", out))
 	}
-	if err := writeFileAtomic(out, src); err != nil {
+	if err := atomicfile.WriteFile(out, src, 0o644); err != nil {
 		return failureErr(err)
 	}
 	r := s.Roster
@@ -219,62 +220,6 @@ func stagedRecording(path string) bool {
 	return err != nil || t.Run != nil && t.Run.Scenario != ""
 }
 
-// writeFileAtomic writes data to path through a temporary file.
-func writeFileAtomic(path string, data []byte) error {
-	tmp, err := createBeside(path)
-	if err != nil {
-		return err
-	}
-	defer os.Remove(tmp.Name())
-	_, err = tmp.Write(data)
-	if e := tmp.Close(); err == nil {
-		err = e
-	}
-	if err == nil {
-		err = os.Chmod(tmp.Name(), 0o644)
-	}
-	if err == nil {
-		err = os.Rename(tmp.Name(), path)
-	}
-	if err != nil {
-		return fmt.Errorf("writing %s: %w", path, withoutTempName(err))
-	}
-	return nil
-}
-
-// createBeside creates the temporary file path is written through, in
-// path's folder. Its error names path and what is wrong with the folder,
-// never the temporary file, which the person at the keyboard never asked
-// for.
-func createBeside(path string) (*os.File, error) {
-	dir := filepath.Dir(path)
-	switch fi, err := os.Stat(dir); {
-	case errors.Is(err, fs.ErrNotExist):
-		return nil, fmt.Errorf("cannot write %s: the folder %s does not exist; create it first, or choose another", path, dir)
-	case err == nil && !fi.IsDir():
-		return nil, fmt.Errorf("cannot write %s: %s is a file, not a folder", path, dir)
-	}
-	tmp, err := os.CreateTemp(dir, ".parley-convert-*")
-	if err != nil {
-		return nil, fmt.Errorf("cannot write %s: %w", path, withoutTempName(err))
-	}
-	return tmp, nil
-}
-
-// withoutTempName is err without the temporary file's name a file
-// operation's error carries (open /dir/.parley-convert-123: …).
-func withoutTempName(err error) error {
-	var pe *fs.PathError
-	var le *os.LinkError
-	switch {
-	case errors.As(err, &pe):
-		return pe.Err
-	case errors.As(err, &le):
-		return le.Err
-	}
-	return err
-}
-
 // writeTranscript writes t to path through a temporary file, so a failure
 // never leaves half a file under the final name: as parley JSONL when
 // jsonl is set, else in parley's Markdown layout.
@@ -291,22 +236,7 @@ func writeTranscript(path string, t *transcripts.Transcript, jsonl bool) error {
 // file made as a transcript is (0600), so a failure never leaves half a
 // file under the final name.
 func writeThrough(path string, write func(io.Writer) error) error {
-	tmp, err := createBeside(path)
-	if err != nil {
-		return err
-	}
-	defer os.Remove(tmp.Name())
-	err = write(tmp)
-	if e := tmp.Close(); err == nil {
-		err = e
-	}
-	if err == nil {
-		err = os.Rename(tmp.Name(), path)
-	}
-	if err != nil {
-		return fmt.Errorf("writing %s: %w", path, withoutTempName(err))
-	}
-	return nil
+	return atomicfile.Write(path, 0o600, write)
 }
 
 // isDir reports whether path names a folder, where a command takes one
