@@ -457,14 +457,7 @@ func importLayout(data []byte, text func([]byte) string) ([]*Transcript, string,
 // gave the file, as no layout parley reads (ErrUnknownLayout), which a
 // folder's walk passes over. It is nil when no item holds "messages".
 func messagesNoList(d []byte, vals []any) error {
-	var items []any
-	for _, v := range vals {
-		if a, ok := v.([]any); ok {
-			items = append(items, a...)
-		} else {
-			items = append(items, v)
-		}
-	}
+	items := jsonItems(vals)
 	// The conversations importJSON would read: each item that holds
 	// "messages", and the other items together.
 	convs, loose := 0, false

@@ -523,14 +523,7 @@ func shareGPTTurn(obj map[string]any) bool {
 // counts them) holding a "from" or a "role" beside no text, or only a
 // "name" and a "value" (namedValue); "" when none does.
 func missingFields(vals []any) string {
-	var items []any
-	for _, v := range vals {
-		if a, ok := v.([]any); ok {
-			items = append(items, a...)
-		} else {
-			items = append(items, v)
-		}
-	}
+	items := jsonItems(vals)
 	for i, it := range items {
 		obj, ok := it.(map[string]any)
 		if !ok {
@@ -715,10 +708,10 @@ func jsonLayout(vals []any) string {
 	return ""
 }
 
-// importJSON turns decoded JSON values into transcripts.
-func importJSON(vals []any, layout string) ([]*Transcript, error) {
-	// Flatten: top-level arrays and JSONL lines are lists of items; an item
-	// is a conversation object or a single message.
+// jsonItems flattens decoded JSON values: top-level arrays and JSONL
+// lines are lists of items, each a conversation object or a single
+// message, in the order importJSON counts them.
+func jsonItems(vals []any) []any {
 	var items []any
 	for _, v := range vals {
 		if a, ok := v.([]any); ok {
@@ -727,6 +720,12 @@ func importJSON(vals []any, layout string) ([]*Transcript, error) {
 			items = append(items, v)
 		}
 	}
+	return items
+}
+
+// importJSON turns decoded JSON values into transcripts.
+func importJSON(vals []any, layout string) ([]*Transcript, error) {
+	items := jsonItems(vals)
 	// The keys other conversations' turns are under ("chat_messages" in
 	// a Claude.ai export): a conversation with fewer than two turns under
 	// the same key is a conversation too, not a message.
