@@ -91,7 +91,7 @@ func (g Guard) check(dir string) error {
 			continue // its own earlier report, never a transcript, though named as one
 		}
 		for _, read := range g.Read {
-			if sameFile(p, read) {
+			if atomicfile.SameFile(p, read) {
 				what := "a transcript this report reads"
 				if fi.Mode()&fs.ModeSymlink != 0 {
 					what = "a link to " + read + ", a transcript this report reads"
@@ -119,17 +119,6 @@ func (g Guard) check(dir string) error {
 		msg += " (a symbolic link is replaced itself: report never writes through one to the file it points to)"
 	}
 	return &Refused{msg}
-}
-
-// sameFile reports whether the paths a and b name one existing file, a
-// link followed.
-func sameFile(a, b string) bool {
-	ai, err := os.Stat(a)
-	if err != nil {
-		return false
-	}
-	bi, err := os.Stat(b)
-	return err == nil && os.SameFile(ai, bi)
 }
 
 // Write writes report.html, report.md and report.json into dir, creating

@@ -111,7 +111,7 @@ even then, nor the JSONL of a conversation parley staged.`,
 				if _, err := os.Stat(p); err == nil && !force {
 					return usageErr(fmt.Errorf("%s already exists; choose another name or pass --force", p))
 				}
-				if sameFile(file, p) {
+				if atomicfile.SameFile(file, p) {
 					return usageErr(fmt.Errorf("%s is the file convert reads; write the conversion to another file", p))
 				}
 				if stagedRecording(p) {
@@ -178,7 +178,7 @@ func convertConfig(cmd *cobra.Command, in, out string, data []byte, force bool) 
 			return usageErr(fmt.Errorf("%s already exists; choose another name or pass --force", out))
 		}
 	}
-	if sameFile(in, out) {
+	if atomicfile.SameFile(in, out) {
 		return usageErr(fmt.Errorf("%s is the file convert reads; write the roster to another file", out))
 	}
 	if err := atomicfile.WriteFile(out, src, 0o644); err != nil {
@@ -188,18 +188,6 @@ func convertConfig(cmd *cobra.Command, in, out string, data []byte, force bool) 
 	fmt.Fprintf(cmd.OutOrStdout(), "%s (tournament config): %d models, %d %s %s × %s → %s\n",
 		in, len(r.Agents), len(r.PairList()), r.Pairs, phrase.Noun(len(r.PairList()), "pair", "pairs"), phrase.Count(r.Runs, "run", "runs"), out)
 	return nil
-}
-
-// sameFile reports whether the paths a and b name one existing file (the
-// same path, a link to it): --force replaces an earlier output, never the
-// file a command reads.
-func sameFile(a, b string) bool {
-	ai, err := os.Stat(a)
-	if err != nil {
-		return false
-	}
-	bi, err := os.Stat(b)
-	return err == nil && os.SameFile(ai, bi)
 }
 
 // holdsJSONL reports whether path is a parley JSONL transcript, which

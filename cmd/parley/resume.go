@@ -13,6 +13,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/parleyhq/parley/configs"
+	"github.com/parleyhq/parley/internal/atomicfile"
 	"github.com/parleyhq/parley/internal/phrase"
 	"github.com/parleyhq/parley/orchestrator"
 	"github.com/parleyhq/parley/orchestrator/policy"
@@ -751,7 +752,7 @@ given --force, and never a JSONL transcript (the one it reads included).
 			}
 			// What --force cannot replace is said first, so its sentence
 			// never offers --force for it.
-			if sameFile(in, out) {
+			if atomicfile.SameFile(in, out) {
 				return usageErr(fmt.Errorf("%s is the JSONL export reads; export writes its Markdown to another file (-o FILE.md)", out))
 			}
 			if holdsJSONL(out) {

@@ -65,3 +65,15 @@ func withoutTempName(err error) error {
 	}
 	return err
 }
+
+// SameFile reports whether the paths a and b name one existing file (the
+// same path, or a link to it), so that a command that replaces its output
+// never replaces the file it read.
+func SameFile(a, b string) bool {
+	ai, err := os.Stat(a)
+	if err != nil {
+		return false
+	}
+	bi, err := os.Stat(b)
+	return err == nil && os.SameFile(ai, bi)
+}

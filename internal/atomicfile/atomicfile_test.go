@@ -74,3 +74,32 @@ func TestWriteNamesTheFolderToFix(t *testing.T) {
 		}
 	}
 }
+
+func TestSameFile(t *testing.T) {
+	dir := t.TempDir()
+	a, b := filepath.Join(dir, "a"), filepath.Join(dir, "b")
+	for _, p := range []string{a, b} {
+		if err := os.WriteFile(p, []byte(p), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	link := filepath.Join(dir, "link")
+	if err := os.Symlink(a, link); err != nil {
+		t.Skip("no symlinks here:", err)
+	}
+	for name, c := range map[string]struct {
+		x, y string
+		want bool
+	}{
+		"one path":           {a, a, true},
+		"a link to it":       {link, a, true},
+		"another spelling":   {filepath.Join(dir, ".", "a"), a, true},
+		"two files":          {a, b, false},
+		"one missing":        {a, filepath.Join(dir, "missing"), false},
+		"one missing, twice": {filepath.Join(dir, "x"), filepath.Join(dir, "x"), false},
+	} {
+		if got := SameFile(c.x, c.y); got != c.want {
+			t.Errorf("%s: SameFile(%s, %s) = %v; want %v", name, c.x, c.y, got, c.want)
+		}
+	}
+}
