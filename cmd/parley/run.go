@@ -252,10 +252,10 @@ func liveViewClosed(f runFlags, terminal bool) string {
 }
 
 // stage runs a scenario with the recorder and either the live view or,
-// without a terminal or with --no-tui, the headless printer (or, with
-// --json, JSON lines). With a resumption it continues that recording
-// instead of starting a new one; with a fork, it starts one from the
-// parent's messages.
+// without a terminal that can draw it or with --no-tui, the headless
+// printer (or, with --json, JSON lines). With a resumption it continues
+// that recording instead of starting a new one; with a fork, it starts one
+// from the parent's messages.
 func stage(ctx context.Context, cmd *cobra.Command, s *configs.Scenario, f runFlags, resume *resumption, fork *forking) (result, error) {
 	stderr := cmd.ErrOrStderr()
 	if err := stageable(s, resume); err != nil {
@@ -265,9 +265,9 @@ func stage(ctx context.Context, cmd *cobra.Command, s *configs.Scenario, f runFl
 		return result{}, usageErr(err)
 	}
 	opt := orchestrator.Options{Warn: func(msg string) { fmt.Fprintln(stderr, "parley: warning:", msg) }}
-	// The live view runs when stdout is a terminal; it alone can seat a
-	// person (type: human).
-	terminal := tui.IsTerminal(cmd.OutOrStdout())
+	// The live view runs when stdout is a terminal that can draw it; it
+	// alone can seat a person (type: human).
+	terminal := tui.CanDraw(cmd.OutOrStdout())
 	useTUI := !f.noTUI && !f.json && terminal
 	humans := map[string]tui.Seat{}
 	if useTUI {
