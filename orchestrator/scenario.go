@@ -47,8 +47,9 @@ type Options struct {
 	PriorForkedAt int
 	// Human builds the agent for a type: human seat; nil means none can be
 	// seated, and NoHuman says why: a clause that names what keeps the
-	// live view closed (a flag given, an output that is not a terminal)
-	// and what to do, ending the sentence that refuses the seat.
+	// live view closed (a flag given, an output that is not a terminal, a
+	// terminal that cannot draw it) and what to do, ending the sentence
+	// that refuses the seat.
 	Human   func(name string) (agents.Agent, error)
 	NoHuman string
 	// Warn receives warnings, such as a key sent over plain HTTP.

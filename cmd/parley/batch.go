@@ -354,7 +354,7 @@ func runBatch(ctx context.Context, cmd *cobra.Command, args []string, f batchFla
 	progress := &batch.Progress{}
 	r := &batch.Runner{Dir: dir, Manifest: m, Parallel: f.parallel, Env: env, Progress: progress,
 		Transport: transport, Limiters: limiters}
-	tty := !f.plain && tui.IsTerminal(out)
+	tty := !f.plain && tui.CanDraw(out) // it redraws its line
 	fmt.Fprintf(out, "Batch %s: %s, %d at a time, in %s\n", m.ID, phrase.Count(len(m.Jobs), "conversation", "conversations"), f.parallel, dir)
 	stopDisplay := showProgress(out, progress, r, tty, titles)
 	sum, runErr := r.Run(ctx)
@@ -657,11 +657,12 @@ func dryRun(w, errOut io.Writer, m *batch.Manifest, dir string, retryFailed bool
 	return nil
 }
 
-// printSummary writes a batch summary: aligned tables on a terminal,
-// without the bytes a terminal acts on that a provider's quoted error may
-// hold, and Markdown elsewhere (summary.md holds the Markdown either way).
+// printSummary writes a batch summary: aligned tables on a terminal (a
+// dumb one too: they are plain text), without the bytes a terminal acts on
+// that a provider's quoted error may hold, and Markdown elsewhere
+// (summary.md holds the Markdown either way).
 func printSummary(out io.Writer, sum *batch.Summary) {
-	if f, ok := out.(*os.File); ok && tui.IsTerminal(out) {
+	if f, ok := out.(*os.File); ok && isTerminal(out) {
 		w, _, err := term.GetSize(int(f.Fd()))
 		if err != nil || w <= 0 {
 			w = 100
@@ -720,8 +721,8 @@ func messagesSaid(res batch.Result) string {
 	return said
 }
 
-// showProgress starts the progress display: on a terminal one line redrawn
-// in place, elsewhere a plain line for each finished conversation and a
+// showProgress starts the progress display: on a terminal that can draw
+// it (tty, from tui.CanDraw) one line redrawn in place, elsewhere a plain line for each finished conversation and a
 // heartbeat every 30 seconds. The returned function stops it. What a
 // provider or a judge wrote is printed without the control characters a
 // terminal would act on (controls.Strip).

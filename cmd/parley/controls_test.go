@@ -68,3 +68,39 @@ func TestWrittenViewsQuoteAProvidersErrorWithoutControlCharacters(t *testing.T) 
 		t.Error("the transcript changed")
 	}
 }
+
+// A file a command skips is named on standard error, and a file's name can
+// hold bytes a terminal acts on: report and train drop them there, as
+// check does, on any terminal, TERM=dumb among them.
+func TestASkippedFileIsNamedOnATerminalWithoutControlSequences(t *testing.T) {
+	dir := t.TempDir()
+	folder := filepath.Join(dir, "in")
+	os.Mkdir(folder, 0o700)
+	os.WriteFile(filepath.Join(folder, "bad\x1b]0;PWNED\x07name.md"), []byte("just some text\n"), 0o600)
+	seed, err := os.ReadFile("../../transcripts/seed/kimi-k2-vs-grok-4.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	os.WriteFile(filepath.Join(folder, "seed.md"), seed, 0o600)
+	for _, c := range []struct {
+		name string
+		args []string
+	}{
+		{"check", []string{"check", folder}},
+		{"report", []string{"report", folder, "--out", filepath.Join(dir, "report")}},
+		{"train", []string{"train", folder, "--out", filepath.Join(dir, "model")}},
+	} {
+		for _, term := range []string{"xterm", "dumb"} {
+			t.Run(c.name+", TERM="+term, func(t *testing.T) {
+				t.Setenv("TERM", term)
+				shown, _, _ := runOnTerminal(t, true, c.args...)
+				if b := actedOn(shown); b != "" {
+					t.Fatalf("the terminal was sent %q:\n%q", b, shown)
+				}
+				if !strings.Contains(shown, "bad]0;PWNEDname.md: skipped") {
+					t.Fatalf("the skipped file is not named without its control bytes:\n%q", shown)
+				}
+			})
+		}
+	}
+}

@@ -4,10 +4,12 @@ import (
 	"bufio"
 	"fmt"
 	"io"
+	"os"
 	"sync"
 	"time"
 
-	"github.com/parleyhq/parley/cmd/parley/tui"
+	"golang.org/x/term"
+
 	"github.com/parleyhq/parley/internal/controls"
 	"github.com/parleyhq/parley/internal/phrase"
 	"github.com/parleyhq/parley/orchestrator"
@@ -125,8 +127,16 @@ func (p *printer) Handle(e orchestrator.Event) error {
 // included; piped or redirected, the text stays byte for byte what the
 // transcript holds.
 func terminalSafe(w io.Writer) io.Writer {
-	if tui.IsTerminal(w) {
+	if isTerminal(w) {
 		return controls.NewFilter(w)
 	}
 	return w
+}
+
+// isTerminal reports whether w is a terminal, whatever TERM says: a
+// terminal TERM=dumb names cannot draw the live view (tui.CanDraw), but it
+// still acts on the escape sequences it is sent.
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	return ok && term.IsTerminal(int(f.Fd()))
 }

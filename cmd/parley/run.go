@@ -229,9 +229,10 @@ func stageable(s *configs.Scenario, resume *resumption) error {
 }
 
 // liveViewClosed says what keeps the live view, which alone seats a
-// person, closed: the flags given (--json, --no-tui), else an output that
-// is not a terminal; and what to do to take a type: human seat.
-func liveViewClosed(f runFlags, terminal bool) string {
+// person, closed: the flags given (--json, --no-tui), an output that is
+// not a terminal, or a terminal TERM=dumb says cannot draw it (tui.CanDraw);
+// and what to do to take a type: human seat.
+func liveViewClosed(f runFlags, terminal, drawable bool) string {
 	var flags []string
 	if f.json {
 		flags = append(flags, "--json")
@@ -239,23 +240,31 @@ func liveViewClosed(f runFlags, terminal bool) string {
 	if f.noTUI {
 		flags = append(flags, "--no-tui")
 	}
-	switch len(flags) {
-	case 0:
-		if terminal {
-			return "this command does not open it"
-		}
+	dumb := terminal && !drawable
+	const termType = "with TERM set to your terminal's type (such as TERM=xterm-256color)"
+	switch {
+	case len(flags) == 0 && dumb:
+		return "the terminal (TERM=dumb) cannot draw it: give the command " + termType + " to type that side's messages"
+	case len(flags) == 0 && terminal:
+		return "this command does not open it"
+	case len(flags) == 0:
 		return "the output is not a terminal, so it cannot open: give the command on a terminal, its output neither piped nor redirected, to type that side's messages"
-	case 1:
-		return fmt.Sprintf("%s keeps it closed: leave out %s, on a terminal, to type that side's messages", flags[0], flags[0])
 	}
-	return fmt.Sprintf("%s keep it closed: leave them out, on a terminal, to type that side's messages", phrase.And(flags))
+	keep, leave := flags[0]+" keeps", "leave out "+flags[0]
+	if len(flags) > 1 {
+		keep, leave = phrase.And(flags)+" keep", "leave them out"
+	}
+	if dumb {
+		return fmt.Sprintf("%s it closed, and the terminal (TERM=dumb) cannot draw it: %s, %s, to type that side's messages", keep, leave, termType)
+	}
+	return fmt.Sprintf("%s it closed: %s, on a terminal, to type that side's messages", keep, leave)
 }
 
 // stage runs a scenario with the recorder and either the live view or,
-// without a terminal or with --no-tui, the headless printer (or, with
-// --json, JSON lines). With a resumption it continues that recording
-// instead of starting a new one; with a fork, it starts one from the
-// parent's messages.
+// without a terminal that can draw it or with --no-tui, the headless
+// printer (or, with --json, JSON lines). With a resumption it continues
+// that recording instead of starting a new one; with a fork, it starts one
+// from the parent's messages.
 func stage(ctx context.Context, cmd *cobra.Command, s *configs.Scenario, f runFlags, resume *resumption, fork *forking) (result, error) {
 	stderr := cmd.ErrOrStderr()
 	if err := stageable(s, resume); err != nil {
@@ -265,10 +274,10 @@ func stage(ctx context.Context, cmd *cobra.Command, s *configs.Scenario, f runFl
 		return result{}, usageErr(err)
 	}
 	opt := orchestrator.Options{Warn: func(msg string) { fmt.Fprintln(stderr, "parley: warning:", msg) }}
-	// The live view runs when stdout is a terminal; it alone can seat a
-	// person (type: human).
-	terminal := tui.IsTerminal(cmd.OutOrStdout())
-	useTUI := !f.noTUI && !f.json && terminal
+	// The live view runs when stdout is a terminal that can draw it; it
+	// alone can seat a person (type: human).
+	drawable := tui.CanDraw(cmd.OutOrStdout())
+	useTUI := !f.noTUI && !f.json && drawable
 	humans := map[string]tui.Seat{}
 	if useTUI {
 		opt.Human = func(name string) (agents.Agent, error) {
@@ -277,7 +286,7 @@ func stage(ctx context.Context, cmd *cobra.Command, s *configs.Scenario, f runFl
 			return h, nil
 		}
 	} else {
-		opt.NoHuman = liveViewClosed(f, terminal)
+		opt.NoHuman = liveViewClosed(f, isTerminal(cmd.OutOrStdout()), drawable)
 	}
 	if resume != nil {
 		opt.Prior, opt.PriorAgents, opt.PriorForkedAt = resume.recording.Messages(), resume.agents, resume.forkedAt

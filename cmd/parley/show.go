@@ -39,9 +39,10 @@ it gives the loop rule's chance that the message belongs to a loop.
 The rules are those the recording's last session ran under, as its JSONL
 records them (its scenario's, or a resume's --policy and --max-messages), else
 parley's default set; --policy FILE judges it under others. Without a
-terminal, or with --no-tui, it prints the same as text, with the loop
-rule's reading of each message in full: what weighed most towards a
-loop, or against one when the message does not count towards a stop.`,
+terminal that can draw the view (TERM=dumb cannot), or with --no-tui, it
+prints the same as text, with the loop rule's reading of each message in
+full: what weighed most towards a loop, or against one when the message
+does not count towards a stop.`,
 		Args: exactArgs(1, "show takes one transcript, such as transcripts/seed/kimi-k2-vs-grok-4.md"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if err := textWidthEnv(cmd); err != nil {
@@ -51,7 +52,7 @@ loop, or against one when the message does not count towards a stop.`,
 			if err != nil {
 				return usageErr(err)
 			}
-			if noTUI || !tui.IsTerminal(cmd.OutOrStdout()) {
+			if noTUI || !tui.CanDraw(cmd.OutOrStdout()) {
 				printRecording(terminalSafe(cmd.OutOrStdout()), rec, loop)
 				return nil
 			}
@@ -311,7 +312,7 @@ func showPolicy(t *transcripts.Transcript, policyFile string) (rules func() poli
 	return rules, under, unread, nil
 }
 
-// printRecording is show without a terminal: the transcript's own layout
+// printRecording is show without the live view: the transcript's own layout
 // with, after each message, the loop rule's reading of it and the marks,
 // then the banner.
 func printRecording(w io.Writer, rec tui.Recording, loop []policy.LoopReading) {

@@ -65,8 +65,8 @@ loop: {model: FILE}. parley's built-in model is retrained with
 				return usageErr(err)
 			}
 			var examples []analysis.Example
-			unread := unjudged{w: cmd.ErrOrStderr()}
-			errw := terminalSafe(cmd.ErrOrStderr()) // warnings quote file names
+			errw := terminalSafe(cmd.ErrOrStderr()) // warnings and skipped files quote file names
+			unread := unjudged{w: errw}
 			// What the readers noticed (a label table whose files are not
 			// there, a label counting other messages than parley reads, a
 			// torn last line) is said as check says it: a label misread

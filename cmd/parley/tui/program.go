@@ -50,8 +50,10 @@ type Options struct {
 	TextWidth int
 }
 
-// IsTerminal reports whether w is a terminal the view can draw on.
-func IsTerminal(w io.Writer) bool {
+// CanDraw reports whether the view can draw on w: w is a terminal, and
+// TERM does not say it is a dumb one. It answers nothing else: a dumb
+// terminal is still a terminal, to be sent no byte it would act on.
+func CanDraw(w io.Writer) bool {
 	f, ok := w.(*os.File)
 	if !ok || !term.IsTerminal(int(f.Fd())) {
 		return false
