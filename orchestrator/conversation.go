@@ -443,7 +443,7 @@ func (r *run) asking(judge string, ch *agents.Chunk) error {
 	switch {
 	case ch.Retry != nil:
 		return r.emit(Retrying{Index: len(r.msgs), Speaker: judge, Attempt: ch.Retry.Attempt, Max: ch.Retry.Max,
-			Wait: ch.Retry.Wait, Reason: ch.Retry.Reason, Time: r.c.cfg.Now()})
+			Wait: ch.Retry.Wait, Reason: ch.Retry.Reason, Time: r.c.cfg.Now(), Judge: true})
 	case ch.Wait != nil && !ch.Wait.Over:
 		return r.waiting(judge, ch.Wait)
 	}

@@ -43,6 +43,10 @@ type Delta struct {
 // text streamed so far for it is discarded. A model that says the
 // conversation is longer than its context, after text of its reply
 // streamed, is one such failure: it is asked again, shown fewer messages.
+//
+// A judge's question is retried too, between turns: Judge is set, Speaker
+// is the judge's name and Index the last message it is asked about, which
+// is finished and recorded. Nothing is discarded.
 type Retrying struct {
 	Index   int
 	Speaker string
@@ -51,6 +55,7 @@ type Retrying struct {
 	Wait    time.Duration
 	Reason  string
 	Time    time.Time
+	Judge   bool
 }
 
 // MessageFinished carries a completed message. The recorder has it on disk

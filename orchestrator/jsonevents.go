@@ -79,7 +79,8 @@ func (j *JSONLines) Handle(e Event) error {
 			Max     int     `json:"max"`
 			WaitMS  float64 `json:"wait_ms"`
 			Reason  string  `json:"reason"`
-		}{"retry", e.Index, e.Speaker, e.Attempt + 1, e.Max, ms(e.Wait), e.Reason}
+			Judge   bool    `json:"judge,omitempty"`
+		}{"retry", e.Index, e.Speaker, e.Attempt + 1, e.Max, ms(e.Wait), e.Reason, e.Judge}
 	case MessageFinished:
 		v = struct {
 			Type string `json:"type"`

@@ -9,6 +9,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync/atomic"
 	"syscall"
@@ -61,6 +62,11 @@ type Recording struct {
 	// or cut short under the run: the file, and how much it holds.
 	jlInfo fs.FileInfo
 	jlSize int64
+	// held is the interrupted message a reopened recording ends with
+	// (Open): left out of t, since the resumed turn speaks it again, and
+	// kept in the Markdown, as the JSONL keeps it, until a message of the
+	// resumed run takes its place.
+	held *Message
 }
 
 // syncInBackground is the sync Begin starts: syncData, but for tests.
@@ -250,8 +256,11 @@ func Open(jsonlPath string) (*Recording, *Transcript, error) {
 		return fail(err)
 	}
 	r.jlInfo, _ = jl.Stat()
-	// Drop a partial last message: resume speaks it again.
+	// Leave out a partial last message: resume speaks it again. Until
+	// it does, the Markdown keeps it (see held).
 	if n := len(t.Messages); n > 0 && t.Messages[n-1].Partial {
+		held := t.Messages[n-1]
+		r.held = &held
 		t.Messages = t.Messages[:n-1]
 	}
 	r.t = *t
@@ -483,6 +492,18 @@ func (r *Recording) Begin(m Message) error {
 	}
 	r.t.Messages = append(r.t.Messages, m)
 	r.startSync()
+	if r.held != nil {
+		// The message takes the place of the interrupted one the
+		// Markdown held: it is written again, whole, in one rename.
+		if err := r.replaceHeld(); err != nil {
+			r.Settle()
+			r.jl.Truncate(jlEnd)
+			r.jlSize = jlEnd
+			r.t.Messages = r.t.Messages[:len(r.t.Messages)-1]
+			return err
+		}
+		return nil
+	}
 	if err := AppendMessage(r.md, m); err != nil {
 		// The Markdown could not take the message (a full disk): both
 		// files go back to the messages before it, so that they agree
@@ -498,6 +519,27 @@ func (r *Recording) Begin(m Message) error {
 		return writeErr(r.MarkdownPath, err)
 	}
 	return nil
+}
+
+// replaceHeld writes the Markdown again without the interrupted message
+// it held, the message Begin just recorded in its place, and opens it to
+// append the messages after. When it cannot be written, the file is left
+// as it was, the interrupted message in it, and still held.
+func (r *Recording) replaceHeld() error {
+	held := r.held
+	r.held = nil
+	err := r.rewriteMarkdown()
+	if err != nil {
+		r.held = held
+	}
+	if r.md == nil {
+		md, e := os.OpenFile(r.MarkdownPath, os.O_WRONLY|os.O_APPEND, 0o600)
+		if e != nil && err == nil {
+			err = fmt.Errorf("opening %s again: %w", r.MarkdownPath, e)
+		}
+		r.md = md
+	}
+	return err
 }
 
 // lost says, when the JSONL is no longer what the recording wrote (it was
@@ -559,6 +601,11 @@ func (r *Recording) Event(e Event) error { return r.writeJSONL(JSONLEvent(e), fa
 // Messages returns the messages recorded so far.
 func (r *Recording) Messages() []Message { return r.t.Messages }
 
+// Held reports whether the recording still keeps, after its messages, the
+// interrupted message it was reopened with: no message of the resumed
+// run has taken its place, and both files count it.
+func (r *Recording) Held() bool { return r.held != nil }
+
 // Finish records the stop and finalizes the Markdown header's counts. The
 // Markdown is rewritten to a temporary file and renamed into place, so a
 // crash leaves either the old or the new file, never a mix.
@@ -596,7 +643,14 @@ func (r *Recording) rewriteMarkdown() error {
 	// folder after: a rename can reach the disk before the data it
 	// names, and a crash then leaves an empty Markdown in place of both
 	// the old and the new one.
-	err = writeMarkdown(tmp, &r.t, true)
+	shown := &r.t
+	if r.held != nil {
+		// The interrupted message no message has taken the place of yet.
+		kept := r.t
+		kept.Messages = append(slices.Clip(r.t.Messages), *r.held)
+		shown = &kept
+	}
+	err = writeMarkdown(tmp, shown, true)
 	if err == nil {
 		err = syncFile(tmp)
 	}

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
@@ -42,5 +43,66 @@ termination:
 	}
 	if strings.Contains(out+errOut, "hush-value") {
 		t.Errorf("a header's value was printed:\n%s%s", out, errOut)
+	}
+}
+
+// A judge's retry asks its question again; the message it asks about is
+// finished and recorded, so nothing is discarded: the printer says no
+// text is, and the --json retry line is marked as the judge's, where a
+// script reads an agent's retry as discarding its message's delta text.
+func TestAJudgesRetryDiscardsNoMessage(t *testing.T) {
+	for _, mode := range []string{"--no-tui", "--json"} {
+		t.Run(mode, func(t *testing.T) {
+			srv := openaitest.Start(t, openaitest.Queue(
+				openaitest.RateLimited("0"),
+				openaitest.Words("CONTINUE: they are still trading."),
+				openaitest.Words("CONTINUE: they are still trading."),
+			))
+			dir := t.TempDir()
+			p := filepath.Join(dir, "s.yaml")
+			os.WriteFile(p, []byte(`agents:
+  - {name: A, type: scripted, lines: [a1, a2, a3]}
+  - {name: B, type: scripted, lines: [b1, b2, b3]}
+termination:
+  any:
+    - max_messages: 6
+    - judge: {base_url: "`+srv.URL+`", model: m, every: 2, retries: 2, backoff: 1ms}
+`), 0o600)
+			code, out, errOut := parley(t, "run", mode, "--out", filepath.Join(dir, "out"), p)
+			if code != exitOK {
+				t.Fatalf("exit %d\n%s\n%s", code, out, errOut)
+			}
+			if mode == "--no-tui" {
+				if !strings.Contains(out, "[judge: 429 Too Many Requests; retrying in") {
+					t.Fatalf("no judge's retry printed:\n%s", out)
+				}
+				if strings.Contains(out, "discarded") {
+					t.Errorf("a judge's retry said text was discarded:\n%s", out)
+				}
+				return
+			}
+			var retries, judges int
+			for line := range strings.SplitSeq(strings.TrimSpace(out), "\n") {
+				var ev struct {
+					Type    string `json:"type"`
+					Index   int    `json:"index"`
+					Speaker string `json:"speaker"`
+					Judge   bool   `json:"judge"`
+				}
+				if err := json.Unmarshal([]byte(line), &ev); err != nil {
+					t.Fatalf("%v: %s", err, line)
+				}
+				if ev.Type != "retry" {
+					continue
+				}
+				retries++
+				if ev.Speaker == "judge" && ev.Judge && ev.Index == 2 {
+					judges++
+				}
+			}
+			if retries != 1 || judges != 1 {
+				t.Errorf("%d retry lines, %d of them the judge's after message 2 marked \"judge\": true; want 1 and 1:\n%s", retries, judges, out)
+			}
+		})
 	}
 }

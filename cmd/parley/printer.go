@@ -32,7 +32,7 @@ type printer struct {
 	timer    *time.Timer
 	armed    bool   // the timer will flush
 	err      error  // a write error from the timer, reported by the next Handle
-	streamed bool   // text of the message in flight has been printed
+	streamed bool   // text of the message in flight has been printed (none once it is finished)
 	heading  string // the turn's "### Speaker" line, printed with its first text
 }
 
@@ -93,14 +93,17 @@ func (p *printer) Handle(e orchestrator.Event) error {
 		return nil
 	case orchestrator.Retrying:
 		p.head()
+		// A judge's retry comes between turns: the message it asks
+		// about is finished and recorded, and nothing is discarded.
 		discarded := ""
-		if p.streamed {
+		if p.streamed && !e.Judge {
 			discarded = "; the text above is discarded"
 		}
 		p.streamed = false
 		fmt.Fprintf(p.w, "\n[%s: %s; retrying in %s (attempt %d of %d)%s]\n\n",
 			e.Speaker, e.Reason, phrase.Wait(e.Wait), e.Attempt+1, e.Max, discarded)
 	case orchestrator.MessageFinished:
+		p.streamed = false
 		if e.Message.Origin != transcripts.OriginAgent {
 			transcripts.AppendMessage(p.w, e.Message)
 			break

@@ -106,6 +106,12 @@ func TestPrinterHeadsOnlyTurnsThatPrint(t *testing.T) {
 			orchestrator.TurnStarted{Index: 2, Speaker: "A"},
 			orchestrator.Retrying{Index: 2, Speaker: "A", Reason: "the server answered 500", Attempt: 1, Max: 3, Wait: time.Second},
 		}, "### A\n\n\n[A: the server answered 500; retrying in 1s (attempt 2 of 3)]\n\n"},
+		{"a judge's retry after a finished message", []orchestrator.Event{
+			orchestrator.TurnStarted{Index: 2, Speaker: "A"},
+			orchestrator.Delta{Index: 2, Speaker: "A", Text: "hi"},
+			orchestrator.MessageFinished{Index: 2, Message: transcripts.Message{Speaker: "A", Content: "hi"}},
+			orchestrator.Retrying{Index: 2, Speaker: "judge", Reason: "429 Too Many Requests", Attempt: 1, Max: 2, Wait: 3 * time.Second},
+		}, "### A\n\nhi\n\n---\n\n\n[judge: 429 Too Many Requests; retrying in 3s (attempt 2 of 2)]\n\n"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

@@ -368,6 +368,11 @@ func stage(ctx context.Context, cmd *cobra.Command, s *configs.Scenario, f runFl
 		stop, runErr = conv.Run(ctx, rec, newPrinter(terminalSafe(cmd.OutOrStdout())), kept)
 	}
 	md, jl := rec.Paths()
+	if resume != nil && resume.recording.Held() {
+		// A resume that recorded nothing leaves the message an earlier
+		// session cut off where it was, and the files count it.
+		partial = true
+	}
 	res := result{Stop: stop, Markdown: md, JSONL: jl, Partial: partial && md != ""}
 	endOut := terminalSafe(cmd.OutOrStdout())
 	if f.json {

@@ -186,21 +186,80 @@ func hardBreak(l string) string {
 	return strings.TrimSuffix(strings.TrimRight(l, " "), "\\") + "\n"
 }
 
-// renderRaw renders src as written, each line word-wrapped to width with
-// its indentation kept.
+// renderRaw renders src as written: the spaces inside a line kept as
+// they are and a tab taken to the next tab stop (sanitize), so columns a
+// table or a listing lines up stay lined up, code fences or not. A line
+// wider than width is word-wrapped, at a run of spaces (which the break
+// takes the place of) where it has one, its indentation kept on every
+// line; spaces that end a line are not shown.
 func (s *styles) renderRaw(src string, width int) []string {
 	width = max(width, 4)
 	src = sanitize(src)
 	var out []string
 	for _, line := range strings.Split(src, "\n") {
+		line = strings.TrimRight(line, " ")
 		trimmed := strings.TrimLeft(line, " ")
 		if trimmed == "" {
 			out = append(out, "")
 			continue
 		}
 		indent := min(len(line)-len(trimmed), width/2)
-		pad := strings.Repeat(" ", indent)
-		out = s.wrapRuns(out, []seg{{text: trimmed}}, width, pad, pad, indent)
+		out = wrapSpaced(out, trimmed, width-indent, strings.Repeat(" ", indent))
+	}
+	return out
+}
+
+// wrapSpaced lays out text, one line with no line break, in lines of at
+// most avail cells after pad: words keep the runs of spaces between them,
+// but for the run where a line breaks, and a word wider than a line is
+// split between graphemes.
+func wrapSpaced(out []string, text string, avail int, pad string) []string {
+	var b strings.Builder
+	w := 0
+	emit := func() {
+		out = append(out, pad+b.String())
+		b.Reset()
+		w = 0
+	}
+	for text != "" {
+		gap := len(text) - len(strings.TrimLeft(text, " "))
+		text = text[gap:]
+		k := strings.IndexByte(text, ' ')
+		if k < 0 {
+			k = len(text)
+		}
+		word := text[:k]
+		text = text[k:]
+		ww := textWidth(word)
+		switch {
+		case b.Len() > 0 && w+gap+ww <= avail:
+			b.WriteString(strings.Repeat(" ", gap))
+			b.WriteString(word)
+			w += gap + ww
+		case ww <= avail:
+			if b.Len() > 0 {
+				emit()
+			}
+			b.WriteString(word)
+			w = ww
+		default: // wider than a line: split between graphemes
+			if b.Len() > 0 {
+				emit()
+			}
+			g := uniseg.NewGraphemes(word)
+			for g.Next() {
+				c := g.Str()
+				cw := ansi.StringWidth(c)
+				if w+cw > avail && w > 0 {
+					emit()
+				}
+				b.WriteString(c)
+				w += cw
+			}
+		}
+	}
+	if b.Len() > 0 {
+		emit()
 	}
 	return out
 }

@@ -171,6 +171,46 @@ func TestRenderRaw(t *testing.T) {
 	}
 }
 
+// Raw text is shown as written: runs of spaces kept, a tab up to the
+// next tab stop, control bytes dropped, and long lines still wrapped to
+// the width, at a run of spaces where there is one.
+func TestRenderRawKeepsSpacing(t *testing.T) {
+	st := newStyles(renderer(termenv.Ascii))
+	cases := []struct {
+		name  string
+		src   string
+		width int
+		want  []string
+	}{
+		{"columns lined up with spaces", "name      qty   price\napple       3    1.20", 40,
+			[]string{"name      qty   price", "apple       3    1.20"}},
+		{"a code fence", "```\nx   =  1\n```", 40, []string{"```", "x   =  1", "```"}},
+		{"tabs to the next tab stop", "Tabs:\tcol1\tcol2\n\tindented", 40,
+			[]string{"Tabs:   col1    col2", "    indented"}},
+		{"a long line wraps at a run of spaces", "aaaa    bbbb    cccc", 12,
+			[]string{"aaaa    bbbb", "cccc"}},
+		{"a wrapped line keeps its indent", "  ab   cd   ef", 9,
+			[]string{"  ab   cd", "  ef"}},
+		{"a word wider than the line is split", "abcdefghij  k", 4,
+			[]string{"abcd", "efgh", "ij", "k"}},
+		{"control bytes are dropped", "a\x1b[31m  b\x07", 40, []string{"a[31m  b"}},
+		{"trailing spaces are not shown", "a  \n  ", 40, []string{"a", ""}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			got := st.renderRaw(c.src, c.width)
+			if strings.Join(got, "\n") != strings.Join(c.want, "\n") {
+				t.Errorf("renderRaw(%q, %d) = %q; want %q", c.src, c.width, got, c.want)
+			}
+			for _, l := range got {
+				if w := textWidth(l); w > c.width {
+					t.Errorf("line %q is %d wide, more than %d", l, w, c.width)
+				}
+			}
+		})
+	}
+}
+
 func TestRenderStyles(t *testing.T) {
 	st := newStyles(renderer(termenv.ANSI256))
 	got := strings.Join(st.renderMarkdown("# Head\n**bold** `code`", 40), "\n")

@@ -278,7 +278,9 @@ func (m *Model) apply(it item) {
 			lv.add(e.Text)
 		}
 	case orchestrator.Retrying:
-		if lv := m.live; lv != nil && lv.index == e.Index {
+		// A judge's retry comes between turns and leaves every message
+		// as it is; an agent's starts its message over.
+		if lv := m.live; lv != nil && lv.index == e.Index && !e.Judge {
 			m.live = &live{index: lv.index, speaker: lv.speaker, started: e.Time.Add(e.Wait)}
 		}
 		m.setNotice(true, "%s: %s, retrying in %s (attempt %d of %d)", e.Speaker, e.Reason, roundDur(e.Wait), e.Attempt+1, e.Max)

@@ -191,6 +191,9 @@ func (hs *harness) stream(index int, speaker, text string, n int) {
 	}
 }
 
+// spacedReply lines its columns up with spaces, in a code fence and out.
+const spacedReply = "name      qty   price\napple       3    1.20\n\n```\nx   =  1\n```\nA long line that is wider   than the   window wraps."
+
 // conversation is a scripted opening: two messages and one in flight.
 func conversation(hs *harness) {
 	hs.events(started(), finished(1, "Kimi K2", " "), progress(1, 0, 1),
@@ -212,6 +215,15 @@ func TestGoldenViews(t *testing.T) {
 		{name: "streaming", w: 72, h: 30, script: conversation},
 		{name: "narrow", w: 36, h: 30, script: conversation},
 		{name: "raw", w: 72, h: 30, script: func(hs *harness) { conversation(hs); hs.keys("r") }},
+		{name: "raw_spacing", w: 40, h: 30, script: func(hs *harness) {
+			// Raw text keeps its runs of spaces and its tabs (to the next
+			// tab stop), a finished message's and the streaming one's, in
+			// code fences and out, and still wraps a long line.
+			hs.events(started(), finished(1, "Kimi K2", spacedReply), progress(1, 0, 1),
+				orchestrator.TurnStarted{Index: 2, Speaker: "grok-4", Time: hs.clock})
+			hs.stream(2, "grok-4", "Tabs:\tcol1\tcol2\n  a    b", 3)
+			hs.keys("r")
+		}},
 		{name: "help", w: 100, h: 40, script: func(hs *harness) { conversation(hs); hs.keys("?") }},
 		{name: "scrolled_up", w: 72, h: 16, script: func(hs *harness) {
 			conversation(hs)
