@@ -18,9 +18,10 @@
 // byte, as Go reads such text and the live view measures it.
 //
 // Transcripts keep such text byte for byte; what parley prints to a
-// terminal (the live view, the plain-text output, errors), and the views
-// it writes for reading (a batch's summary.md, a report's report.md and
-// report.html, where these bytes are invalid HTML anyway), pass it
+// terminal (the live view, the plain-text output, everything it writes on
+// standard error: warnings, which quote file names, and errors), and the
+// views it writes for reading (a batch's summary.md, a report's report.md
+// and report.html, where these bytes are invalid HTML anyway), pass it
 // through here.
 package controls
 
