@@ -116,9 +116,10 @@ type checkResult struct {
 }
 
 func runCheck(cmd *cobra.Command, f checkFlags, args []string) error {
-	// Rows and warnings quote transcripts (a stop's reason names speakers),
-	// which may hold bytes a terminal acts on.
-	out, errw := terminalSafe(cmd.OutOrStdout()), terminalSafe(cmd.ErrOrStderr())
+	// Rows quote transcripts (a stop's reason names speakers), which may
+	// hold bytes a terminal acts on; standard error, where warnings go,
+	// drops them on a terminal for every command (newRoot).
+	out, errw := terminalSafe(cmd.OutOrStdout()), cmd.ErrOrStderr()
 	// check keeps little (a few transcripts in flight) and allocates a lot,
 	// so with Go's default the collector runs every few transcripts: twice
 	// the live heap before it runs cuts check's time by a fifth for a few

@@ -164,8 +164,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	// without --queue, a base URL for a scenario file) is quoted back
 	// without its password or key, as every URL parley names is. What a
 	// provider's error or a file's name holds is shown without the bytes
-	// a terminal would act on, as everything parley prints there is.
-	fmt.Fprintln(terminalSafe(stderr), "parley:", agents.RedactURLsIn(err.Error()))
+	// a terminal would act on: root's standard error drops them there.
+	fmt.Fprintln(root.ErrOrStderr(), "parley:", agents.RedactURLsIn(err.Error()))
 	var ee *exitError
 	if errors.As(err, &ee) {
 		return ee.code
@@ -207,7 +207,14 @@ Start with the offline demo, which needs no API key:
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return flagValueErr(err) })
 	root.SetIn(stdin)
 	root.SetOut(stdout)
-	root.SetErr(stderr)
+	// Every command writes its warnings, notes and errors here, and they
+	// quote what parley read: a file's or a folder's name, a replay's
+	// recording, a provider's error. On a terminal, one writer for them
+	// all drops the bytes the terminal would act on (an OSC 0 in a file's
+	// name retitles the window), so that no line can forget to; piped or
+	// redirected, standard error is byte for byte. (The live view draws on
+	// standard output, which is left as it is.)
+	root.SetErr(terminalSafe(stderr))
 	for _, c := range commands {
 		root.AddCommand(c())
 	}

@@ -128,7 +128,8 @@ func (p *printer) Handle(e orchestrator.Event) error {
 // what w would show and drops what it would act on (see controls.Filter).
 // Transcripts hold model text as the model wrote it, escape sequences
 // included; piped or redirected, the text stays byte for byte what the
-// transcript holds.
+// transcript holds. Every command's standard error passes through one
+// (newRoot).
 func terminalSafe(w io.Writer) io.Writer {
 	if isTerminal(w) {
 		return controls.NewFilter(w)

@@ -72,7 +72,7 @@ transcript it reads, even then.
 			if err != nil {
 				return usageErr(err)
 			}
-			errw := terminalSafe(cmd.ErrOrStderr()) // warnings and skipped files quote file names
+			errw := cmd.ErrOrStderr()
 			// The report scores no labels: a faulty one is named and
 			// left out, and its transcript read all the same.
 			type described struct {

@@ -377,7 +377,7 @@ func stage(ctx context.Context, cmd *cobra.Command, s *configs.Scenario, f runFl
 	endOut := terminalSafe(cmd.OutOrStdout())
 	if f.json {
 		// stdout carries only JSON lines.
-		endOut = terminalSafe(cmd.ErrOrStderr())
+		endOut = cmd.ErrOrStderr()
 	}
 	printEnd(endOut, res)
 	if runErr != nil {

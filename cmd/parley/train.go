@@ -65,7 +65,7 @@ loop: {model: FILE}. parley's built-in model is retrained with
 				return usageErr(err)
 			}
 			var examples []analysis.Example
-			errw := terminalSafe(cmd.ErrOrStderr()) // warnings and skipped files quote file names
+			errw := cmd.ErrOrStderr()
 			unread := unjudged{w: errw}
 			// What the readers noticed (a label table whose files are not
 			// there, a label counting other messages than parley reads, a

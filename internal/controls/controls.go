@@ -18,14 +18,16 @@
 // byte, as Go reads such text and the live view measures it.
 //
 // Transcripts keep such text byte for byte; what parley prints to a
-// terminal (the live view, the plain-text output, errors), and the views
-// it writes for reading (a batch's summary.md, a report's report.md and
-// report.html, where these bytes are invalid HTML anyway), pass it
+// terminal (the live view, the plain-text output, everything it writes on
+// standard error: warnings, which quote file names, and errors), and the
+// views it writes for reading (a batch's summary.md, a report's report.md
+// and report.html, where these bytes are invalid HTML anyway), pass it
 // through here.
 package controls
 
 import (
 	"io"
+	"sync"
 	"unicode/utf8"
 )
 
@@ -38,7 +40,12 @@ const replacement = "\uFFFD"
 // in the first bytes of one is held until the next, which completes it or
 // shows them as not UTF-8. (What parley writes through a Filter ends with
 // text of its own, a newline at least, so nothing is left held.)
+//
+// A Filter may be written from several goroutines at once, as the
+// *os.File it stands in front of may: each write is passed on whole, one
+// after another, as the file takes them.
 type Filter struct {
+	mu   sync.Mutex
 	w    io.Writer
 	held []byte // the first bytes of a character the last write ended in
 	buf  []byte // what is passed on, kept between writes
@@ -76,6 +83,8 @@ func asShown(s string) bool {
 }
 
 func (f *Filter) Write(p []byte) (int, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
 	src := p
 	if len(f.held) > 0 {
 		src = append(f.held, p...)

@@ -3,7 +3,10 @@ package controls
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"reflect"
+	"strings"
+	"sync"
 	"testing"
 	"unicode/utf8"
 )
@@ -47,6 +50,38 @@ func TestFilter(t *testing.T) {
 				t.Fatalf("passed on %q; want %q", b.String(), tc.want)
 			}
 		})
+	}
+}
+
+// Standard error is written from several goroutines at once (a batch's
+// conversations warn as they run): through a Filter, each write still
+// arrives whole, none cut into or run into another.
+func TestFilterTakesWritesFromSeveralGoroutines(t *testing.T) {
+	const writers, lines = 8, 500
+	var b bytes.Buffer
+	f := NewFilter(&b)
+	var wg sync.WaitGroup
+	for w := range writers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range lines {
+				fmt.Fprintf(f, "warning %d.%d: \x1b]0;title\x07 caf\xc3\xa9 from writer %d\n", w, i, w)
+			}
+		}()
+	}
+	wg.Wait()
+	got := strings.Split(strings.TrimSuffix(b.String(), "\n"), "\n")
+	if len(got) != writers*lines {
+		t.Fatalf("%d lines passed on; want %d", len(got), writers*lines)
+	}
+	seen := map[string]bool{}
+	for _, l := range got {
+		var w, i, again int
+		if _, err := fmt.Sscanf(l, "warning %d.%d: ]0;title café from writer %d", &w, &i, &again); err != nil || w != again || seen[l] {
+			t.Fatalf("a line passed on cut, run into another or twice: %q", l)
+		}
+		seen[l] = true
 	}
 }
 
