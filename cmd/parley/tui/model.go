@@ -79,13 +79,23 @@ type item struct {
 
 type tickMsg time.Time
 
-// entry is a finished message and its cached rendering.
+// entry is a finished message, or a note the view says between messages,
+// and its cached rendering.
 type entry struct {
 	msg   transcripts.Message
 	index int
+	note  *note // not a message: a line the view says in the conversation
 	lines []string
 	w     int
 	raw   bool
+}
+
+// note is something the view says in the conversation, where it happened,
+// rather than under the status line: it stays true, and scrolls as the
+// messages do.
+type note struct {
+	text string
+	warn bool
 }
 
 // live is the message in flight.
@@ -139,6 +149,7 @@ type Model struct {
 	limit    int
 	started  time.Time
 	entries  []*entry
+	last     int // the index of the last message entries hold
 	live     *live
 	progress []policy.Progress
 	tokens   int
@@ -148,6 +159,7 @@ type Model struct {
 	notice   string
 	warn     bool
 	paused   bool
+	dropped  []transcripts.Message // lines injected that the conversation ended before they joined
 	stopped  *stopInfo
 	quitting bool
 
@@ -318,10 +330,34 @@ func (m *Model) apply(it item) {
 		m.progress = e.Progress
 	case orchestrator.Notice:
 		m.setNotice(e.Kind == "warning" || e.Kind == "error" || e.Failed, "%s: %s", e.Kind, e.Detail)
+	case orchestrator.Operator:
+		// The view showed what the operator did as they did it; only a
+		// line that never joined is news.
+		if e.Dropped != nil {
+			m.dropped = append(m.dropped, *e.Dropped)
+		}
 	case orchestrator.Stopped:
 		if e.Partial != nil {
-			m.addEntry(len(m.entries)+1, *e.Partial)
+			index := m.last + 1
+			if m.live != nil {
+				index = m.live.index
+			}
+			m.addEntry(index, *e.Partial)
 		}
+		for _, d := range m.dropped {
+			// The line was promised to join after the message in flight,
+			// which is the last: it is said here, with what it said.
+			what := "The moderator note you injected"
+			if d.Origin == transcripts.OriginInjected {
+				what = "The line you injected as " + d.Speaker
+			}
+			kept := "Its text"
+			if it.jsonl != "" {
+				kept = "Its text, which the JSONL keeps"
+			}
+			m.addNote(true, "%s was not recorded: the conversation ended before it could join. %s: “%s”", what, kept, d.Content)
+		}
+		m.dropped = nil
 		m.live = nil
 		m.paused = false
 		m.humanTurn = ""
@@ -346,6 +382,14 @@ func (m *Model) addEntry(index int, msg transcripts.Message) {
 		m.counted++
 	}
 	m.entries = append(m.entries, &entry{msg: msg, index: index})
+	m.last = index
+}
+
+// addNote says something in the conversation, after the last message; what
+// it quotes (a provider's error, a judge's rationale, a line typed) is made
+// plain first.
+func (m *Model) addNote(warn bool, format string, args ...any) {
+	m.entries = append(m.entries, &entry{note: &note{text: plainLine(fmt.Sprintf(format, args...)), warn: warn}})
 }
 
 // setNotice sets the line under the status; what it quotes (a provider's

@@ -1210,3 +1210,75 @@ func TestANoteBeingTypedOutlivesTheStartOfAPersonsTurn(t *testing.T) {
 		t.Errorf("said %q; want the reply alone", seat.said)
 	}
 }
+
+// A note injected while the last message streams, which the conversation
+// ends before it can join, is said not to have been recorded, quoting what
+// the operator typed, where the view had said it would join.
+func TestANoteThatNeverJoinedIsSaid(t *testing.T) {
+	cases := []struct {
+		name    string
+		tab     int    // tab presses: 0 injects a moderator note, 2 a line as grok-4
+		partial bool   // the message in flight is cut off and kept
+		jsonl   string // "" when no transcript was kept
+		want    string
+	}{
+		{name: "a moderator note", jsonl: "t.jsonl",
+			want: "The moderator note you injected was not recorded: the conversation ended before it could join. Its text, which the JSONL keeps: “Moderator: please summarise.”"},
+		{name: "a line as a seat, after a message cut off", tab: 2, partial: true, jsonl: "t.jsonl",
+			want: "The line you injected as grok-4 was not recorded: the conversation ended before it could join. Its text, which the JSONL keeps: “Moderator: please summarise.”"},
+		{name: "no transcript kept",
+			want: "The moderator note you injected was not recorded: the conversation ended before it could join. Its text: “Moderator: please summarise.”"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			hs := newHarness(t, 80, 30, nil)
+			conversation(hs)
+			hs.keys("i")
+			for range c.tab {
+				hs.keys("tab")
+			}
+			hs.typeText("Moderator: please summarise.")
+			hs.keys("ctrl+s")
+			if f := footerText(hs); !strings.Contains(strings.Join(strings.Fields(f), " "), "it joins the conversation after the message in flight") {
+				t.Fatalf("the injection is not confirmed:\n%s", f)
+			}
+			dropped := transcripts.Message{Speaker: transcripts.ModeratorSpeaker, Content: "Moderator: please summarise.", Origin: transcripts.OriginModerator}
+			if c.tab == 2 {
+				dropped.Speaker, dropped.Origin = "grok-4", transcripts.OriginInjected
+			}
+			stop := orchestrator.Stopped{Stop: transcripts.Stop{Kind: transcripts.StopPolicy, Policy: "max_messages",
+				Reason: "the conversation reached its limit of 4 messages", At: 4}, Ended: hs.clock}
+			if c.partial {
+				stop.Stop = transcripts.Stop{Kind: transcripts.StopOperator, Reason: "the operator ended the conversation", At: 3}
+				stop.Partial = &transcripts.Message{Speaker: "grok-4", Content: grokReply[:40], Partial: true}
+			} else {
+				hs.events(finished(4, "grok-4", grokReply), progress(4, 0, 4))
+			}
+			hs.events(orchestrator.Operator{Detail: "a moderator note the operator injected was not recorded: the conversation ended before it could join",
+				Time: hs.clock, Dropped: &dropped})
+			md := strings.TrimSuffix(c.jsonl, ".jsonl") + ".md"
+			if c.jsonl == "" {
+				md = ""
+			}
+			hs.paths(stop, md, c.jsonl)
+			v := hs.view()
+			checkFits(t, v, 80, 30)
+			flat := strings.Join(strings.Fields(v), " ")
+			if !strings.Contains(flat, "⚠ "+c.want) {
+				t.Errorf("the view does not say %q:\n%s", c.want, v)
+			}
+			if strings.Contains(flat, "it joins the conversation") {
+				t.Errorf("the view still says the note joins:\n%s", v)
+			}
+			// The note is said after the last message, the one cut off
+			// included, as it would have joined.
+			body, _, _ := strings.Cut(v, "\n─")
+			if last := strings.LastIndex(body, "grok-4 #4"); last < 0 || strings.Index(body, "⚠ The") < last {
+				t.Errorf("the note is not said after message 4:\n%s", v)
+			}
+			if c.name == "a moderator note" {
+				golden(t, "dropped_note", v)
+			}
+		})
+	}
+}

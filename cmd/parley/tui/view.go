@@ -54,6 +54,12 @@ func (m *Model) block(i int) []string {
 		return m.liveBlock()
 	}
 	e := m.entries[i]
+	if e.note != nil {
+		if e.lines == nil || e.w != m.width {
+			e.lines, e.w = append(m.noteLines(e.note), ""), m.width
+		}
+		return e.lines
+	}
 	if e.lines == nil || e.w != m.width || e.raw != m.raw {
 		tag := tags(e.msg)
 		if t := m.tags[e.index]; t != "" && tag != "" {
@@ -78,6 +84,27 @@ func (m *Model) block(i int) []string {
 		e.lines, e.w, e.raw = append(lines, ""), m.width, m.raw
 	}
 	return e.lines
+}
+
+// noteLines wraps a note to the text's width, marked ⚠ when it warns and
+// ◇ when it only tells.
+func (m *Model) noteLines(n *note) []string {
+	mark, st := "◇ ", m.st.dim
+	if n.warn {
+		mark, st = "⚠ ", m.st.warn
+	}
+	// Wrapped at spaces, and a word wider than the text (a path, a long
+	// quoted line) broken rather than cut: nothing of it is lost. The
+	// lines after the first stand under its text, clear of the mark.
+	lines := strings.Split(ansi.Wrap(n.text, max(m.textWidth()-2, 1), ""), "\n")
+	for i, l := range lines {
+		if i == 0 {
+			lines[i] = st.Render(m.fit(mark + l))
+		} else {
+			lines[i] = st.Render(m.fit("  " + l))
+		}
+	}
+	return lines
 }
 
 func tags(msg transcripts.Message) string {
