@@ -122,8 +122,37 @@ type stopInfo struct {
 	err       error
 }
 
-// noticeResumed is cleared once the next message is in.
-const noticeResumed = "resumed"
+// ends says what makes a notice untrue, besides the stop, which ends every
+// notice: the conversation is over, and what it said of the run with it.
+type ends uint8
+
+const (
+	// endsAtToken: a token of the message in flight, a turn starting or a
+	// message finishing (a retry's or a rate limit's wait is over).
+	endsAtToken ends = 1 << iota
+	// endsAtMessage: a message finishing.
+	endsAtMessage
+	// endsAtEdit: the person changing what the box holds, or closing it.
+	endsAtEdit
+	// endsAtClose: the input box closing.
+	endsAtClose
+	// endsAtJoin: a line the operator injected joining the conversation.
+	endsAtJoin
+)
+
+// notice is the line under the status: what holds the conversation up (a
+// retry, a rate limit's wait) or what the person just did. It goes once
+// it is no longer true.
+type notice struct {
+	text string
+	warn bool
+	ends ends
+	// A retry's notice counts down to its attempt: the text is said
+	// around the time left, "in 3s" (or "now").
+	until      time.Time
+	after      string
+	countsDown bool
+}
 
 // input modes
 const (
@@ -156,8 +185,7 @@ type Model struct {
 	counted  int     // finished messages that count toward the budget (not moderator notes, not interrupted)
 	lastRate float64 // tokens/s of the last finished reply
 	lastTTFT time.Duration
-	notice   string
-	warn     bool
+	notice   notice
 	paused   bool
 	dropped  []transcripts.Message // lines injected that the conversation ended before they joined
 	stopped  *stopInfo
@@ -250,9 +278,10 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return m.key(msg)
 	}
 	if m.mode != inputNone {
+		before := m.ta.Value()
 		var cmd tea.Cmd
 		m.ta, cmd = m.ta.Update(msg)
-		m.keepDraft()
+		m.typed(before)
 		return m, cmd
 	}
 	return m, nil
@@ -266,6 +295,7 @@ func (m *Model) apply(it item) {
 			m.addEntry(i+1, p)
 		}
 	case orchestrator.TurnStarted:
+		m.endNotice(endsAtToken)
 		m.live = &live{index: e.Index, speaker: e.Speaker, started: e.Time}
 		if _, ok := m.cfg.Humans[e.Speaker]; ok && m.stopped == nil {
 			m.humanTurn = e.Speaker
@@ -273,13 +303,15 @@ func (m *Model) apply(it item) {
 				// A note being typed is not swapped for the turn's
 				// message: it is sent or dropped first (closeInput then
 				// opens the turn's box).
-				m.setNotice(false, "your turn as %s: send the note first (ctrl+s), or esc to drop it", e.Speaker)
+				m.setNotice(false, endsAtClose, "your turn as %s: send the note first (ctrl+s), or esc to drop it", e.Speaker)
 			} else {
 				m.openInput(inputHuman)
 			}
 		}
 	case orchestrator.Delta:
 		if lv := m.live; lv != nil && lv.index == e.Index {
+			// The wait is over: the reply streams.
+			m.endNotice(endsAtToken)
 			if lv.firstAt.IsZero() {
 				lv.firstAt = it.at
 			}
@@ -293,15 +325,17 @@ func (m *Model) apply(it item) {
 		if lv := m.live; lv != nil && lv.index == e.Index {
 			m.live = &live{index: lv.index, speaker: lv.speaker, started: e.Time.Add(e.Wait)}
 		}
-		m.setNotice(true, "%s: %s, retrying in %s (attempt %d of %d)", e.Speaker, e.Reason, roundDur(e.Wait), e.Attempt+1, e.Max)
+		m.setNotice(true, endsAtToken, "%s: %s, retrying", e.Speaker, e.Reason)
+		m.notice.countsDown, m.notice.until, m.notice.after = true, e.Time.Add(e.Wait), fmt.Sprintf("(attempt %d of %d)", e.Attempt+1, e.Max)
 	case orchestrator.MessageFinished:
 		if m.live != nil && m.live.index == e.Index {
 			m.live = nil
 		}
-		if m.warn && strings.Contains(m.notice, "retrying") {
-			m.notice, m.warn = "", false
-		}
 		msg := e.Message
+		if msg.Origin == transcripts.OriginModerator || msg.Origin == transcripts.OriginInjected {
+			m.endNotice(endsAtJoin)
+		}
+		m.endNotice(endsAtToken | endsAtMessage)
 		if msg.Origin == transcripts.OriginAgent && msg.Usage != nil {
 			// A reply that came whole at once (a scripted line, a cache)
 			// has no rate to speak of: a few microseconds would make one
@@ -312,13 +346,9 @@ func (m *Model) apply(it item) {
 			}
 		}
 		m.addEntry(e.Index, msg)
-		switch {
-		case m.warn:
-		case m.paused && msg.Origin == transcripts.OriginAgent:
+		if m.paused && msg.Origin == transcripts.OriginAgent {
 			// The pause has taken effect: say so instead of "pausing…".
-			m.setNotice(false, "paused after message %d; n takes one more, space resumes, q quits", e.Index)
-		case m.notice == noticeResumed:
-			m.notice = ""
+			m.setNotice(false, 0, "paused after message %d; n takes one more, space resumes, q quits", e.Index)
 		}
 		if msg.Speaker == m.humanTurn {
 			m.humanTurn = ""
@@ -329,7 +359,14 @@ func (m *Model) apply(it item) {
 	case orchestrator.Progress:
 		m.progress = e.Progress
 	case orchestrator.Notice:
-		m.setNotice(e.Kind == "warning" || e.Kind == "error" || e.Failed, "%s: %s", e.Kind, e.Detail)
+		if e.Kind == "wait" {
+			// A rate limit holds the reply up until it streams.
+			m.setNotice(false, endsAtToken, "%s: %s", e.Kind, e.Detail)
+			break
+		}
+		// A warning, a judge's ruling, a context cut: true for good, so
+		// said in the conversation, after the message it follows.
+		m.addNote(e.Kind == "warning" || e.Kind == "error" || e.Failed, "%s: %s", e.Kind, e.Detail)
 	case orchestrator.Operator:
 		// The view showed what the operator did as they did it; only a
 		// line that never joined is news.
@@ -361,10 +398,9 @@ func (m *Model) apply(it item) {
 		m.live = nil
 		m.paused = false
 		m.humanTurn = ""
-		if !m.warn {
-			// "resumed", "taking one more message" and the like are over.
-			m.notice = ""
-		}
+		// A retry, a wait, "taking one more message" and the like are
+		// over with the conversation.
+		m.notice = notice{}
 		if m.mode != inputNone {
 			m.closeInput()
 		}
@@ -392,10 +428,31 @@ func (m *Model) addNote(warn bool, format string, args ...any) {
 	m.entries = append(m.entries, &entry{note: &note{text: plainLine(fmt.Sprintf(format, args...)), warn: warn}})
 }
 
-// setNotice sets the line under the status; what it quotes (a provider's
-// error, a judge's rationale) is made plain first.
-func (m *Model) setNotice(warn bool, format string, args ...any) {
-	m.notice, m.warn = plainLine(fmt.Sprintf(format, args...)), warn
+// setNotice sets the line under the status, to last until what ends says
+// (0: until another notice or the stop); what it quotes (a provider's
+// error) is made plain first.
+func (m *Model) setNotice(warn bool, until ends, format string, args ...any) {
+	m.notice = notice{text: plainLine(fmt.Sprintf(format, args...)), warn: warn, ends: until}
+}
+
+// endNotice clears the notice when one of what makes it untrue happened.
+func (m *Model) endNotice(happened ends) {
+	if m.notice.ends&happened != 0 {
+		m.notice = notice{}
+	}
+}
+
+// noticeText is the notice as said now: a retry's counts down to its
+// attempt.
+func (m *Model) noticeText() string {
+	n := m.notice
+	if !n.countsDown {
+		return n.text
+	}
+	if left := n.until.Sub(m.now()); left > 0 {
+		return fmt.Sprintf("%s in %s %s", n.text, roundDur(left), n.after)
+	}
+	return fmt.Sprintf("%s now %s", n.text, n.after)
 }
 
 // add takes in a piece of the message in flight: O(len(s)), whatever the
@@ -426,8 +483,9 @@ func (m *Model) key(msg tea.KeyMsg) (tea.Model, tea.Cmd) {
 		// whole: handed to the box as one key event, "up" would read as
 		// the arrow key, and one event a rune made a long text pasted
 		// without bracketed paste take time quadratic in its length.
+		before := m.ta.Value()
 		m.ta.InsertString(string(msg.Runes))
-		m.keepDraft()
+		m.typed(before)
 		return m, nil
 	}
 	if msg.Type == tea.KeyRunes && len(msg.Runes) > 1 && !msg.Paste {
@@ -465,9 +523,10 @@ func (m *Model) key(msg tea.KeyMsg) (tea.Model, tea.Cmd) {
 			m.target = (m.target + 1) % 3
 			return m, nil
 		}
+		before := m.ta.Value()
 		var cmd tea.Cmd
 		m.ta, cmd = m.ta.Update(msg)
-		m.keepDraft()
+		m.typed(before)
 		return m, cmd
 	}
 	h := m.bodyHeight()
@@ -494,26 +553,26 @@ func (m *Model) key(msg tea.KeyMsg) (tea.Model, tea.Cmd) {
 		if m.paused {
 			m.cfg.Control.Resume()
 			m.paused = false
-			m.setNotice(false, noticeResumed)
+			m.setNotice(false, endsAtMessage, "resumed")
 		} else {
 			m.cfg.Control.Pause()
 			m.paused = true
 			if m.live == nil {
-				m.setNotice(false, "paused; n takes one more message, space resumes")
+				m.setNotice(false, 0, "paused; n takes one more message, space resumes")
 			} else {
-				m.setNotice(false, "pausing after the message in flight; n takes one more, space resumes")
+				m.setNotice(false, 0, "pausing after the message in flight; n takes one more, space resumes")
 			}
 		}
 	case key.Matches(msg, k.Step):
 		if !m.paused {
-			m.setNotice(false, "n takes one more message while paused; press space to pause")
+			m.setNotice(false, endsAtMessage, "n takes one more message while paused; press space to pause")
 			break
 		}
 		m.cfg.Control.Step()
-		m.setNotice(false, "taking one more message")
+		m.setNotice(false, 0, "taking one more message")
 	case key.Matches(msg, k.Stop):
 		m.cfg.Control.End()
-		m.setNotice(false, "ending the conversation")
+		m.setNotice(false, 0, "ending the conversation")
 	case key.Matches(msg, k.Inject), msg.Type == tea.KeyEnter && m.humanTurn != "":
 		if m.humanTurn != "" {
 			m.openInput(inputHuman)
@@ -533,6 +592,16 @@ func (m *Model) openInput(mode int) {
 	m.ta.Focus()
 }
 
+// typed follows a key given to the input box: a notice about what the box
+// held (nothing to send, a refusal) ends once the person changes it, and
+// the draft is kept.
+func (m *Model) typed(before string) {
+	if m.ta.Value() != before {
+		m.endNotice(endsAtEdit)
+	}
+	m.keepDraft()
+}
+
 // keepDraft hands what the person has typed for their turn to their seat
 // as it changes: however the run ends (q, Ctrl-C, e, a signal, a closed
 // terminal), the turn's context is cancelled and the seat records it as
@@ -544,6 +613,7 @@ func (m *Model) keepDraft() {
 }
 
 func (m *Model) closeInput() {
+	m.endNotice(endsAtEdit | endsAtClose)
 	wasInject := m.mode == inputInject
 	m.mode = inputNone
 	m.ta.Reset()
@@ -565,7 +635,7 @@ func (m *Model) targetName(i int) string {
 func (m *Model) send() {
 	text := strings.TrimRight(m.ta.Value(), " \n")
 	if strings.TrimSpace(text) == "" {
-		m.setNotice(true, "nothing to send; type a message first")
+		m.setNotice(true, endsAtEdit|endsAtMessage, "nothing to send; type a message first")
 		return
 	}
 	switch m.mode {
@@ -575,7 +645,7 @@ func (m *Model) send() {
 			return
 		}
 		if err := seat.Say(text); err != nil {
-			m.setNotice(true, "%s", err)
+			m.setNotice(true, endsAtEdit|endsAtMessage, "%s", err)
 			return
 		}
 		if d, ok := seat.(drafter); ok {
@@ -585,13 +655,13 @@ func (m *Model) send() {
 	case inputInject:
 		who := m.targetName(m.target)
 		if err := m.cfg.Control.Inject(who, text); err != nil {
-			m.setNotice(true, "%s", err)
+			m.setNotice(true, endsAtEdit|endsAtMessage, "%s", err)
 			return
 		}
 		if who == "" {
 			who = "a moderator note"
 		}
-		m.setNotice(false, "injected as %s; it joins the conversation after the message in flight", who)
+		m.setNotice(false, endsAtJoin, "injected as %s; it joins the conversation after the message in flight", who)
 	}
 	m.closeInput()
 }

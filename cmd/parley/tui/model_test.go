@@ -242,6 +242,18 @@ func TestGoldenViews(t *testing.T) {
 			hs.paths(orchestrator.Stopped{Stop: transcripts.Stop{Kind: transcripts.StopInterrupted, Reason: "the run was interrupted", At: 3},
 				Ended: hs.clock, Partial: &partial}, "t.md", "t.jsonl")
 		}},
+		{name: "warning_stopped", w: 72, h: 30, script: func(hs *harness) {
+			conversation(hs)
+			hs.events(finished(4, "grok-4", " "), orchestrator.Notice{Kind: "warning",
+				Detail: `grok-4: message 4 is an empty reply (finish reason "length"); the agents are shown "(no reply)" in its place`}, progress(4, 0, 4),
+				orchestrator.TurnStarted{Index: 5, Speaker: "Kimi K2", Time: hs.clock})
+			hs.stream(5, "Kimi K2", "Let me try", 4)
+			hs.events(orchestrator.Retrying{Index: 5, Speaker: "Kimi K2", Attempt: 1, Max: 2, Wait: 744 * time.Millisecond, Reason: "stream cut off", Time: hs.clock})
+			hs.stream(5, "Kimi K2", "Let me try again, then", 4)
+			partial := transcripts.Message{Speaker: "Kimi K2", Content: "Let me try again, then", Partial: true}
+			hs.paths(orchestrator.Stopped{Stop: transcripts.Stop{Kind: transcripts.StopError, Reason: "Kimi K2: the stream was cut off after 2 attempts", At: 4},
+				Ended: hs.clock, Partial: &partial}, "t.md", "t.jsonl")
+		}},
 		{name: "human_turn", w: 72, h: 24, humans: map[string]Seat{"Ada": &fakeSeat{}}, script: func(hs *harness) {
 			hs.events(orchestrator.Started{Run: transcripts.Run{Title: "Ada ↔ grok-4", Started: t0}, Speakers: [2]string{"Ada", "grok-4"}},
 				finished(1, "grok-4", "Hello! What shall we talk about?"),
@@ -905,24 +917,28 @@ func TestAShortWindowKeepsTheConversation(t *testing.T) {
 }
 
 // A judge's round without a verdict is shown as a warning, as the printer
-// and the JSONL mark it; a ruling is shown as a plain notice.
+// and the JSONL mark it; a ruling is shown as a plain note. Both are said
+// in the conversation, after the message they follow.
 func TestAJudgeRoundWithoutAVerdictIsAWarning(t *testing.T) {
 	cases := []struct {
 		name   string
 		notice orchestrator.Notice
-		warn   bool
+		mark   string
 	}{
-		{"a ruling", orchestrator.Notice{Kind: "judge", Detail: "m after message 4: CONTINUE: they build on each other"}, false},
-		{"no verdict", orchestrator.Notice{Kind: "judge", Detail: "m after message 4: NO VERDICT: the judge could not be asked", Failed: true}, true},
-		{"a warning", orchestrator.Notice{Kind: "warning", Detail: "an empty reply"}, true},
+		{"a ruling", orchestrator.Notice{Kind: "judge", Detail: "m after message 3: CONTINUE: they build on each other"}, "◇ "},
+		{"no verdict", orchestrator.Notice{Kind: "judge", Detail: "m after message 3: NO VERDICT: the judge could not be asked", Failed: true}, "⚠ "},
+		{"a warning", orchestrator.Notice{Kind: "warning", Detail: "an empty reply"}, "⚠ "},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			hs := newHarness(t, 100, 30, nil)
-			conversation(hs)
-			hs.events(c.notice)
-			if hs.m.warn != c.warn || !strings.Contains(footerText(hs), c.notice.Kind+": ") {
-				t.Errorf("warn %v, want %v; footer:\n%s", hs.m.warn, c.warn, footerText(hs))
+			hs.events(started(), finished(1, "Kimi K2", "Hello"), finished(2, "grok-4", "Hi"), finished(3, "Kimi K2", "Well"), c.notice)
+			body, _, _ := strings.Cut(hs.view(), "\n─")
+			if !strings.Contains(body, c.mark+c.notice.Kind+": "+c.notice.Detail) {
+				t.Errorf("the conversation does not say %q:\n%s", c.mark+c.notice.Kind+": "+c.notice.Detail, body)
+			}
+			if strings.Index(body, c.notice.Kind+": ") < strings.Index(body, "Kimi K2 #3") {
+				t.Errorf("the note is not after message 3:\n%s", body)
 			}
 		})
 	}
@@ -1278,6 +1294,115 @@ func TestANoteThatNeverJoinedIsSaid(t *testing.T) {
 			}
 			if c.name == "a moderator note" {
 				golden(t, "dropped_note", v)
+			}
+		})
+	}
+}
+
+// keyLineIn reports whether the footer ends with the key reminder, as it
+// always does, a notice or not.
+func keyLineIn(f string) bool {
+	lines := strings.Split(strings.TrimRight(f, "\n"), "\n")
+	last := lines[len(lines)-1]
+	return strings.HasSuffix(last, "q/ctrl+c quit") || strings.HasSuffix(last, "q quit") || strings.HasSuffix(last, "ctrl+c quit")
+}
+
+// A notice under the status says what holds the conversation up or what
+// the person just did, and goes once it is no longer true; the key line
+// stays beside it. What stays true (a warning, a judge's ruling) is said
+// in the conversation, where it happened, and scrolls with it.
+func TestNoticesLastWhileTheyAreTrue(t *testing.T) {
+	retry := func(hs *harness, wait time.Duration) {
+		hs.events(orchestrator.Retrying{Index: 4, Speaker: "grok-4", Attempt: 1, Max: 2, Wait: wait, Reason: "stream cut off", Time: hs.clock})
+	}
+	stop := func(hs *harness) {
+		partial := transcripts.Message{Speaker: "grok-4", Content: "half", Partial: true}
+		hs.paths(orchestrator.Stopped{Stop: transcripts.Stop{Kind: transcripts.StopError, Reason: "grok-4: stream cut off after 2 attempts", At: 3},
+			Ended: hs.clock, Partial: &partial}, "t.md", "t.jsonl")
+	}
+	empty := orchestrator.Notice{Kind: "warning", Detail: `grok-4: message 4 is an empty reply (finish reason "length"); the agents are shown "(no reply)" in its place`}
+	cases := []struct {
+		name    string
+		humans  map[string]Seat
+		script  func(hs *harness)
+		during  string // in the footer before the last step
+		last    func(hs *harness)
+		gone    string // not in the footer after it
+		body    string // in the conversation after it
+		nowhere string // in neither
+	}{
+		{name: "a retry, once its attempt streams", script: func(hs *harness) { retry(hs, 744*time.Millisecond) },
+			during: "grok-4: stream cut off, retrying in 744ms (attempt 2 of 2)",
+			last:   func(hs *harness) { hs.stream(4, "grok-4", "again", 5) }, gone: "retrying"},
+		{name: "a retry, once the message is in", script: func(hs *harness) { retry(hs, time.Second) },
+			during: "retrying in 1s",
+			last:   func(hs *harness) { hs.events(finished(4, "grok-4", "done"), progress(4, 0, 4)) }, gone: "retrying"},
+		{name: "a retry, at the stop", script: func(hs *harness) { retry(hs, 744*time.Millisecond) },
+			during: "retrying in 744ms", last: stop, nowhere: "retrying"},
+		{name: "a retry's wait, counted down", script: func(hs *harness) { retry(hs, 4*time.Second); hs.clock = hs.clock.Add(3 * time.Second) },
+			during: "retrying in 1s (attempt 2 of 2)",
+			last:   func(hs *harness) { hs.clock = hs.clock.Add(2 * time.Second) }, gone: "retrying in", body: ""},
+		{name: "a rate limit's wait, once the reply streams", script: func(hs *harness) {
+			hs.events(orchestrator.TurnStarted{Index: 5, Speaker: "Kimi K2", Time: hs.clock},
+				orchestrator.Notice{Kind: "wait", Detail: "Kimi K2: waiting 2s (rate limit)"})
+		}, during: "wait: Kimi K2: waiting 2s (rate limit)",
+			last: func(hs *harness) { hs.stream(5, "Kimi K2", "hello", 5) }, nowhere: "waiting 2s"},
+		{name: "nothing to send, once the person types", humans: map[string]Seat{"Ada": &fakeSeat{}}, script: func(hs *harness) {
+			hs.events(orchestrator.TurnStarted{Index: 5, Speaker: "Ada", Time: hs.clock})
+			hs.keys("ctrl+s")
+		}, during: "nothing to send; type a message first", last: func(hs *harness) { hs.typeText("h") }, gone: "nothing to send"},
+		{name: "nothing to send, at the stop", humans: map[string]Seat{"Ada": &fakeSeat{}}, script: func(hs *harness) {
+			hs.events(orchestrator.TurnStarted{Index: 5, Speaker: "Ada", Time: hs.clock})
+			hs.keys("ctrl+s")
+		}, during: "nothing to send", last: stop, nowhere: "nothing to send"},
+		{name: "an injected note, once it joins", script: func(hs *harness) {
+			hs.keys("i")
+			hs.typeText("be brief")
+			hs.keys("ctrl+s")
+		}, during: "injected as a moderator note; it joins the conversation after the message in flight",
+			last: func(hs *harness) {
+				hs.events(finished(4, "grok-4", "done"), progress(4, 0, 4), orchestrator.MessageFinished{Index: 5,
+					Message: transcripts.Message{Speaker: transcripts.ModeratorSpeaker, Content: "be brief", Origin: transcripts.OriginModerator}})
+			}, nowhere: "injected as"},
+		{name: "a warning, through the stop", script: func(hs *harness) {
+			hs.events(finished(4, "grok-4", " "), empty, progress(4, 0, 4))
+		}, last: stop, body: "⚠ warning: grok-4: message 4 is an empty reply"},
+		{name: "a judge's ruling", script: func(hs *harness) {},
+			last: func(hs *harness) {
+				hs.events(orchestrator.Notice{Kind: "judge", Detail: "m after message 3: CONTINUE: they build on each other"})
+			}, body: "◇ judge: m after message 3: CONTINUE: they build on each other"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			hs := newHarness(t, 100, 30, c.humans)
+			conversation(hs)
+			c.script(hs)
+			f := strings.Join(strings.Fields(footerText(hs)), " ")
+			if !strings.Contains(f, c.during) {
+				t.Errorf("before, the footer does not say %q:\n%s", c.during, footerText(hs))
+			}
+			if !keyLineIn(footerText(hs)) && hs.m.mode == inputNone {
+				t.Errorf("before, the key line is gone:\n%s", footerText(hs))
+			}
+			c.last(hs)
+			v := hs.view()
+			checkFits(t, v, 100, 30)
+			body, foot, _ := strings.Cut(v, "\n─")
+			flatBody, flatFoot := strings.Join(strings.Fields(body), " "), strings.Join(strings.Fields(foot), " ")
+			if c.gone != "" && strings.Contains(flatFoot, c.gone) {
+				t.Errorf("after, the footer still says %q:\n%s", c.gone, v)
+			}
+			if c.nowhere != "" && strings.Contains(flatFoot+flatBody, c.nowhere) {
+				t.Errorf("after, the view still says %q:\n%s", c.nowhere, v)
+			}
+			if c.body != "" && !strings.Contains(flatBody, c.body) {
+				t.Errorf("after, the conversation does not say %q:\n%s", c.body, v)
+			}
+			if c.body != "" && strings.Contains(flatFoot, strings.TrimLeft(c.body, "⚠◇ ")) {
+				t.Errorf("after, the footer says %q in place of the key line:\n%s", c.body, v)
+			}
+			if hs.m.mode == inputNone && !keyLineIn(foot) {
+				t.Errorf("after, the key line is gone:\n%s", v)
 			}
 		})
 	}

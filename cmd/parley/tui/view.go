@@ -343,32 +343,36 @@ func (m *Model) footer() []string {
 	}
 	out = append(out, m.fit(m.statusLine()))
 	progress := m.progressLines()
-	var last []string
+	var notice []string
 	switch {
-	case m.notice != "" && m.warn:
-		last = m.noticeLines("⚠ "+m.notice, m.st.warn)
-	case m.notice != "":
-		last = m.noticeLines(m.notice, m.st.dim)
-	case m.mode != inputNone && m.ta.Focused():
+	case m.notice.text != "" && m.notice.warn:
+		notice = m.noticeLines("⚠ "+m.noticeText(), m.st.warn)
+	case m.notice.text != "":
+		notice = m.noticeLines(m.noticeText(), m.st.dim)
+	}
+	keys := []string{m.keyLine()}
+	if m.mode != inputNone && m.ta.Focused() {
 		// Typing, every key but ctrl+c goes into the box, whose own
 		// line names its keys: the reminder names only the way out.
-		last = []string{m.fit(m.shortHelp([]key.Binding{typingQuit}))}
-	default:
-		last = []string{m.keyLine()}
+		keys = []string{m.fit(m.shortHelp([]key.Binding{typingQuit}))}
 	}
 	// A short window keeps lines of the conversation: the policies'
-	// progress shrinks to its first line, then goes, and then the key
-	// reminder (or the notice) goes. The status line stays.
-	room := m.height - minConversation
-	if len(out)+len(progress)+len(last) > room && len(progress) > 1 {
+	// progress shrinks to its first line, then goes, then the notice, and
+	// then the key reminder. The status line stays.
+	room := m.height - minConversation - len(out)
+	if len(progress)+len(notice)+len(keys) > room && len(progress) > 1 {
 		progress = []string{m.fit(strings.TrimRight(ansi.Strip(progress[0]), " ") + " …")}
 	}
-	if len(out)+len(progress) <= room {
-		out = append(out, progress...)
+	if len(progress)+len(notice)+len(keys) > room {
+		progress = nil
 	}
-	if len(out)+len(last) <= room {
-		out = append(out, last...)
+	if len(notice)+len(keys) > room {
+		notice = nil
 	}
+	if len(keys) > room {
+		keys = nil
+	}
+	out = append(append(append(out, progress...), notice...), keys...)
 	if m.stopped != nil {
 		// The banner takes what the window has left, keeping a few
 		// lines of the conversation to scroll.
