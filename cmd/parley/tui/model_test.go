@@ -110,6 +110,16 @@ func (hs *harness) typeText(s string) {
 	}
 }
 
+// typeShown types s as typeText does, drawing the view after each key as
+// the program does: the input box scrolls to the line being typed among
+// the lines it last drew.
+func (hs *harness) typeShown(s string) {
+	for _, r := range s {
+		hs.typeText(string(r))
+		hs.m.View()
+	}
+}
+
 func keyMsg(k string) tea.KeyMsg {
 	switch k {
 	case "space":
@@ -1405,5 +1415,124 @@ func TestNoticesLastWhileTheyAreTrue(t *testing.T) {
 				t.Errorf("after, the key line is gone:\n%s", v)
 			}
 		})
+	}
+}
+
+// The view never draws more lines than the window has: on a short window
+// the key help shrinks, with a line saying a taller window shows every
+// key, and the input box keeps its label and the line being typed.
+func TestTheViewFitsAShortWindow(t *testing.T) {
+	moments := []struct {
+		name   string
+		humans map[string]Seat
+		script func(hs *harness)
+		typed  string // the line being typed, which must show
+		label  string // the input box's label, which must show
+	}{
+		{name: "help", script: func(hs *harness) { conversation(hs); hs.keys("?") }},
+		{name: "help, then inject", script: func(hs *harness) {
+			conversation(hs)
+			hs.keys("?", "i")
+			hs.typeShown("first line\nsecond line\nthird line\nthe line being typed")
+		}, typed: "the line being typed", label: "Inject as"},
+		{name: "a person's turn with help", humans: map[string]Seat{"grok-4": &fakeSeat{}}, script: func(hs *harness) {
+			hs.events(started(), finished(1, "Kimi K2", "Hello"), orchestrator.TurnStarted{Index: 2, Speaker: "grok-4", Time: hs.clock})
+			hs.keys("esc", "?", "enter")
+			hs.typeShown("one\ntwo\nthree\nfour, being typed")
+		}, typed: "four, being typed", label: "Your turn as grok-4"},
+		{name: "stopped, with help", script: func(hs *harness) {
+			conversation(hs)
+			hs.events(fivePolicies(3))
+			hs.keys("?")
+			hs.paths(orchestrator.Stopped{Stop: transcripts.Stop{Kind: transcripts.StopPolicy, Policy: "max_messages",
+				Reason: "the conversation reached its limit of 3 messages", At: 3}, Ended: hs.clock}, "transcripts/a.md", "transcripts/a.jsonl")
+		}},
+		{name: "paused, a notice, injecting, with help", script: func(hs *harness) {
+			conversation(hs)
+			hs.events(fivePolicies(3))
+			hs.keys("?", "space", "i")
+			hs.typeText("note")
+		}, typed: "note", label: "Inject as"},
+	}
+	for _, mo := range moments {
+		for _, w := range []int{40, 60, 80} {
+			for h := 3; h <= 24; h++ {
+				hs := newHarness(t, w, h, mo.humans)
+				mo.script(hs)
+				v := hs.view()
+				lines := strings.Split(v, "\n")
+				if len(lines) != h {
+					t.Errorf("%s at %dx%d: the view has %d lines for a window of %d:\n%s", mo.name, w, h, len(lines), h, v)
+					continue
+				}
+				checkFits(t, v, w, h)
+				if h < 8 {
+					// Too short for the box's label, the line being
+					// typed and the status: no more lines than the
+					// window is all that is asked.
+					continue
+				}
+				if mo.label != "" && !strings.Contains(v, mo.label) {
+					t.Errorf("%s at %dx%d: the input box lost its label %q:\n%s", mo.name, w, h, mo.label, v)
+				}
+				if mo.typed != "" && !strings.Contains(v, mo.typed) {
+					t.Errorf("%s at %dx%d: the input box lost the line being typed %q:\n%s", mo.name, w, h, mo.typed, v)
+				}
+				if h < 12 {
+					// Too short for the key line and the help's cut
+					// beside the box and three lines of the conversation.
+					continue
+				}
+				if !strings.Contains(v, "quit") {
+					t.Errorf("%s at %dx%d: the key line is gone:\n%s", mo.name, w, h, v)
+				}
+				// Help cut short says so.
+				for _, l := range hs.m.fullHelp() {
+					if l = strings.TrimRight(ansi.Strip(l), " "); !strings.Contains(v, l) && !strings.Contains(v, "a taller window shows every key") {
+						t.Errorf("%s at %dx%d: the help's line %q is not shown and nothing says so:\n%s", mo.name, w, h, l, v)
+						break
+					}
+				}
+			}
+		}
+	}
+	t.Run("golden", func(t *testing.T) {
+		hs := newHarness(t, 80, 15, nil)
+		conversation(hs)
+		hs.keys("?")
+		golden(t, "help_80x15", hs.view())
+		hs = newHarness(t, 60, 20, nil)
+		conversation(hs)
+		hs.keys("?", "i")
+		hs.typeText("Please wrap up.\nThen summarise.")
+		golden(t, "help_inject_60x20", hs.view())
+	})
+}
+
+// The input box that shrank for a short window shows its lines again,
+// those above the line being typed, when the window grows.
+func TestTheInputBoxGrowsBack(t *testing.T) {
+	hs := newHarness(t, 60, 40, nil)
+	conversation(hs)
+	hs.keys("?", "i")
+	hs.typeShown("one\ntwo\nthree")
+	hs.keys("up") // the cursor on "two", after its last letter
+	hs.m.View()
+	hs.send(tea.WindowSizeMsg{Width: 60, Height: 10})
+	v := hs.view()
+	if !strings.Contains(v, "┃ two") || strings.Contains(v, "┃ one") || strings.Contains(v, "┃ three") {
+		t.Fatalf("the short window should show the line being typed alone:\n%s", v)
+	}
+	hs.send(tea.WindowSizeMsg{Width: 60, Height: 40})
+	v = hs.view()
+	for _, l := range []string{"┃ one", "┃ two", "┃ three"} {
+		if !strings.Contains(v, l) {
+			t.Errorf("after the window grew, the box lacks %q:\n%s", l, v)
+		}
+	}
+	// The cursor is where it was: what is typed next ends "two".
+	hs.typeShown("!")
+	if got := hs.m.ta.Value(); got != "one\ntwo!\nthree" {
+		t.Errorf("after the window grew, typing gives %q", got)
 	}
 }

@@ -21,8 +21,12 @@ func (m *Model) View() string {
 		return ""
 	}
 	footer := m.footer()
-	h := max(m.height-len(footer), 1)
-	body := m.body(h)
+	if len(footer) > m.height {
+		// A window too short for even the footer's first lines keeps
+		// its last ones: the status line, the line being typed.
+		footer = footer[len(footer)-m.height:]
+	}
+	body := m.body(m.height - len(footer))
 	var b strings.Builder
 	for _, l := range body {
 		b.WriteString(l)
@@ -326,22 +330,24 @@ func (m *Model) atEnd(h int) bool {
 // before the footer's extra lines: the policies' every line, the keys.
 const minConversation = 3
 
+// boxHeight is the lines the input box shows when the window has room.
+const boxHeight = 3
+
+// helpCut ends the key help when the window is too short for all of it.
+const helpCut = "… a taller window shows every key"
+
 // footer is everything under the conversation: a rule, the stop banner,
-// the input box, the key help and the status lines.
+// the input box, the key help and the status lines. It takes at most the
+// window's lines less minConversation, its first lines aside: the rule,
+// the status line, the input box's label and the line being typed, and
+// the banner's first line are always drawn.
 func (m *Model) footer() []string {
-	var out []string
-	out = append(out, m.rule())
-	bannerAt := len(out)
-	if m.mode != inputNone || m.humanTurn != "" {
-		out = append(out, m.inputLabel()...)
-		if m.mode != inputNone {
-			out = append(out, strings.Split(m.ta.View(), "\n")...)
-		}
+	typing := m.mode != inputNone
+	var label []string
+	if typing || m.humanTurn != "" {
+		label = m.inputLabel()
 	}
-	if m.showHelp {
-		out = append(out, m.fullHelp()...)
-	}
-	out = append(out, m.fit(m.statusLine()))
+	status := m.fit(m.statusLine())
 	progress := m.progressLines()
 	var notice []string
 	switch {
@@ -351,36 +357,106 @@ func (m *Model) footer() []string {
 		notice = m.noticeLines(m.noticeText(), m.st.dim)
 	}
 	keys := []string{m.keyLine()}
-	if m.mode != inputNone && m.ta.Focused() {
+	if typing && m.ta.Focused() {
 		// Typing, every key but ctrl+c goes into the box, whose own
 		// line names its keys: the reminder names only the way out.
 		keys = []string{m.fit(m.shortHelp([]key.Binding{typingQuit}))}
 	}
-	// A short window keeps lines of the conversation: the policies'
-	// progress shrinks to its first line, then goes, then the notice, and
-	// then the key reminder. The status line stays.
-	room := m.height - minConversation - len(out)
-	if len(progress)+len(notice)+len(keys) > room && len(progress) > 1 {
-		progress = []string{m.fit(strings.TrimRight(ansi.Strip(progress[0]), " ") + " …")}
+	var help []string
+	if m.showHelp {
+		help = m.fullHelp()
 	}
-	if len(progress)+len(notice)+len(keys) > room {
-		progress = nil
+
+	// The lines left over are given out by need. A short window keeps
+	// lines of the conversation: the policies' progress shrinks to its
+	// first line, then goes, then the notice, and then the key reminder.
+	room := m.height - minConversation
+	used := 2 + len(label)
+	if typing {
+		used++ // the line being typed
 	}
-	if len(notice)+len(keys) > room {
-		notice = nil
+	if m.stopped != nil {
+		used++ // the banner's first line
 	}
-	if len(keys) > room {
+	take := func(n int) bool {
+		if used+n > room {
+			return false
+		}
+		used += n
+		return true
+	}
+	if !take(len(keys)) {
 		keys = nil
 	}
-	out = append(append(append(out, progress...), notice...), keys...)
+	helpRoom := 0
+	if len(help) > 0 && take(1) {
+		helpRoom = 1 // at least the line that says there is more
+	}
+	if !take(len(notice)) {
+		notice = nil
+	}
+	whole := progress
+	if len(progress) > 1 {
+		progress = []string{m.fit(strings.TrimRight(ansi.Strip(progress[0]), " ") + " …")}
+	}
+	if !take(len(progress)) {
+		progress, whole = nil, nil
+	}
+	box := 1
+	for typing && box < boxHeight && take(1) {
+		box++
+	}
+	if helpRoom > 0 {
+		more := min(len(help)-1, max(room-used, 0))
+		used += more
+		helpRoom += more
+		if helpRoom < len(help) {
+			help = append(help[:helpRoom-1:helpRoom-1], m.fit(m.st.dim.Render(helpCut)))
+		}
+	} else {
+		help = nil
+	}
+	if len(whole) > 1 && take(len(whole)-1) {
+		progress = whole
+	}
+
+	out := []string{m.rule()}
 	if m.stopped != nil {
 		// The banner takes what the window has left, keeping a few
 		// lines of the conversation to scroll.
-		room := m.height - len(out) - min(3, max(m.height-len(out)-1, 0))
-		b := m.banner(room)
-		out = append(out[:bannerAt], append(b, out[bannerAt:]...)...)
+		out = append(out, m.banner(1+max(room-used, 0))...)
 	}
-	return out
+	out = append(out, label...)
+	if typing {
+		out = append(out, m.boxLines(box)...)
+	}
+	out = append(out, help...)
+	out = append(out, status)
+	return append(append(append(out, progress...), notice...), keys...)
+}
+
+// boxLines draws the input box n lines high, the line being typed among
+// them. A box that shrank for a short window and grows again shows the
+// lines above that line once more: the text is set anew, scrolled to its
+// top, and the cursor put back where it was.
+func (m *Model) boxLines(n int) []string {
+	if h := m.ta.Height(); h != n {
+		if n > h {
+			row, li := m.ta.Line(), m.ta.LineInfo()
+			col := li.StartColumn + li.ColumnOffset
+			m.ta.SetValue(m.ta.Value())
+			for m.ta.Line() > row {
+				m.ta.CursorUp()
+			}
+			m.ta.SetCursor(col)
+		}
+		m.ta.SetHeight(n)
+		// The box keeps its cursor in view as it takes a key, among the
+		// lines it last drew; a change of height is such a moment.
+		m.ta.View()
+		m.ta, _ = m.ta.Update(nil)
+	}
+	return strings.Split(m.ta.View(), "\n")
 }
 
 // noticeLines wraps a notice onto at most two lines rather than cutting
