@@ -119,6 +119,7 @@ type stopInfo struct {
 	stop      transcripts.Stop
 	ended     time.Time
 	md, jsonl string
+	partial   bool // the message in flight is kept, marked interrupted
 	err       error
 }
 
@@ -406,7 +407,8 @@ func (m *Model) apply(it item) {
 		}
 		stop := e.Stop
 		stop.Kind, stop.Policy, stop.Reason = plainLine(stop.Kind), plainLine(stop.Policy), plainLine(stop.Reason)
-		m.stopped = &stopInfo{stop: stop, ended: e.Ended, md: plainLine(it.md), jsonl: plainLine(it.jsonl), err: e.Err}
+		m.stopped = &stopInfo{stop: stop, ended: e.Ended, md: plainLine(it.md), jsonl: plainLine(it.jsonl), err: e.Err,
+			partial: e.Partial != nil && it.md != ""}
 	}
 }
 

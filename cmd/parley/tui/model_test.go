@@ -366,7 +366,7 @@ func TestStoppedViewIgnoresControls(t *testing.T) {
 	if len(hs.ctl.calls) != 0 {
 		t.Fatalf("after the stop, keys called %q", hs.ctl.calls)
 	}
-	if v := hs.view(); !strings.Contains(v, "by operator: the operator ended the conversation") || !strings.Contains(v, "a.jsonl") {
+	if v := hs.view(); !strings.Contains(v, "(operator): the operator ended the conversation") || !strings.Contains(v, "a.jsonl") {
 		t.Fatalf("banner missing:\n%s", v)
 	}
 	if hs.quit {
@@ -868,7 +868,7 @@ func TestTheBannerFitsShortAndNarrowWindows(t *testing.T) {
 		v := ansi.Strip(hs.view())
 		checkFits(t, v, sz[0], sz[1])
 		body, _, _ := strings.Cut(v, "\n─")
-		if !strings.Contains(v, "■ Stopped after message 20 by loop") || strings.Count(body, "\n") < 2 {
+		if !strings.Contains(v, "■ Stopped after message 20 (loop)") || strings.Count(body, "\n") < 2 {
 			t.Errorf("%dx%d: the banner's first line, and three lines of the conversation, should show:\n%s", sz[0], sz[1], v)
 		}
 	}
@@ -1534,5 +1534,61 @@ func TestTheInputBoxGrowsBack(t *testing.T) {
 	hs.typeShown("!")
 	if got := hs.m.ta.Value(); got != "one\ntwo!\nthree" {
 		t.Errorf("after the window grew, typing gives %q", got)
+	}
+}
+
+// The banner says where the run stopped as parley says it once the view
+// closes, one sentence for both: that no transcript was kept when the
+// first reply failed, and that the message cut off is kept; an error's own
+// sentence follows, which parley prints apart once the view closes.
+func TestTheBannerSaysWhatTheEndLineSays(t *testing.T) {
+	cut := &transcripts.Message{Speaker: "grok-4", Content: "half a reply", Partial: true}
+	cases := []struct {
+		name       string
+		stop       transcripts.Stop
+		partial    *transcripts.Message
+		md, jsonl  string
+		want, also string
+	}{
+		{name: "the first reply failed", stop: transcripts.Stop{Kind: transcripts.StopError, At: 1, Reason: "grok-4: 500 Internal Server Error after 3 attempts"},
+			want: "Stopped before any reply was recorded (error); no transcript was kept.", also: "grok-4: 500 Internal Server Error after 3 attempts"},
+		{name: "a stream cut off", stop: transcripts.Stop{Kind: transcripts.StopError, At: 3, Reason: "grok-4: the stream was cut off after 2 attempts"},
+			partial: cut, md: "t.md", jsonl: "t.jsonl",
+			want: "Stopped after message 3 (error); message 4 was cut off and is kept, marked (interrupted), so the transcript holds 4 messages.",
+			also: "grok-4: the stream was cut off after 2 attempts"},
+		{name: "the operator, mid-message", stop: transcripts.Stop{Kind: transcripts.StopOperator, At: 3, Reason: "the operator ended the conversation"},
+			partial: cut, md: "t.md", jsonl: "t.jsonl",
+			want: "Stopped after message 3 (operator): the operator ended the conversation; message 4 was cut off and is kept, marked (interrupted), so the transcript holds 4 messages."},
+		{name: "a rule", stop: transcripts.Stop{Kind: transcripts.StopPolicy, Policy: "max_messages", At: 3, Reason: "the conversation reached its limit of 3 messages"},
+			md: "t.md", jsonl: "t.jsonl", want: "Stopped after message 3 (max_messages): the conversation reached its limit of 3 messages."},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			hs := newHarness(t, 100, 30, nil)
+			if c.stop.At == 1 {
+				// The opening, and grok-4's reply failing.
+				hs.events(started(), orchestrator.MessageFinished{Index: 1, Message: transcripts.Message{Speaker: "Kimi K2",
+					Content: "Shall we talk about tides?", Origin: transcripts.OriginOpening}},
+					orchestrator.TurnStarted{Index: 2, Speaker: "grok-4", Time: hs.clock},
+					orchestrator.Retrying{Index: 2, Speaker: "grok-4", Attempt: 2, Max: 3, Wait: 2 * time.Second, Reason: "500 Internal Server Error", Time: hs.clock})
+			} else {
+				conversation(hs)
+			}
+			hs.paths(orchestrator.Stopped{Stop: c.stop, Ended: hs.clock, Partial: c.partial}, c.md, c.jsonl)
+			if end := orchestrator.Ending(c.stop, c.md != "", c.partial != nil && c.md != ""); end != c.want {
+				t.Fatalf("the end line is %q, want %q", end, c.want)
+			}
+			_, foot, _ := strings.Cut(hs.view(), "\n─")
+			flat := strings.Join(strings.Fields(strings.NewReplacer("│", " ", "╭", " ", "╮", " ", "╰", " ", "╯", " ", "─", " ").Replace(foot)), " ")
+			if !strings.Contains(flat, "■ "+c.want) {
+				t.Errorf("the banner does not say %q:\n%s", c.want, foot)
+			}
+			if c.also != "" && !strings.Contains(flat, c.also) {
+				t.Errorf("the banner does not give the error %q:\n%s", c.also, foot)
+			}
+			if c.name == "the first reply failed" {
+				golden(t, "stopped_no_transcript", hs.view())
+			}
+		})
 	}
 }

@@ -9,6 +9,7 @@ import (
 	"github.com/charmbracelet/lipgloss"
 	"github.com/charmbracelet/x/ansi"
 
+	"github.com/parleyhq/parley/orchestrator"
 	"github.com/parleyhq/parley/orchestrator/policy"
 	"github.com/parleyhq/parley/transcripts"
 )
@@ -546,11 +547,12 @@ func (m *Model) drawRule() string {
 // reason, stays.
 func (m *Model) banner(room int) []string {
 	s := m.stopped
-	who := s.stop.Kind
-	if s.stop.Policy != "" {
-		who = s.stop.Policy
+	// The sentence parley prints once the view closes; an error's own
+	// sentence, which it prints apart, follows it.
+	heads := []string{"■ " + orchestrator.Ending(s.stop, s.md != "", s.partial)}
+	if s.stop.Kind == transcripts.StopError && s.stop.Reason != "" {
+		heads = append(heads, s.stop.Reason)
 	}
-	heads := []string{fmt.Sprintf("■ Stopped after message %d by %s: %s", s.stop.At, who, s.stop.Reason)}
 	tail := "The view stays open to scroll back; q quits."
 	if m.review != nil {
 		heads, tail = m.review, "↑/↓ and PgUp/PgDn scroll; q quits."
