@@ -248,7 +248,8 @@ func (r *run) finish(stop transcripts.Stop, partial *transcripts.Message, err er
 		if m.Origin == transcripts.OriginInjected {
 			what = "a line the operator injected as " + m.Speaker
 		}
-		actions = append(actions, Operator{Detail: what + " was not recorded: the conversation ended before it could join", Time: c.cfg.Now()})
+		actions = append(actions, Operator{Detail: what + " was not recorded: the conversation ended before it could join",
+			Time: c.cfg.Now(), Dropped: &m})
 	}
 	for _, a := range actions {
 		if e := r.emit(a); e != nil && err == nil {

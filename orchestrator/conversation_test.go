@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"iter"
+	"os"
 	"slices"
 
 	"strings"
@@ -818,10 +819,17 @@ func TestALineInjectedBeforeAnEnd(t *testing.T) {
 			if e.Kind == "operator" {
 				events = append(events, e.Detail)
 			}
+			// What the operator typed is kept, since no message holds it.
+			if e.Kind == "operator" && strings.Contains(e.Detail, "not recorded") && e.Text != "typed by a person" {
+				t.Errorf("the event of the line not recorded keeps the text %q, want %q", e.Text, "typed by a person")
+			}
 		}
 		want := "a line the operator injected as B was not recorded: the conversation ended before it could join"
 		if !slices.Contains(events, want) {
 			t.Errorf("operator events %q; want %q", events, want)
+		}
+		if raw, _ := os.ReadFile(jl); !strings.Contains(string(raw), `"text":"typed by a person"`) {
+			t.Errorf("the JSONL does not hold the line's text:\n%s", raw)
 		}
 		for _, m := range tr.Messages {
 			if m.Content == "typed by a person" {

@@ -93,6 +93,10 @@ type Notice struct {
 type Operator struct {
 	Detail string // "the operator paused the conversation", …
 	Time   time.Time
+	// Dropped is a line the operator injected that never joined: the
+	// conversation ended first. No message holds it, so the event keeps
+	// its text.
+	Dropped *transcripts.Message
 }
 
 // Stopped closes the stream, once per run.

@@ -80,7 +80,12 @@ func (r *Recorder) event(e Event) error {
 		if r.Recording == nil {
 			return nil
 		}
-		return r.Recording.Event(transcripts.Event{Time: e.Time, Kind: "operator", Detail: e.Detail})
+		ev := transcripts.Event{Time: e.Time, Kind: "operator", Detail: e.Detail}
+		if e.Dropped != nil {
+			// Nothing else holds what the operator typed.
+			ev.Text = e.Dropped.Content
+		}
+		return r.Recording.Event(ev)
 	}
 	return nil
 }

@@ -174,6 +174,9 @@ type Event struct {
 	// (a judge's question) used and cost, as a message records its own.
 	Model string `json:"model,omitempty"`
 	Usage *Usage `json:"usage,omitempty"`
+	// Text is what the operator typed, for a line injected too late to
+	// join the conversation, which no message holds.
+	Text string `json:"text,omitempty"`
 }
 
 type jsonlLine struct {

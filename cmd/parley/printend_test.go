@@ -13,21 +13,29 @@ func TestPrintEndEndsTheReasonOnce(t *testing.T) {
 	cases := []struct {
 		name string
 		stop transcripts.Stop
+		res  result // its Stop is stop
 		want string
 	}{
-		{"a judge's rationale with its period", transcripts.Stop{Kind: transcripts.StopPolicy, Policy: "judge", At: 4,
+		{name: "a judge's rationale with its period", stop: transcripts.Stop{Kind: transcripts.StopPolicy, Policy: "judge", At: 4,
 			Reason: "the judge (m) judged after message 4 that the conversation is going nowhere: They are only saying goodbye."},
-			"Stopped after message 4 (judge): the judge (m) judged after message 4 that the conversation is going nowhere: They are only saying goodbye.\n"},
-		{"a rule's reason without one", transcripts.Stop{Kind: transcripts.StopPolicy, Policy: "max_messages", At: 50,
+			want: "Stopped after message 4 (judge): the judge (m) judged after message 4 that the conversation is going nowhere: They are only saying goodbye.\n"},
+		{name: "a rule's reason without one", stop: transcripts.Stop{Kind: transcripts.StopPolicy, Policy: "max_messages", At: 50,
 			Reason: "the conversation holds 50 messages"},
-			"Stopped after message 50 (max_messages): the conversation holds 50 messages.\n"},
-		{"the operator", transcripts.Stop{Kind: transcripts.StopOperator, At: 3, Reason: "the operator ended the conversation"},
-			"Stopped after message 3 (operator): the operator ended the conversation.\n"},
+			want: "Stopped after message 50 (max_messages): the conversation holds 50 messages.\n"},
+		{name: "the operator", stop: transcripts.Stop{Kind: transcripts.StopOperator, At: 3, Reason: "the operator ended the conversation"},
+			want: "Stopped after message 3 (operator): the operator ended the conversation.\n"},
+		{name: "the first reply failed", stop: transcripts.Stop{Kind: transcripts.StopError, At: 1, Reason: "B: 500 after 3 attempts"},
+			want: "Stopped before any reply was recorded (error); no transcript was kept.\n"},
+		{name: "a stream cut off", stop: transcripts.Stop{Kind: transcripts.StopError, At: 2, Reason: "B: cut off after 2 attempts"},
+			res:  result{Markdown: "t.md", JSONL: "t.jsonl", Partial: true},
+			want: "Stopped after message 2 (error); message 3 was cut off and is kept, marked (interrupted), so the transcript holds 3 messages.\nTranscript: t.md\nJSONL:      t.jsonl\n"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			var b bytes.Buffer
-			printEnd(&b, result{Stop: c.stop})
+			r := c.res
+			r.Stop = c.stop
+			printEnd(&b, r)
 			if b.String() != c.want {
 				t.Errorf("printed %q, want %q", b.String(), c.want)
 			}

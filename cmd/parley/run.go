@@ -413,45 +413,14 @@ func textWidthOption(n int) int {
 	return n
 }
 
-// printEnd says where the run stopped and where it is recorded. An error's
-// sentence is left to the error itself, which is printed once, on stderr.
+// printEnd says where the run stopped and where it is recorded, in the
+// sentence the live view's banner gave. An error's sentence is left to the
+// error itself, which is printed once, on stderr.
 func printEnd(w io.Writer, r result) {
-	switch {
-	case r.Stop.Kind == transcripts.StopError && r.Markdown == "":
-		// Nobody replied, or the first reply could not be written (a
-		// full disk): nothing but the opening would be kept.
-		fmt.Fprintf(w, "Stopped before any reply was recorded (error); no transcript was kept.\n")
-	case r.Stop.Kind == transcripts.StopError:
-		fmt.Fprintf(w, "Stopped after message %d (error)%s.\n", r.Stop.At, cutOff(r))
-	default:
-		reason := r.Stop.Reason
-		if c := cutOff(r); c != "" {
-			// The reason's own period would come before the clause.
-			reason = strings.TrimRight(strings.TrimSpace(reason), ".") + c
-		}
-		fmt.Fprintf(w, "Stopped after message %d (%s): %s\n", r.Stop.At, stopName(r.Stop), phrase.Sentence(reason))
-	}
+	fmt.Fprintln(w, orchestrator.Ending(r.Stop, r.Markdown != "", r.Partial))
 	if r.Markdown != "" {
 		fmt.Fprintf(w, "Transcript: %s\nJSONL:      %s\n", r.Markdown, r.JSONL)
 	}
-}
-
-// cutOff says, when the run kept the message in flight, that the files
-// hold it as one more message, marked interrupted: the stop names the
-// last message completed, and the Markdown's count holds both.
-func cutOff(r result) string {
-	if !r.Partial {
-		return ""
-	}
-	return fmt.Sprintf("; message %d was cut off and is kept, marked (interrupted), so the transcript holds %s",
-		r.Stop.At+1, phrase.Count(r.Stop.At+1, "message", "messages"))
-}
-
-func stopName(s transcripts.Stop) string {
-	if s.Policy != "" {
-		return s.Policy
-	}
-	return s.Kind
 }
 
 // parsePace reads a --pace flag: "" (not given) is nil.

@@ -16,6 +16,7 @@ import (
 	"github.com/parleyhq/parley/cmd/parley/tui"
 	"github.com/parleyhq/parley/configs"
 	"github.com/parleyhq/parley/internal/phrase"
+	"github.com/parleyhq/parley/orchestrator"
 	"github.com/parleyhq/parley/orchestrator/policy"
 	"github.com/parleyhq/parley/orchestrator/review"
 	"github.com/parleyhq/parley/transcripts"
@@ -167,7 +168,7 @@ func recordingFor(path, policyFile string) (tui.Recording, []policy.LoopReading,
 	rec.Stop = transcripts.Stop{At: len(judged), Kind: "end of the recording", Reason: "the recording ends here"}
 	if t.Run != nil && t.Run.Stop != nil {
 		rec.Stop = *t.Run.Stop
-		rec.Banner = append(rec.Banner, fmt.Sprintf("■ Recorded: stopped after message %d by %s: %s", rec.Stop.At, stopName(rec.Stop), rec.Stop.Reason))
+		rec.Banner = append(rec.Banner, fmt.Sprintf("■ Recorded: stopped after message %d by %s: %s", rec.Stop.At, orchestrator.StopName(rec.Stop), rec.Stop.Reason))
 	} else {
 		rec.Banner = append(rec.Banner, fmt.Sprintf("■ Recorded: %s%s, no stop recorded", phrase.Count(len(judged), "message", "messages"), moderatorNotes(judged)))
 	}

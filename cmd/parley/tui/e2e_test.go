@@ -236,7 +236,11 @@ func TestEndToEndInTerminal(t *testing.T) {
 	tm.waitFor("the input box", func(s string) bool { return strings.Contains(s, "Inject as a moderator note") })
 	tm.typeSlowly("Time to wrap up ↔ please")
 	tm.press("\x13") // ctrl+s
-	tm.waitFor("the box to close", func(s string) bool { return strings.Contains(s, "injected as a moderator note") })
+	// Paused between messages, the note joins at once: the view says so
+	// by showing it, and the notice that it would join is gone.
+	tm.waitFor("the note to join", func(s string) bool {
+		return !strings.Contains(s, "Inject as") && strings.Contains(s, "moderator note") && strings.Contains(s, "Time to wrap up ↔ please")
+	})
 
 	// Resume: the conversation goes on by itself.
 	tm.press(" ")

@@ -79,13 +79,23 @@ type item struct {
 
 type tickMsg time.Time
 
-// entry is a finished message and its cached rendering.
+// entry is a finished message, or a note the view says between messages,
+// and its cached rendering.
 type entry struct {
 	msg   transcripts.Message
 	index int
+	note  *note // not a message: a line the view says in the conversation
 	lines []string
 	w     int
 	raw   bool
+}
+
+// note is something the view says in the conversation, where it happened,
+// rather than under the status line: it stays true, and scrolls as the
+// messages do.
+type note struct {
+	text string
+	warn bool
 }
 
 // live is the message in flight.
@@ -109,11 +119,41 @@ type stopInfo struct {
 	stop      transcripts.Stop
 	ended     time.Time
 	md, jsonl string
+	partial   bool // the message in flight is kept, marked interrupted
 	err       error
 }
 
-// noticeResumed is cleared once the next message is in.
-const noticeResumed = "resumed"
+// ends says what makes a notice untrue, besides the stop, which ends every
+// notice: the conversation is over, and what it said of the run with it.
+type ends uint8
+
+const (
+	// endsAtToken: a token of the message in flight, a turn starting or a
+	// message finishing (a retry's or a rate limit's wait is over).
+	endsAtToken ends = 1 << iota
+	// endsAtMessage: a message finishing.
+	endsAtMessage
+	// endsAtEdit: the person changing what the box holds, or closing it.
+	endsAtEdit
+	// endsAtClose: the input box closing.
+	endsAtClose
+	// endsAtJoin: a line the operator injected joining the conversation.
+	endsAtJoin
+)
+
+// notice is the line under the status: what holds the conversation up (a
+// retry, a rate limit's wait) or what the person just did. It goes once
+// it is no longer true.
+type notice struct {
+	text string
+	warn bool
+	ends ends
+	// A retry's notice counts down to its attempt: the text is said
+	// around the time left, "in 3s" (or "now").
+	until      time.Time
+	after      string
+	countsDown bool
+}
 
 // input modes
 const (
@@ -139,15 +179,16 @@ type Model struct {
 	limit    int
 	started  time.Time
 	entries  []*entry
+	last     int // the index of the last message entries hold
 	live     *live
 	progress []policy.Progress
 	tokens   int
 	counted  int     // finished messages that count toward the budget (not moderator notes, not interrupted)
 	lastRate float64 // tokens/s of the last finished reply
 	lastTTFT time.Duration
-	notice   string
-	warn     bool
+	notice   notice
 	paused   bool
+	dropped  []transcripts.Message // lines injected that the conversation ended before they joined
 	stopped  *stopInfo
 	quitting bool
 
@@ -238,9 +279,10 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return m.key(msg)
 	}
 	if m.mode != inputNone {
+		before := m.ta.Value()
 		var cmd tea.Cmd
 		m.ta, cmd = m.ta.Update(msg)
-		m.keepDraft()
+		m.typed(before)
 		return m, cmd
 	}
 	return m, nil
@@ -254,6 +296,7 @@ func (m *Model) apply(it item) {
 			m.addEntry(i+1, p)
 		}
 	case orchestrator.TurnStarted:
+		m.endNotice(endsAtToken)
 		m.live = &live{index: e.Index, speaker: e.Speaker, started: e.Time}
 		if _, ok := m.cfg.Humans[e.Speaker]; ok && m.stopped == nil {
 			m.humanTurn = e.Speaker
@@ -261,13 +304,15 @@ func (m *Model) apply(it item) {
 				// A note being typed is not swapped for the turn's
 				// message: it is sent or dropped first (closeInput then
 				// opens the turn's box).
-				m.setNotice(false, "your turn as %s: send the note first (ctrl+s), or esc to drop it", e.Speaker)
+				m.setNotice(false, endsAtClose, "your turn as %s: send the note first (ctrl+s), or esc to drop it", e.Speaker)
 			} else {
 				m.openInput(inputHuman)
 			}
 		}
 	case orchestrator.Delta:
 		if lv := m.live; lv != nil && lv.index == e.Index {
+			// The wait is over: the reply streams.
+			m.endNotice(endsAtToken)
 			if lv.firstAt.IsZero() {
 				lv.firstAt = it.at
 			}
@@ -283,15 +328,17 @@ func (m *Model) apply(it item) {
 		if lv := m.live; lv != nil && lv.index == e.Index && !e.Judge {
 			m.live = &live{index: lv.index, speaker: lv.speaker, started: e.Time.Add(e.Wait)}
 		}
-		m.setNotice(true, "%s: %s, retrying in %s (attempt %d of %d)", e.Speaker, e.Reason, roundDur(e.Wait), e.Attempt+1, e.Max)
+		m.setNotice(true, endsAtToken, "%s: %s, retrying", e.Speaker, e.Reason)
+		m.notice.countsDown, m.notice.until, m.notice.after = true, e.Time.Add(e.Wait), fmt.Sprintf("(attempt %d of %d)", e.Attempt+1, e.Max)
 	case orchestrator.MessageFinished:
 		if m.live != nil && m.live.index == e.Index {
 			m.live = nil
 		}
-		if m.warn && strings.Contains(m.notice, "retrying") {
-			m.notice, m.warn = "", false
-		}
 		msg := e.Message
+		if msg.Origin == transcripts.OriginModerator || msg.Origin == transcripts.OriginInjected {
+			m.endNotice(endsAtJoin)
+		}
+		m.endNotice(endsAtToken | endsAtMessage)
 		if msg.Origin == transcripts.OriginAgent && msg.Usage != nil {
 			// A reply that came whole at once (a scripted line, a cache)
 			// has no rate to speak of: a few microseconds would make one
@@ -302,13 +349,9 @@ func (m *Model) apply(it item) {
 			}
 		}
 		m.addEntry(e.Index, msg)
-		switch {
-		case m.warn:
-		case m.paused && msg.Origin == transcripts.OriginAgent:
+		if m.paused && msg.Origin == transcripts.OriginAgent {
 			// The pause has taken effect: say so instead of "pausing…".
-			m.setNotice(false, "paused after message %d; n takes one more, space resumes, q quits", e.Index)
-		case m.notice == noticeResumed:
-			m.notice = ""
+			m.setNotice(false, 0, "paused after message %d; n takes one more, space resumes, q quits", e.Index)
 		}
 		if msg.Speaker == m.humanTurn {
 			m.humanTurn = ""
@@ -319,24 +362,55 @@ func (m *Model) apply(it item) {
 	case orchestrator.Progress:
 		m.progress = e.Progress
 	case orchestrator.Notice:
-		m.setNotice(e.Kind == "warning" || e.Kind == "error" || e.Failed, "%s: %s", e.Kind, e.Detail)
+		if e.Kind == "wait" {
+			// A rate limit holds the reply up until it streams.
+			m.setNotice(false, endsAtToken, "%s: %s", e.Kind, e.Detail)
+			break
+		}
+		// A warning, a judge's ruling, a context cut: true for good, so
+		// said in the conversation, after the message it follows.
+		m.addNote(e.Kind == "warning" || e.Kind == "error" || e.Failed, "%s: %s", e.Kind, e.Detail)
+	case orchestrator.Operator:
+		// The view showed what the operator did as they did it; only a
+		// line that never joined is news.
+		if e.Dropped != nil {
+			m.dropped = append(m.dropped, *e.Dropped)
+		}
 	case orchestrator.Stopped:
 		if e.Partial != nil {
-			m.addEntry(len(m.entries)+1, *e.Partial)
+			index := m.last + 1
+			if m.live != nil {
+				index = m.live.index
+			}
+			m.addEntry(index, *e.Partial)
 		}
+		for _, d := range m.dropped {
+			// The line was promised to join after the message in flight,
+			// which is the last: it is said here, with what it said.
+			what := "The moderator note you injected"
+			if d.Origin == transcripts.OriginInjected {
+				what = "The line you injected as " + d.Speaker
+			}
+			kept := "Its text"
+			if it.jsonl != "" {
+				kept = "Its text, which the JSONL keeps"
+			}
+			m.addNote(true, "%s was not recorded: the conversation ended before it could join. %s: “%s”", what, kept, d.Content)
+		}
+		m.dropped = nil
 		m.live = nil
 		m.paused = false
 		m.humanTurn = ""
-		if !m.warn {
-			// "resumed", "taking one more message" and the like are over.
-			m.notice = ""
-		}
+		// A retry, a wait, "taking one more message" and the like are
+		// over with the conversation.
+		m.notice = notice{}
 		if m.mode != inputNone {
 			m.closeInput()
 		}
 		stop := e.Stop
 		stop.Kind, stop.Policy, stop.Reason = plainLine(stop.Kind), plainLine(stop.Policy), plainLine(stop.Reason)
-		m.stopped = &stopInfo{stop: stop, ended: e.Ended, md: plainLine(it.md), jsonl: plainLine(it.jsonl), err: e.Err}
+		m.stopped = &stopInfo{stop: stop, ended: e.Ended, md: plainLine(it.md), jsonl: plainLine(it.jsonl), err: e.Err,
+			partial: e.Partial != nil && it.md != ""}
 	}
 }
 
@@ -348,12 +422,41 @@ func (m *Model) addEntry(index int, msg transcripts.Message) {
 		m.counted++
 	}
 	m.entries = append(m.entries, &entry{msg: msg, index: index})
+	m.last = index
 }
 
-// setNotice sets the line under the status; what it quotes (a provider's
-// error, a judge's rationale) is made plain first.
-func (m *Model) setNotice(warn bool, format string, args ...any) {
-	m.notice, m.warn = plainLine(fmt.Sprintf(format, args...)), warn
+// addNote says something in the conversation, after the last message; what
+// it quotes (a provider's error, a judge's rationale, a line typed) is made
+// plain first.
+func (m *Model) addNote(warn bool, format string, args ...any) {
+	m.entries = append(m.entries, &entry{note: &note{text: plainLine(fmt.Sprintf(format, args...)), warn: warn}})
+}
+
+// setNotice sets the line under the status, to last until what ends says
+// (0: until another notice or the stop); what it quotes (a provider's
+// error) is made plain first.
+func (m *Model) setNotice(warn bool, until ends, format string, args ...any) {
+	m.notice = notice{text: plainLine(fmt.Sprintf(format, args...)), warn: warn, ends: until}
+}
+
+// endNotice clears the notice when one of what makes it untrue happened.
+func (m *Model) endNotice(happened ends) {
+	if m.notice.ends&happened != 0 {
+		m.notice = notice{}
+	}
+}
+
+// noticeText is the notice as said now: a retry's counts down to its
+// attempt.
+func (m *Model) noticeText() string {
+	n := m.notice
+	if !n.countsDown {
+		return n.text
+	}
+	if left := n.until.Sub(m.now()); left > 0 {
+		return fmt.Sprintf("%s in %s %s", n.text, roundDur(left), n.after)
+	}
+	return fmt.Sprintf("%s now %s", n.text, n.after)
 }
 
 // add takes in a piece of the message in flight: O(len(s)), whatever the
@@ -384,8 +487,9 @@ func (m *Model) key(msg tea.KeyMsg) (tea.Model, tea.Cmd) {
 		// whole: handed to the box as one key event, "up" would read as
 		// the arrow key, and one event a rune made a long text pasted
 		// without bracketed paste take time quadratic in its length.
+		before := m.ta.Value()
 		m.ta.InsertString(string(msg.Runes))
-		m.keepDraft()
+		m.typed(before)
 		return m, nil
 	}
 	if msg.Type == tea.KeyRunes && len(msg.Runes) > 1 && !msg.Paste {
@@ -423,9 +527,10 @@ func (m *Model) key(msg tea.KeyMsg) (tea.Model, tea.Cmd) {
 			m.target = (m.target + 1) % 3
 			return m, nil
 		}
+		before := m.ta.Value()
 		var cmd tea.Cmd
 		m.ta, cmd = m.ta.Update(msg)
-		m.keepDraft()
+		m.typed(before)
 		return m, cmd
 	}
 	h := m.bodyHeight()
@@ -452,26 +557,26 @@ func (m *Model) key(msg tea.KeyMsg) (tea.Model, tea.Cmd) {
 		if m.paused {
 			m.cfg.Control.Resume()
 			m.paused = false
-			m.setNotice(false, noticeResumed)
+			m.setNotice(false, endsAtMessage, "resumed")
 		} else {
 			m.cfg.Control.Pause()
 			m.paused = true
 			if m.live == nil {
-				m.setNotice(false, "paused; n takes one more message, space resumes")
+				m.setNotice(false, 0, "paused; n takes one more message, space resumes")
 			} else {
-				m.setNotice(false, "pausing after the message in flight; n takes one more, space resumes")
+				m.setNotice(false, 0, "pausing after the message in flight; n takes one more, space resumes")
 			}
 		}
 	case key.Matches(msg, k.Step):
 		if !m.paused {
-			m.setNotice(false, "n takes one more message while paused; press space to pause")
+			m.setNotice(false, endsAtMessage, "n takes one more message while paused; press space to pause")
 			break
 		}
 		m.cfg.Control.Step()
-		m.setNotice(false, "taking one more message")
+		m.setNotice(false, 0, "taking one more message")
 	case key.Matches(msg, k.Stop):
 		m.cfg.Control.End()
-		m.setNotice(false, "ending the conversation")
+		m.setNotice(false, 0, "ending the conversation")
 	case key.Matches(msg, k.Inject), msg.Type == tea.KeyEnter && m.humanTurn != "":
 		if m.humanTurn != "" {
 			m.openInput(inputHuman)
@@ -491,6 +596,16 @@ func (m *Model) openInput(mode int) {
 	m.ta.Focus()
 }
 
+// typed follows a key given to the input box: a notice about what the box
+// held (nothing to send, a refusal) ends once the person changes it, and
+// the draft is kept.
+func (m *Model) typed(before string) {
+	if m.ta.Value() != before {
+		m.endNotice(endsAtEdit)
+	}
+	m.keepDraft()
+}
+
 // keepDraft hands what the person has typed for their turn to their seat
 // as it changes: however the run ends (q, Ctrl-C, e, a signal, a closed
 // terminal), the turn's context is cancelled and the seat records it as
@@ -502,6 +617,7 @@ func (m *Model) keepDraft() {
 }
 
 func (m *Model) closeInput() {
+	m.endNotice(endsAtEdit | endsAtClose)
 	wasInject := m.mode == inputInject
 	m.mode = inputNone
 	m.ta.Reset()
@@ -523,7 +639,7 @@ func (m *Model) targetName(i int) string {
 func (m *Model) send() {
 	text := strings.TrimRight(m.ta.Value(), " \n")
 	if strings.TrimSpace(text) == "" {
-		m.setNotice(true, "nothing to send; type a message first")
+		m.setNotice(true, endsAtEdit|endsAtMessage, "nothing to send; type a message first")
 		return
 	}
 	switch m.mode {
@@ -533,7 +649,7 @@ func (m *Model) send() {
 			return
 		}
 		if err := seat.Say(text); err != nil {
-			m.setNotice(true, "%s", err)
+			m.setNotice(true, endsAtEdit|endsAtMessage, "%s", err)
 			return
 		}
 		if d, ok := seat.(drafter); ok {
@@ -543,13 +659,13 @@ func (m *Model) send() {
 	case inputInject:
 		who := m.targetName(m.target)
 		if err := m.cfg.Control.Inject(who, text); err != nil {
-			m.setNotice(true, "%s", err)
+			m.setNotice(true, endsAtEdit|endsAtMessage, "%s", err)
 			return
 		}
 		if who == "" {
 			who = "a moderator note"
 		}
-		m.setNotice(false, "injected as %s; it joins the conversation after the message in flight", who)
+		m.setNotice(false, endsAtJoin, "injected as %s; it joins the conversation after the message in flight", who)
 	}
 	m.closeInput()
 }

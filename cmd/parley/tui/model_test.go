@@ -110,6 +110,16 @@ func (hs *harness) typeText(s string) {
 	}
 }
 
+// typeShown types s as typeText does, drawing the view after each key as
+// the program does: the input box scrolls to the line being typed among
+// the lines it last drew.
+func (hs *harness) typeShown(s string) {
+	for _, r := range s {
+		hs.typeText(string(r))
+		hs.m.View()
+	}
+}
+
 func keyMsg(k string) tea.KeyMsg {
 	switch k {
 	case "space":
@@ -254,6 +264,18 @@ func TestGoldenViews(t *testing.T) {
 			hs.paths(orchestrator.Stopped{Stop: transcripts.Stop{Kind: transcripts.StopInterrupted, Reason: "the run was interrupted", At: 3},
 				Ended: hs.clock, Partial: &partial}, "t.md", "t.jsonl")
 		}},
+		{name: "warning_stopped", w: 72, h: 30, script: func(hs *harness) {
+			conversation(hs)
+			hs.events(finished(4, "grok-4", " "), orchestrator.Notice{Kind: "warning",
+				Detail: `grok-4: message 4 is an empty reply (finish reason "length"); the agents are shown "(no reply)" in its place`}, progress(4, 0, 4),
+				orchestrator.TurnStarted{Index: 5, Speaker: "Kimi K2", Time: hs.clock})
+			hs.stream(5, "Kimi K2", "Let me try", 4)
+			hs.events(orchestrator.Retrying{Index: 5, Speaker: "Kimi K2", Attempt: 1, Max: 2, Wait: 744 * time.Millisecond, Reason: "stream cut off", Time: hs.clock})
+			hs.stream(5, "Kimi K2", "Let me try again, then", 4)
+			partial := transcripts.Message{Speaker: "Kimi K2", Content: "Let me try again, then", Partial: true}
+			hs.paths(orchestrator.Stopped{Stop: transcripts.Stop{Kind: transcripts.StopError, Reason: "Kimi K2: the stream was cut off after 2 attempts", At: 4},
+				Ended: hs.clock, Partial: &partial}, "t.md", "t.jsonl")
+		}},
 		{name: "human_turn", w: 72, h: 24, humans: map[string]Seat{"Ada": &fakeSeat{}}, script: func(hs *harness) {
 			hs.events(orchestrator.Started{Run: transcripts.Run{Title: "Ada ↔ grok-4", Started: t0}, Speakers: [2]string{"Ada", "grok-4"}},
 				finished(1, "grok-4", "Hello! What shall we talk about?"),
@@ -356,7 +378,7 @@ func TestStoppedViewIgnoresControls(t *testing.T) {
 	if len(hs.ctl.calls) != 0 {
 		t.Fatalf("after the stop, keys called %q", hs.ctl.calls)
 	}
-	if v := hs.view(); !strings.Contains(v, "by operator: the operator ended the conversation") || !strings.Contains(v, "a.jsonl") {
+	if v := hs.view(); !strings.Contains(v, "(operator): the operator ended the conversation") || !strings.Contains(v, "a.jsonl") {
 		t.Fatalf("banner missing:\n%s", v)
 	}
 	if hs.quit {
@@ -858,7 +880,7 @@ func TestTheBannerFitsShortAndNarrowWindows(t *testing.T) {
 		v := ansi.Strip(hs.view())
 		checkFits(t, v, sz[0], sz[1])
 		body, _, _ := strings.Cut(v, "\n─")
-		if !strings.Contains(v, "■ Stopped after message 20 by loop") || strings.Count(body, "\n") < 2 {
+		if !strings.Contains(v, "■ Stopped after message 20 (loop)") || strings.Count(body, "\n") < 2 {
 			t.Errorf("%dx%d: the banner's first line, and three lines of the conversation, should show:\n%s", sz[0], sz[1], v)
 		}
 	}
@@ -917,24 +939,28 @@ func TestAShortWindowKeepsTheConversation(t *testing.T) {
 }
 
 // A judge's round without a verdict is shown as a warning, as the printer
-// and the JSONL mark it; a ruling is shown as a plain notice.
+// and the JSONL mark it; a ruling is shown as a plain note. Both are said
+// in the conversation, after the message they follow.
 func TestAJudgeRoundWithoutAVerdictIsAWarning(t *testing.T) {
 	cases := []struct {
 		name   string
 		notice orchestrator.Notice
-		warn   bool
+		mark   string
 	}{
-		{"a ruling", orchestrator.Notice{Kind: "judge", Detail: "m after message 4: CONTINUE: they build on each other"}, false},
-		{"no verdict", orchestrator.Notice{Kind: "judge", Detail: "m after message 4: NO VERDICT: the judge could not be asked", Failed: true}, true},
-		{"a warning", orchestrator.Notice{Kind: "warning", Detail: "an empty reply"}, true},
+		{"a ruling", orchestrator.Notice{Kind: "judge", Detail: "m after message 3: CONTINUE: they build on each other"}, "◇ "},
+		{"no verdict", orchestrator.Notice{Kind: "judge", Detail: "m after message 3: NO VERDICT: the judge could not be asked", Failed: true}, "⚠ "},
+		{"a warning", orchestrator.Notice{Kind: "warning", Detail: "an empty reply"}, "⚠ "},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			hs := newHarness(t, 100, 30, nil)
-			conversation(hs)
-			hs.events(c.notice)
-			if hs.m.warn != c.warn || !strings.Contains(footerText(hs), c.notice.Kind+": ") {
-				t.Errorf("warn %v, want %v; footer:\n%s", hs.m.warn, c.warn, footerText(hs))
+			hs.events(started(), finished(1, "Kimi K2", "Hello"), finished(2, "grok-4", "Hi"), finished(3, "Kimi K2", "Well"), c.notice)
+			body, _, _ := strings.Cut(hs.view(), "\n─")
+			if !strings.Contains(body, c.mark+c.notice.Kind+": "+c.notice.Detail) {
+				t.Errorf("the conversation does not say %q:\n%s", c.mark+c.notice.Kind+": "+c.notice.Detail, body)
+			}
+			if strings.Index(body, c.notice.Kind+": ") < strings.Index(body, "Kimi K2 #3") {
+				t.Errorf("the note is not after message 3:\n%s", body)
 			}
 		})
 	}
@@ -1220,5 +1246,361 @@ func TestANoteBeingTypedOutlivesTheStartOfAPersonsTurn(t *testing.T) {
 	hs.keys("ctrl+s")
 	if len(seat.said) != 1 || seat.said[0] != "my reply" {
 		t.Errorf("said %q; want the reply alone", seat.said)
+	}
+}
+
+// A note injected while the last message streams, which the conversation
+// ends before it can join, is said not to have been recorded, quoting what
+// the operator typed, where the view had said it would join.
+func TestANoteThatNeverJoinedIsSaid(t *testing.T) {
+	cases := []struct {
+		name    string
+		tab     int    // tab presses: 0 injects a moderator note, 2 a line as grok-4
+		partial bool   // the message in flight is cut off and kept
+		jsonl   string // "" when no transcript was kept
+		want    string
+	}{
+		{name: "a moderator note", jsonl: "t.jsonl",
+			want: "The moderator note you injected was not recorded: the conversation ended before it could join. Its text, which the JSONL keeps: “Moderator: please summarise.”"},
+		{name: "a line as a seat, after a message cut off", tab: 2, partial: true, jsonl: "t.jsonl",
+			want: "The line you injected as grok-4 was not recorded: the conversation ended before it could join. Its text, which the JSONL keeps: “Moderator: please summarise.”"},
+		{name: "no transcript kept",
+			want: "The moderator note you injected was not recorded: the conversation ended before it could join. Its text: “Moderator: please summarise.”"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			hs := newHarness(t, 80, 30, nil)
+			conversation(hs)
+			hs.keys("i")
+			for range c.tab {
+				hs.keys("tab")
+			}
+			hs.typeText("Moderator: please summarise.")
+			hs.keys("ctrl+s")
+			if f := footerText(hs); !strings.Contains(strings.Join(strings.Fields(f), " "), "it joins the conversation after the message in flight") {
+				t.Fatalf("the injection is not confirmed:\n%s", f)
+			}
+			dropped := transcripts.Message{Speaker: transcripts.ModeratorSpeaker, Content: "Moderator: please summarise.", Origin: transcripts.OriginModerator}
+			if c.tab == 2 {
+				dropped.Speaker, dropped.Origin = "grok-4", transcripts.OriginInjected
+			}
+			stop := orchestrator.Stopped{Stop: transcripts.Stop{Kind: transcripts.StopPolicy, Policy: "max_messages",
+				Reason: "the conversation reached its limit of 4 messages", At: 4}, Ended: hs.clock}
+			if c.partial {
+				stop.Stop = transcripts.Stop{Kind: transcripts.StopOperator, Reason: "the operator ended the conversation", At: 3}
+				stop.Partial = &transcripts.Message{Speaker: "grok-4", Content: grokReply[:40], Partial: true}
+			} else {
+				hs.events(finished(4, "grok-4", grokReply), progress(4, 0, 4))
+			}
+			hs.events(orchestrator.Operator{Detail: "a moderator note the operator injected was not recorded: the conversation ended before it could join",
+				Time: hs.clock, Dropped: &dropped})
+			md := strings.TrimSuffix(c.jsonl, ".jsonl") + ".md"
+			if c.jsonl == "" {
+				md = ""
+			}
+			hs.paths(stop, md, c.jsonl)
+			v := hs.view()
+			checkFits(t, v, 80, 30)
+			flat := strings.Join(strings.Fields(v), " ")
+			if !strings.Contains(flat, "⚠ "+c.want) {
+				t.Errorf("the view does not say %q:\n%s", c.want, v)
+			}
+			if strings.Contains(flat, "it joins the conversation") {
+				t.Errorf("the view still says the note joins:\n%s", v)
+			}
+			// The note is said after the last message, the one cut off
+			// included, as it would have joined.
+			body, _, _ := strings.Cut(v, "\n─")
+			if last := strings.LastIndex(body, "grok-4 #4"); last < 0 || strings.Index(body, "⚠ The") < last {
+				t.Errorf("the note is not said after message 4:\n%s", v)
+			}
+			if c.name == "a moderator note" {
+				golden(t, "dropped_note", v)
+			}
+		})
+	}
+}
+
+// keyLineIn reports whether the footer ends with the key reminder, as it
+// always does, a notice or not.
+func keyLineIn(f string) bool {
+	lines := strings.Split(strings.TrimRight(f, "\n"), "\n")
+	last := lines[len(lines)-1]
+	return strings.HasSuffix(last, "q/ctrl+c quit") || strings.HasSuffix(last, "q quit") || strings.HasSuffix(last, "ctrl+c quit")
+}
+
+// A notice under the status says what holds the conversation up or what
+// the person just did, and goes once it is no longer true; the key line
+// stays beside it. What stays true (a warning, a judge's ruling) is said
+// in the conversation, where it happened, and scrolls with it.
+func TestNoticesLastWhileTheyAreTrue(t *testing.T) {
+	retry := func(hs *harness, wait time.Duration) {
+		hs.events(orchestrator.Retrying{Index: 4, Speaker: "grok-4", Attempt: 1, Max: 2, Wait: wait, Reason: "stream cut off", Time: hs.clock})
+	}
+	stop := func(hs *harness) {
+		partial := transcripts.Message{Speaker: "grok-4", Content: "half", Partial: true}
+		hs.paths(orchestrator.Stopped{Stop: transcripts.Stop{Kind: transcripts.StopError, Reason: "grok-4: stream cut off after 2 attempts", At: 3},
+			Ended: hs.clock, Partial: &partial}, "t.md", "t.jsonl")
+	}
+	empty := orchestrator.Notice{Kind: "warning", Detail: `grok-4: message 4 is an empty reply (finish reason "length"); the agents are shown "(no reply)" in its place`}
+	cases := []struct {
+		name    string
+		humans  map[string]Seat
+		script  func(hs *harness)
+		during  string // in the footer before the last step
+		last    func(hs *harness)
+		gone    string // not in the footer after it
+		body    string // in the conversation after it
+		nowhere string // in neither
+	}{
+		{name: "a retry, once its attempt streams", script: func(hs *harness) { retry(hs, 744*time.Millisecond) },
+			during: "grok-4: stream cut off, retrying in 744ms (attempt 2 of 2)",
+			last:   func(hs *harness) { hs.stream(4, "grok-4", "again", 5) }, gone: "retrying"},
+		{name: "a retry, once the message is in", script: func(hs *harness) { retry(hs, time.Second) },
+			during: "retrying in 1s",
+			last:   func(hs *harness) { hs.events(finished(4, "grok-4", "done"), progress(4, 0, 4)) }, gone: "retrying"},
+		{name: "a retry, at the stop", script: func(hs *harness) { retry(hs, 744*time.Millisecond) },
+			during: "retrying in 744ms", last: stop, nowhere: "retrying"},
+		{name: "a retry's wait, counted down", script: func(hs *harness) { retry(hs, 4*time.Second); hs.clock = hs.clock.Add(3 * time.Second) },
+			during: "retrying in 1s (attempt 2 of 2)",
+			last:   func(hs *harness) { hs.clock = hs.clock.Add(2 * time.Second) }, gone: "retrying in", body: ""},
+		{name: "a rate limit's wait, once the reply streams", script: func(hs *harness) {
+			hs.events(orchestrator.TurnStarted{Index: 5, Speaker: "Kimi K2", Time: hs.clock},
+				orchestrator.Notice{Kind: "wait", Detail: "Kimi K2: waiting 2s (rate limit)"})
+		}, during: "wait: Kimi K2: waiting 2s (rate limit)",
+			last: func(hs *harness) { hs.stream(5, "Kimi K2", "hello", 5) }, nowhere: "waiting 2s"},
+		{name: "nothing to send, once the person types", humans: map[string]Seat{"Ada": &fakeSeat{}}, script: func(hs *harness) {
+			hs.events(orchestrator.TurnStarted{Index: 5, Speaker: "Ada", Time: hs.clock})
+			hs.keys("ctrl+s")
+		}, during: "nothing to send; type a message first", last: func(hs *harness) { hs.typeText("h") }, gone: "nothing to send"},
+		{name: "nothing to send, at the stop", humans: map[string]Seat{"Ada": &fakeSeat{}}, script: func(hs *harness) {
+			hs.events(orchestrator.TurnStarted{Index: 5, Speaker: "Ada", Time: hs.clock})
+			hs.keys("ctrl+s")
+		}, during: "nothing to send", last: stop, nowhere: "nothing to send"},
+		{name: "an injected note, once it joins", script: func(hs *harness) {
+			hs.keys("i")
+			hs.typeText("be brief")
+			hs.keys("ctrl+s")
+		}, during: "injected as a moderator note; it joins the conversation after the message in flight",
+			last: func(hs *harness) {
+				hs.events(finished(4, "grok-4", "done"), progress(4, 0, 4), orchestrator.MessageFinished{Index: 5,
+					Message: transcripts.Message{Speaker: transcripts.ModeratorSpeaker, Content: "be brief", Origin: transcripts.OriginModerator}})
+			}, nowhere: "injected as"},
+		{name: "a warning, through the stop", script: func(hs *harness) {
+			hs.events(finished(4, "grok-4", " "), empty, progress(4, 0, 4))
+		}, last: stop, body: "⚠ warning: grok-4: message 4 is an empty reply"},
+		{name: "a judge's ruling", script: func(hs *harness) {},
+			last: func(hs *harness) {
+				hs.events(orchestrator.Notice{Kind: "judge", Detail: "m after message 3: CONTINUE: they build on each other"})
+			}, body: "◇ judge: m after message 3: CONTINUE: they build on each other"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			hs := newHarness(t, 100, 30, c.humans)
+			conversation(hs)
+			c.script(hs)
+			f := strings.Join(strings.Fields(footerText(hs)), " ")
+			if !strings.Contains(f, c.during) {
+				t.Errorf("before, the footer does not say %q:\n%s", c.during, footerText(hs))
+			}
+			if !keyLineIn(footerText(hs)) && hs.m.mode == inputNone {
+				t.Errorf("before, the key line is gone:\n%s", footerText(hs))
+			}
+			c.last(hs)
+			v := hs.view()
+			checkFits(t, v, 100, 30)
+			body, foot, _ := strings.Cut(v, "\n─")
+			flatBody, flatFoot := strings.Join(strings.Fields(body), " "), strings.Join(strings.Fields(foot), " ")
+			if c.gone != "" && strings.Contains(flatFoot, c.gone) {
+				t.Errorf("after, the footer still says %q:\n%s", c.gone, v)
+			}
+			if c.nowhere != "" && strings.Contains(flatFoot+flatBody, c.nowhere) {
+				t.Errorf("after, the view still says %q:\n%s", c.nowhere, v)
+			}
+			if c.body != "" && !strings.Contains(flatBody, c.body) {
+				t.Errorf("after, the conversation does not say %q:\n%s", c.body, v)
+			}
+			if c.body != "" && strings.Contains(flatFoot, strings.TrimLeft(c.body, "⚠◇ ")) {
+				t.Errorf("after, the footer says %q in place of the key line:\n%s", c.body, v)
+			}
+			if hs.m.mode == inputNone && !keyLineIn(foot) {
+				t.Errorf("after, the key line is gone:\n%s", v)
+			}
+		})
+	}
+}
+
+// The view never draws more lines than the window has: on a short window
+// the key help shrinks, with a line saying a taller window shows every
+// key, and the input box keeps its label and the line being typed.
+func TestTheViewFitsAShortWindow(t *testing.T) {
+	moments := []struct {
+		name   string
+		humans map[string]Seat
+		script func(hs *harness)
+		typed  string // the line being typed, which must show
+		label  string // the input box's label, which must show
+	}{
+		{name: "help", script: func(hs *harness) { conversation(hs); hs.keys("?") }},
+		{name: "help, then inject", script: func(hs *harness) {
+			conversation(hs)
+			hs.keys("?", "i")
+			hs.typeShown("first line\nsecond line\nthird line\nthe line being typed")
+		}, typed: "the line being typed", label: "Inject as"},
+		{name: "a person's turn with help", humans: map[string]Seat{"grok-4": &fakeSeat{}}, script: func(hs *harness) {
+			hs.events(started(), finished(1, "Kimi K2", "Hello"), orchestrator.TurnStarted{Index: 2, Speaker: "grok-4", Time: hs.clock})
+			hs.keys("esc", "?", "enter")
+			hs.typeShown("one\ntwo\nthree\nfour, being typed")
+		}, typed: "four, being typed", label: "Your turn as grok-4"},
+		{name: "stopped, with help", script: func(hs *harness) {
+			conversation(hs)
+			hs.events(fivePolicies(3))
+			hs.keys("?")
+			hs.paths(orchestrator.Stopped{Stop: transcripts.Stop{Kind: transcripts.StopPolicy, Policy: "max_messages",
+				Reason: "the conversation reached its limit of 3 messages", At: 3}, Ended: hs.clock}, "transcripts/a.md", "transcripts/a.jsonl")
+		}},
+		{name: "paused, a notice, injecting, with help", script: func(hs *harness) {
+			conversation(hs)
+			hs.events(fivePolicies(3))
+			hs.keys("?", "space", "i")
+			hs.typeText("note")
+		}, typed: "note", label: "Inject as"},
+	}
+	for _, mo := range moments {
+		for _, w := range []int{40, 60, 80} {
+			for h := 3; h <= 24; h++ {
+				hs := newHarness(t, w, h, mo.humans)
+				mo.script(hs)
+				v := hs.view()
+				lines := strings.Split(v, "\n")
+				if len(lines) != h {
+					t.Errorf("%s at %dx%d: the view has %d lines for a window of %d:\n%s", mo.name, w, h, len(lines), h, v)
+					continue
+				}
+				checkFits(t, v, w, h)
+				if h < 8 {
+					// Too short for the box's label, the line being
+					// typed and the status: no more lines than the
+					// window is all that is asked.
+					continue
+				}
+				if mo.label != "" && !strings.Contains(v, mo.label) {
+					t.Errorf("%s at %dx%d: the input box lost its label %q:\n%s", mo.name, w, h, mo.label, v)
+				}
+				if mo.typed != "" && !strings.Contains(v, mo.typed) {
+					t.Errorf("%s at %dx%d: the input box lost the line being typed %q:\n%s", mo.name, w, h, mo.typed, v)
+				}
+				if h < 12 {
+					// Too short for the key line and the help's cut
+					// beside the box and three lines of the conversation.
+					continue
+				}
+				if !strings.Contains(v, "quit") {
+					t.Errorf("%s at %dx%d: the key line is gone:\n%s", mo.name, w, h, v)
+				}
+				// Help cut short says so.
+				for _, l := range hs.m.fullHelp() {
+					if l = strings.TrimRight(ansi.Strip(l), " "); !strings.Contains(v, l) && !strings.Contains(v, "a taller window shows every key") {
+						t.Errorf("%s at %dx%d: the help's line %q is not shown and nothing says so:\n%s", mo.name, w, h, l, v)
+						break
+					}
+				}
+			}
+		}
+	}
+	t.Run("golden", func(t *testing.T) {
+		hs := newHarness(t, 80, 15, nil)
+		conversation(hs)
+		hs.keys("?")
+		golden(t, "help_80x15", hs.view())
+		hs = newHarness(t, 60, 20, nil)
+		conversation(hs)
+		hs.keys("?", "i")
+		hs.typeText("Please wrap up.\nThen summarise.")
+		golden(t, "help_inject_60x20", hs.view())
+	})
+}
+
+// The input box that shrank for a short window shows its lines again,
+// those above the line being typed, when the window grows.
+func TestTheInputBoxGrowsBack(t *testing.T) {
+	hs := newHarness(t, 60, 40, nil)
+	conversation(hs)
+	hs.keys("?", "i")
+	hs.typeShown("one\ntwo\nthree")
+	hs.keys("up") // the cursor on "two", after its last letter
+	hs.m.View()
+	hs.send(tea.WindowSizeMsg{Width: 60, Height: 10})
+	v := hs.view()
+	if !strings.Contains(v, "┃ two") || strings.Contains(v, "┃ one") || strings.Contains(v, "┃ three") {
+		t.Fatalf("the short window should show the line being typed alone:\n%s", v)
+	}
+	hs.send(tea.WindowSizeMsg{Width: 60, Height: 40})
+	v = hs.view()
+	for _, l := range []string{"┃ one", "┃ two", "┃ three"} {
+		if !strings.Contains(v, l) {
+			t.Errorf("after the window grew, the box lacks %q:\n%s", l, v)
+		}
+	}
+	// The cursor is where it was: what is typed next ends "two".
+	hs.typeShown("!")
+	if got := hs.m.ta.Value(); got != "one\ntwo!\nthree" {
+		t.Errorf("after the window grew, typing gives %q", got)
+	}
+}
+
+// The banner says where the run stopped as parley says it once the view
+// closes, one sentence for both: that no transcript was kept when the
+// first reply failed, and that the message cut off is kept; an error's own
+// sentence follows, which parley prints apart once the view closes.
+func TestTheBannerSaysWhatTheEndLineSays(t *testing.T) {
+	cut := &transcripts.Message{Speaker: "grok-4", Content: "half a reply", Partial: true}
+	cases := []struct {
+		name       string
+		stop       transcripts.Stop
+		partial    *transcripts.Message
+		md, jsonl  string
+		want, also string
+	}{
+		{name: "the first reply failed", stop: transcripts.Stop{Kind: transcripts.StopError, At: 1, Reason: "grok-4: 500 Internal Server Error after 3 attempts"},
+			want: "Stopped before any reply was recorded (error); no transcript was kept.", also: "grok-4: 500 Internal Server Error after 3 attempts"},
+		{name: "a stream cut off", stop: transcripts.Stop{Kind: transcripts.StopError, At: 3, Reason: "grok-4: the stream was cut off after 2 attempts"},
+			partial: cut, md: "t.md", jsonl: "t.jsonl",
+			want: "Stopped after message 3 (error); message 4 was cut off and is kept, marked (interrupted), so the transcript holds 4 messages.",
+			also: "grok-4: the stream was cut off after 2 attempts"},
+		{name: "the operator, mid-message", stop: transcripts.Stop{Kind: transcripts.StopOperator, At: 3, Reason: "the operator ended the conversation"},
+			partial: cut, md: "t.md", jsonl: "t.jsonl",
+			want: "Stopped after message 3 (operator): the operator ended the conversation; message 4 was cut off and is kept, marked (interrupted), so the transcript holds 4 messages."},
+		{name: "a rule", stop: transcripts.Stop{Kind: transcripts.StopPolicy, Policy: "max_messages", At: 3, Reason: "the conversation reached its limit of 3 messages"},
+			md: "t.md", jsonl: "t.jsonl", want: "Stopped after message 3 (max_messages): the conversation reached its limit of 3 messages."},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			hs := newHarness(t, 100, 30, nil)
+			if c.stop.At == 1 {
+				// The opening, and grok-4's reply failing.
+				hs.events(started(), orchestrator.MessageFinished{Index: 1, Message: transcripts.Message{Speaker: "Kimi K2",
+					Content: "Shall we talk about tides?", Origin: transcripts.OriginOpening}},
+					orchestrator.TurnStarted{Index: 2, Speaker: "grok-4", Time: hs.clock},
+					orchestrator.Retrying{Index: 2, Speaker: "grok-4", Attempt: 2, Max: 3, Wait: 2 * time.Second, Reason: "500 Internal Server Error", Time: hs.clock})
+			} else {
+				conversation(hs)
+			}
+			hs.paths(orchestrator.Stopped{Stop: c.stop, Ended: hs.clock, Partial: c.partial}, c.md, c.jsonl)
+			if end := orchestrator.Ending(c.stop, c.md != "", c.partial != nil && c.md != ""); end != c.want {
+				t.Fatalf("the end line is %q, want %q", end, c.want)
+			}
+			_, foot, _ := strings.Cut(hs.view(), "\n─")
+			flat := strings.Join(strings.Fields(strings.NewReplacer("│", " ", "╭", " ", "╮", " ", "╰", " ", "╯", " ", "─", " ").Replace(foot)), " ")
+			if !strings.Contains(flat, "■ "+c.want) {
+				t.Errorf("the banner does not say %q:\n%s", c.want, foot)
+			}
+			if c.also != "" && !strings.Contains(flat, c.also) {
+				t.Errorf("the banner does not give the error %q:\n%s", c.also, foot)
+			}
+			if c.name == "the first reply failed" {
+				golden(t, "stopped_no_transcript", hs.view())
+			}
+		})
 	}
 }

@@ -171,6 +171,12 @@ func copyEvent(e orchestrator.Event) orchestrator.Event {
 			e.Partial = &p
 		}
 		return e
+	case orchestrator.Operator:
+		if e.Dropped != nil {
+			d := *e.Dropped
+			e.Dropped = &d
+		}
+		return e
 	}
 	return e
 }

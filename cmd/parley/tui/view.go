@@ -9,6 +9,7 @@ import (
 	"github.com/charmbracelet/lipgloss"
 	"github.com/charmbracelet/x/ansi"
 
+	"github.com/parleyhq/parley/orchestrator"
 	"github.com/parleyhq/parley/orchestrator/policy"
 	"github.com/parleyhq/parley/transcripts"
 )
@@ -21,8 +22,12 @@ func (m *Model) View() string {
 		return ""
 	}
 	footer := m.footer()
-	h := max(m.height-len(footer), 1)
-	body := m.body(h)
+	if len(footer) > m.height {
+		// A window too short for even the footer's first lines keeps
+		// its last ones: the status line, the line being typed.
+		footer = footer[len(footer)-m.height:]
+	}
+	body := m.body(m.height - len(footer))
 	var b strings.Builder
 	for _, l := range body {
 		b.WriteString(l)
@@ -54,6 +59,12 @@ func (m *Model) block(i int) []string {
 		return m.liveBlock()
 	}
 	e := m.entries[i]
+	if e.note != nil {
+		if e.lines == nil || e.w != m.width {
+			e.lines, e.w = append(m.noteLines(e.note), ""), m.width
+		}
+		return e.lines
+	}
 	if e.lines == nil || e.w != m.width || e.raw != m.raw {
 		tag := tags(e.msg)
 		if t := m.tags[e.index]; t != "" && tag != "" {
@@ -78,6 +89,27 @@ func (m *Model) block(i int) []string {
 		e.lines, e.w, e.raw = append(lines, ""), m.width, m.raw
 	}
 	return e.lines
+}
+
+// noteLines wraps a note to the text's width, marked ⚠ when it warns and
+// ◇ when it only tells.
+func (m *Model) noteLines(n *note) []string {
+	mark, st := "◇ ", m.st.dim
+	if n.warn {
+		mark, st = "⚠ ", m.st.warn
+	}
+	// Wrapped at spaces, and a word wider than the text (a path, a long
+	// quoted line) broken rather than cut: nothing of it is lost. The
+	// lines after the first stand under its text, clear of the mark.
+	lines := strings.Split(ansi.Wrap(n.text, max(m.textWidth()-2, 1), ""), "\n")
+	for i, l := range lines {
+		if i == 0 {
+			lines[i] = st.Render(m.fit(mark + l))
+		} else {
+			lines[i] = st.Render(m.fit("  " + l))
+		}
+	}
+	return lines
 }
 
 func tags(msg transcripts.Message) string {
@@ -299,57 +331,133 @@ func (m *Model) atEnd(h int) bool {
 // before the footer's extra lines: the policies' every line, the keys.
 const minConversation = 3
 
+// boxHeight is the lines the input box shows when the window has room.
+const boxHeight = 3
+
+// helpCut ends the key help when the window is too short for all of it.
+const helpCut = "… a taller window shows every key"
+
 // footer is everything under the conversation: a rule, the stop banner,
-// the input box, the key help and the status lines.
+// the input box, the key help and the status lines. It takes at most the
+// window's lines less minConversation, its first lines aside: the rule,
+// the status line, the input box's label and the line being typed, and
+// the banner's first line are always drawn.
 func (m *Model) footer() []string {
-	var out []string
-	out = append(out, m.rule())
-	bannerAt := len(out)
-	if m.mode != inputNone || m.humanTurn != "" {
-		out = append(out, m.inputLabel()...)
-		if m.mode != inputNone {
-			out = append(out, strings.Split(m.ta.View(), "\n")...)
-		}
+	typing := m.mode != inputNone
+	var label []string
+	if typing || m.humanTurn != "" {
+		label = m.inputLabel()
 	}
-	if m.showHelp {
-		out = append(out, m.fullHelp()...)
-	}
-	out = append(out, m.fit(m.statusLine()))
+	status := m.fit(m.statusLine())
 	progress := m.progressLines()
-	var last []string
+	var notice []string
 	switch {
-	case m.notice != "" && m.warn:
-		last = m.noticeLines("⚠ "+m.notice, m.st.warn)
-	case m.notice != "":
-		last = m.noticeLines(m.notice, m.st.dim)
-	case m.mode != inputNone && m.ta.Focused():
+	case m.notice.text != "" && m.notice.warn:
+		notice = m.noticeLines("⚠ "+m.noticeText(), m.st.warn)
+	case m.notice.text != "":
+		notice = m.noticeLines(m.noticeText(), m.st.dim)
+	}
+	keys := []string{m.keyLine()}
+	if typing && m.ta.Focused() {
 		// Typing, every key but ctrl+c goes into the box, whose own
 		// line names its keys: the reminder names only the way out.
-		last = []string{m.fit(m.shortHelp([]key.Binding{typingQuit}))}
-	default:
-		last = []string{m.keyLine()}
+		keys = []string{m.fit(m.shortHelp([]key.Binding{typingQuit}))}
 	}
-	// A short window keeps lines of the conversation: the policies'
-	// progress shrinks to its first line, then goes, and then the key
-	// reminder (or the notice) goes. The status line stays.
+	var help []string
+	if m.showHelp {
+		help = m.fullHelp()
+	}
+
+	// The lines left over are given out by need. A short window keeps
+	// lines of the conversation: the policies' progress shrinks to its
+	// first line, then goes, then the notice, and then the key reminder.
 	room := m.height - minConversation
-	if len(out)+len(progress)+len(last) > room && len(progress) > 1 {
+	used := 2 + len(label)
+	if typing {
+		used++ // the line being typed
+	}
+	if m.stopped != nil {
+		used++ // the banner's first line
+	}
+	take := func(n int) bool {
+		if used+n > room {
+			return false
+		}
+		used += n
+		return true
+	}
+	if !take(len(keys)) {
+		keys = nil
+	}
+	helpRoom := 0
+	if len(help) > 0 && take(1) {
+		helpRoom = 1 // at least the line that says there is more
+	}
+	if !take(len(notice)) {
+		notice = nil
+	}
+	whole := progress
+	if len(progress) > 1 {
 		progress = []string{m.fit(strings.TrimRight(ansi.Strip(progress[0]), " ") + " …")}
 	}
-	if len(out)+len(progress) <= room {
-		out = append(out, progress...)
+	if !take(len(progress)) {
+		progress, whole = nil, nil
 	}
-	if len(out)+len(last) <= room {
-		out = append(out, last...)
+	box := 1
+	for typing && box < boxHeight && take(1) {
+		box++
 	}
+	if helpRoom > 0 {
+		more := min(len(help)-1, max(room-used, 0))
+		used += more
+		helpRoom += more
+		if helpRoom < len(help) {
+			help = append(help[:helpRoom-1:helpRoom-1], m.fit(m.st.dim.Render(helpCut)))
+		}
+	} else {
+		help = nil
+	}
+	if len(whole) > 1 && take(len(whole)-1) {
+		progress = whole
+	}
+
+	out := []string{m.rule()}
 	if m.stopped != nil {
 		// The banner takes what the window has left, keeping a few
 		// lines of the conversation to scroll.
-		room := m.height - len(out) - min(3, max(m.height-len(out)-1, 0))
-		b := m.banner(room)
-		out = append(out[:bannerAt], append(b, out[bannerAt:]...)...)
+		out = append(out, m.banner(1+max(room-used, 0))...)
 	}
-	return out
+	out = append(out, label...)
+	if typing {
+		out = append(out, m.boxLines(box)...)
+	}
+	out = append(out, help...)
+	out = append(out, status)
+	return append(append(append(out, progress...), notice...), keys...)
+}
+
+// boxLines draws the input box n lines high, the line being typed among
+// them. A box that shrank for a short window and grows again shows the
+// lines above that line once more: the text is set anew, scrolled to its
+// top, and the cursor put back where it was.
+func (m *Model) boxLines(n int) []string {
+	if h := m.ta.Height(); h != n {
+		if n > h {
+			row, li := m.ta.Line(), m.ta.LineInfo()
+			col := li.StartColumn + li.ColumnOffset
+			m.ta.SetValue(m.ta.Value())
+			for m.ta.Line() > row {
+				m.ta.CursorUp()
+			}
+			m.ta.SetCursor(col)
+		}
+		m.ta.SetHeight(n)
+		// The box keeps its cursor in view as it takes a key, among the
+		// lines it last drew; a change of height is such a moment.
+		m.ta.View()
+		m.ta, _ = m.ta.Update(nil)
+	}
+	return strings.Split(m.ta.View(), "\n")
 }
 
 // noticeLines wraps a notice onto at most two lines rather than cutting
@@ -439,11 +547,12 @@ func (m *Model) drawRule() string {
 // reason, stays.
 func (m *Model) banner(room int) []string {
 	s := m.stopped
-	who := s.stop.Kind
-	if s.stop.Policy != "" {
-		who = s.stop.Policy
+	// The sentence parley prints once the view closes; an error's own
+	// sentence, which it prints apart, follows it.
+	heads := []string{"■ " + orchestrator.Ending(s.stop, s.md != "", s.partial)}
+	if s.stop.Kind == transcripts.StopError && s.stop.Reason != "" {
+		heads = append(heads, s.stop.Reason)
 	}
-	heads := []string{fmt.Sprintf("■ Stopped after message %d by %s: %s", s.stop.At, who, s.stop.Reason)}
 	tail := "The view stays open to scroll back; q quits."
 	if m.review != nil {
 		heads, tail = m.review, "↑/↓ and PgUp/PgDn scroll; q quits."
