@@ -689,20 +689,28 @@ termination:
 				t.Errorf("the judge was asked after messages %v, want %v", asked, c.asked)
 			}
 			// check, which asks no judge, stops the recording where the run stopped.
-			_, jl := rec.Paths()
-			tr, err := transcripts.Read(jl)
-			if err != nil {
-				t.Fatal(err)
-			}
-			offline, err := FromScenario(scenario(t, "s.yaml", y), Options{})
-			if err != nil {
-				t.Fatal(err)
-			}
-			at, v := policy.FirstStop(offline.Policy, tr.Messages)
-			if at != stop.At || v.Policy != stop.Policy {
-				t.Errorf("check stops the recording after message %d (%s), the run after %d (%s)", at, v.Policy, stop.At, stop.Policy)
-			}
+			checkStopsWhereTheRunStopped(t, rec, y, stop)
 		})
+	}
+}
+
+// checkStopsWhereTheRunStopped fails t unless the policy of the scenario
+// y, judging rec's recording as check does (asking no judge), stops it
+// where the run stopped.
+func checkStopsWhereTheRunStopped(t *testing.T, rec *Recorder, y string, stop transcripts.Stop) {
+	t.Helper()
+	_, jl := rec.Paths()
+	tr, err := transcripts.Read(jl)
+	if err != nil {
+		t.Fatal(err)
+	}
+	offline, err := FromScenario(scenario(t, "s.yaml", y), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	at, v := policy.FirstStop(offline.Policy, tr.Messages)
+	if at != stop.At || v.Policy != stop.Policy {
+		t.Errorf("check stops the recording after message %d (%q), the run after %d (%q)", at, v.Policy, stop.At, stop.Policy)
 	}
 }
 
@@ -794,19 +802,7 @@ termination:
 			if strings.Contains(stop.Policy, "judge") {
 				return // a judge's STOP is the one stop check cannot make
 			}
-			_, jl := rec.Paths()
-			tr, err := transcripts.Read(jl)
-			if err != nil {
-				t.Fatal(err)
-			}
-			offline, err := FromScenario(scenario(t, "s.yaml", y), Options{})
-			if err != nil {
-				t.Fatal(err)
-			}
-			at, v := policy.FirstStop(offline.Policy, tr.Messages)
-			if at != stop.At || v.Policy != stop.Policy {
-				t.Errorf("check stops the recording after message %d (%q), the run after %d (%q)", at, v.Policy, stop.At, stop.Policy)
-			}
+			checkStopsWhereTheRunStopped(t, rec, y, stop)
 		})
 	}
 }
